@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { revokeApiKeyRoute } from "@/server/rest/routes/api-keys";
+
+export const { DELETE } = handlers(revokeApiKeyRoute);

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { revokeInvitationRoute } from "@/server/rest/routes/invitations";
+
+export const { DELETE } = handlers(revokeInvitationRoute);

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { getMe } from "@/server/rest/routes/me";
+
+export const { GET } = handlers(getMe);

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listMembersRoute } from "@/server/rest/routes/members";
+
+export const { GET } = handlers(listMembersRoute);

@@ -1,0 +1,43 @@
+/**
+ * The one error type of Cadre. Services throw AppError; tRPC and REST map `code` through ERROR_TABLE.
+ * 5xx errors never carry internal details to the client.
+ */
+export const ERROR_TABLE = {
+  BAD_REQUEST: { http: 400, trpc: "BAD_REQUEST" },
+  VALIDATION_FAILED: { http: 422, trpc: "BAD_REQUEST" },
+  UNAUTHORIZED: { http: 401, trpc: "UNAUTHORIZED" },
+  FORBIDDEN: { http: 403, trpc: "FORBIDDEN" },
+  NOT_FOUND: { http: 404, trpc: "NOT_FOUND" },
+  CONFLICT: { http: 409, trpc: "CONFLICT" },
+  GONE: { http: 410, trpc: "NOT_FOUND" },
+  RATE_LIMITED: { http: 429, trpc: "TOO_MANY_REQUESTS" },
+  INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR" },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return ERROR_TABLE[this.code].http;
+  }
+}
+
+export const GENERIC_INTERNAL_MESSAGE = "Something went wrong on our side. Quote the request id when reporting it.";
+
+export function notFound(what: string): AppError {
+  return new AppError("NOT_FOUND", `${what} not found`);
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,72 @@
+/**
+ * The one permission matrix of Cadre: `resource:action` per role. The server enforces it (every tRPC
+ * procedure and REST route declares the permission it needs) and the UI uses it to hide what a role
+ * cannot do. Resources that later issues build are declared now so that roles are stable.
+ */
+export const ROLES = ["owner", "admin", "member", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const RESOURCE_ACTIONS = {
+  agents: ["read", "create", "update", "delete"],
+  teams: ["read", "create", "update", "delete"],
+  runs: ["read", "create", "cancel"],
+  memory: ["read", "write", "delete"],
+  tools: ["read", "create", "update", "delete", "grant"],
+  secrets: ["read", "create", "update", "delete"],
+  models: ["read", "manage"],
+  members: ["read", "invite", "update", "remove"],
+  api_keys: ["read", "create", "revoke", "manage"],
+  marketplace: ["read", "install", "publish"],
+  audit: ["read"],
+  settings: ["read", "update", "delete"],
+} as const;
+
+type ResourceActions = typeof RESOURCE_ACTIONS;
+export type Resource = keyof ResourceActions;
+export type Permission = { [R in Resource]: `${R}:${ResourceActions[R][number]}` }[Resource];
+
+export const ALL_PERMISSIONS: readonly Permission[] = (Object.keys(RESOURCE_ACTIONS) as Resource[]).flatMap((r) =>
+  RESOURCE_ACTIONS[r].map((a) => `${r}:${a}` as Permission),
+);
+
+const readAll = ALL_PERMISSIONS.filter((p) => p.endsWith(":read"));
+
+const MATRIX: Record<Role, readonly Permission[]> = {
+  owner: ALL_PERMISSIONS,
+  // everything but deleting the workspace; owner-role changes are guarded in the members service
+  admin: ALL_PERMISSIONS.filter((p) => p !== "settings:delete"),
+  member: [
+    ...readAll.filter((p) => p !== "audit:read"),
+    "agents:create", "agents:update", "agents:delete",
+    "teams:create", "teams:update", "teams:delete",
+    "runs:create", "runs:cancel",
+    "memory:write", "memory:delete",
+    "tools:create", "tools:update",
+    "secrets:create",
+    "api_keys:create", "api_keys:revoke",
+    "marketplace:install",
+  ],
+  viewer: readAll.filter((p) => !["audit:read", "secrets:read", "api_keys:read"].includes(p)),
+};
+
+const SETS: Record<Role, ReadonlySet<Permission>> = {
+  owner: new Set(MATRIX.owner),
+  admin: new Set(MATRIX.admin),
+  member: new Set(MATRIX.member),
+  viewer: new Set(MATRIX.viewer),
+};
+
+export function permissionsOf(role: Role): readonly Permission[] {
+  return MATRIX[role];
+}
+
+export function roleCan(role: Role, permission: Permission): boolean {
+  return SETS[role].has(permission);
+}
+
+export function isPermission(value: string): value is Permission {
+  return (ALL_PERMISSIONS as readonly string[]).includes(value);
+}
+
+/** Owners outrank admins outrank members outrank viewers. */
+export const ROLE_RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };

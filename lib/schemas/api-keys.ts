@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { ALL_PERMISSIONS, type Permission } from "../permissions";
+
+export const scopeSchema = z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]]);
+
+export const createApiKeyInputSchema = z.object({
+  name: z.string().trim().min(1, "Enter a name").max(80),
+  scopes: z.array(scopeSchema).min(1, "Pick at least one scope").max(ALL_PERMISSIONS.length),
+  expiresAt: z.coerce
+    .date()
+    .optional()
+    .refine((d) => d === undefined || d.getTime() > Date.now(), "The expiry must be in the future"),
+});
+
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    last4: z.string(),
+    scopes: z.array(z.string()),
+    createdBy: z.string().nullable(),
+    createdAt: z.date(),
+    expiresAt: z.date().nullable(),
+    lastUsedAt: z.date().nullable(),
+    revokedAt: z.date().nullable(),
+  })
+  .meta({ id: "ApiKey" });
+
+export const createdApiKeySchema = apiKeySchema.extend({
+  key: z.string().describe("The full key. Shown once; store it now."),
+});

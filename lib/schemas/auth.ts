@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { emailSchema } from "./common";
+
+const COMMON_PASSWORDS = new Set([
+  "password", "password1", "password123", "123456789", "1234567890", "qwertyuiop", "iloveyou1",
+  "letmein123", "welcome123", "admin12345", "passw0rd123", "abc1234567", "qwerty1234",
+]);
+
+/** Why a password is weak, or null when it is acceptable. Shared by the sign-up form and the server. */
+export function passwordProblem(password: string, email?: string): string | null {
+  if (password.length < 10) return "Use at least 10 characters";
+  if (password.length > 128) return "Use at most 128 characters";
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
+  if (classes < 2 && password.length < 16) return "Mix letters with digits or symbols, or use 16+ characters";
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) return "This password is too common";
+  const local = email?.split("@")[0]?.toLowerCase();
+  if (local && local.length >= 4 && password.toLowerCase().includes(local)) return "Do not use your email in the password";
+  return null;
+}
+
+export const signUpInputSchema = z
+  .object({
+    name: z.string().trim().min(1, "Enter your name").max(100),
+    email: emailSchema,
+    password: z.string(),
+  })
+  .superRefine((value, ctx) => {
+    const problem = passwordProblem(value.password, value.email);
+    if (problem) ctx.addIssue({ code: "custom", path: ["password"], message: problem });
+  });
+
+export const signInInputSchema = z.object({
+  email: emailSchema,
+  password: z.string().min(1).max(128),
+});

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { ROLES } from "../permissions";
+
+export const roleSchema = z.enum(ROLES).meta({ id: "Role", description: "Workspace role" });
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: "Enter a valid email address" }).max(254));
+
+export const slugSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(3, "A slug has at least 3 characters")
+  .max(48, "A slug has at most 48 characters")
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and single dashes (not at the ends)");
+
+export const idSchema = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[a-z0-9]{6,40}$`), `Not a valid ${prefix}_ id`);
+
+export const paginationSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional(),
+});
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      requestId: z.string().optional(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: "Error" });

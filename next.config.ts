@@ -1,0 +1,23 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  poweredByHeader: false,
+  // server-only packages with native or WebAssembly parts stay out of the bundle
+  serverExternalPackages: ["@node-rs/argon2", "pino", "@electric-sql/pglite", "pg", "@prisma/adapter-pg", "rate-limiter-flexible", "nodemailer"],
+  typedRoutes: false,
+  // static assets skip proxy.ts; they still get the headers that do not depend on the request
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+        ],
+      },
+    ];
+  },
+};
+
+export default config;

@@ -1,0 +1,11 @@
+import { z } from "zod";
+import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
+import { idSchema } from "@/lib/schemas/common";
+import { router, workspaceProcedure } from "../trpc";
+import { createApiKey, listApiKeys, revokeApiKey } from "@/server/auth/api-keys";
+
+export const apiKeysRouter = router({
+  list: workspaceProcedure("api_keys:read").query(({ ctx }) => listApiKeys(ctx.tenant)),
+  create: workspaceProcedure("api_keys:create").input(createApiKeyInputSchema).mutation(({ ctx, input }) => createApiKey(ctx.tenant, input)),
+  revoke: workspaceProcedure("api_keys:revoke").input(z.object({ keyId: idSchema("key") })).mutation(({ ctx, input }) => revokeApiKey(ctx.tenant, input.keyId)),
+});

@@ -1,0 +1,79 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import { AppError, ERROR_TABLE, GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
+import { roleCan, type Permission } from "@/lib/permissions";
+import type { SessionUser } from "@/server/users/service";
+import type { TenantContext } from "@/server/context";
+import { resolveUserTenant } from "@/server/workspaces/tenant";
+
+export interface TrpcContext {
+  requestId: string;
+  user: SessionUser | null;
+  /** the workspace the web app is looking at (x-cadre-workspace header); membership is checked per call */
+  workspaceSlug: string | null;
+  /** base URL for links the server hands out (invitations) */
+  origin: string;
+}
+
+/** What a procedure needs: a permission of the matrix, or just membership of the workspace. */
+export type Requirement = Permission | "membership";
+
+export interface ProcedureMeta {
+  requires?: Requirement;
+}
+
+const t = initTRPC
+  .context<TrpcContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error, ctx }) {
+      const cause = error.cause;
+      const appCode = cause instanceof AppError ? cause.code : error.code === "INTERNAL_SERVER_ERROR" ? "INTERNAL" : error.code;
+      const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined;
+      return {
+        ...shape,
+        message: error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : error.message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode, issues, requestId: ctx?.requestId },
+      };
+    },
+  });
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+/** AppError -> TRPCError through the one code table; anything else stays an internal error. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: ERROR_TABLE[cause.code].trpc, message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/**
+ * A procedure inside the current workspace. It resolves the membership from the database, then
+ * checks the declared requirement before the input is even parsed.
+ */
+export function workspaceProcedure(requires: Requirement) {
+  return authedProcedure.meta({ requires }).use(async ({ ctx, next }) => {
+    if (!ctx.workspaceSlug) throw new TRPCError({ code: "BAD_REQUEST", message: "No workspace selected" });
+    const tenant: TenantContext = await resolveUserTenant(ctx.user, ctx.workspaceSlug, ctx.requestId).catch((e: unknown) => {
+      if (e instanceof AppError) throw new TRPCError({ code: ERROR_TABLE[e.code].trpc, message: e.message, cause: e });
+      throw e;
+    });
+    if (requires !== "membership" && !roleCan(tenant.role, requires)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${tenant.role}) does not allow ${requires}` });
+    }
+    return next({ ctx: { ...ctx, tenant } });
+  });
+}

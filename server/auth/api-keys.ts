@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { hashApiKey } from "@/server/auth/secrets";
+import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
+import { isPermission, permissionsOf, roleCan, type Permission, type Role } from "@/lib/permissions";
+import type { z } from "zod";
+
+export const API_KEY_PREFIX = "cadre_";
+const PREFIX_SHOWN = 12;
+
+type KeyRow = {
+  id: string; name: string; prefix: string; last4: string; scopes: string[]; createdAt: Date;
+  expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null; createdBy?: { email: string } | null;
+};
+
+function toApiKey(k: KeyRow) {
+  return {
+    id: k.id, name: k.name, prefix: k.prefix, last4: k.last4, scopes: k.scopes, createdBy: k.createdBy?.email ?? null,
+    createdAt: k.createdAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt,
+  };
+}
+
+export function generateRawApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(32).toString("base64url");
+}
+
+/** Stores a key (only its keyed hash, a short prefix and the last 4 characters). */
+export async function storeApiKey(
+  data: { workspaceId: string; createdById: string; name: string; scopes: string[]; expiresAt?: Date | null },
+  rawKey: string,
+  tx: Prisma.TransactionClient = db(),
+) {
+  return tx.apiKey.create({
+    data: {
+      id: newId("key"), workspaceId: data.workspaceId, createdById: data.createdById, name: data.name, scopes: data.scopes,
+      keyHash: hashApiKey(rawKey), prefix: rawKey.slice(0, PREFIX_SHOWN), last4: rawKey.slice(-4), expiresAt: data.expiresAt ?? null,
+    },
+    include: { createdBy: true },
+  });
+}
+
+export async function createApiKey(ctx: TenantContext, input: z.input<typeof createApiKeyInputSchema>) {
+  const { name, scopes, expiresAt } = createApiKeyInputSchema.parse(input);
+  const beyondRole = scopes.filter((s) => !roleCan(ctx.role, s));
+  if (beyondRole.length > 0) {
+    throw new AppError("FORBIDDEN", `Your role cannot grant these scopes: ${beyondRole.join(", ")}`);
+  }
+  const rawKey = generateRawApiKey();
+  const key = await db().$transaction(async (tx) => {
+    const created = await storeApiKey({ workspaceId: ctx.workspaceId, createdById: ctx.actor.userId, name, scopes: [...new Set(scopes)], expiresAt }, rawKey, tx);
+    await recordAudit(ctx, { action: "api_key.create", targetType: "api_key", targetId: created.id, metadata: { name, scopes, expiresAt: expiresAt ?? null } }, tx);
+    return created;
+  });
+  return { ...toApiKey(key), key: rawKey };
+}
+
+export async function listApiKeys(ctx: TenantContext) {
+  const rows = await db().apiKey.findMany({ where: { workspaceId: ctx.workspaceId }, include: { createdBy: true }, orderBy: { createdAt: "desc" } });
+  return rows.map(toApiKey);
+}
+
+/** Revoking your own key needs api_keys:revoke; someone else's needs api_keys:manage. */
+export async function revokeApiKey(ctx: TenantContext, keyId: string) {
+  const key = await db().apiKey.findFirst({ where: { id: keyId, workspaceId: ctx.workspaceId } });
+  if (!key) throw new AppError("NOT_FOUND", "API key not found");
+  if (key.createdById !== ctx.actor.userId && !ctx.permissions.has("api_keys:manage")) {
+    throw new AppError("FORBIDDEN", "You can only revoke your own API keys");
+  }
+  if (key.revokedAt) return { revoked: true as const };
+  await db().$transaction(async (tx) => {
+    await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    await recordAudit(ctx, { action: "api_key.revoke", targetType: "api_key", targetId: key.id, metadata: { name: key.name } }, tx);
+  });
+  return { revoked: true as const };
+}
+
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/**
+ * Resolves a bearer key to its tenant context. Its power is its scopes intersected with its creator's
+ * current role; a key whose creator left the workspace is dead. Every failure is the same 401.
+ */
+export async function authenticateApiKey(rawKey: string, requestId?: string): Promise<TenantContext> {
+  const invalid = new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key");
+  if (rawKey.length < 32 || rawKey.length > 256) throw invalid;
+  const key = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(rawKey) }, include: { workspace: true } });
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) throw invalid;
+  const membership = await db().membership.findUnique({
+    where: { workspaceId_userId: { workspaceId: key.workspaceId, userId: key.createdById } },
+    include: { user: true },
+  });
+  if (!membership) throw invalid;
+  const role = membership.role as Role;
+  const rolePerms = new Set(permissionsOf(role));
+  const permissions = new Set<Permission>(key.scopes.filter(isPermission).filter((s) => rolePerms.has(s)));
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+    await db().apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
+  }
+  return {
+    workspaceId: key.workspaceId,
+    workspaceSlug: key.workspace.slug,
+    actor: { type: "api_key", keyId: key.id, userId: key.createdById, name: key.name },
+    role,
+    permissions,
+    requestId,
+  };
+}

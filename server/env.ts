@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Everything else imports `env()`.
+ * Parsed lazily so that the launcher can fill in derived values (DATABASE_URL of the embedded
+ * database, a generated AUTH_SECRET) before anything reads them.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOSTNAME: optionalString,
+  DATABASE_URL: optionalString,
+  /** set by the launcher: which kind of database DATABASE_URL points at */
+  CADRE_DATABASE_MODE: z.enum(["embedded", "server"]).optional(),
+  CADRE_DATA_DIR: z.string().default(".data"),
+  CADRE_EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  CADRE_PUBLIC_URL: optionalString,
+  AUTH_SECRET: optionalString,
+  AUTH_GITHUB_ID: optionalString,
+  AUTH_GITHUB_SECRET: optionalString,
+  AUTH_GOOGLE_ID: optionalString,
+  AUTH_GOOGLE_SECRET: optionalString,
+  SMTP_URL: optionalString,
+  SMTP_FROM: z.string().default("Cadre <no-reply@cadre.local>"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  CADRE_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+  CADRE_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  CADRE_INIT_USER_EMAIL: optionalString,
+  CADRE_INIT_USER_PASSWORD: optionalString,
+  CADRE_INIT_WORKSPACE_SLUG: optionalString,
+  CADRE_INIT_API_KEY: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (!cached) {
+    const parsed = envSchema.safeParse(process.env);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`Invalid environment: ${problems}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** For the launcher and tests: set a variable and forget the parsed copy. */
+export function setEnv(name: keyof Env, value: string): void {
+  (process.env as Record<string, string>)[name] = value;
+  cached = undefined;
+}
+
+export function databaseMode(): "embedded" | "server" {
+  return env().CADRE_DATABASE_MODE ?? "server";
+}
+
+export const APP_VERSION = "0.1.0";

@@ -1,0 +1,23 @@
+import { ZodError } from "zod";
+import { AppError, GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
+import { logger } from "@/server/logger";
+
+/** Turns any thrown value into the REST error body `{ error: { code, message, requestId } }`. */
+export function errorResponse(error: unknown, requestId: string): Response {
+  let status = 500;
+  let body: { code: string; message: string; requestId: string; issues?: { path: string; message: string }[] };
+  if (error instanceof AppError) {
+    status = error.httpStatus;
+    body = { code: error.code, message: status >= 500 ? GENERIC_INTERNAL_MESSAGE : error.message, requestId };
+    const issues = error.details?.issues;
+    if (Array.isArray(issues)) body.issues = issues as { path: string; message: string }[];
+  } else if (error instanceof ZodError) {
+    status = 422;
+    const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    body = { code: "VALIDATION_FAILED", message: issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), requestId, issues };
+  } else {
+    body = { code: "INTERNAL", message: GENERIC_INTERNAL_MESSAGE, requestId };
+  }
+  if (status >= 500) logger.error({ requestId, err: error }, "request failed");
+  return Response.json({ error: body }, { status, headers: { "x-request-id": requestId } });
+}

@@ -1,0 +1,41 @@
+import { createDocument } from "zod-openapi";
+import { APP_VERSION } from "@/server/env";
+import { errorBodySchema } from "@/lib/schemas/common";
+import { restRoutes } from "./routes";
+
+const ERROR_RESPONSES = {
+  401: "Missing, invalid, revoked or expired API key",
+  403: "The key lacks the scope (or its creator's role lacks the permission)",
+  404: "Not found in this key's workspace",
+  422: "The input failed validation",
+} as const;
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of restRoutes) {
+    const errorResponses = Object.fromEntries(
+      Object.entries(ERROR_RESPONSES).map(([status, description]) => [status, { description, content: { "application/json": { schema: errorBodySchema } } }]),
+    );
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = {
+      summary: route.summary,
+      tags: [route.tag],
+      "x-cadre-requires": route.requires,
+      security: [{ apiKey: [] }],
+      ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
+      responses: {
+        [String(route.status ?? 200)]: { description: "Success", content: { "application/json": { schema: route.response } } },
+        ...errorResponses,
+      },
+    };
+  }
+  return createDocument({
+    openapi: "3.1.0",
+    info: { title: "Cadre API", version: APP_VERSION, description: "REST API for Cadre workspaces. Authenticate with `Authorization: Bearer <API key>`." },
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Cadre API key" } } },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    paths: paths as any,
+  });
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { defineRoute } from "../define";
+import { createInvitation, listInvitations, revokeInvitation } from "@/server/workspaces/invitations";
+import { createInvitationInputSchema, invitationSchema } from "@/lib/schemas/members";
+import { idSchema } from "@/lib/schemas/common";
+
+export const listInvitationsRoute = defineRoute({
+  method: "GET", path: "/api/v1/invitations", summary: "List invitations", tag: "Members",
+  requires: "members:invite", response: z.object({ data: z.array(invitationSchema) }),
+  handler: async ({ ctx }) => ({ data: await listInvitations(ctx) }),
+});
+
+export const createInvitationRoute = defineRoute({
+  method: "POST", path: "/api/v1/invitations", summary: "Invite someone by email; returns the single-use token", tag: "Members",
+  requires: "members:invite", body: createInvitationInputSchema, status: 201,
+  response: z.object({ invitation: invitationSchema, token: z.string().describe("Open /invite/{token} to accept. Shown once.") }),
+  handler: ({ ctx, body }) => createInvitation(ctx, body),
+});
+
+export const revokeInvitationRoute = defineRoute({
+  method: "DELETE", path: "/api/v1/invitations/{invitationId}", summary: "Revoke a pending invitation", tag: "Members",
+  requires: "members:invite", params: z.object({ invitationId: idSchema("inv") }), response: z.object({ revoked: z.literal(true) }),
+  handler: ({ ctx, params }) => revokeInvitation(ctx, params.invitationId),
+});

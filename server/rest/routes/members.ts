@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { defineRoute } from "../define";
+import { changeMemberRole, listMembers, removeMember } from "@/server/workspaces/members";
+import { memberSchema } from "@/lib/schemas/members";
+import { idSchema, roleSchema } from "@/lib/schemas/common";
+
+const memberParams = z.object({ memberId: idSchema("mem") });
+
+export const listMembersRoute = defineRoute({
+  method: "GET", path: "/api/v1/members", summary: "List the workspace's members", tag: "Members",
+  requires: "members:read",
+  response: z.object({ data: z.array(memberSchema) }),
+  handler: async ({ ctx }) => ({ data: await listMembers(ctx) }),
+});
+
+export const changeMemberRoleRoute = defineRoute({
+  method: "PATCH", path: "/api/v1/members/{memberId}", summary: "Change a member's role", tag: "Members",
+  requires: "members:update", params: memberParams, body: z.object({ role: roleSchema }),
+  response: memberSchema,
+  handler: ({ ctx, params, body }) => changeMemberRole(ctx, params.memberId, body.role),
+});
+
+export const removeMemberRoute = defineRoute({
+  method: "DELETE", path: "/api/v1/members/{memberId}", summary: "Remove a member", tag: "Members",
+  requires: "members:remove", params: memberParams, response: z.object({ removed: z.literal(true) }),
+  handler: ({ ctx, params }) => removeMember(ctx, params.memberId),
+});

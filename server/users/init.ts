@@ -1,0 +1,55 @@
+import { db } from "@/server/db/client";
+import { newId } from "@/lib/ids";
+import { ALL_PERMISSIONS } from "@/lib/permissions";
+import { slugSchema } from "@/lib/schemas/common";
+import { emailSchema } from "@/lib/schemas/common";
+import { hashPassword } from "@/server/auth/passwords";
+import { hashApiKey } from "@/server/auth/secrets";
+import { storeApiKey } from "@/server/auth/api-keys";
+import { recordAudit } from "@/server/audit/service";
+
+export interface InitSpec {
+  email: string;
+  password: string;
+  workspaceSlug: string;
+  apiKey: string;
+}
+
+/**
+ * Headless initialisation for self-hosters: makes sure the user, the workspace (with the user as owner)
+ * and the API key (all scopes) exist. Idempotent: what exists is left alone.
+ */
+export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean; createdWorkspace: boolean; createdKey: boolean }> {
+  if (spec.apiKey.length < 32) throw new Error("CADRE_INIT_API_KEY must be at least 32 characters");
+  const email = emailSchema.parse(spec.email);
+  const slug = slugSchema.parse(spec.workspaceSlug);
+  let createdUser = false;
+  let createdWorkspace = false;
+  let createdKey = false;
+
+  let user = await db().user.findUnique({ where: { email } });
+  if (!user) {
+    user = await db().user.create({ data: { id: newId("usr"), email, name: email.split("@")[0], passwordHash: await hashPassword(spec.password) } });
+    createdUser = true;
+  }
+  let workspace = await db().workspace.findUnique({ where: { slug } });
+  if (!workspace) {
+    workspace = await db().workspace.create({ data: { id: newId("ws"), slug, name: slug } });
+    createdWorkspace = true;
+  }
+  const userId = user.id;
+  const workspaceId = workspace.id;
+  const membership = await db().membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
+  if (!membership) await db().membership.create({ data: { id: newId("mem"), workspaceId, userId, role: "owner" } });
+
+  const existingKey = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(spec.apiKey) } });
+  if (!existingKey) {
+    const key = await storeApiKey({ workspaceId, createdById: userId, name: "Initial key (CADRE_INIT_API_KEY)", scopes: [...ALL_PERMISSIONS] }, spec.apiKey);
+    await recordAudit(
+      { workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), actor: { type: "user", userId, email } },
+      { action: "api_key.create", targetType: "api_key", targetId: key.id, metadata: { name: key.name, source: "headless-init" } },
+    );
+    createdKey = true;
+  }
+  return { createdUser, createdWorkspace, createdKey };
+}

@@ -1,0 +1,104 @@
+import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
+import { db } from "@/server/db/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import { env } from "@/server/env";
+import { signUpInputSchema } from "@/lib/schemas/auth";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
+import type { z } from "zod";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string | null;
+}
+
+export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<SessionUser> {
+  const parsed = signUpInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError("VALIDATION_FAILED", parsed.error.issues[0]?.message ?? "Invalid sign-up details", {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  const { email, name, password } = parsed.data;
+  const existing = await db().user.findUnique({ where: { email } });
+  if (existing) throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
+  const passwordHash = await hashPassword(password);
+  try {
+    const user = await db().user.create({ data: { id: newId("usr"), email, name, passwordHash } });
+    return { id: user.id, email: user.email, name: user.name };
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") {
+      throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
+    }
+    throw error;
+  }
+}
+
+let limiter: RateLimiterPrisma | undefined;
+function loginLimiter(): RateLimiterPrisma {
+  limiter ??= new RateLimiterPrisma({
+    storeClient: db(),
+    tableName: "rateLimiterFlexible",
+    keyPrefix: "login",
+    points: env().CADRE_LOGIN_MAX_ATTEMPTS,
+    duration: env().CADRE_LOGIN_WINDOW_SECONDS,
+    clearExpiredByTimeout: false,
+  });
+  return limiter;
+}
+
+/**
+ * Checks email + password. Failed attempts are counted per email and per client address in the
+ * database (so every app process shares the count); past the limit, sign-in is refused until the
+ * window passes, even with the right password.
+ */
+export async function verifyCredentials(emailRaw: string, password: string, clientIp = "unknown"): Promise<SessionUser> {
+  const email = emailRaw.trim().toLowerCase();
+  const keys = [`email:${email}`, `ip:${clientIp}`];
+  for (const key of keys) {
+    const state = await loginLimiter().get(key);
+    if (state && state.consumedPoints >= env().CADRE_LOGIN_MAX_ATTEMPTS) {
+      throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${Math.ceil(state.msBeforeNext / 60000)} minute(s).`);
+    }
+  }
+  const user = await db().user.findUnique({ where: { email } });
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
+  if (!user || !user.passwordHash || !ok) {
+    for (const key of keys) await loginLimiter().penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
+    throw new AppError("UNAUTHORIZED", "Wrong email or password");
+  }
+  await loginLimiter().delete(`email:${email}`);
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+function rethrowUnlessLimit(error: unknown): void {
+  if (!(error instanceof RateLimiterRes)) throw error;
+}
+
+/** An OAuth sign-in: link the provider identity to the user with that (provider-verified) email. */
+export async function findOrCreateOAuthUser(input: {
+  provider: string;
+  providerAccountId: string;
+  email: string;
+  name?: string | null;
+}): Promise<SessionUser> {
+  const email = input.email.trim().toLowerCase();
+  const linked = await db().account.findUnique({
+    where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
+    include: { user: true },
+  });
+  if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
+  const user =
+    (await db().user.findUnique({ where: { email } })) ??
+    (await db().user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
+  await db().account.create({
+    data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
+  });
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+export async function getUser(userId: string): Promise<SessionUser | null> {
+  const user = await db().user.findUnique({ where: { id: userId } });
+  return user ? { id: user.id, email: user.email, name: user.name } : null;
+}

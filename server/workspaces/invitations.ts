@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from "node:crypto";
+import { db } from "@/server/db/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { createInvitationInputSchema } from "@/lib/schemas/members";
+import { ROLE_RANK, type Role } from "@/lib/permissions";
+import type { z } from "zod";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function hashInvitationToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+type InvitationRow = {
+  id: string; email: string; role: string; expiresAt: Date; createdAt: Date;
+  acceptedAt: Date | null; revokedAt: Date | null; invitedBy?: { email: string } | null;
+};
+
+function statusOf(inv: InvitationRow, now = new Date()) {
+  if (inv.acceptedAt) return "accepted" as const;
+  if (inv.revokedAt) return "revoked" as const;
+  if (inv.expiresAt <= now) return "expired" as const;
+  return "pending" as const;
+}
+
+function toInvitation(inv: InvitationRow) {
+  return {
+    id: inv.id, email: inv.email, role: inv.role as Role, status: statusOf(inv),
+    invitedBy: inv.invitedBy?.email ?? null, expiresAt: inv.expiresAt, createdAt: inv.createdAt,
+  };
+}
+
+/**
+ * Creates an invitation and returns it with its token, which exists only in the link: the database
+ * keeps its hash. A pending invitation to the same email is replaced.
+ */
+export async function createInvitation(ctx: TenantContext, input: z.input<typeof createInvitationInputSchema>) {
+  const { email, role, expiresInDays } = createInvitationInputSchema.parse(input);
+  if (role === "owner" && ctx.role !== "owner") throw new AppError("FORBIDDEN", "Only an owner can invite an owner");
+  if (ROLE_RANK[role] > ROLE_RANK[ctx.role]) throw new AppError("FORBIDDEN", "You cannot invite with a role above your own");
+  const alreadyMember = await db().membership.findFirst({ where: { workspaceId: ctx.workspaceId, user: { email } } });
+  if (alreadyMember) throw new AppError("CONFLICT", `${email} is already a member of this workspace`);
+
+  const token = randomBytes(32).toString("base64url");
+  const invitation = await db().$transaction(async (tx) => {
+    await tx.invitation.updateMany({
+      where: { workspaceId: ctx.workspaceId, email, acceptedAt: null, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    const created = await tx.invitation.create({
+      data: {
+        id: newId("inv"), workspaceId: ctx.workspaceId, email, role, tokenHash: hashInvitationToken(token),
+        invitedById: ctx.actor.userId, expiresAt: new Date(Date.now() + expiresInDays * DAY_MS),
+      },
+      include: { invitedBy: true },
+    });
+    await recordAudit(ctx, { action: "invitation.create", targetType: "invitation", targetId: created.id, metadata: { email, role, expiresInDays } }, tx);
+    return created;
+  });
+  return { invitation: toInvitation(invitation), token };
+}
+
+export async function listInvitations(ctx: TenantContext) {
+  const rows = await db().invitation.findMany({
+    where: { workspaceId: ctx.workspaceId },
+    include: { invitedBy: true },
+    orderBy: { createdAt: "desc" },
+    take: 200,
+  });
+  return rows.map(toInvitation);
+}
+
+export async function revokeInvitation(ctx: TenantContext, invitationId: string) {
+  const inv = await db().invitation.findFirst({ where: { id: invitationId, workspaceId: ctx.workspaceId } });
+  if (!inv) throw new AppError("NOT_FOUND", "Invitation not found");
+  if (statusOf(inv) !== "pending") throw new AppError("CONFLICT", `This invitation is already ${statusOf(inv)}`);
+  await db().$transaction(async (tx) => {
+    await tx.invitation.update({ where: { id: inv.id }, data: { revokedAt: new Date() } });
+    await recordAudit(ctx, { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email } }, tx);
+  });
+  return { revoked: true as const };
+}
+
+async function findByToken(token: string) {
+  const inv = await db().invitation.findUnique({
+    where: { tokenHash: hashInvitationToken(token) },
+    include: { workspace: true, invitedBy: true },
+  });
+  if (!inv) throw new AppError("NOT_FOUND", "This invitation link is not valid");
+  return inv;
+}
+
+/** What the invitation page shows before the visitor signs in. */
+export async function previewInvitation(token: string) {
+  const inv = await findByToken(token);
+  return {
+    workspaceName: inv.workspace.name,
+    email: inv.email,
+    role: inv.role as Role,
+    status: statusOf(inv),
+    invitedBy: inv.invitedBy.name ?? inv.invitedBy.email,
+    expiresAt: inv.expiresAt,
+  };
+}
+
+/** Accepts an invitation for the signed-in user: single use, unexpired, and only for the invited email. */
+export async function acceptInvitation(user: { id: string; email: string }, token: string, requestId?: string) {
+  const inv = await findByToken(token);
+  const status = statusOf(inv);
+  if (status === "accepted") throw new AppError("GONE", "This invitation has already been used");
+  if (status === "revoked") throw new AppError("GONE", "This invitation was revoked");
+  if (status === "expired") throw new AppError("GONE", "This invitation has expired: ask for a new one");
+  if (inv.email !== user.email.toLowerCase()) {
+    throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}, but you are signed in as ${user.email}`);
+  }
+  return db().$transaction(async (tx) => {
+    // the conditional update makes acceptance single-use even under concurrent clicks
+    const claimed = await tx.invitation.updateMany({
+      where: { id: inv.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+      data: { acceptedAt: new Date(), acceptedById: user.id },
+    });
+    if (claimed.count !== 1) throw new AppError("GONE", "This invitation has already been used");
+    const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId: inv.workspaceId, userId: user.id } } });
+    if (!existing) {
+      await tx.membership.create({ data: { id: newId("mem"), workspaceId: inv.workspaceId, userId: user.id, role: inv.role } });
+    }
+    const ctx: TenantContext = {
+      workspaceId: inv.workspaceId, workspaceSlug: inv.workspace.slug, role: inv.role as Role, permissions: new Set(), requestId,
+      actor: { type: "user", userId: user.id, email: user.email },
+    };
+    await recordAudit(ctx, { action: "invitation.accept", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role } }, tx);
+    return { workspace: { id: inv.workspace.id, slug: inv.workspace.slug, name: inv.workspace.name }, role: inv.role as Role };
+  });
+}

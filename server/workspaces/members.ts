@@ -1,0 +1,81 @@
+import type { Prisma } from "@/server/db/generated/client";
+import { db } from "@/server/db/client";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { ROLE_RANK, type Role } from "@/lib/permissions";
+
+type Tx = Prisma.TransactionClient;
+
+function toMember(m: { id: string; userId: string; role: string; createdAt: Date; user: { email: string; name: string | null } }) {
+  return { id: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role as Role, joinedAt: m.createdAt };
+}
+
+export async function listMembers(ctx: TenantContext) {
+  const rows = await db().membership.findMany({
+    where: { workspaceId: ctx.workspaceId },
+    include: { user: true },
+    orderBy: [{ createdAt: "asc" }],
+  });
+  return rows.map(toMember);
+}
+
+async function findMember(ctx: TenantContext, memberId: string, tx: Tx = db()) {
+  const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: ctx.workspaceId }, include: { user: true } });
+  if (!member) throw new AppError("NOT_FOUND", "Member not found");
+  return member;
+}
+
+/** Locks the owner rows, then refuses a change that would leave the workspace without an owner. */
+async function assertKeepsAnOwner(tx: Tx, ctx: TenantContext, leavingMemberId: string) {
+  const owners = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "Membership" WHERE "workspaceId" = ${ctx.workspaceId} AND role = 'owner' FOR UPDATE`;
+  if (owners.every((o) => o.id === leavingMemberId)) {
+    throw new AppError("CONFLICT", "A workspace must keep at least one owner: make someone else an owner first");
+  }
+}
+
+/** Only owners may grant, take away or touch the owner role; nobody may raise someone above themselves. */
+function assertMayManage(ctx: TenantContext, targetRole: Role, newRole?: Role) {
+  const touchesOwner = targetRole === "owner" || newRole === "owner";
+  if (touchesOwner && ctx.role !== "owner") throw new AppError("FORBIDDEN", "Only an owner can grant or change the owner role");
+  if (newRole && ROLE_RANK[newRole] > ROLE_RANK[ctx.role]) throw new AppError("FORBIDDEN", "You cannot grant a role above your own");
+}
+
+export async function changeMemberRole(ctx: TenantContext, memberId: string, role: Role) {
+  return db().$transaction(async (tx) => {
+    const member = await findMember(ctx, memberId, tx);
+    assertMayManage(ctx, member.role as Role, role);
+    if (member.role === role) return toMember(member);
+    if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
+    const updated = await tx.membership.update({ where: { id: member.id }, data: { role }, include: { user: true } });
+    await recordAudit(ctx, {
+      action: "member.role_change", targetType: "member", targetId: member.id,
+      metadata: { email: member.user.email, from: member.role, to: role },
+    }, tx);
+    return toMember(updated);
+  });
+}
+
+export async function removeMember(ctx: TenantContext, memberId: string) {
+  await db().$transaction(async (tx) => {
+    const member = await findMember(ctx, memberId, tx);
+    if (member.userId === ctx.actor.userId) throw new AppError("BAD_REQUEST", "To remove yourself, leave the workspace");
+    assertMayManage(ctx, member.role as Role);
+    if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
+    await tx.membership.delete({ where: { id: member.id } });
+    await recordAudit(ctx, { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
+  });
+  return { removed: true as const };
+}
+
+export async function leaveWorkspace(ctx: TenantContext) {
+  await db().$transaction(async (tx) => {
+    const member = await tx.membership.findFirst({ where: { workspaceId: ctx.workspaceId, userId: ctx.actor.userId }, include: { user: true } });
+    if (!member) throw new AppError("NOT_FOUND", "Workspace not found");
+    if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
+    await tx.membership.delete({ where: { id: member.id } });
+    await recordAudit(ctx, { action: "member.leave", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
+  });
+  return { left: true as const };
+}

@@ -1,0 +1,84 @@
+import { db } from "@/server/db/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { createWorkspaceInputSchema, updateWorkspaceInputSchema } from "@/lib/schemas/workspaces";
+import type { Role } from "@/lib/permissions";
+import type { z } from "zod";
+
+const RESERVED_SLUGS = new Set(["new", "api", "admin", "settings", "invite", "sign-in", "sign-up", "w"]);
+
+function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Date }) {
+  return { id: w.id, slug: w.slug, name: w.name, createdAt: w.createdAt };
+}
+
+export async function listMyWorkspaces(userId: string) {
+  const memberships = await db().membership.findMany({
+    where: { userId },
+    include: { workspace: true },
+    orderBy: { workspace: { name: "asc" } },
+  });
+  return memberships.map((m) => ({ ...toWorkspace(m.workspace), role: m.role as Role }));
+}
+
+async function assertSlugFree(slug: string, exceptWorkspaceId?: string) {
+  if (RESERVED_SLUGS.has(slug)) throw new AppError("CONFLICT", `The slug "${slug}" is reserved`);
+  const taken = await db().workspace.findUnique({ where: { slug } });
+  if (taken && taken.id !== exceptWorkspaceId) throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
+}
+
+/** Creates a workspace with the user as its owner. */
+export async function createWorkspace(user: { id: string; email: string }, input: z.input<typeof createWorkspaceInputSchema>, requestId?: string) {
+  const { name, slug } = createWorkspaceInputSchema.parse(input);
+  await assertSlugFree(slug);
+  const workspaceId = newId("ws");
+  try {
+    const workspace = await db().$transaction(async (tx) => {
+      const created = await tx.workspace.create({ data: { id: workspaceId, name, slug } });
+      await tx.membership.create({ data: { id: newId("mem"), workspaceId, userId: user.id, role: "owner" } });
+      const ctx: TenantContext = {
+        workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), requestId,
+        actor: { type: "user", userId: user.id, email: user.email },
+      };
+      await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug } }, tx);
+      return created;
+    });
+    return { ...toWorkspace(workspace), role: "owner" as Role };
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
+    throw error;
+  }
+}
+
+export async function getWorkspace(ctx: TenantContext) {
+  const workspace = await db().workspace.findFirst({ where: { id: ctx.workspaceId } });
+  if (!workspace) throw new AppError("NOT_FOUND", "Workspace not found");
+  return toWorkspace(workspace);
+}
+
+export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof updateWorkspaceInputSchema>) {
+  const { name, slug } = updateWorkspaceInputSchema.parse(input);
+  if (!name && !slug) throw new AppError("BAD_REQUEST", "Nothing to change");
+  const before = await getWorkspace(ctx);
+  if (slug && slug !== before.slug) await assertSlugFree(slug, ctx.workspaceId);
+  const updated = await db().$transaction(async (tx) => {
+    const w = await tx.workspace.update({ where: { id: ctx.workspaceId }, data: { ...(name ? { name } : {}), ...(slug ? { slug } : {}) } });
+    await recordAudit(ctx, {
+      action: "workspace.update", targetType: "workspace", targetId: ctx.workspaceId,
+      metadata: { from: { name: before.name, slug: before.slug }, to: { name: w.name, slug: w.slug } },
+    }, tx);
+    return w;
+  });
+  return toWorkspace(updated);
+}
+
+/** Deletes the workspace and everything in it. The caller must type the slug again. */
+export async function deleteWorkspace(ctx: TenantContext, confirmSlug: string) {
+  const workspace = await getWorkspace(ctx);
+  if (confirmSlug.trim().toLowerCase() !== workspace.slug) {
+    throw new AppError("BAD_REQUEST", `Type the workspace's slug "${workspace.slug}" to confirm`);
+  }
+  await db().workspace.delete({ where: { id: ctx.workspaceId } });
+  return { deleted: true as const };
+}
