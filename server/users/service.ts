@@ -35,16 +35,22 @@ export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<
   }
 }
 
-let limiter: RateLimiterPrisma | undefined;
-function loginLimiter(): RateLimiterPrisma {
-  limiter ??= new RateLimiterPrisma({
-    storeClient: db(),
-    tableName: "rateLimiterFlexible",
-    keyPrefix: "login",
-    points: env().CADRE_LOGIN_MAX_ATTEMPTS,
-    duration: env().CADRE_LOGIN_WINDOW_SECONDS,
-    clearExpiredByTimeout: false,
-  });
+const limiters = new Map<string, RateLimiterPrisma>();
+function limiterFor(kind: "email" | "ip"): RateLimiterPrisma {
+  let limiter = limiters.get(kind);
+  if (!limiter) {
+    // a client address is shared (offices, NAT), so it gets a wider allowance than one account
+    const points = env().CADRE_LOGIN_MAX_ATTEMPTS * (kind === "ip" ? 5 : 1);
+    limiter = new RateLimiterPrisma({
+      storeClient: db(),
+      tableName: "rateLimiterFlexible",
+      keyPrefix: `login-${kind}`,
+      points,
+      duration: env().CADRE_LOGIN_WINDOW_SECONDS,
+      clearExpiredByTimeout: false,
+    });
+    limiters.set(kind, limiter);
+  }
   return limiter;
 }
 
@@ -53,22 +59,23 @@ function loginLimiter(): RateLimiterPrisma {
  * database (so every app process shares the count); past the limit, sign-in is refused until the
  * window passes, even with the right password.
  */
-export async function verifyCredentials(emailRaw: string, password: string, clientIp = "unknown"): Promise<SessionUser> {
+export async function verifyCredentials(emailRaw: string, password: string, clientIp?: string): Promise<SessionUser> {
   const email = emailRaw.trim().toLowerCase();
-  const keys = [`email:${email}`, `ip:${clientIp}`];
-  for (const key of keys) {
-    const state = await loginLimiter().get(key);
-    if (state && state.consumedPoints >= env().CADRE_LOGIN_MAX_ATTEMPTS) {
+  const counters: { limiter: RateLimiterPrisma; key: string }[] = [{ limiter: limiterFor("email"), key: email }];
+  if (clientIp && clientIp !== "unknown") counters.push({ limiter: limiterFor("ip"), key: clientIp });
+  for (const { limiter, key } of counters) {
+    const state = await limiter.get(key);
+    if (state && state.consumedPoints >= limiter.points) {
       throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${Math.ceil(state.msBeforeNext / 60000)} minute(s).`);
     }
   }
   const user = await db().user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   if (!user || !user.passwordHash || !ok) {
-    for (const key of keys) await loginLimiter().penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
+    for (const { limiter, key } of counters) await limiter.penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
-  await loginLimiter().delete(`email:${email}`);
+  await limiterFor("email").delete(email);
   return { id: user.id, email: user.email, name: user.name };
 }
 

@@ -1,0 +1,33 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { auth, enabledOAuthProviders } from "@/server/auth/config";
+import { AuthCard } from "@/components/auth/auth-card";
+import { SignInForm } from "@/components/auth/sign-in-form";
+import { firstParam, safeCallbackUrl } from "@/components/auth/callback-url";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = await searchParams;
+  const callbackUrl = safeCallbackUrl(params.callbackUrl);
+  const session = await auth();
+  const signedInAs = session?.user?.email ?? null;
+  return (
+    <AuthCard title="Sign in to Cadre" subtitle="Welcome back.">
+      {signedInAs ? (
+        <p className="notice">
+          You are signed in as <strong>{signedInAs}</strong>. <Link href={callbackUrl}>Continue</Link>, or sign in as someone else below.
+        </p>
+      ) : null}
+      <SignInForm
+        callbackUrl={callbackUrl}
+        initialEmail={firstParam(params.email) ?? ""}
+        providers={enabledOAuthProviders()}
+        initialError={firstParam(params.error)}
+      />
+    </AuthCard>
+  );
+}

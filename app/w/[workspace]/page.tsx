@@ -1,0 +1,5 @@
+import { WorkspaceOverview } from "@/components/workspace/overview";
+
+export default function WorkspaceOverviewPage() {
+  return <WorkspaceOverview />;
+}

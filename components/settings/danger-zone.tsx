@@ -1,0 +1,54 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+
+export function DangerZone() {
+  const trpc = useTRPC();
+  const { workspace } = useWorkspace();
+  const [confirmSlug, setConfirmSlug] = useState("");
+  const remove = useMutation(
+    trpc.workspaces.delete.mutationOptions({
+      // a full load: the workspace disappears from every cached list
+      onSuccess: () => window.location.assign("/"),
+    }),
+  );
+  const confirmed = confirmSlug.trim().toLowerCase() === workspace.slug;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (confirmed) remove.mutate({ confirmSlug: confirmSlug.trim() });
+  }
+
+  return (
+    <Card className="card-danger" title="Danger zone" description="Deleting the workspace removes its members, invitations, API keys and audit log. This cannot be undone.">
+      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
+        <div className="field">
+          <label htmlFor="delete-confirm">
+            Type <code>{workspace.slug}</code> to confirm
+          </label>
+          <input
+            id="delete-confirm"
+            data-testid="delete-confirm"
+            autoComplete="off"
+            autoCapitalize="off"
+            spellCheck={false}
+            value={confirmSlug}
+            onChange={(e) => setConfirmSlug(e.target.value)}
+          />
+        </div>
+        <FormError message={remove.error ? errorMessage(remove.error) : null} />
+        <div>
+          <button type="submit" className="btn btn-danger" data-testid="delete-workspace" disabled={!confirmed || remove.isPending || remove.isSuccess}>
+            {remove.isPending || remove.isSuccess ? "Deleting…" : "Delete workspace"}
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,18 @@
+"use client";
+
+import { useWorkspace } from "@/components/workspace/workspace-context";
+import { DangerZone } from "./danger-zone";
+import { GeneralSettings } from "./general-settings";
+
+export function SettingsPage() {
+  const { can } = useWorkspace();
+  return (
+    <div className="page">
+      <div className="page-header">
+        <h1>Settings</h1>
+      </div>
+      <GeneralSettings />
+      {can("settings:delete") ? <DangerZone /> : null}
+    </div>
+  );
+}
