@@ -1,4 +1,4 @@
-import type { Permission, Role } from "@/lib/permissions";
+import { permissionsOf, type Permission, type Role } from "@/lib/permissions";
 
 export type Actor =
   | { type: "user"; userId: string; email: string }
@@ -13,6 +13,15 @@ export interface TenantContext {
   role: Role;
   permissions: ReadonlySet<Permission>;
   requestId?: string;
+}
+
+/**
+ * Whether the caller holds every permission of `role`. Granting a role, or managing a member who has it,
+ * requires this: nobody (person or API key) can hand out or take away powers they do not hold.
+ * For a person this is the role order (owner > admin > member > viewer); for a key it also respects its scopes.
+ */
+export function holdsRole(ctx: TenantContext, role: Role): boolean {
+  return permissionsOf(role).every((p) => ctx.permissions.has(p));
 }
 
 export function actorUserId(ctx: TenantContext): string {

@@ -80,3 +80,59 @@ export async function rest(
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Added for the integration suite (append-only).
+
+/** What a call ended with: its value, or the tRPC code plus the AppError code underneath (if any). */
+export type Outcome =
+  | { ok: true; value: unknown }
+  | { ok: false; code: string; appCode: string | undefined; message: string };
+
+export async function outcome(promise: Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+    return {
+      ok: false,
+      code: String(e.code ?? "UNKNOWN"),
+      appCode: typeof e.cause?.code === "string" ? e.cause.code : undefined,
+      message: String(e.message ?? ""),
+    };
+  }
+}
+
+type AnyCaller = ReturnType<typeof callerFor>;
+
+/** The procedure at a dotted path of a caller ("members.list"), as a plain function. */
+export function procedureAt(caller: AnyCaller, path: string): (input?: unknown) => Promise<unknown> {
+  let node: unknown = caller;
+  for (const part of path.split(".")) node = (node as Record<string, unknown>)[part];
+  if (typeof node !== "function") throw new Error(`no procedure at ${path}`);
+  return node as (input?: unknown) => Promise<unknown>;
+}
+
+/** The audit rows of a workspace, newest first (optionally only one action). */
+export function auditRows(workspaceId: string, action?: string) {
+  return db().auditLog.findMany({
+    where: { workspaceId, ...(action ? { action } : {}) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  });
+}
+
+/** The role of a user in a workspace, or null when not a member. */
+export async function roleIn(workspaceId: string, userId: string): Promise<Role | null> {
+  const m = await db().membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
+  return (m?.role as Role | undefined) ?? null;
+}
+
+/** Adds a member of the given role to an existing test workspace; returns the user and membership id. */
+export async function addMember(ws: TestWorkspace, role: Role, label: string = role) {
+  const user = await makeUser(`${label}-extra`);
+  const m = await db().membership.create({ data: { id: newId("mem"), workspaceId: ws.id, userId: user.id, role } });
+  return { user, memberId: m.id };
+}
+
+/** Lets the clock move on, so that rows created next get a later (millisecond) timestamp. */
+export const tick = (ms = 3) => new Promise((resolve) => setTimeout(resolve, ms));

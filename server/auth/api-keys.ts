@@ -7,7 +7,7 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { hashApiKey } from "@/server/auth/secrets";
 import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
-import { isPermission, permissionsOf, roleCan, type Permission, type Role } from "@/lib/permissions";
+import { isPermission, permissionsOf, type Permission, type Role } from "@/lib/permissions";
 import type { z } from "zod";
 
 export const API_KEY_PREFIX = "cadre_";
@@ -46,9 +46,10 @@ export async function storeApiKey(
 
 export async function createApiKey(ctx: TenantContext, input: z.input<typeof createApiKeyInputSchema>) {
   const { name, scopes, expiresAt } = createApiKeyInputSchema.parse(input);
-  const beyondRole = scopes.filter((s) => !roleCan(ctx.role, s));
-  if (beyondRole.length > 0) {
-    throw new AppError("FORBIDDEN", `Your role cannot grant these scopes: ${beyondRole.join(", ")}`);
+  // a person grants at most their role's powers; a key grants at most its own (scopes within its creator's role)
+  const beyond = scopes.filter((s) => !ctx.permissions.has(s));
+  if (beyond.length > 0) {
+    throw new AppError("FORBIDDEN", `You cannot grant scopes you do not hold: ${beyond.join(", ")}`);
   }
   const rawKey = generateRawApiKey();
   const key = await db().$transaction(async (tx) => {

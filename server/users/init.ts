@@ -20,7 +20,9 @@ export interface InitSpec {
  * and the API key (all scopes) exist. Idempotent: what exists is left alone.
  */
 export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean; createdWorkspace: boolean; createdKey: boolean }> {
-  if (spec.apiKey.length < 32) throw new Error("CADRE_INIT_API_KEY must be at least 32 characters");
+  if (spec.apiKey.length < 32 || spec.apiKey.length > 256 || /\s/.test(spec.apiKey)) {
+    throw new Error("CADRE_INIT_API_KEY must be 32 to 256 characters without spaces");
+  }
   const email = emailSchema.parse(spec.email);
   const slug = slugSchema.parse(spec.workspaceSlug);
   let createdUser = false;

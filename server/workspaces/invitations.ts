@@ -5,7 +5,8 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { createInvitationInputSchema } from "@/lib/schemas/members";
-import { ROLE_RANK, type Role } from "@/lib/permissions";
+import type { Role } from "@/lib/permissions";
+import { holdsRole } from "@/server/context";
 import type { z } from "zod";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -39,8 +40,9 @@ function toInvitation(inv: InvitationRow) {
  */
 export async function createInvitation(ctx: TenantContext, input: z.input<typeof createInvitationInputSchema>) {
   const { email, role, expiresInDays } = createInvitationInputSchema.parse(input);
-  if (role === "owner" && ctx.role !== "owner") throw new AppError("FORBIDDEN", "Only an owner can invite an owner");
-  if (ROLE_RANK[role] > ROLE_RANK[ctx.role]) throw new AppError("FORBIDDEN", "You cannot invite with a role above your own");
+  if (!holdsRole(ctx, role)) {
+    throw new AppError("FORBIDDEN", role === "owner" ? "Only an owner can invite an owner" : `You cannot invite as ${role}: the role has powers you lack`);
+  }
   const alreadyMember = await db().membership.findFirst({ where: { workspaceId: ctx.workspaceId, user: { email } } });
   if (alreadyMember) throw new AppError("CONFLICT", `${email} is already a member of this workspace`);
 

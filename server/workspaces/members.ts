@@ -3,7 +3,8 @@ import { db } from "@/server/db/client";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
-import { ROLE_RANK, type Role } from "@/lib/permissions";
+import type { Role } from "@/lib/permissions";
+import { holdsRole } from "@/server/context";
 
 type Tx = Prisma.TransactionClient;
 
@@ -35,11 +36,19 @@ async function assertKeepsAnOwner(tx: Tx, ctx: TenantContext, leavingMemberId: s
   }
 }
 
-/** Only owners may grant, take away or touch the owner role; nobody may raise someone above themselves. */
+/** Only owners touch the owner role; nobody (person or key) manages or grants powers beyond their own. */
 function assertMayManage(ctx: TenantContext, targetRole: Role, newRole?: Role) {
-  const touchesOwner = targetRole === "owner" || newRole === "owner";
-  if (touchesOwner && ctx.role !== "owner") throw new AppError("FORBIDDEN", "Only an owner can grant or change the owner role");
-  if (newRole && ROLE_RANK[newRole] > ROLE_RANK[ctx.role]) throw new AppError("FORBIDDEN", "You cannot grant a role above your own");
+  if (!holdsRole(ctx, targetRole)) {
+    throw new AppError("FORBIDDEN", targetRole === "owner" ? "Only an owner can change or remove an owner" : `You cannot manage a member whose role (${targetRole}) has powers you lack`);
+  }
+  if (newRole && !holdsRole(ctx, newRole)) {
+    throw new AppError("FORBIDDEN", newRole === "owner" ? "Only an owner can grant the owner role" : `You cannot grant the ${newRole} role: it has powers you lack`);
+  }
+}
+
+/** A departing member's keys die with the membership, so they do not come back if the person is invited again. */
+async function revokeKeysOf(tx: Tx, workspaceId: string, userId: string) {
+  await tx.apiKey.updateMany({ where: { workspaceId, createdById: userId, revokedAt: null }, data: { revokedAt: new Date() } });
 }
 
 export async function changeMemberRole(ctx: TenantContext, memberId: string, role: Role) {
@@ -64,6 +73,7 @@ export async function removeMember(ctx: TenantContext, memberId: string) {
     assertMayManage(ctx, member.role as Role);
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     await tx.membership.delete({ where: { id: member.id } });
+    await revokeKeysOf(tx, ctx.workspaceId, member.userId);
     await recordAudit(ctx, { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
   });
   return { removed: true as const };
@@ -75,6 +85,7 @@ export async function leaveWorkspace(ctx: TenantContext) {
     if (!member) throw new AppError("NOT_FOUND", "Workspace not found");
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     await tx.membership.delete({ where: { id: member.id } });
+    await revokeKeysOf(tx, ctx.workspaceId, member.userId);
     await recordAudit(ctx, { action: "member.leave", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
   });
   return { left: true as const };

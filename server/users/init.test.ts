@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { ALL_PERMISSIONS } from "@/lib/permissions";
+import { generateRawApiKey } from "@/server/auth/api-keys";
+import { hashApiKey } from "@/server/auth/secrets";
+import { initialise } from "@/server/users/init";
+import { verifyCredentials } from "@/server/users/service";
+import { rest, uniq } from "@/test/helpers";
+
+const spec = () => ({
+  email: `root-${uniq()}@example.test`,
+  password: "Init-password-42",
+  workspaceSlug: `init-${uniq()}`,
+  apiKey: generateRawApiKey(),
+});
+
+describe("headless init", () => {
+  it("creates the user, the workspace with the user as owner, and an all-scopes key that authenticates", async () => {
+    const s = spec();
+    expect(await initialise(s)).toEqual({ createdUser: true, createdWorkspace: true, createdKey: true });
+
+    const user = await db().user.findUniqueOrThrow({ where: { email: s.email } });
+    expect(user.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(await verifyCredentials(s.email, s.password, `init-${uniq()}`)).toMatchObject({ id: user.id });
+    const workspace = await db().workspace.findUniqueOrThrow({ where: { slug: s.workspaceSlug } });
+    const membership = await db().membership.findUniqueOrThrow({ where: { workspaceId_userId: { workspaceId: workspace.id, userId: user.id } } });
+    expect(membership.role).toBe("owner");
+
+    const me = await rest("GET", "/api/v1/me", { key: s.apiKey });
+    expect(me.status).toBe(200);
+    expect(me.body.workspace).toEqual({ id: workspace.id, slug: s.workspaceSlug, name: s.workspaceSlug });
+    expect(me.body.role).toBe("owner");
+    expect(me.body.scopes).toEqual([...ALL_PERMISSIONS].sort());
+    const key = await db().apiKey.findUniqueOrThrow({ where: { keyHash: hashApiKey(s.apiKey) } });
+    expect(JSON.stringify(key)).not.toContain(s.apiKey);
+    expect(await db().auditLog.count({ where: { workspaceId: workspace.id, action: "api_key.create", targetId: key.id } })).toBe(1);
+  });
+
+  it("is idempotent: a second run creates nothing and changes nothing", async () => {
+    const s = spec();
+    await initialise(s);
+    const before = await db().user.findUniqueOrThrow({ where: { email: s.email } });
+    expect(await initialise({ ...s, email: s.email.toUpperCase(), password: "A-different-pass-1" })).toEqual({ createdUser: false, createdWorkspace: false, createdKey: false });
+
+    expect(await db().user.count({ where: { email: s.email } })).toBe(1);
+    expect((await db().user.findUniqueOrThrow({ where: { email: s.email } })).passwordHash).toBe(before.passwordHash);
+    const workspace = await db().workspace.findUniqueOrThrow({ where: { slug: s.workspaceSlug } });
+    expect(await db().membership.count({ where: { workspaceId: workspace.id } })).toBe(1);
+    expect(await db().apiKey.count({ where: { workspaceId: workspace.id } })).toBe(1);
+    expect((await rest("GET", "/api/v1/me", { key: s.apiKey })).status).toBe(200);
+  });
+
+  it("adds a new key to an existing setup when the configured key changes", async () => {
+    const s = spec();
+    await initialise(s);
+    const next = generateRawApiKey();
+    expect(await initialise({ ...s, apiKey: next })).toEqual({ createdUser: false, createdWorkspace: false, createdKey: true });
+    expect((await rest("GET", "/api/v1/me", { key: next })).body.workspace.slug).toBe(s.workspaceSlug);
+  });
+
+  it("rejects a key shorter than 32 characters before creating anything", async () => {
+    const s = { ...spec(), apiKey: "cadre_tooShort_0123456789abcdef" }; // 31 characters
+    expect(s.apiKey).toHaveLength(31);
+    await expect(initialise(s)).rejects.toThrow(/32 to 256 characters/);
+    expect(await db().user.findUnique({ where: { email: s.email } })).toBeNull();
+    expect(await db().workspace.findUnique({ where: { slug: s.workspaceSlug } })).toBeNull();
+  });
+
+  it("never accepts a key that can then not authenticate (too long, or with whitespace)", async () => {
+    // authenticateApiKey refuses keys over 256 characters, and a bearer token cannot contain spaces
+    for (const apiKey of [`cadre_${"a".repeat(300)}`, "my own long passphrase for the init key"]) {
+      const s = { ...spec(), apiKey };
+      const result = await initialise(s).then(() => "accepted", () => "rejected");
+      if (result === "accepted") {
+        const me = await rest("GET", "/api/v1/me", { key: apiKey });
+        expect(me.status, `init accepted a ${apiKey.length}-character key that then gets ${me.status}`).toBe(200);
+      }
+    }
+  });
+
+  it("rejects an invalid email or slug", async () => {
+    await expect(initialise({ ...spec(), email: "not an email" })).rejects.toThrow();
+    const bad = { ...spec(), workspaceSlug: "Not A Slug!" };
+    await expect(initialise(bad)).rejects.toThrow();
+    expect(await db().user.findUnique({ where: { email: bad.email } })).toBeNull();
+  });
+});

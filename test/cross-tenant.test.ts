@@ -1,0 +1,141 @@
+/**
+ * The tenant line: workspace B (its owner, even, and its keys) cannot see or touch anything of
+ * workspace A. Another workspace's resource is a 404, never a 403 (which would confirm it exists).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
+
+let a: TestWorkspace;
+let b: TestWorkspace;
+let keyA: string;
+let keyB: string;
+beforeAll(async () => {
+  a = await makeWorkspace("tenant-a");
+  b = await makeWorkspace("tenant-b");
+  keyA = (await makeApiKey(a, "owner")).raw;
+  keyB = (await makeApiKey(b, "owner")).raw;
+});
+
+const ownerOf = (ws: TestWorkspace) => callerFor(ws.users.owner, ws.slug);
+
+describe("members", () => {
+  it("B's owner cannot change the role of or remove A's member (tRPC NOT_FOUND), and nothing changes", async () => {
+    expect(await outcome(ownerOf(b).members.changeRole({ memberId: a.memberIds.member, role: "viewer" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(ownerOf(b).members.changeRole({ memberId: a.memberIds.owner, role: "viewer" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(ownerOf(b).members.remove({ memberId: a.memberIds.admin }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await roleIn(a.id, a.users.member.id)).toBe("member");
+    expect(await roleIn(a.id, a.users.owner.id)).toBe("owner");
+    expect(await roleIn(a.id, a.users.admin.id)).toBe("admin");
+  });
+
+  it("B's key gets 404 on PATCH/DELETE /api/v1/members/{A's member}", async () => {
+    const patch = await rest("PATCH", "/api/v1/members/{memberId}", { key: keyB, params: { memberId: a.memberIds.member }, body: { role: "admin" } });
+    expect(patch.status).toBe(404);
+    expect(patch.body).toMatchObject({ error: { code: "NOT_FOUND" } });
+    const del = await rest("DELETE", "/api/v1/members/{memberId}", { key: keyB, params: { memberId: a.memberIds.viewer } });
+    expect(del.status).toBe(404);
+    expect(await roleIn(a.id, a.users.member.id)).toBe("member");
+    expect(await roleIn(a.id, a.users.viewer.id)).toBe("viewer");
+  });
+
+  it("listings contain only the workspace's own members", async () => {
+    const listA = await ownerOf(a).members.list();
+    expect(listA.map((m) => m.id).sort()).toEqual(Object.values(a.memberIds).sort());
+    const restB = await rest("GET", "/api/v1/members", { key: keyB });
+    expect(restB.status).toBe(200);
+    expect(restB.body.data.map((m: { id: string }) => m.id).sort()).toEqual(Object.values(b.memberIds).sort());
+  });
+});
+
+describe("invitations", () => {
+  it("B cannot revoke A's invitation (tRPC NOT_FOUND, REST 404), and A's listing never shows B's", async () => {
+    const { invitation } = await ownerOf(a).invitations.create({ email: `guest-${a.slug}@example.test`, role: "member" });
+    const { invitation: invB } = await ownerOf(b).invitations.create({ email: `guest-${b.slug}@example.test`, role: "viewer" });
+
+    expect(await outcome(ownerOf(b).invitations.revoke({ invitationId: invitation.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    const del = await rest("DELETE", "/api/v1/invitations/{invitationId}", { key: keyB, params: { invitationId: invitation.id } });
+    expect(del.status).toBe(404);
+    expect(del.body.error.code).toBe("NOT_FOUND");
+
+    const listA = await ownerOf(a).invitations.list();
+    expect(listA.find((i) => i.id === invitation.id)?.status).toBe("pending");
+    expect(listA.map((i) => i.id)).not.toContain(invB.id);
+    const restB = await rest("GET", "/api/v1/invitations", { key: keyB });
+    expect(restB.body.data.map((i: { id: string }) => i.id)).toContain(invB.id);
+    expect(restB.body.data.map((i: { id: string }) => i.id)).not.toContain(invitation.id);
+  });
+});
+
+describe("API keys", () => {
+  it("B cannot revoke A's key (tRPC NOT_FOUND, REST 404); the key keeps working; listings are separate", async () => {
+    const victim = await makeApiKey(a, "member");
+    expect(await outcome(ownerOf(b).apiKeys.revoke({ keyId: victim.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    const del = await rest("DELETE", "/api/v1/api-keys/{keyId}", { key: keyB, params: { keyId: victim.id } });
+    expect(del.status).toBe(404);
+    expect((await rest("GET", "/api/v1/me", { key: victim.raw })).status).toBe(200);
+    expect((await db().apiKey.findUniqueOrThrow({ where: { id: victim.id } })).revokedAt).toBeNull();
+
+    const listB = await ownerOf(b).apiKeys.list();
+    expect(listB.map((k) => k.id)).not.toContain(victim.id);
+    const restB = await rest("GET", "/api/v1/api-keys", { key: keyB });
+    expect(restB.body.data.map((k: { id: string }) => k.id)).not.toContain(victim.id);
+    expect((await ownerOf(a).apiKeys.list()).map((k) => k.id)).toContain(victim.id);
+  });
+
+  it("a key only ever acts in its own workspace", async () => {
+    const me = await rest("GET", "/api/v1/me", { key: keyB });
+    expect(me.body.workspace).toEqual({ id: b.id, slug: b.slug, name: `Workspace ${b.slug}` });
+  });
+});
+
+describe("audit", () => {
+  it("A's audit log never contains B's entries, even when paging with B's cursor", async () => {
+    await ownerOf(a).workspaces.update({ name: "A renamed" });
+    await ownerOf(b).workspaces.update({ name: "B renamed" });
+    const entriesB = await db().auditLog.findMany({ where: { workspaceId: b.id } });
+    expect(entriesB.length).toBeGreaterThan(0);
+    const idsB = new Set(entriesB.map((e) => e.id));
+
+    const pageA = await ownerOf(a).audit.list({ limit: 200 });
+    expect(pageA.items.length).toBeGreaterThan(0);
+    expect(pageA.items.every((e) => e.workspaceId === a.id)).toBe(true);
+    expect(pageA.items.some((e) => idsB.has(e.id))).toBe(false);
+
+    const restA = await rest("GET", "/api/v1/audit", { key: keyA, query: { cursor: entriesB[0]!.id } });
+    // a foreign cursor is only a position: it never brings the other workspace's rows along
+    expect(restA.status).toBe(200);
+    expect(restA.body.data.some((e: { id: string }) => idsB.has(e.id))).toBe(false);
+    const restB = await rest("GET", "/api/v1/audit", { key: keyB, query: { limit: "200" } });
+    expect(restB.body.data.map((e: { id: string }) => e.id).sort()).toEqual([...idsB].sort());
+  });
+});
+
+describe("workspace", () => {
+  it("a user who is not a member of A gets NOT_FOUND on A's slug, not FORBIDDEN, even as B's owner", async () => {
+    for (const user of [b.users.owner, await makeUser("stranger")]) {
+      const caller = callerFor(user, a.slug);
+      expect(await outcome(caller.workspaces.current())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(caller.workspaces.update({ name: "pwned" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(caller.workspaces.delete({ confirmSlug: a.slug }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(caller.members.list())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    }
+    expect(await db().workspace.findUnique({ where: { id: a.id } })).toMatchObject({ slug: a.slug });
+    expect((await db().workspace.findUnique({ where: { id: a.id } }))!.name).not.toBe("pwned");
+  });
+
+  it("a removed member loses access at once (the session outlives the membership)", async () => {
+    const ws = await makeWorkspace("tenant-c");
+    const viewer = callerFor(ws.users.viewer, ws.slug);
+    expect((await viewer.workspaces.current()).id).toBe(ws.id);
+    await ownerOf(ws).members.remove({ memberId: ws.memberIds.viewer });
+    expect(await outcome(viewer.workspaces.current())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await callerFor(ws.users.viewer).workspaces.listMine()).map((w) => w.id)).not.toContain(ws.id);
+  });
+
+  it("listMine shows only the user's own workspaces", async () => {
+    const mine = await callerFor(a.users.viewer).workspaces.listMine();
+    expect(mine.map((w) => w.id)).toEqual([a.id]);
+    expect(mine[0]!.role).toBe("viewer");
+  });
+});

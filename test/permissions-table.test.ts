@@ -1,0 +1,181 @@
+/**
+ * The role x permission table, checked against the running code rather than re-stated: every tRPC
+ * procedure and every REST route is called as every role, and refused (FORBIDDEN / 403) exactly when
+ * the matrix in lib/permissions.ts says the role lacks the permission the procedure declares.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "@/server/api/root";
+import type { Requirement } from "@/server/api/trpc";
+import { restRoutes } from "@/server/rest/routes";
+import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Permission, type Role } from "@/lib/permissions";
+import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
+
+/** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
+const PUBLIC_PROCEDURES = new Set(["auth.signUp", "invitations.preview"]);
+const AUTHED_PROCEDURES = new Set(["auth.me", "workspaces.listMine", "workspaces.create", "invitations.accept"]);
+
+const procedures = Object.entries(appRouter._def.procedures).map(([path, procedure]) => ({
+  path,
+  requires: (procedure as unknown as { _def: { meta?: { requires?: Requirement } } })._def.meta?.requires,
+}));
+const workspaceProcedures = procedures.filter((p): p is { path: string; requires: Requirement } => p.requires !== undefined);
+
+function allowed(role: Role, requires: Requirement | "authenticated"): boolean {
+  return requires === "membership" || requires === "authenticated" || roleCan(role, requires);
+}
+
+/** The route's path with every {param} left empty, as a caller that sends nothing would. */
+function emptyParams(path: string): Record<string, string> {
+  return Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, ""]));
+}
+
+describe("the permission matrix itself", () => {
+  it("ranks the roles: owner > admin > member > viewer, each a superset of the next", () => {
+    for (let i = 1; i < ROLES.length; i++) {
+      const higher = new Set(permissionsOf(ROLES[i - 1]!));
+      for (const p of permissionsOf(ROLES[i]!)) expect(higher.has(p), `${ROLES[i - 1]} should have ${ROLES[i]}'s ${p}`).toBe(true);
+    }
+    expect(permissionsOf("owner")).toEqual(ALL_PERMISSIONS);
+    expect(permissionsOf("admin")).toEqual(ALL_PERMISSIONS.filter((p) => p !== "settings:delete"));
+  });
+
+  it("keeps the sensitive permissions away from members and viewers", () => {
+    const adminOnly: Permission[] = ["members:invite", "members:update", "members:remove", "api_keys:manage", "audit:read", "settings:update", "settings:delete"];
+    for (const p of adminOnly) {
+      expect(roleCan("member", p), `member ${p}`).toBe(false);
+      expect(roleCan("viewer", p), `viewer ${p}`).toBe(false);
+    }
+    expect(permissionsOf("viewer").every((p) => p.endsWith(":read"))).toBe(true);
+    expect(roleCan("viewer", "api_keys:read")).toBe(false);
+    expect(roleCan("member", "api_keys:create")).toBe(true);
+    expect(roleCan("member", "api_keys:revoke")).toBe(true);
+  });
+});
+
+describe("tRPC: role x permission table", () => {
+  it("every procedure is either explicitly public/authed or declares the permission it needs", () => {
+    const undeclared = procedures
+      .filter((p) => p.requires === undefined && !PUBLIC_PROCEDURES.has(p.path) && !AUTHED_PROCEDURES.has(p.path))
+      .map((p) => p.path);
+    expect(undeclared, "procedures without `requires` that are not on the allow-list").toEqual([]);
+    // the allow-list does not rot: each entry still exists and still declares nothing
+    for (const path of [...PUBLIC_PROCEDURES, ...AUTHED_PROCEDURES]) {
+      const found = procedures.find((p) => p.path === path);
+      expect(found, `${path} is on the allow-list but does not exist`).toBeDefined();
+      expect(found!.requires, `${path} is on the allow-list but declares requires`).toBeUndefined();
+    }
+    for (const p of workspaceProcedures) {
+      expect(p.requires === "membership" || isPermission(p.requires), `${p.path} declares an unknown permission ${p.requires}`).toBe(true);
+    }
+    expect(workspaceProcedures.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it("authed procedures refuse an anonymous caller; public ones do not ask for a user", async () => {
+    const anonymous = callerFor(null);
+    for (const path of AUTHED_PROCEDURES) {
+      const result = await outcome(procedureAt(anonymous, path)({}));
+      expect(result, path).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+    }
+    // public: they fail on their input or their lookup, never on the missing user
+    for (const path of PUBLIC_PROCEDURES) {
+      const result = await outcome(procedureAt(anonymous, path)({}));
+      expect(result, path).toMatchObject({ ok: false });
+      expect(result.ok === false && result.code, path).not.toBe("UNAUTHORIZED");
+    }
+  });
+
+  describe.each(workspaceProcedures)("$path (requires $requires)", ({ path, requires }) => {
+    // a throwaway workspace per procedure: an allowed call may succeed (workspaces.leave does)
+    let ws: TestWorkspace;
+    beforeAll(async () => {
+      ws = await makeWorkspace("perm");
+    });
+
+    it("is FORBIDDEN exactly for the roles that lack the permission", async () => {
+      const expected: Record<string, string> = {};
+      const actual: Record<string, string> = {};
+      for (const role of ROLES) {
+        const result = await outcome(procedureAt(callerFor(ws.users[role], ws.slug), path)({}));
+        expected[role] = allowed(role, requires) ? "allowed" : "FORBIDDEN";
+        actual[role] = result.ok ? "allowed" : result.code === "FORBIDDEN" ? "FORBIDDEN" : "allowed";
+        if (!result.ok && result.code === "FORBIDDEN") {
+          // refused by the gate for the declared permission, not by something further in
+          expect(result.message, `${path} as ${role}`).toContain(String(requires));
+        }
+        if (!result.ok && expected[role] === "allowed") {
+          // an allowed call may fail on its empty input or a business rule, but never on auth or tenancy
+          expect(["UNAUTHORIZED", "NOT_FOUND", "FORBIDDEN"], `${path} as ${role}: ${result.code} ${result.message}`).not.toContain(result.code);
+        }
+      }
+      expect(actual).toEqual(expected);
+    });
+
+    it("is NOT_FOUND for a signed-in user who is not a member, and UNAUTHORIZED when signed out", async () => {
+      const outsider = await makeUser("outsider");
+      expect(await outcome(procedureAt(callerFor(outsider, ws.slug), path)({}))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(procedureAt(callerFor(null, ws.slug), path)({}))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+      // nothing about the workspace may leak through a non-existent slug either
+      expect(await outcome(procedureAt(callerFor(outsider, `nope-${ws.slug}`), path)({}))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    });
+  });
+});
+
+describe("REST: role x permission table", () => {
+  let ws: TestWorkspace;
+  const keys = {} as Record<Role, string>;
+  beforeAll(async () => {
+    ws = await makeWorkspace("restperm");
+    for (const role of ROLES) keys[role] = (await makeApiKey(ws, role)).raw;
+  });
+
+  it("every route declares `authenticated` or a permission of the matrix", () => {
+    expect(restRoutes.length).toBeGreaterThanOrEqual(11);
+    for (const route of restRoutes) {
+      expect(route.requires === "authenticated" || isPermission(route.requires), `${route.method} ${route.path}`).toBe(true);
+    }
+  });
+
+  it.each(restRoutes.map((r) => ({ method: r.method, path: r.path, requires: r.requires })))(
+    "$method $path (requires $requires) is 403 exactly for the roles that lack it",
+    async ({ method, path, requires }) => {
+      const expected: Record<string, string> = {};
+      const actual: Record<string, string> = {};
+      for (const role of ROLES) {
+        const res = await rest(method, path, { key: keys[role], params: emptyParams(path) });
+        expected[role] = allowed(role, requires) ? "allowed" : "403";
+        actual[role] = res.status === 403 ? "403" : "allowed";
+        if (res.status === 403) expect(res.body).toMatchObject({ error: { code: "FORBIDDEN" } });
+        else expect([401, 404], `${method} ${path} as ${role}: ${res.status} ${JSON.stringify(res.body)}`).not.toContain(res.status);
+      }
+      expect(actual).toEqual(expected);
+    },
+  );
+
+  it("an owner's key whose scopes exclude a route's permission gets 403; a key with just that scope passes", async () => {
+    for (const route of restRoutes) {
+      if (route.requires === "authenticated") continue;
+      const without = await makeApiKey(ws, "owner", ALL_PERMISSIONS.filter((p) => p !== route.requires));
+      const res = await rest(route.method, route.path, { key: without.raw, params: emptyParams(route.path) });
+      expect(res.status, `${route.method} ${route.path} without ${route.requires}`).toBe(403);
+      expect(res.body.error.code).toBe("FORBIDDEN");
+
+      const only = await makeApiKey(ws, "owner", [route.requires]);
+      const ok = await rest(route.method, route.path, { key: only.raw, params: emptyParams(route.path) });
+      expect([401, 403, 404], `${route.method} ${route.path} with only ${route.requires}`).not.toContain(ok.status);
+    }
+  });
+
+  it("a key with scopes beyond its creator's role is cut down to the role", async () => {
+    for (const role of ["member", "viewer"] as const) {
+      const key = await makeApiKey(ws, role, [...ALL_PERMISSIONS]);
+      const me = await rest("GET", "/api/v1/me", { key: key.raw });
+      expect(me.status).toBe(200);
+      expect(me.body.scopes).toEqual([...permissionsOf(role)].sort());
+      expect(me.body.role).toBe(role);
+      for (const route of restRoutes) {
+        const res = await rest(route.method, route.path, { key: key.raw, params: emptyParams(route.path) });
+        expect(res.status === 403, `${role} key with all scopes: ${route.method} ${route.path} -> ${res.status}`).toBe(!allowed(role, route.requires));
+      }
+    }
+  });
+});
