@@ -11,8 +11,14 @@ export const ERROR_TABLE = {
   CONFLICT: { http: 409, trpc: "CONFLICT" },
   GONE: { http: 410, trpc: "NOT_FOUND" },
   RATE_LIMITED: { http: 429, trpc: "TOO_MANY_REQUESTS" },
+  /** a call would cross a budget limit; nothing was spent */
+  BUDGET_EXCEEDED: { http: 402, trpc: "PAYMENT_REQUIRED" },
+  /** the router found no model satisfying the policy; the message names the binding constraint */
+  NO_FEASIBLE_MODEL: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
+  /** a model provider failed (after fallbacks); the message is composed by Cadre and safe to show */
+  UPSTREAM_ERROR: { http: 502, trpc: "BAD_GATEWAY", exposeMessage: true },
   INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR" },
-} as const;
+} as const satisfies Record<string, { http: number; trpc: string; exposeMessage?: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
@@ -29,6 +35,12 @@ export class AppError extends Error {
 
   get httpStatus(): number {
     return ERROR_TABLE[this.code].http;
+  }
+
+  /** 5xx messages are replaced by a generic one unless the code says its messages are safe to show. */
+  get exposeMessage(): boolean {
+    const entry: { http: number; exposeMessage?: boolean } = ERROR_TABLE[this.code];
+    return entry.http < 500 || entry.exposeMessage === true;
   }
 }
 

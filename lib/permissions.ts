@@ -14,6 +14,8 @@ export const RESOURCE_ACTIONS = {
   tools: ["read", "create", "update", "delete", "grant"],
   secrets: ["read", "create", "update", "delete"],
   models: ["read", "manage"],
+  usage: ["read"],
+  budgets: ["read", "update"],
   members: ["read", "invite", "update", "remove"],
   api_keys: ["read", "create", "revoke", "manage"],
   marketplace: ["read", "install", "publish"],

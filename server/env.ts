@@ -21,6 +21,10 @@ const envSchema = z.object({
   CADRE_EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   CADRE_PUBLIC_URL: optionalString,
   AUTH_SECRET: optionalString,
+  /** the vault's master key: 32 bytes, base64 */
+  CADRE_MASTER_KEY: optionalString,
+  /** earlier master keys (comma-separated, base64) that stay readable while a rotation completes */
+  CADRE_MASTER_KEY_PREVIOUS: optionalString,
   AUTH_GITHUB_ID: optionalString,
   AUTH_GITHUB_SECRET: optionalString,
   AUTH_GOOGLE_ID: optionalString,

@@ -3,6 +3,7 @@ import { inject } from "vitest";
 // runs in each test worker before the test files import anything that reads env()
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.CADRE_DATABASE_MODE = inject("databaseMode");
+process.env.CADRE_MASTER_KEY ??= Buffer.alloc(32, 7).toString("base64");
 process.env.AUTH_SECRET ??= "test-secret-for-vitest-only-0123456789abcdef";
 process.env.LOG_LEVEL ??= "silent";
 (process.env as Record<string, string>).NODE_ENV = "test";

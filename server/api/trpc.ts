@@ -34,7 +34,7 @@ const t = initTRPC
       const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined;
       return {
         ...shape,
-        message: error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : error.message,
+        message: cause instanceof AppError ? (cause.exposeMessage ? cause.message : GENERIC_INTERNAL_MESSAGE) : error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : error.message,
         data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode, issues, requestId: ctx?.requestId },
       };
     },

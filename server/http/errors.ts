@@ -8,7 +8,7 @@ export function errorResponse(error: unknown, requestId: string): Response {
   let body: { code: string; message: string; requestId: string; issues?: { path: string; message: string }[] };
   if (error instanceof AppError) {
     status = error.httpStatus;
-    body = { code: error.code, message: status >= 500 ? GENERIC_INTERNAL_MESSAGE : error.message, requestId };
+    body = { code: error.code, message: error.exposeMessage ? error.message : GENERIC_INTERNAL_MESSAGE, requestId };
     const issues = error.details?.issues;
     if (Array.isArray(issues)) body.issues = issues as { path: string; message: string }[];
   } else if (error instanceof ZodError) {

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+export const CAPABILITIES = ["tools", "json", "vision", "embeddings"] as const;
+export const capabilitySchema = z.enum(CAPABILITIES);
+export type Capability = z.infer<typeof capabilitySchema>;
+
+/** What a call needs from a model. Every field is optional: an empty set accepts any enabled model. */
+export const modelConstraintsSchema = z
+  .object({
+    minQuality: z.number().min(0).max(1).optional(),
+    maxP95LatencyMs: z.number().int().positive().optional(),
+    /** estimated from prompt tokens and max output tokens */
+    maxCostPerCallUsd: z.number().positive().optional(),
+    requiredCapabilities: z.array(capabilitySchema).default([]),
+    /** provider ids (prv_...) or kinds (openai, anthropic, openai_compatible, simulator), most preferred first */
+    preferredProviders: z.array(z.string()).default([]),
+    /** try local providers first, fall back to cloud ones */
+    localFirst: z.boolean().default(false),
+    /** never send data to a provider that is not local */
+    localOnly: z.boolean().default(false),
+  })
+  .meta({ id: "ModelConstraints" });
+
+export const modelPolicySchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("pinned"), modelId: z.string().describe("A catalog model id (mdl_...)") }),
+    z.object({ type: z.literal("preset"), preset: z.string().min(1).max(40).describe("fast, balanced, capable, or a custom preset") }),
+    z.object({ type: z.literal("constraints"), constraints: modelConstraintsSchema }),
+  ])
+  .meta({ id: "ModelPolicy" });
+
+export type ModelConstraints = z.infer<typeof modelConstraintsSchema>;
+export type ModelPolicy = z.infer<typeof modelPolicySchema>;
