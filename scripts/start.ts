@@ -2,6 +2,8 @@
  * `npm start`: brings Cadre up on PORT (default 3000).
  * - No DATABASE_URL: starts the embedded PostgreSQL (PGlite + pgvector, data in CADRE_DATA_DIR) on
  *   127.0.0.1 and points DATABASE_URL at it. With DATABASE_URL: uses that server.
+ * - The vault's master key: CADRE_MASTER_KEY, else (embedded mode only) CADRE_DATA_DIR/master.key, generated
+ *   on first start; in server mode without CADRE_MASTER_KEY it refuses to start. Passed to Next via env.
  * - Applies migrations, runs headless initialisation when CADRE_INIT_* is set.
  * - Builds the app if there is no build yet, then runs `next start` (or `next dev` with --dev).
  */
@@ -12,6 +14,8 @@ import { env, setEnv } from "../server/env";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
 import { persistedSecret } from "../server/db/secrets-file";
+import { claimEmbeddedLock } from "../server/db/embedded-lock";
+import { launcherMasterKey } from "../server/vault/master-key";
 
 const dev = process.argv.includes("--dev");
 const log = (msg: string) => console.log(`[cadre] ${msg}`);
@@ -24,13 +28,22 @@ async function main() {
     log(`${secret.created ? "generated" : "using"} AUTH_SECRET in ${path.join(dataDir, "auth-secret")} (set AUTH_SECRET to manage it yourself)`);
   }
 
+  // the vault's master key, resolved before anything else starts: server mode without a key stops here
+  const masterKey = launcherMasterKey({
+    masterKey: env().CADRE_MASTER_KEY, previousKeys: env().CADRE_MASTER_KEY_PREVIOUS, embedded: !env().DATABASE_URL, dataDir,
+  });
+  for (const [name, value] of Object.entries(masterKey.env)) setEnv(name as "CADRE_MASTER_KEY" | "CADRE_MASTER_KEY_PREVIOUS", value);
+  masterKey.messages.forEach(log);
+
   let embedded: EmbeddedDatabase | undefined;
+  let releaseLock: (() => void) | undefined;
   if (env().DATABASE_URL) {
     setEnv("CADRE_DATABASE_MODE", "server");
     log("database: PostgreSQL server from DATABASE_URL");
   } else {
     const dir = path.join(dataDir, "pglite");
     const t0 = Date.now();
+    releaseLock = claimEmbeddedLock(dataDir, "starting Cadre");
     embedded = await startEmbeddedDatabase({ dataDir: dir, port: env().CADRE_EMBEDDED_DB_PORT });
     setEnv("DATABASE_URL", embedded.url);
     setEnv("CADRE_DATABASE_MODE", "embedded");
@@ -70,6 +83,7 @@ async function main() {
     stopping = true;
     if (child.exitCode === null) child.kill("SIGTERM");
     await embedded?.stop().catch(() => undefined);
+    releaseLock?.();
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));

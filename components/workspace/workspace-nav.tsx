@@ -16,6 +16,12 @@ const ITEMS: NavItem[] = [
   { id: "overview", label: "Overview", path: "", requires: "settings:read" },
   { id: "members", label: "Members", path: "/members", requires: "members:read" },
   { id: "api-keys", label: "API keys", path: "/api-keys", requires: "api_keys:read" },
+  { id: "providers", label: "Providers", path: "/providers", requires: "models:read" },
+  { id: "models", label: "Models", path: "/models", requires: "models:read" },
+  { id: "routing", label: "Routing", path: "/routing", requires: "models:read" },
+  { id: "vault", label: "Vault", path: "/vault", requires: "secrets:read" },
+  { id: "usage", label: "Usage", path: "/usage", requires: "usage:read" },
+  { id: "budgets", label: "Budgets", path: "/budgets", requires: "budgets:read" },
   { id: "audit", label: "Audit log", path: "/audit", requires: "audit:read" },
   { id: "settings", label: "Settings", path: "/settings", requires: "settings:read" },
 ];

@@ -10,6 +10,7 @@ import { SignOutButton } from "@/components/auth/sign-out-button";
 import { RoleBadge } from "@/components/ui/badge";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
+import { BudgetAlert } from "@/components/budgets/budget-alert";
 import { WorkspaceContextProvider, type ShellUser, type WorkspaceContextValue } from "./workspace-context";
 import { WorkspaceNav } from "./workspace-nav";
 import { WorkspaceSwitcher } from "./workspace-switcher";
@@ -26,7 +27,12 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
 
   let body: ReactNode;
   if (value) {
-    body = <WorkspaceContextProvider value={value}>{children}</WorkspaceContextProvider>;
+    body = (
+      <WorkspaceContextProvider value={value}>
+        {value.can("budgets:read") ? <BudgetAlert /> : null}
+        {children}
+      </WorkspaceContextProvider>
+    );
   } else if (current.isError && errorCode(current.error) === "NOT_FOUND") {
     body = (
       <div className="empty-state" data-testid="workspace-not-found">

@@ -5,6 +5,12 @@ import { membersRouter } from "./routers/members";
 import { invitationsRouter } from "./routers/invitations";
 import { apiKeysRouter } from "./routers/api-keys";
 import { auditRouter } from "./routers/audit";
+import { secretsRouter } from "./routers/secrets";
+import { usageRouter } from "./routers/usage";
+import { budgetsRouter } from "./routers/budgets";
+import { providersRouter } from "./routers/providers";
+import { modelsRouter } from "./routers/models";
+import { routingRouter } from "./routers/routing";
 
 export const appRouter = router({
   auth: authRouter,
@@ -13,6 +19,12 @@ export const appRouter = router({
   invitations: invitationsRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  secrets: secretsRouter,
+  usage: usageRouter,
+  budgets: budgetsRouter,
+  providers: providersRouter,
+  models: modelsRouter,
+  routing: routingRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,7 @@ import { hashPassword } from "@/server/auth/passwords";
 import { hashApiKey } from "@/server/auth/secrets";
 import { storeApiKey } from "@/server/auth/api-keys";
 import { recordAudit } from "@/server/audit/service";
+import { seedDefaultCatalog } from "@/server/models/catalog";
 
 export interface InitSpec {
   email: string;
@@ -43,6 +44,8 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
   const workspaceId = workspace.id;
   const membership = await db().membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
   if (!membership) await db().membership.create({ data: { id: newId("mem"), workspaceId, userId, role: "owner" } });
+  // idempotent: the simulator and default presets, also for a workspace initialised before they existed
+  await db().$transaction((tx) => seedDefaultCatalog(tx, workspaceId));
 
   const existingKey = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(spec.apiKey) } });
   if (!existingKey) {

@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { createWorkspaceInputSchema, updateWorkspaceInputSchema } from "@/lib/schemas/workspaces";
+import { seedDefaultCatalog } from "@/server/models/catalog";
 import type { Role } from "@/lib/permissions";
 import type { z } from "zod";
 
@@ -42,6 +43,8 @@ export async function createWorkspace(user: { id: string; email: string }, input
         actor: { type: "user", userId: user.id, email: user.email },
       };
       await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug } }, tx);
+      // the offline simulator and the default routing presets, so that everything works before any key is added
+      await seedDefaultCatalog(tx, workspaceId);
       return created;
     });
     return { ...toWorkspace(workspace), role: "owner" as Role };

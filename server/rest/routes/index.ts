@@ -1,9 +1,14 @@
 import type { AnyRestRoute } from "../define";
+import { createProviderRoute, deleteProviderRoute, getProviderRoute, listProvidersRoute, testProviderRoute, updateProviderRoute } from "./providers";
+import { createModelRoute, deleteModelRoute, getModelRoute, listModelsRoute, updateModelRoute } from "./models";
+import { explainRouteRoute } from "./routing";
 import { getMe } from "./me";
 import { changeMemberRoleRoute, listMembersRoute, removeMemberRoute } from "./members";
 import { createInvitationRoute, listInvitationsRoute, revokeInvitationRoute } from "./invitations";
 import { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-keys";
 import { listAuditRoute } from "./audit";
+import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
+import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 
 /** Every REST route, for the OpenAPI document and the permission table test. */
 export const restRoutes: AnyRestRoute[] = [
@@ -12,4 +17,9 @@ export const restRoutes: AnyRestRoute[] = [
   listInvitationsRoute, createInvitationRoute, revokeInvitationRoute,
   listApiKeysRoute, createApiKeyRoute, revokeApiKeyRoute,
   listAuditRoute,
+  listSecretsRoute, createSecretRoute, updateSecretRoute, deleteSecretRoute,
+  listUsageRoute, usageTotalsRoute, getBudgetRoute, updateBudgetRoute,
+  listProvidersRoute, createProviderRoute, getProviderRoute, updateProviderRoute, deleteProviderRoute, testProviderRoute,
+  listModelsRoute, createModelRoute, getModelRoute, updateModelRoute, deleteModelRoute,
+  explainRouteRoute,
 ];

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { testProviderRoute } from "@/server/rest/routes/providers";
+
+export const { POST } = handlers(testProviderRoute);

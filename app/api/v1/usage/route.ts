@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listUsageRoute } from "@/server/rest/routes/usage";
+
+export const { GET } = handlers(listUsageRoute);

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { usageTotalsRoute } from "@/server/rest/routes/usage";
+
+export const { GET } = handlers(usageTotalsRoute);

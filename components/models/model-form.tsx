@@ -1,0 +1,205 @@
+"use client";
+
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { CAPABILITIES, type Capability } from "@/lib/schemas/model-policy";
+import { PROVIDER_KIND_LABELS, type ModelSuggestion } from "@/lib/schemas/models";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+
+interface Fields {
+  displayName: string;
+  inputPrice: string;
+  outputPrice: string;
+  contextWindow: string;
+  quality: string;
+  capabilities: ReadonlySet<Capability>;
+}
+
+const EMPTY: Fields = { displayName: "", inputPrice: "", outputPrice: "", contextWindow: "", quality: "", capabilities: new Set() };
+
+function fromSuggestion(s: ModelSuggestion): Fields {
+  return {
+    displayName: s.displayName,
+    inputPrice: String(s.inputPrice),
+    outputPrice: String(s.outputPrice),
+    contextWindow: String(s.contextWindow),
+    quality: String(s.quality),
+    capabilities: new Set(s.capabilities),
+  };
+}
+
+/** A number from a text field: undefined when empty, NaN when not a number. */
+function num(value: string): number | undefined {
+  return value.trim() === "" ? undefined : Number(value);
+}
+
+export function ModelForm() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const providers = useQuery(trpc.providers.list.queryOptions());
+  const [providerId, setProviderId] = useState("");
+  const [modelId, setModelId] = useState("");
+  const [fields, setFields] = useState<Fields>(EMPTY);
+  // fields the person typed into are never overwritten by a suggestion
+  const [touched, setTouched] = useState<ReadonlySet<keyof Fields>>(new Set());
+  const [debouncedId, setDebouncedId] = useState("");
+  const [localError, setLocalError] = useState<string | null>(null);
+
+  const provider = providers.data?.find((p) => p.id === providerId) ?? providers.data?.find((p) => !p.isSimulator) ?? providers.data?.[0];
+  const kind = provider?.kind;
+
+  useEffect(() => {
+    const timer = setTimeout(() => setDebouncedId(modelId.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [modelId]);
+
+  const suggest = useQuery({
+    ...trpc.models.suggest.queryOptions({ kind: kind ?? "openai", modelId: debouncedId || undefined }),
+    enabled: kind !== undefined,
+  });
+  const suggestion = debouncedId ? suggest.data?.suggestion ?? null : null;
+
+  useEffect(() => {
+    if (!suggestion) return;
+    const next = fromSuggestion(suggestion);
+    setFields((prev) => {
+      const merged = { ...prev };
+      for (const key of Object.keys(next) as (keyof Fields)[]) {
+        if (!touched.has(key)) (merged as Record<keyof Fields, unknown>)[key] = next[key];
+      }
+      return merged;
+    });
+  }, [suggestion, touched]);
+
+  const set = <K extends keyof Fields>(key: K, value: Fields[K]) => {
+    setTouched((prev) => new Set(prev).add(key));
+    setFields((prev) => ({ ...prev, [key]: value }));
+  };
+
+  const create = useMutation(
+    trpc.models.create.mutationOptions({
+      onSuccess: async () => {
+        setModelId("");
+        setFields(EMPTY);
+        setTouched(new Set());
+        await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
+      },
+    }),
+  );
+
+  const known = useMemo(() => suggest.data?.known ?? [], [suggest.data]);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLocalError(null);
+    if (!provider) return setLocalError("Add a provider first");
+    if (!modelId.trim()) return setLocalError("Enter the provider's model id");
+    const inputPrice = num(fields.inputPrice);
+    const outputPrice = num(fields.outputPrice);
+    const contextWindow = num(fields.contextWindow);
+    const quality = num(fields.quality);
+    if ([inputPrice, outputPrice].some((p) => p !== undefined && (Number.isNaN(p) || p < 0))) return setLocalError("Prices are numbers of at least 0 (USD per million tokens)");
+    if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow < 1)) return setLocalError("The context window is a whole number of tokens");
+    if (quality !== undefined && (Number.isNaN(quality) || quality < 0 || quality > 1)) return setLocalError("Quality is between 0 and 1");
+    create.mutate({
+      providerId: provider.id,
+      modelId: modelId.trim(),
+      displayName: fields.displayName.trim() || undefined,
+      inputPrice,
+      outputPrice,
+      contextWindow,
+      quality,
+      capabilities: touched.has("capabilities") || suggestion ? [...fields.capabilities] : undefined,
+    });
+  }
+
+  return (
+    <Card title="Add a model" description="Well-known models are prefilled with list prices, context window, capabilities and a quality estimate; edit anything." testId="model-form">
+      <form className="form" onSubmit={onSubmit} noValidate>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="model-provider">Provider</label>
+            <select id="model-provider" data-testid="model-provider" value={provider?.id ?? ""} onChange={(e) => setProviderId(e.target.value)}>
+              {providers.data?.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} ({p.isSimulator ? "simulator" : PROVIDER_KIND_LABELS[p.kind]})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field grow">
+            <label htmlFor="model-id">Model id</label>
+            <input
+              id="model-id"
+              data-testid="model-id"
+              list="model-id-known"
+              placeholder={kind === "openai_compatible" ? "e.g. llama3.1:8b" : kind === "anthropic" ? "e.g. claude-sonnet-4-20250514" : "e.g. gpt-4o-mini"}
+              maxLength={200}
+              value={modelId}
+              onChange={(e) => setModelId(e.target.value)}
+            />
+            <datalist id="model-id-known">
+              {known.map((k) => <option key={k.modelId} value={k.modelId}>{k.displayName}</option>)}
+            </datalist>
+          </div>
+          <div className="field grow">
+            <label htmlFor="model-display-name">Display name</label>
+            <input id="model-display-name" data-testid="model-display-name" maxLength={120} value={fields.displayName} onChange={(e) => set("displayName", e.target.value)} />
+          </div>
+        </div>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="model-input-price">Input $/M tokens</label>
+            <input id="model-input-price" data-testid="model-input-price" type="number" min={0} step="any" value={fields.inputPrice} onChange={(e) => set("inputPrice", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="model-output-price">Output $/M tokens</label>
+            <input id="model-output-price" data-testid="model-output-price" type="number" min={0} step="any" value={fields.outputPrice} onChange={(e) => set("outputPrice", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="model-context">Context window</label>
+            <input id="model-context" data-testid="model-context" type="number" min={1} step={1} value={fields.contextWindow} onChange={(e) => set("contextWindow", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="model-quality">Quality (0–1)</label>
+            <input id="model-quality" data-testid="model-quality" type="number" min={0} max={1} step={0.01} value={fields.quality} onChange={(e) => set("quality", e.target.value)} />
+          </div>
+        </div>
+        <fieldset className="capabilities">
+          <legend>Capabilities</legend>
+          {CAPABILITIES.map((c) => (
+            <label key={c} className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`model-capability-${c}`}
+                checked={fields.capabilities.has(c)}
+                onChange={(e) => {
+                  const next = new Set(fields.capabilities);
+                  if (e.target.checked) next.add(c);
+                  else next.delete(c);
+                  set("capabilities", next);
+                }}
+              />
+              <span>{c}</span>
+            </label>
+          ))}
+        </fieldset>
+        {suggestion ? (
+          <p className="field-hint hint-ok" data-testid="model-suggestion">Prefilled from the known model {suggestion.displayName}.</p>
+        ) : debouncedId && !suggest.isFetching ? (
+          <p className="field-hint">Not a model Cadre knows: enter its prices (0 for a local model).</p>
+        ) : null}
+        <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
+        <div>
+          <button type="submit" className="btn btn-primary" data-testid="model-submit" disabled={create.isPending || !provider}>
+            {create.isPending ? "Adding…" : "Add model"}
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}

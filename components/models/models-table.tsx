@@ -1,0 +1,163 @@
+"use client";
+
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import type { ModelOutput } from "@/lib/schemas/models";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { Loading } from "@/components/ui/loading";
+import { formatDateTime } from "@/components/ui/format";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+import { formatMs, formatPrice, formatRate, formatTokens, LocalityBadge, SimulatorBadge } from "./labels";
+
+/** Quality, editable in place: saved on blur or Enter when it changed and is valid. */
+function QualityCell({ model, editable, onSave }: { model: ModelOutput; editable: boolean; onSave: (quality: number) => void }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  if (!editable) return <span data-testid="model-quality-value">{model.quality.toFixed(2)}</span>;
+  const value = draft ?? String(model.quality);
+  const commit = () => {
+    if (draft === null) return;
+    const q = Number(draft);
+    setDraft(null);
+    if (draft.trim() !== "" && Number.isFinite(q) && q >= 0 && q <= 1 && q !== model.quality) onSave(q);
+  };
+  return (
+    <input
+      className="input-quality"
+      type="number"
+      min={0}
+      max={1}
+      step={0.01}
+      aria-label={`Quality of ${model.displayName}`}
+      data-testid="model-quality-edit"
+      value={value}
+      aria-invalid={draft !== null && (Number.isNaN(Number(draft)) || Number(draft) < 0 || Number(draft) > 1) ? true : undefined}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          commit();
+        } else if (e.key === "Escape") setDraft(null);
+      }}
+    />
+  );
+}
+
+export function ModelsTable() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { can } = useWorkspace();
+  const models = useQuery(trpc.models.list.queryOptions());
+  const [error, setError] = useState<string | null>(null);
+  const manage = can("models:manage");
+
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+    await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
+  };
+  const handlers = { onMutate: () => setError(null), onError: (e: unknown) => setError(errorMessage(e)), onSettled: refresh };
+  const update = useMutation(trpc.models.update.mutationOptions(handlers));
+  const remove = useMutation(trpc.models.delete.mutationOptions(handlers));
+
+  return (
+    <Card
+      title="Catalog"
+      description="Prices are USD per million tokens. Latency and error figures are observed from the last 100 real calls of each model."
+    >
+      <FormError message={error ?? (models.isError ? errorMessage(models.error) : null)} />
+      {models.isPending ? (
+        <Loading />
+      ) : models.data && models.data.length === 0 ? (
+        <p className="muted" data-testid="model-empty">No models yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table table-models">
+            <thead>
+              <tr>
+                <th>Provider</th>
+                <th>Model</th>
+                <th className="num">In / out $/M</th>
+                <th className="num">Context</th>
+                <th>Capabilities</th>
+                <th>Quality</th>
+                <th className="num">p50 / p95</th>
+                <th className="num">Errors</th>
+                <th className="num">Timeouts</th>
+                <th>Last error</th>
+                <th>Enabled</th>
+                {manage ? <th className="actions-col"><span className="visually-hidden">Actions</span></th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {models.data?.map((m) => (
+                <tr key={m.id} data-testid="model-row" data-model-id={m.modelId} data-id={m.id} className={m.enabled && m.provider.enabled ? undefined : "row-muted"}>
+                  <td>
+                    <div className="cell-title">{m.provider.name}</div>
+                    {m.isSimulator ? <SimulatorBadge /> : <LocalityBadge isLocal={m.provider.isLocal} />}
+                    {m.provider.enabled ? null : <> <Badge tone="neutral">provider disabled</Badge></>}
+                  </td>
+                  <td>
+                    <div className="cell-title">{m.displayName}</div>
+                    <code className="model-id">{m.modelId}</code>
+                  </td>
+                  <td className="num nowrap">{formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}</td>
+                  <td className="num">{formatTokens(m.contextWindow)}</td>
+                  <td>
+                    <div className="caps">
+                      {m.capabilities.length === 0 ? <span className="muted">—</span> : m.capabilities.map((c) => <Badge key={c} tone="neutral">{c}</Badge>)}
+                    </div>
+                  </td>
+                  <td>
+                    <QualityCell key={`${m.id}:${m.quality}`} model={m} editable={manage} onSave={(quality) => update.mutate({ id: m.id, quality })} />
+                  </td>
+                  <td className="num nowrap" title={`${m.callCount} calls observed`}>
+                    {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}
+                  </td>
+                  <td className="num">{formatRate(m.errorRate, m.callCount)}</td>
+                  <td className="num">{formatRate(m.timeoutRate, m.callCount)}</td>
+                  <td className="col-last-error">
+                    {m.lastError ? (
+                      <span title={m.lastError}>
+                        <span className="test-error">{m.lastError}</span>
+                        <span className="muted"> · {formatDateTime(m.lastErrorAt)}</span>
+                      </span>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`${m.displayName} enabled`}
+                      data-testid="model-enabled"
+                      checked={m.enabled}
+                      disabled={!manage || (update.isPending && update.variables?.id === m.id)}
+                      onChange={(e) => update.mutate({ id: m.id, enabled: e.target.checked })}
+                    />
+                  </td>
+                  {manage ? (
+                    <td className="actions-col">
+                      <button
+                        type="button"
+                        className="btn btn-danger-ghost btn-sm"
+                        data-testid="model-delete"
+                        disabled={remove.isPending && remove.variables?.id === m.id}
+                        onClick={() => remove.mutate({ id: m.id })}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}

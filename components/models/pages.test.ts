@@ -1,0 +1,69 @@
+/**
+ * Smoke test of the Providers and Models pages: they render (server-side, from a filled query cache) with the
+ * test ids the e2e journeys use, and the simulator is labelled wherever it appears.
+ */
+import { describe, expect, it } from "vitest";
+import { createElement as h, type ReactElement } from "react";
+import { renderToString } from "react-dom/server";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import superjson from "superjson";
+import type { AppRouter } from "@/server/api/root";
+import { TRPCProvider } from "@/lib/trpc/react";
+import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
+import { roleCan, type Role } from "@/lib/permissions";
+import { callerFor, makeWorkspace } from "@/test/helpers";
+import { ProvidersPage } from "./providers-page";
+import { ModelsPage } from "./models-page";
+
+async function render(role: Role, page: () => ReactElement) {
+  const ws = await makeWorkspace("render");
+  const owner = callerFor(ws.users.owner, ws.slug);
+  const local = await owner.providers.create({ name: "Ollama", kind: "openai_compatible", baseUrl: "http://localhost:11434/v1" });
+  await owner.models.create({ providerId: local.id, modelId: "llama3.1:8b" });
+  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
+  // never called: every query the pages make is in the cache already
+  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
+  const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
+  queryClient.setQueryData(trpc.providers.list.queryKey(), await owner.providers.list());
+  queryClient.setQueryData(trpc.models.list.queryKey(), await owner.models.list());
+  queryClient.setQueryData(trpc.secrets.list.queryKey(), await owner.secrets.list());
+  const workspace: WorkspaceContextValue = {
+    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    can: (p) => roleCan(role, p),
+  };
+  return renderToString(
+    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) })),
+  );
+}
+
+describe("Providers and Models pages", () => {
+  it("an owner sees the forms, the rows, the actions and the simulator badge", async () => {
+    const providers = await render("owner", () => h(ProvidersPage));
+    for (const id of ["provider-form", "provider-kind", "provider-name", "provider-base-url", "provider-secret", "provider-local", "provider-submit", "provider-row", "provider-test", "provider-test-result", "provider-delete", "simulator-badge"]) {
+      expect(providers, id).toContain(`data-testid="${id}"`);
+    }
+    expect(providers).toContain('data-name="Ollama"');
+    expect(providers).toContain("Simulator — offline, deterministic, no real model");
+
+    const models = await render("owner", () => h(ModelsPage));
+    for (const id of ["model-form", "model-provider", "model-id", "model-display-name", "model-input-price", "model-output-price", "model-context", "model-quality", "model-submit", "model-row", "model-enabled", "model-delete", "simulator-badge"]) {
+      expect(models, id).toContain(`data-testid="${id}"`);
+    }
+    expect(models).toContain('data-model-id="llama3.1:8b"');
+    expect(models).toContain('data-model-id="sim-fast"');
+    expect(models).toContain("Llama 3.1 8B");
+  });
+
+  it("a viewer sees the lists without forms or actions", async () => {
+    const providers = await render("viewer", () => h(ProvidersPage));
+    expect(providers).toContain('data-testid="provider-row"');
+    expect(providers).not.toContain('data-testid="provider-form"');
+    expect(providers).not.toContain('data-testid="provider-test"');
+    const models = await render("viewer", () => h(ModelsPage));
+    expect(models).toContain('data-testid="model-row"');
+    expect(models).not.toContain('data-testid="model-form"');
+    expect(models).not.toContain('data-testid="model-delete"');
+  });
+});

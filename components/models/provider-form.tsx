@@ -1,0 +1,154 @@
+"use client";
+
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { CREATABLE_PROVIDER_KINDS, isHttpUrl, PROVIDER_KIND_LABELS } from "@/lib/schemas/models";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+
+type CreatableKind = (typeof CREATABLE_PROVIDER_KINDS)[number];
+
+const PLACEHOLDERS: Record<CreatableKind, { name: string; baseUrl: string }> = {
+  openai: { name: "e.g. OpenAI", baseUrl: "optional: a proxy, e.g. https://gateway.example.com/v1" },
+  anthropic: { name: "e.g. Anthropic", baseUrl: "optional: a proxy, e.g. https://gateway.example.com/v1" },
+  openai_compatible: { name: "e.g. Ollama", baseUrl: "http://localhost:11434/v1" },
+};
+
+/** Mirrors the server's default for "local": localhost, private addresses, single-label hosts. */
+function looksLocal(baseUrl: string): boolean {
+  try {
+    let host = new URL(baseUrl).hostname.toLowerCase();
+    if (host.startsWith("[")) host = host.slice(1, -1);
+    if (host === "localhost" || host === "::1" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal")) return true;
+    const v4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host);
+    if (v4) {
+      const [a, b] = [Number(v4[1]), Number(v4[2])];
+      return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+    }
+    if (host.includes(":")) return /^f[cd]/.test(host);
+    return !host.includes(".");
+  } catch {
+    return false;
+  }
+}
+
+export function ProviderForm() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { slug, can } = useWorkspace();
+  const secrets = useQuery({ ...trpc.secrets.list.queryOptions(), enabled: can("secrets:read") });
+
+  const [kind, setKind] = useState<CreatableKind>("openai_compatible");
+  const [name, setName] = useState("");
+  const [baseUrl, setBaseUrl] = useState("");
+  const [secretId, setSecretId] = useState("");
+  const [isLocal, setIsLocal] = useState(false);
+  const [localTouched, setLocalTouched] = useState(false);
+  const [localError, setLocalError] = useState<string | null>(null);
+
+  const create = useMutation(
+    trpc.providers.create.mutationOptions({
+      onSuccess: async () => {
+        setName("");
+        setBaseUrl("");
+        setSecretId("");
+        setIsLocal(false);
+        setLocalTouched(false);
+        await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+      },
+    }),
+  );
+
+  function onBaseUrl(value: string) {
+    setBaseUrl(value);
+    if (!localTouched) setIsLocal(looksLocal(value.trim()));
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLocalError(null);
+    if (!name.trim()) return setLocalError("Enter a name for the provider");
+    const url = baseUrl.trim();
+    if (kind === "openai_compatible" && !url) return setLocalError("An OpenAI-compatible provider needs a base URL");
+    if (url && !isHttpUrl(url)) return setLocalError("Enter an http(s) URL, e.g. http://localhost:11434/v1");
+    if (kind !== "openai_compatible" && !url && !secretId) return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs an API key: pick the vault secret that holds it`);
+    create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal });
+  }
+
+  const secretList = secrets.data ?? [];
+  return (
+    <Card
+      title="Add a provider"
+      description="Connect OpenAI, Anthropic or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter…). Keys live in the vault."
+      testId="provider-form"
+    >
+      <form className="form" onSubmit={onSubmit} noValidate>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="provider-kind">Kind</label>
+            <select id="provider-kind" data-testid="provider-kind" value={kind} onChange={(e) => setKind(e.target.value as CreatableKind)}>
+              {CREATABLE_PROVIDER_KINDS.map((k) => (
+                <option key={k} value={k}>{PROVIDER_KIND_LABELS[k]}</option>
+              ))}
+            </select>
+          </div>
+          <div className="field grow">
+            <label htmlFor="provider-name">Name</label>
+            <input id="provider-name" data-testid="provider-name" maxLength={80} placeholder={PLACEHOLDERS[kind].name} value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+        </div>
+        <div className="form-row">
+          <div className="field grow">
+            <label htmlFor="provider-base-url">Base URL{kind === "openai_compatible" ? "" : " (optional)"}</label>
+            <input
+              id="provider-base-url"
+              data-testid="provider-base-url"
+              inputMode="url"
+              placeholder={PLACEHOLDERS[kind].baseUrl}
+              value={baseUrl}
+              onChange={(e) => onBaseUrl(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="provider-secret">API key (vault secret)</label>
+            <select id="provider-secret" data-testid="provider-secret" value={secretId} onChange={(e) => setSecretId(e.target.value)}>
+              <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
+              {secretList.map((s) => (
+                <option key={s.id} value={s.id}>{s.name}{s.last4 ? ` (…${s.last4})` : ""}</option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="field-hint">
+          {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
+          {!secrets.isPending && secretList.length === 0 ? <>No secrets yet: </> : null}
+          {can("secrets:create") ? <Link href={`/w/${slug}/vault`}>add the key to the vault</Link> : null}
+          {can("secrets:create") ? " first, then pick it here." : null}
+        </div>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            data-testid="provider-local"
+            checked={isLocal}
+            onChange={(e) => {
+              setLocalTouched(true);
+              setIsLocal(e.target.checked);
+            }}
+          />
+          <span>Local: runs on infrastructure this workspace controls (policies can keep data on local providers)</span>
+        </label>
+        <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
+        <div>
+          <button type="submit" className="btn btn-primary" data-testid="provider-submit" disabled={create.isPending}>
+            {create.isPending ? "Adding…" : "Add provider"}
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,232 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import { formatUsd } from "@/lib/usd";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+import { ConstraintsFields, constraintsOf, EMPTY_DRAFT, type ConstraintsDraft } from "./constraints-fields";
+
+type Decision = inferRouterOutputs<AppRouter>["routing"]["explain"];
+type TryResult = inferRouterOutputs<AppRouter>["routing"]["try"];
+
+const CUSTOM = "__constraints";
+
+function parseTokens(value: string, label: string, min: number): number | string {
+  const n = Number(value);
+  if (!value.trim() || !Number.isInteger(n) || n < min) return `${label} is a whole number of at least ${min}`;
+  return n;
+}
+
+/**
+ * "Route this policy": builds a policy (a preset, or constraints), shows the router's decision for a call of the given
+ * size without calling any model, and (for people who manage models) runs the call for real.
+ */
+export function RouteTester() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { can } = useWorkspace();
+  const presets = useQuery(trpc.routing.presets.list.queryOptions());
+
+  const [mode, setMode] = useState<string>("balanced");
+  const [draft, setDraft] = useState<ConstraintsDraft>(EMPTY_DRAFT);
+  const [promptTokens, setPromptTokens] = useState("1000");
+  const [maxOutputTokens, setMaxOutputTokens] = useState("500");
+  const [decision, setDecision] = useState<Decision | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const [prompt, setPrompt] = useState("Say hello in one sentence.");
+  const [runResult, setRunResult] = useState<TryResult | null>(null);
+
+  const run = useMutation(
+    trpc.routing.try.mutationOptions({
+      onMutate: () => setRunResult(null),
+      onSuccess: (result) => setRunResult(result),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() }),
+    }),
+  );
+
+  function policy(): { ok: true; policy: ModelPolicy } | { ok: false; error: string } {
+    if (mode !== CUSTOM) return { ok: true, policy: { type: "preset", preset: mode } };
+    const parsed = constraintsOf(draft);
+    return parsed.ok ? { ok: true, policy: { type: "constraints", constraints: parsed.constraints } } : parsed;
+  }
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setError(null);
+    const p = policy();
+    if (!p.ok) return setError(p.error);
+    const pt = parseTokens(promptTokens, "Prompt tokens", 0);
+    const mo = parseTokens(maxOutputTokens, "Max output tokens", 1);
+    if (typeof pt === "string") return setError(pt);
+    if (typeof mo === "string") return setError(mo);
+    setPending(true);
+    try {
+      const result = await queryClient.fetchQuery({ ...trpc.routing.explain.queryOptions({ policy: p.policy, promptTokens: pt, maxOutputTokens: mo }), staleTime: 0 });
+      setDecision(result);
+    } catch (e) {
+      setDecision(null);
+      setError(errorMessage(e));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  function onRun() {
+    const p = policy();
+    if (!p.ok) return setError(p.error);
+    const mo = parseTokens(maxOutputTokens, "Max output tokens", 1);
+    if (typeof mo === "string") return setError(mo);
+    run.mutate({ policy: p.policy, prompt, maxOutputTokens: Math.min(mo, 8192) });
+  }
+
+  const order = decision ? [decision.chosen.id, ...decision.fallbacks.map((m) => m.id)] : [];
+
+  return (
+    <Card
+      title="Route this policy"
+      description="The router's decision for a call of this size: the cheapest feasible model in expectation, its fallbacks, and why every other model was rejected. Nothing is called until you press Run it."
+      testId="route-tester"
+    >
+      <form className="form" onSubmit={onSubmit} noValidate>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="route-preset">Policy</label>
+            <select id="route-preset" data-testid="route-preset" value={mode} onChange={(e) => setMode(e.target.value)}>
+              {(presets.data ?? [{ id: "balanced", name: "balanced" }]).map((p) => (
+                <option key={p.id} value={p.name}>
+                  Preset: {p.name}
+                </option>
+              ))}
+              <option value={CUSTOM}>Custom constraints</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="route-prompt-tokens">Prompt tokens</label>
+            <input id="route-prompt-tokens" data-testid="route-prompt-tokens" inputMode="numeric" value={promptTokens} onChange={(e) => setPromptTokens(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="route-max-output">Max output tokens</label>
+            <input id="route-max-output" data-testid="route-max-output" inputMode="numeric" value={maxOutputTokens} onChange={(e) => setMaxOutputTokens(e.target.value)} />
+          </div>
+        </div>
+        {mode === CUSTOM ? (
+          <ConstraintsFields idPrefix="route" testIdPrefix="route" draft={draft} onChange={setDraft} />
+        ) : (
+          <p className="muted small" data-testid="route-preset-summary">
+            {presets.data?.find((p) => p.name === mode)?.description ?? ""}
+          </p>
+        )}
+        <div className="button-row">
+          <button type="submit" className="btn btn-primary" data-testid="route-submit" disabled={pending}>
+            {pending ? "Routing…" : "Route"}
+          </button>
+        </div>
+      </form>
+
+      {error ? (
+        <div className="form-error" role="alert" data-testid="route-error">
+          {error}
+        </div>
+      ) : null}
+
+      {decision ? (
+        <div className="route-decision">
+          <p data-testid="route-chosen">
+            Chosen: <strong>{decision.chosen.displayName}</strong> <span className="muted">({decision.chosen.providerName}, {decision.chosen.modelId})</span>
+          </p>
+          <p className="muted small" data-testid="route-explanation">
+            {decision.explanation}
+          </p>
+          <div className="table-wrap">
+            <table className="table table-compact table-route">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Model</th>
+                  <th>Est. cost / call</th>
+                  <th>Status</th>
+                  <th>Rejected because</th>
+                </tr>
+              </thead>
+              <tbody>
+                {decision.candidates.map((c) => {
+                  const rank = order.indexOf(c.id);
+                  const chosen = rank === 0;
+                  return (
+                    <tr
+                      key={c.id}
+                      data-testid="route-candidate-row"
+                      data-chosen={chosen ? "true" : undefined}
+                      data-feasible={c.feasible ? "true" : "false"}
+                      className={chosen ? "row-chosen" : c.feasible ? undefined : "row-muted"}
+                    >
+                      <td>{rank >= 0 ? rank + 1 : ""}</td>
+                      <td>{c.displayName}</td>
+                      <td className="nowrap">{formatUsd(c.estimatedCostUsd)}</td>
+                      <td>
+                        {chosen ? <Badge tone="success">chosen</Badge> : c.feasible ? <Badge tone="info">fallback {rank}</Badge> : <Badge tone="neutral">rejected</Badge>}
+                      </td>
+                      <td className="small">{c.rejectedBecause.join("; ")}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      ) : null}
+
+      {can("models:manage") ? (
+        <div className="route-run">
+          <div className="field">
+            <label htmlFor="route-prompt">Try it for real (the call is billed and recorded in Usage)</label>
+            <textarea id="route-prompt" data-testid="route-prompt" rows={2} maxLength={20_000} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+          </div>
+          <div className="button-row">
+            <button type="button" className="btn btn-secondary" data-testid="route-run" disabled={run.isPending || !prompt.trim()} onClick={onRun}>
+              {run.isPending ? "Running…" : "Run it"}
+            </button>
+          </div>
+          <FormError message={run.error ? errorMessage(run.error) : null} />
+          {runResult ? (
+            <div data-testid="route-run-result">
+              <dl className="details">
+                <dt>Model</dt>
+                <dd>
+                  {runResult.model.displayName} <span className="muted">({runResult.model.providerKind})</span>
+                  {runResult.model.providerKind === "simulator" ? <> <Badge tone="warning">simulator</Badge></> : null}
+                </dd>
+                <dt>Answer</dt>
+                <dd className="route-answer">{runResult.text || <span className="muted">(no text: the model called a tool)</span>}</dd>
+                <dt>Cost</dt>
+                <dd>
+                  {formatUsd(runResult.costUsd)} <span className="muted">({runResult.usage.inputTokens} in / {runResult.usage.outputTokens} out tokens)</span>
+                </dd>
+                <dt>Latency</dt>
+                <dd>{runResult.latencyMs} ms</dd>
+                <dt>Attempts</dt>
+                <dd>
+                  {runResult.attempts.map((a, i) => (
+                    <div key={i} className="small">
+                      {i + 1}. {a.displayName}: {a.outcome}
+                      {a.error ? <span className="muted"> — {a.error}</span> : null}
+                    </div>
+                  ))}
+                </dd>
+              </dl>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}

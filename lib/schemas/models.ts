@@ -1,0 +1,204 @@
+import { z } from "zod";
+import { capabilitySchema } from "./model-policy";
+import { idSchema } from "./common";
+
+// ---------------------------------------------------------------------------------------------------
+// Providers
+
+export const PROVIDER_KINDS = ["simulator", "openai", "anthropic", "openai_compatible"] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+export const providerKindSchema = z.enum(PROVIDER_KINDS).meta({ id: "ProviderKind", description: "simulator is built in (one per workspace, offline)" });
+
+/** The kinds a person can add (the simulator comes with every workspace). */
+export const CREATABLE_PROVIDER_KINDS = ["openai", "anthropic", "openai_compatible"] as const;
+export const creatableProviderKindSchema = z.enum(CREATABLE_PROVIDER_KINDS);
+
+export const PROVIDER_KIND_LABELS: Record<ProviderKind, string> = {
+  simulator: "Simulator",
+  openai: "OpenAI",
+  anthropic: "Anthropic",
+  openai_compatible: "OpenAI-compatible",
+};
+
+export const providerIdSchema = idSchema("prv");
+export const modelRowIdSchema = idSchema("mdl");
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname.length > 0 && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+export const baseUrlSchema = z
+  .string()
+  .trim()
+  .max(500, "A base URL has at most 500 characters")
+  .refine(isHttpUrl, "Enter an http(s) URL without credentials, e.g. http://localhost:11434/v1")
+  .transform((v) => v.replace(/\/+$/, ""))
+  .describe("The API's base URL, e.g. http://localhost:11434/v1 (Ollama) or https://openrouter.ai/api/v1");
+
+export const providerNameSchema = z.string().trim().min(1, "Enter a name").max(80, "A name has at most 80 characters");
+
+export const createProviderInputSchema = z
+  .object({
+    name: providerNameSchema,
+    kind: creatableProviderKindSchema,
+    baseUrl: baseUrlSchema.nullish().describe("Required for openai_compatible; optional for openai/anthropic (a proxy)"),
+    secretId: idSchema("sec").nullish().describe("The vault secret holding the API key"),
+    isLocal: z.boolean().optional().describe("Runs on infrastructure you control. Default: true for localhost and private addresses"),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((p, issue) => {
+    if (p.kind === "openai_compatible" && !p.baseUrl) {
+      issue.addIssue({ code: "custom", path: ["baseUrl"], message: "An OpenAI-compatible provider needs a base URL" });
+    }
+  });
+
+const providerPatchShape = {
+  name: providerNameSchema.optional(),
+  baseUrl: baseUrlSchema.nullish(),
+  secretId: idSchema("sec").nullish().describe("null removes the key"),
+  isLocal: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+};
+type ProviderPatch = { [K in keyof typeof providerPatchShape]?: unknown };
+const changesProvider = (p: ProviderPatch) => Object.keys(providerPatchShape).some((k) => p[k as keyof ProviderPatch] !== undefined);
+const NOTHING_TO_CHANGE = "Nothing to change";
+
+/** REST body of PATCH /api/v1/providers/{providerId}. */
+export const updateProviderInputSchema = z.object(providerPatchShape).refine(changesProvider, NOTHING_TO_CHANGE);
+/** tRPC input of providers.update. */
+export const updateProviderWithIdInputSchema = z.object({ providerId: providerIdSchema, ...providerPatchShape }).refine(changesProvider, NOTHING_TO_CHANGE);
+
+export const providerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: providerKindSchema,
+    baseUrl: z.string().nullable(),
+    secretId: z.string().nullable(),
+    secretName: z.string().nullable().describe("Name of the vault secret with the key (never the key)"),
+    isLocal: z.boolean(),
+    enabled: z.boolean(),
+    isSimulator: z.boolean().describe("The built-in offline simulator: deterministic, no real model"),
+    modelCount: z.number().int(),
+    lastTestedAt: z.date().nullable(),
+    lastTestOk: z.boolean().nullable(),
+    lastTestError: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "Provider", description: "A model provider connection. Its key is a vault secret reference; no key material is ever returned." });
+export type ProviderOutput = z.infer<typeof providerSchema>;
+
+export const testProviderInputSchema = z.object({
+  modelId: z.string().trim().min(1).max(200).optional().describe("The provider's model id to call; default: the provider's first catalog model"),
+});
+
+export const providerTestResultSchema = z
+  .object({
+    ok: z.boolean(),
+    modelId: z.string().nullable(),
+    latencyMs: z.number().int(),
+    error: z.string().nullable().describe("What went wrong (never contains the key)"),
+    reply: z.string().nullable().describe("The start of the model's reply"),
+    testedAt: z.date(),
+  })
+  .meta({ id: "ProviderTestResult" });
+export type ProviderTestResult = z.infer<typeof providerTestResultSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Models
+
+export const modelIdSchema = z.string().trim().min(1, "Enter the provider's model id").max(200).describe("The provider's own model id, e.g. gpt-4o-mini");
+const priceSchema = z.number().min(0, "A price cannot be negative").max(100_000).describe("USD per million tokens");
+const qualitySchema = z.number().min(0, "Quality is between 0 and 1").max(1, "Quality is between 0 and 1");
+const contextSchema = z.number().int().min(1, "The context window is at least 1 token").max(100_000_000);
+const capabilitiesSchema = z.array(capabilitySchema).max(10).transform((c) => [...new Set(c)]);
+
+export const createModelInputSchema = z.object({
+  providerId: providerIdSchema,
+  modelId: modelIdSchema,
+  displayName: z.string().trim().min(1).max(120).optional().describe("Default: the known name of the model, or its id"),
+  inputPrice: priceSchema.optional().describe("USD per million input tokens; prefilled for well-known models"),
+  outputPrice: priceSchema.optional().describe("USD per million output tokens; prefilled for well-known models"),
+  contextWindow: contextSchema.optional(),
+  capabilities: capabilitiesSchema.optional(),
+  quality: qualitySchema.optional().describe("0..1; prefilled for well-known models"),
+  enabled: z.boolean().default(true),
+});
+
+const modelPatchShape = {
+  displayName: z.string().trim().min(1).max(120).optional(),
+  inputPrice: priceSchema.optional(),
+  outputPrice: priceSchema.optional(),
+  contextWindow: contextSchema.optional(),
+  capabilities: capabilitiesSchema.optional(),
+  quality: qualitySchema.optional(),
+  enabled: z.boolean().optional(),
+};
+type ModelPatch = { [K in keyof typeof modelPatchShape]?: unknown };
+const changesModel = (p: ModelPatch) => Object.keys(modelPatchShape).some((k) => p[k as keyof ModelPatch] !== undefined);
+
+export const updateModelInputSchema = z.object(modelPatchShape).refine(changesModel, NOTHING_TO_CHANGE);
+export const updateModelWithIdInputSchema = z.object({ id: modelRowIdSchema, ...modelPatchShape }).refine(changesModel, NOTHING_TO_CHANGE);
+
+const booleanQuery = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+
+export const listModelsInputSchema = z.object({
+  provider: z.string().trim().max(60).optional().describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, simulator)"),
+  enabled: booleanQuery.optional().describe("Only enabled (true) or disabled (false) models"),
+});
+
+export const modelProviderSchema = z
+  .object({ id: z.string(), name: z.string(), kind: providerKindSchema, isLocal: z.boolean(), enabled: z.boolean() })
+  .meta({ id: "ModelProvider" });
+
+export const modelSchema = z
+  .object({
+    id: z.string().describe("The catalog id (mdl_...), used by pinned policies"),
+    providerId: z.string(),
+    provider: modelProviderSchema,
+    modelId: z.string(),
+    displayName: z.string(),
+    inputPrice: z.number().describe("USD per million input tokens"),
+    outputPrice: z.number().describe("USD per million output tokens"),
+    contextWindow: z.number().int(),
+    capabilities: z.array(capabilitySchema),
+    quality: z.number(),
+    enabled: z.boolean(),
+    isSimulator: z.boolean(),
+    latencyP50Ms: z.number().int().nullable().describe("Observed median latency of successful calls (last 100 calls)"),
+    latencyP95Ms: z.number().int().nullable(),
+    errorRate: z.number().describe("Share of errors among the last 100 calls (timeouts not included)"),
+    timeoutRate: z.number().describe("Share of timeouts among the last 100 calls"),
+    callCount: z.number().int(),
+    lastError: z.string().nullable(),
+    lastErrorAt: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "Model", description: "A model in the workspace's catalog, with its price, capabilities, quality and observed behaviour" });
+export type ModelOutput = z.infer<typeof modelSchema>;
+
+export const modelSuggestionSchema = z
+  .object({
+    kind: providerKindSchema,
+    modelId: z.string(),
+    displayName: z.string(),
+    inputPrice: z.number(),
+    outputPrice: z.number(),
+    contextWindow: z.number().int(),
+    capabilities: z.array(capabilitySchema),
+    quality: z.number(),
+  })
+  .meta({ id: "ModelSuggestion" });
+export type ModelSuggestion = z.infer<typeof modelSuggestionSchema>;
+
+export const suggestModelInputSchema = z.object({
+  kind: providerKindSchema,
+  modelId: z.string().trim().max(200).optional(),
+});

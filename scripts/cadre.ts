@@ -1,0 +1,144 @@
+/**
+ * `npm run cadre -- <command>`: operator commands.
+ *
+ *   vault status                        secrets per master key version
+ *   vault rotate [--new-key <base64>]   re-wrap every data key under a new master key
+ *   vault rotate --finish               re-wrap what is still under an older key (finishes a rotation)
+ *   help                                this list
+ *
+ * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
+ * this command opens itself, as `npm start` does (so Cadre must not be running on it at the same time).
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { env, setEnv } from "../server/env";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
+import { claimEmbeddedLock } from "../server/db/embedded-lock";
+import { migrate } from "../server/db/migrate";
+import type { KeySources } from "../server/vault/master-key";
+import type { CliIo } from "../server/vault/cli";
+
+export const HELP = `Usage: npm run cadre -- <command> [options]
+
+Commands:
+  vault status                       How many secrets are wrapped under each master key version, and
+                                     whether the current keyring can read them.
+  vault rotate                       Re-wrap every secret's data key under a new, generated master key.
+                                     Values are never decrypted. Embedded mode: replaces
+                                     CADRE_DATA_DIR/master.key (the old key stays in master.key.previous
+                                     until the rotation completes). Server mode: prints the new key once,
+                                     with what to do next.
+      --new-key <base64>             Use this key (32 bytes, base64: \`openssl rand -base64 32\`) instead of
+                                     generating one.
+      --finish                       No new key: re-wrap only what is still under an older key (finishes
+                                     an interrupted rotation, or catches up after servers restarted).
+      --batch-size <n>               Rows read per batch (default 100).
+  help                               Show this help.
+
+The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
+The current master key is CADRE_MASTER_KEY (older ones: CADRE_MASTER_KEY_PREVIOUS), else
+CADRE_DATA_DIR/master.key in embedded mode.`;
+
+const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+interface Parsed {
+  command: "help" | "vault status" | "vault rotate";
+  newKey?: string;
+  finish?: boolean;
+  batchSize?: number;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): Parsed {
+  const args = [...argv];
+  const first = args.shift();
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") return { command: "help" };
+  if (first !== "vault") throw new UsageError(`Unknown command "${first}"`);
+  const sub = args.shift();
+  if (sub === "status") {
+    if (args.length) throw new UsageError(`Unexpected argument "${args[0]}"`);
+    return { command: "vault status" };
+  }
+  if (sub !== "rotate") throw new UsageError(sub ? `Unknown vault command "${sub}"` : "Missing vault command: status or rotate");
+  const parsed: Parsed = { command: "vault rotate" };
+  while (args.length) {
+    const arg = args.shift()!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const valueOf = () => {
+      const v = inline ?? args.shift();
+      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--new-key") parsed.newKey = valueOf();
+    else if (flag === "--finish") parsed.finish = true;
+    else if (flag === "--batch-size") {
+      const n = Number(valueOf());
+      if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError("--batch-size is a whole number from 1 to 1000");
+      parsed.batchSize = n;
+    } else throw new UsageError(`Unknown option "${arg}"`);
+  }
+  return parsed;
+}
+
+/** Opens the database the way the launcher does, runs `fn`, and closes everything again. */
+async function withDatabase<T>(io: CliIo, fn: (sources: KeySources) => Promise<T>): Promise<T> {
+  const e = env();
+  const dataDir = path.resolve(e.CADRE_DATA_DIR);
+  const embeddedMode = !e.DATABASE_URL;
+  const sources: KeySources = { masterKey: e.CADRE_MASTER_KEY, previousKeys: e.CADRE_MASTER_KEY_PREVIOUS, embedded: embeddedMode, dataDir };
+  let embedded: EmbeddedDatabase | undefined;
+  let release: (() => void) | undefined;
+  try {
+    if (embeddedMode) {
+      release = claimEmbeddedLock(dataDir, "running this command");
+      embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "pglite") });
+      setEnv("DATABASE_URL", embedded.url);
+      setEnv("CADRE_DATABASE_MODE", "embedded");
+      await migrate(embedded.url);
+      io.out(`database: embedded (${path.join(dataDir, "pglite")})`);
+    } else {
+      io.out("database: PostgreSQL server from DATABASE_URL");
+    }
+    return await fn(sources);
+  } finally {
+    const { disconnectDb } = await import("../server/db/client");
+    await disconnectDb().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    release?.();
+  }
+}
+
+/** Runs one command; returns the process exit code. */
+export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(error.message);
+    io.err("");
+    io.err(HELP);
+    return 2;
+  }
+  if (parsed.command === "help") {
+    io.out(HELP);
+    return 0;
+  }
+  const { vaultRotate, vaultStatus } = await import("../server/vault/cli");
+  if (parsed.command === "vault status") return withDatabase(io, (sources) => vaultStatus({ sources, io }));
+  return withDatabase(io, async (sources) => {
+    const outcome = await vaultRotate({ sources, io, newKey: parsed.newKey, finish: parsed.finish, batchSize: parsed.batchSize });
+    return outcome.exitCode;
+  });
+}
+
+const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  runCadre(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      console.error(`[cadre] ${(error as Error).message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,245 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { APICallError, Output, embed, embedMany, generateText, streamText, tool } from "ai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { minimalValue, startLlmStub, type LlmStub } from "./server";
+
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
+let stub: LlmStub;
+
+beforeAll(async () => {
+  stub = await startLlmStub();
+});
+afterAll(async () => {
+  await stub.close();
+});
+beforeEach(() => stub.reset());
+
+function provider(options: { structured?: boolean } = {}) {
+  return createOpenAICompatible({
+    name: "stub",
+    baseURL: stub.url,
+    apiKey: "sk-test-key",
+    includeUsage: true,
+    supportsStructuredOutputs: options.structured ?? true,
+  });
+}
+
+async function post(path: string, body: unknown) {
+  return fetch(`${stub.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+describe("LLM stub with plain fetch", () => {
+  it("binds 127.0.0.1 on a random port and lists models", async () => {
+    expect(stub.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const res = await fetch(`${stub.url}/models`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { id: string }[] };
+    expect(body.data.map((m) => m.id)).toContain("stub-small");
+  });
+
+  it("answers a non-streaming chat completion with usage", async () => {
+    const res = await post("/chat/completions", { model: "m1", messages: [{ role: "user", content: "hello there" }] });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; completion_tokens: number } };
+    expect(body.choices[0]!.message.content).toBe("[stub m1] hello there");
+    expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(body.usage.completion_tokens).toBeGreaterThan(0);
+    expect(stub.calls).toHaveLength(1);
+    expect(stub.calls[0]).toMatchObject({ path: "/v1/chat/completions", model: "m1", stream: false });
+  });
+
+  it("streams SSE chunks with tool-call deltas and a final usage chunk", async () => {
+    const res = await post("/chat/completions", {
+      model: "m1",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "please call lookup" }],
+      tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"] } } }],
+    });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const text = await res.text();
+    const events = text
+      .split("\n\n")
+      .filter((line) => line.startsWith("data: "))
+      .map((line) => line.slice(6));
+    expect(events.at(-1)).toBe("[DONE]");
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta: { tool_calls?: { function: { arguments?: string } }[] }; finish_reason: string | null }[]; usage?: unknown });
+    const args = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? [])).map((t) => t.function.arguments ?? "").join("");
+    expect(JSON.parse(args)).toEqual({ q: "stub" });
+    expect(chunks.some((c) => c.choices[0]?.finish_reason === "tool_calls")).toBe(true);
+    expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
+  });
+
+  it("scripted faults: status with Retry-After, times, per model, delay, malformed", async () => {
+    stub.fail({ status: 429, retryAfterSeconds: 2, times: 2 });
+    stub.fail({ status: 500, model: "other" });
+    const first = await post("/chat/completions", { model: "m1", messages: [] });
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("2");
+    expect((await post("/chat/completions", { model: "m1", messages: [] })).status).toBe(429);
+    expect((await post("/chat/completions", { model: "m1", messages: [] })).status).toBe(200);
+    expect((await post("/chat/completions", { model: "other", messages: [] })).status).toBe(500);
+
+    stub.fail({ delayMs: 150 });
+    const started = Date.now();
+    expect((await post("/chat/completions", { model: "m1", messages: [] })).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+
+    stub.fail({ malformed: true });
+    const broken = await post("/chat/completions", { model: "m1", messages: [] });
+    expect(broken.status).toBe(200);
+    await expect(broken.clone().json()).rejects.toThrow();
+    expect(stub.calls).toHaveLength(6);
+  });
+
+  it("produces a minimal valid object for a JSON schema", () => {
+    const schema = z.toJSONSchema(
+      z.object({
+        title: z.string().min(6),
+        count: z.number().int().min(3),
+        tags: z.array(z.string()).min(2),
+        kind: z.enum(["a", "b"]),
+        when: z.iso.datetime(),
+        nested: z.object({ ok: z.boolean(), note: z.string().optional() }),
+        maybe: z.string().nullable(),
+      }),
+    );
+    const value = minimalValue(schema);
+    expect(value).toEqual({ title: "stubxx", count: 3, tags: ["stub", "stub"], kind: "a", when: "2026-01-01T00:00:00.000Z", nested: { ok: false }, maybe: "stub" });
+  });
+});
+
+describe("LLM stub with @ai-sdk/openai-compatible", () => {
+  it("generateText returns text and usage", async () => {
+    const result = await generateText({ model: provider().chatModel("stub-small"), prompt: "Say hi", maxRetries: 0 });
+    expect(result.text).toBe("[stub stub-small] Say hi");
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
+    expect(stub.calls[0]!.apiKey).toBe("sk-test-key");
+  });
+
+  it("streamText streams the text and reports usage", async () => {
+    const result = streamText({ model: provider().chatModel("stub-small"), prompt: "stream these words please", maxRetries: 0 });
+    const pieces: string[] = [];
+    for await (const piece of result.textStream) pieces.push(piece);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join("")).toBe("[stub stub-small] stream these words please");
+    const usage = await result.usage;
+    expect(usage.outputTokens).toBeGreaterThan(0);
+    expect(stub.calls[0]!.stream).toBe(true);
+  });
+
+  it("makes tool calls (generateText and streamText)", async () => {
+    const tools = {
+      weather: tool({ description: "Weather for a city", inputSchema: z.object({ city: z.string(), days: z.number().int().min(1) }) }),
+    };
+    const result = await generateText({ model: provider().chatModel("stub-small"), prompt: "use weather for Paris", tools, maxRetries: 0 });
+    expect(result.toolCalls).toHaveLength(1);
+    expect(result.toolCalls[0]).toMatchObject({ toolName: "weather", input: { city: "stub", days: 1 } });
+    expect(result.finishReason).toBe("tool-calls");
+
+    const streamed = streamText({ model: provider().chatModel("stub-small"), prompt: "use weather", tools, maxRetries: 0 });
+    const calls = await streamed.toolCalls;
+    expect(calls[0]).toMatchObject({ toolName: "weather", input: { city: "stub", days: 1 } });
+  });
+
+  it("answers structured output per json_schema", async () => {
+    const schema = z.object({ summary: z.string(), score: z.number().min(0).max(1), labels: z.array(z.string()) });
+    const result = await generateText({ model: provider().chatModel("stub-small"), prompt: "summarise", output: Output.object({ schema }), maxRetries: 0 });
+    expect(result.output).toEqual({ summary: "stub", score: 0, labels: [] });
+    expect((stub.calls[0]!.body as { response_format: { type: string } }).response_format.type).toBe("json_schema");
+  });
+
+  it("embeds deterministically", async () => {
+    const model = provider().embeddingModel("stub-embed");
+    const one = await embed({ model, value: "hello", maxRetries: 0 });
+    const again = await embed({ model, value: "hello", maxRetries: 0 });
+    expect(one.embedding).toEqual(again.embedding);
+    expect(one.embedding).toHaveLength(8);
+    const many = await embedMany({ model, values: ["a", "b"], maxRetries: 0 });
+    expect(many.embeddings).toHaveLength(2);
+    expect(many.embeddings[0]).not.toEqual(many.embeddings[1]);
+  });
+
+  it("surfaces scripted faults as APICallError with status and Retry-After", async () => {
+    stub.fail({ status: 429, retryAfterSeconds: 3 });
+    const error = await generateText({ model: provider().chatModel("stub-small"), prompt: "x", maxRetries: 0 }).catch((e: unknown) => e);
+    expect(APICallError.isInstance(error)).toBe(true);
+    const apiError = error as APICallError;
+    expect(apiError.statusCode).toBe(429);
+    expect(apiError.responseHeaders?.["retry-after"]).toBe("3");
+    expect(apiError.isRetryable).toBe(true);
+
+    stub.fail({ malformed: true });
+    await expect(generateText({ model: provider().chatModel("stub-small"), prompt: "x", maxRetries: 0 })).rejects.toThrow();
+  });
+
+  it("times out on a slow response via an abort signal", async () => {
+    stub.fail({ delayMs: 2_000 });
+    const started = Date.now();
+    await expect(
+      generateText({ model: provider().chatModel("stub-small"), prompt: "x", maxRetries: 0, abortSignal: AbortSignal.timeout(100) }),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+describe("LLM stub with @ai-sdk/anthropic", () => {
+  const anthropic = () => createAnthropic({ baseURL: stub.url, apiKey: "sk-ant-test" });
+
+  it("generateText over the Messages API", async () => {
+    const result = await generateText({ model: anthropic()("claude-3-5-haiku-latest"), prompt: "hello", maxRetries: 0 });
+    expect(result.text).toBe("[stub claude-3-5-haiku-latest] hello");
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+    expect(stub.calls[0]).toMatchObject({ path: "/v1/messages", apiKey: "sk-ant-test" });
+  });
+
+  it("tool_use and streaming", async () => {
+    const tools = { lookup: tool({ inputSchema: z.object({ q: z.string() }) }) };
+    const result = await generateText({ model: anthropic()("claude-3-5-haiku-latest"), prompt: "lookup something", tools, maxRetries: 0 });
+    expect(result.toolCalls[0]).toMatchObject({ toolName: "lookup", input: { q: "stub" } });
+    const streamed = streamText({ model: anthropic()("claude-3-5-haiku-latest"), prompt: "stream me", maxRetries: 0 });
+    expect(await streamed.text).toBe("[stub claude-3-5-haiku-latest] stream me");
+  });
+
+  it("structured output", async () => {
+    const schema = z.object({ answer: z.string(), n: z.number().int() });
+    const result = await generateText({ model: anthropic()("claude-sonnet-4-5"), prompt: "json please", output: Output.object({ schema }), maxRetries: 0 });
+    expect(result.output).toEqual({ answer: "stub", n: 0 });
+  });
+});
+
+describe("LLM stub with @ai-sdk/openai", () => {
+  const openai = () => createOpenAI({ baseURL: stub.url, apiKey: "sk-openai-test" });
+
+  it("chat completions model: text, tools, streaming", async () => {
+    const result = await generateText({ model: openai().chat("gpt-4o-mini"), prompt: "hi", maxRetries: 0 });
+    expect(result.text).toBe("[stub gpt-4o-mini] hi");
+    const tools = { lookup: tool({ inputSchema: z.object({ q: z.string() }) }) };
+    const called = await generateText({ model: openai().chat("gpt-4o-mini"), prompt: "lookup x", tools, maxRetries: 0 });
+    expect(called.toolCalls[0]).toMatchObject({ toolName: "lookup", input: { q: "stub" } });
+    const streamed = streamText({ model: openai().chat("gpt-4o-mini"), prompt: "stream", maxRetries: 0 });
+    expect(await streamed.text).toBe("[stub gpt-4o-mini] stream");
+  });
+
+  it("responses model (the default): text, tools, structured output", async () => {
+    const result = await generateText({ model: openai()("gpt-4o-mini"), prompt: "hi", maxRetries: 0 });
+    expect(result.text).toBe("[stub gpt-4o-mini] hi");
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+    expect(stub.calls[0]).toMatchObject({ path: "/v1/responses", apiKey: "sk-openai-test" });
+    const tools = { lookup: tool({ inputSchema: z.object({ q: z.string() }) }) };
+    const called = await generateText({ model: openai()("gpt-4o-mini"), prompt: "lookup x", tools, maxRetries: 0 });
+    expect(called.toolCalls[0]).toMatchObject({ toolName: "lookup", input: { q: "stub" } });
+    const structured = await generateText({
+      model: openai()("gpt-4o-mini"),
+      prompt: "json",
+      output: Output.object({ schema: z.object({ a: z.string() }) }),
+      maxRetries: 0,
+    });
+    expect(structured.output).toEqual({ a: "stub" });
+  });
+});

@@ -1,0 +1,653 @@
+/**
+ * A local, deterministic LLM server for tests and benchmarks: no network beyond 127.0.0.1, no keys.
+ *
+ * Speaks enough of three wire protocols for the real AI SDK provider code to run against it:
+ * - OpenAI chat completions   POST /v1/chat/completions   (stream and non-stream, tool calls, JSON output, usage)
+ * - OpenAI embeddings         POST /v1/embeddings          (deterministic unit vectors)
+ * - OpenAI models             GET  /v1/models
+ * - Anthropic Messages        POST /v1/messages            (stream and non-stream, tool_use, JSON output, usage)
+ * - OpenAI Responses          POST /v1/responses           (non-stream only: what `@ai-sdk/openai`'s default model uses)
+ *
+ * Behaviour (deterministic, so tests can assert on it):
+ * - Text replies are `[stub <model>] <last user text>` (the user text truncated to 200 characters).
+ * - A tool call is made when tools are given, the last message is from the user (not a tool result) and either the
+ *   tool choice forces a tool, or the user text names one of the tools (first named tool wins). Its arguments are the
+ *   minimal object valid for the tool's JSON schema.
+ * - JSON output: `response_format: { type: "json_schema" }` (OpenAI) or `output_config.format` (Anthropic) yields the
+ *   minimal object valid for the schema; `{ type: "json_object" }` without a schema yields `{}`.
+ * - Usage: input tokens = ceil(characters of the request's messages / 4), output tokens = ceil(characters of the
+ *   output / 4), at least 1. Streams end with a usage chunk when `stream_options.include_usage` is set.
+ *
+ * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
+ * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk).
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface StubFault {
+  status?: number;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+  malformed?: boolean;
+  /** how many requests this fault applies to; default 1 */
+  times?: number;
+  /** only requests for this model consume the fault */
+  model?: string;
+}
+
+export interface StubCall {
+  path: string;
+  model: string;
+  stream: boolean;
+  body: unknown;
+  at: number;
+  /** the credential the client sent (Authorization: Bearer … or x-api-key), null when none: lets tests check key use */
+  apiKey: string | null;
+}
+
+export interface LlmStub {
+  /** OpenAI-compatible base URL, e.g. "http://127.0.0.1:41234/v1" (also the Anthropic base URL) */
+  url: string;
+  calls: StubCall[];
+  /** queue a scripted fault, consumed in order */
+  fail(fault: StubFault): void;
+  /** clears calls and pending faults */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonSchema = Record<string, unknown>;
+
+interface ToolDef {
+  name: string;
+  schema: JsonSchema;
+}
+
+const KNOWN_MODELS = ["stub-small", "stub-large", "stub-embed"];
+
+export async function startLlmStub(options: { latencyMs?: number } = {}): Promise<LlmStub> {
+  const latencyMs = options.latencyMs ?? 0;
+  const calls: StubCall[] = [];
+  let faults: (StubFault & { remaining: number })[] = [];
+  const sockets = new Set<import("node:net").Socket>();
+  let sequence = 0;
+
+  function takeFault(model: string): StubFault | undefined {
+    const index = faults.findIndex((f) => f.model === undefined || f.model === model);
+    if (index < 0) return undefined;
+    const fault = faults[index]!;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) faults.splice(index, 1);
+    return fault;
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: String((error as Error)?.message ?? error), type: "server_error" } });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname.replace(/\/+$/, "");
+    const apiKey = readApiKey(req);
+
+    if (req.method === "GET" && path === "/v1/models") {
+      calls.push({ path, model: "", stream: false, body: null, at: Date.now(), apiKey });
+      const seen = new Set([...KNOWN_MODELS, ...calls.map((c) => c.model).filter(Boolean)]);
+      return sendJson(res, 200, {
+        object: "list",
+        data: [...seen].map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "llm-stub" })),
+      });
+    }
+    if (req.method !== "POST" || !["/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"].includes(path)) {
+      return sendJson(res, 404, { error: { message: `Unknown route ${req.method} ${path}`, type: "invalid_request_error" } });
+    }
+
+    let body: Record<string, unknown>;
+    try {
+      const raw = await readBody(req);
+      body = JSON.parse(raw || "{}") as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { error: { message: "Request body is not valid JSON", type: "invalid_request_error" } });
+    }
+    const model = typeof body.model === "string" ? body.model : "";
+    const stream = body.stream === true;
+    calls.push({ path, model, stream, body, at: Date.now(), apiKey });
+
+    const fault = takeFault(model);
+    const delay = latencyMs + (fault?.delayMs ?? 0);
+    if (delay > 0) {
+      const aborted = await sleepUnlessClosed(delay, res);
+      if (aborted) return;
+    }
+    if (fault?.status !== undefined && fault.status >= 400) {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+      return sendJson(res, fault.status, errorBody(path, fault.status), headers);
+    }
+    const malformed = fault?.malformed === true;
+    const id = `stub-${++sequence}`;
+
+    if (path === "/v1/embeddings") {
+      if (malformed) return sendMalformed(res);
+      return sendJson(res, 200, embeddings(body, model));
+    }
+    if (path === "/v1/messages") return anthropicMessages(res, body, model, id, stream, malformed);
+    if (path === "/v1/responses") {
+      if (stream) return sendJson(res, 400, { error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" } });
+      if (malformed) return sendMalformed(res);
+      return sendJson(res, 200, responses(body, model, id));
+    }
+    return chatCompletions(res, body, model, id, stream, malformed);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    calls,
+    fail(fault) {
+      faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    reset() {
+      calls.length = 0;
+      faults = [];
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// OpenAI chat completions
+
+function chatCompletions(
+  res: http.ServerResponse,
+  body: Record<string, unknown>,
+  model: string,
+  id: string,
+  stream: boolean,
+  malformed: boolean,
+) {
+  const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+  const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
+    .map((t) => t.function as Record<string, unknown> | undefined)
+    .filter((f): f is Record<string, unknown> => !!f && typeof f.name === "string")
+    .map((f) => ({ name: f.name as string, schema: (f.parameters as JsonSchema) ?? { type: "object" } }));
+  const toolChoice = body.tool_choice as unknown;
+  const forced =
+    toolChoice === "required"
+      ? tools[0]?.name
+      : typeof toolChoice === "object" && toolChoice !== null
+        ? ((toolChoice as { function?: { name?: string } }).function?.name ?? undefined)
+        : undefined;
+  const last = messages[messages.length - 1];
+  const lastUserText = textOfOpenAI(lastOfRole(messages, "user")?.content);
+  const toolName =
+    toolChoice === "none" || last?.role !== "user" ? undefined : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
+  const tool = tools.find((t) => t.name === toolName);
+
+  const responseFormat = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
+  let content: string | null;
+  let toolCalls: { id: string; name: string; arguments: string }[] = [];
+  if (tool) {
+    toolCalls = [{ id: `call_${id}_0`, name: tool.name, arguments: JSON.stringify(minimalValue(tool.schema)) }];
+    content = null;
+  } else if (responseFormat?.type === "json_schema") {
+    content = JSON.stringify(minimalValue(responseFormat.json_schema?.schema ?? { type: "object" }));
+  } else if (responseFormat?.type === "json_object") {
+    content = "{}";
+  } else {
+    content = replyText(model, lastUserText);
+  }
+
+  const inputTokens = tokens(JSON.stringify(messages));
+  const outputTokens = tokens((content ?? "") + toolCalls.map((t) => t.name + t.arguments).join(""));
+  const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
+  const finishReason = toolCalls.length ? "tool_calls" : "stop";
+  const created = Math.floor(Date.now() / 1000);
+
+  if (!stream) {
+    if (malformed) return sendMalformed(res);
+    return sendJson(res, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content,
+            ...(toolCalls.length
+              ? { tool_calls: toolCalls.map((t) => ({ id: t.id, type: "function", function: { name: t.name, arguments: t.arguments } })) }
+              : {}),
+          },
+          finish_reason: finishReason,
+        },
+      ],
+      usage,
+    });
+  }
+
+  const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const base = { id, object: "chat.completion.chunk", created, model };
+  const chunks: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
+  if (content !== null) {
+    for (const piece of splitPieces(content)) {
+      chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+    }
+  }
+  toolCalls.forEach((t, index) => {
+    chunks.push({
+      ...base,
+      choices: [{ index: 0, delta: { tool_calls: [{ index, id: t.id, type: "function", function: { name: t.name, arguments: "" } }] }, finish_reason: null }],
+    });
+    for (const piece of splitArguments(t.arguments)) {
+      chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, finish_reason: null }] });
+    }
+  });
+  chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
+  if (includeUsage) chunks.push({ ...base, choices: [], usage });
+
+  startSse(res);
+  for (const [i, chunk] of chunks.entries()) {
+    if (malformed && i === 1) res.write(`data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`);
+    else res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+  res.end("data: [DONE]\n\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// OpenAI Responses (non-stream)
+
+function responses(body: Record<string, unknown>, model: string, id: string) {
+  const input = typeof body.input === "string" ? [{ role: "user", content: body.input }] : Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
+  const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
+    .filter((t) => t.type === "function" && typeof t.name === "string")
+    .map((t) => ({ name: t.name as string, schema: (t.parameters as JsonSchema) ?? { type: "object" } }));
+  const toolChoice = body.tool_choice as unknown;
+  const forced =
+    toolChoice === "required" ? tools[0]?.name : typeof toolChoice === "object" && toolChoice !== null ? (toolChoice as { name?: string }).name : undefined;
+  const last = input[input.length - 1];
+  const lastUserText = textOfResponses(lastOfRole(input, "user")?.content);
+  const toolName = toolChoice === "none" || last?.role !== "user" ? undefined : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
+  const tool = tools.find((t) => t.name === toolName);
+  const format = (body.text as { format?: { type?: string; schema?: JsonSchema } } | undefined)?.format;
+
+  const output: unknown[] = [];
+  let produced: string;
+  if (tool) {
+    produced = JSON.stringify(minimalValue(tool.schema));
+    output.push({ type: "function_call", id: `fc_${id}`, call_id: `call_${id}_0`, name: tool.name, arguments: produced });
+  } else {
+    produced =
+      format?.type === "json_schema" ? JSON.stringify(minimalValue(format.schema ?? { type: "object" })) : format?.type === "json_object" ? "{}" : replyText(model, lastUserText);
+    output.push({ type: "message", id: `msg_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: produced, annotations: [] }] });
+  }
+  const inputTokens = tokens(JSON.stringify(input) + String(body.instructions ?? ""));
+  const outputTokens = tokens(produced);
+  return {
+    id: `resp_${id}`,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status: "completed",
+    model,
+    output,
+    usage: { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+  };
+}
+
+function textOfResponses(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => {
+        const p = part as { type?: string; text?: unknown };
+        return p && (p.type === "input_text" || p.type === "text") ? String(p.text ?? "") : "";
+      })
+      .join("");
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Embeddings
+
+function embeddings(body: Record<string, unknown>, model: string) {
+  const input = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
+  const dimensions = typeof body.dimensions === "number" && body.dimensions > 0 ? Math.min(body.dimensions, 4096) : 8;
+  return {
+    object: "list",
+    model,
+    data: input.map((text, index) => ({ object: "embedding", index, embedding: embedText(text, dimensions) })),
+    usage: { prompt_tokens: input.reduce((sum, text) => sum + tokens(text), 0), total_tokens: input.reduce((sum, text) => sum + tokens(text), 0) },
+  };
+}
+
+/** A deterministic unit vector derived from the text (FNV-1a seeded sequence). */
+export function embedText(text: string, dimensions = 8): number[] {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  const vector: number[] = [];
+  let state = hash || 1;
+  for (let i = 0; i < dimensions; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    vector.push(state / 0xffffffff - 0.5);
+  }
+  const norm = Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0)) || 1;
+  return vector.map((v) => v / norm);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Anthropic Messages
+
+function anthropicMessages(
+  res: http.ServerResponse,
+  body: Record<string, unknown>,
+  model: string,
+  id: string,
+  stream: boolean,
+  malformed: boolean,
+) {
+  const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+  const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
+    .filter((t) => typeof t.name === "string")
+    .map((t) => ({ name: t.name as string, schema: (t.input_schema as JsonSchema) ?? { type: "object" } }));
+  const toolChoice = body.tool_choice as { type?: string; name?: string } | undefined;
+  const last = messages[messages.length - 1];
+  const lastIsToolResult =
+    Array.isArray(last?.content) && (last.content as { type?: string }[]).some((part) => part.type === "tool_result");
+  const lastUserText = textOfAnthropic(lastOfRole(messages, "user")?.content);
+  const forced = toolChoice?.type === "tool" ? toolChoice.name : toolChoice?.type === "any" ? tools[0]?.name : undefined;
+  const toolName =
+    toolChoice?.type === "none" || last?.role !== "user" || lastIsToolResult
+      ? undefined
+      : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
+  const tool = tools.find((t) => t.name === toolName);
+  const format = (body.output_config as { format?: { type?: string; schema?: JsonSchema } } | undefined)?.format;
+
+  const content: ({ type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json })[] = [];
+  if (tool) content.push({ type: "tool_use", id: `toolu_${id}`, name: tool.name, input: minimalValue(tool.schema) });
+  else if (format?.schema) content.push({ type: "text", text: JSON.stringify(minimalValue(format.schema)) });
+  else content.push({ type: "text", text: replyText(model, lastUserText) });
+
+  const inputTokens = tokens(JSON.stringify(messages) + JSON.stringify(body.system ?? ""));
+  const outputTokens = tokens(content.map((c) => (c.type === "text" ? c.text : c.name + JSON.stringify(c.input))).join(""));
+  const stopReason = tool ? "tool_use" : "end_turn";
+
+  if (!stream) {
+    if (malformed) return sendMalformed(res);
+    return sendJson(res, 200, {
+      id: `msg_${id}`,
+      type: "message",
+      role: "assistant",
+      model,
+      content,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage: { input_tokens: inputTokens, output_tokens: outputTokens },
+    });
+  }
+
+  const events: [string, unknown][] = [
+    [
+      "message_start",
+      {
+        type: "message_start",
+        message: { id: `msg_${id}`, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1 } },
+      },
+    ],
+  ];
+  content.forEach((block, index) => {
+    if (block.type === "text") {
+      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
+      for (const piece of splitPieces(block.text)) {
+        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } }]);
+      }
+    } else {
+      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
+      for (const piece of splitArguments(JSON.stringify(block.input))) {
+        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } }]);
+      }
+    }
+    events.push(["content_block_stop", { type: "content_block_stop", index }]);
+  });
+  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } }]);
+  events.push(["message_stop", { type: "message_stop" }]);
+
+  startSse(res);
+  for (const [i, [event, data]] of events.entries()) {
+    if (malformed && i === 1) res.write(`event: ${event}\ndata: {"type": "content_blo\n\n`);
+    else res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+  res.end();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Minimal valid value for a JSON schema
+
+/** The smallest simple value valid for a (JSON Schema draft-07 / 2020-12 subset) schema: required properties only,
+ *  minItems items, first enum/const value, minimum-respecting numbers, formatted strings for common formats. */
+export function minimalValue(schema: unknown, root: unknown = schema, depth = 0): Json {
+  if (depth > 32 || schema === true || schema === undefined || schema === null || typeof schema !== "object") return null;
+  const s = schema as JsonSchema;
+  if (typeof s.$ref === "string") return minimalValue(resolveRef(s.$ref, root), root, depth + 1);
+  if ("const" in s) return s.const as Json;
+  if (Array.isArray(s.enum) && s.enum.length) return s.enum[0] as Json;
+  if ("default" in s && s.default !== undefined) return s.default as Json;
+  for (const key of ["anyOf", "oneOf"] as const) {
+    const options = s[key];
+    if (Array.isArray(options) && options.length) {
+      const preferred = options.find((o) => (o as JsonSchema)?.type !== "null") ?? options[0];
+      return minimalValue(preferred, root, depth + 1);
+    }
+  }
+  if (Array.isArray(s.allOf) && s.allOf.length) {
+    const merged: JsonSchema = { type: "object", properties: {}, required: [] };
+    for (const part of s.allOf) {
+      const resolved = (typeof (part as JsonSchema).$ref === "string" ? resolveRef((part as JsonSchema).$ref as string, root) : part) as JsonSchema;
+      Object.assign(merged.properties as object, resolved.properties ?? {});
+      (merged.required as string[]).push(...((resolved.required as string[]) ?? []));
+      if (resolved.type && resolved.type !== "object") return minimalValue(resolved, root, depth + 1);
+    }
+    return minimalValue(merged, root, depth + 1);
+  }
+  let type = s.type;
+  if (Array.isArray(type)) type = type.find((t) => t !== "null") ?? type[0];
+  if (type === undefined) type = s.properties ? "object" : s.items ? "array" : undefined;
+  switch (type) {
+    case "object": {
+      const properties = (s.properties ?? {}) as Record<string, unknown>;
+      const required = Array.isArray(s.required) ? (s.required as string[]) : [];
+      const out: Record<string, Json> = {};
+      for (const key of required) out[key] = minimalValue(properties[key] ?? {}, root, depth + 1);
+      return out;
+    }
+    case "array": {
+      const count = typeof s.minItems === "number" ? s.minItems : 0;
+      if (Array.isArray(s.prefixItems)) {
+        return (s.prefixItems as unknown[]).slice(0, Math.max(count, 0)).map((item) => minimalValue(item, root, depth + 1));
+      }
+      return Array.from({ length: count }, () => minimalValue(s.items ?? {}, root, depth + 1));
+    }
+    case "string":
+      return minimalString(s);
+    case "integer":
+    case "number":
+      return minimalNumber(s, type === "integer");
+    case "boolean":
+      return false;
+    case "null":
+      return null;
+    default:
+      return null;
+  }
+}
+
+function minimalString(s: JsonSchema): string {
+  switch (s.format) {
+    case "date-time":
+      return "2026-01-01T00:00:00.000Z";
+    case "date":
+      return "2026-01-01";
+    case "time":
+      return "00:00:00";
+    case "email":
+      return "stub@example.com";
+    case "uri":
+    case "url":
+      return "https://example.com/";
+    case "uuid":
+      return "00000000-0000-4000-8000-000000000000";
+  }
+  const min = typeof s.minLength === "number" ? s.minLength : 0;
+  const max = typeof s.maxLength === "number" ? s.maxLength : Infinity;
+  const base = "stub";
+  if (base.length >= min && base.length <= max) return base;
+  if (base.length > max) return base.slice(0, max);
+  return base + "x".repeat(min - base.length);
+}
+
+function minimalNumber(s: JsonSchema, integer: boolean): number {
+  let value = 0;
+  if (typeof s.minimum === "number") value = Math.max(value, s.minimum);
+  if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum) value = s.exclusiveMinimum + (integer ? 1 : 0.5);
+  if (typeof s.maximum === "number" && value > s.maximum) value = s.maximum;
+  if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum) value = s.exclusiveMaximum - (integer ? 1 : 0.5);
+  if (integer) value = Math.ceil(value);
+  if (typeof s.multipleOf === "number" && s.multipleOf > 0) value = Math.ceil(value / s.multipleOf) * s.multipleOf;
+  return value;
+}
+
+function resolveRef(ref: string, root: unknown): unknown {
+  if (!ref.startsWith("#")) return {};
+  let node: unknown = root;
+  for (const raw of ref.slice(1).split("/").filter(Boolean)) {
+    const part = decodeURIComponent(raw.replace(/~1/g, "/").replace(/~0/g, "~"));
+    node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
+  }
+  return node ?? {};
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// helpers
+
+function replyText(model: string, userText: string): string {
+  const text = userText.length > 200 ? `${userText.slice(0, 200)}…` : userText;
+  return `[stub ${model}] ${text}`.trimEnd();
+}
+
+function tokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function lastOfRole(messages: Record<string, unknown>[], role: string) {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === role) return messages[i];
+  return undefined;
+}
+
+function textOfOpenAI(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === "object" && (part as { type?: string }).type === "text" ? String((part as { text?: unknown }).text ?? "") : ""))
+      .join("");
+  }
+  return "";
+}
+
+const textOfAnthropic = textOfOpenAI;
+
+/** splits text into word-sized pieces (keeping the separators) for streaming */
+function splitPieces(text: string): string[] {
+  const pieces = text.match(/\S+\s*|\s+/g);
+  return pieces && pieces.length ? pieces : [text];
+}
+
+/** splits tool-call arguments into a few pieces so clients exercise their delta accumulation */
+function splitArguments(text: string): string[] {
+  if (text.length <= 2) return [text];
+  const third = Math.ceil(text.length / 3);
+  return [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)].filter(Boolean);
+}
+
+function errorBody(path: string, status: number) {
+  const message =
+    status === 429 ? "Rate limit reached (scripted by the LLM stub)" : `Scripted failure ${status} from the LLM stub`;
+  if (path === "/v1/messages") {
+    const type = status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error";
+    return { type: "error", error: { type, message } };
+  }
+  const type = status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+  return { error: { message, type, code: String(status) } };
+}
+
+function readApiKey(req: http.IncomingMessage): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === "string" && auth.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim() || null;
+  const key = req.headers["x-api-key"];
+  return typeof key === "string" && key ? key : null;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** resolves true when the client went away before the delay elapsed */
+function sleepUnlessClosed(ms: number, res: http.ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      res.off("close", onClose);
+      resolve(false);
+    }, ms);
+    res.once("close", onClose);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendMalformed(res: http.ServerResponse) {
+  const text = '{"id": "broken", "choices": [ {"message": ';
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function startSse(res: http.ServerResponse) {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+}

@@ -1,0 +1,15 @@
+import { explainRouteInputSchema, tryRouteInputSchema, updateRoutingPresetInputSchema } from "@/lib/schemas/routing";
+import { router, workspaceProcedure } from "../trpc";
+import { explainRoute, listRoutingPresets, updateRoutingPreset } from "@/server/models/routing";
+import { tryRoute } from "@/server/models/gateway";
+
+export const routingRouter = router({
+  presets: router({
+    list: workspaceProcedure("models:read").query(({ ctx }) => listRoutingPresets(ctx.tenant)),
+    update: workspaceProcedure("models:manage").input(updateRoutingPresetInputSchema).mutation(({ ctx, input }) => updateRoutingPreset(ctx.tenant, input)),
+  }),
+  /** Routes a policy without calling any model: the decision, every candidate and why it was (not) chosen. */
+  explain: workspaceProcedure("models:read").input(explainRouteInputSchema).query(({ ctx, input }) => explainRoute(ctx.tenant, input)),
+  /** Routes a policy and makes the call for real (it is billed and recorded like any other call). */
+  try: workspaceProcedure("models:manage").input(tryRouteInputSchema).mutation(({ ctx, input }) => tryRoute(ctx.tenant, input)),
+});

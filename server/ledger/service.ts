@@ -1,0 +1,419 @@
+/**
+ * The cost ledger and budgets. Every model call writes a UsageRecord (also refused and failed calls);
+ * totals and breakdowns are summed in the database (numeric, exact) and converted to numbers at the end.
+ * Budgets (a monthly limit per workspace, a limit per run) are checked before each call with its
+ * worst-case estimate: reaching a limit exactly is allowed, crossing it is refused.
+ */
+import { db } from "@/server/db/client";
+import { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import { formatUsd } from "@/lib/usd";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import {
+  updateBudgetInputSchema,
+  type BudgetOut,
+  type BudgetStatus,
+  type ListUsageInput,
+  type UpdateBudgetInput,
+  type UsageFilters,
+  type UsageRecordOut,
+  type UsageTotals,
+} from "@/lib/schemas/usage";
+
+const Decimal = Prisma.Decimal;
+type Decimal = Prisma.Decimal;
+
+// ---------------------------------------------------------------------------------------------------
+// Contract (called by the gateway)
+
+export type UsageOutcome = "ok" | "error" | "timeout" | "refused";
+
+export interface UsageInput {
+  runId?: string;
+  stepId?: string;
+  agentId?: string;
+  /** catalog Model.id */
+  modelRef?: string;
+  /** provider model id, e.g. "gpt-4o-mini" */
+  modelName: string;
+  /** ProviderKind */
+  providerKind: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  outcome: UsageOutcome;
+  error?: string;
+}
+
+/** The database keeps costs with 10 decimals. */
+const COST_DECIMALS = 10;
+const MAX_ERROR_LENGTH = 2000;
+
+/** USD for a call; prices are per million tokens. Computed in decimal, rounded to the ledger's 10 places. */
+export function costOf(prices: { inputPrice: number; outputPrice: number }, inputTokens: number, outputTokens: number): number {
+  const cost = new Decimal(safeCount(inputTokens))
+    .mul(decimalOf(prices.inputPrice))
+    .plus(new Decimal(safeCount(outputTokens)).mul(decimalOf(prices.outputPrice)))
+    .div(1_000_000);
+  return cost.toDecimalPlaces(COST_DECIMALS).toNumber();
+}
+
+/**
+ * Writes one usage record. It records what happened, so it never refuses for budget reasons (the check is
+ * assertWithinBudget, before the call); nonsensical numbers (negative, NaN) are stored as 0.
+ */
+export async function recordUsage(ctx: TenantContext, input: UsageInput): Promise<void> {
+  const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? decimalOf(input.costUsd).toDecimalPlaces(COST_DECIMALS) : new Decimal(0);
+  await db().usageRecord.create({
+    data: {
+      id: newId("use"),
+      workspaceId: ctx.workspaceId,
+      runId: input.runId ?? null,
+      stepId: input.stepId ?? null,
+      agentId: input.agentId ?? null,
+      modelRef: input.modelRef ?? null,
+      modelName: input.modelName,
+      providerKind: input.providerKind,
+      inputTokens: safeCount(input.inputTokens),
+      outputTokens: safeCount(input.outputTokens),
+      costUsd: cost,
+      latencyMs: safeCount(input.latencyMs),
+      outcome: input.outcome,
+      error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
+      actorType: ctx.actor.type,
+      actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
+      createdAt: new Date(),
+    },
+  });
+}
+
+/**
+ * Refuses (BUDGET_EXCEEDED) a call whose worst-case estimate would take the month's spend past the
+ * workspace's monthly limit, or (with a runId) the run's spend past the run's limit: `runLimitUsd` when
+ * given, else the workspace's perRunLimitUsd. Spent + estimate == limit is allowed.
+ */
+export async function assertWithinBudget(ctx: TenantContext, input: { runId?: string; estimateUsd: number; runLimitUsd?: number }): Promise<void> {
+  const estimate = Number.isFinite(input.estimateUsd) && input.estimateUsd > 0 ? decimalOf(input.estimateUsd) : new Decimal(0);
+  const budget = await db().budget.findUnique({ where: { workspaceId: ctx.workspaceId } });
+
+  if (budget?.monthlyLimitUsd != null) {
+    const limit = new Decimal(budget.monthlyLimitUsd.toString());
+    const spent = await monthToDateSpend(ctx);
+    if (spent.plus(estimate).gt(limit)) {
+      throw new AppError(
+        "BUDGET_EXCEEDED",
+        `Monthly budget of ${usd(limit)} would be exceeded: ${usd(spent)} spent this month, this call may cost up to ${usd(estimate)}`,
+        { limit: "monthly", limitUsd: limit.toNumber(), spentUsd: spent.toNumber(), estimateUsd: estimate.toNumber() },
+      );
+    }
+  }
+
+  if (input.runId) {
+    const runLimit =
+      input.runLimitUsd != null && Number.isFinite(input.runLimitUsd)
+        ? decimalOf(Math.max(0, input.runLimitUsd))
+        : budget?.perRunLimitUsd != null
+          ? new Decimal(budget.perRunLimitUsd.toString())
+          : null;
+    if (runLimit) {
+      const agg = await db().usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId: input.runId }, _sum: { costUsd: true } });
+      const spent = decimalOrZero(agg._sum.costUsd);
+      if (spent.plus(estimate).gt(runLimit)) {
+        throw new AppError(
+          "BUDGET_EXCEEDED",
+          `Run budget of ${usd(runLimit)} would be exceeded: ${usd(spent)} spent in this run, this call may cost up to ${usd(estimate)}`,
+          { limit: "run", runId: input.runId, limitUsd: runLimit.toNumber(), spentUsd: spent.toNumber(), estimateUsd: estimate.toNumber() },
+        );
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading the ledger
+
+interface ResolvedRange {
+  from: Date | null;
+  to: Date | null;
+}
+
+const DAY_MS = 86_400_000;
+
+function startOfUtcDay(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
+
+/** The 1st of `now`'s month, 00:00 UTC. */
+export function startOfUtcMonth(now: Date = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+/** A period shortcut or from/to into a [from, to) range; calendar days and months in UTC. */
+export function resolveRange(filters: Pick<UsageFilters, "period" | "from" | "to">, now: Date = new Date()): ResolvedRange {
+  let from: Date | null = filters.from ? new Date(filters.from) : null;
+  const to: Date | null = filters.to ? new Date(filters.to) : null;
+  switch (filters.period) {
+    case "today":
+      from = startOfUtcDay(now);
+      break;
+    case "7d":
+      from = new Date(startOfUtcDay(now).getTime() - 6 * DAY_MS);
+      break;
+    case "30d":
+      from = new Date(startOfUtcDay(now).getTime() - 29 * DAY_MS);
+      break;
+    case "month":
+      from = startOfUtcMonth(now);
+      break;
+    default:
+      break;
+  }
+  return { from, to };
+}
+
+function prismaWhere(ctx: TenantContext, filters: UsageFilters, range: ResolvedRange): Prisma.UsageRecordWhereInput {
+  return {
+    workspaceId: ctx.workspaceId,
+    ...(filters.runId ? { runId: filters.runId } : {}),
+    ...(filters.agentId ? { agentId: filters.agentId } : {}),
+    ...(filters.modelRef ? { modelRef: filters.modelRef } : {}),
+    ...(filters.outcome ? { outcome: filters.outcome } : {}),
+    ...(range.from || range.to ? { createdAt: { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lt: range.to } : {}) } } : {}),
+  };
+}
+
+/**
+ * A timestamp literal for the `timestamp(3)` columns, which hold UTC wall-clock time. Sent as text and cast
+ * to `timestamp` (without time zone) so that the session's TimeZone setting never shifts it.
+ */
+function pgTimestamp(d: Date): string {
+  return d.toISOString().replace("T", " ").replace("Z", "");
+}
+
+function sqlWhere(ctx: TenantContext, filters: UsageFilters, range: ResolvedRange): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`u."workspaceId" = ${ctx.workspaceId}`];
+  if (filters.runId) parts.push(Prisma.sql`u."runId" = ${filters.runId}`);
+  if (filters.agentId) parts.push(Prisma.sql`u."agentId" = ${filters.agentId}`);
+  if (filters.modelRef) parts.push(Prisma.sql`u."modelRef" = ${filters.modelRef}`);
+  if (filters.outcome) parts.push(Prisma.sql`u."outcome" = ${filters.outcome}`);
+  if (range.from) parts.push(Prisma.sql`u."createdAt" >= ${pgTimestamp(range.from)}::timestamp`);
+  if (range.to) parts.push(Prisma.sql`u."createdAt" < ${pgTimestamp(range.to)}::timestamp`);
+  return Prisma.join(parts, " AND ");
+}
+
+/** The aggregate columns of every breakdown, as text so that no precision is lost on the way out. */
+const SUMS = Prisma.sql`COUNT(*)::int AS "calls",
+  COALESCE(SUM(u."costUsd"), 0)::text AS "cost",
+  COALESCE(SUM(u."inputTokens"), 0)::text AS "inputTokens",
+  COALESCE(SUM(u."outputTokens"), 0)::text AS "outputTokens"`;
+
+interface SumRow {
+  calls: number;
+  cost: string;
+  inputTokens: string;
+  outputTokens: string;
+}
+
+function sumOf(row: SumRow | undefined) {
+  return {
+    costUsd: row ? Number(row.cost) : 0,
+    calls: row ? Number(row.calls) : 0,
+    inputTokens: row ? Number(row.inputTokens) : 0,
+    outputTokens: row ? Number(row.outputTokens) : 0,
+  };
+}
+
+const BREAKDOWN_LIMIT_SQL = Prisma.raw("100");
+
+/** Total cost, tokens and calls, and the same per run, agent, model, day and month (UTC), for the filters. */
+export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Promise<UsageTotals> {
+  const range = resolveRange(filters);
+  const where = sqlWhere(ctx, filters, range);
+  const client = db();
+  const [totals, byRun, byAgent, byModel, byDay, byMonth] = await Promise.all([
+    client.$queryRaw<SumRow[]>`SELECT ${SUMS} FROM "UsageRecord" u WHERE ${where}`,
+    client.$queryRaw<(SumRow & { runId: string | null })[]>`
+      SELECT u."runId" AS "runId", ${SUMS} FROM "UsageRecord" u WHERE ${where}
+      GROUP BY u."runId" ORDER BY SUM(u."costUsd") DESC, u."runId" ASC NULLS LAST LIMIT ${BREAKDOWN_LIMIT_SQL}`,
+    client.$queryRaw<(SumRow & { agentId: string | null })[]>`
+      SELECT u."agentId" AS "agentId", ${SUMS} FROM "UsageRecord" u WHERE ${where}
+      GROUP BY u."agentId" ORDER BY SUM(u."costUsd") DESC, u."agentId" ASC NULLS LAST LIMIT ${BREAKDOWN_LIMIT_SQL}`,
+    client.$queryRaw<(SumRow & { modelRef: string | null; modelName: string; providerKind: string; displayName: string | null })[]>`
+      SELECT u."modelRef" AS "modelRef", u."modelName" AS "modelName", u."providerKind" AS "providerKind",
+        MAX(m."displayName") AS "displayName", ${SUMS}
+      FROM "UsageRecord" u LEFT JOIN "Model" m ON m."id" = u."modelRef" AND m."workspaceId" = u."workspaceId"
+      WHERE ${where}
+      GROUP BY u."modelRef", u."modelName", u."providerKind"
+      ORDER BY SUM(u."costUsd") DESC, u."modelName" ASC`,
+    client.$queryRaw<(SumRow & { day: string })[]>`
+      SELECT to_char(date_trunc('day', u."createdAt"), 'YYYY-MM-DD') AS "day", ${SUMS} FROM "UsageRecord" u WHERE ${where}
+      GROUP BY 1 ORDER BY 1`,
+    client.$queryRaw<(SumRow & { month: string })[]>`
+      SELECT to_char(date_trunc('month', u."createdAt"), 'YYYY-MM') AS "month", ${SUMS} FROM "UsageRecord" u WHERE ${where}
+      GROUP BY 1 ORDER BY 1`,
+  ]);
+  return {
+    from: range.from,
+    to: range.to,
+    totals: sumOf(totals[0]),
+    byRun: byRun.map((r) => ({ runId: r.runId, ...sumOf(r) })),
+    byAgent: byAgent.map((r) => ({ agentId: r.agentId, ...sumOf(r) })),
+    byModel: byModel.map((r) => ({
+      modelRef: r.modelRef, modelName: r.modelName, displayName: r.displayName ?? r.modelName, providerKind: r.providerKind, ...sumOf(r),
+    })),
+    byDay: byDay.map((r) => ({ day: r.day, ...sumOf(r) })),
+    byMonth: byMonth.map((r) => ({ month: r.month, ...sumOf(r) })),
+  };
+}
+
+/** The sums alone (no breakdowns), for the REST listing. */
+export async function usageSum(ctx: TenantContext, filters: UsageFilters) {
+  const range = resolveRange(filters);
+  const rows = await db().$queryRaw<SumRow[]>`SELECT ${SUMS} FROM "UsageRecord" u WHERE ${sqlWhere(ctx, filters, range)}`;
+  return sumOf(rows[0]);
+}
+
+/** A cursor is a position (time, id) in the newest-first order, not a row lookup: a foreign one brings nothing along. */
+function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^(\d{1,15}):([a-z]{2,8}_[a-z0-9]{6,40})$/.exec(text);
+  if (!match) throw new AppError("BAD_REQUEST", "Invalid cursor: pass back the nextCursor of a previous page");
+  return { createdAt: new Date(Number(match[1])), id: match[2]! };
+}
+
+/** Recent calls, newest first, with the filters and keyset pagination. */
+export async function listUsage(ctx: TenantContext, input: ListUsageInput): Promise<{ items: UsageRecordOut[]; nextCursor: string | null }> {
+  const range = resolveRange(input);
+  const where = prismaWhere(ctx, input, range);
+  const position = input.cursor ? decodeCursor(input.cursor) : null;
+  const rows = await db().usageRecord.findMany({
+    where: position
+      ? { AND: [where, { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] }] }
+      : where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+  });
+  const page = rows.slice(0, input.limit);
+  const refs = [...new Set(page.map((r) => r.modelRef).filter((r): r is string => r !== null))];
+  const models = refs.length
+    ? await db().model.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: refs } }, select: { id: true, displayName: true } })
+    : [];
+  const names = new Map(models.map((m) => [m.id, m.displayName]));
+  const items = page.map((r) => ({
+    id: r.id,
+    createdAt: r.createdAt,
+    runId: r.runId,
+    stepId: r.stepId,
+    agentId: r.agentId,
+    modelRef: r.modelRef,
+    modelName: r.modelName,
+    modelDisplayName: (r.modelRef ? names.get(r.modelRef) : undefined) ?? r.modelName,
+    providerKind: r.providerKind,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    costUsd: Number(r.costUsd),
+    latencyMs: r.latencyMs,
+    outcome: r.outcome,
+    error: r.error,
+    actorType: r.actorType,
+    actorId: r.actorId,
+  }));
+  return { items, nextCursor: rows.length > input.limit ? encodeCursor(page[page.length - 1]!) : null };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Budgets
+
+const DEFAULT_ALERT_THRESHOLD = 0.8;
+
+type BudgetRow = { monthlyLimitUsd: Decimal | null; perRunLimitUsd: Decimal | null; alertThreshold: number; updatedAt: Date };
+
+function toBudget(row: BudgetRow | null): BudgetOut {
+  return {
+    monthlyLimitUsd: row?.monthlyLimitUsd != null ? Number(row.monthlyLimitUsd) : null,
+    perRunLimitUsd: row?.perRunLimitUsd != null ? Number(row.perRunLimitUsd) : null,
+    alertThreshold: row?.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
+    updatedAt: row?.updatedAt ?? null,
+  };
+}
+
+export async function getBudget(ctx: TenantContext): Promise<BudgetOut> {
+  return toBudget(await db().budget.findUnique({ where: { workspaceId: ctx.workspaceId } }));
+}
+
+export async function updateBudget(ctx: TenantContext, input: UpdateBudgetInput): Promise<BudgetOut> {
+  const { monthlyLimitUsd, perRunLimitUsd, alertThreshold } = updateBudgetInputSchema.parse(input);
+  const limitOf = (v: number | null) => (v === null ? null : decimalOf(v).toDecimalPlaces(4));
+  const row = await db().$transaction(async (tx) => {
+    const before = await tx.budget.findUnique({ where: { workspaceId: ctx.workspaceId } });
+    const data = {
+      monthlyLimitUsd: limitOf(monthlyLimitUsd),
+      perRunLimitUsd: limitOf(perRunLimitUsd),
+      alertThreshold: alertThreshold ?? before?.alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
+    };
+    const after = await tx.budget.upsert({ where: { workspaceId: ctx.workspaceId }, create: { workspaceId: ctx.workspaceId, ...data }, update: data });
+    const { updatedAt: _b, ...from } = toBudget(before);
+    const { updatedAt: _a, ...to } = toBudget(after);
+    await recordAudit(ctx, { action: "budget.update", targetType: "budget", targetId: ctx.workspaceId, metadata: { from, to } }, tx);
+    return after;
+  });
+  return toBudget(row);
+}
+
+async function monthToDateSpend(ctx: TenantContext, now: Date = new Date()): Promise<Decimal> {
+  const agg = await db().usageRecord.aggregate({
+    where: { workspaceId: ctx.workspaceId, createdAt: { gte: startOfUtcMonth(now) } },
+    _sum: { costUsd: true },
+  });
+  return decimalOrZero(agg._sum.costUsd);
+}
+
+/** Month-to-date spend (calendar month, UTC) against the monthly limit; `alert` from the threshold. */
+export async function budgetStatus(ctx: TenantContext): Promise<BudgetStatus> {
+  const now = new Date();
+  const [row, spent] = await Promise.all([db().budget.findUnique({ where: { workspaceId: ctx.workspaceId } }), monthToDateSpend(ctx, now)]);
+  const budget = toBudget(row);
+  const limit = row?.monthlyLimitUsd != null ? new Decimal(row.monthlyLimitUsd.toString()) : null;
+  let fraction: Decimal | null = null;
+  // a zero limit is fully used from the start (only free calls pass)
+  if (limit) fraction = limit.isZero() ? new Decimal(1) : spent.div(limit);
+  const exceeded = limit ? spent.gte(limit) : false;
+  return {
+    monthStart: startOfUtcMonth(now),
+    spentUsd: spent.toNumber(),
+    monthlyLimitUsd: budget.monthlyLimitUsd,
+    perRunLimitUsd: budget.perRunLimitUsd,
+    alertThreshold: budget.alertThreshold,
+    remainingUsd: limit ? Decimal.max(limit.minus(spent), 0).toNumber() : null,
+    fraction: fraction ? fraction.toNumber() : null,
+    alert: fraction ? exceeded || fraction.gte(decimalOf(budget.alertThreshold)) : false,
+    exceeded,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// helpers
+
+/** A number as a decimal through its shortest decimal text (0.1 is 0.1, not 0.1000000000000000055...). */
+function decimalOf(value: number): Decimal {
+  return new Decimal(Number.isFinite(value) ? String(value) : "0");
+}
+
+function decimalOrZero(value: Decimal | null | undefined): Decimal {
+  return value == null ? new Decimal(0) : new Decimal(value.toString());
+}
+
+function safeCount(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+function usd(amount: Decimal): string {
+  return formatUsd(amount.toNumber());
+}

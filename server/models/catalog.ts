@@ -1,0 +1,251 @@
+/**
+ * The model catalog of a workspace: which models of which providers it may use, at what price, with which
+ * capabilities and quality, plus their observed behaviour (server/models/stats.ts). Also the default
+ * catalog every workspace starts with: the offline simulator, three simulator models and the routing
+ * presets fast / balanced / capable.
+ */
+import type { z } from "zod";
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { capabilitySchema, type ModelConstraints } from "@/lib/schemas/model-policy";
+import {
+  createModelInputSchema,
+  listModelsInputSchema,
+  PROVIDER_KINDS,
+  updateModelInputSchema,
+  type ModelOutput,
+  type ModelSuggestion,
+  type ProviderKind,
+} from "@/lib/schemas/models";
+import { knownModels, simulatorCapabilities, suggestModel as suggestKnownModel } from "./known-models";
+import { SIMULATOR_MODELS } from "./simulator";
+
+type Tx = Prisma.TransactionClient;
+
+export const SIMULATOR_PROVIDER_NAME = "Simulator";
+
+// ---------------------------------------------------------------------------------------------------
+// Rows -> API objects
+
+const modelInclude = { provider: { select: { id: true, name: true, kind: true, isLocal: true, enabled: true } } } as const;
+
+type ModelRow = Prisma.ModelGetPayload<{ include: typeof modelInclude }>;
+
+const CAPABILITY_SET = new Set<string>(capabilitySchema.options);
+
+export function toModel(row: ModelRow): ModelOutput {
+  return {
+    id: row.id,
+    providerId: row.providerId,
+    provider: { id: row.provider.id, name: row.provider.name, kind: row.provider.kind as ProviderKind, isLocal: row.provider.isLocal, enabled: row.provider.enabled },
+    modelId: row.modelId,
+    displayName: row.displayName,
+    inputPrice: Number(row.inputPrice),
+    outputPrice: Number(row.outputPrice),
+    contextWindow: row.contextWindow,
+    capabilities: row.capabilities.filter((c) => CAPABILITY_SET.has(c)) as ModelOutput["capabilities"],
+    quality: row.quality,
+    enabled: row.enabled,
+    isSimulator: row.provider.kind === "simulator",
+    latencyP50Ms: row.latencyP50Ms,
+    latencyP95Ms: row.latencyP95Ms,
+    errorRate: row.errorRate,
+    timeoutRate: row.timeoutRate,
+    callCount: row.callCount,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Suggestions
+
+/** Prefill for a model id of a provider kind (prices, context, capabilities, quality), or null when unknown. */
+export function suggestModel(kind: ProviderKind, modelId: string): ModelSuggestion | null {
+  return suggestKnownModel(kind, modelId);
+}
+
+export function suggestModels(input: { kind: ProviderKind; modelId?: string }) {
+  return { suggestion: input.modelId ? suggestModel(input.kind, input.modelId) : null, known: knownModels(input.kind) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Models
+
+export async function listModels(ctx: TenantContext, input: z.input<typeof listModelsInputSchema> = {}): Promise<ModelOutput[]> {
+  const { provider, enabled } = listModelsInputSchema.parse(input);
+  await ensureDefaultCatalog(ctx);
+  const providerFilter: Prisma.ModelWhereInput =
+    provider === undefined
+      ? {}
+      : (PROVIDER_KINDS as readonly string[]).includes(provider)
+        ? { provider: { kind: provider as ProviderKind } }
+        : { providerId: provider };
+  const rows = await db().model.findMany({
+    where: { workspaceId: ctx.workspaceId, ...providerFilter, ...(enabled === undefined ? {} : { enabled }) },
+    include: modelInclude,
+    orderBy: [{ provider: { name: "asc" } }, { modelId: "asc" }],
+  });
+  return rows.map(toModel);
+}
+
+async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {
+  const row = await db().model.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: modelInclude });
+  if (!row) throw new AppError("NOT_FOUND", "Model not found");
+  return row;
+}
+
+export async function getModel(ctx: TenantContext, id: string): Promise<ModelOutput> {
+  return toModel(await findModel(ctx, id));
+}
+
+/** Adds a model; fields left out are prefilled for well-known models (prices are required for unknown ones). */
+export async function createModel(ctx: TenantContext, input: z.input<typeof createModelInputSchema>): Promise<ModelOutput> {
+  const data = createModelInputSchema.parse(input);
+  const provider = await db().provider.findFirst({ where: { id: data.providerId, workspaceId: ctx.workspaceId } });
+  if (!provider) throw new AppError("NOT_FOUND", "Provider not found");
+  const known = suggestModel(provider.kind as ProviderKind, data.modelId);
+  const inputPrice = data.inputPrice ?? known?.inputPrice;
+  const outputPrice = data.outputPrice ?? known?.outputPrice;
+  if (inputPrice === undefined || outputPrice === undefined) {
+    throw new AppError("VALIDATION_FAILED", `"${data.modelId}" is not a model Cadre knows: enter its input and output prices (USD per million tokens; 0 for a local model)`);
+  }
+  try {
+    const row = await db().$transaction(async (tx) => {
+      const created = await tx.model.create({
+        data: {
+          id: newId("mdl"),
+          workspaceId: ctx.workspaceId,
+          providerId: provider.id,
+          modelId: data.modelId,
+          displayName: data.displayName ?? known?.displayName ?? data.modelId,
+          inputPrice,
+          outputPrice,
+          contextWindow: data.contextWindow ?? known?.contextWindow ?? 8_192,
+          capabilities: data.capabilities ?? known?.capabilities ?? [],
+          quality: data.quality ?? known?.quality ?? 0.5,
+          enabled: data.enabled,
+        },
+        include: modelInclude,
+      });
+      await recordAudit(ctx, {
+        action: "model.create", targetType: "model", targetId: created.id,
+        metadata: { provider: provider.name, modelId: created.modelId, inputPrice, outputPrice, quality: created.quality },
+      }, tx);
+      return created;
+    });
+    return toModel(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `"${data.modelId}" is already in the catalog for ${provider.name}`);
+    throw error;
+  }
+}
+
+export async function updateModel(ctx: TenantContext, id: string, patch: z.input<typeof updateModelInputSchema>): Promise<ModelOutput> {
+  const data = updateModelInputSchema.parse(patch);
+  const before = await findModel(ctx, id);
+  const row = await db().$transaction(async (tx) => {
+    const updated = await tx.model.update({
+      where: { id: before.id },
+      data: {
+        ...(data.displayName !== undefined ? { displayName: data.displayName } : {}),
+        ...(data.inputPrice !== undefined ? { inputPrice: data.inputPrice } : {}),
+        ...(data.outputPrice !== undefined ? { outputPrice: data.outputPrice } : {}),
+        ...(data.contextWindow !== undefined ? { contextWindow: data.contextWindow } : {}),
+        ...(data.capabilities !== undefined ? { capabilities: data.capabilities } : {}),
+        ...(data.quality !== undefined ? { quality: data.quality } : {}),
+        ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
+      },
+      include: modelInclude,
+    });
+    await recordAudit(ctx, { action: "model.update", targetType: "model", targetId: before.id, metadata: { modelId: before.modelId, changes: data } }, tx);
+    return updated;
+  });
+  return toModel(row);
+}
+
+export async function deleteModel(ctx: TenantContext, id: string): Promise<{ deleted: true }> {
+  const before = await findModel(ctx, id);
+  await db().$transaction(async (tx) => {
+    await tx.model.delete({ where: { id: before.id } });
+    await recordAudit(ctx, { action: "model.delete", targetType: "model", targetId: before.id, metadata: { provider: before.provider.name, modelId: before.modelId } }, tx);
+  });
+  return { deleted: true as const };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The default catalog
+
+/** The routing presets every workspace starts with (RoutingPreset.policy is a ModelConstraints object). */
+export const DEFAULT_PRESETS: { name: string; description: string; policy: ModelConstraints }[] = [
+  {
+    name: "fast",
+    description: "Quick, cheap answers: minimum quality 0.3, p95 latency under 2 s",
+    policy: { minQuality: 0.3, maxP95LatencyMs: 2000, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+  },
+  {
+    name: "balanced",
+    description: "Good answers at a sensible price: minimum quality 0.6",
+    policy: { minQuality: 0.6, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+  },
+  {
+    name: "capable",
+    description: "The strongest models: minimum quality 0.8",
+    policy: { minQuality: 0.8, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+  },
+];
+
+/**
+ * Creates the simulator provider with its three models and the default routing presets, inside the caller's
+ * transaction. Idempotent: a workspace that already has its simulator is left alone, and existing presets
+ * (perhaps edited) are kept.
+ */
+export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{ providerId: string; created: boolean }> {
+  // one seeding per workspace at a time (released at commit): concurrent first requests see each other's rows
+  await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`cadre:seed-catalog:${workspaceId}`}))) AS l`;
+  const existing = await tx.provider.findFirst({ where: { workspaceId, kind: "simulator" }, select: { id: true } });
+  if (existing) return { providerId: existing.id, created: false };
+  // a workspace from before the simulator may already use the name for another provider
+  const taken = await tx.provider.findFirst({ where: { workspaceId, name: SIMULATOR_PROVIDER_NAME }, select: { id: true } });
+  const providerId = newId("prv");
+  // ON CONFLICT DO NOTHING: a concurrent seed of the same workspace does not abort this transaction
+  const inserted = await tx.provider.createMany({
+    data: [{ id: providerId, workspaceId, name: taken ? `${SIMULATOR_PROVIDER_NAME} (offline)` : SIMULATOR_PROVIDER_NAME, kind: "simulator", isLocal: true, enabled: true }],
+    skipDuplicates: true,
+  });
+  if (inserted.count === 0) {
+    const other = await tx.provider.findFirst({ where: { workspaceId, kind: "simulator" }, select: { id: true } });
+    return { providerId: other?.id ?? providerId, created: false };
+  }
+  await tx.model.createMany({
+    data: Object.entries(SIMULATOR_MODELS).map(([modelId, m]) => ({
+      id: newId("mdl"), workspaceId, providerId, modelId, displayName: m.displayName,
+      inputPrice: m.inputPrice, outputPrice: m.outputPrice, contextWindow: m.contextWindow,
+      capabilities: simulatorCapabilities(modelId), quality: m.quality, enabled: true,
+    })),
+    skipDuplicates: true,
+  });
+  await tx.routingPreset.createMany({
+    data: DEFAULT_PRESETS.map((p) => ({ id: newId("rp"), workspaceId, name: p.name, description: p.description, policy: p.policy as Prisma.InputJsonValue })),
+    skipDuplicates: true,
+  });
+  return { providerId, created: true };
+}
+
+/** Seeds the default catalog of a workspace created before it existed (cheap when it is there already). */
+export async function ensureDefaultCatalog(ctx: TenantContext): Promise<void> {
+  const existing = await db().provider.findFirst({ where: { workspaceId: ctx.workspaceId, kind: "simulator" }, select: { id: true } });
+  if (existing) return;
+  await db().$transaction((tx) => seedDefaultCatalog(tx, ctx.workspaceId));
+}

@@ -1,0 +1,446 @@
+/**
+ * The model gateway: every model call of Cadre goes through `generate`.
+ *
+ * One call:
+ * 1. the workspace's catalog (the simulator is seeded lazily for old workspaces) and the policy (pinned / preset /
+ *    constraints) give a route: the chosen model and its ordered fallbacks. Tools offered add the "tools"
+ *    capability to the requirements, a JSON output the "json" one. Models whose circuit breaker is open are skipped.
+ * 2. the prompt size is estimated as characters / 4 (system + prompt + tool definitions): cheap, provider-neutral,
+ *    and close enough for routing and budget checks (real tokenizers differ by ±20%). The output side always uses
+ *    the full maxOutputTokens, so the budget check is a worst case on that side.
+ * 3. for each model of [chosen, ...fallbacks], at most `maxAttempts` calls (default 3):
+ *    - the budget is checked with the worst-case estimate for THAT model; a refusal records a `refused` usage row
+ *      and throws BUDGET_EXCEEDED (nothing is spent; results of earlier calls are the caller's to keep);
+ *    - the provider key is decrypted from the vault (attributed to the actor and run), once per provider per call;
+ *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout;
+ *    - success: one `ok` usage row (cost from the model's prices and the reported usage), breaker success, and an
+ *      observation for the model's rolling stats (written in the background: see `observe`); done.
+ *    - 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an observation,
+ *      a breaker failure; Retry-After (or retry-after-ms) is honoured per provider: before the next call to that
+ *      provider the gateway waits (up to `retryAfterCapMs`, default 10 s) or, when the wait would be longer, skips
+ *      that provider's models. Then the next model. When the route has fewer models than maxAttempts, the gateway
+ *      comes back to a model that failed with 429/5xx/network (after its Retry-After or a short backoff), so a
+ *      pinned model still gets retried.
+ *    - a 4xx caused by the request itself (400, 401, 403, 404, 413, 422 …) is not retried: the attempt is recorded
+ *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key).
+ * 4. all attempts failed: UPSTREAM_ERROR listing the attempts.
+ * Prompts, outputs and keys are never logged; failures are logged with ids, status and a redacted message.
+ */
+import { Output, generateText, type ModelMessage, type Tool } from "ai";
+import { APICallError } from "@ai-sdk/provider";
+import type { z } from "zod";
+import { AppError, isAppError } from "@/lib/errors";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import type { tryRouteInputSchema, tryRouteResultSchema } from "@/lib/schemas/routing";
+import type { TenantContext } from "@/server/context";
+import { logger } from "@/server/logger";
+import { assertWithinBudget, costOf, recordUsage, type UsageOutcome } from "@/server/ledger/service";
+import { revealSecret } from "@/server/vault/service";
+import { modelCircuitBreaker } from "./circuit-breaker";
+import { createLanguageModel, type ProviderConnection } from "./provider-factory";
+import { isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
+import type { CatalogEntry, RouteDecision } from "./router";
+import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
+import { recordModelObservation, type ModelObservation } from "./stats";
+
+export interface GenerateRequest {
+  policy: ModelPolicy;
+  system?: string;
+  prompt: string | ModelMessage[];
+  tools?: Record<string, Tool>;
+  /** JSON per schema */
+  output?: { schema: z.ZodType };
+  maxOutputTokens: number;
+  temperature?: number;
+  runId?: string;
+  stepId?: string;
+  agentId?: string;
+  runBudgetUsd?: number;
+  abortSignal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface GenerateAttempt {
+  /** catalog model id */
+  modelId: string;
+  displayName: string;
+  /** ok | error | timeout | refused | skipped */
+  outcome: string;
+  error?: string;
+  latencyMs: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  object?: unknown;
+  toolCalls: { toolName: string; input: unknown }[];
+  usage: { inputTokens: number; outputTokens: number };
+  costUsd: number;
+  latencyMs: number;
+  model: { id: string; modelId: string; displayName: string; providerKind: string };
+  decision: RouteDecision;
+  attempts: GenerateAttempt[];
+}
+
+export interface GatewaySettings {
+  /** model calls per generate (fallbacks and retries included) */
+  maxAttempts: number;
+  /** the longest Retry-After the gateway waits for; longer ones skip that provider's models */
+  retryAfterCapMs: number;
+  /** per-call timeout when the request gives none */
+  defaultTimeoutMs: number;
+  /** wait before calling a model again that failed without a Retry-After (doubles per round) */
+  retryBackoffMs: number;
+}
+
+const TRY_TIMEOUT_MS = 30_000;
+
+const DEFAULT_SETTINGS: GatewaySettings = { maxAttempts: 3, retryAfterCapMs: 10_000, defaultTimeoutMs: 60_000, retryBackoffMs: 250 };
+let settings: GatewaySettings = { ...DEFAULT_SETTINGS };
+
+/** Changes the gateway's limits (tests shorten them); `undefined` restores the defaults. */
+export function configureGateway(patch?: Partial<GatewaySettings>): GatewaySettings {
+  settings = patch ? { ...settings, ...patch } : { ...DEFAULT_SETTINGS };
+  return settings;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Prompt size
+
+/** Tokens ≈ characters / 4 over the system prompt, the prompt (text parts of messages) and the tool definitions. */
+export function estimatePromptTokens(req: Pick<GenerateRequest, "system" | "prompt" | "tools">): number {
+  let chars = req.system?.length ?? 0;
+  if (typeof req.prompt === "string") chars += req.prompt.length;
+  else for (const message of req.prompt) chars += contentChars(message.content) + 4;
+  if (req.tools) {
+    for (const [name, t] of Object.entries(req.tools)) {
+      chars += name.length + (t.description?.length ?? 0);
+      const schema = (t as { inputSchema?: unknown }).inputSchema;
+      chars += schemaChars(schema);
+    }
+  }
+  return Math.ceil(chars / 4);
+}
+
+function contentChars(content: unknown): number {
+  if (typeof content === "string") return content.length;
+  if (!Array.isArray(content)) return 0;
+  let chars = 0;
+  for (const part of content as { type?: string; text?: unknown; input?: unknown; output?: unknown }[]) {
+    if (typeof part.text === "string") chars += part.text.length;
+    else if (part.type === "tool-call") chars += safeJsonLength(part.input);
+    else if (part.type === "tool-result") chars += safeJsonLength(part.output);
+    else if (part.type === "image" || part.type === "file") chars += 3000; // ~765 tokens: a typical image
+  }
+  return chars;
+}
+
+function schemaChars(schema: unknown): number {
+  if (!schema || typeof schema !== "object") return 0;
+  // a zod 4 schema has toJSONSchema; an AI SDK Schema has jsonSchema; plain JSON schema objects stringify as they are
+  const s = schema as { jsonSchema?: unknown; "~standard"?: unknown };
+  if (s.jsonSchema && typeof s.jsonSchema === "object") return safeJsonLength(s.jsonSchema);
+  if (s["~standard"]) return 200; // a schema object we cannot cheaply serialise: a typical small tool schema
+  return safeJsonLength(schema);
+}
+
+function safeJsonLength(value: unknown): number {
+  try {
+    return JSON.stringify(value)?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Failure classification
+
+type FailureKind = "rate_limited" | "server" | "timeout" | "network" | "invalid_response" | "request" | "auth" | "config" | "aborted" | "unknown";
+
+interface Failure {
+  kind: FailureKind;
+  status?: number;
+  retryAfterMs?: number;
+  message: string;
+}
+
+/** Failures after which the next model is tried (and which count against the model's breaker). */
+const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "server", "timeout", "network", "invalid_response"]);
+/** Failures that do not say anything about the model itself: no observation. */
+const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown"]);
+
+const INVALID_RESPONSE_ERRORS = new Set([
+  "AI_JSONParseError", "AI_TypeValidationError", "AI_InvalidResponseDataError", "AI_EmptyResponseBodyError",
+  "AI_NoObjectGeneratedError", "AI_NoOutputGeneratedError", "AI_NoContentGeneratedError",
+]);
+
+export function parseRetryAfter(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers["retry-after-ms"];
+  if (ms !== undefined && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
+  const value = headers["retry-after"];
+  if (value === undefined) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function hasNetworkCode(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: boolean }, secrets: (string | undefined)[], context: { baseUrl: string | null; timeoutMs: number }): Failure {
+  const error = unwrapRetry(errorIn);
+  const message = safeProviderError(error, secrets, context);
+  if (state.callerAborted) return { kind: "aborted", message: "Cancelled by the caller" };
+  if (state.timedOut || (isTimeoutError(error) && !state.callerAborted)) return { kind: "timeout", message };
+  if (isAppError(error)) return { kind: "config", message: error.message };
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode;
+    if (status === undefined) return { kind: "network", message };
+    const retryAfterMs = parseRetryAfter(error.responseHeaders);
+    if (status === 429) return { kind: "rate_limited", status, retryAfterMs, message };
+    if (status === 408) return { kind: "timeout", status, message };
+    if (status >= 500) return { kind: "server", status, retryAfterMs, message };
+    if (status === 401 || status === 403) return { kind: "auth", status, message };
+    if (status >= 400) return { kind: "request", status, message };
+    return { kind: "invalid_response", status, message };
+  }
+  const name = (error as { name?: unknown })?.name;
+  if (typeof name === "string" && INVALID_RESPONSE_ERRORS.has(name)) return { kind: "invalid_response", message };
+  if (hasNetworkCode(error) || (error instanceof TypeError && /fetch failed/i.test(error.message))) return { kind: "network", message };
+  return { kind: "unknown", message };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Observations (off the critical path)
+
+const pendingObservations = new Set<Promise<void>>();
+
+/**
+ * Feeds a call into the model's rolling statistics without making the caller wait for it: the usage row (which
+ * budgets depend on) is written before generate returns; the statistics (advisory input to routing) land a few
+ * milliseconds later. A failure to record one is logged, never thrown.
+ */
+function observe(ctx: TenantContext, modelRowId: string, observation: ModelObservation): void {
+  const pending: Promise<void> = recordModelObservation(ctx, modelRowId, observation)
+    .catch((error: unknown) => {
+      logger.warn({ workspaceId: ctx.workspaceId, modelRef: modelRowId, error: (error as Error)?.message }, "could not record a model observation");
+    })
+    .finally(() => pendingObservations.delete(pending));
+  pendingObservations.add(pending);
+}
+
+/** Waits for the observations still being written (tests, shutdown, benchmarks). */
+export async function settleObservations(): Promise<void> {
+  while (pendingObservations.size) await Promise.all([...pendingObservations]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// generate
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function usageName(entry: CatalogEntry) {
+  return { modelRef: entry.id, modelName: entry.modelId, providerKind: entry.providerKind };
+}
+
+export async function generate(ctx: TenantContext, req: GenerateRequest): Promise<GenerateResult> {
+  const { maxAttempts, retryAfterCapMs, retryBackoffMs } = settings;
+  const timeoutMs = req.timeoutMs ?? settings.defaultTimeoutMs;
+  const breaker = modelCircuitBreaker();
+
+  await ensureCatalogOnce(ctx);
+  const [resolved, catalog] = await Promise.all([resolvePolicy(ctx, req.policy), loadCatalog(ctx)]);
+  const promptTokens = estimatePromptTokens(req);
+  const needs: string[] = [];
+  if (req.tools && Object.keys(req.tools).length) needs.push("tools");
+  if (req.output) needs.push("json");
+  const decision = routeFor(catalog.entries, {
+    resolved,
+    promptTokens,
+    maxOutputTokens: req.maxOutputTokens,
+    needs,
+    openCircuits: breaker.openIds(catalog.entries.map((e) => e.id)),
+  });
+
+  const plan = [decision.chosen, ...decision.fallbacks];
+  const attempts: GenerateAttempt[] = [];
+  const notBefore = new Map<string, number>(); // providerId -> epoch ms (Retry-After)
+  const lastFailure = new Map<string, Failure>(); // model id -> its last failure in this call
+  const keys = new Map<string, string | undefined>(); // providerId -> decrypted key
+  const usageBase = { runId: req.runId, stepId: req.stepId, agentId: req.agentId };
+  let calls = 0;
+
+  for (let step = 0; calls < maxAttempts && step < plan.length + maxAttempts; step++) {
+    const entry = plan[step % plan.length]!;
+    const revisit = step >= plan.length;
+    if (revisit) {
+      // come back only to models that failed transiently (not after a timeout: that would double the wait)
+      const previous = lastFailure.get(entry.id);
+      if (!previous || !["rate_limited", "server", "network"].includes(previous.kind)) continue;
+    }
+    const provider = catalog.providers.get(entry.providerId)!;
+
+    // Retry-After of this provider
+    const wait = (notBefore.get(provider.id) ?? 0) - Date.now();
+    const backoff = revisit && !(notBefore.get(provider.id) ?? 0) ? retryBackoffMs * 2 ** Math.floor(step / plan.length - 1) : 0;
+    if (wait > retryAfterCapMs) {
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: `${provider.name} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After)`, latencyMs: 0 });
+      continue;
+    }
+    if (Math.max(wait, backoff) > 0) await sleep(Math.max(wait, backoff), req.abortSignal);
+
+    if (!breaker.allows(entry.id)) {
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
+      continue;
+    }
+
+    // budget: worst case for this model
+    const estimateUsd = costOf(entry, promptTokens, req.maxOutputTokens);
+    try {
+      await assertWithinBudget(ctx, { runId: req.runId, estimateUsd, runLimitUsd: req.runBudgetUsd });
+    } catch (error) {
+      if (isAppError(error) && error.code === "BUDGET_EXCEEDED") {
+        await recordUsage(ctx, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, outcome: "refused", error: error.message });
+        attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "refused", error: error.message, latencyMs: 0 });
+      }
+      throw error;
+    }
+
+    if (!breaker.tryAcquire(entry.id)) {
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
+      continue;
+    }
+
+    calls++;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = req.abortSignal ? AbortSignal.any([req.abortSignal, timeout]) : timeout;
+    let apiKey: string | undefined;
+    const started = performance.now();
+    try {
+      apiKey = await keyFor(ctx, provider, keys, req.runId);
+      const model = createLanguageModel(connectionOf(provider), entry.modelId, apiKey);
+      const result = await generateText({
+        model,
+        instructions: req.system,
+        prompt: req.prompt,
+        tools: req.tools,
+        ...(req.output ? { output: Output.object({ schema: req.output.schema }) } : {}),
+        maxOutputTokens: req.maxOutputTokens,
+        temperature: req.temperature,
+        maxRetries: 0,
+        abortSignal: signal,
+      });
+      const latencyMs = Math.round(performance.now() - started);
+      const inputTokens = result.usage.inputTokens ?? promptTokens;
+      const outputTokens = result.usage.outputTokens ?? Math.ceil(result.text.length / 4);
+      const costUsd = costOf(entry, inputTokens, outputTokens);
+      breaker.onSuccess(entry.id);
+      await recordUsage(ctx, { ...usageBase, ...usageName(entry), inputTokens, outputTokens, costUsd, latencyMs, outcome: "ok" });
+      observe(ctx, entry.id, { latencyMs, outcome: "ok" });
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
+      return {
+        text: result.text,
+        ...(req.output ? { object: (result as { output?: unknown }).output } : {}),
+        toolCalls: result.toolCalls.map((call) => ({ toolName: call.toolName, input: call.input })),
+        usage: { inputTokens, outputTokens },
+        costUsd,
+        latencyMs,
+        model: { id: entry.id, modelId: entry.modelId, displayName: entry.displayName, providerKind: entry.providerKind },
+        decision,
+        attempts,
+      };
+    } catch (error) {
+      const latencyMs = Math.round(performance.now() - started);
+      const failure = classify(error, { timedOut: timeout.aborted && !req.abortSignal?.aborted, callerAborted: req.abortSignal?.aborted === true }, [apiKey], {
+        baseUrl: provider.baseUrl,
+        timeoutMs,
+      });
+      const outcome: UsageOutcome = failure.kind === "timeout" ? "timeout" : "error";
+      const retryable = RETRYABLE.has(failure.kind);
+      if (retryable) breaker.onFailure(entry.id);
+      else breaker.release(entry.id);
+      await recordUsage(ctx, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs, outcome, error: failure.message });
+      if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
+        observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });
+      }
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, error: failure.message, latencyMs });
+      lastFailure.set(entry.id, failure);
+      logger.warn(
+        { workspaceId: ctx.workspaceId, requestId: ctx.requestId, runId: req.runId, modelRef: entry.id, providerId: provider.id, kind: failure.kind, status: failure.status, latencyMs, error: failure.message },
+        "model call failed",
+      );
+      if (failure.kind === "aborted") throw error;
+      if (failure.retryAfterMs !== undefined) notBefore.set(provider.id, Math.max(notBefore.get(provider.id) ?? 0, Date.now() + failure.retryAfterMs));
+      if (failure.kind === "config") continue; // this provider cannot be called as configured: try the next model
+      if (!retryable) {
+        throw new AppError(
+          "UPSTREAM_ERROR",
+          `${entry.displayName} via ${provider.name} failed and the request is not retried: ${failure.message}`,
+          { attempts },
+        );
+      }
+    }
+  }
+
+  const summary = attempts.map((a, i) => `${i + 1}) ${a.displayName}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`).join("; ");
+  throw new AppError(
+    "UPSTREAM_ERROR",
+    calls === 0 ? `No model could be called: ${summary}` : `All ${calls} model call${calls === 1 ? "" : "s"} failed: ${summary}`,
+    { attempts },
+  );
+}
+
+async function keyFor(ctx: TenantContext, provider: ProviderInfo, cache: Map<string, string | undefined>, runId: string | undefined): Promise<string | undefined> {
+  if (cache.has(provider.id)) return cache.get(provider.id);
+  const key = provider.secretId ? await revealSecret(ctx, provider.secretId, { purpose: `provider:${provider.id}`, runId }) : undefined;
+  cache.set(provider.id, key);
+  return key;
+}
+
+function connectionOf(provider: ProviderInfo): ProviderConnection {
+  return { id: provider.id, kind: provider.kind as ProviderConnection["kind"], name: provider.name, baseUrl: provider.baseUrl, isLocal: provider.isLocal };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// routing.try: a real call from the Routing page's tester
+
+/** Routes a policy and calls the model for real (billed and recorded like any call); the answer and the attempts. */
+export async function tryRoute(ctx: TenantContext, input: z.output<typeof tryRouteInputSchema>): Promise<z.input<typeof tryRouteResultSchema>> {
+  const result = await generate(ctx, {
+    policy: input.policy,
+    system: input.system,
+    prompt: input.prompt,
+    maxOutputTokens: input.maxOutputTokens,
+    timeoutMs: TRY_TIMEOUT_MS,
+  });
+  return {
+    text: result.text,
+    model: result.model,
+    usage: result.usage,
+    costUsd: result.costUsd,
+    latencyMs: result.latencyMs,
+    attempts: result.attempts,
+    explanation: result.decision.explanation,
+  };
+}

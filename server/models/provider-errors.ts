@@ -1,0 +1,149 @@
+/**
+ * Safe, short messages for failed provider calls: what a person can act on (status, provider message,
+ * unreachable host, timeout), never key material. Also decides whether a base URL is "local".
+ */
+import { APICallError } from "@ai-sdk/provider";
+import { isIP } from "node:net";
+
+const MAX_MESSAGE = 300;
+
+/** Things that look like credentials in provider messages ("Incorrect API key provided: sk-proj-abc…"). */
+const KEY_LIKE = [
+  /\b(?:sk|pk|rk|sess)-[A-Za-z0-9_*.\-]{6,}/g,
+  /\bsk-ant-[A-Za-z0-9_*.\-]{6,}/g,
+  /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=*\-]{8,}/gi,
+  /\b(?:api[_-]?key|x-api-key|token)\s*[:=]\s*["']?[^\s"',;]{6,}/gi,
+];
+
+/** Removes the given secrets (and anything key-shaped) from a text. */
+export function redactSecrets(text: string, secrets: (string | undefined | null)[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue;
+    out = out.split(secret).join("[redacted]");
+    // providers often echo a masked form: the first and last characters of the key
+    if (secret.length >= 12) {
+      out = out.split(secret.slice(0, 8)).join("[redacted]");
+      out = out.split(secret.slice(-6)).join("[redacted]");
+    }
+  }
+  for (const pattern of KEY_LIKE) out = out.replace(pattern, "[redacted]");
+  return out;
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "DNS lookup failed",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+};
+
+/** Whether an error is a timeout or abort (ours or the caller's). */
+export function isTimeoutError(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  if (name === "TimeoutError" || name === "AbortError") return true;
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== error && isTimeoutError(cause);
+}
+
+/** The last underlying error of an AI SDK RetryError (or the error itself). */
+export function unwrapRetry(error: unknown): unknown {
+  const e = error as { name?: unknown; lastError?: unknown };
+  return e && e.name === "AI_RetryError" && e.lastError !== undefined ? e.lastError : error;
+}
+
+/**
+ * A message about a failed call that is safe to store and show. `secrets` are removed wherever they appear;
+ * key-shaped strings are removed too.
+ */
+export function safeProviderError(errorIn: unknown, secrets: (string | undefined | null)[] = [], context: { baseUrl?: string | null; timeoutMs?: number } = {}): string {
+  const error = unwrapRetry(errorIn);
+  let message: string;
+  if (isTimeoutError(error)) {
+    message = context.timeoutMs ? `No answer within ${Math.round(context.timeoutMs / 1000)} s (timed out)` : "The call timed out";
+  } else if (APICallError.isInstance(error)) {
+    const code = networkCode(error);
+    if (error.statusCode === undefined) {
+      const where = originOf(error.url) ?? originOf(context.baseUrl ?? undefined) ?? "the provider";
+      message = `Could not reach ${where}${code ? ` (${NETWORK_WORDS[code] ?? code})` : ""}`;
+    } else {
+      const hint = error.statusCode === 401 || error.statusCode === 403 ? " (check the API key)" : error.statusCode === 404 ? " (check the model id and base URL)" : "";
+      message = `HTTP ${error.statusCode}${hint}: ${error.message}`;
+    }
+  } else {
+    const code = networkCode(error);
+    if (code && NETWORK_WORDS[code]) {
+      message = `Could not reach ${originOf(context.baseUrl ?? undefined) ?? "the provider"} (${NETWORK_WORDS[code]})`;
+    } else {
+      const raw = (error as { message?: unknown })?.message;
+      message = typeof raw === "string" && raw ? raw : "The call failed";
+    }
+  }
+  const clean = redactSecrets(message.replace(/\s+/g, " ").trim(), secrets);
+  return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE - 1)}…` : clean;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Local addresses
+
+function ipv4Private(ip: string): boolean {
+  const [a, b] = ip.split(".").map(Number) as [number, number];
+  return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
+
+function ipv6Private(ip: string): boolean {
+  const lower = ip.toLowerCase();
+  if (lower === "::1" || lower === "::") return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (mapped) return ipv4Private(mapped[1]!);
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (mappedHex) {
+    const hi = parseInt(mappedHex[1]!, 16);
+    const lo = parseInt(mappedHex[2]!, 16);
+    return ipv4Private(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  return /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
+}
+
+/**
+ * Whether a base URL points at infrastructure the workspace controls: localhost, a loopback or private
+ * address, a single-label host (a container name such as "ollama") or *.local / *.internal / *.localhost.
+ * Only a default: the person adding the provider can change it.
+ */
+export function isLocalBaseUrl(baseUrl: string | null | undefined): boolean {
+  if (!baseUrl) return false;
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  if (isIP(host) === 4) return ipv4Private(host);
+  if (isIP(host) === 6) return ipv6Private(host);
+  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal") || host.endsWith(".lan")) return true;
+  return !host.includes(".");
+}

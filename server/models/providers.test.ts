@@ -1,0 +1,174 @@
+/**
+ * "Test connection" against the local LLM stub: one real completion with the key from the vault, the
+ * outcome stored on the provider without key material, in the ledger and in the model's stats.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { db } from "@/server/db/client";
+import { logger } from "@/server/logger";
+import type { TenantContext } from "@/server/context";
+import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { createSecret } from "@/server/vault/service";
+import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
+import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestWorkspace } from "@/test/helpers";
+import { testConnection } from "./providers";
+
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
+const KEY = "sk-live-VERYSECRETvalue-0123456789abcdef";
+
+let stub: LlmStub;
+let ws: TestWorkspace;
+let ctx: TenantContext;
+let apiKey: string;
+let secretId: string;
+beforeAll(async () => {
+  stub = await startLlmStub();
+  ws = await makeWorkspace("ptest");
+  ctx = await resolveUserTenant(ws.users.owner, ws.slug, `req_test${uniq()}`);
+  apiKey = (await makeApiKey(ws, "admin")).raw;
+  secretId = (await createSecret(ctx, { name: `STUB_KEY_${uniq()}`, value: KEY })).id;
+});
+afterAll(async () => {
+  await stub.close();
+});
+beforeEach(() => stub.reset());
+
+const owner = () => callerFor(ws.users.owner, ws.slug);
+
+function expectNoKey(value: unknown) {
+  const text = JSON.stringify(value);
+  expect(text).not.toContain(KEY);
+  expect(text).not.toContain("VERYSECRET");
+  expect(text).not.toContain("0123456789abcdef");
+}
+
+describe("testConnection", () => {
+  it("makes one real, tiny completion with the vault key and stores the success", async () => {
+    const p = await owner().providers.create({ name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, secretId });
+    const m = await owner().models.create({ providerId: p.id, modelId: "stub-small", inputPrice: 1, outputPrice: 2 });
+    const result = await owner().providers.test({ providerId: p.id });
+    expect(result).toMatchObject({ ok: true, modelId: "stub-small", error: null });
+    expect(result.reply).toMatch(/^\[stub stub-small\]/);
+    expect(stub.calls).toHaveLength(1);
+    expect(stub.calls[0]).toMatchObject({ path: "/v1/chat/completions", model: "stub-small", apiKey: KEY });
+    expect((stub.calls[0]!.body as { max_tokens?: number }).max_tokens).toBeLessThanOrEqual(8);
+
+    const row = await owner().providers.get({ providerId: p.id });
+    expect(row).toMatchObject({ lastTestOk: true, lastTestError: null });
+    expect(row.lastTestedAt).toBeInstanceOf(Date);
+    // the call is a model call like any other: ledger, stats, and an attributed use of the secret
+    const usage = await db().usageRecord.findMany({ where: { workspaceId: ws.id, modelRef: m.id } });
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({ outcome: "ok", modelName: "stub-small", providerKind: "openai_compatible" });
+    expect(Number(usage[0]!.costUsd)).toBeGreaterThan(0);
+    expect((await owner().models.get({ id: m.id })).callCount).toBe(1);
+    expect(await auditRows(ws.id, "secret.use")).toContainEqual(expect.objectContaining({ targetId: secretId }));
+  });
+
+  it("stores a 401 as a failure with a safe message that never contains the key (response, row, logs)", async () => {
+    const p = await owner().providers.create({ name: `Stub401 ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, secretId });
+    await owner().models.create({ providerId: p.id, modelId: "stub-small", inputPrice: 0, outputPrice: 0 });
+    const logged: string[] = [];
+    const spies = (["info", "warn", "error", "debug"] as const).map((level) =>
+      vi.spyOn(logger, level).mockImplementation(((...args: unknown[]) => {
+        logged.push(JSON.stringify(args));
+      }) as never),
+    );
+    try {
+      stub.fail({ status: 401 });
+      const result = await owner().providers.test({ providerId: p.id });
+      expect(result.ok).toBe(false);
+      expect(result.error).toMatch(/^HTTP 401 \(check the API key\)/);
+      expectNoKey(result);
+      const row = await db().provider.findUniqueOrThrow({ where: { id: p.id } });
+      expect(row).toMatchObject({ lastTestOk: false });
+      expect(row.lastTestError).toMatch(/401/);
+      expectNoKey(row.lastTestError);
+      const viaRest = await rest("GET", "/api/v1/providers/{providerId}", { key: apiKey, params: { providerId: p.id } });
+      expect(viaRest.body.lastTestOk).toBe(false);
+      expectNoKey(viaRest.body);
+      const usage = await db().usageRecord.findFirstOrThrow({ where: { workspaceId: ws.id, modelName: "stub-small", outcome: "error" } });
+      expectNoKey(usage);
+      expectNoKey(logged);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it("redacts a key the provider echoes back in its error message", async () => {
+    // a provider that repeats the key it was given (as some do, partly masked)
+    const echo = await import("node:http").then(({ createServer }) =>
+      createServer((req, res) => {
+        res.writeHead(401, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization?.slice(7)}`, type: "invalid_request_error" } }));
+      }),
+    );
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    const port = (echo.address() as { port: number }).port;
+    try {
+      const p = await owner().providers.create({ name: `Echo ${uniq()}`, kind: "openai_compatible", baseUrl: `http://127.0.0.1:${port}/v1`, secretId });
+      const result = await owner().providers.test({ providerId: p.id, modelId: "any" });
+      expect(result.ok).toBe(false);
+      expect(result.error).toContain("Incorrect API key provided: [redacted]");
+      expectNoKey(result);
+      expectNoKey(await db().provider.findUniqueOrThrow({ where: { id: p.id } }));
+    } finally {
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
+
+  it("reports a closed port as unreachable", async () => {
+    const p = await owner().providers.create({ name: `Closed ${uniq()}`, kind: "openai_compatible", baseUrl: "http://127.0.0.1:1/v1", secretId });
+    const result = await owner().providers.test({ providerId: p.id, modelId: "stub-small" });
+    expect(result).toMatchObject({ ok: false, modelId: "stub-small" });
+    expect(result.error).toMatch(/^Could not reach http:\/\/127\.0\.0\.1:1/);
+    expectNoKey(result);
+    expect((await db().provider.findUniqueOrThrow({ where: { id: p.id } })).lastTestOk).toBe(false);
+  });
+
+  it("reports a slow provider as timed out", async () => {
+    const p = await owner().providers.create({ name: `Slow ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url });
+    const m = await owner().models.create({ providerId: p.id, modelId: "stub-large", inputPrice: 0, outputPrice: 0 });
+    stub.fail({ delayMs: 2_000 });
+    const result = await testConnection(ctx, p.id, undefined, { timeoutMs: 150 });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/timed out/);
+    const model = await db().model.findUniqueOrThrow({ where: { id: m.id } });
+    expect(model.timeoutRate).toBe(1);
+  });
+
+  it("tests the OpenAI and Anthropic kinds against the stub, and the simulator offline", async () => {
+    const oa = await owner().providers.create({ name: `OA ${uniq()}`, kind: "openai", baseUrl: stub.url, secretId });
+    expect(await owner().providers.test({ providerId: oa.id })).toMatchObject({ ok: true, modelId: "gpt-4o-mini" });
+    const an = await owner().providers.create({ name: `AN ${uniq()}`, kind: "anthropic", baseUrl: stub.url, secretId });
+    const anResult = await owner().providers.test({ providerId: an.id });
+    expect(anResult).toMatchObject({ ok: true, modelId: "claude-3-5-haiku-20241022" });
+    expect(stub.calls.map((c) => [c.path, c.apiKey])).toEqual([["/v1/chat/completions", KEY], ["/v1/messages", KEY]]);
+
+    stub.reset();
+    const sim = (await owner().providers.list()).find((p) => p.isSimulator)!;
+    const simResult = await owner().providers.test({ providerId: sim.id });
+    expect(simResult).toMatchObject({ ok: true, error: null });
+    expect(simResult.reply).toMatch(/^\[simulated\]/);
+    expect(stub.calls).toHaveLength(0);
+  });
+
+  it("needs a model for an OpenAI-compatible server with an empty catalog; REST test endpoint works", async () => {
+    const p = await owner().providers.create({ name: `Empty ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url });
+    expect(await outcome(owner().providers.test({ providerId: p.id }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    const viaRest = await rest("POST", "/api/v1/providers/{providerId}/test", { key: apiKey, params: { providerId: p.id }, body: { modelId: "stub-small" } });
+    expect(viaRest.status).toBe(200);
+    expect(viaRest.body).toMatchObject({ ok: true, modelId: "stub-small" });
+    expect(stub.calls[0]?.apiKey).toBeNull();
+  });
+
+  it("a provider whose key was removed from the vault reports it without failing the request", async () => {
+    const temp = await createSecret(ctx, { name: `TEMP_${uniq()}`, value: "sk-temp-0000000000000000" });
+    const p = await owner().providers.create({ name: `Gone ${uniq()}`, kind: "openai", baseUrl: stub.url, secretId: temp.id });
+    // a row the vault cannot decrypt (tampered): the test reports it, with no details
+    await db().secret.update({ where: { id: temp.id }, data: { authTag: Buffer.alloc(16) } });
+    const result = await owner().providers.test({ providerId: p.id });
+    expect(result).toMatchObject({ ok: false, error: "The provider's key could not be read from the vault" });
+    expect(stub.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * Provider connections of a workspace (OpenAI, Anthropic, OpenAI-compatible endpoints, and the built-in
+ * simulator). The key is a reference to a vault secret of the same workspace; it is decrypted only to make
+ * a call (testConnection here, the gateway for real work) and never returned.
+ */
+import type { z } from "zod";
+import { generateText } from "ai";
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { logger } from "@/server/logger";
+import { revealSecret } from "@/server/vault/service";
+import { assertWithinBudget, costOf, recordUsage } from "@/server/ledger/service";
+import {
+  createProviderInputSchema,
+  updateProviderInputSchema,
+  type ProviderKind,
+  type ProviderOutput,
+  type ProviderTestResult,
+} from "@/lib/schemas/models";
+import { ensureDefaultCatalog } from "./catalog";
+import { DEFAULT_TEST_MODEL } from "./known-models";
+import { createLanguageModel, type ProviderConnection } from "./provider-factory";
+import { isLocalBaseUrl, isTimeoutError, safeProviderError } from "./provider-errors";
+import { recordModelObservation } from "./stats";
+
+const providerInclude = { secret: { select: { name: true } }, _count: { select: { models: true } } } as const;
+type ProviderRow = Prisma.ProviderGetPayload<{ include: typeof providerInclude }>;
+
+export const TEST_TIMEOUT_MS = 20_000;
+const TEST_PROMPT = "Reply with the single word OK.";
+const TEST_MAX_OUTPUT_TOKENS = 8;
+
+export function toProvider(row: ProviderRow): ProviderOutput {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as ProviderKind,
+    baseUrl: row.baseUrl,
+    secretId: row.secretId,
+    secretName: row.secret?.name ?? null,
+    isLocal: row.isLocal,
+    enabled: row.enabled,
+    isSimulator: row.kind === "simulator",
+    modelCount: row._count.models,
+    lastTestedAt: row.lastTestedAt,
+    lastTestOk: row.lastTestOk,
+    lastTestError: row.lastTestError,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function connectionOf(row: { id: string; kind: string; name: string; baseUrl: string | null; isLocal: boolean }): ProviderConnection {
+  return { id: row.id, kind: row.kind as ProviderKind, name: row.name, baseUrl: row.baseUrl, isLocal: row.isLocal };
+}
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+const nameTaken = (name: string) => new AppError("CONFLICT", `A provider named "${name}" already exists in this workspace`);
+
+async function findProvider(ctx: TenantContext, id: string): Promise<ProviderRow> {
+  const row = await db().provider.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: providerInclude });
+  if (!row) throw new AppError("NOT_FOUND", "Provider not found");
+  return row;
+}
+
+/** A secret id must name a secret of this workspace: anything else is NOT_FOUND (never a hint that it exists elsewhere). */
+async function assertSecretInWorkspace(ctx: TenantContext, secretId: string): Promise<void> {
+  const secret = await db().secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  if (!secret) throw new AppError("NOT_FOUND", "Secret not found");
+}
+
+export async function listProviders(ctx: TenantContext): Promise<ProviderOutput[]> {
+  await ensureDefaultCatalog(ctx);
+  const rows = await db().provider.findMany({ where: { workspaceId: ctx.workspaceId }, include: providerInclude, orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
+  return rows.map(toProvider);
+}
+
+export async function getProvider(ctx: TenantContext, id: string): Promise<ProviderOutput> {
+  return toProvider(await findProvider(ctx, id));
+}
+
+export async function createProvider(ctx: TenantContext, input: z.input<typeof createProviderInputSchema>): Promise<ProviderOutput> {
+  const data = createProviderInputSchema.parse(input);
+  if (data.secretId) await assertSecretInWorkspace(ctx, data.secretId);
+  if ((data.kind === "openai" || data.kind === "anthropic") && !data.secretId && !data.baseUrl) {
+    throw new AppError("VALIDATION_FAILED", `${data.kind === "openai" ? "OpenAI" : "Anthropic"} needs an API key: pick the vault secret that holds it`);
+  }
+  const baseUrl = data.baseUrl ?? null;
+  const isLocal = data.isLocal ?? isLocalBaseUrl(baseUrl);
+  try {
+    const row = await db().$transaction(async (tx) => {
+      const created = await tx.provider.create({
+        data: { id: newId("prv"), workspaceId: ctx.workspaceId, name: data.name, kind: data.kind, baseUrl, secretId: data.secretId ?? null, isLocal, enabled: data.enabled },
+        include: providerInclude,
+      });
+      await recordAudit(ctx, {
+        action: "provider.create", targetType: "provider", targetId: created.id,
+        metadata: { name: created.name, kind: created.kind, baseUrl, secret: created.secret?.name ?? null, isLocal },
+      }, tx);
+      return created;
+    });
+    return toProvider(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw nameTaken(data.name);
+    throw error;
+  }
+}
+
+export async function updateProvider(ctx: TenantContext, id: string, patch: z.input<typeof updateProviderInputSchema>): Promise<ProviderOutput> {
+  const data = updateProviderInputSchema.parse(patch);
+  const before = await findProvider(ctx, id);
+  if (before.kind === "simulator") {
+    const others = (["name", "baseUrl", "secretId", "isLocal"] as const).filter((k) => data[k] !== undefined);
+    if (others.length > 0) throw new AppError("BAD_REQUEST", "The simulator can only be enabled or disabled");
+  }
+  if (data.secretId) await assertSecretInWorkspace(ctx, data.secretId);
+  const baseUrl = data.baseUrl === undefined ? before.baseUrl : data.baseUrl;
+  if (before.kind === "openai_compatible" && !baseUrl) throw new AppError("VALIDATION_FAILED", "An OpenAI-compatible provider needs a base URL");
+  const changes: Prisma.ProviderUpdateInput = {
+    ...(data.name !== undefined ? { name: data.name } : {}),
+    ...(data.baseUrl !== undefined ? { baseUrl: data.baseUrl } : {}),
+    ...(data.secretId !== undefined ? { secret: data.secretId ? { connect: { id: data.secretId } } : { disconnect: true } } : {}),
+    ...(data.isLocal !== undefined ? { isLocal: data.isLocal } : {}),
+    ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
+  };
+  // a new address or key makes the last test meaningless
+  const retest = data.baseUrl !== undefined || data.secretId !== undefined ? { lastTestedAt: null, lastTestOk: null, lastTestError: null } : {};
+  try {
+    const row = await db().$transaction(async (tx) => {
+      const updated = await tx.provider.update({ where: { id: before.id }, data: { ...changes, ...retest }, include: providerInclude });
+      await recordAudit(ctx, {
+        action: "provider.update", targetType: "provider", targetId: before.id,
+        metadata: { name: updated.name, changes: { ...data, secretId: data.secretId === undefined ? undefined : (updated.secret?.name ?? null) } },
+      }, tx);
+      return updated;
+    });
+    return toProvider(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw nameTaken(data.name ?? before.name);
+    throw error;
+  }
+}
+
+/** Deletes a provider and its catalog models (usage history keeps their names). The simulator stays. */
+export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ deleted: true }> {
+  const before = await findProvider(ctx, id);
+  if (before.kind === "simulator") throw new AppError("BAD_REQUEST", "The simulator cannot be deleted: disable it instead");
+  await db().$transaction(async (tx) => {
+    await tx.provider.delete({ where: { id: before.id } });
+    await recordAudit(ctx, {
+      action: "provider.delete", targetType: "provider", targetId: before.id,
+      metadata: { name: before.name, kind: before.kind, models: before._count.models },
+    }, tx);
+  });
+  return { deleted: true as const };
+}
+
+/**
+ * "Test connection": one real, tiny completion (at most 8 output tokens) against the provider, with its
+ * key from the vault. The outcome is stored on the provider (lastTestedAt / lastTestOk / lastTestError, a
+ * safe message without key material), written to the ledger, and fed into the model's observed stats when
+ * the model is in the catalog.
+ */
+export async function testConnection(
+  ctx: TenantContext,
+  providerId: string,
+  modelId?: string,
+  options: { timeoutMs?: number } = {},
+): Promise<ProviderTestResult> {
+  const provider = await findProvider(ctx, providerId);
+  const catalogModel = modelId
+    ? await db().model.findFirst({ where: { workspaceId: ctx.workspaceId, providerId: provider.id, modelId } })
+    : await db().model.findFirst({
+        where: { workspaceId: ctx.workspaceId, providerId: provider.id },
+        orderBy: [{ enabled: "desc" }, { createdAt: "asc" }],
+      });
+  const target = modelId ?? catalogModel?.modelId ?? DEFAULT_TEST_MODEL[provider.kind as ProviderKind];
+  if (!target) {
+    throw new AppError("BAD_REQUEST", "Add a model to this provider first (or name one to test with): an OpenAI-compatible server has no default model");
+  }
+  const timeoutMs = options.timeoutMs ?? TEST_TIMEOUT_MS;
+  const prices = catalogModel ? { inputPrice: Number(catalogModel.inputPrice), outputPrice: Number(catalogModel.outputPrice) } : null;
+  if (prices) await assertWithinBudget(ctx, { estimateUsd: costOf(prices, Math.ceil(TEST_PROMPT.length / 4) + 16, TEST_MAX_OUTPUT_TOKENS) });
+
+  let apiKey: string | undefined;
+  const started = performance.now();
+  let ok = false;
+  let error: string | null = null;
+  let reply: string | null = null;
+  let usage = { inputTokens: 0, outputTokens: 0 };
+  let timedOut = false;
+  try {
+    if (provider.secretId) apiKey = await revealSecret(ctx, provider.secretId, { purpose: `provider.test (${provider.name})` });
+    const model = createLanguageModel(connectionOf(provider), target, apiKey);
+    const result = await generateText({
+      model,
+      prompt: TEST_PROMPT,
+      maxOutputTokens: TEST_MAX_OUTPUT_TOKENS,
+      maxRetries: 0,
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
+    ok = true;
+    reply = result.text.slice(0, 200);
+    usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
+  } catch (e) {
+    timedOut = isTimeoutError(e);
+    error = e instanceof AppError && e.exposeMessage ? e.message : safeProviderError(e, [apiKey], { baseUrl: provider.baseUrl, timeoutMs });
+    if (e instanceof AppError && !e.exposeMessage) error = "The provider's key could not be read from the vault";
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  const testedAt = new Date();
+  await db().provider.update({
+    where: { id: provider.id },
+    data: { lastTestedAt: testedAt, lastTestOk: ok, lastTestError: error, updatedAt: provider.updatedAt },
+    select: { id: true },
+  });
+  const outcome = ok ? "ok" : timedOut ? "timeout" : "error";
+  try {
+    await recordUsage(ctx, {
+      modelRef: catalogModel?.id, modelName: target, providerKind: provider.kind,
+      inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,
+      costUsd: prices ? costOf(prices, usage.inputTokens, usage.outputTokens) : 0,
+      latencyMs, outcome, ...(error ? { error } : {}),
+    });
+    if (catalogModel) await recordModelObservation(ctx, catalogModel.id, { latencyMs, outcome, ...(error ? { error } : {}) });
+  } catch (e) {
+    logger.warn({ err: e instanceof Error ? e.message : String(e), providerId: provider.id, requestId: ctx.requestId }, "provider test: could not record usage");
+  }
+  return { ok, modelId: target, latencyMs, error, reply, testedAt };
+}

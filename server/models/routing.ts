@@ -1,0 +1,183 @@
+/**
+ * Routing as a service: the workspace's catalog as router input, policy resolution (pinned / preset /
+ * constraints), the routing presets (fast, balanced, capable, editable per workspace) and "explain" (route a
+ * policy without calling any model: the tester on the Routing page and POST /api/v1/models/route).
+ */
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { modelConstraintsSchema, type ModelConstraints, type ModelPolicy } from "@/lib/schemas/model-policy";
+import type { explainRouteInputSchema, RouteDecisionOutput, RoutingPresetOutput, updateRoutingPresetInputSchema } from "@/lib/schemas/routing";
+import type { z } from "zod";
+import { ensureDefaultCatalog } from "./catalog";
+import { modelCircuitBreaker } from "./circuit-breaker";
+import { route, type CatalogEntry, type RouteDecision } from "./router";
+
+/** What the gateway needs to call a catalog model's provider. */
+export interface ProviderInfo {
+  id: string;
+  kind: string;
+  name: string;
+  baseUrl: string | null;
+  isLocal: boolean;
+  secretId: string | null;
+}
+
+export interface LoadedCatalog {
+  entries: CatalogEntry[];
+  providers: Map<string, ProviderInfo>;
+}
+
+const EMPTY_CONSTRAINTS: ModelConstraints = modelConstraintsSchema.parse({});
+
+/**
+ * The workspace's catalog as router input: models joined with their providers, Decimal prices as numbers. A model
+ * counts as enabled only when its provider is enabled too. `enabledOnly` (the gateway) leaves the others out;
+ * explain keeps them so that the tester can show them as "disabled".
+ */
+export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: boolean } = {}): Promise<LoadedCatalog> {
+  const rows = await db().model.findMany({
+    where: { workspaceId: ctx.workspaceId, ...(options.enabledOnly ? { enabled: true, provider: { enabled: true } } : {}) },
+    select: {
+      id: true, modelId: true, displayName: true, inputPrice: true, outputPrice: true, contextWindow: true, capabilities: true,
+      quality: true, enabled: true, latencyP95Ms: true, errorRate: true,
+      provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true } },
+    },
+    orderBy: { id: "asc" },
+  });
+  const providers = new Map<string, ProviderInfo>();
+  const entries: CatalogEntry[] = rows.map((row) => {
+    const p = row.provider;
+    if (!providers.has(p.id)) providers.set(p.id, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl, isLocal: p.isLocal, secretId: p.secretId });
+    return {
+      id: row.id,
+      providerId: p.id,
+      providerKind: p.kind,
+      providerName: p.name,
+      isLocal: p.isLocal,
+      modelId: row.modelId,
+      displayName: row.displayName,
+      inputPrice: Number(row.inputPrice),
+      outputPrice: Number(row.outputPrice),
+      contextWindow: row.contextWindow,
+      capabilities: row.capabilities,
+      quality: row.quality,
+      enabled: row.enabled && p.enabled,
+      latencyP95Ms: row.latencyP95Ms,
+      errorRate: row.errorRate,
+    };
+  });
+  return { entries, providers };
+}
+
+export interface ResolvedPolicy {
+  constraints: ModelConstraints;
+  /** catalog id of a pinned model */
+  pinnedId?: string;
+}
+
+/** pinned: that model only; preset: the workspace's preset of that name (NOT_FOUND when missing); constraints as given. */
+export async function resolvePolicy(ctx: TenantContext, policy: ModelPolicy): Promise<ResolvedPolicy> {
+  switch (policy.type) {
+    case "pinned":
+      return { constraints: EMPTY_CONSTRAINTS, pinnedId: policy.modelId };
+    case "preset": {
+      const preset = await db().routingPreset.findFirst({ where: { workspaceId: ctx.workspaceId, name: policy.preset }, select: { policy: true } });
+      if (!preset) throw new AppError("NOT_FOUND", `Routing preset "${policy.preset}" not found`);
+      return { constraints: presetConstraints(preset.policy) };
+    }
+    case "constraints":
+      return { constraints: modelConstraintsSchema.parse(policy.constraints) };
+  }
+}
+
+/** A stored preset's constraints; a malformed row (edited by hand) falls back to "no constraints" rather than breaking calls. */
+function presetConstraints(stored: Prisma.JsonValue): ModelConstraints {
+  const parsed = modelConstraintsSchema.safeParse(stored);
+  return parsed.success ? parsed.data : EMPTY_CONSTRAINTS;
+}
+
+export interface RouteForInput {
+  resolved: ResolvedPolicy;
+  promptTokens: number;
+  maxOutputTokens: number;
+  /** capabilities the call itself needs (tools offered, JSON output), added to the policy's */
+  needs?: string[];
+  openCircuits?: ReadonlySet<string>;
+}
+
+/**
+ * Routes over a loaded catalog. A pinned model is routed alone with no preference constraints, so the checks that
+ * are facts of the call still apply (enabled, context window, capabilities the call needs, circuit); a pinned id
+ * outside the catalog is NOT_FOUND.
+ */
+export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDecision & { constraints: ModelConstraints } {
+  let constraints = input.resolved.constraints;
+  const needs = (input.needs ?? []).filter((n) => !constraints.requiredCapabilities.includes(n as never));
+  if (needs.length) constraints = { ...constraints, requiredCapabilities: [...constraints.requiredCapabilities, ...(needs as ModelConstraints["requiredCapabilities"])] };
+  let candidates = catalog;
+  if (input.resolved.pinnedId) {
+    const pinned = catalog.find((e) => e.id === input.resolved.pinnedId);
+    if (!pinned) throw new AppError("NOT_FOUND", "The pinned model is not in this workspace's catalog");
+    if (!pinned.enabled) throw new AppError("NO_FEASIBLE_MODEL", `The pinned model ${pinned.displayName} is disabled (or its provider ${pinned.providerName} is)`);
+    candidates = [pinned];
+  }
+  const decision = route(candidates, { constraints, promptTokens: input.promptTokens, maxOutputTokens: input.maxOutputTokens, openCircuits: input.openCircuits });
+  return { ...decision, constraints };
+}
+
+const seededWorkspaces = new Set<string>();
+
+/**
+ * ensureDefaultCatalog once per workspace and process: after the first check the answer cannot change back (the
+ * simulator provider stays), so later calls skip the database round trip.
+ */
+export async function ensureCatalogOnce(ctx: TenantContext): Promise<void> {
+  if (seededWorkspaces.has(ctx.workspaceId)) return;
+  await ensureDefaultCatalog(ctx);
+  seededWorkspaces.add(ctx.workspaceId);
+}
+
+/** Routes a policy without calling any model. */
+export async function explainRoute(ctx: TenantContext, input: z.output<typeof explainRouteInputSchema>): Promise<RouteDecisionOutput> {
+  await ensureCatalogOnce(ctx);
+  const [resolved, catalog] = await Promise.all([resolvePolicy(ctx, input.policy), loadCatalog(ctx)]);
+  const openCircuits = modelCircuitBreaker().openIds(catalog.entries.map((e) => e.id));
+  return routeFor(catalog.entries, { resolved, promptTokens: input.promptTokens, maxOutputTokens: input.maxOutputTokens, openCircuits });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Presets
+
+function toPreset(row: { id: string; name: string; description: string; policy: Prisma.JsonValue; updatedAt: Date }): RoutingPresetOutput {
+  return { id: row.id, name: row.name, description: row.description, constraints: presetConstraints(row.policy), updatedAt: row.updatedAt };
+}
+
+const PRESET_ORDER = ["fast", "balanced", "capable"];
+
+export async function listRoutingPresets(ctx: TenantContext): Promise<RoutingPresetOutput[]> {
+  await ensureCatalogOnce(ctx);
+  const rows = await db().routingPreset.findMany({ where: { workspaceId: ctx.workspaceId }, orderBy: { name: "asc" } });
+  const rank = (name: string) => (PRESET_ORDER.includes(name) ? PRESET_ORDER.indexOf(name) : PRESET_ORDER.length);
+  return rows.map(toPreset).sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+}
+
+export async function updateRoutingPreset(ctx: TenantContext, input: z.output<typeof updateRoutingPresetInputSchema>): Promise<RoutingPresetOutput> {
+  const existing = await db().routingPreset.findFirst({ where: { id: input.presetId, workspaceId: ctx.workspaceId } });
+  if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
+  const constraints = modelConstraintsSchema.parse(input.constraints);
+  const updated = await db().$transaction(async (tx) => {
+    const row = await tx.routingPreset.update({
+      where: { id: existing.id },
+      data: { policy: constraints as Prisma.InputJsonValue, ...(input.description !== undefined ? { description: input.description } : {}) },
+    });
+    await recordAudit(ctx, {
+      action: "routing_preset.update", targetType: "routing_preset", targetId: existing.id,
+      metadata: { name: existing.name, before: existing.policy, after: constraints },
+    }, tx);
+    return row;
+  });
+  return toPreset(updated);
+}

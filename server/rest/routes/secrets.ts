@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { defineRoute } from "../define";
+import { createSecret, deleteSecret, listSecrets, updateSecret } from "@/server/vault/service";
+import { createSecretInputSchema, secretIdSchema, secretSchema, updateSecretInputSchema } from "@/lib/schemas/secrets";
+
+const secretParams = z.object({ secretId: secretIdSchema });
+
+export const listSecretsRoute = defineRoute({
+  method: "GET", path: "/api/v1/secrets", summary: "List the vault's secrets (never their values)", tag: "Secrets",
+  requires: "secrets:read", response: z.object({ data: z.array(secretSchema) }),
+  handler: async ({ ctx }) => ({ data: await listSecrets(ctx) }),
+});
+
+export const createSecretRoute = defineRoute({
+  method: "POST", path: "/api/v1/secrets", summary: "Store a secret (the value is write-only: never returned)", tag: "Secrets",
+  requires: "secrets:create", body: createSecretInputSchema, status: 201, response: secretSchema,
+  handler: ({ ctx, body }) => createSecret(ctx, body),
+});
+
+export const updateSecretRoute = defineRoute({
+  method: "PATCH", path: "/api/v1/secrets/{secretId}", summary: "Rename, describe or replace the value of a secret", tag: "Secrets",
+  requires: "secrets:update", params: secretParams, body: updateSecretInputSchema, response: secretSchema,
+  handler: ({ ctx, params, body }) => updateSecret(ctx, params.secretId, body),
+});
+
+export const deleteSecretRoute = defineRoute({
+  method: "DELETE", path: "/api/v1/secrets/{secretId}", summary: "Delete a secret (refused while a provider uses it)", tag: "Secrets",
+  requires: "secrets:delete", params: secretParams, response: z.object({ deleted: z.literal(true) }),
+  handler: ({ ctx, params }) => deleteSecret(ctx, params.secretId),
+});

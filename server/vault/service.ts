@@ -1,0 +1,211 @@
+/**
+ * The vault: secrets per workspace, envelope-encrypted (see ./crypto.ts), write-only.
+ *
+ * No function here returns, logs or puts into an error a secret value, except `revealSecret`, which hands
+ * the plaintext to platform code that uses it (the model gateway, tools) and never to an API or a page.
+ * Every reveal is attributed (actor, and run when given) in the audit log as `secret.use`.
+ */
+import type { z } from "zod";
+import { db } from "@/server/db/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { logger } from "@/server/logger";
+import {
+  createSecretInputSchema,
+  secretIdSchema,
+  updateSecretInputSchema,
+  type SecretSummary,
+} from "@/lib/schemas/secrets";
+import { decryptSecret, encryptSecret, VaultCryptoError, type SealedSecret } from "./crypto";
+import { vaultKeyring } from "./master-key";
+
+/** Below this length the list shows no characters of the value at all (4 of 8 would give half of it away). */
+const LAST4_MIN_LENGTH = 12;
+
+/** The last 4 characters (code points) of a value long enough that they do not give it away; else "". */
+export function last4Of(value: string): string {
+  const chars = Array.from(value);
+  return chars.length >= LAST4_MIN_LENGTH ? chars.slice(-4).join("") : "";
+}
+
+const summarySelect = {
+  id: true, name: true, description: true, last4: true, keyVersion: true, createdAt: true, updatedAt: true, lastUsedAt: true,
+  providers: { select: { id: true, name: true }, orderBy: { name: "asc" } },
+} as const;
+
+type SummaryRow = {
+  id: string; name: string; description: string; last4: string; keyVersion: string;
+  createdAt: Date; updatedAt: Date; lastUsedAt: Date | null;
+  providers: { id: string; name: string }[];
+};
+
+function toSummary(row: SummaryRow): SecretSummary {
+  return {
+    id: row.id, name: row.name, description: row.description, last4: row.last4, keyVersion: row.keyVersion,
+    createdAt: row.createdAt, updatedAt: row.updatedAt, lastUsedAt: row.lastUsedAt,
+    usedBy: row.providers.map((p) => ({ type: "provider" as const, id: p.id, name: p.name })),
+  };
+}
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function nameTaken(name: string): AppError {
+  return new AppError("CONFLICT", `A secret named "${name}" already exists in this workspace`);
+}
+
+const notFound = () => new AppError("NOT_FOUND", "Secret not found");
+
+/** A well-formed id, or NOT_FOUND (an id of the wrong shape cannot name a secret). */
+function checkedId(secretId: string): string {
+  if (!secretIdSchema.safeParse(secretId).success) throw notFound();
+  return secretId;
+}
+
+function usedByMessage(name: string, providers: { name: string }[]): string {
+  const names = providers.map((p) => `"${p.name}"`).join(", ");
+  return `Secret "${name}" is used by ${providers.length === 1 ? "provider" : "providers"} ${names}: point ${providers.length === 1 ? "it" : "them"} at another secret (or delete ${providers.length === 1 ? "it" : "them"}) first`;
+}
+
+export async function createSecret(ctx: TenantContext, input: z.input<typeof createSecretInputSchema>): Promise<SecretSummary> {
+  const { name, description, value } = createSecretInputSchema.parse(input);
+  const taken = await db().secret.findFirst({ where: { workspaceId: ctx.workspaceId, name }, select: { id: true } });
+  if (taken) throw nameTaken(name);
+  const id = newId("sec");
+  const sealed = encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: id }, value);
+  try {
+    const row = await db().$transaction(async (tx) => {
+      const created = await tx.secret.create({
+        data: {
+          id, workspaceId: ctx.workspaceId, name, description: description ?? "", ...sealed,
+          last4: last4Of(value), createdById: ctx.actor.userId,
+        },
+        select: summarySelect,
+      });
+      await recordAudit(ctx, { action: "secret.create", targetType: "secret", targetId: id, metadata: { name } }, tx);
+      return created;
+    });
+    return toSummary(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw nameTaken(name);
+    throw error;
+  }
+}
+
+export async function listSecrets(ctx: TenantContext): Promise<SecretSummary[]> {
+  const rows = await db().secret.findMany({ where: { workspaceId: ctx.workspaceId }, select: summarySelect, orderBy: { name: "asc" } });
+  return rows.map(toSummary);
+}
+
+/** One secret's summary (never its value); NOT_FOUND for another workspace's id. */
+export async function getSecret(ctx: TenantContext, secretId: string): Promise<SecretSummary> {
+  const row = await db().secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: summarySelect });
+  if (!row) throw notFound();
+  return toSummary(row);
+}
+
+/** Renames, re-describes and/or replaces the value (a new value gets a new data key and nonce). */
+export async function updateSecret(ctx: TenantContext, secretId: string, patch: z.input<typeof updateSecretInputSchema>): Promise<SecretSummary> {
+  const { name, description, value } = updateSecretInputSchema.parse(patch);
+  const existing = await db().secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: { id: true, name: true } });
+  if (!existing) throw notFound();
+  if (name !== undefined && name !== existing.name) {
+    const taken = await db().secret.findFirst({ where: { workspaceId: ctx.workspaceId, name, id: { not: existing.id } }, select: { id: true } });
+    if (taken) throw nameTaken(name);
+  }
+  const sealed: (SealedSecret & { last4: string }) | undefined =
+    value === undefined ? undefined : { ...encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: existing.id }, value), last4: last4Of(value) };
+  const changed = [
+    ...(name !== undefined && name !== existing.name ? ["name"] : []),
+    ...(description !== undefined ? ["description"] : []),
+    ...(sealed ? ["value"] : []),
+  ];
+  try {
+    const row = await db().$transaction(async (tx) => {
+      const updated = await tx.secret.update({
+        where: { id: existing.id },
+        data: { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}), ...(sealed ?? {}) },
+        select: summarySelect,
+      });
+      await recordAudit(ctx, {
+        action: "secret.update", targetType: "secret", targetId: existing.id,
+        metadata: { name: updated.name, ...(updated.name !== existing.name ? { previousName: existing.name } : {}), changed },
+      }, tx);
+      return updated;
+    });
+    return toSummary(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw nameTaken(name ?? existing.name);
+    throw error;
+  }
+}
+
+/** Deletes a secret; refused (CONFLICT, naming them) while providers use it. */
+export async function deleteSecret(ctx: TenantContext, secretId: string): Promise<{ deleted: true }> {
+  const existing = await db().secret.findFirst({
+    where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
+    select: { id: true, name: true, providers: { select: { name: true }, orderBy: { name: "asc" } } },
+  });
+  if (!existing) throw notFound();
+  if (existing.providers.length > 0) throw new AppError("CONFLICT", usedByMessage(existing.name, existing.providers));
+  try {
+    await db().$transaction(async (tx) => {
+      await tx.secret.delete({ where: { id: existing.id } });
+      await recordAudit(ctx, { action: "secret.delete", targetType: "secret", targetId: existing.id, metadata: { name: existing.name } }, tx);
+    });
+  } catch (error) {
+    // a provider started using it in between: the foreign key (ON DELETE RESTRICT) refused the delete
+    if (prismaCode(error) === "P2003") {
+      const providers = await db().provider.findMany({ where: { secretId: existing.id, workspaceId: ctx.workspaceId }, select: { name: true }, orderBy: { name: "asc" } });
+      throw new AppError("CONFLICT", usedByMessage(existing.name, providers.length ? providers : [{ name: "(another provider)" }]));
+    }
+    if (prismaCode(error) === "P2025") throw notFound();
+    throw error;
+  }
+  return { deleted: true };
+}
+
+const PURPOSE_MAX = 200;
+
+/** Decrypts a secret for use by the platform (never for display). Records lastUsedAt and an audit entry
+ *  `secret.use` attributed to ctx.actor and, when given, the run. Throws NOT_FOUND for another workspace's id. */
+export async function revealSecret(ctx: TenantContext, secretId: string, use: { purpose: string; runId?: string }): Promise<string> {
+  const row = await db().secret.findFirst({
+    where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
+    select: { id: true, workspaceId: true, name: true, ciphertext: true, iv: true, authTag: true, wrappedKey: true, keyVersion: true, updatedAt: true },
+  });
+  if (!row) throw notFound();
+  let value: string;
+  try {
+    value = decryptSecret(vaultKeyring(), { workspaceId: row.workspaceId, secretId: row.id }, row);
+  } catch (error) {
+    if (error instanceof VaultCryptoError) {
+      logger.error(
+        { workspaceId: row.workspaceId, secretId: row.id, keyVersion: row.keyVersion, reason: error.reason, requestId: ctx.requestId },
+        error.reason === "unknown_key_version"
+          ? "vault: no master key of this version in the keyring (set CADRE_MASTER_KEY_PREVIOUS?)"
+          : "vault: secret failed authentication (tampered, moved, or wrong master key)",
+      );
+    } else {
+      logger.error({ workspaceId: row.workspaceId, secretId: row.id, keyVersion: row.keyVersion, requestId: ctx.requestId }, "vault: decrypt failed");
+    }
+    throw new AppError("INTERNAL", "The secret could not be decrypted");
+  }
+  const purpose = use.purpose.trim().slice(0, PURPOSE_MAX) || "unspecified";
+  await db().$transaction(async (tx) => {
+    // a use is not a change: updatedAt keeps its value
+    await tx.secret.update({ where: { id: row.id }, data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
+    await recordAudit(ctx, {
+      action: "secret.use", targetType: "secret", targetId: row.id,
+      metadata: { name: row.name, purpose, runId: use.runId ?? null },
+    }, tx);
+  }).catch((error: unknown) => {
+    if (prismaCode(error) === "P2025") throw notFound(); // deleted in between
+    throw error;
+  });
+  return value;
+}
