@@ -11,6 +11,7 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
+import { SimulatorBadge } from "@/components/models/labels";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { ConstraintsFields, constraintsOf, EMPTY_DRAFT, type ConstraintsDraft } from "./constraints-fields";
 
@@ -88,8 +89,6 @@ export function RouteTester() {
     run.mutate({ policy: p.policy, prompt, maxOutputTokens: Math.min(mo, 8192) });
   }
 
-  const order = decision ? [decision.chosen.id, ...decision.fallbacks.map((m) => m.id)] : [];
-
   return (
     <Card
       title="Route this policy"
@@ -138,52 +137,7 @@ export function RouteTester() {
         </div>
       ) : null}
 
-      {decision ? (
-        <div className="route-decision">
-          <p data-testid="route-chosen">
-            Chosen: <strong>{decision.chosen.displayName}</strong> <span className="muted">({decision.chosen.providerName}, {decision.chosen.modelId})</span>
-          </p>
-          <p className="muted small" data-testid="route-explanation">
-            {decision.explanation}
-          </p>
-          <div className="table-wrap">
-            <table className="table table-compact table-route">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>Model</th>
-                  <th>Est. cost / call</th>
-                  <th>Status</th>
-                  <th>Rejected because</th>
-                </tr>
-              </thead>
-              <tbody>
-                {decision.candidates.map((c) => {
-                  const rank = order.indexOf(c.id);
-                  const chosen = rank === 0;
-                  return (
-                    <tr
-                      key={c.id}
-                      data-testid="route-candidate-row"
-                      data-chosen={chosen ? "true" : undefined}
-                      data-feasible={c.feasible ? "true" : "false"}
-                      className={chosen ? "row-chosen" : c.feasible ? undefined : "row-muted"}
-                    >
-                      <td>{rank >= 0 ? rank + 1 : ""}</td>
-                      <td>{c.displayName}</td>
-                      <td className="nowrap">{formatUsd(c.estimatedCostUsd)}</td>
-                      <td>
-                        {chosen ? <Badge tone="success">chosen</Badge> : c.feasible ? <Badge tone="info">fallback {rank}</Badge> : <Badge tone="neutral">rejected</Badge>}
-                      </td>
-                      <td className="small">{c.rejectedBecause.join("; ")}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      ) : null}
+      {decision ? <DecisionView decision={decision} /> : null}
 
       {can("models:manage") ? (
         <div className="route-run">
@@ -197,36 +151,93 @@ export function RouteTester() {
             </button>
           </div>
           <FormError message={run.error ? errorMessage(run.error) : null} />
-          {runResult ? (
-            <div data-testid="route-run-result">
-              <dl className="details">
-                <dt>Model</dt>
-                <dd>
-                  {runResult.model.displayName} <span className="muted">({runResult.model.providerKind})</span>
-                  {runResult.model.providerKind === "simulator" ? <> <Badge tone="warning">simulator</Badge></> : null}
-                </dd>
-                <dt>Answer</dt>
-                <dd className="route-answer">{runResult.text || <span className="muted">(no text: the model called a tool)</span>}</dd>
-                <dt>Cost</dt>
-                <dd>
-                  {formatUsd(runResult.costUsd)} <span className="muted">({runResult.usage.inputTokens} in / {runResult.usage.outputTokens} out tokens)</span>
-                </dd>
-                <dt>Latency</dt>
-                <dd>{runResult.latencyMs} ms</dd>
-                <dt>Attempts</dt>
-                <dd>
-                  {runResult.attempts.map((a, i) => (
-                    <div key={i} className="small">
-                      {i + 1}. {a.displayName}: {a.outcome}
-                      {a.error ? <span className="muted"> — {a.error}</span> : null}
-                    </div>
-                  ))}
-                </dd>
-              </dl>
-            </div>
-          ) : null}
+          {runResult ? <RunResultView result={runResult} /> : null}
         </div>
       ) : null}
     </Card>
+  );
+}
+
+/** The router's decision: the chosen model, the explanation, and every candidate with its cost and reasons. */
+export function DecisionView({ decision }: { decision: Decision }) {
+  const order = [decision.chosen.id, ...decision.fallbacks.map((m) => m.id)];
+  return (
+    <div className="route-decision">
+      <p data-testid="route-chosen">
+        Chosen: <strong>{decision.chosen.displayName}</strong> <span className="muted">({decision.chosen.providerName}, {decision.chosen.modelId})</span>
+        {decision.chosen.providerKind === "simulator" ? <> <SimulatorBadge /></> : null}
+      </p>
+      <p className="muted small" data-testid="route-explanation">
+        {decision.explanation}
+      </p>
+      <div className="table-wrap">
+        <table className="table table-compact table-route">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Model</th>
+              <th>Est. cost / call</th>
+              <th>Status</th>
+              <th>Rejected because</th>
+            </tr>
+          </thead>
+          <tbody>
+            {decision.candidates.map((c) => {
+              const rank = order.indexOf(c.id);
+              const chosen = rank === 0;
+              return (
+                <tr
+                  key={c.id}
+                  data-testid="route-candidate-row"
+                  data-chosen={chosen ? "true" : undefined}
+                  data-feasible={c.feasible ? "true" : "false"}
+                  className={chosen ? "row-chosen" : c.feasible ? undefined : "row-muted"}
+                >
+                  <td>{rank >= 0 ? rank + 1 : ""}</td>
+                  <td>{c.displayName}</td>
+                  <td className="nowrap">{formatUsd(c.estimatedCostUsd)}</td>
+                  <td>
+                    {chosen ? <Badge tone="success">chosen</Badge> : c.feasible ? <Badge tone="info">fallback {rank}</Badge> : <Badge tone="neutral">rejected</Badge>}
+                  </td>
+                  <td className="small">{c.rejectedBecause.join("; ")}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/** What routing.try answered: the model, the text, cost, latency and every attempt. */
+export function RunResultView({ result }: { result: TryResult }) {
+  return (
+    <div data-testid="route-run-result">
+      <dl className="details">
+        <dt>Model</dt>
+        <dd>
+          {result.model.displayName} <span className="muted">({result.model.providerKind})</span>
+          {result.model.providerKind === "simulator" ? <> <SimulatorBadge /></> : null}
+        </dd>
+        <dt>Answer</dt>
+        <dd className="route-answer">{result.text || <span className="muted">(no text: the model called a tool)</span>}</dd>
+        <dt>Cost</dt>
+        <dd>
+          {formatUsd(result.costUsd)} <span className="muted">({result.usage.inputTokens} in / {result.usage.outputTokens} out tokens)</span>
+        </dd>
+        <dt>Latency</dt>
+        <dd>{result.latencyMs} ms</dd>
+        <dt>Attempts</dt>
+        <dd>
+          {result.attempts.map((a, i) => (
+            <div key={i} className="small">
+              {i + 1}. {a.displayName}: {a.outcome}
+              {a.error ? <span className="muted"> — {a.error}</span> : null}
+            </div>
+          ))}
+        </dd>
+      </dl>
+    </div>
   );
 }

@@ -5,9 +5,10 @@
  */
 import net from "node:net";
 import { tool } from "ai";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { db } from "@/server/db/client";
+import { logger } from "@/server/logger";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
@@ -282,6 +283,39 @@ describe("generate: request errors are not retried", () => {
     expect(error.message).not.toContain("sk-never-shown");
     expect(modelsCalled()).toEqual(["a"]);
     expect((await usageRows()).map((r) => r.outcome)).toEqual(["error"]);
+  });
+});
+
+describe("generate: never a key or a prompt in logs, errors or the ledger", () => {
+  it("failures (429, 500, 401) log ids, status and a redacted message only", async () => {
+    const KEY = "sk-live-GATEWAYSECRET-0123456789abcdef";
+    const PROMPT = "TOP-SECRET-PROMPT-about-the-merger";
+    const secret = await createSecret(ctx, { name: `k-${uniq()}`, value: KEY });
+    const provider = await addProvider({ secretId: secret.id });
+    await addModel(provider.id, "a", { inputPrice: 1 });
+    await addModel(provider.id, "b", { inputPrice: 2 });
+    await addModel(provider.id, "c", { inputPrice: 3 });
+    const logged: string[] = [];
+    const spies = (["info", "warn", "error", "debug"] as const).map((level) =>
+      vi.spyOn(logger, level).mockImplementation(((...args: unknown[]) => {
+        logged.push(JSON.stringify(args));
+      }) as never),
+    );
+    try {
+      stub.fail({ status: 429, model: "a" });
+      stub.fail({ status: 500, model: "b" });
+      stub.fail({ status: 401, model: "c" });
+      const error = await failure(generate(ctx, ask({ prompt: PROMPT, system: PROMPT })));
+      expect(error.code).toBe("UPSTREAM_ERROR");
+      expect(logged.length).toBeGreaterThanOrEqual(3);
+      const everything = [...logged, error.message, JSON.stringify(error.details), JSON.stringify(await usageRows())].join("\n");
+      expect(everything).not.toContain(KEY);
+      expect(everything).not.toContain(KEY.slice(-6));
+      expect(everything).not.toContain(PROMPT);
+      expect(stub.calls.every((c) => c.apiKey === KEY)).toBe(true); // it was used, just never shown
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });
 

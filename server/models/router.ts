@@ -91,15 +91,28 @@ export function formatUsd(value: number): string {
   return `$${Number(value.toPrecision(3))}`;
 }
 
+/** A catalog entry as the error path and the explanation see it (built only there: the hot path uses arrays). */
 interface Evaluated {
   entry: CatalogEntry;
   cost: number;
   expected: number;
   preferredRank: number;
+  /** the checks it fails, in CHECKS order; empty when feasible */
   failed: Check[];
-  reasons: string[];
 }
 
+const BIT: Record<Check, number> = Object.fromEntries(CHECKS.map((check, i) => [check, 1 << i])) as Record<Check, number>;
+
+function checksOf(mask: number): Check[] {
+  const out: Check[] = [];
+  for (const check of CHECKS) if (mask & BIT[check]) out.push(check);
+  return out;
+}
+
+/**
+ * The hot path keeps per-model figures in typed arrays and allocates only what the decision returns (one candidate
+ * per model, its reasons), so that a 500-model decision stays well under a millisecond including GC.
+ */
 export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision {
   const c = req.constraints;
   const required = c.requiredCapabilities ?? [];
@@ -109,105 +122,131 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const tokensNeeded = req.promptTokens + req.maxOutputTokens;
   const needsEmbeddings = required.includes("embeddings");
   const open = req.openCircuits instanceof Set ? (req.openCircuits as ReadonlySet<string>) : new Set(req.openCircuits ?? []);
+  const checkOpen = open.size > 0;
+  const minQuality = c.minQuality;
+  const maxP95 = c.maxP95LatencyMs;
+  const maxCost = c.maxCostPerCallUsd;
+  // the constant halves of the reasons, formatted once per decision
+  const qualitySuffix = ` < minQuality ${minQuality}`;
+  const latencySuffix = ` ms > maxP95LatencyMs ${maxP95}`;
+  const costSuffix = maxCost === undefined ? "" : ` > maxCostPerCallUsd ${formatUsd(maxCost)}`;
+  const contextSuffix = ` < ${tokensNeeded} tokens needed`;
 
-  const evaluated: Evaluated[] = new Array(catalog.length);
-  const feasible: Evaluated[] = [];
-  for (let i = 0; i < catalog.length; i++) {
+  const n = catalog.length;
+  const costs = new Float64Array(n);
+  const expected = new Float64Array(n);
+  const ranks = new Int32Array(n);
+  const masks = new Int32Array(n);
+  const candidates: RouteCandidate[] = new Array(n);
+  const feasible: number[] = [];
+  for (let i = 0; i < n; i++) {
     const entry = catalog[i]!;
-    const cost = estimateCallCost(entry, req.promptTokens, req.maxOutputTokens);
-    const failed: Check[] = [];
-    const reasons: string[] = [];
+    const cost = (req.promptTokens * entry.inputPrice + req.maxOutputTokens * entry.outputPrice) / 1e6;
+    let mask = 0;
+    let reasons: string[] | undefined;
     if (!entry.enabled) {
-      failed.push("enabled");
-      reasons.push("disabled");
+      mask |= BIT.enabled;
+      (reasons ??= []).push("disabled");
     }
     if (!needsEmbeddings && isEmbeddingOnly(entry)) {
-      failed.push("generation");
-      reasons.push("embedding model (cannot generate text)");
+      mask |= BIT.generation;
+      (reasons ??= []).push("embedding model (cannot generate text)");
     }
     if (required.length) {
-      let missing: string[] | undefined;
-      for (const cap of required) if (!entry.capabilities.includes(cap)) (missing ??= []).push(cap);
-      if (missing) {
-        failed.push("capabilities");
-        reasons.push(`lacks ${missing.join(", ")}`);
+      let missing: string | undefined;
+      for (const cap of required) if (!entry.capabilities.includes(cap)) missing = missing === undefined ? cap : `${missing}, ${cap}`;
+      if (missing !== undefined) {
+        mask |= BIT.capabilities;
+        (reasons ??= []).push(`lacks ${missing}`);
       }
     }
-    if (c.minQuality !== undefined && entry.quality < c.minQuality) {
-      failed.push("quality");
-      reasons.push(`quality ${entry.quality} < minQuality ${c.minQuality}`);
+    if (minQuality !== undefined && entry.quality < minQuality) {
+      mask |= BIT.quality;
+      (reasons ??= []).push(`quality ${entry.quality}${qualitySuffix}`);
     }
-    if (c.maxP95LatencyMs !== undefined && entry.latencyP95Ms !== null && entry.latencyP95Ms > c.maxP95LatencyMs) {
-      failed.push("latency");
-      reasons.push(`observed p95 ${entry.latencyP95Ms} ms > maxP95LatencyMs ${c.maxP95LatencyMs}`);
+    if (maxP95 !== undefined && entry.latencyP95Ms !== null && entry.latencyP95Ms > maxP95) {
+      mask |= BIT.latency;
+      (reasons ??= []).push(`observed p95 ${entry.latencyP95Ms}${latencySuffix}`);
     }
-    if (c.maxCostPerCallUsd !== undefined && cost > c.maxCostPerCallUsd) {
-      failed.push("cost");
-      reasons.push(`estimated ${formatUsd(cost)} > maxCostPerCallUsd ${formatUsd(c.maxCostPerCallUsd)}`);
+    if (maxCost !== undefined && cost > maxCost) {
+      mask |= BIT.cost;
+      (reasons ??= []).push(`estimated ${formatUsd(cost)}${costSuffix}`);
     }
     if (entry.contextWindow < tokensNeeded) {
-      failed.push("context");
-      reasons.push(`context window ${entry.contextWindow} < ${tokensNeeded} tokens needed`);
+      mask |= BIT.context;
+      (reasons ??= []).push(`context window ${entry.contextWindow}${contextSuffix}`);
     }
     if (localOnly && !entry.isLocal) {
-      failed.push("local");
-      reasons.push(`provider ${entry.providerName} is not local (localOnly)`);
+      mask |= BIT.local;
+      (reasons ??= []).push(`provider ${entry.providerName} is not local (localOnly)`);
     }
-    if (open.size && open.has(entry.id)) {
-      failed.push("circuit");
-      reasons.push("circuit open after repeated failures (cooling down)");
+    if (checkOpen && open.has(entry.id)) {
+      mask |= BIT.circuit;
+      (reasons ??= []).push("circuit open after repeated failures (cooling down)");
     }
-    let preferredRank = preferred.length;
+    let rank = preferred.length;
     for (let p = 0; p < preferred.length; p++) {
       if (preferred[p] === entry.providerId || preferred[p] === entry.providerKind) {
-        preferredRank = p;
+        rank = p;
         break;
       }
     }
-    const e: Evaluated = { entry, cost, expected: expectedCost(cost, entry.errorRate), preferredRank, failed, reasons };
-    evaluated[i] = e;
-    if (failed.length === 0) feasible.push(e);
+    costs[i] = cost;
+    expected[i] = expectedCost(cost, entry.errorRate);
+    ranks[i] = rank;
+    masks[i] = mask;
+    candidates[i] = { id: entry.id, displayName: entry.displayName, estimatedCostUsd: cost, feasible: mask === 0, rejectedBecause: reasons ?? [] };
+    if (mask === 0) feasible.push(i);
   }
+
+  const view = (i: number): Evaluated => ({ entry: catalog[i]!, cost: costs[i]!, expected: expected[i]!, preferredRank: ranks[i]!, failed: checksOf(masks[i]!) });
 
   if (feasible.length === 0) {
-    throw new AppError("NO_FEASIBLE_MODEL", bindingConstraintMessage(evaluated, req), {
-      candidates: evaluated.map(toCandidate),
-    });
+    throw new AppError("NO_FEASIBLE_MODEL", bindingConstraintMessage(catalog.map((_, i) => view(i)), req), { candidates });
   }
 
-  feasible.sort((a, b) => compare(a, b, localFirst));
-  const [first, ...rest] = feasible;
-  const decision: RouteDecision = {
-    chosen: first!.entry,
-    fallbacks: rest.map((e) => e.entry),
-    candidates: [...feasible, ...evaluated.filter((e) => e.failed.length > 0)].map(toCandidate),
-    explanation: "",
-  };
-  decision.explanation = explain(first!, rest, evaluated, req);
-  return decision;
+  feasible.sort((a, b) => {
+    if (ranks[a] !== ranks[b]) return ranks[a]! - ranks[b]!;
+    const ea = catalog[a]!;
+    const eb = catalog[b]!;
+    if (localFirst && ea.isLocal !== eb.isLocal) return ea.isLocal ? -1 : 1;
+    if (!nearlyEqual(expected[a]!, expected[b]!)) return expected[a]! - expected[b]!;
+    return tieBreak(ea, eb);
+  });
+
+  const fallbacks: CatalogEntry[] = new Array(feasible.length - 1);
+  const ordered: RouteCandidate[] = new Array(n);
+  for (let k = 0; k < feasible.length; k++) {
+    if (k > 0) fallbacks[k - 1] = catalog[feasible[k]!]!;
+    ordered[k] = candidates[feasible[k]!]!;
+  }
+  let next = feasible.length;
+  const rejectedCounts = new Int32Array(CHECKS.length);
+  for (let i = 0; i < n; i++) {
+    const mask = masks[i]!;
+    if (mask === 0) continue;
+    ordered[next++] = candidates[i]!;
+    for (let b = 0; b < CHECKS.length; b++) if (mask & (1 << b)) rejectedCounts[b]! += 1;
+  }
+  const first = view(feasible[0]!);
+  return { chosen: first.entry, fallbacks, candidates: ordered, explanation: explain(first, fallbacks, n, rejectedCounts, req) };
 }
 
 function isEmbeddingOnly(entry: CatalogEntry): boolean {
   return entry.capabilities.length > 0 && entry.capabilities.every((cap) => cap === "embeddings");
 }
 
-function compare(a: Evaluated, b: Evaluated, localFirst: boolean): number {
-  if (a.preferredRank !== b.preferredRank) return a.preferredRank - b.preferredRank;
-  if (localFirst && a.entry.isLocal !== b.entry.isLocal) return a.entry.isLocal ? -1 : 1;
-  if (!nearlyEqual(a.expected, b.expected)) return a.expected - b.expected;
-  if (a.entry.quality !== b.entry.quality) return b.entry.quality - a.entry.quality;
-  const pa = a.entry.latencyP95Ms ?? Number.POSITIVE_INFINITY;
-  const pb = b.entry.latencyP95Ms ?? Number.POSITIVE_INFINITY;
+/** Equal rank, locality and expected cost: higher quality, then lower observed p95 (unobserved last), then name. */
+function tieBreak(a: CatalogEntry, b: CatalogEntry): number {
+  if (a.quality !== b.quality) return b.quality - a.quality;
+  const pa = a.latencyP95Ms ?? Number.POSITIVE_INFINITY;
+  const pb = b.latencyP95Ms ?? Number.POSITIVE_INFINITY;
   if (pa !== pb) return pa < pb ? -1 : 1;
-  return a.entry.displayName < b.entry.displayName ? -1 : a.entry.displayName > b.entry.displayName ? 1 : a.entry.id < b.entry.id ? -1 : 1;
+  return a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id < b.id ? -1 : 1;
 }
 
 function nearlyEqual(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
-function toCandidate(e: Evaluated): RouteCandidate {
-  return { id: e.entry.id, displayName: e.entry.displayName, estimatedCostUsd: e.cost, feasible: e.failed.length === 0, rejectedBecause: e.reasons };
 }
 
 function describeConstraints(req: RouteRequest): string {
@@ -223,9 +262,9 @@ function describeConstraints(req: RouteRequest): string {
   return parts.length ? parts.join(", ") : "no constraints";
 }
 
-function explain(first: Evaluated, rest: Evaluated[], all: Evaluated[], req: RouteRequest): string {
+function explain(first: Evaluated, rest: CatalogEntry[], total: number, rejectedCounts: Int32Array, req: RouteRequest): string {
   const chosen = first.entry;
-  const rejected = all.length - rest.length - 1;
+  const rejected = total - rest.length - 1;
   const why: string[] = [];
   if (first.preferredRank < (req.constraints.preferredProviders?.length ?? 0)) why.push(`preferred provider ${req.constraints.preferredProviders![first.preferredRank]}`);
   if (req.constraints.localFirst && chosen.isLocal) why.push("local first");
@@ -234,13 +273,13 @@ function explain(first: Evaluated, rest: Evaluated[], all: Evaluated[], req: Rou
       ? `lowest expected cost ${formatUsd(first.expected)} (estimated ${formatUsd(first.cost)} adjusted for a ${Math.round(chosen.errorRate * 100)}% observed error rate)`
       : `lowest expected cost ${formatUsd(first.cost)}`,
   );
-  const counts = new Map<Check, number>();
-  for (const e of all) for (const f of e.failed) counts.set(f, (counts.get(f) ?? 0) + 1);
-  const rejectedSummary = [...counts.entries()].map(([check, n]) => `${n} ${CHECK_LABEL[check]}`).join(", ");
-  const fallbackNames = rest.slice(0, 3).map((e) => e.entry.displayName);
+  const rejectedSummary = CHECKS.map((check, i) => (rejectedCounts[i] ? `${rejectedCounts[i]} ${CHECK_LABEL[check]}` : ""))
+    .filter(Boolean)
+    .join(", ");
+  const fallbackNames = rest.slice(0, 3).map((e) => e.displayName);
   return (
     `Policy: ${describeConstraints(req)}; ${req.promptTokens} prompt + ${req.maxOutputTokens} output tokens. ` +
-    `${rest.length + 1} of ${all.length} models are feasible. ` +
+    `${rest.length + 1} of ${total} models are feasible. ` +
     `Chose ${chosen.displayName} (${chosen.providerName}, ${chosen.isLocal ? "local" : "cloud"}): ${why.join("; ")}, ` +
     `quality ${chosen.quality}, p95 ${chosen.latencyP95Ms === null ? "not observed yet" : `${chosen.latencyP95Ms} ms`}. ` +
     (fallbackNames.length ? `Fallbacks: ${fallbackNames.join(", ")}${rest.length > 3 ? ` and ${rest.length - 3} more` : ""}. ` : "No fallback. ") +
