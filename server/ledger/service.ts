@@ -3,8 +3,12 @@
  * totals and breakdowns are summed in the database (numeric, exact) and converted to numbers at the end.
  * Budgets (a monthly limit per workspace, a limit per run) are checked before each call with its
  * worst-case estimate: reaching a limit exactly is allowed, crossing it is refused.
+ *
+ * The check is on every model call's path, so it reads no database in the common case (see "Per-process budget
+ * state" below): the Budget row and the spends it compares against are kept in this process for a short TTL
+ * (2 s), and `recordUsage` adds every cost it writes to them. One process is exact; several converge within the TTL.
  */
-import { db } from "@/server/db/client";
+import { db, pgPool, sqlLiteral } from "@/server/db/client";
 import { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -61,33 +65,45 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
   return cost.toDecimalPlaces(COST_DECIMALS).toNumber();
 }
 
+const INSERT_USAGE = `INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
+  "providerKind", "inputTokens", "outputTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
+
 /**
  * Writes one usage record. It records what happened, so it never refuses for budget reasons (the check is
  * assertWithinBudget, before the call); nonsensical numbers (negative, NaN) are stored as 0.
  */
 export async function recordUsage(ctx: TenantContext, input: UsageInput): Promise<void> {
   const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? decimalOf(input.costUsd).toDecimalPlaces(COST_DECIMALS) : new Decimal(0);
-  await db().usageRecord.create({
-    data: {
-      id: newId("use"),
-      workspaceId: ctx.workspaceId,
-      runId: input.runId ?? null,
-      stepId: input.stepId ?? null,
-      agentId: input.agentId ?? null,
-      modelRef: input.modelRef ?? null,
-      modelName: input.modelName,
-      providerKind: input.providerKind,
-      inputTokens: safeCount(input.inputTokens),
-      outputTokens: safeCount(input.outputTokens),
-      costUsd: cost,
-      latencyMs: safeCount(input.latencyMs),
-      outcome: input.outcome,
-      error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
-      createdAt: new Date(),
-    },
-  });
+  const createdAt = new Date();
+  const runId = input.runId ?? null;
+  const writes = writesOf(ctx.workspaceId);
+  writes.started++;
+  const row = {
+    id: newId("use"),
+    stepId: input.stepId ?? null,
+    agentId: input.agentId ?? null,
+    modelRef: input.modelRef ?? null,
+    error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
+    actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
+  };
+  // One plain INSERT, no RETURNING, straight on the pool under Prisma (Prisma's own work per query would double its
+  // cost on every model call's path), as one simple-protocol message (see sqlLiteral); money as exact decimal text,
+  // the time as a UTC timestamp literal like every other timestamp(3) column.
+  const values = [
+    sqlLiteral(row.id), sqlLiteral(ctx.workspaceId), sqlLiteral(runId), sqlLiteral(row.stepId), sqlLiteral(row.agentId),
+    sqlLiteral(row.modelRef), sqlLiteral(input.modelName), sqlLiteral(input.providerKind),
+    sqlLiteral(safeCount(input.inputTokens)), sqlLiteral(safeCount(input.outputTokens)), `${sqlLiteral(cost.toFixed())}::numeric`,
+    sqlLiteral(safeCount(input.latencyMs)), sqlLiteral(input.outcome), sqlLiteral(row.error), sqlLiteral(ctx.actor.type),
+    sqlLiteral(row.actorId), `${sqlLiteral(pgTimestamp(createdAt))}::timestamp`,
+  ];
+  const insert: Promise<unknown> = pgPool().query(`${INSERT_USAGE} VALUES (${values.join(", ")})`);
+  writes.inflight.add(insert);
+  try {
+    await insert;
+  } finally {
+    writes.inflight.delete(insert);
+  }
+  if (!cost.isZero()) addSpend(ctx.workspaceId, runId, cost, createdAt);
 }
 
 /**
@@ -97,11 +113,11 @@ export async function recordUsage(ctx: TenantContext, input: UsageInput): Promis
  */
 export async function assertWithinBudget(ctx: TenantContext, input: { runId?: string; estimateUsd: number; runLimitUsd?: number }): Promise<void> {
   const estimate = Number.isFinite(input.estimateUsd) && input.estimateUsd > 0 ? decimalOf(input.estimateUsd) : new Decimal(0);
-  const budget = await db().budget.findUnique({ where: { workspaceId: ctx.workspaceId } });
+  const budget = await cachedBudget(ctx.workspaceId);
 
   if (budget?.monthlyLimitUsd != null) {
-    const limit = new Decimal(budget.monthlyLimitUsd.toString());
-    const spent = await monthToDateSpend(ctx);
+    const limit = budget.monthlyLimitUsd;
+    const spent = await cachedMonthSpend(ctx);
     if (spent.plus(estimate).gt(limit)) {
       throw new AppError(
         "BUDGET_EXCEEDED",
@@ -116,11 +132,10 @@ export async function assertWithinBudget(ctx: TenantContext, input: { runId?: st
       input.runLimitUsd != null && Number.isFinite(input.runLimitUsd)
         ? decimalOf(Math.max(0, input.runLimitUsd))
         : budget?.perRunLimitUsd != null
-          ? new Decimal(budget.perRunLimitUsd.toString())
+          ? budget.perRunLimitUsd
           : null;
     if (runLimit) {
-      const agg = await db().usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId: input.runId }, _sum: { costUsd: true } });
-      const spent = decimalOrZero(agg._sum.costUsd);
+      const spent = await cachedRunSpend(ctx, input.runId);
       if (spent.plus(estimate).gt(runLimit)) {
         throw new AppError(
           "BUDGET_EXCEEDED",
@@ -364,6 +379,7 @@ export async function updateBudget(ctx: TenantContext, input: UpdateBudgetInput)
     await recordAudit(ctx, { action: "budget.update", targetType: "budget", targetId: ctx.workspaceId, metadata: { from, to } }, tx);
     return after;
   });
+  invalidateBudgetCache(ctx.workspaceId);
   return toBudget(row);
 }
 
@@ -396,6 +412,154 @@ export async function budgetStatus(ctx: TenantContext): Promise<BudgetStatus> {
     alert: fraction ? exceeded || fraction.gte(decimalOf(budget.alertThreshold)) : false,
     exceeded,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Per-process budget state
+//
+// - The Budget row (its two limits) per workspace, for `ttlMs` (2 s). `updateBudget` drops it in this process at
+//   once; a change made by another process is seen when it expires.
+// - Spend counters: the month-to-date spend per workspace (only while a monthly limit is checked) and the spend
+//   per run (only while a run limit is checked), each loaded from the database (one SUM, by the indexes
+//   (workspaceId, createdAt) and (workspaceId, runId)) on first use, then increased by every `recordUsage` of this
+//   process, and reloaded when older than the TTL or when the UTC month changes. So one process is exact, and
+//   with several processes each sees the others' spending within the TTL (the check was never a reservation).
+// - A load never counts a row twice or misses one of this process: it waits for this workspace's usage writes in
+//   flight, and a load that overlapped a new write is used for its own check but not kept (the write may or may
+//   not be in its sum).
+// The state lives on globalThis so that every bundle of the process shares it (like the Prisma client).
+
+export const DEFAULT_BUDGET_CACHE_TTL_MS = 2_000;
+
+interface CachedBudgetRow {
+  monthlyLimitUsd: Decimal | null;
+  perRunLimitUsd: Decimal | null;
+}
+
+interface SpendCounter {
+  spent: Decimal;
+  loadedAt: number;
+  /** the UTC month (start, epoch ms) a month-to-date counter covers; null for a run */
+  month: number | null;
+}
+
+interface LedgerCacheState {
+  ttlMs: number;
+  budgets: Map<string, { row: CachedBudgetRow | null; loadedAt: number }>;
+  /** bumped per workspace by updateBudget: a budget read that overlapped a change is not kept */
+  budgetGenerations: Map<string, number>;
+  /** "m:<workspaceId>" (month to date) and "r:<workspaceId>:<runId>" */
+  counters: Map<string, SpendCounter>;
+  writes: Map<string, { started: number; inflight: Set<Promise<unknown>> }>;
+}
+
+const MAX_CACHED = 10_000;
+
+const globalForLedger = globalThis as unknown as { cadreLedgerCache?: LedgerCacheState };
+
+function ledgerState(): LedgerCacheState {
+  globalForLedger.cadreLedgerCache ??= { ttlMs: DEFAULT_BUDGET_CACHE_TTL_MS, budgets: new Map(), budgetGenerations: new Map(), counters: new Map(), writes: new Map() };
+  return globalForLedger.cadreLedgerCache;
+}
+
+/** Sets the TTL of the budget rows and spend counters (tests use a tiny one; 0 reads the database every time); `undefined` restores the default. Clears them. */
+export function configureBudgetCache(options?: { ttlMs?: number }): void {
+  const s = ledgerState();
+  s.ttlMs = Math.max(0, options?.ttlMs ?? DEFAULT_BUDGET_CACHE_TTL_MS);
+  s.budgets.clear();
+  s.counters.clear();
+}
+
+/** Drops this process's copy of the workspace's Budget row (after a change committed). */
+export function invalidateBudgetCache(workspaceId: string): void {
+  const s = ledgerState();
+  s.budgets.delete(workspaceId);
+  s.budgetGenerations.set(workspaceId, (s.budgetGenerations.get(workspaceId) ?? 0) + 1);
+}
+
+function writesOf(workspaceId: string) {
+  const s = ledgerState();
+  let writes = s.writes.get(workspaceId);
+  if (!writes) {
+    if (s.writes.size >= MAX_CACHED) for (const [id, w] of s.writes) if (w.inflight.size === 0) s.writes.delete(id);
+    writes = { started: 0, inflight: new Set() };
+    s.writes.set(workspaceId, writes);
+  }
+  return writes;
+}
+
+function fresh(loadedAt: number, s: LedgerCacheState): boolean {
+  return Date.now() - loadedAt < s.ttlMs;
+}
+
+function pruneIfFull<V extends { loadedAt: number }>(map: Map<string, V>, s: LedgerCacheState): void {
+  if (map.size < MAX_CACHED) return;
+  for (const [key, v] of map) if (!fresh(v.loadedAt, s)) map.delete(key);
+  if (map.size >= MAX_CACHED) map.clear();
+}
+
+async function cachedBudget(workspaceId: string): Promise<CachedBudgetRow | null> {
+  const s = ledgerState();
+  const hit = s.budgets.get(workspaceId);
+  if (hit && fresh(hit.loadedAt, s)) return hit.row;
+  const generation = s.budgetGenerations.get(workspaceId) ?? 0;
+  const found = await db().budget.findUnique({ where: { workspaceId }, select: { monthlyLimitUsd: true, perRunLimitUsd: true } });
+  const row = found
+    ? {
+        monthlyLimitUsd: found.monthlyLimitUsd != null ? new Decimal(found.monthlyLimitUsd.toString()) : null,
+        perRunLimitUsd: found.perRunLimitUsd != null ? new Decimal(found.perRunLimitUsd.toString()) : null,
+      }
+    : null;
+  if (s.ttlMs > 0 && (s.budgetGenerations.get(workspaceId) ?? 0) === generation) {
+    pruneIfFull(s.budgets, s);
+    s.budgets.set(workspaceId, { row, loadedAt: Date.now() });
+  }
+  return row;
+}
+
+/**
+ * A counter's value, from this process's copy when fresh, else from `load()` (kept only when no usage write of
+ * the workspace overlapped the load).
+ */
+async function cachedSpend(workspaceId: string, key: string, month: number | null, load: () => Promise<Decimal>): Promise<Decimal> {
+  const s = ledgerState();
+  const hit = s.counters.get(key);
+  if (hit && hit.month === month && fresh(hit.loadedAt, s)) return hit.spent;
+  const writes = writesOf(workspaceId);
+  // this process's writes in flight land first, so the sum includes them (at most one round of waiting)
+  if (writes.inflight.size) await Promise.allSettled([...writes.inflight]);
+  const clean = writes.inflight.size === 0;
+  const started = writes.started;
+  const spent = await load();
+  if (s.ttlMs > 0 && clean && writes.started === started) {
+    pruneIfFull(s.counters, s);
+    s.counters.set(key, { spent, loadedAt: Date.now(), month });
+  } else {
+    s.counters.delete(key);
+  }
+  return spent;
+}
+
+function cachedMonthSpend(ctx: TenantContext, now: Date = new Date()): Promise<Decimal> {
+  return cachedSpend(ctx.workspaceId, `m:${ctx.workspaceId}`, startOfUtcMonth(now).getTime(), () => monthToDateSpend(ctx, now));
+}
+
+function cachedRunSpend(ctx: TenantContext, runId: string): Promise<Decimal> {
+  return cachedSpend(ctx.workspaceId, `r:${ctx.workspaceId}:${runId}`, null, async () => {
+    const agg = await db().usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId }, _sum: { costUsd: true } });
+    return decimalOrZero(agg._sum.costUsd);
+  });
+}
+
+/** A cost just written: added to this process's counters that cover it (the others load it with their sum). */
+function addSpend(workspaceId: string, runId: string | null, cost: Decimal, createdAt: Date): void {
+  const counters = ledgerState().counters;
+  const month = counters.get(`m:${workspaceId}`);
+  if (month && month.month === startOfUtcMonth(createdAt).getTime()) month.spent = month.spent.plus(cost);
+  if (runId) {
+    const run = counters.get(`r:${workspaceId}:${runId}`);
+    if (run) run.spent = run.spent.plus(cost);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

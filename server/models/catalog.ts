@@ -23,6 +23,7 @@ import {
 } from "@/lib/schemas/models";
 import { knownModels, simulatorCapabilities, suggestModel as suggestKnownModel } from "./known-models";
 import { SIMULATOR_MODELS } from "./simulator";
+import { invalidateCatalogCache } from "./catalog-cache";
 
 type Tx = Prisma.TransactionClient;
 
@@ -145,6 +146,7 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
       }, tx);
       return created;
     });
+    invalidateCatalogCache(ctx.workspaceId);
     return toModel(row);
   } catch (error) {
     if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `"${data.modelId}" is already in the catalog for ${provider.name}`);
@@ -172,6 +174,7 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
     await recordAudit(ctx, { action: "model.update", targetType: "model", targetId: before.id, metadata: { modelId: before.modelId, changes: data } }, tx);
     return updated;
   });
+  invalidateCatalogCache(ctx.workspaceId);
   return toModel(row);
 }
 
@@ -181,6 +184,7 @@ export async function deleteModel(ctx: TenantContext, id: string): Promise<{ del
     await tx.model.delete({ where: { id: before.id } });
     await recordAudit(ctx, { action: "model.delete", targetType: "model", targetId: before.id, metadata: { provider: before.provider.name, modelId: before.modelId } }, tx);
   });
+  invalidateCatalogCache(ctx.workspaceId);
   return { deleted: true as const };
 }
 
@@ -209,7 +213,8 @@ export const DEFAULT_PRESETS: { name: string; description: string; policy: Model
 /**
  * Creates the simulator provider with its three models and the default routing presets, inside the caller's
  * transaction. Idempotent: a workspace that already has its simulator is left alone, and existing presets
- * (perhaps edited) are kept.
+ * (perhaps edited) are kept. The caller invalidates the catalog cache after its commit when the workspace may
+ * already be cached (`ensureDefaultCatalog` does; a workspace being created cannot be).
  */
 export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{ providerId: string; created: boolean }> {
   // one seeding per workspace at a time (released at commit): concurrent first requests see each other's rows
@@ -248,4 +253,5 @@ export async function ensureDefaultCatalog(ctx: TenantContext): Promise<void> {
   const existing = await db().provider.findFirst({ where: { workspaceId: ctx.workspaceId, kind: "simulator" }, select: { id: true } });
   if (existing) return;
   await db().$transaction((tx) => seedDefaultCatalog(tx, ctx.workspaceId));
+  invalidateCatalogCache(ctx.workspaceId);
 }

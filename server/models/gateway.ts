@@ -37,7 +37,7 @@ import { logger } from "@/server/logger";
 import { assertWithinBudget, costOf, recordUsage, type UsageOutcome } from "@/server/ledger/service";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
-import { createLanguageModel, type ProviderConnection } from "./provider-factory";
+import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
 import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
@@ -229,7 +229,9 @@ const pendingObservations = new Set<Promise<void>>();
  * milliseconds later. A failure to record one is logged, never thrown.
  */
 function observe(ctx: TenantContext, modelRowId: string, observation: ModelObservation): void {
-  const pending: Promise<void> = recordModelObservation(ctx, modelRowId, observation)
+  // started on the next turn of the event loop: the caller resumes first, instead of after the statement's set-up
+  const pending: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => recordModelObservation(ctx, modelRowId, observation))
     .catch((error: unknown) => {
       logger.warn({ workspaceId: ctx.workspaceId, modelRef: modelRowId, error: (error as Error)?.message }, "could not record a model observation");
     })
@@ -339,7 +341,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     const started = performance.now();
     try {
       apiKey = await keyFor(ctx, provider, keys, req.runId);
-      const model = createLanguageModel(connectionOf(provider), entry.modelId, apiKey);
+      const model = languageModelFor(connectionOf(provider), entry.modelId, apiKey);
       const result = await generateText({
         model,
         instructions: req.system,

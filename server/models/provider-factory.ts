@@ -69,6 +69,28 @@ export function createLanguageModel(provider: ProviderConnection, modelId: strin
   }
 }
 
+/**
+ * Keyless models (the simulator, local OpenAI-compatible servers without a key), kept per process: building an
+ * OpenAI-compatible chat model compiles its response schemas (~0.25 ms), which the gateway would pay on every call.
+ * The cache key is everything the model is built from, so an edited provider simply gets a new entry. Models built
+ * with a key are never kept: a decrypted key lives only for the call that needed it.
+ */
+const keylessModels = new Map<string, LanguageModelV4>();
+const MAX_KEYLESS_MODELS = 1_000;
+
+/** `createLanguageModel`, reusing the model of a keyless connection (see above); with a key, a fresh model each time. */
+export function languageModelFor(provider: ProviderConnection, modelId: string, apiKey: string | undefined): LanguageModelV4 {
+  if (apiKey) return createLanguageModel(provider, modelId, apiKey);
+  const key = JSON.stringify([provider.id, provider.kind, provider.name, provider.baseUrl, modelId]);
+  let model = keylessModels.get(key);
+  if (!model) {
+    model = createLanguageModel(provider, modelId, undefined);
+    if (keylessModels.size >= MAX_KEYLESS_MODELS) keylessModels.clear();
+    keylessModels.set(key, model);
+  }
+  return model;
+}
+
 /** An embedding model where the provider has one (OpenAI, OpenAI-compatible, the simulator); Anthropic has none. */
 export function createEmbeddingModel(provider: ProviderConnection, modelId: string, apiKey: string | undefined): EmbeddingModelV4 {
   switch (provider.kind) {

@@ -26,6 +26,7 @@ import { DEFAULT_TEST_MODEL } from "./known-models";
 import { createLanguageModel, type ProviderConnection } from "./provider-factory";
 import { isLocalBaseUrl, isTimeoutError, safeProviderError } from "./provider-errors";
 import { recordModelObservation } from "./stats";
+import { invalidateCatalogCache } from "./catalog-cache";
 
 const providerInclude = { secret: { select: { name: true } }, _count: { select: { models: true } } } as const;
 type ProviderRow = Prisma.ProviderGetPayload<{ include: typeof providerInclude }>;
@@ -107,6 +108,7 @@ export async function createProvider(ctx: TenantContext, input: z.input<typeof c
       }, tx);
       return created;
     });
+    invalidateCatalogCache(ctx.workspaceId);
     return toProvider(row);
   } catch (error) {
     if (prismaCode(error) === "P2002") throw nameTaken(data.name);
@@ -142,6 +144,7 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
       }, tx);
       return updated;
     });
+    invalidateCatalogCache(ctx.workspaceId);
     return toProvider(row);
   } catch (error) {
     if (prismaCode(error) === "P2002") throw nameTaken(data.name ?? before.name);
@@ -160,6 +163,7 @@ export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ 
       metadata: { name: before.name, kind: before.kind, models: before._count.models },
     }, tx);
   });
+  invalidateCatalogCache(ctx.workspaceId);
   return { deleted: true as const };
 }
 

@@ -12,41 +12,44 @@ import { modelConstraintsSchema, type ModelConstraints, type ModelPolicy } from 
 import type { explainRouteInputSchema, RouteDecisionOutput, RoutingPresetOutput, updateRoutingPresetInputSchema } from "@/lib/schemas/routing";
 import type { z } from "zod";
 import { ensureDefaultCatalog } from "./catalog";
+import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type ProviderInfo } from "./catalog-cache";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { route, type CatalogEntry, type RouteDecision } from "./router";
 
-/** What the gateway needs to call a catalog model's provider. */
-export interface ProviderInfo {
-  id: string;
-  kind: string;
-  name: string;
-  baseUrl: string | null;
-  isLocal: boolean;
-  secretId: string | null;
-}
-
-export interface LoadedCatalog {
-  entries: CatalogEntry[];
-  providers: Map<string, ProviderInfo>;
-}
+export type { LoadedCatalog, ProviderInfo } from "./catalog-cache";
 
 const EMPTY_CONSTRAINTS: ModelConstraints = modelConstraintsSchema.parse({});
 
 /**
  * The workspace's catalog as router input: models joined with their providers, Decimal prices as numbers. A model
- * counts as enabled only when its provider is enabled too. `enabledOnly` (the gateway) leaves the others out;
- * explain keeps them so that the tester can show them as "disabled".
+ * counts as enabled only when its provider is enabled too. `enabledOnly` leaves the others out; the gateway and
+ * explain keep them (the router rejects them, and the tester shows them as "disabled").
+ *
+ * Served from the per-process cache (`catalog-cache.ts`): the database is read once per workspace and TTL (2 s),
+ * and again right after any change made through this process's services.
  */
 export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: boolean } = {}): Promise<LoadedCatalog> {
-  const rows = await db().model.findMany({
-    where: { workspaceId: ctx.workspaceId, ...(options.enabledOnly ? { enabled: true, provider: { enabled: true } } : {}) },
-    select: {
-      id: true, modelId: true, displayName: true, inputPrice: true, outputPrice: true, contextWindow: true, capabilities: true,
-      quality: true, enabled: true, latencyP95Ms: true, errorRate: true,
-      provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true } },
-    },
-    orderBy: { id: "asc" },
-  });
+  const { catalog } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
+  if (!options.enabledOnly) return catalog;
+  const entries = catalog.entries.filter((e) => e.enabled);
+  const used = new Set(entries.map((e) => e.providerId));
+  return { entries, providers: new Map([...catalog.providers].filter(([id]) => used.has(id))) };
+}
+
+/** One read of everything routing needs: the models with their providers, and the presets (in parallel). */
+async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
+  const [rows, presetRows] = await Promise.all([
+    db().model.findMany({
+      where: { workspaceId },
+      select: {
+        id: true, modelId: true, displayName: true, inputPrice: true, outputPrice: true, contextWindow: true, capabilities: true,
+        quality: true, enabled: true, latencyP95Ms: true, errorRate: true,
+        provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true } },
+      },
+      orderBy: { id: "asc" },
+    }),
+    db().routingPreset.findMany({ where: { workspaceId }, select: { name: true, policy: true } }),
+  ]);
   const providers = new Map<string, ProviderInfo>();
   const entries: CatalogEntry[] = rows.map((row) => {
     const p = row.provider;
@@ -69,7 +72,8 @@ export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: b
       errorRate: row.errorRate,
     };
   });
-  return { entries, providers };
+  const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));
+  return { catalog: { entries, providers }, presets };
 }
 
 export interface ResolvedPolicy {
@@ -84,9 +88,10 @@ export async function resolvePolicy(ctx: TenantContext, policy: ModelPolicy): Pr
     case "pinned":
       return { constraints: EMPTY_CONSTRAINTS, pinnedId: policy.modelId };
     case "preset": {
-      const preset = await db().routingPreset.findFirst({ where: { workspaceId: ctx.workspaceId, name: policy.preset }, select: { policy: true } });
-      if (!preset) throw new AppError("NOT_FOUND", `Routing preset "${policy.preset}" not found`);
-      return { constraints: presetConstraints(preset.policy) };
+      const { presets } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
+      const constraints = presets.get(policy.preset);
+      if (!constraints) throw new AppError("NOT_FOUND", `Routing preset "${policy.preset}" not found`);
+      return { constraints };
     }
     case "constraints":
       return { constraints: modelConstraintsSchema.parse(policy.constraints) };
@@ -179,5 +184,6 @@ export async function updateRoutingPreset(ctx: TenantContext, input: z.output<ty
     }, tx);
     return row;
   });
+  invalidateCatalogCache(ctx.workspaceId);
   return toPreset(updated);
 }

@@ -103,3 +103,56 @@ describe("recordModelObservation", () => {
     expect(row.lastError).toHaveLength(500);
   });
 });
+
+describe("recordModelObservation: the SQL figures are computeStats's", () => {
+  it("matches computeStats on the stored window after every observation (window sliding, mixed outcomes, ties)", async () => {
+    const id = await makeModel();
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const outcomes = ["ok", "ok", "ok", "error", "timeout"] as const;
+    for (let i = 0; i < 130; i++) {
+      const outcome = outcomes[Math.floor(random() * outcomes.length)]!;
+      await recordModelObservation(ctx, id, { latencyMs: Math.floor(random() * 50) * 10, outcome });
+      if (i % 9 !== 0 && i < 125) continue;
+      const row = await db().model.findUniqueOrThrow({ where: { id } });
+      expect(row.latencySamples).toHaveLength(Math.min(i + 1, STATS_WINDOW));
+      const expected = computeStats(row.latencySamples, row.outcomeSamples);
+      expect({ latencyP50Ms: row.latencyP50Ms, latencyP95Ms: row.latencyP95Ms, errorRate: row.errorRate, timeoutRate: row.timeoutRate }).toEqual(expected);
+    }
+  });
+
+  it("windows of different lengths (a row edited by hand) are sliced and paired like computeStats does", async () => {
+    const id = await makeModel();
+    await db().model.update({ where: { id }, data: { latencySamples: [50, 10, 30], outcomeSamples: ["ok", "error", "ok", "ok", "timeout"] } });
+    await recordModelObservation(ctx, id, { latencyMs: 20, outcome: "ok" });
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.latencySamples).toEqual([50, 10, 30, 20]);
+    expect(row.outcomeSamples).toEqual(["ok", "error", "ok", "ok", "timeout", "ok"]);
+    expect({ latencyP50Ms: row.latencyP50Ms, latencyP95Ms: row.latencyP95Ms, errorRate: row.errorRate, timeoutRate: row.timeoutRate }).toEqual(
+      computeStats(row.latencySamples, row.outcomeSamples),
+    );
+  });
+
+  it("loses no sample under 100 concurrent observations of one model (one row-locking statement each)", async () => {
+    const id = await makeModel();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => recordModelObservation(ctx, id, { latencyMs: i, outcome: i % 10 === 0 ? "timeout" : "ok" })));
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.callCount).toBe(100);
+    expect([...row.latencySamples].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(row.timeoutRate).toBeCloseTo(0.1);
+    expect(row).toMatchObject(computeStats(row.latencySamples, row.outcomeSamples));
+  });
+});
+
+describe("recordModelObservation: the statement's literals", () => {
+  it("stores any error text faithfully (quotes, backslashes, $n, unicode), without NUL", async () => {
+    const id = await makeModel();
+    const nasty = `HTTP 500: it's \\ "bad" '); DELETE FROM "Model"; -- $1 $8 ☃ \u0000tail`;
+    await recordModelObservation(ctx, id, { latencyMs: 12, outcome: "error", error: nasty });
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.lastError).toBe(nasty.replace("\u0000", ""));
+    expect(row.outcomeSamples).toEqual(["error"]);
+    expect(row.lastErrorAt).toBeInstanceOf(Date);
+    expect(Math.abs(row.lastErrorAt!.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+});

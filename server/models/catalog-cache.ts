@@ -1,0 +1,164 @@
+/**
+ * The per-process cache of what routing reads on every model call: a workspace's catalog (models joined with
+ * their providers) and its routing presets. `server/models/routing.ts` fills and reads it; every write path of
+ * providers, models and presets calls `invalidateCatalogCache` after its transaction commits, so a change made
+ * through the services of THIS process takes effect on the next call. Another process's change (or a row edited
+ * by hand) takes effect when the entry expires: `ttlMs`, 2 s by default.
+ *
+ * Observed statistics (p95 latency, error rate) are not a reason to reload: `recordModelObservation` patches the
+ * cached entry with the values its UPDATE returned (`patchObservedStats`), so this process routes on its own
+ * observations at once, and on other processes' within the TTL.
+ *
+ * A load that was in flight while the workspace was invalidated is used by the call that started it but is not
+ * kept (it may predate the change): `generation` tells. The state lives on globalThis (like the Prisma client and
+ * the circuit breaker), so that every bundle of the same process shares one cache and one invalidation.
+ * What it returns is shared by every caller: read it, never change it.
+ */
+import type { ModelConstraints } from "@/lib/schemas/model-policy";
+import type { CatalogEntry } from "./router";
+
+/** What the gateway needs to call a catalog model's provider. */
+export interface ProviderInfo {
+  id: string;
+  kind: string;
+  name: string;
+  baseUrl: string | null;
+  isLocal: boolean;
+  secretId: string | null;
+}
+
+export interface LoadedCatalog {
+  entries: CatalogEntry[];
+  providers: Map<string, ProviderInfo>;
+}
+
+/** The cached state of one workspace: the full catalog (disabled models included) and the presets by name. */
+export interface CachedCatalog {
+  catalog: LoadedCatalog;
+  presets: Map<string, ModelConstraints>;
+}
+
+interface Slot {
+  value?: CachedCatalog;
+  loadedAt: number;
+  /** bumped by every invalidation: a load started under an older generation is not kept */
+  generation: number;
+  /** the load in flight (concurrent calls share it) and the generation it started under */
+  loading?: { promise: Promise<CachedCatalog>; generation: number };
+  /** observations written while a load was in flight, applied to it when it lands */
+  pendingStats?: Map<string, ObservedStats>;
+}
+
+export interface ObservedStats {
+  latencyP95Ms: number | null;
+  errorRate: number;
+}
+
+export const DEFAULT_CATALOG_CACHE_TTL_MS = 2_000;
+
+interface State {
+  ttlMs: number;
+  slots: Map<string, Slot>;
+}
+
+const globalForCache = globalThis as unknown as { cadreCatalogCache?: State };
+
+function state(): State {
+  globalForCache.cadreCatalogCache ??= { ttlMs: DEFAULT_CATALOG_CACHE_TTL_MS, slots: new Map() };
+  return globalForCache.cadreCatalogCache;
+}
+
+/** Sets the time-to-live (tests use a tiny one; 0 disables the cache); `undefined` restores the default. Clears the cache. */
+export function configureCatalogCache(options?: { ttlMs?: number }): void {
+  const s = state();
+  s.ttlMs = Math.max(0, options?.ttlMs ?? DEFAULT_CATALOG_CACHE_TTL_MS);
+  s.slots.clear();
+}
+
+/**
+ * The workspace's cached catalog and presets, or `load()`'s result. Concurrent misses share one load; a load
+ * is kept only if no invalidation happened while it ran.
+ */
+export async function cachedCatalog(workspaceId: string, load: () => Promise<CachedCatalog>): Promise<CachedCatalog> {
+  const s = state();
+  let slot = s.slots.get(workspaceId);
+  if (slot?.value && Date.now() - slot.loadedAt < s.ttlMs) return slot.value;
+  if (!slot) {
+    if (s.slots.size >= MAX_SLOTS) prune(s);
+    slot = { loadedAt: 0, generation: 0 };
+    s.slots.set(workspaceId, slot);
+  }
+  if (slot.loading && slot.loading.generation === slot.generation) return slot.loading.promise;
+  const generation = slot.generation;
+  const target = slot;
+  const settle = (): Map<string, ObservedStats> | undefined => {
+    const pending = target.pendingStats;
+    if (target.loading?.promise === promise) {
+      target.loading = undefined;
+      target.pendingStats = undefined;
+    }
+    return pending;
+  };
+  const promise: Promise<CachedCatalog> = load().then(
+    (value) => {
+      const pending = settle();
+      if (pending) for (const [id, stats] of pending) applyStats(value, id, stats);
+      // kept only when still current: not invalidated meanwhile, and the slot is still the one in the map
+      if (target.generation === generation && s.slots.get(workspaceId) === target && s.ttlMs > 0) {
+        target.value = value;
+        target.loadedAt = Date.now();
+      }
+      return value;
+    },
+    (error: unknown) => {
+      settle();
+      throw error;
+    },
+  );
+  slot.loading = { promise, generation };
+  return promise;
+}
+
+/** Workspaces cached at most (a process serving more drops the expired entries, then the oldest). */
+const MAX_SLOTS = 5_000;
+
+function prune(s: State): void {
+  const now = Date.now();
+  for (const [id, slot] of s.slots) if (!slot.loading && now - slot.loadedAt >= s.ttlMs) s.slots.delete(id);
+  if (s.slots.size < MAX_SLOTS) return;
+  for (const [id, slot] of s.slots) {
+    if (slot.loading) continue;
+    s.slots.delete(id);
+    if (s.slots.size < MAX_SLOTS / 2) break;
+  }
+}
+
+/**
+ * Drops the workspace's cached catalog and presets in this process. Call it AFTER the change committed (a load
+ * between an earlier invalidation and the commit would cache the old rows).
+ */
+export function invalidateCatalogCache(workspaceId: string): void {
+  const slot = state().slots.get(workspaceId);
+  if (!slot) return;
+  slot.generation++;
+  slot.value = undefined;
+  slot.loadedAt = 0;
+}
+
+/**
+ * Applies the figures an observation just wrote to the cached entry of that model, so routing in this process sees
+ * them at once; a load in flight gets them when it lands. The entry is replaced, not changed: decisions already
+ * handed out keep the entry they were made with.
+ */
+export function patchObservedStats(workspaceId: string, modelRowId: string, stats: ObservedStats): void {
+  const slot = state().slots.get(workspaceId);
+  if (!slot) return;
+  if (slot.value) applyStats(slot.value, modelRowId, stats);
+  if (slot.loading) (slot.pendingStats ??= new Map()).set(modelRowId, stats);
+}
+
+function applyStats(value: CachedCatalog, modelRowId: string, stats: ObservedStats): void {
+  const entries = value.catalog.entries;
+  const i = entries.findIndex((e) => e.id === modelRowId);
+  if (i >= 0) entries[i] = { ...entries[i]!, latencyP95Ms: stats.latencyP95Ms, errorRate: stats.errorRate };
+}
