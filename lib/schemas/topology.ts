@@ -1,0 +1,178 @@
+import { z } from "zod";
+
+/**
+ * The team topology spec: one zod schema, discriminated by `topology`, shared by the UI, tRPC, REST and MCP.
+ * Nodes name agents by slug. Only the `hybrid` topology may use nested teams (`{ team: "<team slug>" }`) as nodes:
+ * its `arrangement` is any other topology whose nodes may be agents or teams, to any depth (cycles are refused
+ * when the team is saved, see server/teams).
+ * Structural rules zod cannot express (DAG cycles, grid size, duplicate ids...) are checked by
+ * `topologyProblems`, which lists every problem at once.
+ */
+const slug = z.string().trim().min(1).max(64);
+export const agentNodeSchema = slug.describe("An agent's slug");
+export const teamNodeSchema = z.object({ team: slug.describe("A team's slug (its current version runs as one node)") }).strict();
+export const nodeRefSchema = z.union([agentNodeSchema, teamNodeSchema]);
+export type NodeRef = z.infer<typeof nodeRefSchema>;
+
+const rounds = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
+
+const shapes = {
+  sequential: {
+    agents: z.array(nodeRefSchema).min(1).max(32),
+    context: z.enum(["last", "all"]).default("last").describe("what each agent sees besides the task: the previous output, or all of them"),
+  },
+  parallel: {
+    agents: z.array(nodeRefSchema).min(1).max(32),
+    aggregator: nodeRefSchema.optional().describe("merges the outputs; without it the outputs are returned attributed"),
+  },
+  hierarchical: {
+    manager: nodeRefSchema,
+    workers: z.array(nodeRefSchema).min(1).max(32),
+    depth: z.number().int().min(1).max(3).default(1).describe("levels of delegation: a worker may split its subtask again while depth remains"),
+    maxSubtasks: z.number().int().min(1).max(20).default(8),
+  },
+  dag: {
+    nodes: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), agent: nodeRefSchema, dependsOn: z.array(z.string()).default([]) }).strict()).min(1).max(64),
+    maxParallel: z.number().int().min(1).max(16).default(4),
+  },
+  debate: {
+    debaters: z.array(nodeRefSchema).min(2).max(8),
+    judge: nodeRefSchema,
+    rounds: rounds(10, 3),
+  },
+  mesh: {
+    agents: z.array(nodeRefSchema).min(2).max(12),
+    rounds: rounds(10, 3),
+  },
+  star: {
+    hub: nodeRefSchema,
+    spokes: z.array(nodeRefSchema).min(1).max(16),
+    rounds: rounds(10, 2),
+  },
+  grid: {
+    rows: z.number().int().min(1).max(8),
+    columns: z.number().int().min(1).max(8),
+    cells: z.array(nodeRefSchema).min(1).max(64).describe("row by row: rows x columns entries"),
+    rounds: rounds(10, 2),
+    aggregator: nodeRefSchema,
+  },
+  forest: {
+    trees: z.array(z.object({ manager: nodeRefSchema, workers: z.array(nodeRefSchema).min(1).max(16), depth: z.number().int().min(1).max(3).default(1) }).strict()).min(2).max(8),
+    aggregator: nodeRefSchema,
+  },
+  circular: {
+    agents: z.array(nodeRefSchema).min(2).max(16),
+    laps: rounds(10, 2),
+  },
+  mixture_of_agents: {
+    layers: z.array(z.array(nodeRefSchema).min(1).max(16)).min(1).max(6),
+    aggregator: nodeRefSchema,
+  },
+  maker_checker: {
+    maker: nodeRefSchema,
+    checkers: z.array(nodeRefSchema).min(1).max(8),
+    maxIterations: rounds(10, 3),
+  },
+} as const;
+
+export const BASE_TOPOLOGIES = Object.keys(shapes) as (keyof typeof shapes)[];
+export type BaseTopology = keyof typeof shapes;
+export const TOPOLOGIES = [...BASE_TOPOLOGIES, "hybrid"] as const;
+export type TopologyKind = (typeof TOPOLOGIES)[number];
+
+const base = <K extends BaseTopology>(k: K) => z.object({ topology: z.literal(k), ...shapes[k] }).strict();
+
+export const baseTopologySpecSchema = z.discriminatedUnion("topology", [
+  base("sequential"), base("parallel"), base("hierarchical"), base("dag"), base("debate"), base("mesh"), base("star"),
+  base("grid"), base("forest"), base("circular"), base("mixture_of_agents"), base("maker_checker"),
+]);
+
+export const topologySpecSchema = z
+  .discriminatedUnion("topology", [
+    ...baseTopologySpecSchema.options,
+    z.object({ topology: z.literal("hybrid"), arrangement: baseTopologySpecSchema }).strict(),
+  ])
+  .meta({ id: "TopologySpec" });
+
+export type BaseTopologySpec = z.infer<typeof baseTopologySpecSchema>;
+export type TopologySpec = z.infer<typeof topologySpecSchema>;
+
+/** Every node reference of a spec, with a path for error messages. */
+export function nodeRefs(spec: TopologySpec): { path: string; ref: NodeRef }[] {
+  if (spec.topology === "hybrid") return nodeRefs(spec.arrangement).map((n) => ({ ...n, path: `arrangement.${n.path}` }));
+  const out: { path: string; ref: NodeRef }[] = [];
+  const add = (path: string, ref: NodeRef | undefined) => ref !== undefined && out.push({ path, ref });
+  const addAll = (path: string, refs: NodeRef[]) => refs.forEach((r, i) => add(`${path}.${i}`, r));
+  switch (spec.topology) {
+    case "sequential": case "mesh": case "circular": addAll("agents", spec.agents); break;
+    case "parallel": addAll("agents", spec.agents); add("aggregator", spec.aggregator); break;
+    case "hierarchical": add("manager", spec.manager); addAll("workers", spec.workers); break;
+    case "dag": spec.nodes.forEach((n, i) => add(`nodes.${i}.agent`, n.agent)); break;
+    case "debate": addAll("debaters", spec.debaters); add("judge", spec.judge); break;
+    case "star": add("hub", spec.hub); addAll("spokes", spec.spokes); break;
+    case "grid": addAll("cells", spec.cells); add("aggregator", spec.aggregator); break;
+    case "forest": spec.trees.forEach((t, i) => { add(`trees.${i}.manager`, t.manager); addAll(`trees.${i}.workers`, t.workers); }); add("aggregator", spec.aggregator); break;
+    case "mixture_of_agents": spec.layers.forEach((l, i) => addAll(`layers.${i}`, l)); add("aggregator", spec.aggregator); break;
+    case "maker_checker": add("maker", spec.maker); addAll("checkers", spec.checkers); break;
+  }
+  return out;
+}
+
+export interface TopologyProblem {
+  path: string;
+  message: string;
+}
+
+/** Structural problems of a parsed spec (no database): every one of them, not just the first. */
+export function topologyProblems(spec: TopologySpec): TopologyProblem[] {
+  const problems: TopologyProblem[] = [];
+  const inner = spec.topology === "hybrid" ? spec.arrangement : spec;
+  const prefix = spec.topology === "hybrid" ? "arrangement." : "";
+  if (spec.topology !== "hybrid") {
+    for (const n of nodeRefs(spec)) {
+      if (typeof n.ref !== "string") problems.push({ path: n.path, message: "Nested teams are only allowed in the hybrid topology" });
+    }
+  }
+  if (inner.topology === "grid" && inner.cells.length !== inner.rows * inner.columns) {
+    problems.push({ path: `${prefix}cells`, message: `A ${inner.rows} x ${inner.columns} grid needs ${inner.rows * inner.columns} cells, got ${inner.cells.length}` });
+  }
+  if (inner.topology === "dag") {
+    const ids = new Set<string>();
+    inner.nodes.forEach((n, i) => {
+      if (ids.has(n.id)) problems.push({ path: `${prefix}nodes.${i}.id`, message: `Duplicate node id "${n.id}"` });
+      ids.add(n.id);
+    });
+    inner.nodes.forEach((n, i) => n.dependsOn.forEach((d, j) => {
+      if (!ids.has(d)) problems.push({ path: `${prefix}nodes.${i}.dependsOn.${j}`, message: `Unknown node "${d}"` });
+      if (d === n.id) problems.push({ path: `${prefix}nodes.${i}.dependsOn.${j}`, message: `Node "${n.id}" depends on itself` });
+    }));
+    const cycle = findCycle(inner.nodes);
+    if (cycle) problems.push({ path: `${prefix}nodes`, message: `The graph has a cycle: ${cycle.join(" -> ")}` });
+  }
+  return problems;
+}
+
+/** A cycle in a dependsOn graph, as the node ids along it, or null. */
+export function findCycle(nodes: { id: string; dependsOn: string[] }[]): string[] | null {
+  const deps = new Map(nodes.map((n) => [n.id, n.dependsOn.filter((d) => d !== n.id)]));
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === "done" || !deps.has(id)) return null;
+    if (state.get(id) === "visiting") return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, "visiting");
+    stack.push(id);
+    for (const d of deps.get(id)!) {
+      const found = visit(d);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(id, "done");
+    return null;
+  };
+  for (const n of nodes) {
+    const found = visit(n.id);
+    if (found) return found;
+  }
+  return null;
+}
