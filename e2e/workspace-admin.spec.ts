@@ -23,7 +23,7 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
 
   // root redirects to sign-in
   await page.goto("/");
-  await page.waitForURL(/\/sign-in$/);
+  await page.waitForURL(/\/sign-in(\?.*)?$/);
 
   // sign-up: weak password hint + error, then ok
   await page.goto("/sign-up?callbackUrl=//evil.example&email=" + encodeURIComponent(a));
@@ -126,7 +126,7 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   // sign out
   await guest.goto(`/w/alpha-${stamp}`);
   await guest.getByTestId("sign-out").click();
-  await guest.waitForURL(/\/sign-in$/);
+  await guest.waitForURL(/\/sign-in(\?.*)?$/);
   // wrong password
   await guest.getByTestId("signin-email").fill(c);
   await guest.getByTestId("signin-password").fill("nope-nope-nope");

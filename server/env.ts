@@ -38,6 +38,17 @@ const envSchema = z.object({
   CADRE_INIT_USER_PASSWORD: optionalString,
   CADRE_INIT_WORKSPACE_SLUG: optionalString,
   CADRE_INIT_API_KEY: optionalString,
+  /** runs executing at once in one process (in-process executor) */
+  CADRE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(1000).default(8),
+  /** runs executing at once per workspace (across processes); more stay queued */
+  CADRE_WORKSPACE_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(1000).default(4),
+  /** "off": this process does not execute runs (another process or Inngest does) */
+  CADRE_EXECUTOR: z.enum(["on", "off"]).default("on"),
+  /** Inngest (optional): with these set, runs execute as the Inngest function served at /api/inngest */
+  INNGEST_EVENT_KEY: optionalString,
+  INNGEST_SIGNING_KEY: optionalString,
+  /** "1": use a local Inngest dev server (no keys needed) */
+  INNGEST_DEV: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -11,6 +11,9 @@ import { budgetsRouter } from "./routers/budgets";
 import { providersRouter } from "./routers/providers";
 import { modelsRouter } from "./routers/models";
 import { routingRouter } from "./routers/routing";
+import { agentsRouter } from "./routers/agents";
+import { teamsRouter } from "./routers/teams";
+import { runsRouter } from "./routers/runs";
 
 export const appRouter = router({
   auth: authRouter,
@@ -25,6 +28,9 @@ export const appRouter = router({
   providers: providersRouter,
   models: modelsRouter,
   routing: routingRouter,
+  agents: agentsRouter,
+  teams: teamsRouter,
+  runs: runsRouter,
 });
 
 export type AppRouter = typeof appRouter;

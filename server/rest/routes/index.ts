@@ -9,6 +9,9 @@ import { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-ke
 import { listAuditRoute } from "./audit";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
+import { createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
+import { createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
+import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRunRoute } from "./runs";
 
 /** Every REST route, for the OpenAPI document and the permission table test. */
 export const restRoutes: AnyRestRoute[] = [
@@ -22,4 +25,7 @@ export const restRoutes: AnyRestRoute[] = [
   listProvidersRoute, createProviderRoute, getProviderRoute, updateProviderRoute, deleteProviderRoute, testProviderRoute,
   listModelsRoute, createModelRoute, getModelRoute, updateModelRoute, deleteModelRoute,
   explainRouteRoute,
+  listAgentsRoute, createAgentRoute, getAgentRoute, updateAgentRoute, listAgentVersionsRoute,
+  listTeamsRoute, createTeamRoute, getTeamRoute, updateTeamRoute, listTeamVersionsRoute,
+  listRunsRoute, startRunRoute, getRunRoute, cancelRunRoute, listRunEventsRoute,
 ];
