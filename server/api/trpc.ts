@@ -31,7 +31,8 @@ const t = initTRPC
     errorFormatter({ shape, error, ctx }) {
       const cause = error.cause;
       const appCode = cause instanceof AppError ? cause.code : error.code === "INTERNAL_SERVER_ERROR" ? "INTERNAL" : error.code;
-      const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined;
+      const appIssues = cause instanceof AppError && Array.isArray(cause.details?.issues) ? (cause.details.issues as { path: string; message: string }[]) : undefined;
+      const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : appIssues;
       return {
         ...shape,
         message: cause instanceof AppError ? (cause.exposeMessage ? cause.message : GENERIC_INTERNAL_MESSAGE) : error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : error.message,
