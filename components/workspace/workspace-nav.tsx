@@ -14,6 +14,8 @@ interface NavItem {
 
 const ITEMS: NavItem[] = [
   { id: "overview", label: "Overview", path: "", requires: "settings:read" },
+  { id: "agents", label: "Agents", path: "/agents", requires: "agents:read" },
+  { id: "teams", label: "Teams", path: "/teams", requires: "teams:read" },
   { id: "runs", label: "Runs", path: "/runs", requires: "runs:read" },
   { id: "members", label: "Members", path: "/members", requires: "members:read" },
   { id: "api-keys", label: "API keys", path: "/api-keys", requires: "api_keys:read" },

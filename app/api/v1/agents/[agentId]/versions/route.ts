@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listAgentVersionsRoute } from "@/server/rest/routes/agents";
+
+export const { GET } = handlers(listAgentVersionsRoute);

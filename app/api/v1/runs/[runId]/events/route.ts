@@ -1,0 +1,6 @@
+import { apiKeyRunEvents } from "@/server/runs/sse-routes";
+
+export const dynamic = "force-dynamic";
+
+/** SSE (default) or, with `Accept: application/json`, a JSON page: see server/rest/routes/runs.ts. */
+export const GET = apiKeyRunEvents;

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listTeamVersionsRoute } from "@/server/rest/routes/teams";
+
+export const { GET } = handlers(listTeamVersionsRoute);

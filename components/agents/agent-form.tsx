@@ -1,0 +1,229 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { MAX_INSTRUCTIONS, type AgentOutput } from "@/lib/schemas/agents";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { ConstraintsFields, constraintsOf, draftOf, EMPTY_DRAFT, type ConstraintsDraft } from "@/components/routing/constraints-fields";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+
+type PolicyKind = ModelPolicy["type"];
+
+interface Fields {
+  slug: string;
+  name: string;
+  roleDescription: string;
+  instructions: string;
+  policyKind: PolicyKind;
+  preset: string;
+  constraints: ConstraintsDraft;
+  modelId: string;
+  maxOutputTokens: string;
+  temperature: string;
+  memoryScope: string;
+}
+
+const DEFAULT_PRESETS = ["fast", "balanced", "capable"];
+
+function fieldsOf(agent?: AgentOutput): Fields {
+  const p = agent?.modelPolicy ?? { type: "preset", preset: "balanced" };
+  return {
+    slug: agent?.slug ?? "",
+    name: agent?.name ?? "",
+    roleDescription: agent?.roleDescription ?? "",
+    instructions: agent?.instructions ?? "",
+    policyKind: p.type,
+    preset: p.type === "preset" ? p.preset : "balanced",
+    constraints: p.type === "constraints" ? draftOf(p.constraints) : EMPTY_DRAFT,
+    modelId: p.type === "pinned" ? p.modelId : "",
+    maxOutputTokens: String(agent?.maxOutputTokens ?? 1024),
+    temperature: String(agent?.temperature ?? 0.7),
+    memoryScope: agent?.memoryScope ?? "",
+  };
+}
+
+/** The form's values as an agent input, or the first problem a person can fix here. */
+function inputOf(f: Fields): { ok: true; value: Omit<AgentOutput, "id" | "slug" | "currentVersion" | "versionCount" | "archivedAt" | "createdAt" | "updatedAt" | "allowedTools"> } | { ok: false; error: string } {
+  let modelPolicy: ModelPolicy;
+  if (f.policyKind === "preset") modelPolicy = { type: "preset", preset: f.preset };
+  else if (f.policyKind === "pinned") {
+    if (!f.modelId) return { ok: false, error: "Choose the model to pin" };
+    modelPolicy = { type: "pinned", modelId: f.modelId };
+  } else {
+    const c = constraintsOf(f.constraints);
+    if (!c.ok) return c;
+    modelPolicy = { type: "constraints", constraints: c.constraints };
+  }
+  const maxOutputTokens = Number(f.maxOutputTokens);
+  if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1 || maxOutputTokens > 32_000) return { ok: false, error: "Max output tokens is a whole number from 1 to 32000" };
+  const temperature = Number(f.temperature);
+  if (f.temperature.trim() === "" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2) return { ok: false, error: "Temperature is a number from 0 to 2" };
+  return {
+    ok: true,
+    value: {
+      name: f.name.trim(),
+      roleDescription: f.roleDescription,
+      instructions: f.instructions,
+      modelPolicy,
+      maxOutputTokens,
+      temperature,
+      memoryScope: f.memoryScope.trim() || null,
+    },
+  };
+}
+
+/**
+ * Create an agent, or edit one (saving writes a new version). The model policy is a routing preset, constraints
+ * (the same fields as the Routing page), or a pinned catalog model.
+ */
+export function AgentForm({ agent }: { agent?: AgentOutput }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { can } = useWorkspace();
+  const editable = agent ? can("agents:update") && !agent.archivedAt : can("agents:create");
+  const [f, setF] = useState<Fields>(() => fieldsOf(agent));
+  const [localError, setLocalError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const presets = useQuery({ ...trpc.routing.presets.list.queryOptions(), enabled: can("models:read") });
+  const models = useQuery({ ...trpc.models.list.queryOptions({ enabled: true }), enabled: can("models:read") && f.policyKind === "pinned" });
+  const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setF((prev) => ({ ...prev, [key]: value }));
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
+  const create = useMutation(
+    trpc.agents.create.mutationOptions({
+      onSuccess: async (created) => {
+        setF(fieldsOf());
+        setNotice(`Created ${created.name} (${created.slug}).`);
+        await refresh();
+      },
+    }),
+  );
+  const update = useMutation(
+    trpc.agents.update.mutationOptions({
+      onSuccess: async (saved) => {
+        setNotice(saved.currentVersion === agent?.currentVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        await refresh();
+      },
+    }),
+  );
+  const mutation = agent ? update : create;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLocalError(null);
+    setNotice(null);
+    if (!agent && !f.slug.trim()) return setLocalError("Enter a slug: lowercase letters, digits and dashes");
+    if (!f.name.trim()) return setLocalError("Enter a name");
+    const input = inputOf(f);
+    if (!input.ok) return setLocalError(input.error);
+    if (agent) update.mutate({ agent: agent.id, ...input.value });
+    else create.mutate({ slug: f.slug.trim(), ...input.value });
+  }
+
+  const presetNames = presets.data?.map((p) => p.name) ?? DEFAULT_PRESETS;
+  const presetOptions = presetNames.includes(f.preset) ? presetNames : [...presetNames, f.preset];
+
+  return (
+    <Card
+      title={agent ? "Definition" : "New agent"}
+      description={agent ? (editable ? "Saving writes a new version; runs keep the version they started with." : undefined) : "Instructions, a model policy and generation settings. Every save is a new version."}
+      testId="agent-form"
+    >
+      <form className="form" onSubmit={onSubmit} noValidate>
+        <fieldset disabled={!editable} className="plain-fieldset">
+          <div className="form-row">
+            {agent ? null : (
+              <div className="field">
+                <label htmlFor="agent-slug">Slug</label>
+                <input id="agent-slug" data-testid="agent-slug" maxLength={63} placeholder="researcher" value={f.slug} onChange={(e) => set("slug", e.target.value.toLowerCase())} />
+              </div>
+            )}
+            <div className="field grow">
+              <label htmlFor="agent-name">Name</label>
+              <input id="agent-name" data-testid="agent-name" maxLength={120} value={f.name} onChange={(e) => set("name", e.target.value)} />
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="agent-role">Role</label>
+            <input id="agent-role" data-testid="agent-role" maxLength={2000} placeholder="What this agent is for" value={f.roleDescription} onChange={(e) => set("roleDescription", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="agent-instructions">
+              Instructions <span className="muted small">{f.instructions.length.toLocaleString()} / {MAX_INSTRUCTIONS.toLocaleString()}</span>
+            </label>
+            <textarea
+              id="agent-instructions"
+              data-testid="agent-instructions"
+              className="code-input"
+              rows={8}
+              maxLength={MAX_INSTRUCTIONS}
+              value={f.instructions}
+              onChange={(e) => set("instructions", e.target.value)}
+            />
+          </div>
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="agent-policy-kind">Model policy</label>
+              <select id="agent-policy-kind" data-testid="agent-policy-kind" value={f.policyKind} onChange={(e) => set("policyKind", e.target.value as PolicyKind)}>
+                <option value="preset">Routing preset</option>
+                <option value="constraints">Constraints</option>
+                <option value="pinned">Pinned model</option>
+              </select>
+            </div>
+            {f.policyKind === "preset" ? (
+              <div className="field">
+                <label htmlFor="agent-policy-preset">Preset</label>
+                <select id="agent-policy-preset" data-testid="agent-policy-preset" value={f.preset} onChange={(e) => set("preset", e.target.value)}>
+                  {presetOptions.map((p) => <option key={p} value={p}>{p}</option>)}
+                </select>
+              </div>
+            ) : null}
+            {f.policyKind === "pinned" ? (
+              <div className="field grow">
+                <label htmlFor="agent-policy-model">Model</label>
+                <select id="agent-policy-model" data-testid="agent-policy-model" value={f.modelId} onChange={(e) => set("modelId", e.target.value)}>
+                  <option value="">— choose —</option>
+                  {f.modelId && !models.data?.some((m) => m.id === f.modelId) ? <option value={f.modelId}>{f.modelId}</option> : null}
+                  {models.data?.map((m) => (
+                    <option key={m.id} value={m.id}>{m.provider.name} · {m.displayName}</option>
+                  ))}
+                </select>
+              </div>
+            ) : null}
+          </div>
+          {f.policyKind === "constraints" ? (
+            <ConstraintsFields idPrefix="agent-policy" testIdPrefix="agent-policy" draft={f.constraints} onChange={(d) => set("constraints", d)} disabled={!editable} />
+          ) : null}
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="agent-max-tokens">Max output tokens</label>
+              <input id="agent-max-tokens" data-testid="agent-max-tokens" type="number" min={1} max={32000} step={1} value={f.maxOutputTokens} onChange={(e) => set("maxOutputTokens", e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor="agent-temperature">Temperature</label>
+              <input id="agent-temperature" data-testid="agent-temperature" type="number" min={0} max={2} step={0.1} value={f.temperature} onChange={(e) => set("temperature", e.target.value)} />
+            </div>
+            <div className="field grow">
+              <label htmlFor="agent-memory-scope">Memory scope</label>
+              <input id="agent-memory-scope" data-testid="agent-memory-scope" maxLength={200} placeholder="none (used once memory arrives)" value={f.memoryScope} onChange={(e) => set("memoryScope", e.target.value)} />
+            </div>
+          </div>
+          <p className="field-hint">Tools: none yet (tools arrive with the tools issue).</p>
+        </fieldset>
+        <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
+        {notice ? <p className="hint-ok small" data-testid="agent-saved">{notice}</p> : null}
+        {editable ? (
+          <div>
+            <button type="submit" className="btn btn-primary" data-testid="agent-submit" disabled={mutation.isPending}>
+              {mutation.isPending ? "Saving…" : agent ? "Save new version" : "Create agent"}
+            </button>
+          </div>
+        ) : null}
+      </form>
+    </Card>
+  );
+}

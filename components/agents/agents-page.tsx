@@ -1,0 +1,94 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { Loading, NoAccess } from "@/components/ui/loading";
+import { formatDateTime } from "@/components/ui/format";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+import { AgentForm } from "./agent-form";
+
+export function policyLabel(p: ModelPolicy): string {
+  if (p.type === "preset") return `preset ${p.preset}`;
+  if (p.type === "pinned") return `pinned ${p.modelId}`;
+  const c = p.constraints;
+  const parts = [
+    c.minQuality !== undefined ? `quality ≥ ${c.minQuality}` : null,
+    c.maxP95LatencyMs !== undefined ? `p95 ≤ ${c.maxP95LatencyMs} ms` : null,
+    c.maxCostPerCallUsd !== undefined ? `≤ $${c.maxCostPerCallUsd}/call` : null,
+    c.localOnly ? "local only" : c.localFirst ? "local first" : null,
+  ].filter(Boolean);
+  return `constraints${parts.length ? `: ${parts.join(", ")}` : ""}`;
+}
+
+function AgentsTable() {
+  const trpc = useTRPC();
+  const { slug } = useWorkspace();
+  const [archived, setArchived] = useState(false);
+  const agents = useQuery(trpc.agents.list.queryOptions({ includeArchived: archived }));
+  return (
+    <Card
+      title="Agents"
+      actions={
+        <label className="checkbox small">
+          <input type="checkbox" data-testid="agents-show-archived" checked={archived} onChange={(e) => setArchived(e.target.checked)} />
+          show archived
+        </label>
+      }
+    >
+      <FormError message={agents.isError ? errorMessage(agents.error) : null} />
+      {agents.isPending ? (
+        <Loading />
+      ) : agents.data && agents.data.length === 0 ? (
+        <p className="muted" data-testid="agent-empty">No agents yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Agent</th>
+                <th>Role</th>
+                <th>Model policy</th>
+                <th className="num">Version</th>
+                <th>Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {agents.data?.map((a) => (
+                <tr key={a.id} data-testid="agent-row" data-slug={a.slug} className={a.archivedAt ? "row-muted" : undefined}>
+                  <td>
+                    <Link href={`/w/${slug}/agents/${a.slug}`} className="cell-title">{a.name}</Link>
+                    <div><code className="model-id">{a.slug}</code> {a.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
+                  </td>
+                  <td className="small">{a.roleDescription || <span className="muted">—</span>}</td>
+                  <td className="small">{policyLabel(a.modelPolicy)}</td>
+                  <td className="num">v{a.currentVersion}</td>
+                  <td className="nowrap">{formatDateTime(a.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function AgentsPage() {
+  const { can } = useWorkspace();
+  return (
+    <div className="page">
+      <div className="page-header">
+        <h1>Agents</h1>
+      </div>
+      {can("agents:read") ? <AgentsTable /> : <NoAccess>Your role cannot see the agents of this workspace.</NoAccess>}
+      {can("agents:create") ? <AgentForm /> : null}
+    </div>
+  );
+}

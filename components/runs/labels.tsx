@@ -1,0 +1,45 @@
+import Link from "next/link";
+import { Badge, type BadgeTone } from "@/components/ui/badge";
+import type { RunOut } from "@/lib/schemas/runs";
+
+const RUN_STATUS_TONES: Record<string, BadgeTone> = {
+  queued: "neutral",
+  running: "info",
+  succeeded: "success",
+  failed: "danger",
+  cancelled: "warning",
+  // steps
+  retrying: "warning",
+  sleeping: "neutral",
+  done: "success",
+  waiting: "neutral",
+};
+
+export function RunStatusBadge({ status, testId }: { status: string; testId?: string }) {
+  return <Badge tone={RUN_STATUS_TONES[status] ?? "neutral"} testId={testId}>{status}</Badge>;
+}
+
+/** "team Research v3" / "agent writer v2", linking to the team or agent page. */
+export function RunTargetLabel({ run, slug, link = true }: { run: Pick<RunOut, "targetType" | "team" | "agent">; slug: string; link?: boolean }) {
+  const target = run.targetType === "team" ? run.team : run.agent;
+  if (!target) return <span className="muted">{run.targetType}</span>;
+  const href = `/w/${slug}/${run.targetType === "team" ? "teams" : "agents"}/${target.slug}`;
+  const name = link ? <Link href={href}>{target.name}</Link> : target.name;
+  return (
+    <span className="run-target" data-target-type={run.targetType} data-target-slug={target.slug}>
+      <span className="muted">{run.targetType} </span>
+      {name}
+      <span className="muted"> v{target.version}</span>
+    </span>
+  );
+}
+
+export function formatTokenCount(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "—";
+  return n.toLocaleString("en-US");
+}
+
+export function excerpt(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

@@ -1,0 +1,127 @@
+"use client";
+
+import "@xyflow/react/dist/style.css";
+import { memo, useMemo } from "react";
+import { Background, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import type { TopologyGraph } from "@/lib/topology-graph";
+import { layoutTopology } from "@/lib/topology-layout";
+import type { NodeState } from "./run-state";
+
+const NODE_WIDTH = 168;
+const NODE_HEIGHT = 52;
+const LAYER_GAP = NODE_WIDTH + 60;
+const ROW_GAP = NODE_HEIGHT + 22;
+
+export interface RunGraphProps {
+  graph: TopologyGraph;
+  /** the live state of each node id; a node without one is waiting */
+  states: Record<string, NodeState>;
+  /** a label under the node, e.g. the agent it ran or the attempt */
+  details?: Record<string, string>;
+  height?: number;
+}
+
+type RunNodeData = { label: string; role: string; state: NodeState; detail: string | null };
+type RunNode = Node<RunNodeData, "run">;
+
+const STATE_LABELS: Record<NodeState, string> = { waiting: "waiting", running: "running", done: "done", failed: "failed" };
+
+const RunNodeView = memo(function RunNodeView({ id, data }: NodeProps<RunNode>) {
+  const virtual = data.role === "input" || data.role === "output";
+  return (
+    <div
+      className={`run-node run-node-${data.state}${virtual ? " run-node-virtual" : ""}`}
+      data-testid="run-graph-node"
+      data-node-id={id}
+      data-state={data.state}
+      data-role={data.role}
+      title={`${data.label} (${data.role}): ${STATE_LABELS[data.state]}`}
+    >
+      {data.role !== "input" ? <Handle type="target" position={Position.Left} isConnectable={false} /> : null}
+      <div className="run-node-head">
+        <span className="run-node-dot" aria-hidden="true" />
+        <span className="run-node-label">{data.label}</span>
+      </div>
+      <div className="run-node-meta">
+        {virtual ? STATE_LABELS[data.state] : `${data.role} · ${STATE_LABELS[data.state]}`}
+        {data.detail ? ` · ${data.detail}` : ""}
+      </div>
+      {data.role !== "output" ? <Handle type="source" position={Position.Right} isConnectable={false} /> : null}
+    </div>
+  );
+});
+
+const NODE_TYPES = { run: RunNodeView };
+
+/**
+ * The topology of a run as a graph (React Flow), each node coloured by its live state. Read-only: no dragging,
+ * connecting or selecting; scrolling the page is never captured.
+ */
+export function RunGraph({ graph, states, details, height }: RunGraphProps) {
+  const positions = useMemo(() => layoutTopology(graph, { layerGap: LAYER_GAP, rowGap: ROW_GAP }), [graph]);
+  const flowNodes = useMemo<RunNode[]>(
+    () =>
+      graph.nodes.map((n) => ({
+        id: n.id,
+        type: "run",
+        position: { x: positions[n.id]?.x ?? 0, y: positions[n.id]?.y ?? 0 },
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        draggable: false,
+        selectable: false,
+        connectable: false,
+        data: { label: n.label, role: n.role, state: states[n.id] ?? "waiting", detail: details?.[n.id] ?? null },
+      })),
+    [graph, positions, states, details],
+  );
+  const flowEdges = useMemo<Edge[]>(() => {
+    const seen = new Set<string>();
+    const out: Edge[] = [];
+    for (const e of graph.edges) {
+      const id = `${e.from}->${e.to}`;
+      if (seen.has(id) || e.from === e.to) continue;
+      seen.add(id);
+      const target = states[e.to] ?? "waiting";
+      out.push({
+        id,
+        source: e.from,
+        target: e.to,
+        animated: target === "running",
+        className: `run-edge run-edge-${target}`,
+        selectable: false,
+        focusable: false,
+      });
+    }
+    return out;
+  }, [graph, states]);
+  const rows = useMemo(() => {
+    const perLayer = new Map<number, number>();
+    for (const p of Object.values(positions)) perLayer.set(p.layer, (perLayer.get(p.layer) ?? 0) + 1);
+    return Math.max(1, ...perLayer.values());
+  }, [positions]);
+  const boxHeight = height ?? Math.min(520, Math.max(200, rows * ROW_GAP + 80));
+
+  return (
+    <div className="run-graph" data-testid="run-graph" style={{ height: boxHeight }}>
+      <ReactFlow
+        nodes={flowNodes}
+        edges={flowEdges}
+        nodeTypes={NODE_TYPES}
+        fitView
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        minZoom={0.2}
+        maxZoom={1.5}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        nodesFocusable={false}
+        edgesFocusable={false}
+        zoomOnScroll={false}
+        preventScrolling={false}
+        panOnScroll={false}
+      >
+        <Background gap={18} size={1} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { applyEvents, EMPTY_LIVE_STATE, elapsedMs, formatDuration, graphNodeState, progressPercent, runningSteps, unknownNodeIds, type LiveEvent } from "./run-state";
+import { parseSseMessage } from "./use-run-events";
+import { runGraph, runGraphStates } from "./run-graph-model";
+
+const t0 = new Date("2026-01-01T10:00:00.000Z");
+const at = (ms: number) => new Date(t0.getTime() + ms).toISOString();
+
+function sequentialRun(): LiveEvent[] {
+  return [
+    { seq: 1, type: "run.queued", data: {}, createdAt: at(0) },
+    { seq: 2, type: "run.started", data: { stepsExpected: 2 }, createdAt: at(10) },
+    { seq: 3, type: "node.started", data: { nodeId: "s0", stepId: "s0", agent: "writer", attempt: 1 }, createdAt: at(11) },
+    { seq: 4, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "Hel" }, createdAt: at(50) },
+    { seq: 5, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "lo" }, createdAt: at(150) },
+    { seq: 6, type: "node.finished", data: { nodeId: "s0", stepId: "s0", agent: "writer", output: "Hello", inputTokens: 5, outputTokens: 2, costUsd: 0.001, model: "Sim", latencyMs: 200 }, createdAt: at(200) },
+    { seq: 7, type: "run.progress", data: { stepsDone: 1, stepsExpected: 2, costUsd: 0.001, inputTokens: 5, outputTokens: 2 }, createdAt: at(201) },
+    { seq: 8, type: "node.started", data: { nodeId: "s1", stepId: "s1", agent: "editor", attempt: 1 }, createdAt: at(202) },
+  ];
+}
+
+const finish: LiveEvent[] = [
+  { seq: 9, type: "node.finished", data: { nodeId: "s1", stepId: "s1", agent: "editor", output: "Hello!", inputTokens: 7, outputTokens: 3, costUsd: 0.002, model: "Sim", latencyMs: 150 }, createdAt: at(400) },
+  { seq: 10, type: "run.progress", data: { stepsDone: 2, stepsExpected: 2, costUsd: 0.003, inputTokens: 12, outputTokens: 5 }, createdAt: at(401) },
+  { seq: 11, type: "run.succeeded", data: { output: "Hello!" }, createdAt: at(402) },
+];
+
+describe("the live run state", () => {
+  it("follows a sequential run: node states, streamed output, progress, totals, output", () => {
+    const mid = applyEvents(EMPTY_LIVE_STATE, sequentialRun());
+    expect(mid.status).toBe("running");
+    expect(mid.lastSeq).toBe(8);
+    expect(graphNodeState(mid, "s0")).toBe("done");
+    expect(graphNodeState(mid, "s1")).toBe("running");
+    expect(graphNodeState(mid, "input", "input")).toBe("done");
+    expect(graphNodeState(mid, "output", "output")).toBe("waiting");
+    expect(mid.steps.s0!.text).toBe("Hello");
+    expect(runningSteps(mid).map((s) => s.stepId)).toEqual(["s1"]);
+    expect(progressPercent(mid.stepsDone, mid.stepsExpected, mid.status)).toBe(50);
+    expect(elapsedMs(mid.startedAt, mid.finishedAt, t0.getTime() + 1010)).toBe(1000);
+
+    const end = applyEvents(mid, finish);
+    expect(end.status).toBe("succeeded");
+    expect(end.output).toBe("Hello!");
+    expect(end.costUsd).toBe(0.003);
+    expect(end.inputTokens).toBe(12);
+    expect(graphNodeState(end, "s1")).toBe("done");
+    expect(graphNodeState(end, "output", "output")).toBe("done");
+    expect(progressPercent(end.stepsDone, end.stepsExpected, end.status)).toBe(100);
+    expect(elapsedMs(end.startedAt, end.finishedAt, Date.now())).toBe(392);
+  });
+
+  it("replaying, duplicated or out-of-order events give the same state", () => {
+    const all = [...sequentialRun(), ...finish];
+    const once = applyEvents(EMPTY_LIVE_STATE, all);
+    const twice = applyEvents(applyEvents(EMPTY_LIVE_STATE, all.slice(0, 6)), all);
+    const shuffled = applyEvents(EMPTY_LIVE_STATE, [...all].reverse());
+    expect(twice).toEqual(once);
+    expect(shuffled).toEqual(once);
+    expect(once.steps.s0!.text).toBe("Hello");
+  });
+
+  it("a retried attempt keeps the node running; a final failure fails node and run with the step", () => {
+    const events: LiveEvent[] = [
+      { seq: 1, type: "run.started", data: { stepsExpected: 1 }, createdAt: at(0) },
+      { seq: 2, type: "node.started", data: { nodeId: "p0", stepId: "p0", agent: "a", attempt: 1 }, createdAt: at(1) },
+      { seq: 3, type: "node.failed", data: { nodeId: "p0", stepId: "p0", agent: "a", error: "429", attempt: 1, willRetry: true }, createdAt: at(2) },
+    ];
+    const retrying = applyEvents(EMPTY_LIVE_STATE, events);
+    expect(graphNodeState(retrying, "p0")).toBe("running");
+    const failed = applyEvents(retrying, [
+      { seq: 4, type: "node.started", data: { nodeId: "p0", stepId: "p0", agent: "a", attempt: 2 }, createdAt: at(3) },
+      { seq: 5, type: "node.failed", data: { nodeId: "p0", stepId: "p0", agent: "a", error: "boom", attempt: 2, willRetry: false }, createdAt: at(4) },
+      { seq: 6, type: "run.failed", data: { error: "Step p0 failed: boom", stepId: "p0" }, createdAt: at(5) },
+    ]);
+    expect(graphNodeState(failed, "p0")).toBe("failed");
+    expect(failed.steps.p0!.attempt).toBe(2);
+    expect(failed.error).toEqual({ message: "Step p0 failed: boom", stepId: "p0" });
+    expect(graphNodeState(failed, "output", "output")).toBe("failed");
+  });
+
+  it("a nested team's inner nodes colour the team's node; unknown nodes are reported", () => {
+    const s = applyEvents(EMPTY_LIVE_STATE, [
+      { seq: 1, type: "node.started", data: { nodeId: "s1/p0", stepId: "s1.p0", agent: "a" }, createdAt: at(0) },
+      { seq: 2, type: "node.finished", data: { nodeId: "s1/p1", stepId: "s1.p1", agent: "b", output: "x" }, createdAt: at(1) },
+      { seq: 3, type: "node.started", data: { nodeId: "solo", stepId: "agent", agent: "c" }, createdAt: at(2) },
+    ]);
+    expect(graphNodeState(s, "s1")).toBe("running");
+    expect(graphNodeState(s, "s10")).toBe("waiting");
+    expect(unknownNodeIds(s, new Set(["input", "s0", "s1", "output"]))).toEqual(["solo"]);
+  });
+
+  it("formats durations", () => {
+    expect(formatDuration(null)).toBe("—");
+    expect(formatDuration(320)).toBe("320 ms");
+    expect(formatDuration(4200)).toBe("4.2 s");
+    expect(formatDuration(65_000)).toBe("1m 05s");
+  });
+});
+
+describe("SSE messages", () => {
+  it("accept a whole event or its data with the type as the event name", () => {
+    expect(parseSseMessage("message", "3", JSON.stringify({ seq: 3, type: "node.started", data: { nodeId: "s0" }, createdAt: at(0) }))).toEqual({
+      seq: 3, type: "node.started", data: { nodeId: "s0" }, createdAt: at(0),
+    });
+    expect(parseSseMessage("node.delta", "4", JSON.stringify({ nodeId: "s0", stepId: "s0", text: "a" }))).toEqual({
+      seq: 4, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "a" }, createdAt: null,
+    });
+    expect(parseSseMessage("message", "", "not json")).toBeNull();
+    expect(parseSseMessage("message", "5", JSON.stringify({ nodeId: "s0" }))).toBeNull();
+  });
+});
+
+describe("the run graph", () => {
+  it("draws the team's topology, adds nodes only the events name, and takes states from fetched steps until events arrive", () => {
+    const spec = { topology: "parallel" as const, agents: ["a", "b"] };
+    const live = applyEvents(EMPTY_LIVE_STATE, [
+      { seq: 1, type: "node.started", data: { nodeId: "p0", stepId: "p0", agent: "a" }, createdAt: at(0) },
+      { seq: 2, type: "node.started", data: { nodeId: "extra", stepId: "x", agent: "zed" }, createdAt: at(1) },
+    ]);
+    const graph = runGraph(spec, live, null);
+    expect(graph.nodes.map((n) => n.id)).toEqual(["input", "p0", "p1", "extra", "output"]);
+    expect(graph.nodes.find((n) => n.id === "extra")!.label).toBe("zed");
+    const states = runGraphStates(graph, live, { status: "running", steps: [{ nodeId: "p1", status: "succeeded" }] });
+    expect(states).toEqual({ input: "done", p0: "running", p1: "done", extra: "running", output: "waiting" });
+
+    const single = runGraph(null, EMPTY_LIVE_STATE, "writer");
+    expect(single.nodes.map((n) => [n.id, n.label])).toEqual([["input", "Input"], ["agent", "writer"], ["output", "Output"]]);
+    expect(runGraphStates(single, EMPTY_LIVE_STATE, { status: "failed", steps: [{ nodeId: "agent", status: "failed" }] })).toEqual({
+      input: "done", agent: "failed", output: "failed",
+    });
+  });
+});

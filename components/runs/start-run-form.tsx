@@ -1,0 +1,127 @@
+"use client";
+
+import { useId, useState, type FormEvent, type ReactNode } from "react";
+import { useRouter } from "next/navigation";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+
+export type RunTarget = { team: string } | { agent: string };
+
+const NONE = "";
+const MAX_INPUT = 100_000;
+
+/**
+ * Start a run of a team or a single agent: the input, an optional per-run budget and an optional model policy
+ * override (a routing preset; none = each agent's own policy). The run starts in the background; the form opens
+ * its live page at once. Renders nothing for a role that cannot start runs.
+ */
+export function StartRunForm({ target, title = "Run", compact = false, picker }: {
+  target: RunTarget;
+  title?: string;
+  compact?: boolean;
+  /** shown first in the form, e.g. a choice of what to run */
+  picker?: ReactNode;
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { can, slug } = useWorkspace();
+  const id = useId();
+  const [input, setInput] = useState("");
+  const [budget, setBudget] = useState("");
+  const [preset, setPreset] = useState(NONE);
+  const [localError, setLocalError] = useState<string | null>(null);
+  const allowed = can("runs:create");
+  const presets = useQuery({ ...trpc.routing.presets.list.queryOptions(), enabled: allowed && can("models:read") });
+
+  const start = useMutation(
+    trpc.runs.start.mutationOptions({
+      onSuccess: async (run) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
+        router.push(`/w/${slug}/runs/${run.id}`);
+      },
+    }),
+  );
+
+  if (!allowed) return null;
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLocalError(null);
+    const text = input.trim();
+    if (!text) return setLocalError("Enter the task for this run");
+    if (text.length > MAX_INPUT) return setLocalError(`An input has at most ${MAX_INPUT.toLocaleString("en-US")} characters`);
+    let budgetUsd: number | undefined;
+    if (budget.trim() !== "") {
+      budgetUsd = Number(budget);
+      if (!Number.isFinite(budgetUsd) || budgetUsd <= 0) return setLocalError("The budget is an amount in USD above 0, or empty for none");
+    }
+    start.mutate({
+      ...("team" in target ? { team: target.team } : { agent: target.agent }),
+      input: text,
+      budgetUsd,
+      modelPolicy: preset === NONE ? undefined : { type: "preset" as const, preset },
+    });
+  }
+
+  const label = "team" in target ? `team ${target.team}` : `agent ${target.agent}`;
+  return (
+    <Card
+      title={title}
+      description={compact ? undefined : `Start a run of the ${label} on an input. It runs in the background; you can watch it live.`}
+      testId="run-form"
+    >
+      <form className="form" onSubmit={onSubmit} noValidate>
+        {picker}
+        <div className="field">
+          <label htmlFor={`${id}-input`}>Input</label>
+          <textarea
+            id={`${id}-input`}
+            data-testid="run-input"
+            rows={compact ? 3 : 4}
+            maxLength={MAX_INPUT}
+            placeholder="What should the team work on?"
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+          />
+        </div>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor={`${id}-budget`}>Budget for this run (USD)</label>
+            <input
+              id={`${id}-budget`}
+              data-testid="run-budget"
+              type="number"
+              min={0}
+              step="any"
+              placeholder="No limit"
+              value={budget}
+              onChange={(e) => setBudget(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-policy`}>Model policy</label>
+            <select id={`${id}-policy`} data-testid="run-policy" value={preset} onChange={(e) => setPreset(e.target.value)}>
+              <option value={NONE}>None: each agent's own</option>
+              {presets.data?.map((p) => (
+                <option key={p.id} value={p.name}>
+                  Preset: {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <button type="submit" className="btn btn-primary" data-testid="run-submit" disabled={start.isPending || start.isSuccess}>
+              {start.isPending || start.isSuccess ? "Starting…" : "Start run"}
+            </button>
+          </div>
+        </div>
+        <FormError message={localError ?? (start.error ? errorMessage(start.error) : null)} />
+      </form>
+    </Card>
+  );
+}

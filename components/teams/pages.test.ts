@@ -1,0 +1,156 @@
+/**
+ * Smoke test of the Agents and Teams pages: they render (server-side, from a filled query cache) with the test
+ * ids the e2e journeys use; viewers get no forms to save with. Plus the pure helpers of the spec editor.
+ */
+import { describe, expect, it, vi } from "vitest";
+import { createElement as h, type ReactElement } from "react";
+import { renderToString } from "react-dom/server";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import superjson from "superjson";
+import type { AppRouter } from "@/server/api/root";
+import { TRPCProvider } from "@/lib/trpc/react";
+import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
+import { roleCan, type Role } from "@/lib/permissions";
+import { BASE_TOPOLOGIES, topologySpecSchema, TOPOLOGIES } from "@/lib/schemas/topology";
+import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
+import { AgentsPage } from "@/components/agents/agents-page";
+import { AgentDetailPage } from "@/components/agents/agent-detail-page";
+import { TeamsPage } from "./teams-page";
+import { TeamDetailPage } from "./team-detail-page";
+import { draftRefs, resizeGrid, setIn, starterSpec } from "./spec-draft";
+
+// no app router outside Next: the pages only navigate after a save
+vi.mock("next/navigation", () => ({
+  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
+  usePathname: () => "/",
+  useSearchParams: () => new URLSearchParams(),
+}));
+
+async function setup() {
+  const ws = await makeWorkspace("render-teams");
+  const owner = callerFor(ws.users.owner, ws.slug);
+  await owner.agents.create({ slug: "writer", name: "Writer", instructions: "one\ntwo" });
+  await owner.agents.update({ agent: "writer", instructions: "one\nthree" });
+  await owner.agents.create({ slug: "critic", name: "Critic" });
+  await owner.teams.create({ slug: "duo", name: "Duo", spec: { topology: "maker_checker", maker: "writer", checkers: ["critic"] } });
+  await owner.teams.update({ team: "duo", spec: { topology: "maker_checker", maker: "writer", checkers: ["critic"], maxIterations: 5 } });
+  return ws;
+}
+
+async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
+  const owner = callerFor(ws.users.owner, ws.slug);
+  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
+  const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
+  const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
+  const agent = await owner.agents.get({ agent: "writer" });
+  const team = await owner.teams.get({ team: "duo" });
+  queryClient.setQueryData(trpc.agents.list.queryKey({ includeArchived: false }), await owner.agents.list({ includeArchived: false }));
+  queryClient.setQueryData(trpc.agents.list.queryKey(), await owner.agents.list());
+  queryClient.setQueryData(trpc.agents.get.queryKey({ agent: "writer" }), agent);
+  queryClient.setQueryData(trpc.agents.versions.queryKey({ agent: agent.id }), await owner.agents.versions({ agent: agent.id }));
+  queryClient.setQueryData(trpc.agents.diff.queryKey({ agent: agent.id, from: 1, to: 2 }), await owner.agents.diff({ agent: agent.id, from: 1, to: 2 }));
+  queryClient.setQueryData(trpc.teams.list.queryKey({ includeArchived: false }), await owner.teams.list({ includeArchived: false }));
+  queryClient.setQueryData(trpc.teams.list.queryKey(), await owner.teams.list());
+  queryClient.setQueryData(trpc.teams.get.queryKey({ team: "duo" }), team);
+  queryClient.setQueryData(trpc.teams.versions.queryKey({ team: team.id }), await owner.teams.versions({ team: team.id }));
+  queryClient.setQueryData(trpc.teams.diff.queryKey({ team: team.id, from: 1, to: 2 }), await owner.teams.diff({ team: team.id, from: 1, to: 2 }));
+  queryClient.setQueryData(trpc.teams.validate.queryKey({ spec: team.spec, team: team.id }), { valid: false, issues: [{ path: "spec.checkers.0", message: "An example problem" }] });
+  queryClient.setQueryData(trpc.routing.presets.list.queryKey(), await owner.routing.presets.list());
+  const workspace: WorkspaceContextValue = {
+    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    can: (p) => roleCan(role, p),
+  };
+  return renderToString(
+    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) })),
+  ).replaceAll("<!-- -->", "");
+}
+
+const has = (html: string, id: string) => html.includes(`data-testid="${id}"`);
+
+describe("Agents pages", () => {
+  it("a member sees the list and the new-agent form; the agent page has the edit form, history and diff", async () => {
+    const ws = await setup();
+    const list = await render(ws, "member", () => h(AgentsPage));
+    for (const id of ["agent-row", "agent-form", "agent-slug", "agent-name", "agent-role", "agent-instructions", "agent-policy-preset", "agent-max-tokens", "agent-temperature", "agent-submit"]) {
+      expect(has(list, id), id).toBe(true);
+    }
+    expect(list).toContain('data-slug="writer"');
+    expect(list).toContain('data-slug="critic"');
+
+    const detail = await render(ws, "member", () => h(AgentDetailPage, { agent: "writer" }));
+    for (const id of ["agent-form", "agent-name", "agent-instructions", "agent-submit", "agent-version-row", "agent-diff", "agent-archive"]) expect(has(detail, id), id).toBe(true);
+    expect(has(detail, "agent-slug")).toBe(false); // a slug never changes
+    expect(detail.match(/data-testid="agent-version-row"/g)).toHaveLength(2);
+    expect(detail).toContain("diff-line diff-remove");
+    expect(detail).toContain("three");
+  });
+
+  it("a viewer reads but gets no form to create, save or archive", async () => {
+    const ws = await setup();
+    const list = await render(ws, "viewer", () => h(AgentsPage));
+    expect(has(list, "agent-row")).toBe(true);
+    expect(has(list, "agent-form")).toBe(false);
+    const detail = await render(ws, "viewer", () => h(AgentDetailPage, { agent: "writer" }));
+    expect(has(detail, "agent-form")).toBe(true); // read-only
+    expect(has(detail, "agent-submit")).toBe(false);
+    expect(has(detail, "agent-archive")).toBe(false);
+    expect(has(detail, "agent-diff")).toBe(true);
+  });
+});
+
+describe("Teams pages", () => {
+  it("a member sees the list and the new-team form; the team page has the graph, the editor, problems, history and diff", async () => {
+    const ws = await setup();
+    const list = await render(ws, "member", () => h(TeamsPage));
+    for (const id of ["team-row", "team-form", "team-slug", "team-name", "team-json", "team-problems", "team-submit"]) expect(has(list, id), id).toBe(true);
+    expect(list).toContain('data-slug="duo"');
+
+    const detail = await render(ws, "member", () => h(TeamDetailPage, { team: "duo" }));
+    for (const id of ["team-graph", "team-form", "team-topology", "team-agent-select", "team-rounds", "team-json", "team-json-apply", "team-problems", "team-problem", "team-submit", "team-version-row", "team-diff"]) {
+      expect(has(detail, id), id).toBe(true);
+    }
+    // one select per agent slot, in order: maker, then the checkers
+    expect(detail.match(/data-testid="team-agent-select"/g)).toHaveLength(2);
+    expect(detail.indexOf('data-path="maker"')).toBeLessThan(detail.indexOf('data-path="checkers.0"'));
+    expect(detail).toContain('data-count="1"');
+    expect(detail).toContain("spec.checkers.0");
+    // the graph: React Flow renders the nodes of topologyGraph server-side too
+    const nodes = [...detail.matchAll(/data-testid="team-graph-node" data-node-id="([^"]+)"/g)].map((m) => m[1]);
+    expect(nodes).toEqual(["input", "maker", "checker0", "output"]);
+  });
+
+  it("a viewer reads the team and its graph but gets no save, JSON apply or archive", async () => {
+    const ws = await setup();
+    const detail = await render(ws, "viewer", () => h(TeamDetailPage, { team: "duo" }));
+    expect(has(detail, "team-graph")).toBe(true);
+    expect(has(detail, "team-submit")).toBe(false);
+    expect(has(detail, "team-json-apply")).toBe(false);
+    expect(has(detail, "team-archive")).toBe(false);
+    const list = await render(ws, "viewer", () => h(TeamsPage));
+    expect(has(list, "team-form")).toBe(false);
+  });
+});
+
+describe("spec editor helpers", () => {
+  it("starter specs of every topology are valid with enough agents", () => {
+    for (const t of TOPOLOGIES) {
+      const spec = starterSpec(t, ["a", "b", "c", "d", "e"]);
+      expect(topologySpecSchema.safeParse(spec).success, t).toBe(true);
+    }
+    for (const inner of BASE_TOPOLOGIES) expect(topologySpecSchema.safeParse(starterSpec("hybrid", ["a", { team: "t" }], inner)).success, inner).toBe(true);
+    // with one agent it still makes a spec of the shape (repeating the agent)
+    expect(topologySpecSchema.safeParse(starterSpec("debate", ["a"])).success).toBe(true);
+  });
+
+  it("draftRefs, resizeGrid and setIn", () => {
+    expect(draftRefs({ topology: "star", hub: "h", spokes: ["a", "b"] })).toEqual(["h", "a", "b"]);
+    expect(draftRefs({ topology: "star" })).toEqual([]);
+    const grid = resizeGrid({ topology: "grid", rows: 2, columns: 2, cells: ["a", "b", "c", "d"] }, 2, 3, "x");
+    expect(grid.cells).toEqual(["a", "b", "x", "c", "d", "x"]);
+    expect(resizeGrid(grid, 1, 2, "x").cells).toEqual(["a", "b"]);
+    expect(setIn({ a: [1, { b: 2 }] }, ["a", 1, "b"], 3)).toEqual({ a: [1, { b: 3 }] });
+    expect(setIn({}, ["x", 0], "y")).toEqual({ x: ["y"] });
+  });
+});

@@ -1,0 +1,448 @@
+"use client";
+
+import { useState } from "react";
+import { BASE_TOPOLOGIES, TOPOLOGIES, type NodeRef, type TopologyKind } from "@/lib/schemas/topology";
+import {
+  arr,
+  draftRefs,
+  isBaseTopology,
+  isTopology,
+  num,
+  refValue,
+  resizeGrid,
+  setIn,
+  starterSpec,
+  TOPOLOGY_HINTS,
+  TOPOLOGY_LABELS,
+  valueRef,
+  type Draft,
+} from "./spec-draft";
+
+export interface SlotOption {
+  slug: string;
+  name: string;
+}
+
+type Path = (string | number)[];
+
+interface Ctx {
+  draft: Draft;
+  /** where the base topology's fields live: [] or ["arrangement"] (hybrid) */
+  base: Path;
+  agents: SlotOption[];
+  /** nested teams may be picked (hybrid only) */
+  teams: SlotOption[] | null;
+  disabled?: boolean;
+  set: (path: Path, value: unknown) => void;
+  /** several fields in one change */
+  setMany: (entries: [Path, unknown][]) => void;
+  /** a default for new slots */
+  filler: NodeRef;
+  idPrefix: string;
+}
+
+/** A select for one agent slot (or, in a hybrid spec, an agent or a nested team). Keeps unknown values visible. */
+function SlotSelect({ ctx, path, label, optional }: { ctx: Ctx; path: Path; label: string; optional?: boolean }) {
+  const full = [...ctx.base, ...path];
+  let value: unknown = ctx.draft;
+  for (const p of full) value = value && typeof value === "object" ? (value as Record<string | number, unknown>)[p] : undefined;
+  const current = refValue(value);
+  const known = new Set([...ctx.agents.map((a) => a.slug), ...(ctx.teams ?? []).map((t) => `team:${t.slug}`)]);
+  const id = `${ctx.idPrefix}-${full.join("-")}`;
+  return (
+    <div className="field slot-field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        data-testid="team-agent-select"
+        data-path={full.join(".")}
+        value={current}
+        disabled={ctx.disabled}
+        onChange={(e) => ctx.set(path, e.target.value === "" ? undefined : valueRef(e.target.value))}
+      >
+        {optional || current === "" ? <option value="">{optional ? "— none —" : "— choose —"}</option> : null}
+        {current !== "" && !known.has(current) ? <option value={current}>{current.replace(/^team:/, "team ")} (not found)</option> : null}
+        <optgroup label="Agents">
+          {ctx.agents.map((a) => (
+            <option key={a.slug} value={a.slug}>{a.name === a.slug ? a.slug : `${a.name} (${a.slug})`}</option>
+          ))}
+        </optgroup>
+        {ctx.teams ? (
+          <optgroup label="Teams">
+            {ctx.teams.map((t) => (
+              <option key={t.slug} value={`team:${t.slug}`}>{`team: ${t.name === t.slug ? t.slug : `${t.name} (${t.slug})`}`}</option>
+            ))}
+          </optgroup>
+        ) : null}
+      </select>
+    </div>
+  );
+}
+
+/** A list of slots with add / remove. */
+function SlotList({ ctx, path, label, itemLabel, min, max }: { ctx: Ctx; path: Path; label: string; itemLabel: (i: number) => string; min: number; max: number }) {
+  const items = arr(getAt(ctx, path));
+  return (
+    <fieldset className="slot-list">
+      <legend>{label}</legend>
+      {items.map((_, i) => (
+        <div className="slot-row" key={i}>
+          <SlotSelect ctx={ctx} path={[...path, i]} label={itemLabel(i)} />
+          {!ctx.disabled && items.length > min ? (
+            <button type="button" className="btn btn-ghost btn-sm" aria-label={`Remove ${itemLabel(i)}`} onClick={() => ctx.set(path, items.filter((__, j) => j !== i))}>
+              Remove
+            </button>
+          ) : null}
+        </div>
+      ))}
+      {!ctx.disabled && items.length < max ? (
+        <button type="button" className="btn btn-secondary btn-sm" data-testid="team-slot-add" onClick={() => ctx.set(path, [...items, ctx.filler])}>
+          + Add
+        </button>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function getAt(ctx: Ctx, path: Path): unknown {
+  let value: unknown = ctx.draft;
+  for (const p of [...ctx.base, ...path]) value = value && typeof value === "object" ? (value as Record<string | number, unknown>)[p] : undefined;
+  return value;
+}
+
+function NumberField({ ctx, path, label, min, max, fallback, testId, onValue }: {
+  ctx: Ctx; path: Path; label: string; min: number; max: number; fallback: number; testId?: string; onValue?: (n: number) => void;
+}) {
+  const raw = getAt(ctx, path);
+  // what the person is typing, until it is a whole number (an empty field does not snap back to the default)
+  const [typing, setTyping] = useState<string | null>(null);
+  const id = `${ctx.idPrefix}-${[...ctx.base, ...path].join("-")}`;
+  return (
+    <div className="field field-number">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        data-testid={testId}
+        type="number"
+        min={min}
+        max={max}
+        step={1}
+        disabled={ctx.disabled}
+        value={typing ?? (typeof raw === "number" ? String(raw) : raw === undefined ? String(fallback) : String(raw))}
+        onChange={(e) => {
+          setTyping(e.target.value);
+          const n = Number(e.target.value);
+          if (e.target.value.trim() === "" || !Number.isInteger(n)) return;
+          if (onValue) onValue(n);
+          else ctx.set(path, n);
+        }}
+        onBlur={() => setTyping(null)}
+      />
+    </div>
+  );
+}
+
+function DagNodes({ ctx }: { ctx: Ctx }) {
+  const nodes = arr(getAt(ctx, ["nodes"])) as Draft[];
+  const ids = nodes.map((n) => (typeof n?.id === "string" ? n.id : ""));
+  const nextId = () => {
+    let i = nodes.length + 1;
+    while (ids.includes(`n${i}`)) i++;
+    return `n${i}`;
+  };
+  return (
+    <fieldset className="slot-list dag-nodes">
+      <legend>Nodes</legend>
+      {nodes.map((n, i) => {
+        const deps = arr(n?.dependsOn).filter((d): d is string => typeof d === "string");
+        return (
+          <div className="dag-node" key={i} data-testid="team-dag-node">
+            <div className="form-row">
+              <div className="field">
+                <label htmlFor={`${ctx.idPrefix}-dag-${i}-id`}>Node id</label>
+                <input
+                  id={`${ctx.idPrefix}-dag-${i}-id`}
+                  data-testid="team-dag-id"
+                  value={ids[i]}
+                  disabled={ctx.disabled}
+                  maxLength={40}
+                  onChange={(e) => {
+                    // renaming a node renames the dependencies on it too
+                    const next = e.target.value;
+                    ctx.set(["nodes"], nodes.map((m, j) => ({
+                      ...m,
+                      ...(j === i ? { id: next } : {}),
+                      dependsOn: arr(m?.dependsOn).map((d) => (d === ids[i] ? next : d)),
+                    })));
+                  }}
+                />
+              </div>
+              <SlotSelect ctx={ctx} path={["nodes", i, "agent"]} label="Agent" />
+              {!ctx.disabled && nodes.length > 1 ? (
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  onClick={() => ctx.set(["nodes"], nodes.filter((_, j) => j !== i).map((m) => ({ ...m, dependsOn: arr(m?.dependsOn).filter((d) => d !== ids[i]) })))}
+                >
+                  Remove
+                </button>
+              ) : null}
+            </div>
+            <div className="dag-deps">
+              <span className="muted small">Depends on:</span>
+              {ids.filter((other, j) => j !== i && other).length === 0 ? <span className="muted small">—</span> : null}
+              {ids.map((other, j) =>
+                j === i || !other ? null : (
+                  <label key={j} className="checkbox">
+                    <input
+                      type="checkbox"
+                      data-testid="team-dag-dep"
+                      checked={deps.includes(other)}
+                      disabled={ctx.disabled}
+                      onChange={(e) => ctx.set(["nodes", i, "dependsOn"], e.target.checked ? [...deps, other] : deps.filter((d) => d !== other))}
+                    />
+                    {other}
+                  </label>
+                ),
+              )}
+            </div>
+          </div>
+        );
+      })}
+      {!ctx.disabled && nodes.length < 64 ? (
+        <button type="button" className="btn btn-secondary btn-sm" data-testid="team-dag-add" onClick={() => ctx.set(["nodes"], [...nodes, { id: nextId(), agent: ctx.filler, dependsOn: [] }])}>
+          + Add node
+        </button>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function GridCells({ ctx }: { ctx: Ctx }) {
+  const rows = Math.max(1, num(getAt(ctx, ["rows"]), 1));
+  const columns = Math.max(1, num(getAt(ctx, ["columns"]), 1));
+  const cells = arr(getAt(ctx, ["cells"]));
+  const resize = (r: number, c: number) => {
+    const inner = (ctx.base.length ? (getAt({ ...ctx, base: [] }, ctx.base) as Draft) : ctx.draft) ?? {};
+    const next = resizeGrid(inner, Math.min(8, Math.max(1, r)), Math.min(8, Math.max(1, c)), ctx.filler);
+    ctx.setMany([[["rows"], next.rows], [["columns"], next.columns], [["cells"], next.cells]]);
+  };
+  return (
+    <>
+      <div className="form-row">
+        <NumberField ctx={ctx} path={["rows"]} label="Rows" min={1} max={8} fallback={2} testId="team-rows" onValue={(r) => resize(r, columns)} />
+        <NumberField ctx={ctx} path={["columns"]} label="Columns" min={1} max={8} fallback={2} testId="team-columns" onValue={(c) => resize(rows, c)} />
+      </div>
+      <fieldset className="slot-list">
+        <legend>Cells (row by row)</legend>
+        <div className="grid-cells" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
+          {cells.map((_, i) => (
+            <SlotSelect key={i} ctx={ctx} path={["cells", i]} label={`Row ${Math.floor(i / columns) + 1}, column ${(i % columns) + 1}`} />
+          ))}
+        </div>
+      </fieldset>
+    </>
+  );
+}
+
+function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
+  const rounds = (key: string, label: string, dflt: number) => <NumberField ctx={ctx} path={[key]} label={label} min={1} max={10} fallback={dflt} testId="team-rounds" />;
+  switch (topology) {
+    case "sequential":
+      return (
+        <>
+          <SlotList ctx={ctx} path={["agents"]} label="Agents, in order" itemLabel={(i) => `Step ${i + 1}`} min={1} max={32} />
+          <div className="field">
+            <label htmlFor={`${ctx.idPrefix}-context`}>Each agent sees</label>
+            <select id={`${ctx.idPrefix}-context`} data-testid="team-context" value={String(getAt(ctx, ["context"]) ?? "last")} disabled={ctx.disabled} onChange={(e) => ctx.set(["context"], e.target.value)}>
+              <option value="last">the previous output</option>
+              <option value="all">all previous outputs</option>
+            </select>
+          </div>
+        </>
+      );
+    case "parallel":
+      return (
+        <>
+          <SlotList ctx={ctx} path={["agents"]} label="Agents (all at once)" itemLabel={(i) => `Agent ${i + 1}`} min={1} max={32} />
+          <SlotSelect ctx={ctx} path={["aggregator"]} label="Aggregator (optional)" optional />
+        </>
+      );
+    case "hierarchical":
+      return (
+        <>
+          <SlotSelect ctx={ctx} path={["manager"]} label="Manager" />
+          <SlotList ctx={ctx} path={["workers"]} label="Workers" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={32} />
+          <div className="form-row">
+            <NumberField ctx={ctx} path={["depth"]} label="Depth" min={1} max={3} fallback={1} testId="team-depth" />
+            <NumberField ctx={ctx} path={["maxSubtasks"]} label="Max subtasks" min={1} max={20} fallback={8} />
+          </div>
+        </>
+      );
+    case "dag":
+      return (
+        <>
+          <DagNodes ctx={ctx} />
+          <NumberField ctx={ctx} path={["maxParallel"]} label="Max parallel" min={1} max={16} fallback={4} />
+        </>
+      );
+    case "debate":
+      return (
+        <>
+          <SlotList ctx={ctx} path={["debaters"]} label="Debaters" itemLabel={(i) => `Debater ${i + 1}`} min={2} max={8} />
+          <SlotSelect ctx={ctx} path={["judge"]} label="Judge" />
+          {rounds("rounds", "Rounds (at most)", 3)}
+        </>
+      );
+    case "mesh":
+      return (
+        <>
+          <SlotList ctx={ctx} path={["agents"]} label="Agents" itemLabel={(i) => `Agent ${i + 1}`} min={2} max={12} />
+          {rounds("rounds", "Rounds (at most)", 3)}
+        </>
+      );
+    case "star":
+      return (
+        <>
+          <SlotSelect ctx={ctx} path={["hub"]} label="Hub" />
+          <SlotList ctx={ctx} path={["spokes"]} label="Spokes" itemLabel={(i) => `Spoke ${i + 1}`} min={1} max={16} />
+          {rounds("rounds", "Rounds (at most)", 2)}
+        </>
+      );
+    case "grid":
+      return (
+        <>
+          <GridCells ctx={ctx} />
+          <SlotSelect ctx={ctx} path={["aggregator"]} label="Aggregator" />
+          {rounds("rounds", "Rounds", 2)}
+        </>
+      );
+    case "forest": {
+      const trees = arr(getAt(ctx, ["trees"]));
+      return (
+        <>
+          {trees.map((_, t) => (
+            <fieldset className="slot-list forest-tree" key={t}>
+              <legend>Tree {t + 1}</legend>
+              <SlotSelect ctx={ctx} path={["trees", t, "manager"]} label="Manager" />
+              <SlotList ctx={ctx} path={["trees", t, "workers"]} label="Workers" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={16} />
+              <NumberField ctx={ctx} path={["trees", t, "depth"]} label="Depth" min={1} max={3} fallback={1} />
+              {!ctx.disabled && trees.length > 2 ? (
+                <button type="button" className="btn btn-ghost btn-sm" onClick={() => ctx.set(["trees"], trees.filter((__, j) => j !== t))}>Remove tree</button>
+              ) : null}
+            </fieldset>
+          ))}
+          {!ctx.disabled && trees.length < 8 ? (
+            <button type="button" className="btn btn-secondary btn-sm" onClick={() => ctx.set(["trees"], [...trees, { manager: ctx.filler, workers: [ctx.filler], depth: 1 }])}>
+              + Add tree
+            </button>
+          ) : null}
+          <SlotSelect ctx={ctx} path={["aggregator"]} label="Aggregator" />
+        </>
+      );
+    }
+    case "circular":
+      return (
+        <>
+          <SlotList ctx={ctx} path={["agents"]} label="Agents around the ring" itemLabel={(i) => `Seat ${i + 1}`} min={2} max={16} />
+          {rounds("laps", "Laps (at most)", 2)}
+        </>
+      );
+    case "mixture_of_agents": {
+      const layers = arr(getAt(ctx, ["layers"]));
+      return (
+        <>
+          {layers.map((_, l) => (
+            <div key={l} className="moa-layer">
+              <SlotList ctx={ctx} path={["layers", l]} label={`Layer ${l + 1}`} itemLabel={(i) => `Proposer ${i + 1}`} min={1} max={16} />
+              {!ctx.disabled && layers.length > 1 ? (
+                <button type="button" className="btn btn-ghost btn-sm" onClick={() => ctx.set(["layers"], layers.filter((__, j) => j !== l))}>Remove layer</button>
+              ) : null}
+            </div>
+          ))}
+          {!ctx.disabled && layers.length < 6 ? (
+            <button type="button" className="btn btn-secondary btn-sm" onClick={() => ctx.set(["layers"], [...layers, [ctx.filler]])}>
+              + Add layer
+            </button>
+          ) : null}
+          <SlotSelect ctx={ctx} path={["aggregator"]} label="Aggregator" />
+        </>
+      );
+    }
+    case "maker_checker":
+      return (
+        <>
+          <SlotSelect ctx={ctx} path={["maker"]} label="Maker" />
+          <SlotList ctx={ctx} path={["checkers"]} label="Checkers" itemLabel={(i) => `Checker ${i + 1}`} min={1} max={8} />
+          {rounds("maxIterations", "Max iterations", 3)}
+        </>
+      );
+    default:
+      return <p className="muted">Choose a topology, or edit the JSON below.</p>;
+  }
+}
+
+/**
+ * The spec as a form: the topology, then its fields (agent pickers, rounds, rows/columns, DAG nodes with their
+ * dependencies, nested team pickers for hybrid). Changes go to `onChange` as a new draft.
+ */
+export function SpecForm({ draft, onChange, agents, teams, disabled, idPrefix = "spec" }: {
+  draft: Draft;
+  onChange: (draft: Draft) => void;
+  agents: SlotOption[];
+  /** teams that may be nested (hybrid), without the team being edited */
+  teams: SlotOption[];
+  disabled?: boolean;
+  idPrefix?: string;
+}) {
+  const topology = isTopology(draft.topology) ? draft.topology : "";
+  const hybrid = topology === "hybrid";
+  const arrangement = hybrid && draft.arrangement && typeof draft.arrangement === "object" ? (draft.arrangement as Draft) : null;
+  const inner = hybrid ? (isBaseTopology(arrangement?.topology) ? arrangement!.topology : "") : topology;
+  const filler: NodeRef = agents[0]?.slug ?? "";
+  const base: Path = hybrid ? ["arrangement"] : [];
+  const ctx: Ctx = {
+    draft, base, agents, teams: hybrid ? teams : null, disabled, filler, idPrefix,
+    set: (path, value) => onChange(setIn(draft, [...base, ...path], value) as Draft),
+    setMany: (entries) => onChange(entries.reduce<unknown>((d, [path, value]) => setIn(d, [...base, ...path], value), draft) as Draft),
+  };
+  const fallbackRefs = (): NodeRef[] => {
+    const chosen = draftRefs(draft);
+    return chosen.length ? chosen : agents.map((a) => a.slug);
+  };
+  const changeTopology = (next: TopologyKind) => {
+    const refs = fallbackRefs().filter((r) => next === "hybrid" || typeof r === "string");
+    onChange(starterSpec(next, refs.length ? refs : agents.map((a) => a.slug), next === "hybrid" && isBaseTopology(inner) ? inner : undefined));
+  };
+  return (
+    <div className="spec-form">
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor={`${idPrefix}-topology`}>Topology</label>
+          <select id={`${idPrefix}-topology`} data-testid="team-topology" value={topology} disabled={disabled} onChange={(e) => changeTopology(e.target.value as TopologyKind)}>
+            {topology === "" ? <option value="">— choose —</option> : null}
+            {TOPOLOGIES.map((t) => <option key={t} value={t}>{TOPOLOGY_LABELS[t]}</option>)}
+          </select>
+        </div>
+        {hybrid ? (
+          <div className="field">
+            <label htmlFor={`${idPrefix}-arrangement`}>Arrangement</label>
+            <select
+              id={`${idPrefix}-arrangement`}
+              data-testid="team-arrangement"
+              value={inner}
+              disabled={disabled}
+              onChange={(e) => onChange({ topology: "hybrid", arrangement: starterSpec(e.target.value as TopologyKind, fallbackRefs()) })}
+            >
+              {inner === "" ? <option value="">— choose —</option> : null}
+              {BASE_TOPOLOGIES.map((t) => <option key={t} value={t}>{TOPOLOGY_LABELS[t]}</option>)}
+            </select>
+          </div>
+        ) : null}
+      </div>
+      {topology ? <p className="field-hint">{TOPOLOGY_HINTS[topology]}{hybrid && inner ? ` Arrangement: ${TOPOLOGY_HINTS[inner]}` : ""}</p> : null}
+      {agents.length === 0 ? <p className="notice" data-testid="team-no-agents">Create an agent first: a team arranges agents.</p> : null}
+      <BaseFields ctx={ctx} topology={inner} />
+    </div>
+  );
+}

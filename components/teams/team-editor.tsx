@@ -1,0 +1,232 @@
+"use client";
+
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { topologySpecSchema } from "@/lib/schemas/topology";
+import type { TeamOutput } from "@/lib/schemas/teams";
+import { topologyGraph } from "@/lib/topology-graph";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+import { prettyJson, starterSpec, type Draft } from "./spec-draft";
+import { SpecForm } from "./spec-form";
+import { TeamGraph } from "./team-graph";
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Every problem of the spec, with its path (from teams.validate, or a JSON syntax error). */
+export function ProblemList({ problems, pending }: { problems: Problem[]; pending?: boolean }) {
+  return (
+    <div className="team-problems" data-testid="team-problems" data-count={problems.length} aria-live="polite">
+      {problems.length === 0 ? (
+        <p className="hint-ok small">{pending ? "Checking…" : "No problems: the spec is valid."}</p>
+      ) : (
+        <>
+          <p className="small"><strong>{problems.length} problem{problems.length === 1 ? "" : "s"}</strong> to fix before saving:</p>
+          <ul>
+            {problems.map((p, i) => (
+              <li key={`${p.path}:${i}`} data-testid="team-problem" data-path={p.path}>
+                {p.path ? <code>{p.path}</code> : null} {p.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
+
+type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
+
+function parseJson(text: string): Parsed {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : "Not valid JSON" };
+  }
+}
+
+/**
+ * Create or edit a team: slug (create only), name, description, and the spec both as a form and as JSON. The
+ * spec is validated live by the server (teams.validate) and every problem is listed with its path; the graph
+ * shows the spec being edited whenever it is structurally valid. Saving an existing team writes a new version.
+ */
+export function TeamEditor({ team }: { team?: TeamOutput }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const { can, slug: workspaceSlug } = useWorkspace();
+  const editable = team ? can("teams:update") && !team.archivedAt : can("teams:create");
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const teams = useQuery(trpc.teams.list.queryOptions());
+
+  const [slug, setSlug] = useState("");
+  const [name, setName] = useState(team?.name ?? "");
+  const [description, setDescription] = useState(team?.description ?? "");
+  const [draft, setDraftState] = useState<Draft | null>(team ? (team.spec as unknown as Draft) : null);
+  const [text, setText] = useState(team ? prettyJson(team.spec) : "");
+  const [textDirty, setTextDirty] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const agentOptions = useMemo(() => (agents.data ?? []).map((a) => ({ slug: a.slug, name: a.name })), [agents.data]);
+  const teamOptions = useMemo(() => (teams.data ?? []).filter((t) => t.id !== team?.id).map((t) => ({ slug: t.slug, name: t.name })), [teams.data, team?.id]);
+
+  // a new team starts as a sequential team of the first agents, once they are known
+  useEffect(() => {
+    if (team || draft !== null || !agents.data) return;
+    const start = starterSpec("sequential", agents.data.slice(0, 2).map((a) => a.slug));
+    setDraftState(start);
+    setText(prettyJson(start));
+  }, [team, draft, agents.data]);
+
+  const setDraft = (next: Draft) => {
+    setDraftState(next);
+    setText(prettyJson(next));
+    setTextDirty(false);
+    setNotice(null);
+  };
+
+  const parsedText = useMemo(() => parseJson(text), [text]);
+  // what would be saved: the JSON while it is being edited (when it parses), else the form's draft
+  const candidate: unknown = textDirty ? (parsedText.ok ? parsedText.value : undefined) : draft;
+  const debouncedCandidate = useDebounced(candidate, 300);
+  const debouncedSlug = useDebounced(slug, 300);
+  const validation = useQuery({
+    ...trpc.teams.validate.queryOptions(
+      team ? { spec: debouncedCandidate, team: team.id } : { spec: debouncedCandidate, slug: debouncedSlug.trim() || undefined },
+    ),
+    enabled: debouncedCandidate !== undefined && debouncedCandidate !== null,
+    placeholderData: keepPreviousData,
+  });
+  const problems: Problem[] = textDirty && !parsedText.ok ? [{ path: "spec", message: `Not valid JSON: ${parsedText.error}` }] : (validation.data?.issues ?? []);
+
+  const structural = useMemo(() => topologySpecSchema.safeParse(candidate), [candidate]);
+  const graph = useMemo(() => {
+    if (structural.success) return topologyGraph(structural.data);
+    return team ? topologyGraph(team.spec) : null;
+  }, [structural, team]);
+
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: trpc.teams.pathKey() });
+  };
+  const create = useMutation(
+    trpc.teams.create.mutationOptions({
+      onSuccess: async (created) => {
+        await refresh();
+        router.push(`/w/${workspaceSlug}/teams/${created.slug}`);
+      },
+    }),
+  );
+  const update = useMutation(
+    trpc.teams.update.mutationOptions({
+      onSuccess: async (saved) => {
+        setNotice(saved.currentVersion === team?.currentVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setDraftState(saved.spec as unknown as Draft);
+        setText(prettyJson(saved.spec));
+        setTextDirty(false);
+        await refresh();
+      },
+    }),
+  );
+  const mutation = team ? update : create;
+
+  const [localError, setLocalError] = useState<string | null>(null);
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLocalError(null);
+    setNotice(null);
+    if (textDirty && !parsedText.ok) return setLocalError(`The JSON is not valid: ${parsedText.error}`);
+    if (team) update.mutate({ team: team.id, name: name.trim(), description, spec: candidate });
+    else create.mutate({ slug: slug.trim(), name: name.trim(), description, spec: candidate });
+  }
+
+  function applyJson() {
+    if (!parsedText.ok) return setLocalError(`The JSON is not valid: ${parsedText.error}`);
+    if (!parsedText.value || typeof parsedText.value !== "object" || Array.isArray(parsedText.value)) return setLocalError("The spec is a JSON object");
+    setLocalError(null);
+    setDraft(parsedText.value as Draft);
+  }
+
+  return (
+    <Card
+      title={team ? "Topology" : "New team"}
+      description={team ? (editable ? "Edit the spec as a form or as JSON; saving writes a new version." : undefined) : "Arrange agents in a topology. The spec is checked as you edit."}
+      testId="team-form"
+    >
+      {graph ? <TeamGraph graph={graph} /> : <p className="muted">Choose a topology to see its graph.</p>}
+      <form className="form team-form" onSubmit={onSubmit} noValidate>
+        <fieldset disabled={!editable} className="plain-fieldset">
+          <div className="form-row">
+            {team ? null : (
+              <div className="field">
+                <label htmlFor="team-slug">Slug</label>
+                <input id="team-slug" data-testid="team-slug" value={slug} maxLength={63} placeholder="research" onChange={(e) => setSlug(e.target.value.toLowerCase())} />
+              </div>
+            )}
+            <div className="field grow">
+              <label htmlFor="team-name">Name</label>
+              <input id="team-name" data-testid="team-name" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="team-description">Description</label>
+            <textarea id="team-description" data-testid="team-description" rows={2} maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} />
+          </div>
+          {draft ? (
+            <SpecForm draft={draft} onChange={setDraft} agents={agentOptions} teams={teamOptions} disabled={!editable} idPrefix={team ? `team-${team.slug}` : "new-team"} />
+          ) : null}
+          <div className="team-json">
+            <div className="field">
+              <label htmlFor="team-json">Spec as JSON</label>
+              <textarea
+                id="team-json"
+                data-testid="team-json"
+                className="code-input"
+                rows={14}
+                spellCheck={false}
+                value={text}
+                onChange={(e) => {
+                  setText(e.target.value);
+                  setTextDirty(true);
+                }}
+              />
+            </div>
+            {editable ? (
+              <div className="button-row">
+                <button type="button" className="btn btn-secondary btn-sm" data-testid="team-json-apply" onClick={applyJson} disabled={!textDirty}>
+                  Apply JSON to the form
+                </button>
+                {textDirty ? <span className="muted small">The JSON differs from the form; saving saves the JSON.</span> : null}
+              </div>
+            ) : null}
+          </div>
+        </fieldset>
+        <ProblemList problems={problems} pending={validation.isFetching} />
+        <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
+        {notice ? <p className="hint-ok small" data-testid="team-saved">{notice}</p> : null}
+        {editable ? (
+          <div>
+            <button type="submit" className="btn btn-primary" data-testid="team-submit" disabled={mutation.isPending || candidate === undefined}>
+              {mutation.isPending ? "Saving…" : team ? "Save new version" : "Create team"}
+            </button>
+          </div>
+        ) : null}
+      </form>
+    </Card>
+  );
+}

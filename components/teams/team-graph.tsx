@@ -1,0 +1,107 @@
+"use client";
+
+import "@xyflow/react/dist/style.css";
+import { memo, useMemo } from "react";
+import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import type { TopologyGraph } from "@/lib/topology-graph";
+import { layoutTopology } from "@/lib/topology-layout";
+
+const NODE_WIDTH = 160;
+const NODE_HEIGHT = 48;
+const LAYER_GAP = NODE_WIDTH + 70;
+const ROW_GAP = NODE_HEIGHT + 26;
+
+type TopoNodeData = { label: string; role: string; nested: boolean };
+type TopoNode = Node<TopoNodeData, "topo">;
+
+const TopoNodeView = memo(function TopoNodeView({ id, data }: NodeProps<TopoNode>) {
+  const virtual = data.role === "input" || data.role === "output";
+  return (
+    <div
+      className={`topo-node topo-node-${data.role}${virtual ? " topo-node-virtual" : ""}${data.nested ? " topo-node-team" : ""}`}
+      data-testid="team-graph-node"
+      data-node-id={id}
+      data-role={data.role}
+      title={virtual ? data.label : `${data.label} — ${data.role} (${id})`}
+    >
+      {data.role !== "input" ? <Handle type="target" position={Position.Left} isConnectable={false} /> : null}
+      <div className="topo-node-label">{data.label}</div>
+      {virtual ? null : <div className="topo-node-meta">{data.role} · {id}</div>}
+      {data.role !== "output" ? <Handle type="source" position={Position.Right} isConnectable={false} /> : null}
+    </div>
+  );
+});
+
+const NODE_TYPES = { topo: TopoNodeView };
+
+/**
+ * A team's topology drawn with React Flow from `topologyGraph` (lib/topology-graph.ts), laid out by
+ * `layoutTopology` (deterministic layers, left to right). Read-only; page scrolling is never captured.
+ */
+export function TeamGraph({ graph, height }: { graph: TopologyGraph; height?: number }) {
+  const positions = useMemo(() => layoutTopology(graph, { layerGap: LAYER_GAP, rowGap: ROW_GAP }), [graph]);
+  const nodes = useMemo<TopoNode[]>(
+    () =>
+      graph.nodes.map((n) => ({
+        id: n.id,
+        type: "topo",
+        position: { x: positions[n.id]?.x ?? 0, y: positions[n.id]?.y ?? 0 },
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        draggable: false,
+        selectable: false,
+        connectable: false,
+        data: { label: n.label, role: n.role, nested: n.ref !== null && typeof n.ref !== "string" },
+      })),
+    [graph, positions],
+  );
+  const edges = useMemo<Edge[]>(() => {
+    const pairs = new Set(graph.edges.map((e) => `${e.from}->${e.to}`));
+    return graph.edges.map((e) => {
+      const mutual = pairs.has(`${e.to}->${e.from}`);
+      return {
+        id: `${e.from}->${e.to}`,
+        source: e.from,
+        target: e.to,
+        // a pair of opposite edges is drawn as curves so that both stay visible
+        type: mutual ? "default" : "smoothstep",
+        markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+        className: mutual ? "topo-edge topo-edge-mutual" : "topo-edge",
+        selectable: false,
+        focusable: false,
+      };
+    });
+  }, [graph]);
+  const rows = useMemo(() => {
+    const perLayer = new Map<number, number>();
+    for (const p of Object.values(positions)) perLayer.set(p.layer, (perLayer.get(p.layer) ?? 0) + 1);
+    return Math.max(1, ...perLayer.values());
+  }, [positions]);
+  const boxHeight = height ?? Math.min(560, Math.max(220, rows * ROW_GAP + 90));
+
+  return (
+    <div className="team-graph" data-testid="team-graph" data-node-count={graph.nodes.length} style={{ height: boxHeight }}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        fitView
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        minZoom={0.2}
+        maxZoom={1.5}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        nodesFocusable={false}
+        edgesFocusable={false}
+        zoomOnScroll={false}
+        preventScrolling={false}
+        panOnScroll={false}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={18} size={1} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { Loading, NoAccess } from "@/components/ui/loading";
+import { formatDateTime } from "@/components/ui/format";
+import { useWorkspace } from "@/components/workspace/workspace-context";
+import { TOPOLOGY_LABELS } from "./spec-draft";
+import { TeamEditor } from "./team-editor";
+
+function TeamsTable() {
+  const trpc = useTRPC();
+  const { slug } = useWorkspace();
+  const [archived, setArchived] = useState(false);
+  const teams = useQuery(trpc.teams.list.queryOptions({ includeArchived: archived }));
+  return (
+    <Card
+      title="Teams"
+      actions={
+        <label className="checkbox small">
+          <input type="checkbox" data-testid="teams-show-archived" checked={archived} onChange={(e) => setArchived(e.target.checked)} />
+          show archived
+        </label>
+      }
+    >
+      <FormError message={teams.isError ? errorMessage(teams.error) : null} />
+      {teams.isPending ? (
+        <Loading />
+      ) : teams.data && teams.data.length === 0 ? (
+        <p className="muted" data-testid="team-empty">No teams yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Team</th>
+                <th>Topology</th>
+                <th>Agents</th>
+                <th className="num">Version</th>
+                <th>Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {teams.data?.map((t) => (
+                <tr key={t.id} data-testid="team-row" data-slug={t.slug} className={t.archivedAt ? "row-muted" : undefined}>
+                  <td>
+                    <Link href={`/w/${slug}/teams/${t.slug}`} className="cell-title">{t.name}</Link>
+                    <div><code className="model-id">{t.slug}</code> {t.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
+                  </td>
+                  <td>
+                    {TOPOLOGY_LABELS[t.topology]}
+                    {t.spec.topology === "hybrid" ? <span className="muted small"> · {TOPOLOGY_LABELS[t.spec.arrangement.topology]}</span> : null}
+                  </td>
+                  <td className="small">
+                    {t.agents.join(", ")}
+                    {t.teams.length ? <span className="muted"> + teams {t.teams.join(", ")}</span> : null}
+                  </td>
+                  <td className="num">v{t.currentVersion}</td>
+                  <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function TeamsPage() {
+  const { can } = useWorkspace();
+  return (
+    <div className="page">
+      <div className="page-header">
+        <h1>Teams</h1>
+      </div>
+      {can("teams:read") ? <TeamsTable /> : <NoAccess>Your role cannot see the teams of this workspace.</NoAccess>}
+      {can("teams:create") && can("agents:read") ? <TeamEditor /> : null}
+    </div>
+  );
+}

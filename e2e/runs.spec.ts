@@ -1,0 +1,211 @@
+import { expect, test, type Page } from "@playwright/test";
+import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
+import { createWorkspace, person, signUp } from "./support";
+
+/**
+ * The run journey: two agents pinned to a model on the local LLM stub (each call takes STEP_LATENCY_MS, so the
+ * live states can be watched), a sequential team, a run watched live on its page (nodes running then done,
+ * progress to 100%, output, steps), a reload that loses nothing; then the team becomes parallel (a new version)
+ * and its two branches run at the same time; finally the runs list and its filters.
+ */
+const STEP_LATENCY_MS = 2_000;
+
+let stub: LlmStub;
+test.beforeAll(async () => {
+  stub = await startLlmStub({ latencyMs: STEP_LATENCY_MS });
+});
+test.afterAll(async () => {
+  await stub?.close();
+});
+
+interface Recorded {
+  /** every "<nodeId>:<state>" a graph node showed, in the order first seen */
+  states: string[];
+  /** the sets of nodes running at the same moment */
+  running: string[][];
+  liveOutput: boolean;
+}
+
+/**
+ * Records, in the page, every state the run graph's nodes show however briefly (a MutationObserver), so that the
+ * assertions do not depend on polling at the right moment. Installed for every document the page loads.
+ */
+async function recordRunGraph(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __run: Recorded };
+    w.__run = { states: [], running: [], liveOutput: false };
+    const snapshot = () => {
+      const running: string[] = [];
+      for (const n of Array.from(document.querySelectorAll('[data-testid="run-graph-node"]'))) {
+        const id = n.getAttribute("data-node-id") ?? "";
+        const state = n.getAttribute("data-state") ?? "";
+        const key = `${id}:${state}`;
+        if (!w.__run.states.includes(key)) w.__run.states.push(key);
+        if (state === "running") running.push(id);
+      }
+      const last = w.__run.running[w.__run.running.length - 1];
+      if (running.length && (!last || last.join() !== running.join())) w.__run.running.push(running);
+      if (document.querySelector('[data-testid="run-live-output"]')) w.__run.liveOutput = true;
+    };
+    new MutationObserver(snapshot).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+  });
+}
+
+const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __run: Recorded }).__run);
+const resetRecorder = (page: Page) => page.evaluate(() => {
+  (window as unknown as { __run: Recorded }).__run = { states: [], running: [], liveOutput: false };
+});
+
+async function createAgent(page: Page, slug: string, role: string) {
+  await page.getByTestId("agent-slug").fill(slug);
+  await page.getByTestId("agent-name").fill(slug);
+  await page.getByTestId("agent-role").fill(role);
+  await page.getByTestId("agent-instructions").fill(`You are the ${slug}. ${role}`);
+  await page.getByTestId("agent-policy-kind").selectOption("pinned");
+  await page.getByTestId("agent-policy-model").selectOption({ label: "Local stub · Stub Large" });
+  await page.getByTestId("agent-submit").click();
+  await expect(page.locator(`[data-testid="agent-row"][data-slug="${slug}"]`)).toBeVisible();
+}
+
+/** The graph's nodes as { nodeId: state }. */
+async function graphStates(page: Page): Promise<Record<string, string>> {
+  const nodes = page.getByTestId("run-graph-node");
+  const out: Record<string, string> = {};
+  for (const n of await nodes.all()) out[(await n.getAttribute("data-node-id"))!] = (await n.getAttribute("data-state"))!;
+  return out;
+}
+
+/** Waits for the run on the page to succeed with every node done and the progress at 100%. */
+async function expectFinished(page: Page, nodeIds: string[]) {
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
+  await expect(page.getByTestId("run-graph-node")).toHaveCount(nodeIds.length);
+  await expect(page.locator('[data-testid="run-graph-node"]:not([data-state="done"])')).toHaveCount(0);
+  expect(Object.keys(await graphStates(page)).sort()).toEqual([...nodeIds].sort());
+  await expect(page.getByTestId("run-progress")).toHaveAttribute("aria-valuenow", "100");
+  await expect(page.getByTestId("run-cancel")).toHaveCount(0);
+  await expect(page.getByTestId("run-output")).toBeVisible();
+}
+
+test("agents, a team, a run watched live: nodes turn running then done, output, steps, reload; then parallel", async ({ page }) => {
+  test.setTimeout(240_000);
+  await recordRunGraph(page);
+  const owner = person("Rita");
+  const slug = `runs-${Date.now().toString(36)}`;
+  await signUp(page, owner);
+  await page.waitForURL(/\/new$/);
+  await createWorkspace(page, "Run Lab", slug);
+
+  // a model on the local stub: every call takes STEP_LATENCY_MS, so a step stays visibly "running"
+  await page.getByTestId("nav-providers").click();
+  await page.getByTestId("provider-kind").selectOption("openai_compatible");
+  await page.getByTestId("provider-name").fill("Local stub");
+  await page.getByTestId("provider-base-url").fill(stub.url);
+  await page.getByTestId("provider-submit").click();
+  await expect(page.locator('[data-testid="provider-row"][data-name="Local stub"]')).toBeVisible();
+  await page.getByTestId("nav-models").click();
+  await page.getByTestId("model-provider").selectOption({ label: "Local stub (OpenAI-compatible)" });
+  await page.getByTestId("model-id").fill("stub-large");
+  await page.getByTestId("model-display-name").fill("Stub Large");
+  await page.getByTestId("model-input-price").fill("1");
+  await page.getByTestId("model-output-price").fill("2");
+  await page.getByTestId("model-context").fill("32000");
+  await page.getByTestId("model-quality").fill("0.95");
+  await page.getByTestId("model-submit").click();
+  await expect(page.locator('[data-testid="model-row"][data-model-id="stub-large"]')).toBeVisible();
+
+  // two agents, pinned to that model
+  await page.getByTestId("nav-agents").click();
+  await createAgent(page, "writer", "Writes a first draft.");
+  await createAgent(page, "editor", "Tightens the draft.");
+
+  // a sequential team of the two
+  await page.getByTestId("nav-teams").click();
+  await page.getByTestId("team-slug").fill("pipeline");
+  await page.getByTestId("team-name").fill("Pipeline");
+  await page.getByTestId("team-topology").selectOption("sequential");
+  await page.getByTestId("team-json").fill(JSON.stringify({ topology: "sequential", agents: ["writer", "editor"], context: "last" }, null, 2));
+  await page.getByTestId("team-submit").click();
+  await page.waitForURL(new RegExp(`/w/${slug}/teams/pipeline$`));
+  await expect(page.getByTestId("team-page")).toHaveAttribute("data-slug", "pipeline");
+
+  // run it from the team's page; the run page opens at once
+  const task = "Write a two-line poem about queues.";
+  await page.getByTestId("run-input").fill(task);
+  await page.getByTestId("run-submit").click();
+  await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+  const runUrl = page.url();
+  await expect(page.getByTestId("run-graph")).toBeVisible();
+  await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
+
+  // live: the second step is seen running while the first is done, then done too (the first step may be over by
+  // the time the page has loaded); a sequential team never runs both at once
+  await expect.poll(async () => (await recorded(page)).states, { timeout: 60_000 }).toEqual(expect.arrayContaining(["s0:done", "s1:running", "s1:done"]));
+  await expectFinished(page, ["input", "s0", "s1", "output"]);
+  const seq = await recorded(page);
+  expect(seq.states.indexOf("s0:done")).toBeLessThan(seq.states.indexOf("s1:done"));
+  expect(seq.running.some((set) => set.includes("s0") && set.includes("s1"))).toBe(false);
+  expect(seq.liveOutput).toBe(true);
+
+  // the result: output, totals and the two steps with agent versions and the model
+  await expect(page.getByTestId("run-output")).toContainText("[stub stub-large]");
+  await expect(page.getByTestId("run-cost")).not.toHaveText("—");
+  await expect(page.getByTestId("run-elapsed")).toHaveText(/\d/);
+  const steps = page.getByTestId("run-step-row");
+  await expect(steps).toHaveCount(2);
+  const first = page.locator('[data-testid="run-step-row"][data-step-id="s0"]');
+  const second = page.locator('[data-testid="run-step-row"][data-step-id="s1"]');
+  await expect(first.getByTestId("run-step-agent")).toHaveText("writer@v1");
+  await expect(second.getByTestId("run-step-agent")).toHaveText("editor@v1");
+  await expect(first.getByTestId("run-step-model")).toContainText(/stub-large|Stub Large/);
+  await expect(first).toHaveAttribute("data-status", "succeeded");
+  await first.getByTestId("run-step-expand").click();
+  const detail = page.locator('[data-testid="run-step-detail"][data-step-id="s0"]');
+  await expect(detail.getByTestId("run-step-input")).toContainText(task);
+  await expect(detail.getByTestId("run-step-output")).toContainText("[stub stub-large]");
+  await expect(detail.getByTestId("run-step-route-reason")).not.toHaveText("");
+
+  // a reload loses nothing
+  await page.reload();
+  await expectFinished(page, ["input", "s0", "s1", "output"]);
+  await expect(page.getByTestId("run-output")).toContainText("[stub stub-large]");
+  await expect(page.getByTestId("run-step-row")).toHaveCount(2);
+  expect(page.url()).toBe(runUrl);
+
+  // the same team, now parallel (version 2): both branches run at the same time
+  await page.goto(`/w/${slug}/teams/pipeline`);
+  await expect(page.getByTestId("team-page")).toHaveAttribute("data-slug", "pipeline");
+  await page.getByTestId("team-topology").selectOption("parallel");
+  await page.getByTestId("team-json").fill(JSON.stringify({ topology: "parallel", agents: ["writer", "editor"] }, null, 2));
+  await page.getByTestId("team-submit").click();
+  await expect(page.getByTestId("team-saved")).toContainText("version 2");
+  await resetRecorder(page);
+  const callsBefore = stub.calls.length;
+  await page.getByTestId("run-input").fill("Two takes on queues, please.");
+  await page.getByTestId("run-submit").click();
+  await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+  await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
+  await expect.poll(async () => (await recorded(page)).states, { timeout: 60_000 }).toEqual(expect.arrayContaining(["p0:done", "p1:done"]));
+  await expectFinished(page, ["input", "p0", "p1", "output"]);
+  const par = await recorded(page);
+  expect(par.running.some((set) => set.includes("p0") && set.includes("p1"))).toBe(true);
+  const calls = stub.calls.slice(callsBefore).filter((c) => c.model === "stub-large");
+  expect(calls).toHaveLength(2);
+  expect(Math.abs(calls[0]!.at - calls[1]!.at)).toBeLessThan(STEP_LATENCY_MS);
+  await expect(page.getByTestId("run-step-row")).toHaveCount(2);
+  await expect(page.locator('[data-testid="run-step-row"][data-step-id="p0"]').getByTestId("run-step-agent")).toHaveText("writer@v1");
+
+  // the runs list: both runs, filterable by team and status
+  await page.getByTestId("nav-runs").click();
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
+  await expect(page.locator('[data-testid="run-row"][data-status="succeeded"]')).toHaveCount(2);
+  await page.getByTestId("runs-filter-team").selectOption("pipeline");
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
+  await page.getByTestId("runs-filter-status").selectOption("failed");
+  await expect(page.getByTestId("runs-empty")).toBeVisible();
+  await expect(page.getByTestId("run-row")).toHaveCount(0);
+  await page.getByTestId("runs-filter-status").selectOption("succeeded");
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
+  await page.getByTestId("run-row").first().getByTestId("run-row-link").click();
+  await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+});

@@ -1,0 +1,12 @@
+/**
+ * Next.js calls `register()` once when a server starts. In the Node.js runtime (never at build time, never in the
+ * edge runtime) it starts the in-process run executor, unless Inngest is configured or CADRE_EXECUTOR=off: see
+ * server/jobs/boot.ts.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    if (process.env.NEXT_PHASE === "phase-production-build") return;
+    const { startExecutorForServer } = await import("./server/jobs/boot");
+    startExecutorForServer();
+  }
+}

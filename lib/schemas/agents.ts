@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { modelPolicySchema } from "./model-policy";
+
+/**
+ * Agents: shared by the UI, tRPC, REST and MCP. Every save of an agent is a new immutable version; the slug
+ * names the agent in team specs and never changes (an archived agent keeps its slug).
+ */
+export const AGENT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const MAX_INSTRUCTIONS = 20_000;
+export const DEFAULT_MODEL_POLICY = { type: "preset", preset: "balanced" } as const;
+
+export const agentSlugSchema = z
+  .string()
+  .trim()
+  .regex(AGENT_SLUG_PATTERN, "A slug is 1-63 lowercase letters, digits and dashes, starting with a letter or digit")
+  .describe("The agent's name in team specs, e.g. researcher");
+
+/** An agent id (agt_...) or slug, as in /api/v1/agents/{agentId}. */
+export const agentRefSchema = z.string().trim().min(1, "Name an agent (id or slug)").max(80).describe("An agent id (agt_...) or slug");
+
+const agentFieldsShape = {
+  name: z.string().trim().min(1, "Enter a name").max(120, "A name has at most 120 characters"),
+  roleDescription: z.string().max(2_000, "A role description has at most 2000 characters").describe("What the agent is for, shown to other agents and people"),
+  instructions: z.string().max(MAX_INSTRUCTIONS, `Instructions have at most ${MAX_INSTRUCTIONS} characters`).describe("The agent's system prompt"),
+  modelPolicy: modelPolicySchema,
+  maxOutputTokens: z.number().int("Max output tokens is a whole number").min(1, "Max output tokens is at least 1").max(32_000, "Max output tokens is at most 32000"),
+  temperature: z.number().min(0, "Temperature is between 0 and 2").max(2, "Temperature is between 0 and 2"),
+  allowedTools: z
+    .array(z.string())
+    .max(0, "Agents cannot use tools yet: tools arrive with the tools issue")
+    .describe("Tool names the agent may call (must be empty until tools exist)"),
+  memoryScope: z.string().trim().min(1).max(200).nullable().describe("The memory scope the agent reads and writes (used later)"),
+};
+
+export const createAgentInputSchema = z.object({
+  slug: agentSlugSchema,
+  name: agentFieldsShape.name,
+  roleDescription: agentFieldsShape.roleDescription.default(""),
+  instructions: agentFieldsShape.instructions.default(""),
+  modelPolicy: agentFieldsShape.modelPolicy.default(DEFAULT_MODEL_POLICY),
+  maxOutputTokens: agentFieldsShape.maxOutputTokens.default(1024),
+  temperature: agentFieldsShape.temperature.default(0.7),
+  allowedTools: agentFieldsShape.allowedTools.default([]),
+  memoryScope: agentFieldsShape.memoryScope.default(null),
+});
+export type CreateAgentInput = z.input<typeof createAgentInputSchema>;
+
+const agentPatchShape = {
+  name: agentFieldsShape.name.optional(),
+  roleDescription: agentFieldsShape.roleDescription.optional(),
+  instructions: agentFieldsShape.instructions.optional(),
+  modelPolicy: agentFieldsShape.modelPolicy.optional(),
+  maxOutputTokens: agentFieldsShape.maxOutputTokens.optional(),
+  temperature: agentFieldsShape.temperature.optional(),
+  allowedTools: agentFieldsShape.allowedTools.optional(),
+  memoryScope: agentFieldsShape.memoryScope.optional(),
+};
+
+/** REST body of PATCH /api/v1/agents/{agentId}: the fields to change; the rest carries over from the current version. */
+export const updateAgentInputSchema = z.object(agentPatchShape);
+export type UpdateAgentInput = z.input<typeof updateAgentInputSchema>;
+/** tRPC input of agents.update. */
+export const updateAgentWithRefInputSchema = z.object({ agent: agentRefSchema, ...agentPatchShape });
+
+export const listAgentsInputSchema = z.object({
+  includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived agents"),
+});
+
+export const agentByRefInputSchema = z.object({ agent: agentRefSchema });
+export const agentVersionsInputSchema = z.object({ agent: agentRefSchema });
+export const agentDiffInputSchema = z.object({
+  agent: agentRefSchema,
+  from: z.number().int().min(1),
+  to: z.number().int().min(1),
+});
+
+export const AGENT_VERSION_FIELDS = ["name", "roleDescription", "instructions", "modelPolicy", "maxOutputTokens", "temperature", "allowedTools", "memoryScope"] as const;
+export type AgentVersionField = (typeof AGENT_VERSION_FIELDS)[number];
+
+const versionFieldsOut = {
+  name: z.string(),
+  roleDescription: z.string(),
+  instructions: z.string(),
+  modelPolicy: modelPolicySchema,
+  maxOutputTokens: z.number().int(),
+  temperature: z.number(),
+  allowedTools: z.array(z.string()),
+  memoryScope: z.string().nullable(),
+};
+
+export const agentVersionSchema = z
+  .object({
+    agentId: z.string(),
+    slug: z.string(),
+    version: z.number().int(),
+    ...versionFieldsOut,
+    createdAt: z.date(),
+  })
+  .meta({ id: "AgentVersion", description: "One immutable version of an agent" });
+export type AgentVersionOutput = z.infer<typeof agentVersionSchema>;
+
+export const agentSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    currentVersion: z.number().int(),
+    versionCount: z.number().int(),
+    archivedAt: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    ...versionFieldsOut,
+  })
+  .meta({ id: "Agent", description: "An agent with the fields of its current version" });
+export type AgentOutput = z.infer<typeof agentSchema>;
+
+export const lineDiffSchema = z
+  .array(z.object({ op: z.enum(["equal", "add", "remove"]), text: z.string() }))
+  .meta({ id: "LineDiff", description: "A line diff: equal, removed (old only) and added (new only) lines in order" });
+
+export const fieldChangeSchema = z
+  .object({
+    field: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+    lines: lineDiffSchema.optional().describe("For multi-line text fields: the line diff"),
+  })
+  .meta({ id: "FieldChange" });
+
+export const agentDiffSchema = z
+  .object({ agentId: z.string(), from: z.number().int(), to: z.number().int(), changes: z.array(fieldChangeSchema) })
+  .meta({ id: "AgentDiff" });
+export type AgentDiffOutput = z.infer<typeof agentDiffSchema>;

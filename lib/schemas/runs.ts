@@ -1,0 +1,153 @@
+import { z } from "zod";
+import { modelPolicySchema } from "./model-policy";
+import { idSchema } from "./common";
+
+/**
+ * Runs: one execution of a team or a single agent on an input, in the background. Shared by tRPC, REST, the UI
+ * and (later) MCP. Totals are exact sums of the run's steps; events are sequence-numbered per run.
+ */
+export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export const runStatusSchema = z.enum(RUN_STATUSES).meta({ id: "RunStatus" });
+export type RunStatus = z.infer<typeof runStatusSchema>;
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
+
+export const MAX_RUN_INPUT = 100_000;
+
+export const runIdSchema = idSchema("run");
+
+/** The event types a run emits (see docs/api.md); the last three end a run's stream. */
+export const RUN_EVENT_TYPES = [
+  "run.queued", "run.started", "node.started", "node.delta", "node.finished", "node.failed", "run.progress",
+  "run.succeeded", "run.failed", "run.cancelled",
+] as const;
+export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
+export const TERMINAL_RUN_EVENTS: readonly RunEventType[] = ["run.succeeded", "run.failed", "run.cancelled"];
+
+const targetRef = z.string().trim().min(1).max(80);
+
+export const startRunInputSchema = z
+  .object({
+    team: targetRef.optional().describe("The team to run: id (team_...) or slug"),
+    agent: targetRef.optional().describe("The single agent to run: id (agt_...) or slug"),
+    input: z
+      .string()
+      .min(1, "Enter the task for the run")
+      .max(MAX_RUN_INPUT, `The input has at most ${MAX_RUN_INPUT} characters`)
+      .refine((v) => v.trim().length > 0, "Enter the task for the run")
+      .describe("The task"),
+    budgetUsd: z.number().min(0.0001, "A run budget is at least $0.0001").max(1_000_000).optional().describe("Limit for this run (USD); default: the workspace's per-run limit"),
+    modelPolicy: modelPolicySchema.optional().describe("Overrides every agent's model policy for this run"),
+  })
+  .superRefine((v, issue) => {
+    if (!v.team === !v.agent) issue.addIssue({ code: "custom", path: ["team"], message: "Name exactly one of team or agent" });
+  });
+export type StartRunInput = z.input<typeof startRunInputSchema>;
+
+const targetSchema = z.object({ id: z.string(), slug: z.string(), name: z.string(), version: z.number().int() });
+
+export const runSchema = z
+  .object({
+    id: z.string(),
+    targetType: z.enum(["team", "agent"]),
+    team: targetSchema.nullable(),
+    agent: targetSchema.nullable(),
+    status: runStatusSchema,
+    input: z.string(),
+    output: z.string().nullable(),
+    error: z.string().nullable(),
+    budgetUsd: z.number().nullable(),
+    modelPolicyOverride: modelPolicySchema.nullable(),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+    costUsd: z.number(),
+    /** finishedAt - startedAt (so far, while running) */
+    durationMs: z.number().int().nullable(),
+    stepsDone: z.number().int(),
+    stepsExpected: z.number().int(),
+    createdBy: z.object({ type: z.string(), id: z.string().nullable() }),
+    cancelRequestedAt: z.date().nullable(),
+    queuedAt: z.date(),
+    startedAt: z.date().nullable(),
+    finishedAt: z.date().nullable(),
+    createdAt: z.date(),
+  })
+  .meta({ id: "Run" });
+export type RunOut = z.infer<typeof runSchema>;
+
+export const runStepSchema = z
+  .object({
+    id: z.string(),
+    stepId: z.string(),
+    kind: z.string(),
+    nodeId: z.string().nullable(),
+    /** running | retrying | succeeded | failed | sleeping */
+    status: z.string(),
+    attempts: z.number().int(),
+    error: z.string().nullable(),
+    agent: z.object({ id: z.string(), slug: z.string().nullable(), version: z.number().int().nullable() }).nullable(),
+    model: z.object({ ref: z.string().nullable(), name: z.string().nullable() }).nullable(),
+    routeReason: z.string().nullable(),
+    inputSeen: z.string().nullable(),
+    output: z.string().nullable(),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+    costUsd: z.number(),
+    latencyMs: z.number().int(),
+    startedAt: z.date(),
+    finishedAt: z.date().nullable(),
+  })
+  .meta({ id: "RunStep" });
+export type RunStepOut = z.infer<typeof runStepSchema>;
+
+export const runPinsSchema = z
+  .object({
+    team: z.object({ id: z.string(), slug: z.string(), version: z.number().int() }).nullable(),
+    agent: z.object({ id: z.string(), slug: z.string(), version: z.number().int() }).nullable(),
+    /** agent slug -> version, every agent the team (and its nested teams) references */
+    agents: z.record(z.string(), z.number().int()),
+    /** nested team slug -> version (hybrid) */
+    teams: z.record(z.string(), z.number().int()),
+  })
+  .meta({ id: "RunPins" });
+export type RunPins = z.infer<typeof runPinsSchema>;
+
+export const runDetailSchema = runSchema
+  .extend({
+    /** for topologies without a single final output (parallel without aggregator): each output with its author */
+    attributed: z.array(z.object({ nodeId: z.string(), agent: z.string(), output: z.string() })).nullable(),
+    /** the step the run failed at, if any */
+    failedStepId: z.string().nullable(),
+    steps: z.array(runStepSchema),
+    pins: runPinsSchema.nullable(),
+  })
+  .meta({ id: "RunDetail" });
+export type RunDetailOut = z.infer<typeof runDetailSchema>;
+
+export const runEventSchema = z
+  .object({
+    seq: z.number().int(),
+    type: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    createdAt: z.date(),
+  })
+  .meta({ id: "RunEvent" });
+export type RunEventOut = z.infer<typeof runEventSchema>;
+
+export const listRunsInputSchema = z.object({
+  team: targetRef.optional().describe("team id or slug"),
+  agent: targetRef.optional().describe("agent id or slug (single-agent runs)"),
+  status: runStatusSchema.optional(),
+  from: z.coerce.date().optional().describe("created at or after"),
+  to: z.coerce.date().optional().describe("created before"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional(),
+});
+export type ListRunsInput = z.input<typeof listRunsInputSchema>;
+
+export const runRefInputSchema = z.object({ runId: runIdSchema });
+
+export const listRunEventsInputSchema = z.object({
+  runId: runIdSchema,
+  after: z.coerce.number().int().min(0).default(0).describe("only events with a greater seq"),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});

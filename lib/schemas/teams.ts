@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { TOPOLOGIES, topologySpecSchema } from "./topology";
+import { AGENT_SLUG_PATTERN, fieldChangeSchema } from "./agents";
+
+/**
+ * Teams: agents (or, for hybrid, nested teams) arranged in a topology spec (lib/schemas/topology.ts). Versioned
+ * like agents. The spec of a create/update is accepted as any JSON at the transport and validated by the teams
+ * service, so that a refused save lists every problem at once: the spec's schema issues together with unknown
+ * agents, cycles and the rest (AppError VALIDATION_FAILED, `details.issues`, a 422 with `issues` over REST).
+ */
+export const teamSlugSchema = z
+  .string()
+  .trim()
+  .regex(AGENT_SLUG_PATTERN, "A slug is 1-63 lowercase letters, digits and dashes, starting with a letter or digit")
+  .describe("The team's name in nested (hybrid) specs and runs, e.g. research");
+
+export const teamRefSchema = z.string().trim().min(1, "Name a team (id or slug)").max(80).describe("A team id (team_...) or slug");
+
+/** The spec as sent: validated by the service (see above). Documented as a TopologySpec. */
+export const teamSpecInputSchema = z
+  .unknown()
+  .meta({ override: { $ref: "#/components/schemas/TopologySpec" }, description: "A TopologySpec (defaults apply)" });
+
+const nameSchema = z.string().trim().min(1, "Enter a name").max(120, "A name has at most 120 characters");
+const descriptionSchema = z.string().max(2_000, "A description has at most 2000 characters");
+
+export const createTeamInputSchema = z.object({
+  slug: teamSlugSchema,
+  name: nameSchema,
+  description: descriptionSchema.default(""),
+  spec: teamSpecInputSchema,
+});
+export type CreateTeamInput = z.input<typeof createTeamInputSchema>;
+
+const teamPatchShape = {
+  name: nameSchema.optional(),
+  description: descriptionSchema.optional(),
+  spec: teamSpecInputSchema.optional(),
+};
+
+/** REST body of PATCH /api/v1/teams/{teamId}: the fields to change; the rest carries over from the current version. */
+export const updateTeamInputSchema = z.object(teamPatchShape);
+export type UpdateTeamInput = z.input<typeof updateTeamInputSchema>;
+/** tRPC input of teams.update. */
+export const updateTeamWithRefInputSchema = z.object({ team: teamRefSchema, ...teamPatchShape });
+
+export const listTeamsInputSchema = z.object({
+  includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived teams"),
+});
+
+export const teamByRefInputSchema = z.object({ team: teamRefSchema });
+export const teamDiffInputSchema = z.object({ team: teamRefSchema, from: z.number().int().min(1), to: z.number().int().min(1) });
+
+/** teams.validate: the problems a save of this spec would report, without saving. */
+export const validateTeamInputSchema = z.object({
+  spec: teamSpecInputSchema,
+  team: teamRefSchema.optional().describe("The team being edited (its own slug counts for nested-team cycles)"),
+  slug: z.string().trim().max(80).optional().describe("The slug of a team being created"),
+});
+
+export const teamProblemSchema = z.object({ path: z.string(), message: z.string() }).meta({ id: "TeamProblem" });
+export type TeamProblem = z.infer<typeof teamProblemSchema>;
+
+export const teamValidationSchema = z
+  .object({ valid: z.boolean(), issues: z.array(teamProblemSchema) })
+  .meta({ id: "TeamValidation" });
+
+export const topologyKindSchema = z.enum(TOPOLOGIES);
+
+export const teamVersionSchema = z
+  .object({
+    teamId: z.string(),
+    slug: z.string(),
+    version: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    spec: topologySpecSchema,
+    createdAt: z.date(),
+  })
+  .meta({ id: "TeamVersion", description: "One immutable version of a team" });
+export type TeamVersionOutput = z.infer<typeof teamVersionSchema>;
+
+export const teamSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    currentVersion: z.number().int(),
+    versionCount: z.number().int(),
+    archivedAt: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    topology: topologyKindSchema,
+    spec: topologySpecSchema,
+    agents: z.array(z.string()).describe("The agent slugs the current spec uses"),
+    teams: z.array(z.string()).describe("The nested team slugs the current spec uses (hybrid)"),
+  })
+  .meta({ id: "Team", description: "A team with the fields of its current version" });
+export type TeamOutput = z.infer<typeof teamSchema>;
+
+export const teamDiffSchema = z
+  .object({ teamId: z.string(), from: z.number().int(), to: z.number().int(), changes: z.array(fieldChangeSchema) })
+  .meta({ id: "TeamDiff" });
+export type TeamDiffOutput = z.infer<typeof teamDiffSchema>;

@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { auditRows, callerFor, makeWorkspace, outcome, type TestWorkspace } from "@/test/helpers";
+import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { getAgentVersion } from "./service";
+
+let ws: TestWorkspace;
+const owner = () => callerFor(ws.users.owner, ws.slug);
+const tenant = () => resolveUserTenant(ws.users.owner, ws.slug, "req_test");
+
+beforeAll(async () => {
+  ws = await makeWorkspace("agents");
+});
+
+describe("agents: create, list, get", () => {
+  it("creates version 1 with defaults; lists and gets it by id and by slug", async () => {
+    const a = await owner().agents.create({ slug: "writer", name: "Writer" });
+    expect(a).toMatchObject({
+      slug: "writer", name: "Writer", currentVersion: 1, versionCount: 1, archivedAt: null,
+      roleDescription: "", instructions: "", modelPolicy: { type: "preset", preset: "balanced" },
+      maxOutputTokens: 1024, temperature: 0.7, allowedTools: [], memoryScope: null,
+    });
+    expect(a.id).toMatch(/^agt_/);
+    expect(await owner().agents.get({ agent: a.id })).toEqual(a);
+    expect(await owner().agents.get({ agent: "writer" })).toEqual(a);
+    const list = await owner().agents.list();
+    expect(list.find((x) => x.slug === "writer")).toEqual(a);
+    const versions = await owner().agents.versions({ agent: "writer" });
+    expect(versions.map((v) => v.version)).toEqual([1]);
+    expect(versions[0]).toMatchObject({ agentId: a.id, slug: "writer", name: "Writer" });
+  });
+
+  it("refuses a taken slug (CONFLICT) and invalid fields with clear messages", async () => {
+    await owner().agents.create({ slug: "dup", name: "Dup" });
+    expect(await outcome(owner().agents.create({ slug: "dup", name: "Again" }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    const bad = async (input: Record<string, unknown>) => outcome(owner().agents.create({ slug: "ok-slug", name: "X", ...input } as never));
+    expect(await bad({ slug: "Bad Slug" })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ slug: "-lead" })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ slug: "a".repeat(64) })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ instructions: "x".repeat(20_001) })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ maxOutputTokens: 0 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ maxOutputTokens: 32_001 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ temperature: 2.1 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ modelPolicy: { type: "magic" } })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    const tools = await bad({ allowedTools: ["web_search"] });
+    expect(tools).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(tools.ok === false && tools.message).toContain("tools arrive with the tools issue");
+    // at the limits
+    const edge = await owner().agents.create({ slug: "a".repeat(63), name: "Edge", instructions: "x".repeat(20_000), maxOutputTokens: 32_000, temperature: 2 });
+    expect(edge.instructions).toHaveLength(20_000);
+  });
+});
+
+describe("agents: versions", () => {
+  it("an update is a new immutable version; old versions stay as they were and can be pinned by number", async () => {
+    const a = await owner().agents.create({ slug: "editor", name: "Editor", instructions: "Edit.\nBe brief.", temperature: 0.2 });
+    const v2 = await owner().agents.update({ agent: "editor", instructions: "Edit.\nBe thorough.\nCite sources.", temperature: 0.5 });
+    expect(v2).toMatchObject({ id: a.id, currentVersion: 2, versionCount: 2, instructions: "Edit.\nBe thorough.\nCite sources.", temperature: 0.5, name: "Editor" });
+    const v3 = await owner().agents.update({ agent: a.id, name: "Chief editor", modelPolicy: { type: "pinned", modelId: "mdl_abcdef123" } });
+    expect(v3.currentVersion).toBe(3);
+    expect(v3.instructions).toBe("Edit.\nBe thorough.\nCite sources."); // carried over
+
+    const ctx = await tenant();
+    expect(await getAgentVersion(ctx, "editor", 1)).toMatchObject({ version: 1, name: "Editor", instructions: "Edit.\nBe brief.", temperature: 0.2, modelPolicy: { type: "preset", preset: "balanced" } });
+    expect(await getAgentVersion(ctx, a.id, 2)).toMatchObject({ version: 2, temperature: 0.5 });
+    expect(await getAgentVersion(ctx, "editor")).toMatchObject({ version: 3, name: "Chief editor", modelPolicy: { type: "pinned", modelId: "mdl_abcdef123" } });
+    await expect(getAgentVersion(ctx, "editor", 9)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const versions = await owner().agents.versions({ agent: "editor" });
+    expect(versions.map((v) => [v.version, v.name])).toEqual([[3, "Chief editor"], [2, "Editor"], [1, "Editor"]]);
+    const rows = await db().agentVersion.findMany({ where: { agentId: a.id }, orderBy: { version: "asc" } });
+    expect(rows.map((r) => r.instructions)).toEqual(["Edit.\nBe brief.", "Edit.\nBe thorough.\nCite sources.", "Edit.\nBe thorough.\nCite sources."]);
+  });
+
+  it("an update identical to the current version (or empty) writes nothing", async () => {
+    const a = await owner().agents.create({ slug: "same", name: "Same", instructions: "Hi", modelPolicy: { type: "constraints", constraints: { minQuality: 0.5, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } } });
+    const auditBefore = (await auditRows(ws.id, "agent.update")).length;
+    const same = await owner().agents.update({
+      agent: "same", name: "Same", instructions: "Hi", temperature: 0.7,
+      modelPolicy: { type: "constraints", constraints: { minQuality: 0.5 } }, // defaults fill in to the same policy
+    });
+    expect(same.currentVersion).toBe(1);
+    expect((await owner().agents.update({ agent: "same" })).currentVersion).toBe(1);
+    expect(await db().agentVersion.count({ where: { agentId: a.id } })).toBe(1);
+    expect((await auditRows(ws.id, "agent.update")).length).toBe(auditBefore);
+  });
+
+  it("diffs any two versions field by field, instructions as a line diff", async () => {
+    await owner().agents.create({ slug: "differ", name: "Differ", instructions: "one\ntwo\nthree", maxOutputTokens: 100 });
+    await owner().agents.update({ agent: "differ", instructions: "one\n2\nthree\nfour", maxOutputTokens: 200 });
+    await owner().agents.update({ agent: "differ", name: "Differ 3" });
+    const d = await owner().agents.diff({ agent: "differ", from: 1, to: 2 });
+    expect(d.changes.map((c) => c.field)).toEqual(["instructions", "maxOutputTokens"]);
+    expect(d.changes[1]).toEqual({ field: "maxOutputTokens", before: 100, after: 200 });
+    expect(d.changes[0]!.lines).toEqual([
+      { op: "equal", text: "one" },
+      { op: "remove", text: "two" },
+      { op: "add", text: "2" },
+      { op: "equal", text: "three" },
+      { op: "add", text: "four" },
+    ]);
+    const wide = await owner().agents.diff({ agent: "differ", from: 3, to: 1 });
+    expect(wide.changes.map((c) => c.field)).toEqual(["name", "instructions", "maxOutputTokens"]);
+    expect(wide.changes[0]).toMatchObject({ before: "Differ 3", after: "Differ" });
+    expect((await owner().agents.diff({ agent: "differ", from: 2, to: 2 })).changes).toEqual([]);
+    expect(await outcome(owner().agents.diff({ agent: "differ", from: 1, to: 7 }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+});
+
+describe("agents: archive", () => {
+  it("hides the agent from the list, refuses changes and new uses, keeps old versions readable; audited", async () => {
+    const a = await owner().agents.create({ slug: "retiree", name: "Retiree" });
+    await owner().agents.update({ agent: "retiree", instructions: "v2" });
+    const archived = await owner().agents.archive({ agent: "retiree" });
+    expect(archived.archivedAt).toBeInstanceOf(Date);
+    expect((await owner().agents.list()).map((x) => x.slug)).not.toContain("retiree");
+    expect((await owner().agents.list({ includeArchived: true })).map((x) => x.slug)).toContain("retiree");
+    expect(await owner().agents.get({ agent: "retiree" })).toMatchObject({ id: a.id, archivedAt: archived.archivedAt });
+    expect(await outcome(owner().agents.update({ agent: "retiree", name: "Back" }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    // archiving again is a no-op
+    expect((await owner().agents.archive({ agent: "retiree" })).archivedAt).toEqual(archived.archivedAt);
+
+    const ctx = await tenant();
+    expect(await getAgentVersion(ctx, "retiree", 1)).toMatchObject({ version: 1 }); // a pinned run keeps working
+    await expect(getAgentVersion(ctx, "retiree")).rejects.toMatchObject({ code: "CONFLICT" }); // no new use
+    // the slug stays taken
+    expect(await outcome(owner().agents.create({ slug: "retiree", name: "New" }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    // and no new team version may use it
+    const team = await outcome(owner().teams.create({ slug: "with-retiree", name: "T", spec: { topology: "sequential", agents: ["retiree"] } }));
+    expect(team).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
+    expect(team.ok === false && team.message).toContain('Agent "retiree" is archived');
+
+    const actions = (await auditRows(ws.id)).filter((r) => r.targetId === a.id).map((r) => r.action);
+    expect(actions).toEqual(["agent.archive", "agent.update", "agent.create"]);
+    const create = (await auditRows(ws.id, "agent.create")).find((r) => r.targetId === a.id)!;
+    expect(create).toMatchObject({ actorId: ws.users.owner.id, metadata: { slug: "retiree", version: 1 } });
+    expect((await auditRows(ws.id, "agent.update")).find((r) => r.targetId === a.id)!.metadata).toMatchObject({ version: 2, changed: ["instructions"] });
+  });
+});

@@ -1,0 +1,288 @@
+/**
+ * Agents and their immutable versions. An agent row holds the slug, the current version number and the
+ * archived flag; every save writes a new AgentVersion (version 1, 2, ...), never changing an old one, so a run
+ * can pin the version it started with. An update identical to the current version writes nothing.
+ * Archiving is a soft delete: an archived agent cannot be used in new team versions or runs, but its versions
+ * stay readable (old runs keep working) and its slug stays taken.
+ */
+import type { z } from "zod";
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import { actorUserId, type TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy";
+import {
+  AGENT_VERSION_FIELDS,
+  createAgentInputSchema,
+  listAgentsInputSchema,
+  updateAgentInputSchema,
+  type AgentDiffOutput,
+  type AgentOutput,
+  type AgentVersionField,
+} from "@/lib/schemas/agents";
+import { lineDiff, sameJson } from "@/lib/line-diff";
+
+type Tx = Prisma.TransactionClient;
+
+/** One version of an agent, as runs pin it (the contract of issue 4). */
+export interface AgentVersionOut {
+  agentId: string;
+  slug: string;
+  version: number;
+  name: string;
+  roleDescription: string;
+  instructions: string;
+  modelPolicy: ModelPolicy;
+  maxOutputTokens: number;
+  temperature: number;
+  allowedTools: string[];
+  memoryScope: string | null;
+  createdAt: Date;
+}
+
+type AgentRow = Prisma.AgentGetPayload<object>;
+type VersionRow = Prisma.AgentVersionGetPayload<object>;
+type AgentWithCurrent = Prisma.AgentGetPayload<{ include: { versions: true } }>;
+
+/** The current version is always the highest (versions are only ever appended). */
+const withCurrent = { versions: { orderBy: { version: "desc" }, take: 1 } } as const;
+
+export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionRow): AgentVersionOut {
+  return {
+    agentId: agent.id,
+    slug: agent.slug,
+    version: v.version,
+    name: v.name,
+    roleDescription: v.roleDescription,
+    instructions: v.instructions,
+    modelPolicy: modelPolicySchema.parse(v.modelPolicy),
+    maxOutputTokens: v.maxOutputTokens,
+    temperature: v.temperature,
+    allowedTools: [...v.allowedTools],
+    memoryScope: v.memoryScope,
+    createdAt: v.createdAt,
+  };
+}
+
+function toAgent(row: AgentWithCurrent): AgentOutput {
+  const v = row.versions[0];
+  if (!v) throw new AppError("INTERNAL", `Agent ${row.id} has no version`);
+  const current = toAgentVersion(row, v);
+  return {
+    id: row.id,
+    slug: row.slug,
+    currentVersion: row.currentVersion,
+    versionCount: row.currentVersion,
+    archivedAt: row.archivedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    name: current.name,
+    roleDescription: current.roleDescription,
+    instructions: current.instructions,
+    modelPolicy: current.modelPolicy,
+    maxOutputTokens: current.maxOutputTokens,
+    temperature: current.temperature,
+    allowedTools: current.allowedTools,
+    memoryScope: current.memoryScope,
+  };
+}
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** An agent of the workspace by id or slug; another workspace's agent is NOT_FOUND. */
+async function findAgent(ctx: TenantContext, ref: string, tx: Tx = db()): Promise<AgentWithCurrent> {
+  const row = await tx.agent.findFirst({ where: { workspaceId: ctx.workspaceId, OR: [{ id: ref }, { slug: ref }] }, include: withCurrent });
+  if (!row) throw new AppError("NOT_FOUND", `Agent "${ref}" not found`);
+  return row;
+}
+
+export async function listAgents(ctx: TenantContext, input: z.input<typeof listAgentsInputSchema> = {}): Promise<AgentOutput[]> {
+  const { includeArchived } = listAgentsInputSchema.parse(input);
+  const rows = await db().agent.findMany({
+    where: { workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) },
+    include: withCurrent,
+    orderBy: [{ slug: "asc" }],
+  });
+  return rows.map(toAgent);
+}
+
+export async function getAgent(ctx: TenantContext, ref: string): Promise<AgentOutput> {
+  return toAgent(await findAgent(ctx, ref));
+}
+
+export async function createAgent(ctx: TenantContext, input: z.input<typeof createAgentInputSchema>): Promise<AgentOutput> {
+  const data = createAgentInputSchema.parse(input);
+  const agentId = newId("agt");
+  try {
+    const row = await db().$transaction(async (tx) => {
+      await tx.agent.create({ data: { id: agentId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
+      await tx.agentVersion.create({
+        data: {
+          id: newId("agv"),
+          workspaceId: ctx.workspaceId,
+          agentId,
+          version: 1,
+          name: data.name,
+          roleDescription: data.roleDescription,
+          instructions: data.instructions,
+          modelPolicy: data.modelPolicy as Prisma.InputJsonValue,
+          maxOutputTokens: data.maxOutputTokens,
+          temperature: data.temperature,
+          allowedTools: data.allowedTools,
+          memoryScope: data.memoryScope,
+          createdById: actorUserId(ctx),
+        },
+      });
+      await recordAudit(ctx, { action: "agent.create", targetType: "agent", targetId: agentId, metadata: { slug: data.slug, name: data.name, version: 1 } }, tx);
+      return tx.agent.findFirstOrThrow({ where: { id: agentId }, include: withCurrent });
+    });
+    return toAgent(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `An agent with the slug "${data.slug}" already exists in this workspace (archived agents keep their slugs)`);
+    throw error;
+  }
+}
+
+type VersionFields = Pick<AgentVersionOut, AgentVersionField>;
+
+function fieldsOf(v: AgentVersionOut): VersionFields {
+  return Object.fromEntries(AGENT_VERSION_FIELDS.map((f) => [f, v[f]])) as VersionFields;
+}
+
+/** The fields that differ between two versions. */
+function changedFields(a: VersionFields, b: VersionFields): AgentVersionField[] {
+  return AGENT_VERSION_FIELDS.filter((f) => !sameJson(a[f], b[f]));
+}
+
+/**
+ * Saves a new version with the given fields changed (the rest carried over). Identical to the current version:
+ * nothing is written and the agent is returned as it is. An archived agent cannot be changed.
+ */
+export async function updateAgent(ctx: TenantContext, ref: string, patch: z.input<typeof updateAgentInputSchema>): Promise<AgentOutput> {
+  const data = updateAgentInputSchema.parse(patch);
+  const row = await findAgent(ctx, ref);
+  if (row.archivedAt) throw new AppError("CONFLICT", `Agent "${row.slug}" is archived and cannot be changed`);
+  const current = fieldsOf(toAgentVersion(row, row.versions[0]!));
+  const next: VersionFields = { ...current };
+  for (const f of AGENT_VERSION_FIELDS) if (data[f] !== undefined) (next as Record<string, unknown>)[f] = data[f];
+  const changed = changedFields(current, next);
+  if (changed.length === 0) return toAgent(row);
+  const version = row.currentVersion + 1;
+  const updated = await db().$transaction(async (tx) => {
+    // optimistic: another save since we read the current version makes this one a conflict, not a lost update
+    const bumped = await tx.agent.updateMany({
+      where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
+      data: { currentVersion: version, name: next.name },
+    });
+    if (bumped.count !== 1) throw new AppError("CONFLICT", `Agent "${row.slug}" was changed at the same time; reload and try again`);
+    await tx.agentVersion.create({
+      data: {
+        id: newId("agv"),
+        workspaceId: ctx.workspaceId,
+        agentId: row.id,
+        version,
+        name: next.name,
+        roleDescription: next.roleDescription,
+        instructions: next.instructions,
+        modelPolicy: next.modelPolicy as Prisma.InputJsonValue,
+        maxOutputTokens: next.maxOutputTokens,
+        temperature: next.temperature,
+        allowedTools: next.allowedTools,
+        memoryScope: next.memoryScope,
+        createdById: actorUserId(ctx),
+      },
+    });
+    await recordAudit(ctx, { action: "agent.update", targetType: "agent", targetId: row.id, metadata: { slug: row.slug, version, changed } }, tx);
+    return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+  });
+  return toAgent(updated);
+}
+
+/** Every version of an agent, newest first. */
+export async function listAgentVersions(ctx: TenantContext, ref: string): Promise<AgentVersionOut[]> {
+  const agent = await findAgent(ctx, ref);
+  const rows = await db().agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
+  return rows.map((v) => toAgentVersion(agent, v));
+}
+
+/**
+ * One version of an agent (NOT_FOUND across tenants). With a version number: that version, archived or not
+ * (old runs keep working). Without one: the current version for a new use, so an archived agent is refused.
+ */
+export async function getAgentVersion(ctx: TenantContext, idOrSlug: string, version?: number): Promise<AgentVersionOut> {
+  const agent = await findAgent(ctx, idOrSlug);
+  if (version === undefined) {
+    if (agent.archivedAt) throw new AppError("CONFLICT", `Agent "${agent.slug}" is archived`);
+    return toAgentVersion(agent, agent.versions[0]!);
+  }
+  const row = await db().agentVersion.findFirst({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version } });
+  if (!row) throw new AppError("NOT_FOUND", `Agent "${agent.slug}" has no version ${version}`);
+  return toAgentVersion(agent, row);
+}
+
+/** Field by field, what changed from version `from` to version `to` (either order); instructions as a line diff. */
+export async function diffAgentVersions(ctx: TenantContext, ref: string, from: number, to: number): Promise<AgentDiffOutput> {
+  const agent = await findAgent(ctx, ref);
+  const rows = await db().agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version: { in: [from, to] } } });
+  const a = rows.find((r) => r.version === from);
+  const b = rows.find((r) => r.version === to);
+  if (!a || !b) throw new AppError("NOT_FOUND", `Agent "${agent.slug}" has no version ${!a ? from : to}`);
+  const before = fieldsOf(toAgentVersion(agent, a));
+  const after = fieldsOf(toAgentVersion(agent, b));
+  return {
+    agentId: agent.id,
+    from,
+    to,
+    changes: changedFields(before, after).map((field) => ({
+      field,
+      before: before[field],
+      after: after[field],
+      ...(field === "instructions" || field === "roleDescription" ? { lines: lineDiff(before[field], after[field]) } : {}),
+    })),
+  };
+}
+
+/** Soft delete: the agent stays readable with all its versions; new teams and runs cannot use it. */
+export async function archiveAgent(ctx: TenantContext, ref: string): Promise<AgentOutput> {
+  const row = await findAgent(ctx, ref);
+  if (row.archivedAt) return toAgent(row);
+  const updated = await db().$transaction(async (tx) => {
+    await tx.agent.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    await recordAudit(ctx, { action: "agent.archive", targetType: "agent", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
+    return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+  });
+  return toAgent(updated);
+}
+
+/** The workspace's agents with these slugs (for team validation and pinning): slug -> row with its current version. */
+export async function agentsBySlug(ctx: TenantContext, slugs: string[], tx: Tx = db()): Promise<Map<string, AgentWithCurrent>> {
+  if (slugs.length === 0) return new Map();
+  const rows = await tx.agent.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: [...new Set(slugs)] } }, include: withCurrent });
+  return new Map(rows.map((r) => [r.slug, r]));
+}
+
+/** Exact versions of agents by slug (a run's pins): slug -> version. Missing ones are NOT_FOUND. */
+export async function agentVersionsBySlug(ctx: TenantContext, pins: Record<string, number>): Promise<Record<string, AgentVersionOut>> {
+  const slugs = Object.keys(pins);
+  if (slugs.length === 0) return {};
+  const agents = await db().agent.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: slugs } }, select: { id: true, slug: true } });
+  const bySlug = new Map(agents.map((a) => [a.slug, a]));
+  const missing = slugs.filter((s) => !bySlug.has(s));
+  if (missing.length) throw new AppError("NOT_FOUND", `Agent "${missing[0]}" not found`);
+  const rows = await db().agentVersion.findMany({
+    where: { workspaceId: ctx.workspaceId, OR: slugs.map((s) => ({ agentId: bySlug.get(s)!.id, version: pins[s]! })) },
+  });
+  const out: Record<string, AgentVersionOut> = {};
+  for (const slug of slugs) {
+    const agent = bySlug.get(slug)!;
+    const row = rows.find((r) => r.agentId === agent.id && r.version === pins[slug]);
+    if (!row) throw new AppError("NOT_FOUND", `Agent "${slug}" has no version ${pins[slug]}`);
+    out[slug] = toAgentVersion(agent, row);
+  }
+  return out;
+}

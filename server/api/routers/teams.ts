@@ -1,0 +1,26 @@
+import {
+  createTeamInputSchema,
+  listTeamsInputSchema,
+  teamByRefInputSchema,
+  teamDiffInputSchema,
+  updateTeamWithRefInputSchema,
+  validateTeamInputSchema,
+} from "@/lib/schemas/teams";
+import { router, workspaceProcedure } from "../trpc";
+import { archiveTeam, createTeam, diffTeamVersions, getTeam, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
+
+export const teamsRouter = router({
+  list: workspaceProcedure("teams:read").input(listTeamsInputSchema.optional()).query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
+  get: workspaceProcedure("teams:read").input(teamByRefInputSchema).query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
+  /** every version, newest first */
+  versions: workspaceProcedure("teams:read").input(teamByRefInputSchema).query(({ ctx, input }) => listTeamVersions(ctx.tenant, input.team)),
+  diff: workspaceProcedure("teams:read").input(teamDiffInputSchema).query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
+  /** every problem a save of this spec would report, without saving (the editor validates live) */
+  validate: workspaceProcedure("teams:read").input(validateTeamInputSchema).query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
+  create: workspaceProcedure("teams:create").input(createTeamInputSchema).mutation(({ ctx, input }) => createTeam(ctx.tenant, input)),
+  /** a new version, validated (an update identical to the current version writes nothing) */
+  update: workspaceProcedure("teams:update")
+    .input(updateTeamWithRefInputSchema)
+    .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
+  archive: workspaceProcedure("teams:delete").input(teamByRefInputSchema).mutation(({ ctx, input }) => archiveTeam(ctx.tenant, input.team)),
+});

@@ -1,0 +1,58 @@
+/**
+ * The executor of a Cadre server process (called from instrumentation.ts): started unless there is no database
+ * (a build), CADRE_EXECUTOR=off, or Inngest executes the runs. Runs left unfinished by a previous process are
+ * resumed (its leases are released at once when that process is gone, else when they expire).
+ *
+ * Shutdown (SIGTERM / SIGINT): the open event streams end (so that the HTTP server can close), the executor
+ * stops claiming, each running run finishes its current step and releases its lease; the process exits when that
+ * is done (at most SHUTDOWN_GRACE_MS later).
+ */
+import { env } from "@/server/env";
+import { logger } from "@/server/logger";
+import { closeAllRunStreams } from "@/server/runs/sse";
+import { startProcessExecutor, stopProcessExecutor } from "./executor";
+import { inngestEnabled } from "./inngest";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+const globalForBoot = globalThis as unknown as { cadreExecutorBooted?: boolean };
+
+export function startExecutorForServer(): void {
+  if (globalForBoot.cadreExecutorBooted) return;
+  const e = env();
+  if (!e.DATABASE_URL) return;
+  if (e.CADRE_EXECUTOR === "off") {
+    logger.info("executor: off in this process (CADRE_EXECUTOR=off)");
+    return;
+  }
+  if (inngestEnabled()) {
+    logger.info("executor: runs execute on Inngest (/api/inngest)");
+    return;
+  }
+  globalForBoot.cadreExecutorBooted = true;
+  const executor = startProcessExecutor();
+  logger.info({ owner: executor.owner, maxConcurrent: e.CADRE_MAX_CONCURRENT_RUNS, perWorkspace: e.CADRE_WORKSPACE_CONCURRENT_RUNS }, "executor: started");
+  installShutdown();
+}
+
+function installShutdown(): void {
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= Promise.race([
+      stopProcessExecutor().catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed")),
+      new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]).then(() => logger.info("executor: stopped"));
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    closeAllRunStreams();
+    // Next exits on its own once its server closed: let that wait until the runs reached a step boundary
+    const exit = process.exit.bind(process);
+    process.exit = ((code?: number) => {
+      void stop().finally(() => exit(code));
+    }) as typeof process.exit;
+    // should nothing else end the process (no other handler of the signal), end it after the runs stopped
+    void stop().then(() => setTimeout(() => exit(signal === "SIGINT" ? 130 : 143), 2_000));
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+}

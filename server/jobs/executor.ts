@@ -1,0 +1,279 @@
+/**
+ * The in-process durable executor: runs queued runs with `executeRun` and Postgres-backed steps, when Inngest is
+ * not configured.
+ *
+ * - Claiming: one statement takes the oldest run that is queued, or running with an expired (or released) lease,
+ *   in a workspace below its concurrency limit, with `FOR UPDATE SKIP LOCKED` so that several processes never take
+ *   the same run (PostgreSQL 15 and PGlite alike). The claim writes a lease (owner + expiry).
+ * - While a run executes its lease is renewed (heartbeat every third of the lease). A process that dies stops
+ *   renewing: once the lease expires, any executor (this one after a restart, or another process) takes the run
+ *   over and replays it from its stored steps; completed steps are not repeated.
+ * - At most CADRE_MAX_CONCURRENT_RUNS runs per process and CADRE_WORKSPACE_CONCURRENT_RUNS per workspace
+ *   (counted across processes by their live leases); extra runs stay queued.
+ * - `wake()` (startRun in this process) claims at once; otherwise the executor polls.
+ * - At start-up, runs leased by a process of this host that no longer exists are released at once (no need to
+ *   wait for their lease), then every claimable run is resumed.
+ * - `stop()`: no new claims; each running run stops before its next step (the current step finishes and is
+ *   stored), its lease is released so that the next executor resumes it immediately.
+ */
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { env } from "@/server/env";
+import { logger } from "@/server/logger";
+import { executeRun, type ExecuteDeps, type ExecuteOutcome } from "./run-function";
+import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
+import { lit, query, tsLit } from "./sql";
+
+export interface ExecutorOptions {
+  /** lease owner id; default `<host>/<pid>/<random>` */
+  owner?: string;
+  /** lease length (ms); renewed every third of it */
+  leaseMs?: number;
+  /** how often to look for claimable runs without being woken (ms) */
+  pollMs?: number;
+  /** runs at once in this process (default CADRE_MAX_CONCURRENT_RUNS) */
+  maxConcurrent?: number;
+  /** runs at once per workspace, across processes (default CADRE_WORKSPACE_CONCURRENT_RUNS) */
+  workspaceConcurrency?: number;
+  /** only runs of these workspaces (tests) */
+  workspaceIds?: string[];
+  /** release leases held by dead processes of this host at start (default true) */
+  reclaimOrphans?: boolean;
+  steps?: Partial<StepSettings>;
+  hooks?: StepHooks;
+  deps?: Partial<ExecuteDeps>;
+  /** called when a run's execution ends (tests) */
+  onRunEnd?: (runId: string, outcome: ExecuteOutcome | "error") => void;
+}
+
+export interface Executor {
+  readonly owner: string;
+  /** run ids executing in this process */
+  active(): string[];
+  /** look for work now */
+  wake(): void;
+  /** stop claiming, let running runs reach their next step boundary, release their leases */
+  stop(): Promise<void>;
+  /** resolves when nothing is executing (tests) */
+  idle(): Promise<void>;
+}
+
+const DEFAULT_LEASE_MS = 15_000;
+const DEFAULT_POLL_MS = 1_000;
+
+export function defaultOwner(): string {
+  return `${hostname()}/${process.pid}/${randomBytes(3).toString("hex")}`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Releases leases held by processes of this host that no longer exist (their runs are resumed at once). */
+export async function releaseOrphanedLeases(owner: string): Promise<number> {
+  const host = owner.split("/")[0]!;
+  const { rows } = await query<{ id: string; leaseOwner: string }>(
+    `SELECT id, "leaseOwner" FROM "Run" WHERE "status" IN ('queued', 'running') AND "leaseOwner" LIKE ${lit(`${host.replace(/[\\%_]/g, "\\$&")}/%`)}`,
+  );
+  const dead = rows.filter((r) => {
+    const pid = Number(r.leaseOwner.split("/")[1]);
+    return r.leaseOwner !== owner && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid);
+  });
+  for (const r of dead) {
+    await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(r.id)} AND "leaseOwner" = ${lit(r.leaseOwner)}`);
+  }
+  return dead.length;
+}
+
+/** Claims one run for `owner`, or null. */
+export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<{ id: string; workspaceId: string } | null> {
+  const now = new Date();
+  const until = new Date(now.getTime() + o.leaseMs);
+  const claimable = `r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${tsLit(now)})`;
+  const scope = o.workspaceIds ? ` AND r."workspaceId" IN (${o.workspaceIds.length ? o.workspaceIds.map(lit).join(", ") : "NULL"})` : "";
+  const exclude = o.exclude?.length ? ` AND r.id NOT IN (${o.exclude.map(lit).join(", ")})` : "";
+  const { rows } = await query<{ id: string; workspaceId: string }>(
+    `UPDATE "Run" AS u SET "leaseOwner" = ${lit(o.owner)}, "leaseExpiresAt" = ${tsLit(until)}
+     WHERE u.id = (
+       SELECT r.id FROM "Run" r
+       WHERE ${claimable}${scope}${exclude}
+         AND (SELECT count(*) FROM "Run" h WHERE h."workspaceId" = r."workspaceId" AND h."status" IN ('queued', 'running')
+              AND h."leaseOwner" IS NOT NULL AND h."leaseExpiresAt" >= ${tsLit(now)}) < ${lit(o.workspaceConcurrency)}
+       ORDER BY r."queuedAt", r.id
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED)
+     AND (u."leaseOwner" IS NULL OR u."leaseExpiresAt" IS NULL OR u."leaseExpiresAt" < ${tsLit(now)})
+     RETURNING u.id, u."workspaceId"`,
+  );
+  return rows[0] ?? null;
+}
+
+export function startExecutor(options: ExecutorOptions = {}): Executor {
+  const e = env();
+  const owner = options.owner ?? defaultOwner();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const maxConcurrent = options.maxConcurrent ?? e.CADRE_MAX_CONCURRENT_RUNS;
+  const workspaceConcurrency = options.workspaceConcurrency ?? e.CADRE_WORKSPACE_CONCURRENT_RUNS;
+
+  const running = new Map<string, { promise: Promise<void>; lost: boolean }>();
+  let stopping = false;
+  let pumping = false;
+  let pumpAgain = false;
+  let ready: Promise<void> = Promise.resolve();
+  const idleWaiters: (() => void)[] = [];
+
+  const notifyIdle = () => {
+    if (running.size === 0 && !pumping) idleWaiters.splice(0).forEach((resolve) => resolve());
+  };
+
+  const execute = (claimed: { id: string; workspaceId: string }) => {
+    const entry = { promise: Promise.resolve(), lost: false };
+    const step = createPostgresStep({
+      runId: claimed.id,
+      workspaceId: claimed.workspaceId,
+      settings: options.steps,
+      hooks: options.hooks,
+      suspendReason: () => (entry.lost ? "the lease was lost to another executor" : stopping ? "the executor is stopping" : null),
+    });
+    entry.promise = (async () => {
+      let outcome: ExecuteOutcome | "error" = "error";
+      try {
+        outcome = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps });
+      } catch (error) {
+        logger.error({ runId: claimed.id, err: error }, "executor: the run's function threw");
+      } finally {
+        running.delete(claimed.id);
+        // a finished run has no lease any more; a suspended or broken one is released for whoever comes next
+        await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`).catch(
+          (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
+        );
+        options.onRunEnd?.(claimed.id, outcome);
+        if (!stopping) schedule();
+        notifyIdle();
+      }
+    })();
+    running.set(claimed.id, entry);
+  };
+
+  const pump = async () => {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        while (!stopping && running.size < maxConcurrent) {
+          const claimed = await claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] });
+          if (!claimed || stopping) {
+            if (claimed) await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`);
+            break;
+          }
+          execute(claimed);
+        }
+      } while (pumpAgain && !stopping);
+    } catch (error) {
+      logger.warn({ error: (error as Error).message }, "executor: claiming runs failed (retrying at the next poll)");
+    } finally {
+      pumping = false;
+      notifyIdle();
+    }
+  };
+
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled || stopping) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void ready.then(pump);
+    });
+  };
+
+  const heartbeat = async () => {
+    if (running.size === 0) return;
+    const ids = [...running.keys()];
+    const until = new Date(Date.now() + leaseMs);
+    try {
+      const { rows } = await query<{ id: string }>(
+        `UPDATE "Run" SET "leaseExpiresAt" = ${tsLit(until)} WHERE id IN (${ids.map(lit).join(", ")}) AND "leaseOwner" = ${lit(owner)} RETURNING id`,
+      );
+      const kept = new Set(rows.map((r) => r.id));
+      for (const id of ids) {
+        const entry = running.get(id);
+        if (entry && !kept.has(id)) {
+          // finished in the meantime (its lease was cleared) or taken over by another executor: stop at the next step
+          entry.lost = true;
+        }
+      }
+    } catch (error) {
+      logger.warn({ error: (error as Error).message }, "executor: heartbeat failed");
+    }
+  };
+
+  const pollTimer = setInterval(schedule, pollMs);
+  const heartbeatTimer = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
+  pollTimer.unref?.();
+  heartbeatTimer.unref?.();
+
+  if (options.reclaimOrphans !== false) {
+    ready = releaseOrphanedLeases(owner)
+      .then((n) => {
+        if (n) logger.info({ runs: n }, "executor: released the leases of a stopped process");
+      })
+      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: could not check for orphaned runs"));
+  }
+  schedule();
+
+  const executor: Executor = {
+    owner,
+    active: () => [...running.keys()],
+    wake: schedule,
+    async stop() {
+      stopping = true;
+      clearInterval(pollTimer);
+      while (pumping) await new Promise((resolve) => setTimeout(resolve, 5));
+      // the leases stay renewed while the current steps finish (a model call may outlast a lease)
+      await Promise.allSettled([...running.values()].map((r) => r.promise));
+      clearInterval(heartbeatTimer);
+    },
+    idle() {
+      if (running.size === 0 && !pumping && !scheduled) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+  return executor;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The process's executor (started from instrumentation.ts; startRun wakes it)
+
+const globalForExecutor = globalThis as unknown as { cadreExecutor?: Executor };
+
+export function processExecutor(): Executor | undefined {
+  return globalForExecutor.cadreExecutor;
+}
+
+/** Starts this process's executor (once). */
+export function startProcessExecutor(options: ExecutorOptions = {}): Executor {
+  globalForExecutor.cadreExecutor ??= startExecutor(options);
+  return globalForExecutor.cadreExecutor;
+}
+
+export async function stopProcessExecutor(): Promise<void> {
+  const executor = globalForExecutor.cadreExecutor;
+  globalForExecutor.cadreExecutor = undefined;
+  await executor?.stop();
+}
+
+/** startRun: a run was queued; the executor of this process (if any) claims it at once. */
+export function wakeExecutor(): void {
+  globalForExecutor.cadreExecutor?.wake();
+}

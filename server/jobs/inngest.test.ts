@@ -1,0 +1,164 @@
+/**
+ * The Inngest function, run by @inngest/test (real step memoisation, no Inngest server): the same executeRun body
+ * on Inngest's step tools; plus the adapter's error mapping and startRun handing runs to Inngest when configured.
+ * (@inngest/test does not model retries and may run one step of a Promise.all group twice: no call counts there.)
+ */
+import { InngestTestEngine } from "@inngest/test";
+import { NonRetriableError } from "inngest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { db } from "@/server/db/client";
+import { AppError } from "@/lib/errors";
+import { setEnv } from "@/server/env";
+import { settleObservations } from "@/server/models/gateway";
+import { startRun, getRun, cancelRun } from "@/server/runs/service";
+import { addAgent, addTeam, eventRows, makeRunWorkspace, stepRows, type RunWorkspace } from "@/test/fixtures/runs";
+import { inngest, inngestEnabled, inngestSteps, RUN_REQUESTED_EVENT, runFunction, type InngestStepTools } from "./inngest";
+import { StepFailedError } from "./step";
+
+let rw: RunWorkspace;
+beforeAll(async () => {
+  rw = await makeRunWorkspace("inngest");
+  await addAgent(rw.ctx, "writer");
+  await addAgent(rw.ctx, "editor");
+  await addAgent(rw.ctx, "critic");
+  await addTeam(rw.ctx, "pair", { topology: "sequential", agents: ["writer", "editor"] });
+  await addTeam(rw.ctx, "trio", { topology: "parallel", agents: ["writer", "editor", "critic"] });
+});
+afterAll(async () => {
+  await settleObservations();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  setEnv("INNGEST_EVENT_KEY", "");
+  setEnv("INNGEST_SIGNING_KEY", "");
+});
+
+const engineFor = (runId: string) =>
+  new InngestTestEngine({ function: runFunction, events: [{ name: RUN_REQUESTED_EVENT, data: { runId, workspaceId: rw.ws.id } }] });
+
+describe("the Inngest function cadre/run.requested", () => {
+  it("executes a sequential team run: steps memoised under their stable ids, recorded, the run finished", async () => {
+    const run = await startRun(rw.ctx, { team: "pair", input: "Run on Inngest." });
+    const { result, error, state } = await engineFor(run.id).execute();
+    expect(error).toBeUndefined();
+    expect(result).toBe("succeeded");
+    expect(Object.keys(state).length).toBeGreaterThanOrEqual(2);
+
+    const detail = await getRun(rw.ctx, run.id);
+    expect(detail.status).toBe("succeeded");
+    expect(detail.steps.map((s) => [s.stepId, s.status, s.agent?.slug])).toEqual([["s0", "succeeded", "writer"], ["s1", "succeeded", "editor"]]);
+    expect(detail.steps[1]!.inputSeen).toContain(detail.steps[0]!.output!);
+    expect(detail.output).toBe(detail.steps[1]!.output);
+    expect(detail.costUsd).toBeCloseTo(detail.steps.reduce((a, s) => a + s.costUsd, 0), 10);
+    const types = (await eventRows(run.id)).map((e) => e.type);
+    expect(types[0]).toBe("run.queued");
+    expect(types.filter((t) => t === "run.started")).toHaveLength(1); // not once per invocation
+    expect(types.at(-1)).toBe("run.succeeded");
+  });
+
+  it("executes a parallel team (Promise.all of steps)", async () => {
+    const run = await startRun(rw.ctx, { team: "trio", input: "Three at once on Inngest." });
+    const { result } = await engineFor(run.id).execute();
+    expect(result).toBe("succeeded");
+    const detail = await getRun(rw.ctx, run.id);
+    expect(detail.steps.map((s) => s.stepId).sort()).toEqual(["p0", "p1", "p2"]);
+    expect(detail.attributed).toHaveLength(3);
+  });
+
+  it("marks a run cancelled before it started as cancelled without any step", async () => {
+    const run = await startRun(rw.ctx, { agent: "writer", input: "Cancelled early." });
+    await db().run.update({ where: { id: run.id }, data: { cancelRequestedAt: new Date() } });
+    const { result } = await engineFor(run.id).execute();
+    expect(result).toBe("cancelled");
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("cancelled");
+    expect(await stepRows(run.id)).toHaveLength(0);
+  });
+
+  it("leaves a finished run alone", async () => {
+    const run = await startRun(rw.ctx, { agent: "writer", input: "Cancelled before Inngest." });
+    await cancelRun(rw.ctx, run.id);
+    const { result } = await engineFor(run.id).execute();
+    expect(result).toBe("already_finished");
+  });
+});
+
+describe("the step adapter", () => {
+  /** A minimal Inngest-like step tool: memoises results by id, retries `retries` times. */
+  function fakeInngest(retries: number) {
+    const memo = new Map<string, unknown>();
+    const tools: InngestStepTools = {
+      async run(id, fn) {
+        if (memo.has(id)) return memo.get(id);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const value = await fn();
+            memo.set(id, value);
+            return value;
+          } catch (error) {
+            if (error instanceof NonRetriableError || attempt >= retries) throw Object.assign(new Error((error as Error).message), { name: "StepError" });
+          }
+        }
+      },
+      sleep: async () => undefined,
+    };
+    return tools;
+  }
+
+  it("keeps RunStep rows, refuses to retry what is not retryable, and reports the step that failed", async () => {
+    const run = await db().run.create({
+      data: { id: `run_adapter${Date.now()}`, workspaceId: rw.ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: rw.ws.users.owner.id },
+    });
+    const steps = inngestSteps(fakeInngest(2), { runId: run.id, workspaceId: rw.ws.id }, 0);
+    expect(await steps.run("ok", async () => ({ v: 1 }), { kind: "agent", nodeId: "n" })).toEqual({ v: 1 });
+    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "ok" } } })).toMatchObject({ status: "succeeded", kind: "agent", nodeId: "n", attempts: 1 });
+
+    let calls = 0;
+    const refused = await steps
+      .run("budget", async () => {
+        calls++;
+        throw new AppError("BUDGET_EXCEEDED", "Run budget exceeded");
+      })
+      .catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect(refused).toBeInstanceOf(StepFailedError);
+    expect(refused).toMatchObject({ stepId: "budget", reason: "Run budget exceeded" });
+    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "budget" } } })).toMatchObject({ status: "failed", error: "Run budget exceeded" });
+
+    let flaky = 0;
+    const flakyError = await steps
+      .run("flaky", async () => {
+        flaky++;
+        throw new Error("ECONNRESET");
+      })
+      .catch((e: unknown) => e);
+    expect(flaky).toBe(3); // retried by "Inngest"
+    expect(flakyError).toMatchObject({ name: "StepFailedError", stepId: "flaky" });
+    expect((await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "flaky" } } })).attempts).toBe(3);
+  });
+});
+
+describe("startRun with Inngest configured", () => {
+  it("sends cadre/run.requested instead of waking the in-process executor", async () => {
+    setEnv("INNGEST_EVENT_KEY", "test-event-key");
+    setEnv("INNGEST_SIGNING_KEY", "signkey-test-0123456789abcdef");
+    expect(inngestEnabled()).toBe(true);
+    const send = vi.spyOn(inngest, "send").mockResolvedValue({ ids: ["evt1"] } as never);
+    const run = await startRun(rw.ctx, { agent: "writer", input: "to Inngest" });
+    expect(send).toHaveBeenCalledWith({ name: RUN_REQUESTED_EVENT, data: { runId: run.id, workspaceId: rw.ws.id } });
+    expect(run.status).toBe("queued");
+  });
+
+  it("marks the run failed when Inngest cannot be reached", async () => {
+    setEnv("INNGEST_EVENT_KEY", "test-event-key");
+    setEnv("INNGEST_SIGNING_KEY", "signkey-test-0123456789abcdef");
+    vi.spyOn(inngest, "send").mockRejectedValue(new Error("connect ECONNREFUSED"));
+    await expect(startRun(rw.ctx, { agent: "writer", input: "lost" })).rejects.toMatchObject({ code: "UPSTREAM_ERROR" });
+    const last = await db().run.findFirstOrThrow({ where: { workspaceId: rw.ws.id, input: "lost" } });
+    expect(last.status).toBe("failed");
+    expect(last.error).toMatch(/Inngest/);
+  });
+
+  it("is off without keys", () => {
+    expect(inngestEnabled()).toBe(false);
+  });
+});

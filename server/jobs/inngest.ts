@@ -1,0 +1,115 @@
+/**
+ * Inngest (optional): with INNGEST_EVENT_KEY + INNGEST_SIGNING_KEY (Inngest Cloud or a self-hosted server), or
+ * INNGEST_DEV=1 (a local dev server), startRun sends `cadre/run.requested` and the run executes as the Inngest
+ * function below, served at /api/inngest; the in-process executor is not started. The function body is the same
+ * `executeRun` as in-process, given Inngest's own step tools through `inngestSteps`, which keeps the RunStep rows
+ * (attempts, result, error) exactly like the Postgres steps do. Inngest memoises and retries the steps itself;
+ * failures that are not worth retrying are thrown as NonRetriableError.
+ */
+import { Inngest, NonRetriableError } from "inngest";
+import { env } from "@/server/env";
+import { logger } from "@/server/logger";
+import { executeRun, finishRun, type RunEventPayload } from "./run-function";
+import { asJson, beginStep, completeStep, failStep, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, type StepApi, type StepInfo, type StepOptions } from "./step";
+import { lit, query } from "./sql";
+
+export const RUN_REQUESTED_EVENT = "cadre/run.requested";
+/** attempts per step under Inngest: the first + retries */
+const INNGEST_RETRIES = 2;
+
+export const inngest = new Inngest({ id: "cadre" });
+
+/** Whether runs go to Inngest (else the in-process executor runs them). */
+export function inngestEnabled(): boolean {
+  const e = env();
+  return Boolean((e.INNGEST_EVENT_KEY && e.INNGEST_SIGNING_KEY) || e.INNGEST_DEV);
+}
+
+/** The part of Inngest's step tools the adapter uses (so tests and future SDK versions only need these). */
+export interface InngestStepTools {
+  run: (id: string, fn: () => Promise<unknown>) => Promise<unknown>;
+  sleep: (id: string, duration: number) => Promise<unknown>;
+}
+
+async function cancelRequested(runId: string): Promise<boolean> {
+  const { rows } = await query<{ c: boolean }>(`SELECT "cancelRequestedAt" IS NOT NULL AS c FROM "Run" WHERE id = ${lit(runId)}`);
+  return rows[0]?.c ?? true;
+}
+
+/** Cadre's StepApi on top of Inngest's step tools. */
+export function inngestSteps(step: InngestStepTools, run: RunEventPayload, functionAttempt: number, maxAttempts = INNGEST_RETRIES + 1): StepApi {
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inflight.add(promise);
+    const remove = () => inflight.delete(promise);
+    promise.then(remove, remove);
+    return promise;
+  };
+  return {
+    run<T>(id: string, fn: (info: StepInfo) => Promise<T>, options?: StepOptions): Promise<T> {
+      return track(
+        (async () => {
+          try {
+            // step.run is called synchronously here, so that parallel branches are found together by Inngest
+            return (await step.run(id, async () => {
+              const start = await beginStep(run, id, options);
+              // stored by an earlier execution whose result Inngest did not get (the process died in between)
+              if (start.replay) return start.replay.result;
+              if (start.cancelled) throw new NonRetriableError(new RunCancelledError().message);
+              if (start.attempt === null) throw new Error(`Step "${id}" was finished concurrently: retry to read its result`);
+              const attempt = start.attempt;
+              let stored = false;
+              try {
+                const result = asJson(await fn({ attempt, maxAttempts, beforeStore: async () => undefined, stored: () => (stored = true) }));
+                if (!stored) await completeStep(run.runId, id, result);
+                return result;
+              } catch (error) {
+                const retryable = isRetryable(error);
+                await failStep(run.runId, id, reasonOf(error), retryable && functionAttempt + 1 < maxAttempts);
+                if (!retryable) throw new NonRetriableError(reasonOf(error), { cause: error });
+                throw error;
+              }
+            })) as T;
+          } catch (error) {
+            if (isControlError(error) || error instanceof StepFailedError) throw error;
+            if (await cancelRequested(run.runId)) throw new RunCancelledError();
+            // Inngest gave up on the step (retries exhausted or not retryable)
+            throw new StepFailedError(id, (error as Error)?.message ?? String(error), { cause: error });
+          }
+        })(),
+      );
+    },
+    async sleep(id: string, ms: number) {
+      await track(step.sleep(id, Math.max(0, ms)));
+    },
+    async settled() {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+    },
+  };
+}
+
+export const runFunction = inngest.createFunction(
+  {
+    id: "execute-run",
+    name: "Execute a Cadre run",
+    triggers: [{ event: RUN_REQUESTED_EVENT }],
+    retries: INNGEST_RETRIES,
+    concurrency: [{ key: "event.data.workspaceId", limit: env().CADRE_WORKSPACE_CONCURRENT_RUNS }],
+    // the function itself failed (not one of its steps, which executeRun handles): the run must not stay running
+    onFailure: async ({ event, error }) => {
+      const original = (event as { data?: { event?: { data?: Partial<RunEventPayload> } } }).data?.event?.data;
+      if (!original?.runId) return;
+      logger.error({ runId: original.runId, error: error?.message }, "inngest: the run's function failed");
+      await finishRun(original.runId, { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` });
+    },
+  },
+  async ({ event, step, attempt }) => {
+    const data = event.data as RunEventPayload;
+    return executeRun({ runId: data.runId, workspaceId: data.workspaceId }, inngestSteps(step as unknown as InngestStepTools, data, attempt));
+  },
+);
+
+/** startRun with Inngest configured: hands the run to Inngest. */
+export async function sendRunRequested(payload: RunEventPayload): Promise<void> {
+  await inngest.send({ name: RUN_REQUESTED_EVENT, data: { runId: payload.runId, workspaceId: payload.workspaceId } });
+}

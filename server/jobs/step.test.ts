@@ -1,0 +1,158 @@
+/**
+ * The Postgres step API on its own: memoisation and replay, retries with backoff, non-retryable failures,
+ * cancellation between steps, parallel steps, sleep.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
+import { backoffMs, configureSteps, createPostgresStep, isRetryable, RunCancelledError, RunSuspendedError, StepFailedError } from "./step";
+
+let ws: TestWorkspace;
+beforeAll(async () => {
+  ws = await makeWorkspace("steps");
+});
+afterEach(() => configureSteps());
+
+async function makeRun() {
+  const run = await db().run.create({
+    data: { id: newId("run"), workspaceId: ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: ws.users.owner.id },
+  });
+  return { runId: run.id, workspaceId: ws.id };
+}
+
+const rowOf = (runId: string, stepId: string) => db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId, stepId } } });
+
+describe("step.run", () => {
+  it("stores a step's result and replays it without calling fn again (JSON round trip)", async () => {
+    const run = await makeRun();
+    let calls = 0;
+    const fn = async () => {
+      calls++;
+      return { n: 42, at: new Date(0), gone: undefined, list: [1, "two"] };
+    };
+    const first = await createPostgresStep(run).run("a", fn);
+    expect(first).toEqual({ n: 42, at: "1970-01-01T00:00:00.000Z", list: [1, "two"] });
+    // a new step API for the same run: what a restarted process sees
+    const replay = await createPostgresStep(run).run("a", fn);
+    expect(replay).toEqual(first);
+    expect(calls).toBe(1);
+    const row = await rowOf(run.runId, "a");
+    expect(row).toMatchObject({ status: "succeeded", attempts: 1, error: null });
+    expect(row.finishedAt).not.toBeNull();
+  });
+
+  it("retries a failing step with exponential backoff, then succeeds (attempts recorded)", async () => {
+    configureSteps({ maxAttempts: 3, baseDelayMs: 40 });
+    const run = await makeRun();
+    const seen: number[] = [];
+    const started = Date.now();
+    const result = await createPostgresStep(run).run("flaky", async ({ attempt, maxAttempts }) => {
+      seen.push(attempt);
+      expect(maxAttempts).toBe(3);
+      if (attempt < 3) throw new AppError("UPSTREAM_ERROR", "All 3 model calls failed: 503");
+      return "ok";
+    });
+    expect(result).toBe("ok");
+    expect(seen).toEqual([1, 2, 3]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 - 5);
+    expect(await rowOf(run.runId, "flaky")).toMatchObject({ status: "succeeded", attempts: 3, error: null });
+  });
+
+  it("gives up after maxAttempts with StepFailedError(stepId, reason); the row says failed with the reason", async () => {
+    configureSteps({ maxAttempts: 2, baseDelayMs: 1 });
+    const run = await makeRun();
+    let calls = 0;
+    const error = await createPostgresStep(run)
+      .run("broken", async () => {
+        calls++;
+        throw new Error("socket hang up");
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect(error).toMatchObject({ stepId: "broken", reason: "socket hang up", attempts: 2 });
+    expect(calls).toBe(2);
+    expect(await rowOf(run.runId, "broken")).toMatchObject({ status: "failed", attempts: 2, error: "socket hang up" });
+  });
+
+  it("does not retry budget refusals, infeasible routes, validation errors or a provider's 4xx", async () => {
+    expect(isRetryable(new AppError("BUDGET_EXCEEDED", "no"))).toBe(false);
+    expect(isRetryable(new AppError("NO_FEASIBLE_MODEL", "no"))).toBe(false);
+    expect(isRetryable(new AppError("VALIDATION_FAILED", "no"))).toBe(false);
+    expect(isRetryable(new AppError("UPSTREAM_ERROR", "m via p failed and the request is not retried: 400"))).toBe(false);
+    expect(isRetryable(new AppError("UPSTREAM_ERROR", "All 3 model calls failed"))).toBe(true);
+    expect(isRetryable(new Error("ECONNRESET"))).toBe(true);
+
+    const run = await makeRun();
+    let calls = 0;
+    const error = await createPostgresStep(run)
+      .run("refused", async () => {
+        calls++;
+        throw new AppError("BUDGET_EXCEEDED", "Run budget of $0.01 would be exceeded");
+      })
+      .catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect(error).toMatchObject({ name: "StepFailedError", stepId: "refused", reason: "Run budget of $0.01 would be exceeded" });
+    expect(await rowOf(run.runId, "refused")).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
+  it("backoff doubles per attempt and is capped", () => {
+    const s = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 1000 };
+    expect([1, 2, 3, 4].map((a) => backoffMs(a, s))).toEqual([250, 500, 1000, 1000]);
+  });
+
+  it("checks cancellation before each step: a requested cancel stops the next step, stored steps still replay", async () => {
+    const run = await makeRun();
+    const step = createPostgresStep(run);
+    await step.run("one", async () => 1);
+    await db().run.update({ where: { id: run.runId }, data: { cancelRequestedAt: new Date() } });
+    let ran = false;
+    await expect(step.run("two", async () => (ran = true))).rejects.toBeInstanceOf(RunCancelledError);
+    expect(ran).toBe(false);
+    expect(await step.run("one", async () => 99)).toBe(1);
+    expect(await db().runStep.count({ where: { runId: run.runId } })).toBe(1);
+  });
+
+  it("suspends before the next step when asked (shutdown, lost lease) without failing the step", async () => {
+    const run = await makeRun();
+    let suspend: string | null = null;
+    const step = createPostgresStep({ ...run, suspendReason: () => suspend });
+    await step.run("one", async () => 1);
+    suspend = "stopping";
+    await expect(step.run("two", async () => 2)).rejects.toBeInstanceOf(RunSuspendedError);
+    expect(await db().runStep.count({ where: { runId: run.runId } })).toBe(1);
+  });
+
+  it("runs parallel steps concurrently (Promise.all) and settles them all", async () => {
+    const run = await makeRun();
+    const step = createPostgresStep(run);
+    let active = 0;
+    let peak = 0;
+    const branch = (id: string) =>
+      step.run(id, async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        active--;
+        return id;
+      });
+    const started = Date.now();
+    expect(await Promise.all(["p0", "p1", "p2", "p3"].map(branch))).toEqual(["p0", "p1", "p2", "p3"]);
+    expect(peak).toBe(4);
+    expect(Date.now() - started).toBeLessThan(60 * 4);
+    await step.settled();
+    expect(await db().runStep.count({ where: { runId: run.runId, status: "succeeded" } })).toBe(4);
+  });
+
+  it("sleep is memoised: a replay after the wake-up time does not wait again", async () => {
+    const run = await makeRun();
+    const started = Date.now();
+    await createPostgresStep(run).sleep("nap", 50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    const again = Date.now();
+    await createPostgresStep(run).sleep("nap", 5_000);
+    expect(Date.now() - again).toBeLessThan(1000);
+    expect(await rowOf(run.runId, "nap")).toMatchObject({ status: "succeeded", kind: "system" });
+  });
+});

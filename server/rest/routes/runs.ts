@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { defineRoute } from "../define";
+import { cancelRun, getRun, listRunEvents, listRuns, startRun } from "@/server/runs/service";
+import { listRunsInputSchema, runDetailSchema, runEventSchema, runIdSchema, runSchema, startRunInputSchema } from "@/lib/schemas/runs";
+
+const runParams = z.object({ runId: runIdSchema });
+
+export const listRunsRoute = defineRoute({
+  method: "GET", path: "/api/v1/runs", summary: "The workspace's runs, newest first (filters: team, agent, status, from, to)", tag: "Runs",
+  requires: "runs:read", query: listRunsInputSchema,
+  response: z.object({ data: z.array(runSchema), nextCursor: z.string().nullable() }),
+  handler: async ({ ctx, query }) => {
+    const page = await listRuns(ctx, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
+});
+
+export const startRunRoute = defineRoute({
+  method: "POST", path: "/api/v1/runs",
+  summary: "Start a run of a team or a single agent; returns at once (status queued) while the run executes in the background", tag: "Runs",
+  requires: "runs:create", body: startRunInputSchema, status: 201, response: runSchema,
+  handler: ({ ctx, body }) => startRun(ctx, body),
+});
+
+export const getRunRoute = defineRoute({
+  method: "GET", path: "/api/v1/runs/{runId}", summary: "A run: status, output, totals, its steps and the versions it pinned", tag: "Runs",
+  requires: "runs:read", params: runParams, response: runDetailSchema,
+  handler: ({ ctx, params }) => getRun(ctx, params.runId),
+});
+
+export const cancelRunRoute = defineRoute({
+  method: "POST", path: "/api/v1/runs/{runId}/cancel", summary: "Cancel a run: a queued run at once, a running one before its next step", tag: "Runs",
+  requires: "runs:cancel", params: runParams, response: runSchema,
+  handler: ({ ctx, params }) => cancelRun(ctx, params.runId),
+});
+
+/**
+ * The run's events. The Next route serves this path as a Server-Sent Events stream (text/event-stream, `id:` =
+ * seq, resumable with Last-Event-ID or ?after=, ending after the terminal event) unless the request asks for
+ * `Accept: application/json`, which gets this definition's JSON page. See docs/api.md.
+ */
+export const listRunEventsRoute = defineRoute({
+  method: "GET", path: "/api/v1/runs/{runId}/events",
+  summary: "The run's events: a Server-Sent Events stream (text/event-stream; id = seq; resume with Last-Event-ID or ?after=; ends after run.succeeded/failed/cancelled). With `Accept: application/json`: one JSON page of the events after `after`.",
+  tag: "Runs",
+  requires: "runs:read", params: runParams,
+  query: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) }),
+  response: z.object({ data: z.array(runEventSchema) }),
+  handler: async ({ ctx, params, query }) => ({ data: await listRunEvents(ctx, params.runId, query.after, query.limit) }),
+});

@@ -1,0 +1,66 @@
+/**
+ * Run events: the live progress of a run, sequence-numbered per run (1, 2, ...). An event's seq comes from the
+ * run's `lastEventSeq`, incremented in the same statement that inserts the event, so concurrent writers (parallel
+ * branches, another process) never collide and a reader never sees a gap that is filled later out of order
+ * (each statement commits its events and the counter together).
+ */
+import { newId } from "@/lib/ids";
+import { TERMINAL_RUN_EVENTS, type RunEventType } from "@/lib/schemas/runs";
+import { jsonLit, lit, query, tsLit } from "@/server/jobs/sql";
+
+export interface NewRunEvent {
+  type: RunEventType;
+  data?: Record<string, unknown>;
+}
+
+export interface AppendOptions {
+  /** extra `SET` assignments on the Run row in the same statement (raw SQL, built from literals) */
+  set?: string;
+  /** extra condition on the Run row: when it does not hold, nothing is written and null is returned */
+  where?: string;
+  /** Run columns to return (raw SQL list), besides the new seqs */
+  returning?: string;
+}
+
+export const isTerminalEvent = (type: string) => (TERMINAL_RUN_EVENTS as readonly string[]).includes(type);
+
+/**
+ * Appends events to a run in one statement, optionally updating the run in the same statement.
+ * Returns the Run columns asked for plus `lastEventSeq`, or null when the run did not match.
+ */
+export async function appendRunEvents(runId: string, events: NewRunEvent[], options: AppendOptions = {}): Promise<Record<string, unknown> | null> {
+  const now = new Date();
+  const n = events.length;
+  const sets = [`"lastEventSeq" = "lastEventSeq" + ${n}`, `"updatedAt" = ${tsLit(now)}`, ...(options.set ? [options.set] : [])].join(", ");
+  const where = `id = ${lit(runId)}${options.where ? ` AND (${options.where})` : ""}`;
+  const returning = [`"workspaceId"`, `"lastEventSeq"`, ...(options.returning ? [options.returning] : [])].join(", ");
+  if (n === 0) {
+    const { rows } = await query(`UPDATE "Run" SET ${sets} WHERE ${where} RETURNING ${returning}`);
+    return rows[0] ?? null;
+  }
+  const values = events.map((e, i) => `(${lit(newId("evt"))}, ${i + 1}, ${lit(e.type)}, ${jsonLit(e.data ?? {})})`).join(", ");
+  const { rows } = await query(
+    `WITH r AS (UPDATE "Run" SET ${sets} WHERE ${where} RETURNING ${returning}),
+     ins AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+       SELECT v.id, r."workspaceId", ${lit(runId)}, r."lastEventSeq" - ${n} + v.ord, v.type, v.data, ${tsLit(now)}
+       FROM r, (VALUES ${values}) AS v(id, ord, type, data) RETURNING 1)
+     SELECT r.* FROM r`,
+  );
+  return rows[0] ?? null;
+}
+
+export interface StoredRunEvent {
+  seq: number;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Events of a run after a sequence number, in order (no tenant check: callers have checked the run). */
+export async function eventsAfter(runId: string, afterSeq: number, limit = 500): Promise<StoredRunEvent[]> {
+  const { rows } = await query<{ seq: number; type: string; data: Record<string, unknown>; created: string }>(
+    `SELECT seq, type, data, to_char("createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created FROM "RunEvent"
+     WHERE "runId" = ${lit(runId)} AND seq > ${lit(Math.max(0, Math.floor(afterSeq)))} ORDER BY seq LIMIT ${lit(Math.max(1, Math.floor(limit)))}`,
+  );
+  return rows.map((r) => ({ seq: r.seq, type: r.type, data: r.data ?? {}, createdAt: new Date(r.created) }));
+}

@@ -1,0 +1,329 @@
+/**
+ * Runs: start, cancel, read. A run executes in the background (server/jobs: Inngest when configured, else the
+ * in-process executor); starting one only validates, pins the versions, checks the budget, writes the queued run
+ * with its first event and hands it over, so the call returns at once.
+ *
+ * The pinned versions (team, agents, nested teams) are stored in the data of the run's `run.queued` event.
+ */
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError, isAppError } from "@/lib/errors";
+import type { TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { logger } from "@/server/logger";
+import { assertWithinBudget } from "@/server/ledger/service";
+import { ensureCatalogOnce, resolvePolicy } from "@/server/models/routing";
+import { getAgentVersion } from "@/server/agents/service";
+import { pinTeam } from "@/server/teams/service";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import {
+  listRunsInputSchema,
+  runPinsSchema,
+  startRunInputSchema,
+  TERMINAL_RUN_STATUSES,
+  type ListRunsInput,
+  type RunDetailOut,
+  type RunEventOut,
+  type RunOut,
+  type RunPins,
+  type RunStatus,
+  type RunStepOut,
+  type StartRunInput,
+} from "@/lib/schemas/runs";
+import { appendRunEvents, eventsAfter } from "./events";
+import { tsLit } from "@/server/jobs/sql";
+import { finishRun } from "@/server/jobs/run-function";
+import { wakeExecutor } from "@/server/jobs/executor";
+import { inngestEnabled, sendRunRequested } from "@/server/jobs/inngest";
+
+type RunRow = Prisma.RunGetPayload<object>;
+type StepRow = Prisma.RunStepGetPayload<object>;
+
+/** The smallest amount the ledger records: a budget that is used up refuses a new run at once. */
+const SMALLEST_SPEND_USD = 1e-10;
+
+// ---------------------------------------------------------------------------------------------------
+// Rows -> API objects
+
+interface Names {
+  teams: Map<string, { slug: string; name: string }>;
+  agents: Map<string, { slug: string; name: string }>;
+}
+
+async function namesFor(ctx: TenantContext, rows: Pick<RunRow, "teamId" | "agentId">[]): Promise<Names> {
+  const teamIds = [...new Set(rows.map((r) => r.teamId).filter((x): x is string => !!x))];
+  const agentIds = [...new Set(rows.map((r) => r.agentId).filter((x): x is string => !!x))];
+  const [teams, agents] = await Promise.all([
+    teamIds.length ? db().team.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: teamIds } }, select: { id: true, slug: true, name: true } }) : [],
+    agentIds.length ? db().agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true, name: true } }) : [],
+  ]);
+  return { teams: new Map(teams.map((t) => [t.id, t])), agents: new Map(agents.map((a) => [a.id, a])) };
+}
+
+function outputText(output: unknown): string | null {
+  if (output && typeof output === "object" && typeof (output as { text?: unknown }).text === "string") return (output as { text: string }).text;
+  return null;
+}
+
+function toRun(row: RunRow, names: Names): RunOut {
+  const team = row.teamId ? names.teams.get(row.teamId) : undefined;
+  const agent = row.agentId ? names.agents.get(row.agentId) : undefined;
+  const end = row.finishedAt ?? (row.startedAt ? new Date() : null);
+  return {
+    id: row.id,
+    targetType: row.targetType === "agent" ? "agent" : "team",
+    team: row.teamId ? { id: row.teamId, slug: team?.slug ?? row.teamId, name: team?.name ?? "(deleted team)", version: row.teamVersion ?? 0 } : null,
+    agent: row.agentId ? { id: row.agentId, slug: agent?.slug ?? row.agentId, name: agent?.name ?? "(deleted agent)", version: row.agentVersion ?? 0 } : null,
+    status: row.status as RunStatus,
+    input: row.input,
+    output: outputText(row.output),
+    error: row.error,
+    budgetUsd: row.budgetUsd === null ? null : Number(row.budgetUsd),
+    modelPolicyOverride: (row.modelPolicyOverride as ModelPolicy | null) ?? null,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    costUsd: Number(row.costUsd),
+    durationMs: row.startedAt && end ? Math.max(0, end.getTime() - row.startedAt.getTime()) : null,
+    stepsDone: row.stepsDone,
+    stepsExpected: row.stepsExpected,
+    createdBy: { type: row.createdByType, id: row.createdById },
+    cancelRequestedAt: row.cancelRequestedAt,
+    queuedAt: row.queuedAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    createdAt: row.createdAt,
+  };
+}
+
+function toStep(row: StepRow, agentSlugs: Map<string, string>): RunStepOut {
+  return {
+    id: row.id,
+    stepId: row.stepId,
+    kind: row.kind,
+    nodeId: row.nodeId,
+    status: row.status,
+    attempts: row.attempts,
+    error: row.error,
+    agent: row.agentId ? { id: row.agentId, slug: agentSlugs.get(row.agentId) ?? null, version: row.agentVersion } : null,
+    model: row.modelRef || row.modelName ? { ref: row.modelRef, name: row.modelName } : null,
+    routeReason: row.routeReason,
+    inputSeen: row.inputSeen,
+    output: row.output,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    costUsd: Number(row.costUsd),
+    latencyMs: row.latencyMs,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
+  const row = await db().run.findFirst({ where: { id: runId, workspaceId: ctx.workspaceId } });
+  if (!row) throw new AppError("NOT_FOUND", "Run not found");
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Start
+
+async function checkPolicyOverride(ctx: TenantContext, policy: ModelPolicy): Promise<void> {
+  await ensureCatalogOnce(ctx);
+  try {
+    await resolvePolicy(ctx, policy);
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") throw new AppError("VALIDATION_FAILED", `Model policy: ${error.message}`);
+    throw error;
+  }
+  if (policy.type === "pinned") {
+    const model = await db().model.findFirst({ where: { id: policy.modelId, workspaceId: ctx.workspaceId }, select: { id: true } });
+    if (!model) throw new AppError("VALIDATION_FAILED", "Model policy: the pinned model is not in this workspace's catalog");
+  }
+}
+
+/** Starts a run of a team or a single agent; returns at once with the queued run. */
+export async function startRun(ctx: TenantContext, input: StartRunInput): Promise<RunOut> {
+  if (!ctx.permissions.has("runs:create")) throw new AppError("FORBIDDEN", "Your role does not allow runs:create");
+  const data = startRunInputSchema.parse(input);
+
+  let pins: RunPins;
+  let target: { teamId?: string; teamVersion?: number; agentId?: string; agentVersion?: number };
+  let names: Names;
+  if (data.team) {
+    const pinned = await pinTeam(ctx, data.team);
+    pins = {
+      team: { id: pinned.teamId, slug: pinned.slug, version: pinned.version },
+      agent: null,
+      agents: Object.fromEntries(Object.entries(pinned.agents).map(([slug, v]) => [slug, v.version])),
+      teams: Object.fromEntries(Object.entries(pinned.teams).map(([slug, t]) => [slug, t.version])),
+    };
+    target = { teamId: pinned.teamId, teamVersion: pinned.version };
+    const team = await db().team.findFirst({ where: { id: pinned.teamId, workspaceId: ctx.workspaceId }, select: { name: true } });
+    names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: team?.name ?? pinned.slug }]]), agents: new Map() };
+  } else {
+    const agent = await getAgentVersion(ctx, data.agent!);
+    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} };
+    target = { agentId: agent.agentId, agentVersion: agent.version };
+    const row = await db().agent.findFirst({ where: { id: agent.agentId, workspaceId: ctx.workspaceId }, select: { name: true } });
+    names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: row?.name ?? agent.name }]]) };
+  }
+  if (data.modelPolicy) await checkPolicyOverride(ctx, data.modelPolicy);
+  // an exhausted monthly budget refuses at once (per-run limits apply from the first model call)
+  await assertWithinBudget(ctx, { estimateUsd: SMALLEST_SPEND_USD });
+
+  const runId = newId("run");
+  const now = new Date();
+  const row = await db().$transaction(async (tx) => {
+    const created = await tx.run.create({
+      data: {
+        id: runId,
+        workspaceId: ctx.workspaceId,
+        targetType: data.team ? "team" : "agent",
+        teamId: target.teamId ?? null,
+        teamVersion: target.teamVersion ?? null,
+        agentId: target.agentId ?? null,
+        agentVersion: target.agentVersion ?? null,
+        input: data.input,
+        status: "queued",
+        budgetUsd: data.budgetUsd ?? null,
+        modelPolicyOverride: (data.modelPolicy ?? undefined) as Prisma.InputJsonValue | undefined,
+        lastEventSeq: 1,
+        createdByType: ctx.actor.type,
+        createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
+        queuedAt: now,
+        createdAt: now,
+      },
+    });
+    await tx.runEvent.create({
+      data: { id: newId("evt"), workspaceId: ctx.workspaceId, runId, seq: 1, type: "run.queued", data: { pins } as Prisma.InputJsonValue, createdAt: now },
+    });
+    await recordAudit(ctx, {
+      action: "run.start", targetType: "run", targetId: runId,
+      metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
+    }, tx);
+    return created;
+  });
+
+  await dispatch(row);
+  // the run as queued (an executor may already have picked it up: its status moves on in getRun and the events)
+  return toRun(row, names);
+}
+
+/** Hands a queued run to Inngest, or to the executor of this process (another process's executor polls). */
+async function dispatch(row: RunRow): Promise<void> {
+  if (!inngestEnabled()) {
+    wakeExecutor();
+    return;
+  }
+  try {
+    await sendRunRequested({ runId: row.id, workspaceId: row.workspaceId });
+  } catch (error) {
+    logger.error({ runId: row.id, error: (error as Error).message }, "could not send the run to Inngest");
+    await finishRun(row.id, { status: "failed", error: "The run could not be handed to Inngest (is it reachable?)" });
+    throw new AppError("UPSTREAM_ERROR", "The run could not be handed to Inngest: it was marked failed");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cancel
+
+/**
+ * Cancels a run: a queued run that no executor holds is cancelled at once; otherwise the cancel is requested and
+ * the run stops before its next step. Cancelling a cancelled run is a no-op; a finished one is a CONFLICT.
+ */
+export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunOut> {
+  const row = await findRun(ctx, runId);
+  if (row.status === "cancelled") return toRun(row, await namesFor(ctx, [row]));
+  if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(row.status)) throw new AppError("CONFLICT", `The run has already ${row.status}`);
+  const now = new Date();
+  await db().$transaction(async (tx) => {
+    await tx.run.updateMany({ where: { id: row.id, workspaceId: ctx.workspaceId, cancelRequestedAt: null }, data: { cancelRequestedAt: now } });
+    await recordAudit(ctx, { action: "run.cancel", targetType: "run", targetId: row.id, metadata: { status: row.status } }, tx);
+  });
+  // nobody executes it yet: cancelled now (the claim and this update exclude each other on the row)
+  await finishCancelledIfUnclaimed(row.id);
+  return toRun(await findRun(ctx, runId), await namesFor(ctx, [row]));
+}
+
+async function finishCancelledIfUnclaimed(runId: string): Promise<void> {
+  const now = tsLit(new Date());
+  await appendRunEvents(runId, [{ type: "run.cancelled", data: {} }], {
+    set: `"status" = 'cancelled', "finishedAt" = ${now}`,
+    where: `"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Read
+
+export async function getRun(ctx: TenantContext, runId: string): Promise<RunDetailOut> {
+  const row = await findRun(ctx, runId);
+  const [names, steps, queued] = await Promise.all([
+    namesFor(ctx, [row]),
+    db().runStep.findMany({ where: { runId: row.id, workspaceId: ctx.workspaceId }, orderBy: [{ startedAt: "asc" }, { stepId: "asc" }] }),
+    db().runEvent.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, type: "run.queued" }, orderBy: { seq: "asc" } }),
+  ]);
+  const parsedPins = runPinsSchema.safeParse((queued?.data as { pins?: unknown } | null)?.pins);
+  const pins = parsedPins.success ? parsedPins.data : null;
+  const agentIds = [...new Set(steps.map((s) => s.agentId).filter((x): x is string => !!x))];
+  const agents = agentIds.length ? await db().agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
+  const agentSlugs = new Map(agents.map((a) => [a.id, a.slug]));
+  const output = row.output as { attributed?: { nodeId: string; agent: string; output: string }[] } | null;
+  const failed = row.status === "failed" ? steps.filter((s) => s.status === "failed").pop() : undefined;
+  let failedStepId = failed?.stepId ?? null;
+  if (row.status === "failed" && !failedStepId) {
+    const event = await db().runEvent.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, type: "run.failed" }, orderBy: { seq: "desc" } });
+    const stepId = (event?.data as { stepId?: unknown } | null)?.stepId;
+    failedStepId = typeof stepId === "string" ? stepId : null;
+  }
+  return {
+    ...toRun(row, names),
+    attributed: Array.isArray(output?.attributed) ? output.attributed : null,
+    failedStepId,
+    steps: steps.map((s) => toStep(s, agentSlugs)),
+    pins,
+  };
+}
+
+async function resolveRef(ctx: TenantContext, kind: "team" | "agent", ref: string): Promise<string | null> {
+  const where = { workspaceId: ctx.workspaceId, OR: [{ id: ref }, { slug: ref }] };
+  const row = kind === "team" ? await db().team.findFirst({ where, select: { id: true } }) : await db().agent.findFirst({ where, select: { id: true } });
+  return row?.id ?? null;
+}
+
+export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}): Promise<{ items: RunOut[]; nextCursor: string | null }> {
+  const input = listRunsInputSchema.parse(filters);
+  const teamId = input.team ? await resolveRef(ctx, "team", input.team) : undefined;
+  const agentId = input.agent ? await resolveRef(ctx, "agent", input.agent) : undefined;
+  if (teamId === null || agentId === null) return { items: [], nextCursor: null };
+  const where: Prisma.RunWhereInput = {
+    workspaceId: ctx.workspaceId,
+    ...(teamId ? { teamId } : {}),
+    ...(agentId ? { agentId } : {}),
+    ...(input.status ? { status: input.status } : {}),
+    ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } } : {}),
+  };
+  // a cursor from another workspace (or a stale one) starts from the top instead of leaking positions
+  const cursorOk = input.cursor ? await db().run.findFirst({ where: { id: input.cursor, workspaceId: ctx.workspaceId }, select: { id: true } }) : null;
+  const rows = await db().run.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+    ...(cursorOk ? { cursor: { id: cursorOk.id }, skip: 1 } : {}),
+  });
+  const page = rows.slice(0, input.limit);
+  const names = await namesFor(ctx, page);
+  return { items: page.map((r) => toRun(r, names)), nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null };
+}
+
+export async function listRunEvents(ctx: TenantContext, runId: string, afterSeq = 0, limit = 500): Promise<RunEventOut[]> {
+  const row = await findRun(ctx, runId);
+  return eventsAfter(row.id, afterSeq, Math.min(Math.max(1, limit), 1000));
+}
+
+/** For the SSE streams: the run exists in this workspace (else NOT_FOUND). */
+export async function assertRunVisible(ctx: TenantContext, runId: string): Promise<void> {
+  await findRun(ctx, runId);
+}
+

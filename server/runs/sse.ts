@@ -1,0 +1,155 @@
+/**
+ * A run's events as Server-Sent Events, backed by the database (so it works whichever process executes the run):
+ * replays the events after Last-Event-ID (or ?after=), then polls for new ones every ~150 ms until the terminal
+ * event (run.succeeded / run.failed / run.cancelled), after which the stream ends. Each message is
+ * `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`. A comment line is sent as a heartbeat
+ * when nothing was written for a while. The stream stops when the client goes away or the server shuts down.
+ */
+import { AppError } from "@/lib/errors";
+import { roleCan } from "@/lib/permissions";
+import { runIdSchema } from "@/lib/schemas/runs";
+import type { TenantContext } from "@/server/context";
+import { errorResponse } from "@/server/http/errors";
+import { requestIdOf } from "@/server/http/request-id";
+import { logger } from "@/server/logger";
+import { lit, query } from "@/server/jobs/sql";
+import { eventsAfter, isTerminalEvent } from "./events";
+import { assertRunVisible } from "./service";
+
+export interface StreamSettings {
+  pollMs: number;
+  heartbeatMs: number;
+  /** events per database read */
+  batch: number;
+}
+
+const DEFAULT_SETTINGS: StreamSettings = { pollMs: 150, heartbeatMs: 15_000, batch: 500 };
+let settings: StreamSettings = { ...DEFAULT_SETTINGS };
+
+export function configureRunStreams(patch?: Partial<StreamSettings>): void {
+  settings = patch ? { ...settings, ...patch } : { ...DEFAULT_SETTINGS };
+}
+
+const globalForStreams = globalThis as unknown as { cadreStreamsShutdown?: AbortController };
+function shutdownController(): AbortController {
+  globalForStreams.cadreStreamsShutdown ??= new AbortController();
+  return globalForStreams.cadreStreamsShutdown;
+}
+
+/** Ends every open stream (server shutdown: open streams would otherwise keep the HTTP server from closing). */
+export function closeAllRunStreams(): void {
+  shutdownController().abort();
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+async function runIsFinished(runId: string): Promise<boolean> {
+  const { rows } = await query<{ status: string }>(`SELECT status FROM "Run" WHERE id = ${lit(runId)}`);
+  return !rows[0] || ["succeeded", "failed", "cancelled"].includes(rows[0].status);
+}
+
+/** The resume point of a request: Last-Event-ID, else ?after=, else 0. */
+export function resumeSeqOf(request: Request): number {
+  const header = request.headers.get("last-event-id");
+  const fromQuery = new URL(request.url).searchParams.get("after");
+  for (const value of [header, fromQuery]) {
+    if (value !== null && /^\d{1,9}$/.test(value.trim())) return Number(value.trim());
+  }
+  return 0;
+}
+
+/** The stream of a run whose visibility was checked. */
+export function runEventsStream(runId: string, afterSeq: number, clientSignal: AbortSignal | undefined, requestId: string): Response {
+  const encoder = new TextEncoder();
+  const abort = new AbortController();
+  const signals = [abort.signal, shutdownController().signal, ...(clientSignal ? [clientSignal] : [])];
+  const signal = AbortSignal.any(signals);
+  const s = { ...settings };
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      let last = afterSeq;
+      let lastWrite = Date.now();
+      let idlePolls = 0;
+      const send = (text: string) => {
+        controller.enqueue(encoder.encode(text));
+        lastWrite = Date.now();
+      };
+      try {
+        send(`retry: 1000\n: run ${runId}\n\n`);
+        while (!signal.aborted) {
+          const events = await eventsAfter(runId, last, s.batch);
+          let ended = false;
+          for (const e of events) {
+            if (signal.aborted) break;
+            send(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ seq: e.seq, type: e.type, data: e.data, createdAt: e.createdAt.toISOString() })}\n\n`);
+            last = e.seq;
+            if (isTerminalEvent(e.type)) {
+              ended = true;
+              break;
+            }
+          }
+          if (ended) break;
+          if (events.length >= s.batch) continue;
+          // resumed after the end (or the run vanished): nothing more will come
+          if (events.length === 0 && idlePolls++ % 10 === 0 && (await runIsFinished(runId))) {
+            const more = await eventsAfter(runId, last, 1);
+            if (more.length === 0) break;
+            continue;
+          }
+          if (events.length > 0) idlePolls = 1;
+          if (Date.now() - lastWrite >= s.heartbeatMs) send(`: keep-alive\n\n`);
+          await wait(s.pollMs, signal);
+        }
+      } catch (error) {
+        if (!signal.aborted) logger.warn({ runId, requestId, error: (error as Error).message }, "run event stream failed");
+      } finally {
+        try {
+          controller.close();
+        } catch {
+          // already closed by the client
+        }
+      }
+    },
+    cancel() {
+      abort.abort();
+    },
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      "x-request-id": requestId,
+    },
+  });
+}
+
+/** Serves GET .../runs/{runId}/events for a caller resolved by `authenticate` (API key or session). */
+export async function serveRunEvents(request: Request, rawRunId: string, authenticate: (requestId: string) => Promise<TenantContext>): Promise<Response> {
+  const requestId = requestIdOf(request.headers);
+  try {
+    const ctx = await authenticate(requestId);
+    if (!ctx.permissions.has("runs:read") || !roleCan(ctx.role, "runs:read")) {
+      throw new AppError("FORBIDDEN", "This caller lacks runs:read");
+    }
+    const runId = runIdSchema.parse(rawRunId);
+    await assertRunVisible(ctx, runId);
+    return runEventsStream(runId, resumeSeqOf(request), request.signal, requestId);
+  } catch (error) {
+    return errorResponse(error, requestId);
+  }
+}

@@ -1,0 +1,513 @@
+/**
+ * Teams: agents (or nested teams, in the hybrid topology) arranged in a topology spec, versioned like agents
+ * (every save is a new immutable TeamVersion; an identical save writes nothing; archiving is a soft delete).
+ *
+ * Every save is validated, and a refused save lists every problem at once (AppError VALIDATION_FAILED,
+ * `details.issues` = [{ path, message }], paths relative to the request body, e.g. `spec.nodes.2.dependsOn.0`):
+ * the spec's schema issues, its structural problems (`topologyProblems`), unknown or archived agents and teams,
+ * a team that includes itself through nested teams (followed through their current versions), and nesting
+ * deeper than MAX_TEAM_NESTING levels (counting the teams that include this one).
+ *
+ * `pinTeam` resolves a team and everything it references at their current versions for a new run;
+ * `pinnedTeamFromVersions` re-loads exactly the versions a run pinned.
+ */
+import { z } from "zod";
+import { db } from "@/server/db/client";
+import type { Prisma } from "@/server/db/generated/client";
+import { newId } from "@/lib/ids";
+import { AppError } from "@/lib/errors";
+import { actorUserId, type TenantContext } from "@/server/context";
+import { recordAudit } from "@/server/audit/service";
+import { nodeRefs, topologyProblems, topologySpecSchema, type NodeRef, type TopologySpec } from "@/lib/schemas/topology";
+import {
+  createTeamInputSchema,
+  listTeamsInputSchema,
+  updateTeamInputSchema,
+  validateTeamInputSchema,
+  type TeamDiffOutput,
+  type TeamOutput,
+  type TeamProblem,
+  type TeamVersionOutput,
+} from "@/lib/schemas/teams";
+import { canonicalJson, lineDiff, sameJson } from "@/lib/line-diff";
+import { INPUT_NODE_ID, OUTPUT_NODE_ID } from "@/lib/topology-graph";
+import { agentsBySlug, agentVersionsBySlug, toAgentVersion, type AgentVersionOut } from "@/server/agents/service";
+
+type Tx = Prisma.TransactionClient;
+
+/** How many levels of nested teams a team may have below it (a team including a plain team is 1). */
+export const MAX_TEAM_NESTING = 5;
+
+export interface PinnedTeam {
+  teamId: string;
+  slug: string;
+  version: number;
+  spec: TopologySpec;
+  /** by agent slug: every agent the spec (and nested teams) reference */
+  agents: Record<string, AgentVersionOut>;
+  /** nested teams by slug (hybrid) */
+  teams: Record<string, { teamId: string; version: number; spec: TopologySpec }>;
+}
+
+type TeamWithCurrent = Prisma.TeamGetPayload<{ include: { versions: true } }>;
+type TeamVersionRow = Prisma.TeamVersionGetPayload<object>;
+const withCurrent = { versions: { orderBy: { version: "desc" }, take: 1 } } as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Rows -> API objects
+
+function refsOf(spec: TopologySpec): { agents: string[]; teams: string[] } {
+  const agents = new Set<string>();
+  const teams = new Set<string>();
+  for (const { ref } of nodeRefs(spec)) {
+    if (typeof ref === "string") agents.add(ref);
+    else teams.add(ref.team);
+  }
+  return { agents: [...agents], teams: [...teams] };
+}
+
+function storedSpec(v: TeamVersionRow): TopologySpec {
+  return topologySpecSchema.parse(v.spec);
+}
+
+function toTeam(row: TeamWithCurrent): TeamOutput {
+  const v = row.versions[0];
+  if (!v) throw new AppError("INTERNAL", `Team ${row.id} has no version`);
+  const spec = storedSpec(v);
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: v.name,
+    description: v.description,
+    currentVersion: row.currentVersion,
+    versionCount: row.currentVersion,
+    archivedAt: row.archivedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    topology: spec.topology,
+    spec,
+    ...refsOf(spec),
+  };
+}
+
+function toTeamVersion(team: { id: string; slug: string }, v: TeamVersionRow): TeamVersionOutput {
+  return { teamId: team.id, slug: team.slug, version: v.version, name: v.name, description: v.description, spec: storedSpec(v), createdAt: v.createdAt };
+}
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+async function findTeam(ctx: TenantContext, ref: string, tx: Tx = db()): Promise<TeamWithCurrent> {
+  const row = await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, OR: [{ id: ref }, { slug: ref }] }, include: withCurrent });
+  if (!row) throw new AppError("NOT_FOUND", `Team "${ref}" not found`);
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Validation
+
+/** zod issues as problems, paths prefixed (e.g. "spec."). */
+function zodProblems(error: z.ZodError, prefix: string): TeamProblem[] {
+  return error.issues.map((i) => ({ path: prefix + i.path.map(String).join("."), message: i.message }));
+}
+
+/** Node references of a spec that failed its schema, as far as they can be read (so unknown agents still show). */
+function looseRefs(raw: unknown): { path: string; ref: NodeRef }[] {
+  try {
+    return nodeRefs(raw as TopologySpec).filter(({ ref }) =>
+      typeof ref === "string" ? ref.length > 0 : !!ref && typeof ref === "object" && typeof (ref as { team?: unknown }).team === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
+interface TeamGraphEntry {
+  archived: boolean;
+  nested: string[];
+}
+
+/** slug -> (archived, nested team slugs of its current version) for every team of the workspace. */
+async function teamGraph(ctx: TenantContext, tx: Tx): Promise<Map<string, TeamGraphEntry & { row: TeamWithCurrent }>> {
+  const rows = await tx.team.findMany({ where: { workspaceId: ctx.workspaceId }, include: withCurrent });
+  const out = new Map<string, TeamGraphEntry & { row: TeamWithCurrent }>();
+  for (const row of rows) {
+    const v = row.versions[0];
+    const parsed = v ? topologySpecSchema.safeParse(v.spec) : undefined;
+    out.set(row.slug, { archived: row.archivedAt !== null, nested: parsed?.success ? refsOf(parsed.data).teams : [], row });
+  }
+  return out;
+}
+
+/**
+ * Every problem of a spec for the team `self` (its slug: existing or about to be created; null when unknown).
+ * Returns the parsed spec when it passed its schema.
+ */
+export async function specProblems(
+  ctx: TenantContext,
+  raw: unknown,
+  self: { slug: string | null },
+  tx: Tx = db(),
+  prefix = "spec.",
+): Promise<{ spec: TopologySpec | null; issues: TeamProblem[] }> {
+  const issues: TeamProblem[] = [];
+  const parsed = topologySpecSchema.safeParse(raw);
+  let refs: { path: string; ref: NodeRef }[];
+  if (parsed.success) {
+    const spec = parsed.data;
+    issues.push(...topologyProblems(spec).map((p) => ({ path: prefix + p.path, message: p.message })));
+    const inner = spec.topology === "hybrid" ? spec.arrangement : spec;
+    if (inner.topology === "dag") {
+      inner.nodes.forEach((n, i) => {
+        if (n.id === INPUT_NODE_ID || n.id === OUTPUT_NODE_ID) {
+          issues.push({ path: `${prefix}${spec.topology === "hybrid" ? "arrangement." : ""}nodes.${i}.id`, message: `"${n.id}" is reserved: choose another node id` });
+        }
+      });
+    }
+    refs = nodeRefs(spec);
+  } else {
+    issues.push(...zodProblems(parsed.error, prefix));
+    refs = looseRefs(raw);
+  }
+
+  // agents: known and not archived
+  const agentRefs = refs.filter((r): r is { path: string; ref: string } => typeof r.ref === "string");
+  const agents = await agentsBySlug(ctx, agentRefs.map((r) => r.ref), tx);
+  for (const { path, ref } of agentRefs) {
+    const agent = agents.get(ref);
+    if (!agent) issues.push({ path: prefix + path, message: `Unknown agent "${ref}"` });
+    else if (agent.archivedAt) issues.push({ path: prefix + path, message: `Agent "${ref}" is archived` });
+  }
+
+  // nested teams: known, not archived, no cycle back to this team, not too deep
+  const teamRefs = refs.filter((r): r is { path: string; ref: { team: string } } => typeof r.ref !== "string");
+  if (teamRefs.length > 0 || self.slug) {
+    const graph = await teamGraph(ctx, tx);
+    const nestedOf = (slug: string): string[] =>
+      slug === self.slug ? teamRefs.map((r) => r.ref.team) : (graph.get(slug)?.nested ?? []);
+
+    // a path of nested teams from `from` back to `self`, or null
+    const pathToSelf = (from: string): string[] | null => {
+      if (!self.slug) return null;
+      const seen = new Set<string>();
+      const walk = (slug: string, trail: string[]): string[] | null => {
+        if (slug === self.slug) return trail;
+        if (seen.has(slug)) return null;
+        seen.add(slug);
+        for (const next of graph.get(slug)?.nested ?? []) {
+          const found = walk(next, [...trail, next]);
+          if (found) return found;
+        }
+        return null;
+      };
+      return walk(from, [from]);
+    };
+    // levels of nesting below a team (memoised; cycles count as too deep)
+    const below = new Map<string, number>();
+    const depthBelow = (slug: string, stack: Set<string>): number => {
+      if (below.has(slug)) return below.get(slug)!;
+      if (stack.has(slug)) return MAX_TEAM_NESTING + 1;
+      stack.add(slug);
+      const children = nestedOf(slug).filter((c) => c === self.slug || graph.has(c));
+      const d = children.length === 0 ? 0 : 1 + Math.max(...children.map((c) => depthBelow(c, stack)));
+      stack.delete(slug);
+      below.set(slug, Math.min(d, MAX_TEAM_NESTING + 1));
+      return below.get(slug)!;
+    };
+    // levels of teams above this one (teams whose current version includes it, transitively)
+    let above = 0;
+    if (self.slug) {
+      const parents = new Map<string, string[]>();
+      for (const [slug, entry] of graph) {
+        if (slug === self.slug) continue;
+        for (const child of entry.nested) parents.set(child, [...(parents.get(child) ?? []), slug]);
+      }
+      const up = (slug: string, stack: Set<string>): number => {
+        if (stack.has(slug) || stack.size > MAX_TEAM_NESTING + 1) return 0;
+        stack.add(slug);
+        const ps = parents.get(slug) ?? [];
+        const d = ps.length === 0 ? 0 : 1 + Math.max(...ps.map((p) => up(p, stack)));
+        stack.delete(slug);
+        return d;
+      };
+      above = up(self.slug, new Set());
+    }
+
+    for (const { path, ref } of teamRefs) {
+      const slug = ref.team;
+      if (slug === self.slug) {
+        issues.push({ path: prefix + path, message: "A team cannot include itself" });
+        continue;
+      }
+      const entry = graph.get(slug);
+      if (!entry) {
+        issues.push({ path: prefix + path, message: `Unknown team "${slug}"` });
+        continue;
+      }
+      if (entry.archived) issues.push({ path: prefix + path, message: `Team "${slug}" is archived` });
+      const cycle = pathToSelf(slug);
+      if (cycle) {
+        issues.push({ path: prefix + path, message: `Nested teams form a cycle: ${[self.slug, ...cycle].join(" -> ")}` });
+        continue;
+      }
+      const depth = above + 1 + depthBelow(slug, new Set());
+      if (depth > MAX_TEAM_NESTING) {
+        issues.push({
+          path: prefix + path,
+          message: `Teams nest too deep through "${slug}": ${depth} levels${above ? ` (counting ${above} team level${above === 1 ? "" : "s"} that include this team)` : ""}, at most ${MAX_TEAM_NESTING}`,
+        });
+      }
+    }
+  }
+  return { spec: parsed.success ? parsed.data : null, issues };
+}
+
+function validationError(issues: TeamProblem[]): AppError {
+  const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+  return new AppError("VALIDATION_FAILED", `The team has ${issues.length} problem${issues.length === 1 ? "" : "s"}: ${list}`, { issues });
+}
+
+/** What a save of this spec would report, without saving (for the editor). */
+export async function validateTeam(ctx: TenantContext, input: z.input<typeof validateTeamInputSchema>): Promise<{ valid: boolean; issues: TeamProblem[] }> {
+  const data = validateTeamInputSchema.parse(input);
+  let selfSlug: string | null = data.slug || null;
+  if (data.team) selfSlug = (await findTeam(ctx, data.team)).slug;
+  const { issues } = await specProblems(ctx, data.spec, { slug: selfSlug });
+  return { valid: issues.length === 0, issues };
+}
+
+/** One save at a time per workspace, so that two saves cannot together create a nested-team cycle. */
+async function lockTeamGraph(ctx: TenantContext, tx: Tx): Promise<void> {
+  await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`cadre:team-graph:${ctx.workspaceId}`}))) AS l`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CRUD
+
+export async function listTeams(ctx: TenantContext, input: z.input<typeof listTeamsInputSchema> = {}): Promise<TeamOutput[]> {
+  const { includeArchived } = listTeamsInputSchema.parse(input);
+  const rows = await db().team.findMany({
+    where: { workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) },
+    include: withCurrent,
+    orderBy: [{ slug: "asc" }],
+  });
+  return rows.map(toTeam);
+}
+
+export async function getTeam(ctx: TenantContext, ref: string): Promise<TeamOutput> {
+  return toTeam(await findTeam(ctx, ref));
+}
+
+export async function createTeam(ctx: TenantContext, input: z.input<typeof createTeamInputSchema>): Promise<TeamOutput> {
+  const envelope = createTeamInputSchema.safeParse(input);
+  if (!envelope.success) {
+    const raw = (input ?? {}) as { spec?: unknown; slug?: unknown };
+    const { issues } = await specProblems(ctx, raw.spec, { slug: typeof raw.slug === "string" ? raw.slug : null });
+    throw validationError([...zodProblems(envelope.error, ""), ...issues]);
+  }
+  const data = envelope.data;
+  const teamId = newId("team");
+  try {
+    const row = await db().$transaction(async (tx) => {
+      await lockTeamGraph(ctx, tx);
+      if (await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, slug: data.slug }, select: { id: true } })) {
+        throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
+      }
+      const { spec, issues } = await specProblems(ctx, data.spec, { slug: data.slug }, tx);
+      if (issues.length > 0 || !spec) throw validationError(issues);
+      await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
+      await tx.teamVersion.create({
+        data: { id: newId("tmv"), workspaceId: ctx.workspaceId, teamId, version: 1, name: data.name, description: data.description, spec: spec as Prisma.InputJsonValue, createdById: actorUserId(ctx) },
+      });
+      await recordAudit(ctx, { action: "team.create", targetType: "team", targetId: teamId, metadata: { slug: data.slug, name: data.name, topology: spec.topology, version: 1 } }, tx);
+      return tx.team.findFirstOrThrow({ where: { id: teamId }, include: withCurrent });
+    });
+    return toTeam(row);
+  } catch (error) {
+    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
+    throw error;
+  }
+}
+
+/**
+ * Saves a new version with the given fields changed (the rest carried over), validated like a create.
+ * Identical to the current version: nothing is written. An archived team cannot be changed.
+ */
+export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input<typeof updateTeamInputSchema>): Promise<TeamOutput> {
+  const envelope = updateTeamInputSchema.safeParse(patch);
+  if (!envelope.success) {
+    const raw = (patch ?? {}) as { spec?: unknown };
+    const existing = await findTeam(ctx, ref);
+    const { issues } = raw.spec === undefined ? { issues: [] } : await specProblems(ctx, raw.spec, { slug: existing.slug });
+    throw validationError([...zodProblems(envelope.error, ""), ...issues]);
+  }
+  const data = envelope.data;
+  const row = await findTeam(ctx, ref);
+  if (row.archivedAt) throw new AppError("CONFLICT", `Team "${row.slug}" is archived and cannot be changed`);
+  const current = row.versions[0]!;
+  const currentSpec = storedSpec(current);
+  // identical to the current version: nothing to write (and nothing to validate)
+  const incoming = data.spec === undefined ? { success: true as const, data: currentSpec } : topologySpecSchema.safeParse(data.spec);
+  const nameChanged = data.name !== undefined && data.name !== current.name;
+  const descriptionChanged = data.description !== undefined && data.description !== current.description;
+  const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
+  if (!nameChanged && !descriptionChanged && !specChanged) return toTeam(row);
+  const updated = await db().$transaction(async (tx) => {
+    await lockTeamGraph(ctx, tx);
+    // every save is validated, a carried-over spec too (an agent may have been archived since)
+    const checked = await specProblems(ctx, data.spec !== undefined ? data.spec : currentSpec, { slug: row.slug }, tx);
+    if (checked.issues.length > 0 || !checked.spec) throw validationError(checked.issues);
+    const next = { name: data.name ?? current.name, description: data.description ?? current.description, spec: checked.spec };
+    const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
+    const version = row.currentVersion + 1;
+    const bumped = await tx.team.updateMany({
+      where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
+      data: { currentVersion: version, name: next.name },
+    });
+    if (bumped.count !== 1) throw new AppError("CONFLICT", `Team "${row.slug}" was changed at the same time; reload and try again`);
+    await tx.teamVersion.create({
+      data: { id: newId("tmv"), workspaceId: ctx.workspaceId, teamId: row.id, version, name: next.name, description: next.description, spec: next.spec as Prisma.InputJsonValue, createdById: actorUserId(ctx) },
+    });
+    await recordAudit(ctx, { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology } }, tx);
+    return tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+  });
+  return toTeam(updated);
+}
+
+export async function listTeamVersions(ctx: TenantContext, ref: string): Promise<TeamVersionOutput[]> {
+  const team = await findTeam(ctx, ref);
+  const rows = await db().teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
+  return rows.map((v) => toTeamVersion(team, v));
+}
+
+export async function getTeamVersion(ctx: TenantContext, ref: string, version: number): Promise<TeamVersionOutput> {
+  const team = await findTeam(ctx, ref);
+  const row = await db().teamVersion.findFirst({ where: { teamId: team.id, workspaceId: ctx.workspaceId, version } });
+  if (!row) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${version}`);
+  return toTeamVersion(team, row);
+}
+
+/** Field by field, what changed from version `from` to `to`; the description and the spec (as JSON) as line diffs. */
+export async function diffTeamVersions(ctx: TenantContext, ref: string, from: number, to: number): Promise<TeamDiffOutput> {
+  const team = await findTeam(ctx, ref);
+  const rows = await db().teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId, version: { in: [from, to] } } });
+  const a = rows.find((r) => r.version === from);
+  const b = rows.find((r) => r.version === to);
+  if (!a || !b) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${!a ? from : to}`);
+  const before = { name: a.name, description: a.description, spec: storedSpec(a) };
+  const after = { name: b.name, description: b.description, spec: storedSpec(b) };
+  const changes: TeamDiffOutput["changes"] = [];
+  if (before.name !== after.name) changes.push({ field: "name", before: before.name, after: after.name });
+  if (before.description !== after.description) {
+    changes.push({ field: "description", before: before.description, after: after.description, lines: lineDiff(before.description, after.description) });
+  }
+  if (!sameJson(before.spec, after.spec)) {
+    changes.push({ field: "spec", before: before.spec, after: after.spec, lines: lineDiff(canonicalJson(before.spec, 2), canonicalJson(after.spec, 2)) });
+  }
+  return { teamId: team.id, from, to, changes };
+}
+
+/** Soft delete: readable with all versions; new runs and new team versions cannot use it. */
+export async function archiveTeam(ctx: TenantContext, ref: string): Promise<TeamOutput> {
+  const row = await findTeam(ctx, ref);
+  if (row.archivedAt) return toTeam(row);
+  const updated = await db().$transaction(async (tx) => {
+    await tx.team.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    await recordAudit(ctx, { action: "team.archive", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
+    return tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+  });
+  return toTeam(updated);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pinning (runs)
+
+/**
+ * Resolves a team and everything it references (agents, nested teams, their agents...) at their current
+ * versions, for a new run to pin. An archived team is refused (CONFLICT); archived or unknown agents and nested
+ * teams anywhere below are refused together (VALIDATION_FAILED with every problem).
+ */
+export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<PinnedTeam> {
+  const root = await findTeam(ctx, idOrSlug);
+  if (root.archivedAt) throw new AppError("CONFLICT", `Team "${root.slug}" is archived`);
+  const graph = await teamGraph(ctx, db());
+  const rootSpec = storedSpec(root.versions[0]!);
+  const issues: TeamProblem[] = [];
+  const teams: PinnedTeam["teams"] = {};
+  const agentPaths = new Map<string, string>();
+
+  const visit = (slug: string, spec: TopologySpec, at: string, depth: number) => {
+    for (const { path, ref } of nodeRefs(spec)) {
+      const where = `${at}${path}`;
+      if (typeof ref === "string") {
+        if (!agentPaths.has(ref)) agentPaths.set(ref, where);
+        continue;
+      }
+      if (ref.team === root.slug || ref.team === slug) {
+        issues.push({ path: where, message: `Nested teams form a cycle through "${ref.team}"` });
+        continue;
+      }
+      if (teams[ref.team]) continue;
+      const entry = graph.get(ref.team);
+      if (!entry) {
+        issues.push({ path: where, message: `Unknown team "${ref.team}"` });
+        continue;
+      }
+      if (entry.archived) issues.push({ path: where, message: `Team "${ref.team}" is archived` });
+      if (depth >= MAX_TEAM_NESTING) {
+        issues.push({ path: where, message: `Teams nest deeper than ${MAX_TEAM_NESTING} levels` });
+        continue;
+      }
+      const v = entry.row.versions[0]!;
+      const nestedSpec = storedSpec(v);
+      teams[ref.team] = { teamId: entry.row.id, version: v.version, spec: nestedSpec };
+      visit(ref.team, nestedSpec, `teams.${ref.team}.spec.`, depth + 1);
+    }
+  };
+  visit(root.slug, rootSpec, "spec.", 0);
+
+  const rows = await agentsBySlug(ctx, [...agentPaths.keys()]);
+  const agents: Record<string, AgentVersionOut> = {};
+  for (const [slug, where] of agentPaths) {
+    const row = rows.get(slug);
+    if (!row) issues.push({ path: where, message: `Unknown agent "${slug}"` });
+    else if (row.archivedAt) issues.push({ path: where, message: `Agent "${slug}" is archived` });
+    else agents[slug] = toAgentVersion(row, row.versions[0]!);
+  }
+  if (issues.length > 0) {
+    const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+    throw new AppError("VALIDATION_FAILED", `Team "${root.slug}" cannot run: ${list}`, { issues });
+  }
+  return { teamId: root.id, slug: root.slug, version: root.currentVersion, spec: rootSpec, agents, teams };
+}
+
+/** Re-loads exactly the versions a run pinned (archived agents and teams included: old runs keep working). */
+export async function pinnedTeamFromVersions(
+  ctx: TenantContext,
+  teamId: string,
+  teamVersion: number,
+  pins: { agents: Record<string, number>; teams: Record<string, number> },
+): Promise<PinnedTeam> {
+  const team = await db().team.findFirst({ where: { id: teamId, workspaceId: ctx.workspaceId } });
+  if (!team) throw new AppError("NOT_FOUND", "Team not found");
+  const v = await db().teamVersion.findFirst({ where: { teamId, workspaceId: ctx.workspaceId, version: teamVersion } });
+  if (!v) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${teamVersion}`);
+  const teamSlugs = Object.keys(pins.teams);
+  const nestedTeams = teamSlugs.length
+    ? await db().team.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: teamSlugs } }, select: { id: true, slug: true } })
+    : [];
+  const nestedVersions = nestedTeams.length
+    ? await db().teamVersion.findMany({ where: { workspaceId: ctx.workspaceId, OR: nestedTeams.map((t) => ({ teamId: t.id, version: pins.teams[t.slug]! })) } })
+    : [];
+  const teams: PinnedTeam["teams"] = {};
+  for (const slug of teamSlugs) {
+    const t = nestedTeams.find((x) => x.slug === slug);
+    const tv = t && nestedVersions.find((x) => x.teamId === t.id && x.version === pins.teams[slug]);
+    if (!t || !tv) throw new AppError("NOT_FOUND", `Team "${slug}" version ${pins.teams[slug]} not found`);
+    teams[slug] = { teamId: t.id, version: tv.version, spec: storedSpec(tv) };
+  }
+  const agents = await agentVersionsBySlug(ctx, pins.agents);
+  return { teamId: team.id, slug: team.slug, version: v.version, spec: storedSpec(v), agents, teams };
+}

@@ -1,0 +1,57 @@
+import type { z } from "zod";
+import { AppError } from "@/lib/errors";
+
+/**
+ * The interface between the topology semantics (server/topologies/*, pure orchestration logic) and the execution
+ * engine (EXEC: durable steps, model gateway, events). A topology only ever talks to a `TopologyRuntime`.
+ */
+
+export interface AgentCall {
+  nodeId: string; // graph node id (see lib/topology-graph.ts)
+  stepId: string; // stable, deterministic, unique within the run, e.g. "s1", "debate.r2.d0", "h.w3.sub2"
+  agent: string; // agent slug
+  task: string; // the task/instructions for this call
+  context?: { from: string; output: string }[]; // other nodes' outputs this agent sees (from = nodeId or label)
+  output?: { schema: z.ZodType }; // structured output (manager plans, checker verdicts, judge decisions)
+}
+
+export interface AgentResult {
+  text: string;
+  object?: unknown;
+}
+
+export interface TopologyRuntime {
+  callAgent(call: AgentCall): Promise<AgentResult>; // one memoised, retried, recorded, event-emitting step
+  runTeam(nodeId: string, stepIdPrefix: string, teamSlug: string, task: string): Promise<string>; // nested team (hybrid), recursion
+  parallel<T>(tasks: (() => Promise<T>)[], limit?: number): Promise<T[]>; // bounded concurrency, preserves order
+  expectSteps(additional: number): Promise<void>; // progress: more steps are coming
+}
+
+export interface TopologyResult {
+  output: string;
+  attributed?: { nodeId: string; agent: string; output: string }[];
+}
+
+// ---- helper types (additions) ----
+
+/** One piece of context an agent sees: another node's output, attributed. */
+export type ContextItem = { from: string; output: string };
+
+/**
+ * A topology could not go on: an invalid spec, or a structured answer (a manager's plan) that stayed invalid after
+ * one retry. `stepId`/`nodeId` name the step whose answer was refused (the run fails "at" that step). Not worth
+ * retrying: the same inputs give the same refusal.
+ */
+export class TopologyError extends AppError {
+  readonly stepId?: string;
+  readonly nodeId?: string;
+  readonly problems: string[];
+
+  constructor(message: string, options: { stepId?: string; nodeId?: string; problems?: string[] } = {}) {
+    super("VALIDATION_FAILED", message, { stepId: options.stepId, nodeId: options.nodeId, problems: options.problems ?? [] });
+    this.name = "TopologyError";
+    this.stepId = options.stepId;
+    this.nodeId = options.nodeId;
+    this.problems = options.problems ?? [];
+  }
+}
