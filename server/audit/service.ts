@@ -16,20 +16,23 @@ export interface AuditEntryInput {
 
 /** Records who did what to which resource. Pass the transaction so the entry commits with the change. */
 export async function recordAudit(ctx: TenantContext, entry: AuditEntryInput, tx: Tx = db()): Promise<void> {
-  await tx.auditLog.create({
-    data: {
-      id: newId("aud"),
-      workspaceId: ctx.workspaceId,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
-      actorLabel: ctx.actor.type === "user" ? ctx.actor.email : `API key "${ctx.actor.name}"`,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId ?? null,
-      metadata: (entry.metadata ?? {}) as Prisma.InputJsonValue,
-      requestId: ctx.requestId ?? null,
-    },
-  });
+  await tx.auditLog.create({ data: auditLogData(ctx, entry) });
+}
+
+/** The AuditLog row of an entry (for a batch transaction: `db().$transaction([..., db().auditLog.create({ data })])`). */
+export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma.AuditLogUncheckedCreateInput {
+  return {
+    id: newId("aud"),
+    workspaceId: ctx.workspaceId,
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
+    actorLabel: ctx.actor.type === "user" ? ctx.actor.email : `API key "${ctx.actor.name}"`,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId ?? null,
+    metadata: (entry.metadata ?? {}) as Prisma.InputJsonValue,
+    requestId: ctx.requestId ?? null,
+  };
 }
 
 export async function listAudit(ctx: TenantContext, input: z.infer<typeof listAuditInputSchema>) {

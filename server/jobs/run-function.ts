@@ -31,6 +31,7 @@ import { pinnedTeamFromVersions } from "@/server/teams/service";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import { appendRunEvents } from "@/server/runs/events";
+import { notifyRunEvents } from "@/server/runs/notify";
 import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, reasonOf, type StepApi } from "./step";
 import { jsonLit, lit, numLit, query, textLit, tsLit } from "./sql";
 
@@ -110,7 +111,9 @@ interface RunRow {
 }
 
 export async function runTenantContext(run: Pick<RunRow, "id" | "workspaceId" | "createdByType" | "createdById">): Promise<TenantContext> {
-  const workspace = await db().workspace.findUniqueOrThrow({ where: { id: run.workspaceId }, select: { slug: true } });
+  // the workspace is read while the creator is looked up (one round trip less before the first step)
+  const workspaceRead = db().workspace.findUniqueOrThrow({ where: { id: run.workspaceId }, select: { slug: true } });
+  workspaceRead.catch(() => undefined); // awaited below; a failure must not be reported as unhandled first
   let actor: Actor | null = null;
   let userId: string | null = null;
   if (run.createdByType === "api_key" && run.createdById) {
@@ -128,6 +131,7 @@ export async function runTenantContext(run: Pick<RunRow, "id" | "workspaceId" | 
   }
   const membership = userId ? await db().membership.findUnique({ where: { workspaceId_userId: { workspaceId: run.workspaceId, userId } }, select: { role: true } }) : null;
   const role = (membership?.role as Role | undefined) ?? "member";
+  const workspace = await workspaceRead;
   return {
     workspaceId: run.workspaceId,
     workspaceSlug: workspace.slug,
@@ -318,6 +322,7 @@ async function recordAgentStep(runId: string, stepId: string, result: StepResult
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
          'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${tsLit(now)} FROM r`,
   );
+  notifyRunEvents(runId);
 }
 
 async function recordFailedAttempt(
@@ -383,6 +388,7 @@ export async function finishRun(runId: string, f: Finish): Promise<boolean> {
      SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq", ${lit(event.type)}, ${jsonLit(event.data)}, ${tsLit(now)} FROM r
      RETURNING seq`,
   );
+  if (rows.length > 0) notifyRunEvents(runId);
   return rows.length > 0;
 }
 
@@ -400,6 +406,9 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
   }
 
   try {
+    // the creator's context and the pinned versions are independent reads: in parallel
+    const pinsRead = run.targetType === "team" ? runPins(run.id) : Promise.resolve(null);
+    pinsRead.catch(() => undefined); // awaited below
     const ctx = await runTenantContext(run);
     const policyOverride = run.modelPolicyOverride ? modelPolicySchema.parse(run.modelPolicyOverride) : null;
     const runBudgetUsd = run.budgetUsd === null || run.budgetUsd === undefined ? undefined : Number(run.budgetUsd);
@@ -408,7 +417,7 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
 
     if (run.targetType === "team") {
       if (!run.teamId || run.teamVersion === null) throw new AppError("INTERNAL", "The run names no team version");
-      const pins = await runPins(run.id);
+      const pins = await pinsRead;
       const pinned = await pinnedTeamFromVersions(ctx, run.teamId, run.teamVersion, { agents: pins?.agents ?? {}, teams: pins?.teams ?? {} });
       await markStarted(run, 0);
       const rt = new RunRuntime({ ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected });

@@ -17,6 +17,7 @@
 import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { RunEventType } from "@/lib/schemas/runs";
+import { notifyRunEvents } from "@/server/runs/notify";
 import { jsonLit, lit, query, textLit, tsLit } from "./sql";
 
 // ---------------------------------------------------------------------------------------------------
@@ -196,6 +197,7 @@ export async function beginStep(run: { runId: string; workspaceId: string }, ste
        LEFT JOIN r ON true LEFT JOIN prev ON true LEFT JOIN claimed ON true`,
   );
   const row = rows[0]!;
+  if (options.startEvent && row.attempts !== null) notifyRunEvents(run.runId);
   const replay = row.status === "succeeded" ? { result: row.result } : null;
   return {
     cancelled: row.cancel === null || (row.cancel && !replay),

@@ -202,6 +202,21 @@ describe("SSE", () => {
     await waitForRun(stuck.id);
   });
 
+  it("is woken by the events this process writes: a live run streams to its end without waiting for the poll", async () => {
+    configureRunStreams({ pollMs: 60_000 }); // only the in-process wake-up (server/runs/notify.ts) can move it on
+    try {
+      const run = await startRun(a.ctx, { team: "pair", input: "Wake me." });
+      const t0 = Date.now();
+      const res = await apiKeyRunEvents(sseRequest(run.id, { key: keyA.owner }), params(run.id));
+      const events = parseSse(await res.text());
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+      expect(events.at(-1)!.body.type).toBe("run.succeeded");
+    } finally {
+      configureRunStreams({ pollMs: 20 });
+    }
+  });
+
   it("answers a JSON page instead with Accept: application/json", async () => {
     const res = await apiKeyRunEvents(sseRequest(finishedRun, { key: keyA.viewer, accept: "application/json" }), params(finishedRun));
     expect(res.headers.get("content-type")).toMatch(/application\/json/);

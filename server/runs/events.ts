@@ -7,6 +7,7 @@
 import { newId } from "@/lib/ids";
 import { TERMINAL_RUN_EVENTS, type RunEventType } from "@/lib/schemas/runs";
 import { jsonLit, lit, query, tsLit } from "@/server/jobs/sql";
+import { notifyRunEvents } from "./notify";
 
 export interface NewRunEvent {
   type: RunEventType;
@@ -46,6 +47,7 @@ export async function appendRunEvents(runId: string, events: NewRunEvent[], opti
        FROM r, (VALUES ${values}) AS v(id, ord, type, data) RETURNING 1)
      SELECT r.* FROM r`,
   );
+  if (rows[0]) notifyRunEvents(runId);
   return rows[0] ?? null;
 }
 

@@ -10,7 +10,7 @@ import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError, isAppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
-import { recordAudit } from "@/server/audit/service";
+import { auditLogData, recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
 import { assertWithinBudget } from "@/server/ledger/service";
 import { ensureCatalogOnce, resolvePolicy } from "@/server/models/routing";
@@ -174,8 +174,9 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
 
   const runId = newId("run");
   const now = new Date();
-  const row = await db().$transaction(async (tx) => {
-    const created = await tx.run.create({
+  // one batch transaction (the statements are sent back to back, no interactive round trips in between)
+  const [row] = await db().$transaction([
+    db().run.create({
       data: {
         id: runId,
         workspaceId: ctx.workspaceId,
@@ -194,16 +195,17 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
         queuedAt: now,
         createdAt: now,
       },
-    });
-    await tx.runEvent.create({
+    }),
+    db().runEvent.create({
       data: { id: newId("evt"), workspaceId: ctx.workspaceId, runId, seq: 1, type: "run.queued", data: { pins } as Prisma.InputJsonValue, createdAt: now },
-    });
-    await recordAudit(ctx, {
-      action: "run.start", targetType: "run", targetId: runId,
-      metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
-    }, tx);
-    return created;
-  });
+    }),
+    db().auditLog.create({
+      data: auditLogData(ctx, {
+        action: "run.start", targetType: "run", targetId: runId,
+        metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
+      }),
+    }),
+  ]);
 
   await dispatch(row);
   // the run as queued (an executor may already have picked it up: its status moves on in getRun and the events)

@@ -1,7 +1,8 @@
 /**
  * A run's events as Server-Sent Events, backed by the database (so it works whichever process executes the run):
- * replays the events after Last-Event-ID (or ?after=), then polls for new ones every ~150 ms until the terminal
- * event (run.succeeded / run.failed / run.cancelled), after which the stream ends. Each message is
+ * replays the events after Last-Event-ID (or ?after=), then reads again as soon as this process commits new events
+ * of the run (server/runs/notify.ts) or, at the latest, every ~150 ms (the poll: runs executed by another process)
+ * until the terminal event (run.succeeded / run.failed / run.cancelled), after which the stream ends. Each message is
  * `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`. A comment line is sent as a heartbeat
  * when nothing was written for a while. The stream stops when the client goes away or the server shuts down.
  */
@@ -14,6 +15,7 @@ import { requestIdOf } from "@/server/http/request-id";
 import { logger } from "@/server/logger";
 import { lit, query } from "@/server/jobs/sql";
 import { eventsAfter, isTerminalEvent } from "./events";
+import { subscribeRunEvents } from "./notify";
 import { assertRunVisible } from "./service";
 
 export interface StreamSettings {
@@ -39,19 +41,6 @@ function shutdownController(): AbortController {
 /** Ends every open stream (server shutdown: open streams would otherwise keep the HTTP server from closing). */
 export function closeAllRunStreams(): void {
   shutdownController().abort();
-}
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 async function runIsFinished(runId: string): Promise<boolean> {
@@ -82,6 +71,7 @@ export function runEventsStream(runId: string, afterSeq: number, clientSignal: A
       let last = afterSeq;
       let lastWrite = Date.now();
       let idlePolls = 0;
+      const wakeUps = subscribeRunEvents(runId);
       const send = (text: string) => {
         controller.enqueue(encoder.encode(text));
         lastWrite = Date.now();
@@ -110,11 +100,12 @@ export function runEventsStream(runId: string, afterSeq: number, clientSignal: A
           }
           if (events.length > 0) idlePolls = 1;
           if (Date.now() - lastWrite >= s.heartbeatMs) send(`: keep-alive\n\n`);
-          await wait(s.pollMs, signal);
+          await wakeUps.wait(s.pollMs, signal);
         }
       } catch (error) {
         if (!signal.aborted) logger.warn({ runId, requestId, error: (error as Error).message }, "run event stream failed");
       } finally {
+        wakeUps.close();
         try {
           controller.close();
         } catch {
