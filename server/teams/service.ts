@@ -490,14 +490,20 @@ export async function pinnedTeamFromVersions(
   teamVersion: number,
   pins: { agents: Record<string, number>; teams: Record<string, number> },
 ): Promise<PinnedTeam> {
-  const team = await db().team.findFirst({ where: { id: teamId, workspaceId: ctx.workspaceId } });
-  if (!team) throw new AppError("NOT_FOUND", "Team not found");
-  const v = await db().teamVersion.findFirst({ where: { teamId, workspaceId: ctx.workspaceId, version: teamVersion } });
-  if (!v) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${teamVersion}`);
+  // independent reads, sent at once (a run's start waits for them); errors are reported in the same order as before
   const teamSlugs = Object.keys(pins.teams);
-  const nestedTeams = teamSlugs.length
-    ? await db().team.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: teamSlugs } }, select: { id: true, slug: true } })
-    : [];
+  const teamRead = db().team.findFirst({ where: { id: teamId, workspaceId: ctx.workspaceId } });
+  const versionRead = db().teamVersion.findFirst({ where: { teamId, workspaceId: ctx.workspaceId, version: teamVersion } });
+  const nestedRead = teamSlugs.length
+    ? db().team.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: teamSlugs } }, select: { id: true, slug: true } })
+    : Promise.resolve([]);
+  const agentsRead = agentVersionsBySlug(ctx, pins.agents);
+  for (const read of [teamRead, versionRead, nestedRead, agentsRead]) read.catch(() => undefined); // each is awaited below
+  const team = await teamRead;
+  if (!team) throw new AppError("NOT_FOUND", "Team not found");
+  const v = await versionRead;
+  if (!v) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${teamVersion}`);
+  const nestedTeams = await nestedRead;
   const nestedVersions = nestedTeams.length
     ? await db().teamVersion.findMany({ where: { workspaceId: ctx.workspaceId, OR: nestedTeams.map((t) => ({ teamId: t.id, version: pins.teams[t.slug]! })) } })
     : [];
@@ -508,6 +514,6 @@ export async function pinnedTeamFromVersions(
     if (!t || !tv) throw new AppError("NOT_FOUND", `Team "${slug}" version ${pins.teams[slug]} not found`);
     teams[slug] = { teamId: t.id, version: tv.version, spec: storedSpec(tv) };
   }
-  const agents = await agentVersionsBySlug(ctx, pins.agents);
+  const agents = await agentsRead;
   return { teamId: team.id, slug: team.slug, version: v.version, spec: storedSpec(v), agents, teams };
 }
