@@ -12,6 +12,7 @@ import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { DiffView, VersionHistory } from "@/components/versions/version-history";
+import { ArchiveCard } from "@/components/versions/archive-card";
 import { StartRunForm } from "@/components/runs/start-run-form";
 import { AgentForm } from "./agent-form";
 import { policyLabel } from "./agents-page";
@@ -58,20 +59,15 @@ function ArchiveAgent({ agent }: { agent: AgentOutput }) {
   const queryClient = useQueryClient();
   const archive = useMutation(trpc.agents.archive.mutationOptions({ onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() }) }));
   return (
-    <Card title="Archive" className="card-danger" description="An archived agent cannot be changed, used in new team versions or started; past runs keep working. Its slug stays taken.">
-      <FormError message={archive.error ? errorMessage(archive.error) : null} />
-      <button
-        type="button"
-        className="btn btn-danger"
-        data-testid="agent-archive"
-        disabled={archive.isPending}
-        onClick={() => {
-          if (window.confirm(`Archive the agent ${agent.name}?`)) archive.mutate({ agent: agent.id });
-        }}
-      >
-        Archive agent
-      </button>
-    </Card>
+    <ArchiveCard
+      noun="agent"
+      name={agent.name}
+      description="An archived agent cannot be changed, used in new team versions or started; past runs keep working. Its slug stays taken."
+      testId="agent-archive"
+      pending={archive.isPending}
+      error={archive.error ? errorMessage(archive.error) : null}
+      onArchive={() => archive.mutate({ agent: agent.id })}
+    />
   );
 }
 

@@ -3,6 +3,7 @@
 import "@xyflow/react/dist/style.css";
 import { memo, useMemo } from "react";
 import { Background, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import type { TopologyGraph } from "@/lib/topology-graph";
 import { layoutTopology } from "@/lib/topology-layout";
 import type { NodeState } from "./run-state";
@@ -107,18 +108,7 @@ export function RunGraph({ graph, states, details, height }: RunGraphProps) {
         nodes={flowNodes}
         edges={flowEdges}
         nodeTypes={NODE_TYPES}
-        fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-        minZoom={0.2}
-        maxZoom={1.5}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        elementsSelectable={false}
-        nodesFocusable={false}
-        edgesFocusable={false}
-        zoomOnScroll={false}
-        preventScrolling={false}
-        panOnScroll={false}
+        {...READ_ONLY_FLOW_PROPS}
       >
         <Background gap={18} size={1} />
       </ReactFlow>

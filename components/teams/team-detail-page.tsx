@@ -11,6 +11,7 @@ import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { DiffView, VersionHistory } from "@/components/versions/version-history";
+import { ArchiveCard } from "@/components/versions/archive-card";
 import { StartRunForm } from "@/components/runs/start-run-form";
 import type { TeamOutput } from "@/lib/schemas/teams";
 import { TOPOLOGY_LABELS } from "./spec-draft";
@@ -47,20 +48,15 @@ function ArchiveTeam({ team }: { team: TeamOutput }) {
   const queryClient = useQueryClient();
   const archive = useMutation(trpc.teams.archive.mutationOptions({ onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.teams.pathKey() }) }));
   return (
-    <Card title="Archive" className="card-danger" description="An archived team cannot be changed or started; its versions and past runs stay readable. Its slug stays taken.">
-      <FormError message={archive.error ? errorMessage(archive.error) : null} />
-      <button
-        type="button"
-        className="btn btn-danger"
-        data-testid="team-archive"
-        disabled={archive.isPending}
-        onClick={() => {
-          if (window.confirm(`Archive the team ${team.name}?`)) archive.mutate({ team: team.id });
-        }}
-      >
-        Archive team
-      </button>
-    </Card>
+    <ArchiveCard
+      noun="team"
+      name={team.name}
+      description="An archived team cannot be changed or started; its versions and past runs stay readable. Its slug stays taken."
+      testId="team-archive"
+      pending={archive.isPending}
+      error={archive.error ? errorMessage(archive.error) : null}
+      onArchive={() => archive.mutate({ team: team.id })}
+    />
   );
 }
 

@@ -3,6 +3,7 @@
 import "@xyflow/react/dist/style.css";
 import { memo, useMemo } from "react";
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import type { TopologyGraph } from "@/lib/topology-graph";
 import { layoutTopology } from "@/lib/topology-layout";
 
@@ -85,18 +86,7 @@ export function TeamGraph({ graph, height }: { graph: TopologyGraph; height?: nu
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
-        fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-        minZoom={0.2}
-        maxZoom={1.5}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        elementsSelectable={false}
-        nodesFocusable={false}
-        edgesFocusable={false}
-        zoomOnScroll={false}
-        preventScrolling={false}
-        panOnScroll={false}
+        {...READ_ONLY_FLOW_PROPS}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={18} size={1} />
