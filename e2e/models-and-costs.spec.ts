@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
-import { createWorkspace, person, signUp } from "./support";
+import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "./support";
 
 let stub: LlmStub;
 test.beforeAll(async () => {
@@ -34,25 +34,10 @@ test("vault key, OpenAI-compatible provider, model catalog, routing, a real call
   expect(await page.content()).not.toContain(secretValue);
 
   // provider pointing at the local OpenAI-compatible stub, keyed by the secret
-  await page.getByTestId("nav-providers").click();
-  await page.getByTestId("provider-kind").selectOption("openai_compatible");
-  await page.getByTestId("provider-name").fill("Local stub");
-  await page.getByTestId("provider-base-url").fill(stub.url);
-  await page.getByTestId("provider-secret").selectOption({ label: "STUB_KEY (…9876)" });
-  await page.getByTestId("provider-submit").click();
-  await expect(page.locator('[data-testid="provider-row"][data-name="Local stub"]')).toBeVisible();
+  await addStubProvider(page, stub.url, "STUB_KEY (…9876)");
 
   // a model on it, cheaper and better than the simulator's capable model
-  await page.getByTestId("nav-models").click();
-  await page.getByTestId("model-provider").selectOption({ label: "Local stub (OpenAI-compatible)" });
-  await page.getByTestId("model-id").fill("stub-large");
-  await page.getByTestId("model-display-name").fill("Stub Large");
-  await page.getByTestId("model-input-price").fill("1");
-  await page.getByTestId("model-output-price").fill("2");
-  await page.getByTestId("model-context").fill("32000");
-  await page.getByTestId("model-quality").fill("0.95");
-  await page.getByTestId("model-submit").click();
-  await expect(page.locator('[data-testid="model-row"][data-model-id="stub-large"]')).toBeVisible();
+  await addStubModel(page);
 
   // test connection makes one real call, with the decrypted key
   await page.getByTestId("nav-providers").click();

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
-import { createWorkspace, person, signUp } from "./support";
+import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "./support";
 
 /**
  * The run journey: two agents pinned to a model on the local LLM stub (each call takes STEP_LATENCY_MS, so the
@@ -96,22 +96,8 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await createWorkspace(page, "Run Lab", slug);
 
   // a model on the local stub: every call takes STEP_LATENCY_MS, so a step stays visibly "running"
-  await page.getByTestId("nav-providers").click();
-  await page.getByTestId("provider-kind").selectOption("openai_compatible");
-  await page.getByTestId("provider-name").fill("Local stub");
-  await page.getByTestId("provider-base-url").fill(stub.url);
-  await page.getByTestId("provider-submit").click();
-  await expect(page.locator('[data-testid="provider-row"][data-name="Local stub"]')).toBeVisible();
-  await page.getByTestId("nav-models").click();
-  await page.getByTestId("model-provider").selectOption({ label: "Local stub (OpenAI-compatible)" });
-  await page.getByTestId("model-id").fill("stub-large");
-  await page.getByTestId("model-display-name").fill("Stub Large");
-  await page.getByTestId("model-input-price").fill("1");
-  await page.getByTestId("model-output-price").fill("2");
-  await page.getByTestId("model-context").fill("32000");
-  await page.getByTestId("model-quality").fill("0.95");
-  await page.getByTestId("model-submit").click();
-  await expect(page.locator('[data-testid="model-row"][data-model-id="stub-large"]')).toBeVisible();
+  await addStubProvider(page, stub.url);
+  await addStubModel(page);
 
   // two agents, pinned to that model
   await page.getByTestId("nav-agents").click();
