@@ -59,8 +59,12 @@ describe("the Inngest function cadre/run.requested", () => {
   it("executes a parallel team (Promise.all of steps)", async () => {
     const run = await startRun(rw.ctx, { team: "trio", input: "Three at once on Inngest." });
     const { result } = await engineFor(run.id).execute();
-    expect(result).toBe("succeeded");
+    // @inngest/test may re-enter the body of a Promise.all group after an earlier entry already finished the run;
+    // that entry then reports "already_finished" (the idempotent answer). Either way the run itself succeeded once.
+    expect(["succeeded", "already_finished"]).toContain(result);
     const detail = await getRun(rw.ctx, run.id);
+    expect(detail.status).toBe("succeeded");
+    expect((await eventRows(run.id)).filter((e) => e.type === "run.succeeded")).toHaveLength(1);
     expect(detail.steps.map((s) => s.stepId).sort()).toEqual(["p0", "p1", "p2"]);
     expect(detail.attributed).toHaveLength(3);
   });
