@@ -1,3 +1,4 @@
+import { AppError } from "@/lib/errors";
 import { randomBytes } from "node:crypto";
 import { db } from "@/server/db/client";
 import { newId } from "@/lib/ids";
@@ -136,3 +137,14 @@ export async function addMember(ws: TestWorkspace, role: Role, label: string = r
 
 /** Lets the clock move on, so that rows created next get a later (millisecond) timestamp. */
 export const tick = (ms = 3) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The AppError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw new Error(`expected an AppError, got: ${String(error)}`);
+  }
+  throw new Error("expected the call to fail");
+}

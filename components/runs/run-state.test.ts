@@ -50,6 +50,17 @@ describe("the live run state", () => {
     expect(elapsedMs(end.startedAt, end.finishedAt, Date.now())).toBe(392);
   });
 
+  it("streamed text of the running step grows with each delta; a reset delta (a retried model call) starts it again", () => {
+    const events: LiveEvent[] = [
+      { seq: 1, type: "node.started", data: { nodeId: "s0", stepId: "s0", agent: "writer", attempt: 1 }, createdAt: at(0) },
+      { seq: 2, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "Half an ans" }, createdAt: at(10) },
+      { seq: 3, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "Fresh", reset: true }, createdAt: at(20) },
+      { seq: 4, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: " start" }, createdAt: at(30) },
+    ];
+    expect(applyEvents(EMPTY_LIVE_STATE, events.slice(0, 2)).steps.s0!.text).toBe("Half an ans");
+    expect(applyEvents(EMPTY_LIVE_STATE, events).steps.s0!.text).toBe("Fresh start");
+  });
+
   it("replaying, duplicated or out-of-order events give the same state", () => {
     const all = [...sequentialRun(), ...finish];
     const once = applyEvents(EMPTY_LIVE_STATE, all);

@@ -149,7 +149,8 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
       const step = state.steps[stepId];
       if (step) {
         if (step.status !== "running") break;
-        next.steps = { ...state.steps, [stepId]: { ...step, text: step.text + text } };
+        // reset: the model call was retried (a fallback model), its text starts again
+        next.steps = { ...state.steps, [stepId]: { ...step, text: d.reset === true ? text : step.text + text } };
       } else {
         // a delta whose start we did not see (should not happen with replay from seq 1): show it anyway
         const nodeId = str(d.nodeId) ?? "?";

@@ -149,12 +149,16 @@ globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters
 // SQL timing of the engine's raw statements (pg pool under Prisma), labelled by what they do
 const sqlTimes = new Map<string, number[]>();
 function sqlLabel(sql: string): string {
+  // the run writer's batches (server/jobs/run-writer.ts): several statements in one query, one commit
+  const statements = sql.split(";\n").length;
+  if (statements > 1) return `run writer batch of ${statements} statements (step records, usage rows, step starts, events)`;
   if (sql.includes(`prev AS (SELECT "status", "result" FROM "RunStep"`)) return "step begin (RunStep claim + node.started)";
   if (sql.startsWith(`WITH st AS (\n       UPDATE "RunStep"`) || sql.includes(`'node.finished'`)) return "step record (RunStep result + node.finished + run.progress + totals)";
   if (sql.includes(`INSERT INTO "UsageRecord"`)) return "gateway usage row (INSERT)";
   if (sql.includes(`"stepsExpected" = GREATEST("stepsExpected",`) && sql.startsWith("UPDATE")) return "expectSteps (UPDATE Run)";
   if (sql.includes(`SUM("inputTokens")`)) return "finishRun (totals + terminal event)";
   if (sql.includes(`'running', "startedAt" = COALESCE`)) return "markStarted (run.started)";
+  if (sql.includes(`SELECT "stepId", "status", "attempts", "result" FROM "RunStep"`)) return "stored steps read (execution start)";
   if (sql.includes(`FOR UPDATE SKIP LOCKED`)) return "claim (executor)";
   if (sql.includes(`"leaseOwner" = NULL`)) return "lease release";
   if (sql.includes(`type = 'run.queued'`)) return "pins read";

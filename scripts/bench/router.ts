@@ -8,6 +8,9 @@
  *     once per 2 s or after a change), routing, the budget check (cached budget row and month-to-date counter), the
  *     usage row write (one INSERT). The observed-stats update (one UPDATE) runs in the background; it is settled
  *     outside the timed window and reported apart. A per-step breakdown follows, with the cache misses on their own.
+ *     Streaming, in the same interleaved loop: `generate()` with `onTextDelta` vs a direct `streamText` that reads
+ *     the stream the same way (text deltas, tool calls, usage); so both the gateway's overhead on a streamed call and
+ *     what streaming itself adds per call (streamed vs not, direct and through the gateway).
  *
  * Database: an in-process embedded PGlite (served on 127.0.0.1, like `npm start` in embedded mode); or, with
  * `--server [url]`, a fresh database `cadre_bench_<pid>` created on that PostgreSQL server (default
@@ -223,7 +226,7 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const { recordModelObservation } = await import("../../server/models/stats");
   const { createLanguageModel } = await import("../../server/models/provider-factory");
   const { startLlmStub } = await import("../llm-stub/server");
-  const { generateText } = await import("ai");
+  const { generateText, streamText } = await import("ai");
   type Ctx = import("../../server/context").TenantContext;
 
   const stubInProcess = args.includes("--stub-in-process");
@@ -250,45 +253,61 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const direct = createLanguageModel({ id: provider.id, kind: "openai_compatible", name: provider.name, baseUrl: stub.url, isLocal: true }, "bench", undefined);
   const prompt = "Summarise the benefits of routing model calls by constraints in one sentence.";
   const policy = { type: "preset" as const, preset: "balanced" };
+  let deltas = 0;
+  const onTextDelta = (delta: string) => {
+    deltas += delta.length > 0 ? 1 : 0;
+  };
   const callDirect = () => generateText({ model: direct, prompt, maxOutputTokens: 64, maxRetries: 0 });
   const callGateway = () => generate(ctx, { policy, prompt, maxOutputTokens: 64 });
+  // what the gateway does with a stream, minus the gateway: read every part, hand on the text, keep the usage
+  const callDirectStream = async () => {
+    const result = streamText({ model: direct, prompt, maxOutputTokens: 64, maxRetries: 0, onError: () => {} });
+    let text = "";
+    let usage: unknown;
+    for await (const part of result.stream) {
+      if (part.type === "text-delta") {
+        text += part.text;
+        onTextDelta(part.text);
+      } else if (part.type === "finish") usage = part.totalUsage;
+      else if (part.type === "error") throw part.error;
+    }
+    return { text, usage };
+  };
+  const callGatewayStream = () => generate(ctx, { policy, prompt, maxOutputTokens: 64, onTextDelta });
 
-  for (let i = 0; i < WARMUP_CALLS; i++) {
-    await callDirect();
-    await callGateway();
-    await settleObservations();
-  }
-  const directSamples: number[] = [];
-  const gatewaySamples: number[] = [];
+  const samples = { direct: [] as number[], gateway: [] as number[], directStream: [] as number[], gatewayStream: [] as number[] };
   const backgroundSamples: number[] = [];
-  const timeGateway = async () => {
+  const timed = (name: keyof typeof samples, call: () => Promise<unknown>, background: boolean) => async () => {
     const t0 = performance.now();
-    await callGateway();
-    gatewaySamples.push(performance.now() - t0);
+    await call();
+    samples[name].push(performance.now() - t0);
+    if (!background) return;
     const t1 = performance.now();
     await settleObservations(); // the background stats write, outside the timed window
     backgroundSamples.push(performance.now() - t1);
   };
-  const timeDirect = async () => {
-    const t0 = performance.now();
-    await callDirect();
-    directSamples.push(performance.now() - t0);
-  };
+  const variants = [
+    timed("direct", callDirect, false),
+    timed("gateway", callGateway, true),
+    timed("directStream", callDirectStream, false),
+    timed("gatewayStream", callGatewayStream, true),
+  ];
+  for (let i = 0; i < WARMUP_CALLS; i++) for (const variant of variants) await variant();
+  for (const list of [...Object.values(samples), backgroundSamples]) list.length = 0;
+  deltas = 0;
+
   const loadBefore = loadavg()[0]!;
   for (let i = 0; i < CALLS; i++) {
-    // interleaved, alternating which goes first, so drift (GC, JIT, table growth) hits both alike
-    if (i % 2 === 0) {
-      await timeDirect();
-      await timeGateway();
-    } else {
-      await timeGateway();
-      await timeDirect();
-    }
+    // interleaved, rotating which goes first, so drift (GC, JIT, table growth) hits all alike
+    for (let k = 0; k < variants.length; k++) await variants[(i + k) % variants.length]!();
   }
   const loadAfter = loadavg()[0]!;
-  const d = stats(directSamples);
-  const g = stats(gatewaySamples);
+  const d = stats(samples.direct);
+  const g = stats(samples.gateway);
+  const ds = stats(samples.directStream);
+  const gs = stats(samples.gatewayStream);
   const bg = stats(backgroundSamples);
+  const deltasPerCall = deltas / (2 * CALLS);
   const usageRows = await db().usageRecord.count({ where: { workspaceId: workspace.id } });
 
   // where the overhead goes: each step of the gateway on its own, same data
@@ -328,14 +347,19 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   breakdown.push(["routing (in memory)", stats(routeSamples).p50]);
 
   const added = g.p50 - d.p50;
+  const addedStream = gs.p50 - ds.p50;
   console.log(
-    `\n(b) Gateway overhead per call: ${CALLS} calls each after ${WARMUP_CALLS} warm-up calls, LLM stub at 0 ms latency ` +
+    `\n(b) Gateway overhead per call: ${CALLS} calls of each kind after ${WARMUP_CALLS} warm-up calls, LLM stub at 0 ms latency ` +
       `(${stubInProcess ? "in this process" : "in its own process"}), database: ${mode}`,
   );
   const lines = [
     `  direct AI SDK generateText      median ${ms(d.p50)}  p90 ${ms(d.p90)}  p99 ${ms(d.p99)}`,
     `  gateway generate()              median ${ms(g.p50)}  p90 ${ms(g.p90)}  p99 ${ms(g.p99)}`,
     `  added by the gateway (medians)  ${ms(added)}   (what the caller waits for; target < 1 ms: ${added < 1 ? "met" : "NOT met"})`,
+    `  direct AI SDK streamText        median ${ms(ds.p50)}  p90 ${ms(ds.p90)}  p99 ${ms(ds.p99)}  (${deltasPerCall.toFixed(1)} text deltas per call)`,
+    `  gateway generate({onTextDelta}) median ${ms(gs.p50)}  p90 ${ms(gs.p90)}  p99 ${ms(gs.p99)}`,
+    `  added by the gateway, streamed  ${ms(addedStream)}   (medians)`,
+    `  streaming adds per call         ${ms(ds.p50 - d.p50)} direct, ${ms(gs.p50 - g.p50)} through the gateway (medians, streamed minus not)`,
     `  background stats write          median ${ms(bg.p50)} after generate() returned (not in the figures above)`,
     `  usage rows written              ${usageRows} (one per gateway call, warm-up included)`,
     `  load average (1 min)            ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after the timed calls (${availableParallelism()} cores, shared with whatever else runs)`,
@@ -347,7 +371,7 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
 
   await stub.close();
   await disconnectDb();
-  return { mode, direct: d, gateway: g, breakdown };
+  return { mode, direct: d, gateway: g, directStream: ds, gatewayStream: gs, breakdown };
 }
 
 console.log(`Model router and gateway benchmark — Node ${process.version}, ${process.platform}/${process.arch}`);

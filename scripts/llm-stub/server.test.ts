@@ -178,6 +178,28 @@ describe("LLM stub with @ai-sdk/openai-compatible", () => {
     await expect(generateText({ model: provider().chatModel("stub-small"), prompt: "x", maxRetries: 0 })).rejects.toThrow();
   });
 
+  it("mid-stream faults: text first, then a broken chunk, a stall or a cut connection", async () => {
+    const model = provider().chatModel("stub-small");
+    const run = async (kind: "malformed" | "stall" | "cut") => {
+      stub.fail({ midStream: { afterChunks: 3, kind } });
+      const result = streamText({ model, prompt: "three words here", maxRetries: 0, abortSignal: AbortSignal.timeout(300), onError: () => {} });
+      const seen: string[] = [];
+      try {
+        for await (const part of result.stream) {
+          if (part.type === "text-delta") seen.push(part.text);
+          if (part.type === "error" || part.type === "abort") seen.push(`<${part.type}>`);
+        }
+      } catch {
+        seen.push("<thrown>");
+      }
+      return seen;
+    };
+    // chunk 0 is the role, 1 and 2 carry "[stub " and "stub-small] "
+    expect(await run("malformed")).toEqual(["[stub ", "stub-small] ", "<error>", "words ", "here"]);
+    expect(await run("stall")).toEqual(["[stub ", "stub-small] ", "<abort>"]);
+    expect(await run("cut")).toEqual(["[stub ", "stub-small] ", "<thrown>"]);
+  });
+
   it("times out on a slow response via an abort signal", async () => {
     stub.fail({ delayMs: 2_000 });
     const started = Date.now();

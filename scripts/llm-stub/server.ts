@@ -19,7 +19,8 @@
  *   output / 4), at least 1. Streams end with a usage chunk when `stream_options.include_usage` is set.
  *
  * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
- * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk).
+ * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk), or, for streams,
+ * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +30,11 @@ export interface StubFault {
   retryAfterSeconds?: number;
   delayMs?: number;
   malformed?: boolean;
+  /**
+   * streams only: after `afterChunks` SSE chunks (the first carries no text), "malformed" sends a broken chunk and then
+   * the rest, "stall" sends nothing more and keeps the connection open, "cut" destroys the connection
+   */
+  midStream?: { afterChunks: number; kind: "malformed" | "stall" | "cut" };
   /** how many requests this fault applies to; default 1 */
   times?: number;
   /** only requests for this model consume the fault */
@@ -129,19 +135,20 @@ export async function startLlmStub(options: { latencyMs?: number } = {}): Promis
       return sendJson(res, fault.status, errorBody(path, fault.status), headers);
     }
     const malformed = fault?.malformed === true;
+    const midStream = fault?.midStream;
     const id = `stub-${++sequence}`;
 
     if (path === "/v1/embeddings") {
       if (malformed) return sendMalformed(res);
       return sendJson(res, 200, embeddings(body, model));
     }
-    if (path === "/v1/messages") return anthropicMessages(res, body, model, id, stream, malformed);
+    if (path === "/v1/messages") return anthropicMessages(res, body, model, id, stream, malformed, midStream);
     if (path === "/v1/responses") {
       if (stream) return sendJson(res, 400, { error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" } });
       if (malformed) return sendMalformed(res);
       return sendJson(res, 200, responses(body, model, id));
     }
-    return chatCompletions(res, body, model, id, stream, malformed);
+    return chatCompletions(res, body, model, id, stream, malformed, midStream);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -183,6 +190,7 @@ function chatCompletions(
   id: string,
   stream: boolean,
   malformed: boolean,
+  midStream?: StubFault["midStream"],
 ) {
   const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
@@ -266,12 +274,9 @@ function chatCompletions(
   chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
   if (includeUsage) chunks.push({ ...base, choices: [], usage });
 
-  startSse(res);
-  for (const [i, chunk] of chunks.entries()) {
-    if (malformed && i === 1) res.write(`data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`);
-    else res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-  }
-  res.end("data: [DONE]\n\n");
+  const frames = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
+  frames.push("data: [DONE]\n\n");
+  sendSse(res, frames, `data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`, malformed, midStream);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -371,6 +376,7 @@ function anthropicMessages(
   id: string,
   stream: boolean,
   malformed: boolean,
+  midStream?: StubFault["midStream"],
 ) {
   const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
@@ -438,12 +444,8 @@ function anthropicMessages(
   events.push(["message_delta", { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } }]);
   events.push(["message_stop", { type: "message_stop" }]);
 
-  startSse(res);
-  for (const [i, [event, data]] of events.entries()) {
-    if (malformed && i === 1) res.write(`event: ${event}\ndata: {"type": "content_blo\n\n`);
-    else res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  }
-  res.end();
+  const frames = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  sendSse(res, frames, `event: content_block_delta\ndata: {"type": "content_blo\n\n`, malformed, midStream);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -648,6 +650,15 @@ function sendMalformed(res: http.ServerResponse) {
   res.end(text);
 }
 
-function startSse(res: http.ServerResponse) {
+/** Writes the SSE frames, applying a scripted fault: `malformed` breaks frame 1, `midStream` acts after its chunks. */
+function sendSse(res: http.ServerResponse, frames: string[], broken: string, malformed: boolean, midStream: StubFault["midStream"]) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  const breakAt = midStream ? midStream.afterChunks : malformed ? 1 : -1;
+  const kind = midStream?.kind ?? "malformed";
+  for (const [i, frame] of frames.entries()) {
+    if (i === breakAt && kind === "stall") return; // the client gives up (timeout) or the stub closes
+    if (i === breakAt && kind === "cut") return void setTimeout(() => res.destroy(), 20); // the chunks sent arrive first
+    res.write(i === breakAt ? broken : frame);
+  }
+  res.end();
 }

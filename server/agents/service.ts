@@ -23,6 +23,7 @@ import {
   type AgentVersionField,
 } from "@/lib/schemas/agents";
 import { lineDiff, sameJson } from "@/lib/line-diff";
+import { cacheAgentVersion, cachedAgentVersion } from "@/server/runs/version-cache";
 
 type Tx = Prisma.TransactionClient;
 
@@ -215,14 +216,25 @@ export async function listAgentVersions(ctx: TenantContext, ref: string): Promis
  * (old runs keep working). Without one: the current version for a new use, so an archived agent is refused.
  */
 export async function getAgentVersion(ctx: TenantContext, idOrSlug: string, version?: number): Promise<AgentVersionOut> {
+  if (version !== undefined) {
+    // a version never changes: one this process has seen in this workspace needs no read
+    const cached = cachedAgentVersion(ctx.workspaceId, { id: idOrSlug }, version) ?? cachedAgentVersion(ctx.workspaceId, { slug: idOrSlug }, version);
+    if (cached) return cached;
+  }
   const agent = await findAgent(ctx, idOrSlug);
   if (version === undefined) {
     if (agent.archivedAt) throw new AppError("CONFLICT", `Agent "${agent.slug}" is archived`);
-    return toAgentVersion(agent, agent.versions[0]!);
+    return remembered(ctx, toAgentVersion(agent, agent.versions[0]!));
   }
   const row = await db().agentVersion.findFirst({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version } });
   if (!row) throw new AppError("NOT_FOUND", `Agent "${agent.slug}" has no version ${version}`);
-  return toAgentVersion(agent, row);
+  return remembered(ctx, toAgentVersion(agent, row));
+}
+
+/** Puts a version read from the database in the in-process version cache (server/runs/version-cache.ts). */
+export function remembered(ctx: TenantContext, v: AgentVersionOut): AgentVersionOut {
+  cacheAgentVersion(ctx.workspaceId, v);
+  return v;
 }
 
 /** Field by field, what changed from version `from` to version `to` (either order); instructions as a line diff. */
@@ -266,10 +278,51 @@ export async function agentsBySlug(ctx: TenantContext, slugs: string[], tx: Tx =
   return new Map(rows.map((r) => [r.slug, r]));
 }
 
+export interface CurrentAgent {
+  archived: boolean;
+  current: AgentVersionOut;
+}
+
+/**
+ * SQL for a jsonb array of the agents of a workspace whose slugs are in `slugsSql` (a subquery, or a list of
+ * literals), each with its current version; `currentAgentsFromJson` reads it. For statements that read agents along
+ * with something else in one round trip (pinTeam).
+ */
+export function currentAgentsJsonSql(workspaceIdSql: string, slugsSql: string): string {
+  return `(SELECT COALESCE(jsonb_agg(jsonb_build_object(
+       'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
+       'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
+       'temperature', v.temperature::text, 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
+       'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
+     FROM "Agent" a
+     JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
+     WHERE a."workspaceId" = ${workspaceIdSql} AND a.slug IN (${slugsSql}))`;
+}
+
+/** slug -> agent with its current version, from the jsonb of `currentAgentsJsonSql`. */
+export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent> {
+  const out = new Map<string, CurrentAgent>();
+  for (const a of (Array.isArray(value) ? value : []) as Record<string, unknown>[]) {
+    const version = {
+      version: a.version, name: a.name, roleDescription: a.roleDescription, instructions: a.instructions, modelPolicy: a.modelPolicy,
+      maxOutputTokens: a.maxOutputTokens, temperature: Number(a.temperature), allowedTools: a.allowedTools, memoryScope: a.memoryScope,
+      createdAt: new Date(a.createdAt as string),
+    } as VersionRow;
+    out.set(a.slug as string, { archived: a.archived === true, current: toAgentVersion({ id: a.id as string, slug: a.slug as string }, version) });
+  }
+  return out;
+}
+
 /** Exact versions of agents by slug (a run's pins): slug -> version. Missing ones are NOT_FOUND. */
 export async function agentVersionsBySlug(ctx: TenantContext, pins: Record<string, number>): Promise<Record<string, AgentVersionOut>> {
-  const slugs = Object.keys(pins);
-  if (slugs.length === 0) return {};
+  const out: Record<string, AgentVersionOut> = {};
+  const slugs: string[] = [];
+  for (const [slug, version] of Object.entries(pins)) {
+    const cached = cachedAgentVersion(ctx.workspaceId, { slug }, version);
+    if (cached) out[slug] = cached;
+    else slugs.push(slug);
+  }
+  if (slugs.length === 0) return out;
   const agents = await db().agent.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: slugs } }, select: { id: true, slug: true } });
   const bySlug = new Map(agents.map((a) => [a.slug, a]));
   const missing = slugs.filter((s) => !bySlug.has(s));
@@ -277,12 +330,12 @@ export async function agentVersionsBySlug(ctx: TenantContext, pins: Record<strin
   const rows = await db().agentVersion.findMany({
     where: { workspaceId: ctx.workspaceId, OR: slugs.map((s) => ({ agentId: bySlug.get(s)!.id, version: pins[s]! })) },
   });
-  const out: Record<string, AgentVersionOut> = {};
   for (const slug of slugs) {
     const agent = bySlug.get(slug)!;
     const row = rows.find((r) => r.agentId === agent.id && r.version === pins[slug]);
     if (!row) throw new AppError("NOT_FOUND", `Agent "${slug}" has no version ${pins[slug]}`);
-    out[slug] = toAgentVersion(agent, row);
+    out[slug] = remembered(ctx, toAgentVersion(agent, row));
   }
-  return out;
+  // in the order of the pins, cached or not
+  return Object.fromEntries(Object.keys(pins).map((slug) => [slug, out[slug]!]));
 }

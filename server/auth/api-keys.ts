@@ -6,6 +6,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { hashApiKey } from "@/server/auth/secrets";
+import { lit, query, tsLit } from "@/server/jobs/sql";
 import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
 import { isPermission, permissionsOf, type Permission, type Role } from "@/lib/permissions";
 import type { z } from "zod";
@@ -89,22 +90,30 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 export async function authenticateApiKey(rawKey: string, requestId?: string): Promise<TenantContext> {
   const invalid = new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key");
   if (rawKey.length < 32 || rawKey.length > 256) throw invalid;
-  const key = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(rawKey) }, include: { workspace: true } });
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) throw invalid;
-  const membership = await db().membership.findUnique({
-    where: { workspaceId_userId: { workspaceId: key.workspaceId, userId: key.createdById } },
-    include: { user: true },
-  });
-  if (!membership) throw invalid;
-  const role = membership.role as Role;
+  // the key, its workspace and its creator's membership in one statement (on every API request); times as epoch ms
+  const { rows } = await query<{
+    id: string; name: string; workspaceId: string; createdById: string; scopes: string[]; slug: string; role: string | null;
+    revoked: boolean; expiresMs: number | null; lastUsedMs: number | null;
+  }>(
+    `SELECT k.id, k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
+       (extract(epoch FROM k."expiresAt") * 1000)::float8 AS "expiresMs", (extract(epoch FROM k."lastUsedAt") * 1000)::float8 AS "lastUsedMs"
+     FROM "ApiKey" k
+     JOIN "Workspace" w ON w.id = k."workspaceId"
+     LEFT JOIN "Membership" m ON m."workspaceId" = k."workspaceId" AND m."userId" = k."createdById"
+     WHERE k."keyHash" = ${lit(hashApiKey(rawKey))}`,
+  );
+  const key = rows[0];
+  if (!key || key.revoked || (key.expiresMs !== null && key.expiresMs <= Date.now())) throw invalid;
+  if (!key.role) throw invalid;
+  const role = key.role as Role;
   const rolePerms = new Set(permissionsOf(role));
   const permissions = new Set<Permission>(key.scopes.filter(isPermission).filter((s) => rolePerms.has(s)));
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-    await db().apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });
+  if (key.lastUsedMs === null || Date.now() - key.lastUsedMs > LAST_USED_GRANULARITY_MS) {
+    await query(`UPDATE "ApiKey" SET "lastUsedAt" = ${tsLit(new Date())} WHERE id = ${lit(key.id)}`);
   }
   return {
     workspaceId: key.workspaceId,
-    workspaceSlug: key.workspace.slug,
+    workspaceSlug: key.slug,
     actor: { type: "api_key", keyId: key.id, userId: key.createdById, name: key.name },
     role,
     permissions,

@@ -10,6 +10,7 @@
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { closeAllRunStreams } from "@/server/runs/sse";
+import { settleObservations } from "@/server/models/gateway";
 import { startProcessExecutor, stopProcessExecutor } from "./executor";
 import { inngestEnabled } from "./inngest";
 
@@ -38,7 +39,11 @@ function installShutdown(): void {
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= Promise.race([
-      stopProcessExecutor().catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed")),
+      stopProcessExecutor()
+        .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed"))
+        // the models' observed statistics still queued (advisory, but worth keeping)
+        .then(() => settleObservations())
+        .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "could not write the last model statistics")),
       new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
     ]).then(() => logger.info("executor: stopped"));
     return stopping;

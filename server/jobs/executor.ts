@@ -20,7 +20,9 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
-import { executeRun, type ExecuteDeps, type ExecuteOutcome } from "./run-function";
+import type { TenantContext } from "@/server/context";
+import { creatorContext, creatorContextSql, executeRun, type CreatorColumns, type ExecuteDeps, type ExecuteOutcome, type RunRow } from "./run-function";
+import { clearRunCancelSignal } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
 import { lit, query, tsLit } from "./sql";
 
@@ -58,6 +60,14 @@ export interface Executor {
   idle(): Promise<void>;
 }
 
+interface RunningEntry {
+  promise: Promise<void>;
+  /** the lease was lost: stop before the next step */
+  lost: boolean;
+  /** the heartbeat saw a cancel request */
+  cancel: boolean;
+}
+
 const DEFAULT_LEASE_MS = 15_000;
 const DEFAULT_POLL_MS = 1_000;
 
@@ -90,15 +100,25 @@ export async function releaseOrphanedLeases(owner: string): Promise<number> {
   return dead.length;
 }
 
-/** Claims one run for `owner`, or null. */
-export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<{ id: string; workspaceId: string } | null> {
+/** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again). */
+const CLAIMED_COLUMNS = `u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
+  u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected",
+  to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt"`;
+
+/** A claimed run: its row, and its creator's context (null if it could not be resolved: executeRun reads it again). */
+export type ClaimedRun = RunRow & { ctx: TenantContext | null };
+
+/** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
+export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<ClaimedRun | null> {
   const now = new Date();
   const until = new Date(now.getTime() + o.leaseMs);
   const claimable = `r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${tsLit(now)})`;
   const scope = o.workspaceIds ? ` AND r."workspaceId" IN (${o.workspaceIds.length ? o.workspaceIds.map(lit).join(", ") : "NULL"})` : "";
   const exclude = o.exclude?.length ? ` AND r.id NOT IN (${o.exclude.map(lit).join(", ")})` : "";
-  const { rows } = await query<{ id: string; workspaceId: string }>(
-    `UPDATE "Run" AS u SET "leaseOwner" = ${lit(o.owner)}, "leaseExpiresAt" = ${tsLit(until)}
+  const context = creatorContextSql("c");
+  const { rows } = await query<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null } & CreatorColumns>(
+    `WITH c AS (
+     UPDATE "Run" AS u SET "leaseOwner" = ${lit(o.owner)}, "leaseExpiresAt" = ${tsLit(until)}
      WHERE u.id = (
        SELECT r.id FROM "Run" r
        WHERE ${claimable}${scope}${exclude}
@@ -108,9 +128,20 @@ export async function claimRun(o: { owner: string; leaseMs: number; workspaceCon
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
      AND (u."leaseOwner" IS NULL OR u."leaseExpiresAt" IS NULL OR u."leaseExpiresAt" < ${tsLit(now)})
-     RETURNING u.id, u."workspaceId"`,
+     RETURNING ${CLAIMED_COLUMNS})
+     SELECT c.*, ${context.columns} FROM c ${context.joins}`,
   );
-  return rows[0] ?? null;
+  const found = rows[0];
+  if (!found) return null;
+  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, cancelRequestedAt, ...row } = found;
+  const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
+  let ctx: TenantContext | null = null;
+  try {
+    ctx = creatorContext(run, { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole });
+  } catch {
+    // executeRun reads it again (and fails the run with the reason)
+  }
+  return { ...run, ctx };
 }
 
 export function startExecutor(options: ExecutorOptions = {}): Executor {
@@ -121,7 +152,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   const maxConcurrent = options.maxConcurrent ?? e.CADRE_MAX_CONCURRENT_RUNS;
   const workspaceConcurrency = options.workspaceConcurrency ?? e.CADRE_WORKSPACE_CONCURRENT_RUNS;
 
-  const running = new Map<string, { promise: Promise<void>; lost: boolean }>();
+  const running = new Map<string, RunningEntry>();
   let stopping = false;
   let pumping = false;
   let pumpAgain = false;
@@ -132,27 +163,31 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     if (running.size === 0 && !pumping) idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
-  const execute = (claimed: { id: string; workspaceId: string }) => {
-    const entry = { promise: Promise.resolve(), lost: false };
+  const execute = (claimed: ClaimedRun) => {
+    const entry: RunningEntry = { promise: Promise.resolve(), lost: false, cancel: false };
     const step = createPostgresStep({
       runId: claimed.id,
       workspaceId: claimed.workspaceId,
       settings: options.steps,
       hooks: options.hooks,
       suspendReason: () => (entry.lost ? "the lease was lost to another executor" : stopping ? "the executor is stopping" : null),
+      cancelled: () => entry.cancel,
     });
     entry.promise = (async () => {
       let outcome: ExecuteOutcome | "error" = "error";
       try {
-        outcome = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps });
+        outcome = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps, run: claimed, ctx: claimed.ctx ?? undefined });
       } catch (error) {
         logger.error({ runId: claimed.id, err: error }, "executor: the run's function threw");
       } finally {
         running.delete(claimed.id);
-        // a finished run has no lease any more; a suspended or broken one is released for whoever comes next
-        await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`).catch(
-          (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
-        );
+        clearRunCancelSignal(claimed.id);
+        // finishRun released the lease of a run it finished; a suspended or broken one is released for whoever comes next
+        if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
+          await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`).catch(
+            (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
+          );
+        }
         options.onRunEnd?.(claimed.id, outcome);
         if (!stopping) schedule();
         notifyIdle();
@@ -202,16 +237,18 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     const ids = [...running.keys()];
     const until = new Date(Date.now() + leaseMs);
     try {
-      const { rows } = await query<{ id: string }>(
-        `UPDATE "Run" SET "leaseExpiresAt" = ${tsLit(until)} WHERE id IN (${ids.map(lit).join(", ")}) AND "leaseOwner" = ${lit(owner)} RETURNING id`,
+      const { rows } = await query<{ id: string; cancel: boolean }>(
+        `UPDATE "Run" SET "leaseExpiresAt" = ${tsLit(until)} WHERE id IN (${ids.map(lit).join(", ")}) AND "leaseOwner" = ${lit(owner)}
+         RETURNING id, "cancelRequestedAt" IS NOT NULL AS cancel`,
       );
-      const kept = new Set(rows.map((r) => r.id));
+      const kept = new Map(rows.map((r) => [r.id, r.cancel]));
       for (const id of ids) {
         const entry = running.get(id);
-        if (entry && !kept.has(id)) {
-          // finished in the meantime (its lease was cleared) or taken over by another executor: stop at the next step
-          entry.lost = true;
-        }
+        if (!entry) continue;
+        // finished in the meantime (its lease was cleared) or taken over by another executor: stop at the next step
+        if (!kept.has(id)) entry.lost = true;
+        // a cancel requested through another process
+        else if (kept.get(id)) entry.cancel = true;
       }
     } catch (error) {
       logger.warn({ error: (error as Error).message }, "executor: heartbeat failed");

@@ -12,6 +12,7 @@ import { logger } from "@/server/logger";
 import { executeRun, finishRun, type RunEventPayload } from "./run-function";
 import { asJson, beginStep, completeStep, failStep, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, type StepApi, type StepInfo, type StepOptions } from "./step";
 import { lit, query } from "./sql";
+import { notifyRunEvents } from "@/server/runs/notify";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
 /** attempts per step under Inngest: the first + retries */
@@ -60,7 +61,18 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
               const attempt = start.attempt;
               let stored = false;
               try {
-                const result = asJson(await fn({ attempt, maxAttempts, beforeStore: async () => undefined, stored: () => (stored = true) }));
+                const result = asJson(
+                  await fn({
+                    attempt,
+                    maxAttempts,
+                    beforeStore: async () => undefined,
+                    store: async (sql) => {
+                      stored = true;
+                      await query(sql);
+                      notifyRunEvents(run.runId);
+                    },
+                  }),
+                );
                 if (!stored) await completeStep(run.runId, id, result);
                 return result;
               } catch (error) {
@@ -82,6 +94,16 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
     async sleep(id: string, ms: number) {
       await track(step.sleep(id, Math.max(0, ms)));
     },
+    // Inngest may continue the function in another process after any step: every write is committed at once
+    async write(sql: string) {
+      await query(sql);
+      notifyRunEvents(run.runId);
+    },
+    async send(sql: string) {
+      await query(sql);
+      notifyRunEvents(run.runId);
+    },
+    async flush() {},
     async settled() {
       while (inflight.size) await Promise.allSettled([...inflight]);
     },

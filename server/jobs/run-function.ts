@@ -30,9 +30,10 @@ import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/service";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { TopologySpec } from "@/lib/schemas/topology";
-import { appendRunEvents } from "@/server/runs/events";
+import { appendRunEventsSql } from "@/server/runs/events";
+import { StepTextStream } from "./step-text-stream";
 import { notifyRunEvents } from "@/server/runs/notify";
-import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, reasonOf, type StepApi } from "./step";
+import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, reasonOf, stepAttemptWhere, type StepApi } from "./step";
 import { jsonLit, lit, numLit, query, textLit, tsLit } from "./sql";
 
 export interface RunEventPayload {
@@ -47,6 +48,10 @@ export interface ExecuteDeps {
 
 export interface ExecuteOptions {
   deps?: Partial<ExecuteDeps>;
+  /** the run's row as the executor's claim returned it (else it is read) */
+  run?: RunRow;
+  /** with `run`: its creator's context, read with the claim (else it is read) */
+  ctx?: TenantContext;
 }
 
 export type ExecuteOutcome = "succeeded" | "failed" | "cancelled" | "suspended" | "missing" | "already_finished";
@@ -92,7 +97,7 @@ function kindOf(call: AgentCall): string {
 // ---------------------------------------------------------------------------------------------------
 // The tenant context a run executes in: its creator's
 
-interface RunRow {
+export interface RunRow {
   id: string;
   workspaceId: string;
   targetType: string;
@@ -104,50 +109,85 @@ interface RunRow {
   status: string;
   budgetUsd: unknown;
   modelPolicyOverride: unknown;
+  /** the pinned versions (RunPins); null for a run written before the column, whose pins are in its run.queued event */
+  pins?: unknown;
   createdByType: string;
   createdById: string | null;
   cancelRequestedAt: Date | null;
   stepsExpected: number;
 }
 
-export async function runTenantContext(run: Pick<RunRow, "id" | "workspaceId" | "createdByType" | "createdById">): Promise<TenantContext> {
-  // the workspace is read while the creator is looked up (one round trip less before the first step)
-  const workspaceRead = db().workspace.findUniqueOrThrow({ where: { id: run.workspaceId }, select: { slug: true } });
-  workspaceRead.catch(() => undefined); // awaited below; a failure must not be reported as unhandled first
-  let actor: Actor | null = null;
-  let userId: string | null = null;
-  if (run.createdByType === "api_key" && run.createdById) {
-    const key = await db().apiKey.findFirst({ where: { id: run.createdById, workspaceId: run.workspaceId }, select: { id: true, name: true, createdById: true } });
-    if (key) {
-      actor = { type: "api_key", keyId: key.id, userId: key.createdById, name: key.name };
-      userId = key.createdById;
-    }
-  } else if (run.createdById) {
-    const user = await db().user.findUnique({ where: { id: run.createdById }, select: { id: true, email: true } });
-    if (user) {
-      actor = { type: "user", userId: user.id, email: user.email };
-      userId = user.id;
-    }
-  }
-  const membership = userId ? await db().membership.findUnique({ where: { workspaceId_userId: { workspaceId: run.workspaceId, userId } }, select: { role: true } }) : null;
-  const role = (membership?.role as Role | undefined) ?? "member";
-  const workspace = await workspaceRead;
+/** The columns of `creatorContextSql`. */
+export type CreatorColumns = {
+  ctxWorkspaceSlug: string | null;
+  ctxKeyId: string | null;
+  ctxKeyName: string | null;
+  ctxKeyUserId: string | null;
+  ctxUserId: string | null;
+  ctxEmail: string | null;
+  ctxRole: string | null;
+};
+
+/**
+ * Columns and joins that resolve, for the run rows of `alias` (its "workspaceId", "createdByType", "createdById"),
+ * what the creator's context needs: the workspace's slug, the creator (its API key, or the user) and the creator's
+ * membership. Used by runTenantContext and by the executor's claim (the context comes with the claimed row).
+ */
+export function creatorContextSql(alias: string): { columns: string; joins: string } {
+  return {
+    columns: `cw.slug AS "ctxWorkspaceSlug", ck.id AS "ctxKeyId", ck.name AS "ctxKeyName", ck."createdById" AS "ctxKeyUserId",
+      cu.id AS "ctxUserId", cu.email AS "ctxEmail", cm.role::text AS "ctxRole"`,
+    joins: `LEFT JOIN "Workspace" cw ON cw.id = ${alias}."workspaceId"
+      LEFT JOIN "ApiKey" ck ON ${alias}."createdByType" = 'api_key' AND ck.id = ${alias}."createdById" AND ck."workspaceId" = ${alias}."workspaceId"
+      LEFT JOIN "User" cu ON ${alias}."createdByType" <> 'api_key' AND cu.id = ${alias}."createdById"
+      LEFT JOIN "Membership" cm ON cm."workspaceId" = ${alias}."workspaceId" AND cm."userId" = COALESCE(ck."createdById", cu.id)`,
+  };
+}
+
+/**
+ * The creator's context from `creatorContextSql`'s columns. A creator who was deleted or left since: the run still
+ * executes, attributed to its creator's id, with the member role.
+ */
+export function creatorContext(run: Pick<RunRow, "id" | "workspaceId" | "createdById">, c: CreatorColumns): TenantContext {
+  if (c.ctxWorkspaceSlug === null) throw new AppError("NOT_FOUND", "The run's workspace no longer exists");
+  let actor: Actor = { type: "user", userId: run.createdById ?? "unknown", email: "unknown" };
+  if (c.ctxKeyId) actor = { type: "api_key", keyId: c.ctxKeyId, userId: c.ctxKeyUserId!, name: c.ctxKeyName! };
+  else if (c.ctxUserId) actor = { type: "user", userId: c.ctxUserId, email: c.ctxEmail! };
+  const role = (c.ctxRole as Role | null) ?? "member";
   return {
     workspaceId: run.workspaceId,
-    workspaceSlug: workspace.slug,
-    // a creator who was deleted since: the run still executes, attributed to its creator's id
-    actor: actor ?? { type: "user", userId: run.createdById ?? "unknown", email: "unknown" },
+    workspaceSlug: c.ctxWorkspaceSlug,
+    actor,
     role,
     permissions: new Set(permissionsOf(role)),
     requestId: `run:${run.id}`,
   };
 }
 
-/** The versions a run pinned (stored with its run.queued event). */
-export async function runPins(runId: string): Promise<RunPins | null> {
-  const { rows } = await query<{ data: { pins?: unknown } }>(`SELECT data FROM "RunEvent" WHERE "runId" = ${lit(runId)} AND type = 'run.queued' ORDER BY seq LIMIT 1`);
-  const parsed = runPinsSchema.safeParse(rows[0]?.data?.pins);
+/** The tenant context a run executes in, its creator's (one statement). */
+export async function runTenantContext(run: Pick<RunRow, "id" | "workspaceId" | "createdByType" | "createdById">): Promise<TenantContext> {
+  const { columns, joins } = creatorContextSql("r");
+  const { rows } = await query<CreatorColumns>(
+    `SELECT ${columns}
+     FROM (SELECT ${lit(run.workspaceId)}::text AS "workspaceId", ${lit(run.createdByType)}::text AS "createdByType", ${lit(run.createdById || null)}::text AS "createdById") r
+     ${joins}`,
+  );
+  return creatorContext(run, rows[0]!);
+}
+
+/** Pins as stored (the Run column or the run.queued event's data), or null when they do not parse. */
+export function parsePins(value: unknown): RunPins | null {
+  const parsed = runPinsSchema.safeParse(value);
   return parsed.success ? parsed.data : null;
+}
+
+/** The versions a run pinned: its `pins` column, else (a run written before the column) its run.queued event. */
+export async function runPins(runId: string): Promise<RunPins | null> {
+  const { rows } = await query<{ pins: unknown }>(
+    `SELECT COALESCE(r."pins", (SELECT e.data->'pins' FROM "RunEvent" e WHERE e."runId" = r.id AND e.type = 'run.queued' ORDER BY e.seq LIMIT 1)) AS pins
+     FROM "Run" r WHERE r.id = ${lit(runId)}`,
+  );
+  return parsePins(rows[0]?.pins);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -191,6 +231,7 @@ export class RunRuntime implements TopologyRuntime {
       async (info) => {
         const system = systemPromptOf(agent);
         const prompt = userPromptOf(call.task, call.context);
+        const text = new StepTextStream((sql) => step.write(sql), run.id, { nodeId, stepId, attempt: info.attempt });
         try {
           const res = await deps.generate(ctx, {
             policy: this.shared.policyOverride ?? agent.modelPolicy,
@@ -203,20 +244,27 @@ export class RunRuntime implements TopologyRuntime {
             stepId,
             agentId: agent.agentId,
             runBudgetUsd: this.shared.runBudgetUsd,
+            // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
+            writeUsage: (sql) => step.send(sql),
+            onTextDelta: (delta) => text.push(delta),
+            onStreamRestart: () => text.restart(),
           });
+          text.close();
           const result: StepResult = asJson({ text: res.text, ...(res.object !== undefined ? { object: res.object } : {}) });
           await info.beforeStore();
-          await recordAgentStep(run.id, stepId, result, {
-            kind, nodeId, agent, inputSeen: prompt, output: res.text,
-            modelRef: res.model.id, modelName: res.model.modelId, modelLabel: res.model.displayName, routeReason: res.decision.explanation,
-            inputTokens: res.usage.inputTokens, outputTokens: res.usage.outputTokens, costUsd: res.costUsd, latencyMs: res.latencyMs,
-          });
-          info.stored();
+          await info.store(
+            recordAgentStepSql(run.id, stepId, info.attempt, result, {
+              kind, nodeId, agent, inputSeen: prompt, output: res.text,
+              modelRef: res.model.id, modelName: res.model.modelId, modelLabel: res.model.displayName, routeReason: res.decision.explanation,
+              inputTokens: res.usage.inputTokens, outputTokens: res.usage.outputTokens, costUsd: res.costUsd, latencyMs: res.latencyMs,
+            }),
+          );
           return result;
         } catch (error) {
+          text.close();
           if (!isControlError(error)) {
             const willRetry = isRetryable(error) && info.attempt < info.maxAttempts;
-            await recordFailedAttempt(run.id, stepId, { kind, nodeId, agent, inputSeen: prompt, error, attempt: info.attempt, willRetry });
+            await recordFailedAttempt(step, run.id, stepId, { kind, nodeId, agent, inputSeen: prompt, error, attempt: info.attempt, willRetry });
           }
           throw error;
         }
@@ -244,7 +292,7 @@ export class RunRuntime implements TopologyRuntime {
     if (!(additional > 0)) return;
     const expected = this.shared.expected;
     expected.value += Math.floor(additional);
-    await query(`UPDATE "Run" SET "stepsExpected" = GREATEST("stepsExpected", ${lit(expected.value)}) WHERE id = ${lit(this.shared.run.id)}`);
+    await this.shared.step.write(`UPDATE "Run" SET "stepsExpected" = GREATEST("stepsExpected", ${lit(expected.value)}) WHERE id = ${lit(this.shared.run.id)}`);
   }
 }
 
@@ -295,48 +343,48 @@ const int = (n: number) => lit(Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
 /**
  * The step's details and result (succeeded), node.finished and run.progress, and the run's running totals, in one
- * statement. (The final totals are recomputed from the steps when the run finishes.)
+ * statement, fenced to the attempt that produced them (stepAttemptWhere). (The final totals are recomputed from the
+ * steps when the run finishes.)
  */
-async function recordAgentStep(runId: string, stepId: string, result: StepResult, r: AgentStepRecord): Promise<void> {
+function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): string {
   const now = new Date();
   const finished = {
     nodeId: r.nodeId, stepId, agent: r.agent.slug, output: r.output.slice(0, EVENT_OUTPUT_MAX),
     inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, model: r.modelLabel, latencyMs: r.latencyMs,
   };
-  await query(
-    `WITH st AS (
+  return `WITH st AS (
        UPDATE "RunStep" SET "kind" = ${lit(r.kind)}, "nodeId" = ${lit(r.nodeId)}, "agentId" = ${lit(r.agent.agentId)}, "agentVersion" = ${lit(r.agent.version)},
          "modelRef" = ${lit(r.modelRef)}, "modelName" = ${lit(r.modelName)}, "routeReason" = ${textLit(r.routeReason, 4000)}, "inputSeen" = ${textLit(r.inputSeen)},
          "output" = ${textLit(r.output)}, "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = ${int(r.outputTokens)}, "costUsd" = ${numLit(r.costUsd)},
          "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${jsonLit(result)}, "error" = NULL, "finishedAt" = ${tsLit(now)}
-       WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} RETURNING 1),
+       WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
      r AS (
        UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, "inputTokens" = "inputTokens" + ${int(r.inputTokens)}, "outputTokens" = "outputTokens" + ${int(r.outputTokens)},
          "costUsd" = "costUsd" + ${numLit(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${tsLit(now)}
-       WHERE id = ${lit(runId)}
+       WHERE id = ${lit(runId)} AND EXISTS (SELECT 1 FROM st)
        RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq" - 1, 'node.finished', ${jsonLit(finished)}, ${tsLit(now)} FROM r
      UNION ALL
      SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
-         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${tsLit(now)} FROM r`,
-  );
-  notifyRunEvents(runId);
+         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${tsLit(now)} FROM r
+     RETURNING seq`;
 }
 
 async function recordFailedAttempt(
+  step: StepApi,
   runId: string,
   stepId: string,
   f: { kind: string; nodeId: string; agent: AgentVersionOut; inputSeen: string; error: unknown; attempt: number; willRetry: boolean },
 ): Promise<void> {
   const reason = reasonOf(f.error);
-  await query(
+  await step.write(
     `UPDATE "RunStep" SET "kind" = ${lit(f.kind)}, "nodeId" = ${lit(f.nodeId)}, "agentId" = ${lit(f.agent.agentId)}, "agentVersion" = ${lit(f.agent.version)},
        "inputSeen" = ${textLit(f.inputSeen)}
      WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`,
   );
-  await appendRunEvents(runId, [{ type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } }]);
+  await step.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } }]));
 }
 
 const newEventId = () => newId("evt");
@@ -344,12 +392,15 @@ const newEventId = () => newId("evt");
 // ---------------------------------------------------------------------------------------------------
 // Start and finish
 
-async function markStarted(run: RunRow, stepsExpected: number): Promise<void> {
+/** run.started, once (a resumed run is running already); written in order before the run's first step. */
+async function markStarted(step: StepApi, run: RunRow, stepsExpected: number): Promise<void> {
   const now = new Date();
-  await appendRunEvents(run.id, [{ type: "run.started", data: { stepsExpected } }], {
-    set: `"status" = 'running', "startedAt" = COALESCE("startedAt", ${tsLit(now)}), "stepsExpected" = GREATEST("stepsExpected", ${lit(stepsExpected)})`,
-    where: `"status" = 'queued'`,
-  });
+  await step.write(
+    appendRunEventsSql(run.id, [{ type: "run.started", data: { stepsExpected } }], {
+      set: `"status" = 'running', "startedAt" = COALESCE("startedAt", ${tsLit(now)}), "stepsExpected" = GREATEST("stepsExpected", ${lit(stepsExpected)})`,
+      where: `"status" = 'queued'`,
+    }),
+  );
 }
 
 interface Finish {
@@ -397,7 +448,8 @@ export async function finishRun(runId: string, f: Finish): Promise<boolean> {
 
 export async function executeRun(event: RunEventPayload, step: StepApi, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const deps: ExecuteDeps = { generate: gatewayGenerate, ...options.deps };
-  const run = (await db().run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null;
+  const preloaded = options.run && options.run.id === event.runId && options.run.workspaceId === event.workspaceId ? options.run : null;
+  const run = preloaded ?? ((await db().run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null);
   if (!run) return "missing";
   if (!["queued", "running"].includes(run.status)) return "already_finished";
   if (run.cancelRequestedAt && run.status === "queued") {
@@ -406,10 +458,11 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
   }
 
   try {
-    // the creator's context and the pinned versions are independent reads: in parallel
-    const pinsRead = run.targetType === "team" ? runPins(run.id) : Promise.resolve(null);
+    // the pins come with the row (a run written before the column reads them from its event, meanwhile)
+    const rowPins = parsePins(run.pins);
+    const pinsRead = run.targetType !== "team" ? Promise.resolve(null) : rowPins ? Promise.resolve(rowPins) : runPins(run.id);
     pinsRead.catch(() => undefined); // awaited below
-    const ctx = await runTenantContext(run);
+    const ctx = preloaded && options.ctx ? options.ctx : await runTenantContext(run);
     const policyOverride = run.modelPolicyOverride ? modelPolicySchema.parse(run.modelPolicyOverride) : null;
     const runBudgetUsd = run.budgetUsd === null || run.budgetUsd === undefined ? undefined : Number(run.budgetUsd);
     const expected = { value: 0 };
@@ -419,24 +472,31 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
       if (!run.teamId || run.teamVersion === null) throw new AppError("INTERNAL", "The run names no team version");
       const pins = await pinsRead;
       const pinned = await pinnedTeamFromVersions(ctx, run.teamId, run.teamVersion, { agents: pins?.agents ?? {}, teams: pins?.teams ?? {} });
-      await markStarted(run, 0);
+      await markStarted(step, run, 0);
       const rt = new RunRuntime({ ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected });
       output = await runTopology(rt, pinned.spec, run.input);
     } else {
       if (!run.agentId || run.agentVersion === null) throw new AppError("INTERNAL", "The run names no agent version");
       const agent = await getAgentVersion(ctx, run.agentId, run.agentVersion);
-      await markStarted(run, 1);
+      await markStarted(step, run, 1);
       expected.value = 1;
       const rt = new RunRuntime({ ctx, run, step, deps, agents: { [agent.slug]: agent }, teams: {}, policyOverride, runBudgetUsd, expected });
       const result = await rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: AGENT_RUN_NODE_ID, agent: agent.slug, task: run.input });
       output = { output: result.text };
     }
     await step.settled();
+    await step.flush(); // the run finishes only once everything it wrote has committed
     await finishRun(run.id, { status: "succeeded", output });
     return "succeeded";
   } catch (error) {
     await step.settled();
     if (error instanceof RunSuspendedError) return "suspended";
+    try {
+      await step.flush();
+    } catch (flushError) {
+      if (flushError instanceof RunSuspendedError) return "suspended";
+      throw flushError;
+    }
     if (error instanceof RunCancelledError) {
       await finishRun(run.id, { status: "cancelled" });
       return "cancelled";

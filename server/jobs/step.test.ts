@@ -8,6 +8,7 @@ import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { backoffMs, configureSteps, createPostgresStep, isRetryable, RunCancelledError, RunSuspendedError, StepFailedError } from "./step";
+import { clearRunCancelSignal, signalRunCancel } from "./cancel-signal";
 
 let ws: TestWorkspace;
 beforeAll(async () => {
@@ -32,7 +33,9 @@ describe("step.run", () => {
       calls++;
       return { n: 42, at: new Date(0), gone: undefined, list: [1, "two"] };
     };
-    const first = await createPostgresStep(run).run("a", fn);
+    const original = createPostgresStep(run);
+    const first = await original.run("a", fn);
+    await original.flush(); // write-behind: committed at the latest when flushed (the run's end flushes)
     expect(first).toEqual({ n: 42, at: "1970-01-01T00:00:00.000Z", list: [1, "two"] });
     // a new step API for the same run: what a restarted process sees
     const replay = await createPostgresStep(run).run("a", fn);
@@ -48,7 +51,8 @@ describe("step.run", () => {
     const run = await makeRun();
     const seen: number[] = [];
     const started = Date.now();
-    const result = await createPostgresStep(run).run("flaky", async ({ attempt, maxAttempts }) => {
+    const step = createPostgresStep(run);
+    const result = await step.run("flaky", async ({ attempt, maxAttempts }) => {
       seen.push(attempt);
       expect(maxAttempts).toBe(3);
       if (attempt < 3) throw new AppError("UPSTREAM_ERROR", "All 3 model calls failed: 503");
@@ -57,6 +61,7 @@ describe("step.run", () => {
     expect(result).toBe("ok");
     expect(seen).toEqual([1, 2, 3]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 - 5);
+    await step.flush();
     expect(await rowOf(run.runId, "flaky")).toMatchObject({ status: "succeeded", attempts: 3, error: null });
   });
 
@@ -64,7 +69,8 @@ describe("step.run", () => {
     configureSteps({ maxAttempts: 2, baseDelayMs: 1 });
     const run = await makeRun();
     let calls = 0;
-    const error = await createPostgresStep(run)
+    const step = createPostgresStep(run);
+    const error = await step
       .run("broken", async () => {
         calls++;
         throw new Error("socket hang up");
@@ -73,6 +79,7 @@ describe("step.run", () => {
     expect(error).toBeInstanceOf(StepFailedError);
     expect(error).toMatchObject({ stepId: "broken", reason: "socket hang up", attempts: 2 });
     expect(calls).toBe(2);
+    await step.flush();
     expect(await rowOf(run.runId, "broken")).toMatchObject({ status: "failed", attempts: 2, error: "socket hang up" });
   });
 
@@ -86,7 +93,8 @@ describe("step.run", () => {
 
     const run = await makeRun();
     let calls = 0;
-    const error = await createPostgresStep(run)
+    const step = createPostgresStep(run);
+    const error = await step
       .run("refused", async () => {
         calls++;
         throw new AppError("BUDGET_EXCEEDED", "Run budget of $0.01 would be exceeded");
@@ -94,6 +102,7 @@ describe("step.run", () => {
       .catch((e: unknown) => e);
     expect(calls).toBe(1);
     expect(error).toMatchObject({ name: "StepFailedError", stepId: "refused", reason: "Run budget of $0.01 would be exceeded" });
+    await step.flush();
     expect(await rowOf(run.runId, "refused")).toMatchObject({ status: "failed", attempts: 1 });
   });
 
@@ -102,16 +111,36 @@ describe("step.run", () => {
     expect([1, 2, 3, 4].map((a) => backoffMs(a, s))).toEqual([250, 500, 1000, 1000]);
   });
 
-  it("checks cancellation before each step: a requested cancel stops the next step, stored steps still replay", async () => {
+  it("checks cancellation before each step: a cancel signalled in this process stops the next step, stored steps still replay", async () => {
     const run = await makeRun();
     const step = createPostgresStep(run);
     await step.run("one", async () => 1);
     await db().run.update({ where: { id: run.runId }, data: { cancelRequestedAt: new Date() } });
+    signalRunCancel(run.runId);
     let ran = false;
     await expect(step.run("two", async () => (ran = true))).rejects.toBeInstanceOf(RunCancelledError);
     expect(ran).toBe(false);
     expect(await step.run("one", async () => 99)).toBe(1);
+    await step.settled();
     expect(await db().runStep.count({ where: { runId: run.runId } })).toBe(1);
+    clearRunCancelSignal(run.runId);
+  });
+
+  it("a cancel requested elsewhere (only the database flag) is read by the next step's start and stops the step after it", async () => {
+    const run = await makeRun();
+    const step = createPostgresStep(run);
+    await step.run("one", async () => 1);
+    await step.flush();
+    await db().run.update({ where: { id: run.runId }, data: { cancelRequestedAt: new Date() } });
+    // "two" started before the flag was read: it runs to the end and is kept; its start read the flag
+    expect(await step.run("two", async () => 2)).toBe(2);
+    await step.flush();
+    let ran = false;
+    await expect(step.run("three", async () => (ran = true))).rejects.toBeInstanceOf(RunCancelledError);
+    expect(ran).toBe(false);
+    await step.settled();
+    const rows = await db().runStep.findMany({ where: { runId: run.runId }, orderBy: { stepId: "asc" } });
+    expect(rows.map((r) => [r.stepId, r.status])).toEqual([["one", "succeeded"], ["two", "succeeded"]]);
   });
 
   it("suspends before the next step when asked (shutdown, lost lease) without failing the step", async () => {
@@ -121,6 +150,7 @@ describe("step.run", () => {
     await step.run("one", async () => 1);
     suspend = "stopping";
     await expect(step.run("two", async () => 2)).rejects.toBeInstanceOf(RunSuspendedError);
+    await step.settled();
     expect(await db().runStep.count({ where: { runId: run.runId } })).toBe(1);
   });
 
@@ -148,8 +178,10 @@ describe("step.run", () => {
   it("sleep is memoised: a replay after the wake-up time does not wait again", async () => {
     const run = await makeRun();
     const started = Date.now();
-    await createPostgresStep(run).sleep("nap", 50);
+    const first = createPostgresStep(run);
+    await first.sleep("nap", 50);
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    await first.flush();
     const again = Date.now();
     await createPostgresStep(run).sleep("nap", 5_000);
     expect(Date.now() - again).toBeLessThan(1000);

@@ -1,23 +1,27 @@
 /**
  * The step API a run's function body is written against: the subset of Inngest's `step` Cadre needs
- * (`run(id, fn)`, `sleep(id, ms)`), with two implementations:
- * - `createPostgresStep` (the in-process executor): every step is memoised in RunStep under (runId, stepId).
- *   A step that succeeded before returns its stored result without calling fn (replay after a restart); otherwise
- *   it is marked running (attempts + 1, in the same statement that checks the cancel flag and the stored state, and
- *   appends the step's start event), fn runs, and its result (JSON) is stored (by fn itself in its last statement,
- *   or by the step API). A failure is retried with
- *   exponential backoff unless it is not retryable (budget, infeasible route, validation, a provider's 4xx);
- *   then StepFailedError(stepId, reason). Cancellation (Run.cancelRequestedAt) is checked before each step.
- * - the Inngest adapter (server/jobs/inngest.ts) gives the same API on top of Inngest's own step tools; both
- *   keep RunStep rows through `beginStep` / `completeStep` / `failStep` below.
+ * (`run(id, fn)`, `sleep(id, ms)`) plus the run's bookkeeping writes (`write`, `flush`), with two implementations:
+ * - `createPostgresStep` (the in-process executor): every step is memoised in RunStep under (runId, stepId). The
+ *   run's stored steps are read once when its execution starts; a step that succeeded before returns its stored
+ *   result without calling fn (replay after a restart). Otherwise the step's start (RunStep running with the attempt
+ *   number, and its start event) is queued on the run's writer (server/jobs/run-writer.ts) and fn runs at once; fn's
+ *   record and the run's other writes follow in order on the same writer (write-behind: a step does not wait for its
+ *   writes to commit; the run's end does). A failure is retried with exponential backoff unless it is not
+ *   retryable (budget, infeasible route, validation, a provider's 4xx); then StepFailedError(stepId, reason).
+ *   Cancellation is checked before each step: an in-process cancel signal, or the cancel flag that every step
+ *   start reads (so a cancel made by another process is seen one step later at most).
+ * - the Inngest adapter (server/jobs/inngest.ts) gives the same API on top of Inngest's own step tools; there every
+ *   write is committed before it returns (Inngest may resume the function in another process at any step).
  *
- * Every database write here is one short statement: parallel branches (Promise.all of step.run) run concurrently,
- * also on the embedded database, and no transaction is ever held across a model call.
+ * A step's record is fenced by its attempt number: should another executor have taken the run over (a lost
+ * lease), the stale attempt's record changes nothing and this execution stops at its next step.
  */
 import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { RunEventType } from "@/lib/schemas/runs";
 import { notifyRunEvents } from "@/server/runs/notify";
+import { runCancelSignalled } from "./cancel-signal";
+import { RunWriter } from "./run-writer";
 import { jsonLit, lit, query, textLit, tsLit } from "./sql";
 
 // ---------------------------------------------------------------------------------------------------
@@ -122,10 +126,14 @@ export interface StepInfo {
   maxAttempts: number;
   /**
    * For a step that stores its own result in its last statement (status succeeded + result, with other writes):
-   * await this first (test hooks run there), then call `stored()`; the step API then writes nothing more.
+   * await this first (test hooks run there), then `store(sql)`; the step API then writes nothing more.
    */
   beforeStore(): Promise<void>;
-  stored(): void;
+  /**
+   * Writes the step's own record, a statement fenced by `stepAttemptWhere` that returns at least one row when it
+   * applied (none: another executor has taken the step over, and this execution stops at its next step).
+   */
+  store(sql: string): Promise<void>;
 }
 
 export interface StepOptions {
@@ -140,7 +148,17 @@ export interface StepApi {
   /** One memoised step: its result must be JSON (what comes back is the JSON round trip of it). */
   run<T>(id: string, fn: (info: StepInfo) => Promise<T>, options?: StepOptions): Promise<T>;
   sleep(id: string, ms: number): Promise<void>;
-  /** Resolves when no step started through this API is still running (parallel branches that outlived a failure). */
+  /**
+   * A bookkeeping statement of the run (events, progress, a step's record), committed in order with the run's other
+   * writes. Resolves when later work may build on it: once committed (Inngest), or once queued (the executor's
+   * write-behind, which commits before the run finishes and before `flush` resolves).
+   */
+  write(sql: string): Promise<void>;
+  /** Writes like `write`; the promise settles when the statement has committed (or failed): for callers that track it. */
+  send(sql: string): Promise<void>;
+  /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
+  flush(): Promise<void>;
+  /** Resolves when no step started through this API is still running (parallel branches that outlived a failure) and the writes settled. */
   settled(): Promise<void>;
 }
 
@@ -167,12 +185,20 @@ export interface StepStart {
   previousResult: unknown;
 }
 
+interface StepStartRow {
+  cancel: boolean | null;
+  status: string | null;
+  result: unknown;
+  attempts: number | null;
+}
+
 /**
- * Starts an attempt of a step in ONE statement: reads the run's cancel flag and the step's stored state; unless the
- * run is cancelled or the step already succeeded, marks it running (creating its row, attempts + 1) and appends
- * the step's start event (with the attempt number) to the run.
+ * ONE statement that starts an attempt of a step: reads the run's cancel flag and the step's stored state; unless the
+ * step already succeeded (or the run is cancelled, unless `claim` is "always": the write-behind path, whose step is
+ * running already), marks it running (creating its row, attempts + 1) and appends the step's start event (with the
+ * attempt number) to the run.
  */
-export async function beginStep(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions = {}): Promise<StepStart> {
+function beginStepSql(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions, claim: "unless-cancelled" | "always" = "unless-cancelled"): string {
   const now = tsLit(new Date());
   const runId = lit(run.runId);
   const sid = lit(stepId);
@@ -183,21 +209,20 @@ export async function beginStep(run: { runId: string; workspaceId: string }, ste
          SELECT ${lit(newId("evt"))}, ev."workspaceId", ${runId}, ev."lastEventSeq", ${lit(options.startEvent.type)},
            ${jsonLit(options.startEvent.data)} || jsonb_build_object('attempt', claimed.attempts), ${now} FROM ev, claimed RETURNING 1)`
     : "";
-  const { rows } = await query<{ cancel: boolean | null; status: string | null; result: unknown; attempts: number | null }>(
-    `WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel FROM "Run" WHERE id = ${runId}),
+  return `WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel FROM "Run" WHERE id = ${runId}),
      prev AS (SELECT "status", "result" FROM "RunStep" WHERE "runId" = ${runId} AND "stepId" = ${sid}),
      claimed AS (
        INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "nodeId", "status", "attempts", "startedAt")
        SELECT ${lit(newId("stp"))}, ${lit(run.workspaceId)}, ${runId}, ${sid}, ${lit(options.kind ?? "system")}, ${textLit(options.nodeId ?? null)}, 'running', 1, ${now}
-       FROM r WHERE NOT r.cancel AND NOT EXISTS (SELECT 1 FROM prev WHERE prev."status" = 'succeeded')
+       FROM r WHERE ${claim === "always" ? "" : "NOT r.cancel AND "}NOT EXISTS (SELECT 1 FROM prev WHERE prev."status" = 'succeeded')
        ON CONFLICT ("runId", "stepId") DO UPDATE SET "status" = 'running', "attempts" = "RunStep"."attempts" + 1, "startedAt" = ${now}, "error" = NULL, "finishedAt" = NULL
          WHERE "RunStep"."status" <> 'succeeded'
        RETURNING "attempts")${event}
      SELECT r.cancel, prev."status", prev."result", claimed."attempts" FROM (SELECT 1) AS one
-       LEFT JOIN r ON true LEFT JOIN prev ON true LEFT JOIN claimed ON true`,
-  );
-  const row = rows[0]!;
-  if (options.startEvent && row.attempts !== null) notifyRunEvents(run.runId);
+       LEFT JOIN r ON true LEFT JOIN prev ON true LEFT JOIN claimed ON true`;
+}
+
+function stepStartOf(row: StepStartRow): StepStart {
   const replay = row.status === "succeeded" ? { result: row.result } : null;
   return {
     cancelled: row.cancel === null || (row.cancel && !replay),
@@ -208,26 +233,44 @@ export async function beginStep(run: { runId: string; workspaceId: string }, ste
   };
 }
 
+/** Starts an attempt of a step now (see beginStepSql). */
+export async function beginStep(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions = {}): Promise<StepStart> {
+  const { rows } = await query<StepStartRow & Record<string, unknown>>(beginStepSql(run, stepId, options));
+  const start = stepStartOf(rows[0]!);
+  if (options.startEvent && start.attempt !== null) notifyRunEvents(run.runId);
+  return start;
+}
+
+/**
+ * The condition that fences a step's record to the attempt that produced it: the step is still running that attempt
+ * (another executor that took the run over has moved it on).
+ */
+export function stepAttemptWhere(runId: string, stepId: string, attempt: number): string {
+  return `"runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running' AND "attempts" = ${lit(attempt)}`;
+}
+
+function completeStepSql(runId: string, stepId: string, result: unknown, attempt?: number): string {
+  const where = attempt === undefined ? `"runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}` : stepAttemptWhere(runId, stepId, attempt);
+  return `UPDATE "RunStep" SET "status" = 'succeeded', "result" = ${jsonLit(result)}, "error" = NULL, "finishedAt" = ${tsLit(new Date())} WHERE ${where} RETURNING 1`;
+}
+
+function failStepSql(runId: string, stepId: string, reason: string, willRetry: boolean): string {
+  return `UPDATE "RunStep" SET "status" = ${lit(willRetry ? "retrying" : "failed")}, "error" = ${textLit(reason, MAX_ERROR)}, "finishedAt" = ${tsLit(new Date())}
+     WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`;
+}
+
+/** A step interrupted by a cancel or a shutdown goes back to pending (its attempt does not count as a failure). */
+function releaseStepSql(runId: string, stepId: string): string {
+  return `UPDATE "RunStep" SET "status" = 'pending', "attempts" = GREATEST(0, "attempts" - 1) WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running'`;
+}
+
 export async function completeStep(runId: string, stepId: string, result: unknown): Promise<void> {
-  await query(
-    `UPDATE "RunStep" SET "status" = 'succeeded', "result" = ${jsonLit(result)}, "error" = NULL, "finishedAt" = ${tsLit(new Date())}
-     WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`,
-  );
+  await query(completeStepSql(runId, stepId, result));
 }
 
 /** Records a failed attempt: `retrying` (another attempt follows) or `failed`. */
 export async function failStep(runId: string, stepId: string, reason: string, willRetry: boolean): Promise<void> {
-  await query(
-    `UPDATE "RunStep" SET "status" = ${lit(willRetry ? "retrying" : "failed")}, "error" = ${textLit(reason, MAX_ERROR)}, "finishedAt" = ${tsLit(new Date())}
-     WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`,
-  );
-}
-
-/** A step interrupted by a cancel or a shutdown goes back to pending (its attempt does not count as a failure). */
-async function releaseStep(runId: string, stepId: string): Promise<void> {
-  await query(
-    `UPDATE "RunStep" SET "status" = 'pending', "attempts" = GREATEST(0, "attempts" - 1) WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running'`,
-  );
+  await query(failStepSql(runId, stepId, reason, willRetry));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -236,8 +279,15 @@ async function releaseStep(runId: string, stepId: string): Promise<void> {
 export interface StepHooks {
   /** after fn returned, before its result is stored (tests: a crash "inside" a step) */
   beforeStore?(stepId: string): Promise<void> | void;
-  /** after a step's result was stored (tests: a crash "between" steps) */
+  /** after a step's result was committed (tests: a crash "between" steps); the step waits for it */
   afterStore?(stepId: string): Promise<void> | void;
+}
+
+/** A step as this execution knows it (read once at the start, then kept in step with what it writes). */
+export interface KnownStep {
+  status: string;
+  attempts: number;
+  result: unknown;
 }
 
 export interface PostgresStepOptions {
@@ -245,39 +295,94 @@ export interface PostgresStepOptions {
   workspaceId: string;
   /** checked before each step: a reason to suspend the run (shutdown, lost lease), or null to go on */
   suspendReason?: () => string | null;
+  /** checked before each step: a cancel learnt otherwise (the executor's heartbeat) */
+  cancelled?: () => boolean;
   settings?: Partial<StepSettings>;
   hooks?: StepHooks;
+  /** the run's stored steps, when the caller read them already (else they are read before the first step) */
+  stored?: Map<string, KnownStep>;
 }
 
 function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
+/** The run's stored steps, by step id. */
+export async function storedSteps(runId: string): Promise<Map<string, KnownStep>> {
+  const { rows } = await query<{ stepId: string; status: string; attempts: number; result: unknown }>(
+    `SELECT "stepId", "status", "attempts", "result" FROM "RunStep" WHERE "runId" = ${lit(runId)}`,
+  );
+  return new Map(rows.map((r) => [r.stepId, { status: r.status, attempts: r.attempts, result: r.result }]));
+}
+
 export function createPostgresStep(options: PostgresStepOptions): StepApi {
   const { runId, workspaceId, hooks } = options;
   const s = (): StepSettings => ({ ...settings, ...options.settings });
   const inflight = new Set<Promise<unknown>>();
+  const writer = new RunWriter(runId);
+  let known: Promise<Map<string, KnownStep>> | null = options.stored ? Promise.resolve(options.stored) : null;
+  /** learnt from a step start: the cancel flag, or another executor's hand on the run */
+  let cancelSeen = false;
+  let takenOver = false;
 
   const checkSuspend = () => {
-    const suspend = options.suspendReason?.();
+    const suspend = options.suspendReason?.() ?? (takenOver ? "another executor took the run over" : null);
     if (suspend) throw new RunSuspendedError(suspend);
+    if (writer.failed) throw new RunSuspendedError(writer.failed.message);
+  };
+  const checkCancel = () => {
+    if (cancelSeen || options.cancelled?.() || runCancelSignalled(runId)) throw new RunCancelledError();
+  };
+
+  /** Queues a step's start; what it read (cancel flag, the step's state) is looked at when it has committed. */
+  const begin = (stepId: string, attempt: number, stepOptions: StepOptions) => {
+    // the step runs already, so its start claims it even when a cancel arrived meanwhile: it finishes and is kept
+    writer.write(beginStepSql({ runId, workspaceId }, stepId, stepOptions, "always")).then(
+      (rows) => {
+        const row = rows[0] as unknown as StepStartRow;
+        if (row.cancel !== false) cancelSeen = true;
+        if (row.status === "succeeded" || row.attempts !== attempt) takenOver = true;
+      },
+      () => undefined, // the writer keeps its failure: the next step boundary stops the run
+    );
+  };
+
+  /** The test hook "inside a step": what the step wrote so far (its start, its usage rows) has committed when it runs. */
+  const beforeStore = async (stepId: string) => {
+    if (!hooks?.beforeStore) return;
+    await writer.settle();
+    await hooks.beforeStore(stepId);
+  };
+
+  /** A step's record that changed nothing: another executor moved the step on. */
+  const fenced = (write: Promise<Record<string, unknown>[]>) => {
+    write.then(
+      (rows) => {
+        if (rows.length === 0) takenOver = true;
+      },
+      () => undefined, // the writer keeps its failure
+    );
   };
 
   async function runStep<T>(stepId: string, fn: (info: StepInfo) => Promise<T>, stepOptions: StepOptions = {}): Promise<T> {
     const { maxAttempts } = s();
+    known ??= storedSteps(runId);
+    const steps = await known;
     for (;;) {
       checkSuspend();
-      const start = await beginStep({ runId, workspaceId }, stepId, stepOptions);
-      if (start.replay) return start.replay.result as T; // replay: the stored result, fn is not called
-      if (start.cancelled) throw new RunCancelledError();
-      if (start.attempt === null) continue; // it succeeded concurrently: the next round replays it
-      const attempt = start.attempt;
+      const prior = steps.get(stepId);
+      if (prior?.status === "succeeded") return prior.result as T; // replay: the stored result, fn is not called
+      checkCancel();
+      const attempt = (prior?.attempts ?? 0) + 1;
+      steps.set(stepId, { status: "running", attempts: attempt, result: null });
       if (attempt > maxAttempts) {
         // earlier attempts were interrupted (the process died inside this step) until none is left
         const reason = `the step was interrupted ${attempt - 1} times (the process stopped while it ran)`;
-        await failStep(runId, stepId, reason, false);
+        steps.set(stepId, { status: "failed", attempts: attempt - 1, result: null });
+        void writer.write(failStepSql(runId, stepId, reason, false));
         throw new StepFailedError(stepId, reason, { attempts: attempt - 1 });
       }
+      begin(stepId, attempt, stepOptions);
       let stored = false;
       let result: T;
       try {
@@ -285,45 +390,57 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
           await fn({
             attempt,
             maxAttempts,
-            beforeStore: async () => {
-              await hooks?.beforeStore?.(stepId);
-            },
-            stored: () => {
+            beforeStore: () => beforeStore(stepId),
+            store: async (sql) => {
               stored = true;
+              fenced(writer.write(sql));
             },
           }),
         );
       } catch (error) {
         if (isControlError(error)) {
-          await releaseStep(runId, stepId);
+          steps.set(stepId, { status: "pending", attempts: attempt - 1, result: null });
+          void writer.write(releaseStepSql(runId, stepId));
           throw error;
         }
         const reason = reasonOf(error);
         const willRetry = isRetryable(error) && attempt < maxAttempts;
-        await failStep(runId, stepId, reason, willRetry);
+        steps.set(stepId, { status: willRetry ? "retrying" : "failed", attempts: attempt, result: null });
+        void writer.write(failStepSql(runId, stepId, reason, willRetry));
         if (!willRetry) throw new StepFailedError(stepId, reason, { cause: error, attempts: attempt });
         await delay(backoffMs(attempt, s()));
         continue;
       }
       if (!stored) {
-        await hooks?.beforeStore?.(stepId);
-        await completeStep(runId, stepId, result);
+        await beforeStore(stepId);
+        fenced(writer.write(completeStepSql(runId, stepId, result, attempt)));
       }
-      await hooks?.afterStore?.(stepId);
+      steps.set(stepId, { status: "succeeded", attempts: attempt, result });
+      if (hooks?.afterStore) {
+        await writer.flush();
+        await hooks.afterStore(stepId);
+      }
       return result;
     }
   }
 
   async function sleepStep(stepId: string, ms: number): Promise<void> {
+    known ??= storedSteps(runId);
+    const steps = await known;
     checkSuspend();
-    const start = await beginStep({ runId, workspaceId }, stepId, { kind: "system" });
-    if (start.replay || (start.attempt === null && !start.cancelled)) return;
-    if (start.cancelled) throw new RunCancelledError();
-    const stored = (start.previousResult as { wakeAt?: unknown } | null)?.wakeAt;
-    const wakeAt = start.previous === "sleeping" && typeof stored === "number" ? stored : Date.now() + Math.max(0, ms);
-    await query(`UPDATE "RunStep" SET "status" = 'sleeping', "result" = ${jsonLit({ wakeAt })} WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`);
+    const prior = steps.get(stepId);
+    if (prior?.status === "succeeded") return;
+    checkCancel();
+    const stored = (prior?.result as { wakeAt?: unknown } | null)?.wakeAt;
+    const wakeAt = prior?.status === "sleeping" && typeof stored === "number" ? stored : Date.now() + Math.max(0, ms);
+    steps.set(stepId, { status: "sleeping", attempts: (prior?.attempts ?? 0) + 1, result: { wakeAt } });
+    begin(stepId, (prior?.attempts ?? 0) + 1, { kind: "system" });
+    void writer.write(`UPDATE "RunStep" SET "status" = 'sleeping', "result" = ${jsonLit({ wakeAt })} WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`);
+    await writer.flush().catch(() => undefined); // a sleep's start is committed before it waits
     await delay(wakeAt - Date.now());
-    await completeStep(runId, stepId, { wakeAt });
+    checkSuspend();
+    steps.set(stepId, { status: "succeeded", attempts: (prior?.attempts ?? 0) + 1, result: { wakeAt } });
+    void writer.write(completeStepSql(runId, stepId, { wakeAt }));
   }
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -336,8 +453,23 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   return {
     run: (id, fn, stepOptions) => track(runStep(id, fn, stepOptions)),
     sleep: (id, ms) => track(sleepStep(id, ms)),
+    async write(sql) {
+      if (writer.failed) throw new RunSuspendedError(writer.failed.message);
+      void writer.write(sql);
+    },
+    async send(sql) {
+      await writer.write(sql);
+    },
+    async flush() {
+      try {
+        await writer.flush();
+      } catch (error) {
+        throw new RunSuspendedError((error as Error).message);
+      }
+    },
     async settled() {
       while (inflight.size) await Promise.allSettled([...inflight]);
+      await writer.settle();
     },
   };
 }

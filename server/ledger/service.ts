@@ -68,15 +68,29 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
 const INSERT_USAGE = `INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
   "providerKind", "inputTokens", "outputTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
 
+/** A usage row ready to be written: its INSERT, and `track`, which the writer calls with the write's promise. */
+export interface PreparedUsage {
+  /** one INSERT statement (no RETURNING) */
+  readonly sql: string;
+  /**
+   * Registers the write of `sql` (sent alone or inside a caller's batch): budget checks of this process count the
+   * cost from now on (a spend load waits for the write), and a failed write drops the counters it touched so they
+   * are reloaded from the database. Resolves when the write settled; never rejects.
+   */
+  track(write: Promise<unknown>): Promise<void>;
+}
+
 /**
- * Writes one usage record. It records what happened, so it never refuses for budget reasons (the check is
- * assertWithinBudget, before the call); nonsensical numbers (negative, NaN) are stored as 0.
+ * Builds one usage record (it records what happened, so it never refuses for budget reasons: the check is
+ * assertWithinBudget, before the call); nonsensical numbers (negative, NaN) are stored as 0. The run engine sends
+ * it in its own ordered batch of writes (`GenerateRequest.writeUsage`); `recordUsage` sends it alone.
  */
-export async function recordUsage(ctx: TenantContext, input: UsageInput): Promise<void> {
+export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsage {
   const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? decimalOf(input.costUsd).toDecimalPlaces(COST_DECIMALS) : new Decimal(0);
   const createdAt = new Date();
   const runId = input.runId ?? null;
   const writes = writesOf(ctx.workspaceId);
+  // a spend load that overlaps this write (from here on) is not kept: the row may or may not be in its sum
   writes.started++;
   const row = {
     id: newId("use"),
@@ -86,9 +100,9 @@ export async function recordUsage(ctx: TenantContext, input: UsageInput): Promis
     error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
     actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
   };
-  // One plain INSERT, no RETURNING, straight on the pool under Prisma (Prisma's own work per query would double its
-  // cost on every model call's path), as one simple-protocol message (see sqlLiteral); money as exact decimal text,
-  // the time as a UTC timestamp literal like every other timestamp(3) column.
+  // One plain INSERT, no RETURNING, on the pool under Prisma (Prisma's own work per query would double its cost on
+  // every model call's path), as one simple-protocol message (see sqlLiteral); money as exact decimal text, the time
+  // as a UTC timestamp literal like every other timestamp(3) column.
   const values = [
     sqlLiteral(row.id), sqlLiteral(ctx.workspaceId), sqlLiteral(runId), sqlLiteral(row.stepId), sqlLiteral(row.agentId),
     sqlLiteral(row.modelRef), sqlLiteral(input.modelName), sqlLiteral(input.providerKind),
@@ -96,14 +110,30 @@ export async function recordUsage(ctx: TenantContext, input: UsageInput): Promis
     sqlLiteral(safeCount(input.latencyMs)), sqlLiteral(input.outcome), sqlLiteral(row.error), sqlLiteral(ctx.actor.type),
     sqlLiteral(row.actorId), `${sqlLiteral(pgTimestamp(createdAt))}::timestamp`,
   ];
-  const insert: Promise<unknown> = pgPool().query(`${INSERT_USAGE} VALUES (${values.join(", ")})`);
-  writes.inflight.add(insert);
-  try {
-    await insert;
-  } finally {
-    writes.inflight.delete(insert);
-  }
-  if (!cost.isZero()) addSpend(ctx.workspaceId, runId, cost, createdAt);
+  return {
+    sql: `${INSERT_USAGE} VALUES (${values.join(", ")})`,
+    async track(write) {
+      writes.started++;
+      writes.inflight.add(write);
+      // counted at once, before the commit: the run engine's next call may be checked while this write is queued
+      if (!cost.isZero()) addSpend(ctx.workspaceId, runId, cost, createdAt);
+      try {
+        await write;
+      } catch {
+        dropSpend(ctx.workspaceId, runId);
+      } finally {
+        writes.inflight.delete(write);
+      }
+    },
+  };
+}
+
+/** Writes one usage record now (see prepareUsage); a failed write is thrown. */
+export async function recordUsage(ctx: TenantContext, input: UsageInput): Promise<void> {
+  const usage = prepareUsage(ctx, input);
+  const write = pgPool().query(usage.sql);
+  await usage.track(write);
+  await write;
 }
 
 /**
@@ -551,7 +581,14 @@ function cachedRunSpend(ctx: TenantContext, runId: string): Promise<Decimal> {
   });
 }
 
-/** A cost just written: added to this process's counters that cover it (the others load it with their sum). */
+/** A failed usage write: the counters it was added to are reloaded from the database at their next use. */
+function dropSpend(workspaceId: string, runId: string | null): void {
+  const counters = ledgerState().counters;
+  counters.delete(`m:${workspaceId}`);
+  if (runId) counters.delete(`r:${workspaceId}:${runId}`);
+}
+
+/** A cost being written: added to this process's counters that cover it (the others load it with their sum). */
 function addSpend(workspaceId: string, runId: string | null, cost: Decimal, createdAt: Date): void {
   const counters = ledgerState().counters;
   const month = counters.get(`m:${workspaceId}`);

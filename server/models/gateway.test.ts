@@ -5,49 +5,26 @@
  */
 import net from "node:net";
 import { tool } from "ai";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { newId } from "@/lib/ids";
-import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
-import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { costOf } from "@/server/ledger/service";
 import { createSecret } from "@/server/vault/service";
-import { makeWorkspace, uniq, type TestWorkspace } from "@/test/helpers";
-import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
-import { ensureDefaultCatalog } from "./catalog";
+import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
+import type { LlmStub } from "@/scripts/llm-stub/server";
+import { useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { configureGateway, estimatePromptTokens, generate, parseRetryAfter, settleObservations, type GenerateRequest } from "./gateway";
 import { explainRoute } from "./routing";
 
+const gw = useStubGateway("gw");
 let stub: LlmStub;
 let ws: TestWorkspace;
 let ctx: TenantContext;
-
-beforeAll(async () => {
-  stub = await startLlmStub();
-});
-afterAll(async () => {
-  await stub.close();
-});
-
-beforeEach(async () => {
-  stub.reset();
-  modelCircuitBreaker().reset();
-  modelCircuitBreaker().configure({ failureThreshold: 3, coolDownMs: 30_000 });
-  configureGateway({ retryBackoffMs: 10 });
-  ws = await makeWorkspace("gw");
-  ctx = await resolveUserTenant(ws.users.owner, ws.slug, `req_test${uniq()}`);
-  // the stub's models only: the simulator that every workspace gets is switched off
-  await ensureDefaultCatalog(ctx);
-  await db().provider.updateMany({ where: { workspaceId: ws.id, kind: "simulator" }, data: { enabled: false } });
-});
-afterEach(async () => {
-  configureGateway();
-  await settleObservations();
-});
+beforeEach(() => void ({ stub, ws, ctx } = gw));
 
 async function addProvider(opts: { name?: string; isLocal?: boolean; baseUrl?: string; secretId?: string } = {}) {
   return db().provider.create({
@@ -86,16 +63,6 @@ const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
 
 const usageRows = () => db().usageRecord.findMany({ where: { workspaceId: ws.id }, orderBy: { createdAt: "asc" } });
 const modelsCalled = () => stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => c.model);
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("generate: the happy path", () => {
   it("routes to the cheapest feasible model, records usage and an observation, decrypts the key", async () => {

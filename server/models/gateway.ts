@@ -12,7 +12,8 @@
  *    - the budget is checked with the worst-case estimate for THAT model; a refusal records a `refused` usage row
  *      and throws BUDGET_EXCEEDED (nothing is spent; results of earlier calls are the caller's to keep);
  *    - the provider key is decrypted from the vault (attributed to the actor and run), once per provider per call;
- *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout;
+ *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout; with `onTextDelta`, through
+ *      `streamText` (see "Streaming" below), otherwise `generateText`;
  *    - success: one `ok` usage row (cost from the model's prices and the reported usage), breaker success, and an
  *      observation for the model's rolling stats (written in the background: see `observe`); done.
  *    - 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an observation,
@@ -25,23 +26,31 @@
  *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key).
  * 4. all attempts failed: UPSTREAM_ERROR listing the attempts.
  * Prompts, outputs and keys are never logged; failures are logged with ids, status and a redacted message.
+ *
+ * Streaming: with `onTextDelta`, each attempt streams, and the text deltas of the attempt being made are handed to
+ * the caller as they arrive. The result, the usage rows, fallback, Retry-After, the breaker and the observations are
+ * exactly those of a non-streamed call: an `error` part of the stream (a 429/5xx before the first chunk, a malformed
+ * chunk, a cut connection) fails the attempt like the thrown error of `generateText`, even when text was already
+ * delivered (what arrived after a broken chunk cannot be trusted); the timeout covers the whole stream. Every model
+ * call after the first starts with `onStreamRestart`, so the caller drops the text of the failed attempt(s). A JSON
+ * output (`output`) is not streamed: it is generated in one piece (partial JSON is no use to show), no deltas.
  */
-import { Output, generateText, type ModelMessage, type Tool } from "ai";
-import { APICallError } from "@ai-sdk/provider";
+import { NoContentGeneratedError, Output, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
+import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import type { tryRouteInputSchema, tryRouteResultSchema } from "@/lib/schemas/routing";
 import type { TenantContext } from "@/server/context";
 import { logger } from "@/server/logger";
-import { assertWithinBudget, costOf, recordUsage, type UsageOutcome } from "@/server/ledger/service";
+import { assertWithinBudget, costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome } from "@/server/ledger/service";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
 import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
-import { recordModelObservation, type ModelObservation } from "./stats";
+import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -58,6 +67,20 @@ export interface GenerateRequest {
   runBudgetUsd?: number;
   abortSignal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Sends this call's usage rows with the caller's own writes (the run engine queues them in order with the step's
+   * record, see server/jobs/step.ts): it receives each row's INSERT and returns the write's promise. Without it,
+   * each row is written (and awaited) on its own.
+   */
+  writeUsage?: (sql: string) => Promise<unknown>;
+  /**
+   * Streams the answer: called with each text delta of the attempt being made, in order, as it arrives (their join
+   * is the result's text when the attempt succeeds). Not for `output` (JSON is generated in one piece). Must not
+   * throw: a throw cancels the call (recorded like a cancellation by the caller) and is rethrown by `generate`.
+   */
+  onTextDelta?: (delta: string) => void;
+  /** With `onTextDelta`: a model call other than the first is starting; drop the text received so far. */
+  onStreamRestart?: () => void;
 }
 
 export interface GenerateAttempt {
@@ -195,6 +218,14 @@ function hasNetworkCode(error: unknown): boolean {
   return false;
 }
 
+function originOf(url: string | null | undefined): string | undefined {
+  try {
+    return url ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: boolean }, secrets: (string | undefined)[], context: { baseUrl: string | null; timeoutMs: number }): Failure {
   const error = unwrapRetry(errorIn);
   const message = safeProviderError(error, secrets, context);
@@ -204,6 +235,8 @@ function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: b
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     if (status === undefined) return { kind: "network", message };
+    // the answer had begun (a stream, or a body being read) when the connection broke
+    if (status < 300 && hasNetworkCode(error)) return { kind: "network", message: `Lost the connection to ${originOf(error.url) ?? originOf(context.baseUrl) ?? "the provider"} during the answer` };
     const retryAfterMs = parseRetryAfter(error.responseHeaders);
     if (status === 429) return { kind: "rate_limited", status, retryAfterMs, message };
     if (status === 408) return { kind: "timeout", status, message };
@@ -221,27 +254,19 @@ function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: b
 // ---------------------------------------------------------------------------------------------------
 // Observations (off the critical path)
 
-const pendingObservations = new Set<Promise<void>>();
-
 /**
  * Feeds a call into the model's rolling statistics without making the caller wait for it: the usage row (which
- * budgets depend on) is written before generate returns; the statistics (advisory input to routing) land a few
- * milliseconds later. A failure to record one is logged, never thrown.
+ * budgets depend on) is written before generate returns; the statistics (advisory input to routing) are queued and
+ * written shortly after, one statement per model for all its calls queued meanwhile (see `queueModelObservation`).
+ * A failure to record them is logged, never thrown.
  */
 function observe(ctx: TenantContext, modelRowId: string, observation: ModelObservation): void {
-  // started on the next turn of the event loop: the caller resumes first, instead of after the statement's set-up
-  const pending: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-    .then(() => recordModelObservation(ctx, modelRowId, observation))
-    .catch((error: unknown) => {
-      logger.warn({ workspaceId: ctx.workspaceId, modelRef: modelRowId, error: (error as Error)?.message }, "could not record a model observation");
-    })
-    .finally(() => pendingObservations.delete(pending));
-  pendingObservations.add(pending);
+  queueModelObservation(ctx, modelRowId, observation);
 }
 
-/** Waits for the observations still being written (tests, shutdown, benchmarks). */
+/** Writes the queued observations now and waits for them (tests, shutdown, benchmarks). */
 export async function settleObservations(): Promise<void> {
-  while (pendingObservations.size) await Promise.all([...pendingObservations]);
+  await settleModelObservations();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -264,6 +289,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 function usageName(entry: CatalogEntry) {
   return { modelRef: entry.id, modelName: entry.modelId, providerKind: entry.providerKind };
+}
+
+/** One usage row: with the caller's writes (not awaited: they are committed in order with the caller's) or alone. */
+async function writeUsageRow(ctx: TenantContext, req: GenerateRequest, input: UsageInput): Promise<void> {
+  if (!req.writeUsage) return recordUsage(ctx, input);
+  const usage = prepareUsage(ctx, input);
+  void usage.track(req.writeUsage(usage.sql));
 }
 
 export async function generate(ctx: TenantContext, req: GenerateRequest): Promise<GenerateResult> {
@@ -291,6 +323,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   const lastFailure = new Map<string, Failure>(); // model id -> its last failure in this call
   const keys = new Map<string, string | undefined>(); // providerId -> decrypted key
   const usageBase = { runId: req.runId, stepId: req.stepId, agentId: req.agentId };
+  const onTextDelta = req.output ? undefined : req.onTextDelta; // a JSON output is not streamed
   let calls = 0;
 
   for (let step = 0; calls < maxAttempts && step < plan.length + maxAttempts; step++) {
@@ -323,7 +356,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       await assertWithinBudget(ctx, { runId: req.runId, estimateUsd, runLimitUsd: req.runBudgetUsd });
     } catch (error) {
       if (isAppError(error) && error.code === "BUDGET_EXCEEDED") {
-        await recordUsage(ctx, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, outcome: "refused", error: error.message });
+        await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, outcome: "refused", error: error.message });
         attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "refused", error: error.message, latencyMs: 0 });
       }
       throw error;
@@ -338,33 +371,37 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.abortSignal ? AbortSignal.any([req.abortSignal, timeout]) : timeout;
     let apiKey: string | undefined;
+    let callbackFailed = false;
     const started = performance.now();
     try {
       apiKey = await keyFor(ctx, provider, keys, req.runId);
       const model = languageModelFor(connectionOf(provider), entry.modelId, apiKey);
-      const result = await generateText({
-        model,
-        instructions: req.system,
-        prompt: req.prompt,
-        tools: req.tools,
-        ...(req.output ? { output: Output.object({ schema: req.output.schema }) } : {}),
-        maxOutputTokens: req.maxOutputTokens,
-        temperature: req.temperature,
-        maxRetries: 0,
-        abortSignal: signal,
-      });
+      let result: ModelAnswer;
+      if (onTextDelta) {
+        if (calls > 1) req.onStreamRestart?.();
+        result = await streamAnswer(model, req, signal, (delta) => {
+          try {
+            onTextDelta(delta);
+          } catch (error) {
+            callbackFailed = true;
+            throw error;
+          }
+        });
+      } else {
+        result = await generateAnswer(model, req, signal);
+      }
       const latencyMs = Math.round(performance.now() - started);
       const inputTokens = result.usage.inputTokens ?? promptTokens;
       const outputTokens = result.usage.outputTokens ?? Math.ceil(result.text.length / 4);
       const costUsd = costOf(entry, inputTokens, outputTokens);
       breaker.onSuccess(entry.id);
-      await recordUsage(ctx, { ...usageBase, ...usageName(entry), inputTokens, outputTokens, costUsd, latencyMs, outcome: "ok" });
+      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens, outputTokens, costUsd, latencyMs, outcome: "ok" });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
       return {
         text: result.text,
-        ...(req.output ? { object: (result as { output?: unknown }).output } : {}),
-        toolCalls: result.toolCalls.map((call) => ({ toolName: call.toolName, input: call.input })),
+        ...(req.output ? { object: result.object } : {}),
+        toolCalls: result.toolCalls,
         usage: { inputTokens, outputTokens },
         costUsd,
         latencyMs,
@@ -374,7 +411,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       };
     } catch (error) {
       const latencyMs = Math.round(performance.now() - started);
-      const failure = classify(error, { timedOut: timeout.aborted && !req.abortSignal?.aborted, callerAborted: req.abortSignal?.aborted === true }, [apiKey], {
+      const callerAborted = req.abortSignal?.aborted === true || callbackFailed;
+      const failure = classify(error, { timedOut: timeout.aborted && !callerAborted, callerAborted }, [apiKey], {
         baseUrl: provider.baseUrl,
         timeoutMs,
       });
@@ -382,7 +420,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const retryable = RETRYABLE.has(failure.kind);
       if (retryable) breaker.onFailure(entry.id);
       else breaker.release(entry.id);
-      await recordUsage(ctx, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs, outcome, error: failure.message });
+      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs, outcome, error: failure.message });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
         observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });
       }
@@ -411,6 +449,76 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     calls === 0 ? `No model could be called: ${summary}` : `All ${calls} model call${calls === 1 ? "" : "s"} failed: ${summary}`,
     { attempts },
   );
+}
+
+interface ModelAnswer {
+  text: string;
+  object?: unknown;
+  toolCalls: { toolName: string; input: unknown }[];
+  usage: Pick<LanguageModelUsage, "inputTokens" | "outputTokens">;
+}
+
+function callSettings(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal) {
+  return {
+    model,
+    instructions: req.system,
+    prompt: req.prompt,
+    tools: req.tools,
+    maxOutputTokens: req.maxOutputTokens,
+    temperature: req.temperature,
+    maxRetries: 0,
+    abortSignal: signal,
+  };
+}
+
+async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal): Promise<ModelAnswer> {
+  const result = await generateText({
+    ...callSettings(model, req, signal),
+    ...(req.output ? { output: Output.object({ schema: req.output.schema }) } : {}),
+  });
+  return {
+    text: result.text,
+    ...(req.output ? { object: (result as { output?: unknown }).output } : {}),
+    toolCalls: result.toolCalls.map((call) => ({ toolName: call.toolName, input: call.input })),
+    usage: result.usage,
+  };
+}
+
+/**
+ * One streamed call: the text deltas go to `onDelta` as they arrive. streamText does not throw: failures arrive as
+ * `error` parts (the stream may even go on after a broken chunk) and timeouts / cancellations as an `abort` part;
+ * only a connection lost mid-answer is thrown by the iteration. The first of them is thrown here, which also cancels
+ * the stream (and with it the HTTP response).
+ */
+async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ModelAnswer> {
+  const result = streamText({
+    ...callSettings(model, req, signal),
+    // the default handler would console.error the error, request body (the prompt) included; errors are read below
+    onError: () => {},
+  });
+  let text = "";
+  const toolCalls: ModelAnswer["toolCalls"] = [];
+  let usage: LanguageModelUsage | undefined;
+  for await (const part of result.stream) {
+    switch (part.type) {
+      case "text-delta":
+        text += part.text;
+        onDelta(part.text);
+        break;
+      case "tool-call":
+        toolCalls.push({ toolName: part.toolName, input: part.input });
+        break;
+      case "finish":
+        usage = part.totalUsage;
+        break;
+      case "error":
+        throw part.error;
+      case "abort":
+        throw signal.reason ?? new DOMException(part.reason ?? "The call was aborted", "AbortError");
+    }
+  }
+  if (!usage) throw new NoContentGeneratedError({ message: "The stream ended without finishing" });
+  return { text, toolCalls, usage };
 }
 
 async function keyFor(ctx: TenantContext, provider: ProviderInfo, cache: Map<string, string | undefined>, runId: string | undefined): Promise<string | undefined> {

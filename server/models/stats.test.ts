@@ -1,10 +1,20 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { db, pgPool } from "@/server/db/client";
+import { logger } from "@/server/logger";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, outcome, uniq, type TestWorkspace } from "@/test/helpers";
-import { computeStats, percentile, recordModelObservation, STATS_WINDOW } from "./stats";
+import { settleObservations } from "./gateway";
+import {
+  computeStats,
+  percentile,
+  queueModelObservation,
+  recordModelObservation,
+  recordModelObservations,
+  STATS_WINDOW,
+  type ModelObservation,
+} from "./stats";
 
 let ws: TestWorkspace;
 let ctx: TenantContext;
@@ -154,5 +164,210 @@ describe("recordModelObservation: the statement's literals", () => {
     expect(row.outcomeSamples).toEqual(["error"]);
     expect(row.lastErrorAt).toBeInstanceOf(Date);
     expect(Math.abs(row.lastErrorAt!.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+});
+
+const figures = (row: { latencyP50Ms: number | null; latencyP95Ms: number | null; errorRate: number; timeoutRate: number }) => ({
+  latencyP50Ms: row.latencyP50Ms,
+  latencyP95Ms: row.latencyP95Ms,
+  errorRate: row.errorRate,
+  timeoutRate: row.timeoutRate,
+});
+
+function randomObservations(count: number, seed: number): ModelObservation[] {
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const outcomes = ["ok", "ok", "ok", "error", "timeout"] as const;
+  return Array.from({ length: count }, (_, i) => {
+    const outcome = outcomes[Math.floor(random() * outcomes.length)]!;
+    return { latencyMs: Math.floor(random() * 50) * 10, outcome, error: outcome === "error" ? `HTTP 500 #${i}` : undefined };
+  });
+}
+
+/** Counts the stats UPDATEs sent on the pool, and the most in flight at once. */
+function countStatsWrites(delayMs = 0) {
+  const pool = pgPool();
+  const original = pool.query.bind(pool) as (sql: unknown) => Promise<unknown>;
+  const seen = { statements: 0, inFlight: 0, maxInFlight: 0 };
+  vi.spyOn(pool, "query").mockImplementation((async (sql: unknown) => {
+    if (typeof sql !== "string" || !sql.includes('UPDATE "Model"')) return original(sql);
+    seen.statements++;
+    seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
+    try {
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return await original(sql);
+    } finally {
+      seen.inFlight--;
+    }
+  }) as never);
+  return seen;
+}
+
+describe("recordModelObservations (a batch in one statement)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("gives the same window and figures as the same calls recorded one by one, on top of existing samples", async () => {
+    const single = await makeModel();
+    const batched = await makeModel();
+    const first = randomObservations(40, 11);
+    const rest = randomObservations(45, 12);
+    for (const o of first) {
+      await recordModelObservation(ctx, single, o);
+    }
+    await recordModelObservations(ctx, batched, first);
+    for (const o of rest) await recordModelObservation(ctx, single, o);
+    const seen = countStatsWrites();
+    await recordModelObservations(ctx, batched, rest);
+    expect(seen.statements).toBe(1);
+
+    const a = await db().model.findUniqueOrThrow({ where: { id: single } });
+    const b = await db().model.findUniqueOrThrow({ where: { id: batched } });
+    expect(b.latencySamples).toEqual(a.latencySamples);
+    expect(b.outcomeSamples).toEqual(a.outcomeSamples);
+    expect(b.latencySamples).toEqual([...first, ...rest].map((o) => o.latencyMs));
+    expect(b.callCount).toBe(85);
+    expect(figures(b)).toEqual(figures(a));
+    expect(figures(b)).toEqual(computeStats(b.latencySamples, b.outcomeSamples));
+    // the newest failure of the batch
+    const lastFailure = [...rest].reverse().find((o) => o.outcome !== "ok")!;
+    expect(b.lastError).toBe(lastFailure.error ?? "Timed out");
+    expect(b.lastError).toBe(a.lastError);
+    expect(b.lastErrorAt).toBeInstanceOf(Date);
+  });
+
+  it("keeps the last STATS_WINDOW samples, however large the batch, and counts every call", async () => {
+    const id = await makeModel();
+    const before = randomObservations(70, 21);
+    const batch = randomObservations(STATS_WINDOW + 30, 22);
+    await recordModelObservations(ctx, id, before);
+    await recordModelObservations(ctx, id, batch.slice(0, 50)); // 120 samples: slides
+    let row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.latencySamples).toEqual([...before, ...batch.slice(0, 50)].slice(-STATS_WINDOW).map((o) => o.latencyMs));
+    expect(row.outcomeSamples).toEqual([...before, ...batch.slice(0, 50)].slice(-STATS_WINDOW).map((o) => o.outcome));
+    expect(figures(row)).toEqual(computeStats(row.latencySamples, row.outcomeSamples));
+
+    await recordModelObservations(ctx, id, batch); // larger than the window on its own
+    row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.latencySamples).toEqual(batch.slice(-STATS_WINDOW).map((o) => o.latencyMs));
+    expect(row.outcomeSamples).toEqual(batch.slice(-STATS_WINDOW).map((o) => o.outcome));
+    expect(row.callCount).toBe(70 + 50 + STATS_WINDOW + 30);
+    expect(figures(row)).toEqual(computeStats(row.latencySamples, row.outcomeSamples));
+  });
+
+  it("a batch without failures leaves the last error alone; an empty batch writes nothing", async () => {
+    const id = await makeModel();
+    await recordModelObservations(ctx, id, [{ latencyMs: 3, outcome: "timeout" }, { latencyMs: 4, outcome: "ok" }]);
+    await recordModelObservations(ctx, id, [{ latencyMs: 5, outcome: "ok" }]);
+    const seen = countStatsWrites();
+    await recordModelObservations(ctx, id, []);
+    expect(seen.statements).toBe(0);
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ callCount: 3, lastError: "Timed out", latencySamples: [3, 4, 5], timeoutRate: 1 / 3, latencyP95Ms: 5 });
+  });
+
+  it("two processes writing batches of the same model at once lose no sample", async () => {
+    const id = await makeModel();
+    const a = Array.from({ length: 30 }, (_, i): ModelObservation => ({ latencyMs: i, outcome: "ok" }));
+    const b = Array.from({ length: 25 }, (_, i): ModelObservation => ({ latencyMs: 100 + i, outcome: i % 5 === 0 ? "error" : "ok" }));
+    await Promise.all([recordModelObservations(ctx, id, a), recordModelObservations(ctx, id, b), recordModelObservations(ctx, id, a.slice(0, 5))]);
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.callCount).toBe(60);
+    expect([...row.latencySamples].sort((x, y) => x - y)).toEqual([...a, ...a.slice(0, 5), ...b].map((o) => o.latencyMs).sort((x, y) => x - y));
+    expect(row.errorRate).toBeCloseTo(5 / 60);
+    expect(figures(row)).toEqual(computeStats(row.latencySamples, row.outcomeSamples));
+  });
+
+  it("is NOT_FOUND for another workspace's model, and changes nothing", async () => {
+    const id = await makeModel();
+    await expect(recordModelObservations(other, id, [{ latencyMs: 1, outcome: "ok" }])).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await db().model.findUniqueOrThrow({ where: { id } })).callCount).toBe(0);
+  });
+});
+
+describe("queued observations (what the gateway does on every call)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("settleObservations writes a model's queued calls in one statement per model", async () => {
+    await settleObservations();
+    const m1 = await makeModel();
+    const m2 = await makeModel();
+    const seen = countStatsWrites();
+    const calls = randomObservations(30, 31);
+    for (const o of calls) queueModelObservation(ctx, m1, o);
+    queueModelObservation(ctx, m2, { latencyMs: 9, outcome: "ok" });
+    queueModelObservation(ctx, m2, { latencyMs: 8, outcome: "error", error: "boom" });
+    queueModelObservation(ctx, m2, { latencyMs: 7, outcome: "ok" });
+    expect(seen.statements).toBe(0); // nothing written synchronously
+    await settleObservations();
+    expect(seen.statements).toBe(2);
+    const r1 = await db().model.findUniqueOrThrow({ where: { id: m1 } });
+    expect(r1.callCount).toBe(30);
+    expect(r1.latencySamples).toEqual(calls.map((o) => o.latencyMs));
+    expect(figures(r1)).toEqual(computeStats(r1.latencySamples, r1.outcomeSamples));
+    const r2 = await db().model.findUniqueOrThrow({ where: { id: m2 } });
+    expect(r2).toMatchObject({ callCount: 3, latencySamples: [9, 8, 7], outcomeSamples: ["ok", "error", "ok"], lastError: "boom" });
+    await settleObservations();
+    expect(seen.statements).toBe(2); // nothing left
+  });
+
+  it("flushes on its own shortly after the first queued call", async () => {
+    await settleObservations();
+    const id = await makeModel();
+    queueModelObservation(ctx, id, { latencyMs: 12, outcome: "ok" });
+    queueModelObservation(ctx, id, { latencyMs: 13, outcome: "ok" });
+    await vi.waitFor(async () => expect((await db().model.findUniqueOrThrow({ where: { id } })).callCount).toBe(2), { timeout: 5_000, interval: 20 });
+  });
+
+  it("at most one statement per model in flight: calls queued meanwhile go into the next one", async () => {
+    await settleObservations();
+    const id = await makeModel();
+    const seen = countStatsWrites(150);
+    for (let i = 0; i < 10; i++) queueModelObservation(ctx, id, { latencyMs: i, outcome: "ok" });
+    // the timer starts the first statement (after ~50 ms), which takes >= 150 ms
+    await vi.waitFor(() => expect(seen.inFlight).toBe(1), { timeout: 2_000, interval: 5 });
+    for (let i = 10; i < 25; i++) queueModelObservation(ctx, id, { latencyMs: i, outcome: "ok" });
+    const settling = [settleObservations(), settleObservations()];
+    for (let i = 25; i < 30; i++) queueModelObservation(ctx, id, { latencyMs: i, outcome: "ok" });
+    await Promise.all(settling);
+    expect(seen.maxInFlight).toBe(1);
+    expect(seen.statements).toBe(2);
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.latencySamples).toEqual(Array.from({ length: 30 }, (_, i) => i)); // in order
+    expect(row.callCount).toBe(30);
+  });
+
+  it("holds at most STATS_WINDOW calls per model: older ones are counted but not kept", async () => {
+    await settleObservations();
+    const id = await makeModel();
+    const calls = randomObservations(STATS_WINDOW * 2 + 50, 41);
+    // not awaiting between calls: the queue fills faster than it is written
+    for (const o of calls) queueModelObservation(ctx, id, o);
+    await settleObservations();
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.callCount).toBe(calls.length);
+    expect(row.latencySamples).toEqual(calls.slice(-STATS_WINDOW).map((o) => o.latencyMs));
+    expect(row.outcomeSamples).toEqual(calls.slice(-STATS_WINDOW).map((o) => o.outcome));
+    expect(figures(row)).toEqual(computeStats(row.latencySamples, row.outcomeSamples));
+    // the newest failure, even when its sample fell out of the queue
+    const failures = calls.filter((o) => o.outcome !== "ok");
+    expect(row.lastError).toBe(failures.at(-1)!.error ?? "Timed out");
+  });
+
+  it("a failing write is logged, never thrown, and drops only that model's queued calls", async () => {
+    await settleObservations();
+    const id = await makeModel();
+    const warn = vi.spyOn(logger, "warn");
+    const missing = `mdl_missing${uniq()}`;
+    expect(() => queueModelObservation(ctx, missing, { latencyMs: 1, outcome: "ok" })).not.toThrow();
+    queueModelObservation(other, id, { latencyMs: 1, outcome: "ok" }); // another workspace's model: NOT_FOUND
+    queueModelObservation(ctx, id, { latencyMs: 2, outcome: "ok" });
+    await expect(settleObservations()).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(warn.mock.calls.map((c) => (c[0] as { modelRef: string }).modelRef).sort()).toEqual([id, missing].sort());
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ callCount: 1, latencySamples: [2] });
+    // dropped, not retried
+    const seen = countStatsWrites();
+    await settleObservations();
+    expect(seen.statements).toBe(0);
   });
 });

@@ -1,14 +1,22 @@
 /**
  * Observed behaviour per catalog model, from real calls: a rolling window of the last calls (latency and
  * outcome, newest last) and the figures derived from it. The router reads them (p95 latency, error rate).
+ *
+ * Writes are coalesced: the gateway queues each call's observation (`queueModelObservation`) and a flush, shortly
+ * after the first queued sample, writes ONE statement per model for all of its queued samples. So a 20-step run
+ * costs a few background UPDATEs instead of 20 (on embedded PGlite, with its single connection, each one queued
+ * ahead of the run engine's own statements).
  */
-import { pgPool, sqlLiteral } from "@/server/db/client";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
+import { lit, query, textLit, tsLit } from "@/server/jobs/sql";
+import { logger } from "@/server/logger";
 import { patchObservedStats } from "./catalog-cache";
 
 export const STATS_WINDOW = 100;
 const LAST_ERROR_MAX = 500;
+/** how long the first queued sample of a model waits for others before its flush starts */
+export const OBSERVATION_FLUSH_DELAY_MS = 50;
 
 export type ObservationOutcome = "ok" | "error" | "timeout";
 
@@ -49,53 +57,166 @@ export function computeStats(latencies: readonly number[], outcomes: readonly st
   };
 }
 
-/**
- * $1 latency, $2 outcome, $3 window start offset, $4 failed, $5 last error, $6 time (UTC text), $7 model row id,
- * $8 workspace id: each replaced by its literal in one pass (a value's own text is never scanned again). Window start: with c samples before this one, the new window is elements max(1, c - (WINDOW - 2))
- * .. c + 1 of the appended array, the last WINDOW.
- */
-const OBSERVATION_SQL = `
-  UPDATE "Model" AS m SET
-    ("latencySamples", "outcomeSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
-      SELECT w.lat, w.out,
-        (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o = 'ok'),
-        (SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o = 'ok'),
-        (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'error')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o)),
-        (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'timeout')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o))
-      FROM (SELECT
-        (m."latencySamples" || $1::int4)[greatest(1, cardinality(m."latencySamples") - $3::int4):] AS lat,
-        (m."outcomeSamples" || $2::text)[greatest(1, cardinality(m."outcomeSamples") - $3::int4):] AS out
-      ) AS w
-    ),
-    "callCount" = m."callCount" + 1,
-    "lastError" = CASE WHEN $4::boolean THEN $5::text ELSE m."lastError" END,
-    "lastErrorAt" = CASE WHEN $4::boolean THEN $6::timestamp(3) ELSE m."lastErrorAt" END
-  WHERE m."id" = $7 AND m."workspaceId" = $8
-  RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate"`;
+/** Samples to add to one model's window, oldest first, and what the row's other columns get. */
+interface ObservationBatch {
+  latencies: number[];
+  outcomes: ObservationOutcome[];
+  /** calls to add to callCount: at least latencies.length (queued samples beyond the window are counted, not kept) */
+  calls: number;
+  /** the newest failure of the batch */
+  lastFailure: { error: string; at: Date } | null;
+}
 
-/**
- * Adds one call to a model's window (keeping the last STATS_WINDOW) and recomputes its figures, in ONE statement:
- * an UPDATE whose new values are computed from the row being updated (a correlated sub-select over the appended
- * and sliced arrays). PostgreSQL row-locks the row for the statement and, when a concurrent observation updated it
- * first, re-evaluates the SET list on the newest version (READ COMMITTED), so concurrent calls never lose a sample;
- * no interactive transaction, one round trip. The figures are `computeStats`'s, in SQL: nearest-rank percentiles
- * (`percentile_disc` picks the ceil(p·n)-th smallest, at least the first) over successful calls only (an
- * outcome at the same position as the latency), rates over every outcome in the window.
- * The values written are patched into this process's catalog cache, so routing sees them at once.
- */
-export async function recordModelObservation(ctx: TenantContext, modelRowId: string, observation: ModelObservation): Promise<void> {
+function sampleOf(observation: ModelObservation) {
   const latency = Math.max(0, Math.round(Number.isFinite(observation.latencyMs) ? observation.latencyMs : 0));
   const outcome: ObservationOutcome = observation.outcome;
-  const failed = outcome !== "ok";
-  const lastError = failed ? (observation.error ? observation.error.slice(0, LAST_ERROR_MAX) : outcome === "timeout" ? "Timed out" : "Error") : null;
-  // timestamp(3) columns hold UTC wall-clock time: sent as text, so the session's TimeZone never shifts it
-  const at = new Date().toISOString().replace("T", " ").replace("Z", "");
-  // on the pool under Prisma, as one simple-protocol message (see pgPool, sqlLiteral)
-  const values = [latency, outcome, STATS_WINDOW - 2, failed, lastError, at, modelRowId, ctx.workspaceId].map(sqlLiteral);
-  const sql = OBSERVATION_SQL.replace(/\$(\d)/g, (_, n: string) => values[Number(n) - 1]!);
-  const { rows } = await pgPool().query<{ latencyP95Ms: number | null; errorRate: number }>(sql);
+  const error = outcome === "ok" ? null : observation.error ? observation.error.slice(0, LAST_ERROR_MAX) : outcome === "timeout" ? "Timed out" : "Error";
+  return { latency, outcome, error };
+}
+
+/**
+ * Appends a batch to a model's window (keeping the last STATS_WINDOW) and recomputes its figures, in ONE statement:
+ * an UPDATE whose new values are computed from the row being updated (a correlated sub-select over the appended
+ * and sliced arrays). PostgreSQL row-locks the row for the statement and, when a concurrent write updated it
+ * first, re-evaluates the SET list on the newest version (READ COMMITTED), so concurrent writers (other processes)
+ * never lose a sample; no interactive transaction, one round trip. The figures are `computeStats`'s, in SQL:
+ * nearest-rank percentiles (`percentile_disc` picks the ceil(p·n)-th smallest, at least the first) over successful
+ * calls only (an outcome at the same position as the latency), rates over every outcome in the window.
+ * Window start: with c samples in the row and n appended, the new window is elements max(1, c + n - WINDOW + 1)
+ * .. c + n of the appended array (each array sliced by its own length: a row edited by hand may have unequal ones).
+ * The values written are patched into this process's catalog cache, so routing sees them at once.
+ */
+async function writeBatch(ctx: TenantContext, modelRowId: string, batch: ObservationBatch): Promise<void> {
+  const n = batch.latencies.length;
+  if (n === 0) return;
+  const offset = lit(STATS_WINDOW - n - 1);
+  const failure = batch.lastFailure;
+  const { rows } = await query<{ latencyP95Ms: number | null; errorRate: number }>(`
+    UPDATE "Model" AS m SET
+      ("latencySamples", "outcomeSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
+        SELECT w.lat, w.out,
+          (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o = 'ok'),
+          (SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o = 'ok'),
+          (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'error')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o)),
+          (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'timeout')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o))
+        FROM (SELECT
+          (m."latencySamples" || ARRAY[${batch.latencies.map(lit).join(",")}]::int4[])[greatest(1, cardinality(m."latencySamples") - (${offset})::int4):] AS lat,
+          (m."outcomeSamples" || ARRAY[${batch.outcomes.map(lit).join(",")}]::text[])[greatest(1, cardinality(m."outcomeSamples") - (${offset})::int4):] AS out
+        ) AS w
+      ),
+      "callCount" = m."callCount" + ${lit(batch.calls)},
+      "lastError" = ${failure ? textLit(failure.error) : `m."lastError"`},
+      "lastErrorAt" = ${failure ? tsLit(failure.at) : `m."lastErrorAt"`}
+    WHERE m."id" = ${lit(modelRowId)} AND m."workspaceId" = ${lit(ctx.workspaceId)}
+    RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate"`);
   // an observation is not an edit of the catalog entry: "updatedAt" (set by Prisma, not the database) is untouched
   const row = rows[0];
   if (!row) throw new AppError("NOT_FOUND", "Model not found");
   patchObservedStats(ctx.workspaceId, modelRowId, { latencyP95Ms: row.latencyP95Ms, errorRate: Number(row.errorRate) });
+}
+
+/** Writes several calls of one model (oldest first) in one statement; NOT_FOUND when it is not the workspace's. */
+export async function recordModelObservations(ctx: TenantContext, modelRowId: string, observations: readonly ModelObservation[]): Promise<void> {
+  const at = new Date();
+  const samples = observations.map(sampleOf);
+  const kept = samples.slice(-STATS_WINDOW);
+  const failed = samples.findLast((s) => s.error !== null);
+  await writeBatch(ctx, modelRowId, {
+    latencies: kept.map((s) => s.latency),
+    outcomes: kept.map((s) => s.outcome),
+    calls: samples.length,
+    lastFailure: failed ? { error: failed.error!, at } : null,
+  });
+}
+
+/** Writes one call (see recordModelObservations). */
+export function recordModelObservation(ctx: TenantContext, modelRowId: string, observation: ModelObservation): Promise<void> {
+  return recordModelObservations(ctx, modelRowId, [observation]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The queue: per (workspace, model), the samples not written yet. At most one statement per model is in flight;
+// samples queued meanwhile wait for the next. A model's queue holds at most STATS_WINDOW samples (older ones are
+// only counted: the window would drop them anyway). A failed write is logged and its samples are dropped (the
+// statistics are advisory). The state lives on globalThis, so that every bundle of the process shares one queue.
+
+interface Queue {
+  ctx: TenantContext;
+  modelRowId: string;
+  latencies: number[];
+  outcomes: ObservationOutcome[];
+  calls: number;
+  lastFailure: { error: string; at: Date } | null;
+  /** when the oldest unwritten sample was queued (ms) */
+  since: number;
+  timer: NodeJS.Timeout | null;
+  writing: Promise<void> | null;
+}
+
+const globalForStats = globalThis as unknown as { cadreObservationQueues?: Map<string, Queue> };
+
+function queues(): Map<string, Queue> {
+  return (globalForStats.cadreObservationQueues ??= new Map());
+}
+
+/** Queues one call's observation; written shortly after, with the model's other queued calls. Never throws. */
+export function queueModelObservation(ctx: TenantContext, modelRowId: string, observation: ModelObservation): void {
+  const key = `${ctx.workspaceId}:${modelRowId}`;
+  let q = queues().get(key);
+  if (!q) {
+    q = { ctx, modelRowId, latencies: [], outcomes: [], calls: 0, lastFailure: null, since: 0, timer: null, writing: null };
+    queues().set(key, q);
+  }
+  const sample = sampleOf(observation);
+  if (q.calls === 0) q.since = Date.now();
+  q.latencies.push(sample.latency);
+  q.outcomes.push(sample.outcome);
+  q.calls++;
+  if (sample.error !== null) q.lastFailure = { error: sample.error, at: new Date() };
+  if (q.latencies.length > STATS_WINDOW) {
+    q.latencies.shift();
+    q.outcomes.shift();
+  }
+  schedule(key, q);
+}
+
+function schedule(key: string, q: Queue): void {
+  if (q.writing || q.calls === 0) return;
+  // a full queue gains nothing by waiting
+  const delay = q.latencies.length >= STATS_WINDOW ? 0 : Math.max(0, q.since + OBSERVATION_FLUSH_DELAY_MS - Date.now());
+  if (q.timer && delay > 0) return;
+  if (q.timer) clearTimeout(q.timer);
+  q.timer = setTimeout(() => flush(key, q), delay);
+  q.timer.unref();
+}
+
+/** Starts writing the queue's samples (unless a write is in flight); the next samples start a new queue. */
+function flush(key: string, q: Queue): void {
+  if (q.timer) clearTimeout(q.timer);
+  q.timer = null;
+  if (q.writing || q.calls === 0) return;
+  const batch: ObservationBatch = { latencies: q.latencies, outcomes: q.outcomes, calls: q.calls, lastFailure: q.lastFailure };
+  Object.assign(q, { latencies: [], outcomes: [], calls: 0, lastFailure: null });
+  q.writing = writeBatch(q.ctx, q.modelRowId, batch)
+    .catch((error: unknown) => {
+      logger.warn({ workspaceId: q.ctx.workspaceId, modelRef: q.modelRowId, samples: batch.calls, error: (error as Error)?.message }, "could not record model observations");
+    })
+    .finally(() => {
+      q.writing = null;
+      if (q.calls > 0) schedule(key, q);
+      else if (queues().get(key) === q) queues().delete(key);
+    });
+}
+
+/** Writes every queued observation now and waits until none is queued or being written (tests, shutdown, benchmarks). */
+export async function settleModelObservations(): Promise<void> {
+  for (;;) {
+    const writing: Promise<void>[] = [];
+    for (const [key, q] of queues()) {
+      flush(key, q);
+      if (q.writing) writing.push(q.writing);
+    }
+    if (writing.length === 0) return;
+    await Promise.all(writing);
+  }
 }

@@ -26,28 +26,28 @@ export interface AppendOptions {
 export const isTerminalEvent = (type: string) => (TERMINAL_RUN_EVENTS as readonly string[]).includes(type);
 
 /**
- * Appends events to a run in one statement, optionally updating the run in the same statement.
- * Returns the Run columns asked for plus `lastEventSeq`, or null when the run did not match.
+ * The statement that appends events to a run, optionally updating the run in the same statement; it returns the
+ * Run columns asked for plus `lastEventSeq` (no row when the run did not match).
  */
-export async function appendRunEvents(runId: string, events: NewRunEvent[], options: AppendOptions = {}): Promise<Record<string, unknown> | null> {
+export function appendRunEventsSql(runId: string, events: NewRunEvent[], options: AppendOptions = {}): string {
   const now = new Date();
   const n = events.length;
   const sets = [`"lastEventSeq" = "lastEventSeq" + ${n}`, `"updatedAt" = ${tsLit(now)}`, ...(options.set ? [options.set] : [])].join(", ");
   const where = `id = ${lit(runId)}${options.where ? ` AND (${options.where})` : ""}`;
   const returning = [`"workspaceId"`, `"lastEventSeq"`, ...(options.returning ? [options.returning] : [])].join(", ");
-  if (n === 0) {
-    const { rows } = await query(`UPDATE "Run" SET ${sets} WHERE ${where} RETURNING ${returning}`);
-    return rows[0] ?? null;
-  }
+  if (n === 0) return `UPDATE "Run" SET ${sets} WHERE ${where} RETURNING ${returning}`;
   const values = events.map((e, i) => `(${lit(newId("evt"))}, ${i + 1}, ${lit(e.type)}, ${jsonLit(e.data ?? {})})`).join(", ");
-  const { rows } = await query(
-    `WITH r AS (UPDATE "Run" SET ${sets} WHERE ${where} RETURNING ${returning}),
+  return `WITH r AS (UPDATE "Run" SET ${sets} WHERE ${where} RETURNING ${returning}),
      ins AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
        SELECT v.id, r."workspaceId", ${lit(runId)}, r."lastEventSeq" - ${n} + v.ord, v.type, v.data, ${tsLit(now)}
        FROM r, (VALUES ${values}) AS v(id, ord, type, data) RETURNING 1)
-     SELECT r.* FROM r`,
-  );
-  if (rows[0]) notifyRunEvents(runId);
+     SELECT r.* FROM r`;
+}
+
+/** Appends events to a run now (see appendRunEventsSql): the Run columns asked for, or null when the run did not match. */
+export async function appendRunEvents(runId: string, events: NewRunEvent[], options: AppendOptions = {}): Promise<Record<string, unknown> | null> {
+  const { rows } = await query(appendRunEventsSql(runId, events, options));
+  if (rows[0] && events.length > 0) notifyRunEvents(runId);
   return rows[0] ?? null;
 }
 

@@ -3,7 +3,8 @@
  * in-process executor); starting one only validates, pins the versions, checks the budget, writes the queued run
  * with its first event and hands it over, so the call returns at once.
  *
- * The pinned versions (team, agents, nested teams) are stored in the data of the run's `run.queued` event.
+ * The pinned versions (team, agents, nested teams) are stored in the run's `pins` column and in the data of its
+ * `run.queued` event (clients read them there).
  */
 import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
@@ -19,7 +20,6 @@ import { pinTeam } from "@/server/teams/service";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,
-  runPinsSchema,
   startRunInputSchema,
   TERMINAL_RUN_STATUSES,
   type ListRunsInput,
@@ -32,12 +32,15 @@ import {
   type StartRunInput,
 } from "@/lib/schemas/runs";
 import { appendRunEvents, eventsAfter } from "./events";
-import { tsLit } from "@/server/jobs/sql";
-import { finishRun } from "@/server/jobs/run-function";
+import { jsonLit, lit, numLit, query, tsLit } from "@/server/jobs/sql";
+import { finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
+import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { inngestEnabled, sendRunRequested } from "@/server/jobs/inngest";
 
 type RunRow = Prisma.RunGetPayload<object>;
+/** A run row as toRun reads it (money as Prisma decimals, or the text of a raw statement) */
+type RunFields = Omit<RunRow, "budgetUsd" | "costUsd"> & { budgetUsd: unknown; costUsd: unknown };
 type StepRow = Prisma.RunStepGetPayload<object>;
 
 /** The smallest amount the ledger records: a budget that is used up refuses a new run at once. */
@@ -66,7 +69,7 @@ function outputText(output: unknown): string | null {
   return null;
 }
 
-function toRun(row: RunRow, names: Names): RunOut {
+function toRun(row: RunFields, names: Names): RunOut {
   const team = row.teamId ? names.teams.get(row.teamId) : undefined;
   const agent = row.agentId ? names.agents.get(row.agentId) : undefined;
   const end = row.finishedAt ?? (row.startedAt ? new Date() : null);
@@ -159,14 +162,13 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
       teams: Object.fromEntries(Object.entries(pinned.teams).map(([slug, t]) => [slug, t.version])),
     };
     target = { teamId: pinned.teamId, teamVersion: pinned.version };
-    const team = await db().team.findFirst({ where: { id: pinned.teamId, workspaceId: ctx.workspaceId }, select: { name: true } });
-    names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: team?.name ?? pinned.slug }]]), agents: new Map() };
+    names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
     const agent = await getAgentVersion(ctx, data.agent!);
     pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} };
     target = { agentId: agent.agentId, agentVersion: agent.version };
-    const row = await db().agent.findFirst({ where: { id: agent.agentId, workspaceId: ctx.workspaceId }, select: { name: true } });
-    names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: row?.name ?? agent.name }]]) };
+    // the agent's name is its current version's (every save writes both)
+    names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };
   }
   if (data.modelPolicy) await checkPolicyOverride(ctx, data.modelPolicy);
   // an exhausted monthly budget refuses at once (per-run limits apply from the first model call)
@@ -174,38 +176,63 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
 
   const runId = newId("run");
   const now = new Date();
-  // one batch transaction (the statements are sent back to back, no interactive round trips in between)
-  const [row] = await db().$transaction([
-    db().run.create({
-      data: {
-        id: runId,
-        workspaceId: ctx.workspaceId,
-        targetType: data.team ? "team" : "agent",
-        teamId: target.teamId ?? null,
-        teamVersion: target.teamVersion ?? null,
-        agentId: target.agentId ?? null,
-        agentVersion: target.agentVersion ?? null,
-        input: data.input,
-        status: "queued",
-        budgetUsd: data.budgetUsd ?? null,
-        modelPolicyOverride: (data.modelPolicy ?? undefined) as Prisma.InputJsonValue | undefined,
-        lastEventSeq: 1,
-        createdByType: ctx.actor.type,
-        createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
-        queuedAt: now,
-        createdAt: now,
-      },
-    }),
-    db().runEvent.create({
-      data: { id: newId("evt"), workspaceId: ctx.workspaceId, runId, seq: 1, type: "run.queued", data: { pins } as Prisma.InputJsonValue, createdAt: now },
-    }),
-    db().auditLog.create({
-      data: auditLogData(ctx, {
-        action: "run.start", targetType: "run", targetId: runId,
-        metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
-      }),
-    }),
-  ]);
+  const row: RunFields = {
+    id: runId,
+    workspaceId: ctx.workspaceId,
+    targetType: data.team ? "team" : "agent",
+    teamId: target.teamId ?? null,
+    teamVersion: target.teamVersion ?? null,
+    agentId: target.agentId ?? null,
+    agentVersion: target.agentVersion ?? null,
+    input: data.input,
+    status: "queued",
+    output: null,
+    error: null,
+    budgetUsd: data.budgetUsd ?? null,
+    modelPolicyOverride: data.modelPolicy ?? null,
+    pins,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    stepsDone: 0,
+    stepsExpected: 0,
+    lastEventSeq: 1,
+    createdByType: ctx.actor.type,
+    createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
+    cancelRequestedAt: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    queuedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const audit = auditLogData(ctx, {
+    action: "run.start", targetType: "run", targetId: runId,
+    metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
+  });
+  // the run, its first event and the audit row in one statement (one round trip, atomic)
+  const ts = tsLit(now);
+  const { rows } = await query<{ budgetUsd: string | null }>(
+    `WITH r AS (
+       INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
+         "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "queuedAt", "createdAt", "updatedAt")
+       VALUES (${lit(runId)}, ${lit(ctx.workspaceId)}, ${lit(row.targetType)}, ${lit(row.teamId)}, ${lit(row.teamVersion)}, ${lit(row.agentId)}, ${lit(row.agentVersion)},
+         ${lit(data.input)}, 'queued', ${data.budgetUsd === undefined ? "NULL" : numLit(data.budgetUsd)}, ${data.modelPolicy ? jsonLit(data.modelPolicy) : "NULL"},
+         ${jsonLit(pins)}, 1, ${lit(row.createdByType)}, ${lit(row.createdById)}, ${ts}, ${ts}, ${ts})
+       RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd"),
+     e AS (
+       INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+       SELECT ${lit(newId("evt"))}, r."workspaceId", r.id, 1, 'run.queued', ${jsonLit({ pins })}, ${ts} FROM r),
+     a AS (
+       INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "createdAt")
+       SELECT ${lit(audit.id!)}, r."workspaceId", ${lit(audit.actorType)}, ${lit(audit.actorId ?? null)}, ${lit(audit.actorLabel ?? null)}, ${lit(audit.action)},
+         ${lit(audit.targetType)}, ${lit(audit.targetId ?? null)}, ${jsonLit(audit.metadata ?? {})}, ${lit(audit.requestId ?? null)}, ${ts} FROM r)
+     SELECT "budgetUsd" FROM r`,
+  );
+  // the budget as stored (4 decimals)
+  row.budgetUsd = rows[0]?.budgetUsd ?? null;
 
   await dispatch(row);
   // the run as queued (an executor may already have picked it up: its status moves on in getRun and the events)
@@ -213,7 +240,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
 }
 
 /** Hands a queued run to Inngest, or to the executor of this process (another process's executor polls). */
-async function dispatch(row: RunRow): Promise<void> {
+async function dispatch(row: Pick<RunRow, "id" | "workspaceId">): Promise<void> {
   if (!inngestEnabled()) {
     wakeExecutor();
     return;
@@ -243,6 +270,8 @@ export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunO
     await tx.run.updateMany({ where: { id: row.id, workspaceId: ctx.workspaceId, cancelRequestedAt: null }, data: { cancelRequestedAt: now } });
     await recordAudit(ctx, { action: "run.cancel", targetType: "run", targetId: row.id, metadata: { status: row.status } }, tx);
   });
+  // an execution in this process stops before its next step without waiting to read the flag
+  signalRunCancel(row.id);
   // nobody executes it yet: cancelled now (the claim and this update exclude each other on the row)
   await finishCancelledIfUnclaimed(row.id);
   return toRun(await findRun(ctx, runId), await namesFor(ctx, [row]));
@@ -259,15 +288,19 @@ async function finishCancelledIfUnclaimed(runId: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // Read
 
+/** The pins of a run written before the `pins` column existed (and not backfilled): from its run.queued event. */
+async function queuedEventPins(ctx: TenantContext, runId: string): Promise<RunPins | null> {
+  const queued = await db().runEvent.findFirst({ where: { runId, workspaceId: ctx.workspaceId, type: "run.queued" }, orderBy: { seq: "asc" } });
+  return parsePins((queued?.data as { pins?: unknown } | null)?.pins);
+}
+
 export async function getRun(ctx: TenantContext, runId: string): Promise<RunDetailOut> {
   const row = await findRun(ctx, runId);
-  const [names, steps, queued] = await Promise.all([
+  const [names, steps, pins] = await Promise.all([
     namesFor(ctx, [row]),
     db().runStep.findMany({ where: { runId: row.id, workspaceId: ctx.workspaceId }, orderBy: [{ startedAt: "asc" }, { stepId: "asc" }] }),
-    db().runEvent.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, type: "run.queued" }, orderBy: { seq: "asc" } }),
+    row.pins !== null ? parsePins(row.pins) : queuedEventPins(ctx, row.id),
   ]);
-  const parsedPins = runPinsSchema.safeParse((queued?.data as { pins?: unknown } | null)?.pins);
-  const pins = parsedPins.success ? parsedPins.data : null;
   const agentIds = [...new Set(steps.map((s) => s.agentId).filter((x): x is string => !!x))];
   const agents = agentIds.length ? await db().agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
   const agentSlugs = new Map(agents.map((a) => [a.id, a.slug]));
@@ -326,6 +359,7 @@ export async function listRunEvents(ctx: TenantContext, runId: string, afterSeq 
 
 /** For the SSE streams: the run exists in this workspace (else NOT_FOUND). */
 export async function assertRunVisible(ctx: TenantContext, runId: string): Promise<void> {
-  await findRun(ctx, runId);
+  const { rows } = await query(`SELECT 1 AS found FROM "Run" WHERE id = ${lit(runId)} AND "workspaceId" = ${lit(ctx.workspaceId)}`);
+  if (rows.length === 0) throw new AppError("NOT_FOUND", "Run not found");
 }
 

@@ -1,0 +1,134 @@
+/**
+ * The executor's pickup: claimRun returns the whole run row (pins included) and its creator's context in one
+ * statement; runTenantContext (one statement) for a user, an API key, and creators removed since.
+ */
+import { describe, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { permissionsOf } from "@/lib/permissions";
+import type { TenantContext } from "@/server/context";
+import { authenticateApiKey } from "@/server/auth/api-keys";
+import { startRun } from "@/server/runs/service";
+import { addAgent, addTeam, eventRows, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
+import { makeApiKey, makeUser } from "@/test/helpers";
+import { newId } from "@/lib/ids";
+import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { claimRun, type ClaimedRun } from "./executor";
+import { runTenantContext } from "./run-function";
+
+const claim = async (rw: RunWorkspace): Promise<ClaimedRun> => {
+  const claimed = await claimRun({ owner: `claim-test/${rw.ws.id}`, leaseMs: 60_000, workspaceConcurrency: 100, workspaceIds: [rw.ws.id] });
+  expect(claimed).not.toBeNull();
+  return claimed!;
+};
+/** Nobody executes runs in this file: a claimed run is put away so that the next claim takes the next one. */
+const putAway = (runId: string) => db().run.update({ where: { id: runId }, data: { status: "cancelled", leaseOwner: null, leaseExpiresAt: null } });
+
+function comparable(ctx: TenantContext) {
+  return { ...ctx, permissions: [...ctx.permissions].sort() };
+}
+
+describe("claimRun", () => {
+  it("returns the run's row as stored, with its pins and its creator's context", async () => {
+    const rw = await makeRunWorkspace("claimrow");
+    await addAgent(rw.ctx, "one");
+    await addAgent(rw.ctx, "two");
+    await addTeam(rw.ctx, "both", { topology: "parallel", agents: ["one", "two"] });
+    const started = await startRun(rw.ctx, { team: "both", input: "claim me", budgetUsd: 1.5, modelPolicy: { type: "preset", preset: "fast" } });
+    const claimed = await claim(rw);
+    const row = await db().run.findUniqueOrThrow({ where: { id: started.id } });
+    expect(row.leaseOwner).toBe(`claim-test/${rw.ws.id}`);
+    const { ctx, ...run } = claimed;
+    const eventPins = ((await eventRows(row.id))[0]!.data as { pins: unknown }).pins;
+    expect(run).toEqual({
+      id: row.id, workspaceId: rw.ws.id, targetType: "team", teamId: row.teamId, teamVersion: 1, agentId: null, agentVersion: null,
+      input: "claim me", status: "queued", budgetUsd: "1.5000", modelPolicyOverride: { type: "preset", preset: "fast" },
+      pins: eventPins,
+      createdByType: "user", createdById: rw.ws.users.owner.id, cancelRequestedAt: null, stepsExpected: 0,
+    });
+    expect(run.pins).toEqual({ team: { id: row.teamId, slug: "both", version: 1 }, agent: null, agents: { one: 1, two: 1 }, teams: {} });
+    expect(comparable(ctx!)).toEqual(comparable(await runTenantContext(run)));
+    expect(ctx).toMatchObject({ workspaceId: rw.ws.id, workspaceSlug: rw.ws.slug, role: "owner", actor: { type: "user", userId: rw.ws.users.owner.id }, requestId: `run:${row.id}` });
+    await putAway(row.id);
+  });
+
+  it("returns a cancel requested before the claim as the stored time", async () => {
+    const rw = await makeRunWorkspace("claimcancel");
+    await addAgent(rw.ctx, "solo");
+    const started = await startRun(rw.ctx, { agent: "solo", input: "x" });
+    const at = new Date(Date.now() - 1234);
+    await db().run.update({ where: { id: started.id }, data: { cancelRequestedAt: at } });
+    const claimed = await claim(rw);
+    expect(claimed.cancelRequestedAt).toBeInstanceOf(Date);
+    expect(claimed.cancelRequestedAt!.getTime()).toBe(at.getTime());
+    expect(claimed).toMatchObject({ targetType: "agent", agentVersion: 1, teamId: null, budgetUsd: null, modelPolicyOverride: null });
+    await putAway(started.id);
+  });
+});
+
+describe("runTenantContext (and the context a claim returns)", () => {
+  async function expectContext(rw: RunWorkspace, runId: string, expected: { role: TenantContext["role"]; actor: Partial<TenantContext["actor"]> & { type: TenantContext["actor"]["type"] } }) {
+    const claimed = await claim(rw);
+    expect(claimed.id).toBe(runId);
+    const read = await runTenantContext(claimed);
+    expect(read).toMatchObject({ ...expected, workspaceId: rw.ws.id, workspaceSlug: rw.ws.slug, requestId: `run:${runId}` });
+    expect([...read.permissions].sort()).toEqual([...permissionsOf(expected.role)].sort());
+    expect(comparable(claimed.ctx!)).toEqual(comparable(read));
+    await putAway(runId);
+  }
+
+  it("a user: that user, with their role", async () => {
+    const rw = await makeRunWorkspace("ctxuser");
+    await addAgent(rw.ctx, "solo");
+    const admin = await resolveAs(rw, "admin");
+    const run = await startRun(admin, { agent: "solo", input: "x" });
+    await expectContext(rw, run.id, { role: "admin", actor: { type: "user", userId: rw.ws.users.admin.id, email: rw.ws.users.admin.email } });
+  });
+
+  it("an API key: the key, its name and its creator, with the creator's current role", async () => {
+    const rw = await makeRunWorkspace("ctxkey");
+    await addAgent(rw.ctx, "solo");
+    const key = await makeApiKey(rw.ws, "member");
+    const run = await startRun(await authenticateApiKey(key.raw), { agent: "solo", input: "x" });
+    await expectContext(rw, run.id, { role: "member", actor: { type: "api_key", keyId: key.id, userId: rw.ws.users.member.id, name: "member key" } });
+
+    // promoted since: the run executes with the creator's role now
+    await db().membership.update({ where: { workspaceId_userId: { workspaceId: rw.ws.id, userId: rw.ws.users.member.id } }, data: { role: "admin" } });
+    const again = await startRun(await authenticateApiKey(key.raw), { agent: "solo", input: "y" });
+    await expectContext(rw, again.id, { role: "admin", actor: { type: "api_key", keyId: key.id } });
+  });
+
+  it("a creator removed since: still attributed to them, with the member role; a deleted user by id only", async () => {
+    const rw = await makeRunWorkspace("ctxgone");
+    await addAgent(rw.ctx, "solo");
+    // an API key whose creator left the workspace (the key row stays)
+    const key = await makeApiKey(rw.ws, "admin");
+    const byKey = await startRun(await authenticateApiKey(key.raw), { agent: "solo", input: "key" });
+    await db().membership.delete({ where: { workspaceId_userId: { workspaceId: rw.ws.id, userId: rw.ws.users.admin.id } } });
+    await expectContext(rw, byKey.id, { role: "member", actor: { type: "api_key", keyId: key.id, userId: rw.ws.users.admin.id, name: "admin key" } });
+
+    // a user who left the workspace
+    const owner = await resolveAs(rw, "owner");
+    const byUser = await startRun({ ...owner, actor: { type: "user", userId: rw.ws.users.viewer.id, email: rw.ws.users.viewer.email } }, { agent: "solo", input: "left" });
+    await db().membership.delete({ where: { workspaceId_userId: { workspaceId: rw.ws.id, userId: rw.ws.users.viewer.id } } });
+    await expectContext(rw, byUser.id, { role: "member", actor: { type: "user", userId: rw.ws.users.viewer.id, email: rw.ws.users.viewer.email } });
+
+    // a user deleted altogether
+    const gone = await makeUser("gone");
+    await db().membership.create({ data: { id: newId("mem"), workspaceId: rw.ws.id, userId: gone.id, role: "owner" } });
+    const byGone = await startRun({ ...owner, actor: { type: "user", userId: gone.id, email: gone.email } }, { agent: "solo", input: "deleted" });
+    await db().user.delete({ where: { id: gone.id } });
+    await expectContext(rw, byGone.id, { role: "member", actor: { type: "user", userId: gone.id, email: "unknown" } });
+  });
+
+  it("a key of another workspace with the run's creator id is not the creator", async () => {
+    const rw = await makeRunWorkspace("ctxforeign");
+    const other = await makeRunWorkspace("ctxforeign2");
+    const foreign = await makeApiKey(other.ws, "owner");
+    const ctx = await runTenantContext({ id: "run_x", workspaceId: rw.ws.id, createdByType: "api_key", createdById: foreign.id });
+    expect(ctx).toMatchObject({ role: "member", actor: { type: "user", userId: foreign.id, email: "unknown" }, workspaceSlug: rw.ws.slug });
+  });
+});
+
+function resolveAs(rw: RunWorkspace, role: "owner" | "admin"): Promise<TenantContext> {
+  return resolveUserTenant(rw.ws.users[role], rw.ws.slug, "req_claim_test");
+}

@@ -1,0 +1,117 @@
+/**
+ * A run's ordered writes, for the in-process executor (write-behind):
+ *
+ * - `write(sql)` queues a statement and returns at once; statements commit in the order they were queued.
+ * - Statements queued while a batch is in flight (and those queued in the same turn of the event loop) are sent
+ *   together as ONE simple-protocol query, which PostgreSQL (and PGlite) runs as one implicit transaction: one round
+ *   trip and one commit for, typically, a step's usage row, its record and the next step's start.
+ * - `flush()` resolves once everything queued so far is committed; the run finishes only after it.
+ * - A batch that PostgreSQL refused (an SQL error: it was rolled back as a whole) is sent again one statement at a
+ *   time, so that the statements before a bad one land; a lost connection (the outcome is unknown) is not re-sent.
+ *   A statement that fails alone fails the writer: it and every later write are refused and `flush()` throws, so
+ *   the run stops and is resumed from what was committed.
+ * - After each committed batch, open event streams of the run are woken (server/runs/notify.ts).
+ *
+ * What this means for durability: a step's model call may start before the previous step's record has committed.
+ * A crash in that window loses at most the records still queued; those steps run again on resume, exactly as a
+ * step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
+ * committed. Work with effects outside Cadre (tools, later) must `flush()` first.
+ */
+import { pgPool } from "@/server/db/client";
+import { notifyRunEvents } from "@/server/runs/notify";
+
+type Rows = Record<string, unknown>[];
+
+interface Pending {
+  sql: string;
+  resolve: (rows: Rows) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A write of the run failed: the run stops and is resumed from its committed state. */
+export class RunWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`A write of the run failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "RunWriteError";
+  }
+}
+
+const MAX_BATCH = 64;
+
+/** PostgreSQL reported the error (SQLSTATE): the statement, and its batch, were rolled back. */
+const refusedByDatabase = (error: unknown) => typeof (error as { code?: unknown })?.code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
+
+export class RunWriter {
+  private pending: Pending[] = [];
+  private draining: Promise<void> | null = null;
+  private failure: RunWriteError | null = null;
+
+  constructor(private readonly runId: string) {}
+
+  /** The failure that stopped this writer, if any. */
+  get failed(): RunWriteError | null {
+    return this.failure;
+  }
+
+  /** Queues a statement; the promise gives its rows once committed (callers that need nothing may ignore it). */
+  write(sql: string): Promise<Rows> {
+    if (this.failure) return Promise.reject(this.failure);
+    const promise = new Promise<Rows>((resolve, reject) => this.pending.push({ sql, resolve, reject }));
+    promise.catch(() => undefined); // the failure is also kept by the writer: ignoring this promise is fine
+    // started on the next turn: what the same turn queues (a step's usage row, its record, the next start) goes along
+    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    return promise;
+  }
+
+  /** Resolves when everything queued so far is committed; throws the writer's failure. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Like flush, but never throws (for paths that stop anyway). */
+  async settle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0 && !this.failure) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          const result = await pgPool().query(batch.map((p) => p.sql).join(";\n"));
+          const results = (Array.isArray(result) ? result : [result]) as { rows?: Rows }[];
+          batch.forEach((p, i) => p.resolve(results[i]?.rows ?? []));
+        } catch (error) {
+          await this.recover(batch, error);
+        }
+        notifyRunEvents(this.runId);
+      }
+      if (this.failure) for (const p of this.pending.splice(0)) p.reject(this.failure);
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  /** A batch failed: statement by statement when it was certainly rolled back, else the writer fails. */
+  private async recover(batch: Pending[], error: unknown): Promise<void> {
+    if (batch.length === 1 || !refusedByDatabase(error)) {
+      this.failure = new RunWriteError(error);
+      for (const p of batch) p.reject(this.failure);
+      return;
+    }
+    for (const p of batch) {
+      if (this.failure) {
+        p.reject(this.failure);
+        continue;
+      }
+      try {
+        const result = await pgPool().query(p.sql);
+        p.resolve((result as { rows?: Rows }).rows ?? []);
+      } catch (single) {
+        this.failure = new RunWriteError(single);
+        p.reject(this.failure);
+      }
+    }
+  }
+}
