@@ -22,6 +22,7 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
 import { creatorContext, creatorContextSql, executeRun, type CreatorColumns, type ExecuteDeps, type ExecuteOutcome, type RunRow } from "./run-function";
+import { watchedSql } from "@/server/runs/watchers";
 import { clearRunCancelSignal } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
 import { lit, query, tsLit } from "./sql";
@@ -106,7 +107,7 @@ const CLAIMED_COLUMNS = `u.id, u."workspaceId", u."targetType", u."teamId", u."t
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt"`;
 
 /** A claimed run: its row, and its creator's context (null if it could not be resolved: executeRun reads it again). */
-export type ClaimedRun = RunRow & { ctx: TenantContext | null };
+export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean };
 
 /** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
 export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<ClaimedRun | null> {
@@ -116,7 +117,7 @@ export async function claimRun(o: { owner: string; leaseMs: number; workspaceCon
   const scope = o.workspaceIds ? ` AND r."workspaceId" IN (${o.workspaceIds.length ? o.workspaceIds.map(lit).join(", ") : "NULL"})` : "";
   const exclude = o.exclude?.length ? ` AND r.id NOT IN (${o.exclude.map(lit).join(", ")})` : "";
   const context = creatorContextSql("c");
-  const { rows } = await query<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null } & CreatorColumns>(
+  const { rows } = await query<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean } & CreatorColumns>(
     `WITH c AS (
      UPDATE "Run" AS u SET "leaseOwner" = ${lit(o.owner)}, "leaseExpiresAt" = ${tsLit(until)}
      WHERE u.id = (
@@ -128,12 +129,12 @@ export async function claimRun(o: { owner: string; leaseMs: number; workspaceCon
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
      AND (u."leaseOwner" IS NULL OR u."leaseExpiresAt" IS NULL OR u."leaseExpiresAt" < ${tsLit(now)})
-     RETURNING ${CLAIMED_COLUMNS})
+     RETURNING ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched)
      SELECT c.*, ${context.columns} FROM c ${context.joins}`,
   );
   const found = rows[0];
   if (!found) return null;
-  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, cancelRequestedAt, ...row } = found;
+  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, cancelRequestedAt, watched, ...row } = found;
   const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
   let ctx: TenantContext | null = null;
   try {
@@ -141,7 +142,7 @@ export async function claimRun(o: { owner: string; leaseMs: number; workspaceCon
   } catch {
     // executeRun reads it again (and fails the run with the reason)
   }
-  return { ...run, ctx };
+  return { ...run, ctx, watched };
 }
 
 export function startExecutor(options: ExecutorOptions = {}): Executor {
@@ -172,6 +173,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       hooks: options.hooks,
       suspendReason: () => (entry.lost ? "the lease was lost to another executor" : stopping ? "the executor is stopping" : null),
       cancelled: () => entry.cancel,
+      watched: claimed.watched,
     });
     entry.promise = (async () => {
       let outcome: ExecuteOutcome | "error" = "error";

@@ -13,6 +13,7 @@ import { executeRun, finishRun, type RunEventPayload } from "./run-function";
 import { asJson, beginStep, completeStep, failStep, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, type StepApi, type StepInfo, type StepOptions } from "./step";
 import { lit, query } from "./sql";
 import { notifyRunEvents } from "@/server/runs/notify";
+import { watchedInProcess } from "@/server/runs/watchers";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
 /** attempts per step under Inngest: the first + retries */
@@ -40,6 +41,7 @@ async function cancelRequested(runId: string): Promise<boolean> {
 /** Cadre's StepApi on top of Inngest's step tools. */
 export function inngestSteps(step: InngestStepTools, run: RunEventPayload, functionAttempt: number, maxAttempts = INNGEST_RETRIES + 1): StepApi {
   const inflight = new Set<Promise<unknown>>();
+  let watchedElsewhere = false;
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inflight.add(promise);
     const remove = () => inflight.delete(promise);
@@ -54,6 +56,7 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
             // step.run is called synchronously here, so that parallel branches are found together by Inngest
             return (await step.run(id, async () => {
               const start = await beginStep(run, id, options);
+              watchedElsewhere = start.watched;
               // stored by an earlier execution whose result Inngest did not get (the process died in between)
               if (start.replay) return start.replay.result;
               if (start.cancelled) throw new NonRetriableError(new RunCancelledError().message);
@@ -104,6 +107,7 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
       notifyRunEvents(run.runId);
     },
     async flush() {},
+    watched: () => watchedElsewhere || watchedInProcess(run.runId),
     async settled() {
       while (inflight.size) await Promise.allSettled([...inflight]);
     },

@@ -246,8 +246,8 @@ export class RunRuntime implements TopologyRuntime {
             runBudgetUsd: this.shared.runBudgetUsd,
             // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
             writeUsage: (sql) => step.send(sql),
-            onTextDelta: (delta) => text.push(delta),
-            onStreamRestart: () => text.restart(),
+            // the answer is streamed (and shown as it comes) only while someone follows the run
+            ...(step.watched() ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
           text.close();
           const result: StepResult = asJson({ text: res.text, ...(res.object !== undefined ? { object: res.object } : {}) });

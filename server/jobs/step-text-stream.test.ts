@@ -8,26 +8,41 @@ import { startRun } from "@/server/runs/service";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, type RunWorkspace } from "@/test/fixtures/runs";
 import { executeRun, type ExecuteDeps } from "./run-function";
 import { createPostgresStep } from "./step";
+import { claimRun } from "./executor";
+import { db } from "@/server/db/client";
+import { subscribeRunEvents } from "@/server/runs/notify";
+import { runEventsStream } from "@/server/runs/sse";
+import { markRunWatched, WATCH_TTL_MS } from "@/server/runs/watchers";
 import { DELTA_INTERVAL_MS, EVENT_TEXT_MAX } from "./step-text-stream";
 
 let rw: RunWorkspace;
 beforeAll(async () => {
   rw = await makeRunWorkspace("stream");
   await addAgent(rw.ctx, "talker");
+  await addAgent(rw.ctx, "replier");
   await addTeam(rw.ctx, "solo", { topology: "sequential", agents: ["talker"] });
+  await addTeam(rw.ctx, "duo", { topology: "sequential", agents: ["talker", "replier"] });
 });
 afterEach(() => settleObservations());
 
-async function runWith(generateFn: ExecuteDeps["generate"]) {
-  const run = await startRun(rw.ctx, { team: "solo", input: "Talk to me." });
-  const outcome = await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }), { deps: { generate: generateFn } });
-  expect(outcome).toBe("succeeded");
-  return eventRows(run.id);
+/** Executes a run of `team` with this gateway; `watch` follows it live like an event stream of this process. */
+async function runWith(generateFn: ExecuteDeps["generate"], options: { team?: string; watch?: "in-process" | "marked" | "none" } = {}) {
+  const run = await startRun(rw.ctx, { team: options.team ?? "solo", input: "Talk to me." });
+  const watch = options.watch ?? "in-process";
+  const subscription = watch === "in-process" ? subscribeRunEvents(run.id) : null;
+  if (watch === "marked") await markRunWatched(run.id);
+  try {
+    const outcome = await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }), { deps: { generate: generateFn } });
+    expect(outcome).toBe("succeeded");
+  } finally {
+    subscription?.close();
+  }
+  return { runId: run.id, events: await eventRows(run.id) };
 }
 
 describe("streamed step output", () => {
   it("writes the deltas as node.delta events, coalesced per interval, with a reset when the model call starts again", async () => {
-    const events = await runWith(async (ctx, req) => {
+    const { events } = await runWith(async (ctx, req) => {
       expect(req.onTextDelta).toBeTypeOf("function");
       req.onTextDelta!("Hel");
       req.onTextDelta!("lo, ");
@@ -50,13 +65,13 @@ describe("streamed step output", () => {
   });
 
   it("a step that ends within the interval writes no delta; the streamed text is capped like node.finished's output", async () => {
-    const quick = await runWith(async (ctx, req) => {
+    const { events: quick } = await runWith(async (ctx, req) => {
       req.onTextDelta!("fast");
       return generate(ctx, { ...req, onTextDelta: undefined });
     });
     expect(quick.filter((e) => e.type === "node.delta")).toHaveLength(0);
 
-    const long = await runWith(async (ctx, req) => {
+    const { events: long } = await runWith(async (ctx, req) => {
       for (let i = 0; i < 10; i++) req.onTextDelta!("x".repeat(1000));
       await sleep(DELTA_INTERVAL_MS + 100);
       req.onTextDelta!("more");
@@ -65,5 +80,43 @@ describe("streamed step output", () => {
     });
     const texts = long.filter((e) => e.type === "node.delta").map((e) => (e.data as { text: string }).text);
     expect(texts.join("").length).toBe(EVENT_TEXT_MAX);
+  });
+
+  it("a run nobody follows is not streamed; one followed from another process (the run's mark) streams from the step after the mark was read", async () => {
+    const streamedSteps = async (watch: "none" | "marked") => {
+      const seen: Record<string, boolean> = {};
+      await runWith(
+        async (ctx, req) => {
+          seen[req.stepId!] = typeof req.onTextDelta === "function";
+          await sleep(20);
+          return generate(ctx, { ...req, onTextDelta: undefined, onStreamRestart: undefined });
+        },
+        { team: "duo", watch },
+      );
+      return seen;
+    };
+    expect(await streamedSteps("none")).toEqual({ s0: false, s1: false });
+    // the mark is read by each step start (s0's tells s1), and by the executor's claim
+    expect(await streamedSteps("marked")).toEqual({ s0: false, s1: true });
+  });
+
+  it("the executor's claim reads the mark; an open event stream marks the run and the mark lapses", async () => {
+    const run = await startRun(rw.ctx, { team: "solo", input: "Claim me." });
+    // an event stream of the run (as GET .../runs/{id}/events serves it) marks it
+    const abort = new AbortController();
+    const reader = runEventsStream(run.id, 0, abort.signal, "req_test_watch").body!.getReader();
+    await reader.read();
+    for (let i = 0; i < 100 && !(await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil; i++) await sleep(20);
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+    const claimed = await claimRun({ owner: "test/1/watch", leaseMs: 5_000, workspaceConcurrency: 100, workspaceIds: [rw.ws.id] });
+    expect(claimed?.id).toBe(run.id);
+    expect(claimed?.watched).toBe(true);
+    const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(row.watchedUntil!.getTime()).toBeGreaterThan(Date.now() + WATCH_TTL_MS - 5_000);
+    expect(row.watchedUntil!.getTime()).toBeLessThanOrEqual(Date.now() + WATCH_TTL_MS);
+    await db().run.update({ where: { id: run.id }, data: { status: "cancelled", leaseOwner: null, watchedUntil: new Date(Date.now() - 1) } });
+    await markRunWatched(run.id); // a finished run is not marked again
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil!.getTime()).toBeLessThan(Date.now());
   });
 });

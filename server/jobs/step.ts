@@ -20,6 +20,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { RunEventType } from "@/lib/schemas/runs";
 import { notifyRunEvents } from "@/server/runs/notify";
+import { watchedInProcess, watchedSql } from "@/server/runs/watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
 import { jsonLit, lit, query, textLit, tsLit } from "./sql";
@@ -158,6 +159,8 @@ export interface StepApi {
   send(sql: string): Promise<void>;
   /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
   flush(): Promise<void>;
+  /** Someone follows the run live (server/runs/watchers.ts): its agent steps stream their text. */
+  watched(): boolean;
   /** Resolves when no step started through this API is still running (parallel branches that outlived a failure) and the writes settled. */
   settled(): Promise<void>;
 }
@@ -183,10 +186,13 @@ export interface StepStart {
   /** the step's status before this statement (null: new) */
   previous: string | null;
   previousResult: unknown;
+  /** an event stream of the run is open in another process (server/runs/watchers.ts) */
+  watched: boolean;
 }
 
 interface StepStartRow {
   cancel: boolean | null;
+  watched: boolean | null;
   status: string | null;
   result: unknown;
   attempts: number | null;
@@ -209,7 +215,7 @@ function beginStepSql(run: { runId: string; workspaceId: string }, stepId: strin
          SELECT ${lit(newId("evt"))}, ev."workspaceId", ${runId}, ev."lastEventSeq", ${lit(options.startEvent.type)},
            ${jsonLit(options.startEvent.data)} || jsonb_build_object('attempt', claimed.attempts), ${now} FROM ev, claimed RETURNING 1)`
     : "";
-  return `WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel FROM "Run" WHERE id = ${runId}),
+  return `WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel, ${watchedSql()} AS watched FROM "Run" WHERE id = ${runId}),
      prev AS (SELECT "status", "result" FROM "RunStep" WHERE "runId" = ${runId} AND "stepId" = ${sid}),
      claimed AS (
        INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "nodeId", "status", "attempts", "startedAt")
@@ -218,7 +224,7 @@ function beginStepSql(run: { runId: string; workspaceId: string }, stepId: strin
        ON CONFLICT ("runId", "stepId") DO UPDATE SET "status" = 'running', "attempts" = "RunStep"."attempts" + 1, "startedAt" = ${now}, "error" = NULL, "finishedAt" = NULL
          WHERE "RunStep"."status" <> 'succeeded'
        RETURNING "attempts")${event}
-     SELECT r.cancel, prev."status", prev."result", claimed."attempts" FROM (SELECT 1) AS one
+     SELECT r.cancel, r.watched, prev."status", prev."result", claimed."attempts" FROM (SELECT 1) AS one
        LEFT JOIN r ON true LEFT JOIN prev ON true LEFT JOIN claimed ON true`;
 }
 
@@ -230,6 +236,7 @@ function stepStartOf(row: StepStartRow): StepStart {
     attempt: row.attempts,
     previous: row.status,
     previousResult: row.result,
+    watched: row.watched === true,
   };
 }
 
@@ -301,6 +308,8 @@ export interface PostgresStepOptions {
   hooks?: StepHooks;
   /** the run's stored steps, when the caller read them already (else they are read before the first step) */
   stored?: Map<string, KnownStep>;
+  /** the run was marked as watched when it was claimed (each step start reads the mark again) */
+  watched?: boolean;
 }
 
 function delay(ms: number): Promise<void> {
@@ -324,6 +333,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   /** learnt from a step start: the cancel flag, or another executor's hand on the run */
   let cancelSeen = false;
   let takenOver = false;
+  let watchedElsewhere = options.watched ?? false;
 
   const checkSuspend = () => {
     const suspend = options.suspendReason?.() ?? (takenOver ? "another executor took the run over" : null);
@@ -340,6 +350,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     writer.write(beginStepSql({ runId, workspaceId }, stepId, stepOptions, "always")).then(
       (rows) => {
         const row = rows[0] as unknown as StepStartRow;
+        watchedElsewhere = row.watched === true;
         if (row.cancel !== false) cancelSeen = true;
         if (row.status === "succeeded" || row.attempts !== attempt) takenOver = true;
       },
@@ -471,6 +482,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
       while (inflight.size) await Promise.allSettled([...inflight]);
       await writer.settle();
     },
+    watched: () => watchedElsewhere || watchedInProcess(runId),
   };
 }
 

@@ -8,7 +8,8 @@
  *   to use one): a tool call to the first matching tool, with arguments generated from its JSON schema;
  * - response format JSON: a minimal valid object for the requested schema;
  * - otherwise text: "[simulated] …" summarising the last user message (or the tool results it was given);
- * - usage: characters / 4, rounded up; streaming in small chunks; a simulated latency per model.
+ * - usage: characters / 4, rounded up; streaming in small chunks (a quarter of the latency apart); a simulated
+ *   latency per model (before the answer, or before the first chunk of a stream).
  */
 import { createHash } from "node:crypto";
 import type {
@@ -506,12 +507,15 @@ export class SimulatorLanguageModel implements LanguageModelV4 {
       providerMetadata: { simulator: { simulated: true } },
     });
     const signal = options.abortSignal;
-    // the first-token wait is the simulated latency; the rest follows quickly
+    // the first-token wait is the simulated latency; then the text comes chunk by chunk, a quarter of it apart (so
+    // that a watched run shows it arriving)
+    const pause = Math.round(latency / 4);
     let index = 0;
     const stream = new ReadableStream<LanguageModelV4StreamPart>({
       async pull(controller) {
         try {
           if (index === 2) await sleep(latency, signal);
+          else if (index > 2 && pause > 0 && parts[index - 1]?.type === "text-delta") await sleep(pause, signal);
           else signal?.throwIfAborted();
         } catch (error) {
           controller.error(error);

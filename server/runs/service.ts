@@ -200,6 +200,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
     createdByType: ctx.actor.type,
     createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     cancelRequestedAt: null,
+    watchedUntil: null,
     leaseOwner: null,
     leaseExpiresAt: null,
     queuedAt: now,

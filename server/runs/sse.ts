@@ -16,6 +16,7 @@ import { logger } from "@/server/logger";
 import { lit, query } from "@/server/jobs/sql";
 import { eventsAfter, isTerminalEvent } from "./events";
 import { subscribeRunEvents } from "./notify";
+import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
 import { assertRunVisible } from "./service";
 
 export interface StreamSettings {
@@ -76,9 +77,17 @@ export function runEventsStream(runId: string, afterSeq: number, clientSignal: A
         controller.enqueue(encoder.encode(text));
         lastWrite = Date.now();
       };
+      // the run's steps stream their text while someone watches (server/runs/watchers.ts)
+      let watchMarkedAt = 0;
+      const markWatched = () => {
+        if (Date.now() - watchMarkedAt < WATCH_RENEW_MS) return;
+        watchMarkedAt = Date.now();
+        markRunWatched(runId).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
+      };
       try {
         send(`retry: 1000\n: run ${runId}\n\n`);
         while (!signal.aborted) {
+          markWatched();
           const events = await eventsAfter(runId, last, s.batch);
           let ended = false;
           for (const e of events) {

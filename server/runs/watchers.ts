@@ -1,0 +1,31 @@
+/**
+ * Whether anyone follows a run live, so that its running steps stream their text (`node.delta`): an event stream of
+ * the run open in this process (server/runs/notify.ts subscribers), or one open in another process, which marks the
+ * run (`Run.watchedUntil`, renewed while the stream stays open). The executor reads the mark with each step start
+ * (and with its claim). Streaming costs the step (the answer is parsed chunk by chunk, the deltas are written as
+ * events), so a run nobody watches does not pay for it.
+ */
+import { lit, query, tsLit } from "@/server/jobs/sql";
+import { runEventSubscriberCount } from "./notify";
+
+/** How long a mark lasts, and how often an open stream renews it. */
+export const WATCH_TTL_MS = 30_000;
+export const WATCH_RENEW_MS = 10_000;
+
+/** An event stream of the run is open (for WATCH_TTL_MS from now). */
+export async function markRunWatched(runId: string): Promise<void> {
+  await query(
+    `UPDATE "Run" SET "watchedUntil" = ${tsLit(new Date(Date.now() + WATCH_TTL_MS))} WHERE id = ${lit(runId)} AND "status" IN ('queued', 'running')`,
+  );
+}
+
+/** An event stream of the run is open in this process. */
+export function watchedInProcess(runId: string): boolean {
+  return runEventSubscriberCount(runId) > 0;
+}
+
+/** The SQL condition "marked as watched now" on a Run row (alias `r` by default). */
+export function watchedSql(alias = ""): string {
+  const column = alias ? `${alias}."watchedUntil"` : `"watchedUntil"`;
+  return `COALESCE(${column} > ${tsLit(new Date())}, false)`;
+}
