@@ -174,6 +174,8 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       suspendReason: () => (entry.lost ? "the lease was lost to another executor" : stopping ? "the executor is stopping" : null),
       cancelled: () => entry.cancel,
       watched: claimed.watched,
+      // a run that never started has no steps yet (markStarted is its first write): nothing to read
+      ...(claimed.status === "queued" ? { stored: new Map() } : {}),
     });
     entry.promise = (async () => {
       let outcome: ExecuteOutcome | "error" = "error";

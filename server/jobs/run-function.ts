@@ -416,14 +416,20 @@ interface Finish {
  * already finished.
  */
 export async function finishRun(runId: string, f: Finish): Promise<boolean> {
+  const { rows } = await query(finishRunSql(runId, f));
+  if (rows.length > 0) notifyRunEvents(runId);
+  return rows.length > 0;
+}
+
+/** finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). */
+function finishRunSql(runId: string, f: Finish): string {
   const now = new Date();
   const event =
     f.status === "succeeded" ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
     : f.status === "failed" ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}) } }
     : { type: "run.cancelled", data: {} };
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
-  const { rows } = await query(
-    `WITH t AS (
+  return `WITH t AS (
        SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
          COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" <> 'system')::int AS d
        FROM "RunStep" WHERE "runId" = ${lit(runId)}),
@@ -437,10 +443,13 @@ export async function finishRun(runId: string, f: Finish): Promise<boolean> {
        RETURNING "workspaceId", "lastEventSeq")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq", ${lit(event.type)}, ${jsonLit(event.data)}, ${tsLit(now)} FROM r
-     RETURNING seq`,
-  );
-  if (rows.length > 0) notifyRunEvents(runId);
-  return rows.length > 0;
+     RETURNING seq`;
+}
+
+/** Finishes the run after everything it wrote: queued behind its last writes, then all committed. */
+async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promise<void> {
+  await step.write(finishRunSql(runId, f));
+  await step.flush();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -485,28 +494,27 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
       output = { output: result.text };
     }
     await step.settled();
-    await step.flush(); // the run finishes only once everything it wrote has committed
-    await finishRun(run.id, { status: "succeeded", output });
+    await finishAfterWrites(step, run.id, { status: "succeeded", output });
     return "succeeded";
   } catch (error) {
     await step.settled();
-    if (error instanceof RunSuspendedError) return "suspended";
-    try {
-      await step.flush();
-    } catch (flushError) {
-      if (flushError instanceof RunSuspendedError) return "suspended";
-      throw flushError;
+    if (error instanceof RunSuspendedError) {
+      // what was queued lands before the lease goes to whoever resumes the run
+      await step.flush().catch(() => undefined);
+      return "suspended";
     }
-    if (error instanceof RunCancelledError) {
-      await finishRun(run.id, { status: "cancelled" });
-      return "cancelled";
-    }
-    const failure = failureOf(error);
-    if (!(error instanceof StepFailedError) && !isAppError(error)) {
+    const finish: Finish =
+      error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error) };
+    if (finish.status === "failed" && !(error instanceof StepFailedError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }
-    await finishRun(run.id, { status: "failed", error: failure.error, ...(failure.stepId ? { stepId: failure.stepId } : {}) });
-    return "failed";
+    try {
+      await finishAfterWrites(step, run.id, finish);
+    } catch (writeError) {
+      if (writeError instanceof RunSuspendedError) return "suspended";
+      throw writeError;
+    }
+    return finish.status;
   }
 }
 

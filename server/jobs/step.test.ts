@@ -122,6 +122,7 @@ describe("step.run", () => {
     expect(ran).toBe(false);
     expect(await step.run("one", async () => 99)).toBe(1);
     await step.settled();
+    await step.flush();
     expect(await db().runStep.count({ where: { runId: run.runId } })).toBe(1);
     clearRunCancelSignal(run.runId);
   });
@@ -139,6 +140,7 @@ describe("step.run", () => {
     await expect(step.run("three", async () => (ran = true))).rejects.toBeInstanceOf(RunCancelledError);
     expect(ran).toBe(false);
     await step.settled();
+    await step.flush();
     const rows = await db().runStep.findMany({ where: { runId: run.runId }, orderBy: { stepId: "asc" } });
     expect(rows.map((r) => [r.stepId, r.status])).toEqual([["one", "succeeded"], ["two", "succeeded"]]);
   });
@@ -151,6 +153,7 @@ describe("step.run", () => {
     suspend = "stopping";
     await expect(step.run("two", async () => 2)).rejects.toBeInstanceOf(RunSuspendedError);
     await step.settled();
+    await step.flush();
     expect(await db().runStep.count({ where: { runId: run.runId } })).toBe(1);
   });
 
@@ -172,6 +175,7 @@ describe("step.run", () => {
     expect(peak).toBe(4);
     expect(Date.now() - started).toBeLessThan(60 * 4);
     await step.settled();
+    await step.flush();
     expect(await db().runStep.count({ where: { runId: run.runId, status: "succeeded" } })).toBe(4);
   });
 

@@ -161,7 +161,7 @@ export interface StepApi {
   flush(): Promise<void>;
   /** Someone follows the run live (server/runs/watchers.ts): its agent steps stream their text. */
   watched(): boolean;
-  /** Resolves when no step started through this API is still running (parallel branches that outlived a failure) and the writes settled. */
+  /** Resolves when no step started through this API is still running (parallel branches that outlived a failure). */
   settled(): Promise<void>;
 }
 
@@ -480,7 +480,6 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     },
     async settled() {
       while (inflight.size) await Promise.allSettled([...inflight]);
-      await writer.settle();
     },
     watched: () => watchedElsewhere || watchedInProcess(runId),
   };
