@@ -3,16 +3,19 @@ import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
 import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "./support";
 
 /**
- * The run journey: two agents pinned to a model on the local LLM stub (each call takes STEP_LATENCY_MS, so the
- * live states can be watched), a sequential team, a run watched live on its page (nodes running then done,
- * progress to 100%, output, steps), a reload that loses nothing; then the team becomes parallel (a new version)
- * and its two branches run at the same time; finally the runs list and its filters.
+ * The run journey: two agents pinned to a model on the local LLM stub (each call waits LATENCY_MS, then a streamed
+ * answer comes a word every CHUNK_DELAY_MS, so the live states and the growing text can be watched), a sequential
+ * team, a run watched live on its page (nodes running then done, the running step's text growing, progress to 100%,
+ * output, steps), a reload that loses nothing; then the team becomes parallel (a new version) and its two branches
+ * run at the same time; finally the runs list and its filters.
  */
-const STEP_LATENCY_MS = 2_000;
+const LATENCY_MS = 800;
+/** the second step's answer has ~35 words: ~2 s of streaming, several `node.delta` events (one per 200 ms at most) */
+const CHUNK_DELAY_MS = 60;
 
 let stub: LlmStub;
 test.beforeAll(async () => {
-  stub = await startLlmStub({ latencyMs: STEP_LATENCY_MS });
+  stub = await startLlmStub({ latencyMs: LATENCY_MS, chunkDelayMs: CHUNK_DELAY_MS });
 });
 test.afterAll(async () => {
   await stub?.close();
@@ -24,6 +27,8 @@ interface Recorded {
   /** the sets of nodes running at the same moment */
   running: string[][];
   liveOutput: boolean;
+  /** per node, every text its running step's live output showed, in the order seen */
+  live: Record<string, string[]>;
 }
 
 /**
@@ -33,7 +38,7 @@ interface Recorded {
 async function recordRunGraph(page: Page) {
   await page.addInitScript(() => {
     const w = window as unknown as { __run: Recorded };
-    w.__run = { states: [], running: [], liveOutput: false };
+    w.__run = { states: [], running: [], liveOutput: false, live: {} };
     const snapshot = () => {
       const running: string[] = [];
       for (const n of Array.from(document.querySelectorAll('[data-testid="run-graph-node"]'))) {
@@ -46,14 +51,26 @@ async function recordRunGraph(page: Page) {
       const last = w.__run.running[w.__run.running.length - 1];
       if (running.length && (!last || last.join() !== running.join())) w.__run.running.push(running);
       if (document.querySelector('[data-testid="run-live-output"]')) w.__run.liveOutput = true;
+      for (const step of Array.from(document.querySelectorAll('[data-testid="run-live-step"]'))) {
+        const id = step.getAttribute("data-node-id") ?? "";
+        const text = step.querySelector("pre")?.textContent ?? "";
+        const seen = (w.__run.live[id] ??= []);
+        if (seen[seen.length - 1] !== text) seen.push(text);
+      }
     };
-    new MutationObserver(snapshot).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+    new MutationObserver(snapshot).observe(document, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ["data-state"],
+    });
   });
 }
 
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __run: Recorded }).__run);
 const resetRecorder = (page: Page) => page.evaluate(() => {
-  (window as unknown as { __run: Recorded }).__run = { states: [], running: [], liveOutput: false };
+  (window as unknown as { __run: Recorded }).__run = { states: [], running: [], liveOutput: false, live: {} };
 });
 
 async function createAgent(page: Page, slug: string, role: string) {
@@ -95,7 +112,7 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await page.waitForURL(/\/new$/);
   await createWorkspace(page, "Run Lab", slug);
 
-  // a model on the local stub: every call takes STEP_LATENCY_MS, so a step stays visibly "running"
+  // a model on the local stub: every call takes LATENCY_MS and more, so a step stays visibly "running"
   await addStubProvider(page, stub.url);
   await addStubModel(page);
 
@@ -132,6 +149,21 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   expect(seq.running.some((set) => set.includes("s0") && set.includes("s1"))).toBe(false);
   expect(seq.liveOutput).toBe(true);
 
+  // the second step (the page followed the run by then, so it streamed) showed its text growing while it ran: a
+  // non-empty part of its final output, then more of it; its final output is the stub's whole answer
+  const seqCalls = stub.calls.filter((c) => c.model === "stub-large");
+  expect(seqCalls).toHaveLength(2);
+  const editorCall = seqCalls[1]!;
+  expect(editorCall.stream).toBe(true);
+  const answer = editorCall.reply!;
+  expect(answer).toMatch(/^\[stub stub-large\] /);
+  const liveTexts = seq.live.s1 ?? [];
+  expect(liveTexts.some((t) => t.length > 0 && t.length < answer.length), `texts seen: ${JSON.stringify(liveTexts)}`).toBe(true);
+  for (const [i, t] of liveTexts.entries()) {
+    expect(answer.startsWith(t), `"${t}" is not the start of "${answer}"`).toBe(true);
+    if (i > 0) expect(t.length).toBeGreaterThan(liveTexts[i - 1]!.length);
+  }
+
   // the result: output, totals and the two steps with agent versions and the model
   await expect(page.getByTestId("run-output")).toContainText("[stub stub-large]");
   await expect(page.getByTestId("run-cost")).not.toHaveText("—");
@@ -149,6 +181,10 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await expect(detail.getByTestId("run-step-input")).toContainText(task);
   await expect(detail.getByTestId("run-step-output")).toContainText("[stub stub-large]");
   await expect(detail.getByTestId("run-step-route-reason")).not.toHaveText("");
+  await page.locator('[data-testid="run-step-row"][data-step-id="s1"]').getByTestId("run-step-expand").click();
+  const secondDetail = page.locator('[data-testid="run-step-detail"][data-step-id="s1"]');
+  await expect.poll(() => secondDetail.getByTestId("run-step-output").textContent()).toBe(answer);
+  await expect.poll(() => page.getByTestId("run-output-text").textContent()).toBe(answer);
 
   // a reload loses nothing
   await page.reload();
@@ -176,7 +212,8 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   expect(par.running.some((set) => set.includes("p0") && set.includes("p1"))).toBe(true);
   const calls = stub.calls.slice(callsBefore).filter((c) => c.model === "stub-large");
   expect(calls).toHaveLength(2);
-  expect(Math.abs(calls[0]!.at - calls[1]!.at)).toBeLessThan(STEP_LATENCY_MS);
+  // the second call came before the first could be answered
+  expect(Math.abs(calls[0]!.at - calls[1]!.at)).toBeLessThan(LATENCY_MS);
   await expect(page.getByTestId("run-step-row")).toHaveCount(2);
   await expect(page.locator('[data-testid="run-step-row"][data-step-id="p0"]').getByTestId("run-step-agent")).toHaveText("writer@v1");
 

@@ -265,3 +265,68 @@ describe("LLM stub with @ai-sdk/openai", () => {
     expect(structured.output).toEqual({ a: "stub" });
   });
 });
+
+describe("LLM stub with chunkDelayMs (paced streams)", () => {
+  const DELAY = 60;
+  let paced: LlmStub;
+  beforeAll(async () => {
+    paced = await startLlmStub({ chunkDelayMs: DELAY });
+  });
+  afterAll(async () => {
+    await paced.close();
+  });
+
+  /** the arrival time of each text delta of a streamed answer, and the whole text */
+  async function timedDeltas(stream: AsyncIterable<string>) {
+    const at: number[] = [];
+    let text = "";
+    for await (const piece of stream) {
+      at.push(performance.now());
+      text += piece;
+    }
+    return { at, text, gaps: at.slice(1).map((t, i) => t - at[i]!) };
+  }
+
+  it("spaces the text chunks of an OpenAI chat completions stream", async () => {
+    const model = createOpenAICompatible({ name: "paced", baseURL: paced.url, apiKey: "k" }).chatModel("stub-small");
+    const { at, text, gaps } = await timedDeltas(streamText({ model, prompt: "one two three four five", maxRetries: 0 }).textStream);
+    expect(text).toBe("[stub stub-small] one two three four five");
+    expect(paced.calls.at(-1)!.reply).toBe(text);
+    expect(at).toHaveLength(7);
+    // each chunk waited DELAY on the stub; a busy event loop may bunch two arrivals, never the whole stream
+    expect(at.at(-1)! - at[0]!).toBeGreaterThanOrEqual(6 * DELAY - 15);
+    expect(gaps.filter((g) => g >= DELAY / 2).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("spaces the text deltas of an Anthropic stream", async () => {
+    const model = createAnthropic({ baseURL: paced.url, apiKey: "k" })("claude-3-5-haiku-latest");
+    const { at, text, gaps } = await timedDeltas(streamText({ model, prompt: "alpha beta gamma", maxRetries: 0 }).textStream);
+    expect(text).toBe("[stub claude-3-5-haiku-latest] alpha beta gamma");
+    expect(at).toHaveLength(5);
+    expect(at.at(-1)! - at[0]!).toBeGreaterThanOrEqual(4 * DELAY - 15);
+    expect(gaps.filter((g) => g >= DELAY / 2).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("does not pace non-streamed answers, and survives a client that leaves mid-stream", async () => {
+    const model = createOpenAICompatible({ name: "paced", baseURL: paced.url, apiKey: "k" }).chatModel("stub-small");
+    const started = performance.now();
+    const whole = await generateText({ model, prompt: "a b c d e f g h i j", maxRetries: 0 });
+    expect(whole.text).toBe("[stub stub-small] a b c d e f g h i j");
+    expect(performance.now() - started).toBeLessThan(5 * DELAY);
+
+    const controller = new AbortController();
+    const res = await fetch(`${paced.url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "m1", stream: true, messages: [{ role: "user", content: "a b c d e f g h i j" }] }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("data: ");
+    controller.abort();
+    await reader.read().catch(() => undefined);
+    // the stub survives the cut and answers the next request
+    expect((await generateText({ model, prompt: "again", maxRetries: 0 })).text).toBe("[stub stub-small] again");
+  });
+});

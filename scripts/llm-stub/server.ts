@@ -17,6 +17,9 @@
  *   minimal object valid for the schema; `{ type: "json_object" }` without a schema yields `{}`.
  * - Usage: input tokens = ceil(characters of the request's messages / 4), output tokens = ceil(characters of the
  *   output / 4), at least 1. Streams end with a usage chunk when `stream_options.include_usage` is set.
+ * - Timing: `latencyMs` passes before any answer; streams send their text word by word (tool arguments in three
+ *   pieces), and `chunkDelayMs` paces them: that pause comes before each content chunk but the first, so a watcher sees
+ *   the text grow.
  *
  * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
  * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk), or, for streams,
@@ -49,6 +52,8 @@ export interface StubCall {
   at: number;
   /** the credential the client sent (Authorization: Bearer … or x-api-key), null when none: lets tests check key use */
   apiKey: string | null;
+  /** the text answer the stub built (plain text or JSON output; none for tool calls, embeddings and error statuses) */
+  reply?: string;
 }
 
 export interface LlmStub {
@@ -72,8 +77,16 @@ interface ToolDef {
 
 const KNOWN_MODELS = ["stub-small", "stub-large", "stub-embed"];
 
-export async function startLlmStub(options: { latencyMs?: number } = {}): Promise<LlmStub> {
+export interface LlmStubOptions {
+  /** wait before answering any POST request */
+  latencyMs?: number;
+  /** streams only: pause between two content chunks (text or tool-argument deltas) */
+  chunkDelayMs?: number;
+}
+
+export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStub> {
   const latencyMs = options.latencyMs ?? 0;
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
   const calls: StubCall[] = [];
   let faults: (StubFault & { remaining: number })[] = [];
   const sockets = new Set<import("node:net").Socket>();
@@ -121,7 +134,8 @@ export async function startLlmStub(options: { latencyMs?: number } = {}): Promis
     }
     const model = typeof body.model === "string" ? body.model : "";
     const stream = body.stream === true;
-    calls.push({ path, model, stream, body, at: Date.now(), apiKey });
+    const call: StubCall = { path, model, stream, body, at: Date.now(), apiKey };
+    calls.push(call);
 
     const fault = takeFault(model);
     const delay = latencyMs + (fault?.delayMs ?? 0);
@@ -135,20 +149,20 @@ export async function startLlmStub(options: { latencyMs?: number } = {}): Promis
       return sendJson(res, fault.status, errorBody(path, fault.status), headers);
     }
     const malformed = fault?.malformed === true;
-    const midStream = fault?.midStream;
+    const sse: SseOptions = { malformed, midStream: fault?.midStream, chunkDelayMs };
     const id = `stub-${++sequence}`;
 
     if (path === "/v1/embeddings") {
       if (malformed) return sendMalformed(res);
       return sendJson(res, 200, embeddings(body, model));
     }
-    if (path === "/v1/messages") return anthropicMessages(res, body, model, id, stream, malformed, midStream);
+    if (path === "/v1/messages") return anthropicMessages(res, call, body, model, id, stream, sse);
     if (path === "/v1/responses") {
       if (stream) return sendJson(res, 400, { error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" } });
       if (malformed) return sendMalformed(res);
-      return sendJson(res, 200, responses(body, model, id));
+      return sendJson(res, 200, responses(call, body, model, id));
     }
-    return chatCompletions(res, body, model, id, stream, malformed, midStream);
+    return chatCompletions(res, call, body, model, id, stream, sse);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -185,13 +199,13 @@ export async function startLlmStub(options: { latencyMs?: number } = {}): Promis
 
 function chatCompletions(
   res: http.ServerResponse,
+  call: StubCall,
   body: Record<string, unknown>,
   model: string,
   id: string,
   stream: boolean,
-  malformed: boolean,
-  midStream?: StubFault["midStream"],
-) {
+  sse: SseOptions,
+): Promise<void> | void {
   const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
     .map((t) => t.function as Record<string, unknown> | undefined)
@@ -223,6 +237,7 @@ function chatCompletions(
   } else {
     content = replyText(model, lastUserText);
   }
+  if (content !== null) call.reply = content;
 
   const inputTokens = tokens(JSON.stringify(messages));
   const outputTokens = tokens((content ?? "") + toolCalls.map((t) => t.name + t.arguments).join(""));
@@ -231,7 +246,7 @@ function chatCompletions(
   const created = Math.floor(Date.now() / 1000);
 
   if (!stream) {
-    if (malformed) return sendMalformed(res);
+    if (sse.malformed) return sendMalformed(res);
     return sendJson(res, 200, {
       id,
       object: "chat.completion",
@@ -257,8 +272,10 @@ function chatCompletions(
   const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   const base = { id, object: "chat.completion.chunk", created, model };
   const chunks: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] }];
+  const paced = new Set<number>();
   if (content !== null) {
     for (const piece of splitPieces(content)) {
+      paced.add(chunks.length);
       chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
     }
   }
@@ -268,6 +285,7 @@ function chatCompletions(
       choices: [{ index: 0, delta: { tool_calls: [{ index, id: t.id, type: "function", function: { name: t.name, arguments: "" } }] }, finish_reason: null }],
     });
     for (const piece of splitArguments(t.arguments)) {
+      paced.add(chunks.length);
       chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, finish_reason: null }] });
     }
   });
@@ -276,13 +294,13 @@ function chatCompletions(
 
   const frames = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
   frames.push("data: [DONE]\n\n");
-  sendSse(res, frames, `data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`, malformed, midStream);
+  return sendSse(res, frames, paced, `data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`, sse);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // OpenAI Responses (non-stream)
 
-function responses(body: Record<string, unknown>, model: string, id: string) {
+function responses(call: StubCall, body: Record<string, unknown>, model: string, id: string) {
   const input = typeof body.input === "string" ? [{ role: "user", content: body.input }] : Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
     .filter((t) => t.type === "function" && typeof t.name === "string")
@@ -304,6 +322,7 @@ function responses(body: Record<string, unknown>, model: string, id: string) {
   } else {
     produced =
       format?.type === "json_schema" ? JSON.stringify(minimalValue(format.schema ?? { type: "object" })) : format?.type === "json_object" ? "{}" : replyText(model, lastUserText);
+    call.reply = produced;
     output.push({ type: "message", id: `msg_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: produced, annotations: [] }] });
   }
   const inputTokens = tokens(JSON.stringify(input) + String(body.instructions ?? ""));
@@ -371,13 +390,13 @@ export function embedText(text: string, dimensions = 8): number[] {
 
 function anthropicMessages(
   res: http.ServerResponse,
+  call: StubCall,
   body: Record<string, unknown>,
   model: string,
   id: string,
   stream: boolean,
-  malformed: boolean,
-  midStream?: StubFault["midStream"],
-) {
+  sse: SseOptions,
+): Promise<void> | void {
   const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
     .filter((t) => typeof t.name === "string")
@@ -399,13 +418,15 @@ function anthropicMessages(
   if (tool) content.push({ type: "tool_use", id: `toolu_${id}`, name: tool.name, input: minimalValue(tool.schema) });
   else if (format?.schema) content.push({ type: "text", text: JSON.stringify(minimalValue(format.schema)) });
   else content.push({ type: "text", text: replyText(model, lastUserText) });
+  const text = content.find((c) => c.type === "text");
+  if (text) call.reply = text.text;
 
   const inputTokens = tokens(JSON.stringify(messages) + JSON.stringify(body.system ?? ""));
   const outputTokens = tokens(content.map((c) => (c.type === "text" ? c.text : c.name + JSON.stringify(c.input))).join(""));
   const stopReason = tool ? "tool_use" : "end_turn";
 
   if (!stream) {
-    if (malformed) return sendMalformed(res);
+    if (sse.malformed) return sendMalformed(res);
     return sendJson(res, 200, {
       id: `msg_${id}`,
       type: "message",
@@ -427,15 +448,18 @@ function anthropicMessages(
       },
     ],
   ];
+  const paced = new Set<number>();
   content.forEach((block, index) => {
     if (block.type === "text") {
       events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
       for (const piece of splitPieces(block.text)) {
+        paced.add(events.length);
         events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } }]);
       }
     } else {
       events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
       for (const piece of splitArguments(JSON.stringify(block.input))) {
+        paced.add(events.length);
         events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } }]);
       }
     }
@@ -445,7 +469,7 @@ function anthropicMessages(
   events.push(["message_stop", { type: "message_stop" }]);
 
   const frames = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  sendSse(res, frames, `event: content_block_delta\ndata: {"type": "content_blo\n\n`, malformed, midStream);
+  return sendSse(res, frames, paced, `event: content_block_delta\ndata: {"type": "content_blo\n\n`, sse);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -650,12 +674,26 @@ function sendMalformed(res: http.ServerResponse) {
   res.end(text);
 }
 
-/** Writes the SSE frames, applying a scripted fault: `malformed` breaks frame 1, `midStream` acts after its chunks. */
-function sendSse(res: http.ServerResponse, frames: string[], broken: string, malformed: boolean, midStream: StubFault["midStream"]) {
+interface SseOptions {
+  malformed: boolean;
+  midStream: StubFault["midStream"];
+  chunkDelayMs: number;
+}
+
+/**
+ * Writes the SSE frames, applying a scripted fault: `malformed` breaks frame 1, `midStream` acts after its chunks.
+ * With `chunkDelayMs`, the content frames (indexes in `paced`) but the first wait that long; a client gone stops it.
+ */
+async function sendSse(res: http.ServerResponse, frames: string[], paced: ReadonlySet<number>, broken: string, sse: SseOptions) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  const breakAt = midStream ? midStream.afterChunks : malformed ? 1 : -1;
-  const kind = midStream?.kind ?? "malformed";
+  const breakAt = sse.midStream ? sse.midStream.afterChunks : sse.malformed ? 1 : -1;
+  const kind = sse.midStream?.kind ?? "malformed";
+  let contentSent = false;
   for (const [i, frame] of frames.entries()) {
+    if (paced.has(i)) {
+      if (contentSent && sse.chunkDelayMs > 0 && ((await sleepUnlessClosed(sse.chunkDelayMs, res)) || res.destroyed)) return;
+      contentSent = true;
+    }
     if (i === breakAt && kind === "stall") return; // the client gives up (timeout) or the stub closes
     if (i === breakAt && kind === "cut") return void setTimeout(() => res.destroy(), 20); // the chunks sent arrive first
     res.write(i === breakAt ? broken : frame);

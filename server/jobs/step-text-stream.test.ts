@@ -100,6 +100,17 @@ describe("streamed step output", () => {
     expect(await streamedSteps("marked")).toEqual({ s0: false, s1: true });
   });
 
+  it("a run started from the web app is watched from the start (its claim says so); one started otherwise is not", async () => {
+    const claimOne = () => claimRun({ owner: "test/1/watch", leaseMs: 5_000, workspaceConcurrency: 100, workspaceIds: [rw.ws.id] });
+    const fromApp = await startRun(rw.ctx, { team: "solo", input: "From the run page." }, { watched: true });
+    const claimedApp = await claimOne();
+    expect([claimedApp?.id, claimedApp?.watched]).toEqual([fromApp.id, true]);
+    const fromScript = await startRun(rw.ctx, { team: "solo", input: "From a script." });
+    const claimedScript = await claimOne();
+    expect([claimedScript?.id, claimedScript?.watched]).toEqual([fromScript.id, false]);
+    await db().run.updateMany({ where: { id: { in: [fromApp.id, fromScript.id] } }, data: { status: "cancelled", leaseOwner: null } });
+  });
+
   it("the executor's claim reads the mark; an open event stream marks the run and the mark lapses", async () => {
     const run = await startRun(rw.ctx, { team: "solo", input: "Claim me." });
     // an event stream of the run (as GET .../runs/{id}/events serves it) marks it

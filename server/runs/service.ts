@@ -36,6 +36,7 @@ import { jsonLit, lit, numLit, query, tsLit } from "@/server/jobs/sql";
 import { finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
+import { WATCH_TTL_MS } from "./watchers";
 import { inngestEnabled, sendRunRequested } from "@/server/jobs/inngest";
 
 type RunRow = Prisma.RunGetPayload<object>;
@@ -145,8 +146,16 @@ async function checkPolicyOverride(ctx: TenantContext, policy: ModelPolicy): Pro
   }
 }
 
+export interface StartRunOptions {
+  /**
+   * The caller follows the run from the start (the web app opens the run's page): it is marked as watched at once,
+   * so that its first steps stream their text too (server/runs/watchers.ts).
+   */
+  watched?: boolean;
+}
+
 /** Starts a run of a team or a single agent; returns at once with the queued run. */
-export async function startRun(ctx: TenantContext, input: StartRunInput): Promise<RunOut> {
+export async function startRun(ctx: TenantContext, input: StartRunInput, options: StartRunOptions = {}): Promise<RunOut> {
   if (!ctx.permissions.has("runs:create")) throw new AppError("FORBIDDEN", "Your role does not allow runs:create");
   const data = startRunInputSchema.parse(input);
 
@@ -200,7 +209,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
     createdByType: ctx.actor.type,
     createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     cancelRequestedAt: null,
-    watchedUntil: null,
+    watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
     queuedAt: now,
@@ -218,10 +227,10 @@ export async function startRun(ctx: TenantContext, input: StartRunInput): Promis
   const { rows } = await query<{ budgetUsd: string | null }>(
     `WITH r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
-         "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "queuedAt", "createdAt", "updatedAt")
+         "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt")
        VALUES (${lit(runId)}, ${lit(ctx.workspaceId)}, ${lit(row.targetType)}, ${lit(row.teamId)}, ${lit(row.teamVersion)}, ${lit(row.agentId)}, ${lit(row.agentVersion)},
          ${lit(data.input)}, 'queued', ${data.budgetUsd === undefined ? "NULL" : numLit(data.budgetUsd)}, ${data.modelPolicy ? jsonLit(data.modelPolicy) : "NULL"},
-         ${jsonLit(pins)}, 1, ${lit(row.createdByType)}, ${lit(row.createdById)}, ${ts}, ${ts}, ${ts})
+         ${jsonLit(pins)}, 1, ${lit(row.createdByType)}, ${lit(row.createdById)}, ${row.watchedUntil ? tsLit(row.watchedUntil) : "NULL"}, ${ts}, ${ts}, ${ts})
        RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd"),
      e AS (
        INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
