@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { db, pgPool } from "@/server/db/client";
 import { Prisma } from "@/server/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { generate, settleObservations } from "@/server/models/gateway";
@@ -329,6 +329,28 @@ describe("concurrency", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("stopping and claiming", () => {
+  it("a woken run whose row was locked at that moment (SKIP LOCKED passed it over) is claimed shortly after, not at the next poll", async () => {
+    const rw = await makeRunWorkspace("wokenlock");
+    await sequentialTeam(rw, "quick", 1);
+    const e = executor({ workspaceIds: [rw.ws.id], pollMs: 60_000 });
+    await e.idle();
+    const run = await startRun(rw.ctx, { team: "quick", input: "Claim me despite the lock." });
+    // startRun woke the executor (see wakeExecutor); here the same wake, while another session holds the row
+    const client = await pgPool().connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`SELECT id FROM "Run" WHERE id = '${run.id}' FOR UPDATE`);
+      e.wake(run.id);
+      await sleep(25);
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    const started = Date.now();
+    expect((await waitForRun(run.id)).status).toBe("succeeded");
+    expect(Date.now() - started).toBeLessThan(5_000); // the poll would have taken 60 s
+  });
+
   it("SIGTERM (a server process): the current step finishes, the lease is released, the process exits; the run resumes elsewhere", async () => {
     const rw = await makeRunWorkspace("sigterm");
     await sequentialTeam(rw, "slow", 4);

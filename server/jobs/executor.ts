@@ -53,8 +53,8 @@ export interface Executor {
   readonly owner: string;
   /** run ids executing in this process */
   active(): string[];
-  /** look for work now */
-  wake(): void;
+  /** look for work now (for this run, when given: it is claimed again shortly if it was locked at that moment) */
+  wake(runId?: string): void;
   /** stop claiming, let running runs reach their next step boundary, release their leases */
   stop(): Promise<void>;
   /** resolves when nothing is executing (tests) */
@@ -70,6 +70,8 @@ interface RunningEntry {
 }
 
 const DEFAULT_LEASE_MS = 15_000;
+const WOKEN_RETRIES = 5;
+const WOKEN_RETRY_MS = 10;
 const DEFAULT_POLL_MS = 1_000;
 
 export function defaultOwner(): string {
@@ -154,6 +156,8 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   const workspaceConcurrency = options.workspaceConcurrency ?? e.CADRE_WORKSPACE_CONCURRENT_RUNS;
 
   const running = new Map<string, RunningEntry>();
+  /** runs this process was woken for and has not claimed yet -> claims left to try */
+  const woken = new Map<string, number>();
   let stopping = false;
   let pumping = false;
   let pumpAgain = false;
@@ -215,15 +219,30 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
             if (claimed) await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`);
             break;
           }
+          woken.delete(claimed.id);
           execute(claimed);
         }
       } while (pumpAgain && !stopping);
+      retryWoken();
     } catch (error) {
       logger.warn({ error: (error as Error).message }, "executor: claiming runs failed (retrying at the next poll)");
     } finally {
       pumping = false;
       notifyIdle();
     }
+  };
+
+  /**
+   * A run this process was woken for but could not claim: its row may have been locked for a moment (a cancel, an
+   * event stream marking it as watched), which the claim's SKIP LOCKED passes over. Claim again shortly, a few
+   * times, instead of leaving it to the next poll.
+   */
+  const retryWoken = () => {
+    for (const [id, left] of woken) {
+      if (running.has(id) || left <= 0) woken.delete(id);
+      else woken.set(id, left - 1);
+    }
+    if (woken.size > 0 && !stopping) setTimeout(schedule, WOKEN_RETRY_MS).unref?.();
   };
 
   let scheduled = false;
@@ -276,7 +295,10 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   const executor: Executor = {
     owner,
     active: () => [...running.keys()],
-    wake: schedule,
+    wake(runId) {
+      if (runId) woken.set(runId, WOKEN_RETRIES);
+      schedule();
+    },
     async stop() {
       stopping = true;
       clearInterval(pollTimer);
@@ -315,6 +337,6 @@ export async function stopProcessExecutor(): Promise<void> {
 }
 
 /** startRun: a run was queued; the executor of this process (if any) claims it at once. */
-export function wakeExecutor(): void {
-  globalForExecutor.cadreExecutor?.wake();
+export function wakeExecutor(runId?: string): void {
+  globalForExecutor.cadreExecutor?.wake(runId);
 }

@@ -252,7 +252,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
 /** Hands a queued run to Inngest, or to the executor of this process (another process's executor polls). */
 async function dispatch(row: Pick<RunRow, "id" | "workspaceId">): Promise<void> {
   if (!inngestEnabled()) {
-    wakeExecutor();
+    wakeExecutor(row.id);
     return;
   }
   try {
