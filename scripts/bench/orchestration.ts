@@ -2,10 +2,12 @@
  * `npm run bench:orchestration`: what the run engine itself costs, around the model calls.
  *
  * (1) per-step orchestration overhead: sequential teams of 20 agents on the LLM stub at 0 ms latency, executed by
- *     the in-process durable executor; per step, the time that is not the model's HTTP exchange (the stub's
- *     request/response, timed at `fetch` and the body read): claiming the step (RunStep row + node.started), the
- *     gateway's own work (routing, budget, usage row), recording the result (step row, node.finished,
- *     run.progress, running totals), the topology code. Target: median <= 1.5 ms on the server.
+ *     the in-process durable executor, nobody following the runs (so no step streams); per step, the time that is
+ *     not the model's HTTP exchange (the stub's request/response, timed at `fetch` and the body read): the
+ *     gateway's own work (routing, budget, queuing the usage row), queuing the step's record and the next step's
+ *     start on the run's writer (server/jobs/run-writer.ts, committed while the next model call runs), the topology
+ *     code. Also (run wall - model time) / 20, which includes every commit the run waits for. Target: median
+ *     <= 1.5 ms on the server.
  * (2) a 3-agent sequential run over HTTP: `POST /api/v1/runs` to a Cadre started with `npm start` (127.0.0.1, a
  *     private port, a private CADRE_DATA_DIR under /tmp, headless-initialised with CADRE_INIT_*; provider, model,
  *     agents and team created over REST with the API key) until its terminal event arrives over
