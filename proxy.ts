@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { REQUEST_PATH_HEADER } from "@/lib/callback-url";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -20,7 +21,8 @@ function contentSecurityPolicy(nonce: string): string {
 
 /**
  * Runs before every page request (see `config`): assigns the request id (kept from the caller when well-formed), sets a
- * CSP with a fresh nonce (Next applies it to its own scripts) and the security headers.
+ * CSP with a fresh nonce (Next applies it to its own scripts) and the security headers; records the page's path and
+ * query for sign-in redirects (app/_lib/session.ts).
  */
 export function proxy(request: NextRequest) {
   const incoming = request.headers.get("x-request-id");
@@ -32,6 +34,8 @@ export function proxy(request: NextRequest) {
   requestHeaders.set("x-request-id", requestId);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", csp);
+  // Next has already taken its internal `_rsc` parameter out of nextUrl
+  requestHeaders.set(REQUEST_PATH_HEADER, request.nextUrl.pathname + request.nextUrl.search);
 
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("x-request-id", requestId);

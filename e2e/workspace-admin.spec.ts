@@ -132,13 +132,15 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await guest.getByTestId("signin-password").fill("nope-nope-nope");
   await guest.getByTestId("signin-submit").click();
   await expect(guest.getByTestId("form-error")).toHaveText("Wrong email or password");
-  // callback to a protected page
-  await guest.goto(`/w/alpha-${stamp}/members`);
-  await guest.waitForURL(/\/sign-in\?callbackUrl=/);
+  // a deep link while signed out: sign-in, then back on exactly that page (path and query)
+  const deepLink = `/w/alpha-${stamp}/members?view=people&page=2`;
+  await guest.goto(deepLink);
+  await guest.waitForURL((u) => u.pathname === "/sign-in" && u.searchParams.get("callbackUrl") === deepLink);
   await guest.getByTestId("signin-email").fill(c);
   await guest.getByTestId("signin-password").fill(pw);
   await guest.getByTestId("signin-submit").click();
-  await guest.waitForURL(new RegExp(`/w/alpha-${stamp}$`));
+  await guest.waitForURL((u) => u.pathname + u.search === deepLink);
+  await expect(guest.locator(`[data-testid="member-row"][data-email="${c}"]`)).toBeVisible();
   await ctx.close();
 
   // owner: member c visible, change role, remove

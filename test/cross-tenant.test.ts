@@ -139,3 +139,22 @@ describe("workspace", () => {
     expect(mine[0]!.role).toBe("viewer");
   });
 });
+
+describe("routing presets", () => {
+  it("B cannot delete A's preset (tRPC NOT_FOUND by id, REST 404 by name); B's writes stay in B", async () => {
+    const mine = await ownerOf(a).routing.presets.create({ name: "only-a", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } });
+    expect(await outcome(ownerOf(b).routing.presets.delete({ presetId: mine.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    const del = await rest("DELETE", "/api/v1/routing/presets/{name}", { key: keyB, params: { name: "only-a" } });
+    expect(del.status).toBe(404);
+    expect(del.body.error.code).toBe("NOT_FOUND");
+    expect(await db().routingPreset.findUnique({ where: { id: mine.id } })).not.toBeNull();
+
+    // the same name is free in B, and B's listing never shows A's
+    const created = await rest("POST", "/api/v1/routing/presets", { key: keyB, body: { name: "only-a", constraints: {} } });
+    expect(created.status).toBe(201);
+    expect(created.body.id).not.toBe(mine.id);
+    const listB = await rest("GET", "/api/v1/routing/presets", { key: keyB });
+    expect(listB.body.data.map((p: { id: string }) => p.id)).not.toContain(mine.id);
+    expect((await ownerOf(a).routing.presets.list()).filter((p) => p.name === "only-a").map((p) => p.id)).toEqual([mine.id]);
+  });
+});

@@ -84,6 +84,12 @@ describe("tRPC: role x permission table", () => {
     }
   });
 
+  it("the routing preset writes are in the table, behind models:manage like presets.update", () => {
+    for (const path of ["routing.presets.create", "routing.presets.update", "routing.presets.delete"]) {
+      expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe("models:manage");
+    }
+  });
+
   describe.each(workspaceProcedures)("$path (requires $requires)", ({ path, requires }) => {
     // a throwaway workspace per procedure: an allowed call may succeed (workspaces.leave does)
     let ws: TestWorkspace;
@@ -133,6 +139,13 @@ describe("REST: role x permission table", () => {
     for (const route of restRoutes) {
       expect(route.requires === "authenticated" || isPermission(route.requires), `${route.method} ${route.path}`).toBe(true);
     }
+  });
+
+  it("the routing preset routes are in the table", () => {
+    const requires = (method: string, path: string) => restRoutes.find((r) => r.method === method && r.path === path)?.requires;
+    expect(requires("GET", "/api/v1/routing/presets")).toBe("models:read");
+    expect(requires("POST", "/api/v1/routing/presets")).toBe("models:manage");
+    expect(requires("DELETE", "/api/v1/routing/presets/{name}")).toBe("models:manage");
   });
 
   it.each(restRoutes.map((r) => ({ method: r.method, path: r.path, requires: r.requires })))(

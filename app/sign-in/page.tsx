@@ -3,7 +3,8 @@ import Link from "next/link";
 import { auth, enabledOAuthProviders } from "@/server/auth/config";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { firstParam, safeCallbackUrl } from "@/components/auth/callback-url";
+import { firstParam } from "@/components/auth/callback-url";
+import { safeCallbackUrl } from "@/lib/callback-url";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SignUpForm } from "@/components/auth/sign-up-form";
-import { firstParam, safeCallbackUrl } from "@/components/auth/callback-url";
+import { firstParam } from "@/components/auth/callback-url";
+import { safeCallbackUrl } from "@/lib/callback-url";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Create your account" };

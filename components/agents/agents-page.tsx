@@ -9,7 +9,8 @@ import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading, NoAccess } from "@/components/ui/loading";
+import { NoAccess } from "@/components/ui/loading";
+import { QueryTable } from "@/components/ui/table";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { AgentForm } from "./agent-form";
@@ -43,39 +44,33 @@ function AgentsTable() {
       }
     >
       <FormError message={agents.isError ? errorMessage(agents.error) : null} />
-      {agents.isPending ? (
-        <Loading />
-      ) : agents.data && agents.data.length === 0 ? (
-        <p className="muted" data-testid="agent-empty">No agents yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Agent</th>
-                <th>Role</th>
-                <th>Model policy</th>
-                <th className="num">Version</th>
-                <th>Updated</th>
+      <QueryTable query={agents} empty={<p className="muted" data-testid="agent-empty">No agents yet.</p>}>
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Agent</th>
+              <th>Role</th>
+              <th>Model policy</th>
+              <th className="num">Version</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {agents.data?.map((a) => (
+              <tr key={a.id} data-testid="agent-row" data-slug={a.slug} className={a.archivedAt ? "row-muted" : undefined}>
+                <td>
+                  <Link href={`/w/${slug}/agents/${a.slug}`} className="cell-title">{a.name}</Link>
+                  <div><code className="model-id">{a.slug}</code> {a.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
+                </td>
+                <td className="small">{a.roleDescription || <span className="muted">—</span>}</td>
+                <td className="small">{policyLabel(a.modelPolicy)}</td>
+                <td className="num">v{a.currentVersion}</td>
+                <td className="nowrap">{formatDateTime(a.updatedAt)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {agents.data?.map((a) => (
-                <tr key={a.id} data-testid="agent-row" data-slug={a.slug} className={a.archivedAt ? "row-muted" : undefined}>
-                  <td>
-                    <Link href={`/w/${slug}/agents/${a.slug}`} className="cell-title">{a.name}</Link>
-                    <div><code className="model-id">{a.slug}</code> {a.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
-                  </td>
-                  <td className="small">{a.roleDescription || <span className="muted">—</span>}</td>
-                  <td className="small">{policyLabel(a.modelPolicy)}</td>
-                  <td className="num">v{a.currentVersion}</td>
-                  <td className="nowrap">{formatDateTime(a.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

@@ -7,6 +7,8 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
+import { InputField } from "@/components/ui/field";
+import { SubmitButton } from "@/components/ui/submit-button";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { CreatedKey } from "./created-key";
 import { grantableScopeGroups, resourceLabel } from "./scopes";
@@ -70,28 +72,8 @@ export function ApiKeyForm() {
       {created ? <CreatedKey name={created.name} apiKey={created.key} onDone={() => setCreated(null)} /> : null}
       <form className="form" onSubmit={onSubmit} noValidate>
         <div className="form-row">
-          <div className="field grow">
-            <label htmlFor="apikey-name">Name</label>
-            <input
-              id="apikey-name"
-              data-testid="apikey-name"
-              placeholder="e.g. CI pipeline"
-              maxLength={80}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="apikey-expiry">Expires (optional)</label>
-            <input
-              id="apikey-expiry"
-              data-testid="apikey-expiry"
-              type="date"
-              min={isoDay(new Date())}
-              value={expiry}
-              onChange={(e) => setExpiry(e.target.value)}
-            />
-          </div>
+          <InputField label="Name" id="apikey-name" grow placeholder="e.g. CI pipeline" maxLength={80} value={name} onValueChange={setName} />
+          <InputField label="Expires (optional)" id="apikey-expiry" type="date" min={isoDay(new Date())} value={expiry} onValueChange={setExpiry} />
         </div>
 
         <fieldset className="scopes">
@@ -127,9 +109,7 @@ export function ApiKeyForm() {
 
         <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
         <div>
-          <button type="submit" className="btn btn-primary" data-testid="apikey-submit" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create key"}
-          </button>
+          <SubmitButton testId="apikey-submit" pending={create.isPending} pendingLabel="Creating…">Create key</SubmitButton>
         </div>
       </form>
     </Card>

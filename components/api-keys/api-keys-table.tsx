@@ -6,7 +6,7 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { StatusBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading } from "@/components/ui/loading";
+import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
 import { formatDate, formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { keyStatus } from "./scopes";
@@ -28,68 +28,56 @@ export function ApiKeysTable() {
   return (
     <Card title="Keys" description="Keys authenticate scripts against the REST API (Authorization: Bearer …).">
       <FormError message={revoke.error ? errorMessage(revoke.error) : keys.isError ? errorMessage(keys.error) : null} />
-      {keys.isPending ? (
-        <Loading />
-      ) : keys.data && keys.data.length === 0 ? (
-        <p className="muted" data-testid="apikey-empty">No API keys yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Key</th>
-                <th>Scopes</th>
-                <th>Created by</th>
-                <th>Created</th>
-                <th>Expires</th>
-                <th>Last used</th>
-                <th>Status</th>
-                {showActions ? <th className="actions-col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data?.map((k) => {
-                const status = keyStatus(k);
-                return (
-                  <tr key={k.id} data-testid="apikey-row" data-key-id={k.id} className={status !== "active" ? "row-muted" : undefined}>
-                    <td>{k.name}</td>
-                    <td><code className="key-hint">{k.prefix}…{k.last4}</code></td>
-                    <td>
-                      <details className="scope-list">
-                        <summary>{k.scopes.length} {k.scopes.length === 1 ? "scope" : "scopes"}</summary>
-                        <ul>
-                          {k.scopes.map((s) => <li key={s}><code>{s}</code></li>)}
-                        </ul>
-                      </details>
+      <QueryTable query={keys} empty={<p className="muted" data-testid="apikey-empty">No API keys yet.</p>}>
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Key</th>
+              <th>Scopes</th>
+              <th>Created by</th>
+              <th>Created</th>
+              <th>Expires</th>
+              <th>Last used</th>
+              <th>Status</th>
+              {showActions ? <ActionsHeader /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data?.map((k) => {
+              const status = keyStatus(k);
+              return (
+                <tr key={k.id} data-testid="apikey-row" data-key-id={k.id} className={status !== "active" ? "row-muted" : undefined}>
+                  <td>{k.name}</td>
+                  <td><code className="key-hint">{k.prefix}…{k.last4}</code></td>
+                  <td>
+                    <details className="scope-list">
+                      <summary>{k.scopes.length} {k.scopes.length === 1 ? "scope" : "scopes"}</summary>
+                      <ul>
+                        {k.scopes.map((s) => <li key={s}><code>{s}</code></li>)}
+                      </ul>
+                    </details>
+                  </td>
+                  <td>{k.createdBy ?? <span className="muted">—</span>}</td>
+                  <td>{formatDate(k.createdAt)}</td>
+                  <td>{k.expiresAt ? formatDate(k.expiresAt) : <span className="muted">never</span>}</td>
+                  <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : <span className="muted">never</span>}</td>
+                  <td><StatusBadge status={status} testId="apikey-status" /></td>
+                  {showActions ? (
+                    <td className="actions-col">
+                      {status === "active" && mayRevoke(k.createdBy) ? (
+                        <RowDangerButton testId="apikey-revoke" disabled={revoke.isPending && revoke.variables?.keyId === k.id} onClick={() => revoke.mutate({ keyId: k.id })}>
+                          Revoke
+                        </RowDangerButton>
+                      ) : null}
                     </td>
-                    <td>{k.createdBy ?? <span className="muted">—</span>}</td>
-                    <td>{formatDate(k.createdAt)}</td>
-                    <td>{k.expiresAt ? formatDate(k.expiresAt) : <span className="muted">never</span>}</td>
-                    <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : <span className="muted">never</span>}</td>
-                    <td><StatusBadge status={status} testId="apikey-status" /></td>
-                    {showActions ? (
-                      <td className="actions-col">
-                        {status === "active" && mayRevoke(k.createdBy) ? (
-                          <button
-                            type="button"
-                            className="btn btn-danger-ghost btn-sm"
-                            data-testid="apikey-revoke"
-                            disabled={revoke.isPending && revoke.variables?.keyId === k.id}
-                            onClick={() => revoke.mutate({ keyId: k.id })}
-                          >
-                            Revoke
-                          </button>
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

@@ -1,14 +1,3 @@
-/**
- * A callbackUrl from the query string, accepted only as a path on this site ("/..."), never
- * "//host" or "/\host" (protocol-relative: an open redirect). Anything else yields the fallback.
- */
-export function safeCallbackUrl(raw: string | string[] | null | undefined, fallback = "/"): string {
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
-  if (/[\u0000-\u001f]/.test(value)) return fallback;
-  return value;
-}
-
 /** A link to an auth page that keeps where to go afterwards and the email typed so far. */
 export function authHref(page: "/sign-in" | "/sign-up", opts: { callbackUrl?: string | null; email?: string | null }): string {
   const params = new URLSearchParams();

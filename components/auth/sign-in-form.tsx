@@ -3,9 +3,11 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
-import { Field } from "@/components/ui/field";
+import { InputField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
+import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
+import { signInWithPassword } from "./password-sign-in";
 
 export interface OAuthProvider {
   id: string;
@@ -14,6 +16,7 @@ export interface OAuthProvider {
 
 const WRONG_CREDENTIALS = "Wrong email or password";
 const RATE_LIMITED = "Too many sign-in attempts. Wait a few minutes, then try again.";
+const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
 
 /** Errors next-auth reports back on /sign-in?error=... (OAuth round trips). */
 function describeAuthError(error: string | undefined): string | null {
@@ -48,52 +51,28 @@ export function SignInForm({ callbackUrl, initialEmail, providers, initialError 
     setError(null);
     if (!email.trim() || !password) return setError("Enter your email and password");
     setPending(true);
-    try {
-      const result = await signIn("credentials", { email: email.trim(), password, redirect: false });
-      if (!result || result.error) {
-        setError(result?.code === "rate_limited" ? RATE_LIMITED : WRONG_CREDENTIALS);
-        setPending(false);
-        return;
-      }
-      // a full load: every server component and cached query now sees the new session
-      window.location.assign(callbackUrl);
-    } catch {
-      setError("Cannot reach the server. Check your connection and try again.");
-      setPending(false);
-    }
+    const outcome = await signInWithPassword(email.trim(), password, callbackUrl);
+    if (outcome === "signed-in") return;
+    setError(outcome === "unreachable" ? UNREACHABLE : outcome === "rate-limited" ? RATE_LIMITED : WRONG_CREDENTIALS);
+    setPending(false);
   }
 
   return (
     <>
       <form className="form" onSubmit={onSubmit} noValidate>
-        <Field label="Email" htmlFor="signin-email">
-          <input
-            id="signin-email"
-            data-testid="signin-email"
-            type="email"
-            autoComplete="email"
-            required
-            autoFocus={!initialEmail}
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </Field>
-        <Field label="Password" htmlFor="signin-password">
-          <input
-            id="signin-password"
-            data-testid="signin-password"
-            type="password"
-            autoComplete="current-password"
-            required
-            autoFocus={Boolean(initialEmail)}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </Field>
+        <InputField label="Email" id="signin-email" type="email" autoComplete="email" required autoFocus={!initialEmail} value={email} onValueChange={setEmail} />
+        <InputField
+          label="Password"
+          id="signin-password"
+          type="password"
+          autoComplete="current-password"
+          required
+          autoFocus={Boolean(initialEmail)}
+          value={password}
+          onValueChange={setPassword}
+        />
         <FormError message={error} />
-        <button type="submit" className="btn btn-primary btn-block" data-testid="signin-submit" disabled={pending}>
-          {pending ? "Signing in…" : "Sign in"}
-        </button>
+        <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>Sign in</SubmitButton>
       </form>
 
       {providers.length > 0 ? (

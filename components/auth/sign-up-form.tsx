@@ -2,14 +2,15 @@
 
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { signIn } from "next-auth/react";
 import { useMutation } from "@tanstack/react-query";
 import { passwordProblem } from "@/lib/schemas/auth";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
-import { Field } from "@/components/ui/field";
+import { InputField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
+import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
+import { signInWithPassword } from "./password-sign-in";
 
 export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string; initialEmail: string }) {
   const trpc = useTRPC();
@@ -38,49 +39,24 @@ export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string;
       setPending(false);
       return;
     }
-    try {
-      const result = await signIn("credentials", { email: email.trim(), password, redirect: false });
-      if (!result || result.error) {
-        setError({ message: "Your account was created, but signing in failed. Sign in to continue." });
-        setPending(false);
-        return;
-      }
-      window.location.assign(callbackUrl);
-    } catch {
-      setError({ message: "Your account was created, but the server could not be reached. Sign in to continue." });
-      setPending(false);
-    }
+    const outcome = await signInWithPassword(email.trim(), password, callbackUrl);
+    if (outcome === "signed-in") return;
+    setError({
+      message: outcome === "unreachable"
+        ? "Your account was created, but the server could not be reached. Sign in to continue."
+        : "Your account was created, but signing in failed. Sign in to continue.",
+    });
+    setPending(false);
   }
 
   return (
     <>
       <form className="form" onSubmit={onSubmit} noValidate>
-        <Field label="Name" htmlFor="signup-name">
-          <input
-            id="signup-name"
-            data-testid="signup-name"
-            autoComplete="name"
-            required
-            maxLength={100}
-            autoFocus
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </Field>
-        <Field label="Email" htmlFor="signup-email">
-          <input
-            id="signup-email"
-            data-testid="signup-email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </Field>
-        <Field
+        <InputField label="Name" id="signup-name" autoComplete="name" required maxLength={100} autoFocus value={name} onValueChange={setName} />
+        <InputField label="Email" id="signup-email" type="email" autoComplete="email" required value={email} onValueChange={setEmail} />
+        <InputField
           label="Password"
-          htmlFor="signup-password"
+          id="signup-password"
           hint={
             problem ? (
               <span className="hint-warning" data-testid="password-hint">{problem}</span>
@@ -90,18 +66,13 @@ export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string;
               "At least 10 characters, mixing letters with digits or symbols."
             )
           }
-        >
-          <input
-            id="signup-password"
-            data-testid="signup-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-invalid={problem ? true : undefined}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </Field>
+          type="password"
+          autoComplete="new-password"
+          required
+          aria-invalid={problem ? true : undefined}
+          value={password}
+          onValueChange={setPassword}
+        />
         <FormError message={error?.message}>
           {error?.taken ? (
             <>
@@ -110,9 +81,7 @@ export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string;
             </>
           ) : null}
         </FormError>
-        <button type="submit" className="btn btn-primary btn-block" data-testid="signup-submit" disabled={pending}>
-          {pending ? "Creating your account…" : "Create account"}
-        </button>
+        <SubmitButton testId="signup-submit" pending={pending} pendingLabel="Creating your account…" block>Create account</SubmitButton>
       </form>
       <p className="auth-switch">
         Already have an account? <Link href={authHref("/sign-in", { callbackUrl, email: email.trim() })}>Sign in</Link>

@@ -7,6 +7,7 @@ import { RoleBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { formatDateTime } from "@/components/ui/format";
+import { ActionsHeader, RowDangerButton } from "@/components/ui/table";
 
 /** Pending invitations, each revocable (shown to roles with members:invite). */
 export function InvitationsList() {
@@ -34,7 +35,7 @@ export function InvitationsList() {
                 <th>Role</th>
                 <th>Invited by</th>
                 <th>Expires</th>
-                <th className="actions-col"><span className="visually-hidden">Actions</span></th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>
@@ -45,15 +46,13 @@ export function InvitationsList() {
                   <td>{inv.invitedBy ?? <span className="muted">—</span>}</td>
                   <td>{formatDateTime(inv.expiresAt)}</td>
                   <td className="actions-col">
-                    <button
-                      type="button"
-                      className="btn btn-danger-ghost btn-sm"
-                      data-testid="invitation-revoke"
+                    <RowDangerButton
+                      testId="invitation-revoke"
                       disabled={revoke.isPending && revoke.variables?.invitationId === inv.id}
                       onClick={() => revoke.mutate({ invitationId: inv.id })}
                     >
                       Revoke
-                    </button>
+                    </RowDangerButton>
                   </td>
                 </tr>
               ))}

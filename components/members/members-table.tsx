@@ -1,6 +1,5 @@
 "use client";
 
-import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ROLES, type Role } from "@/lib/permissions";
 import { useTRPC } from "@/lib/trpc/react";
@@ -8,7 +7,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { RoleBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading } from "@/components/ui/loading";
+import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
+import { useActionError } from "@/components/ui/use-action-error";
 import { formatDate } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { grantableRoles, ROLE_LABELS } from "./roles";
@@ -18,24 +18,12 @@ export function MembersTable() {
   const queryClient = useQueryClient();
   const { role: myRole, user, can } = useWorkspace();
   const members = useQuery(trpc.members.list.queryOptions());
-  const [error, setError] = useState<string | null>(null);
+  const { error, handlers } = useActionError();
   const mayGrant = new Set<Role>(grantableRoles(myRole));
 
   const onSettled = () => queryClient.invalidateQueries();
-  const changeRole = useMutation(
-    trpc.members.changeRole.mutationOptions({
-      onMutate: () => setError(null),
-      onError: (e) => setError(errorMessage(e)),
-      onSettled,
-    }),
-  );
-  const remove = useMutation(
-    trpc.members.remove.mutationOptions({
-      onMutate: () => setError(null),
-      onError: (e) => setError(errorMessage(e)),
-      onSettled,
-    }),
-  );
+  const changeRole = useMutation(trpc.members.changeRole.mutationOptions({ ...handlers, onSettled }));
+  const remove = useMutation(trpc.members.remove.mutationOptions({ ...handlers, onSettled }));
 
   const canUpdate = can("members:update");
   const canRemove = can("members:remove");
@@ -43,80 +31,74 @@ export function MembersTable() {
   return (
     <Card title="People" description={members.data ? `${members.data.length} ${members.data.length === 1 ? "person" : "people"} in this workspace` : undefined}>
       <FormError message={error ?? (members.isError ? errorMessage(members.error) : null)} />
-      {members.isPending ? (
-        <Loading />
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Email</th>
-                <th>Role</th>
-                <th>Joined</th>
-                {canRemove ? <th className="actions-col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {members.data?.map((m) => {
-                const isMe = m.userId === user.id;
-                // only an owner may touch an owner
-                const manageable = m.role !== "owner" || myRole === "owner";
-                const busy = (changeRole.isPending && changeRole.variables?.memberId === m.id) || (remove.isPending && remove.variables?.memberId === m.id);
-                return (
-                  <tr key={m.id} data-testid="member-row" data-email={m.email}>
-                    <td>
-                      {m.name ?? <span className="muted">—</span>}
-                      {isMe ? <span className="you">you</span> : null}
-                    </td>
-                    <td>{m.email}</td>
-                    <td>
-                      {canUpdate ? (
-                        <select
-                          className="select-sm"
-                          data-testid="member-role-select"
-                          aria-label={`Role of ${m.email}`}
-                          value={m.role}
+      <QueryTable query={members}>
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Email</th>
+              <th>Role</th>
+              <th>Joined</th>
+              {canRemove ? <ActionsHeader /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {members.data?.map((m) => {
+              const isMe = m.userId === user.id;
+              // only an owner may touch an owner
+              const manageable = m.role !== "owner" || myRole === "owner";
+              const busy = (changeRole.isPending && changeRole.variables?.memberId === m.id) || (remove.isPending && remove.variables?.memberId === m.id);
+              return (
+                <tr key={m.id} data-testid="member-row" data-email={m.email}>
+                  <td>
+                    {m.name ?? <span className="muted">—</span>}
+                    {isMe ? <span className="you">you</span> : null}
+                  </td>
+                  <td>{m.email}</td>
+                  <td>
+                    {canUpdate ? (
+                      <select
+                        className="select-sm"
+                        data-testid="member-role-select"
+                        aria-label={`Role of ${m.email}`}
+                        value={m.role}
+                        disabled={!manageable || busy}
+                        onChange={(e) => changeRole.mutate({ memberId: m.id, role: e.target.value as Role })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r} disabled={r !== m.role && !mayGrant.has(r)}>
+                            {ROLE_LABELS[r]}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      <RoleBadge role={m.role} />
+                    )}
+                  </td>
+                  <td>{formatDate(m.joinedAt)}</td>
+                  {canRemove ? (
+                    <td className="actions-col">
+                      {!isMe ? (
+                        <RowDangerButton
+                          testId="member-remove"
                           disabled={!manageable || busy}
-                          onChange={(e) => changeRole.mutate({ memberId: m.id, role: e.target.value as Role })}
+                          onClick={() => {
+                            if (window.confirm(`Remove ${m.email} from this workspace? Their API keys stop working.`)) {
+                              remove.mutate({ memberId: m.id });
+                            }
+                          }}
                         >
-                          {ROLES.map((r) => (
-                            <option key={r} value={r} disabled={r !== m.role && !mayGrant.has(r)}>
-                              {ROLE_LABELS[r]}
-                            </option>
-                          ))}
-                        </select>
-                      ) : (
-                        <RoleBadge role={m.role} />
-                      )}
+                          Remove
+                        </RowDangerButton>
+                      ) : null}
                     </td>
-                    <td>{formatDate(m.joinedAt)}</td>
-                    {canRemove ? (
-                      <td className="actions-col">
-                        {!isMe ? (
-                          <button
-                            type="button"
-                            className="btn btn-danger-ghost btn-sm"
-                            data-testid="member-remove"
-                            disabled={!manageable || busy}
-                            onClick={() => {
-                              if (window.confirm(`Remove ${m.email} from this workspace? Their API keys stop working.`)) {
-                                remove.mutate({ memberId: m.id });
-                              }
-                            }}
-                          >
-                            Remove
-                          </button>
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

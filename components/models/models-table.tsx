@@ -8,9 +8,11 @@ import type { ModelOutput } from "@/lib/schemas/models";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading } from "@/components/ui/loading";
+import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
+import { useActionError } from "@/components/ui/use-action-error";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { EnabledToggle } from "./enabled-toggle";
 import { formatMs, formatPrice, formatRate, formatTokens, LocalityBadge, SimulatorBadge } from "./labels";
 
 /** Quality, editable in place: saved on blur or Enter when it changed and is valid. */
@@ -52,16 +54,15 @@ export function ModelsTable() {
   const queryClient = useQueryClient();
   const { can } = useWorkspace();
   const models = useQuery(trpc.models.list.queryOptions());
-  const [error, setError] = useState<string | null>(null);
+  const { error, handlers } = useActionError();
   const manage = can("models:manage");
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
     await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
   };
-  const handlers = { onMutate: () => setError(null), onError: (e: unknown) => setError(errorMessage(e)), onSettled: refresh };
-  const update = useMutation(trpc.models.update.mutationOptions(handlers));
-  const remove = useMutation(trpc.models.delete.mutationOptions(handlers));
+  const update = useMutation(trpc.models.update.mutationOptions({ ...handlers, onSettled: refresh }));
+  const remove = useMutation(trpc.models.delete.mutationOptions({ ...handlers, onSettled: refresh }));
 
   return (
     <Card
@@ -69,95 +70,82 @@ export function ModelsTable() {
       description="Prices are USD per million tokens. Latency and error figures are observed from the last 100 real calls of each model."
     >
       <FormError message={error ?? (models.isError ? errorMessage(models.error) : null)} />
-      {models.isPending ? (
-        <Loading />
-      ) : models.data && models.data.length === 0 ? (
-        <p className="muted" data-testid="model-empty">No models yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-models">
-            <thead>
-              <tr>
-                <th>Provider</th>
-                <th>Model</th>
-                <th className="num">In / out $/M</th>
-                <th className="num">Context</th>
-                <th>Capabilities</th>
-                <th>Quality</th>
-                <th className="num">p50 / p95</th>
-                <th className="num">Errors</th>
-                <th className="num">Timeouts</th>
-                <th>Last error</th>
-                <th>Enabled</th>
-                {manage ? <th className="actions-col"><span className="visually-hidden">Actions</span></th> : null}
+      <QueryTable query={models} empty={<p className="muted" data-testid="model-empty">No models yet.</p>}>
+        <table className="table table-models">
+          <thead>
+            <tr>
+              <th>Provider</th>
+              <th>Model</th>
+              <th className="num">In / out $/M</th>
+              <th className="num">Context</th>
+              <th>Capabilities</th>
+              <th>Quality</th>
+              <th className="num">p50 / p95</th>
+              <th className="num">Errors</th>
+              <th className="num">Timeouts</th>
+              <th>Last error</th>
+              <th>Enabled</th>
+              {manage ? <ActionsHeader /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {models.data?.map((m) => (
+              <tr key={m.id} data-testid="model-row" data-model-id={m.modelId} data-id={m.id} className={m.enabled && m.provider.enabled ? undefined : "row-muted"}>
+                <td>
+                  <div className="cell-title">{m.provider.name}</div>
+                  {m.isSimulator ? <SimulatorBadge /> : <LocalityBadge isLocal={m.provider.isLocal} />}
+                  {m.provider.enabled ? null : <> <Badge tone="neutral">provider disabled</Badge></>}
+                </td>
+                <td>
+                  <div className="cell-title">{m.displayName}</div>
+                  <code className="model-id">{m.modelId}</code>
+                </td>
+                <td className="num nowrap">{formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}</td>
+                <td className="num">{formatTokens(m.contextWindow)}</td>
+                <td>
+                  <div className="caps">
+                    {m.capabilities.length === 0 ? <span className="muted">—</span> : m.capabilities.map((c) => <Badge key={c} tone="neutral">{c}</Badge>)}
+                  </div>
+                </td>
+                <td>
+                  <QualityCell key={`${m.id}:${m.quality}`} model={m} editable={manage} onSave={(quality) => update.mutate({ id: m.id, quality })} />
+                </td>
+                <td className="num nowrap" title={`${m.callCount} calls observed`}>
+                  {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}
+                </td>
+                <td className="num">{formatRate(m.errorRate, m.callCount)}</td>
+                <td className="num">{formatRate(m.timeoutRate, m.callCount)}</td>
+                <td className="col-last-error">
+                  {m.lastError ? (
+                    <span title={m.lastError}>
+                      <span className="test-error">{m.lastError}</span>
+                      <span className="muted"> · {formatDateTime(m.lastErrorAt)}</span>
+                    </span>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td>
+                  <EnabledToggle
+                    name={m.displayName}
+                    testId="model-enabled"
+                    checked={m.enabled}
+                    disabled={!manage || (update.isPending && update.variables?.id === m.id)}
+                    onToggle={(enabled) => update.mutate({ id: m.id, enabled })}
+                  />
+                </td>
+                {manage ? (
+                  <td className="actions-col">
+                    <RowDangerButton testId="model-delete" disabled={remove.isPending && remove.variables?.id === m.id} onClick={() => remove.mutate({ id: m.id })}>
+                      Delete
+                    </RowDangerButton>
+                  </td>
+                ) : null}
               </tr>
-            </thead>
-            <tbody>
-              {models.data?.map((m) => (
-                <tr key={m.id} data-testid="model-row" data-model-id={m.modelId} data-id={m.id} className={m.enabled && m.provider.enabled ? undefined : "row-muted"}>
-                  <td>
-                    <div className="cell-title">{m.provider.name}</div>
-                    {m.isSimulator ? <SimulatorBadge /> : <LocalityBadge isLocal={m.provider.isLocal} />}
-                    {m.provider.enabled ? null : <> <Badge tone="neutral">provider disabled</Badge></>}
-                  </td>
-                  <td>
-                    <div className="cell-title">{m.displayName}</div>
-                    <code className="model-id">{m.modelId}</code>
-                  </td>
-                  <td className="num nowrap">{formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}</td>
-                  <td className="num">{formatTokens(m.contextWindow)}</td>
-                  <td>
-                    <div className="caps">
-                      {m.capabilities.length === 0 ? <span className="muted">—</span> : m.capabilities.map((c) => <Badge key={c} tone="neutral">{c}</Badge>)}
-                    </div>
-                  </td>
-                  <td>
-                    <QualityCell key={`${m.id}:${m.quality}`} model={m} editable={manage} onSave={(quality) => update.mutate({ id: m.id, quality })} />
-                  </td>
-                  <td className="num nowrap" title={`${m.callCount} calls observed`}>
-                    {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}
-                  </td>
-                  <td className="num">{formatRate(m.errorRate, m.callCount)}</td>
-                  <td className="num">{formatRate(m.timeoutRate, m.callCount)}</td>
-                  <td className="col-last-error">
-                    {m.lastError ? (
-                      <span title={m.lastError}>
-                        <span className="test-error">{m.lastError}</span>
-                        <span className="muted"> · {formatDateTime(m.lastErrorAt)}</span>
-                      </span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`${m.displayName} enabled`}
-                      data-testid="model-enabled"
-                      checked={m.enabled}
-                      disabled={!manage || (update.isPending && update.variables?.id === m.id)}
-                      onChange={(e) => update.mutate({ id: m.id, enabled: e.target.checked })}
-                    />
-                  </td>
-                  {manage ? (
-                    <td className="actions-col">
-                      <button
-                        type="button"
-                        className="btn btn-danger-ghost btn-sm"
-                        data-testid="model-delete"
-                        disabled={remove.isPending && remove.variables?.id === m.id}
-                        onClick={() => remove.mutate({ id: m.id })}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

@@ -8,9 +8,11 @@ import type { ProviderOutput, ProviderTestResult } from "@/lib/schemas/models";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading } from "@/components/ui/loading";
+import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
+import { useActionError } from "@/components/ui/use-action-error";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { EnabledToggle } from "./enabled-toggle";
 import { formatMs, KindBadge, LocalityBadge, SimulatorBadge } from "./labels";
 
 function TestResult({ provider, fresh }: { provider: ProviderOutput; fresh?: ProviderTestResult }) {
@@ -41,7 +43,7 @@ export function ProvidersTable() {
   const queryClient = useQueryClient();
   const { can } = useWorkspace();
   const providers = useQuery(trpc.providers.list.queryOptions());
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, handlers } = useActionError();
   const [results, setResults] = useState<Record<string, ProviderTestResult>>({});
   const [testing, setTesting] = useState<ReadonlySet<string>>(new Set());
   const manage = can("models:manage");
@@ -50,8 +52,8 @@ export function ProvidersTable() {
     await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
     await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
   };
-  const update = useMutation(trpc.providers.update.mutationOptions({ onMutate: () => setError(null), onError: (e) => setError(errorMessage(e)), onSettled: refresh }));
-  const remove = useMutation(trpc.providers.delete.mutationOptions({ onMutate: () => setError(null), onError: (e) => setError(errorMessage(e)), onSettled: refresh }));
+  const update = useMutation(trpc.providers.update.mutationOptions({ ...handlers, onSettled: refresh }));
+  const remove = useMutation(trpc.providers.delete.mutationOptions({ ...handlers, onSettled: refresh }));
   const test = useMutation(trpc.providers.test.mutationOptions());
 
   async function runTest(providerId: string) {
@@ -72,78 +74,70 @@ export function ProvidersTable() {
     }
   }
 
-
   return (
     <Card title="Providers" description="Every model call goes through one of these. The simulator answers offline when nothing else is configured.">
       <FormError message={error ?? (providers.isError ? errorMessage(providers.error) : null)} />
-      {providers.isPending ? (
-        <Loading />
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-providers">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Kind</th>
-                <th>Base URL</th>
-                <th>Key</th>
-                <th>Where</th>
-                <th>Models</th>
-                <th>Last test</th>
-                <th>Enabled</th>
-                {manage ? <th className="actions-col"><span className="visually-hidden">Actions</span></th> : null}
+      <QueryTable query={providers}>
+        <table className="table table-providers">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Base URL</th>
+              <th>Key</th>
+              <th>Where</th>
+              <th>Models</th>
+              <th>Last test</th>
+              <th>Enabled</th>
+              {manage ? <ActionsHeader /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {providers.data?.map((p) => (
+              <tr key={p.id} data-testid="provider-row" data-name={p.name} data-provider-id={p.id} className={p.enabled ? undefined : "row-muted"}>
+                <td>
+                  <div className="cell-title">{p.name}</div>
+                  {p.isSimulator ? <SimulatorBadge long /> : null}
+                </td>
+                <td><KindBadge kind={p.kind} /></td>
+                <td>{p.baseUrl ? <code className="base-url">{p.baseUrl}</code> : <span className="muted">{p.isSimulator ? "in process" : "default"}</span>}</td>
+                <td>{p.secretName ? <code>{p.secretName}</code> : <span className="muted">{p.isSimulator ? "not needed" : "none"}</span>}</td>
+                <td><LocalityBadge isLocal={p.isLocal} /></td>
+                <td>{p.modelCount}</td>
+                <td className="col-test"><TestResult provider={p} fresh={results[p.id]} /></td>
+                <td>
+                  <EnabledToggle
+                    name={p.name}
+                    testId="provider-enabled"
+                    checked={p.enabled}
+                    disabled={!manage || (update.isPending && update.variables?.providerId === p.id)}
+                    onToggle={(enabled) => update.mutate({ providerId: p.id, enabled })}
+                  />
+                </td>
+                {manage ? (
+                  <td className="actions-col">
+                    <div className="row-actions">
+                      <button type="button" className="btn btn-secondary btn-sm" data-testid="provider-test" disabled={testing.has(p.id)} onClick={() => runTest(p.id)}>
+                        {testing.has(p.id) ? "Testing…" : "Test connection"}
+                      </button>
+                      {p.isSimulator ? null : (
+                        <RowDangerButton
+                          testId="provider-delete"
+                          disabled={remove.isPending && remove.variables?.providerId === p.id}
+                          title={`Delete ${p.name} and its ${p.modelCount} catalog model${p.modelCount === 1 ? "" : "s"}`}
+                          onClick={() => remove.mutate({ providerId: p.id })}
+                        >
+                          Delete
+                        </RowDangerButton>
+                      )}
+                    </div>
+                  </td>
+                ) : null}
               </tr>
-            </thead>
-            <tbody>
-              {providers.data?.map((p) => (
-                <tr key={p.id} data-testid="provider-row" data-name={p.name} data-provider-id={p.id} className={p.enabled ? undefined : "row-muted"}>
-                  <td>
-                    <div className="cell-title">{p.name}</div>
-                    {p.isSimulator ? <SimulatorBadge long /> : null}
-                  </td>
-                  <td><KindBadge kind={p.kind} /></td>
-                  <td>{p.baseUrl ? <code className="base-url">{p.baseUrl}</code> : <span className="muted">{p.isSimulator ? "in process" : "default"}</span>}</td>
-                  <td>{p.secretName ? <code>{p.secretName}</code> : <span className="muted">{p.isSimulator ? "not needed" : "none"}</span>}</td>
-                  <td><LocalityBadge isLocal={p.isLocal} /></td>
-                  <td>{p.modelCount}</td>
-                  <td className="col-test"><TestResult provider={p} fresh={results[p.id]} /></td>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`${p.name} enabled`}
-                      data-testid="provider-enabled"
-                      checked={p.enabled}
-                      disabled={!manage || (update.isPending && update.variables?.providerId === p.id)}
-                      onChange={(e) => update.mutate({ providerId: p.id, enabled: e.target.checked })}
-                    />
-                  </td>
-                  {manage ? (
-                    <td className="actions-col">
-                      <div className="row-actions">
-                        <button type="button" className="btn btn-secondary btn-sm" data-testid="provider-test" disabled={testing.has(p.id)} onClick={() => runTest(p.id)}>
-                          {testing.has(p.id) ? "Testing…" : "Test connection"}
-                        </button>
-                        {p.isSimulator ? null : (
-                          <button
-                            type="button"
-                            className="btn btn-danger-ghost btn-sm"
-                            data-testid="provider-delete"
-                            disabled={remove.isPending && remove.variables?.providerId === p.id}
-                            title={`Delete ${p.name} and its ${p.modelCount} catalog model${p.modelCount === 1 ? "" : "s"}`}
-                            onClick={() => remove.mutate({ providerId: p.id })}
-                          >
-                            Delete
-                          </button>
-                        )}
-                      </div>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

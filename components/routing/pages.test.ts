@@ -1,7 +1,7 @@
 /**
  * Smoke test of the Routing page: it renders (server-side, from a filled query cache) with the test ids the e2e
  * journeys use; the decision and run views render a real decision and a real call (the simulator); viewers get
- * no editing and no "Run it".
+ * no editing, no "Run it" and no preset creation or deletion.
  */
 import { describe, expect, it } from "vitest";
 import { createElement as h, type ReactElement } from "react";
@@ -17,6 +17,7 @@ import { roleCan, type Role } from "@/lib/permissions";
 import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { RoutingPage } from "./routing-page";
 import { DecisionView, RunResultView } from "./route-tester";
+import { NewPresetForm } from "./presets-editor";
 
 async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
   const owner = callerFor(ws.users.owner, ws.slug);
@@ -45,6 +46,18 @@ describe("Routing page", () => {
     expect(html).toContain('data-preset="fast"');
     expect(html).toContain('data-preset="capable"');
     expect(html).toContain("Preset: balanced");
+    // New preset, and Delete on every preset but balanced (the default agent policy)
+    expect(html).toContain('data-testid="preset-new"');
+    expect(html.match(/data-testid="preset-delete"/g)).toHaveLength(2);
+    expect(html.match(/data-testid="preset-default-note"/g)).toHaveLength(1);
+  });
+
+  it("the new preset form has a name, a description and the constraint fields", async () => {
+    const ws = await makeWorkspace("render-routing");
+    const html = await render(ws, "admin", () => h(NewPresetForm, { onDone: () => undefined }));
+    for (const id of ["preset-new-form", "preset-new-name", "preset-new-description", "preset-new-min-quality", "preset-new-max-cost", "preset-new-cap-json", "preset-create"]) {
+      expect(html, id).toContain(`data-testid="${id}"`);
+    }
   });
 
   it("a viewer sees the tester and the presets, but no Run it and no editing", async () => {
@@ -54,6 +67,8 @@ describe("Routing page", () => {
     expect(html).toContain('data-testid="preset-row"');
     expect(html).not.toContain('data-testid="route-run"');
     expect(html).not.toContain('data-testid="preset-save"');
+    expect(html).not.toContain('data-testid="preset-new"');
+    expect(html).not.toContain('data-testid="preset-delete"');
   });
 
   it("the decision view shows the chosen model, every candidate and its reasons; the run view the answer", async () => {

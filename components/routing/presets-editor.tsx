@@ -1,18 +1,20 @@
 "use client";
 
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { formatUsd } from "@/lib/usd";
+import { DEFAULT_MODEL_POLICY } from "@/lib/schemas/agents";
+import { ROUTING_PRESET_NAME_PATTERN } from "@/lib/schemas/routing";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
-import { ConstraintsFields, constraintsOf, draftOf, type ConstraintsDraft } from "./constraints-fields";
+import { ConstraintsFields, constraintsOf, draftOf, EMPTY_DRAFT, type ConstraintsDraft } from "./constraints-fields";
 
 type Preset = inferRouterOutputs<AppRouter>["routing"]["presets"]["list"][number];
 
@@ -36,6 +38,11 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
   const [description, setDescription] = useState(preset.description);
   const [localError, setLocalError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const remove = useMutation(
+    trpc.routing.presets.delete.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.routing.presets.list.queryKey() }),
+    }),
+  );
   const save = useMutation(
     trpc.routing.presets.update.mutationOptions({
       onMutate: () => setSaved(false),
@@ -45,6 +52,13 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
       },
     }),
   );
+
+  function onDelete() {
+    setLocalError(null);
+    if (window.confirm(`Delete the routing preset ${preset.name}? Agents and runs that name it must use another policy first.`)) {
+      remove.mutate({ presetId: preset.id });
+    }
+  }
 
   function onSave() {
     setLocalError(null);
@@ -67,12 +81,19 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
             <input id={`preset-${preset.id}-description`} data-testid="preset-description" maxLength={300} value={description} onChange={(e) => setDescription(e.target.value)} />
           </div>
           <ConstraintsFields idPrefix={`preset-${preset.id}`} testIdPrefix="preset" draft={draft} onChange={(d) => { setDraft(d); setSaved(false); }} />
-          <FormError message={localError ?? (save.error ? errorMessage(save.error) : null)} />
+          <FormError message={localError ?? (save.error ? errorMessage(save.error) : remove.error ? errorMessage(remove.error) : null)} />
           <div className="button-row">
             <button type="button" className="btn btn-primary btn-sm" data-testid="preset-save" disabled={save.isPending} onClick={onSave}>
               {save.isPending ? "Saving…" : "Save"}
             </button>
             {saved ? <span className="success-text small" data-testid="preset-saved">Saved</span> : null}
+            {preset.name === DEFAULT_MODEL_POLICY.preset ? (
+              <span className="muted small" data-testid="preset-default-note">The policy of agents created without one: it cannot be deleted</span>
+            ) : (
+              <button type="button" className="btn btn-danger-ghost btn-sm" data-testid="preset-delete" disabled={remove.isPending} onClick={onDelete}>
+                {remove.isPending ? "Deleting…" : "Delete"}
+              </button>
+            )}
           </div>
         </>
       ) : (
@@ -82,23 +103,80 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
   );
 }
 
+/** A new preset: a name policies will reference, a description and its constraints. */
+export function NewPresetForm({ onDone }: { onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [draft, setDraft] = useState<ConstraintsDraft>(EMPTY_DRAFT);
+  const [localError, setLocalError] = useState<string | null>(null);
+  const create = useMutation(
+    trpc.routing.presets.create.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.routing.presets.list.queryKey() });
+        onDone();
+      },
+    }),
+  );
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLocalError(null);
+    create.reset();
+    const trimmed = name.trim();
+    if (!ROUTING_PRESET_NAME_PATTERN.test(trimmed)) return setLocalError("A preset name is 1-40 lowercase letters, digits and dashes, starting with a letter or digit");
+    const parsed = constraintsOf(draft);
+    if (!parsed.ok) return setLocalError(parsed.error);
+    create.mutate({ name: trimmed, description, constraints: parsed.constraints });
+  }
+
+  return (
+    <form className="preset-row" data-testid="preset-new-form" onSubmit={onSubmit} noValidate>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="preset-new-name">Name</label>
+          <input id="preset-new-name" data-testid="preset-new-name" placeholder="cheap-json" maxLength={40} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="field grow">
+          <label htmlFor="preset-new-description">Description</label>
+          <input id="preset-new-description" data-testid="preset-new-description" maxLength={300} value={description} onChange={(e) => setDescription(e.target.value)} />
+        </div>
+      </div>
+      <ConstraintsFields idPrefix="preset-new" testIdPrefix="preset-new" draft={draft} onChange={setDraft} />
+      <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
+      <div className="button-row">
+        <button type="submit" className="btn btn-primary btn-sm" data-testid="preset-create" disabled={create.isPending}>
+          {create.isPending ? "Creating…" : "Create preset"}
+        </button>
+        <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>Cancel</button>
+      </div>
+    </form>
+  );
+}
+
 /** The workspace's routing presets (fast, balanced, capable …): what a policy of `{ type: "preset" }` means here. */
 export function PresetsEditor() {
   const trpc = useTRPC();
   const { can } = useWorkspace();
   const presets = useQuery(trpc.routing.presets.list.queryOptions());
   const editable = can("models:manage");
+  const [adding, setAdding] = useState(false);
   return (
     <Card
       title="Routing presets"
       description="Agents and calls can name a preset instead of spelling out constraints. Changing a preset changes the routing of every call that uses it."
       testId="presets-editor"
+      actions={editable && !adding ? (
+        <button type="button" className="btn btn-secondary btn-sm" data-testid="preset-new" onClick={() => setAdding(true)}>New preset</button>
+      ) : null}
     >
       <FormError message={presets.isError ? errorMessage(presets.error) : null} />
       {presets.isPending ? (
         <Loading />
       ) : (
         <div className="stack">
+          {editable && adding ? <NewPresetForm onDone={() => setAdding(false)} /> : null}
           {(presets.data ?? []).map((p) => (
             <PresetRow key={p.id} preset={p} editable={editable} />
           ))}

@@ -1,16 +1,12 @@
 "use client";
 
-import Link from "next/link";
-import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorCode, errorMessage } from "@/lib/trpc/errors";
+import { errorMessage } from "@/lib/trpc/errors";
 import { Badge } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { Loading, NoAccess } from "@/components/ui/loading";
+import { ResourceHeader, ResourcePage } from "@/components/ui/resource-page";
 import { useWorkspace } from "@/components/workspace/workspace-context";
-import { DiffView, VersionHistory } from "@/components/versions/version-history";
+import { HistoryCard, useComparePair } from "@/components/versions/history-card";
 import { ArchiveCard } from "@/components/versions/archive-card";
 import { StartRunForm } from "@/components/runs/start-run-form";
 import type { TeamOutput } from "@/lib/schemas/teams";
@@ -20,26 +16,18 @@ import { TeamEditor } from "./team-editor";
 function TeamHistory({ team }: { team: TeamOutput }) {
   const trpc = useTRPC();
   const versions = useQuery(trpc.teams.versions.queryOptions({ team: team.id }));
-  const [pair, setPair] = useState<[number, number] | null>(null);
-  const [from, to] = pair ?? (team.currentVersion > 1 ? [team.currentVersion - 1, team.currentVersion] : [1, 1]);
-  const diff = useQuery({ ...trpc.teams.diff.queryOptions({ team: team.id, from, to }), enabled: team.currentVersion > 1 });
+  const pair = useComparePair(team.currentVersion);
+  const diff = useQuery({ ...trpc.teams.diff.queryOptions({ team: team.id, from: pair.from, to: pair.to }), enabled: team.currentVersion > 1 });
   return (
-    <Card title="History" description="Every save is a version; runs pin the version they started with.">
-      <FormError message={versions.isError ? errorMessage(versions.error) : diff.isError ? errorMessage(diff.error) : null} />
-      {versions.isPending ? (
-        <Loading />
-      ) : (
-        <VersionHistory
-          versions={(versions.data ?? []).map((v) => ({ version: v.version, name: v.name, createdAt: v.createdAt, summary: TOPOLOGY_LABELS[v.spec.topology] }))}
-          current={team.currentVersion}
-          rowTestId="team-version-row"
-          from={from}
-          to={to}
-          onCompare={(f, t) => setPair([f, t])}
-        />
-      )}
-      {diff.data ? <DiffView from={diff.data.from} to={diff.data.to} changes={diff.data.changes} testId="team-diff" /> : null}
-    </Card>
+    <HistoryCard
+      versions={versions}
+      summary={(v) => TOPOLOGY_LABELS[v.spec.topology]}
+      diff={diff}
+      current={team.currentVersion}
+      pair={pair}
+      rowTestId="team-version-row"
+      diffTestId="team-diff"
+    />
   );
 }
 
@@ -64,35 +52,29 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
   const trpc = useTRPC();
   const { can, slug } = useWorkspace();
   const team = useQuery({ ...trpc.teams.get.queryOptions({ team: ref }), enabled: can("teams:read") });
-  if (!can("teams:read")) return <div className="page"><NoAccess>Your role cannot see the teams of this workspace.</NoAccess></div>;
-  if (team.isPending) return <div className="page"><Loading /></div>;
-  if (team.isError || !team.data) {
-    return (
-      <div className="page">
-        <FormError message={errorCode(team.error) === "NOT_FOUND" ? `No team "${ref}" in this workspace.` : errorMessage(team.error)} />
-        <Link href={`/w/${slug}/teams`}>← All teams</Link>
-      </div>
-    );
-  }
-  const t = team.data;
   return (
-    <div className="page" data-testid="team-page" data-slug={t.slug}>
-      <div className="page-header">
-        <div>
-          <Link href={`/w/${slug}/teams`} className="muted small">← Teams</Link>
-          <h1>{t.name}</h1>
-          <p className="muted small">
+    <ResourcePage
+      readable={can("teams:read")}
+      noAccess="Your role cannot see the teams of this workspace."
+      query={team}
+      notFound={`No team "${ref}" in this workspace.`}
+      backHref={`/w/${slug}/teams`}
+      backLabel="← All teams"
+    >
+      {(t) => (
+        <div className="page" data-testid="team-page" data-slug={t.slug}>
+          <ResourceHeader backHref={`/w/${slug}/teams`} backLabel="← Teams" title={t.name}>
             <code>{t.slug}</code> · {TOPOLOGY_LABELS[t.topology]} · version {t.currentVersion}{" "}
             {t.archivedAt ? <Badge tone="neutral" testId="team-archived">archived</Badge> : null}
-          </p>
+          </ResourceHeader>
+          {t.description ? <p className="team-description">{t.description}</p> : null}
+          {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
+          {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
+          <TeamEditor key={t.id} team={t} />
+          <TeamHistory team={t} />
+          {can("teams:delete") && !t.archivedAt ? <ArchiveTeam team={t} /> : null}
         </div>
-      </div>
-      {t.description ? <p className="team-description">{t.description}</p> : null}
-      {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
-      {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
-      <TeamEditor key={t.id} team={t} />
-      <TeamHistory team={t} />
-      {can("teams:delete") && !t.archivedAt ? <ArchiveTeam team={t} /> : null}
-    </div>
+      )}
+    </ResourcePage>
   );
 }

@@ -8,7 +8,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading, NoAccess } from "@/components/ui/loading";
+import { NoAccess } from "@/components/ui/loading";
+import { QueryTable } from "@/components/ui/table";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { TOPOLOGY_LABELS } from "./spec-draft";
@@ -30,45 +31,39 @@ function TeamsTable() {
       }
     >
       <FormError message={teams.isError ? errorMessage(teams.error) : null} />
-      {teams.isPending ? (
-        <Loading />
-      ) : teams.data && teams.data.length === 0 ? (
-        <p className="muted" data-testid="team-empty">No teams yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Team</th>
-                <th>Topology</th>
-                <th>Agents</th>
-                <th className="num">Version</th>
-                <th>Updated</th>
+      <QueryTable query={teams} empty={<p className="muted" data-testid="team-empty">No teams yet.</p>}>
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Team</th>
+              <th>Topology</th>
+              <th>Agents</th>
+              <th className="num">Version</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {teams.data?.map((t) => (
+              <tr key={t.id} data-testid="team-row" data-slug={t.slug} className={t.archivedAt ? "row-muted" : undefined}>
+                <td>
+                  <Link href={`/w/${slug}/teams/${t.slug}`} className="cell-title">{t.name}</Link>
+                  <div><code className="model-id">{t.slug}</code> {t.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
+                </td>
+                <td>
+                  {TOPOLOGY_LABELS[t.topology]}
+                  {t.spec.topology === "hybrid" ? <span className="muted small"> · {TOPOLOGY_LABELS[t.spec.arrangement.topology]}</span> : null}
+                </td>
+                <td className="small">
+                  {t.agents.join(", ")}
+                  {t.teams.length ? <span className="muted"> + teams {t.teams.join(", ")}</span> : null}
+                </td>
+                <td className="num">v{t.currentVersion}</td>
+                <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {teams.data?.map((t) => (
-                <tr key={t.id} data-testid="team-row" data-slug={t.slug} className={t.archivedAt ? "row-muted" : undefined}>
-                  <td>
-                    <Link href={`/w/${slug}/teams/${t.slug}`} className="cell-title">{t.name}</Link>
-                    <div><code className="model-id">{t.slug}</code> {t.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
-                  </td>
-                  <td>
-                    {TOPOLOGY_LABELS[t.topology]}
-                    {t.spec.topology === "hybrid" ? <span className="muted small"> · {TOPOLOGY_LABELS[t.spec.arrangement.topology]}</span> : null}
-                  </td>
-                  <td className="small">
-                    {t.agents.join(", ")}
-                    {t.teams.length ? <span className="muted"> + teams {t.teams.join(", ")}</span> : null}
-                  </td>
-                  <td className="num">v{t.currentVersion}</td>
-                  <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

@@ -6,6 +6,8 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
+import { InputField } from "@/components/ui/field";
+import { SubmitButton } from "@/components/ui/submit-button";
 import { nameProblem, valueProblem } from "./names";
 
 /** Stores a secret. The value field is a password input, cleared after saving; the value is never shown again. */
@@ -45,45 +47,28 @@ export function SecretForm() {
     <Card title="Add a secret" description="e.g. a provider's API key. Reference it by name from a provider connection.">
       <form className="form" onSubmit={onSubmit} noValidate data-testid="secret-form" autoComplete="off">
         <div className="form-row">
-          <div className="field grow">
-            <label htmlFor="secret-name">Name</label>
-            <input
-              id="secret-name"
-              data-testid="secret-name"
-              placeholder="OPENAI_API_KEY"
-              maxLength={64}
-              autoComplete="off"
-              spellCheck={false}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </div>
-          <div className="field grow">
-            <label htmlFor="secret-description">Description (optional)</label>
-            <input
-              id="secret-description"
-              data-testid="secret-description"
-              placeholder="Production key, billed to team X"
-              maxLength={500}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-            />
-          </div>
-        </div>
-        <div className="field">
-          <label htmlFor="secret-value">Value</label>
-          <input
-            id="secret-value"
-            data-testid="secret-value"
-            type="password"
-            autoComplete="new-password"
-            spellCheck={false}
-            placeholder="Paste the value"
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
+          <InputField label="Name" id="secret-name" grow placeholder="OPENAI_API_KEY" maxLength={64} autoComplete="off" spellCheck={false} value={name} onValueChange={setName} />
+          <InputField
+            label="Description (optional)"
+            id="secret-description"
+            grow
+            placeholder="Production key, billed to team X"
+            maxLength={500}
+            value={description}
+            onValueChange={setDescription}
           />
-          <div className="field-hint">Write-only: after saving, the value is never shown again (the list shows its last 4 characters at most).</div>
         </div>
+        <InputField
+          label="Value"
+          id="secret-value"
+          hint="Write-only: after saving, the value is never shown again (the list shows its last 4 characters at most)."
+          type="password"
+          autoComplete="new-password"
+          spellCheck={false}
+          placeholder="Paste the value"
+          value={value}
+          onValueChange={setValue}
+        />
         <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
         {saved ? (
           <p className="success-text" data-testid="secret-saved" role="status">
@@ -91,9 +76,7 @@ export function SecretForm() {
           </p>
         ) : null}
         <div>
-          <button type="submit" className="btn btn-primary" data-testid="secret-submit" disabled={create.isPending}>
-            {create.isPending ? "Saving…" : "Save secret"}
-          </button>
+          <SubmitButton testId="secret-submit" pending={create.isPending} pendingLabel="Saving…">Save secret</SubmitButton>
         </div>
       </form>
     </Card>

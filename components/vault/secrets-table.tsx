@@ -6,7 +6,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
-import { Loading } from "@/components/ui/loading";
+import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
 import { formatDate, formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { maskedValue, valueProblem } from "./names";
@@ -85,97 +85,85 @@ export function SecretsTable() {
     <Card title="Secrets" description={secrets.data ? `${secrets.data.length} ${secrets.data.length === 1 ? "secret" : "secrets"} in this workspace` : undefined}>
       <FormError message={error ?? (secrets.isError ? errorMessage(secrets.error) : null)} />
       {notice ? <p className="success-text" data-testid="secret-notice" role="status">{notice}</p> : null}
-      {secrets.isPending ? (
-        <Loading />
-      ) : secrets.data && secrets.data.length === 0 ? (
-        <p className="muted" data-testid="secret-empty">No secrets yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-secrets">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Description</th>
-                <th>Value</th>
-                <th>Used by</th>
-                <th>Created</th>
-                <th>Last used</th>
-                {showActions ? <th className="actions-col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {secrets.data?.map((s) => {
-                const deleting = remove.isPending && remove.variables?.secretId === s.id;
-                return (
-                  <tr key={s.id} data-testid="secret-row" data-name={s.name} data-secret-id={s.id}>
-                    <td><code className="secret-name">{s.name}</code></td>
-                    <td>{s.description || <span className="muted">—</span>}</td>
-                    <td>
-                      <code className="key-hint" data-testid="secret-last4" title={s.last4 ? "Last 4 characters" : "Too short to show any characters"}>
-                        {maskedValue(s.last4)}
-                      </code>
-                    </td>
-                    <td data-testid="secret-used-by">
-                      {s.usedBy.length === 0 ? (
-                        <span className="muted">—</span>
+      <QueryTable query={secrets} empty={<p className="muted" data-testid="secret-empty">No secrets yet.</p>}>
+        <table className="table table-secrets">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Description</th>
+              <th>Value</th>
+              <th>Used by</th>
+              <th>Created</th>
+              <th>Last used</th>
+              {showActions ? <ActionsHeader /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {secrets.data?.map((s) => {
+              const deleting = remove.isPending && remove.variables?.secretId === s.id;
+              return (
+                <tr key={s.id} data-testid="secret-row" data-name={s.name} data-secret-id={s.id}>
+                  <td><code className="secret-name">{s.name}</code></td>
+                  <td>{s.description || <span className="muted">—</span>}</td>
+                  <td>
+                    <code className="key-hint" data-testid="secret-last4" title={s.last4 ? "Last 4 characters" : "Too short to show any characters"}>
+                      {maskedValue(s.last4)}
+                    </code>
+                  </td>
+                  <td data-testid="secret-used-by">
+                    {s.usedBy.length === 0 ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      <ul className="used-by">
+                        {s.usedBy.map((u) => (
+                          <li key={`${u.type}:${u.id}`}><span className="muted">{u.type}</span> {u.name}</li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td className="nowrap">{formatDate(s.createdAt)}</td>
+                  <td className="nowrap">{s.lastUsedAt ? formatDateTime(s.lastUsedAt) : <span className="muted">never</span>}</td>
+                  {showActions ? (
+                    <td className="actions-col">
+                      {replacing === s.id ? (
+                        <ReplaceValue
+                          secretId={s.id}
+                          name={s.name}
+                          onDone={(replaced) => {
+                            setReplacing(null);
+                            if (replaced) setNotice(`The value of ${s.name} was replaced.`);
+                          }}
+                        />
                       ) : (
-                        <ul className="used-by">
-                          {s.usedBy.map((u) => (
-                            <li key={`${u.type}:${u.id}`}><span className="muted">{u.type}</span> {u.name}</li>
-                          ))}
-                        </ul>
+                        <div className="button-row">
+                          {canUpdate ? (
+                            <button
+                              type="button"
+                              className="btn btn-secondary btn-sm"
+                              data-testid="secret-replace"
+                              onClick={() => {
+                                setNotice(null);
+                                setReplacing(s.id);
+                              }}
+                            >
+                              Replace value
+                            </button>
+                          ) : null}
+                          {canDelete ? (
+                            <RowDangerButton testId="secret-delete" disabled={deleting} onClick={() => remove.mutate({ secretId: s.id })}>
+                              {deleting ? "Deleting…" : "Delete"}
+                            </RowDangerButton>
+                          ) : null}
+                        </div>
                       )}
                     </td>
-                    <td className="nowrap">{formatDate(s.createdAt)}</td>
-                    <td className="nowrap">{s.lastUsedAt ? formatDateTime(s.lastUsedAt) : <span className="muted">never</span>}</td>
-                    {showActions ? (
-                      <td className="actions-col">
-                        {replacing === s.id ? (
-                          <ReplaceValue
-                            secretId={s.id}
-                            name={s.name}
-                            onDone={(replaced) => {
-                              setReplacing(null);
-                              if (replaced) setNotice(`The value of ${s.name} was replaced.`);
-                            }}
-                          />
-                        ) : (
-                          <div className="button-row">
-                            {canUpdate ? (
-                              <button
-                                type="button"
-                                className="btn btn-secondary btn-sm"
-                                data-testid="secret-replace"
-                                onClick={() => {
-                                  setNotice(null);
-                                  setReplacing(s.id);
-                                }}
-                              >
-                                Replace value
-                              </button>
-                            ) : null}
-                            {canDelete ? (
-                              <button
-                                type="button"
-                                className="btn btn-danger-ghost btn-sm"
-                                data-testid="secret-delete"
-                                disabled={deleting}
-                                onClick={() => remove.mutate({ secretId: s.id })}
-                              >
-                                {deleting ? "Deleting…" : "Delete"}
-                              </button>
-                            ) : null}
-                          </div>
-                        )}
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </QueryTable>
     </Card>
   );
 }

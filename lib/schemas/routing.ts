@@ -85,9 +85,20 @@ export const tryRouteResultSchema = z
   .meta({ id: "RouteTryResult" });
 
 // ---------------------------------------------------------------------------------------------------
-// Presets (fast / balanced / capable, editable per workspace)
+// Presets (fast / balanced / capable seeded per workspace, editable; custom ones created and deleted)
 
 export const routingPresetIdSchema = idSchema("rp");
+
+/** A preset's name is what policies reference (`{ type: "preset", preset }`, at most 40 characters there). */
+export const ROUTING_PRESET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+export const routingPresetNameSchema = z
+  .string()
+  .trim()
+  .regex(ROUTING_PRESET_NAME_PATTERN, "A preset name is 1-40 lowercase letters, digits and dashes, starting with a letter or digit")
+  .describe("The name policies use, e.g. cheap-json");
+
+const presetDescriptionSchema = z.string().trim().max(300, "A description has at most 300 characters");
 
 export const routingPresetSchema = z
   .object({
@@ -100,8 +111,16 @@ export const routingPresetSchema = z
   .meta({ id: "RoutingPreset" });
 export type RoutingPresetOutput = z.infer<typeof routingPresetSchema>;
 
-export const updateRoutingPresetInputSchema = z.object({
-  presetId: routingPresetIdSchema,
-  description: z.string().trim().max(300, "A description has at most 300 characters").optional(),
+export const createRoutingPresetInputSchema = z.object({
+  name: routingPresetNameSchema,
+  description: presetDescriptionSchema.default(""),
   constraints: modelConstraintsSchema,
 });
+
+export const updateRoutingPresetInputSchema = z.object({
+  presetId: routingPresetIdSchema,
+  description: presetDescriptionSchema.optional(),
+  constraints: modelConstraintsSchema,
+});
+
+export const deleteRoutingPresetInputSchema = z.object({ presetId: routingPresetIdSchema });

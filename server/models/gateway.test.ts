@@ -96,6 +96,20 @@ describe("generate: the happy path", () => {
     expect(observed.latencyP95Ms).not.toBeNull();
   });
 
+  it("decrypts the key for every call but audits its use once per run (and on its own outside runs)", async () => {
+    const secret = await createSecret(ctx, { name: `stub-key-${uniq()}`, value: "sk-stub-secret-value-456" });
+    const provider = await addProvider({ secretId: secret.id });
+    await addModel(provider.id, "cheap");
+    for (let i = 0; i < 5; i++) await generate(ctx, ask({ runId: "run_one" }));
+    await generate(ctx, ask({ runId: "run_two" }));
+    await generate(ctx, ask());
+    expect(stub.calls.map((c) => c.apiKey)).toEqual(Array(7).fill("sk-stub-secret-value-456"));
+    const uses = await db().auditLog.findMany({ where: { workspaceId: ws.id, action: "secret.use" } });
+    expect(uses).toHaveLength(3);
+    expect(uses.map((u) => (u.metadata as { runId: string | null }).runId)).toEqual(expect.arrayContaining(["run_one", "run_two", null]));
+    expect(JSON.stringify(uses)).not.toContain("sk-stub-secret-value-456");
+  });
+
   it("a fresh workspace routes to the simulator", async () => {
     await db().provider.updateMany({ where: { workspaceId: ws.id, kind: "simulator" }, data: { enabled: true } });
     const result = await generate(ctx, ask({ policy: { type: "preset", preset: "balanced" } }));
@@ -176,10 +190,11 @@ describe("generate: fallback", () => {
 
   it("timeout: the next model, recorded as a timeout", async () => {
     const { a, b } = await threeModels();
-    stub.fail({ delayMs: 3_000, model: "a" });
+    stub.fail({ delayMs: 6_000, model: "a" });
     const started = Date.now();
-    const result = await generate(ctx, ask({ timeoutMs: 300 }));
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // the timeout bounds b's call too: generous enough for a loaded machine
+    const result = await generate(ctx, ask({ timeoutMs: 1_000 }));
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.model.id).toBe(b.id);
     const rows = await usageRows();
     expect(rows.map((r) => [r.modelRef, r.outcome])).toEqual([[a.id, "timeout"], [b.id, "ok"]]);

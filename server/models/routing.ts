@@ -1,15 +1,23 @@
 /**
  * Routing as a service: the workspace's catalog as router input, policy resolution (pinned / preset /
- * constraints), the routing presets (fast, balanced, capable, editable per workspace) and "explain" (route a
+ * constraints), the routing presets (fast, balanced, capable seeded per workspace, plus custom ones) and "explain" (route a
  * policy without calling any model: the tester on the Routing page and POST /api/v1/models/route).
  */
 import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { modelConstraintsSchema, type ModelConstraints, type ModelPolicy } from "@/lib/schemas/model-policy";
-import type { explainRouteInputSchema, RouteDecisionOutput, RoutingPresetOutput, updateRoutingPresetInputSchema } from "@/lib/schemas/routing";
+import { DEFAULT_MODEL_POLICY } from "@/lib/schemas/agents";
+import {
+  createRoutingPresetInputSchema,
+  type explainRouteInputSchema,
+  type RouteDecisionOutput,
+  type RoutingPresetOutput,
+  type updateRoutingPresetInputSchema,
+} from "@/lib/schemas/routing";
 import type { z } from "zod";
 import { ensureDefaultCatalog } from "./catalog";
 import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type ProviderInfo } from "./catalog-cache";
@@ -186,4 +194,88 @@ export async function updateRoutingPreset(ctx: TenantContext, input: z.output<ty
   });
   invalidateCatalogCache(ctx.workspaceId);
   return toPreset(updated);
+}
+
+export async function createRoutingPreset(ctx: TenantContext, input: z.input<typeof createRoutingPresetInputSchema>): Promise<RoutingPresetOutput> {
+  const data = createRoutingPresetInputSchema.parse(input);
+  // seeded first, so that a later seeding never meets a custom preset of a default's name
+  await ensureCatalogOnce(ctx);
+  try {
+    const created = await db().$transaction(async (tx) => {
+      const row = await tx.routingPreset.create({
+        data: { id: newId("rp"), workspaceId: ctx.workspaceId, name: data.name, description: data.description, policy: data.constraints as Prisma.InputJsonValue },
+      });
+      await recordAudit(ctx, {
+        action: "routing_preset.create", targetType: "routing_preset", targetId: row.id,
+        metadata: { name: row.name, after: data.constraints },
+      }, tx);
+      return row;
+    });
+    invalidateCatalogCache(ctx.workspaceId);
+    return toPreset(created);
+  } catch (error) {
+    if ((error as { code?: unknown })?.code === "P2002") throw new AppError("CONFLICT", `A routing preset named "${data.name}" already exists`);
+    throw error;
+  }
+}
+
+/** The preset new agents get when they name no policy: deleting it would break every such agent at its first call. */
+const PROTECTED_PRESET = DEFAULT_MODEL_POLICY.preset;
+
+/**
+ * Deletes a preset nothing depends on. CONFLICT, naming them, while an agent's current version uses it, or a
+ * queued or running run does (through its policy override, or, without one, through the agent versions it pinned).
+ */
+export async function deleteRoutingPreset(ctx: TenantContext, ref: { presetId: string } | { name: string }): Promise<{ deleted: true }> {
+  const where = "presetId" in ref ? { id: ref.presetId } : { name: ref.name };
+  const existing = await db().routingPreset.findFirst({ where: { ...where, workspaceId: ctx.workspaceId } });
+  if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
+  if (existing.name === PROTECTED_PRESET) {
+    throw new AppError("CONFLICT", `"${existing.name}" is the model policy of every agent created without one and cannot be deleted: change its constraints instead`);
+  }
+  await db().$transaction(async (tx) => {
+    const users = await presetUsers(tx, ctx.workspaceId, existing.name);
+    if (users.agents.length || users.runs.length) {
+      throw new AppError("CONFLICT", `Routing preset "${existing.name}" is in use by ${describeUsers(users)}`, users);
+    }
+    await tx.routingPreset.delete({ where: { id: existing.id } });
+    await recordAudit(ctx, {
+      action: "routing_preset.delete", targetType: "routing_preset", targetId: existing.id,
+      metadata: { name: existing.name, before: existing.policy },
+    }, tx);
+  });
+  invalidateCatalogCache(ctx.workspaceId);
+  return { deleted: true as const };
+}
+
+async function presetUsers(tx: Prisma.TransactionClient, workspaceId: string, name: string): Promise<{ agents: string[]; runs: string[] }> {
+  // archived agents cannot run again, so their policies no longer count
+  const agents = await tx.$queryRaw<{ slug: string }[]>`
+    SELECT a.slug FROM "Agent" a
+    JOIN "AgentVersion" v ON v."agentId" = a.id AND v.version = a."currentVersion"
+    WHERE a."workspaceId" = ${workspaceId} AND a."archivedAt" IS NULL
+      AND v."modelPolicy"->>'type' = 'preset' AND v."modelPolicy"->>'preset' = ${name}
+    ORDER BY a.slug`;
+  // a run without an override runs the agent versions it pinned, which may be older than the current ones
+  const runs = await tx.$queryRaw<{ id: string }[]>`
+    SELECT r.id FROM "Run" r
+    WHERE r."workspaceId" = ${workspaceId} AND r.status IN ('queued', 'running')
+      AND CASE WHEN r."modelPolicyOverride"->>'type' IS NOT NULL
+        THEN r."modelPolicyOverride"->>'type' = 'preset' AND r."modelPolicyOverride"->>'preset' = ${name}
+        ELSE EXISTS (
+          SELECT 1 FROM "AgentVersion" v JOIN "Agent" a ON a.id = v."agentId"
+          WHERE v."workspaceId" = r."workspaceId" AND v."modelPolicy"->>'type' = 'preset' AND v."modelPolicy"->>'preset' = ${name}
+            AND ((v."agentId" = r."agentId" AND v.version = r."agentVersion") OR r.pins->'agents'->>a.slug = v.version::text))
+        END
+    ORDER BY r."queuedAt", r.id`;
+  return { agents: agents.map((a) => a.slug), runs: runs.map((r) => r.id) };
+}
+
+function describeUsers(users: { agents: string[]; runs: string[] }): string {
+  const list = (items: string[]) => (items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", "));
+  const parts: string[] = [];
+  if (users.agents.length) parts.push(`${users.agents.length === 1 ? "agent" : "agents"} ${list(users.agents)}`);
+  if (users.runs.length) parts.push(`${users.runs.length === 1 ? "the queued or running run" : "the queued or running runs"} ${list(users.runs)}`);
+  const todo = [users.agents.length ? "give the agents another model policy" : "", users.runs.length ? "let the runs finish or cancel them" : ""];
+  return `${parts.join(" and ")}: ${todo.filter(Boolean).join(", and ")} first`;
 }

@@ -3,7 +3,8 @@
  *
  * No function here returns, logs or puts into an error a secret value, except `revealSecret`, which hands
  * the plaintext to platform code that uses it (the model gateway, tools) and never to an API or a page.
- * Every reveal is attributed (actor, and run when given) in the audit log as `secret.use`.
+ * Reveals are attributed (actor, and run when given) in the audit log as `secret.use`: once per run, else at
+ * most once a minute per actor and purpose (see ./use-audit.ts).
  */
 import type { z } from "zod";
 import { db } from "@/server/db/client";
@@ -12,6 +13,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
+import { lit, query, tsLit } from "@/server/jobs/sql";
 import {
   createSecretInputSchema,
   secretIdSchema,
@@ -20,6 +22,7 @@ import {
 } from "@/lib/schemas/secrets";
 import { decryptSecret, encryptSecret, VaultCryptoError, type SealedSecret } from "./crypto";
 import { vaultKeyring } from "./master-key";
+import { RUN_USE_WINDOW_MS, USE_WINDOW_MS, secretUseRecorder } from "./use-audit";
 
 /** Below this length the list shows no characters of the value at all (4 of 8 would give half of it away). */
 const LAST4_MIN_LENGTH = 12;
@@ -170,13 +173,17 @@ export async function deleteSecret(ctx: TenantContext, secretId: string): Promis
 }
 
 const PURPOSE_MAX = 200;
+/** lastUsedAt is kept to the minute (like an API key's): a use that writes no audit row refreshes it at most once a minute. */
+const LAST_USED_GRANULARITY_MS = 60_000;
 
-/** Decrypts a secret for use by the platform (never for display). Records lastUsedAt and an audit entry
- *  `secret.use` attributed to ctx.actor and, when given, the run. Throws NOT_FOUND for another workspace's id. */
+/** Decrypts a secret for use by the platform (never for display). Throws NOT_FOUND for another workspace's id.
+ *  The use is audited as `secret.use` (actor, purpose, run; never the value) the first time in a run, or outside
+ *  runs at most once a minute per actor and purpose, each row committing before the value is returned (see
+ *  ./use-audit.ts); lastUsedAt follows to the minute. */
 export async function revealSecret(ctx: TenantContext, secretId: string, use: { purpose: string; runId?: string }): Promise<string> {
   const row = await db().secret.findFirst({
     where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
-    select: { id: true, workspaceId: true, name: true, ciphertext: true, iv: true, authTag: true, wrappedKey: true, keyVersion: true, updatedAt: true },
+    select: { id: true, workspaceId: true, name: true, ciphertext: true, iv: true, authTag: true, wrappedKey: true, keyVersion: true, updatedAt: true, lastUsedAt: true },
   });
   if (!row) throw notFound();
   let value: string;
@@ -196,16 +203,26 @@ export async function revealSecret(ctx: TenantContext, secretId: string, use: { 
     throw new AppError("INTERNAL", "The secret could not be decrypted");
   }
   const purpose = use.purpose.trim().slice(0, PURPOSE_MAX) || "unspecified";
-  await db().$transaction(async (tx) => {
-    // a use is not a change: updatedAt keeps its value
-    await tx.secret.update({ where: { id: row.id }, data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
-    await recordAudit(ctx, {
-      action: "secret.use", targetType: "secret", targetId: row.id,
-      metadata: { name: row.name, purpose, runId: use.runId ?? null },
-    }, tx);
-  }).catch((error: unknown) => {
-    if (prismaCode(error) === "P2025") throw notFound(); // deleted in between
-    throw error;
-  });
+  const runId = use.runId || null;
+  const actorKey = ctx.actor.type === "user" ? `user:${ctx.actor.userId}` : `api_key:${ctx.actor.keyId}`;
+  const [key, windowMs] = runId
+    ? [`${row.workspaceId}:${row.id}:run:${runId}`, RUN_USE_WINDOW_MS]
+    : [`${row.workspaceId}:${row.id}:use:${actorKey}:${purpose}`, USE_WINDOW_MS];
+  const wrote = await secretUseRecorder().record(key, windowMs, (count) =>
+    db().$transaction(async (tx) => {
+      // a use is not a change: updatedAt keeps its value
+      await tx.secret.update({ where: { id: row.id }, data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
+      await recordAudit(ctx, {
+        action: "secret.use", targetType: "secret", targetId: row.id,
+        metadata: { name: row.name, purpose, runId, ...(!runId && count > 1 ? { count } : {}) },
+      }, tx);
+    }).catch((error: unknown) => {
+      if (prismaCode(error) === "P2025") throw notFound(); // deleted in between
+      throw error;
+    }),
+  );
+  if (!wrote && (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS)) {
+    await query(`UPDATE "Secret" SET "lastUsedAt" = ${tsLit(new Date())} WHERE id = ${lit(row.id)}`);
+  }
   return value;
 }

@@ -1,12 +1,21 @@
-import { explainRouteInputSchema, tryRouteInputSchema, updateRoutingPresetInputSchema } from "@/lib/schemas/routing";
+import {
+  createRoutingPresetInputSchema,
+  deleteRoutingPresetInputSchema,
+  explainRouteInputSchema,
+  tryRouteInputSchema,
+  updateRoutingPresetInputSchema,
+} from "@/lib/schemas/routing";
 import { router, workspaceProcedure } from "../trpc";
-import { explainRoute, listRoutingPresets, updateRoutingPreset } from "@/server/models/routing";
+import { createRoutingPreset, deleteRoutingPreset, explainRoute, listRoutingPresets, updateRoutingPreset } from "@/server/models/routing";
 import { tryRoute } from "@/server/models/gateway";
 
 export const routingRouter = router({
   presets: router({
     list: workspaceProcedure("models:read").query(({ ctx }) => listRoutingPresets(ctx.tenant)),
+    create: workspaceProcedure("models:manage").input(createRoutingPresetInputSchema).mutation(({ ctx, input }) => createRoutingPreset(ctx.tenant, input)),
     update: workspaceProcedure("models:manage").input(updateRoutingPresetInputSchema).mutation(({ ctx, input }) => updateRoutingPreset(ctx.tenant, input)),
+    /** CONFLICT while an agent's current version or a queued/running run uses it */
+    delete: workspaceProcedure("models:manage").input(deleteRoutingPresetInputSchema).mutation(({ ctx, input }) => deleteRoutingPreset(ctx.tenant, input)),
   }),
   /** Routes a policy without calling any model: the decision, every candidate and why it was (not) chosen. */
   explain: workspaceProcedure("models:read").input(explainRouteInputSchema).query(({ ctx, input }) => explainRoute(ctx.tenant, input)),

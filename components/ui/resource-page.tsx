@@ -1,0 +1,44 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { errorCode, errorMessage } from "@/lib/trpc/errors";
+import { FormError } from "./form-error";
+import { Loading, NoAccess } from "./loading";
+
+/**
+ * The page of one resource (an agent, a team) until it is there: no access for the role, loading, or
+ * not found / failed with a link back to the list. Then `children` renders it.
+ */
+export function ResourcePage<T>({ readable, noAccess, query, notFound, backHref, backLabel, children }: {
+  readable: boolean;
+  noAccess: string;
+  query: { isPending: boolean; isError: boolean; error: unknown; data: T | undefined };
+  notFound: string;
+  backHref: string;
+  backLabel: string;
+  children: (resource: T) => ReactNode;
+}) {
+  if (!readable) return <div className="page"><NoAccess>{noAccess}</NoAccess></div>;
+  if (query.isPending) return <div className="page"><Loading /></div>;
+  if (query.isError || !query.data) {
+    return (
+      <div className="page">
+        <FormError message={errorCode(query.error) === "NOT_FOUND" ? notFound : errorMessage(query.error)} />
+        <Link href={backHref}>{backLabel}</Link>
+      </div>
+    );
+  }
+  return children(query.data);
+}
+
+/** The header of a resource page: a link back to the list, the resource's name, and a line of facts about it. */
+export function ResourceHeader({ backHref, backLabel, title, children }: { backHref: string; backLabel: string; title: ReactNode; children: ReactNode }) {
+  return (
+    <div className="page-header">
+      <div>
+        <Link href={backHref} className="muted small">{backLabel}</Link>
+        <h1>{title}</h1>
+        <p className="muted small">{children}</p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+"use client";
+
+import { useState } from "react";
+import { errorMessage } from "@/lib/trpc/errors";
+import { Card } from "@/components/ui/card";
+import { FormError } from "@/components/ui/form-error";
+import { Loading } from "@/components/ui/loading";
+import { DiffView, VersionHistory, type FieldChange } from "./version-history";
+
+interface QueryState<T> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  data: T | undefined;
+}
+
+export interface ComparePair {
+  from: number;
+  to: number;
+  compare: (from: number, to: number) => void;
+}
+
+/** The two versions to compare: the pair picked, else the latest change, else v1 with itself. */
+export function useComparePair(current: number): ComparePair {
+  const [pair, setPair] = useState<[number, number] | null>(null);
+  const [from, to] = pair ?? (current > 1 ? [current - 1, current] : [1, 1]);
+  return { from, to, compare: (f, t) => setPair([f, t]) };
+}
+
+/** The History card of an agent or a team: its versions, and the diff of the pair being compared. */
+export function HistoryCard<V extends { version: number; name: string; createdAt: Date }>({ versions, summary, diff, current, pair, rowTestId, diffTestId, labels }: {
+  versions: QueryState<V[]>;
+  summary: (version: V) => string;
+  diff: QueryState<{ from: number; to: number; changes: FieldChange[] }>;
+  current: number;
+  pair: ComparePair;
+  rowTestId: string;
+  diffTestId: string;
+  labels?: Record<string, string>;
+}) {
+  return (
+    <Card title="History" description="Every save is a version; runs pin the version they started with.">
+      <FormError message={versions.isError ? errorMessage(versions.error) : diff.isError ? errorMessage(diff.error) : null} />
+      {versions.isPending ? (
+        <Loading />
+      ) : (
+        <VersionHistory
+          versions={(versions.data ?? []).map((v) => ({ version: v.version, name: v.name, createdAt: v.createdAt, summary: summary(v) }))}
+          current={current}
+          rowTestId={rowTestId}
+          from={pair.from}
+          to={pair.to}
+          onCompare={pair.compare}
+        />
+      )}
+      {diff.data ? <DiffView from={diff.data.from} to={diff.data.to} changes={diff.data.changes} testId={diffTestId} labels={labels} /> : null}
+    </Card>
+  );
+}
