@@ -24,6 +24,7 @@ import {
 } from "@/lib/schemas/agents";
 import { lineDiff, sameJson } from "@/lib/line-diff";
 import { cacheAgentVersion, cachedAgentVersion } from "@/server/runs/version-cache";
+import { checkPolicyReferences } from "@/server/models/routing";
 
 type Tx = Prisma.TransactionClient;
 
@@ -118,6 +119,7 @@ export async function getAgent(ctx: TenantContext, ref: string): Promise<AgentOu
 
 export async function createAgent(ctx: TenantContext, input: z.input<typeof createAgentInputSchema>): Promise<AgentOutput> {
   const data = createAgentInputSchema.parse(input);
+  await checkPolicyReferences(ctx, data.modelPolicy);
   const agentId = newId("agt");
   try {
     const row = await db().$transaction(async (tx) => {
@@ -162,7 +164,8 @@ function changedFields(a: VersionFields, b: VersionFields): AgentVersionField[] 
 
 /**
  * Saves a new version with the given fields changed (the rest carried over). Identical to the current version:
- * nothing is written and the agent is returned as it is. An archived agent cannot be changed.
+ * nothing is written and the agent is returned as it is. An archived agent cannot be changed. The model policy
+ * must name a preset and a model of this workspace (`checkPolicyReferences`).
  */
 export async function updateAgent(ctx: TenantContext, ref: string, patch: z.input<typeof updateAgentInputSchema>): Promise<AgentOutput> {
   const data = updateAgentInputSchema.parse(patch);
@@ -173,6 +176,9 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   for (const f of AGENT_VERSION_FIELDS) if (data[f] !== undefined) (next as Record<string, unknown>)[f] = data[f];
   const changed = changedFields(current, next);
   if (changed.length === 0) return toAgent(row);
+  // the policy being saved, changed or carried over: a stored one that has gone stale (its model deleted since,
+  // say) must be replaced before anything else can be saved
+  await checkPolicyReferences(ctx, next.modelPolicy);
   const version = row.currentVersion + 1;
   const updated = await db().$transaction(async (tx) => {
     // optimistic: another save since we read the current version makes this one a conflict, not a lost update

@@ -106,6 +106,31 @@ export async function resolvePolicy(ctx: TenantContext, policy: ModelPolicy): Pr
   }
 }
 
+/**
+ * Refuses a policy that names a preset this workspace does not have or a model outside its catalog (VALIDATION_FAILED,
+ * issue `modelPolicy.preset` / `modelPolicy.modelId`), so that a save or a run start fails rather than the run's first
+ * call. Another workspace's model id gets the same answer as an unknown one. A disabled model (or one of a disabled
+ * provider) is still a valid pin: it may be enabled again, and the router names it when a run uses it.
+ */
+export async function checkPolicyReferences(ctx: TenantContext, policy: ModelPolicy): Promise<void> {
+  if (policy.type === "constraints") return;
+  if (policy.type === "preset") {
+    await ensureCatalogOnce(ctx); // a new workspace's policies may name the default presets before anything seeded them
+    const { presets } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
+    // the cached presets may be a moment old (another process may just have created this one): a miss is confirmed
+    if (presets.has(policy.preset)) return;
+    const row = await db().routingPreset.findFirst({ where: { workspaceId: ctx.workspaceId, name: policy.preset }, select: { id: true } });
+    if (!row) throw invalidPolicy("modelPolicy.preset", `Routing preset "${policy.preset}" does not exist in this workspace`);
+    return;
+  }
+  const model = await db().model.findFirst({ where: { id: policy.modelId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  if (!model) throw invalidPolicy("modelPolicy.modelId", `Model "${policy.modelId}" is not in this workspace's catalog`);
+}
+
+function invalidPolicy(path: string, message: string): AppError {
+  return new AppError("VALIDATION_FAILED", `Model policy: ${message}`, { issues: [{ path, message }] });
+}
+
 /** A stored preset's constraints; a malformed row (edited by hand) falls back to "no constraints" rather than breaking calls. */
 function presetConstraints(stored: Prisma.JsonValue): ModelConstraints {
   const parsed = modelConstraintsSchema.safeParse(stored);
@@ -177,8 +202,18 @@ export async function listRoutingPresets(ctx: TenantContext): Promise<RoutingPre
   return rows.map(toPreset).sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
-export async function updateRoutingPreset(ctx: TenantContext, input: z.output<typeof updateRoutingPresetInputSchema>): Promise<RoutingPresetOutput> {
-  const existing = await db().routingPreset.findFirst({ where: { id: input.presetId, workspaceId: ctx.workspaceId } });
+/** A preset by id (tRPC) or by name (REST); another workspace's is not found either way. */
+type PresetRef = { presetId: string } | { name: string };
+
+function presetWhere(ctx: TenantContext, ref: PresetRef) {
+  return { workspaceId: ctx.workspaceId, ...("presetId" in ref ? { id: ref.presetId } : { name: ref.name }) };
+}
+
+export async function updateRoutingPreset(
+  ctx: TenantContext,
+  input: PresetRef & Omit<z.output<typeof updateRoutingPresetInputSchema>, "presetId">,
+): Promise<RoutingPresetOutput> {
+  const existing = await db().routingPreset.findFirst({ where: presetWhere(ctx, input) });
   if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
   const constraints = modelConstraintsSchema.parse(input.constraints);
   const updated = await db().$transaction(async (tx) => {
@@ -191,6 +226,10 @@ export async function updateRoutingPreset(ctx: TenantContext, input: z.output<ty
       metadata: { name: existing.name, before: existing.policy, after: constraints },
     }, tx);
     return row;
+  }).catch((error: unknown) => {
+    // deleted since it was read
+    if ((error as { code?: unknown })?.code === "P2025") throw new AppError("NOT_FOUND", "Routing preset not found");
+    throw error;
   });
   invalidateCatalogCache(ctx.workspaceId);
   return toPreset(updated);
@@ -226,9 +265,8 @@ const PROTECTED_PRESET = DEFAULT_MODEL_POLICY.preset;
  * Deletes a preset nothing depends on. CONFLICT, naming them, while an agent's current version uses it, or a
  * queued or running run does (through its policy override, or, without one, through the agent versions it pinned).
  */
-export async function deleteRoutingPreset(ctx: TenantContext, ref: { presetId: string } | { name: string }): Promise<{ deleted: true }> {
-  const where = "presetId" in ref ? { id: ref.presetId } : { name: ref.name };
-  const existing = await db().routingPreset.findFirst({ where: { ...where, workspaceId: ctx.workspaceId } });
+export async function deleteRoutingPreset(ctx: TenantContext, ref: PresetRef): Promise<{ deleted: true }> {
+  const existing = await db().routingPreset.findFirst({ where: presetWhere(ctx, ref) });
   if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
   if (existing.name === PROTECTED_PRESET) {
     throw new AppError("CONFLICT", `"${existing.name}" is the model policy of every agent created without one and cannot be deleted: change its constraints instead`);

@@ -9,12 +9,12 @@
 import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { auditLogData, recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
 import { assertWithinBudget } from "@/server/ledger/service";
-import { ensureCatalogOnce, resolvePolicy } from "@/server/models/routing";
+import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
 import { pinTeam } from "@/server/teams/service";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
@@ -132,20 +132,6 @@ async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
 // ---------------------------------------------------------------------------------------------------
 // Start
 
-async function checkPolicyOverride(ctx: TenantContext, policy: ModelPolicy): Promise<void> {
-  await ensureCatalogOnce(ctx);
-  try {
-    await resolvePolicy(ctx, policy);
-  } catch (error) {
-    if (isAppError(error) && error.code === "NOT_FOUND") throw new AppError("VALIDATION_FAILED", `Model policy: ${error.message}`);
-    throw error;
-  }
-  if (policy.type === "pinned") {
-    const model = await db().model.findFirst({ where: { id: policy.modelId, workspaceId: ctx.workspaceId }, select: { id: true } });
-    if (!model) throw new AppError("VALIDATION_FAILED", "Model policy: the pinned model is not in this workspace's catalog");
-  }
-}
-
 export interface StartRunOptions {
   /**
    * The caller follows the run from the start (the web app opens the run's page): it is marked as watched at once,
@@ -179,7 +165,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     // the agent's name is its current version's (every save writes both)
     names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };
   }
-  if (data.modelPolicy) await checkPolicyOverride(ctx, data.modelPolicy);
+  if (data.modelPolicy) await checkPolicyReferences(ctx, data.modelPolicy);
   // an exhausted monthly budget refuses at once (per-run limits apply from the first model call)
   await assertWithinBudget(ctx, { estimateUsd: SMALLEST_SPEND_USD });
 

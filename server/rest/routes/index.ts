@@ -1,7 +1,7 @@
 import type { AnyRestRoute } from "../define";
 import { createProviderRoute, deleteProviderRoute, getProviderRoute, listProvidersRoute, testProviderRoute, updateProviderRoute } from "./providers";
 import { createModelRoute, deleteModelRoute, getModelRoute, listModelsRoute, updateModelRoute } from "./models";
-import { createRoutingPresetRoute, deleteRoutingPresetRoute, explainRouteRoute, listRoutingPresetsRoute } from "./routing";
+import { createRoutingPresetRoute, deleteRoutingPresetRoute, explainRouteRoute, listRoutingPresetsRoute, updateRoutingPresetRoute } from "./routing";
 import { getMe } from "./me";
 import { changeMemberRoleRoute, listMembersRoute, removeMemberRoute } from "./members";
 import { createInvitationRoute, listInvitationsRoute, revokeInvitationRoute } from "./invitations";
@@ -24,7 +24,7 @@ export const restRoutes: AnyRestRoute[] = [
   listUsageRoute, usageTotalsRoute, getBudgetRoute, updateBudgetRoute,
   listProvidersRoute, createProviderRoute, getProviderRoute, updateProviderRoute, deleteProviderRoute, testProviderRoute,
   listModelsRoute, createModelRoute, getModelRoute, updateModelRoute, deleteModelRoute,
-  explainRouteRoute, listRoutingPresetsRoute, createRoutingPresetRoute, deleteRoutingPresetRoute,
+  explainRouteRoute, listRoutingPresetsRoute, createRoutingPresetRoute, updateRoutingPresetRoute, deleteRoutingPresetRoute,
   listAgentsRoute, createAgentRoute, getAgentRoute, updateAgentRoute, listAgentVersionsRoute,
   listTeamsRoute, createTeamRoute, getTeamRoute, updateTeamRoute, listTeamVersionsRoute,
   listRunsRoute, startRunRoute, getRunRoute, cancelRunRoute, listRunEventsRoute,

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
-import { createRoutingPresetInputSchema, explainRouteInputSchema, routeDecisionSchema, routingPresetNameSchema, routingPresetSchema } from "@/lib/schemas/routing";
-import { createRoutingPreset, deleteRoutingPreset, explainRoute, listRoutingPresets } from "@/server/models/routing";
+import {
+  createRoutingPresetInputSchema,
+  explainRouteInputSchema,
+  routeDecisionSchema,
+  routingPresetNameSchema,
+  routingPresetSchema,
+  updateRoutingPresetInputSchema,
+} from "@/lib/schemas/routing";
+import { createRoutingPreset, deleteRoutingPreset, explainRoute, listRoutingPresets, updateRoutingPreset } from "@/server/models/routing";
 
 export const explainRouteRoute = defineRoute({
   method: "POST", path: "/api/v1/models/route", tag: "Models",
@@ -22,6 +29,14 @@ export const createRoutingPresetRoute = defineRoute({
   summary: "Add a routing preset (409 when the name is taken)",
   requires: "models:manage", body: createRoutingPresetInputSchema, status: 201, response: routingPresetSchema,
   handler: ({ ctx, body }) => createRoutingPreset(ctx, body),
+});
+
+export const updateRoutingPresetRoute = defineRoute({
+  method: "PATCH", path: "/api/v1/routing/presets/{name}", tag: "Models",
+  summary: "Replace a routing preset's constraints (and optionally its description); the name stays, so the policies that use it follow",
+  requires: "models:manage", params: z.object({ name: routingPresetNameSchema }),
+  body: updateRoutingPresetInputSchema.omit({ presetId: true }), response: routingPresetSchema,
+  handler: ({ ctx, params, body }) => updateRoutingPreset(ctx, { name: params.name, ...body }),
 });
 
 export const deleteRoutingPresetRoute = defineRoute({

@@ -1,4 +1,4 @@
 import { handlers } from "@/server/rest/define";
-import { deleteRoutingPresetRoute } from "@/server/rest/routes/routing";
+import { deleteRoutingPresetRoute, updateRoutingPresetRoute } from "@/server/rest/routes/routing";
 
-export const { DELETE } = handlers(deleteRoutingPresetRoute);
+export const { PATCH, DELETE } = handlers(updateRoutingPresetRoute, deleteRoutingPresetRoute);

@@ -1,0 +1,117 @@
+/**
+ * RunStep bookkeeping: the statements that start an attempt of a step, store its result, record a failure or put
+ * it back (shared by the executor's Postgres steps, which queue them on the run's writer, and the Inngest adapter,
+ * which runs them at once). Each is ONE statement.
+ */
+import { newId } from "@/lib/ids";
+import { notifyRunEvents } from "@/server/runs/notify";
+import { watchedSql } from "@/server/runs/watchers";
+import type { StepOptions } from "./step";
+import { jsonLit, lit, query, textLit, tsLit } from "./sql";
+
+const MAX_ERROR = 4000;
+
+export interface StepStart {
+  /** a cancel was requested: nothing was claimed */
+  cancelled: boolean;
+  /** the step had succeeded before: its stored result (nothing was claimed) */
+  replay: { result: unknown } | null;
+  /** the attempt now running (attempts + 1), when claimed; null with neither cancelled nor replay: another
+   *  executor finished the step at this very moment (ask again) */
+  attempt: number | null;
+  /** the step's status before this statement (null: new) */
+  previous: string | null;
+  previousResult: unknown;
+  /** an event stream of the run is open in another process (server/runs/watchers.ts) */
+  watched: boolean;
+}
+
+export interface StepStartRow {
+  cancel: boolean | null;
+  watched: boolean | null;
+  status: string | null;
+  result: unknown;
+  attempts: number | null;
+}
+
+/**
+ * ONE statement that starts an attempt of a step: reads the run's cancel flag and the step's stored state; unless the
+ * step already succeeded (or the run is cancelled, unless `claim` is "always": the write-behind path, whose step is
+ * running already), marks it running (creating its row, attempts + 1) and appends the step's start event (with the
+ * attempt number) to the run.
+ */
+export function beginStepSql(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions, claim: "unless-cancelled" | "always" = "unless-cancelled"): string {
+  const now = tsLit(new Date());
+  const runId = lit(run.runId);
+  const sid = lit(stepId);
+  const event = options.startEvent
+    ? `, ev AS (UPDATE "Run" SET "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now} WHERE id = ${runId} AND EXISTS (SELECT 1 FROM claimed)
+         RETURNING "workspaceId", "lastEventSeq"),
+       evi AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+         SELECT ${lit(newId("evt"))}, ev."workspaceId", ${runId}, ev."lastEventSeq", ${lit(options.startEvent.type)},
+           ${jsonLit(options.startEvent.data)} || jsonb_build_object('attempt', claimed.attempts), ${now} FROM ev, claimed RETURNING 1)`
+    : "";
+  return `WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel, ${watchedSql()} AS watched FROM "Run" WHERE id = ${runId}),
+     prev AS (SELECT "status", "result" FROM "RunStep" WHERE "runId" = ${runId} AND "stepId" = ${sid}),
+     claimed AS (
+       INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "nodeId", "status", "attempts", "startedAt")
+       SELECT ${lit(newId("stp"))}, ${lit(run.workspaceId)}, ${runId}, ${sid}, ${lit(options.kind ?? "system")}, ${textLit(options.nodeId ?? null)}, 'running', 1, ${now}
+       FROM r WHERE ${claim === "always" ? "" : "NOT r.cancel AND "}NOT EXISTS (SELECT 1 FROM prev WHERE prev."status" = 'succeeded')
+       ON CONFLICT ("runId", "stepId") DO UPDATE SET "status" = 'running', "attempts" = "RunStep"."attempts" + 1, "startedAt" = ${now}, "error" = NULL, "finishedAt" = NULL
+         WHERE "RunStep"."status" <> 'succeeded'
+       RETURNING "attempts")${event}
+     SELECT r.cancel, r.watched, prev."status", prev."result", claimed."attempts" FROM (SELECT 1) AS one
+       LEFT JOIN r ON true LEFT JOIN prev ON true LEFT JOIN claimed ON true`;
+}
+
+export function stepStartOf(row: StepStartRow): StepStart {
+  const replay = row.status === "succeeded" ? { result: row.result } : null;
+  return {
+    cancelled: row.cancel === null || (row.cancel && !replay),
+    replay,
+    attempt: row.attempts,
+    previous: row.status,
+    previousResult: row.result,
+    watched: row.watched === true,
+  };
+}
+
+/** Starts an attempt of a step now (see beginStepSql). */
+export async function beginStep(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions = {}): Promise<StepStart> {
+  const { rows } = await query<StepStartRow & Record<string, unknown>>(beginStepSql(run, stepId, options));
+  const start = stepStartOf(rows[0]!);
+  if (options.startEvent && start.attempt !== null) notifyRunEvents(run.runId);
+  return start;
+}
+
+/**
+ * The condition that fences a step's record to the attempt that produced it: the step is still running that attempt
+ * (another executor that took the run over has moved it on).
+ */
+export function stepAttemptWhere(runId: string, stepId: string, attempt: number): string {
+  return `"runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running' AND "attempts" = ${lit(attempt)}`;
+}
+
+export function completeStepSql(runId: string, stepId: string, result: unknown, attempt?: number): string {
+  const where = attempt === undefined ? `"runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}` : stepAttemptWhere(runId, stepId, attempt);
+  return `UPDATE "RunStep" SET "status" = 'succeeded', "result" = ${jsonLit(result)}, "error" = NULL, "finishedAt" = ${tsLit(new Date())} WHERE ${where} RETURNING 1`;
+}
+
+export function failStepSql(runId: string, stepId: string, reason: string, willRetry: boolean): string {
+  return `UPDATE "RunStep" SET "status" = ${lit(willRetry ? "retrying" : "failed")}, "error" = ${textLit(reason, MAX_ERROR)}, "finishedAt" = ${tsLit(new Date())}
+     WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`;
+}
+
+/** A step interrupted by a cancel or a shutdown goes back to pending (its attempt does not count as a failure). */
+export function releaseStepSql(runId: string, stepId: string): string {
+  return `UPDATE "RunStep" SET "status" = 'pending', "attempts" = GREATEST(0, "attempts" - 1) WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running'`;
+}
+
+export async function completeStep(runId: string, stepId: string, result: unknown): Promise<void> {
+  await query(completeStepSql(runId, stepId, result));
+}
+
+/** Records a failed attempt: `retrying` (another attempt follows) or `failed`. */
+export async function failStep(runId: string, stepId: string, reason: string, willRetry: boolean): Promise<void> {
+  await query(failStepSql(runId, stepId, reason, willRetry));
+}
