@@ -157,4 +157,20 @@ describe("routing presets", () => {
     expect(listB.body.data.map((p: { id: string }) => p.id)).not.toContain(mine.id);
     expect((await ownerOf(a).routing.presets.list()).filter((p) => p.name === "only-a").map((p) => p.id)).toEqual([mine.id]);
   });
+
+  it("B's key cannot PATCH A's preset by name (404, unchanged); a default's name PATCHes B's own copy only", async () => {
+    const mine = await ownerOf(a).routing.presets.create({ name: "a-patch", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } });
+    const patch = await rest("PATCH", "/api/v1/routing/presets/{name}", { key: keyB, params: { name: "a-patch" }, body: { constraints: { minQuality: 0.99 } } });
+    expect(patch.status).toBe(404);
+    expect(patch.body.error.code).toBe("NOT_FOUND");
+    const row = await db().routingPreset.findUniqueOrThrow({ where: { id: mine.id } });
+    expect((row.policy as { minQuality?: number }).minQuality).toBeUndefined();
+    // a default name exists in both: B's key changes B's copy, never A's
+    const changed = await rest("PATCH", "/api/v1/routing/presets/{name}", { key: keyB, params: { name: "capable" }, body: { constraints: { minQuality: 0.95 } } });
+    expect(changed.status).toBe(200);
+    const capableA = (await ownerOf(a).routing.presets.list()).find((p) => p.name === "capable")!;
+    expect(capableA.constraints.minQuality).toBe(0.8);
+    expect(changed.body.id).not.toBe(capableA.id);
+    expect(await db().auditLog.count({ where: { workspaceId: a.id, action: "routing_preset.update" } })).toBe(0);
+  });
 });

@@ -145,6 +145,7 @@ describe("REST: role x permission table", () => {
     const requires = (method: string, path: string) => restRoutes.find((r) => r.method === method && r.path === path)?.requires;
     expect(requires("GET", "/api/v1/routing/presets")).toBe("models:read");
     expect(requires("POST", "/api/v1/routing/presets")).toBe("models:manage");
+    expect(requires("PATCH", "/api/v1/routing/presets/{name}")).toBe("models:manage");
     expect(requires("DELETE", "/api/v1/routing/presets/{name}")).toBe("models:manage");
   });
 

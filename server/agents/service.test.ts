@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { auditRows, callerFor, makeWorkspace, outcome, type TestWorkspace } from "@/test/helpers";
+import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, type TestWorkspace } from "@/test/helpers";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { getAgentVersion } from "./service";
 
@@ -56,14 +56,15 @@ describe("agents: versions", () => {
     const a = await owner().agents.create({ slug: "editor", name: "Editor", instructions: "Edit.\nBe brief.", temperature: 0.2 });
     const v2 = await owner().agents.update({ agent: "editor", instructions: "Edit.\nBe thorough.\nCite sources.", temperature: 0.5 });
     expect(v2).toMatchObject({ id: a.id, currentVersion: 2, versionCount: 2, instructions: "Edit.\nBe thorough.\nCite sources.", temperature: 0.5, name: "Editor" });
-    const v3 = await owner().agents.update({ agent: a.id, name: "Chief editor", modelPolicy: { type: "pinned", modelId: "mdl_abcdef123" } });
+    const pinned = (await db().model.findFirstOrThrow({ where: { workspaceId: ws.id, modelId: "sim-fast" } })).id;
+    const v3 = await owner().agents.update({ agent: a.id, name: "Chief editor", modelPolicy: { type: "pinned", modelId: pinned } });
     expect(v3.currentVersion).toBe(3);
     expect(v3.instructions).toBe("Edit.\nBe thorough.\nCite sources."); // carried over
 
     const ctx = await tenant();
     expect(await getAgentVersion(ctx, "editor", 1)).toMatchObject({ version: 1, name: "Editor", instructions: "Edit.\nBe brief.", temperature: 0.2, modelPolicy: { type: "preset", preset: "balanced" } });
     expect(await getAgentVersion(ctx, a.id, 2)).toMatchObject({ version: 2, temperature: 0.5 });
-    expect(await getAgentVersion(ctx, "editor")).toMatchObject({ version: 3, name: "Chief editor", modelPolicy: { type: "pinned", modelId: "mdl_abcdef123" } });
+    expect(await getAgentVersion(ctx, "editor")).toMatchObject({ version: 3, name: "Chief editor", modelPolicy: { type: "pinned", modelId: pinned } });
     await expect(getAgentVersion(ctx, "editor", 9)).rejects.toMatchObject({ code: "NOT_FOUND" });
     const versions = await owner().agents.versions({ agent: "editor" });
     expect(versions.map((v) => [v.version, v.name])).toEqual([[3, "Chief editor"], [2, "Editor"], [1, "Editor"]]);
@@ -134,5 +135,126 @@ describe("agents: archive", () => {
     const create = (await auditRows(ws.id, "agent.create")).find((r) => r.targetId === a.id)!;
     expect(create).toMatchObject({ actorId: ws.users.owner.id, metadata: { slug: "retiree", version: 1 } });
     expect((await auditRows(ws.id, "agent.update")).find((r) => r.targetId === a.id)!.metadata).toMatchObject({ version: 2, changed: ["instructions"] });
+  });
+});
+
+describe("agents: the model policy must name this workspace's preset or model", () => {
+  let pw: TestWorkspace;
+  let other: TestWorkspace;
+  let key: string;
+  let own: (modelId: string) => Promise<string>;
+  const admin = () => callerFor(pw.users.admin, pw.slug);
+  const NO_CONSTRAINTS = { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false };
+
+  /** The AppError under a tRPC error: its code, message and field issues. */
+  async function refusal(promise: Promise<unknown>) {
+    const error = await promise.then(
+      () => { throw new Error("expected the save to be refused"); },
+      (e: { cause?: { code?: string; message?: string; details?: { issues?: unknown } } }) => e,
+    );
+    return { code: error.cause?.code, message: error.cause?.message, issues: error.cause?.details?.issues };
+  }
+
+  beforeAll(async () => {
+    pw = await makeWorkspace("agent-policy");
+    other = await makeWorkspace("agent-policy-other");
+    key = (await makeApiKey(pw, "admin")).raw;
+    // both catalogs seeded (the first agent of a workspace seeds it too)
+    await callerFor(pw.users.owner, pw.slug).routing.presets.list();
+    await callerFor(other.users.owner, other.slug).routing.presets.list();
+    own = async (modelId) => (await db().model.findFirstOrThrow({ where: { workspaceId: pw.id, modelId } })).id;
+  });
+
+  it("tRPC create: an unknown preset or model is VALIDATION_FAILED at its field, naming it; nothing is written", async () => {
+    const preset = await refusal(admin().agents.create({ slug: "p1", name: "P", modelPolicy: { type: "preset", preset: "turbo" } }));
+    expect(preset).toEqual({
+      code: "VALIDATION_FAILED",
+      message: 'Model policy: Routing preset "turbo" does not exist in this workspace',
+      issues: [{ path: "modelPolicy.preset", message: 'Routing preset "turbo" does not exist in this workspace' }],
+    });
+    const model = await refusal(admin().agents.create({ slug: "p1", name: "P", modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } }));
+    expect(model).toEqual({
+      code: "VALIDATION_FAILED",
+      message: `Model policy: Model "mdl_nosuchmodel1" is not in this workspace's catalog`,
+      issues: [{ path: "modelPolicy.modelId", message: `Model "mdl_nosuchmodel1" is not in this workspace's catalog` }],
+    });
+    expect(await outcome(admin().agents.create({ slug: "p1", name: "P", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
+    expect(await db().agent.count({ where: { workspaceId: pw.id, slug: "p1" } })).toBe(0);
+    expect((await auditRows(pw.id, "agent.create")).length).toBe(0);
+  });
+
+  it("another workspace's model id gets exactly the unknown-model answer (its existence never leaks)", async () => {
+    const theirs = (await db().model.findFirstOrThrow({ where: { workspaceId: other.id, modelId: "sim-fast" } })).id;
+    const res = await refusal(admin().agents.create({ slug: "p2", name: "P", modelPolicy: { type: "pinned", modelId: theirs } }));
+    expect(res).toEqual({
+      code: "VALIDATION_FAILED",
+      message: `Model policy: Model "${theirs}" is not in this workspace's catalog`,
+      issues: [{ path: "modelPolicy.modelId", message: `Model "${theirs}" is not in this workspace's catalog` }],
+    });
+    // nor does another workspace's custom preset count here
+    await callerFor(other.users.owner, other.slug).routing.presets.create({ name: "theirs-only", constraints: NO_CONSTRAINTS });
+    expect(await refusal(admin().agents.create({ slug: "p2", name: "P", modelPolicy: { type: "preset", preset: "theirs-only" } }))).toMatchObject({
+      code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.preset" }],
+    });
+    expect(await db().agent.count({ where: { workspaceId: pw.id, slug: "p2" } })).toBe(0);
+  });
+
+  it("valid ones save: a default or custom preset, an own model, a disabled own model (the router reports it at run time)", async () => {
+    expect((await admin().agents.create({ slug: "v1", name: "V", modelPolicy: { type: "preset", preset: "capable" } })).modelPolicy).toEqual({ type: "preset", preset: "capable" });
+    await admin().routing.presets.create({ name: "cheap-json", constraints: { ...NO_CONSTRAINTS, requiredCapabilities: ["json"] } });
+    expect((await admin().agents.create({ slug: "v2", name: "V", modelPolicy: { type: "preset", preset: "cheap-json" } })).currentVersion).toBe(1);
+    const fast = await own("sim-fast");
+    expect((await admin().agents.create({ slug: "v3", name: "V", modelPolicy: { type: "pinned", modelId: fast } })).modelPolicy).toEqual({ type: "pinned", modelId: fast });
+    const balanced = await own("sim-balanced");
+    await admin().models.update({ id: balanced, enabled: false });
+    expect((await admin().agents.update({ agent: "v3", modelPolicy: { type: "pinned", modelId: balanced } })).currentVersion).toBe(2);
+    await admin().models.update({ id: balanced, enabled: true });
+    // no references to check
+    expect((await admin().agents.create({ slug: "v4", name: "V", modelPolicy: { type: "constraints", constraints: { minQuality: 0.5 } } })).currentVersion).toBe(1);
+  });
+
+  it("tRPC update: a bad policy is refused and writes nothing; a stale stored policy allows only a no-op or a save that replaces it", async () => {
+    const capable = await own("sim-capable");
+    const agent = await admin().agents.create({ slug: "stale", name: "Stale", instructions: "v1", modelPolicy: { type: "pinned", modelId: capable } });
+    expect(await refusal(admin().agents.update({ agent: "stale", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.preset" }] });
+    expect(await refusal(admin().agents.update({ agent: "stale", instructions: "v2", modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } }))).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId" }] });
+    expect(await db().agentVersion.count({ where: { agentId: agent.id } })).toBe(1);
+
+    await admin().models.delete({ id: capable }); // the stored pin is now stale
+    const auditBefore = (await auditRows(pw.id, "agent.update")).length;
+    expect((await admin().agents.update({ agent: "stale", instructions: "v1", modelPolicy: { type: "pinned", modelId: capable } })).currentVersion).toBe(1);
+    expect((await admin().agents.update({ agent: "stale" })).currentVersion).toBe(1);
+    const carried = await refusal(admin().agents.update({ agent: "stale", instructions: "v2" }));
+    expect(carried).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId", message: `Model "${capable}" is not in this workspace's catalog` }] });
+    expect(await db().agentVersion.count({ where: { agentId: agent.id } })).toBe(1);
+    expect((await auditRows(pw.id, "agent.update")).length).toBe(auditBefore);
+
+    const fixed = await admin().agents.update({ agent: "stale", instructions: "v2", modelPolicy: { type: "preset", preset: "balanced" } });
+    expect(fixed).toMatchObject({ currentVersion: 2, instructions: "v2", modelPolicy: { type: "preset", preset: "balanced" } });
+  });
+
+  it("REST: POST and PATCH refuse with 422 and the issue at its field; valid ones save", async () => {
+    const created = await rest("POST", "/api/v1/agents", { key, body: { slug: "r1", name: "R", modelPolicy: { type: "preset", preset: "turbo" } } });
+    expect(created.status).toBe(422);
+    expect(created.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      message: 'Model policy: Routing preset "turbo" does not exist in this workspace',
+      issues: [{ path: "modelPolicy.preset", message: 'Routing preset "turbo" does not exist in this workspace' }],
+    });
+    const ok = await rest("POST", "/api/v1/agents", { key, body: { slug: "r1", name: "R", modelPolicy: { type: "preset", preset: "fast" } } });
+    expect(ok.status).toBe(201);
+
+    const theirs = (await db().model.findFirstOrThrow({ where: { workspaceId: other.id, modelId: "sim-capable" } })).id;
+    const patch = await rest("PATCH", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" }, body: { modelPolicy: { type: "pinned", modelId: theirs } } });
+    expect(patch.status).toBe(422);
+    expect(patch.body.error).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId", message: `Model "${theirs}" is not in this workspace's catalog` }] });
+    const unknown = await rest("PATCH", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" }, body: { modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } } });
+    expect(unknown.body.error.message.replace("mdl_nosuchmodel1", "X")).toBe(patch.body.error.message.replace(theirs, "X"));
+    expect((await rest("GET", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" } })).body.currentVersion).toBe(1);
+
+    const fast = await own("sim-fast");
+    const saved = await rest("PATCH", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" }, body: { modelPolicy: { type: "pinned", modelId: fast } } });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ currentVersion: 2, modelPolicy: { type: "pinned", modelId: fast } });
   });
 });

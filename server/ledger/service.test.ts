@@ -263,6 +263,17 @@ describe("budget status and settings", () => {
   });
 });
 
+describe("usage rows in call order", () => {
+  it("rows written back to back never share a millisecond, so they list in the order of the calls", async () => {
+    const ws = await makeWorkspace("order");
+    const ctx = await ownerCtx(ws);
+    for (let i = 0; i < 20; i++) await recordUsage(ctx, call({ modelName: `m${i}`, runId: "run_order" }));
+    const rows = await db().usageRecord.findMany({ where: { workspaceId: ws.id }, orderBy: { createdAt: "asc" } });
+    expect(rows.map((r) => r.modelName)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    expect(new Set(rows.map((r) => r.createdAt.getTime())).size).toBe(20);
+  });
+});
+
 describe("totals", () => {
   it("records add up exactly to the totals per run, agent, model, day and month", async () => {
     const ws = await makeWorkspace("totals");

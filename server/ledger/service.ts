@@ -68,6 +68,22 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
 const INSERT_USAGE = `INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
   "providerKind", "inputTokens", "outputTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
 
+const globalForUsageClock = globalThis as unknown as { cadreLastUsageMs?: number };
+
+/**
+ * The time of a new usage row: now, but never the same millisecond as this process's previous row (a failed call
+ * and the refusal of the next model can come within one millisecond), so that the rows of one process sort in the
+ * order of their calls.
+ */
+function nextUsageTime(): Date {
+  const now = Date.now();
+  const last = globalForUsageClock.cadreLastUsageMs ?? 0;
+  // only a tie (or a few ms of clock jitter) moves a row on; a clock set back further is followed as it is
+  const ms = last >= now && last - now < 1_000 ? last + 1 : now;
+  globalForUsageClock.cadreLastUsageMs = ms;
+  return new Date(ms);
+}
+
 /** A usage row ready to be written: its INSERT, and `track`, which the writer calls with the write's promise. */
 export interface PreparedUsage {
   /** one INSERT statement (no RETURNING) */
@@ -87,7 +103,7 @@ export interface PreparedUsage {
  */
 export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsage {
   const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? decimalOf(input.costUsd).toDecimalPlaces(COST_DECIMALS) : new Decimal(0);
-  const createdAt = new Date();
+  const createdAt = nextUsageTime();
   const runId = input.runId ?? null;
   const writes = writesOf(ctx.workspaceId);
   // a spend load that overlaps this write (from here on) is not kept: the row may or may not be in its sum
