@@ -220,7 +220,9 @@ describe("agents: the model policy must name this workspace's preset or model", 
     expect(await refusal(admin().agents.update({ agent: "stale", instructions: "v2", modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } }))).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId" }] });
     expect(await db().agentVersion.count({ where: { agentId: agent.id } })).toBe(1);
 
-    await admin().models.delete({ id: capable }); // the stored pin is now stale
+    // deleting a pinned model is refused now; a pin can still go stale (a model removed before that check existed)
+    await expect(admin().models.delete({ id: capable })).rejects.toMatchObject({ code: "CONFLICT" });
+    await db().model.delete({ where: { id: capable } });
     const auditBefore = (await auditRows(pw.id, "agent.update")).length;
     expect((await admin().agents.update({ agent: "stale", instructions: "v1", modelPolicy: { type: "pinned", modelId: capable } })).currentVersion).toBe(1);
     expect((await admin().agents.update({ agent: "stale" })).currentVersion).toBe(1);

@@ -24,6 +24,7 @@ import {
 import { knownModels, simulatorCapabilities, suggestModel as suggestKnownModel } from "./known-models";
 import { SIMULATOR_MODELS } from "./simulator";
 import { invalidateCatalogCache } from "./catalog-cache";
+import { describeUsers, modelUsers } from "./policy-users";
 
 type Tx = Prisma.TransactionClient;
 
@@ -178,9 +179,14 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
   return toModel(row);
 }
 
+/** Deletes a catalog model nothing pins: CONFLICT, naming them, while an agent or a queued or running run does. */
 export async function deleteModel(ctx: TenantContext, id: string): Promise<{ deleted: true }> {
   const before = await findModel(ctx, id);
   await db().$transaction(async (tx) => {
+    const users = await modelUsers(tx, ctx.workspaceId, [before.id]);
+    if (users.agents.length || users.runs.length) {
+      throw new AppError("CONFLICT", `Model "${before.displayName}" is pinned by ${describeUsers(users)}`, users);
+    }
     await tx.model.delete({ where: { id: before.id } });
     await recordAudit(ctx, { action: "model.delete", targetType: "model", targetId: before.id, metadata: { provider: before.provider.name, modelId: before.modelId } }, tx);
   });

@@ -27,6 +27,7 @@ import { createLanguageModel, type ProviderConnection } from "./provider-factory
 import { isLocalBaseUrl, isTimeoutError, safeProviderError } from "./provider-errors";
 import { recordModelObservation } from "./stats";
 import { invalidateCatalogCache } from "./catalog-cache";
+import { describeUsers, modelUsers } from "./policy-users";
 
 const providerInclude = { secret: { select: { name: true } }, _count: { select: { models: true } } } as const;
 type ProviderRow = Prisma.ProviderGetPayload<{ include: typeof providerInclude }>;
@@ -157,6 +158,12 @@ export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ 
   const before = await findProvider(ctx, id);
   if (before.kind === "simulator") throw new AppError("BAD_REQUEST", "The simulator cannot be deleted: disable it instead");
   await db().$transaction(async (tx) => {
+    // its models go with it: none may still be pinned
+    const models = await tx.model.findMany({ where: { providerId: before.id, workspaceId: ctx.workspaceId }, select: { id: true } });
+    const users = await modelUsers(tx, ctx.workspaceId, models.map((m) => m.id));
+    if (users.agents.length || users.runs.length) {
+      throw new AppError("CONFLICT", `Provider "${before.name}" has models pinned by ${describeUsers(users)}`, users);
+    }
     await tx.provider.delete({ where: { id: before.id } });
     await recordAudit(ctx, {
       action: "provider.delete", targetType: "provider", targetId: before.id,

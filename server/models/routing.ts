@@ -4,7 +4,8 @@
  * policy without calling any model: the tester on the Routing page and POST /api/v1/models/route).
  */
 import { db } from "@/server/db/client";
-import type { Prisma } from "@/server/db/generated/client";
+import { Prisma } from "@/server/db/generated/client";
+import { describeUsers, policyUsers, type PolicyUsers } from "./policy-users";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
@@ -286,34 +287,7 @@ export async function deleteRoutingPreset(ctx: TenantContext, ref: PresetRef): P
   return { deleted: true as const };
 }
 
-async function presetUsers(tx: Prisma.TransactionClient, workspaceId: string, name: string): Promise<{ agents: string[]; runs: string[] }> {
-  // archived agents cannot run again, so their policies no longer count
-  const agents = await tx.$queryRaw<{ slug: string }[]>`
-    SELECT a.slug FROM "Agent" a
-    JOIN "AgentVersion" v ON v."agentId" = a.id AND v.version = a."currentVersion"
-    WHERE a."workspaceId" = ${workspaceId} AND a."archivedAt" IS NULL
-      AND v."modelPolicy"->>'type' = 'preset' AND v."modelPolicy"->>'preset' = ${name}
-    ORDER BY a.slug`;
-  // a run without an override runs the agent versions it pinned, which may be older than the current ones
-  const runs = await tx.$queryRaw<{ id: string }[]>`
-    SELECT r.id FROM "Run" r
-    WHERE r."workspaceId" = ${workspaceId} AND r.status IN ('queued', 'running')
-      AND CASE WHEN r."modelPolicyOverride"->>'type' IS NOT NULL
-        THEN r."modelPolicyOverride"->>'type' = 'preset' AND r."modelPolicyOverride"->>'preset' = ${name}
-        ELSE EXISTS (
-          SELECT 1 FROM "AgentVersion" v JOIN "Agent" a ON a.id = v."agentId"
-          WHERE v."workspaceId" = r."workspaceId" AND v."modelPolicy"->>'type' = 'preset' AND v."modelPolicy"->>'preset' = ${name}
-            AND ((v."agentId" = r."agentId" AND v.version = r."agentVersion") OR r.pins->'agents'->>a.slug = v.version::text))
-        END
-    ORDER BY r."queuedAt", r.id`;
-  return { agents: agents.map((a) => a.slug), runs: runs.map((r) => r.id) };
+function presetUsers(tx: Prisma.TransactionClient, workspaceId: string, name: string): Promise<PolicyUsers> {
+  return policyUsers(tx, workspaceId, (policy) => Prisma.sql`${policy}->>'type' = 'preset' AND ${policy}->>'preset' = ${name}`);
 }
 
-function describeUsers(users: { agents: string[]; runs: string[] }): string {
-  const list = (items: string[]) => (items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", "));
-  const parts: string[] = [];
-  if (users.agents.length) parts.push(`${users.agents.length === 1 ? "agent" : "agents"} ${list(users.agents)}`);
-  if (users.runs.length) parts.push(`${users.runs.length === 1 ? "the queued or running run" : "the queued or running runs"} ${list(users.runs)}`);
-  const todo = [users.agents.length ? "give the agents another model policy" : "", users.runs.length ? "let the runs finish or cancel them" : ""];
-  return `${parts.join(" and ")}: ${todo.filter(Boolean).join(", and ")} first`;
-}
