@@ -5,13 +5,14 @@ import { memo, useMemo } from "react";
 import { Background, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import type { TopologyGraph } from "@/lib/topology-graph";
-import { layoutTopology } from "@/lib/topology-layout";
+import { useTopologyLayout } from "@/components/graph/use-topology-layout";
 import type { NodeState } from "./run-state";
 
 const NODE_WIDTH = 168;
 const NODE_HEIGHT = 52;
 const LAYER_GAP = NODE_WIDTH + 60;
 const ROW_GAP = NODE_HEIGHT + 22;
+const BOX = { width: NODE_WIDTH, height: NODE_HEIGHT, layerGap: LAYER_GAP, rowGap: ROW_GAP };
 
 export interface RunGraphProps {
   graph: TopologyGraph;
@@ -59,21 +60,16 @@ const NODE_TYPES = { run: RunNodeView };
  * connecting or selecting; scrolling the page is never captured.
  */
 export function RunGraph({ graph, states, details, height }: RunGraphProps) {
-  const positions = useMemo(() => layoutTopology(graph, { layerGap: LAYER_GAP, rowGap: ROW_GAP }), [graph]);
+  const layout = useTopologyLayout(graph, BOX);
   const flowNodes = useMemo<RunNode[]>(
     () =>
       graph.nodes.map((n) => ({
         id: n.id,
         type: "run",
-        position: { x: positions[n.id]?.x ?? 0, y: positions[n.id]?.y ?? 0 },
-        width: NODE_WIDTH,
-        height: NODE_HEIGHT,
-        draggable: false,
-        selectable: false,
-        connectable: false,
+        ...layout.placement(n.id),
         data: { label: n.label, role: n.role, state: states[n.id] ?? "waiting", detail: details?.[n.id] ?? null },
       })),
-    [graph, positions, states, details],
+    [graph, layout, states, details],
   );
   const flowEdges = useMemo<Edge[]>(() => {
     const seen = new Set<string>();
@@ -95,12 +91,7 @@ export function RunGraph({ graph, states, details, height }: RunGraphProps) {
     }
     return out;
   }, [graph, states]);
-  const rows = useMemo(() => {
-    const perLayer = new Map<number, number>();
-    for (const p of Object.values(positions)) perLayer.set(p.layer, (perLayer.get(p.layer) ?? 0) + 1);
-    return Math.max(1, ...perLayer.values());
-  }, [positions]);
-  const boxHeight = height ?? Math.min(520, Math.max(200, rows * ROW_GAP + 80));
+  const boxHeight = height ?? Math.min(520, Math.max(200, layout.rows * ROW_GAP + 80));
 
   return (
     <div className="run-graph" data-testid="run-graph" style={{ height: boxHeight }}>

@@ -5,12 +5,13 @@ import { memo, useMemo } from "react";
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import type { TopologyGraph } from "@/lib/topology-graph";
-import { layoutTopology } from "@/lib/topology-layout";
+import { useTopologyLayout } from "@/components/graph/use-topology-layout";
 
 const NODE_WIDTH = 160;
 const NODE_HEIGHT = 48;
 const LAYER_GAP = NODE_WIDTH + 70;
 const ROW_GAP = NODE_HEIGHT + 26;
+const BOX = { width: NODE_WIDTH, height: NODE_HEIGHT, layerGap: LAYER_GAP, rowGap: ROW_GAP };
 
 type TopoNodeData = { label: string; role: string; nested: boolean };
 type TopoNode = Node<TopoNodeData, "topo">;
@@ -40,21 +41,16 @@ const NODE_TYPES = { topo: TopoNodeView };
  * `layoutTopology` (deterministic layers, left to right). Read-only; page scrolling is never captured.
  */
 export function TeamGraph({ graph, height }: { graph: TopologyGraph; height?: number }) {
-  const positions = useMemo(() => layoutTopology(graph, { layerGap: LAYER_GAP, rowGap: ROW_GAP }), [graph]);
+  const layout = useTopologyLayout(graph, BOX);
   const nodes = useMemo<TopoNode[]>(
     () =>
       graph.nodes.map((n) => ({
         id: n.id,
         type: "topo",
-        position: { x: positions[n.id]?.x ?? 0, y: positions[n.id]?.y ?? 0 },
-        width: NODE_WIDTH,
-        height: NODE_HEIGHT,
-        draggable: false,
-        selectable: false,
-        connectable: false,
+        ...layout.placement(n.id),
         data: { label: n.label, role: n.role, nested: n.ref !== null && typeof n.ref !== "string" },
       })),
-    [graph, positions],
+    [graph, layout],
   );
   const edges = useMemo<Edge[]>(() => {
     const pairs = new Set(graph.edges.map((e) => `${e.from}->${e.to}`));
@@ -73,12 +69,7 @@ export function TeamGraph({ graph, height }: { graph: TopologyGraph; height?: nu
       };
     });
   }, [graph]);
-  const rows = useMemo(() => {
-    const perLayer = new Map<number, number>();
-    for (const p of Object.values(positions)) perLayer.set(p.layer, (perLayer.get(p.layer) ?? 0) + 1);
-    return Math.max(1, ...perLayer.values());
-  }, [positions]);
-  const boxHeight = height ?? Math.min(560, Math.max(220, rows * ROW_GAP + 90));
+  const boxHeight = height ?? Math.min(560, Math.max(220, layout.rows * ROW_GAP + 90));
 
   return (
     <div className="team-graph" data-testid="team-graph" data-node-count={graph.nodes.length} style={{ height: boxHeight }}>

@@ -211,7 +211,8 @@ export class RunRuntime implements TopologyRuntime {
       async (info) => {
         const system = systemPromptOf(agent);
         const prompt = userPromptOf(call.task, call.context);
-        const text = new StepTextStream((sql) => step.write(sql), run.id, { nodeId, stepId, attempt: info.attempt });
+        // the answer is streamed (and shown as it comes) only while someone follows the run
+        const text = step.watched() ? new StepTextStream((sql) => step.write(sql), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
         try {
           const res = await deps.generate(ctx, {
             policy: this.shared.policyOverride ?? agent.modelPolicy,
@@ -226,10 +227,9 @@ export class RunRuntime implements TopologyRuntime {
             runBudgetUsd: this.shared.runBudgetUsd,
             // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
             writeUsage: (sql) => step.send(sql),
-            // the answer is streamed (and shown as it comes) only while someone follows the run
-            ...(step.watched() ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
+            ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
-          text.close();
+          text?.close();
           const result: StepResult = asJson({ text: res.text, ...(res.object !== undefined ? { object: res.object } : {}) });
           await info.beforeStore();
           await info.store(
@@ -241,7 +241,7 @@ export class RunRuntime implements TopologyRuntime {
           );
           return result;
         } catch (error) {
-          text.close();
+          text?.close();
           if (!isControlError(error)) {
             const willRetry = isRetryable(error) && info.attempt < info.maxAttempts;
             await recordFailedAttempt(step, run.id, stepId, { kind, nodeId, agent, inputSeen: prompt, error, attempt: info.attempt, willRetry });
