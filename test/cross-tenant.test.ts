@@ -3,7 +3,7 @@
  * workspace A. Another workspace's resource is a 404, never a 403 (which would confirm it exists).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
 
 let a: TestWorkspace;

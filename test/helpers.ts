@@ -1,6 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { randomBytes } from "node:crypto";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { createCaller } from "@/server/api/root";
 import { generateRawApiKey, storeApiKey } from "@/server/auth/api-keys";

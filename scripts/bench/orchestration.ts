@@ -150,7 +150,9 @@ globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters
 
 // SQL timing of the engine's raw statements (pg pool under Prisma), labelled by what they do
 const sqlTimes = new Map<string, number[]>();
-function sqlLabel(sql: string): string {
+function sqlLabel(message: string): string {
+  // every message opens with the scope statement (server/db/execute.ts): label what follows it
+  const sql = message.split(";\n").slice(1).join(";\n");
   // the run writer's batches (server/jobs/run-writer.ts): several statements in one query, one commit
   const statements = sql.split(";\n").length;
   if (statements > 1) return `run writer batch of ${statements} statements (step records, usage rows, step starts, events)`;
@@ -181,7 +183,10 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
   process.env.CADRE_MASTER_KEY ??= Buffer.alloc(32, 9).toString("base64");
   if (!process.env.AUTH_SECRET) setEnv("AUTH_SECRET", Buffer.alloc(32, 5).toString("base64"));
 
-  const { db, pgPool } = await import("../../server/db/client");
+  const { db: scopedDb, SYSTEM } = await import("../../server/db/client");
+  const { transport } = await import("../../server/db/execute");
+  // the bench's own fixtures and checks cross workspaces: the operator's privileged path
+  const db = (_scope?: unknown) => scopedDb(SYSTEM("operator"));
   const { newId } = await import("../../lib/ids");
   const { permissionsOf } = await import("../../lib/permissions");
   const { ensureDefaultCatalog } = await import("../../server/models/catalog");
@@ -193,13 +198,13 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
   type Ctx = import("../../server/context").TenantContext;
 
   // time the engine's raw statements
-  const pool = pgPool();
-  const poolQuery = pool.query.bind(pool) as (sql: string) => Promise<unknown>;
-  (pool as unknown as { query: (sql: unknown) => Promise<unknown> }).query = async (sql: unknown) => {
-    if (typeof sql !== "string") return poolQuery(sql as string);
+  // the bench's read-backs (ids it generated itself), outside the timed statements
+  const pool = { query: async (text: string) => ({ rows: (await db().$queryRawUnsafe(text)) as Record<string, unknown>[] }) };
+  const send = transport.send;
+  transport.send = async (sql: string) => {
     const t0 = performance.now();
     try {
-      return await poolQuery(sql);
+      return await send(sql);
     } finally {
       const label = sqlLabel(sql);
       let list = sqlTimes.get(label);

@@ -215,7 +215,7 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   setEnv("LOG_LEVEL", "silent");
   process.env.CADRE_MASTER_KEY ??= Buffer.alloc(32, 9).toString("base64");
 
-  const { db, disconnectDb } = await import("../../server/db/client");
+  const { db, disconnectDb, SYSTEM } = await import("../../server/db/client");
   const { newId } = await import("../../lib/ids");
   const { permissionsOf } = await import("../../lib/permissions");
   const { generate, settleObservations } = await import("../../server/models/gateway");
@@ -232,23 +232,23 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const stubInProcess = args.includes("--stub-in-process");
   const stub = stubInProcess ? await startLlmStub({ latencyMs: 0 }) : await startStubProcess();
   const suffix = Math.random().toString(36).slice(2, 8);
-  const user = await db().user.create({ data: { id: newId("usr"), email: `bench-${suffix}@example.test`, name: "bench" } });
-  const workspace = await db().workspace.create({ data: { id: newId("ws"), slug: `bench-${suffix}`, name: "Bench" } });
-  await db().membership.create({ data: { id: newId("mem"), workspaceId: workspace.id, userId: user.id, role: "owner" } });
+  const user = await db(SYSTEM("operator")).user.create({ data: { id: newId("usr"), email: `bench-${suffix}@example.test`, name: "bench" } });
+  const workspace = await db(SYSTEM("operator")).workspace.create({ data: { id: newId("ws"), slug: `bench-${suffix}`, name: "Bench" } });
+  await db(SYSTEM("operator")).membership.create({ data: { id: newId("mem"), workspaceId: workspace.id, userId: user.id, role: "owner" } });
   const ctx: Ctx = {
     workspaceId: workspace.id, workspaceSlug: workspace.slug, role: "owner", permissions: new Set(permissionsOf("owner")),
     actor: { type: "user", userId: user.id, email: user.email },
   };
   await ensureDefaultCatalog(ctx);
-  await db().provider.updateMany({ where: { workspaceId: workspace.id, kind: "simulator" }, data: { enabled: false } });
-  const provider = await db().provider.create({
+  await db(SYSTEM("operator")).provider.updateMany({ where: { workspaceId: workspace.id, kind: "simulator" }, data: { enabled: false } });
+  const provider = await db(SYSTEM("operator")).provider.create({
     data: { id: newId("prv"), workspaceId: workspace.id, name: "Stub", kind: "openai_compatible", baseUrl: stub.url, isLocal: true },
   });
-  const benchModel = await db().model.create({
+  const benchModel = await db(SYSTEM("operator")).model.create({
     data: { id: newId("mdl"), workspaceId: workspace.id, providerId: provider.id, modelId: "bench", displayName: "Bench", inputPrice: 1, outputPrice: 2, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.8 },
   });
   // a monthly budget, so the budget check does its full work (limit + month-to-date spend)
-  await db().budget.create({ data: { workspaceId: workspace.id, monthlyLimitUsd: 1_000_000 } });
+  await db(SYSTEM("operator")).budget.create({ data: { workspaceId: workspace.id, monthlyLimitUsd: 1_000_000 } });
 
   const direct = createLanguageModel({ id: provider.id, kind: "openai_compatible", name: provider.name, baseUrl: stub.url, isLocal: true }, "bench", undefined);
   const prompt = "Summarise the benefits of routing model calls by constraints in one sentence.";
@@ -308,7 +308,7 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const gs = stats(samples.gatewayStream);
   const bg = stats(backgroundSamples);
   const deltasPerCall = deltas / (2 * CALLS);
-  const usageRows = await db().usageRecord.count({ where: { workspaceId: workspace.id } });
+  const usageRows = await db(SYSTEM("operator")).usageRecord.count({ where: { workspaceId: workspace.id } });
 
   // where the overhead goes: each step of the gateway on its own, same data
   const steps: [string, () => Promise<unknown>][] = [

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, type TestWorkspace } from "@/test/helpers";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { getAgentVersion } from "./service";

@@ -7,6 +7,8 @@
  */
 import type { z } from "zod";
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
+import { sql, type Sql } from "@/server/db/sql";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -97,7 +99,7 @@ function prismaCode(error: unknown): string | undefined {
 }
 
 /** An agent of the workspace by id or slug; another workspace's agent is NOT_FOUND. */
-async function findAgent(ctx: TenantContext, ref: string, tx: Tx = db()): Promise<AgentWithCurrent> {
+async function findAgent(ctx: TenantContext, ref: string, tx: Tx = db(ctx)): Promise<AgentWithCurrent> {
   const row = await tx.agent.findFirst({ where: { workspaceId: ctx.workspaceId, OR: [{ id: ref }, { slug: ref }] }, include: withCurrent });
   if (!row) throw new AppError("NOT_FOUND", `Agent "${ref}" not found`);
   return row;
@@ -105,7 +107,7 @@ async function findAgent(ctx: TenantContext, ref: string, tx: Tx = db()): Promis
 
 export async function listAgents(ctx: TenantContext, input: z.input<typeof listAgentsInputSchema> = {}): Promise<AgentOutput[]> {
   const { includeArchived } = listAgentsInputSchema.parse(input);
-  const rows = await db().agent.findMany({
+  const rows = await db(ctx).agent.findMany({
     where: { workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) },
     include: withCurrent,
     orderBy: [{ slug: "asc" }],
@@ -122,7 +124,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
   await checkPolicyReferences(ctx, data.modelPolicy);
   const agentId = newId("agt");
   try {
-    const row = await db().$transaction(async (tx) => {
+    const row = await db(ctx).$transaction(async (tx) => {
       await tx.agent.create({ data: { id: agentId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
       await tx.agentVersion.create({
         data: {
@@ -180,7 +182,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   // say) must be replaced before anything else can be saved
   await checkPolicyReferences(ctx, next.modelPolicy);
   const version = row.currentVersion + 1;
-  const updated = await db().$transaction(async (tx) => {
+  const updated = await db(ctx).$transaction(async (tx) => {
     // optimistic: another save since we read the current version makes this one a conflict, not a lost update
     const bumped = await tx.agent.updateMany({
       where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
@@ -213,7 +215,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
 /** Every version of an agent, newest first. */
 export async function listAgentVersions(ctx: TenantContext, ref: string): Promise<AgentVersionOut[]> {
   const agent = await findAgent(ctx, ref);
-  const rows = await db().agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
+  const rows = await db(ctx).agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
   return rows.map((v) => toAgentVersion(agent, v));
 }
 
@@ -232,7 +234,7 @@ export async function getAgentVersion(ctx: TenantContext, idOrSlug: string, vers
     if (agent.archivedAt) throw new AppError("CONFLICT", `Agent "${agent.slug}" is archived`);
     return remembered(ctx, toAgentVersion(agent, agent.versions[0]!));
   }
-  const row = await db().agentVersion.findFirst({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version } });
+  const row = await db(ctx).agentVersion.findFirst({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version } });
   if (!row) throw new AppError("NOT_FOUND", `Agent "${agent.slug}" has no version ${version}`);
   return remembered(ctx, toAgentVersion(agent, row));
 }
@@ -246,7 +248,7 @@ export function remembered(ctx: TenantContext, v: AgentVersionOut): AgentVersion
 /** Field by field, what changed from version `from` to version `to` (either order); instructions as a line diff. */
 export async function diffAgentVersions(ctx: TenantContext, ref: string, from: number, to: number): Promise<AgentDiffOutput> {
   const agent = await findAgent(ctx, ref);
-  const rows = await db().agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version: { in: [from, to] } } });
+  const rows = await db(ctx).agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId, version: { in: [from, to] } } });
   const a = rows.find((r) => r.version === from);
   const b = rows.find((r) => r.version === to);
   if (!a || !b) throw new AppError("NOT_FOUND", `Agent "${agent.slug}" has no version ${!a ? from : to}`);
@@ -269,8 +271,8 @@ export async function diffAgentVersions(ctx: TenantContext, ref: string, from: n
 export async function archiveAgent(ctx: TenantContext, ref: string): Promise<AgentOutput> {
   const row = await findAgent(ctx, ref);
   if (row.archivedAt) return toAgent(row);
-  const updated = await db().$transaction(async (tx) => {
-    await tx.agent.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+  const updated = await db(ctx).$transaction(async (tx) => {
+    await tx.agent.update({ where: inWorkspace(ctx, row.id), data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "agent.archive", targetType: "agent", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
     return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   });
@@ -278,7 +280,7 @@ export async function archiveAgent(ctx: TenantContext, ref: string): Promise<Age
 }
 
 /** The workspace's agents with these slugs (for team validation and pinning): slug -> row with its current version. */
-export async function agentsBySlug(ctx: TenantContext, slugs: string[], tx: Tx = db()): Promise<Map<string, AgentWithCurrent>> {
+export async function agentsBySlug(ctx: TenantContext, slugs: string[], tx: Tx = db(ctx)): Promise<Map<string, AgentWithCurrent>> {
   if (slugs.length === 0) return new Map();
   const rows = await tx.agent.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: [...new Set(slugs)] } }, include: withCurrent });
   return new Map(rows.map((r) => [r.slug, r]));
@@ -294,15 +296,15 @@ export interface CurrentAgent {
  * literals), each with its current version; `currentAgentsFromJson` reads it. For statements that read agents along
  * with something else in one round trip (pinTeam).
  */
-export function currentAgentsJsonSql(workspaceIdSql: string, slugsSql: string): string {
-  return `(SELECT COALESCE(jsonb_agg(jsonb_build_object(
+export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
+  return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
        'temperature', v.temperature::text, 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
        'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
      JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
-     WHERE a."workspaceId" = ${workspaceIdSql} AND a.slug IN (${slugsSql}))`;
+     WHERE a."workspaceId" = ${workspaceId} AND a.slug IN (${slugs}))`;
 }
 
 /** slug -> agent with its current version, from the jsonb of `currentAgentsJsonSql`. */
@@ -329,11 +331,11 @@ export async function agentVersionsBySlug(ctx: TenantContext, pins: Record<strin
     else slugs.push(slug);
   }
   if (slugs.length === 0) return out;
-  const agents = await db().agent.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: slugs } }, select: { id: true, slug: true } });
+  const agents = await db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: slugs } }, select: { id: true, slug: true } });
   const bySlug = new Map(agents.map((a) => [a.slug, a]));
   const missing = slugs.filter((s) => !bySlug.has(s));
   if (missing.length) throw new AppError("NOT_FOUND", `Agent "${missing[0]}" not found`);
-  const rows = await db().agentVersion.findMany({
+  const rows = await db(ctx).agentVersion.findMany({
     where: { workspaceId: ctx.workspaceId, OR: slugs.map((s) => ({ agentId: bySlug.get(s)!.id, version: pins[s]! })) },
   });
   for (const slug of slugs) {

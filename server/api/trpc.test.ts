@@ -6,7 +6,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { describe, expect, it } from "vitest";
 import { GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
 import { appRouter } from "@/server/api/root";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { callerFor, makeUser, makeWorkspace, uniq, type TestUser } from "@/test/helpers";
 
 async function trpc(user: TestUser | null, workspaceSlug: string | null, kind: "query" | "mutation", path: string, input: unknown) {

@@ -15,11 +15,11 @@ export interface AuditEntryInput {
 }
 
 /** Records who did what to which resource. Pass the transaction so the entry commits with the change. */
-export async function recordAudit(ctx: TenantContext, entry: AuditEntryInput, tx: Tx = db()): Promise<void> {
+export async function recordAudit(ctx: TenantContext, entry: AuditEntryInput, tx: Tx = db(ctx)): Promise<void> {
   await tx.auditLog.create({ data: auditLogData(ctx, entry) });
 }
 
-/** The AuditLog row of an entry (for a batch transaction: `db().$transaction([..., db().auditLog.create({ data })])`). */
+/** The AuditLog row of an entry (for a batch transaction: `db(ctx).$transaction([..., db(ctx).auditLog.create({ data })])`). */
 export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma.AuditLogUncheckedCreateInput {
   return {
     id: newId("aud"),
@@ -36,7 +36,7 @@ export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma
 }
 
 export async function listAudit(ctx: TenantContext, input: z.infer<typeof listAuditInputSchema>) {
-  const rows = await db().auditLog.findMany({
+  const rows = await db(ctx).auditLog.findMany({
     where: { workspaceId: ctx.workspaceId, ...(input.action ? { action: { startsWith: input.action } } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: input.limit + 1,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { permissionsOf, type Permission } from "@/lib/permissions";
 import { executeRoute } from "@/server/rest/define";
 import { auditRows, callerFor, findRoute, makeApiKey, makeWorkspace, outcome, rest, type TestWorkspace } from "@/test/helpers";

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { db } from "@/server/db/client";
+import { db, SYSTEM } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { hashApiKey } from "@/server/auth/secrets";
-import { lit, query, tsLit } from "@/server/jobs/sql";
 import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
 import { isPermission, permissionsOf, type Permission, type Role } from "@/lib/permissions";
 import type { z } from "zod";
@@ -34,7 +36,7 @@ export function generateRawApiKey(): string {
 export async function storeApiKey(
   data: { workspaceId: string; createdById: string; name: string; scopes: string[]; expiresAt?: Date | null },
   rawKey: string,
-  tx: Prisma.TransactionClient = db(),
+  tx: Prisma.TransactionClient = db({ workspaceId: data.workspaceId }),
 ) {
   return tx.apiKey.create({
     data: {
@@ -53,7 +55,7 @@ export async function createApiKey(ctx: TenantContext, input: z.input<typeof cre
     throw new AppError("FORBIDDEN", `You cannot grant scopes you do not hold: ${beyond.join(", ")}`);
   }
   const rawKey = generateRawApiKey();
-  const key = await db().$transaction(async (tx) => {
+  const key = await db(ctx).$transaction(async (tx) => {
     const created = await storeApiKey({ workspaceId: ctx.workspaceId, createdById: ctx.actor.userId, name, scopes: [...new Set(scopes)], expiresAt }, rawKey, tx);
     await recordAudit(ctx, { action: "api_key.create", targetType: "api_key", targetId: created.id, metadata: { name, scopes, expiresAt: expiresAt ?? null } }, tx);
     return created;
@@ -62,20 +64,20 @@ export async function createApiKey(ctx: TenantContext, input: z.input<typeof cre
 }
 
 export async function listApiKeys(ctx: TenantContext) {
-  const rows = await db().apiKey.findMany({ where: { workspaceId: ctx.workspaceId }, include: { createdBy: true }, orderBy: { createdAt: "desc" } });
+  const rows = await db(ctx).apiKey.findMany({ where: { workspaceId: ctx.workspaceId }, include: { createdBy: true }, orderBy: { createdAt: "desc" } });
   return rows.map(toApiKey);
 }
 
 /** Revoking your own key needs api_keys:revoke; someone else's needs api_keys:manage. */
 export async function revokeApiKey(ctx: TenantContext, keyId: string) {
-  const key = await db().apiKey.findFirst({ where: { id: keyId, workspaceId: ctx.workspaceId } });
+  const key = await db(ctx).apiKey.findFirst({ where: { id: keyId, workspaceId: ctx.workspaceId } });
   if (!key) throw new AppError("NOT_FOUND", "API key not found");
   if (key.createdById !== ctx.actor.userId && !ctx.permissions.has("api_keys:manage")) {
     throw new AppError("FORBIDDEN", "You can only revoke your own API keys");
   }
   if (key.revokedAt) return { revoked: true as const };
-  await db().$transaction(async (tx) => {
-    await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+  await db(ctx).$transaction(async (tx) => {
+    await tx.apiKey.update({ where: inWorkspace(ctx, key.id), data: { revokedAt: new Date() } });
     await recordAudit(ctx, { action: "api_key.revoke", targetType: "api_key", targetId: key.id, metadata: { name: key.name } }, tx);
   });
   return { revoked: true as const };
@@ -91,16 +93,18 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
   const invalid = new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key");
   if (rawKey.length < 32 || rawKey.length > 256) throw invalid;
   // the key, its workspace and its creator's membership in one statement (on every API request); times as epoch ms
-  const { rows } = await query<{
+  // the workspace is not known before the key is found: a privileged path (docs/security.md)
+  const { rows } = await execute<{
     id: string; name: string; workspaceId: string; createdById: string; scopes: string[]; slug: string; role: string | null;
     revoked: boolean; expiresMs: number | null; lastUsedMs: number | null;
   }>(
-    `SELECT k.id, k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
+    SYSTEM("api-key-lookup"),
+    sql`SELECT k.id, k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
        (extract(epoch FROM k."expiresAt") * 1000)::float8 AS "expiresMs", (extract(epoch FROM k."lastUsedAt") * 1000)::float8 AS "lastUsedMs"
      FROM "ApiKey" k
      JOIN "Workspace" w ON w.id = k."workspaceId"
      LEFT JOIN "Membership" m ON m."workspaceId" = k."workspaceId" AND m."userId" = k."createdById"
-     WHERE k."keyHash" = ${lit(hashApiKey(rawKey))}`,
+     WHERE k."keyHash" = ${hashApiKey(rawKey)}`,
   );
   const key = rows[0];
   if (!key || key.revoked || (key.expiresMs !== null && key.expiresMs <= Date.now())) throw invalid;
@@ -109,7 +113,7 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
   const rolePerms = new Set(permissionsOf(role));
   const permissions = new Set<Permission>(key.scopes.filter(isPermission).filter((s) => rolePerms.has(s)));
   if (key.lastUsedMs === null || Date.now() - key.lastUsedMs > LAST_USED_GRANULARITY_MS) {
-    await query(`UPDATE "ApiKey" SET "lastUsedAt" = ${tsLit(new Date())} WHERE id = ${lit(key.id)}`);
+    await execute(key, sql`UPDATE "ApiKey" SET "lastUsedAt" = ${new Date()} WHERE id = ${key.id}`);
   }
   return {
     workspaceId: key.workspaceId,

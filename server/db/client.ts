@@ -3,53 +3,123 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import { env } from "../env";
 import { logger } from "../logger";
+import { scopeStatement, SYSTEM, toScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";
 
 export type Db = PrismaClient;
 
-const globalForDb = globalThis as unknown as { cadreDb?: PrismaClient; cadrePgPool?: pg.Pool };
+const globalForDb = globalThis as unknown as { cadreDb?: PrismaClient; cadrePgPool?: pg.Pool; cadreScoped?: Map<string, PrismaClient> };
 
-/** The one Prisma client of this process (kept on globalThis so dev reloads do not leak pools). */
-export function db(): PrismaClient {
+const plainConnect = pg.Pool.prototype.connect as (this: pg.Pool) => Promise<pg.PoolClient>;
+
+function baseClient(): PrismaClient {
   if (!globalForDb.cadreDb) {
     const url = env().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start Cadre with `npm start`, which provides the database");
-    // the pool is ours (so that pgPool() shares it); Prisma uses it and leaves ending it to disconnectDb
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     pool.on("error", (error) => logger.warn({ error: error.message }, "database: an idle connection failed"));
-    let adapter = new PrismaPg(pool);
-    // should two copies of pg ever be loaded (the adapter would not recognise the pool), Prisma gets its own pool
-    if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) adapter = new PrismaPg({ connectionString: url, max: 10 });
+    const adapter = new PrismaPg(pool);
+    if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
     globalForDb.cadrePgPool = pool;
     globalForDb.cadreDb = new PrismaClient({ adapter });
+    globalForDb.cadreScoped = new Map();
   }
   return globalForDb.cadreDb;
 }
 
-/**
- * The node-postgres pool under the Prisma client, for the few statements on every model call's path where Prisma's
- * own per-query work (0.2–0.4 ms) matters: the usage-row INSERT and the observed-stats UPDATE. Everything else uses
- * db().
- */
-export function pgPool(): pg.Pool {
-  db();
-  return globalForDb.cadrePgPool!;
+const MAX_SCOPED_CLIENTS = 1000;
+
+function scopeKey(scope: DbScope): string {
+  switch (scope.kind) {
+    case "tenant":
+      return `t:${scope.workspaceId}`;
+    case "user":
+      return `u:${scope.userId}`;
+    case "system":
+      return `s:${scope.path}`;
+    case "none":
+      return "n";
+  }
 }
 
 /**
- * One SQL literal, for statements sent without parameters (the simple query protocol: one message instead of five,
- * which PGlite's socket server handles one by one). Strings are quoted by node-postgres's `escapeLiteral` (quotes
- * doubled, backslashes in an E'' literal); NUL characters, which PostgreSQL text cannot hold, are dropped. Numbers
- * must be finite; anything else is refused rather than guessed.
+ * A client whose every operation runs in a transaction that first opens the scope (server/db/scope.ts):
+ * - an operation outside a transaction: a batch transaction of the scope statement and the operation;
+ * - `$transaction(fn)`: the scope statement first, then `fn` with the transaction's client;
+ * - `$transaction([...])`: the scope statement as the batch's first statement.
+ * (The scope travels in the statements, not in AsyncLocalStorage: Prisma's engine does not keep the caller's
+ * async context down to the driver.)
  */
-export function sqlLiteral(value: string | number | boolean | null): string {
-  if (value === null) return "NULL";
-  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error("sqlLiteral: not a finite number");
-    return String(value);
+function makeScoped(base: PrismaClient, scope: DbScope): PrismaClient {
+  const opening = scopeStatement(scope).text;
+  const open = () => base.$executeRawUnsafe(opening);
+  const extended = base.$extends({
+    query: {
+      $allOperations(params) {
+        const { args, query } = params;
+        // inside a transaction (ours, opened with the scope): the operation joins it
+        if ((params as { __internalParams?: { transaction?: unknown } }).__internalParams?.transaction) return query(args);
+        return base.$transaction([open(), query(args)]).then((results) => results[1]);
+      },
+    },
+  });
+  const transaction = (arg: unknown, options?: unknown) => {
+    if (Array.isArray(arg)) {
+      return base.$transaction([open(), ...arg], options as never).then((results) => results.slice(1));
+    }
+    const fn = arg as (tx: unknown) => Promise<unknown>;
+    return base.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(opening);
+      return fn(tx);
+    }, options as never);
+  };
+  return new Proxy(extended, {
+    get(target, prop, receiver) {
+      if (prop === "$transaction") return transaction;
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  }) as unknown as PrismaClient;
+}
+
+/**
+ * The Prisma client for a scope: a TenantContext (or anything with a workspaceId) for the workspace's rows,
+ * `userScope(id)` for a user's own memberships, `NO_TENANT` for tables of no tenant. Row-level security sees
+ * nothing else. Cross-workspace code uses systemDb(path) instead.
+ */
+export function db(scope: ScopeLike): PrismaClient {
+  const base = baseClient();
+  const resolved = toScope(scope);
+  const key = scopeKey(resolved);
+  const cache = globalForDb.cadreScoped!;
+  let client = cache.get(key);
+  if (client) {
+    cache.delete(key);
+  } else {
+    client = makeScoped(base, resolved);
+    if (cache.size >= MAX_SCOPED_CLIENTS) cache.delete(cache.keys().next().value!);
   }
-  if (typeof value !== "string") throw new Error("sqlLiteral: unsupported value");
-  return pg.escapeLiteral(value.includes("\u0000") ? value.replaceAll("\u0000", "") : value);
+  cache.set(key, client);
+  return client;
+}
+
+/** A privileged path (docs/security.md): statements see every workspace. */
+export function systemDb(path: PrivilegedPath): PrismaClient {
+  return db(SYSTEM(path));
+}
+
+/** One simple-protocol message on a pooled connection, for the raw-statement executor only (server/db/execute.ts). */
+export async function rawQuery(text: string): Promise<unknown> {
+  baseClient();
+  const client = await plainConnect.call(globalForDb.cadrePgPool!);
+  let broken: Error | undefined;
+  try {
+    return await client.query(text);
+  } catch (error) {
+    // an error PostgreSQL reported leaves the connection usable; anything else (a lost connection) discards it
+    if (typeof (error as { code?: unknown })?.code !== "string") broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 export async function disconnectDb(): Promise<void> {
@@ -57,5 +127,8 @@ export async function disconnectDb(): Promise<void> {
   await globalForDb.cadreDb?.$disconnect();
   globalForDb.cadreDb = undefined;
   globalForDb.cadrePgPool = undefined;
+  globalForDb.cadreScoped = undefined;
   await pool?.end();
 }
+
+export { NO_TENANT, SYSTEM, tenantScope, userScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";

@@ -3,7 +3,7 @@
  * statement; runTenantContext (one statement) for a user, an API key, and creators removed since.
  */
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { permissionsOf } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { authenticateApiKey } from "@/server/auth/api-keys";

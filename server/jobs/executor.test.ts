@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { db, pgPool } from "@/server/db/client";
+import { testDb as db, testPool as pgPool } from "@/test/db";
 import { Prisma } from "@/server/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { generate, settleObservations } from "@/server/models/gateway";

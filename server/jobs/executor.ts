@@ -25,7 +25,12 @@ import { creatorContext, creatorContextSql, executeRun, type CreatorColumns, typ
 import { watchedSql } from "@/server/runs/watchers";
 import { clearRunCancelSignal } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
-import { lit, query, tsLit } from "./sql";
+import { SYSTEM } from "@/server/db/scope";
+import { execute as executeSql } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
+
+/** The executor works across workspaces: its claim, leases and heartbeat are a privileged path (docs/security.md). */
+const EXECUTOR = SYSTEM("executor");
 
 export interface ExecutorOptions {
   /** lease owner id; default `<host>/<pid>/<random>` */
@@ -90,21 +95,26 @@ function pidAlive(pid: number): boolean {
 /** Releases leases held by processes of this host that no longer exist (their runs are resumed at once). */
 export async function releaseOrphanedLeases(owner: string): Promise<number> {
   const host = owner.split("/")[0]!;
-  const { rows } = await query<{ id: string; leaseOwner: string }>(
-    `SELECT id, "leaseOwner" FROM "Run" WHERE "status" IN ('queued', 'running') AND "leaseOwner" LIKE ${lit(`${host.replace(/[\\%_]/g, "\\$&")}/%`)}`,
+  const { rows } = await executeSql<{ id: string; leaseOwner: string }>(
+    EXECUTOR,
+    sql`SELECT id, "leaseOwner" FROM "Run" WHERE "status" IN ('queued', 'running') AND "leaseOwner" LIKE ${`${host.replace(/[\\%_]/g, "\\$&")}/%`}`,
   );
   const dead = rows.filter((r) => {
     const pid = Number(r.leaseOwner.split("/")[1]);
     return r.leaseOwner !== owner && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid);
   });
   for (const r of dead) {
-    await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(r.id)} AND "leaseOwner" = ${lit(r.leaseOwner)}`);
+    await releaseLease(r.id, r.leaseOwner);
   }
   return dead.length;
 }
 
+async function releaseLease(runId: string, owner: string): Promise<void> {
+  await executeSql(EXECUTOR, sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${runId} AND "leaseOwner" = ${owner}`);
+}
+
 /** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again). */
-const CLAIMED_COLUMNS = `u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
+const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
   u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected",
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt"`;
 
@@ -115,22 +125,23 @@ export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean 
 export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<ClaimedRun | null> {
   const now = new Date();
   const until = new Date(now.getTime() + o.leaseMs);
-  const claimable = `r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${tsLit(now)})`;
-  const scope = o.workspaceIds ? ` AND r."workspaceId" IN (${o.workspaceIds.length ? o.workspaceIds.map(lit).join(", ") : "NULL"})` : "";
-  const exclude = o.exclude?.length ? ` AND r.id NOT IN (${o.exclude.map(lit).join(", ")})` : "";
+  const claimable = sql`r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${now})`;
+  const scope = o.workspaceIds ? sql` AND r."workspaceId" IN (${o.workspaceIds.length ? sql.join(o.workspaceIds.map((id) => sql`${id}`)) : sql`NULL`})` : sql.empty;
+  const exclude = o.exclude?.length ? sql` AND r.id NOT IN (${sql.join(o.exclude.map((id) => sql`${id}`))})` : sql.empty;
   const context = creatorContextSql("c");
-  const { rows } = await query<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean } & CreatorColumns>(
-    `WITH c AS (
-     UPDATE "Run" AS u SET "leaseOwner" = ${lit(o.owner)}, "leaseExpiresAt" = ${tsLit(until)}
+  const { rows } = await executeSql<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean } & CreatorColumns>(
+    EXECUTOR,
+    sql`WITH c AS (
+     UPDATE "Run" AS u SET "leaseOwner" = ${o.owner}, "leaseExpiresAt" = ${until}
      WHERE u.id = (
        SELECT r.id FROM "Run" r
        WHERE ${claimable}${scope}${exclude}
          AND (SELECT count(*) FROM "Run" h WHERE h."workspaceId" = r."workspaceId" AND h."status" IN ('queued', 'running')
-              AND h."leaseOwner" IS NOT NULL AND h."leaseExpiresAt" >= ${tsLit(now)}) < ${lit(o.workspaceConcurrency)}
+              AND h."leaseOwner" IS NOT NULL AND h."leaseExpiresAt" >= ${now}) < ${o.workspaceConcurrency}
        ORDER BY r."queuedAt", r.id
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
-     AND (u."leaseOwner" IS NULL OR u."leaseExpiresAt" IS NULL OR u."leaseExpiresAt" < ${tsLit(now)})
+     AND (u."leaseOwner" IS NULL OR u."leaseExpiresAt" IS NULL OR u."leaseExpiresAt" < ${now})
      RETURNING ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched)
      SELECT c.*, ${context.columns} FROM c ${context.joins}`,
   );
@@ -192,7 +203,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
         clearRunCancelSignal(claimed.id);
         // finishRun released the lease of a run it finished; a suspended or broken one is released for whoever comes next
         if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
-          await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`).catch(
+          await releaseLease(claimed.id, owner).catch(
             (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
         }
@@ -216,7 +227,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
         while (!stopping && running.size < maxConcurrent) {
           const claimed = await claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] });
           if (!claimed || stopping) {
-            if (claimed) await query(`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${lit(claimed.id)} AND "leaseOwner" = ${lit(owner)}`);
+            if (claimed) await releaseLease(claimed.id, owner);
             break;
           }
           woken.delete(claimed.id);
@@ -260,8 +271,9 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     const ids = [...running.keys()];
     const until = new Date(Date.now() + leaseMs);
     try {
-      const { rows } = await query<{ id: string; cancel: boolean }>(
-        `UPDATE "Run" SET "leaseExpiresAt" = ${tsLit(until)} WHERE id IN (${ids.map(lit).join(", ")}) AND "leaseOwner" = ${lit(owner)}
+      const { rows } = await executeSql<{ id: string; cancel: boolean }>(
+        EXECUTOR,
+        sql`UPDATE "Run" SET "leaseExpiresAt" = ${until} WHERE id IN (${sql.join(ids.map((id) => sql`${id}`))}) AND "leaseOwner" = ${owner}
          RETURNING id, "cancelRequestedAt" IS NOT NULL AS cancel`,
       );
       const kept = new Map(rows.map((r) => [r.id, r.cancel]));

@@ -6,7 +6,7 @@
 import { InngestTestEngine } from "@inngest/test";
 import { NonRetriableError } from "inngest";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { AppError } from "@/lib/errors";
 import { setEnv } from "@/server/env";
 import { settleObservations } from "@/server/models/gateway";

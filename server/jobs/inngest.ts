@@ -12,7 +12,8 @@ import { logger } from "@/server/logger";
 import { executeRun, finishRun, type RunEventPayload } from "./run-function";
 import { asJson, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, type StepApi, type StepInfo, type StepOptions } from "./step";
 import { beginStep, completeStep, failStep } from "./step-records";
-import { lit, query } from "./sql";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "@/server/runs/notify";
 import { watchedInProcess } from "@/server/runs/watchers";
 
@@ -34,8 +35,8 @@ export interface InngestStepTools {
   sleep: (id: string, duration: number) => Promise<unknown>;
 }
 
-async function cancelRequested(runId: string): Promise<boolean> {
-  const { rows } = await query<{ c: boolean }>(`SELECT "cancelRequestedAt" IS NOT NULL AS c FROM "Run" WHERE id = ${lit(runId)}`);
+async function cancelRequested(run: RunEventPayload): Promise<boolean> {
+  const { rows } = await execute<{ c: boolean }>(run, sql`SELECT "cancelRequestedAt" IS NOT NULL AS c FROM "Run" WHERE id = ${run.runId}`);
   return rows[0]?.c ?? true;
 }
 
@@ -70,25 +71,25 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
                     attempt,
                     maxAttempts,
                     beforeStore: async () => undefined,
-                    store: async (sql) => {
+                    store: async (statement) => {
                       stored = true;
-                      await query(sql);
+                      await execute(run, statement);
                       notifyRunEvents(run.runId);
                     },
                   }),
                 );
-                if (!stored) await completeStep(run.runId, id, result);
+                if (!stored) await completeStep(run, id, result);
                 return result;
               } catch (error) {
                 const retryable = isRetryable(error);
-                await failStep(run.runId, id, reasonOf(error), retryable && functionAttempt + 1 < maxAttempts);
+                await failStep(run, id, reasonOf(error), retryable && functionAttempt + 1 < maxAttempts);
                 if (!retryable) throw new NonRetriableError(reasonOf(error), { cause: error });
                 throw error;
               }
             })) as T;
           } catch (error) {
             if (isControlError(error) || error instanceof StepFailedError) throw error;
-            if (await cancelRequested(run.runId)) throw new RunCancelledError();
+            if (await cancelRequested(run)) throw new RunCancelledError();
             // Inngest gave up on the step (retries exhausted or not retryable)
             throw new StepFailedError(id, (error as Error)?.message ?? String(error), { cause: error });
           }
@@ -99,12 +100,12 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
       await track(step.sleep(id, Math.max(0, ms)));
     },
     // Inngest may continue the function in another process after any step: every write is committed at once
-    async write(sql: string) {
-      await query(sql);
+    async write(statement: Sql) {
+      await execute(run, statement);
       notifyRunEvents(run.runId);
     },
-    async send(sql: string) {
-      await query(sql);
+    async send(statement: Sql) {
+      await execute(run, statement);
       notifyRunEvents(run.runId);
     },
     async flush() {},
@@ -125,9 +126,9 @@ export const runFunction = inngest.createFunction(
     // the function itself failed (not one of its steps, which executeRun handles): the run must not stay running
     onFailure: async ({ event, error }) => {
       const original = (event as { data?: { event?: { data?: Partial<RunEventPayload> } } }).data?.event?.data;
-      if (!original?.runId) return;
+      if (!original?.runId || !original.workspaceId) return;
       logger.error({ runId: original.runId, error: error?.message }, "inngest: the run's function failed");
-      await finishRun(original.runId, { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` });
+      await finishRun({ runId: original.runId, workspaceId: original.workspaceId }, { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` });
     },
   },
   async ({ event, step, attempt }) => {

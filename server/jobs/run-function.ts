@@ -36,7 +36,8 @@ import { systemPromptOf, userPromptOf } from "./prompts";
 import { notifyRunEvents } from "@/server/runs/notify";
 import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, reasonOf, type StepApi } from "./step";
 import { stepAttemptWhere } from "./step-records";
-import { jsonLit, lit, numLit, query, textLit, tsLit } from "./sql";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
 
 export interface RunEventPayload {
   runId: string;
@@ -113,14 +114,15 @@ export type CreatorColumns = {
  * what the creator's context needs: the workspace's slug, the creator (its API key, or the user) and the creator's
  * membership. Used by runTenantContext and by the executor's claim (the context comes with the claimed row).
  */
-export function creatorContextSql(alias: string): { columns: string; joins: string } {
+export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
+  const a = sql.ident(alias);
   return {
-    columns: `cw.slug AS "ctxWorkspaceSlug", ck.id AS "ctxKeyId", ck.name AS "ctxKeyName", ck."createdById" AS "ctxKeyUserId",
+    columns: sql`cw.slug AS "ctxWorkspaceSlug", ck.id AS "ctxKeyId", ck.name AS "ctxKeyName", ck."createdById" AS "ctxKeyUserId",
       cu.id AS "ctxUserId", cu.email AS "ctxEmail", cm.role::text AS "ctxRole"`,
-    joins: `LEFT JOIN "Workspace" cw ON cw.id = ${alias}."workspaceId"
-      LEFT JOIN "ApiKey" ck ON ${alias}."createdByType" = 'api_key' AND ck.id = ${alias}."createdById" AND ck."workspaceId" = ${alias}."workspaceId"
-      LEFT JOIN "User" cu ON ${alias}."createdByType" <> 'api_key' AND cu.id = ${alias}."createdById"
-      LEFT JOIN "Membership" cm ON cm."workspaceId" = ${alias}."workspaceId" AND cm."userId" = COALESCE(ck."createdById", cu.id)`,
+    joins: sql`LEFT JOIN "Workspace" cw ON cw.id = ${a}."workspaceId"
+      LEFT JOIN "ApiKey" ck ON ${a}."createdByType" = 'api_key' AND ck.id = ${a}."createdById" AND ck."workspaceId" = ${a}."workspaceId"
+      LEFT JOIN "User" cu ON ${a}."createdByType" <> 'api_key' AND cu.id = ${a}."createdById"
+      LEFT JOIN "Membership" cm ON cm."workspaceId" = ${a}."workspaceId" AND cm."userId" = COALESCE(ck."createdById", cu.id)`,
   };
 }
 
@@ -147,9 +149,10 @@ export function creatorContext(run: Pick<RunRow, "id" | "workspaceId" | "created
 /** The tenant context a run executes in, its creator's (one statement). */
 export async function runTenantContext(run: Pick<RunRow, "id" | "workspaceId" | "createdByType" | "createdById">): Promise<TenantContext> {
   const { columns, joins } = creatorContextSql("r");
-  const { rows } = await query<CreatorColumns>(
-    `SELECT ${columns}
-     FROM (SELECT ${lit(run.workspaceId)}::text AS "workspaceId", ${lit(run.createdByType)}::text AS "createdByType", ${lit(run.createdById || null)}::text AS "createdById") r
+  const { rows } = await execute<CreatorColumns>(
+    run,
+    sql`SELECT ${columns}
+     FROM (SELECT ${run.workspaceId}::text AS "workspaceId", ${run.createdByType}::text AS "createdByType", ${run.createdById || null}::text AS "createdById") r
      ${joins}`,
   );
   return creatorContext(run, rows[0]!);
@@ -162,10 +165,11 @@ export function parsePins(value: unknown): RunPins | null {
 }
 
 /** The versions a run pinned: its `pins` column, else (a run written before the column) its run.queued event. */
-export async function runPins(runId: string): Promise<RunPins | null> {
-  const { rows } = await query<{ pins: unknown }>(
-    `SELECT COALESCE(r."pins", (SELECT e.data->'pins' FROM "RunEvent" e WHERE e."runId" = r.id AND e.type = 'run.queued' ORDER BY e.seq LIMIT 1)) AS pins
-     FROM "Run" r WHERE r.id = ${lit(runId)}`,
+export async function runPins(run: { runId: string; workspaceId: string }): Promise<RunPins | null> {
+  const { rows } = await execute<{ pins: unknown }>(
+    run,
+    sql`SELECT COALESCE(r."pins", (SELECT e.data->'pins' FROM "RunEvent" e WHERE e."runId" = r.id AND e.type = 'run.queued' ORDER BY e.seq LIMIT 1)) AS pins
+     FROM "Run" r WHERE r.id = ${run.runId}`,
   );
   return parsePins(rows[0]?.pins);
 }
@@ -212,7 +216,7 @@ export class RunRuntime implements TopologyRuntime {
         const system = systemPromptOf(agent);
         const prompt = userPromptOf(call.task, call.context);
         // the answer is streamed (and shown as it comes) only while someone follows the run
-        const text = step.watched() ? new StepTextStream((sql) => step.write(sql), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
+        const text = step.watched() ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
         try {
           const res = await deps.generate(ctx, {
             policy: this.shared.policyOverride ?? agent.modelPolicy,
@@ -226,7 +230,7 @@ export class RunRuntime implements TopologyRuntime {
             agentId: agent.agentId,
             runBudgetUsd: this.shared.runBudgetUsd,
             // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
-            writeUsage: (sql) => step.send(sql),
+            writeUsage: (statement) => step.send(statement),
             ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
           text?.close();
@@ -272,7 +276,7 @@ export class RunRuntime implements TopologyRuntime {
     if (!(additional > 0)) return;
     const expected = this.shared.expected;
     expected.value += Math.floor(additional);
-    await this.shared.step.write(`UPDATE "Run" SET "stepsExpected" = GREATEST("stepsExpected", ${lit(expected.value)}) WHERE id = ${lit(this.shared.run.id)}`);
+    await this.shared.step.write(sql`UPDATE "Run" SET "stepsExpected" = GREATEST("stepsExpected", ${expected.value}) WHERE id = ${this.shared.run.id}`);
   }
 }
 
@@ -319,36 +323,36 @@ interface AgentStepRecord {
   latencyMs: number;
 }
 
-const int = (n: number) => lit(Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
+const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
 /**
  * The step's details and result (succeeded), node.finished and run.progress, and the run's running totals, in one
  * statement, fenced to the attempt that produced them (stepAttemptWhere). (The final totals are recomputed from the
  * steps when the run finishes.)
  */
-function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): string {
+function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
   const now = new Date();
   const finished = {
     nodeId: r.nodeId, stepId, agent: r.agent.slug, output: r.output.slice(0, EVENT_OUTPUT_MAX),
     inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, model: r.modelLabel, latencyMs: r.latencyMs,
   };
-  return `WITH st AS (
-       UPDATE "RunStep" SET "kind" = ${lit(r.kind)}, "nodeId" = ${lit(r.nodeId)}, "agentId" = ${lit(r.agent.agentId)}, "agentVersion" = ${lit(r.agent.version)},
-         "modelRef" = ${lit(r.modelRef)}, "modelName" = ${lit(r.modelName)}, "routeReason" = ${textLit(r.routeReason, 4000)}, "inputSeen" = ${textLit(r.inputSeen)},
-         "output" = ${textLit(r.output)}, "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = ${int(r.outputTokens)}, "costUsd" = ${numLit(r.costUsd)},
-         "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${jsonLit(result)}, "error" = NULL, "finishedAt" = ${tsLit(now)}
+  return sql`WITH st AS (
+       UPDATE "RunStep" SET "kind" = ${r.kind}, "nodeId" = ${r.nodeId}, "agentId" = ${r.agent.agentId}, "agentVersion" = ${r.agent.version},
+         "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName}, "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)},
+         "output" = ${sql.text(r.output)}, "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = ${int(r.outputTokens)}, "costUsd" = ${sql.numeric(r.costUsd)},
+         "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
        WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
      r AS (
        UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, "inputTokens" = "inputTokens" + ${int(r.inputTokens)}, "outputTokens" = "outputTokens" + ${int(r.outputTokens)},
-         "costUsd" = "costUsd" + ${numLit(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${tsLit(now)}
-       WHERE id = ${lit(runId)} AND EXISTS (SELECT 1 FROM st)
+         "costUsd" = "costUsd" + ${sql.numeric(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
+       WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
        RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq" - 1, 'node.finished', ${jsonLit(finished)}, ${tsLit(now)} FROM r
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished', ${sql.json(finished)}, ${now} FROM r
      UNION ALL
-     SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq", 'run.progress',
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
-         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${tsLit(now)} FROM r
+         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
      RETURNING seq`;
 }
 
@@ -360,9 +364,9 @@ async function recordFailedAttempt(
 ): Promise<void> {
   const reason = reasonOf(f.error);
   await step.write(
-    `UPDATE "RunStep" SET "kind" = ${lit(f.kind)}, "nodeId" = ${lit(f.nodeId)}, "agentId" = ${lit(f.agent.agentId)}, "agentVersion" = ${lit(f.agent.version)},
-       "inputSeen" = ${textLit(f.inputSeen)}
-     WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`,
+    sql`UPDATE "RunStep" SET "kind" = ${f.kind}, "nodeId" = ${f.nodeId}, "agentId" = ${f.agent.agentId}, "agentVersion" = ${f.agent.version},
+       "inputSeen" = ${sql.text(f.inputSeen)}
+     WHERE "runId" = ${runId} AND "stepId" = ${stepId}`,
   );
   await step.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } }]));
 }
@@ -377,8 +381,8 @@ async function markStarted(step: StepApi, run: RunRow, stepsExpected: number): P
   const now = new Date();
   await step.write(
     appendRunEventsSql(run.id, [{ type: "run.started", data: { stepsExpected } }], {
-      set: `"status" = 'running', "startedAt" = COALESCE("startedAt", ${tsLit(now)}), "stepsExpected" = GREATEST("stepsExpected", ${lit(stepsExpected)})`,
-      where: `"status" = 'queued'`,
+      set: sql`"status" = 'running', "startedAt" = COALESCE("startedAt", ${now}), "stepsExpected" = GREATEST("stepsExpected", ${stepsExpected})`,
+      where: sql`"status" = 'queued'`,
     }),
   );
 }
@@ -395,34 +399,34 @@ interface Finish {
  * exact sums of its steps, the lease released, and the terminal event, in one statement. False when the run had
  * already finished.
  */
-export async function finishRun(runId: string, f: Finish): Promise<boolean> {
-  const { rows } = await query(finishRunSql(runId, f));
-  if (rows.length > 0) notifyRunEvents(runId);
+export async function finishRun(run: { runId: string; workspaceId: string }, f: Finish): Promise<boolean> {
+  const { rows } = await execute(run, finishRunSql(run.runId, f));
+  if (rows.length > 0) notifyRunEvents(run.runId);
   return rows.length > 0;
 }
 
 /** finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). */
-function finishRunSql(runId: string, f: Finish): string {
+function finishRunSql(runId: string, f: Finish): Sql {
   const now = new Date();
   const event =
     f.status === "succeeded" ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
     : f.status === "failed" ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}) } }
     : { type: "run.cancelled", data: {} };
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
-  return `WITH t AS (
+  return sql`WITH t AS (
        SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
          COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" <> 'system')::int AS d
-       FROM "RunStep" WHERE "runId" = ${lit(runId)}),
+       FROM "RunStep" WHERE "runId" = ${runId}),
      r AS (
-       UPDATE "Run" SET "status" = ${lit(f.status)}::"RunStatus", "output" = ${output ? jsonLit(output) : "NULL"}, "error" = ${textLit(f.error ?? null, 8000)},
-         "finishedAt" = ${tsLit(now)}, "startedAt" = COALESCE("startedAt", ${tsLit(now)}),
+       UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${sql.text(f.error ?? null, 8000)},
+         "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
          "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
-         "stepsExpected" = ${f.status === "succeeded" ? "t.d" : `GREATEST("stepsExpected", t.d)`},
-         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${tsLit(now)}
-       FROM t WHERE id = ${lit(runId)} AND "status" IN ('queued', 'running')
+         "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
+         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
+       FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')
        RETURNING "workspaceId", "lastEventSeq")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${lit(newEventId())}, r."workspaceId", ${lit(runId)}, r."lastEventSeq", ${lit(event.type)}, ${jsonLit(event.data)}, ${tsLit(now)} FROM r
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${sql.json(event.data)}, ${now} FROM r
      RETURNING seq`;
 }
 
@@ -438,18 +442,18 @@ async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promi
 export async function executeRun(event: RunEventPayload, step: StepApi, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   const deps: ExecuteDeps = { generate: gatewayGenerate, ...options.deps };
   const preloaded = options.run && options.run.id === event.runId && options.run.workspaceId === event.workspaceId ? options.run : null;
-  const run = preloaded ?? ((await db().run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null);
+  const run = preloaded ?? ((await db(event).run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null);
   if (!run) return "missing";
   if (!["queued", "running"].includes(run.status)) return "already_finished";
   if (run.cancelRequestedAt && run.status === "queued") {
-    await finishRun(run.id, { status: "cancelled" });
+    await finishRun({ runId: run.id, workspaceId: run.workspaceId }, { status: "cancelled" });
     return "cancelled";
   }
 
   try {
     // the pins come with the row (a run written before the column reads them from its event, meanwhile)
     const rowPins = parsePins(run.pins);
-    const pinsRead = run.targetType !== "team" ? Promise.resolve(null) : rowPins ? Promise.resolve(rowPins) : runPins(run.id);
+    const pinsRead = run.targetType !== "team" ? Promise.resolve(null) : rowPins ? Promise.resolve(rowPins) : runPins(event);
     pinsRead.catch(() => undefined); // awaited below
     const ctx = preloaded && options.ctx ? options.ctx : await runTenantContext(run);
     const policyOverride = run.modelPolicyOverride ? modelPolicySchema.parse(run.modelPolicyOverride) : null;

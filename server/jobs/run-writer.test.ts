@@ -3,7 +3,7 @@
  * failed write stopping the run (resumed from what committed), and the attempt fence on a step's record.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { db, pgPool } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
@@ -11,7 +11,8 @@ import { addAgent, addTeam, eventRows, makeRunWorkspace, stepRows, usageRows, ty
 import { RunWriter, RunWriteError } from "./run-writer";
 import { executeRun } from "./run-function";
 import { createPostgresStep, RunSuspendedError } from "./step";
-import { lit } from "./sql";
+import { sql } from "@/server/db/sql";
+import { transport } from "@/server/db/execute";
 
 let rw: RunWorkspace;
 beforeAll(async () => {
@@ -31,17 +32,17 @@ async function makeRun() {
   return run.id;
 }
 
-const bump = (runId: string, by = 1) => `UPDATE "Run" SET "stepsDone" = "stepsDone" + ${by} WHERE id = ${lit(runId)} RETURNING "stepsDone"`;
+const bump = (runId: string, by = 1) => sql`UPDATE "Run" SET "stepsDone" = "stepsDone" + ${by} WHERE id = ${runId} RETURNING "stepsDone"`;
 const stepsDone = async (runId: string) => (await db().run.findUniqueOrThrow({ where: { id: runId } })).stepsDone;
 
 /** Counts the queries sent to the pool while `fn` runs. */
 async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
-  const pool = pgPool();
-  const original = pool.query.bind(pool) as (sql: string) => Promise<unknown>;
+  const original = transport.send;
   const queries: string[] = [];
-  vi.spyOn(pool, "query").mockImplementation(((sql: string) => {
-    queries.push(sql);
-    return original(sql);
+  vi.spyOn(transport, "send").mockImplementation(((text: string) => {
+    // the scope statement opens every message: what the writer sent follows it
+    queries.push(text.split(";\n").slice(1).join(";\n"));
+    return original(text);
   }) as never);
   const result = await fn();
   return { result, queries };
@@ -50,7 +51,7 @@ async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; qu
 describe("RunWriter", () => {
   it("commits in order; what is queued in one turn goes in one query (one commit), each caller gets its rows", async () => {
     const runId = await makeRun();
-    const writer = new RunWriter(runId);
+    const writer = new RunWriter({ runId, workspaceId: rw.ws.id });
     const { result, queries } = await countingQueries(async () => {
       const promises = [1, 2, 3].map(() => writer.write(bump(runId)));
       await writer.flush();
@@ -63,7 +64,7 @@ describe("RunWriter", () => {
 
   it("writes queued while a batch is in flight follow it, together, and flush waits for all of them", async () => {
     const runId = await makeRun();
-    const writer = new RunWriter(runId);
+    const writer = new RunWriter({ runId, workspaceId: rw.ws.id });
     const { queries } = await countingQueries(async () => {
       void writer.write(bump(runId));
       await new Promise((resolve) => setImmediate(resolve)); // the first batch is on its way
@@ -78,9 +79,9 @@ describe("RunWriter", () => {
 
   it("a statement the database refuses: the ones before it land, it and everything after are refused, the writer stays failed", async () => {
     const runId = await makeRun();
-    const writer = new RunWriter(runId);
+    const writer = new RunWriter({ runId, workspaceId: rw.ws.id });
     const first = writer.write(bump(runId));
-    const bad = writer.write(`UPDATE "Run" SET "stepsDone" = 'not a number' WHERE id = ${lit(runId)}`);
+    const bad = writer.write(sql`UPDATE "Run" SET "stepsDone" = 'not a number' WHERE id = ${runId}`);
     const after = writer.write(bump(runId, 10));
     await expect(first).resolves.toHaveLength(1);
     await expect(bad).rejects.toBeInstanceOf(RunWriteError);
@@ -93,14 +94,13 @@ describe("RunWriter", () => {
 
   it("a lost connection (unknown outcome) is not re-sent: the writer fails", async () => {
     const runId = await makeRun();
-    const writer = new RunWriter(runId);
-    const pool = pgPool();
-    const original = pool.query.bind(pool) as (sql: string) => Promise<unknown>;
+    const writer = new RunWriter({ runId, workspaceId: rw.ws.id });
+    const original = transport.send;
     let sent = 0;
-    vi.spyOn(pool, "query").mockImplementation(((sql: string) => {
+    vi.spyOn(transport, "send").mockImplementation(((text: string) => {
       sent++;
       if (sent === 1) return Promise.reject(Object.assign(new Error("Connection terminated unexpectedly"), {}));
-      return original(sql);
+      return original(text);
     }) as never);
     const a = writer.write(bump(runId));
     const b = writer.write(bump(runId));
@@ -114,11 +114,10 @@ describe("RunWriter", () => {
 describe("the run engine on the writer", () => {
   it("a failed write stops the run (suspended, not failed); a new execution resumes it from what committed", async () => {
     const run = await startRun(rw.ctx, { team: "trio", input: "Survive a failed write." });
-    const pool = pgPool();
-    const original = pool.query.bind(pool) as (sql: string) => Promise<unknown>;
+    const original = transport.send;
     // the batch that carries w1's record fails (as a database that went away would make it)
     let failed = false;
-    vi.spyOn(pool, "query").mockImplementation(((sql: string) => {
+    vi.spyOn(transport, "send").mockImplementation(((sql: string) => {
       if (!failed && typeof sql === "string" && sql.includes(`'node.finished'`) && sql.includes(`"stepId" = 's1'`)) {
         failed = true;
         return Promise.reject(new Error("Connection terminated unexpectedly"));

@@ -1,7 +1,7 @@
 /**
  * A run's ordered writes, for the in-process executor (write-behind):
  *
- * - `write(sql)` queues a statement and returns at once; statements commit in the order they were queued.
+ * - `write(sql)` queues a statement (an `sql` value) and returns at once; statements commit in the order they were queued.
  * - Statements queued while a batch is in flight (and those queued in the same turn of the event loop) are sent
  *   together as ONE simple-protocol query, which PostgreSQL (and PGlite) runs as one implicit transaction: one round
  *   trip and one commit for, typically, a step's usage row, its record and the next step's start.
@@ -17,13 +17,14 @@
  * step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
  * committed. Work with effects outside Cadre (tools, later) must `flush()` first.
  */
-import { pgPool } from "@/server/db/client";
+import { executeBatch } from "@/server/db/execute";
+import type { Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "@/server/runs/notify";
 
 type Rows = Record<string, unknown>[];
 
 interface Pending {
-  sql: string;
+  sql: Sql;
   resolve: (rows: Rows) => void;
   reject: (error: unknown) => void;
 }
@@ -46,7 +47,8 @@ export class RunWriter {
   private draining: Promise<void> | null = null;
   private failure: RunWriteError | null = null;
 
-  constructor(private readonly runId: string) {}
+  /** the run's workspace is the scope of every batch (set in the batch's own message: no extra round trip) */
+  constructor(private readonly run: { runId: string; workspaceId: string }) {}
 
   /** The failure that stopped this writer, if any. */
   get failed(): RunWriteError | null {
@@ -54,7 +56,7 @@ export class RunWriter {
   }
 
   /** Queues a statement; the promise gives its rows once committed (callers that need nothing may ignore it). */
-  write(sql: string): Promise<Rows> {
+  write(sql: Sql): Promise<Rows> {
     if (this.failure) return Promise.reject(this.failure);
     const promise = new Promise<Rows>((resolve, reject) => this.pending.push({ sql, resolve, reject }));
     promise.catch(() => undefined); // the failure is also kept by the writer: ignoring this promise is fine
@@ -79,13 +81,12 @@ export class RunWriter {
       while (this.pending.length > 0 && !this.failure) {
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
-          const result = await pgPool().query(batch.map((p) => p.sql).join(";\n"));
-          const results = (Array.isArray(result) ? result : [result]) as { rows?: Rows }[];
+          const results = await executeBatch(this.run, batch.map((p) => p.sql));
           batch.forEach((p, i) => p.resolve(results[i]?.rows ?? []));
         } catch (error) {
           await this.recover(batch, error);
         }
-        notifyRunEvents(this.runId);
+        notifyRunEvents(this.run.runId);
       }
       if (this.failure) for (const p of this.pending.splice(0)) p.reject(this.failure);
     } finally {
@@ -106,8 +107,8 @@ export class RunWriter {
         continue;
       }
       try {
-        const result = await pgPool().query(p.sql);
-        p.resolve((result as { rows?: Rows }).rows ?? []);
+        const [result] = await executeBatch(this.run, [p.sql]);
+        p.resolve(result?.rows ?? []);
       } catch (single) {
         this.failure = new RunWriteError(single);
         p.reject(this.failure);

@@ -7,7 +7,8 @@ import { newId } from "@/lib/ids";
 import { notifyRunEvents } from "@/server/runs/notify";
 import { watchedSql } from "@/server/runs/watchers";
 import type { StepOptions } from "./step";
-import { jsonLit, lit, query, textLit, tsLit } from "./sql";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
 
 const MAX_ERROR = 4000;
 
@@ -40,23 +41,23 @@ export interface StepStartRow {
  * running already), marks it running (creating its row, attempts + 1) and appends the step's start event (with the
  * attempt number) to the run.
  */
-export function beginStepSql(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions, claim: "unless-cancelled" | "always" = "unless-cancelled"): string {
-  const now = tsLit(new Date());
-  const runId = lit(run.runId);
-  const sid = lit(stepId);
+export function beginStepSql(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions, claim: "unless-cancelled" | "always" = "unless-cancelled"): Sql {
+  const now = new Date();
+  const runId = run.runId;
   const event = options.startEvent
-    ? `, ev AS (UPDATE "Run" SET "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now} WHERE id = ${runId} AND EXISTS (SELECT 1 FROM claimed)
+    ? sql`, ev AS (UPDATE "Run" SET "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now} WHERE id = ${runId} AND EXISTS (SELECT 1 FROM claimed)
          RETURNING "workspaceId", "lastEventSeq"),
        evi AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-         SELECT ${lit(newId("evt"))}, ev."workspaceId", ${runId}, ev."lastEventSeq", ${lit(options.startEvent.type)},
-           ${jsonLit(options.startEvent.data)} || jsonb_build_object('attempt', claimed.attempts), ${now} FROM ev, claimed RETURNING 1)`
-    : "";
-  return `WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel, ${watchedSql()} AS watched FROM "Run" WHERE id = ${runId}),
-     prev AS (SELECT "status", "result" FROM "RunStep" WHERE "runId" = ${runId} AND "stepId" = ${sid}),
+         SELECT ${newId("evt")}, ev."workspaceId", ${runId}, ev."lastEventSeq", ${options.startEvent.type},
+           ${sql.json(options.startEvent.data)} || jsonb_build_object('attempt', claimed.attempts), ${now} FROM ev, claimed RETURNING 1)`
+    : sql.empty;
+  const unlessCancelled = claim === "always" ? sql.empty : sql`NOT r.cancel AND `;
+  return sql`WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel, ${watchedSql()} AS watched FROM "Run" WHERE id = ${runId}),
+     prev AS (SELECT "status", "result" FROM "RunStep" WHERE "runId" = ${runId} AND "stepId" = ${stepId}),
      claimed AS (
        INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "nodeId", "status", "attempts", "startedAt")
-       SELECT ${lit(newId("stp"))}, ${lit(run.workspaceId)}, ${runId}, ${sid}, ${lit(options.kind ?? "system")}, ${textLit(options.nodeId ?? null)}, 'running', 1, ${now}
-       FROM r WHERE ${claim === "always" ? "" : "NOT r.cancel AND "}NOT EXISTS (SELECT 1 FROM prev WHERE prev."status" = 'succeeded')
+       SELECT ${newId("stp")}, ${run.workspaceId}, ${runId}, ${stepId}, ${options.kind ?? "system"}, ${sql.text(options.nodeId ?? null)}, 'running', 1, ${now}
+       FROM r WHERE ${unlessCancelled}NOT EXISTS (SELECT 1 FROM prev WHERE prev."status" = 'succeeded')
        ON CONFLICT ("runId", "stepId") DO UPDATE SET "status" = 'running', "attempts" = "RunStep"."attempts" + 1, "startedAt" = ${now}, "error" = NULL, "finishedAt" = NULL
          WHERE "RunStep"."status" <> 'succeeded'
        RETURNING "attempts")${event}
@@ -78,7 +79,7 @@ export function stepStartOf(row: StepStartRow): StepStart {
 
 /** Starts an attempt of a step now (see beginStepSql). */
 export async function beginStep(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions = {}): Promise<StepStart> {
-  const { rows } = await query<StepStartRow & Record<string, unknown>>(beginStepSql(run, stepId, options));
+  const { rows } = await execute<StepStartRow & Record<string, unknown>>(run, beginStepSql(run, stepId, options));
   const start = stepStartOf(rows[0]!);
   if (options.startEvent && start.attempt !== null) notifyRunEvents(run.runId);
   return start;
@@ -88,30 +89,32 @@ export async function beginStep(run: { runId: string; workspaceId: string }, ste
  * The condition that fences a step's record to the attempt that produced it: the step is still running that attempt
  * (another executor that took the run over has moved it on).
  */
-export function stepAttemptWhere(runId: string, stepId: string, attempt: number): string {
-  return `"runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running' AND "attempts" = ${lit(attempt)}`;
+export function stepAttemptWhere(runId: string, stepId: string, attempt: number): Sql {
+  return sql`"runId" = ${runId} AND "stepId" = ${stepId} AND "status" = 'running' AND "attempts" = ${attempt}`;
 }
 
-export function completeStepSql(runId: string, stepId: string, result: unknown, attempt?: number): string {
-  const where = attempt === undefined ? `"runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}` : stepAttemptWhere(runId, stepId, attempt);
-  return `UPDATE "RunStep" SET "status" = 'succeeded', "result" = ${jsonLit(result)}, "error" = NULL, "finishedAt" = ${tsLit(new Date())} WHERE ${where} RETURNING 1`;
+export function completeStepSql(runId: string, stepId: string, result: unknown, attempt?: number): Sql {
+  const where = attempt === undefined ? sql`"runId" = ${runId} AND "stepId" = ${stepId}` : stepAttemptWhere(runId, stepId, attempt);
+  return sql`UPDATE "RunStep" SET "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${new Date()} WHERE ${where} RETURNING 1`;
 }
 
-export function failStepSql(runId: string, stepId: string, reason: string, willRetry: boolean): string {
-  return `UPDATE "RunStep" SET "status" = ${lit(willRetry ? "retrying" : "failed")}, "error" = ${textLit(reason, MAX_ERROR)}, "finishedAt" = ${tsLit(new Date())}
-     WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`;
+export function failStepSql(runId: string, stepId: string, reason: string, willRetry: boolean): Sql {
+  return sql`UPDATE "RunStep" SET "status" = ${willRetry ? "retrying" : "failed"}, "error" = ${sql.text(reason, MAX_ERROR)}, "finishedAt" = ${new Date()}
+     WHERE "runId" = ${runId} AND "stepId" = ${stepId}`;
 }
 
 /** A step interrupted by a cancel or a shutdown goes back to pending (its attempt does not count as a failure). */
-export function releaseStepSql(runId: string, stepId: string): string {
-  return `UPDATE "RunStep" SET "status" = 'pending', "attempts" = GREATEST(0, "attempts" - 1) WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)} AND "status" = 'running'`;
+export function releaseStepSql(runId: string, stepId: string): Sql {
+  return sql`UPDATE "RunStep" SET "status" = 'pending', "attempts" = GREATEST(0, "attempts" - 1) WHERE "runId" = ${runId} AND "stepId" = ${stepId} AND "status" = 'running'`;
 }
 
-export async function completeStep(runId: string, stepId: string, result: unknown): Promise<void> {
-  await query(completeStepSql(runId, stepId, result));
+type RunRef = { runId: string; workspaceId: string };
+
+export async function completeStep(run: RunRef, stepId: string, result: unknown): Promise<void> {
+  await execute(run, completeStepSql(run.runId, stepId, result));
 }
 
 /** Records a failed attempt: `retrying` (another attempt follows) or `failed`. */
-export async function failStep(runId: string, stepId: string, reason: string, willRetry: boolean): Promise<void> {
-  await query(failStepSql(runId, stepId, reason, willRetry));
+export async function failStep(run: RunRef, stepId: string, reason: string, willRetry: boolean): Promise<void> {
+  await execute(run, failStepSql(run.runId, stepId, reason, willRetry));
 }

@@ -9,7 +9,7 @@ import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, type RunWorkspac
 import { executeRun, type ExecuteDeps } from "./run-function";
 import { createPostgresStep } from "./step";
 import { claimRun } from "./executor";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { subscribeRunEvents } from "@/server/runs/notify";
 import { runEventsStream } from "@/server/runs/sse";
 import { markRunWatched, WATCH_TTL_MS } from "@/server/runs/watchers";
@@ -30,7 +30,7 @@ async function runWith(generateFn: ExecuteDeps["generate"], options: { team?: st
   const run = await startRun(rw.ctx, { team: options.team ?? "solo", input: "Talk to me." });
   const watch = options.watch ?? "in-process";
   const subscription = watch === "in-process" ? subscribeRunEvents(run.id) : null;
-  if (watch === "marked") await markRunWatched(run.id);
+  if (watch === "marked") await markRunWatched({ runId: run.id, workspaceId: rw.ws.id });
   try {
     const outcome = await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }), { deps: { generate: generateFn } });
     expect(outcome).toBe("succeeded");
@@ -115,7 +115,7 @@ describe("streamed step output", () => {
     const run = await startRun(rw.ctx, { team: "solo", input: "Claim me." });
     // an event stream of the run (as GET .../runs/{id}/events serves it) marks it
     const abort = new AbortController();
-    const reader = runEventsStream(run.id, 0, abort.signal, "req_test_watch").body!.getReader();
+    const reader = runEventsStream({ runId: run.id, workspaceId: rw.ws.id }, 0, abort.signal, "req_test_watch").body!.getReader();
     await reader.read();
     for (let i = 0; i < 100 && !(await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil; i++) await sleep(20);
     abort.abort();
@@ -127,7 +127,7 @@ describe("streamed step output", () => {
     expect(row.watchedUntil!.getTime()).toBeGreaterThan(Date.now() + WATCH_TTL_MS - 5_000);
     expect(row.watchedUntil!.getTime()).toBeLessThanOrEqual(Date.now() + WATCH_TTL_MS);
     await db().run.update({ where: { id: run.id }, data: { status: "cancelled", leaseOwner: null, watchedUntil: new Date(Date.now() - 1) } });
-    await markRunWatched(run.id); // a finished run is not marked again
+    await markRunWatched({ runId: run.id, workspaceId: rw.ws.id }); // a finished run is not marked again
     expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil!.getTime()).toBeLessThan(Date.now());
   });
 });

@@ -5,6 +5,7 @@
  * model call, the next event says `reset: true`, so viewers drop the failed call's text. Like `node.finished`, the
  * streamed text stops at EVENT_TEXT_MAX characters (the step's row keeps the whole output).
  */
+import type { Sql } from "@/server/db/sql";
 import { appendRunEventsSql } from "@/server/runs/events";
 
 export const DELTA_INTERVAL_MS = 200;
@@ -18,7 +19,7 @@ export class StepTextStream {
   private closed = false;
 
   constructor(
-    private readonly write: (sql: string) => Promise<void>,
+    private readonly write: (statement: Sql) => Promise<void>,
     private readonly runId: string,
     private readonly base: { nodeId: string; stepId: string; attempt: number },
   ) {}

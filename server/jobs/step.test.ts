@@ -3,7 +3,7 @@
  * cancellation between steps, parallel steps, sleep.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";

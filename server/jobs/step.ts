@@ -22,7 +22,8 @@ import { watchedInProcess } from "@/server/runs/watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, type StepStartRow } from "./step-records";
-import { jsonLit, lit, query } from "./sql";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -133,7 +134,7 @@ export interface StepInfo {
    * Writes the step's own record, a statement fenced by `stepAttemptWhere` that returns at least one row when it
    * applied (none: another executor has taken the step over, and this execution stops at its next step).
    */
-  store(sql: string): Promise<void>;
+  store(statement: Sql): Promise<void>;
 }
 
 export interface StepOptions {
@@ -153,9 +154,9 @@ export interface StepApi {
    * writes. Resolves when later work may build on it: once committed (Inngest), or once queued (the executor's
    * write-behind, which commits before the run finishes and before `flush` resolves).
    */
-  write(sql: string): Promise<void>;
+  write(statement: Sql): Promise<void>;
   /** Writes like `write`; the promise settles when the statement has committed (or failed): for callers that track it. */
-  send(sql: string): Promise<void>;
+  send(statement: Sql): Promise<void>;
   /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
   flush(): Promise<void>;
   /** Someone follows the run live (server/runs/watchers.ts): its agent steps stream their text. */
@@ -206,9 +207,10 @@ function delay(ms: number): Promise<void> {
 }
 
 /** The run's stored steps, by step id. */
-export async function storedSteps(runId: string): Promise<Map<string, KnownStep>> {
-  const { rows } = await query<{ stepId: string; status: string; attempts: number; result: unknown }>(
-    `SELECT "stepId", "status", "attempts", "result" FROM "RunStep" WHERE "runId" = ${lit(runId)}`,
+export async function storedSteps(run: { runId: string; workspaceId: string }): Promise<Map<string, KnownStep>> {
+  const { rows } = await execute<{ stepId: string; status: string; attempts: number; result: unknown }>(
+    run,
+    sql`SELECT "stepId", "status", "attempts", "result" FROM "RunStep" WHERE "runId" = ${run.runId}`,
   );
   return new Map(rows.map((r) => [r.stepId, { status: r.status, attempts: r.attempts, result: r.result }]));
 }
@@ -217,7 +219,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   const { runId, workspaceId, hooks } = options;
   const s = (): StepSettings => ({ ...settings, ...options.settings });
   const inflight = new Set<Promise<unknown>>();
-  const writer = new RunWriter(runId);
+  const writer = new RunWriter({ runId, workspaceId });
   let known: Promise<Map<string, KnownStep>> | null = options.stored ? Promise.resolve(options.stored) : null;
   /** learnt from a step start: the cancel flag, or another executor's hand on the run */
   let cancelSeen = false;
@@ -266,7 +268,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
 
   async function runStep<T>(stepId: string, fn: (info: StepInfo) => Promise<T>, stepOptions: StepOptions = {}): Promise<T> {
     const { maxAttempts } = s();
-    known ??= storedSteps(runId);
+    known ??= storedSteps({ runId, workspaceId });
     const steps = await known;
     for (;;) {
       checkSuspend();
@@ -291,9 +293,9 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
             attempt,
             maxAttempts,
             beforeStore: () => beforeStore(stepId),
-            store: async (sql) => {
+            store: async (statement) => {
               stored = true;
-              fenced(writer.write(sql));
+              fenced(writer.write(statement));
             },
           }),
         );
@@ -325,7 +327,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   }
 
   async function sleepStep(stepId: string, ms: number): Promise<void> {
-    known ??= storedSteps(runId);
+    known ??= storedSteps({ runId, workspaceId });
     const steps = await known;
     checkSuspend();
     const prior = steps.get(stepId);
@@ -335,7 +337,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     const wakeAt = prior?.status === "sleeping" && typeof stored === "number" ? stored : Date.now() + Math.max(0, ms);
     steps.set(stepId, { status: "sleeping", attempts: (prior?.attempts ?? 0) + 1, result: { wakeAt } });
     begin(stepId, (prior?.attempts ?? 0) + 1, { kind: "system" });
-    void writer.write(`UPDATE "RunStep" SET "status" = 'sleeping', "result" = ${jsonLit({ wakeAt })} WHERE "runId" = ${lit(runId)} AND "stepId" = ${lit(stepId)}`);
+    void writer.write(sql`UPDATE "RunStep" SET "status" = 'sleeping', "result" = ${sql.json({ wakeAt })} WHERE "runId" = ${runId} AND "stepId" = ${stepId}`);
     await writer.flush().catch(() => undefined); // a sleep's start is committed before it waits
     await delay(wakeAt - Date.now());
     checkSuspend();
@@ -353,12 +355,12 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   return {
     run: (id, fn, stepOptions) => track(runStep(id, fn, stepOptions)),
     sleep: (id, ms) => track(sleepStep(id, ms)),
-    async write(sql) {
+    async write(statement) {
       if (writer.failed) throw new RunSuspendedError(writer.failed.message);
-      void writer.write(sql);
+      void writer.write(statement);
     },
-    async send(sql) {
-      await writer.write(sql);
+    async send(statement) {
+      await writer.write(statement);
     },
     async flush() {
       try {

@@ -5,7 +5,7 @@
  * starts from the database's figure; concurrent checks and writes never count a cost twice or miss one.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";

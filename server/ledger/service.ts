@@ -8,7 +8,9 @@
  * state" below): the Budget row and the spends it compares against are kept in this process for a short TTL
  * (2 s), and `recordUsage` adds every cost it writes to them. One process is exact; several converge within the TTL.
  */
-import { db, pgPool, sqlLiteral } from "@/server/db/client";
+import { db } from "@/server/db/client";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
 import { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -65,7 +67,7 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
   return cost.toDecimalPlaces(COST_DECIMALS).toNumber();
 }
 
-const INSERT_USAGE = `INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
+const INSERT_USAGE = sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
   "providerKind", "inputTokens", "outputTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
 
 const globalForUsageClock = globalThis as unknown as { cadreLastUsageMs?: number };
@@ -87,7 +89,7 @@ function nextUsageTime(): Date {
 /** A usage row ready to be written: its INSERT, and `track`, which the writer calls with the write's promise. */
 export interface PreparedUsage {
   /** one INSERT statement (no RETURNING) */
-  readonly sql: string;
+  readonly sql: Sql;
   /**
    * Registers the write of `sql` (sent alone or inside a caller's batch): budget checks of this process count the
    * cost from now on (a spend load waits for the write), and a failed write drops the counters it touched so they
@@ -117,17 +119,12 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
     actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
   };
   // One plain INSERT, no RETURNING, on the pool under Prisma (Prisma's own work per query would double its cost on
-  // every model call's path), as one simple-protocol message (see sqlLiteral); money as exact decimal text, the time
-  // as a UTC timestamp literal like every other timestamp(3) column.
-  const values = [
-    sqlLiteral(row.id), sqlLiteral(ctx.workspaceId), sqlLiteral(runId), sqlLiteral(row.stepId), sqlLiteral(row.agentId),
-    sqlLiteral(row.modelRef), sqlLiteral(input.modelName), sqlLiteral(input.providerKind),
-    sqlLiteral(safeCount(input.inputTokens)), sqlLiteral(safeCount(input.outputTokens)), `${sqlLiteral(cost.toFixed())}::numeric`,
-    sqlLiteral(safeCount(input.latencyMs)), sqlLiteral(input.outcome), sqlLiteral(row.error), sqlLiteral(ctx.actor.type),
-    sqlLiteral(row.actorId), `${sqlLiteral(pgTimestamp(createdAt))}::timestamp`,
-  ];
+  // every model call's path), as one simple-protocol message (server/db/sql.ts); money as exact decimal text, the
+  // time as a UTC timestamp literal like every other timestamp(3) column.
   return {
-    sql: `${INSERT_USAGE} VALUES (${values.join(", ")})`,
+    sql: sql`${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+      ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
+      ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt})`,
     async track(write) {
       writes.started++;
       writes.inflight.add(write);
@@ -147,7 +144,7 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
 /** Writes one usage record now (see prepareUsage); a failed write is thrown. */
 export async function recordUsage(ctx: TenantContext, input: UsageInput): Promise<void> {
   const usage = prepareUsage(ctx, input);
-  const write = pgPool().query(usage.sql);
+  const write = execute(ctx, usage.sql);
   await usage.track(write);
   await write;
 }
@@ -293,7 +290,7 @@ const BREAKDOWN_LIMIT_SQL = Prisma.raw("100");
 export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Promise<UsageTotals> {
   const range = resolveRange(filters);
   const where = sqlWhere(ctx, filters, range);
-  const client = db();
+  const client = db(ctx);
   const [totals, byRun, byAgent, byModel, byDay, byMonth] = await Promise.all([
     client.$queryRaw<SumRow[]>`SELECT ${SUMS} FROM "UsageRecord" u WHERE ${where}`,
     client.$queryRaw<(SumRow & { runId: string | null })[]>`
@@ -333,7 +330,7 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
 /** The sums alone (no breakdowns), for the REST listing. */
 export async function usageSum(ctx: TenantContext, filters: UsageFilters) {
   const range = resolveRange(filters);
-  const rows = await db().$queryRaw<SumRow[]>`SELECT ${SUMS} FROM "UsageRecord" u WHERE ${sqlWhere(ctx, filters, range)}`;
+  const rows = await db(ctx).$queryRaw<SumRow[]>`SELECT ${SUMS} FROM "UsageRecord" u WHERE ${sqlWhere(ctx, filters, range)}`;
   return sumOf(rows[0]);
 }
 
@@ -354,7 +351,7 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
   const range = resolveRange(input);
   const where = prismaWhere(ctx, input, range);
   const position = input.cursor ? decodeCursor(input.cursor) : null;
-  const rows = await db().usageRecord.findMany({
+  const rows = await db(ctx).usageRecord.findMany({
     where: position
       ? { AND: [where, { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] }] }
       : where,
@@ -364,7 +361,7 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
   const page = rows.slice(0, input.limit);
   const refs = [...new Set(page.map((r) => r.modelRef).filter((r): r is string => r !== null))];
   const models = refs.length
-    ? await db().model.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: refs } }, select: { id: true, displayName: true } })
+    ? await db(ctx).model.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: refs } }, select: { id: true, displayName: true } })
     : [];
   const names = new Map(models.map((m) => [m.id, m.displayName]));
   const items = page.map((r) => ({
@@ -406,13 +403,13 @@ function toBudget(row: BudgetRow | null): BudgetOut {
 }
 
 export async function getBudget(ctx: TenantContext): Promise<BudgetOut> {
-  return toBudget(await db().budget.findUnique({ where: { workspaceId: ctx.workspaceId } }));
+  return toBudget(await db(ctx).budget.findUnique({ where: { workspaceId: ctx.workspaceId } }));
 }
 
 export async function updateBudget(ctx: TenantContext, input: UpdateBudgetInput): Promise<BudgetOut> {
   const { monthlyLimitUsd, perRunLimitUsd, alertThreshold } = updateBudgetInputSchema.parse(input);
   const limitOf = (v: number | null) => (v === null ? null : decimalOf(v).toDecimalPlaces(4));
-  const row = await db().$transaction(async (tx) => {
+  const row = await db(ctx).$transaction(async (tx) => {
     const before = await tx.budget.findUnique({ where: { workspaceId: ctx.workspaceId } });
     const data = {
       monthlyLimitUsd: limitOf(monthlyLimitUsd),
@@ -430,7 +427,7 @@ export async function updateBudget(ctx: TenantContext, input: UpdateBudgetInput)
 }
 
 async function monthToDateSpend(ctx: TenantContext, now: Date = new Date()): Promise<Decimal> {
-  const agg = await db().usageRecord.aggregate({
+  const agg = await db(ctx).usageRecord.aggregate({
     where: { workspaceId: ctx.workspaceId, createdAt: { gte: startOfUtcMonth(now) } },
     _sum: { costUsd: true },
   });
@@ -440,7 +437,7 @@ async function monthToDateSpend(ctx: TenantContext, now: Date = new Date()): Pro
 /** Month-to-date spend (calendar month, UTC) against the monthly limit; `alert` from the threshold. */
 export async function budgetStatus(ctx: TenantContext): Promise<BudgetStatus> {
   const now = new Date();
-  const [row, spent] = await Promise.all([db().budget.findUnique({ where: { workspaceId: ctx.workspaceId } }), monthToDateSpend(ctx, now)]);
+  const [row, spent] = await Promise.all([db(ctx).budget.findUnique({ where: { workspaceId: ctx.workspaceId } }), monthToDateSpend(ctx, now)]);
   const budget = toBudget(row);
   const limit = row?.monthlyLimitUsd != null ? new Decimal(row.monthlyLimitUsd.toString()) : null;
   let fraction: Decimal | null = null;
@@ -549,7 +546,7 @@ async function cachedBudget(workspaceId: string): Promise<CachedBudgetRow | null
   const hit = s.budgets.get(workspaceId);
   if (hit && fresh(hit.loadedAt, s)) return hit.row;
   const generation = s.budgetGenerations.get(workspaceId) ?? 0;
-  const found = await db().budget.findUnique({ where: { workspaceId }, select: { monthlyLimitUsd: true, perRunLimitUsd: true } });
+  const found = await db({ workspaceId }).budget.findUnique({ where: { workspaceId }, select: { monthlyLimitUsd: true, perRunLimitUsd: true } });
   const row = found
     ? {
         monthlyLimitUsd: found.monthlyLimitUsd != null ? new Decimal(found.monthlyLimitUsd.toString()) : null,
@@ -592,7 +589,7 @@ function cachedMonthSpend(ctx: TenantContext, now: Date = new Date()): Promise<D
 
 function cachedRunSpend(ctx: TenantContext, runId: string): Promise<Decimal> {
   return cachedSpend(ctx.workspaceId, `r:${ctx.workspaceId}:${runId}`, null, async () => {
-    const agg = await db().usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId }, _sum: { costUsd: true } });
+    const agg = await db(ctx).usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId }, _sum: { costUsd: true } });
     return decimalOrZero(agg._sum.costUsd);
   });
 }

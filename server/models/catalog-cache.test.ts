@@ -4,7 +4,7 @@
  * the entry expires; observations patch the cached figures at once; a load that overlapped a change is not kept.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";

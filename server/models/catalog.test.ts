@@ -3,7 +3,7 @@
  * CRUD and validation, the simulator's special rules, seeding, suggestions, and the tenant line.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { createWorkspace } from "@/server/workspaces/workspaces";

@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -94,7 +95,7 @@ export async function listModels(ctx: TenantContext, input: z.input<typeof listM
       : (PROVIDER_KINDS as readonly string[]).includes(provider)
         ? { provider: { kind: provider as ProviderKind } }
         : { providerId: provider };
-  const rows = await db().model.findMany({
+  const rows = await db(ctx).model.findMany({
     where: { workspaceId: ctx.workspaceId, ...providerFilter, ...(enabled === undefined ? {} : { enabled }) },
     include: modelInclude,
     orderBy: [{ provider: { name: "asc" } }, { modelId: "asc" }],
@@ -103,7 +104,7 @@ export async function listModels(ctx: TenantContext, input: z.input<typeof listM
 }
 
 async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {
-  const row = await db().model.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: modelInclude });
+  const row = await db(ctx).model.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: modelInclude });
   if (!row) throw new AppError("NOT_FOUND", "Model not found");
   return row;
 }
@@ -115,7 +116,7 @@ export async function getModel(ctx: TenantContext, id: string): Promise<ModelOut
 /** Adds a model; fields left out are prefilled for well-known models (prices are required for unknown ones). */
 export async function createModel(ctx: TenantContext, input: z.input<typeof createModelInputSchema>): Promise<ModelOutput> {
   const data = createModelInputSchema.parse(input);
-  const provider = await db().provider.findFirst({ where: { id: data.providerId, workspaceId: ctx.workspaceId } });
+  const provider = await db(ctx).provider.findFirst({ where: { id: data.providerId, workspaceId: ctx.workspaceId } });
   if (!provider) throw new AppError("NOT_FOUND", "Provider not found");
   const known = suggestModel(provider.kind as ProviderKind, data.modelId);
   const inputPrice = data.inputPrice ?? known?.inputPrice;
@@ -124,7 +125,7 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
     throw new AppError("VALIDATION_FAILED", `"${data.modelId}" is not a model Cadre knows: enter its input and output prices (USD per million tokens; 0 for a local model)`);
   }
   try {
-    const row = await db().$transaction(async (tx) => {
+    const row = await db(ctx).$transaction(async (tx) => {
       const created = await tx.model.create({
         data: {
           id: newId("mdl"),
@@ -158,9 +159,9 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
 export async function updateModel(ctx: TenantContext, id: string, patch: z.input<typeof updateModelInputSchema>): Promise<ModelOutput> {
   const data = updateModelInputSchema.parse(patch);
   const before = await findModel(ctx, id);
-  const row = await db().$transaction(async (tx) => {
+  const row = await db(ctx).$transaction(async (tx) => {
     const updated = await tx.model.update({
-      where: { id: before.id },
+      where: inWorkspace(ctx, before.id),
       data: {
         ...(data.displayName !== undefined ? { displayName: data.displayName } : {}),
         ...(data.inputPrice !== undefined ? { inputPrice: data.inputPrice } : {}),
@@ -182,12 +183,12 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
 /** Deletes a catalog model nothing pins: CONFLICT, naming them, while an agent or a queued or running run does. */
 export async function deleteModel(ctx: TenantContext, id: string): Promise<{ deleted: true }> {
   const before = await findModel(ctx, id);
-  await db().$transaction(async (tx) => {
+  await db(ctx).$transaction(async (tx) => {
     const users = await modelUsers(tx, ctx.workspaceId, [before.id]);
     if (users.agents.length || users.runs.length) {
       throw new AppError("CONFLICT", `Model "${before.displayName}" is pinned by ${describeUsers(users)}`, users);
     }
-    await tx.model.delete({ where: { id: before.id } });
+    await tx.model.delete({ where: inWorkspace(ctx, before.id) });
     await recordAudit(ctx, { action: "model.delete", targetType: "model", targetId: before.id, metadata: { provider: before.provider.name, modelId: before.modelId } }, tx);
   });
   invalidateCatalogCache(ctx.workspaceId);
@@ -256,8 +257,8 @@ export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{
 
 /** Seeds the default catalog of a workspace created before it existed (cheap when it is there already). */
 export async function ensureDefaultCatalog(ctx: TenantContext): Promise<void> {
-  const existing = await db().provider.findFirst({ where: { workspaceId: ctx.workspaceId, kind: "simulator" }, select: { id: true } });
+  const existing = await db(ctx).provider.findFirst({ where: { workspaceId: ctx.workspaceId, kind: "simulator" }, select: { id: true } });
   if (existing) return;
-  await db().$transaction((tx) => seedDefaultCatalog(tx, ctx.workspaceId));
+  await db(ctx).$transaction((tx) => seedDefaultCatalog(tx, ctx.workspaceId));
   invalidateCatalogCache(ctx.workspaceId);
 }

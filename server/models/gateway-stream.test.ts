@@ -7,7 +7,7 @@
 import { tool } from "ai";
 import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";

@@ -7,7 +7,7 @@ import net from "node:net";
 import { tool } from "ai";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { logger } from "@/server/logger";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";

@@ -38,6 +38,7 @@
 import { NoContentGeneratedError, Output, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
+import type { Sql } from "@/server/db/sql";
 import { AppError, isAppError } from "@/lib/errors";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import type { tryRouteInputSchema, tryRouteResultSchema } from "@/lib/schemas/routing";
@@ -72,7 +73,7 @@ export interface GenerateRequest {
    * record, see server/jobs/step.ts): it receives each row's INSERT and returns the write's promise. Without it,
    * each row is written (and awaited) on its own.
    */
-  writeUsage?: (sql: string) => Promise<unknown>;
+  writeUsage?: (statement: Sql) => Promise<unknown>;
   /**
    * Streams the answer: called with each text delta of the attempt being made, in order, as it arrives (their join
    * is the result's text when the attempt succeeds). Not for `output` (JSON is generated in one piece). Must not

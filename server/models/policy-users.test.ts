@@ -4,7 +4,7 @@
  * and REST; once they let go, the delete goes through.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { callerFor, makeApiKey, makeWorkspace, outcome, rest, type TestWorkspace } from "@/test/helpers";
 import { ensureDefaultCatalog } from "./catalog";

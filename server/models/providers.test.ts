@@ -3,7 +3,7 @@
  * outcome stored on the provider without key material, in the ledger and in the model's stats.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";

@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import { generateText } from "ai";
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -68,20 +69,20 @@ function prismaCode(error: unknown): string | undefined {
 const nameTaken = (name: string) => new AppError("CONFLICT", `A provider named "${name}" already exists in this workspace`);
 
 async function findProvider(ctx: TenantContext, id: string): Promise<ProviderRow> {
-  const row = await db().provider.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: providerInclude });
+  const row = await db(ctx).provider.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: providerInclude });
   if (!row) throw new AppError("NOT_FOUND", "Provider not found");
   return row;
 }
 
 /** A secret id must name a secret of this workspace: anything else is NOT_FOUND (never a hint that it exists elsewhere). */
 async function assertSecretInWorkspace(ctx: TenantContext, secretId: string): Promise<void> {
-  const secret = await db().secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  const secret = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId }, select: { id: true } });
   if (!secret) throw new AppError("NOT_FOUND", "Secret not found");
 }
 
 export async function listProviders(ctx: TenantContext): Promise<ProviderOutput[]> {
   await ensureDefaultCatalog(ctx);
-  const rows = await db().provider.findMany({ where: { workspaceId: ctx.workspaceId }, include: providerInclude, orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
+  const rows = await db(ctx).provider.findMany({ where: { workspaceId: ctx.workspaceId }, include: providerInclude, orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
   return rows.map(toProvider);
 }
 
@@ -98,7 +99,7 @@ export async function createProvider(ctx: TenantContext, input: z.input<typeof c
   const baseUrl = data.baseUrl ?? null;
   const isLocal = data.isLocal ?? isLocalBaseUrl(baseUrl);
   try {
-    const row = await db().$transaction(async (tx) => {
+    const row = await db(ctx).$transaction(async (tx) => {
       const created = await tx.provider.create({
         data: { id: newId("prv"), workspaceId: ctx.workspaceId, name: data.name, kind: data.kind, baseUrl, secretId: data.secretId ?? null, isLocal, enabled: data.enabled },
         include: providerInclude,
@@ -137,8 +138,8 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
   // a new address or key makes the last test meaningless
   const retest = data.baseUrl !== undefined || data.secretId !== undefined ? { lastTestedAt: null, lastTestOk: null, lastTestError: null } : {};
   try {
-    const row = await db().$transaction(async (tx) => {
-      const updated = await tx.provider.update({ where: { id: before.id }, data: { ...changes, ...retest }, include: providerInclude });
+    const row = await db(ctx).$transaction(async (tx) => {
+      const updated = await tx.provider.update({ where: inWorkspace(ctx, before.id), data: { ...changes, ...retest }, include: providerInclude });
       await recordAudit(ctx, {
         action: "provider.update", targetType: "provider", targetId: before.id,
         metadata: { name: updated.name, changes: { ...data, secretId: data.secretId === undefined ? undefined : (updated.secret?.name ?? null) } },
@@ -157,14 +158,14 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
 export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ deleted: true }> {
   const before = await findProvider(ctx, id);
   if (before.kind === "simulator") throw new AppError("BAD_REQUEST", "The simulator cannot be deleted: disable it instead");
-  await db().$transaction(async (tx) => {
+  await db(ctx).$transaction(async (tx) => {
     // its models go with it: none may still be pinned
     const models = await tx.model.findMany({ where: { providerId: before.id, workspaceId: ctx.workspaceId }, select: { id: true } });
     const users = await modelUsers(tx, ctx.workspaceId, models.map((m) => m.id));
     if (users.agents.length || users.runs.length) {
       throw new AppError("CONFLICT", `Provider "${before.name}" has models pinned by ${describeUsers(users)}`, users);
     }
-    await tx.provider.delete({ where: { id: before.id } });
+    await tx.provider.delete({ where: inWorkspace(ctx, before.id) });
     await recordAudit(ctx, {
       action: "provider.delete", targetType: "provider", targetId: before.id,
       metadata: { name: before.name, kind: before.kind, models: before._count.models },
@@ -188,8 +189,8 @@ export async function testConnection(
 ): Promise<ProviderTestResult> {
   const provider = await findProvider(ctx, providerId);
   const catalogModel = modelId
-    ? await db().model.findFirst({ where: { workspaceId: ctx.workspaceId, providerId: provider.id, modelId } })
-    : await db().model.findFirst({
+    ? await db(ctx).model.findFirst({ where: { workspaceId: ctx.workspaceId, providerId: provider.id, modelId } })
+    : await db(ctx).model.findFirst({
         where: { workspaceId: ctx.workspaceId, providerId: provider.id },
         orderBy: [{ enabled: "desc" }, { createdAt: "asc" }],
       });
@@ -228,8 +229,8 @@ export async function testConnection(
   }
   const latencyMs = Math.round(performance.now() - started);
   const testedAt = new Date();
-  await db().provider.update({
-    where: { id: provider.id },
+  await db(ctx).provider.update({
+    where: inWorkspace(ctx, provider.id),
     data: { lastTestedAt: testedAt, lastTestOk: ok, lastTestError: error, updatedAt: provider.updatedAt },
     select: { id: true },
   });

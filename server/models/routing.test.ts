@@ -3,7 +3,7 @@
  * tenant line (another workspace's preset or pinned model is NOT_FOUND / 404).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, type TestWorkspace } from "@/test/helpers";
 
 let a: TestWorkspace;

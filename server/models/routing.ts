@@ -4,6 +4,7 @@
  * policy without calling any model: the tester on the Routing page and POST /api/v1/models/route).
  */
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import { Prisma } from "@/server/db/generated/client";
 import { describeUsers, policyUsers, type PolicyUsers } from "./policy-users";
 import { AppError } from "@/lib/errors";
@@ -48,7 +49,7 @@ export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: b
 /** One read of everything routing needs: the models with their providers, and the presets (in parallel). */
 async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
   const [rows, presetRows] = await Promise.all([
-    db().model.findMany({
+    db({ workspaceId }).model.findMany({
       where: { workspaceId },
       select: {
         id: true, modelId: true, displayName: true, inputPrice: true, outputPrice: true, contextWindow: true, capabilities: true,
@@ -57,7 +58,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       },
       orderBy: { id: "asc" },
     }),
-    db().routingPreset.findMany({ where: { workspaceId }, select: { name: true, policy: true } }),
+    db({ workspaceId }).routingPreset.findMany({ where: { workspaceId }, select: { name: true, policy: true } }),
   ]);
   const providers = new Map<string, ProviderInfo>();
   const entries: CatalogEntry[] = rows.map((row) => {
@@ -120,11 +121,11 @@ export async function checkPolicyReferences(ctx: TenantContext, policy: ModelPol
     const { presets } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
     // the cached presets may be a moment old (another process may just have created this one): a miss is confirmed
     if (presets.has(policy.preset)) return;
-    const row = await db().routingPreset.findFirst({ where: { workspaceId: ctx.workspaceId, name: policy.preset }, select: { id: true } });
+    const row = await db(ctx).routingPreset.findFirst({ where: { workspaceId: ctx.workspaceId, name: policy.preset }, select: { id: true } });
     if (!row) throw invalidPolicy("modelPolicy.preset", `Routing preset "${policy.preset}" does not exist in this workspace`);
     return;
   }
-  const model = await db().model.findFirst({ where: { id: policy.modelId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  const model = await db(ctx).model.findFirst({ where: { id: policy.modelId, workspaceId: ctx.workspaceId }, select: { id: true } });
   if (!model) throw invalidPolicy("modelPolicy.modelId", `Model "${policy.modelId}" is not in this workspace's catalog`);
 }
 
@@ -198,7 +199,7 @@ const PRESET_ORDER = ["fast", "balanced", "capable"];
 
 export async function listRoutingPresets(ctx: TenantContext): Promise<RoutingPresetOutput[]> {
   await ensureCatalogOnce(ctx);
-  const rows = await db().routingPreset.findMany({ where: { workspaceId: ctx.workspaceId }, orderBy: { name: "asc" } });
+  const rows = await db(ctx).routingPreset.findMany({ where: { workspaceId: ctx.workspaceId }, orderBy: { name: "asc" } });
   const rank = (name: string) => (PRESET_ORDER.includes(name) ? PRESET_ORDER.indexOf(name) : PRESET_ORDER.length);
   return rows.map(toPreset).sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
@@ -214,12 +215,12 @@ export async function updateRoutingPreset(
   ctx: TenantContext,
   input: PresetRef & Omit<z.output<typeof updateRoutingPresetInputSchema>, "presetId">,
 ): Promise<RoutingPresetOutput> {
-  const existing = await db().routingPreset.findFirst({ where: presetWhere(ctx, input) });
+  const existing = await db(ctx).routingPreset.findFirst({ where: presetWhere(ctx, input) });
   if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
   const constraints = modelConstraintsSchema.parse(input.constraints);
-  const updated = await db().$transaction(async (tx) => {
+  const updated = await db(ctx).$transaction(async (tx) => {
     const row = await tx.routingPreset.update({
-      where: { id: existing.id },
+      where: inWorkspace(ctx, existing.id),
       data: { policy: constraints as Prisma.InputJsonValue, ...(input.description !== undefined ? { description: input.description } : {}) },
     });
     await recordAudit(ctx, {
@@ -241,7 +242,7 @@ export async function createRoutingPreset(ctx: TenantContext, input: z.input<typ
   // seeded first, so that a later seeding never meets a custom preset of a default's name
   await ensureCatalogOnce(ctx);
   try {
-    const created = await db().$transaction(async (tx) => {
+    const created = await db(ctx).$transaction(async (tx) => {
       const row = await tx.routingPreset.create({
         data: { id: newId("rp"), workspaceId: ctx.workspaceId, name: data.name, description: data.description, policy: data.constraints as Prisma.InputJsonValue },
       });
@@ -267,17 +268,17 @@ const PROTECTED_PRESET = DEFAULT_MODEL_POLICY.preset;
  * queued or running run does (through its policy override, or, without one, through the agent versions it pinned).
  */
 export async function deleteRoutingPreset(ctx: TenantContext, ref: PresetRef): Promise<{ deleted: true }> {
-  const existing = await db().routingPreset.findFirst({ where: presetWhere(ctx, ref) });
+  const existing = await db(ctx).routingPreset.findFirst({ where: presetWhere(ctx, ref) });
   if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
   if (existing.name === PROTECTED_PRESET) {
     throw new AppError("CONFLICT", `"${existing.name}" is the model policy of every agent created without one and cannot be deleted: change its constraints instead`);
   }
-  await db().$transaction(async (tx) => {
+  await db(ctx).$transaction(async (tx) => {
     const users = await presetUsers(tx, ctx.workspaceId, existing.name);
     if (users.agents.length || users.runs.length) {
       throw new AppError("CONFLICT", `Routing preset "${existing.name}" is in use by ${describeUsers(users)}`, users);
     }
-    await tx.routingPreset.delete({ where: { id: existing.id } });
+    await tx.routingPreset.delete({ where: inWorkspace(ctx, existing.id) });
     await recordAudit(ctx, {
       action: "routing_preset.delete", targetType: "routing_preset", targetId: existing.id,
       metadata: { name: existing.name, before: existing.policy },

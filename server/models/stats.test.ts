@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { db, pgPool } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
+import { transport } from "@/server/db/execute";
 import { logger } from "@/server/logger";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
@@ -183,13 +184,12 @@ function randomObservations(count: number, seed: number): ModelObservation[] {
   });
 }
 
-/** Counts the stats UPDATEs sent on the pool, and the most in flight at once. */
+/** Counts the stats UPDATEs sent by the executor, and the most in flight at once. */
 function countStatsWrites(delayMs = 0) {
-  const pool = pgPool();
-  const original = pool.query.bind(pool) as (sql: unknown) => Promise<unknown>;
+  const original = transport.send;
   const seen = { statements: 0, inFlight: 0, maxInFlight: 0 };
-  vi.spyOn(pool, "query").mockImplementation((async (sql: unknown) => {
-    if (typeof sql !== "string" || !sql.includes('UPDATE "Model"')) return original(sql);
+  vi.spyOn(transport, "send").mockImplementation((async (sql: string) => {
+    if (!sql.includes('UPDATE "Model"')) return original(sql);
     seen.statements++;
     seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
     try {

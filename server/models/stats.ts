@@ -9,7 +9,8 @@
  */
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
-import { lit, query, textLit, tsLit } from "@/server/jobs/sql";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
 import { logger } from "@/server/logger";
 import { patchObservedStats } from "./catalog-cache";
 
@@ -89,9 +90,9 @@ function sampleOf(observation: ModelObservation) {
 async function writeBatch(ctx: TenantContext, modelRowId: string, batch: ObservationBatch): Promise<void> {
   const n = batch.latencies.length;
   if (n === 0) return;
-  const offset = lit(STATS_WINDOW - n - 1);
+  const offset = STATS_WINDOW - n - 1;
   const failure = batch.lastFailure;
-  const { rows } = await query<{ latencyP95Ms: number | null; errorRate: number }>(`
+  const { rows } = await execute<{ latencyP95Ms: number | null; errorRate: number }>(ctx, sql`
     UPDATE "Model" AS m SET
       ("latencySamples", "outcomeSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
         SELECT w.lat, w.out,
@@ -100,14 +101,14 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
           (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'error')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o)),
           (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'timeout')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o))
         FROM (SELECT
-          (m."latencySamples" || ARRAY[${batch.latencies.map(lit).join(",")}]::int4[])[greatest(1, cardinality(m."latencySamples") - (${offset})::int4):] AS lat,
-          (m."outcomeSamples" || ARRAY[${batch.outcomes.map(lit).join(",")}]::text[])[greatest(1, cardinality(m."outcomeSamples") - (${offset})::int4):] AS out
+          (m."latencySamples" || ${sql.array(batch.latencies, "int4")})[greatest(1, cardinality(m."latencySamples") - (${offset})::int4):] AS lat,
+          (m."outcomeSamples" || ${sql.array(batch.outcomes, "text")})[greatest(1, cardinality(m."outcomeSamples") - (${offset})::int4):] AS out
         ) AS w
       ),
-      "callCount" = m."callCount" + ${lit(batch.calls)},
-      "lastError" = ${failure ? textLit(failure.error) : `m."lastError"`},
-      "lastErrorAt" = ${failure ? tsLit(failure.at) : `m."lastErrorAt"`}
-    WHERE m."id" = ${lit(modelRowId)} AND m."workspaceId" = ${lit(ctx.workspaceId)}
+      "callCount" = m."callCount" + ${batch.calls},
+      "lastError" = ${failure ? sql.text(failure.error) : sql`m."lastError"`},
+      "lastErrorAt" = ${failure ? failure.at : sql`m."lastErrorAt"`}
+    WHERE m."id" = ${modelRowId} AND m."workspaceId" = ${ctx.workspaceId}
     RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate"`);
   // an observation is not an edit of the catalog entry: "updatedAt" (set by Prisma, not the database) is untouched
   const row = rows[0];

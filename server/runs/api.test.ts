@@ -4,7 +4,7 @@
  * from Last-Event-ID / ?after=, live until the terminal event, then the stream ends).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { callerFor, makeApiKey, outcome, rest, type TestUser } from "@/test/helpers";

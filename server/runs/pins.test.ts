@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { db, pgPool } from "@/server/db/client";
+import { testDb as db, testPool as pgPool } from "@/test/db";
 import { authenticateApiKey } from "@/server/auth/api-keys";
 import { agentVersionsBySlug, getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions, pinTeam } from "@/server/teams/service";
@@ -108,9 +108,9 @@ describe("runs written before the pins column", () => {
     await db().$executeRawUnsafe(`UPDATE "Run" SET pins = '{"marker": true}'::jsonb WHERE id = '${kept.id}'`);
 
     // before the backfill: the pins are read from the event
-    expect(await runPins(old.id)).toEqual(eventPins.pins);
+    expect(await runPins({ runId: old.id, workspaceId: rw.ws.id })).toEqual(eventPins.pins);
     expect((await getRun(rw.ctx, old.id)).pins).toEqual(eventPins.pins);
-    expect(await runPins(noPins.id)).toBeNull();
+    expect(await runPins({ runId: noPins.id, workspaceId: rw.ws.id })).toBeNull();
 
     await backfill();
     const rows = await db().run.findMany({ where: { id: { in: [old.id, noPins.id, kept.id] } }, select: { id: true, pins: true } });
@@ -118,7 +118,7 @@ describe("runs written before the pins column", () => {
     expect(pinsOf.get(old.id)).toEqual(eventPins.pins);
     expect(pinsOf.get(noPins.id)).toBeNull();
     expect(pinsOf.get(kept.id)).toEqual({ marker: true });
-    expect(await runPins(old.id)).toEqual(eventPins.pins);
+    expect(await runPins({ runId: old.id, workspaceId: rw.ws.id })).toEqual(eventPins.pins);
   });
 });
 
@@ -176,7 +176,7 @@ describe("the version cache", () => {
     await addAgent(c.ctx, "solo", { instructions: "pinned" });
     const team = await addTeam(c.ctx, "one", { topology: "sequential", agents: ["solo"] });
     const run = await startRun(c.ctx, { team: "one", input: "x" });
-    const pins = (await runPins(run.id))!;
+    const pins = (await runPins({ runId: run.id, workspaceId: c.ws.id }))!;
     // a version row never changes; changing one behind the service's back shows where the pickup reads from
     await db().$executeRawUnsafe(`UPDATE "AgentVersion" SET instructions = 'changed in the database' WHERE "workspaceId" = '${c.ws.id}'`);
     await db().$executeRawUnsafe(`UPDATE "TeamVersion" SET spec = '{"topology": "parallel", "agents": ["solo"]}'::jsonb WHERE "workspaceId" = '${c.ws.id}'`);

@@ -4,7 +4,7 @@
  * 3); start validation; budget refusal (at start, and mid-run with partial results); cancel; listing and filters.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { Prisma } from "@/server/db/generated/client";
 import { settleObservations } from "@/server/models/gateway";
 import { updateBudget } from "@/server/ledger/service";

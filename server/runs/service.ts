@@ -32,7 +32,8 @@ import {
   type StartRunInput,
 } from "@/lib/schemas/runs";
 import { appendRunEvents, eventsAfter } from "./events";
-import { jsonLit, lit, numLit, query, tsLit } from "@/server/jobs/sql";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
 import { finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
@@ -59,8 +60,8 @@ async function namesFor(ctx: TenantContext, rows: Pick<RunRow, "teamId" | "agent
   const teamIds = [...new Set(rows.map((r) => r.teamId).filter((x): x is string => !!x))];
   const agentIds = [...new Set(rows.map((r) => r.agentId).filter((x): x is string => !!x))];
   const [teams, agents] = await Promise.all([
-    teamIds.length ? db().team.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: teamIds } }, select: { id: true, slug: true, name: true } }) : [],
-    agentIds.length ? db().agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true, name: true } }) : [],
+    teamIds.length ? db(ctx).team.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: teamIds } }, select: { id: true, slug: true, name: true } }) : [],
+    agentIds.length ? db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true, name: true } }) : [],
   ]);
   return { teams: new Map(teams.map((t) => [t.id, t])), agents: new Map(agents.map((a) => [a.id, a])) };
 }
@@ -124,7 +125,7 @@ function toStep(row: StepRow, agentSlugs: Map<string, string>): RunStepOut {
 }
 
 async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
-  const row = await db().run.findFirst({ where: { id: runId, workspaceId: ctx.workspaceId } });
+  const row = await db(ctx).run.findFirst({ where: { id: runId, workspaceId: ctx.workspaceId } });
   if (!row) throw new AppError("NOT_FOUND", "Run not found");
   return row;
 }
@@ -209,22 +210,23 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
   });
   // the run, its first event and the audit row in one statement (one round trip, atomic)
-  const ts = tsLit(now);
-  const { rows } = await query<{ budgetUsd: string | null }>(
-    `WITH r AS (
+  const ts = now;
+  const { rows } = await execute<{ budgetUsd: string | null }>(
+    ctx,
+    sql`WITH r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
          "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt")
-       VALUES (${lit(runId)}, ${lit(ctx.workspaceId)}, ${lit(row.targetType)}, ${lit(row.teamId)}, ${lit(row.teamVersion)}, ${lit(row.agentId)}, ${lit(row.agentVersion)},
-         ${lit(data.input)}, 'queued', ${data.budgetUsd === undefined ? "NULL" : numLit(data.budgetUsd)}, ${data.modelPolicy ? jsonLit(data.modelPolicy) : "NULL"},
-         ${jsonLit(pins)}, 1, ${lit(row.createdByType)}, ${lit(row.createdById)}, ${row.watchedUntil ? tsLit(row.watchedUntil) : "NULL"}, ${ts}, ${ts}, ${ts})
+       VALUES (${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
+         ${data.input}, 'queued', ${data.budgetUsd === undefined ? null : sql.numeric(data.budgetUsd)}, ${data.modelPolicy ? sql.json(data.modelPolicy) : null},
+         ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts})
        RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd"),
      e AS (
        INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-       SELECT ${lit(newId("evt"))}, r."workspaceId", r.id, 1, 'run.queued', ${jsonLit({ pins })}, ${ts} FROM r),
+       SELECT ${newId("evt")}, r."workspaceId", r.id, 1, 'run.queued', ${sql.json({ pins })}, ${ts} FROM r),
      a AS (
        INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "createdAt")
-       SELECT ${lit(audit.id!)}, r."workspaceId", ${lit(audit.actorType)}, ${lit(audit.actorId ?? null)}, ${lit(audit.actorLabel ?? null)}, ${lit(audit.action)},
-         ${lit(audit.targetType)}, ${lit(audit.targetId ?? null)}, ${jsonLit(audit.metadata ?? {})}, ${lit(audit.requestId ?? null)}, ${ts} FROM r)
+       SELECT ${audit.id!}, r."workspaceId", ${audit.actorType}, ${audit.actorId ?? null}, ${audit.actorLabel ?? null}, ${audit.action},
+         ${audit.targetType}, ${audit.targetId ?? null}, ${sql.json(audit.metadata ?? {})}, ${audit.requestId ?? null}, ${ts} FROM r)
      SELECT "budgetUsd" FROM r`,
   );
   // the budget as stored (4 decimals)
@@ -245,7 +247,7 @@ async function dispatch(row: Pick<RunRow, "id" | "workspaceId">): Promise<void> 
     await sendRunRequested({ runId: row.id, workspaceId: row.workspaceId });
   } catch (error) {
     logger.error({ runId: row.id, error: (error as Error).message }, "could not send the run to Inngest");
-    await finishRun(row.id, { status: "failed", error: "The run could not be handed to Inngest (is it reachable?)" });
+    await finishRun({ runId: row.id, workspaceId: row.workspaceId }, { status: "failed", error: "The run could not be handed to Inngest (is it reachable?)" });
     throw new AppError("UPSTREAM_ERROR", "The run could not be handed to Inngest: it was marked failed");
   }
 }
@@ -262,22 +264,22 @@ export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunO
   if (row.status === "cancelled") return toRun(row, await namesFor(ctx, [row]));
   if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(row.status)) throw new AppError("CONFLICT", `The run has already ${row.status}`);
   const now = new Date();
-  await db().$transaction(async (tx) => {
+  await db(ctx).$transaction(async (tx) => {
     await tx.run.updateMany({ where: { id: row.id, workspaceId: ctx.workspaceId, cancelRequestedAt: null }, data: { cancelRequestedAt: now } });
     await recordAudit(ctx, { action: "run.cancel", targetType: "run", targetId: row.id, metadata: { status: row.status } }, tx);
   });
   // an execution in this process stops before its next step without waiting to read the flag
   signalRunCancel(row.id);
   // nobody executes it yet: cancelled now (the claim and this update exclude each other on the row)
-  await finishCancelledIfUnclaimed(row.id);
+  await finishCancelledIfUnclaimed({ runId: row.id, workspaceId: ctx.workspaceId });
   return toRun(await findRun(ctx, runId), await namesFor(ctx, [row]));
 }
 
-async function finishCancelledIfUnclaimed(runId: string): Promise<void> {
-  const now = tsLit(new Date());
-  await appendRunEvents(runId, [{ type: "run.cancelled", data: {} }], {
-    set: `"status" = 'cancelled', "finishedAt" = ${now}`,
-    where: `"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`,
+async function finishCancelledIfUnclaimed(run: { runId: string; workspaceId: string }): Promise<void> {
+  const now = new Date();
+  await appendRunEvents(run, [{ type: "run.cancelled", data: {} }], {
+    set: sql`"status" = 'cancelled', "finishedAt" = ${now}`,
+    where: sql`"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`,
   });
 }
 
@@ -286,7 +288,7 @@ async function finishCancelledIfUnclaimed(runId: string): Promise<void> {
 
 /** The pins of a run written before the `pins` column existed (and not backfilled): from its run.queued event. */
 async function queuedEventPins(ctx: TenantContext, runId: string): Promise<RunPins | null> {
-  const queued = await db().runEvent.findFirst({ where: { runId, workspaceId: ctx.workspaceId, type: "run.queued" }, orderBy: { seq: "asc" } });
+  const queued = await db(ctx).runEvent.findFirst({ where: { runId, workspaceId: ctx.workspaceId, type: "run.queued" }, orderBy: { seq: "asc" } });
   return parsePins((queued?.data as { pins?: unknown } | null)?.pins);
 }
 
@@ -294,17 +296,17 @@ export async function getRun(ctx: TenantContext, runId: string): Promise<RunDeta
   const row = await findRun(ctx, runId);
   const [names, steps, pins] = await Promise.all([
     namesFor(ctx, [row]),
-    db().runStep.findMany({ where: { runId: row.id, workspaceId: ctx.workspaceId }, orderBy: [{ startedAt: "asc" }, { stepId: "asc" }] }),
+    db(ctx).runStep.findMany({ where: { runId: row.id, workspaceId: ctx.workspaceId }, orderBy: [{ startedAt: "asc" }, { stepId: "asc" }] }),
     row.pins !== null ? parsePins(row.pins) : queuedEventPins(ctx, row.id),
   ]);
   const agentIds = [...new Set(steps.map((s) => s.agentId).filter((x): x is string => !!x))];
-  const agents = agentIds.length ? await db().agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
+  const agents = agentIds.length ? await db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
   const agentSlugs = new Map(agents.map((a) => [a.id, a.slug]));
   const output = row.output as { attributed?: { nodeId: string; agent: string; output: string }[] } | null;
   const failed = row.status === "failed" ? steps.filter((s) => s.status === "failed").pop() : undefined;
   let failedStepId = failed?.stepId ?? null;
   if (row.status === "failed" && !failedStepId) {
-    const event = await db().runEvent.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, type: "run.failed" }, orderBy: { seq: "desc" } });
+    const event = await db(ctx).runEvent.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, type: "run.failed" }, orderBy: { seq: "desc" } });
     const stepId = (event?.data as { stepId?: unknown } | null)?.stepId;
     failedStepId = typeof stepId === "string" ? stepId : null;
   }
@@ -319,7 +321,7 @@ export async function getRun(ctx: TenantContext, runId: string): Promise<RunDeta
 
 async function resolveRef(ctx: TenantContext, kind: "team" | "agent", ref: string): Promise<string | null> {
   const where = { workspaceId: ctx.workspaceId, OR: [{ id: ref }, { slug: ref }] };
-  const row = kind === "team" ? await db().team.findFirst({ where, select: { id: true } }) : await db().agent.findFirst({ where, select: { id: true } });
+  const row = kind === "team" ? await db(ctx).team.findFirst({ where, select: { id: true } }) : await db(ctx).agent.findFirst({ where, select: { id: true } });
   return row?.id ?? null;
 }
 
@@ -336,8 +338,8 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
     ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } } : {}),
   };
   // a cursor from another workspace (or a stale one) starts from the top instead of leaking positions
-  const cursorOk = input.cursor ? await db().run.findFirst({ where: { id: input.cursor, workspaceId: ctx.workspaceId }, select: { id: true } }) : null;
-  const rows = await db().run.findMany({
+  const cursorOk = input.cursor ? await db(ctx).run.findFirst({ where: { id: input.cursor, workspaceId: ctx.workspaceId }, select: { id: true } }) : null;
+  const rows = await db(ctx).run.findMany({
     where,
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: input.limit + 1,
@@ -350,12 +352,12 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
 
 export async function listRunEvents(ctx: TenantContext, runId: string, afterSeq = 0, limit = 500): Promise<RunEventOut[]> {
   const row = await findRun(ctx, runId);
-  return eventsAfter(row.id, afterSeq, Math.min(Math.max(1, limit), 1000));
+  return eventsAfter({ runId: row.id, workspaceId: ctx.workspaceId }, afterSeq, Math.min(Math.max(1, limit), 1000));
 }
 
 /** For the SSE streams: the run exists in this workspace (else NOT_FOUND). */
 export async function assertRunVisible(ctx: TenantContext, runId: string): Promise<void> {
-  const { rows } = await query(`SELECT 1 AS found FROM "Run" WHERE id = ${lit(runId)} AND "workspaceId" = ${lit(ctx.workspaceId)}`);
+  const { rows } = await execute(ctx, sql`SELECT 1 AS found FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`);
   if (rows.length === 0) throw new AppError("NOT_FOUND", "Run not found");
 }
 

@@ -13,7 +13,8 @@ import type { TenantContext } from "@/server/context";
 import { errorResponse } from "@/server/http/errors";
 import { requestIdOf } from "@/server/http/request-id";
 import { logger } from "@/server/logger";
-import { lit, query } from "@/server/jobs/sql";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
 import { eventsAfter, isTerminalEvent } from "./events";
 import { subscribeRunEvents } from "./notify";
 import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
@@ -44,8 +45,8 @@ export function closeAllRunStreams(): void {
   shutdownController().abort();
 }
 
-async function runIsFinished(runId: string): Promise<boolean> {
-  const { rows } = await query<{ status: string }>(`SELECT status FROM "Run" WHERE id = ${lit(runId)}`);
+async function runIsFinished(run: { runId: string; workspaceId: string }): Promise<boolean> {
+  const { rows } = await execute<{ status: string }>(run, sql`SELECT status FROM "Run" WHERE id = ${run.runId}`);
   return !rows[0] || ["succeeded", "failed", "cancelled"].includes(rows[0].status);
 }
 
@@ -60,7 +61,8 @@ export function resumeSeqOf(request: Request): number {
 }
 
 /** The stream of a run whose visibility was checked. */
-export function runEventsStream(runId: string, afterSeq: number, clientSignal: AbortSignal | undefined, requestId: string): Response {
+export function runEventsStream(run: { runId: string; workspaceId: string }, afterSeq: number, clientSignal: AbortSignal | undefined, requestId: string): Response {
+  const { runId } = run;
   const encoder = new TextEncoder();
   const abort = new AbortController();
   const signals = [abort.signal, shutdownController().signal, ...(clientSignal ? [clientSignal] : [])];
@@ -82,13 +84,13 @@ export function runEventsStream(runId: string, afterSeq: number, clientSignal: A
       const markWatched = () => {
         if (Date.now() - watchMarkedAt < WATCH_RENEW_MS) return;
         watchMarkedAt = Date.now();
-        markRunWatched(runId).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
+        markRunWatched(run).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
       };
       try {
         send(`retry: 1000\n: run ${runId}\n\n`);
         while (!signal.aborted) {
           markWatched();
-          const events = await eventsAfter(runId, last, s.batch);
+          const events = await eventsAfter(run, last, s.batch);
           let ended = false;
           for (const e of events) {
             if (signal.aborted) break;
@@ -102,8 +104,8 @@ export function runEventsStream(runId: string, afterSeq: number, clientSignal: A
           if (ended) break;
           if (events.length >= s.batch) continue;
           // resumed after the end (or the run vanished): nothing more will come
-          if (events.length === 0 && idlePolls++ % 10 === 0 && (await runIsFinished(runId))) {
-            const more = await eventsAfter(runId, last, 1);
+          if (events.length === 0 && idlePolls++ % 10 === 0 && (await runIsFinished(run))) {
+            const more = await eventsAfter(run, last, 1);
             if (more.length === 0) break;
             continue;
           }
@@ -148,7 +150,7 @@ export async function serveRunEvents(request: Request, rawRunId: string, authent
     }
     const runId = runIdSchema.parse(rawRunId);
     await assertRunVisible(ctx, runId);
-    return runEventsStream(runId, resumeSeqOf(request), request.signal, requestId);
+    return runEventsStream({ runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId);
   } catch (error) {
     return errorResponse(error, requestId);
   }

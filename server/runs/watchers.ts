@@ -5,7 +5,8 @@
  * (and with its claim). Streaming costs the step (the answer is parsed chunk by chunk, the deltas are written as
  * events), so a run nobody watches does not pay for it.
  */
-import { lit, query, tsLit } from "@/server/jobs/sql";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
 import { runEventSubscriberCount } from "./notify";
 
 /** How long a mark lasts, and how often an open stream renews it. */
@@ -13,10 +14,8 @@ export const WATCH_TTL_MS = 30_000;
 export const WATCH_RENEW_MS = 10_000;
 
 /** An event stream of the run is open (for WATCH_TTL_MS from now). */
-export async function markRunWatched(runId: string): Promise<void> {
-  await query(
-    `UPDATE "Run" SET "watchedUntil" = ${tsLit(new Date(Date.now() + WATCH_TTL_MS))} WHERE id = ${lit(runId)} AND "status" IN ('queued', 'running')`,
-  );
+export async function markRunWatched(run: { runId: string; workspaceId: string }): Promise<void> {
+  await execute(run, sql`UPDATE "Run" SET "watchedUntil" = ${new Date(Date.now() + WATCH_TTL_MS)} WHERE id = ${run.runId} AND "status" IN ('queued', 'running')`);
 }
 
 /** An event stream of the run is open in this process. */
@@ -25,7 +24,7 @@ export function watchedInProcess(runId: string): boolean {
 }
 
 /** The SQL condition "marked as watched now" on a Run row (alias `r` by default). */
-export function watchedSql(alias = ""): string {
-  const column = alias ? `${alias}."watchedUntil"` : `"watchedUntil"`;
-  return `COALESCE(${column} > ${tsLit(new Date())}, false)`;
+export function watchedSql(alias = ""): Sql {
+  const column = alias ? sql`${sql.ident(alias)}."watchedUntil"` : sql`"watchedUntil"`;
+  return sql`COALESCE(${column} > ${new Date()}, false)`;
 }

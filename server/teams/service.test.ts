@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { auditRows, callerFor, makeWorkspace, outcome, type TestWorkspace } from "@/test/helpers";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { createTeam, MAX_TEAM_NESTING, pinnedTeamFromVersions, pinTeam, updateTeam } from "./service";

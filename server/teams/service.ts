@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -41,7 +42,8 @@ import {
   type AgentVersionOut,
   type CurrentAgent,
 } from "@/server/agents/service";
-import { lit, query } from "@/server/jobs/sql";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
 import { cacheTeamVersion, cachedTeamVersion, type CachedTeamVersion } from "@/server/runs/version-cache";
 
 type Tx = Prisma.TransactionClient;
@@ -110,7 +112,7 @@ function prismaCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-async function findTeam(ctx: TenantContext, ref: string, tx: Tx = db()): Promise<TeamWithCurrent> {
+async function findTeam(ctx: TenantContext, ref: string, tx: Tx = db(ctx)): Promise<TeamWithCurrent> {
   const row = await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, OR: [{ id: ref }, { slug: ref }] }, include: withCurrent });
   if (!row) throw new AppError("NOT_FOUND", `Team "${ref}" not found`);
   return row;
@@ -160,7 +162,7 @@ export async function specProblems(
   ctx: TenantContext,
   raw: unknown,
   self: { slug: string | null },
-  tx: Tx = db(),
+  tx: Tx = db(ctx),
   prefix = "spec.",
 ): Promise<{ spec: TopologySpec | null; issues: TeamProblem[] }> {
   const issues: TeamProblem[] = [];
@@ -299,7 +301,7 @@ async function lockTeamGraph(ctx: TenantContext, tx: Tx): Promise<void> {
 
 export async function listTeams(ctx: TenantContext, input: z.input<typeof listTeamsInputSchema> = {}): Promise<TeamOutput[]> {
   const { includeArchived } = listTeamsInputSchema.parse(input);
-  const rows = await db().team.findMany({
+  const rows = await db(ctx).team.findMany({
     where: { workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) },
     include: withCurrent,
     orderBy: [{ slug: "asc" }],
@@ -321,7 +323,7 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
   const data = envelope.data;
   const teamId = newId("team");
   try {
-    const row = await db().$transaction(async (tx) => {
+    const row = await db(ctx).$transaction(async (tx) => {
       await lockTeamGraph(ctx, tx);
       if (await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, slug: data.slug }, select: { id: true } })) {
         throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
@@ -365,7 +367,7 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const descriptionChanged = data.description !== undefined && data.description !== current.description;
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
   if (!nameChanged && !descriptionChanged && !specChanged) return toTeam(row);
-  const updated = await db().$transaction(async (tx) => {
+  const updated = await db(ctx).$transaction(async (tx) => {
     await lockTeamGraph(ctx, tx);
     // every save is validated, a carried-over spec too (an agent may have been archived since)
     const checked = await specProblems(ctx, data.spec !== undefined ? data.spec : currentSpec, { slug: row.slug }, tx);
@@ -389,13 +391,13 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
 
 export async function listTeamVersions(ctx: TenantContext, ref: string): Promise<TeamVersionOutput[]> {
   const team = await findTeam(ctx, ref);
-  const rows = await db().teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
+  const rows = await db(ctx).teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
   return rows.map((v) => toTeamVersion(team, v));
 }
 
 export async function getTeamVersion(ctx: TenantContext, ref: string, version: number): Promise<TeamVersionOutput> {
   const team = await findTeam(ctx, ref);
-  const row = await db().teamVersion.findFirst({ where: { teamId: team.id, workspaceId: ctx.workspaceId, version } });
+  const row = await db(ctx).teamVersion.findFirst({ where: { teamId: team.id, workspaceId: ctx.workspaceId, version } });
   if (!row) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${version}`);
   return toTeamVersion(team, row);
 }
@@ -403,7 +405,7 @@ export async function getTeamVersion(ctx: TenantContext, ref: string, version: n
 /** Field by field, what changed from version `from` to `to`; the description and the spec (as JSON) as line diffs. */
 export async function diffTeamVersions(ctx: TenantContext, ref: string, from: number, to: number): Promise<TeamDiffOutput> {
   const team = await findTeam(ctx, ref);
-  const rows = await db().teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId, version: { in: [from, to] } } });
+  const rows = await db(ctx).teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId, version: { in: [from, to] } } });
   const a = rows.find((r) => r.version === from);
   const b = rows.find((r) => r.version === to);
   if (!a || !b) throw new AppError("NOT_FOUND", `Team "${team.slug}" has no version ${!a ? from : to}`);
@@ -424,8 +426,8 @@ export async function diffTeamVersions(ctx: TenantContext, ref: string, from: nu
 export async function archiveTeam(ctx: TenantContext, ref: string): Promise<TeamOutput> {
   const row = await findTeam(ctx, ref);
   if (row.archivedAt) return toTeam(row);
-  const updated = await db().$transaction(async (tx) => {
-    await tx.team.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+  const updated = await db(ctx).$transaction(async (tx) => {
+    await tx.team.update({ where: inWorkspace(ctx, row.id), data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "team.archive", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
     return tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   });
@@ -443,15 +445,15 @@ async function teamWithItsAgents(
   ctx: TenantContext,
   ref: string,
 ): Promise<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: Map<string, CurrentAgent> }> {
-  const ws = lit(ctx.workspaceId);
-  const { rows } = await query<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: unknown }>(
-    `WITH t AS (
+  const { rows } = await execute<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: unknown }>(
+    ctx,
+    sql`WITH t AS (
        SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
        FROM "Team" t
        LEFT JOIN LATERAL (SELECT x.version, x.spec FROM "TeamVersion" x WHERE x."teamId" = t.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
-       WHERE t."workspaceId" = ${ws} AND (t.id = ${lit(ref)} OR t.slug = ${lit(ref)})
+       WHERE t."workspaceId" = ${ctx.workspaceId} AND (t.id = ${ref} OR t.slug = ${ref})
        LIMIT 1)
-     SELECT t.*, ${currentAgentsJsonSql(ws, `SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
+     SELECT t.*, ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
      FROM t`,
   );
   const row = rows[0];
@@ -471,7 +473,7 @@ export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<Pin
   const rootSpec = topologySpecSchema.parse(root.spec);
   // the workspace's team graph only for a team that nests teams
   const rootRefs = refsOf(rootSpec);
-  const graph = rootRefs.teams.length ? await teamGraph(ctx, db()) : new Map<string, TeamGraphEntry & { row: TeamWithCurrent }>();
+  const graph = rootRefs.teams.length ? await teamGraph(ctx, db(ctx)) : new Map<string, TeamGraphEntry & { row: TeamWithCurrent }>();
   const issues: TeamProblem[] = [];
   const teams: PinnedTeam["teams"] = {};
   const agentPaths = new Map<string, string>();
@@ -534,8 +536,8 @@ async function teamVersionById(ctx: TenantContext, teamId: string, version: numb
   const cached = cachedTeamVersion(ctx.workspaceId, { id: teamId }, version);
   if (cached) return cached;
   // both reads at once; errors are reported team first
-  const teamRead = db().team.findFirst({ where: { id: teamId, workspaceId: ctx.workspaceId }, select: { id: true, slug: true } });
-  const versionRead = db().teamVersion.findFirst({ where: { teamId, workspaceId: ctx.workspaceId, version } });
+  const teamRead = db(ctx).team.findFirst({ where: { id: teamId, workspaceId: ctx.workspaceId }, select: { id: true, slug: true } });
+  const versionRead = db(ctx).teamVersion.findFirst({ where: { teamId, workspaceId: ctx.workspaceId, version } });
   versionRead.catch(() => undefined); // awaited below
   const team = await teamRead;
   if (!team) throw new AppError("NOT_FOUND", "Team not found");
@@ -564,14 +566,14 @@ export async function pinnedTeamFromVersions(
   const missing = teamSlugs.filter((slug) => !cachedNested.has(slug));
   const rootRead = teamVersionById(ctx, teamId, teamVersion);
   const nestedRead = missing.length
-    ? db().team.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: missing } }, select: { id: true, slug: true } })
+    ? db(ctx).team.findMany({ where: { workspaceId: ctx.workspaceId, slug: { in: missing } }, select: { id: true, slug: true } })
     : Promise.resolve([]);
   const agentsRead = agentVersionsBySlug(ctx, pins.agents);
   for (const read of [rootRead, nestedRead, agentsRead]) read.catch(() => undefined); // each is awaited below
   const root = await rootRead;
   const nestedTeams = await nestedRead;
   const nestedVersions = nestedTeams.length
-    ? await db().teamVersion.findMany({ where: { workspaceId: ctx.workspaceId, OR: nestedTeams.map((t) => ({ teamId: t.id, version: pins.teams[t.slug]! })) } })
+    ? await db(ctx).teamVersion.findMany({ where: { workspaceId: ctx.workspaceId, OR: nestedTeams.map((t) => ({ teamId: t.id, version: pins.teams[t.slug]! })) } })
     : [];
   const teams: PinnedTeam["teams"] = {};
   for (const slug of teamSlugs) {

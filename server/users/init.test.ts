@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { ALL_PERMISSIONS } from "@/lib/permissions";
 import { generateRawApiKey } from "@/server/auth/api-keys";
 import { hashApiKey } from "@/server/auth/secrets";

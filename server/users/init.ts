@@ -1,4 +1,4 @@
-import { db } from "@/server/db/client";
+import { systemDb } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { ALL_PERMISSIONS } from "@/lib/permissions";
 import { slugSchema } from "@/lib/schemas/common";
@@ -30,24 +30,24 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
   let createdWorkspace = false;
   let createdKey = false;
 
-  let user = await db().user.findUnique({ where: { email } });
+  let user = await systemDb("headless-init").user.findUnique({ where: { email } });
   if (!user) {
-    user = await db().user.create({ data: { id: newId("usr"), email, name: email.split("@")[0], passwordHash: await hashPassword(spec.password) } });
+    user = await systemDb("headless-init").user.create({ data: { id: newId("usr"), email, name: email.split("@")[0], passwordHash: await hashPassword(spec.password) } });
     createdUser = true;
   }
-  let workspace = await db().workspace.findUnique({ where: { slug } });
+  let workspace = await systemDb("headless-init").workspace.findUnique({ where: { slug } });
   if (!workspace) {
-    workspace = await db().workspace.create({ data: { id: newId("ws"), slug, name: slug } });
+    workspace = await systemDb("headless-init").workspace.create({ data: { id: newId("ws"), slug, name: slug } });
     createdWorkspace = true;
   }
   const userId = user.id;
   const workspaceId = workspace.id;
-  const membership = await db().membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
-  if (!membership) await db().membership.create({ data: { id: newId("mem"), workspaceId, userId, role: "owner" } });
+  const membership = await systemDb("headless-init").membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
+  if (!membership) await systemDb("headless-init").membership.create({ data: { id: newId("mem"), workspaceId, userId, role: "owner" } });
   // idempotent: the simulator and default presets, also for a workspace initialised before they existed
-  await db().$transaction((tx) => seedDefaultCatalog(tx, workspaceId));
+  await systemDb("headless-init").$transaction((tx) => seedDefaultCatalog(tx, workspaceId));
 
-  const existingKey = await db().apiKey.findUnique({ where: { keyHash: hashApiKey(spec.apiKey) } });
+  const existingKey = await systemDb("headless-init").apiKey.findUnique({ where: { keyHash: hashApiKey(spec.apiKey) } });
   if (!existingKey) {
     const key = await storeApiKey({ workspaceId, createdById: userId, name: "Initial key (CADRE_INIT_API_KEY)", scopes: [...ALL_PERMISSIONS] }, spec.apiKey);
     await recordAudit(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { env } from "@/server/env";
 import { signUp, verifyCredentials } from "@/server/users/service";
 import { callerFor, outcome, uniq } from "@/test/helpers";

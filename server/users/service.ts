@@ -1,5 +1,5 @@
 import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
-import { db } from "@/server/db/client";
+import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { env } from "@/server/env";
@@ -21,11 +21,11 @@ export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<
     });
   }
   const { email, name, password } = parsed.data;
-  const existing = await db().user.findUnique({ where: { email } });
+  const existing = await db(NO_TENANT).user.findUnique({ where: { email } });
   if (existing) throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
   const passwordHash = await hashPassword(password);
   try {
-    const user = await db().user.create({ data: { id: newId("usr"), email, name, passwordHash } });
+    const user = await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name, passwordHash } });
     return { id: user.id, email: user.email, name: user.name };
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") {
@@ -42,7 +42,7 @@ function limiterFor(kind: "email" | "ip"): RateLimiterPrisma {
     // a client address is shared (offices, NAT), so it gets a wider allowance than one account
     const points = env().CADRE_LOGIN_MAX_ATTEMPTS * (kind === "ip" ? 5 : 1);
     limiter = new RateLimiterPrisma({
-      storeClient: db(),
+      storeClient: db(NO_TENANT),
       tableName: "rateLimiterFlexible",
       keyPrefix: `login-${kind}`,
       points,
@@ -69,7 +69,7 @@ export async function verifyCredentials(emailRaw: string, password: string, clie
       throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${Math.ceil(state.msBeforeNext / 60000)} minute(s).`);
     }
   }
-  const user = await db().user.findUnique({ where: { email } });
+  const user = await db(NO_TENANT).user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   if (!user || !user.passwordHash || !ok) {
     for (const { limiter, key } of counters) await limiter.penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
@@ -91,21 +91,21 @@ export async function findOrCreateOAuthUser(input: {
   name?: string | null;
 }): Promise<SessionUser> {
   const email = input.email.trim().toLowerCase();
-  const linked = await db().account.findUnique({
+  const linked = await db(NO_TENANT).account.findUnique({
     where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
     include: { user: true },
   });
   if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
   const user =
-    (await db().user.findUnique({ where: { email } })) ??
-    (await db().user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
-  await db().account.create({
+    (await db(NO_TENANT).user.findUnique({ where: { email } })) ??
+    (await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
+  await db(NO_TENANT).account.create({
     data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
   });
   return { id: user.id, email: user.email, name: user.name };
 }
 
 export async function getUser(userId: string): Promise<SessionUser | null> {
-  const user = await db().user.findUnique({ where: { id: userId } });
+  const user = await db(NO_TENANT).user.findUnique({ where: { id: userId } });
   return user ? { id: user.id, email: user.email, name: user.name } : null;
 }

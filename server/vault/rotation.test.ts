@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
+import { systemDb } from "@/server/db/client";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
@@ -205,7 +206,8 @@ describe("rotateMasterKey: a row changed between its read and its write", () => 
     const s = await createSecret(ctx, { name: `ROT_CAS_${uniq()}`, value: `cas-before-${uniq()}` });
     const newKey = randomBytes(32);
     const from = live;
-    const delegate = db().secret;
+    // the rotation's own client (the privileged path it runs on)
+    const delegate = systemDb("vault-rotation").secret;
     const original = delegate.updateMany.bind(delegate);
     let interfered = false;
     const spy = vi.spyOn(delegate, "updateMany").mockImplementation((async (args: Parameters<typeof original>[0]) => {

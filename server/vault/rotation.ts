@@ -5,7 +5,7 @@
  * conditional UPDATE (its own short transaction), so a rotation never holds the database and can be
  * interrupted and resumed at any point: until it completes, the keyring still holds the older keys.
  */
-import { db } from "@/server/db/client";
+import { systemDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { makeKeyring, rewrapDataKey, VaultCryptoError, type Bytes, type Keyring } from "./crypto";
 import { vaultKeyring } from "./master-key";
@@ -55,8 +55,8 @@ export async function rotateMasterKey(newKey: Buffer, options: RotationOptions =
   const newVersion = keyring.current.version;
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 100, 1000));
 
-  const total = await db().secret.count();
-  const alreadyCurrent = await db().secret.count({ where: { keyVersion: newVersion } });
+  const total = await systemDb("vault-rotation").secret.count();
+  const alreadyCurrent = await systemDb("vault-rotation").secret.count({ where: { keyVersion: newVersion } });
   logger.info({ newVersion, total, alreadyCurrent }, "vault: master key rotation started");
 
   let rewrapped = 0;
@@ -66,7 +66,7 @@ export async function rotateMasterKey(newKey: Buffer, options: RotationOptions =
   let cursor: string | undefined;
 
   for (;;) {
-    const batch = await db().secret.findMany({
+    const batch = await systemDb("vault-rotation").secret.findMany({
       where: { keyVersion: { not: newVersion }, ...(cursor ? { id: { gt: cursor } } : {}) },
       select: { id: true, workspaceId: true, wrappedKey: true, keyVersion: true, updatedAt: true },
       orderBy: { id: "asc" },
@@ -90,7 +90,7 @@ export async function rotateMasterKey(newKey: Buffer, options: RotationOptions =
           break;
         }
         // only if nobody changed the row since it was read (a new value has a new data key); updatedAt is kept
-        const { count } = await db().secret.updateMany({
+        const { count } = await systemDb("vault-rotation").secret.updateMany({
           where: { id: row.id, keyVersion: row.keyVersion, wrappedKey: { equals: row.wrappedKey } },
           data: { wrappedKey: next.wrappedKey, keyVersion: next.keyVersion, updatedAt: row.updatedAt },
         });
@@ -102,7 +102,7 @@ export async function rotateMasterKey(newKey: Buffer, options: RotationOptions =
           failed.push({ secretId: row.id, workspaceId: row.workspaceId, keyVersion: row.keyVersion, reason: "changed_concurrently" });
           break;
         }
-        row = await db().secret.findUnique({
+        row = await systemDb("vault-rotation").secret.findUnique({
           where: { id: row.id },
           select: { id: true, workspaceId: true, wrappedKey: true, keyVersion: true, updatedAt: true },
         });
@@ -124,7 +124,7 @@ export interface KeyVersionCount {
 
 /** How many secrets are wrapped under each master key version, and whether the keyring can read them. */
 export async function vaultKeyStatus(keyring?: Keyring): Promise<KeyVersionCount[]> {
-  const groups = await db().secret.groupBy({ by: ["keyVersion"], _count: { _all: true }, orderBy: { keyVersion: "asc" } });
+  const groups = await systemDb("vault-rotation").secret.groupBy({ by: ["keyVersion"], _count: { _all: true }, orderBy: { keyVersion: "asc" } });
   return groups.map((g) => ({
     keyVersion: g.keyVersion,
     count: g._count._all,

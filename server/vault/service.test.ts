@@ -3,7 +3,7 @@
  * audit, "used by", tampering and moved rows, cross-tenant 404s, and no value in any response or log.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { logger } from "@/server/logger";
 import { resolveUserTenant } from "@/server/workspaces/tenant";

@@ -8,12 +8,14 @@
  */
 import type { z } from "zod";
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
-import { lit, query, tsLit } from "@/server/jobs/sql";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
 import {
   createSecretInputSchema,
   secretIdSchema,
@@ -76,12 +78,12 @@ function usedByMessage(name: string, providers: { name: string }[]): string {
 
 export async function createSecret(ctx: TenantContext, input: z.input<typeof createSecretInputSchema>): Promise<SecretSummary> {
   const { name, description, value } = createSecretInputSchema.parse(input);
-  const taken = await db().secret.findFirst({ where: { workspaceId: ctx.workspaceId, name }, select: { id: true } });
+  const taken = await db(ctx).secret.findFirst({ where: { workspaceId: ctx.workspaceId, name }, select: { id: true } });
   if (taken) throw nameTaken(name);
   const id = newId("sec");
   const sealed = encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: id }, value);
   try {
-    const row = await db().$transaction(async (tx) => {
+    const row = await db(ctx).$transaction(async (tx) => {
       const created = await tx.secret.create({
         data: {
           id, workspaceId: ctx.workspaceId, name, description: description ?? "", ...sealed,
@@ -100,13 +102,13 @@ export async function createSecret(ctx: TenantContext, input: z.input<typeof cre
 }
 
 export async function listSecrets(ctx: TenantContext): Promise<SecretSummary[]> {
-  const rows = await db().secret.findMany({ where: { workspaceId: ctx.workspaceId }, select: summarySelect, orderBy: { name: "asc" } });
+  const rows = await db(ctx).secret.findMany({ where: { workspaceId: ctx.workspaceId }, select: summarySelect, orderBy: { name: "asc" } });
   return rows.map(toSummary);
 }
 
 /** One secret's summary (never its value); NOT_FOUND for another workspace's id. */
 export async function getSecret(ctx: TenantContext, secretId: string): Promise<SecretSummary> {
-  const row = await db().secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: summarySelect });
+  const row = await db(ctx).secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: summarySelect });
   if (!row) throw notFound();
   return toSummary(row);
 }
@@ -114,10 +116,10 @@ export async function getSecret(ctx: TenantContext, secretId: string): Promise<S
 /** Renames, re-describes and/or replaces the value (a new value gets a new data key and nonce). */
 export async function updateSecret(ctx: TenantContext, secretId: string, patch: z.input<typeof updateSecretInputSchema>): Promise<SecretSummary> {
   const { name, description, value } = updateSecretInputSchema.parse(patch);
-  const existing = await db().secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: { id: true, name: true } });
+  const existing = await db(ctx).secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: { id: true, name: true } });
   if (!existing) throw notFound();
   if (name !== undefined && name !== existing.name) {
-    const taken = await db().secret.findFirst({ where: { workspaceId: ctx.workspaceId, name, id: { not: existing.id } }, select: { id: true } });
+    const taken = await db(ctx).secret.findFirst({ where: { workspaceId: ctx.workspaceId, name, id: { not: existing.id } }, select: { id: true } });
     if (taken) throw nameTaken(name);
   }
   const sealed: (SealedSecret & { last4: string }) | undefined =
@@ -128,9 +130,9 @@ export async function updateSecret(ctx: TenantContext, secretId: string, patch: 
     ...(sealed ? ["value"] : []),
   ];
   try {
-    const row = await db().$transaction(async (tx) => {
+    const row = await db(ctx).$transaction(async (tx) => {
       const updated = await tx.secret.update({
-        where: { id: existing.id },
+        where: inWorkspace(ctx, existing.id),
         data: { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}), ...(sealed ?? {}) },
         select: summarySelect,
       });
@@ -149,21 +151,21 @@ export async function updateSecret(ctx: TenantContext, secretId: string, patch: 
 
 /** Deletes a secret; refused (CONFLICT, naming them) while providers use it. */
 export async function deleteSecret(ctx: TenantContext, secretId: string): Promise<{ deleted: true }> {
-  const existing = await db().secret.findFirst({
+  const existing = await db(ctx).secret.findFirst({
     where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
     select: { id: true, name: true, providers: { select: { name: true }, orderBy: { name: "asc" } } },
   });
   if (!existing) throw notFound();
   if (existing.providers.length > 0) throw new AppError("CONFLICT", usedByMessage(existing.name, existing.providers));
   try {
-    await db().$transaction(async (tx) => {
-      await tx.secret.delete({ where: { id: existing.id } });
+    await db(ctx).$transaction(async (tx) => {
+      await tx.secret.delete({ where: inWorkspace(ctx, existing.id) });
       await recordAudit(ctx, { action: "secret.delete", targetType: "secret", targetId: existing.id, metadata: { name: existing.name } }, tx);
     });
   } catch (error) {
     // a provider started using it in between: the foreign key (ON DELETE RESTRICT) refused the delete
     if (prismaCode(error) === "P2003") {
-      const providers = await db().provider.findMany({ where: { secretId: existing.id, workspaceId: ctx.workspaceId }, select: { name: true }, orderBy: { name: "asc" } });
+      const providers = await db(ctx).provider.findMany({ where: { secretId: existing.id, workspaceId: ctx.workspaceId }, select: { name: true }, orderBy: { name: "asc" } });
       throw new AppError("CONFLICT", usedByMessage(existing.name, providers.length ? providers : [{ name: "(another provider)" }]));
     }
     if (prismaCode(error) === "P2025") throw notFound();
@@ -181,7 +183,7 @@ const LAST_USED_GRANULARITY_MS = 60_000;
  *  runs at most once a minute per actor and purpose, each row committing before the value is returned (see
  *  ./use-audit.ts); lastUsedAt follows to the minute. */
 export async function revealSecret(ctx: TenantContext, secretId: string, use: { purpose: string; runId?: string }): Promise<string> {
-  const row = await db().secret.findFirst({
+  const row = await db(ctx).secret.findFirst({
     where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
     select: { id: true, workspaceId: true, name: true, ciphertext: true, iv: true, authTag: true, wrappedKey: true, keyVersion: true, updatedAt: true, lastUsedAt: true },
   });
@@ -209,9 +211,9 @@ export async function revealSecret(ctx: TenantContext, secretId: string, use: { 
     ? [`${row.workspaceId}:${row.id}:run:${runId}`, RUN_USE_WINDOW_MS]
     : [`${row.workspaceId}:${row.id}:use:${actorKey}:${purpose}`, USE_WINDOW_MS];
   const wrote = await secretUseRecorder().record(key, windowMs, (count) =>
-    db().$transaction(async (tx) => {
+    db(ctx).$transaction(async (tx) => {
       // a use is not a change: updatedAt keeps its value
-      await tx.secret.update({ where: { id: row.id }, data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
+      await tx.secret.update({ where: inWorkspace(ctx, row.id), data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
       await recordAudit(ctx, {
         action: "secret.use", targetType: "secret", targetId: row.id,
         metadata: { name: row.name, purpose, runId, ...(!runId && count > 1 ? { count } : {}) },
@@ -222,7 +224,7 @@ export async function revealSecret(ctx: TenantContext, secretId: string, use: { 
     }),
   );
   if (!wrote && (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS)) {
-    await query(`UPDATE "Secret" SET "lastUsedAt" = ${tsLit(new Date())} WHERE id = ${lit(row.id)}`);
+    await execute(ctx, sql`UPDATE "Secret" SET "lastUsedAt" = ${new Date()} WHERE id = ${row.id}`);
   }
   return value;
 }

@@ -4,7 +4,7 @@
  * The recorder alone (fake clock), then `revealSecret` against the real database.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { authenticateApiKey } from "@/server/auth/api-keys";
 import type { TenantContext } from "@/server/context";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { hashInvitationToken } from "@/server/workspaces/invitations";
 import { auditRows, callerFor, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { db } from "@/server/db/client";
+import { db, systemDb } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
@@ -43,11 +44,11 @@ export async function createInvitation(ctx: TenantContext, input: z.input<typeof
   if (!holdsRole(ctx, role)) {
     throw new AppError("FORBIDDEN", role === "owner" ? "Only an owner can invite an owner" : `You cannot invite as ${role}: the role has powers you lack`);
   }
-  const alreadyMember = await db().membership.findFirst({ where: { workspaceId: ctx.workspaceId, user: { email } } });
+  const alreadyMember = await db(ctx).membership.findFirst({ where: { workspaceId: ctx.workspaceId, user: { email } } });
   if (alreadyMember) throw new AppError("CONFLICT", `${email} is already a member of this workspace`);
 
   const token = randomBytes(32).toString("base64url");
-  const invitation = await db().$transaction(async (tx) => {
+  const invitation = await db(ctx).$transaction(async (tx) => {
     await tx.invitation.updateMany({
       where: { workspaceId: ctx.workspaceId, email, acceptedAt: null, revokedAt: null },
       data: { revokedAt: new Date() },
@@ -66,7 +67,7 @@ export async function createInvitation(ctx: TenantContext, input: z.input<typeof
 }
 
 export async function listInvitations(ctx: TenantContext) {
-  const rows = await db().invitation.findMany({
+  const rows = await db(ctx).invitation.findMany({
     where: { workspaceId: ctx.workspaceId },
     include: { invitedBy: true },
     orderBy: { createdAt: "desc" },
@@ -76,18 +77,18 @@ export async function listInvitations(ctx: TenantContext) {
 }
 
 export async function revokeInvitation(ctx: TenantContext, invitationId: string) {
-  const inv = await db().invitation.findFirst({ where: { id: invitationId, workspaceId: ctx.workspaceId } });
+  const inv = await db(ctx).invitation.findFirst({ where: { id: invitationId, workspaceId: ctx.workspaceId } });
   if (!inv) throw new AppError("NOT_FOUND", "Invitation not found");
   if (statusOf(inv) !== "pending") throw new AppError("CONFLICT", `This invitation is already ${statusOf(inv)}`);
-  await db().$transaction(async (tx) => {
-    await tx.invitation.update({ where: { id: inv.id }, data: { revokedAt: new Date() } });
+  await db(ctx).$transaction(async (tx) => {
+    await tx.invitation.update({ where: inWorkspace(ctx, inv.id), data: { revokedAt: new Date() } });
     await recordAudit(ctx, { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email } }, tx);
   });
   return { revoked: true as const };
 }
 
 async function findByToken(token: string) {
-  const inv = await db().invitation.findUnique({
+  const inv = await systemDb("invitation-token").invitation.findUnique({
     where: { tokenHash: hashInvitationToken(token) },
     include: { workspace: true, invitedBy: true },
   });
@@ -118,7 +119,7 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
   if (inv.email !== user.email.toLowerCase()) {
     throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}, but you are signed in as ${user.email}`);
   }
-  return db().$transaction(async (tx) => {
+  return db({ workspaceId: inv.workspaceId }).$transaction(async (tx) => {
     // the conditional update makes acceptance single-use even under concurrent clicks
     const claimed = await tx.invitation.updateMany({
       where: { id: inv.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { addMember, auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
 

@@ -1,5 +1,6 @@
 import type { Prisma } from "@/server/db/generated/client";
 import { db } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
@@ -13,7 +14,7 @@ function toMember(m: { id: string; userId: string; role: string; createdAt: Date
 }
 
 export async function listMembers(ctx: TenantContext) {
-  const rows = await db().membership.findMany({
+  const rows = await db(ctx).membership.findMany({
     where: { workspaceId: ctx.workspaceId },
     include: { user: true },
     orderBy: [{ createdAt: "asc" }],
@@ -21,7 +22,7 @@ export async function listMembers(ctx: TenantContext) {
   return rows.map(toMember);
 }
 
-async function findMember(ctx: TenantContext, memberId: string, tx: Tx = db()) {
+async function findMember(ctx: TenantContext, memberId: string, tx: Tx = db(ctx)) {
   const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: ctx.workspaceId }, include: { user: true } });
   if (!member) throw new AppError("NOT_FOUND", "Member not found");
   return member;
@@ -52,12 +53,12 @@ async function revokeKeysOf(tx: Tx, workspaceId: string, userId: string) {
 }
 
 export async function changeMemberRole(ctx: TenantContext, memberId: string, role: Role) {
-  return db().$transaction(async (tx) => {
+  return db(ctx).$transaction(async (tx) => {
     const member = await findMember(ctx, memberId, tx);
     assertMayManage(ctx, member.role as Role, role);
     if (member.role === role) return toMember(member);
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
-    const updated = await tx.membership.update({ where: { id: member.id }, data: { role }, include: { user: true } });
+    const updated = await tx.membership.update({ where: inWorkspace(ctx, member.id), data: { role }, include: { user: true } });
     await recordAudit(ctx, {
       action: "member.role_change", targetType: "member", targetId: member.id,
       metadata: { email: member.user.email, from: member.role, to: role },
@@ -67,12 +68,12 @@ export async function changeMemberRole(ctx: TenantContext, memberId: string, rol
 }
 
 export async function removeMember(ctx: TenantContext, memberId: string) {
-  await db().$transaction(async (tx) => {
+  await db(ctx).$transaction(async (tx) => {
     const member = await findMember(ctx, memberId, tx);
     if (member.userId === ctx.actor.userId) throw new AppError("BAD_REQUEST", "To remove yourself, leave the workspace");
     assertMayManage(ctx, member.role as Role);
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
-    await tx.membership.delete({ where: { id: member.id } });
+    await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
     await revokeKeysOf(tx, ctx.workspaceId, member.userId);
     await recordAudit(ctx, { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
   });
@@ -80,11 +81,11 @@ export async function removeMember(ctx: TenantContext, memberId: string) {
 }
 
 export async function leaveWorkspace(ctx: TenantContext) {
-  await db().$transaction(async (tx) => {
+  await db(ctx).$transaction(async (tx) => {
     const member = await tx.membership.findFirst({ where: { workspaceId: ctx.workspaceId, userId: ctx.actor.userId }, include: { user: true } });
     if (!member) throw new AppError("NOT_FOUND", "Workspace not found");
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
-    await tx.membership.delete({ where: { id: member.id } });
+    await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
     await revokeKeysOf(tx, ctx.workspaceId, member.userId);
     await recordAudit(ctx, { action: "member.leave", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
   });

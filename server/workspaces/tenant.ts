@@ -1,4 +1,4 @@
-import { db } from "@/server/db/client";
+import { db, userScope } from "@/server/db/client";
 import { AppError } from "@/lib/errors";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
@@ -12,7 +12,7 @@ export async function resolveUserTenant(
   workspaceSlug: string,
   requestId?: string,
 ): Promise<TenantContext> {
-  const membership = await db().membership.findFirst({
+  const membership = await db(userScope(user.id)).membership.findFirst({
     where: { userId: user.id, workspace: { slug: workspaceSlug } },
     include: { workspace: true },
   });

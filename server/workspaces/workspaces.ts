@@ -1,4 +1,4 @@
-import { db } from "@/server/db/client";
+import { db, userScope } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
@@ -15,7 +15,7 @@ function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Dat
 }
 
 export async function listMyWorkspaces(userId: string) {
-  const memberships = await db().membership.findMany({
+  const memberships = await db(userScope(userId)).membership.findMany({
     where: { userId },
     include: { workspace: true },
     orderBy: { workspace: { name: "asc" } },
@@ -23,19 +23,24 @@ export async function listMyWorkspaces(userId: string) {
   return memberships.map((m) => ({ ...toWorkspace(m.workspace), role: m.role as Role }));
 }
 
-async function assertSlugFree(slug: string, exceptWorkspaceId?: string) {
+/** Other workspaces are invisible (row-level security): a taken slug is the unique index's refusal (P2002). */
+function assertSlugAllowed(slug: string) {
   if (RESERVED_SLUGS.has(slug)) throw new AppError("CONFLICT", `The slug "${slug}" is reserved`);
-  const taken = await db().workspace.findUnique({ where: { slug } });
-  if (taken && taken.id !== exceptWorkspaceId) throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
+}
+
+function slugTaken(error: unknown, slug: string): never {
+  if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
+  throw error;
 }
 
 /** Creates a workspace with the user as its owner. */
 export async function createWorkspace(user: { id: string; email: string }, input: z.input<typeof createWorkspaceInputSchema>, requestId?: string) {
   const { name, slug } = createWorkspaceInputSchema.parse(input);
-  await assertSlugFree(slug);
+  assertSlugAllowed(slug);
   const workspaceId = newId("ws");
   try {
-    const workspace = await db().$transaction(async (tx) => {
+    // the new workspace's own scope: row-level security lets it create the workspace and its first rows
+    const workspace = await db({ workspaceId }).$transaction(async (tx) => {
       const created = await tx.workspace.create({ data: { id: workspaceId, name, slug } });
       await tx.membership.create({ data: { id: newId("mem"), workspaceId, userId: user.id, role: "owner" } });
       const ctx: TenantContext = {
@@ -49,13 +54,12 @@ export async function createWorkspace(user: { id: string; email: string }, input
     });
     return { ...toWorkspace(workspace), role: "owner" as Role };
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
-    throw error;
+    slugTaken(error, slug);
   }
 }
 
 export async function getWorkspace(ctx: TenantContext) {
-  const workspace = await db().workspace.findFirst({ where: { id: ctx.workspaceId } });
+  const workspace = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId } });
   if (!workspace) throw new AppError("NOT_FOUND", "Workspace not found");
   return toWorkspace(workspace);
 }
@@ -64,15 +68,15 @@ export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof 
   const { name, slug } = updateWorkspaceInputSchema.parse(input);
   if (!name && !slug) throw new AppError("BAD_REQUEST", "Nothing to change");
   const before = await getWorkspace(ctx);
-  if (slug && slug !== before.slug) await assertSlugFree(slug, ctx.workspaceId);
-  const updated = await db().$transaction(async (tx) => {
+  if (slug && slug !== before.slug) assertSlugAllowed(slug);
+  const updated = await db(ctx).$transaction(async (tx) => {
     const w = await tx.workspace.update({ where: { id: ctx.workspaceId }, data: { ...(name ? { name } : {}), ...(slug ? { slug } : {}) } });
     await recordAudit(ctx, {
       action: "workspace.update", targetType: "workspace", targetId: ctx.workspaceId,
       metadata: { from: { name: before.name, slug: before.slug }, to: { name: w.name, slug: w.slug } },
     }, tx);
     return w;
-  });
+  }).catch((error: unknown) => slugTaken(error, slug ?? before.slug));
   return toWorkspace(updated);
 }
 
@@ -82,6 +86,6 @@ export async function deleteWorkspace(ctx: TenantContext, confirmSlug: string) {
   if (confirmSlug.trim().toLowerCase() !== workspace.slug) {
     throw new AppError("BAD_REQUEST", `Type the workspace's slug "${workspace.slug}" to confirm`);
   }
-  await db().workspace.delete({ where: { id: ctx.workspaceId } });
+  await db(ctx).workspace.delete({ where: { id: ctx.workspaceId } });
   return { deleted: true as const };
 }

@@ -1,0 +1,53 @@
+/**
+ * Who a database statement runs for, which row-level security enforces (prisma/migrations/*_row_level_security).
+ * Every transaction the app opens starts with `SELECT set_config(...)` of the role and of these settings, local to
+ * the transaction: a pooled connection never carries a workspace from one request into the next.
+ *
+ * - tenant: role `cadre_app`, `app.workspace_id` set: the workspace's rows only (the normal case).
+ * - user: role `cadre_app`, `app.user_id` set and no workspace: the user's own memberships and their workspaces
+ *   (the workspace switcher, resolving a slug); nothing else of any tenant.
+ * - none: role `cadre_app` with nothing set: tables that belong to no tenant (users, sign-in limits); no tenant row.
+ * - system: role `cadre_system` (BYPASSRLS): the few named paths that must cross workspaces, listed in
+ *   docs/security.md ("Privileged paths"). Grep for `systemDb(` and `SYSTEM(` to audit them.
+ */
+import { sql, type Sql } from "./sql";
+
+/** The privileged paths: each is a reason a statement may see every workspace. Keep this list short. */
+export const PRIVILEGED_PATHS = {
+  "executor": "the run executor claims, leases and resumes runs of every workspace",
+  "api-key-lookup": "an API key is looked up by its hash before its workspace is known",
+  "invitation-token": "an invitation is looked up by its token before the invitee is a member",
+  "headless-init": "start-up creates the configured user, workspace and key",
+  "vault-rotation": "the operator's master-key rotation re-wraps every workspace's secrets",
+  "operator": "operator commands (CLI) and retention jobs that span workspaces",
+} as const;
+export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;
+
+export type DbScope =
+  | { readonly kind: "tenant"; readonly workspaceId: string }
+  | { readonly kind: "user"; readonly userId: string }
+  | { readonly kind: "none" }
+  | { readonly kind: "system"; readonly path: PrivilegedPath };
+
+/** Anything that names a workspace (a TenantContext, a run) is a tenant scope. */
+export type ScopeLike = DbScope | { readonly workspaceId: string };
+
+export const NO_TENANT: DbScope = Object.freeze({ kind: "none" });
+
+export function toScope(scope: ScopeLike): DbScope {
+  if ("kind" in scope) return scope;
+  if (typeof scope.workspaceId !== "string" || scope.workspaceId.length === 0) throw new Error("db scope: empty workspace id");
+  return { kind: "tenant", workspaceId: scope.workspaceId };
+}
+
+export const tenantScope = (workspaceId: string): DbScope => toScope({ workspaceId });
+export const userScope = (userId: string): DbScope => ({ kind: "user", userId });
+export const SYSTEM = (path: PrivilegedPath): DbScope => ({ kind: "system", path });
+
+/** The statement that opens a scope inside the current transaction (a multi-statement message is one transaction). */
+export function scopeStatement(scope: DbScope): Sql {
+  const role = scope.kind === "system" ? "cadre_system" : "cadre_app";
+  const workspaceId = scope.kind === "tenant" ? scope.workspaceId : "";
+  const userId = scope.kind === "user" ? scope.userId : "";
+  return sql`SELECT set_config('role', ${role}, true), set_config('app.workspace_id', ${workspaceId}, true), set_config('app.user_id', ${userId}, true)`;
+}

@@ -1,0 +1,181 @@
+/**
+ * Row-level security, the second wall (prisma/migrations/*_row_level_security, server/db/scope.ts): every tenant
+ * table, read from the database itself, refuses another workspace's rows to the app's role, with and without a
+ * scope, and the scope never outlives its transaction on a pooled connection.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { db, NO_TENANT, rawQuery, systemDb, tenantScope, userScope } from "@/server/db/client";
+import { execute } from "@/server/db/execute";
+import { sql } from "@/server/db/sql";
+import { testDb } from "@/test/db";
+import { makeApiKey, uniq } from "@/test/helpers";
+import { addAgent, addTeam, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
+import { startRun } from "@/server/runs/service";
+import { executeRun } from "@/server/jobs/run-function";
+import { createPostgresStep } from "@/server/jobs/step";
+import { createSecret } from "@/server/vault/service";
+import { createInvitation } from "@/server/workspaces/invitations";
+import { updateBudget } from "@/server/ledger/service";
+import { settleObservations } from "@/server/models/gateway";
+
+/** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
+const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "_prisma_migrations"];
+
+let a: RunWorkspace;
+let b: RunWorkspace;
+
+/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team and a finished run. */
+async function populated(label: string): Promise<RunWorkspace> {
+  const rw = await makeRunWorkspace(label);
+  await addAgent(rw.ctx, "one");
+  await addTeam(rw.ctx, "solo", { topology: "sequential", agents: ["one"] });
+  await makeApiKey(rw.ws, "owner");
+  await createSecret(rw.ctx, { name: `s-${uniq()}`, value: "a-secret-value-1234" });
+  await createInvitation(rw.ctx, { email: `guest-${uniq()}@example.test`, role: "member" });
+  await updateBudget(rw.ctx, { monthlyLimitUsd: 100, perRunLimitUsd: null });
+  const run = await startRun(rw.ctx, { team: "solo", input: "Fill every table." });
+  await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }));
+  await settleObservations();
+  return rw;
+}
+
+async function tenantTables(): Promise<string[]> {
+  const rows = await testDb().$queryRaw<{ table_name: string }[]>`
+    SELECT DISTINCT c.table_name FROM information_schema.columns c
+    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+    WHERE c.table_schema = 'public' AND c.column_name = 'workspaceId' ORDER BY c.table_name`;
+  return rows.map((r) => r.table_name);
+}
+
+const wsColumn = (table: string) => (table === "Workspace" ? sql`id` : sql`"workspaceId"`);
+
+beforeAll(async () => {
+  a = await populated("rls-a");
+  b = await populated("rls-b");
+});
+
+describe("row-level security", () => {
+  it("every table is either a tenant table with FORCE ROW LEVEL SECURITY and a policy, or a declared non-tenant table", async () => {
+    const tables = await testDb().$queryRaw<{ name: string; rls: boolean; forced: boolean; policies: number }[]>`
+      SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+        (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`;
+    const tenant = new Set([...(await tenantTables()), "Workspace"]);
+    expect(tenant.size).toBeGreaterThanOrEqual(18);
+    const unprotected = tables
+      .filter((t) => tenant.has(t.name) && !(t.rls && t.forced && t.policies > 0))
+      .map((t) => t.name);
+    expect(unprotected).toEqual([]);
+    const undeclared = tables.filter((t) => !tenant.has(t.name) && !NON_TENANT_TABLES.includes(t.name) && !t.name.startsWith("probe_")).map((t) => t.name);
+    expect(undeclared).toEqual([]);
+  });
+
+  it("the app's role owns nothing and cannot bypass row-level security; the privileged role is the only one that can", async () => {
+    const roles = await testDb().$queryRaw<{ rolname: string; rolbypassrls: boolean; rolsuper: boolean; owns: number }[]>`
+      SELECT r.rolname, r.rolbypassrls, r.rolsuper,
+        (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid) AS owns
+      FROM pg_roles r WHERE r.rolname IN ('cadre_app', 'cadre_system') ORDER BY r.rolname`;
+    expect(roles).toEqual([
+      { rolname: "cadre_app", rolbypassrls: false, rolsuper: false, owns: 0 },
+      { rolname: "cadre_system", rolbypassrls: true, rolsuper: false, owns: 0 },
+    ]);
+    const who = await db(a.ctx).$queryRaw<{ u: string }[]>`SELECT current_user AS u`;
+    expect(who[0]!.u).toBe("cadre_app");
+  });
+
+  it("for every tenant table, workspace A's scope reads none of B's rows, and no scope reads nothing", async () => {
+    for (const table of [...(await tenantTables()), "Workspace"]) {
+      const t = sql.ident(table);
+      const col = wsColumn(table);
+      const countOf = async (workspaceId: string) =>
+        (await testDb().$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${table}" WHERE ${col.text} = $1`, workspaceId))[0]!.n;
+      const ofB = await countOf(b.ws.id);
+      const ofA = await countOf(a.ws.id);
+      // the fixture must reach every table, or this test proves nothing for it
+      expect({ table, ofB: ofB > 0, ofA: ofA > 0 }).toEqual({ table, ofB: true, ofA: true });
+      const seenByA = await execute<{ mine: number; theirs: number }>(a.ctx, sql`SELECT count(*) FILTER (WHERE ${col} = ${a.ws.id})::int AS mine, count(*) FILTER (WHERE ${col} <> ${a.ws.id})::int AS theirs FROM ${t}`);
+      expect({ table, ...seenByA.rows[0] }).toEqual({ table, mine: ofA, theirs: 0 });
+      const prismaSeen = await db(a.ctx).$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${table}" WHERE ${col.text} = $1`, b.ws.id);
+      expect({ table, n: prismaSeen[0]!.n }).toEqual({ table, n: 0 });
+      const none = await execute<{ n: number }>(NO_TENANT, sql`SELECT count(*)::int AS n FROM ${t}`);
+      expect({ table, n: none.rows[0]!.n }).toEqual({ table, n: 0 });
+    }
+  });
+
+  it("for every tenant table, workspace A's scope can neither insert a row for B, nor update or delete B's rows", async () => {
+    for (const table of [...(await tenantTables()), "Workspace"]) {
+      const col = wsColumn(table);
+      // one of B's rows as JSON, given a fresh id where the table has one: inserted as A, it must be refused
+      const row = (await testDb().$queryRawUnsafe<{ row: Record<string, unknown> }[]>(`SELECT to_jsonb(x) AS row FROM "${table}" x WHERE ${col.text} = $1 LIMIT 1`, b.ws.id))[0]!.row;
+      const copy: Record<string, unknown> = { ...row, ...(table !== "Budget" ? { id: `${String(row.id)}_x` } : {}) };
+      if (table !== "Workspace" && "slug" in copy) copy.slug = `${String(copy.slug)}-x`;
+      if (table === "Workspace") copy.slug = `rls-${uniq()}`;
+      const insert = execute(a.ctx, sql`INSERT INTO ${sql.ident(table)} SELECT * FROM jsonb_populate_record(NULL::${sql.ident(table)}, ${sql.json(copy)})`);
+      await expect(insert, table).rejects.toMatchObject({ code: "42501" });
+      const updated = await execute(a.ctx, sql`UPDATE ${sql.ident(table)} SET ${col} = ${col} WHERE ${col} = ${b.ws.id}`);
+      expect({ table, updated: updated.rowCount }).toEqual({ table, updated: 0 });
+      const deleted = await execute(a.ctx, sql`DELETE FROM ${sql.ident(table)} WHERE ${col} = ${b.ws.id}`);
+      expect({ table, deleted: deleted.rowCount }).toEqual({ table, deleted: 0 });
+    }
+    // nothing of B's was lost
+    expect(await testDb().run.count({ where: { workspaceId: b.ws.id } })).toBeGreaterThan(0);
+  });
+
+  it("a row cannot be moved from A to B by an update", async () => {
+    const agent = await testDb().agent.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    await expect(execute(a.ctx, sql`UPDATE "Agent" SET "workspaceId" = ${b.ws.id} WHERE id = ${agent.id}`)).rejects.toMatchObject({ code: "42501" });
+    await expect(db(a.ctx).agent.update({ where: { id: agent.id }, data: { workspaceId: b.ws.id } })).rejects.toThrow();
+    expect((await testDb().agent.findUniqueOrThrow({ where: { id: agent.id } })).workspaceId).toBe(a.ws.id);
+  });
+
+  it("a user's scope sees their own memberships and workspaces only; the privileged path sees every workspace", async () => {
+    const owner = a.ws.users.owner.id;
+    const memberships = await db(userScope(owner)).membership.findMany();
+    expect(memberships.map((m) => m.userId)).toEqual([owner]);
+    expect((await db(userScope(owner)).workspace.findMany()).map((w) => w.id)).toEqual([a.ws.id]);
+    expect(await db(userScope(owner)).agent.count()).toBe(0);
+    const both = await systemDb("operator").workspace.count({ where: { id: { in: [a.ws.id, b.ws.id] } } });
+    expect(both).toBe(2);
+  });
+
+  it("interleaved requests for different workspaces on a small pool never see each other's scope, and no scope survives its transaction", async () => {
+    const seen = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const rw = i % 2 === 0 ? a : b;
+        if (i % 3 === 0) {
+          // an interactive transaction that waits in the middle while the others run on the pool
+          return db(rw.ctx).$transaction(async (tx) => {
+            const first = await tx.$queryRaw<{ w: string }[]>`SELECT current_setting('app.workspace_id', true) AS w`;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            const agents = await tx.agent.findMany({ select: { workspaceId: true } });
+            return { want: rw.ws.id, got: [first[0]!.w, ...agents.map((x) => x.workspaceId)] };
+          });
+        }
+        if (i % 3 === 1) {
+          const r = await execute<{ w: string }>(rw.ctx, sql`SELECT current_setting('app.workspace_id', true) AS w`);
+          return { want: rw.ws.id, got: [r.rows[0]!.w] };
+        }
+        const agents = await db(rw.ctx).agent.findMany({ select: { workspaceId: true } });
+        return { want: rw.ws.id, got: agents.map((x) => x.workspaceId) };
+      }),
+    );
+    for (const s of seen) expect(new Set(s.got)).toEqual(new Set([s.want]));
+    // every pooled connection is back to no scope: a message without the scope statement sees none, as the login role
+    const after = (await Promise.all(
+      Array.from({ length: 12 }, () => rawQuery(`SELECT current_setting('app.workspace_id', true) AS w, current_setting('role') AS r, pg_sleep(0.01)`)),
+    )) as { rows: { w: string | null; r: string }[] }[];
+    for (const r of after) {
+      expect([null, ""]).toContain(r.rows[0]!.w);
+      expect(r.rows[0]!.r).toBe("none");
+    }
+    const none = await execute<{ w: string; r: string }>(NO_TENANT, sql`SELECT current_setting('app.workspace_id', true) AS w, current_user AS r`);
+    expect(none.rows[0]).toEqual({ w: "", r: "cadre_app" });
+    const plain = await testDb().$queryRaw<{ w: string | null }[]>`SELECT current_setting('app.workspace_id', true) AS w`;
+    expect([null, ""]).toContain(plain[0]!.w);
+  });
+
+  it("tenantScope refuses an empty workspace id instead of querying without one", () => {
+    expect(() => tenantScope("")).toThrow(/empty workspace/);
+  });
+});
