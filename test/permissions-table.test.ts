@@ -169,13 +169,16 @@ describe("REST: role x permission table", () => {
     for (const route of restRoutes) {
       if (route.requires === "authenticated") continue;
       const without = await makeApiKey(ws, "owner", ALL_PERMISSIONS.filter((p) => p !== route.requires));
-      const res = await rest(route.method, route.path, { key: without.raw, params: emptyParams(route.path) });
-      expect(res.status, `${route.method} ${route.path} without ${route.requires}`).toBe(403);
-      expect(res.body.error.code).toBe("FORBIDDEN");
-
       const only = await makeApiKey(ws, "owner", [route.requires]);
-      const ok = await rest(route.method, route.path, { key: only.raw, params: emptyParams(route.path) });
-      expect([401, 403, 404], `${route.method} ${route.path} with only ${route.requires}`).not.toContain(ok.status);
+      // an event stream is checked the same way whether it answers as a stream or as its JSON page
+      for (const accept of route.kind === "stream" ? ["application/json", "text/event-stream"] : ["application/json"]) {
+        const res = await rest(route.method, route.path, { key: without.raw, params: emptyParams(route.path), accept });
+        expect(res.status, `${route.method} ${route.path} (${accept}) without ${route.requires}`).toBe(403);
+        expect(res.body.error.code).toBe("FORBIDDEN");
+
+        const ok = await rest(route.method, route.path, { key: only.raw, params: emptyParams(route.path), accept });
+        expect([401, 403, 404], `${route.method} ${route.path} (${accept}) with only ${route.requires}`).not.toContain(ok.status);
+      }
     }
   });
 
