@@ -28,7 +28,7 @@ const procedures = Object.entries(appRouter._def.procedures).map(([path, procedu
   type: (procedure as unknown as ProcedureDef)._def.type,
   requires: (procedure as unknown as ProcedureDef)._def.meta?.requires,
 }));
-const workspaceProcedures = procedures.filter((p): p is { path: string; requires: Requirement } => p.requires !== undefined);
+const workspaceProcedures = procedures.filter((p): p is (typeof procedures)[number] & { requires: Requirement } => p.requires !== undefined);
 
 function allowed(role: Role, requires: Requirement | "authenticated"): boolean {
   return requires === "membership" || requires === "authenticated" || roleCan(role, requires);

@@ -5,6 +5,7 @@ import type { TenantContext } from "@/server/context";
 import { authenticateApiKey } from "@/server/auth/api-keys";
 import { errorResponse } from "@/server/http/errors";
 import { requestIdOf } from "@/server/http/request-id";
+import { publicOrigin } from "@/server/http/origin";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -36,6 +37,8 @@ type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, 
   params: z.output<P>;
   query: z.output<Q>;
   body: z.output<B>;
+  /** the public origin for links handed out (CADRE_PUBLIC_URL, else the request's) */
+  origin: string;
 }) => Promise<z.input<R>>;
 
 /**
@@ -150,7 +153,7 @@ export async function executeRoute(
       return await route.stream({ ctx, params, query, request, requestId, reauthorize: authorize });
     }
     const body = route.body ? route.body.parse(await readBody(request)) : {};
-    const result = await route.handler!({ ctx, params, query, body });
+    const result = await route.handler!({ ctx, params, query, body, origin: publicOrigin(request) });
     const status = route.status ?? 200;
     if (status === 204) return new Response(null, { status, headers: { "x-request-id": requestId } });
     return Response.json(route.response!.parse(result), { status, headers: { "x-request-id": requestId } });
