@@ -7,7 +7,8 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { HTTP_METHODS, routeOf, type AnyRestRoute } from "@/server/rest/define";
+import { executeRoute, HTTP_METHODS, routeOf, type AnyRestRoute, type Authenticator } from "@/server/rest/define";
+import type { TenantContext } from "@/server/context";
 import { restRoutes, webRoutes } from "@/server/rest/routes";
 
 const APP = path.join(import.meta.dirname, "../app");
@@ -89,5 +90,23 @@ describe("app/api route files against the route definitions", () => {
     for (const route of restRoutes) expect(route.auth ?? "api_key", `${route.path} in restRoutes`).toBe("api_key");
     for (const route of webRoutes) expect(route.auth, `${route.path} in webRoutes`).toBe("session");
     for (const route of streams) expect(route.requires).toBe("runs:read");
+  });
+});
+
+describe("event streams go through the route executor's permission check", () => {
+  const without = (actor: TenantContext["actor"]): Authenticator => async () => ({
+    workspaceId: "ws_nothere000", workspaceSlug: "nothere", role: "viewer", permissions: new Set(), actor,
+  });
+  const streams = [...restRoutes, ...webRoutes].filter((r) => r.kind === "stream");
+
+  it.each(streams.map((r) => ({ route: r, path: r.path })))("$path refuses a caller without its permission, as a stream and as JSON", async ({ route }) => {
+    for (const actor of [{ type: "user", userId: "usr_x00000", email: "x@example.test" }, { type: "api_key", keyId: "key_x00000", userId: "usr_x00000", name: "k" }] as const) {
+      for (const accept of ["text/event-stream", "application/json"]) {
+        const url = `http://localhost:3000${route.path.replace("{runId}", "run_abcdef123")}`;
+        const res = await executeRoute(route, new Request(url, { headers: { accept } }), { runId: "run_abcdef123" }, without(actor));
+        expect(res.status, `${route.path} ${actor.type} ${accept}`).toBe(403);
+        expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("runs:read") });
+      }
+    }
   });
 });
