@@ -36,7 +36,7 @@ function httpClient(user: TestUser, workspaceSlug: string) {
 
 describe("tRPC outputs", () => {
   it("every procedure declares a zod output schema", () => {
-    const procedures = Object.entries(appRouter._def.procedures as Record<string, ProcedureDef>);
+    const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, ProcedureDef>);
     expect(procedures.length).toBeGreaterThan(60);
     const without = procedures.filter(([, p]) => !(p._def.output instanceof z.ZodType)).map(([path]) => path);
     expect(without, "procedures without .output()").toEqual([]);
