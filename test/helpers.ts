@@ -69,13 +69,13 @@ export function findRoute(method: string, path: string): AnyRestRoute {
 export async function rest(
   method: string,
   path: string,
-  opts: { key?: string; params?: Record<string, string>; body?: unknown; query?: Record<string, string> } = {},
+  opts: { key?: string; params?: Record<string, string>; body?: unknown; query?: Record<string, string>; accept?: string } = {},
 ) {
   const route = findRoute(method, path);
   let url = `http://localhost:3000${path}`;
   for (const [k, v] of Object.entries(opts.params ?? {})) url = url.replace(`{${k}}`, v);
   if (opts.query) url += `?${new URLSearchParams(opts.query)}`;
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  const headers: Record<string, string> = { "content-type": "application/json", accept: opts.accept ?? "application/json" };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
   const res = await executeRoute(route, new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }), opts.params ?? {});
   const text = await res.text();

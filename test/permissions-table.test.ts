@@ -14,11 +14,21 @@ import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, r
 const PUBLIC_PROCEDURES = new Set(["auth.signUp", "invitations.preview"]);
 const AUTHED_PROCEDURES = new Set(["auth.me", "workspaces.listMine", "workspaces.create", "invitations.accept"]);
 
+/**
+ * Mutations that any member may call, whatever their role. "membership" is the weakest requirement a workspace
+ * procedure can declare: a mutation may only use it deliberately, with the reason here.
+ */
+const MEMBERSHIP_MUTATIONS: Record<string, string> = {
+  "workspaces.leave": "leaving is every member's own choice about themselves (the last owner is refused by the service)",
+};
+
+type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription"; meta?: { requires?: Requirement } } };
 const procedures = Object.entries(appRouter._def.procedures).map(([path, procedure]) => ({
   path,
-  requires: (procedure as unknown as { _def: { meta?: { requires?: Requirement } } })._def.meta?.requires,
+  type: (procedure as unknown as ProcedureDef)._def.type,
+  requires: (procedure as unknown as ProcedureDef)._def.meta?.requires,
 }));
-const workspaceProcedures = procedures.filter((p): p is { path: string; requires: Requirement } => p.requires !== undefined);
+const workspaceProcedures = procedures.filter((p): p is (typeof procedures)[number] & { requires: Requirement } => p.requires !== undefined);
 
 function allowed(role: Role, requires: Requirement | "authenticated"): boolean {
   return requires === "membership" || requires === "authenticated" || roleCan(role, requires);
@@ -68,6 +78,15 @@ describe("tRPC: role x permission table", () => {
       expect(p.requires === "membership" || isPermission(p.requires), `${p.path} declares an unknown permission ${p.requires}`).toBe(true);
     }
     expect(workspaceProcedures.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it("a mutation that declares only membership is refused unless allow-listed with a reason", () => {
+    const membershipMutations = procedures.filter((p) => p.type !== "query" && p.requires === "membership").map((p) => p.path);
+    expect(membershipMutations.filter((path) => !(path in MEMBERSHIP_MUTATIONS)), "membership-only mutations that are not on the allow-list").toEqual([]);
+    for (const [path, reason] of Object.entries(MEMBERSHIP_MUTATIONS)) {
+      expect(membershipMutations, `${path} is allow-listed but is not a membership-only mutation`).toContain(path);
+      expect(reason.length, `${path} needs a reason`).toBeGreaterThan(20);
+    }
   });
 
   it("authed procedures refuse an anonymous caller; public ones do not ask for a user", async () => {
@@ -169,13 +188,16 @@ describe("REST: role x permission table", () => {
     for (const route of restRoutes) {
       if (route.requires === "authenticated") continue;
       const without = await makeApiKey(ws, "owner", ALL_PERMISSIONS.filter((p) => p !== route.requires));
-      const res = await rest(route.method, route.path, { key: without.raw, params: emptyParams(route.path) });
-      expect(res.status, `${route.method} ${route.path} without ${route.requires}`).toBe(403);
-      expect(res.body.error.code).toBe("FORBIDDEN");
-
       const only = await makeApiKey(ws, "owner", [route.requires]);
-      const ok = await rest(route.method, route.path, { key: only.raw, params: emptyParams(route.path) });
-      expect([401, 403, 404], `${route.method} ${route.path} with only ${route.requires}`).not.toContain(ok.status);
+      // an event stream is checked the same way whether it answers as a stream or as its JSON page
+      for (const accept of route.kind === "stream" ? ["application/json", "text/event-stream"] : ["application/json"]) {
+        const res = await rest(route.method, route.path, { key: without.raw, params: emptyParams(route.path), accept });
+        expect(res.status, `${route.method} ${route.path} (${accept}) without ${route.requires}`).toBe(403);
+        expect(res.body.error.code).toBe("FORBIDDEN");
+
+        const ok = await rest(route.method, route.path, { key: only.raw, params: emptyParams(route.path), accept });
+        expect([401, 403, 404], `${route.method} ${route.path} (${accept}) with only ${route.requires}`).not.toContain(ok.status);
+      }
     }
   });
 

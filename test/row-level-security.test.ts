@@ -31,7 +31,7 @@ async function populated(label: string): Promise<RunWorkspace> {
   await addTeam(rw.ctx, "solo", { topology: "sequential", agents: ["one"] });
   await makeApiKey(rw.ws, "owner");
   await createSecret(rw.ctx, { name: `s-${uniq()}`, value: "a-secret-value-1234" });
-  await createInvitation(rw.ctx, { email: `guest-${uniq()}@example.test`, role: "member" });
+  await createInvitation(rw.ctx, { email: `guest-${uniq()}@example.test`, role: "member" }, { origin: "http://localhost:3000" });
   await updateBudget(rw.ctx, { monthlyLimitUsd: 100, perRunLimitUsd: null });
   const run = await startRun(rw.ctx, { team: "solo", input: "Fill every table." });
   await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }));

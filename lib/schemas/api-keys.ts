@@ -30,3 +30,12 @@ export const apiKeySchema = z
 export const createdApiKeySchema = apiKeySchema.extend({
   key: z.string().describe("The full key. Shown once; store it now."),
 });
+
+export const apiKeyIdentitySchema = z
+  .object({
+    workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+    key: z.object({ id: z.string(), name: z.string() }),
+    scopes: z.array(z.string()).describe("What this key can do now: its scopes intersected with its creator's current role"),
+    role: z.string().describe("The role of the key's creator"),
+  })
+  .meta({ id: "Me" });

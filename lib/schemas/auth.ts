@@ -33,3 +33,6 @@ export const signInInputSchema = z.object({
   email: emailSchema,
   password: z.string().min(1).max(128),
 });
+
+/** The signed-in user as the app sees them: never a password hash or other account internals. */
+export const sessionUserSchema = z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }).meta({ id: "User" });

@@ -35,3 +35,10 @@ export const errorBodySchema = z
     }),
   })
   .meta({ id: "Error" });
+
+/** A page of a list: the items and the cursor of the next page (null on the last). */
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const deletedSchema = z.object({ deleted: z.literal(true) });
+export const revokedSchema = z.object({ revoked: z.literal(true) });
+export const removedSchema = z.object({ removed: z.literal(true) });

@@ -32,3 +32,26 @@ export const invitationSchema = z
     createdAt: z.date(),
   })
   .meta({ id: "Invitation" });
+
+/** A new invitation as its creator sees it: the link (and over REST the bare token) is shown once. */
+export const createdInvitationSchema = z.object({
+  invitation: invitationSchema,
+  url: z.string().describe("The acceptance link (/invite/{token}). Shown once."),
+  token: z.string().describe("The single-use token inside the link. Shown once."),
+  emailed: z.boolean().describe("Whether the link was emailed to the invitee (only when SMTP is configured)"),
+});
+
+/** What the invitation page shows before the visitor signs in. */
+export const invitationPreviewSchema = z.object({
+  workspaceName: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  status: z.enum(["pending", "accepted", "revoked", "expired"]),
+  invitedBy: z.string(),
+  expiresAt: z.date(),
+});
+
+export const acceptedInvitationSchema = z.object({
+  workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+  role: roleSchema,
+});

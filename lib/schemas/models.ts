@@ -202,3 +202,6 @@ export const suggestModelInputSchema = z.object({
   kind: providerKindSchema,
   modelId: z.string().trim().max(200).optional(),
 });
+
+/** Prefill for the add-model form: the known model for an id (if any) and the well-known models of a kind. */
+export const modelSuggestionsSchema = z.object({ suggestion: modelSuggestionSchema.nullable(), known: z.array(modelSuggestionSchema) });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleSchema, slugSchema } from "./common";
+import { scopeSchema } from "./api-keys";
 
 export const workspaceNameSchema = z.string().trim().min(1, "Enter a name").max(80, "At most 80 characters");
 
@@ -14,3 +15,7 @@ export const workspaceSchema = z
   .meta({ id: "Workspace" });
 
 export const myWorkspaceSchema = workspaceSchema.extend({ role: roleSchema });
+
+/** The workspace the web app is looking at, with the caller's role and what it allows (the UI hides the rest). */
+export const currentWorkspaceSchema = workspaceSchema.extend({ role: roleSchema, permissions: z.array(scopeSchema) });
+export const leftWorkspaceSchema = z.object({ left: z.literal(true) });

@@ -347,6 +347,12 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 /** Recent calls, newest first, with the filters and keyset pagination. */
+/** A page of the ledger with the totals of the whole filtered set. */
+export async function listUsageWithTotals(ctx: TenantContext, input: ListUsageInput) {
+  const [page, totals] = await Promise.all([listUsage(ctx, input), usageSum(ctx, input)]);
+  return { ...page, totals };
+}
+
 export async function listUsage(ctx: TenantContext, input: ListUsageInput): Promise<{ items: UsageRecordOut[]; nextCursor: string | null }> {
   const range = resolveRange(input);
   const where = prismaWhere(ctx, input, range);
@@ -455,6 +461,12 @@ export async function budgetStatus(ctx: TenantContext): Promise<BudgetStatus> {
     alert: fraction ? exceeded || fraction.gte(decimalOf(budget.alertThreshold)) : false,
     exceeded,
   };
+}
+
+/** The budget with this month's spend against it (GET /api/v1/budget). */
+export async function budgetOverview(ctx: TenantContext): Promise<{ budget: BudgetOut; status: BudgetStatus }> {
+  const [budget, status] = await Promise.all([getBudget(ctx), budgetStatus(ctx)]);
+  return { budget, status };
 }
 
 // ---------------------------------------------------------------------------------------------------

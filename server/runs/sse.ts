@@ -6,12 +6,7 @@
  * `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`. A comment line is sent as a heartbeat
  * when nothing was written for a while. The stream stops when the client goes away or the server shuts down.
  */
-import { AppError } from "@/lib/errors";
-import { roleCan } from "@/lib/permissions";
-import { runIdSchema } from "@/lib/schemas/runs";
 import type { TenantContext } from "@/server/context";
-import { errorResponse } from "@/server/http/errors";
-import { requestIdOf } from "@/server/http/request-id";
 import { logger } from "@/server/logger";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
@@ -140,18 +135,11 @@ export function runEventsStream(run: { runId: string; workspaceId: string }, aft
   });
 }
 
-/** Serves GET .../runs/{runId}/events for a caller resolved by `authenticate` (API key or session). */
-export async function serveRunEvents(request: Request, rawRunId: string, authenticate: (requestId: string) => Promise<TenantContext>): Promise<Response> {
-  const requestId = requestIdOf(request.headers);
-  try {
-    const ctx = await authenticate(requestId);
-    if (!ctx.permissions.has("runs:read") || !roleCan(ctx.role, "runs:read")) {
-      throw new AppError("FORBIDDEN", "This caller lacks runs:read");
-    }
-    const runId = runIdSchema.parse(rawRunId);
-    await assertRunVisible(ctx, runId);
-    return runEventsStream({ runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId);
-  } catch (error) {
-    return errorResponse(error, requestId);
-  }
+/**
+ * The `stream` of the run-events route definitions (server/rest/routes/runs.ts for API keys, server/rest/routes/web.ts
+ * for the web app): the caller was authenticated and its `runs:read` checked by the route executor.
+ */
+export async function streamRunEvents({ ctx, params, request, requestId }: { ctx: TenantContext; params: { runId: string }; request: Request; requestId: string }): Promise<Response> {
+  await assertRunVisible(ctx, params.runId);
+  return runEventsStream({ runId: params.runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId);
 }

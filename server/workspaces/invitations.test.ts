@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { captureMail } from "@/test/mail-capture";
 import { testDb as db } from "@/test/db";
 import { hashInvitationToken } from "@/server/workspaces/invitations";
 import { auditRows, callerFor, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
@@ -139,5 +140,33 @@ describe("invitations", () => {
     ]);
     const owner = await rest("POST", "/api/v1/invitations", { key: key.raw, body: { email: `x-${ws.slug}@example.test`, role: "owner" } });
     expect(owner.status).toBe(403);
+  });
+
+  it("emails the link whichever channel created the invitation (REST and tRPC), and returns it to the inviter", async () => {
+    const ws = await makeWorkspace("invmail");
+    const key = await makeApiKey(ws, "admin");
+    const mail = await captureMail();
+    try {
+      const restInvitee = `rest-${ws.slug}@example.test`;
+      const res = await rest("POST", "/api/v1/invitations", { key: key.raw, body: { email: restInvitee, role: "viewer" } });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ emailed: true, url: `http://localhost:3000/invite/${res.body.token}` });
+
+      const trpcInvitee = `trpc-${ws.slug}@example.test`;
+      const created = await ownerOf(ws).invitations.create({ email: trpcInvitee, role: "member" });
+      expect(created).toMatchObject({ emailed: true, url: expect.stringMatching(/^http:\/\/localhost:3000\/invite\/[\w-]{40,}$/) });
+      expect(created).not.toHaveProperty("token");
+
+      expect(mail.messages.map((m) => m.to)).toEqual([[restInvitee], [trpcInvitee]]);
+      expect(mail.messages[0]!.data).toContain(res.body.url);
+      expect(mail.messages[0]!.data).toContain("join as viewer");
+      expect(mail.messages[1]!.data).toContain(created.url);
+      expect(mail.messages[1]!.data).toContain(`${ws.users.owner.email} invited you`);
+    } finally {
+      await mail.stop();
+    }
+    // without SMTP nothing is sent, and the inviter still gets the link
+    const plain = await rest("POST", "/api/v1/invitations", { key: key.raw, body: { email: `plain-${ws.slug}@example.test`, role: "viewer" } });
+    expect(plain.body).toMatchObject({ emailed: false, url: expect.stringContaining("/invite/") });
   });
 });

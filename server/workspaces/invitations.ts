@@ -9,6 +9,7 @@ import { createInvitationInputSchema } from "@/lib/schemas/members";
 import type { Role } from "@/lib/permissions";
 import { holdsRole } from "@/server/context";
 import type { z } from "zod";
+import { sendMail } from "@/server/mail/send";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -37,9 +38,10 @@ function toInvitation(inv: InvitationRow) {
 
 /**
  * Creates an invitation and returns it with its token, which exists only in the link: the database
- * keeps its hash. A pending invitation to the same email is replaced.
+ * keeps its hash. A pending invitation to the same email is replaced. The link is emailed to the invitee when
+ * SMTP is configured (`emailed` says whether it was) and returned to the inviter either way, whatever the channel.
  */
-export async function createInvitation(ctx: TenantContext, input: z.input<typeof createInvitationInputSchema>) {
+export async function createInvitation(ctx: TenantContext, input: z.input<typeof createInvitationInputSchema>, links: { origin: string }) {
   const { email, role, expiresInDays } = createInvitationInputSchema.parse(input);
   if (!holdsRole(ctx, role)) {
     throw new AppError("FORBIDDEN", role === "owner" ? "Only an owner can invite an owner" : `You cannot invite as ${role}: the role has powers you lack`);
@@ -63,7 +65,20 @@ export async function createInvitation(ctx: TenantContext, input: z.input<typeof
     await recordAudit(ctx, { action: "invitation.create", targetType: "invitation", targetId: created.id, metadata: { email, role, expiresInDays } }, tx);
     return created;
   });
-  return { invitation: toInvitation(invitation), token };
+  const result = toInvitation(invitation);
+  const url = invitationUrl(links.origin, token);
+  const inviter = ctx.actor.type === "user" ? ctx.actor.email : (invitation.invitedBy?.email ?? "Someone");
+  const emailed = await sendMail({
+    to: result.email,
+    subject: "You are invited to a Cadre workspace",
+    text: `${inviter} invited you to join as ${result.role}.\n\nAccept: ${url}\n\nThe link expires on ${result.expiresAt.toUTCString()}.`,
+  });
+  return { invitation: result, token, url, emailed };
+}
+
+/** The acceptance link of an invitation token under the app's public origin. */
+export function invitationUrl(origin: string, token: string): string {
+  return `${origin.replace(/\/$/, "")}/invite/${token}`;
 }
 
 export async function listInvitations(ctx: TenantContext) {

@@ -5,7 +5,7 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { createWorkspaceInputSchema, updateWorkspaceInputSchema } from "@/lib/schemas/workspaces";
 import { seedDefaultCatalog } from "@/server/models/catalog";
-import type { Role } from "@/lib/permissions";
+import { permissionsOf, type Role } from "@/lib/permissions";
 import type { z } from "zod";
 
 const RESERVED_SLUGS = new Set(["new", "api", "admin", "settings", "invite", "sign-in", "sign-up", "w"]);
@@ -62,6 +62,23 @@ export async function getWorkspace(ctx: TenantContext) {
   const workspace = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId } });
   if (!workspace) throw new AppError("NOT_FOUND", "Workspace not found");
   return toWorkspace(workspace);
+}
+
+/** The workspace as its caller sees it: with their role and what that role allows (the UI hides the rest). */
+export async function currentWorkspace(ctx: TenantContext) {
+  return { ...(await getWorkspace(ctx)), role: ctx.role, permissions: [...permissionsOf(ctx.role)] };
+}
+
+/** GET /api/v1/me: the key's workspace and what the key may do now (its scopes cut down to its creator's role). */
+export async function describeApiKey(ctx: TenantContext) {
+  if (ctx.actor.type !== "api_key") throw new AppError("BAD_REQUEST", "Only an API key describes itself here");
+  const w = await getWorkspace(ctx);
+  return {
+    workspace: { id: w.id, slug: w.slug, name: w.name },
+    key: { id: ctx.actor.keyId, name: ctx.actor.name },
+    scopes: [...ctx.permissions].sort(),
+    role: ctx.role,
+  };
 }
 
 export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof updateWorkspaceInputSchema>) {

@@ -1,8 +1,8 @@
-import { signUpInputSchema } from "@/lib/schemas/auth";
+import { sessionUserSchema, signUpInputSchema } from "@/lib/schemas/auth";
 import { authedProcedure, publicProcedure, router } from "../trpc";
 import { signUp } from "@/server/users/service";
 
 export const authRouter = router({
-  signUp: publicProcedure.input(signUpInputSchema).mutation(({ input }) => signUp(input)),
-  me: authedProcedure.query(({ ctx }) => ctx.user),
+  signUp: publicProcedure.input(signUpInputSchema).output(sessionUserSchema).mutation(({ input }) => signUp(input)),
+  me: authedProcedure.output(sessionUserSchema).query(({ ctx }) => ctx.user),
 });

@@ -1,18 +1,28 @@
 import { z } from "zod";
-import { createModelInputSchema, listModelsInputSchema, modelRowIdSchema, suggestModelInputSchema, updateModelWithIdInputSchema } from "@/lib/schemas/models";
+import {
+  createModelInputSchema,
+  listModelsInputSchema,
+  modelRowIdSchema,
+  modelSchema,
+  modelSuggestionsSchema,
+  suggestModelInputSchema,
+  updateModelWithIdInputSchema,
+} from "@/lib/schemas/models";
+import { deletedSchema } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { createModel, deleteModel, getModel, listModels, suggestModels, updateModel } from "@/server/models/catalog";
 
 const byId = z.object({ id: modelRowIdSchema });
 
 export const modelsRouter = router({
-  list: workspaceProcedure("models:read").input(listModelsInputSchema.optional()).query(({ ctx, input }) => listModels(ctx.tenant, input ?? {})),
-  get: workspaceProcedure("models:read").input(byId).query(({ ctx, input }) => getModel(ctx.tenant, input.id)),
-  create: workspaceProcedure("models:manage").input(createModelInputSchema).mutation(({ ctx, input }) => createModel(ctx.tenant, input)),
+  list: workspaceProcedure("models:read").input(listModelsInputSchema.optional()).output(z.array(modelSchema)).query(({ ctx, input }) => listModels(ctx.tenant, input ?? {})),
+  get: workspaceProcedure("models:read").input(byId).output(modelSchema).query(({ ctx, input }) => getModel(ctx.tenant, input.id)),
+  create: workspaceProcedure("models:manage").input(createModelInputSchema).output(modelSchema).mutation(({ ctx, input }) => createModel(ctx.tenant, input)),
   update: workspaceProcedure("models:manage")
     .input(updateModelWithIdInputSchema)
+    .output(modelSchema)
     .mutation(({ ctx, input: { id, ...patch } }) => updateModel(ctx.tenant, id, patch)),
-  delete: workspaceProcedure("models:manage").input(byId).mutation(({ ctx, input }) => deleteModel(ctx.tenant, input.id)),
+  delete: workspaceProcedure("models:manage").input(byId).output(deletedSchema).mutation(({ ctx, input }) => deleteModel(ctx.tenant, input.id)),
   /** prefill for the add-model form: the known model for an id, and the well-known models of a kind */
-  suggest: workspaceProcedure("models:read").input(suggestModelInputSchema).query(({ input }) => suggestModels(input)),
+  suggest: workspaceProcedure("models:read").input(suggestModelInputSchema).output(modelSuggestionsSchema).query(({ input }) => suggestModels(input)),
 });

@@ -5,22 +5,28 @@ import {
   teamDiffInputSchema,
   updateTeamWithRefInputSchema,
   validateTeamInputSchema,
+  teamDiffSchema,
+  teamSchema,
+  teamValidationSchema,
+  teamVersionSchema,
 } from "@/lib/schemas/teams";
+import { z } from "zod";
 import { router, workspaceProcedure } from "../trpc";
 import { archiveTeam, createTeam, diffTeamVersions, getTeam, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
 
 export const teamsRouter = router({
-  list: workspaceProcedure("teams:read").input(listTeamsInputSchema.optional()).query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
-  get: workspaceProcedure("teams:read").input(teamByRefInputSchema).query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
+  list: workspaceProcedure("teams:read").input(listTeamsInputSchema.optional()).output(z.array(teamSchema)).query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
+  get: workspaceProcedure("teams:read").input(teamByRefInputSchema).output(teamSchema).query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
   /** every version, newest first */
-  versions: workspaceProcedure("teams:read").input(teamByRefInputSchema).query(({ ctx, input }) => listTeamVersions(ctx.tenant, input.team)),
-  diff: workspaceProcedure("teams:read").input(teamDiffInputSchema).query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
+  versions: workspaceProcedure("teams:read").input(teamByRefInputSchema).output(z.array(teamVersionSchema)).query(({ ctx, input }) => listTeamVersions(ctx.tenant, input.team)),
+  diff: workspaceProcedure("teams:read").input(teamDiffInputSchema).output(teamDiffSchema).query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
   /** every problem a save of this spec would report, without saving (the editor validates live) */
-  validate: workspaceProcedure("teams:read").input(validateTeamInputSchema).query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
-  create: workspaceProcedure("teams:create").input(createTeamInputSchema).mutation(({ ctx, input }) => createTeam(ctx.tenant, input)),
+  validate: workspaceProcedure("teams:read").input(validateTeamInputSchema).output(teamValidationSchema).query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
+  create: workspaceProcedure("teams:create").input(createTeamInputSchema).output(teamSchema).mutation(({ ctx, input }) => createTeam(ctx.tenant, input)),
   /** a new version, validated (an update identical to the current version writes nothing) */
   update: workspaceProcedure("teams:update")
     .input(updateTeamWithRefInputSchema)
+    .output(teamSchema)
     .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
-  archive: workspaceProcedure("teams:delete").input(teamByRefInputSchema).mutation(({ ctx, input }) => archiveTeam(ctx.tenant, input.team)),
+  archive: workspaceProcedure("teams:delete").input(teamByRefInputSchema).output(teamSchema).mutation(({ ctx, input }) => archiveTeam(ctx.tenant, input.team)),
 });

@@ -11,9 +11,13 @@ import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRou
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 import { createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
+import { webRunEventsRoute } from "./web";
 import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRunRoute } from "./runs";
 
-/** Every REST route, for the OpenAPI document and the permission table test. */
+/**
+ * Every API-key route (JSON and event streams), for the OpenAPI document and the permission table test. Every
+ * `route.ts` export under app/api is built from a definition here or in `webRoutes` (test/route-files.test.ts).
+ */
 export const restRoutes: AnyRestRoute[] = [
   getMe,
   listMembersRoute, changeMemberRoleRoute, removeMemberRoute,
@@ -29,3 +33,6 @@ export const restRoutes: AnyRestRoute[] = [
   listTeamsRoute, createTeamRoute, getTeamRoute, updateTeamRoute, listTeamVersionsRoute,
   listRunsRoute, startRunRoute, getRunRoute, cancelRunRoute, listRunEventsRoute,
 ];
+
+/** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
+export const webRoutes: AnyRestRoute[] = [webRunEventsRoute];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
 import { createInvitation, listInvitations, revokeInvitation } from "@/server/workspaces/invitations";
-import { createInvitationInputSchema, invitationSchema } from "@/lib/schemas/members";
+import { createdInvitationSchema, createInvitationInputSchema, invitationSchema } from "@/lib/schemas/members";
 import { idSchema } from "@/lib/schemas/common";
 
 export const listInvitationsRoute = defineRoute({
@@ -11,10 +11,9 @@ export const listInvitationsRoute = defineRoute({
 });
 
 export const createInvitationRoute = defineRoute({
-  method: "POST", path: "/api/v1/invitations", summary: "Invite someone by email; returns the single-use token", tag: "Members",
-  requires: "members:invite", body: createInvitationInputSchema, status: 201,
-  response: z.object({ invitation: invitationSchema, token: z.string().describe("Open /invite/{token} to accept. Shown once.") }),
-  handler: ({ ctx, body }) => createInvitation(ctx, body),
+  method: "POST", path: "/api/v1/invitations", summary: "Invite someone by email; returns the single-use link (emailed too when SMTP is configured)", tag: "Members",
+  requires: "members:invite", body: createInvitationInputSchema, status: 201, response: createdInvitationSchema,
+  handler: ({ ctx, body, origin }) => createInvitation(ctx, body, { origin }),
 });
 
 export const revokeInvitationRoute = defineRoute({

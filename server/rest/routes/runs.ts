@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineRoute } from "../define";
+import { defineRoute, defineStreamRoute } from "../define";
+import { streamRunEvents } from "@/server/runs/sse";
 import { cancelRun, getRun, listRunEvents, listRuns, startRun } from "@/server/runs/service";
 import { listRunsInputSchema, runDetailSchema, runEventSchema, runIdSchema, runSchema, startRunInputSchema } from "@/lib/schemas/runs";
 
@@ -34,17 +35,17 @@ export const cancelRunRoute = defineRoute({
   handler: ({ ctx, params }) => cancelRun(ctx, params.runId),
 });
 
-/**
- * The run's events. The Next route serves this path as a Server-Sent Events stream (text/event-stream, `id:` =
- * seq, resumable with Last-Event-ID or ?after=, ending after the terminal event) unless the request asks for
- * `Accept: application/json`, which gets this definition's JSON page. See docs/api.md.
- */
-export const listRunEventsRoute = defineRoute({
+export const RUN_EVENTS_STREAM = "Server-Sent Events: one message per run event, `id: <seq>`, `event: <type>`, `data: {\"seq\",\"type\",\"data\",\"createdAt\"}`; resumable with Last-Event-ID (or ?after=); heartbeat comments while idle; the stream ends after run.succeeded, run.failed or run.cancelled.";
+
+/** The run's events: a Server-Sent Events stream, or with `Accept: application/json` one JSON page. See docs/api.md. */
+export const listRunEventsRoute = defineStreamRoute({
   method: "GET", path: "/api/v1/runs/{runId}/events",
   summary: "The run's events: a Server-Sent Events stream (text/event-stream; id = seq; resume with Last-Event-ID or ?after=; ends after run.succeeded/failed/cancelled). With `Accept: application/json`: one JSON page of the events after `after`.",
   tag: "Runs",
   requires: "runs:read", params: runParams,
   query: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) }),
+  events: RUN_EVENTS_STREAM,
+  stream: streamRunEvents,
   response: z.object({ data: z.array(runEventSchema) }),
   handler: async ({ ctx, params, query }) => ({ data: await listRunEvents(ctx, params.runId, query.after, query.limit) }),
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
-import { budgetStatus, getBudget, listUsage, updateBudget, usageSum, usageTotals } from "@/server/ledger/service";
+import { budgetOverview, listUsageWithTotals, updateBudget, usageTotals } from "@/server/ledger/service";
 import {
   budgetSchema,
   budgetStatusSchema,
@@ -23,9 +23,8 @@ export const listUsageRoute = defineRoute({
   requires: "usage:read", query: usageRestQuerySchema,
   response: z.object({ data: z.array(usageRecordSchema), totals: usageSumSchema, nextCursor: z.string().nullable() }),
   handler: async ({ ctx, query }) => {
-    const filters = filtersOf(query);
-    const [page, totals] = await Promise.all([listUsage(ctx, { ...filters, limit: query.limit, cursor: query.cursor }), usageSum(ctx, filters)]);
-    return { data: page.items, totals, nextCursor: page.nextCursor };
+    const page = await listUsageWithTotals(ctx, { ...filtersOf(query), limit: query.limit, cursor: query.cursor });
+    return { data: page.items, totals: page.totals, nextCursor: page.nextCursor };
   },
 });
 
@@ -38,10 +37,7 @@ export const usageTotalsRoute = defineRoute({
 export const getBudgetRoute = defineRoute({
   method: "GET", path: "/api/v1/budget", summary: "The workspace's budget and this month's spend against it", tag: "Budgets",
   requires: "budgets:read", response: z.object({ budget: budgetSchema, status: budgetStatusSchema }),
-  handler: async ({ ctx }) => {
-    const [budget, status] = await Promise.all([getBudget(ctx), budgetStatus(ctx)]);
-    return { budget, status };
-  },
+  handler: ({ ctx }) => budgetOverview(ctx),
 });
 
 export const updateBudgetRoute = defineRoute({

@@ -1,0 +1,66 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { setEnv } from "@/server/env";
+
+export interface CapturedMail {
+  from: string;
+  to: string[];
+  /** the raw message (headers and body), quoted-printable soft breaks and escapes decoded */
+  data: string;
+}
+
+/**
+ * A minimal SMTP server on 127.0.0.1 that keeps what it receives, with SMTP_URL pointed at it: the app's real mail
+ * path (server/mail/send.ts, nodemailer) delivers to it. `stop()` restores SMTP_URL (unset).
+ */
+export async function captureMail(): Promise<{ messages: CapturedMail[]; stop: () => Promise<void> }> {
+  const messages: CapturedMail[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    let buffer = "";
+    let inData = false;
+    let current: CapturedMail = { from: "", to: [], data: "" };
+    const reply = (line: string) => socket.write(`${line}\r\n`);
+    reply("220 127.0.0.1 test SMTP");
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          const raw = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          current.data = raw.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+          messages.push(current);
+          current = { from: "", to: [], data: "" };
+          reply("250 queued");
+          continue;
+        }
+        const eol = buffer.indexOf("\r\n");
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") reply("250 127.0.0.1");
+        else if (verb === "MAIL") (current.from = line.slice(10).trim()), reply("250 ok");
+        else if (verb === "RCPT") current.to.push(line.slice(8).trim().replace(/^<|>$/g, "")), reply("250 ok");
+        else if (verb === "DATA") (inData = true), reply("354 go on");
+        else if (verb === "QUIT") reply("221 bye"), socket.end();
+        else reply("250 ok");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  setEnv("SMTP_URL", `smtp://127.0.0.1:${port}`);
+  return {
+    messages,
+    stop: async () => {
+      setEnv("SMTP_URL", "");
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
