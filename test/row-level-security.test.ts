@@ -4,7 +4,7 @@
  * scope, and the scope never outlives its transaction on a pooled connection.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { db, NO_TENANT, rawQuery, systemDb, tenantScope, userScope } from "@/server/db/client";
+import { db, NO_TENANT, rawQuery, SYSTEM, systemDb, tenantScope, userScope } from "@/server/db/client";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { testDb } from "@/test/db";
@@ -178,4 +178,26 @@ describe("row-level security", () => {
   it("tenantScope refuses an empty workspace id instead of querying without one", () => {
     expect(() => tenantScope("")).toThrow(/empty workspace/);
   });
+
+  it("a child row's workspace is its parent's: versions, steps, events and models naming another workspace's parent are refused", async () => {
+    const agent = await testDb().agent.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    const team = await testDb().team.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    const run = await testDb().run.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    const provider = await testDb().provider.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    const secret = await testDb().secret.findFirstOrThrow({ where: { workspaceId: b.ws.id } });
+    const children = [
+      sql`INSERT INTO "AgentVersion" (id, "workspaceId", "agentId", version, name, "modelPolicy") VALUES (${`agv_${uniq()}`}, ${b.ws.id}, ${agent.id}, 99, 'x', '{}'::jsonb)`,
+      sql`INSERT INTO "TeamVersion" (id, "workspaceId", "teamId", version, name, spec) VALUES (${`tmv_${uniq()}`}, ${b.ws.id}, ${team.id}, 99, 'x', '{}'::jsonb)`,
+      sql`INSERT INTO "RunStep" (id, "workspaceId", "runId", "stepId", kind, status) VALUES (${`stp_${uniq()}`}, ${b.ws.id}, ${run.id}, 'x', 'system', 'pending')`,
+      sql`INSERT INTO "RunEvent" (id, "workspaceId", "runId", seq, type, data) VALUES (${`evt_${uniq()}`}, ${b.ws.id}, ${run.id}, 9999, 'x', '{}'::jsonb)`,
+      sql`INSERT INTO "Model" (id, "workspaceId", "providerId", "modelId", "displayName", "inputPrice", "outputPrice", "contextWindow", capabilities, quality, "updatedAt")
+        VALUES (${`mdl_${uniq()}`}, ${b.ws.id}, ${provider.id}, 'x', 'x', 0, 0, 1, '{}', 0.5, now())`,
+      sql`UPDATE "Provider" SET "secretId" = ${secret.id} WHERE id = ${provider.id}`,
+    ];
+    // as the privileged role (no row-level security): the keys alone refuse them
+    for (const statement of children) {
+      await expect(execute(SYSTEM("operator"), statement), statement.text.slice(0, 40)).rejects.toMatchObject({ code: "23503" });
+    }
+  });
 });
+
