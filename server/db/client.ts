@@ -3,13 +3,52 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import { env } from "../env";
 import { logger } from "../logger";
-import { scopeStatement, SYSTEM, toScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";
+import { SCOPE_PREFIX, scopeStatement, SYSTEM, toScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";
 
 export type Db = PrismaClient;
 
 const globalForDb = globalThis as unknown as { cadreDb?: PrismaClient; cadrePgPool?: pg.Pool; cadreScoped?: Map<string, PrismaClient> };
 
 const plainConnect = pg.Pool.prototype.connect as (this: pg.Pool) => Promise<pg.PoolClient>;
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+
+/**
+ * Every Prisma transaction starts with `BEGIN` and then the scope statement (makeScoped): the two are sent as ONE
+ * message, which saves a round trip per operation. A `BEGIN` is held back until the next statement on the
+ * connection; if that is the scope statement (no parameters), both go together, otherwise `BEGIN` goes first.
+ */
+function joinBeginWithScope(pool: pg.Pool): void {
+  (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+    const client = await plainConnect.call(pool);
+    let begin = false;
+    const own = client as unknown as { query: (...args: unknown[]) => unknown; release: (err?: Error | boolean) => void };
+    const release = own.release;
+    own.query = (config: unknown, ...rest: unknown[]) => {
+      const c = config as { text?: string; values?: unknown[] };
+      const text = typeof config === "string" ? config : c?.text;
+      const simple = typeof config === "string" || !c?.values || c.values.length === 0;
+      if (text === "BEGIN" && simple && rest.length === 0) {
+        begin = true;
+        return Promise.resolve({ command: "BEGIN", rowCount: null, rows: [], fields: [] });
+      }
+      if (begin) {
+        begin = false;
+        if (simple && typeof text === "string" && text.startsWith(SCOPE_PREFIX)) {
+          const joined = `BEGIN; ${text}`;
+          return clientQuery.call(client, typeof config === "string" ? joined : { ...c, text: joined }, ...rest);
+        }
+        return (clientQuery.call(client, "BEGIN") as Promise<unknown>).then(() => clientQuery.call(client, config, ...rest));
+      }
+      return clientQuery.call(client, config, ...rest);
+    };
+    own.release = (err?: Error | boolean) => {
+      delete (own as { query?: unknown }).query;
+      own.release = release;
+      return release.call(client, err);
+    };
+    return client;
+  };
+}
 
 function baseClient(): PrismaClient {
   if (!globalForDb.cadreDb) {
@@ -17,6 +56,7 @@ function baseClient(): PrismaClient {
     if (!url) throw new Error("DATABASE_URL is not set: start Cadre with `npm start`, which provides the database");
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     pool.on("error", (error) => logger.warn({ error: error.message }, "database: an idle connection failed"));
+    joinBeginWithScope(pool);
     const adapter = new PrismaPg(pool);
     if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
     globalForDb.cadrePgPool = pool;

@@ -44,6 +44,8 @@ export const tenantScope = (workspaceId: string): DbScope => toScope({ workspace
 export const userScope = (userId: string): DbScope => ({ kind: "user", userId });
 export const SYSTEM = (path: PrivilegedPath): DbScope => ({ kind: "system", path });
 
+export const SCOPE_PREFIX = "SELECT set_config('role', ";
+
 /** The statement that opens a scope inside the current transaction (a multi-statement message is one transaction). */
 export function scopeStatement(scope: DbScope): Sql {
   const role = scope.kind === "system" ? "cadre_system" : "cadre_app";
