@@ -10,6 +10,8 @@ export const ERROR_TABLE = {
   NOT_FOUND: { http: 404, trpc: "NOT_FOUND" },
   CONFLICT: { http: 409, trpc: "CONFLICT" },
   GONE: { http: 410, trpc: "NOT_FOUND" },
+  /** the egress guard refused an outbound request; the message names the rule (see server/egress/) */
+  EGRESS_REFUSED: { http: 403, trpc: "FORBIDDEN" },
   RATE_LIMITED: { http: 429, trpc: "TOO_MANY_REQUESTS" },
   /** a call would cross a budget limit; nothing was spent */
   BUDGET_EXCEEDED: { http: 402, trpc: "PAYMENT_REQUIRED" },

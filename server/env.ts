@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseHostList } from "@/server/egress/allowlist";
 
 /**
  * The one place that reads process.env. Everything else imports `env()`.
@@ -49,6 +50,20 @@ const envSchema = z.object({
   INNGEST_SIGNING_KEY: optionalString,
   /** "1": use a local Inngest dev server (no keys needed) */
   INNGEST_DEV: optionalString,
+  /**
+   * The egress guard's operator allowlist: CIDRs, addresses and host names (comma-separated) that outbound requests
+   * may reach although they are private, loopback or otherwise special-purpose. Empty: only public addresses.
+   */
+  CADRE_EGRESS_ALLOW: z
+    .string()
+    .default("")
+    .superRefine((value, ctx) => {
+      try {
+        parseHostList(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
 });
 
 export type Env = z.infer<typeof envSchema>;
