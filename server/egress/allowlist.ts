@@ -53,9 +53,9 @@ export function parseEntry(raw: string): ListEntry | string {
   return validHostName(host) ? { kind: "host", text, host } : `"${raw.trim()}" is neither a host name, an address nor a CIDR`;
 }
 
-/** Parses a comma- (or whitespace-) separated list; throws an Error naming every invalid entry. */
+/** Parses a comma- (or newline-) separated list; throws an Error naming every invalid entry. */
 export function parseHostList(value: string | readonly string[] | undefined | null): HostList {
-  const items = (typeof value === "string" ? value.split(/[,\s]+/) : [...(value ?? [])]).map((s) => s.trim()).filter(Boolean);
+  const items = (typeof value === "string" ? value.split(/[,\n]+/) : [...(value ?? [])]).map((s) => s.trim()).filter(Boolean);
   const entries: ListEntry[] = [];
   const problems: string[] = [];
   for (const item of items) {

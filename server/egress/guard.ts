@@ -100,7 +100,7 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
   async function checkedAddresses(hostname: string): Promise<AddressVerdict[]> {
     const bare = hostname.replace(/^\[|\]$/g, "");
     const literal = isIP(bare) !== 0;
-    const answers = literal ? [bare] : (await resolver(bare)).map((a) => (typeof a === "string" ? a : a.address));
+    const answers = literal ? [bare] : (await resolver(canonicalHost(bare))).map((a) => (typeof a === "string" ? a : a.address));
     if (answers.length === 0) throw new EgressError("resolve", `${hostname} resolves to no address`);
     const hostAllowed = !literal && hostMatches(operator, bare);
     const verdicts: AddressVerdict[] = [];
