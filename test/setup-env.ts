@@ -7,3 +7,5 @@ process.env.CADRE_MASTER_KEY ??= Buffer.alloc(32, 7).toString("base64");
 process.env.AUTH_SECRET ??= "test-secret-for-vitest-only-0123456789abcdef";
 process.env.LOG_LEVEL ??= "silent";
 (process.env as Record<string, string>).NODE_ENV = "test";
+// the LLM stub and other local test servers listen on 127.0.0.1: the egress guard refuses loopback unless allowlisted
+process.env.CADRE_EGRESS_ALLOW ??= "127.0.0.1,::1";

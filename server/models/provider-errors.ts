@@ -106,6 +106,35 @@ export function safeProviderError(errorIn: unknown, secrets: (string | undefined
   return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE - 1)}…` : clean;
 }
 
+/**
+ * The outcome of a failed "Test connection" as one of a few fixed sentences: a status class, unreachable, timed out,
+ * not a completion. Nothing the remote server wrote reaches the caller (it could be any server on a reachable
+ * network), only what Cadre observed about the exchange.
+ */
+export function classifyTestFailure(errorIn: unknown, context: { baseUrl?: string | null; timeoutMs?: number } = {}): string {
+  const error = unwrapRetry(errorIn);
+  const where = originOf(context.baseUrl ?? undefined) ?? "the provider";
+  if (isTimeoutError(error)) return context.timeoutMs ? `No answer within ${Math.round(context.timeoutMs / 1000)} s (timed out)` : "The call timed out";
+  const status = APICallError.isInstance(error) ? error.statusCode : undefined;
+  if (status !== undefined && status >= 300) {
+    if (status === 401) return "HTTP 401 (check the API key)";
+    if (status === 403) return "HTTP 403 (the key is not allowed to do this: check the API key and its permissions)";
+    if (status === 404) return "HTTP 404 (check the model id and base URL)";
+    if (status === 408) return "HTTP 408 (the provider timed out)";
+    if (status === 429) return "HTTP 429 (rate limited or out of quota)";
+    if (status >= 500) return `HTTP ${status} (the provider failed)`;
+    if (status >= 400) return `HTTP ${status} (the provider refused the request)`;
+    return `HTTP ${status} (not a completion)`;
+  }
+  const code = networkCode(error);
+  if (code || (APICallError.isInstance(error) && status === undefined)) {
+    return `Could not reach ${where}${code ? ` (${NETWORK_WORDS[code] ?? "network error"})` : ""}`;
+  }
+  const name = (error as { name?: unknown })?.name;
+  if (typeof name === "string" && name.startsWith("AI_")) return "The answer was not a valid completion";
+  return "The call failed";
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Local addresses
 

@@ -8,6 +8,7 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { AppError } from "@/lib/errors";
 import type { ProviderKind } from "@/lib/schemas/models";
+import { egress, type WorkspaceEgressLists } from "@/server/egress";
 import { createSimulatorEmbeddingModel, createSimulatorModel } from "./simulator";
 
 export type { ProviderKind };
@@ -17,7 +18,24 @@ export interface ProviderConnection {
   kind: ProviderKind;
   name: string;
   baseUrl: string | null;
+  /** a routing label (local first / local only); it opens nothing: private addresses need CADRE_EGRESS_ALLOW */
   isLocal: boolean;
+  /** the workspace's egress allow/deny lists, which narrow what the guard lets through */
+  egress?: WorkspaceEgressLists | null;
+}
+
+/** Bounds of one model call through the egress guard: the caller's own timeout (gateway, test) is usually shorter. */
+export const MODEL_CALL_MAX_MS = 10 * 60_000;
+export const MODEL_CALL_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Every provider package gets the egress guard's fetch: its requests are checked, pinned to the checked address,
+ * re-checked on redirects and bounded. Streaming answers stream through it (the size bound is counted as they arrive).
+ */
+function guardedFetch(provider: ProviderConnection): typeof fetch {
+  const options = { timeoutMs: MODEL_CALL_MAX_MS, maxResponseBytes: MODEL_CALL_MAX_BYTES, workspace: provider.egress ?? null };
+  // the guard is looked up per request: a model kept in the keyless cache follows the current guard
+  return ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => egress().fetchWith(options)(input, init)) as typeof fetch;
 }
 
 /** The AI SDK's provider name for an OpenAI-compatible endpoint: a slug of the connection's name. */
@@ -48,9 +66,9 @@ export function createLanguageModel(provider: ProviderConnection, modelId: strin
       return createSimulatorModel(modelId);
     case "openai":
       // the Chat Completions API: what every OpenAI model and every OpenAI-style gateway serves
-      return createOpenAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider) }).chat(modelId);
+      return createOpenAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).chat(modelId);
     case "anthropic":
-      return createAnthropic({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider) }).languageModel(modelId);
+      return createAnthropic({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).languageModel(modelId);
     case "openai_compatible": {
       const baseURL = trimmedBaseUrl(provider);
       if (!baseURL) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no base URL`);
@@ -60,6 +78,7 @@ export function createLanguageModel(provider: ProviderConnection, modelId: strin
         apiKey: apiKey || undefined,
         includeUsage: true,
         supportsStructuredOutputs: true,
+        fetch: guardedFetch(provider),
       }).chatModel(modelId);
     }
     default: {
@@ -81,7 +100,7 @@ const MAX_KEYLESS_MODELS = 1_000;
 /** `createLanguageModel`, reusing the model of a keyless connection (see above); with a key, a fresh model each time. */
 export function languageModelFor(provider: ProviderConnection, modelId: string, apiKey: string | undefined): LanguageModelV4 {
   if (apiKey) return createLanguageModel(provider, modelId, apiKey);
-  const key = JSON.stringify([provider.id, provider.kind, provider.name, provider.baseUrl, modelId]);
+  const key = JSON.stringify([provider.id, provider.kind, provider.name, provider.baseUrl, modelId, provider.egress ?? null]);
   let model = keylessModels.get(key);
   if (!model) {
     model = createLanguageModel(provider, modelId, undefined);
@@ -97,11 +116,11 @@ export function createEmbeddingModel(provider: ProviderConnection, modelId: stri
     case "simulator":
       return createSimulatorEmbeddingModel(modelId);
     case "openai":
-      return createOpenAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider) }).embeddingModel(modelId);
+      return createOpenAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).embeddingModel(modelId);
     case "openai_compatible": {
       const baseURL = trimmedBaseUrl(provider);
       if (!baseURL) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no base URL`);
-      return createOpenAICompatible({ name: compatibleName(provider), baseURL, apiKey: apiKey || undefined }).embeddingModel(modelId);
+      return createOpenAICompatible({ name: compatibleName(provider), baseURL, apiKey: apiKey || undefined, fetch: guardedFetch(provider) }).embeddingModel(modelId);
     }
     case "anthropic":
       throw new AppError("BAD_REQUEST", "Anthropic has no embedding models: use OpenAI, an OpenAI-compatible server or the simulator");

@@ -11,6 +11,8 @@ import { createSecret } from "@/server/vault/service";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestWorkspace } from "@/test/helpers";
 import { testConnection } from "./providers";
+import net from "node:net";
+import { createEgressGuard, setEgressGuard } from "@/server/egress";
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
@@ -95,7 +97,7 @@ describe("testConnection", () => {
     }
   });
 
-  it("redacts a key the provider echoes back in its error message", async () => {
+  it("returns a classified failure: nothing the remote server wrote (here: the key it echoes back) reaches the caller", async () => {
     // a provider that repeats the key it was given (as some do, partly masked)
     const echo = await import("node:http").then(({ createServer }) =>
       createServer((req, res) => {
@@ -109,7 +111,8 @@ describe("testConnection", () => {
       const p = await owner().providers.create({ name: `Echo ${uniq()}`, kind: "openai_compatible", baseUrl: `http://127.0.0.1:${port}/v1`, secretId });
       const result = await owner().providers.test({ providerId: p.id, modelId: "any" });
       expect(result.ok).toBe(false);
-      expect(result.error).toContain("Incorrect API key provided: [redacted]");
+      expect(result.error).toBe("HTTP 401 (check the API key)");
+      expect(JSON.stringify(result)).not.toContain("Incorrect API key");
       expectNoKey(result);
       expectNoKey(await db().provider.findUniqueOrThrow({ where: { id: p.id } }));
     } finally {
@@ -170,5 +173,43 @@ describe("testConnection", () => {
     const result = await owner().providers.test({ providerId: p.id });
     expect(result).toMatchObject({ ok: false, error: "The provider's key could not be read from the vault" });
     expect(stub.calls).toHaveLength(0);
+  });
+
+  it("a provider pointed at 127.0.0.1 without the operator allowlist is refused (403 EGRESS_REFUSED) and never contacts it", async () => {
+    let connections = 0;
+    const listener = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const port = (listener.address() as { port: number }).port;
+    const guard = createEgressGuard({ allow: "" });
+    try {
+      const p = await owner().providers.create({ name: `Loop ${uniq()}`, kind: "openai_compatible", baseUrl: `http://127.0.0.1:${port}/v1`, secretId });
+      // the same URL in a form the WHATWG parser normalises, and a name that resolves to loopback
+      const q = await owner().providers.create({ name: `Loop2 ${uniq()}`, kind: "openai", baseUrl: `http://2130706433:${port}/v1`, secretId });
+      const r = await owner().providers.create({ name: `Loop3 ${uniq()}`, kind: "anthropic", baseUrl: `http://localhost:${port}/v1`, secretId });
+      setEgressGuard(guard);
+      const viaTrpc = await outcome(owner().providers.test({ providerId: p.id, modelId: "stub-small" }));
+      expect(viaTrpc).toMatchObject({ ok: false, code: "FORBIDDEN", appCode: "EGRESS_REFUSED" });
+      expect((viaTrpc as { message: string }).message).toBe(`egress refused: 127.0.0.1 is in a loopback range (127.0.0.0/8) (not in CADRE_EGRESS_ALLOW)`);
+      const viaRest = await rest("POST", "/api/v1/providers/{providerId}/test", { key: apiKey, params: { providerId: q.id }, body: {} });
+      expect(viaRest.status).toBe(403);
+      expect(viaRest.body).toMatchObject({ error: { code: "EGRESS_REFUSED", message: expect.stringContaining("loopback") } });
+      await expect(testConnection(ctx, r.id)).rejects.toMatchObject({ code: "EGRESS_REFUSED", httpStatus: 403, message: expect.stringContaining("localhost resolves to") });
+      const row = await db().provider.findUniqueOrThrow({ where: { id: p.id } });
+      expect(row).toMatchObject({ lastTestOk: false, lastTestError: expect.stringContaining("egress refused") });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(connections).toBe(0);
+      // with the operator allowlist the same provider is reached (the listener hangs up: a network failure)
+      setEgressGuard(createEgressGuard({ allow: "127.0.0.1" }));
+      const reached = await owner().providers.test({ providerId: p.id, modelId: "stub-small" });
+      expect(reached).toMatchObject({ ok: false, error: expect.stringMatching(/^Could not reach http:\/\/127\.0\.0\.1:\d+/) });
+      expect(connections).toBeGreaterThan(0);
+    } finally {
+      setEgressGuard(undefined);
+      await guard.close();
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 });

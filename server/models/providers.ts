@@ -25,7 +25,8 @@ import {
 import { ensureDefaultCatalog } from "./catalog";
 import { DEFAULT_TEST_MODEL } from "./known-models";
 import { createLanguageModel, type ProviderConnection } from "./provider-factory";
-import { isLocalBaseUrl, isTimeoutError, safeProviderError } from "./provider-errors";
+import { classifyTestFailure, isLocalBaseUrl, isTimeoutError } from "./provider-errors";
+import { isEgressError } from "@/server/egress";
 import { recordModelObservation } from "./stats";
 import { invalidateCatalogCache } from "./catalog-cache";
 import { describeUsers, modelUsers } from "./policy-users";
@@ -177,9 +178,11 @@ export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ 
 
 /**
  * "Test connection": one real, tiny completion (at most 8 output tokens) against the provider, with its
- * key from the vault. The outcome is stored on the provider (lastTestedAt / lastTestOk / lastTestError, a
- * safe message without key material), written to the ledger, and fed into the model's observed stats when
- * the model is in the catalog.
+ * key from the vault, through the egress guard. The outcome is stored on the provider (lastTestedAt / lastTestOk /
+ * lastTestError), written to the ledger, and fed into the model's observed stats when the model is in the catalog.
+ * A failure is classified (status class, unreachable, timed out, not a completion): no text the remote server wrote
+ * is returned or stored. A destination the egress guard refuses is an EGRESS_REFUSED error (403) naming the rule,
+ * recorded on the provider, and nothing is sent.
  */
 export async function testConnection(
   ctx: TenantContext,
@@ -223,9 +226,18 @@ export async function testConnection(
     reply = result.text.slice(0, 200);
     usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
   } catch (e) {
-    timedOut = isTimeoutError(e);
-    error = e instanceof AppError && e.exposeMessage ? e.message : safeProviderError(e, [apiKey], { baseUrl: provider.baseUrl, timeoutMs });
-    if (e instanceof AppError && !e.exposeMessage) error = "The provider's key could not be read from the vault";
+    if (isEgressError(e) && e.code === "EGRESS_REFUSED") {
+      await db().provider.update({
+        where: { id: provider.id },
+        data: { lastTestedAt: new Date(), lastTestOk: false, lastTestError: e.message, updatedAt: provider.updatedAt },
+        select: { id: true },
+      });
+      throw e;
+    }
+    timedOut = isTimeoutError(e) || (isEgressError(e) && e.rule === "timeout");
+    if (isEgressError(e)) error = e.rule === "timeout" ? classifyTestFailure(new DOMException("timeout", "TimeoutError"), { timeoutMs }) : "The answer was too large";
+    else if (e instanceof AppError) error = e.exposeMessage ? e.message : "The provider's key could not be read from the vault";
+    else error = classifyTestFailure(e, { baseUrl: provider.baseUrl, timeoutMs });
   }
   const latencyMs = Math.round(performance.now() - started);
   const testedAt = new Date();
