@@ -32,6 +32,8 @@ export default defineConfig({
       DATABASE_URL: "",
       AUTH_SECRET: "e2e-secret-not-for-production-0123456789",
       NEXT_TELEMETRY_DISABLED: "1",
+      // the journeys point providers at the LLM stub on 127.0.0.1: loopback is reachable only through this allowlist
+      CADRE_EGRESS_ALLOW: "127.0.0.1,::1",
     },
   },
 });

@@ -138,15 +138,18 @@ async function createScratchDatabase(name: string): Promise<string> {
 const stubOrigins = new Set<string>();
 const modelCalls: { start: number; end: number }[] = [];
 const realFetch = globalThis.fetch;
-globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  if (![...stubOrigins].some((o) => url.startsWith(o))) return realFetch(input, init);
-  const start = performance.now();
-  const res = await realFetch(input, init);
-  const body = await res.arrayBuffer();
-  modelCalls.push({ start, end: performance.now() });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-}) as typeof fetch;
+/** Wraps a fetch (the egress guard's, which model calls go through) so that stub exchanges are timed. */
+function timedFetch(inner: typeof fetch): typeof fetch {
+  return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (![...stubOrigins].some((o) => url.startsWith(o))) return inner(input, init);
+    const start = performance.now();
+    const res = await inner(input, init);
+    const body = await res.arrayBuffer();
+    modelCalls.push({ start, end: performance.now() });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }) as typeof fetch;
+}
 
 // SQL timing of the engine's raw statements (pg pool under Prisma), labelled by what they do
 const sqlTimes = new Map<string, number[]>();
@@ -180,8 +183,13 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
   setEnv("DATABASE_URL", url);
   setEnv("CADRE_DATABASE_MODE", isEmbedded ? "embedded" : "server");
   setEnv("LOG_LEVEL", "silent");
+  // the LLM stubs listen on 127.0.0.1: the egress guard reaches loopback only through the operator allowlist
+  setEnv("CADRE_EGRESS_ALLOW", "127.0.0.1");
   process.env.CADRE_MASTER_KEY ??= Buffer.alloc(32, 9).toString("base64");
   if (!process.env.AUTH_SECRET) setEnv("AUTH_SECRET", Buffer.alloc(32, 5).toString("base64"));
+  const { egress, setEgressGuard } = await import("../../server/egress");
+  const guard = egress();
+  setEgressGuard({ ...guard, fetchWith: (options) => timedFetch(guard.fetchWith(options)) });
 
   const { db: scopedDb, SYSTEM } = await import("../../server/db/client");
   const { transport } = await import("../../server/db/execute");
@@ -475,6 +483,7 @@ async function overHttp(databaseUrl: string | null, mode: string) {
     CADRE_INIT_API_KEY: apiKey,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
+    CADRE_EGRESS_ALLOW: "127.0.0.1",
   };
   delete env.DATABASE_URL;
   if (databaseUrl) {

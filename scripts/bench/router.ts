@@ -213,6 +213,7 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   setEnv("DATABASE_URL", url);
   setEnv("CADRE_DATABASE_MODE", isEmbedded ? "embedded" : "server");
   setEnv("LOG_LEVEL", "silent");
+  setEnv("CADRE_EGRESS_ALLOW", "127.0.0.1"); // the LLM stub listens on 127.0.0.1
   process.env.CADRE_MASTER_KEY ??= Buffer.alloc(32, 9).toString("base64");
 
   const { db, disconnectDb, SYSTEM } = await import("../../server/db/client");
