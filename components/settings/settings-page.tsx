@@ -3,6 +3,7 @@
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { DangerZone } from "./danger-zone";
 import { GeneralSettings } from "./general-settings";
+import { EgressSettings } from "./egress-settings";
 
 export function SettingsPage() {
   const { can } = useWorkspace();
@@ -12,6 +13,7 @@ export function SettingsPage() {
         <h1>Settings</h1>
       </div>
       <GeneralSettings />
+      {can("settings:read") ? <EgressSettings /> : null}
       {can("settings:delete") ? <DangerZone /> : null}
     </div>
   );

@@ -25,6 +25,8 @@ export interface ProviderInfo {
   baseUrl: string | null;
   isLocal: boolean;
   secretId: string | null;
+  /** the workspace's egress lists (the same object for every provider of the workspace) */
+  egress?: { allowHosts: string[]; denyHosts: string[] };
 }
 
 export interface LoadedCatalog {

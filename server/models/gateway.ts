@@ -530,7 +530,7 @@ async function keyFor(ctx: TenantContext, provider: ProviderInfo, cache: Map<str
 }
 
 function connectionOf(provider: ProviderInfo): ProviderConnection {
-  return { id: provider.id, kind: provider.kind as ProviderConnection["kind"], name: provider.name, baseUrl: provider.baseUrl, isLocal: provider.isLocal };
+  return { id: provider.id, kind: provider.kind as ProviderConnection["kind"], name: provider.name, baseUrl: provider.baseUrl, isLocal: provider.isLocal, egress: provider.egress };
 }
 
 // ---------------------------------------------------------------------------------------------------

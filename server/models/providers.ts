@@ -214,7 +214,9 @@ export async function testConnection(
   let timedOut = false;
   try {
     if (provider.secretId) apiKey = await revealSecret(ctx, provider.secretId, { purpose: `provider.test (${provider.name})` });
-    const model = createLanguageModel(connectionOf(provider), target, apiKey);
+    const lists = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } });
+    const egressLists = { allowHosts: lists?.egressAllowHosts ?? [], denyHosts: lists?.egressDenyHosts ?? [] };
+    const model = createLanguageModel({ ...connectionOf(provider), egress: egressLists }, target, apiKey);
     const result = await generateText({
       model,
       prompt: TEST_PROMPT,
@@ -227,8 +229,8 @@ export async function testConnection(
     usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
   } catch (e) {
     if (isEgressError(e) && e.code === "EGRESS_REFUSED") {
-      await db().provider.update({
-        where: { id: provider.id },
+      await db(ctx).provider.update({
+        where: inWorkspace(ctx, provider.id),
         data: { lastTestedAt: new Date(), lastTestOk: false, lastTestError: e.message, updatedAt: provider.updatedAt },
         select: { id: true },
       });

@@ -48,7 +48,7 @@ export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: b
 
 /** One read of everything routing needs: the models with their providers, and the presets (in parallel). */
 async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
-  const [rows, presetRows] = await Promise.all([
+  const [rows, presetRows, workspace] = await Promise.all([
     db({ workspaceId }).model.findMany({
       where: { workspaceId },
       select: {
@@ -59,11 +59,13 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       orderBy: { id: "asc" },
     }),
     db({ workspaceId }).routingPreset.findMany({ where: { workspaceId }, select: { name: true, policy: true } }),
+    db({ workspaceId }).workspace.findFirst({ where: { id: workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } }),
   ]);
+  const egress = { allowHosts: workspace?.egressAllowHosts ?? [], denyHosts: workspace?.egressDenyHosts ?? [] };
   const providers = new Map<string, ProviderInfo>();
   const entries: CatalogEntry[] = rows.map((row) => {
     const p = row.provider;
-    if (!providers.has(p.id)) providers.set(p.id, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl, isLocal: p.isLocal, secretId: p.secretId });
+    if (!providers.has(p.id)) providers.set(p.id, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl, isLocal: p.isLocal, secretId: p.secretId, egress });
     return {
       id: row.id,
       providerId: p.id,

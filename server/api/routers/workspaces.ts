@@ -12,6 +12,8 @@ import { deletedSchema } from "@/lib/schemas/common";
 import { authedProcedure, router, workspaceProcedure } from "../trpc";
 import { createWorkspace, currentWorkspace, deleteWorkspace, listMyWorkspaces, updateWorkspace } from "@/server/workspaces/workspaces";
 import { leaveWorkspace } from "@/server/workspaces/members";
+import { egressListsSchema, updateEgressListsInputSchema } from "@/lib/schemas/egress";
+import { getEgressLists, updateEgressLists } from "@/server/egress/workspace-lists";
 
 export const workspacesRouter = router({
   listMine: authedProcedure.output(z.array(myWorkspaceSchema)).query(({ ctx }) => listMyWorkspaces(ctx.user.id)),
@@ -21,4 +23,7 @@ export const workspacesRouter = router({
   update: workspaceProcedure("settings:update").input(updateWorkspaceInputSchema).output(workspaceSchema).mutation(({ ctx, input }) => updateWorkspace(ctx.tenant, input)),
   delete: workspaceProcedure("settings:delete").input(deleteWorkspaceInputSchema).output(deletedSchema).mutation(({ ctx, input }) => deleteWorkspace(ctx.tenant, input.confirmSlug)),
   leave: workspaceProcedure("membership").output(leftWorkspaceSchema).mutation(({ ctx }) => leaveWorkspace(ctx.tenant)),
+  /** the workspace's egress allow/deny lists (they only narrow what outbound requests reach) */
+  egress: workspaceProcedure("settings:read").output(egressListsSchema).query(({ ctx }) => getEgressLists(ctx.tenant)),
+  updateEgress: workspaceProcedure("settings:update").input(updateEgressListsInputSchema).output(egressListsSchema).mutation(({ ctx, input }) => updateEgressLists(ctx.tenant, input)),
 });

@@ -12,6 +12,7 @@ import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } f
 import { createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
 import { webRunEventsRoute } from "./web";
+import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRunRoute } from "./runs";
 
 /**
@@ -32,6 +33,7 @@ export const restRoutes: AnyRestRoute[] = [
   listAgentsRoute, createAgentRoute, getAgentRoute, updateAgentRoute, listAgentVersionsRoute,
   listTeamsRoute, createTeamRoute, getTeamRoute, updateTeamRoute, listTeamVersionsRoute,
   listRunsRoute, startRunRoute, getRunRoute, cancelRunRoute, listRunEventsRoute,
+  getEgressListsRoute, updateEgressListsRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Workspace" ADD COLUMN     "egressAllowHosts" TEXT[] DEFAULT ARRAY[]::TEXT[],
+ADD COLUMN     "egressDenyHosts" TEXT[] DEFAULT ARRAY[]::TEXT[];
