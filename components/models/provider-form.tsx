@@ -140,7 +140,7 @@ export function ProviderForm() {
               setIsLocal(e.target.checked);
             }}
           />
-          <span>Local: runs on infrastructure this workspace controls (policies can keep data on local providers)</span>
+          <span>Local: runs on infrastructure this workspace controls (policies can keep data on local providers). A label for routing only: private and localhost addresses are reachable only when the server's operator allows them (CADRE_EGRESS_ALLOW)</span>
         </label>
         <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
         <div>

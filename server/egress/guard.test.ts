@@ -3,8 +3,13 @@
  * through an injected resolver (mixed, rebinding), and a socket-level proof: a listener on 127.0.0.1 that receives no
  * connection while the whole refused table runs with an empty operator allowlist.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { buildConnector } from "undici";
 import { buildConnector as undiciConnector } from "undici";
@@ -585,5 +590,49 @@ describe("address judgement and lists", () => {
   it("refuses invalid allowlist entries with their names", () => {
     expect(() => parseHostList("10.0.0.0/8, not a host!, 300.1.1.1/8")).toThrow(/not a host!.*300\.1\.1\.1\/8/);
     expect(parseHostList("10.0.0.0/8, ::1, ollama, *.corp.example").entries.map((e) => e.kind)).toEqual(["cidr", "cidr", "host", "suffix"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// TLS: connected to the checked address, verified against the host name (SNI)
+
+describe("https through the pinned connection", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "cadre-egress-tls-"));
+  let tlsReady = false;
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=models.test", "-addext", "subjectAltName=DNS:models.test"], { stdio: "ignore" });
+    tlsReady = true;
+  } catch {
+    // no openssl: the test below is skipped
+  }
+
+  it.skipIf(!tlsReady)("sends SNI and Host for the name, verifies the certificate against it, and connects to the checked address", async () => {
+    const cert = readFileSync(path.join(dir, "cert.pem"));
+    const seen: { servername: string | false | null; host?: string }[] = [];
+    const server = https.createServer({ key: readFileSync(path.join(dir, "key.pem")), cert }, (req, res) => {
+      seen.push({ servername: (req.socket as import("node:tls").TLSSocket).servername, host: req.headers.host });
+      res.end("secure ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const guard = createEgressGuard({
+      allow: "127.0.0.1",
+      resolver: async (host) => (host === "models.test" || host === "impostor.test" ? ["127.0.0.1"] : []),
+      connector: undiciConnector({ ca: cert }),
+    });
+    try {
+      const response = await guard.fetch(`https://models.test:${port}/v1`);
+      expect(await response.text()).toBe("secure ok");
+      expect(seen).toEqual([{ servername: "models.test", host: `models.test:${port}` }]);
+      // the same address under another name, or as a literal: the certificate does not match, nothing is served
+      await expect(guard.fetch(`https://impostor.test:${port}/v1`)).rejects.toMatchObject({ cause: { code: "ERR_TLS_CERT_ALTNAME_INVALID" } });
+      await expect(guard.fetch(`https://127.0.0.1:${port}/v1`)).rejects.toMatchObject({ cause: { code: "ERR_TLS_CERT_ALTNAME_INVALID" } });
+      expect(seen).toHaveLength(1);
+    } finally {
+      await guard.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
