@@ -103,7 +103,7 @@ export const providerTestResultSchema = z
     ok: z.boolean(),
     modelId: z.string().nullable(),
     latencyMs: z.number().int(),
-    error: z.string().nullable().describe("What went wrong (never contains the key)"),
+    error: z.string().nullable().describe("What went wrong, classified (status class, unreachable, timed out, not a completion): never the remote server's text, never the key"),
     reply: z.string().nullable().describe("The start of the model's reply"),
     testedAt: z.date(),
   })
