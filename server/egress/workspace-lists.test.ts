@@ -3,7 +3,7 @@
  * what its providers reach (Test connection and gateway calls) and never open what the operator's rules refuse.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
+import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
@@ -34,11 +34,11 @@ const owner = () => callerFor(ws.users.owner, ws.slug);
 
 async function stubProvider(baseUrl = stub.url) {
   await ensureDefaultCatalog(ctx);
-  const provider = await db({ workspaceId: ws.id }).provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl, isLocal: true } });
-  const model = await db({ workspaceId: ws.id }).model.create({
+  const provider = await db().provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl, isLocal: true } });
+  const model = await db().model.create({
     data: { id: newId("mdl"), workspaceId: ws.id, providerId: provider.id, modelId: "stub-small", displayName: "stub-small", inputPrice: 0, outputPrice: 0, contextWindow: 8000, capabilities: [], quality: 0.5 },
   });
-  await db({ workspaceId: ws.id }).provider.updateMany({ where: { workspaceId: ws.id, kind: "simulator" }, data: { enabled: false } });
+  await db().provider.updateMany({ where: { workspaceId: ws.id, kind: "simulator" }, data: { enabled: false } });
   return { provider, model };
 }
 
