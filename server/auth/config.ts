@@ -27,7 +27,6 @@ class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
 }
 
-
 function oauthProviders(): NextAuthConfig["providers"] {
   const e = env();
   const providers: NextAuthConfig["providers"] = [];
