@@ -4,6 +4,9 @@
  *   vault status                        secrets per master key version
  *   vault rotate [--new-key <base64>]   re-wrap every data key under a new master key
  *   vault rotate --finish               re-wrap what is still under an older key (finishes a rotation)
+ *   audit purge                         delete audit entries and auth events past the retention period
+ *   audit auth-events --email <e>       an account's authentication events (or --user <id>)
+ *   audit export --workspace <id|slug>  a workspace's audit log (a deleted one's too) as JSON Lines or CSV
  *   help                                this list
  *
  * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
@@ -33,6 +36,15 @@ Commands:
       --finish                       No new key: re-wrap only what is still under an older key (finishes
                                      an interrupted rotation, or catches up after servers restarted).
       --batch-size <n>               Rows read per batch (default 100).
+  audit purge                        Delete audit entries and auth events older than
+                                     CADRE_AUDIT_RETENTION_DAYS (the server also does this daily).
+  audit auth-events                  An account's authentication events (sign-ins, failures, limits,
+                                     sign-up, OAuth links, session revocations), newest first, as JSON Lines.
+      --email <email> | --user <id>  Whose (failed attempts for unknown accounts have only the email).
+      --limit <n>                    At most n events (default 100).
+  audit export --workspace <id|slug> A workspace's audit log to stdout, newest first; also a deleted
+                                     workspace's, by its id or former slug, until the retention purges it.
+      --format jsonl|csv             Default jsonl.
   help                               Show this help.
 
 The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
@@ -42,10 +54,47 @@ CADRE_DATA_DIR/master.key in embedded mode.`;
 const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 interface Parsed {
-  command: "help" | "vault status" | "vault rotate";
+  command: "help" | "vault status" | "vault rotate" | "audit purge" | "audit auth-events" | "audit export";
   newKey?: string;
   finish?: boolean;
   batchSize?: number;
+  email?: string;
+  userId?: string;
+  limit?: number;
+  workspace?: string;
+  format?: "jsonl" | "csv";
+}
+
+function parseAuditArgs(args: string[]): Parsed {
+  const sub = args.shift();
+  if (sub !== "purge" && sub !== "auth-events" && sub !== "export") {
+    throw new UsageError(sub ? `Unknown audit command "${sub}"` : "Missing audit command: purge, auth-events or export");
+  }
+  const parsed: Parsed = { command: `audit ${sub}` };
+  while (args.length) {
+    const arg = args.shift()!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const valueOf = () => {
+      const v = inline ?? args.shift();
+      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (sub === "auth-events" && flag === "--email") parsed.email = valueOf();
+    else if (sub === "auth-events" && flag === "--user") parsed.userId = valueOf();
+    else if (sub === "auth-events" && flag === "--limit") {
+      const n = Number(valueOf());
+      if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UsageError("--limit is a whole number from 1 to 100000");
+      parsed.limit = n;
+    } else if (sub === "export" && flag === "--workspace") parsed.workspace = valueOf();
+    else if (sub === "export" && flag === "--format") {
+      const f = valueOf();
+      if (f !== "jsonl" && f !== "csv") throw new UsageError("--format is jsonl or csv");
+      parsed.format = f;
+    } else throw new UsageError(`Unknown option "${arg}"`);
+  }
+  if (sub === "auth-events" && !parsed.email && !parsed.userId) throw new UsageError("audit auth-events needs --email or --user");
+  if (sub === "export" && !parsed.workspace) throw new UsageError("audit export needs --workspace");
+  return parsed;
 }
 
 export class UsageError extends Error {}
@@ -54,6 +103,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const args = [...argv];
   const first = args.shift();
   if (first === undefined || first === "help" || first === "--help" || first === "-h") return { command: "help" };
+  if (first === "audit") return parseAuditArgs(args);
   if (first !== "vault") throw new UsageError(`Unknown command "${first}"`);
   const sub = args.shift();
   if (sub === "status") {
@@ -124,6 +174,16 @@ export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): 
   if (parsed.command === "help") {
     io.out(HELP);
     return 0;
+  }
+  if (parsed.command.startsWith("audit ")) {
+    const cli = await import("../server/audit/cli");
+    // the command's own output (JSON Lines, CSV) goes to stdout; what the launcher says goes to stderr
+    const quiet: CliIo = { out: (line) => io.err(line), err: (line) => io.err(line) };
+    return withDatabase(quiet, () => {
+      if (parsed.command === "audit purge") return cli.auditPurge(io);
+      if (parsed.command === "audit auth-events") return cli.auditAuthEvents(io, { email: parsed.email, userId: parsed.userId, limit: parsed.limit });
+      return cli.auditExport(io, parsed.workspace!, parsed.format ?? "jsonl");
+    });
   }
   const { vaultRotate, vaultStatus } = await import("../server/vault/cli");
   if (parsed.command === "vault status") return withDatabase(io, (sources) => vaultStatus({ sources, io }));

@@ -13,6 +13,9 @@ export interface TenantContext {
   role: Role;
   permissions: ReadonlySet<Permission>;
   requestId?: string;
+  /** the client's address and user agent, recorded with every audit entry (server/http/client-info.ts) */
+  clientIp?: string;
+  userAgent?: string;
 }
 
 /**

@@ -35,6 +35,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CADRE_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
   CADRE_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** REST requests per minute per API key (a workspace may set its own) */
+  CADRE_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** audit entries and auth events older than this are purged (also those of deleted workspaces); 0: keep forever */
+  CADRE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
+  /** security events (denied accesses) logged per actor and minute; beyond it, one summary line with the count */
+  CADRE_SECURITY_LOG_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   CADRE_INIT_USER_EMAIL: optionalString,
   CADRE_INIT_USER_PASSWORD: optionalString,
   CADRE_INIT_WORKSPACE_SLUG: optionalString,

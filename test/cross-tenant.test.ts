@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
+import { encodeCursor } from "@/server/audit/cursor";
 import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
 
 let a: TestWorkspace;
@@ -103,7 +104,7 @@ describe("audit", () => {
     expect(pageA.items.every((e) => idsA.has(e.id))).toBe(true);
     expect(pageA.items.some((e) => idsB.has(e.id))).toBe(false);
 
-    const restA = await rest("GET", "/api/v1/audit", { key: keyA, query: { cursor: entriesB[0]!.id } });
+    const restA = await rest("GET", "/api/v1/audit", { key: keyA, query: { cursor: encodeCursor(entriesB[0]!) } });
     // a foreign cursor is only a position: it never brings the other workspace's rows along
     expect(restA.status).toBe(200);
     expect(restA.body.data.some((e: { id: string }) => idsB.has(e.id))).toBe(false);

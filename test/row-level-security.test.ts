@@ -19,7 +19,8 @@ import { updateBudget } from "@/server/ledger/service";
 import { settleObservations } from "@/server/models/gateway";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
-const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "_prisma_migrations"];
+// AuthEvent: a person's authentication events, not a workspace's (server/audit/auth-events.ts)
+const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "_prisma_migrations"];
 
 let a: RunWorkspace;
 let b: RunWorkspace;

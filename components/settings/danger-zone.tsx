@@ -26,7 +26,7 @@ export function DangerZone() {
   }
 
   return (
-    <Card className="card-danger" title="Danger zone" description="Deleting the workspace removes its members, invitations, API keys and audit log. This cannot be undone.">
+    <Card className="card-danger" title="Danger zone" description="Deleting the workspace removes its members, invitations, API keys, agents, teams and runs. This cannot be undone. The deletion is audited, and the audit log is kept for the retention period.">
       <form className="form form-narrow" onSubmit={onSubmit} noValidate>
         <div className="field">
           <label htmlFor="delete-confirm">

@@ -4,6 +4,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import { DangerZone } from "./danger-zone";
 import { GeneralSettings } from "./general-settings";
 import { EgressSettings } from "./egress-settings";
+import { ApiLimits } from "./api-limits";
 
 export function SettingsPage() {
   const { can } = useWorkspace();
@@ -14,6 +15,7 @@ export function SettingsPage() {
       </div>
       <GeneralSettings />
       {can("settings:read") ? <EgressSettings /> : null}
+      <ApiLimits />
       {can("settings:delete") ? <DangerZone /> : null}
     </div>
   );

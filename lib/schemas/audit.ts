@@ -11,12 +11,49 @@ export const auditEntrySchema = z
     targetId: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     requestId: z.string().nullable(),
+    clientIp: z.string().nullable().describe("The client's address as seen by Cadre"),
+    userAgent: z.string().nullable(),
     createdAt: z.date(),
   })
   .meta({ id: "AuditEntry" });
 
-export const listAuditInputSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional(),
-  action: z.string().max(64).optional(),
+/** Filters shared by the list and the export. */
+export const auditFilterSchema = z.object({
+  action: z.string().max(64).optional().describe("Action prefix, e.g. `member.` or `workspace.delete`"),
+  actor: z.string().trim().min(1).max(200).optional().describe("An actor id (usr_…, key_…), or part of the actor's label (email or key name)"),
+  from: z.coerce.date().optional().describe("Entries at or after this time (ISO 8601)"),
+  to: z.coerce.date().optional().describe("Entries before this time (ISO 8601)"),
 });
+
+export const listAuditInputSchema = auditFilterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().describe("nextCursor of the previous page"),
+});
+
+export const auditExportFormatSchema = z.enum(["jsonl", "csv"]);
+export const exportAuditInputSchema = auditFilterSchema.extend({ format: auditExportFormatSchema.default("jsonl") });
+
+export const authEventSchema = z
+  .object({
+    id: z.string(),
+    action: z.string(),
+    email: z.string().nullable(),
+    clientIp: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.date(),
+  })
+  .meta({ id: "AuthEvent" });
+
+export const listAuthEventsInputSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+/** The tRPC export's output: a stream of text chunks (a CSV header first, then one line per entry). */
+export const auditExportStreamSchema = z.custom<AsyncIterable<string>>(
+  (value) => value !== null && typeof value === "object" && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === "function",
+  "an async iterable of text chunks",
+);
+
+export const authEventPageSchema = z.object({ items: z.array(authEventSchema), nextCursor: z.string().nullable() });

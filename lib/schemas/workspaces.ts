@@ -5,17 +5,37 @@ import { scopeSchema } from "./api-keys";
 export const workspaceNameSchema = z.string().trim().min(1, "Enter a name").max(80, "At most 80 characters");
 
 export const createWorkspaceInputSchema = z.object({ name: workspaceNameSchema, slug: slugSchema });
-export const updateWorkspaceInputSchema = z.object({ name: workspaceNameSchema.optional(), slug: slugSchema.optional() });
+export const apiRateLimitSchema = z
+  .number()
+  .int("A whole number")
+  .min(1, "At least 1")
+  .max(100_000, "At most 100000")
+  .nullable()
+  .describe("REST requests per minute per API key; null: the server's default (CADRE_API_RATE_LIMIT)");
+
+export const updateWorkspaceInputSchema = z.object({
+  name: workspaceNameSchema.optional(),
+  slug: slugSchema.optional(),
+  apiRateLimitPerMinute: apiRateLimitSchema.optional(),
+});
 export const deleteWorkspaceInputSchema = z.object({
   confirmSlug: z.string().describe("The workspace's slug, typed again to confirm"),
 });
 
 export const workspaceSchema = z
-  .object({ id: z.string(), slug: z.string(), name: z.string(), createdAt: z.date() })
+  .object({ id: z.string(), slug: z.string(), name: z.string(), createdAt: z.date(), apiRateLimitPerMinute: z.number().int().nullable() })
   .meta({ id: "Workspace" });
+
+export const workspaceSettingsSchema = workspaceSchema
+  .extend({ apiRateLimitDefault: z.number().int().describe("The server's default limit (CADRE_API_RATE_LIMIT)") })
+  .meta({ id: "WorkspaceSettings" });
 
 export const myWorkspaceSchema = workspaceSchema.extend({ role: roleSchema });
 
 /** The workspace the web app is looking at, with the caller's role and what it allows (the UI hides the rest). */
-export const currentWorkspaceSchema = workspaceSchema.extend({ role: roleSchema, permissions: z.array(scopeSchema) });
+export const currentWorkspaceSchema = workspaceSchema.extend({
+  role: roleSchema,
+  permissions: z.array(scopeSchema),
+  apiRateLimitDefault: z.number().int().describe("The server's default REST rate limit (CADRE_API_RATE_LIMIT)"),
+});
 export const leftWorkspaceSchema = z.object({ left: z.literal(true) });

@@ -6,6 +6,7 @@ import { roleCan, type Permission } from "@/lib/permissions";
 import type { SessionUser } from "@/server/users/service";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { logDenial } from "@/server/http/denials";
 
 export interface TrpcContext {
   requestId: string;
@@ -14,6 +15,9 @@ export interface TrpcContext {
   workspaceSlug: string | null;
   /** base URL for links the server hands out (invitations) */
   origin: string;
+  /** the client's address and user agent (server/http/client-info.ts), recorded with audit entries */
+  clientIp?: string;
+  userAgent?: string;
 }
 
 /** What a procedure needs: a permission of the matrix, or just membership of the workspace. */
@@ -44,10 +48,24 @@ const t = initTRPC
 export const createCallerFactory = t.createCallerFactory;
 export const router = t.router;
 
-/** AppError -> TRPCError through the one code table; anything else stays an internal error. */
-const mapErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
+/**
+ * AppError -> TRPCError through the one code table; anything else stays an internal error. Denials (FORBIDDEN,
+ * another workspace's resource) are logged as security events.
+ */
+const mapErrors = t.middleware(async ({ ctx, path, next, getRawInput }) => {
+  // filled by workspaceProcedure once the workspace is known (the narrowed context does not flow back out)
+  const denialScope: { workspaceId?: string; membershipMissing?: boolean } = {};
+  const result = await next({ ctx: { denialScope } });
+  if (result.ok) return result;
+  const code = result.error.cause instanceof AppError ? result.error.cause.code : result.error.code;
+  if (code === "FORBIDDEN" || code === "NOT_FOUND") {
+    await logDenial(result.error.cause instanceof AppError ? result.error.cause : result.error, {
+      actor: ctx.user ? `user:${ctx.user.id}` : `ip:${ctx.clientIp ?? "unknown"}`,
+      requestId: ctx.requestId, route: path, workspaceSlug: ctx.workspaceSlug ?? undefined, clientIp: ctx.clientIp,
+      workspaceId: denialScope.workspaceId, membershipMissing: denialScope.membershipMissing,
+    }, await getRawInput().catch(() => undefined));
+  }
+  if (result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: ERROR_TABLE[cause.code].trpc, message: cause.message, cause });
   }
@@ -68,10 +86,13 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 export function workspaceProcedure(requires: Requirement) {
   return authedProcedure.meta({ requires }).use(async ({ ctx, next }) => {
     if (!ctx.workspaceSlug) throw new TRPCError({ code: "BAD_REQUEST", message: "No workspace selected" });
-    const tenant: TenantContext = await resolveUserTenant(ctx.user, ctx.workspaceSlug, ctx.requestId).catch((e: unknown) => {
+    const resolved = await resolveUserTenant(ctx.user, ctx.workspaceSlug, ctx.requestId).catch((e: unknown) => {
+      if (e instanceof AppError && e.code === "NOT_FOUND") ctx.denialScope.membershipMissing = true;
       if (e instanceof AppError) throw new TRPCError({ code: ERROR_TABLE[e.code].trpc, message: e.message, cause: e });
       throw e;
     });
+    const tenant: TenantContext = { ...resolved, clientIp: ctx.clientIp, userAgent: ctx.userAgent };
+    ctx.denialScope.workspaceId = tenant.workspaceId;
     if (requires !== "membership" && !roleCan(tenant.role, requires)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${tenant.role}) does not allow ${requires}` });
     }

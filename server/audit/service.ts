@@ -1,8 +1,9 @@
-import type { Prisma } from "@/server/db/generated/client";
-import { db } from "@/server/db/client";
+import type { Prisma, PrismaClient } from "@/server/db/generated/client";
+import { db, tenantScope } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
-import type { listAuditInputSchema } from "@/lib/schemas/audit";
+import type { auditFilterSchema, listAuditInputSchema } from "@/lib/schemas/audit";
+import { afterCursor, encodeCursor } from "./cursor";
 import type { z } from "zod";
 
 type Tx = Prisma.TransactionClient;
@@ -24,6 +25,7 @@ export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma
   return {
     id: newId("aud"),
     workspaceId: ctx.workspaceId,
+    workspaceSlug: ctx.workspaceSlug || null,
     actorType: ctx.actor.type,
     actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     actorLabel: ctx.actor.type === "user" ? ctx.actor.email : `API key "${ctx.actor.name}"`,
@@ -32,16 +34,62 @@ export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma
     targetId: entry.targetId ?? null,
     metadata: (entry.metadata ?? {}) as Prisma.InputJsonValue,
     requestId: ctx.requestId ?? null,
+    clientIp: ctx.clientIp ?? null,
+    userAgent: ctx.userAgent ?? null,
   };
 }
 
-export async function listAudit(ctx: TenantContext, input: z.infer<typeof listAuditInputSchema>) {
-  const rows = await db(ctx).auditLog.findMany({
-    where: { workspaceId: ctx.workspaceId, ...(input.action ? { action: { startsWith: input.action } } : {}) },
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+
+function auditWhere(workspaceId: string, filter: AuditFilter): Prisma.AuditLogWhereInput {
+  const actor = filter.actor;
+  return {
+    workspaceId,
+    ...(filter.action ? { action: { startsWith: filter.action } } : {}),
+    ...(actor ? { OR: [{ actorId: actor }, { actorLabel: { contains: actor, mode: "insensitive" as const } }] } : {}),
+    ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+  };
+}
+
+const ENTRY_SELECT = {
+  id: true, workspaceId: true, actorType: true, actorId: true, actorLabel: true, action: true, targetType: true, targetId: true,
+  metadata: true, requestId: true, clientIp: true, userAgent: true, createdAt: true,
+} as const;
+
+type EntryRow = Prisma.AuditLogGetPayload<{ select: typeof ENTRY_SELECT }>;
+export type AuditEntry = Omit<EntryRow, "metadata"> & { metadata: Record<string, unknown> };
+
+async function auditPage(client: PrismaClient, workspaceId: string, filter: AuditFilter, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  const rows = await client.auditLog.findMany({
+    where: { AND: [auditWhere(workspaceId, filter), afterCursor(cursor)] },
+    select: ENTRY_SELECT,
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: input.limit + 1,
-    ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    take: limit + 1,
   });
-  const items = rows.slice(0, input.limit).map((r) => ({ ...r, metadata: r.metadata as Record<string, unknown> }));
-  return { items, nextCursor: rows.length > input.limit ? items[items.length - 1]!.id : null };
+  const items = rows.slice(0, limit).map((r) => ({ ...r, metadata: r.metadata as Record<string, unknown> }));
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
+}
+
+/** One page of the workspace's audit log, newest first; filters by action prefix, actor and time range. */
+export async function listAudit(ctx: TenantContext, input: z.infer<typeof listAuditInputSchema>) {
+  return auditPage(db(ctx), ctx.workspaceId, input, input.limit, input.cursor);
+}
+
+const EXPORT_PAGE = 500;
+
+/**
+ * Every matching entry, newest first, read page by page (keyset): never the whole log in memory. `client` is the
+ * workspace's scoped client, or the operator's systemDb for a deleted workspace (row-level security hides those).
+ */
+export async function* auditEntries(workspaceId: string, filter: AuditFilter, client: PrismaClient = db(tenantScope(workspaceId))): AsyncGenerator<AuditEntry> {
+  let cursor: string | undefined;
+  do {
+    const page = await auditPage(client, workspaceId, filter, EXPORT_PAGE, cursor);
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+export function exportAudit(ctx: TenantContext, filter: AuditFilter): AsyncGenerator<AuditEntry> {
+  return auditEntries(ctx.workspaceId, filter);
 }

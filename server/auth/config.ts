@@ -7,14 +7,24 @@ import { logger } from "@/server/logger";
 import { isAppError } from "@/lib/errors";
 import { signInInputSchema } from "@/lib/schemas/auth";
 import { findOrCreateOAuthUser, getUser, verifyCredentials } from "@/server/users/service";
+import { clientInfoOf } from "@/server/http/client-info";
+import { requestIdOf } from "@/server/http/request-id";
+import { recordAuthEvent } from "@/server/audit/auth-events";
+
+/** The request behind an OAuth callback (next-auth passes none to the signIn callback). */
+async function callbackClient(): Promise<{ ip?: string; userAgent?: string; requestId?: string }> {
+  try {
+    const { headers } = await import("next/headers");
+    const h = await headers();
+    const info = clientInfoOf({ headers: h });
+    return { ip: info.clientIp, userAgent: info.userAgent, requestId: requestIdOf(h) };
+  } catch {
+    return {};
+  }
+}
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
-}
-
-function clientIp(request: Request | undefined): string {
-  const forwarded = request?.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || request?.headers.get("x-real-ip") || "unknown";
 }
 
 function oauthProviders(): NextAuthConfig["providers"] {
@@ -45,7 +55,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = signInInputSchema.safeParse(credentials);
         if (!parsed.success) return null;
         try {
-          const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientIp(request));
+          const client = clientInfoOf(request);
+          const user = await verifyCredentials(parsed.data.email, parsed.data.password, client.clientIp ?? "unknown", {
+            userAgent: client.userAgent, requestId: request ? requestIdOf(request.headers) : undefined,
+          });
           return { id: user.id, email: user.email, name: user.name };
         } catch (error) {
           if (isAppError(error) && error.code === "RATE_LIMITED") throw new RateLimitedSignin();
@@ -62,8 +75,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       // OAuth: accept only a provider-verified email, then link it to the Cadre user with that email
       const verified = account.provider === "google" ? profile?.email_verified === true : Boolean(user.email);
       if (!user.email || !verified) return false;
-      const linked = await findOrCreateOAuthUser({ provider: account.provider, providerAccountId: account.providerAccountId, email: user.email, name: user.name });
+      const client = await callbackClient();
+      const linked = await findOrCreateOAuthUser({ provider: account.provider, providerAccountId: account.providerAccountId, email: user.email, name: user.name }, client);
       user.id = linked.id;
+      await recordAuthEvent({ action: "auth.sign_in", userId: linked.id, email: linked.email, ...client, metadata: { method: account.provider } });
       return true;
     },
     async jwt({ token, user }) {

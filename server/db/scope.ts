@@ -20,6 +20,7 @@ export const PRIVILEGED_PATHS = {
   "headless-init": "start-up creates the configured user, workspace and key",
   "vault-rotation": "the operator's master-key rotation re-wraps every workspace's secrets",
   "operator": "operator commands (CLI) and retention jobs that span workspaces",
+  "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",
 } as const;
 export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;
 

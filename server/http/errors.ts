@@ -3,7 +3,7 @@ import { AppError, GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
 import { logger } from "@/server/logger";
 
 /** Turns any thrown value into the REST error body `{ error: { code, message, requestId } }`. */
-export function errorResponse(error: unknown, requestId: string): Response {
+export function errorResponse(error: unknown, requestId: string, extraHeaders: Record<string, string> = {}): Response {
   let status = 500;
   let body: { code: string; message: string; requestId: string; issues?: { path: string; message: string }[] };
   if (error instanceof AppError) {
@@ -19,5 +19,8 @@ export function errorResponse(error: unknown, requestId: string): Response {
     body = { code: "INTERNAL", message: GENERIC_INTERNAL_MESSAGE, requestId };
   }
   if (status >= 500) logger.error({ requestId, err: error }, "request failed");
-  return Response.json({ error: body }, { status, headers: { "x-request-id": requestId } });
+  const headers: Record<string, string> = { ...extraHeaders, "x-request-id": requestId };
+  const retryAfter = error instanceof AppError ? error.details?.retryAfterSeconds : undefined;
+  if (typeof retryAfter === "number") headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfter)));
+  return Response.json({ error: body }, { status, headers });
 }

@@ -6,6 +6,10 @@ import { authenticateApiKey } from "@/server/auth/api-keys";
 import { errorResponse } from "@/server/http/errors";
 import { requestIdOf } from "@/server/http/request-id";
 import { publicOrigin } from "@/server/http/origin";
+import { clientInfoOf } from "@/server/http/client-info";
+import { logDenial } from "@/server/http/denials";
+import { logSecurityEvent } from "@/server/http/security-log";
+import { apiRateLimiter, apiRateLimitOf, rateLimitedError, rateLimitHeaders } from "./rate-limit";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -39,7 +43,7 @@ type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, 
   body: z.output<B>;
   /** the public origin for links handed out (CADRE_PUBLIC_URL, else the request's) */
   origin: string;
-}) => Promise<z.input<R>>;
+}) => Promise<z.input<R> | Response>;
 
 /**
  * A JSON route. The same definition serves requests and writes the OpenAPI document.
@@ -49,6 +53,8 @@ export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   response: R;
   status?: number;
+  /** a handler that answers with its own Response (a streamed download): its content types, for the OpenAPI document */
+  produces?: string[];
   handler: JsonHandler<P, Q, B, R>;
 }
 
@@ -132,7 +138,10 @@ function wantsJson(request: Request): boolean {
   return accept.includes("application/json") && !accept.includes("text/event-stream");
 }
 
-/** Runs one request through authentication, the permission check, input parsing and the handler (or the stream). */
+/**
+ * Runs one request through authentication, the API key's rate limit, the permission check, input parsing and the
+ * handler (or the stream). Denials (permission, another workspace's resource) are logged as security events.
+ */
 export async function executeRoute(
   route: AnyRestRoute,
   request: Request,
@@ -140,13 +149,39 @@ export async function executeRoute(
   authenticate: Authenticator = apiKeyAuthenticator,
 ): Promise<Response> {
   const requestId = requestIdOf(request.headers);
+  const client = clientInfoOf(request);
+  const routeName = `${route.method} ${route.path}`;
+  let ctx: TenantContext | undefined;
+  let membershipMissing = false;
+  let limitHeaders: Record<string, string> = {};
   try {
-    const authorize = async () => {
-      const ctx = await authenticate(request, requestId);
-      assertRouteAllowed(ctx, route.requires);
-      return ctx;
+    const authenticated = async () => {
+      try {
+        return { ...(await authenticate(request, requestId)), ...client };
+      } catch (error) {
+        if (error instanceof AppError && error.code === "UNAUTHORIZED") {
+          logSecurityEvent({ kind: "invalid_credentials", actor: `ip:${client.clientIp ?? "unknown"}`, requestId, route: routeName, clientIp: client.clientIp });
+        }
+        // a session route's workspace the user is not a member of
+        if (error instanceof AppError && error.code === "NOT_FOUND") membershipMissing = true;
+        throw error;
+      }
     };
-    const ctx = await authorize();
+    const authorize = async () => {
+      const next = await authenticated();
+      assertRouteAllowed(next, route.requires);
+      return next;
+    };
+    ctx = await authenticated();
+    if (ctx.actor.type === "api_key") {
+      const decision = apiRateLimiter().hit(ctx.actor.keyId, await apiRateLimitOf(ctx.workspaceId));
+      limitHeaders = rateLimitHeaders(decision);
+      if (!decision.allowed) {
+        logSecurityEvent({ kind: "rate_limited", actor: `api_key:${ctx.actor.keyId}`, requestId, route: routeName, workspaceId: ctx.workspaceId, clientIp: client.clientIp });
+        throw rateLimitedError(decision);
+      }
+    }
+    assertRouteAllowed(ctx, route.requires);
     const params = route.params ? route.params.parse(rawParams) : {};
     const query = route.query ? route.query.parse(Object.fromEntries(new URL(request.url).searchParams)) : {};
     if (route.kind === "stream" && !(route.handler && wantsJson(request))) {
@@ -154,11 +189,21 @@ export async function executeRoute(
     }
     const body = route.body ? route.body.parse(await readBody(request)) : {};
     const result = await route.handler!({ ctx, params, query, body, origin: publicOrigin(request) });
+    const headers = { ...limitHeaders, "x-request-id": requestId };
+    if (result instanceof Response) {
+      for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);
+      return result;
+    }
     const status = route.status ?? 200;
-    if (status === 204) return new Response(null, { status, headers: { "x-request-id": requestId } });
-    return Response.json(route.response!.parse(result), { status, headers: { "x-request-id": requestId } });
+    if (status === 204) return new Response(null, { status, headers });
+    return Response.json(route.response!.parse(result), { status, headers });
   } catch (error) {
-    return errorResponse(error, requestId);
+    const slug = request.headers.get("x-cadre-workspace") ?? new URL(request.url).searchParams.get("workspace") ?? undefined;
+    await logDenial(error, {
+      actor: ctx ? (ctx.actor.type === "api_key" ? `api_key:${ctx.actor.keyId}` : `user:${ctx.actor.userId}`) : `ip:${client.clientIp ?? "unknown"}`,
+      requestId, route: routeName, workspaceId: ctx?.workspaceId, workspaceSlug: ctx?.workspaceSlug ?? slug, clientIp: client.clientIp, membershipMissing,
+    }, rawParams);
+    return errorResponse(error, requestId, limitHeaders);
   }
 }
 

@@ -9,6 +9,7 @@ const ERROR_RESPONSES = {
   403: "The key lacks the scope (or its creator's role lacks the permission)",
   404: "Not found in this key's workspace",
   422: "The input failed validation",
+  429: "The API key's rate limit is reached: retry after `Retry-After` seconds",
 } as const;
 
 /** An event stream: text/event-stream, plus the JSON page it offers for `Accept: application/json`. */
@@ -39,7 +40,9 @@ export function openApiDocument() {
       ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
       responses: {
-        [String(route.status ?? 200)]: route.kind === "stream" ? streamResponse(route) : { description: "Success", content: { "application/json": { schema: route.response } } },
+        [String(route.status ?? 200)]: route.kind === "stream"
+          ? streamResponse(route)
+          : { description: "Success", content: Object.fromEntries((route.produces ?? ["application/json"]).map((type) => [type, { schema: route.response }])) },
         ...errorResponses,
       },
     };

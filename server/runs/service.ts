@@ -224,9 +224,10 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
        INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
        SELECT ${newId("evt")}, r."workspaceId", r.id, 1, 'run.queued', ${sql.json({ pins })}, ${ts} FROM r),
      a AS (
-       INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "createdAt")
+       INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "workspaceSlug", "clientIp", "userAgent", "createdAt")
        SELECT ${audit.id!}, r."workspaceId", ${audit.actorType}, ${audit.actorId ?? null}, ${audit.actorLabel ?? null}, ${audit.action},
-         ${audit.targetType}, ${audit.targetId ?? null}, ${sql.json(audit.metadata ?? {})}, ${audit.requestId ?? null}, ${ts} FROM r)
+         ${audit.targetType}, ${audit.targetId ?? null}, ${sql.json(audit.metadata ?? {})}, ${audit.requestId ?? null},
+         ${audit.workspaceSlug ?? null}, ${audit.clientIp ?? null}, ${audit.userAgent ?? null}, ${ts} FROM r)
      SELECT "budgetUsd" FROM r`,
   );
   // the budget as stored (4 decimals)

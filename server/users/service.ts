@@ -5,7 +5,15 @@ import { AppError } from "@/lib/errors";
 import { env } from "@/server/env";
 import { signUpInputSchema } from "@/lib/schemas/auth";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
+import { recordAuthEvent } from "@/server/audit/auth-events";
 import type { z } from "zod";
+
+/** Where an authentication request came from, for the auth events (server/audit/auth-events.ts). */
+export interface AuthClient {
+  ip?: string;
+  userAgent?: string;
+  requestId?: string;
+}
 
 export interface SessionUser {
   id: string;
@@ -13,7 +21,7 @@ export interface SessionUser {
   name: string | null;
 }
 
-export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<SessionUser> {
+export async function signUp(input: z.input<typeof signUpInputSchema>, client: AuthClient = {}): Promise<SessionUser> {
   const parsed = signUpInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError("VALIDATION_FAILED", parsed.error.issues[0]?.message ?? "Invalid sign-up details", {
@@ -26,6 +34,7 @@ export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<
   const passwordHash = await hashPassword(password);
   try {
     const user = await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name, passwordHash } });
+    await recordAuthEvent({ action: "auth.sign_up", userId: user.id, email: user.email, ...client, metadata: { method: "password" } });
     return { id: user.id, email: user.email, name: user.name };
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") {
@@ -59,13 +68,15 @@ function limiterFor(kind: "email" | "ip"): RateLimiterPrisma {
  * database (so every app process shares the count); past the limit, sign-in is refused until the
  * window passes, even with the right password.
  */
-export async function verifyCredentials(emailRaw: string, password: string, clientIp?: string): Promise<SessionUser> {
+export async function verifyCredentials(emailRaw: string, password: string, clientIp?: string, client: Omit<AuthClient, "ip"> = {}): Promise<SessionUser> {
   const email = emailRaw.trim().toLowerCase();
+  const ip = clientIp && clientIp !== "unknown" ? clientIp : null;
   const counters: { limiter: RateLimiterPrisma; key: string }[] = [{ limiter: limiterFor("email"), key: email }];
   if (clientIp && clientIp !== "unknown") counters.push({ limiter: limiterFor("ip"), key: clientIp });
   for (const { limiter, key } of counters) {
     const state = await limiter.get(key);
     if (state && state.consumedPoints >= limiter.points) {
+      await recordAuthEvent({ action: "auth.sign_in_limited", email, ip, ...client, metadata: { limit: limiter.keyPrefix.replace("login-", "") } });
       throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${Math.ceil(state.msBeforeNext / 60000)} minute(s).`);
     }
   }
@@ -73,9 +84,11 @@ export async function verifyCredentials(emailRaw: string, password: string, clie
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   if (!user || !user.passwordHash || !ok) {
     for (const { limiter, key } of counters) await limiter.penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
+    await recordAuthEvent({ action: "auth.sign_in_failed", userId: user?.id ?? null, email, ip, ...client, metadata: { method: "password" } });
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
   await limiterFor("email").delete(email);
+  await recordAuthEvent({ action: "auth.sign_in", userId: user.id, email, ip, ...client, metadata: { method: "password" } });
   return { id: user.id, email: user.email, name: user.name };
 }
 
@@ -89,7 +102,7 @@ export async function findOrCreateOAuthUser(input: {
   providerAccountId: string;
   email: string;
   name?: string | null;
-}): Promise<SessionUser> {
+}, client: AuthClient = {}): Promise<SessionUser> {
   const email = input.email.trim().toLowerCase();
   const linked = await db(NO_TENANT).account.findUnique({
     where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
@@ -102,6 +115,7 @@ export async function findOrCreateOAuthUser(input: {
   await db(NO_TENANT).account.create({
     data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
   });
+  await recordAuthEvent({ action: "auth.oauth_link", userId: user.id, email, ...client, metadata: { provider: input.provider } });
   return { id: user.id, email: user.email, name: user.name };
 }
 

@@ -4,6 +4,7 @@ import { inWorkspace } from "@/server/db/in-workspace";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
+import type { ClientInfo } from "@/server/http/client-info";
 import { recordAudit } from "@/server/audit/service";
 import { createInvitationInputSchema } from "@/lib/schemas/members";
 import type { Role } from "@/lib/permissions";
@@ -125,7 +126,7 @@ export async function previewInvitation(token: string) {
 }
 
 /** Accepts an invitation for the signed-in user: single use, unexpired, and only for the invited email. */
-export async function acceptInvitation(user: { id: string; email: string }, token: string, requestId?: string) {
+export async function acceptInvitation(user: { id: string; email: string }, token: string, requestId?: string, client: ClientInfo = {}) {
   const inv = await findByToken(token);
   const status = statusOf(inv);
   if (status === "accepted") throw new AppError("GONE", "This invitation has already been used");
@@ -146,7 +147,7 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
       await tx.membership.create({ data: { id: newId("mem"), workspaceId: inv.workspaceId, userId: user.id, role: inv.role } });
     }
     const ctx: TenantContext = {
-      workspaceId: inv.workspaceId, workspaceSlug: inv.workspace.slug, role: inv.role as Role, permissions: new Set(), requestId,
+      workspaceId: inv.workspaceId, workspaceSlug: inv.workspace.slug, role: inv.role as Role, permissions: new Set(), requestId, ...client,
       actor: { type: "user", userId: user.id, email: user.email },
     };
     await recordAudit(ctx, { action: "invitation.accept", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role } }, tx);

@@ -5,13 +5,15 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { createWorkspaceInputSchema, updateWorkspaceInputSchema } from "@/lib/schemas/workspaces";
 import { seedDefaultCatalog } from "@/server/models/catalog";
+import { forgetApiRateLimit } from "@/server/rest/rate-limit";
+import type { ClientInfo } from "@/server/http/client-info";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { z } from "zod";
 
 const RESERVED_SLUGS = new Set(["new", "api", "admin", "settings", "invite", "sign-in", "sign-up", "w"]);
 
-function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Date }) {
-  return { id: w.id, slug: w.slug, name: w.name, createdAt: w.createdAt };
+function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Date; apiRateLimitPerMinute: number | null }) {
+  return { id: w.id, slug: w.slug, name: w.name, createdAt: w.createdAt, apiRateLimitPerMinute: w.apiRateLimitPerMinute };
 }
 
 export async function listMyWorkspaces(userId: string) {
@@ -34,7 +36,7 @@ function slugTaken(error: unknown, slug: string): never {
 }
 
 /** Creates a workspace with the user as its owner. */
-export async function createWorkspace(user: { id: string; email: string }, input: z.input<typeof createWorkspaceInputSchema>, requestId?: string) {
+export async function createWorkspace(user: { id: string; email: string }, input: z.input<typeof createWorkspaceInputSchema>, requestId?: string, client: ClientInfo = {}) {
   const { name, slug } = createWorkspaceInputSchema.parse(input);
   assertSlugAllowed(slug);
   const workspaceId = newId("ws");
@@ -44,7 +46,7 @@ export async function createWorkspace(user: { id: string; email: string }, input
       const created = await tx.workspace.create({ data: { id: workspaceId, name, slug } });
       await tx.membership.create({ data: { id: newId("mem"), workspaceId, userId: user.id, role: "owner" } });
       const ctx: TenantContext = {
-        workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), requestId,
+        workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), requestId, ...client,
         actor: { type: "user", userId: user.id, email: user.email },
       };
       await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug } }, tx);
@@ -82,27 +84,45 @@ export async function describeApiKey(ctx: TenantContext) {
 }
 
 export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof updateWorkspaceInputSchema>) {
-  const { name, slug } = updateWorkspaceInputSchema.parse(input);
-  if (!name && !slug) throw new AppError("BAD_REQUEST", "Nothing to change");
+  const { name, slug, apiRateLimitPerMinute } = updateWorkspaceInputSchema.parse(input);
+  if (!name && !slug && apiRateLimitPerMinute === undefined) throw new AppError("BAD_REQUEST", "Nothing to change");
   const before = await getWorkspace(ctx);
   if (slug && slug !== before.slug) assertSlugAllowed(slug);
   const updated = await db(ctx).$transaction(async (tx) => {
-    const w = await tx.workspace.update({ where: { id: ctx.workspaceId }, data: { ...(name ? { name } : {}), ...(slug ? { slug } : {}) } });
+    const w = await tx.workspace.update({
+      where: { id: ctx.workspaceId },
+      data: { ...(name ? { name } : {}), ...(slug ? { slug } : {}), ...(apiRateLimitPerMinute !== undefined ? { apiRateLimitPerMinute } : {}) },
+    });
     await recordAudit(ctx, {
       action: "workspace.update", targetType: "workspace", targetId: ctx.workspaceId,
-      metadata: { from: { name: before.name, slug: before.slug }, to: { name: w.name, slug: w.slug } },
+      metadata: {
+        from: { name: before.name, slug: before.slug, apiRateLimitPerMinute: before.apiRateLimitPerMinute },
+        to: { name: w.name, slug: w.slug, apiRateLimitPerMinute: w.apiRateLimitPerMinute },
+      },
     }, tx);
     return w;
   }).catch((error: unknown) => slugTaken(error, slug ?? before.slug));
+  forgetApiRateLimit(ctx.workspaceId);
   return toWorkspace(updated);
 }
 
-/** Deletes the workspace and everything in it. The caller must type the slug again. */
+/**
+ * Deletes the workspace and everything in it. The caller must type the slug again. The deletion is audited, and
+ * the workspace's audit entries are kept (they carry no foreign key) until the retention period purges them.
+ */
 export async function deleteWorkspace(ctx: TenantContext, confirmSlug: string) {
   const workspace = await getWorkspace(ctx);
   if (confirmSlug.trim().toLowerCase() !== workspace.slug) {
     throw new AppError("BAD_REQUEST", `Type the workspace's slug "${workspace.slug}" to confirm`);
   }
-  await db(ctx).workspace.delete({ where: { id: ctx.workspaceId } });
+  await db(ctx).$transaction(async (tx) => {
+    const members = await tx.membership.count({ where: { workspaceId: ctx.workspaceId } });
+    await recordAudit(ctx, {
+      action: "workspace.delete", targetType: "workspace", targetId: ctx.workspaceId,
+      metadata: { name: workspace.name, slug: workspace.slug, members },
+    }, tx);
+    await tx.workspace.delete({ where: { id: ctx.workspaceId } });
+  });
+  forgetApiRateLimit(ctx.workspaceId);
   return { deleted: true as const };
 }

@@ -16,5 +16,5 @@ export const invitationsRouter = router({
     .mutation(({ ctx, input }) => createInvitation(ctx.tenant, input, { origin: ctx.origin })),
   revoke: workspaceProcedure("members:invite").input(z.object({ invitationId: idSchema("inv") })).output(revokedSchema).mutation(({ ctx, input }) => revokeInvitation(ctx.tenant, input.invitationId)),
   preview: publicProcedure.input(tokenInput).output(invitationPreviewSchema).query(({ input }) => previewInvitation(input.token)),
-  accept: authedProcedure.input(tokenInput).output(acceptedInvitationSchema).mutation(({ ctx, input }) => acceptInvitation(ctx.user, input.token, ctx.requestId)),
+  accept: authedProcedure.input(tokenInput).output(acceptedInvitationSchema).mutation(({ ctx, input }) => acceptInvitation(ctx.user, input.token, ctx.requestId, { clientIp: ctx.clientIp, userAgent: ctx.userAgent })),
 });

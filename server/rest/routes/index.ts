@@ -6,12 +6,13 @@ import { getMe } from "./me";
 import { changeMemberRoleRoute, listMembersRoute, removeMemberRoute } from "./members";
 import { createInvitationRoute, listInvitationsRoute, revokeInvitationRoute } from "./invitations";
 import { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-keys";
-import { listAuditRoute } from "./audit";
+import { exportAuditRoute, listAuditRoute } from "./audit";
+import { deleteWorkspaceRoute, getWorkspaceRoute, updateWorkspaceRoute } from "./workspace";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 import { createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
-import { webRunEventsRoute } from "./web";
+import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRunRoute } from "./runs";
 
@@ -21,10 +22,11 @@ import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRu
  */
 export const restRoutes: AnyRestRoute[] = [
   getMe,
+  getWorkspaceRoute, updateWorkspaceRoute, deleteWorkspaceRoute,
   listMembersRoute, changeMemberRoleRoute, removeMemberRoute,
   listInvitationsRoute, createInvitationRoute, revokeInvitationRoute,
   listApiKeysRoute, createApiKeyRoute, revokeApiKeyRoute,
-  listAuditRoute,
+  listAuditRoute, exportAuditRoute,
   listSecretsRoute, createSecretRoute, updateSecretRoute, deleteSecretRoute,
   listUsageRoute, usageTotalsRoute, getBudgetRoute, updateBudgetRoute,
   listProvidersRoute, createProviderRoute, getProviderRoute, updateProviderRoute, deleteProviderRoute, testProviderRoute,
@@ -37,4 +39,4 @@ export const restRoutes: AnyRestRoute[] = [
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
-export const webRoutes: AnyRestRoute[] = [webRunEventsRoute];
+export const webRoutes: AnyRestRoute[] = [webRunEventsRoute, webAuditExportRoute];

@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { defineStreamRoute } from "../define";
+import { defineRoute, defineStreamRoute } from "../define";
+import { exportAudit } from "@/server/audit/service";
+import { exportLines, exportResponse } from "@/server/audit/export";
+import { exportAuditInputSchema } from "@/lib/schemas/audit";
 import { streamRunEvents } from "@/server/runs/sse";
 import { runIdSchema } from "@/lib/schemas/runs";
 import { RUN_EVENTS_STREAM } from "./runs";
@@ -12,4 +15,17 @@ export const webRunEventsRoute = defineStreamRoute({
   query: z.object({ workspace: z.string().max(100).optional(), after: z.coerce.number().int().min(0).optional() }),
   events: RUN_EVENTS_STREAM,
   stream: streamRunEvents,
+});
+
+/** The audit page's download (session; `?workspace=<slug>` and the filters of the list). */
+export const webAuditExportRoute = defineRoute({
+  method: "GET", path: "/api/audit/export", auth: "session",
+  summary: "The workspace's audit log as a JSON Lines or CSV download", tag: "Audit",
+  requires: "audit:read", query: exportAuditInputSchema.extend({ workspace: z.string().max(100).optional() }),
+  produces: ["application/x-ndjson", "text/csv"],
+  response: z.string(),
+  handler: async ({ ctx, query }) => {
+    const { format, workspace: _slug, ...filter } = query;
+    return exportResponse(exportLines(exportAudit(ctx, filter), format), format, `audit-${ctx.workspaceSlug}`);
+  },
 });
