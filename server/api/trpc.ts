@@ -14,6 +14,8 @@ export interface TrpcContext {
   workspaceSlug: string | null;
   /** base URL for links the server hands out (invitations) */
   origin: string;
+  /** the client's address, when known (server/http/client-address.ts) */
+  clientAddress?: string | null;
 }
 
 /** What a procedure needs: a permission of the matrix, or just membership of the workspace. */

@@ -6,21 +6,22 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { isAppError } from "@/lib/errors";
 import { signInInputSchema } from "@/lib/schemas/auth";
-import { findOrCreateOAuthUser, getUser, verifyCredentials } from "@/server/users/service";
+import { cookies } from "next/headers";
+import { getUser, verifyCredentials } from "@/server/users/service";
+import { authSecrets } from "@/server/auth/secrets";
+import { githubUserinfo } from "@/server/auth/oauth-profile";
+import { LINK_INTENT_COOKIE, LINK_INTENT_COOKIE_PATH, oauthSignInCallback } from "@/server/auth/oauth-link";
+import { clientAddress } from "@/server/http/client-address";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
 }
 
-function clientIp(request: Request | undefined): string {
-  const forwarded = request?.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || request?.headers.get("x-real-ip") || "unknown";
-}
-
 function oauthProviders(): NextAuthConfig["providers"] {
   const e = env();
   const providers: NextAuthConfig["providers"] = [];
-  if (e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET) providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET }));
+  // GitHub: our userinfo request reads /user/emails' `verified` flag (Auth.js's takes the primary address unchecked)
+  if (e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET) providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET, userinfo: githubUserinfo() }));
   if (e.AUTH_GOOGLE_ID && e.AUTH_GOOGLE_SECRET) providers.push(Google({ clientId: e.AUTH_GOOGLE_ID, clientSecret: e.AUTH_GOOGLE_SECRET }));
   return providers;
 }
@@ -33,8 +34,10 @@ export function enabledOAuthProviders(): { id: string; name: string }[] {
   ];
 }
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
-  secret: env().AUTH_SECRET,
+/** next-auth's configuration, built when first needed (env is read lazily). */
+export const authConfig = (): NextAuthConfig => ({
+  // the keyring: the current secret signs, previous ones (AUTH_SECRET_PREVIOUS) still open sessions they signed
+  secret: authSecrets(),
   trustHost: true,
   session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
   pages: { signIn: "/sign-in", error: "/sign-in" },
@@ -45,7 +48,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = signInInputSchema.safeParse(credentials);
         if (!parsed.success) return null;
         try {
-          const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientIp(request));
+          const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientAddress(request?.headers));
           return { id: user.id, email: user.email, name: user.name };
         } catch (error) {
           if (isAppError(error) && error.code === "RATE_LIMITED") throw new RateLimitedSignin();
@@ -59,12 +62,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   callbacks: {
     async signIn({ user, account, profile }) {
       if (!account || account.provider === "credentials") return true;
-      // OAuth: accept only a provider-verified email, then link it to the Cadre user with that email
-      const verified = account.provider === "google" ? profile?.email_verified === true : Boolean(user.email);
-      if (!user.email || !verified) return false;
-      const linked = await findOrCreateOAuthUser({ provider: account.provider, providerAccountId: account.providerAccountId, email: user.email, name: user.name });
-      user.id = linked.id;
-      return true;
+      // OAuth: the rules are in server/auth/oauth-link.ts; link mode needs the intent cookie set by account settings
+      // for the user signed in in this browser
+      const intent = (await cookies()).get(LINK_INTENT_COOKIE)?.value;
+      const sessionUserId = intent ? ((await auth())?.user?.id ?? null) : null;
+      const result = await oauthSignInCallback({ user, account, profile: profile as Record<string, unknown> | undefined }, { intent, sessionUserId });
+      if (intent) (await cookies()).delete({ name: LINK_INTENT_COOKIE, path: LINK_INTENT_COOKIE_PATH });
+      return result;
     },
     async jwt({ token, user }) {
       if (user?.id) token.uid = user.id;
@@ -86,7 +90,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     },
     debug() {},
   },
-}));
+});
+
+export const { handlers, auth, signIn, signOut } = NextAuth(authConfig);
 
 /** The signed-in user, re-read from the database (a JWT outlives a deleted account). */
 export async function currentUser() {

@@ -1,10 +1,12 @@
-import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
-import { env } from "@/server/env";
+import { assertNotThrottled, clearFailures, recordFailure, type ThrottleScope } from "@/server/auth/login-throttle";
 import { signUpInputSchema } from "@/lib/schemas/auth";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
+import { signupAllowed } from "@/server/users/signup-policy";
+import { recordAuthEvent } from "@/server/auth/events";
+import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
 import type { z } from "zod";
 
 export interface SessionUser {
@@ -13,7 +15,19 @@ export interface SessionUser {
   name: string | null;
 }
 
-export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<SessionUser> {
+/** What sign-up answers, whether or not the email already had an account. */
+export interface SignUpResult {
+  /** a mail went to the address (verification link, or "you already have an account"): the form says "check your email" */
+  checkEmail: boolean;
+}
+
+/**
+ * Creates a password account. The answer is the same for a new and a registered email (no enumeration): an
+ * existing account is left untouched and, with mail configured, its owner is told. A new account's email is
+ * unverified: with mail configured a verification link is sent; until it is opened in the account's own session,
+ * no OAuth identity is linked to the account by email. CADRE_SIGNUP can close sign-up or limit it to domains.
+ */
+export async function signUp(input: z.input<typeof signUpInputSchema>, meta: { clientAddress?: string | null } = {}): Promise<SignUpResult> {
   const parsed = signUpInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError("VALIDATION_FAILED", parsed.error.issues[0]?.message ?? "Invalid sign-up details", {
@@ -21,91 +35,61 @@ export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<
     });
   }
   const { email, name, password } = parsed.data;
-  const existing = await db(NO_TENANT).user.findUnique({ where: { email } });
-  if (existing) throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
+  if (!(await signupAllowed(email))) {
+    recordAuthEvent({ action: "auth.sign_up", method: "password", outcome: "refused", clientAddress: meta.clientAddress ?? undefined });
+    throw new AppError("FORBIDDEN", "Sign-up is not open to this email address on this server. Ask an administrator for an invitation.");
+  }
+  // hashed either way, so that a registered email does not answer faster
   const passwordHash = await hashPassword(password);
+  const checkEmail = verificationMailEnabled();
+  const existing = await db(NO_TENANT).user.findUnique({ where: { email } });
+  if (existing) {
+    recordAuthEvent({ action: "auth.sign_up", userId: existing.id, method: "password", outcome: "exists", clientAddress: meta.clientAddress ?? undefined });
+    if (checkEmail) await sendAlreadyRegisteredMail(email);
+    return { checkEmail };
+  }
   try {
     const user = await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name, passwordHash } });
-    return { id: user.id, email: user.email, name: user.name };
+    recordAuthEvent({ action: "auth.sign_up", userId: user.id, method: "password", outcome: "created", clientAddress: meta.clientAddress ?? undefined });
+    if (checkEmail) await sendVerificationMail(user);
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") {
-      throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
-    }
-    throw error;
+    // a concurrent sign-up of the same email: the same answer
+    if ((error as { code?: string }).code !== "P2002") throw error;
   }
-}
-
-const limiters = new Map<string, RateLimiterPrisma>();
-function limiterFor(kind: "email" | "ip"): RateLimiterPrisma {
-  let limiter = limiters.get(kind);
-  if (!limiter) {
-    // a client address is shared (offices, NAT), so it gets a wider allowance than one account
-    const points = env().CADRE_LOGIN_MAX_ATTEMPTS * (kind === "ip" ? 5 : 1);
-    limiter = new RateLimiterPrisma({
-      storeClient: db(NO_TENANT),
-      tableName: "rateLimiterFlexible",
-      keyPrefix: `login-${kind}`,
-      points,
-      duration: env().CADRE_LOGIN_WINDOW_SECONDS,
-      clearExpiredByTimeout: false,
-    });
-    limiters.set(kind, limiter);
-  }
-  return limiter;
+  return { checkEmail };
 }
 
 /**
- * Checks email + password. Failed attempts are counted per email and per client address in the
- * database (so every app process shares the count); past the limit, sign-in is refused until the
- * window passes, even with the right password.
+ * Checks email + password. Failed attempts are counted per email and per client address (when known: see
+ * server/http/client-address.ts) and earn progressive delays (server/auth/login-throttle.ts), never a lock.
  */
-export async function verifyCredentials(emailRaw: string, password: string, clientIp?: string): Promise<SessionUser> {
+export async function verifyCredentials(emailRaw: string, password: string, clientAddress?: string | null): Promise<SessionUser> {
   const email = emailRaw.trim().toLowerCase();
-  const counters: { limiter: RateLimiterPrisma; key: string }[] = [{ limiter: limiterFor("email"), key: email }];
-  if (clientIp && clientIp !== "unknown") counters.push({ limiter: limiterFor("ip"), key: clientIp });
-  for (const { limiter, key } of counters) {
-    const state = await limiter.get(key);
-    if (state && state.consumedPoints >= limiter.points) {
-      throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${Math.ceil(state.msBeforeNext / 60000)} minute(s).`);
-    }
-  }
+  const counters: { scope: ThrottleScope; value: string }[] = [{ scope: "email", value: email }];
+  if (clientAddress) counters.push({ scope: "address", value: clientAddress });
+  await assertNotThrottled(counters);
   const user = await db(NO_TENANT).user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   if (!user || !user.passwordHash || !ok) {
-    for (const { limiter, key } of counters) await limiter.penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
+    const now = new Date();
+    for (const c of counters) await recordFailure(c.scope, c.value, now, email);
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
-  await limiterFor("email").delete(email);
-  return { id: user.id, email: user.email, name: user.name };
-}
-
-function rethrowUnlessLimit(error: unknown): void {
-  if (!(error instanceof RateLimiterRes)) throw error;
-}
-
-/** An OAuth sign-in: link the provider identity to the user with that (provider-verified) email. */
-export async function findOrCreateOAuthUser(input: {
-  provider: string;
-  providerAccountId: string;
-  email: string;
-  name?: string | null;
-}): Promise<SessionUser> {
-  const email = input.email.trim().toLowerCase();
-  const linked = await db(NO_TENANT).account.findUnique({
-    where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
-    include: { user: true },
-  });
-  if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
-  const user =
-    (await db(NO_TENANT).user.findUnique({ where: { email } })) ??
-    (await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
-  await db(NO_TENANT).account.create({
-    data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
-  });
+  await clearFailures("email", email);
   return { id: user.id, email: user.email, name: user.name };
 }
 
 export async function getUser(userId: string): Promise<SessionUser | null> {
   const user = await db(NO_TENANT).user.findUnique({ where: { id: userId } });
   return user ? { id: user.id, email: user.email, name: user.name } : null;
+}
+
+/** Account settings: the email's verification state and the connected identities. */
+export async function accountOverview(userId: string) {
+  const user = await db(NO_TENANT).user.findUnique({ where: { id: userId }, include: { accounts: { select: { provider: true, createdAt: true }, orderBy: { createdAt: "asc" } } } });
+  if (!user) throw new AppError("NOT_FOUND", "User not found");
+  return {
+    email: user.email, name: user.name, emailVerified: user.emailVerified, hasPassword: user.passwordHash !== null,
+    accounts: user.accounts,
+  };
 }

@@ -4,6 +4,7 @@ import { currentUser } from "@/server/auth/config";
 import { requestIdOf } from "@/server/http/request-id";
 import { logger } from "@/server/logger";
 import { publicOrigin } from "@/server/http/origin";
+import { clientAddress } from "@/server/http/client-address";
 
 function handler(req: Request) {
   const requestId = requestIdOf(req.headers);
@@ -16,6 +17,7 @@ function handler(req: Request) {
       user: await currentUser(),
       workspaceSlug: req.headers.get("x-cadre-workspace"),
       origin: publicOrigin(req),
+      clientAddress: clientAddress(req.headers),
     }),
     responseMeta: () => ({ headers: new Headers({ "x-request-id": requestId }) }),
     onError({ error, path }) {
