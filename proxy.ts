@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { REQUEST_PATH_HEADER } from "@/lib/callback-url";
+import { requestIsHttps } from "@/server/http/client-address";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,8 +45,8 @@ export function proxy(request: NextRequest) {
   response.headers.set("x-content-type-options", "nosniff");
   response.headers.set("referrer-policy", "strict-origin-when-cross-origin");
   response.headers.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
-  const https = request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
-  if (https) response.headers.set("strict-transport-security", "max-age=63072000; includeSubDomains");
+  // X-Forwarded-Proto only from CADRE_TRUSTED_PROXIES (else HTTPS is known from CADRE_PUBLIC_URL): see client-address.ts
+  if (requestIsHttps(request.headers)) response.headers.set("strict-transport-security", "max-age=63072000; includeSubDomains");
   return response;
 }
 

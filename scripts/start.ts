@@ -4,6 +4,7 @@
  *   127.0.0.1 and points DATABASE_URL at it. With DATABASE_URL: uses that server.
  * - The vault's master key: CADRE_MASTER_KEY, else (embedded mode only) CADRE_DATA_DIR/master.key, generated
  *   on first start; in server mode without CADRE_MASTER_KEY it refuses to start. Passed to Next via env.
+ * - AUTH_SECRET likewise: required in server mode, else generated once into CADRE_DATA_DIR/auth-secret.
  * - Applies migrations, runs headless initialisation when CADRE_INIT_* is set.
  * - Builds the app if there is no build yet, then runs `next start` (or `next dev` with --dev).
  */
@@ -13,7 +14,7 @@ import path from "node:path";
 import { env, setEnv } from "../server/env";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
-import { persistedSecret } from "../server/db/secrets-file";
+import { launcherAuthSecret } from "../server/auth/launcher-secret";
 import { claimEmbeddedLock } from "../server/db/embedded-lock";
 import { launcherMasterKey } from "../server/vault/master-key";
 
@@ -22,11 +23,10 @@ const log = (msg: string) => console.log(`[cadre] ${msg}`);
 
 async function main() {
   const dataDir = path.resolve(env().CADRE_DATA_DIR);
-  if (!env().AUTH_SECRET) {
-    const secret = persistedSecret(dataDir, "auth-secret");
-    setEnv("AUTH_SECRET", secret.value);
-    log(`${secret.created ? "generated" : "using"} AUTH_SECRET in ${path.join(dataDir, "auth-secret")} (set AUTH_SECRET to manage it yourself)`);
-  }
+  // AUTH_SECRET: required in server mode (all servers share it); generated into the data directory when embedded
+  const authSecret = launcherAuthSecret({ secret: env().AUTH_SECRET, previous: env().AUTH_SECRET_PREVIOUS, embedded: !env().DATABASE_URL, dataDir });
+  if (authSecret.env.AUTH_SECRET) setEnv("AUTH_SECRET", authSecret.env.AUTH_SECRET);
+  authSecret.messages.forEach(log);
 
   // the vault's master key, resolved before anything else starts: server mode without a key stops here
   const masterKey = launcherMasterKey({

@@ -22,6 +22,15 @@ const envSchema = z.object({
   CADRE_EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   CADRE_PUBLIC_URL: optionalString,
   AUTH_SECRET: optionalString,
+  /** earlier AUTH_SECRETs (comma-separated) that still verify sessions and API keys while a rotation completes */
+  AUTH_SECRET_PREVIOUS: optionalString,
+  /** CIDRs (or addresses) of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed */
+  CADRE_TRUSTED_PROXIES: optionalString,
+  /** who may create an account: open, closed, or domains:example.com,other.org (invited emails always may) */
+  CADRE_SIGNUP: z
+    .string()
+    .default("open")
+    .transform((v, ctx) => parseSignupPolicy(v, ctx)),
   /** the vault's master key: 32 bytes, base64 */
   CADRE_MASTER_KEY: optionalString,
   /** earlier master keys (comma-separated, base64) that stay readable while a rotation completes */
@@ -33,8 +42,16 @@ const envSchema = z.object({
   SMTP_URL: optionalString,
   SMTP_FROM: z.string().default("Cadre <no-reply@cadre.local>"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  CADRE_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
-  CADRE_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** failed sign-ins for one email before each further attempt waits (progressive delay, never a hard lock) */
+  CADRE_LOGIN_FREE_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** the first delay; it doubles with every further failure... */
+  CADRE_LOGIN_DELAY_SECONDS: z.coerce.number().min(0).default(1),
+  /** ...up to this */
+  CADRE_LOGIN_MAX_DELAY_SECONDS: z.coerce.number().min(0).default(900),
+  /** failed sign-ins from one client address (across emails) before that address is delayed the same way */
+  CADRE_LOGIN_ADDRESS_FREE_ATTEMPTS: z.coerce.number().int().min(1).default(50),
+  /** failures are forgotten after this long without a new one */
+  CADRE_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   /** REST requests per minute per API key (a workspace may set its own) */
   CADRE_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** audit entries and auth events older than this are purged (also those of deleted workspaces); 0: keep forever */
@@ -73,6 +90,20 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+export type SignupPolicy = { mode: "open" } | { mode: "closed" } | { mode: "domains"; domains: string[] };
+
+function parseSignupPolicy(value: string, ctx: z.RefinementCtx): SignupPolicy {
+  const v = value.trim().toLowerCase();
+  if (v === "" || v === "open") return { mode: "open" };
+  if (v === "closed") return { mode: "closed" };
+  if (v.startsWith("domains:")) {
+    const domains = v.slice("domains:".length).split(",").map((d) => d.trim().replace(/^@/, "")).filter(Boolean);
+    if (domains.length > 0 && domains.every((d) => /^[a-z0-9.-]+\.[a-z0-9-]+$/.test(d))) return { mode: "domains", domains };
+  }
+  ctx.addIssue({ code: "custom", message: "must be open, closed or domains:example.com,other.org" });
+  return z.NEVER;
+}
 
 let cached: Env | undefined;
 

@@ -8,6 +8,7 @@ import { FormError } from "@/components/ui/form-error";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
 import { signInWithPassword } from "./password-sign-in";
+import { describeAuthError } from "@/lib/auth-messages";
 
 export interface OAuthProvider {
   id: string;
@@ -15,25 +16,8 @@ export interface OAuthProvider {
 }
 
 const WRONG_CREDENTIALS = "Wrong email or password";
-const RATE_LIMITED = "Too many sign-in attempts. Wait a few minutes, then try again.";
+const RATE_LIMITED = "Too many failed sign-ins. Wait a little (the wait grows with each failure), then try again.";
 const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
-
-/** Errors next-auth reports back on /sign-in?error=... (OAuth round trips). */
-function describeAuthError(error: string | undefined): string | null {
-  if (!error) return null;
-  switch (error) {
-    case "CredentialsSignin":
-      return WRONG_CREDENTIALS;
-    case "AccessDenied":
-      return "That account cannot sign in here. Its email address must be verified by the provider.";
-    case "OAuthAccountNotLinked":
-      return "This email is already linked to another sign-in method.";
-    case "Configuration":
-      return "Sign-in is misconfigured on the server. Contact your administrator.";
-    default:
-      return "Sign-in failed. Try again.";
-  }
-}
 
 export function SignInForm({ callbackUrl, initialEmail, providers, initialError }: {
   callbackUrl: string;

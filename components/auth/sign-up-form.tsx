@@ -5,20 +5,21 @@ import { useState, type FormEvent } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { passwordProblem } from "@/lib/schemas/auth";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorCode, errorMessage } from "@/lib/trpc/errors";
+import { errorMessage } from "@/lib/trpc/errors";
 import { InputField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
 import { signInWithPassword } from "./password-sign-in";
 
-export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string; initialEmail: string }) {
+export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl: string; initialEmail: string; notice?: string | null }) {
   const trpc = useTRPC();
   const signUp = useMutation(trpc.auth.signUp.mutationOptions());
   const [name, setName] = useState("");
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<{ message: string; taken?: boolean } | null>(null);
+  const [error, setError] = useState<{ message: string } | null>(null);
+  const [checkEmail, setCheckEmail] = useState(false);
   const [pending, setPending] = useState(false);
 
   const problem = password ? passwordProblem(password, email.trim()) : null;
@@ -32,10 +33,17 @@ export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string;
     if (weak) return setError({ message: `Choose a stronger password: ${weak}` });
 
     setPending(true);
+    let result: { checkEmail: boolean };
     try {
-      await signUp.mutateAsync({ name: name.trim(), email: email.trim(), password });
+      // the same answer for a new and a registered email: the server does not say which
+      result = await signUp.mutateAsync({ name: name.trim(), email: email.trim(), password });
     } catch (e) {
-      setError({ message: errorMessage(e), taken: errorCode(e) === "CONFLICT" });
+      setError({ message: errorMessage(e) });
+      setPending(false);
+      return;
+    }
+    if (result.checkEmail) {
+      setCheckEmail(true);
       setPending(false);
       return;
     }
@@ -43,14 +51,29 @@ export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string;
     if (outcome === "signed-in") return;
     setError({
       message: outcome === "unreachable"
-        ? "Your account was created, but the server could not be reached. Sign in to continue."
-        : "Your account was created, but signing in failed. Sign in to continue.",
+        ? "The server could not be reached. Sign in to continue."
+        : "We could not sign you in with this password. If you already have an account, sign in with its password.",
     });
     setPending(false);
   }
 
+  if (checkEmail) {
+    return (
+      <div className="notice" data-testid="signup-check-email" role="status">
+        <p>
+          <strong>Check your email.</strong> We sent a message to {email.trim()}. If the address is new here, it holds a link
+          to confirm it (open it while signed in); if it already has an account, the message says so.
+        </p>
+        <p>
+          <Link href={authHref("/sign-in", { callbackUrl, email: email.trim() })}>Continue to sign-in</Link>
+        </p>
+      </div>
+    );
+  }
+
   return (
     <>
+      {notice ? <p className="notice" data-testid="signup-policy">{notice}</p> : null}
       <form className="form" onSubmit={onSubmit} noValidate>
         <InputField label="Name" id="signup-name" autoComplete="name" required maxLength={100} autoFocus value={name} onValueChange={setName} />
         <InputField label="Email" id="signup-email" type="email" autoComplete="email" required value={email} onValueChange={setEmail} />
@@ -73,14 +96,7 @@ export function SignUpForm({ callbackUrl, initialEmail }: { callbackUrl: string;
           value={password}
           onValueChange={setPassword}
         />
-        <FormError message={error?.message}>
-          {error?.taken ? (
-            <>
-              {" "}
-              <Link href={authHref("/sign-in", { callbackUrl, email: email.trim() })}>Go to sign-in</Link>
-            </>
-          ) : null}
-        </FormError>
+        <FormError message={error?.message} />
         <SubmitButton testId="signup-submit" pending={pending} pendingLabel="Creating your account…" block>Create account</SubmitButton>
       </form>
       <p className="auth-switch">

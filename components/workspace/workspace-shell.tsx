@@ -66,7 +66,7 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
           <div className="header-spacer" />
           <div className="header-user">
             {value ? <RoleBadge role={value.role} testId="current-role" /> : null}
-            <span className="header-email" data-testid="user-email" title={user.name ?? undefined}>{user.email}</span>
+            <Link href="/account" className="header-email" data-testid="user-email" title={user.name ? `${user.name}: account settings` : "Account settings"}>{user.email}</Link>
             <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">Sign-in activity</Link>
             <SignOutButton />
           </div>

@@ -36,3 +36,20 @@ export const signInInputSchema = z.object({
 
 /** The signed-in user as the app sees them: never a password hash or other account internals. */
 export const sessionUserSchema = z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }).meta({ id: "User" });
+
+/** Sign-up's answer, the same whether or not the email was registered. */
+export const signUpResultSchema = z.object({ checkEmail: z.boolean() });
+
+/** Account settings: the email's verification state and the connected sign-in methods. */
+export const accountOverviewSchema = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  emailVerified: z.date().nullable(),
+  hasPassword: z.boolean(),
+  accounts: z.array(z.object({ provider: z.string(), createdAt: z.date() })),
+  verificationMail: z.boolean(),
+});
+
+export const verifyEmailInputSchema = z.object({ token: z.string().min(20).max(300) });
+export const verifyEmailResultSchema = z.object({ email: z.string() });
+export const resendVerificationResultSchema = z.object({ sent: z.boolean() });

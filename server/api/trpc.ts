@@ -18,6 +18,8 @@ export interface TrpcContext {
   /** the client's address and user agent (server/http/client-info.ts), recorded with audit entries */
   clientIp?: string;
   userAgent?: string;
+  /** the client's address, when known (server/http/client-address.ts) */
+  clientAddress?: string | null;
 }
 
 /** What a procedure needs: a permission of the matrix, or just membership of the workspace. */

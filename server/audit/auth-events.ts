@@ -16,8 +16,12 @@ export const AUTH_EVENT_ACTIONS = [
   "auth.sign_in_failed",
   /** refused or delayed by the sign-in limits (per email or per address) */
   "auth.sign_in_limited",
+  /** a failure that starts a progressive delay (server/auth/login-throttle.ts) */
+  "auth.sign_in_delayed",
   "auth.sign_up",
   "auth.oauth_link",
+  "auth.oauth_link_refused",
+  "auth.email_verified",
   "auth.session_revoke",
 ] as const;
 export type AuthEventAction = (typeof AUTH_EVENT_ACTIONS)[number];

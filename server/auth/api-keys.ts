@@ -8,7 +8,7 @@ import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
-import { hashApiKey } from "@/server/auth/secrets";
+import { apiKeyHashes, hashApiKey } from "@/server/auth/secrets";
 import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
 import { isPermission, permissionsOf, type Permission, type Role } from "@/lib/permissions";
 import type { z } from "zod";
@@ -85,6 +85,11 @@ export async function revokeApiKey(ctx: TenantContext, keyId: string) {
 
 const LAST_USED_GRANULARITY_MS = 60_000;
 
+/** A key hashed under a previous AUTH_SECRET is stored again under the current one on its first use after a rotation. */
+export async function rehashApiKey(key: { id: string; workspaceId: string }, oldHash: string, newHash: string): Promise<void> {
+  await db({ workspaceId: key.workspaceId }).apiKey.updateMany({ where: { id: key.id, workspaceId: key.workspaceId, keyHash: oldHash }, data: { keyHash: newHash } });
+}
+
 /**
  * Resolves a bearer key to its tenant context. Its power is its scopes intersected with its creator's
  * current role; a key whose creator left the workspace is dead. Every failure is the same 401.
@@ -92,23 +97,26 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 export async function authenticateApiKey(rawKey: string, requestId?: string): Promise<TenantContext> {
   const invalid = new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key");
   if (rawKey.length < 32 || rawKey.length > 256) throw invalid;
+  // the hash under the current AUTH_SECRET first, then under each previous one (AUTH_SECRET_PREVIOUS)
+  const hashes = apiKeyHashes(rawKey);
   // the key, its workspace and its creator's membership in one statement (on every API request); times as epoch ms
   // the workspace is not known before the key is found: a privileged path (docs/security.md)
   const { rows } = await execute<{
     id: string; name: string; workspaceId: string; createdById: string; scopes: string[]; slug: string; role: string | null;
-    revoked: boolean; expiresMs: number | null; lastUsedMs: number | null;
+    revoked: boolean; expiresMs: number | null; lastUsedMs: number | null; keyHash: string;
   }>(
     SYSTEM("api-key-lookup"),
-    sql`SELECT k.id, k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
+    sql`SELECT k.id, k."keyHash", k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
        (extract(epoch FROM k."expiresAt") * 1000)::float8 AS "expiresMs", (extract(epoch FROM k."lastUsedAt") * 1000)::float8 AS "lastUsedMs"
      FROM "ApiKey" k
      JOIN "Workspace" w ON w.id = k."workspaceId"
      LEFT JOIN "Membership" m ON m."workspaceId" = k."workspaceId" AND m."userId" = k."createdById"
-     WHERE k."keyHash" = ${hashApiKey(rawKey)}`,
+     WHERE k."keyHash" = ANY(${sql.array(hashes, "text")})`,
   );
   const key = rows[0];
   if (!key || key.revoked || (key.expiresMs !== null && key.expiresMs <= Date.now())) throw invalid;
   if (!key.role) throw invalid;
+  if (key.keyHash !== hashes[0]) await rehashApiKey(key, key.keyHash, hashes[0]!);
   const role = key.role as Role;
   const rolePerms = new Set(permissionsOf(role));
   const permissions = new Set<Permission>(key.scopes.filter(isPermission).filter((s) => rolePerms.has(s)));

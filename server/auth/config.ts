@@ -6,22 +6,15 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { isAppError } from "@/lib/errors";
 import { signInInputSchema } from "@/lib/schemas/auth";
-import { findOrCreateOAuthUser, getUser, verifyCredentials } from "@/server/users/service";
-import { clientInfoOf } from "@/server/http/client-info";
+import { cookies, headers } from "next/headers";
+import { getUser, verifyCredentials } from "@/server/users/service";
+import { authSecrets } from "@/server/auth/secrets";
+import { githubUserinfo } from "@/server/auth/oauth-profile";
+import { LINK_INTENT_COOKIE, LINK_INTENT_COOKIE_PATH, oauthSignInCallback } from "@/server/auth/oauth-link";
+import { clientAddress } from "@/server/http/client-address";
+import { userAgentOf } from "@/server/http/client-info";
 import { requestIdOf } from "@/server/http/request-id";
-import { recordAuthEvent } from "@/server/audit/auth-events";
-
-/** The request behind an OAuth callback (next-auth passes none to the signIn callback). */
-async function callbackClient(): Promise<{ ip?: string; userAgent?: string; requestId?: string }> {
-  try {
-    const { headers } = await import("next/headers");
-    const h = await headers();
-    const info = clientInfoOf({ headers: h });
-    return { ip: info.clientIp, userAgent: info.userAgent, requestId: requestIdOf(h) };
-  } catch {
-    return {};
-  }
-}
+import { recordAuthEvent } from "@/server/auth/events";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -30,7 +23,8 @@ class RateLimitedSignin extends CredentialsSignin {
 function oauthProviders(): NextAuthConfig["providers"] {
   const e = env();
   const providers: NextAuthConfig["providers"] = [];
-  if (e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET) providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET }));
+  // GitHub: our userinfo request reads /user/emails' `verified` flag (Auth.js's takes the primary address unchecked)
+  if (e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET) providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET, userinfo: githubUserinfo() }));
   if (e.AUTH_GOOGLE_ID && e.AUTH_GOOGLE_SECRET) providers.push(Google({ clientId: e.AUTH_GOOGLE_ID, clientSecret: e.AUTH_GOOGLE_SECRET }));
   return providers;
 }
@@ -43,8 +37,10 @@ export function enabledOAuthProviders(): { id: string; name: string }[] {
   ];
 }
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
-  secret: env().AUTH_SECRET,
+/** next-auth's configuration, built when first needed (env is read lazily). */
+export const authConfig = (): NextAuthConfig => ({
+  // the keyring: the current secret signs, previous ones (AUTH_SECRET_PREVIOUS) still open sessions they signed
+  secret: authSecrets(),
   trustHost: true,
   session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
   pages: { signIn: "/sign-in", error: "/sign-in" },
@@ -55,9 +51,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = signInInputSchema.safeParse(credentials);
         if (!parsed.success) return null;
         try {
-          const client = clientInfoOf(request);
-          const user = await verifyCredentials(parsed.data.email, parsed.data.password, client.clientIp ?? "unknown", {
-            userAgent: client.userAgent, requestId: request ? requestIdOf(request.headers) : undefined,
+          const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientAddress(request?.headers), {
+            userAgent: request ? userAgentOf(request.headers) : undefined, requestId: request ? requestIdOf(request.headers) : undefined,
           });
           return { id: user.id, email: user.email, name: user.name };
         } catch (error) {
@@ -72,14 +67,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   callbacks: {
     async signIn({ user, account, profile }) {
       if (!account || account.provider === "credentials") return true;
-      // OAuth: accept only a provider-verified email, then link it to the Cadre user with that email
-      const verified = account.provider === "google" ? profile?.email_verified === true : Boolean(user.email);
-      if (!user.email || !verified) return false;
-      const client = await callbackClient();
-      const linked = await findOrCreateOAuthUser({ provider: account.provider, providerAccountId: account.providerAccountId, email: user.email, name: user.name }, client);
-      user.id = linked.id;
-      await recordAuthEvent({ action: "auth.sign_in", userId: linked.id, email: linked.email, ...client, metadata: { method: account.provider } });
-      return true;
+      // OAuth: the rules are in server/auth/oauth-link.ts; link mode needs the intent cookie set by account settings
+      // for the user signed in in this browser
+      const intent = (await cookies()).get(LINK_INTENT_COOKIE)?.value;
+      const sessionUserId = intent ? ((await auth())?.user?.id ?? null) : null;
+      const result = await oauthSignInCallback({ user, account, profile: profile as Record<string, unknown> | undefined }, { intent, sessionUserId });
+      if (intent) (await cookies()).delete({ name: LINK_INTENT_COOKIE, path: LINK_INTENT_COOKIE_PATH });
+      if (result === true && user.id && user.email) {
+        const h = await headers();
+        recordAuthEvent({ action: "auth.sign_in", userId: user.id, email: user.email, method: account.provider, clientAddress: clientAddress(h) ?? undefined, userAgent: userAgentOf(h), requestId: requestIdOf(h) });
+      }
+      return result;
     },
     async jwt({ token, user }) {
       if (user?.id) token.uid = user.id;
@@ -101,7 +99,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     },
     debug() {},
   },
-}));
+});
+
+export const { handlers, auth, signIn, signOut } = NextAuth(authConfig);
 
 /** The signed-in user, re-read from the database (a JWT outlives a deleted account). */
 export async function currentUser() {

@@ -18,6 +18,7 @@ export const PRIVILEGED_PATHS = {
   "api-key-lookup": "an API key is looked up by its hash before its workspace is known",
   "invitation-token": "an invitation is looked up by its token before the invitee is a member",
   "headless-init": "start-up creates the configured user, workspace and key",
+  "signup-invitation": "a closed or domain-limited sign-up admits an address with a pending invitation in any workspace",
   "vault-rotation": "the operator's master-key rotation re-wraps every workspace's secrets",
   "operator": "operator commands (CLI) and retention jobs that span workspaces",
   "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",

@@ -1,20 +1,17 @@
 /**
  * Who is on the other end of a request, as recorded in the audit trail: the client address and user agent.
- * A placeholder for the trusted-proxy logic of server/http/client-address.ts (CADRE_TRUSTED_PROXIES): when that
- * lands, `clientIpOf` delegates to it. Until then it reads the first X-Forwarded-For entry, else X-Real-IP.
+ * The address comes from server/http/client-address.ts: forwarding headers count only from CADRE_TRUSTED_PROXIES.
  */
+import { clientAddress } from "./client-address";
+
 export interface ClientInfo {
   clientIp?: string;
   userAgent?: string;
 }
 
 const MAX_USER_AGENT = 512;
-const IP_LIKE = /^[0-9A-Fa-f:.]{2,45}$/;
-
 export function clientIpOf(headers: Headers): string | undefined {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const candidate = forwarded || headers.get("x-real-ip")?.trim();
-  return candidate && IP_LIKE.test(candidate) ? candidate : undefined;
+  return clientAddress(headers) ?? undefined;
 }
 
 /** The User-Agent header, bounded and without control characters (it is stored and shown). */

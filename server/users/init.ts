@@ -4,8 +4,8 @@ import { ALL_PERMISSIONS } from "@/lib/permissions";
 import { slugSchema } from "@/lib/schemas/common";
 import { emailSchema } from "@/lib/schemas/common";
 import { hashPassword } from "@/server/auth/passwords";
-import { hashApiKey } from "@/server/auth/secrets";
-import { storeApiKey } from "@/server/auth/api-keys";
+import { apiKeyHashes } from "@/server/auth/secrets";
+import { rehashApiKey, storeApiKey } from "@/server/auth/api-keys";
 import { recordAudit } from "@/server/audit/service";
 import { seedDefaultCatalog } from "@/server/models/catalog";
 
@@ -32,7 +32,10 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
 
   let user = await systemDb("headless-init").user.findUnique({ where: { email } });
   if (!user) {
-    user = await systemDb("headless-init").user.create({ data: { id: newId("usr"), email, name: email.split("@")[0], passwordHash: await hashPassword(spec.password) } });
+    // the operator vouches for the address
+    user = await systemDb("headless-init").user.create({
+      data: { id: newId("usr"), email, name: email.split("@")[0], passwordHash: await hashPassword(spec.password), emailVerified: new Date() },
+    });
     createdUser = true;
   }
   let workspace = await systemDb("headless-init").workspace.findUnique({ where: { slug } });
@@ -47,7 +50,9 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
   // idempotent: the simulator and default presets, also for a workspace initialised before they existed
   await systemDb("headless-init").$transaction((tx) => seedDefaultCatalog(tx, workspaceId));
 
-  const existingKey = await systemDb("headless-init").apiKey.findUnique({ where: { keyHash: hashApiKey(spec.apiKey) } });
+  const hashes = apiKeyHashes(spec.apiKey);
+  const existingKey = await systemDb("headless-init").apiKey.findFirst({ where: { keyHash: { in: hashes } } });
+  if (existingKey && existingKey.keyHash !== hashes[0]) await rehashApiKey(existingKey, existingKey.keyHash, hashes[0]!);
   if (!existingKey) {
     const key = await storeApiKey({ workspaceId, createdById: userId, name: "Initial key (CADRE_INIT_API_KEY)", scopes: [...ALL_PERMISSIONS] }, spec.apiKey);
     await recordAudit(

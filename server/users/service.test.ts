@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { env } from "@/server/env";
 import { signUp, verifyCredentials } from "@/server/users/service";
@@ -32,26 +32,33 @@ describe("signUp", () => {
     await expect(signUp({ name: "Dan", email: "not-an-email", password: PASSWORD })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
   });
 
-  it("stores a lower-cased email and an argon2id hash, never the password", async () => {
+  it("stores a lower-cased email, unverified, and an argon2id hash, never the password", async () => {
     const address = email("erin");
-    const user = await signUp({ name: "Erin", email: `  ${address.toUpperCase()} `, password: PASSWORD });
-    expect(user.email).toBe(address);
-    const row = await db().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(await signUp({ name: "Erin", email: `  ${address.toUpperCase()} `, password: PASSWORD })).toEqual({ checkEmail: false });
+    const row = await db().user.findUniqueOrThrow({ where: { email: address } });
+    expect(row.emailVerified).toBeNull();
     expect(row.passwordHash).toMatch(/^\$argon2id\$/);
     expect(row.passwordHash).not.toContain(PASSWORD);
   });
 
-  it("refuses a taken email, whatever its case, with CONFLICT", async () => {
+  it("answers a taken email (whatever its case) exactly like a new one, and leaves the account untouched", async () => {
     const address = email("frank");
-    await signUp({ name: "Frank", email: address, password: PASSWORD });
+    const first = await signUp({ name: "Frank", email: address, password: PASSWORD });
+    const before = await db().user.findUniqueOrThrow({ where: { email: address } });
     const again = await outcome(signUp({ name: "Frank 2", email: address.toUpperCase(), password: "Another-pass-77" }));
-    expect(again).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(again).toEqual({ ok: true, value: first });
     expect(await db().user.count({ where: { email: address } })).toBe(1);
+    const after = await db().user.findUniqueOrThrow({ where: { email: address } });
+    expect(after).toEqual(before);
+    // the original password still opens it, the second one does not
+    expect(await verifyCredentials(address, PASSWORD, ip())).toMatchObject({ email: address, name: "Frank" });
+    expect(await outcome(verifyCredentials(address, "Another-pass-77", ip()))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
   });
 
   it("is reachable over tRPC without a session", async () => {
     const address = email("gina");
-    expect(await callerFor(null).auth.signUp({ name: "Gina", email: address, password: PASSWORD })).toMatchObject({ email: address, name: "Gina" });
+    expect(await callerFor(null).auth.signUp({ name: "Gina", email: address, password: PASSWORD })).toEqual({ checkEmail: false });
+    expect(await db().user.findUnique({ where: { email: address } })).toMatchObject({ name: "Gina" });
     expect(await outcome(callerFor(null).auth.signUp({ name: "Gina", email: email("gina"), password: "weak" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
   });
 });
@@ -59,7 +66,8 @@ describe("signUp", () => {
 describe("verifyCredentials", () => {
   it("accepts the right password (email in any case), refuses a wrong one and an unknown email alike", async () => {
     const address = email("hank");
-    const user = await signUp({ name: "Hank", email: address, password: PASSWORD });
+    await signUp({ name: "Hank", email: address, password: PASSWORD });
+    const user = await db().user.findUniqueOrThrow({ where: { email: address } });
     expect(await verifyCredentials(` ${address.toUpperCase()} `, PASSWORD, ip())).toEqual({ id: user.id, email: address, name: "Hank" });
 
     const wrong = await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
@@ -76,59 +84,90 @@ describe("verifyCredentials", () => {
     expect(await outcome(verifyCredentials(address, PASSWORD, ip()))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
   });
 
-  it(`after CADRE_LOGIN_MAX_ATTEMPTS failures for an email, refuses with RATE_LIMITED even with the right password`, async () => {
-    const max = env().CADRE_LOGIN_MAX_ATTEMPTS;
+  it("after the free attempts, delays an email progressively (never a lock): refused during the delay, the right password passes after it", async () => {
+    const free = env().CADRE_LOGIN_FREE_ATTEMPTS;
     const address = email("ivan");
     await signUp({ name: "Ivan", email: address, password: PASSWORD });
-    for (let i = 0; i < max; i++) {
-      expect(await outcome(verifyCredentials(address, `Wrong-${i}-password`, ip()))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-12-04T06:00:00Z") });
+    try {
+      for (let i = 0; i < free - 1; i++) {
+        expect(await outcome(verifyCredentials(address, `Wrong-${i}-password`, ip()))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+      }
+      // the free-th failure starts the first delay (1 s by default), from any address: the count is per email
+      expect(await outcome(verifyCredentials(address, "Wrong-x-password", ip()))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+      const during = await outcome(verifyCredentials(address.toUpperCase(), PASSWORD, ip()));
+      expect(during).toMatchObject({ ok: false, code: "RATE_LIMITED" });
+      expect(during.ok === false && during.message).toMatch(/Try again in 1 second/);
+      // attempts refused during a delay are not counted
+      const row = await db().loginThrottle.findUniqueOrThrow({ where: { key: `email:${address}` } });
+      expect(row.failures).toBe(free);
+      // each further failure doubles the delay
+      vi.setSystemTime(Date.now() + 1_100);
+      expect(await outcome(verifyCredentials(address, "Wrong-y-password", ip()))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+      const doubled = await outcome(verifyCredentials(address, PASSWORD, ip()));
+      expect(doubled.ok === false && doubled.message).toMatch(/Try again in 2 second/);
+      // once the delay has passed, the right password signs in and the count is cleared
+      vi.setSystemTime(Date.now() + 2_100);
+      expect(await verifyCredentials(address, PASSWORD, ip())).toMatchObject({ email: address });
+      expect(await db().loginThrottle.findUnique({ where: { key: `email:${address}` } })).toBeNull();
+    } finally {
+      vi.useRealTimers();
     }
-    // from any address: the count is per email
-    expect(await outcome(verifyCredentials(address, PASSWORD, ip()))).toMatchObject({ ok: false, code: "RATE_LIMITED" });
-    expect(await outcome(verifyCredentials(address.toUpperCase(), PASSWORD, ip()))).toMatchObject({ ok: false, code: "RATE_LIMITED" });
-    // the count lives in the database, shared by every process
-    const row = await db().rateLimiterFlexible.findFirst({ where: { key: { endsWith: `email:${address}` } } });
-    expect(row?.points).toBe(max);
   });
 
-  it("counts failures per client address too, across emails, with a wider allowance than one account", async () => {
-    const max = env().CADRE_LOGIN_MAX_ATTEMPTS;
+  it("caps the delay at CADRE_LOGIN_MAX_DELAY_SECONDS and forgets failures after the window", async () => {
+    const address = email("capped");
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-12-05T06:00:00Z") });
+    try {
+      // 30 failures, each after the previous delay
+      for (let i = 0; i < 30; i++) {
+        const row = await db().loginThrottle.findUnique({ where: { key: `email:${address}` } });
+        if (row) vi.setSystemTime(row.blockedUntil.getTime() + 1);
+        await outcome(verifyCredentials(address, "Wrong-password-1"));
+      }
+      const row = await db().loginThrottle.findUniqueOrThrow({ where: { key: `email:${address}` } });
+      expect(row.failures).toBe(30);
+      expect(row.blockedUntil.getTime() - Date.now()).toBe(env().CADRE_LOGIN_MAX_DELAY_SECONDS * 1000);
+      vi.setSystemTime(Date.now() + env().CADRE_LOGIN_WINDOW_SECONDS * 1000 + 1000);
+      await outcome(verifyCredentials(address, "Wrong-password-1"));
+      expect((await db().loginThrottle.findUniqueOrThrow({ where: { key: `email:${address}` } })).failures).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("delays a client address that sprays many emails (wider allowance), while the victim can still sign in from elsewhere", async () => {
+    const free = env().CADRE_LOGIN_ADDRESS_FREE_ATTEMPTS;
     const address = email("judy");
     await signUp({ name: "Judy", email: address, password: PASSWORD });
     const attacker = ip();
-    let failures = 0;
-    let last = await outcome(verifyCredentials(email("spray"), PASSWORD, attacker));
-    while (!last.ok && last.code === "UNAUTHORIZED" && failures < 10 * max) {
-      failures++;
-      // an office behind one address is not locked out by a single account's limit
-      if (failures === max) expect(await verifyCredentials(address, PASSWORD, attacker)).toMatchObject({ email: address });
-      last = await outcome(verifyCredentials(email("spray"), PASSWORD, attacker));
+    for (let i = 0; i < free; i++) {
+      expect(await outcome(verifyCredentials(email("spray"), PASSWORD, attacker))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
     }
-    expect(last).toMatchObject({ ok: false, code: "RATE_LIMITED" });
-    expect(failures).toBeGreaterThan(max);
-    // now the address is refused even for the right password of an untouched account...
-    expect(await outcome(verifyCredentials(address, PASSWORD, attacker))).toMatchObject({ ok: false, code: "RATE_LIMITED" });
-    // ...while the victim can still sign in from elsewhere
+    // now the address waits, even for the right password of an untouched account...
+    const refused = await outcome(verifyCredentials(address, PASSWORD, attacker));
+    expect(refused).toMatchObject({ ok: false, code: "RATE_LIMITED" });
+    expect(refused.ok === false && refused.message).toContain("from your network");
+    // ...while the victim signs in from elsewhere
     expect(await verifyCredentials(address, PASSWORD, ip())).toMatchObject({ email: address });
   });
 
-  it("does not count failures against an unknown client address (that would lock everybody out)", async () => {
-    const max = env().CADRE_LOGIN_MAX_ATTEMPTS;
+  it("without a known client address only the per-email count applies", async () => {
+    const free = env().CADRE_LOGIN_FREE_ATTEMPTS;
     const address = email("lee");
     await signUp({ name: "Lee", email: address, password: PASSWORD });
-    for (let i = 0; i < max; i++) await outcome(verifyCredentials(email("spray"), PASSWORD, "unknown"));
-    for (let i = 0; i < max; i++) await outcome(verifyCredentials(email("spray"), PASSWORD));
-    expect(await verifyCredentials(address, PASSWORD, "unknown")).toMatchObject({ email: address });
-    expect(await verifyCredentials(address, PASSWORD)).toMatchObject({ email: address });
+    for (let i = 0; i < free * 3; i++) await outcome(verifyCredentials(email("spray"), PASSWORD, null));
+    expect(await verifyCredentials(address, PASSWORD, null)).toMatchObject({ email: address });
+    expect(await db().loginThrottle.count({ where: { key: { startsWith: "addr:" }, failures: { gt: 1000 } } })).toBe(0);
   });
 
   it("a successful sign-in resets the email's failure count", async () => {
-    const max = env().CADRE_LOGIN_MAX_ATTEMPTS;
+    const free = env().CADRE_LOGIN_FREE_ATTEMPTS;
     const address = email("kim");
     await signUp({ name: "Kim", email: address, password: PASSWORD });
-    for (let i = 0; i < max - 1; i++) await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
+    for (let i = 0; i < free - 1; i++) await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
     await verifyCredentials(address, PASSWORD, ip());
-    for (let i = 0; i < max - 1; i++) await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
+    for (let i = 0; i < free - 1; i++) await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
     expect(await verifyCredentials(address, PASSWORD, ip())).toMatchObject({ email: address });
   });
 });

@@ -1,19 +1,13 @@
-import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
-import { env } from "@/server/env";
+import { assertNotThrottled, clearFailures, recordFailure, type ThrottleScope } from "@/server/auth/login-throttle";
 import { signUpInputSchema } from "@/lib/schemas/auth";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
-import { recordAuthEvent } from "@/server/audit/auth-events";
+import { signupAllowed } from "@/server/users/signup-policy";
+import { recordAuthEvent } from "@/server/auth/events";
+import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
 import type { z } from "zod";
-
-/** Where an authentication request came from, for the auth events (server/audit/auth-events.ts). */
-export interface AuthClient {
-  ip?: string;
-  userAgent?: string;
-  requestId?: string;
-}
 
 export interface SessionUser {
   id: string;
@@ -21,7 +15,20 @@ export interface SessionUser {
   name: string | null;
 }
 
-export async function signUp(input: z.input<typeof signUpInputSchema>, client: AuthClient = {}): Promise<SessionUser> {
+/** What sign-up answers, whether or not the email already had an account. */
+export interface SignUpResult {
+  /** a mail went to the address (verification link, or "you already have an account"): the form says "check your email" */
+  checkEmail: boolean;
+}
+
+/**
+ * Creates a password account. The answer is the same for a new and a registered email (no enumeration): an
+ * existing account is left untouched and, with mail configured, its owner is told. A new account's email is
+ * unverified: with mail configured a verification link is sent; until it is opened in the account's own session,
+ * no OAuth identity is linked to the account by email. CADRE_SIGNUP can close sign-up or limit it to domains.
+ */
+export async function signUp(input: z.input<typeof signUpInputSchema>, meta: { clientAddress?: string | null; userAgent?: string; requestId?: string } = {}): Promise<SignUpResult> {
+  const origin = { clientAddress: meta.clientAddress ?? undefined, userAgent: meta.userAgent, requestId: meta.requestId };
   const parsed = signUpInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError("VALIDATION_FAILED", parsed.error.issues[0]?.message ?? "Invalid sign-up details", {
@@ -29,97 +36,68 @@ export async function signUp(input: z.input<typeof signUpInputSchema>, client: A
     });
   }
   const { email, name, password } = parsed.data;
-  const existing = await db(NO_TENANT).user.findUnique({ where: { email } });
-  if (existing) throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
+  if (!(await signupAllowed(email))) {
+    recordAuthEvent({ action: "auth.sign_up", method: "password", outcome: "refused", ...origin });
+    throw new AppError("FORBIDDEN", "Sign-up is not open to this email address on this server. Ask an administrator for an invitation.");
+  }
+  // hashed either way, so that a registered email does not answer faster
   const passwordHash = await hashPassword(password);
+  const checkEmail = verificationMailEnabled();
+  const existing = await db(NO_TENANT).user.findUnique({ where: { email } });
+  if (existing) {
+    recordAuthEvent({ action: "auth.sign_up", userId: existing.id, method: "password", outcome: "exists", ...origin });
+    if (checkEmail) await sendAlreadyRegisteredMail(email);
+    return { checkEmail };
+  }
   try {
     const user = await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name, passwordHash } });
-    await recordAuthEvent({ action: "auth.sign_up", userId: user.id, email: user.email, ...client, metadata: { method: "password" } });
-    return { id: user.id, email: user.email, name: user.name };
+    recordAuthEvent({ action: "auth.sign_up", userId: user.id, method: "password", outcome: "created", ...origin });
+    if (checkEmail) await sendVerificationMail(user);
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") {
-      throw new AppError("CONFLICT", "An account with this email already exists. Sign in instead.");
-    }
-    throw error;
+    // a concurrent sign-up of the same email: the same answer
+    if ((error as { code?: string }).code !== "P2002") throw error;
   }
-}
-
-const limiters = new Map<string, RateLimiterPrisma>();
-function limiterFor(kind: "email" | "ip"): RateLimiterPrisma {
-  let limiter = limiters.get(kind);
-  if (!limiter) {
-    // a client address is shared (offices, NAT), so it gets a wider allowance than one account
-    const points = env().CADRE_LOGIN_MAX_ATTEMPTS * (kind === "ip" ? 5 : 1);
-    limiter = new RateLimiterPrisma({
-      storeClient: db(NO_TENANT),
-      tableName: "rateLimiterFlexible",
-      keyPrefix: `login-${kind}`,
-      points,
-      duration: env().CADRE_LOGIN_WINDOW_SECONDS,
-      clearExpiredByTimeout: false,
-    });
-    limiters.set(kind, limiter);
-  }
-  return limiter;
+  return { checkEmail };
 }
 
 /**
- * Checks email + password. Failed attempts are counted per email and per client address in the
- * database (so every app process shares the count); past the limit, sign-in is refused until the
- * window passes, even with the right password.
+ * Checks email + password. Failed attempts are counted per email and per client address (when known: see
+ * server/http/client-address.ts) and earn progressive delays (server/auth/login-throttle.ts), never a lock.
  */
-export async function verifyCredentials(emailRaw: string, password: string, clientIp?: string, client: Omit<AuthClient, "ip"> = {}): Promise<SessionUser> {
+export async function verifyCredentials(
+  emailRaw: string,
+  password: string,
+  clientAddress?: string | null,
+  origin: { userAgent?: string; requestId?: string } = {},
+): Promise<SessionUser> {
   const email = emailRaw.trim().toLowerCase();
-  const ip = clientIp && clientIp !== "unknown" ? clientIp : null;
-  const counters: { limiter: RateLimiterPrisma; key: string }[] = [{ limiter: limiterFor("email"), key: email }];
-  if (clientIp && clientIp !== "unknown") counters.push({ limiter: limiterFor("ip"), key: clientIp });
-  for (const { limiter, key } of counters) {
-    const state = await limiter.get(key);
-    if (state && state.consumedPoints >= limiter.points) {
-      await recordAuthEvent({ action: "auth.sign_in_limited", email, ip, ...client, metadata: { limit: limiter.keyPrefix.replace("login-", "") } });
-      throw new AppError("RATE_LIMITED", `Too many sign-in attempts. Try again in ${Math.ceil(state.msBeforeNext / 60000)} minute(s).`);
-    }
-  }
+  const counters: { scope: ThrottleScope; value: string }[] = [{ scope: "email", value: email }];
+  if (clientAddress) counters.push({ scope: "address", value: clientAddress });
+  await assertNotThrottled(counters);
   const user = await db(NO_TENANT).user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   if (!user || !user.passwordHash || !ok) {
-    for (const { limiter, key } of counters) await limiter.penalty(key, 1).catch((e: unknown) => rethrowUnlessLimit(e));
-    await recordAuthEvent({ action: "auth.sign_in_failed", userId: user?.id ?? null, email, ip, ...client, metadata: { method: "password" } });
+    const now = new Date();
+    for (const c of counters) await recordFailure(c.scope, c.value, now, email);
+    recordAuthEvent({ action: "auth.sign_in_failed", userId: user?.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
-  await limiterFor("email").delete(email);
-  await recordAuthEvent({ action: "auth.sign_in", userId: user.id, email, ip, ...client, metadata: { method: "password" } });
-  return { id: user.id, email: user.email, name: user.name };
-}
-
-function rethrowUnlessLimit(error: unknown): void {
-  if (!(error instanceof RateLimiterRes)) throw error;
-}
-
-/** An OAuth sign-in: link the provider identity to the user with that (provider-verified) email. */
-export async function findOrCreateOAuthUser(input: {
-  provider: string;
-  providerAccountId: string;
-  email: string;
-  name?: string | null;
-}, client: AuthClient = {}): Promise<SessionUser> {
-  const email = input.email.trim().toLowerCase();
-  const linked = await db(NO_TENANT).account.findUnique({
-    where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
-    include: { user: true },
-  });
-  if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
-  const user =
-    (await db(NO_TENANT).user.findUnique({ where: { email } })) ??
-    (await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
-  await db(NO_TENANT).account.create({
-    data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
-  });
-  await recordAuthEvent({ action: "auth.oauth_link", userId: user.id, email, ...client, metadata: { provider: input.provider } });
+  await clearFailures("email", email);
+  recordAuthEvent({ action: "auth.sign_in", userId: user.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
   return { id: user.id, email: user.email, name: user.name };
 }
 
 export async function getUser(userId: string): Promise<SessionUser | null> {
   const user = await db(NO_TENANT).user.findUnique({ where: { id: userId } });
   return user ? { id: user.id, email: user.email, name: user.name } : null;
+}
+
+/** Account settings: the email's verification state and the connected identities. */
+export async function accountOverview(userId: string) {
+  const user = await db(NO_TENANT).user.findUnique({ where: { id: userId }, include: { accounts: { select: { provider: true, createdAt: true }, orderBy: { createdAt: "asc" } } } });
+  if (!user) throw new AppError("NOT_FOUND", "User not found");
+  return {
+    email: user.email, name: user.name, emailVerified: user.emailVerified, hasPassword: user.passwordHash !== null,
+    accounts: user.accounts,
+  };
 }

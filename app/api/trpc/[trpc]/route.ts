@@ -5,6 +5,7 @@ import { requestIdOf } from "@/server/http/request-id";
 import { logger } from "@/server/logger";
 import { publicOrigin } from "@/server/http/origin";
 import { clientInfoOf } from "@/server/http/client-info";
+import { clientAddress } from "@/server/http/client-address";
 
 function handler(req: Request) {
   const requestId = requestIdOf(req.headers);
@@ -18,6 +19,7 @@ function handler(req: Request) {
       workspaceSlug: req.headers.get("x-cadre-workspace"),
       origin: publicOrigin(req),
       ...clientInfoOf(req),
+      clientAddress: clientAddress(req.headers),
     }),
     responseMeta: () => ({ headers: new Headers({ "x-request-id": requestId }) }),
     onError({ error, path }) {

@@ -1,0 +1,85 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { encode } from "next-auth/jwt";
+import { testDb as db } from "@/test/db";
+import { signUp } from "@/server/users/service";
+import { createLinkIntent, LINK_INTENT_COOKIE } from "@/server/auth/oauth-link";
+import { uniq } from "@/test/helpers";
+
+// the request the signIn callback runs in: its cookies (next/headers), as Next would provide them in the route handler
+const jar = vi.hoisted(() => ({ cookies: new Map<string, string>(), deleted: [] as string[] }));
+vi.mock("next/headers", () => ({
+  cookies: async () => ({
+    get: (name: string) => (jar.cookies.has(name) ? { name, value: jar.cookies.get(name)! } : undefined),
+    delete: (cookie: { name: string; path?: string }) => {
+      jar.deleted.push(`${cookie.name}@${cookie.path}`);
+      jar.cookies.delete(cookie.name);
+    },
+  }),
+  headers: async () =>
+    new Headers({
+      host: "127.0.0.1:3000",
+      "x-forwarded-proto": "http", // next start always sets it
+      cookie: [...jar.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+    }),
+}));
+
+const { authConfig } = await import("@/server/auth/config");
+
+async function signedInAs(userId: string) {
+  const token = await encode({ token: { uid: userId, sub: userId }, secret: process.env.AUTH_SECRET!, salt: "authjs.session-token" });
+  jar.cookies.set("authjs.session-token", token);
+}
+
+function googleRoundTrip(email: string) {
+  const sub = String(Math.floor(Math.random() * 1e9));
+  return {
+    user: { id: undefined as string | undefined, email, name: "Owner" },
+    account: { provider: "google", providerAccountId: sub, type: "oidc" as const },
+    profile: { sub, email, email_verified: true },
+  };
+}
+
+const signInCallback = (params: ReturnType<typeof googleRoundTrip>) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  authConfig().callbacks!.signIn!(params as any);
+
+beforeEach(() => {
+  jar.cookies.clear();
+  jar.deleted.length = 0;
+});
+
+describe("next-auth signIn callback (wiring of the OAuth rules)", () => {
+  it("refuses the pre-registered account and lets credentials through untouched", async () => {
+    const address = `ceo-${uniq()}@corp.test`;
+    await signUp({ name: "Attacker", email: address, password: "Correct-Horse-9" });
+    const params = googleRoundTrip(address);
+    expect(await signInCallback(params)).toBe("/sign-in?error=AccountNotLinked");
+    expect(params.user.id).toBeUndefined();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(await authConfig().callbacks!.signIn!({ user: { id: "x" }, account: { provider: "credentials", type: "credentials", providerAccountId: "x" } } as any)).toBe(true);
+  });
+
+  it("link mode: the intent cookie of the signed-in user links the identity, and is removed", async () => {
+    const address = `owner-${uniq()}@corp.test`;
+    await signUp({ name: "Owner", email: address, password: "Correct-Horse-9" });
+    const user = await db().user.findUniqueOrThrow({ where: { email: address } });
+    await signedInAs(user.id);
+    jar.cookies.set(LINK_INTENT_COOKIE, createLinkIntent(user.id, "google"));
+    const params = googleRoundTrip(address);
+    expect(await signInCallback(params)).toBe(true);
+    expect(params.user.id).toBe(user.id);
+    // deleted on the path it was set on (a deletion on "/" would leave it in place)
+    expect(jar.deleted).toContain(`${LINK_INTENT_COOKIE}@/api/auth`);
+    expect(await db().account.count({ where: { userId: user.id, provider: "google" } })).toBe(1);
+  });
+
+  it("an intent cookie without its user's session links nothing", async () => {
+    const address = `left-${uniq()}@corp.test`;
+    await signUp({ name: "Left", email: address, password: "Correct-Horse-9" });
+    const user = await db().user.findUniqueOrThrow({ where: { email: address } });
+    jar.cookies.set(LINK_INTENT_COOKIE, createLinkIntent(user.id, "google"));
+    const params = googleRoundTrip(address);
+    expect(await signInCallback(params)).toBe("/sign-in?error=AccountNotLinked");
+    expect(await db().account.count({ where: { userId: user.id } })).toBe(0);
+  });
+});
