@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testDb } from "@/test/db";
+import { setEnv } from "@/server/env";
 import { createCaller } from "@/server/api/root";
 import { newId } from "@/lib/ids";
 import { findRoute, makeApiKey, makeUser, makeWorkspace, rest, tick, uniq, type TestUser } from "@/test/helpers";
@@ -47,10 +48,11 @@ describe("audit entries record where a change came from", () => {
     expect(rows.every((r) => r.clientIp === "2001:db8::5" && r.userAgent === "Safari/18")).toBe(true);
   });
 
-  it("REST: the client address and user agent, and the list returns them", async () => {
+  it("REST: the client address (behind a trusted proxy) and user agent, and the list returns them", async () => {
     const ws = await makeWorkspace("trail");
     const key = (await makeApiKey(ws, "owner")).raw;
-    const res = await restRaw("/api/v1/workspace", key, { "x-forwarded-for": "203.0.113.9, 10.0.0.1", "user-agent": "cadre-cli/1.0" }, "PATCH", { name: "Renamed by key" });
+    setEnv("CADRE_TRUSTED_PROXIES", "10.0.0.0/8");
+    const res = await restRaw("/api/v1/workspace", key, { "x-forwarded-for": "203.0.113.9, 10.0.0.1", "user-agent": "cadre-cli/1.0" }, "PATCH", { name: "Renamed by key" }).finally(() => setEnv("CADRE_TRUSTED_PROXIES", ""));
     expect(res.status).toBe(200);
     const list = await rest("GET", "/api/v1/audit", { key, query: { action: "workspace.update" } });
     expect(list.body.data[0]).toMatchObject({ action: "workspace.update", clientIp: "203.0.113.9", userAgent: "cadre-cli/1.0" });

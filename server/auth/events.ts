@@ -16,7 +16,7 @@ export type AuthEvent = Origin &
   (
     | { action: "auth.sign_in"; userId: string; email: string; method: string }
     | { action: "auth.sign_in_failed"; userId?: string; email: string; method: "password" }
-    | { action: "auth.sign_up"; userId?: string; method: "password" | "oauth"; provider?: string; outcome: "created" | "exists" | "refused" }
+    | { action: "auth.sign_up"; userId?: string; email?: string; method: "password" | "oauth"; provider?: string; outcome: "created" | "exists" | "refused" }
     | { action: "auth.sign_in_delayed"; email: string; scope: "email" | "address"; failures: number; delaySeconds: number }
     | { action: "auth.oauth_link"; userId: string; provider: string; mode: "settings" | "verified_email" | "new_user" }
     | { action: "auth.oauth_link_refused"; provider: string; reason: string; userId?: string }

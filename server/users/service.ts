@@ -37,7 +37,7 @@ export async function signUp(input: z.input<typeof signUpInputSchema>, meta: { c
   }
   const { email, name, password } = parsed.data;
   if (!(await signupAllowed(email))) {
-    recordAuthEvent({ action: "auth.sign_up", method: "password", outcome: "refused", ...origin });
+    recordAuthEvent({ action: "auth.sign_up", email, method: "password", outcome: "refused", ...origin });
     throw new AppError("FORBIDDEN", "Sign-up is not open to this email address on this server. Ask an administrator for an invitation.");
   }
   // hashed either way, so that a registered email does not answer faster
@@ -45,13 +45,13 @@ export async function signUp(input: z.input<typeof signUpInputSchema>, meta: { c
   const checkEmail = verificationMailEnabled();
   const existing = await db(NO_TENANT).user.findUnique({ where: { email } });
   if (existing) {
-    recordAuthEvent({ action: "auth.sign_up", userId: existing.id, method: "password", outcome: "exists", ...origin });
+    recordAuthEvent({ action: "auth.sign_up", userId: existing.id, email, method: "password", outcome: "exists", ...origin });
     if (checkEmail) await sendAlreadyRegisteredMail(email);
     return { checkEmail };
   }
   try {
     const user = await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name, passwordHash } });
-    recordAuthEvent({ action: "auth.sign_up", userId: user.id, method: "password", outcome: "created", ...origin });
+    recordAuthEvent({ action: "auth.sign_up", userId: user.id, email, method: "password", outcome: "created", ...origin });
     if (checkEmail) await sendVerificationMail(user);
   } catch (error) {
     // a concurrent sign-up of the same email: the same answer
