@@ -4,6 +4,7 @@
  *   vault status                        secrets per master key version
  *   vault rotate [--new-key <base64>]   re-wrap every data key under a new master key
  *   vault rotate --finish               re-wrap what is still under an older key (finishes a rotation)
+ *   users revoke-sessions <email>       end every session of a user (every browser signs in again)
  *   help                                this list
  *
  * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
@@ -33,6 +34,9 @@ Commands:
       --finish                       No new key: re-wrap only what is still under an older key (finishes
                                      an interrupted rotation, or catches up after servers restarted).
       --batch-size <n>               Rows read per batch (default 100).
+  users revoke-sessions <email>      End every session of the user with this email at once (their next
+                                     request in any browser asks them to sign in again). API keys are
+                                     not sessions: revoke those in the workspace.
   help                               Show this help.
 
 The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
@@ -42,7 +46,8 @@ CADRE_DATA_DIR/master.key in embedded mode.`;
 const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 interface Parsed {
-  command: "help" | "vault status" | "vault rotate";
+  command: "help" | "vault status" | "vault rotate" | "users revoke-sessions";
+  email?: string;
   newKey?: string;
   finish?: boolean;
   batchSize?: number;
@@ -54,6 +59,14 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const args = [...argv];
   const first = args.shift();
   if (first === undefined || first === "help" || first === "--help" || first === "-h") return { command: "help" };
+  if (first === "users") {
+    const sub = args.shift();
+    if (sub !== "revoke-sessions") throw new UsageError(sub ? `Unknown users command "${sub}"` : "Missing users command: revoke-sessions");
+    const email = args.shift();
+    if (!email || email.startsWith("-")) throw new UsageError("users revoke-sessions needs the user's email");
+    if (args.length) throw new UsageError(`Unexpected argument "${args[0]}"`);
+    return { command: "users revoke-sessions", email };
+  }
   if (first !== "vault") throw new UsageError(`Unknown command "${first}"`);
   const sub = args.shift();
   if (sub === "status") {
@@ -124,6 +137,10 @@ export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): 
   if (parsed.command === "help") {
     io.out(HELP);
     return 0;
+  }
+  if (parsed.command === "users revoke-sessions") {
+    const { revokeSessionsCommand } = await import("../server/users/cli");
+    return withDatabase(io, () => revokeSessionsCommand(parsed.email!, io));
   }
   const { vaultRotate, vaultStatus } = await import("../server/vault/cli");
   if (parsed.command === "vault status") return withDatabase(io, (sources) => vaultStatus({ sources, io }));

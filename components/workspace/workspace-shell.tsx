@@ -67,6 +67,7 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
           <div className="header-user">
             {value ? <RoleBadge role={value.role} testId="current-role" /> : null}
             <span className="header-email" data-testid="user-email" title={user.name ?? undefined}>{user.email}</span>
+            <Link href="/account" className="btn btn-ghost btn-sm" data-testid="account-link">Account</Link>
             <SignOutButton />
           </div>
         </div>

@@ -6,7 +6,9 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { isAppError } from "@/lib/errors";
 import { signInInputSchema } from "@/lib/schemas/auth";
-import { findOrCreateOAuthUser, getUser, verifyCredentials } from "@/server/users/service";
+import { findOrCreateOAuthUser, verifyCredentials, type SessionUser } from "@/server/users/service";
+import { db, NO_TENANT } from "@/server/db/client";
+import { claimsOf, endSession, newSessionClaims, SESSION_MAX_AGE_SECONDS, verifySession, type SessionClaims } from "@/server/auth/sessions";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -36,7 +38,7 @@ export function enabledOAuthProviders(): { id: string; name: string }[] {
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   secret: env().AUTH_SECRET,
   trustHost: true,
-  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/sign-in", error: "/sign-in" },
   providers: [
     Credentials({
@@ -46,7 +48,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         if (!parsed.success) return null;
         try {
           const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientIp(request));
-          return { id: user.id, email: user.email, name: user.name };
+          return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {
           if (isAppError(error) && error.code === "RATE_LIMITED") throw new RateLimitedSignin();
           if (isAppError(error) && error.code === "UNAUTHORIZED") return null;
@@ -64,15 +66,30 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (!user.email || !verified) return false;
       const linked = await findOrCreateOAuthUser({ provider: account.provider, providerAccountId: account.providerAccountId, email: user.email, name: user.name });
       user.id = linked.id;
+      (user as { sessionVersion?: number }).sessionVersion = linked.sessionVersion;
       return true;
     },
     async jwt({ token, user }) {
-      if (user?.id) token.uid = user.id;
+      // sign-in: the session's id, the user's session version (as read with the credentials) and the sign-in time
+      if (user?.id) {
+        let version = (user as { sessionVersion?: number }).sessionVersion;
+        version ??= (await db(NO_TENANT).user.findUnique({ where: { id: user.id }, select: { sessionVersion: true } }))?.sessionVersion ?? 0;
+        Object.assign(token, newSessionClaims({ id: user.id, sessionVersion: version }));
+      }
       return token;
     },
     async session({ session, token }) {
       if (typeof token.uid === "string") session.user.id = token.uid;
+      // for currentUser(), which checks them against the database (none of them is a secret: the cookie is)
+      Object.assign(session, { cadre: { uid: token.uid, sid: token.sid, sv: token.sv, sat: token.sat } });
       return session;
+    },
+  },
+  events: {
+    // signing out ends the session on the server too: a copy of the cookie stops working
+    async signOut(message) {
+      const claims = "token" in message ? claimsOf(message.token as Record<string, unknown> | null) : null;
+      if (claims) await endSession(claims);
     },
   },
   logger: {
@@ -88,10 +105,16 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   },
 }));
 
-/** The signed-in user, re-read from the database (a JWT outlives a deleted account). */
-export async function currentUser() {
+/** The claims of the request's session cookie (not yet checked against the database), or null. */
+export async function currentSessionClaims(): Promise<SessionClaims | null> {
   const session = await auth();
-  const id = session?.user?.id;
-  if (!id) return null;
-  return getUser(id);
+  return claimsOf((session as { cadre?: Record<string, unknown> } | null)?.cadre);
+}
+
+/**
+ * The signed-in user, re-read from the database with the session's validity (a JWT outlives a deleted account, a
+ * sign-out elsewhere, a password change): one statement. Null when signed out or the session was revoked.
+ */
+export async function currentUser(): Promise<SessionUser | null> {
+  return verifySession(await currentSessionClaims());
 }

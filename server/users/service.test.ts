@@ -60,7 +60,7 @@ describe("verifyCredentials", () => {
   it("accepts the right password (email in any case), refuses a wrong one and an unknown email alike", async () => {
     const address = email("hank");
     const user = await signUp({ name: "Hank", email: address, password: PASSWORD });
-    expect(await verifyCredentials(` ${address.toUpperCase()} `, PASSWORD, ip())).toEqual({ id: user.id, email: address, name: "Hank" });
+    expect(await verifyCredentials(` ${address.toUpperCase()} `, PASSWORD, ip())).toEqual({ id: user.id, email: address, name: "Hank", sessionVersion: 0 });
 
     const wrong = await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
     const unknown = await outcome(verifyCredentials(email("nobody"), PASSWORD, ip()));

@@ -5,12 +5,17 @@ import { AppError } from "@/lib/errors";
 import { env } from "@/server/env";
 import { signUpInputSchema } from "@/lib/schemas/auth";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
+import type { SessionClaims } from "@/server/auth/sessions";
 import type { z } from "zod";
 
 export interface SessionUser {
   id: string;
   email: string;
   name: string | null;
+  /** at sign-in: the version stamped into the new session (server/auth/sessions.ts) */
+  sessionVersion?: number;
+  /** a signed-in user's session, re-checked with the membership on every request */
+  session?: SessionClaims;
 }
 
 export async function signUp(input: z.input<typeof signUpInputSchema>): Promise<SessionUser> {
@@ -76,7 +81,7 @@ export async function verifyCredentials(emailRaw: string, password: string, clie
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
   await limiterFor("email").delete(email);
-  return { id: user.id, email: user.email, name: user.name };
+  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
 function rethrowUnlessLimit(error: unknown): void {
@@ -95,14 +100,14 @@ export async function findOrCreateOAuthUser(input: {
     where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
     include: { user: true },
   });
-  if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
+  if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name, sessionVersion: linked.user.sessionVersion };
   const user =
     (await db(NO_TENANT).user.findUnique({ where: { email } })) ??
     (await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
   await db(NO_TENANT).account.create({
     data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
   });
-  return { id: user.id, email: user.email, name: user.name };
+  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
 export async function getUser(userId: string): Promise<SessionUser | null> {
