@@ -19,7 +19,7 @@ import { updateBudget } from "@/server/ledger/service";
 import { settleObservations } from "@/server/models/gateway";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
-const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "_prisma_migrations"];
+const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "EndedSession", "_prisma_migrations"];
 
 let a: RunWorkspace;
 let b: RunWorkspace;
