@@ -19,3 +19,6 @@ export const accountOutSchema = z.object({
   name: z.string().nullable(),
   hasPassword: z.boolean(),
 });
+
+export const passwordChangedOutSchema = z.object({ changed: z.literal(true) });
+export const signedOutEverywhereOutSchema = z.object({ signedOut: z.literal(true) });
