@@ -7,6 +7,7 @@
  *   audit purge                         delete audit entries and auth events past the retention period
  *   audit auth-events --email <e>       an account's authentication events (or --user <id>)
  *   audit export --workspace <id|slug>  a workspace's audit log (a deleted one's too) as JSON Lines or CSV
+ *   users revoke-sessions <email>       end every session of a user (every browser signs in again)
  *   help                                this list
  *
  * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
@@ -45,6 +46,9 @@ Commands:
   audit export --workspace <id|slug> A workspace's audit log to stdout, newest first; also a deleted
                                      workspace's, by its id or former slug, until the retention purges it.
       --format jsonl|csv             Default jsonl.
+  users revoke-sessions <email>      End every session of the user with this email at once (their next
+                                     request in any browser asks them to sign in again). API keys are
+                                     not sessions: revoke those in the workspace.
   help                               Show this help.
 
 The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
@@ -54,7 +58,7 @@ CADRE_DATA_DIR/master.key in embedded mode.`;
 const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 interface Parsed {
-  command: "help" | "vault status" | "vault rotate" | "audit purge" | "audit auth-events" | "audit export";
+  command: "help" | "vault status" | "vault rotate" | "audit purge" | "audit auth-events" | "audit export" | "users revoke-sessions";
   newKey?: string;
   finish?: boolean;
   batchSize?: number;
@@ -104,6 +108,14 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const first = args.shift();
   if (first === undefined || first === "help" || first === "--help" || first === "-h") return { command: "help" };
   if (first === "audit") return parseAuditArgs(args);
+  if (first === "users") {
+    const sub = args.shift();
+    if (sub !== "revoke-sessions") throw new UsageError(sub ? `Unknown users command "${sub}"` : "Missing users command: revoke-sessions");
+    const email = args.shift();
+    if (!email || email.startsWith("-")) throw new UsageError("users revoke-sessions needs the user's email");
+    if (args.length) throw new UsageError(`Unexpected argument "${args[0]}"`);
+    return { command: "users revoke-sessions", email };
+  }
   if (first !== "vault") throw new UsageError(`Unknown command "${first}"`);
   const sub = args.shift();
   if (sub === "status") {
@@ -184,6 +196,10 @@ export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): 
       if (parsed.command === "audit auth-events") return cli.auditAuthEvents(io, { email: parsed.email, userId: parsed.userId, limit: parsed.limit });
       return cli.auditExport(io, parsed.workspace!, parsed.format ?? "jsonl");
     });
+  }
+  if (parsed.command === "users revoke-sessions") {
+    const { revokeSessionsCommand } = await import("../server/users/cli");
+    return withDatabase(io, () => revokeSessionsCommand(parsed.email!, io));
   }
   const { vaultRotate, vaultStatus } = await import("../server/vault/cli");
   if (parsed.command === "vault status") return withDatabase(io, (sources) => vaultStatus({ sources, io }));

@@ -66,6 +66,8 @@ const envSchema = z.object({
   CADRE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(1000).default(8),
   /** runs executing at once per workspace (across processes); more stay queued */
   CADRE_WORKSPACE_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(1000).default(4),
+  /** how often an open event stream re-checks its caller's access (session, membership, API key), in seconds */
+  CADRE_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   /** "off": this process does not execute runs (another process or Inngest does) */
   CADRE_EXECUTOR: z.enum(["on", "off"]).default("on"),
   /** Inngest (optional): with these set, runs execute as the Inngest function served at /api/inngest */

@@ -19,8 +19,8 @@ import { updateBudget } from "@/server/ledger/service";
 import { settleObservations } from "@/server/models/gateway";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
-// AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address
-const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "LoginThrottle", "_prisma_migrations"];
+// AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
+const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "LoginThrottle", "EndedSession", "_prisma_migrations"];
 
 let a: RunWorkspace;
 let b: RunWorkspace;

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { AccountSettings } from "@/components/account/account-settings";
 import { firstParam } from "@/components/auth/callback-url";
 import { ResendVerificationButton } from "@/components/account/resend-verification-button";
 import { Badge } from "@/components/ui/badge";
@@ -84,6 +85,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
           ))}
         {providers.length === 0 ? <p className="muted">No sign-in providers (GitHub, Google) are configured on this server.</p> : null}
       </section>
+
+      <AccountSettings />
     </AuthCard>
   );
 }

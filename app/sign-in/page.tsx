@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { auth, enabledOAuthProviders } from "@/server/auth/config";
+import { currentUser, enabledOAuthProviders } from "@/server/auth/config";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { firstParam } from "@/components/auth/callback-url";
@@ -14,8 +14,8 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
   const callbackUrl = safeCallbackUrl(params.callbackUrl);
-  const session = await auth();
-  const signedInAs = session?.user?.email ?? null;
+  // a revoked or signed-out session is not "signed in", whatever its cookie says
+  const signedInAs = (await currentUser())?.email ?? null;
   return (
     <AuthCard title="Sign in to Cadre" subtitle="Welcome back.">
       {signedInAs ? (

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from "./trpc";
 import { authRouter } from "./routers/auth";
+import { accountRouter } from "./routers/account";
 import { workspacesRouter } from "./routers/workspaces";
 import { membersRouter } from "./routers/members";
 import { invitationsRouter } from "./routers/invitations";
@@ -17,6 +18,7 @@ import { runsRouter } from "./routers/runs";
 
 export const appRouter = router({
   auth: authRouter,
+  account: accountRouter,
   workspaces: workspacesRouter,
   members: membersRouter,
   invitations: invitationsRouter,

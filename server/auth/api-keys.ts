@@ -10,6 +10,8 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { apiKeyHashes, hashApiKey } from "@/server/auth/secrets";
 import { createApiKeyInputSchema } from "@/lib/schemas/api-keys";
+import { cancelRunsOfEndedAccess } from "@/server/runs/service";
+import { ACCESS_ENDED } from "@/server/jobs/run-access";
 import { isPermission, permissionsOf, type Permission, type Role } from "@/lib/permissions";
 import type { z } from "zod";
 
@@ -68,7 +70,10 @@ export async function listApiKeys(ctx: TenantContext) {
   return rows.map(toApiKey);
 }
 
-/** Revoking your own key needs api_keys:revoke; someone else's needs api_keys:manage. */
+/**
+ * Revoking your own key needs api_keys:revoke; someone else's needs api_keys:manage. The key's queued and running
+ * runs are cancelled with it (they would otherwise go on with its powers).
+ */
 export async function revokeApiKey(ctx: TenantContext, keyId: string) {
   const key = await db(ctx).apiKey.findFirst({ where: { id: keyId, workspaceId: ctx.workspaceId } });
   if (!key) throw new AppError("NOT_FOUND", "API key not found");
@@ -76,10 +81,13 @@ export async function revokeApiKey(ctx: TenantContext, keyId: string) {
     throw new AppError("FORBIDDEN", "You can only revoke your own API keys");
   }
   if (key.revokedAt) return { revoked: true as const };
-  await db(ctx).$transaction(async (tx) => {
+  const cancelled = await db(ctx).$transaction(async (tx) => {
     await tx.apiKey.update({ where: inWorkspace(ctx, key.id), data: { revokedAt: new Date() } });
-    await recordAudit(ctx, { action: "api_key.revoke", targetType: "api_key", targetId: key.id, metadata: { name: key.name } }, tx);
+    const runs = await cancelRunsOfEndedAccess(tx, ctx, { keyIds: [key.id] }, ACCESS_ENDED.keyRevoked);
+    await recordAudit(ctx, { action: "api_key.revoke", targetType: "api_key", targetId: key.id, metadata: { name: key.name, cancelledRuns: runs.runIds.length } }, tx);
+    return runs;
   });
+  await cancelled.afterCommit();
   return { revoked: true as const };
 }
 

@@ -7,7 +7,9 @@ import { logger } from "@/server/logger";
 import { isAppError } from "@/lib/errors";
 import { signInInputSchema } from "@/lib/schemas/auth";
 import { cookies, headers } from "next/headers";
-import { getUser, verifyCredentials } from "@/server/users/service";
+import { verifyCredentials, type SessionUser } from "@/server/users/service";
+import { db, NO_TENANT } from "@/server/db/client";
+import { claimsOf, endSession, newSessionClaims, SESSION_MAX_AGE_SECONDS, verifySession, type SessionClaims } from "@/server/auth/sessions";
 import { authSecrets } from "@/server/auth/secrets";
 import { githubUserinfo } from "@/server/auth/oauth-profile";
 import { LINK_INTENT_COOKIE, LINK_INTENT_COOKIE_PATH, oauthSignInCallback } from "@/server/auth/oauth-link";
@@ -42,7 +44,7 @@ export const authConfig = (): NextAuthConfig => ({
   // the keyring: the current secret signs, previous ones (AUTH_SECRET_PREVIOUS) still open sessions they signed
   secret: authSecrets(),
   trustHost: true,
-  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/sign-in", error: "/sign-in" },
   providers: [
     Credentials({
@@ -54,7 +56,7 @@ export const authConfig = (): NextAuthConfig => ({
           const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientAddress(request?.headers), {
             userAgent: request ? userAgentOf(request.headers) : undefined, requestId: request ? requestIdOf(request.headers) : undefined,
           });
-          return { id: user.id, email: user.email, name: user.name };
+          return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {
           if (isAppError(error) && error.code === "RATE_LIMITED") throw new RateLimitedSignin();
           if (isAppError(error) && error.code === "UNAUTHORIZED") return null;
@@ -80,12 +82,26 @@ export const authConfig = (): NextAuthConfig => ({
       return result;
     },
     async jwt({ token, user }) {
-      if (user?.id) token.uid = user.id;
+      // sign-in: the session's id, the user's session version (as read with the credentials) and the sign-in time
+      if (user?.id) {
+        let version = (user as { sessionVersion?: number }).sessionVersion;
+        version ??= (await db(NO_TENANT).user.findUnique({ where: { id: user.id }, select: { sessionVersion: true } }))?.sessionVersion ?? 0;
+        Object.assign(token, newSessionClaims({ id: user.id, sessionVersion: version }));
+      }
       return token;
     },
     async session({ session, token }) {
       if (typeof token.uid === "string") session.user.id = token.uid;
+      // for currentUser(), which checks them against the database (none of them is a secret: the cookie is)
+      Object.assign(session, { cadre: { uid: token.uid, sid: token.sid, sv: token.sv, sat: token.sat } });
       return session;
+    },
+  },
+  events: {
+    // signing out ends the session on the server too: a copy of the cookie stops working
+    async signOut(message) {
+      const claims = "token" in message ? claimsOf(message.token as Record<string, unknown> | null) : null;
+      if (claims) await endSession(claims);
     },
   },
   logger: {
@@ -103,10 +119,16 @@ export const authConfig = (): NextAuthConfig => ({
 
 export const { handlers, auth, signIn, signOut } = NextAuth(authConfig);
 
-/** The signed-in user, re-read from the database (a JWT outlives a deleted account). */
-export async function currentUser() {
+/** The claims of the request's session cookie (not yet checked against the database), or null. */
+export async function currentSessionClaims(): Promise<SessionClaims | null> {
   const session = await auth();
-  const id = session?.user?.id;
-  if (!id) return null;
-  return getUser(id);
+  return claimsOf((session as { cadre?: Record<string, unknown> } | null)?.cadre);
+}
+
+/**
+ * The signed-in user, re-read from the database with the session's validity (a JWT outlives a deleted account, a
+ * sign-out elsewhere, a password change): one statement. Null when signed out or the session was revoked.
+ */
+export async function currentUser(): Promise<SessionUser | null> {
+  return verifySession(await currentSessionClaims());
 }

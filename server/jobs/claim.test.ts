@@ -14,6 +14,7 @@ import { newId } from "@/lib/ids";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { claimRun, type ClaimedRun } from "./executor";
 import { runTenantContext } from "./run-function";
+import { ACCESS_ENDED } from "./run-access";
 
 const claim = async (rw: RunWorkspace): Promise<ClaimedRun> => {
   const claimed = await claimRun({ owner: `claim-test/${rw.ws.id}`, leaseMs: 60_000, workspaceConcurrency: 100, workspaceIds: [rw.ws.id] });
@@ -97,35 +98,56 @@ describe("runTenantContext (and the context a claim returns)", () => {
     await expectContext(rw, again.id, { role: "admin", actor: { type: "api_key", keyId: key.id } });
   });
 
-  it("a creator removed since: still attributed to them, with the member role; a deleted user by id only", async () => {
+  /** The claim returns no context for the run, and reading it refuses with the reason. */
+  async function expectAccessEnded(rw: RunWorkspace, runId: string, reason: string) {
+    const claimed = await claim(rw);
+    expect(claimed.id).toBe(runId);
+    expect(claimed.ctx).toBeNull();
+    await expect(runTenantContext(claimed)).rejects.toMatchObject({ name: "RunAccessEndedError", reason });
+    await putAway(runId);
+  }
+
+  it("a creator whose access ended since: no context (the run is cancelled, never run on borrowed powers), with the reason", async () => {
     const rw = await makeRunWorkspace("ctxgone");
     await addAgent(rw.ctx, "solo");
     // an API key whose creator left the workspace (the key row stays)
     const key = await makeApiKey(rw.ws, "admin");
     const byKey = await startRun(await authenticateApiKey(key.raw), { agent: "solo", input: "key" });
     await db().membership.delete({ where: { workspaceId_userId: { workspaceId: rw.ws.id, userId: rw.ws.users.admin.id } } });
-    await expectContext(rw, byKey.id, { role: "member", actor: { type: "api_key", keyId: key.id, userId: rw.ws.users.admin.id, name: "admin key" } });
+    await expectAccessEnded(rw, byKey.id, ACCESS_ENDED.keyCreatorRemoved);
+
+    // a key revoked, a key expired (rows changed directly: the executor does not rely on the services)
+    const revoked = await makeApiKey(rw.ws, "member");
+    const byRevoked = await startRun(await authenticateApiKey(revoked.raw), { agent: "solo", input: "revoked" });
+    await db().apiKey.update({ where: { id: revoked.id }, data: { revokedAt: new Date() } });
+    await expectAccessEnded(rw, byRevoked.id, ACCESS_ENDED.keyRevoked);
+    const expiring = await makeApiKey(rw.ws, "member");
+    const byExpired = await startRun(await authenticateApiKey(expiring.raw), { agent: "solo", input: "expired" });
+    await db().apiKey.update({ where: { id: expiring.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await expectAccessEnded(rw, byExpired.id, ACCESS_ENDED.keyExpired);
 
     // a user who left the workspace
     const owner = await resolveAs(rw, "owner");
     const byUser = await startRun({ ...owner, actor: { type: "user", userId: rw.ws.users.viewer.id, email: rw.ws.users.viewer.email } }, { agent: "solo", input: "left" });
     await db().membership.delete({ where: { workspaceId_userId: { workspaceId: rw.ws.id, userId: rw.ws.users.viewer.id } } });
-    await expectContext(rw, byUser.id, { role: "member", actor: { type: "user", userId: rw.ws.users.viewer.id, email: rw.ws.users.viewer.email } });
+    await expectAccessEnded(rw, byUser.id, ACCESS_ENDED.creatorRemoved);
 
     // a user deleted altogether
     const gone = await makeUser("gone");
     await db().membership.create({ data: { id: newId("mem"), workspaceId: rw.ws.id, userId: gone.id, role: "owner" } });
     const byGone = await startRun({ ...owner, actor: { type: "user", userId: gone.id, email: gone.email } }, { agent: "solo", input: "deleted" });
     await db().user.delete({ where: { id: gone.id } });
-    await expectContext(rw, byGone.id, { role: "member", actor: { type: "user", userId: gone.id, email: "unknown" } });
+    await expectAccessEnded(rw, byGone.id, ACCESS_ENDED.creatorRemoved);
   });
 
   it("a key of another workspace with the run's creator id is not the creator", async () => {
     const rw = await makeRunWorkspace("ctxforeign");
     const other = await makeRunWorkspace("ctxforeign2");
     const foreign = await makeApiKey(other.ws, "owner");
-    const ctx = await runTenantContext({ id: "run_x", workspaceId: rw.ws.id, createdByType: "api_key", createdById: foreign.id });
-    expect(ctx).toMatchObject({ role: "member", actor: { type: "user", userId: foreign.id, email: "unknown" }, workspaceSlug: rw.ws.slug });
+    await expect(runTenantContext({ id: "run_x", workspaceId: rw.ws.id, createdByType: "api_key", createdById: foreign.id })).rejects.toMatchObject({
+      name: "RunAccessEndedError",
+      reason: ACCESS_ENDED.keyGone,
+    });
   });
 });
 

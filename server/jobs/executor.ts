@@ -31,6 +31,7 @@ import { sql } from "@/server/db/sql";
 
 /** The executor works across workspaces: its claim, leases and heartbeat are a privileged path (docs/security.md). */
 const EXECUTOR = SYSTEM("executor");
+import { accessEndedSql, cancelForEndedAccess } from "./run-access";
 
 export interface ExecutorOptions {
   /** lease owner id; default `<host>/<pid>/<random>` */
@@ -147,13 +148,13 @@ export async function claimRun(o: { owner: string; leaseMs: number; workspaceCon
   );
   const found = rows[0];
   if (!found) return null;
-  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, cancelRequestedAt, watched, ...row } = found;
+  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, ctxAccessEnded, cancelRequestedAt, watched, ...row } = found;
   const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
   let ctx: TenantContext | null = null;
   try {
-    ctx = creatorContext(run, { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole });
+    ctx = creatorContext(run, { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, ctxAccessEnded });
   } catch {
-    // executeRun reads it again (and fails the run with the reason)
+    // executeRun reads it again (and cancels the run whose creator's access ended, or fails it with the reason)
   }
   return { ...run, ctx, watched };
 }
@@ -271,11 +272,17 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     const ids = [...running.keys()];
     const until = new Date(Date.now() + leaseMs);
     try {
-      const { rows } = await executeSql<{ id: string; cancel: boolean }>(
+      // with the creator's access (server/jobs/run-access.ts): a run whose creator's powers ended is cancelled
+      const { rows } = await executeSql<{ id: string; workspaceId: string; cancel: boolean; accessEnded: string | null }>(
         EXECUTOR,
-        sql`UPDATE "Run" SET "leaseExpiresAt" = ${until} WHERE id IN (${sql.join(ids.map((id) => sql`${id}`))}) AND "leaseOwner" = ${owner}
-         RETURNING id, "cancelRequestedAt" IS NOT NULL AS cancel`,
+        sql`UPDATE "Run" AS u SET "leaseExpiresAt" = ${until} WHERE u.id IN (${sql.join(ids.map((id) => sql`${id}`))}) AND u."leaseOwner" = ${owner}
+         RETURNING u.id, u."workspaceId", u."cancelRequestedAt" IS NOT NULL AS cancel, ${accessEndedSql("u")} AS "accessEnded"`,
       );
+      for (const r of rows) {
+        if (r.accessEnded === null) continue;
+        await cancelForEndedAccess(r, r.accessEnded);
+        r.cancel = true;
+      }
       const kept = new Map(rows.map((r) => [r.id, r.cancel]));
       for (const id of ids) {
         const entry = running.get(id);

@@ -14,6 +14,9 @@ import { startRun, getRun, cancelRun } from "@/server/runs/service";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, stepRows, type RunWorkspace } from "@/test/fixtures/runs";
 import { inngest, inngestEnabled, inngestSteps, RUN_REQUESTED_EVENT, runFunction, type InngestStepTools } from "./inngest";
 import { StepFailedError } from "./step";
+import { ACCESS_ENDED } from "./run-access";
+import { authenticateApiKey } from "@/server/auth/api-keys";
+import { makeApiKey } from "@/test/helpers";
 
 let rw: RunWorkspace;
 beforeAll(async () => {
@@ -83,6 +86,20 @@ describe("the Inngest function cadre/run.requested", () => {
     await cancelRun(rw.ctx, run.id);
     const { result } = await engineFor(run.id).execute();
     expect(result).toBe("already_finished");
+  });
+});
+
+describe("the Inngest function refuses a run whose creator's access ended", () => {
+  it("a run of a key revoked after it was queued (without the service) is cancelled with the reason, no step runs", async () => {
+    const key = await makeApiKey(rw.ws, "member");
+    const run = await startRun(await authenticateApiKey(key.raw), { agent: "writer", input: "Never on Inngest." });
+    await db().apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    const { result } = await engineFor(run.id).execute();
+    expect(result).toBe("cancelled");
+    const detail = await getRun(rw.ctx, run.id);
+    expect(detail).toMatchObject({ status: "cancelled", error: ACCESS_ENDED.keyRevoked });
+    expect(detail.steps).toEqual([]);
+    expect((await eventRows(run.id)).map((e) => e.type)).toEqual(["run.queued", "run.cancelled"]);
   });
 });
 

@@ -38,6 +38,7 @@ import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isContro
 import { stepAttemptWhere } from "./step-records";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
+import { accessEndedSql, cancelForEndedAccess, RunAccessEndedError } from "./run-access";
 
 export interface RunEventPayload {
   runId: string;
@@ -107,18 +108,21 @@ export type CreatorColumns = {
   ctxUserId: string | null;
   ctxEmail: string | null;
   ctxRole: string | null;
+  /** why the creator can no longer act (server/jobs/run-access.ts), or null */
+  ctxAccessEnded: string | null;
 };
 
 /**
  * Columns and joins that resolve, for the run rows of `alias` (its "workspaceId", "createdByType", "createdById"),
- * what the creator's context needs: the workspace's slug, the creator (its API key, or the user) and the creator's
- * membership. Used by runTenantContext and by the executor's claim (the context comes with the claimed row).
+ * what the creator's context needs: the workspace's slug, the creator (its API key, or the user), the creator's
+ * membership and whether their access ended. Used by runTenantContext and by the executor's claim (the context comes
+ * with the claimed row).
  */
 export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
   const a = sql.ident(alias);
   return {
     columns: sql`cw.slug AS "ctxWorkspaceSlug", ck.id AS "ctxKeyId", ck.name AS "ctxKeyName", ck."createdById" AS "ctxKeyUserId",
-      cu.id AS "ctxUserId", cu.email AS "ctxEmail", cm.role::text AS "ctxRole"`,
+      cu.id AS "ctxUserId", cu.email AS "ctxEmail", cm.role::text AS "ctxRole", ${accessEndedSql(alias)} AS "ctxAccessEnded"`,
     joins: sql`LEFT JOIN "Workspace" cw ON cw.id = ${a}."workspaceId"
       LEFT JOIN "ApiKey" ck ON ${a}."createdByType" = 'api_key' AND ck.id = ${a}."createdById" AND ck."workspaceId" = ${a}."workspaceId"
       LEFT JOIN "User" cu ON ${a}."createdByType" <> 'api_key' AND cu.id = ${a}."createdById"
@@ -127,15 +131,16 @@ export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
 }
 
 /**
- * The creator's context from `creatorContextSql`'s columns. A creator who was deleted or left since: the run still
- * executes, attributed to its creator's id, with the member role.
+ * The creator's context from `creatorContextSql`'s columns. A creator whose access ended (key revoked or expired,
+ * creator no longer a member): RunAccessEndedError, and the run is cancelled (it never runs on borrowed powers).
  */
 export function creatorContext(run: Pick<RunRow, "id" | "workspaceId" | "createdById">, c: CreatorColumns): TenantContext {
   if (c.ctxWorkspaceSlug === null) throw new AppError("NOT_FOUND", "The run's workspace no longer exists");
+  if (c.ctxAccessEnded !== null || c.ctxRole === null) throw new RunAccessEndedError(c.ctxAccessEnded ?? "Cancelled: the run's creator can no longer act in the workspace");
   let actor: Actor = { type: "user", userId: run.createdById ?? "unknown", email: "unknown" };
   if (c.ctxKeyId) actor = { type: "api_key", keyId: c.ctxKeyId, userId: c.ctxKeyUserId!, name: c.ctxKeyName! };
   else if (c.ctxUserId) actor = { type: "user", userId: c.ctxUserId, email: c.ctxEmail! };
-  const role = (c.ctxRole as Role | null) ?? "member";
+  const role = c.ctxRole as Role;
   return {
     workspaceId: run.workspaceId,
     workspaceSlug: c.ctxWorkspaceSlug,
@@ -412,21 +417,24 @@ function finishRunSql(runId: string, f: Finish): Sql {
     f.status === "succeeded" ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
     : f.status === "failed" ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}) } }
     : { type: "run.cancelled", data: {} };
+  // a cancel for a reason (its creator's access ended) says why, in the event and the run's error
+  const eventData = f.status === "cancelled" ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END` : sql.json(event.data);
+  const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
   return sql`WITH t AS (
        SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
          COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" <> 'system')::int AS d
        FROM "RunStep" WHERE "runId" = ${runId}),
      r AS (
-       UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${sql.text(f.error ?? null, 8000)},
+       UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
          "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
          "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
          "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
          "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
        FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')
-       RETURNING "workspaceId", "lastEventSeq")
+       RETURNING "workspaceId", "lastEventSeq", "cancelReason")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${sql.json(event.data)}, ${now} FROM r
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
      RETURNING seq`;
 }
 
@@ -449,13 +457,23 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
     await finishRun({ runId: run.id, workspaceId: run.workspaceId }, { status: "cancelled" });
     return "cancelled";
   }
+  // the creator's powers are checked before anything runs (and again by the executor's heartbeat)
+  let ctx: TenantContext;
+  try {
+    ctx = preloaded && options.ctx ? options.ctx : await runTenantContext(run);
+  } catch (error) {
+    if (!(error instanceof RunAccessEndedError)) throw error;
+    await cancelForEndedAccess(run, error.reason);
+    await step.settled();
+    await finishAfterWrites(step, run.id, { status: "cancelled" });
+    return "cancelled";
+  }
 
   try {
     // the pins come with the row (a run written before the column reads them from its event, meanwhile)
     const rowPins = parsePins(run.pins);
     const pinsRead = run.targetType !== "team" ? Promise.resolve(null) : rowPins ? Promise.resolve(rowPins) : runPins(event);
     pinsRead.catch(() => undefined); // awaited below
-    const ctx = preloaded && options.ctx ? options.ctx : await runTenantContext(run);
     const policyOverride = run.modelPolicyOverride ? modelPolicySchema.parse(run.modelPolicyOverride) : null;
     const runBudgetUsd = run.budgetUsd === null || run.budgetUsd === undefined ? undefined : Number(run.budgetUsd);
     const expected = { value: 0 };

@@ -6,11 +6,20 @@
 import { AppError } from "@/lib/errors";
 import { currentUser } from "@/server/auth/config";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
+import type { SessionUser } from "@/server/users/service";
 import { routeHandler, type AnyRestRoute, type Authenticator, type RouteHandler } from "./define";
 
+/**
+ * The request's signed-in user, read from its cookie once: an open stream's later checks (reauthorize) re-read the
+ * session's validity and the membership from the database in one statement (resolveUserTenant with the claims),
+ * without the request scope next/headers needs.
+ */
+const usersOfRequests = new WeakMap<Request, SessionUser>();
+
 export const sessionAuthenticator: Authenticator = async (request, requestId) => {
-  const user = await currentUser();
+  const user = usersOfRequests.get(request) ?? (await currentUser());
   if (!user) throw new AppError("UNAUTHORIZED", "Sign in first");
+  usersOfRequests.set(request, user);
   const slug = request.headers.get("x-cadre-workspace") ?? new URL(request.url).searchParams.get("workspace");
   if (!slug) throw new AppError("BAD_REQUEST", "Name the workspace (?workspace=<slug>)");
   return resolveUserTenant(user, slug, requestId);

@@ -196,6 +196,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     createdByType: ctx.actor.type,
     createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     cancelRequestedAt: null,
+    cancelReason: null,
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -276,10 +277,47 @@ export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunO
   return toRun(await findRun(ctx, runId), await namesFor(ctx, [row]));
 }
 
-async function finishCancelledIfUnclaimed(run: { runId: string; workspaceId: string }): Promise<void> {
+/**
+ * The runs of a creator whose access ended, cancelled in the transaction of the change that ended it (an API key
+ * revoked, a member removed or leaving): each gets its cancel request with the reason and a `run.cancel` audit entry
+ * by the caller. Call `afterCommit` once the transaction committed: it stops them (at once when nobody executes them,
+ * else before their next step). The executor checks the same thing again on its own (server/jobs/run-access.ts).
+ */
+export async function cancelRunsOfEndedAccess(
+  tx: Prisma.TransactionClient,
+  ctx: TenantContext,
+  creator: { userId?: string; keyIds?: string[] },
+  reason: string,
+): Promise<{ runIds: string[]; afterCommit: () => Promise<void> }> {
+  const or: Prisma.RunWhereInput[] = [];
+  if (creator.userId) or.push({ createdByType: "user", createdById: creator.userId });
+  if (creator.keyIds?.length) or.push({ createdByType: "api_key", createdById: { in: creator.keyIds } });
+  if (or.length === 0) return { runIds: [], afterCommit: async () => undefined };
+  const where: Prisma.RunWhereInput = { workspaceId: ctx.workspaceId, status: { in: ["queued", "running"] }, cancelReason: null, OR: or };
+  const runs = await tx.run.findMany({ where, select: { id: true, status: true } });
+  if (runs.length > 0) {
+    const now = new Date();
+    await tx.run.updateMany({ where: { ...where, id: { in: runs.map((r) => r.id) } }, data: { cancelRequestedAt: now, cancelReason: reason } });
+    await tx.auditLog.createMany({
+      data: runs.map((r) => auditLogData(ctx, { action: "run.cancel", targetType: "run", targetId: r.id, metadata: { status: r.status, reason } })),
+    });
+  }
+  const runIds = runs.map((r) => r.id);
+  return {
+    runIds,
+    afterCommit: async () => {
+      for (const id of runIds) {
+        signalRunCancel(id);
+        await finishCancelledIfUnclaimed({ runId: id, workspaceId: ctx.workspaceId }, reason);
+      }
+    },
+  };
+}
+
+async function finishCancelledIfUnclaimed(run: { runId: string; workspaceId: string }, reason?: string): Promise<void> {
   const now = new Date();
-  await appendRunEvents(run, [{ type: "run.cancelled", data: {} }], {
-    set: sql`"status" = 'cancelled', "finishedAt" = ${now}`,
+  await appendRunEvents(run, [{ type: "run.cancelled", data: reason ? { reason } : {} }], {
+    set: sql`"status" = 'cancelled', "finishedAt" = ${now}, "error" = "cancelReason"`,
     where: sql`"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`,
   });
 }

@@ -5,11 +5,18 @@
  * until the terminal event (run.succeeded / run.failed / run.cancelled), after which the stream ends. Each message is
  * `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`. A comment line is sent as a heartbeat
  * when nothing was written for a while. The stream stops when the client goes away or the server shuts down.
+ *
+ * Access is not only checked when the stream opens: every `recheckMs` (CADRE_STREAM_RECHECK_SECONDS) the caller is
+ * authenticated again (session still valid and still a member; API key not revoked or expired, its creator still a
+ * member) and must still hold runs:read. When that fails the stream ends with a `: access ended` comment; a
+ * reconnecting client then gets the 401/404 of the first check.
  */
 import type { TenantContext } from "@/server/context";
 import { logger } from "@/server/logger";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
+import { env } from "@/server/env";
+import { AppError } from "@/lib/errors";
 import { eventsAfter, isTerminalEvent } from "./events";
 import { subscribeRunEvents } from "./notify";
 import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
@@ -20,6 +27,8 @@ export interface StreamSettings {
   heartbeatMs: number;
   /** events per database read */
   batch: number;
+  /** how often the caller's access is checked again (default CADRE_STREAM_RECHECK_SECONDS) */
+  recheckMs?: number;
 }
 
 const DEFAULT_SETTINGS: StreamSettings = { pollMs: 150, heartbeatMs: 15_000, batch: 500 };
@@ -55,14 +64,24 @@ export function resumeSeqOf(request: Request): number {
   return 0;
 }
 
-/** The stream of a run whose visibility was checked. */
-export function runEventsStream(run: { runId: string; workspaceId: string }, afterSeq: number, clientSignal: AbortSignal | undefined, requestId: string): Response {
+/**
+ * The stream of a run whose visibility was checked. `stillAllowed` (when given) is asked every `recheckMs`: false
+ * or an error ends the stream.
+ */
+export function runEventsStream(
+  run: { runId: string; workspaceId: string },
+  afterSeq: number,
+  clientSignal: AbortSignal | undefined,
+  requestId: string,
+  stillAllowed?: () => Promise<boolean>,
+): Response {
   const { runId } = run;
   const encoder = new TextEncoder();
   const abort = new AbortController();
   const signals = [abort.signal, shutdownController().signal, ...(clientSignal ? [clientSignal] : [])];
   const signal = AbortSignal.any(signals);
   const s = { ...settings };
+  const recheckMs = s.recheckMs ?? env().CADRE_STREAM_RECHECK_SECONDS * 1000;
 
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -81,9 +100,23 @@ export function runEventsStream(run: { runId: string; workspaceId: string }, aft
         watchMarkedAt = Date.now();
         markRunWatched(run).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
       };
+      let checkedAt = Date.now();
+      const accessEnded = async (): Promise<boolean> => {
+        if (!stillAllowed || Date.now() - checkedAt < recheckMs) return false;
+        checkedAt = Date.now();
+        const allowed = await stillAllowed().catch((error: unknown) => {
+          if (!(error instanceof AppError)) logger.warn({ runId, requestId, error: (error as Error).message }, "run event stream: the access check failed");
+          return false;
+        });
+        return !allowed;
+      };
       try {
         send(`retry: 1000\n: run ${runId}\n\n`);
         while (!signal.aborted) {
+          if (await accessEnded()) {
+            send(`: access ended\n\n`);
+            break;
+          }
           markWatched();
           const events = await eventsAfter(run, last, s.batch);
           let ended = false;
@@ -137,9 +170,18 @@ export function runEventsStream(run: { runId: string; workspaceId: string }, aft
 
 /**
  * The `stream` of the run-events route definitions (server/rest/routes/runs.ts for API keys, server/rest/routes/web.ts
- * for the web app): the caller was authenticated and its `runs:read` checked by the route executor.
+ * for the web app): the caller was authenticated and its `runs:read` checked by the route executor. While the stream
+ * is open, `reauthorize` (the same authentication and permission check) is asked again every `recheckMs`: the caller
+ * must still be let in, in the same workspace.
  */
-export async function streamRunEvents({ ctx, params, request, requestId }: { ctx: TenantContext; params: { runId: string }; request: Request; requestId: string }): Promise<Response> {
+export async function streamRunEvents({ ctx, params, request, requestId, reauthorize }: {
+  ctx: TenantContext;
+  params: { runId: string };
+  request: Request;
+  requestId: string;
+  reauthorize?: () => Promise<TenantContext>;
+}): Promise<Response> {
   await assertRunVisible(ctx, params.runId);
-  return runEventsStream({ runId: params.runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId);
+  const stillAllowed = reauthorize ? async () => (await reauthorize()).workspaceId === ctx.workspaceId : undefined;
+  return runEventsStream({ runId: params.runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId, stillAllowed);
 }

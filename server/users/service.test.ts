@@ -68,7 +68,7 @@ describe("verifyCredentials", () => {
     const address = email("hank");
     await signUp({ name: "Hank", email: address, password: PASSWORD });
     const user = await db().user.findUniqueOrThrow({ where: { email: address } });
-    expect(await verifyCredentials(` ${address.toUpperCase()} `, PASSWORD, ip())).toEqual({ id: user.id, email: address, name: "Hank" });
+    expect(await verifyCredentials(` ${address.toUpperCase()} `, PASSWORD, ip())).toEqual({ id: user.id, email: address, name: "Hank", sessionVersion: 0 });
 
     const wrong = await outcome(verifyCredentials(address, "Wrong-password-1", ip()));
     const unknown = await outcome(verifyCredentials(email("nobody"), PASSWORD, ip()));

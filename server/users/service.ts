@@ -7,12 +7,17 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/p
 import { signupAllowed } from "@/server/users/signup-policy";
 import { recordAuthEvent } from "@/server/auth/events";
 import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
+import type { SessionClaims } from "@/server/auth/sessions";
 import type { z } from "zod";
 
 export interface SessionUser {
   id: string;
   email: string;
   name: string | null;
+  /** at sign-in: the version stamped into the new session (server/auth/sessions.ts) */
+  sessionVersion?: number;
+  /** a signed-in user's session, re-checked with the membership on every request */
+  session?: SessionClaims;
 }
 
 /** What sign-up answers, whether or not the email already had an account. */
@@ -84,7 +89,7 @@ export async function verifyCredentials(
   }
   await clearFailures("email", email);
   recordAuthEvent({ action: "auth.sign_in", userId: user.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
-  return { id: user.id, email: user.email, name: user.name };
+  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
 export async function getUser(userId: string): Promise<SessionUser | null> {

@@ -7,7 +7,8 @@ import type { TenantContext } from "@/server/context";
 import type { ClientInfo } from "@/server/http/client-info";
 import { recordAudit } from "@/server/audit/service";
 import { createInvitationInputSchema } from "@/lib/schemas/members";
-import type { Role } from "@/lib/permissions";
+import { permissionsOf, type Role } from "@/lib/permissions";
+import type { Prisma } from "@/server/db/generated/client";
 import { holdsRole } from "@/server/context";
 import type { z } from "zod";
 import { sendMail } from "@/server/mail/send";
@@ -125,7 +126,37 @@ export async function previewInvitation(token: string) {
   };
 }
 
-/** Accepts an invitation for the signed-in user: single use, unexpired, and only for the invited email. */
+/** Whether `holder` has every permission of `granted` (what it takes to grant that role). */
+export function roleCovers(holder: Role, granted: Role): boolean {
+  const held = new Set(permissionsOf(holder));
+  return permissionsOf(granted).every((p) => held.has(p));
+}
+
+/**
+ * Revokes the pending invitations `userId` sent in the workspace that their role (`role`; null: no longer a member)
+ * cannot grant, each with an `invitation.revoke` audit entry and the reason. Called when a member is demoted, removed
+ * or leaves, in the same transaction.
+ */
+export async function revokeInvitationsBeyond(tx: Prisma.TransactionClient, ctx: TenantContext, userId: string, role: Role | null): Promise<number> {
+  const pending = await tx.invitation.findMany({
+    where: { workspaceId: ctx.workspaceId, invitedById: userId, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+    select: { id: true, email: true, role: true },
+  });
+  const beyond = pending.filter((inv) => role === null || !roleCovers(role, inv.role as Role));
+  if (beyond.length === 0) return 0;
+  await tx.invitation.updateMany({ where: { id: { in: beyond.map((i) => i.id) }, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
+  const reason = role === null ? "inviter_left" : "inviter_demoted";
+  for (const inv of beyond) {
+    await recordAudit(ctx, { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role, reason } }, tx);
+  }
+  return beyond.length;
+}
+
+/**
+ * Accepts an invitation for the signed-in user: single use, unexpired, only for the invited email, and only while the
+ * person who sent it still holds a role that can grant the invited one (a removed or demoted admin's invitations are
+ * dead; they are revoked then too, see revokeInvitationsBeyond).
+ */
 export async function acceptInvitation(user: { id: string; email: string }, token: string, requestId?: string, client: ClientInfo = {}) {
   const inv = await findByToken(token);
   const status = statusOf(inv);
@@ -134,6 +165,20 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
   if (status === "expired") throw new AppError("GONE", "This invitation has expired: ask for a new one");
   if (inv.email !== user.email.toLowerCase()) {
     throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}, but you are signed in as ${user.email}`);
+  }
+  const inviter = await db({ workspaceId: inv.workspaceId }).membership.findUnique({ where: { workspaceId_userId: { workspaceId: inv.workspaceId, userId: inv.invitedById } } });
+  if (!inviter || !roleCovers(inviter.role as Role, inv.role as Role)) {
+    const ctx: TenantContext = {
+      workspaceId: inv.workspaceId, workspaceSlug: inv.workspace.slug, role: "viewer", permissions: new Set(), requestId,
+      actor: { type: "user", userId: user.id, email: user.email },
+    };
+    await db({ workspaceId: inv.workspaceId }).$transaction(async (tx) => {
+      const revoked = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
+      if (revoked.count === 1) {
+        await recordAudit(ctx, { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role, reason: inviter ? "inviter_demoted" : "inviter_left" } }, tx);
+      }
+    });
+    throw new AppError("GONE", "This invitation is no longer valid: the person who sent it can no longer grant this role. Ask for a new one.");
   }
   return db({ workspaceId: inv.workspaceId }).$transaction(async (tx) => {
     // the conditional update makes acceptance single-use even under concurrent clicks

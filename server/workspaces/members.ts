@@ -6,6 +6,9 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import type { Role } from "@/lib/permissions";
 import { holdsRole } from "@/server/context";
+import { cancelRunsOfEndedAccess } from "@/server/runs/service";
+import { ACCESS_ENDED } from "@/server/jobs/run-access";
+import { revokeInvitationsBeyond } from "./invitations";
 
 type Tx = Prisma.TransactionClient;
 
@@ -47,9 +50,22 @@ function assertMayManage(ctx: TenantContext, targetRole: Role, newRole?: Role) {
   }
 }
 
-/** A departing member's keys die with the membership, so they do not come back if the person is invited again. */
-async function revokeKeysOf(tx: Tx, workspaceId: string, userId: string) {
+/**
+ * What a departing member leaves behind ends with the membership: their keys (so they do not come back if the person
+ * is invited again), the queued and running runs they or their keys started, and the invitations they sent.
+ * Returns what to do once the transaction committed.
+ */
+async function endAccessOf(tx: Tx, ctx: TenantContext, userId: string): Promise<() => Promise<void>> {
+  const workspaceId = ctx.workspaceId;
   await tx.apiKey.updateMany({ where: { workspaceId, createdById: userId, revokedAt: null }, data: { revokedAt: new Date() } });
+  const keyIds = (await tx.apiKey.findMany({ where: { workspaceId, createdById: userId }, select: { id: true } })).map((k) => k.id);
+  const own = await cancelRunsOfEndedAccess(tx, ctx, { userId }, ACCESS_ENDED.creatorRemoved);
+  const viaKeys = await cancelRunsOfEndedAccess(tx, ctx, { keyIds }, ACCESS_ENDED.keyCreatorRemoved);
+  await revokeInvitationsBeyond(tx, ctx, userId, null);
+  return async () => {
+    await own.afterCommit();
+    await viaKeys.afterCommit();
+  };
 }
 
 export async function changeMemberRole(ctx: TenantContext, memberId: string, role: Role) {
@@ -59,6 +75,8 @@ export async function changeMemberRole(ctx: TenantContext, memberId: string, rol
     if (member.role === role) return toMember(member);
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     const updated = await tx.membership.update({ where: inWorkspace(ctx, member.id), data: { role }, include: { user: true } });
+    // a demoted member's pending invitations cannot grant more than their new role
+    await revokeInvitationsBeyond(tx, ctx, member.userId, role);
     await recordAudit(ctx, {
       action: "member.role_change", targetType: "member", targetId: member.id,
       metadata: { email: member.user.email, from: member.role, to: role },
@@ -68,26 +86,30 @@ export async function changeMemberRole(ctx: TenantContext, memberId: string, rol
 }
 
 export async function removeMember(ctx: TenantContext, memberId: string) {
-  await db(ctx).$transaction(async (tx) => {
+  const afterCommit = await db(ctx).$transaction(async (tx) => {
     const member = await findMember(ctx, memberId, tx);
     if (member.userId === ctx.actor.userId) throw new AppError("BAD_REQUEST", "To remove yourself, leave the workspace");
     assertMayManage(ctx, member.role as Role);
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
-    await revokeKeysOf(tx, ctx.workspaceId, member.userId);
+    const after = await endAccessOf(tx, ctx, member.userId);
     await recordAudit(ctx, { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
+    return after;
   });
+  await afterCommit();
   return { removed: true as const };
 }
 
 export async function leaveWorkspace(ctx: TenantContext) {
-  await db(ctx).$transaction(async (tx) => {
+  const afterCommit = await db(ctx).$transaction(async (tx) => {
     const member = await tx.membership.findFirst({ where: { workspaceId: ctx.workspaceId, userId: ctx.actor.userId }, include: { user: true } });
     if (!member) throw new AppError("NOT_FOUND", "Workspace not found");
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
-    await revokeKeysOf(tx, ctx.workspaceId, member.userId);
+    const after = await endAccessOf(tx, ctx, member.userId);
     await recordAudit(ctx, { action: "member.leave", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
+    return after;
   });
+  await afterCommit();
   return { left: true as const };
 }

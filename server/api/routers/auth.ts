@@ -10,7 +10,7 @@ import { resendVerificationMail, verifyEmailToken, verificationMailEnabled } fro
 
 export const authRouter = router({
   signUp: publicProcedure.input(signUpInputSchema).output(signUpResultSchema).mutation(({ ctx, input }) => signUp(input, { clientAddress: ctx.clientAddress ?? ctx.clientIp, userAgent: ctx.userAgent, requestId: ctx.requestId })),
-  me: authedProcedure.output(sessionUserSchema).query(({ ctx }) => ctx.user),
+  me: authedProcedure.output(sessionUserSchema).query(({ ctx }) => ({ id: ctx.user.id, email: ctx.user.email, name: ctx.user.name })),
   /** the signed-in person's own sign-ins, failures, sign-up and other authentication events, newest first */
   events: authedProcedure.input(listAuthEventsInputSchema).output(authEventPageSchema).query(({ ctx, input }) => listMyAuthEvents(ctx.user.id, input)),
   /** account settings: email verification state and connected identities */
