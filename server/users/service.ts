@@ -7,6 +7,7 @@ import { signUpInputSchema } from "@/lib/schemas/auth";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
 import { recordAuthEvent } from "@/server/audit/auth-events";
 import type { z } from "zod";
+import { acceptableNameOrNull } from "@/lib/schemas/text";
 
 /** Where an authentication request came from, for the auth events (server/audit/auth-events.ts). */
 export interface AuthClient {
@@ -111,7 +112,7 @@ export async function findOrCreateOAuthUser(input: {
   if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
   const user =
     (await db(NO_TENANT).user.findUnique({ where: { email } })) ??
-    (await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name: input.name ?? null } }));
+    (await db(NO_TENANT).user.create({ data: { id: newId("usr"), email, name: acceptableNameOrNull(input.name) } }));
   await db(NO_TENANT).account.create({
     data: { id: newId("acc"), userId: user.id, provider: input.provider, providerAccountId: input.providerAccountId },
   });
