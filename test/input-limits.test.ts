@@ -10,7 +10,8 @@ import { setEnv } from "@/server/env";
 import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
 import { INNGEST_MAX_BODY_BYTES } from "@/server/jobs/inngest-serve";
 import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
-import { findOrCreateOAuthUser } from "@/server/users/service";
+import { findOrCreateOAuthUser, signUp } from "@/server/users/service";
+import { GET as authGet, POST as authPost } from "@/app/api/auth/[...nextauth]/route";
 import { addAgent, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 
 let rw: RunWorkspace;
@@ -103,6 +104,25 @@ describe("the request body limit (CADRE_MAX_BODY_BYTES)", () => {
     const streamed = await send(file, method, url, { stream: endless.stream });
     expect(streamed.status, `${method} ${url} (streamed)`).toBe(413);
     expect(endless.state.pulled).toBeLessThan(limit + 64 * 1024);
+  });
+
+  it("sign-in through the body-limited next-auth route still works (the form body is handed over intact)", async () => {
+    const email = `limit-${uniq()}@example.test`;
+    await signUp({ name: "Limit", email, password: "Correct-horse-battery-9" });
+    const csrf = await authGet(new Request("http://localhost:3000/api/auth/csrf") as never);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const signIn = (password: string) =>
+      authPost(new Request("http://localhost:3000/api/auth/callback/credentials", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+        body: new URLSearchParams({ csrfToken, email, password, callbackUrl: "/" }),
+      }));
+    const ok = await signIn("Correct-horse-battery-9");
+    expect(ok.status).toBe(302);
+    expect(ok.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token="))).toBe(true);
+    const wrong = await signIn("Wrong-horse-battery-9");
+    expect(wrong.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token="))).toBe(false);
   });
 
   it("a body within the limit is served (REST and tRPC limits are the same setting)", async () => {
