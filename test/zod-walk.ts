@@ -48,6 +48,7 @@ export function leaves(schema: z.ZodType, path: Path = []): Leaf[] {
   const def = defOf(inner);
   if (def.type === "object") return Object.entries(def.shape as Record<string, z.ZodType>).flatMap(([k, s]) => leaves(s, [...path, k]));
   if (def.type === "array") return leaves(def.element, [...path, 0]);
+  if (def.type === "pipe" && leafKind(def.in) === null) return leaves(def.in, path);
   if (def.type === "union") {
     const seen = new Set<string>();
     return (def.options as z.ZodType[]).flatMap((o) => leaves(o, path)).filter((l) => {
@@ -93,6 +94,7 @@ export function sample(schema: z.ZodType, target?: Target, overrides: Record<str
     return out;
   }
   if (def.type === "array") return [sample(def.element, target, overrides, [...path, 0])];
+  if (def.type === "pipe" && leafKind(def.in) === null) return sample(def.in, target, overrides, path);
   if (def.type === "union") {
     const options = def.options as z.ZodType[];
     const holding = target && onTargetPath ? options.filter((o) => leaves(o, path).some((l) => startsWith(target.path, l.path) || startsWith(l.path, target.path))) : options;
