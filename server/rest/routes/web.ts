@@ -22,7 +22,7 @@ export const webRunEventsRoute = defineStreamRoute({
 export const webAuditExportRoute = defineRoute({
   method: "GET", path: "/api/audit/export", auth: "session",
   summary: "The workspace's audit log as a JSON Lines or CSV download", tag: "Audit",
-  requires: "audit:read", query: exportAuditInputSchema.extend({ workspace: z.string().max(100).optional() }),
+  requires: "audit:read", query: exportAuditInputSchema.extend({ workspace: text().max(100).optional() }),
   produces: ["application/x-ndjson", "text/csv"],
   response: z.string(),
   handler: async ({ ctx, query }) => {
