@@ -12,6 +12,8 @@ export const ERROR_TABLE = {
   GONE: { http: 410, trpc: "NOT_FOUND" },
   /** the egress guard refused an outbound request; the message names the rule (see server/egress/) */
   EGRESS_REFUSED: { http: 403, trpc: "FORBIDDEN" },
+  /** the request body is larger than the limit the message names */
+  PAYLOAD_TOO_LARGE: { http: 413, trpc: "PAYLOAD_TOO_LARGE" },
   RATE_LIMITED: { http: 429, trpc: "TOO_MANY_REQUESTS" },
   /** a call would cross a budget limit; nothing was spent */
   BUDGET_EXCEEDED: { http: 402, trpc: "PAYMENT_REQUIRED" },

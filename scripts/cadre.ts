@@ -16,7 +16,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { env, setEnv } from "../server/env";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
+import { embeddedDatabasePassword, startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
 import { claimEmbeddedLock } from "../server/db/embedded-lock";
 import { migrate } from "../server/db/migrate";
 import type { KeySources } from "../server/vault/master-key";
@@ -154,7 +154,7 @@ async function withDatabase<T>(io: CliIo, fn: (sources: KeySources) => Promise<T
   try {
     if (embeddedMode) {
       release = claimEmbeddedLock(dataDir, "running this command");
-      embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "pglite") });
+      embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "pglite"), password: embeddedDatabasePassword(dataDir).value });
       setEnv("DATABASE_URL", embedded.url);
       setEnv("CADRE_DATABASE_MODE", "embedded");
       await migrate(embedded.url);

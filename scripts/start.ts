@@ -1,7 +1,8 @@
 /**
  * `npm start`: brings Cadre up on PORT (default 3000).
  * - No DATABASE_URL: starts the embedded PostgreSQL (PGlite + pgvector, data in CADRE_DATA_DIR) on
- *   127.0.0.1 and points DATABASE_URL at it. With DATABASE_URL: uses that server.
+ *   127.0.0.1, with the password in CADRE_DATA_DIR/db-password (generated on first start, mode 0600), and points
+ *   DATABASE_URL at it. With DATABASE_URL: uses that server.
  * - The vault's master key: CADRE_MASTER_KEY, else (embedded mode only) CADRE_DATA_DIR/master.key, generated
  *   on first start; in server mode without CADRE_MASTER_KEY it refuses to start. Passed to Next via env.
  * - AUTH_SECRET likewise: required in server mode, else generated once into CADRE_DATA_DIR/auth-secret.
@@ -12,7 +13,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { env, setEnv } from "../server/env";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
+import { embeddedDatabasePassword, startEmbeddedDatabase, type EmbeddedDatabase } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
 import { launcherAuthSecret } from "../server/auth/launcher-secret";
 import { claimEmbeddedLock } from "../server/db/embedded-lock";
@@ -44,7 +45,9 @@ async function main() {
     const dir = path.join(dataDir, "pglite");
     const t0 = Date.now();
     releaseLock = claimEmbeddedLock(dataDir, "starting Cadre");
-    embedded = await startEmbeddedDatabase({ dataDir: dir, port: env().CADRE_EMBEDDED_DB_PORT });
+    const password = embeddedDatabasePassword(dataDir);
+    if (password.created) log(`generated the embedded database's password in ${password.file}`);
+    embedded = await startEmbeddedDatabase({ dataDir: dir, port: env().CADRE_EMBEDDED_DB_PORT, password: password.value });
     setEnv("DATABASE_URL", embedded.url);
     setEnv("CADRE_DATABASE_MODE", "embedded");
     log(`database: embedded PostgreSQL (PGlite + pgvector) in ${dir}, ready in ${Date.now() - t0} ms`);

@@ -21,6 +21,8 @@ const envSchema = z.object({
   CADRE_DATA_DIR: z.string().default(".data"),
   CADRE_EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   CADRE_PUBLIC_URL: optionalString,
+  /** largest request body any route reads (bytes); a larger one is a 413 before it is parsed */
+  CADRE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   AUTH_SECRET: optionalString,
   /** earlier AUTH_SECRETs (comma-separated) that still verify sessions and API keys while a rotation completes */
   AUTH_SECRET_PREVIOUS: optionalString,
@@ -89,6 +91,8 @@ const envSchema = z.object({
         ctx.addIssue({ code: "custom", message: (error as Error).message });
       }
     }),
+  /** the origin Inngest registers and calls (e.g. https://cadre.example.com); default: CADRE_PUBLIC_URL */
+  INNGEST_SERVE_ORIGIN: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayName, intColumn, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 
 /**
@@ -9,30 +10,29 @@ export const AGENT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const MAX_INSTRUCTIONS = 20_000;
 export const DEFAULT_MODEL_POLICY = { type: "preset", preset: "balanced" } as const;
 
-export const agentSlugSchema = z
-  .string()
+export const agentSlugSchema = text()
   .trim()
   .regex(AGENT_SLUG_PATTERN, "A slug is 1-63 lowercase letters, digits and dashes, starting with a letter or digit")
   .describe("The agent's name in team specs, e.g. researcher");
 
 /** An agent id (agt_...) or slug, as in /api/v1/agents/{agentId}. */
-export const agentRefSchema = z.string().trim().min(1, "Name an agent (id or slug)").max(80).describe("An agent id (agt_...) or slug");
+export const agentRefSchema = text().trim().min(1, "Name an agent (id or slug)").max(80).describe("An agent id (agt_...) or slug");
 
 const agentFieldsShape = {
-  name: z.string().trim().min(1, "Enter a name").max(120, "A name has at most 120 characters"),
-  roleDescription: z.string().max(2_000, "A role description has at most 2000 characters").describe("What the agent is for, shown to other agents and people"),
-  instructions: z.string().max(MAX_INSTRUCTIONS, `Instructions have at most ${MAX_INSTRUCTIONS} characters`).describe("The agent's system prompt"),
+  name: displayName().trim().min(1, "Enter a name").max(120, "A name has at most 120 characters"),
+  roleDescription: text().max(2_000, "A role description has at most 2000 characters").describe("What the agent is for, shown to other agents and people"),
+  instructions: text().max(MAX_INSTRUCTIONS, `Instructions have at most ${MAX_INSTRUCTIONS} characters`).describe("The agent's system prompt"),
   modelPolicy: modelPolicySchema,
   maxOutputTokens: z.number().int("Max output tokens is a whole number").min(1, "Max output tokens is at least 1").max(32_000, "Max output tokens is at most 32000"),
   temperature: z.number().min(0, "Temperature is between 0 and 2").max(2, "Temperature is between 0 and 2"),
   allowedTools: z
-    .array(z.string())
+    .array(text().max(200))
     .max(0, "Agents cannot use tools yet: tools arrive with the tools issue")
     .describe("Tool names the agent may call (must be empty until tools exist)"),
-  memoryScope: z.string().trim().min(1).max(200).nullable().describe("The memory scope the agent reads and writes (used later)"),
+  memoryScope: text().trim().min(1).max(200).nullable().describe("The memory scope the agent reads and writes (used later)"),
 };
 
-export const createAgentInputSchema = z.object({
+export const createAgentInputSchema = z.strictObject({
   slug: agentSlugSchema,
   name: agentFieldsShape.name,
   roleDescription: agentFieldsShape.roleDescription.default(""),
@@ -57,21 +57,21 @@ const agentPatchShape = {
 };
 
 /** REST body of PATCH /api/v1/agents/{agentId}: the fields to change; the rest carries over from the current version. */
-export const updateAgentInputSchema = z.object(agentPatchShape);
+export const updateAgentInputSchema = z.strictObject(agentPatchShape);
 export type UpdateAgentInput = z.input<typeof updateAgentInputSchema>;
 /** tRPC input of agents.update. */
-export const updateAgentWithRefInputSchema = z.object({ agent: agentRefSchema, ...agentPatchShape });
+export const updateAgentWithRefInputSchema = z.strictObject({ agent: agentRefSchema, ...agentPatchShape });
 
-export const listAgentsInputSchema = z.object({
+export const listAgentsInputSchema = z.strictObject({
   includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived agents"),
 });
 
-export const agentByRefInputSchema = z.object({ agent: agentRefSchema });
-export const agentVersionsInputSchema = z.object({ agent: agentRefSchema });
-export const agentDiffInputSchema = z.object({
+export const agentByRefInputSchema = z.strictObject({ agent: agentRefSchema });
+export const agentVersionsInputSchema = z.strictObject({ agent: agentRefSchema });
+export const agentDiffInputSchema = z.strictObject({
   agent: agentRefSchema,
-  from: z.number().int().min(1),
-  to: z.number().int().min(1),
+  from: intColumn(1),
+  to: intColumn(1),
 });
 
 export const AGENT_VERSION_FIELDS = ["name", "roleDescription", "instructions", "modelPolicy", "maxOutputTokens", "temperature", "allowedTools", "memoryScope"] as const;

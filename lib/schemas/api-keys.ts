@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { displayName } from "./text";
 import { ALL_PERMISSIONS, type Permission } from "../permissions";
 
 export const scopeSchema = z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]]);
 
-export const createApiKeyInputSchema = z.object({
-  name: z.string().trim().min(1, "Enter a name").max(80),
+export const createApiKeyInputSchema = z.strictObject({
+  name: displayName().trim().min(1, "Enter a name").max(80),
   scopes: z.array(scopeSchema).min(1, "Pick at least one scope").max(ALL_PERMISSIONS.length),
   expiresAt: z.coerce
     .date()

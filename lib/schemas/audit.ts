@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text";
 
 export const auditEntrySchema = z
   .object({
@@ -18,16 +19,16 @@ export const auditEntrySchema = z
   .meta({ id: "AuditEntry" });
 
 /** Filters shared by the list and the export. */
-export const auditFilterSchema = z.object({
-  action: z.string().max(64).optional().describe("Action prefix, e.g. `member.` or `workspace.delete`"),
-  actor: z.string().trim().min(1).max(200).optional().describe("An actor id (usr_…, key_…), or part of the actor's label (email or key name)"),
+export const auditFilterSchema = z.strictObject({
+  action: text().max(64).optional().describe("Action prefix, e.g. `member.` or `workspace.delete`"),
+  actor: text().trim().min(1).max(200).optional().describe("An actor id (usr_…, key_…), or part of the actor's label (email or key name)"),
   from: z.coerce.date().optional().describe("Entries at or after this time (ISO 8601)"),
   to: z.coerce.date().optional().describe("Entries before this time (ISO 8601)"),
 });
 
 export const listAuditInputSchema = auditFilterSchema.extend({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional().describe("nextCursor of the previous page"),
+  cursor: text().max(200).optional().describe("nextCursor of the previous page"),
 });
 
 export const auditExportFormatSchema = z.enum(["jsonl", "csv"]);
@@ -45,9 +46,9 @@ export const authEventSchema = z
   })
   .meta({ id: "AuthEvent" });
 
-export const listAuthEventsInputSchema = z.object({
+export const listAuthEventsInputSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: text().max(200).optional(),
 });
 
 /** The tRPC export's output: a stream of text chunks (a CSV header first, then one line per entry). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayName, text } from "./text";
 import { emailSchema } from "./common";
 
 const COMMON_PASSWORDS = new Set([
@@ -19,10 +20,10 @@ export function passwordProblem(password: string, email?: string): string | null
 }
 
 export const signUpInputSchema = z
-  .object({
-    name: z.string().trim().min(1, "Enter your name").max(100),
+  .strictObject({
+    name: displayName().trim().min(1, "Enter your name").max(100),
     email: emailSchema,
-    password: z.string(),
+    password: text().max(1_000),
   })
   .superRefine((value, ctx) => {
     const problem = passwordProblem(value.password, value.email);
@@ -31,7 +32,7 @@ export const signUpInputSchema = z
 
 export const signInInputSchema = z.object({
   email: emailSchema,
-  password: z.string().min(1).max(128),
+  password: text().min(1).max(128),
 });
 
 /** The signed-in user as the app sees them: never a password hash or other account internals. */

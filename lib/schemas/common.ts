@@ -1,16 +1,15 @@
 import { z } from "zod";
+import { text } from "./text";
 import { ROLES } from "../permissions";
 
 export const roleSchema = z.enum(ROLES).meta({ id: "Role", description: "Workspace role" });
 
-export const emailSchema = z
-  .string()
+export const emailSchema = text()
   .trim()
   .toLowerCase()
   .pipe(z.email({ message: "Enter a valid email address" }).max(254));
 
-export const slugSchema = z
-  .string()
+export const slugSchema = text()
   .trim()
   .toLowerCase()
   .min(3, "A slug has at least 3 characters")
@@ -18,11 +17,11 @@ export const slugSchema = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and single dashes (not at the ends)");
 
 export const idSchema = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[a-z0-9]{6,40}$`), `Not a valid ${prefix}_ id`);
+  text().regex(new RegExp(`^${prefix}_[a-z0-9]{6,40}$`), `Not a valid ${prefix}_ id`);
 
-export const paginationSchema = z.object({
+export const paginationSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional(),
+  cursor: text().max(200).optional(),
 });
 
 export const errorBodySchema = z

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { text } from "./text";
 import { parseEntry } from "@/server/egress/allowlist";
 
 const MAX_ENTRIES = 100;
 
-export const egressHostEntrySchema = z
-  .string()
+export const egressHostEntrySchema = text()
   .trim()
   .min(1, "Enter a host name, *.domain, an address or a CIDR")
   .max(253)
@@ -28,7 +28,7 @@ export const egressListsSchema = z
   .meta({ id: "EgressLists" });
 export type EgressLists = z.infer<typeof egressListsSchema>;
 
-export const updateEgressListsInputSchema = z.object({
+export const updateEgressListsInputSchema = z.strictObject({
   allowHosts: hostListSchema.optional(),
   denyHosts: hostListSchema.optional(),
 });

@@ -12,10 +12,10 @@ export const memberSchema = z
   })
   .meta({ id: "Member" });
 
-export const changeRoleInputSchema = z.object({ memberId: idSchema("mem"), role: roleSchema });
-export const removeMemberInputSchema = z.object({ memberId: idSchema("mem") });
+export const changeRoleInputSchema = z.strictObject({ memberId: idSchema("mem"), role: roleSchema });
+export const removeMemberInputSchema = z.strictObject({ memberId: idSchema("mem") });
 
-export const createInvitationInputSchema = z.object({
+export const createInvitationInputSchema = z.strictObject({
   email: emailSchema,
   role: roleSchema,
   expiresInDays: z.number().int().min(1).max(30).default(7),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_INT4, text } from "./text";
 
 export const CAPABILITIES = ["tools", "json", "vision", "embeddings"] as const;
 export const capabilitySchema = z.enum(CAPABILITIES);
@@ -6,14 +7,14 @@ export type Capability = z.infer<typeof capabilitySchema>;
 
 /** What a call needs from a model. Every field is optional: an empty set accepts any enabled model. */
 export const modelConstraintsSchema = z
-  .object({
+  .strictObject({
     minQuality: z.number().min(0).max(1).optional(),
-    maxP95LatencyMs: z.number().int().positive().optional(),
+    maxP95LatencyMs: z.number().int().positive().max(MAX_INT4).optional(),
     /** estimated from prompt tokens and max output tokens */
-    maxCostPerCallUsd: z.number().positive().optional(),
-    requiredCapabilities: z.array(capabilitySchema).default([]),
+    maxCostPerCallUsd: z.number().positive().max(1_000_000).optional(),
+    requiredCapabilities: z.array(capabilitySchema).max(CAPABILITIES.length * 2).default([]),
     /** provider ids (prv_...) or kinds (openai, anthropic, openai_compatible, simulator), most preferred first */
-    preferredProviders: z.array(z.string()).default([]),
+    preferredProviders: z.array(text().max(80)).max(50).default([]),
     /** try local providers first, fall back to cloud ones */
     localFirst: z.boolean().default(false),
     /** never send data to a provider that is not local */
@@ -23,9 +24,9 @@ export const modelConstraintsSchema = z
 
 export const modelPolicySchema = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("pinned"), modelId: z.string().describe("A catalog model id (mdl_...)") }),
-    z.object({ type: z.literal("preset"), preset: z.string().min(1).max(40).describe("fast, balanced, capable, or a custom preset") }),
-    z.object({ type: z.literal("constraints"), constraints: modelConstraintsSchema }),
+    z.strictObject({ type: z.literal("pinned"), modelId: text().max(80).describe("A catalog model id (mdl_...)") }),
+    z.strictObject({ type: z.literal("preset"), preset: text().min(1).max(40).describe("fast, balanced, capable, or a custom preset") }),
+    z.strictObject({ type: z.literal("constraints"), constraints: modelConstraintsSchema }),
   ])
   .meta({ id: "ModelPolicy" });
 

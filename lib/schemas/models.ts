@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayName, text } from "./text";
 import { capabilitySchema } from "./model-policy";
 import { idSchema } from "./common";
 
@@ -32,18 +33,17 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-export const baseUrlSchema = z
-  .string()
+export const baseUrlSchema = text()
   .trim()
   .max(500, "A base URL has at most 500 characters")
   .refine(isHttpUrl, "Enter an http(s) URL without credentials, e.g. http://localhost:11434/v1")
   .transform((v) => v.replace(/\/+$/, ""))
   .describe("The API's base URL, e.g. http://localhost:11434/v1 (Ollama) or https://openrouter.ai/api/v1");
 
-export const providerNameSchema = z.string().trim().min(1, "Enter a name").max(80, "A name has at most 80 characters");
+export const providerNameSchema = displayName().trim().min(1, "Enter a name").max(80, "A name has at most 80 characters");
 
 export const createProviderInputSchema = z
-  .object({
+  .strictObject({
     name: providerNameSchema,
     kind: creatableProviderKindSchema,
     baseUrl: baseUrlSchema.nullish().describe("Required for openai_compatible; optional for openai/anthropic (a proxy)"),
@@ -69,9 +69,9 @@ const changesProvider = (p: ProviderPatch) => Object.keys(providerPatchShape).so
 const NOTHING_TO_CHANGE = "Nothing to change";
 
 /** REST body of PATCH /api/v1/providers/{providerId}. */
-export const updateProviderInputSchema = z.object(providerPatchShape).refine(changesProvider, NOTHING_TO_CHANGE);
+export const updateProviderInputSchema = z.strictObject(providerPatchShape).refine(changesProvider, NOTHING_TO_CHANGE);
 /** tRPC input of providers.update. */
-export const updateProviderWithIdInputSchema = z.object({ providerId: providerIdSchema, ...providerPatchShape }).refine(changesProvider, NOTHING_TO_CHANGE);
+export const updateProviderWithIdInputSchema = z.strictObject({ providerId: providerIdSchema, ...providerPatchShape }).refine(changesProvider, NOTHING_TO_CHANGE);
 
 export const providerSchema = z
   .object({
@@ -94,8 +94,8 @@ export const providerSchema = z
   .meta({ id: "Provider", description: "A model provider connection. Its key is a vault secret reference; no key material is ever returned." });
 export type ProviderOutput = z.infer<typeof providerSchema>;
 
-export const testProviderInputSchema = z.object({
-  modelId: z.string().trim().min(1).max(200).optional().describe("The provider's model id to call; default: the provider's first catalog model"),
+export const testProviderInputSchema = z.strictObject({
+  modelId: text().trim().min(1).max(200).optional().describe("The provider's model id to call; default: the provider's first catalog model"),
 });
 
 export const providerTestResultSchema = z
@@ -113,16 +113,16 @@ export type ProviderTestResult = z.infer<typeof providerTestResultSchema>;
 // ---------------------------------------------------------------------------------------------------
 // Models
 
-export const modelIdSchema = z.string().trim().min(1, "Enter the provider's model id").max(200).describe("The provider's own model id, e.g. gpt-4o-mini");
+export const modelIdSchema = text().trim().min(1, "Enter the provider's model id").max(200).describe("The provider's own model id, e.g. gpt-4o-mini");
 const priceSchema = z.number().min(0, "A price cannot be negative").max(100_000).describe("USD per million tokens");
 const qualitySchema = z.number().min(0, "Quality is between 0 and 1").max(1, "Quality is between 0 and 1");
 const contextSchema = z.number().int().min(1, "The context window is at least 1 token").max(100_000_000);
 const capabilitiesSchema = z.array(capabilitySchema).max(10).transform((c) => [...new Set(c)]);
 
-export const createModelInputSchema = z.object({
+export const createModelInputSchema = z.strictObject({
   providerId: providerIdSchema,
   modelId: modelIdSchema,
-  displayName: z.string().trim().min(1).max(120).optional().describe("Default: the known name of the model, or its id"),
+  displayName: displayName().trim().min(1).max(120).optional().describe("Default: the known name of the model, or its id"),
   inputPrice: priceSchema.optional().describe("USD per million input tokens; prefilled for well-known models"),
   outputPrice: priceSchema.optional().describe("USD per million output tokens; prefilled for well-known models"),
   contextWindow: contextSchema.optional(),
@@ -132,7 +132,7 @@ export const createModelInputSchema = z.object({
 });
 
 const modelPatchShape = {
-  displayName: z.string().trim().min(1).max(120).optional(),
+  displayName: displayName().trim().min(1).max(120).optional(),
   inputPrice: priceSchema.optional(),
   outputPrice: priceSchema.optional(),
   contextWindow: contextSchema.optional(),
@@ -143,13 +143,13 @@ const modelPatchShape = {
 type ModelPatch = { [K in keyof typeof modelPatchShape]?: unknown };
 const changesModel = (p: ModelPatch) => Object.keys(modelPatchShape).some((k) => p[k as keyof ModelPatch] !== undefined);
 
-export const updateModelInputSchema = z.object(modelPatchShape).refine(changesModel, NOTHING_TO_CHANGE);
-export const updateModelWithIdInputSchema = z.object({ id: modelRowIdSchema, ...modelPatchShape }).refine(changesModel, NOTHING_TO_CHANGE);
+export const updateModelInputSchema = z.strictObject(modelPatchShape).refine(changesModel, NOTHING_TO_CHANGE);
+export const updateModelWithIdInputSchema = z.strictObject({ id: modelRowIdSchema, ...modelPatchShape }).refine(changesModel, NOTHING_TO_CHANGE);
 
 const booleanQuery = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
-export const listModelsInputSchema = z.object({
-  provider: z.string().trim().max(60).optional().describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, simulator)"),
+export const listModelsInputSchema = z.strictObject({
+  provider: text().trim().max(60).optional().describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, simulator)"),
   enabled: booleanQuery.optional().describe("Only enabled (true) or disabled (false) models"),
 });
 
@@ -198,9 +198,9 @@ export const modelSuggestionSchema = z
   .meta({ id: "ModelSuggestion" });
 export type ModelSuggestion = z.infer<typeof modelSuggestionSchema>;
 
-export const suggestModelInputSchema = z.object({
+export const suggestModelInputSchema = z.strictObject({
   kind: providerKindSchema,
-  modelId: z.string().trim().max(200).optional(),
+  modelId: text().trim().max(200).optional(),
 });
 
 /** Prefill for the add-model form: the known model for an id (if any) and the well-known models of a kind. */

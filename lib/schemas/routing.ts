@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text";
 import { idSchema } from "./common";
 import { modelConstraintsSchema, modelPolicySchema } from "./model-policy";
 
@@ -46,7 +47,7 @@ export const routeDecisionSchema = z
   .meta({ id: "RouteDecision" });
 export type RouteDecisionOutput = z.infer<typeof routeDecisionSchema>;
 
-export const explainRouteInputSchema = z.object({
+export const explainRouteInputSchema = z.strictObject({
   policy: modelPolicySchema,
   promptTokens: z.number().int().min(0).max(10_000_000).default(1000).describe("Estimated prompt size in tokens"),
   maxOutputTokens: z.number().int().min(1).max(1_000_000).default(1000).describe("The call's output allowance"),
@@ -55,10 +56,10 @@ export const explainRouteInputSchema = z.object({
 // ---------------------------------------------------------------------------------------------------
 // Trying a policy for real (routing.try)
 
-export const tryRouteInputSchema = z.object({
+export const tryRouteInputSchema = z.strictObject({
   policy: modelPolicySchema,
-  prompt: z.string().trim().min(1, "Enter a prompt").max(20_000, "A test prompt has at most 20,000 characters"),
-  system: z.string().max(5_000).optional(),
+  prompt: text().trim().min(1, "Enter a prompt").max(20_000, "A test prompt has at most 20,000 characters"),
+  system: text().max(5_000).optional(),
   maxOutputTokens: z.number().int().min(1).max(8_192).default(256),
 });
 
@@ -92,13 +93,12 @@ export const routingPresetIdSchema = idSchema("rp");
 /** A preset's name is what policies reference (`{ type: "preset", preset }`, at most 40 characters there). */
 export const ROUTING_PRESET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-export const routingPresetNameSchema = z
-  .string()
+export const routingPresetNameSchema = text()
   .trim()
   .regex(ROUTING_PRESET_NAME_PATTERN, "A preset name is 1-40 lowercase letters, digits and dashes, starting with a letter or digit")
   .describe("The name policies use, e.g. cheap-json");
 
-const presetDescriptionSchema = z.string().trim().max(300, "A description has at most 300 characters");
+const presetDescriptionSchema = text().trim().max(300, "A description has at most 300 characters");
 
 export const routingPresetSchema = z
   .object({
@@ -111,16 +111,16 @@ export const routingPresetSchema = z
   .meta({ id: "RoutingPreset" });
 export type RoutingPresetOutput = z.infer<typeof routingPresetSchema>;
 
-export const createRoutingPresetInputSchema = z.object({
+export const createRoutingPresetInputSchema = z.strictObject({
   name: routingPresetNameSchema,
   description: presetDescriptionSchema.default(""),
   constraints: modelConstraintsSchema,
 });
 
-export const updateRoutingPresetInputSchema = z.object({
+export const updateRoutingPresetInputSchema = z.strictObject({
   presetId: routingPresetIdSchema,
   description: presetDescriptionSchema.optional(),
   constraints: modelConstraintsSchema,
 });
 
-export const deleteRoutingPresetInputSchema = z.object({ presetId: routingPresetIdSchema });
+export const deleteRoutingPresetInputSchema = z.strictObject({ presetId: routingPresetIdSchema });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { idSchema } from "./common";
 
@@ -12,6 +13,11 @@ export type RunStatus = z.infer<typeof runStatusSchema>;
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
 export const MAX_RUN_INPUT = 100_000;
+/**
+ * The body limit of a run start (REST and tRPC) is at least this, whatever CADRE_MAX_BODY_BYTES says: an input at its
+ * maximum always fits (6 bytes a character covers JSON's \uXXXX escapes), plus room for the other fields.
+ */
+export const MAX_RUN_START_BODY_BYTES = MAX_RUN_INPUT * 6 + 64 * 1024;
 
 export const runIdSchema = idSchema("run");
 
@@ -23,14 +29,13 @@ export const RUN_EVENT_TYPES = [
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 export const TERMINAL_RUN_EVENTS: readonly RunEventType[] = ["run.succeeded", "run.failed", "run.cancelled"];
 
-const targetRef = z.string().trim().min(1).max(80);
+const targetRef = text().trim().min(1).max(80);
 
 export const startRunInputSchema = z
-  .object({
+  .strictObject({
     team: targetRef.optional().describe("The team to run: id (team_...) or slug"),
     agent: targetRef.optional().describe("The single agent to run: id (agt_...) or slug"),
-    input: z
-      .string()
+    input: text()
       .min(1, "Enter the task for the run")
       .max(MAX_RUN_INPUT, `The input has at most ${MAX_RUN_INPUT} characters`)
       .refine((v) => v.trim().length > 0, "Enter the task for the run")
@@ -133,21 +138,21 @@ export const runEventSchema = z
   .meta({ id: "RunEvent" });
 export type RunEventOut = z.infer<typeof runEventSchema>;
 
-export const listRunsInputSchema = z.object({
+export const listRunsInputSchema = z.strictObject({
   team: targetRef.optional().describe("team id or slug"),
   agent: targetRef.optional().describe("agent id or slug (single-agent runs)"),
   status: runStatusSchema.optional(),
   from: z.coerce.date().optional().describe("created at or after"),
   to: z.coerce.date().optional().describe("created before"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional(),
+  cursor: text().max(200).optional(),
 });
 export type ListRunsInput = z.input<typeof listRunsInputSchema>;
 
-export const runRefInputSchema = z.object({ runId: runIdSchema });
+export const runRefInputSchema = z.strictObject({ runId: runIdSchema });
 
-export const listRunEventsInputSchema = z.object({
+export const listRunEventsInputSchema = z.strictObject({
   runId: runIdSchema,
-  after: z.coerce.number().int().min(0).default(0).describe("only events with a greater seq"),
+  after: z.coerce.number().int().min(0).max(MAX_INT4).default(0).describe("only events with a greater seq"),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text";
 import { idSchema } from "./common";
 
 /**
@@ -10,24 +11,22 @@ export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export const secretIdSchema = idSchema("sec");
 
-export const secretNameSchema = z
-  .string()
+export const secretNameSchema = text()
   .trim()
   .min(1, "Enter a name")
   .max(64, "A secret name has at most 64 characters")
   .regex(SECRET_NAME_PATTERN, "Use letters, digits, dots, dashes and underscores only (e.g. OPENAI_API_KEY)");
 
-export const secretDescriptionSchema = z.string().trim().max(500, "A description has at most 500 characters");
+export const secretDescriptionSchema = text().trim().max(500, "A description has at most 500 characters");
 
 /** The value: 1 to 16384 characters, kept exactly as given (not trimmed), never whitespace only. */
-export const secretValueSchema = z
-  .string()
+export const secretValueSchema = text()
   .min(1, "Enter the secret value")
   .max(SECRET_VALUE_MAX, `A secret value has at most ${SECRET_VALUE_MAX} characters`)
   .refine((v) => v.trim().length > 0, "The secret value is empty (only whitespace)")
   .meta({ description: "The secret value. Write-only: it is never returned by any API.", writeOnly: true });
 
-export const createSecretInputSchema = z.object({
+export const createSecretInputSchema = z.strictObject({
   name: secretNameSchema,
   description: secretDescriptionSchema.optional(),
   value: secretValueSchema,
@@ -44,11 +43,11 @@ const changesSomething = (p: { name?: string; description?: string; value?: stri
 const NOTHING_TO_CHANGE = "Change at least one of name, description or value";
 
 /** REST body of PATCH /api/v1/secrets/{secretId}. */
-export const updateSecretInputSchema = z.object(secretPatchShape).refine(changesSomething, NOTHING_TO_CHANGE);
+export const updateSecretInputSchema = z.strictObject(secretPatchShape).refine(changesSomething, NOTHING_TO_CHANGE);
 
 /** tRPC input of secrets.update: the patch plus the secret's id. */
 export const updateSecretWithIdInputSchema = z
-  .object({ secretId: secretIdSchema, ...secretPatchShape })
+  .strictObject({ secretId: secretIdSchema, ...secretPatchShape })
   .refine(changesSomething, NOTHING_TO_CHANGE);
 
 export const secretUsageSchema = z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayName, intColumn, text } from "./text";
 import { TOPOLOGIES, topologySpecSchema } from "./topology";
 import { AGENT_SLUG_PATTERN, fieldChangeSchema } from "./agents";
 
@@ -8,23 +9,22 @@ import { AGENT_SLUG_PATTERN, fieldChangeSchema } from "./agents";
  * service, so that a refused save lists every problem at once: the spec's schema issues together with unknown
  * agents, cycles and the rest (AppError VALIDATION_FAILED, `details.issues`, a 422 with `issues` over REST).
  */
-export const teamSlugSchema = z
-  .string()
+export const teamSlugSchema = text()
   .trim()
   .regex(AGENT_SLUG_PATTERN, "A slug is 1-63 lowercase letters, digits and dashes, starting with a letter or digit")
   .describe("The team's name in nested (hybrid) specs and runs, e.g. research");
 
-export const teamRefSchema = z.string().trim().min(1, "Name a team (id or slug)").max(80).describe("A team id (team_...) or slug");
+export const teamRefSchema = text().trim().min(1, "Name a team (id or slug)").max(80).describe("A team id (team_...) or slug");
 
 /** The spec as sent: validated by the service (see above). Documented as a TopologySpec. */
 export const teamSpecInputSchema = z
   .unknown()
   .meta({ override: { $ref: "#/components/schemas/TopologySpec" }, description: "A TopologySpec (defaults apply)" });
 
-const nameSchema = z.string().trim().min(1, "Enter a name").max(120, "A name has at most 120 characters");
-const descriptionSchema = z.string().max(2_000, "A description has at most 2000 characters");
+const nameSchema = displayName().trim().min(1, "Enter a name").max(120, "A name has at most 120 characters");
+const descriptionSchema = text().max(2_000, "A description has at most 2000 characters");
 
-export const createTeamInputSchema = z.object({
+export const createTeamInputSchema = z.strictObject({
   slug: teamSlugSchema,
   name: nameSchema,
   description: descriptionSchema.default(""),
@@ -39,23 +39,23 @@ const teamPatchShape = {
 };
 
 /** REST body of PATCH /api/v1/teams/{teamId}: the fields to change; the rest carries over from the current version. */
-export const updateTeamInputSchema = z.object(teamPatchShape);
+export const updateTeamInputSchema = z.strictObject(teamPatchShape);
 export type UpdateTeamInput = z.input<typeof updateTeamInputSchema>;
 /** tRPC input of teams.update. */
-export const updateTeamWithRefInputSchema = z.object({ team: teamRefSchema, ...teamPatchShape });
+export const updateTeamWithRefInputSchema = z.strictObject({ team: teamRefSchema, ...teamPatchShape });
 
-export const listTeamsInputSchema = z.object({
+export const listTeamsInputSchema = z.strictObject({
   includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived teams"),
 });
 
-export const teamByRefInputSchema = z.object({ team: teamRefSchema });
-export const teamDiffInputSchema = z.object({ team: teamRefSchema, from: z.number().int().min(1), to: z.number().int().min(1) });
+export const teamByRefInputSchema = z.strictObject({ team: teamRefSchema });
+export const teamDiffInputSchema = z.strictObject({ team: teamRefSchema, from: intColumn(1), to: intColumn(1) });
 
 /** teams.validate: the problems a save of this spec would report, without saving. */
-export const validateTeamInputSchema = z.object({
+export const validateTeamInputSchema = z.strictObject({
   spec: teamSpecInputSchema,
   team: teamRefSchema.optional().describe("The team being edited (its own slug counts for nested-team cycles)"),
-  slug: z.string().trim().max(80).optional().describe("The slug of a team being created"),
+  slug: text().trim().max(80).optional().describe("The slug of a team being created"),
 });
 
 export const teamProblemSchema = z.object({ path: z.string(), message: z.string() }).meta({ id: "TeamProblem" });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text";
 
 /**
  * The team topology spec: one zod schema, discriminated by `topology`, shared by the UI, tRPC, REST and MCP.
@@ -8,9 +9,9 @@ import { z } from "zod";
  * Structural rules zod cannot express (DAG cycles, grid size, duplicate ids...) are checked by
  * `topologyProblems`, which lists every problem at once.
  */
-const slug = z.string().trim().min(1).max(64);
+const slug = text().trim().min(1).max(64);
 export const agentNodeSchema = slug.describe("An agent's slug");
-export const teamNodeSchema = z.object({ team: slug.describe("A team's slug (its current version runs as one node)") }).strict();
+export const teamNodeSchema = z.strictObject({ team: slug.describe("A team's slug (its current version runs as one node)") }).strict();
 export const nodeRefSchema = z.union([agentNodeSchema, teamNodeSchema]);
 export type NodeRef = z.infer<typeof nodeRefSchema>;
 
@@ -32,7 +33,7 @@ const shapes = {
     maxSubtasks: z.number().int().min(1).max(20).default(8),
   },
   dag: {
-    nodes: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), agent: nodeRefSchema, dependsOn: z.array(z.string()).default([]) }).strict()).min(1).max(64),
+    nodes: z.array(z.object({ id: text().regex(/^[A-Za-z0-9_-]{1,40}$/), agent: nodeRefSchema, dependsOn: z.array(text().max(40)).max(64).default([]) }).strict()).min(1).max(64),
     maxParallel: z.number().int().min(1).max(16).default(4),
   },
   debate: {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text";
 
 // ---------------------------------------------------------------------------------------------------
 // Cost ledger
@@ -12,8 +13,8 @@ export const usagePeriodSchema = z
   .enum(USAGE_PERIODS)
   .describe("today: since 00:00 UTC; 7d / 30d: the last 7 / 30 calendar days (UTC) including today; month: since the 1st of this month (UTC)");
 
-const isoDateTime = z.iso.datetime({ offset: true, message: "Use an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z" });
-const refSchema = z.string().trim().min(1).max(64);
+const isoDateTime = text().pipe(z.iso.datetime({ offset: true, message: "Use an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z" }));
+const refSchema = text().trim().min(1).max(64);
 
 const filterShape = {
   runId: refSchema.optional(),
@@ -35,21 +36,21 @@ function checkPeriod(value: { period?: string; from?: string; to?: string }, ctx
   }
 }
 
-export const usageFiltersSchema = z.object(filterShape).superRefine(checkPeriod);
+export const usageFiltersSchema = z.strictObject(filterShape).superRefine(checkPeriod);
 export type UsageFilters = z.infer<typeof usageFiltersSchema>;
 
 export const listUsageInputSchema = z
-  .object({
+  .strictObject({
     ...filterShape,
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: text().max(200).optional(),
   })
   .superRefine(checkPeriod);
 export type ListUsageInput = z.infer<typeof listUsageInputSchema>;
 
 /** The REST query of GET /api/v1/usage (short names: run, agent, model). */
 export const usageRestQuerySchema = z
-  .object({
+  .strictObject({
     run: refSchema.optional().describe("a run id"),
     agent: refSchema.optional().describe("an agent id"),
     model: refSchema.optional().describe("a catalog model id (mdl_...)"),
@@ -58,12 +59,12 @@ export const usageRestQuerySchema = z
     from: filterShape.from,
     to: filterShape.to,
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: text().max(200).optional(),
   })
   .superRefine(checkPeriod);
 
 export const usageRestTotalsQuerySchema = z
-  .object({
+  .strictObject({
     run: refSchema.optional().describe("a run id"),
     agent: refSchema.optional().describe("an agent id"),
     model: refSchema.optional().describe("a catalog model id (mdl_...)"),
@@ -132,7 +133,7 @@ const limitSchema = z
   .refine((v) => Math.abs(v * 1e4 - Math.round(v * 1e4)) < 1e-6, "Use at most 4 decimal places")
   .nullable();
 
-export const updateBudgetInputSchema = z.object({
+export const updateBudgetInputSchema = z.strictObject({
   monthlyLimitUsd: limitSchema.describe("USD per calendar month (UTC); null for no limit"),
   perRunLimitUsd: limitSchema.describe("USD per run, unless the run sets its own; null for no limit"),
   alertThreshold: z

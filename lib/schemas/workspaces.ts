@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { displayName, text } from "./text";
 import { roleSchema, slugSchema } from "./common";
 import { scopeSchema } from "./api-keys";
 
-export const workspaceNameSchema = z.string().trim().min(1, "Enter a name").max(80, "At most 80 characters");
+export const workspaceNameSchema = displayName().trim().min(1, "Enter a name").max(80, "At most 80 characters");
 
-export const createWorkspaceInputSchema = z.object({ name: workspaceNameSchema, slug: slugSchema });
+export const createWorkspaceInputSchema = z.strictObject({ name: workspaceNameSchema, slug: slugSchema });
 export const apiRateLimitSchema = z
   .number()
   .int("A whole number")
@@ -13,13 +14,13 @@ export const apiRateLimitSchema = z
   .nullable()
   .describe("REST requests per minute per API key; null: the server's default (CADRE_API_RATE_LIMIT)");
 
-export const updateWorkspaceInputSchema = z.object({
+export const updateWorkspaceInputSchema = z.strictObject({
   name: workspaceNameSchema.optional(),
   slug: slugSchema.optional(),
   apiRateLimitPerMinute: apiRateLimitSchema.optional(),
 });
-export const deleteWorkspaceInputSchema = z.object({
-  confirmSlug: z.string().describe("The workspace's slug, typed again to confirm"),
+export const deleteWorkspaceInputSchema = z.strictObject({
+  confirmSlug: text().max(100).describe("The workspace's slug, typed again to confirm"),
 });
 
 export const workspaceSchema = z

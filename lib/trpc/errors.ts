@@ -12,6 +12,16 @@ export function errorCode(error: unknown): string | undefined {
   return isTrpcError(error) ? error.data?.code : undefined;
 }
 
+/**
+ * A refusal that happens before tRPC reads the request (the body size limit) comes as the plain error envelope
+ * `{ error: { code, message, requestId } }`, not in tRPC's shape.
+ */
+function envelopeOf(error: ClientError): { code: string; message: string } | null {
+  const json = (error.meta as { responseJSON?: { error?: { code?: unknown; message?: unknown } } } | undefined)?.responseJSON;
+  const e = json && !Array.isArray(json) ? json.error : undefined;
+  return e && typeof e.code === "string" && typeof e.message === "string" && !("json" in e) ? { code: e.code, message: e.message } : null;
+}
+
 export function httpStatusOf(error: unknown): number | undefined {
   return isTrpcError(error) ? error.data?.httpStatus : undefined;
 }
@@ -23,6 +33,8 @@ export function httpStatusOf(error: unknown): number | undefined {
 export function errorMessage(error: unknown, fallback = "Something went wrong. Try again."): string {
   if (!error) return fallback;
   if (isTrpcError(error)) {
+    const envelope = envelopeOf(error);
+    if (envelope) return envelope.message;
     const issue = error.data?.issues?.[0];
     if (issue?.message) return issue.message;
     if (!error.data && error.cause instanceof TypeError) return "Cannot reach the server. Check your connection.";

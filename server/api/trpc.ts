@@ -7,6 +7,7 @@ import type { SessionUser } from "@/server/users/service";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { logDenial } from "@/server/http/denials";
+import { assertInputBounds } from "@/lib/schemas/input-guard";
 
 export interface TrpcContext {
   requestId: string;
@@ -74,7 +75,19 @@ const mapErrors = t.middleware(async ({ ctx, path, next, getRawInput }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/** Generic bounds (keys, array length, depth, NUL and unpaired surrogates) on the raw input, before its schema. */
+const boundInputs = t.middleware(async ({ type, getRawInput, next }) => {
+  const raw = await getRawInput();
+  assertInputBounds(raw);
+  // tRPC's infinite queries add `direction` to the input: the transport's field, not one of the schema's
+  if (type === "query" && raw !== null && typeof raw === "object" && "direction" in raw) {
+    const { direction: _direction, ...rest } = raw as Record<string, unknown>;
+    return next({ getRawInput: async () => rest });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(boundInputs);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });

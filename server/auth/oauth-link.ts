@@ -1,3 +1,4 @@
+import { acceptableNameOrNull } from "@/lib/schemas/text";
 import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { signData, verifySignature } from "@/server/auth/secrets";
@@ -74,7 +75,7 @@ export async function resolveOAuthSignIn(identity: OAuthIdentity, linkToUserId?:
     return refuse("SignupClosed");
   }
   const created = await db(NO_TENANT).$transaction(async (tx) => {
-    const user = await tx.user.create({ data: { id: newId("usr"), email, name: identity.name ?? null, emailVerified: new Date() } });
+    const user = await tx.user.create({ data: { id: newId("usr"), email, name: acceptableNameOrNull(identity.name), emailVerified: new Date() } });
     await tx.account.create({ data: { id: newId("acc"), userId: user.id, provider, providerAccountId } });
     return user;
   });

@@ -10,6 +10,8 @@ import { clientInfoOf } from "@/server/http/client-info";
 import { logDenial } from "@/server/http/denials";
 import { logSecurityEvent } from "@/server/http/security-log";
 import { apiRateLimiter, apiRateLimitOf, rateLimitedError, rateLimitHeaders } from "./rate-limit";
+import { maxBodyBytes, readBodyText } from "@/server/http/body";
+import { assertInputBounds } from "@/lib/schemas/input-guard";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -55,6 +57,8 @@ export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z
   status?: number;
   /** a handler that answers with its own Response (a streamed download): its content types, for the OpenAPI document */
   produces?: string[];
+  /** a larger body limit than CADRE_MAX_BODY_BYTES for this route (never a smaller one) */
+  maxBodyBytes?: number;
   handler: JsonHandler<P, Q, B, R>;
 }
 
@@ -123,14 +127,25 @@ export function assertRouteAllowed(ctx: TenantContext, requires: RouteRequiremen
   );
 }
 
-async function readBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+/** The JSON body, read under the size limit, then checked against the generic bounds before any schema sees it. */
+async function readBody(request: Request, limit: number): Promise<unknown> {
+  const text = await readBodyText(request, limit);
   if (!text) return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new AppError("BAD_REQUEST", "The request body is not valid JSON");
   }
+  assertInputBounds(body);
+  return body;
+}
+
+const NO_BODY = z.strictObject({});
+
+function parseInput(schema: z.ZodType, value: unknown): unknown {
+  assertInputBounds(value);
+  return schema.parse(value);
 }
 
 function wantsJson(request: Request): boolean {
@@ -182,12 +197,14 @@ export async function executeRoute(
       }
     }
     assertRouteAllowed(ctx, route.requires);
-    const params = route.params ? route.params.parse(rawParams) : {};
-    const query = route.query ? route.query.parse(Object.fromEntries(new URL(request.url).searchParams)) : {};
+    const rawBody = await readBody(request, Math.max(maxBodyBytes(), (route.kind === "stream" ? 0 : route.maxBodyBytes) ?? 0));
+    const params = route.params ? parseInput(route.params, rawParams) : {};
+    const query = route.query ? parseInput(route.query, Object.fromEntries(new URL(request.url).searchParams)) : {};
     if (route.kind === "stream" && !(route.handler && wantsJson(request))) {
       return await route.stream({ ctx, params, query, request, requestId, reauthorize: authorize });
     }
-    const body = route.body ? route.body.parse(await readBody(request)) : {};
+    // a route without a body schema takes no fields: any key sent is unknown
+    const body = (route.body ?? NO_BODY).parse(rawBody);
     const result = await route.handler!({ ctx, params, query, body, origin: publicOrigin(request) });
     const headers = { ...limitHeaders, "x-request-id": requestId };
     if (result instanceof Response) {

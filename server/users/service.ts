@@ -9,6 +9,7 @@ import { recordAuthEvent } from "@/server/auth/events";
 import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
 import type { SessionClaims } from "@/server/auth/sessions";
 import type { z } from "zod";
+import { acceptableNameOrNull } from "@/lib/schemas/text";
 
 export interface SessionUser {
   id: string;

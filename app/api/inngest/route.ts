@@ -1,8 +1,7 @@
-import { serve } from "inngest/next";
-import { inngest, runFunction } from "@/server/jobs/inngest";
+import { inngestRoute } from "@/server/jobs/inngest-serve";
 
 /**
- * The Inngest endpoint: Inngest calls it to execute runs. Only meaningful with INNGEST_SIGNING_KEY (and
- * INNGEST_EVENT_KEY) set, or INNGEST_DEV=1; without them the SDK answers 500 and runs execute in-process.
+ * The Inngest endpoint: Inngest calls it to execute runs (see server/jobs/inngest-serve.ts). Without INNGEST_* set it
+ * answers 404 "not configured" and runs execute in-process.
  */
-export const { GET, POST, PUT } = serve({ client: inngest, functions: [runFunction] });
+export const { GET, POST, PUT } = inngestRoute;

@@ -12,7 +12,7 @@ import { deletedSchema } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { createModel, deleteModel, getModel, listModels, suggestModels, updateModel } from "@/server/models/catalog";
 
-const byId = z.object({ id: modelRowIdSchema });
+const byId = z.strictObject({ id: modelRowIdSchema });
 
 export const modelsRouter = router({
   list: workspaceProcedure("models:read").input(listModelsInputSchema.optional()).output(z.array(modelSchema)).query(({ ctx, input }) => listModels(ctx.tenant, input ?? {})),

@@ -11,7 +11,7 @@ import { deletedSchema } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { createProvider, deleteProvider, getProvider, listProviders, testConnection, updateProvider } from "@/server/models/providers";
 
-const byId = z.object({ providerId: providerIdSchema });
+const byId = z.strictObject({ providerId: providerIdSchema });
 
 export const providersRouter = router({
   list: workspaceProcedure("models:read").output(z.array(providerSchema)).query(({ ctx }) => listProviders(ctx.tenant)),

@@ -12,7 +12,7 @@ export const secretsRouter = router({
     .output(secretSchema)
     .mutation(({ ctx, input: { secretId, ...patch } }) => updateSecret(ctx.tenant, secretId, patch)),
   delete: workspaceProcedure("secrets:delete")
-    .input(z.object({ secretId: secretIdSchema }))
+    .input(z.strictObject({ secretId: secretIdSchema }))
     .output(z.object({ deleted: z.literal(true) }))
     .mutation(({ ctx, input }) => deleteSecret(ctx.tenant, input.secretId)),
 });

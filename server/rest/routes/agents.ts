@@ -3,7 +3,7 @@ import { defineRoute } from "../define";
 import { createAgent, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
 import { agentRefSchema, agentSchema, agentVersionSchema, createAgentInputSchema, listAgentsInputSchema, updateAgentInputSchema } from "@/lib/schemas/agents";
 
-const agentParams = z.object({ agentId: agentRefSchema });
+const agentParams = z.strictObject({ agentId: agentRefSchema });
 
 export const listAgentsRoute = defineRoute({
   method: "GET", path: "/api/v1/agents", summary: "The workspace's agents with their current versions", tag: "Agents",

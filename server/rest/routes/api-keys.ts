@@ -18,6 +18,6 @@ export const createApiKeyRoute = defineRoute({
 
 export const revokeApiKeyRoute = defineRoute({
   method: "DELETE", path: "/api/v1/api-keys/{keyId}", summary: "Revoke an API key", tag: "API keys",
-  requires: "api_keys:revoke", params: z.object({ keyId: idSchema("key") }), response: z.object({ revoked: z.literal(true) }),
+  requires: "api_keys:revoke", params: z.strictObject({ keyId: idSchema("key") }), response: z.object({ revoked: z.literal(true) }),
   handler: ({ ctx, params }) => revokeApiKey(ctx, params.keyId),
 });

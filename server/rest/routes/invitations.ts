@@ -18,6 +18,6 @@ export const createInvitationRoute = defineRoute({
 
 export const revokeInvitationRoute = defineRoute({
   method: "DELETE", path: "/api/v1/invitations/{invitationId}", summary: "Revoke a pending invitation", tag: "Members",
-  requires: "members:invite", params: z.object({ invitationId: idSchema("inv") }), response: z.object({ revoked: z.literal(true) }),
+  requires: "members:invite", params: z.strictObject({ invitationId: idSchema("inv") }), response: z.object({ revoked: z.literal(true) }),
   handler: ({ ctx, params }) => revokeInvitation(ctx, params.invitationId),
 });

@@ -4,7 +4,7 @@ import { changeMemberRole, listMembers, removeMember } from "@/server/workspaces
 import { memberSchema } from "@/lib/schemas/members";
 import { idSchema, roleSchema } from "@/lib/schemas/common";
 
-const memberParams = z.object({ memberId: idSchema("mem") });
+const memberParams = z.strictObject({ memberId: idSchema("mem") });
 
 export const listMembersRoute = defineRoute({
   method: "GET", path: "/api/v1/members", summary: "List the workspace's members", tag: "Members",
@@ -15,7 +15,7 @@ export const listMembersRoute = defineRoute({
 
 export const changeMemberRoleRoute = defineRoute({
   method: "PATCH", path: "/api/v1/members/{memberId}", summary: "Change a member's role", tag: "Members",
-  requires: "members:update", params: memberParams, body: z.object({ role: roleSchema }),
+  requires: "members:update", params: memberParams, body: z.strictObject({ role: roleSchema }),
   response: memberSchema,
   handler: ({ ctx, params, body }) => changeMemberRole(ctx, params.memberId, body.role),
 });

@@ -3,7 +3,7 @@ import { defineRoute } from "../define";
 import { createModel, deleteModel, getModel, listModels, updateModel } from "@/server/models/catalog";
 import { createModelInputSchema, listModelsInputSchema, modelRowIdSchema, modelSchema, updateModelInputSchema } from "@/lib/schemas/models";
 
-const modelParams = z.object({ modelId: modelRowIdSchema.describe("The catalog id (mdl_...)") });
+const modelParams = z.strictObject({ modelId: modelRowIdSchema.describe("The catalog id (mdl_...)") });
 
 export const listModelsRoute = defineRoute({
   method: "GET", path: "/api/v1/models", summary: "The model catalog, with observed latency and error rates", tag: "Models",

@@ -10,7 +10,7 @@ import {
   updateProviderInputSchema,
 } from "@/lib/schemas/models";
 
-const providerParams = z.object({ providerId: providerIdSchema });
+const providerParams = z.strictObject({ providerId: providerIdSchema });
 
 export const listProvidersRoute = defineRoute({
   method: "GET", path: "/api/v1/providers", summary: "List the workspace's model providers (never key material)", tag: "Providers",

@@ -34,7 +34,7 @@ export const createRoutingPresetRoute = defineRoute({
 export const updateRoutingPresetRoute = defineRoute({
   method: "PATCH", path: "/api/v1/routing/presets/{name}", tag: "Models",
   summary: "Replace a routing preset's constraints (and optionally its description); the name stays, so the policies that use it follow",
-  requires: "models:manage", params: z.object({ name: routingPresetNameSchema }),
+  requires: "models:manage", params: z.strictObject({ name: routingPresetNameSchema }),
   body: updateRoutingPresetInputSchema.omit({ presetId: true }), response: routingPresetSchema,
   handler: ({ ctx, params, body }) => updateRoutingPreset(ctx, { name: params.name, ...body }),
 });
@@ -42,6 +42,6 @@ export const updateRoutingPresetRoute = defineRoute({
 export const deleteRoutingPresetRoute = defineRoute({
   method: "DELETE", path: "/api/v1/routing/presets/{name}", tag: "Models",
   summary: "Delete a routing preset (409 naming the agents and queued/running runs that still use it; balanced, the default policy, stays)",
-  requires: "models:manage", params: z.object({ name: routingPresetNameSchema }), response: z.object({ deleted: z.literal(true) }),
+  requires: "models:manage", params: z.strictObject({ name: routingPresetNameSchema }), response: z.object({ deleted: z.literal(true) }),
   handler: ({ ctx, params }) => deleteRoutingPreset(ctx, { name: params.name }),
 });

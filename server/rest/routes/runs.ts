@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { defineRoute, defineStreamRoute } from "../define";
+import { MAX_INT4 } from "@/lib/schemas/text";
 import { streamRunEvents } from "@/server/runs/sse";
 import { cancelRun, getRun, listRunEvents, listRuns, startRun } from "@/server/runs/service";
-import { listRunsInputSchema, runDetailSchema, runEventSchema, runIdSchema, runSchema, startRunInputSchema } from "@/lib/schemas/runs";
+import { listRunsInputSchema, MAX_RUN_START_BODY_BYTES, runDetailSchema, runEventSchema, runIdSchema, runSchema, startRunInputSchema } from "@/lib/schemas/runs";
 
-const runParams = z.object({ runId: runIdSchema });
+const runParams = z.strictObject({ runId: runIdSchema });
 
 export const listRunsRoute = defineRoute({
   method: "GET", path: "/api/v1/runs", summary: "The workspace's runs, newest first (filters: team, agent, status, from, to)", tag: "Runs",
@@ -19,7 +20,7 @@ export const listRunsRoute = defineRoute({
 export const startRunRoute = defineRoute({
   method: "POST", path: "/api/v1/runs",
   summary: "Start a run of a team or a single agent; returns at once (status queued) while the run executes in the background", tag: "Runs",
-  requires: "runs:create", body: startRunInputSchema, status: 201, response: runSchema,
+  requires: "runs:create", body: startRunInputSchema, status: 201, response: runSchema, maxBodyBytes: MAX_RUN_START_BODY_BYTES,
   handler: ({ ctx, body }) => startRun(ctx, body),
 });
 
@@ -43,7 +44,7 @@ export const listRunEventsRoute = defineStreamRoute({
   summary: "The run's events: a Server-Sent Events stream (text/event-stream; id = seq; resume with Last-Event-ID or ?after=; ends after run.succeeded/failed/cancelled). With `Accept: application/json`: one JSON page of the events after `after`.",
   tag: "Runs",
   requires: "runs:read", params: runParams,
-  query: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) }),
+  query: z.strictObject({ after: z.coerce.number().int().min(0).max(MAX_INT4).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) }),
   events: RUN_EVENTS_STREAM,
   stream: streamRunEvents,
   response: z.object({ data: z.array(runEventSchema) }),

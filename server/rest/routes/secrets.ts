@@ -3,7 +3,7 @@ import { defineRoute } from "../define";
 import { createSecret, deleteSecret, listSecrets, updateSecret } from "@/server/vault/service";
 import { createSecretInputSchema, secretIdSchema, secretSchema, updateSecretInputSchema } from "@/lib/schemas/secrets";
 
-const secretParams = z.object({ secretId: secretIdSchema });
+const secretParams = z.strictObject({ secretId: secretIdSchema });
 
 export const listSecretsRoute = defineRoute({
   method: "GET", path: "/api/v1/secrets", summary: "List the vault's secrets (never their values)", tag: "Secrets",

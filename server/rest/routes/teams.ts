@@ -3,7 +3,7 @@ import { defineRoute } from "../define";
 import { createTeam, getTeam, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
 import { createTeamInputSchema, listTeamsInputSchema, teamRefSchema, teamSchema, teamVersionSchema, updateTeamInputSchema } from "@/lib/schemas/teams";
 
-const teamParams = z.object({ teamId: teamRefSchema });
+const teamParams = z.strictObject({ teamId: teamRefSchema });
 
 export const listTeamsRoute = defineRoute({
   method: "GET", path: "/api/v1/teams", summary: "The workspace's teams with their current versions", tag: "Teams",

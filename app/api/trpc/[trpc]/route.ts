@@ -6,6 +6,8 @@ import { logger } from "@/server/logger";
 import { publicOrigin } from "@/server/http/origin";
 import { clientInfoOf } from "@/server/http/client-info";
 import { clientAddress } from "@/server/http/client-address";
+import { limitBody, maxBodyBytes } from "@/server/http/body";
+import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
 
 function handler(req: Request) {
   const requestId = requestIdOf(req.headers);
@@ -28,4 +30,11 @@ function handler(req: Request) {
   });
 }
 
-export { handler as GET, handler as POST };
+/** The body limit of a request: a batch that starts a run gets at least what a run input at its maximum needs. */
+function bodyLimit(req: Request): number {
+  const paths = new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, "").split(",");
+  return paths.includes("runs.start") ? Math.max(maxBodyBytes(), MAX_RUN_START_BODY_BYTES) : maxBodyBytes();
+}
+
+const bounded = limitBody(handler, bodyLimit);
+export { bounded as GET, bounded as POST };
