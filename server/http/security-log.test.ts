@@ -4,7 +4,7 @@ import { createCaller } from "@/server/api/root";
 import { flushSecuritySummaries, logSecurityEvent } from "@/server/http/security-log";
 import { findRoute, makeApiKey, makeWorkspace, uniq, type TestUser } from "@/test/helpers";
 import { executeRoute } from "@/server/rest/define";
-import { env } from "@/server/env";
+import { env, setEnv } from "@/server/env";
 
 type Line = Record<string, unknown>;
 let lines: Line[];
@@ -81,8 +81,9 @@ describe("security events", () => {
     expect(JSON.stringify(lines)).not.toContain(full.raw);
   });
 
-  it("REST: an invalid key is logged per client address", async () => {
-    const res = await executeRoute(findRoute("GET", "/api/v1/me"), new Request("http://localhost:3000/api/v1/me", { headers: { authorization: "Bearer cadre_forged_key_0000000000000000000000000", "x-forwarded-for": "198.51.100.66" } }), {});
+  it("REST: an invalid key is logged per client address (behind a trusted proxy)", async () => {
+    setEnv("CADRE_TRUSTED_PROXIES", "10.0.0.0/8");
+    const res = await executeRoute(findRoute("GET", "/api/v1/me"), new Request("http://localhost:3000/api/v1/me", { headers: { authorization: "Bearer cadre_forged_key_0000000000000000000000000", "x-forwarded-for": "198.51.100.66, 10.1.2.3" } }), {}).finally(() => setEnv("CADRE_TRUSTED_PROXIES", ""));
     expect(res.status).toBe(401);
     expect(lines).toEqual([expect.objectContaining({ security: "invalid_credentials", actor: "ip:198.51.100.66", route: "GET /api/v1/me" })]);
     expect(JSON.stringify(lines)).not.toContain("cadre_forged_key");
