@@ -26,6 +26,8 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
       return at === "team" ? {} : { agent: "writer" };
     case "auth.signUp":
       return { password: "Correct-horse-battery-9" };
+    case "account.changePassword":
+      return { currentPassword: "Old-horse-battery-1", newPassword: "Correct-horse-battery-9" };
     case "providers.update": case "PATCH /api/v1/providers/{providerId}":
     case "models.update": case "PATCH /api/v1/models/{modelId}":
       return at === "enabled" ? {} : { enabled: true };

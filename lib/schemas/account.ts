@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { text } from "./text";
 import { passwordProblem } from "./auth";
 
 /** Changing one's password: the current one is required; the new one follows the sign-up rules. */
 export const changePasswordInputSchema = z
-  .object({
-    currentPassword: z.string().min(1, "Enter your current password").max(128),
-    newPassword: z.string().max(128),
+  .strictObject({
+    currentPassword: text().min(1, "Enter your current password").max(128),
+    newPassword: text().max(128),
   })
   .superRefine((value, ctx) => {
     const problem = passwordProblem(value.newPassword);

@@ -51,6 +51,6 @@ export const accountOverviewSchema = z.object({
   verificationMail: z.boolean(),
 });
 
-export const verifyEmailInputSchema = z.object({ token: z.string().min(20).max(300) });
+export const verifyEmailInputSchema = z.strictObject({ token: text().min(20).max(300) });
 export const verifyEmailResultSchema = z.object({ email: z.string() });
 export const resendVerificationResultSchema = z.object({ sent: z.boolean() });
