@@ -73,6 +73,7 @@ describe("authentication events", () => {
     const providerAccountId = uniq();
     void providerAccountId;
     const user = await signUp({ name: "O", email: address, password: PASSWORD });
+    await settled(address, 1); // the sign-up's own event is written without being awaited
     await testDb().authEvent.deleteMany({ where: { userId: user.id } });
     // the identity module's events (server/auth/events.ts) land in the same table, with their details as metadata
     recordIdentityEvent({ action: "auth.oauth_link", userId: user.id, provider: "github", mode: "settings", clientAddress: "192.0.2.44", userAgent: "Chrome" });
