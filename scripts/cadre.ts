@@ -69,6 +69,20 @@ interface Parsed {
   format?: "jsonl" | "csv";
 }
 
+/** The next argument as a flag (`--name value` or `--name=value`), and how to read its value. */
+function nextFlag(args: string[]): { flag: string; valueOf: () => string } {
+  const arg = args.shift()!;
+  const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+  return {
+    flag,
+    valueOf: () => {
+      const v = inline ?? args.shift();
+      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
+      return v;
+    },
+  };
+}
+
 function parseAuditArgs(args: string[]): Parsed {
   const sub = args.shift();
   if (sub !== "purge" && sub !== "auth-events" && sub !== "export") {
@@ -76,13 +90,7 @@ function parseAuditArgs(args: string[]): Parsed {
   }
   const parsed: Parsed = { command: `audit ${sub}` };
   while (args.length) {
-    const arg = args.shift()!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const valueOf = () => {
-      const v = inline ?? args.shift();
-      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+    const { flag, valueOf } = nextFlag(args);
     if (sub === "auth-events" && flag === "--email") parsed.email = valueOf();
     else if (sub === "auth-events" && flag === "--user") parsed.userId = valueOf();
     else if (sub === "auth-events" && flag === "--limit") {
@@ -94,7 +102,7 @@ function parseAuditArgs(args: string[]): Parsed {
       const f = valueOf();
       if (f !== "jsonl" && f !== "csv") throw new UsageError("--format is jsonl or csv");
       parsed.format = f;
-    } else throw new UsageError(`Unknown option "${arg}"`);
+    } else throw new UsageError(`Unknown option "${flag}"`);
   }
   if (sub === "auth-events" && !parsed.email && !parsed.userId) throw new UsageError("audit auth-events needs --email or --user");
   if (sub === "export" && !parsed.workspace) throw new UsageError("audit export needs --workspace");
@@ -125,20 +133,14 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (sub !== "rotate") throw new UsageError(sub ? `Unknown vault command "${sub}"` : "Missing vault command: status or rotate");
   const parsed: Parsed = { command: "vault rotate" };
   while (args.length) {
-    const arg = args.shift()!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const valueOf = () => {
-      const v = inline ?? args.shift();
-      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+    const { flag, valueOf } = nextFlag(args);
     if (flag === "--new-key") parsed.newKey = valueOf();
     else if (flag === "--finish") parsed.finish = true;
     else if (flag === "--batch-size") {
       const n = Number(valueOf());
       if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError("--batch-size is a whole number from 1 to 1000");
       parsed.batchSize = n;
-    } else throw new UsageError(`Unknown option "${arg}"`);
+    } else throw new UsageError(`Unknown option "${flag}"`);
   }
   return parsed;
 }
