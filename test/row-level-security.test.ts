@@ -176,6 +176,57 @@ describe("row-level security", () => {
     expect([null, ""]).toContain(plain[0]!.w);
   });
 
+  it("operations outside a transaction carry their own scope, whatever runs beside them on the pipelined pool", async () => {
+    const agentA = await testDb().agent.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    const agentB = await testDb().agent.findFirstOrThrow({ where: { workspaceId: b.ws.id } });
+    const results = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const [rw, own, other] = i % 2 === 0 ? [a, agentA, agentB] : [b, agentB, agentA];
+        switch (i % 6) {
+          case 0:
+          case 1: {
+            const rows = await db(rw.ctx).$queryRaw<{ w: string; r: string }[]>`SELECT current_setting('app.workspace_id', true) AS w, current_user AS r`;
+            return rows[0]!.w === rw.ws.id && rows[0]!.r === "cadre_app" ? null : `raw ${i}: ${JSON.stringify(rows[0])}`;
+          }
+          case 2:
+          case 3: {
+            // findUnique calls of one tick are merged by Prisma: each must still see its own row and not the other's
+            const [mine, theirs] = await Promise.all([
+              db(rw.ctx).agent.findUnique({ where: { id: own.id }, select: { id: true } }),
+              db(rw.ctx).agent.findUnique({ where: { id: other.id }, select: { id: true } }),
+            ]);
+            return mine?.id === own.id && theirs === null ? null : `findUnique ${i}: ${mine?.id} ${theirs?.id}`;
+          }
+          default: {
+            const count = await db(rw.ctx).agent.count();
+            const all = await testDb().agent.count({ where: { workspaceId: rw.ws.id } });
+            return count === all ? null : `count ${i}: ${count} of ${all}`;
+          }
+        }
+      }),
+    );
+    expect(results.filter((failure) => failure !== null)).toEqual([]);
+  });
+
+  it("a nested write (Prisma's own transaction) runs in its operation's scope, and a failed statement commits nothing", async () => {
+    const slug = `nested-${uniq()}`;
+    const created = await db(a.ctx).agent.create({
+      data: { id: `agt_${uniq()}`, workspaceId: a.ws.id, slug, name: "n", versions: { create: { id: `agv_${uniq()}`, version: 1, name: "n", modelPolicy: {} } } },
+      include: { versions: true },
+    });
+    expect(created.versions).toHaveLength(1);
+    // the same nested write naming workspace B from A's scope is refused as a whole
+    const refused = `refused-${uniq()}`;
+    await expect(
+      db(a.ctx).agent.create({ data: { id: `agt_${uniq()}`, workspaceId: b.ws.id, slug: refused, name: "n", versions: { create: { id: `agv_${uniq()}`, version: 1, name: "n", modelPolicy: {} } } } }),
+    ).rejects.toThrow();
+    expect(await testDb().agent.count({ where: { slug: refused } })).toBe(0);
+    // a failed single statement (a duplicate key) rolls back; the pool's connections stay usable
+    await expect(db(a.ctx).agent.create({ data: { id: created.id, workspaceId: a.ws.id, slug: `dup-${uniq()}`, name: "n" } })).rejects.toMatchObject({ code: "P2002" });
+    const counts = await Promise.all(Array.from({ length: 30 }, () => db(a.ctx).agent.count({ where: { slug } })));
+    expect(counts).toEqual(Array(30).fill(1));
+  });
+
   it("tenantScope refuses an empty workspace id instead of querying without one", () => {
     expect(() => tenantScope("")).toThrow(/empty workspace/);
   });

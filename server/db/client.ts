@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
@@ -13,33 +14,106 @@ const plainConnect = pg.Pool.prototype.connect as (this: pg.Pool) => Promise<pg.
 const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
 
 /**
- * Every Prisma transaction starts with `BEGIN` and then the scope statement (makeScoped): the two are sent as ONE
- * message, which saves a round trip per operation. A `BEGIN` is held back until the next statement on the
- * connection; if that is the scope statement (no parameters), both go together, otherwise `BEGIN` goes first.
+ * The scope statement of the operation being executed, for the statements Prisma sends outside a transaction (and
+ * for the transactions Prisma opens by itself, e.g. for nested writes). makeScoped sets it around each operation;
+ * the pool reads it when a statement or a connection is asked for, which happens in the operation's own async
+ * context (Prisma's promises are lazy: the operation runs where it is first awaited, so makeScoped awaits it inside).
  */
-function joinBeginWithScope(pool: pg.Pool): void {
+const operationScope = new AsyncLocalStorage<string>();
+
+/** a result handed back for a statement that was sent without waiting (its outcome joins the next statement's) */
+const SENT = Object.freeze({ command: "", rowCount: 0, oid: 0, rows: [], fields: [] }) as unknown as pg.QueryResult;
+
+type Send = (config: unknown, rest?: unknown[]) => Promise<pg.QueryResult>;
+
+function sender(client: pg.PoolClient): Send {
+  return (config, rest = []) => clientQuery.call(client, config, ...rest) as Promise<pg.QueryResult>;
+}
+
+/** Writes what is sent in `fn` to the socket at once (one system call for the pipelined statements). */
+function corked<T>(client: pg.PoolClient, fn: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  stream?.cork?.();
+  try {
+    return fn();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
+/**
+ * Row-level security needs the scope inside the statement's transaction. Connections are pipelined (pg's
+ * `pipeline` mode: statements go out without waiting for the answer to the previous one, answers come back in
+ * order), so the scope costs no round trip of its own:
+ * - a statement outside a transaction goes out as `BEGIN; <scope>`, the statement, `COMMIT`, written together;
+ * - a transaction's `BEGIN` is held back and sent with the scope statement (Prisma's own transactions take the
+ *   operation's scope; makeScoped's `$transaction` sends the scope statement first), not waited for: the next
+ *   statement follows right behind and carries its outcome.
+ * A statement or a transaction with no scope is refused: the login role may own the tables.
+ */
+function scopePooledStatements(pool: pg.Pool): void {
+  const plainPoolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    if (rest.some((arg) => typeof arg === "function")) return plainPoolQuery(config, ...rest);
+    const scope = operationScope.getStore();
+    if (!scope) return Promise.reject(new Error("database: a statement outside any scope (use db(scope) or systemDb(path))"));
+    return (async () => {
+      const client = await plainConnect.call(pool);
+      const send = sender(client);
+      let broken: Error | undefined;
+      try {
+        const [, result] = await corked(client, () => Promise.all([send(`BEGIN; ${scope}`), send(config, rest), send("COMMIT")]));
+        return result;
+      } catch (error) {
+        // an error PostgreSQL reported ends the transaction (COMMIT rolls it back); anything else discards the connection
+        if (typeof (error as { code?: unknown })?.code !== "string") broken = error as Error;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    })();
+  };
+
   (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+    const inherited = operationScope.getStore();
     const client = await plainConnect.call(pool);
+    const send = sender(client);
+    /** BEGIN was asked for and is held back until the scope statement */
     let begin = false;
+    /** statements sent without waiting whose outcome the next statement carries */
+    let unsettled: Promise<unknown> | null = null;
     const own = client as unknown as { query: (...args: unknown[]) => unknown; release: (err?: Error | boolean) => void };
     const release = own.release;
     own.query = (config: unknown, ...rest: unknown[]) => {
+      if (rest.some((arg) => typeof arg === "function")) return send(config, rest);
       const c = config as { text?: string; values?: unknown[] };
-      const text = typeof config === "string" ? config : c?.text;
+      const text = typeof config === "string" ? config : (c?.text ?? "");
       const simple = typeof config === "string" || !c?.values || c.values.length === 0;
-      if (text === "BEGIN" && simple && rest.length === 0) {
-        begin = true;
-        return Promise.resolve({ command: "BEGIN", rowCount: null, rows: [], fields: [] });
+      if (simple && text === "BEGIN") {
+        if (inherited) {
+          const sent = send(`BEGIN; ${inherited}`);
+          sent.catch(() => undefined);
+          unsettled = sent;
+        } else begin = true;
+        return Promise.resolve(SENT);
       }
       if (begin) {
-        begin = false;
-        if (simple && typeof text === "string" && text.startsWith(SCOPE_PREFIX)) {
-          const joined = `BEGIN; ${text}`;
-          return clientQuery.call(client, typeof config === "string" ? joined : { ...c, text: joined }, ...rest);
+        if (simple && text.startsWith(SCOPE_PREFIX)) {
+          begin = false;
+          const sent = send(`BEGIN; ${text}`);
+          sent.catch(() => undefined);
+          unsettled = sent;
+          return Promise.resolve(SENT);
         }
-        return (clientQuery.call(client, "BEGIN") as Promise<unknown>).then(() => clientQuery.call(client, config, ...rest));
+        if (!(simple && text.startsWith("SET TRANSACTION"))) return Promise.reject(new Error("database: a transaction without a scope"));
+        unsettled = send("BEGIN");
+        unsettled.catch(() => undefined);
+        begin = false;
       }
-      return clientQuery.call(client, config, ...rest);
+      const before = unsettled;
+      unsettled = null;
+      const sent = send(config, rest);
+      return before ? Promise.all([before, sent]).then((results) => results[1]) : sent;
     };
     own.release = (err?: Error | boolean) => {
       delete (own as { query?: unknown }).query;
@@ -54,13 +128,14 @@ function baseClient(): PrismaClient {
   if (!globalForDb.cadreDb) {
     const url = env().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start Cadre with `npm start`, which provides the database");
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({ connectionString: url, max: 10, pipeline: true });
     pool.on("error", (error) => logger.warn({ error: error.message }, "database: an idle connection failed"));
-    joinBeginWithScope(pool);
+    scopePooledStatements(pool);
     const adapter = new PrismaPg(pool);
     if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
     globalForDb.cadrePgPool = pool;
-    globalForDb.cadreDb = new PrismaClient({ adapter });
+    // a transaction waits for a pooled connection up to 10 s (Prisma's default, 2 s, fails requests on a busy pool)
+    globalForDb.cadreDb = new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000 } });
     globalForDb.cadreScoped = new Map();
   }
   return globalForDb.cadreDb;
@@ -98,7 +173,12 @@ function makeScoped(base: PrismaClient, scope: DbScope): PrismaClient {
         const { args, query } = params;
         // inside a transaction (ours, opened with the scope): the operation joins it
         if ((params as { __internalParams?: { transaction?: unknown } }).__internalParams?.transaction) return query(args);
-        return base.$transaction([open(), query(args)]).then((results) => results[1]);
+        // Prisma merges the findUnique calls of one tick into one statement, run in the first caller's context:
+        // those carry their scope in a transaction of their own
+        if (params.operation === "findUnique" || params.operation === "findUniqueOrThrow") {
+          return base.$transaction([open(), query(args)]).then((results) => results[1]);
+        }
+        return operationScope.run(opening, () => query(args).then((result) => result));
       },
     },
   });
