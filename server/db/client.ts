@@ -3,6 +3,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import { env } from "../env";
 import { logger } from "../logger";
+import { metrics } from "../observability/metrics";
+import { SpanKind, tracingActive, withSpan } from "../observability/tracing";
 import { SCOPE_PREFIX, scopeStatement, SYSTEM, toScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";
 
 export type Db = PrismaClient;
@@ -19,7 +21,7 @@ const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unkn
  */
 function joinBeginWithScope(pool: pg.Pool): void {
   (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
-    const client = await plainConnect.call(pool);
+    const client = await metrics.poolWait.time(() => plainConnect.call(pool));
     let begin = false;
     const own = client as unknown as { query: (...args: unknown[]) => unknown; release: (err?: Error | boolean) => void };
     const release = own.release;
@@ -60,6 +62,11 @@ function baseClient(): PrismaClient {
     const adapter = new PrismaPg(pool);
     if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
     globalForDb.cadrePgPool = pool;
+    metrics.registry.collect("db_pool", () => {
+      metrics.poolWaiting.set(pool.waitingCount);
+      metrics.poolTotal.set(pool.totalCount - pool.idleCount, { state: "busy" });
+      metrics.poolTotal.set(pool.idleCount, { state: "idle" });
+    });
     globalForDb.cadreDb = new PrismaClient({ adapter });
     globalForDb.cadreScoped = new Map();
   }
@@ -98,7 +105,14 @@ function makeScoped(base: PrismaClient, scope: DbScope): PrismaClient {
         const { args, query } = params;
         // inside a transaction (ours, opened with the scope): the operation joins it
         if ((params as { __internalParams?: { transaction?: unknown } }).__internalParams?.transaction) return query(args);
-        return base.$transaction([open(), query(args)]).then((results) => results[1]);
+        if (!tracingActive()) return base.$transaction([open(), query(args)]).then((results) => results[1]);
+        // a span per operation: the model and the operation, never the arguments
+        return withSpan(
+          `db ${params.model ?? "raw"}.${params.operation}`,
+          { "db.system.name": "postgresql", "db.operation.name": params.operation, "db.collection.name": params.model ?? "", "cadre.db.scope": scope.kind },
+          () => base.$transaction([open(), query(args)]).then((results) => results[1]),
+          { kind: SpanKind.CLIENT },
+        );
       },
     },
   });
