@@ -32,7 +32,7 @@ export function tracingActive(): boolean {
 }
 
 /** Whether the environment asks for trace export. */
-export function tracingConfigured(environment: NodeJS.ProcessEnv = process.env): boolean {
+export function tracingConfigured(environment: Record<string, string | undefined> = process.env): boolean {
   if ((environment.OTEL_SDK_DISABLED ?? "").trim().toLowerCase() === "true") return false;
   if ((environment.OTEL_TRACES_EXPORTER ?? "").trim().toLowerCase() === "none") return false;
   return Boolean(environment.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
