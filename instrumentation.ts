@@ -11,7 +11,7 @@ export async function register() {
     await startTracing();
     const { startExecutorForServer } = await import("./server/jobs/boot");
     startExecutorForServer();
-    const { startAuditRetention } = await import("./server/audit/retention");
-    startAuditRetention();
+    const { startRetention } = await import("./server/retention/purge");
+    startRetention();
   }
 }

@@ -12,7 +12,7 @@ import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, r
 
 /** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
 const PUBLIC_PROCEDURES = new Set(["auth.signUp", "invitations.preview"]);
-const AUTHED_PROCEDURES = new Set(["auth.me", "auth.events", "auth.account", "auth.resendVerification", "auth.verifyEmail", "workspaces.listMine", "workspaces.create", "invitations.accept", "account.get", "account.changePassword", "account.signOutEverywhere"]);
+const AUTHED_PROCEDURES = new Set(["auth.me", "auth.events", "auth.account", "auth.resendVerification", "auth.verifyEmail", "workspaces.listMine", "workspaces.create", "invitations.accept", "account.get", "account.changePassword", "account.signOutEverywhere", "account.export", "account.delete", "workspaces.listDeleted", "workspaces.restore"]);
 
 /**
  * Mutations that any member may call, whatever their role. "membership" is the weakest requirement a workspace
