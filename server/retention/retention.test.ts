@@ -152,6 +152,7 @@ describe("deleting a workspace", () => {
     expect(deleted.recoverableUntil.getTime() - Date.now()).toBeGreaterThan(29 * DAY);
     expect((await callerFor(ws.users.owner).workspaces.listMine()).map((w) => w.id)).not.toContain(ws.id);
     expect(await outcome(owner.workspaces.current())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(owner.agents.list())).toMatchObject({ ok: false, code: "NOT_FOUND" });
     expect((await rest("GET", "/api/v1/workspace", { key })).status).toBe(401);
     expect(await db().run.findUniqueOrThrow({ where: { id: queued } })).toMatchObject({ cancelReason: "the workspace was deleted" });
     expect((await auditRows(ws.id, "workspace.delete")).length).toBe(1);
