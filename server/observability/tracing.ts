@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { APP_VERSION } from "@/server/env";
 
@@ -18,6 +18,7 @@ import { APP_VERSION } from "@/server/env";
 
 interface TracingState {
   active: boolean;
+  aiRegistered?: boolean;
   shutdown?: () => Promise<void>;
 }
 
@@ -69,7 +70,15 @@ export async function startTracing(options: StartTracingOptions = {}): Promise<b
   });
   // the AsyncLocalStorage context manager and W3C trace context (no baggage: nothing of ours travels in it)
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  registerTelemetry(new OpenTelemetry({ tracer: provider.getTracer("ai"), headers: false, runtimeContext: false, providerMetadata: false, embedding: false, reranking: false, schema: false }));
+  if (!s.aiRegistered) {
+    // once per process (the AI SDK keeps integrations on globalThis); its tracer follows the registered provider
+    s.aiRegistered = true;
+    const aiTracer = {
+      startSpan: (...args: Parameters<Tracer["startSpan"]>) => trace.getTracer("ai").startSpan(...args),
+      startActiveSpan: ((...args: unknown[]) => (trace.getTracer("ai").startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer["startActiveSpan"],
+    } satisfies Tracer;
+    registerTelemetry(new OpenTelemetry({ tracer: aiTracer, headers: false, runtimeContext: false, providerMetadata: false, embedding: false, reranking: false, schema: false }));
+  }
   s.active = true;
   s.shutdown = async () => {
     await provider.shutdown();
@@ -87,8 +96,7 @@ export async function stopTracing(): Promise<void> {
   trace.disable();
   propagation.disable();
   context.disable();
-  const { registerTelemetry } = await import("ai");
-  registerTelemetry();
+  // the AI SDK integration stays registered: the gateway passes `isEnabled: tracingActive()` with every call
 }
 
 function tracer() {
