@@ -199,7 +199,8 @@ describe("REST: role x permission table", () => {
         expect([401, 403, 404], `${route.method} ${route.path} (${accept}) with only ${route.requires}`).not.toContain(ok.status);
       }
     }
-  });
+    // two keys and two requests per route: the loop grows with the API (30 s was reached on a loaded machine)
+  }, 120_000);
 
   it("a key with scopes beyond its creator's role is cut down to the role", async () => {
     for (const role of ["member", "viewer"] as const) {
