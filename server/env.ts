@@ -58,6 +58,19 @@ const envSchema = z.object({
   CADRE_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** audit entries and auth events older than this are purged (also those of deleted workspaces); 0: keep forever */
   CADRE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
+  /** run events of runs finished longer ago than this are deleted (a workspace may set its own); 0: keep forever */
+  CADRE_RETENTION_RUN_EVENTS_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  /** step inputs and outputs (inputSeen, output, result) of runs finished longer ago are cleared; 0: keep forever */
+  CADRE_RETENTION_STEP_PAYLOADS_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  /** usage rows older than this are deleted (never less than 35 days: budgets read the current month); 0: keep forever */
+  CADRE_RETENTION_USAGE_DAYS: z.coerce.number().int().min(0).max(36_500).default(400)
+    .refine((v) => v === 0 || v >= 35, "0 (keep forever) or at least 35 days (budgets read the current month)"),
+  /** how often the retention purge runs in each process, in minutes; 0: never (an operator runs it another way) */
+  CADRE_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  /** a deleted workspace can be restored by an owner for this many days, then it is purged */
+  CADRE_WORKSPACE_RECOVERY_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** the bearer token of GET /api/metrics (Prometheus); unset: the endpoint answers 404 */
+  CADRE_METRICS_TOKEN: optionalString,
   /** security events (denied accesses) logged per actor and minute; beyond it, one summary line with the count */
   CADRE_SECURITY_LOG_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   CADRE_INIT_USER_EMAIL: optionalString,

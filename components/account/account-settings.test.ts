@@ -32,7 +32,7 @@ describe("Account settings", () => {
     await signUp({ name: "Ada", email: address, password: "Correct-Horse-42" });
     const user = await testDb().user.findUniqueOrThrow({ where: { email: address }, select: { id: true, email: true, name: true } });
     const html = await render(user);
-    for (const id of ["account-settings", "current-password", "new-password", "confirm-password", "change-password", "sign-out-everywhere"]) {
+    for (const id of ["account-settings", "current-password", "new-password", "confirm-password", "change-password", "sign-out-everywhere", "export-account", "delete-account-confirm", "delete-account"]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
   });

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -68,6 +68,94 @@ function SignOutEverywhere({ email }: { email: string }) {
   );
 }
 
+/** Deleted workspaces the person owns, restorable until their recovery window ends. */
+function DeletedWorkspaces() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const deleted = useQuery(trpc.workspaces.listDeleted.queryOptions());
+  const restore = useMutation(
+    trpc.workspaces.restore.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries();
+      },
+    }),
+  );
+  if (!deleted.data || deleted.data.length === 0) return null;
+  return (
+    <Card title="Deleted workspaces" description="Workspaces you own that were deleted. Restore one before its recovery window ends; after that it is purged.">
+      <ul className="plain-list" data-testid="deleted-workspaces">
+        {deleted.data.map((w) => (
+          <li key={w.id}>
+            <strong>{w.name}</strong> ({w.slug}), restorable until {w.recoverableUntil.toISOString().slice(0, 10)}{" "}
+            <button type="button" className="btn" data-testid={`restore-${w.slug}`} disabled={restore.isPending} onClick={() => restore.mutate({ workspaceId: w.id })}>
+              Restore
+            </button>
+          </li>
+        ))}
+      </ul>
+      <FormError message={restore.error ? errorMessage(restore.error) : null} />
+    </Card>
+  );
+}
+
+/** Downloads a JSON document of the person's data. */
+function ExportAccount() {
+  const trpc = useTRPC();
+  const exportData = useMutation(
+    trpc.account.export.mutationOptions({
+      onSuccess: (doc) => {
+        const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }));
+        const link = document.createElement("a");
+        link.href = url;
+        link.download = "cadre-account-export.json";
+        link.click();
+        URL.revokeObjectURL(url);
+      },
+    }),
+  );
+  return (
+    <Card title="Export your data" description="A JSON file of your profile, sign-in methods and history, memberships, and what you created in your workspaces (runs, agent versions, secret names, API keys, audit entries).">
+      <FormError message={exportData.error ? errorMessage(exportData.error) : null} />
+      <button type="button" className="btn" data-testid="export-account" disabled={exportData.isPending} onClick={() => exportData.mutate()}>
+        {exportData.isPending ? "Preparing…" : "Download my data"}
+      </button>
+    </Card>
+  );
+}
+
+function DeleteAccount({ email }: { email: string }) {
+  const trpc = useTRPC();
+  const [confirmEmail, setConfirmEmail] = useState("");
+  const remove = useMutation(trpc.account.delete.mutationOptions({ onSuccess: () => void backToSignIn("") }));
+  const confirmed = confirmEmail.trim().toLowerCase() === email.toLowerCase();
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (confirmed) remove.mutate({ confirmEmail: confirmEmail.trim() });
+  }
+  return (
+    <Card
+      className="card-danger"
+      title="Delete your account"
+      description="Deletes your account, your sign-in methods, sessions and API keys. What you created in a workspace stays there without your name. Workspaces where you are the only member are deleted too. If you are the last owner of a workspace with other members, make someone else an owner first. This cannot be undone."
+    >
+      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
+        <div className="field">
+          <label htmlFor="delete-account-confirm">
+            Type <code>{email}</code> to confirm
+          </label>
+          <input id="delete-account-confirm" data-testid="delete-account-confirm" autoComplete="off" spellCheck={false} value={confirmEmail} onChange={(e) => setConfirmEmail(e.target.value)} />
+        </div>
+        <FormError message={remove.error ? errorMessage(remove.error) : null} />
+        <div>
+          <button type="submit" className="btn btn-danger" data-testid="delete-account" disabled={!confirmed || remove.isPending || remove.isSuccess}>
+            {remove.isPending || remove.isSuccess ? "Deleting…" : "Delete my account"}
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
 export function AccountSettings() {
   const trpc = useTRPC();
   const account = useQuery(trpc.account.get.queryOptions());
@@ -82,6 +170,9 @@ export function AccountSettings() {
         <Card title="Password" description="You sign in with GitHub or Google: your account has no password." />
       )}
       <SignOutEverywhere email={email} />
+      <DeletedWorkspaces />
+      <ExportAccount />
+      <DeleteAccount email={email} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { displayName, text } from "./text";
-import { roleSchema, slugSchema } from "./common";
+import { idSchema, roleSchema, slugSchema } from "./common";
 import { scopeSchema } from "./api-keys";
 
 export const workspaceNameSchema = displayName().trim().min(1, "Enter a name").max(80, "At most 80 characters");
@@ -40,3 +40,10 @@ export const currentWorkspaceSchema = workspaceSchema.extend({
   apiRateLimitDefault: z.number().int().describe("The server's default REST rate limit (CADRE_API_RATE_LIMIT)"),
 });
 export const leftWorkspaceSchema = z.object({ left: z.literal(true) });
+
+/** A deleted workspace: restorable by an owner until `recoverableUntil`, then purged. */
+export const deletedWorkspaceSchema = z
+  .object({ deleted: z.literal(true), recoverableUntil: z.date().describe("Until then an owner can restore it from their account page") })
+  .meta({ id: "DeletedWorkspace" });
+export const restorableWorkspaceSchema = z.object({ id: z.string(), slug: z.string(), name: z.string(), deletedAt: z.date(), recoverableUntil: z.date() });
+export const restoreWorkspaceInputSchema = z.strictObject({ workspaceId: idSchema("ws") });

@@ -52,6 +52,8 @@ export interface StubCall {
   at: number;
   /** the credential the client sent (Authorization: Bearer … or x-api-key), null when none: lets tests check key use */
   apiKey: string | null;
+  /** the W3C trace context the client sent (traceparent), null when none */
+  traceparent?: string | null;
   /** the text answer the stub built (plain text or JSON output; none for tool calls, embeddings and error statuses) */
   reply?: string;
 }
@@ -134,7 +136,8 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     }
     const model = typeof body.model === "string" ? body.model : "";
     const stream = body.stream === true;
-    const call: StubCall = { path, model, stream, body, at: Date.now(), apiKey };
+    const traceparent = typeof req.headers.traceparent === "string" ? req.headers.traceparent : null;
+    const call: StubCall = { path, model, stream, body, at: Date.now(), apiKey, traceparent };
     calls.push(call);
 
     const fault = takeFault(model);

@@ -23,6 +23,8 @@ export const AUTH_EVENT_ACTIONS = [
   "auth.oauth_link_refused",
   "auth.email_verified",
   "auth.session_revoke",
+  /** a person deleted their account (the event names no one: their own events are deleted with it) */
+  "auth.account_delete",
 ] as const;
 export type AuthEventAction = (typeof AUTH_EVENT_ACTIONS)[number];
 

@@ -6,6 +6,7 @@ import { newId } from "@/lib/ids";
 import { findRoute, makeApiKey, makeUser, makeWorkspace, rest, tick, uniq, type TestUser } from "@/test/helpers";
 import { executeRoute } from "@/server/rest/define";
 import { purgeExpiredAudit } from "@/server/audit/retention";
+import { runRetentionPurge } from "@/server/retention/purge";
 import { csvCell } from "@/server/audit/export";
 import { auditEntries } from "@/server/audit/service";
 import type { PrismaClient } from "@/server/db/generated/client";
@@ -195,15 +196,19 @@ describe("workspace deletion", () => {
     const ws = await createCaller({ requestId: "req_t", user: owner, workspaceSlug: null, origin: "" }).workspaces.create({ name: "Doomed", slug });
     const caller = webCaller(owner, slug);
     await caller.workspaces.update({ name: "Doomed 2" });
-    expect(await caller.workspaces.delete({ confirmSlug: slug.toUpperCase() })).toEqual({ deleted: true });
+    expect(await caller.workspaces.delete({ confirmSlug: slug.toUpperCase() })).toMatchObject({ deleted: true, recoverableUntil: expect.any(Date) });
+    // a soft delete: the row waits out its recovery window (docs/data-retention.md), then the purge removes it
+    expect((await testDb().workspace.findUniqueOrThrow({ where: { id: ws.id } })).deletedAt).not.toBeNull();
+    await testDb().workspace.update({ where: { id: ws.id }, data: { purgeAfter: new Date(Date.now() - 1000) } });
+    await runRetentionPurge();
     expect(await testDb().workspace.findUnique({ where: { id: ws.id } })).toBeNull();
     const kept = await testDb().auditLog.findMany({ where: { workspaceId: ws.id }, orderBy: { createdAt: "desc" } });
-    expect(kept.map((e) => e.action)).toEqual(["workspace.delete", "workspace.update", "workspace.create"]);
-    expect(kept[0]).toMatchObject({ actorId: owner.id, workspaceSlug: slug, clientIp: "198.51.100.7", metadata: { name: "Doomed 2", slug, members: 1 } });
+    expect(kept.map((e) => e.action)).toEqual(["workspace.purge", "workspace.delete", "workspace.update", "workspace.create"]);
+    expect(kept[1]).toMatchObject({ actorId: owner.id, workspaceSlug: slug, clientIp: "198.51.100.7", metadata: { name: "Doomed 2", slug, members: 1 } });
 
     const io = { lines: [] as string[], errors: [] as string[], out(l: string) { this.lines.push(l); }, err(l: string) { this.errors.push(l); } };
     expect(await runCadre(["audit", "export", "--workspace", slug], io)).toBe(0);
-    expect(io.lines.map((l) => JSON.parse(l).action)).toEqual(["workspace.delete", "workspace.update", "workspace.create"]);
+    expect(io.lines.map((l) => JSON.parse(l).action)).toEqual(["workspace.purge", "workspace.delete", "workspace.update", "workspace.create"]);
   });
 
   it("over REST: owners only, with the slug typed again; a wrong slug changes nothing", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { annotateRequest } from "@/server/observability/http";
 import { db, SYSTEM } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
 import { execute } from "@/server/db/execute";
@@ -117,7 +118,7 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
     sql`SELECT k.id, k."keyHash", k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
        (extract(epoch FROM k."expiresAt") * 1000)::float8 AS "expiresMs", (extract(epoch FROM k."lastUsedAt") * 1000)::float8 AS "lastUsedMs"
      FROM "ApiKey" k
-     JOIN "Workspace" w ON w.id = k."workspaceId"
+     JOIN "Workspace" w ON w.id = k."workspaceId" AND w."deletedAt" IS NULL
      LEFT JOIN "Membership" m ON m."workspaceId" = k."workspaceId" AND m."userId" = k."createdById"
      WHERE k."keyHash" = ANY(${sql.array(hashes, "text")})`,
   );
@@ -131,6 +132,7 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
   if (key.lastUsedMs === null || Date.now() - key.lastUsedMs > LAST_USED_GRANULARITY_MS) {
     await execute(key, sql`UPDATE "ApiKey" SET "lastUsedAt" = ${new Date()} WHERE id = ${key.id}`);
   }
+  annotateRequest({ workspaceId: key.workspaceId, workspaceSlug: key.slug });
   return {
     workspaceId: key.workspaceId,
     workspaceSlug: key.slug,

@@ -4,6 +4,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client";
 import { env } from "../env";
 import { logger } from "../logger";
+import { metrics } from "../observability/metrics";
+import { SpanKind, tracingActive, withSpan } from "../observability/tracing";
 import { SCOPE_PREFIX, scopeStatement, SYSTEM, toScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";
 
 export type Db = PrismaClient;
@@ -58,7 +60,7 @@ function scopePooledStatements(pool: pg.Pool): void {
     const scope = operationScope.getStore();
     if (!scope) return Promise.reject(new Error("database: a statement outside any scope (use db(scope) or systemDb(path))"));
     return (async () => {
-      const client = await plainConnect.call(pool);
+      const client = await metrics.poolWait.time(() => plainConnect.call(pool));
       const send = sender(client);
       let broken: Error | undefined;
       try {
@@ -76,7 +78,7 @@ function scopePooledStatements(pool: pg.Pool): void {
 
   (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
     const inherited = operationScope.getStore();
-    const client = await plainConnect.call(pool);
+    const client = await metrics.poolWait.time(() => plainConnect.call(pool));
     const send = sender(client);
     /** BEGIN was asked for and is held back until the scope statement */
     let begin = false;
@@ -134,6 +136,11 @@ function baseClient(): PrismaClient {
     const adapter = new PrismaPg(pool);
     if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
     globalForDb.cadrePgPool = pool;
+    metrics.registry.collect("db_pool", () => {
+      metrics.poolWaiting.set(pool.waitingCount);
+      metrics.poolTotal.set(pool.totalCount - pool.idleCount, { state: "busy" });
+      metrics.poolTotal.set(pool.idleCount, { state: "idle" });
+    });
     // a transaction waits for a pooled connection up to 10 s (Prisma's default, 2 s, fails requests on a busy pool)
     globalForDb.cadreDb = new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000 } });
     globalForDb.cadreScoped = new Map();
@@ -173,12 +180,20 @@ function makeScoped(base: PrismaClient, scope: DbScope): PrismaClient {
         const { args, query } = params;
         // inside a transaction (ours, opened with the scope): the operation joins it
         if ((params as { __internalParams?: { transaction?: unknown } }).__internalParams?.transaction) return query(args);
-        // Prisma merges the findUnique calls of one tick into one statement, run in the first caller's context:
-        // those carry their scope in a transaction of their own
-        if (params.operation === "findUnique" || params.operation === "findUniqueOrThrow") {
-          return base.$transaction([open(), query(args)]).then((results) => results[1]);
-        }
-        return operationScope.run(opening, () => query(args).then((result) => result));
+        const run = () =>
+          // Prisma merges the findUnique calls of one tick into one statement, run in the first caller's context:
+          // those carry their scope in a transaction of their own
+          params.operation === "findUnique" || params.operation === "findUniqueOrThrow"
+            ? base.$transaction([open(), query(args)]).then((results) => results[1])
+            : operationScope.run(opening, () => query(args).then((result) => result));
+        if (!tracingActive()) return run();
+        // a span per operation: the model and the operation, never the arguments
+        return withSpan(
+          `db ${params.model ?? "raw"}.${params.operation}`,
+          { "db.system.name": "postgresql", "db.operation.name": params.operation, "db.collection.name": params.model ?? "", "cadre.db.scope": scope.kind },
+          run,
+          { kind: SpanKind.CLIENT },
+        );
       },
     },
   });

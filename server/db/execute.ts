@@ -7,8 +7,14 @@
 import { rawQuery } from "./client";
 import { scopeStatement, toScope, type ScopeLike } from "./scope";
 import type { Sql } from "./sql";
+import { SpanKind, withSpan } from "../observability/tracing";
 
 type Row = Record<string, unknown>;
+
+function operationOf(text: string): string {
+  const word = /^\s*(?:WITH\b[\s\S]*?\)\s*)?([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? "";
+  return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "LOCK", "NOTIFY", "LISTEN"].includes(word) ? word : "OTHER";
+}
 
 /** Where messages go (an object, so that tests can observe or fail the sends). */
 export const transport = { send: rawQuery };
@@ -25,8 +31,15 @@ function toResults(raw: unknown): ExecResult[] {
 /** Statements in one transaction, in the scope; one result per statement. */
 export async function executeBatch(scope: ScopeLike, statements: readonly Sql[]): Promise<ExecResult[]> {
   if (statements.length === 0) return [];
-  const text = [scopeStatement(toScope(scope)).text, ...statements.map((s) => s.text)].join(";\n");
-  return toResults(await transport.send(text)).slice(1);
+  const resolved = toScope(scope);
+  const text = [scopeStatement(resolved).text, ...statements.map((s) => s.text)].join(";\n");
+  // the span names the statement's kind only: the text carries values inline
+  return withSpan(
+    "db.execute",
+    { "db.system.name": "postgresql", "db.operation.name": operationOf(statements[0]!.text), "db.operation.batch.size": statements.length, "cadre.db.scope": resolved.kind },
+    async () => toResults(await transport.send(text)).slice(1),
+    { kind: SpanKind.CLIENT },
+  );
 }
 
 /** One statement in the scope. */

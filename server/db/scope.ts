@@ -21,6 +21,8 @@ export const PRIVILEGED_PATHS = {
   "signup-invitation": "a closed or domain-limited sign-up admits an address with a pending invitation in any workspace",
   "vault-rotation": "the operator's master-key rotation re-wraps every workspace's secrets",
   "operator": "operator commands (CLI) and retention jobs that span workspaces",
+  "account-erasure": "a person's account deletion anonymises the rows they authored in every workspace, also those they left",
+  "metrics": "the metrics endpoint counts queued and running runs of all workspaces (numbers only)",
   "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",
 } as const;
 export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;

@@ -32,6 +32,8 @@ import { sql } from "@/server/db/sql";
 /** The executor works across workspaces: its claim, leases and heartbeat are a privileged path (docs/security.md). */
 const EXECUTOR = SYSTEM("executor");
 import { accessEndedSql, cancelForEndedAccess } from "./run-access";
+import { metrics } from "@/server/observability/metrics";
+import { withSpan } from "@/server/observability/tracing";
 
 export interface ExecutorOptions {
   /** lease owner id; default `<host>/<pid>/<random>` */
@@ -196,11 +198,16 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     entry.promise = (async () => {
       let outcome: ExecuteOutcome | "error" = "error";
       try {
-        outcome = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps, run: claimed, ctx: claimed.ctx ?? undefined });
+        outcome = await withSpan("run.execute", { "cadre.run_id": claimed.id, "cadre.workspace_id": claimed.workspaceId }, async (span) => {
+          const result = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps, run: claimed, ctx: claimed.ctx ?? undefined });
+          span?.setAttribute("cadre.run.outcome", result);
+          return result;
+        });
       } catch (error) {
         logger.error({ runId: claimed.id, err: error }, "executor: the run's function threw");
       } finally {
         running.delete(claimed.id);
+        metrics.executorRunning.dec();
         clearRunCancelSignal(claimed.id);
         // finishRun released the lease of a run it finished; a suspended or broken one is released for whoever comes next
         if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
@@ -214,6 +221,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       }
     })();
     running.set(claimed.id, entry);
+    metrics.executorRunning.inc();
   };
 
   const pump = async () => {
@@ -226,7 +234,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       do {
         pumpAgain = false;
         while (!stopping && running.size < maxConcurrent) {
-          const claimed = await claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] });
+          const claimed = await metrics.claimDuration.time(() => claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] }));
           if (!claimed || stopping) {
             if (claimed) await releaseLease(claimed.id, owner);
             break;

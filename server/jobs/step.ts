@@ -24,6 +24,8 @@ import { RunWriter } from "./run-writer";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, type StepStartRow } from "./step-records";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
+import { metrics } from "@/server/observability/metrics";
+import { withSpan } from "@/server/observability/tracing";
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -289,16 +291,19 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
       let result: T;
       try {
         result = asJson(
-          await fn({
-            attempt,
-            maxAttempts,
-            beforeStore: () => beforeStore(stepId),
-            store: async (statement) => {
-              stored = true;
-              fenced(writer.write(statement));
-            },
-          }),
+          await withSpan("run.step", { "cadre.run_id": runId, "cadre.workspace_id": workspaceId, "cadre.step_id": stepId, "cadre.step.attempt": attempt }, () =>
+            fn({
+              attempt,
+              maxAttempts,
+              beforeStore: () => beforeStore(stepId),
+              store: async (statement) => {
+                stored = true;
+                fenced(writer.write(statement));
+              },
+            }),
+          ),
         );
+        metrics.runSteps.inc({ outcome: "succeeded" });
       } catch (error) {
         if (isControlError(error)) {
           steps.set(stepId, { status: "pending", attempts: attempt - 1, result: null });
@@ -307,6 +312,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
         }
         const reason = reasonOf(error);
         const willRetry = isRetryable(error) && attempt < maxAttempts;
+        metrics.runSteps.inc({ outcome: willRetry ? "retrying" : "failed" });
         steps.set(stepId, { status: willRetry ? "retrying" : "failed", attempts: attempt, result: null });
         void writer.write(failStepSql(runId, stepId, reason, willRetry));
         if (!willRetry) throw new StepFailedError(stepId, reason, { cause: error, attempts: attempt });

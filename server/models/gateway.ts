@@ -48,6 +48,8 @@ import { assertWithinBudget, costOf, prepareUsage, recordUsage, type UsageInput,
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
+import { metrics } from "@/server/observability/metrics";
+import { tracingActive } from "@/server/observability/tracing";
 import { isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
 import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
@@ -375,6 +377,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     let callbackFailed = false;
     const started = performance.now();
     try {
+      metrics.gatewayCalls.inc({ provider: provider.kind });
       apiKey = await keyFor(ctx, provider, keys, req.runId);
       const model = languageModelFor(connectionOf(provider), entry.modelId, apiKey);
       let result: ModelAnswer;
@@ -418,6 +421,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         timeoutMs,
       });
       const outcome: UsageOutcome = failure.kind === "timeout" ? "timeout" : "error";
+      metrics.gatewayErrors.inc({ provider: provider.kind, kind: failure.kind });
       const retryable = RETRYABLE.has(failure.kind);
       if (retryable) breaker.onFailure(entry.id);
       else breaker.release(entry.id);
@@ -469,6 +473,8 @@ function callSettings(model: LanguageModelV4, req: GenerateRequest, signal: Abor
     temperature: req.temperature,
     maxRetries: 0,
     abortSignal: signal,
+    // spans of the call when tracing is on (server/observability/tracing.ts): never the prompt, the answer or headers
+    telemetry: { isEnabled: tracingActive(), recordInputs: false, recordOutputs: false, functionId: "cadre.gateway" },
   };
 }
 

@@ -10,6 +10,7 @@ import { AppError } from "@/lib/errors";
 import type { ProviderKind } from "@/lib/schemas/models";
 import { egress, type WorkspaceEgressLists } from "@/server/egress";
 import { createSimulatorEmbeddingModel, createSimulatorModel } from "./simulator";
+import { injectTraceHeaders, tracingActive } from "@/server/observability/tracing";
 
 export type { ProviderKind };
 
@@ -32,10 +33,18 @@ export const MODEL_CALL_MAX_BYTES = 32 * 1024 * 1024;
  * Every provider package gets the egress guard's fetch: its requests are checked, pinned to the checked address,
  * re-checked on redirects and bounded. Streaming answers stream through it (the size bound is counted as they arrive).
  */
+/** W3C `traceparent` of the active span on the provider request (tracing on only; nothing is added otherwise). */
+function withTraceHeaders(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): RequestInit | undefined {
+  if (!tracingActive()) return init;
+  const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+  injectTraceHeaders(headers);
+  return { ...init, headers };
+}
+
 function guardedFetch(provider: ProviderConnection): typeof fetch {
   const options = { timeoutMs: MODEL_CALL_MAX_MS, maxResponseBytes: MODEL_CALL_MAX_BYTES, workspace: provider.egress ?? null };
   // the guard is looked up per request: a model kept in the keyless cache follows the current guard
-  return ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => egress().fetchWith(options)(input, init)) as typeof fetch;
+  return ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => egress().fetchWith(options)(input, withTraceHeaders(input, init))) as typeof fetch;
 }
 
 /** The AI SDK's provider name for an OpenAI-compatible endpoint: a slug of the connection's name. */

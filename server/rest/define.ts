@@ -12,6 +12,7 @@ import { logSecurityEvent } from "@/server/http/security-log";
 import { apiRateLimiter, apiRateLimitOf, rateLimitedError, rateLimitHeaders } from "./rate-limit";
 import { maxBodyBytes, readBodyText } from "@/server/http/body";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
+import { observeRequest } from "@/server/observability/http";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -229,7 +230,8 @@ export type RouteHandler = ((req: Request, ctx: NextContext) => Promise<Response
 
 /** A Next route handler for one definition, tagged with it (the route-files test checks every export has one). */
 export function routeHandler(route: AnyRestRoute, authenticate: Authenticator = apiKeyAuthenticator): RouteHandler {
-  const fn = async (req: Request, nextCtx: NextContext) => executeRoute(route, req, (await nextCtx?.params) ?? {}, authenticate);
+  const fn = async (req: Request, nextCtx: NextContext) =>
+    observeRequest(req, { method: route.method, route: route.path }, async () => executeRoute(route, req, (await nextCtx?.params) ?? {}, authenticate));
   return Object.assign(fn, { route });
 }
 

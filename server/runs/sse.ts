@@ -21,6 +21,7 @@ import { eventsAfter, isTerminalEvent } from "./events";
 import { subscribeRunEvents } from "./notify";
 import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
 import { assertRunVisible } from "./service";
+import { metrics } from "@/server/observability/metrics";
 
 export interface StreamSettings {
   pollMs: number;
@@ -85,6 +86,7 @@ export function runEventsStream(
 
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
+      metrics.openStreams.inc();
       let last = afterSeq;
       let lastWrite = Date.now();
       let idlePolls = 0;
@@ -144,6 +146,7 @@ export function runEventsStream(
       } catch (error) {
         if (!signal.aborted) logger.warn({ runId, requestId, error: (error as Error).message }, "run event stream failed");
       } finally {
+        metrics.openStreams.dec();
         wakeUps.close();
         try {
           controller.close();

@@ -2,6 +2,7 @@ import { db, userScope } from "@/server/db/client";
 import { AppError } from "@/lib/errors";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
+import { annotateRequest } from "@/server/observability/http";
 import { sessionExpired, validSessionWhere, type SessionClaims } from "@/server/auth/sessions";
 
 /**
@@ -19,10 +20,12 @@ export async function resolveUserTenant(
   const session = user.session;
   if (session && (session.userId !== user.id || sessionExpired(session))) throw new AppError("UNAUTHORIZED", "Your session has ended: sign in again");
   const membership = await db(userScope(user.id)).membership.findFirst({
-    where: { userId: user.id, workspace: { slug: workspaceSlug }, ...(session ? { user: validSessionWhere(session) } : {}) },
+    // a deleted workspace (in its recovery window) is no one's: only its restore, from the account page, sees it
+    where: { userId: user.id, workspace: { slug: workspaceSlug, deletedAt: null }, ...(session ? { user: validSessionWhere(session) } : {}) },
     include: { workspace: true },
   });
   if (!membership) throw new AppError("NOT_FOUND", "Workspace not found");
+  annotateRequest({ workspaceId: membership.workspaceId, workspaceSlug: membership.workspace.slug });
   return {
     workspaceId: membership.workspaceId,
     workspaceSlug: membership.workspace.slug,

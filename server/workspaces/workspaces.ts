@@ -9,6 +9,9 @@ import { forgetApiRateLimit } from "@/server/rest/rate-limit";
 import type { ClientInfo } from "@/server/http/client-info";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { z } from "zod";
+import { env } from "@/server/env";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 const RESERVED_SLUGS = new Set(["new", "api", "admin", "settings", "invite", "sign-in", "sign-up", "w"]);
 
@@ -18,7 +21,7 @@ function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Dat
 
 export async function listMyWorkspaces(userId: string) {
   const memberships = await db(userScope(userId)).membership.findMany({
-    where: { userId },
+    where: { userId, workspace: { deletedAt: null } },
     include: { workspace: true },
     orderBy: { workspace: { name: "asc" } },
   });
@@ -61,7 +64,7 @@ export async function createWorkspace(user: { id: string; email: string }, input
 }
 
 export async function getWorkspace(ctx: TenantContext) {
-  const workspace = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId } });
+  const workspace = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId, deletedAt: null } });
   if (!workspace) throw new AppError("NOT_FOUND", "Workspace not found");
   return toWorkspace(workspace);
 }
@@ -107,22 +110,67 @@ export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof 
 }
 
 /**
- * Deletes the workspace and everything in it. The caller must type the slug again. The deletion is audited, and
- * the workspace's audit entries are kept (they carry no foreign key) until the retention period purges them.
+ * Deletes the workspace: a soft delete. From now on nobody sees it (members, API keys, the executor's new work: its
+ * queued and running runs are cancelled), but an owner can restore it from their account page until its recovery
+ * window (CADRE_WORKSPACE_RECOVERY_DAYS) ends; then the retention purge deletes it and everything in it, in batches.
+ * The caller must type the slug again. The deletion is audited, and the audit entries are kept after the purge until
+ * the audit retention removes them. The slug stays taken until the purge.
  */
-export async function deleteWorkspace(ctx: TenantContext, confirmSlug: string) {
+export async function deleteWorkspace(ctx: TenantContext, confirmSlug: string, now = new Date()) {
   const workspace = await getWorkspace(ctx);
   if (confirmSlug.trim().toLowerCase() !== workspace.slug) {
     throw new AppError("BAD_REQUEST", `Type the workspace's slug "${workspace.slug}" to confirm`);
   }
+  const recoverableUntil = new Date(now.getTime() + env().CADRE_WORKSPACE_RECOVERY_DAYS * DAY_MS);
   await db(ctx).$transaction(async (tx) => {
     const members = await tx.membership.count({ where: { workspaceId: ctx.workspaceId } });
     await recordAudit(ctx, {
       action: "workspace.delete", targetType: "workspace", targetId: ctx.workspaceId,
-      metadata: { name: workspace.name, slug: workspace.slug, members },
+      metadata: { name: workspace.name, slug: workspace.slug, members, recoverableUntil: recoverableUntil.toISOString() },
     }, tx);
-    await tx.workspace.delete({ where: { id: ctx.workspaceId } });
+    await tx.workspace.update({
+      where: { id: ctx.workspaceId },
+      data: { deletedAt: now, deletedById: ctx.actor.type === "user" ? ctx.actor.userId : null, purgeAfter: recoverableUntil },
+    });
+    await tx.run.updateMany({
+      where: { workspaceId: ctx.workspaceId, status: { in: ["queued", "running"] }, cancelRequestedAt: null },
+      data: { cancelRequestedAt: now, cancelReason: "the workspace was deleted" },
+    });
   });
   forgetApiRateLimit(ctx.workspaceId);
-  return { deleted: true as const };
+  return { deleted: true as const, recoverableUntil };
+}
+
+/** The deleted workspaces the user owns and can still restore. */
+export async function listDeletedWorkspaces(userId: string, now = new Date()) {
+  const memberships = await db(userScope(userId)).membership.findMany({
+    where: { userId, role: "owner", workspace: { deletedAt: { not: null }, purgeAfter: { gt: now } } },
+    include: { workspace: true },
+    orderBy: { workspace: { deletedAt: "desc" } },
+  });
+  return memberships.map((m) => ({ id: m.workspace.id, slug: m.workspace.slug, name: m.workspace.name, deletedAt: m.workspace.deletedAt!, recoverableUntil: m.workspace.purgeAfter! }));
+}
+
+/** Restores a deleted workspace within its recovery window (its owners only). Audited. */
+export async function restoreWorkspace(user: { id: string; email: string }, workspaceId: string, requestId?: string, client: ClientInfo = {}, now = new Date()) {
+  const membership = await db(userScope(user.id)).membership.findFirst({
+    where: { userId: user.id, workspaceId, workspace: { deletedAt: { not: null } } },
+    include: { workspace: true },
+  });
+  // another workspace, a live one, or not a member: the same answer
+  if (!membership) throw new AppError("NOT_FOUND", "No deleted workspace of yours with this id");
+  if (membership.role !== "owner") throw new AppError("FORBIDDEN", "Only an owner of the workspace can restore it");
+  if (!membership.workspace.purgeAfter || membership.workspace.purgeAfter <= now) {
+    throw new AppError("CONFLICT", "The workspace's recovery window has ended: it is being purged");
+  }
+  const ctx: TenantContext = {
+    workspaceId, workspaceSlug: membership.workspace.slug, role: "owner", permissions: new Set(permissionsOf("owner")), requestId, ...client,
+    actor: { type: "user", userId: user.id, email: user.email },
+  };
+  const restored = await db(ctx).$transaction(async (tx) => {
+    const w = await tx.workspace.update({ where: { id: workspaceId }, data: { deletedAt: null, deletedById: null, purgeAfter: null } });
+    await recordAudit(ctx, { action: "workspace.restore", targetType: "workspace", targetId: workspaceId, metadata: { deletedAt: membership.workspace.deletedAt!.toISOString() } }, tx);
+    return w;
+  });
+  return { ...toWorkspace(restored), role: "owner" as Role };
 }

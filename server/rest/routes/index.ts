@@ -7,7 +7,7 @@ import { changeMemberRoleRoute, listMembersRoute, removeMemberRoute } from "./me
 import { createInvitationRoute, listInvitationsRoute, revokeInvitationRoute } from "./invitations";
 import { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-keys";
 import { exportAuditRoute, listAuditRoute } from "./audit";
-import { deleteWorkspaceRoute, getWorkspaceRoute, updateWorkspaceRoute } from "./workspace";
+import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateRetentionRoute, updateWorkspaceRoute } from "./workspace";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 import { createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
@@ -22,7 +22,7 @@ import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRu
  */
 export const restRoutes: AnyRestRoute[] = [
   getMe,
-  getWorkspaceRoute, updateWorkspaceRoute, deleteWorkspaceRoute,
+  getWorkspaceRoute, updateWorkspaceRoute, deleteWorkspaceRoute, getRetentionRoute, updateRetentionRoute,
   listMembersRoute, changeMemberRoleRoute, removeMemberRoute,
   listInvitationsRoute, createInvitationRoute, revokeInvitationRoute,
   listApiKeysRoute, createApiKeyRoute, revokeApiKeyRoute,

@@ -1,8 +1,9 @@
-import { z } from "zod";
 import { defineRoute } from "../define";
 import { env } from "@/server/env";
 import { deleteWorkspace, getWorkspace, updateWorkspace } from "@/server/workspaces/workspaces";
-import { deleteWorkspaceInputSchema, updateWorkspaceInputSchema, workspaceSettingsSchema } from "@/lib/schemas/workspaces";
+import { deletedWorkspaceSchema, deleteWorkspaceInputSchema, updateWorkspaceInputSchema, workspaceSettingsSchema } from "@/lib/schemas/workspaces";
+import { retentionSettingsSchema, updateRetentionInputSchema } from "@/lib/schemas/retention";
+import { getRetention, updateRetention } from "@/server/retention/policy";
 
 export const getWorkspaceRoute = defineRoute({
   method: "GET", path: "/api/v1/workspace", summary: "This key's workspace and its settings", tag: "Workspace",
@@ -18,7 +19,20 @@ export const updateWorkspaceRoute = defineRoute({
 
 export const deleteWorkspaceRoute = defineRoute({
   method: "DELETE", path: "/api/v1/workspace",
-  summary: "Delete the workspace and everything in it (owners; type its slug to confirm). Audited; its audit log is kept for the retention period",
-  tag: "Workspace", requires: "settings:delete", body: deleteWorkspaceInputSchema, response: z.object({ deleted: z.literal(true) }),
+  summary: "Delete the workspace (owners; type its slug to confirm): a soft delete that an owner can undo from their account page until `recoverableUntil` (CADRE_WORKSPACE_RECOVERY_DAYS), then everything in it is purged. Its API keys stop working at once. Audited",
+  tag: "Workspace", requires: "settings:delete", body: deleteWorkspaceInputSchema, response: deletedWorkspaceSchema,
   handler: ({ ctx, body }) => deleteWorkspace(ctx, body.confirmSlug),
+});
+
+export const getRetentionRoute = defineRoute({
+  method: "GET", path: "/api/v1/workspace/retention", summary: "The workspace's retention policy, the server's defaults and what applies", tag: "Workspace",
+  requires: "settings:read", response: retentionSettingsSchema,
+  handler: ({ ctx }) => getRetention(ctx),
+});
+
+export const updateRetentionRoute = defineRoute({
+  method: "PATCH", path: "/api/v1/workspace/retention",
+  summary: "Change the retention policy (days per kind of data; 0 keeps forever, null restores the default). Audited", tag: "Workspace",
+  requires: "settings:update", body: updateRetentionInputSchema, response: retentionSettingsSchema,
+  handler: ({ ctx, body }) => updateRetention(ctx, body),
 });

@@ -8,6 +8,7 @@ import { clientInfoOf } from "@/server/http/client-info";
 import { clientAddress } from "@/server/http/client-address";
 import { limitBody, maxBodyBytes } from "@/server/http/body";
 import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
+import { observeRequest } from "@/server/observability/http";
 
 function handler(req: Request) {
   const requestId = requestIdOf(req.headers);
@@ -37,4 +38,9 @@ function bodyLimit(req: Request): number {
 }
 
 const bounded = limitBody(handler, bodyLimit);
-export { bounded as GET, bounded as POST };
+/** the procedure names of the call (a batch: several), for the access line */
+function procedures(req: Request): string {
+  return new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, "").slice(0, 200);
+}
+const observed = (req: Request) => observeRequest(req, { method: req.method, route: "/api/trpc", fields: { procedures: procedures(req) } }, () => bounded(req));
+export { observed as GET, observed as POST };
