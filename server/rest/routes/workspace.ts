@@ -12,13 +12,13 @@ export const getWorkspaceRoute = defineRoute({
 
 export const updateWorkspaceRoute = defineRoute({
   method: "PATCH", path: "/api/v1/workspace", summary: "Rename the workspace, change its slug or its API rate limit (audited)", tag: "Workspace",
-  requires: "settings:update", body: updateWorkspaceInputSchema, response: workspaceSettingsSchema,
+  requires: "settings:update", body: updateWorkspaceInputSchema, response: workspaceSettingsSchema, errors: ["BAD_REQUEST", "CONFLICT"],
   handler: async ({ ctx, body }) => ({ ...(await updateWorkspace(ctx, body)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT }),
 });
 
 export const deleteWorkspaceRoute = defineRoute({
   method: "DELETE", path: "/api/v1/workspace",
   summary: "Delete the workspace and everything in it (owners; type its slug to confirm). Audited; its audit log is kept for the retention period",
-  tag: "Workspace", requires: "settings:delete", body: deleteWorkspaceInputSchema, response: z.object({ deleted: z.literal(true) }),
+  tag: "Workspace", requires: "settings:delete", body: deleteWorkspaceInputSchema, response: z.object({ deleted: z.literal(true) }), errors: ["BAD_REQUEST"],
   handler: ({ ctx, body }) => deleteWorkspace(ctx, body.confirmSlug),
 });
