@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { text } from "./schemas/text";
 
 /**
  * Idempotency keys (IETF draft-ietf-httpapi-idempotency-key-header): what a key may be, shared by the REST header
@@ -22,7 +22,7 @@ export function idempotencyKeyProblem(key: string): string | null {
 }
 
 /** An idempotency key in a tRPC input. */
-export const idempotencyKeySchema = z.string().superRefine((v, ctx) => {
+export const idempotencyKeySchema = text().superRefine((v, ctx) => {
   const problem = idempotencyKeyProblem(v);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
