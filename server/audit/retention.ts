@@ -1,6 +1,7 @@
 import { systemDb } from "@/server/db/client";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
+import { purgeExpiredIdempotencyKeys } from "@/server/idempotency/store";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -28,7 +29,13 @@ export function startAuditRetention(): void {
       .then((r) => {
         if (r.auditEntries || r.authEvents) logger.info({ ...r }, "audit: purged entries past the retention period");
       })
-      .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "audit: retention purge failed"));
+      .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "audit: retention purge failed"))
+      // idempotency keys past their 24 hours (each workspace's are also purged as it uses keys)
+      .then(() => purgeExpiredIdempotencyKeys())
+      .then((n) => {
+        if (n) logger.info({ idempotencyKeys: n }, "idempotency: purged expired keys");
+      })
+      .catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "idempotency: purge failed"));
   const first = setTimeout(() => {
     void run();
     globalForRetention.cadreAuditRetention = setInterval(() => void run(), DAY_MS);
