@@ -8,7 +8,7 @@ type Operation = {
   "x-cadre-requires"?: string;
   responses?: Record<string, { description?: string; content?: Record<string, unknown> }>;
   requestBody?: unknown;
-  parameters?: { name: string; in: string; required?: boolean; schema?: Record<string, unknown> }[];
+  parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: Record<string, unknown> }[];
 };
 
 describe("OpenAPI document", () => {
@@ -93,7 +93,7 @@ describe("OpenAPI document", () => {
       expect(Boolean(header), `${route.method} ${route.path}`).toBe(idempotent);
       if (header) expect(header).toMatchObject({ required: false, schema: { type: "string", minLength: 1, maxLength: 255 } });
     }
-    const header = paths["/api/v1/runs"]!.post!.parameters!.find((p) => p.name === "Idempotency-Key") as { description: string };
+    const header = paths["/api/v1/runs"]!.post!.parameters!.find((p) => p.name === "Idempotency-Key")!;
     expect(header.description).toMatch(/24 hours/);
     expect(header.description).toMatch(/422/);
     expect(header.description).toMatch(/409/);
