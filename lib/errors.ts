@@ -21,6 +21,12 @@ export const ERROR_TABLE = {
   NO_FEASIBLE_MODEL: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
   /** a model provider failed (after fallbacks); the message is composed by Cadre and safe to show */
   UPSTREAM_ERROR: { http: 502, trpc: "BAD_GATEWAY", exposeMessage: true },
+  /** the Idempotency-Key header is empty, too long or not printable ASCII */
+  IDEMPOTENCY_KEY_INVALID: { http: 400, trpc: "BAD_REQUEST" },
+  /** the Idempotency-Key was already used (within its 24 hours) for a different request */
+  IDEMPOTENCY_KEY_REUSED: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
+  /** the first request with this Idempotency-Key is still being processed: retry after `Retry-After` */
+  IDEMPOTENCY_KEY_IN_FLIGHT: { http: 409, trpc: "CONFLICT" },
   INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR" },
 } as const satisfies Record<string, { http: number; trpc: string; exposeMessage?: boolean }>;
 

@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { encodeCursor } from "@/server/audit/cursor";
-import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, type TestWorkspace } from "@/test/helpers";
+import { callerFor, findRoute, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, uniq, type TestWorkspace } from "@/test/helpers";
+import { executeRoute } from "@/server/rest/define";
 
 let a: TestWorkspace;
 let b: TestWorkspace;
@@ -174,5 +175,43 @@ describe("routing presets", () => {
     expect(capableA.constraints.minQuality).toBe(0.8);
     expect(changed.body.id).not.toBe(capableA.id);
     expect(await db().auditLog.count({ where: { workspaceId: a.id, action: "routing_preset.update" } })).toBe(0);
+  });
+});
+
+describe("idempotency keys", () => {
+  /** POST /api/v1/secrets with an Idempotency-Key. */
+  async function createSecret(apiKey: string, idempotencyKey: string, body: unknown) {
+    const request = new Request("http://localhost:3000/api/v1/secrets", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}`, "idempotency-key": idempotencyKey },
+      body: JSON.stringify(body),
+    });
+    const res = await executeRoute(findRoute("POST", "/api/v1/secrets"), request, {});
+    return { status: res.status, body: (await res.json()) as { id?: string; name?: string; error?: { code: string } }, replayed: res.headers.get("idempotent-replayed") };
+  }
+
+  it("a key used in A neither replays A's response to B nor blocks B's own requests with that key", async () => {
+    const k = `shared-${uniq()}`;
+    const body = { name: `idem-${uniq()}`, value: "a-secret-value-1234" };
+    const inA = await createSecret(keyA, k, body);
+    expect(inA.status).toBe(201);
+    // the same key and the same body in B: B's own new secret, not A's response
+    const inB = await createSecret(keyB, k, body);
+    expect(inB.status).toBe(201);
+    expect(inB.replayed).toBeNull();
+    expect(inB.body.id).not.toBe(inA.body.id);
+    expect(await db().secret.findUniqueOrThrow({ where: { id: inB.body.id! } })).toMatchObject({ workspaceId: b.id });
+    // another body with A's key in B is not a reuse (422) either: the key is B's own
+    const otherInB = await createSecret(keyB, `other-${k}`, { ...body, name: `idem-${uniq()}` });
+    expect(otherInB.status).toBe(201);
+    const reusedInB = await createSecret(keyB, k, { ...body, name: `idem-${uniq()}` });
+    expect(reusedInB.body.error?.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    // A still gets its own response back, untouched by B
+    const againInA = await createSecret(keyA, k, body);
+    expect(againInA).toMatchObject({ status: 201, replayed: "true", body: { id: inA.body.id } });
+    expect(await db().secret.count({ where: { name: body.name } })).toBe(2);
+    // each workspace's key rows are its own
+    expect(await db().idempotencyKey.count({ where: { key: k, workspaceId: a.id } })).toBe(1);
+    expect(await db().idempotencyKey.count({ where: { key: k, workspaceId: b.id } })).toBe(1);
   });
 });

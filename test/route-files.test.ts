@@ -94,6 +94,23 @@ describe("app/api route files against the route definitions", () => {
   });
 });
 
+describe("idempotent creates", () => {
+  it("every POST that creates something (201) declares idempotent: true, and every other POST says idempotent: false", () => {
+    const posts = allRoutes.filter((r) => r.method === "POST");
+    expect(posts.length).toBeGreaterThanOrEqual(10);
+    const problems: string[] = [];
+    for (const route of posts) {
+      const declared = route.kind === "stream" ? undefined : route.idempotent;
+      if (route.status === 201 && declared !== true) problems.push(`${route.path}: creates (201) but is not idempotent: true`);
+      if (typeof declared !== "boolean") problems.push(`${route.path}: declare idempotent: true (it creates) or false (it does not)`);
+    }
+    expect(problems).toEqual([]);
+    // only POSTs take the header: PUT, PATCH and DELETE are idempotent by their method
+    expect(allRoutes.filter((r) => r.method !== "POST" && r.kind !== "stream" && r.idempotent).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(posts.find((r) => r.path === "/api/v1/runs")).toMatchObject({ idempotent: true });
+  });
+});
+
 describe("event streams go through the route executor's permission check", () => {
   const without = (actor: TenantContext["actor"]): Authenticator => async () => ({
     workspaceId: "ws_nothere000", workspaceSlug: "nothere", role: "viewer", permissions: new Set(), actor,

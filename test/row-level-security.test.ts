@@ -17,6 +17,7 @@ import { createSecret } from "@/server/vault/service";
 import { createInvitation } from "@/server/workspaces/invitations";
 import { updateBudget } from "@/server/ledger/service";
 import { settleObservations } from "@/server/models/gateway";
+import { idempotentCall } from "@/server/idempotency/store";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
@@ -25,7 +26,7 @@ const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent"
 let a: RunWorkspace;
 let b: RunWorkspace;
 
-/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team and a finished run. */
+/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team, a finished run and an idempotency key. */
 async function populated(label: string): Promise<RunWorkspace> {
   const rw = await makeRunWorkspace(label);
   await addAgent(rw.ctx, "one");
@@ -35,6 +36,7 @@ async function populated(label: string): Promise<RunWorkspace> {
   await createInvitation(rw.ctx, { email: `guest-${uniq()}@example.test`, role: "member" }, { origin: "http://localhost:3000" });
   await updateBudget(rw.ctx, { monthlyLimitUsd: 100, perRunLimitUsd: null });
   const run = await startRun(rw.ctx, { team: "solo", input: "Fill every table." });
+  await idempotentCall(rw.ctx, "fixture", `k-${uniq()}`, {}, async () => "stored");
   await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }));
   await settleObservations();
   return rw;

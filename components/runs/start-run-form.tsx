@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
@@ -8,6 +8,7 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { newIdempotencyKey } from "@/lib/idempotency";
 
 export type RunTarget = { team: string } | { agent: string };
 
@@ -18,6 +19,10 @@ const MAX_INPUT = 100_000;
  * Start a run of a team or a single agent: the input, an optional per-run budget and an optional model policy
  * override (a routing preset; none = each agent's own policy). The run starts in the background; the form opens
  * its live page at once. Renders nothing for a role that cannot start runs.
+ *
+ * A double click starts one run: the button is disabled while the start is pending, a second submit before React
+ * re-renders is ignored, and every submit of the same values carries the same idempotency key, so that the server
+ * answers a repeat with the run it already started (server/idempotency/store.ts). Changed values get a new key.
  */
 export function StartRunForm({ target, title = "Run", compact = false, picker }: {
   target: RunTarget;
@@ -36,10 +41,16 @@ export function StartRunForm({ target, title = "Run", compact = false, picker }:
   const [preset, setPreset] = useState(NONE);
   const [localError, setLocalError] = useState<string | null>(null);
   const allowed = can("runs:create");
+  // the key of the run the form is about to start: the same for repeats of the same values
+  const attempt = useRef<{ values: string; key: string } | null>(null);
+  const submitting = useRef(false);
   const presets = useQuery({ ...trpc.routing.presets.list.queryOptions(), enabled: allowed && can("models:read") });
 
   const start = useMutation(
     trpc.runs.start.mutationOptions({
+      onSettled: () => {
+        submitting.current = false;
+      },
       onSuccess: async (run) => {
         await queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
         router.push(`/w/${slug}/runs/${run.id}`);
@@ -60,12 +71,17 @@ export function StartRunForm({ target, title = "Run", compact = false, picker }:
       budgetUsd = Number(budget);
       if (!Number.isFinite(budgetUsd) || budgetUsd <= 0) return setLocalError("The budget is an amount in USD above 0, or empty for none");
     }
-    start.mutate({
+    if (submitting.current || start.isPending || start.isSuccess) return;
+    const values = {
       ...("team" in target ? { team: target.team } : { agent: target.agent }),
       input: text,
       budgetUsd,
       modelPolicy: preset === NONE ? undefined : { type: "preset" as const, preset },
-    });
+    };
+    const fingerprint = JSON.stringify(values);
+    if (attempt.current?.values !== fingerprint) attempt.current = { values: fingerprint, key: newIdempotencyKey() };
+    submitting.current = true;
+    start.mutate({ ...values, idempotencyKey: attempt.current.key });
   }
 
   const label = "team" in target ? `team ${target.team}` : `agent ${target.agent}`;

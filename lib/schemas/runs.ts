@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idempotencyKeySchema } from "@/lib/idempotency";
 import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { idSchema } from "./common";
@@ -47,6 +48,8 @@ export const startRunInputSchema = z
     if (!v.team === !v.agent) issue.addIssue({ code: "custom", path: ["team"], message: "Name exactly one of team or agent" });
   });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
+/** The web app's start (tRPC): the same input plus the form's idempotency key (a double submit starts one run). */
+export const startRunWithKeyInputSchema = startRunInputSchema.safeExtend({ idempotencyKey: idempotencyKeySchema.optional().describe("One key per intended run (lib/idempotency.ts)") });
 
 const targetSchema = z.object({ id: z.string(), slug: z.string(), name: z.string(), version: z.number().int() });
 

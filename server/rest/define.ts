@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { AppError, type ErrorCode } from "@/lib/errors";
+import { idempotencyKeyProblem, IDEMPOTENT_REPLAYED_HEADER } from "@/lib/idempotency";
 import type { Permission } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { authenticateApiKey } from "@/server/auth/api-keys";
@@ -13,6 +14,7 @@ import { apiRateLimiter, apiRateLimitOf, rateLimitedError, rateLimitHeaders } fr
 import { maxBodyBytes, readBodyText } from "@/server/http/body";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
 import { observeRequest } from "@/server/observability/http";
+import { idempotencyOwnerOf, requestFingerprint, withIdempotency } from "@/server/idempotency/store";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -37,6 +39,14 @@ interface RouteCommon<P extends z.ZodType, Q extends z.ZodType> {
   auth?: RouteAuth;
   params?: P;
   query?: Q;
+  /**
+   * The errors the route's service can answer beyond those that follow from the definition itself (401 and 429 for
+   * every API-key route, 403 for a permission, 404 for path parameters, 400/413/422 for a body, 422 for a query,
+   * 400/409/422 for `idempotent`): for the OpenAPI document (server/rest/openapi.ts).
+   */
+  errors?: readonly ErrorCode[];
+  /** the OpenAPI operationId when the one derived from the method and path does not read well */
+  operationId?: string;
 }
 
 type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = (input: {
@@ -60,6 +70,12 @@ export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z
   produces?: string[];
   /** a larger body limit than CADRE_MAX_BODY_BYTES for this route (never a smaller one) */
   maxBodyBytes?: number;
+  /**
+   * Accepts an `Idempotency-Key` header (server/idempotency/store.ts): a repeat of the request with the key gets the
+   * first response and creates nothing. Every POST that creates something declares it (test/route-files.test.ts);
+   * every other POST says `idempotent: false`.
+   */
+  idempotent?: boolean;
   handler: JsonHandler<P, Q, B, R>;
 }
 
@@ -88,6 +104,7 @@ export interface StreamRoute<P extends z.ZodType, Q extends z.ZodType, R extends
   handler?: JsonHandler<P, Q, z.ZodObject, R>;
   body?: undefined;
   status?: undefined;
+  idempotent?: undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -96,6 +113,7 @@ export type AnyRestRoute = RestRoute<any, any, any, any> | StreamRoute<any, any,
 export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown, R extends z.ZodType = z.ZodType>(
   route: RestRoute<P, Q, B, R>,
 ): RestRoute<P, Q, B, R> {
+  if (route.idempotent && route.produces) throw new Error(`${route.method} ${route.path}: an idempotent route answers JSON (its response is stored and replayed)`);
   return route;
 }
 
@@ -143,6 +161,24 @@ async function readBody(request: Request, limit: number): Promise<unknown> {
 }
 
 const NO_BODY = z.strictObject({});
+
+/**
+ * The `Idempotency-Key` header: a Structured Field string as the IETF draft writes it (`"8e03978e-..."`), or the
+ * bare value most clients send. 1 to 255 printable ASCII characters, else IDEMPOTENCY_KEY_INVALID (400).
+ */
+export function idempotencyKeyOf(request: Request): string | undefined {
+  const raw = request.headers.get("idempotency-key");
+  if (raw === null) return undefined;
+  let key = raw.trim();
+  if (key.startsWith('"')) {
+    const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(key);
+    if (!quoted) throw new AppError("IDEMPOTENCY_KEY_INVALID", "The Idempotency-Key is a malformed quoted string");
+    key = quoted[1]!.replace(/\\(["\\])/g, "$1");
+  }
+  const problem = idempotencyKeyProblem(key);
+  if (problem) throw new AppError("IDEMPOTENCY_KEY_INVALID", problem);
+  return key;
+}
 
 function parseInput(schema: z.ZodType, value: unknown): unknown {
   assertInputBounds(value);
@@ -198,6 +234,7 @@ export async function executeRoute(
       }
     }
     assertRouteAllowed(ctx, route.requires);
+    const idempotencyKey = route.kind !== "stream" && route.idempotent ? idempotencyKeyOf(request) : undefined;
     const rawBody = await readBody(request, Math.max(maxBodyBytes(), (route.kind === "stream" ? 0 : route.maxBodyBytes) ?? 0));
     const params = route.params ? parseInput(route.params, rawParams) : {};
     const query = route.query ? parseInput(route.query, Object.fromEntries(new URL(request.url).searchParams)) : {};
@@ -206,15 +243,30 @@ export async function executeRoute(
     }
     // a route without a body schema takes no fields: any key sent is unknown
     const body = (route.body ?? NO_BODY).parse(rawBody);
-    const result = await route.handler!({ ctx, params, query, body, origin: publicOrigin(request) });
-    const headers = { ...limitHeaders, "x-request-id": requestId };
-    if (result instanceof Response) {
-      for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);
-      return result;
-    }
-    const status = route.status ?? 200;
-    if (status === 204) return new Response(null, { status, headers });
-    return Response.json(route.response!.parse(result), { status, headers });
+    const tenant = ctx;
+    const headers: Record<string, string> = { ...limitHeaders, "x-request-id": requestId };
+    const respond = async (): Promise<Response> => {
+      const result = await route.handler!({ ctx: tenant, params, query, body, origin: publicOrigin(request) });
+      if (result instanceof Response) {
+        if (idempotencyKey !== undefined) throw new Error(`${routeName}: an idempotent route answered with its own Response`);
+        for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);
+        return result;
+      }
+      const status = route.status ?? 200;
+      if (status === 204) return new Response(null, { status, headers });
+      return Response.json(route.response!.parse(result), { status, headers });
+    };
+    if (idempotencyKey === undefined) return await respond();
+    // validated first: an invalid request claims no key (the same key may be sent again, corrected)
+    const url = new URL(request.url);
+    const fingerprint = requestFingerprint({ method: route.method, path: url.pathname, query: [...url.searchParams].sort(), body: rawBody });
+    const stored = await withIdempotency(idempotencyOwnerOf(ctx), idempotencyKey, fingerprint, async () => {
+      const response = await respond();
+      return { status: response.status, body: await response.text() };
+    });
+    if (stored.body !== "") headers["content-type"] = "application/json";
+    if (stored.replayed) headers[IDEMPOTENT_REPLAYED_HEADER.toLowerCase()] = "true";
+    return new Response(stored.body === "" ? null : stored.body, { status: stored.status, headers });
   } catch (error) {
     const slug = request.headers.get("x-cadre-workspace") ?? new URL(request.url).searchParams.get("workspace") ?? undefined;
     await logDenial(error, {

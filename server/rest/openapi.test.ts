@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { openApiDocument } from "@/server/rest/openapi";
+import { errorStatusesOf, openApiDocument, openApiJson } from "@/server/rest/openapi";
+import { GET as serveOpenApi } from "@/app/api/v1/openapi.json/route";
 import { restRoutes } from "@/server/rest/routes";
 
-type Operation = { "x-cadre-requires"?: string; responses?: Record<string, unknown>; requestBody?: unknown; parameters?: { name: string; in: string }[] };
+type Operation = {
+  operationId?: string;
+  "x-cadre-requires"?: string;
+  responses?: Record<string, { description?: string; content?: Record<string, unknown> }>;
+  requestBody?: unknown;
+  parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: Record<string, unknown> }[];
+};
 
 describe("OpenAPI document", () => {
   const doc = openApiDocument();
@@ -19,7 +26,8 @@ describe("OpenAPI document", () => {
       const op = paths[route.path]?.[route.method.toLowerCase()];
       expect(op, `${route.method} ${route.path}`).toBeDefined();
       expect(op!["x-cadre-requires"]).toBe(route.requires);
-      expect(Object.keys(op!.responses ?? {})).toEqual(expect.arrayContaining([String(route.status ?? 200), "401", "403", "404", "422"]));
+      expect(Object.keys(op!.responses ?? {}).sort()).toEqual([String(route.status ?? 200), ...[...errorStatusesOf(route).keys()].map(String)].sort());
+      expect(Object.keys(op!.responses ?? {})).toEqual(expect.arrayContaining(["401", "429"]));
       for (const name of route.path.matchAll(/\{(\w+)\}/g)) {
         expect(op!.parameters?.some((p) => p.in === "path" && p.name === name[1]), `${route.path} declares ${name[1]}`).toBe(true);
       }
@@ -46,4 +54,57 @@ describe("OpenAPI document", () => {
     expect(op.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(["path:runId", "query:after", "query:limit"]);
     expect(paths["/api/runs/{runId}/events"]).toBeUndefined();
   });
+
+  it("has a unique, camelCase operationId on every operation, stable for the main routes", () => {
+    const ids = Object.values(paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
+    expect(ids).toHaveLength(restRoutes.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    const idOf = (method: string, path: string) => paths[path]![method]!.operationId;
+    expect([
+      idOf("post", "/api/v1/runs"), idOf("get", "/api/v1/runs"), idOf("get", "/api/v1/runs/{runId}"), idOf("post", "/api/v1/runs/{runId}/cancel"),
+      idOf("get", "/api/v1/runs/{runId}/events"), idOf("get", "/api/v1/agents/{agentId}/versions"), idOf("patch", "/api/v1/teams/{teamId}"),
+      idOf("delete", "/api/v1/api-keys/{keyId}"), idOf("get", "/api/v1/me"), idOf("post", "/api/v1/models/route"),
+    ]).toEqual(["startRun", "listRuns", "getRun", "cancelRun", "listRunEvents", "listAgentVersions", "updateTeam", "revokeApiKey", "getMe", "explainRoute"]);
+  });
+
+  it("documents the error statuses each route really answers, not one list for all", () => {
+    const statuses = (method: string, path: string) => Object.keys(paths[path]![method]!.responses!).sort();
+    // starting a run: the body, the idempotency key, the budget, the team or agent, Inngest
+    expect(statuses("post", "/api/v1/runs")).toEqual(["201", "400", "401", "402", "403", "404", "409", "413", "422", "429", "502"]);
+    // who am I: only authentication and the rate limit can fail
+    expect(statuses("get", "/api/v1/me")).toEqual(["200", "401", "429"]);
+    // a list without parameters has no 404, a read by id has no 400/413
+    expect(statuses("get", "/api/v1/members")).toEqual(["200", "401", "403", "429"]);
+    expect(statuses("get", "/api/v1/runs/{runId}")).toEqual(["200", "401", "403", "404", "422", "429"]);
+    expect(statuses("post", "/api/v1/runs/{runId}/cancel")).toEqual(["200", "401", "403", "404", "409", "422", "429"]);
+    expect(new Set(Object.values(paths).flatMap((ops) => Object.values(ops).map((op) => Object.keys(op.responses!).sort().join(",")))).size).toBeGreaterThan(5);
+    const runs = paths["/api/v1/runs"]!.post!.responses!;
+    expect(runs["402"]!.description).toMatch(/budget/);
+    expect(runs["409"]!.description).toMatch(/IDEMPOTENCY_KEY_IN_FLIGHT/);
+    expect(runs["422"]!.description).toMatch(/IDEMPOTENCY_KEY_REUSED/);
+  });
+
+  it("documents the Idempotency-Key header on every idempotent route, and only there", () => {
+    for (const route of restRoutes) {
+      const op = paths[route.path]![route.method.toLowerCase()]!;
+      const header = op.parameters?.find((p) => p.in === "header" && p.name === "Idempotency-Key");
+      const idempotent = route.kind !== "stream" && route.idempotent === true;
+      expect(Boolean(header), `${route.method} ${route.path}`).toBe(idempotent);
+      if (header) expect(header).toMatchObject({ required: false, schema: { type: "string", minLength: 1, maxLength: 255 } });
+    }
+    const header = paths["/api/v1/runs"]!.post!.parameters!.find((p) => p.name === "Idempotency-Key")!;
+    expect(header.description).toMatch(/24 hours/);
+    expect(header.description).toMatch(/422/);
+    expect(header.description).toMatch(/409/);
+  });
+
+  it("is built once per process: the same object every time, and the served JSON is that document", async () => {
+    expect(openApiDocument()).toBe(doc);
+    expect(openApiJson()).toBe(openApiJson());
+    const res = serveOpenApi();
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
 });
+

@@ -18,6 +18,7 @@ import { SYSTEM } from "@/server/db/scope";
 import { sql, type Sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
+import { purgeExpiredIdempotencyKeys } from "@/server/idempotency/store";
 import { metrics } from "@/server/observability/metrics";
 import { newId } from "@/lib/ids";
 
@@ -57,6 +58,7 @@ export interface PurgeResult {
   loginThrottles: number;
   rateLimits: number;
   workspaces: number;
+  idempotencyKeys: number;
 }
 
 /** Repeats a batched statement (it must affect at most `batch` rows) until it affects fewer. */
@@ -181,6 +183,8 @@ export async function runRetentionPurge(options: PurgeOptions = {}): Promise<Pur
     authEvents: await purgeAuthEvents(now, batch, d.auditDays),
     ...(await purgeSignInLimits(now, batch)),
     workspaces,
+    // idempotency keys past their 24 hours (each workspace's are also purged as it uses keys)
+    idempotencyKeys: await purgeExpiredIdempotencyKeys(),
   };
   for (const [kind, count] of Object.entries(result)) if (count > 0) metrics.retentionPurged.inc({ kind }, count);
   metrics.retentionLastRun.set(Math.round(Date.now() / 1000));

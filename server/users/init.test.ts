@@ -85,3 +85,23 @@ describe("headless init", () => {
     expect(await db().user.findUnique({ where: { email: bad.email } })).toBeNull();
   });
 });
+
+describe("headless init with invalid settings", () => {
+  it.each([
+    ["Bad Slug!", /^CADRE_INIT_WORKSPACE_SLUG "Bad Slug!" is invalid: Use lowercase letters, digits and single dashes \(not at the ends\)$/],
+    ["ab", /^CADRE_INIT_WORKSPACE_SLUG "ab" is invalid: A slug has at least 3 characters$/],
+    ["-dash-", /^CADRE_INIT_WORKSPACE_SLUG "-dash-" is invalid: Use lowercase letters/],
+  ])("a slug %j stops with one line naming the variable and the rule, and creates nothing", async (slug, message) => {
+    const s = { ...spec(), workspaceSlug: slug };
+    const error = await initialise(s).then(() => null, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect(error!.message).toMatch(message);
+    expect(error!.message).not.toContain("\n");
+    expect(await db().user.count({ where: { email: s.email } })).toBe(0);
+  });
+
+  it("an invalid email is named the same way", async () => {
+    const s = { ...spec(), email: "not-an-email" };
+    await expect(initialise(s)).rejects.toThrow(/^CADRE_INIT_USER_EMAIL "not-an-email" is invalid: Enter a valid email address$/);
+  });
+});

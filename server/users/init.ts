@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { systemDb } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { ALL_PERMISSIONS } from "@/lib/permissions";
@@ -8,6 +9,17 @@ import { apiKeyHashes } from "@/server/auth/secrets";
 import { rehashApiKey, storeApiKey } from "@/server/auth/api-keys";
 import { recordAudit } from "@/server/audit/service";
 import { seedDefaultCatalog } from "@/server/models/catalog";
+
+/**
+ * One setting parsed with its schema; an invalid one stops start-up with one line naming the variable and the
+ * rule it breaks (not the validator's dump).
+ */
+function initValue<T>(name: string, schema: z.ZodType<T>, value: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const rules = [...new Set(result.error.issues.map((i) => i.message))].join("; ");
+  throw new Error(`${name} ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)} is invalid: ${rules}`);
+}
 
 export interface InitSpec {
   email: string;
@@ -24,8 +36,8 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
   if (spec.apiKey.length < 32 || spec.apiKey.length > 256 || /\s/.test(spec.apiKey)) {
     throw new Error("CADRE_INIT_API_KEY must be 32 to 256 characters without spaces");
   }
-  const email = emailSchema.parse(spec.email);
-  const slug = slugSchema.parse(spec.workspaceSlug);
+  const email = initValue("CADRE_INIT_USER_EMAIL", emailSchema, spec.email);
+  const slug = initValue("CADRE_INIT_WORKSPACE_SLUG", slugSchema, spec.workspaceSlug);
   let createdUser = false;
   let createdWorkspace = false;
   let createdKey = false;

@@ -13,7 +13,7 @@ export const listAgentsRoute = defineRoute({
 
 export const createAgentRoute = defineRoute({
   method: "POST", path: "/api/v1/agents", summary: "Create an agent (version 1)", tag: "Agents",
-  requires: "agents:create", body: createAgentInputSchema, status: 201, response: agentSchema,
+  requires: "agents:create", body: createAgentInputSchema, status: 201, response: agentSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createAgent(ctx, body),
 });
 
@@ -25,7 +25,7 @@ export const getAgentRoute = defineRoute({
 
 export const updateAgentRoute = defineRoute({
   method: "PATCH", path: "/api/v1/agents/{agentId}", summary: "Save a new version of an agent (fields left out carry over; an identical update writes nothing)", tag: "Agents",
-  requires: "agents:update", params: agentParams, body: updateAgentInputSchema, response: agentSchema,
+  requires: "agents:update", params: agentParams, body: updateAgentInputSchema, response: agentSchema, errors: ["CONFLICT"],
   handler: ({ ctx, params, body }) => updateAgent(ctx, params.agentId, body),
 });
 

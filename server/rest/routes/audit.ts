@@ -18,7 +18,7 @@ export const exportAuditRoute = defineRoute({
   method: "GET", path: "/api/v1/audit/export",
   summary: "Every matching audit entry, newest first, streamed as JSON Lines (one AuditEntry per line) or CSV", tag: "Audit",
   requires: "audit:read", query: exportAuditInputSchema,
-  produces: ["application/x-ndjson", "text/csv"],
+  produces: ["application/x-ndjson", "text/csv"], operationId: "exportAudit",
   response: z.string().describe("JSON Lines of AuditEntry, or CSV with a header row"),
   handler: async ({ ctx, query }) => {
     const { format, ...filter } = query;

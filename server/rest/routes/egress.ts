@@ -10,6 +10,6 @@ export const getEgressListsRoute = defineRoute({
 
 export const updateEgressListsRoute = defineRoute({
   method: "PUT", path: "/api/v1/egress", summary: "Replace the egress allow and/or deny list (they only narrow what the operator allows)", tag: "Workspace",
-  requires: "settings:update", body: updateEgressListsInputSchema, response: egressListsSchema,
+  requires: "settings:update", body: updateEgressListsInputSchema, response: egressListsSchema, errors: ["BAD_REQUEST"],
   handler: ({ ctx, body }) => updateEgressLists(ctx, body),
 });

@@ -12,12 +12,12 @@ export const listInvitationsRoute = defineRoute({
 
 export const createInvitationRoute = defineRoute({
   method: "POST", path: "/api/v1/invitations", summary: "Invite someone by email; returns the single-use link (emailed too when SMTP is configured)", tag: "Members",
-  requires: "members:invite", body: createInvitationInputSchema, status: 201, response: createdInvitationSchema,
+  requires: "members:invite", body: createInvitationInputSchema, status: 201, response: createdInvitationSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body, origin }) => createInvitation(ctx, body, { origin }),
 });
 
 export const revokeInvitationRoute = defineRoute({
   method: "DELETE", path: "/api/v1/invitations/{invitationId}", summary: "Revoke a pending invitation", tag: "Members",
-  requires: "members:invite", params: z.strictObject({ invitationId: idSchema("inv") }), response: z.object({ revoked: z.literal(true) }),
+  requires: "members:invite", params: z.strictObject({ invitationId: idSchema("inv") }), response: z.object({ revoked: z.literal(true) }), errors: ["CONFLICT"], operationId: "revokeInvitation",
   handler: ({ ctx, params }) => revokeInvitation(ctx, params.invitationId),
 });

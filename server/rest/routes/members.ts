@@ -15,13 +15,13 @@ export const listMembersRoute = defineRoute({
 
 export const changeMemberRoleRoute = defineRoute({
   method: "PATCH", path: "/api/v1/members/{memberId}", summary: "Change a member's role", tag: "Members",
-  requires: "members:update", params: memberParams, body: z.strictObject({ role: roleSchema }),
+  requires: "members:update", params: memberParams, body: z.strictObject({ role: roleSchema }), errors: ["CONFLICT"],
   response: memberSchema,
   handler: ({ ctx, params, body }) => changeMemberRole(ctx, params.memberId, body.role),
 });
 
 export const removeMemberRoute = defineRoute({
   method: "DELETE", path: "/api/v1/members/{memberId}", summary: "Remove a member", tag: "Members",
-  requires: "members:remove", params: memberParams, response: z.object({ removed: z.literal(true) }),
+  requires: "members:remove", params: memberParams, response: z.object({ removed: z.literal(true) }), errors: ["BAD_REQUEST", "CONFLICT"], operationId: "removeMember",
   handler: ({ ctx, params }) => removeMember(ctx, params.memberId),
 });

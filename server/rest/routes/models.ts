@@ -13,7 +13,7 @@ export const listModelsRoute = defineRoute({
 
 export const createModelRoute = defineRoute({
   method: "POST", path: "/api/v1/models", summary: "Add a model to the catalog (well-known models are prefilled)", tag: "Models",
-  requires: "models:manage", body: createModelInputSchema, status: 201, response: modelSchema,
+  requires: "models:manage", body: createModelInputSchema, status: 201, response: modelSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createModel(ctx, body),
 });
 
@@ -25,12 +25,12 @@ export const getModelRoute = defineRoute({
 
 export const updateModelRoute = defineRoute({
   method: "PATCH", path: "/api/v1/models/{modelId}", summary: "Change a model's price, capabilities, quality or enabled flag", tag: "Models",
-  requires: "models:manage", params: modelParams, body: updateModelInputSchema, response: modelSchema,
+  requires: "models:manage", params: modelParams, body: updateModelInputSchema, response: modelSchema, errors: ["CONFLICT"],
   handler: ({ ctx, params, body }) => updateModel(ctx, params.modelId, body),
 });
 
 export const deleteModelRoute = defineRoute({
   method: "DELETE", path: "/api/v1/models/{modelId}", summary: "Remove a model from the catalog", tag: "Models",
-  requires: "models:manage", params: modelParams, response: z.object({ deleted: z.literal(true) }),
+  requires: "models:manage", params: modelParams, response: z.object({ deleted: z.literal(true) }), errors: ["CONFLICT"],
   handler: ({ ctx, params }) => deleteModel(ctx, params.modelId),
 });

@@ -20,7 +20,7 @@ export const listProvidersRoute = defineRoute({
 
 export const createProviderRoute = defineRoute({
   method: "POST", path: "/api/v1/providers", summary: "Add a provider connection (its key is a vault secret id)", tag: "Providers",
-  requires: "models:manage", body: createProviderInputSchema, status: 201, response: providerSchema,
+  requires: "models:manage", body: createProviderInputSchema, status: 201, response: providerSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createProvider(ctx, body),
 });
 
@@ -32,18 +32,18 @@ export const getProviderRoute = defineRoute({
 
 export const updateProviderRoute = defineRoute({
   method: "PATCH", path: "/api/v1/providers/{providerId}", summary: "Change a provider (the simulator: only enabled)", tag: "Providers",
-  requires: "models:manage", params: providerParams, body: updateProviderInputSchema, response: providerSchema,
+  requires: "models:manage", params: providerParams, body: updateProviderInputSchema, response: providerSchema, errors: ["BAD_REQUEST", "CONFLICT"],
   handler: ({ ctx, params, body }) => updateProvider(ctx, params.providerId, body),
 });
 
 export const deleteProviderRoute = defineRoute({
   method: "DELETE", path: "/api/v1/providers/{providerId}", summary: "Delete a provider and its catalog models", tag: "Providers",
-  requires: "models:manage", params: providerParams, response: z.object({ deleted: z.literal(true) }),
+  requires: "models:manage", params: providerParams, response: z.object({ deleted: z.literal(true) }), errors: ["BAD_REQUEST", "CONFLICT"],
   handler: ({ ctx, params }) => deleteProvider(ctx, params.providerId),
 });
 
 export const testProviderRoute = defineRoute({
   method: "POST", path: "/api/v1/providers/{providerId}/test", summary: "Test the connection with one real, tiny completion", tag: "Providers",
-  requires: "models:manage", params: providerParams, body: testProviderInputSchema, response: providerTestResultSchema,
+  requires: "models:manage", params: providerParams, body: testProviderInputSchema, response: providerTestResultSchema, idempotent: false, errors: ["BAD_REQUEST"],
   handler: ({ ctx, params, body }) => testConnection(ctx, params.providerId, body.modelId),
 });

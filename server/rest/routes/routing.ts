@@ -13,7 +13,7 @@ import { createRoutingPreset, deleteRoutingPreset, explainRoute, listRoutingPres
 export const explainRouteRoute = defineRoute({
   method: "POST", path: "/api/v1/models/route", tag: "Models",
   summary: "Route a model policy without calling any model: the chosen model, its fallbacks and why each candidate was (not) chosen",
-  requires: "models:read", body: explainRouteInputSchema, response: routeDecisionSchema,
+  requires: "models:read", body: explainRouteInputSchema, response: routeDecisionSchema, idempotent: false, operationId: "explainRoute",
   handler: ({ ctx, body }) => explainRoute(ctx, body),
 });
 
@@ -27,7 +27,7 @@ export const listRoutingPresetsRoute = defineRoute({
 export const createRoutingPresetRoute = defineRoute({
   method: "POST", path: "/api/v1/routing/presets", tag: "Models",
   summary: "Add a routing preset (409 when the name is taken)",
-  requires: "models:manage", body: createRoutingPresetInputSchema, status: 201, response: routingPresetSchema,
+  requires: "models:manage", body: createRoutingPresetInputSchema, status: 201, response: routingPresetSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createRoutingPreset(ctx, body),
 });
 
@@ -42,6 +42,6 @@ export const updateRoutingPresetRoute = defineRoute({
 export const deleteRoutingPresetRoute = defineRoute({
   method: "DELETE", path: "/api/v1/routing/presets/{name}", tag: "Models",
   summary: "Delete a routing preset (409 naming the agents and queued/running runs that still use it; balanced, the default policy, stays)",
-  requires: "models:manage", params: z.strictObject({ name: routingPresetNameSchema }), response: z.object({ deleted: z.literal(true) }),
+  requires: "models:manage", params: z.strictObject({ name: routingPresetNameSchema }), response: z.object({ deleted: z.literal(true) }), errors: ["CONFLICT"],
   handler: ({ ctx, params }) => deleteRoutingPreset(ctx, { name: params.name }),
 });

@@ -21,6 +21,9 @@ export const startRunRoute = defineRoute({
   method: "POST", path: "/api/v1/runs",
   summary: "Start a run of a team or a single agent; returns at once (status queued) while the run executes in the background", tag: "Runs",
   requires: "runs:create", body: startRunInputSchema, status: 201, response: runSchema, maxBodyBytes: MAX_RUN_START_BODY_BYTES,
+  idempotent: true, operationId: "startRun",
+  // a team or agent that does not exist or is archived, the monthly budget used up, Inngest unreachable
+  errors: ["NOT_FOUND", "CONFLICT", "BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "UPSTREAM_ERROR"],
   handler: ({ ctx, body }) => startRun(ctx, body),
 });
 
@@ -32,7 +35,7 @@ export const getRunRoute = defineRoute({
 
 export const cancelRunRoute = defineRoute({
   method: "POST", path: "/api/v1/runs/{runId}/cancel", summary: "Cancel a run: a queued run at once, a running one before its next step", tag: "Runs",
-  requires: "runs:cancel", params: runParams, response: runSchema,
+  requires: "runs:cancel", params: runParams, response: runSchema, idempotent: false, errors: ["CONFLICT"],
   handler: ({ ctx, params }) => cancelRun(ctx, params.runId),
 });
 

@@ -13,18 +13,18 @@ export const listSecretsRoute = defineRoute({
 
 export const createSecretRoute = defineRoute({
   method: "POST", path: "/api/v1/secrets", summary: "Store a secret (the value is write-only: never returned)", tag: "Secrets",
-  requires: "secrets:create", body: createSecretInputSchema, status: 201, response: secretSchema,
+  requires: "secrets:create", body: createSecretInputSchema, status: 201, response: secretSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createSecret(ctx, body),
 });
 
 export const updateSecretRoute = defineRoute({
   method: "PATCH", path: "/api/v1/secrets/{secretId}", summary: "Rename, describe or replace the value of a secret", tag: "Secrets",
-  requires: "secrets:update", params: secretParams, body: updateSecretInputSchema, response: secretSchema,
+  requires: "secrets:update", params: secretParams, body: updateSecretInputSchema, response: secretSchema, errors: ["CONFLICT"],
   handler: ({ ctx, params, body }) => updateSecret(ctx, params.secretId, body),
 });
 
 export const deleteSecretRoute = defineRoute({
   method: "DELETE", path: "/api/v1/secrets/{secretId}", summary: "Delete a secret (refused while a provider uses it)", tag: "Secrets",
-  requires: "secrets:delete", params: secretParams, response: z.object({ deleted: z.literal(true) }),
+  requires: "secrets:delete", params: secretParams, response: z.object({ deleted: z.literal(true) }), errors: ["CONFLICT"],
   handler: ({ ctx, params }) => deleteSecret(ctx, params.secretId),
 });

@@ -13,7 +13,7 @@ export const listTeamsRoute = defineRoute({
 
 export const createTeamRoute = defineRoute({
   method: "POST", path: "/api/v1/teams", summary: "Create a team (version 1); an invalid spec is a 422 listing every problem in `issues`", tag: "Teams",
-  requires: "teams:create", body: createTeamInputSchema, status: 201, response: teamSchema,
+  requires: "teams:create", body: createTeamInputSchema, status: 201, response: teamSchema, idempotent: true, errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createTeam(ctx, body),
 });
 
@@ -25,7 +25,7 @@ export const getTeamRoute = defineRoute({
 
 export const updateTeamRoute = defineRoute({
   method: "PATCH", path: "/api/v1/teams/{teamId}", summary: "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing)", tag: "Teams",
-  requires: "teams:update", params: teamParams, body: updateTeamInputSchema, response: teamSchema,
+  requires: "teams:update", params: teamParams, body: updateTeamInputSchema, response: teamSchema, errors: ["CONFLICT"],
   handler: ({ ctx, params, body }) => updateTeam(ctx, params.teamId, body),
 });
 

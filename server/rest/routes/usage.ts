@@ -20,7 +20,7 @@ function filtersOf(query: { run?: string; agent?: string; model?: string; outcom
 
 export const listUsageRoute = defineRoute({
   method: "GET", path: "/api/v1/usage", summary: "Model calls in the cost ledger, newest first, with the totals of the filtered set", tag: "Usage",
-  requires: "usage:read", query: usageRestQuerySchema,
+  requires: "usage:read", query: usageRestQuerySchema, errors: ["BAD_REQUEST"],
   response: z.object({ data: z.array(usageRecordSchema), totals: usageSumSchema, nextCursor: z.string().nullable() }),
   handler: async ({ ctx, query }) => {
     const page = await listUsageWithTotals(ctx, { ...filtersOf(query), limit: query.limit, cursor: query.cursor });

@@ -13,14 +13,14 @@ export const getWorkspaceRoute = defineRoute({
 
 export const updateWorkspaceRoute = defineRoute({
   method: "PATCH", path: "/api/v1/workspace", summary: "Rename the workspace, change its slug or its API rate limit (audited)", tag: "Workspace",
-  requires: "settings:update", body: updateWorkspaceInputSchema, response: workspaceSettingsSchema,
+  requires: "settings:update", body: updateWorkspaceInputSchema, response: workspaceSettingsSchema, errors: ["BAD_REQUEST", "CONFLICT"],
   handler: async ({ ctx, body }) => ({ ...(await updateWorkspace(ctx, body)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT }),
 });
 
 export const deleteWorkspaceRoute = defineRoute({
   method: "DELETE", path: "/api/v1/workspace",
   summary: "Delete the workspace (owners; type its slug to confirm): a soft delete that an owner can undo from their account page until `recoverableUntil` (CADRE_WORKSPACE_RECOVERY_DAYS), then everything in it is purged. Its API keys stop working at once. Audited",
-  tag: "Workspace", requires: "settings:delete", body: deleteWorkspaceInputSchema, response: deletedWorkspaceSchema,
+  tag: "Workspace", requires: "settings:delete", body: deleteWorkspaceInputSchema, response: deletedWorkspaceSchema, errors: ["BAD_REQUEST"],
   handler: ({ ctx, body }) => deleteWorkspace(ctx, body.confirmSlug),
 });
 

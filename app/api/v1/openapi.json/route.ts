@@ -1,5 +1,5 @@
-import { openApiDocument } from "@/server/rest/openapi";
+import { openApiJson } from "@/server/rest/openapi";
 
 export function GET() {
-  return Response.json(openApiDocument());
+  return new Response(openApiJson(), { headers: { "content-type": "application/json" } });
 }
