@@ -16,7 +16,8 @@ import { logger } from "@/server/logger";
 import { assertWithinBudget } from "@/server/ledger/service";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
-import { pinTeam } from "@/server/teams/service";
+import { assertRunWithinStepLimit, pinTeam } from "@/server/teams/service";
+import { runStepLimitOf } from "@/server/workspaces/workspaces";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,
@@ -149,19 +150,26 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let pins: RunPins;
   let target: { teamId?: string; teamVersion?: number; agentId?: string; agentVersion?: number };
   let names: Names;
+  // the workspace's step limit, read while the team is pinned
+  const stepLimitRead = runStepLimitOf(ctx);
+  stepLimitRead.catch(() => undefined); // awaited below
   if (data.team) {
     const pinned = await pinTeam(ctx, data.team);
+    const stepLimit = await stepLimitRead;
+    // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
+    assertRunWithinStepLimit(pinned, stepLimit);
     pins = {
       team: { id: pinned.teamId, slug: pinned.slug, version: pinned.version },
       agent: null,
       agents: Object.fromEntries(Object.entries(pinned.agents).map(([slug, v]) => [slug, v.version])),
       teams: Object.fromEntries(Object.entries(pinned.teams).map(([slug, t]) => [slug, t.version])),
+      limits: { steps: stepLimit },
     };
     target = { teamId: pinned.teamId, teamVersion: pinned.version };
     names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
     const agent = await getAgentVersion(ctx, data.agent!);
-    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} };
+    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {}, limits: { steps: await stepLimitRead } };
     target = { agentId: agent.agentId, agentVersion: agent.version };
     // the agent's name is its current version's (every save writes both)
     names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };

@@ -1,19 +1,18 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
-import { env } from "@/server/env";
-import { deleteWorkspace, getWorkspace, updateWorkspace } from "@/server/workspaces/workspaces";
+import { deleteWorkspace, getWorkspace, updateWorkspace, workspaceServerDefaults } from "@/server/workspaces/workspaces";
 import { deleteWorkspaceInputSchema, updateWorkspaceInputSchema, workspaceSettingsSchema } from "@/lib/schemas/workspaces";
 
 export const getWorkspaceRoute = defineRoute({
   method: "GET", path: "/api/v1/workspace", summary: "This key's workspace and its settings", tag: "Workspace",
   requires: "settings:read", response: workspaceSettingsSchema,
-  handler: async ({ ctx }) => ({ ...(await getWorkspace(ctx)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT }),
+  handler: async ({ ctx }) => ({ ...(await getWorkspace(ctx)), ...workspaceServerDefaults() }),
 });
 
 export const updateWorkspaceRoute = defineRoute({
-  method: "PATCH", path: "/api/v1/workspace", summary: "Rename the workspace, change its slug or its API rate limit (audited)", tag: "Workspace",
+  method: "PATCH", path: "/api/v1/workspace", summary: "Rename the workspace, change its slug, its API rate limit or its step limit per run (audited)", tag: "Workspace",
   requires: "settings:update", body: updateWorkspaceInputSchema, response: workspaceSettingsSchema,
-  handler: async ({ ctx, body }) => ({ ...(await updateWorkspace(ctx, body)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT }),
+  handler: async ({ ctx, body }) => ({ ...(await updateWorkspace(ctx, body)), ...workspaceServerDefaults() }),
 });
 
 export const deleteWorkspaceRoute = defineRoute({
