@@ -40,6 +40,7 @@ import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql, cancelForEndedAccess, RunAccessEndedError } from "./run-access";
 import { Semaphore } from "@/lib/semaphore";
+import { forgetRunSpend } from "@/server/ledger/service";
 import { env } from "@/server/env";
 
 export interface RunEventPayload {
@@ -500,6 +501,15 @@ async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promi
 // executeRun
 
 export async function executeRun(event: RunEventPayload, step: StepApi, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  try {
+    return await executeRunBody(event, step, options);
+  } finally {
+    // what this process kept for the run alone goes with its execution (a resumed run loads it again)
+    forgetRunSpend(event.workspaceId, event.runId);
+  }
+}
+
+async function executeRunBody(event: RunEventPayload, step: StepApi, options: ExecuteOptions): Promise<ExecuteOutcome> {
   const deps: ExecuteDeps = { generate: gatewayGenerate, ...options.deps };
   const preloaded = options.run && options.run.id === event.runId && options.run.workspaceId === event.workspaceId ? options.run : null;
   const run = preloaded ?? ((await db(event).run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null);
