@@ -5,6 +5,7 @@ import { DangerZone } from "./danger-zone";
 import { GeneralSettings } from "./general-settings";
 import { EgressSettings } from "./egress-settings";
 import { ApiLimits } from "./api-limits";
+import { RunLimits } from "./run-limits";
 
 export function SettingsPage() {
   const { can } = useWorkspace();
@@ -16,6 +17,7 @@ export function SettingsPage() {
       <GeneralSettings />
       {can("settings:read") ? <EgressSettings /> : null}
       <ApiLimits />
+      <RunLimits />
       {can("settings:delete") ? <DangerZone /> : null}
     </div>
   );

@@ -44,7 +44,7 @@ describe("model calls in flight per process", () => {
   it("12 calls at once with a cap of 3: at most 3 at the provider at any time, all answered", async () => {
     await stubModel();
     configureModelCallSlots(3);
-    for (let i = 0; i < 12; i++) stub.fail({ delayMs: 40, status: 200 });
+    for (let i = 0; i < 12; i++) stub.fail({ delayMs: 200, status: 200 });
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => generate(ctx, ask(`call ${i}`))));
     expect(results.map((r) => r.text)).toEqual(Array.from({ length: 12 }, (_, i) => `[stub stub-small] call ${i}`));
     expect(stub.maxInFlight).toBe(3);

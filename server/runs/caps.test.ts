@@ -133,6 +133,7 @@ describe("execution caps", () => {
       const started = await rest("POST", "/api/v1/runs", { key: keys.member, body: { team: `u1-${s}`, input: "Just under the limit" } });
       expect(started.status).toBe(201);
       const done = await waitForRun(started.body.id, undefined, 60_000);
+      expect(done.error).toBeNull();
       expect(done.status).toBe("succeeded");
       expect(done.stepsDone).toBe(96);
       expect(stub.calls.filter((c) => c.path === "/v1/chat/completions")).toHaveLength(96);
