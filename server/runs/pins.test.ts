@@ -60,7 +60,7 @@ describe("starting a run writes the run, its first event and its audit row at on
     });
     expect(audit.id).toMatch(/^aud_/);
     expect(audit.createdAt.getTime()).toBe(row.createdAt.getTime());
-    expect(row.pins).toEqual({ team: null, agent: { id: row.agentId, slug: "alpha", version: 1 }, agents: { alpha: 1 }, teams: {}, limits: { steps: 500 } });
+    expect(row.pins).toEqual({ team: null, agent: { id: row.agentId, slug: "alpha", version: 1 }, agents: { alpha: 1 }, teams: {} });
 
     const key = await makeApiKey(rw.ws, "member");
     const keyCtx = await authenticateApiKey(key.raw, "req_pins_key");

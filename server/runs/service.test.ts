@@ -51,7 +51,7 @@ describe("a single-agent run", () => {
     expect(step.inputTokens).toBeGreaterThan(0);
     expect(step.outputTokens).toBeGreaterThan(0);
     expect(step.costUsd).toBeGreaterThan(0);
-    expect(detail.pins).toEqual({ team: null, agent: { id: detail.agent!.id, slug: "writer", version: 1 }, agents: { writer: 1 }, teams: {}, limits: { steps: 500 } });
+    expect(detail.pins).toEqual({ team: null, agent: { id: detail.agent!.id, slug: "writer", version: 1 }, agents: { writer: 1 }, teams: {} });
     expect(detail).toMatchObject({ stepsDone: 1, stepsExpected: 1, inputTokens: step.inputTokens, outputTokens: step.outputTokens, costUsd: step.costUsd });
     expect(detail.durationMs).toBeGreaterThanOrEqual(0);
 

@@ -150,10 +150,10 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let pins: RunPins;
   let target: { teamId?: string; teamVersion?: number; agentId?: string; agentVersion?: number };
   let names: Names;
-  // the workspace's step limit, read while the team is pinned
-  const stepLimitRead = runStepLimitOf(ctx);
-  stepLimitRead.catch(() => undefined); // awaited below
   if (data.team) {
+    // the workspace's step limit, read while the team is pinned
+    const stepLimitRead = runStepLimitOf(ctx);
+    stepLimitRead.catch(() => undefined); // awaited below
     const pinned = await pinTeam(ctx, data.team);
     const stepLimit = await stepLimitRead;
     // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
@@ -169,7 +169,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
     const agent = await getAgentVersion(ctx, data.agent!);
-    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {}, limits: { steps: await stepLimitRead } };
+    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} }; // one step: no limit to pin
     target = { agentId: agent.agentId, agentVersion: agent.version };
     // the agent's name is its current version's (every save writes both)
     names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };
