@@ -37,7 +37,8 @@ beforeAll(async () => {
   await db().model.create({
     data: { id: newId("mdl"), workspaceId: rw.ws.id, providerId: provider.id, modelId: "stub-small", displayName: "stub-small", inputPrice: 0, outputPrice: 0, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.9 },
   });
-  for (const slug of AGENTS) await addAgent(rw.ctx, slug, { maxOutputTokens: 64 });
+  // "balanced": no latency bound, so a loaded machine does not rule the stub out
+  for (const slug of AGENTS) await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
 });
 afterEach(async () => {
   await Promise.all(executors.splice(0).map((e) => e.stop()));
