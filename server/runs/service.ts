@@ -17,7 +17,6 @@ import { assertWithinBudget } from "@/server/ledger/service";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
 import { assertRunWithinStepLimit, pinTeam } from "@/server/teams/service";
-import { runStepLimitOf } from "@/server/workspaces/workspaces";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,
@@ -151,11 +150,8 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let target: { teamId?: string; teamVersion?: number; agentId?: string; agentVersion?: number };
   let names: Names;
   if (data.team) {
-    // the workspace's step limit, read while the team is pinned
-    const stepLimitRead = runStepLimitOf(ctx);
-    stepLimitRead.catch(() => undefined); // awaited below
     const pinned = await pinTeam(ctx, data.team);
-    const stepLimit = await stepLimitRead;
+    const stepLimit = pinned.stepLimit; // the workspace's, read with the team
     // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
     assertRunWithinStepLimit(pinned, stepLimit);
     pins = {

@@ -8,7 +8,8 @@
  * a team that includes itself through nested teams (followed through their current versions), and nesting
  * deeper than MAX_TEAM_NESTING levels (counting the teams that include this one).
  *
- * `pinTeam` resolves a team and everything it references at their current versions for a new run;
+ * `pinTeam` resolves a team and everything it references at their current versions for a new run (with the
+ * workspace's step limit per run, read in the same statement);
  * `pinnedTeamFromVersions` re-loads exactly the versions a run pinned.
  */
 import { z } from "zod";
@@ -523,8 +524,8 @@ export async function archiveTeam(ctx: TenantContext, ref: string): Promise<Team
 async function teamWithItsAgents(
   ctx: TenantContext,
   ref: string,
-): Promise<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: Map<string, CurrentAgent> }> {
-  const { rows } = await execute<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: unknown }>(
+): Promise<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; runStepLimit: number | null; agents: Map<string, CurrentAgent> }> {
+  const { rows } = await execute<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; runStepLimit: number | null; agents: unknown }>(
     ctx,
     sql`WITH t AS (
        SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
@@ -532,7 +533,7 @@ async function teamWithItsAgents(
        LEFT JOIN LATERAL (SELECT x.version, x.spec FROM "TeamVersion" x WHERE x."teamId" = t.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
        WHERE t."workspaceId" = ${ctx.workspaceId} AND (t.id = ${ref} OR t.slug = ${ref})
        LIMIT 1)
-     SELECT t.*, ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
+     SELECT t.*, (SELECT w."runStepLimit" FROM "Workspace" w WHERE w.id = ${ctx.workspaceId}) AS "runStepLimit", ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
      FROM t`,
   );
   const row = rows[0];
@@ -545,7 +546,7 @@ async function teamWithItsAgents(
  * versions, for a new run to pin. An archived team is refused (CONFLICT); archived or unknown agents and nested
  * teams anywhere below are refused together (VALIDATION_FAILED with every problem).
  */
-export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<PinnedTeam & { name: string }> {
+export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<PinnedTeam & { name: string; stepLimit: number }> {
   const root = await teamWithItsAgents(ctx, idOrSlug);
   if (root.archived) throw new AppError("CONFLICT", `Team "${root.slug}" is archived`);
   if (root.version === null) throw new AppError("INTERNAL", `Team ${root.id} has no version`);
@@ -607,7 +608,9 @@ export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<Pin
   cacheTeamVersion(ctx.workspaceId, { teamId: root.id, slug: root.slug, version: root.version, spec: rootSpec });
   for (const [slug, t] of Object.entries(teams)) cacheTeamVersion(ctx.workspaceId, { teamId: t.teamId, slug, version: t.version, spec: t.spec });
   for (const agent of Object.values(agents)) remembered(ctx, agent);
-  return { teamId: root.id, slug: root.slug, name: root.name, version: root.currentVersion, spec: rootSpec, agents, teams };
+  // the workspace's step limit per run, read with the team (same statement)
+  const stepLimit = effectiveRunStepLimit(root.runStepLimit);
+  return { teamId: root.id, slug: root.slug, name: root.name, version: root.currentVersion, spec: rootSpec, agents, teams, stepLimit };
 }
 
 /** A team's version by team id (NOT_FOUND for another workspace's team), from the version cache or the database. */

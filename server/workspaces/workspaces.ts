@@ -24,12 +24,6 @@ export function workspaceServerDefaults() {
   return { apiRateLimitDefault: e.CADRE_API_RATE_LIMIT, runStepLimitDefault: e.CADRE_RUN_STEP_LIMIT, runStepLimitMax: e.CADRE_RUN_STEP_LIMIT_MAX };
 }
 
-/** The most steps one run of the workspace may make: its own limit, else the server's default. */
-export async function runStepLimitOf(ctx: Pick<TenantContext, "workspaceId">): Promise<number> {
-  const w = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId }, select: { runStepLimit: true } });
-  return effectiveRunStepLimit(w?.runStepLimit ?? null);
-}
-
 /** A workspace's stored limit (null: the default), never above the server's maximum. */
 export function effectiveRunStepLimit(own: number | null): number {
   const e = env();
