@@ -10,6 +10,8 @@
  *    agent's model policy (or the run's override), the run's budget; the step's RunStep row records agent version,
  *    model and the router's reason, input seen, output, tokens, cost, latency; events node.started /
  *    node.finished (+ run.progress) / node.failed. Agent run: one such step.
+ *    Caps (RunCaps): at most the run's pinned step limit of agent steps (the next one fails the run "Step limit
+ *    reached") and at most CADRE_RUN_CONCURRENT_STEPS of them in flight (a semaphore; `parallel` no wider).
  * 4. Finishes: output, status, totals (the exact SUM of the run's RunStep rows, in SQL) and the terminal event.
  *    A step that fails for good fails the run with the step and the reason; the steps done before stay recorded.
  *
