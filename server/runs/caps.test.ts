@@ -181,6 +181,8 @@ describe("the default monthly budget of a new workspace", () => {
     const created = await callerFor(owner).workspaces.create({ name: "Budgeted", slug: `budgeted-${uniq()}` });
     const budget = await callerFor(owner, created.slug).budgets.get();
     expect(budget.monthlyLimitUsd).toBe(50);
+    const audit = await db().auditLog.findMany({ where: { workspaceId: created.id }, select: { action: true, metadata: true } });
+    expect(audit).toEqual([{ action: "workspace.create", metadata: { name: "Budgeted", slug: created.slug, monthlyBudgetUsd: 50 } }]);
     await callerFor(owner, created.slug).budgets.update({ monthlyLimitUsd: 10, perRunLimitUsd: null });
     expect((await callerFor(owner, created.slug).budgets.get()).monthlyLimitUsd).toBe(10);
 

@@ -63,15 +63,12 @@ export async function createWorkspace(user: { id: string; email: string }, input
         workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), requestId, ...client,
         actor: { type: "user", userId: user.id, email: user.email },
       };
-      await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug } }, tx);
+      // a default monthly budget (CADRE_DEFAULT_MONTHLY_BUDGET_USD), shown and changed on the Budgets page; audited with the creation
+      const monthly = env().CADRE_DEFAULT_MONTHLY_BUDGET_USD;
+      await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug, ...(monthly !== null ? { monthlyBudgetUsd: monthly } : {}) } }, tx);
       // the offline simulator and the default routing presets, so that everything works before any key is added
       await seedDefaultCatalog(tx, workspaceId);
-      // a default monthly budget (CADRE_DEFAULT_MONTHLY_BUDGET_USD), shown and changed on the Budgets page
-      const monthly = env().CADRE_DEFAULT_MONTHLY_BUDGET_USD;
-      if (monthly !== null) {
-        await tx.budget.create({ data: { workspaceId, monthlyLimitUsd: new Prisma.Decimal(String(monthly)).toDecimalPlaces(4) } });
-        await recordAudit(ctx, { action: "budget.update", targetType: "budget", targetId: workspaceId, metadata: { from: null, to: { monthlyLimitUsd: monthly }, reason: "default for a new workspace" } }, tx);
-      }
+      if (monthly !== null) await tx.budget.create({ data: { workspaceId, monthlyLimitUsd: new Prisma.Decimal(String(monthly)).toDecimalPlaces(4) } });
       return created;
     });
     return { ...toWorkspace(workspace), role: "owner" as Role };
