@@ -81,6 +81,28 @@ const envSchema = z.object({
   CADRE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(1000).default(8),
   /** runs executing at once per workspace (across processes); more stay queued */
   CADRE_WORKSPACE_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(1000).default(4),
+  /** the most steps one run may make, for workspaces that set no limit of their own (worst case checked when a team is saved or started, counted while it runs) */
+  CADRE_RUN_STEP_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /** the highest step limit a workspace may set for itself */
+  CADRE_RUN_STEP_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** steps of one run executing at once (a wide fan-out runs in batches of this size) */
+  CADRE_RUN_CONCURRENT_STEPS: z.coerce.number().int().min(1).max(1000).default(16),
+  /** model calls in flight at once in this process, all runs and callers together; more wait in line (FIFO) */
+  CADRE_MAX_CONCURRENT_MODEL_CALLS: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** the monthly budget (USD) a new workspace starts with; empty or "none": no limit */
+  CADRE_DEFAULT_MONTHLY_BUDGET_USD: z
+    .string()
+    .default("50")
+    .transform((v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t === "" || t === "none") return null;
+      const n = Number(t);
+      if (!Number.isFinite(n) || n < 0 || n > 1e9) {
+        ctx.addIssue({ code: "custom", message: 'must be an amount in USD (0 to 1000000000) or "none"' });
+        return z.NEVER;
+      }
+      return n;
+    }),
   /** how often an open event stream re-checks its caller's access (session, membership, API key), in seconds */
   CADRE_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   /** "off": this process does not execute runs (another process or Inngest does) */

@@ -6,6 +6,7 @@ import { GeneralSettings } from "./general-settings";
 import { EgressSettings } from "./egress-settings";
 import { ApiLimits } from "./api-limits";
 import { RetentionSettings } from "./retention-settings";
+import { RunLimits } from "./run-limits";
 
 export function SettingsPage() {
   const { can } = useWorkspace();
@@ -17,6 +18,7 @@ export function SettingsPage() {
       <GeneralSettings />
       {can("settings:read") ? <EgressSettings /> : null}
       <ApiLimits />
+      <RunLimits />
       {can("settings:read") ? <RetentionSettings /> : null}
       {can("settings:delete") ? <DangerZone /> : null}
     </div>

@@ -115,6 +115,8 @@ export const runPinsSchema = z
     agents: z.record(z.string(), z.number().int()),
     /** nested team slug -> version (hybrid) */
     teams: z.record(z.string(), z.number().int()),
+    /** the limits in force when the run started, held for its whole life: `steps`, the most steps it may make */
+    limits: z.object({ steps: z.number().int() }).optional(),
   })
   .meta({ id: "RunPins" });
 export type RunPins = z.infer<typeof runPinsSchema>;

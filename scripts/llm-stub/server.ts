@@ -64,7 +64,10 @@ export interface LlmStub {
   calls: StubCall[];
   /** queue a scripted fault, consumed in order */
   fail(fault: StubFault): void;
-  /** clears calls and pending faults */
+  /** POST requests being answered now, and the most at once since the start (or the last reset) */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** clears calls, pending faults and the in-flight peak */
   reset(): void;
   close(): Promise<void>;
 }
@@ -93,6 +96,8 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   let faults: (StubFault & { remaining: number })[] = [];
   const sockets = new Set<import("node:net").Socket>();
   let sequence = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   function takeFault(model: string): StubFault | undefined {
     const index = faults.findIndex((f) => f.model === undefined || f.model === model);
@@ -139,6 +144,15 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     const traceparent = typeof req.headers.traceparent === "string" ? req.headers.traceparent : null;
     const call: StubCall = { path, model, stream, body, at: Date.now(), apiKey, traceparent };
     calls.push(call);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    let counted = true;
+    const done = () => {
+      if (counted) inFlight--;
+      counted = false;
+    };
+    res.once("finish", done);
+    res.once("close", done);
 
     const fault = takeFault(model);
     const delay = latencyMs + (fault?.delayMs ?? 0);
@@ -181,12 +195,19 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   return {
     url: `http://127.0.0.1:${port}/v1`,
     calls,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
     fail(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
     },
     reset() {
       calls.length = 0;
       faults = [];
+      maxInFlight = inFlight;
     },
     close() {
       return new Promise<void>((resolve) => {

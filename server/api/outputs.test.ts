@@ -60,7 +60,7 @@ describe("tRPC outputs", () => {
     expect(JSON.stringify(listed)).not.toMatch(/keyHash|hash|"key":/);
 
     const current = await owner.workspaces.current();
-    expect(Object.keys(current).sort()).toEqual(["apiRateLimitDefault", "apiRateLimitPerMinute", "createdAt", "id", "name", "permissions", "role", "slug"]);
+    expect(Object.keys(current).sort()).toEqual(["apiRateLimitDefault", "apiRateLimitPerMinute", "createdAt", "id", "name", "permissions", "role", "runStepLimit", "runStepLimitDefault", "runStepLimitMax", "slug"]);
   });
 
   it("Dates survive superjson over HTTP, parsed by the output schemas", async () => {

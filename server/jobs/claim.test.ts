@@ -46,7 +46,7 @@ describe("claimRun", () => {
       pins: eventPins,
       createdByType: "user", createdById: rw.ws.users.owner.id, cancelRequestedAt: null, stepsExpected: 0, watched: false,
     });
-    expect(run.pins).toEqual({ team: { id: row.teamId, slug: "both", version: 1 }, agent: null, agents: { one: 1, two: 1 }, teams: {} });
+    expect(run.pins).toEqual({ team: { id: row.teamId, slug: "both", version: 1 }, agent: null, agents: { one: 1, two: 1 }, teams: {}, limits: { steps: 500 } });
     expect(comparable(ctx!)).toEqual(comparable(await runTenantContext(run)));
     expect(ctx).toMatchObject({ workspaceId: rw.ws.id, workspaceSlug: rw.ws.slug, role: "owner", actor: { type: "user", userId: rw.ws.users.owner.id }, requestId: `run:${row.id}` });
     await putAway(row.id);

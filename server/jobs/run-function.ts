@@ -10,6 +10,8 @@
  *    agent's model policy (or the run's override), the run's budget; the step's RunStep row records agent version,
  *    model and the router's reason, input seen, output, tokens, cost, latency; events node.started /
  *    node.finished (+ run.progress) / node.failed. Agent run: one such step.
+ *    Caps (RunCaps): at most the run's pinned step limit of agent steps (the next one fails the run "Step limit
+ *    reached") and at most CADRE_RUN_CONCURRENT_STEPS of them in flight (a semaphore; `parallel` no wider).
  * 4. Finishes: output, status, totals (the exact SUM of the run's RunStep rows, in SQL) and the terminal event.
  *    A step that fails for good fails the run with the step and the reason; the steps done before stay recorded.
  *
@@ -39,6 +41,9 @@ import { stepAttemptWhere } from "./step-records";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql, cancelForEndedAccess, RunAccessEndedError } from "./run-access";
+import { Semaphore } from "@/lib/semaphore";
+import { forgetRunSpend } from "@/server/ledger/service";
+import { env } from "@/server/env";
 
 export interface RunEventPayload {
   runId: string;
@@ -193,6 +198,32 @@ interface RuntimeShared {
   runBudgetUsd: number | undefined;
   /** steps expected so far in this execution (climbs the same way on every replay) */
   expected: { value: number };
+  /** the run's caps (defence in depth behind the worst-case check at save and start) */
+  caps: RunCaps;
+}
+
+/** Per-execution caps of a run: total steps, and steps in flight at once. */
+export interface RunCaps {
+  /** the most steps the run may make (its pinned limit) */
+  stepLimit: number;
+  /** steps called so far in this execution (replayed ones included: the count climbs the same way every time) */
+  steps: number;
+  /** a permit per step in flight */
+  slots: Semaphore;
+  /** set by the first step that failed for good: steps still waiting for a permit do not start */
+  halted: { error: unknown } | null;
+}
+
+export function runCaps(stepLimit: number, concurrentSteps = env().CADRE_RUN_CONCURRENT_STEPS): RunCaps {
+  return { stepLimit, steps: 0, slots: new Semaphore(concurrentSteps), halted: null };
+}
+
+/** A run made as many steps as it may: it fails with this reason. */
+export class StepLimitReachedError extends TopologyError {
+  constructor(limit: number, at: { stepId: string; nodeId: string }) {
+    super(`Step limit reached: this run may make at most ${limit} steps (the workspace's step limit per run when it started)`, at);
+    this.name = "StepLimitReachedError";
+  }
 }
 
 interface StepResult {
@@ -209,12 +240,35 @@ export class RunRuntime implements TopologyRuntime {
   ) {}
 
   async callAgent(call: AgentCall): Promise<AgentResult> {
-    const { ctx, run, step, deps } = this.shared;
     const stepId = `${this.stepPrefix}${call.stepId}`;
     const nodeId = `${this.nodePrefix}${call.nodeId}`;
     const agent = this.shared.agents[call.agent];
     if (!agent) throw new TopologyError(`Agent "${call.agent}" is not part of this run's pinned team`, { stepId, nodeId });
     const kind = kindOf(call);
+    const caps = this.shared.caps;
+    if (caps.halted) throw caps.halted.error;
+    caps.steps++;
+    if (caps.steps > caps.stepLimit) {
+      const error = new StepLimitReachedError(caps.stepLimit, { stepId, nodeId });
+      caps.halted ??= { error };
+      throw error;
+    }
+    // at most CADRE_RUN_CONCURRENT_STEPS steps of the run in flight: a wide fan-out runs in batches
+    const release = await caps.slots.acquire();
+    try {
+      const halted = (caps as RunCaps).halted; // a step failed for good while this one waited
+      if (halted) throw halted.error;
+      return await this.agentStep(call, stepId, nodeId, agent, kind);
+    } catch (error) {
+      if (!isControlError(error)) caps.halted ??= { error };
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: string): Promise<AgentResult> {
+    const { ctx, run, step, deps } = this.shared;
     const result = await step.run<StepResult>(
       stepId,
       async (info) => {
@@ -274,7 +328,8 @@ export class RunRuntime implements TopologyRuntime {
   }
 
   parallel<T>(tasks: (() => Promise<T>)[], limit?: number): Promise<T[]> {
-    return boundedParallel(tasks, limit);
+    // no wider than the run's steps in flight (the steps themselves wait for a permit too)
+    return boundedParallel(tasks, Math.min(limit ?? Infinity, this.shared.caps.slots.limit));
   }
 
   async expectSteps(additional: number): Promise<void> {
@@ -448,6 +503,15 @@ async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promi
 // executeRun
 
 export async function executeRun(event: RunEventPayload, step: StepApi, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  try {
+    return await executeRunBody(event, step, options);
+  } finally {
+    // what this process kept for the run alone goes with its execution (a resumed run loads it again)
+    forgetRunSpend(event.workspaceId, event.runId);
+  }
+}
+
+async function executeRunBody(event: RunEventPayload, step: StepApi, options: ExecuteOptions): Promise<ExecuteOutcome> {
   const deps: ExecuteDeps = { generate: gatewayGenerate, ...options.deps };
   const preloaded = options.run && options.run.id === event.runId && options.run.workspaceId === event.workspaceId ? options.run : null;
   const run = preloaded ?? ((await db(event).run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null);
@@ -477,6 +541,8 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
     const policyOverride = run.modelPolicyOverride ? modelPolicySchema.parse(run.modelPolicyOverride) : null;
     const runBudgetUsd = run.budgetUsd === null || run.budgetUsd === undefined ? undefined : Number(run.budgetUsd);
     const expected = { value: 0 };
+    // the step limit the run pinned when it started (an older run: the server's default)
+    const caps = runCaps(rowPins?.limits?.steps ?? env().CADRE_RUN_STEP_LIMIT);
     let output: TopologyResult;
 
     if (run.targetType === "team") {
@@ -484,14 +550,15 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
       const pins = await pinsRead;
       const pinned = await pinnedTeamFromVersions(ctx, run.teamId, run.teamVersion, { agents: pins?.agents ?? {}, teams: pins?.teams ?? {} });
       await markStarted(step, run, 0);
-      const rt = new RunRuntime({ ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected });
+      if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
+      const rt = new RunRuntime({ ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps });
       output = await runTopology(rt, pinned.spec, run.input);
     } else {
       if (!run.agentId || run.agentVersion === null) throw new AppError("INTERNAL", "The run names no agent version");
       const agent = await getAgentVersion(ctx, run.agentId, run.agentVersion);
       await markStarted(step, run, 1);
       expected.value = 1;
-      const rt = new RunRuntime({ ctx, run, step, deps, agents: { [agent.slug]: agent }, teams: {}, policyOverride, runBudgetUsd, expected });
+      const rt = new RunRuntime({ ctx, run, step, deps, agents: { [agent.slug]: agent }, teams: {}, policyOverride, runBudgetUsd, expected, caps });
       const result = await rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: AGENT_RUN_NODE_ID, agent: agent.slug, task: run.input });
       output = { output: result.text };
     }

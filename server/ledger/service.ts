@@ -606,6 +606,16 @@ function cachedRunSpend(ctx: TenantContext, runId: string): Promise<Decimal> {
   });
 }
 
+/** A run ended in this process: its spend counter goes (a run resumed later loads it again from the database). */
+export function forgetRunSpend(workspaceId: string, runId: string): void {
+  ledgerState().counters.delete(`r:${workspaceId}:${runId}`);
+}
+
+/** Spend counters held in this process (tests: nothing of a finished run stays behind). */
+export function cachedSpendKeys(): string[] {
+  return [...ledgerState().counters.keys()];
+}
+
 /** A failed usage write: the counters it was added to are reloaded from the database at their next use. */
 function dropSpend(workspaceId: string, runId: string | null): void {
   const counters = ledgerState().counters;

@@ -24,6 +24,9 @@
  *      pinned model still gets retried.
  *    - a 4xx caused by the request itself (400, 401, 403, 404, 413, 422 …) is not retried: the attempt is recorded
  *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key).
+ *    - the provider call itself holds a permit of the process's model calls in flight (server/models/call-slots.ts,
+ *      CADRE_MAX_CONCURRENT_MODEL_CALLS); beyond it calls wait in line (FIFO, cancellable by `abortSignal`), and the
+ *      wait is not counted in the call's timeout.
  * 4. all attempts failed: UPSTREAM_ERROR listing the attempts.
  * Prompts, outputs and keys are never logged; failures are logged with ids, status and a redacted message.
  *
@@ -54,6 +57,7 @@ import { isTimeoutError, safeProviderError, unwrapRetry } from "./provider-error
 import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
 import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
+import { modelCallSlots } from "./call-slots";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -370,6 +374,14 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       continue;
     }
 
+    // a permit of the process's model calls in flight (CADRE_MAX_CONCURRENT_MODEL_CALLS), waited for in line
+    let releaseSlot: () => void;
+    try {
+      releaseSlot = await modelCallSlots().acquire(req.abortSignal);
+    } catch (error) {
+      breaker.release(entry.id);
+      throw error;
+    }
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.abortSignal ? AbortSignal.any([req.abortSignal, timeout]) : timeout;
@@ -445,6 +457,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
           { attempts },
         );
       }
+    } finally {
+      releaseSlot();
     }
   }
 

@@ -31,7 +31,8 @@ describe("starting a run writes the run, its first event and its audit row at on
     const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     const events = await eventRows(run.id);
     expect(events.map((e) => [e.seq, e.type])).toEqual([[1, "run.queued"]]);
-    const pins = { team: { id: row.teamId, slug: "duo", version: 1 }, agent: null, agents: { alpha: 1, beta: 1 }, teams: {} };
+    // with the step limit in force when it started (the server's default here)
+    const pins = { team: { id: row.teamId, slug: "duo", version: 1 }, agent: null, agents: { alpha: 1, beta: 1 }, teams: {}, limits: { steps: 500 } };
     expect(row.pins).toEqual(pins);
     expect(events[0]!.data).toEqual({ pins });
     expect(row).toMatchObject({ status: "queued", lastEventSeq: 1, targetType: "team", teamVersion: 1, input: "go", createdByType: "user", createdById: rw.ws.users.owner.id });

@@ -16,7 +16,7 @@ import { logger } from "@/server/logger";
 import { assertWithinBudget } from "@/server/ledger/service";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
-import { pinTeam } from "@/server/teams/service";
+import { assertRunWithinStepLimit, pinTeam } from "@/server/teams/service";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,
@@ -151,17 +151,21 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let names: Names;
   if (data.team) {
     const pinned = await pinTeam(ctx, data.team);
+    const stepLimit = pinned.stepLimit; // the workspace's, read with the team
+    // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
+    assertRunWithinStepLimit(pinned, stepLimit);
     pins = {
       team: { id: pinned.teamId, slug: pinned.slug, version: pinned.version },
       agent: null,
       agents: Object.fromEntries(Object.entries(pinned.agents).map(([slug, v]) => [slug, v.version])),
       teams: Object.fromEntries(Object.entries(pinned.teams).map(([slug, t]) => [slug, t.version])),
+      limits: { steps: stepLimit },
     };
     target = { teamId: pinned.teamId, teamVersion: pinned.version };
     names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
     const agent = await getAgentVersion(ctx, data.agent!);
-    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} };
+    pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} }; // one step: no limit to pin
     target = { agentId: agent.agentId, agentVersion: agent.version };
     // the agent's name is its current version's (every save writes both)
     names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };

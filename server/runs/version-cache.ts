@@ -5,8 +5,8 @@
  * with their workspace. So only what a version IS is cached, never what is current (current versions, archived
  * flags and names are always read from the database).
  *
- * Every key starts with the workspace id: a lookup never sees another workspace's version. Bounded (least recently
- * used entries go first); values are copied in and out, so no caller can change a cached version. State lives on
+ * Every key starts with the workspace id: a lookup never sees another workspace's version. Bounded in entries and in
+ * size (the characters of the values as JSON, 16 M; least recently used entries go first); values are copied in and out, so no caller can change a cached version. State lives on
  * globalThis (several bundles of one Next process share it).
  */
 import type { AgentVersionOut } from "@/server/agents/service";
@@ -20,28 +20,53 @@ export interface CachedTeamVersion {
 }
 
 const MAX_ENTRIES = 5_000;
+/** the cache's size bound: the characters of its values as JSON (an agent's instructions may be long) */
+const MAX_CHARS = 16 * 1024 * 1024;
 
-const globalForCache = globalThis as unknown as { cadreVersionCache?: Map<string, unknown> };
+interface Entry {
+  value: unknown;
+  chars: number;
+}
 
-function entries(): Map<string, unknown> {
-  globalForCache.cadreVersionCache ??= new Map();
+const globalForCache = globalThis as unknown as { cadreVersionCache?: { map: Map<string, Entry>; chars: number } };
+
+function state(): { map: Map<string, Entry>; chars: number } {
+  globalForCache.cadreVersionCache ??= { map: new Map(), chars: 0 };
   return globalForCache.cadreVersionCache;
 }
 
-function put(key: string, value: unknown): void {
-  const map = entries();
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > MAX_ENTRIES) map.delete(map.keys().next().value!);
+function remove(key: string): void {
+  const s = state();
+  const entry = s.map.get(key);
+  if (!entry) return;
+  s.map.delete(key);
+  s.chars -= entry.chars;
+}
+
+function put(key: string, value: unknown, chars: number): void {
+  const s = state();
+  remove(key);
+  if (chars > MAX_CHARS / 4) return; // one huge version is not worth the room of hundreds
+  s.map.set(key, { value, chars });
+  s.chars += chars;
+  while (s.map.size > MAX_ENTRIES || s.chars > MAX_CHARS) remove(s.map.keys().next().value!);
 }
 
 function take<T>(key: string): T | undefined {
-  const map = entries();
-  const value = map.get(key);
-  if (value === undefined) return undefined;
-  map.delete(key);
-  map.set(key, value);
-  return structuredClone(value) as T;
+  const s = state();
+  const entry = s.map.get(key);
+  if (entry === undefined) return undefined;
+  s.map.delete(key);
+  s.map.set(key, entry);
+  return structuredClone(entry.value) as T;
+}
+
+const sizeOf = (value: unknown) => JSON.stringify(value)?.length ?? 0;
+
+/** Entries and characters held (tests). */
+export function versionCacheSize(): { entries: number; chars: number } {
+  const s = state();
+  return { entries: s.map.size, chars: s.chars };
 }
 
 const agentKey = (workspaceId: string, by: "id" | "slug", ref: string, version: number) => `${workspaceId}\u0000agent\u0000${by}\u0000${ref}\u0000${version}`;
@@ -50,8 +75,9 @@ const teamKey = (workspaceId: string, by: "id" | "slug", ref: string, version: n
 /** Remembers a version read from (or just pinned in) `workspaceId`. */
 export function cacheAgentVersion(workspaceId: string, v: AgentVersionOut): void {
   const value = structuredClone(v);
-  put(agentKey(workspaceId, "id", v.agentId, v.version), value);
-  put(agentKey(workspaceId, "slug", v.slug, v.version), value);
+  const chars = sizeOf(value);
+  put(agentKey(workspaceId, "id", v.agentId, v.version), value, chars);
+  put(agentKey(workspaceId, "slug", v.slug, v.version), value, chars);
 }
 
 /** A version of an agent of `workspaceId`, by agent id or slug, if this process has seen it. */
@@ -61,8 +87,9 @@ export function cachedAgentVersion(workspaceId: string, ref: { id: string } | { 
 
 export function cacheTeamVersion(workspaceId: string, t: CachedTeamVersion): void {
   const value = structuredClone({ teamId: t.teamId, slug: t.slug, version: t.version, spec: t.spec });
-  put(teamKey(workspaceId, "id", t.teamId, t.version), value);
-  put(teamKey(workspaceId, "slug", t.slug, t.version), value);
+  const chars = sizeOf(value);
+  put(teamKey(workspaceId, "id", t.teamId, t.version), value, chars);
+  put(teamKey(workspaceId, "slug", t.slug, t.version), value, chars);
 }
 
 export function cachedTeamVersion(workspaceId: string, ref: { id: string } | { slug: string }, version: number): CachedTeamVersion | undefined {
@@ -71,5 +98,7 @@ export function cachedTeamVersion(workspaceId: string, ref: { id: string } | { s
 
 /** Empties the cache (tests). */
 export function clearVersionCache(): void {
-  entries().clear();
+  const s = state();
+  s.map.clear();
+  s.chars = 0;
 }

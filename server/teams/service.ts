@@ -8,7 +8,8 @@
  * a team that includes itself through nested teams (followed through their current versions), and nesting
  * deeper than MAX_TEAM_NESTING levels (counting the teams that include this one).
  *
- * `pinTeam` resolves a team and everything it references at their current versions for a new run;
+ * `pinTeam` resolves a team and everything it references at their current versions for a new run (with the
+ * workspace's step limit per run, read in the same statement);
  * `pinnedTeamFromVersions` re-loads exactly the versions a run pinned.
  */
 import { z } from "zod";
@@ -45,6 +46,8 @@ import {
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { cacheTeamVersion, cachedTeamVersion, type CachedTeamVersion } from "@/server/runs/version-cache";
+import { formatCount, worstCase, type WorstCase } from "@/server/topologies/worst-case";
+import { effectiveRunStepLimit } from "@/server/workspaces/workspaces";
 
 type Tx = Prisma.TransactionClient;
 
@@ -277,6 +280,73 @@ export async function specProblems(
   return { spec: parsed.success ? parsed.data : null, issues };
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The step limit: the worst case of one run (server/topologies/worst-case.ts) against the workspace's limit
+
+/** The workspace's step limit per run, read with `tx` (inside a save's transaction). */
+async function stepLimitOf(ctx: TenantContext, tx: Tx): Promise<number> {
+  const w = await tx.workspace.findFirst({ where: { id: ctx.workspaceId }, select: { runStepLimit: true } });
+  return effectiveRunStepLimit(w?.runStepLimit ?? null);
+}
+
+/** What a team over the limit is told (422): the count and the limit. */
+export function stepLimitMessage(slug: string, worst: WorstCase, limit: number, through?: string): string {
+  const who = through ? `Team "${through}" (which includes "${slug}")` : `Team "${slug}"`;
+  return `${who} may make up to ${formatCount(worst.steps)} steps in one run (worst case, up to ${formatCount(worst.peakParallel)} at once), ` +
+    `above this workspace's limit of ${formatCount(limit)} steps per run. Lower its rounds, iterations, fan-out or nesting, ` +
+    `or ask an owner or admin to raise the limit in the workspace settings.`;
+}
+
+export class StepLimitError extends AppError {
+  constructor(message: string, details: { team: string; worstCase: WorstCase; limit: number; through?: string }) {
+    super("VALIDATION_FAILED", message, { ...details, issues: [{ path: "spec", message }] });
+    this.name = "StepLimitError";
+  }
+}
+
+/**
+ * A save of `spec` for team `slug` within the step limit: the team's own worst case, and that of every team whose
+ * current version includes it (through nested teams), as they would be with this spec. Null when all fit.
+ */
+async function stepLimitProblem(ctx: TenantContext, tx: Tx, slug: string, spec: TopologySpec): Promise<StepLimitError | null> {
+  const limit = await stepLimitOf(ctx, tx);
+  const graph = await teamGraph(ctx, tx);
+  const specs = new Map<string, TopologySpec>();
+  for (const [s, entry] of graph) {
+    const v = entry.row.versions[0];
+    const parsed = v ? topologySpecSchema.safeParse(v.spec) : undefined;
+    if (parsed?.success) specs.set(s, parsed.data);
+  }
+  specs.set(slug, spec);
+  const lookup = (s: string) => specs.get(s);
+  const own = worstCase(spec, lookup);
+  if (own.steps > limit) return new StepLimitError(stepLimitMessage(slug, own, limit), { team: slug, worstCase: own, limit });
+  // the teams that include this one, transitively (their worst case grows with it)
+  const parents = new Map<string, string[]>();
+  for (const [s, entry] of graph) for (const child of entry.nested) parents.set(child, [...(parents.get(child) ?? []), s]);
+  const seen = new Set<string>([slug]);
+  const queue = [...(parents.get(slug) ?? [])];
+  while (queue.length > 0) {
+    const s = queue.shift()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    queue.push(...(parents.get(s) ?? []));
+    const entry = graph.get(s);
+    const parentSpec = specs.get(s);
+    if (!entry || entry.archived || !parentSpec) continue;
+    const worst = worstCase(parentSpec, lookup);
+    if (worst.steps > limit) return new StepLimitError(stepLimitMessage(slug, worst, limit, s), { team: slug, worstCase: worst, limit, through: s });
+  }
+  return null;
+}
+
+/** A run of the pinned team within the workspace's step limit (checked when a run starts), else StepLimitError. */
+export function assertRunWithinStepLimit(pinned: Pick<PinnedTeam, "slug" | "spec" | "teams">, limit: number): WorstCase {
+  const worst = worstCase(pinned.spec, (slug) => pinned.teams[slug]?.spec);
+  if (worst.steps > limit) throw new StepLimitError(stepLimitMessage(pinned.slug, worst, limit), { team: pinned.slug, worstCase: worst, limit });
+  return worst;
+}
+
 function validationError(issues: TeamProblem[]): AppError {
   const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
   return new AppError("VALIDATION_FAILED", `The team has ${issues.length} problem${issues.length === 1 ? "" : "s"}: ${list}`, { issues });
@@ -287,7 +357,11 @@ export async function validateTeam(ctx: TenantContext, input: z.input<typeof val
   const data = validateTeamInputSchema.parse(input);
   let selfSlug: string | null = data.slug || null;
   if (data.team) selfSlug = (await findTeam(ctx, data.team)).slug;
-  const { issues } = await specProblems(ctx, data.spec, { slug: selfSlug });
+  const { spec, issues } = await specProblems(ctx, data.spec, { slug: selfSlug });
+  if (issues.length === 0 && spec) {
+    const tooLarge = await stepLimitProblem(ctx, db(ctx), selfSlug ?? "(new team)", spec);
+    if (tooLarge) issues.push({ path: "spec", message: tooLarge.message });
+  }
   return { valid: issues.length === 0, issues };
 }
 
@@ -330,6 +404,8 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
       }
       const { spec, issues } = await specProblems(ctx, data.spec, { slug: data.slug }, tx);
       if (issues.length > 0 || !spec) throw validationError(issues);
+      const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
+      if (tooLarge) throw tooLarge;
       await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
       await tx.teamVersion.create({
         data: { id: newId("tmv"), workspaceId: ctx.workspaceId, teamId, version: 1, name: data.name, description: data.description, spec: spec as Prisma.InputJsonValue, createdById: actorUserId(ctx) },
@@ -372,6 +448,10 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
     // every save is validated, a carried-over spec too (an agent may have been archived since)
     const checked = await specProblems(ctx, data.spec !== undefined ? data.spec : currentSpec, { slug: row.slug }, tx);
     if (checked.issues.length > 0 || !checked.spec) throw validationError(checked.issues);
+    if (specChanged) {
+      const tooLarge = await stepLimitProblem(ctx, tx, row.slug, checked.spec);
+      if (tooLarge) throw tooLarge;
+    }
     const next = { name: data.name ?? current.name, description: data.description ?? current.description, spec: checked.spec };
     const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
     const version = row.currentVersion + 1;
@@ -444,8 +524,8 @@ export async function archiveTeam(ctx: TenantContext, ref: string): Promise<Team
 async function teamWithItsAgents(
   ctx: TenantContext,
   ref: string,
-): Promise<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: Map<string, CurrentAgent> }> {
-  const { rows } = await execute<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; agents: unknown }>(
+): Promise<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; runStepLimit: number | null; agents: Map<string, CurrentAgent> }> {
+  const { rows } = await execute<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; runStepLimit: number | null; agents: unknown }>(
     ctx,
     sql`WITH t AS (
        SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
@@ -453,7 +533,7 @@ async function teamWithItsAgents(
        LEFT JOIN LATERAL (SELECT x.version, x.spec FROM "TeamVersion" x WHERE x."teamId" = t.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
        WHERE t."workspaceId" = ${ctx.workspaceId} AND (t.id = ${ref} OR t.slug = ${ref})
        LIMIT 1)
-     SELECT t.*, ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
+     SELECT t.*, (SELECT w."runStepLimit" FROM "Workspace" w WHERE w.id = ${ctx.workspaceId}) AS "runStepLimit", ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
      FROM t`,
   );
   const row = rows[0];
@@ -466,7 +546,7 @@ async function teamWithItsAgents(
  * versions, for a new run to pin. An archived team is refused (CONFLICT); archived or unknown agents and nested
  * teams anywhere below are refused together (VALIDATION_FAILED with every problem).
  */
-export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<PinnedTeam & { name: string }> {
+export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<PinnedTeam & { name: string; stepLimit: number }> {
   const root = await teamWithItsAgents(ctx, idOrSlug);
   if (root.archived) throw new AppError("CONFLICT", `Team "${root.slug}" is archived`);
   if (root.version === null) throw new AppError("INTERNAL", `Team ${root.id} has no version`);
@@ -528,7 +608,9 @@ export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<Pin
   cacheTeamVersion(ctx.workspaceId, { teamId: root.id, slug: root.slug, version: root.version, spec: rootSpec });
   for (const [slug, t] of Object.entries(teams)) cacheTeamVersion(ctx.workspaceId, { teamId: t.teamId, slug, version: t.version, spec: t.spec });
   for (const agent of Object.values(agents)) remembered(ctx, agent);
-  return { teamId: root.id, slug: root.slug, name: root.name, version: root.currentVersion, spec: rootSpec, agents, teams };
+  // the workspace's step limit per run, read with the team (same statement)
+  const stepLimit = effectiveRunStepLimit(root.runStepLimit);
+  return { teamId: root.id, slug: root.slug, name: root.name, version: root.currentVersion, spec: rootSpec, agents, teams, stepLimit };
 }
 
 /** A team's version by team id (NOT_FOUND for another workspace's team), from the version cache or the database. */

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { systemDb } from "@/server/db/client";
+import { env } from "@/server/env";
 import { newId } from "@/lib/ids";
 import { ALL_PERMISSIONS } from "@/lib/permissions";
 import { slugSchema } from "@/lib/schemas/common";
@@ -54,6 +55,9 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
   if (!workspace) {
     workspace = await systemDb("headless-init").workspace.create({ data: { id: newId("ws"), slug, name: slug } });
     createdWorkspace = true;
+    // like a workspace created in the app: the default monthly budget (CADRE_DEFAULT_MONTHLY_BUDGET_USD)
+    const monthly = env().CADRE_DEFAULT_MONTHLY_BUDGET_USD;
+    if (monthly !== null) await systemDb("headless-init").budget.create({ data: { workspaceId: workspace.id, monthlyLimitUsd: String(monthly) } });
   }
   const userId = user.id;
   const workspaceId = workspace.id;

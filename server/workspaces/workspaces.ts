@@ -10,13 +10,26 @@ import type { ClientInfo } from "@/server/http/client-info";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { z } from "zod";
 import { env } from "@/server/env";
+import { Prisma } from "@/server/db/generated/client";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const RESERVED_SLUGS = new Set(["new", "api", "admin", "settings", "invite", "sign-in", "sign-up", "w"]);
 
-function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Date; apiRateLimitPerMinute: number | null }) {
-  return { id: w.id, slug: w.slug, name: w.name, createdAt: w.createdAt, apiRateLimitPerMinute: w.apiRateLimitPerMinute };
+function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Date; apiRateLimitPerMinute: number | null; runStepLimit: number | null }) {
+  return { id: w.id, slug: w.slug, name: w.name, createdAt: w.createdAt, apiRateLimitPerMinute: w.apiRateLimitPerMinute, runStepLimit: w.runStepLimit };
+}
+
+/** The server's defaults shown next to a workspace's own settings. */
+export function workspaceServerDefaults() {
+  const e = env();
+  return { apiRateLimitDefault: e.CADRE_API_RATE_LIMIT, runStepLimitDefault: e.CADRE_RUN_STEP_LIMIT, runStepLimitMax: e.CADRE_RUN_STEP_LIMIT_MAX };
+}
+
+/** A workspace's stored limit (null: the default), never above the server's maximum. */
+export function effectiveRunStepLimit(own: number | null): number {
+  const e = env();
+  return Math.min(own ?? e.CADRE_RUN_STEP_LIMIT, Math.max(e.CADRE_RUN_STEP_LIMIT_MAX, e.CADRE_RUN_STEP_LIMIT));
 }
 
 export async function listMyWorkspaces(userId: string) {
@@ -52,9 +65,12 @@ export async function createWorkspace(user: { id: string; email: string }, input
         workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), requestId, ...client,
         actor: { type: "user", userId: user.id, email: user.email },
       };
-      await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug } }, tx);
+      // a default monthly budget (CADRE_DEFAULT_MONTHLY_BUDGET_USD), shown and changed on the Budgets page; audited with the creation
+      const monthly = env().CADRE_DEFAULT_MONTHLY_BUDGET_USD;
+      await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug, ...(monthly !== null ? { monthlyBudgetUsd: monthly } : {}) } }, tx);
       // the offline simulator and the default routing presets, so that everything works before any key is added
       await seedDefaultCatalog(tx, workspaceId);
+      if (monthly !== null) await tx.budget.create({ data: { workspaceId, monthlyLimitUsd: new Prisma.Decimal(String(monthly)).toDecimalPlaces(4) } });
       return created;
     });
     return { ...toWorkspace(workspace), role: "owner" as Role };
@@ -87,20 +103,29 @@ export async function describeApiKey(ctx: TenantContext) {
 }
 
 export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof updateWorkspaceInputSchema>) {
-  const { name, slug, apiRateLimitPerMinute } = updateWorkspaceInputSchema.parse(input);
-  if (!name && !slug && apiRateLimitPerMinute === undefined) throw new AppError("BAD_REQUEST", "Nothing to change");
+  const { name, slug, apiRateLimitPerMinute, runStepLimit } = updateWorkspaceInputSchema.parse(input);
+  if (!name && !slug && apiRateLimitPerMinute === undefined && runStepLimit === undefined) throw new AppError("BAD_REQUEST", "Nothing to change");
+  const stepLimitMax = env().CADRE_RUN_STEP_LIMIT_MAX;
+  if (runStepLimit != null && runStepLimit > stepLimitMax) {
+    throw new AppError("VALIDATION_FAILED", `The step limit per run can be at most ${stepLimitMax} on this server (CADRE_RUN_STEP_LIMIT_MAX)`, {
+      issues: [{ path: "runStepLimit", message: `At most ${stepLimitMax}` }],
+    });
+  }
   const before = await getWorkspace(ctx);
   if (slug && slug !== before.slug) assertSlugAllowed(slug);
   const updated = await db(ctx).$transaction(async (tx) => {
     const w = await tx.workspace.update({
       where: { id: ctx.workspaceId },
-      data: { ...(name ? { name } : {}), ...(slug ? { slug } : {}), ...(apiRateLimitPerMinute !== undefined ? { apiRateLimitPerMinute } : {}) },
+      data: {
+        ...(name ? { name } : {}), ...(slug ? { slug } : {}), ...(apiRateLimitPerMinute !== undefined ? { apiRateLimitPerMinute } : {}),
+        ...(runStepLimit !== undefined ? { runStepLimit } : {}),
+      },
     });
     await recordAudit(ctx, {
       action: "workspace.update", targetType: "workspace", targetId: ctx.workspaceId,
       metadata: {
-        from: { name: before.name, slug: before.slug, apiRateLimitPerMinute: before.apiRateLimitPerMinute },
-        to: { name: w.name, slug: w.slug, apiRateLimitPerMinute: w.apiRateLimitPerMinute },
+        from: { name: before.name, slug: before.slug, apiRateLimitPerMinute: before.apiRateLimitPerMinute, runStepLimit: before.runStepLimit },
+        to: { name: w.name, slug: w.slug, apiRateLimitPerMinute: w.apiRateLimitPerMinute, runStepLimit: w.runStepLimit },
       },
     }, tx);
     return w;

@@ -14,17 +14,16 @@ import {
 import { retentionSettingsSchema, updateRetentionInputSchema } from "@/lib/schemas/retention";
 import { getRetention, updateRetention } from "@/server/retention/policy";
 import { authedProcedure, router, workspaceProcedure } from "../trpc";
-import { createWorkspace, currentWorkspace, deleteWorkspace, listDeletedWorkspaces, listMyWorkspaces, restoreWorkspace, updateWorkspace } from "@/server/workspaces/workspaces";
+import { createWorkspace, currentWorkspace, deleteWorkspace, listDeletedWorkspaces, listMyWorkspaces, restoreWorkspace, updateWorkspace, workspaceServerDefaults } from "@/server/workspaces/workspaces";
 import { leaveWorkspace } from "@/server/workspaces/members";
 import { egressListsSchema, updateEgressListsInputSchema } from "@/lib/schemas/egress";
 import { getEgressLists, updateEgressLists } from "@/server/egress/workspace-lists";
-import { env } from "@/server/env";
 
 export const workspacesRouter = router({
   listMine: authedProcedure.output(z.array(myWorkspaceSchema)).query(({ ctx }) => listMyWorkspaces(ctx.user.id)),
   create: authedProcedure.input(createWorkspaceInputSchema).output(myWorkspaceSchema).mutation(({ ctx, input }) => createWorkspace(ctx.user, input, ctx.requestId, { clientIp: ctx.clientIp, userAgent: ctx.userAgent })),
   /** the current workspace with the caller's role and permissions (the UI hides what the role cannot do) */
-  current: workspaceProcedure("membership").output(currentWorkspaceSchema).query(async ({ ctx }) => ({ ...(await currentWorkspace(ctx.tenant)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT })),
+  current: workspaceProcedure("membership").output(currentWorkspaceSchema).query(async ({ ctx }) => ({ ...(await currentWorkspace(ctx.tenant)), ...workspaceServerDefaults() })),
   update: workspaceProcedure("settings:update").input(updateWorkspaceInputSchema).output(workspaceSchema).mutation(({ ctx, input }) => updateWorkspace(ctx.tenant, input)),
   delete: workspaceProcedure("settings:delete").input(deleteWorkspaceInputSchema).output(deletedWorkspaceSchema).mutation(({ ctx, input }) => deleteWorkspace(ctx.tenant, input.confirmSlug)),
   /** deleted workspaces the caller owns, still within their recovery window */

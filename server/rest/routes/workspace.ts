@@ -1,6 +1,5 @@
 import { defineRoute } from "../define";
-import { env } from "@/server/env";
-import { deleteWorkspace, getWorkspace, updateWorkspace } from "@/server/workspaces/workspaces";
+import { deleteWorkspace, getWorkspace, updateWorkspace, workspaceServerDefaults } from "@/server/workspaces/workspaces";
 import { deletedWorkspaceSchema, deleteWorkspaceInputSchema, updateWorkspaceInputSchema, workspaceSettingsSchema } from "@/lib/schemas/workspaces";
 import { retentionSettingsSchema, updateRetentionInputSchema } from "@/lib/schemas/retention";
 import { getRetention, updateRetention } from "@/server/retention/policy";
@@ -8,13 +7,13 @@ import { getRetention, updateRetention } from "@/server/retention/policy";
 export const getWorkspaceRoute = defineRoute({
   method: "GET", path: "/api/v1/workspace", summary: "This key's workspace and its settings", tag: "Workspace",
   requires: "settings:read", response: workspaceSettingsSchema,
-  handler: async ({ ctx }) => ({ ...(await getWorkspace(ctx)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT }),
+  handler: async ({ ctx }) => ({ ...(await getWorkspace(ctx)), ...workspaceServerDefaults() }),
 });
 
 export const updateWorkspaceRoute = defineRoute({
-  method: "PATCH", path: "/api/v1/workspace", summary: "Rename the workspace, change its slug or its API rate limit (audited)", tag: "Workspace",
+  method: "PATCH", path: "/api/v1/workspace", summary: "Rename the workspace, change its slug, its API rate limit or its step limit per run (audited)", tag: "Workspace",
   requires: "settings:update", body: updateWorkspaceInputSchema, response: workspaceSettingsSchema, errors: ["BAD_REQUEST", "CONFLICT"],
-  handler: async ({ ctx, body }) => ({ ...(await updateWorkspace(ctx, body)), apiRateLimitDefault: env().CADRE_API_RATE_LIMIT }),
+  handler: async ({ ctx, body }) => ({ ...(await updateWorkspace(ctx, body)), ...workspaceServerDefaults() }),
 });
 
 export const deleteWorkspaceRoute = defineRoute({
