@@ -44,7 +44,7 @@ async function main() {
   } else {
     const dir = path.join(dataDir, "pglite");
     const t0 = Date.now();
-    releaseLock = claimEmbeddedLock(dataDir, "starting Cadre");
+    releaseLock = await claimEmbeddedLock(dataDir, "starting Cadre");
     const password = embeddedDatabasePassword(dataDir);
     if (password.created) log(`generated the embedded database's password in ${password.file}`);
     embedded = await startEmbeddedDatabase({ dataDir: dir, port: env().CADRE_EMBEDDED_DB_PORT, password: password.value });
