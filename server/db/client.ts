@@ -50,11 +50,32 @@ function joinBeginWithScope(pool: pg.Pool): void {
   };
 }
 
+/**
+ * The pool's settings (server/env.ts, README): size, connect and idle timeouts, and in server mode the session's
+ * statement and idle-in-transaction timeouts (sent as startup parameters; PgBouncer must list them in
+ * ignore_startup_parameters or they are set on the role instead, docs/operations.md). PGlite is one shared session:
+ * no session timeouts there.
+ */
+export function poolOptions(url: string): pg.PoolConfig {
+  const e = env();
+  const options: pg.PoolConfig = {
+    connectionString: url,
+    max: e.CADRE_DB_POOL_MAX,
+    connectionTimeoutMillis: e.CADRE_DB_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: e.CADRE_DB_IDLE_TIMEOUT_MS,
+  };
+  if (e.CADRE_DATABASE_MODE !== "embedded") {
+    if (e.CADRE_DB_STATEMENT_TIMEOUT_MS > 0) options.statement_timeout = e.CADRE_DB_STATEMENT_TIMEOUT_MS;
+    if (e.CADRE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS > 0) options.idle_in_transaction_session_timeout = e.CADRE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+  }
+  return options;
+}
+
 function baseClient(): PrismaClient {
   if (!globalForDb.cadreDb) {
     const url = env().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start Cadre with `npm start`, which provides the database");
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool(poolOptions(url));
     pool.on("error", (error) => logger.warn({ error: error.message }, "database: an idle connection failed"));
     joinBeginWithScope(pool);
     const adapter = new PrismaPg(pool);
@@ -160,6 +181,18 @@ export async function rawQuery(text: string): Promise<unknown> {
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * The applied migrations' names, for readiness (server/health/readiness.ts). Read as the owner of the tables (the
+ * user of DATABASE_URL), outside any scope: the app's roles may not read the migrations table, which holds no tenant
+ * data (docs/security.md, "Privileged paths").
+ */
+export async function appliedMigrationNames(): Promise<string[]> {
+  const result = (await rawQuery(
+    `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  )) as pg.QueryResult<{ migration_name: string }>;
+  return result.rows.map((row) => row.migration_name);
 }
 
 export async function disconnectDb(): Promise<void> {
