@@ -183,18 +183,6 @@ export async function rawQuery(text: string): Promise<unknown> {
   }
 }
 
-/**
- * The applied migrations' names, for readiness (server/health/readiness.ts). Read as the owner of the tables (the
- * user of DATABASE_URL), outside any scope: the app's roles may not read the migrations table, which holds no tenant
- * data (docs/security.md, "Privileged paths").
- */
-export async function appliedMigrationNames(): Promise<string[]> {
-  const result = (await rawQuery(
-    `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  )) as pg.QueryResult<{ migration_name: string }>;
-  return result.rows.map((row) => row.migration_name);
-}
-
 export async function disconnectDb(): Promise<void> {
   const pool = globalForDb.cadrePgPool;
   await globalForDb.cadreDb?.$disconnect();

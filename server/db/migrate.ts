@@ -80,8 +80,9 @@ export function migrationNames(migrationsDir = defaultMigrationsDir()): string[]
  * What migrating would do, without doing it: the checkout's migrations not applied yet (pending) and applied ones
  * the checkout does not have (unknown: a newer release migrated this database).
  */
-export async function migrationStatus(databaseUrl: string, migrationsDir = defaultMigrationsDir()): Promise<{ pending: string[]; unknown: string[] }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
+export async function migrationStatus(databaseUrl: string, migrationsDir = defaultMigrationsDir(), timeoutMs = 0): Promise<{ pending: string[]; unknown: string[] }> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs || undefined });
+  client.on("error", () => undefined); // a connection lost after a timeout must not crash the process
   await client.connect();
   try {
     const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);

@@ -1,14 +1,14 @@
 /**
  * Readiness (`GET /api/ready`): may a load balancer send this process traffic? Answers within the timeout,
  * never hangs on a database that does not answer.
- * - database: one query (the applied migrations, read as the tables' owner) under CADRE_READY_TIMEOUT_MS;
+ * - database: a new connection and one query (the applied migrations, as the tables' owner) under
+ *   CADRE_READY_TIMEOUT_MS;
  * - migrations: every migration this build has (prisma/migrations) is applied; a database that has more (a newer
  *   release migrated it, this one is being rolled back) is reported but stays ready;
  * - executor: running, off by configuration, or on Inngest; not while it stops;
  * - draining: after SIGTERM the process reports not ready while it drains.
  */
-import { appliedMigrationNames } from "@/server/db/client";
-import { migrationNames } from "@/server/db/migrate";
+import { migrationStatus } from "@/server/db/migrate";
 import { appVersion, env } from "@/server/env";
 import { lifecycle } from "@/server/lifecycle";
 
@@ -40,11 +40,13 @@ export async function readiness(options: { timeoutMs?: number; migrationsDir?: s
   const database: ReadinessReport["checks"]["database"] = { ok: true, ms: 0 };
   const migrations: ReadinessReport["checks"]["migrations"] = { ok: false, pending: [], unknown: [] };
   try {
-    const applied = new Set(await withTimeout(appliedMigrationNames(), timeoutMs));
-    const expected = migrationNames(options.migrationsDir);
-    migrations.pending = expected.filter((name) => !applied.has(name));
-    const known = new Set(expected);
-    migrations.unknown = [...applied].filter((name) => !known.has(name)).sort();
+    const url = env().DATABASE_URL;
+    if (!url) throw new Error("DATABASE_URL is not set");
+    // its own short connection (not the pool): it proves a new connection can be made, and it reads the migrations
+    // table as the tables' owner (the app's roles may not read it; it holds no tenant data)
+    const status = await withTimeout(migrationStatus(url, options.migrationsDir, timeoutMs), timeoutMs);
+    migrations.pending = status.pending;
+    migrations.unknown = status.unknown;
     migrations.ok = migrations.pending.length === 0;
   } catch (error) {
     database.ok = false;
