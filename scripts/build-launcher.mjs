@@ -1,5 +1,6 @@
 /**
- * The last step of `npm run build`: compiles the launcher (scripts/start.ts, and the embedded database's worker)
+ * The last step of `npm run build`: compiles the launcher (scripts/start.ts, the embedded database's worker, and
+ * scripts/migrate.ts for release pipelines: `node dist/migrate.js`)
  * to plain JavaScript in dist/ with esbuild (packages stay in node_modules), so that production runs no
  * TypeScript loader, then writes the build stamp dist/build.json (commit, migrations hash, Next's build id) that
  * scripts/start.mjs compares with the checkout.
@@ -12,7 +13,7 @@ import { currentCommit, migrationNames, migrationsHash, STAMP_FILE } from "./bui
 const root = path.resolve(import.meta.dirname, "..");
 await build({
   absWorkingDir: root,
-  entryPoints: { start: "scripts/start.ts", "embedded-db-worker": "scripts/embedded-db-worker.ts" },
+  entryPoints: { start: "scripts/start.ts", "embedded-db-worker": "scripts/embedded-db-worker.ts", migrate: "scripts/migrate.ts" },
   outdir: "dist",
   bundle: true,
   platform: "node",
