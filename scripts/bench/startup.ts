@@ -5,7 +5,8 @@
  * - server: PostgreSQL at BENCH_DATABASE_URL (default: a scratch database on the local server, dropped after);
  * - embedded-reopen: an embedded data directory prepared by one start beforehand;
  * - embedded-first: a fresh data directory each time (creates PGlite's files and applies every migration).
- * `--via node` (default) runs `node scripts/start.mjs`, what a container runs; `--via npm` runs `npm start`.
+ * `--via node` (default) runs `node scripts/start.mjs`, what a container runs; `--via npm` runs `npm start`;
+ * `--command "<cmd> <args>"` runs another start command (to measure an older launcher).
  * Needs a production build (`npm run build`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -104,7 +105,8 @@ async function stop(child: ChildProcess): Promise<void> {
 
 async function startOnce(env: Record<string, string>): Promise<{ healthyMs: number; rssMb: number; output: string }> {
   const port = await freePort();
-  const command = via === "npm" ? ["npm", ["start"]] as const : [process.execPath, ["scripts/start.mjs"]] as const;
+  const custom = flag("command")?.split(" ").filter(Boolean);
+  const command = custom ? [custom[0]!, custom.slice(1)] as const : via === "npm" ? ["npm", ["start"]] as const : [process.execPath, ["scripts/start.mjs"]] as const;
   const t0 = performance.now();
   const child = spawn(command[0], [...command[1]], {
     cwd: repoRoot,
@@ -144,7 +146,7 @@ async function bench(mode: string, envFor: (i: number) => Record<string, string>
     rss.push(result.rssMb);
     console.log(`  ${mode} #${i + 1}: healthy after ${result.healthyMs.toFixed(0)} ms, idle RSS ${result.rssMb.toFixed(0)} MB`);
   }
-  console.log(`${mode} (${via === "npm" ? "npm start" : "node scripts/start.mjs"}, ${runs} starts): time to healthy ms ${summary(healthy)}; idle RSS MB ${summary(rss)}`);
+  console.log(`${mode} (${flag("command") ?? (via === "npm" ? "npm start" : "node scripts/start.mjs")}, ${runs} starts): time to healthy ms ${summary(healthy)}; idle RSS MB ${summary(rss)}`);
 }
 
 async function main() {
