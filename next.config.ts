@@ -1,7 +1,10 @@
 import type { NextConfig } from "next";
+import { currentCommit } from "./scripts/build-info.mjs";
 
 const config: NextConfig = {
   poweredByHeader: false,
+  // the commit this build is of: /api/health's version (server/env.ts buildCommit); the launcher compares it too
+  env: { CADRE_BUILD_COMMIT: currentCommit() },
   // server-only packages with native or WebAssembly parts stay out of the bundle
   serverExternalPackages: [
     "@node-rs/argon2", "pino", "@electric-sql/pglite", "pg", "@prisma/adapter-pg", "rate-limiter-flexible", "nodemailer",

@@ -155,7 +155,7 @@ async function withDatabase<T>(io: CliIo, fn: (sources: KeySources) => Promise<T
   let release: (() => void) | undefined;
   try {
     if (embeddedMode) {
-      release = claimEmbeddedLock(dataDir, "running this command");
+      release = await claimEmbeddedLock(dataDir, "running this command");
       embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "pglite"), password: embeddedDatabasePassword(dataDir).value });
       setEnv("DATABASE_URL", embedded.url);
       setEnv("CADRE_DATABASE_MODE", "embedded");

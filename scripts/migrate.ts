@@ -2,7 +2,8 @@
 import { env } from "../server/env";
 import { migrate } from "../server/db/migrate";
 
-const url = env().DATABASE_URL;
+// a direct connection when DATABASE_URL goes through a transaction pooler (the migration lock is session-scoped)
+const url = env().CADRE_MIGRATE_DATABASE_URL ?? env().DATABASE_URL;
 if (!url) {
   console.error("DATABASE_URL is not set (the embedded database is migrated by `npm start`)");
   process.exit(1);

@@ -105,6 +105,24 @@ const envSchema = z.object({
     }),
   /** how often an open event stream re-checks its caller's access (session, membership, API key), in seconds */
   CADRE_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
+  /** "off": start-up does not migrate (a release step runs `npm run db:migrate`); readiness reports pending ones */
+  CADRE_MIGRATE: z.enum(["on", "off"]).default("on"),
+  /** where migrations connect when DATABASE_URL goes through a transaction pooler (they hold a session-level lock) */
+  CADRE_MIGRATE_DATABASE_URL: optionalString,
+  /** after SIGTERM/SIGINT: how long runs may take to reach a step boundary and requests to end before the database closes */
+  CADRE_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
+  /** /api/health and /api/ready answer 503 when the database does not answer within this */
+  CADRE_READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  /** the app's connection pool per process */
+  CADRE_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /** waiting for a new connection (or a free one of the pool) longer than this fails the query; 0: wait forever */
+  CADRE_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** an idle pooled connection is closed after this */
+  CADRE_DB_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** PostgreSQL statement_timeout of the app's connections (server mode); 0: the server's default */
+  CADRE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
+  /** PostgreSQL idle_in_transaction_session_timeout of the app's connections (server mode); 0: the server's default */
+  CADRE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   /** "off": this process does not execute runs (another process or Inngest does) */
   CADRE_EXECUTOR: z.enum(["on", "off"]).default("on"),
   /** Inngest (optional): with these set, runs execute as the Inngest function served at /api/inngest */
@@ -171,3 +189,17 @@ export function databaseMode(): "embedded" | "server" {
 }
 
 export const APP_VERSION = "0.1.0";
+
+/**
+ * The commit this build was made from: compiled in by next.config.ts (CADRE_BUILD_COMMIT), "dev" outside a build.
+ * (Read here, the one place that reads process.env; Next replaces the expression at build time.)
+ */
+export function buildCommit(): string {
+  return process.env.CADRE_BUILD_COMMIT || "dev";
+}
+
+/** The release and its build's commit, e.g. `0.1.0+1ad3efd0c2b4` (what /api/health and /api/ready report). */
+export function appVersion(): string {
+  const commit = buildCommit();
+  return commit === "unknown" ? APP_VERSION : `${APP_VERSION}+${commit.slice(0, 12)}`;
+}

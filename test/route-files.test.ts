@@ -20,6 +20,7 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
   "api/inngest/route.ts": { methods: ["GET", "POST", "PUT"], reason: "Inngest's serve handler, authenticated by Inngest's request signature" },
   "api/health/route.ts": { methods: ["GET"], reason: "liveness probe for load balancers: public, returns no tenant data" },
   "api/metrics/route.ts": { methods: ["GET"], reason: "Prometheus metrics: its own bearer token (CADRE_METRICS_TOKEN), 404 when unset, no tenant data" },
+  "api/ready/route.ts": { methods: ["GET"], reason: "readiness probe for load balancers: public, returns no tenant data (check names, migration names)" },
   "api/v1/openapi.json/route.ts": { methods: ["GET"], reason: "the public OpenAPI document: route shapes only, no tenant data" },
 };
 

@@ -491,7 +491,7 @@ async function overHttp(databaseUrl: string | null, mode: string) {
     env.CADRE_MASTER_KEY = Buffer.alloc(32, 9).toString("base64");
   }
   const t0 = Date.now();
-  const server = spawn(tsx, ["scripts/start.ts"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const server = spawn(process.execPath, ["scripts/start.mjs"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   children.add(server);
   let log = "";
   server.stdout!.on("data", (c: Buffer) => (log += c.toString()));

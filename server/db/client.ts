@@ -126,11 +126,32 @@ function scopePooledStatements(pool: pg.Pool): void {
   };
 }
 
+/**
+ * The pool's settings (server/env.ts, README): size, connect and idle timeouts, and in server mode the session's
+ * statement and idle-in-transaction timeouts (sent as startup parameters; PgBouncer must list them in
+ * ignore_startup_parameters or they are set on the role instead, docs/operations.md). PGlite is one shared session:
+ * no session timeouts there.
+ */
+export function poolOptions(url: string): pg.PoolConfig {
+  const e = env();
+  const options: pg.PoolConfig = {
+    connectionString: url,
+    max: e.CADRE_DB_POOL_MAX,
+    connectionTimeoutMillis: e.CADRE_DB_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: e.CADRE_DB_IDLE_TIMEOUT_MS,
+  };
+  if (e.CADRE_DATABASE_MODE !== "embedded") {
+    if (e.CADRE_DB_STATEMENT_TIMEOUT_MS > 0) options.statement_timeout = e.CADRE_DB_STATEMENT_TIMEOUT_MS;
+    if (e.CADRE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS > 0) options.idle_in_transaction_session_timeout = e.CADRE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+  }
+  return options;
+}
+
 function baseClient(): PrismaClient {
   if (!globalForDb.cadreDb) {
     const url = env().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start Cadre with `npm start`, which provides the database");
-    const pool = new pg.Pool({ connectionString: url, max: 10, pipeline: true });
+    const pool = new pg.Pool({ ...poolOptions(url), pipeline: true });
     pool.on("error", (error) => logger.warn({ error: error.message }, "database: an idle connection failed"));
     scopePooledStatements(pool);
     const adapter = new PrismaPg(pool);

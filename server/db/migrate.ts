@@ -31,10 +31,7 @@ export async function migrate(databaseUrl: string, migrationsDir = defaultMigrat
         `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
       );
       const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-      const names = readdirSync(migrationsDir, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && existsSync(path.join(migrationsDir, d.name, "migration.sql")))
-        .map((d) => d.name)
-        .sort();
+      const names = migrationNames(migrationsDir);
       const newlyApplied: string[] = [];
       for (const name of names) {
         const sql = readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8");
@@ -65,6 +62,41 @@ export async function migrate(databaseUrl: string, migrationsDir = defaultMigrat
     } finally {
       await client.query("SELECT pg_advisory_unlock(727274)");
     }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The migrations in a directory (default: the checkout's), in the order they apply. */
+export function migrationNames(migrationsDir = defaultMigrationsDir()): string[] {
+  if (!existsSync(migrationsDir)) return [];
+  return readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(migrationsDir, d.name, "migration.sql")))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * What migrating would do, without doing it: the checkout's migrations not applied yet (pending) and applied ones
+ * the checkout does not have (unknown: a newer release migrated this database).
+ */
+export async function migrationStatus(databaseUrl: string, migrationsDir = defaultMigrationsDir(), timeoutMs = 0): Promise<{ pending: string[]; unknown: string[] }> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs ? timeoutMs + 1000 : 0, query_timeout: timeoutMs ? timeoutMs + 1000 : undefined });
+  // (a second later than the caller's own timeout, which answers first: these only end the abandoned attempt)
+  client.on("error", () => undefined); // a connection lost after a timeout must not crash the process
+  await client.connect();
+  try {
+    const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+    const applied = new Set<string>();
+    if (exists.rows[0]?.t) {
+      const done = await client.query<{ migration_name: string }>(
+        `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      );
+      for (const row of done.rows) applied.add(row.migration_name);
+    }
+    const names = migrationNames(migrationsDir);
+    const known = new Set(names);
+    return { pending: names.filter((n) => !applied.has(n)), unknown: [...applied].filter((n) => !known.has(n)).sort() };
   } finally {
     await client.end();
   }

@@ -5,7 +5,9 @@
  *
  * Shutdown (SIGTERM / SIGINT): the open event streams end (so that the HTTP server can close), the executor
  * stops claiming, each running run finishes its current step and releases its lease; the process exits when that
- * is done (at most SHUTDOWN_GRACE_MS later).
+ * is done (at most CADRE_SHUTDOWN_GRACE_SECONDS later). Under the launcher (scripts/start.ts, Next in its process)
+ * the launcher owns the signals: this only registers the drain, which the launcher awaits before it closes the
+ * database. Under a bare `next start` it handles the signals itself.
  */
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
@@ -13,41 +15,58 @@ import { closeAllRunStreams } from "@/server/runs/sse";
 import { settleObservations } from "@/server/models/gateway";
 import { startProcessExecutor, stopProcessExecutor } from "./executor";
 import { inngestEnabled } from "./inngest";
+import { lifecycle } from "@/server/lifecycle";
 
-const SHUTDOWN_GRACE_MS = 10_000;
 const globalForBoot = globalThis as unknown as { cadreExecutorBooted?: boolean };
 
 export function startExecutorForServer(): void {
   if (globalForBoot.cadreExecutorBooted) return;
   const e = env();
   if (!e.DATABASE_URL) return;
+  const life = lifecycle();
   if (e.CADRE_EXECUTOR === "off") {
+    life.executor = "off";
     logger.info("executor: off in this process (CADRE_EXECUTOR=off)");
     return;
   }
   if (inngestEnabled()) {
+    life.executor = "inngest";
     logger.info("executor: runs execute on Inngest (/api/inngest)");
     return;
   }
   globalForBoot.cadreExecutorBooted = true;
   const executor = startProcessExecutor();
+  life.executor = "running";
   logger.info({ owner: executor.owner, maxConcurrent: e.CADRE_MAX_CONCURRENT_RUNS, perWorkspace: e.CADRE_WORKSPACE_CONCURRENT_RUNS }, "executor: started");
   installShutdown();
 }
 
 function installShutdown(): void {
+  const life = lifecycle();
+  const graceMs = env().CADRE_SHUTDOWN_GRACE_SECONDS * 1000;
   let stopping: Promise<void> | null = null;
   const stop = () => {
+    life.executor = "stopping";
     stopping ??= Promise.race([
       stopProcessExecutor()
         .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed"))
         // the models' observed statistics still queued (advisory, but worth keeping)
         .then(() => settleObservations())
         .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "could not write the last model statistics")),
-      new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-    ]).then(() => logger.info("executor: stopped"));
+      new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]).then(() => {
+      life.executor = "stopped";
+      logger.info("executor: stopped");
+    });
     return stopping;
   };
+  if (life.launcher) {
+    life.drainHooks.push(() => {
+      closeAllRunStreams();
+      return stop();
+    });
+    return;
+  }
   const onSignal = (signal: NodeJS.Signals) => {
     closeAllRunStreams();
     // Next exits on its own once its server closed: let that wait until the runs reached a step boundary

@@ -160,17 +160,17 @@ describe("launcher (npm start)", () => {
 });
 
 describe("embedded database lock (launcher and CLI never open the same data directory at once)", () => {
-  it("refuses while another live process holds it, ignores a stale lock, releases its own", () => {
+  it("refuses while another live process holds it, ignores a stale lock, releases its own", async () => {
     const dir = tempDir();
     // a live process that is not us: our parent
     writeFileSync(path.join(dir, EMBEDDED_LOCK_FILE), `${process.ppid}\n`);
     expect(embeddedLockHolder(dir)).toBe(process.ppid);
-    expect(() => claimEmbeddedLock(dir, "testing")).toThrow(new RegExp(`in use by another process \\(pid ${process.ppid}\\): stop it before testing`));
+    await expect(claimEmbeddedLock(dir, "testing")).rejects.toThrow(new RegExp(`in use by another process \\(pid ${process.ppid}\\): stop it before testing`));
     // a dead pid is stale
     writeFileSync(path.join(dir, EMBEDDED_LOCK_FILE), "999999999\n");
     expect(embeddedLockHolder(dir)).toBeUndefined();
-    const release = claimEmbeddedLock(dir, "testing");
-    expect(readFileSync(path.join(dir, EMBEDDED_LOCK_FILE), "utf8").trim()).toBe(String(process.pid));
+    const release = await claimEmbeddedLock(dir, "testing");
+    expect(readFileSync(path.join(dir, EMBEDDED_LOCK_FILE), "utf8").trim().split(" ")[0]).toBe(String(process.pid));
     release();
     expect(existsSync(path.join(dir, EMBEDDED_LOCK_FILE))).toBe(false);
   });
