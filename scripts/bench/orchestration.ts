@@ -630,6 +630,8 @@ try {
     mode = "embedded PGlite (in memory, served on 127.0.0.1)";
   }
   await inProcess(url, mode, !serverUrl);
+  const { stopRunEventListener } = await import("../../server/runs/notify");
+  await stopRunEventListener();
   const { disconnectDb } = await import("../../server/db/client");
   await disconnectDb();
   await embedded?.stop();

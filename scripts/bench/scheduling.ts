@@ -59,14 +59,18 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
         1, t."createdByType", t."createdById", t."queuedAt" + g * interval '1 millisecond', t."createdAt", t."updatedAt"
       FROM "Run" t, generate_series(1, ${count}) g WHERE t.id = '${templateId}'`);
   };
-  const startedWithin = async (runId: string, t0: number): Promise<number | null> => {
+  /** startRun .. claimed by an executor (lease written), and .. running (run.started committed) */
+  const startedWithin = async (runId: string, t0: number): Promise<{ claimed: number | null; running: number | null }> => {
+    let claimed: number | null = null;
     for (;;) {
-      const { rows } = await h.query(`SELECT status::text AS status FROM "Run" WHERE id = '${runId}'`);
-      if (rows[0] && rows[0].status !== "queued") return performance.now() - t0;
-      if (performance.now() - t0 > START_TIMEOUT_MS) return null;
-      await sleep(5);
+      const { rows } = await h.query(`SELECT status::text AS status, "leaseOwner" FROM "Run" WHERE id = '${runId}'`);
+      if (claimed === null && rows[0]?.leaseOwner) claimed = performance.now() - t0;
+      if (rows[0] && rows[0].status !== "queued") return { claimed: claimed ?? performance.now() - t0, running: performance.now() - t0 };
+      if (performance.now() - t0 > START_TIMEOUT_MS) return { claimed, running: null };
+      await sleep(2);
     }
   };
+  const took = (v: number | null) => (v === null ? `more than ${START_TIMEOUT_MS} ms` : ms(v));
   const claimTimes = () => [...h.sqlTimes.entries()].filter(([label]) => label.startsWith("claim")).flatMap(([, list]) => list);
   const cancelQueued = (wsIds: string[]) =>
     h.query(`UPDATE "Run" SET status = 'cancelled', "finishedAt" = now() WHERE "workspaceId" IN (${wsIds.map((id) => `'${id}'`).join(",")}) AND status = 'queued'`);
@@ -125,7 +129,7 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     const claims = h.stats(claimTimes());
     const { rows: done } = await h.query(`SELECT count(*)::int AS n FROM "Run" WHERE "workspaceId" = '${a.ctx.workspaceId}' AND status = 'succeeded'`);
     console.log(`  (5b) the process's executor (8 per process, 4 per workspace) on the backlog; the other workspace's run started 1 s in:`);
-    console.log(`    other workspace's run: startRun .. running after ${waited === null ? `more than ${START_TIMEOUT_MS} ms` : ms(waited)}; target <= 1 s: ${waited !== null && waited <= 1000 ? "met" : "NOT met"}`);
+    console.log(`    other workspace's run: startRun .. claimed after ${took(waited.claimed)}, .. running (run.started committed) after ${took(waited.running)}; target <= 1 s: ${waited.running !== null && waited.running <= 1000 ? "met" : "NOT met"}`);
     console.log(h.line("every claim of the executor meanwhile", claims));
     console.log(`    flooding workspace's runs finished meanwhile: ${(done[0] as { n: number }).n}; load average (1 min): ${loadBefore} before, ${h.load()} after`);
     await cancelQueued([a.ctx.workspaceId, b.ctx.workspaceId]);
@@ -152,7 +156,7 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     const waited = await startedWithin(third.id, t0);
     const claims = h.stats(claimTimes());
     console.log(`\n(6) Two workspaces with ${FLOOD} queued agent runs each (LLM stub 200 ms) fill the process (8 per process, 4 per workspace; leased when the third starts: ${busy.map((r) => r.n).join(" + ")}); a third workspace starts one run; database: ${h.mode}`);
-    console.log(`    third workspace's run: startRun .. running after ${waited === null ? `more than ${START_TIMEOUT_MS} ms` : ms(waited)}`);
+    console.log(`    third workspace's run: startRun .. claimed after ${took(waited.claimed)}, .. running after ${took(waited.running)}`);
     console.log(h.line("every claim of the executor meanwhile", claims));
     console.log(`    load average (1 min): ${loadBefore} before, ${h.load()} after`);
     await cancelQueued([a1.ctx.workspaceId, a2.ctx.workspaceId, c.ctx.workspaceId]);

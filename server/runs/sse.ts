@@ -27,7 +27,7 @@ import { sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { AppError } from "@/lib/errors";
 import { eventsAfter, isTerminalEvent } from "./events";
-import { runEventGeneration, subscribeRunEvents } from "./notify";
+import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "./notify";
 import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
 import { assertRunVisible } from "./service";
 
@@ -53,9 +53,10 @@ function shutdownController(): AbortController {
   return globalForStreams.cadreStreamsShutdown;
 }
 
-/** Ends every open stream (server shutdown: open streams would otherwise keep the HTTP server from closing). */
+/** Ends every open stream (server shutdown: open streams would otherwise keep the HTTP server from closing), and the listener. */
 export function closeAllRunStreams(): void {
   shutdownController().abort();
+  void stopRunEventListener();
 }
 
 type RunRef = { runId: string; workspaceId: string };

@@ -33,13 +33,14 @@ DECLARE
   ws TEXT;
   pass INTEGER;
 BEGIN
+  -- (the skip scan orders by all of Run_active_queue_idx's columns, so that it walks that index and no other)
   FOR pass IN 1..2 LOOP
     t := clock_timestamp() AT TIME ZONE 'UTC';
     FOR c IN
       WITH RECURSIVE active(id) AS (
-        (SELECT r."workspaceId" FROM "Run" r WHERE p_workspaces IS NULL AND r."status" IN ('queued', 'running') ORDER BY r."workspaceId" LIMIT 1)
+        (SELECT r."workspaceId" FROM "Run" r WHERE p_workspaces IS NULL AND r."status" IN ('queued', 'running') ORDER BY r."workspaceId", r."queuedAt", r.id LIMIT 1)
         UNION ALL
-        SELECT (SELECT r."workspaceId" FROM "Run" r WHERE r."status" IN ('queued', 'running') AND r."workspaceId" > a.id ORDER BY r."workspaceId" LIMIT 1)
+        SELECT (SELECT r."workspaceId" FROM "Run" r WHERE r."status" IN ('queued', 'running') AND r."workspaceId" > a.id ORDER BY r."workspaceId", r."queuedAt", r.id LIMIT 1)
         FROM active a WHERE a.id IS NOT NULL),
       candidates(id) AS (
         SELECT id FROM active WHERE id IS NOT NULL
