@@ -103,6 +103,11 @@ const envSchema = z.object({
       }
       return n;
     }),
+  /** executions of a run in a row that died (lease expired) without finishing a step, after which it is failed */
+  CADRE_POISON_RUN_EXECUTIONS: z.coerce.number().int().min(1).max(100).default(3),
+  /** open run event streams per process, and per API key or user in a process (429 beyond) */
+  CADRE_MAX_STREAMS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  CADRE_MAX_STREAMS_PER_CALLER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** how often an open event stream re-checks its caller's access (session, membership, API key), in seconds */
   CADRE_STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   /** "off": start-up does not migrate (a release step runs `npm run db:migrate`); readiness reports pending ones */

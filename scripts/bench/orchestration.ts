@@ -26,7 +26,11 @@
  * at the end. In embedded mode the `npm start` server runs its own PGlite in its private data dir (removed at the
  * end). The LLM stubs run in their own processes. Every process started is stopped by its pid.
  *
+ * (5)-(7) scheduling under a backlog (claim latency, the other workspace's wait, fairness with two flooding
+ *     workspaces) and 200 open event streams on one run: see scripts/bench/scheduling.ts.
+ *
  * Options: --runs <n> (20-step runs for (1), default 10), --http-runs <n> (default 30), --skip-http,
+ * --only <parts> (comma-separated among 1,2,2b,3,4,5,6,7; e.g. `--only 5,6,7`),
  * --port <n> (npm start port, default 3900 + pid % 1000), --server [url].
  */
 import { availableParallelism, loadavg } from "node:os";
@@ -36,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { schedulingBench } from "./scheduling";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -52,6 +57,8 @@ const CONCURRENT_STEPS = 5;
 /** (4): the in-process executor's limits for the concurrency part (the defaults are 8 per process, 4 per workspace) */
 const RAISED_LIMITS = { maxConcurrent: 100, workspaceConcurrency: 100 };
 const PORT = option("port", 3900 + (process.pid % 1000));
+const onlyAt = args.indexOf("--only");
+const parts = new Set(onlyAt >= 0 ? args[onlyAt + 1]!.split(",").map((p) => p.trim()) : ["1", "2", "2b", "3", "4", "5", "6", "7"]);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -166,7 +173,7 @@ function sqlLabel(message: string): string {
   if (sql.includes(`SUM("inputTokens")`)) return "finishRun (totals + terminal event)";
   if (sql.includes(`'running', "startedAt" = COALESCE`)) return "markStarted (run.started)";
   if (sql.includes(`SELECT "stepId", "status", "attempts", "result" FROM "RunStep"`)) return "stored steps read (execution start)";
-  if (sql.includes(`FOR UPDATE SKIP LOCKED`)) return "claim (executor)";
+  if (sql.includes(`FOR UPDATE SKIP LOCKED`) || sql.includes("cadre_claim_run(")) return "claim (executor)";
   if (sql.includes(`"leaseOwner" = NULL`)) return "lease release";
   if (sql.includes(`type = 'run.queued'`)) return "pins read";
   if (sql.includes(`UPDATE "Model"`)) return "(background) model stats";
@@ -209,7 +216,9 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
   // the bench's read-backs (ids it generated itself), outside the timed statements
   const pool = { query: async (text: string) => ({ rows: (await db().$queryRawUnsafe(text)) as Record<string, unknown>[] }) };
   const send = transport.send;
+  const sent = { count: 0 };
   transport.send = async (sql: string) => {
+    sent.count++;
     const t0 = performance.now();
     try {
       return await send(sql);
@@ -284,68 +293,70 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     return rows[0] ? new Date((rows[0] as { createdAt: Date }).createdAt) : null;
   };
 
-  // ---- (1) per-step overhead
-  const loadBefore1 = load();
-  const perStep: number[] = [];
-  const perStepGap: number[] = [];
-  const perStepGateway: number[] = [];
-  const runStartup: number[] = [];
-  const runFinish: number[] = [];
-  const wallMinusModel: number[] = [];
-  const seqWalls: number[] = [];
-  const statuses: string[] = [];
-  const warmups = 2;
-  for (let r = 0; r < warmups + SEQ_RUNS; r++) {
-    if (r === warmups) sqlTimes.clear();
-    await settleObservations();
-    const callsFrom = modelCalls.length;
-    const spansFrom = genSpans.length;
-    const t0 = performance.now();
-    const run = await startRun(main.ctx, { team: "seq20", input: `Bench run ${r}: write one sentence.` });
-    await ended(run.id);
-    const tEnd = ends.get(run.id)!.at;
-    const calls = modelCalls.slice(callsFrom);
-    const spans = genSpans.slice(spansFrom).filter((s) => s.runId === run.id);
-    if (r < warmups) continue;
-    statuses.push(ends.get(run.id)!.outcome);
-    const modelTime = calls.reduce((a, c) => a + (c.end - c.start), 0);
-    seqWalls.push(tEnd - t0);
-    wallMinusModel.push((tEnd - t0 - modelTime) / SEQ_AGENTS);
-    // per step: the gateway's own time (its span minus the model exchange) + the gap to the next step's gateway call
-    for (let i = 0; i < spans.length; i++) {
-      const span = spans[i]!;
-      const inside = calls.filter((c) => c.start >= span.start && c.end <= span.end).reduce((a, c) => a + (c.end - c.start), 0);
-      const gatewayOwn = span.end - span.start - inside;
-      perStepGateway.push(gatewayOwn);
-      if (i + 1 < spans.length) {
-        const gap = spans[i + 1]!.start - span.end;
-        perStepGap.push(gap);
-        perStep.push(gatewayOwn + gap);
+  if (parts.has("1")) {
+    // ---- (1) per-step overhead
+    const loadBefore1 = load();
+    const perStep: number[] = [];
+    const perStepGap: number[] = [];
+    const perStepGateway: number[] = [];
+    const runStartup: number[] = [];
+    const runFinish: number[] = [];
+    const wallMinusModel: number[] = [];
+    const seqWalls: number[] = [];
+    const statuses: string[] = [];
+    const warmups = 2;
+    for (let r = 0; r < warmups + SEQ_RUNS; r++) {
+      if (r === warmups) sqlTimes.clear();
+      await settleObservations();
+      const callsFrom = modelCalls.length;
+      const spansFrom = genSpans.length;
+      const t0 = performance.now();
+      const run = await startRun(main.ctx, { team: "seq20", input: `Bench run ${r}: write one sentence.` });
+      await ended(run.id);
+      const tEnd = ends.get(run.id)!.at;
+      const calls = modelCalls.slice(callsFrom);
+      const spans = genSpans.slice(spansFrom).filter((s) => s.runId === run.id);
+      if (r < warmups) continue;
+      statuses.push(ends.get(run.id)!.outcome);
+      const modelTime = calls.reduce((a, c) => a + (c.end - c.start), 0);
+      seqWalls.push(tEnd - t0);
+      wallMinusModel.push((tEnd - t0 - modelTime) / SEQ_AGENTS);
+      // per step: the gateway's own time (its span minus the model exchange) + the gap to the next step's gateway call
+      for (let i = 0; i < spans.length; i++) {
+        const span = spans[i]!;
+        const inside = calls.filter((c) => c.start >= span.start && c.end <= span.end).reduce((a, c) => a + (c.end - c.start), 0);
+        const gatewayOwn = span.end - span.start - inside;
+        perStepGateway.push(gatewayOwn);
+        if (i + 1 < spans.length) {
+          const gap = spans[i + 1]!.start - span.end;
+          perStepGap.push(gap);
+          perStep.push(gatewayOwn + gap);
+        }
       }
+      runStartup.push(spans[0]!.start - t0);
+      runFinish.push(tEnd - spans[spans.length - 1]!.end);
     }
-    runStartup.push(spans[0]!.start - t0);
-    runFinish.push(tEnd - spans[spans.length - 1]!.end);
+    const loadAfter1 = load();
+    const sqlStats = [...sqlTimes.entries()].map(([label, list]) => [label, stats(list)] as const).sort((a, b) => b[1].n - a[1].n);
+
+    console.log(`\n(1) Per-step orchestration overhead: ${SEQ_RUNS} runs (after ${warmups} warm-up runs) of a sequential team of ${SEQ_AGENTS} agents, LLM stub 0 ms (own process); database: ${mode}`);
+    console.log(`    run outcomes: ${[...new Set(statuses)].map((s) => `${statuses.filter((x) => x === s).length} ${s}`).join(", ")}`);
+    const ps = stats(perStep);
+    console.log(line("per step, instrumented (gateway own + between steps)", ps));
+    console.log(`      target median <= 1.5 ms: ${ps.p50 <= 1.5 ? "met" : "NOT met"}`);
+    console.log(line("  of which: gateway's own work (span - model HTTP)", stats(perStepGateway)));
+    console.log(line("  of which: between model gateway calls (engine)", stats(perStepGap)));
+    console.log(line("per step, (run wall - model HTTP time) / 20", stats(wallMinusModel)));
+    console.log(line("run wall time (startRun .. run finished)", stats(seqWalls)));
+    console.log(line("  startRun .. first model call (start, claim, pins)", stats(runStartup)));
+    console.log(line("  last model call .. run finished (finishRun, lease)", stats(runFinish)));
+    console.log(`    raw SQL statements of the engine during the timed runs (each alone, as sent):`);
+    for (const [label, s] of sqlStats) console.log(`      ${label.padEnd(70)} median ${ms(s.p50)}  p90 ${ms(s.p90)}  (n=${s.n})`);
+    console.log(`    load average (1 min): ${loadBefore1} before, ${loadAfter1} after (${availableParallelism()} cores)`);
+
   }
-  const loadAfter1 = load();
-  const sqlStats = [...sqlTimes.entries()].map(([label, list]) => [label, stats(list)] as const).sort((a, b) => b[1].n - a[1].n);
-
-  console.log(`\n(1) Per-step orchestration overhead: ${SEQ_RUNS} runs (after ${warmups} warm-up runs) of a sequential team of ${SEQ_AGENTS} agents, LLM stub 0 ms (own process); database: ${mode}`);
-  console.log(`    run outcomes: ${[...new Set(statuses)].map((s) => `${statuses.filter((x) => x === s).length} ${s}`).join(", ")}`);
-  const ps = stats(perStep);
-  console.log(line("per step, instrumented (gateway own + between steps)", ps));
-  console.log(`      target median <= 1.5 ms: ${ps.p50 <= 1.5 ? "met" : "NOT met"}`);
-  console.log(line("  of which: gateway's own work (span - model HTTP)", stats(perStepGateway)));
-  console.log(line("  of which: between model gateway calls (engine)", stats(perStepGap)));
-  console.log(line("per step, (run wall - model HTTP time) / 20", stats(wallMinusModel)));
-  console.log(line("run wall time (startRun .. run finished)", stats(seqWalls)));
-  console.log(line("  startRun .. first model call (start, claim, pins)", stats(runStartup)));
-  console.log(line("  last model call .. run finished (finishRun, lease)", stats(runFinish)));
-  console.log(`    raw SQL statements of the engine during the timed runs (each alone, as sent):`);
-  for (const [label, s] of sqlStats) console.log(`      ${label.padEnd(70)} median ${ms(s.p50)}  p90 ${ms(s.p90)}  (n=${s.n})`);
-  console.log(`    load average (1 min): ${loadBefore1} before, ${loadAfter1} after (${availableParallelism()} cores)`);
-
   // ---- (2b) the HTTP path's handlers in this process (the current source; `npm start` serves the last build)
-  {
+  if (parts.has("2b")) {
     const { storeApiKey } = await import("../../server/auth/api-keys");
     const { executeRoute } = await import("../../server/rest/define");
     const { startRunRoute } = await import("../../server/rest/routes/runs");
@@ -394,69 +405,77 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     console.log(`    load average (1 min): ${loadBefore} before, ${load()} after`);
   }
 
-  // ---- (3) parallel efficiency
-  const loadBefore3 = load();
-  const parWalls: number[] = [];
-  const parToEvent: number[] = [];
-  const parOverlap: number[] = [];
-  const parOwn: number[] = [];
-  for (let r = 0; r < PARALLEL_RUNS + 1; r++) {
-    await settleObservations();
-    const callsFrom = modelCalls.length;
-    const wall0 = Date.now();
-    const t0 = performance.now();
-    const run = await startRun(main.ctx, { team: "par8", input: `Parallel bench ${r}.` });
-    await ended(run.id);
-    const tEnd = ends.get(run.id)!.at;
-    if (r === 0) continue; // warm-up
-    const calls = modelCalls.slice(callsFrom);
-    parWalls.push(tEnd - t0);
-    const at = await terminalEventAt(run.id);
-    if (at) parToEvent.push(at.getTime() - wall0);
-    parOverlap.push(Math.max(...calls.map((c) => c.start)) - Math.min(...calls.map((c) => c.start)));
-    const { rows: own } = await pool.query(`SELECT "startedAt", "finishedAt" FROM "Run" WHERE id = '${run.id}'`);
-    const o = own[0] as { startedAt: Date; finishedAt: Date };
-    parOwn.push(new Date(o.finishedAt).getTime() - new Date(o.startedAt).getTime());
-  }
-  const pw = stats(parWalls);
-  console.log(`\n(3) Parallel efficiency: ${PARALLEL_RUNS} runs (after a warm-up run) of a parallel team of 8 agents (no aggregator), LLM stub 200 ms (own process); database: ${mode}`);
-  console.log(line("run wall time (startRun .. run finished)", pw));
-  console.log(`      target <= 230 ms: ${pw.p50 <= 230 ? "met" : "NOT met"} (median), max ${ms(pw.max)}`);
-  console.log(line("startRun .. terminal event written (ms clock)", stats(parToEvent)));
-  console.log(line("the run's own duration (startedAt .. finishedAt)", stats(parOwn)));
-  console.log(line("spread of the 8 model calls' start times", stats(parOverlap)));
-  console.log(`    load average (1 min): ${loadBefore3} before, ${load()} after`);
+  if (parts.has("3")) {
+    // ---- (3) parallel efficiency
+    const loadBefore3 = load();
+    const parWalls: number[] = [];
+    const parToEvent: number[] = [];
+    const parOverlap: number[] = [];
+    const parOwn: number[] = [];
+    for (let r = 0; r < PARALLEL_RUNS + 1; r++) {
+      await settleObservations();
+      const callsFrom = modelCalls.length;
+      const wall0 = Date.now();
+      const t0 = performance.now();
+      const run = await startRun(main.ctx, { team: "par8", input: `Parallel bench ${r}.` });
+      await ended(run.id);
+      const tEnd = ends.get(run.id)!.at;
+      if (r === 0) continue; // warm-up
+      const calls = modelCalls.slice(callsFrom);
+      parWalls.push(tEnd - t0);
+      const at = await terminalEventAt(run.id);
+      if (at) parToEvent.push(at.getTime() - wall0);
+      parOverlap.push(Math.max(...calls.map((c) => c.start)) - Math.min(...calls.map((c) => c.start)));
+      const { rows: own } = await pool.query(`SELECT "startedAt", "finishedAt" FROM "Run" WHERE id = '${run.id}'`);
+      const o = own[0] as { startedAt: Date; finishedAt: Date };
+      parOwn.push(new Date(o.finishedAt).getTime() - new Date(o.startedAt).getTime());
+    }
+    const pw = stats(parWalls);
+    console.log(`\n(3) Parallel efficiency: ${PARALLEL_RUNS} runs (after a warm-up run) of a parallel team of 8 agents (no aggregator), LLM stub 200 ms (own process); database: ${mode}`);
+    console.log(line("run wall time (startRun .. run finished)", pw));
+    console.log(`      target <= 230 ms: ${pw.p50 <= 230 ? "met" : "NOT met"} (median), max ${ms(pw.max)}`);
+    console.log(line("startRun .. terminal event written (ms clock)", stats(parToEvent)));
+    console.log(line("the run's own duration (startedAt .. finishedAt)", stats(parOwn)));
+    console.log(line("spread of the 8 model calls' start times", stats(parOverlap)));
+    console.log(`    load average (1 min): ${loadBefore3} before, ${load()} after`);
 
-  // ---- (4) 100 concurrent 5-step runs
-  const loadBefore4 = load();
-  await settleObservations();
-  const t0 = performance.now();
-  const runs = await Promise.all(Array.from({ length: CONCURRENT_RUNS }, (_, i) => startRun(main.ctx, { team: "seq5", input: `Concurrent ${i}.` })));
-  const started = performance.now() - t0;
-  await Promise.all(runs.map((r) => ended(r.id)));
-  const total = performance.now() - t0;
-  const ids = runs.map((r) => `'${r.id}'`).join(",");
-  const { rows: runRows } = await pool.query(`SELECT status, "stepsDone", count(*)::int AS n FROM "Run" WHERE id IN (${ids}) GROUP BY status, "stepsDone"`);
-  const { rows: stepRows } = await pool.query(`SELECT "runId", count(*)::int AS steps, count(DISTINCT "stepId")::int AS distinct_steps, min(attempts)::int AS min_att, max(attempts)::int AS max_att FROM "RunStep" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
-  const { rows: usageRows } = await pool.query(`SELECT "runId", count(*)::int AS n FROM "UsageRecord" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
-  const { rows: eventRows } = await pool.query(`SELECT "runId", count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS mx FROM "RunEvent" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
-  const steps = stepRows as { runId: string; steps: number; distinct_steps: number; min_att: number; max_att: number }[];
-  const usage = usageRows as { runId: string; n: number }[];
-  const events = eventRows as { runId: string; n: number; d: number; mx: number }[];
-  const succeeded = (runRows as { status: string; stepsDone: number; n: number }[]).filter((r) => r.status === "succeeded" && r.stepsDone === CONCURRENT_STEPS).reduce((a, r) => a + r.n, 0);
-  const exactSteps = steps.filter((s) => s.steps === CONCURRENT_STEPS && s.distinct_steps === CONCURRENT_STEPS && s.max_att === 1).length;
-  const exactUsage = usage.filter((u) => u.n === CONCURRENT_STEPS).length;
-  const gaplessEvents = events.filter((e) => e.n === e.d && e.mx === e.n).length;
-  const totalSteps = steps.reduce((a, s) => a + s.steps, 0);
-  const ok = succeeded === CONCURRENT_RUNS && exactSteps === CONCURRENT_RUNS && exactUsage === CONCURRENT_RUNS && gaplessEvents === CONCURRENT_RUNS;
-  console.log(`\n(4) ${CONCURRENT_RUNS} concurrent ${CONCURRENT_STEPS}-step runs (sequential team of ${CONCURRENT_STEPS}, LLM stub 0 ms), started at once in one workspace; executor limits raised to ${RAISED_LIMITS.maxConcurrent} per process and ${RAISED_LIMITS.workspaceConcurrency} per workspace (defaults: CADRE_MAX_CONCURRENT_RUNS=8, CADRE_WORKSPACE_CONCURRENT_RUNS=4); database: ${mode}`);
-  console.log(`    runs: ${runRows.map((r) => `${(r as { n: number }).n} ${(r as { status: string }).status} with ${(r as { stepsDone: number }).stepsDone} steps done`).join(", ")}`);
-  console.log(`    steps: ${totalSteps} rows for ${CONCURRENT_RUNS * CONCURRENT_STEPS} expected; runs with exactly ${CONCURRENT_STEPS} distinct steps, 1 attempt each: ${exactSteps}/${CONCURRENT_RUNS}`);
-  console.log(`    model calls (usage rows): ${usage.reduce((a, u) => a + u.n, 0)}; runs with exactly ${CONCURRENT_STEPS}: ${exactUsage}/${CONCURRENT_RUNS}; runs with gapless unique event seqs: ${gaplessEvents}/${CONCURRENT_RUNS}`);
-  console.log(`    none lost, none duplicated: ${ok ? "yes" : "NO"}`);
-  console.log(`    all ${CONCURRENT_RUNS} startRun calls returned after ${ms(started)}; all runs finished after ${ms(total)}`);
-  console.log(`    throughput: ${((CONCURRENT_RUNS / total) * 1000).toFixed(1)} runs/s, ${((CONCURRENT_RUNS * CONCURRENT_STEPS) / total * 1000).toFixed(0)} steps/s`);
-  console.log(`    load average (1 min): ${loadBefore4} before, ${load()} after`);
+  }
+  if (parts.has("4")) {
+    // ---- (4) 100 concurrent 5-step runs
+    const loadBefore4 = load();
+    await settleObservations();
+    const t0 = performance.now();
+    const runs = await Promise.all(Array.from({ length: CONCURRENT_RUNS }, (_, i) => startRun(main.ctx, { team: "seq5", input: `Concurrent ${i}.` })));
+    const started = performance.now() - t0;
+    await Promise.all(runs.map((r) => ended(r.id)));
+    const total = performance.now() - t0;
+    const ids = runs.map((r) => `'${r.id}'`).join(",");
+    const { rows: runRows } = await pool.query(`SELECT status, "stepsDone", count(*)::int AS n FROM "Run" WHERE id IN (${ids}) GROUP BY status, "stepsDone"`);
+    const { rows: stepRows } = await pool.query(`SELECT "runId", count(*)::int AS steps, count(DISTINCT "stepId")::int AS distinct_steps, min(attempts)::int AS min_att, max(attempts)::int AS max_att FROM "RunStep" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
+    const { rows: usageRows } = await pool.query(`SELECT "runId", count(*)::int AS n FROM "UsageRecord" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
+    const { rows: eventRows } = await pool.query(`SELECT "runId", count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS mx FROM "RunEvent" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
+    const steps = stepRows as { runId: string; steps: number; distinct_steps: number; min_att: number; max_att: number }[];
+    const usage = usageRows as { runId: string; n: number }[];
+    const events = eventRows as { runId: string; n: number; d: number; mx: number }[];
+    const succeeded = (runRows as { status: string; stepsDone: number; n: number }[]).filter((r) => r.status === "succeeded" && r.stepsDone === CONCURRENT_STEPS).reduce((a, r) => a + r.n, 0);
+    const exactSteps = steps.filter((s) => s.steps === CONCURRENT_STEPS && s.distinct_steps === CONCURRENT_STEPS && s.max_att === 1).length;
+    const exactUsage = usage.filter((u) => u.n === CONCURRENT_STEPS).length;
+    const gaplessEvents = events.filter((e) => e.n === e.d && e.mx === e.n).length;
+    const totalSteps = steps.reduce((a, s) => a + s.steps, 0);
+    const ok = succeeded === CONCURRENT_RUNS && exactSteps === CONCURRENT_RUNS && exactUsage === CONCURRENT_RUNS && gaplessEvents === CONCURRENT_RUNS;
+    console.log(`\n(4) ${CONCURRENT_RUNS} concurrent ${CONCURRENT_STEPS}-step runs (sequential team of ${CONCURRENT_STEPS}, LLM stub 0 ms), started at once in one workspace; executor limits raised to ${RAISED_LIMITS.maxConcurrent} per process and ${RAISED_LIMITS.workspaceConcurrency} per workspace (defaults: CADRE_MAX_CONCURRENT_RUNS=8, CADRE_WORKSPACE_CONCURRENT_RUNS=4); database: ${mode}`);
+    console.log(`    runs: ${runRows.map((r) => `${(r as { n: number }).n} ${(r as { status: string }).status} with ${(r as { stepsDone: number }).stepsDone} steps done`).join(", ")}`);
+    console.log(`    steps: ${totalSteps} rows for ${CONCURRENT_RUNS * CONCURRENT_STEPS} expected; runs with exactly ${CONCURRENT_STEPS} distinct steps, 1 attempt each: ${exactSteps}/${CONCURRENT_RUNS}`);
+    console.log(`    model calls (usage rows): ${usage.reduce((a, u) => a + u.n, 0)}; runs with exactly ${CONCURRENT_STEPS}: ${exactUsage}/${CONCURRENT_RUNS}; runs with gapless unique event seqs: ${gaplessEvents}/${CONCURRENT_RUNS}`);
+    console.log(`    none lost, none duplicated: ${ok ? "yes" : "NO"}`);
+    console.log(`    all ${CONCURRENT_RUNS} startRun calls returned after ${ms(started)}; all runs finished after ${ms(total)}`);
+    console.log(`    throughput: ${((CONCURRENT_RUNS / total) * 1000).toFixed(1)} runs/s, ${((CONCURRENT_RUNS * CONCURRENT_STEPS) / total * 1000).toFixed(0)} steps/s`);
+    console.log(`    load average (1 min): ${loadBefore4} before, ${load()} after`);
+
+  }
+
+  // ---- (5)-(7) scheduling under backlog, event streams (scripts/bench/scheduling.ts)
+  await schedulingBench({ mode, isEmbedded, parts, stats, line, load, workspace, agent, query: pool.query, sqlTimes, sentCount: () => sent.count });
 
   await stopProcessExecutor();
   await settleObservations();
@@ -611,11 +630,13 @@ try {
     mode = "embedded PGlite (in memory, served on 127.0.0.1)";
   }
   await inProcess(url, mode, !serverUrl);
+  const { stopRunEventListener } = await import("../../server/runs/notify");
+  await stopRunEventListener();
   const { disconnectDb } = await import("../../server/db/client");
   await disconnectDb();
   await embedded?.stop();
   embedded = undefined;
-  if (!args.includes("--skip-http")) {
+  if (!args.includes("--skip-http") && parts.has("2")) {
     if (serverUrl) {
       const name = `cadre_orch_${process.pid}_http`;
       const httpUrl = await createScratchDatabase(name);

@@ -44,7 +44,7 @@ describe("claimRun", () => {
       id: row.id, workspaceId: rw.ws.id, targetType: "team", teamId: row.teamId, teamVersion: 1, agentId: null, agentVersion: null,
       input: "claim me", status: "queued", budgetUsd: "1.5000", modelPolicyOverride: { type: "preset", preset: "fast" },
       pins: eventPins,
-      createdByType: "user", createdById: rw.ws.users.owner.id, cancelRequestedAt: null, stepsExpected: 0, watched: false,
+      createdByType: "user", createdById: rw.ws.users.owner.id, cancelRequestedAt: null, stepsExpected: 0, watched: false, lostExecutions: 0,
     });
     expect(run.pins).toEqual({ team: { id: row.teamId, slug: "both", version: 1 }, agent: null, agents: { one: 1, two: 1 }, teams: {}, limits: { steps: 500 } });
     expect(comparable(ctx!)).toEqual(comparable(await runTenantContext(run)));

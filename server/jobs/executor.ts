@@ -2,17 +2,26 @@
  * The in-process durable executor: runs queued runs with `executeRun` and Postgres-backed steps, when Inngest is
  * not configured.
  *
- * - Claiming: one statement takes the oldest run that is queued, or running with an expired (or released) lease,
- *   in a workspace below its concurrency limit, with `FOR UPDATE SKIP LOCKED` so that several processes never take
- *   the same run (PostgreSQL 15 and PGlite alike). The claim writes a lease (owner + expiry).
+ * - Claiming: one statement calls `cadre_claim_run` (prisma/migrations/20261205_400_fair_claim), which visits the
+ *   workspaces that have claimable work (queued, or running with an expired or released lease) fewest running runs
+ *   first, then by their oldest waiting run, and takes that workspace's oldest claimable run. Its cost depends on the
+ *   number of workspaces with work and their running runs, not on the backlog (partial indexes on active runs and on
+ *   leases). Each workspace is claimed in under a transaction-scoped advisory lock and its running count is read
+ *   again under it, so CADRE_WORKSPACE_CONCURRENT_RUNS holds across any number of processes. The claim writes a
+ *   lease (owner + expiry) on the DATABASE's clock, and every lease comparison uses that clock too: app servers'
+ *   clocks may differ.
  * - While a run executes its lease is renewed (heartbeat every third of the lease). A process that dies stops
  *   renewing: once the lease expires, any executor (this one after a restart, or another process) takes the run
  *   over and replays it from its stored steps; completed steps are not repeated.
+ * - Poison runs: the claim counts the executions of a run that died (its lease expired, or its process was found
+ *   dead, or its function threw) with no step finished since the claim before (`Run.lostExecutions`). A run that
+ *   reaches CADRE_POISON_RUN_EXECUTIONS of them is failed ("its execution died repeatedly") instead of being resumed
+ *   again: a run that crashes its process cannot crash-loop the server.
  * - At most CADRE_MAX_CONCURRENT_RUNS runs per process and CADRE_WORKSPACE_CONCURRENT_RUNS per workspace
  *   (counted across processes by their live leases); extra runs stay queued.
  * - `wake()` (startRun in this process) claims at once; otherwise the executor polls.
- * - At start-up, runs leased by a process of this host that no longer exists are released at once (no need to
- *   wait for their lease), then every claimable run is resumed.
+ * - At start-up, the leases of runs held by a process of this host that no longer exists are expired at once (no
+ *   need to wait for them; each counts as a lost execution), then every claimable run is resumed.
  * - `stop()`: no new claims; each running run stops before its next step (the current step finishes and is
  *   stored), its lease is released so that the next executor resumes it immediately.
  */
@@ -21,7 +30,7 @@ import { randomBytes } from "node:crypto";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
-import { creatorContext, creatorContextSql, executeRun, type CreatorColumns, type ExecuteDeps, type ExecuteOutcome, type RunRow } from "./run-function";
+import { creatorContext, creatorContextSql, executeRun, finishRun, type CreatorColumns, type ExecuteDeps, type ExecuteOutcome, type RunRow } from "./run-function";
 import { watchedSql } from "@/server/runs/watchers";
 import { clearRunCancelSignal } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
@@ -50,6 +59,8 @@ export interface ExecutorOptions {
   workspaceIds?: string[];
   /** release leases held by dead processes of this host at start (default true) */
   reclaimOrphans?: boolean;
+  /** lost executions in a row after which a run is failed instead of resumed (default CADRE_POISON_RUN_EXECUTIONS) */
+  poisonExecutions?: number;
   steps?: Partial<StepSettings>;
   hooks?: StepHooks;
   deps?: Partial<ExecuteDeps>;
@@ -95,7 +106,10 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Releases leases held by processes of this host that no longer exist (their runs are resumed at once). */
+/**
+ * Expires the leases held by processes of this host that no longer exist: their runs are claimable at once, and the
+ * claim counts each as a lost execution (poison-run detection).
+ */
 export async function releaseOrphanedLeases(owner: string): Promise<number> {
   const host = owner.split("/")[0]!;
   const { rows } = await executeSql<{ id: string; leaseOwner: string }>(
@@ -107,13 +121,22 @@ export async function releaseOrphanedLeases(owner: string): Promise<number> {
     return r.leaseOwner !== owner && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid);
   });
   for (const r of dead) {
-    await releaseLease(r.id, r.leaseOwner);
+    await expireLease(r.id, r.leaseOwner);
   }
   return dead.length;
 }
 
+/** The database's clock as Prisma stores times (UTC wall time in timestamp(3)): every lease is on it. */
+export const DB_NOW = sql`(clock_timestamp() AT TIME ZONE 'UTC')`;
+
+/** The execution ended cleanly without finishing the run (suspended): the next executor resumes it at once. */
 async function releaseLease(runId: string, owner: string): Promise<void> {
   await executeSql(EXECUTOR, sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${runId} AND "leaseOwner" = ${owner}`);
+}
+
+/** The execution died (or its function threw): claimable at once, and the next claim counts a lost execution. */
+async function expireLease(runId: string, owner: string): Promise<void> {
+  await executeSql(EXECUTOR, sql`UPDATE "Run" SET "leaseExpiresAt" = '1970-01-01 00:00:00'::timestamp WHERE id = ${runId} AND "leaseOwner" = ${owner}`);
 }
 
 /** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again). */
@@ -121,36 +144,25 @@ const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u
   u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected",
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt"`;
 
-/** A claimed run: its row, and its creator's context (null if it could not be resolved: executeRun reads it again). */
-export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean };
+/** A claimed run: its row, its creator's context (null if it could not be resolved: executeRun reads it again), and
+ *  how many of its executions in a row died without progress (this claim's predecessor included). */
+export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean; lostExecutions: number };
 
 /** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
 export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<ClaimedRun | null> {
-  const now = new Date();
-  const until = new Date(now.getTime() + o.leaseMs);
-  const claimable = sql`r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${now})`;
-  const scope = o.workspaceIds ? sql` AND r."workspaceId" IN (${o.workspaceIds.length ? sql.join(o.workspaceIds.map((id) => sql`${id}`)) : sql`NULL`})` : sql.empty;
-  const exclude = o.exclude?.length ? sql` AND r.id NOT IN (${sql.join(o.exclude.map((id) => sql`${id}`))})` : sql.empty;
-  const context = creatorContextSql("c");
-  const { rows } = await executeSql<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean } & CreatorColumns>(
+  const workspaces = o.workspaceIds ? sql.array(o.workspaceIds, "text") : sql`NULL::text[]`;
+  const exclude = o.exclude?.length ? sql.array(o.exclude, "text") : sql`NULL::text[]`;
+  const lease = Math.max(1, Math.floor(o.leaseMs));
+  const limit = Math.max(1, Math.floor(o.workspaceConcurrency));
+  const context = creatorContextSql("u");
+  const { rows } = await executeSql<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean; lostExecutions: number } & CreatorColumns>(
     EXECUTOR,
-    sql`WITH c AS (
-     UPDATE "Run" AS u SET "leaseOwner" = ${o.owner}, "leaseExpiresAt" = ${until}
-     WHERE u.id = (
-       SELECT r.id FROM "Run" r
-       WHERE ${claimable}${scope}${exclude}
-         AND (SELECT count(*) FROM "Run" h WHERE h."workspaceId" = r."workspaceId" AND h."status" IN ('queued', 'running')
-              AND h."leaseOwner" IS NOT NULL AND h."leaseExpiresAt" >= ${now}) < ${o.workspaceConcurrency}
-       ORDER BY r."queuedAt", r.id
-       LIMIT 1
-       FOR UPDATE SKIP LOCKED)
-     AND (u."leaseOwner" IS NULL OR u."leaseExpiresAt" IS NULL OR u."leaseExpiresAt" < ${now})
-     RETURNING ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched)
-     SELECT c.*, ${context.columns} FROM c ${context.joins}`,
+    sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
+     SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions", ${context.columns} FROM u ${context.joins}`,
   );
   const found = rows[0];
   if (!found) return null;
-  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, ctxAccessEnded, cancelRequestedAt, watched, ...row } = found;
+  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, ctxAccessEnded, cancelRequestedAt, watched, lostExecutions, ...row } = found;
   const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
   let ctx: TenantContext | null = null;
   try {
@@ -158,7 +170,12 @@ export async function claimRun(o: { owner: string; leaseMs: number; workspaceCon
   } catch {
     // executeRun reads it again (and cancels the run whose creator's access ended, or fails it with the reason)
   }
-  return { ...run, ctx, watched };
+  return { ...run, ctx, watched, lostExecutions };
+}
+
+/** The reason a poison run fails with. */
+export function poisonRunReason(lost: number): string {
+  return `The run's execution died repeatedly (${lost} times in a row without finishing a step): it was stopped instead of being resumed again`;
 }
 
 export function startExecutor(options: ExecutorOptions = {}): Executor {
@@ -168,6 +185,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const maxConcurrent = options.maxConcurrent ?? e.CADRE_MAX_CONCURRENT_RUNS;
   const workspaceConcurrency = options.workspaceConcurrency ?? e.CADRE_WORKSPACE_CONCURRENT_RUNS;
+  const poisonExecutions = options.poisonExecutions ?? e.CADRE_POISON_RUN_EXECUTIONS;
 
   const running = new Map<string, RunningEntry>();
   /** runs this process was woken for and has not claimed yet -> claims left to try */
@@ -198,6 +216,13 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     entry.promise = (async () => {
       let outcome: ExecuteOutcome | "error" = "error";
       try {
+        if (claimed.lostExecutions >= poisonExecutions) {
+          // its executions keep dying (a crash, out of memory): failed, not resumed again
+          logger.error({ runId: claimed.id, workspaceId: claimed.workspaceId, lostExecutions: claimed.lostExecutions }, "executor: a run's execution died repeatedly; it is failed");
+          await finishRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, { status: "failed", error: poisonRunReason(claimed.lostExecutions) });
+          outcome = "failed";
+          return;
+        }
         outcome = await withSpan("run.execute", { "cadre.run_id": claimed.id, "cadre.workspace_id": claimed.workspaceId }, async (span) => {
           const result = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps, run: claimed, ctx: claimed.ctx ?? undefined });
           span?.setAttribute("cadre.run.outcome", result);
@@ -209,9 +234,10 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
         running.delete(claimed.id);
         metrics.executorRunning.dec();
         clearRunCancelSignal(claimed.id);
-        // finishRun released the lease of a run it finished; a suspended or broken one is released for whoever comes next
+        // finishRun released the lease of a run it finished; a suspended one is released for whoever comes next; one
+        // whose function threw counts as a lost execution (it is resumed, but not forever)
         if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
-          await releaseLease(claimed.id, owner).catch(
+          await (outcome === "error" ? expireLease : releaseLease)(claimed.id, owner).catch(
             (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
         }
@@ -278,12 +304,11 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   const heartbeat = async () => {
     if (running.size === 0) return;
     const ids = [...running.keys()];
-    const until = new Date(Date.now() + leaseMs);
     try {
       // with the creator's access (server/jobs/run-access.ts): a run whose creator's powers ended is cancelled
       const { rows } = await executeSql<{ id: string; workspaceId: string; cancel: boolean; accessEnded: string | null }>(
         EXECUTOR,
-        sql`UPDATE "Run" AS u SET "leaseExpiresAt" = ${until} WHERE u.id IN (${sql.join(ids.map((id) => sql`${id}`))}) AND u."leaseOwner" = ${owner}
+        sql`UPDATE "Run" AS u SET "leaseExpiresAt" = ${DB_NOW} + ${leaseMs} * INTERVAL '1 millisecond' WHERE u.id IN (${sql.join(ids.map((id) => sql`${id}`))}) AND u."leaseOwner" = ${owner}
          RETURNING u.id, u."workspaceId", u."cancelRequestedAt" IS NOT NULL AS cancel, ${accessEndedSql("u")} AS "accessEnded"`,
       );
       for (const r of rows) {

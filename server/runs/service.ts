@@ -204,6 +204,9 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
+    executions: 0,
+    lostExecutions: 0,
+    stepsDoneAtClaim: 0,
     queuedAt: now,
     startedAt: null,
     finishedAt: null,
@@ -322,7 +325,8 @@ async function finishCancelledIfUnclaimed(run: { runId: string; workspaceId: str
   const now = new Date();
   await appendRunEvents(run, [{ type: "run.cancelled", data: reason ? { reason } : {} }], {
     set: sql`"status" = 'cancelled', "finishedAt" = ${now}, "error" = "cancelReason"`,
-    where: sql`"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`,
+    // leases are on the database's clock (server/jobs/executor.ts)
+    where: sql`"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < (clock_timestamp() AT TIME ZONE 'UTC'))`,
   });
 }
 

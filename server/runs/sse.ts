@@ -1,10 +1,19 @@
 /**
  * A run's events as Server-Sent Events, backed by the database (so it works whichever process executes the run):
- * replays the events after Last-Event-ID (or ?after=), then reads again as soon as this process commits new events
- * of the run (server/runs/notify.ts) or, at the latest, every ~150 ms (the poll: runs executed by another process)
+ * replays the events after Last-Event-ID (or ?after=), then reads again as soon as the run's events move
+ * (server/runs/notify.ts: a signal from this process's writers, or the database's NOTIFY from another process) or, at
+ * the latest, at the slow poll (every ~2 s, aligned on the clock so that the streams of one run poll together)
  * until the terminal event (run.succeeded / run.failed / run.cancelled), after which the stream ends. Each message is
  * `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`. A comment line is sent as a heartbeat
  * when nothing was written for a while. The stream stops when the client goes away or the server shuts down.
+ *
+ * The streams of one run in this process share their reads: streams at the same position woken by the same signal
+ * (or the same poll tick) send ONE query between them, and the run's "watched" mark and "finished?" check are
+ * written and read once per run, not once per stream. So the database load of N streams on a run is that of one.
+ *
+ * Open streams are capped per process (CADRE_MAX_STREAMS) and per caller, an API key or a user
+ * (CADRE_MAX_STREAMS_PER_CALLER, in this process): beyond either, 429 RATE_LIMITED; a stream's place is given back
+ * when it ends.
  *
  * Access is not only checked when the stream opens: every `recheckMs` (CADRE_STREAM_RECHECK_SECONDS) the caller is
  * authenticated again (session still valid and still a member; API key not revoked or expired, its creator still a
@@ -18,7 +27,7 @@ import { sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { AppError } from "@/lib/errors";
 import { eventsAfter, isTerminalEvent } from "./events";
-import { subscribeRunEvents } from "./notify";
+import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "./notify";
 import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
 import { assertRunVisible } from "./service";
 import { metrics } from "@/server/observability/metrics";
@@ -32,7 +41,7 @@ export interface StreamSettings {
   recheckMs?: number;
 }
 
-const DEFAULT_SETTINGS: StreamSettings = { pollMs: 150, heartbeatMs: 15_000, batch: 500 };
+const DEFAULT_SETTINGS: StreamSettings = { pollMs: 2_000, heartbeatMs: 15_000, batch: 500 };
 let settings: StreamSettings = { ...DEFAULT_SETTINGS };
 
 export function configureRunStreams(patch?: Partial<StreamSettings>): void {
@@ -45,14 +54,105 @@ function shutdownController(): AbortController {
   return globalForStreams.cadreStreamsShutdown;
 }
 
-/** Ends every open stream (server shutdown: open streams would otherwise keep the HTTP server from closing). */
+/** Ends every open stream (server shutdown: open streams would otherwise keep the HTTP server from closing), and the listener. */
 export function closeAllRunStreams(): void {
   shutdownController().abort();
+  void stopRunEventListener();
 }
 
-async function runIsFinished(run: { runId: string; workspaceId: string }): Promise<boolean> {
+type RunRef = { runId: string; workspaceId: string };
+
+async function readRunFinished(run: RunRef): Promise<boolean> {
   const { rows } = await execute<{ status: string }>(run, sql`SELECT status FROM "Run" WHERE id = ${run.runId}`);
   return !rows[0] || ["succeeded", "failed", "cancelled"].includes(rows[0].status);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads shared by the streams of a run in this process
+
+interface SharedRead<T> {
+  generation: number;
+  promise: Promise<T>;
+}
+const globalForShared = globalThis as unknown as { cadreStreamReads?: Map<string, SharedRead<unknown>>; cadreStreamMarks?: Map<string, number> };
+function sharedReads(): Map<string, SharedRead<unknown>> {
+  globalForShared.cadreStreamReads ??= new Map();
+  return globalForShared.cadreStreamReads;
+}
+
+/**
+ * One read for every caller with the same key while it is in flight, provided no signal of the run arrived since it
+ * started (a read that started before the latest commit was announced might not see it: the caller starts its own).
+ */
+function shared<T>(run: RunRef, key: string, read: () => Promise<T>): Promise<T> {
+  const full = `${run.workspaceId}:${run.runId}:${key}`;
+  const generation = runEventGeneration(run.runId);
+  const inFlight = sharedReads().get(full) as SharedRead<T> | undefined;
+  if (inFlight && inFlight.generation === generation) return inFlight.promise;
+  const entry: SharedRead<T> = { generation, promise: read() };
+  sharedReads().set(full, entry);
+  const done = () => {
+    if (sharedReads().get(full) === entry) sharedReads().delete(full);
+  };
+  entry.promise.then(done, done);
+  return entry.promise;
+}
+
+const sharedEventsAfter = (run: RunRef, afterSeq: number, batch: number) => shared(run, `events:${afterSeq}:${batch}`, () => eventsAfter(run, afterSeq, batch));
+const runIsFinished = (run: RunRef) => shared(run, "finished", () => readRunFinished(run));
+
+/** Marks the run as watched at most once per WATCH_RENEW_MS per process (whatever the number of its streams). */
+function markWatchedShared(run: RunRef): Promise<void> {
+  globalForShared.cadreStreamMarks ??= new Map();
+  const marks = globalForShared.cadreStreamMarks;
+  const last = marks.get(run.runId);
+  if (last !== undefined && Date.now() - last < WATCH_RENEW_MS) return Promise.resolve();
+  marks.set(run.runId, Date.now());
+  if (marks.size > 10_000) for (const [id, at] of marks) if (Date.now() - at >= WATCH_RENEW_MS) marks.delete(id);
+  return shared(run, "mark", () => markRunWatched(run));
+}
+
+/** Until the next multiple of `ms` on the clock: the streams of a run poll in the same tick (and share the read). */
+const untilNextTick = (ms: number) => ms - (Date.now() % ms) + 1;
+
+// ---------------------------------------------------------------------------------------------------
+// Caps on open streams
+
+const globalForCaps = globalThis as unknown as { cadreStreamCount?: { total: number; byCaller: Map<string, number> } };
+function openStreams() {
+  globalForCaps.cadreStreamCount ??= { total: 0, byCaller: new Map() };
+  return globalForCaps.cadreStreamCount;
+}
+
+/** The caller a stream counts against: its API key, or its user. */
+function callerKey(ctx: TenantContext): string {
+  return ctx.actor.type === "api_key" ? `key:${ctx.actor.keyId}` : `user:${ctx.actor.userId}`;
+}
+
+/** Takes a stream's place for the caller (429 when the process or the caller has no place left); the release is idempotent. */
+export function acquireStreamSlot(caller: string): () => void {
+  const e = env();
+  const open = openStreams();
+  if (open.total >= e.CADRE_MAX_STREAMS) throw new AppError("RATE_LIMITED", "Too many open event streams on this server: try again later");
+  const mine = open.byCaller.get(caller) ?? 0;
+  if (mine >= e.CADRE_MAX_STREAMS_PER_CALLER) throw new AppError("RATE_LIMITED", `Too many open event streams for this caller (at most ${e.CADRE_MAX_STREAMS_PER_CALLER}): close one first`);
+  open.total++;
+  open.byCaller.set(caller, mine + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    open.total--;
+    const left = (open.byCaller.get(caller) ?? 1) - 1;
+    if (left <= 0) open.byCaller.delete(caller);
+    else open.byCaller.set(caller, left);
+  };
+}
+
+/** Open streams in this process, in total or of one caller (tests, metrics). */
+export function openStreamCount(caller?: string): number {
+  const open = openStreams();
+  return caller === undefined ? open.total : (open.byCaller.get(caller) ?? 0);
 }
 
 /** The resume point of a request: Last-Event-ID, else ?after=, else 0. */
@@ -75,6 +175,7 @@ export function runEventsStream(
   clientSignal: AbortSignal | undefined,
   requestId: string,
   stillAllowed?: () => Promise<boolean>,
+  onClose?: () => void,
 ): Response {
   const { runId } = run;
   const encoder = new TextEncoder();
@@ -95,13 +196,10 @@ export function runEventsStream(
         controller.enqueue(encoder.encode(text));
         lastWrite = Date.now();
       };
-      // the run's steps stream their text while someone watches (server/runs/watchers.ts)
-      let watchMarkedAt = 0;
-      const markWatched = () => {
-        if (Date.now() - watchMarkedAt < WATCH_RENEW_MS) return;
-        watchMarkedAt = Date.now();
-        markRunWatched(run).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
-      };
+      // the run's steps stream their text while someone watches, and its events are announced to other processes
+      // (server/runs/watchers.ts); once per run and process
+      const markWatched = () =>
+        markWatchedShared(run).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
       let checkedAt = Date.now();
       const accessEnded = async (): Promise<boolean> => {
         if (!stillAllowed || Date.now() - checkedAt < recheckMs) return false;
@@ -114,13 +212,15 @@ export function runEventsStream(
       };
       try {
         send(`retry: 1000\n: run ${runId}\n\n`);
+        // marked before the first read: an event committed after that read is announced (NOTIFY) to this process
+        await markWatched();
         while (!signal.aborted) {
           if (await accessEnded()) {
             send(`: access ended\n\n`);
             break;
           }
-          markWatched();
-          const events = await eventsAfter(run, last, s.batch);
+          void markWatched();
+          const events = await sharedEventsAfter(run, last, s.batch);
           let ended = false;
           for (const e of events) {
             if (signal.aborted) break;
@@ -135,19 +235,20 @@ export function runEventsStream(
           if (events.length >= s.batch) continue;
           // resumed after the end (or the run vanished): nothing more will come
           if (events.length === 0 && idlePolls++ % 10 === 0 && (await runIsFinished(run))) {
-            const more = await eventsAfter(run, last, 1);
+            const more = await sharedEventsAfter(run, last, 1);
             if (more.length === 0) break;
             continue;
           }
           if (events.length > 0) idlePolls = 1;
           if (Date.now() - lastWrite >= s.heartbeatMs) send(`: keep-alive\n\n`);
-          await wakeUps.wait(s.pollMs, signal);
+          await wakeUps.wait(untilNextTick(s.pollMs), signal);
         }
       } catch (error) {
         if (!signal.aborted) logger.warn({ runId, requestId, error: (error as Error).message }, "run event stream failed");
       } finally {
         metrics.openStreams.dec();
         wakeUps.close();
+        onClose?.();
         try {
           controller.close();
         } catch {
@@ -186,5 +287,11 @@ export async function streamRunEvents({ ctx, params, request, requestId, reautho
 }): Promise<Response> {
   await assertRunVisible(ctx, params.runId);
   const stillAllowed = reauthorize ? async () => (await reauthorize()).workspaceId === ctx.workspaceId : undefined;
-  return runEventsStream({ runId: params.runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId, stillAllowed);
+  const release = acquireStreamSlot(callerKey(ctx));
+  try {
+    return runEventsStream({ runId: params.runId, workspaceId: ctx.workspaceId }, resumeSeqOf(request), request.signal, requestId, stillAllowed, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -2,12 +2,16 @@
  * Whether anyone follows a run live, so that its running steps stream their text (`node.delta`): an event stream of
  * the run open in this process (server/runs/notify.ts subscribers), or one open in another process, which marks the
  * run (`Run.watchedUntil`, renewed while the stream stays open). The executor reads the mark with each step start
- * (and with its claim). Streaming costs the step (the answer is parsed chunk by chunk, the deltas are written as
+ * (and with its claim). The mark is on the database's clock, which also decides whether a new event of the run is
+ * announced to other processes (the NOTIFY trigger, server/runs/notify.ts). Streaming costs the step (the answer is parsed chunk by chunk, the deltas are written as
  * events), so a run nobody watches does not pay for it.
  */
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { runEventSubscriberCount } from "./notify";
+
+/** The database's clock as Prisma stores times (UTC wall time). */
+const DB_CLOCK = sql`(clock_timestamp() AT TIME ZONE 'UTC')`;
 
 /** How long a mark lasts, and how often an open stream renews it. */
 export const WATCH_TTL_MS = 30_000;
@@ -15,7 +19,7 @@ export const WATCH_RENEW_MS = 10_000;
 
 /** An event stream of the run is open (for WATCH_TTL_MS from now). */
 export async function markRunWatched(run: { runId: string; workspaceId: string }): Promise<void> {
-  await execute(run, sql`UPDATE "Run" SET "watchedUntil" = ${new Date(Date.now() + WATCH_TTL_MS)} WHERE id = ${run.runId} AND "status" IN ('queued', 'running')`);
+  await execute(run, sql`UPDATE "Run" SET "watchedUntil" = ${DB_CLOCK} + ${WATCH_TTL_MS} * INTERVAL '1 millisecond' WHERE id = ${run.runId} AND "status" IN ('queued', 'running')`);
 }
 
 /** An event stream of the run is open in this process. */
@@ -26,5 +30,5 @@ export function watchedInProcess(runId: string): boolean {
 /** The SQL condition "marked as watched now" on a Run row (alias `r` by default). */
 export function watchedSql(alias = ""): Sql {
   const column = alias ? sql`${sql.ident(alias)}."watchedUntil"` : sql`"watchedUntil"`;
-  return sql`COALESCE(${column} > ${new Date()}, false)`;
+  return sql`COALESCE(${column} > ${DB_CLOCK}, false)`;
 }
