@@ -36,6 +36,8 @@ interface RouteCommon<P extends z.ZodType, Q extends z.ZodType> {
   auth?: RouteAuth;
   params?: P;
   query?: Q;
+  /** request headers the route reads (for the OpenAPI document; the handler reads them from `headers`) */
+  headers?: z.ZodObject;
 }
 
 type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = (input: {
@@ -45,6 +47,8 @@ type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, 
   body: z.output<B>;
   /** the public origin for links handed out (CADRE_PUBLIC_URL, else the request's) */
   origin: string;
+  /** the request's headers (e.g. If-Match); document the ones a route reads in `headers` of its definition */
+  headers: Headers;
 }) => Promise<z.input<R> | Response>;
 
 /**
@@ -205,7 +209,7 @@ export async function executeRoute(
     }
     // a route without a body schema takes no fields: any key sent is unknown
     const body = (route.body ?? NO_BODY).parse(rawBody);
-    const result = await route.handler!({ ctx, params, query, body, origin: publicOrigin(request) });
+    const result = await route.handler!({ ctx, params, query, body, origin: publicOrigin(request), headers: request.headers });
     const headers = { ...limitHeaders, "x-request-id": requestId };
     if (result instanceof Response) {
       for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);

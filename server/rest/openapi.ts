@@ -37,7 +37,9 @@ export function openApiDocument() {
       "x-cadre-requires": route.requires,
       ...(route.kind === "stream" ? { "x-cadre-stream": true } : {}),
       security: [{ apiKey: [] }],
-      ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
+      ...(route.params || route.query || route.headers
+        ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } }
+        : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
       responses: {
         [String(route.status ?? 200)]: route.kind === "stream"
