@@ -27,8 +27,8 @@ async function render(role: Role, page: () => ReactElement) {
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   queryClient.setQueryData(trpc.providers.list.queryKey(), await owner.providers.list());
-  queryClient.setQueryData(trpc.models.list.queryKey(), await owner.models.list());
-  queryClient.setQueryData(trpc.secrets.list.queryKey(), await owner.secrets.list());
+  queryClient.setQueryData(trpc.models.list.pathKey(), await owner.models.list());
+  queryClient.setQueryData(trpc.secrets.list.pathKey(), await owner.secrets.list());
   const workspace: WorkspaceContextValue = {
     slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),

@@ -41,7 +41,7 @@ export function StartRunForm({ target, title = "Run", compact = false, picker }:
   const start = useMutation(
     trpc.runs.start.mutationOptions({
       onSuccess: async (run) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.runs.list.pathKey() });
         router.push(`/w/${slug}/runs/${run.id}`);
       },
     }),

@@ -53,6 +53,7 @@ export const listTeamsInputSchema = z.strictObject({
 
 export const teamByRefInputSchema = z.strictObject({ team: teamRefSchema });
 export const teamVersionsInputSchema = z.strictObject({ team: teamRefSchema, ...paginationShape });
+export const teamVersionInputSchema = z.strictObject({ team: teamRefSchema, version: intColumn(1) });
 export const teamDiffInputSchema = z.strictObject({ team: teamRefSchema, from: intColumn(1), to: intColumn(1) });
 
 /** teams.validate: the problems a save of this spec would report, without saving. */

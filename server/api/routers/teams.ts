@@ -9,11 +9,12 @@ import {
   teamSchema,
   teamValidationSchema,
   teamVersionSchema,
+  teamVersionInputSchema,
   teamVersionsInputSchema,
 } from "@/lib/schemas/teams";
 import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
-import { archiveTeam, createTeam, diffTeamVersions, getTeam, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
+import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
 
 export const teamsRouter = router({
   /** one page, newest first (keyset cursor) */
@@ -21,6 +22,8 @@ export const teamsRouter = router({
   get: workspaceProcedure("teams:read").input(teamByRefInputSchema).output(teamSchema).query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
   /** one page of the versions, newest first */
   versions: workspaceProcedure("teams:read").input(teamVersionsInputSchema).output(pageOf(teamVersionSchema)).query(({ ctx, input: { team, ...page } }) => listTeamVersions(ctx.tenant, team, page)),
+  /** one version (a run's pinned version) */
+  version: workspaceProcedure("teams:read").input(teamVersionInputSchema).output(teamVersionSchema).query(({ ctx, input }) => getTeamVersion(ctx.tenant, input.team, input.version)),
   diff: workspaceProcedure("teams:read").input(teamDiffInputSchema).output(teamDiffSchema).query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
   /** every problem a save of this spec would report, without saving (the editor validates live) */
   validate: workspaceProcedure("teams:read").input(validateTeamInputSchema).output(teamValidationSchema).query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
