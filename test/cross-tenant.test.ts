@@ -41,7 +41,7 @@ describe("members", () => {
   });
 
   it("listings contain only the workspace's own members", async () => {
-    const listA = await ownerOf(a).members.list();
+    const listA = (await ownerOf(a).members.list()).items;
     expect(listA.map((m) => m.id).sort()).toEqual(Object.values(a.memberIds).sort());
     const restB = await rest("GET", "/api/v1/members", { key: keyB });
     expect(restB.status).toBe(200);
