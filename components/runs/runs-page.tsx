@@ -38,7 +38,7 @@ const NO_FILTERS: Filters = { team: "", agent: "", status: "", from: "", to: "" 
 
 function RunsTable() {
   const trpc = useTRPC();
-  const { slug, can } = useWorkspace();
+  const { slug } = useWorkspace();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const { teams, agents } = useTeamsAndAgents();
 
@@ -170,8 +170,6 @@ function useTeamsAndAgents() {
 
 /** Pick a team or an agent, then the start-run form for it. */
 function NewRun() {
-  const trpc = useTRPC();
-  const { can } = useWorkspace();
   const { teams, agents } = useTeamsAndAgents();
   const [choice, setChoice] = useState("");
   const options = [
