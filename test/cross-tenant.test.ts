@@ -42,7 +42,7 @@ describe("members", () => {
   });
 
   it("listings contain only the workspace's own members", async () => {
-    const listA = await ownerOf(a).members.list();
+    const listA = (await ownerOf(a).members.list()).items;
     expect(listA.map((m) => m.id).sort()).toEqual(Object.values(a.memberIds).sort());
     const restB = await rest("GET", "/api/v1/members", { key: keyB });
     expect(restB.status).toBe(200);
@@ -213,5 +213,50 @@ describe("idempotency keys", () => {
     // each workspace's key rows are its own
     expect(await db().idempotencyKey.count({ where: { key: k, workspaceId: a.id } })).toBe(1);
     expect(await db().idempotencyKey.count({ where: { key: k, workspaceId: b.id } })).toBe(1);
+  });
+});
+
+describe("agents, teams and runs (archive, steps, lists)", () => {
+  it("B's key gets 404 archiving A's agent or team (by id and by slug), and nothing is archived or audited", async () => {
+    const owner = ownerOf(a);
+    const agent = await owner.agents.create({ slug: "tenant-agent", name: "Tenant agent" });
+    const team = await owner.teams.create({ slug: "tenant-team", name: "Tenant team", spec: { topology: "sequential", agents: ["tenant-agent"] } });
+    for (const agentId of [agent.id, agent.slug]) {
+      const res = await rest("POST", "/api/v1/agents/{agentId}/archive", { key: keyB, params: { agentId } });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe("NOT_FOUND");
+    }
+    for (const teamId of [team.id, team.slug]) {
+      const res = await rest("POST", "/api/v1/teams/{teamId}/archive", { key: keyB, params: { teamId } });
+      expect(res.status).toBe(404);
+    }
+    expect((await db().agent.findUniqueOrThrow({ where: { id: agent.id } })).archivedAt).toBeNull();
+    expect((await db().team.findUniqueOrThrow({ where: { id: team.id } })).archivedAt).toBeNull();
+    expect(await db().auditLog.count({ where: { action: { in: ["agent.archive", "team.archive"] }, targetId: { in: [agent.id, team.id] } } })).toBe(0);
+    // B's lists never show them, even paged with a cursor positioned at them
+    const cursor = encodeCursor(agent);
+    const listB = await rest("GET", "/api/v1/agents", { key: keyB, query: { cursor: encodeCursor({ createdAt: new Date(agent.createdAt.getTime() + 1), id: agent.id }) } });
+    expect(listB.status).toBe(200);
+    expect(listB.body.data.map((x: { id: string }) => x.id)).not.toContain(agent.id);
+    expect((await rest("GET", "/api/v1/agents", { key: keyA, query: { cursor } })).status).toBe(200);
+    expect((await rest("GET", "/api/v1/teams/{teamId}/versions", { key: keyB, params: { teamId: team.id } })).status).toBe(404);
+  });
+
+  it("B's key gets 404 on A's run steps (the list and one step), even with A's step id", async () => {
+    const runId = `run_${a.id.slice(3, 23).padEnd(20, "0")}`;
+    await db().run.create({ data: { id: runId, workspaceId: a.id, targetType: "agent", input: "x", status: "succeeded", createdByType: "user", createdById: a.users.owner.id } });
+    const step = await db().runStep.create({ data: { id: `stp_${a.id.slice(3, 23).padEnd(20, "0")}`, workspaceId: a.id, runId, stepId: "agent", status: "succeeded", inputSeen: "A's prompt", output: "A's output" } });
+    const list = await rest("GET", "/api/v1/runs/{runId}/steps", { key: keyB, params: { runId } });
+    expect(list.status).toBe(404);
+    expect(list.body.error.code).toBe("NOT_FOUND");
+    for (const stepId of [step.id, "agent"]) {
+      const one = await rest("GET", "/api/v1/runs/{runId}/steps/{stepId}", { key: keyB, params: { runId, stepId } });
+      expect(one.status).toBe(404);
+      expect(JSON.stringify(one.body)).not.toContain("A's");
+    }
+    expect(await outcome(ownerOf(b).runs.step({ runId, stepId: step.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(ownerOf(b).runs.steps({ runId }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    // A's own key reads them
+    expect((await rest("GET", "/api/v1/runs/{runId}/steps/{stepId}", { key: keyA, params: { runId, stepId: step.id } })).body.output).toBe("A's output");
   });
 });

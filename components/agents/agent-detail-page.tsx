@@ -1,6 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import type { AgentOutput } from "@/lib/schemas/agents";
@@ -26,7 +27,7 @@ const FIELD_LABELS: Record<string, string> = {
 
 function AgentHistory({ agent }: { agent: AgentOutput }) {
   const trpc = useTRPC();
-  const versions = useQuery(trpc.agents.versions.queryOptions({ agent: agent.id }));
+  const versions = usePagedList(useInfiniteQuery(trpc.agents.versions.infiniteQueryOptions({ agent: agent.id }, { getNextPageParam: nextPageParam })));
   const pair = useComparePair(agent.currentVersion);
   const diff = useQuery({ ...trpc.agents.diff.queryOptions({ agent: agent.id, from: pair.from, to: pair.to }), enabled: agent.currentVersion > 1 });
   return (

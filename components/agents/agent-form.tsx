@@ -1,9 +1,10 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState, type FormEvent } from "react";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
+import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { MAX_INSTRUCTIONS, type AgentOutput } from "@/lib/schemas/agents";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { Card } from "@/components/ui/card";
@@ -88,8 +89,17 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
   const [f, setF] = useState<Fields>(() => fieldsOf(agent));
   const [localError, setLocalError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // the version this edit started from: a save based on an older one is refused (409) instead of overwriting
+  const [baseVersion, setBaseVersion] = useState<number | undefined>(agent?.currentVersion);
   const presets = useQuery({ ...trpc.routing.presets.list.queryOptions(), enabled: can("models:read") });
-  const models = useQuery({ ...trpc.models.list.queryOptions({ enabled: true }), enabled: can("models:read") && f.policyKind === "pinned" });
+  // every enabled model of the catalog (it pages newest first), offered by provider and id
+  const modelPages = useAllPages(
+    useInfiniteQuery({ ...trpc.models.list.infiniteQueryOptions({ enabled: true, limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("models:read") && f.policyKind === "pinned" }),
+  );
+  const models = useMemo(
+    () => ({ data: modelPages.data ? [...modelPages.data].sort((a, b) => a.provider.name.localeCompare(b.provider.name) || a.modelId.localeCompare(b.modelId)) : undefined }),
+    [modelPages.data],
+  );
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setF((prev) => ({ ...prev, [key]: value }));
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() });
@@ -105,8 +115,13 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
   const update = useMutation(
     trpc.agents.update.mutationOptions({
       onSuccess: async (saved) => {
-        setNotice(saved.currentVersion === agent?.currentVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setNotice(saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setBaseVersion(saved.currentVersion);
         await refresh();
+      },
+      // someone else saved since this edit started: fetch their version (the conflict offers to load it)
+      onError: async (error) => {
+        if (errorCode(error) === "CONFLICT") await refresh();
       },
     }),
   );
@@ -120,7 +135,7 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
     if (!f.name.trim()) return setLocalError("Enter a name");
     const input = inputOf(f);
     if (!input.ok) return setLocalError(input.error);
-    if (agent) update.mutate({ agent: agent.id, ...input.value });
+    if (agent) update.mutate({ agent: agent.id, ...input.value, baseVersion });
     else create.mutate({ slug: f.slug.trim(), ...input.value });
   }
 
@@ -215,6 +230,22 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
           <p className="field-hint">Tools: none yet (tools arrive with the tools issue).</p>
         </fieldset>
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
+        {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (
+          <div className="button-row" data-testid="agent-conflict">
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm"
+              data-testid="agent-load-latest"
+              onClick={() => {
+                setF(fieldsOf(agent));
+                setBaseVersion(agent.currentVersion);
+                update.reset();
+              }}
+            >
+              Load version {agent.currentVersion} (discards this edit)
+            </button>
+          </div>
+        ) : null}
         {notice ? <p className="hint-ok small" data-testid="agent-saved">{notice}</p> : null}
         {editable ? (
           <div>

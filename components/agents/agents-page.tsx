@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
@@ -11,6 +11,7 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { NoAccess } from "@/components/ui/loading";
 import { QueryTable } from "@/components/ui/table";
+import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { AgentForm } from "./agent-form";
@@ -32,7 +33,7 @@ function AgentsTable() {
   const trpc = useTRPC();
   const { slug } = useWorkspace();
   const [archived, setArchived] = useState(false);
-  const agents = useQuery(trpc.agents.list.queryOptions({ includeArchived: archived }));
+  const agents = usePagedList(useInfiniteQuery(trpc.agents.list.infiniteQueryOptions({ includeArchived: archived }, { getNextPageParam: nextPageParam })));
   return (
     <Card
       title="Agents"
@@ -71,6 +72,7 @@ function AgentsTable() {
           </tbody>
         </table>
       </QueryTable>
+      <LoadMore list={agents} testId="agents-load-more" />
     </Card>
   );
 }

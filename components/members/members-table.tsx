@@ -1,6 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { ROLES, type Role } from "@/lib/permissions";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -17,7 +18,7 @@ export function MembersTable() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { role: myRole, user, can } = useWorkspace();
-  const members = useQuery(trpc.members.list.queryOptions());
+  const members = usePagedList(useInfiniteQuery(trpc.members.list.infiniteQueryOptions({}, { getNextPageParam: nextPageParam })));
   const { error, handlers } = useActionError();
   const mayGrant = new Set<Role>(grantableRoles(myRole));
 
@@ -29,7 +30,16 @@ export function MembersTable() {
   const canRemove = can("members:remove");
 
   return (
-    <Card title="People" description={members.data ? `${members.data.length} ${members.data.length === 1 ? "person" : "people"} in this workspace` : undefined}>
+    <Card
+      title="People"
+      description={
+        members.data
+          ? members.hasNextPage
+            ? `The first ${members.data.length} people who joined; load more below`
+            : `${members.data.length} ${members.data.length === 1 ? "person" : "people"} in this workspace`
+          : undefined
+      }
+    >
       <FormError message={error ?? (members.isError ? errorMessage(members.error) : null)} />
       <QueryTable query={members}>
         <table className="table">
@@ -99,6 +109,7 @@ export function MembersTable() {
           </tbody>
         </table>
       </QueryTable>
+      <LoadMore list={members} testId="members-load-more" />
     </Card>
   );
 }

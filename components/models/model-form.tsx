@@ -85,7 +85,7 @@ export function ModelForm() {
         setModelId("");
         setFields(EMPTY);
         setTouched(new Set());
-        await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
       },
     }),

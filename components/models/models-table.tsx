@@ -1,7 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import type { ModelOutput } from "@/lib/schemas/models";
@@ -53,12 +54,12 @@ export function ModelsTable() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can } = useWorkspace();
-  const models = useQuery(trpc.models.list.queryOptions());
+  const models = usePagedList(useInfiniteQuery(trpc.models.list.infiniteQueryOptions({}, { getNextPageParam: nextPageParam })));
   const { error, handlers } = useActionError();
   const manage = can("models:manage");
 
   const refresh = async () => {
-    await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+    await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
     await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
   };
   const update = useMutation(trpc.models.update.mutationOptions({ ...handlers, onSettled: refresh }));
@@ -146,6 +147,7 @@ export function ModelsTable() {
           </tbody>
         </table>
       </QueryTable>
+      <LoadMore list={models} testId="models-load-more" />
     </Card>
   );
 }

@@ -27,8 +27,9 @@ async function render(role: Role, page: () => ReactElement) {
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   queryClient.setQueryData(trpc.providers.list.queryKey(), await owner.providers.list());
-  queryClient.setQueryData(trpc.models.list.queryKey(), await owner.models.list());
-  queryClient.setQueryData(trpc.secrets.list.queryKey(), await owner.secrets.list());
+  // the lists page: one page each (the table's first page, the provider form's every secret)
+  queryClient.setQueryData(trpc.models.list.infiniteQueryKey({}), { pages: [await owner.models.list({})], pageParams: [null] });
+  queryClient.setQueryData(trpc.secrets.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.secrets.list({ limit: 200 })], pageParams: [null] });
   const workspace: WorkspaceContextValue = {
     slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),

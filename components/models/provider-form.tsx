@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { CREATABLE_PROVIDER_KINDS, isHttpUrl, PROVIDER_KIND_LABELS } from "@/lib/schemas/models";
@@ -40,7 +41,8 @@ export function ProviderForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { slug, can } = useWorkspace();
-  const secrets = useQuery({ ...trpc.secrets.list.queryOptions(), enabled: can("secrets:read") });
+  // every secret of the vault, by name (the list pages newest first)
+  const secrets = useAllPages(useInfiniteQuery({ ...trpc.secrets.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("secrets:read") }));
 
   const [kind, setKind] = useState<CreatableKind>("openai_compatible");
   const [name, setName] = useState("");
@@ -59,7 +61,7 @@ export function ProviderForm() {
         setIsLocal(false);
         setLocalTouched(false);
         await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
-        await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
       },
     }),
   );
@@ -80,7 +82,7 @@ export function ProviderForm() {
     create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal });
   }
 
-  const secretList = secrets.data ?? [];
+  const secretList = [...(secrets.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   return (
     <Card
       title="Add a provider"

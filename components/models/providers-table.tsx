@@ -50,7 +50,7 @@ export function ProvidersTable() {
 
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
-    await queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
+    await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
   };
   const update = useMutation(trpc.providers.update.mutationOptions({ ...handlers, onSettled: refresh }));
   const remove = useMutation(trpc.providers.delete.mutationOptions({ ...handlers, onSettled: refresh }));

@@ -50,7 +50,7 @@ export function RouteTester() {
     trpc.routing.try.mutationOptions({
       onMutate: () => setRunResult(null),
       onSuccess: (result) => setRunResult(result),
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.models.list.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() }),
     }),
   );
 

@@ -55,10 +55,11 @@ async function render(role: Role, page: () => ReactElement) {
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   queryClient.setQueryData(trpc.routing.presets.list.queryKey(), await owner.routing.presets.list());
-  queryClient.setQueryData(trpc.teams.list.queryKey({}), await owner.teams.list({}));
-  queryClient.setQueryData(trpc.agents.list.queryKey({}), await owner.agents.list({}));
+  // the pickers read every page of teams and agents
+  queryClient.setQueryData(trpc.teams.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.teams.list({ limit: 200 })], pageParams: [null] });
+  queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.agents.list({ limit: 200 })], pageParams: [null] });
   const team = await owner.teams.get({ team: "pair" });
-  queryClient.setQueryData(trpc.teams.versions.queryKey({ team: team.id }), await owner.teams.versions({ team: team.id }));
+  queryClient.setQueryData(trpc.teams.version.queryKey({ team: team.id, version: team.currentVersion }), await owner.teams.version({ team: team.id, version: team.currentVersion }));
   for (const runId of [teamRunId, agentRunId]) queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), await owner.runs.get({ runId }));
   const list = await owner.runs.list({ limit: 25 });
   queryClient.setQueryData(

@@ -5,7 +5,7 @@ import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "rea
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
-import type { RunDetailOut, RunStepOut } from "@/lib/schemas/runs";
+import { STEP_TEXT_LIMIT, type RunDetailOut, type RunStepOut } from "@/lib/schemas/runs";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
@@ -196,7 +196,13 @@ function RunError({ run, view, live }: { run: RunDetailOut; view: RunView; live:
   );
 }
 
-function StepDetail({ step }: { step: RunStepOut }) {
+/** A step's input and output: cut to STEP_TEXT_LIMIT characters in the run; the whole text on request. */
+function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }) {
+  const trpc = useTRPC();
+  const [whole, setWhole] = useState(false);
+  const full = useQuery({ ...trpc.runs.step.queryOptions({ runId, stepId: listed.id }), enabled: whole, staleTime: Infinity });
+  const step = full.data ?? listed;
+  const truncated = step.inputSeenTruncated || step.outputTruncated;
   return (
     <div className="step-detail-grid">
       <div>
@@ -222,11 +228,20 @@ function StepDetail({ step }: { step: RunStepOut }) {
         <h3>Output</h3>
         <pre className="run-text" data-testid="run-step-output">{step.output ?? "—"}</pre>
       </div>
+      {truncated ? (
+        <div data-testid="run-step-truncated">
+          <p className="muted small">This step&apos;s text is long: the first {STEP_TEXT_LIMIT.toLocaleString()} characters are shown.</p>
+          <button type="button" className="btn btn-secondary btn-sm" data-testid="run-step-whole" disabled={full.isFetching} onClick={() => setWhole(true)}>
+            {full.isFetching ? "Loading…" : "Show the whole text"}
+          </button>
+          <FormError message={full.isError ? errorMessage(full.error) : null} />
+        </div>
+      ) : null}
     </div>
   );
 }
 
-export function StepsTable({ steps }: { steps: RunStepOut[] }) {
+export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[] }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const sorted = useMemo(
     () => [...steps].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.stepId.localeCompare(b.stepId)),
@@ -292,7 +307,7 @@ export function StepsTable({ steps }: { steps: RunStepOut[] }) {
                     {expanded ? (
                       <tr className="step-detail" data-testid="run-step-detail" data-step-id={s.stepId}>
                         <td colSpan={10}>
-                          <StepDetail step={s} />
+                          <StepDetail runId={runId} step={s} />
                         </td>
                       </tr>
                     ) : null}
@@ -326,7 +341,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
       refreshTimer.current = setTimeout(() => {
         refreshTimer.current = null;
         void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ runId }) });
-        void queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.runs.list.pathKey() });
       }, 400);
     },
     [queryClient, trpc, runId],
@@ -349,9 +364,9 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
 
   // the pinned team version's topology
   const team = run.pins?.team ?? (run.team ? { id: run.team.id, slug: run.team.slug, version: run.team.version } : null);
-  const versions = useQuery({ ...trpc.teams.versions.queryOptions({ team: team?.id ?? "" }), enabled: team !== null && can("teams:read"), staleTime: Infinity });
-  const spec = team ? versions.data?.find((v) => v.version === team.version)?.spec ?? null : null;
-  const waitingForSpec = team !== null && can("teams:read") && versions.isPending;
+  const pinned = useQuery({ ...trpc.teams.version.queryOptions({ team: team?.id ?? "", version: team?.version ?? 1 }), enabled: team !== null && can("teams:read"), staleTime: Infinity });
+  const spec = team ? pinned.data?.spec ?? null : null;
+  const waitingForSpec = team !== null && can("teams:read") && pinned.isPending;
   const agentLabel = run.agent?.slug ?? null;
   const extrasKey = Object.keys(live.nodes).join("|");
   // the graph changes only when new node ids appear (not on every event): keyed by them
@@ -417,7 +432,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
         <div className="notice notice-warning" data-testid="run-cancelled">This run was cancelled; the steps it finished are kept below.</div>
       ) : null}
 
-      <StepsTable steps={run.steps} />
+      <StepsTable runId={run.id} steps={run.steps} />
     </div>
   );
 }

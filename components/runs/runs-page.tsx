@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { RUN_STATUSES, type RunOut, type RunStatus } from "@/lib/schemas/runs";
@@ -37,10 +38,9 @@ const NO_FILTERS: Filters = { team: "", agent: "", status: "", from: "", to: "" 
 
 function RunsTable() {
   const trpc = useTRPC();
-  const { slug, can } = useWorkspace();
+  const { slug } = useWorkspace();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const teams = useQuery({ ...trpc.teams.list.queryOptions({}), enabled: can("teams:read") });
-  const agents = useQuery({ ...trpc.agents.list.queryOptions({}), enabled: can("agents:read") });
+  const { teams, agents } = useTeamsAndAgents();
 
   const input = useMemo(
     () => ({
@@ -157,12 +157,20 @@ function RunsTable() {
   );
 }
 
-/** Pick a team or an agent, then the start-run form for it. */
-function NewRun() {
+/** Every team and agent (the lists page newest first), by slug: for the filters and the start picker. */
+function useTeamsAndAgents() {
   const trpc = useTRPC();
   const { can } = useWorkspace();
-  const teams = useQuery({ ...trpc.teams.list.queryOptions({}), enabled: can("teams:read") });
-  const agents = useQuery({ ...trpc.agents.list.queryOptions({}), enabled: can("agents:read") });
+  const teamPages = useAllPages(useInfiniteQuery({ ...trpc.teams.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("teams:read") }));
+  const agentPages = useAllPages(useInfiniteQuery({ ...trpc.agents.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("agents:read") }));
+  const teams = useMemo(() => ({ data: teamPages.data ? [...teamPages.data].sort((a, b) => a.slug.localeCompare(b.slug)) : undefined }), [teamPages.data]);
+  const agents = useMemo(() => ({ data: agentPages.data ? [...agentPages.data].sort((a, b) => a.slug.localeCompare(b.slug)) : undefined }), [agentPages.data]);
+  return { teams, agents };
+}
+
+/** Pick a team or an agent, then the start-run form for it. */
+function NewRun() {
+  const { teams, agents } = useTeamsAndAgents();
   const [choice, setChoice] = useState("");
   const options = [
     ...(teams.data ?? []).filter((t) => !t.archivedAt).map((t) => ({ value: `team:${t.slug}`, label: `Team: ${t.name}` })),

@@ -52,7 +52,7 @@ export function StartRunForm({ target, title = "Run", compact = false, picker }:
         submitting.current = false;
       },
       onSuccess: async (run) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.runs.list.pathKey() });
         router.push(`/w/${slug}/runs/${run.id}`);
       },
     }),

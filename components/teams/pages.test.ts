@@ -46,15 +46,17 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   const agent = await owner.agents.get({ agent: "writer" });
   const team = await owner.teams.get({ team: "duo" });
-  queryClient.setQueryData(trpc.agents.list.queryKey({ includeArchived: false }), await owner.agents.list({ includeArchived: false }));
-  queryClient.setQueryData(trpc.agents.list.queryKey(), await owner.agents.list());
+  const onePage = <T,>(page: T) => ({ pages: [page], pageParams: [null] });
+  // the tables show their first page; the team editor reads every page (limit 200)
+  queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ includeArchived: false }), onePage(await owner.agents.list({ includeArchived: false })));
+  queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ limit: 200 }), onePage(await owner.agents.list({ limit: 200 })));
   queryClient.setQueryData(trpc.agents.get.queryKey({ agent: "writer" }), agent);
-  queryClient.setQueryData(trpc.agents.versions.queryKey({ agent: agent.id }), await owner.agents.versions({ agent: agent.id }));
+  queryClient.setQueryData(trpc.agents.versions.infiniteQueryKey({ agent: agent.id }), onePage(await owner.agents.versions({ agent: agent.id })));
   queryClient.setQueryData(trpc.agents.diff.queryKey({ agent: agent.id, from: 1, to: 2 }), await owner.agents.diff({ agent: agent.id, from: 1, to: 2 }));
-  queryClient.setQueryData(trpc.teams.list.queryKey({ includeArchived: false }), await owner.teams.list({ includeArchived: false }));
-  queryClient.setQueryData(trpc.teams.list.queryKey(), await owner.teams.list());
+  queryClient.setQueryData(trpc.teams.list.infiniteQueryKey({ includeArchived: false }), onePage(await owner.teams.list({ includeArchived: false })));
+  queryClient.setQueryData(trpc.teams.list.infiniteQueryKey({ limit: 200 }), onePage(await owner.teams.list({ limit: 200 })));
   queryClient.setQueryData(trpc.teams.get.queryKey({ team: "duo" }), team);
-  queryClient.setQueryData(trpc.teams.versions.queryKey({ team: team.id }), await owner.teams.versions({ team: team.id }));
+  queryClient.setQueryData(trpc.teams.versions.infiniteQueryKey({ team: team.id }), onePage(await owner.teams.versions({ team: team.id })));
   queryClient.setQueryData(trpc.teams.diff.queryKey({ team: team.id, from: 1, to: 2 }), await owner.teams.diff({ team: team.id, from: 1, to: 2 }));
   queryClient.setQueryData(trpc.teams.validate.queryKey({ spec: team.spec, team: team.id }), { valid: false, issues: [{ path: "spec.checkers.0", message: "An example problem" }] });
   queryClient.setQueryData(trpc.routing.presets.list.queryKey(), await owner.routing.presets.list());

@@ -1,6 +1,7 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Badge } from "@/components/ui/badge";
@@ -15,7 +16,7 @@ import { TeamEditor } from "./team-editor";
 
 function TeamHistory({ team }: { team: TeamOutput }) {
   const trpc = useTRPC();
-  const versions = useQuery(trpc.teams.versions.queryOptions({ team: team.id }));
+  const versions = usePagedList(useInfiniteQuery(trpc.teams.versions.infiniteQueryOptions({ team: team.id }, { getNextPageParam: nextPageParam })));
   const pair = useComparePair(team.currentVersion);
   const diff = useQuery({ ...trpc.teams.diff.queryOptions({ team: team.id, from: pair.from, to: pair.to }), enabled: team.currentVersion > 1 });
   return (

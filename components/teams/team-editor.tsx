@@ -2,14 +2,15 @@
 
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
+import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { topologySpecSchema } from "@/lib/schemas/topology";
 import type { TeamOutput } from "@/lib/schemas/teams";
 import { topologyGraph } from "@/lib/topology-graph";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
+import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { prettyJson, starterSpec, type Draft } from "./spec-draft";
 import { SpecForm } from "./spec-form";
@@ -72,8 +73,10 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
   const queryClient = useQueryClient();
   const { can, slug: workspaceSlug } = useWorkspace();
   const editable = team ? can("teams:update") && !team.archivedAt : can("teams:create");
-  const agents = useQuery(trpc.agents.list.queryOptions());
-  const teams = useQuery(trpc.teams.list.queryOptions());
+  // every agent and team (the list pages newest first: the editor offers them all, by slug)
+  const agents = useAllPages(useInfiniteQuery(trpc.agents.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam })));
+  const teams = useAllPages(useInfiniteQuery(trpc.teams.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam })));
+  const agentsBySlug = useMemo(() => (agents.data ? [...agents.data].sort((a, b) => a.slug.localeCompare(b.slug)) : undefined), [agents.data]);
 
   const [slug, setSlug] = useState("");
   const [name, setName] = useState(team?.name ?? "");
@@ -82,17 +85,22 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
   const [text, setText] = useState(team ? prettyJson(team.spec) : "");
   const [textDirty, setTextDirty] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  // the version this edit started from: a save based on an older one is refused (409) instead of overwriting
+  const [baseVersion, setBaseVersion] = useState<number | undefined>(team?.currentVersion);
 
-  const agentOptions = useMemo(() => (agents.data ?? []).map((a) => ({ slug: a.slug, name: a.name })), [agents.data]);
-  const teamOptions = useMemo(() => (teams.data ?? []).filter((t) => t.id !== team?.id).map((t) => ({ slug: t.slug, name: t.name })), [teams.data, team?.id]);
+  const agentOptions = useMemo(() => (agentsBySlug ?? []).map((a) => ({ slug: a.slug, name: a.name })), [agentsBySlug]);
+  const teamOptions = useMemo(
+    () => (teams.data ?? []).filter((t) => t.id !== team?.id).sort((a, b) => a.slug.localeCompare(b.slug)).map((t) => ({ slug: t.slug, name: t.name })),
+    [teams.data, team?.id],
+  );
 
   // a new team starts as a sequential team of the first agents, once they are known
   useEffect(() => {
-    if (team || draft !== null || !agents.data) return;
-    const start = starterSpec("sequential", agents.data.slice(0, 2).map((a) => a.slug));
+    if (team || draft !== null || !agentsBySlug) return;
+    const start = starterSpec("sequential", agentsBySlug.slice(0, 2).map((a) => a.slug));
     setDraftState(start);
     setText(prettyJson(start));
-  }, [team, draft, agents.data]);
+  }, [team, draft, agentsBySlug]);
 
   const setDraft = (next: Draft) => {
     setDraftState(next);
@@ -135,11 +143,16 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
   const update = useMutation(
     trpc.teams.update.mutationOptions({
       onSuccess: async (saved) => {
-        setNotice(saved.currentVersion === team?.currentVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setNotice(saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setBaseVersion(saved.currentVersion);
         setDraftState(saved.spec as unknown as Draft);
         setText(prettyJson(saved.spec));
         setTextDirty(false);
         await refresh();
+      },
+      // someone else saved since this edit started: fetch their version (the conflict offers to load it)
+      onError: async (error) => {
+        if (errorCode(error) === "CONFLICT") await refresh();
       },
     }),
   );
@@ -151,8 +164,20 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
     setLocalError(null);
     setNotice(null);
     if (textDirty && !parsedText.ok) return setLocalError(`The JSON is not valid: ${parsedText.error}`);
-    if (team) update.mutate({ team: team.id, name: name.trim(), description, spec: candidate });
+    if (team) update.mutate({ team: team.id, name: name.trim(), description, spec: candidate, baseVersion });
     else create.mutate({ slug: slug.trim(), name: name.trim(), description, spec: candidate });
+  }
+
+  /** After a conflict: the editor shows the current version (someone else's save), to edit from there. */
+  function loadLatest() {
+    if (!team) return;
+    setName(team.name);
+    setDescription(team.description);
+    setDraftState(team.spec as unknown as Draft);
+    setText(prettyJson(team.spec));
+    setTextDirty(false);
+    setBaseVersion(team.currentVersion);
+    update.reset();
   }
 
   function applyJson() {
@@ -218,6 +243,13 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
         </fieldset>
         <ProblemList problems={problems} pending={validation.isFetching} />
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
+        {team && errorCode(update.error) === "CONFLICT" && team.currentVersion !== baseVersion ? (
+          <div className="button-row" data-testid="team-conflict">
+            <button type="button" className="btn btn-secondary btn-sm" data-testid="team-load-latest" onClick={loadLatest}>
+              Load version {team.currentVersion} (discards this edit)
+            </button>
+          </div>
+        ) : null}
         {notice ? <p className="hint-ok small" data-testid="team-saved">{notice}</p> : null}
         {editable ? (
           <div>

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Badge } from "@/components/ui/badge";
@@ -10,6 +10,7 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { NoAccess } from "@/components/ui/loading";
 import { QueryTable } from "@/components/ui/table";
+import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { TOPOLOGY_LABELS } from "./spec-draft";
@@ -19,7 +20,7 @@ function TeamsTable() {
   const trpc = useTRPC();
   const { slug } = useWorkspace();
   const [archived, setArchived] = useState(false);
-  const teams = useQuery(trpc.teams.list.queryOptions({ includeArchived: archived }));
+  const teams = usePagedList(useInfiniteQuery(trpc.teams.list.infiniteQueryOptions({ includeArchived: archived }, { getNextPageParam: nextPageParam })));
   return (
     <Card
       title="Teams"
@@ -64,6 +65,7 @@ function TeamsTable() {
           </tbody>
         </table>
       </QueryTable>
+      <LoadMore list={teams} testId="teams-load-more" />
     </Card>
   );
 }

@@ -27,7 +27,7 @@ export function SecretForm() {
         setName("");
         setDescription("");
         setValue("");
-        await queryClient.invalidateQueries({ queryKey: trpc.secrets.list.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.secrets.list.pathKey() });
       },
       // whatever happened, the value does not linger in the form's state longer than needed
       onError: () => setValue(""),

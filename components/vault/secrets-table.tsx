@@ -1,7 +1,8 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
@@ -24,7 +25,7 @@ function ReplaceValue({ secretId, name, onDone }: { secretId: string; name: stri
         setValue("");
         setProblem(errorMessage(e));
       },
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.secrets.list.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.secrets.list.pathKey() }),
     }),
   );
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -63,7 +64,7 @@ export function SecretsTable() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can } = useWorkspace();
-  const secrets = useQuery(trpc.secrets.list.queryOptions());
+  const secrets = usePagedList(useInfiniteQuery(trpc.secrets.list.infiniteQueryOptions({}, { getNextPageParam: nextPageParam })));
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [replacing, setReplacing] = useState<string | null>(null);
@@ -74,7 +75,7 @@ export function SecretsTable() {
         setNotice(null);
       },
       onError: (e) => setError(errorMessage(e)),
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.secrets.list.queryKey() }),
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.secrets.list.pathKey() }),
     }),
   );
   const canUpdate = can("secrets:update");
@@ -82,7 +83,16 @@ export function SecretsTable() {
   const showActions = canUpdate || canDelete;
 
   return (
-    <Card title="Secrets" description={secrets.data ? `${secrets.data.length} ${secrets.data.length === 1 ? "secret" : "secrets"} in this workspace` : undefined}>
+    <Card
+      title="Secrets"
+      description={
+        secrets.data
+          ? secrets.hasNextPage
+            ? `The newest ${secrets.data.length} secrets; load more below`
+            : `${secrets.data.length} ${secrets.data.length === 1 ? "secret" : "secrets"} in this workspace`
+          : undefined
+      }
+    >
       <FormError message={error ?? (secrets.isError ? errorMessage(secrets.error) : null)} />
       {notice ? <p className="success-text" data-testid="secret-notice" role="status">{notice}</p> : null}
       <QueryTable query={secrets} empty={<p className="muted" data-testid="secret-empty">No secrets yet.</p>}>
@@ -164,6 +174,7 @@ export function SecretsTable() {
           </tbody>
         </table>
       </QueryTable>
+      <LoadMore list={secrets} testId="secrets-load-more" />
     </Card>
   );
 }

@@ -5,6 +5,7 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
+import { LoadMore, type PagedList } from "@/components/ui/paged-list";
 import { DiffView, VersionHistory, type FieldChange } from "./version-history";
 
 interface QueryState<T> {
@@ -13,6 +14,9 @@ interface QueryState<T> {
   error: unknown;
   data: T | undefined;
 }
+
+/** The versions loaded so far; more come with "Load more" (versions page newest first). */
+type VersionPages<V> = QueryState<V[]> & Pick<PagedList<V>, "hasNextPage" | "isFetchingNextPage" | "fetchNextPage">;
 
 export interface ComparePair {
   from: number;
@@ -29,7 +33,7 @@ export function useComparePair(current: number): ComparePair {
 
 /** The History card of an agent or a team: its versions, and the diff of the pair being compared. */
 export function HistoryCard<V extends { version: number; name: string; createdAt: Date }>({ versions, summary, diff, current, pair, rowTestId, diffTestId, labels }: {
-  versions: QueryState<V[]>;
+  versions: VersionPages<V>;
   summary: (version: V) => string;
   diff: QueryState<{ from: number; to: number; changes: FieldChange[] }>;
   current: number;
@@ -53,6 +57,7 @@ export function HistoryCard<V extends { version: number; name: string; createdAt
           onCompare={pair.compare}
         />
       )}
+      <LoadMore list={versions} testId={`${rowTestId}-load-more`} />
       {diff.data ? <DiffView from={diff.data.from} to={diff.data.to} changes={diff.data.changes} testId={diffTestId} labels={labels} /> : null}
     </Card>
   );

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { RoleBadge } from "@/components/ui/badge";
 import { formatDate } from "@/components/ui/format";
@@ -20,7 +21,8 @@ export function WorkspaceOverview() {
   const trpc = useTRPC();
   const { slug, workspace, role, can } = useWorkspace();
   const base = `/w/${slug}`;
-  const members = useQuery(trpc.members.list.queryOptions(undefined, { enabled: can("members:read") }));
+  // the count of every member (the list pages)
+  const members = useAllPages(useInfiniteQuery({ ...trpc.members.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("members:read") }));
   const keys = useQuery(trpc.apiKeys.list.queryOptions(undefined, { enabled: can("api_keys:read") }));
   const invitations = useQuery(trpc.invitations.list.queryOptions(undefined, { enabled: can("members:invite") }));
 

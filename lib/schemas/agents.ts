@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { displayName, intColumn, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
+import { paginationShape } from "./common";
 
 /**
  * Agents: shared by the UI, tRPC, REST and MCP. Every save of an agent is a new immutable version; the slug
@@ -45,6 +46,19 @@ export const createAgentInputSchema = z.strictObject({
 });
 export type CreateAgentInput = z.input<typeof createAgentInputSchema>;
 
+/**
+ * The version an edit was based on (optimistic concurrency): when the agent or team has moved on since (someone
+ * else saved), the save is refused with 409 CONFLICT instead of overwriting their change. Over REST an
+ * `If-Match` header with the ETag of a GET does the same.
+ */
+export const baseVersionSchema = z
+  .number()
+  .int("baseVersion is a whole number")
+  .min(1, "baseVersion is at least 1")
+  .max(2_147_483_647)
+  .optional()
+  .describe("The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT");
+
 const agentPatchShape = {
   name: agentFieldsShape.name.optional(),
   roleDescription: agentFieldsShape.roleDescription.optional(),
@@ -54,6 +68,7 @@ const agentPatchShape = {
   temperature: agentFieldsShape.temperature.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
   memoryScope: agentFieldsShape.memoryScope.optional(),
+  baseVersion: baseVersionSchema,
 };
 
 /** REST body of PATCH /api/v1/agents/{agentId}: the fields to change; the rest carries over from the current version. */
@@ -64,10 +79,11 @@ export const updateAgentWithRefInputSchema = z.strictObject({ agent: agentRefSch
 
 export const listAgentsInputSchema = z.strictObject({
   includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived agents"),
+  ...paginationShape,
 });
 
 export const agentByRefInputSchema = z.strictObject({ agent: agentRefSchema });
-export const agentVersionsInputSchema = z.strictObject({ agent: agentRefSchema });
+export const agentVersionsInputSchema = z.strictObject({ agent: agentRefSchema, ...paginationShape });
 export const agentDiffInputSchema = z.strictObject({
   agent: agentRefSchema,
   from: intColumn(1),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "./text";
+import { paginationShape } from "./common";
 
 export const auditEntrySchema = z
   .object({
@@ -27,8 +28,7 @@ export const auditFilterSchema = z.strictObject({
 });
 
 export const listAuditInputSchema = auditFilterSchema.extend({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: text().max(200).optional().describe("nextCursor of the previous page"),
+  ...paginationShape,
 });
 
 export const auditExportFormatSchema = z.enum(["jsonl", "csv"]);

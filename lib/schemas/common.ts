@@ -19,10 +19,13 @@ export const slugSchema = text()
 export const idSchema = (prefix: string) =>
   text().regex(new RegExp(`^${prefix}_[a-z0-9]{6,40}$`), `Not a valid ${prefix}_ id`);
 
-export const paginationSchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: text().max(200).optional(),
-});
+/** The fields of every paginated list: a page size and the opaque keyset cursor of the previous page. */
+export const paginationShape = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe("Page size (1..200, default 50)"),
+  cursor: text().max(200).optional().describe("The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR"),
+};
+
+export const paginationSchema = z.strictObject(paginationShape);
 
 export const errorBodySchema = z
   .object({
@@ -37,6 +40,14 @@ export const errorBodySchema = z
 
 /** A page of a list: the items and the cursor of the next page (null on the last). */
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The REST shape of a page (`data`, as every REST list has always answered, plus the cursor of the next page). */
+export const restPageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable().describe("Pass it as `cursor` for the next page; null on the last page") });
 
 export const deletedSchema = z.object({ deleted: z.literal(true) });
 export const revokedSchema = z.object({ revoked: z.literal(true) });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { displayName, text } from "./text";
 import { capabilitySchema } from "./model-policy";
-import { idSchema } from "./common";
+import { idSchema, paginationShape } from "./common";
 
 // ---------------------------------------------------------------------------------------------------
 // Providers
@@ -151,6 +151,7 @@ const booleanQuery = z.union([z.boolean(), z.enum(["true", "false"]).transform((
 export const listModelsInputSchema = z.strictObject({
   provider: text().trim().max(60).optional().describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, simulator)"),
   enabled: booleanQuery.optional().describe("Only enabled (true) or disabled (false) models"),
+  ...paginationShape,
 });
 
 export const modelProviderSchema = z

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { idempotencyKeySchema } from "@/lib/idempotency";
 import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
-import { idSchema } from "./common";
+import { idSchema, paginationShape } from "./common";
 
 /**
  * Runs: one execution of a team or a single agent on an input, in the background. Shared by tRPC, REST, the UI
@@ -21,6 +21,9 @@ export const MAX_RUN_INPUT = 100_000;
 export const MAX_RUN_START_BODY_BYTES = MAX_RUN_INPUT * 6 + 64 * 1024;
 
 export const runIdSchema = idSchema("run");
+
+/** Characters of a step's input and output in run details and step lists (a step input may hold a million). */
+export const STEP_TEXT_LIMIT = 16_384;
 
 /** The event types a run emits (see docs/api.md); the last three end a run's stream. */
 export const RUN_EVENT_TYPES = [
@@ -95,8 +98,10 @@ export const runStepSchema = z
     agent: z.object({ id: z.string(), slug: z.string().nullable(), version: z.number().int().nullable() }).nullable(),
     model: z.object({ ref: z.string().nullable(), name: z.string().nullable() }).nullable(),
     routeReason: z.string().nullable(),
-    inputSeen: z.string().nullable(),
-    output: z.string().nullable(),
+    inputSeen: z.string().nullable().describe(`What the step's model saw; in lists and run details cut to ${STEP_TEXT_LIMIT} characters`),
+    inputSeenTruncated: z.boolean().describe("inputSeen was cut: GET /api/v1/runs/{runId}/steps/{stepId} has it whole"),
+    output: z.string().nullable().describe(`In lists and run details cut to ${STEP_TEXT_LIMIT} characters`),
+    outputTruncated: z.boolean().describe("output was cut: GET /api/v1/runs/{runId}/steps/{stepId} has it whole"),
     inputTokens: z.number().int(),
     outputTokens: z.number().int(),
     costUsd: z.number(),
@@ -127,7 +132,8 @@ export const runDetailSchema = runSchema
     attributed: z.array(z.object({ nodeId: z.string(), agent: z.string(), output: z.string() })).nullable(),
     /** the step the run failed at, if any */
     failedStepId: z.string().nullable(),
-    steps: z.array(runStepSchema),
+    steps: z.array(runStepSchema).describe("The run's steps in the order they started: over REST the first page of them"),
+    stepsNextCursor: z.string().nullable().describe("The cursor of the next page of steps (GET /api/v1/runs/{runId}/steps?cursor=); null when `steps` holds them all"),
     pins: runPinsSchema.nullable(),
   })
   .meta({ id: "RunDetail" });
@@ -149,12 +155,22 @@ export const listRunsInputSchema = z.strictObject({
   status: runStatusSchema.optional(),
   from: z.coerce.date().optional().describe("created at or after"),
   to: z.coerce.date().optional().describe("created before"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: text().max(200).optional(),
+  ...paginationShape,
 });
 export type ListRunsInput = z.input<typeof listRunsInputSchema>;
 
 export const runRefInputSchema = z.strictObject({ runId: runIdSchema });
+
+/** A step of a run: its id (stp_...) or its stepId (URL-encoded in a path). */
+export const runStepRefSchema = text().min(1).max(500).describe("The step's id (stp_...) or its stepId");
+
+/** GET /api/v1/runs/{runId}: how many steps come with the run (the rest: GET /api/v1/runs/{runId}/steps). */
+export const runDetailQuerySchema = z.strictObject({
+  stepsLimit: z.coerce.number().int().min(1).max(200).default(50).describe("Steps in the first page (1..200, default 50)"),
+});
+
+export const runStepsInputSchema = z.strictObject({ runId: runIdSchema, ...paginationShape });
+export const runStepInputSchema = z.strictObject({ runId: runIdSchema, stepId: runStepRefSchema });
 
 export const listRunEventsInputSchema = z.strictObject({
   runId: runIdSchema,

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { displayName, intColumn, text } from "./text";
 import { TOPOLOGIES, topologySpecSchema } from "./topology";
-import { AGENT_SLUG_PATTERN, fieldChangeSchema } from "./agents";
+import { AGENT_SLUG_PATTERN, baseVersionSchema, fieldChangeSchema } from "./agents";
+import { paginationShape } from "./common";
 
 /**
  * Teams: agents (or, for hybrid, nested teams) arranged in a topology spec (lib/schemas/topology.ts). Versioned
@@ -36,6 +37,7 @@ const teamPatchShape = {
   name: nameSchema.optional(),
   description: descriptionSchema.optional(),
   spec: teamSpecInputSchema.optional(),
+  baseVersion: baseVersionSchema,
 };
 
 /** REST body of PATCH /api/v1/teams/{teamId}: the fields to change; the rest carries over from the current version. */
@@ -46,9 +48,12 @@ export const updateTeamWithRefInputSchema = z.strictObject({ team: teamRefSchema
 
 export const listTeamsInputSchema = z.strictObject({
   includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived teams"),
+  ...paginationShape,
 });
 
 export const teamByRefInputSchema = z.strictObject({ team: teamRefSchema });
+export const teamVersionsInputSchema = z.strictObject({ team: teamRefSchema, ...paginationShape });
+export const teamVersionInputSchema = z.strictObject({ team: teamRefSchema, version: intColumn(1) });
 export const teamDiffInputSchema = z.strictObject({ team: teamRefSchema, from: intColumn(1), to: intColumn(1) });
 
 /** teams.validate: the problems a save of this spec would report, without saving. */

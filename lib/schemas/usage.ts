@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "./text";
+import { paginationShape } from "./common";
 
 // ---------------------------------------------------------------------------------------------------
 // Cost ledger
@@ -42,8 +43,7 @@ export type UsageFilters = z.infer<typeof usageFiltersSchema>;
 export const listUsageInputSchema = z
   .strictObject({
     ...filterShape,
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: text().max(200).optional(),
+    ...paginationShape,
   })
   .superRefine(checkPeriod);
 export type ListUsageInput = z.infer<typeof listUsageInputSchema>;
@@ -58,8 +58,7 @@ export const usageRestQuerySchema = z
     period: filterShape.period,
     from: filterShape.from,
     to: filterShape.to,
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: text().max(200).optional(),
+    ...paginationShape,
   })
   .superRefine(checkPeriod);
 

@@ -23,9 +23,9 @@ describe("agents: create, list, get", () => {
     expect(a.id).toMatch(/^agt_/);
     expect(await owner().agents.get({ agent: a.id })).toEqual(a);
     expect(await owner().agents.get({ agent: "writer" })).toEqual(a);
-    const list = await owner().agents.list();
+    const list = (await owner().agents.list()).items;
     expect(list.find((x) => x.slug === "writer")).toEqual(a);
-    const versions = await owner().agents.versions({ agent: "writer" });
+    const versions = (await owner().agents.versions({ agent: "writer" })).items;
     expect(versions.map((v) => v.version)).toEqual([1]);
     expect(versions[0]).toMatchObject({ agentId: a.id, slug: "writer", name: "Writer" });
   });
@@ -66,7 +66,7 @@ describe("agents: versions", () => {
     expect(await getAgentVersion(ctx, a.id, 2)).toMatchObject({ version: 2, temperature: 0.5 });
     expect(await getAgentVersion(ctx, "editor")).toMatchObject({ version: 3, name: "Chief editor", modelPolicy: { type: "pinned", modelId: pinned } });
     await expect(getAgentVersion(ctx, "editor", 9)).rejects.toMatchObject({ code: "NOT_FOUND" });
-    const versions = await owner().agents.versions({ agent: "editor" });
+    const versions = (await owner().agents.versions({ agent: "editor" })).items;
     expect(versions.map((v) => [v.version, v.name])).toEqual([[3, "Chief editor"], [2, "Editor"], [1, "Editor"]]);
     const rows = await db().agentVersion.findMany({ where: { agentId: a.id }, orderBy: { version: "asc" } });
     expect(rows.map((r) => r.instructions)).toEqual(["Edit.\nBe brief.", "Edit.\nBe thorough.\nCite sources.", "Edit.\nBe thorough.\nCite sources."]);
@@ -113,8 +113,8 @@ describe("agents: archive", () => {
     await owner().agents.update({ agent: "retiree", instructions: "v2" });
     const archived = await owner().agents.archive({ agent: "retiree" });
     expect(archived.archivedAt).toBeInstanceOf(Date);
-    expect((await owner().agents.list()).map((x) => x.slug)).not.toContain("retiree");
-    expect((await owner().agents.list({ includeArchived: true })).map((x) => x.slug)).toContain("retiree");
+    expect((await owner().agents.list()).items.map((x) => x.slug)).not.toContain("retiree");
+    expect((await owner().agents.list({ includeArchived: true })).items.map((x) => x.slug)).toContain("retiree");
     expect(await owner().agents.get({ agent: "retiree" })).toMatchObject({ id: a.id, archivedAt: archived.archivedAt });
     expect(await outcome(owner().agents.update({ agent: "retiree", name: "Back" }))).toMatchObject({ ok: false, code: "CONFLICT" });
     // archiving again is a no-op

@@ -27,6 +27,8 @@ import {
 import { lineDiff, sameJson } from "@/lib/line-diff";
 import { cacheAgentVersion, cachedAgentVersion } from "@/server/runs/version-cache";
 import { checkPolicyReferences } from "@/server/models/routing";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import { paginationSchema, type Page } from "@/lib/schemas/common";
 
 type Tx = Prisma.TransactionClient;
 
@@ -105,14 +107,17 @@ async function findAgent(ctx: TenantContext, ref: string, tx: Tx = db(ctx)): Pro
   return row;
 }
 
-export async function listAgents(ctx: TenantContext, input: z.input<typeof listAgentsInputSchema> = {}): Promise<AgentOutput[]> {
-  const { includeArchived } = listAgentsInputSchema.parse(input);
+/** One page of the workspace's agents, newest first (keyset on createdAt, id: server/db/cursor.ts). */
+export async function listAgents(ctx: TenantContext, input: z.input<typeof listAgentsInputSchema> = {}): Promise<Page<AgentOutput>> {
+  const { includeArchived, limit, cursor } = listAgentsInputSchema.parse(input);
   const rows = await db(ctx).agent.findMany({
-    where: { workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) },
+    where: { AND: [{ workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) }, keysetWhere(cursor)] },
     include: withCurrent,
-    orderBy: [{ slug: "asc" }],
+    orderBy: keysetOrderBy(),
+    take: limit + 1,
   });
-  return rows.map(toAgent);
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map(toAgent), nextCursor: page.nextCursor };
 }
 
 export async function getAgent(ctx: TenantContext, ref: string): Promise<AgentOutput> {
@@ -165,7 +170,22 @@ function changedFields(a: VersionFields, b: VersionFields): AgentVersionField[] 
 }
 
 /**
- * Saves a new version with the given fields changed (the rest carried over). Identical to the current version:
+ * The 409 of a save based on a version that is no longer the current one (someone else saved in between).
+ * `current` is null when the other save committed while this one was being written.
+ */
+export function staleEdit(kind: "Agent" | "Team", slug: string, base: number, current: number | null): AppError {
+  const since = current === null ? "was saved by someone else at the same time" : `is at version ${current} now (someone else saved)`;
+  return new AppError(
+    "CONFLICT",
+    `${kind} "${slug}" ${since}; this edit started from version ${base}. Reload to see their changes, then save again.`,
+    { baseVersion: base, currentVersion: current },
+  );
+}
+
+/**
+ * Saves a new version with the given fields changed (the rest carried over). With `baseVersion` (the version the
+ * edit started from), a save that is not based on the current version is refused with CONFLICT; the check and the
+ * write are one conditional update, so of two saves based on the same version exactly one wins. Identical to the current version:
  * nothing is written and the agent is returned as it is. An archived agent cannot be changed. The model policy
  * must name a preset and a model of this workspace (`checkPolicyReferences`).
  */
@@ -173,6 +193,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   const data = updateAgentInputSchema.parse(patch);
   const row = await findAgent(ctx, ref);
   if (row.archivedAt) throw new AppError("CONFLICT", `Agent "${row.slug}" is archived and cannot be changed`);
+  if (data.baseVersion !== undefined && data.baseVersion !== row.currentVersion) throw staleEdit("Agent", row.slug, data.baseVersion, row.currentVersion);
   const current = fieldsOf(toAgentVersion(row, row.versions[0]!));
   const next: VersionFields = { ...current };
   for (const f of AGENT_VERSION_FIELDS) if (data[f] !== undefined) (next as Record<string, unknown>)[f] = data[f];
@@ -188,7 +209,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
       where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
       data: { currentVersion: version, name: next.name },
     });
-    if (bumped.count !== 1) throw new AppError("CONFLICT", `Agent "${row.slug}" was changed at the same time; reload and try again`);
+    if (bumped.count !== 1) throw staleEdit("Agent", row.slug, row.currentVersion, null);
     await tx.agentVersion.create({
       data: {
         id: newId("agv"),
@@ -212,11 +233,18 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   return toAgent(updated);
 }
 
-/** Every version of an agent, newest first. */
-export async function listAgentVersions(ctx: TenantContext, ref: string): Promise<AgentVersionOut[]> {
+/** One page of an agent's versions, newest first (keyset on createdAt, id). */
+export async function listAgentVersions(ctx: TenantContext, ref: string, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<AgentVersionOut>> {
+  const { limit, cursor } = paginationSchema.parse(pagination);
+  const where = keysetWhere(cursor);
   const agent = await findAgent(ctx, ref);
-  const rows = await db(ctx).agentVersion.findMany({ where: { agentId: agent.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
-  return rows.map((v) => toAgentVersion(agent, v));
+  const rows = await db(ctx).agentVersion.findMany({
+    where: { AND: [{ agentId: agent.id, workspaceId: ctx.workspaceId }, where] },
+    orderBy: keysetOrderBy(),
+    take: limit + 1,
+  });
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map((v) => toAgentVersion(agent, v)), nextCursor: page.nextCursor };
 }
 
 /**

@@ -67,8 +67,8 @@ describe("tRPC outputs", () => {
     const ws = await makeWorkspace("outhttp");
     const client = httpClient(ws.users.owner, ws.slug);
     const [members, current, audit] = await Promise.all([client.members.list.query(), client.workspaces.current.query(), client.audit.list.query({ limit: 5 })]);
-    expect(members.length).toBe(4);
-    expect(members[0]!.joinedAt).toBeInstanceOf(Date);
+    expect(members.items.length).toBe(4);
+    expect(members.items[0]!.joinedAt).toBeInstanceOf(Date);
     expect(current.createdAt).toBeInstanceOf(Date);
     const invitation = await client.invitations.create.mutate({ email: `http-${ws.slug}@example.test`, role: "member" });
     expect(invitation.invitation.expiresAt).toBeInstanceOf(Date);

@@ -16,7 +16,7 @@ async function busyWorkspace() {
   await tick();
   await callerFor(invitee).invitations.accept({ token: url.split("/invite/")[1]! });
   await tick();
-  const members = await caller.members.list();
+  const members = (await caller.members.list()).items;
   const joinerId = members.find((m) => m.userId === invitee.id)!.id;
   await caller.members.changeRole({ memberId: joinerId, role: "admin" });
   await tick();

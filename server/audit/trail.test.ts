@@ -117,11 +117,11 @@ describe("audit filters and keyset paging", () => {
     expect(after.items.map((e) => e.id)).toEqual(expected.slice(3, 6));
   });
 
-  it("refuses a malformed cursor with 422", async () => {
+  it("refuses a malformed cursor with 400 INVALID_CURSOR", async () => {
     const { key } = await seeded();
     const res = await rest("GET", "/api/v1/audit", { key, query: { cursor: "not-a-cursor" } });
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe("VALIDATION_FAILED");
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("INVALID_CURSOR");
   });
 });
 

@@ -386,7 +386,7 @@ describe("listing: filters and pagination", () => {
     expect(await ids({ limit: 200, from, to })).toEqual(expectIds((i) => i >= 6 && i <= 10));
     expect((await usageTotals(ctx, { from, to })).totals.calls).toBe(5);
 
-    await expect(listUsage(ctx, { limit: 5, cursor: "not-a-cursor" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(listUsage(ctx, { limit: 5, cursor: "not-a-cursor" })).rejects.toMatchObject({ code: "INVALID_CURSOR" });
     const owner = callerFor(ws.users.owner, ws.slug);
     expect(await outcome(owner.usage.list({ period: "7d", from }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await outcome(owner.usage.list({ from: to, to: from }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });

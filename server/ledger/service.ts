@@ -11,6 +11,7 @@
 import { db } from "@/server/db/client";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -334,37 +335,23 @@ export async function usageSum(ctx: TenantContext, filters: UsageFilters) {
   return sumOf(rows[0]);
 }
 
-/** A cursor is a position (time, id) in the newest-first order, not a row lookup: a foreign one brings nothing along. */
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const text = Buffer.from(cursor, "base64url").toString("utf8");
-  const match = /^(\d{1,15}):([a-z]{2,8}_[a-z0-9]{6,40})$/.exec(text);
-  if (!match) throw new AppError("BAD_REQUEST", "Invalid cursor: pass back the nextCursor of a previous page");
-  return { createdAt: new Date(Number(match[1])), id: match[2]! };
-}
-
-/** Recent calls, newest first, with the filters and keyset pagination. */
 /** A page of the ledger with the totals of the whole filtered set. */
 export async function listUsageWithTotals(ctx: TenantContext, input: ListUsageInput) {
   const [page, totals] = await Promise.all([listUsage(ctx, input), usageSum(ctx, input)]);
   return { ...page, totals };
 }
 
+/** Recent calls, newest first, with the filters and keyset pagination (server/db/cursor.ts). */
 export async function listUsage(ctx: TenantContext, input: ListUsageInput): Promise<{ items: UsageRecordOut[]; nextCursor: string | null }> {
   const range = resolveRange(input);
   const where = prismaWhere(ctx, input, range);
-  const position = input.cursor ? decodeCursor(input.cursor) : null;
+  // a cursor is a position (time, id) in the newest-first order, not a row lookup: a foreign one brings nothing along
   const rows = await db(ctx).usageRecord.findMany({
-    where: position
-      ? { AND: [where, { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] }] }
-      : where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    where: { AND: [where, keysetWhere(input.cursor)] },
+    orderBy: keysetOrderBy(),
     take: input.limit + 1,
   });
-  const page = rows.slice(0, input.limit);
+  const { items: page, nextCursor } = pageByCreatedAt(rows, input.limit);
   const refs = [...new Set(page.map((r) => r.modelRef).filter((r): r is string => r !== null))];
   const models = refs.length
     ? await db(ctx).model.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: refs } }, select: { id: true, displayName: true } })
@@ -389,7 +376,7 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
     actorType: r.actorType,
     actorId: r.actorId,
   }));
-  return { items, nextCursor: rows.length > input.limit ? encodeCursor(page[page.length - 1]!) : null };
+  return { items, nextCursor };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ describe("the default catalog", () => {
     // a deleted simulator model is not brought back by the next listing
     const fast = await db().model.findFirstOrThrow({ where: { workspaceId: ws.id, modelId: "sim-fast" } });
     await as(ws).models.delete({ id: fast.id });
-    expect((await listModels(ctx)).map((m) => m.modelId).sort()).toEqual(["sim-balanced", "sim-capable"]);
+    expect((await listModels(ctx)).items.map((m) => m.modelId).sort()).toEqual(["sim-balanced", "sim-capable"]);
   });
 
   it("keeps an edited preset and picks another name when 'Simulator' is taken", async () => {
@@ -95,7 +95,7 @@ describe("the default catalog", () => {
     const providers = await as(a, "viewer").providers.list();
     const sim = providers.find((p) => p.kind === "simulator")!;
     expect(sim).toMatchObject({ name: "Simulator", isSimulator: true, isLocal: true, secretId: null, modelCount: 3 });
-    const models = await as(a, "viewer").models.list();
+    const models = (await as(a, "viewer").models.list()).items;
     expect(models.filter((m) => m.isSimulator).map((m) => m.modelId).sort()).toEqual(["sim-balanced", "sim-capable", "sim-fast"]);
 
     expect(await outcome(as(a).providers.delete({ providerId: sim.id }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
@@ -290,8 +290,8 @@ describe("the tenant line: providers and models of A are NOT_FOUND for B (member
     expect(await outcome(owner.models.create({ providerId: providerA, modelId: "gpt-4o-mini" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
     // listings: only B's own
     expect((await owner.providers.list()).map((p) => p.id)).not.toContain(providerA);
-    expect((await owner.models.list()).map((m) => m.id)).not.toContain(modelA);
-    expect((await owner.models.list({ provider: providerA }))).toEqual([]);
+    expect((await owner.models.list()).items.map((m) => m.id)).not.toContain(modelA);
+    expect((await owner.models.list({ provider: providerA })).items).toEqual([]);
   });
 
   it("REST: B's key gets 404 on every provider and model path of A's", async () => {

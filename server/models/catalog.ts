@@ -25,6 +25,8 @@ import {
 import { knownModels, simulatorCapabilities, suggestModel as suggestKnownModel } from "./known-models";
 import { SIMULATOR_MODELS } from "./simulator";
 import { invalidateCatalogCache } from "./catalog-cache";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import type { Page } from "@/lib/schemas/common";
 import { describeUsers, modelUsers } from "./policy-users";
 
 type Tx = Prisma.TransactionClient;
@@ -86,8 +88,10 @@ export function suggestModels(input: { kind: ProviderKind; modelId?: string }) {
 // ---------------------------------------------------------------------------------------------------
 // Models
 
-export async function listModels(ctx: TenantContext, input: z.input<typeof listModelsInputSchema> = {}): Promise<ModelOutput[]> {
-  const { provider, enabled } = listModelsInputSchema.parse(input);
+/** One page of the workspace's model catalog, newest first (keyset on createdAt, id: server/db/cursor.ts). */
+export async function listModels(ctx: TenantContext, input: z.input<typeof listModelsInputSchema> = {}): Promise<Page<ModelOutput>> {
+  const { provider, enabled, limit, cursor } = listModelsInputSchema.parse(input);
+  const after = keysetWhere(cursor);
   await ensureDefaultCatalog(ctx);
   const providerFilter: Prisma.ModelWhereInput =
     provider === undefined
@@ -96,11 +100,13 @@ export async function listModels(ctx: TenantContext, input: z.input<typeof listM
         ? { provider: { kind: provider as ProviderKind } }
         : { providerId: provider };
   const rows = await db(ctx).model.findMany({
-    where: { workspaceId: ctx.workspaceId, ...providerFilter, ...(enabled === undefined ? {} : { enabled }) },
+    where: { AND: [{ workspaceId: ctx.workspaceId, ...providerFilter, ...(enabled === undefined ? {} : { enabled }) }, after] },
     include: modelInclude,
-    orderBy: [{ provider: { name: "asc" } }, { modelId: "asc" }],
+    orderBy: keysetOrderBy(),
+    take: limit + 1,
   });
-  return rows.map(toModel);
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map(toModel), nextCursor: page.nextCursor };
 }
 
 async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {

@@ -47,6 +47,8 @@ interface RouteCommon<P extends z.ZodType, Q extends z.ZodType> {
   errors?: readonly ErrorCode[];
   /** the OpenAPI operationId when the one derived from the method and path does not read well */
   operationId?: string;
+  /** request headers the route reads (for the OpenAPI document; the handler reads them from `headers`) */
+  headers?: z.ZodObject;
 }
 
 type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = (input: {
@@ -56,6 +58,8 @@ type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, 
   body: z.output<B>;
   /** the public origin for links handed out (CADRE_PUBLIC_URL, else the request's) */
   origin: string;
+  /** the request's headers (e.g. If-Match); document the ones a route reads in `headers` of its definition */
+  headers: Headers;
 }) => Promise<z.input<R> | Response>;
 
 /**
@@ -246,7 +250,7 @@ export async function executeRoute(
     const tenant = ctx;
     const headers: Record<string, string> = { ...limitHeaders, "x-request-id": requestId };
     const respond = async (): Promise<Response> => {
-      const result = await route.handler!({ ctx: tenant, params, query, body, origin: publicOrigin(request) });
+      const result = await route.handler!({ ctx: tenant, params, query, body, origin: publicOrigin(request), headers: request.headers });
       if (result instanceof Response) {
         if (idempotencyKey !== undefined) throw new Error(`${routeName}: an idempotent route answered with its own Response`);
         for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);

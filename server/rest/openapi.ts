@@ -39,6 +39,8 @@ export function errorStatusesOf(route: AnyRestRoute): Map<number, string[]> {
   if (route.requires !== "authenticated") add(403, `The key lacks the scope ${route.requires} (or its creator's role lacks the permission)`);
   if (route.params) add(404, "Not found in this key's workspace");
   if (route.body || route.query || route.params) add(422, "The input failed validation (`issues` lists every problem)");
+  if (route.query && "cursor" in route.query.shape) add(400, "The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR)");
+  if (route.headers && "if-match" in route.headers.shape) add(400, "The `If-Match` header is malformed or disagrees with `baseVersion`");
   if (route.kind !== "stream" && route.idempotent) {
     add(400, `The ${IDEMPOTENCY_HEADER} header is invalid (empty, longer than ${IDEMPOTENCY_KEY_MAX_LENGTH} characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID`);
     add(409, `The first request with this ${IDEMPOTENCY_HEADER} is still in flight: retry after \`Retry-After\` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT)`);
@@ -129,7 +131,9 @@ function buildDocument() {
       ...(route.kind === "stream" ? { "x-cadre-stream": true } : {}),
       ...(idempotent ? { "x-cadre-idempotent": true, parameters: [IDEMPOTENCY_KEY_PARAMETER] } : {}),
       security: [{ apiKey: [] }],
-      ...(route.params || route.query ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}) } } : {}),
+      ...(route.params || route.query || route.headers
+        ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } }
+        : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
       responses: {
         [String(route.status ?? 200)]: route.kind === "stream"

@@ -21,6 +21,7 @@ import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,
   startRunInputSchema,
+  STEP_TEXT_LIMIT,
   TERMINAL_RUN_STATUSES,
   type ListRunsInput,
   type RunDetailOut,
@@ -34,6 +35,9 @@ import {
 import { appendRunEvents, eventsAfter } from "./events";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
+import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import { paginationSchema, type Page } from "@/lib/schemas/common";
+import type { z } from "zod";
 import { finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
@@ -101,7 +105,10 @@ function toRun(row: RunFields, names: Names): RunOut {
   };
 }
 
-function toStep(row: StepRow, agentSlugs: Map<string, string>): RunStepOut {
+/** A step row without its memoised result, its texts possibly cut to `limit` characters (their full lengths beside). */
+type StepFields = Omit<StepRow, "result"> & { inputSeenLength: number; outputLength: number };
+
+function toStep(row: StepFields, agentSlugs: Map<string, string>, limit: number): RunStepOut {
   return {
     id: row.id,
     stepId: row.stepId,
@@ -114,7 +121,9 @@ function toStep(row: StepRow, agentSlugs: Map<string, string>): RunStepOut {
     model: row.modelRef || row.modelName ? { ref: row.modelRef, name: row.modelName } : null,
     routeReason: row.routeReason,
     inputSeen: row.inputSeen,
+    inputSeenTruncated: row.inputSeenLength > limit,
     output: row.output,
+    outputTruncated: row.outputLength > limit,
     inputTokens: row.inputTokens,
     outputTokens: row.outputTokens,
     costUsd: Number(row.costUsd),
@@ -339,19 +348,29 @@ async function queuedEventPins(ctx: TenantContext, runId: string): Promise<RunPi
   return parsePins((queued?.data as { pins?: unknown } | null)?.pins);
 }
 
-export async function getRun(ctx: TenantContext, runId: string): Promise<RunDetailOut> {
+export interface RunStepsPageOptions {
+  /** steps per page; undefined: every step (the web app's live run page) */
+  stepsLimit?: number;
+  stepsCursor?: string;
+}
+
+/**
+ * A run with its steps: every step, or with `stepsLimit` the first page of them (oldest first) and the cursor of the
+ * next (`listRunSteps`). Step texts are bounded (STEP_TEXT_LIMIT, flagged when cut; `getRunStep` has them whole).
+ */
+export async function getRun(ctx: TenantContext, runId: string, options: RunStepsPageOptions = {}): Promise<RunDetailOut> {
+  keysetWhere(options.stepsCursor);
   const row = await findRun(ctx, runId);
-  const [names, steps, pins] = await Promise.all([
+  const [names, stepsPage, pins, lastFailed] = await Promise.all([
     namesFor(ctx, [row]),
-    db(ctx).runStep.findMany({ where: { runId: row.id, workspaceId: ctx.workspaceId }, orderBy: [{ startedAt: "asc" }, { stepId: "asc" }] }),
+    stepsOf(ctx, row.id, options.stepsLimit, options.stepsCursor),
     row.pins !== null ? parsePins(row.pins) : queuedEventPins(ctx, row.id),
+    row.status === "failed"
+      ? db(ctx).runStep.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, status: "failed" }, orderBy: [{ startedAt: "desc" }, { stepId: "desc" }], select: { stepId: true } })
+      : null,
   ]);
-  const agentIds = [...new Set(steps.map((s) => s.agentId).filter((x): x is string => !!x))];
-  const agents = agentIds.length ? await db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
-  const agentSlugs = new Map(agents.map((a) => [a.id, a.slug]));
   const output = row.output as { attributed?: { nodeId: string; agent: string; output: string }[] } | null;
-  const failed = row.status === "failed" ? steps.filter((s) => s.status === "failed").pop() : undefined;
-  let failedStepId = failed?.stepId ?? null;
+  let failedStepId = lastFailed?.stepId ?? null;
   if (row.status === "failed" && !failedStepId) {
     const event = await db(ctx).runEvent.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, type: "run.failed" }, orderBy: { seq: "desc" } });
     const stepId = (event?.data as { stepId?: unknown } | null)?.stepId;
@@ -361,8 +380,71 @@ export async function getRun(ctx: TenantContext, runId: string): Promise<RunDeta
     ...toRun(row, names),
     attributed: Array.isArray(output?.attributed) ? output.attributed : null,
     failedStepId,
-    steps: steps.map((s) => toStep(s, agentSlugs)),
+    steps: stepsPage.items,
+    stepsNextCursor: stepsPage.nextCursor,
     pins,
+  };
+}
+
+/** One page of a run's steps, oldest first (keyset on startedAt, id), texts bounded like getRun's. */
+export async function listRunSteps(ctx: TenantContext, runId: string, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<RunStepOut>> {
+  const { limit, cursor } = paginationSchema.parse(pagination);
+  keysetWhere(cursor);
+  const row = await findRun(ctx, runId);
+  return stepsOf(ctx, row.id, limit, cursor);
+}
+
+/** One step of a run, by its id (stp_...) or its stepId, with its texts whole. */
+export async function getRunStep(ctx: TenantContext, runId: string, ref: string): Promise<RunStepOut> {
+  const run = await findRun(ctx, runId);
+  const step = await db(ctx).runStep.findFirst({ where: { runId: run.id, workspaceId: ctx.workspaceId, OR: [{ id: ref }, { stepId: ref }] }, omit: { result: true } });
+  if (!step) throw new AppError("NOT_FOUND", "Step not found in this run");
+  const agentSlugs = await slugsOfAgents(ctx, [step]);
+  return toStep({ ...step, inputSeenLength: step.inputSeen?.length ?? 0, outputLength: step.output?.length ?? 0 }, agentSlugs, Number.POSITIVE_INFINITY);
+}
+
+async function slugsOfAgents(ctx: TenantContext, steps: { agentId: string | null }[]): Promise<Map<string, string>> {
+  const agentIds = [...new Set(steps.map((s) => s.agentId).filter((x): x is string => !!x))];
+  const agents = agentIds.length ? await db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
+  return new Map(agents.map((a) => [a.id, a.slug]));
+}
+
+/**
+ * Steps of a run in the order they started (then by id), a page of them or every one. The memoised results are
+ * never read, and the texts (a step input can hold up to a million characters) are cut to STEP_TEXT_LIMIT in the
+ * database, so a page costs its size, not the run's.
+ */
+async function stepsOf(ctx: TenantContext, runId: string, limit: number | undefined, cursor: string | undefined): Promise<Page<RunStepOut>> {
+  const rows = await db(ctx).runStep.findMany({
+    where: { AND: [{ runId, workspaceId: ctx.workspaceId }, keysetWhere(cursor, "asc", "startedAt")] },
+    orderBy: keysetOrderBy("asc", "startedAt"),
+    omit: { result: true, inputSeen: true, output: true },
+    ...(limit === undefined ? {} : { take: limit + 1 }),
+  });
+  const page = limit === undefined ? { items: rows, nextCursor: null } : keysetPage(rows, limit, (r) => ({ at: r.startedAt, id: r.id }));
+  const ids = page.items.map((r) => r.id);
+  const [texts, agentSlugs] = await Promise.all([
+    ids.length
+      ? execute<{ id: string; inputSeen: string | null; inputSeenLength: number | null; output: string | null; outputLength: number | null }>(
+          ctx,
+          sql`SELECT id, left("inputSeen", ${STEP_TEXT_LIMIT}) AS "inputSeen", char_length("inputSeen") AS "inputSeenLength",
+                left("output", ${STEP_TEXT_LIMIT}) AS "output", char_length("output") AS "outputLength"
+              FROM "RunStep" WHERE "workspaceId" = ${ctx.workspaceId} AND "runId" = ${runId} AND id = ANY(${sql.array(ids, "text")})`,
+        )
+      : { rows: [] },
+    slugsOfAgents(ctx, page.items),
+  ]);
+  const byId = new Map(texts.rows.map((t) => [t.id, t]));
+  return {
+    items: page.items.map((r) => {
+      const t = byId.get(r.id);
+      return toStep(
+        { ...r, inputSeen: t?.inputSeen ?? null, output: t?.output ?? null, inputSeenLength: Number(t?.inputSeenLength ?? 0), outputLength: Number(t?.outputLength ?? 0) },
+        agentSlugs,
+        STEP_TEXT_LIMIT,
+      );
+    }),
+    nextCursor: page.nextCursor,
   };
 }
 
@@ -374,6 +456,8 @@ async function resolveRef(ctx: TenantContext, kind: "team" | "agent", ref: strin
 
 export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}): Promise<{ items: RunOut[]; nextCursor: string | null }> {
   const input = listRunsInputSchema.parse(filters);
+  // an invalid cursor is refused before anything else (even when a filter matches nothing)
+  keysetWhere(input.cursor);
   const teamId = input.team ? await resolveRef(ctx, "team", input.team) : undefined;
   const agentId = input.agent ? await resolveRef(ctx, "agent", input.agent) : undefined;
   if (teamId === null || agentId === null) return { items: [], nextCursor: null };
@@ -384,17 +468,16 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
     ...(input.status ? { status: input.status } : {}),
     ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } } : {}),
   };
-  // a cursor from another workspace (or a stale one) starts from the top instead of leaking positions
-  const cursorOk = input.cursor ? await db(ctx).run.findFirst({ where: { id: input.cursor, workspaceId: ctx.workspaceId }, select: { id: true } }) : null;
+  // a keyset cursor is a position (createdAt, id), not a row to look up: a run that left the filter since (a queued
+  // run cancelled between two pages) still marks where the next page starts, and a foreign cursor brings nothing
   const rows = await db(ctx).run.findMany({
-    where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    where: { AND: [where, keysetWhere(input.cursor)] },
+    orderBy: keysetOrderBy(),
     take: input.limit + 1,
-    ...(cursorOk ? { cursor: { id: cursorOk.id }, skip: 1 } : {}),
   });
-  const page = rows.slice(0, input.limit);
+  const { items: page, nextCursor } = pageByCreatedAt(rows, input.limit);
   const names = await namesFor(ctx, page);
-  return { items: page.map((r) => toRun(r, names)), nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null };
+  return { items: page.map((r) => toRun(r, names)), nextCursor };
 }
 
 export async function listRunEvents(ctx: TenantContext, runId: string, afterSeq = 0, limit = 500): Promise<RunEventOut[]> {

@@ -113,8 +113,8 @@ describe("the tenant line: agents and teams", () => {
     expect(bTeam).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED" });
     expect(bTeam.ok === false && bTeam.message).toContain('Unknown agent "secret-agent"');
     expect(bTeam.ok === false && bTeam.message).toContain('Unknown team "secret-team"');
-    expect((await ownerB().agents.list()).map((x) => x.id)).not.toContain(agentId);
-    expect((await ownerB().teams.list()).map((x) => x.id)).not.toContain(teamId);
+    expect((await ownerB().agents.list()).items.map((x) => x.id)).not.toContain(agentId);
+    expect((await ownerB().teams.list()).items.map((x) => x.id)).not.toContain(teamId);
   });
 
   it("B's API key gets 404 on A's agent and team over REST, and nothing changes", async () => {
@@ -158,7 +158,7 @@ describe("viewers read but do not edit", () => {
 
   it("tRPC: a viewer reads and validates, and is FORBIDDEN to create, update or archive", async () => {
     const viewer = callerFor(a.users.viewer, a.slug);
-    expect((await viewer.agents.list()).length).toBeGreaterThan(0);
+    expect((await viewer.agents.list()).items.length).toBeGreaterThan(0);
     expect((await viewer.teams.validate({ spec: { topology: "sequential", agents: ["helper"] } })).valid).toBe(true);
     expect(await outcome(viewer.agents.create({ slug: "v", name: "V" }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await outcome(viewer.agents.update({ agent: "helper", name: "V" }))).toMatchObject({ ok: false, code: "FORBIDDEN" });

@@ -48,7 +48,7 @@ describe("teams: versions", () => {
     expect(await db().teamVersion.count({ where: { teamId: t.id } })).toBe(3);
     expect((await auditRows(ws.id, "team.update")).length).toBe(auditBefore);
 
-    const versions = await owner().teams.versions({ team: "writers" });
+    const versions = (await owner().teams.versions({ team: "writers" })).items;
     expect(versions.map((v) => [v.version, v.spec.topology])).toEqual([[3, "parallel"], [2, "parallel"], [1, "sequential"]]);
 
     const ctx = await tenant();
@@ -71,8 +71,8 @@ describe("teams: versions", () => {
   it("archives a team: hidden from the list, no changes, no new runs, no new nested uses; audited", async () => {
     const t = await owner().teams.create({ slug: "gone", name: "Gone", spec: { topology: "sequential", agents: ["alice"] } });
     await owner().teams.archive({ team: "gone" });
-    expect((await owner().teams.list()).map((x) => x.slug)).not.toContain("gone");
-    expect((await owner().teams.list({ includeArchived: true })).map((x) => x.slug)).toContain("gone");
+    expect((await owner().teams.list()).items.map((x) => x.slug)).not.toContain("gone");
+    expect((await owner().teams.list({ includeArchived: true })).items.map((x) => x.slug)).toContain("gone");
     expect(await outcome(owner().teams.update({ team: "gone", name: "Back" }))).toMatchObject({ ok: false, code: "CONFLICT" });
     await expect(pinTeam(await tenant(), "gone")).rejects.toMatchObject({ code: "CONFLICT" });
     const nested = await issuesOf(createTeam(await tenant(), { slug: "uses-gone", name: "U", spec: { topology: "hybrid", arrangement: { topology: "sequential", agents: [{ team: "gone" }] } } }));

@@ -39,12 +39,15 @@ import {
   currentAgentsFromJson,
   currentAgentsJsonSql,
   remembered,
+  staleEdit,
   toAgentVersion,
   type AgentVersionOut,
   type CurrentAgent,
 } from "@/server/agents/service";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { cacheTeamVersion, cachedTeamVersion, type CachedTeamVersion } from "@/server/runs/version-cache";
 import { formatCount, worstCase, type WorstCase } from "@/server/topologies/worst-case";
 import { effectiveRunStepLimit } from "@/server/workspaces/workspaces";
@@ -373,14 +376,17 @@ async function lockTeamGraph(ctx: TenantContext, tx: Tx): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // CRUD
 
-export async function listTeams(ctx: TenantContext, input: z.input<typeof listTeamsInputSchema> = {}): Promise<TeamOutput[]> {
-  const { includeArchived } = listTeamsInputSchema.parse(input);
+/** One page of the workspace's teams, newest first (keyset on createdAt, id: server/db/cursor.ts). */
+export async function listTeams(ctx: TenantContext, input: z.input<typeof listTeamsInputSchema> = {}): Promise<Page<TeamOutput>> {
+  const { includeArchived, limit, cursor } = listTeamsInputSchema.parse(input);
   const rows = await db(ctx).team.findMany({
-    where: { workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) },
+    where: { AND: [{ workspaceId: ctx.workspaceId, ...(includeArchived ? {} : { archivedAt: null }) }, keysetWhere(cursor)] },
     include: withCurrent,
-    orderBy: [{ slug: "asc" }],
+    orderBy: keysetOrderBy(),
+    take: limit + 1,
   });
-  return rows.map(toTeam);
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map(toTeam), nextCursor: page.nextCursor };
 }
 
 export async function getTeam(ctx: TenantContext, ref: string): Promise<TeamOutput> {
@@ -422,7 +428,8 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
 
 /**
  * Saves a new version with the given fields changed (the rest carried over), validated like a create.
- * Identical to the current version: nothing is written. An archived team cannot be changed.
+ * Identical to the current version: nothing is written. An archived team cannot be changed. With `baseVersion`, a
+ * save not based on the current version is a CONFLICT (checked again by the conditional update that writes it).
  */
 export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input<typeof updateTeamInputSchema>): Promise<TeamOutput> {
   const envelope = updateTeamInputSchema.safeParse(patch);
@@ -435,6 +442,7 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const data = envelope.data;
   const row = await findTeam(ctx, ref);
   if (row.archivedAt) throw new AppError("CONFLICT", `Team "${row.slug}" is archived and cannot be changed`);
+  if (data.baseVersion !== undefined && data.baseVersion !== row.currentVersion) throw staleEdit("Team", row.slug, data.baseVersion, row.currentVersion);
   const current = row.versions[0]!;
   const currentSpec = storedSpec(current);
   // identical to the current version: nothing to write (and nothing to validate)
@@ -459,7 +467,7 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
       where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
       data: { currentVersion: version, name: next.name },
     });
-    if (bumped.count !== 1) throw new AppError("CONFLICT", `Team "${row.slug}" was changed at the same time; reload and try again`);
+    if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.currentVersion, null);
     await tx.teamVersion.create({
       data: { id: newId("tmv"), workspaceId: ctx.workspaceId, teamId: row.id, version, name: next.name, description: next.description, spec: next.spec as Prisma.InputJsonValue, createdById: actorUserId(ctx) },
     });
@@ -469,10 +477,18 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   return toTeam(updated);
 }
 
-export async function listTeamVersions(ctx: TenantContext, ref: string): Promise<TeamVersionOutput[]> {
+/** One page of a team's versions, newest first (keyset on createdAt, id). */
+export async function listTeamVersions(ctx: TenantContext, ref: string, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<TeamVersionOutput>> {
+  const { limit, cursor } = paginationSchema.parse(pagination);
+  const where = keysetWhere(cursor);
   const team = await findTeam(ctx, ref);
-  const rows = await db(ctx).teamVersion.findMany({ where: { teamId: team.id, workspaceId: ctx.workspaceId }, orderBy: { version: "desc" } });
-  return rows.map((v) => toTeamVersion(team, v));
+  const rows = await db(ctx).teamVersion.findMany({
+    where: { AND: [{ teamId: team.id, workspaceId: ctx.workspaceId }, where] },
+    orderBy: keysetOrderBy(),
+    take: limit + 1,
+  });
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map((v) => toTeamVersion(team, v)), nextCursor: page.nextCursor };
 }
 
 export async function getTeamVersion(ctx: TenantContext, ref: string, version: number): Promise<TeamVersionOutput> {

@@ -58,7 +58,7 @@ describe("vault: create, list, update, delete", () => {
     expect(Buffer.from(row.ciphertext).includes(Buffer.from(value))).toBe(false);
     expect(row.createdById).toBe(a.users.owner.id);
 
-    const list = await as(a).secrets.list();
+    const list = (await as(a).secrets.list()).items;
     const item = list.find((s) => s.id === created.id)!;
     expect(item).toEqual(created);
     expect(JSON.stringify(list)).not.toContain(value);
@@ -141,7 +141,7 @@ describe("vault: create, list, update, delete", () => {
     const s = await as(a).secrets.create({ name: `USED_${uniq()}`, value: "used-value-00001234" });
     const p1 = await addProvider(a, s.id, "Zeta OpenAI");
     const p2 = await addProvider(a, s.id, "Alpha OpenAI");
-    const item = (await as(a).secrets.list()).find((x) => x.id === s.id)!;
+    const item = (await as(a).secrets.list()).items.find((x) => x.id === s.id)!;
     expect(item.usedBy).toEqual([
       { type: "provider", id: p2.id, name: "Alpha OpenAI" },
       { type: "provider", id: p1.id, name: "Zeta OpenAI" },
@@ -205,7 +205,7 @@ describe("vault: audit and attribution", () => {
     const s = await createSecret(ctx, { name: `USE_${uniq()}`, value: "use-value-0000aaaa" });
     await new Promise((r) => setTimeout(r, 5));
     await revealSecret(ctx, s.id, { purpose: "test" });
-    const item = (await listSecrets(ctx)).find((x) => x.id === s.id)!;
+    const item = (await listSecrets(ctx)).items.find((x) => x.id === s.id)!;
     expect(item.lastUsedAt).toBeInstanceOf(Date);
     expect(item.lastUsedAt!.getTime()).toBeGreaterThan(s.createdAt.getTime());
     expect(item.updatedAt.getTime()).toBe(s.updatedAt.getTime());
@@ -302,8 +302,8 @@ describe("vault: cross-tenant", () => {
     expect(await outcome(revealSecret(await authenticateApiKey(keyB), s.id, { purpose: "test" }))).toMatchObject({ ok: false, message: "Secret not found" });
 
     expect(await revealSecret(await ctxOf(a), s.id, { purpose: "test" })).toBe("tenant-value-eeee4444");
-    expect((await as(a).secrets.list()).find((x) => x.id === s.id)?.name).toBe(s.name);
-    expect((await as(b).secrets.list()).map((x) => x.id)).not.toContain(s.id);
+    expect((await as(a).secrets.list()).items.find((x) => x.id === s.id)?.name).toBe(s.name);
+    expect((await as(b).secrets.list()).items.map((x) => x.id)).not.toContain(s.id);
     const restB = await rest("GET", "/api/v1/secrets", { key: keyB });
     expect(restB.body.data.map((x: { id: string }) => x.id)).not.toContain(s.id);
     // and A's key sees it

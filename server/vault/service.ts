@@ -16,6 +16,8 @@ import { recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import { paginationSchema, type Page } from "@/lib/schemas/common";
 import {
   createSecretInputSchema,
   secretIdSchema,
@@ -101,9 +103,17 @@ export async function createSecret(ctx: TenantContext, input: z.input<typeof cre
   }
 }
 
-export async function listSecrets(ctx: TenantContext): Promise<SecretSummary[]> {
-  const rows = await db(ctx).secret.findMany({ where: { workspaceId: ctx.workspaceId }, select: summarySelect, orderBy: { name: "asc" } });
-  return rows.map(toSummary);
+/** One page of the vault's secrets (never their values), newest first (keyset on createdAt, id: server/db/cursor.ts). */
+export async function listSecrets(ctx: TenantContext, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<SecretSummary>> {
+  const { limit, cursor } = paginationSchema.parse(pagination);
+  const rows = await db(ctx).secret.findMany({
+    where: { AND: [{ workspaceId: ctx.workspaceId }, keysetWhere(cursor)] },
+    select: summarySelect,
+    orderBy: keysetOrderBy(),
+    take: limit + 1,
+  });
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
 }
 
 /** One secret's summary (never its value); NOT_FOUND for another workspace's id. */

@@ -12,7 +12,7 @@ async function ownerCount(workspaceId: string) {
 describe("members: listing and role changes", () => {
   it("lists every member with email, name and role", async () => {
     const ws = await makeWorkspace("mem");
-    const list = await as(ws, "viewer").members.list();
+    const list = (await as(ws, "viewer").members.list()).items;
     expect(list).toHaveLength(4);
     expect(list.find((m) => m.id === ws.memberIds.admin)).toMatchObject({ userId: ws.users.admin.id, email: ws.users.admin.email, name: ws.users.admin.name, role: "admin" });
   });

@@ -9,6 +9,9 @@ import { holdsRole } from "@/server/context";
 import { cancelRunsOfEndedAccess } from "@/server/runs/service";
 import { ACCESS_ENDED } from "@/server/jobs/run-access";
 import { revokeInvitationsBeyond } from "./invitations";
+import type { z } from "zod";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import { paginationSchema } from "@/lib/schemas/common";
 
 type Tx = Prisma.TransactionClient;
 
@@ -16,13 +19,17 @@ function toMember(m: { id: string; userId: string; role: string; createdAt: Date
   return { id: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role as Role, joinedAt: m.createdAt };
 }
 
-export async function listMembers(ctx: TenantContext) {
+/** One page of the workspace's members, in the order they joined (keyset on createdAt, id: server/db/cursor.ts). */
+export async function listMembers(ctx: TenantContext, pagination: z.input<typeof paginationSchema> = {}) {
+  const { limit, cursor } = paginationSchema.parse(pagination);
   const rows = await db(ctx).membership.findMany({
-    where: { workspaceId: ctx.workspaceId },
+    where: { AND: [{ workspaceId: ctx.workspaceId }, keysetWhere(cursor, "asc")] },
     include: { user: true },
-    orderBy: [{ createdAt: "asc" }],
+    orderBy: keysetOrderBy("asc"),
+    take: limit + 1,
   });
-  return rows.map(toMember);
+  const page = pageByCreatedAt(rows, limit);
+  return { items: page.items.map(toMember), nextCursor: page.nextCursor };
 }
 
 async function findMember(ctx: TenantContext, memberId: string, tx: Tx = db(ctx)) {

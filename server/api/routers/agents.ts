@@ -9,15 +9,16 @@ import {
   agentSchema,
   agentVersionSchema,
 } from "@/lib/schemas/agents";
-import { z } from "zod";
+import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { archiveAgent, createAgent, diffAgentVersions, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
 
 export const agentsRouter = router({
-  list: workspaceProcedure("agents:read").input(listAgentsInputSchema.optional()).output(z.array(agentSchema)).query(({ ctx, input }) => listAgents(ctx.tenant, input ?? {})),
+  /** one page, newest first (keyset cursor) */
+  list: workspaceProcedure("agents:read").input(listAgentsInputSchema.optional()).output(pageOf(agentSchema)).query(({ ctx, input }) => listAgents(ctx.tenant, input ?? {})),
   get: workspaceProcedure("agents:read").input(agentByRefInputSchema).output(agentSchema).query(({ ctx, input }) => getAgent(ctx.tenant, input.agent)),
-  /** every version, newest first */
-  versions: workspaceProcedure("agents:read").input(agentVersionsInputSchema).output(z.array(agentVersionSchema)).query(({ ctx, input }) => listAgentVersions(ctx.tenant, input.agent)),
+  /** one page of the versions, newest first */
+  versions: workspaceProcedure("agents:read").input(agentVersionsInputSchema).output(pageOf(agentVersionSchema)).query(({ ctx, input: { agent, ...page } }) => listAgentVersions(ctx.tenant, agent, page)),
   diff: workspaceProcedure("agents:read").input(agentDiffInputSchema).output(agentDiffSchema).query(({ ctx, input }) => diffAgentVersions(ctx.tenant, input.agent, input.from, input.to)),
   create: workspaceProcedure("agents:create").input(createAgentInputSchema).output(agentSchema).mutation(({ ctx, input }) => createAgent(ctx.tenant, input)),
   /** a new version (an update identical to the current version writes nothing) */

@@ -8,14 +8,15 @@ import {
   suggestModelInputSchema,
   updateModelWithIdInputSchema,
 } from "@/lib/schemas/models";
-import { deletedSchema } from "@/lib/schemas/common";
+import { deletedSchema, pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { createModel, deleteModel, getModel, listModels, suggestModels, updateModel } from "@/server/models/catalog";
 
 const byId = z.strictObject({ id: modelRowIdSchema });
 
 export const modelsRouter = router({
-  list: workspaceProcedure("models:read").input(listModelsInputSchema.optional()).output(z.array(modelSchema)).query(({ ctx, input }) => listModels(ctx.tenant, input ?? {})),
+  /** one page of the catalog, newest first (keyset cursor) */
+  list: workspaceProcedure("models:read").input(listModelsInputSchema.optional()).output(pageOf(modelSchema)).query(({ ctx, input }) => listModels(ctx.tenant, input ?? {})),
   get: workspaceProcedure("models:read").input(byId).output(modelSchema).query(({ ctx, input }) => getModel(ctx.tenant, input.id)),
   create: workspaceProcedure("models:manage").input(createModelInputSchema).output(modelSchema).mutation(({ ctx, input }) => createModel(ctx.tenant, input)),
   update: workspaceProcedure("models:manage")

@@ -9,16 +9,21 @@ import {
   teamSchema,
   teamValidationSchema,
   teamVersionSchema,
+  teamVersionInputSchema,
+  teamVersionsInputSchema,
 } from "@/lib/schemas/teams";
-import { z } from "zod";
+import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
-import { archiveTeam, createTeam, diffTeamVersions, getTeam, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
+import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
 
 export const teamsRouter = router({
-  list: workspaceProcedure("teams:read").input(listTeamsInputSchema.optional()).output(z.array(teamSchema)).query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
+  /** one page, newest first (keyset cursor) */
+  list: workspaceProcedure("teams:read").input(listTeamsInputSchema.optional()).output(pageOf(teamSchema)).query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
   get: workspaceProcedure("teams:read").input(teamByRefInputSchema).output(teamSchema).query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
-  /** every version, newest first */
-  versions: workspaceProcedure("teams:read").input(teamByRefInputSchema).output(z.array(teamVersionSchema)).query(({ ctx, input }) => listTeamVersions(ctx.tenant, input.team)),
+  /** one page of the versions, newest first */
+  versions: workspaceProcedure("teams:read").input(teamVersionsInputSchema).output(pageOf(teamVersionSchema)).query(({ ctx, input: { team, ...page } }) => listTeamVersions(ctx.tenant, team, page)),
+  /** one version (a run's pinned version) */
+  version: workspaceProcedure("teams:read").input(teamVersionInputSchema).output(teamVersionSchema).query(({ ctx, input }) => getTeamVersion(ctx.tenant, input.team, input.version)),
   diff: workspaceProcedure("teams:read").input(teamDiffInputSchema).output(teamDiffSchema).query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
   /** every problem a save of this spec would report, without saving (the editor validates live) */
   validate: workspaceProcedure("teams:read").input(validateTeamInputSchema).output(teamValidationSchema).query(({ ctx, input }) => validateTeam(ctx.tenant, input)),

@@ -1,14 +1,19 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
-import { createAgent, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
+import { baseVersionOf, ifMatchHeaders, withETag } from "../etag";
+import { archiveAgent, createAgent, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
 import { agentRefSchema, agentSchema, agentVersionSchema, createAgentInputSchema, listAgentsInputSchema, updateAgentInputSchema } from "@/lib/schemas/agents";
+import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
 const agentParams = z.strictObject({ agentId: agentRefSchema });
 
 export const listAgentsRoute = defineRoute({
-  method: "GET", path: "/api/v1/agents", summary: "The workspace's agents with their current versions", tag: "Agents",
-  requires: "agents:read", query: listAgentsInputSchema, response: z.object({ data: z.array(agentSchema) }),
-  handler: async ({ ctx, query }) => ({ data: await listAgents(ctx, query) }),
+  method: "GET", path: "/api/v1/agents", summary: "The workspace's agents with their current versions, newest first (one page: `limit`, `cursor`)", tag: "Agents",
+  requires: "agents:read", query: listAgentsInputSchema, response: restPageOf(agentSchema),
+  handler: async ({ ctx, query }) => {
+    const page = await listAgents(ctx, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });
 
 export const createAgentRoute = defineRoute({
@@ -18,19 +23,33 @@ export const createAgentRoute = defineRoute({
 });
 
 export const getAgentRoute = defineRoute({
-  method: "GET", path: "/api/v1/agents/{agentId}", summary: "One agent (by id or slug) with its current version", tag: "Agents",
+  method: "GET", path: "/api/v1/agents/{agentId}", summary: "One agent (by id or slug) with its current version; `ETag: \"v<currentVersion>\"` for If-Match", tag: "Agents",
   requires: "agents:read", params: agentParams, response: agentSchema,
-  handler: ({ ctx, params }) => getAgent(ctx, params.agentId),
+  handler: async ({ ctx, params }) => withETag(agentSchema, await getAgent(ctx, params.agentId)),
 });
 
 export const updateAgentRoute = defineRoute({
-  method: "PATCH", path: "/api/v1/agents/{agentId}", summary: "Save a new version of an agent (fields left out carry over; an identical update writes nothing)", tag: "Agents",
-  requires: "agents:update", params: agentParams, body: updateAgentInputSchema, response: agentSchema, errors: ["CONFLICT"],
-  handler: ({ ctx, params, body }) => updateAgent(ctx, params.agentId, body),
+  method: "PATCH", path: "/api/v1/agents/{agentId}",
+  summary: "Save a new version of an agent (fields left out carry over; an identical update writes nothing). With `If-Match` (the ETag of a GET) or `baseVersion`, a save based on an older version is a 409.",
+  tag: "Agents",
+  requires: "agents:update", params: agentParams, headers: ifMatchHeaders, body: updateAgentInputSchema, response: agentSchema, errors: ["CONFLICT", "BAD_REQUEST"],
+  handler: async ({ ctx, params, body, headers }) =>
+    withETag(agentSchema, await updateAgent(ctx, params.agentId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
+});
+
+export const archiveAgentRoute = defineRoute({
+  method: "POST", path: "/api/v1/agents/{agentId}/archive",
+  summary: "Archive an agent (soft delete: its versions stay readable and old runs keep working; new teams and runs cannot use it). Archiving an archived agent changes nothing.",
+  tag: "Agents",
+  requires: "agents:delete", params: agentParams, response: agentSchema, idempotent: false,
+  handler: async ({ ctx, params }) => withETag(agentSchema, await archiveAgent(ctx, params.agentId)),
 });
 
 export const listAgentVersionsRoute = defineRoute({
-  method: "GET", path: "/api/v1/agents/{agentId}/versions", summary: "Every version of an agent, newest first", tag: "Agents",
-  requires: "agents:read", params: agentParams, response: z.object({ data: z.array(agentVersionSchema) }),
-  handler: async ({ ctx, params }) => ({ data: await listAgentVersions(ctx, params.agentId) }),
+  method: "GET", path: "/api/v1/agents/{agentId}/versions", summary: "An agent's versions, newest first (one page: `limit`, `cursor`)", tag: "Agents",
+  requires: "agents:read", params: agentParams, query: paginationSchema, response: restPageOf(agentVersionSchema),
+  handler: async ({ ctx, params, query }) => {
+    const page = await listAgentVersions(ctx, params.agentId, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });

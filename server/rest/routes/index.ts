@@ -10,11 +10,11 @@ import { exportAuditRoute, listAuditRoute } from "./audit";
 import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateRetentionRoute, updateWorkspaceRoute } from "./workspace";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
-import { createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
-import { createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
+import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
+import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
-import { cancelRunRoute, getRunRoute, listRunEventsRoute, listRunsRoute, startRunRoute } from "./runs";
+import { cancelRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
 
 /**
  * Every API-key route (JSON and event streams), for the OpenAPI document and the permission table test. Every
@@ -32,9 +32,9 @@ export const restRoutes: AnyRestRoute[] = [
   listProvidersRoute, createProviderRoute, getProviderRoute, updateProviderRoute, deleteProviderRoute, testProviderRoute,
   listModelsRoute, createModelRoute, getModelRoute, updateModelRoute, deleteModelRoute,
   explainRouteRoute, listRoutingPresetsRoute, createRoutingPresetRoute, updateRoutingPresetRoute, deleteRoutingPresetRoute,
-  listAgentsRoute, createAgentRoute, getAgentRoute, updateAgentRoute, listAgentVersionsRoute,
-  listTeamsRoute, createTeamRoute, getTeamRoute, updateTeamRoute, listTeamVersionsRoute,
-  listRunsRoute, startRunRoute, getRunRoute, cancelRunRoute, listRunEventsRoute,
+  listAgentsRoute, createAgentRoute, getAgentRoute, updateAgentRoute, archiveAgentRoute, listAgentVersionsRoute,
+  listTeamsRoute, createTeamRoute, getTeamRoute, updateTeamRoute, archiveTeamRoute, listTeamVersionsRoute,
+  listRunsRoute, startRunRoute, getRunRoute, listRunStepsRoute, getRunStepRoute, cancelRunRoute, listRunEventsRoute,
   getEgressListsRoute, updateEgressListsRoute,
 ];
 

@@ -2,15 +2,18 @@ import { z } from "zod";
 import { defineRoute } from "../define";
 import { changeMemberRole, listMembers, removeMember } from "@/server/workspaces/members";
 import { memberSchema } from "@/lib/schemas/members";
-import { idSchema, roleSchema } from "@/lib/schemas/common";
+import { idSchema, paginationSchema, restPageOf, roleSchema } from "@/lib/schemas/common";
 
 const memberParams = z.strictObject({ memberId: idSchema("mem") });
 
 export const listMembersRoute = defineRoute({
-  method: "GET", path: "/api/v1/members", summary: "List the workspace's members", tag: "Members",
-  requires: "members:read",
-  response: z.object({ data: z.array(memberSchema) }),
-  handler: async ({ ctx }) => ({ data: await listMembers(ctx) }),
+  method: "GET", path: "/api/v1/members", summary: "The workspace's members, in the order they joined (one page: `limit`, `cursor`)", tag: "Members",
+  requires: "members:read", query: paginationSchema,
+  response: restPageOf(memberSchema),
+  handler: async ({ ctx, query }) => {
+    const page = await listMembers(ctx, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });
 
 export const changeMemberRoleRoute = defineRoute({

@@ -1,14 +1,18 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
+import { restPageOf } from "@/lib/schemas/common";
 import { createModel, deleteModel, getModel, listModels, updateModel } from "@/server/models/catalog";
 import { createModelInputSchema, listModelsInputSchema, modelRowIdSchema, modelSchema, updateModelInputSchema } from "@/lib/schemas/models";
 
 const modelParams = z.strictObject({ modelId: modelRowIdSchema.describe("The catalog id (mdl_...)") });
 
 export const listModelsRoute = defineRoute({
-  method: "GET", path: "/api/v1/models", summary: "The model catalog, with observed latency and error rates", tag: "Models",
-  requires: "models:read", query: listModelsInputSchema, response: z.object({ data: z.array(modelSchema) }),
-  handler: async ({ ctx, query }) => ({ data: await listModels(ctx, query) }),
+  method: "GET", path: "/api/v1/models", summary: "The model catalog, with observed latency and error rates, newest first (one page: `limit`, `cursor`)", tag: "Models",
+  requires: "models:read", query: listModelsInputSchema, response: restPageOf(modelSchema),
+  handler: async ({ ctx, query }) => {
+    const page = await listModels(ctx, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });
 
 export const createModelRoute = defineRoute({

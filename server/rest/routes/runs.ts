@@ -2,15 +2,20 @@ import { z } from "zod";
 import { defineRoute, defineStreamRoute } from "../define";
 import { MAX_INT4 } from "@/lib/schemas/text";
 import { streamRunEvents } from "@/server/runs/sse";
-import { cancelRun, getRun, listRunEvents, listRuns, startRun } from "@/server/runs/service";
-import { listRunsInputSchema, MAX_RUN_START_BODY_BYTES, runDetailSchema, runEventSchema, runIdSchema, runSchema, startRunInputSchema } from "@/lib/schemas/runs";
+import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
+import {
+  listRunsInputSchema, MAX_RUN_START_BODY_BYTES, runDetailQuerySchema, runDetailSchema, runEventSchema, runIdSchema, runSchema, runStepRefSchema, runStepSchema,
+  startRunInputSchema, STEP_TEXT_LIMIT,
+} from "@/lib/schemas/runs";
+import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
 const runParams = z.strictObject({ runId: runIdSchema });
+const runStepParams = z.strictObject({ runId: runIdSchema, stepId: runStepRefSchema });
 
 export const listRunsRoute = defineRoute({
   method: "GET", path: "/api/v1/runs", summary: "The workspace's runs, newest first (filters: team, agent, status, from, to)", tag: "Runs",
   requires: "runs:read", query: listRunsInputSchema,
-  response: z.object({ data: z.array(runSchema), nextCursor: z.string().nullable() }),
+  response: restPageOf(runSchema),
   handler: async ({ ctx, query }) => {
     const page = await listRuns(ctx, query);
     return { data: page.items, nextCursor: page.nextCursor };
@@ -28,9 +33,28 @@ export const startRunRoute = defineRoute({
 });
 
 export const getRunRoute = defineRoute({
-  method: "GET", path: "/api/v1/runs/{runId}", summary: "A run: status, output, totals, its steps and the versions it pinned", tag: "Runs",
-  requires: "runs:read", params: runParams, response: runDetailSchema,
-  handler: ({ ctx, params }) => getRun(ctx, params.runId),
+  method: "GET", path: "/api/v1/runs/{runId}",
+  summary: "A run: status, output, totals, the versions it pinned and the first page of its steps (`stepsLimit`, default 50; the rest from /steps with `stepsNextCursor`)",
+  tag: "Runs",
+  requires: "runs:read", params: runParams, query: runDetailQuerySchema, response: runDetailSchema,
+  handler: ({ ctx, params, query }) => getRun(ctx, params.runId, { stepsLimit: query.stepsLimit }),
+});
+
+export const listRunStepsRoute = defineRoute({
+  method: "GET", path: "/api/v1/runs/{runId}/steps",
+  summary: `A run's steps in the order they started (one page: \`limit\`, \`cursor\`); inputs and outputs cut to ${STEP_TEXT_LIMIT} characters (flagged)`,
+  tag: "Runs",
+  requires: "runs:read", params: runParams, query: paginationSchema, response: restPageOf(runStepSchema),
+  handler: async ({ ctx, params, query }) => {
+    const page = await listRunSteps(ctx, params.runId, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
+});
+
+export const getRunStepRoute = defineRoute({
+  method: "GET", path: "/api/v1/runs/{runId}/steps/{stepId}", summary: "One step of a run, its input and output whole", tag: "Runs",
+  requires: "runs:read", params: runStepParams, response: runStepSchema,
+  handler: ({ ctx, params }) => getRunStep(ctx, params.runId, params.stepId),
 });
 
 export const cancelRunRoute = defineRoute({

@@ -1,14 +1,18 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
+import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 import { createSecret, deleteSecret, listSecrets, updateSecret } from "@/server/vault/service";
 import { createSecretInputSchema, secretIdSchema, secretSchema, updateSecretInputSchema } from "@/lib/schemas/secrets";
 
 const secretParams = z.strictObject({ secretId: secretIdSchema });
 
 export const listSecretsRoute = defineRoute({
-  method: "GET", path: "/api/v1/secrets", summary: "List the vault's secrets (never their values)", tag: "Secrets",
-  requires: "secrets:read", response: z.object({ data: z.array(secretSchema) }),
-  handler: async ({ ctx }) => ({ data: await listSecrets(ctx) }),
+  method: "GET", path: "/api/v1/secrets", summary: "The vault's secrets (never their values), newest first (one page: `limit`, `cursor`)", tag: "Secrets",
+  requires: "secrets:read", query: paginationSchema, response: restPageOf(secretSchema),
+  handler: async ({ ctx, query }) => {
+    const page = await listSecrets(ctx, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });
 
 export const createSecretRoute = defineRoute({

@@ -1,14 +1,19 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
-import { createTeam, getTeam, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
+import { baseVersionOf, ifMatchHeaders, withETag } from "../etag";
+import { archiveTeam, createTeam, getTeam, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
 import { createTeamInputSchema, listTeamsInputSchema, teamRefSchema, teamSchema, teamVersionSchema, updateTeamInputSchema } from "@/lib/schemas/teams";
+import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
 const teamParams = z.strictObject({ teamId: teamRefSchema });
 
 export const listTeamsRoute = defineRoute({
-  method: "GET", path: "/api/v1/teams", summary: "The workspace's teams with their current versions", tag: "Teams",
-  requires: "teams:read", query: listTeamsInputSchema, response: z.object({ data: z.array(teamSchema) }),
-  handler: async ({ ctx, query }) => ({ data: await listTeams(ctx, query) }),
+  method: "GET", path: "/api/v1/teams", summary: "The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`)", tag: "Teams",
+  requires: "teams:read", query: listTeamsInputSchema, response: restPageOf(teamSchema),
+  handler: async ({ ctx, query }) => {
+    const page = await listTeams(ctx, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });
 
 export const createTeamRoute = defineRoute({
@@ -18,19 +23,33 @@ export const createTeamRoute = defineRoute({
 });
 
 export const getTeamRoute = defineRoute({
-  method: "GET", path: "/api/v1/teams/{teamId}", summary: "One team (by id or slug) with its current version", tag: "Teams",
+  method: "GET", path: "/api/v1/teams/{teamId}", summary: "One team (by id or slug) with its current version; `ETag: \"v<currentVersion>\"` for If-Match", tag: "Teams",
   requires: "teams:read", params: teamParams, response: teamSchema,
-  handler: ({ ctx, params }) => getTeam(ctx, params.teamId),
+  handler: async ({ ctx, params }) => withETag(teamSchema, await getTeam(ctx, params.teamId)),
 });
 
 export const updateTeamRoute = defineRoute({
-  method: "PATCH", path: "/api/v1/teams/{teamId}", summary: "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing)", tag: "Teams",
-  requires: "teams:update", params: teamParams, body: updateTeamInputSchema, response: teamSchema, errors: ["CONFLICT"],
-  handler: ({ ctx, params, body }) => updateTeam(ctx, params.teamId, body),
+  method: "PATCH", path: "/api/v1/teams/{teamId}",
+  summary: "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing). With `If-Match` (the ETag of a GET) or `baseVersion`, a save based on an older version is a 409.",
+  tag: "Teams",
+  requires: "teams:update", params: teamParams, headers: ifMatchHeaders, body: updateTeamInputSchema, response: teamSchema, errors: ["CONFLICT", "BAD_REQUEST"],
+  handler: async ({ ctx, params, body, headers }) =>
+    withETag(teamSchema, await updateTeam(ctx, params.teamId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
+});
+
+export const archiveTeamRoute = defineRoute({
+  method: "POST", path: "/api/v1/teams/{teamId}/archive",
+  summary: "Archive a team (soft delete: its versions stay readable and old runs keep working; new runs and teams cannot use it). Archiving an archived team changes nothing.",
+  tag: "Teams",
+  requires: "teams:delete", params: teamParams, response: teamSchema, idempotent: false,
+  handler: async ({ ctx, params }) => withETag(teamSchema, await archiveTeam(ctx, params.teamId)),
 });
 
 export const listTeamVersionsRoute = defineRoute({
-  method: "GET", path: "/api/v1/teams/{teamId}/versions", summary: "Every version of a team, newest first", tag: "Teams",
-  requires: "teams:read", params: teamParams, response: z.object({ data: z.array(teamVersionSchema) }),
-  handler: async ({ ctx, params }) => ({ data: await listTeamVersions(ctx, params.teamId) }),
+  method: "GET", path: "/api/v1/teams/{teamId}/versions", summary: "A team's versions, newest first (one page: `limit`, `cursor`)", tag: "Teams",
+  requires: "teams:read", params: teamParams, query: paginationSchema, response: restPageOf(teamVersionSchema),
+  handler: async ({ ctx, params, query }) => {
+    const page = await listTeamVersions(ctx, params.teamId, query);
+    return { data: page.items, nextCursor: page.nextCursor };
+  },
 });
