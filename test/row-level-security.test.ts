@@ -229,6 +229,14 @@ describe("row-level security", () => {
     expect(counts).toEqual(Array(30).fill(1));
   });
 
+  it("a connection released inside a transaction is discarded, not handed on with its settings", async () => {
+    await rawQuery(`BEGIN; SELECT set_config('app.workspace_id', 'ws_leaked', true)`);
+    const after = (await Promise.all(
+      Array.from({ length: 12 }, () => rawQuery(`SELECT current_setting('app.workspace_id', true) AS w, pg_sleep(0.01)`)),
+    )) as { rows: { w: string | null }[] }[];
+    expect(after.map((r) => r.rows[0]!.w).filter((w) => w === "ws_leaked")).toEqual([]);
+  });
+
   it("tenantScope refuses an empty workspace id instead of querying without one", () => {
     expect(() => tenantScope("")).toThrow(/empty workspace/);
   });

@@ -23,3 +23,34 @@ export const accountOutSchema = z.object({
 
 export const passwordChangedOutSchema = z.object({ changed: z.literal(true) });
 export const signedOutEverywhereOutSchema = z.object({ signedOut: z.literal(true) });
+
+const exportRows = z.array(z.record(z.string(), z.unknown()));
+
+/** A person's data export (tRPC account.export): their profile, memberships with the rows they authored, sign-ins. */
+export const accountExportSchema = z.object({
+  exportedAt: z.date(),
+  format: z.literal("cadre.account-export.v1"),
+  profile: z.object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    emailVerified: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    hasPassword: z.boolean(),
+    signInMethods: z.array(z.object({ provider: z.string(), connectedAt: z.date() })),
+  }),
+  workspaces: z.array(
+    z.object({
+      workspace: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+      role: z.string(),
+      memberSince: z.date(),
+      runs: exportRows,
+      agentVersions: exportRows,
+      secrets: exportRows,
+      apiKeys: exportRows,
+      auditEntries: exportRows,
+    }),
+  ),
+  signInHistory: exportRows,
+});

@@ -32,6 +32,19 @@ function sender(client: pg.PoolClient): Send {
   return (config, rest = []) => clientQuery.call(client, config, ...rest) as Promise<pg.QueryResult>;
 }
 
+/**
+ * The error to release a connection with: a connection still inside a transaction (a statement that never got its
+ * COMMIT or ROLLBACK) is discarded, never handed to the next request with that transaction's role and settings.
+ */
+function releaseError(client: pg.PoolClient, error?: Error | boolean): Error | boolean | undefined {
+  const status = (client as unknown as { _txStatus?: string | null })._txStatus;
+  if (!error && (status === "T" || status === "E")) {
+    logger.warn("database: a connection was released inside a transaction; it is discarded");
+    return new Error("released inside a transaction");
+  }
+  return error;
+}
+
 /** Writes what is sent in `fn` to the socket at once (one system call for the pipelined statements). */
 function corked<T>(client: pg.PoolClient, fn: () => T): T {
   const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
@@ -71,7 +84,7 @@ function scopePooledStatements(pool: pg.Pool): void {
         if (typeof (error as { code?: unknown })?.code !== "string") broken = error as Error;
         throw error;
       } finally {
-        client.release(broken);
+        client.release(releaseError(client, broken));
       }
     })();
   };
@@ -120,7 +133,7 @@ function scopePooledStatements(pool: pg.Pool): void {
     own.release = (err?: Error | boolean) => {
       delete (own as { query?: unknown }).query;
       own.release = release;
-      return release.call(client, err);
+      return release.call(client, releaseError(client, err));
     };
     return client;
   };
@@ -274,7 +287,7 @@ export async function rawQuery(text: string): Promise<unknown> {
     if (typeof (error as { code?: unknown })?.code !== "string") broken = error as Error;
     throw error;
   } finally {
-    client.release(broken);
+    client.release(releaseError(client, broken));
   }
 }
 

@@ -89,7 +89,7 @@ export async function exportAccount(user: { id: string; email: string }) {
   );
   return {
     exportedAt: new Date(),
-    format: "cadre.account-export.v1",
+    format: "cadre.account-export.v1" as const,
     profile: {
       id: profile.id, email: profile.email, name: profile.name, emailVerified: profile.emailVerified, createdAt: profile.createdAt, updatedAt: profile.updatedAt,
       hasPassword: profile.passwordHash !== null,

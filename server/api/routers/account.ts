@@ -1,4 +1,4 @@
-import { accountOutSchema, changePasswordInputSchema, passwordChangedOutSchema, signedOutEverywhereOutSchema } from "@/lib/schemas/account";
+import { accountExportSchema, accountOutSchema, changePasswordInputSchema, passwordChangedOutSchema, signedOutEverywhereOutSchema } from "@/lib/schemas/account";
 import { authedProcedure, router } from "../trpc";
 import { changePassword, getAccount, signOutEverywhere } from "@/server/users/account";
 import { deleteAccount, deleteAccountInputSchema, exportAccount } from "@/server/users/erasure";
@@ -13,7 +13,7 @@ export const accountRouter = router({
     .mutation(({ ctx, input }) => changePassword(ctx.user, input, { requestId: ctx.requestId })),
   signOutEverywhere: authedProcedure.output(signedOutEverywhereOutSchema).mutation(({ ctx }) => signOutEverywhere(ctx.user.id, { requestId: ctx.requestId })),
   /** a JSON document of the person's profile, memberships and authored rows (a mutation: it is a download, never cached) */
-  export: authedProcedure.mutation(({ ctx }) => exportAccount(ctx.user)),
+  export: authedProcedure.output(accountExportSchema).mutation(({ ctx }) => exportAccount(ctx.user)),
   /** deletes the account (refused while the last owner of a workspace with other members); their rows are anonymised */
   delete: authedProcedure
     .input(deleteAccountInputSchema)
