@@ -16,7 +16,7 @@ export function clientIpOf(headers: Headers): string | undefined {
 
 /** The User-Agent header, bounded and without control characters (it is stored and shown). */
 export function userAgentOf(headers: Headers): string | undefined {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips control characters on purpose
   const ua = headers.get("user-agent")?.replace(/[\u0000-\u001f\u007f]/g, "").trim();
   return ua ? ua.slice(0, MAX_USER_AGENT) : undefined;
 }

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { testDb } from "@/test/db";
 import { setEnv } from "@/server/env";
 import { ApiRateLimiter, apiRateLimitOf, forgetApiRateLimit } from "@/server/rest/rate-limit";

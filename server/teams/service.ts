@@ -11,7 +11,7 @@
  * `pinTeam` resolves a team and everything it references at their current versions for a new run;
  * `pinnedTeamFromVersions` re-loads exactly the versions a run pinned.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
 import type { Prisma } from "@/server/db/generated/client";

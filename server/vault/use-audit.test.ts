@@ -43,7 +43,12 @@ describe("UseRecorder", () => {
     };
     const first = r.record("k", 60_000, write);
     let settled = 0;
-    const others = Array.from({ length: 5 }, () => r.record("k", 60_000, write).then((wrote) => (settled++, wrote)));
+    const others = Array.from({ length: 5 }, () =>
+      r.record("k", 60_000, write).then((wrote) => {
+        settled++;
+        return wrote;
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(settled).toBe(0); // not handed out before the row committed
     release();
