@@ -26,7 +26,7 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await page.waitForURL(/\/sign-in(\?.*)?$/);
 
   // sign-up: weak password hint + error, then ok
-  await page.goto("/sign-up?callbackUrl=//evil.example&email=" + encodeURIComponent(a));
+  await page.goto(`/sign-up?callbackUrl=//evil.example&email=${encodeURIComponent(a)}`);
   await expect(page.getByTestId("signup-email")).toHaveValue(a);
   await page.getByTestId("signup-password").fill("short");
   await expect(page.getByTestId("password-hint")).toContainText("10 characters");
@@ -40,14 +40,14 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   // slug derivation
   await page.getByTestId("ws-name").fill("Ünïcode Team #1");
   await expect(page.getByTestId("ws-slug")).toHaveValue("unicode-team-1");
-  await page.getByTestId("ws-name").fill("Alpha " + stamp);
+  await page.getByTestId("ws-name").fill(`Alpha ${stamp}`);
   await page.getByTestId("ws-submit").click();
   await page.waitForURL(new RegExp(`/w/alpha-${stamp}$`));
-  await expect(page.getByTestId("workspace-name")).toHaveText("Alpha " + stamp);
+  await expect(page.getByTestId("workspace-name")).toHaveText(`Alpha ${stamp}`);
 
   // second workspace, taken slug error
   await page.goto("/new");
-  await page.getByTestId("ws-name").fill("Alpha " + stamp);
+  await page.getByTestId("ws-name").fill(`Alpha ${stamp}`);
   await page.getByTestId("ws-submit").click();
   await expect(page.getByTestId("form-error")).toContainText("taken");
   await page.getByTestId("ws-slug").fill(`beta-${stamp}`);
@@ -57,7 +57,7 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   // switcher
   await page.getByTestId("workspace-switcher").selectOption(`alpha-${stamp}`);
   await page.waitForURL(new RegExp(`/w/alpha-${stamp}$`));
-  await expect(page.getByTestId("workspace-name")).toHaveText("Alpha " + stamp);
+  await expect(page.getByTestId("workspace-name")).toHaveText(`Alpha ${stamp}`);
 
   // not found
   await page.goto(`/w/nope-${stamp}/members`);

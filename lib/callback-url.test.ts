@@ -33,7 +33,7 @@ describe("safeCallbackUrl", () => {
     ["DEL", "/w/\u007facme"],
     ["leading space", " /w/acme"],
     ["empty", ""],
-    ["too long", "/" + "a".repeat(2048)],
+    ["too long", `/${"a".repeat(2048)}`],
   ])("rejects %s", (_label, value) => {
     expect(safeCallbackUrl(value)).toBe("/");
     expect(safeCallbackUrl(value, "/w/acme")).toBe("/w/acme");

@@ -14,6 +14,7 @@ export function safeCallbackUrl(raw: string | readonly string[] | null | undefin
   const value = typeof raw === "string" ? raw : raw?.[0];
   if (!value || value.length > MAX_LENGTH) return fallback;
   if (value[0] !== "/" || value[1] === "/") return fallback;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refuses control characters on purpose
   if (value.includes("\\") || /[\u0000-\u001f\u007f]/.test(value)) return fallback;
   try {
     if (new URL(value, PROBE_ORIGIN).origin !== PROBE_ORIGIN) return fallback;

@@ -1,7 +1,8 @@
 /**
  * The one permission matrix of Cadre: `resource:action` per role. The server enforces it (every tRPC
  * procedure and REST route declares the permission it needs) and the UI uses it to hide what a role
- * cannot do. Resources that later issues build are declared now so that roles are stable.
+ * cannot do. Resources of features this version does not have (memory, tools, marketplace) are declared too,
+ * so that roles stay stable.
  */
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
 export type Role = (typeof ROLES)[number];

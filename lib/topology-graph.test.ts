@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { topologySpecSchema, TOPOLOGIES, type TopologySpec } from "@/lib/schemas/topology";
+import { topologySpecSchema, type TOPOLOGIES, type TopologySpec } from "@/lib/schemas/topology";
 import { expandedTopologyGraph, topologyGraph, type TopologyGraph } from "./topology-graph";
 import { layoutTopology } from "./topology-layout";
 

@@ -90,6 +90,7 @@ function parseAuditArgs(args: string[]): Parsed {
   }
   const parsed: Parsed = { command: `audit ${sub}` };
   while (args.length) {
+    // biome-ignore lint/suspicious/noShadowRestrictedNames: a local reader named after what it returns, not the global
     const { flag, valueOf } = nextFlag(args);
     if (sub === "auth-events" && flag === "--email") parsed.email = valueOf();
     else if (sub === "auth-events" && flag === "--user") parsed.userId = valueOf();
@@ -133,6 +134,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (sub !== "rotate") throw new UsageError(sub ? `Unknown vault command "${sub}"` : "Missing vault command: status or rotate");
   const parsed: Parsed = { command: "vault rotate" };
   while (args.length) {
+    // biome-ignore lint/suspicious/noShadowRestrictedNames: a local reader named after what it returns, not the global
     const { flag, valueOf } = nextFlag(args);
     if (flag === "--new-key") parsed.newKey = valueOf();
     else if (flag === "--finish") parsed.finish = true;

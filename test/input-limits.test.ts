@@ -38,7 +38,7 @@ function routeFiles(dir = path.join(APP, "api")): string[] {
 /** The URL path of a route file, with its dynamic segments filled in. */
 function urlPath(file: string): string {
   const rel = path.relative(APP, path.dirname(file)).split(path.sep);
-  return "/" + rel.map((s) => (s === "[...nextauth]" ? "callback/credentials" : s === "[trpc]" ? "agents.create" : s.startsWith("[") ? "x1" : s)).join("/");
+  return `/${rel.map((s) => (s === "[...nextauth]" ? "callback/credentials" : s === "[trpc]" ? "agents.create" : s.startsWith("[") ? "x1" : s)).join("/")}`;
 }
 
 const BODY_METHODS = ["POST", "PUT", "PATCH", "DELETE"] as const;

@@ -44,10 +44,19 @@ export async function captureMail(): Promise<{ messages: CapturedMail[]; stop: (
         buffer = buffer.slice(eol + 2);
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === "EHLO" || verb === "HELO") reply("250 127.0.0.1");
-        else if (verb === "MAIL") (current.from = line.slice(10).trim()), reply("250 ok");
-        else if (verb === "RCPT") current.to.push(line.slice(8).trim().replace(/^<|>$/g, "")), reply("250 ok");
-        else if (verb === "DATA") (inData = true), reply("354 go on");
-        else if (verb === "QUIT") reply("221 bye"), socket.end();
+        else if (verb === "MAIL") {
+          current.from = line.slice(10).trim();
+          reply("250 ok");
+        } else if (verb === "RCPT") {
+          current.to.push(line.slice(8).trim().replace(/^<|>$/g, ""));
+          reply("250 ok");
+        } else if (verb === "DATA") {
+          inData = true;
+          reply("354 go on");
+        } else if (verb === "QUIT") {
+          reply("221 bye");
+          socket.end();
+        }
         else reply("250 ok");
       }
     });

@@ -12,7 +12,7 @@ export interface Leaf {
   schema: z.ZodType;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: zod's internal def has no public type
 type Def = { type: string; [key: string]: any };
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 

@@ -224,10 +224,10 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
             </div>
             <div className="field grow">
               <label htmlFor="agent-memory-scope">Memory scope</label>
-              <input id="agent-memory-scope" data-testid="agent-memory-scope" maxLength={200} placeholder="none (used once memory arrives)" value={f.memoryScope} onChange={(e) => set("memoryScope", e.target.value)} />
+              <input id="agent-memory-scope" data-testid="agent-memory-scope" maxLength={200} placeholder="none (reserved; runs do not read it)" value={f.memoryScope} onChange={(e) => set("memoryScope", e.target.value)} />
             </div>
           </div>
-          <p className="field-hint">Tools: none yet (tools arrive with the tools issue).</p>
+          <p className="field-hint">Tools: agents in this version of Cadre call no tools.</p>
         </fieldset>
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
         {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (

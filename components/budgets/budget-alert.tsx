@@ -16,7 +16,7 @@ export function BudgetAlert() {
   const allowed = can("budgets:read");
   const status = useQuery(trpc.budgets.status.queryOptions(undefined, { enabled: allowed, refetchInterval: 60_000, refetchOnWindowFocus: true }));
   const s = status.data;
-  if (!allowed || !s || !s.alert || s.monthlyLimitUsd === null) return null;
+  if (!allowed || !s?.alert || s.monthlyLimitUsd === null) return null;
 
   const percent = Math.floor((s.fraction ?? 0) * 100);
   const link = (

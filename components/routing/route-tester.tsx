@@ -231,6 +231,7 @@ export function RunResultView({ result }: { result: TryResult }) {
         <dt>Attempts</dt>
         <dd>
           {result.attempts.map((a, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list, replaced whole on each test
             <div key={i} className="small">
               {i + 1}. {a.displayName}: {a.outcome}
               {a.error ? <span className="muted"> — {a.error}</span> : null}

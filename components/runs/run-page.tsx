@@ -370,6 +370,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
   const agentLabel = run.agent?.slug ?? null;
   const extrasKey = Object.keys(live.nodes).join("|");
   // the graph changes only when new node ids appear (not on every event): keyed by them
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by the node ids (extrasKey), not by every change of live
   const graph = useMemo(() => runGraph(spec, live, agentLabel), [spec, agentLabel, extrasKey]);
   const states = useMemo(() => runGraphStates(graph, live, { status: view.status, steps: run.steps }), [graph, live, view.status, run.steps]);
   const details = useMemo(() => runGraphDetails(live), [live]);

@@ -67,7 +67,7 @@ function RunsTable() {
 
   return (
     <Card title="Runs" description="Newest first. Open a run to watch it live, or to see its output and every step.">
-      <div className="runs-filters" role="search">
+      <search className="runs-filters">
         <div className="field">
           <label htmlFor="runs-filter-team">Team</label>
           <select id="runs-filter-team" data-testid="runs-filter-team" value={filters.team} onChange={(e) => set("team", e.target.value)}>
@@ -102,7 +102,7 @@ function RunsTable() {
             Clear
           </button>
         ) : null}
-      </div>
+      </search>
       <FormError message={runs.isError ? errorMessage(runs.error) : null} />
       {runs.isPending ? (
         <Loading />

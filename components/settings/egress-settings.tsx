@@ -13,7 +13,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 const toText = (list: string[]) => list.join("\n");
 const toList = (text: string) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
 
-/** The workspace's egress allow/deny lists: they narrow what model providers (and later tools, webhooks) may reach. */
+/** The workspace's egress allow/deny lists: they narrow what model providers may reach. */
 export function EgressSettings() {
   const trpc = useTRPC();
   const lists = useQuery(trpc.workspaces.egress.queryOptions());

@@ -32,6 +32,7 @@ export function ProblemList({ problems, pending }: { problems: Problem[]; pendin
           <p className="small"><strong>{problems.length} problem{problems.length === 1 ? "" : "s"}</strong> to fix before saving:</p>
           <ul>
             {problems.map((p, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list (two problems can share a path)
               <li key={`${p.path}:${i}`} data-testid="team-problem" data-path={p.path}>
                 {p.path ? <code>{p.path}</code> : null} {p.message}
               </li>

@@ -45,6 +45,7 @@ function ReplaceValue({ secretId, name, onDone }: { secretId: string; name: stri
         autoComplete="new-password"
         spellCheck={false}
         placeholder="New value"
+        // biome-ignore lint/a11y/noAutofocus: the field appears because the user just pressed Replace
         autoFocus
         value={value}
         onChange={(e) => setValue(e.target.value)}

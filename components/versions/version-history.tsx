@@ -103,6 +103,7 @@ export function DiffView({ from, to, changes, testId, labels = {} }: {
           {c.lines ? (
             <pre className="diff-lines">
               {c.lines.map((l, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the lines of a diff, read-only and in order
                 <div key={i} className={`diff-line diff-${l.op}`}>
                   <span className="diff-sign" aria-hidden="true">{l.op === "add" ? "+" : l.op === "remove" ? "−" : " "}</span>
                   {l.text || " "}

@@ -38,6 +38,7 @@ export function NewWorkspaceForm() {
           data-testid="ws-name"
           required
           maxLength={80}
+          // biome-ignore lint/a11y/noAutofocus: the only field of a page whose sole purpose is this form
           autoFocus
           value={name}
           onChange={(e) => {

@@ -28,9 +28,9 @@ const agentFieldsShape = {
   temperature: z.number().min(0, "Temperature is between 0 and 2").max(2, "Temperature is between 0 and 2"),
   allowedTools: z
     .array(text().max(200))
-    .max(0, "Agents cannot use tools yet: tools arrive with the tools issue")
-    .describe("Tool names the agent may call (must be empty until tools exist)"),
-  memoryScope: text().trim().min(1).max(200).nullable().describe("The memory scope the agent reads and writes (used later)"),
+    .max(0, "Agents cannot call tools in this version of Cadre: allowedTools must be empty")
+    .describe("Tool names the agent may call (reserved: must be empty in this version)"),
+  memoryScope: text().trim().min(1).max(200).nullable().describe("A label for the agent's memory (reserved: stored with the version, not used by runs in this version)"),
 };
 
 export const createAgentInputSchema = z.strictObject({

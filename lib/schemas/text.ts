@@ -5,6 +5,7 @@ import { z } from "zod";
  * PostgreSQL refuses U+0000 in text, and an unpaired UTF-16 surrogate is not valid Unicode (it breaks the JSON of
  * an audit entry). Both are refused with a 422 naming the field, before anything is written.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finds U+0000 on purpose
 const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const UNSAFE_TEXT_MESSAGE = "Contains a NUL character or an unpaired UTF-16 surrogate";
 

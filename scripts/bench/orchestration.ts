@@ -565,7 +565,7 @@ async function overHttp(databaseUrl: string | null, mode: string) {
         const { value, done } = await reader.read();
         if (done) break;
         buf += decoder.decode(value, { stream: true });
-        let idx;
+        let idx: number;
         while ((idx = buf.indexOf("\n\n")) >= 0) {
           const block = buf.slice(0, idx);
           buf = buf.slice(idx + 2);

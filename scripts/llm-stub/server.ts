@@ -634,7 +634,7 @@ const textOfAnthropic = textOfOpenAI;
 /** splits text into word-sized pieces (keeping the separators) for streaming */
 function splitPieces(text: string): string[] {
   const pieces = text.match(/\S+\s*|\s+/g);
-  return pieces && pieces.length ? pieces : [text];
+  return pieces?.length ? pieces : [text];
 }
 
 /** splits tool-call arguments into a few pieces so clients exercise their delta accumulation */

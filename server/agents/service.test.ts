@@ -44,7 +44,7 @@ describe("agents: create, list, get", () => {
     expect(await bad({ modelPolicy: { type: "magic" } })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     const tools = await bad({ allowedTools: ["web_search"] });
     expect(tools).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(tools.ok === false && tools.message).toContain("tools arrive with the tools issue");
+    expect(tools.ok === false && tools.message).toContain("allowedTools must be empty");
     // at the limits
     const edge = await owner().agents.create({ slug: "a".repeat(63), name: "Edge", instructions: "x".repeat(20_000), maxOutputTokens: 32_000, temperature: 2 });
     expect(edge.instructions).toHaveLength(20_000);

@@ -20,7 +20,7 @@ async function signUp(input: { name: string; email: string; password: string }) 
 }
 /** Identity events are written without being awaited: wait for the row. */
 async function settled(address: string, n: number) {
-  for (let i = 0; i < 100 && (await eventsOf(address)).length < n; i++) await new Promise((r) => setTimeout(r, 20));
+  await expect.poll(async () => (await eventsOf(address)).length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(n);
 }
 
 const eventsOf = (address: string) => testDb().authEvent.findMany({ where: { email: address }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
@@ -59,7 +59,7 @@ describe("authentication events", () => {
     // past the free attempts: a progressive delay starts, and is recorded
     for (let i = 0; i < 12; i++) await verifyCredentials(address, "Wrong-Password-1", ip()).catch(() => undefined);
     expect((await appErrorOf(verifyCredentials(address, PASSWORD, ip()))).code).toBe("RATE_LIMITED");
-    for (let i = 0; i < 100 && !(await eventsOf(address)).some((e) => e.action === "auth.sign_in_delayed"); i++) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(async () => (await eventsOf(address)).some((e) => e.action === "auth.sign_in_delayed"), { timeout: 5_000, interval: 20 }).toBe(true);
     const delayed = (await eventsOf(address)).filter((e) => e.action === "auth.sign_in_delayed");
     expect(delayed.length).toBeGreaterThanOrEqual(1);
     expect(delayed.at(-1)!.metadata).toMatchObject({ scope: "email" });
@@ -77,7 +77,7 @@ describe("authentication events", () => {
     await testDb().authEvent.deleteMany({ where: { userId: user.id } });
     // the identity module's events (server/auth/events.ts) land in the same table, with their details as metadata
     recordIdentityEvent({ action: "auth.oauth_link", userId: user.id, provider: "github", mode: "settings", clientAddress: "192.0.2.44", userAgent: "Chrome" });
-    for (let i = 0; i < 100 && (await testDb().authEvent.count({ where: { userId: user.id } })) < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => testDb().authEvent.count({ where: { userId: user.id } }), { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(1);
     const rows = await testDb().authEvent.findMany({ where: { userId: user.id } });
     expect(rows.map((e) => [e.action, e.clientIp, e.userAgent, e.metadata])).toEqual([["auth.oauth_link", "192.0.2.44", "Chrome", { provider: "github", mode: "settings" }]]);
   });

@@ -138,7 +138,11 @@ describe("audit export", () => {
     const key = (await makeApiKey(ws, "admin", ["audit:read"])).raw;
 
     const takes: number[] = [];
-    const counting = { auditLog: { findMany: (args: { take: number }) => (takes.push(args.take), testDb().auditLog.findMany(args as never)) } } as unknown as PrismaClient;
+    const findMany = (args: { take: number }) => {
+      takes.push(args.take);
+      return testDb().auditLog.findMany(args as never);
+    };
+    const counting = { auditLog: { findMany } } as unknown as PrismaClient;
     let streamed = 0;
     for await (const _entry of auditEntries(ws.id, {}, counting)) streamed++;
     expect(streamed).toBe(1203);

@@ -97,8 +97,8 @@ describe("API keys: authentication", () => {
       { authorization: "Basic dXNlcjpwYXNz" },
       { authorization: "Bearer" },
       { authorization: "Bearer short" },
-      { authorization: "Bearer cadre_" + "A".repeat(43) },
-      { authorization: "Bearer " + "x".repeat(300) },
+      { authorization: `Bearer cadre_${"A".repeat(43)}` },
+      { authorization: `Bearer ${"x".repeat(300)}` },
     ];
     for (const headers of cases) {
       const res = await rawRequest(headers);

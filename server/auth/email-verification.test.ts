@@ -87,7 +87,7 @@ describe("verification tokens", () => {
     const expired = createVerificationToken(u, Date.now() - VERIFICATION_TTL_MS - 1);
     expect(await outcome(verifyEmailToken(expired, u.id))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     const token = createVerificationToken(u);
-    expect(await outcome(verifyEmailToken(token.slice(0, -3) + "xyz", u.id))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(verifyEmailToken(`${token.slice(0, -3)}xyz`, u.id))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await outcome(verifyEmailToken(token, other.id))).toMatchObject({ ok: false, code: "FORBIDDEN" });
     await db().user.update({ where: { id: u.id }, data: { email: email("changed") } });
     expect(await outcome(verifyEmailToken(token, u.id))).toMatchObject({ ok: false, code: "BAD_REQUEST" });

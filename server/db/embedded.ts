@@ -206,7 +206,7 @@ function authenticate(socket: Socket, password: string): Promise<Buffer | null> 
         }
         if (code !== PROTOCOL_3) return refuse("08P01", "unsupported frontend protocol");
         startup = Buffer.from(message);
-        expected = "md5" + md5(Buffer.concat([Buffer.from(md5(password + startupUser(startup))), salt]));
+        expected = `md5${md5(Buffer.concat([Buffer.from(md5(password + startupUser(startup))), salt]))}`;
         const request = Buffer.alloc(13);
         request.write("R", 0);
         request.writeInt32BE(12, 1);

@@ -8,6 +8,6 @@ export function persistedSecret(dataDir: string, name: string): { value: string;
   if (existsSync(file)) return { value: readFileSync(file, "utf8").trim(), created: false };
   mkdirSync(dataDir, { recursive: true });
   const value = randomBytes(32).toString("base64");
-  writeFileSync(file, value + "\n", { mode: 0o600 });
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
   return { value, created: true };
 }

@@ -14,10 +14,12 @@ export function clientIpOf(headers: Headers): string | undefined {
   return clientAddress(headers) ?? undefined;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips control characters on purpose
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** The User-Agent header, bounded and without control characters (it is stored and shown). */
 export function userAgentOf(headers: Headers): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  const ua = headers.get("user-agent")?.replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  const ua = headers.get("user-agent")?.replace(CONTROL_CHARACTERS, "").trim();
   return ua ? ua.slice(0, MAX_USER_AGENT) : undefined;
 }
 

@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
-import { AppError } from "@/lib/errors";
+import type { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub, StubFault } from "@/scripts/llm-stub/server";

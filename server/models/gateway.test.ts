@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import { tool } from "ai";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { z } from "zod";
 import { testDb as db } from "@/test/db";
 import { logger } from "@/server/logger";
@@ -303,7 +303,9 @@ describe("generate: never a key or a prompt in logs, errors or the ledger", () =
 
 describe("generate: circuit breaker and feedback", () => {
   it("opens after repeated failures, skips the model, recovers after the cool-down", async () => {
-    modelCircuitBreaker().configure({ failureThreshold: 2, coolDownMs: 400 });
+    let clock = Date.now();
+    modelCircuitBreaker().configure({ failureThreshold: 2, coolDownMs: 400, now: () => clock });
+    onTestFinished(() => modelCircuitBreaker().configure({ now: Date.now }));
     // a is so much cheaper that even its observed 100% error rate (expected cost x20) keeps it first
     const provider = await addProvider();
     const a = await addModel(provider.id, "a", { inputPrice: 0.01, outputPrice: 0.01 });
@@ -321,7 +323,9 @@ describe("generate: circuit breaker and feedback", () => {
     const explained = await explainRoute(ctx, { policy: ask().policy, promptTokens: 10, maxOutputTokens: 10 });
     expect(explained.chosen.id).toBe(b.id);
 
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    clock += 399;
+    expect(modelCircuitBreaker().state(a.id)).toBe("open");
+    clock += 1;
     expect(modelCircuitBreaker().state(a.id)).toBe("half_open");
     const recovered = await generate(ctx, ask());
     expect(recovered.model.id).toBe(a.id);

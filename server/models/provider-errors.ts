@@ -9,9 +9,9 @@ const MAX_MESSAGE = 300;
 
 /** Things that look like credentials in provider messages ("Incorrect API key provided: sk-proj-abc…"). */
 const KEY_LIKE = [
-  /\b(?:sk|pk|rk|sess)-[A-Za-z0-9_*.\-]{6,}/g,
-  /\bsk-ant-[A-Za-z0-9_*.\-]{6,}/g,
-  /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=*\-]{8,}/gi,
+  /\b(?:sk|pk|rk|sess)-[A-Za-z0-9_*.-]{6,}/g,
+  /\bsk-ant-[A-Za-z0-9_*.-]{6,}/g,
+  /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=*-]{8,}/gi,
   /\b(?:api[_-]?key|x-api-key|token)\s*[:=]\s*["']?[^\s"',;]{6,}/gi,
 ];
 

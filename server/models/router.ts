@@ -363,7 +363,6 @@ function bindingConstraintMessage(all: Evaluated[], req: RouteRequest): string {
     }
     case "generation":
       return "No model that can generate text satisfies the policy: the only candidates are embedding models";
-    case "enabled":
     default:
       return `No enabled model satisfies the policy (${describeConstraints(req)})`;
   }

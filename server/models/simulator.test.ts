@@ -84,7 +84,7 @@ describe("simulator: tool calls", () => {
   it("matches camelCase tool names by their words, and fills free-text fields from the request", async () => {
     const result = await generateText({ model: model(), tools, prompt: "search the docs for routing presets" });
     expect(result.toolCalls[0]?.toolName).toBe("searchDocs");
-    expect((result.toolCalls[0]?.input as { query: string }).query).toContain("routing presets");
+    expect((result.toolCalls[0]!.input as { query: string }).query).toContain("routing presets");
   });
 
   it("answers in text when no tool is asked for, and calls the first tool when asked for 'a tool' or required", async () => {

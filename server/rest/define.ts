@@ -111,7 +111,7 @@ export interface StreamRoute<P extends z.ZodType, Q extends z.ZodType, R extends
   idempotent?: undefined;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a route of any shape (the registry holds them all)
 export type AnyRestRoute = RestRoute<any, any, any, any> | StreamRoute<any, any, any>;
 
 export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown, R extends z.ZodType = z.ZodType>(

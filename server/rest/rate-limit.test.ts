@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { testDb } from "@/test/db";
 import { setEnv } from "@/server/env";
 import { ApiRateLimiter, apiRateLimitOf, forgetApiRateLimit } from "@/server/rest/rate-limit";
@@ -6,6 +6,13 @@ import { apiKeyRunEvents } from "@/server/runs/sse-routes";
 import { callerFor, makeApiKey, makeWorkspace, rest, uniq } from "@/test/helpers";
 
 afterAll(() => setEnv("CADRE_API_RATE_LIMIT", "600"));
+afterEach(() => vi.useRealTimers());
+
+/** The limiter's windows follow the clock's minutes: the clock jumps to 1 s into the next minute and runs on from there. */
+function startOfAMinute() {
+  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+  vi.setSystemTime(Math.ceil(Date.now() / 60_000) * 60_000 + 1_000);
+}
 
 describe("REST rate limit per API key", () => {
   it("past the workspace's limit: 429 RATE_LIMITED with Retry-After and RateLimit headers; other keys are counted apart", async () => {
@@ -14,9 +21,7 @@ describe("REST rate limit per API key", () => {
     const key = (await makeApiKey(ws, "owner")).raw;
     const other = (await makeApiKey(ws, "admin")).raw;
     expect((await rest("GET", "/api/v1/me", { key: other })).status).toBe(200);
-    // the windows follow the clock's minutes: start well inside one
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+    startOfAMinute();
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof rest>> | undefined;
     for (let i = 0; i < 5; i++) {
@@ -72,8 +77,7 @@ describe("event streams for API keys", () => {
     const ws = await makeWorkspace("rl");
     await callerFor(ws.users.owner, ws.slug).workspaces.update({ apiRateLimitPerMinute: 1 });
     const key = (await makeApiKey(ws, "owner")).raw;
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+    startOfAMinute();
     const open = () =>
       apiKeyRunEvents(new Request("http://localhost:3000/api/v1/runs/run_nothere000000000000/events", { headers: { authorization: `Bearer ${key}` } }), {
         params: Promise.resolve({ runId: "run_nothere000000000000" }),

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
-import { Prisma } from "@/server/db/generated/client";
+import type { Prisma } from "@/server/db/generated/client";
 import { settleObservations } from "@/server/models/gateway";
 import { updateBudget } from "@/server/ledger/service";
 import { archiveAgent } from "@/server/agents/service";

@@ -77,11 +77,12 @@ function reader(res: Response) {
     text: () => text,
     done: () => done,
     async until(check: (text: string) => boolean, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!check(text)) {
-        if (Date.now() > deadline) throw new Error(`the stream never showed what was expected; it has: ${text}`);
-        await sleep(10);
-      }
+      await vi.waitFor(
+        () => {
+          if (!check(text)) throw new Error(`the stream never showed what was expected; it has: ${text}`);
+        },
+        { timeout: timeoutMs, interval: 10 },
+      );
     },
     /** resolves when the stream ends, or rejects after timeoutMs */
     async ended(timeoutMs = 3_000) {

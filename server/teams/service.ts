@@ -12,7 +12,7 @@
  * workspace's step limit per run, read in the same statement);
  * `pinnedTeamFromVersions` re-loads exactly the versions a run pinned.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
 import type { Prisma } from "@/server/db/generated/client";

@@ -20,7 +20,7 @@ describe("debate", () => {
   it("round 1 on the task, later rounds see the others' latest arguments; stops on consensus with the judge's decision", async () => {
     const rt = new FakeRuntime({
       delay: 10,
-      script: { j: (call, nth) => ({ object: { consensus: nth === 2, decision: `decision ${nth}`, reasoning: "r" } }) },
+      script: { j: (_call, nth) => ({ object: { consensus: nth === 2, decision: `decision ${nth}`, reasoning: "r" } }) },
     });
     const result = (await runTopology(rt, debate, "T")) as DebateResult;
     expect(rt.stepIds().sort()).toEqual(["r1.d0", "r1.d1", "r1.d2", "r1.judge", "r2.d0", "r2.d1", "r2.d2", "r2.judge"]);
@@ -96,7 +96,7 @@ describe("star", () => {
     const rt = new FakeRuntime({
       delay: 10,
       script: {
-        h: (call, n) => ({
+        h: (_call, n) => ({
           object: n === 1 ? { done: false, messages: { spoke0: "look at X", spoke1: "look at Y" } } : { done: true, answer: "final from hub" },
         }),
       },

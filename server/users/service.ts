@@ -9,7 +9,6 @@ import { recordAuthEvent } from "@/server/auth/events";
 import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
 import type { SessionClaims } from "@/server/auth/sessions";
 import type { z } from "zod";
-import { acceptableNameOrNull } from "@/lib/schemas/text";
 
 export interface SessionUser {
   id: string;
@@ -82,7 +81,7 @@ export async function verifyCredentials(
   await assertNotThrottled(counters);
   const user = await db(NO_TENANT).user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-  if (!user || !user.passwordHash || !ok) {
+  if (!user?.passwordHash || !ok) {
     const now = new Date();
     for (const c of counters) await recordFailure(c.scope, c.value, now, email);
     recordAuthEvent({ action: "auth.sign_in_failed", userId: user?.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });

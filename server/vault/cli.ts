@@ -36,7 +36,7 @@ export interface VaultRotateOutcome {
 
 export async function vaultRotate(options: VaultRotateOptions): Promise<VaultRotateOutcome> {
   const { io } = options;
-  let resolved;
+  let resolved: ReturnType<typeof resolveKeyring>;
   try {
     resolved = resolveKeyring(options.sources);
   } catch (error) {
@@ -130,7 +130,7 @@ export async function vaultRotate(options: VaultRotateOptions): Promise<VaultRot
 /** Counts of secrets per master key version, and which of them the keyring can read. */
 export async function vaultStatus(options: { sources: KeySources; io: CliIo }): Promise<number> {
   const { io } = options;
-  let keyring;
+  let keyring: ReturnType<typeof resolveKeyring>["keyring"] | undefined;
   try {
     const resolved = resolveKeyring(options.sources);
     keyring = resolved.keyring;

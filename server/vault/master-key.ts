@@ -126,7 +126,7 @@ export function resolveKeyring(sources: KeySources, options: { generate?: boolea
       throw new MasterKeyError(`No vault master key: CADRE_MASTER_KEY is not set and ${file} does not exist. Start Cadre once with \`npm start\` to generate it, or set CADRE_MASTER_KEY.`);
     }
     current = generateMasterKey();
-    writePrivateFile(file, encodeKey(current) + "\n");
+    writePrivateFile(file, `${encodeKey(current)}\n`);
     created = true;
   }
   const previous = [...envPrevious, ...readPreviousFile(sources.dataDir)];
@@ -190,8 +190,8 @@ export function beginFileRotation(dataDir: string, oldKeys: readonly Buffer[], n
     seen.add(v);
     keep.push(key);
   }
-  if (keep.length > 0) writePrivateFile(path.join(dataDir, PREVIOUS_KEYS_FILE), keep.map(encodeKey).join("\n") + "\n");
-  writePrivateFile(path.join(dataDir, MASTER_KEY_FILE), encodeKey(newKey) + "\n");
+  if (keep.length > 0) writePrivateFile(path.join(dataDir, PREVIOUS_KEYS_FILE), `${keep.map(encodeKey).join("\n")}\n`);
+  writePrivateFile(path.join(dataDir, MASTER_KEY_FILE), `${encodeKey(newKey)}\n`);
 }
 
 /** After every row is wrapped under the current key: the older keys are no longer needed. */

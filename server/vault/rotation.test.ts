@@ -253,7 +253,7 @@ describe("CLI: npm run cadre -- vault ...", () => {
   it("embedded mode: replaces master.key (keeping master.key.previous until done), never prints a key", async () => {
     const dataDir = tempDir();
     const oldKey = live.current.key;
-    writeFileSync(path.join(dataDir, MASTER_KEY_FILE), b64(oldKey) + "\n", { mode: 0o600 });
+    writeFileSync(path.join(dataDir, MASTER_KEY_FILE), `${b64(oldKey)}\n`, { mode: 0o600 });
     const io = capture();
     let previousSeenMidway = false;
     const spy = vi.spyOn(io, "out").mockImplementation((line: string) => {
@@ -280,7 +280,7 @@ describe("CLI: npm run cadre -- vault ...", () => {
   it("embedded mode: a failed row keeps master.key.previous and exits 1; --finish completes once it is fixed", async () => {
     const dataDir = tempDir();
     const oldKey = live.current.key;
-    writeFileSync(path.join(dataDir, MASTER_KEY_FILE), b64(oldKey) + "\n", { mode: 0o600 });
+    writeFileSync(path.join(dataDir, MASTER_KEY_FILE), `${b64(oldKey)}\n`, { mode: 0o600 });
     const broken = await createSecret(ctx, { name: `CLI_BROKEN_${uniq()}`, value: `cli-broken-${uniq()}` });
     await db().secret.update({ where: { id: broken.id }, data: { keyVersion: "eeeeeeeeeeeeeeee" } });
 

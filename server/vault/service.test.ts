@@ -2,7 +2,7 @@
  * The vault through its services, tRPC and REST, against the real database: CRUD, write-only outputs,
  * audit, "used by", tampering and moved rows, cross-tenant 404s, and no value in any response or log.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { logger } from "@/server/logger";
@@ -203,7 +203,9 @@ describe("vault: audit and attribution", () => {
   it("a use sets lastUsedAt but is not an update", async () => {
     const ctx = await ctxOf(a);
     const s = await createSecret(ctx, { name: `USE_${uniq()}`, value: "use-value-0000aaaa" });
-    await new Promise((r) => setTimeout(r, 5));
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    onTestFinished(() => void vi.useRealTimers());
+    vi.setSystemTime(s.createdAt.getTime() + 1_000);
     await revealSecret(ctx, s.id, { purpose: "test" });
     const item = (await listSecrets(ctx)).items.find((x) => x.id === s.id)!;
     expect(item.lastUsedAt).toBeInstanceOf(Date);

@@ -43,8 +43,13 @@ describe("UseRecorder", () => {
     };
     const first = r.record("k", 60_000, write);
     let settled = 0;
-    const others = Array.from({ length: 5 }, () => r.record("k", 60_000, write).then((wrote) => (settled++, wrote)));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const others = Array.from({ length: 5 }, () =>
+      r.record("k", 60_000, write).then((wrote) => {
+        settled++;
+        return wrote;
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // every callback that could run without the write has run
     expect(settled).toBe(0); // not handed out before the row committed
     release();
     expect(await first).toBe(true);
@@ -57,7 +62,7 @@ describe("UseRecorder", () => {
     let fail = true;
     const counts: number[] = [];
     const write = async (count: number) => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setImmediate(resolve)); // the second use arrives while this write is in flight
       if (fail) {
         fail = false;
         throw new Error("database down");

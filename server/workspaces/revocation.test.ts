@@ -6,7 +6,7 @@
  *   the real executor; the executor itself refuses to continue a run whose creator's access ended (claim and
  *   heartbeat), even when nothing told it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { authenticateApiKey } from "@/server/auth/api-keys";
@@ -170,7 +170,8 @@ describe("runs of a revoked key or a removed member", () => {
     const run = await startRun(await resolveUserTenant(user, rw.ws.slug), { team: "pair", input: "keeps going?" });
     await waitForStep(run.id);
     await db().membership.delete({ where: { id: memberId } });
-    await sleep(500); // a heartbeat (every leaseMs / 3) sees it
+    // a heartbeat (every leaseMs / 3) sees it and requests the cancel
+    await vi.waitFor(async () => expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelReason).toBe(ACCESS_ENDED.creatorRemoved), { timeout: 10_000, interval: 20 });
     release();
     const row = await waitForRun(run.id);
     expect(row.status).toBe("cancelled");
