@@ -41,6 +41,8 @@ export interface AgentVersionOut {
   modelPolicy: ModelPolicy;
   maxOutputTokens: number;
   temperature: number;
+  /** how long a step waits in all for its providers to recover (seconds) */
+  outageWaitSeconds: number;
   allowedTools: string[];
   memoryScope: string | null;
   createdAt: Date;
@@ -64,6 +66,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     modelPolicy: modelPolicySchema.parse(v.modelPolicy),
     maxOutputTokens: v.maxOutputTokens,
     temperature: v.temperature,
+    outageWaitSeconds: v.outageWaitSeconds,
     allowedTools: [...v.allowedTools],
     memoryScope: v.memoryScope,
     createdAt: v.createdAt,
@@ -88,6 +91,7 @@ function toAgent(row: AgentWithCurrent): AgentOutput {
     modelPolicy: current.modelPolicy,
     maxOutputTokens: current.maxOutputTokens,
     temperature: current.temperature,
+    outageWaitSeconds: current.outageWaitSeconds,
     allowedTools: current.allowedTools,
     memoryScope: current.memoryScope,
   };
@@ -138,6 +142,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
           modelPolicy: data.modelPolicy as Prisma.InputJsonValue,
           maxOutputTokens: data.maxOutputTokens,
           temperature: data.temperature,
+          outageWaitSeconds: data.outageWaitSeconds,
           allowedTools: data.allowedTools,
           memoryScope: data.memoryScope,
           createdById: actorUserId(ctx),
@@ -201,6 +206,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
         modelPolicy: next.modelPolicy as Prisma.InputJsonValue,
         maxOutputTokens: next.maxOutputTokens,
         temperature: next.temperature,
+        outageWaitSeconds: next.outageWaitSeconds,
         allowedTools: next.allowedTools,
         memoryScope: next.memoryScope,
         createdById: actorUserId(ctx),

@@ -13,6 +13,10 @@
  * - `wake()` (startRun in this process) claims at once; otherwise the executor polls.
  * - At start-up, runs leased by a process of this host that no longer exists are released at once (no need to
  *   wait for their lease), then every claimable run is resumed.
+ * - Parking: a run that waits (a step's outage wait, a sleep: RunParkedError) ends its execution; its lease is released
+ *   and its wake-up time stored (`wakeAt`) in one statement, and the claim leaves it alone until then. This process
+ *   sets a timer to claim it again at that time (any other process's poll may take it too). A cancel of a parked run
+ *   finishes it at once (server/runs/service.ts); a cancel that arrives as it parks wakes it at once instead.
  * - `stop()`: no new claims; each running run stops before its next step (the current step finishes and is
  *   stored), its lease is released so that the next executor resumes it immediately.
  */
@@ -110,6 +114,20 @@ export async function releaseOrphanedLeases(owner: string): Promise<number> {
   return dead.length;
 }
 
+/**
+ * Lets go of a run that parked until `wakeAt`: lease released and wake-up time stored, in one statement. A cancel
+ * requested meanwhile: no wake-up time (it is claimed again at once, and cancelled). Whether it was cancelled.
+ */
+async function parkRun(runId: string, owner: string, wakeAt: number): Promise<{ cancel: boolean }> {
+  const { rows } = await executeSql<{ cancel: boolean }>(
+    EXECUTOR,
+    sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+       "wakeAt" = CASE WHEN "cancelRequestedAt" IS NULL THEN ${new Date(wakeAt)}::timestamp(3) ELSE NULL END
+     WHERE id = ${runId} AND "leaseOwner" = ${owner} RETURNING "cancelRequestedAt" IS NOT NULL AS cancel`,
+  );
+  return { cancel: rows[0]?.cancel === true };
+}
+
 async function releaseLease(runId: string, owner: string): Promise<void> {
   await executeSql(EXECUTOR, sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${runId} AND "leaseOwner" = ${owner}`);
 }
@@ -126,7 +144,10 @@ export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean 
 export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<ClaimedRun | null> {
   const now = new Date();
   const until = new Date(now.getTime() + o.leaseMs);
-  const claimable = sql`r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${now})`;
+  // a parked run (waiting for a provider, or sleeping) is claimable only once its wake-up time has come; this one
+  // condition is all the claim needs for it (whatever else the claim orders or counts; a parked run holds no lease)
+  const claimable = sql`r."status" IN ('queued', 'running') AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${now})
+    AND (r."wakeAt" IS NULL OR r."wakeAt" <= ${now})`;
   const scope = o.workspaceIds ? sql` AND r."workspaceId" IN (${o.workspaceIds.length ? sql.join(o.workspaceIds.map((id) => sql`${id}`)) : sql`NULL`})` : sql.empty;
   const exclude = o.exclude?.length ? sql` AND r.id NOT IN (${sql.join(o.exclude.map((id) => sql`${id}`))})` : sql.empty;
   const context = creatorContextSql("c");
@@ -180,8 +201,20 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     if (running.size === 0 && !pumping) idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
+  /** wake-up timers of runs this process parked (cleared on stop) */
+  const wakeTimers = new Set<NodeJS.Timeout>();
+  const wakeLater = (runId: string, at: number) => {
+    const timer = setTimeout(() => {
+      wakeTimers.delete(timer);
+      executor.wake(runId);
+    }, Math.max(0, at - Date.now()));
+    timer.unref?.();
+    wakeTimers.add(timer);
+  };
+
   const execute = (claimed: ClaimedRun) => {
-    const entry: RunningEntry = { promise: Promise.resolve(), lost: false, cancel: false };
+    // a cancel requested while the run was not executing (parked, or its process died) stops it at its first step
+    const entry: RunningEntry = { promise: Promise.resolve(), lost: false, cancel: claimed.status === "running" && claimed.cancelRequestedAt !== null };
     const step = createPostgresStep({
       runId: claimed.id,
       workspaceId: claimed.workspaceId,
@@ -202,8 +235,15 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       } finally {
         running.delete(claimed.id);
         clearRunCancelSignal(claimed.id);
-        // finishRun released the lease of a run it finished; a suspended or broken one is released for whoever comes next
-        if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
+        // finishRun released the lease of a run it finished; a parked one is let go until its wake-up time; a suspended
+        // or broken one is released for whoever comes next
+        const wakeAt = outcome === "suspended" ? step.parkedUntil() : null;
+        if (wakeAt !== null) {
+          await parkRun(claimed.id, owner, wakeAt).then(
+            ({ cancel }) => wakeLater(claimed.id, cancel ? Date.now() : wakeAt),
+            (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not park a run"),
+          );
+        } else if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
           await releaseLease(claimed.id, owner).catch(
             (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
@@ -321,6 +361,8 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     async stop() {
       stopping = true;
       clearInterval(pollTimer);
+      for (const timer of wakeTimers) clearTimeout(timer);
+      wakeTimers.clear();
       while (pumping) await new Promise((resolve) => setTimeout(resolve, 5));
       // the leases stay renewed while the current steps finish (a model call may outlast a lease)
       await Promise.allSettled([...running.values()].map((r) => r.promise));
