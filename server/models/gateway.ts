@@ -16,15 +16,19 @@
  *      `streamText` (see "Streaming" below), otherwise `generateText`;
  *    - success: one `ok` usage row (cost from the model's prices and the reported usage), breaker success, and an
  *      observation for the model's rolling stats (written in the background: see `observe`); done.
- *    - 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an observation,
- *      a breaker failure; Retry-After (or retry-after-ms) is honoured per provider: before the next call to that
- *      provider the gateway waits (up to `retryAfterCapMs`, default 10 s) or, when the wait would be longer, skips
- *      that provider's models. Then the next model. When the route has fewer models than maxAttempts, the gateway
+ *    - 408 / 409 / 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an
+ *      observation, a breaker failure; Retry-After (or retry-after-ms) holds the provider for this whole process (the
+ *      breaker keeps it): before any later call to that provider the gateway waits (up to `retryAfterCapMs`, default
+ *      10 s) or, when the wait would be longer, skips that provider's models. Then the next model. When the route has fewer models than maxAttempts, the gateway
  *      comes back to a model that failed with 429/5xx/network (after its Retry-After or a short backoff), so a
  *      pinned model still gets retried.
  *    - a 4xx caused by the request itself (400, 401, 403, 404, 413, 422 …) is not retried: the attempt is recorded
- *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key).
- * 4. all attempts failed: UPSTREAM_ERROR listing the attempts.
+ *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key) and
+ *      the typed `retryable: false`.
+ * 4. all attempts failed: UPSTREAM_ERROR listing the attempts. When no model of the route may be called before some
+ *    time (circuits open, providers held), the error carries `retryAt` (the earliest recovery) and `waitingFor` (its
+ *    provider); so does the router's NO_FEASIBLE_MODEL when only open circuits block the policy. The run engine
+ *    waits for that time (server/jobs/step.ts, "outage waits") instead of failing the run.
  * Prompts, outputs and keys are never logged; failures are logged with ids, status and a redacted message.
  *
  * Streaming: with `onTextDelta`, each attempt streams, and the text deltas of the attempt being made are handed to
