@@ -8,6 +8,9 @@
  *   record and the run's other writes follow in order on the same writer (write-behind: a step does not wait for its
  *   writes to commit; the run's end does). A failure is retried with exponential backoff unless it is not
  *   retryable (budget, infeasible route, validation, a provider's 4xx); then StepFailedError(stepId, reason).
+ *   A failure that carries `retryAt` (every model cooling down) is an outage wait instead: the step is stored
+ *   `waiting`, the attempt does not count, and the run parks until then (RunParkedError: the executor stores the
+ *   wake-up time and lets go of the run), within the step's outage wait limit (`outageWaitMs`). `sleep` parks too.
  *   Cancellation is checked before each step: an in-process cancel signal, or the cancel flag that every step
  *   start reads (so a cancel made by another process is seen one step later at most).
  * - the Inngest adapter (server/jobs/inngest.ts) gives the same API on top of Inngest's own step tools; there every
