@@ -15,7 +15,7 @@ import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { modelCircuitBreaker } from "@/server/models/circuit-breaker";
 import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { cancelRun, listRunEvents, startRun } from "@/server/runs/service";
-import { addAgent, eventRows, makeRunWorkspace, sleep, stepRows, usageRows, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, stepRows, usageRows, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { updateAgent } from "@/server/agents/service";
 import { startExecutor, type Executor } from "./executor";
 import { configureSteps } from "./step";
@@ -199,6 +199,24 @@ describe("a provider that fails, then recovers", () => {
     expect(done.status).toBe("failed");
     expect(done.error).toMatch(/outage wait limit of 0 s/);
     expect(chatCalls()).toHaveLength(3);
+  });
+});
+
+describe("a team run", () => {
+  it("parallel branches on one flaky provider: the run parks once its models cool down, every branch finishes after, no storm", async () => {
+    await addAgent(rw.ctx, "duo", { modelPolicy: { type: "pinned", modelId } });
+    await addTeam(rw.ctx, "pair", { topology: "parallel", agents: ["solo", "duo"] });
+    stub.fail({ status: 500, times: 3 });
+    executor();
+    const run = await startRun(rw.ctx, { team: "pair", input: "Both of you, ride it out." });
+    await waitForRow(run.id, parked);
+    const done = await waitForRun(run.id);
+    expect(done.status).toBe("succeeded");
+    const steps = await stepRows(run.id);
+    expect(steps.filter((s) => s.kind === "agent").map((s) => s.status)).toEqual(["succeeded", "succeeded"]);
+    // three failures open the circuit; after it, one trial at a time: a handful of requests, not a storm
+    expect(chatCalls().length).toBeGreaterThanOrEqual(5);
+    expect(chatCalls().length).toBeLessThanOrEqual(7);
   });
 });
 
