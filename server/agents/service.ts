@@ -306,7 +306,7 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
   return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
+       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
        'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
      JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
@@ -319,7 +319,7 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
   for (const a of (Array.isArray(value) ? value : []) as Record<string, unknown>[]) {
     const version = {
       version: a.version, name: a.name, roleDescription: a.roleDescription, instructions: a.instructions, modelPolicy: a.modelPolicy,
-      maxOutputTokens: a.maxOutputTokens, temperature: Number(a.temperature), allowedTools: a.allowedTools, memoryScope: a.memoryScope,
+      maxOutputTokens: a.maxOutputTokens, temperature: Number(a.temperature), outageWaitSeconds: a.outageWaitSeconds, allowedTools: a.allowedTools, memoryScope: a.memoryScope,
       createdAt: new Date(a.createdAt as string),
     } as VersionRow;
     out.set(a.slug as string, { archived: a.archived === true, current: toAgentVersion({ id: a.id as string, slug: a.slug as string }, version) });

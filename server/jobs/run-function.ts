@@ -20,6 +20,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { modelPolicySchema } from "@/lib/schemas/model-policy";
+import { DEFAULT_OUTAGE_WAIT_SECONDS } from "@/lib/schemas/agents";
 import { runPinsSchema, type RunPins } from "@/lib/schemas/runs";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext, Actor } from "@/server/context";
@@ -260,7 +261,7 @@ export class RunRuntime implements TopologyRuntime {
           throw error;
         }
       },
-      { kind, nodeId, outageWaitMs: agent.outageWaitSeconds * 1000, startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } } },
+      { kind, nodeId, outageWaitMs: (agent.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS) * 1000, startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } } },
     );
     return { text: result.text, ...(result.object !== undefined && result.object !== null ? { object: result.object } : {}) };
   }
