@@ -186,7 +186,7 @@ describe("a provider that fails, then recovers", () => {
     expect(calls).toBeGreaterThanOrEqual(4);
     expect(calls).toBeLessThanOrEqual(3 + Math.ceil(1000 / COOL_DOWN_MS) + 1);
     const events = await eventRows(run.id);
-    expect(events.filter((e) => e.type === "node.waiting").length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === "node.waiting").length).toBeGreaterThanOrEqual(1);
     expect(events.find((e) => e.type === "node.failed")?.data).toMatchObject({ nodeId: "agent", willRetry: false });
   });
 
@@ -206,7 +206,9 @@ describe("a team run", () => {
   it("parallel branches on one flaky provider: the run parks once its models cool down, every branch finishes after, no storm", async () => {
     await addAgent(rw.ctx, "duo", { modelPolicy: { type: "pinned", modelId } });
     await addTeam(rw.ctx, "pair", { topology: "parallel", agents: ["solo", "duo"] });
-    stub.fail({ status: 500, times: 3 });
+    // four failures: whichever branch sends them, the first three open the circuit before any success can close it
+    // (at most four requests are on their way before it opens)
+    stub.fail({ status: 500, times: 4 });
     executor();
     const run = await startRun(rw.ctx, { team: "pair", input: "Both of you, ride it out." });
     await waitForRow(run.id, parked);
@@ -214,9 +216,10 @@ describe("a team run", () => {
     expect(done.status).toBe("succeeded");
     const steps = await stepRows(run.id);
     expect(steps.filter((s) => s.kind === "agent").map((s) => s.status)).toEqual(["succeeded", "succeeded"]);
-    // three failures open the circuit; after it, one trial at a time: a handful of requests, not a storm
+    // the failures, then one trial at a time: a handful of requests, not a storm
     expect(chatCalls().length).toBeGreaterThanOrEqual(5);
-    expect(chatCalls().length).toBeLessThanOrEqual(7);
+    expect(chatCalls().length).toBeLessThanOrEqual(8);
+    expect((await eventRows(run.id)).filter((e) => e.type === "node.waiting").length).toBeGreaterThanOrEqual(2);
   });
 });
 
