@@ -184,7 +184,7 @@ describe("step.run", () => {
   it("sleep parks the run until its wake-up time (stored), and a replay after it goes on without waiting", async () => {
     const run = await makeRun();
     const first = createPostgresStep(run);
-    const parked = await first.sleep("nap", 300).catch((e: unknown) => e);
+    const parked = await first.sleep("nap", 60_000).catch((e: unknown) => e);
     expect(parked).toBeInstanceOf(RunParkedError);
     const wakeAt = (parked as RunParkedError).wakeAt;
     expect(first.parkedUntil()).toBe(wakeAt);
@@ -192,7 +192,8 @@ describe("step.run", () => {
     expect(await rowOf(run.runId, "nap")).toMatchObject({ status: "sleeping", result: { wakeAt } });
     // too early: parks again with the same wake-up time
     expect(await createPostgresStep(run).sleep("nap", 5_000).catch((e: unknown) => (e as RunParkedError).wakeAt)).toBe(wakeAt);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, wakeAt - Date.now() + 5)));
+    // the wake-up time comes (the stored time moved to the past instead of waiting a minute)
+    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_build_object('wakeAt', ${Date.now() - 1}::bigint) WHERE "runId" = ${run.runId} AND "stepId" = 'nap'`;
     const again = createPostgresStep(run);
     await again.sleep("nap", 5_000);
     await again.flush();
@@ -202,7 +203,7 @@ describe("step.run", () => {
 
   it("a failure with retryAt: the step waits (stored, the attempt not counted, node.waiting), parks, and is tried again after", async () => {
     const run = await makeRun();
-    const retryAt = Date.now() + 200;
+    const retryAt = Date.now() + 60_000;
     const outage = () => new AppError("UPSTREAM_ERROR", "All 3 model calls failed", undefined, { retryAt, waitingFor: "Flaky" });
     const start = { type: "node.started" as const, data: { nodeId: "n", stepId: "w", agent: "a" } };
     let calls = 0;
@@ -223,7 +224,8 @@ describe("step.run", () => {
     expect(await early.run("w", async () => "never", { startEvent: start }).catch((e: unknown) => e)).toBeInstanceOf(RunParkedError);
     expect(calls).toBe(1);
 
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, retryAt - Date.now() + 5)));
+    // the retry time comes (the stored time moved to the past instead of waiting a minute)
+    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(${Date.now() - 1}::bigint)) WHERE "runId" = ${run.runId} AND "stepId" = 'w'`;
     const later = createPostgresStep(run);
     expect(await later.run("w", async () => "recovered", { startEvent: start })).toBe("recovered");
     await later.flush();
