@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
@@ -21,6 +21,8 @@ import { startExecutor, type Executor } from "./executor";
 import { configureSteps } from "./step";
 
 const COOL_DOWN_MS = 400;
+// a busy machine starts child processes and runs slowly: these tests wait for the engine, not for the wall clock
+vi.setConfig({ testTimeout: 120_000 });
 
 let stub: LlmStub;
 let rw: RunWorkspace;
@@ -77,7 +79,7 @@ afterEach(async () => {
 });
 
 /** Polls the run's row until `check` holds. */
-async function waitForRow(runId: string, check: (row: { status: string; wakeAt: Date | null; leaseOwner: string | null }) => boolean, timeoutMs = 15_000) {
+async function waitForRow(runId: string, check: (row: { status: string; wakeAt: Date | null; leaseOwner: string | null }) => boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await db().run.findUniqueOrThrow({ where: { id: runId } });
@@ -98,7 +100,7 @@ describe("a provider that fails, then recovers", () => {
     // parked: no executor holds it, its wake-up time is stored
     const waiting = await waitForRow(run.id, parked);
     expect(chatCalls()).toHaveLength(3);
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("succeeded");
     expect(done.output).toMatchObject({ text: "[stub stub-small] Ride out the blip." });
     // one request after the wait, not before the wake-up time
@@ -129,7 +131,7 @@ describe("a provider that fails, then recovers", () => {
     stub.fail({ status: 429, retryAfterMs: 500, times: 2 });
     executor();
     const run = await startRun(rw.ctx, { agent: "solo", input: "Wait when asked to." });
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("succeeded");
     const calls = chatCalls();
     expect(calls).toHaveLength(3);
@@ -143,7 +145,7 @@ describe("a provider that fails, then recovers", () => {
     stub.fail({ delayMs: 5_000 });
     executor();
     const run = await startRun(rw.ctx, { agent: "solo", input: "Do not hang forever." });
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("succeeded");
     expect(chatCalls()).toHaveLength(2);
     expect((await usageRows(run.id)).map((u) => u.outcome)).toEqual(["timeout", "ok"]);
@@ -155,7 +157,7 @@ describe("a provider that fails, then recovers", () => {
     stub.fail({ status: 400 });
     executor();
     const run = await startRun(rw.ctx, { agent: "solo", input: "A bad request." });
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("failed");
     expect(done.error).toMatch(/400/);
     expect(done.error).toMatch(/not retried/);
@@ -177,7 +179,7 @@ describe("a provider that fails, then recovers", () => {
     executor();
     const started = Date.now();
     const run = await startRun(rw.ctx, { agent: "solo", input: "A long outage." });
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("failed");
     expect(done.error).toMatch(new RegExp(`${providerName} did not recover within the agent's outage wait limit of 1 s`));
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
@@ -195,7 +197,7 @@ describe("a provider that fails, then recovers", () => {
     stub.fail({ status: 500, times: 3 });
     executor();
     const run = await startRun(rw.ctx, { agent: "solo", input: "No patience." });
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("failed");
     expect(done.error).toMatch(/outage wait limit of 0 s/);
     expect(chatCalls()).toHaveLength(3);
@@ -212,7 +214,7 @@ describe("a team run", () => {
     executor();
     const run = await startRun(rw.ctx, { team: "pair", input: "Both of you, ride it out." });
     await waitForRow(run.id, parked);
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("succeeded");
     const steps = await stepRows(run.id);
     expect(steps.filter((s) => s.kind === "agent").map((s) => s.status)).toEqual(["succeeded", "succeeded"]);
@@ -246,7 +248,7 @@ describe("a parked run", () => {
     const waiting = await waitForRow(run.id, parked);
     await first.stop();
     executor();
-    const done = await waitForRun(run.id);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("succeeded");
     expect(chatCalls()).toHaveLength(4);
     expect(chatCalls()[3]!.at).toBeGreaterThanOrEqual(waiting.wakeAt!.getTime() - 5);
@@ -287,14 +289,14 @@ describe("a process killed while its run waits", () => {
     const { child, waitFor } = startChild({ CADRE_CHILD_WORKSPACE: rw.ws.id, CADRE_CHILD_LEASE_MS: "600", CADRE_CHILD_BREAKER_COOL_DOWN_MS: "1500" });
     await waitFor("READY");
     const run = await startRun(rw.ctx, { agent: "solo", input: "Survive a crash while waiting." });
-    const waiting = await waitForRow(run.id, parked, 30_000);
+    const waiting = await waitForRow(run.id, parked);
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
     expect(chatCalls()).toHaveLength(3);
     // this process's breaker knows nothing of the outage: only the stored wake-up time keeps the run waiting
     executor();
-    const done = await waitForRun(run.id, undefined, 30_000);
+    const done = await waitForRun(run.id, undefined, 60_000);
     expect(done.status).toBe("succeeded");
     expect(chatCalls()).toHaveLength(4);
     expect(chatCalls()[3]!.at).toBeGreaterThanOrEqual(waiting.wakeAt!.getTime() - 5);
