@@ -34,15 +34,35 @@ export const ERROR_TABLE = {
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
+/**
+ * What a failure says about trying again, as typed properties (never read from the message):
+ * - `retryable`: false when repeating the same request cannot help (a provider's 4xx about the request itself); true or
+ *   absent leaves it to the code (see server/jobs/step.ts `isRetryable`).
+ * - `retryAt` (epoch ms): nothing can be attempted before then (every model the call may use is cooling down in the
+ *   circuit breaker, or its provider asked to wait with Retry-After); the run engine waits for it durably, within
+ *   the step's outage wait limit. `waitingFor` names what it waits for (provider names, for people).
+ */
+export interface RetryHint {
+  retryable?: boolean;
+  retryAt?: number;
+  waitingFor?: string;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
+  readonly retryable?: boolean;
+  readonly retryAt?: number;
+  readonly waitingFor?: string;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, hint?: RetryHint) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.details = details;
+    if (hint?.retryable !== undefined) this.retryable = hint.retryable;
+    if (hint?.retryAt !== undefined) this.retryAt = hint.retryAt;
+    if (hint?.waitingFor !== undefined) this.waitingFor = hint.waitingFor;
   }
 
   get httpStatus(): number {

@@ -21,6 +21,7 @@ const FIELD_LABELS: Record<string, string> = {
   modelPolicy: "Model policy",
   maxOutputTokens: "Max output tokens",
   temperature: "Temperature",
+  outageWaitSeconds: "Outage wait (s)",
   allowedTools: "Allowed tools",
   memoryScope: "Memory scope",
 };

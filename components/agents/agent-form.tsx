@@ -5,7 +5,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
-import { MAX_INSTRUCTIONS, type AgentOutput } from "@/lib/schemas/agents";
+import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_INSTRUCTIONS, MAX_OUTAGE_WAIT_SECONDS, type AgentOutput } from "@/lib/schemas/agents";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
@@ -25,6 +25,7 @@ interface Fields {
   modelId: string;
   maxOutputTokens: string;
   temperature: string;
+  outageWaitSeconds: string;
   memoryScope: string;
 }
 
@@ -43,6 +44,7 @@ function fieldsOf(agent?: AgentOutput): Fields {
     modelId: p.type === "pinned" ? p.modelId : "",
     maxOutputTokens: String(agent?.maxOutputTokens ?? 1024),
     temperature: String(agent?.temperature ?? 0.7),
+    outageWaitSeconds: String(agent?.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS),
     memoryScope: agent?.memoryScope ?? "",
   };
 }
@@ -63,6 +65,10 @@ function inputOf(f: Fields): { ok: true; value: Omit<AgentOutput, "id" | "slug" 
   if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1 || maxOutputTokens > 32_000) return { ok: false, error: "Max output tokens is a whole number from 1 to 32000" };
   const temperature = Number(f.temperature);
   if (f.temperature.trim() === "" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2) return { ok: false, error: "Temperature is a number from 0 to 2" };
+  const outageWaitSeconds = Number(f.outageWaitSeconds);
+  if (f.outageWaitSeconds.trim() === "" || !Number.isInteger(outageWaitSeconds) || outageWaitSeconds < 0 || outageWaitSeconds > MAX_OUTAGE_WAIT_SECONDS) {
+    return { ok: false, error: `The outage wait is a whole number of seconds from 0 to ${MAX_OUTAGE_WAIT_SECONDS}` };
+  }
   return {
     ok: true,
     value: {
@@ -72,6 +78,7 @@ function inputOf(f: Fields): { ok: true; value: Omit<AgentOutput, "id" | "slug" 
       modelPolicy,
       maxOutputTokens,
       temperature,
+      outageWaitSeconds,
       memoryScope: f.memoryScope.trim() || null,
     },
   };
@@ -222,11 +229,29 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
               <label htmlFor="agent-temperature">Temperature</label>
               <input id="agent-temperature" data-testid="agent-temperature" type="number" min={0} max={2} step={0.1} value={f.temperature} onChange={(e) => set("temperature", e.target.value)} />
             </div>
+            <div className="field">
+              <label htmlFor="agent-outage-wait">Outage wait (s)</label>
+              <input
+                id="agent-outage-wait"
+                data-testid="agent-outage-wait"
+                type="number"
+                min={0}
+                max={MAX_OUTAGE_WAIT_SECONDS}
+                step={1}
+                value={f.outageWaitSeconds}
+                aria-describedby="agent-outage-wait-hint"
+                onChange={(e) => set("outageWaitSeconds", e.target.value)}
+              />
+            </div>
             <div className="field grow">
               <label htmlFor="agent-memory-scope">Memory scope</label>
               <input id="agent-memory-scope" data-testid="agent-memory-scope" maxLength={200} placeholder="none (reserved; runs do not read it)" value={f.memoryScope} onChange={(e) => set("memoryScope", e.target.value)} />
             </div>
           </div>
+          <p className="field-hint" id="agent-outage-wait-hint">
+            Outage wait: when every model the policy allows is cooling down after repeated provider failures (or its provider asked to wait), a step
+            waits up to this long in all for one to recover, then fails; 0 fails at once.
+          </p>
           <p className="field-hint">Tools: agents in this version of Cadre call no tools.</p>
         </fieldset>
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />

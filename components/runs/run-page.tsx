@@ -15,7 +15,7 @@ import { formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
 import { RunGraph } from "./run-graph";
 import { runGraph, runGraphDetails, runGraphStates } from "./run-graph-model";
 import {
-  elapsedMs, formatCost, formatDuration, isTerminal, progressPercent, runningSteps, type LiveEvent, type RunLiveState, type RunStatusValue,
+  elapsedMs, formatCost, formatDuration, isTerminal, progressPercent, runningSteps, waitingLabel, type LiveEvent, type RunLiveState, type RunStatusValue,
 } from "./run-state";
 import { useRunEvents, type StreamState } from "./use-run-events";
 
@@ -143,6 +143,11 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
                 {s.agent ? <span>{s.agent}</span> : null}
                 {s.attempt > 1 ? <span className="muted">attempt {s.attempt}</span> : null}
                 {s.willRetry && s.error ? <span className="hint-warning">retrying after: {s.error}</span> : null}
+                {s.waiting ? (
+                  <span className="hint-warning" data-testid="run-step-waiting" title={s.waiting.reason ?? undefined}>
+                    {waitingLabel(s.waiting)}
+                  </span>
+                ) : null}
               </header>
               <pre className="run-text run-cursor">{s.text}</pre>
             </section>

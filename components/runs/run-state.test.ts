@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, EMPTY_LIVE_STATE, elapsedMs, formatDuration, graphNodeState, progressPercent, runningSteps, unknownNodeIds, type LiveEvent } from "./run-state";
+import { applyEvents, EMPTY_LIVE_STATE, elapsedMs, formatDuration, graphNodeState, progressPercent, runningSteps, unknownNodeIds, waitingLabel, type LiveEvent } from "./run-state";
 import { parseSseMessage } from "./use-run-events";
 import { runGraph, runGraphStates } from "./run-graph-model";
 
@@ -88,6 +88,26 @@ describe("the live run state", () => {
     expect(failed.steps.p0!.attempt).toBe(2);
     expect(failed.error).toEqual({ message: "Step p0 failed: boom", stepId: "p0" });
     expect(graphNodeState(failed, "output", "output")).toBe("failed");
+  });
+
+  it("a step waiting for a provider stays running and says what it waits for, until it resumes", () => {
+    const retryAt = "2026-12-05T10:42:07.000Z";
+    const waiting = applyEvents(EMPTY_LIVE_STATE, [
+      { seq: 1, type: "run.started", data: { stepsExpected: 1 }, createdAt: at(0) },
+      { seq: 2, type: "node.started", data: { nodeId: "agent", stepId: "agent", agent: "a", attempt: 1 }, createdAt: at(1) },
+      { seq: 3, type: "node.waiting", data: { nodeId: "agent", stepId: "agent", agent: "a", waitingFor: "Flaky AI", retryAt, reason: "All 3 model calls failed" }, createdAt: at(2) },
+    ]);
+    expect(graphNodeState(waiting, "agent")).toBe("running");
+    expect(runningSteps(waiting).map((s) => s.stepId)).toEqual(["agent"]);
+    const w = waiting.steps.agent!.waiting!;
+    expect(w).toEqual({ waitingFor: "Flaky AI", retryAt: new Date(retryAt), reason: "All 3 model calls failed" });
+    expect(waitingLabel(w, "UTC")).toBe("waiting for Flaky AI (retry at 10:42:07)");
+    const resumed = applyEvents(waiting, [
+      { seq: 4, type: "node.resumed", data: { nodeId: "agent", stepId: "agent", agent: "a", waitedMs: 400 }, createdAt: at(3) },
+      { seq: 5, type: "node.started", data: { nodeId: "agent", stepId: "agent", agent: "a", attempt: 1 }, createdAt: at(3) },
+    ]);
+    expect(resumed.steps.agent!.waiting).toBeNull();
+    expect(resumed.steps.agent!.status).toBe("running");
   });
 
   it("a nested team's inner nodes colour the team's node; unknown nodes are reported", () => {

@@ -1,6 +1,6 @@
 /**
  * The live view of a run, folded from its sequence-numbered events (see contracts: run.queued, run.started,
- * node.started, node.delta, node.finished, node.failed, run.progress, run.succeeded, run.failed, run.cancelled).
+ * node.started, node.delta, node.finished, node.failed, node.waiting, node.resumed, run.progress, run.succeeded, run.failed, run.cancelled).
  * Pure and deterministic: replaying the same events from seq 1 gives the same view, so a reload or a reconnect
  * (which may deliver events twice) loses nothing and double-counts nothing: events at or below `lastSeq` are ignored.
  */
@@ -30,6 +30,8 @@ export interface LiveStep {
   model: string | null;
   error: string | null;
   willRetry: boolean;
+  /** the step waits for a provider to recover (node.waiting, until node.resumed or the step ends) */
+  waiting: { waitingFor: string; retryAt: Date | null; reason: string | null } | null;
 }
 
 export interface LiveNode {
@@ -136,6 +138,7 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           model: null,
           error: null,
           willRetry: false,
+          waiting: null,
         },
       };
       if (!previous) next.stepOrder = [...state.stepOrder, stepId];
@@ -154,7 +157,7 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
       } else {
         // a delta whose start we did not see (should not happen with replay from seq 1): show it anyway
         const nodeId = str(d.nodeId) ?? "?";
-        next.steps = { ...state.steps, [stepId]: { stepId, nodeId, agent: null, status: "running", attempt: 1, text, model: null, error: null, willRetry: false } };
+        next.steps = { ...state.steps, [stepId]: { stepId, nodeId, agent: null, status: "running", attempt: 1, text, model: null, error: null, willRetry: false, waiting: null } };
         next.stepOrder = [...state.stepOrder, stepId];
         next.nodes = withNode(state, nodeId, (n) => ({ ...n, running: n.running.includes(stepId) ? n.running : [...n.running, stepId] }));
       }
@@ -176,6 +179,7 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           model: str(d.model),
           error: null,
           willRetry: false,
+          waiting: null,
         },
       };
       if (!step) next.stepOrder = [...state.stepOrder, stepId];
@@ -200,10 +204,41 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           model: step?.model ?? null,
           error: str(d.error),
           willRetry,
+          waiting: null,
         },
       };
       if (!step) next.stepOrder = [...state.stepOrder, stepId];
       if (!willRetry) next.nodes = withNode(state, nodeId, (n) => ({ running: n.running.filter((s) => s !== stepId), last: "failed" }));
+      break;
+    }
+    case "node.waiting": {
+      const nodeId = str(d.nodeId) ?? state.steps[str(d.stepId) ?? ""]?.nodeId ?? "?";
+      const stepId = str(d.stepId) ?? `${nodeId}#${event.seq}`;
+      const step = state.steps[stepId];
+      const waiting = { waitingFor: str(d.waitingFor) ?? "the model provider", retryAt: date(str(d.retryAt)), reason: str(d.reason) };
+      // the step goes on (it is tried again at retryAt): it stays running, and says what it waits for
+      next.steps = {
+        ...state.steps,
+        [stepId]: {
+          stepId,
+          nodeId,
+          agent: str(d.agent) ?? step?.agent ?? null,
+          status: "running",
+          attempt: step?.attempt ?? 1,
+          text: step?.text ?? "",
+          model: step?.model ?? null,
+          error: null,
+          willRetry: false,
+          waiting,
+        },
+      };
+      if (!step) next.stepOrder = [...state.stepOrder, stepId];
+      next.nodes = withNode(state, nodeId, (n) => ({ ...n, running: n.running.includes(stepId) ? n.running : [...n.running, stepId] }));
+      break;
+    }
+    case "node.resumed": {
+      const step = state.steps[str(d.stepId) ?? ""];
+      if (step) next.steps = { ...state.steps, [step.stepId]: { ...step, waiting: null } };
       break;
     }
     case "run.succeeded":
@@ -282,6 +317,12 @@ export function unknownNodeIds(live: RunLiveState, graphNodeIds: ReadonlySet<str
 /** The steps running right now, in start order (for the live output panel). */
 export function runningSteps(live: RunLiveState): LiveStep[] {
   return live.stepOrder.map((id) => live.steps[id]!).filter((s) => s.status === "running");
+}
+
+/** "waiting for <provider> (retry at 10:42:07)": what a waiting step shows. */
+export function waitingLabel(waiting: NonNullable<LiveStep["waiting"]>, timeZone?: string): string {
+  const at = waiting.retryAt ? waiting.retryAt.toLocaleTimeString("en-GB", { hour12: false, ...(timeZone ? { timeZone } : {}) }) : null;
+  return `waiting for ${waiting.waitingFor}${at ? ` (retry at ${at})` : ""}`;
 }
 
 /** Elapsed milliseconds: to `now` while the run goes on, to its end once it ended. */

@@ -10,6 +10,9 @@ import { paginationShape } from "./common";
 export const AGENT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const MAX_INSTRUCTIONS = 20_000;
 export const DEFAULT_MODEL_POLICY = { type: "preset", preset: "balanced" } as const;
+/** A step waits this long in all (seconds) for its providers to recover from an outage, unless its agent says otherwise. */
+export const DEFAULT_OUTAGE_WAIT_SECONDS = 120;
+export const MAX_OUTAGE_WAIT_SECONDS = 3600;
 
 export const agentSlugSchema = text()
   .trim()
@@ -26,6 +29,12 @@ const agentFieldsShape = {
   modelPolicy: modelPolicySchema,
   maxOutputTokens: z.number().int("Max output tokens is a whole number").min(1, "Max output tokens is at least 1").max(32_000, "Max output tokens is at most 32000"),
   temperature: z.number().min(0, "Temperature is between 0 and 2").max(2, "Temperature is between 0 and 2"),
+  outageWaitSeconds: z
+    .number()
+    .int("The outage wait is a whole number of seconds")
+    .min(0, "The outage wait is at least 0 seconds")
+    .max(MAX_OUTAGE_WAIT_SECONDS, `The outage wait is at most ${MAX_OUTAGE_WAIT_SECONDS} seconds`)
+    .describe("How long a step of this agent waits in all for its model providers to recover from an outage before it fails (0: fail at once)"),
   allowedTools: z
     .array(text().max(200))
     .max(0, "Agents cannot call tools in this version of Cadre: allowedTools must be empty")
@@ -41,6 +50,7 @@ export const createAgentInputSchema = z.strictObject({
   modelPolicy: agentFieldsShape.modelPolicy.default(DEFAULT_MODEL_POLICY),
   maxOutputTokens: agentFieldsShape.maxOutputTokens.default(1024),
   temperature: agentFieldsShape.temperature.default(0.7),
+  outageWaitSeconds: agentFieldsShape.outageWaitSeconds.default(DEFAULT_OUTAGE_WAIT_SECONDS),
   allowedTools: agentFieldsShape.allowedTools.default([]),
   memoryScope: agentFieldsShape.memoryScope.default(null),
 });
@@ -66,6 +76,7 @@ const agentPatchShape = {
   modelPolicy: agentFieldsShape.modelPolicy.optional(),
   maxOutputTokens: agentFieldsShape.maxOutputTokens.optional(),
   temperature: agentFieldsShape.temperature.optional(),
+  outageWaitSeconds: agentFieldsShape.outageWaitSeconds.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
   memoryScope: agentFieldsShape.memoryScope.optional(),
   baseVersion: baseVersionSchema,
@@ -90,7 +101,7 @@ export const agentDiffInputSchema = z.strictObject({
   to: intColumn(1),
 });
 
-export const AGENT_VERSION_FIELDS = ["name", "roleDescription", "instructions", "modelPolicy", "maxOutputTokens", "temperature", "allowedTools", "memoryScope"] as const;
+export const AGENT_VERSION_FIELDS = ["name", "roleDescription", "instructions", "modelPolicy", "maxOutputTokens", "temperature", "outageWaitSeconds", "allowedTools", "memoryScope"] as const;
 export type AgentVersionField = (typeof AGENT_VERSION_FIELDS)[number];
 
 const versionFieldsOut = {
@@ -100,6 +111,7 @@ const versionFieldsOut = {
   modelPolicy: modelPolicySchema,
   maxOutputTokens: z.number().int(),
   temperature: z.number(),
+  outageWaitSeconds: z.number().int(),
   allowedTools: z.array(z.string()),
   memoryScope: z.string().nullable(),
 };

@@ -27,8 +27,8 @@ export const STEP_TEXT_LIMIT = 16_384;
 
 /** The event types a run emits (see docs/api.md); the last three end a run's stream. */
 export const RUN_EVENT_TYPES = [
-  "run.queued", "run.started", "node.started", "node.delta", "node.finished", "node.failed", "run.progress",
-  "run.succeeded", "run.failed", "run.cancelled",
+  "run.queued", "run.started", "node.started", "node.delta", "node.finished", "node.failed", "node.waiting", "node.resumed",
+  "run.progress", "run.succeeded", "run.failed", "run.cancelled",
 ] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 export const TERMINAL_RUN_EVENTS: readonly RunEventType[] = ["run.succeeded", "run.failed", "run.cancelled"];
@@ -91,7 +91,7 @@ export const runStepSchema = z
     stepId: z.string(),
     kind: z.string(),
     nodeId: z.string().nullable(),
-    /** running | retrying | succeeded | failed | sleeping */
+    /** running | retrying | waiting (for a provider to recover) | succeeded | failed | sleeping | pending */
     status: z.string(),
     attempts: z.number().int(),
     error: z.string().nullable(),

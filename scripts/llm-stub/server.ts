@@ -31,6 +31,8 @@ import type { AddressInfo } from "node:net";
 export interface StubFault {
   status?: number;
   retryAfterSeconds?: number;
+  /** sends `retry-after-ms` (OpenAI's header, honoured by the gateway) */
+  retryAfterMs?: number;
   delayMs?: number;
   malformed?: boolean;
   /**
@@ -163,6 +165,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     if (fault?.status !== undefined && fault.status >= 400) {
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
       return sendJson(res, fault.status, errorBody(path, fault.status), headers);
     }
     const malformed = fault?.malformed === true;

@@ -43,6 +43,8 @@ export interface AgentVersionOut {
   modelPolicy: ModelPolicy;
   maxOutputTokens: number;
   temperature: number;
+  /** how long a step waits in all for its providers to recover (seconds) */
+  outageWaitSeconds: number;
   allowedTools: string[];
   memoryScope: string | null;
   createdAt: Date;
@@ -66,6 +68,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     modelPolicy: modelPolicySchema.parse(v.modelPolicy),
     maxOutputTokens: v.maxOutputTokens,
     temperature: v.temperature,
+    outageWaitSeconds: v.outageWaitSeconds,
     allowedTools: [...v.allowedTools],
     memoryScope: v.memoryScope,
     createdAt: v.createdAt,
@@ -90,6 +93,7 @@ function toAgent(row: AgentWithCurrent): AgentOutput {
     modelPolicy: current.modelPolicy,
     maxOutputTokens: current.maxOutputTokens,
     temperature: current.temperature,
+    outageWaitSeconds: current.outageWaitSeconds,
     allowedTools: current.allowedTools,
     memoryScope: current.memoryScope,
   };
@@ -143,6 +147,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
           modelPolicy: data.modelPolicy as Prisma.InputJsonValue,
           maxOutputTokens: data.maxOutputTokens,
           temperature: data.temperature,
+          outageWaitSeconds: data.outageWaitSeconds,
           allowedTools: data.allowedTools,
           memoryScope: data.memoryScope,
           createdById: actorUserId(ctx),
@@ -222,6 +227,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
         modelPolicy: next.modelPolicy as Prisma.InputJsonValue,
         maxOutputTokens: next.maxOutputTokens,
         temperature: next.temperature,
+        outageWaitSeconds: next.outageWaitSeconds,
         allowedTools: next.allowedTools,
         memoryScope: next.memoryScope,
         createdById: actorUserId(ctx),
@@ -328,7 +334,7 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
   return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
+       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
        'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
      JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
@@ -341,7 +347,7 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
   for (const a of (Array.isArray(value) ? value : []) as Record<string, unknown>[]) {
     const version = {
       version: a.version, name: a.name, roleDescription: a.roleDescription, instructions: a.instructions, modelPolicy: a.modelPolicy,
-      maxOutputTokens: a.maxOutputTokens, temperature: Number(a.temperature), allowedTools: a.allowedTools, memoryScope: a.memoryScope,
+      maxOutputTokens: a.maxOutputTokens, temperature: Number(a.temperature), outageWaitSeconds: a.outageWaitSeconds, allowedTools: a.allowedTools, memoryScope: a.memoryScope,
       createdAt: new Date(a.createdAt as string),
     } as VersionRow;
     out.set(a.slug as string, { archived: a.archived === true, current: toAgentVersion({ id: a.id as string, slug: a.slug as string }, version) });

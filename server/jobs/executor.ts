@@ -22,6 +22,10 @@
  * - `wake()` (startRun in this process) claims at once; otherwise the executor polls.
  * - At start-up, the leases of runs held by a process of this host that no longer exists are expired at once (no
  *   need to wait for them; each counts as a lost execution), then every claimable run is resumed.
+ * - Parking: a run that waits (a step's outage wait, a sleep: RunParkedError) ends its execution; its lease is released
+ *   and its wake-up time stored (`wakeAt`) in one statement, and the claim leaves it alone until then. This process
+ *   sets a timer to claim it again at that time (any other process's poll may take it too). A cancel of a parked run
+ *   finishes it at once (server/runs/service.ts); a cancel that arrives as it parks wakes it at once instead.
  * - `stop()`: no new claims; each running run stops before its next step (the current step finishes and is
  *   stored), its lease is released so that the next executor resumes it immediately.
  */
@@ -129,6 +133,20 @@ export async function releaseOrphanedLeases(owner: string): Promise<number> {
 /** The database's clock as Prisma stores times (UTC wall time in timestamp(3)): every lease is on it. */
 export const DB_NOW = sql`(clock_timestamp() AT TIME ZONE 'UTC')`;
 
+/**
+ * Lets go of a run that parked until `wakeAt`: lease released and wake-up time stored, in one statement. A cancel
+ * requested meanwhile: no wake-up time (it is claimed again at once, and cancelled). Whether it was cancelled.
+ */
+async function parkRun(runId: string, owner: string, wakeAt: number): Promise<{ cancel: boolean }> {
+  const { rows } = await executeSql<{ cancel: boolean }>(
+    EXECUTOR,
+    sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+       "wakeAt" = CASE WHEN "cancelRequestedAt" IS NULL THEN ${new Date(wakeAt)}::timestamp(3) ELSE NULL END
+     WHERE id = ${runId} AND "leaseOwner" = ${owner} RETURNING "cancelRequestedAt" IS NOT NULL AS cancel`,
+  );
+  return { cancel: rows[0]?.cancel === true };
+}
+
 /** The execution ended cleanly without finishing the run (suspended): the next executor resumes it at once. */
 async function releaseLease(runId: string, owner: string): Promise<void> {
   await executeSql(EXECUTOR, sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${runId} AND "leaseOwner" = ${owner}`);
@@ -200,8 +218,20 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     if (running.size === 0 && !pumping) idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
+  /** wake-up timers of runs this process parked (cleared on stop) */
+  const wakeTimers = new Set<NodeJS.Timeout>();
+  const wakeLater = (runId: string, at: number) => {
+    const timer = setTimeout(() => {
+      wakeTimers.delete(timer);
+      executor.wake(runId);
+    }, Math.max(0, at - Date.now()));
+    timer.unref?.();
+    wakeTimers.add(timer);
+  };
+
   const execute = (claimed: ClaimedRun) => {
-    const entry: RunningEntry = { promise: Promise.resolve(), lost: false, cancel: false };
+    // a cancel requested while the run was not executing (parked, or its process died) stops it at its first step
+    const entry: RunningEntry = { promise: Promise.resolve(), lost: false, cancel: claimed.status === "running" && claimed.cancelRequestedAt !== null };
     const step = createPostgresStep({
       runId: claimed.id,
       workspaceId: claimed.workspaceId,
@@ -234,9 +264,16 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
         running.delete(claimed.id);
         metrics.executorRunning.dec();
         clearRunCancelSignal(claimed.id);
-        // finishRun released the lease of a run it finished; a suspended one is released for whoever comes next; one
-        // whose function threw counts as a lost execution (it is resumed, but not forever)
-        if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
+        // finishRun released the lease of a run it finished; a parked one is let go until its wake-up time; a suspended
+        // one is released for whoever comes next; one whose function threw counts as a lost execution (it is resumed, but
+        // not forever)
+        const wakeAt = outcome === "suspended" ? step.parkedUntil() : null;
+        if (wakeAt !== null) {
+          await parkRun(claimed.id, owner, wakeAt).then(
+            ({ cancel }) => wakeLater(claimed.id, cancel ? Date.now() : wakeAt),
+            (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not park a run"),
+          );
+        } else if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
           await (outcome === "error" ? expireLease : releaseLease)(claimed.id, owner).catch(
             (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
@@ -354,6 +391,8 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     async stop() {
       stopping = true;
       clearInterval(pollTimer);
+      for (const timer of wakeTimers) clearTimeout(timer);
+      wakeTimers.clear();
       while (pumping) await new Promise((resolve) => setTimeout(resolve, 5));
       // the leases stay renewed while the current steps finish (a model call may outlast a lease)
       await Promise.allSettled([...running.values()].map((r) => r.promise));

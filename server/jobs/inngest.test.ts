@@ -158,6 +158,54 @@ describe("the step adapter", () => {
   });
 });
 
+describe("outage waits under Inngest", () => {
+  it("a failure with retryAt: the step waits with step.sleep (durable under Inngest), then is tried again; the limit still applies", async () => {
+    const memo = new Map<string, unknown>();
+    const slept: { id: string; ms: number }[] = [];
+    const tools: InngestStepTools = {
+      async run(id, fn) {
+        if (memo.has(id)) return memo.get(id);
+        const value = await fn();
+        memo.set(id, value);
+        return value;
+      },
+      async sleep(id, ms) {
+        slept.push({ id, ms });
+      },
+    };
+    const run = await db().run.create({
+      data: { id: `run_wait${Date.now()}`, workspaceId: rw.ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: rw.ws.users.owner.id },
+    });
+    const steps = inngestSteps(tools, { runId: run.id, workspaceId: rw.ws.id }, 0);
+    const start = { type: "node.started" as const, data: { nodeId: "agent", stepId: "agent", agent: "writer" } };
+    let calls = 0;
+    const result = await steps.run("agent", async () => {
+      calls++;
+      if (calls <= 2) throw new AppError("UPSTREAM_ERROR", "All 3 model calls failed", undefined, { retryAt: Date.now() + 30_000, waitingFor: "Flaky AI" });
+      return { text: "recovered" };
+    }, { kind: "agent", nodeId: "agent", startEvent: start });
+    expect(result).toEqual({ text: "recovered" });
+    expect(calls).toBe(3);
+    expect(slept.map((s) => s.id)).toEqual(["agent~wait-1", "agent~wait-2"]);
+    for (const s of slept) expect(s.ms).toBeGreaterThan(29_000);
+    expect([...memo.keys()]).toEqual(["agent", "agent~after-wait-1", "agent~after-wait-2"]);
+    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "agent" } } })).toMatchObject({ status: "succeeded", attempts: 1 });
+    const types = (await eventRows(run.id)).map((e) => e.type);
+    expect(types.filter((t) => t === "node.waiting")).toHaveLength(2);
+    expect(types.filter((t) => t === "node.resumed")).toHaveLength(2);
+
+    // beyond the limit: no sleep, the step fails naming the provider and the limit
+    const late = await steps
+      .run("late", async () => {
+        throw new AppError("NO_FEASIBLE_MODEL", "Every feasible model is cooling down", undefined, { retryAt: Date.now() + 600_000, waitingFor: "Flaky AI" });
+      }, { outageWaitMs: 120_000 })
+      .catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(StepFailedError);
+    expect((late as StepFailedError).reason).toMatch(/Flaky AI did not recover within the agent's outage wait limit of 120 s/);
+    expect(slept).toHaveLength(2);
+  });
+});
+
 describe("startRun with Inngest configured", () => {
   it("sends cadre/run.requested instead of waking the in-process executor", async () => {
     setEnv("INNGEST_EVENT_KEY", "test-event-key");

@@ -10,14 +10,20 @@ import { Inngest, NonRetriableError } from "inngest";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { executeRun, finishRun, type RunEventPayload } from "./run-function";
-import { asJson, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, type StepApi, type StepInfo, type StepOptions } from "./step";
-import { beginStep, completeStep, failStep } from "./step-records";
+import {
+  asJson, decideOutageWait, DEFAULT_OUTAGE_WAIT_MS, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, waitingEventData,
+  type OutageWait, type StepApi, type StepInfo, type StepOptions,
+} from "./step";
+import { beginStep, completeStep, failStep, waitStepSql } from "./step-records";
+import { appendRunEventsSql } from "@/server/runs/events";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "@/server/runs/notify";
 import { watchedInProcess } from "@/server/runs/watchers";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
+/** marks an Inngest step's result as an outage wait (the step is tried again after a step.sleep) */
+const WAIT_MARK = "__cadreOutageWait";
 /** attempts per step under Inngest: the first + retries */
 const INNGEST_RETRIES = 2;
 
@@ -52,11 +58,12 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
   };
   return {
     run<T>(id: string, fn: (info: StepInfo) => Promise<T>, options?: StepOptions): Promise<T> {
-      return track(
-        (async () => {
-          try {
-            // step.run is called synchronously here, so that parallel branches are found together by Inngest
-            return (await step.run(id, async () => {
+      /** one Inngest step per try of the step: the first, then one after each outage wait (Inngest memoises each) */
+      const once = (inngestId: string, waited: OutageWait | null): Promise<unknown> =>
+            step.run(inngestId, async () => {
+              if (waited && options?.startEvent) {
+                await execute(run, appendRunEventsSql(run.runId, [{ type: "node.resumed", data: { ...options.startEvent.data, waitingFor: waited.waitingFor, waitedMs: Math.max(0, Date.now() - waited.waitStart) } }]));
+              }
               const start = await beginStep(run, id, options);
               watchedElsewhere = start.watched;
               // stored by an earlier execution whose result Inngest did not get (the process died in between)
@@ -81,12 +88,39 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
                 if (!stored) await completeStep(run, id, result);
                 return result;
               } catch (error) {
+                const outage = decideOutageWait(error, waited?.since, options?.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, Date.now());
+                if (outage && "wait" in outage) {
+                  // the step waits with step.sleep (below); this try is stored as a wait, not a failure
+                  await execute(run, waitStepSql(run.runId, id, outage.wait));
+                  if (options?.startEvent) await execute(run, appendRunEventsSql(run.runId, [{ type: "node.waiting", data: waitingEventData(options.startEvent.data, outage.wait) }]));
+                  notifyRunEvents(run.runId);
+                  return { [WAIT_MARK]: outage.wait };
+                }
+                if (outage) {
+                  await failStep(run, id, outage.fail, false);
+                  if (options?.startEvent) await execute(run, appendRunEventsSql(run.runId, [{ type: "node.failed", data: { ...options.startEvent.data, error: outage.fail, attempt, willRetry: false } }]));
+                  notifyRunEvents(run.runId);
+                  throw new NonRetriableError(outage.fail, { cause: error });
+                }
                 const retryable = isRetryable(error);
                 await failStep(run, id, reasonOf(error), retryable && functionAttempt + 1 < maxAttempts);
                 if (!retryable) throw new NonRetriableError(reasonOf(error), { cause: error });
                 throw error;
               }
-            })) as T;
+            });
+      return track(
+        (async () => {
+          try {
+            // the first step.run is called synchronously here, so that parallel branches are found together by Inngest
+            let waited: OutageWait | null = null;
+            for (let n = 0; ; n++) {
+              const out = await once(n === 0 ? id : `${id}~after-wait-${n}`, waited);
+              const wait = (out as Record<string, unknown> | null)?.[WAIT_MARK] as OutageWait | undefined;
+              if (!wait || typeof out !== "object") return out as T;
+              // a durable wait: Inngest's own sleep (no process holds the run; cancellable like any Inngest wait)
+              waited = wait;
+              await step.sleep(`${id}~wait-${n + 1}`, Math.max(0, wait.retryAt - Date.now()));
+            }
           } catch (error) {
             if (isControlError(error) || error instanceof StepFailedError) throw error;
             if (await cancelRequested(run)) throw new RunCancelledError();

@@ -22,6 +22,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { modelPolicySchema } from "@/lib/schemas/model-policy";
+import { DEFAULT_OUTAGE_WAIT_SECONDS } from "@/lib/schemas/agents";
 import { runPinsSchema, type RunPins } from "@/lib/schemas/runs";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext, Actor } from "@/server/context";
@@ -36,7 +37,7 @@ import { appendRunEventsSql } from "@/server/runs/events";
 import { StepTextStream } from "./step-text-stream";
 import { systemPromptOf, userPromptOf } from "./prompts";
 import { notifyRunEvents } from "@/server/runs/notify";
-import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, reasonOf, type StepApi } from "./step";
+import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, outageOf, reasonOf, type StepApi } from "./step";
 import { stepAttemptWhere } from "./step-records";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
@@ -306,13 +307,15 @@ export class RunRuntime implements TopologyRuntime {
         } catch (error) {
           text?.close();
           if (!isControlError(error)) {
+            // a failure that asks to wait (every model cooling down): the step engine records the wait (node.waiting)
+            const waits = outageOf(error) !== null;
             const willRetry = isRetryable(error) && info.attempt < info.maxAttempts;
-            await recordFailedAttempt(step, run.id, stepId, { kind, nodeId, agent, inputSeen: prompt, error, attempt: info.attempt, willRetry });
+            await recordFailedAttempt(step, run.id, stepId, { kind, nodeId, agent, inputSeen: prompt, error, attempt: info.attempt, willRetry, event: !waits });
           }
           throw error;
         }
       },
-      { kind, nodeId, startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } } },
+      { kind, nodeId, outageWaitMs: (agent.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS) * 1000, startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } } },
     );
     return { text: result.text, ...(result.object !== undefined && result.object !== null ? { object: result.object } : {}) };
   }
@@ -420,7 +423,7 @@ async function recordFailedAttempt(
   step: StepApi,
   runId: string,
   stepId: string,
-  f: { kind: string; nodeId: string; agent: AgentVersionOut; inputSeen: string; error: unknown; attempt: number; willRetry: boolean },
+  f: { kind: string; nodeId: string; agent: AgentVersionOut; inputSeen: string; error: unknown; attempt: number; willRetry: boolean; event: boolean },
 ): Promise<void> {
   const reason = reasonOf(f.error);
   await step.write(
@@ -428,7 +431,7 @@ async function recordFailedAttempt(
        "inputSeen" = ${sql.text(f.inputSeen)}
      WHERE "runId" = ${runId} AND "stepId" = ${stepId}`,
   );
-  await step.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } }]));
+  if (f.event) await step.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } }]));
 }
 
 const newEventId = () => newId("evt");
@@ -465,8 +468,21 @@ export async function finishRun(run: { runId: string; workspaceId: string }, f: 
   return rows.length > 0;
 }
 
+/**
+ * A run that waits parked (no executor holds it, its wake-up time is ahead) and whose cancel was requested: cancelled
+ * now, like finishRun (totals from its steps, the terminal event). False when it is not parked (an executor holds it
+ * and stops it before its next step, or it is queued, or it ended).
+ */
+export async function cancelParkedRun(run: { runId: string; workspaceId: string }): Promise<boolean> {
+  const now = new Date();
+  const parked = sql`"status" = 'running' AND "cancelRequestedAt" IS NOT NULL AND "wakeAt" > ${now} AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`;
+  const { rows } = await execute(run, finishRunSql(run.runId, { status: "cancelled" }, parked));
+  if (rows.length > 0) notifyRunEvents(run.runId);
+  return rows.length > 0;
+}
+
 /** finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). */
-function finishRunSql(runId: string, f: Finish): Sql {
+function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
   const now = new Date();
   const event =
     f.status === "succeeded" ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
@@ -485,8 +501,8 @@ function finishRunSql(runId: string, f: Finish): Sql {
          "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
          "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
          "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
-         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
-       FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')
+         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "wakeAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
+       FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')${onlyIf ? sql` AND ${onlyIf}` : sql.empty}
        RETURNING "workspaceId", "lastEventSeq", "cancelReason")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r

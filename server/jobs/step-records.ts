@@ -103,6 +103,17 @@ export function failStepSql(runId: string, stepId: string, reason: string, willR
      WHERE "runId" = ${runId} AND "stepId" = ${stepId}`;
 }
 
+/**
+ * A step that waits for a provider to recover: `waiting`, the wait (since, retry time, what for) as its result, the
+ * reason as its error; its attempt does not count (attempts - 1), the next one after the wait takes its number.
+ */
+export function waitStepSql(runId: string, stepId: string, wait: unknown): Sql {
+  const reason = (wait as { reason?: unknown }).reason;
+  return sql`UPDATE "RunStep" SET "status" = 'waiting', "attempts" = GREATEST(0, "attempts" - 1), "result" = ${sql.json(wait)},
+       "error" = ${sql.text(typeof reason === "string" ? reason : null, MAX_ERROR)}, "finishedAt" = NULL
+     WHERE "runId" = ${runId} AND "stepId" = ${stepId} AND "status" = 'running'`;
+}
+
 /** A step interrupted by a cancel or a shutdown goes back to pending (its attempt does not count as a failure). */
 export function releaseStepSql(runId: string, stepId: string): Sql {
   return sql`UPDATE "RunStep" SET "status" = 'pending', "attempts" = GREATEST(0, "attempts" - 1) WHERE "runId" = ${runId} AND "stepId" = ${stepId} AND "status" = 'running'`;

@@ -7,7 +7,7 @@ import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
-import { backoffMs, configureSteps, createPostgresStep, isRetryable, RunCancelledError, RunSuspendedError, StepFailedError } from "./step";
+import { backoffMs, configureSteps, createPostgresStep, isRetryable, RunCancelledError, RunParkedError, RunSuspendedError, StepFailedError } from "./step";
 import { clearRunCancelSignal, signalRunCancel } from "./cancel-signal";
 
 let ws: TestWorkspace;
@@ -87,7 +87,9 @@ describe("step.run", () => {
     expect(isRetryable(new AppError("BUDGET_EXCEEDED", "no"))).toBe(false);
     expect(isRetryable(new AppError("NO_FEASIBLE_MODEL", "no"))).toBe(false);
     expect(isRetryable(new AppError("VALIDATION_FAILED", "no"))).toBe(false);
-    expect(isRetryable(new AppError("UPSTREAM_ERROR", "m via p failed and the request is not retried: 400"))).toBe(false);
+    // the typed property decides, not the message
+    expect(isRetryable(new AppError("UPSTREAM_ERROR", "m via p failed: 400", undefined, { retryable: false }))).toBe(false);
+    expect(isRetryable(new AppError("UPSTREAM_ERROR", "a message that says the request is not retried"))).toBe(true);
     expect(isRetryable(new AppError("UPSTREAM_ERROR", "All 3 model calls failed"))).toBe(true);
     expect(isRetryable(new Error("ECONNRESET"))).toBe(true);
 
@@ -179,16 +181,68 @@ describe("step.run", () => {
     expect(await db().runStep.count({ where: { runId: run.runId, status: "succeeded" } })).toBe(4);
   });
 
-  it("sleep is memoised: a replay after the wake-up time does not wait again", async () => {
+  it("sleep parks the run until its wake-up time (stored), and a replay after it goes on without waiting", async () => {
     const run = await makeRun();
-    const started = Date.now();
     const first = createPostgresStep(run);
-    await first.sleep("nap", 50);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    const parked = await first.sleep("nap", 60_000).catch((e: unknown) => e);
+    expect(parked).toBeInstanceOf(RunParkedError);
+    const wakeAt = (parked as RunParkedError).wakeAt;
+    expect(first.parkedUntil()).toBe(wakeAt);
     await first.flush();
-    const again = Date.now();
-    await createPostgresStep(run).sleep("nap", 5_000);
-    expect(Date.now() - again).toBeLessThan(1000);
+    expect(await rowOf(run.runId, "nap")).toMatchObject({ status: "sleeping", result: { wakeAt } });
+    // too early: parks again with the same wake-up time
+    expect(await createPostgresStep(run).sleep("nap", 5_000).catch((e: unknown) => (e as RunParkedError).wakeAt)).toBe(wakeAt);
+    // the wake-up time comes (the stored time moved to the past instead of waiting a minute)
+    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_build_object('wakeAt', ${Date.now() - 1}::bigint) WHERE "runId" = ${run.runId} AND "stepId" = 'nap'`;
+    const again = createPostgresStep(run);
+    await again.sleep("nap", 5_000);
+    await again.flush();
+    expect(again.parkedUntil()).toBeNull();
     expect(await rowOf(run.runId, "nap")).toMatchObject({ status: "succeeded", kind: "system" });
+  });
+
+  it("a failure with retryAt: the step waits (stored, the attempt not counted, node.waiting), parks, and is tried again after", async () => {
+    const run = await makeRun();
+    const retryAt = Date.now() + 60_000;
+    const outage = () => new AppError("UPSTREAM_ERROR", "All 3 model calls failed", undefined, { retryAt, waitingFor: "Flaky" });
+    const start = { type: "node.started" as const, data: { nodeId: "n", stepId: "w", agent: "a" } };
+    let calls = 0;
+    const step = createPostgresStep(run);
+    const parked = await step.run("w", async () => {
+      calls++;
+      throw outage();
+    }, { startEvent: start }).catch((e: unknown) => e);
+    expect(parked).toBeInstanceOf(RunParkedError);
+    expect((parked as RunParkedError).wakeAt).toBe(retryAt);
+    await step.flush();
+    expect(await rowOf(run.runId, "w")).toMatchObject({ status: "waiting", attempts: 0, result: { retryAt, waitingFor: "Flaky" } });
+    const waiting = await db().runEvent.findFirstOrThrow({ where: { runId: run.runId, type: "node.waiting" } });
+    expect(waiting.data).toMatchObject({ nodeId: "n", stepId: "w", waitingFor: "Flaky", retryAt: new Date(retryAt).toISOString() });
+
+    // woken early (another branch's wake-up time): parks again without calling fn
+    const early = createPostgresStep(run);
+    expect(await early.run("w", async () => "never", { startEvent: start }).catch((e: unknown) => e)).toBeInstanceOf(RunParkedError);
+    expect(calls).toBe(1);
+
+    // the retry time comes (the stored time moved to the past instead of waiting a minute)
+    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(${Date.now() - 1}::bigint)) WHERE "runId" = ${run.runId} AND "stepId" = 'w'`;
+    const later = createPostgresStep(run);
+    expect(await later.run("w", async () => "recovered", { startEvent: start })).toBe("recovered");
+    await later.flush();
+    expect(await rowOf(run.runId, "w")).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(await db().runEvent.count({ where: { runId: run.runId, type: "node.resumed" } })).toBe(1);
+  });
+
+  it("a wait beyond the outage wait limit fails the step at once, naming what it waited for", async () => {
+    const run = await makeRun();
+    const step = createPostgresStep(run);
+    const error = await step
+      .run("late", async () => {
+        throw new AppError("NO_FEASIBLE_MODEL", "Every feasible model is cooling down", undefined, { retryAt: Date.now() + 5_000, waitingFor: "Flaky" });
+      }, { outageWaitMs: 1_000 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "StepFailedError", stepId: "late" });
+    expect((error as StepFailedError).reason).toMatch(/Flaky did not recover within the agent's outage wait limit of 1 s/);
+    expect(step.parkedUntil()).toBeNull();
   });
 });

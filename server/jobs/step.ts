@@ -8,6 +8,9 @@
  *   record and the run's other writes follow in order on the same writer (write-behind: a step does not wait for its
  *   writes to commit; the run's end does). A failure is retried with exponential backoff unless it is not
  *   retryable (budget, infeasible route, validation, a provider's 4xx); then StepFailedError(stepId, reason).
+ *   A failure that carries `retryAt` (every model cooling down) is an outage wait instead: the step is stored
+ *   `waiting`, the attempt does not count, and the run parks until then (RunParkedError: the executor stores the
+ *   wake-up time and lets go of the run), within the step's outage wait limit (`outageWaitMs`). `sleep` parks too.
  *   Cancellation is checked before each step: an in-process cancel signal, or the cancel flag that every step
  *   start reads (so a cancel made by another process is seen one step later at most).
  * - the Inngest adapter (server/jobs/inngest.ts) gives the same API on top of Inngest's own step tools; there every
@@ -21,7 +24,8 @@ import type { RunEventType } from "@/lib/schemas/runs";
 import { watchedInProcess } from "@/server/runs/watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
-import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, type StepStartRow } from "./step-records";
+import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, waitStepSql, type StepStartRow } from "./step-records";
+import { appendRunEventsSql } from "@/server/runs/events";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { metrics } from "@/server/observability/metrics";
@@ -63,6 +67,20 @@ export class RunSuspendedError extends Error {
   }
 }
 
+/**
+ * The run waits (a step's outage wait, a sleep) until `wakeAt` (epoch ms): the execution stops like a suspension, and
+ * the executor stores the wake-up time with the run and lets go of it (no process holds a waiting run); the claim
+ * takes it again once that time has come, and the replay goes on from the stored steps.
+ */
+export class RunParkedError extends RunSuspendedError {
+  readonly wakeAt: number;
+  constructor(wakeAt: number) {
+    super(`the run waits until ${new Date(wakeAt).toISOString()}`);
+    this.name = "RunParkedError";
+    this.wakeAt = wakeAt;
+  }
+}
+
 /** Errors that stop a run without being a step's failure. */
 export function isControlError(error: unknown): error is RunCancelledError | RunSuspendedError {
   return error instanceof RunCancelledError || error instanceof RunSuspendedError;
@@ -71,18 +89,66 @@ export function isControlError(error: unknown): error is RunCancelledError | Run
 const NOT_RETRYABLE_CODES = new Set(["BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "VALIDATION_FAILED", "BAD_REQUEST", "NOT_FOUND", "FORBIDDEN", "UNAUTHORIZED", "CONFLICT", "GONE"]);
 
 /**
- * Whether a failed attempt is worth repeating. AppErrors about the request itself are not (a budget refusal, no
- * feasible model, invalid input, and a provider's 4xx, which the gateway reports as "not retried"); everything
+ * Whether a failed attempt is worth repeating (an outage wait, `outageOf`, is decided before this). The error's own
+ * typed `retryable` decides when it has one (the gateway marks a provider's 4xx about the request as not retryable);
+ * else AppErrors about the request itself are not (a budget refusal, no feasible model, invalid input); everything
  * else (provider outages after the gateway's own fallbacks, network and database hiccups) is.
  */
 export function isRetryable(error: unknown): boolean {
   if (isControlError(error) || error instanceof StepFailedError) return false;
   if (isAppError(error)) {
-    if (NOT_RETRYABLE_CODES.has(error.code)) return false;
-    if (error.code === "UPSTREAM_ERROR" && /not retried/.test(error.message)) return false;
-    return true;
+    if (error.retryable !== undefined) return error.retryable;
+    return !NOT_RETRYABLE_CODES.has(error.code);
   }
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Outage waits
+
+/** How long a step may wait in all for its providers to recover, unless its agent says otherwise. */
+export const DEFAULT_OUTAGE_WAIT_MS = 120_000;
+
+/** A step waiting for a provider: stored as the waiting step's result, so that a replay knows it. */
+export interface OutageWait {
+  /** when the step's first wait began (epoch ms): the outage wait limit counts from here */
+  since: number;
+  /** when this wait began */
+  waitStart: number;
+  /** when the step is tried again (epoch ms) */
+  retryAt: number;
+  /** what it waits for (a provider's name) */
+  waitingFor: string;
+  reason: string;
+}
+
+/** The retry time of a failure that asks to wait (an AppError with `retryAt`), or null. */
+export function outageOf(error: unknown): { retryAt: number; waitingFor: string } | null {
+  if (!isAppError(error) || error.retryAt === undefined || !Number.isFinite(error.retryAt)) return null;
+  return { retryAt: error.retryAt, waitingFor: error.waitingFor ?? "the model provider" };
+}
+
+/** A stored wait (a waiting step's result), or null. */
+export function storedWaitOf(result: unknown): OutageWait | null {
+  const w = result as Partial<OutageWait> | null;
+  return w && typeof w.retryAt === "number" && typeof w.since === "number" ? (w as OutageWait) : null;
+}
+
+/**
+ * What a failure that asks to wait leads to: the wait (until its `retryAt`), when that is within `limitMs` of the
+ * step's first wait (`since`, else now); otherwise the step fails, and the reason says what it waited for and how long.
+ */
+export function decideOutageWait(error: unknown, since: number | undefined, limitMs: number, now: number): { wait: OutageWait } | { fail: string } | null {
+  const outage = outageOf(error);
+  if (!outage) return null;
+  const start = since ?? now;
+  const retryAt = Math.max(outage.retryAt, now);
+  const reason = reasonOf(error);
+  if (retryAt - start <= limitMs) return { wait: { since: start, waitStart: now, retryAt, waitingFor: outage.waitingFor, reason } };
+  const waited = Math.round((now - start) / 1000);
+  return {
+    fail: `${reason} (${outage.waitingFor} did not recover within the agent's outage wait limit of ${Math.round(limitMs / 1000)} s${waited > 0 ? `; waited ${waited} s` : ""})`,
+  };
 }
 
 /** What a failure says to the person looking at the run (AppErrors are composed to be shown; others get their message). */
@@ -142,6 +208,8 @@ export interface StepInfo {
 export interface StepOptions {
   /** RunStep.kind for a new row (agent, aggregate, plan, system ...) */
   kind?: string;
+  /** how long the step may wait in all for its providers to recover (default DEFAULT_OUTAGE_WAIT_MS) */
+  outageWaitMs?: number;
   nodeId?: string;
   /** an event appended (in the same statement) when an attempt starts; `attempt` is added to its data */
   startEvent?: { type: RunEventType; data: Record<string, unknown> };
@@ -217,7 +285,13 @@ export async function storedSteps(run: { runId: string; workspaceId: string }): 
   return new Map(rows.map((r) => [r.stepId, { status: r.status, attempts: r.attempts, result: r.result }]));
 }
 
-export function createPostgresStep(options: PostgresStepOptions): StepApi {
+/** The Postgres steps: the StepApi, and the wake-up time of a run that parked (see RunParkedError). */
+export interface PostgresStepApi extends StepApi {
+  /** the earliest time a step of this execution asked to be woken at, or null when none parked */
+  parkedUntil(): number | null;
+}
+
+export function createPostgresStep(options: PostgresStepOptions): PostgresStepApi {
   const { runId, workspaceId, hooks } = options;
   const s = (): StepSettings => ({ ...settings, ...options.settings });
   const inflight = new Set<Promise<unknown>>();
@@ -227,10 +301,18 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   let cancelSeen = false;
   let takenOver = false;
   let watchedElsewhere = options.watched ?? false;
+  /** a step parked the run until then: the other branches stop at their next step boundary */
+  let parkedUntil: number | null = null;
+
+  const park = (wakeAt: number): never => {
+    parkedUntil = parkedUntil === null ? wakeAt : Math.min(parkedUntil, wakeAt);
+    throw new RunParkedError(wakeAt);
+  };
 
   const checkSuspend = () => {
     const suspend = options.suspendReason?.() ?? (takenOver ? "another executor took the run over" : null);
     if (suspend) throw new RunSuspendedError(suspend);
+    if (parkedUntil !== null) throw new RunParkedError(parkedUntil);
     if (writer.failed) throw new RunSuspendedError(writer.failed.message);
   };
   const checkCancel = () => {
@@ -272,11 +354,22 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     const { maxAttempts } = s();
     known ??= storedSteps({ runId, workspaceId });
     const steps = await known;
+    /** the step's outage wait so far (stored with a waiting step) */
+    let waited: OutageWait | null = null;
     for (;;) {
       checkSuspend();
       const prior = steps.get(stepId);
       if (prior?.status === "succeeded") return prior.result as T; // replay: the stored result, fn is not called
       checkCancel();
+      // a step that waited keeps its wait as its result until it succeeds (the limit counts from the first wait)
+      if (prior && prior.status !== "succeeded") waited = storedWaitOf(prior.result) ?? waited;
+      if (prior?.status === "waiting") {
+        // woken early (another branch's wake-up time came first): wait on
+        if (waited && waited.retryAt > Date.now()) park(waited.retryAt);
+        if (waited && stepOptions.startEvent) {
+          void writer.write(appendRunEventsSql(runId, [{ type: "node.resumed", data: { ...stepOptions.startEvent.data, waitingFor: waited.waitingFor, waitedMs: Math.max(0, Date.now() - waited.waitStart) } }]));
+        }
+      }
       const attempt = (prior?.attempts ?? 0) + 1;
       steps.set(stepId, { status: "running", attempts: attempt, result: null });
       if (attempt > maxAttempts) {
@@ -310,9 +403,21 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
           void writer.write(releaseStepSql(runId, stepId));
           throw error;
         }
-        const reason = reasonOf(error);
-        const willRetry = isRetryable(error) && attempt < maxAttempts;
-        metrics.runSteps.inc({ outcome: willRetry ? "retrying" : "failed" });
+        const outage = decideOutageWait(error, waited?.since, stepOptions.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, Date.now());
+        if (outage && "wait" in outage) {
+          // the attempt does not count: the step waits (stored, with its wake-up time) and is tried again then
+          waited = outage.wait;
+          steps.set(stepId, { status: "waiting", attempts: attempt - 1, result: outage.wait });
+          void writer.write(waitStepSql(runId, stepId, outage.wait));
+          if (stepOptions.startEvent) void writer.write(appendRunEventsSql(runId, [{ type: "node.waiting", data: waitingEventData(stepOptions.startEvent.data, outage.wait) }]));
+          park(outage.wait.retryAt);
+        }
+        const reason = outage && "fail" in outage ? outage.fail : reasonOf(error);
+        const willRetry = !outage && isRetryable(error) && attempt < maxAttempts;
+        metrics.runSteps.inc({ outcome: outage && "wait" in outage ? "waiting" : willRetry ? "retrying" : "failed" });
+        if (outage && stepOptions.startEvent) {
+          void writer.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { ...stepOptions.startEvent.data, error: reason, attempt, willRetry: false } }]));
+        }
         steps.set(stepId, { status: willRetry ? "retrying" : "failed", attempts: attempt, result: null });
         void writer.write(failStepSql(runId, stepId, reason, willRetry));
         if (!willRetry) throw new StepFailedError(stepId, reason, { cause: error, attempts: attempt });
@@ -332,6 +437,10 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     }
   }
 
+  /**
+   * A durable sleep: the wake-up time is stored with the step, and the run parks (RunParkedError) until then: no
+   * process holds it meanwhile. The replay after the wake-up time finds the time passed and goes on.
+   */
   async function sleepStep(stepId: string, ms: number): Promise<void> {
     known ??= storedSteps({ runId, workspaceId });
     const steps = await known;
@@ -341,13 +450,13 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     checkCancel();
     const stored = (prior?.result as { wakeAt?: unknown } | null)?.wakeAt;
     const wakeAt = prior?.status === "sleeping" && typeof stored === "number" ? stored : Date.now() + Math.max(0, ms);
-    steps.set(stepId, { status: "sleeping", attempts: (prior?.attempts ?? 0) + 1, result: { wakeAt } });
-    begin(stepId, (prior?.attempts ?? 0) + 1, { kind: "system" });
-    void writer.write(sql`UPDATE "RunStep" SET "status" = 'sleeping', "result" = ${sql.json({ wakeAt })} WHERE "runId" = ${runId} AND "stepId" = ${stepId}`);
-    await writer.flush().catch(() => undefined); // a sleep's start is committed before it waits
-    await delay(wakeAt - Date.now());
-    checkSuspend();
-    steps.set(stepId, { status: "succeeded", attempts: (prior?.attempts ?? 0) + 1, result: { wakeAt } });
+    if (prior?.status !== "sleeping") {
+      steps.set(stepId, { status: "sleeping", attempts: (prior?.attempts ?? 0) + 1, result: { wakeAt } });
+      begin(stepId, (prior?.attempts ?? 0) + 1, { kind: "system" });
+      void writer.write(sql`UPDATE "RunStep" SET "status" = 'sleeping', "result" = ${sql.json({ wakeAt })} WHERE "runId" = ${runId} AND "stepId" = ${stepId}`);
+    }
+    if (wakeAt > Date.now()) park(wakeAt);
+    steps.set(stepId, { status: "succeeded", attempts: Math.max(1, prior?.attempts ?? 1), result: { wakeAt } });
     void writer.write(completeStepSql(runId, stepId, { wakeAt }));
   }
 
@@ -359,6 +468,7 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
   };
 
   return {
+    parkedUntil: () => parkedUntil,
     run: (id, fn, stepOptions) => track(runStep(id, fn, stepOptions)),
     sleep: (id, ms) => track(sleepStep(id, ms)),
     async write(statement) {
@@ -380,6 +490,11 @@ export function createPostgresStep(options: PostgresStepOptions): StepApi {
     },
     watched: () => watchedElsewhere || watchedInProcess(runId),
   };
+}
+
+/** The data of a node.waiting event: the step's start data, what it waits for, and when it is tried again. */
+export function waitingEventData(start: Record<string, unknown>, wait: OutageWait): Record<string, unknown> {
+  return { ...start, waitingFor: wait.waitingFor, retryAt: new Date(wait.retryAt).toISOString(), reason: wait.reason.slice(0, 1000) };
 }
 
 /** For messages: an AppError with its code, else the error's message. */

@@ -21,6 +21,32 @@ describe("CircuitBreaker", () => {
     expect(breaker.openIds(["m", "other"])).toEqual(new Set(["m"]));
   });
 
+  it("says when an open circuit lets a trial through (recoversAt), and shortly while a trial is in flight", () => {
+    const { breaker, advance } = clocked({ failureThreshold: 1, coolDownMs: 30_000 });
+    expect(breaker.recoversAt("m")).toBeNull();
+    breaker.onFailure("m");
+    expect(breaker.recoversAt("m")).toBe(1_000 + 30_000);
+    advance(30_000);
+    expect(breaker.recoversAt("m")).toBeNull(); // half-open: a trial may go now
+    expect(breaker.tryAcquire("m")).toBe(true);
+    expect(breaker.recoversAt("m")).toBe(31_000 + 1_000); // the trial decides soon
+    breaker.onFailure("m");
+    expect(breaker.recoversAt("m")).toBe(31_000 + 30_000);
+  });
+
+  it("holds a provider until its Retry-After for every caller, never shortening a hold; reset clears holds", () => {
+    const { breaker, advance } = clocked();
+    expect(breaker.heldUntil("p")).toBeNull();
+    breaker.hold("p", 5_000);
+    breaker.hold("p", 3_000);
+    expect(breaker.heldUntil("p")).toBe(5_000);
+    advance(4_000);
+    expect(breaker.heldUntil("p")).toBeNull();
+    breaker.hold("p", 9_000);
+    breaker.reset();
+    expect(breaker.heldUntil("p")).toBeNull();
+  });
+
   it("a success resets the consecutive count", () => {
     const { breaker } = clocked({ failureThreshold: 2 });
     breaker.onFailure("m");

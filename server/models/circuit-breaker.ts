@@ -6,6 +6,9 @@
  * half-open  after the cool-down, exactly one trial call is let through: success closes the circuit, failure
  *            opens it for another cool-down. While the trial is in flight, other calls still skip the model.
  *
+ * Provider holds: a provider that answered with Retry-After is held until then for every caller of this process
+ * (`hold` / `heldUntil`), so that parallel steps and other runs do not storm a provider that asked to wait.
+ *
  * State lives in this process only: each server process learns on its own (a restart closes every circuit), which is
  * acceptable for a fast-reacting guard; the durable signal is the observed error rate on the Model row.
  */
@@ -25,6 +28,8 @@ interface Entry {
 
 export class CircuitBreaker {
   private entries = new Map<string, Entry>();
+  /** provider id -> epoch ms before which it must not be called (its Retry-After) */
+  private holds = new Map<string, number>();
   private failureThreshold: number;
   private coolDownMs: number;
   private now: () => number;
@@ -77,6 +82,39 @@ export class CircuitBreaker {
     return true;
   }
 
+  /**
+   * When the model may be tried again (epoch ms): null when it may be now. Open: the end of its cool-down. Half-open
+   * with its trial in flight: shortly (the trial decides), one second from now.
+   */
+  recoversAt(id: string): number | null {
+    const entry = this.entries.get(id);
+    if (!entry || entry.openedAt === null) return null;
+    const state = this.state(id);
+    if (state === "open") return entry.openedAt + this.coolDownMs;
+    return entry.trialInFlight ? this.now() + 1_000 : null;
+  }
+
+  /** Holds a provider until `until` (epoch ms; an earlier hold is never shortened). */
+  hold(providerId: string, until: number): void {
+    if (until > (this.holds.get(providerId) ?? 0)) this.holds.set(providerId, until);
+  }
+
+  /** The end of the provider's hold (epoch ms), or null when it may be called now. */
+  heldUntil(providerId: string): number | null {
+    const until = this.holds.get(providerId);
+    if (until === undefined) return null;
+    if (until <= this.now()) {
+      this.holds.delete(providerId);
+      return null;
+    }
+    return until;
+  }
+
+  /** The breaker's clock (injected in tests). */
+  time(): number {
+    return this.now();
+  }
+
   onSuccess(id: string): void {
     this.entries.delete(id);
   }
@@ -96,8 +134,10 @@ export class CircuitBreaker {
   }
 
   reset(id?: string): void {
-    if (id === undefined) this.entries.clear();
-    else this.entries.delete(id);
+    if (id === undefined) {
+      this.entries.clear();
+      this.holds.clear();
+    } else this.entries.delete(id);
   }
 }
 

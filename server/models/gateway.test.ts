@@ -261,10 +261,72 @@ describe("generate: request errors are not retried", () => {
     const error = await failure(generate(ctx, ask()));
     expect(error.code).toBe("UPSTREAM_ERROR");
     expect(error.message).toContain(`HTTP ${status}`);
+    // typed: the run engine reads `retryable`, never the message
+    expect(error.retryable).toBe(false);
+    expect(error.retryAt).toBeUndefined();
     expect(error.message).toContain("a via");
     expect(error.message).not.toContain("sk-never-shown");
     expect(modelsCalled()).toEqual(["a"]);
     expect((await usageRows()).map((r) => r.outcome)).toEqual(["error"]);
+  });
+});
+
+describe("generate: waiting for providers to recover (typed retryAt)", () => {
+  it("every model cooling down: the error carries when the first recovers and its provider; routing says the same until then", async () => {
+    let clock = 1_000_000_000_000;
+    modelCircuitBreaker().configure({ failureThreshold: 1, coolDownMs: 30_000, now: () => clock });
+    try {
+      const provider = await addProvider({ name: "Flaky AI" });
+      await addModel(provider.id, "a", { inputPrice: 1 });
+      await addModel(provider.id, "b", { inputPrice: 2 });
+      stub.fail({ status: 500, times: 2 });
+      const failed = await failure(generate(ctx, ask()));
+      expect(failed.code).toBe("UPSTREAM_ERROR");
+      expect(failed.retryAt).toBe(clock + 30_000);
+      expect(failed.waitingFor).toBe("Flaky AI");
+      expect(failed.retryable).toBeUndefined();
+      expect(stub.calls).toHaveLength(2);
+
+      // the next call: nothing is feasible, said with the same retry time, and nothing is sent
+      clock += 10_000;
+      const cooling = await failure(generate(ctx, ask()));
+      expect(cooling.code).toBe("NO_FEASIBLE_MODEL");
+      expect(cooling.message).toMatch(/cooling down/);
+      expect(cooling.retryAt).toBe(clock + 20_000);
+      expect(cooling.waitingFor).toBe("Flaky AI");
+      expect(stub.calls).toHaveLength(2);
+
+      clock += 20_000;
+      // both recovered (which one is chosen depends on the observed error rates, written in the background)
+      expect((await generate(ctx, ask())).text).toMatch(/^\[stub [ab]\]/);
+    } finally {
+      modelCircuitBreaker().configure({ now: Date.now });
+    }
+  });
+
+  it("a Retry-After beyond the cap holds the provider for every later call too: no request until then, the time in retryAt", async () => {
+    configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
+    const provider = await addProvider({ name: "Busy AI" });
+    await addModel(provider.id, "a");
+    stub.fail({ status: 429, retryAfterMs: 400 });
+    const before = Date.now();
+    const first = await failure(generate(ctx, ask()));
+    expect(first.retryAt).toBeGreaterThanOrEqual(before + 400);
+    expect(first.waitingFor).toBe("Busy AI");
+    const second = await failure(generate(ctx, ask()));
+    expect(second.retryAt).toBe(first.retryAt);
+    expect(stub.calls).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, first.retryAt! - Date.now() + 5)));
+    expect((await generate(ctx, ask())).text).toContain("[stub a]");
+    expect(stub.calls).toHaveLength(2);
+  });
+
+  it("409 is retried (like 408 and 429); the pinned model answers the second time", async () => {
+    const provider = await addProvider();
+    const a = await addModel(provider.id, "a");
+    stub.fail({ status: 409 });
+    const result = await generate(ctx, ask({ policy: { type: "pinned", modelId: a.id } }));
+    expect(result.attempts.map((x) => x.outcome)).toEqual(["error", "ok"]);
   });
 });
 

@@ -16,18 +16,22 @@
  *      `streamText` (see "Streaming" below), otherwise `generateText`;
  *    - success: one `ok` usage row (cost from the model's prices and the reported usage), breaker success, and an
  *      observation for the model's rolling stats (written in the background: see `observe`); done.
- *    - 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an observation,
- *      a breaker failure; Retry-After (or retry-after-ms) is honoured per provider: before the next call to that
- *      provider the gateway waits (up to `retryAfterCapMs`, default 10 s) or, when the wait would be longer, skips
- *      that provider's models. Then the next model. When the route has fewer models than maxAttempts, the gateway
+ *    - 408 / 409 / 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an
+ *      observation, a breaker failure; Retry-After (or retry-after-ms) holds the provider for this whole process (the
+ *      breaker keeps it): before any later call to that provider the gateway waits (up to `retryAfterCapMs`, default
+ *      10 s) or, when the wait would be longer, skips that provider's models. Then the next model. When the route has fewer models than maxAttempts, the gateway
  *      comes back to a model that failed with 429/5xx/network (after its Retry-After or a short backoff), so a
  *      pinned model still gets retried.
  *    - a 4xx caused by the request itself (400, 401, 403, 404, 413, 422 …) is not retried: the attempt is recorded
- *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key).
+ *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key) and
+ *      the typed `retryable: false`.
  *    - the provider call itself holds a permit of the process's model calls in flight (server/models/call-slots.ts,
  *      CADRE_MAX_CONCURRENT_MODEL_CALLS); beyond it calls wait in line (FIFO, cancellable by `abortSignal`), and the
  *      wait is not counted in the call's timeout.
- * 4. all attempts failed: UPSTREAM_ERROR listing the attempts.
+ * 4. all attempts failed: UPSTREAM_ERROR listing the attempts. When no model of the route may be called before some
+ *    time (circuits open, providers held), the error carries `retryAt` (the earliest recovery) and `waitingFor` (its
+ *    provider); so does the router's NO_FEASIBLE_MODEL when only open circuits block the policy. The run engine
+ *    waits for that time (server/jobs/step.ts, "outage waits") instead of failing the run.
  * Prompts, outputs and keys are never logged; failures are logged with ids, status and a redacted message.
  *
  * Streaming: with `onTextDelta`, each attempt streams, and the text deltas of the attempt being made are handed to
@@ -185,7 +189,7 @@ function safeJsonLength(value: unknown): number {
 // ---------------------------------------------------------------------------------------------------
 // Failure classification
 
-type FailureKind = "rate_limited" | "server" | "timeout" | "network" | "invalid_response" | "request" | "auth" | "config" | "aborted" | "unknown";
+type FailureKind = "rate_limited" | "conflict" | "server" | "timeout" | "network" | "invalid_response" | "request" | "auth" | "config" | "aborted" | "unknown";
 
 interface Failure {
   kind: FailureKind;
@@ -195,7 +199,9 @@ interface Failure {
 }
 
 /** Failures after which the next model is tried (and which count against the model's breaker). */
-const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "server", "timeout", "network", "invalid_response"]);
+const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "timeout", "network", "invalid_response"]);
+/** Failures after which the same model may be called again within one generate (after its Retry-After or a backoff). */
+const REVISITABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "network"]);
 /** Failures that do not say anything about the model itself: no observation. */
 const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown"]);
 
@@ -247,6 +253,8 @@ function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: b
     const retryAfterMs = parseRetryAfter(error.responseHeaders);
     if (status === 429) return { kind: "rate_limited", status, retryAfterMs, message };
     if (status === 408) return { kind: "timeout", status, message };
+    // 409: the provider's own conflict (a request in flight, a lock), transient like 429: the only other 4xx retried
+    if (status === 409) return { kind: "conflict", status, retryAfterMs, message };
     if (status >= 500) return { kind: "server", status, retryAfterMs, message };
     if (status === 401 || status === 403) return { kind: "auth", status, message };
     if (status >= 400) return { kind: "request", status, message };
@@ -316,17 +324,24 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   const needs: string[] = [];
   if (req.tools && Object.keys(req.tools).length) needs.push("tools");
   if (req.output) needs.push("json");
-  const decision = routeFor(catalog.entries, {
-    resolved,
-    promptTokens,
-    maxOutputTokens: req.maxOutputTokens,
-    needs,
-    openCircuits: breaker.openIds(catalog.entries.map((e) => e.id)),
-  });
+  let decision: RouteDecision;
+  try {
+    decision = routeFor(catalog.entries, {
+      resolved,
+      promptTokens,
+      maxOutputTokens: req.maxOutputTokens,
+      needs,
+      openCircuits: breaker.openIds(catalog.entries.map((e) => e.id)),
+    });
+  } catch (error) {
+    throw coolingDownError(error, catalog.entries);
+  }
 
   const plan = [decision.chosen, ...decision.fallbacks];
   const attempts: GenerateAttempt[] = [];
-  const notBefore = new Map<string, number>(); // providerId -> epoch ms (Retry-After)
+  // a provider's Retry-After holds it for every caller of this process (the breaker keeps it): no request storm
+  const heldUntil = (providerId: string) => breaker.heldUntil(providerId) ?? 0;
+  const now = () => breaker.time();
   const lastFailure = new Map<string, Failure>(); // model id -> its last failure in this call
   const keys = new Map<string, string | undefined>(); // providerId -> decrypted key
   const usageBase = { runId: req.runId, stepId: req.stepId, agentId: req.agentId };
@@ -339,13 +354,13 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     if (revisit) {
       // come back only to models that failed transiently (not after a timeout: that would double the wait)
       const previous = lastFailure.get(entry.id);
-      if (!previous || !["rate_limited", "server", "network"].includes(previous.kind)) continue;
+      if (!previous || !REVISITABLE.has(previous.kind)) continue;
     }
     const provider = catalog.providers.get(entry.providerId)!;
 
     // Retry-After of this provider
-    const wait = (notBefore.get(provider.id) ?? 0) - Date.now();
-    const backoff = revisit && !(notBefore.get(provider.id) ?? 0) ? retryBackoffMs * 2 ** Math.floor(step / plan.length - 1) : 0;
+    const wait = heldUntil(provider.id) - now();
+    const backoff = revisit && !(heldUntil(provider.id) > 0 || lastFailure.get(entry.id)?.retryAfterMs !== undefined) ? retryBackoffMs * 2 ** Math.floor(step / plan.length - 1) : 0;
     if (wait > retryAfterCapMs) {
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: `${provider.name} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After)`, latencyMs: 0 });
       continue;
@@ -448,13 +463,14 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         "model call failed",
       );
       if (failure.kind === "aborted") throw error;
-      if (failure.retryAfterMs !== undefined) notBefore.set(provider.id, Math.max(notBefore.get(provider.id) ?? 0, Date.now() + failure.retryAfterMs));
+      if (failure.retryAfterMs !== undefined) breaker.hold(provider.id, now() + failure.retryAfterMs);
       if (failure.kind === "config") continue; // this provider cannot be called as configured: try the next model
       if (!retryable) {
         throw new AppError(
           "UPSTREAM_ERROR",
           `${entry.displayName} via ${provider.name} failed and the request is not retried: ${failure.message}`,
           { attempts },
+          { retryable: false },
         );
       }
     } finally {
@@ -463,11 +479,45 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   }
 
   const summary = attempts.map((a, i) => `${i + 1}) ${a.displayName}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`).join("; ");
-  throw new AppError(
-    "UPSTREAM_ERROR",
-    calls === 0 ? `No model could be called: ${summary}` : `All ${calls} model call${calls === 1 ? "" : "s"} failed: ${summary}`,
-    { attempts },
-  );
+  const message = calls === 0 ? `No model could be called: ${summary}` : `All ${calls} model call${calls === 1 ? "" : "s"} failed: ${summary}`;
+  // nothing on the route can be called before some time (open circuits, Retry-After): say when, for the run engine
+  const recovery = earliestRecovery(plan, catalog.providers, now());
+  throw new AppError("UPSTREAM_ERROR", message, { attempts }, recovery ?? undefined);
+}
+
+/**
+ * When the first of these models may be called again, if none may be called now: the later of its circuit's
+ * recovery and its provider's hold (Retry-After). Null when one of them may be called now.
+ */
+function earliestRecovery(entries: readonly CatalogEntry[], providers: ReadonlyMap<string, ProviderInfo>, now: number): { retryAt: number; waitingFor: string } | null {
+  const breaker = modelCircuitBreaker();
+  let best: { at: number; provider: string } | null = null;
+  for (const entry of entries) {
+    const at = Math.max(breaker.recoversAt(entry.id) ?? 0, breaker.heldUntil(entry.providerId) ?? 0);
+    if (at <= now) return null;
+    if (!best || at < best.at) best = { at, provider: providers.get(entry.providerId)?.name ?? entry.providerName };
+  }
+  return best ? { retryAt: best.at, waitingFor: best.provider } : null;
+}
+
+/**
+ * The router's NO_FEASIBLE_MODEL when only open circuits stand in the way (its `details.coolingDown`): the same
+ * error, with the time the first of those models recovers (`retryAt`) and its provider (`waitingFor`).
+ */
+function coolingDownError(error: unknown, catalog: readonly CatalogEntry[]): unknown {
+  if (!isAppError(error) || error.code !== "NO_FEASIBLE_MODEL") return error;
+  const ids = error.details?.coolingDown;
+  if (!Array.isArray(ids) || ids.length === 0) return error;
+  const breaker = modelCircuitBreaker();
+  const now = breaker.time();
+  let best: { at: number; provider: string } | null = null;
+  for (const entry of catalog) {
+    if (!ids.includes(entry.id)) continue;
+    const at = Math.max(breaker.recoversAt(entry.id) ?? now, breaker.heldUntil(entry.providerId) ?? now);
+    if (!best || at < best.at) best = { at, provider: entry.providerName };
+  }
+  if (!best) return error;
+  return new AppError("NO_FEASIBLE_MODEL", error.message, error.details, { retryAt: Math.max(best.at, now), waitingFor: best.provider });
 }
 
 interface ModelAnswer {

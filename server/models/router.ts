@@ -23,7 +23,8 @@
  *
  * No feasible model is AppError NO_FEASIBLE_MODEL naming the binding constraint: the constraint that alone rejects
  * the most models that pass every other check ("No model meets minQuality 0.9 (best enabled: 0.85, gpt-4o-mini)"),
- * except that a model blocked only by its open circuit makes the error say so (that is temporary, not a constraint).
+ * except that a model blocked only by its open circuit makes the error say so (that is temporary, not a constraint), and
+ * lists those models in `details.coolingDown`.
  */
 import { AppError } from "@/lib/errors";
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
@@ -202,7 +203,10 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const view = (i: number): Evaluated => ({ entry: catalog[i]!, cost: costs[i]!, expected: expected[i]!, preferredRank: ranks[i]!, failed: checksOf(masks[i]!) });
 
   if (feasible.length === 0) {
-    throw new AppError("NO_FEASIBLE_MODEL", bindingConstraintMessage(catalog.map((_, i) => view(i)), req), { candidates });
+    // the models that only their open circuit blocks: the gateway waits for the first of them to recover
+    const coolingDown: string[] = [];
+    for (let i = 0; i < n; i++) if (masks[i] === BIT.circuit) coolingDown.push(catalog[i]!.id);
+    throw new AppError("NO_FEASIBLE_MODEL", bindingConstraintMessage(catalog.map((_, i) => view(i)), req), { candidates, ...(coolingDown.length ? { coolingDown } : {}) });
   }
 
   feasible.sort((a, b) => {

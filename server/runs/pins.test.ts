@@ -126,7 +126,7 @@ describe("runs written before the pins column", () => {
 describe("the version cache", () => {
   const version = (over: Partial<AgentVersionOut> = {}): AgentVersionOut => ({
     agentId: "agt_x", slug: "x", version: 1, name: "X", roleDescription: "", instructions: "a", modelPolicy: { type: "preset", preset: "fast" },
-    maxOutputTokens: 10, temperature: 0.5, allowedTools: [], memoryScope: null, createdAt: new Date(0), ...over,
+    maxOutputTokens: 10, temperature: 0.5, outageWaitSeconds: 120, allowedTools: [], memoryScope: null, createdAt: new Date(0), ...over,
   });
 
   it("is keyed by workspace, hands out copies, and forgets the least recently used entries", () => {

@@ -38,7 +38,7 @@ import { sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import type { z } from "zod";
-import { finishRun, parsePins } from "@/server/jobs/run-function";
+import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { WATCH_TTL_MS } from "./watchers";
@@ -210,6 +210,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     cancelRequestedAt: null,
     cancelReason: null,
+    wakeAt: null,
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -290,6 +291,8 @@ export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunO
   signalRunCancel(row.id);
   // nobody executes it yet: cancelled now (the claim and this update exclude each other on the row)
   await finishCancelledIfUnclaimed({ runId: row.id, workspaceId: ctx.workspaceId });
+  // parked (waiting for a provider to recover, or sleeping): nobody holds it either, cancelled now
+  if (row.status === "running") await cancelParkedRun({ runId: row.id, workspaceId: ctx.workspaceId });
   return toRun(await findRun(ctx, runId), await namesFor(ctx, [row]));
 }
 
@@ -325,6 +328,7 @@ export async function cancelRunsOfEndedAccess(
       for (const id of runIds) {
         signalRunCancel(id);
         await finishCancelledIfUnclaimed({ runId: id, workspaceId: ctx.workspaceId }, reason);
+        await cancelParkedRun({ runId: id, workspaceId: ctx.workspaceId });
       }
     },
   };
