@@ -7,9 +7,19 @@ const config: NextConfig = {
   env: { CADRE_BUILD_COMMIT: currentCommit() },
   // server-only packages with native or WebAssembly parts stay out of the bundle
   serverExternalPackages: [
-    "@node-rs/argon2", "pino", "@electric-sql/pglite", "pg", "@prisma/adapter-pg", "rate-limiter-flexible", "nodemailer",
+    "@node-rs/argon2",
+    "pino",
+    "@electric-sql/pglite",
+    "pg",
+    "@prisma/adapter-pg",
+    "rate-limiter-flexible",
+    "nodemailer",
     // OpenTelemetry SDK (loaded only when tracing is configured: server/observability/tracing.ts)
-    "@opentelemetry/sdk-trace-node", "@opentelemetry/sdk-trace-base", "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/resources", "@opentelemetry/core",
+    "@opentelemetry/sdk-trace-node",
+    "@opentelemetry/sdk-trace-base",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/resources",
+    "@opentelemetry/core",
   ],
   typedRoutes: false,
   // static assets skip proxy.ts; they still get the headers that do not depend on the request

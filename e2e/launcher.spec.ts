@@ -95,7 +95,10 @@ test("SIGTERM through npm start: the step under way finishes, then the database 
     await healthy(server);
     const ready = await fetch(`${BASE}/api/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()) as { status: string }).toMatchObject({ status: "ready", checks: { migrations: { ok: true, pending: [] }, executor: { state: "running" } } });
+    expect((await ready.json()) as { status: string }).toMatchObject({
+      status: "ready",
+      checks: { migrations: { ok: true, pending: [] }, executor: { state: "running" } },
+    });
 
     const slug = `drain-${Date.now().toString(36)}`;
     await signUp(page, person("Dana"));

@@ -69,9 +69,10 @@ async function recordRunGraph(page: Page) {
 }
 
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as { __run: Recorded }).__run);
-const resetRecorder = (page: Page) => page.evaluate(() => {
-  (window as unknown as { __run: Recorded }).__run = { states: [], running: [], liveOutput: false, live: {} };
-});
+const resetRecorder = (page: Page) =>
+  page.evaluate(() => {
+    (window as unknown as { __run: Recorded }).__run = { states: [], running: [], liveOutput: false, live: {} };
+  });
 
 async function createAgent(page: Page, slug: string, role: string) {
   await page.getByTestId("agent-slug").fill(slug);
@@ -158,7 +159,10 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   const answer = editorCall.reply!;
   expect(answer).toMatch(/^\[stub stub-large\] /);
   const liveTexts = seq.live.s1 ?? [];
-  expect(liveTexts.some((t) => t.length > 0 && t.length < answer.length), `texts seen: ${JSON.stringify(liveTexts)}`).toBe(true);
+  expect(
+    liveTexts.some((t) => t.length > 0 && t.length < answer.length),
+    `texts seen: ${JSON.stringify(liveTexts)}`,
+  ).toBe(true);
   for (const [i, t] of liveTexts.entries()) {
     expect(answer.startsWith(t), `"${t}" is not the start of "${answer}"`).toBe(true);
     if (i > 0) expect(t.length).toBeGreaterThan(liveTexts[i - 1]!.length);

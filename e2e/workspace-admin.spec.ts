@@ -4,7 +4,9 @@ const stamp = Date.now().toString(36);
 const pw = "correct-horse-42";
 
 function watch(page: Page, label: string) {
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") console.log(`[${label} console.${m.type()}]`, m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") console.log(`[${label} console.${m.type()}]`, m.text());
+  });
   page.on("pageerror", (e) => console.log(`[${label} pageerror]`, e.message));
 }
 

@@ -9,7 +9,12 @@ describe("Semaphore", () => {
     const order: number[] = [];
     const releases: (() => void)[] = [];
     await Promise.all([0, 1].map(async () => releases.push(await s.acquire())));
-    const waiting = [2, 3, 4].map((n) => s.acquire().then((release) => { order.push(n); releases.push(release); }));
+    const waiting = [2, 3, 4].map((n) =>
+      s.acquire().then((release) => {
+        order.push(n);
+        releases.push(release);
+      }),
+    );
     await tick();
     expect(s.inUse).toBe(2);
     expect(s.waiting).toBe(3);
@@ -54,12 +59,16 @@ describe("Semaphore", () => {
     const s = new Semaphore(3);
     let active = 0;
     let max = 0;
-    await Promise.all(Array.from({ length: 50 }, () => s.run(async () => {
-      active++;
-      max = Math.max(max, active);
-      await new Promise((r) => setTimeout(r, 1));
-      active--;
-    })));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        s.run(async () => {
+          active++;
+          max = Math.max(max, active);
+          await new Promise((r) => setTimeout(r, 1));
+          active--;
+        }),
+      ),
+    );
     expect(max).toBe(3);
     expect(s.inUse).toBe(0);
   });

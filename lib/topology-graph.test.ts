@@ -13,14 +13,36 @@ const EXAMPLES: Record<(typeof TOPOLOGIES)[number], unknown> = {
   sequential: { topology: "sequential", agents: ["a", "b", "c"] },
   parallel: { topology: "parallel", agents: ["a", "b"], aggregator: "z" },
   hierarchical: { topology: "hierarchical", manager: "m", workers: ["a", "b"] },
-  dag: { topology: "dag", nodes: [{ id: "plan", agent: "a" }, { id: "x", agent: "b", dependsOn: ["plan"] }, { id: "y", agent: "c", dependsOn: ["plan"] }, { id: "join", agent: "d", dependsOn: ["x", "y"] }] },
+  dag: {
+    topology: "dag",
+    nodes: [
+      { id: "plan", agent: "a" },
+      { id: "x", agent: "b", dependsOn: ["plan"] },
+      { id: "y", agent: "c", dependsOn: ["plan"] },
+      { id: "join", agent: "d", dependsOn: ["x", "y"] },
+    ],
+  },
   debate: { topology: "debate", debaters: ["a", "b", "c"], judge: "j" },
   mesh: { topology: "mesh", agents: ["a", "b", "c"] },
   star: { topology: "star", hub: "h", spokes: ["a", "b"] },
   grid: { topology: "grid", rows: 2, columns: 3, cells: ["a", "b", "c", "d", "e", "f"], aggregator: "z" },
-  forest: { topology: "forest", trees: [{ manager: "m1", workers: ["a", "b"] }, { manager: "m2", workers: ["c"] }], aggregator: "z" },
+  forest: {
+    topology: "forest",
+    trees: [
+      { manager: "m1", workers: ["a", "b"] },
+      { manager: "m2", workers: ["c"] },
+    ],
+    aggregator: "z",
+  },
   circular: { topology: "circular", agents: ["a", "b", "c"] },
-  mixture_of_agents: { topology: "mixture_of_agents", layers: [["a", "b"], ["c", "d", "e"]], aggregator: "z" },
+  mixture_of_agents: {
+    topology: "mixture_of_agents",
+    layers: [
+      ["a", "b"],
+      ["c", "d", "e"],
+    ],
+    aggregator: "z",
+  },
   maker_checker: { topology: "maker_checker", maker: "m", checkers: ["a", "b"] },
   hybrid: { topology: "hybrid", arrangement: { topology: "sequential", agents: ["a", { team: "research" }, "c"] } },
 };
@@ -56,7 +78,15 @@ describe("topologyGraph", () => {
     expect(ids(g)).toEqual(["input", "plan", "x", "y", "join", "output"]);
     expect(edges(g).sort()).toEqual(["input>plan", "join>output", "plan>x", "plan>y", "x>join", "y>join"].sort());
     // several roots and sinks
-    const two = topologyGraph(spec({ topology: "dag", nodes: [{ id: "a", agent: "a" }, { id: "b", agent: "b" }] }));
+    const two = topologyGraph(
+      spec({
+        topology: "dag",
+        nodes: [
+          { id: "a", agent: "a" },
+          { id: "b", agent: "b" },
+        ],
+      }),
+    );
     expect(edges(two)).toEqual(["input>a", "input>b", "a>output", "b>output"]);
   });
 
@@ -83,10 +113,26 @@ describe("topologyGraph", () => {
   it("grid: c{row}_{col} cells with their 4-neighbours, all into agg", () => {
     const g = topologyGraph(spec(EXAMPLES.grid));
     expect(ids(g)).toEqual(["input", "c0_0", "c0_1", "c0_2", "c1_0", "c1_1", "c1_2", "agg", "output"]);
-    const neighbours = edges(g).filter((e) => /^c\d_\d>c\d_\d$/.test(e)).sort();
+    const neighbours = edges(g)
+      .filter((e) => /^c\d_\d>c\d_\d$/.test(e))
+      .sort();
     expect(neighbours).toEqual(
-      ["c0_0>c0_1", "c0_1>c0_0", "c0_1>c0_2", "c0_2>c0_1", "c1_0>c1_1", "c1_1>c1_0", "c1_1>c1_2", "c1_2>c1_1",
-        "c0_0>c1_0", "c1_0>c0_0", "c0_1>c1_1", "c1_1>c0_1", "c0_2>c1_2", "c1_2>c0_2"].sort(),
+      [
+        "c0_0>c0_1",
+        "c0_1>c0_0",
+        "c0_1>c0_2",
+        "c0_2>c0_1",
+        "c1_0>c1_1",
+        "c1_1>c1_0",
+        "c1_1>c1_2",
+        "c1_2>c1_1",
+        "c0_0>c1_0",
+        "c1_0>c0_0",
+        "c0_1>c1_1",
+        "c1_1>c0_1",
+        "c0_2>c1_2",
+        "c1_2>c0_2",
+      ].sort(),
     );
     expect(neighbours).not.toContain("c0_0>c1_1"); // no diagonals
     expect(edges(g).filter((e) => e.endsWith(">agg"))).toHaveLength(6);
@@ -97,8 +143,14 @@ describe("topologyGraph", () => {
     const g = topologyGraph(spec(EXAMPLES.forest));
     expect(ids(g)).toEqual(["input", "t0.manager", "t0.w0", "t0.w1", "t1.manager", "t1.w0", "agg", "output"]);
     expect(edges(g)).toEqual([
-      "input>t0.manager", "t0.manager>t0.w0", "t0.manager>t0.w1", "input>t1.manager", "t1.manager>t1.w0",
-      "t0.manager>agg", "t1.manager>agg", "agg>output",
+      "input>t0.manager",
+      "t0.manager>t0.w0",
+      "t0.manager>t0.w1",
+      "input>t1.manager",
+      "t1.manager>t1.w0",
+      "t0.manager>agg",
+      "t1.manager>agg",
+      "agg>output",
     ]);
   });
 
@@ -112,9 +164,18 @@ describe("topologyGraph", () => {
     const g = topologyGraph(spec(EXAMPLES.mixture_of_agents));
     expect(ids(g)).toEqual(["input", "l0_0", "l0_1", "l1_0", "l1_1", "l1_2", "agg", "output"]);
     expect(edges(g)).toEqual([
-      "input>l0_0", "input>l0_1",
-      "l0_0>l1_0", "l0_0>l1_1", "l0_0>l1_2", "l0_1>l1_0", "l0_1>l1_1", "l0_1>l1_2",
-      "l1_0>agg", "l1_1>agg", "l1_2>agg", "agg>output",
+      "input>l0_0",
+      "input>l0_1",
+      "l0_0>l1_0",
+      "l0_0>l1_1",
+      "l0_0>l1_2",
+      "l0_1>l1_0",
+      "l0_1>l1_1",
+      "l0_1>l1_2",
+      "l1_0>agg",
+      "l1_1>agg",
+      "l1_2>agg",
+      "agg>output",
     ]);
   });
 
@@ -140,8 +201,14 @@ describe("topologyGraph", () => {
         expect(all, `${name}: ${e.from}`).toContain(e.from);
         expect(all, `${name}: ${e.to}`).toContain(e.to);
       }
-      expect(g.edges.some((e) => e.from === "input"), name).toBe(true);
-      expect(g.edges.some((e) => e.to === "output"), name).toBe(true);
+      expect(
+        g.edges.some((e) => e.from === "input"),
+        name,
+      ).toBe(true);
+      expect(
+        g.edges.some((e) => e.to === "output"),
+        name,
+      ).toBe(true);
       // every agent reference of the spec is a node
       expect(g.nodes.filter((n) => n.ref !== null).length, name).toBeGreaterThan(0);
     }

@@ -150,7 +150,12 @@ function baseGraph(spec: BaseTopologySpec): TopologyGraph {
       for (const [key, id] of at) {
         const [row, col] = key.split(",").map(Number) as [number, number];
         fromInput(id);
-        for (const [dr, dc] of [[-1, 0], [1, 0], [0, -1], [0, 1]] as const) {
+        for (const [dr, dc] of [
+          [-1, 0],
+          [1, 0],
+          [0, -1],
+          [0, 1],
+        ] as const) {
           const neighbour = at.get(`${row + dr},${col + dc}`);
           if (neighbour) edge(id, neighbour);
         }
@@ -209,7 +214,11 @@ function baseGraph(spec: BaseTopologySpec): TopologyGraph {
  * become `<nodeId>/input` and `<nodeId>/output`). `teams` maps a team slug to its spec; teams missing from it
  * stay closed. Depth-limited, so a cycle in `teams` cannot loop.
  */
-export function expandedTopologyGraph(spec: TopologySpec, teams: Record<string, TopologySpec>, maxDepth = 5): TopologyGraph & { parents: Record<string, string> } {
+export function expandedTopologyGraph(
+  spec: TopologySpec,
+  teams: Record<string, TopologySpec>,
+  maxDepth = 5,
+): TopologyGraph & { parents: Record<string, string> } {
   const out: TopologyGraph & { parents: Record<string, string> } = { nodes: [], edges: [], parents: {} };
   const add = (g: TopologyGraph, prefix: string, parent: string | null, depth: number) => {
     for (const n of g.nodes) {

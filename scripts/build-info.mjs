@@ -36,7 +36,11 @@ export function migrationNames(root = process.cwd()) {
 export function migrationsHash(root = process.cwd()) {
   const hash = createHash("sha256");
   for (const name of migrationNames(root)) {
-    hash.update(name).update("\0").update(readFileSync(path.join(root, "prisma", "migrations", name, "migration.sql"))).update("\0");
+    hash
+      .update(name)
+      .update("\0")
+      .update(readFileSync(path.join(root, "prisma", "migrations", name, "migration.sql")))
+      .update("\0");
   }
   return hash.digest("hex").slice(0, 16);
 }

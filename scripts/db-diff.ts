@@ -20,7 +20,9 @@ async function loadEngine() {
   bg.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
   const utils = await import(path.resolve("node_modules/@prisma/driver-adapter-utils/dist/index.mjs"));
-  const adapter = utils.bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" }));
+  const adapter = utils.bindMigrationAwareSqlAdapterFactory(
+    new PrismaPg({ connectionString: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" }),
+  );
   return bg.SchemaEngine.new({ datamodels: undefined }, () => {}, adapter);
 }
 
@@ -33,11 +35,17 @@ async function main() {
   const to = readFileSync("prisma/schema.prisma", "utf8");
   const from = args.includes("--from-empty")
     ? { tag: "empty" }
-    : { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: execFileSync("git", ["show", `${rev}:prisma/schema.prisma`], { encoding: "utf8" }) }] };
+    : {
+        tag: "schemaDatamodel",
+        files: [{ path: "schema.prisma", content: execFileSync("git", ["show", `${rev}:prisma/schema.prisma`], { encoding: "utf8" }) }],
+      };
   const engine = await loadEngine();
   const result = await engine.diff({
-    from, to: { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: to }] },
-    script: true, exitCode: null, filters: { externalTables: [], externalEnums: [] },
+    from,
+    to: { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: to }] },
+    script: true,
+    exitCode: null,
+    filters: { externalTables: [], externalEnums: [] },
   });
   const sql = String(result.stdout ?? "").replace(/^-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/, "");
   if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) {

@@ -30,11 +30,7 @@ if (mismatch) {
     process.exit(1);
   }
   console.log(`[cadre] ${mismatch}: building (about a minute)`);
-  const steps = [
-    ["scripts/prisma-generate.mjs"],
-    [path.join("node_modules", "next", "dist", "bin", "next"), "build"],
-    ["scripts/build-launcher.mjs"],
-  ];
+  const steps = [["scripts/prisma-generate.mjs"], [path.join("node_modules", "next", "dist", "bin", "next"), "build"], ["scripts/build-launcher.mjs"]];
   for (const args of steps) {
     const run = spawnSync(process.execPath, args, { stdio: "inherit", env: process.env });
     if (run.status !== 0) {

@@ -67,7 +67,10 @@ async function main() {
 
   // the vault's master key, resolved before anything else starts: server mode without a key stops here
   const masterKey = launcherMasterKey({
-    masterKey: env().CADRE_MASTER_KEY, previousKeys: env().CADRE_MASTER_KEY_PREVIOUS, embedded: !env().DATABASE_URL, dataDir,
+    masterKey: env().CADRE_MASTER_KEY,
+    previousKeys: env().CADRE_MASTER_KEY_PREVIOUS,
+    embedded: !env().DATABASE_URL,
+    dataDir,
   });
   for (const [name, value] of Object.entries(masterKey.env)) setEnv(name as "CADRE_MASTER_KEY" | "CADRE_MASTER_KEY_PREVIOUS", value);
   masterKey.messages.forEach(log);
@@ -101,7 +104,10 @@ async function main() {
     const migrationUrl = (e.CADRE_DATABASE_MODE === "server" && e.CADRE_MIGRATE_DATABASE_URL) || e.DATABASE_URL!;
     if (e.CADRE_MIGRATE === "off" && e.CADRE_DATABASE_MODE === "server") {
       const status = await migrationStatus(migrationUrl);
-      if (status.pending.length) log(`migrations are off (CADRE_MIGRATE=off) and ${status.pending.length} are pending: this server reports not ready until \`npm run db:migrate\` applied them`);
+      if (status.pending.length)
+        log(
+          `migrations are off (CADRE_MIGRATE=off) and ${status.pending.length} are pending: this server reports not ready until \`npm run db:migrate\` applied them`,
+        );
       else log("database schema is up to date (migrations are off here)");
     } else {
       const applied = await migrate(migrationUrl);
@@ -112,11 +118,15 @@ async function main() {
       const { initialise } = await import("../server/users/init");
       const { disconnectDb } = await import("../server/db/client");
       const result = await initialise({
-        email: e.CADRE_INIT_USER_EMAIL, password: e.CADRE_INIT_USER_PASSWORD,
-        workspaceSlug: e.CADRE_INIT_WORKSPACE_SLUG, apiKey: e.CADRE_INIT_API_KEY,
+        email: e.CADRE_INIT_USER_EMAIL,
+        password: e.CADRE_INIT_USER_PASSWORD,
+        workspaceSlug: e.CADRE_INIT_WORKSPACE_SLUG,
+        apiKey: e.CADRE_INIT_API_KEY,
       });
       await disconnectDb();
-      log(`headless init: user ${result.createdUser ? "created" : "exists"}, workspace ${result.createdWorkspace ? "created" : "exists"}, API key ${result.createdKey ? "created" : "exists"}`);
+      log(
+        `headless init: user ${result.createdUser ? "created" : "exists"}, workspace ${result.createdWorkspace ? "created" : "exists"}, API key ${result.createdKey ? "created" : "exists"}`,
+      );
     }
   } catch (error) {
     await closeDatabase();
@@ -177,7 +187,8 @@ async function serve(closeDatabase: () => Promise<void>) {
       hurried.then(() => "hurried" as const),
     ]);
     clearTimeout(timer);
-    if (outcome !== "drained") log(`grace period ${outcome === "timeout" ? "over" : "cut short"}: closing what is still open (unfinished runs resume on the next start)`);
+    if (outcome !== "drained")
+      log(`grace period ${outcome === "timeout" ? "over" : "cut short"}: closing what is still open (unfinished runs resume on the next start)`);
     server.closeAllConnections();
     await app.close().catch(() => undefined);
     await closeDatabase();

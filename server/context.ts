@@ -1,8 +1,6 @@
 import { permissionsOf, type Permission, type Role } from "@/lib/permissions";
 
-export type Actor =
-  | { type: "user"; userId: string; email: string }
-  | { type: "api_key"; keyId: string; userId: string; name: string };
+export type Actor = { type: "user"; userId: string; email: string } | { type: "api_key"; keyId: string; userId: string; name: string };
 
 /** Who is acting in which workspace with which powers. Every tenant-scoped service takes one. */
 export interface TenantContext {

@@ -22,7 +22,12 @@ const envSchema = z.object({
   CADRE_EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   CADRE_PUBLIC_URL: optionalString,
   /** largest request body any route reads (bytes); a larger one is a 413 before it is parsed */
-  CADRE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  CADRE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   AUTH_SECRET: optionalString,
   /** earlier AUTH_SECRETs (comma-separated) that still verify sessions and API keys while a rotation completes */
   AUTH_SECRET_PREVIOUS: optionalString,
@@ -63,7 +68,12 @@ const envSchema = z.object({
   /** step inputs and outputs (inputSeen, output, result) of runs finished longer ago are cleared; 0: keep forever */
   CADRE_RETENTION_STEP_PAYLOADS_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   /** usage rows older than this are deleted (never less than 35 days: budgets read the current month); 0: keep forever */
-  CADRE_RETENTION_USAGE_DAYS: z.coerce.number().int().min(0).max(36_500).default(400)
+  CADRE_RETENTION_USAGE_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(36_500)
+    .default(400)
     .refine((v) => v === 0 || v >= 35, "0 (keep forever) or at least 35 days (budgets read the current month)"),
   /** how often the retention purge runs in each process, in minutes; 0: never (an operator runs it another way) */
   CADRE_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
@@ -162,7 +172,11 @@ function parseSignupPolicy(value: string, ctx: z.RefinementCtx): SignupPolicy {
   if (v === "" || v === "open") return { mode: "open" };
   if (v === "closed") return { mode: "closed" };
   if (v.startsWith("domains:")) {
-    const domains = v.slice("domains:".length).split(",").map((d) => d.trim().replace(/^@/, "")).filter(Boolean);
+    const domains = v
+      .slice("domains:".length)
+      .split(",")
+      .map((d) => d.trim().replace(/^@/, ""))
+      .filter(Boolean);
     if (domains.length > 0 && domains.every((d) => /^[a-z0-9.-]+\.[a-z0-9-]+$/.test(d))) return { mode: "domains", domains };
   }
   ctx.addIssue({ code: "custom", message: "must be open, closed or domains:example.com,other.org" });

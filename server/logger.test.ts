@@ -37,11 +37,23 @@ describe("logger redaction", () => {
   it("redacts request and response headers: authorization, cookie, set-cookie, x-api-key", () => {
     const { stream, lines } = capture();
     const log = createLogger(stream);
-    const headers = { authorization: `Bearer ${SECRET}`, cookie: `session=${SECRET}`, "set-cookie": [`a=${SECRET}`], "x-api-key": SECRET, "user-agent": "curl/8" };
+    const headers = {
+      authorization: `Bearer ${SECRET}`,
+      cookie: `session=${SECRET}`,
+      "set-cookie": [`a=${SECRET}`],
+      "x-api-key": SECRET,
+      "user-agent": "curl/8",
+    };
     log.info({ headers, req: { headers }, res: { headers }, ctx: { req: { headers } } }, "request");
     expect(lines[0]).not.toContain(SECRET);
     const parsed = JSON.parse(lines[0]!);
-    expect(parsed.req.headers).toMatchObject({ authorization: "[redacted]", cookie: "[redacted]", "set-cookie": "[redacted]", "x-api-key": "[redacted]", "user-agent": "curl/8" });
+    expect(parsed.req.headers).toMatchObject({
+      authorization: "[redacted]",
+      cookie: "[redacted]",
+      "set-cookie": "[redacted]",
+      "x-api-key": "[redacted]",
+      "user-agent": "curl/8",
+    });
     expect(parsed.ctx.req.headers["x-api-key"]).toBe("[redacted]");
   });
 

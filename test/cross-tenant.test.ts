@@ -145,7 +145,10 @@ describe("workspace", () => {
 
 describe("routing presets", () => {
   it("B cannot delete A's preset (tRPC NOT_FOUND by id, REST 404 by name); B's writes stay in B", async () => {
-    const mine = await ownerOf(a).routing.presets.create({ name: "only-a", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } });
+    const mine = await ownerOf(a).routing.presets.create({
+      name: "only-a",
+      constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    });
     expect(await outcome(ownerOf(b).routing.presets.delete({ presetId: mine.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
     const del = await rest("DELETE", "/api/v1/routing/presets/{name}", { key: keyB, params: { name: "only-a" } });
     expect(del.status).toBe(404);
@@ -162,14 +165,25 @@ describe("routing presets", () => {
   });
 
   it("B's key cannot PATCH A's preset by name (404, unchanged); a default's name PATCHes B's own copy only", async () => {
-    const mine = await ownerOf(a).routing.presets.create({ name: "a-patch", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } });
-    const patch = await rest("PATCH", "/api/v1/routing/presets/{name}", { key: keyB, params: { name: "a-patch" }, body: { constraints: { minQuality: 0.99 } } });
+    const mine = await ownerOf(a).routing.presets.create({
+      name: "a-patch",
+      constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    });
+    const patch = await rest("PATCH", "/api/v1/routing/presets/{name}", {
+      key: keyB,
+      params: { name: "a-patch" },
+      body: { constraints: { minQuality: 0.99 } },
+    });
     expect(patch.status).toBe(404);
     expect(patch.body.error.code).toBe("NOT_FOUND");
     const row = await db().routingPreset.findUniqueOrThrow({ where: { id: mine.id } });
     expect((row.policy as { minQuality?: number }).minQuality).toBeUndefined();
     // a default name exists in both: B's key changes B's copy, never A's
-    const changed = await rest("PATCH", "/api/v1/routing/presets/{name}", { key: keyB, params: { name: "capable" }, body: { constraints: { minQuality: 0.95 } } });
+    const changed = await rest("PATCH", "/api/v1/routing/presets/{name}", {
+      key: keyB,
+      params: { name: "capable" },
+      body: { constraints: { minQuality: 0.95 } },
+    });
     expect(changed.status).toBe(200);
     const capableA = (await ownerOf(a).routing.presets.list()).find((p) => p.name === "capable")!;
     expect(capableA.constraints.minQuality).toBe(0.8);
@@ -187,7 +201,11 @@ describe("idempotency keys", () => {
       body: JSON.stringify(body),
     });
     const res = await executeRoute(findRoute("POST", "/api/v1/secrets"), request, {});
-    return { status: res.status, body: (await res.json()) as { id?: string; name?: string; error?: { code: string } }, replayed: res.headers.get("idempotent-replayed") };
+    return {
+      status: res.status,
+      body: (await res.json()) as { id?: string; name?: string; error?: { code: string } },
+      replayed: res.headers.get("idempotent-replayed"),
+    };
   }
 
   it("a key used in A neither replays A's response to B nor blocks B's own requests with that key", async () => {
@@ -235,7 +253,10 @@ describe("agents, teams and runs (archive, steps, lists)", () => {
     expect(await db().auditLog.count({ where: { action: { in: ["agent.archive", "team.archive"] }, targetId: { in: [agent.id, team.id] } } })).toBe(0);
     // B's lists never show them, even paged with a cursor positioned at them
     const cursor = encodeCursor(agent);
-    const listB = await rest("GET", "/api/v1/agents", { key: keyB, query: { cursor: encodeCursor({ createdAt: new Date(agent.createdAt.getTime() + 1), id: agent.id }) } });
+    const listB = await rest("GET", "/api/v1/agents", {
+      key: keyB,
+      query: { cursor: encodeCursor({ createdAt: new Date(agent.createdAt.getTime() + 1), id: agent.id }) },
+    });
     expect(listB.status).toBe(200);
     expect(listB.body.data.map((x: { id: string }) => x.id)).not.toContain(agent.id);
     expect((await rest("GET", "/api/v1/agents", { key: keyA, query: { cursor } })).status).toBe(200);
@@ -244,8 +265,20 @@ describe("agents, teams and runs (archive, steps, lists)", () => {
 
   it("B's key gets 404 on A's run steps (the list and one step), even with A's step id", async () => {
     const runId = `run_${a.id.slice(3, 23).padEnd(20, "0")}`;
-    await db().run.create({ data: { id: runId, workspaceId: a.id, targetType: "agent", input: "x", status: "succeeded", createdByType: "user", createdById: a.users.owner.id } });
-    const step = await db().runStep.create({ data: { id: `stp_${a.id.slice(3, 23).padEnd(20, "0")}`, workspaceId: a.id, runId, stepId: "agent", status: "succeeded", inputSeen: "A's prompt", output: "A's output" } });
+    await db().run.create({
+      data: { id: runId, workspaceId: a.id, targetType: "agent", input: "x", status: "succeeded", createdByType: "user", createdById: a.users.owner.id },
+    });
+    const step = await db().runStep.create({
+      data: {
+        id: `stp_${a.id.slice(3, 23).padEnd(20, "0")}`,
+        workspaceId: a.id,
+        runId,
+        stepId: "agent",
+        status: "succeeded",
+        inputSeen: "A's prompt",
+        output: "A's output",
+      },
+    });
     const list = await rest("GET", "/api/v1/runs/{runId}/steps", { key: keyB, params: { runId } });
     expect(list.status).toBe(404);
     expect(list.body.error.code).toBe("NOT_FOUND");

@@ -77,7 +77,11 @@ export async function rest(
   if (opts.query) url += `?${new URLSearchParams(opts.query)}`;
   const headers: Record<string, string> = { "content-type": "application/json", accept: opts.accept ?? "application/json" };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  const res = await executeRoute(route, new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }), opts.params ?? {});
+  const res = await executeRoute(
+    route,
+    new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }),
+    opts.params ?? {},
+  );
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
@@ -86,9 +90,7 @@ export async function rest(
 // Added for the integration suite (append-only).
 
 /** What a call ended with: its value, or the tRPC code plus the AppError code underneath (if any). */
-export type Outcome =
-  | { ok: true; value: unknown }
-  | { ok: false; code: string; appCode: string | undefined; message: string };
+export type Outcome = { ok: true; value: unknown } | { ok: false; code: string; appCode: string | undefined; message: string };
 
 export async function outcome(promise: Promise<unknown>): Promise<Outcome> {
   try {

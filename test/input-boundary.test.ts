@@ -22,16 +22,20 @@ const BAD = { nul: "bad\u0000value", surrogate: "bad\uD800value" } as const;
 function overridesFor(name: string, target?: Path): Record<string, unknown> {
   const at = target?.join(".");
   switch (name) {
-    case "runs.start": case "POST /api/v1/runs":
+    case "runs.start":
+    case "POST /api/v1/runs":
       return at === "team" ? {} : { agent: "writer" };
     case "auth.signUp":
       return { password: "Correct-horse-battery-9" };
     case "account.changePassword":
       return { currentPassword: "Old-horse-battery-1", newPassword: "Correct-horse-battery-9" };
-    case "providers.update": case "PATCH /api/v1/providers/{providerId}":
-    case "models.update": case "PATCH /api/v1/models/{modelId}":
+    case "providers.update":
+    case "PATCH /api/v1/providers/{providerId}":
+    case "models.update":
+    case "PATCH /api/v1/models/{modelId}":
       return at === "enabled" ? {} : { enabled: true };
-    case "secrets.update": case "PATCH /api/v1/secrets/{secretId}":
+    case "secrets.update":
+    case "PATCH /api/v1/secrets/{secretId}":
       return at === "description" ? {} : { description: "d" };
     default:
       return {};
@@ -44,7 +48,9 @@ const procedures = Object.entries(appRouter._def.procedures).flatMap(([path, pro
 });
 
 const restSchemas = restRoutes.flatMap((route) =>
-  (["params", "query", "body"] as const).flatMap((part) => (route[part] ? [{ name: `${route.method} ${route.path}`, part, route, schema: route[part] as z.ZodType }] : [])),
+  (["params", "query", "body"] as const).flatMap((part) =>
+    route[part] ? [{ name: `${route.method} ${route.path}`, part, route, schema: route[part] as z.ZodType }] : [],
+  ),
 );
 
 const valueAt = (root: unknown, path: Path) => path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], root);
@@ -73,7 +79,10 @@ describe("the input schemas", () => {
     expect(restSchemas.length).toBeGreaterThanOrEqual(40);
   });
 
-  const all = [...procedures.map((p) => ({ ...p, label: p.name })), ...restSchemas.map((r) => ({ name: r.name, schema: r.schema, label: `${r.name} ${r.part}` }))];
+  const all = [
+    ...procedures.map((p) => ({ ...p, label: p.name })),
+    ...restSchemas.map((r) => ({ name: r.name, schema: r.schema, label: `${r.name} ${r.part}` })),
+  ];
   it.each(all)("$label: every string field refuses NUL and unpaired surrogates at its path", ({ name, schema }) => {
     for (const leaf of leaves(schema).filter((l) => l.kind === "string")) {
       const at = leaf.path.join(".");
@@ -96,7 +105,10 @@ describe("the input schemas", () => {
     if (base === OMIT || base === null || typeof base !== "object" || Array.isArray(base)) return;
     const result = schema.safeParse({ ...base, sneaky_extra: 1 });
     expect(result.success, `${name} accepted an unknown key`).toBe(false);
-    expect(result.error!.issues.some((i) => i.code === "unrecognized_keys" && i.message.includes("sneaky_extra")), name).toBe(true);
+    expect(
+      result.error!.issues.some((i) => i.code === "unrecognized_keys" && i.message.includes("sneaky_extra")),
+      name,
+    ).toBe(true);
   });
 });
 
@@ -119,7 +131,8 @@ async function fingerprint(): Promise<Record<string, string>> {
   for (const { table_name: t } of tables) {
     const rows = await testDb().$queryRawUnsafe<{ h: string }[]>(
       // an API key's lastUsedAt moves with every REST call: that is not a write of the input
-      `SELECT md5(coalesce(string_agg((to_jsonb(x) - 'lastUsedAt')::text, '|' ORDER BY x::text), '')) AS h FROM "${t}" x WHERE "workspaceId" = $1`, rw.ws.id,
+      `SELECT md5(coalesce(string_agg((to_jsonb(x) - 'lastUsedAt')::text, '|' ORDER BY x::text), '')) AS h FROM "${t}" x WHERE "workspaceId" = $1`,
+      rw.ws.id,
     );
     out[t] = rows[0]!.h;
   }
@@ -145,7 +158,10 @@ describe("tRPC: every procedure, every string field", () => {
         expect(error, `${name} ${at}: accepted ${JSON.stringify(bad)}`).toBeDefined();
         const code = (error as { code?: string }).code;
         expect(code, `${name} ${at}: ${String(error)}`).toBe("BAD_REQUEST");
-        expect(issuesOf(error).map((i) => i.path), `${name} ${at}`).toContain(at);
+        expect(
+          issuesOf(error).map((i) => i.path),
+          `${name} ${at}`,
+        ).toContain(at);
       }
     }
     expect(await fingerprint(), `${name} wrote something`).toEqual(before);
@@ -163,7 +179,11 @@ async function callRest(route: AnyRestRoute, parts: { params?: unknown; query?: 
   const query = parts.query as Record<string, unknown> | undefined;
   if (query) url += `?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`;
   const body = parts.body === undefined ? undefined : JSON.stringify(parts.body);
-  const res = await executeRoute(route, new Request(url, { method: route.method, headers: { authorization: `Bearer ${ownerKey}`, "content-type": "application/json" }, body }), params);
+  const res = await executeRoute(
+    route,
+    new Request(url, { method: route.method, headers: { authorization: `Bearer ${ownerKey}`, "content-type": "application/json" }, body }),
+    params,
+  );
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -179,11 +199,19 @@ describe("REST: every route, every string field of its params, query and body", 
         // a URL cannot carry an unpaired surrogate (it arrives as U+FFFD): only NUL there
         for (const bad of part === "body" ? Object.values(BAD) : [BAD.nul]) {
           const value = setAt(valid(name, schema, leaf), leaf.path, bad);
-          const parts = { params: undefined as unknown, query: route.query ? valid(name, route.query) : undefined, body: route.body ? valid(name, route.body) : undefined, [part]: value };
+          const parts = {
+            params: undefined as unknown,
+            query: route.query ? valid(name, route.query) : undefined,
+            body: route.body ? valid(name, route.body) : undefined,
+            [part]: value,
+          };
           const res = await callRest(route, parts);
           expect(res.status, `${name} ${part}.${at}: ${JSON.stringify(res.body)}`).toBe(422);
           expect(res.body.error.code).toBe("VALIDATION_FAILED");
-          expect((res.body.error.issues as { path: string }[]).map((i) => i.path), `${name} ${part}.${at}`).toContain(at);
+          expect(
+            (res.body.error.issues as { path: string }[]).map((i) => i.path),
+            `${name} ${part}.${at}`,
+          ).toContain(at);
         }
       }
     }

@@ -85,7 +85,9 @@ function limitOf(url: string, method: string): number {
 describe("the request body limit (CADRE_MAX_BODY_BYTES)", () => {
   it("every route file that takes a body is covered (the walk finds them)", () => {
     const found = endpoints.map((e) => `${e.method} ${e.url}`);
-    expect(found).toEqual(expect.arrayContaining(["POST /api/trpc/agents.create", "POST /api/auth/callback/credentials", "PUT /api/inngest", "POST /api/v1/agents"]));
+    expect(found).toEqual(
+      expect.arrayContaining(["POST /api/trpc/agents.create", "POST /api/auth/callback/credentials", "PUT /api/inngest", "POST /api/v1/agents"]),
+    );
     expect(found.length).toBeGreaterThanOrEqual(25);
   });
 
@@ -112,13 +114,18 @@ describe("the request body limit (CADRE_MAX_BODY_BYTES)", () => {
     await signUp({ name: "Limit", email, password: "Correct-horse-battery-9" });
     const csrf = await authGet(new Request("http://localhost:3000/api/auth/csrf") as never);
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const cookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = csrf.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const signIn = (password: string) =>
-      authPost(new Request("http://localhost:3000/api/auth/callback/credentials", {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-        body: new URLSearchParams({ csrfToken, email, password, callbackUrl: "/" }),
-      }));
+      authPost(
+        new Request("http://localhost:3000/api/auth/callback/credentials", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+          body: new URLSearchParams({ csrfToken, email, password, callbackUrl: "/" }),
+        }),
+      );
     const ok = await signIn("Correct-horse-battery-9");
     expect(ok.status).toBe(302);
     expect(ok.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token="))).toBe(true);
@@ -171,12 +178,18 @@ describe("bounded JSON", () => {
     const res = await rest("POST", "/api/v1/agents", { key, body: { slug: "many-keys", name: "M", ...many } });
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/at most 1000 keys, got 100002/);
-    const nested = await rest("POST", "/api/v1/teams", { key, body: { slug: "many-keys", name: "M", spec: { topology: "sequential", agents: ["writer"], extra: many } } });
+    const nested = await rest("POST", "/api/v1/teams", {
+      key,
+      body: { slug: "many-keys", name: "M", spec: { topology: "sequential", agents: ["writer"], extra: many } },
+    });
     expect(nested.status).toBe(422);
     expect(nested.body.error.issues).toContainEqual({ path: "spec.extra", message: "An object has at most 1000 keys, got 100000" });
     const trpc = await outcome(callerFor(rw.ws.users.owner, rw.ws.slug).teams.validate({ spec: many }));
     expect(trpc).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    const long = await rest("POST", "/api/v1/teams", { key, body: { slug: "long-array", name: "L", spec: { topology: "sequential", agents: Array(20_000).fill("writer") } } });
+    const long = await rest("POST", "/api/v1/teams", {
+      key,
+      body: { slug: "long-array", name: "L", spec: { topology: "sequential", agents: Array(20_000).fill("writer") } },
+    });
     expect(long.status).toBe(422);
     expect(long.body.error.issues).toContainEqual({ path: "spec.agents", message: "An array has at most 10000 items, got 20000" });
     const deep = await rest("POST", "/api/v1/teams", { key, body: { slug: "deep", name: "D", spec: JSON.parse("[".repeat(100) + "]".repeat(100)) } });
@@ -243,10 +256,22 @@ describe("display names", () => {
 
   it("an OAuth profile's name with NUL, a lone surrogate or a bidi override is not stored (the sign-in still works)", async () => {
     for (const name of ["Mallory\u0000", "Mallory\uD800", "Mallory\u202Egnp"]) {
-      const outcome = await resolveOAuthSignIn({ provider: "github", providerAccountId: `gh-${uniq()}`, email: `oauth-${uniq()}@example.test`, emailVerified: true, name });
+      const outcome = await resolveOAuthSignIn({
+        provider: "github",
+        providerAccountId: `gh-${uniq()}`,
+        email: `oauth-${uniq()}@example.test`,
+        emailVerified: true,
+        name,
+      });
       expect(outcome).toMatchObject({ ok: true, user: { name: null } });
     }
-    const fine = await resolveOAuthSignIn({ provider: "github", providerAccountId: `gh-${uniq()}`, email: `oauth-${uniq()}@example.test`, emailVerified: true, name: " Zoë " });
+    const fine = await resolveOAuthSignIn({
+      provider: "github",
+      providerAccountId: `gh-${uniq()}`,
+      email: `oauth-${uniq()}@example.test`,
+      emailVerified: true,
+      name: " Zoë ",
+    });
     expect(fine).toMatchObject({ ok: true, user: { name: "Zoë" } });
   });
 });

@@ -56,8 +56,7 @@ export async function captureMail(): Promise<{ messages: CapturedMail[]; stop: (
         } else if (verb === "QUIT") {
           reply("221 bye");
           socket.end();
-        }
-        else reply("250 ok");
+        } else reply("250 ok");
       }
     });
   });

@@ -28,7 +28,17 @@ async function queuedRuns(n: number, base = Date.now() - 60_000): Promise<string
     const id = newId("run");
     const at = new Date(base + i);
     await db().run.create({
-      data: { id, workspaceId: ws.id, targetType: "agent", input: `run ${i}`, status: "queued", createdByType: "user", createdById: ws.users.owner.id, queuedAt: at, createdAt: at },
+      data: {
+        id,
+        workspaceId: ws.id,
+        targetType: "agent",
+        input: `run ${i}`,
+        status: "queued",
+        createdByType: "user",
+        createdById: ws.users.owner.id,
+        queuedAt: at,
+        createdAt: at,
+      },
     });
     ids.push(id);
   }
@@ -36,7 +46,9 @@ async function queuedRuns(n: number, base = Date.now() - 60_000): Promise<string
 }
 
 /** Every page of a tRPC list, walked with its cursors. */
-async function walk<T extends { id: string }>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<{ ids: string[]; pages: number }> {
+async function walk<T extends { id: string }>(
+  page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -55,7 +67,15 @@ describe("the cursor", () => {
     const cursor = encodePosition(at, "agt_abc123def456");
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(cursor)).toEqual({ at, id: "agt_abc123def456" });
-    for (const bad of ["", "not a cursor", "bm90LWEtY3Vyc29y", Buffer.from("12:").toString("base64url"), Buffer.from("x:agt_1").toString("base64url"), `${cursor}=`, `${cursor}A`]) {
+    for (const bad of [
+      "",
+      "not a cursor",
+      "bm90LWEtY3Vyc29y",
+      Buffer.from("12:").toString("base64url"),
+      Buffer.from("x:agt_1").toString("base64url"),
+      `${cursor}=`,
+      `${cursor}A`,
+    ]) {
       expect(() => decodeCursor(bad), bad).toThrowError(expect.objectContaining({ code: "INVALID_CURSOR" }));
     }
   });
@@ -94,7 +114,8 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
   it("pages every list without gaps or repeats, equal timestamps included, newest first (members: in the order they joined)", async () => {
     const o = owner();
     for (let i = 0; i < 5; i++) await o.agents.create({ slug: `pager-${i}`, name: `Pager ${i}` });
-    for (let i = 0; i < 5; i++) await o.teams.create({ slug: `crew-${i}`, name: `Crew ${i}`, spec: { topology: "sequential", agents: ["pager-0", "pager-1"] } });
+    for (let i = 0; i < 5; i++)
+      await o.teams.create({ slug: `crew-${i}`, name: `Crew ${i}`, spec: { topology: "sequential", agents: ["pager-0", "pager-1"] } });
     for (let i = 0; i < 5; i++) await o.secrets.create({ name: `SECRET_${i}`, value: `value-${i}-xxxx` });
     for (let i = 1; i < 5; i++) await o.agents.update({ agent: "pager-0", instructions: `v${i + 1}` });
     for (let i = 1; i < 5; i++) await o.teams.update({ team: "crew-0", description: `v${i + 1}` });
@@ -107,7 +128,9 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
     await db().membership.updateMany({ where: { workspaceId: ws.id, role: { in: ["member", "viewer"] } }, data: { createdAt: same } });
 
     const expectOrder = async (rows: { id: string; createdAt: Date }[], ids: string[], order: "asc" | "desc") => {
-      const sorted = [...rows].sort((a, b) => (a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) * (order === "asc" ? 1 : -1));
+      const sorted = [...rows].sort(
+        (a, b) => (a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) * (order === "asc" ? 1 : -1),
+      );
       expect(ids).toEqual(sorted.map((r) => r.id));
     };
 
@@ -185,14 +208,30 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
     const params: Record<string, string> = { agentId: agent.id, teamId: team.id, runId: runId! };
     const paged = restRoutes.filter((r) => r.method === "GET" && r.query && "cursor" in ((r.query as { shape?: object }).shape ?? {}));
     expect(paged.map((r) => r.path).sort()).toEqual(
-      ["/api/v1/agents", "/api/v1/agents/{agentId}/versions", "/api/v1/audit", "/api/v1/members", "/api/v1/models", "/api/v1/runs", "/api/v1/runs/{runId}/steps",
-        "/api/v1/secrets", "/api/v1/teams", "/api/v1/teams/{teamId}/versions", "/api/v1/usage"].sort(),
+      [
+        "/api/v1/agents",
+        "/api/v1/agents/{agentId}/versions",
+        "/api/v1/audit",
+        "/api/v1/members",
+        "/api/v1/models",
+        "/api/v1/runs",
+        "/api/v1/runs/{runId}/steps",
+        "/api/v1/secrets",
+        "/api/v1/teams",
+        "/api/v1/teams/{teamId}/versions",
+        "/api/v1/usage",
+      ].sort(),
     );
     for (const route of paged) {
       const routeParams = Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, params[m[1]!]!]));
       for (const cursor of BAD) {
         const res = await rest("GET", route.path, { key, params: routeParams, query: { cursor } });
-        expect({ path: route.path, cursor, status: res.status, code: res.body?.error?.code }).toEqual({ path: route.path, cursor, status: 400, code: "INVALID_CURSOR" });
+        expect({ path: route.path, cursor, status: res.status, code: res.body?.error?.code }).toEqual({
+          path: route.path,
+          cursor,
+          status: 400,
+          code: "INVALID_CURSOR",
+        });
       }
     }
     // a filter that matches nothing still refuses the cursor first (runs used to start from page 1)
@@ -205,11 +244,24 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
     const team = await owner().teams.get({ team: "crew-0" });
     const [runId] = await queuedRuns(1);
     const calls: [string, object][] = [
-      ["agents.list", {}], ["agents.versions", { agent: agent.id }], ["teams.list", {}], ["teams.versions", { team: team.id }],
-      ["secrets.list", {}], ["models.list", {}], ["members.list", {}], ["runs.list", {}], ["runs.steps", { runId }], ["usage.list", {}], ["audit.list", {}],
+      ["agents.list", {}],
+      ["agents.versions", { agent: agent.id }],
+      ["teams.list", {}],
+      ["teams.versions", { team: team.id }],
+      ["secrets.list", {}],
+      ["models.list", {}],
+      ["members.list", {}],
+      ["runs.list", {}],
+      ["runs.steps", { runId }],
+      ["usage.list", {}],
+      ["audit.list", {}],
     ];
     for (const [path, input] of calls) {
-      expect(await outcome(procedureAt(owner(), path)({ ...input, cursor: BAD[1] })), path).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "INVALID_CURSOR" });
+      expect(await outcome(procedureAt(owner(), path)({ ...input, cursor: BAD[1] })), path).toMatchObject({
+        ok: false,
+        code: "BAD_REQUEST",
+        appCode: "INVALID_CURSOR",
+      });
     }
   });
 });
@@ -227,8 +279,18 @@ describe("a run's steps", () => {
       const startedAt = new Date(base + (i === 3 ? 2 : i) * 10);
       await db().runStep.create({
         data: {
-          id, workspaceId: ws.id, runId: runId!, stepId: `node-${i}/turn:1`, kind: "agent", nodeId: `node-${i}`, status: "succeeded", attempts: 1,
-          inputSeen: i === 4 ? long : `input ${i}`, output: i === 4 ? `${long}!` : `output ${i}`, result: { text: "memoised ".repeat(1000) }, startedAt,
+          id,
+          workspaceId: ws.id,
+          runId: runId!,
+          stepId: `node-${i}/turn:1`,
+          kind: "agent",
+          nodeId: `node-${i}`,
+          status: "succeeded",
+          attempts: 1,
+          inputSeen: i === 4 ? long : `input ${i}`,
+          output: i === 4 ? `${long}!` : `output ${i}`,
+          result: { text: "memoised ".repeat(1000) },
+          startedAt,
         },
       });
     }
@@ -240,7 +302,11 @@ describe("a run's steps", () => {
     expect(detail.body.stepsNextCursor).toEqual(expect.any(String));
     expect(detail.body.steps[0]).not.toHaveProperty("result");
 
-    const rest2 = await rest("GET", "/api/v1/runs/{runId}/steps", { key, params: { runId: runId! }, query: { limit: "3", cursor: detail.body.stepsNextCursor } });
+    const rest2 = await rest("GET", "/api/v1/runs/{runId}/steps", {
+      key,
+      params: { runId: runId! },
+      query: { limit: "3", cursor: detail.body.stepsNextCursor },
+    });
     expect(rest2.status).toBe(200);
     const rest3 = await rest("GET", "/api/v1/runs/{runId}/steps", { key, params: { runId: runId! }, query: { limit: "3", cursor: rest2.body.nextCursor } });
     expect(rest3.body.nextCursor).toBeNull();

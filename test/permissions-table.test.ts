@@ -12,7 +12,23 @@ import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, r
 
 /** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
 const PUBLIC_PROCEDURES = new Set(["auth.signUp", "invitations.preview"]);
-const AUTHED_PROCEDURES = new Set(["auth.me", "auth.events", "auth.account", "auth.resendVerification", "auth.verifyEmail", "workspaces.listMine", "workspaces.create", "invitations.accept", "account.get", "account.changePassword", "account.signOutEverywhere", "account.export", "account.delete", "workspaces.listDeleted", "workspaces.restore"]);
+const AUTHED_PROCEDURES = new Set([
+  "auth.me",
+  "auth.events",
+  "auth.account",
+  "auth.resendVerification",
+  "auth.verifyEmail",
+  "workspaces.listMine",
+  "workspaces.create",
+  "invitations.accept",
+  "account.get",
+  "account.changePassword",
+  "account.signOutEverywhere",
+  "account.export",
+  "account.delete",
+  "workspaces.listDeleted",
+  "workspaces.restore",
+]);
 
 /**
  * Mutations that any member may call, whatever their role. "membership" is the weakest requirement a workspace
@@ -50,7 +66,15 @@ describe("the permission matrix itself", () => {
   });
 
   it("keeps the sensitive permissions away from members and viewers", () => {
-    const adminOnly: Permission[] = ["members:invite", "members:update", "members:remove", "api_keys:manage", "audit:read", "settings:update", "settings:delete"];
+    const adminOnly: Permission[] = [
+      "members:invite",
+      "members:update",
+      "members:remove",
+      "api_keys:manage",
+      "audit:read",
+      "settings:update",
+      "settings:delete",
+    ];
     for (const p of adminOnly) {
       expect(roleCan("member", p), `member ${p}`).toBe(false);
       expect(roleCan("viewer", p), `viewer ${p}`).toBe(false);
@@ -82,7 +106,10 @@ describe("tRPC: role x permission table", () => {
 
   it("a mutation that declares only membership is refused unless allow-listed with a reason", () => {
     const membershipMutations = procedures.filter((p) => p.type !== "query" && p.requires === "membership").map((p) => p.path);
-    expect(membershipMutations.filter((path) => !(path in MEMBERSHIP_MUTATIONS)), "membership-only mutations that are not on the allow-list").toEqual([]);
+    expect(
+      membershipMutations.filter((path) => !(path in MEMBERSHIP_MUTATIONS)),
+      "membership-only mutations that are not on the allow-list",
+    ).toEqual([]);
     for (const [path, reason] of Object.entries(MEMBERSHIP_MUTATIONS)) {
       expect(membershipMutations, `${path} is allow-listed but is not a membership-only mutation`).toContain(path);
       expect(reason.length, `${path} needs a reason`).toBeGreaterThan(20);
@@ -187,7 +214,11 @@ describe("REST: role x permission table", () => {
   it("an owner's key whose scopes exclude a route's permission gets 403; a key with just that scope passes", async () => {
     for (const route of restRoutes) {
       if (route.requires === "authenticated") continue;
-      const without = await makeApiKey(ws, "owner", ALL_PERMISSIONS.filter((p) => p !== route.requires));
+      const without = await makeApiKey(
+        ws,
+        "owner",
+        ALL_PERMISSIONS.filter((p) => p !== route.requires),
+      );
       const only = await makeApiKey(ws, "owner", [route.requires]);
       // an event stream is checked the same way whether it answers as a stream or as its JSON page
       for (const accept of route.kind === "stream" ? ["application/json", "text/event-stream"] : ["application/json"]) {

@@ -15,7 +15,10 @@ const APP = path.join(import.meta.dirname, "../app");
 
 /** Endpoints with their own protocol and authentication: file (relative to app/) -> methods and why. */
 const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> = {
-  "api/auth/[...nextauth]/route.ts": { methods: ["GET", "POST"], reason: "next-auth's own sign-in, callback and session endpoints (they establish the session)" },
+  "api/auth/[...nextauth]/route.ts": {
+    methods: ["GET", "POST"],
+    reason: "next-auth's own sign-in, callback and session endpoints (they establish the session)",
+  },
   "api/trpc/[trpc]/route.ts": { methods: ["GET", "POST"], reason: "tRPC: every procedure declares `requires` (test/permissions-table.test.ts)" },
   "api/inngest/route.ts": { methods: ["GET", "POST", "PUT"], reason: "Inngest's serve handler, authenticated by Inngest's request signature" },
   "api/health/route.ts": { methods: ["GET"], reason: "liveness probe for load balancers: public, returns no tenant data" },
@@ -113,18 +116,30 @@ describe("idempotent creates", () => {
 });
 
 describe("event streams go through the route executor's permission check", () => {
-  const without = (actor: TenantContext["actor"]): Authenticator => async () => ({
-    workspaceId: "ws_nothere000", workspaceSlug: "nothere", role: "viewer", permissions: new Set(), actor,
-  });
+  const without =
+    (actor: TenantContext["actor"]): Authenticator =>
+    async () => ({
+      workspaceId: "ws_nothere000",
+      workspaceSlug: "nothere",
+      role: "viewer",
+      permissions: new Set(),
+      actor,
+    });
   const streams = [...restRoutes, ...webRoutes].filter((r) => r.kind === "stream");
 
   it.each(streams.map((r) => ({ route: r, path: r.path })))("$path refuses a caller without its permission, as a stream and as JSON", async ({ route }) => {
-    for (const actor of [{ type: "user", userId: "usr_x00000", email: "x@example.test" }, { type: "api_key", keyId: "key_x00000", userId: "usr_x00000", name: "k" }] as const) {
+    for (const actor of [
+      { type: "user", userId: "usr_x00000", email: "x@example.test" },
+      { type: "api_key", keyId: "key_x00000", userId: "usr_x00000", name: "k" },
+    ] as const) {
       for (const accept of ["text/event-stream", "application/json"]) {
         const url = `http://localhost:3000${route.path.replace("{runId}", "run_abcdef123")}`;
         const res = await executeRoute(route, new Request(url, { headers: { accept } }), { runId: "run_abcdef123" }, without(actor));
         expect(res.status, `${route.path} ${actor.type} ${accept}`).toBe(403);
-        expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("runs:read") });
+        expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+          code: "FORBIDDEN",
+          message: expect.stringContaining("runs:read"),
+        });
       }
     }
   });

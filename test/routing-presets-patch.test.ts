@@ -20,12 +20,18 @@ beforeAll(async () => {
 describe("PATCH /api/v1/routing/presets/{name}", () => {
   it("replaces the constraints (description optional), is audited, and routing uses the new constraints at once", async () => {
     const before = (await callerFor(ws.users.owner, ws.slug).routing.presets.list()).find((p) => p.name === "fast")!;
-    const explain = () => rest("POST", "/api/v1/models/route", { key: adminKey, body: { policy: { type: "preset", preset: "fast" }, promptTokens: 100, maxOutputTokens: 100 } });
+    const explain = () =>
+      rest("POST", "/api/v1/models/route", { key: adminKey, body: { policy: { type: "preset", preset: "fast" }, promptTokens: 100, maxOutputTokens: 100 } });
     expect((await explain()).body.chosen.modelId).toBe("sim-fast");
 
     const res = await patch("fast", { description: "Vision only", constraints: { minQuality: 0.85, requiredCapabilities: ["vision"] } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: before.id, name: "fast", description: "Vision only", constraints: { ...NO_CONSTRAINTS, minQuality: 0.85, requiredCapabilities: ["vision"] } });
+    expect(res.body).toMatchObject({
+      id: before.id,
+      name: "fast",
+      description: "Vision only",
+      constraints: { ...NO_CONSTRAINTS, minQuality: 0.85, requiredCapabilities: ["vision"] },
+    });
     expect((await explain()).body.chosen.modelId).toBe("sim-capable");
 
     const audit = await auditRows(ws.id, "routing_preset.update");

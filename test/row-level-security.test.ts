@@ -66,9 +66,7 @@ describe("row-level security", () => {
       WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`;
     const tenant = new Set([...(await tenantTables()), "Workspace"]);
     expect(tenant.size).toBeGreaterThanOrEqual(18);
-    const unprotected = tables
-      .filter((t) => tenant.has(t.name) && !(t.rls && t.forced && t.policies > 0))
-      .map((t) => t.name);
+    const unprotected = tables.filter((t) => tenant.has(t.name) && !(t.rls && t.forced && t.policies > 0)).map((t) => t.name);
     expect(unprotected).toEqual([]);
     const undeclared = tables.filter((t) => !tenant.has(t.name) && !NON_TENANT_TABLES.includes(t.name) && !t.name.startsWith("probe_")).map((t) => t.name);
     expect(undeclared).toEqual([]);
@@ -97,7 +95,10 @@ describe("row-level security", () => {
       const ofA = await countOf(a.ws.id);
       // the fixture must reach every table, or this test proves nothing for it
       expect({ table, ofB: ofB > 0, ofA: ofA > 0 }).toEqual({ table, ofB: true, ofA: true });
-      const seenByA = await execute<{ mine: number; theirs: number }>(a.ctx, sql`SELECT count(*) FILTER (WHERE ${col} = ${a.ws.id})::int AS mine, count(*) FILTER (WHERE ${col} <> ${a.ws.id})::int AS theirs FROM ${t}`);
+      const seenByA = await execute<{ mine: number; theirs: number }>(
+        a.ctx,
+        sql`SELECT count(*) FILTER (WHERE ${col} = ${a.ws.id})::int AS mine, count(*) FILTER (WHERE ${col} <> ${a.ws.id})::int AS theirs FROM ${t}`,
+      );
       expect({ table, ...seenByA.rows[0] }).toEqual({ table, mine: ofA, theirs: 0 });
       const prismaSeen = await db(a.ctx).$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${table}" WHERE ${col.text} = $1`, b.ws.id);
       expect({ table, n: prismaSeen[0]!.n }).toEqual({ table, n: 0 });
@@ -110,7 +111,12 @@ describe("row-level security", () => {
     for (const table of [...(await tenantTables()), "Workspace"]) {
       const col = wsColumn(table);
       // one of B's rows as JSON, given a fresh id where the table has one: inserted as A, it must be refused
-      const row = (await testDb().$queryRawUnsafe<{ row: Record<string, unknown> }[]>(`SELECT to_jsonb(x) AS row FROM "${table}" x WHERE ${col.text} = $1 LIMIT 1`, b.ws.id))[0]!.row;
+      const row = (
+        await testDb().$queryRawUnsafe<{ row: Record<string, unknown> }[]>(
+          `SELECT to_jsonb(x) AS row FROM "${table}" x WHERE ${col.text} = $1 LIMIT 1`,
+          b.ws.id,
+        )
+      )[0]!.row;
       const copy: Record<string, unknown> = { ...row, ...(table !== "Budget" ? { id: `${String(row.id)}_x` } : {}) };
       if (table !== "Workspace" && "slug" in copy) copy.slug = `${String(copy.slug)}-x`;
       if (table === "Workspace") copy.slug = `rls-${uniq()}`;
@@ -213,27 +219,43 @@ describe("row-level security", () => {
   it("a nested write (Prisma's own transaction) runs in its operation's scope, and a failed statement commits nothing", async () => {
     const slug = `nested-${uniq()}`;
     const created = await db(a.ctx).agent.create({
-      data: { id: `agt_${uniq()}`, workspaceId: a.ws.id, slug, name: "n", versions: { create: { id: `agv_${uniq()}`, version: 1, name: "n", modelPolicy: {} } } },
+      data: {
+        id: `agt_${uniq()}`,
+        workspaceId: a.ws.id,
+        slug,
+        name: "n",
+        versions: { create: { id: `agv_${uniq()}`, version: 1, name: "n", modelPolicy: {} } },
+      },
       include: { versions: true },
     });
     expect(created.versions).toHaveLength(1);
     // the same nested write naming workspace B from A's scope is refused as a whole
     const refused = `refused-${uniq()}`;
     await expect(
-      db(a.ctx).agent.create({ data: { id: `agt_${uniq()}`, workspaceId: b.ws.id, slug: refused, name: "n", versions: { create: { id: `agv_${uniq()}`, version: 1, name: "n", modelPolicy: {} } } } }),
+      db(a.ctx).agent.create({
+        data: {
+          id: `agt_${uniq()}`,
+          workspaceId: b.ws.id,
+          slug: refused,
+          name: "n",
+          versions: { create: { id: `agv_${uniq()}`, version: 1, name: "n", modelPolicy: {} } },
+        },
+      }),
     ).rejects.toThrow();
     expect(await testDb().agent.count({ where: { slug: refused } })).toBe(0);
     // a failed single statement (a duplicate key) rolls back; the pool's connections stay usable
-    await expect(db(a.ctx).agent.create({ data: { id: created.id, workspaceId: a.ws.id, slug: `dup-${uniq()}`, name: "n" } })).rejects.toMatchObject({ code: "P2002" });
+    await expect(db(a.ctx).agent.create({ data: { id: created.id, workspaceId: a.ws.id, slug: `dup-${uniq()}`, name: "n" } })).rejects.toMatchObject({
+      code: "P2002",
+    });
     const counts = await Promise.all(Array.from({ length: 30 }, () => db(a.ctx).agent.count({ where: { slug } })));
     expect(counts).toEqual(Array(30).fill(1));
   });
 
   it("a connection released inside a transaction is discarded, not handed on with its settings", async () => {
     await rawQuery(`BEGIN; SELECT set_config('app.workspace_id', 'ws_leaked', true)`);
-    const after = (await Promise.all(
-      Array.from({ length: 12 }, () => rawQuery(`SELECT current_setting('app.workspace_id', true) AS w, pg_sleep(0.01)`)),
-    )) as { rows: { w: string | null }[] }[];
+    const after = (await Promise.all(Array.from({ length: 12 }, () => rawQuery(`SELECT current_setting('app.workspace_id', true) AS w, pg_sleep(0.01)`)))) as {
+      rows: { w: string | null }[];
+    }[];
     expect(after.map((r) => r.rows[0]!.w).filter((w) => w === "ws_leaked")).toEqual([]);
   });
 
@@ -262,4 +284,3 @@ describe("row-level security", () => {
     }
   });
 });
-

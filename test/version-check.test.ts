@@ -26,7 +26,11 @@ async function call(method: string, path: string, opts: { params: Record<string,
   let url = `http://localhost:3000${path}`;
   for (const [k, v] of Object.entries(opts.params)) url = url.replace(`{${k}}`, v);
   const headers = { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${key}`, ...opts.headers };
-  const res = await executeRoute(findRoute(method, path), new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }), opts.params);
+  const res = await executeRoute(
+    findRoute(method, path),
+    new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }),
+    opts.params,
+  );
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, etag: res.headers.get("etag") };
 }
@@ -38,15 +42,17 @@ describe.each([
   let id: string;
   const slug = `${kind}-edited`;
   beforeAll(async () => {
-    id = kind === "agent"
-      ? (await owner().agents.create({ slug, name: "Edited" })).id
-      : (await owner().teams.create({ slug, name: "Edited", spec: { topology: "sequential", agents: ["helper"] } })).id;
+    id =
+      kind === "agent"
+        ? (await owner().agents.create({ slug, name: "Edited" })).id
+        : (await owner().teams.create({ slug, name: "Edited", spec: { topology: "sequential", agents: ["helper"] } })).id;
   });
   const update = (input: { baseVersion?: number; n: number }) =>
     kind === "agent"
       ? owner().agents.update({ agent: id, ...edit(input.n), ...(input.baseVersion === undefined ? {} : { baseVersion: input.baseVersion }) })
       : owner().teams.update({ team: id, ...edit(input.n), ...(input.baseVersion === undefined ? {} : { baseVersion: input.baseVersion }) });
-  const current = async () => (kind === "agent" ? db().agent.findUniqueOrThrow({ where: { id } }) : db().team.findUniqueOrThrow({ where: { id } })).then((r) => r.currentVersion);
+  const current = async () =>
+    (kind === "agent" ? db().agent.findUniqueOrThrow({ where: { id } }) : db().team.findUniqueOrThrow({ where: { id } })).then((r) => r.currentVersion);
 
   it("GET answers an ETag; PATCH with If-Match of the current version saves and answers the next ETag", async () => {
     const got = await call("GET", path, { params: { [param]: id } });
@@ -111,17 +117,25 @@ describe.each([
 
 describe("the OpenAPI document", () => {
   it("lists the archive routes, the steps routes, If-Match and baseVersion, and paged list responses", () => {
-    const doc = openApiDocument() as unknown as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> }>> };
+    const doc = openApiDocument() as unknown as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+    };
     expect(doc.paths["/api/v1/agents/{agentId}/archive"]?.post).toBeDefined();
     expect(doc.paths["/api/v1/teams/{teamId}/archive"]?.post).toBeDefined();
     expect(doc.paths["/api/v1/runs/{runId}/steps"]?.get).toBeDefined();
     expect(doc.paths["/api/v1/runs/{runId}/steps/{stepId}"]?.get).toBeDefined();
     for (const p of ["/api/v1/agents/{agentId}", "/api/v1/teams/{teamId}"]) {
-      expect(doc.paths[p]!.patch!.parameters?.some((x) => x.in === "header" && x.name === "if-match"), p).toBe(true);
+      expect(
+        doc.paths[p]!.patch!.parameters?.some((x) => x.in === "header" && x.name === "if-match"),
+        p,
+      ).toBe(true);
       expect(JSON.stringify(doc.paths[p]!.patch!.requestBody)).toContain("baseVersion");
     }
     for (const p of ["/api/v1/agents", "/api/v1/teams", "/api/v1/secrets", "/api/v1/models", "/api/v1/members"]) {
-      expect(doc.paths[p]!.get!.parameters?.map((x) => x.name), p).toEqual(expect.arrayContaining(["limit", "cursor"]));
+      expect(
+        doc.paths[p]!.get!.parameters?.map((x) => x.name),
+        p,
+      ).toEqual(expect.arrayContaining(["limit", "cursor"]));
       expect(JSON.stringify(doc.paths[p]!.get!.responses["200"]), p).toContain("nextCursor");
     }
   });

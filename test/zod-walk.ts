@@ -32,14 +32,24 @@ function unwrap(schema: z.ZodType): { schema: z.ZodType; optional: boolean } {
 function leafKind(schema: z.ZodType): LeafKind | "number" | "boolean" | null {
   const def = defOf(schema);
   switch (def.type) {
-    case "string": return "string";
-    case "pipe": return leafKind(def.in);
-    case "enum": case "literal": return "enum";
-    case "date": return "date";
-    case "unknown": case "any": return "unknown";
-    case "number": return "number";
-    case "boolean": return "boolean";
-    default: return null;
+    case "string":
+      return "string";
+    case "pipe":
+      return leafKind(def.in);
+    case "enum":
+    case "literal":
+      return "enum";
+    case "date":
+      return "date";
+    case "unknown":
+    case "any":
+      return "unknown";
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    default:
+      return null;
   }
 }
 
@@ -51,19 +61,25 @@ export function leaves(schema: z.ZodType, path: Path = []): Leaf[] {
   if (def.type === "pipe" && leafKind(def.in) === null) return leaves(def.in, path);
   if (def.type === "union") {
     const seen = new Set<string>();
-    return (def.options as z.ZodType[]).flatMap((o) => leaves(o, path)).filter((l) => {
-      const key = `${l.path.join(".")}:${l.kind}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    return (def.options as z.ZodType[])
+      .flatMap((o) => leaves(o, path))
+      .filter((l) => {
+        const key = `${l.path.join(".")}:${l.kind}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
   }
   const kind = leafKind(inner);
   return kind && kind !== "number" && kind !== "boolean" ? [{ path, kind, schema: inner }] : [];
 }
 
 const STRING_CANDIDATES = [
-  "sample-1", "someone@example.test", "https://api.example.test/v1", "2026-01-01T00:00:00Z", "a".repeat(32),
+  "sample-1",
+  "someone@example.test",
+  "https://api.example.test/v1",
+  "2026-01-01T00:00:00Z",
+  "a".repeat(32),
   ...["agt", "team", "prv", "mdl", "sec", "run", "mem", "inv", "key", "rp", "ws", "usr"].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];
@@ -97,7 +113,8 @@ export function sample(schema: z.ZodType, target?: Target, overrides: Record<str
   if (def.type === "pipe" && leafKind(def.in) === null) return sample(def.in, target, overrides, path);
   if (def.type === "union") {
     const options = def.options as z.ZodType[];
-    const holding = target && onTargetPath ? options.filter((o) => leaves(o, path).some((l) => startsWith(target.path, l.path) || startsWith(l.path, target.path))) : options;
+    const holding =
+      target && onTargetPath ? options.filter((o) => leaves(o, path).some((l) => startsWith(target.path, l.path) || startsWith(l.path, target.path))) : options;
     for (const option of holding.length ? holding : options) {
       const v = sample(option, target, overrides, path);
       if (holding.length || option.safeParse(v).success) return v;
@@ -107,17 +124,23 @@ export function sample(schema: z.ZodType, target?: Target, overrides: Record<str
   const kind = leafKind(inner);
   const pick = (candidates: unknown[], fallback: unknown) => candidates.find((c) => inner.safeParse(c).success) ?? fallback;
   switch (kind) {
-    case "string": return pick(STRING_CANDIDATES, "sample");
+    case "string":
+      return pick(STRING_CANDIDATES, "sample");
     case "enum": {
       let d = def;
       while (d.type === "pipe") d = defOf(d.in);
       return d.type === "literal" ? d.values[0] : Object.values(d.entries as Record<string, unknown>)[0];
     }
-    case "date": return "2099-01-01T00:00:00Z";
-    case "number": return pick(NUMBER_CANDIDATES, 1);
-    case "boolean": return true;
-    case "unknown": return "sample";
-    default: return undefined;
+    case "date":
+      return "2099-01-01T00:00:00Z";
+    case "number":
+      return pick(NUMBER_CANDIDATES, 1);
+    case "boolean":
+      return true;
+    case "unknown":
+      return "sample";
+    default:
+      return undefined;
   }
 }
 

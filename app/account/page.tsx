@@ -37,24 +37,36 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
       }
       footer={<Link href="/">← Back to your workspaces</Link>}
     >
-      {error ? <div className="form-error" role="alert" data-testid="account-error">{error}</div> : null}
-      {!error && linked ? <p className="notice" role="status" data-testid="account-linked">{linked.name} is now connected to your account.</p> : null}
+      {error ? (
+        <div className="form-error" role="alert" data-testid="account-error">
+          {error}
+        </div>
+      ) : null}
+      {!error && linked ? (
+        <p className="notice" role="status" data-testid="account-linked">
+          {linked.name} is now connected to your account.
+        </p>
+      ) : null}
 
       <section aria-labelledby="email-heading" className="stack">
         <h2 id="email-heading">Email</h2>
         <p>
           {account.email}{" "}
           {account.emailVerified ? (
-            <Badge tone="success" testId="email-status">verified</Badge>
+            <Badge tone="success" testId="email-status">
+              verified
+            </Badge>
           ) : (
-            <Badge tone="warning" testId="email-status">not verified</Badge>
+            <Badge tone="warning" testId="email-status">
+              not verified
+            </Badge>
           )}
         </p>
         {account.emailVerified ? null : (
           <>
             <p className="muted">
-              Until your address is verified, signing in with a provider that uses the same email will not open this account; connect the
-              provider below instead.
+              Until your address is verified, signing in with a provider that uses the same email will not open this account; connect the provider below
+              instead.
             </p>
             {account.verificationMail ? (
               <ResendVerificationButton />
@@ -80,7 +92,9 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
           .map((p) => (
             <form key={p.id} action={connectProvider}>
               <input type="hidden" name="provider" value={p.id} />
-              <button type="submit" className="btn btn-secondary" data-testid={`connect-${p.id}`}>Connect {p.name}</button>
+              <button type="submit" className="btn btn-secondary" data-testid={`connect-${p.id}`}>
+                Connect {p.name}
+              </button>
             </form>
           ))}
         {providers.length === 0 ? <p className="muted">No sign-in providers (GitHub, Google) are configured on this server.</p> : null}

@@ -18,7 +18,9 @@ export default async function NewWorkspacePage() {
       topRight={
         <div className="auth-user">
           <span className="muted">{user.email}</span>
-          <Link href="/account" className="btn btn-ghost btn-sm">Account</Link>
+          <Link href="/account" className="btn btn-ghost btn-sm">
+            Account
+          </Link>
           <SignOutButton />
         </div>
       }

@@ -28,11 +28,17 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
   return (
     <AuthCard title="Confirm your email" footer={<Link href="/account">Account settings</Link>}>
       {result.ok ? (
-        <p className="notice" role="status" data-testid="email-verified">{result.email} is verified.</p>
+        <p className="notice" role="status" data-testid="email-verified">
+          {result.email} is verified.
+        </p>
       ) : (
-        <div className="form-error" role="alert" data-testid="email-verify-error">{result.message}</div>
+        <div className="form-error" role="alert" data-testid="email-verify-error">
+          {result.message}
+        </div>
       )}
-      <p><Link href="/">Continue to Cadre</Link></p>
+      <p>
+        <Link href="/">Continue to Cadre</Link>
+      </p>
     </AuthCard>
   );
 }

@@ -23,7 +23,9 @@ async function render(user: TestUser) {
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: "app" });
   queryClient.setQueryData(trpc.account.get.queryKey(), await callerFor(user).account.get());
-  return renderToString(h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(AccountSettings) })));
+  return renderToString(
+    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(AccountSettings) })),
+  );
 }
 
 describe("Account settings", () => {
@@ -32,7 +34,17 @@ describe("Account settings", () => {
     await signUp({ name: "Ada", email: address, password: "Correct-Horse-42" });
     const user = await testDb().user.findUniqueOrThrow({ where: { email: address }, select: { id: true, email: true, name: true } });
     const html = await render(user);
-    for (const id of ["account-settings", "current-password", "new-password", "confirm-password", "change-password", "sign-out-everywhere", "export-account", "delete-account-confirm", "delete-account"]) {
+    for (const id of [
+      "account-settings",
+      "current-password",
+      "new-password",
+      "confirm-password",
+      "change-password",
+      "sign-out-everywhere",
+      "export-account",
+      "delete-account-confirm",
+      "delete-account",
+    ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
   });

@@ -38,9 +38,34 @@ function ChangePassword({ email }: { email: string }) {
   return (
     <Card title="Change password" description="Changing your password signs you out everywhere, this browser included: sign in again with the new one.">
       <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-        <InputField label="Current password" id="current-password" type="password" autoComplete="current-password" required value={currentPassword} onValueChange={setCurrent} />
-        <InputField label="New password" id="new-password" type="password" autoComplete="new-password" required hint="At least 10 characters, mixing letters with digits or symbols." value={newPassword} onValueChange={setNew} />
-        <InputField label="Repeat the new password" id="confirm-password" type="password" autoComplete="new-password" required value={confirm} onValueChange={setConfirm} />
+        <InputField
+          label="Current password"
+          id="current-password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={currentPassword}
+          onValueChange={setCurrent}
+        />
+        <InputField
+          label="New password"
+          id="new-password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 10 characters, mixing letters with digits or symbols."
+          value={newPassword}
+          onValueChange={setNew}
+        />
+        <InputField
+          label="Repeat the new password"
+          id="confirm-password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={confirm}
+          onValueChange={setConfirm}
+        />
         <FormError message={localError ?? (change.error ? errorMessage(change.error) : null)} />
         <div>
           <button type="submit" className="btn btn-primary" data-testid="change-password" disabled={change.isPending || change.isSuccess}>
@@ -87,7 +112,13 @@ function DeletedWorkspaces() {
         {deleted.data.map((w) => (
           <li key={w.id}>
             <strong>{w.name}</strong> ({w.slug}), restorable until {w.recoverableUntil.toISOString().slice(0, 10)}{" "}
-            <button type="button" className="btn" data-testid={`restore-${w.slug}`} disabled={restore.isPending} onClick={() => restore.mutate({ workspaceId: w.id })}>
+            <button
+              type="button"
+              className="btn"
+              data-testid={`restore-${w.slug}`}
+              disabled={restore.isPending}
+              onClick={() => restore.mutate({ workspaceId: w.id })}
+            >
               Restore
             </button>
           </li>
@@ -114,7 +145,10 @@ function ExportAccount() {
     }),
   );
   return (
-    <Card title="Export your data" description="A JSON file of your profile, sign-in methods and history, memberships, and what you created in your workspaces (runs, agent versions, secret names, API keys, audit entries).">
+    <Card
+      title="Export your data"
+      description="A JSON file of your profile, sign-in methods and history, memberships, and what you created in your workspaces (runs, agent versions, secret names, API keys, audit entries)."
+    >
       <FormError message={exportData.error ? errorMessage(exportData.error) : null} />
       <button type="button" className="btn" data-testid="export-account" disabled={exportData.isPending} onClick={() => exportData.mutate()}>
         {exportData.isPending ? "Preparing…" : "Download my data"}
@@ -143,7 +177,14 @@ function DeleteAccount({ email }: { email: string }) {
           <label htmlFor="delete-account-confirm">
             Type <code>{email}</code> to confirm
           </label>
-          <input id="delete-account-confirm" data-testid="delete-account-confirm" autoComplete="off" spellCheck={false} value={confirmEmail} onChange={(e) => setConfirmEmail(e.target.value)} />
+          <input
+            id="delete-account-confirm"
+            data-testid="delete-account-confirm"
+            autoComplete="off"
+            spellCheck={false}
+            value={confirmEmail}
+            onChange={(e) => setConfirmEmail(e.target.value)}
+          />
         </div>
         <FormError message={remove.error ? errorMessage(remove.error) : null} />
         <div>

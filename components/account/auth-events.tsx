@@ -21,7 +21,12 @@ export interface AuthEventView {
 
 /** The signed-in person's own authentication events (server-rendered, newest first). */
 export function AuthEventList({ events, nextCursor }: { events: AuthEventView[]; nextCursor: string | null }) {
-  if (events.length === 0) return <p className="muted" data-testid="auth-events-empty">No sign-in activity recorded yet.</p>;
+  if (events.length === 0)
+    return (
+      <p className="muted" data-testid="auth-events-empty">
+        No sign-in activity recorded yet.
+      </p>
+    );
   return (
     <>
       <div className="table-wrap">
@@ -37,14 +42,18 @@ export function AuthEventList({ events, nextCursor }: { events: AuthEventView[];
           <tbody>
             {events.map((e) => (
               <tr key={e.id} data-testid="auth-event-row" data-action={e.action}>
-                <td className="nowrap" title={e.createdAt.toISOString()}>{formatTimestamp(e.createdAt)}</td>
+                <td className="nowrap" title={e.createdAt.toISOString()}>
+                  {formatTimestamp(e.createdAt)}
+                </td>
                 <td>
                   {LABELS[e.action] ?? e.action}
                   {typeof e.metadata.method === "string" && e.metadata.method !== "password" ? <span className="muted"> ({e.metadata.method})</span> : null}
                   {typeof e.metadata.provider === "string" ? <span className="muted"> ({e.metadata.provider})</span> : null}
                 </td>
                 <td className="nowrap">{e.clientIp ?? <span className="muted">unknown</span>}</td>
-                <td className="metadata" title={e.userAgent ?? undefined}>{e.userAgent ?? <span className="muted">unknown</span>}</td>
+                <td className="metadata" title={e.userAgent ?? undefined}>
+                  {e.userAgent ?? <span className="muted">unknown</span>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -52,7 +61,9 @@ export function AuthEventList({ events, nextCursor }: { events: AuthEventView[];
       </div>
       {nextCursor ? (
         <div className="load-more">
-          <Link className="btn btn-secondary" href={`/account/activity?cursor=${encodeURIComponent(nextCursor)}`}>Older</Link>
+          <Link className="btn btn-secondary" href={`/account/activity?cursor=${encodeURIComponent(nextCursor)}`}>
+            Older
+          </Link>
         </div>
       ) : null}
     </>

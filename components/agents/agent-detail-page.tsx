@@ -79,7 +79,11 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
         <div className="page" data-testid="agent-page" data-slug={a.slug}>
           <ResourceHeader backHref={`/w/${slug}/agents`} backLabel="← Agents" title={a.name}>
             <code>{a.slug}</code> · version {a.currentVersion} · {policyLabel(a.modelPolicy)}{" "}
-            {a.archivedAt ? <Badge tone="neutral" testId="agent-archived">archived</Badge> : null}
+            {a.archivedAt ? (
+              <Badge tone="neutral" testId="agent-archived">
+                archived
+              </Badge>
+            ) : null}
           </ResourceHeader>
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {a.archivedAt ? null : <StartRunForm target={{ agent: a.slug }} />}

@@ -50,7 +50,11 @@ function fieldsOf(agent?: AgentOutput): Fields {
 }
 
 /** The form's values as an agent input, or the first problem a person can fix here. */
-function inputOf(f: Fields): { ok: true; value: Omit<AgentOutput, "id" | "slug" | "currentVersion" | "versionCount" | "archivedAt" | "createdAt" | "updatedAt" | "allowedTools"> } | { ok: false; error: string } {
+function inputOf(
+  f: Fields,
+):
+  | { ok: true; value: Omit<AgentOutput, "id" | "slug" | "currentVersion" | "versionCount" | "archivedAt" | "createdAt" | "updatedAt" | "allowedTools"> }
+  | { ok: false; error: string } {
   let modelPolicy: ModelPolicy;
   if (f.policyKind === "preset") modelPolicy = { type: "preset", preset: f.preset };
   else if (f.policyKind === "pinned") {
@@ -62,9 +66,11 @@ function inputOf(f: Fields): { ok: true; value: Omit<AgentOutput, "id" | "slug" 
     modelPolicy = { type: "constraints", constraints: c.constraints };
   }
   const maxOutputTokens = Number(f.maxOutputTokens);
-  if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1 || maxOutputTokens > 32_000) return { ok: false, error: "Max output tokens is a whole number from 1 to 32000" };
+  if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1 || maxOutputTokens > 32_000)
+    return { ok: false, error: "Max output tokens is a whole number from 1 to 32000" };
   const temperature = Number(f.temperature);
-  if (f.temperature.trim() === "" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2) return { ok: false, error: "Temperature is a number from 0 to 2" };
+  if (f.temperature.trim() === "" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2)
+    return { ok: false, error: "Temperature is a number from 0 to 2" };
   const outageWaitSeconds = Number(f.outageWaitSeconds);
   if (f.outageWaitSeconds.trim() === "" || !Number.isInteger(outageWaitSeconds) || outageWaitSeconds < 0 || outageWaitSeconds > MAX_OUTAGE_WAIT_SECONDS) {
     return { ok: false, error: `The outage wait is a whole number of seconds from 0 to ${MAX_OUTAGE_WAIT_SECONDS}` };
@@ -101,10 +107,17 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
   const presets = useQuery({ ...trpc.routing.presets.list.queryOptions(), enabled: can("models:read") });
   // every enabled model of the catalog (it pages newest first), offered by provider and id
   const modelPages = useAllPages(
-    useInfiniteQuery({ ...trpc.models.list.infiniteQueryOptions({ enabled: true, limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("models:read") && f.policyKind === "pinned" }),
+    useInfiniteQuery({
+      ...trpc.models.list.infiniteQueryOptions({ enabled: true, limit: 200 }, { getNextPageParam: nextPageParam }),
+      enabled: can("models:read") && f.policyKind === "pinned",
+    }),
   );
   const models = useMemo(
-    () => ({ data: modelPages.data ? [...modelPages.data].sort((a, b) => a.provider.name.localeCompare(b.provider.name) || a.modelId.localeCompare(b.modelId)) : undefined }),
+    () => ({
+      data: modelPages.data
+        ? [...modelPages.data].sort((a, b) => a.provider.name.localeCompare(b.provider.name) || a.modelId.localeCompare(b.modelId))
+        : undefined,
+    }),
     [modelPages.data],
   );
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setF((prev) => ({ ...prev, [key]: value }));
@@ -122,7 +135,9 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
   const update = useMutation(
     trpc.agents.update.mutationOptions({
       onSuccess: async (saved) => {
-        setNotice(saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setNotice(
+          saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`,
+        );
         setBaseVersion(saved.currentVersion);
         await refresh();
       },
@@ -152,7 +167,13 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
   return (
     <Card
       title={agent ? "Definition" : "New agent"}
-      description={agent ? (editable ? "Saving writes a new version; runs keep the version they started with." : undefined) : "Instructions, a model policy and generation settings. Every save is a new version."}
+      description={
+        agent
+          ? editable
+            ? "Saving writes a new version; runs keep the version they started with."
+            : undefined
+          : "Instructions, a model policy and generation settings. Every save is a new version."
+      }
       testId="agent-form"
     >
       <form className="form" onSubmit={onSubmit} noValidate>
@@ -161,7 +182,14 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
             {agent ? null : (
               <div className="field">
                 <label htmlFor="agent-slug">Slug</label>
-                <input id="agent-slug" data-testid="agent-slug" maxLength={63} placeholder="researcher" value={f.slug} onChange={(e) => set("slug", e.target.value.toLowerCase())} />
+                <input
+                  id="agent-slug"
+                  data-testid="agent-slug"
+                  maxLength={63}
+                  placeholder="researcher"
+                  value={f.slug}
+                  onChange={(e) => set("slug", e.target.value.toLowerCase())}
+                />
               </div>
             )}
             <div className="field grow">
@@ -171,11 +199,21 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
           </div>
           <div className="field">
             <label htmlFor="agent-role">Role</label>
-            <input id="agent-role" data-testid="agent-role" maxLength={2000} placeholder="What this agent is for" value={f.roleDescription} onChange={(e) => set("roleDescription", e.target.value)} />
+            <input
+              id="agent-role"
+              data-testid="agent-role"
+              maxLength={2000}
+              placeholder="What this agent is for"
+              value={f.roleDescription}
+              onChange={(e) => set("roleDescription", e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="agent-instructions">
-              Instructions <span className="muted small">{f.instructions.length.toLocaleString()} / {MAX_INSTRUCTIONS.toLocaleString()}</span>
+              Instructions{" "}
+              <span className="muted small">
+                {f.instructions.length.toLocaleString()} / {MAX_INSTRUCTIONS.toLocaleString()}
+              </span>
             </label>
             <textarea
               id="agent-instructions"
@@ -190,7 +228,12 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
           <div className="form-row">
             <div className="field">
               <label htmlFor="agent-policy-kind">Model policy</label>
-              <select id="agent-policy-kind" data-testid="agent-policy-kind" value={f.policyKind} onChange={(e) => set("policyKind", e.target.value as PolicyKind)}>
+              <select
+                id="agent-policy-kind"
+                data-testid="agent-policy-kind"
+                value={f.policyKind}
+                onChange={(e) => set("policyKind", e.target.value as PolicyKind)}
+              >
                 <option value="preset">Routing preset</option>
                 <option value="constraints">Constraints</option>
                 <option value="pinned">Pinned model</option>
@@ -200,7 +243,11 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
               <div className="field">
                 <label htmlFor="agent-policy-preset">Preset</label>
                 <select id="agent-policy-preset" data-testid="agent-policy-preset" value={f.preset} onChange={(e) => set("preset", e.target.value)}>
-                  {presetOptions.map((p) => <option key={p} value={p}>{p}</option>)}
+                  {presetOptions.map((p) => (
+                    <option key={p} value={p}>
+                      {p}
+                    </option>
+                  ))}
                 </select>
               </div>
             ) : null}
@@ -211,23 +258,49 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
                   <option value="">— choose —</option>
                   {f.modelId && !models.data?.some((m) => m.id === f.modelId) ? <option value={f.modelId}>{f.modelId}</option> : null}
                   {models.data?.map((m) => (
-                    <option key={m.id} value={m.id}>{m.provider.name} · {m.displayName}</option>
+                    <option key={m.id} value={m.id}>
+                      {m.provider.name} · {m.displayName}
+                    </option>
                   ))}
                 </select>
               </div>
             ) : null}
           </div>
           {f.policyKind === "constraints" ? (
-            <ConstraintsFields idPrefix="agent-policy" testIdPrefix="agent-policy" draft={f.constraints} onChange={(d) => set("constraints", d)} disabled={!editable} />
+            <ConstraintsFields
+              idPrefix="agent-policy"
+              testIdPrefix="agent-policy"
+              draft={f.constraints}
+              onChange={(d) => set("constraints", d)}
+              disabled={!editable}
+            />
           ) : null}
           <div className="form-row">
             <div className="field">
               <label htmlFor="agent-max-tokens">Max output tokens</label>
-              <input id="agent-max-tokens" data-testid="agent-max-tokens" type="number" min={1} max={32000} step={1} value={f.maxOutputTokens} onChange={(e) => set("maxOutputTokens", e.target.value)} />
+              <input
+                id="agent-max-tokens"
+                data-testid="agent-max-tokens"
+                type="number"
+                min={1}
+                max={32000}
+                step={1}
+                value={f.maxOutputTokens}
+                onChange={(e) => set("maxOutputTokens", e.target.value)}
+              />
             </div>
             <div className="field">
               <label htmlFor="agent-temperature">Temperature</label>
-              <input id="agent-temperature" data-testid="agent-temperature" type="number" min={0} max={2} step={0.1} value={f.temperature} onChange={(e) => set("temperature", e.target.value)} />
+              <input
+                id="agent-temperature"
+                data-testid="agent-temperature"
+                type="number"
+                min={0}
+                max={2}
+                step={0.1}
+                value={f.temperature}
+                onChange={(e) => set("temperature", e.target.value)}
+              />
             </div>
             <div className="field">
               <label htmlFor="agent-outage-wait">Outage wait (s)</label>
@@ -245,12 +318,19 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
             </div>
             <div className="field grow">
               <label htmlFor="agent-memory-scope">Memory scope</label>
-              <input id="agent-memory-scope" data-testid="agent-memory-scope" maxLength={200} placeholder="none (reserved; runs do not read it)" value={f.memoryScope} onChange={(e) => set("memoryScope", e.target.value)} />
+              <input
+                id="agent-memory-scope"
+                data-testid="agent-memory-scope"
+                maxLength={200}
+                placeholder="none (reserved; runs do not read it)"
+                value={f.memoryScope}
+                onChange={(e) => set("memoryScope", e.target.value)}
+              />
             </div>
           </div>
           <p className="field-hint" id="agent-outage-wait-hint">
-            Outage wait: when every model the policy allows is cooling down after repeated provider failures (or its provider asked to wait), a step
-            waits up to this long in all for one to recover, then fails; 0 fails at once.
+            Outage wait: when every model the policy allows is cooling down after repeated provider failures (or its provider asked to wait), a step waits up to
+            this long in all for one to recover, then fails; 0 fails at once.
           </p>
           <p className="field-hint">Tools: agents in this version of Cadre call no tools.</p>
         </fieldset>
@@ -271,7 +351,11 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
             </button>
           </div>
         ) : null}
-        {notice ? <p className="hint-ok small" data-testid="agent-saved">{notice}</p> : null}
+        {notice ? (
+          <p className="hint-ok small" data-testid="agent-saved">
+            {notice}
+          </p>
+        ) : null}
         {editable ? (
           <div>
             <button type="submit" className="btn btn-primary" data-testid="agent-submit" disabled={mutation.isPending}>

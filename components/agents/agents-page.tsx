@@ -45,7 +45,14 @@ function AgentsTable() {
       }
     >
       <FormError message={agents.isError ? errorMessage(agents.error) : null} />
-      <QueryTable query={agents} empty={<p className="muted" data-testid="agent-empty">No agents yet.</p>}>
+      <QueryTable
+        query={agents}
+        empty={
+          <p className="muted" data-testid="agent-empty">
+            No agents yet.
+          </p>
+        }
+      >
         <table className="table">
           <thead>
             <tr>
@@ -60,8 +67,12 @@ function AgentsTable() {
             {agents.data?.map((a) => (
               <tr key={a.id} data-testid="agent-row" data-slug={a.slug} className={a.archivedAt ? "row-muted" : undefined}>
                 <td>
-                  <Link href={`/w/${slug}/agents/${a.slug}`} className="cell-title">{a.name}</Link>
-                  <div><code className="model-id">{a.slug}</code> {a.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
+                  <Link href={`/w/${slug}/agents/${a.slug}`} className="cell-title">
+                    {a.name}
+                  </Link>
+                  <div>
+                    <code className="model-id">{a.slug}</code> {a.archivedAt ? <Badge tone="neutral">archived</Badge> : null}
+                  </div>
                 </td>
                 <td className="small">{a.roleDescription || <span className="muted">—</span>}</td>
                 <td className="small">{policyLabel(a.modelPolicy)}</td>

@@ -109,7 +109,9 @@ export function ApiKeyForm() {
 
         <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
         <div>
-          <SubmitButton testId="apikey-submit" pending={create.isPending} pendingLabel="Creating…">Create key</SubmitButton>
+          <SubmitButton testId="apikey-submit" pending={create.isPending} pendingLabel="Creating…">
+            Create key
+          </SubmitButton>
         </div>
       </form>
     </Card>

@@ -28,7 +28,14 @@ export function ApiKeysTable() {
   return (
     <Card title="Keys" description="Keys authenticate scripts against the REST API (Authorization: Bearer …).">
       <FormError message={revoke.error ? errorMessage(revoke.error) : keys.isError ? errorMessage(keys.error) : null} />
-      <QueryTable query={keys} empty={<p className="muted" data-testid="apikey-empty">No API keys yet.</p>}>
+      <QueryTable
+        query={keys}
+        empty={
+          <p className="muted" data-testid="apikey-empty">
+            No API keys yet.
+          </p>
+        }
+      >
         <table className="table">
           <thead>
             <tr>
@@ -49,12 +56,22 @@ export function ApiKeysTable() {
               return (
                 <tr key={k.id} data-testid="apikey-row" data-key-id={k.id} className={status !== "active" ? "row-muted" : undefined}>
                   <td>{k.name}</td>
-                  <td><code className="key-hint">{k.prefix}…{k.last4}</code></td>
+                  <td>
+                    <code className="key-hint">
+                      {k.prefix}…{k.last4}
+                    </code>
+                  </td>
                   <td>
                     <details className="scope-list">
-                      <summary>{k.scopes.length} {k.scopes.length === 1 ? "scope" : "scopes"}</summary>
+                      <summary>
+                        {k.scopes.length} {k.scopes.length === 1 ? "scope" : "scopes"}
+                      </summary>
                       <ul>
-                        {k.scopes.map((s) => <li key={s}><code>{s}</code></li>)}
+                        {k.scopes.map((s) => (
+                          <li key={s}>
+                            <code>{s}</code>
+                          </li>
+                        ))}
                       </ul>
                     </details>
                   </td>
@@ -62,11 +79,17 @@ export function ApiKeysTable() {
                   <td>{formatDate(k.createdAt)}</td>
                   <td>{k.expiresAt ? formatDate(k.expiresAt) : <span className="muted">never</span>}</td>
                   <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : <span className="muted">never</span>}</td>
-                  <td><StatusBadge status={status} testId="apikey-status" /></td>
+                  <td>
+                    <StatusBadge status={status} testId="apikey-status" />
+                  </td>
                   {showActions ? (
                     <td className="actions-col">
                       {status === "active" && mayRevoke(k.createdBy) ? (
-                        <RowDangerButton testId="apikey-revoke" disabled={revoke.isPending && revoke.variables?.keyId === k.id} onClick={() => revoke.mutate({ keyId: k.id })}>
+                        <RowDangerButton
+                          testId="apikey-revoke"
+                          disabled={revoke.isPending && revoke.variables?.keyId === k.id}
+                          onClick={() => revoke.mutate({ keyId: k.id })}
+                        >
                           Revoke
                         </RowDangerButton>
                       ) : null}

@@ -12,12 +12,16 @@ export function CreatedKey({ name, apiKey, onDone }: { name: string; apiKey: str
         API key <strong>{name}</strong> created. Copy it now: <strong>you will not see it again.</strong>
       </p>
       <div className="copy-row">
-        <code className="secret-value" data-testid="apikey-created">{apiKey}</code>
+        <code className="secret-value" data-testid="apikey-created">
+          {apiKey}
+        </code>
         <CopyButton text={apiKey} testId="apikey-copy" />
       </div>
       <p className="muted">Try it:</p>
       <div className="copy-row">
-        <pre className="code-block" data-testid="apikey-curl">{curl}</pre>
+        <pre className="code-block" data-testid="apikey-curl">
+          {curl}
+        </pre>
         <CopyButton text={curl} label="Copy command" />
       </div>
       <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>

@@ -47,10 +47,7 @@ function AuditTable() {
   const to = dayBound(toDay, true);
   const filter = { action: action || undefined, actor: actor || undefined, from, to };
   const log = useInfiniteQuery(
-    trpc.audit.list.infiniteQueryOptions(
-      { limit: PAGE_SIZE, ...filter },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined },
-    ),
+    trpc.audit.list.infiniteQueryOptions({ limit: PAGE_SIZE, ...filter }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
   );
   const filtered = Boolean(action || actor || from || to);
 
@@ -77,7 +74,9 @@ function AuditTable() {
       actions={
         // biome-ignore lint/a11y/useSemanticElements: the search landmark is the form itself (a <search> wrapper would change the layout)
         <form className="filter" onSubmit={onSubmit} role="search">
-          <label className="visually-hidden" htmlFor="audit-filter">Filter by action prefix</label>
+          <label className="visually-hidden" htmlFor="audit-filter">
+            Filter by action prefix
+          </label>
           <input
             id="audit-filter"
             data-testid="audit-filter"
@@ -86,7 +85,9 @@ function AuditTable() {
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
           />
-          <label className="visually-hidden" htmlFor="audit-actor">Filter by actor</label>
+          <label className="visually-hidden" htmlFor="audit-actor">
+            Filter by actor
+          </label>
           <input
             id="audit-actor"
             data-testid="audit-actor"
@@ -95,24 +96,39 @@ function AuditTable() {
             value={actorDraft}
             onChange={(e) => setActorDraft(e.target.value)}
           />
-          <label className="visually-hidden" htmlFor="audit-from">From (date)</label>
+          <label className="visually-hidden" htmlFor="audit-from">
+            From (date)
+          </label>
           <input id="audit-from" data-testid="audit-from" type="date" value={fromDay} onChange={(e) => setFromDay(e.target.value)} title="From" />
-          <label className="visually-hidden" htmlFor="audit-to">To (date, inclusive)</label>
+          <label className="visually-hidden" htmlFor="audit-to">
+            To (date, inclusive)
+          </label>
           <input id="audit-to" data-testid="audit-to" type="date" value={toDay} onChange={(e) => setToDay(e.target.value)} title="To (inclusive)" />
-          <button type="submit" className="btn btn-secondary btn-sm" data-testid="audit-filter-submit">Filter</button>
+          <button type="submit" className="btn btn-secondary btn-sm" data-testid="audit-filter-submit">
+            Filter
+          </button>
           {draft || actorDraft || fromDay || toDay ? (
             <button
               type="button"
               className="btn btn-ghost btn-sm"
               onClick={() => {
-                setDraft(""); setAction(""); setActorDraft(""); setActor(""); setFromDay(""); setToDay("");
+                setDraft("");
+                setAction("");
+                setActorDraft("");
+                setActor("");
+                setFromDay("");
+                setToDay("");
               }}
             >
               Clear
             </button>
           ) : null}
-          <a className="btn btn-secondary btn-sm" data-testid="audit-export-csv" href={exportHref("csv")} download>Export CSV</a>
-          <a className="btn btn-secondary btn-sm" data-testid="audit-export-jsonl" href={exportHref("jsonl")} download>Export JSONL</a>
+          <a className="btn btn-secondary btn-sm" data-testid="audit-export-csv" href={exportHref("csv")} download>
+            Export CSV
+          </a>
+          <a className="btn btn-secondary btn-sm" data-testid="audit-export-jsonl" href={exportHref("jsonl")} download>
+            Export JSONL
+          </a>
         </form>
       }
     >
@@ -120,7 +136,9 @@ function AuditTable() {
       {log.isPending ? (
         <Loading />
       ) : entries.length === 0 ? (
-        <p className="muted" data-testid="audit-empty">{filtered ? "No entries match these filters." : "Nothing recorded yet."}</p>
+        <p className="muted" data-testid="audit-empty">
+          {filtered ? "No entries match these filters." : "Nothing recorded yet."}
+        </p>
       ) : (
         <div className="table-wrap">
           <table className="table table-compact table-audit">
@@ -145,17 +163,27 @@ function AuditTable() {
                 const meta = compactJson(e.metadata);
                 return (
                   <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                    <td className="nowrap" title={e.createdAt.toISOString()}>{formatTimestamp(e.createdAt)}</td>
+                    <td className="nowrap" title={e.createdAt.toISOString()}>
+                      {formatTimestamp(e.createdAt)}
+                    </td>
                     <td className="nowrap" title={[e.actorLabel, e.clientIp, e.userAgent].filter(Boolean).join(" · ") || undefined}>
                       {e.actorLabel ?? <span className="muted">{e.actorType}</span>}
-                      {e.clientIp ? <span className="muted target-id" data-testid="audit-ip">{e.clientIp}</span> : null}
+                      {e.clientIp ? (
+                        <span className="muted target-id" data-testid="audit-ip">
+                          {e.clientIp}
+                        </span>
+                      ) : null}
                     </td>
-                    <td><code className="action">{e.action}</code></td>
+                    <td>
+                      <code className="action">{e.action}</code>
+                    </td>
                     <td className="target">
                       {e.targetType}
                       {e.targetId ? <span className="muted target-id">{e.targetId}</span> : null}
                     </td>
-                    <td className="metadata" title={meta}>{meta ? <code>{meta}</code> : null}</td>
+                    <td className="metadata" title={meta}>
+                      {meta ? <code>{meta}</code> : null}
+                    </td>
                   </tr>
                 );
               })}

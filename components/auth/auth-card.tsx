@@ -2,7 +2,13 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 
 /** The centred frame of the pages outside a workspace (sign-in, sign-up, new workspace, invitation). */
-export function AuthCard({ title, subtitle, children, footer, topRight }: {
+export function AuthCard({
+  title,
+  subtitle,
+  children,
+  footer,
+  topRight,
+}: {
   title: ReactNode;
   subtitle?: ReactNode;
   children: ReactNode;
@@ -13,7 +19,9 @@ export function AuthCard({ title, subtitle, children, footer, topRight }: {
     <div className="auth-page">
       <div className="auth-top">
         <Link href="/" className="brand">
-          <span className="brand-mark" aria-hidden="true">C</span>
+          <span className="brand-mark" aria-hidden="true">
+            C
+          </span>
           Cadre
         </Link>
         {topRight}

@@ -19,7 +19,12 @@ const WRONG_CREDENTIALS = "Wrong email or password";
 const RATE_LIMITED = "Too many failed sign-ins. Wait a little (the wait grows with each failure), then try again.";
 const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
 
-export function SignInForm({ callbackUrl, initialEmail, providers, initialError }: {
+export function SignInForm({
+  callbackUrl,
+  initialEmail,
+  providers,
+  initialError,
+}: {
   callbackUrl: string;
   initialEmail: string;
   providers: OAuthProvider[];
@@ -44,7 +49,16 @@ export function SignInForm({ callbackUrl, initialEmail, providers, initialError 
   return (
     <>
       <form className="form" onSubmit={onSubmit} noValidate>
-        <InputField label="Email" id="signin-email" type="email" autoComplete="email" required autoFocus={!initialEmail} value={email} onValueChange={setEmail} />
+        <InputField
+          label="Email"
+          id="signin-email"
+          type="email"
+          autoComplete="email"
+          required
+          autoFocus={!initialEmail}
+          value={email}
+          onValueChange={setEmail}
+        />
         <InputField
           label="Password"
           id="signin-password"
@@ -56,12 +70,16 @@ export function SignInForm({ callbackUrl, initialEmail, providers, initialError 
           onValueChange={setPassword}
         />
         <FormError message={error} />
-        <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>Sign in</SubmitButton>
+        <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
+          Sign in
+        </SubmitButton>
       </form>
 
       {providers.length > 0 ? (
         <div className="oauth">
-          <div className="divider"><span>or</span></div>
+          <div className="divider">
+            <span>or</span>
+          </div>
           {providers.map((p) => (
             <button
               key={p.id}

@@ -3,7 +3,11 @@
 import { useState } from "react";
 import { signOut } from "next-auth/react";
 
-export function SignOutButton({ className = "btn btn-ghost btn-sm", redirectTo = "/sign-in", label = "Sign out" }: {
+export function SignOutButton({
+  className = "btn btn-ghost btn-sm",
+  redirectTo = "/sign-in",
+  label = "Sign out",
+}: {
   className?: string;
   /** where to land afterwards (a path on this site) */
   redirectTo?: string;

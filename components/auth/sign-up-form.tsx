@@ -50,9 +50,10 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
     const outcome = await signInWithPassword(email.trim(), password, callbackUrl);
     if (outcome === "signed-in") return;
     setError({
-      message: outcome === "unreachable"
-        ? "The server could not be reached. Sign in to continue."
-        : "We could not sign you in with this password. If you already have an account, sign in with its password.",
+      message:
+        outcome === "unreachable"
+          ? "The server could not be reached. Sign in to continue."
+          : "We could not sign you in with this password. If you already have an account, sign in with its password.",
     });
     setPending(false);
   }
@@ -61,8 +62,8 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
     return (
       <div className="notice" data-testid="signup-check-email" role="status">
         <p>
-          <strong>Check your email.</strong> We sent a message to {email.trim()}. If the address is new here, it holds a link
-          to confirm it (open it while signed in); if it already has an account, the message says so.
+          <strong>Check your email.</strong> We sent a message to {email.trim()}. If the address is new here, it holds a link to confirm it (open it while
+          signed in); if it already has an account, the message says so.
         </p>
         <p>
           <Link href={authHref("/sign-in", { callbackUrl, email: email.trim() })}>Continue to sign-in</Link>
@@ -73,7 +74,11 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
 
   return (
     <>
-      {notice ? <p className="notice" data-testid="signup-policy">{notice}</p> : null}
+      {notice ? (
+        <p className="notice" data-testid="signup-policy">
+          {notice}
+        </p>
+      ) : null}
       <form className="form" onSubmit={onSubmit} noValidate>
         <InputField label="Name" id="signup-name" autoComplete="name" required maxLength={100} autoFocus value={name} onValueChange={setName} />
         <InputField label="Email" id="signup-email" type="email" autoComplete="email" required value={email} onValueChange={setEmail} />
@@ -82,9 +87,13 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
           id="signup-password"
           hint={
             problem ? (
-              <span className="hint-warning" data-testid="password-hint">{problem}</span>
+              <span className="hint-warning" data-testid="password-hint">
+                {problem}
+              </span>
             ) : password ? (
-              <span className="hint-ok" data-testid="password-hint">Strong enough</span>
+              <span className="hint-ok" data-testid="password-hint">
+                Strong enough
+              </span>
             ) : (
               "At least 10 characters, mixing letters with digits or symbols."
             )
@@ -97,7 +106,9 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
           onValueChange={setPassword}
         />
         <FormError message={error?.message} />
-        <SubmitButton testId="signup-submit" pending={pending} pendingLabel="Creating your account…" block>Create account</SubmitButton>
+        <SubmitButton testId="signup-submit" pending={pending} pendingLabel="Creating your account…" block>
+          Create account
+        </SubmitButton>
       </form>
       <p className="auth-switch">
         Already have an account? <Link href={authHref("/sign-in", { callbackUrl, email: email.trim() })}>Sign in</Link>

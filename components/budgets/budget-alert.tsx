@@ -27,8 +27,8 @@ export function BudgetAlert() {
   if (s.exceeded) {
     return (
       <div className="notice notice-danger budget-alert" data-testid="budget-alert" data-level="exceeded" role="status">
-        <strong>Monthly budget reached.</strong> {formatUsd(s.spentUsd)} of {formatUsd(s.monthlyLimitUsd)} spent this month: model calls that
-        cost money are refused until the month ends or the limit is raised. {link}
+        <strong>Monthly budget reached.</strong> {formatUsd(s.spentUsd)} of {formatUsd(s.monthlyLimitUsd)} spent this month: model calls that cost money are
+        refused until the month ends or the limit is raised. {link}
       </div>
     );
   }

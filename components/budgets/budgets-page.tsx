@@ -24,14 +24,26 @@ function MonthToDate() {
     <Card title="This month" description={s ? `${monthName}, calendar month in UTC (since ${formatDate(s.monthStart)})` : undefined}>
       <FormError message={status.isError ? errorMessage(status.error) : null} />
       {!s ? (
-        status.isPending ? <Loading /> : null
+        status.isPending ? (
+          <Loading />
+        ) : null
       ) : s.monthlyLimitUsd === null ? (
         <div data-testid="budget-progress" data-state="no-limit">
-          <p className="budget-figure"><strong data-testid="budget-spent">{formatUsd(s.spentUsd)}</strong> spent this month</p>
+          <p className="budget-figure">
+            <strong data-testid="budget-spent">{formatUsd(s.spentUsd)}</strong> spent this month
+          </p>
           <p className="muted">No monthly limit: calls are never refused for the workspace&apos;s spend.</p>
         </div>
       ) : (
-        <MonthProgress spent={s.spentUsd} limit={s.monthlyLimitUsd} fraction={s.fraction ?? 0} threshold={s.alertThreshold} alert={s.alert} exceeded={s.exceeded} remaining={s.remainingUsd ?? 0} />
+        <MonthProgress
+          spent={s.spentUsd}
+          limit={s.monthlyLimitUsd}
+          fraction={s.fraction ?? 0}
+          threshold={s.alertThreshold}
+          alert={s.alert}
+          exceeded={s.exceeded}
+          remaining={s.remainingUsd ?? 0}
+        />
       )}
     </Card>
   );
@@ -138,7 +150,10 @@ function LimitsForm({ budget }: { budget: Budget }) {
             placeholder="No limit"
             readOnly={!editable}
             value={monthly}
-            onChange={(e) => { setMonthly(e.target.value); setSaved(false); }}
+            onChange={(e) => {
+              setMonthly(e.target.value);
+              setSaved(false);
+            }}
           />
           <div className="field-hint">For the workspace, per calendar month (UTC). Empty: no limit.</div>
         </div>
@@ -154,7 +169,10 @@ function LimitsForm({ budget }: { budget: Budget }) {
             placeholder="No limit"
             readOnly={!editable}
             value={perRun}
-            onChange={(e) => { setPerRun(e.target.value); setSaved(false); }}
+            onChange={(e) => {
+              setPerRun(e.target.value);
+              setSaved(false);
+            }}
           />
           <div className="field-hint">The default for every run; a run may set its own. Empty: no limit.</div>
         </div>
@@ -170,7 +188,10 @@ function LimitsForm({ budget }: { budget: Budget }) {
             step={1}
             readOnly={!editable}
             value={threshold}
-            onChange={(e) => { setThreshold(e.target.value); setSaved(false); }}
+            onChange={(e) => {
+              setThreshold(e.target.value);
+              setSaved(false);
+            }}
           />
           <div className="field-hint">Between 50 and 100.</div>
         </div>
@@ -180,7 +201,11 @@ function LimitsForm({ budget }: { budget: Budget }) {
             <button type="submit" className="btn btn-primary" data-testid="budget-save" disabled={update.isPending}>
               {update.isPending ? "Saving…" : "Save limits"}
             </button>
-            {saved ? <span className="success-text" data-testid="budget-saved">Saved</span> : null}
+            {saved ? (
+              <span className="success-text" data-testid="budget-saved">
+                Saved
+              </span>
+            ) : null}
           </div>
         ) : null}
         {budget.updatedAt ? <p className="muted small">Last changed {formatDateTime(budget.updatedAt)}.</p> : null}

@@ -39,7 +39,9 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
       <>
         <FormError message={errorMessage(preview.error, "This invitation link is not valid")} />
         <p className="muted">Check that you copied the whole link, or ask for a new invitation.</p>
-        <Link href="/" className="btn btn-secondary btn-block">Go home</Link>
+        <Link href="/" className="btn btn-secondary btn-block">
+          Go home
+        </Link>
       </>
     );
   }
@@ -59,7 +61,9 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
         <dt>Role</dt>
         <dd>{inv.role}</dd>
         <dt>Status</dt>
-        <dd><StatusBadge status={inv.status} testId="invite-status" /></dd>
+        <dd>
+          <StatusBadge status={inv.status} testId="invite-status" />
+        </dd>
         <dt>{inv.status === "expired" ? "Expired" : "Expires"}</dt>
         <dd>{formatDateTime(inv.expiresAt)}</dd>
       </dl>
@@ -68,19 +72,25 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
 
       {signedInAs === null ? (
         <div className="stack">
-          <p className="muted">Sign in or create an account as <strong>{inv.email}</strong> to accept.</p>
+          <p className="muted">
+            Sign in or create an account as <strong>{inv.email}</strong> to accept.
+          </p>
           <div className="button-row">
-            <Link className="btn btn-primary" href={authHref("/sign-in", { callbackUrl: here, email: inv.email })}>Sign in</Link>
-            <Link className="btn btn-secondary" href={authHref("/sign-up", { callbackUrl: here, email: inv.email })}>Sign up</Link>
+            <Link className="btn btn-primary" href={authHref("/sign-in", { callbackUrl: here, email: inv.email })}>
+              Sign in
+            </Link>
+            <Link className="btn btn-secondary" href={authHref("/sign-up", { callbackUrl: here, email: inv.email })}>
+              Sign up
+            </Link>
           </div>
         </div>
       ) : (
         <div className="stack">
-          <p className="muted">Signed in as <strong>{signedInAs}</strong>.</p>
+          <p className="muted">
+            Signed in as <strong>{signedInAs}</strong>.
+          </p>
           {wrongUser && !accept.error ? (
-            <p className="notice notice-warning">
-              This invitation is for {inv.email}. Sign in with that address to accept it.
-            </p>
+            <p className="notice notice-warning">This invitation is for {inv.email}. Sign in with that address to accept it.</p>
           ) : null}
           <FormError message={accept.error ? errorMessage(accept.error) : null} />
           <div className="button-row">

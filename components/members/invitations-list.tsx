@@ -42,7 +42,9 @@ export function InvitationsList() {
               {pending.map((inv) => (
                 <tr key={inv.id} data-testid="invitation-row" data-email={inv.email}>
                   <td>{inv.email}</td>
-                  <td><RoleBadge role={inv.role} /></td>
+                  <td>
+                    <RoleBadge role={inv.role} />
+                  </td>
                   <td>{inv.invitedBy ?? <span className="muted">—</span>}</td>
                   <td>{formatDateTime(inv.expiresAt)}</td>
                   <td className="actions-col">

@@ -70,8 +70,8 @@ export function InviteForm() {
       {result ? (
         <div className="invite-result" data-testid="invite-result">
           <p>
-            Share this link: it works once, only for <strong>{result.invitation.email}</strong>, until{" "}
-            {formatDateTime(result.invitation.expiresAt)}.{result.emailed ? " Also emailed." : ""}
+            Share this link: it works once, only for <strong>{result.invitation.email}</strong>, until {formatDateTime(result.invitation.expiresAt)}.
+            {result.emailed ? " Also emailed." : ""}
           </p>
           <div className="copy-row">
             <input readOnly data-testid="invite-url" aria-label="Invitation link" value={result.url} onFocus={(e) => e.currentTarget.select()} />

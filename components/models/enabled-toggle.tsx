@@ -1,10 +1,25 @@
 /** The Enabled checkbox of a provider or a catalog model row. */
-export function EnabledToggle({ name, testId, checked, disabled, onToggle }: {
+export function EnabledToggle({
+  name,
+  testId,
+  checked,
+  disabled,
+  onToggle,
+}: {
   name: string;
   testId: string;
   checked: boolean;
   disabled: boolean;
   onToggle: (enabled: boolean) => void;
 }) {
-  return <input type="checkbox" aria-label={`${name} enabled`} data-testid={testId} checked={checked} disabled={disabled} onChange={(e) => onToggle(e.target.checked)} />;
+  return (
+    <input
+      type="checkbox"
+      aria-label={`${name} enabled`}
+      data-testid={testId}
+      checked={checked}
+      disabled={disabled}
+      onChange={(e) => onToggle(e.target.checked)}
+    />
+  );
 }

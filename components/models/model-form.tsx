@@ -60,7 +60,7 @@ export function ModelForm() {
     ...trpc.models.suggest.queryOptions({ kind: kind ?? "openai", modelId: debouncedId || undefined }),
     enabled: kind !== undefined,
   });
-  const suggestion = debouncedId ? suggest.data?.suggestion ?? null : null;
+  const suggestion = debouncedId ? (suggest.data?.suggestion ?? null) : null;
 
   useEffect(() => {
     if (!suggestion) return;
@@ -102,8 +102,10 @@ export function ModelForm() {
     const outputPrice = num(fields.outputPrice);
     const contextWindow = num(fields.contextWindow);
     const quality = num(fields.quality);
-    if ([inputPrice, outputPrice].some((p) => p !== undefined && (Number.isNaN(p) || p < 0))) return setLocalError("Prices are numbers of at least 0 (USD per million tokens)");
-    if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow < 1)) return setLocalError("The context window is a whole number of tokens");
+    if ([inputPrice, outputPrice].some((p) => p !== undefined && (Number.isNaN(p) || p < 0)))
+      return setLocalError("Prices are numbers of at least 0 (USD per million tokens)");
+    if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow < 1))
+      return setLocalError("The context window is a whole number of tokens");
     if (quality !== undefined && (Number.isNaN(quality) || quality < 0 || quality > 1)) return setLocalError("Quality is between 0 and 1");
     create.mutate({
       providerId: provider.id,
@@ -118,7 +120,11 @@ export function ModelForm() {
   }
 
   return (
-    <Card title="Add a model" description="Well-known models are prefilled with list prices, context window, capabilities and a quality estimate; edit anything." testId="model-form">
+    <Card
+      title="Add a model"
+      description="Well-known models are prefilled with list prices, context window, capabilities and a quality estimate; edit anything."
+      testId="model-form"
+    >
       <form className="form" onSubmit={onSubmit} noValidate>
         <div className="form-row">
           <div className="field">
@@ -143,30 +149,73 @@ export function ModelForm() {
               onChange={(e) => setModelId(e.target.value)}
             />
             <datalist id="model-id-known">
-              {known.map((k) => <option key={k.modelId} value={k.modelId}>{k.displayName}</option>)}
+              {known.map((k) => (
+                <option key={k.modelId} value={k.modelId}>
+                  {k.displayName}
+                </option>
+              ))}
             </datalist>
           </div>
           <div className="field grow">
             <label htmlFor="model-display-name">Display name</label>
-            <input id="model-display-name" data-testid="model-display-name" maxLength={120} value={fields.displayName} onChange={(e) => set("displayName", e.target.value)} />
+            <input
+              id="model-display-name"
+              data-testid="model-display-name"
+              maxLength={120}
+              value={fields.displayName}
+              onChange={(e) => set("displayName", e.target.value)}
+            />
           </div>
         </div>
         <div className="form-row">
           <div className="field">
             <label htmlFor="model-input-price">Input $/M tokens</label>
-            <input id="model-input-price" data-testid="model-input-price" type="number" min={0} step="any" value={fields.inputPrice} onChange={(e) => set("inputPrice", e.target.value)} />
+            <input
+              id="model-input-price"
+              data-testid="model-input-price"
+              type="number"
+              min={0}
+              step="any"
+              value={fields.inputPrice}
+              onChange={(e) => set("inputPrice", e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="model-output-price">Output $/M tokens</label>
-            <input id="model-output-price" data-testid="model-output-price" type="number" min={0} step="any" value={fields.outputPrice} onChange={(e) => set("outputPrice", e.target.value)} />
+            <input
+              id="model-output-price"
+              data-testid="model-output-price"
+              type="number"
+              min={0}
+              step="any"
+              value={fields.outputPrice}
+              onChange={(e) => set("outputPrice", e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="model-context">Context window</label>
-            <input id="model-context" data-testid="model-context" type="number" min={1} step={1} value={fields.contextWindow} onChange={(e) => set("contextWindow", e.target.value)} />
+            <input
+              id="model-context"
+              data-testid="model-context"
+              type="number"
+              min={1}
+              step={1}
+              value={fields.contextWindow}
+              onChange={(e) => set("contextWindow", e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="model-quality">Quality (0–1)</label>
-            <input id="model-quality" data-testid="model-quality" type="number" min={0} max={1} step={0.01} value={fields.quality} onChange={(e) => set("quality", e.target.value)} />
+            <input
+              id="model-quality"
+              data-testid="model-quality"
+              type="number"
+              min={0}
+              max={1}
+              step={0.01}
+              value={fields.quality}
+              onChange={(e) => set("quality", e.target.value)}
+            />
           </div>
         </div>
         <fieldset className="capabilities">
@@ -189,7 +238,9 @@ export function ModelForm() {
           ))}
         </fieldset>
         {suggestion ? (
-          <p className="field-hint hint-ok" data-testid="model-suggestion">Prefilled from the known model {suggestion.displayName}.</p>
+          <p className="field-hint hint-ok" data-testid="model-suggestion">
+            Prefilled from the known model {suggestion.displayName}.
+          </p>
         ) : debouncedId && !suggest.isFetching ? (
           <p className="field-hint">Not a model Cadre knows: enter its prices (0 for a local model).</p>
         ) : null}

@@ -66,12 +66,16 @@ export function ModelsTable() {
   const remove = useMutation(trpc.models.delete.mutationOptions({ ...handlers, onSettled: refresh }));
 
   return (
-    <Card
-      title="Catalog"
-      description="Prices are USD per million tokens. Latency and error figures are observed from the last 100 real calls of each model."
-    >
+    <Card title="Catalog" description="Prices are USD per million tokens. Latency and error figures are observed from the last 100 real calls of each model.">
       <FormError message={error ?? (models.isError ? errorMessage(models.error) : null)} />
-      <QueryTable query={models} empty={<p className="muted" data-testid="model-empty">No models yet.</p>}>
+      <QueryTable
+        query={models}
+        empty={
+          <p className="muted" data-testid="model-empty">
+            No models yet.
+          </p>
+        }
+      >
         <table className="table table-models">
           <thead>
             <tr>
@@ -91,21 +95,42 @@ export function ModelsTable() {
           </thead>
           <tbody>
             {models.data?.map((m) => (
-              <tr key={m.id} data-testid="model-row" data-model-id={m.modelId} data-id={m.id} className={m.enabled && m.provider.enabled ? undefined : "row-muted"}>
+              <tr
+                key={m.id}
+                data-testid="model-row"
+                data-model-id={m.modelId}
+                data-id={m.id}
+                className={m.enabled && m.provider.enabled ? undefined : "row-muted"}
+              >
                 <td>
                   <div className="cell-title">{m.provider.name}</div>
                   {m.isSimulator ? <SimulatorBadge /> : <LocalityBadge isLocal={m.provider.isLocal} />}
-                  {m.provider.enabled ? null : <> <Badge tone="neutral">provider disabled</Badge></>}
+                  {m.provider.enabled ? null : (
+                    <>
+                      {" "}
+                      <Badge tone="neutral">provider disabled</Badge>
+                    </>
+                  )}
                 </td>
                 <td>
                   <div className="cell-title">{m.displayName}</div>
                   <code className="model-id">{m.modelId}</code>
                 </td>
-                <td className="num nowrap">{formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}</td>
+                <td className="num nowrap">
+                  {formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}
+                </td>
                 <td className="num">{formatTokens(m.contextWindow)}</td>
                 <td>
                   <div className="caps">
-                    {m.capabilities.length === 0 ? <span className="muted">—</span> : m.capabilities.map((c) => <Badge key={c} tone="neutral">{c}</Badge>)}
+                    {m.capabilities.length === 0 ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      m.capabilities.map((c) => (
+                        <Badge key={c} tone="neutral">
+                          {c}
+                        </Badge>
+                      ))
+                    )}
                   </div>
                 </td>
                 <td>
@@ -137,7 +162,11 @@ export function ModelsTable() {
                 </td>
                 {manage ? (
                   <td className="actions-col">
-                    <RowDangerButton testId="model-delete" disabled={remove.isPending && remove.variables?.id === m.id} onClick={() => remove.mutate({ id: m.id })}>
+                    <RowDangerButton
+                      testId="model-delete"
+                      disabled={remove.isPending && remove.variables?.id === m.id}
+                      onClick={() => remove.mutate({ id: m.id })}
+                    >
                       Delete
                     </RowDangerButton>
                   </td>

@@ -31,25 +31,59 @@ async function render(role: Role, page: () => ReactElement) {
   queryClient.setQueryData(trpc.models.list.infiniteQueryKey({}), { pages: [await owner.models.list({})], pageParams: [null] });
   queryClient.setQueryData(trpc.secrets.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.secrets.list({ limit: 200 })], pageParams: [null] });
   const workspace: WorkspaceContextValue = {
-    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    slug: ws.slug,
+    workspace: {} as WorkspaceContextValue["workspace"],
+    role,
+    user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
   return renderToString(
-    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) })),
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
+    ),
   );
 }
 
 describe("Providers and Models pages", () => {
   it("an owner sees the forms, the rows, the actions and the simulator badge", async () => {
     const providers = await render("owner", () => h(ProvidersPage));
-    for (const id of ["provider-form", "provider-kind", "provider-name", "provider-base-url", "provider-secret", "provider-local", "provider-submit", "provider-row", "provider-test", "provider-test-result", "provider-delete", "simulator-badge"]) {
+    for (const id of [
+      "provider-form",
+      "provider-kind",
+      "provider-name",
+      "provider-base-url",
+      "provider-secret",
+      "provider-local",
+      "provider-submit",
+      "provider-row",
+      "provider-test",
+      "provider-test-result",
+      "provider-delete",
+      "simulator-badge",
+    ]) {
       expect(providers, id).toContain(`data-testid="${id}"`);
     }
     expect(providers).toContain('data-name="Ollama"');
     expect(providers).toContain("Simulator — offline, deterministic, no real model");
 
     const models = await render("owner", () => h(ModelsPage));
-    for (const id of ["model-form", "model-provider", "model-id", "model-display-name", "model-input-price", "model-output-price", "model-context", "model-quality", "model-submit", "model-row", "model-enabled", "model-delete", "simulator-badge"]) {
+    for (const id of [
+      "model-form",
+      "model-provider",
+      "model-id",
+      "model-display-name",
+      "model-input-price",
+      "model-output-price",
+      "model-context",
+      "model-quality",
+      "model-submit",
+      "model-row",
+      "model-enabled",
+      "model-delete",
+      "simulator-badge",
+    ]) {
       expect(models, id).toContain(`data-testid="${id}"`);
     }
     expect(models).toContain('data-model-id="llama3.1:8b"');

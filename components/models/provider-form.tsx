@@ -42,7 +42,9 @@ export function ProviderForm() {
   const queryClient = useQueryClient();
   const { slug, can } = useWorkspace();
   // every secret of the vault, by name (the list pages newest first)
-  const secrets = useAllPages(useInfiniteQuery({ ...trpc.secrets.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("secrets:read") }));
+  const secrets = useAllPages(
+    useInfiniteQuery({ ...trpc.secrets.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("secrets:read") }),
+  );
 
   const [kind, setKind] = useState<CreatableKind>("openai_compatible");
   const [name, setName] = useState("");
@@ -78,7 +80,8 @@ export function ProviderForm() {
     const url = baseUrl.trim();
     if (kind === "openai_compatible" && !url) return setLocalError("An OpenAI-compatible provider needs a base URL");
     if (url && !isHttpUrl(url)) return setLocalError("Enter an http(s) URL, e.g. http://localhost:11434/v1");
-    if (kind !== "openai_compatible" && !url && !secretId) return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs an API key: pick the vault secret that holds it`);
+    if (kind !== "openai_compatible" && !url && !secretId)
+      return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs an API key: pick the vault secret that holds it`);
     create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal });
   }
 
@@ -95,13 +98,22 @@ export function ProviderForm() {
             <label htmlFor="provider-kind">Kind</label>
             <select id="provider-kind" data-testid="provider-kind" value={kind} onChange={(e) => setKind(e.target.value as CreatableKind)}>
               {CREATABLE_PROVIDER_KINDS.map((k) => (
-                <option key={k} value={k}>{PROVIDER_KIND_LABELS[k]}</option>
+                <option key={k} value={k}>
+                  {PROVIDER_KIND_LABELS[k]}
+                </option>
               ))}
             </select>
           </div>
           <div className="field grow">
             <label htmlFor="provider-name">Name</label>
-            <input id="provider-name" data-testid="provider-name" maxLength={80} placeholder={PLACEHOLDERS[kind].name} value={name} onChange={(e) => setName(e.target.value)} />
+            <input
+              id="provider-name"
+              data-testid="provider-name"
+              maxLength={80}
+              placeholder={PLACEHOLDERS[kind].name}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
           </div>
         </div>
         <div className="form-row">
@@ -121,7 +133,10 @@ export function ProviderForm() {
             <select id="provider-secret" data-testid="provider-secret" value={secretId} onChange={(e) => setSecretId(e.target.value)}>
               <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
               {secretList.map((s) => (
-                <option key={s.id} value={s.id}>{s.name}{s.last4 ? ` (…${s.last4})` : ""}</option>
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                  {s.last4 ? ` (…${s.last4})` : ""}
+                </option>
               ))}
             </select>
           </div>
@@ -142,7 +157,10 @@ export function ProviderForm() {
               setIsLocal(e.target.checked);
             }}
           />
-          <span>Local: runs on infrastructure this workspace controls (policies can keep data on local providers). A label for routing only: private and localhost addresses are reachable only when the server's operator allows them (CADRE_EGRESS_ALLOW)</span>
+          <span>
+            Local: runs on infrastructure this workspace controls (policies can keep data on local providers). A label for routing only: private and localhost
+            addresses are reachable only when the server's operator allows them (CADRE_EGRESS_ALLOW)
+          </span>
         </label>
         <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
         <div>

@@ -20,14 +20,24 @@ function TestResult({ provider, fresh }: { provider: ProviderOutput; fresh?: Pro
     return (
       <div className="test-result" data-testid="provider-test-result" data-ok={fresh.ok ? "true" : "false"}>
         <Badge tone={fresh.ok ? "success" : "danger"}>{fresh.ok ? "OK" : "failed"}</Badge>{" "}
-        <span className="muted">{fresh.modelId ?? ""} · {formatMs(fresh.latencyMs)}</span>
-        {fresh.ok && fresh.reply ? <div className="test-detail" title={fresh.reply}>“{fresh.reply}”</div> : null}
+        <span className="muted">
+          {fresh.modelId ?? ""} · {formatMs(fresh.latencyMs)}
+        </span>
+        {fresh.ok && fresh.reply ? (
+          <div className="test-detail" title={fresh.reply}>
+            “{fresh.reply}”
+          </div>
+        ) : null}
         {fresh.error ? <div className="test-detail test-error">{fresh.error}</div> : null}
       </div>
     );
   }
   if (provider.lastTestOk === null) {
-    return <span className="muted" data-testid="provider-test-result" data-ok="">never tested</span>;
+    return (
+      <span className="muted" data-testid="provider-test-result" data-ok="">
+        never tested
+      </span>
+    );
   }
   return (
     <div className="test-result" data-testid="provider-test-result" data-ok={provider.lastTestOk ? "true" : "false"}>
@@ -99,12 +109,18 @@ export function ProvidersTable() {
                   <div className="cell-title">{p.name}</div>
                   {p.isSimulator ? <SimulatorBadge long /> : null}
                 </td>
-                <td><KindBadge kind={p.kind} /></td>
+                <td>
+                  <KindBadge kind={p.kind} />
+                </td>
                 <td>{p.baseUrl ? <code className="base-url">{p.baseUrl}</code> : <span className="muted">{p.isSimulator ? "in process" : "default"}</span>}</td>
                 <td>{p.secretName ? <code>{p.secretName}</code> : <span className="muted">{p.isSimulator ? "not needed" : "none"}</span>}</td>
-                <td><LocalityBadge isLocal={p.isLocal} /></td>
+                <td>
+                  <LocalityBadge isLocal={p.isLocal} />
+                </td>
                 <td>{p.modelCount}</td>
-                <td className="col-test"><TestResult provider={p} fresh={results[p.id]} /></td>
+                <td className="col-test">
+                  <TestResult provider={p} fresh={results[p.id]} />
+                </td>
                 <td>
                   <EnabledToggle
                     name={p.name}
@@ -117,7 +133,13 @@ export function ProvidersTable() {
                 {manage ? (
                   <td className="actions-col">
                     <div className="row-actions">
-                      <button type="button" className="btn btn-secondary btn-sm" data-testid="provider-test" disabled={testing.has(p.id)} onClick={() => runTest(p.id)}>
+                      <button
+                        type="button"
+                        className="btn btn-secondary btn-sm"
+                        data-testid="provider-test"
+                        disabled={testing.has(p.id)}
+                        onClick={() => runTest(p.id)}
+                      >
                         {testing.has(p.id) ? "Testing…" : "Test connection"}
                       </button>
                       {p.isSimulator ? null : (

@@ -39,7 +39,10 @@ export function draftOf(c: ModelConstraints): ConstraintsDraft {
 export function constraintsOf(d: ConstraintsDraft): { ok: true; constraints: ModelConstraints } | { ok: false; error: string } {
   const constraints: ModelConstraints = {
     requiredCapabilities: d.requiredCapabilities,
-    preferredProviders: d.preferredProviders.split(",").map((s) => s.trim()).filter(Boolean),
+    preferredProviders: d.preferredProviders
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     localFirst: d.localFirst,
     localOnly: d.localOnly,
   };
@@ -58,7 +61,13 @@ export function constraintsOf(d: ConstraintsDraft): { ok: true; constraints: Mod
 }
 
 /** Min quality slider, max p95, max cost, capabilities, preferred providers, local-first / local-only. */
-export function ConstraintsFields({ idPrefix, testIdPrefix, draft, onChange, disabled }: {
+export function ConstraintsFields({
+  idPrefix,
+  testIdPrefix,
+  draft,
+  onChange,
+  disabled,
+}: {
   idPrefix: string;
   /** e.g. "route" gives route-min-quality, route-max-cost … */
   testIdPrefix: string;
@@ -140,11 +149,23 @@ export function ConstraintsFields({ idPrefix, testIdPrefix, draft, onChange, dis
         ))}
         <span className="muted small">Locality:</span>
         <label className="checkbox">
-          <input type="checkbox" data-testid={`${testIdPrefix}-local-first`} checked={draft.localFirst} disabled={disabled} onChange={(e) => set("localFirst", e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid={`${testIdPrefix}-local-first`}
+            checked={draft.localFirst}
+            disabled={disabled}
+            onChange={(e) => set("localFirst", e.target.checked)}
+          />
           local first
         </label>
         <label className="checkbox">
-          <input type="checkbox" data-testid={`${testIdPrefix}-local-only`} checked={draft.localOnly} disabled={disabled} onChange={(e) => set("localOnly", e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid={`${testIdPrefix}-local-only`}
+            checked={draft.localOnly}
+            disabled={disabled}
+            onChange={(e) => set("localOnly", e.target.checked)}
+          />
           local only
         </label>
       </div>

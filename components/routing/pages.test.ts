@@ -27,12 +27,19 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   queryClient.setQueryData(trpc.routing.presets.list.queryKey(), await owner.routing.presets.list());
   const workspace: WorkspaceContextValue = {
-    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    slug: ws.slug,
+    workspace: {} as WorkspaceContextValue["workspace"],
+    role,
+    user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
   // React separates adjacent text with <!-- --> in server output: drop it so that assertions read like the page
   return renderToString(
-    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) })),
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
+    ),
   ).replaceAll("<!-- -->", "");
 }
 
@@ -40,7 +47,18 @@ describe("Routing page", () => {
   it("an admin sees the tester with Run it and editable presets", async () => {
     const ws = await makeWorkspace("render-routing");
     const html = await render(ws, "admin", () => h(RoutingPage));
-    for (const id of ["route-tester", "route-preset", "route-submit", "route-run", "route-prompt", "presets-editor", "preset-row", "preset-save", "preset-min-quality", "preset-max-cost"]) {
+    for (const id of [
+      "route-tester",
+      "route-preset",
+      "route-submit",
+      "route-run",
+      "route-prompt",
+      "presets-editor",
+      "preset-row",
+      "preset-save",
+      "preset-min-quality",
+      "preset-max-cost",
+    ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
     expect(html).toContain('data-preset="fast"');
@@ -55,7 +73,15 @@ describe("Routing page", () => {
   it("the new preset form has a name, a description and the constraint fields", async () => {
     const ws = await makeWorkspace("render-routing");
     const html = await render(ws, "admin", () => h(NewPresetForm, { onDone: () => undefined }));
-    for (const id of ["preset-new-form", "preset-new-name", "preset-new-description", "preset-new-min-quality", "preset-new-max-cost", "preset-new-cap-json", "preset-create"]) {
+    for (const id of [
+      "preset-new-form",
+      "preset-new-name",
+      "preset-new-description",
+      "preset-new-min-quality",
+      "preset-new-max-cost",
+      "preset-new-cap-json",
+      "preset-create",
+    ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
   });

@@ -71,24 +71,46 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
     <div className="preset-row" data-testid="preset-row" data-preset={preset.name}>
       <div className="preset-head">
         <strong>{preset.name}</strong>
-        <span className="muted small" data-testid="preset-summary">{summary(preset)}</span>
+        <span className="muted small" data-testid="preset-summary">
+          {summary(preset)}
+        </span>
         <span className="muted small">updated {formatDateTime(preset.updatedAt)}</span>
       </div>
       {editable ? (
         <>
           <div className="field">
             <label htmlFor={`preset-${preset.id}-description`}>Description</label>
-            <input id={`preset-${preset.id}-description`} data-testid="preset-description" maxLength={300} value={description} onChange={(e) => setDescription(e.target.value)} />
+            <input
+              id={`preset-${preset.id}-description`}
+              data-testid="preset-description"
+              maxLength={300}
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+            />
           </div>
-          <ConstraintsFields idPrefix={`preset-${preset.id}`} testIdPrefix="preset" draft={draft} onChange={(d) => { setDraft(d); setSaved(false); }} />
+          <ConstraintsFields
+            idPrefix={`preset-${preset.id}`}
+            testIdPrefix="preset"
+            draft={draft}
+            onChange={(d) => {
+              setDraft(d);
+              setSaved(false);
+            }}
+          />
           <FormError message={localError ?? (save.error ? errorMessage(save.error) : remove.error ? errorMessage(remove.error) : null)} />
           <div className="button-row">
             <button type="button" className="btn btn-primary btn-sm" data-testid="preset-save" disabled={save.isPending} onClick={onSave}>
               {save.isPending ? "Saving…" : "Save"}
             </button>
-            {saved ? <span className="success-text small" data-testid="preset-saved">Saved</span> : null}
+            {saved ? (
+              <span className="success-text small" data-testid="preset-saved">
+                Saved
+              </span>
+            ) : null}
             {preset.name === DEFAULT_MODEL_POLICY.preset ? (
-              <span className="muted small" data-testid="preset-default-note">The policy of agents created without one: it cannot be deleted</span>
+              <span className="muted small" data-testid="preset-default-note">
+                The policy of agents created without one: it cannot be deleted
+              </span>
             ) : (
               <button type="button" className="btn btn-danger-ghost btn-sm" data-testid="preset-delete" disabled={remove.isPending} onClick={onDelete}>
                 {remove.isPending ? "Deleting…" : "Delete"}
@@ -125,7 +147,8 @@ export function NewPresetForm({ onDone }: { onDone: () => void }) {
     setLocalError(null);
     create.reset();
     const trimmed = name.trim();
-    if (!ROUTING_PRESET_NAME_PATTERN.test(trimmed)) return setLocalError("A preset name is 1-40 lowercase letters, digits and dashes, starting with a letter or digit");
+    if (!ROUTING_PRESET_NAME_PATTERN.test(trimmed))
+      return setLocalError("A preset name is 1-40 lowercase letters, digits and dashes, starting with a letter or digit");
     const parsed = constraintsOf(draft);
     if (!parsed.ok) return setLocalError(parsed.error);
     create.mutate({ name: trimmed, description, constraints: parsed.constraints });
@@ -136,11 +159,25 @@ export function NewPresetForm({ onDone }: { onDone: () => void }) {
       <div className="form-row">
         <div className="field">
           <label htmlFor="preset-new-name">Name</label>
-          <input id="preset-new-name" data-testid="preset-new-name" placeholder="cheap-json" maxLength={40} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            id="preset-new-name"
+            data-testid="preset-new-name"
+            placeholder="cheap-json"
+            maxLength={40}
+            autoComplete="off"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
         </div>
         <div className="field grow">
           <label htmlFor="preset-new-description">Description</label>
-          <input id="preset-new-description" data-testid="preset-new-description" maxLength={300} value={description} onChange={(e) => setDescription(e.target.value)} />
+          <input
+            id="preset-new-description"
+            data-testid="preset-new-description"
+            maxLength={300}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </div>
       </div>
       <ConstraintsFields idPrefix="preset-new" testIdPrefix="preset-new" draft={draft} onChange={setDraft} />
@@ -149,7 +186,9 @@ export function NewPresetForm({ onDone }: { onDone: () => void }) {
         <button type="submit" className="btn btn-primary btn-sm" data-testid="preset-create" disabled={create.isPending}>
           {create.isPending ? "Creating…" : "Create preset"}
         </button>
-        <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>Cancel</button>
+        <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>
+          Cancel
+        </button>
       </div>
     </form>
   );
@@ -167,9 +206,13 @@ export function PresetsEditor() {
       title="Routing presets"
       description="Agents and calls can name a preset instead of spelling out constraints. Changing a preset changes the routing of every call that uses it."
       testId="presets-editor"
-      actions={editable && !adding ? (
-        <button type="button" className="btn btn-secondary btn-sm" data-testid="preset-new" onClick={() => setAdding(true)}>New preset</button>
-      ) : null}
+      actions={
+        editable && !adding ? (
+          <button type="button" className="btn btn-secondary btn-sm" data-testid="preset-new" onClick={() => setAdding(true)}>
+            New preset
+          </button>
+        ) : null
+      }
     >
       <FormError message={presets.isError ? errorMessage(presets.error) : null} />
       {presets.isPending ? (

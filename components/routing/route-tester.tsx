@@ -71,7 +71,10 @@ export function RouteTester() {
     if (typeof mo === "string") return setError(mo);
     setPending(true);
     try {
-      const result = await queryClient.fetchQuery({ ...trpc.routing.explain.queryOptions({ policy: p.policy, promptTokens: pt, maxOutputTokens: mo }), staleTime: 0 });
+      const result = await queryClient.fetchQuery({
+        ...trpc.routing.explain.queryOptions({ policy: p.policy, promptTokens: pt, maxOutputTokens: mo }),
+        staleTime: 0,
+      });
       setDecision(result);
     } catch (e) {
       setDecision(null);
@@ -110,11 +113,23 @@ export function RouteTester() {
           </div>
           <div className="field">
             <label htmlFor="route-prompt-tokens">Prompt tokens</label>
-            <input id="route-prompt-tokens" data-testid="route-prompt-tokens" inputMode="numeric" value={promptTokens} onChange={(e) => setPromptTokens(e.target.value)} />
+            <input
+              id="route-prompt-tokens"
+              data-testid="route-prompt-tokens"
+              inputMode="numeric"
+              value={promptTokens}
+              onChange={(e) => setPromptTokens(e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="route-max-output">Max output tokens</label>
-            <input id="route-max-output" data-testid="route-max-output" inputMode="numeric" value={maxOutputTokens} onChange={(e) => setMaxOutputTokens(e.target.value)} />
+            <input
+              id="route-max-output"
+              data-testid="route-max-output"
+              inputMode="numeric"
+              value={maxOutputTokens}
+              onChange={(e) => setMaxOutputTokens(e.target.value)}
+            />
           </div>
         </div>
         {mode === CUSTOM ? (
@@ -164,8 +179,16 @@ export function DecisionView({ decision }: { decision: Decision }) {
   return (
     <div className="route-decision">
       <p data-testid="route-chosen">
-        Chosen: <strong>{decision.chosen.displayName}</strong> <span className="muted">({decision.chosen.providerName}, {decision.chosen.modelId})</span>
-        {decision.chosen.providerKind === "simulator" ? <> <SimulatorBadge /></> : null}
+        Chosen: <strong>{decision.chosen.displayName}</strong>{" "}
+        <span className="muted">
+          ({decision.chosen.providerName}, {decision.chosen.modelId})
+        </span>
+        {decision.chosen.providerKind === "simulator" ? (
+          <>
+            {" "}
+            <SimulatorBadge />
+          </>
+        ) : null}
       </p>
       <p className="muted small" data-testid="route-explanation">
         {decision.explanation}
@@ -197,7 +220,13 @@ export function DecisionView({ decision }: { decision: Decision }) {
                   <td>{c.displayName}</td>
                   <td className="nowrap">{formatUsd(c.estimatedCostUsd)}</td>
                   <td>
-                    {chosen ? <Badge tone="success">chosen</Badge> : c.feasible ? <Badge tone="info">fallback {rank}</Badge> : <Badge tone="neutral">rejected</Badge>}
+                    {chosen ? (
+                      <Badge tone="success">chosen</Badge>
+                    ) : c.feasible ? (
+                      <Badge tone="info">fallback {rank}</Badge>
+                    ) : (
+                      <Badge tone="neutral">rejected</Badge>
+                    )}
                   </td>
                   <td className="small">{c.rejectedBecause.join("; ")}</td>
                 </tr>
@@ -218,13 +247,21 @@ export function RunResultView({ result }: { result: TryResult }) {
         <dt>Model</dt>
         <dd>
           {result.model.displayName} <span className="muted">({result.model.providerKind})</span>
-          {result.model.providerKind === "simulator" ? <> <SimulatorBadge /></> : null}
+          {result.model.providerKind === "simulator" ? (
+            <>
+              {" "}
+              <SimulatorBadge />
+            </>
+          ) : null}
         </dd>
         <dt>Answer</dt>
         <dd className="route-answer">{result.text || <span className="muted">(no text: the model called a tool)</span>}</dd>
         <dt>Cost</dt>
         <dd>
-          {formatUsd(result.costUsd)} <span className="muted">({result.usage.inputTokens} in / {result.usage.outputTokens} out tokens)</span>
+          {formatUsd(result.costUsd)}{" "}
+          <span className="muted">
+            ({result.usage.inputTokens} in / {result.usage.outputTokens} out tokens)
+          </span>
         </dd>
         <dt>Latency</dt>
         <dd>{result.latencyMs} ms</dd>

@@ -16,7 +16,11 @@ const RUN_STATUS_TONES: Record<string, BadgeTone> = {
 };
 
 export function RunStatusBadge({ status, testId }: { status: string; testId?: string }) {
-  return <Badge tone={RUN_STATUS_TONES[status] ?? "neutral"} testId={testId}>{status}</Badge>;
+  return (
+    <Badge tone={RUN_STATUS_TONES[status] ?? "neutral"} testId={testId}>
+      {status}
+    </Badge>
+  );
 }
 
 /** "team Research v3" / "agent writer v2", linking to the team or agent page. */

@@ -59,7 +59,10 @@ async function render(role: Role, page: () => ReactElement) {
   queryClient.setQueryData(trpc.teams.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.teams.list({ limit: 200 })], pageParams: [null] });
   queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.agents.list({ limit: 200 })], pageParams: [null] });
   const team = await owner.teams.get({ team: "pair" });
-  queryClient.setQueryData(trpc.teams.version.queryKey({ team: team.id, version: team.currentVersion }), await owner.teams.version({ team: team.id, version: team.currentVersion }));
+  queryClient.setQueryData(
+    trpc.teams.version.queryKey({ team: team.id, version: team.currentVersion }),
+    await owner.teams.version({ team: team.id, version: team.currentVersion }),
+  );
   for (const runId of [teamRunId, agentRunId]) queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), await owner.runs.get({ runId }));
   const list = await owner.runs.list({ limit: 25 });
   queryClient.setQueryData(
@@ -67,16 +70,30 @@ async function render(role: Role, page: () => ReactElement) {
     { pages: [list], pageParams: [null] },
   );
   const workspace: WorkspaceContextValue = {
-    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    slug: ws.slug,
+    workspace: {} as WorkspaceContextValue["workspace"],
+    role,
+    user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
   // React separates adjacent text with <!-- --> in server output: drop it so that assertions read like the page
-  const router = { push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} } as unknown as AppRouterInstance;
+  const router = {
+    push: () => {},
+    replace: () => {},
+    refresh: () => {},
+    back: () => {},
+    forward: () => {},
+    prefetch: () => {},
+  } as unknown as AppRouterInstance;
   return renderToString(
     h(
       AppRouterContext.Provider,
       { value: router },
-      h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) })),
+      h(
+        QueryClientProvider,
+        { client: queryClient },
+        h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
+      ),
     ),
   ).replaceAll("<!-- -->", "");
 }
@@ -86,7 +103,20 @@ const count = (html: string, testId: string) => html.split(`data-testid="${testI
 describe("Runs list", () => {
   it("a member sees the start form, the filters and a row per run with status and target", async () => {
     const html = await render("member", () => h(RunsPage));
-    for (const id of ["run-form", "run-target", "run-input", "run-budget", "run-policy", "run-submit", "runs-filter-team", "runs-filter-agent", "runs-filter-status", "runs-filter-from", "runs-filter-to", "run-row"]) {
+    for (const id of [
+      "run-form",
+      "run-target",
+      "run-input",
+      "run-budget",
+      "run-policy",
+      "run-submit",
+      "runs-filter-team",
+      "runs-filter-agent",
+      "runs-filter-status",
+      "runs-filter-from",
+      "runs-filter-to",
+      "run-row",
+    ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
     expect(count(html, "run-row")).toBe(2);
@@ -116,7 +146,8 @@ describe("Run page", () => {
     const html = await render("member", () => h(RunPage, { runId: teamRunId }));
     expect(html).toMatch(/data-testid="run-status"[^>]*>succeeded</);
     expect(html).toMatch(/data-testid="run-progress"[^>]*aria-valuenow="100"/);
-    for (const id of ["run-elapsed", "run-cost", "run-graph", "run-output", "run-step-row", "run-step-expand"]) expect(html, id).toContain(`data-testid="${id}"`);
+    for (const id of ["run-elapsed", "run-cost", "run-graph", "run-output", "run-step-row", "run-step-expand"])
+      expect(html, id).toContain(`data-testid="${id}"`);
     expect(html).not.toContain('data-testid="run-cancel"');
     expect(html).not.toContain('data-testid="run-live-output"');
     expect(html).not.toContain('data-testid="run-error"');

@@ -95,12 +95,7 @@ export function RunGraph({ graph, states, details, height }: RunGraphProps) {
 
   return (
     <div className="run-graph" data-testid="run-graph" style={{ height: boxHeight }}>
-      <ReactFlow
-        nodes={flowNodes}
-        edges={flowEdges}
-        nodeTypes={NODE_TYPES}
-        {...READ_ONLY_FLOW_PROPS}
-      >
+      <ReactFlow nodes={flowNodes} edges={flowEdges} nodeTypes={NODE_TYPES} {...READ_ONLY_FLOW_PROPS}>
         <Background gap={18} size={1} />
       </ReactFlow>
     </div>

@@ -15,7 +15,16 @@ import { formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
 import { RunGraph } from "./run-graph";
 import { runGraph, runGraphDetails, runGraphStates } from "./run-graph-model";
 import {
-  elapsedMs, formatCost, formatDuration, isTerminal, progressPercent, runningSteps, waitingLabel, type LiveEvent, type RunLiveState, type RunStatusValue,
+  elapsedMs,
+  formatCost,
+  formatDuration,
+  isTerminal,
+  progressPercent,
+  runningSteps,
+  waitingLabel,
+  type LiveEvent,
+  type RunLiveState,
+  type RunStatusValue,
 } from "./run-state";
 import { useRunEvents, type StreamState } from "./use-run-events";
 
@@ -96,7 +105,9 @@ function Summary({ run, view, elapsed, stream }: { run: RunDetailOut; view: RunV
       <dl className="run-summary">
         <div>
           <dt>Status</dt>
-          <dd><RunStatusBadge status={view.status} /></dd>
+          <dd>
+            <RunStatusBadge status={view.status} />
+          </dd>
         </div>
         <div>
           <dt>Elapsed</dt>
@@ -161,7 +172,11 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
 function Output({ run, view }: { run: RunDetailOut; view: RunView }) {
   return (
     <Card title="Output" testId="run-output">
-      {view.output ? <pre className="run-text run-text-output" data-testid="run-output-text">{view.output}</pre> : null}
+      {view.output ? (
+        <pre className="run-text run-text-output" data-testid="run-output-text">
+          {view.output}
+        </pre>
+      ) : null}
       {run.attributed?.length ? (
         <div className="run-live">
           {run.attributed.map((a) => (
@@ -193,7 +208,13 @@ function RunError({ run, view, live }: { run: RunDetailOut; view: RunView; live:
         <>
           {" at step "}
           <code data-testid="run-error-step">{stepId}</code>
-          {nodeId ? <> (node {nodeId}{agent ? `, agent ${agent}` : ""})</> : null}
+          {nodeId ? (
+            <>
+              {" "}
+              (node {nodeId}
+              {agent ? `, agent ${agent}` : ""})
+            </>
+          ) : null}
         </>
       ) : null}
       : {view.error ?? step?.error ?? "unknown error"}
@@ -214,10 +235,17 @@ function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }
         <h3>Model</h3>
         <p>
           {step.model?.name ?? <span className="muted">none</span>}
-          {step.model?.ref ? <> <code className="model-id">{step.model.ref}</code></> : null}
+          {step.model?.ref ? (
+            <>
+              {" "}
+              <code className="model-id">{step.model.ref}</code>
+            </>
+          ) : null}
         </p>
         <h3>Why this model</h3>
-        <p className="small" data-testid="run-step-route-reason">{step.routeReason ?? <span className="muted">—</span>}</p>
+        <p className="small" data-testid="run-step-route-reason">
+          {step.routeReason ?? <span className="muted">—</span>}
+        </p>
         {step.error ? (
           <>
             <h3>Error</h3>
@@ -227,11 +255,15 @@ function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }
       </div>
       <div>
         <h3>Input seen</h3>
-        <pre className="run-text" data-testid="run-step-input">{step.inputSeen ?? "—"}</pre>
+        <pre className="run-text" data-testid="run-step-input">
+          {step.inputSeen ?? "—"}
+        </pre>
       </div>
       <div>
         <h3>Output</h3>
-        <pre className="run-text" data-testid="run-step-output">{step.output ?? "—"}</pre>
+        <pre className="run-text" data-testid="run-step-output">
+          {step.output ?? "—"}
+        </pre>
       </div>
       {truncated ? (
         <div data-testid="run-step-truncated">
@@ -248,10 +280,7 @@ function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }
 
 export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[] }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
-  const sorted = useMemo(
-    () => [...steps].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.stepId.localeCompare(b.stepId)),
-    [steps],
-  );
+  const sorted = useMemo(() => [...steps].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.stepId.localeCompare(b.stepId)), [steps]);
   const toggle = (stepId: string) =>
     setOpen((prev) => {
       const next = new Set(prev);
@@ -262,7 +291,9 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
   return (
     <Card title="Steps" description="Every step the run took, with the version of the agent, the model the router chose and why." testId="run-steps">
       {sorted.length === 0 ? (
-        <p className="muted" data-testid="run-steps-empty">No steps yet.</p>
+        <p className="muted" data-testid="run-steps-empty">
+          No steps yet.
+        </p>
       ) : (
         <div className="table-wrap">
           <table className="table table-compact table-steps">
@@ -277,7 +308,9 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
                 <th className="num">Latency</th>
                 <th className="num">Attempts</th>
                 <th>Status</th>
-                <th className="actions-col"><span className="visually-hidden">Details</span></th>
+                <th className="actions-col">
+                  <span className="visually-hidden">Details</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -286,17 +319,23 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
                 return (
                   <Fragment key={s.id}>
                     <tr data-testid="run-step-row" data-step-id={s.stepId} data-node-id={s.nodeId ?? ""} data-status={s.status}>
-                      <td><code>{s.stepId}</code></td>
+                      <td>
+                        <code>{s.stepId}</code>
+                      </td>
                       <td>{s.nodeId ?? <span className="muted">—</span>}</td>
                       <td className="nowrap" data-testid="run-step-agent">
                         {s.agent ? `${s.agent.slug ?? s.agent.id}${s.agent.version !== null ? `@v${s.agent.version}` : ""}` : <span className="muted">—</span>}
                       </td>
                       <td data-testid="run-step-model">{s.model?.name ?? s.model?.ref ?? <span className="muted">—</span>}</td>
-                      <td className="num nowrap" title={`${s.inputTokens} in, ${s.outputTokens} out`}>{formatTokenCount(s.inputTokens + s.outputTokens)}</td>
+                      <td className="num nowrap" title={`${s.inputTokens} in, ${s.outputTokens} out`}>
+                        {formatTokenCount(s.inputTokens + s.outputTokens)}
+                      </td>
                       <td className="num nowrap">{formatCost(s.costUsd)}</td>
                       <td className="num nowrap">{s.finishedAt ? formatDuration(s.latencyMs) : "—"}</td>
                       <td className="num">{s.attempts}</td>
-                      <td><RunStatusBadge status={s.status} /></td>
+                      <td>
+                        <RunStatusBadge status={s.status} />
+                      </td>
                       <td className="actions-col">
                         <button
                           type="button"
@@ -336,9 +375,12 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
 
   // refresh the run (steps, totals) as steps finish: at most every 400 ms
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => {
-    if (refreshTimer.current) clearTimeout(refreshTimer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (refreshTimer.current) clearTimeout(refreshTimer.current);
+    },
+    [],
+  );
   const onEvent = useCallback(
     (event: LiveEvent) => {
       if (event.type === "node.delta" || event.type === "run.progress") return;
@@ -369,8 +411,12 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
 
   // the pinned team version's topology
   const team = run.pins?.team ?? (run.team ? { id: run.team.id, slug: run.team.slug, version: run.team.version } : null);
-  const pinned = useQuery({ ...trpc.teams.version.queryOptions({ team: team?.id ?? "", version: team?.version ?? 1 }), enabled: team !== null && can("teams:read"), staleTime: Infinity });
-  const spec = team ? pinned.data?.spec ?? null : null;
+  const pinned = useQuery({
+    ...trpc.teams.version.queryOptions({ team: team?.id ?? "", version: team?.version ?? 1 }),
+    enabled: team !== null && can("teams:read"),
+    staleTime: Infinity,
+  });
+  const spec = team ? (pinned.data?.spec ?? null) : null;
   const waitingForSpec = team !== null && can("teams:read") && pinned.isPending;
   const agentLabel = run.agent?.slug ?? null;
   const extrasKey = Object.keys(live.nodes).join("|");
@@ -391,9 +437,16 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
     <div className="page">
       <div className="page-header">
         <div>
-          <p className="small"><Link href={`/w/${slug}/runs`} data-testid="run-back">← Runs</Link></p>
+          <p className="small">
+            <Link href={`/w/${slug}/runs`} data-testid="run-back">
+              ← Runs
+            </Link>
+          </p>
           <h1>
-            Run <code className="model-id" data-testid="run-id">{run.id}</code>
+            Run{" "}
+            <code className="model-id" data-testid="run-id">
+              {run.id}
+            </code>
           </h1>
           <div className="run-header-meta">
             <RunStatusBadge status={view.status} testId="run-status" />
@@ -402,7 +455,13 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
             {run.modelPolicyOverride ? (
               <span>
                 · model policy{" "}
-                <code>{run.modelPolicyOverride.type === "preset" ? run.modelPolicyOverride.preset : run.modelPolicyOverride.type === "pinned" ? run.modelPolicyOverride.modelId : "constraints"}</code>
+                <code>
+                  {run.modelPolicyOverride.type === "preset"
+                    ? run.modelPolicyOverride.preset
+                    : run.modelPolicyOverride.type === "pinned"
+                      ? run.modelPolicyOverride.modelId
+                      : "constraints"}
+                </code>
               </span>
             ) : null}
           </div>
@@ -424,7 +483,9 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
       <Summary run={run} view={view} elapsed={elapsed} stream={stream} />
 
       <Card title="Input">
-        <pre className="run-text" data-testid="run-input-text">{run.input}</pre>
+        <pre className="run-text" data-testid="run-input-text">
+          {run.input}
+        </pre>
       </Card>
 
       <Card title="Topology" description="Each node as it runs: waiting, running, done or failed.">
@@ -435,7 +496,9 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
       {view.status === "succeeded" ? <Output run={run} view={view} /> : null}
       {view.status === "failed" ? <RunError run={run} view={view} live={live} /> : null}
       {view.status === "cancelled" ? (
-        <div className="notice notice-warning" data-testid="run-cancelled">This run was cancelled; the steps it finished are kept below.</div>
+        <div className="notice notice-warning" data-testid="run-cancelled">
+          This run was cancelled; the steps it finished are kept below.
+        </div>
       ) : null}
 
       <StepsTable runId={run.id} steps={run.steps} />
@@ -452,8 +515,12 @@ function RunLoader({ runId }: { runId: string }) {
     return (
       <div className="empty-state" data-testid="run-not-found">
         <h1>Run not found</h1>
-        <p className="muted">There is no run <code>{runId}</code> in this workspace.</p>
-        <Link href={`/w/${slug}/runs`} className="btn btn-secondary">All runs</Link>
+        <p className="muted">
+          There is no run <code>{runId}</code> in this workspace.
+        </p>
+        <Link href={`/w/${slug}/runs`} className="btn btn-secondary">
+          All runs
+        </Link>
       </div>
     );
   }
@@ -461,7 +528,9 @@ function RunLoader({ runId }: { runId: string }) {
     return (
       <div className="empty-state">
         <FormError message={errorMessage(run.error)} />
-        <button type="button" className="btn btn-secondary" onClick={() => void run.refetch()}>Try again</button>
+        <button type="button" className="btn btn-secondary" onClick={() => void run.refetch()}>
+          Try again
+        </button>
       </div>
     );
   }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, EMPTY_LIVE_STATE, elapsedMs, formatDuration, graphNodeState, progressPercent, runningSteps, unknownNodeIds, waitingLabel, type LiveEvent } from "./run-state";
+import {
+  applyEvents,
+  EMPTY_LIVE_STATE,
+  elapsedMs,
+  formatDuration,
+  graphNodeState,
+  progressPercent,
+  runningSteps,
+  unknownNodeIds,
+  waitingLabel,
+  type LiveEvent,
+} from "./run-state";
 import { parseSseMessage } from "./use-run-events";
 import { runGraph, runGraphStates } from "./run-graph-model";
 
@@ -13,14 +24,24 @@ function sequentialRun(): LiveEvent[] {
     { seq: 3, type: "node.started", data: { nodeId: "s0", stepId: "s0", agent: "writer", attempt: 1 }, createdAt: at(11) },
     { seq: 4, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "Hel" }, createdAt: at(50) },
     { seq: 5, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "lo" }, createdAt: at(150) },
-    { seq: 6, type: "node.finished", data: { nodeId: "s0", stepId: "s0", agent: "writer", output: "Hello", inputTokens: 5, outputTokens: 2, costUsd: 0.001, model: "Sim", latencyMs: 200 }, createdAt: at(200) },
+    {
+      seq: 6,
+      type: "node.finished",
+      data: { nodeId: "s0", stepId: "s0", agent: "writer", output: "Hello", inputTokens: 5, outputTokens: 2, costUsd: 0.001, model: "Sim", latencyMs: 200 },
+      createdAt: at(200),
+    },
     { seq: 7, type: "run.progress", data: { stepsDone: 1, stepsExpected: 2, costUsd: 0.001, inputTokens: 5, outputTokens: 2 }, createdAt: at(201) },
     { seq: 8, type: "node.started", data: { nodeId: "s1", stepId: "s1", agent: "editor", attempt: 1 }, createdAt: at(202) },
   ];
 }
 
 const finish: LiveEvent[] = [
-  { seq: 9, type: "node.finished", data: { nodeId: "s1", stepId: "s1", agent: "editor", output: "Hello!", inputTokens: 7, outputTokens: 3, costUsd: 0.002, model: "Sim", latencyMs: 150 }, createdAt: at(400) },
+  {
+    seq: 9,
+    type: "node.finished",
+    data: { nodeId: "s1", stepId: "s1", agent: "editor", output: "Hello!", inputTokens: 7, outputTokens: 3, costUsd: 0.002, model: "Sim", latencyMs: 150 },
+    createdAt: at(400),
+  },
   { seq: 10, type: "run.progress", data: { stepsDone: 2, stepsExpected: 2, costUsd: 0.003, inputTokens: 12, outputTokens: 5 }, createdAt: at(401) },
   { seq: 11, type: "run.succeeded", data: { output: "Hello!" }, createdAt: at(402) },
 ];
@@ -95,7 +116,12 @@ describe("the live run state", () => {
     const waiting = applyEvents(EMPTY_LIVE_STATE, [
       { seq: 1, type: "run.started", data: { stepsExpected: 1 }, createdAt: at(0) },
       { seq: 2, type: "node.started", data: { nodeId: "agent", stepId: "agent", agent: "a", attempt: 1 }, createdAt: at(1) },
-      { seq: 3, type: "node.waiting", data: { nodeId: "agent", stepId: "agent", agent: "a", waitingFor: "Flaky AI", retryAt, reason: "All 3 model calls failed" }, createdAt: at(2) },
+      {
+        seq: 3,
+        type: "node.waiting",
+        data: { nodeId: "agent", stepId: "agent", agent: "a", waitingFor: "Flaky AI", retryAt, reason: "All 3 model calls failed" },
+        createdAt: at(2),
+      },
     ]);
     expect(graphNodeState(waiting, "agent")).toBe("running");
     expect(runningSteps(waiting).map((s) => s.stepId)).toEqual(["agent"]);
@@ -132,10 +158,16 @@ describe("the live run state", () => {
 describe("SSE messages", () => {
   it("accept a whole event or its data with the type as the event name", () => {
     expect(parseSseMessage("message", "3", JSON.stringify({ seq: 3, type: "node.started", data: { nodeId: "s0" }, createdAt: at(0) }))).toEqual({
-      seq: 3, type: "node.started", data: { nodeId: "s0" }, createdAt: at(0),
+      seq: 3,
+      type: "node.started",
+      data: { nodeId: "s0" },
+      createdAt: at(0),
     });
     expect(parseSseMessage("node.delta", "4", JSON.stringify({ nodeId: "s0", stepId: "s0", text: "a" }))).toEqual({
-      seq: 4, type: "node.delta", data: { nodeId: "s0", stepId: "s0", text: "a" }, createdAt: null,
+      seq: 4,
+      type: "node.delta",
+      data: { nodeId: "s0", stepId: "s0", text: "a" },
+      createdAt: null,
     });
     expect(parseSseMessage("message", "", "not json")).toBeNull();
     expect(parseSseMessage("message", "5", JSON.stringify({ nodeId: "s0" }))).toBeNull();
@@ -156,9 +188,15 @@ describe("the run graph", () => {
     expect(states).toEqual({ input: "done", p0: "running", p1: "done", extra: "running", output: "waiting" });
 
     const single = runGraph(null, EMPTY_LIVE_STATE, "writer");
-    expect(single.nodes.map((n) => [n.id, n.label])).toEqual([["input", "Input"], ["agent", "writer"], ["output", "Output"]]);
+    expect(single.nodes.map((n) => [n.id, n.label])).toEqual([
+      ["input", "Input"],
+      ["agent", "writer"],
+      ["output", "Output"],
+    ]);
     expect(runGraphStates(single, EMPTY_LIVE_STATE, { status: "failed", steps: [{ nodeId: "agent", status: "failed" }] })).toEqual({
-      input: "done", agent: "failed", output: "failed",
+      input: "done",
+      agent: "failed",
+      output: "failed",
     });
   });
 });

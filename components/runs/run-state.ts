@@ -157,7 +157,10 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
       } else {
         // a delta whose start we did not see (should not happen with replay from seq 1): show it anyway
         const nodeId = str(d.nodeId) ?? "?";
-        next.steps = { ...state.steps, [stepId]: { stepId, nodeId, agent: null, status: "running", attempt: 1, text, model: null, error: null, willRetry: false, waiting: null } };
+        next.steps = {
+          ...state.steps,
+          [stepId]: { stepId, nodeId, agent: null, status: "running", attempt: 1, text, model: null, error: null, willRetry: false, waiting: null },
+        };
         next.stepOrder = [...state.stepOrder, stepId];
         next.nodes = withNode(state, nodeId, (n) => ({ ...n, running: n.running.includes(stepId) ? n.running : [...n.running, stepId] }));
       }

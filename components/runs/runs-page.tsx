@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useMemo, useState } from "react";
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -72,21 +72,38 @@ function RunsTable() {
           <label htmlFor="runs-filter-team">Team</label>
           <select id="runs-filter-team" data-testid="runs-filter-team" value={filters.team} onChange={(e) => set("team", e.target.value)}>
             <option value="">All teams</option>
-            {teams.data?.map((t) => <option key={t.id} value={t.slug}>{t.name}</option>)}
+            {teams.data?.map((t) => (
+              <option key={t.id} value={t.slug}>
+                {t.name}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="runs-filter-agent">Agent</label>
           <select id="runs-filter-agent" data-testid="runs-filter-agent" value={filters.agent} onChange={(e) => set("agent", e.target.value)}>
             <option value="">All agents</option>
-            {agents.data?.map((a) => <option key={a.id} value={a.slug}>{a.name}</option>)}
+            {agents.data?.map((a) => (
+              <option key={a.id} value={a.slug}>
+                {a.name}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="runs-filter-status">Status</label>
-          <select id="runs-filter-status" data-testid="runs-filter-status" value={filters.status} onChange={(e) => set("status", e.target.value as Filters["status"])}>
+          <select
+            id="runs-filter-status"
+            data-testid="runs-filter-status"
+            value={filters.status}
+            onChange={(e) => set("status", e.target.value as Filters["status"])}
+          >
             <option value="">Any status</option>
-            {RUN_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {RUN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
@@ -107,7 +124,9 @@ function RunsTable() {
       {runs.isPending ? (
         <Loading />
       ) : items.length === 0 ? (
-        <p className="muted" data-testid="runs-empty">{filtered ? "No runs match these filters." : "No runs yet. Start one from a team or an agent."}</p>
+        <p className="muted" data-testid="runs-empty">
+          {filtered ? "No runs match these filters." : "No runs yet. Start one from a team or an agent."}
+        </p>
       ) : (
         <div className="table-wrap">
           <table className="table table-compact table-runs">
@@ -130,16 +149,22 @@ function RunsTable() {
                       <RunStatusBadge status={r.status} />
                     </Link>
                   </td>
-                  <td className="nowrap"><RunTargetLabel run={r} slug={slug} link={false} /></td>
+                  <td className="nowrap">
+                    <RunTargetLabel run={r} slug={slug} link={false} />
+                  </td>
                   <td>
                     <Link href={`/w/${slug}/runs/${r.id}`} className="run-input-excerpt" title={excerpt(r.input, 600)}>
                       {excerpt(r.input) || <span className="muted">(empty)</span>}
                     </Link>
                   </td>
-                  <td className="nowrap" title={(r.startedAt ?? r.queuedAt).toISOString()}>{formatTimestamp(r.startedAt ?? r.queuedAt)}</td>
+                  <td className="nowrap" title={(r.startedAt ?? r.queuedAt).toISOString()}>
+                    {formatTimestamp(r.startedAt ?? r.queuedAt)}
+                  </td>
                   <td className="num nowrap">{formatDuration(r.durationMs)}</td>
                   <td className="num nowrap">{formatCost(r.costUsd)}</td>
-                  <td className="num nowrap" title={`${r.inputTokens} in, ${r.outputTokens} out`}>{formatTokenCount(r.inputTokens + r.outputTokens)}</td>
+                  <td className="num nowrap" title={`${r.inputTokens} in, ${r.outputTokens} out`}>
+                    {formatTokenCount(r.inputTokens + r.outputTokens)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -148,7 +173,13 @@ function RunsTable() {
       )}
       {runs.hasNextPage ? (
         <div className="load-more">
-          <button type="button" className="btn btn-secondary" data-testid="runs-load-more" disabled={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="runs-load-more"
+            disabled={runs.isFetchingNextPage}
+            onClick={() => void runs.fetchNextPage()}
+          >
             {runs.isFetchingNextPage ? "Loading…" : "Load more"}
           </button>
         </div>
@@ -161,8 +192,12 @@ function RunsTable() {
 function useTeamsAndAgents() {
   const trpc = useTRPC();
   const { can } = useWorkspace();
-  const teamPages = useAllPages(useInfiniteQuery({ ...trpc.teams.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("teams:read") }));
-  const agentPages = useAllPages(useInfiniteQuery({ ...trpc.agents.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("agents:read") }));
+  const teamPages = useAllPages(
+    useInfiniteQuery({ ...trpc.teams.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("teams:read") }),
+  );
+  const agentPages = useAllPages(
+    useInfiniteQuery({ ...trpc.agents.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("agents:read") }),
+  );
   const teams = useMemo(() => ({ data: teamPages.data ? [...teamPages.data].sort((a, b) => a.slug.localeCompare(b.slug)) : undefined }), [teamPages.data]);
   const agents = useMemo(() => ({ data: agentPages.data ? [...agentPages.data].sort((a, b) => a.slug.localeCompare(b.slug)) : undefined }), [agentPages.data]);
   return { teams, agents };
@@ -185,7 +220,11 @@ function NewRun() {
     <div className="field">
       <label htmlFor="run-target">Team or agent</label>
       <select id="run-target" className="run-target-select" data-testid="run-target" value={selected} onChange={(e) => setChoice(e.target.value)}>
-        {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
       </select>
     </div>
   );

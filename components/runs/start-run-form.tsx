@@ -24,7 +24,12 @@ const MAX_INPUT = 100_000;
  * re-renders is ignored, and every submit of the same values carries the same idempotency key, so that the server
  * answers a repeat with the run it already started (server/idempotency/store.ts). Changed values get a new key.
  */
-export function StartRunForm({ target, title = "Run", compact = false, picker }: {
+export function StartRunForm({
+  target,
+  title = "Run",
+  compact = false,
+  picker,
+}: {
   target: RunTarget;
   title?: string;
   compact?: boolean;

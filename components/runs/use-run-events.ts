@@ -7,8 +7,16 @@ export type StreamState = "connecting" | "open" | "polling" | "closed";
 
 /** Every event type the server emits; SSE messages may be named by their type or be plain `message`s. */
 export const RUN_EVENT_TYPES = [
-  "run.queued", "run.started", "node.started", "node.delta", "node.finished", "node.failed", "run.progress",
-  "run.succeeded", "run.failed", "run.cancelled",
+  "run.queued",
+  "run.started",
+  "node.started",
+  "node.delta",
+  "node.finished",
+  "node.failed",
+  "run.progress",
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
 ] as const;
 
 const TERMINAL_EVENTS = new Set(["run.succeeded", "run.failed", "run.cancelled"]);

@@ -69,7 +69,11 @@ export function ApiLimits() {
             <button type="submit" className="btn btn-primary" data-testid="settings-rate-limit-save" disabled={!changed || update.isPending}>
               {update.isPending ? "Saving…" : "Save limit"}
             </button>
-            {saved && !changed ? <span className="success-text" data-testid="settings-rate-limit-saved">Saved</span> : null}
+            {saved && !changed ? (
+              <span className="success-text" data-testid="settings-rate-limit-saved">
+                Saved
+              </span>
+            ) : null}
           </div>
         ) : null}
       </form>

@@ -30,11 +30,18 @@ async function render(role: Role) {
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   queryClient.setQueryData(trpc.workspaces.egress.queryKey(), await caller.workspaces.egress());
   const workspace: WorkspaceContextValue = {
-    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    slug: ws.slug,
+    workspace: {} as WorkspaceContextValue["workspace"],
+    role,
+    user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
   return renderToString(
-    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, h(EgressSettings)) })),
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, h(EgressSettings)) }),
+    ),
   ).replaceAll("<!-- -->", "");
 }
 

@@ -11,7 +11,11 @@ import { Loading } from "@/components/ui/loading";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 
 const toText = (list: string[]) => list.join("\n");
-const toList = (text: string) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+const toList = (text: string) =>
+  text
+    .split(/[\n,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The workspace's egress allow/deny lists: they narrow what model providers may reach. */
 export function EgressSettings() {
@@ -95,7 +99,11 @@ function EgressForm({ lists }: { lists: EgressLists }) {
           <button type="submit" className="btn btn-primary" data-testid="egress-save" disabled={!changed || update.isPending}>
             {update.isPending ? "Saving…" : "Save lists"}
           </button>
-          {saved && !changed ? <span className="success-text" data-testid="egress-saved">Saved</span> : null}
+          {saved && !changed ? (
+            <span className="success-text" data-testid="egress-saved">
+              Saved
+            </span>
+          ) : null}
         </div>
       ) : null}
     </form>

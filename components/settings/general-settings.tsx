@@ -92,7 +92,11 @@ export function GeneralSettings() {
             <button type="submit" className="btn btn-primary" data-testid="settings-save" disabled={!changed || update.isPending}>
               {update.isPending ? "Saving…" : "Save changes"}
             </button>
-            {saved && !changed ? <span className="success-text" data-testid="settings-saved">Saved</span> : null}
+            {saved && !changed ? (
+              <span className="success-text" data-testid="settings-saved">
+                Saved
+              </span>
+            ) : null}
           </div>
         ) : null}
       </form>

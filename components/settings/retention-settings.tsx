@@ -97,7 +97,11 @@ export function RetentionSettings() {
             <button type="submit" className="btn btn-primary" data-testid="retention-save" disabled={update.isPending || !settings.data}>
               {update.isPending ? "Saving…" : "Save retention"}
             </button>
-            {saved ? <span className="success-text" data-testid="retention-saved">Saved</span> : null}
+            {saved ? (
+              <span className="success-text" data-testid="retention-saved">
+                Saved
+              </span>
+            ) : null}
           </div>
         ) : null}
       </form>

@@ -18,11 +18,18 @@ function render(role: Role, runStepLimit: number | null) {
   const queryClient = new QueryClient();
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
   const workspace: WorkspaceContextValue = {
-    slug: "w", role, user: { id: "usr_1", email: "a@example.com", name: null }, can: (p) => roleCan(role, p),
+    slug: "w",
+    role,
+    user: { id: "usr_1", email: "a@example.com", name: null },
+    can: (p) => roleCan(role, p),
     workspace: { runStepLimit, runStepLimitDefault: 500, runStepLimitMax: 10_000 } as unknown as WorkspaceContextValue["workspace"],
   };
   return renderToString(
-    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "w", children: h(WorkspaceContextProvider, { value: workspace }, h(RunLimits)) })),
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "w", children: h(WorkspaceContextProvider, { value: workspace }, h(RunLimits)) }),
+    ),
   ).replaceAll("<!-- -->", "");
 }
 

@@ -69,7 +69,11 @@ export function RunLimits() {
             <button type="submit" className="btn btn-primary" data-testid="settings-run-step-limit-save" disabled={!changed || update.isPending}>
               {update.isPending ? "Saving…" : "Save limit"}
             </button>
-            {saved && !changed ? <span className="success-text" data-testid="settings-run-step-limit-saved">Saved</span> : null}
+            {saved && !changed ? (
+              <span className="success-text" data-testid="settings-run-step-limit-saved">
+                Saved
+              </span>
+            ) : null}
           </div>
         ) : null}
       </form>

@@ -46,7 +46,7 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   const agent = await owner.agents.get({ agent: "writer" });
   const team = await owner.teams.get({ team: "duo" });
-  const onePage = <T,>(page: T) => ({ pages: [page], pageParams: [null] });
+  const onePage = <T>(page: T) => ({ pages: [page], pageParams: [null] });
   // the tables show their first page; the team editor reads every page (limit 200)
   queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ includeArchived: false }), onePage(await owner.agents.list({ includeArchived: false })));
   queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ limit: 200 }), onePage(await owner.agents.list({ limit: 200 })));
@@ -58,14 +58,24 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
   queryClient.setQueryData(trpc.teams.get.queryKey({ team: "duo" }), team);
   queryClient.setQueryData(trpc.teams.versions.infiniteQueryKey({ team: team.id }), onePage(await owner.teams.versions({ team: team.id })));
   queryClient.setQueryData(trpc.teams.diff.queryKey({ team: team.id, from: 1, to: 2 }), await owner.teams.diff({ team: team.id, from: 1, to: 2 }));
-  queryClient.setQueryData(trpc.teams.validate.queryKey({ spec: team.spec, team: team.id }), { valid: false, issues: [{ path: "spec.checkers.0", message: "An example problem" }] });
+  queryClient.setQueryData(trpc.teams.validate.queryKey({ spec: team.spec, team: team.id }), {
+    valid: false,
+    issues: [{ path: "spec.checkers.0", message: "An example problem" }],
+  });
   queryClient.setQueryData(trpc.routing.presets.list.queryKey(), await owner.routing.presets.list());
   const workspace: WorkspaceContextValue = {
-    slug: ws.slug, workspace: {} as WorkspaceContextValue["workspace"], role, user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
+    slug: ws.slug,
+    workspace: {} as WorkspaceContextValue["workspace"],
+    role,
+    user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
   return renderToString(
-    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) })),
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
+    ),
   ).replaceAll("<!-- -->", "");
 }
 
@@ -75,14 +85,26 @@ describe("Agents pages", () => {
   it("a member sees the list and the new-agent form; the agent page has the edit form, history and diff", async () => {
     const ws = await setup();
     const list = await render(ws, "member", () => h(AgentsPage));
-    for (const id of ["agent-row", "agent-form", "agent-slug", "agent-name", "agent-role", "agent-instructions", "agent-policy-preset", "agent-max-tokens", "agent-temperature", "agent-submit"]) {
+    for (const id of [
+      "agent-row",
+      "agent-form",
+      "agent-slug",
+      "agent-name",
+      "agent-role",
+      "agent-instructions",
+      "agent-policy-preset",
+      "agent-max-tokens",
+      "agent-temperature",
+      "agent-submit",
+    ]) {
       expect(has(list, id), id).toBe(true);
     }
     expect(list).toContain('data-slug="writer"');
     expect(list).toContain('data-slug="critic"');
 
     const detail = await render(ws, "member", () => h(AgentDetailPage, { agent: "writer" }));
-    for (const id of ["agent-form", "agent-name", "agent-instructions", "agent-submit", "agent-version-row", "agent-diff", "agent-archive"]) expect(has(detail, id), id).toBe(true);
+    for (const id of ["agent-form", "agent-name", "agent-instructions", "agent-submit", "agent-version-row", "agent-diff", "agent-archive"])
+      expect(has(detail, id), id).toBe(true);
     expect(has(detail, "agent-slug")).toBe(false); // a slug never changes
     expect(detail.match(/data-testid="agent-version-row"/g)).toHaveLength(2);
     expect(detail).toContain("diff-line diff-remove");
@@ -110,7 +132,20 @@ describe("Teams pages", () => {
     expect(list).toContain('data-slug="duo"');
 
     const detail = await render(ws, "member", () => h(TeamDetailPage, { team: "duo" }));
-    for (const id of ["team-graph", "team-form", "team-topology", "team-agent-select", "team-rounds", "team-json", "team-json-apply", "team-problems", "team-problem", "team-submit", "team-version-row", "team-diff"]) {
+    for (const id of [
+      "team-graph",
+      "team-form",
+      "team-topology",
+      "team-agent-select",
+      "team-rounds",
+      "team-json",
+      "team-json-apply",
+      "team-problems",
+      "team-problem",
+      "team-submit",
+      "team-version-row",
+      "team-diff",
+    ]) {
       expect(has(detail, id), id).toBe(true);
     }
     // one select per agent slot, in order: maker, then the checkers

@@ -72,25 +72,47 @@ export function draftRefs(draft: Draft): NodeRef[] {
  */
 export function starterSpec(topology: TopologyKind, refs: NodeRef[], inner?: BaseTopology): Draft {
   if (topology === "hybrid") return { topology: "hybrid", arrangement: starterSpec(inner ?? "sequential", refs) };
-  const pick = (i: number): NodeRef => refs.length ? refs[i % refs.length]! : "";
+  const pick = (i: number): NodeRef => (refs.length ? refs[i % refs.length]! : "");
   const list = (n: number, from = 0) => Array.from({ length: n }, (_, i) => pick(from + i));
   const count = Math.max(2, Math.min(refs.length, 4));
   switch (topology) {
-    case "sequential": return { topology, agents: list(Math.max(1, Math.min(refs.length, 4)) || 1), context: "last" };
-    case "parallel": return { topology, agents: list(count) };
-    case "hierarchical": return { topology, manager: pick(0), workers: list(Math.max(1, count - 1), 1), depth: 1, maxSubtasks: 8 };
+    case "sequential":
+      return { topology, agents: list(Math.max(1, Math.min(refs.length, 4)) || 1), context: "last" };
+    case "parallel":
+      return { topology, agents: list(count) };
+    case "hierarchical":
+      return { topology, manager: pick(0), workers: list(Math.max(1, count - 1), 1), depth: 1, maxSubtasks: 8 };
     case "dag": {
       const n = Math.max(1, Math.min(refs.length, 3));
-      return { topology, nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i + 1}`, agent: pick(i), dependsOn: i === 0 ? [] : [`n${i}`] })), maxParallel: 4 };
+      return {
+        topology,
+        nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i + 1}`, agent: pick(i), dependsOn: i === 0 ? [] : [`n${i}`] })),
+        maxParallel: 4,
+      };
     }
-    case "debate": return { topology, debaters: list(2), judge: pick(2), rounds: 3 };
-    case "mesh": return { topology, agents: list(count), rounds: 3 };
-    case "star": return { topology, hub: pick(0), spokes: list(Math.max(1, count - 1), 1), rounds: 2 };
-    case "grid": return { topology, rows: 2, columns: 2, cells: list(4), rounds: 2, aggregator: pick(4) };
-    case "forest": return { topology, trees: [{ manager: pick(0), workers: [pick(1)], depth: 1 }, { manager: pick(2), workers: [pick(3)], depth: 1 }], aggregator: pick(4) };
-    case "circular": return { topology, agents: list(count), laps: 2 };
-    case "mixture_of_agents": return { topology, layers: [list(2), list(2, 2)], aggregator: pick(4) };
-    case "maker_checker": return { topology, maker: pick(0), checkers: [pick(1)], maxIterations: 3 };
+    case "debate":
+      return { topology, debaters: list(2), judge: pick(2), rounds: 3 };
+    case "mesh":
+      return { topology, agents: list(count), rounds: 3 };
+    case "star":
+      return { topology, hub: pick(0), spokes: list(Math.max(1, count - 1), 1), rounds: 2 };
+    case "grid":
+      return { topology, rows: 2, columns: 2, cells: list(4), rounds: 2, aggregator: pick(4) };
+    case "forest":
+      return {
+        topology,
+        trees: [
+          { manager: pick(0), workers: [pick(1)], depth: 1 },
+          { manager: pick(2), workers: [pick(3)], depth: 1 },
+        ],
+        aggregator: pick(4),
+      };
+    case "circular":
+      return { topology, agents: list(count), laps: 2 };
+    case "mixture_of_agents":
+      return { topology, layers: [list(2), list(2, 2)], aggregator: pick(4) };
+    case "maker_checker":
+      return { topology, maker: pick(0), checkers: [pick(1)], maxIterations: 3 };
   }
 }
 

@@ -64,7 +64,9 @@ function SlotSelect({ ctx, path, label, optional }: { ctx: Ctx; path: Path; labe
         {current !== "" && !known.has(current) ? <option value={current}>{current.replace(/^team:/, "team ")} (not found)</option> : null}
         <optgroup label="Agents">
           {ctx.agents.map((a) => (
-            <option key={a.slug} value={a.slug}>{a.name === a.slug ? a.slug : `${a.name} (${a.slug})`}</option>
+            <option key={a.slug} value={a.slug}>
+              {a.name === a.slug ? a.slug : `${a.name} (${a.slug})`}
+            </option>
           ))}
         </optgroup>
         {ctx.teams ? (
@@ -80,7 +82,21 @@ function SlotSelect({ ctx, path, label, optional }: { ctx: Ctx; path: Path; labe
 }
 
 /** A list of slots with add / remove. */
-function SlotList({ ctx, path, label, itemLabel, min, max }: { ctx: Ctx; path: Path; label: string; itemLabel: (i: number) => string; min: number; max: number }) {
+function SlotList({
+  ctx,
+  path,
+  label,
+  itemLabel,
+  min,
+  max,
+}: {
+  ctx: Ctx;
+  path: Path;
+  label: string;
+  itemLabel: (i: number) => string;
+  min: number;
+  max: number;
+}) {
   const items = arr(getAt(ctx, path));
   return (
     <fieldset className="slot-list">
@@ -89,7 +105,17 @@ function SlotList({ ctx, path, label, itemLabel, min, max }: { ctx: Ctx; path: P
         <div className="slot-row" key={i}>
           <SlotSelect ctx={ctx} path={[...path, i]} label={itemLabel(i)} />
           {!ctx.disabled && items.length > min ? (
-            <button type="button" className="btn btn-ghost btn-sm" aria-label={`Remove ${itemLabel(i)}`} onClick={() => ctx.set(path, items.filter((__, j) => j !== i))}>
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              aria-label={`Remove ${itemLabel(i)}`}
+              onClick={() =>
+                ctx.set(
+                  path,
+                  items.filter((__, j) => j !== i),
+                )
+              }
+            >
               Remove
             </button>
           ) : null}
@@ -110,8 +136,24 @@ function getAt(ctx: Ctx, path: Path): unknown {
   return value;
 }
 
-function NumberField({ ctx, path, label, min, max, fallback, testId, onValue }: {
-  ctx: Ctx; path: Path; label: string; min: number; max: number; fallback: number; testId?: string; onValue?: (n: number) => void;
+function NumberField({
+  ctx,
+  path,
+  label,
+  min,
+  max,
+  fallback,
+  testId,
+  onValue,
+}: {
+  ctx: Ctx;
+  path: Path;
+  label: string;
+  min: number;
+  max: number;
+  fallback: number;
+  testId?: string;
+  onValue?: (n: number) => void;
 }) {
   const raw = getAt(ctx, path);
   // what the person is typing, until it is a whole number (an empty field does not snap back to the default)
@@ -169,11 +211,14 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
                   onChange={(e) => {
                     // renaming a node renames the dependencies on it too
                     const next = e.target.value;
-                    ctx.set(["nodes"], nodes.map((m, j) => ({
-                      ...m,
-                      ...(j === i ? { id: next } : {}),
-                      dependsOn: arr(m?.dependsOn).map((d) => (d === ids[i] ? next : d)),
-                    })));
+                    ctx.set(
+                      ["nodes"],
+                      nodes.map((m, j) => ({
+                        ...m,
+                        ...(j === i ? { id: next } : {}),
+                        dependsOn: arr(m?.dependsOn).map((d) => (d === ids[i] ? next : d)),
+                      })),
+                    );
                   }}
                 />
               </div>
@@ -182,7 +227,12 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
                 <button
                   type="button"
                   className="btn btn-ghost btn-sm"
-                  onClick={() => ctx.set(["nodes"], nodes.filter((_, j) => j !== i).map((m) => ({ ...m, dependsOn: arr(m?.dependsOn).filter((d) => d !== ids[i]) })))}
+                  onClick={() =>
+                    ctx.set(
+                      ["nodes"],
+                      nodes.filter((_, j) => j !== i).map((m) => ({ ...m, dependsOn: arr(m?.dependsOn).filter((d) => d !== ids[i]) })),
+                    )
+                  }
                 >
                   Remove
                 </button>
@@ -210,7 +260,12 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
         );
       })}
       {!ctx.disabled && nodes.length < 64 ? (
-        <button type="button" className="btn btn-secondary btn-sm" data-testid="team-dag-add" onClick={() => ctx.set(["nodes"], [...nodes, { id: nextId(), agent: ctx.filler, dependsOn: [] }])}>
+        <button
+          type="button"
+          className="btn btn-secondary btn-sm"
+          data-testid="team-dag-add"
+          onClick={() => ctx.set(["nodes"], [...nodes, { id: nextId(), agent: ctx.filler, dependsOn: [] }])}
+        >
           + Add node
         </button>
       ) : null}
@@ -225,7 +280,11 @@ function GridCells({ ctx }: { ctx: Ctx }) {
   const resize = (r: number, c: number) => {
     const inner = (ctx.base.length ? (getAt({ ...ctx, base: [] }, ctx.base) as Draft) : ctx.draft) ?? {};
     const next = resizeGrid(inner, Math.min(8, Math.max(1, r)), Math.min(8, Math.max(1, c)), ctx.filler);
-    ctx.setMany([[["rows"], next.rows], [["columns"], next.columns], [["cells"], next.cells]]);
+    ctx.setMany([
+      [["rows"], next.rows],
+      [["columns"], next.columns],
+      [["cells"], next.cells],
+    ]);
   };
   return (
     <>
@@ -246,7 +305,9 @@ function GridCells({ ctx }: { ctx: Ctx }) {
 }
 
 function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
-  const rounds = (key: string, label: string, dflt: number) => <NumberField ctx={ctx} path={[key]} label={label} min={1} max={10} fallback={dflt} testId="team-rounds" />;
+  const rounds = (key: string, label: string, dflt: number) => (
+    <NumberField ctx={ctx} path={[key]} label={label} min={1} max={10} fallback={dflt} testId="team-rounds" />
+  );
   switch (topology) {
     case "sequential":
       return (
@@ -254,7 +315,13 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
           <SlotList ctx={ctx} path={["agents"]} label="Agents, in order" itemLabel={(i) => `Step ${i + 1}`} min={1} max={32} />
           <div className="field">
             <label htmlFor={`${ctx.idPrefix}-context`}>Each agent sees</label>
-            <select id={`${ctx.idPrefix}-context`} data-testid="team-context" value={String(getAt(ctx, ["context"]) ?? "last")} disabled={ctx.disabled} onChange={(e) => ctx.set(["context"], e.target.value)}>
+            <select
+              id={`${ctx.idPrefix}-context`}
+              data-testid="team-context"
+              value={String(getAt(ctx, ["context"]) ?? "last")}
+              disabled={ctx.disabled}
+              onChange={(e) => ctx.set(["context"], e.target.value)}
+            >
               <option value="last">the previous output</option>
               <option value="all">all previous outputs</option>
             </select>
@@ -328,12 +395,27 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
               <SlotList ctx={ctx} path={["trees", t, "workers"]} label="Workers" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={16} />
               <NumberField ctx={ctx} path={["trees", t, "depth"]} label="Depth" min={1} max={3} fallback={1} />
               {!ctx.disabled && trees.length > 2 ? (
-                <button type="button" className="btn btn-ghost btn-sm" onClick={() => ctx.set(["trees"], trees.filter((__, j) => j !== t))}>Remove tree</button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  onClick={() =>
+                    ctx.set(
+                      ["trees"],
+                      trees.filter((__, j) => j !== t),
+                    )
+                  }
+                >
+                  Remove tree
+                </button>
               ) : null}
             </fieldset>
           ))}
           {!ctx.disabled && trees.length < 8 ? (
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => ctx.set(["trees"], [...trees, { manager: ctx.filler, workers: [ctx.filler], depth: 1 }])}>
+            <button
+              type="button"
+              className="btn btn-secondary btn-sm"
+              onClick={() => ctx.set(["trees"], [...trees, { manager: ctx.filler, workers: [ctx.filler], depth: 1 }])}
+            >
               + Add tree
             </button>
           ) : null}
@@ -356,7 +438,18 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
             <div key={l} className="moa-layer">
               <SlotList ctx={ctx} path={["layers", l]} label={`Layer ${l + 1}`} itemLabel={(i) => `Proposer ${i + 1}`} min={1} max={16} />
               {!ctx.disabled && layers.length > 1 ? (
-                <button type="button" className="btn btn-ghost btn-sm" onClick={() => ctx.set(["layers"], layers.filter((__, j) => j !== l))}>Remove layer</button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-sm"
+                  onClick={() =>
+                    ctx.set(
+                      ["layers"],
+                      layers.filter((__, j) => j !== l),
+                    )
+                  }
+                >
+                  Remove layer
+                </button>
               ) : null}
             </div>
           ))}
@@ -386,7 +479,14 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
  * The spec as a form: the topology, then its fields (agent pickers, rounds, rows/columns, DAG nodes with their
  * dependencies, nested team pickers for hybrid). Changes go to `onChange` as a new draft.
  */
-export function SpecForm({ draft, onChange, agents, teams, disabled, idPrefix = "spec" }: {
+export function SpecForm({
+  draft,
+  onChange,
+  agents,
+  teams,
+  disabled,
+  idPrefix = "spec",
+}: {
   draft: Draft;
   onChange: (draft: Draft) => void;
   agents: SlotOption[];
@@ -402,7 +502,13 @@ export function SpecForm({ draft, onChange, agents, teams, disabled, idPrefix = 
   const filler: NodeRef = agents[0]?.slug ?? "";
   const base: Path = hybrid ? ["arrangement"] : [];
   const ctx: Ctx = {
-    draft, base, agents, teams: hybrid ? teams : null, disabled, filler, idPrefix,
+    draft,
+    base,
+    agents,
+    teams: hybrid ? teams : null,
+    disabled,
+    filler,
+    idPrefix,
     set: (path, value) => onChange(setIn(draft, [...base, ...path], value) as Draft),
     setMany: (entries) => onChange(entries.reduce<unknown>((d, [path, value]) => setIn(d, [...base, ...path], value), draft) as Draft),
   };
@@ -419,9 +525,19 @@ export function SpecForm({ draft, onChange, agents, teams, disabled, idPrefix = 
       <div className="form-row">
         <div className="field">
           <label htmlFor={`${idPrefix}-topology`}>Topology</label>
-          <select id={`${idPrefix}-topology`} data-testid="team-topology" value={topology} disabled={disabled} onChange={(e) => changeTopology(e.target.value as TopologyKind)}>
+          <select
+            id={`${idPrefix}-topology`}
+            data-testid="team-topology"
+            value={topology}
+            disabled={disabled}
+            onChange={(e) => changeTopology(e.target.value as TopologyKind)}
+          >
             {topology === "" ? <option value="">— choose —</option> : null}
-            {TOPOLOGIES.map((t) => <option key={t} value={t}>{TOPOLOGY_LABELS[t]}</option>)}
+            {TOPOLOGIES.map((t) => (
+              <option key={t} value={t}>
+                {TOPOLOGY_LABELS[t]}
+              </option>
+            ))}
           </select>
         </div>
         {hybrid ? (
@@ -435,13 +551,26 @@ export function SpecForm({ draft, onChange, agents, teams, disabled, idPrefix = 
               onChange={(e) => onChange({ topology: "hybrid", arrangement: starterSpec(e.target.value as TopologyKind, fallbackRefs()) })}
             >
               {inner === "" ? <option value="">— choose —</option> : null}
-              {BASE_TOPOLOGIES.map((t) => <option key={t} value={t}>{TOPOLOGY_LABELS[t]}</option>)}
+              {BASE_TOPOLOGIES.map((t) => (
+                <option key={t} value={t}>
+                  {TOPOLOGY_LABELS[t]}
+                </option>
+              ))}
             </select>
           </div>
         ) : null}
       </div>
-      {topology ? <p className="field-hint">{TOPOLOGY_HINTS[topology]}{hybrid && inner ? ` Arrangement: ${TOPOLOGY_HINTS[inner]}` : ""}</p> : null}
-      {agents.length === 0 ? <p className="notice" data-testid="team-no-agents">Create an agent first: a team arranges agents.</p> : null}
+      {topology ? (
+        <p className="field-hint">
+          {TOPOLOGY_HINTS[topology]}
+          {hybrid && inner ? ` Arrangement: ${TOPOLOGY_HINTS[inner]}` : ""}
+        </p>
+      ) : null}
+      {agents.length === 0 ? (
+        <p className="notice" data-testid="team-no-agents">
+          Create an agent first: a team arranges agents.
+        </p>
+      ) : null}
       <BaseFields ctx={ctx} topology={inner} />
     </div>
   );

@@ -66,7 +66,11 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
         <div className="page" data-testid="team-page" data-slug={t.slug}>
           <ResourceHeader backHref={`/w/${slug}/teams`} backLabel="← Teams" title={t.name}>
             <code>{t.slug}</code> · {TOPOLOGY_LABELS[t.topology]} · version {t.currentVersion}{" "}
-            {t.archivedAt ? <Badge tone="neutral" testId="team-archived">archived</Badge> : null}
+            {t.archivedAt ? (
+              <Badge tone="neutral" testId="team-archived">
+                archived
+              </Badge>
+            ) : null}
           </ResourceHeader>
           {t.description ? <p className="team-description">{t.description}</p> : null}
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}

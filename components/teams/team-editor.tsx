@@ -29,7 +29,12 @@ export function ProblemList({ problems, pending }: { problems: Problem[]; pendin
         <p className="hint-ok small">{pending ? "Checking…" : "No problems: the spec is valid."}</p>
       ) : (
         <>
-          <p className="small"><strong>{problems.length} problem{problems.length === 1 ? "" : "s"}</strong> to fix before saving:</p>
+          <p className="small">
+            <strong>
+              {problems.length} problem{problems.length === 1 ? "" : "s"}
+            </strong>{" "}
+            to fix before saving:
+          </p>
           <ul>
             {problems.map((p, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list (two problems can share a path)
@@ -91,14 +96,21 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
 
   const agentOptions = useMemo(() => (agentsBySlug ?? []).map((a) => ({ slug: a.slug, name: a.name })), [agentsBySlug]);
   const teamOptions = useMemo(
-    () => (teams.data ?? []).filter((t) => t.id !== team?.id).sort((a, b) => a.slug.localeCompare(b.slug)).map((t) => ({ slug: t.slug, name: t.name })),
+    () =>
+      (teams.data ?? [])
+        .filter((t) => t.id !== team?.id)
+        .sort((a, b) => a.slug.localeCompare(b.slug))
+        .map((t) => ({ slug: t.slug, name: t.name })),
     [teams.data, team?.id],
   );
 
   // a new team starts as a sequential team of the first agents, once they are known
   useEffect(() => {
     if (team || draft !== null || !agentsBySlug) return;
-    const start = starterSpec("sequential", agentsBySlug.slice(0, 2).map((a) => a.slug));
+    const start = starterSpec(
+      "sequential",
+      agentsBySlug.slice(0, 2).map((a) => a.slug),
+    );
     setDraftState(start);
     setText(prettyJson(start));
   }, [team, draft, agentsBySlug]);
@@ -122,7 +134,8 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
     enabled: debouncedCandidate !== undefined && debouncedCandidate !== null,
     placeholderData: keepPreviousData,
   });
-  const problems: Problem[] = textDirty && !parsedText.ok ? [{ path: "spec", message: `Not valid JSON: ${parsedText.error}` }] : (validation.data?.issues ?? []);
+  const problems: Problem[] =
+    textDirty && !parsedText.ok ? [{ path: "spec", message: `Not valid JSON: ${parsedText.error}` }] : (validation.data?.issues ?? []);
 
   const structural = useMemo(() => topologySpecSchema.safeParse(candidate), [candidate]);
   const graph = useMemo(() => {
@@ -144,7 +157,9 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
   const update = useMutation(
     trpc.teams.update.mutationOptions({
       onSuccess: async (saved) => {
-        setNotice(saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`);
+        setNotice(
+          saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`,
+        );
         setBaseVersion(saved.currentVersion);
         setDraftState(saved.spec as unknown as Draft);
         setText(prettyJson(saved.spec));
@@ -191,7 +206,13 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
   return (
     <Card
       title={team ? "Topology" : "New team"}
-      description={team ? (editable ? "Edit the spec as a form or as JSON; saving writes a new version." : undefined) : "Arrange agents in a topology. The spec is checked as you edit."}
+      description={
+        team
+          ? editable
+            ? "Edit the spec as a form or as JSON; saving writes a new version."
+            : undefined
+          : "Arrange agents in a topology. The spec is checked as you edit."
+      }
       testId="team-form"
     >
       {graph ? <TeamGraph graph={graph} /> : <p className="muted">Choose a topology to see its graph.</p>}
@@ -201,7 +222,14 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
             {team ? null : (
               <div className="field">
                 <label htmlFor="team-slug">Slug</label>
-                <input id="team-slug" data-testid="team-slug" value={slug} maxLength={63} placeholder="research" onChange={(e) => setSlug(e.target.value.toLowerCase())} />
+                <input
+                  id="team-slug"
+                  data-testid="team-slug"
+                  value={slug}
+                  maxLength={63}
+                  placeholder="research"
+                  onChange={(e) => setSlug(e.target.value.toLowerCase())}
+                />
               </div>
             )}
             <div className="field grow">
@@ -211,10 +239,24 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
           </div>
           <div className="field">
             <label htmlFor="team-description">Description</label>
-            <textarea id="team-description" data-testid="team-description" rows={2} maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} />
+            <textarea
+              id="team-description"
+              data-testid="team-description"
+              rows={2}
+              maxLength={2000}
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+            />
           </div>
           {draft ? (
-            <SpecForm draft={draft} onChange={setDraft} agents={agentOptions} teams={teamOptions} disabled={!editable} idPrefix={team ? `team-${team.slug}` : "new-team"} />
+            <SpecForm
+              draft={draft}
+              onChange={setDraft}
+              agents={agentOptions}
+              teams={teamOptions}
+              disabled={!editable}
+              idPrefix={team ? `team-${team.slug}` : "new-team"}
+            />
           ) : null}
           <div className="team-json">
             <div className="field">
@@ -251,7 +293,11 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
             </button>
           </div>
         ) : null}
-        {notice ? <p className="hint-ok small" data-testid="team-saved">{notice}</p> : null}
+        {notice ? (
+          <p className="hint-ok small" data-testid="team-saved">
+            {notice}
+          </p>
+        ) : null}
         {editable ? (
           <div>
             <button type="submit" className="btn btn-primary" data-testid="team-submit" disabled={mutation.isPending || candidate === undefined}>

@@ -28,7 +28,11 @@ const TopoNodeView = memo(function TopoNodeView({ id, data }: NodeProps<TopoNode
     >
       {data.role !== "input" ? <Handle type="target" position={Position.Left} isConnectable={false} /> : null}
       <div className="topo-node-label">{data.label}</div>
-      {virtual ? null : <div className="topo-node-meta">{data.role} · {id}</div>}
+      {virtual ? null : (
+        <div className="topo-node-meta">
+          {data.role} · {id}
+        </div>
+      )}
       {data.role !== "output" ? <Handle type="source" position={Position.Right} isConnectable={false} /> : null}
     </div>
   );
@@ -73,13 +77,7 @@ export function TeamGraph({ graph, height }: { graph: TopologyGraph; height?: nu
 
   return (
     <div className="team-graph" data-testid="team-graph" data-node-count={graph.nodes.length} style={{ height: boxHeight }}>
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={NODE_TYPES}
-        {...READ_ONLY_FLOW_PROPS}
-        proOptions={{ hideAttribution: true }}
-      >
+      <ReactFlow nodes={nodes} edges={edges} nodeTypes={NODE_TYPES} {...READ_ONLY_FLOW_PROPS} proOptions={{ hideAttribution: true }}>
         <Background gap={18} size={1} />
         <Controls showInteractive={false} />
       </ReactFlow>

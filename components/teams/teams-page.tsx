@@ -32,7 +32,14 @@ function TeamsTable() {
       }
     >
       <FormError message={teams.isError ? errorMessage(teams.error) : null} />
-      <QueryTable query={teams} empty={<p className="muted" data-testid="team-empty">No teams yet.</p>}>
+      <QueryTable
+        query={teams}
+        empty={
+          <p className="muted" data-testid="team-empty">
+            No teams yet.
+          </p>
+        }
+      >
         <table className="table">
           <thead>
             <tr>
@@ -47,8 +54,12 @@ function TeamsTable() {
             {teams.data?.map((t) => (
               <tr key={t.id} data-testid="team-row" data-slug={t.slug} className={t.archivedAt ? "row-muted" : undefined}>
                 <td>
-                  <Link href={`/w/${slug}/teams/${t.slug}`} className="cell-title">{t.name}</Link>
-                  <div><code className="model-id">{t.slug}</code> {t.archivedAt ? <Badge tone="neutral">archived</Badge> : null}</div>
+                  <Link href={`/w/${slug}/teams/${t.slug}`} className="cell-title">
+                    {t.name}
+                  </Link>
+                  <div>
+                    <code className="model-id">{t.slug}</code> {t.archivedAt ? <Badge tone="neutral">archived</Badge> : null}
+                  </div>
                 </td>
                 <td>
                   {TOPOLOGY_LABELS[t.topology]}

@@ -4,7 +4,11 @@ export type BadgeTone = "neutral" | "accent" | "success" | "warning" | "danger" 
 
 const ROLE_TONES: Record<string, BadgeTone> = { owner: "accent", admin: "info", member: "success", viewer: "neutral" };
 const STATUS_TONES: Record<string, BadgeTone> = {
-  active: "success", pending: "info", accepted: "success", revoked: "danger", expired: "warning",
+  active: "success",
+  pending: "info",
+  accepted: "success",
+  revoked: "danger",
+  expired: "warning",
 };
 
 export function Badge({ tone = "neutral", children, testId }: { tone?: BadgeTone; children: ReactNode; testId?: string }) {
@@ -16,9 +20,17 @@ export function Badge({ tone = "neutral", children, testId }: { tone?: BadgeTone
 }
 
 export function RoleBadge({ role, testId }: { role: string; testId?: string }) {
-  return <Badge tone={ROLE_TONES[role] ?? "neutral"} testId={testId}>{role}</Badge>;
+  return (
+    <Badge tone={ROLE_TONES[role] ?? "neutral"} testId={testId}>
+      {role}
+    </Badge>
+  );
 }
 
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
-  return <Badge tone={STATUS_TONES[status] ?? "neutral"} testId={testId}>{status}</Badge>;
+  return (
+    <Badge tone={STATUS_TONES[status] ?? "neutral"} testId={testId}>
+      {status}
+    </Badge>
+  );
 }

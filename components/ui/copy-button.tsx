@@ -29,12 +29,7 @@ export function CopyButton({ text, label = "Copy", testId }: { text: string; lab
     return () => clearTimeout(timer);
   }, [state]);
   return (
-    <button
-      type="button"
-      className="btn btn-secondary"
-      data-testid={testId}
-      onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}
-    >
+    <button type="button" className="btn btn-secondary" data-testid={testId} onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}>
       {state === "copied" ? "Copied" : state === "failed" ? "Select and copy" : label}
     </button>
   );

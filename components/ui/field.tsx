@@ -14,7 +14,15 @@ export function Field({ label, htmlFor, hint, grow, children }: { label: ReactNo
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange">;
 
 /** A Field around one text-like input; its id is also its test id. */
-export function InputField({ label, id, hint, grow, value, onValueChange, ...input }: InputProps & {
+export function InputField({
+  label,
+  id,
+  hint,
+  grow,
+  value,
+  onValueChange,
+  ...input
+}: InputProps & {
   label: ReactNode;
   id: string;
   hint?: ReactNode;

@@ -11,5 +11,9 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 
 /** A page section the role may not see. */
 export function NoAccess({ children }: { children: ReactNode }) {
-  return <div className="notice" data-testid="no-access">{children}</div>;
+  return (
+    <div className="notice" data-testid="no-access">
+      {children}
+    </div>
+  );
 }

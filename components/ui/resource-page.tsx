@@ -8,7 +8,15 @@ import { Loading, NoAccess } from "./loading";
  * The page of one resource (an agent, a team) until it is there: no access for the role, loading, or
  * not found / failed with a link back to the list. Then `children` renders it.
  */
-export function ResourcePage<T>({ readable, noAccess, query, notFound, backHref, backLabel, children }: {
+export function ResourcePage<T>({
+  readable,
+  noAccess,
+  query,
+  notFound,
+  backHref,
+  backLabel,
+  children,
+}: {
   readable: boolean;
   noAccess: string;
   query: { isPending: boolean; isError: boolean; error: unknown; data: T | undefined };
@@ -17,8 +25,18 @@ export function ResourcePage<T>({ readable, noAccess, query, notFound, backHref,
   backLabel: string;
   children: (resource: T) => ReactNode;
 }) {
-  if (!readable) return <div className="page"><NoAccess>{noAccess}</NoAccess></div>;
-  if (query.isPending) return <div className="page"><Loading /></div>;
+  if (!readable)
+    return (
+      <div className="page">
+        <NoAccess>{noAccess}</NoAccess>
+      </div>
+    );
+  if (query.isPending)
+    return (
+      <div className="page">
+        <Loading />
+      </div>
+    );
   if (query.isError || !query.data) {
     return (
       <div className="page">
@@ -35,7 +53,9 @@ export function ResourceHeader({ backHref, backLabel, title, children }: { backH
   return (
     <div className="page-header">
       <div>
-        <Link href={backHref} className="muted small">{backLabel}</Link>
+        <Link href={backHref} className="muted small">
+          {backLabel}
+        </Link>
         <h1>{title}</h1>
         <p className="muted small">{children}</p>
       </div>

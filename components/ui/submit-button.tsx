@@ -1,7 +1,14 @@
 import type { ReactNode } from "react";
 
 /** A form's primary submit button: disabled and relabelled while the submission is pending. */
-export function SubmitButton({ testId, pending, pendingLabel, disabled, block, children }: {
+export function SubmitButton({
+  testId,
+  pending,
+  pendingLabel,
+  disabled,
+  block,
+  children,
+}: {
   testId: string;
   pending: boolean;
   pendingLabel: string;

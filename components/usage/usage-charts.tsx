@@ -51,14 +51,7 @@ export interface NamedSpend {
 export function SpendPerNameChart({ data, name }: { data: NamedSpend[]; name: string }) {
   const height = Math.max(120, 36 * data.length + 40);
   return (
-    <BarChart
-      responsive
-      data={data}
-      layout="vertical"
-      style={{ width: "100%", height }}
-      margin={{ top: 4, right: 16, bottom: 0, left: 8 }}
-      accessibilityLayer
-    >
+    <BarChart responsive data={data} layout="vertical" style={{ width: "100%", height }} margin={{ top: 4, right: 16, bottom: 0, left: 8 }} accessibilityLayer>
       <CartesianGrid horizontal={false} stroke="#e2e5ea" />
       <XAxis type="number" tickFormatter={axisUsd} tickLine={false} fontSize={12} />
       <YAxis type="category" dataKey="label" width={150} tickLine={false} axisLine={false} fontSize={12} />

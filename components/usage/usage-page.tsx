@@ -33,7 +33,14 @@ const formatCount = (n: number) => n.toLocaleString("en-US");
 /** "Nov 21, 08:40:41": the year only when it is not this one. */
 function formatShortTime(date: Date): string {
   const sameYear = date.getFullYear() === new Date().getFullYear();
-  return date.toLocaleString(undefined, { ...(sameYear ? {} : { year: "numeric" }), month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return date.toLocaleString(undefined, {
+    ...(sameYear ? {} : { year: "numeric" }),
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
 }
 
 function simulatorLabel(name: string, providerKind: string): string {
@@ -58,7 +65,9 @@ function dayPoints(totals: Totals): DayPoint[] {
 function StatCard({ label, value, testId, hint }: { label: string; value: string; testId: string; hint?: string }) {
   return (
     <div className="stat card usage-stat">
-      <span className="stat-value" data-testid={testId}>{value}</span>
+      <span className="stat-value" data-testid={testId}>
+        {value}
+      </span>
       <span className="stat-label">{label}</span>
       {hint ? <span className="stat-hint muted">{hint}</span> : null}
     </div>
@@ -68,7 +77,13 @@ function StatCard({ label, value, testId, hint }: { label: string; value: string
 function UsageCharts({ totals }: { totals: Totals }) {
   const days = useMemo(() => dayPoints(totals), [totals]);
   const models = useMemo<NamedSpend[]>(
-    () => totals.byModel.map((m) => ({ key: `${m.modelRef ?? ""}:${m.modelName}`, label: simulatorLabel(m.displayName, m.providerKind), costUsd: m.costUsd, calls: m.calls })),
+    () =>
+      totals.byModel.map((m) => ({
+        key: `${m.modelRef ?? ""}:${m.modelName}`,
+        label: simulatorLabel(m.displayName, m.providerKind),
+        costUsd: m.costUsd,
+        calls: m.calls,
+      })),
     [totals],
   );
   const agents = useMemo<NamedSpend[]>(
@@ -88,7 +103,9 @@ function UsageCharts({ totals }: { totals: Totals }) {
         {agents.length === 0 ? (
           <div className="chart-empty" data-testid="usage-agent-empty">
             <p className="muted">No spend by agents in this period.</p>
-            <p className="muted small">Calls made by agents show up here per agent; calls made directly (tests, the route tester) are counted in the totals only.</p>
+            <p className="muted small">
+              Calls made by agents show up here per agent; calls made directly (tests, the route tester) are counted in the totals only.
+            </p>
           </div>
         ) : (
           <SpendPerNameChart data={agents} name="Spend" />
@@ -110,7 +127,9 @@ function RecentCalls({ period }: { period: Period }) {
       {calls.isPending ? (
         <Loading />
       ) : rows.length === 0 ? (
-        <p className="muted" data-testid="usage-empty">No model calls in this period.</p>
+        <p className="muted" data-testid="usage-empty">
+          No model calls in this period.
+        </p>
       ) : (
         <div className="table-wrap">
           <table className="table table-compact table-usage">
@@ -131,18 +150,28 @@ function RecentCalls({ period }: { period: Period }) {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.id} data-testid="usage-row" data-outcome={r.outcome}>
-                  <td className="nowrap" title={formatTimestamp(r.createdAt)}>{formatShortTime(r.createdAt)}</td>
-                  <td className="nowrap" title={r.modelName}>{r.modelDisplayName}</td>
-                  <td className="nowrap">
-                    {r.providerKind === "simulator" ? <Badge tone="info">simulator</Badge> : <code>{r.providerKind}</code>}
+                  <td className="nowrap" title={formatTimestamp(r.createdAt)}>
+                    {formatShortTime(r.createdAt)}
                   </td>
-                  <td className="ref">{r.runId ? <code title={r.stepId ? `step ${r.stepId}` : undefined}>{r.runId}</code> : <span className="muted">—</span>}</td>
+                  <td className="nowrap" title={r.modelName}>
+                    {r.modelDisplayName}
+                  </td>
+                  <td className="nowrap">{r.providerKind === "simulator" ? <Badge tone="info">simulator</Badge> : <code>{r.providerKind}</code>}</td>
+                  <td className="ref">
+                    {r.runId ? <code title={r.stepId ? `step ${r.stepId}` : undefined}>{r.runId}</code> : <span className="muted">—</span>}
+                  </td>
                   <td className="ref">{r.agentId ? <code>{r.agentId}</code> : <span className="muted">—</span>}</td>
-                  <td className="num nowrap">{formatCount(r.inputTokens)} / {formatCount(r.outputTokens)}</td>
+                  <td className="num nowrap">
+                    {formatCount(r.inputTokens)} / {formatCount(r.outputTokens)}
+                  </td>
                   <td className="num nowrap">{formatUsd(r.costUsd)}</td>
                   <td className="num nowrap">{formatCount(r.latencyMs)} ms</td>
-                  <td><Badge tone={OUTCOME_TONES[r.outcome] ?? "neutral"}>{r.outcome}</Badge></td>
-                  <td className="usage-error" title={r.error ?? undefined}>{r.error ?? ""}</td>
+                  <td>
+                    <Badge tone={OUTCOME_TONES[r.outcome] ?? "neutral"}>{r.outcome}</Badge>
+                  </td>
+                  <td className="usage-error" title={r.error ?? undefined}>
+                    {r.error ?? ""}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -151,7 +180,13 @@ function RecentCalls({ period }: { period: Period }) {
       )}
       {calls.hasNextPage ? (
         <div className="load-more">
-          <button type="button" className="btn btn-secondary" data-testid="usage-load-more" disabled={calls.isFetchingNextPage} onClick={() => void calls.fetchNextPage()}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="usage-load-more"
+            disabled={calls.isFetchingNextPage}
+            onClick={() => void calls.fetchNextPage()}
+          >
             {calls.isFetchingNextPage ? "Loading…" : "Load more"}
           </button>
         </div>
@@ -173,7 +208,9 @@ function Usage() {
           <label htmlFor="usage-period">Period</label>
           <select id="usage-period" data-testid="usage-period" className="select-sm" value={period} onChange={(e) => setPeriod(e.target.value as Period)}>
             {PERIODS.map((p) => (
-              <option key={p.value} value={p.value}>{p.label}</option>
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
             ))}
           </select>
         </div>
@@ -199,7 +236,9 @@ export function UsagePage() {
         <Usage />
       ) : (
         <>
-          <div className="page-header"><h1>Usage</h1></div>
+          <div className="page-header">
+            <h1>Usage</h1>
+          </div>
           <NoAccess>Your role cannot see this workspace&apos;s usage.</NoAccess>
         </>
       )}

@@ -47,7 +47,17 @@ export function SecretForm() {
     <Card title="Add a secret" description="e.g. a provider's API key. Reference it by name from a provider connection.">
       <form className="form" onSubmit={onSubmit} noValidate data-testid="secret-form" autoComplete="off">
         <div className="form-row">
-          <InputField label="Name" id="secret-name" grow placeholder="OPENAI_API_KEY" maxLength={64} autoComplete="off" spellCheck={false} value={name} onValueChange={setName} />
+          <InputField
+            label="Name"
+            id="secret-name"
+            grow
+            placeholder="OPENAI_API_KEY"
+            maxLength={64}
+            autoComplete="off"
+            spellCheck={false}
+            value={name}
+            onValueChange={setName}
+          />
           <InputField
             label="Description (optional)"
             id="secret-description"
@@ -76,7 +86,9 @@ export function SecretForm() {
           </p>
         ) : null}
         <div>
-          <SubmitButton testId="secret-submit" pending={create.isPending} pendingLabel="Saving…">Save secret</SubmitButton>
+          <SubmitButton testId="secret-submit" pending={create.isPending} pendingLabel="Saving…">
+            Save secret
+          </SubmitButton>
         </div>
       </form>
     </Card>

@@ -37,7 +37,9 @@ function ReplaceValue({ secretId, name, onDone }: { secretId: string; name: stri
   }
   return (
     <form className="replace-value" onSubmit={onSubmit} noValidate autoComplete="off" data-testid="secret-replace-form">
-      <label className="visually-hidden" htmlFor={`replace-${secretId}`}>New value of {name}</label>
+      <label className="visually-hidden" htmlFor={`replace-${secretId}`}>
+        New value of {name}
+      </label>
       <input
         id={`replace-${secretId}`}
         data-testid="secret-replace-value"
@@ -56,7 +58,11 @@ function ReplaceValue({ secretId, name, onDone }: { secretId: string; name: stri
       <button type="button" className="btn btn-ghost btn-sm" data-testid="secret-replace-cancel" onClick={() => onDone(false)}>
         Cancel
       </button>
-      {problem ? <span className="replace-error" data-testid="form-error" role="alert">{problem}</span> : null}
+      {problem ? (
+        <span className="replace-error" data-testid="form-error" role="alert">
+          {problem}
+        </span>
+      ) : null}
     </form>
   );
 }
@@ -95,8 +101,19 @@ export function SecretsTable() {
       }
     >
       <FormError message={error ?? (secrets.isError ? errorMessage(secrets.error) : null)} />
-      {notice ? <p className="success-text" data-testid="secret-notice" role="status">{notice}</p> : null}
-      <QueryTable query={secrets} empty={<p className="muted" data-testid="secret-empty">No secrets yet.</p>}>
+      {notice ? (
+        <p className="success-text" data-testid="secret-notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <QueryTable
+        query={secrets}
+        empty={
+          <p className="muted" data-testid="secret-empty">
+            No secrets yet.
+          </p>
+        }
+      >
         <table className="table table-secrets">
           <thead>
             <tr>
@@ -114,7 +131,9 @@ export function SecretsTable() {
               const deleting = remove.isPending && remove.variables?.secretId === s.id;
               return (
                 <tr key={s.id} data-testid="secret-row" data-name={s.name} data-secret-id={s.id}>
-                  <td><code className="secret-name">{s.name}</code></td>
+                  <td>
+                    <code className="secret-name">{s.name}</code>
+                  </td>
                   <td>{s.description || <span className="muted">—</span>}</td>
                   <td>
                     <code className="key-hint" data-testid="secret-last4" title={s.last4 ? "Last 4 characters" : "Too short to show any characters"}>
@@ -127,7 +146,9 @@ export function SecretsTable() {
                     ) : (
                       <ul className="used-by">
                         {s.usedBy.map((u) => (
-                          <li key={`${u.type}:${u.id}`}><span className="muted">{u.type}</span> {u.name}</li>
+                          <li key={`${u.type}:${u.id}`}>
+                            <span className="muted">{u.type}</span> {u.name}
+                          </li>
                         ))}
                       </ul>
                     )}

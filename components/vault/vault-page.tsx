@@ -12,8 +12,8 @@ export function VaultPage() {
       <div className="page-header">
         <h1>Vault</h1>
         <p className="muted">
-          Provider keys and tool credentials, encrypted at rest. Values are write-only: once saved, nobody (you included) can read
-          them back here or through the API; Cadre decrypts them only to make the calls that use them.
+          Provider keys and tool credentials, encrypted at rest. Values are write-only: once saved, nobody (you included) can read them back here or through the
+          API; Cadre decrypts them only to make the calls that use them.
         </p>
       </div>
       {can("secrets:create") ? <SecretForm /> : null}

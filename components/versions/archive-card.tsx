@@ -4,7 +4,15 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 
 /** The danger-zone card of a versioned resource (agent, team): archive after a confirmation. */
-export function ArchiveCard({ noun, name, description, testId, pending, error, onArchive }: {
+export function ArchiveCard({
+  noun,
+  name,
+  description,
+  testId,
+  pending,
+  error,
+  onArchive,
+}: {
   noun: string;
   name: string;
   description: string;

@@ -32,7 +32,16 @@ export function useComparePair(current: number): ComparePair {
 }
 
 /** The History card of an agent or a team: its versions, and the diff of the pair being compared. */
-export function HistoryCard<V extends { version: number; name: string; createdAt: Date }>({ versions, summary, diff, current, pair, rowTestId, diffTestId, labels }: {
+export function HistoryCard<V extends { version: number; name: string; createdAt: Date }>({
+  versions,
+  summary,
+  diff,
+  current,
+  pair,
+  rowTestId,
+  diffTestId,
+  labels,
+}: {
   versions: VersionPages<V>;
   summary: (version: V) => string;
   diff: QueryState<{ from: number; to: number; changes: FieldChange[] }>;

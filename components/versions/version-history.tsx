@@ -19,7 +19,14 @@ export interface FieldChange {
 }
 
 /** The versions of an agent or a team, newest first, with a choice of two to compare. */
-export function VersionHistory({ versions, current, rowTestId, from, to, onCompare }: {
+export function VersionHistory({
+  versions,
+  current,
+  rowTestId,
+  from,
+  to,
+  onCompare,
+}: {
   versions: VersionRow[];
   current: number;
   rowTestId: string;
@@ -38,7 +45,9 @@ export function VersionHistory({ versions, current, rowTestId, from, to, onCompa
               <th>Name</th>
               <th>Saved</th>
               <th>Summary</th>
-              <th className="actions-col"><span className="visually-hidden">Compare</span></th>
+              <th className="actions-col">
+                <span className="visually-hidden">Compare</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -65,12 +74,32 @@ export function VersionHistory({ versions, current, rowTestId, from, to, onCompa
       {numbers.length > 1 ? (
         <div className="form-inline version-compare">
           <span className="muted small">Compare</span>
-          <select aria-label="From version" data-testid="version-from" className="select-sm" value={from ?? ""} onChange={(e) => onCompare(Number(e.target.value), to ?? current)}>
-            {numbers.map((n) => <option key={n} value={n}>v{n}</option>)}
+          <select
+            aria-label="From version"
+            data-testid="version-from"
+            className="select-sm"
+            value={from ?? ""}
+            onChange={(e) => onCompare(Number(e.target.value), to ?? current)}
+          >
+            {numbers.map((n) => (
+              <option key={n} value={n}>
+                v{n}
+              </option>
+            ))}
           </select>
           <span className="muted small">with</span>
-          <select aria-label="To version" data-testid="version-to" className="select-sm" value={to ?? ""} onChange={(e) => onCompare(from ?? 1, Number(e.target.value))}>
-            {numbers.map((n) => <option key={n} value={n}>v{n}</option>)}
+          <select
+            aria-label="To version"
+            data-testid="version-to"
+            className="select-sm"
+            value={to ?? ""}
+            onChange={(e) => onCompare(from ?? 1, Number(e.target.value))}
+          >
+            {numbers.map((n) => (
+              <option key={n} value={n}>
+                v{n}
+              </option>
+            ))}
           </select>
         </div>
       ) : null}
@@ -85,7 +114,13 @@ function show(value: unknown): string {
 }
 
 /** What changed between two versions: each field's before/after, long text as a line diff. */
-export function DiffView({ from, to, changes, testId, labels = {} }: {
+export function DiffView({
+  from,
+  to,
+  changes,
+  testId,
+  labels = {},
+}: {
   from: number;
   to: number;
   changes: FieldChange[];
@@ -105,7 +140,9 @@ export function DiffView({ from, to, changes, testId, labels = {} }: {
               {c.lines.map((l, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: the lines of a diff, read-only and in order
                 <div key={i} className={`diff-line diff-${l.op}`}>
-                  <span className="diff-sign" aria-hidden="true">{l.op === "add" ? "+" : l.op === "remove" ? "−" : " "}</span>
+                  <span className="diff-sign" aria-hidden="true">
+                    {l.op === "add" ? "+" : l.op === "remove" ? "−" : " "}
+                  </span>
                   {l.text || " "}
                 </div>
               ))}

@@ -50,7 +50,11 @@ export function NewWorkspaceForm() {
       <Field
         label="URL"
         htmlFor="ws-slug"
-        hint={<>Lowercase letters, digits and dashes. Your workspace will live at /w/<strong>{slug || "your-slug"}</strong></>}
+        hint={
+          <>
+            Lowercase letters, digits and dashes. Your workspace will live at /w/<strong>{slug || "your-slug"}</strong>
+          </>
+        }
       >
         <div className="input-prefix">
           <span>/w/</span>

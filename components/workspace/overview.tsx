@@ -22,7 +22,9 @@ export function WorkspaceOverview() {
   const { slug, workspace, role, can } = useWorkspace();
   const base = `/w/${slug}`;
   // the count of every member (the list pages)
-  const members = useAllPages(useInfiniteQuery({ ...trpc.members.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("members:read") }));
+  const members = useAllPages(
+    useInfiniteQuery({ ...trpc.members.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("members:read") }),
+  );
   const keys = useQuery(trpc.apiKeys.list.queryOptions(undefined, { enabled: can("api_keys:read") }));
   const invitations = useQuery(trpc.invitations.list.queryOptions(undefined, { enabled: can("members:invite") }));
 
@@ -67,8 +69,10 @@ export function WorkspaceOverview() {
             )}
           </li>
           <li>
-            <strong>Explore the REST API.</strong> Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>; the
-            machine-readable description is <a href="/api/v1/openapi.json" data-testid="openapi-link">/api/v1/openapi.json</a>{" "}
+            <strong>Explore the REST API.</strong> Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>; the machine-readable description is{" "}
+            <a href="/api/v1/openapi.json" data-testid="openapi-link">
+              /api/v1/openapi.json
+            </a>{" "}
             (OpenAPI 3.1).
           </li>
         </ol>

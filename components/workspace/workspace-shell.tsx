@@ -40,14 +40,18 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
         <p className="muted">
           There is no workspace <code>{slug}</code>, or you are not a member of it.
         </p>
-        <Link href="/" className="btn btn-primary">Go to your workspaces</Link>
+        <Link href="/" className="btn btn-primary">
+          Go to your workspaces
+        </Link>
       </div>
     );
   } else if (current.isError) {
     body = (
       <div className="empty-state">
         <FormError message={errorMessage(current.error)} />
-        <button type="button" className="btn btn-secondary" onClick={() => void current.refetch()}>Try again</button>
+        <button type="button" className="btn btn-secondary" onClick={() => void current.refetch()}>
+          Try again
+        </button>
       </div>
     );
   } else {
@@ -59,15 +63,21 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
       <header className="app-header">
         <div className="app-header-inner">
           <Link href="/" className="brand">
-            <span className="brand-mark" aria-hidden="true">C</span>
+            <span className="brand-mark" aria-hidden="true">
+              C
+            </span>
             Cadre
           </Link>
           <WorkspaceSwitcher slug={slug} />
           <div className="header-spacer" />
           <div className="header-user">
             {value ? <RoleBadge role={value.role} testId="current-role" /> : null}
-            <Link href="/account" className="header-email" data-testid="user-email" title={user.name ? `${user.name}: account settings` : "Account settings"}>{user.email}</Link>
-            <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">Sign-in activity</Link>
+            <Link href="/account" className="header-email" data-testid="user-email" title={user.name ? `${user.name}: account settings` : "Account settings"}>
+              {user.email}
+            </Link>
+            <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">
+              Sign-in activity
+            </Link>
             <SignOutButton />
           </div>
         </div>

@@ -14,7 +14,9 @@ export function WorkspaceSwitcher({ slug }: { slug: string }) {
   const known = workspaces.some((w) => w.slug === slug);
   return (
     <div className="switcher">
-      <label className="visually-hidden" htmlFor="workspace-switcher">Workspace</label>
+      <label className="visually-hidden" htmlFor="workspace-switcher">
+        Workspace
+      </label>
       <select
         id="workspace-switcher"
         data-testid="workspace-switcher"

@@ -11,7 +11,8 @@ export const changePasswordInputSchema = z
   .superRefine((value, ctx) => {
     const problem = passwordProblem(value.newPassword);
     if (problem) ctx.addIssue({ code: "custom", path: ["newPassword"], message: problem });
-    else if (value.newPassword === value.currentPassword) ctx.addIssue({ code: "custom", path: ["newPassword"], message: "Choose a password different from the current one" });
+    else if (value.newPassword === value.currentPassword)
+      ctx.addIssue({ code: "custom", path: ["newPassword"], message: "Choose a password different from the current one" });
   });
 
 export const accountOutSchema = z.object({

@@ -27,7 +27,11 @@ const agentFieldsShape = {
   roleDescription: text().max(2_000, "A role description has at most 2000 characters").describe("What the agent is for, shown to other agents and people"),
   instructions: text().max(MAX_INSTRUCTIONS, `Instructions have at most ${MAX_INSTRUCTIONS} characters`).describe("The agent's system prompt"),
   modelPolicy: modelPolicySchema,
-  maxOutputTokens: z.number().int("Max output tokens is a whole number").min(1, "Max output tokens is at least 1").max(32_000, "Max output tokens is at most 32000"),
+  maxOutputTokens: z
+    .number()
+    .int("Max output tokens is a whole number")
+    .min(1, "Max output tokens is at least 1")
+    .max(32_000, "Max output tokens is at most 32000"),
   temperature: z.number().min(0, "Temperature is between 0 and 2").max(2, "Temperature is between 0 and 2"),
   outageWaitSeconds: z
     .number()
@@ -39,7 +43,12 @@ const agentFieldsShape = {
     .array(text().max(200))
     .max(0, "Agents cannot call tools in this version of Cadre: allowedTools must be empty")
     .describe("Tool names the agent may call (reserved: must be empty in this version)"),
-  memoryScope: text().trim().min(1).max(200).nullable().describe("A label for the agent's memory (reserved: stored with the version, not used by runs in this version)"),
+  memoryScope: text()
+    .trim()
+    .min(1)
+    .max(200)
+    .nullable()
+    .describe("A label for the agent's memory (reserved: stored with the version, not used by runs in this version)"),
 };
 
 export const createAgentInputSchema = z.strictObject({
@@ -89,7 +98,10 @@ export type UpdateAgentInput = z.input<typeof updateAgentInputSchema>;
 export const updateAgentWithRefInputSchema = z.strictObject({ agent: agentRefSchema, ...agentPatchShape });
 
 export const listAgentsInputSchema = z.strictObject({
-  includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived agents"),
+  includeArchived: z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+    .optional()
+    .describe("Also list archived agents"),
   ...paginationShape,
 });
 
@@ -101,7 +113,17 @@ export const agentDiffInputSchema = z.strictObject({
   to: intColumn(1),
 });
 
-export const AGENT_VERSION_FIELDS = ["name", "roleDescription", "instructions", "modelPolicy", "maxOutputTokens", "temperature", "outageWaitSeconds", "allowedTools", "memoryScope"] as const;
+export const AGENT_VERSION_FIELDS = [
+  "name",
+  "roleDescription",
+  "instructions",
+  "modelPolicy",
+  "maxOutputTokens",
+  "temperature",
+  "outageWaitSeconds",
+  "allowedTools",
+  "memoryScope",
+] as const;
 export type AgentVersionField = (typeof AGENT_VERSION_FIELDS)[number];
 
 const versionFieldsOut = {

@@ -3,8 +3,19 @@ import { displayName, text } from "./text";
 import { emailSchema } from "./common";
 
 const COMMON_PASSWORDS = new Set([
-  "password", "password1", "password123", "123456789", "1234567890", "qwertyuiop", "iloveyou1",
-  "letmein123", "welcome123", "admin12345", "passw0rd123", "abc1234567", "qwerty1234",
+  "password",
+  "password1",
+  "password123",
+  "123456789",
+  "1234567890",
+  "qwertyuiop",
+  "iloveyou1",
+  "letmein123",
+  "welcome123",
+  "admin12345",
+  "passw0rd123",
+  "abc1234567",
+  "qwerty1234",
 ]);
 
 /** Why a password is weak, or null when it is acceptable. Shared by the sign-up form and the server. */

@@ -16,8 +16,7 @@ export const slugSchema = text()
   .max(48, "A slug has at most 48 characters")
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "Use lowercase letters, digits and single dashes (not at the ends)");
 
-export const idSchema = (prefix: string) =>
-  text().regex(new RegExp(`^${prefix}_[a-z0-9]{6,40}$`), `Not a valid ${prefix}_ id`);
+export const idSchema = (prefix: string) => text().regex(new RegExp(`^${prefix}_[a-z0-9]{6,40}$`), `Not a valid ${prefix}_ id`);
 
 /** The fields of every paginated list: a page size and the opaque keyset cursor of the previous page. */
 export const paginationShape = {

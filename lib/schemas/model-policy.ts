@@ -12,7 +12,10 @@ export const modelConstraintsSchema = z
     maxP95LatencyMs: z.number().int().positive().max(MAX_INT4).optional(),
     /** estimated from prompt tokens and max output tokens */
     maxCostPerCallUsd: z.number().positive().max(1_000_000).optional(),
-    requiredCapabilities: z.array(capabilitySchema).max(CAPABILITIES.length * 2).default([]),
+    requiredCapabilities: z
+      .array(capabilitySchema)
+      .max(CAPABILITIES.length * 2)
+      .default([]),
     /** provider ids (prv_...) or kinds (openai, anthropic, openai_compatible, simulator), most preferred first */
     preferredProviders: z.array(text().max(80)).max(50).default([]),
     /** try local providers first, fall back to cloud ones */

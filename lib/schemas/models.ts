@@ -71,7 +71,9 @@ const NOTHING_TO_CHANGE = "Nothing to change";
 /** REST body of PATCH /api/v1/providers/{providerId}. */
 export const updateProviderInputSchema = z.strictObject(providerPatchShape).refine(changesProvider, NOTHING_TO_CHANGE);
 /** tRPC input of providers.update. */
-export const updateProviderWithIdInputSchema = z.strictObject({ providerId: providerIdSchema, ...providerPatchShape }).refine(changesProvider, NOTHING_TO_CHANGE);
+export const updateProviderWithIdInputSchema = z
+  .strictObject({ providerId: providerIdSchema, ...providerPatchShape })
+  .refine(changesProvider, NOTHING_TO_CHANGE);
 
 export const providerSchema = z
   .object({
@@ -103,7 +105,10 @@ export const providerTestResultSchema = z
     ok: z.boolean(),
     modelId: z.string().nullable(),
     latencyMs: z.number().int(),
-    error: z.string().nullable().describe("What went wrong, classified (status class, unreachable, timed out, not a completion): never the remote server's text, never the key"),
+    error: z
+      .string()
+      .nullable()
+      .describe("What went wrong, classified (status class, unreachable, timed out, not a completion): never the remote server's text, never the key"),
     reply: z.string().nullable().describe("The start of the model's reply"),
     testedAt: z.date(),
   })
@@ -117,7 +122,10 @@ export const modelIdSchema = text().trim().min(1, "Enter the provider's model id
 const priceSchema = z.number().min(0, "A price cannot be negative").max(100_000).describe("USD per million tokens");
 const qualitySchema = z.number().min(0, "Quality is between 0 and 1").max(1, "Quality is between 0 and 1");
 const contextSchema = z.number().int().min(1, "The context window is at least 1 token").max(100_000_000);
-const capabilitiesSchema = z.array(capabilitySchema).max(10).transform((c) => [...new Set(c)]);
+const capabilitiesSchema = z
+  .array(capabilitySchema)
+  .max(10)
+  .transform((c) => [...new Set(c)]);
 
 export const createModelInputSchema = z.strictObject({
   providerId: providerIdSchema,

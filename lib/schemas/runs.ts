@@ -27,8 +27,18 @@ export const STEP_TEXT_LIMIT = 16_384;
 
 /** The event types a run emits (see docs/api.md); the last three end a run's stream. */
 export const RUN_EVENT_TYPES = [
-  "run.queued", "run.started", "node.started", "node.delta", "node.finished", "node.failed", "node.waiting", "node.resumed",
-  "run.progress", "run.succeeded", "run.failed", "run.cancelled",
+  "run.queued",
+  "run.started",
+  "node.started",
+  "node.delta",
+  "node.finished",
+  "node.failed",
+  "node.waiting",
+  "node.resumed",
+  "run.progress",
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
 ] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 export const TERMINAL_RUN_EVENTS: readonly RunEventType[] = ["run.succeeded", "run.failed", "run.cancelled"];
@@ -44,7 +54,12 @@ export const startRunInputSchema = z
       .max(MAX_RUN_INPUT, `The input has at most ${MAX_RUN_INPUT} characters`)
       .refine((v) => v.trim().length > 0, "Enter the task for the run")
       .describe("The task"),
-    budgetUsd: z.number().min(0.0001, "A run budget is at least $0.0001").max(1_000_000).optional().describe("Limit for this run (USD); default: the workspace's per-run limit"),
+    budgetUsd: z
+      .number()
+      .min(0.0001, "A run budget is at least $0.0001")
+      .max(1_000_000)
+      .optional()
+      .describe("Limit for this run (USD); default: the workspace's per-run limit"),
     modelPolicy: modelPolicySchema.optional().describe("Overrides every agent's model policy for this run"),
   })
   .superRefine((v, issue) => {
@@ -52,7 +67,9 @@ export const startRunInputSchema = z
   });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
 /** The web app's start (tRPC): the same input plus the form's idempotency key (a double submit starts one run). */
-export const startRunWithKeyInputSchema = startRunInputSchema.safeExtend({ idempotencyKey: idempotencyKeySchema.optional().describe("One key per intended run (lib/idempotency.ts)") });
+export const startRunWithKeyInputSchema = startRunInputSchema.safeExtend({
+  idempotencyKey: idempotencyKeySchema.optional().describe("One key per intended run (lib/idempotency.ts)"),
+});
 
 const targetSchema = z.object({ id: z.string(), slug: z.string(), name: z.string(), version: z.number().int() });
 
@@ -133,7 +150,10 @@ export const runDetailSchema = runSchema
     /** the step the run failed at, if any */
     failedStepId: z.string().nullable(),
     steps: z.array(runStepSchema).describe("The run's steps in the order they started: over REST the first page of them"),
-    stepsNextCursor: z.string().nullable().describe("The cursor of the next page of steps (GET /api/v1/runs/{runId}/steps?cursor=); null when `steps` holds them all"),
+    stepsNextCursor: z
+      .string()
+      .nullable()
+      .describe("The cursor of the next page of steps (GET /api/v1/runs/{runId}/steps?cursor=); null when `steps` holds them all"),
     pins: runPinsSchema.nullable(),
   })
   .meta({ id: "RunDetail" });

@@ -46,9 +46,7 @@ const NOTHING_TO_CHANGE = "Change at least one of name, description or value";
 export const updateSecretInputSchema = z.strictObject(secretPatchShape).refine(changesSomething, NOTHING_TO_CHANGE);
 
 /** tRPC input of secrets.update: the patch plus the secret's id. */
-export const updateSecretWithIdInputSchema = z
-  .strictObject({ secretId: secretIdSchema, ...secretPatchShape })
-  .refine(changesSomething, NOTHING_TO_CHANGE);
+export const updateSecretWithIdInputSchema = z.strictObject({ secretId: secretIdSchema, ...secretPatchShape }).refine(changesSomething, NOTHING_TO_CHANGE);
 
 export const secretUsageSchema = z
   .object({

@@ -47,7 +47,10 @@ export type UpdateTeamInput = z.input<typeof updateTeamInputSchema>;
 export const updateTeamWithRefInputSchema = z.strictObject({ team: teamRefSchema, ...teamPatchShape });
 
 export const listTeamsInputSchema = z.strictObject({
-  includeArchived: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional().describe("Also list archived teams"),
+  includeArchived: z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+    .optional()
+    .describe("Also list archived teams"),
   ...paginationShape,
 });
 
@@ -66,9 +69,7 @@ export const validateTeamInputSchema = z.strictObject({
 export const teamProblemSchema = z.object({ path: z.string(), message: z.string() }).meta({ id: "TeamProblem" });
 export type TeamProblem = z.infer<typeof teamProblemSchema>;
 
-export const teamValidationSchema = z
-  .object({ valid: z.boolean(), issues: z.array(teamProblemSchema) })
-  .meta({ id: "TeamValidation" });
+export const teamValidationSchema = z.object({ valid: z.boolean(), issues: z.array(teamProblemSchema) }).meta({ id: "TeamValidation" });
 
 export const topologyKindSchema = z.enum(TOPOLOGIES);
 

@@ -6,8 +6,10 @@ import { displayName, hasSpoofingCharacters, hasUnsafeText, intColumn, text } fr
 
 describe("text()", () => {
   it("refuses NUL and unpaired surrogates anywhere, keeps every valid string", () => {
-    for (const bad of ["\u0000", "a\u0000b", "\uD800", "\uDC00", "a\uD83Db", "x\uDE00", "\uDE00\uD83D"]) expect(hasUnsafeText(bad), JSON.stringify(bad)).toBe(true);
-    for (const ok of ["", "plain", "\u{1F600}", "a\u{1F600}b\u{10FFFF}", "\t\n\r", "\u0001", "\uFFFD", "\u202E"]) expect(hasUnsafeText(ok), JSON.stringify(ok)).toBe(false);
+    for (const bad of ["\u0000", "a\u0000b", "\uD800", "\uDC00", "a\uD83Db", "x\uDE00", "\uDE00\uD83D"])
+      expect(hasUnsafeText(bad), JSON.stringify(bad)).toBe(true);
+    for (const ok of ["", "plain", "\u{1F600}", "a\u{1F600}b\u{10FFFF}", "\t\n\r", "\u0001", "\uFFFD", "\u202E"])
+      expect(hasUnsafeText(ok), JSON.stringify(ok)).toBe(false);
     expect(text().safeParse("a\u0000").success).toBe(false);
     expect(text().trim().min(1).parse("  ok  ")).toBe("ok");
   });
@@ -15,7 +17,21 @@ describe("text()", () => {
 
 describe("displayName()", () => {
   it("refuses bidi controls and invisible characters; joiners only between non-ASCII characters", () => {
-    for (const bad of ["\u202Aa", "a\u202E", "\u2066x\u2069", "a\u200Bb", "\u200Ex", "\u200Fx", "a\u2060b", "a\u2064", "\uFEFFa", "sh\u00ADy", "a\u200Db", "\u200Cx", "x\u200D"]) {
+    for (const bad of [
+      "\u202Aa",
+      "a\u202E",
+      "\u2066x\u2069",
+      "a\u200Bb",
+      "\u200Ex",
+      "\u200Fx",
+      "a\u2060b",
+      "a\u2064",
+      "\uFEFFa",
+      "sh\u00ADy",
+      "a\u200Db",
+      "\u200Cx",
+      "x\u200D",
+    ]) {
       expect(hasSpoofingCharacters(bad), JSON.stringify(bad)).toBe(true);
       expect(displayName().safeParse(bad).success).toBe(false);
     }
@@ -47,7 +63,9 @@ describe("inputProblems", () => {
 describe("the web app's error message for a refusal before tRPC", () => {
   it("shows the envelope's message (the body size limit)", () => {
     const error = TRPCClientError.from(new Error("Unknown"), {
-      meta: { responseJSON: { error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than the limit of 1048576 bytes", requestId: "req_1" } } },
+      meta: {
+        responseJSON: { error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than the limit of 1048576 bytes", requestId: "req_1" } },
+      },
     });
     expect(errorMessage(error)).toBe("The request body is larger than the limit of 1048576 bytes");
   });

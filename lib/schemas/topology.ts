@@ -33,7 +33,10 @@ const shapes = {
     maxSubtasks: z.number().int().min(1).max(20).default(8),
   },
   dag: {
-    nodes: z.array(z.object({ id: text().regex(/^[A-Za-z0-9_-]{1,40}$/), agent: nodeRefSchema, dependsOn: z.array(text().max(40)).max(64).default([]) }).strict()).min(1).max(64),
+    nodes: z
+      .array(z.object({ id: text().regex(/^[A-Za-z0-9_-]{1,40}$/), agent: nodeRefSchema, dependsOn: z.array(text().max(40)).max(64).default([]) }).strict())
+      .min(1)
+      .max(64),
     maxParallel: z.number().int().min(1).max(16).default(4),
   },
   debate: {
@@ -58,7 +61,10 @@ const shapes = {
     aggregator: nodeRefSchema,
   },
   forest: {
-    trees: z.array(z.object({ manager: nodeRefSchema, workers: z.array(nodeRefSchema).min(1).max(16), depth: z.number().int().min(1).max(3).default(1) }).strict()).min(2).max(8),
+    trees: z
+      .array(z.object({ manager: nodeRefSchema, workers: z.array(nodeRefSchema).min(1).max(16), depth: z.number().int().min(1).max(3).default(1) }).strict())
+      .min(2)
+      .max(8),
     aggregator: nodeRefSchema,
   },
   circular: {
@@ -84,8 +90,18 @@ export type TopologyKind = (typeof TOPOLOGIES)[number];
 const base = <K extends BaseTopology>(k: K) => z.object({ topology: z.literal(k), ...shapes[k] }).strict();
 
 export const baseTopologySpecSchema = z.discriminatedUnion("topology", [
-  base("sequential"), base("parallel"), base("hierarchical"), base("dag"), base("debate"), base("mesh"), base("star"),
-  base("grid"), base("forest"), base("circular"), base("mixture_of_agents"), base("maker_checker"),
+  base("sequential"),
+  base("parallel"),
+  base("hierarchical"),
+  base("dag"),
+  base("debate"),
+  base("mesh"),
+  base("star"),
+  base("grid"),
+  base("forest"),
+  base("circular"),
+  base("mixture_of_agents"),
+  base("maker_checker"),
 ]);
 
 export const topologySpecSchema = z
@@ -105,16 +121,49 @@ export function nodeRefs(spec: TopologySpec): { path: string; ref: NodeRef }[] {
   const add = (path: string, ref: NodeRef | undefined) => ref !== undefined && out.push({ path, ref });
   const addAll = (path: string, refs: NodeRef[]) => refs.forEach((r, i) => add(`${path}.${i}`, r));
   switch (spec.topology) {
-    case "sequential": case "mesh": case "circular": addAll("agents", spec.agents); break;
-    case "parallel": addAll("agents", spec.agents); add("aggregator", spec.aggregator); break;
-    case "hierarchical": add("manager", spec.manager); addAll("workers", spec.workers); break;
-    case "dag": spec.nodes.forEach((n, i) => add(`nodes.${i}.agent`, n.agent)); break;
-    case "debate": addAll("debaters", spec.debaters); add("judge", spec.judge); break;
-    case "star": add("hub", spec.hub); addAll("spokes", spec.spokes); break;
-    case "grid": addAll("cells", spec.cells); add("aggregator", spec.aggregator); break;
-    case "forest": spec.trees.forEach((t, i) => { add(`trees.${i}.manager`, t.manager); addAll(`trees.${i}.workers`, t.workers); }); add("aggregator", spec.aggregator); break;
-    case "mixture_of_agents": spec.layers.forEach((l, i) => addAll(`layers.${i}`, l)); add("aggregator", spec.aggregator); break;
-    case "maker_checker": add("maker", spec.maker); addAll("checkers", spec.checkers); break;
+    case "sequential":
+    case "mesh":
+    case "circular":
+      addAll("agents", spec.agents);
+      break;
+    case "parallel":
+      addAll("agents", spec.agents);
+      add("aggregator", spec.aggregator);
+      break;
+    case "hierarchical":
+      add("manager", spec.manager);
+      addAll("workers", spec.workers);
+      break;
+    case "dag":
+      spec.nodes.forEach((n, i) => add(`nodes.${i}.agent`, n.agent));
+      break;
+    case "debate":
+      addAll("debaters", spec.debaters);
+      add("judge", spec.judge);
+      break;
+    case "star":
+      add("hub", spec.hub);
+      addAll("spokes", spec.spokes);
+      break;
+    case "grid":
+      addAll("cells", spec.cells);
+      add("aggregator", spec.aggregator);
+      break;
+    case "forest":
+      spec.trees.forEach((t, i) => {
+        add(`trees.${i}.manager`, t.manager);
+        addAll(`trees.${i}.workers`, t.workers);
+      });
+      add("aggregator", spec.aggregator);
+      break;
+    case "mixture_of_agents":
+      spec.layers.forEach((l, i) => addAll(`layers.${i}`, l));
+      add("aggregator", spec.aggregator);
+      break;
+    case "maker_checker":
+      add("maker", spec.maker);
+      addAll("checkers", spec.checkers);
+      break;
   }
   return out;
 }
@@ -135,7 +184,10 @@ export function topologyProblems(spec: TopologySpec): TopologyProblem[] {
     }
   }
   if (inner.topology === "grid" && inner.cells.length !== inner.rows * inner.columns) {
-    problems.push({ path: `${prefix}cells`, message: `A ${inner.rows} x ${inner.columns} grid needs ${inner.rows * inner.columns} cells, got ${inner.cells.length}` });
+    problems.push({
+      path: `${prefix}cells`,
+      message: `A ${inner.rows} x ${inner.columns} grid needs ${inner.rows * inner.columns} cells, got ${inner.cells.length}`,
+    });
   }
   if (inner.topology === "dag") {
     const ids = new Set<string>();
@@ -143,10 +195,12 @@ export function topologyProblems(spec: TopologySpec): TopologyProblem[] {
       if (ids.has(n.id)) problems.push({ path: `${prefix}nodes.${i}.id`, message: `Duplicate node id "${n.id}"` });
       ids.add(n.id);
     });
-    inner.nodes.forEach((n, i) => n.dependsOn.forEach((d, j) => {
-      if (!ids.has(d)) problems.push({ path: `${prefix}nodes.${i}.dependsOn.${j}`, message: `Unknown node "${d}"` });
-      if (d === n.id) problems.push({ path: `${prefix}nodes.${i}.dependsOn.${j}`, message: `Node "${n.id}" depends on itself` });
-    }));
+    inner.nodes.forEach((n, i) =>
+      n.dependsOn.forEach((d, j) => {
+        if (!ids.has(d)) problems.push({ path: `${prefix}nodes.${i}.dependsOn.${j}`, message: `Unknown node "${d}"` });
+        if (d === n.id) problems.push({ path: `${prefix}nodes.${i}.dependsOn.${j}`, message: `Node "${n.id}" depends on itself` });
+      }),
+    );
     const cycle = findCycle(inner.nodes);
     if (cycle) problems.push({ path: `${prefix}nodes`, message: `The graph has a cycle: ${cycle.join(" -> ")}` });
   }

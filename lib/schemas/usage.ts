@@ -113,7 +113,9 @@ export const usageTotalsSchema = z
     totals: usageSumSchema,
     byRun: z.array(z.object({ runId: z.string().nullable(), ...sums })).describe("highest cost first, at most 100"),
     byAgent: z.array(z.object({ agentId: z.string().nullable(), ...sums })).describe("highest cost first, at most 100"),
-    byModel: z.array(z.object({ modelRef: z.string().nullable(), modelName: z.string(), displayName: z.string(), providerKind: z.string(), ...sums })).describe("highest cost first"),
+    byModel: z
+      .array(z.object({ modelRef: z.string().nullable(), modelName: z.string(), displayName: z.string(), providerKind: z.string(), ...sums }))
+      .describe("highest cost first"),
     byDay: z.array(z.object({ day: z.string().describe("YYYY-MM-DD (UTC)"), ...sums })).describe("oldest first; days without calls are left out"),
     byMonth: z.array(z.object({ month: z.string().describe("YYYY-MM (UTC)"), ...sums })).describe("oldest first"),
   })

@@ -20,7 +20,9 @@ export const runStepLimitSchema = z
   .min(1, "At least 1")
   .max(1_000_000, "At most 1000000")
   .nullable()
-  .describe("The most steps one run may make (its worst case is checked when a team is saved or started); null: the server's default (CADRE_RUN_STEP_LIMIT). At most CADRE_RUN_STEP_LIMIT_MAX");
+  .describe(
+    "The most steps one run may make (its worst case is checked when a team is saved or started); null: the server's default (CADRE_RUN_STEP_LIMIT). At most CADRE_RUN_STEP_LIMIT_MAX",
+  );
 
 export const updateWorkspaceInputSchema = z.strictObject({
   name: workspaceNameSchema.optional(),
@@ -34,7 +36,11 @@ export const deleteWorkspaceInputSchema = z.strictObject({
 
 export const workspaceSchema = z
   .object({
-    id: z.string(), slug: z.string(), name: z.string(), createdAt: z.date(), apiRateLimitPerMinute: z.number().int().nullable(),
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    createdAt: z.date(),
+    apiRateLimitPerMinute: z.number().int().nullable(),
     runStepLimit: z.number().int().nullable().describe("The workspace's own step limit per run; null: the server's default"),
   })
   .meta({ id: "Workspace" });

@@ -67,14 +67,22 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const sum = samples.reduce((a, b) => a + b, 0);
-  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, mean: sum / Math.max(1, samples.length), n: sorted.length };
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    min: sorted[0] ?? 0,
+    max: sorted[sorted.length - 1] ?? 0,
+    mean: sum / Math.max(1, samples.length),
+    n: sorted.length,
+  };
 }
-const line = (label: string, s: ReturnType<typeof stats>) =>
-  `    ${label.padEnd(54)} median ${ms(s.p50)}  p90 ${ms(s.p90)}  max ${ms(s.max)}  (n=${s.n})`;
+const line = (label: string, s: ReturnType<typeof stats>) => `    ${label.padEnd(54)} median ${ms(s.p50)}  p90 ${ms(s.p90)}  max ${ms(s.max)}  (n=${s.n})`;
 const load = () => loadavg()[0]!.toFixed(2);
 
 const serverAt = args.indexOf("--server");
-const serverUrl = serverAt >= 0 ? (args[serverAt + 1] && !args[serverAt + 1]!.startsWith("--") ? args[serverAt + 1]! : "postgresql://postgres@127.0.0.1:5432/postgres") : null;
+const serverUrl =
+  serverAt >= 0 ? (args[serverAt + 1] && !args[serverAt + 1]!.startsWith("--") ? args[serverAt + 1]! : "postgresql://postgres@127.0.0.1:5432/postgres") : null;
 const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -83,7 +91,13 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 const children = new Set<ChildProcess>();
 process.once("exit", () => {
-  for (const child of children) if (child.exitCode === null && child.pid) try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ }
+  for (const child of children)
+    if (child.exitCode === null && child.pid)
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
 });
 
 function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
@@ -93,7 +107,11 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
       return resolve();
     }
     const timer = setTimeout(() => {
-      try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* gone */
+      }
     }, graceMs);
     child.once("exit", () => {
       clearTimeout(timer);
@@ -167,7 +185,8 @@ function sqlLabel(message: string): string {
   const statements = sql.split(";\n").length;
   if (statements > 1) return `run writer batch of ${statements} statements (step records, usage rows, step starts, events)`;
   if (sql.includes(`prev AS (SELECT "status", "result" FROM "RunStep"`)) return "step begin (RunStep claim + node.started)";
-  if (sql.startsWith(`WITH st AS (\n       UPDATE "RunStep"`) || sql.includes(`'node.finished'`)) return "step record (RunStep result + node.finished + run.progress + totals)";
+  if (sql.startsWith(`WITH st AS (\n       UPDATE "RunStep"`) || sql.includes(`'node.finished'`))
+    return "step record (RunStep result + node.finished + run.progress + totals)";
   if (sql.includes(`INSERT INTO "UsageRecord"`)) return "gateway usage row (INSERT)";
   if (sql.includes(`"stepsExpected" = GREATEST("stepsExpected",`) && sql.startsWith("UPDATE")) return "expectSteps (UPDATE Run)";
   if (sql.includes(`SUM("inputTokens")`)) return "finishRun (totals + terminal event)";
@@ -241,28 +260,59 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const ws = await db().workspace.create({ data: { id: newId("ws"), slug: `orch-${label}-${suffix}`, name: `Bench ${label}` } });
     await db().membership.create({ data: { id: newId("mem"), workspaceId: ws.id, userId: user.id, role: "owner" } });
     const ctx: Ctx = {
-      workspaceId: ws.id, workspaceSlug: ws.slug, role: "owner", permissions: new Set(permissionsOf("owner")),
+      workspaceId: ws.id,
+      workspaceSlug: ws.slug,
+      role: "owner",
+      permissions: new Set(permissionsOf("owner")),
       actor: { type: "user", userId: user.id, email: user.email },
     };
     await ensureDefaultCatalog(ctx);
     const models: Record<string, string> = {};
-    for (const [name, stub] of [["zero", stub0], ["slow", stub200]] as const) {
-      const provider = await db().provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${name}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: true } });
+    for (const [name, stub] of [
+      ["zero", stub0],
+      ["slow", stub200],
+    ] as const) {
+      const provider = await db().provider.create({
+        data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${name}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: true },
+      });
       const model = await db().model.create({
-        data: { id: newId("mdl"), workspaceId: ws.id, providerId: provider.id, modelId: `bench-${name}`, displayName: `Bench ${name}`, inputPrice: 1, outputPrice: 2, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.8 },
+        data: {
+          id: newId("mdl"),
+          workspaceId: ws.id,
+          providerId: provider.id,
+          modelId: `bench-${name}`,
+          displayName: `Bench ${name}`,
+          inputPrice: 1,
+          outputPrice: 2,
+          contextWindow: 128_000,
+          capabilities: ["tools", "json"],
+          quality: 0.8,
+        },
       });
       models[name] = model.id;
     }
     return { ctx, models };
   }
   const agent = (ctx: Ctx, slug: string, modelId: string) =>
-    createAgent(ctx, { slug, name: slug, roleDescription: `The ${slug}.`, instructions: `Do your part as ${slug}.`, modelPolicy: { type: "pinned", modelId }, maxOutputTokens: 64, temperature: 0.2 });
+    createAgent(ctx, {
+      slug,
+      name: slug,
+      roleDescription: `The ${slug}.`,
+      instructions: `Do your part as ${slug}.`,
+      modelPolicy: { type: "pinned", modelId },
+      maxOutputTokens: 64,
+      temperature: 0.2,
+    });
 
   const main = await workspace("main");
   for (let i = 0; i < SEQ_AGENTS; i++) await agent(main.ctx, `z${i}`, main.models.zero!);
   for (let i = 0; i < 8; i++) await agent(main.ctx, `p${i}`, main.models.slow!);
   await createTeam(main.ctx, { slug: "seq20", name: "seq20", spec: { topology: "sequential", agents: Array.from({ length: SEQ_AGENTS }, (_, i) => `z${i}`) } });
-  await createTeam(main.ctx, { slug: "seq5", name: "seq5", spec: { topology: "sequential", agents: Array.from({ length: CONCURRENT_STEPS }, (_, i) => `z${i}`) } });
+  await createTeam(main.ctx, {
+    slug: "seq5",
+    name: "seq5",
+    spec: { topology: "sequential", agents: Array.from({ length: CONCURRENT_STEPS }, (_, i) => `z${i}`) },
+  });
   await createTeam(main.ctx, { slug: "par8", name: "par8", spec: { topology: "parallel", agents: Array.from({ length: 8 }, (_, i) => `p${i}`) } });
 
   // the executor of this process (startRun wakes it), instrumented around the model gateway
@@ -287,9 +337,11 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       },
     },
   });
-  const ended = (runId: string) => ends.has(runId) ? Promise.resolve() : new Promise<void>((resolve) => endWaiters.set(runId, resolve));
+  const ended = (runId: string) => (ends.has(runId) ? Promise.resolve() : new Promise<void>((resolve) => endWaiters.set(runId, resolve)));
   const terminalEventAt = async (runId: string) => {
-    const { rows } = await pool.query(`SELECT "createdAt" FROM "RunEvent" WHERE "runId" = '${runId}' AND type IN ('run.succeeded','run.failed','run.cancelled')`);
+    const { rows } = await pool.query(
+      `SELECT "createdAt" FROM "RunEvent" WHERE "runId" = '${runId}' AND type IN ('run.succeeded','run.failed','run.cancelled')`,
+    );
     return rows[0] ? new Date((rows[0] as { createdAt: Date }).createdAt) : null;
   };
 
@@ -339,7 +391,9 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const loadAfter1 = load();
     const sqlStats = [...sqlTimes.entries()].map(([label, list]) => [label, stats(list)] as const).sort((a, b) => b[1].n - a[1].n);
 
-    console.log(`\n(1) Per-step orchestration overhead: ${SEQ_RUNS} runs (after ${warmups} warm-up runs) of a sequential team of ${SEQ_AGENTS} agents, LLM stub 0 ms (own process); database: ${mode}`);
+    console.log(
+      `\n(1) Per-step orchestration overhead: ${SEQ_RUNS} runs (after ${warmups} warm-up runs) of a sequential team of ${SEQ_AGENTS} agents, LLM stub 0 ms (own process); database: ${mode}`,
+    );
     console.log(`    run outcomes: ${[...new Set(statuses)].map((s) => `${statuses.filter((x) => x === s).length} ${s}`).join(", ")}`);
     const ps = stats(perStep);
     console.log(line("per step, instrumented (gateway own + between steps)", ps));
@@ -353,7 +407,6 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     console.log(`    raw SQL statements of the engine during the timed runs (each alone, as sent):`);
     for (const [label, s] of sqlStats) console.log(`      ${label.padEnd(70)} median ${ms(s.p50)}  p90 ${ms(s.p90)}  (n=${s.n})`);
     console.log(`    load average (1 min): ${loadBefore1} before, ${loadAfter1} after (${availableParallelism()} cores)`);
-
   }
   // ---- (2b) the HTTP path's handlers in this process (the current source; `npm start` serves the last build)
   if (parts.has("2b")) {
@@ -363,7 +416,10 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const { apiKeyRunEvents } = await import("../../server/runs/sse-routes");
     const rawKey = `cadre_bench_${Buffer.alloc(24, 3).toString("hex")}`;
     const { ALL_PERMISSIONS } = await import("../../lib/permissions");
-    await storeApiKey({ workspaceId: main.ctx.workspaceId, createdById: (main.ctx.actor as { userId: string }).userId, name: "bench", scopes: [...ALL_PERMISSIONS] }, rawKey);
+    await storeApiKey(
+      { workspaceId: main.ctx.workspaceId, createdById: (main.ctx.actor as { userId: string }).userId, name: "bench", scopes: [...ALL_PERMISSIONS] },
+      rawKey,
+    );
     await createTeam(main.ctx, { slug: "trio", name: "trio", spec: { topology: "sequential", agents: ["z0", "z1", "z2"] } });
     const base = "http://127.0.0.1:3000";
     const loadBefore = load();
@@ -375,12 +431,21 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     for (let i = 0; i < HTTP_WARMUP + HTTP_RUNS; i++) {
       await settleObservations();
       const t = performance.now();
-      const res = await executeRoute(startRunRoute, new Request(`${base}/api/v1/runs`, {
-        method: "POST", headers: { authorization: `Bearer ${rawKey}`, "content-type": "application/json" }, body: JSON.stringify({ team: "trio", input: `Handler bench ${i}.` }),
-      }), {});
+      const res = await executeRoute(
+        startRunRoute,
+        new Request(`${base}/api/v1/runs`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${rawKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ team: "trio", input: `Handler bench ${i}.` }),
+        }),
+        {},
+      );
       const run = (await res.json()) as { id: string };
       const tPost = performance.now();
-      const sse = await apiKeyRunEvents(new Request(`${base}/api/v1/runs/${run.id}/events`, { headers: { authorization: `Bearer ${rawKey}`, accept: "text/event-stream" } }), { params: Promise.resolve({ runId: run.id }) });
+      const sse = await apiKeyRunEvents(
+        new Request(`${base}/api/v1/runs/${run.id}/events`, { headers: { authorization: `Bearer ${rawKey}`, accept: "text/event-stream" } }),
+        { params: Promise.resolve({ runId: run.id }) },
+      );
       const text = await sse.text(); // the stream ends after the terminal event
       const tEnd = performance.now();
       const wallEnd = Date.now();
@@ -396,7 +461,9 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       own.push(new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime());
     }
     const s = stats(totals);
-    console.log(`\n(2b) The same 3-agent sequential run through the REST handlers in this process (POST /api/v1/runs handler .. SSE handler's stream ended after the terminal event; no HTTP server, current source), ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; database: ${mode}`);
+    console.log(
+      `\n(2b) The same 3-agent sequential run through the REST handlers in this process (POST /api/v1/runs handler .. SSE handler's stream ended after the terminal event; no HTTP server, current source), ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; database: ${mode}`,
+    );
     console.log(line("POST handler .. terminal event streamed", s));
     console.log(line("  POST handler (startRun + auth + JSON)", stats(posts)));
     console.log(line("  run queued .. started (ms clock)", stats(queued)));
@@ -431,14 +498,15 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       parOwn.push(new Date(o.finishedAt).getTime() - new Date(o.startedAt).getTime());
     }
     const pw = stats(parWalls);
-    console.log(`\n(3) Parallel efficiency: ${PARALLEL_RUNS} runs (after a warm-up run) of a parallel team of 8 agents (no aggregator), LLM stub 200 ms (own process); database: ${mode}`);
+    console.log(
+      `\n(3) Parallel efficiency: ${PARALLEL_RUNS} runs (after a warm-up run) of a parallel team of 8 agents (no aggregator), LLM stub 200 ms (own process); database: ${mode}`,
+    );
     console.log(line("run wall time (startRun .. run finished)", pw));
     console.log(`      target <= 230 ms: ${pw.p50 <= 230 ? "met" : "NOT met"} (median), max ${ms(pw.max)}`);
     console.log(line("startRun .. terminal event written (ms clock)", stats(parToEvent)));
     console.log(line("the run's own duration (startedAt .. finishedAt)", stats(parOwn)));
     console.log(line("spread of the 8 model calls' start times", stats(parOverlap)));
     console.log(`    load average (1 min): ${loadBefore3} before, ${load()} after`);
-
   }
   if (parts.has("4")) {
     // ---- (4) 100 concurrent 5-step runs
@@ -451,27 +519,42 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const total = performance.now() - t0;
     const ids = runs.map((r) => `'${r.id}'`).join(",");
     const { rows: runRows } = await pool.query(`SELECT status, "stepsDone", count(*)::int AS n FROM "Run" WHERE id IN (${ids}) GROUP BY status, "stepsDone"`);
-    const { rows: stepRows } = await pool.query(`SELECT "runId", count(*)::int AS steps, count(DISTINCT "stepId")::int AS distinct_steps, min(attempts)::int AS min_att, max(attempts)::int AS max_att FROM "RunStep" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
+    const { rows: stepRows } = await pool.query(
+      `SELECT "runId", count(*)::int AS steps, count(DISTINCT "stepId")::int AS distinct_steps, min(attempts)::int AS min_att, max(attempts)::int AS max_att FROM "RunStep" WHERE "runId" IN (${ids}) GROUP BY "runId"`,
+    );
     const { rows: usageRows } = await pool.query(`SELECT "runId", count(*)::int AS n FROM "UsageRecord" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
-    const { rows: eventRows } = await pool.query(`SELECT "runId", count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS mx FROM "RunEvent" WHERE "runId" IN (${ids}) GROUP BY "runId"`);
+    const { rows: eventRows } = await pool.query(
+      `SELECT "runId", count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS mx FROM "RunEvent" WHERE "runId" IN (${ids}) GROUP BY "runId"`,
+    );
     const steps = stepRows as { runId: string; steps: number; distinct_steps: number; min_att: number; max_att: number }[];
     const usage = usageRows as { runId: string; n: number }[];
     const events = eventRows as { runId: string; n: number; d: number; mx: number }[];
-    const succeeded = (runRows as { status: string; stepsDone: number; n: number }[]).filter((r) => r.status === "succeeded" && r.stepsDone === CONCURRENT_STEPS).reduce((a, r) => a + r.n, 0);
+    const succeeded = (runRows as { status: string; stepsDone: number; n: number }[])
+      .filter((r) => r.status === "succeeded" && r.stepsDone === CONCURRENT_STEPS)
+      .reduce((a, r) => a + r.n, 0);
     const exactSteps = steps.filter((s) => s.steps === CONCURRENT_STEPS && s.distinct_steps === CONCURRENT_STEPS && s.max_att === 1).length;
     const exactUsage = usage.filter((u) => u.n === CONCURRENT_STEPS).length;
     const gaplessEvents = events.filter((e) => e.n === e.d && e.mx === e.n).length;
     const totalSteps = steps.reduce((a, s) => a + s.steps, 0);
     const ok = succeeded === CONCURRENT_RUNS && exactSteps === CONCURRENT_RUNS && exactUsage === CONCURRENT_RUNS && gaplessEvents === CONCURRENT_RUNS;
-    console.log(`\n(4) ${CONCURRENT_RUNS} concurrent ${CONCURRENT_STEPS}-step runs (sequential team of ${CONCURRENT_STEPS}, LLM stub 0 ms), started at once in one workspace; executor limits raised to ${RAISED_LIMITS.maxConcurrent} per process and ${RAISED_LIMITS.workspaceConcurrency} per workspace (defaults: CADRE_MAX_CONCURRENT_RUNS=8, CADRE_WORKSPACE_CONCURRENT_RUNS=4); database: ${mode}`);
-    console.log(`    runs: ${runRows.map((r) => `${(r as { n: number }).n} ${(r as { status: string }).status} with ${(r as { stepsDone: number }).stepsDone} steps done`).join(", ")}`);
-    console.log(`    steps: ${totalSteps} rows for ${CONCURRENT_RUNS * CONCURRENT_STEPS} expected; runs with exactly ${CONCURRENT_STEPS} distinct steps, 1 attempt each: ${exactSteps}/${CONCURRENT_RUNS}`);
-    console.log(`    model calls (usage rows): ${usage.reduce((a, u) => a + u.n, 0)}; runs with exactly ${CONCURRENT_STEPS}: ${exactUsage}/${CONCURRENT_RUNS}; runs with gapless unique event seqs: ${gaplessEvents}/${CONCURRENT_RUNS}`);
+    console.log(
+      `\n(4) ${CONCURRENT_RUNS} concurrent ${CONCURRENT_STEPS}-step runs (sequential team of ${CONCURRENT_STEPS}, LLM stub 0 ms), started at once in one workspace; executor limits raised to ${RAISED_LIMITS.maxConcurrent} per process and ${RAISED_LIMITS.workspaceConcurrency} per workspace (defaults: CADRE_MAX_CONCURRENT_RUNS=8, CADRE_WORKSPACE_CONCURRENT_RUNS=4); database: ${mode}`,
+    );
+    console.log(
+      `    runs: ${runRows.map((r) => `${(r as { n: number }).n} ${(r as { status: string }).status} with ${(r as { stepsDone: number }).stepsDone} steps done`).join(", ")}`,
+    );
+    console.log(
+      `    steps: ${totalSteps} rows for ${CONCURRENT_RUNS * CONCURRENT_STEPS} expected; runs with exactly ${CONCURRENT_STEPS} distinct steps, 1 attempt each: ${exactSteps}/${CONCURRENT_RUNS}`,
+    );
+    console.log(
+      `    model calls (usage rows): ${usage.reduce((a, u) => a + u.n, 0)}; runs with exactly ${CONCURRENT_STEPS}: ${exactUsage}/${CONCURRENT_RUNS}; runs with gapless unique event seqs: ${gaplessEvents}/${CONCURRENT_RUNS}`,
+    );
     console.log(`    none lost, none duplicated: ${ok ? "yes" : "NO"}`);
     console.log(`    all ${CONCURRENT_RUNS} startRun calls returned after ${ms(started)}; all runs finished after ${ms(total)}`);
-    console.log(`    throughput: ${((CONCURRENT_RUNS / total) * 1000).toFixed(1)} runs/s, ${((CONCURRENT_RUNS * CONCURRENT_STEPS) / total * 1000).toFixed(0)} steps/s`);
+    console.log(
+      `    throughput: ${((CONCURRENT_RUNS / total) * 1000).toFixed(1)} runs/s, ${(((CONCURRENT_RUNS * CONCURRENT_STEPS) / total) * 1000).toFixed(0)} steps/s`,
+    );
     console.log(`    load average (1 min): ${loadBefore4} before, ${load()} after`);
-
   }
 
   // ---- (5)-(7) scheduling under backlog, event streams (scripts/bench/scheduling.ts)
@@ -535,10 +618,32 @@ async function overHttp(databaseUrl: string | null, mode: string) {
       await new Promise((r) => setTimeout(r, 250));
     }
     const readyMs = Date.now() - t0;
-    const provider = await api<{ id: string }>("POST", "/api/v1/providers", { name: "Bench stub", kind: "openai_compatible", baseUrl: stub.url, isLocal: true });
-    const model = await api<{ id: string }>("POST", "/api/v1/models", { providerId: provider.id, modelId: "bench-zero", displayName: "Bench zero", inputPrice: 1, outputPrice: 2, contextWindow: 128000, capabilities: ["tools", "json"], quality: 0.8 });
+    const provider = await api<{ id: string }>("POST", "/api/v1/providers", {
+      name: "Bench stub",
+      kind: "openai_compatible",
+      baseUrl: stub.url,
+      isLocal: true,
+    });
+    const model = await api<{ id: string }>("POST", "/api/v1/models", {
+      providerId: provider.id,
+      modelId: "bench-zero",
+      displayName: "Bench zero",
+      inputPrice: 1,
+      outputPrice: 2,
+      contextWindow: 128000,
+      capabilities: ["tools", "json"],
+      quality: 0.8,
+    });
     for (const slug of ["h1", "h2", "h3"]) {
-      await api("POST", "/api/v1/agents", { slug, name: slug, roleDescription: `The ${slug}.`, instructions: "One sentence.", modelPolicy: { type: "pinned", modelId: model.id }, maxOutputTokens: 64, temperature: 0.2 });
+      await api("POST", "/api/v1/agents", {
+        slug,
+        name: slug,
+        roleDescription: `The ${slug}.`,
+        instructions: "One sentence.",
+        modelPolicy: { type: "pinned", modelId: model.id },
+        maxOutputTokens: 64,
+        temperature: 0.2,
+      });
     }
     await api("POST", "/api/v1/teams", { slug: "trio", name: "trio", spec: { topology: "sequential", agents: ["h1", "h2", "h3"] } });
 
@@ -594,7 +699,9 @@ async function overHttp(databaseUrl: string | null, mode: string) {
       void wall0;
     }
     const s = stats(total);
-    console.log(`\n(2) 3-agent sequential run over HTTP: POST /api/v1/runs .. terminal event over SSE, ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; npm start on ${base} (ready in ${readyMs} ms), LLM stub 0 ms (own process); database: ${mode}`);
+    console.log(
+      `\n(2) 3-agent sequential run over HTTP: POST /api/v1/runs .. terminal event over SSE, ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; npm start on ${base} (ready in ${readyMs} ms), LLM stub 0 ms (own process); database: ${mode}`,
+    );
     console.log(line("POST /api/v1/runs .. terminal event received", s));
     console.log(`      target median <= 40 ms: ${s.p50 <= 40 ? "met" : "NOT met"} (last terminal event: ${lastType})`);
     console.log(line("  POST /api/v1/runs response", stats(post)));
@@ -612,7 +719,11 @@ async function overHttp(databaseUrl: string | null, mode: string) {
 
 // ---------------------------------------------------------------------------------------------------
 
-console.log(`Orchestration benchmark — Node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores, load average ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
+console.log(
+  `Orchestration benchmark — Node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} cores, load average ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(" ")}`,
+);
 const scratch: string[] = [];
 let embedded: { url: string; stop: () => Promise<void> } | undefined;
 try {
@@ -652,7 +763,8 @@ try {
   if (serverUrl) {
     const { disconnectDb } = await import("../../server/db/client");
     await disconnectDb().catch(() => undefined);
-    for (const name of scratch) await admin(`DROP DATABASE IF EXISTS ${name}`).catch((e: unknown) => console.error(`could not drop ${name}: ${(e as Error).message}`));
+    for (const name of scratch)
+      await admin(`DROP DATABASE IF EXISTS ${name}`).catch((e: unknown) => console.error(`could not drop ${name}: ${(e as Error).message}`));
   }
 }
 process.exit(0);

@@ -92,7 +92,13 @@ function benchRouting() {
     { name: "balanced (min quality 0.6)", constraints: modelConstraintsSchema.parse({ minQuality: 0.6 }) },
     {
       name: "constrained (quality, p95, cost cap, tools+json, local first)",
-      constraints: modelConstraintsSchema.parse({ minQuality: 0.5, maxP95LatencyMs: 3000, maxCostPerCallUsd: 0.05, requiredCapabilities: ["tools", "json"], localFirst: true }),
+      constraints: modelConstraintsSchema.parse({
+        minQuality: 0.5,
+        maxP95LatencyMs: 3000,
+        maxCostPerCallUsd: 0.05,
+        requiredCapabilities: ["tools", "json"],
+        localFirst: true,
+      }),
     },
     { name: "preferred providers", constraints: modelConstraintsSchema.parse({ preferredProviders: ["prv_3", "anthropic"], minQuality: 0.3 }) },
   ];
@@ -237,7 +243,10 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const workspace = await db(SYSTEM("operator")).workspace.create({ data: { id: newId("ws"), slug: `bench-${suffix}`, name: "Bench" } });
   await db(SYSTEM("operator")).membership.create({ data: { id: newId("mem"), workspaceId: workspace.id, userId: user.id, role: "owner" } });
   const ctx: Ctx = {
-    workspaceId: workspace.id, workspaceSlug: workspace.slug, role: "owner", permissions: new Set(permissionsOf("owner")),
+    workspaceId: workspace.id,
+    workspaceSlug: workspace.slug,
+    role: "owner",
+    permissions: new Set(permissionsOf("owner")),
     actor: { type: "user", userId: user.id, email: user.email },
   };
   await ensureDefaultCatalog(ctx);
@@ -246,7 +255,18 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
     data: { id: newId("prv"), workspaceId: workspace.id, name: "Stub", kind: "openai_compatible", baseUrl: stub.url, isLocal: true },
   });
   const benchModel = await db(SYSTEM("operator")).model.create({
-    data: { id: newId("mdl"), workspaceId: workspace.id, providerId: provider.id, modelId: "bench", displayName: "Bench", inputPrice: 1, outputPrice: 2, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.8 },
+    data: {
+      id: newId("mdl"),
+      workspaceId: workspace.id,
+      providerId: provider.id,
+      modelId: "bench",
+      displayName: "Bench",
+      inputPrice: 1,
+      outputPrice: 2,
+      contextWindow: 128_000,
+      capabilities: ["tools", "json"],
+      quality: 0.8,
+    },
   });
   // a monthly budget, so the budget check does its full work (limit + month-to-date spend)
   await db(SYSTEM("operator")).budget.create({ data: { workspaceId: workspace.id, monthlyLimitUsd: 1_000_000 } });
@@ -314,16 +334,34 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   // where the overhead goes: each step of the gateway on its own, same data
   const steps: [string, () => Promise<unknown>][] = [
     ["catalog + preset (per-process cache, hit)", () => Promise.all([resolvePolicy(ctx, policy), loadCatalog(ctx)])],
-    ["catalog + preset (miss: 2 reads in parallel; per 2 s)", () => {
-      invalidateCatalogCache(ctx.workspaceId);
-      return Promise.all([resolvePolicy(ctx, policy), loadCatalog(ctx)]);
-    }],
+    [
+      "catalog + preset (miss: 2 reads in parallel; per 2 s)",
+      () => {
+        invalidateCatalogCache(ctx.workspaceId);
+        return Promise.all([resolvePolicy(ctx, policy), loadCatalog(ctx)]);
+      },
+    ],
     ["budget check (cached row + month-to-date counter)", () => assertWithinBudget(ctx, { estimateUsd: 0.001 })],
-    ["budget check (miss: budget row + SUM; per 2 s)", () => {
-      configureBudgetCache(); // clears the row and the counters
-      return assertWithinBudget(ctx, { estimateUsd: 0.001 });
-    }],
-    ["usage row write (one INSERT, awaited)", () => recordUsage(ctx, { modelName: "bench", providerKind: "openai_compatible", inputTokens: 10, outputTokens: 10, costUsd: 0.00003, latencyMs: 1, outcome: "ok" })],
+    [
+      "budget check (miss: budget row + SUM; per 2 s)",
+      () => {
+        configureBudgetCache(); // clears the row and the counters
+        return assertWithinBudget(ctx, { estimateUsd: 0.001 });
+      },
+    ],
+    [
+      "usage row write (one INSERT, awaited)",
+      () =>
+        recordUsage(ctx, {
+          modelName: "bench",
+          providerKind: "openai_compatible",
+          inputTokens: 10,
+          outputTokens: 10,
+          costUsd: 0.00003,
+          latencyMs: 1,
+          outcome: "ok",
+        }),
+    ],
     ["(background) observed stats update (one UPDATE)", () => recordModelObservation(ctx, benchModel.id, { latencyMs: 1, outcome: "ok" })],
   ];
   const breakdown: [string, number][] = [];

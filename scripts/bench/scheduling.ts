@@ -73,8 +73,10 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
   const took = (v: number | null) => (v === null ? `more than ${START_TIMEOUT_MS} ms` : ms(v));
   const claimTimes = () => [...h.sqlTimes.entries()].filter(([label]) => label.startsWith("claim")).flatMap(([, list]) => list);
   const cancelQueued = (wsIds: string[]) =>
-    h.query(`UPDATE "Run" SET status = 'cancelled', "finishedAt" = now() WHERE "workspaceId" IN (${wsIds.map((id) => `'${id}'`).join(",")}) AND status = 'queued'`);
-  const onEnd = { fn: (_runId: string) => undefined as void };
+    h.query(
+      `UPDATE "Run" SET status = 'cancelled', "finishedAt" = now() WHERE "workspaceId" IN (${wsIds.map((id) => `'${id}'`).join(",")}) AND status = 'queued'`,
+    );
+  const onEnd = { fn: (_runId: string) => undefined as undefined };
 
   if (h.parts.has("5") || h.parts.has("6")) await stopProcessExecutor();
 
@@ -90,7 +92,9 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     // (5a) the claim alone
     const owner = `bench-probe/${process.pid}`;
     const heldBy = `bench-holder/${process.pid}`;
-    const { rows: firstFour } = await h.query(`SELECT id FROM "Run" WHERE "workspaceId" = '${a.ctx.workspaceId}' AND status = 'queued' ORDER BY "queuedAt", id LIMIT 4`);
+    const { rows: firstFour } = await h.query(
+      `SELECT id FROM "Run" WHERE "workspaceId" = '${a.ctx.workspaceId}' AND status = 'queued' ORDER BY "queuedAt", id LIMIT 4`,
+    );
     const holdIds = firstFour.map((r) => `'${r.id as string}'`).join(",");
     await h.query(`UPDATE "Run" SET "leaseOwner" = '${heldBy}', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id IN (${holdIds})`);
     const atLimit: number[] = [];
@@ -130,9 +134,13 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     const claims = h.stats(claimTimes());
     const { rows: done } = await h.query(`SELECT count(*)::int AS n FROM "Run" WHERE "workspaceId" = '${a.ctx.workspaceId}' AND status = 'succeeded'`);
     console.log(`  (5b) the process's executor (8 per process, 4 per workspace) on the backlog; the other workspace's run started 1 s in:`);
-    console.log(`    other workspace's run: startRun .. claimed after ${took(waited.claimed)}, .. running (run.started committed) after ${took(waited.running)}; target <= 1 s: ${waited.running !== null && waited.running <= 1000 ? "met" : "NOT met"} (startRun itself: ${ms(startRunMs)})`);
+    console.log(
+      `    other workspace's run: startRun .. claimed after ${took(waited.claimed)}, .. running (run.started committed) after ${took(waited.running)}; target <= 1 s: ${waited.running !== null && waited.running <= 1000 ? "met" : "NOT met"} (startRun itself: ${ms(startRunMs)})`,
+    );
     console.log(h.line("every claim of the executor meanwhile", claims));
-    console.log(`    flooding workspace's runs finished meanwhile: ${(done[0] as { n: number }).n}; load average (1 min): ${loadBefore} before, ${h.load()} after`);
+    console.log(
+      `    flooding workspace's runs finished meanwhile: ${(done[0] as { n: number }).n}; load average (1 min): ${loadBefore} before, ${h.load()} after`,
+    );
     await cancelQueued([a.ctx.workspaceId, b.ctx.workspaceId]);
     await stopProcessExecutor();
   }
@@ -143,7 +151,10 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     const a2 = await h.workspace("flood2");
     const c = await h.workspace("third");
     for (const w of [a1, a2, c]) await h.agent(w.ctx, "f", w.models.slow!);
-    for (const [w, tag] of [[a1, "f1"], [a2, "f2"]] as const) {
+    for (const [w, tag] of [
+      [a1, "f1"],
+      [a2, "f2"],
+    ] as const) {
       const template = await startRun(w.ctx, { agent: "f", input: "Flood." });
       await flood(template.id, FLOOD - 1, `${tag}_${process.pid}`);
     }
@@ -151,14 +162,20 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     h.sqlTimes.clear();
     startProcessExecutor({ maxConcurrent: 8, workspaceConcurrency: 4, reclaimOrphans: false, onRunEnd: (id) => onEnd.fn(id) });
     await sleep(1_500);
-    const { rows: busy } = await h.query(`SELECT "workspaceId", count(*)::int AS n FROM "Run" WHERE "workspaceId" IN ('${a1.ctx.workspaceId}', '${a2.ctx.workspaceId}') AND "leaseOwner" IS NOT NULL GROUP BY 1`);
+    const { rows: busy } = await h.query(
+      `SELECT "workspaceId", count(*)::int AS n FROM "Run" WHERE "workspaceId" IN ('${a1.ctx.workspaceId}', '${a2.ctx.workspaceId}') AND "leaseOwner" IS NOT NULL GROUP BY 1`,
+    );
     const t0 = performance.now();
     const third = await startRun(c.ctx, { agent: "f", input: "Me too." });
     const startRunMs = performance.now() - t0;
     const waited = await startedWithin(third.id, t0);
     const claims = h.stats(claimTimes());
-    console.log(`\n(6) Two workspaces with ${FLOOD} queued agent runs each (LLM stub 200 ms) fill the process (8 per process, 4 per workspace; leased when the third starts: ${busy.map((r) => r.n).join(" + ")}); a third workspace starts one run; database: ${h.mode}`);
-    console.log(`    third workspace's run: startRun .. claimed after ${took(waited.claimed)}, .. running after ${took(waited.running)} (startRun itself: ${ms(startRunMs)})`);
+    console.log(
+      `\n(6) Two workspaces with ${FLOOD} queued agent runs each (LLM stub 200 ms) fill the process (8 per process, 4 per workspace; leased when the third starts: ${busy.map((r) => r.n).join(" + ")}); a third workspace starts one run; database: ${h.mode}`,
+    );
+    console.log(
+      `    third workspace's run: startRun .. claimed after ${took(waited.claimed)}, .. running after ${took(waited.running)} (startRun itself: ${ms(startRunMs)})`,
+    );
     console.log(h.line("every claim of the executor meanwhile", claims));
     console.log(`    load average (1 min): ${loadBefore} before, ${h.load()} after`);
     await cancelQueued([a1.ctx.workspaceId, a2.ctx.workspaceId, c.ctx.workspaceId]);
@@ -185,14 +202,21 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
         aborts.push(ac);
         const res = runEventsStream({ runId, workspaceId: w.ctx.workspaceId }, 0, ac.signal, `bench-${i}`);
         const reader = res.body!.getReader();
-        done.push((async () => {
-          for (;;) {
-            const { done: end } = await reader.read().catch(() => ({ done: true }));
-            if (end) return;
-          }
-        })());
+        done.push(
+          (async () => {
+            for (;;) {
+              const { done: end } = await reader.read().catch(() => ({ done: true }));
+              if (end) return;
+            }
+          })(),
+        );
       }
-      return { close: async () => { aborts.forEach((a) => a.abort()); await Promise.allSettled(done); } };
+      return {
+        close: async () => {
+          aborts.forEach((a) => a.abort());
+          await Promise.allSettled(done);
+        },
+      };
     };
     const measure = async (label: string, runId: string, during: () => Promise<void>) => {
       const s = open(runId);
@@ -205,12 +229,18 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
       const sent = h.sentCount() - sent0;
       const x1 = await xacts();
       await s.close();
-      console.log(`    ${label.padEnd(58)} ${(sent / secs).toFixed(0).padStart(6)} statements/s sent by this process${x0 !== null && x1 !== null ? `, ${((x1 - x0) / secs).toFixed(0)} transactions/s committed (database)` : ""}`);
+      console.log(
+        `    ${label.padEnd(58)} ${(sent / secs).toFixed(0).padStart(6)} statements/s sent by this process${x0 !== null && x1 !== null ? `, ${((x1 - x0) / secs).toFixed(0)} transactions/s committed (database)` : ""}`,
+      );
     };
-    console.log(`\n(7) ${STREAMS} open event streams on one run (the SSE stream of the run-events routes, in this process), ${STREAM_WINDOW_MS / 1000} s windows; database: ${h.mode}`);
+    console.log(
+      `\n(7) ${STREAMS} open event streams on one run (the SSE stream of the run-events routes, in this process), ${STREAM_WINDOW_MS / 1000} s windows; database: ${h.mode}`,
+    );
     // idle: a run that an executor "holds" and that writes nothing
     const idle = await startRun(w.ctx, { agent: "s0", input: "Idle." });
-    await h.query(`UPDATE "Run" SET status = 'running', "leaseOwner" = 'bench-idle', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = '${idle.id}'`);
+    await h.query(
+      `UPDATE "Run" SET status = 'running', "leaseOwner" = 'bench-idle', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = '${idle.id}'`,
+    );
     await measure("idle run (no new events)", idle.id, () => sleep(STREAM_WINDOW_MS));
     await h.query(`UPDATE "Run" SET status = 'cancelled', "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = '${idle.id}'`);
     // live: a 20-step run executing in this process (its writes included); then another one with no stream open
@@ -225,7 +255,9 @@ export async function schedulingBench(h: SchedulingHelpers): Promise<void> {
     await sleep(STREAM_WINDOW_MS - 1_000);
     const qsecs = (performance.now() - tq) / 1000;
     const q1 = await xacts();
-    console.log(`    ${"the same run with no stream open (for comparison)".padEnd(58)} ${((h.sentCount() - quiet0) / qsecs).toFixed(0).padStart(6)} statements/s sent by this process${q0 !== null && q1 !== null ? `, ${((q1 - q0) / qsecs).toFixed(0)} transactions/s committed (database)` : ""}`);
+    console.log(
+      `    ${"the same run with no stream open (for comparison)".padEnd(58)} ${((h.sentCount() - quiet0) / qsecs).toFixed(0).padStart(6)} statements/s sent by this process${q0 !== null && q1 !== null ? `, ${((q1 - q0) / qsecs).toFixed(0)} transactions/s committed (database)` : ""}`,
+    );
     await h.query(`UPDATE "Run" SET "cancelRequestedAt" = now() WHERE id IN ('${live.id}', '${alone.id}')`);
     await stopProcessExecutor();
   }

@@ -33,16 +33,18 @@ async function main() {
     const member = await plain.membership.create({ data: { id: "mem_bench", workspaceId: ws.id, userId: user.id, role: "owner" } });
     const ctx = { workspaceId: ws.id };
     let n = 0;
-    const audit = (client: typeof plain) => client.auditLog.create({ data: { id: `aud_${n++}`, workspaceId: ws.id, actorType: "system", action: "bench.write", targetType: "bench" } });
+    const audit = (client: typeof plain) =>
+      client.auditLog.create({ data: { id: `aud_${n++}`, workspaceId: ws.id, actorType: "system", action: "bench.write", targetType: "bench" } });
     const ops: Record<string, (client: typeof plain) => Promise<unknown>> = {
       "findFirst (membership)": (c) => c.membership.findFirst({ where: { workspaceId: ws.id, userId: user.id } }),
       "findUnique (membership)": (c) => c.membership.findUnique({ where: { id: member.id } }),
       "create (audit row)": audit,
       "update (workspace)": (c) => c.workspace.update({ where: { id: ws.id }, data: { name: "bench" } }),
-      "$transaction: read + write": (c) => c.$transaction(async (tx) => {
-        await tx.membership.findFirst({ where: { workspaceId: ws.id } });
-        await tx.workspace.update({ where: { id: ws.id }, data: { name: "bench" } });
-      }),
+      "$transaction: read + write": (c) =>
+        c.$transaction(async (tx) => {
+          await tx.membership.findFirst({ where: { workspaceId: ws.id } });
+          await tx.workspace.update({ where: { id: ws.id }, data: { name: "bench" } });
+        }),
     };
     console.log(`Scoped data path vs. a plain client, PostgreSQL server; ${N} interleaved samples each; Node ${process.version}`);
     for (const [label, op] of Object.entries(ops)) {

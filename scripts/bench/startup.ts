@@ -106,7 +106,11 @@ async function stop(child: ChildProcess): Promise<void> {
 async function startOnce(env: Record<string, string>): Promise<{ healthyMs: number; rssMb: number; output: string }> {
   const port = await freePort();
   const custom = flag("command")?.split(" ").filter(Boolean);
-  const command = custom ? [custom[0]!, custom.slice(1)] as const : via === "npm" ? ["npm", ["start"]] as const : [process.execPath, ["scripts/start.mjs"]] as const;
+  const command = custom
+    ? ([custom[0]!, custom.slice(1)] as const)
+    : via === "npm"
+      ? (["npm", ["start"]] as const)
+      : ([process.execPath, ["scripts/start.mjs"]] as const);
   const t0 = performance.now();
   const child = spawn(command[0], [...command[1]], {
     cwd: repoRoot,
@@ -146,7 +150,9 @@ async function bench(mode: string, envFor: (i: number) => Record<string, string>
     rss.push(result.rssMb);
     console.log(`  ${mode} #${i + 1}: healthy after ${result.healthyMs.toFixed(0)} ms, idle RSS ${result.rssMb.toFixed(0)} MB`);
   }
-  console.log(`${mode} (${flag("command") ?? (via === "npm" ? "npm start" : "node scripts/start.mjs")}, ${runs} starts): time to healthy ms ${summary(healthy)}; idle RSS MB ${summary(rss)}`);
+  console.log(
+    `${mode} (${flag("command") ?? (via === "npm" ? "npm start" : "node scripts/start.mjs")}, ${runs} starts): time to healthy ms ${summary(healthy)}; idle RSS MB ${summary(rss)}`,
+  );
 }
 
 async function main() {
@@ -174,13 +180,21 @@ async function main() {
         const env = { ...secrets, DATABASE_URL: url, CADRE_DATA_DIR: path.join(scratch, "server") };
         try {
           // the first start applies the migrations: not counted
-          await bench("server", () => env, async () => void (await startOnce(env)));
+          await bench(
+            "server",
+            () => env,
+            async () => void (await startOnce(env)),
+          );
         } finally {
           await drop?.();
         }
       } else if (mode === "embedded-reopen") {
         const env = { DATABASE_URL: "", CADRE_DATA_DIR: path.join(scratch, "reopen") };
-        await bench("embedded-reopen", () => env, async () => void (await startOnce(env)));
+        await bench(
+          "embedded-reopen",
+          () => env,
+          async () => void (await startOnce(env)),
+        );
       } else if (mode === "embedded-first") {
         await bench("embedded-first", (i) => ({ DATABASE_URL: "", CADRE_DATA_DIR: path.join(scratch, `first-${i}`) }));
       } else {

@@ -67,8 +67,16 @@ describe("LLM stub with plain fetch", () => {
       .filter((line) => line.startsWith("data: "))
       .map((line) => line.slice(6));
     expect(events.at(-1)).toBe("[DONE]");
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta: { tool_calls?: { function: { arguments?: string } }[] }; finish_reason: string | null }[]; usage?: unknown });
-    const args = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? [])).map((t) => t.function.arguments ?? "").join("");
+    const chunks = events
+      .slice(0, -1)
+      .map(
+        (e) =>
+          JSON.parse(e) as { choices: { delta: { tool_calls?: { function: { arguments?: string } }[] }; finish_reason: string | null }[]; usage?: unknown },
+      );
+    const args = chunks
+      .flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []))
+      .map((t) => t.function.arguments ?? "")
+      .join("");
     expect(JSON.parse(args)).toEqual({ q: "stub" });
     expect(chunks.some((c) => c.choices[0]?.finish_reason === "tool_calls")).toBe(true);
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
@@ -109,7 +117,15 @@ describe("LLM stub with plain fetch", () => {
       }),
     );
     const value = minimalValue(schema);
-    expect(value).toEqual({ title: "stubxx", count: 3, tags: ["stub", "stub"], kind: "a", when: "2026-01-01T00:00:00.000Z", nested: { ok: false }, maybe: "stub" });
+    expect(value).toEqual({
+      title: "stubxx",
+      count: 3,
+      tags: ["stub", "stub"],
+      kind: "a",
+      when: "2026-01-01T00:00:00.000Z",
+      nested: { ok: false },
+      maybe: "stub",
+    });
   });
 });
 

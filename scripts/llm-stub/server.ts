@@ -178,7 +178,10 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     }
     if (path === "/v1/messages") return anthropicMessages(res, call, body, model, id, stream, sse);
     if (path === "/v1/responses") {
-      if (stream) return sendJson(res, 400, { error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" } });
+      if (stream)
+        return sendJson(res, 400, {
+          error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" },
+        });
       if (malformed) return sendMalformed(res);
       return sendJson(res, 200, responses(call, body, model, id));
     }
@@ -247,8 +250,7 @@ function chatCompletions(
         : undefined;
   const last = messages[messages.length - 1];
   const lastUserText = textOfOpenAI(lastOfRole(messages, "user")?.content);
-  const toolName =
-    toolChoice === "none" || last?.role !== "user" ? undefined : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
+  const toolName = toolChoice === "none" || last?.role !== "user" ? undefined : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
   const tool = tools.find((t) => t.name === toolName);
 
   const responseFormat = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
@@ -328,7 +330,8 @@ function chatCompletions(
 // OpenAI Responses (non-stream)
 
 function responses(call: StubCall, body: Record<string, unknown>, model: string, id: string) {
-  const input = typeof body.input === "string" ? [{ role: "user", content: body.input }] : Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
+  const input =
+    typeof body.input === "string" ? [{ role: "user", content: body.input }] : Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
     .filter((t) => t.type === "function" && typeof t.name === "string")
     .map((t) => ({ name: t.name as string, schema: (t.parameters as JsonSchema) ?? { type: "object" } }));
@@ -348,9 +351,19 @@ function responses(call: StubCall, body: Record<string, unknown>, model: string,
     output.push({ type: "function_call", id: `fc_${id}`, call_id: `call_${id}_0`, name: tool.name, arguments: produced });
   } else {
     produced =
-      format?.type === "json_schema" ? JSON.stringify(minimalValue(format.schema ?? { type: "object" })) : format?.type === "json_object" ? "{}" : replyText(model, lastUserText);
+      format?.type === "json_schema"
+        ? JSON.stringify(minimalValue(format.schema ?? { type: "object" }))
+        : format?.type === "json_object"
+          ? "{}"
+          : replyText(model, lastUserText);
     call.reply = produced;
-    output.push({ type: "message", id: `msg_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: produced, annotations: [] }] });
+    output.push({
+      type: "message",
+      id: `msg_${id}`,
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: produced, annotations: [] }],
+    });
   }
   const inputTokens = tokens(JSON.stringify(input) + String(body.instructions ?? ""));
   const outputTokens = tokens(produced);
@@ -430,14 +443,11 @@ function anthropicMessages(
     .map((t) => ({ name: t.name as string, schema: (t.input_schema as JsonSchema) ?? { type: "object" } }));
   const toolChoice = body.tool_choice as { type?: string; name?: string } | undefined;
   const last = messages[messages.length - 1];
-  const lastIsToolResult =
-    Array.isArray(last?.content) && (last.content as { type?: string }[]).some((part) => part.type === "tool_result");
+  const lastIsToolResult = Array.isArray(last?.content) && (last.content as { type?: string }[]).some((part) => part.type === "tool_result");
   const lastUserText = textOfAnthropic(lastOfRole(messages, "user")?.content);
   const forced = toolChoice?.type === "tool" ? toolChoice.name : toolChoice?.type === "any" ? tools[0]?.name : undefined;
   const toolName =
-    toolChoice?.type === "none" || last?.role !== "user" || lastIsToolResult
-      ? undefined
-      : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
+    toolChoice?.type === "none" || last?.role !== "user" || lastIsToolResult ? undefined : (forced ?? tools.find((t) => lastUserText.includes(t.name))?.name);
   const tool = tools.find((t) => t.name === toolName);
   const format = (body.output_config as { format?: { type?: string; schema?: JsonSchema } } | undefined)?.format;
 
@@ -471,7 +481,16 @@ function anthropicMessages(
       "message_start",
       {
         type: "message_start",
-        message: { id: `msg_${id}`, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1 } },
+        message: {
+          id: `msg_${id}`,
+          type: "message",
+          role: "assistant",
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: inputTokens, output_tokens: 1 },
+        },
       },
     ],
   ];
@@ -484,7 +503,10 @@ function anthropicMessages(
         events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } }]);
       }
     } else {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
+      events.push([
+        "content_block_start",
+        { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } },
+      ]);
       for (const piece of splitArguments(JSON.stringify(block.input))) {
         paced.add(events.length);
         events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } }]);
@@ -648,8 +670,7 @@ function splitArguments(text: string): string[] {
 }
 
 function errorBody(path: string, status: number) {
-  const message =
-    status === 429 ? "Rate limit reached (scripted by the LLM stub)" : `Scripted failure ${status} from the LLM stub`;
+  const message = status === 429 ? "Rate limit reached (scripted by the LLM stub)" : `Scripted failure ${status} from the LLM stub`;
   if (path === "/v1/messages") {
     const type = status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error";
     return { type: "error", error: { type, message } };

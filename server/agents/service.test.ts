@@ -16,9 +16,18 @@ describe("agents: create, list, get", () => {
   it("creates version 1 with defaults; lists and gets it by id and by slug", async () => {
     const a = await owner().agents.create({ slug: "writer", name: "Writer" });
     expect(a).toMatchObject({
-      slug: "writer", name: "Writer", currentVersion: 1, versionCount: 1, archivedAt: null,
-      roleDescription: "", instructions: "", modelPolicy: { type: "preset", preset: "balanced" },
-      maxOutputTokens: 1024, temperature: 0.7, allowedTools: [], memoryScope: null,
+      slug: "writer",
+      name: "Writer",
+      currentVersion: 1,
+      versionCount: 1,
+      archivedAt: null,
+      roleDescription: "",
+      instructions: "",
+      modelPolicy: { type: "preset", preset: "balanced" },
+      maxOutputTokens: 1024,
+      temperature: 0.7,
+      allowedTools: [],
+      memoryScope: null,
     });
     expect(a.id).toMatch(/^agt_/);
     expect(await owner().agents.get({ agent: a.id })).toEqual(a);
@@ -55,28 +64,56 @@ describe("agents: versions", () => {
   it("an update is a new immutable version; old versions stay as they were and can be pinned by number", async () => {
     const a = await owner().agents.create({ slug: "editor", name: "Editor", instructions: "Edit.\nBe brief.", temperature: 0.2 });
     const v2 = await owner().agents.update({ agent: "editor", instructions: "Edit.\nBe thorough.\nCite sources.", temperature: 0.5 });
-    expect(v2).toMatchObject({ id: a.id, currentVersion: 2, versionCount: 2, instructions: "Edit.\nBe thorough.\nCite sources.", temperature: 0.5, name: "Editor" });
+    expect(v2).toMatchObject({
+      id: a.id,
+      currentVersion: 2,
+      versionCount: 2,
+      instructions: "Edit.\nBe thorough.\nCite sources.",
+      temperature: 0.5,
+      name: "Editor",
+    });
     const pinned = (await db().model.findFirstOrThrow({ where: { workspaceId: ws.id, modelId: "sim-fast" } })).id;
     const v3 = await owner().agents.update({ agent: a.id, name: "Chief editor", modelPolicy: { type: "pinned", modelId: pinned } });
     expect(v3.currentVersion).toBe(3);
     expect(v3.instructions).toBe("Edit.\nBe thorough.\nCite sources."); // carried over
 
     const ctx = await tenant();
-    expect(await getAgentVersion(ctx, "editor", 1)).toMatchObject({ version: 1, name: "Editor", instructions: "Edit.\nBe brief.", temperature: 0.2, modelPolicy: { type: "preset", preset: "balanced" } });
+    expect(await getAgentVersion(ctx, "editor", 1)).toMatchObject({
+      version: 1,
+      name: "Editor",
+      instructions: "Edit.\nBe brief.",
+      temperature: 0.2,
+      modelPolicy: { type: "preset", preset: "balanced" },
+    });
     expect(await getAgentVersion(ctx, a.id, 2)).toMatchObject({ version: 2, temperature: 0.5 });
     expect(await getAgentVersion(ctx, "editor")).toMatchObject({ version: 3, name: "Chief editor", modelPolicy: { type: "pinned", modelId: pinned } });
     await expect(getAgentVersion(ctx, "editor", 9)).rejects.toMatchObject({ code: "NOT_FOUND" });
     const versions = (await owner().agents.versions({ agent: "editor" })).items;
-    expect(versions.map((v) => [v.version, v.name])).toEqual([[3, "Chief editor"], [2, "Editor"], [1, "Editor"]]);
+    expect(versions.map((v) => [v.version, v.name])).toEqual([
+      [3, "Chief editor"],
+      [2, "Editor"],
+      [1, "Editor"],
+    ]);
     const rows = await db().agentVersion.findMany({ where: { agentId: a.id }, orderBy: { version: "asc" } });
     expect(rows.map((r) => r.instructions)).toEqual(["Edit.\nBe brief.", "Edit.\nBe thorough.\nCite sources.", "Edit.\nBe thorough.\nCite sources."]);
   });
 
   it("an update identical to the current version (or empty) writes nothing", async () => {
-    const a = await owner().agents.create({ slug: "same", name: "Same", instructions: "Hi", modelPolicy: { type: "constraints", constraints: { minQuality: 0.5, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } } });
+    const a = await owner().agents.create({
+      slug: "same",
+      name: "Same",
+      instructions: "Hi",
+      modelPolicy: {
+        type: "constraints",
+        constraints: { minQuality: 0.5, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+      },
+    });
     const auditBefore = (await auditRows(ws.id, "agent.update")).length;
     const same = await owner().agents.update({
-      agent: "same", name: "Same", instructions: "Hi", temperature: 0.7,
+      agent: "same",
+      name: "Same",
+      instructions: "Hi",
+      temperature: 0.7,
       modelPolicy: { type: "constraints", constraints: { minQuality: 0.5 } }, // defaults fill in to the same policy
     });
     expect(same.currentVersion).toBe(1);
@@ -149,7 +186,9 @@ describe("agents: the model policy must name this workspace's preset or model", 
   /** The AppError under a tRPC error: its code, message and field issues. */
   async function refusal(promise: Promise<unknown>) {
     const error = await promise.then(
-      () => { throw new Error("expected the save to be refused"); },
+      () => {
+        throw new Error("expected the save to be refused");
+      },
       (e: { cause?: { code?: string; message?: string; details?: { issues?: unknown } } }) => e,
     );
     return { code: error.cause?.code, message: error.cause?.message, issues: error.cause?.details?.issues };
@@ -178,7 +217,11 @@ describe("agents: the model policy must name this workspace's preset or model", 
       message: `Model policy: Model "mdl_nosuchmodel1" is not in this workspace's catalog`,
       issues: [{ path: "modelPolicy.modelId", message: `Model "mdl_nosuchmodel1" is not in this workspace's catalog` }],
     });
-    expect(await outcome(admin().agents.create({ slug: "p1", name: "P", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
+    expect(await outcome(admin().agents.create({ slug: "p1", name: "P", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      appCode: "VALIDATION_FAILED",
+    });
     expect(await db().agent.count({ where: { workspaceId: pw.id, slug: "p1" } })).toBe(0);
     expect((await auditRows(pw.id, "agent.create")).length).toBe(0);
   });
@@ -194,30 +237,44 @@ describe("agents: the model policy must name this workspace's preset or model", 
     // nor does another workspace's custom preset count here
     await callerFor(other.users.owner, other.slug).routing.presets.create({ name: "theirs-only", constraints: NO_CONSTRAINTS });
     expect(await refusal(admin().agents.create({ slug: "p2", name: "P", modelPolicy: { type: "preset", preset: "theirs-only" } }))).toMatchObject({
-      code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.preset" }],
+      code: "VALIDATION_FAILED",
+      issues: [{ path: "modelPolicy.preset" }],
     });
     expect(await db().agent.count({ where: { workspaceId: pw.id, slug: "p2" } })).toBe(0);
   });
 
   it("valid ones save: a default or custom preset, an own model, a disabled own model (the router reports it at run time)", async () => {
-    expect((await admin().agents.create({ slug: "v1", name: "V", modelPolicy: { type: "preset", preset: "capable" } })).modelPolicy).toEqual({ type: "preset", preset: "capable" });
+    expect((await admin().agents.create({ slug: "v1", name: "V", modelPolicy: { type: "preset", preset: "capable" } })).modelPolicy).toEqual({
+      type: "preset",
+      preset: "capable",
+    });
     await admin().routing.presets.create({ name: "cheap-json", constraints: { ...NO_CONSTRAINTS, requiredCapabilities: ["json"] } });
     expect((await admin().agents.create({ slug: "v2", name: "V", modelPolicy: { type: "preset", preset: "cheap-json" } })).currentVersion).toBe(1);
     const fast = await own("sim-fast");
-    expect((await admin().agents.create({ slug: "v3", name: "V", modelPolicy: { type: "pinned", modelId: fast } })).modelPolicy).toEqual({ type: "pinned", modelId: fast });
+    expect((await admin().agents.create({ slug: "v3", name: "V", modelPolicy: { type: "pinned", modelId: fast } })).modelPolicy).toEqual({
+      type: "pinned",
+      modelId: fast,
+    });
     const balanced = await own("sim-balanced");
     await admin().models.update({ id: balanced, enabled: false });
     expect((await admin().agents.update({ agent: "v3", modelPolicy: { type: "pinned", modelId: balanced } })).currentVersion).toBe(2);
     await admin().models.update({ id: balanced, enabled: true });
     // no references to check
-    expect((await admin().agents.create({ slug: "v4", name: "V", modelPolicy: { type: "constraints", constraints: { minQuality: 0.5 } } })).currentVersion).toBe(1);
+    expect(
+      (await admin().agents.create({ slug: "v4", name: "V", modelPolicy: { type: "constraints", constraints: { minQuality: 0.5 } } })).currentVersion,
+    ).toBe(1);
   });
 
   it("tRPC update: a bad policy is refused and writes nothing; a stale stored policy allows only a no-op or a save that replaces it", async () => {
     const capable = await own("sim-capable");
     const agent = await admin().agents.create({ slug: "stale", name: "Stale", instructions: "v1", modelPolicy: { type: "pinned", modelId: capable } });
-    expect(await refusal(admin().agents.update({ agent: "stale", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.preset" }] });
-    expect(await refusal(admin().agents.update({ agent: "stale", instructions: "v2", modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } }))).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId" }] });
+    expect(await refusal(admin().agents.update({ agent: "stale", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({
+      code: "VALIDATION_FAILED",
+      issues: [{ path: "modelPolicy.preset" }],
+    });
+    expect(
+      await refusal(admin().agents.update({ agent: "stale", instructions: "v2", modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } })),
+    ).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId" }] });
     expect(await db().agentVersion.count({ where: { agentId: agent.id } })).toBe(1);
 
     // deleting a pinned model is refused now; a pin can still go stale (a model removed before that check existed)
@@ -227,7 +284,10 @@ describe("agents: the model policy must name this workspace's preset or model", 
     expect((await admin().agents.update({ agent: "stale", instructions: "v1", modelPolicy: { type: "pinned", modelId: capable } })).currentVersion).toBe(1);
     expect((await admin().agents.update({ agent: "stale" })).currentVersion).toBe(1);
     const carried = await refusal(admin().agents.update({ agent: "stale", instructions: "v2" }));
-    expect(carried).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId", message: `Model "${capable}" is not in this workspace's catalog` }] });
+    expect(carried).toMatchObject({
+      code: "VALIDATION_FAILED",
+      issues: [{ path: "modelPolicy.modelId", message: `Model "${capable}" is not in this workspace's catalog` }],
+    });
     expect(await db().agentVersion.count({ where: { agentId: agent.id } })).toBe(1);
     expect((await auditRows(pw.id, "agent.update")).length).toBe(auditBefore);
 
@@ -247,10 +307,21 @@ describe("agents: the model policy must name this workspace's preset or model", 
     expect(ok.status).toBe(201);
 
     const theirs = (await db().model.findFirstOrThrow({ where: { workspaceId: other.id, modelId: "sim-capable" } })).id;
-    const patch = await rest("PATCH", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" }, body: { modelPolicy: { type: "pinned", modelId: theirs } } });
+    const patch = await rest("PATCH", "/api/v1/agents/{agentId}", {
+      key,
+      params: { agentId: "r1" },
+      body: { modelPolicy: { type: "pinned", modelId: theirs } },
+    });
     expect(patch.status).toBe(422);
-    expect(patch.body.error).toMatchObject({ code: "VALIDATION_FAILED", issues: [{ path: "modelPolicy.modelId", message: `Model "${theirs}" is not in this workspace's catalog` }] });
-    const unknown = await rest("PATCH", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" }, body: { modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } } });
+    expect(patch.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      issues: [{ path: "modelPolicy.modelId", message: `Model "${theirs}" is not in this workspace's catalog` }],
+    });
+    const unknown = await rest("PATCH", "/api/v1/agents/{agentId}", {
+      key,
+      params: { agentId: "r1" },
+      body: { modelPolicy: { type: "pinned", modelId: "mdl_nosuchmodel1" } },
+    });
     expect(unknown.body.error.message.replace("mdl_nosuchmodel1", "X")).toBe(patch.body.error.message.replace(theirs, "X"));
     expect((await rest("GET", "/api/v1/agents/{agentId}", { key, params: { agentId: "r1" } })).body.currentVersion).toBe(1);
 

@@ -153,12 +153,17 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
           createdById: actorUserId(ctx),
         },
       });
-      await recordAudit(ctx, { action: "agent.create", targetType: "agent", targetId: agentId, metadata: { slug: data.slug, name: data.name, version: 1 } }, tx);
+      await recordAudit(
+        ctx,
+        { action: "agent.create", targetType: "agent", targetId: agentId, metadata: { slug: data.slug, name: data.name, version: 1 } },
+        tx,
+      );
       return tx.agent.findFirstOrThrow({ where: { id: agentId }, include: withCurrent });
     });
     return toAgent(row);
   } catch (error) {
-    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `An agent with the slug "${data.slug}" already exists in this workspace (archived agents keep their slugs)`);
+    if (prismaCode(error) === "P2002")
+      throw new AppError("CONFLICT", `An agent with the slug "${data.slug}" already exists in this workspace (archived agents keep their slugs)`);
     throw error;
   }
 }
@@ -180,11 +185,10 @@ function changedFields(a: VersionFields, b: VersionFields): AgentVersionField[] 
  */
 export function staleEdit(kind: "Agent" | "Team", slug: string, base: number, current: number | null): AppError {
   const since = current === null ? "was saved by someone else at the same time" : `is at version ${current} now (someone else saved)`;
-  return new AppError(
-    "CONFLICT",
-    `${kind} "${slug}" ${since}; this edit started from version ${base}. Reload to see their changes, then save again.`,
-    { baseVersion: base, currentVersion: current },
-  );
+  return new AppError("CONFLICT", `${kind} "${slug}" ${since}; this edit started from version ${base}. Reload to see their changes, then save again.`, {
+    baseVersion: base,
+    currentVersion: current,
+  });
 }
 
 /**
@@ -346,8 +350,16 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
   const out = new Map<string, CurrentAgent>();
   for (const a of (Array.isArray(value) ? value : []) as Record<string, unknown>[]) {
     const version = {
-      version: a.version, name: a.name, roleDescription: a.roleDescription, instructions: a.instructions, modelPolicy: a.modelPolicy,
-      maxOutputTokens: a.maxOutputTokens, temperature: Number(a.temperature), outageWaitSeconds: a.outageWaitSeconds, allowedTools: a.allowedTools, memoryScope: a.memoryScope,
+      version: a.version,
+      name: a.name,
+      roleDescription: a.roleDescription,
+      instructions: a.instructions,
+      modelPolicy: a.modelPolicy,
+      maxOutputTokens: a.maxOutputTokens,
+      temperature: Number(a.temperature),
+      outageWaitSeconds: a.outageWaitSeconds,
+      allowedTools: a.allowedTools,
+      memoryScope: a.memoryScope,
       createdAt: new Date(a.createdAt as string),
     } as VersionRow;
     out.set(a.slug as string, { archived: a.archived === true, current: toAgentVersion({ id: a.id as string, slug: a.slug as string }, version) });

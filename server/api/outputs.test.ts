@@ -60,13 +60,29 @@ describe("tRPC outputs", () => {
     expect(JSON.stringify(listed)).not.toMatch(/keyHash|hash|"key":/);
 
     const current = await owner.workspaces.current();
-    expect(Object.keys(current).sort()).toEqual(["apiRateLimitDefault", "apiRateLimitPerMinute", "createdAt", "id", "name", "permissions", "role", "runStepLimit", "runStepLimitDefault", "runStepLimitMax", "slug"]);
+    expect(Object.keys(current).sort()).toEqual([
+      "apiRateLimitDefault",
+      "apiRateLimitPerMinute",
+      "createdAt",
+      "id",
+      "name",
+      "permissions",
+      "role",
+      "runStepLimit",
+      "runStepLimitDefault",
+      "runStepLimitMax",
+      "slug",
+    ]);
   });
 
   it("Dates survive superjson over HTTP, parsed by the output schemas", async () => {
     const ws = await makeWorkspace("outhttp");
     const client = httpClient(ws.users.owner, ws.slug);
-    const [members, current, audit] = await Promise.all([client.members.list.query(), client.workspaces.current.query(), client.audit.list.query({ limit: 5 })]);
+    const [members, current, audit] = await Promise.all([
+      client.members.list.query(),
+      client.workspaces.current.query(),
+      client.audit.list.query({ limit: 5 }),
+    ]);
     expect(members.items.length).toBe(4);
     expect(members.items[0]!.joinedAt).toBeInstanceOf(Date);
     expect(current.createdAt).toBeInstanceOf(Date);

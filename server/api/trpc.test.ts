@@ -12,7 +12,10 @@ import { callerFor, makeUser, makeWorkspace, uniq, type TestUser } from "@/test/
 async function trpc(user: TestUser | null, workspaceSlug: string | null, kind: "query" | "mutation", path: string, input: unknown) {
   const requestId = `req_t${uniq()}`;
   const url = `http://localhost:3000/api/trpc/${path}${kind === "query" ? `?input=${encodeURIComponent(JSON.stringify({ json: input }))}` : ""}`;
-  const req = new Request(url, kind === "query" ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ json: input }) });
+  const req = new Request(
+    url,
+    kind === "query" ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ json: input }) },
+  );
   const res = await fetchRequestHandler({
     endpoint: "/api/trpc",
     req,

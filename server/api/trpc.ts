@@ -38,11 +38,19 @@ const t = initTRPC
     errorFormatter({ shape, error, ctx }) {
       const cause = error.cause;
       const appCode = cause instanceof AppError ? cause.code : error.code === "INTERNAL_SERVER_ERROR" ? "INTERNAL" : error.code;
-      const appIssues = cause instanceof AppError && Array.isArray(cause.details?.issues) ? (cause.details.issues as { path: string; message: string }[]) : undefined;
+      const appIssues =
+        cause instanceof AppError && Array.isArray(cause.details?.issues) ? (cause.details.issues as { path: string; message: string }[]) : undefined;
       const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : appIssues;
       return {
         ...shape,
-        message: cause instanceof AppError ? (cause.exposeMessage ? cause.message : GENERIC_INTERNAL_MESSAGE) : error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : error.message,
+        message:
+          cause instanceof AppError
+            ? cause.exposeMessage
+              ? cause.message
+              : GENERIC_INTERNAL_MESSAGE
+            : error.code === "INTERNAL_SERVER_ERROR"
+              ? GENERIC_INTERNAL_MESSAGE
+              : error.message,
         data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode, issues, requestId: ctx?.requestId },
       };
     },
@@ -62,11 +70,19 @@ const mapErrors = t.middleware(async ({ ctx, path, next, getRawInput }) => {
   if (result.ok) return result;
   const code = result.error.cause instanceof AppError ? result.error.cause.code : result.error.code;
   if (code === "FORBIDDEN" || code === "NOT_FOUND") {
-    await logDenial(result.error.cause instanceof AppError ? result.error.cause : result.error, {
-      actor: ctx.user ? `user:${ctx.user.id}` : `ip:${ctx.clientIp ?? "unknown"}`,
-      requestId: ctx.requestId, route: path, workspaceSlug: ctx.workspaceSlug ?? undefined, clientIp: ctx.clientIp,
-      workspaceId: denialScope.workspaceId, membershipMissing: denialScope.membershipMissing,
-    }, await getRawInput().catch(() => undefined));
+    await logDenial(
+      result.error.cause instanceof AppError ? result.error.cause : result.error,
+      {
+        actor: ctx.user ? `user:${ctx.user.id}` : `ip:${ctx.clientIp ?? "unknown"}`,
+        requestId: ctx.requestId,
+        route: path,
+        workspaceSlug: ctx.workspaceSlug ?? undefined,
+        clientIp: ctx.clientIp,
+        workspaceId: denialScope.workspaceId,
+        membershipMissing: denialScope.membershipMissing,
+      },
+      await getRawInput().catch(() => undefined),
+    );
   }
   if (result.error.cause instanceof AppError) {
     const cause = result.error.cause;

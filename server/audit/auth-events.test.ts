@@ -33,7 +33,13 @@ describe("authentication events", () => {
     await testDb().authEvent.updateMany({ where: { userId: user.id }, data: { email: address } });
     await settled(address, 1);
     const [event] = await testDb().authEvent.findMany({ where: { userId: user.id } });
-    expect(event).toMatchObject({ action: "auth.sign_up", userId: user.id, clientIp: "198.51.100.20", userAgent: "Firefox/140", requestId: expect.stringMatching(/^req_/) });
+    expect(event).toMatchObject({
+      action: "auth.sign_up",
+      userId: user.id,
+      clientIp: "198.51.100.20",
+      userAgent: "Firefox/140",
+      requestId: expect.stringMatching(/^req_/),
+    });
     expect(JSON.stringify(event)).not.toContain(PASSWORD);
   });
 
@@ -79,12 +85,17 @@ describe("authentication events", () => {
     recordIdentityEvent({ action: "auth.oauth_link", userId: user.id, provider: "github", mode: "settings", clientAddress: "192.0.2.44", userAgent: "Chrome" });
     await expect.poll(() => testDb().authEvent.count({ where: { userId: user.id } }), { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(1);
     const rows = await testDb().authEvent.findMany({ where: { userId: user.id } });
-    expect(rows.map((e) => [e.action, e.clientIp, e.userAgent, e.metadata])).toEqual([["auth.oauth_link", "192.0.2.44", "Chrome", { provider: "github", mode: "settings" }]]);
+    expect(rows.map((e) => [e.action, e.clientIp, e.userAgent, e.metadata])).toEqual([
+      ["auth.oauth_link", "192.0.2.44", "Chrome", { provider: "github", mode: "settings" }],
+    ]);
   });
 
   it("metadata keys that could hold a secret are dropped at any depth", async () => {
-    expect(scrubMetadata({ provider: "google", accessToken: "t", nested: { password: "p", ok: 1, list: [{ apiKey: "k", n: 2 }] }, client_secret: "s" })).toEqual({
-      provider: "google", nested: { ok: 1, list: [{ n: 2 }] },
+    expect(
+      scrubMetadata({ provider: "google", accessToken: "t", nested: { password: "p", ok: 1, list: [{ apiKey: "k", n: 2 }] }, client_secret: "s" }),
+    ).toEqual({
+      provider: "google",
+      nested: { ok: 1, list: [{ n: 2 }] },
     });
     const address = email("scrub");
     await recordAuthEvent({ action: "auth.session_revoke", email: address, metadata: { reason: "sign out everywhere", refreshToken: "rt-secret" } });
@@ -113,10 +124,22 @@ describe("authentication events", () => {
     const ghost = email("cli-ghost");
     await appErrorOf(verifyCredentials(ghost, "Wrong-Password-3", ip()));
     await settled(ghost, 1);
-    const io = { lines: [] as string[], out(l: string) { this.lines.push(l); }, err() {} };
+    const io = {
+      lines: [] as string[],
+      out(l: string) {
+        this.lines.push(l);
+      },
+      err() {},
+    };
     expect(await runCadre(["audit", "auth-events", "--email", ghost.toUpperCase()], io)).toBe(0);
     expect(io.lines.map((l) => JSON.parse(l).action)).toEqual(["auth.sign_in_failed"]);
-    const bad = { lines: [] as string[], out() {}, err(l: string) { this.lines.push(l); } };
+    const bad = {
+      lines: [] as string[],
+      out() {},
+      err(l: string) {
+        this.lines.push(l);
+      },
+    };
     expect(await runCadre(["audit", "auth-events"], bad)).toBe(2);
   });
 });

@@ -47,7 +47,9 @@ export function scrubMetadata(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => scrubMetadata(v, depth + 1));
   if (value && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).filter(([k]) => !SECRET_NAME.test(k)).map(([k, v]) => [k, scrubMetadata(v, depth + 1)]),
+      Object.entries(value as Record<string, unknown>)
+        .filter(([k]) => !SECRET_NAME.test(k))
+        .map(([k, v]) => [k, scrubMetadata(v, depth + 1)]),
     );
   }
   return typeof value === "string" ? value.slice(0, 500) : value;
@@ -73,7 +75,10 @@ export async function recordAuthEvent(input: AuthEventInput): Promise<void> {
   try {
     await db(NO_TENANT).authEvent.create({ data });
   } catch (error) {
-    logger.error({ action: data.action, userId: data.userId, requestId: data.requestId, err: { message: (error as Error).message } }, "could not record an auth event");
+    logger.error(
+      { action: data.action, userId: data.userId, requestId: data.requestId, err: { message: (error as Error).message } },
+      "could not record an auth event",
+    );
   }
 }
 

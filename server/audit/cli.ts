@@ -38,7 +38,13 @@ export async function auditAuthEvents(io: CliIo, filter: { email?: string; userI
 export async function auditExport(io: CliIo, workspace: string, format: ExportFormat): Promise<number> {
   // a live workspace by slug or id; a deleted one by the id (or the slug it had) in its entries
   const live = await systemDb("operator").workspace.findFirst({ where: { OR: [{ id: workspace }, { slug: workspace }] }, select: { id: true } });
-  const kept = live ?? (await systemDb("operator").auditLog.findFirst({ where: { OR: [{ workspaceId: workspace }, { workspaceSlug: workspace }] }, orderBy: { createdAt: "desc" }, select: { workspaceId: true } }));
+  const kept =
+    live ??
+    (await systemDb("operator").auditLog.findFirst({
+      where: { OR: [{ workspaceId: workspace }, { workspaceSlug: workspace }] },
+      orderBy: { createdAt: "desc" },
+      select: { workspaceId: true },
+    }));
   const workspaceId = live?.id ?? (kept as { workspaceId?: string } | null)?.workspaceId;
   if (!workspaceId) {
     io.err(`No workspace or audit entries for "${workspace}"`);

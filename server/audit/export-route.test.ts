@@ -20,7 +20,9 @@ describe("GET /api/audit/export (the web app's download)", () => {
     await owner.workspaces.update({ apiRateLimitPerMinute: 10 });
 
     signedIn = ws.users.admin;
-    const res = await sessionAuditExport(new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}&format=csv&actor=${encodeURIComponent(ws.users.owner.email)}`));
+    const res = await sessionAuditExport(
+      new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}&format=csv&actor=${encodeURIComponent(ws.users.owner.email)}`),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     const rows = (await res.text()).trim().split("\r\n");

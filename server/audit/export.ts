@@ -2,14 +2,34 @@ import type { AuditEntry } from "./service";
 
 export type ExportFormat = "jsonl" | "csv";
 
-const CSV_COLUMNS = ["id", "createdAt", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "clientIp", "userAgent", "requestId", "metadata"] as const;
+const CSV_COLUMNS = [
+  "id",
+  "createdAt",
+  "actorType",
+  "actorId",
+  "actorLabel",
+  "action",
+  "targetType",
+  "targetId",
+  "clientIp",
+  "userAgent",
+  "requestId",
+  "metadata",
+] as const;
 
 /**
  * One CSV cell (RFC 4180). A cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR first) gets a
  * leading apostrophe: labels and metadata come from users and must not execute when the export is opened.
  */
 export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? "" : value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
+  let text =
+    value === null || value === undefined
+      ? ""
+      : value instanceof Date
+        ? value.toISOString()
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -9,7 +9,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * of a deleted workspace are kept until the default period ends: that is what makes its deletion auditable. Batched
  * and idempotent; it is part of the retention purge (server/retention/purge.ts), which runs in every server.
  */
-export async function purgeExpiredAudit(options: { now?: Date; retentionDays?: number; batchSize?: number } = {}): Promise<{ auditEntries: number; authEvents: number; before: Date | null }> {
+export async function purgeExpiredAudit(
+  options: { now?: Date; retentionDays?: number; batchSize?: number } = {},
+): Promise<{ auditEntries: number; authEvents: number; before: Date | null }> {
   const days = options.retentionDays ?? env().CADRE_AUDIT_RETENTION_DAYS;
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 5000;

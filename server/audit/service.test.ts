@@ -47,7 +47,13 @@ describe("audit log", () => {
     expect(page.nextCursor).toBeNull();
     for (let i = 1; i < page.items.length; i++) expect(page.items[i - 1]!.createdAt.getTime()).toBeGreaterThan(page.items[i]!.createdAt.getTime());
 
-    expect(page.items.find((e) => e.action === "workspace.create")).toMatchObject({ actorType: "user", actorId: owner.id, targetType: "workspace", targetId: ws.id, metadata: { name: "Audited" } });
+    expect(page.items.find((e) => e.action === "workspace.create")).toMatchObject({
+      actorType: "user",
+      actorId: owner.id,
+      targetType: "workspace",
+      targetId: ws.id,
+      metadata: { name: "Audited" },
+    });
     expect(page.items.find((e) => e.action === "member.role_change")).toMatchObject({ targetId: joinerId, metadata: { from: "member", to: "admin" } });
     expect(page.items.find((e) => e.action === "invitation.create" && e.actorType === "api_key")?.actorId).toMatch(/^key_/);
     expect(page.items.every((e) => typeof e.requestId === "string" && e.requestId.length > 0)).toBe(true);

@@ -52,14 +52,31 @@ function auditWhere(workspaceId: string, filter: AuditFilter): Prisma.AuditLogWh
 }
 
 const ENTRY_SELECT = {
-  id: true, workspaceId: true, actorType: true, actorId: true, actorLabel: true, action: true, targetType: true, targetId: true,
-  metadata: true, requestId: true, clientIp: true, userAgent: true, createdAt: true,
+  id: true,
+  workspaceId: true,
+  actorType: true,
+  actorId: true,
+  actorLabel: true,
+  action: true,
+  targetType: true,
+  targetId: true,
+  metadata: true,
+  requestId: true,
+  clientIp: true,
+  userAgent: true,
+  createdAt: true,
 } as const;
 
 type EntryRow = Prisma.AuditLogGetPayload<{ select: typeof ENTRY_SELECT }>;
 export type AuditEntry = Omit<EntryRow, "metadata"> & { metadata: Record<string, unknown> };
 
-async function auditPage(client: PrismaClient, workspaceId: string, filter: AuditFilter, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+async function auditPage(
+  client: PrismaClient,
+  workspaceId: string,
+  filter: AuditFilter,
+  limit: number,
+  cursor?: string,
+): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const rows = await client.auditLog.findMany({
     where: { AND: [auditWhere(workspaceId, filter), afterCursor(cursor)] },
     select: ENTRY_SELECT,

@@ -21,7 +21,11 @@ async function restRaw(path: string, key: string, headers: Record<string, string
   const route = findRoute(method, path.split("?")[0]!);
   return executeRoute(
     route,
-    new Request(`http://localhost:3000${path}`, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    new Request(`http://localhost:3000${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
     {},
   );
 }
@@ -39,7 +43,8 @@ describe("audit entries record where a change came from", () => {
   it("tRPC outside a workspace (create a workspace, accept an invitation): the same", async () => {
     const owner = await makeUser("creator");
     const slug = `made-${uniq()}`;
-    const outside = (user: TestUser) => createCaller({ requestId: "req_out", user, workspaceSlug: null, origin: "http://localhost:3000", clientIp: "2001:db8::5", userAgent: "Safari/18" });
+    const outside = (user: TestUser) =>
+      createCaller({ requestId: "req_out", user, workspaceSlug: null, origin: "http://localhost:3000", clientIp: "2001:db8::5", userAgent: "Safari/18" });
     const ws = await outside(owner).workspaces.create({ name: "Made", slug });
     const invitee = await makeUser("joiner");
     const { url } = await webCaller(owner, slug).invitations.create({ email: invitee.email, role: "member" });
@@ -53,7 +58,9 @@ describe("audit entries record where a change came from", () => {
     const ws = await makeWorkspace("trail");
     const key = (await makeApiKey(ws, "owner")).raw;
     setEnv("CADRE_TRUSTED_PROXIES", "10.0.0.0/8");
-    const res = await restRaw("/api/v1/workspace", key, { "x-forwarded-for": "203.0.113.9, 10.0.0.1", "user-agent": "cadre-cli/1.0" }, "PATCH", { name: "Renamed by key" }).finally(() => setEnv("CADRE_TRUSTED_PROXIES", ""));
+    const res = await restRaw("/api/v1/workspace", key, { "x-forwarded-for": "203.0.113.9, 10.0.0.1", "user-agent": "cadre-cli/1.0" }, "PATCH", {
+      name: "Renamed by key",
+    }).finally(() => setEnv("CADRE_TRUSTED_PROXIES", ""));
     expect(res.status).toBe(200);
     const list = await rest("GET", "/api/v1/audit", { key, query: { action: "workspace.update" } });
     expect(list.body.data[0]).toMatchObject({ action: "workspace.update", clientIp: "203.0.113.9", userAgent: "cadre-cli/1.0" });
@@ -68,9 +75,15 @@ describe("audit filters and keyset paging", () => {
     for (let i = 0; i < 12; i++) {
       const byKey = i % 3 === 0;
       rows.push({
-        id: newId("aud"), workspaceId: ws.id, workspaceSlug: ws.slug, actorType: byKey ? "api_key" : "user",
-        actorId: byKey ? "key_robot000000000000" : ws.users.admin.id, actorLabel: byKey ? 'API key "robot"' : ws.users.admin.email,
-        action: i % 2 === 0 ? "agent.update" : "member.role_change", targetType: "x", metadata: {},
+        id: newId("aud"),
+        workspaceId: ws.id,
+        workspaceSlug: ws.slug,
+        actorType: byKey ? "api_key" : "user",
+        actorId: byKey ? "key_robot000000000000" : ws.users.admin.id,
+        actorLabel: byKey ? 'API key "robot"' : ws.users.admin.email,
+        action: i % 2 === 0 ? "agent.update" : "member.role_change",
+        targetType: "x",
+        metadata: {},
         // two entries per day, the pair at the same millisecond (the id breaks the tie)
         createdAt: new Date(base + Math.floor(i / 2) * 86_400_000),
       });
@@ -93,7 +106,8 @@ describe("audit filters and keyset paging", () => {
     const viaRest = await rest("GET", "/api/v1/audit", { key, query: { actor: "robot", action: "agent.", from: new Date(base).toISOString() } });
     expect(viaRest.status).toBe(200);
     expect(viaRest.body.data.map((e: { action: string; actorLabel: string }) => [e.action, e.actorLabel])).toEqual([
-      ["agent.update", 'API key "robot"'], ["agent.update", 'API key "robot"'],
+      ["agent.update", 'API key "robot"'],
+      ["agent.update", 'API key "robot"'],
     ]);
   });
 
@@ -109,7 +123,10 @@ describe("audit filters and keyset paging", () => {
       first ??= page.nextCursor ?? undefined;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    const expected = rows.filter((r) => r.actorType === "user").sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+    const expected = rows
+      .filter((r) => r.actorType === "user")
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+      .map((r) => r.id);
     expect(seen).toEqual(expected);
     // the row a cursor points at is gone (purged): the cursor is a position, not a row
     await testDb().auditLog.delete({ where: { id: seen[2]! } });
@@ -129,9 +146,17 @@ describe("audit export", () => {
   it("streams JSON Lines and CSV over REST with the filters, read page by page from the database", async () => {
     const ws = await makeWorkspace("export");
     const data = Array.from({ length: 1203 }, (_, i) => ({
-      id: newId("aud"), workspaceId: ws.id, actorType: "user", actorId: ws.users.owner.id, actorLabel: ws.users.owner.email,
-      action: i === 0 ? "agent.create" : "agent.update", targetType: "agent", targetId: `agt_${i}`,
-      metadata: { i, note: i === 1 ? '=HYPERLINK("http://evil")' : "a, \"quoted\"\nline" }, clientIp: "192.0.2.1", userAgent: "UA",
+      id: newId("aud"),
+      workspaceId: ws.id,
+      actorType: "user",
+      actorId: ws.users.owner.id,
+      actorLabel: ws.users.owner.email,
+      action: i === 0 ? "agent.create" : "agent.update",
+      targetType: "agent",
+      targetId: `agt_${i}`,
+      metadata: { i, note: i === 1 ? '=HYPERLINK("http://evil")' : 'a, "quoted"\nline' },
+      clientIp: "192.0.2.1",
+      userAgent: "UA",
       createdAt: new Date(Date.UTC(2026, 1, 1) + i * 1000),
     }));
     await testDb().auditLog.createMany({ data });
@@ -151,7 +176,10 @@ describe("audit export", () => {
     expect(jsonl.headers.get("content-type")).toContain("application/x-ndjson");
     expect(jsonl.headers.get("content-disposition")).toContain(`audit-${ws.slug}.jsonl`);
     expect(jsonl.headers.get("x-request-id")).toBeTruthy();
-    const lines = (await jsonl.text()).trim().split("\n").map((l) => JSON.parse(l));
+    const lines = (await jsonl.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1203);
     expect(lines[0]).toMatchObject({ action: "agent.update", targetId: "agt_1202", clientIp: "192.0.2.1" });
     expect(lines[1202]).toMatchObject({ action: "agent.create" });
@@ -210,7 +238,16 @@ describe("workspace deletion", () => {
     expect(kept.map((e) => e.action)).toEqual(["workspace.purge", "workspace.delete", "workspace.update", "workspace.create"]);
     expect(kept[1]).toMatchObject({ actorId: owner.id, workspaceSlug: slug, clientIp: "198.51.100.7", metadata: { name: "Doomed 2", slug, members: 1 } });
 
-    const io = { lines: [] as string[], errors: [] as string[], out(l: string) { this.lines.push(l); }, err(l: string) { this.errors.push(l); } };
+    const io = {
+      lines: [] as string[],
+      errors: [] as string[],
+      out(l: string) {
+        this.lines.push(l);
+      },
+      err(l: string) {
+        this.errors.push(l);
+      },
+    };
     expect(await runCadre(["audit", "export", "--workspace", slug], io)).toBe(0);
     expect(io.lines.map((l) => JSON.parse(l).action)).toEqual(["workspace.purge", "workspace.delete", "workspace.update", "workspace.create"]);
   });
@@ -254,7 +291,13 @@ describe("retention", () => {
     expect((await testDb().auditLog.findMany({ where: { workspaceId: { in: [ws.id, gone] } } })).map((e) => e.action)).toEqual(["recent.deleted"]);
 
     await tick();
-    const io = { lines: [] as string[], out(l: string) { this.lines.push(l); }, err() {} };
+    const io = {
+      lines: [] as string[],
+      out(l: string) {
+        this.lines.push(l);
+      },
+      err() {},
+    };
     expect(await runCadre(["audit", "purge"], io)).toBe(0);
     expect(io.lines.join("\n")).toMatch(/Purged \d+ audit entries and \d+ auth events older than/);
   });

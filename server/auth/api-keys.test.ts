@@ -65,7 +65,10 @@ describe("API keys: creation and storage", () => {
     expect(await outcome(member.apiKeys.create({ name: "x", scopes: ["agents:read", "audit:read"] }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await outcome(as(ws, "admin").apiKeys.create({ name: "x", scopes: ["settings:delete"] }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await outcome(as(ws, "viewer").apiKeys.create({ name: "x", scopes: ["agents:read"] }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(await outcome(member.apiKeys.create({ name: "x", scopes: ["agents:read"], expiresAt: new Date(Date.now() - 60_000) }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(member.apiKeys.create({ name: "x", scopes: ["agents:read"], expiresAt: new Date(Date.now() - 60_000) }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
     expect(await outcome(member.apiKeys.create({ name: "x", scopes: [] }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await db().apiKey.count({ where: { workspaceId: ws.id } })).toBe(0);
   });

@@ -20,14 +20,30 @@ export const API_KEY_PREFIX = "cadre_";
 const PREFIX_SHOWN = 12;
 
 type KeyRow = {
-  id: string; name: string; prefix: string; last4: string; scopes: string[]; createdAt: Date;
-  expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null; createdBy?: { email: string } | null;
+  id: string;
+  name: string;
+  prefix: string;
+  last4: string;
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  createdBy?: { email: string } | null;
 };
 
 function toApiKey(k: KeyRow) {
   return {
-    id: k.id, name: k.name, prefix: k.prefix, last4: k.last4, scopes: k.scopes, createdBy: k.createdBy?.email ?? null,
-    createdAt: k.createdAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt,
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    last4: k.last4,
+    scopes: k.scopes,
+    createdBy: k.createdBy?.email ?? null,
+    createdAt: k.createdAt,
+    expiresAt: k.expiresAt,
+    lastUsedAt: k.lastUsedAt,
+    revokedAt: k.revokedAt,
   };
 }
 
@@ -43,8 +59,15 @@ export async function storeApiKey(
 ) {
   return tx.apiKey.create({
     data: {
-      id: newId("key"), workspaceId: data.workspaceId, createdById: data.createdById, name: data.name, scopes: data.scopes,
-      keyHash: hashApiKey(rawKey), prefix: rawKey.slice(0, PREFIX_SHOWN), last4: rawKey.slice(-4), expiresAt: data.expiresAt ?? null,
+      id: newId("key"),
+      workspaceId: data.workspaceId,
+      createdById: data.createdById,
+      name: data.name,
+      scopes: data.scopes,
+      keyHash: hashApiKey(rawKey),
+      prefix: rawKey.slice(0, PREFIX_SHOWN),
+      last4: rawKey.slice(-4),
+      expiresAt: data.expiresAt ?? null,
     },
     include: { createdBy: true },
   });
@@ -59,8 +82,16 @@ export async function createApiKey(ctx: TenantContext, input: z.input<typeof cre
   }
   const rawKey = generateRawApiKey();
   const key = await db(ctx).$transaction(async (tx) => {
-    const created = await storeApiKey({ workspaceId: ctx.workspaceId, createdById: ctx.actor.userId, name, scopes: [...new Set(scopes)], expiresAt }, rawKey, tx);
-    await recordAudit(ctx, { action: "api_key.create", targetType: "api_key", targetId: created.id, metadata: { name, scopes, expiresAt: expiresAt ?? null } }, tx);
+    const created = await storeApiKey(
+      { workspaceId: ctx.workspaceId, createdById: ctx.actor.userId, name, scopes: [...new Set(scopes)], expiresAt },
+      rawKey,
+      tx,
+    );
+    await recordAudit(
+      ctx,
+      { action: "api_key.create", targetType: "api_key", targetId: created.id, metadata: { name, scopes, expiresAt: expiresAt ?? null } },
+      tx,
+    );
     return created;
   });
   return { ...toApiKey(key), key: rawKey };
@@ -85,7 +116,11 @@ export async function revokeApiKey(ctx: TenantContext, keyId: string) {
   const cancelled = await db(ctx).$transaction(async (tx) => {
     await tx.apiKey.update({ where: inWorkspace(ctx, key.id), data: { revokedAt: new Date() } });
     const runs = await cancelRunsOfEndedAccess(tx, ctx, { keyIds: [key.id] }, ACCESS_ENDED.keyRevoked);
-    await recordAudit(ctx, { action: "api_key.revoke", targetType: "api_key", targetId: key.id, metadata: { name: key.name, cancelledRuns: runs.runIds.length } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "api_key.revoke", targetType: "api_key", targetId: key.id, metadata: { name: key.name, cancelledRuns: runs.runIds.length } },
+      tx,
+    );
     return runs;
   });
   await cancelled.afterCommit();
@@ -96,7 +131,10 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 
 /** A key hashed under a previous AUTH_SECRET is stored again under the current one on its first use after a rotation. */
 export async function rehashApiKey(key: { id: string; workspaceId: string }, oldHash: string, newHash: string): Promise<void> {
-  await db({ workspaceId: key.workspaceId }).apiKey.updateMany({ where: { id: key.id, workspaceId: key.workspaceId, keyHash: oldHash }, data: { keyHash: newHash } });
+  await db({ workspaceId: key.workspaceId }).apiKey.updateMany({
+    where: { id: key.id, workspaceId: key.workspaceId, keyHash: oldHash },
+    data: { keyHash: newHash },
+  });
 }
 
 /**
@@ -111,8 +149,17 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
   // the key, its workspace and its creator's membership in one statement (on every API request); times as epoch ms
   // the workspace is not known before the key is found: a privileged path (docs/security.md)
   const { rows } = await execute<{
-    id: string; name: string; workspaceId: string; createdById: string; scopes: string[]; slug: string; role: string | null;
-    revoked: boolean; expiresMs: number | null; lastUsedMs: number | null; keyHash: string;
+    id: string;
+    name: string;
+    workspaceId: string;
+    createdById: string;
+    scopes: string[];
+    slug: string;
+    role: string | null;
+    revoked: boolean;
+    expiresMs: number | null;
+    lastUsedMs: number | null;
+    keyHash: string;
   }>(
     SYSTEM("api-key-lookup"),
     sql`SELECT k.id, k."keyHash", k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,

@@ -26,7 +26,8 @@ function oauthProviders(): NextAuthConfig["providers"] {
   const e = env();
   const providers: NextAuthConfig["providers"] = [];
   // GitHub: our userinfo request reads /user/emails' `verified` flag (Auth.js's takes the primary address unchecked)
-  if (e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET) providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET, userinfo: githubUserinfo() }));
+  if (e.AUTH_GITHUB_ID && e.AUTH_GITHUB_SECRET)
+    providers.push(GitHub({ clientId: e.AUTH_GITHUB_ID, clientSecret: e.AUTH_GITHUB_SECRET, userinfo: githubUserinfo() }));
   if (e.AUTH_GOOGLE_ID && e.AUTH_GOOGLE_SECRET) providers.push(Google({ clientId: e.AUTH_GOOGLE_ID, clientSecret: e.AUTH_GOOGLE_SECRET }));
   return providers;
 }
@@ -54,7 +55,8 @@ export const authConfig = (): NextAuthConfig => ({
         if (!parsed.success) return null;
         try {
           const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientAddress(request?.headers), {
-            userAgent: request ? userAgentOf(request.headers) : undefined, requestId: request ? requestIdOf(request.headers) : undefined,
+            userAgent: request ? userAgentOf(request.headers) : undefined,
+            requestId: request ? requestIdOf(request.headers) : undefined,
           });
           return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {
@@ -77,7 +79,15 @@ export const authConfig = (): NextAuthConfig => ({
       if (intent) (await cookies()).delete({ name: LINK_INTENT_COOKIE, path: LINK_INTENT_COOKIE_PATH });
       if (result === true && user.id && user.email) {
         const h = await headers();
-        recordAuthEvent({ action: "auth.sign_in", userId: user.id, email: user.email, method: account.provider, clientAddress: clientAddress(h) ?? undefined, userAgent: userAgentOf(h), requestId: requestIdOf(h) });
+        recordAuthEvent({
+          action: "auth.sign_in",
+          userId: user.id,
+          email: user.email,
+          method: account.provider,
+          clientAddress: clientAddress(h) ?? undefined,
+          userAgent: userAgentOf(h),
+          requestId: requestIdOf(h),
+        });
       }
       return result;
     },

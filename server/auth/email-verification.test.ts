@@ -118,7 +118,11 @@ describe("account settings over tRPC", () => {
     await db().account.create({ data: { id: newId("acc"), userId: user.id, provider: "github", providerAccountId: uniq() } });
     const caller = callerFor(user);
     expect(await caller.auth.account()).toMatchObject({
-      email: address, emailVerified: null, hasPassword: true, verificationMail: true, accounts: [{ provider: "github" }],
+      email: address,
+      emailVerified: null,
+      hasPassword: true,
+      verificationMail: true,
+      accounts: [{ provider: "github" }],
     });
     sent.length = 0;
     expect(await caller.auth.resendVerification()).toEqual({ sent: true });

@@ -86,7 +86,8 @@ export async function resendVerificationMail(userId: string): Promise<{ sent: bo
   const user = await db(NO_TENANT).user.findUnique({ where: { id: userId } });
   if (!user) throw new AppError("NOT_FOUND", "User not found");
   if (user.emailVerified) return { sent: false };
-  if (!verificationMailEnabled()) throw new AppError("BAD_REQUEST", "Email verification is not available: the server has no mail (SMTP_URL and CADRE_PUBLIC_URL) configured.");
+  if (!verificationMailEnabled())
+    throw new AppError("BAD_REQUEST", "Email verification is not available: the server has no mail (SMTP_URL and CADRE_PUBLIC_URL) configured.");
   const last = lastResend.get(userId) ?? 0;
   if (Date.now() - last < 60_000) throw new AppError("RATE_LIMITED", "A verification email was sent less than a minute ago.");
   lastResend.set(userId, Date.now());

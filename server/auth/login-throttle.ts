@@ -50,7 +50,9 @@ export async function assertNotThrottled(counters: { scope: ThrottleScope; value
   const byAddress = rows.some((r) => r.key.startsWith("addr:"));
   throw new AppError(
     "RATE_LIMITED",
-    byAddress ? `Too many failed sign-ins from your network. Try again in ${seconds} second(s).` : `Too many failed sign-ins for this account. Try again in ${seconds} second(s).`,
+    byAddress
+      ? `Too many failed sign-ins from your network. Try again in ${seconds} second(s).`
+      : `Too many failed sign-ins for this account. Try again in ${seconds} second(s).`,
     { retryAfterSeconds: seconds },
   );
 }
@@ -72,7 +74,14 @@ export async function recordFailure(scope: ThrottleScope, value: string, now = n
   const delay = delayAfter(failures, l);
   if (delay > 0) {
     await db(NO_TENANT).loginThrottle.update({ where: { key }, data: { blockedUntil: new Date(now.getTime() + delay * 1000) } });
-    recordAuthEvent({ action: "auth.sign_in_delayed", email: logEmail ?? (scope === "email" ? value : ""), scope, failures, delaySeconds: delay, clientAddress: scope === "address" ? value : undefined });
+    recordAuthEvent({
+      action: "auth.sign_in_delayed",
+      email: logEmail ?? (scope === "email" ? value : ""),
+      scope,
+      failures,
+      delaySeconds: delay,
+      clientAddress: scope === "address" ? value : undefined,
+    });
   }
 }
 

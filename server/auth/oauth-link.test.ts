@@ -118,7 +118,10 @@ describe("OAuth sign-in rules", () => {
     const publicAddress = email("ghpublic");
     const primary = email("ghprimary");
     const params = await githubSignIn(
-      [{ email: publicAddress, primary: false, verified: false }, { email: primary, primary: true, verified: true }],
+      [
+        { email: publicAddress, primary: false, verified: false },
+        { email: primary, primary: true, verified: true },
+      ],
       publicAddress,
     );
     expect(params.profile).toMatchObject({ email: primary, email_verified: true });
@@ -154,7 +157,15 @@ describe("OAuth sign-in rules", () => {
     const ws = await db().workspace.create({ data: { id: newId("ws"), slug: `inv-${uniq()}`, name: "Inviting" } });
     const inviter = await db().user.create({ data: { id: newId("usr"), email: email("inviter"), name: "Inviter" } });
     await db().invitation.create({
-      data: { id: newId("inv"), workspaceId: ws.id, email: address, role: "member", tokenHash: uniq() + uniq(), invitedById: inviter.id, expiresAt: new Date(Date.now() + 86_400_000) },
+      data: {
+        id: newId("inv"),
+        workspaceId: ws.id,
+        email: address,
+        role: "member",
+        tokenHash: uniq() + uniq(),
+        invitedById: inviter.id,
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
     });
     expect(await oauthSignInCallback(googleSignIn(address, true), {})).toBe(true);
   });
@@ -204,9 +215,18 @@ describe("link mode (account settings)", () => {
     const second = await passwordUser(email("second"));
     const sub = providerId();
     expect((await resolveOAuthSignIn({ provider: "google", providerAccountId: sub, email: null, emailVerified: false }, first.id)).ok).toBe(true);
-    expect(await resolveOAuthSignIn({ provider: "google", providerAccountId: sub, email: null, emailVerified: false }, second.id)).toEqual({ ok: false, reason: "LinkedElsewhere" });
-    expect(await resolveOAuthSignIn({ provider: "google", providerAccountId: providerId(), email: null, emailVerified: false }, first.id)).toEqual({ ok: false, reason: "ProviderAlreadyLinked" });
-    const refused = await oauthSignInCallback(googleSignIn(first.email, true, providerId()), { intent: createLinkIntent(first.id, "google"), sessionUserId: first.id });
+    expect(await resolveOAuthSignIn({ provider: "google", providerAccountId: sub, email: null, emailVerified: false }, second.id)).toEqual({
+      ok: false,
+      reason: "LinkedElsewhere",
+    });
+    expect(await resolveOAuthSignIn({ provider: "google", providerAccountId: providerId(), email: null, emailVerified: false }, first.id)).toEqual({
+      ok: false,
+      reason: "ProviderAlreadyLinked",
+    });
+    const refused = await oauthSignInCallback(googleSignIn(first.email, true, providerId()), {
+      intent: createLinkIntent(first.id, "google"),
+      sessionUserId: first.id,
+    });
     expect(refused).toBe("/account?error=ProviderAlreadyLinked");
   });
 });

@@ -128,7 +128,11 @@ export function refusalRedirect(reason: OAuthRefusal, linkMode: boolean): string
  * this browser (if any).
  */
 export async function oauthSignInCallback(
-  params: { user: { id?: string; email?: string | null; name?: string | null }; account: { provider: string; providerAccountId: string }; profile?: Record<string, unknown> | null },
+  params: {
+    user: { id?: string; email?: string | null; name?: string | null };
+    account: { provider: string; providerAccountId: string };
+    profile?: Record<string, unknown> | null;
+  },
   link: { intent?: string; sessionUserId?: string | null },
 ): Promise<true | string> {
   const { provider, providerAccountId } = params.account;

@@ -48,7 +48,12 @@ describe("AUTH_SECRET rotation: API keys", () => {
   });
 
   it("headless init recognises its key under a previous secret and re-hashes it (no duplicate key)", async () => {
-    const spec = { email: `init-${uniq()}@example.test`, password: "Correct-Horse-9", workspaceSlug: `init-${uniq()}`, apiKey: `cadre_init_${uniq()}${uniq()}${uniq()}${uniq()}` };
+    const spec = {
+      email: `init-${uniq()}@example.test`,
+      password: "Correct-Horse-9",
+      workspaceSlug: `init-${uniq()}`,
+      apiKey: `cadre_init_${uniq()}${uniq()}${uniq()}${uniq()}`,
+    };
     await initialise(spec);
     rotate(ORIGINAL);
     expect(await initialise(spec)).toMatchObject({ createdKey: false });

@@ -8,7 +8,10 @@ import { env } from "../env";
 export function authSecrets(): string[] {
   const e = env();
   if (!e.AUTH_SECRET) throw new Error("AUTH_SECRET is not set: the launcher (npm start) provides one in embedded mode");
-  const previous = (e.AUTH_SECRET_PREVIOUS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const previous = (e.AUTH_SECRET_PREVIOUS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return [e.AUTH_SECRET, ...previous.filter((s) => s !== e.AUTH_SECRET)];
 }
 

@@ -19,8 +19,17 @@ const browser = vi.hoisted(() => ({ cookie: "" }));
 vi.mock("next/headers", () => ({
   headers: async () => new Headers({ cookie: browser.cookie, host: "localhost:3000", "x-forwarded-proto": "http" }),
   cookies: async () => {
-    const jar = new Map(browser.cookie.split(/;\s*/).filter(Boolean).map((c) => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]));
-    return { get: (name: string) => (jar.has(name) ? { name, value: jar.get(name)! } : undefined), getAll: () => [...jar].map(([name, value]) => ({ name, value })), has: (n: string) => jar.has(n) };
+    const jar = new Map(
+      browser.cookie
+        .split(/;\s*/)
+        .filter(Boolean)
+        .map((c) => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]),
+    );
+    return {
+      get: (name: string) => (jar.has(name) ? { name, value: jar.get(name)! } : undefined),
+      getAll: () => [...jar].map(([name, value]) => ({ name, value })),
+      has: (n: string) => jar.has(n),
+    };
   },
 }));
 const { handlers, currentUser } = await import("./config");
@@ -30,7 +39,12 @@ const PASSWORD = "Correct-Horse-42";
 
 /** The cookies a response sets, as a Cookie header (name=value; ...), merged over `previous`. */
 function mergeCookies(previous: string, res: Response): string {
-  const jar = new Map(previous.split(/;\s*/).filter(Boolean).map((c) => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]));
+  const jar = new Map(
+    previous
+      .split(/;\s*/)
+      .filter(Boolean)
+      .map((c) => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]),
+  );
   for (const line of res.headers.getSetCookie()) {
     const [pair] = line.split(";");
     const name = pair!.slice(0, pair!.indexOf("="));

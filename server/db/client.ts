@@ -168,7 +168,8 @@ function baseClient(): PrismaClient {
     pool.on("error", (error) => logger.warn({ error: error.message }, "database: an idle connection failed"));
     scopePooledStatements(pool);
     const adapter = new PrismaPg(pool);
-    if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool) throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
+    if ((adapter as unknown as { externalPool?: unknown }).externalPool !== pool)
+      throw new Error("database: two copies of pg are loaded; the scoped pool would be bypassed");
     globalForDb.cadrePgPool = pool;
     metrics.registry.collect("db_pool", () => {
       metrics.poolWaiting.set(pool.waitingCount);

@@ -64,7 +64,11 @@ type After<F extends TimeField> = { OR: (Record<F, { lt: Date } | { gt: Date }> 
  * The Prisma condition "after the cursor" in the order `keysetOrderBy(field, order)` (empty without a cursor).
  * Decoding happens here, so an invalid cursor is refused before any query runs.
  */
-export function keysetWhere<F extends TimeField = "createdAt">(cursor: string | null | undefined, order: Order = "desc", field: F = "createdAt" as F): After<F> | Record<string, never> {
+export function keysetWhere<F extends TimeField = "createdAt">(
+  cursor: string | null | undefined,
+  order: Order = "desc",
+  field: F = "createdAt" as F,
+): After<F> | Record<string, never> {
   if (!cursor) return {};
   const c = decodeCursor(cursor);
   const op = order === "desc" ? "lt" : "gt";

@@ -81,7 +81,14 @@ function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
         const type = item.message[0]!;
         let bytes = 0;
         try {
-          await this.db.runExclusive(() => this.db.execProtocolRawStream(item.message, { onRawData: (data: Uint8Array) => { bytes += data.length; item.onData(data); } }));
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
         } catch (error) {
           awaitingSync = false;
           this.lastHandlerId = null;

@@ -36,7 +36,12 @@ export async function executeBatch(scope: ScopeLike, statements: readonly Sql[])
   // the span names the statement's kind only: the text carries values inline
   return withSpan(
     "db.execute",
-    { "db.system.name": "postgresql", "db.operation.name": operationOf(statements[0]!.text), "db.operation.batch.size": statements.length, "cadre.db.scope": resolved.kind },
+    {
+      "db.system.name": "postgresql",
+      "db.operation.name": operationOf(statements[0]!.text),
+      "db.operation.batch.size": statements.length,
+      "cadre.db.scope": resolved.kind,
+    },
     async () => toResults(await transport.send(text)).slice(1),
     { kind: SpanKind.CLIENT },
   );

@@ -38,7 +38,9 @@ describe("migration runner", () => {
     expect(await migrate(url, dir)).toEqual([`1_${suffix}_create`, `2_${suffix}_insert`]);
     expect(await migrate(url, dir)).toEqual([]);
     expect(await query(`SELECT count(*)::int AS n FROM "${table}"`)).toEqual([{ n: 2 }]);
-    const recorded = await query(`SELECT migration_name, length(checksum) AS len, finished_at IS NOT NULL AS done FROM "_prisma_migrations" WHERE migration_name LIKE '%${suffix}%' ORDER BY migration_name`);
+    const recorded = await query(
+      `SELECT migration_name, length(checksum) AS len, finished_at IS NOT NULL AS done FROM "_prisma_migrations" WHERE migration_name LIKE '%${suffix}%' ORDER BY migration_name`,
+    );
     expect(recorded).toEqual([
       { migration_name: `1_${suffix}_create`, len: 64, done: true },
       { migration_name: `2_${suffix}_insert`, len: 64, done: true },

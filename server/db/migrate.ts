@@ -80,8 +80,16 @@ export function migrationNames(migrationsDir = defaultMigrationsDir()): string[]
  * What migrating would do, without doing it: the checkout's migrations not applied yet (pending) and applied ones
  * the checkout does not have (unknown: a newer release migrated this database).
  */
-export async function migrationStatus(databaseUrl: string, migrationsDir = defaultMigrationsDir(), timeoutMs = 0): Promise<{ pending: string[]; unknown: string[] }> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs ? timeoutMs + 1000 : 0, query_timeout: timeoutMs ? timeoutMs + 1000 : undefined });
+export async function migrationStatus(
+  databaseUrl: string,
+  migrationsDir = defaultMigrationsDir(),
+  timeoutMs = 0,
+): Promise<{ pending: string[]; unknown: string[] }> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: timeoutMs ? timeoutMs + 1000 : 0,
+    query_timeout: timeoutMs ? timeoutMs + 1000 : undefined,
+  });
   // (a second later than the caller's own timeout, which answers first: these only end the abandoned attempt)
   client.on("error", () => undefined); // a connection lost after a timeout must not crash the process
   await client.connect();

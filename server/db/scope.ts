@@ -14,15 +14,15 @@ import { sql, type Sql } from "./sql";
 
 /** The privileged paths: each is a reason a statement may see every workspace. Keep this list short. */
 export const PRIVILEGED_PATHS = {
-  "executor": "the run executor claims, leases and resumes runs of every workspace",
+  executor: "the run executor claims, leases and resumes runs of every workspace",
   "api-key-lookup": "an API key is looked up by its hash before its workspace is known",
   "invitation-token": "an invitation is looked up by its token before the invitee is a member",
   "headless-init": "start-up creates the configured user, workspace and key",
   "signup-invitation": "a closed or domain-limited sign-up admits an address with a pending invitation in any workspace",
   "vault-rotation": "the operator's master-key rotation re-wraps every workspace's secrets",
-  "operator": "operator commands (CLI) and retention jobs that span workspaces",
+  operator: "operator commands (CLI) and retention jobs that span workspaces",
   "account-erasure": "a person's account deletion anonymises the rows they authored in every workspace, also those they left",
-  "metrics": "the metrics endpoint counts queued and running runs of all workspaces (numbers only)",
+  metrics: "the metrics endpoint counts queued and running runs of all workspaces (numbers only)",
   "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",
 } as const;
 export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;

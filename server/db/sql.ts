@@ -53,7 +53,9 @@ function literal(value: Exclude<SqlValue, Sql>): string {
   }
   if (value instanceof Date) return timestampLiteral(value);
   if (value instanceof JsonValue) {
-    const text = JSON.stringify(value.value === undefined ? null : value.value, (_key, v: unknown) => (typeof v === "string" && v.includes("\u0000") ? v.replaceAll("\u0000", "") : v));
+    const text = JSON.stringify(value.value === undefined ? null : value.value, (_key, v: unknown) =>
+      typeof v === "string" && v.includes("\u0000") ? v.replaceAll("\u0000", "") : v,
+    );
     return `${stringLiteral(text ?? "null")}::jsonb`;
   }
   throw new Error(`sql: unsupported value of type ${typeof value}`);

@@ -36,7 +36,13 @@ export function parseEntry(raw: string): ListEntry | string {
     try {
       const [network, prefix] = ipaddr.parseCIDR(`${addr.replace(/^\[|\]$/g, "")}/${bits}`);
       const full = network.kind() === "ipv4" ? 32 : 128;
-      return { kind: "cidr", text, network: ipaddr.process(network.toString()) as IpAddress, bits: network.kind() === "ipv6" && (network as ipaddr.IPv6).isIPv4MappedAddress() ? Math.max(0, prefix - 96) : prefix, exact: prefix === full };
+      return {
+        kind: "cidr",
+        text,
+        network: ipaddr.process(network.toString()) as IpAddress,
+        bits: network.kind() === "ipv6" && (network as ipaddr.IPv6).isIPv4MappedAddress() ? Math.max(0, prefix - 96) : prefix,
+        exact: prefix === full,
+      };
     } catch {
       return `"${raw.trim()}" is not a CIDR`;
     }

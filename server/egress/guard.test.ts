@@ -132,7 +132,7 @@ const DNS: Record<string, string[]> = {
   "unspecified.test": ["0.0.0.0"],
   "empty.test": [],
   "garbage.test": ["not-an-address"],
-  "ollama": ["10.0.0.7"],
+  ollama: ["10.0.0.7"],
   "gpu.corp.test": ["10.1.2.3"],
   "nat64-public.test": ["64:ff9b::808:808"],
 };
@@ -316,7 +316,12 @@ describe("the refused table (empty operator allowlist)", () => {
     expect(trapConnections).toBe(0);
     // the listener does accept connections (the zero above is not an accident of a dead socket), in order: a stray
     // connection from the refused calls would have been counted before this one
-    await new Promise<void>((resolve, reject) => net.connect(trapPort, "127.0.0.1").on("close", () => resolve()).on("error", reject));
+    await new Promise<void>((resolve, reject) =>
+      net
+        .connect(trapPort, "127.0.0.1")
+        .on("close", () => resolve())
+        .on("error", reject),
+    );
     expect(trapConnections).toBe(1);
     await Promise.all([guard.close(), rebinding.close()]);
   });
@@ -414,7 +419,11 @@ describe("redirects", () => {
     expect(await moved.json()).toEqual({ method: "GET", authorization: "Bearer sk-secret", apiKey: null });
     const kept = await guard.fetch(redirect("/echo-headers", 307), { method: "POST", body: "{}", headers: { "x-api-key": "sk-kept" } });
     expect(await kept.json()).toMatchObject({ method: "POST", apiKey: "sk-kept" });
-    const crossOrigin = await guard.fetch(redirect(`http://localhost:WEB/echo-headers`, 307), { method: "POST", body: "{}", headers: { authorization: "Bearer sk-secret", "x-api-key": "sk-secret" } });
+    const crossOrigin = await guard.fetch(redirect(`http://localhost:WEB/echo-headers`, 307), {
+      method: "POST",
+      body: "{}",
+      headers: { authorization: "Bearer sk-secret", "x-api-key": "sk-secret" },
+    });
     expect(await crossOrigin.json()).toEqual({ method: "POST", authorization: null, apiKey: null });
     await guard.close();
   });
@@ -515,10 +524,15 @@ describe("workspace lists", () => {
     const guard = createEgressGuard({ allow: "", resolver: tableResolver, connector: interceptingConnector(asked) });
     const workspace = { allowHosts: ["api.example.test", "*.models.test", "10.0.0.5"], denyHosts: ["bad.models.test"] };
     expect((await guard.fetch("http://api.example.test/", undefined, { workspace })).status).toBe(200);
-    await expect(guard.fetch("http://other.example.test/", undefined, { workspace })).rejects.toMatchObject({ rule: "workspace_allow", message: expect.stringContaining("not on this workspace's egress allow list") });
+    await expect(guard.fetch("http://other.example.test/", undefined, { workspace })).rejects.toMatchObject({
+      rule: "workspace_allow",
+      message: expect.stringContaining("not on this workspace's egress allow list"),
+    });
     await expect(guard.fetch("http://bad.models.test/", undefined, { workspace })).rejects.toMatchObject({ rule: "workspace_deny" });
     await expect(guard.fetch("http://10.0.0.5/", undefined, { workspace })).rejects.toMatchObject({ rule: "address" });
-    await expect(guard.fetch("http://public.test/", undefined, { workspace: { denyHosts: ["public.test"] } })).rejects.toMatchObject({ rule: "workspace_deny" });
+    await expect(guard.fetch("http://public.test/", undefined, { workspace: { denyHosts: ["public.test"] } })).rejects.toMatchObject({
+      rule: "workspace_deny",
+    });
     expect(asked.map((a) => a.hostname)).toEqual(["8.8.8.8"]);
     await guard.close();
   });
@@ -534,7 +548,10 @@ describe("bounds", () => {
   const at = (path: string) => `http://127.0.0.1:${webPort}${path}`;
 
   it("refuses an answer whose declared length is over the limit before reading it", async () => {
-    await expect(guard.fetch(at("/big?size=5000"), undefined, { maxResponseBytes: 4096 })).rejects.toMatchObject({ rule: "response_size", code: "UPSTREAM_ERROR" });
+    await expect(guard.fetch(at("/big?size=5000"), undefined, { maxResponseBytes: 4096 })).rejects.toMatchObject({
+      rule: "response_size",
+      code: "UPSTREAM_ERROR",
+    });
   });
 
   it("stops a chunked answer as soon as it passes the limit", async () => {
@@ -599,7 +616,27 @@ describe("https through the pinned connection", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "cadre-egress-tls-"));
   let tlsReady = false;
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=models.test", "-addext", "subjectAltName=DNS:models.test"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=models.test",
+        "-addext",
+        "subjectAltName=DNS:models.test",
+      ],
+      { stdio: "ignore" },
+    );
     tlsReady = true;
   } catch {
     // no openssl: the test below is skipped

@@ -133,12 +133,15 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
         const servername = opts.servername || (isIP(hostname.replace(/^\[|\]$/g, "")) ? undefined : canonicalHost(hostname));
         const attempt = (index: number) => {
           const target = verdicts[index]!;
-          base({ ...opts, hostname: target.address, ...(servername ? { servername } : {}) }, (...args: [Error, null] | [null, Parameters<buildConnector.Callback>[1]]) => {
-            const [error] = args;
-            const code = (error as { code?: unknown } | null)?.code;
-            if (error && index + 1 < verdicts.length && typeof code === "string" && TRY_NEXT_ADDRESS.has(code)) attempt(index + 1);
-            else (callback as (...a: unknown[]) => void)(...args);
-          });
+          base(
+            { ...opts, hostname: target.address, ...(servername ? { servername } : {}) },
+            (...args: [Error, null] | [null, Parameters<buildConnector.Callback>[1]]) => {
+              const [error] = args;
+              const code = (error as { code?: unknown } | null)?.code;
+              if (error && index + 1 < verdicts.length && typeof code === "string" && TRY_NEXT_ADDRESS.has(code)) attempt(index + 1);
+              else (callback as (...a: unknown[]) => void)(...args);
+            },
+          );
         };
         attempt(0);
       },
@@ -155,13 +158,18 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
     } catch {
       throw new EgressError("url", "not a valid URL");
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new EgressError("scheme", `the scheme ${url.protocol} is not allowed (http and https only)`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new EgressError("scheme", `the scheme ${url.protocol} is not allowed (http and https only)`);
     if (url.username || url.password) throw new EgressError("url", "URLs with credentials in them are not allowed: put the key in the provider's secret");
     const hostname = url.hostname;
     const bare = hostname.replace(/^\[|\]$/g, "");
     if (isIP(bare)) {
       const verdict = judgeAddress(bare);
-      if (verdict.blocked && !addressMatches(operator, parseAddress(bare)) && !(verdict.embeddedV4 && addressMatches(operator, parseAddress(verdict.embeddedV4)))) {
+      if (
+        verdict.blocked &&
+        !addressMatches(operator, parseAddress(bare)) &&
+        !(verdict.embeddedV4 && addressMatches(operator, parseAddress(verdict.embeddedV4)))
+      ) {
         throw new EgressError("address", `${describeAddress(hostname, verdict, bare)} (not in CADRE_EGRESS_ALLOW)`);
       }
     }
@@ -170,7 +178,8 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
       const deny = parseHostList(lists.denyHosts ?? []);
       const allow = parseHostList(lists.allowHosts ?? []);
       if (hostOrLiteralMatches(deny, hostname)) throw new EgressError("workspace_deny", `${hostForMessage(url)} is on this workspace's egress deny list`);
-      if (allow.entries.length && !hostOrLiteralMatches(allow, hostname)) throw new EgressError("workspace_allow", `${hostForMessage(url)} is not on this workspace's egress allow list`);
+      if (allow.entries.length && !hostOrLiteralMatches(allow, hostname))
+        throw new EgressError("workspace_allow", `${hostForMessage(url)} is not on this workspace's egress allow list`);
     }
     return url;
   }
@@ -215,7 +224,8 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
       }
       await response.body?.cancel().catch(() => undefined);
       redirects++;
-      if (redirects > maxRedirects) throw new EgressError("redirect_limit", `more than ${maxRedirects} redirect${maxRedirects === 1 ? "" : "s"} starting at ${url.origin}`);
+      if (redirects > maxRedirects)
+        throw new EgressError("redirect_limit", `more than ${maxRedirects} redirect${maxRedirects === 1 ? "" : "s"} starting at ${url.origin}`);
       let next: URL;
       try {
         next = new URL(location, url);
@@ -238,12 +248,13 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
 
   return {
     fetch: guardedFetch,
-    fetchWith: (call = {}) => ((input: string | URL | Request, init?: FetchInit) => {
-      if (input instanceof Request) {
-        return guardedFetch(input.url, { method: input.method, headers: input.headers, body: input.body, signal: input.signal, ...init }, call);
-      }
-      return guardedFetch(input, init, call);
-    }) as typeof fetch,
+    fetchWith: (call = {}) =>
+      ((input: string | URL | Request, init?: FetchInit) => {
+        if (input instanceof Request) {
+          return guardedFetch(input.url, { method: input.method, headers: input.headers, body: input.body, signal: input.signal, ...init }, call);
+        }
+        return guardedFetch(input, init, call);
+      }) as typeof fetch,
     checkUrl,
     checkHost: async (hostname) => (await checkedAddresses(hostname)).map((v) => v.address),
     close: () => agent.close(),

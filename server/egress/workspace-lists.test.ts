@@ -34,15 +34,32 @@ const owner = () => callerFor(ws.users.owner, ws.slug);
 
 async function stubProvider(baseUrl = stub.url) {
   await ensureDefaultCatalog(ctx);
-  const provider = await db().provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl, isLocal: true } });
+  const provider = await db().provider.create({
+    data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl, isLocal: true },
+  });
   const model = await db().model.create({
-    data: { id: newId("mdl"), workspaceId: ws.id, providerId: provider.id, modelId: "stub-small", displayName: "stub-small", inputPrice: 0, outputPrice: 0, contextWindow: 8000, capabilities: [], quality: 0.5 },
+    data: {
+      id: newId("mdl"),
+      workspaceId: ws.id,
+      providerId: provider.id,
+      modelId: "stub-small",
+      displayName: "stub-small",
+      inputPrice: 0,
+      outputPrice: 0,
+      contextWindow: 8000,
+      capabilities: [],
+      quality: 0.5,
+    },
   });
   await db().provider.updateMany({ where: { workspaceId: ws.id, kind: "simulator" }, data: { enabled: false } });
   return { provider, model };
 }
 
-const ask = { policy: { type: "constraints" as const, constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } }, prompt: "hello", maxOutputTokens: 20 };
+const ask = {
+  policy: { type: "constraints" as const, constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
+  prompt: "hello",
+  maxOutputTokens: 20,
+};
 
 describe("editing the lists", () => {
   it("owner edits through tRPC (normalised, audited); an admin key reads and writes them over REST", async () => {
@@ -60,8 +77,15 @@ describe("editing the lists", () => {
   });
 
   it("members cannot change them; invalid entries are refused naming the entry, and nothing is written", async () => {
-    expect(await outcome(callerFor(ws.users.member, ws.slug).workspaces.updateEgress({ denyHosts: ["x.example"] }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(await outcome(owner().workspaces.updateEgress({ allowHosts: ["not a host!"] }))).toMatchObject({ ok: false, code: "BAD_REQUEST", message: expect.stringContaining("not a host!") });
+    expect(await outcome(callerFor(ws.users.member, ws.slug).workspaces.updateEgress({ denyHosts: ["x.example"] }))).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
+    expect(await outcome(owner().workspaces.updateEgress({ allowHosts: ["not a host!"] }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("not a host!"),
+    });
     const key = (await makeApiKey(ws, "owner")).raw;
     const bad = await rest("PUT", "/api/v1/egress", { key, body: { denyHosts: ["300.1.1.1/8"] } });
     expect(bad.status).toBe(422);
@@ -89,7 +113,10 @@ describe("the lists narrow model calls", () => {
   it("an allow list: hosts not on it are refused, hosts on it are reached", async () => {
     const { provider } = await stubProvider();
     await owner().workspaces.updateEgress({ allowHosts: ["api.openai.com"] });
-    expect(await appErrorOf(testConnection(ctx, provider.id))).toMatchObject({ code: "EGRESS_REFUSED", message: expect.stringContaining("not on this workspace's egress allow list") });
+    expect(await appErrorOf(testConnection(ctx, provider.id))).toMatchObject({
+      code: "EGRESS_REFUSED",
+      message: expect.stringContaining("not on this workspace's egress allow list"),
+    });
     expect(stub.calls).toHaveLength(0);
     await owner().workspaces.updateEgress({ allowHosts: ["api.openai.com", "127.0.0.1"] });
     expect(await testConnection(ctx, provider.id)).toMatchObject({ ok: true });
@@ -99,6 +126,9 @@ describe("the lists narrow model calls", () => {
   it("a workspace allow list never opens a private address the operator did not allow", async () => {
     const { provider } = await stubProvider("http://10.0.0.5:8000/v1");
     await owner().workspaces.updateEgress({ allowHosts: ["10.0.0.5", "10.0.0.0/8"] });
-    expect(await appErrorOf(testConnection(ctx, provider.id))).toMatchObject({ code: "EGRESS_REFUSED", message: expect.stringContaining("10.0.0.5 is in a private range") });
+    expect(await appErrorOf(testConnection(ctx, provider.id))).toMatchObject({
+      code: "EGRESS_REFUSED",
+      message: expect.stringContaining("10.0.0.5 is in a private range"),
+    });
   });
 });

@@ -26,10 +26,16 @@ export async function updateEgressLists(ctx: TenantContext, input: z.input<typeo
       data: { ...(data.allowHosts ? { egressAllowHosts: data.allowHosts } : {}), ...(data.denyHosts ? { egressDenyHosts: data.denyHosts } : {}) },
       select: { egressAllowHosts: true, egressDenyHosts: true },
     });
-    await recordAudit(ctx, {
-      action: "workspace.egress.update", targetType: "workspace", targetId: ctx.workspaceId,
-      metadata: { from: before, to: { allowHosts: row.egressAllowHosts, denyHosts: row.egressDenyHosts } },
-    }, tx);
+    await recordAudit(
+      ctx,
+      {
+        action: "workspace.egress.update",
+        targetType: "workspace",
+        targetId: ctx.workspaceId,
+        metadata: { from: before, to: { allowHosts: row.egressAllowHosts, denyHosts: row.egressDenyHosts } },
+      },
+      tx,
+    );
     return row;
   });
   // model calls read the lists with the catalog

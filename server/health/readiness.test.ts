@@ -37,7 +37,11 @@ describe("readiness (/api/ready)", () => {
   it("is ready on a migrated database with a running executor, and reports the version with the build's commit", async () => {
     lifecycle().executor = "running";
     const report = await readiness(T);
-    expect(report).toMatchObject({ status: "ready", draining: false, checks: { database: { ok: true }, migrations: { ok: true, pending: [], unknown: [] }, executor: { ok: true, state: "running" } } });
+    expect(report).toMatchObject({
+      status: "ready",
+      draining: false,
+      checks: { database: { ok: true }, migrations: { ok: true, pending: [], unknown: [] }, executor: { ok: true, state: "running" } },
+    });
     expect(report.version).toMatch(/^0\.1\.0\+/);
   });
 

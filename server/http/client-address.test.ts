@@ -63,7 +63,9 @@ describe("HTTPS and public origin", () => {
   });
 
   it("takes X-Forwarded-Host for links only from trusted proxies", () => {
-    const req = new Request("http://localhost:3000/api/trpc/x", { headers: { host: "cadre.internal:3000", "x-forwarded-host": "evil.test", "x-forwarded-proto": "https" } });
+    const req = new Request("http://localhost:3000/api/trpc/x", {
+      headers: { host: "cadre.internal:3000", "x-forwarded-host": "evil.test", "x-forwarded-proto": "https" },
+    });
     expect(publicOrigin(req)).toBe("http://cadre.internal:3000");
     setEnv("CADRE_TRUSTED_PROXIES", "127.0.0.1");
     expect(publicOrigin(req)).toBe("https://evil.test");

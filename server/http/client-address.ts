@@ -74,7 +74,10 @@ export function resolveClientAddress({ forwardedFor, peer, trusted }: ClientAddr
   const peerAddress = canonicalAddress(peer);
   if (trusted.length === 0) return peerAddress;
   if (peer !== undefined && peer !== null && (!peerAddress || !isTrusted(peerAddress, trusted))) return peerAddress;
-  const hops = (forwardedFor ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  const hops = (forwardedFor ?? "")
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = canonicalAddress(hops[i]);
     if (!hop) return null; // a malformed hop where the client should be: do not guess
@@ -84,13 +87,27 @@ export function resolveClientAddress({ forwardedFor, peer, trusted }: ClientAddr
 }
 
 /** Whether the original request used HTTPS, believing X-Forwarded-Proto only from trusted proxies. */
-export function resolveHttps({ forwardedProto, peer, trusted, publicUrl }: { forwardedProto?: string | null; peer?: string | null; trusted: Range[]; publicUrl?: string }): boolean {
+export function resolveHttps({
+  forwardedProto,
+  peer,
+  trusted,
+  publicUrl,
+}: {
+  forwardedProto?: string | null;
+  peer?: string | null;
+  trusted: Range[];
+  publicUrl?: string;
+}): boolean {
   if (publicUrl?.startsWith("https:")) return true;
   if (trusted.length === 0) return false;
   const peerAddress = canonicalAddress(peer);
   if (peer !== undefined && peer !== null && (!peerAddress || !isTrusted(peerAddress, trusted))) return false;
   // the nearest proxy's value is the last one
-  const last = (forwardedProto ?? "").split(",").map((p) => p.trim().toLowerCase()).filter(Boolean).pop();
+  const last = (forwardedProto ?? "")
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean)
+    .pop();
   return last === "https";
 }
 

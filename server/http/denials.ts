@@ -9,7 +9,12 @@ import { logSecurityEvent, securityLogHasRoom, type SecurityEvent } from "./secu
 export async function logDenial(
   error: unknown,
   who: {
-    actor: string; requestId?: string; route: string; workspaceId?: string; workspaceSlug?: string; clientIp?: string;
+    actor: string;
+    requestId?: string;
+    route: string;
+    workspaceId?: string;
+    workspaceSlug?: string;
+    clientIp?: string;
     /** the actor's membership of `workspaceSlug` was not found (the NOT_FOUND is about the workspace itself) */
     membershipMissing?: boolean;
   },
@@ -18,7 +23,12 @@ export async function logDenial(
   const code = error instanceof AppError ? error.code : (error as { code?: string } | null)?.code;
   const { membershipMissing, ...rest } = who;
   const base: Omit<SecurityEvent, "kind"> = {
-    actor: rest.actor, requestId: rest.requestId, route: rest.route, workspaceId: rest.workspaceId, workspaceSlug: rest.workspaceSlug, clientIp: rest.clientIp,
+    actor: rest.actor,
+    requestId: rest.requestId,
+    route: rest.route,
+    workspaceId: rest.workspaceId,
+    workspaceSlug: rest.workspaceSlug,
+    clientIp: rest.clientIp,
   };
   try {
     if (code === "FORBIDDEN") {

@@ -71,7 +71,9 @@ describe("REST errors", () => {
     const ws = await makeWorkspace("err");
     const key = (await makeApiKey(ws, "admin")).raw;
     const req = new Request(`http://localhost:3000/api/v1/members/${ws.memberIds.viewer}`, {
-      method: "PATCH", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ role: "member" }),
+      method: "PATCH",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ role: "member" }),
     });
     const res = await memberRoute.PATCH!(req, { params: Promise.resolve({ memberId: ws.memberIds.viewer }) });
     expect(res.status).toBe(200);

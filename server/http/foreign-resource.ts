@@ -51,5 +51,9 @@ export async function foreignResource(workspaceId: string, input: unknown): Prom
 /** Whether a workspace with this slug exists (a membership-not-found for an existing slug is a probe). */
 export async function workspaceSlugExists(slug: string): Promise<boolean> {
   if (!/^[a-z0-9-]{1,64}$/.test(slug)) return false;
-  return (await db().workspace.findUnique({ where: { slug }, select: { id: true } }).catch(() => null)) !== null;
+  return (
+    (await db()
+      .workspace.findUnique({ where: { slug }, select: { id: true } })
+      .catch(() => null)) !== null
+  );
 }

@@ -26,7 +26,11 @@ async function call(method: string, path: string, key: string, params: Record<st
   for (const [k, v] of Object.entries(params)) url = url.replace(`{${k}}`, v);
   return executeRoute(
     findRoute(method, path),
-    new Request(url, { method, headers: { authorization: `Bearer ${key}`, "x-request-id": requestId, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    new Request(url, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "x-request-id": requestId, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
     params,
   );
 }
@@ -34,11 +38,26 @@ async function call(method: string, path: string, key: string, params: Record<st
 describe("security events", () => {
   it("tRPC: a permission denial is logged with request id, actor, route and workspace, without the input", async () => {
     const ws = await makeWorkspace("sec");
-    await expect(caller(ws.users.member, ws.slug, "req_denied1").apiKeys.create({ name: "secret-name-xyz", scopes: ["audit:read"] })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(caller(ws.users.member, ws.slug, "req_denied1").apiKeys.create({ name: "secret-name-xyz", scopes: ["audit:read"] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     await expect(caller(ws.users.viewer, ws.slug, "req_denied2").audit.list({})).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(lines).toEqual([
-      expect.objectContaining({ security: "permission_denied", actor: `user:${ws.users.member.id}`, requestId: "req_denied1", route: "apiKeys.create", workspaceSlug: ws.slug, clientIp: "192.0.2.50" }),
-      expect.objectContaining({ security: "permission_denied", actor: `user:${ws.users.viewer.id}`, requestId: "req_denied2", route: "audit.list", workspaceId: ws.id }),
+      expect.objectContaining({
+        security: "permission_denied",
+        actor: `user:${ws.users.member.id}`,
+        requestId: "req_denied1",
+        route: "apiKeys.create",
+        workspaceSlug: ws.slug,
+        clientIp: "192.0.2.50",
+      }),
+      expect.objectContaining({
+        security: "permission_denied",
+        actor: `user:${ws.users.viewer.id}`,
+        requestId: "req_denied2",
+        route: "audit.list",
+        workspaceId: ws.id,
+      }),
     ]);
     expect(JSON.stringify(lines)).not.toContain("secret-name-xyz");
   });
@@ -50,7 +69,15 @@ describe("security events", () => {
     await expect(caller(b.users.owner, `nope-${uniq()}`).members.list()).rejects.toMatchObject({ code: "NOT_FOUND" });
     // a 404 of a procedure outside the workspace (an unknown invitation token) is not about the workspace
     await expect(caller(b.users.owner, a.slug).invitations.preview({ token: "x".repeat(43) })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(lines).toEqual([expect.objectContaining({ security: "cross_workspace", actor: `user:${b.users.owner.id}`, requestId: "req_cross", route: "members.list", workspaceSlug: a.slug })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        security: "cross_workspace",
+        actor: `user:${b.users.owner.id}`,
+        requestId: "req_cross",
+        route: "members.list",
+        workspaceSlug: a.slug,
+      }),
+    ]);
   });
 
   it("tRPC: another workspace's resource by id is a cross-workspace event; an unknown id is not", async () => {
@@ -58,7 +85,9 @@ describe("security events", () => {
     const b = await makeWorkspace("secb");
     await expect(caller(b.users.owner, b.slug).members.remove({ memberId: a.memberIds.member })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(caller(b.users.owner, b.slug).members.remove({ memberId: "mem_doesnotexist00000000" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(lines).toEqual([expect.objectContaining({ security: "cross_workspace", route: "members.remove", workspaceId: b.id, reason: expect.stringContaining(a.memberIds.member) })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ security: "cross_workspace", route: "members.remove", workspaceId: b.id, reason: expect.stringContaining(a.memberIds.member) }),
+    ]);
   });
 
   it("REST: scope denials and another workspace's resources are logged with the route pattern; never the key", async () => {
@@ -73,7 +102,13 @@ describe("security events", () => {
     const foreign2 = await call("DELETE", "/api/v1/members/{memberId}", full.raw, { memberId: a.memberIds.viewer }, undefined, "req_rest3");
     expect(foreign2.status).toBe(404);
     expect(lines).toEqual([
-      expect.objectContaining({ security: "permission_denied", actor: `api_key:${keyB.id}`, requestId: "req_rest1", route: "GET /api/v1/audit", workspaceId: b.id }),
+      expect.objectContaining({
+        security: "permission_denied",
+        actor: `api_key:${keyB.id}`,
+        requestId: "req_rest1",
+        route: "GET /api/v1/audit",
+        workspaceId: b.id,
+      }),
       expect.objectContaining({ security: "permission_denied", requestId: "req_rest2", route: "DELETE /api/v1/members/{memberId}" }),
       expect.objectContaining({ security: "cross_workspace", actor: `api_key:${full.id}`, requestId: "req_rest3", route: "DELETE /api/v1/members/{memberId}" }),
     ]);
@@ -83,7 +118,13 @@ describe("security events", () => {
 
   it("REST: an invalid key is logged per client address (behind a trusted proxy)", async () => {
     setEnv("CADRE_TRUSTED_PROXIES", "10.0.0.0/8");
-    const res = await executeRoute(findRoute("GET", "/api/v1/me"), new Request("http://localhost:3000/api/v1/me", { headers: { authorization: "Bearer cadre_forged_key_0000000000000000000000000", "x-forwarded-for": "198.51.100.66, 10.1.2.3" } }), {}).finally(() => setEnv("CADRE_TRUSTED_PROXIES", ""));
+    const res = await executeRoute(
+      findRoute("GET", "/api/v1/me"),
+      new Request("http://localhost:3000/api/v1/me", {
+        headers: { authorization: "Bearer cadre_forged_key_0000000000000000000000000", "x-forwarded-for": "198.51.100.66, 10.1.2.3" },
+      }),
+      {},
+    ).finally(() => setEnv("CADRE_TRUSTED_PROXIES", ""));
     expect(res.status).toBe(401);
     expect(lines).toEqual([expect.objectContaining({ security: "invalid_credentials", actor: "ip:198.51.100.66", route: "GET /api/v1/me" })]);
     expect(JSON.stringify(lines)).not.toContain("cadre_forged_key");

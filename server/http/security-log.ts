@@ -37,7 +37,10 @@ const windows = new Map<string, ActorWindow>();
 
 function summarize(actor: string, w: ActorWindow): void {
   if (w.suppressed > 0) {
-    logger.warn({ security: "suppressed", actor, suppressed: w.suppressed, kinds: [...w.kinds], since: new Date(w.start).toISOString() }, "security events suppressed");
+    logger.warn(
+      { security: "suppressed", actor, suppressed: w.suppressed, kinds: [...w.kinds], since: new Date(w.start).toISOString() },
+      "security events suppressed",
+    );
   }
   w.suppressed = 0;
   w.kinds.clear();
@@ -68,11 +71,14 @@ export function logSecurityEvent(event: SecurityEvent, now = Date.now()): void {
   if (!w.timer) {
     const actor = event.actor;
     const current = w;
-    current.timer = setTimeout(() => {
-      current.timer = null;
-      summarize(actor, current);
-      if (windows.get(actor) === current) windows.delete(actor);
-    }, Math.max(0, current.start + WINDOW_MS - now));
+    current.timer = setTimeout(
+      () => {
+        current.timer = null;
+        summarize(actor, current);
+        if (windows.get(actor) === current) windows.delete(actor);
+      },
+      Math.max(0, current.start + WINDOW_MS - now),
+    );
     current.timer.unref?.();
   }
 }

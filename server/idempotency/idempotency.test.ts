@@ -31,9 +31,18 @@ const startRoute = restRoutes.find((r) => r.method === "POST" && r.path === "/ap
 async function postRun(body: unknown, opts: { idem?: string; apiKey?: string; rawBody?: string } = {}) {
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${opts.apiKey ?? key}` };
   if (opts.idem !== undefined) headers["idempotency-key"] = opts.idem;
-  const res = await executeRoute(startRoute, new Request("http://localhost:3000/api/v1/runs", { method: "POST", headers, body: opts.rawBody ?? JSON.stringify(body) }), {});
+  const res = await executeRoute(
+    startRoute,
+    new Request("http://localhost:3000/api/v1/runs", { method: "POST", headers, body: opts.rawBody ?? JSON.stringify(body) }),
+    {},
+  );
   const text = await res.text();
-  return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, any>) : null, replayed: res.headers.get("idempotent-replayed") };
+  return {
+    status: res.status,
+    text,
+    body: text ? (JSON.parse(text) as Record<string, unknown> & { id?: string; error: { code: string; message: string } }) : null,
+    replayed: res.headers.get("idempotent-replayed"),
+  };
 }
 
 const runsWithInput = (input: string) => db().run.count({ where: { workspaceId: rw.ws.id, input } });
@@ -157,8 +166,15 @@ describe("REST Idempotency-Key on POST /api/v1/runs", () => {
 describe("a request still in flight", () => {
   const gate = { open: () => {}, calls: 0 };
   const slowRoute = defineRoute({
-    method: "POST", path: "/api/v1/test-slow-create", summary: "test", tag: "Test", requires: "runs:create", idempotent: true, status: 201,
-    body: z.strictObject({ name: z.string() }), response: z.object({ name: z.string(), n: z.number() }),
+    method: "POST",
+    path: "/api/v1/test-slow-create",
+    summary: "test",
+    tag: "Test",
+    requires: "runs:create",
+    idempotent: true,
+    status: 201,
+    body: z.strictObject({ name: z.string() }),
+    response: z.object({ name: z.string(), n: z.number() }),
     handler: async ({ body }) => {
       gate.calls += 1;
       const n = gate.calls;
@@ -167,9 +183,15 @@ describe("a request still in flight", () => {
     },
   });
   const call = (k: string, name = "x") =>
-    executeRoute(slowRoute, new Request("http://localhost:3000/api/v1/test-slow-create", {
-      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "idempotency-key": k }, body: JSON.stringify({ name }),
-    }), {});
+    executeRoute(
+      slowRoute,
+      new Request("http://localhost:3000/api/v1/test-slow-create", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "idempotency-key": k },
+        body: JSON.stringify({ name }),
+      }),
+      {},
+    );
 
   it("a duplicate gets 409 IDEMPOTENCY_KEY_IN_FLIGHT with Retry-After while the first runs, then the first's response", async () => {
     configureIdempotency({ waitMs: 100, pollMs: 10 });
@@ -212,7 +234,10 @@ describe("a request still in flight", () => {
     // what a crash between claim and completion leaves behind
     const claimed = await postRun({ agent: "writer", input }, { idem: k });
     await db().run.deleteMany({ where: { id: claimed.body!.id } });
-    await db().idempotencyKey.updateMany({ where: { workspaceId: rw.ws.id, key: k }, data: { responseStatus: null, responseBody: null, completedAt: null, lockedUntil: new Date(Date.now() - 24 * 3_600_000) } });
+    await db().idempotencyKey.updateMany({
+      where: { workspaceId: rw.ws.id, key: k },
+      data: { responseStatus: null, responseBody: null, completedAt: null, lockedUntil: new Date(Date.now() - 24 * 3_600_000) },
+    });
     const retried = await postRun({ agent: "writer", input }, { idem: k });
     expect(retried.status).toBe(201);
     expect(retried.replayed).toBeNull();
@@ -226,7 +251,10 @@ describe("the web app's runs.start (tRPC) with an idempotency key", () => {
   it("two concurrent starts with the same key create one run and both return it (dates as dates)", async () => {
     const input = `double click ${uniq()}`;
     const idempotencyKey = `form-${uniq()}`;
-    const [a, b] = await Promise.all([member().runs.start({ agent: "writer", input, idempotencyKey }), member().runs.start({ agent: "writer", input, idempotencyKey })]);
+    const [a, b] = await Promise.all([
+      member().runs.start({ agent: "writer", input, idempotencyKey }),
+      member().runs.start({ agent: "writer", input, idempotencyKey }),
+    ]);
     expect(b.id).toBe(a.id);
     expect(b.createdAt).toBeInstanceOf(Date);
     expect(b.createdAt.getTime()).toBe(a.createdAt.getTime());
@@ -249,7 +277,10 @@ describe("the web app's runs.start (tRPC) with an idempotency key", () => {
 
   it("an invalid key is a validation error", async () => {
     expect(await outcome(member().runs.start({ agent: "writer", input: "x", idempotencyKey: "" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(member().runs.start({ agent: "writer", input: "x", idempotencyKey: "k".repeat(256) }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(member().runs.start({ agent: "writer", input: "x", idempotencyKey: "k".repeat(256) }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
   });
 });
 

@@ -168,7 +168,9 @@ export async function withIdempotency(
       try {
         response = await operation();
       } catch (error) {
-        await release(owner, claimId).catch((e: unknown) => logger.warn({ err: { message: (e as Error).message } }, "idempotency: could not release a failed request's key"));
+        await release(owner, claimId).catch((e: unknown) =>
+          logger.warn({ err: { message: (e as Error).message } }, "idempotency: could not release a failed request's key"),
+        );
         throw error;
       }
       try {
@@ -182,13 +184,20 @@ export async function withIdempotency(
     const row = await readKey(owner, key);
     if (row) {
       if (row.fingerprint !== fingerprint) {
-        throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different request (another body, path or operation) in the last 24 hours: use a new key for a new request");
+        throw new AppError(
+          "IDEMPOTENCY_KEY_REUSED",
+          "This Idempotency-Key was already used for a different request (another body, path or operation) in the last 24 hours: use a new key for a new request",
+        );
       }
       if (row.responseStatus !== null && row.responseBody !== null) return { status: row.responseStatus, body: row.responseBody, replayed: true };
     }
     // in flight (or released / expired in between: claim again)
     if (Date.now() >= deadline) {
-      throw new AppError("IDEMPOTENCY_KEY_IN_FLIGHT", "A request with this Idempotency-Key is still being processed: retry after a moment to get its response", { retryAfterSeconds: 1 });
+      throw new AppError(
+        "IDEMPOTENCY_KEY_IN_FLIGHT",
+        "A request with this Idempotency-Key is still being processed: retry after a moment to get its response",
+        { retryAfterSeconds: 1 },
+      );
     }
     if (row) await sleep(settings.pollMs);
   }

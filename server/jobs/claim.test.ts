@@ -41,14 +41,40 @@ describe("claimRun", () => {
     const { ctx, ...run } = claimed;
     const eventPins = ((await eventRows(row.id))[0]!.data as { pins: unknown }).pins;
     expect(run).toEqual({
-      id: row.id, workspaceId: rw.ws.id, targetType: "team", teamId: row.teamId, teamVersion: 1, agentId: null, agentVersion: null,
-      input: "claim me", status: "queued", budgetUsd: "1.5000", modelPolicyOverride: { type: "preset", preset: "fast" },
+      id: row.id,
+      workspaceId: rw.ws.id,
+      targetType: "team",
+      teamId: row.teamId,
+      teamVersion: 1,
+      agentId: null,
+      agentVersion: null,
+      input: "claim me",
+      status: "queued",
+      budgetUsd: "1.5000",
+      modelPolicyOverride: { type: "preset", preset: "fast" },
       pins: eventPins,
-      createdByType: "user", createdById: rw.ws.users.owner.id, cancelRequestedAt: null, stepsExpected: 0, watched: false, lostExecutions: 0,
+      createdByType: "user",
+      createdById: rw.ws.users.owner.id,
+      cancelRequestedAt: null,
+      stepsExpected: 0,
+      watched: false,
+      lostExecutions: 0,
     });
-    expect(run.pins).toEqual({ team: { id: row.teamId, slug: "both", version: 1 }, agent: null, agents: { one: 1, two: 1 }, teams: {}, limits: { steps: 500 } });
+    expect(run.pins).toEqual({
+      team: { id: row.teamId, slug: "both", version: 1 },
+      agent: null,
+      agents: { one: 1, two: 1 },
+      teams: {},
+      limits: { steps: 500 },
+    });
     expect(comparable(ctx!)).toEqual(comparable(await runTenantContext(run)));
-    expect(ctx).toMatchObject({ workspaceId: rw.ws.id, workspaceSlug: rw.ws.slug, role: "owner", actor: { type: "user", userId: rw.ws.users.owner.id }, requestId: `run:${row.id}` });
+    expect(ctx).toMatchObject({
+      workspaceId: rw.ws.id,
+      workspaceSlug: rw.ws.slug,
+      role: "owner",
+      actor: { type: "user", userId: rw.ws.users.owner.id },
+      requestId: `run:${row.id}`,
+    });
     await putAway(row.id);
   });
 
@@ -67,7 +93,11 @@ describe("claimRun", () => {
 });
 
 describe("runTenantContext (and the context a claim returns)", () => {
-  async function expectContext(rw: RunWorkspace, runId: string, expected: { role: TenantContext["role"]; actor: Partial<TenantContext["actor"]> & { type: TenantContext["actor"]["type"] } }) {
+  async function expectContext(
+    rw: RunWorkspace,
+    runId: string,
+    expected: { role: TenantContext["role"]; actor: Partial<TenantContext["actor"]> & { type: TenantContext["actor"]["type"] } },
+  ) {
     const claimed = await claim(rw);
     expect(claimed.id).toBe(runId);
     const read = await runTenantContext(claimed);
@@ -128,7 +158,10 @@ describe("runTenantContext (and the context a claim returns)", () => {
 
     // a user who left the workspace
     const owner = await resolveAs(rw, "owner");
-    const byUser = await startRun({ ...owner, actor: { type: "user", userId: rw.ws.users.viewer.id, email: rw.ws.users.viewer.email } }, { agent: "solo", input: "left" });
+    const byUser = await startRun(
+      { ...owner, actor: { type: "user", userId: rw.ws.users.viewer.id, email: rw.ws.users.viewer.email } },
+      { agent: "solo", input: "left" },
+    );
     await db().membership.delete({ where: { workspaceId_userId: { workspaceId: rw.ws.id, userId: rw.ws.users.viewer.id } } });
     await expectAccessEnded(rw, byUser.id, ACCESS_ENDED.creatorRemoved);
 

@@ -102,7 +102,10 @@ describe("a process killed mid-run", () => {
     await kill(child);
 
     const before = await stepRows(run.id);
-    expect(before.map((s) => [s.stepId, s.status])).toEqual([["s0", "succeeded"], ["s1", "succeeded"]]);
+    expect(before.map((s) => [s.stepId, s.status])).toEqual([
+      ["s0", "succeeded"],
+      ["s1", "succeeded"],
+    ]);
     const leased = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(leased.status).toBe("running");
     expect(leased.leaseOwner).toMatch(/\//);
@@ -116,7 +119,12 @@ describe("a process killed mid-run", () => {
 
     expect([...calls.keys()].sort()).toEqual(["s2", "s3"]); // s0, s1 replayed from their stored results
     const steps = await stepRows(run.id);
-    expect(steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([["s0", "succeeded", 1], ["s1", "succeeded", 1], ["s2", "succeeded", 1], ["s3", "succeeded", 1]]);
+    expect(steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([
+      ["s0", "succeeded", 1],
+      ["s1", "succeeded", 1],
+      ["s2", "succeeded", 1],
+      ["s3", "succeeded", 1],
+    ]);
     for (const stepId of ["s0", "s1", "s2", "s3"]) expect(await usageRows(run.id, stepId), stepId).toHaveLength(1);
     // the resumed s2 saw s1's stored output
     expect(steps[2]!.inputSeen).toContain(steps[1]!.output!);
@@ -131,7 +139,11 @@ describe("a process killed mid-run", () => {
     const { child, waitFor } = startChild({ CADRE_CHILD_WORKSPACE: rw.ws.id, CADRE_CHILD_LEASE_MS: "600", CADRE_CHILD_HANG: "inside:s2" });
     await waitFor("HANG inside s2");
     await kill(child);
-    expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([["s0", "succeeded"], ["s1", "succeeded"], ["s2", "running"]]);
+    expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([
+      ["s0", "succeeded"],
+      ["s1", "succeeded"],
+      ["s2", "running"],
+    ]);
     expect(await usageRows(run.id, "s2")).toHaveLength(1); // its model call happened before the crash
 
     const { calls, deps } = countingGateway();
@@ -139,11 +151,19 @@ describe("a process killed mid-run", () => {
     expect((await waitForRun(run.id)).status).toBe("succeeded");
     expect(Object.fromEntries(calls)).toEqual({ s2: 1, s3: 1 });
     const steps = await stepRows(run.id);
-    expect(steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([["s0", "succeeded", 1], ["s1", "succeeded", 1], ["s2", "succeeded", 2], ["s3", "succeeded", 1]]);
+    expect(steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([
+      ["s0", "succeeded", 1],
+      ["s1", "succeeded", 1],
+      ["s2", "succeeded", 2],
+      ["s3", "succeeded", 1],
+    ]);
     expect(await db().runStep.count({ where: { runId: run.id } })).toBe(4);
     // totals are the sums of the (4) steps, not of the 5 calls made
     const detail = await getRun(rw.ctx, run.id);
-    expect(detail.costUsd).toBeCloseTo(steps.reduce((a, s) => a + Number(s.costUsd), 0), 10);
+    expect(detail.costUsd).toBeCloseTo(
+      steps.reduce((a, s) => a + Number(s.costUsd), 0),
+      10,
+    );
     expect(detail.inputTokens).toBe(steps.reduce((a, s) => a + s.inputTokens, 0));
   });
 
@@ -207,7 +227,12 @@ describe("retries", () => {
     expect(detail.failedStepId).toBe("s1");
     expect(detail.error).toBe('Step "s1" failed: All 3 model calls failed: 1) Stub: error (503 Service Unavailable)');
     const s1 = detail.steps.find((s) => s.stepId === "s1")!;
-    expect(s1).toMatchObject({ status: "failed", attempts: 3, error: "All 3 model calls failed: 1) Stub: error (503 Service Unavailable)", agent: { slug: "fragile-a1" } });
+    expect(s1).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      error: "All 3 model calls failed: 1) Stub: error (503 Service Unavailable)",
+      agent: { slug: "fragile-a1" },
+    });
     expect(s1.inputSeen).toContain("This will not end well.");
     expect(detail.steps.map((s) => s.stepId)).toEqual(["s0", "s1"]); // s2 never started
 
@@ -218,7 +243,9 @@ describe("retries", () => {
       expect.objectContaining({ stepId: "s1", attempt: 2, willRetry: true }),
       expect.objectContaining({ stepId: "s1", attempt: 3, willRetry: false }),
     ]);
-    expect(events.filter((e) => e.type === "node.started" && (e.data as { stepId: string }).stepId === "s1").map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+    expect(
+      events.filter((e) => e.type === "node.started" && (e.data as { stepId: string }).stepId === "s1").map((e) => (e.data as { attempt: number }).attempt),
+    ).toEqual([1, 2, 3]);
     expect(events.at(-1)).toMatchObject({ type: "run.failed", data: { stepId: "s1" } });
   });
 
@@ -232,7 +259,10 @@ describe("retries", () => {
     const run = await startRun(rw.ctx, { team: "wobbly", input: "Try again." });
     executor({ workspaceIds: [rw.ws.id], deps });
     expect((await waitForRun(run.id)).status).toBe("succeeded");
-    expect((await stepRows(run.id)).map((s) => [s.stepId, s.attempts])).toEqual([["s0", 2], ["s1", 1]]);
+    expect((await stepRows(run.id)).map((s) => [s.stepId, s.attempts])).toEqual([
+      ["s0", 2],
+      ["s1", 1],
+    ]);
   });
 });
 
@@ -253,7 +283,10 @@ describe("cancel while running", () => {
     expect(done.status).toBe("cancelled");
     expect(done.cancelRequestedAt).not.toBeNull();
     expect([...calls.keys()]).toEqual(["s0", "s1"]);
-    expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([["s0", "succeeded"], ["s1", "succeeded"]]);
+    expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([
+      ["s0", "succeeded"],
+      ["s1", "succeeded"],
+    ]);
     const events = await eventRows(run.id);
     expect(events.at(-1)?.type).toBe("run.cancelled");
     expect(events.filter((e) => e.type === "node.started")).toHaveLength(2);
@@ -356,7 +389,12 @@ describe("stopping and claiming", () => {
     await sequentialTeam(rw, "slow", 4);
     const run = await startRun(rw.ctx, { team: "slow", input: "Shut down politely." });
     // sim-fast answers in 20 ms x 20 = 400 ms in the child
-    const { child, waitFor } = startChild({ CADRE_CHILD_WORKSPACE: rw.ws.id, CADRE_CHILD_LEASE_MS: "60000", CADRE_CHILD_MODE: "server", CADRE_CHILD_LATENCY_SCALE: "20" });
+    const { child, waitFor } = startChild({
+      CADRE_CHILD_WORKSPACE: rw.ws.id,
+      CADRE_CHILD_LEASE_MS: "60000",
+      CADRE_CHILD_MODE: "server",
+      CADRE_CHILD_LATENCY_SCALE: "20",
+    });
     await waitFor("READY");
     await waitForRun(run.id, () => true);
     for (;;) {
@@ -369,7 +407,10 @@ describe("stopping and claiming", () => {
     const code = await exited;
     expect(code).toBe(143);
     const steps = await stepRows(run.id);
-    expect(steps.map((s) => [s.stepId, s.status])).toEqual([["s0", "succeeded"], ["s1", "succeeded"]]);
+    expect(steps.map((s) => [s.stepId, s.status])).toEqual([
+      ["s0", "succeeded"],
+      ["s1", "succeeded"],
+    ]);
     expect(await db().run.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "running", leaseOwner: null });
 
     const { calls, deps } = countingGateway();
@@ -395,7 +436,10 @@ describe("stopping and claiming", () => {
     await e.stop();
     const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(row).toMatchObject({ status: "running", leaseOwner: null, leaseExpiresAt: null });
-    expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([["s0", "succeeded"], ["s1", "succeeded"]]);
+    expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([
+      ["s0", "succeeded"],
+      ["s1", "succeeded"],
+    ]);
 
     const second = countingGateway();
     executor({ workspaceIds: [rw.ws.id], leaseMs: 60_000, deps: second.deps });

@@ -34,7 +34,16 @@ import { randomBytes } from "node:crypto";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
-import { creatorContext, creatorContextSql, executeRun, finishRun, type CreatorColumns, type ExecuteDeps, type ExecuteOutcome, type RunRow } from "./run-function";
+import {
+  creatorContext,
+  creatorContextSql,
+  executeRun,
+  finishRun,
+  type CreatorColumns,
+  type ExecuteDeps,
+  type ExecuteOutcome,
+  type RunRow,
+} from "./run-function";
 import { watchedSql } from "@/server/runs/watchers";
 import { clearRunCancelSignal } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
@@ -167,20 +176,41 @@ const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u
 export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean; lostExecutions: number };
 
 /** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
-export async function claimRun(o: { owner: string; leaseMs: number; workspaceConcurrency: number; workspaceIds?: string[]; exclude?: string[] }): Promise<ClaimedRun | null> {
+export async function claimRun(o: {
+  owner: string;
+  leaseMs: number;
+  workspaceConcurrency: number;
+  workspaceIds?: string[];
+  exclude?: string[];
+}): Promise<ClaimedRun | null> {
   const workspaces = o.workspaceIds ? sql.array(o.workspaceIds, "text") : sql`NULL::text[]`;
   const exclude = o.exclude?.length ? sql.array(o.exclude, "text") : sql`NULL::text[]`;
   const lease = Math.max(1, Math.floor(o.leaseMs));
   const limit = Math.max(1, Math.floor(o.workspaceConcurrency));
   const context = creatorContextSql("u");
-  const { rows } = await executeSql<Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean; lostExecutions: number } & CreatorColumns>(
+  const { rows } = await executeSql<
+    Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean; lostExecutions: number } & CreatorColumns
+  >(
     EXECUTOR,
     sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
      SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions", ${context.columns} FROM u ${context.joins}`,
   );
   const found = rows[0];
   if (!found) return null;
-  const { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, ctxAccessEnded, cancelRequestedAt, watched, lostExecutions, ...row } = found;
+  const {
+    ctxWorkspaceSlug,
+    ctxKeyId,
+    ctxKeyName,
+    ctxKeyUserId,
+    ctxUserId,
+    ctxEmail,
+    ctxRole,
+    ctxAccessEnded,
+    cancelRequestedAt,
+    watched,
+    lostExecutions,
+    ...row
+  } = found;
   const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
   let ctx: TenantContext | null = null;
   try {
@@ -221,10 +251,13 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   /** wake-up timers of runs this process parked (cleared on stop) */
   const wakeTimers = new Set<NodeJS.Timeout>();
   const wakeLater = (runId: string, at: number) => {
-    const timer = setTimeout(() => {
-      wakeTimers.delete(timer);
-      executor.wake(runId);
-    }, Math.max(0, at - Date.now()));
+    const timer = setTimeout(
+      () => {
+        wakeTimers.delete(timer);
+        executor.wake(runId);
+      },
+      Math.max(0, at - Date.now()),
+    );
     timer.unref?.();
     wakeTimers.add(timer);
   };
@@ -248,13 +281,20 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       try {
         if (claimed.lostExecutions >= poisonExecutions) {
           // its executions keep dying (a crash, out of memory): failed, not resumed again
-          logger.error({ runId: claimed.id, workspaceId: claimed.workspaceId, lostExecutions: claimed.lostExecutions }, "executor: a run's execution died repeatedly; it is failed");
+          logger.error(
+            { runId: claimed.id, workspaceId: claimed.workspaceId, lostExecutions: claimed.lostExecutions },
+            "executor: a run's execution died repeatedly; it is failed",
+          );
           await finishRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, { status: "failed", error: poisonRunReason(claimed.lostExecutions) });
           outcome = "failed";
           return;
         }
         outcome = await withSpan("run.execute", { "cadre.run_id": claimed.id, "cadre.workspace_id": claimed.workspaceId }, async (span) => {
-          const result = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, { deps: options.deps, run: claimed, ctx: claimed.ctx ?? undefined });
+          const result = await executeRun({ runId: claimed.id, workspaceId: claimed.workspaceId }, step, {
+            deps: options.deps,
+            run: claimed,
+            ctx: claimed.ctx ?? undefined,
+          });
           span?.setAttribute("cadre.run.outcome", result);
           return result;
         });
@@ -274,8 +314,8 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
             (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not park a run"),
           );
         } else if (outcome !== "succeeded" && outcome !== "failed" && outcome !== "cancelled") {
-          await (outcome === "error" ? expireLease : releaseLease)(claimed.id, owner).catch(
-            (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
+          await (outcome === "error" ? expireLease : releaseLease)(claimed.id, owner).catch((error: unknown) =>
+            logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
         }
         options.onRunEnd?.(claimed.id, outcome);
@@ -297,7 +337,9 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       do {
         pumpAgain = false;
         while (!stopping && running.size < maxConcurrent) {
-          const claimed = await metrics.claimDuration.time(() => claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] }));
+          const claimed = await metrics.claimDuration.time(() =>
+            claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] }),
+          );
           if (!claimed || stopping) {
             if (claimed) await releaseLease(claimed.id, owner);
             break;

@@ -31,7 +31,10 @@ async function queued(rw: RunWorkspace, n: number, agent = "worker"): Promise<st
 }
 /** Leases of another (live) owner on runs: they count as running. */
 async function holdLeases(ids: string[], owner = "elsewhere/1/x") {
-  await testPool().query(`UPDATE "Run" SET "leaseOwner" = $1, "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = ANY($2)`, [owner, ids]);
+  await testPool().query(`UPDATE "Run" SET "leaseOwner" = $1, "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = ANY($2)`, [
+    owner,
+    ids,
+  ]);
 }
 const putAway = (ids: string[]) => db().run.updateMany({ where: { id: { in: ids } }, data: { status: "cancelled", leaseOwner: null, leaseExpiresAt: null } });
 
@@ -131,13 +134,17 @@ describe("leases on the database's clock", () => {
     const rw = await makeRunWorkspace("clock");
     await addAgent(rw.ctx, "worker");
     const [held, free] = await queued(rw, 2);
-    await testPool().query(`UPDATE "Run" SET "leaseOwner" = 'live/1/x', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '30 seconds' WHERE id = $1`, [held]);
+    await testPool().query(`UPDATE "Run" SET "leaseOwner" = 'live/1/x', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '30 seconds' WHERE id = $1`, [
+      held,
+    ]);
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 3_600_000 });
     const claimed = await claimRun({ owner: "ahead/1/x", leaseMs: 60_000, workspaceConcurrency: 5, workspaceIds: [rw.ws.id] });
     vi.useRealTimers();
     expect(claimed?.id).toBe(free);
     const { rows } = await testPool().query<{ ahead: number; owner: string }>(
-      `SELECT extract(epoch FROM "leaseExpiresAt" - (now() AT TIME ZONE 'UTC'))::float8 AS ahead, "leaseOwner" AS owner FROM "Run" WHERE id = $1`, [free]);
+      `SELECT extract(epoch FROM "leaseExpiresAt" - (now() AT TIME ZONE 'UTC'))::float8 AS ahead, "leaseOwner" AS owner FROM "Run" WHERE id = $1`,
+      [free],
+    );
     expect(rows[0]!.owner).toBe("ahead/1/x");
     expect(rows[0]!.ahead).toBeGreaterThan(55);
     expect(rows[0]!.ahead).toBeLessThan(65);
@@ -153,11 +160,16 @@ describe("the claim's cost", () => {
     await addAgent(flood.ctx, "worker");
     await addAgent(other.ctx, "worker");
     const [template] = await queued(flood, 1);
-    await testPool().query(`INSERT INTO "Run" ("id", "workspaceId", "targetType", "agentId", "agentVersion", "input", "status", "pins", "lastEventSeq", "createdByType", "createdById", "queuedAt", "createdAt", "updatedAt")
+    await testPool().query(
+      `INSERT INTO "Run" ("id", "workspaceId", "targetType", "agentId", "agentVersion", "input", "status", "pins", "lastEventSeq", "createdByType", "createdById", "queuedAt", "createdAt", "updatedAt")
       SELECT 'run_flood_' || g || '_' || t.id, t."workspaceId", t."targetType", t."agentId", t."agentVersion", t."input", 'queued', t."pins", 1, t."createdByType", t."createdById",
         t."queuedAt" + g * interval '1 millisecond', t."createdAt", t."updatedAt"
-      FROM "Run" t, generate_series(1, 3000) g WHERE t.id = $1`, [template]);
-    const { rows: first } = await testPool().query<{ id: string }>(`SELECT id FROM "Run" WHERE "workspaceId" = $1 ORDER BY "queuedAt", id LIMIT 4`, [flood.ws.id]);
+      FROM "Run" t, generate_series(1, 3000) g WHERE t.id = $1`,
+      [template],
+    );
+    const { rows: first } = await testPool().query<{ id: string }>(`SELECT id FROM "Run" WHERE "workspaceId" = $1 ORDER BY "queuedAt", id LIMIT 4`, [
+      flood.ws.id,
+    ]);
     await holdLeases(first.map((r) => r.id));
     const [mine] = await queued(other, 1);
     const times: number[] = [];
@@ -175,7 +187,9 @@ describe("the claim's cost", () => {
     times.sort((x, y) => x - y);
     // the old claim counted the backlog for every candidate row: seconds here; this one reads a handful of index entries
     expect(times[2]!).toBeLessThan(200);
-    await testPool().query(`UPDATE "Run" SET status = 'cancelled', "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE "workspaceId" = ANY($1)`, [[flood.ws.id, other.ws.id]]);
+    await testPool().query(`UPDATE "Run" SET status = 'cancelled', "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE "workspaceId" = ANY($1)`, [
+      [flood.ws.id, other.ws.id],
+    ]);
   }, 60_000);
 });
 
@@ -196,7 +210,12 @@ describe("poison runs", () => {
     expect((await dieOnce(rw)).lostExecutions).toBe(1);
     expect((await dieOnce(rw)).lostExecutions).toBe(2);
     let calls = 0;
-    const deps: Partial<ExecuteDeps> = { generate: async (ctx, req) => (calls++, generate(ctx, req)) };
+    const deps: Partial<ExecuteDeps> = {
+      generate: async (ctx, req) => {
+        calls++;
+        return generate(ctx, req);
+      },
+    };
     executor({ workspaceIds: [rw.ws.id], poisonExecutions: 3, deps });
     const row = await waitForRun(id!);
     expect(row.status).toBe("failed");

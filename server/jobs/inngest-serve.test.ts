@@ -35,7 +35,10 @@ function configure(origin: string | null = "https://cadre.example.test") {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -43,7 +46,9 @@ function canonical(value: unknown): string {
 /** The signature Inngest sends: HMAC-SHA256 over the canonical JSON body and the timestamp, keyed by the key without its prefix. */
 function sign(body: unknown, ts = Math.round(Date.now() / 1000)): string {
   const key = SIGNING_KEY.replace(/^signkey-\w+-/, "");
-  const mac = createHmac("sha256", key).update(canonical(body) + String(ts)).digest("hex");
+  const mac = createHmac("sha256", key)
+    .update(canonical(body) + String(ts))
+    .digest("hex");
   return `t=${ts}&s=${mac}`;
 }
 
@@ -72,7 +77,14 @@ describe("/api/inngest with keys set", () => {
 
   function executionBody(runId: string) {
     const event = { name: RUN_REQUESTED_EVENT, data: { runId, workspaceId: rw.ws.id }, id: "evt1", ts: Date.now() };
-    return { ctx: { attempt: 0, fn_id: "fn1", run_id: "01HRUN", stack: { stack: [], current: 0 } }, event, events: [event], steps: {}, version: 2, use_api: false };
+    return {
+      ctx: { attempt: 0, fn_id: "fn1", run_id: "01HRUN", stack: { stack: [], current: 0 } },
+      event,
+      events: [event],
+      steps: {},
+      version: 2,
+      use_api: false,
+    };
   }
 
   async function untouched(runId: string) {

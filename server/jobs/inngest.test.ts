@@ -49,10 +49,16 @@ describe("the Inngest function cadre/run.requested", () => {
 
     const detail = await getRun(rw.ctx, run.id);
     expect(detail.status).toBe("succeeded");
-    expect(detail.steps.map((s) => [s.stepId, s.status, s.agent?.slug])).toEqual([["s0", "succeeded", "writer"], ["s1", "succeeded", "editor"]]);
+    expect(detail.steps.map((s) => [s.stepId, s.status, s.agent?.slug])).toEqual([
+      ["s0", "succeeded", "writer"],
+      ["s1", "succeeded", "editor"],
+    ]);
     expect(detail.steps[1]!.inputSeen).toContain(detail.steps[0]!.output!);
     expect(detail.output).toBe(detail.steps[1]!.output);
-    expect(detail.costUsd).toBeCloseTo(detail.steps.reduce((a, s) => a + s.costUsd, 0), 10);
+    expect(detail.costUsd).toBeCloseTo(
+      detail.steps.reduce((a, s) => a + s.costUsd, 0),
+      10,
+    );
     const types = (await eventRows(run.id)).map((e) => e.type);
     expect(types[0]).toBe("run.queued");
     expect(types.filter((t) => t === "run.started")).toHaveLength(1); // not once per invocation
@@ -127,11 +133,24 @@ describe("the step adapter", () => {
 
   it("keeps RunStep rows, refuses to retry what is not retryable, and reports the step that failed", async () => {
     const run = await db().run.create({
-      data: { id: `run_adapter${Date.now()}`, workspaceId: rw.ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: rw.ws.users.owner.id },
+      data: {
+        id: `run_adapter${Date.now()}`,
+        workspaceId: rw.ws.id,
+        targetType: "agent",
+        input: "x",
+        status: "running",
+        createdByType: "user",
+        createdById: rw.ws.users.owner.id,
+      },
     });
     const steps = inngestSteps(fakeInngest(2), { runId: run.id, workspaceId: rw.ws.id }, 0);
     expect(await steps.run("ok", async () => ({ v: 1 }), { kind: "agent", nodeId: "n" })).toEqual({ v: 1 });
-    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "ok" } } })).toMatchObject({ status: "succeeded", kind: "agent", nodeId: "n", attempts: 1 });
+    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "ok" } } })).toMatchObject({
+      status: "succeeded",
+      kind: "agent",
+      nodeId: "n",
+      attempts: 1,
+    });
 
     let calls = 0;
     const refused = await steps
@@ -143,7 +162,10 @@ describe("the step adapter", () => {
     expect(calls).toBe(1);
     expect(refused).toBeInstanceOf(StepFailedError);
     expect(refused).toMatchObject({ stepId: "budget", reason: "Run budget exceeded" });
-    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "budget" } } })).toMatchObject({ status: "failed", error: "Run budget exceeded" });
+    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "budget" } } })).toMatchObject({
+      status: "failed",
+      error: "Run budget exceeded",
+    });
 
     let flaky = 0;
     const flakyError = await steps
@@ -174,31 +196,50 @@ describe("outage waits under Inngest", () => {
       },
     };
     const run = await db().run.create({
-      data: { id: `run_wait${Date.now()}`, workspaceId: rw.ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: rw.ws.users.owner.id },
+      data: {
+        id: `run_wait${Date.now()}`,
+        workspaceId: rw.ws.id,
+        targetType: "agent",
+        input: "x",
+        status: "running",
+        createdByType: "user",
+        createdById: rw.ws.users.owner.id,
+      },
     });
     const steps = inngestSteps(tools, { runId: run.id, workspaceId: rw.ws.id }, 0);
     const start = { type: "node.started" as const, data: { nodeId: "agent", stepId: "agent", agent: "writer" } };
     let calls = 0;
-    const result = await steps.run("agent", async () => {
-      calls++;
-      if (calls <= 2) throw new AppError("UPSTREAM_ERROR", "All 3 model calls failed", undefined, { retryAt: Date.now() + 30_000, waitingFor: "Flaky AI" });
-      return { text: "recovered" };
-    }, { kind: "agent", nodeId: "agent", startEvent: start });
+    const result = await steps.run(
+      "agent",
+      async () => {
+        calls++;
+        if (calls <= 2) throw new AppError("UPSTREAM_ERROR", "All 3 model calls failed", undefined, { retryAt: Date.now() + 30_000, waitingFor: "Flaky AI" });
+        return { text: "recovered" };
+      },
+      { kind: "agent", nodeId: "agent", startEvent: start },
+    );
     expect(result).toEqual({ text: "recovered" });
     expect(calls).toBe(3);
     expect(slept.map((s) => s.id)).toEqual(["agent~wait-1", "agent~wait-2"]);
     for (const s of slept) expect(s.ms).toBeGreaterThan(29_000);
     expect([...memo.keys()]).toEqual(["agent", "agent~after-wait-1", "agent~after-wait-2"]);
-    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "agent" } } })).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(await db().runStep.findUniqueOrThrow({ where: { runId_stepId: { runId: run.id, stepId: "agent" } } })).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+    });
     const types = (await eventRows(run.id)).map((e) => e.type);
     expect(types.filter((t) => t === "node.waiting")).toHaveLength(2);
     expect(types.filter((t) => t === "node.resumed")).toHaveLength(2);
 
     // beyond the limit: no sleep, the step fails naming the provider and the limit
     const late = await steps
-      .run("late", async () => {
-        throw new AppError("NO_FEASIBLE_MODEL", "Every feasible model is cooling down", undefined, { retryAt: Date.now() + 600_000, waitingFor: "Flaky AI" });
-      }, { outageWaitMs: 120_000 })
+      .run(
+        "late",
+        async () => {
+          throw new AppError("NO_FEASIBLE_MODEL", "Every feasible model is cooling down", undefined, { retryAt: Date.now() + 600_000, waitingFor: "Flaky AI" });
+        },
+        { outageWaitMs: 120_000 },
+      )
       .catch((e: unknown) => e);
     expect(late).toBeInstanceOf(StepFailedError);
     expect((late as StepFailedError).reason).toMatch(/Flaky AI did not recover within the agent's outage wait limit of 120 s/);

@@ -11,8 +11,19 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { executeRun, finishRun, type RunEventPayload } from "./run-function";
 import {
-  asJson, decideOutageWait, DEFAULT_OUTAGE_WAIT_MS, isControlError, isRetryable, reasonOf, RunCancelledError, StepFailedError, waitingEventData,
-  type OutageWait, type StepApi, type StepInfo, type StepOptions,
+  asJson,
+  decideOutageWait,
+  DEFAULT_OUTAGE_WAIT_MS,
+  isControlError,
+  isRetryable,
+  reasonOf,
+  RunCancelledError,
+  StepFailedError,
+  waitingEventData,
+  type OutageWait,
+  type StepApi,
+  type StepInfo,
+  type StepOptions,
 } from "./step";
 import { beginStep, completeStep, failStep, waitStepSql } from "./step-records";
 import { appendRunEventsSql } from "@/server/runs/events";
@@ -60,54 +71,67 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
     run<T>(id: string, fn: (info: StepInfo) => Promise<T>, options?: StepOptions): Promise<T> {
       /** one Inngest step per try of the step: the first, then one after each outage wait (Inngest memoises each) */
       const once = (inngestId: string, waited: OutageWait | null): Promise<unknown> =>
-            step.run(inngestId, async () => {
-              if (waited && options?.startEvent) {
-                await execute(run, appendRunEventsSql(run.runId, [{ type: "node.resumed", data: { ...options.startEvent.data, waitingFor: waited.waitingFor, waitedMs: Math.max(0, Date.now() - waited.waitStart) } }]));
-              }
-              const start = await beginStep(run, id, options);
-              watchedElsewhere = start.watched;
-              // stored by an earlier execution whose result Inngest did not get (the process died in between)
-              if (start.replay) return start.replay.result;
-              if (start.cancelled) throw new NonRetriableError(new RunCancelledError().message);
-              if (start.attempt === null) throw new Error(`Step "${id}" was finished concurrently: retry to read its result`);
-              const attempt = start.attempt;
-              let stored = false;
-              try {
-                const result = asJson(
-                  await fn({
-                    attempt,
-                    maxAttempts,
-                    beforeStore: async () => undefined,
-                    store: async (statement) => {
-                      stored = true;
-                      await execute(run, statement);
-                      notifyRunEvents(run.runId);
-                    },
-                  }),
+        step.run(inngestId, async () => {
+          if (waited && options?.startEvent) {
+            await execute(
+              run,
+              appendRunEventsSql(run.runId, [
+                {
+                  type: "node.resumed",
+                  data: { ...options.startEvent.data, waitingFor: waited.waitingFor, waitedMs: Math.max(0, Date.now() - waited.waitStart) },
+                },
+              ]),
+            );
+          }
+          const start = await beginStep(run, id, options);
+          watchedElsewhere = start.watched;
+          // stored by an earlier execution whose result Inngest did not get (the process died in between)
+          if (start.replay) return start.replay.result;
+          if (start.cancelled) throw new NonRetriableError(new RunCancelledError().message);
+          if (start.attempt === null) throw new Error(`Step "${id}" was finished concurrently: retry to read its result`);
+          const attempt = start.attempt;
+          let stored = false;
+          try {
+            const result = asJson(
+              await fn({
+                attempt,
+                maxAttempts,
+                beforeStore: async () => undefined,
+                store: async (statement) => {
+                  stored = true;
+                  await execute(run, statement);
+                  notifyRunEvents(run.runId);
+                },
+              }),
+            );
+            if (!stored) await completeStep(run, id, result);
+            return result;
+          } catch (error) {
+            const outage = decideOutageWait(error, waited?.since, options?.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, Date.now());
+            if (outage && "wait" in outage) {
+              // the step waits with step.sleep (below); this try is stored as a wait, not a failure
+              await execute(run, waitStepSql(run.runId, id, outage.wait));
+              if (options?.startEvent)
+                await execute(run, appendRunEventsSql(run.runId, [{ type: "node.waiting", data: waitingEventData(options.startEvent.data, outage.wait) }]));
+              notifyRunEvents(run.runId);
+              return { [WAIT_MARK]: outage.wait };
+            }
+            if (outage) {
+              await failStep(run, id, outage.fail, false);
+              if (options?.startEvent)
+                await execute(
+                  run,
+                  appendRunEventsSql(run.runId, [{ type: "node.failed", data: { ...options.startEvent.data, error: outage.fail, attempt, willRetry: false } }]),
                 );
-                if (!stored) await completeStep(run, id, result);
-                return result;
-              } catch (error) {
-                const outage = decideOutageWait(error, waited?.since, options?.outageWaitMs ?? DEFAULT_OUTAGE_WAIT_MS, Date.now());
-                if (outage && "wait" in outage) {
-                  // the step waits with step.sleep (below); this try is stored as a wait, not a failure
-                  await execute(run, waitStepSql(run.runId, id, outage.wait));
-                  if (options?.startEvent) await execute(run, appendRunEventsSql(run.runId, [{ type: "node.waiting", data: waitingEventData(options.startEvent.data, outage.wait) }]));
-                  notifyRunEvents(run.runId);
-                  return { [WAIT_MARK]: outage.wait };
-                }
-                if (outage) {
-                  await failStep(run, id, outage.fail, false);
-                  if (options?.startEvent) await execute(run, appendRunEventsSql(run.runId, [{ type: "node.failed", data: { ...options.startEvent.data, error: outage.fail, attempt, willRetry: false } }]));
-                  notifyRunEvents(run.runId);
-                  throw new NonRetriableError(outage.fail, { cause: error });
-                }
-                const retryable = isRetryable(error);
-                await failStep(run, id, reasonOf(error), retryable && functionAttempt + 1 < maxAttempts);
-                if (!retryable) throw new NonRetriableError(reasonOf(error), { cause: error });
-                throw error;
-              }
-            });
+              notifyRunEvents(run.runId);
+              throw new NonRetriableError(outage.fail, { cause: error });
+            }
+            const retryable = isRetryable(error);
+            await failStep(run, id, reasonOf(error), retryable && functionAttempt + 1 < maxAttempts);
+            if (!retryable) throw new NonRetriableError(reasonOf(error), { cause: error });
+            throw error;
+          }
+        });
       return track(
         (async () => {
           try {
@@ -162,7 +186,10 @@ export const runFunction = inngest.createFunction(
       const original = (event as { data?: { event?: { data?: Partial<RunEventPayload> } } }).data?.event?.data;
       if (!original?.runId || !original.workspaceId) return;
       logger.error({ runId: original.runId, error: error?.message }, "inngest: the run's function failed");
-      await finishRun({ runId: original.runId, workspaceId: original.workspaceId }, { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` });
+      await finishRun(
+        { runId: original.runId, workspaceId: original.workspaceId },
+        { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` },
+      );
     },
   },
   async ({ event, step, attempt }) => {

@@ -60,8 +60,16 @@ beforeEach(async () => {
   });
   const model = await db().model.create({
     data: {
-      id: newId("mdl"), workspaceId: rw.ws.id, providerId: provider.id, modelId: "stub-small", displayName: "Stub small",
-      inputPrice: 1, outputPrice: 2, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.7,
+      id: newId("mdl"),
+      workspaceId: rw.ws.id,
+      providerId: provider.id,
+      modelId: "stub-small",
+      displayName: "Stub small",
+      inputPrice: 1,
+      outputPrice: 2,
+      contextWindow: 128_000,
+      capabilities: ["tools", "json"],
+      quality: 0.7,
     },
   });
   modelId = model.id;

@@ -142,7 +142,8 @@ export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
  */
 export function creatorContext(run: Pick<RunRow, "id" | "workspaceId" | "createdById">, c: CreatorColumns): TenantContext {
   if (c.ctxWorkspaceSlug === null) throw new AppError("NOT_FOUND", "The run's workspace no longer exists");
-  if (c.ctxAccessEnded !== null || c.ctxRole === null) throw new RunAccessEndedError(c.ctxAccessEnded ?? "Cancelled: the run's creator can no longer act in the workspace");
+  if (c.ctxAccessEnded !== null || c.ctxRole === null)
+    throw new RunAccessEndedError(c.ctxAccessEnded ?? "Cancelled: the run's creator can no longer act in the workspace");
   let actor: Actor = { type: "user", userId: run.createdById ?? "unknown", email: "unknown" };
   if (c.ctxKeyId) actor = { type: "api_key", keyId: c.ctxKeyId, userId: c.ctxKeyUserId!, name: c.ctxKeyName! };
   else if (c.ctxUserId) actor = { type: "user", userId: c.ctxUserId, email: c.ctxEmail! };
@@ -298,9 +299,19 @@ export class RunRuntime implements TopologyRuntime {
           await info.beforeStore();
           await info.store(
             recordAgentStepSql(run.id, stepId, info.attempt, result, {
-              kind, nodeId, agent, inputSeen: prompt, output: res.text,
-              modelRef: res.model.id, modelName: res.model.modelId, modelLabel: res.model.displayName, routeReason: res.decision.explanation,
-              inputTokens: res.usage.inputTokens, outputTokens: res.usage.outputTokens, costUsd: res.costUsd, latencyMs: res.latencyMs,
+              kind,
+              nodeId,
+              agent,
+              inputSeen: prompt,
+              output: res.text,
+              modelRef: res.model.id,
+              modelName: res.model.modelId,
+              modelLabel: res.model.displayName,
+              routeReason: res.decision.explanation,
+              inputTokens: res.usage.inputTokens,
+              outputTokens: res.usage.outputTokens,
+              costUsd: res.costUsd,
+              latencyMs: res.latencyMs,
             }),
           );
           return result;
@@ -315,7 +326,12 @@ export class RunRuntime implements TopologyRuntime {
           throw error;
         }
       },
-      { kind, nodeId, outageWaitMs: (agent.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS) * 1000, startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } } },
+      {
+        kind,
+        nodeId,
+        outageWaitMs: (agent.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS) * 1000,
+        startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } },
+      },
     );
     return { text: result.text, ...(result.object !== undefined && result.object !== null ? { object: result.object } : {}) };
   }
@@ -396,8 +412,15 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
   const now = new Date();
   const finished = {
-    nodeId: r.nodeId, stepId, agent: r.agent.slug, output: r.output.slice(0, EVENT_OUTPUT_MAX),
-    inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, model: r.modelLabel, latencyMs: r.latencyMs,
+    nodeId: r.nodeId,
+    stepId,
+    agent: r.agent.slug,
+    output: r.output.slice(0, EVENT_OUTPUT_MAX),
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    costUsd: r.costUsd,
+    model: r.modelLabel,
+    latencyMs: r.latencyMs,
   };
   return sql`WITH st AS (
        UPDATE "RunStep" SET "kind" = ${r.kind}, "nodeId" = ${r.nodeId}, "agentId" = ${r.agent.agentId}, "agentVersion" = ${r.agent.version},
@@ -431,7 +454,12 @@ async function recordFailedAttempt(
        "inputSeen" = ${sql.text(f.inputSeen)}
      WHERE "runId" = ${runId} AND "stepId" = ${stepId}`,
   );
-  if (f.event) await step.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } }]));
+  if (f.event)
+    await step.write(
+      appendRunEventsSql(runId, [
+        { type: "node.failed", data: { nodeId: f.nodeId, stepId, agent: f.agent.slug, error: reason, attempt: f.attempt, willRetry: f.willRetry } },
+      ]),
+    );
 }
 
 const newEventId = () => newId("evt");
@@ -485,11 +513,16 @@ export async function cancelParkedRun(run: { runId: string; workspaceId: string 
 function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
   const now = new Date();
   const event =
-    f.status === "succeeded" ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
-    : f.status === "failed" ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}) } }
-    : { type: "run.cancelled", data: {} };
+    f.status === "succeeded"
+      ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
+      : f.status === "failed"
+        ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}) } }
+        : { type: "run.cancelled", data: {} };
   // a cancel for a reason (its creator's access ended) says why, in the event and the run's error
-  const eventData = f.status === "cancelled" ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END` : sql.json(event.data);
+  const eventData =
+    f.status === "cancelled"
+      ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END`
+      : sql.json(event.data);
   const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
   return sql`WITH t AS (
@@ -588,8 +621,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       await step.flush().catch(() => undefined);
       return "suspended";
     }
-    const finish: Finish =
-      error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error) };
+    const finish: Finish = error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error) };
     if (finish.status === "failed" && !(error instanceof StepFailedError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }

@@ -27,7 +27,15 @@ afterEach(async () => {
 
 async function makeRun() {
   const run = await db().run.create({
-    data: { id: newId("run"), workspaceId: rw.ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: rw.ws.users.owner.id },
+    data: {
+      id: newId("run"),
+      workspaceId: rw.ws.id,
+      targetType: "agent",
+      input: "x",
+      status: "running",
+      createdByType: "user",
+      createdById: rw.ws.users.owner.id,
+    },
   });
   return run.id;
 }
@@ -139,7 +147,11 @@ describe("the run engine on the writer", () => {
 
     expect(await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }))).toBe("succeeded");
     const steps = await stepRows(run.id);
-    expect(steps.map((s) => [s.stepId, s.status])).toEqual([["s0", "succeeded"], ["s1", "succeeded"], ["s2", "succeeded"]]);
+    expect(steps.map((s) => [s.stepId, s.status])).toEqual([
+      ["s0", "succeeded"],
+      ["s1", "succeeded"],
+      ["s2", "succeeded"],
+    ]);
     // what had committed was not repeated: same attempt, same output, no new model call for it
     for (const c of committed) {
       const now = steps.find((s) => s.stepId === c.stepId)!;

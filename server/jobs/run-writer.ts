@@ -81,7 +81,10 @@ export class RunWriter {
       while (this.pending.length > 0 && !this.failure) {
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
-          const results = await executeBatch(this.run, batch.map((p) => p.sql));
+          const results = await executeBatch(
+            this.run,
+            batch.map((p) => p.sql),
+          );
           batch.forEach((p, i) => p.resolve(results[i]?.rows ?? []));
         } catch (error) {
           await this.recover(batch, error);

@@ -41,7 +41,12 @@ export interface StepStartRow {
  * running already), marks it running (creating its row, attempts + 1) and appends the step's start event (with the
  * attempt number) to the run.
  */
-export function beginStepSql(run: { runId: string; workspaceId: string }, stepId: string, options: StepOptions, claim: "unless-cancelled" | "always" = "unless-cancelled"): Sql {
+export function beginStepSql(
+  run: { runId: string; workspaceId: string },
+  stepId: string,
+  options: StepOptions,
+  claim: "unless-cancelled" | "always" = "unless-cancelled",
+): Sql {
   const now = new Date();
   const runId = run.runId;
   const event = options.startEvent

@@ -32,7 +32,9 @@ async function runWith(generateFn: ExecuteDeps["generate"], options: { team?: st
   const subscription = watch === "in-process" ? subscribeRunEvents(run.id) : null;
   if (watch === "marked") await markRunWatched({ runId: run.id, workspaceId: rw.ws.id });
   try {
-    const outcome = await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }), { deps: { generate: generateFn } });
+    const outcome = await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }), {
+      deps: { generate: generateFn },
+    });
     expect(outcome).toBe("succeeded");
   } finally {
     subscription?.close();
@@ -56,7 +58,10 @@ describe("streamed step output", () => {
     });
     const types = events.map((e) => e.type);
     const deltas = events.filter((e) => e.type === "node.delta").map((e) => e.data as { text: string; reset?: boolean; stepId: string; nodeId: string });
-    expect(deltas.map((d) => [d.text, d.reset ?? false])).toEqual([["Hello, ", false], ["Second try", true]]);
+    expect(deltas.map((d) => [d.text, d.reset ?? false])).toEqual([
+      ["Hello, ", false],
+      ["Second try", true],
+    ]);
     expect(deltas.every((d) => d.stepId === "s0" && d.nodeId === "s0")).toBe(true);
     const started = types.indexOf("node.started");
     const finished = types.indexOf("node.finished");

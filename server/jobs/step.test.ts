@@ -144,7 +144,10 @@ describe("step.run", () => {
     await step.settled();
     await step.flush();
     const rows = await db().runStep.findMany({ where: { runId: run.runId }, orderBy: { stepId: "asc" } });
-    expect(rows.map((r) => [r.stepId, r.status])).toEqual([["one", "succeeded"], ["two", "succeeded"]]);
+    expect(rows.map((r) => [r.stepId, r.status])).toEqual([
+      ["one", "succeeded"],
+      ["two", "succeeded"],
+    ]);
   });
 
   it("suspends before the next step when asked (shutdown, lost lease) without failing the step", async () => {
@@ -191,9 +194,14 @@ describe("step.run", () => {
     await first.flush();
     expect(await rowOf(run.runId, "nap")).toMatchObject({ status: "sleeping", result: { wakeAt } });
     // too early: parks again with the same wake-up time
-    expect(await createPostgresStep(run).sleep("nap", 5_000).catch((e: unknown) => (e as RunParkedError).wakeAt)).toBe(wakeAt);
+    expect(
+      await createPostgresStep(run)
+        .sleep("nap", 5_000)
+        .catch((e: unknown) => (e as RunParkedError).wakeAt),
+    ).toBe(wakeAt);
     // the wake-up time comes (the stored time moved to the past instead of waiting a minute)
-    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_build_object('wakeAt', ${Date.now() - 1}::bigint) WHERE "runId" = ${run.runId} AND "stepId" = 'nap'`;
+    await db()
+      .$executeRaw`UPDATE "RunStep" SET "result" = jsonb_build_object('wakeAt', ${Date.now() - 1}::bigint) WHERE "runId" = ${run.runId} AND "stepId" = 'nap'`;
     const again = createPostgresStep(run);
     await again.sleep("nap", 5_000);
     await again.flush();
@@ -208,10 +216,16 @@ describe("step.run", () => {
     const start = { type: "node.started" as const, data: { nodeId: "n", stepId: "w", agent: "a" } };
     let calls = 0;
     const step = createPostgresStep(run);
-    const parked = await step.run("w", async () => {
-      calls++;
-      throw outage();
-    }, { startEvent: start }).catch((e: unknown) => e);
+    const parked = await step
+      .run(
+        "w",
+        async () => {
+          calls++;
+          throw outage();
+        },
+        { startEvent: start },
+      )
+      .catch((e: unknown) => e);
     expect(parked).toBeInstanceOf(RunParkedError);
     expect((parked as RunParkedError).wakeAt).toBe(retryAt);
     await step.flush();
@@ -225,7 +239,8 @@ describe("step.run", () => {
     expect(calls).toBe(1);
 
     // the retry time comes (the stored time moved to the past instead of waiting a minute)
-    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(${Date.now() - 1}::bigint)) WHERE "runId" = ${run.runId} AND "stepId" = 'w'`;
+    await db()
+      .$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(${Date.now() - 1}::bigint)) WHERE "runId" = ${run.runId} AND "stepId" = 'w'`;
     const later = createPostgresStep(run);
     expect(await later.run("w", async () => "recovered", { startEvent: start })).toBe("recovered");
     await later.flush();
@@ -237,9 +252,13 @@ describe("step.run", () => {
     const run = await makeRun();
     const step = createPostgresStep(run);
     const error = await step
-      .run("late", async () => {
-        throw new AppError("NO_FEASIBLE_MODEL", "Every feasible model is cooling down", undefined, { retryAt: Date.now() + 5_000, waitingFor: "Flaky" });
-      }, { outageWaitMs: 1_000 })
+      .run(
+        "late",
+        async () => {
+          throw new AppError("NO_FEASIBLE_MODEL", "Every feasible model is cooling down", undefined, { retryAt: Date.now() + 5_000, waitingFor: "Flaky" });
+        },
+        { outageWaitMs: 1_000 },
+      )
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "StepFailedError", stepId: "late" });
     expect((error as StepFailedError).reason).toMatch(/Flaky did not recover within the agent's outage wait limit of 1 s/);

@@ -86,7 +86,17 @@ export function isControlError(error: unknown): error is RunCancelledError | Run
   return error instanceof RunCancelledError || error instanceof RunSuspendedError;
 }
 
-const NOT_RETRYABLE_CODES = new Set(["BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "VALIDATION_FAILED", "BAD_REQUEST", "NOT_FOUND", "FORBIDDEN", "UNAUTHORIZED", "CONFLICT", "GONE"]);
+const NOT_RETRYABLE_CODES = new Set([
+  "BUDGET_EXCEEDED",
+  "NO_FEASIBLE_MODEL",
+  "VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "NOT_FOUND",
+  "FORBIDDEN",
+  "UNAUTHORIZED",
+  "CONFLICT",
+  "GONE",
+]);
 
 /**
  * Whether a failed attempt is worth repeating (an outage wait, `outageOf`, is decided before this). The error's own
@@ -367,7 +377,14 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
         // woken early (another branch's wake-up time came first): wait on
         if (waited && waited.retryAt > Date.now()) park(waited.retryAt);
         if (waited && stepOptions.startEvent) {
-          void writer.write(appendRunEventsSql(runId, [{ type: "node.resumed", data: { ...stepOptions.startEvent.data, waitingFor: waited.waitingFor, waitedMs: Math.max(0, Date.now() - waited.waitStart) } }]));
+          void writer.write(
+            appendRunEventsSql(runId, [
+              {
+                type: "node.resumed",
+                data: { ...stepOptions.startEvent.data, waitingFor: waited.waitingFor, waitedMs: Math.max(0, Date.now() - waited.waitStart) },
+              },
+            ]),
+          );
         }
       }
       const attempt = (prior?.attempts ?? 0) + 1;
@@ -409,14 +426,17 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
           waited = outage.wait;
           steps.set(stepId, { status: "waiting", attempts: attempt - 1, result: outage.wait });
           void writer.write(waitStepSql(runId, stepId, outage.wait));
-          if (stepOptions.startEvent) void writer.write(appendRunEventsSql(runId, [{ type: "node.waiting", data: waitingEventData(stepOptions.startEvent.data, outage.wait) }]));
+          if (stepOptions.startEvent)
+            void writer.write(appendRunEventsSql(runId, [{ type: "node.waiting", data: waitingEventData(stepOptions.startEvent.data, outage.wait) }]));
           park(outage.wait.retryAt);
         }
         const reason = outage && "fail" in outage ? outage.fail : reasonOf(error);
         const willRetry = !outage && isRetryable(error) && attempt < maxAttempts;
         metrics.runSteps.inc({ outcome: outage && "wait" in outage ? "waiting" : willRetry ? "retrying" : "failed" });
         if (outage && stepOptions.startEvent) {
-          void writer.write(appendRunEventsSql(runId, [{ type: "node.failed", data: { ...stepOptions.startEvent.data, error: reason, attempt, willRetry: false } }]));
+          void writer.write(
+            appendRunEventsSql(runId, [{ type: "node.failed", data: { ...stepOptions.startEvent.data, error: reason, attempt, willRetry: false } }]),
+          );
         }
         steps.set(stepId, { status: willRetry ? "retrying" : "failed", attempts: attempt, result: null });
         void writer.write(failStepSql(runId, stepId, reason, willRetry));

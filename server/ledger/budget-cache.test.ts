@@ -18,7 +18,14 @@ async function workspace(): Promise<{ id: string; ctx: TenantContext }> {
 }
 
 const call = (overrides: Partial<UsageInput> = {}): UsageInput => ({
-  modelName: "sim-fast", providerKind: "simulator", inputTokens: 10, outputTokens: 5, costUsd: 0.01, latencyMs: 3, outcome: "ok", ...overrides,
+  modelName: "sim-fast",
+  providerKind: "simulator",
+  inputTokens: 10,
+  outputTokens: 5,
+  costUsd: 0.01,
+  latencyMs: 3,
+  outcome: "ok",
+  ...overrides,
 });
 
 async function allowed(ctx: TenantContext, input: Parameters<typeof assertWithinBudget>[1]): Promise<boolean> {
@@ -150,10 +157,30 @@ describe("the usage row (one INSERT with literals)", () => {
   it("stores any text faithfully: quotes, backslashes, unicode; drops NUL, which PostgreSQL text cannot hold", async () => {
     const { id, ctx } = await workspace();
     const nasty = `it's a \\ "test" '); DROP TABLE "UsageRecord"; -- ☃ 𝄞 $1 \u0000end`;
-    await recordUsage(ctx, call({ runId: `run_'q\\`, agentId: "agt_ü", stepId: "step $1", modelRef: "mdl_x'y", modelName: nasty, outcome: "error", error: nasty, costUsd: 0.1234567891 }));
+    await recordUsage(
+      ctx,
+      call({
+        runId: `run_'q\\`,
+        agentId: "agt_ü",
+        stepId: "step $1",
+        modelRef: "mdl_x'y",
+        modelName: nasty,
+        outcome: "error",
+        error: nasty,
+        costUsd: 0.1234567891,
+      }),
+    );
     const [row] = await db().usageRecord.findMany({ where: { workspaceId: id } });
     const clean = nasty.replace("\u0000", "");
-    expect(row).toMatchObject({ runId: `run_'q\\`, agentId: "agt_ü", stepId: "step $1", modelRef: "mdl_x'y", modelName: clean, error: clean, outcome: "error" });
+    expect(row).toMatchObject({
+      runId: `run_'q\\`,
+      agentId: "agt_ü",
+      stepId: "step $1",
+      modelRef: "mdl_x'y",
+      modelName: clean,
+      error: clean,
+      outcome: "error",
+    });
     expect(row!.costUsd.toString()).toBe("0.1234567891");
     expect(Math.abs(row!.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
   });

@@ -28,18 +28,47 @@ async function ownerCtx(ws: TestWorkspace): Promise<TenantContext> {
 
 function call(overrides: Partial<UsageInput> = {}): UsageInput {
   return {
-    modelName: "sim-fast", providerKind: "simulator", inputTokens: 100, outputTokens: 50, costUsd: 0.01, latencyMs: 12, outcome: "ok",
+    modelName: "sim-fast",
+    providerKind: "simulator",
+    inputTokens: 100,
+    outputTokens: 50,
+    costUsd: 0.01,
+    latencyMs: 12,
+    outcome: "ok",
     ...overrides,
   };
 }
 
 /** A usage row written straight to the table, at a chosen time. */
-async function insertUsage(ws: TestWorkspace, row: { costUsd: string | number; createdAt?: Date; runId?: string | null; agentId?: string | null; modelRef?: string | null; modelName?: string; outcome?: string; inputTokens?: number; outputTokens?: number }) {
+async function insertUsage(
+  ws: TestWorkspace,
+  row: {
+    costUsd: string | number;
+    createdAt?: Date;
+    runId?: string | null;
+    agentId?: string | null;
+    modelRef?: string | null;
+    modelName?: string;
+    outcome?: string;
+    inputTokens?: number;
+    outputTokens?: number;
+  },
+) {
   return db().usageRecord.create({
     data: {
-      id: newId("use"), workspaceId: ws.id, runId: row.runId ?? null, agentId: row.agentId ?? null, modelRef: row.modelRef ?? null,
-      modelName: row.modelName ?? "sim-fast", providerKind: "simulator", inputTokens: row.inputTokens ?? 10, outputTokens: row.outputTokens ?? 5,
-      costUsd: String(row.costUsd), latencyMs: 5, outcome: row.outcome ?? "ok", createdAt: row.createdAt ?? new Date(),
+      id: newId("use"),
+      workspaceId: ws.id,
+      runId: row.runId ?? null,
+      agentId: row.agentId ?? null,
+      modelRef: row.modelRef ?? null,
+      modelName: row.modelName ?? "sim-fast",
+      providerKind: "simulator",
+      inputTokens: row.inputTokens ?? 10,
+      outputTokens: row.outputTokens ?? 5,
+      costUsd: String(row.costUsd),
+      latencyMs: 5,
+      outcome: row.outcome ?? "ok",
+      createdAt: row.createdAt ?? new Date(),
     },
   });
 }
@@ -195,7 +224,11 @@ describe("budgets: refusal at the boundary", () => {
     const page = await listUsage(ctx, { runId: "run_k", limit: 50 });
     // rows written within the same millisecond have no defined order between them: compare as a set
     const rows = page.items.map((r) => [r.outcome, r.costUsd] as const).sort((x, y) => x[1] - y[1]);
-    expect(rows).toEqual([["refused", 0], ["ok", 0.015], ["ok", 0.03]]);
+    expect(rows).toEqual([
+      ["refused", 0],
+      ["ok", 0.015],
+      ["ok", 0.03],
+    ]);
     const totals = await usageTotals(ctx, { runId: "run_k" });
     expect(totals.totals).toMatchObject({ costUsd: 0.045, calls: 3 });
 
@@ -257,7 +290,10 @@ describe("budget status and settings", () => {
       expect(await outcome(owner.budgets.update(bad)), JSON.stringify(bad)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     }
     // members and viewers read the budget but cannot change it
-    expect(await outcome(callerFor(ws.users.member, ws.slug).budgets.update({ monthlyLimitUsd: 1, perRunLimitUsd: null }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await outcome(callerFor(ws.users.member, ws.slug).budgets.update({ monthlyLimitUsd: 1, perRunLimitUsd: null }))).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
     expect((await callerFor(ws.users.viewer, ws.slug).budgets.status()).monthlyLimitUsd).toBe(30.1234);
     expect((await auditRows(ws.id, "budget.update")).length).toBe(2);
   });
@@ -280,7 +316,18 @@ describe("totals", () => {
     const ctx = await ownerCtx(ws);
     const provider = await db().provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name: "Sim", kind: "simulator", isLocal: true } });
     const modelA = await db().model.create({
-      data: { id: newId("mdl"), workspaceId: ws.id, providerId: provider.id, modelId: "sim-a", displayName: "Simulator A", inputPrice: 1, outputPrice: 2, contextWindow: 8000, capabilities: [], quality: 0.5 },
+      data: {
+        id: newId("mdl"),
+        workspaceId: ws.id,
+        providerId: provider.id,
+        modelId: "sim-a",
+        displayName: "Simulator A",
+        inputPrice: 1,
+        outputPrice: 2,
+        contextWindow: 8000,
+        capabilities: [],
+        quality: 0.5,
+      },
     });
     const goneRef = newId("mdl"); // a model deleted since: its name stays
 
@@ -288,7 +335,16 @@ describe("totals", () => {
     const now = new Date();
     const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 0, 0, 1));
     const days = [today, new Date(today.getTime() - DAY), new Date(today.getTime() - 2 * DAY), new Date(today.getTime() - 40 * DAY)];
-    const expected = { total: 0n, calls: 0, input: 0, run: new Map<string, bigint>(), agent: new Map<string, bigint>(), model: new Map<string, bigint>(), day: new Map<string, bigint>(), month: new Map<string, bigint>() };
+    const expected = {
+      total: 0n,
+      calls: 0,
+      input: 0,
+      run: new Map<string, bigint>(),
+      agent: new Map<string, bigint>(),
+      model: new Map<string, bigint>(),
+      day: new Map<string, bigint>(),
+      month: new Map<string, bigint>(),
+    };
     const add = (m: Map<string, bigint>, k: string, u: bigint) => m.set(k, (m.get(k) ?? 0n) + u);
 
     for (let i = 0; i < 64; i++) {
@@ -314,10 +370,16 @@ describe("totals", () => {
     expect(totals.totals).toEqual({ costUsd: asNumber(expected.total), calls: 64, inputTokens: expected.input, outputTokens: 2 * expected.input });
     expect(totals.totals.costUsd).toBe(asNumber(expected.total));
     expect(Object.fromEntries(totals.byRun.map((r) => [r.runId, r.costUsd]))).toEqual(Object.fromEntries([...expected.run].map(([k, u]) => [k, asNumber(u)])));
-    expect(Object.fromEntries(totals.byAgent.map((r) => [r.agentId ?? "(none)", r.costUsd]))).toEqual(Object.fromEntries([...expected.agent].map(([k, u]) => [k, asNumber(u)])));
-    expect(Object.fromEntries(totals.byModel.map((r) => [r.modelRef, r.costUsd]))).toEqual(Object.fromEntries([...expected.model].map(([k, u]) => [k, asNumber(u)])));
+    expect(Object.fromEntries(totals.byAgent.map((r) => [r.agentId ?? "(none)", r.costUsd]))).toEqual(
+      Object.fromEntries([...expected.agent].map(([k, u]) => [k, asNumber(u)])),
+    );
+    expect(Object.fromEntries(totals.byModel.map((r) => [r.modelRef, r.costUsd]))).toEqual(
+      Object.fromEntries([...expected.model].map(([k, u]) => [k, asNumber(u)])),
+    );
     expect(totals.byDay.map((d) => [d.day, d.costUsd])).toEqual([...expected.day].sort(([a], [b]) => a.localeCompare(b)).map(([k, u]) => [k, asNumber(u)]));
-    expect(totals.byMonth.map((d) => [d.month, d.costUsd])).toEqual([...expected.month].sort(([a], [b]) => a.localeCompare(b)).map(([k, u]) => [k, asNumber(u)]));
+    expect(totals.byMonth.map((d) => [d.month, d.costUsd])).toEqual(
+      [...expected.month].sort(([a], [b]) => a.localeCompare(b)).map(([k, u]) => [k, asNumber(u)]),
+    );
     // breakdowns are sorted by cost, and carry names: the catalog's while the model exists
     expect(totals.byRun.map((r) => r.costUsd)).toEqual([...totals.byRun.map((r) => r.costUsd)].sort((a, b) => b - a));
     expect(totals.byModel.find((m) => m.modelRef === modelA.id)).toMatchObject({ displayName: "Simulator A", modelName: "sim-a", providerKind: "simulator" });
@@ -352,7 +414,10 @@ describe("listing: filters and pagination", () => {
     for (let i = 0; i < 23; i++) {
       rows.push(
         await insertUsage(ws, {
-          costUsd: "0.01", runId: i % 2 ? "run_odd" : "run_even", agentId: i % 3 ? "agt_a" : "agt_b", modelRef: i % 4 ? "mdl_one111" : "mdl_two222",
+          costUsd: "0.01",
+          runId: i % 2 ? "run_odd" : "run_even",
+          agentId: i % 3 ? "agt_a" : "agt_b",
+          modelRef: i % 4 ? "mdl_one111" : "mdl_two222",
           outcome: i % 5 ? "ok" : "error",
           // several rows share one timestamp: the id breaks the tie
           createdAt: i < 6 ? sameInstant : new Date(now - i * 3_600_000),
@@ -374,11 +439,20 @@ describe("listing: filters and pagination", () => {
     expect(seen).toEqual(order);
 
     const ids = async (filters: Parameters<typeof listUsage>[1]) => (await listUsage(ctx, filters)).items.map((r) => r.id).sort();
-    const expectIds = (pred: (i: number) => boolean) => rows.filter((_, i) => pred(i)).map((r) => r.id).sort();
+    const expectIds = (pred: (i: number) => boolean) =>
+      rows
+        .filter((_, i) => pred(i))
+        .map((r) => r.id)
+        .sort();
     expect(await ids({ limit: 200, runId: "run_odd" })).toEqual(expectIds((i) => i % 2 === 1));
     expect(await ids({ limit: 200, agentId: "agt_b" })).toEqual(expectIds((i) => i % 3 === 0));
     expect(await ids({ limit: 200, modelRef: "mdl_two222", outcome: "error" })).toEqual(expectIds((i) => i % 4 === 0 && i % 5 === 0));
-    expect(await ids({ limit: 200, period: "today" })).toEqual(rows.filter((r) => r.createdAt.getTime() >= resolveRange({ period: "today" }).from!.getTime()).map((r) => r.id).sort());
+    expect(await ids({ limit: 200, period: "today" })).toEqual(
+      rows
+        .filter((r) => r.createdAt.getTime() >= resolveRange({ period: "today" }).from!.getTime())
+        .map((r) => r.id)
+        .sort(),
+    );
     expect(await ids({ limit: 200, period: "7d" })).toHaveLength(23);
     const from = new Date(now - 10 * 3_600_000).toISOString();
     const to = new Date(now - 5 * 3_600_000).toISOString();
@@ -399,7 +473,10 @@ describe("listing: filters and pagination", () => {
     expect(resolveRange({ period: "7d" }, now).from).toEqual(new Date("2026-03-09T00:00:00Z"));
     expect(resolveRange({ period: "30d" }, now).from).toEqual(new Date("2026-02-14T00:00:00Z"));
     expect(resolveRange({ period: "month" }, now).from).toEqual(new Date("2026-03-01T00:00:00Z"));
-    expect(resolveRange({ from: "2026-01-01T00:00:00+02:00", to: "2026-02-01T00:00:00Z" }, now)).toEqual({ from: new Date("2025-12-31T22:00:00Z"), to: new Date("2026-02-01T00:00:00Z") });
+    expect(resolveRange({ from: "2026-01-01T00:00:00+02:00", to: "2026-02-01T00:00:00Z" }, now)).toEqual({
+      from: new Date("2025-12-31T22:00:00Z"),
+      to: new Date("2026-02-01T00:00:00Z"),
+    });
     expect(startOfUtcMonth(new Date("2026-01-31T23:59:59.999Z"))).toEqual(new Date("2026-01-01T00:00:00Z"));
   });
 });
@@ -416,7 +493,14 @@ describe("REST", () => {
     expect(page1.status).toBe(200);
     expect(page1.body.data).toHaveLength(3);
     expect(page1.body.totals).toEqual({ costUsd: 0.5, calls: 5, inputTokens: 500, outputTokens: 250 });
-    expect(page1.body.data[0]).toMatchObject({ runId: "run_rest", modelName: "sim-fast", modelDisplayName: "sim-fast", providerKind: "simulator", costUsd: 0.1, outcome: "ok" });
+    expect(page1.body.data[0]).toMatchObject({
+      runId: "run_rest",
+      modelName: "sim-fast",
+      modelDisplayName: "sim-fast",
+      providerKind: "simulator",
+      costUsd: 0.1,
+      outcome: "ok",
+    });
     const page2 = await rest("GET", "/api/v1/usage", { key, query: { run: "run_rest", limit: "3", cursor: page1.body.nextCursor } });
     expect(page2.body.data).toHaveLength(2);
     expect(page2.body.nextCursor).toBeNull();
@@ -469,7 +553,10 @@ describe("cross-tenant", () => {
 
     // B's member looking at A's workspace: NOT_FOUND; B's key only ever reads B
     expect(await outcome(callerFor(b.users.owner, a.slug).usage.list({}))).toMatchObject({ ok: false, code: "NOT_FOUND" });
-    expect(await outcome(callerFor(b.users.owner, a.slug).budgets.update({ monthlyLimitUsd: 0, perRunLimitUsd: null }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(callerFor(b.users.owner, a.slug).budgets.update({ monthlyLimitUsd: 0, perRunLimitUsd: null }))).toMatchObject({
+      ok: false,
+      code: "NOT_FOUND",
+    });
     const keyB = (await makeApiKey(b, "owner")).raw;
     const restB = await rest("GET", "/api/v1/usage", { key: keyB, query: { run: "run_shared" } });
     expect(restB.status).toBe(200);

@@ -321,7 +321,11 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
     byRun: byRun.map((r) => ({ runId: r.runId, ...sumOf(r) })),
     byAgent: byAgent.map((r) => ({ agentId: r.agentId, ...sumOf(r) })),
     byModel: byModel.map((r) => ({
-      modelRef: r.modelRef, modelName: r.modelName, displayName: r.displayName ?? r.modelName, providerKind: r.providerKind, ...sumOf(r),
+      modelRef: r.modelRef,
+      modelName: r.modelName,
+      displayName: r.displayName ?? r.modelName,
+      providerKind: r.providerKind,
+      ...sumOf(r),
     })),
     byDay: byDay.map((r) => ({ day: r.day, ...sumOf(r) })),
     byMonth: byMonth.map((r) => ({ month: r.month, ...sumOf(r) })),
@@ -500,7 +504,13 @@ const MAX_CACHED = 10_000;
 const globalForLedger = globalThis as unknown as { cadreLedgerCache?: LedgerCacheState };
 
 function ledgerState(): LedgerCacheState {
-  globalForLedger.cadreLedgerCache ??= { ttlMs: DEFAULT_BUDGET_CACHE_TTL_MS, budgets: new Map(), budgetGenerations: new Map(), counters: new Map(), writes: new Map() };
+  globalForLedger.cadreLedgerCache ??= {
+    ttlMs: DEFAULT_BUDGET_CACHE_TTL_MS,
+    budgets: new Map(),
+    budgetGenerations: new Map(),
+    counters: new Map(),
+    writes: new Map(),
+  };
   return globalForLedger.cadreLedgerCache;
 }
 

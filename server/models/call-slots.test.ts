@@ -20,9 +20,22 @@ beforeEach(() => void ({ stub, ctx } = gw));
 afterEach(() => void configureModelCallSlots());
 
 async function stubModel() {
-  const provider = await db().provider.create({ data: { id: newId("prv"), workspaceId: ctx.workspaceId, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false } });
+  const provider = await db().provider.create({
+    data: { id: newId("prv"), workspaceId: ctx.workspaceId, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
+  });
   await db().model.create({
-    data: { id: newId("mdl"), workspaceId: ctx.workspaceId, providerId: provider.id, modelId: "stub-small", displayName: "stub-small", inputPrice: 0, outputPrice: 0, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.7 },
+    data: {
+      id: newId("mdl"),
+      workspaceId: ctx.workspaceId,
+      providerId: provider.id,
+      modelId: "stub-small",
+      displayName: "stub-small",
+      inputPrice: 0,
+      outputPrice: 0,
+      contextWindow: 128_000,
+      capabilities: ["tools", "json"],
+      quality: 0.7,
+    },
   });
 }
 
@@ -33,7 +46,8 @@ const ask = (prompt: string, over: Partial<GenerateRequest> = {}): GenerateReque
   ...over,
 });
 
-const sent = () => stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => (c.body as { messages: { content: string }[] }).messages.at(-1)!.content);
+const sent = () =>
+  stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => (c.body as { messages: { content: string }[] }).messages.at(-1)!.content);
 
 describe("model calls in flight per process", () => {
   it("the default comes from CADRE_MAX_CONCURRENT_MODEL_CALLS (32)", () => {

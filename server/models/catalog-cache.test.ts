@@ -144,7 +144,25 @@ describe("observed statistics", () => {
 describe("the cache itself", () => {
   const value = (tag: string): CachedCatalog => ({
     catalog: {
-      entries: [{ id: "mdl_a", providerId: "prv_a", providerKind: "openai", providerName: tag, isLocal: false, modelId: "a", displayName: "A", inputPrice: 1, outputPrice: 1, contextWindow: 1000, capabilities: [], quality: 0.5, enabled: true, latencyP95Ms: null, errorRate: 0 }],
+      entries: [
+        {
+          id: "mdl_a",
+          providerId: "prv_a",
+          providerKind: "openai",
+          providerName: tag,
+          isLocal: false,
+          modelId: "a",
+          displayName: "A",
+          inputPrice: 1,
+          outputPrice: 1,
+          contextWindow: 1000,
+          capabilities: [],
+          quality: 0.5,
+          enabled: true,
+          latencyP95Ms: null,
+          errorRate: 0,
+        },
+      ],
       providers: new Map(),
     },
     presets: new Map(),

@@ -83,7 +83,12 @@ describe("the default catalog", () => {
 
   it("headless init seeds the catalog, idempotently", async () => {
     const slug = `init-${uniq()}`;
-    const spec = { email: `init-${uniq()}@example.test`, password: "correct horse battery staple", workspaceSlug: slug, apiKey: `cadre_${"x".repeat(40)}${uniq()}` };
+    const spec = {
+      email: `init-${uniq()}@example.test`,
+      password: "correct horse battery staple",
+      workspaceSlug: slug,
+      apiKey: `cadre_${"x".repeat(40)}${uniq()}`,
+    };
     await initialise(spec);
     await initialise(spec);
     const ws = await db().workspace.findUniqueOrThrow({ where: { slug } });
@@ -96,7 +101,12 @@ describe("the default catalog", () => {
     const sim = providers.find((p) => p.kind === "simulator")!;
     expect(sim).toMatchObject({ name: "Simulator", isSimulator: true, isLocal: true, secretId: null, modelCount: 3 });
     const models = (await as(a, "viewer").models.list()).items;
-    expect(models.filter((m) => m.isSimulator).map((m) => m.modelId).sort()).toEqual(["sim-balanced", "sim-capable", "sim-fast"]);
+    expect(
+      models
+        .filter((m) => m.isSimulator)
+        .map((m) => m.modelId)
+        .sort(),
+    ).toEqual(["sim-balanced", "sim-capable", "sim-fast"]);
 
     expect(await outcome(as(a).providers.delete({ providerId: sim.id }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await outcome(as(a).providers.update({ providerId: sim.id, name: "Renamed" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
@@ -110,8 +120,21 @@ describe("the default catalog", () => {
 
 describe("providers", () => {
   it("creates an OpenAI-compatible provider (local by default for localhost), audited, never returning key material", async () => {
-    const created = await as(a, "admin").providers.create({ name: `Ollama ${uniq()}`, kind: "openai_compatible", baseUrl: "http://localhost:11434/v1/", secretId: secretA });
-    expect(created).toMatchObject({ kind: "openai_compatible", baseUrl: "http://localhost:11434/v1", isLocal: true, enabled: true, secretId: secretA, isSimulator: false, lastTestedAt: null });
+    const created = await as(a, "admin").providers.create({
+      name: `Ollama ${uniq()}`,
+      kind: "openai_compatible",
+      baseUrl: "http://localhost:11434/v1/",
+      secretId: secretA,
+    });
+    expect(created).toMatchObject({
+      kind: "openai_compatible",
+      baseUrl: "http://localhost:11434/v1",
+      isLocal: true,
+      enabled: true,
+      secretId: secretA,
+      isSimulator: false,
+      lastTestedAt: null,
+    });
     expect(created.secretName).toMatch(/^OPENAI_/);
     expect(JSON.stringify(created)).not.toContain("sk-test-");
     expect(providerSchema.parse(created)).toBeTruthy();
@@ -119,16 +142,34 @@ describe("providers", () => {
 
     const cloud = await as(a).providers.create({ name: `OpenAI ${uniq()}`, kind: "openai", secretId: secretA });
     expect(cloud).toMatchObject({ isLocal: false, baseUrl: null });
-    const forced = await as(a).providers.create({ name: `Remote vLLM ${uniq()}`, kind: "openai_compatible", baseUrl: "https://vllm.example.com/v1", isLocal: true });
+    const forced = await as(a).providers.create({
+      name: `Remote vLLM ${uniq()}`,
+      kind: "openai_compatible",
+      baseUrl: "https://vllm.example.com/v1",
+      isLocal: true,
+    });
     expect(forced.isLocal).toBe(true);
   });
 
   it("validates: base URL required and http(s) only, key required for cloud kinds, no simulator kind, duplicate names CONFLICT", async () => {
     expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "ftp://example.com" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "not a url" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "http://user:pw@host/v1" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai" }))).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
+    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "ftp://example.com" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
+    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "not a url" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
+    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "http://user:pw@host/v1" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
+    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      appCode: "VALIDATION_FAILED",
+    });
     expect(await outcome(as(a).providers.create({ name: "x", kind: "simulator" as never }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     const name = `Dup ${uniq()}`;
     await as(a).providers.create({ name, kind: "anthropic", secretId: secretA });
@@ -185,9 +226,19 @@ describe("models", () => {
     const p = await as(a).providers.create({ name: `OpenAI m ${uniq()}`, kind: "openai", secretId: secretA });
     const m = await as(a, "admin").models.create({ providerId: p.id, modelId: "gpt-4o-mini" });
     expect(m).toMatchObject({
-      modelId: "gpt-4o-mini", displayName: "GPT-4o mini", inputPrice: 0.15, outputPrice: 0.6, contextWindow: 128_000,
-      capabilities: ["tools", "json", "vision"], quality: 0.7, enabled: true, isSimulator: false,
-      provider: { id: p.id, kind: "openai", isLocal: false }, latencyP50Ms: null, errorRate: 0, callCount: 0,
+      modelId: "gpt-4o-mini",
+      displayName: "GPT-4o mini",
+      inputPrice: 0.15,
+      outputPrice: 0.6,
+      contextWindow: 128_000,
+      capabilities: ["tools", "json", "vision"],
+      quality: 0.7,
+      enabled: true,
+      isSimulator: false,
+      provider: { id: p.id, kind: "openai", isLocal: false },
+      latencyP50Ms: null,
+      errorRate: 0,
+      callCount: 0,
     });
     expect(typeof m.inputPrice).toBe("number");
     expect(modelSchema.parse(m)).toBeTruthy();
@@ -199,13 +250,36 @@ describe("models", () => {
 
   it("validates prices, quality, capabilities and unknown models; duplicates CONFLICT; foreign provider NOT_FOUND", async () => {
     const p = await as(a).providers.create({ name: `vLLM ${uniq()}`, kind: "openai_compatible", baseUrl: "http://127.0.0.1:8000/v1" });
-    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "my-finetune" }))).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
-    const custom = await as(a).models.create({ providerId: p.id, modelId: "my-finetune", inputPrice: 0, outputPrice: 0, contextWindow: 4096, capabilities: ["json", "json"], quality: 0.42 });
+    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "my-finetune" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      appCode: "VALIDATION_FAILED",
+    });
+    const custom = await as(a).models.create({
+      providerId: p.id,
+      modelId: "my-finetune",
+      inputPrice: 0,
+      outputPrice: 0,
+      contextWindow: 4096,
+      capabilities: ["json", "json"],
+      quality: 0.42,
+    });
     expect(custom).toMatchObject({ displayName: "my-finetune", capabilities: ["json"], quality: 0.42 });
-    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: -1, outputPrice: 0 }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: 1, outputPrice: 1, quality: 1.5 }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: 1, outputPrice: 1, capabilities: ["telepathy" as never] }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "my-finetune", inputPrice: 0, outputPrice: 0 }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: -1, outputPrice: 0 }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
+    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: 1, outputPrice: 1, quality: 1.5 }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
+    expect(
+      await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: 1, outputPrice: 1, capabilities: ["telepathy" as never] })),
+    ).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "my-finetune", inputPrice: 0, outputPrice: 0 }))).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+    });
     const bProvider = (await listProviders(await ctxOf(b)))[0]!;
     expect(await outcome(as(a).models.create({ providerId: bProvider.id, modelId: "gpt-4o" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
   });
@@ -261,7 +335,10 @@ describe("permissions", () => {
       expect(await outcome(as(a, role).providers.create({ name: "n", kind: "anthropic", secretId: secretA }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
       expect(await outcome(as(a, role).providers.update({ providerId: sim.id, enabled: false }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
       expect(await outcome(as(a, role).providers.test({ providerId: sim.id }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
-      expect(await outcome(as(a, role).models.create({ providerId: sim.id, modelId: "sim-x", inputPrice: 0, outputPrice: 0 }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
+      expect(await outcome(as(a, role).models.create({ providerId: sim.id, modelId: "sim-x", inputPrice: 0, outputPrice: 0 }))).toMatchObject({
+        ok: false,
+        code: "FORBIDDEN",
+      });
     }
   });
 });

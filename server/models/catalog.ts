@@ -46,7 +46,13 @@ export function toModel(row: ModelRow): ModelOutput {
   return {
     id: row.id,
     providerId: row.providerId,
-    provider: { id: row.provider.id, name: row.provider.name, kind: row.provider.kind as ProviderKind, isLocal: row.provider.isLocal, enabled: row.provider.enabled },
+    provider: {
+      id: row.provider.id,
+      name: row.provider.name,
+      kind: row.provider.kind as ProviderKind,
+      isLocal: row.provider.isLocal,
+      enabled: row.provider.enabled,
+    },
     modelId: row.modelId,
     displayName: row.displayName,
     inputPrice: Number(row.inputPrice),
@@ -128,7 +134,10 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
   const inputPrice = data.inputPrice ?? known?.inputPrice;
   const outputPrice = data.outputPrice ?? known?.outputPrice;
   if (inputPrice === undefined || outputPrice === undefined) {
-    throw new AppError("VALIDATION_FAILED", `"${data.modelId}" is not a model Cadre knows: enter its input and output prices (USD per million tokens; 0 for a local model)`);
+    throw new AppError(
+      "VALIDATION_FAILED",
+      `"${data.modelId}" is not a model Cadre knows: enter its input and output prices (USD per million tokens; 0 for a local model)`,
+    );
   }
   try {
     const row = await db(ctx).$transaction(async (tx) => {
@@ -148,10 +157,16 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
         },
         include: modelInclude,
       });
-      await recordAudit(ctx, {
-        action: "model.create", targetType: "model", targetId: created.id,
-        metadata: { provider: provider.name, modelId: created.modelId, inputPrice, outputPrice, quality: created.quality },
-      }, tx);
+      await recordAudit(
+        ctx,
+        {
+          action: "model.create",
+          targetType: "model",
+          targetId: created.id,
+          metadata: { provider: provider.name, modelId: created.modelId, inputPrice, outputPrice, quality: created.quality },
+        },
+        tx,
+      );
       return created;
     });
     invalidateCatalogCache(ctx.workspaceId);
@@ -195,7 +210,11 @@ export async function deleteModel(ctx: TenantContext, id: string): Promise<{ del
       throw new AppError("CONFLICT", `Model "${before.displayName}" is pinned by ${describeUsers(users)}`, users);
     }
     await tx.model.delete({ where: inWorkspace(ctx, before.id) });
-    await recordAudit(ctx, { action: "model.delete", targetType: "model", targetId: before.id, metadata: { provider: before.provider.name, modelId: before.modelId } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "model.delete", targetType: "model", targetId: before.id, metadata: { provider: before.provider.name, modelId: before.modelId } },
+      tx,
+    );
   });
   invalidateCatalogCache(ctx.workspaceId);
   return { deleted: true as const };
@@ -239,7 +258,16 @@ export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{
   const providerId = newId("prv");
   // ON CONFLICT DO NOTHING: a concurrent seed of the same workspace does not abort this transaction
   const inserted = await tx.provider.createMany({
-    data: [{ id: providerId, workspaceId, name: taken ? `${SIMULATOR_PROVIDER_NAME} (offline)` : SIMULATOR_PROVIDER_NAME, kind: "simulator", isLocal: true, enabled: true }],
+    data: [
+      {
+        id: providerId,
+        workspaceId,
+        name: taken ? `${SIMULATOR_PROVIDER_NAME} (offline)` : SIMULATOR_PROVIDER_NAME,
+        kind: "simulator",
+        isLocal: true,
+        enabled: true,
+      },
+    ],
     skipDuplicates: true,
   });
   if (inserted.count === 0) {
@@ -248,9 +276,17 @@ export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{
   }
   await tx.model.createMany({
     data: Object.entries(SIMULATOR_MODELS).map(([modelId, m]) => ({
-      id: newId("mdl"), workspaceId, providerId, modelId, displayName: m.displayName,
-      inputPrice: m.inputPrice, outputPrice: m.outputPrice, contextWindow: m.contextWindow,
-      capabilities: simulatorCapabilities(modelId), quality: m.quality, enabled: true,
+      id: newId("mdl"),
+      workspaceId,
+      providerId,
+      modelId,
+      displayName: m.displayName,
+      inputPrice: m.inputPrice,
+      outputPrice: m.outputPrice,
+      contextWindow: m.contextWindow,
+      capabilities: simulatorCapabilities(modelId),
+      quality: m.quality,
+      enabled: true,
     })),
     skipDuplicates: true,
   });

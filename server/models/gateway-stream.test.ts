@@ -40,8 +40,16 @@ async function addProvider(kind: Kind = "openai_compatible", name = `Stub ${uniq
 async function addModel(providerId: string, modelId: string, inputPrice: number, capabilities: string[] = ["tools", "json"]) {
   return db().model.create({
     data: {
-      id: newId("mdl"), workspaceId: ws.id, providerId, modelId, displayName: modelId,
-      inputPrice, outputPrice: inputPrice * 2, contextWindow: 128_000, capabilities, quality: 0.7,
+      id: newId("mdl"),
+      workspaceId: ws.id,
+      providerId,
+      modelId,
+      displayName: modelId,
+      inputPrice,
+      outputPrice: inputPrice * 2,
+      contextWindow: 128_000,
+      capabilities,
+      quality: 0.7,
     },
   });
 }
@@ -154,27 +162,42 @@ describe("streamed generate: failures", () => {
     expect(s.restarts()).toBe(1);
     expect(s.events[0]).toBe("<restart>"); // a delivered nothing
     expect(s.deltas().join("")).toBe(result.text);
-    expect(result.attempts.map((x) => [x.modelId, x.outcome])).toEqual([[a.id, "error"], [b.id, "ok"]]);
+    expect(result.attempts.map((x) => [x.modelId, x.outcome])).toEqual([
+      [a.id, "error"],
+      [b.id, "ok"],
+    ]);
     expect(result.attempts[0]!.error).toMatch(/HTTP 503/);
-    expect((await usageRows()).map((r) => [r.modelName, r.outcome])).toEqual([["a", "error"], ["b", "ok"]]);
+    expect((await usageRows()).map((r) => [r.modelName, r.outcome])).toEqual([
+      ["a", "error"],
+      ["b", "ok"],
+    ]);
   });
 
-  it.each<Kind>(["openai_compatible", "anthropic"])("%s: a malformed chunk after text was delivered fails the attempt; the fallback streams from scratch", async (kind) => {
-    const { a, b } = await threeModels(kind);
-    stub.fail({ model: "a", midStream: { afterChunks: 3, kind: "malformed" } });
-    const s = streamed();
-    const result = await generate(ctx, s.req);
-    expect(result.model.id).toBe(b.id);
-    const beforeRestart = s.events.slice(0, s.events.indexOf("<restart>"));
-    expect(beforeRestart.length).toBeGreaterThan(0);
-    expect(beforeRestart.join("")).toMatch(/^\[stub /); // a's partial text reached the caller
-    expect(s.restarts()).toBe(1);
-    expect(s.shown()).toBe(result.text);
-    expect(result.text).toBe("[stub b] hello streaming gateway");
-    expect(result.attempts.map((x) => [x.modelId, x.outcome])).toEqual([[a.id, "error"], [b.id, "ok"]]);
-    expect(result.attempts[0]!.error).toMatch(/JSON parsing failed/);
-    expect((await usageRows()).map((r) => [r.modelName, r.outcome, Number(r.costUsd)])).toEqual([["a", "error", 0], ["b", "ok", result.costUsd]]);
-  });
+  it.each<Kind>(["openai_compatible", "anthropic"])(
+    "%s: a malformed chunk after text was delivered fails the attempt; the fallback streams from scratch",
+    async (kind) => {
+      const { a, b } = await threeModels(kind);
+      stub.fail({ model: "a", midStream: { afterChunks: 3, kind: "malformed" } });
+      const s = streamed();
+      const result = await generate(ctx, s.req);
+      expect(result.model.id).toBe(b.id);
+      const beforeRestart = s.events.slice(0, s.events.indexOf("<restart>"));
+      expect(beforeRestart.length).toBeGreaterThan(0);
+      expect(beforeRestart.join("")).toMatch(/^\[stub /); // a's partial text reached the caller
+      expect(s.restarts()).toBe(1);
+      expect(s.shown()).toBe(result.text);
+      expect(result.text).toBe("[stub b] hello streaming gateway");
+      expect(result.attempts.map((x) => [x.modelId, x.outcome])).toEqual([
+        [a.id, "error"],
+        [b.id, "ok"],
+      ]);
+      expect(result.attempts[0]!.error).toMatch(/JSON parsing failed/);
+      expect((await usageRows()).map((r) => [r.modelName, r.outcome, Number(r.costUsd)])).toEqual([
+        ["a", "error", 0],
+        ["b", "ok", result.costUsd],
+      ]);
+    },
+  );
 
   it("a malformed first chunk: the next model (as without streaming)", async () => {
     const { b } = await threeModels();
@@ -235,10 +258,16 @@ describe("streamed generate: failures", () => {
     const controller = new AbortController();
     const deltas: string[] = [];
     const reason = new Error("stopped by the user");
-    const promise = generate(ctx, ask({ abortSignal: controller.signal, onTextDelta: (d) => {
-      deltas.push(d);
-      if (deltas.length === 1) setTimeout(() => controller.abort(reason), 20);
-    } }));
+    const promise = generate(
+      ctx,
+      ask({
+        abortSignal: controller.signal,
+        onTextDelta: (d) => {
+          deltas.push(d);
+          if (deltas.length === 1) setTimeout(() => controller.abort(reason), 20);
+        },
+      }),
+    );
     await expect(promise).rejects.toBe(reason);
     expect(deltas.length).toBeGreaterThan(0);
     expect(modelsCalled()).toEqual(["a"]);
@@ -249,7 +278,16 @@ describe("streamed generate: failures", () => {
   it("an onTextDelta that throws cancels the call and its error comes back", async () => {
     await threeModels();
     const boom = new Error("the consumer broke");
-    await expect(generate(ctx, ask({ onTextDelta: () => { throw boom; } }))).rejects.toBe(boom);
+    await expect(
+      generate(
+        ctx,
+        ask({
+          onTextDelta: () => {
+            throw boom;
+          },
+        }),
+      ),
+    ).rejects.toBe(boom);
     expect(modelsCalled()).toEqual(["a"]);
     expect((await usageRows()).map((r) => r.outcome)).toEqual(["error"]);
   });
@@ -264,7 +302,11 @@ describe("streamed and non-streamed calls end the same way", () => {
     pinned?: boolean;
   }
   const scenarios: Scenario[] = [
-    { name: "429 with a Retry-After beyond the cap: the provider is skipped", faults: [{ status: 429, retryAfterSeconds: 30, model: "a" }], setup: async () => void configureGateway({ retryAfterCapMs: 500 }) },
+    {
+      name: "429 with a Retry-After beyond the cap: the provider is skipped",
+      faults: [{ status: 429, retryAfterSeconds: 30, model: "a" }],
+      setup: async () => void configureGateway({ retryAfterCapMs: 500 }),
+    },
     { name: "500 on a pinned model: retried", faults: [{ status: 500, model: "a" }], pinned: true },
     { name: "every model failing: UPSTREAM_ERROR after maxAttempts", faults: [{ status: 503, times: 10 }] },
     { name: "a timeout, then the next model", faults: [{ delayMs: 6_000, model: "a" }], request: { timeoutMs: 1_500 } },
@@ -293,7 +335,10 @@ describe("streamed and non-streamed calls end the same way", () => {
       called: modelsCalled(),
       text: result?.text,
       usage: result?.usage,
-      attempts: (result?.attempts ?? (error?.details as { attempts?: GenerateResult["attempts"] } | undefined)?.attempts)?.map((x) => [x.displayName, x.outcome]),
+      attempts: (result?.attempts ?? (error?.details as { attempts?: GenerateResult["attempts"] } | undefined)?.attempts)?.map((x) => [
+        x.displayName,
+        x.outcome,
+      ]),
       error: error?.code,
       rows: (await usageRows()).map((r) => [r.modelName, r.outcome, r.inputTokens, r.outputTokens, Number(r.costUsd)]),
       shown: stream ? s.shown() : undefined,

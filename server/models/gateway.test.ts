@@ -29,18 +29,34 @@ beforeEach(() => void ({ stub, ws, ctx } = gw));
 async function addProvider(opts: { name?: string; isLocal?: boolean; baseUrl?: string; secretId?: string } = {}) {
   return db().provider.create({
     data: {
-      id: newId("prv"), workspaceId: ws.id, name: opts.name ?? `Stub ${uniq()}`, kind: "openai_compatible",
-      baseUrl: opts.baseUrl ?? stub.url, isLocal: opts.isLocal ?? false, secretId: opts.secretId ?? null,
+      id: newId("prv"),
+      workspaceId: ws.id,
+      name: opts.name ?? `Stub ${uniq()}`,
+      kind: "openai_compatible",
+      baseUrl: opts.baseUrl ?? stub.url,
+      isLocal: opts.isLocal ?? false,
+      secretId: opts.secretId ?? null,
     },
   });
 }
 
-async function addModel(providerId: string, modelId: string, opts: { inputPrice?: number; outputPrice?: number; quality?: number; capabilities?: string[] } = {}) {
+async function addModel(
+  providerId: string,
+  modelId: string,
+  opts: { inputPrice?: number; outputPrice?: number; quality?: number; capabilities?: string[] } = {},
+) {
   return db().model.create({
     data: {
-      id: newId("mdl"), workspaceId: ws.id, providerId, modelId, displayName: modelId,
-      inputPrice: opts.inputPrice ?? 1, outputPrice: opts.outputPrice ?? 2, contextWindow: 128_000,
-      capabilities: opts.capabilities ?? ["tools", "json"], quality: opts.quality ?? 0.7,
+      id: newId("mdl"),
+      workspaceId: ws.id,
+      providerId,
+      modelId,
+      displayName: modelId,
+      inputPrice: opts.inputPrice ?? 1,
+      outputPrice: opts.outputPrice ?? 2,
+      contextWindow: 128_000,
+      capabilities: opts.capabilities ?? ["tools", "json"],
+      quality: opts.quality ?? 0.7,
     },
   });
 }
@@ -87,7 +103,14 @@ describe("generate: the happy path", () => {
 
     const rows = await usageRows();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ outcome: "ok", modelRef: cheap.id, modelName: "cheap", runId: "run_happy", agentId: "agt_x", inputTokens: result.usage.inputTokens });
+    expect(rows[0]).toMatchObject({
+      outcome: "ok",
+      modelRef: cheap.id,
+      modelName: "cheap",
+      runId: "run_happy",
+      agentId: "agt_x",
+      inputTokens: result.usage.inputTokens,
+    });
     expect(Number(rows[0]!.costUsd)).toBeCloseTo(result.costUsd, 10);
 
     await settleObservations(); // the statistics are written in the background
@@ -142,7 +165,17 @@ describe("generate: the happy path", () => {
     expect(pinned.decision.fallbacks).toEqual([]);
     expect((await failure(generate(ctx, ask({ policy: { type: "pinned", modelId: "mdl_doesnotexist0" } })))).code).toBe("NOT_FOUND");
     expect((await failure(generate(ctx, ask({ policy: { type: "preset", preset: "nope" } })))).code).toBe("NOT_FOUND");
-    const error = await failure(generate(ctx, ask({ policy: { type: "constraints", constraints: { minQuality: 0.95, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } } })));
+    const error = await failure(
+      generate(
+        ctx,
+        ask({
+          policy: {
+            type: "constraints",
+            constraints: { minQuality: 0.95, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+          },
+        }),
+      ),
+    );
     expect(error.code).toBe("NO_FEASIBLE_MODEL");
     expect(error.message).toMatch(/^No model meets minQuality 0\.95 \(best enabled: 0\.7, /);
     expect(stub.calls).toHaveLength(1);
@@ -160,7 +193,10 @@ describe("generate: fallback", () => {
     expect(modelsCalled()).toEqual(["a", "b"]);
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(5_000);
-    expect(result.attempts.map((x) => [x.modelId, x.outcome])).toEqual([[a.id, "error"], [b.id, "ok"]]);
+    expect(result.attempts.map((x) => [x.modelId, x.outcome])).toEqual([
+      [a.id, "error"],
+      [b.id, "ok"],
+    ]);
     expect(result.attempts[0]!.error).toMatch(/HTTP 429/);
   });
 
@@ -197,7 +233,10 @@ describe("generate: fallback", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.model.id).toBe(b.id);
     const rows = await usageRows();
-    expect(rows.map((r) => [r.modelRef, r.outcome])).toEqual([[a.id, "timeout"], [b.id, "ok"]]);
+    expect(rows.map((r) => [r.modelRef, r.outcome])).toEqual([
+      [a.id, "timeout"],
+      [b.id, "ok"],
+    ]);
     await settleObservations();
     const observed = await db().model.findUniqueOrThrow({ where: { id: a.id } });
     expect(observed.timeoutRate).toBe(1);
@@ -419,7 +458,10 @@ describe("generate: circuit breaker and feedback", () => {
     const provider = await addProvider();
     const slow = await addModel(provider.id, "slow", { inputPrice: 0.1, outputPrice: 0.1 });
     const fast = await addModel(provider.id, "fast", { inputPrice: 1, outputPrice: 1 });
-    const policy = { type: "constraints" as const, constraints: { maxP95LatencyMs: 150, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } };
+    const policy = {
+      type: "constraints" as const,
+      constraints: { maxP95LatencyMs: 150, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    };
     stub.fail({ delayMs: 400, model: "slow" });
     expect((await generate(ctx, ask({ policy }))).model.id).toBe(slow.id); // unobserved: feasible
     await settleObservations();
@@ -452,7 +494,10 @@ describe("generate: budgets and the ledger", () => {
     const error = await failure(generate(ctx, ask({ prompt, runId: "run_budget", runBudgetUsd: (worstA + worstB) / 2 })));
     expect(error.code).toBe("BUDGET_EXCEEDED");
     expect(modelsCalled()).toEqual(["a"]);
-    expect((await usageRows()).map((r) => [r.modelName, r.outcome])).toEqual([["a", "error"], ["b", "refused"]]);
+    expect((await usageRows()).map((r) => [r.modelName, r.outcome])).toEqual([
+      ["a", "error"],
+      ["b", "refused"],
+    ]);
     expect(a.id).toBeTruthy();
   });
 
@@ -464,7 +509,10 @@ describe("generate: budgets and the ledger", () => {
     const rows = await db().usageRecord.findMany({ where: { workspaceId: ws.id, runId: "run_sum" } });
     expect(rows).toHaveLength(4); // one failed attempt + three answers
     const total = rows.reduce((sum, r) => sum + Number(r.costUsd), 0);
-    expect(total).toBeCloseTo(results.reduce((sum, r) => sum + r.costUsd, 0), 10);
+    expect(total).toBeCloseTo(
+      results.reduce((sum, r) => sum + r.costUsd, 0),
+      10,
+    );
     expect(total).toBeGreaterThan(0);
   });
 });

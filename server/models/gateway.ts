@@ -206,8 +206,13 @@ const REVISITABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict
 const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown"]);
 
 const INVALID_RESPONSE_ERRORS = new Set([
-  "AI_JSONParseError", "AI_TypeValidationError", "AI_InvalidResponseDataError", "AI_EmptyResponseBodyError",
-  "AI_NoObjectGeneratedError", "AI_NoOutputGeneratedError", "AI_NoContentGeneratedError",
+  "AI_JSONParseError",
+  "AI_TypeValidationError",
+  "AI_InvalidResponseDataError",
+  "AI_EmptyResponseBodyError",
+  "AI_NoObjectGeneratedError",
+  "AI_NoOutputGeneratedError",
+  "AI_NoContentGeneratedError",
 ]);
 
 export function parseRetryAfter(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
@@ -239,7 +244,12 @@ function originOf(url: string | null | undefined): string | undefined {
   }
 }
 
-function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: boolean }, secrets: (string | undefined)[], context: { baseUrl: string | null; timeoutMs: number }): Failure {
+function classify(
+  errorIn: unknown,
+  state: { timedOut: boolean; callerAborted: boolean },
+  secrets: (string | undefined)[],
+  context: { baseUrl: string | null; timeoutMs: number },
+): Failure {
   const error = unwrapRetry(errorIn);
   const message = safeProviderError(error, secrets, context);
   if (state.callerAborted) return { kind: "aborted", message: "Cancelled by the caller" };
@@ -249,7 +259,8 @@ function classify(errorIn: unknown, state: { timedOut: boolean; callerAborted: b
     const status = error.statusCode;
     if (status === undefined) return { kind: "network", message };
     // the answer had begun (a stream, or a body being read) when the connection broke
-    if (status < 300 && hasNetworkCode(error)) return { kind: "network", message: `Lost the connection to ${originOf(error.url) ?? originOf(context.baseUrl) ?? "the provider"} during the answer` };
+    if (status < 300 && hasNetworkCode(error))
+      return { kind: "network", message: `Lost the connection to ${originOf(error.url) ?? originOf(context.baseUrl) ?? "the provider"} during the answer` };
     const retryAfterMs = parseRetryAfter(error.responseHeaders);
     if (status === 429) return { kind: "rate_limited", status, retryAfterMs, message };
     if (status === 408) return { kind: "timeout", status, message };
@@ -360,9 +371,18 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
 
     // Retry-After of this provider
     const wait = heldUntil(provider.id) - now();
-    const backoff = revisit && !(heldUntil(provider.id) > 0 || lastFailure.get(entry.id)?.retryAfterMs !== undefined) ? retryBackoffMs * 2 ** Math.floor(step / plan.length - 1) : 0;
+    const backoff =
+      revisit && !(heldUntil(provider.id) > 0 || lastFailure.get(entry.id)?.retryAfterMs !== undefined)
+        ? retryBackoffMs * 2 ** Math.floor(step / plan.length - 1)
+        : 0;
     if (wait > retryAfterCapMs) {
-      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: `${provider.name} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After)`, latencyMs: 0 });
+      attempts.push({
+        modelId: entry.id,
+        displayName: entry.displayName,
+        outcome: "skipped",
+        error: `${provider.name} asked to wait ${Math.ceil(wait / 1000)} s (Retry-After)`,
+        latencyMs: 0,
+      });
       continue;
     }
     if (Math.max(wait, backoff) > 0) await sleep(Math.max(wait, backoff), req.abortSignal);
@@ -378,7 +398,16 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       await assertWithinBudget(ctx, { runId: req.runId, estimateUsd, runLimitUsd: req.runBudgetUsd });
     } catch (error) {
       if (isAppError(error) && error.code === "BUDGET_EXCEEDED") {
-        await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, outcome: "refused", error: error.message });
+        await writeUsageRow(ctx, req, {
+          ...usageBase,
+          ...usageName(entry),
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          latencyMs: 0,
+          outcome: "refused",
+          error: error.message,
+        });
         attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "refused", error: error.message, latencyMs: 0 });
       }
       throw error;
@@ -452,14 +481,33 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const retryable = RETRYABLE.has(failure.kind);
       if (retryable) breaker.onFailure(entry.id);
       else breaker.release(entry.id);
-      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs, outcome, error: failure.message });
+      await writeUsageRow(ctx, req, {
+        ...usageBase,
+        ...usageName(entry),
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs,
+        outcome,
+        error: failure.message,
+      });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
         observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });
       }
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, error: failure.message, latencyMs });
       lastFailure.set(entry.id, failure);
       logger.warn(
-        { workspaceId: ctx.workspaceId, requestId: ctx.requestId, runId: req.runId, modelRef: entry.id, providerId: provider.id, kind: failure.kind, status: failure.status, latencyMs, error: failure.message },
+        {
+          workspaceId: ctx.workspaceId,
+          requestId: ctx.requestId,
+          runId: req.runId,
+          modelRef: entry.id,
+          providerId: provider.id,
+          kind: failure.kind,
+          status: failure.status,
+          latencyMs,
+          error: failure.message,
+        },
         "model call failed",
       );
       if (failure.kind === "aborted") throw error;
@@ -489,7 +537,11 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
  * When the first of these models may be called again, if none may be called now: the later of its circuit's
  * recovery and its provider's hold (Retry-After). Null when one of them may be called now.
  */
-function earliestRecovery(entries: readonly CatalogEntry[], providers: ReadonlyMap<string, ProviderInfo>, now: number): { retryAt: number; waitingFor: string } | null {
+function earliestRecovery(
+  entries: readonly CatalogEntry[],
+  providers: ReadonlyMap<string, ProviderInfo>,
+  now: number,
+): { retryAt: number; waitingFor: string } | null {
   const breaker = modelCircuitBreaker();
   let best: { at: number; provider: string } | null = null;
   for (const entry of entries) {
@@ -592,7 +644,12 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
   return { text, toolCalls, usage };
 }
 
-async function keyFor(ctx: TenantContext, provider: ProviderInfo, cache: Map<string, string | undefined>, runId: string | undefined): Promise<string | undefined> {
+async function keyFor(
+  ctx: TenantContext,
+  provider: ProviderInfo,
+  cache: Map<string, string | undefined>,
+  runId: string | undefined,
+): Promise<string | undefined> {
   if (cache.has(provider.id)) return cache.get(provider.id);
   const key = provider.secretId ? await revealSecret(ctx, provider.secretId, { purpose: `provider:${provider.id}`, runId }) : undefined;
   cache.set(provider.id, key);
@@ -600,7 +657,14 @@ async function keyFor(ctx: TenantContext, provider: ProviderInfo, cache: Map<str
 }
 
 function connectionOf(provider: ProviderInfo): ProviderConnection {
-  return { id: provider.id, kind: provider.kind as ProviderConnection["kind"], name: provider.name, baseUrl: provider.baseUrl, isLocal: provider.isLocal, egress: provider.egress };
+  return {
+    id: provider.id,
+    kind: provider.kind as ProviderConnection["kind"],
+    name: provider.name,
+    baseUrl: provider.baseUrl,
+    isLocal: provider.isLocal,
+    egress: provider.egress,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

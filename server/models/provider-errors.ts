@@ -79,7 +79,11 @@ export function unwrapRetry(error: unknown): unknown {
  * A message about a failed call that is safe to store and show. `secrets` are removed wherever they appear;
  * key-shaped strings are removed too.
  */
-export function safeProviderError(errorIn: unknown, secrets: (string | undefined | null)[] = [], context: { baseUrl?: string | null; timeoutMs?: number } = {}): string {
+export function safeProviderError(
+  errorIn: unknown,
+  secrets: (string | undefined | null)[] = [],
+  context: { baseUrl?: string | null; timeoutMs?: number } = {},
+): string {
   const error = unwrapRetry(errorIn);
   let message: string;
   if (isTimeoutError(error)) {
@@ -90,7 +94,8 @@ export function safeProviderError(errorIn: unknown, secrets: (string | undefined
       const where = originOf(error.url) ?? originOf(context.baseUrl ?? undefined) ?? "the provider";
       message = `Could not reach ${where}${code ? ` (${NETWORK_WORDS[code] ?? code})` : ""}`;
     } else {
-      const hint = error.statusCode === 401 || error.statusCode === 403 ? " (check the API key)" : error.statusCode === 404 ? " (check the model id and base URL)" : "";
+      const hint =
+        error.statusCode === 401 || error.statusCode === 403 ? " (check the API key)" : error.statusCode === 404 ? " (check the model id and base URL)" : "";
       message = `HTTP ${error.statusCode}${hint}: ${error.message}`;
     }
   } else {
@@ -140,7 +145,15 @@ export function classifyTestFailure(errorIn: unknown, context: { baseUrl?: strin
 
 function ipv4Private(ip: string): boolean {
   const [a, b] = ip.split(".").map(Number) as [number, number];
-  return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+  return (
+    a === 127 ||
+    a === 10 ||
+    a === 0 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127)
+  );
 }
 
 function ipv6Private(ip: string): boolean {

@@ -19,7 +19,11 @@ afterAll(async () => {
 beforeEach(() => stub.reset());
 
 const conn = (kind: ProviderConnection["kind"], baseUrl: string | null = null): ProviderConnection => ({
-  id: "prv_test000000", kind, name: `My ${kind} server`, baseUrl, isLocal: true,
+  id: "prv_test000000",
+  kind,
+  name: `My ${kind} server`,
+  baseUrl,
+  isLocal: true,
 });
 
 describe("createLanguageModel", () => {
@@ -114,7 +118,18 @@ describe("provider errors and local addresses", () => {
   });
 
   it("classifies base URLs as local or cloud", () => {
-    for (const url of ["http://localhost:11434/v1", "http://127.0.0.1:8000", "http://[::1]:1234/v1", "http://10.1.2.3/v1", "http://172.20.0.5", "http://192.168.1.10:1234", "http://ollama:11434/v1", "http://gpu.local/v1", "http://[::ffff:127.0.0.1]/v1", "http://[fd00::1]/"]) {
+    for (const url of [
+      "http://localhost:11434/v1",
+      "http://127.0.0.1:8000",
+      "http://[::1]:1234/v1",
+      "http://10.1.2.3/v1",
+      "http://172.20.0.5",
+      "http://192.168.1.10:1234",
+      "http://ollama:11434/v1",
+      "http://gpu.local/v1",
+      "http://[::ffff:127.0.0.1]/v1",
+      "http://[fd00::1]/",
+    ]) {
       expect(isLocalBaseUrl(url), url).toBe(true);
     }
     for (const url of ["https://api.openai.com/v1", "https://openrouter.ai/api/v1", "http://8.8.8.8/v1", "http://172.32.0.1", null]) {

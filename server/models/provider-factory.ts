@@ -44,12 +44,16 @@ function withTraceHeaders(input: Parameters<typeof fetch>[0], init: RequestInit 
 function guardedFetch(provider: ProviderConnection): typeof fetch {
   const options = { timeoutMs: MODEL_CALL_MAX_MS, maxResponseBytes: MODEL_CALL_MAX_BYTES, workspace: provider.egress ?? null };
   // the guard is looked up per request: a model kept in the keyless cache follows the current guard
-  return ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => egress().fetchWith(options)(input, withTraceHeaders(input, init))) as typeof fetch;
+  return ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) =>
+    egress().fetchWith(options)(input, withTraceHeaders(input, init))) as typeof fetch;
 }
 
 /** The AI SDK's provider name for an OpenAI-compatible endpoint: a slug of the connection's name. */
 function compatibleName(provider: ProviderConnection): string {
-  const slug = provider.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  const slug = provider.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return slug || "openai-compatible";
 }
 
@@ -129,7 +133,9 @@ export function createEmbeddingModel(provider: ProviderConnection, modelId: stri
     case "openai_compatible": {
       const baseURL = trimmedBaseUrl(provider);
       if (!baseURL) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no base URL`);
-      return createOpenAICompatible({ name: compatibleName(provider), baseURL, apiKey: apiKey || undefined, fetch: guardedFetch(provider) }).embeddingModel(modelId);
+      return createOpenAICompatible({ name: compatibleName(provider), baseURL, apiKey: apiKey || undefined, fetch: guardedFetch(provider) }).embeddingModel(
+        modelId,
+      );
     }
     case "anthropic":
       throw new AppError("BAD_REQUEST", "Anthropic has no embedding models: use OpenAI, an OpenAI-compatible server or the simulator");

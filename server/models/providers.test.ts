@@ -146,7 +146,10 @@ describe("testConnection", () => {
     const an = await owner().providers.create({ name: `AN ${uniq()}`, kind: "anthropic", baseUrl: stub.url, secretId });
     const anResult = await owner().providers.test({ providerId: an.id });
     expect(anResult).toMatchObject({ ok: true, modelId: "claude-3-5-haiku-20241022" });
-    expect(stub.calls.map((c) => [c.path, c.apiKey])).toEqual([["/v1/chat/completions", KEY], ["/v1/messages", KEY]]);
+    expect(stub.calls.map((c) => [c.path, c.apiKey])).toEqual([
+      ["/v1/chat/completions", KEY],
+      ["/v1/messages", KEY],
+    ]);
 
     stub.reset();
     const sim = (await owner().providers.list()).find((p) => p.isSimulator)!;
@@ -196,12 +199,21 @@ describe("testConnection", () => {
       const viaRest = await rest("POST", "/api/v1/providers/{providerId}/test", { key: apiKey, params: { providerId: q.id }, body: {} });
       expect(viaRest.status).toBe(403);
       expect(viaRest.body).toMatchObject({ error: { code: "EGRESS_REFUSED", message: expect.stringContaining("loopback") } });
-      await expect(testConnection(ctx, r.id)).rejects.toMatchObject({ code: "EGRESS_REFUSED", httpStatus: 403, message: expect.stringContaining("localhost resolves to") });
+      await expect(testConnection(ctx, r.id)).rejects.toMatchObject({
+        code: "EGRESS_REFUSED",
+        httpStatus: 403,
+        message: expect.stringContaining("localhost resolves to"),
+      });
       const row = await db().provider.findUniqueOrThrow({ where: { id: p.id } });
       expect(row).toMatchObject({ lastTestOk: false, lastTestError: expect.stringContaining("egress refused") });
       expect(connections).toBe(0);
       // a probe of our own is accepted after any stray connection of the refused calls would have been
-      await new Promise<void>((resolve) => net.connect(port, "127.0.0.1").on("error", () => undefined).on("close", () => resolve()));
+      await new Promise<void>((resolve) =>
+        net
+          .connect(port, "127.0.0.1")
+          .on("error", () => undefined)
+          .on("close", () => resolve()),
+      );
       expect(connections).toBe(1);
       // with the operator allowlist the same provider is reached (the listener hangs up: a network failure)
       setEgressGuard(createEgressGuard({ allow: "127.0.0.1" }));

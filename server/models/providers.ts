@@ -15,13 +15,7 @@ import { recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
 import { revealSecret } from "@/server/vault/service";
 import { assertWithinBudget, costOf, recordUsage } from "@/server/ledger/service";
-import {
-  createProviderInputSchema,
-  updateProviderInputSchema,
-  type ProviderKind,
-  type ProviderOutput,
-  type ProviderTestResult,
-} from "@/lib/schemas/models";
+import { createProviderInputSchema, updateProviderInputSchema, type ProviderKind, type ProviderOutput, type ProviderTestResult } from "@/lib/schemas/models";
 import { ensureDefaultCatalog } from "./catalog";
 import { DEFAULT_TEST_MODEL } from "./known-models";
 import { createLanguageModel, type ProviderConnection } from "./provider-factory";
@@ -83,7 +77,11 @@ async function assertSecretInWorkspace(ctx: TenantContext, secretId: string): Pr
 
 export async function listProviders(ctx: TenantContext): Promise<ProviderOutput[]> {
   await ensureDefaultCatalog(ctx);
-  const rows = await db(ctx).provider.findMany({ where: { workspaceId: ctx.workspaceId }, include: providerInclude, orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
+  const rows = await db(ctx).provider.findMany({
+    where: { workspaceId: ctx.workspaceId },
+    include: providerInclude,
+    orderBy: [{ createdAt: "asc" }, { name: "asc" }],
+  });
   return rows.map(toProvider);
 }
 
@@ -102,13 +100,28 @@ export async function createProvider(ctx: TenantContext, input: z.input<typeof c
   try {
     const row = await db(ctx).$transaction(async (tx) => {
       const created = await tx.provider.create({
-        data: { id: newId("prv"), workspaceId: ctx.workspaceId, name: data.name, kind: data.kind, baseUrl, secretId: data.secretId ?? null, isLocal, enabled: data.enabled },
+        data: {
+          id: newId("prv"),
+          workspaceId: ctx.workspaceId,
+          name: data.name,
+          kind: data.kind,
+          baseUrl,
+          secretId: data.secretId ?? null,
+          isLocal,
+          enabled: data.enabled,
+        },
         include: providerInclude,
       });
-      await recordAudit(ctx, {
-        action: "provider.create", targetType: "provider", targetId: created.id,
-        metadata: { name: created.name, kind: created.kind, baseUrl, secret: created.secret?.name ?? null, isLocal },
-      }, tx);
+      await recordAudit(
+        ctx,
+        {
+          action: "provider.create",
+          targetType: "provider",
+          targetId: created.id,
+          metadata: { name: created.name, kind: created.kind, baseUrl, secret: created.secret?.name ?? null, isLocal },
+        },
+        tx,
+      );
       return created;
     });
     invalidateCatalogCache(ctx.workspaceId);
@@ -141,10 +154,16 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
   try {
     const row = await db(ctx).$transaction(async (tx) => {
       const updated = await tx.provider.update({ where: inWorkspace(ctx, before.id), data: { ...changes, ...retest }, include: providerInclude });
-      await recordAudit(ctx, {
-        action: "provider.update", targetType: "provider", targetId: before.id,
-        metadata: { name: updated.name, changes: { ...data, secretId: data.secretId === undefined ? undefined : (updated.secret?.name ?? null) } },
-      }, tx);
+      await recordAudit(
+        ctx,
+        {
+          action: "provider.update",
+          targetType: "provider",
+          targetId: before.id,
+          metadata: { name: updated.name, changes: { ...data, secretId: data.secretId === undefined ? undefined : (updated.secret?.name ?? null) } },
+        },
+        tx,
+      );
       return updated;
     });
     invalidateCatalogCache(ctx.workspaceId);
@@ -162,15 +181,25 @@ export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ 
   await db(ctx).$transaction(async (tx) => {
     // its models go with it: none may still be pinned
     const models = await tx.model.findMany({ where: { providerId: before.id, workspaceId: ctx.workspaceId }, select: { id: true } });
-    const users = await modelUsers(tx, ctx.workspaceId, models.map((m) => m.id));
+    const users = await modelUsers(
+      tx,
+      ctx.workspaceId,
+      models.map((m) => m.id),
+    );
     if (users.agents.length || users.runs.length) {
       throw new AppError("CONFLICT", `Provider "${before.name}" has models pinned by ${describeUsers(users)}`, users);
     }
     await tx.provider.delete({ where: inWorkspace(ctx, before.id) });
-    await recordAudit(ctx, {
-      action: "provider.delete", targetType: "provider", targetId: before.id,
-      metadata: { name: before.name, kind: before.kind, models: before._count.models },
-    }, tx);
+    await recordAudit(
+      ctx,
+      {
+        action: "provider.delete",
+        targetType: "provider",
+        targetId: before.id,
+        metadata: { name: before.name, kind: before.kind, models: before._count.models },
+      },
+      tx,
+    );
   });
   invalidateCatalogCache(ctx.workspaceId);
   return { deleted: true as const };
@@ -237,7 +266,8 @@ export async function testConnection(
       throw e;
     }
     timedOut = isTimeoutError(e) || (isEgressError(e) && e.rule === "timeout");
-    if (isEgressError(e)) error = e.rule === "timeout" ? classifyTestFailure(new DOMException("timeout", "TimeoutError"), { timeoutMs }) : "The answer was too large";
+    if (isEgressError(e))
+      error = e.rule === "timeout" ? classifyTestFailure(new DOMException("timeout", "TimeoutError"), { timeoutMs }) : "The answer was too large";
     else if (e instanceof AppError) error = e.exposeMessage ? e.message : "The provider's key could not be read from the vault";
     else error = classifyTestFailure(e, { baseUrl: provider.baseUrl, timeoutMs });
   }
@@ -251,14 +281,22 @@ export async function testConnection(
   const outcome = ok ? "ok" : timedOut ? "timeout" : "error";
   try {
     await recordUsage(ctx, {
-      modelRef: catalogModel?.id, modelName: target, providerKind: provider.kind,
-      inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,
+      modelRef: catalogModel?.id,
+      modelName: target,
+      providerKind: provider.kind,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
       costUsd: prices ? costOf(prices, usage.inputTokens, usage.outputTokens) : 0,
-      latencyMs, outcome, ...(error ? { error } : {}),
+      latencyMs,
+      outcome,
+      ...(error ? { error } : {}),
     });
     if (catalogModel) await recordModelObservation(ctx, catalogModel.id, { latencyMs, outcome, ...(error ? { error } : {}) });
   } catch (e) {
-    logger.warn({ err: e instanceof Error ? e.message : String(e), providerId: provider.id, requestId: ctx.requestId }, "provider test: could not record usage");
+    logger.warn(
+      { err: e instanceof Error ? e.message : String(e), providerId: provider.id, requestId: ctx.requestId },
+      "provider test: could not record usage",
+    );
   }
   return { ok, modelId: target, latencyMs, error, reply, testedAt };
 }

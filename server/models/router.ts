@@ -200,13 +200,26 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
     if (mask === 0) feasible.push(i);
   }
 
-  const view = (i: number): Evaluated => ({ entry: catalog[i]!, cost: costs[i]!, expected: expected[i]!, preferredRank: ranks[i]!, failed: checksOf(masks[i]!) });
+  const view = (i: number): Evaluated => ({
+    entry: catalog[i]!,
+    cost: costs[i]!,
+    expected: expected[i]!,
+    preferredRank: ranks[i]!,
+    failed: checksOf(masks[i]!),
+  });
 
   if (feasible.length === 0) {
     // the models that only their open circuit blocks: the gateway waits for the first of them to recover
     const coolingDown: string[] = [];
     for (let i = 0; i < n; i++) if (masks[i] === BIT.circuit) coolingDown.push(catalog[i]!.id);
-    throw new AppError("NO_FEASIBLE_MODEL", bindingConstraintMessage(catalog.map((_, i) => view(i)), req), { candidates, ...(coolingDown.length ? { coolingDown } : {}) });
+    throw new AppError(
+      "NO_FEASIBLE_MODEL",
+      bindingConstraintMessage(
+        catalog.map((_, i) => view(i)),
+        req,
+      ),
+      { candidates, ...(coolingDown.length ? { coolingDown } : {}) },
+    );
   }
 
   feasible.sort((a, b) => {
@@ -270,7 +283,8 @@ function explain(first: Evaluated, rest: CatalogEntry[], total: number, rejected
   const chosen = first.entry;
   const rejected = total - rest.length - 1;
   const why: string[] = [];
-  if (first.preferredRank < (req.constraints.preferredProviders?.length ?? 0)) why.push(`preferred provider ${req.constraints.preferredProviders![first.preferredRank]}`);
+  if (first.preferredRank < (req.constraints.preferredProviders?.length ?? 0))
+    why.push(`preferred provider ${req.constraints.preferredProviders![first.preferredRank]}`);
   if (req.constraints.localFirst && chosen.isLocal) why.push("local first");
   why.push(
     first.expected !== first.cost
@@ -330,12 +344,14 @@ function bindingConstraintMessage(all: Evaluated[], req: RouteRequest): string {
   const pool = blocked.length ? blocked : enabled;
   const label = pool.length === enabled.length ? "best enabled" : "best otherwise feasible";
   const c = req.constraints;
-  const best = <T>(score: (e: Evaluated) => T, better: (a: T, b: T) => boolean) =>
-    pool.reduce((acc, e) => (better(score(e), score(acc)) ? e : acc), pool[0]!);
+  const best = <T>(score: (e: Evaluated) => T, better: (a: T, b: T) => boolean) => pool.reduce((acc, e) => (better(score(e), score(acc)) ? e : acc), pool[0]!);
 
   switch (binding) {
     case "quality": {
-      const top = best((e) => e.entry.quality, (a, b) => a > b);
+      const top = best(
+        (e) => e.entry.quality,
+        (a, b) => a > b,
+      );
       return `No model meets minQuality ${c.minQuality} (${label}: ${top.entry.quality}, ${top.entry.displayName})`;
     }
     case "latency": {
@@ -344,17 +360,26 @@ function bindingConstraintMessage(all: Evaluated[], req: RouteRequest): string {
       return `No model meets maxP95LatencyMs ${c.maxP95LatencyMs} (${label === "best enabled" ? "fastest enabled" : "fastest otherwise feasible"}: p95 ${top.entry.latencyP95Ms} ms, ${top.entry.displayName})`;
     }
     case "cost": {
-      const top = best((e) => e.cost, (a, b) => a < b);
+      const top = best(
+        (e) => e.cost,
+        (a, b) => a < b,
+      );
       return `No model meets maxCostPerCallUsd ${formatUsd(c.maxCostPerCallUsd ?? 0)} for ${req.promptTokens} prompt + ${req.maxOutputTokens} output tokens (${label === "best enabled" ? "cheapest enabled" : "cheapest otherwise feasible"}: ${formatUsd(top.cost)}, ${top.entry.displayName})`;
     }
     case "capabilities": {
       const required = c.requiredCapabilities ?? [];
-      const top = best((e) => required.filter((cap) => e.entry.capabilities.includes(cap)).length, (a, b) => a > b);
+      const top = best(
+        (e) => required.filter((cap) => e.entry.capabilities.includes(cap)).length,
+        (a, b) => a > b,
+      );
       const missing = required.filter((cap) => !top.entry.capabilities.includes(cap));
       return `No model has the required capabilities ${required.join(", ")} (closest: ${top.entry.displayName}, lacks ${missing.join(", ")})`;
     }
     case "context": {
-      const top = best((e) => e.entry.contextWindow, (a, b) => a > b);
+      const top = best(
+        (e) => e.entry.contextWindow,
+        (a, b) => a > b,
+      );
       return `No model has a context window for ${req.promptTokens + req.maxOutputTokens} tokens (${label === "best enabled" ? "largest enabled" : "largest otherwise feasible"}: ${top.entry.contextWindow}, ${top.entry.displayName})`;
     }
     case "local":

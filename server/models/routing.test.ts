@@ -52,7 +52,11 @@ describe("routing.presets", () => {
 
 describe("routing.explain", () => {
   it("returns the decision with every candidate and its estimated cost, calling no model", async () => {
-    const decision = await as(a, "viewer").routing.explain({ policy: { type: "constraints", constraints: { ...NO_CONSTRAINTS, minQuality: 0.6 } }, promptTokens: 1000, maxOutputTokens: 500 });
+    const decision = await as(a, "viewer").routing.explain({
+      policy: { type: "constraints", constraints: { ...NO_CONSTRAINTS, minQuality: 0.6 } },
+      promptTokens: 1000,
+      maxOutputTokens: 500,
+    });
     expect(decision.chosen.modelId).toBe("sim-balanced");
     expect(decision.fallbacks.map((m) => m.modelId)).toEqual(["sim-capable"]);
     expect(decision.candidates).toHaveLength(3);
@@ -64,12 +68,25 @@ describe("routing.explain", () => {
   });
 
   it("no feasible model: UNPROCESSABLE_CONTENT naming the binding constraint", async () => {
-    const result = await outcome(as(a, "viewer").routing.explain({ policy: { type: "constraints", constraints: { ...NO_CONSTRAINTS, minQuality: 0.95 } }, promptTokens: 10, maxOutputTokens: 10 }));
-    expect(result).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT", message: "No model meets minQuality 0.95 (best enabled: 0.9, Simulator Capable)" });
+    const result = await outcome(
+      as(a, "viewer").routing.explain({
+        policy: { type: "constraints", constraints: { ...NO_CONSTRAINTS, minQuality: 0.95 } },
+        promptTokens: 10,
+        maxOutputTokens: 10,
+      }),
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      code: "UNPROCESSABLE_CONTENT",
+      message: "No model meets minQuality 0.95 (best enabled: 0.9, Simulator Capable)",
+    });
   });
 
   it("POST /api/v1/models/route: same decision over REST; 422 for none feasible", async () => {
-    const res = await rest("POST", "/api/v1/models/route", { key: keyA, body: { policy: { type: "preset", preset: "balanced" }, promptTokens: 200, maxOutputTokens: 200 } });
+    const res = await rest("POST", "/api/v1/models/route", {
+      key: keyA,
+      body: { policy: { type: "preset", preset: "balanced" }, promptTokens: 200, maxOutputTokens: 200 },
+    });
     expect(res.status).toBe(200);
     expect(res.body.chosen.modelId).toBe("sim-balanced");
     expect(res.body.explanation).toMatch(/Chose Simulator Balanced/);
@@ -140,7 +157,10 @@ describe("routing.presets.create / delete", () => {
 
   it("an admin creates a preset: validated like update, audited, listed after the defaults and routable at once", async () => {
     // read the presets first: the catalog cache must not hide the new one
-    expect(await outcome(as(c, "viewer").routing.explain({ policy: { type: "preset", preset: "cheap-json" } }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(as(c, "viewer").routing.explain({ policy: { type: "preset", preset: "cheap-json" } }))).toMatchObject({
+      ok: false,
+      code: "NOT_FOUND",
+    });
 
     for (const input of [
       { name: "Cheap JSON", constraints: cheapJson },
@@ -150,12 +170,20 @@ describe("routing.presets.create / delete", () => {
       { name: "cheap-json", constraints: { ...cheapJson, requiredCapabilities: ["telepathy"] } },
       { name: "cheap-json", description: "d".repeat(301), constraints: cheapJson },
     ]) {
-      expect(await outcome(as(c, "admin").routing.presets.create(input as never)), JSON.stringify(input).slice(0, 60)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+      expect(await outcome(as(c, "admin").routing.presets.create(input as never)), JSON.stringify(input).slice(0, 60)).toMatchObject({
+        ok: false,
+        code: "BAD_REQUEST",
+      });
     }
     expect(await db().routingPreset.count({ where: { workspaceId: c.id } })).toBe(3);
 
     const created = await as(c, "admin").routing.presets.create({ name: " cheap-json ", description: "JSON answers, mid quality", constraints: cheapJson });
-    expect(created).toMatchObject({ id: expect.stringMatching(/^rp_/), name: "cheap-json", description: "JSON answers, mid quality", constraints: { minQuality: 0.5, requiredCapabilities: ["json"] } });
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^rp_/),
+      name: "cheap-json",
+      description: "JSON answers, mid quality",
+      constraints: { minQuality: 0.5, requiredCapabilities: ["json"] },
+    });
     expect((await as(c, "viewer").routing.presets.list()).map((p) => p.name)).toEqual(["fast", "balanced", "capable", "cheap-json"]);
     const audit = await auditRows(c.id, "routing_preset.create");
     expect(audit).toHaveLength(1);
@@ -167,7 +195,11 @@ describe("routing.presets.create / delete", () => {
   });
 
   it("a taken name is CONFLICT (a default's too), over tRPC and REST", async () => {
-    expect(await outcome(as(c).routing.presets.create({ name: "cheap-json", constraints: NO_CONSTRAINTS }))).toMatchObject({ ok: false, code: "CONFLICT", message: 'A routing preset named "cheap-json" already exists' });
+    expect(await outcome(as(c).routing.presets.create({ name: "cheap-json", constraints: NO_CONSTRAINTS }))).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+      message: 'A routing preset named "cheap-json" already exists',
+    });
     expect(await outcome(as(c).routing.presets.create({ name: "fast", constraints: NO_CONSTRAINTS }))).toMatchObject({ ok: false, code: "CONFLICT" });
     const res = await rest("POST", "/api/v1/routing/presets", { key: keyC, body: { name: "capable", constraints: {} } });
     expect(res.status).toBe(409);
@@ -204,7 +236,11 @@ describe("routing.presets.create / delete", () => {
     expect((await as(c).routing.presets.list()).map((p) => p.name)).toEqual(["balanced", "capable", "cheap-json"]);
 
     const balanced = (await presetRow("balanced"))!;
-    expect(await outcome(as(c).routing.presets.delete({ presetId: balanced.id }))).toMatchObject({ ok: false, code: "CONFLICT", message: expect.stringContaining("the model policy of every agent created without one") });
+    expect(await outcome(as(c).routing.presets.delete({ presetId: balanced.id }))).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+      message: expect.stringContaining("the model policy of every agent created without one"),
+    });
     expect(await presetRow("balanced")).not.toBeNull();
   });
 
@@ -217,7 +253,11 @@ describe("routing.presets.create / delete", () => {
     await owner.agents.create({ slug: "parser", name: "Parser", modelPolicy: usesIt });
     await owner.agents.create({ slug: "old-parser", name: "Old parser", modelPolicy: usesIt });
     await owner.agents.archive({ agent: "old-parser" }); // archived: no longer counts
-    expect(await tryDelete()).toMatchObject({ ok: false, code: "CONFLICT", message: 'Routing preset "json-only" is in use by agent parser: give the agents another model policy first' });
+    expect(await tryDelete()).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+      message: 'Routing preset "json-only" is in use by agent parser: give the agents another model policy first',
+    });
 
     // a queued run pins parser v1; parser's current version then moves to another preset
     const agentRun = await owner.runs.start({ agent: "parser", input: "parse this" });
@@ -233,7 +273,11 @@ describe("routing.presets.create / delete", () => {
     await db().run.update({ where: { id: agentRun.id }, data: { status: "succeeded", finishedAt: new Date() } });
     await db().run.update({ where: { id: teamRun.id }, data: { status: "running", modelPolicyOverride: { type: "preset", preset: "capable" } } });
     const overridden = await owner.runs.start({ agent: "parser", input: "uses the override", modelPolicy: usesIt });
-    expect(await tryDelete()).toMatchObject({ ok: false, code: "CONFLICT", message: `Routing preset "json-only" is in use by the queued or running run ${overridden.id}: let the runs finish or cancel them first` });
+    expect(await tryDelete()).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+      message: `Routing preset "json-only" is in use by the queued or running run ${overridden.id}: let the runs finish or cancel them first`,
+    });
     await db().run.update({ where: { id: overridden.id }, data: { status: "cancelled", finishedAt: new Date() } });
 
     expect(await tryDelete()).toEqual({ ok: true, value: { deleted: true } });
@@ -243,7 +287,10 @@ describe("routing.presets.create / delete", () => {
   it("members and viewers are FORBIDDEN (tRPC) / 403 (REST), and nothing changes", async () => {
     const capable = (await presetRow("capable"))!;
     for (const role of ["member", "viewer"] as const) {
-      expect(await outcome(as(c, role).routing.presets.create({ name: `by-${role}`, constraints: NO_CONSTRAINTS }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
+      expect(await outcome(as(c, role).routing.presets.create({ name: `by-${role}`, constraints: NO_CONSTRAINTS }))).toMatchObject({
+        ok: false,
+        code: "FORBIDDEN",
+      });
       expect(await outcome(as(c, role).routing.presets.delete({ presetId: capable.id }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
       const key = (await makeApiKey(c, role)).raw;
       expect((await rest("POST", "/api/v1/routing/presets", { key, body: { name: `by-${role}`, constraints: {} } })).status).toBe(403);

@@ -52,8 +52,17 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     db({ workspaceId }).model.findMany({
       where: { workspaceId },
       select: {
-        id: true, modelId: true, displayName: true, inputPrice: true, outputPrice: true, contextWindow: true, capabilities: true,
-        quality: true, enabled: true, latencyP95Ms: true, errorRate: true,
+        id: true,
+        modelId: true,
+        displayName: true,
+        inputPrice: true,
+        outputPrice: true,
+        contextWindow: true,
+        capabilities: true,
+        quality: true,
+        enabled: true,
+        latencyP95Ms: true,
+        errorRate: true,
         provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true } },
       },
       orderBy: { id: "asc" },
@@ -65,7 +74,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
   const providers = new Map<string, ProviderInfo>();
   const entries: CatalogEntry[] = rows.map((row) => {
     const p = row.provider;
-    if (!providers.has(p.id)) providers.set(p.id, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl, isLocal: p.isLocal, secretId: p.secretId, egress });
+    if (!providers.has(p.id))
+      providers.set(p.id, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl, isLocal: p.isLocal, secretId: p.secretId, egress });
     return {
       id: row.id,
       providerId: p.id,
@@ -158,15 +168,22 @@ export interface RouteForInput {
 export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDecision & { constraints: ModelConstraints } {
   let constraints = input.resolved.constraints;
   const needs = (input.needs ?? []).filter((n) => !constraints.requiredCapabilities.includes(n as never));
-  if (needs.length) constraints = { ...constraints, requiredCapabilities: [...constraints.requiredCapabilities, ...(needs as ModelConstraints["requiredCapabilities"])] };
+  if (needs.length)
+    constraints = { ...constraints, requiredCapabilities: [...constraints.requiredCapabilities, ...(needs as ModelConstraints["requiredCapabilities"])] };
   let candidates = catalog;
   if (input.resolved.pinnedId) {
     const pinned = catalog.find((e) => e.id === input.resolved.pinnedId);
     if (!pinned) throw new AppError("NOT_FOUND", "The pinned model is not in this workspace's catalog");
-    if (!pinned.enabled) throw new AppError("NO_FEASIBLE_MODEL", `The pinned model ${pinned.displayName} is disabled (or its provider ${pinned.providerName} is)`);
+    if (!pinned.enabled)
+      throw new AppError("NO_FEASIBLE_MODEL", `The pinned model ${pinned.displayName} is disabled (or its provider ${pinned.providerName} is)`);
     candidates = [pinned];
   }
-  const decision = route(candidates, { constraints, promptTokens: input.promptTokens, maxOutputTokens: input.maxOutputTokens, openCircuits: input.openCircuits });
+  const decision = route(candidates, {
+    constraints,
+    promptTokens: input.promptTokens,
+    maxOutputTokens: input.maxOutputTokens,
+    openCircuits: input.openCircuits,
+  });
   return { ...decision, constraints };
 }
 
@@ -220,21 +237,29 @@ export async function updateRoutingPreset(
   const existing = await db(ctx).routingPreset.findFirst({ where: presetWhere(ctx, input) });
   if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
   const constraints = modelConstraintsSchema.parse(input.constraints);
-  const updated = await db(ctx).$transaction(async (tx) => {
-    const row = await tx.routingPreset.update({
-      where: inWorkspace(ctx, existing.id),
-      data: { policy: constraints as Prisma.InputJsonValue, ...(input.description !== undefined ? { description: input.description } : {}) },
+  const updated = await db(ctx)
+    .$transaction(async (tx) => {
+      const row = await tx.routingPreset.update({
+        where: inWorkspace(ctx, existing.id),
+        data: { policy: constraints as Prisma.InputJsonValue, ...(input.description !== undefined ? { description: input.description } : {}) },
+      });
+      await recordAudit(
+        ctx,
+        {
+          action: "routing_preset.update",
+          targetType: "routing_preset",
+          targetId: existing.id,
+          metadata: { name: existing.name, before: existing.policy, after: constraints },
+        },
+        tx,
+      );
+      return row;
+    })
+    .catch((error: unknown) => {
+      // deleted since it was read
+      if ((error as { code?: unknown })?.code === "P2025") throw new AppError("NOT_FOUND", "Routing preset not found");
+      throw error;
     });
-    await recordAudit(ctx, {
-      action: "routing_preset.update", targetType: "routing_preset", targetId: existing.id,
-      metadata: { name: existing.name, before: existing.policy, after: constraints },
-    }, tx);
-    return row;
-  }).catch((error: unknown) => {
-    // deleted since it was read
-    if ((error as { code?: unknown })?.code === "P2025") throw new AppError("NOT_FOUND", "Routing preset not found");
-    throw error;
-  });
   invalidateCatalogCache(ctx.workspaceId);
   return toPreset(updated);
 }
@@ -246,12 +271,24 @@ export async function createRoutingPreset(ctx: TenantContext, input: z.input<typ
   try {
     const created = await db(ctx).$transaction(async (tx) => {
       const row = await tx.routingPreset.create({
-        data: { id: newId("rp"), workspaceId: ctx.workspaceId, name: data.name, description: data.description, policy: data.constraints as Prisma.InputJsonValue },
+        data: {
+          id: newId("rp"),
+          workspaceId: ctx.workspaceId,
+          name: data.name,
+          description: data.description,
+          policy: data.constraints as Prisma.InputJsonValue,
+        },
       });
-      await recordAudit(ctx, {
-        action: "routing_preset.create", targetType: "routing_preset", targetId: row.id,
-        metadata: { name: row.name, after: data.constraints },
-      }, tx);
+      await recordAudit(
+        ctx,
+        {
+          action: "routing_preset.create",
+          targetType: "routing_preset",
+          targetId: row.id,
+          metadata: { name: row.name, after: data.constraints },
+        },
+        tx,
+      );
       return row;
     });
     invalidateCatalogCache(ctx.workspaceId);
@@ -273,7 +310,10 @@ export async function deleteRoutingPreset(ctx: TenantContext, ref: PresetRef): P
   const existing = await db(ctx).routingPreset.findFirst({ where: presetWhere(ctx, ref) });
   if (!existing) throw new AppError("NOT_FOUND", "Routing preset not found");
   if (existing.name === PROTECTED_PRESET) {
-    throw new AppError("CONFLICT", `"${existing.name}" is the model policy of every agent created without one and cannot be deleted: change its constraints instead`);
+    throw new AppError(
+      "CONFLICT",
+      `"${existing.name}" is the model policy of every agent created without one and cannot be deleted: change its constraints instead`,
+    );
   }
   await db(ctx).$transaction(async (tx) => {
     const users = await presetUsers(tx, ctx.workspaceId, existing.name);
@@ -281,10 +321,16 @@ export async function deleteRoutingPreset(ctx: TenantContext, ref: PresetRef): P
       throw new AppError("CONFLICT", `Routing preset "${existing.name}" is in use by ${describeUsers(users)}`, users);
     }
     await tx.routingPreset.delete({ where: inWorkspace(ctx, existing.id) });
-    await recordAudit(ctx, {
-      action: "routing_preset.delete", targetType: "routing_preset", targetId: existing.id,
-      metadata: { name: existing.name, before: existing.policy },
-    }, tx);
+    await recordAudit(
+      ctx,
+      {
+        action: "routing_preset.delete",
+        targetType: "routing_preset",
+        targetId: existing.id,
+        metadata: { name: existing.name, before: existing.policy },
+      },
+      tx,
+    );
   });
   invalidateCatalogCache(ctx.workspaceId);
   return { deleted: true as const };
@@ -293,4 +339,3 @@ export async function deleteRoutingPreset(ctx: TenantContext, ref: PresetRef): P
 function presetUsers(tx: Prisma.TransactionClient, workspaceId: string, name: string): Promise<PolicyUsers> {
   return policyUsers(tx, workspaceId, (policy) => Prisma.sql`${policy}->>'type' = 'preset' AND ${policy}->>'preset' = ${name}`);
 }
-

@@ -60,7 +60,9 @@ describe("simulator: text", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(70);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 10);
-    await expect(generateText({ model: createSimulatorModel("sim-capable", { latencyMs: 5_000 }), prompt: "hi", abortSignal: controller.signal, maxRetries: 0 })).rejects.toThrow();
+    await expect(
+      generateText({ model: createSimulatorModel("sim-capable", { latencyMs: 5_000 }), prompt: "hi", abortSignal: controller.signal, maxRetries: 0 }),
+    ).rejects.toThrow();
   });
 });
 
@@ -179,7 +181,14 @@ describe("simulator: JSON per schema", () => {
     expect(valueForSchema({ type: "string", maxLength: 3 })).toHaveLength(3);
     expect(valueForSchema({ type: "string", pattern: "^[0-9]+$" })).toMatch(/^[0-9]+$/);
     expect(valueForSchema({ type: ["null", "string"], format: "date" })).toBe("2025-01-01");
-    expect(valueForSchema({ allOf: [{ type: "object", properties: { a: { type: "integer" } }, required: ["a"] }, { properties: { b: { const: 2 } }, required: ["b"] }] })).toEqual({ a: 1, b: 2 });
+    expect(
+      valueForSchema({
+        allOf: [
+          { type: "object", properties: { a: { type: "integer" } }, required: ["a"] },
+          { properties: { b: { const: 2 } }, required: ["b"] },
+        ],
+      }),
+    ).toEqual({ a: 1, b: 2 });
     expect(valueForSchema({ type: "string", default: "d" })).toBe("d");
     expect(valueForSchema({ type: "array", items: { type: "string" }, maxItems: 0 })).toEqual([]);
   });

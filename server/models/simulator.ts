@@ -67,14 +67,20 @@ function defaultLatency(modelId: string): number {
 // Hashing and small deterministic helpers
 
 function hashOf(value: unknown): string {
-  return createHash("sha256").update(typeof value === "string" ? value : stableJson(value)).digest("hex");
+  return createHash("sha256")
+    .update(typeof value === "string" ? value : stableJson(value))
+    .digest("hex");
 }
 
 /** JSON with sorted keys, so equal calls hash equally whatever the key order. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array)) {
-      return Object.fromEntries(Object.keys(v as Record<string, unknown>).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+      return Object.fromEntries(
+        Object.keys(v as Record<string, unknown>)
+          .sort()
+          .map((k) => [k, (v as Record<string, unknown>)[k]]),
+      );
     }
     if (v instanceof Uint8Array) return `<${v.length} bytes>`;
     return v;
@@ -147,7 +153,10 @@ function lastUserText(prompt: LanguageModelV4Prompt): { text: string; files: num
   for (let i = prompt.length - 1; i >= 0; i--) {
     const message = prompt[i]!;
     if (message.role !== "user") continue;
-    const text = message.content.filter((p) => p.type === "text").map((p) => (p as { text: string }).text).join("\n");
+    const text = message.content
+      .filter((p) => p.type === "text")
+      .map((p) => (p as { text: string }).text)
+      .join("\n");
     const files = message.content.filter((p) => p.type === "file").length;
     return { text, files };
   }
@@ -258,24 +267,43 @@ function stringFor(schema: JsonSchemaLike, state: GenState, path: string): strin
   const key = path.split(".").pop() ?? "";
   let value: string;
   switch (schema.format) {
-    case "date-time": value = "2025-01-01T00:00:00.000Z"; break;
-    case "date": value = "2025-01-01"; break;
-    case "time": value = "00:00:00"; break;
-    case "email": value = "simulated@example.com"; break;
-    case "uri": case "url": case "uri-reference": value = "https://example.com/simulated"; break;
+    case "date-time":
+      value = "2025-01-01T00:00:00.000Z";
+      break;
+    case "date":
+      value = "2025-01-01";
+      break;
+    case "time":
+      value = "00:00:00";
+      break;
+    case "email":
+      value = "simulated@example.com";
+      break;
+    case "uri":
+    case "url":
+    case "uri-reference":
+      value = "https://example.com/simulated";
+      break;
     case "uuid": {
       const h = hashOf(`${state.seed}:${path}`);
       value = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
       break;
     }
-    case "ipv4": value = "192.0.2.1"; break;
-    case "ipv6": value = "2001:db8::1"; break;
-    case "hostname": value = "example.com"; break;
+    case "ipv4":
+      value = "192.0.2.1";
+      break;
+    case "ipv6":
+      value = "2001:db8::1";
+      break;
+    case "hostname":
+      value = "example.com";
+      break;
     default: {
       // free text: a piece of what the user asked, so that tool arguments look related to the request
-      value = /^(query|q|question|prompt|text|input|message|search|topic|content|task)$/i.test(key) && state.topic
-        ? truncate(state.topic, 200)
-        : `simulated ${key || "value"}`.trim();
+      value =
+        /^(query|q|question|prompt|text|input|message|search|topic|content|task)$/i.test(key) && state.topic
+          ? truncate(state.topic, 200)
+          : `simulated ${key || "value"}`.trim();
     }
   }
   const min = schema.minLength ?? 0;
@@ -337,7 +365,7 @@ function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenStat
     const merged: JsonSchemaLike = { ...schema, allOf: undefined };
     for (const part of schema.allOf) {
       if (typeof part !== "object") continue;
-      const resolved = part.$ref ? resolveRef(part.$ref, state.root) ?? {} : part;
+      const resolved = part.$ref ? (resolveRef(part.$ref, state.root) ?? {}) : part;
       merged.type ??= resolved.type;
       merged.properties = { ...(merged.properties ?? {}), ...(resolved.properties ?? {}) };
       merged.required = [...new Set([...(merged.required ?? []), ...(resolved.required ?? [])])];
@@ -393,9 +421,7 @@ function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenStat
 // ---------------------------------------------------------------------------------------------------
 // The answer
 
-type Planned =
-  | { kind: "tool-call"; toolCallId: string; toolName: string; input: string }
-  | { kind: "text"; text: string; finish: "stop" | "length" };
+type Planned = { kind: "tool-call"; toolCallId: string; toolName: string; input: string } | { kind: "text"; text: string; finish: "stop" | "length" };
 
 function plan(modelId: string, options: LanguageModelV4CallOptions): Planned {
   const seed = hashOf({ modelId, prompt: options.prompt, tools: options.tools, responseFormat: options.responseFormat, toolChoice: options.toolChoice });

@@ -7,15 +7,7 @@ import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, outcome, uniq, type TestWorkspace } from "@/test/helpers";
 import { settleObservations } from "./gateway";
-import {
-  computeStats,
-  percentile,
-  queueModelObservation,
-  recordModelObservation,
-  recordModelObservations,
-  STATS_WINDOW,
-  type ModelObservation,
-} from "./stats";
+import { computeStats, percentile, queueModelObservation, recordModelObservation, recordModelObservations, STATS_WINDOW, type ModelObservation } from "./stats";
 
 let ws: TestWorkspace;
 let ctx: TenantContext;
@@ -29,10 +21,23 @@ beforeAll(async () => {
 
 async function makeModel(): Promise<string> {
   const providerId = newId("prv");
-  await db().provider.create({ data: { id: providerId, workspaceId: ws.id, name: `p-${uniq()}`, kind: "openai_compatible", baseUrl: "http://localhost:1/v1" } });
+  await db().provider.create({
+    data: { id: providerId, workspaceId: ws.id, name: `p-${uniq()}`, kind: "openai_compatible", baseUrl: "http://localhost:1/v1" },
+  });
   const id = newId("mdl");
   await db().model.create({
-    data: { id, workspaceId: ws.id, providerId, modelId: `m-${uniq()}`, displayName: "m", inputPrice: 0, outputPrice: 0, contextWindow: 1000, capabilities: [], quality: 0.5 },
+    data: {
+      id,
+      workspaceId: ws.id,
+      providerId,
+      modelId: `m-${uniq()}`,
+      displayName: "m",
+      inputPrice: 0,
+      outputPrice: 0,
+      contextWindow: 1000,
+      capabilities: [],
+      quality: 0.5,
+    },
   });
   return id;
 }
@@ -88,7 +93,9 @@ describe("recordModelObservation", () => {
   it("loses no sample under 20 concurrent observations", async () => {
     const id = await makeModel();
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => recordModelObservation(ctx, id, { latencyMs: 100 + i, outcome: i % 5 === 0 ? "error" : "ok", error: i % 5 === 0 ? `e${i}` : undefined })),
+      Array.from({ length: 20 }, (_, i) =>
+        recordModelObservation(ctx, id, { latencyMs: 100 + i, outcome: i % 5 === 0 ? "error" : "ok", error: i % 5 === 0 ? `e${i}` : undefined }),
+      ),
     );
     const row = await db().model.findUniqueOrThrow({ where: { id } });
     expect(row.callCount).toBe(20);
@@ -119,7 +126,7 @@ describe("recordModelObservation: the SQL figures are computeStats's", () => {
   it("matches computeStats on the stored window after every observation (window sliding, mixed outcomes, ties)", async () => {
     const id = await makeModel();
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const outcomes = ["ok", "ok", "ok", "error", "timeout"] as const;
     for (let i = 0; i < 130; i++) {
       const outcome = outcomes[Math.floor(random() * outcomes.length)]!;
@@ -176,7 +183,7 @@ const figures = (row: { latencyP50Ms: number | null; latencyP95Ms: number | null
 });
 
 function randomObservations(count: number, seed: number): ModelObservation[] {
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const outcomes = ["ok", "ok", "ok", "error", "timeout"] as const;
   return Array.from({ length: count }, (_, i) => {
     const outcome = outcomes[Math.floor(random() * outcomes.length)]!;
@@ -255,7 +262,10 @@ describe("recordModelObservations (a batch in one statement)", () => {
 
   it("a batch without failures leaves the last error alone; an empty batch writes nothing", async () => {
     const id = await makeModel();
-    await recordModelObservations(ctx, id, [{ latencyMs: 3, outcome: "timeout" }, { latencyMs: 4, outcome: "ok" }]);
+    await recordModelObservations(ctx, id, [
+      { latencyMs: 3, outcome: "timeout" },
+      { latencyMs: 4, outcome: "ok" },
+    ]);
     await recordModelObservations(ctx, id, [{ latencyMs: 5, outcome: "ok" }]);
     const seen = countStatsWrites();
     await recordModelObservations(ctx, id, []);

@@ -92,7 +92,9 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
   if (n === 0) return;
   const offset = STATS_WINDOW - n - 1;
   const failure = batch.lastFailure;
-  const { rows } = await execute<{ latencyP95Ms: number | null; errorRate: number }>(ctx, sql`
+  const { rows } = await execute<{ latencyP95Ms: number | null; errorRate: number }>(
+    ctx,
+    sql`
     UPDATE "Model" AS m SET
       ("latencySamples", "outcomeSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
         SELECT w.lat, w.out,
@@ -109,7 +111,8 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
       "lastError" = ${failure ? sql.text(failure.error) : sql`m."lastError"`},
       "lastErrorAt" = ${failure ? failure.at : sql`m."lastErrorAt"`}
     WHERE m."id" = ${modelRowId} AND m."workspaceId" = ${ctx.workspaceId}
-    RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate"`);
+    RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate"`,
+  );
   // an observation is not an edit of the catalog entry: "updatedAt" (set by Prisma, not the database) is untouched
   const row = rows[0];
   if (!row) throw new AppError("NOT_FOUND", "Model not found");
@@ -200,7 +203,10 @@ function flush(key: string, q: Queue): void {
   Object.assign(q, { latencies: [], outcomes: [], calls: 0, lastFailure: null });
   q.writing = writeBatch(q.ctx, q.modelRowId, batch)
     .catch((error: unknown) => {
-      logger.warn({ workspaceId: q.ctx.workspaceId, modelRef: q.modelRowId, samples: batch.calls, error: (error as Error)?.message }, "could not record model observations");
+      logger.warn(
+        { workspaceId: q.ctx.workspaceId, modelRef: q.modelRowId, samples: batch.calls, error: (error as Error)?.message },
+        "could not record model observations",
+      );
     })
     .finally(() => {
       q.writing = null;

@@ -39,7 +39,7 @@ async function scrape(): Promise<string> {
   return res.text();
 }
 
-function valueOf(text: string, series: string): number {
+function seriesValue(text: string, series: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : NaN;
 }
@@ -81,13 +81,13 @@ describe("GET /api/metrics", () => {
   it("reports queue depth, running runs, claim latency and pool wait", async () => {
     const rw = await makeRunWorkspace("metrics-q");
     await addAgent(rw.ctx, "solo");
-    const before = valueOf(await scrape(), "cadre_runs_queued");
+    const before = seriesValue(await scrape(), "cadre_runs_queued");
     await startRun(rw.ctx, { agent: "solo", input: "one" });
     await startRun(rw.ctx, { agent: "solo", input: "two" });
     const text = await scrape();
-    expect(valueOf(text, "cadre_runs_queued")).toBe(before + 2);
+    expect(seriesValue(text, "cadre_runs_queued")).toBe(before + 2);
     expect(text).toContain("# TYPE cadre_runs_running gauge");
-    expect(valueOf(text, "cadre_db_pool_wait_seconds_count")).toBeGreaterThan(0);
+    expect(seriesValue(text, "cadre_db_pool_wait_seconds_count")).toBeGreaterThan(0);
     expect(text).toContain("cadre_db_pool_waiting 0");
 
     const claims = metrics.claimDuration.count();
@@ -95,7 +95,7 @@ describe("GET /api/metrics", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await executor.stop();
     expect(metrics.claimDuration.count()).toBeGreaterThan(claims);
-    expect(valueOf(await scrape(), "cadre_executor_claim_duration_seconds_count")).toBe(metrics.claimDuration.count());
+    expect(seriesValue(await scrape(), "cadre_executor_claim_duration_seconds_count")).toBe(metrics.claimDuration.count());
     await settleObservations();
   });
 
@@ -104,13 +104,28 @@ describe("GET /api/metrics", () => {
       data: { id: newId("prv"), workspaceId: gw.ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: gw.stub.url, isLocal: true },
     });
     await db().model.create({
-      data: { id: newId("mdl"), workspaceId: gw.ws.id, providerId: provider.id, modelId: "flaky", displayName: "flaky", inputPrice: 1, outputPrice: 2, contextWindow: 128_000, capabilities: [], quality: 0.7 },
+      data: {
+        id: newId("mdl"),
+        workspaceId: gw.ws.id,
+        providerId: provider.id,
+        modelId: "flaky",
+        displayName: "flaky",
+        inputPrice: 1,
+        outputPrice: 2,
+        contextWindow: 128_000,
+        capabilities: [],
+        quality: 0.7,
+      },
     });
     const series = 'cadre_gateway_errors_total{provider="openai_compatible",kind="server"}';
-    const before = valueOf(await scrape(), series);
+    const before = seriesValue(await scrape(), series);
     gw.stub.fail({ status: 500 });
-    await generate(gw.ctx, { policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } }, prompt: "hi", maxOutputTokens: 20 });
-    const after = valueOf(await scrape(), series);
+    await generate(gw.ctx, {
+      policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
+      prompt: "hi",
+      maxOutputTokens: 20,
+    });
+    const after = seriesValue(await scrape(), series);
     expect((Number.isNaN(before) ? 0 : before) + 1).toBe(after);
     await settleObservations();
   });
@@ -124,7 +139,7 @@ describe("GET /api/metrics", () => {
     const reader = response.body!.getReader();
     await reader.read();
     expect(metrics.openStreams.get()).toBe(open + 1);
-    expect(valueOf(await scrape(), "cadre_event_streams_open")).toBe(open + 1);
+    expect(seriesValue(await scrape(), "cadre_event_streams_open")).toBe(open + 1);
     await reader.cancel();
     await expect.poll(() => metrics.openStreams.get()).toBe(open);
   });
@@ -134,17 +149,37 @@ describe("the access log", () => {
   it("writes one line per request: method, route pattern, status, duration, request id, workspace; no key, ids or query", async () => {
     const lines: string[] = [];
     setEnv("LOG_LEVEL", "info");
-    setAccessLogger(createLogger(new Writable({ write: (chunk, _e, done) => void (lines.push(String(chunk)), done()) })));
+    setAccessLogger(
+      createLogger(
+        new Writable({
+          write: (chunk, _e, done) => {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+      ),
+    );
     const key = (await makeApiKey(gw.ws, "owner")).raw;
     const list = routeHandler(findRoute("GET", "/api/v1/agents"));
     const get = routeHandler(findRoute("GET", "/api/v1/agents/{agentId}"));
-    const ok = await list(new Request("http://localhost/api/v1/agents", { headers: { authorization: `Bearer ${key}`, "x-request-id": "req_access_1" } }), { params: Promise.resolve({}) });
-    const missing = await get(new Request("http://localhost/api/v1/agents/agt_doesnotexist", { headers: { authorization: `Bearer ${key}` } }), { params: Promise.resolve({ agentId: "agt_doesnotexist" }) });
+    const ok = await list(new Request("http://localhost/api/v1/agents", { headers: { authorization: `Bearer ${key}`, "x-request-id": "req_access_1" } }), {
+      params: Promise.resolve({}),
+    });
+    const missing = await get(new Request("http://localhost/api/v1/agents/agt_doesnotexist", { headers: { authorization: `Bearer ${key}` } }), {
+      params: Promise.resolve({ agentId: "agt_doesnotexist" }),
+    });
     const unauthenticated = await list(new Request("http://localhost/api/v1/agents?q=PROMPTTEXT"), { params: Promise.resolve({}) });
     expect([ok.status, missing.status, unauthenticated.status]).toEqual([200, 404, 401]);
     const access = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === "access");
     expect(access).toHaveLength(3);
-    expect(access[0]).toMatchObject({ method: "GET", route: "/api/v1/agents", status: 200, requestId: "req_access_1", workspace: gw.ws.slug, workspaceId: gw.ws.id });
+    expect(access[0]).toMatchObject({
+      method: "GET",
+      route: "/api/v1/agents",
+      status: 200,
+      requestId: "req_access_1",
+      workspace: gw.ws.slug,
+      workspaceId: gw.ws.id,
+    });
     expect(typeof access[0]!.durationMs).toBe("number");
     expect(access[1]).toMatchObject({ route: "/api/v1/agents/{agentId}", status: 404, workspace: gw.ws.slug });
     expect(access[2]).toMatchObject({ route: "/api/v1/agents", status: 401 });
@@ -154,6 +189,6 @@ describe("the access log", () => {
     expect(text).not.toContain("agt_doesnotexist");
     expect(text).not.toContain("PROMPTTEXT");
     const scraped = await scrape();
-    expect(valueOf(scraped, 'cadre_http_requests_total{method="GET",route="/api/v1/agents",status="200"}')).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(scraped, 'cadre_http_requests_total{method="GET",route="/api/v1/agents",status="200"}')).toBeGreaterThanOrEqual(1);
   });
 });

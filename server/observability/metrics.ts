@@ -39,7 +39,11 @@ function sample(name: string, key: string, value: number): string {
 export class Counter implements Metric {
   readonly type = "counter" as const;
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[] = []) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[] = [],
+  ) {}
   inc(labels?: LabelValues, by = 1): void {
     const key = labelKey(this.labelNames, labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
@@ -55,7 +59,11 @@ export class Counter implements Metric {
 export class Gauge implements Metric {
   readonly type = "gauge" as const;
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[] = []) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[] = [],
+  ) {}
   set(value: number, labels?: LabelValues): void {
     this.values.set(labelKey(this.labelNames, labels), value);
   }
@@ -161,17 +169,30 @@ function createMetrics() {
   const registry = new Registry();
   return {
     registry,
-    httpRequests: registry.register(new Counter("cadre_http_requests_total", "HTTP requests answered, by method, route pattern and status", ["method", "route", "status"])),
-    httpDuration: registry.register(new Histogram("cadre_http_request_duration_seconds", "Time to the response's headers, by method and route pattern", ["method", "route"])),
+    httpRequests: registry.register(
+      new Counter("cadre_http_requests_total", "HTTP requests answered, by method, route pattern and status", ["method", "route", "status"]),
+    ),
+    httpDuration: registry.register(
+      new Histogram("cadre_http_request_duration_seconds", "Time to the response's headers, by method and route pattern", ["method", "route"]),
+    ),
     queuedRuns: registry.register(new Gauge("cadre_runs_queued", "Runs waiting to be claimed (all workspaces)")),
     runningRuns: registry.register(new Gauge("cadre_runs_running", "Runs being executed (all workspaces)")),
     executorRunning: registry.register(new Gauge("cadre_executor_running_runs", "Runs held by this process's in-process executor")),
-    claimDuration: registry.register(new Histogram("cadre_executor_claim_duration_seconds", "Time of one claim of the in-process executor (one database round of the claim)")),
+    claimDuration: registry.register(
+      new Histogram("cadre_executor_claim_duration_seconds", "Time of one claim of the in-process executor (one database round of the claim)"),
+    ),
     runSteps: registry.register(new Counter("cadre_run_steps_total", "Step attempts executed by this process, by outcome", ["outcome"])),
     gatewayCalls: registry.register(new Counter("cadre_gateway_calls_total", "Model calls made by the gateway, by provider kind", ["provider"])),
     gatewayErrors: registry.register(new Counter("cadre_gateway_errors_total", "Failed model calls, by provider kind and failure kind", ["provider", "kind"])),
     openStreams: registry.register(new Gauge("cadre_event_streams_open", "Run event streams (SSE) open in this process")),
-    poolWait: registry.register(new Histogram("cadre_db_pool_wait_seconds", "Time spent waiting for a database connection from the pool", [], [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])),
+    poolWait: registry.register(
+      new Histogram(
+        "cadre_db_pool_wait_seconds",
+        "Time spent waiting for a database connection from the pool",
+        [],
+        [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ),
+    ),
     poolWaiting: registry.register(new Gauge("cadre_db_pool_waiting", "Requests waiting for a database connection now")),
     poolTotal: registry.register(new Gauge("cadre_db_pool_connections", "Open database connections in the pool, by state", ["state"])),
     retentionPurged: registry.register(new Counter("cadre_retention_purged_rows_total", "Rows deleted or cleared by the retention purge, by kind", ["kind"])),

@@ -33,7 +33,9 @@ const PROMPT = `Confidential prompt text ${uniq()} about the merger`;
 const PROVIDER_KEY = `sk-otel-provider-key-${uniq()}-abcdef`;
 
 function allAttributeText(spans: ReadableSpan[]): string {
-  return JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })), status: s.status })));
+  return JSON.stringify(
+    spans.map((s) => ({ name: s.name, attributes: s.attributes, events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })), status: s.status })),
+  );
 }
 
 async function stubModel() {
@@ -44,13 +46,26 @@ async function stubModel() {
   });
   await db().model.create({
     data: {
-      id: newId("mdl"), workspaceId: ws.id, providerId: provider.id, modelId: "traced", displayName: "traced",
-      inputPrice: 1, outputPrice: 2, contextWindow: 128_000, capabilities: ["tools", "json"], quality: 0.7,
+      id: newId("mdl"),
+      workspaceId: ws.id,
+      providerId: provider.id,
+      modelId: "traced",
+      displayName: "traced",
+      inputPrice: 1,
+      outputPrice: 2,
+      contextWindow: 128_000,
+      capabilities: ["tools", "json"],
+      quality: 0.7,
     },
   });
 }
 
-const ask = { policy: { type: "constraints" as const, constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } }, prompt: PROMPT, system: "Be brief and keep the secret.", maxOutputTokens: 50 };
+const ask = {
+  policy: { type: "constraints" as const, constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
+  prompt: PROMPT,
+  system: "Be brief and keep the secret.",
+  maxOutputTokens: 50,
+};
 
 describe("tracing on (in-memory exporter)", () => {
   it("reads the standard variables: on with an OTLP endpoint, off without one or when disabled", () => {

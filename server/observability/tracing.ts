@@ -54,15 +54,21 @@ export async function startTracing(options: StartTracingOptions = {}): Promise<b
   const s = state();
   if (s.active) return true;
   if (!options.exporter && !tracingConfigured()) return false;
-  const [{ NodeTracerProvider }, { BatchSpanProcessor, SimpleSpanProcessor }, { resourceFromAttributes }, { W3CTraceContextPropagator }, { registerTelemetry }, { OpenTelemetry }] =
-    await Promise.all([
-      import("@opentelemetry/sdk-trace-node"),
-      import("@opentelemetry/sdk-trace-base"),
-      import("@opentelemetry/resources"),
-      import("@opentelemetry/core"),
-      import("ai"),
-      import("@ai-sdk/otel"),
-    ]);
+  const [
+    { NodeTracerProvider },
+    { BatchSpanProcessor, SimpleSpanProcessor },
+    { resourceFromAttributes },
+    { W3CTraceContextPropagator },
+    { registerTelemetry },
+    { OpenTelemetry },
+  ] = await Promise.all([
+    import("@opentelemetry/sdk-trace-node"),
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/core"),
+    import("ai"),
+    import("@ai-sdk/otel"),
+  ]);
   const exporter = options.exporter ?? new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME?.trim() || "cadre", "service.version": APP_VERSION }),
@@ -77,7 +83,17 @@ export async function startTracing(options: StartTracingOptions = {}): Promise<b
       startSpan: (...args: Parameters<Tracer["startSpan"]>) => trace.getTracer("ai").startSpan(...args),
       startActiveSpan: ((...args: unknown[]) => (trace.getTracer("ai").startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer["startActiveSpan"],
     } satisfies Tracer;
-    registerTelemetry(new OpenTelemetry({ tracer: aiTracer, headers: false, runtimeContext: false, providerMetadata: false, embedding: false, reranking: false, schema: false }));
+    registerTelemetry(
+      new OpenTelemetry({
+        tracer: aiTracer,
+        headers: false,
+        runtimeContext: false,
+        providerMetadata: false,
+        embedding: false,
+        reranking: false,
+        schema: false,
+      }),
+    );
   }
   s.active = true;
   s.shutdown = async () => {

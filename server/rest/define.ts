@@ -114,10 +114,14 @@ export interface StreamRoute<P extends z.ZodType, Q extends z.ZodType, R extends
 // biome-ignore lint/suspicious/noExplicitAny: a route of any shape (the registry holds them all)
 export type AnyRestRoute = RestRoute<any, any, any, any> | StreamRoute<any, any, any>;
 
-export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown, R extends z.ZodType = z.ZodType>(
-  route: RestRoute<P, Q, B, R>,
-): RestRoute<P, Q, B, R> {
-  if (route.idempotent && route.produces) throw new Error(`${route.method} ${route.path}: an idempotent route answers JSON (its response is stored and replayed)`);
+export function defineRoute<
+  P extends z.ZodType = z.ZodObject,
+  Q extends z.ZodType = z.ZodObject,
+  B extends z.ZodType = z.ZodUnknown,
+  R extends z.ZodType = z.ZodType,
+>(route: RestRoute<P, Q, B, R>): RestRoute<P, Q, B, R> {
+  if (route.idempotent && route.produces)
+    throw new Error(`${route.method} ${route.path}: an idempotent route answers JSON (its response is stored and replayed)`);
   return route;
 }
 
@@ -216,7 +220,13 @@ export async function executeRoute(
         return { ...(await authenticate(request, requestId)), ...client };
       } catch (error) {
         if (error instanceof AppError && error.code === "UNAUTHORIZED") {
-          logSecurityEvent({ kind: "invalid_credentials", actor: `ip:${client.clientIp ?? "unknown"}`, requestId, route: routeName, clientIp: client.clientIp });
+          logSecurityEvent({
+            kind: "invalid_credentials",
+            actor: `ip:${client.clientIp ?? "unknown"}`,
+            requestId,
+            route: routeName,
+            clientIp: client.clientIp,
+          });
         }
         // a session route's workspace the user is not a member of
         if (error instanceof AppError && error.code === "NOT_FOUND") membershipMissing = true;
@@ -233,7 +243,14 @@ export async function executeRoute(
       const decision = apiRateLimiter().hit(ctx.actor.keyId, await apiRateLimitOf(ctx.workspaceId));
       limitHeaders = rateLimitHeaders(decision);
       if (!decision.allowed) {
-        logSecurityEvent({ kind: "rate_limited", actor: `api_key:${ctx.actor.keyId}`, requestId, route: routeName, workspaceId: ctx.workspaceId, clientIp: client.clientIp });
+        logSecurityEvent({
+          kind: "rate_limited",
+          actor: `api_key:${ctx.actor.keyId}`,
+          requestId,
+          route: routeName,
+          workspaceId: ctx.workspaceId,
+          clientIp: client.clientIp,
+        });
         throw rateLimitedError(decision);
       }
     }
@@ -273,10 +290,19 @@ export async function executeRoute(
     return new Response(stored.body === "" ? null : stored.body, { status: stored.status, headers });
   } catch (error) {
     const slug = request.headers.get("x-cadre-workspace") ?? new URL(request.url).searchParams.get("workspace") ?? undefined;
-    await logDenial(error, {
-      actor: ctx ? (ctx.actor.type === "api_key" ? `api_key:${ctx.actor.keyId}` : `user:${ctx.actor.userId}`) : `ip:${client.clientIp ?? "unknown"}`,
-      requestId, route: routeName, workspaceId: ctx?.workspaceId, workspaceSlug: ctx?.workspaceSlug ?? slug, clientIp: client.clientIp, membershipMissing,
-    }, rawParams);
+    await logDenial(
+      error,
+      {
+        actor: ctx ? (ctx.actor.type === "api_key" ? `api_key:${ctx.actor.keyId}` : `user:${ctx.actor.userId}`) : `ip:${client.clientIp ?? "unknown"}`,
+        requestId,
+        route: routeName,
+        workspaceId: ctx?.workspaceId,
+        workspaceSlug: ctx?.workspaceSlug ?? slug,
+        clientIp: client.clientIp,
+        membershipMissing,
+      },
+      rawParams,
+    );
     return errorResponse(error, requestId, limitHeaders);
   }
 }

@@ -28,11 +28,15 @@ export function baseVersionOf(headers: Headers, bodyBase: number | undefined): n
   if (!raw || raw === "*") return bodyBase;
   const versions = new Set(raw.split(",").map((tag) => /^(?:W\/)?"v(\d{1,10})"$/.exec(tag.trim())?.[1]));
   if (versions.has(undefined) || versions.size !== 1) {
-    throw new AppError("BAD_REQUEST", 'If-Match: send the ETag of a GET of this resource, e.g. "v3"', { issues: [{ path: "If-Match", message: "not an ETag of this resource" }] });
+    throw new AppError("BAD_REQUEST", 'If-Match: send the ETag of a GET of this resource, e.g. "v3"', {
+      issues: [{ path: "If-Match", message: "not an ETag of this resource" }],
+    });
   }
   const version = Number([...versions][0]);
   if (bodyBase !== undefined && bodyBase !== version) {
-    throw new AppError("BAD_REQUEST", `If-Match ("v${version}") and baseVersion (${bodyBase}) disagree: send one of them`, { issues: [{ path: "baseVersion", message: "disagrees with If-Match" }] });
+    throw new AppError("BAD_REQUEST", `If-Match ("v${version}") and baseVersion (${bodyBase}) disagree: send one of them`, {
+      issues: [{ path: "baseVersion", message: "disagrees with If-Match" }],
+    });
   }
   return version;
 }

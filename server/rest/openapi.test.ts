@@ -29,7 +29,10 @@ describe("OpenAPI document", () => {
       expect(Object.keys(op!.responses ?? {}).sort()).toEqual([String(route.status ?? 200), ...[...errorStatusesOf(route).keys()].map(String)].sort());
       expect(Object.keys(op!.responses ?? {})).toEqual(expect.arrayContaining(["401", "429"]));
       for (const name of route.path.matchAll(/\{(\w+)\}/g)) {
-        expect(op!.parameters?.some((p) => p.in === "path" && p.name === name[1]), `${route.path} declares ${name[1]}`).toBe(true);
+        expect(
+          op!.parameters?.some((p) => p.in === "path" && p.name === name[1]),
+          `${route.path} declares ${name[1]}`,
+        ).toBe(true);
       }
       expect(Boolean(op!.requestBody), `${route.method} ${route.path} body`).toBe(Boolean(route.body));
     }
@@ -47,7 +50,10 @@ describe("OpenAPI document", () => {
   });
 
   it("lists the event streams as text/event-stream (with their JSON page), and not the web app's session streams", () => {
-    const op = paths["/api/v1/runs/{runId}/events"]!.get as Operation & { "x-cadre-stream"?: boolean; responses: Record<string, { content: Record<string, unknown> }> };
+    const op = paths["/api/v1/runs/{runId}/events"]!.get as Operation & {
+      "x-cadre-stream"?: boolean;
+      responses: Record<string, { content: Record<string, unknown> }>;
+    };
     expect(op["x-cadre-stream"]).toBe(true);
     expect(op["x-cadre-requires"]).toBe("runs:read");
     expect(Object.keys(op.responses["200"]!.content).sort()).toEqual(["application/json", "text/event-stream"]);
@@ -62,9 +68,16 @@ describe("OpenAPI document", () => {
     expect(new Set(ids).size).toBe(ids.length);
     const idOf = (method: string, path: string) => paths[path]![method]!.operationId;
     expect([
-      idOf("post", "/api/v1/runs"), idOf("get", "/api/v1/runs"), idOf("get", "/api/v1/runs/{runId}"), idOf("post", "/api/v1/runs/{runId}/cancel"),
-      idOf("get", "/api/v1/runs/{runId}/events"), idOf("get", "/api/v1/agents/{agentId}/versions"), idOf("patch", "/api/v1/teams/{teamId}"),
-      idOf("delete", "/api/v1/api-keys/{keyId}"), idOf("get", "/api/v1/me"), idOf("post", "/api/v1/models/route"),
+      idOf("post", "/api/v1/runs"),
+      idOf("get", "/api/v1/runs"),
+      idOf("get", "/api/v1/runs/{runId}"),
+      idOf("post", "/api/v1/runs/{runId}/cancel"),
+      idOf("get", "/api/v1/runs/{runId}/events"),
+      idOf("get", "/api/v1/agents/{agentId}/versions"),
+      idOf("patch", "/api/v1/teams/{teamId}"),
+      idOf("delete", "/api/v1/api-keys/{keyId}"),
+      idOf("get", "/api/v1/me"),
+      idOf("post", "/api/v1/models/route"),
     ]).toEqual(["startRun", "listRuns", "getRun", "cancelRun", "listRunEvents", "listAgentVersions", "updateTeam", "revokeApiKey", "getMe", "explainRoute"]);
   });
 
@@ -107,4 +120,3 @@ describe("OpenAPI document", () => {
     expect(await res.json()).toEqual(JSON.parse(JSON.stringify(doc)));
   });
 });
-

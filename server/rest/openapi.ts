@@ -42,7 +42,10 @@ export function errorStatusesOf(route: AnyRestRoute): Map<number, string[]> {
   if (route.query && "cursor" in route.query.shape) add(400, "The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR)");
   if (route.headers && "if-match" in route.headers.shape) add(400, "The `If-Match` header is malformed or disagrees with `baseVersion`");
   if (route.kind !== "stream" && route.idempotent) {
-    add(400, `The ${IDEMPOTENCY_HEADER} header is invalid (empty, longer than ${IDEMPOTENCY_KEY_MAX_LENGTH} characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID`);
+    add(
+      400,
+      `The ${IDEMPOTENCY_HEADER} header is invalid (empty, longer than ${IDEMPOTENCY_KEY_MAX_LENGTH} characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID`,
+    );
     add(409, `The first request with this ${IDEMPOTENCY_HEADER} is still in flight: retry after \`Retry-After\` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT)`);
     add(422, `This ${IDEMPOTENCY_HEADER} was used for a different request in the last ${IDEMPOTENCY_WINDOW_HOURS} hours (code IDEMPOTENCY_KEY_REUSED)`);
   }
@@ -119,7 +122,10 @@ function buildDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of restRoutes) {
     const errorResponses = Object.fromEntries(
-      [...errorStatusesOf(route)].map(([status, reasons]) => [String(status), { description: reasons.join("; "), content: { "application/json": { schema: errorBodySchema } } }]),
+      [...errorStatusesOf(route)].map(([status, reasons]) => [
+        String(status),
+        { description: reasons.join("; "), content: { "application/json": { schema: errorBodySchema } } },
+      ]),
     );
     const idempotent = route.kind !== "stream" && route.idempotent === true;
     paths[route.path] ??= {};
@@ -132,13 +138,23 @@ function buildDocument() {
       ...(idempotent ? { "x-cadre-idempotent": true, parameters: [IDEMPOTENCY_KEY_PARAMETER] } : {}),
       security: [{ apiKey: [] }],
       ...(route.params || route.query || route.headers
-        ? { requestParams: { ...(route.params ? { path: route.params } : {}), ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } }
+        ? {
+            requestParams: {
+              ...(route.params ? { path: route.params } : {}),
+              ...(route.query ? { query: route.query } : {}),
+              ...(route.headers ? { header: route.headers } : {}),
+            },
+          }
         : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
       responses: {
-        [String(route.status ?? 200)]: route.kind === "stream"
-          ? streamResponse(route)
-          : { description: "Success", content: Object.fromEntries((route.produces ?? ["application/json"]).map((type) => [type, { schema: route.response }])) },
+        [String(route.status ?? 200)]:
+          route.kind === "stream"
+            ? streamResponse(route)
+            : {
+                description: "Success",
+                content: Object.fromEntries((route.produces ?? ["application/json"]).map((type) => [type, { schema: route.response }])),
+              },
         ...errorResponses,
       },
     };

@@ -141,7 +141,9 @@ export class ApiRateLimiter {
     if (cleanup) {
       // the cutoff from this clock, written like the expiries (UTC, no time zone): the session's TimeZone plays no part
       const cutoff = new Date(batch[0]!.w.windowStart).toISOString();
-      await db(NO_TENANT).$executeRaw(Prisma.sql`DELETE FROM "RateLimiterFlexible" WHERE "key" LIKE ${`${this.prefix}:%`} AND "expire" < ${cutoff}::timestamp(3)`);
+      await db(NO_TENANT).$executeRaw(
+        Prisma.sql`DELETE FROM "RateLimiterFlexible" WHERE "key" LIKE ${`${this.prefix}:%`} AND "expire" < ${cutoff}::timestamp(3)`,
+      );
     }
   }
 

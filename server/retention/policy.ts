@@ -48,7 +48,11 @@ export async function updateRetention(ctx: TenantContext, input: z.input<typeof 
   const after = { ...before, ...Object.fromEntries(fields.map((k) => [k, patch[k]])) } as Record<Field, number | null>;
   await db(ctx).$transaction(async (tx) => {
     await tx.workspace.update({ where: { id: ctx.workspaceId }, data: Object.fromEntries(fields.map((k) => [COLUMNS[k], patch[k]])) });
-    await recordAudit(ctx, { action: "workspace.retention.update", targetType: "workspace", targetId: ctx.workspaceId, metadata: { from: before, to: after } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "workspace.retention.update", targetType: "workspace", targetId: ctx.workspaceId, metadata: { from: before, to: after } },
+      tx,
+    );
   });
   return settingsOf(after);
 }

@@ -156,7 +156,10 @@ export async function purgeDeletedWorkspaces(now: Date, batch: number): Promise<
   );
   for (const w of rows) {
     for (const table of ["RunEvent", "RunStep", "UsageRecord", "Run"]) {
-      await inBatches(sql`DELETE FROM ${sql.ident(table)} WHERE "id" IN (SELECT "id" FROM ${sql.ident(table)} WHERE "workspaceId" = ${w.id} LIMIT ${batch})`, batch);
+      await inBatches(
+        sql`DELETE FROM ${sql.ident(table)} WHERE "id" IN (SELECT "id" FROM ${sql.ident(table)} WHERE "workspaceId" = ${w.id} LIMIT ${batch})`,
+        batch,
+      );
     }
     await execute(
       OPERATOR,

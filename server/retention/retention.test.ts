@@ -16,10 +16,31 @@ const DAY = 24 * 60 * 60 * 1000;
 async function finishedRun(ws: TestWorkspace, finishedAt: Date, events = 3) {
   const runId = newId("run");
   await db().run.create({
-    data: { id: runId, workspaceId: ws.id, targetType: "agent", input: "the run's input", status: "succeeded", createdByType: "user", createdById: ws.users.owner.id, createdAt: finishedAt, finishedAt },
+    data: {
+      id: runId,
+      workspaceId: ws.id,
+      targetType: "agent",
+      input: "the run's input",
+      status: "succeeded",
+      createdByType: "user",
+      createdById: ws.users.owner.id,
+      createdAt: finishedAt,
+      finishedAt,
+    },
   });
   await db().runStep.create({
-    data: { id: newId("stp"), workspaceId: ws.id, runId, stepId: "agent:a", status: "succeeded", inputSeen: "prompt text", output: "answer text", result: { text: "answer text" }, costUsd: 0.01, inputTokens: 10 },
+    data: {
+      id: newId("stp"),
+      workspaceId: ws.id,
+      runId,
+      stepId: "agent:a",
+      status: "succeeded",
+      inputSeen: "prompt text",
+      output: "answer text",
+      result: { text: "answer text" },
+      costUsd: 0.01,
+      inputTokens: 10,
+    },
   });
   for (let seq = 1; seq <= events; seq++) {
     await db().runEvent.create({ data: { id: newId("evt"), workspaceId: ws.id, runId, seq, type: "node.delta", data: { text: "x" }, createdAt: finishedAt } });
@@ -50,7 +71,10 @@ describe("the retention policy", () => {
     expect(entry!.metadata).toMatchObject({ from: { runEventsDays: null }, to: { runEventsDays: 7, auditDays: 0 } });
 
     expect(await outcome(callerFor(ws.users.admin, ws.slug).workspaces.updateRetention({ stepPayloadsDays: 14 }))).toMatchObject({ ok: true });
-    expect(await outcome(callerFor(ws.users.member, ws.slug).workspaces.updateRetention({ stepPayloadsDays: 1 }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await outcome(callerFor(ws.users.member, ws.slug).workspaces.updateRetention({ stepPayloadsDays: 1 }))).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
     // budgets read the current month: usage rows are kept at least 35 days
     expect(await outcome(owner.workspaces.updateRetention({ usageDays: 10 }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
 
@@ -73,7 +97,10 @@ describe("the purge", () => {
     const now = new Date();
     const short = await makeWorkspace("ret-short");
     const normal = await makeWorkspace("ret-normal");
-    await db().workspace.update({ where: { id: short.id }, data: { retentionRunEventsDays: 1, retentionStepPayloadsDays: 2, retentionUsageDays: 35, retentionAuditDays: 10 } });
+    await db().workspace.update({
+      where: { id: short.id },
+      data: { retentionRunEventsDays: 1, retentionStepPayloadsDays: 2, retentionUsageDays: 35, retentionAuditDays: 10 },
+    });
     const fiveDaysAgo = new Date(now.getTime() - 5 * DAY);
     const shortRun = await finishedRun(short, fiveDaysAgo, 5);
     const recentShortRun = await finishedRun(short, new Date(now.getTime() - 3600_000), 2);
@@ -127,7 +154,10 @@ describe("the purge", () => {
   it("keeps everything with 0 days", async () => {
     const now = new Date();
     const forever = await makeWorkspace("ret-forever");
-    await db().workspace.update({ where: { id: forever.id }, data: { retentionRunEventsDays: 0, retentionStepPayloadsDays: 0, retentionAuditDays: 0, retentionUsageDays: 0 } });
+    await db().workspace.update({
+      where: { id: forever.id },
+      data: { retentionRunEventsDays: 0, retentionStepPayloadsDays: 0, retentionAuditDays: 0, retentionUsageDays: 0 },
+    });
     const run = await finishedRun(forever, new Date(now.getTime() - 5000 * DAY), 2);
     await usageRow(forever, new Date(now.getTime() - 5000 * DAY));
     await auditRow(forever, new Date(now.getTime() - 5000 * DAY));
@@ -144,7 +174,9 @@ describe("deleting a workspace", () => {
     const ws = await makeWorkspace("ret-del");
     const key = (await makeApiKey(ws, "owner")).raw;
     const queued = newId("run");
-    await db().run.create({ data: { id: queued, workspaceId: ws.id, targetType: "agent", input: "x", status: "queued", createdByType: "user", createdById: ws.users.owner.id } });
+    await db().run.create({
+      data: { id: queued, workspaceId: ws.id, targetType: "agent", input: "x", status: "queued", createdByType: "user", createdById: ws.users.owner.id },
+    });
     const owner = callerFor(ws.users.owner, ws.slug);
 
     const deleted = await owner.workspaces.delete({ confirmSlug: ws.slug });

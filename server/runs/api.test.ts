@@ -53,8 +53,17 @@ function parseSse(text: string) {
     .split("\n\n")
     .filter((block) => block.includes("data: "))
     .map((block) => {
-      const fields = Object.fromEntries(block.split("\n").filter((l) => !l.startsWith(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
-      return { id: Number(fields.id), event: fields.event, body: JSON.parse(fields.data!) as { seq: number; type: string; data: Record<string, unknown>; createdAt: string } };
+      const fields = Object.fromEntries(
+        block
+          .split("\n")
+          .filter((l) => !l.startsWith(":"))
+          .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+      );
+      return {
+        id: Number(fields.id),
+        event: fields.event,
+        body: JSON.parse(fields.data!) as { seq: number; type: string; data: Record<string, unknown>; createdAt: string },
+      };
     });
 }
 
@@ -113,7 +122,10 @@ describe("REST", () => {
     expect(got.body).toMatchObject({ status: "succeeded", stepsDone: 2, failedStepId: null, pins: { agents: { writer: 1, editor: 1 } } });
     expect(got.body.steps.map((s: { stepId: string }) => s.stepId)).toEqual(["s0", "s1"]);
     expect(got.body.output).toBe(got.body.steps[1].output);
-    expect(got.body.costUsd).toBeCloseTo(got.body.steps.reduce((sum: number, s: { costUsd: number }) => sum + s.costUsd, 0), 10);
+    expect(got.body.costUsd).toBeCloseTo(
+      got.body.steps.reduce((sum: number, s: { costUsd: number }) => sum + s.costUsd, 0),
+      10,
+    );
 
     const list = await rest("GET", "/api/v1/runs", { key: keyA.viewer, query: { team: "pair", status: "succeeded", limit: "100" } });
     expect(list.status).toBe(200);
@@ -141,7 +153,11 @@ describe("REST", () => {
   });
 
   it("another workspace's key gets 404 on GET, cancel and events of the run (JSON and SSE)", async () => {
-    for (const [method, path] of [["GET", "/api/v1/runs/{runId}"], ["POST", "/api/v1/runs/{runId}/cancel"], ["GET", "/api/v1/runs/{runId}/events"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/api/v1/runs/{runId}"],
+      ["POST", "/api/v1/runs/{runId}/cancel"],
+      ["GET", "/api/v1/runs/{runId}/events"],
+    ] as const) {
       const res = await rest(method, path, { key: keyB, params: { runId: finishedRun } });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.error.code).toBe("NOT_FOUND");
@@ -183,7 +199,15 @@ describe("SSE", () => {
     const events = parseSse(await res.text());
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
     expect(events.map((e) => e.body.type)).toEqual([
-      "run.queued", "run.started", "node.started", "node.finished", "run.progress", "node.started", "node.finished", "run.progress", "run.succeeded",
+      "run.queued",
+      "run.started",
+      "node.started",
+      "node.finished",
+      "run.progress",
+      "node.started",
+      "node.finished",
+      "run.progress",
+      "run.succeeded",
     ]);
 
     // a stream of a run that never ends (no executor for B): aborting the request closes it

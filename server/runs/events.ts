@@ -46,7 +46,11 @@ export function appendRunEventsSql(runId: string, events: NewRunEvent[], options
 }
 
 /** Appends events to a run now (see appendRunEventsSql): the Run columns asked for, or null when the run did not match. */
-export async function appendRunEvents(run: { runId: string; workspaceId: string }, events: NewRunEvent[], options: AppendOptions = {}): Promise<Record<string, unknown> | null> {
+export async function appendRunEvents(
+  run: { runId: string; workspaceId: string },
+  events: NewRunEvent[],
+  options: AppendOptions = {},
+): Promise<Record<string, unknown> | null> {
   const { rows } = await execute(run, appendRunEventsSql(run.runId, events, options));
   if (rows[0] && events.length > 0) notifyRunEvents(run.runId);
   return rows[0] ?? null;

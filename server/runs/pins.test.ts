@@ -35,7 +35,15 @@ describe("starting a run writes the run, its first event and its audit row at on
     const pins = { team: { id: row.teamId, slug: "duo", version: 1 }, agent: null, agents: { alpha: 1, beta: 1 }, teams: {}, limits: { steps: 500 } };
     expect(row.pins).toEqual(pins);
     expect(events[0]!.data).toEqual({ pins });
-    expect(row).toMatchObject({ status: "queued", lastEventSeq: 1, targetType: "team", teamVersion: 1, input: "go", createdByType: "user", createdById: rw.ws.users.owner.id });
+    expect(row).toMatchObject({
+      status: "queued",
+      lastEventSeq: 1,
+      targetType: "team",
+      teamVersion: 1,
+      input: "go",
+      createdByType: "user",
+      createdById: rw.ws.users.owner.id,
+    });
     expect(row.modelPolicyOverride).toEqual({ type: "preset", preset: "fast" });
     expect(Number(row.budgetUsd)).toBe(0.1235);
     expect(row.queuedAt.getTime()).toBe(row.createdAt.getTime());
@@ -55,7 +63,11 @@ describe("starting a run writes the run, its first event and its audit row at on
     const audit = await db().auditLog.findFirstOrThrow({ where: { workspaceId: rw.ws.id, action: "run.start", targetId: run.id } });
     const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(audit).toMatchObject({
-      actorType: "user", actorId: rw.ws.users.owner.id, actorLabel: rw.ws.users.owner.email, targetType: "run", requestId: rw.ctx.requestId,
+      actorType: "user",
+      actorId: rw.ws.users.owner.id,
+      actorLabel: rw.ws.users.owner.email,
+      targetType: "run",
+      requestId: rw.ctx.requestId,
       metadata: { team: null, teamVersion: null, agent: "alpha", agentVersion: 1, budgetUsd: null },
     });
     expect(audit.id).toMatch(/^aud_/);
@@ -67,7 +79,10 @@ describe("starting a run writes the run, its first event and its audit row at on
     const byKey = await startRun(keyCtx, { team: "duo", input: "by key", budgetUsd: 2 });
     const keyAudit = await db().auditLog.findFirstOrThrow({ where: { workspaceId: rw.ws.id, action: "run.start", targetId: byKey.id } });
     expect(keyAudit).toMatchObject({
-      actorType: "api_key", actorId: key.id, actorLabel: 'API key "member key"', requestId: "req_pins_key",
+      actorType: "api_key",
+      actorId: key.id,
+      actorLabel: 'API key "member key"',
+      requestId: "req_pins_key",
       metadata: { team: "duo", teamVersion: 1, agent: null, agentVersion: null, budgetUsd: 2 },
     });
     expect(byKey.createdBy).toEqual({ type: "api_key", id: key.id });
@@ -125,8 +140,20 @@ describe("runs written before the pins column", () => {
 
 describe("the version cache", () => {
   const version = (over: Partial<AgentVersionOut> = {}): AgentVersionOut => ({
-    agentId: "agt_x", slug: "x", version: 1, name: "X", roleDescription: "", instructions: "a", modelPolicy: { type: "preset", preset: "fast" },
-    maxOutputTokens: 10, temperature: 0.5, outageWaitSeconds: 120, allowedTools: [], memoryScope: null, createdAt: new Date(0), ...over,
+    agentId: "agt_x",
+    slug: "x",
+    version: 1,
+    name: "X",
+    roleDescription: "",
+    instructions: "a",
+    modelPolicy: { type: "preset", preset: "fast" },
+    maxOutputTokens: 10,
+    temperature: 0.5,
+    outageWaitSeconds: 120,
+    allowedTools: [],
+    memoryScope: null,
+    createdAt: new Date(0),
+    ...over,
   });
 
   it("is keyed by workspace, hands out copies, and forgets the least recently used entries", () => {

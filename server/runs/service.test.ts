@@ -35,7 +35,13 @@ afterEach(() => configureSteps());
 describe("a single-agent run", () => {
   it("returns at once (queued), executes in the background and records the step", async () => {
     const run = await startRun(rw.ctx, { agent: "writer", input: "Write a haiku about queues." });
-    expect(run).toMatchObject({ status: "queued", targetType: "agent", agent: { slug: "writer", version: 1 }, team: null, input: "Write a haiku about queues." });
+    expect(run).toMatchObject({
+      status: "queued",
+      targetType: "agent",
+      agent: { slug: "writer", version: 1 },
+      team: null,
+      input: "Write a haiku about queues.",
+    });
     const done = await waitForRun(run.id);
     expect(done.status).toBe("succeeded");
 
@@ -58,7 +64,14 @@ describe("a single-agent run", () => {
     const events = await listRunEvents(rw.ctx, run.id);
     expect(events.map((e) => e.type)).toEqual(["run.queued", "run.started", "node.started", "node.finished", "run.progress", "run.succeeded"]);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(events[3]!.data).toMatchObject({ nodeId: "agent", stepId: "agent", agent: "writer", output: detail.output, inputTokens: step.inputTokens, costUsd: step.costUsd });
+    expect(events[3]!.data).toMatchObject({
+      nodeId: "agent",
+      stepId: "agent",
+      agent: "writer",
+      output: detail.output,
+      inputTokens: step.inputTokens,
+      costUsd: step.costUsd,
+    });
     expect(events[4]!.data).toMatchObject({ stepsDone: 1, stepsExpected: 1 });
     expect(events[5]!.data).toEqual({ output: detail.output });
     expect(await listRunEvents(rw.ctx, run.id, 4)).toHaveLength(2);
@@ -87,7 +100,10 @@ describe("team runs through the real gateway", () => {
     await waitForRun(run.id);
     const detail = await getRun(rw.ctx, run.id);
     expect(detail.status).toBe("succeeded");
-    expect(detail.steps.map((s) => [s.stepId, s.nodeId, s.agent?.slug])).toEqual([["s0", "s0", "writer"], ["s1", "s1", "editor"]]);
+    expect(detail.steps.map((s) => [s.stepId, s.nodeId, s.agent?.slug])).toEqual([
+      ["s0", "s0", "writer"],
+      ["s1", "s1", "editor"],
+    ]);
     const [first, second] = detail.steps;
     expect(second!.inputSeen).toContain(first!.output!);
     expect(second!.inputSeen).toContain("<context");
@@ -104,7 +120,15 @@ describe("team runs through the real gateway", () => {
 
     const types = (await eventRows(run.id)).map((e) => `${e.type}${(e.data as { nodeId?: string }).nodeId ? `:${(e.data as { nodeId: string }).nodeId}` : ""}`);
     expect(types).toEqual([
-      "run.queued", "run.started", "node.started:s0", "node.finished:s0", "run.progress", "node.started:s1", "node.finished:s1", "run.progress", "run.succeeded",
+      "run.queued",
+      "run.started",
+      "node.started:s0",
+      "node.finished:s0",
+      "run.progress",
+      "node.started:s1",
+      "node.finished:s1",
+      "run.progress",
+      "run.succeeded",
     ]);
   });
 
@@ -131,7 +155,9 @@ describe("nested teams (hybrid)", () => {
     expect(detail.status).toBe("succeeded");
     expect(detail.pins).toMatchObject({ team: { slug: "outer" }, agents: { critic: 1, writer: 1, editor: 1 }, teams: { pair: 1 } });
     expect(detail.steps.map((s) => [s.stepId, s.nodeId, s.agent?.slug])).toEqual([
-      ["s0", "s0", "critic"], ["s1/s0", "s1/s0", "writer"], ["s1/s1", "s1/s1", "editor"],
+      ["s0", "s0", "critic"],
+      ["s1/s0", "s1/s0", "writer"],
+      ["s1/s1", "s1/s1", "editor"],
     ]);
     expect(detail.steps[1]!.inputSeen).toContain(detail.steps[0]!.output!);
     expect(detail.output).toBe(detail.steps[2]!.output);
@@ -147,8 +173,12 @@ describe("starting a run", () => {
     await expect(startRun(rw.ctx, { team: "pair", agent: "writer", input: "x" })).rejects.toThrow(/exactly one/);
     await expect(startRun(rw.ctx, { agent: "writer", input: "" })).rejects.toThrow();
     await expect(startRun(rw.ctx, { agent: "writer", input: "x".repeat(100_001) })).rejects.toThrow(/100000/);
-    await expect(startRun(rw.ctx, { agent: "writer", input: "x", modelPolicy: { type: "preset", preset: "no-such" } })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
-    await expect(startRun(rw.ctx, { agent: "writer", input: "x", modelPolicy: { type: "pinned", modelId: "mdl_doesnotexist" } })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    await expect(startRun(rw.ctx, { agent: "writer", input: "x", modelPolicy: { type: "preset", preset: "no-such" } })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
+    await expect(startRun(rw.ctx, { agent: "writer", input: "x", modelPolicy: { type: "pinned", modelId: "mdl_doesnotexist" } })).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+    });
     await expect(startRun(rw.ctx, { agent: "writer", input: "x", budgetUsd: -1 })).rejects.toThrow();
   });
 
@@ -189,7 +219,10 @@ describe("budget refusal mid-run", () => {
     expect(detail.status).toBe("failed");
     expect(detail.failedStepId).toBe("s1");
     expect(detail.error).toMatch(/Step "s1" failed: Run budget of \$0\.01/);
-    expect(detail.steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([["s0", "succeeded", 1], ["s1", "failed", 1]]);
+    expect(detail.steps.map((s) => [s.stepId, s.status, s.attempts])).toEqual([
+      ["s0", "succeeded", 1],
+      ["s1", "failed", 1],
+    ]);
     expect(detail.steps[0]!.output).toMatch(/^\[simulated\]/);
     expect(detail.steps[1]!.error).toMatch(/Run budget/);
     expect(detail.costUsd).toBe(detail.steps[0]!.costUsd);

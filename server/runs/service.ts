@@ -65,7 +65,9 @@ async function namesFor(ctx: TenantContext, rows: Pick<RunRow, "teamId" | "agent
   const agentIds = [...new Set(rows.map((r) => r.agentId).filter((x): x is string => !!x))];
   const [teams, agents] = await Promise.all([
     teamIds.length ? db(ctx).team.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: teamIds } }, select: { id: true, slug: true, name: true } }) : [],
-    agentIds.length ? db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true, name: true } }) : [],
+    agentIds.length
+      ? db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true, name: true } })
+      : [],
   ]);
   return { teams: new Map(teams.map((t) => [t.id, t])), agents: new Map(agents.map((a) => [a.id, a])) };
 }
@@ -224,8 +226,16 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     updatedAt: now,
   };
   const audit = auditLogData(ctx, {
-    action: "run.start", targetType: "run", targetId: runId,
-    metadata: { team: pins.team?.slug ?? null, teamVersion: pins.team?.version ?? null, agent: pins.agent?.slug ?? null, agentVersion: pins.agent?.version ?? null, budgetUsd: data.budgetUsd ?? null },
+    action: "run.start",
+    targetType: "run",
+    targetId: runId,
+    metadata: {
+      team: pins.team?.slug ?? null,
+      teamVersion: pins.team?.version ?? null,
+      agent: pins.agent?.slug ?? null,
+      agentVersion: pins.agent?.version ?? null,
+      budgetUsd: data.budgetUsd ?? null,
+    },
   });
   // the run, its first event and the audit row in one statement (one round trip, atomic)
   const ts = now;
@@ -370,7 +380,11 @@ export async function getRun(ctx: TenantContext, runId: string, options: RunStep
     stepsOf(ctx, row.id, options.stepsLimit, options.stepsCursor),
     row.pins !== null ? parsePins(row.pins) : queuedEventPins(ctx, row.id),
     row.status === "failed"
-      ? db(ctx).runStep.findFirst({ where: { runId: row.id, workspaceId: ctx.workspaceId, status: "failed" }, orderBy: [{ startedAt: "desc" }, { stepId: "desc" }], select: { stepId: true } })
+      ? db(ctx).runStep.findFirst({
+          where: { runId: row.id, workspaceId: ctx.workspaceId, status: "failed" },
+          orderBy: [{ startedAt: "desc" }, { stepId: "desc" }],
+          select: { stepId: true },
+        })
       : null,
   ]);
   const output = row.output as { attributed?: { nodeId: string; agent: string; output: string }[] } | null;
@@ -401,7 +415,10 @@ export async function listRunSteps(ctx: TenantContext, runId: string, pagination
 /** One step of a run, by its id (stp_...) or its stepId, with its texts whole. */
 export async function getRunStep(ctx: TenantContext, runId: string, ref: string): Promise<RunStepOut> {
   const run = await findRun(ctx, runId);
-  const step = await db(ctx).runStep.findFirst({ where: { runId: run.id, workspaceId: ctx.workspaceId, OR: [{ id: ref }, { stepId: ref }] }, omit: { result: true } });
+  const step = await db(ctx).runStep.findFirst({
+    where: { runId: run.id, workspaceId: ctx.workspaceId, OR: [{ id: ref }, { stepId: ref }] },
+    omit: { result: true },
+  });
   if (!step) throw new AppError("NOT_FOUND", "Step not found in this run");
   const agentSlugs = await slugsOfAgents(ctx, [step]);
   return toStep({ ...step, inputSeenLength: step.inputSeen?.length ?? 0, outputLength: step.output?.length ?? 0 }, agentSlugs, Number.POSITIVE_INFINITY);
@@ -409,7 +426,9 @@ export async function getRunStep(ctx: TenantContext, runId: string, ref: string)
 
 async function slugsOfAgents(ctx: TenantContext, steps: { agentId: string | null }[]): Promise<Map<string, string>> {
   const agentIds = [...new Set(steps.map((s) => s.agentId).filter((x): x is string => !!x))];
-  const agents = agentIds.length ? await db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } }) : [];
+  const agents = agentIds.length
+    ? await db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true } })
+    : [];
   return new Map(agents.map((a) => [a.id, a.slug]));
 }
 
@@ -443,7 +462,13 @@ async function stepsOf(ctx: TenantContext, runId: string, limit: number | undefi
     items: page.items.map((r) => {
       const t = byId.get(r.id);
       return toStep(
-        { ...r, inputSeen: t?.inputSeen ?? null, output: t?.output ?? null, inputSeenLength: Number(t?.inputSeenLength ?? 0), outputLength: Number(t?.outputLength ?? 0) },
+        {
+          ...r,
+          inputSeen: t?.inputSeen ?? null,
+          output: t?.output ?? null,
+          inputSeenLength: Number(t?.inputSeenLength ?? 0),
+          outputLength: Number(t?.outputLength ?? 0),
+        },
         agentSlugs,
         STEP_TEXT_LIMIT,
       );
@@ -494,4 +519,3 @@ export async function assertRunVisible(ctx: TenantContext, runId: string): Promi
   const { rows } = await execute(ctx, sql`SELECT 1 AS found FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`);
   if (rows.length === 0) throw new AppError("NOT_FOUND", "Run not found");
 }
-

@@ -127,7 +127,8 @@ describe("an open event stream re-checks access", () => {
   it("web app: the stream of a member who is removed ends", async () => {
     const { user, memberId } = await addMember(rw.ws, "member", "sse-removed");
     session.user = await signedIn(user);
-    const request = (runId: string) => new Request(`http://localhost:3000/api/runs/${runId}/events?workspace=${rw.ws.slug}`, { headers: { accept: "text/event-stream" } });
+    const request = (runId: string) =>
+      new Request(`http://localhost:3000/api/runs/${runId}/events?workspace=${rw.ws.slug}`, { headers: { accept: "text/event-stream" } });
     const { run, stream } = await openOnRunningRun((runId) => sessionRunEvents(request(runId), params(runId)));
     await sleep(250);
     expect(stream.done(), "still a member: the stream stays open").toBe(false);
@@ -141,7 +142,8 @@ describe("an open event stream re-checks access", () => {
   it("web app: the stream of a user who signs out everywhere ends", async () => {
     const { user } = await addMember(rw.ws, "viewer", "sse-signout");
     session.user = await signedIn(user);
-    const request = (runId: string) => new Request(`http://localhost:3000/api/runs/${runId}/events?workspace=${rw.ws.slug}`, { headers: { accept: "text/event-stream" } });
+    const request = (runId: string) =>
+      new Request(`http://localhost:3000/api/runs/${runId}/events?workspace=${rw.ws.slug}`, { headers: { accept: "text/event-stream" } });
     const { run, stream } = await openOnRunningRun((runId) => sessionRunEvents(request(runId), params(runId)));
     await signOutEverywhere(user.id);
     await expectCutOff(run.id, stream);
@@ -149,7 +151,8 @@ describe("an open event stream re-checks access", () => {
 
   it("REST: the stream of an API key that is revoked ends", async () => {
     const key = await makeApiKey(rw.ws, "admin");
-    const request = (runId: string) => new Request(`http://localhost:3000/api/v1/runs/${runId}/events`, { headers: { accept: "text/event-stream", authorization: `Bearer ${key.raw}` } });
+    const request = (runId: string) =>
+      new Request(`http://localhost:3000/api/v1/runs/${runId}/events`, { headers: { accept: "text/event-stream", authorization: `Bearer ${key.raw}` } });
     const { run, stream } = await openOnRunningRun((runId) => apiKeyRunEvents(request(runId), params(runId)));
     const admin = await resolveUserTenant(rw.ws.users.admin, rw.ws.slug);
     await revokeApiKey(admin, key.id);
@@ -161,7 +164,8 @@ describe("an open event stream re-checks access", () => {
     const { memberId } = await addMember(rw.ws, "member", "sse-keycreator");
     const member = await db().membership.findUniqueOrThrow({ where: { id: memberId } });
     const key = await makeApiKey({ ...rw.ws, users: { ...rw.ws.users, member: { id: member.userId, email: "x", name: null } } }, "member");
-    const request = (runId: string) => new Request(`http://localhost:3000/api/v1/runs/${runId}/events`, { headers: { accept: "text/event-stream", authorization: `Bearer ${key.raw}` } });
+    const request = (runId: string) =>
+      new Request(`http://localhost:3000/api/v1/runs/${runId}/events`, { headers: { accept: "text/event-stream", authorization: `Bearer ${key.raw}` } });
     const { run, stream } = await openOnRunningRun((runId) => apiKeyRunEvents(request(runId), params(runId)));
     // the key is checked anew (its creator's membership is part of the key's check), not only its revocation
     await db().membership.delete({ where: { id: memberId } });

@@ -135,7 +135,8 @@ export function acquireStreamSlot(caller: string): () => void {
   const open = openStreams();
   if (open.total >= e.CADRE_MAX_STREAMS) throw new AppError("RATE_LIMITED", "Too many open event streams on this server: try again later");
   const mine = open.byCaller.get(caller) ?? 0;
-  if (mine >= e.CADRE_MAX_STREAMS_PER_CALLER) throw new AppError("RATE_LIMITED", `Too many open event streams for this caller (at most ${e.CADRE_MAX_STREAMS_PER_CALLER}): close one first`);
+  if (mine >= e.CADRE_MAX_STREAMS_PER_CALLER)
+    throw new AppError("RATE_LIMITED", `Too many open event streams for this caller (at most ${e.CADRE_MAX_STREAMS_PER_CALLER}): close one first`);
   open.total++;
   open.byCaller.set(caller, mine + 1);
   let released = false;
@@ -224,7 +225,9 @@ export function runEventsStream(
           let ended = false;
           for (const e of events) {
             if (signal.aborted) break;
-            send(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ seq: e.seq, type: e.type, data: e.data, createdAt: e.createdAt.toISOString() })}\n\n`);
+            send(
+              `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ seq: e.seq, type: e.type, data: e.data, createdAt: e.createdAt.toISOString() })}\n\n`,
+            );
             last = e.seq;
             if (isTerminalEvent(e.type)) {
               ended = true;
@@ -278,7 +281,13 @@ export function runEventsStream(
  * is open, `reauthorize` (the same authentication and permission check) is asked again every `recheckMs`: the caller
  * must still be let in, in the same workspace.
  */
-export async function streamRunEvents({ ctx, params, request, requestId, reauthorize }: {
+export async function streamRunEvents({
+  ctx,
+  params,
+  request,
+  requestId,
+  reauthorize,
+}: {
   ctx: TenantContext;
   params: { runId: string };
   request: Request;

@@ -31,10 +31,14 @@ afterAll(async () => {
 /** A run that an executor elsewhere "holds" (nobody here executes it). */
 async function heldRun(): Promise<string> {
   const run = await startRun(rw.ctx, { agent: "worker", input: "held" });
-  await testPool().query(`UPDATE "Run" SET status = 'running', "leaseOwner" = 'elsewhere/1/x', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = $1`, [run.id]);
+  await testPool().query(
+    `UPDATE "Run" SET status = 'running', "leaseOwner" = 'elsewhere/1/x', "leaseExpiresAt" = (now() AT TIME ZONE 'UTC') + interval '1 hour' WHERE id = $1`,
+    [run.id],
+  );
   return run.id;
 }
-const putAway = (runId: string) => testPool().query(`UPDATE "Run" SET status = 'cancelled', "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1`, [runId]);
+const putAway = (runId: string) =>
+  testPool().query(`UPDATE "Run" SET status = 'cancelled', "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1`, [runId]);
 
 /** An event written by "another process": a plain connection, no in-process signal. */
 async function writeElsewhere(runId: string, note: string) {
@@ -96,7 +100,9 @@ describe.skipIf(!server)("LISTEN/NOTIFY (PostgreSQL server)", () => {
     const stream = reader(runEventsStream({ runId, workspaceId: rw.ws.id }, 0, undefined, "req_wake2"));
     await stream.until((t) => t.includes("event: run.queued"));
     expect(await runEventListenerReady()).toBe(true);
-    await testPool().query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cadre-run-events' AND datname = current_database()`);
+    await testPool().query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cadre-run-events' AND datname = current_database()`,
+    );
     await expect.poll(() => runEventListenerState(), { timeout: 5_000 }).not.toBe("listening");
     expect(await runEventListenerReady(10_000)).toBe(true);
     const t0 = performance.now();
@@ -157,7 +163,10 @@ describe("caps on open streams", () => {
     const open = async (raw: string) => {
       const controller = new AbortController();
       const res = await apiKeyRunEvents(
-        new Request(`http://localhost:3000/api/v1/runs/${runId}/events`, { headers: { authorization: `Bearer ${raw}`, accept: "text/event-stream" }, signal: controller.signal }),
+        new Request(`http://localhost:3000/api/v1/runs/${runId}/events`, {
+          headers: { authorization: `Bearer ${raw}`, accept: "text/event-stream" },
+          signal: controller.signal,
+        }),
         { params: Promise.resolve({ runId }) },
       );
       return { res, close: () => controller.abort() };

@@ -7,8 +7,19 @@ import type { AgentVersionOut } from "@/server/agents/service";
 import { cacheAgentVersion, cachedAgentVersion, clearVersionCache, versionCacheSize } from "./version-cache";
 
 const agent = (n: number, instructionChars: number): AgentVersionOut => ({
-  agentId: `agt_${n}`, slug: `a${n}`, version: 1, name: `a${n}`, roleDescription: "r", instructions: "x".repeat(instructionChars),
-  modelPolicy: { type: "preset", preset: "fast" }, maxOutputTokens: 100, temperature: 0.2, outageWaitSeconds: 120, allowedTools: [], memoryScope: null, createdAt: new Date(0),
+  agentId: `agt_${n}`,
+  slug: `a${n}`,
+  version: 1,
+  name: `a${n}`,
+  roleDescription: "r",
+  instructions: "x".repeat(instructionChars),
+  modelPolicy: { type: "preset", preset: "fast" },
+  maxOutputTokens: 100,
+  temperature: 0.2,
+  outageWaitSeconds: 120,
+  allowedTools: [],
+  memoryScope: null,
+  createdAt: new Date(0),
 });
 
 afterEach(() => clearVersionCache());

@@ -19,7 +19,10 @@ export const WATCH_RENEW_MS = 10_000;
 
 /** An event stream of the run is open (for WATCH_TTL_MS from now). */
 export async function markRunWatched(run: { runId: string; workspaceId: string }): Promise<void> {
-  await execute(run, sql`UPDATE "Run" SET "watchedUntil" = ${DB_CLOCK} + ${WATCH_TTL_MS} * INTERVAL '1 millisecond' WHERE id = ${run.runId} AND "status" IN ('queued', 'running')`);
+  await execute(
+    run,
+    sql`UPDATE "Run" SET "watchedUntil" = ${DB_CLOCK} + ${WATCH_TTL_MS} * INTERVAL '1 millisecond' WHERE id = ${run.runId} AND "status" IN ('queued', 'running')`,
+  );
 }
 
 /** An event stream of the run is open in this process. */

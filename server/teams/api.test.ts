@@ -28,10 +28,17 @@ beforeAll(async () => {
 
 describe("REST: agents and teams with an API key", () => {
   it("creates, reads, updates and lists versions of an agent and a team", async () => {
-    const created = await rest("POST", "/api/v1/agents", { key: keys.aMember, body: { slug: "scripted", name: "Scripted", instructions: "Do it.", temperature: 0.1 } });
+    const created = await rest("POST", "/api/v1/agents", {
+      key: keys.aMember,
+      body: { slug: "scripted", name: "Scripted", instructions: "Do it.", temperature: 0.1 },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ slug: "scripted", currentVersion: 1, temperature: 0.1, modelPolicy: { type: "preset", preset: "balanced" } });
-    const patched = await rest("PATCH", "/api/v1/agents/{agentId}", { key: keys.aMember, params: { agentId: "scripted" }, body: { instructions: "Do it well." } });
+    const patched = await rest("PATCH", "/api/v1/agents/{agentId}", {
+      key: keys.aMember,
+      params: { agentId: "scripted" },
+      body: { instructions: "Do it well." },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ currentVersion: 2, instructions: "Do it well.", temperature: 0.1 });
     const byId = await rest("GET", "/api/v1/agents/{agentId}", { key: keys.aViewer, params: { agentId: created.body.id } });
@@ -40,12 +47,21 @@ describe("REST: agents and teams with an API key", () => {
     expect(versions.body.data.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     const list = await rest("GET", "/api/v1/agents", { key: keys.aViewer });
     expect(list.body.data.map((x: { slug: string }) => x.slug)).toEqual(expect.arrayContaining(["scripted", "secret-agent", "helper"]));
-    expect((await rest("POST", "/api/v1/agents", { key: keys.aMember, body: { slug: "tooled", name: "T", allowedTools: ["http"] } })).body.error.message).toContain("allowedTools must be empty");
+    expect(
+      (await rest("POST", "/api/v1/agents", { key: keys.aMember, body: { slug: "tooled", name: "T", allowedTools: ["http"] } })).body.error.message,
+    ).toContain("allowedTools must be empty");
 
-    const team = await rest("POST", "/api/v1/teams", { key: keys.aMember, body: { slug: "scripted-team", name: "Scripted team", spec: { topology: "parallel", agents: ["scripted", "helper"] } } });
+    const team = await rest("POST", "/api/v1/teams", {
+      key: keys.aMember,
+      body: { slug: "scripted-team", name: "Scripted team", spec: { topology: "parallel", agents: ["scripted", "helper"] } },
+    });
     expect(team.status).toBe(201);
     expect(team.body).toMatchObject({ slug: "scripted-team", topology: "parallel", agents: ["scripted", "helper"], currentVersion: 1 });
-    const teamPatch = await rest("PATCH", "/api/v1/teams/{teamId}", { key: keys.aMember, params: { teamId: team.body.id }, body: { spec: { topology: "parallel", agents: ["scripted", "helper"], aggregator: "secret-agent" } } });
+    const teamPatch = await rest("PATCH", "/api/v1/teams/{teamId}", {
+      key: keys.aMember,
+      params: { teamId: team.body.id },
+      body: { spec: { topology: "parallel", agents: ["scripted", "helper"], aggregator: "secret-agent" } },
+    });
     expect(teamPatch.body).toMatchObject({ currentVersion: 2, spec: { aggregator: "secret-agent" } });
     expect((await rest("GET", "/api/v1/teams/{teamId}", { key: keys.aViewer, params: { teamId: "scripted-team" } })).body.currentVersion).toBe(2);
     const teamVersions = await rest("GET", "/api/v1/teams/{teamId}/versions", { key: keys.aViewer, params: { teamId: "scripted-team" } });
@@ -56,7 +72,18 @@ describe("REST: agents and teams with an API key", () => {
   it("an invalid spec is a 422 listing every problem in issues", async () => {
     const res = await rest("POST", "/api/v1/teams", {
       key: keys.a,
-      body: { slug: "broken", name: "Broken", spec: { topology: "dag", nodes: [{ id: "x", agent: "ghost", dependsOn: ["y"] }, { id: "y", agent: "helper", dependsOn: ["x"] }], maxParallel: 99 } },
+      body: {
+        slug: "broken",
+        name: "Broken",
+        spec: {
+          topology: "dag",
+          nodes: [
+            { id: "x", agent: "ghost", dependsOn: ["y"] },
+            { id: "y", agent: "helper", dependsOn: ["x"] },
+          ],
+          maxParallel: 99,
+        },
+      },
     });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
@@ -64,15 +91,31 @@ describe("REST: agents and teams with an API key", () => {
     expect(paths).toEqual(["spec.maxParallel", "spec.nodes.0.agent"]);
     const fixedLimit = await rest("POST", "/api/v1/teams", {
       key: keys.a,
-      body: { slug: "broken", name: "Broken", spec: { topology: "dag", nodes: [{ id: "x", agent: "ghost", dependsOn: ["y"] }, { id: "y", agent: "helper", dependsOn: ["x"] }] } },
+      body: {
+        slug: "broken",
+        name: "Broken",
+        spec: {
+          topology: "dag",
+          nodes: [
+            { id: "x", agent: "ghost", dependsOn: ["y"] },
+            { id: "y", agent: "helper", dependsOn: ["x"] },
+          ],
+        },
+      },
     });
     expect(fixedLimit.status).toBe(422);
-    expect(fixedLimit.body.error.issues).toEqual(expect.arrayContaining([
-      { path: "spec.nodes.0.agent", message: 'Unknown agent "ghost"' },
-      { path: "spec.nodes", message: "The graph has a cycle: x -> y -> x" },
-    ]));
+    expect(fixedLimit.body.error.issues).toEqual(
+      expect.arrayContaining([
+        { path: "spec.nodes.0.agent", message: 'Unknown agent "ghost"' },
+        { path: "spec.nodes", message: "The graph has a cycle: x -> y -> x" },
+      ]),
+    );
     expect(fixedLimit.body.error.message).toContain("2 problems");
-    const patch = await rest("PATCH", "/api/v1/teams/{teamId}", { key: keys.a, params: { teamId: "secret-team" }, body: { spec: { topology: "mesh", agents: ["helper"] } } });
+    const patch = await rest("PATCH", "/api/v1/teams/{teamId}", {
+      key: keys.a,
+      params: { teamId: "secret-team" },
+      body: { spec: { topology: "mesh", agents: ["helper"] } },
+    });
     expect(patch.status).toBe(422);
     expect(patch.body.error.issues[0].path).toBe("spec.agents");
   });
@@ -83,7 +126,14 @@ describe("REST: agents and teams with an API key", () => {
     expect(schemas).toEqual(expect.arrayContaining(["Agent", "AgentVersion", "Team", "TeamVersion", "TopologySpec", "ModelPolicy"]));
     const paths = doc.paths as Record<string, Record<string, { requestBody?: unknown }>>;
     expect(JSON.stringify(paths["/api/v1/teams"]!.post!.requestBody)).toContain("#/components/schemas/TopologySpec");
-    for (const p of ["/api/v1/agents", "/api/v1/agents/{agentId}", "/api/v1/agents/{agentId}/versions", "/api/v1/teams", "/api/v1/teams/{teamId}", "/api/v1/teams/{teamId}/versions"]) {
+    for (const p of [
+      "/api/v1/agents",
+      "/api/v1/agents/{agentId}",
+      "/api/v1/agents/{agentId}/versions",
+      "/api/v1/teams",
+      "/api/v1/teams/{teamId}",
+      "/api/v1/teams/{teamId}/versions",
+    ]) {
       expect(paths[p], p).toBeDefined();
     }
   });
@@ -109,7 +159,13 @@ describe("the tenant line: agents and teams", () => {
       expect(await outcome(ownerB().teams.validate({ team, spec: { topology: "sequential", agents: ["x"] } }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
     }
     // A's agents do not exist for B's specs either
-    const bTeam = await outcome(ownerB().teams.create({ slug: "thief", name: "Thief", spec: { topology: "hybrid", arrangement: { topology: "sequential", agents: ["secret-agent", { team: "secret-team" }] } } }));
+    const bTeam = await outcome(
+      ownerB().teams.create({
+        slug: "thief",
+        name: "Thief",
+        spec: { topology: "hybrid", arrangement: { topology: "sequential", agents: ["secret-agent", { team: "secret-team" }] } },
+      }),
+    );
     expect(bTeam).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED" });
     expect(bTeam.ok === false && bTeam.message).toContain('Unknown agent "secret-agent"');
     expect(bTeam.ok === false && bTeam.message).toContain('Unknown team "secret-team"');

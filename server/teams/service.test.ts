@@ -30,7 +30,15 @@ beforeAll(async () => {
 describe("teams: versions", () => {
   it("creates version 1, saves new immutable versions, pins by number, and an identical save writes nothing", async () => {
     const t = await owner().teams.create({ slug: "writers", name: "Writers", spec: { topology: "sequential", agents: ["alice", "bob"] } });
-    expect(t).toMatchObject({ slug: "writers", currentVersion: 1, versionCount: 1, topology: "sequential", agents: ["alice", "bob"], teams: [], description: "" });
+    expect(t).toMatchObject({
+      slug: "writers",
+      currentVersion: 1,
+      versionCount: 1,
+      topology: "sequential",
+      agents: ["alice", "bob"],
+      teams: [],
+      description: "",
+    });
     expect(t.spec).toEqual({ topology: "sequential", agents: ["alice", "bob"], context: "last" }); // defaults applied
     expect(t.id).toMatch(/^team_/);
 
@@ -42,14 +50,22 @@ describe("teams: versions", () => {
 
     // identical saves: same spec written differently (defaults, key order), same name
     const auditBefore = (await auditRows(ws.id, "team.update")).length;
-    const same = await owner().teams.update({ team: "writers", name: "Writers", spec: { aggregator: "carol", agents: ["alice", "bob"], topology: "parallel" } });
+    const same = await owner().teams.update({
+      team: "writers",
+      name: "Writers",
+      spec: { aggregator: "carol", agents: ["alice", "bob"], topology: "parallel" },
+    });
     expect(same.currentVersion).toBe(3);
     expect((await owner().teams.update({ team: "writers" })).currentVersion).toBe(3);
     expect(await db().teamVersion.count({ where: { teamId: t.id } })).toBe(3);
     expect((await auditRows(ws.id, "team.update")).length).toBe(auditBefore);
 
     const versions = (await owner().teams.versions({ team: "writers" })).items;
-    expect(versions.map((v) => [v.version, v.spec.topology])).toEqual([[3, "parallel"], [2, "parallel"], [1, "sequential"]]);
+    expect(versions.map((v) => [v.version, v.spec.topology])).toEqual([
+      [3, "parallel"],
+      [2, "parallel"],
+      [1, "sequential"],
+    ]);
 
     const ctx = await tenant();
     const pinned = await pinnedTeamFromVersions(ctx, t.id, 1, { agents: { alice: 1, bob: 1 }, teams: {} });
@@ -59,7 +75,11 @@ describe("teams: versions", () => {
 
   it("diffs two versions: name, description and the spec as JSON lines", async () => {
     await owner().teams.create({ slug: "diffs", name: "Diffs", spec: { topology: "debate", debaters: ["alice", "bob"], judge: "judge", rounds: 2 } });
-    await owner().teams.update({ team: "diffs", name: "Diffs 2", spec: { topology: "debate", debaters: ["alice", "bob", "carol"], judge: "judge", rounds: 4 } });
+    await owner().teams.update({
+      team: "diffs",
+      name: "Diffs 2",
+      spec: { topology: "debate", debaters: ["alice", "bob", "carol"], judge: "judge", rounds: 4 },
+    });
     const d = await owner().teams.diff({ team: "diffs", from: 1, to: 2 });
     expect(d.changes.map((c) => c.field)).toEqual(["name", "spec"]);
     const spec = d.changes[1]!;
@@ -75,7 +95,13 @@ describe("teams: versions", () => {
     expect((await owner().teams.list({ includeArchived: true })).items.map((x) => x.slug)).toContain("gone");
     expect(await outcome(owner().teams.update({ team: "gone", name: "Back" }))).toMatchObject({ ok: false, code: "CONFLICT" });
     await expect(pinTeam(await tenant(), "gone")).rejects.toMatchObject({ code: "CONFLICT" });
-    const nested = await issuesOf(createTeam(await tenant(), { slug: "uses-gone", name: "U", spec: { topology: "hybrid", arrangement: { topology: "sequential", agents: [{ team: "gone" }] } } }));
+    const nested = await issuesOf(
+      createTeam(await tenant(), {
+        slug: "uses-gone",
+        name: "U",
+        spec: { topology: "hybrid", arrangement: { topology: "sequential", agents: [{ team: "gone" }] } },
+      }),
+    );
     expect(nested).toEqual([{ path: "spec.arrangement.agents.0", message: 'Team "gone" is archived' }]);
     const actions = (await auditRows(ws.id)).filter((r) => r.targetId === t.id).map((r) => r.action);
     expect(actions).toEqual(["team.archive", "team.create"]);
@@ -85,20 +111,23 @@ describe("teams: versions", () => {
 describe("teams: validation lists every problem at once", () => {
   it("a DAG with an unknown agent, an archived agent, a cycle, an unknown dependency, a duplicate and a reserved id", async () => {
     const ctx = await tenant();
-    const issues = await issuesOf(createTeam(ctx, {
-      slug: "bad-dag", name: "Bad",
-      spec: {
-        topology: "dag",
-        nodes: [
-          { id: "a", agent: "alice", dependsOn: ["c"] },
-          { id: "b", agent: "nobody", dependsOn: ["a"] },
-          { id: "c", agent: "old", dependsOn: ["b", "zzz"] },
-          { id: "d", agent: "bob" },
-          { id: "d", agent: "carol" },
-          { id: "input", agent: "dave" },
-        ],
-      },
-    }));
+    const issues = await issuesOf(
+      createTeam(ctx, {
+        slug: "bad-dag",
+        name: "Bad",
+        spec: {
+          topology: "dag",
+          nodes: [
+            { id: "a", agent: "alice", dependsOn: ["c"] },
+            { id: "b", agent: "nobody", dependsOn: ["a"] },
+            { id: "c", agent: "old", dependsOn: ["b", "zzz"] },
+            { id: "d", agent: "bob" },
+            { id: "d", agent: "carol" },
+            { id: "input", agent: "dave" },
+          ],
+        },
+      }),
+    );
     expect(issues).toEqual([
       { path: "spec.nodes", message: "The graph has a cycle: a -> c -> b -> a" },
       { path: "spec.nodes.1.agent", message: 'Unknown agent "nobody"' },
@@ -112,19 +141,25 @@ describe("teams: validation lists every problem at once", () => {
 
   it("schema issues (rounds out of range, a bad field) come together with a grid size mismatch's unknown agents", async () => {
     const ctx = await tenant();
-    const issues = await issuesOf(createTeam(ctx, {
-      slug: "bad-grid", name: "Bad grid",
-      spec: { topology: "grid", rows: 2, columns: 2, cells: ["alice", "bob", "ghost"], aggregator: "nobody", rounds: 99 },
-    }));
+    const issues = await issuesOf(
+      createTeam(ctx, {
+        slug: "bad-grid",
+        name: "Bad grid",
+        spec: { topology: "grid", rows: 2, columns: 2, cells: ["alice", "bob", "ghost"], aggregator: "nobody", rounds: 99 },
+      }),
+    );
     expect(issues.map((i) => i.path)).toEqual(["spec.aggregator", "spec.cells.2", "spec.rounds"]);
     expect(issues.find((i) => i.path === "spec.rounds")!.message).toMatch(/10/);
     expect(issues.find((i) => i.path === "spec.cells.2")!.message).toBe('Unknown agent "ghost"');
 
     // once the schema passes, the size mismatch is reported with the unknown agents
-    const grid = await issuesOf(createTeam(ctx, {
-      slug: "bad-grid", name: "Bad grid",
-      spec: { topology: "grid", rows: 2, columns: 2, cells: ["alice", "bob", "ghost"], aggregator: "nobody" },
-    }));
+    const grid = await issuesOf(
+      createTeam(ctx, {
+        slug: "bad-grid",
+        name: "Bad grid",
+        spec: { topology: "grid", rows: 2, columns: 2, cells: ["alice", "bob", "ghost"], aggregator: "nobody" },
+      }),
+    );
     expect(grid).toEqual([
       { path: "spec.aggregator", message: 'Unknown agent "nobody"' },
       { path: "spec.cells", message: "A 2 x 2 grid needs 4 cells, got 3" },
@@ -142,7 +177,15 @@ describe("teams: validation lists every problem at once", () => {
     ]);
     expect((await issuesOf(createTeam(ctx, { slug: "x2", name: "X", spec: { topology: "pyramid" } }))).map((i) => i.path)).toEqual(["spec.topology"]);
     expect((await issuesOf(createTeam(ctx, { slug: "x3", name: "X" } as never))).length).toBeGreaterThan(0);
-    expect(await issuesOf(createTeam(ctx, { slug: "x4", name: "X", spec: { topology: "hybrid", arrangement: { topology: "star", hub: "alice", spokes: [{ team: "no-such-team" }, "nobody"] } } }))).toEqual([
+    expect(
+      await issuesOf(
+        createTeam(ctx, {
+          slug: "x4",
+          name: "X",
+          spec: { topology: "hybrid", arrangement: { topology: "star", hub: "alice", spokes: [{ team: "no-such-team" }, "nobody"] } },
+        }),
+      ),
+    ).toEqual([
       { path: "spec.arrangement.spokes.0", message: 'Unknown team "no-such-team"' },
       { path: "spec.arrangement.spokes.1", message: 'Unknown agent "nobody"' },
     ]);
@@ -166,7 +209,10 @@ describe("teams: validation lists every problem at once", () => {
 });
 
 describe("teams: nested teams", () => {
-  const hybrid = (...teams: string[]) => ({ topology: "hybrid" as const, arrangement: { topology: "sequential" as const, agents: ["alice", ...teams.map((team) => ({ team }))] } });
+  const hybrid = (...teams: string[]) => ({
+    topology: "hybrid" as const,
+    arrangement: { topology: "sequential" as const, agents: ["alice", ...teams.map((team) => ({ team }))] },
+  });
 
   it("refuses a team that includes itself, directly or through other teams' current versions", async () => {
     const ctx = await tenant();
@@ -185,7 +231,9 @@ describe("teams: nested teams", () => {
       { path: "spec.arrangement.agents.1", message: "A team cannot include itself" },
     ]);
     // teams.validate for an existing team knows its slug
-    expect((await owner().teams.validate({ team: "cyc-b", spec: hybrid("cyc-a") })).issues[0]!.message).toBe("Nested teams form a cycle: cyc-b -> cyc-a -> cyc-b");
+    expect((await owner().teams.validate({ team: "cyc-b", spec: hybrid("cyc-a") })).issues[0]!.message).toBe(
+      "Nested teams form a cycle: cyc-b -> cyc-a -> cyc-b",
+    );
   });
 
   it(`refuses nesting deeper than ${MAX_TEAM_NESTING} levels, counting the teams above`, async () => {
@@ -204,7 +252,11 @@ describe("teams: nested teams", () => {
   it("pinTeam resolves every agent and nested team at their current versions; pinnedTeamFromVersions re-loads the pins", async () => {
     const ctx = await tenant();
     await owner().teams.create({ slug: "inner", name: "Inner", spec: { topology: "parallel", agents: ["bob", "carol"] } });
-    const outer = await owner().teams.create({ slug: "outer", name: "Outer", spec: { topology: "hybrid", arrangement: { topology: "maker_checker", maker: "alice", checkers: [{ team: "inner" }, "dave"] } } });
+    const outer = await owner().teams.create({
+      slug: "outer",
+      name: "Outer",
+      spec: { topology: "hybrid", arrangement: { topology: "maker_checker", maker: "alice", checkers: [{ team: "inner" }, "dave"] } },
+    });
     expect(outer.teams).toEqual(["inner"]);
     const pin = await pinTeam(ctx, "outer");
     expect(pin).toMatchObject({ teamId: outer.id, slug: "outer", version: 1 });
@@ -229,7 +281,10 @@ describe("teams: nested teams", () => {
     await owner().agents.create({ slug: "temp", name: "Temp" });
     await owner().teams.update({ team: "inner", spec: { topology: "parallel", agents: ["bob", "temp"] } });
     await owner().agents.archive({ agent: "temp" });
-    await expect(pinTeam(ctx, "outer")).rejects.toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "teams.inner.spec.agents.1", message: 'Agent "temp" is archived' }] } });
+    await expect(pinTeam(ctx, "outer")).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+      details: { issues: [{ path: "teams.inner.spec.agents.1", message: 'Agent "temp" is archived' }] },
+    });
     expect((await pinnedTeamFromVersions(ctx, outer.id, 1, { agents: { alice: 1, bob: 1, carol: 1, dave: 1 }, teams: { inner: 1 } })).version).toBe(1);
     await expect(pinnedTeamFromVersions(ctx, outer.id, 1, { agents: { alice: 9 }, teams: {} })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });

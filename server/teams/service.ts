@@ -181,7 +181,10 @@ export async function specProblems(
     if (inner.topology === "dag") {
       inner.nodes.forEach((n, i) => {
         if (n.id === INPUT_NODE_ID || n.id === OUTPUT_NODE_ID) {
-          issues.push({ path: `${prefix}${spec.topology === "hybrid" ? "arrangement." : ""}nodes.${i}.id`, message: `"${n.id}" is reserved: choose another node id` });
+          issues.push({
+            path: `${prefix}${spec.topology === "hybrid" ? "arrangement." : ""}nodes.${i}.id`,
+            message: `"${n.id}" is reserved: choose another node id`,
+          });
         }
       });
     }
@@ -193,7 +196,11 @@ export async function specProblems(
 
   // agents: known and not archived
   const agentRefs = refs.filter((r): r is { path: string; ref: string } => typeof r.ref === "string");
-  const agents = await agentsBySlug(ctx, agentRefs.map((r) => r.ref), tx);
+  const agents = await agentsBySlug(
+    ctx,
+    agentRefs.map((r) => r.ref),
+    tx,
+  );
   for (const { path, ref } of agentRefs) {
     const agent = agents.get(ref);
     if (!agent) issues.push({ path: prefix + path, message: `Unknown agent "${ref}"` });
@@ -204,8 +211,7 @@ export async function specProblems(
   const teamRefs = refs.filter((r): r is { path: string; ref: { team: string } } => typeof r.ref !== "string");
   if (teamRefs.length > 0 || self.slug) {
     const graph = await teamGraph(ctx, tx);
-    const nestedOf = (slug: string): string[] =>
-      slug === self.slug ? teamRefs.map((r) => r.ref.team) : (graph.get(slug)?.nested ?? []);
+    const nestedOf = (slug: string): string[] => (slug === self.slug ? teamRefs.map((r) => r.ref.team) : (graph.get(slug)?.nested ?? []));
 
     // a path of nested teams from `from` back to `self`, or null
     const pathToSelf = (from: string): string[] | null => {
@@ -295,9 +301,11 @@ async function stepLimitOf(ctx: TenantContext, tx: Tx): Promise<number> {
 /** What a team over the limit is told (422): the count and the limit. */
 export function stepLimitMessage(slug: string, worst: WorstCase, limit: number, through?: string): string {
   const who = through ? `Team "${through}" (which includes "${slug}")` : `Team "${slug}"`;
-  return `${who} may make up to ${formatCount(worst.steps)} steps in one run (worst case, up to ${formatCount(worst.peakParallel)} at once), ` +
+  return (
+    `${who} may make up to ${formatCount(worst.steps)} steps in one run (worst case, up to ${formatCount(worst.peakParallel)} at once), ` +
     `above this workspace's limit of ${formatCount(limit)} steps per run. Lower its rounds, iterations, fan-out or nesting, ` +
-    `or ask an owner or admin to raise the limit in the workspace settings.`;
+    `or ask an owner or admin to raise the limit in the workspace settings.`
+  );
 }
 
 export class StepLimitError extends AppError {
@@ -414,14 +422,28 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
       if (tooLarge) throw tooLarge;
       await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
       await tx.teamVersion.create({
-        data: { id: newId("tmv"), workspaceId: ctx.workspaceId, teamId, version: 1, name: data.name, description: data.description, spec: spec as Prisma.InputJsonValue, createdById: actorUserId(ctx) },
+        data: {
+          id: newId("tmv"),
+          workspaceId: ctx.workspaceId,
+          teamId,
+          version: 1,
+          name: data.name,
+          description: data.description,
+          spec: spec as Prisma.InputJsonValue,
+          createdById: actorUserId(ctx),
+        },
       });
-      await recordAudit(ctx, { action: "team.create", targetType: "team", targetId: teamId, metadata: { slug: data.slug, name: data.name, topology: spec.topology, version: 1 } }, tx);
+      await recordAudit(
+        ctx,
+        { action: "team.create", targetType: "team", targetId: teamId, metadata: { slug: data.slug, name: data.name, topology: spec.topology, version: 1 } },
+        tx,
+      );
       return tx.team.findFirstOrThrow({ where: { id: teamId }, include: withCurrent });
     });
     return toTeam(row);
   } catch (error) {
-    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
+    if (prismaCode(error) === "P2002")
+      throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
     throw error;
   }
 }
@@ -469,9 +491,22 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
     });
     if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.currentVersion, null);
     await tx.teamVersion.create({
-      data: { id: newId("tmv"), workspaceId: ctx.workspaceId, teamId: row.id, version, name: next.name, description: next.description, spec: next.spec as Prisma.InputJsonValue, createdById: actorUserId(ctx) },
+      data: {
+        id: newId("tmv"),
+        workspaceId: ctx.workspaceId,
+        teamId: row.id,
+        version,
+        name: next.name,
+        description: next.description,
+        spec: next.spec as Prisma.InputJsonValue,
+        createdById: actorUserId(ctx),
+      },
     });
-    await recordAudit(ctx, { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology } },
+      tx,
+    );
     return tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   });
   return toTeam(updated);
@@ -540,8 +575,28 @@ export async function archiveTeam(ctx: TenantContext, ref: string): Promise<Team
 async function teamWithItsAgents(
   ctx: TenantContext,
   ref: string,
-): Promise<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; runStepLimit: number | null; agents: Map<string, CurrentAgent> }> {
-  const { rows } = await execute<{ id: string; slug: string; name: string; archived: boolean; currentVersion: number; version: number | null; spec: unknown; runStepLimit: number | null; agents: unknown }>(
+): Promise<{
+  id: string;
+  slug: string;
+  name: string;
+  archived: boolean;
+  currentVersion: number;
+  version: number | null;
+  spec: unknown;
+  runStepLimit: number | null;
+  agents: Map<string, CurrentAgent>;
+}> {
+  const { rows } = await execute<{
+    id: string;
+    slug: string;
+    name: string;
+    archived: boolean;
+    currentVersion: number;
+    version: number | null;
+    spec: unknown;
+    runStepLimit: number | null;
+    agents: unknown;
+  }>(
     ctx,
     sql`WITH t AS (
        SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
@@ -607,7 +662,8 @@ export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<Pin
   const rows = root.agents;
   const nestedOnly = [...agentPaths.keys()].filter((slug) => !rows.has(slug) && !rootRefs.agents.includes(slug));
   if (nestedOnly.length) {
-    for (const [slug, row] of await agentsBySlug(ctx, nestedOnly)) rows.set(slug, { archived: row.archivedAt !== null, current: toAgentVersion(row, row.versions[0]!) });
+    for (const [slug, row] of await agentsBySlug(ctx, nestedOnly))
+      rows.set(slug, { archived: row.archivedAt !== null, current: toAgentVersion(row, row.versions[0]!) });
   }
   const agents: Record<string, AgentVersionOut> = {};
   for (const [slug, where] of agentPaths) {
@@ -671,7 +727,9 @@ export async function pinnedTeamFromVersions(
   const root = await rootRead;
   const nestedTeams = await nestedRead;
   const nestedVersions = nestedTeams.length
-    ? await db(ctx).teamVersion.findMany({ where: { workspaceId: ctx.workspaceId, OR: nestedTeams.map((t) => ({ teamId: t.id, version: pins.teams[t.slug]! })) } })
+    ? await db(ctx).teamVersion.findMany({
+        where: { workspaceId: ctx.workspaceId, OR: nestedTeams.map((t) => ({ teamId: t.id, version: pins.teams[t.slug]! })) },
+      })
     : [];
   const teams: PinnedTeam["teams"] = {};
   for (const slug of teamSlugs) {

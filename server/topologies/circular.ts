@@ -30,7 +30,14 @@ export async function runCircular(rt: TopologyRuntime, spec: Spec, task: string)
       const note = work
         ? `The agents pass the work around in a ring (lap ${lap} of at most ${spec.laps}); the work so far is in the context. Improve it and hand on the whole work; say done when it is finished.`
         : `The agents pass the work around in a ring: start the work; say done only if it is already finished.`;
-      const result = await callNode(rt, { ref, nodeId, stepId: `l${lap}.${nodeId}`, task: instruct(task, note), context: work ? [work] : [], schema: ringSchema });
+      const result = await callNode(rt, {
+        ref,
+        nodeId,
+        stepId: `l${lap}.${nodeId}`,
+        task: instruct(task, note),
+        context: work ? [work] : [],
+        schema: ringSchema,
+      });
       const answer = structured(result, ringSchema);
       work = { from: nodeLabel(ref, nodeId), output: answer?.work.trim() ? answer.work : result.text };
       if (answer?.done) return { output: work.output, laps: lap, done: true };

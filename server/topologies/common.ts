@@ -145,10 +145,17 @@ export async function runGraph<T>(
           Promise.resolve()
             .then(() => run(item.id, deps))
             .then(
-              (value) => { results.set(item.id, value); },
-              (error: unknown) => { failure ??= { error }; },
+              (value) => {
+                results.set(item.id, value);
+              },
+              (error: unknown) => {
+                failure ??= { error };
+              },
             )
-            .finally(() => { running--; pump(); });
+            .finally(() => {
+              running--;
+              pump();
+            });
         } else i++;
       }
       if (running === 0 && pending.length > 0 && !failure) {

@@ -39,13 +39,17 @@ export async function runDebate(rt: TopologyRuntime, spec: Spec, task: string): 
     const previous = latest;
     latest = await rt.parallel(
       spec.debaters.map((ref, i) => async () => {
-        const context: ContextItem[] = r === 1 ? [] : [
-          { from: `your previous argument (${labels[i]!})`, output: previous[i]! },
-          ...previous.flatMap((output, j) => (j === i ? [] : [{ from: labels[j]!, output }])),
-        ];
-        const note = r === 1
-          ? "You are a debater: give your answer and argue for it."
-          : `Debate round ${r}: the other debaters' latest arguments are in the context. Answer them and refine your position.`;
+        const context: ContextItem[] =
+          r === 1
+            ? []
+            : [
+                { from: `your previous argument (${labels[i]!})`, output: previous[i]! },
+                ...previous.flatMap((output, j) => (j === i ? [] : [{ from: labels[j]!, output }])),
+              ];
+        const note =
+          r === 1
+            ? "You are a debater: give your answer and argue for it."
+            : `Debate round ${r}: the other debaters' latest arguments are in the context. Answer them and refine your position.`;
         const result = await callNode(rt, { ref, nodeId: `d${i}`, stepId: `r${r}.d${i}`, task: instruct(task, note), context });
         return result.text;
       }),
@@ -54,7 +58,10 @@ export async function runDebate(rt: TopologyRuntime, spec: Spec, task: string): 
       ref: spec.judge,
       nodeId: "judge",
       stepId: `r${r}.judge`,
-      task: instruct(task, `You judge a debate on this task; round ${r} of at most ${spec.rounds} arguments are in the context. Decide, say whether there is consensus, and synthesise the decision.`),
+      task: instruct(
+        task,
+        `You judge a debate on this task; round ${r} of at most ${spec.rounds} arguments are in the context. Decide, say whether there is consensus, and synthesise the decision.`,
+      ),
       context: latest.map((output, i) => ({ from: labels[i]!, output })),
       schema: judgeSchema,
     });

@@ -58,7 +58,7 @@ export class FakeRuntime implements TopologyRuntime {
     this.active++;
     this.maxActive = Math.max(this.maxActive, this.active);
     try {
-      const delay = typeof this.options.delay === "function" ? this.options.delay(call) : this.options.delay ?? 5;
+      const delay = typeof this.options.delay === "function" ? this.options.delay(call) : (this.options.delay ?? 5);
       await sleep(delay);
       const script = typeof this.options.script === "function" ? this.options.script : this.options.script?.[call.agent];
       const answer = script?.(call, nth);

@@ -104,21 +104,31 @@ describe("dag", () => {
 
   it("a slow branch does not hold back ready nodes (no level-by-level barrier)", async () => {
     const rt = new FakeRuntime({ delay: (c) => (c.stepId === "slow" ? 60 : 5) });
-    await runTopology(rt, spec({
-      topology: "dag",
-      nodes: [
-        { id: "slow", agent: "a" },
-        { id: "fast", agent: "b" },
-        { id: "after", agent: "c", dependsOn: ["fast"] },
-        { id: "end", agent: "d", dependsOn: ["slow", "after"] },
-      ],
-    }), "T");
+    await runTopology(
+      rt,
+      spec({
+        topology: "dag",
+        nodes: [
+          { id: "slow", agent: "a" },
+          { id: "fast", agent: "b" },
+          { id: "after", agent: "c", dependsOn: ["fast"] },
+          { id: "end", agent: "d", dependsOn: ["slow", "after"] },
+        ],
+      }),
+      "T",
+    );
     expect(rt.overlap("slow", "after")).toBe(true);
     expect(rt.before("slow", "end")).toBe(true);
   });
 
   it("fails the run with the failing step's error after the running ones settle", async () => {
-    const rt = new FakeRuntime({ script: { b: () => { throw new Error("boom"); } } });
+    const rt = new FakeRuntime({
+      script: {
+        b: () => {
+          throw new Error("boom");
+        },
+      },
+    });
     await expect(runTopology(rt, diamond, "T")).rejects.toThrow("boom");
     expect(rt.stepIds()).not.toContain("join");
   });
@@ -127,7 +137,18 @@ describe("dag", () => {
 describe("mixture_of_agents", () => {
   it("layers run one after another, proposers of a layer overlap, each later layer sees ALL of the previous one", async () => {
     const rt = new FakeRuntime({ delay: 15 });
-    const result = await runTopology(rt, spec({ topology: "mixture_of_agents", layers: [["a", "b", "c"], ["d", "e"]], aggregator: "z" }), "T");
+    const result = await runTopology(
+      rt,
+      spec({
+        topology: "mixture_of_agents",
+        layers: [
+          ["a", "b", "c"],
+          ["d", "e"],
+        ],
+        aggregator: "z",
+      }),
+      "T",
+    );
     expect(rt.stepIds().sort()).toEqual(["agg", "l0_0", "l0_1", "l0_2", "l1_0", "l1_1"]);
     expect(rt.overlap("l0_0", "l0_2") && rt.overlap("l1_0", "l1_1")).toBe(true);
     for (const a of ["l0_0", "l0_1", "l0_2"]) for (const b of ["l1_0", "l1_1"]) expect(rt.before(a, b)).toBe(true);

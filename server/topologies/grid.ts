@@ -19,7 +19,14 @@ export async function runGrid(rt: TopologyRuntime, spec: Spec, task: string): Pr
     const row = Math.floor(k / spec.columns);
     const col = k % spec.columns;
     const nodeId = `c${row}_${col}`;
-    const neighbours = ([[row - 1, col], [row + 1, col], [row, col - 1], [row, col + 1]] as const)
+    const neighbours = (
+      [
+        [row - 1, col],
+        [row + 1, col],
+        [row, col - 1],
+        [row, col + 1],
+      ] as const
+    )
       .filter(([r, c]) => r >= 0 && r < spec.rows && c >= 0 && c < spec.columns)
       .map(([r, c]) => r * spec.columns + c);
     return { ref, nodeId, label: nodeLabel(ref, nodeId), neighbours };
@@ -29,10 +36,13 @@ export async function runGrid(rt: TopologyRuntime, spec: Spec, task: string): Pr
     const previous = last;
     last = await rt.parallel(
       cells.map((cell, k) => async () => {
-        const context: ContextItem[] = r === 1 ? [] : [
-          { from: `your previous answer (${cell.label})`, output: previous[k]! },
-          ...cell.neighbours.map((n) => ({ from: cells[n]!.label, output: previous[n]! })),
-        ];
+        const context: ContextItem[] =
+          r === 1
+            ? []
+            : [
+                { from: `your previous answer (${cell.label})`, output: previous[k]! },
+                ...cell.neighbours.map((n) => ({ from: cells[n]!.label, output: previous[n]! })),
+              ];
         const note = r === 1 ? undefined : `Round ${r}: your neighbours' previous answers are in the context. Take them into account and answer again.`;
         const result = await callNode(rt, { ref: cell.ref, nodeId: cell.nodeId, stepId: `r${r}.${cell.nodeId}`, task: instruct(task, note), context });
         return result.text;

@@ -11,8 +11,10 @@ const spec = (s: unknown) => topologySpecSchema.parse(s);
 const sub = (id: string, assignee: string, task: string, dependsOn: string[] = []) => ({ id, assignee, task, dependsOn });
 
 /** a manager that answers the given plans (by step id) and synthesises in text */
-const manager = (plans: Record<string, unknown>): Script => (call) =>
-  call.output ? { object: plans[call.stepId] ?? { subtasks: [] } } : `synthesis@${call.stepId}`;
+const manager =
+  (plans: Record<string, unknown>): Script =>
+  (call) =>
+    call.output ? { object: plans[call.stepId] ?? { subtasks: [] } } : `synthesis@${call.stepId}`;
 
 describe("hierarchical", () => {
   const h = spec({ topology: "hierarchical", manager: "boss", workers: ["res", "wri"], maxSubtasks: 4 });
@@ -101,7 +103,16 @@ describe("hierarchical", () => {
   });
 
   it("checkPlan ignores unknown dependency ids and fills missing ids", () => {
-    const check = checkPlan({ subtasks: [{ assignee: "res", task: "x", dependsOn: ["nope"] }, { id: "b", assignee: "res", task: "y", dependsOn: ["1"] }] }, ["res"], 4);
+    const check = checkPlan(
+      {
+        subtasks: [
+          { assignee: "res", task: "x", dependsOn: ["nope"] },
+          { id: "b", assignee: "res", task: "y", dependsOn: ["1"] },
+        ],
+      },
+      ["res"],
+      4,
+    );
     expect(check).toEqual({ ok: true, subtasks: [sub("1", "res", "x"), sub("b", "res", "y", ["1"])] });
   });
 
@@ -110,16 +121,15 @@ describe("hierarchical", () => {
       delay: 10,
       script: {
         boss: manager({ "manager.plan": { subtasks: [sub("small", "wri", "small part"), sub("big", "res", "big part", ["small"])] } }),
-        res: (call) => (call.output
-          ? { object: { subtasks: call.stepId === "sub1.plan" ? [sub("p", "wri", "piece 1"), sub("q", "wri", "piece 2", ["p"])] : [] } }
-          : undefined),
+        res: (call) =>
+          call.output
+            ? { object: { subtasks: call.stepId === "sub1.plan" ? [sub("p", "wri", "piece 1"), sub("q", "wri", "piece 2", ["p"])] : [] } }
+            : undefined,
         wri: (call) => (call.output ? { object: { subtasks: [] } } : undefined),
       },
     });
     const result = await runTopology(rt, spec({ topology: "hierarchical", manager: "boss", workers: ["res", "wri"], depth: 2, maxSubtasks: 4 }), "T");
-    expect(rt.stepIds().sort()).toEqual([
-      "manager.plan", "manager.synth", "sub0", "sub0.plan", "sub1.plan", "sub1.sub0", "sub1.sub1", "sub1.synth",
-    ]);
+    expect(rt.stepIds().sort()).toEqual(["manager.plan", "manager.synth", "sub0", "sub0.plan", "sub1.plan", "sub1.sub0", "sub1.sub1", "sub1.synth"]);
     const small = { from: 'wri (w1), subtask "small"', output: "wri@sub0" };
     expect(rt.call("sub1.plan").nodeId).toBe("w0");
     expect(rt.call("sub1.plan").task).toContain("big part");
@@ -130,10 +140,7 @@ describe("hierarchical", () => {
     expect(rt.call("sub1.sub1").context).toEqual([small, { from: 'wri (w1), subtask "p"', output: "wri@sub1.sub0" }]);
     expect(rt.saw("sub1.synth")).toEqual(['wri (w1), subtask "p"', 'wri (w1), subtask "q"']);
     expect(rt.call("sub1.synth").agent).toBe("res");
-    expect(rt.call("manager.synth").context).toEqual([
-      small,
-      { from: 'res (w0), subtask "big"', output: "res@sub1.synth" },
-    ]);
+    expect(rt.call("manager.synth").context).toEqual([small, { from: 'res (w0), subtask "big"', output: "res@sub1.synth" }]);
     expect(result.output).toBe("synthesis@manager.synth");
     expect(rt.expected).toBe(rt.calls.length);
   });
@@ -169,8 +176,15 @@ describe("hierarchical", () => {
   it("a manager that is a nested team (hybrid) plans in JSON text; prose means the empty plan", async () => {
     const plan = JSON.stringify({ subtasks: [sub("a", "res", "x"), sub("b", "wri", "y")] });
     const rt = new FakeRuntime({ team: (_t, task) => (task.includes("split this task") ? `Here it is: ${plan}` : "team synthesis") });
-    const result = await runTopology(rt, spec({ topology: "hybrid", arrangement: { topology: "hierarchical", manager: { team: "leads" }, workers: ["res", "wri"] } }), "T");
-    expect(rt.teams.map((t) => [t.nodeId, t.prefix])).toEqual([["manager", "manager.plan/"], ["manager", "manager.synth/"]]);
+    const result = await runTopology(
+      rt,
+      spec({ topology: "hybrid", arrangement: { topology: "hierarchical", manager: { team: "leads" }, workers: ["res", "wri"] } }),
+      "T",
+    );
+    expect(rt.teams.map((t) => [t.nodeId, t.prefix])).toEqual([
+      ["manager", "manager.plan/"],
+      ["manager", "manager.synth/"],
+    ]);
     expect(rt.teams[0]!.task).toContain("JSON schema");
     expect(rt.stepIds().sort()).toEqual(["sub0", "sub1"]);
     expect(result.output).toBe("team synthesis");
@@ -192,14 +206,19 @@ describe("forest", () => {
         m2: manager({ "t1.manager.plan": { subtasks: [sub("c", "z", "C")] } }),
       },
     });
-    const result = await runTopology(rt, spec({
-      topology: "forest",
-      trees: [{ manager: "m1", workers: ["x", "y"] }, { manager: "m2", workers: ["z"] }],
-      aggregator: "agg",
-    }), "T");
-    expect(rt.stepIds().sort()).toEqual([
-      "agg", "t0.manager.plan", "t0.manager.synth", "t0.sub0", "t0.sub1", "t1.manager.plan", "t1.manager.synth", "t1.sub0",
-    ]);
+    const result = await runTopology(
+      rt,
+      spec({
+        topology: "forest",
+        trees: [
+          { manager: "m1", workers: ["x", "y"] },
+          { manager: "m2", workers: ["z"] },
+        ],
+        aggregator: "agg",
+      }),
+      "T",
+    );
+    expect(rt.stepIds().sort()).toEqual(["agg", "t0.manager.plan", "t0.manager.synth", "t0.sub0", "t0.sub1", "t1.manager.plan", "t1.manager.synth", "t1.sub0"]);
     expect(rt.call("t0.manager.plan").nodeId).toBe("t0.manager");
     expect(rt.call("t0.sub1").nodeId).toBe("t0.w1");
     expect(rt.call("t1.sub0").nodeId).toBe("t1.w0");

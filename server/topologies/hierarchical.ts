@@ -47,7 +47,7 @@ export function planSchema(workerNames: string[], limit: number) {
     subtasks: z
       .array(
         z.object({
-          id: z.string().describe("short unique id of the subtask, e.g. \"a\""),
+          id: z.string().describe('short unique id of the subtask, e.g. "a"'),
           assignee: z.enum(workerNames as [string, ...string[]]).describe("the worker who does it"),
           task: z.string().describe("what the worker must do, self-contained"),
           dependsOn: z.array(z.string()).describe("ids of the subtasks whose results this one needs"),
@@ -83,12 +83,14 @@ export function checkPlan(plan: unknown, workerNames: string[], limit: number): 
   const problems: string[] = [];
   const raw = parsed.data.subtasks;
   if (raw.length > limit) problems.push(`too many subtasks: ${raw.length} (at most ${limit})`);
-  const subtasks = raw.map((s, k): Subtask => ({
-    id: String(s.id ?? "").trim() || String(k + 1),
-    assignee: s.assignee.trim(),
-    task: s.task.trim(),
-    dependsOn: (s.dependsOn ?? []).map((d) => String(d).trim()),
-  }));
+  const subtasks = raw.map(
+    (s, k): Subtask => ({
+      id: String(s.id ?? "").trim() || String(k + 1),
+      assignee: s.assignee.trim(),
+      task: s.task.trim(),
+      dependsOn: (s.dependsOn ?? []).map((d) => String(d).trim()),
+    }),
+  );
   const ids = new Set<string>();
   for (const s of subtasks) {
     if (ids.has(s.id)) problems.push(`duplicate subtask id "${s.id}"`);
@@ -141,10 +143,11 @@ async function makePlan(
   });
   const recheck = checkPlan(second.object ?? parseJsonLoose(second.text), env.names, p.limit);
   if (recheck.ok) return recheck.subtasks;
-  throw new TopologyError(
-    `The plan of ${nodeLabel(p.planner, p.nodeId)} was refused twice: ${recheck.problems.join("; ")}`,
-    { stepId: retryStep, nodeId: p.nodeId, problems: recheck.problems },
-  );
+  throw new TopologyError(`The plan of ${nodeLabel(p.planner, p.nodeId)} was refused twice: ${recheck.problems.join("; ")}`, {
+    stepId: retryStep,
+    nodeId: p.nodeId,
+    problems: recheck.problems,
+  });
 }
 
 type Done = { label: string; output: string };
@@ -183,7 +186,10 @@ async function execute(
         planner: ref,
         nodeId,
         stepId: `${stepBase}.plan`,
-        task: instruct(brief, `If your subtask is large, split it into smaller subtasks for the workers. ${planRules(env.names, childLimit)} Otherwise return an empty list of subtasks and you will do it yourself.`),
+        task: instruct(
+          brief,
+          `If your subtask is large, split it into smaller subtasks for the workers. ${planRules(env.names, childLimit)} Otherwise return an empty list of subtasks and you will do it yourself.`,
+        ),
         context,
         limit: childLimit,
       });
@@ -228,7 +234,10 @@ export async function runHierarchy(rt: TopologyRuntime, h: Hierarchy, task: stri
     ref: h.manager,
     nodeId: managerId,
     stepId: `${managerId}.synth`,
-    task: instruct(task, "Your workers completed the subtasks of your plan (their results are in the context). Combine them into the final answer to the task."),
+    task: instruct(
+      task,
+      "Your workers completed the subtasks of your plan (their results are in the context). Combine them into the final answer to the task.",
+    ),
     context: subtasks.map((s) => ({ from: results.get(s.id)!.label, output: results.get(s.id)!.output })),
   });
   return synth.text;

@@ -26,18 +26,30 @@ export * from "./types";
 
 function runArrangement(rt: TopologyRuntime, spec: BaseTopologySpec, task: string): Promise<TopologyResult> {
   switch (spec.topology) {
-    case "sequential": return runSequential(rt, spec, task);
-    case "parallel": return runParallel(rt, spec, task);
-    case "hierarchical": return runHierarchical(rt, spec, task);
-    case "dag": return runDag(rt, spec, task);
-    case "debate": return runDebate(rt, spec, task);
-    case "mesh": return runMesh(rt, spec, task);
-    case "star": return runStar(rt, spec, task);
-    case "grid": return runGrid(rt, spec, task);
-    case "forest": return runForest(rt, spec, task);
-    case "circular": return runCircular(rt, spec, task);
-    case "mixture_of_agents": return runMixtureOfAgents(rt, spec, task);
-    case "maker_checker": return runMakerChecker(rt, spec, task);
+    case "sequential":
+      return runSequential(rt, spec, task);
+    case "parallel":
+      return runParallel(rt, spec, task);
+    case "hierarchical":
+      return runHierarchical(rt, spec, task);
+    case "dag":
+      return runDag(rt, spec, task);
+    case "debate":
+      return runDebate(rt, spec, task);
+    case "mesh":
+      return runMesh(rt, spec, task);
+    case "star":
+      return runStar(rt, spec, task);
+    case "grid":
+      return runGrid(rt, spec, task);
+    case "forest":
+      return runForest(rt, spec, task);
+    case "circular":
+      return runCircular(rt, spec, task);
+    case "mixture_of_agents":
+      return runMixtureOfAgents(rt, spec, task);
+    case "maker_checker":
+      return runMakerChecker(rt, spec, task);
   }
 }
 

@@ -19,7 +19,12 @@ export const verdictSchema = z.object({
   reasons: z.array(z.string()).describe("what is wrong and must change (may be empty when approving)"),
 });
 
-const verdictAnswer = verdictSchema.extend({ reasons: z.array(z.string()).nullish().transform((r) => r ?? []) });
+const verdictAnswer = verdictSchema.extend({
+  reasons: z
+    .array(z.string())
+    .nullish()
+    .transform((r) => r ?? []),
+});
 
 export type Verdict = { nodeId: string; agent: string; verdict: "approve" | "revise"; reasons: string[] };
 export type MakerCheckerResult = TopologyResult & { approved: boolean; iterations: number; verdicts: Verdict[] };
@@ -37,7 +42,12 @@ export async function runMakerChecker(rt: TopologyRuntime, spec: Spec, task: str
       ref: spec.maker,
       nodeId: "maker",
       stepId: `i${n}.maker`,
-      task: instruct(task, n === 1 ? undefined : "Reviewers asked for a revision: your previous version and their reasons are in the context. Produce a revised version that addresses every reason."),
+      task: instruct(
+        task,
+        n === 1
+          ? undefined
+          : "Reviewers asked for a revision: your previous version and their reasons are in the context. Produce a revised version that addresses every reason.",
+      ),
       context: n === 1 ? [] : [{ from: `your previous version (${makerLabel})`, output }, ...feedback],
     });
     output = made.text;
@@ -54,15 +64,16 @@ export async function runMakerChecker(rt: TopologyRuntime, spec: Spec, task: str
           schema: verdictSchema,
         });
         const verdict = structured(result, verdictAnswer);
-        return verdict
-          ? { nodeId, agent: refName(ref), ...verdict }
-          : { nodeId, agent: refName(ref), verdict: "revise" as const, reasons: [result.text] };
+        return verdict ? { nodeId, agent: refName(ref), ...verdict } : { nodeId, agent: refName(ref), verdict: "revise" as const, reasons: [result.text] };
       }),
     );
     if (verdicts.every((v) => v.verdict === "approve")) break;
     feedback = verdicts
       .filter((v) => v.verdict === "revise")
-      .map((v) => ({ from: nodeLabel(spec.checkers[Number(v.nodeId.slice("checker".length))]!, v.nodeId), output: v.reasons.map((r) => `- ${r}`).join("\n") || "- (no reason given)" }));
+      .map((v) => ({
+        from: nodeLabel(spec.checkers[Number(v.nodeId.slice("checker".length))]!, v.nodeId),
+        output: v.reasons.map((r) => `- ${r}`).join("\n") || "- (no reason given)",
+      }));
   }
   const approved = verdicts.every((v) => v.verdict === "approve");
   return {

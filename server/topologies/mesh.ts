@@ -25,11 +25,15 @@ export async function runMesh(rt: TopologyRuntime, spec: Spec, task: string): Pr
     const previous = bus.rounds[r - 2];
     const outputs = await rt.parallel(
       spec.agents.map((ref, i) => async () => {
-        const context: ContextItem[] = previous ? [
-          { from: `your previous answer (${labels[i]!})`, output: previous[i]! },
-          ...previous.flatMap((output, j) => (j === i ? [] : [{ from: labels[j]!, output }])),
-        ] : [];
-        const note = previous ? `Round ${r}: the other agents' answers of the previous round are in the context. Take them into account and answer again.` : undefined;
+        const context: ContextItem[] = previous
+          ? [
+              { from: `your previous answer (${labels[i]!})`, output: previous[i]! },
+              ...previous.flatMap((output, j) => (j === i ? [] : [{ from: labels[j]!, output }])),
+            ]
+          : [];
+        const note = previous
+          ? `Round ${r}: the other agents' answers of the previous round are in the context. Take them into account and answer again.`
+          : undefined;
         const result = await callNode(rt, { ref, nodeId: `m${i}`, stepId: `r${r}.m${i}`, task: instruct(task, note), context });
         return result.text;
       }),

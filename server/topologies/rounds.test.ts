@@ -199,7 +199,17 @@ describe("maker_checker", () => {
       },
     });
     const result = (await runTopology(rt, mc, "T")) as MakerCheckerResult;
-    expect(rt.stepIds().sort()).toEqual(["i1.checker0", "i1.checker1", "i1.maker", "i2.checker0", "i2.checker1", "i2.maker", "i3.checker0", "i3.checker1", "i3.maker"]);
+    expect(rt.stepIds().sort()).toEqual([
+      "i1.checker0",
+      "i1.checker1",
+      "i1.maker",
+      "i2.checker0",
+      "i2.checker1",
+      "i2.maker",
+      "i3.checker0",
+      "i3.checker1",
+      "i3.maker",
+    ]);
     expect(rt.overlap("i1.checker0", "i1.checker1")).toBe(true);
     expect(rt.call("i1.maker").context).toEqual([]);
     expect(rt.call("i1.checker0").context).toEqual([{ from: "m (maker)", output: "m@i1.maker" }]);

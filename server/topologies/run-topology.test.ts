@@ -16,12 +16,27 @@ const SPECS: Record<(typeof TOPOLOGIES)[number], TopologySpec> = {
   sequential: spec({ topology: "sequential", agents: ["a", "b", "c"], context: "all" }),
   parallel: spec({ topology: "parallel", agents: ["a", "b", "c"], aggregator: "z" }),
   hierarchical: spec({ topology: "hierarchical", manager: "m", workers: ["a", "b"], depth: 3 }),
-  dag: spec({ topology: "dag", nodes: [{ id: "x", agent: "a" }, { id: "y", agent: "b", dependsOn: ["x"] }, { id: "w", agent: "c", dependsOn: ["x"] }], maxParallel: 2 }),
+  dag: spec({
+    topology: "dag",
+    nodes: [
+      { id: "x", agent: "a" },
+      { id: "y", agent: "b", dependsOn: ["x"] },
+      { id: "w", agent: "c", dependsOn: ["x"] },
+    ],
+    maxParallel: 2,
+  }),
   debate: spec({ topology: "debate", debaters: ["a", "b"], judge: "j", rounds: 4 }),
   mesh: spec({ topology: "mesh", agents: ["a", "b", "c"], rounds: 3 }),
   star: spec({ topology: "star", hub: "h", spokes: ["a", "b"], rounds: 3 }),
   grid: spec({ topology: "grid", rows: 2, columns: 2, cells: ["a", "b", "c", "d"], rounds: 2, aggregator: "z" }),
-  forest: spec({ topology: "forest", trees: [{ manager: "m", workers: ["a"], depth: 2 }, { manager: "n", workers: ["b", "c"] }], aggregator: "z" }),
+  forest: spec({
+    topology: "forest",
+    trees: [
+      { manager: "m", workers: ["a"], depth: 2 },
+      { manager: "n", workers: ["b", "c"] },
+    ],
+    aggregator: "z",
+  }),
   circular: spec({ topology: "circular", agents: ["a", "b", "c"], laps: 3 }),
   mixture_of_agents: spec({ topology: "mixture_of_agents", layers: [["a", "b"], ["c", "d"], ["e"]], aggregator: "z" }),
   maker_checker: spec({ topology: "maker_checker", maker: "m", checkers: ["a", "b"], maxIterations: 3 }),
@@ -62,10 +77,14 @@ describe("every topology", () => {
 describe("hybrid", () => {
   it("a nested team is one node: runTeam(nodeId, '<stepId>/', slug, task with the context written in)", async () => {
     const rt = new FakeRuntime({ team: (team, _task, prefix) => `${team} says hi @${prefix}` });
-    const result = await runTopology(rt, spec({
-      topology: "hybrid",
-      arrangement: { topology: "sequential", agents: ["a", { team: "research" }, "b"] },
-    }), "T");
+    const result = await runTopology(
+      rt,
+      spec({
+        topology: "hybrid",
+        arrangement: { topology: "sequential", agents: ["a", { team: "research" }, "b"] },
+      }),
+      "T",
+    );
     expect(rt.stepIds()).toEqual(["s0", "s2"]);
     expect(rt.teams).toHaveLength(1);
     const team = rt.teams[0]!;
@@ -79,21 +98,32 @@ describe("hybrid", () => {
 
   it("teams inside rounds get per-round prefixes, and run in parallel with agents", async () => {
     const rt = new FakeRuntime({ delay: 10, script: { j: () => ({ object: { consensus: false, decision: "d", reasoning: "" } }) } });
-    await runTopology(rt, spec({
-      topology: "hybrid",
-      arrangement: { topology: "debate", debaters: ["a", { team: "t" }], judge: "j", rounds: 2 },
-    }), "T");
-    expect(rt.teams.map((t) => [t.nodeId, t.prefix])).toEqual([["d1", "r1.d1/"], ["d1", "r2.d1/"]]);
+    await runTopology(
+      rt,
+      spec({
+        topology: "hybrid",
+        arrangement: { topology: "debate", debaters: ["a", { team: "t" }], judge: "j", rounds: 2 },
+      }),
+      "T",
+    );
+    expect(rt.teams.map((t) => [t.nodeId, t.prefix])).toEqual([
+      ["d1", "r1.d1/"],
+      ["d1", "r2.d1/"],
+    ]);
     expect(rt.stepIds().sort()).toEqual(["r1.d0", "r1.judge", "r2.d0", "r2.judge"]);
     expect(rt.saw("r2.d0")).toEqual(["your previous argument (a (d0))", "t (d1)"]);
   });
 
   it("a structured role played by a team: its JSON answer is used, prose degrades", async () => {
     const rt = new FakeRuntime({ team: () => 'verdict: {"verdict":"approve","reasons":[]}' });
-    const result = await runTopology(rt, spec({
-      topology: "hybrid",
-      arrangement: { topology: "maker_checker", maker: "m", checkers: [{ team: "qa" }], maxIterations: 3 },
-    }), "T");
+    const result = await runTopology(
+      rt,
+      spec({
+        topology: "hybrid",
+        arrangement: { topology: "maker_checker", maker: "m", checkers: [{ team: "qa" }], maxIterations: 3 },
+      }),
+      "T",
+    );
     expect(rt.teams).toHaveLength(1);
     expect(rt.teams[0]!.prefix).toBe("i1.checker0/");
     expect(result).toMatchObject({ approved: true, iterations: 1 });
@@ -101,19 +131,35 @@ describe("hybrid", () => {
 
   it("dag and hierarchical workers may be teams", async () => {
     const rt = new FakeRuntime({ delay: 5 });
-    const result = await runTopology(rt, spec({
-      topology: "hybrid",
-      arrangement: { topology: "dag", nodes: [{ id: "x", agent: { team: "t1" } }, { id: "y", agent: "a", dependsOn: ["x"] }] },
-    }), "T");
+    const result = await runTopology(
+      rt,
+      spec({
+        topology: "hybrid",
+        arrangement: {
+          topology: "dag",
+          nodes: [
+            { id: "x", agent: { team: "t1" } },
+            { id: "y", agent: "a", dependsOn: ["x"] },
+          ],
+        },
+      }),
+      "T",
+    );
     expect(rt.teams.map((t) => t.prefix)).toEqual(["x/"]);
     expect(rt.call("y").context).toEqual([{ from: "t1 (x)", output: "team:t1@x/" }]);
     expect(result.output).toBe("a@y");
 
-    const h = new FakeRuntime({ script: { m: (c) => (c.output ? { object: { subtasks: [{ id: "1", assignee: "crew", task: "do", dependsOn: [] }] } } : undefined) } });
-    await runTopology(h, spec({
-      topology: "hybrid",
-      arrangement: { topology: "hierarchical", manager: "m", workers: ["a", { team: "crew" }], depth: 2 },
-    }), "T");
+    const h = new FakeRuntime({
+      script: { m: (c) => (c.output ? { object: { subtasks: [{ id: "1", assignee: "crew", task: "do", dependsOn: [] }] } } : undefined) },
+    });
+    await runTopology(
+      h,
+      spec({
+        topology: "hybrid",
+        arrangement: { topology: "hierarchical", manager: "m", workers: ["a", { team: "crew" }], depth: 2 },
+      }),
+      "T",
+    );
     expect(h.teams.map((t) => [t.nodeId, t.prefix])).toEqual([["w1", "sub0/"]]);
   });
 });
@@ -128,7 +174,14 @@ describe("spec validation", () => {
       "cells.1: Nested teams are only allowed in the hybrid topology",
       "cells: A 2 x 2 grid needs 4 cells, got 2",
     ]);
-    const cyclic = { topology: "dag", nodes: [{ id: "a", agent: "x", dependsOn: ["b"] }, { id: "b", agent: "x", dependsOn: ["a"] }], maxParallel: 2 } as TopologySpec;
+    const cyclic = {
+      topology: "dag",
+      nodes: [
+        { id: "a", agent: "x", dependsOn: ["b"] },
+        { id: "b", agent: "x", dependsOn: ["a"] },
+      ],
+      maxParallel: 2,
+    } as TopologySpec;
     await expect(runTopology(rt, cyclic, "T")).rejects.toThrow("cycle");
     await expect(runTopology(rt, { topology: "debate", debaters: ["a"], judge: "j" } as unknown as TopologySpec, "T")).rejects.toThrow(TopologyError);
     expect(rt.calls).toHaveLength(0);

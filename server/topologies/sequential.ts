@@ -18,9 +18,12 @@ export async function runSequential(rt: TopologyRuntime, spec: Spec, task: strin
   for (const [i, ref] of spec.agents.entries()) {
     const nodeId = `s${i}`;
     const context = spec.context === "all" ? [...previous] : previous.slice(-1);
-    const note = context.length === 0 ? undefined
-      : spec.context === "all" ? "The outputs of the previous agents are in the context: build on them."
-      : "The previous agent's output is in the context: build on it.";
+    const note =
+      context.length === 0
+        ? undefined
+        : spec.context === "all"
+          ? "The outputs of the previous agents are in the context: build on them."
+          : "The previous agent's output is in the context: build on it.";
     const result = await callNode(rt, { ref, nodeId, stepId: nodeId, task: instruct(task, note), context });
     output = result.text;
     previous.push({ from: nodeLabel(ref, nodeId), output });

@@ -51,12 +51,25 @@ const SPECS: Record<(typeof TOPOLOGIES)[number], TopologySpec> = {
   sequential: spec({ topology: "sequential", agents: ["a", "b"] }),
   parallel: spec({ topology: "parallel", agents: ["a", "b"] }),
   hierarchical: spec({ topology: "hierarchical", manager: "m", workers: ["a", "b"], depth: 3 }),
-  dag: spec({ topology: "dag", nodes: [{ id: "x", agent: "a" }, { id: "y", agent: "b", dependsOn: ["x"] }] }),
+  dag: spec({
+    topology: "dag",
+    nodes: [
+      { id: "x", agent: "a" },
+      { id: "y", agent: "b", dependsOn: ["x"] },
+    ],
+  }),
   debate: spec({ topology: "debate", debaters: ["a", "b"], judge: "j", rounds: 5 }),
   mesh: spec({ topology: "mesh", agents: ["a", "b"], rounds: 3 }),
   star: spec({ topology: "star", hub: "h", spokes: ["a", "b"], rounds: 4 }),
   grid: spec({ topology: "grid", rows: 1, columns: 2, cells: ["a", "b"], aggregator: "z" }),
-  forest: spec({ topology: "forest", trees: [{ manager: "m", workers: ["a"], depth: 2 }, { manager: "n", workers: ["b"] }], aggregator: "z" }),
+  forest: spec({
+    topology: "forest",
+    trees: [
+      { manager: "m", workers: ["a"], depth: 2 },
+      { manager: "n", workers: ["b"] },
+    ],
+    aggregator: "z",
+  }),
   circular: spec({ topology: "circular", agents: ["a", "b"], laps: 5 }),
   mixture_of_agents: spec({ topology: "mixture_of_agents", layers: [["a", "b"], ["c"]], aggregator: "z" }),
   maker_checker: spec({ topology: "maker_checker", maker: "m", checkers: ["a", "b"], maxIterations: 5 }),
@@ -67,7 +80,7 @@ describe("with the offline simulator and the AI SDK", () => {
   it("the structured schemas are accepted and answered with valid objects", async () => {
     const model = createSimulatorModel("sim-fast", { latencyMs: 0 });
     const ask = async (schema: z.ZodType) =>
-      (await generateText({ model, prompt: "Write a haiku", output: Output.object({ schema }), maxRetries: 0 }) as { output?: unknown }).output;
+      ((await generateText({ model, prompt: "Write a haiku", output: Output.object({ schema }), maxRetries: 0 })) as { output?: unknown }).output;
     const plan = await ask(planSchema(["a", "b"], 4));
     expect(checkPlan(plan, ["a", "b"], 4)).toMatchObject({ ok: true, subtasks: [{ assignee: "a" }] });
     expect(judgeSchema.safeParse(await ask(judgeSchema)).success).toBe(true);

@@ -49,7 +49,10 @@ export async function runStar(rt: TopologyRuntime, spec: Spec, task: string): Pr
       ref: spec.hub,
       nodeId: "hub",
       stepId: `r${r}.hub`,
-      task: instruct(task, `${intro} Round ${r} of at most ${spec.rounds}${r > 1 ? "; their answers to your last messages are in the context" : ""}. If you can answer the task, set done and give the answer; otherwise write a message to each spoke.`),
+      task: instruct(
+        task,
+        `${intro} Round ${r} of at most ${spec.rounds}${r > 1 ? "; their answers to your last messages are in the context" : ""}. If you can answer the task, set done and give the answer; otherwise write a message to each spoke.`,
+      ),
       context: answers,
       schema,
     });

@@ -28,7 +28,10 @@ function adversarial(call: AgentCall): AgentResult {
       const limit = Number(/At most (\d+) subtasks/.exec(call.task)?.[1] ?? 1);
       const names = (/one assignee from: ([^;]+);/.exec(call.task)?.[1] ?? "").split(", ");
       const n = planSize(limit);
-      return { text: "{}", object: { subtasks: Array.from({ length: n }, (_, k) => ({ id: `k${k}`, assignee: names[k % names.length]!, task: `part ${k}`, dependsOn: [] })) } };
+      return {
+        text: "{}",
+        object: { subtasks: Array.from({ length: n }, (_, k) => ({ id: `k${k}`, assignee: names[k % names.length]!, task: `part ${k}`, dependsOn: [] })) },
+      };
     }
     const object = valueForSchema(z.toJSONSchema(call.output.schema) as JsonSchemaLike, { seed: id, topic: call.task });
     return { text: JSON.stringify(object), object };
@@ -43,7 +46,11 @@ class CountingRuntime implements TopologyRuntime {
   steps = 0;
   active = 0;
   maxActive = 0;
-  constructor(private readonly teams: Record<string, TopologySpec>, private readonly prefix = "", private readonly root?: CountingRuntime) {}
+  constructor(
+    private readonly teams: Record<string, TopologySpec>,
+    private readonly prefix = "",
+    private readonly root?: CountingRuntime,
+  ) {}
   private get top(): CountingRuntime {
     return this.root ?? this;
   }
@@ -97,7 +104,18 @@ describe("worstCase per topology (the adversarial run makes exactly that many st
     expect((await check(spec({ topology: "parallel", agents: ["a", "b"] }))).peakParallel).toBe(2);
   });
   it("dag: every node once, at most maxParallel at once", async () => {
-    const c = await check(spec({ topology: "dag", nodes: [{ id: "x", agent: "a" }, { id: "y", agent: "b" }, { id: "w", agent: "c" }, { id: "v", agent: "d", dependsOn: ["x"] }], maxParallel: 2 }));
+    const c = await check(
+      spec({
+        topology: "dag",
+        nodes: [
+          { id: "x", agent: "a" },
+          { id: "y", agent: "b" },
+          { id: "w", agent: "c" },
+          { id: "v", agent: "d", dependsOn: ["x"] },
+        ],
+        maxParallel: 2,
+      }),
+    );
     expect(c).toMatchObject({ steps: 4, peakParallel: 2 });
   });
   it("debate: rounds x (debaters + judge) without consensus", async () => {
@@ -110,13 +128,27 @@ describe("worstCase per topology (the adversarial run makes exactly that many st
     expect(await check(spec({ topology: "star", hub: "h", spokes: ["a", "b", "c"], rounds: 3 }))).toMatchObject({ steps: 13, peakParallel: 3 });
   });
   it("grid: rounds x cells + the aggregator", async () => {
-    expect(await check(spec({ topology: "grid", rows: 2, columns: 3, cells: ["a", "b", "c", "d", "e", "f"], rounds: 3, aggregator: "z" }))).toMatchObject({ steps: 19, peakParallel: 6 });
+    expect(await check(spec({ topology: "grid", rows: 2, columns: 3, cells: ["a", "b", "c", "d", "e", "f"], rounds: 3, aggregator: "z" }))).toMatchObject({
+      steps: 19,
+      peakParallel: 6,
+    });
   });
   it("circular: laps x agents, never done", async () => {
     expect(await check(spec({ topology: "circular", agents: ["a", "b", "c"], laps: 4 }))).toMatchObject({ steps: 12, peakParallel: 1 });
   });
   it("mixture of agents: every layer + the aggregator", async () => {
-    expect(await check(spec({ topology: "mixture_of_agents", layers: [["a", "b"], ["c", "d", "e"]], aggregator: "z" }))).toMatchObject({ steps: 6, peakParallel: 3 });
+    expect(
+      await check(
+        spec({
+          topology: "mixture_of_agents",
+          layers: [
+            ["a", "b"],
+            ["c", "d", "e"],
+          ],
+          aggregator: "z",
+        }),
+      ),
+    ).toMatchObject({ steps: 6, peakParallel: 3 });
   });
   it("maker-checker: iterations x (maker + checkers), never approved", async () => {
     expect(await check(spec({ topology: "maker_checker", maker: "m", checkers: ["a", "b"], maxIterations: 4 }))).toMatchObject({ steps: 12, peakParallel: 2 });
@@ -138,7 +170,18 @@ describe("worstCase per topology (the adversarial run makes exactly that many st
   });
   it("forest: each tree's hierarchy (at most 8 subtasks) + the aggregator", async () => {
     planSize = (limit) => limit;
-    expect(await check(spec({ topology: "forest", trees: [{ manager: "m", workers: ["a"] }, { manager: "n", workers: ["b", "c"] }], aggregator: "z" }))).toMatchObject({ steps: 2 * (2 + 8 + 1) + 1, peakParallel: 16 });
+    expect(
+      await check(
+        spec({
+          topology: "forest",
+          trees: [
+            { manager: "m", workers: ["a"] },
+            { manager: "n", workers: ["b", "c"] },
+          ],
+          aggregator: "z",
+        }),
+      ),
+    ).toMatchObject({ steps: 2 * (2 + 8 + 1) + 1, peakParallel: 16 });
   });
   it("hybrid: nested teams count with their own worst case, recursively (and run that way)", async () => {
     planSize = (limit) => limit;
@@ -146,7 +189,10 @@ describe("worstCase per topology (the adversarial run makes exactly that many st
       inner: spec({ topology: "maker_checker", maker: "m", checkers: ["a"], maxIterations: 2 }),
       middle: spec({ topology: "hybrid", arrangement: { topology: "mesh", agents: [{ team: "inner" }, "x"], rounds: 2 } }),
     };
-    const c = await check(spec({ topology: "hybrid", arrangement: { topology: "parallel", agents: [{ team: "middle" }, { team: "inner" }], aggregator: "z" } }), teams);
+    const c = await check(
+      spec({ topology: "hybrid", arrangement: { topology: "parallel", agents: [{ team: "middle" }, { team: "inner" }], aggregator: "z" } }),
+      teams,
+    );
     // inner 4 steps (width 1); middle = 2 rounds x (4 + 1) = 10 (width 2); root = 10 + 4 + 1
     expect(c).toEqual({ steps: 15, modelCalls: 15, peakParallel: 3 });
   });
@@ -154,7 +200,11 @@ describe("worstCase per topology (the adversarial run makes exactly that many st
 
 describe("the attack: nested hybrid meshes at their schema limits", () => {
   const mesh = (node: unknown) => spec({ topology: "hybrid", arrangement: { topology: "mesh", agents: Array.from({ length: 12 }, () => node), rounds: 10 } });
-  const teams = { l3: spec({ topology: "mesh", agents: Array.from({ length: 12 }, (_, i) => `a${i}`), rounds: 10 }), l2: mesh({ team: "l3" }), l1: mesh({ team: "l2" }) };
+  const teams = {
+    l3: spec({ topology: "mesh", agents: Array.from({ length: 12 }, (_, i) => `a${i}`), rounds: 10 }),
+    l2: mesh({ team: "l3" }),
+    l1: mesh({ team: "l2" }),
+  };
 
   it("three levels: 120^3 steps, 12^3 at once", () => {
     expect(worstCase(teams.l1, (slug) => teams[slug as keyof typeof teams])).toEqual({ steps: 1_728_000, modelCalls: 1_728_000, peakParallel: 1_728 });
@@ -168,8 +218,14 @@ describe("the attack: nested hybrid meshes at their schema limits", () => {
     expect(formatCount(1_728_000)).toBe("1,728,000");
   });
   it("saturates instead of overflowing (5 levels of 12 x 10 x 64-cell grids)", () => {
-    const grid = (node: unknown) => spec({ topology: "hybrid", arrangement: { topology: "grid", rows: 8, columns: 8, cells: Array.from({ length: 64 }, () => node), rounds: 10, aggregator: "z" } });
-    const lookup: Record<string, TopologySpec> = { g0: spec({ topology: "grid", rows: 8, columns: 8, cells: Array.from({ length: 64 }, () => "a"), rounds: 10, aggregator: "z" }) };
+    const grid = (node: unknown) =>
+      spec({
+        topology: "hybrid",
+        arrangement: { topology: "grid", rows: 8, columns: 8, cells: Array.from({ length: 64 }, () => node), rounds: 10, aggregator: "z" },
+      });
+    const lookup: Record<string, TopologySpec> = {
+      g0: spec({ topology: "grid", rows: 8, columns: 8, cells: Array.from({ length: 64 }, () => "a"), rounds: 10, aggregator: "z" }),
+    };
     for (let i = 1; i <= 6; i++) lookup[`g${i}`] = grid({ team: `g${i - 1}` });
     const w = worstCase(lookup.g6!, (slug) => lookup[slug]);
     expect(w.steps).toBe(Number.MAX_SAFE_INTEGER);

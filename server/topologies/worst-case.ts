@@ -23,7 +23,11 @@ export interface WorstCase {
 }
 
 const CAP = Number.MAX_SAFE_INTEGER;
-const add = (...xs: number[]) => Math.min(CAP, xs.reduce((a, b) => a + b, 0));
+const add = (...xs: number[]) =>
+  Math.min(
+    CAP,
+    xs.reduce((a, b) => a + b, 0),
+  );
 const mul = (a: number, b: number) => (a === 0 || b === 0 ? 0 : Math.min(CAP, a * b));
 const max = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
 const sum = (xs: number[]) => add(...xs);
@@ -62,7 +66,10 @@ export function worstCase(spec: TopologySpec, teamSpec: TeamSpecLookup = () => u
   /** nodes run one after another (`times` over): steps add up, the width is the widest node */
   const serial = (refs: NodeRef[], times = 1): Cost => ({ steps: mul(times, sum(refs.map((r) => node(r).steps))), width: max(refs.map((r) => node(r).width)) });
   /** nodes run all at once (`times` over): steps and widths add up */
-  const together = (refs: NodeRef[], times = 1): Cost => ({ steps: mul(times, sum(refs.map((r) => node(r).steps))), width: sum(refs.map((r) => node(r).width)) });
+  const together = (refs: NodeRef[], times = 1): Cost => ({
+    steps: mul(times, sum(refs.map((r) => node(r).steps))),
+    width: sum(refs.map((r) => node(r).width)),
+  });
   /** phases one after another */
   const then = (...phases: Cost[]): Cost => ({ steps: sum(phases.map((p) => p.steps)), width: max(phases.map((p) => p.width)) });
 

@@ -30,7 +30,11 @@ function recordSessionRevocation(userId: string, reason: SessionRevocationReason
  * Changes the password of a user who has one: the current password is checked the way sign-in checks it (with its
  * attempt limits), then every session of the user ends.
  */
-export async function changePassword(user: { id: string; email: string }, input: z.input<typeof changePasswordInputSchema>, meta: { requestId?: string; clientIp?: string } = {}) {
+export async function changePassword(
+  user: { id: string; email: string },
+  input: z.input<typeof changePasswordInputSchema>,
+  meta: { requestId?: string; clientIp?: string } = {},
+) {
   const { currentPassword, newPassword } = changePasswordInputSchema.parse(input);
   const row = await db(NO_TENANT).user.findUnique({ where: { id: user.id }, select: { email: true, passwordHash: true } });
   if (!row) throw new AppError("UNAUTHORIZED", "Sign in first");
@@ -41,7 +45,9 @@ export async function changePassword(user: { id: string; email: string }, input:
     await verifyCredentials(row.email, currentPassword, meta.clientIp);
   } catch (error) {
     if (isAppError(error) && error.code === "UNAUTHORIZED") {
-      throw new AppError("VALIDATION_FAILED", "The current password is not right", { issues: [{ path: "currentPassword", message: "The current password is not right" }] });
+      throw new AppError("VALIDATION_FAILED", "The current password is not right", {
+        issues: [{ path: "currentPassword", message: "The current password is not right" }],
+      });
     }
     throw error;
   }

@@ -15,7 +15,9 @@ import { DELETED_USER_LABEL } from "./erasure";
 
 async function authoredRun(workspaceId: string, userId: string, input: string) {
   const id = newId("run");
-  await db().run.create({ data: { id, workspaceId, targetType: "agent", input, status: "succeeded", createdByType: "user", createdById: userId, finishedAt: new Date() } });
+  await db().run.create({
+    data: { id, workspaceId, targetType: "agent", input, status: "succeeded", createdByType: "user", createdById: userId, finishedAt: new Date() },
+  });
   return id;
 }
 
@@ -56,7 +58,10 @@ describe("account deletion", () => {
     expect((refused as { message: string }).message).toMatch(/last owner/);
     expect(await db().user.findUnique({ where: { id: owner.id } })).not.toBeNull();
     // a wrong confirmation
-    expect(await outcome(callerFor(ws.users.member).account.delete({ confirmEmail: "someone@example.test" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(callerFor(ws.users.member).account.delete({ confirmEmail: "someone@example.test" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
   });
 
   it("anonymises the person's rows where workspaces keep them, deletes the workspaces they were alone in, and is audited", async () => {
@@ -65,11 +70,28 @@ describe("account deletion", () => {
     // another owner: I am no longer the last one
     const { user: coOwner } = await addMember(shared, "owner", "co");
     const run = await authoredRun(shared.id, me.id, "kept input");
-    await db().agent.create({ data: { id: "agt_" + uniq() + "aaaa", workspaceId: shared.id, slug: `a-${uniq()}`, name: "a" } }).then((agent) =>
-      db().agentVersion.create({ data: { id: newId("agv"), workspaceId: shared.id, agentId: agent.id, version: 1, name: "a", modelPolicy: {}, createdById: me.id } }),
-    );
-    await db().auditLog.create({ data: { id: newId("aud"), workspaceId: shared.id, actorType: "user", actorId: me.id, actorLabel: me.email, action: "agent.create", targetType: "agent" } });
-    await db().auditLog.create({ data: { id: newId("aud"), workspaceId: shared.id, actorType: "user", actorId: coOwner.id, actorLabel: coOwner.email, action: "member.invite", targetType: "invitation", metadata: { email: me.email } } });
+    await db()
+      .agent.create({ data: { id: `agt_${uniq()}aaaa`, workspaceId: shared.id, slug: `a-${uniq()}`, name: "a" } })
+      .then((agent) =>
+        db().agentVersion.create({
+          data: { id: newId("agv"), workspaceId: shared.id, agentId: agent.id, version: 1, name: "a", modelPolicy: {}, createdById: me.id },
+        }),
+      );
+    await db().auditLog.create({
+      data: { id: newId("aud"), workspaceId: shared.id, actorType: "user", actorId: me.id, actorLabel: me.email, action: "agent.create", targetType: "agent" },
+    });
+    await db().auditLog.create({
+      data: {
+        id: newId("aud"),
+        workspaceId: shared.id,
+        actorType: "user",
+        actorId: coOwner.id,
+        actorLabel: coOwner.email,
+        action: "member.invite",
+        targetType: "invitation",
+        metadata: { email: me.email },
+      },
+    });
     await db().authEvent.create({ data: { id: newId("aev"), action: "auth.sign_in", userId: me.id, email: me.email } });
     // a workspace where I am the only member
     const alone = await callerFor(me).workspaces.create({ name: "Mine alone", slug: `alone-${uniq()}` });

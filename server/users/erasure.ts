@@ -33,10 +33,20 @@ export const deleteAccountInputSchema = z.strictObject({
   confirmEmail: text().max(320).describe("The account's email, typed again to confirm"),
 });
 
-function tenantOf(user: { id: string; email: string }, membership: { workspaceId: string; role: string; workspace: { slug: string } }, requestId?: string, client: ClientInfo = {}): TenantContext {
+function tenantOf(
+  user: { id: string; email: string },
+  membership: { workspaceId: string; role: string; workspace: { slug: string } },
+  requestId?: string,
+  client: ClientInfo = {},
+): TenantContext {
   const role = membership.role as Role;
   return {
-    workspaceId: membership.workspaceId, workspaceSlug: membership.workspace.slug, role, permissions: new Set(permissionsOf(role)), requestId, ...client,
+    workspaceId: membership.workspaceId,
+    workspaceSlug: membership.workspace.slug,
+    role,
+    permissions: new Set(permissionsOf(role)),
+    requestId,
+    ...client,
     actor: { type: "user", userId: user.id, email: user.email },
   };
 }
@@ -45,31 +55,67 @@ function tenantOf(user: { id: string; email: string }, membership: { workspaceId
 export async function exportAccount(user: { id: string; email: string }) {
   const profile = await db(NO_TENANT).user.findUnique({
     where: { id: user.id },
-    select: { id: true, email: true, name: true, emailVerified: true, createdAt: true, updatedAt: true, passwordHash: true, accounts: { select: { provider: true, createdAt: true } } },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      emailVerified: true,
+      createdAt: true,
+      updatedAt: true,
+      passwordHash: true,
+      accounts: { select: { provider: true, createdAt: true } },
+    },
   });
   if (!profile) throw new AppError("UNAUTHORIZED", "Sign in first");
-  const memberships = await db(userScope(user.id)).membership.findMany({ where: { userId: user.id }, include: { workspace: true }, orderBy: { createdAt: "asc" } });
+  const memberships = await db(userScope(user.id)).membership.findMany({
+    where: { userId: user.id },
+    include: { workspace: true },
+    orderBy: { createdAt: "asc" },
+  });
   const workspaces = [];
   for (const m of memberships) {
     const t = db({ workspaceId: m.workspaceId });
     const [runs, agentVersions, secrets, apiKeys, auditEntries] = await Promise.all([
       t.run.findMany({
         where: { workspaceId: m.workspaceId, createdByType: "user", createdById: user.id },
-        select: { id: true, targetType: true, teamId: true, agentId: true, input: true, status: true, output: true, error: true, costUsd: true, createdAt: true, finishedAt: true },
-        orderBy: { createdAt: "asc" }, take: EXPORT_ROWS_PER_KIND,
+        select: {
+          id: true,
+          targetType: true,
+          teamId: true,
+          agentId: true,
+          input: true,
+          status: true,
+          output: true,
+          error: true,
+          costUsd: true,
+          createdAt: true,
+          finishedAt: true,
+        },
+        orderBy: { createdAt: "asc" },
+        take: EXPORT_ROWS_PER_KIND,
       }),
       t.agentVersion.findMany({
         where: { workspaceId: m.workspaceId, createdById: user.id },
         select: { agentId: true, version: true, name: true, roleDescription: true, instructions: true, createdAt: true },
-        orderBy: { createdAt: "asc" }, take: EXPORT_ROWS_PER_KIND,
+        orderBy: { createdAt: "asc" },
+        take: EXPORT_ROWS_PER_KIND,
       }),
       // names only: a secret's value is never readable, not even by its author
-      t.secret.findMany({ where: { workspaceId: m.workspaceId, createdById: user.id }, select: { id: true, name: true, createdAt: true }, take: EXPORT_ROWS_PER_KIND }),
-      t.apiKey.findMany({ where: { workspaceId: m.workspaceId, createdById: user.id }, select: { id: true, name: true, prefix: true, last4: true, scopes: true, createdAt: true, expiresAt: true, revokedAt: true }, take: EXPORT_ROWS_PER_KIND }),
+      t.secret.findMany({
+        where: { workspaceId: m.workspaceId, createdById: user.id },
+        select: { id: true, name: true, createdAt: true },
+        take: EXPORT_ROWS_PER_KIND,
+      }),
+      t.apiKey.findMany({
+        where: { workspaceId: m.workspaceId, createdById: user.id },
+        select: { id: true, name: true, prefix: true, last4: true, scopes: true, createdAt: true, expiresAt: true, revokedAt: true },
+        take: EXPORT_ROWS_PER_KIND,
+      }),
       t.auditLog.findMany({
         where: { workspaceId: m.workspaceId, actorType: "user", actorId: user.id },
         select: { action: true, targetType: true, targetId: true, createdAt: true },
-        orderBy: { createdAt: "asc" }, take: EXPORT_ROWS_PER_KIND,
+        orderBy: { createdAt: "asc" },
+        take: EXPORT_ROWS_PER_KIND,
       }),
     ]);
     workspaces.push({
@@ -91,7 +137,12 @@ export async function exportAccount(user: { id: string; email: string }) {
     exportedAt: new Date(),
     format: "cadre.account-export.v1" as const,
     profile: {
-      id: profile.id, email: profile.email, name: profile.name, emailVerified: profile.emailVerified, createdAt: profile.createdAt, updatedAt: profile.updatedAt,
+      id: profile.id,
+      email: profile.email,
+      name: profile.name,
+      emailVerified: profile.emailVerified,
+      createdAt: profile.createdAt,
+      updatedAt: profile.updatedAt,
       hasPassword: profile.passwordHash !== null,
       signInMethods: profile.accounts.map((a) => ({ provider: a.provider, connectedAt: a.createdAt })),
     },
@@ -121,7 +172,11 @@ async function blockingWorkspaces(userId: string) {
  * Deletes the signed-in person's account (they type their email again). See the file's comment for what happens
  * to what. Returns the workspaces that were deleted with it.
  */
-export async function deleteAccount(user: { id: string; email: string }, input: z.input<typeof deleteAccountInputSchema>, meta: { requestId?: string } & ClientInfo = {}) {
+export async function deleteAccount(
+  user: { id: string; email: string },
+  input: z.input<typeof deleteAccountInputSchema>,
+  meta: { requestId?: string } & ClientInfo = {},
+) {
   const { confirmEmail } = deleteAccountInputSchema.parse(input);
   const row = await db(NO_TENANT).user.findUnique({ where: { id: user.id }, select: { email: true } });
   if (!row) throw new AppError("UNAUTHORIZED", "Sign in first");
@@ -143,15 +198,33 @@ export async function deleteAccount(user: { id: string; email: string }, input: 
     await db(ctx).$transaction(async (tx) => {
       await recordAudit(ctx, { action: "user.delete", targetType: "user", targetId: user.id, metadata: { workspaceDeleted: sole } }, tx);
       if (sole) {
-        await recordAudit(ctx, { action: "workspace.delete", targetType: "workspace", targetId: m.workspaceId, metadata: { name: m.workspace.name, slug: m.workspace.slug, members: 1, reason: "its only member deleted their account" } }, tx);
+        await recordAudit(
+          ctx,
+          {
+            action: "workspace.delete",
+            targetType: "workspace",
+            targetId: m.workspaceId,
+            metadata: { name: m.workspace.name, slug: m.workspace.slug, members: 1, reason: "its only member deleted their account" },
+          },
+          tx,
+        );
         await tx.workspace.update({ where: { id: m.workspaceId }, data: { deletedAt: now, deletedById: null, purgeAfter: now } });
-        await tx.run.updateMany({ where: { workspaceId: m.workspaceId, status: { in: ["queued", "running"] }, cancelRequestedAt: null }, data: { cancelRequestedAt: now, cancelReason: "the workspace was deleted" } });
+        await tx.run.updateMany({
+          where: { workspaceId: m.workspaceId, status: { in: ["queued", "running"] }, cancelRequestedAt: null },
+          data: { cancelRequestedAt: now, cancelReason: "the workspace was deleted" },
+        });
       }
     });
   }
   await anonymiseAuthoredRows(user.id, row.email);
   await db(NO_TENANT).user.delete({ where: { id: user.id } });
-  await recordAuthEvent({ action: "auth.account_delete", requestId: meta.requestId, ip: meta.clientIp, userAgent: meta.userAgent, metadata: { workspacesDeleted: soleMember.length } });
+  await recordAuthEvent({
+    action: "auth.account_delete",
+    requestId: meta.requestId,
+    ip: meta.clientIp,
+    userAgent: meta.userAgent,
+    metadata: { workspacesDeleted: soleMember.length },
+  });
   return { deleted: true as const, workspacesDeleted: soleMember.map((s) => s.slug) };
 }
 
@@ -162,9 +235,15 @@ export async function anonymiseAuthoredRows(userId: string, email: string): Prom
   await execute(erasure, sql`UPDATE "AgentVersion" SET "createdById" = NULL WHERE "createdById" = ${userId}`);
   await execute(erasure, sql`UPDATE "Secret" SET "createdById" = NULL WHERE "createdById" = ${userId}`);
   await execute(erasure, sql`UPDATE "UsageRecord" SET "actorId" = NULL WHERE "actorType" = 'user' AND "actorId" = ${userId}`);
-  await execute(erasure, sql`UPDATE "AuditLog" SET "actorId" = NULL, "actorLabel" = ${DELETED_USER_LABEL} WHERE "actorType" = 'user' AND "actorId" = ${userId}`);
+  await execute(
+    erasure,
+    sql`UPDATE "AuditLog" SET "actorId" = NULL, "actorLabel" = ${DELETED_USER_LABEL} WHERE "actorType" = 'user' AND "actorId" = ${userId}`,
+  );
   await execute(erasure, sql`UPDATE "AuditLog" SET "targetId" = NULL WHERE "targetType" = 'user' AND "targetId" = ${userId}`);
   // entries about them (an invitation, a role change) name their address in the metadata
-  await execute(erasure, sql`UPDATE "AuditLog" SET "metadata" = jsonb_set("metadata", '{email}', to_jsonb(${DELETED_USER_LABEL}::text)) WHERE lower("metadata"->>'email') = ${email.toLowerCase()}`);
+  await execute(
+    erasure,
+    sql`UPDATE "AuditLog" SET "metadata" = jsonb_set("metadata", '{email}', to_jsonb(${DELETED_USER_LABEL}::text)) WHERE lower("metadata"->>'email') = ${email.toLowerCase()}`,
+  );
   await execute(erasure, sql`DELETE FROM "AuthEvent" WHERE "userId" = ${userId} OR lower("email") = ${email.toLowerCase()}`);
 }

@@ -40,7 +40,11 @@ describe("headless init", () => {
     const s = spec();
     await initialise(s);
     const before = await db().user.findUniqueOrThrow({ where: { email: s.email } });
-    expect(await initialise({ ...s, email: s.email.toUpperCase(), password: "A-different-pass-1" })).toEqual({ createdUser: false, createdWorkspace: false, createdKey: false });
+    expect(await initialise({ ...s, email: s.email.toUpperCase(), password: "A-different-pass-1" })).toEqual({
+      createdUser: false,
+      createdWorkspace: false,
+      createdKey: false,
+    });
 
     expect(await db().user.count({ where: { email: s.email } })).toBe(1);
     expect((await db().user.findUniqueOrThrow({ where: { email: s.email } })).passwordHash).toBe(before.passwordHash);
@@ -70,7 +74,10 @@ describe("headless init", () => {
     // authenticateApiKey refuses keys over 256 characters, and a bearer token cannot contain spaces
     for (const apiKey of [`cadre_${"a".repeat(300)}`, "my own long passphrase for the init key"]) {
       const s = { ...spec(), apiKey };
-      const result = await initialise(s).then(() => "accepted", () => "rejected");
+      const result = await initialise(s).then(
+        () => "accepted",
+        () => "rejected",
+      );
       if (result === "accepted") {
         const me = await rest("GET", "/api/v1/me", { key: apiKey });
         expect(me.status, `init accepted a ${apiKey.length}-character key that then gets ${me.status}`).toBe(200);
@@ -93,7 +100,10 @@ describe("headless init with invalid settings", () => {
     ["-dash-", /^CADRE_INIT_WORKSPACE_SLUG "-dash-" is invalid: Use lowercase letters/],
   ])("a slug %j stops with one line naming the variable and the rule, and creates nothing", async (slug, message) => {
     const s = { ...spec(), workspaceSlug: slug };
-    const error = await initialise(s).then(() => null, (e: unknown) => e as Error);
+    const error = await initialise(s).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error!.message).toMatch(message);
     expect(error!.message).not.toContain("\n");

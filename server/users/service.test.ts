@@ -59,7 +59,10 @@ describe("signUp", () => {
     const address = email("gina");
     expect(await callerFor(null).auth.signUp({ name: "Gina", email: address, password: PASSWORD })).toEqual({ checkEmail: false });
     expect(await db().user.findUnique({ where: { email: address } })).toMatchObject({ name: "Gina" });
-    expect(await outcome(callerFor(null).auth.signUp({ name: "Gina", email: email("gina"), password: "weak" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(callerFor(null).auth.signUp({ name: "Gina", email: email("gina"), password: "weak" }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
   });
 });
 

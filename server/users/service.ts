@@ -32,7 +32,10 @@ export interface SignUpResult {
  * unverified: with mail configured a verification link is sent; until it is opened in the account's own session,
  * no OAuth identity is linked to the account by email. CADRE_SIGNUP can close sign-up or limit it to domains.
  */
-export async function signUp(input: z.input<typeof signUpInputSchema>, meta: { clientAddress?: string | null; userAgent?: string; requestId?: string } = {}): Promise<SignUpResult> {
+export async function signUp(
+  input: z.input<typeof signUpInputSchema>,
+  meta: { clientAddress?: string | null; userAgent?: string; requestId?: string } = {},
+): Promise<SignUpResult> {
   const origin = { clientAddress: meta.clientAddress ?? undefined, userAgent: meta.userAgent, requestId: meta.requestId };
   const parsed = signUpInputSchema.safeParse(input);
   if (!parsed.success) {
@@ -99,10 +102,16 @@ export async function getUser(userId: string): Promise<SessionUser | null> {
 
 /** Account settings: the email's verification state and the connected identities. */
 export async function accountOverview(userId: string) {
-  const user = await db(NO_TENANT).user.findUnique({ where: { id: userId }, include: { accounts: { select: { provider: true, createdAt: true }, orderBy: { createdAt: "asc" } } } });
+  const user = await db(NO_TENANT).user.findUnique({
+    where: { id: userId },
+    include: { accounts: { select: { provider: true, createdAt: true }, orderBy: { createdAt: "asc" } } },
+  });
   if (!user) throw new AppError("NOT_FOUND", "User not found");
   return {
-    email: user.email, name: user.name, emailVerified: user.emailVerified, hasPassword: user.passwordHash !== null,
+    email: user.email,
+    name: user.name,
+    emailVerified: user.emailVerified,
+    hasPassword: user.passwordHash !== null,
     accounts: user.accounts,
   };
 }

@@ -31,7 +31,10 @@ describe("CADRE_SIGNUP", () => {
   it("closed: an invited email may sign up and accept its invitation; headless init still works", async () => {
     const ws = await makeWorkspace("closed");
     const ctx: TenantContext = {
-      workspaceId: ws.id, workspaceSlug: ws.slug, role: "owner", permissions: new Set(permissionsOf("owner")),
+      workspaceId: ws.id,
+      workspaceSlug: ws.slug,
+      role: "owner",
+      permissions: new Set(permissionsOf("owner")),
       actor: { type: "user", userId: ws.users.owner.id, email: ws.users.owner.email },
     };
     setEnv("CADRE_SIGNUP", "closed");
@@ -43,7 +46,12 @@ describe("CADRE_SIGNUP", () => {
     // the invitation is used: the exception is gone for the next sign-up of that address's neighbours
     expect(await outcome(signUp({ name: "Other", email: `other-${uniq()}@example.test`, password: PASSWORD }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
 
-    const spec = { email: `init-${uniq()}@example.test`, password: PASSWORD, workspaceSlug: `init-${uniq()}`, apiKey: `cadre_init_${uniq()}${uniq()}${uniq()}${uniq()}` };
+    const spec = {
+      email: `init-${uniq()}@example.test`,
+      password: PASSWORD,
+      workspaceSlug: `init-${uniq()}`,
+      apiKey: `cadre_init_${uniq()}${uniq()}${uniq()}${uniq()}`,
+    };
     expect(await initialise(spec)).toMatchObject({ createdUser: true, createdWorkspace: true, createdKey: true });
     expect((await db().user.findUniqueOrThrow({ where: { email: spec.email } })).emailVerified).toBeInstanceOf(Date);
   });
@@ -58,7 +66,17 @@ describe("CADRE_SIGNUP", () => {
     const ws = await db().workspace.create({ data: { id: newId("ws"), slug: `exp-${uniq()}`, name: "Expired" } });
     const inviter = await db().user.create({ data: { id: newId("usr"), email: `inviter-${uniq()}@example.org`, name: "Inviter" } });
     const late = `late-${uniq()}@evil.test`;
-    await db().invitation.create({ data: { id: newId("inv"), workspaceId: ws.id, email: late, role: "member", tokenHash: uniq() + uniq(), invitedById: inviter.id, expiresAt: new Date(Date.now() - 1000) } });
+    await db().invitation.create({
+      data: {
+        id: newId("inv"),
+        workspaceId: ws.id,
+        email: late,
+        role: "member",
+        tokenHash: uniq() + uniq(),
+        invitedById: inviter.id,
+        expiresAt: new Date(Date.now() - 1000),
+      },
+    });
     expect(await outcome(signUp({ name: "Late", email: late, password: PASSWORD }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
   });
 

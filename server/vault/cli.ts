@@ -7,8 +7,15 @@
  */
 import { makeKeyring, sameKey } from "./crypto";
 import {
-  beginFileRotation, encodeKey, finishFileRotation, generateMasterKey, MasterKeyError, parseMasterKey, resolveKeyring,
-  setVaultKeyring, type KeySources,
+  beginFileRotation,
+  encodeKey,
+  finishFileRotation,
+  generateMasterKey,
+  MasterKeyError,
+  parseMasterKey,
+  resolveKeyring,
+  setVaultKeyring,
+  type KeySources,
 } from "./master-key";
 import { rotateMasterKey, vaultKeyStatus, type RotationResult } from "./rotation";
 
@@ -74,14 +81,18 @@ export async function vaultRotate(options: VaultRotateOptions): Promise<VaultRot
   const readable = makeKeyring(newKey, oldKeys);
   const unknown = (await vaultKeyStatus(readable)).filter((v) => v.status === "unknown");
   for (const v of unknown) {
-    io.err(`warning: ${v.count} secret(s) are wrapped under key version ${v.keyVersion}, which is not in the keyring: they cannot be re-wrapped (add that key to CADRE_MASTER_KEY_PREVIOUS)`);
+    io.err(
+      `warning: ${v.count} secret(s) are wrapped under key version ${v.keyVersion}, which is not in the keyring: they cannot be re-wrapped (add that key to CADRE_MASTER_KEY_PREVIOUS)`,
+    );
   }
 
   // Persist (file mode) or show (env mode) the new key BEFORE the first row is re-wrapped under it, so that
   // an interrupted rotation never leaves rows under a key nobody has.
   if (resolved.source === "file" && !toCurrent) {
     beginFileRotation(options.sources.dataDir, oldKeys, newKey);
-    io.out(`vault: new master key ${newVersion} written to ${resolved.file} (mode 0600); the previous key(s) stay in master.key.previous until the rotation completes`);
+    io.out(
+      `vault: new master key ${newVersion} written to ${resolved.file} (mode 0600); the previous key(s) stay in master.key.previous until the rotation completes`,
+    );
   } else if (resolved.source === "env" && !toCurrent) {
     io.out(`vault: rotating from key version ${resolved.keyring.current.version} to ${newVersion}`);
     if (generated) {
@@ -101,7 +112,9 @@ export async function vaultRotate(options: VaultRotateOptions): Promise<VaultRot
   });
   setVaultKeyring(result.keyring);
 
-  io.out(`vault: ${result.total} secret(s): ${result.rewrapped} re-wrapped, ${result.alreadyCurrent} already under ${newVersion}, ${result.failed.length} failed${result.vanished ? `, ${result.vanished} deleted meanwhile` : ""}`);
+  io.out(
+    `vault: ${result.total} secret(s): ${result.rewrapped} re-wrapped, ${result.alreadyCurrent} already under ${newVersion}, ${result.failed.length} failed${result.vanished ? `, ${result.vanished} deleted meanwhile` : ""}`,
+  );
   if (result.failed.length > 0) {
     for (const f of result.failed) io.err(`  not re-wrapped: secret ${f.secretId} (workspace ${f.workspaceId}, key version ${f.keyVersion}): ${f.reason}`);
     io.err(
@@ -134,7 +147,9 @@ export async function vaultStatus(options: { sources: KeySources; io: CliIo }): 
   try {
     const resolved = resolveKeyring(options.sources);
     keyring = resolved.keyring;
-    io.out(`vault: current master key version ${keyring.current.version} (from ${resolved.source === "file" ? resolved.file : "CADRE_MASTER_KEY"})${resolved.previous.length ? `, ${resolved.previous.length} previous key(s) readable` : ""}`);
+    io.out(
+      `vault: current master key version ${keyring.current.version} (from ${resolved.source === "file" ? resolved.file : "CADRE_MASTER_KEY"})${resolved.previous.length ? `, ${resolved.previous.length} previous key(s) readable` : ""}`,
+    );
   } catch (error) {
     if (!(error instanceof MasterKeyError)) throw error;
     io.err(`warning: ${error.message}`);
@@ -143,7 +158,12 @@ export async function vaultStatus(options: { sources: KeySources; io: CliIo }): 
   const total = versions.reduce((sum, v) => sum + v.count, 0);
   if (versions.length === 0) io.out("vault: no secrets stored");
   for (const v of versions) {
-    const label = v.status === "current" ? "current" : v.status === "previous" ? "previous key, readable: run `vault rotate --finish`" : "NO KEY in the keyring: unreadable";
+    const label =
+      v.status === "current"
+        ? "current"
+        : v.status === "previous"
+          ? "previous key, readable: run `vault rotate --finish`"
+          : "NO KEY in the keyring: unreadable";
     io.out(`  ${v.keyVersion}  ${String(v.count).padStart(6)}  ${label}`);
   }
   io.out(`vault: ${total} secret(s) in ${versions.length} key version(s)`);

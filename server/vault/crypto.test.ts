@@ -1,9 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  decryptSecret, encryptSecret, keyVersionOf, makeKeyring, rewrapDataKey, VaultCryptoError,
-  type Bytes, type SealedSecret,
-} from "./crypto";
+import { decryptSecret, encryptSecret, keyVersionOf, makeKeyring, rewrapDataKey, VaultCryptoError, type Bytes, type SealedSecret } from "./crypto";
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
@@ -105,7 +102,10 @@ describe("vault crypto: envelope encryption", () => {
     const sealed = encryptSecret(ring, here, "keyed");
     expect(failure(() => decryptSecret(makeKeyring(keyB), here, sealed))).toBe("unknown_key_version");
     // a keyring claiming A's version with B's key (a corrupted keyring) still cannot open it
-    const liar = { current: { version: keyVersionOf(keyA), key: keyB }, byVersion: new Map([[keyVersionOf(keyA), { version: keyVersionOf(keyA), key: keyB }]]) };
+    const liar = {
+      current: { version: keyVersionOf(keyA), key: keyB },
+      byVersion: new Map([[keyVersionOf(keyA), { version: keyVersionOf(keyA), key: keyB }]]),
+    };
     expect(failure(() => decryptSecret(liar, here, sealed))).toBe("authentication_failed");
   });
 
@@ -137,8 +137,12 @@ describe("vault crypto: envelope encryption", () => {
     it("keeps the row binding: a re-wrapped key still only opens for its own row", () => {
       const sealed = encryptSecret(ring, here, "bound after rewrap");
       const next = rewrapDataKey(makeKeyring(keyB, [keyA]), here, sealed);
-      expect(failure(() => decryptSecret(makeKeyring(keyB), { ...here, secretId: "sec_dddddddddddddddddddd" }, { ...sealed, ...next }))).toBe("authentication_failed");
-      expect(failure(() => rewrapDataKey(makeKeyring(keyB, [keyA]), { ...here, workspaceId: "ws_dddddddddddddddddddd" }, sealed))).toBe("authentication_failed");
+      expect(failure(() => decryptSecret(makeKeyring(keyB), { ...here, secretId: "sec_dddddddddddddddddddd" }, { ...sealed, ...next }))).toBe(
+        "authentication_failed",
+      );
+      expect(failure(() => rewrapDataKey(makeKeyring(keyB, [keyA]), { ...here, workspaceId: "ws_dddddddddddddddddddd" }, sealed))).toBe(
+        "authentication_failed",
+      );
     });
 
     it("a keyring reads every version it holds; new values go under the current key", () => {

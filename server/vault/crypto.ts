@@ -119,7 +119,14 @@ function unwrapDataKey(keyring: Keyring, wrappedKey: Uint8Array, keyVersion: str
   if (!master) throw new VaultCryptoError("unknown_key_version", keyVersion);
   if (wrappedKey.length !== WRAPPED_KEY_BYTES) throw new VaultCryptoError("malformed", keyVersion);
   const w = Buffer.from(wrappedKey);
-  const dataKey = open(master.key, w.subarray(0, NONCE_BYTES), w.subarray(NONCE_BYTES, NONCE_BYTES + KEY_BYTES), w.subarray(NONCE_BYTES + KEY_BYTES), aad, keyVersion);
+  const dataKey = open(
+    master.key,
+    w.subarray(0, NONCE_BYTES),
+    w.subarray(NONCE_BYTES, NONCE_BYTES + KEY_BYTES),
+    w.subarray(NONCE_BYTES + KEY_BYTES),
+    aad,
+    keyVersion,
+  );
   if (dataKey.length !== KEY_BYTES) {
     dataKey.fill(0);
     throw new VaultCryptoError("malformed", keyVersion);

@@ -6,8 +6,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { keyVersionOf } from "./crypto";
 import { claimEmbeddedLock, embeddedLockHolder, EMBEDDED_LOCK_FILE } from "@/server/db/embedded-lock";
 import {
-  beginFileRotation, encodeKey, finishFileRotation, launcherMasterKey, MasterKeyError, parseKeyList, parseMasterKey, resolveKeyring,
-  MASTER_KEY_FILE, PREVIOUS_KEYS_FILE,
+  beginFileRotation,
+  encodeKey,
+  finishFileRotation,
+  launcherMasterKey,
+  MasterKeyError,
+  parseKeyList,
+  parseMasterKey,
+  resolveKeyring,
+  MASTER_KEY_FILE,
+  PREVIOUS_KEYS_FILE,
 } from "./master-key";
 
 const made: string[] = [];

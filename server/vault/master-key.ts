@@ -20,7 +20,8 @@ import { KEY_BYTES, keyVersionOf, makeKeyring, type Keyring } from "./crypto";
 export const MASTER_KEY_FILE = "master.key";
 export const PREVIOUS_KEYS_FILE = "master.key.previous";
 
-export const GENERATE_KEY_HINT = "Generate one with `openssl rand -base64 32` (or `node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"`)";
+export const GENERATE_KEY_HINT =
+  "Generate one with `openssl rand -base64 32` (or `node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"`)";
 
 export class MasterKeyError extends Error {
   constructor(message: string) {
@@ -40,7 +41,9 @@ export function parseMasterKey(encoded: string, label: string): Buffer {
   }
   const key = Buffer.from(text.replace(/-/g, "+").replace(/_/g, "/"), "base64");
   if (key.length !== KEY_BYTES) {
-    throw new MasterKeyError(`${label} must be ${KEY_BYTES} bytes encoded as base64 (44 characters), but it decodes to ${key.length} bytes. ${GENERATE_KEY_HINT}`);
+    throw new MasterKeyError(
+      `${label} must be ${KEY_BYTES} bytes encoded as base64 (44 characters), but it decodes to ${key.length} bytes. ${GENERATE_KEY_HINT}`,
+    );
   }
   return key;
 }
@@ -112,7 +115,9 @@ export function resolveKeyring(sources: KeySources, options: { generate?: boolea
   if (!sources.embedded) {
     throw new MasterKeyError(
       "CADRE_MASTER_KEY is not set. With a PostgreSQL server (DATABASE_URL), the vault's master key must be given " +
-        "explicitly, and every app server must use the same key. " + GENERATE_KEY_HINT + ", keep it somewhere safe " +
+        "explicitly, and every app server must use the same key. " +
+        GENERATE_KEY_HINT +
+        ", keep it somewhere safe " +
         "(losing it makes every stored secret unreadable) and start Cadre with CADRE_MASTER_KEY set to it.",
     );
   }
@@ -123,7 +128,9 @@ export function resolveKeyring(sources: KeySources, options: { generate?: boolea
     current = parseMasterKey(readFileSync(file, "utf8"), file);
   } else {
     if (!options.generate) {
-      throw new MasterKeyError(`No vault master key: CADRE_MASTER_KEY is not set and ${file} does not exist. Start Cadre once with \`npm start\` to generate it, or set CADRE_MASTER_KEY.`);
+      throw new MasterKeyError(
+        `No vault master key: CADRE_MASTER_KEY is not set and ${file} does not exist. Start Cadre once with \`npm start\` to generate it, or set CADRE_MASTER_KEY.`,
+      );
     }
     current = generateMasterKey();
     writePrivateFile(file, `${encodeKey(current)}\n`);
@@ -147,16 +154,20 @@ export function launcherMasterKey(sources: KeySources): { env: { CADRE_MASTER_KE
     // the app process reads the key from its environment, like a key given explicitly
     childEnv.CADRE_MASTER_KEY = encodeKey(keys.current);
     if (keys.previous.length > 0) childEnv.CADRE_MASTER_KEY_PREVIOUS = keys.previous.map(encodeKey).join(",");
-    messages.push(keys.created
-      ? `generated the vault master key in ${keys.file} (mode 0600, version ${version}). Back it up: without it the stored secrets cannot be decrypted. Set CADRE_MASTER_KEY to manage it yourself`
-      : `vault master key: ${keys.file} (version ${version})`);
+    messages.push(
+      keys.created
+        ? `generated the vault master key in ${keys.file} (mode 0600, version ${version}). Back it up: without it the stored secrets cannot be decrypted. Set CADRE_MASTER_KEY to manage it yourself`
+        : `vault master key: ${keys.file} (version ${version})`,
+    );
   } else {
     messages.push(`vault master key: CADRE_MASTER_KEY (version ${version})${keys.previous.length ? `, ${keys.previous.length} previous key(s) readable` : ""}`);
   }
   if (keys.previous.length > 0) {
-    messages.push(keys.source === "file"
-      ? "vault: a master key rotation did not finish (master.key.previous exists): stop Cadre and run `npm run cadre -- vault rotate --finish`"
-      : "vault: older master keys are readable (CADRE_MASTER_KEY_PREVIOUS): once `npm run cadre -- vault status` shows no secret under them, remove them");
+    messages.push(
+      keys.source === "file"
+        ? "vault: a master key rotation did not finish (master.key.previous exists): stop Cadre and run `npm run cadre -- vault rotate --finish`"
+        : "vault: older master keys are readable (CADRE_MASTER_KEY_PREVIOUS): once `npm run cadre -- vault status` shows no secret under them, remove them",
+    );
   }
   return { env: childEnv, messages };
 }

@@ -131,7 +131,8 @@ describe("rotateMasterKey", () => {
     let batches = 0;
     await expect(
       rotateMasterKey(newKey, {
-        keyring: from, batchSize: 2,
+        keyring: from,
+        batchSize: 2,
         onBatch: () => {
           if (++batches === 1) throw new Error("simulated crash after the first batch");
         },
@@ -175,10 +176,14 @@ describe("rotateMasterKey", () => {
   it("a value replaced while a rotation runs (by a server still on the old key) survives, and --finish-style catch-up moves it", async () => {
     const s = await createSecret(ctx, { name: `ROT_RACE_${uniq()}`, value: `race-before-${uniq()}` });
     const newKey = randomBytes(32);
-    const mixed = makeKeyring(newKey, [...live.byVersion.values()].map((k) => k.key));
+    const mixed = makeKeyring(
+      newKey,
+      [...live.byVersion.values()].map((k) => k.key),
+    );
     let replaced = false;
     const result = await rotateMasterKey(newKey, {
-      keyring: live, batchSize: 1,
+      keyring: live,
+      batchSize: 1,
       onBatch: async () => {
         if (replaced) return;
         replaced = true;
@@ -330,7 +335,11 @@ describe("CLI: npm run cadre -- vault ...", () => {
     const late = await createSecret(ctx, { name: `ROT_LATE_${uniq()}`, value: `late-${uniq()}` });
     values.set(late.id, await revealSecret(ctx, late.id, { purpose: "test" }));
     const io2 = capture();
-    const finish = await vaultRotate({ sources: { masterKey: b64(newKey), previousKeys: b64(oldKey), embedded: false, dataDir: "/nonexistent" }, io: io2, finish: true });
+    const finish = await vaultRotate({
+      sources: { masterKey: b64(newKey), previousKeys: b64(oldKey), embedded: false, dataDir: "/nonexistent" },
+      io: io2,
+      finish: true,
+    });
     expect(finish.exitCode).toBe(0);
     expect(finish.result!.rewrapped).toBe(1);
     expect(io2.text()).not.toMatch(/CADRE_MASTER_KEY=/);
@@ -350,7 +359,9 @@ describe("CLI: npm run cadre -- vault ...", () => {
     await expectAllReadable(live);
 
     const bad = capture();
-    expect((await vaultRotate({ sources: { masterKey: b64(chosen), embedded: false, dataDir: "/nonexistent" }, io: bad, newKey: "c2hvcnQ=" })).exitCode).toBe(2);
+    expect((await vaultRotate({ sources: { masterKey: b64(chosen), embedded: false, dataDir: "/nonexistent" }, io: bad, newKey: "c2hvcnQ=" })).exitCode).toBe(
+      2,
+    );
     expect(bad.errors.join("\n")).toMatch(/--new-key must be 32 bytes/);
     const noKey = capture();
     expect((await vaultRotate({ sources: { embedded: false, dataDir: "/nonexistent" }, io: noKey })).exitCode).toBe(2);

@@ -51,7 +51,10 @@ const MAX_ATTEMPTS = 3;
  */
 export async function rotateMasterKey(newKey: Buffer, options: RotationOptions = {}): Promise<RotationResult> {
   const old = options.keyring ?? vaultKeyring();
-  const keyring = makeKeyring(newKey, [...old.byVersion.values()].map((k) => k.key));
+  const keyring = makeKeyring(
+    newKey,
+    [...old.byVersion.values()].map((k) => k.key),
+  );
   const newVersion = keyring.current.version;
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 100, 1000));
 

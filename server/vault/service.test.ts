@@ -162,14 +162,21 @@ describe("vault: create, list, update, delete", () => {
   });
 
   it("REST: list, create (201), update and delete with the same schemas", async () => {
-    const created = await rest("POST", "/api/v1/secrets", { key: keyA, body: { name: `REST_${uniq()}`, description: "via REST", value: "rest-value-abcd9876" } });
+    const created = await rest("POST", "/api/v1/secrets", {
+      key: keyA,
+      body: { name: `REST_${uniq()}`, description: "via REST", value: "rest-value-abcd9876" },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ description: "via REST", last4: "9876", usedBy: [] });
     expect(created.body.value).toBeUndefined();
     const list = await rest("GET", "/api/v1/secrets", { key: keyA });
     expect(list.status).toBe(200);
     expect(list.body.data.map((s: { id: string }) => s.id)).toContain(created.body.id);
-    const patched = await rest("PATCH", "/api/v1/secrets/{secretId}", { key: keyA, params: { secretId: created.body.id }, body: { value: "rest-value-new-5555" } });
+    const patched = await rest("PATCH", "/api/v1/secrets/{secretId}", {
+      key: keyA,
+      params: { secretId: created.body.id },
+      body: { value: "rest-value-new-5555" },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.last4).toBe("5555");
     expect(await revealSecret(await ctxOf(a), created.body.id, { purpose: "test" })).toBe("rest-value-new-5555");
@@ -324,7 +331,10 @@ describe("vault: cross-tenant", () => {
 describe("vault: write-only, end to end", () => {
   it("the output schema and the OpenAPI document have no value field; the create body marks it write-only", () => {
     expect(Object.keys(secretSchema.shape)).not.toContain("value");
-    const doc = openApiDocument() as unknown as { components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> }; paths: Record<string, Record<string, unknown>> };
+    const doc = openApiDocument() as unknown as {
+      components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> };
+      paths: Record<string, Record<string, unknown>>;
+    };
     const secret = doc.components?.schemas?.Secret;
     expect(secret?.properties).toBeDefined();
     expect(Object.keys(secret!.properties!)).not.toContain("value");

@@ -18,12 +18,7 @@ import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
-import {
-  createSecretInputSchema,
-  secretIdSchema,
-  updateSecretInputSchema,
-  type SecretSummary,
-} from "@/lib/schemas/secrets";
+import { createSecretInputSchema, secretIdSchema, updateSecretInputSchema, type SecretSummary } from "@/lib/schemas/secrets";
 import { decryptSecret, encryptSecret, VaultCryptoError, type SealedSecret } from "./crypto";
 import { vaultKeyring } from "./master-key";
 import { RUN_USE_WINDOW_MS, USE_WINDOW_MS, secretUseRecorder } from "./use-audit";
@@ -38,20 +33,39 @@ export function last4Of(value: string): string {
 }
 
 const summarySelect = {
-  id: true, name: true, description: true, last4: true, keyVersion: true, createdAt: true, updatedAt: true, lastUsedAt: true,
+  id: true,
+  name: true,
+  description: true,
+  last4: true,
+  keyVersion: true,
+  createdAt: true,
+  updatedAt: true,
+  lastUsedAt: true,
   providers: { select: { id: true, name: true }, orderBy: { name: "asc" } },
 } as const;
 
 type SummaryRow = {
-  id: string; name: string; description: string; last4: string; keyVersion: string;
-  createdAt: Date; updatedAt: Date; lastUsedAt: Date | null;
+  id: string;
+  name: string;
+  description: string;
+  last4: string;
+  keyVersion: string;
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
   providers: { id: string; name: string }[];
 };
 
 function toSummary(row: SummaryRow): SecretSummary {
   return {
-    id: row.id, name: row.name, description: row.description, last4: row.last4, keyVersion: row.keyVersion,
-    createdAt: row.createdAt, updatedAt: row.updatedAt, lastUsedAt: row.lastUsedAt,
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    last4: row.last4,
+    keyVersion: row.keyVersion,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    lastUsedAt: row.lastUsedAt,
     usedBy: row.providers.map((p) => ({ type: "provider" as const, id: p.id, name: p.name })),
   };
 }
@@ -88,8 +102,13 @@ export async function createSecret(ctx: TenantContext, input: z.input<typeof cre
     const row = await db(ctx).$transaction(async (tx) => {
       const created = await tx.secret.create({
         data: {
-          id, workspaceId: ctx.workspaceId, name, description: description ?? "", ...sealed,
-          last4: last4Of(value), createdById: ctx.actor.userId,
+          id,
+          workspaceId: ctx.workspaceId,
+          name,
+          description: description ?? "",
+          ...sealed,
+          last4: last4Of(value),
+          createdById: ctx.actor.userId,
         },
         select: summarySelect,
       });
@@ -133,7 +152,9 @@ export async function updateSecret(ctx: TenantContext, secretId: string, patch: 
     if (taken) throw nameTaken(name);
   }
   const sealed: (SealedSecret & { last4: string }) | undefined =
-    value === undefined ? undefined : { ...encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: existing.id }, value), last4: last4Of(value) };
+    value === undefined
+      ? undefined
+      : { ...encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: existing.id }, value), last4: last4Of(value) };
   const changed = [
     ...(name !== undefined && name !== existing.name ? ["name"] : []),
     ...(description !== undefined ? ["description"] : []),
@@ -146,10 +167,16 @@ export async function updateSecret(ctx: TenantContext, secretId: string, patch: 
         data: { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}), ...(sealed ?? {}) },
         select: summarySelect,
       });
-      await recordAudit(ctx, {
-        action: "secret.update", targetType: "secret", targetId: existing.id,
-        metadata: { name: updated.name, ...(updated.name !== existing.name ? { previousName: existing.name } : {}), changed },
-      }, tx);
+      await recordAudit(
+        ctx,
+        {
+          action: "secret.update",
+          targetType: "secret",
+          targetId: existing.id,
+          metadata: { name: updated.name, ...(updated.name !== existing.name ? { previousName: existing.name } : {}), changed },
+        },
+        tx,
+      );
       return updated;
     });
     return toSummary(row);
@@ -175,7 +202,11 @@ export async function deleteSecret(ctx: TenantContext, secretId: string): Promis
   } catch (error) {
     // a provider started using it in between: the foreign key (ON DELETE RESTRICT) refused the delete
     if (prismaCode(error) === "P2003") {
-      const providers = await db(ctx).provider.findMany({ where: { secretId: existing.id, workspaceId: ctx.workspaceId }, select: { name: true }, orderBy: { name: "asc" } });
+      const providers = await db(ctx).provider.findMany({
+        where: { secretId: existing.id, workspaceId: ctx.workspaceId },
+        select: { name: true },
+        orderBy: { name: "asc" },
+      });
       throw new AppError("CONFLICT", usedByMessage(existing.name, providers.length ? providers : [{ name: "(another provider)" }]));
     }
     if (prismaCode(error) === "P2025") throw notFound();
@@ -195,7 +226,18 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 export async function revealSecret(ctx: TenantContext, secretId: string, use: { purpose: string; runId?: string }): Promise<string> {
   const row = await db(ctx).secret.findFirst({
     where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
-    select: { id: true, workspaceId: true, name: true, ciphertext: true, iv: true, authTag: true, wrappedKey: true, keyVersion: true, updatedAt: true, lastUsedAt: true },
+    select: {
+      id: true,
+      workspaceId: true,
+      name: true,
+      ciphertext: true,
+      iv: true,
+      authTag: true,
+      wrappedKey: true,
+      keyVersion: true,
+      updatedAt: true,
+      lastUsedAt: true,
+    },
   });
   if (!row) throw notFound();
   let value: string;
@@ -221,17 +263,25 @@ export async function revealSecret(ctx: TenantContext, secretId: string, use: { 
     ? [`${row.workspaceId}:${row.id}:run:${runId}`, RUN_USE_WINDOW_MS]
     : [`${row.workspaceId}:${row.id}:use:${actorKey}:${purpose}`, USE_WINDOW_MS];
   const wrote = await secretUseRecorder().record(key, windowMs, (count) =>
-    db(ctx).$transaction(async (tx) => {
-      // a use is not a change: updatedAt keeps its value
-      await tx.secret.update({ where: inWorkspace(ctx, row.id), data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
-      await recordAudit(ctx, {
-        action: "secret.use", targetType: "secret", targetId: row.id,
-        metadata: { name: row.name, purpose, runId, ...(!runId && count > 1 ? { count } : {}) },
-      }, tx);
-    }).catch((error: unknown) => {
-      if (prismaCode(error) === "P2025") throw notFound(); // deleted in between
-      throw error;
-    }),
+    db(ctx)
+      .$transaction(async (tx) => {
+        // a use is not a change: updatedAt keeps its value
+        await tx.secret.update({ where: inWorkspace(ctx, row.id), data: { lastUsedAt: new Date(), updatedAt: row.updatedAt }, select: { id: true } });
+        await recordAudit(
+          ctx,
+          {
+            action: "secret.use",
+            targetType: "secret",
+            targetId: row.id,
+            metadata: { name: row.name, purpose, runId, ...(!runId && count > 1 ? { count } : {}) },
+          },
+          tx,
+        );
+      })
+      .catch((error: unknown) => {
+        if (prismaCode(error) === "P2025") throw notFound(); // deleted in between
+        throw error;
+      }),
   );
   if (!wrote && (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS)) {
     await execute(ctx, sql`UPDATE "Secret" SET "lastUsedAt" = ${new Date()} WHERE id = ${row.id}`);

@@ -125,8 +125,7 @@ describe("revealSecret: secret.use rows", () => {
     if (restore) setSecretUseRecorder(restore);
   });
 
-  const usesOf = async (workspaceId: string, secretId: string) =>
-    (await auditRows(workspaceId, "secret.use")).filter((r) => r.targetId === secretId);
+  const usesOf = async (workspaceId: string, secretId: string) => (await auditRows(workspaceId, "secret.use")).filter((r) => r.targetId === secretId);
   const meta = (row: { metadata: unknown }) => row.metadata as Record<string, unknown>;
 
   it("N decrypts within one run: one row, the first; two runs: two rows", async () => {
@@ -143,7 +142,9 @@ describe("revealSecret: secret.use rows", () => {
     expect(meta(uses[0]!)).toEqual({ name: s.name, purpose: "provider:prv_x", runId: run1 });
 
     // concurrent first uses of another run: one row, and every caller gets the value
-    expect(await Promise.all(Array.from({ length: 8 }, () => revealSecret(ctxA, s.id, { purpose: "provider:prv_x", runId: run2 })))).toEqual(Array(8).fill(value));
+    expect(await Promise.all(Array.from({ length: 8 }, () => revealSecret(ctxA, s.id, { purpose: "provider:prv_x", runId: run2 })))).toEqual(
+      Array(8).fill(value),
+    );
     uses = await usesOf(a.id, s.id);
     expect(uses.map((u) => meta(u).runId).sort()).toEqual([run1, run2].sort());
     expect(JSON.stringify(uses)).not.toContain(value);
@@ -158,7 +159,9 @@ describe("revealSecret: secret.use rows", () => {
     await revealSecret(apiCtxA, s.id, { purpose: "provider.test (Stub)" }); // another actor
     let uses = await usesOf(a.id, s.id);
     expect(uses.map((u) => `${u.actorType} ${String(meta(u).purpose)}`).sort()).toEqual([
-      "api_key provider.test (Stub)", "user provider.test (Stub)", "user provider:prv_y",
+      "api_key provider.test (Stub)",
+      "user provider.test (Stub)",
+      "user provider:prv_y",
     ]);
     expect(uses.map(meta).every((m) => m.runId === null && m.count === undefined)).toBe(true);
 
@@ -170,7 +173,11 @@ describe("revealSecret: secret.use rows", () => {
     uses = await usesOf(a.id, s.id);
     expect(uses).toHaveLength(4);
     // this use and the 6 the first row's minute skipped
-    expect(uses.find((u) => meta(u).count !== undefined)).toMatchObject({ actorType: "user", actorId: a.users.owner.id, metadata: { purpose: "provider.test (Stub)", runId: null, count: 7 } });
+    expect(uses.find((u) => meta(u).count !== undefined)).toMatchObject({
+      actorType: "user",
+      actorId: a.users.owner.id,
+      metadata: { purpose: "provider.test (Stub)", runId: null, count: 7 },
+    });
     expect(JSON.stringify(uses)).not.toContain(value);
   });
 

@@ -97,7 +97,10 @@ describe("invitations", () => {
     const list = await ownerOf(ws).invitations.list();
     const mine = list.filter((i) => i.email === first.invitee.email);
     expect(mine.map((i) => [i.id, i.status]).sort()).toEqual(
-      [[first.invitation.id, "revoked"], [second.invitation.id, "pending"]].sort(),
+      [
+        [first.invitation.id, "revoked"],
+        [second.invitation.id, "pending"],
+      ].sort(),
     );
     expect(await outcome(callerFor(first.invitee).invitations.accept({ token: first.token }))).toMatchObject(GONE);
     await callerFor(first.invitee).invitations.accept({ token: newToken });
@@ -120,7 +123,10 @@ describe("invitations", () => {
     expect((await ownerOf(ws).invitations.create({ email: `co-${ws.slug}@example.test`, role: "owner" })).invitation.role).toBe("owner");
 
     const member = callerFor(ws.users.member, ws.slug);
-    expect(await outcome(member.invitations.create({ email: `friend-${ws.slug}@example.test`, role: "viewer" }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await outcome(member.invitations.create({ email: `friend-${ws.slug}@example.test`, role: "viewer" }))).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
     expect(await outcome(member.invitations.list())).toMatchObject({ ok: false, code: "FORBIDDEN" });
     const emails = (await db().invitation.findMany({ where: { workspaceId: ws.id } })).map((i) => i.email).sort();
     expect(emails).toEqual([`co-${ws.slug}@example.test`, `peer-${ws.slug}@example.test`]);

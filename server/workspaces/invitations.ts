@@ -20,8 +20,14 @@ export function hashInvitationToken(token: string): string {
 }
 
 type InvitationRow = {
-  id: string; email: string; role: string; expiresAt: Date; createdAt: Date;
-  acceptedAt: Date | null; revokedAt: Date | null; invitedBy?: { email: string } | null;
+  id: string;
+  email: string;
+  role: string;
+  expiresAt: Date;
+  createdAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  invitedBy?: { email: string } | null;
 };
 
 function statusOf(inv: InvitationRow, now = new Date()) {
@@ -33,8 +39,13 @@ function statusOf(inv: InvitationRow, now = new Date()) {
 
 function toInvitation(inv: InvitationRow) {
   return {
-    id: inv.id, email: inv.email, role: inv.role as Role, status: statusOf(inv),
-    invitedBy: inv.invitedBy?.email ?? null, expiresAt: inv.expiresAt, createdAt: inv.createdAt,
+    id: inv.id,
+    email: inv.email,
+    role: inv.role as Role,
+    status: statusOf(inv),
+    invitedBy: inv.invitedBy?.email ?? null,
+    expiresAt: inv.expiresAt,
+    createdAt: inv.createdAt,
   };
 }
 
@@ -59,8 +70,13 @@ export async function createInvitation(ctx: TenantContext, input: z.input<typeof
     });
     const created = await tx.invitation.create({
       data: {
-        id: newId("inv"), workspaceId: ctx.workspaceId, email, role, tokenHash: hashInvitationToken(token),
-        invitedById: ctx.actor.userId, expiresAt: new Date(Date.now() + expiresInDays * DAY_MS),
+        id: newId("inv"),
+        workspaceId: ctx.workspaceId,
+        email,
+        role,
+        tokenHash: hashInvitationToken(token),
+        invitedById: ctx.actor.userId,
+        expiresAt: new Date(Date.now() + expiresInDays * DAY_MS),
       },
       include: { invitedBy: true },
     });
@@ -147,7 +163,11 @@ export async function revokeInvitationsBeyond(tx: Prisma.TransactionClient, ctx:
   await tx.invitation.updateMany({ where: { id: { in: beyond.map((i) => i.id) }, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
   const reason = role === null ? "inviter_left" : "inviter_demoted";
   for (const inv of beyond) {
-    await recordAudit(ctx, { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role, reason } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role, reason } },
+      tx,
+    );
   }
   return beyond.length;
 }
@@ -166,16 +186,31 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
   if (inv.email !== user.email.toLowerCase()) {
     throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}, but you are signed in as ${user.email}`);
   }
-  const inviter = await db({ workspaceId: inv.workspaceId }).membership.findUnique({ where: { workspaceId_userId: { workspaceId: inv.workspaceId, userId: inv.invitedById } } });
+  const inviter = await db({ workspaceId: inv.workspaceId }).membership.findUnique({
+    where: { workspaceId_userId: { workspaceId: inv.workspaceId, userId: inv.invitedById } },
+  });
   if (!inviter || !roleCovers(inviter.role as Role, inv.role as Role)) {
     const ctx: TenantContext = {
-      workspaceId: inv.workspaceId, workspaceSlug: inv.workspace.slug, role: "viewer", permissions: new Set(), requestId,
+      workspaceId: inv.workspaceId,
+      workspaceSlug: inv.workspace.slug,
+      role: "viewer",
+      permissions: new Set(),
+      requestId,
       actor: { type: "user", userId: user.id, email: user.email },
     };
     await db({ workspaceId: inv.workspaceId }).$transaction(async (tx) => {
       const revoked = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
       if (revoked.count === 1) {
-        await recordAudit(ctx, { action: "invitation.revoke", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role, reason: inviter ? "inviter_demoted" : "inviter_left" } }, tx);
+        await recordAudit(
+          ctx,
+          {
+            action: "invitation.revoke",
+            targetType: "invitation",
+            targetId: inv.id,
+            metadata: { email: inv.email, role: inv.role, reason: inviter ? "inviter_demoted" : "inviter_left" },
+          },
+          tx,
+        );
       }
     });
     throw new AppError("GONE", "This invitation is no longer valid: the person who sent it can no longer grant this role. Ask for a new one.");
@@ -192,7 +227,12 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
       await tx.membership.create({ data: { id: newId("mem"), workspaceId: inv.workspaceId, userId: user.id, role: inv.role } });
     }
     const ctx: TenantContext = {
-      workspaceId: inv.workspaceId, workspaceSlug: inv.workspace.slug, role: inv.role as Role, permissions: new Set(), requestId, ...client,
+      workspaceId: inv.workspaceId,
+      workspaceSlug: inv.workspace.slug,
+      role: inv.role as Role,
+      permissions: new Set(),
+      requestId,
+      ...client,
       actor: { type: "user", userId: user.id, email: user.email },
     };
     await recordAudit(ctx, { action: "invitation.accept", targetType: "invitation", targetId: inv.id, metadata: { email: inv.email, role: inv.role } }, tx);

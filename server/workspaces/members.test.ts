@@ -14,7 +14,12 @@ describe("members: listing and role changes", () => {
     const ws = await makeWorkspace("mem");
     const list = (await as(ws, "viewer").members.list()).items;
     expect(list).toHaveLength(4);
-    expect(list.find((m) => m.id === ws.memberIds.admin)).toMatchObject({ userId: ws.users.admin.id, email: ws.users.admin.email, name: ws.users.admin.name, role: "admin" });
+    expect(list.find((m) => m.id === ws.memberIds.admin)).toMatchObject({
+      userId: ws.users.admin.id,
+      email: ws.users.admin.email,
+      name: ws.users.admin.name,
+      role: "admin",
+    });
   });
 
   it("an admin changes a member's role and it is audited with from/to and the actor", async () => {
@@ -25,7 +30,11 @@ describe("members: listing and role changes", () => {
     const [entry, ...rest] = await auditRows(ws.id, "member.role_change");
     expect(rest).toEqual([]);
     expect(entry).toMatchObject({
-      actorType: "user", actorId: ws.users.admin.id, actorLabel: ws.users.admin.email, targetType: "member", targetId: ws.memberIds.member,
+      actorType: "user",
+      actorId: ws.users.admin.id,
+      actorLabel: ws.users.admin.email,
+      targetType: "member",
+      targetId: ws.memberIds.member,
       metadata: { email: ws.users.member.email, from: "member", to: "viewer" },
     });
   });
@@ -147,7 +156,12 @@ describe("members: removal and leaving", () => {
     expect(await as(ws, "admin").members.remove({ memberId: ws.memberIds.member })).toEqual({ removed: true });
     expect(await roleIn(ws.id, ws.users.member.id)).toBeNull();
     expect(await auditRows(ws.id, "member.remove")).toEqual([
-      expect.objectContaining({ actorId: ws.users.admin.id, actorLabel: ws.users.admin.email, targetId: ws.memberIds.member, metadata: { email: ws.users.member.email, role: "member" } }),
+      expect.objectContaining({
+        actorId: ws.users.admin.id,
+        actorLabel: ws.users.admin.email,
+        targetId: ws.memberIds.member,
+        metadata: { email: ws.users.member.email, role: "member" },
+      }),
     ]);
     expect(await outcome(as(ws, "admin").members.remove({ memberId: ws.memberIds.member }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
   });
@@ -171,7 +185,11 @@ describe("members: an API key never grants more than it holds", () => {
       const res = await rest("PATCH", "/api/v1/members/{memberId}", { key: narrow.raw, params: { memberId: ws.memberIds.member }, body: { role } });
       expect(res.status).toBe(403);
     }
-    const demoteAdmin = await rest("PATCH", "/api/v1/members/{memberId}", { key: narrow.raw, params: { memberId: ws.memberIds.admin }, body: { role: "viewer" } });
+    const demoteAdmin = await rest("PATCH", "/api/v1/members/{memberId}", {
+      key: narrow.raw,
+      params: { memberId: ws.memberIds.admin },
+      body: { role: "viewer" },
+    });
     expect(demoteAdmin.status).toBe(403);
     expect(await roleIn(ws.id, ws.users.member.id)).toBe("member");
     expect(await roleIn(ws.id, ws.users.admin.id)).toBe("admin");

@@ -50,10 +50,16 @@ async function assertKeepsAnOwner(tx: Tx, ctx: TenantContext, leavingMemberId: s
 /** Only owners touch the owner role; nobody (person or key) manages or grants powers beyond their own. */
 function assertMayManage(ctx: TenantContext, targetRole: Role, newRole?: Role) {
   if (!holdsRole(ctx, targetRole)) {
-    throw new AppError("FORBIDDEN", targetRole === "owner" ? "Only an owner can change or remove an owner" : `You cannot manage a member whose role (${targetRole}) has powers you lack`);
+    throw new AppError(
+      "FORBIDDEN",
+      targetRole === "owner" ? "Only an owner can change or remove an owner" : `You cannot manage a member whose role (${targetRole}) has powers you lack`,
+    );
   }
   if (newRole && !holdsRole(ctx, newRole)) {
-    throw new AppError("FORBIDDEN", newRole === "owner" ? "Only an owner can grant the owner role" : `You cannot grant the ${newRole} role: it has powers you lack`);
+    throw new AppError(
+      "FORBIDDEN",
+      newRole === "owner" ? "Only an owner can grant the owner role" : `You cannot grant the ${newRole} role: it has powers you lack`,
+    );
   }
 }
 
@@ -84,10 +90,16 @@ export async function changeMemberRole(ctx: TenantContext, memberId: string, rol
     const updated = await tx.membership.update({ where: inWorkspace(ctx, member.id), data: { role }, include: { user: true } });
     // a demoted member's pending invitations cannot grant more than their new role
     await revokeInvitationsBeyond(tx, ctx, member.userId, role);
-    await recordAudit(ctx, {
-      action: "member.role_change", targetType: "member", targetId: member.id,
-      metadata: { email: member.user.email, from: member.role, to: role },
-    }, tx);
+    await recordAudit(
+      ctx,
+      {
+        action: "member.role_change",
+        targetType: "member",
+        targetId: member.id,
+        metadata: { email: member.user.email, from: member.role, to: role },
+      },
+      tx,
+    );
     return toMember(updated);
   });
 }
@@ -100,7 +112,11 @@ export async function removeMember(ctx: TenantContext, memberId: string) {
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
     const after = await endAccessOf(tx, ctx, member.userId);
-    await recordAudit(ctx, { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } },
+      tx,
+    );
     return after;
   });
   await afterCommit();
@@ -114,7 +130,11 @@ export async function leaveWorkspace(ctx: TenantContext) {
     if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
     await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
     const after = await endAccessOf(tx, ctx, member.userId);
-    await recordAudit(ctx, { action: "member.leave", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "member.leave", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role } },
+      tx,
+    );
     return after;
   });
   await afterCommit();

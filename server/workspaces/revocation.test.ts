@@ -171,7 +171,10 @@ describe("runs of a revoked key or a removed member", () => {
     await waitForStep(run.id);
     await db().membership.delete({ where: { id: memberId } });
     // a heartbeat (every leaseMs / 3) sees it and requests the cancel
-    await vi.waitFor(async () => expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelReason).toBe(ACCESS_ENDED.creatorRemoved), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(async () => expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelReason).toBe(ACCESS_ENDED.creatorRemoved), {
+      timeout: 10_000,
+      interval: 20,
+    });
     release();
     const row = await waitForRun(run.id);
     expect(row.status).toBe("cancelled");

@@ -52,7 +52,12 @@ function slugTaken(error: unknown, slug: string): never {
 }
 
 /** Creates a workspace with the user as its owner. */
-export async function createWorkspace(user: { id: string; email: string }, input: z.input<typeof createWorkspaceInputSchema>, requestId?: string, client: ClientInfo = {}) {
+export async function createWorkspace(
+  user: { id: string; email: string },
+  input: z.input<typeof createWorkspaceInputSchema>,
+  requestId?: string,
+  client: ClientInfo = {},
+) {
   const { name, slug } = createWorkspaceInputSchema.parse(input);
   assertSlugAllowed(slug);
   const workspaceId = newId("ws");
@@ -62,12 +67,26 @@ export async function createWorkspace(user: { id: string; email: string }, input
       const created = await tx.workspace.create({ data: { id: workspaceId, name, slug } });
       await tx.membership.create({ data: { id: newId("mem"), workspaceId, userId: user.id, role: "owner" } });
       const ctx: TenantContext = {
-        workspaceId, workspaceSlug: slug, role: "owner", permissions: new Set(), requestId, ...client,
+        workspaceId,
+        workspaceSlug: slug,
+        role: "owner",
+        permissions: new Set(),
+        requestId,
+        ...client,
         actor: { type: "user", userId: user.id, email: user.email },
       };
       // a default monthly budget (CADRE_DEFAULT_MONTHLY_BUDGET_USD), shown and changed on the Budgets page; audited with the creation
       const monthly = env().CADRE_DEFAULT_MONTHLY_BUDGET_USD;
-      await recordAudit(ctx, { action: "workspace.create", targetType: "workspace", targetId: workspaceId, metadata: { name, slug, ...(monthly !== null ? { monthlyBudgetUsd: monthly } : {}) } }, tx);
+      await recordAudit(
+        ctx,
+        {
+          action: "workspace.create",
+          targetType: "workspace",
+          targetId: workspaceId,
+          metadata: { name, slug, ...(monthly !== null ? { monthlyBudgetUsd: monthly } : {}) },
+        },
+        tx,
+      );
       // the offline simulator and the default routing presets, so that everything works before any key is added
       await seedDefaultCatalog(tx, workspaceId);
       if (monthly !== null) await tx.budget.create({ data: { workspaceId, monthlyLimitUsd: new Prisma.Decimal(String(monthly)).toDecimalPlaces(4) } });
@@ -113,23 +132,33 @@ export async function updateWorkspace(ctx: TenantContext, input: z.input<typeof 
   }
   const before = await getWorkspace(ctx);
   if (slug && slug !== before.slug) assertSlugAllowed(slug);
-  const updated = await db(ctx).$transaction(async (tx) => {
-    const w = await tx.workspace.update({
-      where: { id: ctx.workspaceId },
-      data: {
-        ...(name ? { name } : {}), ...(slug ? { slug } : {}), ...(apiRateLimitPerMinute !== undefined ? { apiRateLimitPerMinute } : {}),
-        ...(runStepLimit !== undefined ? { runStepLimit } : {}),
-      },
-    });
-    await recordAudit(ctx, {
-      action: "workspace.update", targetType: "workspace", targetId: ctx.workspaceId,
-      metadata: {
-        from: { name: before.name, slug: before.slug, apiRateLimitPerMinute: before.apiRateLimitPerMinute, runStepLimit: before.runStepLimit },
-        to: { name: w.name, slug: w.slug, apiRateLimitPerMinute: w.apiRateLimitPerMinute, runStepLimit: w.runStepLimit },
-      },
-    }, tx);
-    return w;
-  }).catch((error: unknown) => slugTaken(error, slug ?? before.slug));
+  const updated = await db(ctx)
+    .$transaction(async (tx) => {
+      const w = await tx.workspace.update({
+        where: { id: ctx.workspaceId },
+        data: {
+          ...(name ? { name } : {}),
+          ...(slug ? { slug } : {}),
+          ...(apiRateLimitPerMinute !== undefined ? { apiRateLimitPerMinute } : {}),
+          ...(runStepLimit !== undefined ? { runStepLimit } : {}),
+        },
+      });
+      await recordAudit(
+        ctx,
+        {
+          action: "workspace.update",
+          targetType: "workspace",
+          targetId: ctx.workspaceId,
+          metadata: {
+            from: { name: before.name, slug: before.slug, apiRateLimitPerMinute: before.apiRateLimitPerMinute, runStepLimit: before.runStepLimit },
+            to: { name: w.name, slug: w.slug, apiRateLimitPerMinute: w.apiRateLimitPerMinute, runStepLimit: w.runStepLimit },
+          },
+        },
+        tx,
+      );
+      return w;
+    })
+    .catch((error: unknown) => slugTaken(error, slug ?? before.slug));
   forgetApiRateLimit(ctx.workspaceId);
   return toWorkspace(updated);
 }
@@ -149,10 +178,16 @@ export async function deleteWorkspace(ctx: TenantContext, confirmSlug: string, n
   const recoverableUntil = new Date(now.getTime() + env().CADRE_WORKSPACE_RECOVERY_DAYS * DAY_MS);
   await db(ctx).$transaction(async (tx) => {
     const members = await tx.membership.count({ where: { workspaceId: ctx.workspaceId } });
-    await recordAudit(ctx, {
-      action: "workspace.delete", targetType: "workspace", targetId: ctx.workspaceId,
-      metadata: { name: workspace.name, slug: workspace.slug, members, recoverableUntil: recoverableUntil.toISOString() },
-    }, tx);
+    await recordAudit(
+      ctx,
+      {
+        action: "workspace.delete",
+        targetType: "workspace",
+        targetId: ctx.workspaceId,
+        metadata: { name: workspace.name, slug: workspace.slug, members, recoverableUntil: recoverableUntil.toISOString() },
+      },
+      tx,
+    );
     await tx.workspace.update({
       where: { id: ctx.workspaceId },
       data: { deletedAt: now, deletedById: ctx.actor.type === "user" ? ctx.actor.userId : null, purgeAfter: recoverableUntil },
@@ -173,11 +208,23 @@ export async function listDeletedWorkspaces(userId: string, now = new Date()) {
     include: { workspace: true },
     orderBy: { workspace: { deletedAt: "desc" } },
   });
-  return memberships.map((m) => ({ id: m.workspace.id, slug: m.workspace.slug, name: m.workspace.name, deletedAt: m.workspace.deletedAt!, recoverableUntil: m.workspace.purgeAfter! }));
+  return memberships.map((m) => ({
+    id: m.workspace.id,
+    slug: m.workspace.slug,
+    name: m.workspace.name,
+    deletedAt: m.workspace.deletedAt!,
+    recoverableUntil: m.workspace.purgeAfter!,
+  }));
 }
 
 /** Restores a deleted workspace within its recovery window (its owners only). Audited. */
-export async function restoreWorkspace(user: { id: string; email: string }, workspaceId: string, requestId?: string, client: ClientInfo = {}, now = new Date()) {
+export async function restoreWorkspace(
+  user: { id: string; email: string },
+  workspaceId: string,
+  requestId?: string,
+  client: ClientInfo = {},
+  now = new Date(),
+) {
   const membership = await db(userScope(user.id)).membership.findFirst({
     where: { userId: user.id, workspaceId, workspace: { deletedAt: { not: null } } },
     include: { workspace: true },
@@ -189,12 +236,21 @@ export async function restoreWorkspace(user: { id: string; email: string }, work
     throw new AppError("CONFLICT", "The workspace's recovery window has ended: it is being purged");
   }
   const ctx: TenantContext = {
-    workspaceId, workspaceSlug: membership.workspace.slug, role: "owner", permissions: new Set(permissionsOf("owner")), requestId, ...client,
+    workspaceId,
+    workspaceSlug: membership.workspace.slug,
+    role: "owner",
+    permissions: new Set(permissionsOf("owner")),
+    requestId,
+    ...client,
     actor: { type: "user", userId: user.id, email: user.email },
   };
   const restored = await db(ctx).$transaction(async (tx) => {
     const w = await tx.workspace.update({ where: { id: workspaceId }, data: { deletedAt: null, deletedById: null, purgeAfter: null } });
-    await recordAudit(ctx, { action: "workspace.restore", targetType: "workspace", targetId: workspaceId, metadata: { deletedAt: membership.workspace.deletedAt!.toISOString() } }, tx);
+    await recordAudit(
+      ctx,
+      { action: "workspace.restore", targetType: "workspace", targetId: workspaceId, metadata: { deletedAt: membership.workspace.deletedAt!.toISOString() } },
+      tx,
+    );
     return w;
   });
   return { ...toWorkspace(restored), role: "owner" as Role };

@@ -1,4 +1,10 @@
-import { accountExportSchema, accountOutSchema, changePasswordInputSchema, passwordChangedOutSchema, signedOutEverywhereOutSchema } from "@/lib/schemas/account";
+import {
+  accountExportSchema,
+  accountOutSchema,
+  changePasswordInputSchema,
+  passwordChangedOutSchema,
+  signedOutEverywhereOutSchema,
+} from "@/lib/schemas/account";
 import { authedProcedure, router } from "../trpc";
 import { changePassword, getAccount, signOutEverywhere } from "@/server/users/account";
 import { deleteAccount, deleteAccountInputSchema, exportAccount } from "@/server/users/erasure";

@@ -15,16 +15,34 @@ import { archiveAgent, createAgent, diffAgentVersions, getAgent, listAgents, lis
 
 export const agentsRouter = router({
   /** one page, newest first (keyset cursor) */
-  list: workspaceProcedure("agents:read").input(listAgentsInputSchema.optional()).output(pageOf(agentSchema)).query(({ ctx, input }) => listAgents(ctx.tenant, input ?? {})),
-  get: workspaceProcedure("agents:read").input(agentByRefInputSchema).output(agentSchema).query(({ ctx, input }) => getAgent(ctx.tenant, input.agent)),
+  list: workspaceProcedure("agents:read")
+    .input(listAgentsInputSchema.optional())
+    .output(pageOf(agentSchema))
+    .query(({ ctx, input }) => listAgents(ctx.tenant, input ?? {})),
+  get: workspaceProcedure("agents:read")
+    .input(agentByRefInputSchema)
+    .output(agentSchema)
+    .query(({ ctx, input }) => getAgent(ctx.tenant, input.agent)),
   /** one page of the versions, newest first */
-  versions: workspaceProcedure("agents:read").input(agentVersionsInputSchema).output(pageOf(agentVersionSchema)).query(({ ctx, input: { agent, ...page } }) => listAgentVersions(ctx.tenant, agent, page)),
-  diff: workspaceProcedure("agents:read").input(agentDiffInputSchema).output(agentDiffSchema).query(({ ctx, input }) => diffAgentVersions(ctx.tenant, input.agent, input.from, input.to)),
-  create: workspaceProcedure("agents:create").input(createAgentInputSchema).output(agentSchema).mutation(({ ctx, input }) => createAgent(ctx.tenant, input)),
+  versions: workspaceProcedure("agents:read")
+    .input(agentVersionsInputSchema)
+    .output(pageOf(agentVersionSchema))
+    .query(({ ctx, input: { agent, ...page } }) => listAgentVersions(ctx.tenant, agent, page)),
+  diff: workspaceProcedure("agents:read")
+    .input(agentDiffInputSchema)
+    .output(agentDiffSchema)
+    .query(({ ctx, input }) => diffAgentVersions(ctx.tenant, input.agent, input.from, input.to)),
+  create: workspaceProcedure("agents:create")
+    .input(createAgentInputSchema)
+    .output(agentSchema)
+    .mutation(({ ctx, input }) => createAgent(ctx.tenant, input)),
   /** a new version (an update identical to the current version writes nothing) */
   update: workspaceProcedure("agents:update")
     .input(updateAgentWithRefInputSchema)
     .output(agentSchema)
     .mutation(({ ctx, input: { agent, ...patch } }) => updateAgent(ctx.tenant, agent, patch)),
-  archive: workspaceProcedure("agents:delete").input(agentByRefInputSchema).output(agentSchema).mutation(({ ctx, input }) => archiveAgent(ctx.tenant, input.agent)),
+  archive: workspaceProcedure("agents:delete")
+    .input(agentByRefInputSchema)
+    .output(agentSchema)
+    .mutation(({ ctx, input }) => archiveAgent(ctx.tenant, input.agent)),
 });

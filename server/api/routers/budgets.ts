@@ -3,7 +3,14 @@ import { router, workspaceProcedure } from "../trpc";
 import { budgetStatus, getBudget, updateBudget } from "@/server/ledger/service";
 
 export const budgetsRouter = router({
-  get: workspaceProcedure("budgets:read").output(budgetSchema).query(({ ctx }) => getBudget(ctx.tenant)),
-  status: workspaceProcedure("budgets:read").output(budgetStatusSchema).query(({ ctx }) => budgetStatus(ctx.tenant)),
-  update: workspaceProcedure("budgets:update").input(updateBudgetInputSchema).output(budgetSchema).mutation(({ ctx, input }) => updateBudget(ctx.tenant, input)),
+  get: workspaceProcedure("budgets:read")
+    .output(budgetSchema)
+    .query(({ ctx }) => getBudget(ctx.tenant)),
+  status: workspaceProcedure("budgets:read")
+    .output(budgetStatusSchema)
+    .query(({ ctx }) => budgetStatus(ctx.tenant)),
+  update: workspaceProcedure("budgets:update")
+    .input(updateBudgetInputSchema)
+    .output(budgetSchema)
+    .mutation(({ ctx, input }) => updateBudget(ctx.tenant, input)),
 });

@@ -14,14 +14,25 @@ import { createProvider, deleteProvider, getProvider, listProviders, testConnect
 const byId = z.strictObject({ providerId: providerIdSchema });
 
 export const providersRouter = router({
-  list: workspaceProcedure("models:read").output(z.array(providerSchema)).query(({ ctx }) => listProviders(ctx.tenant)),
-  get: workspaceProcedure("models:read").input(byId).output(providerSchema).query(({ ctx, input }) => getProvider(ctx.tenant, input.providerId)),
-  create: workspaceProcedure("models:manage").input(createProviderInputSchema).output(providerSchema).mutation(({ ctx, input }) => createProvider(ctx.tenant, input)),
+  list: workspaceProcedure("models:read")
+    .output(z.array(providerSchema))
+    .query(({ ctx }) => listProviders(ctx.tenant)),
+  get: workspaceProcedure("models:read")
+    .input(byId)
+    .output(providerSchema)
+    .query(({ ctx, input }) => getProvider(ctx.tenant, input.providerId)),
+  create: workspaceProcedure("models:manage")
+    .input(createProviderInputSchema)
+    .output(providerSchema)
+    .mutation(({ ctx, input }) => createProvider(ctx.tenant, input)),
   update: workspaceProcedure("models:manage")
     .input(updateProviderWithIdInputSchema)
     .output(providerSchema)
     .mutation(({ ctx, input: { providerId, ...patch } }) => updateProvider(ctx.tenant, providerId, patch)),
-  delete: workspaceProcedure("models:manage").input(byId).output(deletedSchema).mutation(({ ctx, input }) => deleteProvider(ctx.tenant, input.providerId)),
+  delete: workspaceProcedure("models:manage")
+    .input(byId)
+    .output(deletedSchema)
+    .mutation(({ ctx, input }) => deleteProvider(ctx.tenant, input.providerId)),
   test: workspaceProcedure("models:manage")
     .input(byId.extend(testProviderInputSchema.shape))
     .output(providerTestResultSchema)

@@ -1,7 +1,15 @@
 import { router, workspaceProcedure } from "../trpc";
 import { z } from "zod";
 import {
-  listRunEventsInputSchema, listRunsInputSchema, runDetailSchema, runEventSchema, runRefInputSchema, runSchema, runStepInputSchema, runStepSchema, runStepsInputSchema,
+  listRunEventsInputSchema,
+  listRunsInputSchema,
+  runDetailSchema,
+  runEventSchema,
+  runRefInputSchema,
+  runSchema,
+  runStepInputSchema,
+  runStepSchema,
+  runStepsInputSchema,
   startRunWithKeyInputSchema,
 } from "@/lib/schemas/runs";
 import { idempotentCall } from "@/server/idempotency/store";
@@ -9,16 +17,37 @@ import { pageOf } from "@/lib/schemas/common";
 import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
 
 export const runsRouter = router({
-  list: workspaceProcedure("runs:read").input(listRunsInputSchema.optional()).output(pageOf(runSchema)).query(({ ctx, input }) => listRuns(ctx.tenant, input ?? {})),
+  list: workspaceProcedure("runs:read")
+    .input(listRunsInputSchema.optional())
+    .output(pageOf(runSchema))
+    .query(({ ctx, input }) => listRuns(ctx.tenant, input ?? {})),
   /** the run with every step (the live run page), step texts bounded; runs.steps pages them, runs.step has one whole */
-  get: workspaceProcedure("runs:read").input(runRefInputSchema).output(runDetailSchema).query(({ ctx, input }) => getRun(ctx.tenant, input.runId)),
-  steps: workspaceProcedure("runs:read").input(runStepsInputSchema).output(pageOf(runStepSchema)).query(({ ctx, input: { runId, ...page } }) => listRunSteps(ctx.tenant, runId, page)),
-  step: workspaceProcedure("runs:read").input(runStepInputSchema).output(runStepSchema).query(({ ctx, input }) => getRunStep(ctx.tenant, input.runId, input.stepId)),
-  events: workspaceProcedure("runs:read").input(listRunEventsInputSchema).output(z.array(runEventSchema)).query(({ ctx, input }) => listRunEvents(ctx.tenant, input.runId, input.after, input.limit)),
+  get: workspaceProcedure("runs:read")
+    .input(runRefInputSchema)
+    .output(runDetailSchema)
+    .query(({ ctx, input }) => getRun(ctx.tenant, input.runId)),
+  steps: workspaceProcedure("runs:read")
+    .input(runStepsInputSchema)
+    .output(pageOf(runStepSchema))
+    .query(({ ctx, input: { runId, ...page } }) => listRunSteps(ctx.tenant, runId, page)),
+  step: workspaceProcedure("runs:read")
+    .input(runStepInputSchema)
+    .output(runStepSchema)
+    .query(({ ctx, input }) => getRunStep(ctx.tenant, input.runId, input.stepId)),
+  events: workspaceProcedure("runs:read")
+    .input(listRunEventsInputSchema)
+    .output(z.array(runEventSchema))
+    .query(({ ctx, input }) => listRunEvents(ctx.tenant, input.runId, input.after, input.limit)),
   // the web app opens the run's page (watched); its form sends one idempotency key per intended run
-  start: workspaceProcedure("runs:create").input(startRunWithKeyInputSchema).output(runSchema).mutation(({ ctx, input }) => {
-    const { idempotencyKey, ...rest } = input;
-    return idempotentCall(ctx.tenant, "runs.start", idempotencyKey, rest, () => startRun(ctx.tenant, rest, { watched: true }));
-  }),
-  cancel: workspaceProcedure("runs:cancel").input(runRefInputSchema).output(runSchema).mutation(({ ctx, input }) => cancelRun(ctx.tenant, input.runId)),
+  start: workspaceProcedure("runs:create")
+    .input(startRunWithKeyInputSchema)
+    .output(runSchema)
+    .mutation(({ ctx, input }) => {
+      const { idempotencyKey, ...rest } = input;
+      return idempotentCall(ctx.tenant, "runs.start", idempotencyKey, rest, () => startRun(ctx.tenant, rest, { watched: true }));
+    }),
+  cancel: workspaceProcedure("runs:cancel")
+    .input(runRefInputSchema)
+    .output(runSchema)
+    .mutation(({ ctx, input }) => cancelRun(ctx.tenant, input.runId)),
 });

@@ -7,8 +7,14 @@ import { createSecret, deleteSecret, listSecrets, updateSecret } from "@/server/
 /** The vault. Write-only: outputs are parsed by schemas that have no value field. */
 export const secretsRouter = router({
   /** one page, newest first (keyset cursor) */
-  list: workspaceProcedure("secrets:read").input(paginationSchema.optional()).output(pageOf(secretSchema)).query(({ ctx, input }) => listSecrets(ctx.tenant, input ?? {})),
-  create: workspaceProcedure("secrets:create").input(createSecretInputSchema).output(secretSchema).mutation(({ ctx, input }) => createSecret(ctx.tenant, input)),
+  list: workspaceProcedure("secrets:read")
+    .input(paginationSchema.optional())
+    .output(pageOf(secretSchema))
+    .query(({ ctx, input }) => listSecrets(ctx.tenant, input ?? {})),
+  create: workspaceProcedure("secrets:create")
+    .input(createSecretInputSchema)
+    .output(secretSchema)
+    .mutation(({ ctx, input }) => createSecret(ctx.tenant, input)),
   update: workspaceProcedure("secrets:update")
     .input(updateSecretWithIdInputSchema)
     .output(secretSchema)

@@ -14,24 +14,58 @@ import {
 } from "@/lib/schemas/teams";
 import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
-import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam, validateTeam } from "@/server/teams/service";
+import {
+  archiveTeam,
+  createTeam,
+  diffTeamVersions,
+  getTeam,
+  getTeamVersion,
+  listTeams,
+  listTeamVersions,
+  updateTeam,
+  validateTeam,
+} from "@/server/teams/service";
 
 export const teamsRouter = router({
   /** one page, newest first (keyset cursor) */
-  list: workspaceProcedure("teams:read").input(listTeamsInputSchema.optional()).output(pageOf(teamSchema)).query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
-  get: workspaceProcedure("teams:read").input(teamByRefInputSchema).output(teamSchema).query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
+  list: workspaceProcedure("teams:read")
+    .input(listTeamsInputSchema.optional())
+    .output(pageOf(teamSchema))
+    .query(({ ctx, input }) => listTeams(ctx.tenant, input ?? {})),
+  get: workspaceProcedure("teams:read")
+    .input(teamByRefInputSchema)
+    .output(teamSchema)
+    .query(({ ctx, input }) => getTeam(ctx.tenant, input.team)),
   /** one page of the versions, newest first */
-  versions: workspaceProcedure("teams:read").input(teamVersionsInputSchema).output(pageOf(teamVersionSchema)).query(({ ctx, input: { team, ...page } }) => listTeamVersions(ctx.tenant, team, page)),
+  versions: workspaceProcedure("teams:read")
+    .input(teamVersionsInputSchema)
+    .output(pageOf(teamVersionSchema))
+    .query(({ ctx, input: { team, ...page } }) => listTeamVersions(ctx.tenant, team, page)),
   /** one version (a run's pinned version) */
-  version: workspaceProcedure("teams:read").input(teamVersionInputSchema).output(teamVersionSchema).query(({ ctx, input }) => getTeamVersion(ctx.tenant, input.team, input.version)),
-  diff: workspaceProcedure("teams:read").input(teamDiffInputSchema).output(teamDiffSchema).query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
+  version: workspaceProcedure("teams:read")
+    .input(teamVersionInputSchema)
+    .output(teamVersionSchema)
+    .query(({ ctx, input }) => getTeamVersion(ctx.tenant, input.team, input.version)),
+  diff: workspaceProcedure("teams:read")
+    .input(teamDiffInputSchema)
+    .output(teamDiffSchema)
+    .query(({ ctx, input }) => diffTeamVersions(ctx.tenant, input.team, input.from, input.to)),
   /** every problem a save of this spec would report, without saving (the editor validates live) */
-  validate: workspaceProcedure("teams:read").input(validateTeamInputSchema).output(teamValidationSchema).query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
-  create: workspaceProcedure("teams:create").input(createTeamInputSchema).output(teamSchema).mutation(({ ctx, input }) => createTeam(ctx.tenant, input)),
+  validate: workspaceProcedure("teams:read")
+    .input(validateTeamInputSchema)
+    .output(teamValidationSchema)
+    .query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
+  create: workspaceProcedure("teams:create")
+    .input(createTeamInputSchema)
+    .output(teamSchema)
+    .mutation(({ ctx, input }) => createTeam(ctx.tenant, input)),
   /** a new version, validated (an update identical to the current version writes nothing) */
   update: workspaceProcedure("teams:update")
     .input(updateTeamWithRefInputSchema)
     .output(teamSchema)
     .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
-  archive: workspaceProcedure("teams:delete").input(teamByRefInputSchema).output(teamSchema).mutation(({ ctx, input }) => archiveTeam(ctx.tenant, input.team)),
+  archive: workspaceProcedure("teams:delete")
+    .input(teamByRefInputSchema)
+    .output(teamSchema)
+    .mutation(({ ctx, input }) => archiveTeam(ctx.tenant, input.team)),
 });

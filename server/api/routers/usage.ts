@@ -4,6 +4,12 @@ import { router, workspaceProcedure } from "../trpc";
 import { listUsage, usageTotals } from "@/server/ledger/service";
 
 export const usageRouter = router({
-  list: workspaceProcedure("usage:read").input(listUsageInputSchema).output(pageOf(usageRecordSchema)).query(({ ctx, input }) => listUsage(ctx.tenant, input)),
-  totals: workspaceProcedure("usage:read").input(usageFiltersSchema).output(usageTotalsSchema).query(({ ctx, input }) => usageTotals(ctx.tenant, input)),
+  list: workspaceProcedure("usage:read")
+    .input(listUsageInputSchema)
+    .output(pageOf(usageRecordSchema))
+    .query(({ ctx, input }) => listUsage(ctx.tenant, input)),
+  totals: workspaceProcedure("usage:read")
+    .input(usageFiltersSchema)
+    .output(usageTotalsSchema)
+    .query(({ ctx, input }) => usageTotals(ctx.tenant, input)),
 });

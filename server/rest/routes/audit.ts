@@ -5,8 +5,12 @@ import { exportLines, exportResponse } from "@/server/audit/export";
 import { auditEntrySchema, exportAuditInputSchema, listAuditInputSchema } from "@/lib/schemas/audit";
 
 export const listAuditRoute = defineRoute({
-  method: "GET", path: "/api/v1/audit", summary: "The workspace's audit log, newest first (filter by action, actor, time range)", tag: "Audit",
-  requires: "audit:read", query: listAuditInputSchema,
+  method: "GET",
+  path: "/api/v1/audit",
+  summary: "The workspace's audit log, newest first (filter by action, actor, time range)",
+  tag: "Audit",
+  requires: "audit:read",
+  query: listAuditInputSchema,
   response: z.object({ data: z.array(auditEntrySchema), nextCursor: z.string().nullable() }),
   handler: async ({ ctx, query }) => {
     const page = await listAudit(ctx, query);
@@ -15,10 +19,14 @@ export const listAuditRoute = defineRoute({
 });
 
 export const exportAuditRoute = defineRoute({
-  method: "GET", path: "/api/v1/audit/export",
-  summary: "Every matching audit entry, newest first, streamed as JSON Lines (one AuditEntry per line) or CSV", tag: "Audit",
-  requires: "audit:read", query: exportAuditInputSchema,
-  produces: ["application/x-ndjson", "text/csv"], operationId: "exportAudit",
+  method: "GET",
+  path: "/api/v1/audit/export",
+  summary: "Every matching audit entry, newest first, streamed as JSON Lines (one AuditEntry per line) or CSV",
+  tag: "Audit",
+  requires: "audit:read",
+  query: exportAuditInputSchema,
+  produces: ["application/x-ndjson", "text/csv"],
+  operationId: "exportAudit",
   response: z.string().describe("JSON Lines of AuditEntry, or CSV with a header row"),
   handler: async ({ ctx, query }) => {
     const { format, ...filter } = query;

@@ -13,37 +13,75 @@ import {
 const providerParams = z.strictObject({ providerId: providerIdSchema });
 
 export const listProvidersRoute = defineRoute({
-  method: "GET", path: "/api/v1/providers", summary: "List the workspace's model providers (never key material)", tag: "Providers",
-  requires: "models:read", response: z.object({ data: z.array(providerSchema) }),
+  method: "GET",
+  path: "/api/v1/providers",
+  summary: "List the workspace's model providers (never key material)",
+  tag: "Providers",
+  requires: "models:read",
+  response: z.object({ data: z.array(providerSchema) }),
   handler: async ({ ctx }) => ({ data: await listProviders(ctx) }),
 });
 
 export const createProviderRoute = defineRoute({
-  method: "POST", path: "/api/v1/providers", summary: "Add a provider connection (its key is a vault secret id)", tag: "Providers",
-  requires: "models:manage", body: createProviderInputSchema, status: 201, response: providerSchema, idempotent: true, errors: ["CONFLICT"],
+  method: "POST",
+  path: "/api/v1/providers",
+  summary: "Add a provider connection (its key is a vault secret id)",
+  tag: "Providers",
+  requires: "models:manage",
+  body: createProviderInputSchema,
+  status: 201,
+  response: providerSchema,
+  idempotent: true,
+  errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createProvider(ctx, body),
 });
 
 export const getProviderRoute = defineRoute({
-  method: "GET", path: "/api/v1/providers/{providerId}", summary: "One provider", tag: "Providers",
-  requires: "models:read", params: providerParams, response: providerSchema,
+  method: "GET",
+  path: "/api/v1/providers/{providerId}",
+  summary: "One provider",
+  tag: "Providers",
+  requires: "models:read",
+  params: providerParams,
+  response: providerSchema,
   handler: ({ ctx, params }) => getProvider(ctx, params.providerId),
 });
 
 export const updateProviderRoute = defineRoute({
-  method: "PATCH", path: "/api/v1/providers/{providerId}", summary: "Change a provider (the simulator: only enabled)", tag: "Providers",
-  requires: "models:manage", params: providerParams, body: updateProviderInputSchema, response: providerSchema, errors: ["BAD_REQUEST", "CONFLICT"],
+  method: "PATCH",
+  path: "/api/v1/providers/{providerId}",
+  summary: "Change a provider (the simulator: only enabled)",
+  tag: "Providers",
+  requires: "models:manage",
+  params: providerParams,
+  body: updateProviderInputSchema,
+  response: providerSchema,
+  errors: ["BAD_REQUEST", "CONFLICT"],
   handler: ({ ctx, params, body }) => updateProvider(ctx, params.providerId, body),
 });
 
 export const deleteProviderRoute = defineRoute({
-  method: "DELETE", path: "/api/v1/providers/{providerId}", summary: "Delete a provider and its catalog models", tag: "Providers",
-  requires: "models:manage", params: providerParams, response: z.object({ deleted: z.literal(true) }), errors: ["BAD_REQUEST", "CONFLICT"],
+  method: "DELETE",
+  path: "/api/v1/providers/{providerId}",
+  summary: "Delete a provider and its catalog models",
+  tag: "Providers",
+  requires: "models:manage",
+  params: providerParams,
+  response: z.object({ deleted: z.literal(true) }),
+  errors: ["BAD_REQUEST", "CONFLICT"],
   handler: ({ ctx, params }) => deleteProvider(ctx, params.providerId),
 });
 
 export const testProviderRoute = defineRoute({
-  method: "POST", path: "/api/v1/providers/{providerId}/test", summary: "Test the connection with one real, tiny completion", tag: "Providers",
-  requires: "models:manage", params: providerParams, body: testProviderInputSchema, response: providerTestResultSchema, idempotent: false, errors: ["BAD_REQUEST"],
+  method: "POST",
+  path: "/api/v1/providers/{providerId}/test",
+  summary: "Test the connection with one real, tiny completion",
+  tag: "Providers",
+  requires: "models:manage",
+  params: providerParams,
+  body: testProviderInputSchema,
+  response: providerTestResultSchema,
+  idempotent: false,
+  errors: ["BAD_REQUEST"],
   handler: ({ ctx, params, body }) => testConnection(ctx, params.providerId, body.modelId),
 });

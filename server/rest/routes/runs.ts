@@ -4,8 +4,17 @@ import { MAX_INT4 } from "@/lib/schemas/text";
 import { streamRunEvents } from "@/server/runs/sse";
 import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
 import {
-  listRunsInputSchema, MAX_RUN_START_BODY_BYTES, runDetailQuerySchema, runDetailSchema, runEventSchema, runIdSchema, runSchema, runStepRefSchema, runStepSchema,
-  startRunInputSchema, STEP_TEXT_LIMIT,
+  listRunsInputSchema,
+  MAX_RUN_START_BODY_BYTES,
+  runDetailQuerySchema,
+  runDetailSchema,
+  runEventSchema,
+  runIdSchema,
+  runSchema,
+  runStepRefSchema,
+  runStepSchema,
+  startRunInputSchema,
+  STEP_TEXT_LIMIT,
 } from "@/lib/schemas/runs";
 import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
@@ -13,8 +22,12 @@ const runParams = z.strictObject({ runId: runIdSchema });
 const runStepParams = z.strictObject({ runId: runIdSchema, stepId: runStepRefSchema });
 
 export const listRunsRoute = defineRoute({
-  method: "GET", path: "/api/v1/runs", summary: "The workspace's runs, newest first (filters: team, agent, status, from, to)", tag: "Runs",
-  requires: "runs:read", query: listRunsInputSchema,
+  method: "GET",
+  path: "/api/v1/runs",
+  summary: "The workspace's runs, newest first (filters: team, agent, status, from, to)",
+  tag: "Runs",
+  requires: "runs:read",
+  query: listRunsInputSchema,
   response: restPageOf(runSchema),
   handler: async ({ ctx, query }) => {
     const page = await listRuns(ctx, query);
@@ -23,28 +36,44 @@ export const listRunsRoute = defineRoute({
 });
 
 export const startRunRoute = defineRoute({
-  method: "POST", path: "/api/v1/runs",
-  summary: "Start a run of a team or a single agent; returns at once (status queued) while the run executes in the background", tag: "Runs",
-  requires: "runs:create", body: startRunInputSchema, status: 201, response: runSchema, maxBodyBytes: MAX_RUN_START_BODY_BYTES,
-  idempotent: true, operationId: "startRun",
+  method: "POST",
+  path: "/api/v1/runs",
+  summary: "Start a run of a team or a single agent; returns at once (status queued) while the run executes in the background",
+  tag: "Runs",
+  requires: "runs:create",
+  body: startRunInputSchema,
+  status: 201,
+  response: runSchema,
+  maxBodyBytes: MAX_RUN_START_BODY_BYTES,
+  idempotent: true,
+  operationId: "startRun",
   // a team or agent that does not exist or is archived, the monthly budget used up, Inngest unreachable
   errors: ["NOT_FOUND", "CONFLICT", "BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "UPSTREAM_ERROR"],
   handler: ({ ctx, body }) => startRun(ctx, body),
 });
 
 export const getRunRoute = defineRoute({
-  method: "GET", path: "/api/v1/runs/{runId}",
-  summary: "A run: status, output, totals, the versions it pinned and the first page of its steps (`stepsLimit`, default 50; the rest from /steps with `stepsNextCursor`)",
+  method: "GET",
+  path: "/api/v1/runs/{runId}",
+  summary:
+    "A run: status, output, totals, the versions it pinned and the first page of its steps (`stepsLimit`, default 50; the rest from /steps with `stepsNextCursor`)",
   tag: "Runs",
-  requires: "runs:read", params: runParams, query: runDetailQuerySchema, response: runDetailSchema,
+  requires: "runs:read",
+  params: runParams,
+  query: runDetailQuerySchema,
+  response: runDetailSchema,
   handler: ({ ctx, params, query }) => getRun(ctx, params.runId, { stepsLimit: query.stepsLimit }),
 });
 
 export const listRunStepsRoute = defineRoute({
-  method: "GET", path: "/api/v1/runs/{runId}/steps",
+  method: "GET",
+  path: "/api/v1/runs/{runId}/steps",
   summary: `A run's steps in the order they started (one page: \`limit\`, \`cursor\`); inputs and outputs cut to ${STEP_TEXT_LIMIT} characters (flagged)`,
   tag: "Runs",
-  requires: "runs:read", params: runParams, query: paginationSchema, response: restPageOf(runStepSchema),
+  requires: "runs:read",
+  params: runParams,
+  query: paginationSchema,
+  response: restPageOf(runStepSchema),
   handler: async ({ ctx, params, query }) => {
     const page = await listRunSteps(ctx, params.runId, query);
     return { data: page.items, nextCursor: page.nextCursor };
@@ -52,25 +81,41 @@ export const listRunStepsRoute = defineRoute({
 });
 
 export const getRunStepRoute = defineRoute({
-  method: "GET", path: "/api/v1/runs/{runId}/steps/{stepId}", summary: "One step of a run, its input and output whole", tag: "Runs",
-  requires: "runs:read", params: runStepParams, response: runStepSchema,
+  method: "GET",
+  path: "/api/v1/runs/{runId}/steps/{stepId}",
+  summary: "One step of a run, its input and output whole",
+  tag: "Runs",
+  requires: "runs:read",
+  params: runStepParams,
+  response: runStepSchema,
   handler: ({ ctx, params }) => getRunStep(ctx, params.runId, params.stepId),
 });
 
 export const cancelRunRoute = defineRoute({
-  method: "POST", path: "/api/v1/runs/{runId}/cancel", summary: "Cancel a run: a queued run at once, a running one before its next step", tag: "Runs",
-  requires: "runs:cancel", params: runParams, response: runSchema, idempotent: false, errors: ["CONFLICT"],
+  method: "POST",
+  path: "/api/v1/runs/{runId}/cancel",
+  summary: "Cancel a run: a queued run at once, a running one before its next step",
+  tag: "Runs",
+  requires: "runs:cancel",
+  params: runParams,
+  response: runSchema,
+  idempotent: false,
+  errors: ["CONFLICT"],
   handler: ({ ctx, params }) => cancelRun(ctx, params.runId),
 });
 
-export const RUN_EVENTS_STREAM = "Server-Sent Events: one message per run event, `id: <seq>`, `event: <type>`, `data: {\"seq\",\"type\",\"data\",\"createdAt\"}`; resumable with Last-Event-ID (or ?after=); heartbeat comments while idle; the stream ends after run.succeeded, run.failed or run.cancelled.";
+export const RUN_EVENTS_STREAM =
+  'Server-Sent Events: one message per run event, `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`; resumable with Last-Event-ID (or ?after=); heartbeat comments while idle; the stream ends after run.succeeded, run.failed or run.cancelled.';
 
 /** The run's events: a Server-Sent Events stream, or with `Accept: application/json` one JSON page. See docs/api.md. */
 export const listRunEventsRoute = defineStreamRoute({
-  method: "GET", path: "/api/v1/runs/{runId}/events",
-  summary: "The run's events: a Server-Sent Events stream (text/event-stream; id = seq; resume with Last-Event-ID or ?after=; ends after run.succeeded/failed/cancelled). With `Accept: application/json`: one JSON page of the events after `after`.",
+  method: "GET",
+  path: "/api/v1/runs/{runId}/events",
+  summary:
+    "The run's events: a Server-Sent Events stream (text/event-stream; id = seq; resume with Last-Event-ID or ?after=; ends after run.succeeded/failed/cancelled). With `Accept: application/json`: one JSON page of the events after `after`.",
   tag: "Runs",
-  requires: "runs:read", params: runParams,
+  requires: "runs:read",
+  params: runParams,
   query: z.strictObject({ after: z.coerce.number().int().min(0).max(MAX_INT4).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) }),
   events: RUN_EVENTS_STREAM,
   stream: streamRunEvents,

@@ -8,8 +8,13 @@ import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 const teamParams = z.strictObject({ teamId: teamRefSchema });
 
 export const listTeamsRoute = defineRoute({
-  method: "GET", path: "/api/v1/teams", summary: "The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`)", tag: "Teams",
-  requires: "teams:read", query: listTeamsInputSchema, response: restPageOf(teamSchema),
+  method: "GET",
+  path: "/api/v1/teams",
+  summary: "The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`)",
+  tag: "Teams",
+  requires: "teams:read",
+  query: listTeamsInputSchema,
+  response: restPageOf(teamSchema),
   handler: async ({ ctx, query }) => {
     const page = await listTeams(ctx, query);
     return { data: page.items, nextCursor: page.nextCursor };
@@ -17,37 +22,68 @@ export const listTeamsRoute = defineRoute({
 });
 
 export const createTeamRoute = defineRoute({
-  method: "POST", path: "/api/v1/teams", summary: "Create a team (version 1); an invalid spec is a 422 listing every problem in `issues`", tag: "Teams",
-  requires: "teams:create", body: createTeamInputSchema, status: 201, response: teamSchema, idempotent: true, errors: ["CONFLICT"],
+  method: "POST",
+  path: "/api/v1/teams",
+  summary: "Create a team (version 1); an invalid spec is a 422 listing every problem in `issues`",
+  tag: "Teams",
+  requires: "teams:create",
+  body: createTeamInputSchema,
+  status: 201,
+  response: teamSchema,
+  idempotent: true,
+  errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createTeam(ctx, body),
 });
 
 export const getTeamRoute = defineRoute({
-  method: "GET", path: "/api/v1/teams/{teamId}", summary: "One team (by id or slug) with its current version; `ETag: \"v<currentVersion>\"` for If-Match", tag: "Teams",
-  requires: "teams:read", params: teamParams, response: teamSchema,
+  method: "GET",
+  path: "/api/v1/teams/{teamId}",
+  summary: 'One team (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match',
+  tag: "Teams",
+  requires: "teams:read",
+  params: teamParams,
+  response: teamSchema,
   handler: async ({ ctx, params }) => withETag(teamSchema, await getTeam(ctx, params.teamId)),
 });
 
 export const updateTeamRoute = defineRoute({
-  method: "PATCH", path: "/api/v1/teams/{teamId}",
-  summary: "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing). With `If-Match` (the ETag of a GET) or `baseVersion`, a save based on an older version is a 409.",
+  method: "PATCH",
+  path: "/api/v1/teams/{teamId}",
+  summary:
+    "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing). With `If-Match` (the ETag of a GET) or `baseVersion`, a save based on an older version is a 409.",
   tag: "Teams",
-  requires: "teams:update", params: teamParams, headers: ifMatchHeaders, body: updateTeamInputSchema, response: teamSchema, errors: ["CONFLICT", "BAD_REQUEST"],
+  requires: "teams:update",
+  params: teamParams,
+  headers: ifMatchHeaders,
+  body: updateTeamInputSchema,
+  response: teamSchema,
+  errors: ["CONFLICT", "BAD_REQUEST"],
   handler: async ({ ctx, params, body, headers }) =>
     withETag(teamSchema, await updateTeam(ctx, params.teamId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
 });
 
 export const archiveTeamRoute = defineRoute({
-  method: "POST", path: "/api/v1/teams/{teamId}/archive",
-  summary: "Archive a team (soft delete: its versions stay readable and old runs keep working; new runs and teams cannot use it). Archiving an archived team changes nothing.",
+  method: "POST",
+  path: "/api/v1/teams/{teamId}/archive",
+  summary:
+    "Archive a team (soft delete: its versions stay readable and old runs keep working; new runs and teams cannot use it). Archiving an archived team changes nothing.",
   tag: "Teams",
-  requires: "teams:delete", params: teamParams, response: teamSchema, idempotent: false,
+  requires: "teams:delete",
+  params: teamParams,
+  response: teamSchema,
+  idempotent: false,
   handler: async ({ ctx, params }) => withETag(teamSchema, await archiveTeam(ctx, params.teamId)),
 });
 
 export const listTeamVersionsRoute = defineRoute({
-  method: "GET", path: "/api/v1/teams/{teamId}/versions", summary: "A team's versions, newest first (one page: `limit`, `cursor`)", tag: "Teams",
-  requires: "teams:read", params: teamParams, query: paginationSchema, response: restPageOf(teamVersionSchema),
+  method: "GET",
+  path: "/api/v1/teams/{teamId}/versions",
+  summary: "A team's versions, newest first (one page: `limit`, `cursor`)",
+  tag: "Teams",
+  requires: "teams:read",
+  params: teamParams,
+  query: paginationSchema,
+  response: restPageOf(teamVersionSchema),
   handler: async ({ ctx, params, query }) => {
     const page = await listTeamVersions(ctx, params.teamId, query);
     return { data: page.items, nextCursor: page.nextCursor };

@@ -10,9 +10,13 @@ import { RUN_EVENTS_STREAM } from "./runs";
 
 /** The web app's live stream of a run (session; the workspace is `x-cadre-workspace` or ?workspace=). */
 export const webRunEventsRoute = defineStreamRoute({
-  method: "GET", path: "/api/runs/{runId}/events", auth: "session",
-  summary: "The web app's live stream of a run's events", tag: "Runs",
-  requires: "runs:read", params: z.strictObject({ runId: runIdSchema }),
+  method: "GET",
+  path: "/api/runs/{runId}/events",
+  auth: "session",
+  summary: "The web app's live stream of a run's events",
+  tag: "Runs",
+  requires: "runs:read",
+  params: z.strictObject({ runId: runIdSchema }),
   query: z.strictObject({ workspace: text().max(100).optional(), after: z.coerce.number().int().min(0).max(MAX_INT4).optional() }),
   events: RUN_EVENTS_STREAM,
   stream: streamRunEvents,
@@ -20,9 +24,13 @@ export const webRunEventsRoute = defineStreamRoute({
 
 /** The audit page's download (session; `?workspace=<slug>` and the filters of the list). */
 export const webAuditExportRoute = defineRoute({
-  method: "GET", path: "/api/audit/export", auth: "session",
-  summary: "The workspace's audit log as a JSON Lines or CSV download", tag: "Audit",
-  requires: "audit:read", query: exportAuditInputSchema.extend({ workspace: text().max(100).optional() }),
+  method: "GET",
+  path: "/api/audit/export",
+  auth: "session",
+  summary: "The workspace's audit log as a JSON Lines or CSV download",
+  tag: "Audit",
+  requires: "audit:read",
+  query: exportAuditInputSchema.extend({ workspace: text().max(100).optional() }),
   produces: ["application/x-ndjson", "text/csv"],
   response: z.string(),
   handler: async ({ ctx, query }) => {
