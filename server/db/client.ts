@@ -21,7 +21,9 @@ const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unkn
  * the pool reads it when a statement or a connection is asked for, which happens in the operation's own async
  * context (Prisma's promises are lazy: the operation runs where it is first awaited, so makeScoped awaits it inside).
  */
-const operationScope = new AsyncLocalStorage<string>();
+// one per process, not per module copy: Next bundles this module into several chunks that share the pool (globalThis)
+const operationScope: AsyncLocalStorage<string> = ((globalThis as unknown as { cadreOperationScope?: AsyncLocalStorage<string> }).cadreOperationScope ??=
+  new AsyncLocalStorage<string>());
 
 /** a result handed back for a statement that was sent without waiting (its outcome joins the next statement's) */
 const SENT = Object.freeze({ command: "", rowCount: 0, oid: 0, rows: [], fields: [] }) as unknown as pg.QueryResult;
