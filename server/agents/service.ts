@@ -29,6 +29,7 @@ import { cacheAgentVersion, cachedAgentVersion } from "@/server/runs/version-cac
 import { checkPolicyReferences } from "@/server/models/routing";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
+import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
 
@@ -97,11 +98,6 @@ function toAgent(row: AgentWithCurrent): AgentOutput {
     allowedTools: current.allowedTools,
     memoryScope: current.memoryScope,
   };
-}
-
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 /** An agent of the workspace by id or slug; another workspace's agent is NOT_FOUND. */

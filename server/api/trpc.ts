@@ -8,6 +8,7 @@ import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { logDenial } from "@/server/http/denials";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
+import { fromPrismaError } from "@/server/db/errors";
 
 export interface TrpcContext {
   requestId: string;
@@ -68,7 +69,9 @@ const mapErrors = t.middleware(async ({ ctx, path, next, getRawInput }) => {
   const denialScope: { workspaceId?: string; membershipMissing?: boolean } = {};
   const result = await next({ ctx: { denialScope } });
   if (result.ok) return result;
-  const code = result.error.cause instanceof AppError ? result.error.cause.code : result.error.code;
+  // a Prisma error with a meaning for the client (a taken unique value, a missing record) becomes its AppError here
+  const cause = fromPrismaError(result.error.cause);
+  const code = cause instanceof AppError ? cause.code : result.error.code;
   if (code === "FORBIDDEN" || code === "NOT_FOUND") {
     await logDenial(
       result.error.cause instanceof AppError ? result.error.cause : result.error,
@@ -84,10 +87,7 @@ const mapErrors = t.middleware(async ({ ctx, path, next, getRawInput }) => {
       await getRawInput().catch(() => undefined),
     );
   }
-  if (result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: ERROR_TABLE[cause.code].trpc, message: cause.message, cause });
-  }
+  if (cause instanceof AppError) throw new TRPCError({ code: ERROR_TABLE[cause.code].trpc, message: cause.message, cause });
   return result;
 });
 

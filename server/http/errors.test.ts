@@ -80,3 +80,26 @@ describe("REST errors", () => {
     expect(await roleIn(ws.id, ws.users.viewer.id)).toBe("member");
   });
 });
+
+describe("Prisma errors where errors become responses", () => {
+  const prismaError = (code: string) => Object.assign(new Error(`Invalid invocation: internal detail of ${code}`), { code });
+
+  it("a taken unique value is a 409 CONFLICT and a missing record a 404 NOT_FOUND, without Prisma's text", async () => {
+    const conflict = errorResponse(prismaError("P2002"), "req_1");
+    expect(conflict.status).toBe(409);
+    const body = (await conflict.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("CONFLICT");
+    expect(body.error.message).not.toContain("internal detail");
+    const missing = errorResponse(prismaError("P2025"), "req_2");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+  });
+
+  it("any other Prisma or driver code stays a generic 500", async () => {
+    for (const code of ["P1001", "23505", "ECONNRESET"]) {
+      const res = errorResponse(prismaError(code), "req_3");
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(await res.json())).not.toContain("internal detail");
+    }
+  });
+});

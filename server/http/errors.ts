@@ -1,9 +1,11 @@
 import { ZodError } from "zod";
 import { AppError, GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
 import { logger } from "@/server/logger";
+import { fromPrismaError } from "@/server/db/errors";
 
 /** Turns any thrown value into the REST error body `{ error: { code, message, requestId } }`. */
 export function errorResponse(error: unknown, requestId: string, extraHeaders: Record<string, string> = {}): Response {
+  error = fromPrismaError(error);
   let status = 500;
   let body: { code: string; message: string; requestId: string; issues?: { path: string; message: string }[] };
   if (error instanceof AppError) {

@@ -28,6 +28,7 @@ import { invalidateCatalogCache } from "./catalog-cache";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import type { Page } from "@/lib/schemas/common";
 import { describeUsers, modelUsers } from "./policy-users";
+import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
 
@@ -72,11 +73,6 @@ export function toModel(row: ModelRow): ModelOutput {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------

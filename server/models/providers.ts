@@ -24,6 +24,7 @@ import { isEgressError } from "@/server/egress";
 import { recordModelObservation } from "./stats";
 import { invalidateCatalogCache } from "./catalog-cache";
 import { describeUsers, modelUsers } from "./policy-users";
+import { prismaCode } from "@/server/db/errors";
 
 const providerInclude = { secret: { select: { name: true } }, _count: { select: { models: true } } } as const;
 type ProviderRow = Prisma.ProviderGetPayload<{ include: typeof providerInclude }>;
@@ -54,11 +55,6 @@ export function toProvider(row: ProviderRow): ProviderOutput {
 
 export function connectionOf(row: { id: string; kind: string; name: string; baseUrl: string | null; isLocal: boolean }): ProviderConnection {
   return { id: row.id, kind: row.kind as ProviderKind, name: row.name, baseUrl: row.baseUrl, isLocal: row.isLocal };
-}
-
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 const nameTaken = (name: string) => new AppError("CONFLICT", `A provider named "${name}" already exists in this workspace`);

@@ -25,6 +25,7 @@ import { ensureDefaultCatalog } from "./catalog";
 import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type ProviderInfo } from "./catalog-cache";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { route, type CatalogEntry, type RouteDecision } from "./router";
+import { prismaCode } from "@/server/db/errors";
 
 export type { LoadedCatalog, ProviderInfo } from "./catalog-cache";
 
@@ -257,7 +258,7 @@ export async function updateRoutingPreset(
     })
     .catch((error: unknown) => {
       // deleted since it was read
-      if ((error as { code?: unknown })?.code === "P2025") throw new AppError("NOT_FOUND", "Routing preset not found");
+      if (prismaCode(error) === "P2025") throw new AppError("NOT_FOUND", "Routing preset not found");
       throw error;
     });
   invalidateCatalogCache(ctx.workspaceId);
@@ -294,7 +295,7 @@ export async function createRoutingPreset(ctx: TenantContext, input: z.input<typ
     invalidateCatalogCache(ctx.workspaceId);
     return toPreset(created);
   } catch (error) {
-    if ((error as { code?: unknown })?.code === "P2002") throw new AppError("CONFLICT", `A routing preset named "${data.name}" already exists`);
+    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `A routing preset named "${data.name}" already exists`);
     throw error;
   }
 }

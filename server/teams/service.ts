@@ -51,6 +51,7 @@ import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { cacheTeamVersion, cachedTeamVersion, type CachedTeamVersion } from "@/server/runs/version-cache";
 import { formatCount, worstCase, type WorstCase } from "@/server/topologies/worst-case";
 import { effectiveRunStepLimit } from "@/server/workspaces/workspaces";
+import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
 
@@ -111,11 +112,6 @@ function toTeam(row: TeamWithCurrent): TeamOutput {
 
 function toTeamVersion(team: { id: string; slug: string }, v: TeamVersionRow): TeamVersionOutput {
   return { teamId: team.id, slug: team.slug, version: v.version, name: v.name, description: v.description, spec: storedSpec(v), createdAt: v.createdAt };
-}
-
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 async function findTeam(ctx: TenantContext, ref: string, tx: Tx = db(ctx)): Promise<TeamWithCurrent> {

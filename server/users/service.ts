@@ -9,6 +9,7 @@ import { recordAuthEvent } from "@/server/auth/events";
 import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
 import type { SessionClaims } from "@/server/auth/sessions";
 import type { z } from "zod";
+import { prismaCode } from "@/server/db/errors";
 
 export interface SessionUser {
   id: string;
@@ -63,7 +64,7 @@ export async function signUp(
     if (checkEmail) await sendVerificationMail(user);
   } catch (error) {
     // a concurrent sign-up of the same email: the same answer
-    if ((error as { code?: string }).code !== "P2002") throw error;
+    if (prismaCode(error) !== "P2002") throw error;
   }
   return { checkEmail };
 }

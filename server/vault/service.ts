@@ -22,6 +22,7 @@ import { createSecretInputSchema, secretIdSchema, updateSecretInputSchema, type 
 import { decryptSecret, encryptSecret, VaultCryptoError, type SealedSecret } from "./crypto";
 import { vaultKeyring } from "./master-key";
 import { RUN_USE_WINDOW_MS, USE_WINDOW_MS, secretUseRecorder } from "./use-audit";
+import { prismaCode } from "@/server/db/errors";
 
 /** Below this length the list shows no characters of the value at all (4 of 8 would give half of it away). */
 const LAST4_MIN_LENGTH = 12;
@@ -68,11 +69,6 @@ function toSummary(row: SummaryRow): SecretSummary {
     lastUsedAt: row.lastUsedAt,
     usedBy: row.providers.map((p) => ({ type: "provider" as const, id: p.id, name: p.name })),
   };
-}
-
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 function nameTaken(name: string): AppError {

@@ -11,6 +11,7 @@ import { permissionsOf, type Role } from "@/lib/permissions";
 import type { z } from "zod";
 import { env } from "@/server/env";
 import { Prisma } from "@/server/db/generated/client";
+import { prismaCode } from "@/server/db/errors";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -47,7 +48,7 @@ function assertSlugAllowed(slug: string) {
 }
 
 function slugTaken(error: unknown, slug: string): never {
-  if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
+  if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `The slug "${slug}" is taken`);
   throw error;
 }
 
