@@ -87,8 +87,9 @@ describe("OpenAPI document", () => {
     expect(statuses("post", "/api/v1/runs")).toEqual(["201", "400", "401", "402", "403", "404", "409", "413", "422", "429", "502"]);
     // who am I: only authentication and the rate limit can fail
     expect(statuses("get", "/api/v1/me")).toEqual(["200", "401", "429"]);
-    // a list without parameters has no 404, a read by id has no 400/413
-    expect(statuses("get", "/api/v1/members")).toEqual(["200", "401", "403", "429"]);
+    // a list has no 404 and pages with a cursor (400 INVALID_CURSOR, 422 for a bad limit); a read by id has no 413
+    expect(statuses("get", "/api/v1/members")).toEqual(["200", "400", "401", "403", "422", "429"]);
+    expect(paths["/api/v1/members"]!.get!.responses!["400"]!.description).toMatch(/INVALID_CURSOR/);
     expect(statuses("get", "/api/v1/runs/{runId}")).toEqual(["200", "401", "403", "404", "422", "429"]);
     expect(statuses("post", "/api/v1/runs/{runId}/cancel")).toEqual(["200", "401", "403", "404", "409", "422", "429"]);
     expect(new Set(Object.values(paths).flatMap((ops) => Object.values(ops).map((op) => Object.keys(op.responses!).sort().join(",")))).size).toBeGreaterThan(5);
