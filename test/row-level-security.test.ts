@@ -15,7 +15,7 @@ import { executeRun } from "@/server/jobs/run-function";
 import { createPostgresStep } from "@/server/jobs/step";
 import { createSecret } from "@/server/vault/service";
 import { createInvitation } from "@/server/workspaces/invitations";
-import { updateBudget } from "@/server/ledger/service";
+import { updateBudget } from "@/server/ledger/budgets";
 import { settleObservations } from "@/server/models/gateway";
 import { idempotentCall } from "@/server/idempotency/store";
 

@@ -229,7 +229,9 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const { ensureDefaultCatalog } = await import("../../server/models/catalog");
   const { loadCatalog, resolvePolicy, routeFor } = await import("../../server/models/routing");
   const { invalidateCatalogCache } = await import("../../server/models/catalog-cache");
-  const { assertWithinBudget, configureBudgetCache, recordUsage } = await import("../../server/ledger/service");
+  const { assertWithinBudget } = await import("../../server/ledger/budget-check");
+  const { configureBudgetCache } = await import("../../server/ledger/budget-cache");
+  const { recordUsage } = await import("../../server/ledger/record");
   const { recordModelObservation } = await import("../../server/models/stats");
   const { createLanguageModel } = await import("../../server/models/provider-factory");
   const { startLlmStub } = await import("../llm-stub/server");

@@ -30,7 +30,7 @@ import { db } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { generate as gatewayGenerate } from "@/server/models/gateway";
 import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
-import { pinnedTeamFromVersions } from "@/server/teams/service";
+import { pinnedTeamFromVersions } from "@/server/teams/pinning";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import { appendRunEventsSql } from "@/server/runs/events";
@@ -43,7 +43,7 @@ import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql, cancelForEndedAccess, RunAccessEndedError } from "./run-access";
 import { Semaphore } from "@/lib/semaphore";
-import { forgetRunSpend } from "@/server/ledger/service";
+import { forgetRunSpend } from "@/server/ledger/budget-cache";
 import { env } from "@/server/env";
 
 export interface RunEventPayload {

@@ -10,7 +10,10 @@ import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, tick } from "@/test/helpers";
-import { assertWithinBudget, budgetStatus, configureBudgetCache, recordUsage, updateBudget, type UsageInput } from "./service";
+import { recordUsage, type UsageInput } from "./record";
+import { assertWithinBudget } from "./budget-check";
+import { budgetStatus, updateBudget } from "./budgets";
+import { configureBudgetCache } from "./budget-cache";
 
 async function workspace(): Promise<{ id: string; ctx: TenantContext }> {
   const ws = await makeWorkspace("budget-cache");

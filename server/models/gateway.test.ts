@@ -11,7 +11,7 @@ import { testDb as db } from "@/test/db";
 import { logger } from "@/server/logger";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
-import { costOf } from "@/server/ledger/service";
+import { costOf } from "@/server/ledger/record";
 import { createSecret } from "@/server/vault/service";
 import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";

@@ -13,7 +13,7 @@ import { newId } from "@/lib/ids";
 import { env, setEnv } from "@/server/env";
 import { settleObservations } from "@/server/models/gateway";
 import { modelCallSlots } from "@/server/models/call-slots";
-import { cachedSpendKeys } from "@/server/ledger/service";
+import { cachedSpendKeys } from "@/server/ledger/budget-cache";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { runCancelSignalled } from "@/server/jobs/cancel-signal";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { testDb as db, testPool as pgPool } from "@/test/db";
 import { authenticateApiKey } from "@/server/auth/api-keys";
 import { agentVersionsBySlug, getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
-import { pinnedTeamFromVersions, pinTeam } from "@/server/teams/service";
+import { pinnedTeamFromVersions, pinTeam } from "@/server/teams/pinning";
 import { runPins } from "@/server/jobs/run-function";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { makeApiKey } from "@/test/helpers";

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import type { Prisma } from "@/server/db/generated/client";
 import { settleObservations } from "@/server/models/gateway";
-import { updateBudget } from "@/server/ledger/service";
+import { updateBudget } from "@/server/ledger/budgets";
 import { archiveAgent } from "@/server/agents/service";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { configureSteps } from "@/server/jobs/step";

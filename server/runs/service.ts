@@ -13,10 +13,11 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { auditLogData, recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
-import { assertWithinBudget } from "@/server/ledger/service";
+import { assertWithinBudget } from "@/server/ledger/budget-check";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
-import { assertRunWithinStepLimit, pinTeam } from "@/server/teams/service";
+import { assertRunWithinStepLimit } from "@/server/teams/step-limit";
+import { pinTeam } from "@/server/teams/pinning";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,

@@ -3,7 +3,9 @@ import { AppError } from "@/lib/errors";
 import { testDb as db } from "@/test/db";
 import { auditRows, callerFor, makeWorkspace, outcome, type TestWorkspace } from "@/test/helpers";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
-import { createTeam, MAX_TEAM_NESTING, pinnedTeamFromVersions, pinTeam, updateTeam } from "./service";
+import { createTeam, updateTeam } from "./service";
+import { pinnedTeamFromVersions, pinTeam } from "./pinning";
+import { MAX_TEAM_NESTING } from "./team-graph";
 
 let ws: TestWorkspace;
 const owner = () => callerFor(ws.users.owner, ws.slug);

@@ -1,6 +1,6 @@
 import { budgetSchema, budgetStatusSchema, updateBudgetInputSchema } from "@/lib/schemas/usage";
 import { router, workspaceProcedure } from "../trpc";
-import { budgetStatus, getBudget, updateBudget } from "@/server/ledger/service";
+import { budgetStatus, getBudget, updateBudget } from "@/server/ledger/budgets";
 
 export const budgetsRouter = router({
   get: workspaceProcedure("budgets:read")

@@ -14,17 +14,8 @@ import {
 } from "@/lib/schemas/teams";
 import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
-import {
-  archiveTeam,
-  createTeam,
-  diffTeamVersions,
-  getTeam,
-  getTeamVersion,
-  listTeams,
-  listTeamVersions,
-  updateTeam,
-  validateTeam,
-} from "@/server/teams/service";
+import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
+import { validateTeam } from "@/server/teams/validate-spec";
 
 export const teamsRouter = router({
   /** one page, newest first (keyset cursor) */

@@ -1,7 +1,7 @@
 import { listUsageInputSchema, usageFiltersSchema, usageRecordSchema, usageTotalsSchema } from "@/lib/schemas/usage";
 import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
-import { listUsage, usageTotals } from "@/server/ledger/service";
+import { listUsage, usageTotals } from "@/server/ledger/reports";
 
 export const usageRouter = router({
   list: workspaceProcedure("usage:read")

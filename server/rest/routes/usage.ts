@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
-import { budgetOverview, listUsageWithTotals, updateBudget, usageTotals } from "@/server/ledger/service";
+import { listUsageWithTotals, usageTotals } from "@/server/ledger/reports";
+import { budgetOverview, updateBudget } from "@/server/ledger/budgets";
 import {
   budgetSchema,
   budgetStatusSchema,

@@ -5,19 +5,10 @@ import { AppError } from "@/lib/errors";
 import { formatUsd } from "@/lib/usd";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
-import {
-  assertWithinBudget,
-  budgetStatus,
-  costOf,
-  getBudget,
-  listUsage,
-  recordUsage,
-  resolveRange,
-  startOfUtcMonth,
-  updateBudget,
-  usageTotals,
-  type UsageInput,
-} from "@/server/ledger/service";
+import { costOf, recordUsage, type UsageInput } from "@/server/ledger/record";
+import { assertWithinBudget } from "@/server/ledger/budget-check";
+import { listUsage, resolveRange, startOfUtcMonth, usageTotals } from "@/server/ledger/reports";
+import { budgetStatus, getBudget, updateBudget } from "@/server/ledger/budgets";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, type TestWorkspace } from "@/test/helpers";
 
 const DAY = 86_400_000;

@@ -1,0 +1,131 @@
+/**
+ * Recording usage: every model call writes a UsageRecord (also refused and failed calls). `recordUsage` adds every
+ * cost it writes to this process's spend counters (server/ledger/budget-cache.ts).
+ */
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
+import { newId } from "@/lib/ids";
+import type { TenantContext } from "@/server/context";
+import { addSpend, dropSpend, writesOf } from "@/server/ledger/budget-cache";
+import { Decimal, decimalOf } from "@/server/ledger/decimal";
+
+// Contract (called by the gateway)
+
+export type UsageOutcome = "ok" | "error" | "timeout" | "refused";
+
+export interface UsageInput {
+  runId?: string;
+  stepId?: string;
+  agentId?: string;
+  /** catalog Model.id */
+  modelRef?: string;
+  /** provider model id, e.g. "gpt-4o-mini" */
+  modelName: string;
+  /** ProviderKind */
+  providerKind: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  outcome: UsageOutcome;
+  error?: string;
+}
+
+/** The database keeps costs with 10 decimals. */
+const COST_DECIMALS = 10;
+const MAX_ERROR_LENGTH = 2000;
+
+/** USD for a call; prices are per million tokens. Computed in decimal, rounded to the ledger's 10 places. */
+export function costOf(prices: { inputPrice: number; outputPrice: number }, inputTokens: number, outputTokens: number): number {
+  const cost = new Decimal(safeCount(inputTokens))
+    .mul(decimalOf(prices.inputPrice))
+    .plus(new Decimal(safeCount(outputTokens)).mul(decimalOf(prices.outputPrice)))
+    .div(1_000_000);
+  return cost.toDecimalPlaces(COST_DECIMALS).toNumber();
+}
+
+const INSERT_USAGE = sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
+  "providerKind", "inputTokens", "outputTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
+
+const globalForUsageClock = globalThis as unknown as { cadreLastUsageMs?: number };
+
+/**
+ * The time of a new usage row: now, but never the same millisecond as this process's previous row (a failed call
+ * and the refusal of the next model can come within one millisecond), so that the rows of one process sort in the
+ * order of their calls.
+ */
+function nextUsageTime(): Date {
+  const now = Date.now();
+  const last = globalForUsageClock.cadreLastUsageMs ?? 0;
+  // only a tie (or a few ms of clock jitter) moves a row on; a clock set back further is followed as it is
+  const ms = last >= now && last - now < 1_000 ? last + 1 : now;
+  globalForUsageClock.cadreLastUsageMs = ms;
+  return new Date(ms);
+}
+
+/** A usage row ready to be written: its INSERT, and `track`, which the writer calls with the write's promise. */
+export interface PreparedUsage {
+  /** one INSERT statement (no RETURNING) */
+  readonly sql: Sql;
+  /**
+   * Registers the write of `sql` (sent alone or inside a caller's batch): budget checks of this process count the
+   * cost from now on (a spend load waits for the write), and a failed write drops the counters it touched so they
+   * are reloaded from the database. Resolves when the write settled; never rejects.
+   */
+  track(write: Promise<unknown>): Promise<void>;
+}
+
+/**
+ * Builds one usage record (it records what happened, so it never refuses for budget reasons: the check is
+ * assertWithinBudget, before the call); nonsensical numbers (negative, NaN) are stored as 0. The run engine sends
+ * it in its own ordered batch of writes (`GenerateRequest.writeUsage`); `recordUsage` sends it alone.
+ */
+export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsage {
+  const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? decimalOf(input.costUsd).toDecimalPlaces(COST_DECIMALS) : new Decimal(0);
+  const createdAt = nextUsageTime();
+  const runId = input.runId ?? null;
+  const writes = writesOf(ctx.workspaceId);
+  // a spend load that overlaps this write (from here on) is not kept: the row may or may not be in its sum
+  writes.started++;
+  const row = {
+    id: newId("use"),
+    stepId: input.stepId ?? null,
+    agentId: input.agentId ?? null,
+    modelRef: input.modelRef ?? null,
+    error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
+    actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
+  };
+  // One plain INSERT, no RETURNING, on the pool under Prisma (Prisma's own work per query would double its cost on
+  // every model call's path), as one simple-protocol message (server/db/sql.ts); money as exact decimal text, the
+  // time as a UTC timestamp literal like every other timestamp(3) column.
+  return {
+    sql: sql`${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+      ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
+      ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt})`,
+    async track(write) {
+      writes.started++;
+      writes.inflight.add(write);
+      // counted at once, before the commit: the run engine's next call may be checked while this write is queued
+      if (!cost.isZero()) addSpend(ctx.workspaceId, runId, cost, createdAt);
+      try {
+        await write;
+      } catch {
+        dropSpend(ctx.workspaceId, runId);
+      } finally {
+        writes.inflight.delete(write);
+      }
+    },
+  };
+}
+
+/** Writes one usage record now (see prepareUsage); a failed write is thrown. */
+export async function recordUsage(ctx: TenantContext, input: UsageInput): Promise<void> {
+  const usage = prepareUsage(ctx, input);
+  const write = execute(ctx, usage.sql);
+  await usage.track(write);
+  await write;
+}
+
+function safeCount(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
