@@ -32,6 +32,8 @@
  * Options: --runs <n> (20-step runs for (1), default 10), --http-runs <n> (default 30), --skip-http,
  * --only <parts> (comma-separated among 1,2,2b,3,4,5,6,7; e.g. `--only 5,6,7`),
  * --port <n> (npm start port, default 3900 + pid % 1000), --server [url].
+ * Environment: BENCH_LIST_SQL=1 lists (2b)'s statements per run; BENCH_TIMELINE=1 prints the events and steps of
+ * (2b)'s last three runs; BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to (2)'s server.
  */
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -428,8 +430,25 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const lags: number[] = [];
     const queued: number[] = [];
     const own: number[] = [];
+    const { default: pgMod } = await import("pg");
+    const counted = new Map<string, number>();
+    let counting = false;
+    const origQuery = pgMod.Client.prototype.query as (...a: unknown[]) => unknown;
+    pgMod.Client.prototype.query = function (this: unknown, ...a: unknown[]) {
+      if (counting) {
+        const q = a[0] as string | { text?: string };
+        const text = (typeof q === "string" ? q : (q?.text ?? "?"))
+          .replace(/\s+/g, " ")
+          .replace(/^(BEGIN; )?SELECT set_config[^;]*;\s*/, "[scope] ")
+          .replace(/ws_[a-z0-9]+|run_[a-z0-9]+/g, "…")
+          .slice(0, 130);
+        counted.set(text, (counted.get(text) ?? 0) + 1);
+      }
+      return origQuery.apply(this, a);
+    } as typeof pgMod.Client.prototype.query;
     for (let i = 0; i < HTTP_WARMUP + HTTP_RUNS; i++) {
       await settleObservations();
+      counting = i >= HTTP_WARMUP;
       const t = performance.now();
       const res = await executeRoute(
         startRunRoute,
@@ -448,6 +467,7 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       );
       const text = await sse.text(); // the stream ends after the terminal event
       const tEnd = performance.now();
+      counting = false;
       const wallEnd = Date.now();
       if (!/event: run\.succeeded/.test(text)) throw new Error(`handler bench: run ${run.id} did not succeed`);
       if (i < HTTP_WARMUP) continue;
@@ -459,12 +479,28 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       const r = rows[0] as { queuedAt: Date; startedAt: Date; finishedAt: Date };
       queued.push(new Date(r.startedAt).getTime() - new Date(r.queuedAt).getTime());
       own.push(new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime());
+      if (process.env.BENCH_TIMELINE && i >= HTTP_WARMUP + HTTP_RUNS - 3) {
+        const q0 = new Date(r.queuedAt).getTime();
+        const ev = await pool.query(`SELECT seq, type, "createdAt" FROM "RunEvent" WHERE "runId" = '${run.id}' ORDER BY seq`);
+        const st = await pool.query(`SELECT id, kind, status, "startedAt", "finishedAt" FROM "RunStep" WHERE "runId" = '${run.id}' ORDER BY "startedAt"`);
+        console.log(
+          `  timeline of ${run.id} (ms after queuedAt; started ${new Date(r.startedAt).getTime() - q0}, finished ${new Date(r.finishedAt).getTime() - q0}, client end ${(wallEnd - q0).toFixed(0)})`,
+        );
+        for (const e of ev.rows as { seq: number; type: string; createdAt: Date }[])
+          console.log(`    event ${e.seq} ${e.type} @${new Date(e.createdAt).getTime() - q0}`);
+        for (const x of st.rows as { id: string; kind: string; status: string; startedAt: Date; finishedAt: Date | null }[])
+          console.log(`    step ${x.kind} ${x.status} ${new Date(x.startedAt).getTime() - q0}..${x.finishedAt ? new Date(x.finishedAt).getTime() - q0 : "-"}`);
+      }
     }
     const s = stats(totals);
     console.log(
       `\n(2b) The same 3-agent sequential run through the REST handlers in this process (POST /api/v1/runs handler .. SSE handler's stream ended after the terminal event; no HTTP server, current source), ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; database: ${mode}`,
     );
     console.log(line("POST handler .. terminal event streamed", s));
+    const perRun = [...counted.values()].reduce((a, b) => a + b, 0) / HTTP_RUNS;
+    console.log(`      statements per run (pg client queries, as sent): ${perRun.toFixed(1)}`);
+    if (process.env.BENCH_LIST_SQL)
+      for (const [t, n] of [...counted].sort((a, b) => b[1] - a[1])) console.log(`        ${(n / HTTP_RUNS).toFixed(2).padStart(6)}  ${t}`);
     console.log(line("  POST handler (startRun + auth + JSON)", stats(posts)));
     console.log(line("  run queued .. started (ms clock)", stats(queued)));
     console.log(line("  run started .. finished (ms clock)", stats(own)));
@@ -593,7 +629,12 @@ async function overHttp(databaseUrl: string | null, mode: string) {
     env.CADRE_MASTER_KEY = Buffer.alloc(32, 9).toString("base64");
   }
   const t0 = Date.now();
-  const server = spawn(process.execPath, ["scripts/start.mjs"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "scripts/start.mjs"], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   children.add(server);
   let log = "";
   server.stdout!.on("data", (c: Buffer) => (log += c.toString()));
