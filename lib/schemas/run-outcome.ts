@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BASE_TOPOLOGIES, onUnmetSchema, type BaseTopology } from "./topology";
+import { onUnmetSchema, type BaseTopology } from "./topology";
 
 /**
  * What a team's topology reached, stored with the run (`Run.outcome`) and with the step row of a nested team
@@ -63,10 +63,8 @@ export const starOutcomeSchema = z.object({
 });
 
 export const GATED_TOPOLOGIES = ["maker_checker", "debate", "mesh", "circular"] as const satisfies readonly BaseTopology[];
-const PLAIN_TOPOLOGIES = BASE_TOPOLOGIES.filter((t) => t !== "star" && !(GATED_TOPOLOGIES as readonly string[]).includes(t)) as [
-  BaseTopology,
-  ...BaseTopology[],
-];
+/** The topologies without a gate (or rounds to report); server/topologies/outcome.ts's switch checks that none is missing. */
+const PLAIN_TOPOLOGIES = ["sequential", "parallel", "hierarchical", "dag", "grid", "forest", "mixture_of_agents"] as const satisfies readonly BaseTopology[];
 
 export const plainOutcomeSchema = z.object({ topology: z.enum(PLAIN_TOPOLOGIES), met: z.literal(true) });
 

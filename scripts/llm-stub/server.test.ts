@@ -109,7 +109,9 @@ describe("LLM stub with plain fetch", () => {
     const content = async (res: Response) => ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
     stub.reply({ when: "review this", content: '{"verdict":"revise"}', times: 2 });
     stub.reply({ content: "anything else" });
-    expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "please review this" }] }))).toBe('{"verdict":"revise"}');
+    expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "please review this" }] }))).toBe(
+      '{"verdict":"revise"}',
+    );
     expect(await content(await post("/chat/completions", { model: "m1", messages: [{ role: "user", content: "write" }] }))).toBe("anything else");
     expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "review this" }] }))).toBe('{"verdict":"revise"}');
     expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "review this" }] }))).toBe("{}");

@@ -388,10 +388,10 @@ function responses(call: StubCall, body: Record<string, unknown>, model: string,
       scripted !== undefined
         ? scripted
         : format?.type === "json_schema"
-        ? JSON.stringify(minimalValue(format.schema ?? { type: "object" }))
-        : format?.type === "json_object"
-          ? "{}"
-          : replyText(model, lastUserText);
+          ? JSON.stringify(minimalValue(format.schema ?? { type: "object" }))
+          : format?.type === "json_object"
+            ? "{}"
+            : replyText(model, lastUserText);
     call.reply = produced;
     output.push({
       type: "message",

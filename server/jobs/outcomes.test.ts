@@ -52,7 +52,8 @@ beforeAll(async () => {
       quality: 0.9,
     },
   });
-  for (const slug of ["writer", "critic", "pro", "con", "judge"]) await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
+  for (const slug of ["writer", "critic", "pro", "con", "judge"])
+    await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
 });
 beforeEach(() => stub.reset());
 afterEach(async () => {
@@ -72,7 +73,13 @@ async function runTeam(spec: unknown, input = "Write a haiku about tests.") {
   return { slug, run: await getRun(rw.ctx, run.id), events: await eventRows(run.id) };
 }
 
-const makerChecker = (extra: Record<string, unknown> = {}) => ({ topology: "maker_checker", maker: "writer", checkers: ["critic"], maxIterations: 2, ...extra });
+const makerChecker = (extra: Record<string, unknown> = {}) => ({
+  topology: "maker_checker",
+  maker: "writer",
+  checkers: ["critic"],
+  maxIterations: 2,
+  ...extra,
+});
 
 describe("maker-checker", () => {
   it("checkers that never approve fail the run OUTCOME_NOT_MET (the default), keeping the last draft and the outcome", async () => {

@@ -668,8 +668,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       await step.flush().catch(() => undefined);
       return "suspended";
     }
-    const finish: Finish =
-      error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error), ...outcomeFailure(error) };
+    const finish: Finish = error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error), ...outcomeFailure(error) };
     if (finish.status === "failed" && !(error instanceof StepFailedError) && !(error instanceof OutcomeNotMetError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }

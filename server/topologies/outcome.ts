@@ -23,7 +23,12 @@ export function topologyOutcome(spec: BaseTopologySpec, result: TopologyResult):
         approved: r.approved,
         iterations: r.iterations,
         maxIterations: spec.maxIterations,
-        verdicts: r.verdicts.map((v) => ({ nodeId: v.nodeId, agent: v.agent, verdict: v.verdict, reasons: v.reasons.map((x) => x.slice(0, OUTCOME_REASON_MAX)) })),
+        verdicts: r.verdicts.map((v) => ({
+          nodeId: v.nodeId,
+          agent: v.agent,
+          verdict: v.verdict,
+          reasons: v.reasons.map((x) => x.slice(0, OUTCOME_REASON_MAX)),
+        })),
       };
     }
     case "debate": {
