@@ -12,8 +12,12 @@
  *    node.finished (+ run.progress) / node.failed. Agent run: one such step.
  *    Caps (RunCaps): at most the run's pinned step limit of agent steps (the next one fails the run "Step limit
  *    reached") and at most CADRE_RUN_CONCURRENT_STEPS of them in flight (a semaphore; `parallel` no wider).
- * 4. Finishes: output, status, totals (the exact SUM of the run's RunStep rows, in SQL) and the terminal event.
- *    A step that fails for good fails the run with the step and the reason; the steps done before stay recorded.
+ * 4. Finishes: output, status, totals (the exact SUM of the run's RunStep rows, in SQL), the topology's outcome and the
+ *    terminal event. A step that fails for good fails the run with the step and the reason; the steps done before
+ *    stay recorded. A gate not met (maker-checker not approved, no consensus, not converged, not done) under the
+ *    team's `onUnmet: "fail"` fails the run OUTCOME_NOT_MET, keeping the outcome and the last draft; a nested team's
+ *    node gets a step row (kind "team", ./team-node.ts) with its own outcome and applies its own gate. Outcomes come
+ *    from the topology's result, so a replay computes them from the stored steps.
  *
  * Code outside steps runs again on every replay, so it only reads, or writes idempotently (run.started once,
  * stepsExpected as a GREATEST of a counter that climbs the same way on every replay).
