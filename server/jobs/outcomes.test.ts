@@ -9,12 +9,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { Prisma } from "@/server/db/generated/client";
-import { newId } from "@/lib/ids";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { getRun, startRun } from "@/server/runs/service";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { callerFor, makeApiKey, rest, uniq } from "@/test/helpers";
-import { addAgent, addTeam, eventRows, makeRunWorkspace, stepRows, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { addAgent, addTeam, eventRows, makeRunWorkspace, stepRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { openApiDocument } from "@/server/rest/openapi";
 import { startExecutor, type Executor } from "./executor";
 import { executeRun, type ExecuteDeps } from "./run-function";
@@ -33,25 +32,7 @@ beforeAll(async () => {
   stub = await startLlmStub();
   rw = await makeRunWorkspace("outcomes");
   key = (await makeApiKey(rw.ws, "viewer")).raw;
-  // the stub is the only provider: every step is a real HTTP call through the gateway
-  await db().provider.updateMany({ where: { workspaceId: rw.ws.id, kind: "simulator" }, data: { enabled: false } });
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: rw.ws.id, name: "Stub", kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
-  await db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: rw.ws.id,
-      providerId: provider.id,
-      modelId: "stub-small",
-      displayName: "stub-small",
-      inputPrice: 0,
-      outputPrice: 0,
-      contextWindow: 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.9,
-    },
-  });
+  await useStubProvider(rw.ws.id, stub.url);
   for (const slug of ["writer", "critic", "pro", "con", "judge"])
     await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
 });
