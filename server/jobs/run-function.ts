@@ -35,21 +35,12 @@ import { logger } from "@/server/logger";
 import { generate as gatewayGenerate } from "@/server/models/gateway";
 import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/service";
-import {
-  failsRun,
-  OUTCOME_NOT_MET,
-  OutcomeNotMetError,
-  runTopology,
-  TopologyError,
-  type AgentCall,
-  type AgentResult,
-  type TopologyResult,
-  type TopologyRuntime,
-} from "@/server/topologies";
-import type { RunOutcome } from "@/lib/schemas/run-outcome";
-import { recordTeamNodeSql, TEAM_STEP_KIND } from "./team-node";
+import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import { appendRunEventsSql } from "@/server/runs/events";
+import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
+import type { RunOutcome } from "@/lib/schemas/run-outcome";
+import { recordTeamNodeSql, TEAM_STEP_KIND } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
 import { systemPromptOf, userPromptOf } from "./prompts";
 import { notifyRunEvents } from "@/server/runs/notify";

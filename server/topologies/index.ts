@@ -25,7 +25,6 @@ import { TopologyError, type TopologyResult, type TopologyRuntime } from "./type
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
 
 export * from "./types";
-export { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError, unmetReason } from "./outcome";
 
 /** A topology's result with its outcome (for a hybrid spec, its arrangement's). */
 export type TopologyRunResult = TopologyResult & { outcome: RunOutcome };
