@@ -292,4 +292,35 @@ describe("agents, teams and runs (archive, steps, lists)", () => {
     // A's own key reads them
     expect((await rest("GET", "/api/v1/runs/{runId}/steps/{stepId}", { key: keyA, params: { runId, stepId: step.id } })).body.output).toBe("A's output");
   });
+
+  it("B never sees A's run outcome (nor a nested team node's): 404 on the run, absent from B's lists; A's key reads it", async () => {
+    const runId = `run_${uniq()}${uniq()}`;
+    const outcomeA = { topology: "maker_checker", met: false, onUnmet: "succeed_flagged", approved: false, iterations: 2, maxIterations: 2, verdicts: [] };
+    await db().run.create({
+      data: {
+        id: runId,
+        workspaceId: a.id,
+        targetType: "team",
+        input: "x",
+        status: "succeeded",
+        outcome: outcomeA,
+        createdByType: "user",
+        createdById: a.users.owner.id,
+      },
+    });
+    await db().runStep.create({
+      data: { id: `stp_${uniq()}${uniq()}`, workspaceId: a.id, runId, stepId: "s0", kind: "team", status: "succeeded", outcome: outcomeA },
+    });
+    const one = await rest("GET", "/api/v1/runs/{runId}", { key: keyB, params: { runId } });
+    expect(one.status).toBe(404);
+    expect(JSON.stringify(one.body)).not.toContain("maker_checker");
+    const step = await rest("GET", "/api/v1/runs/{runId}/steps/{stepId}", { key: keyB, params: { runId, stepId: "s0" } });
+    expect(step.status).toBe(404);
+    expect(JSON.stringify(step.body)).not.toContain("maker_checker");
+    expect(await outcome(ownerOf(b).runs.get({ runId }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    const listB = await rest("GET", "/api/v1/runs", { key: keyB });
+    expect(listB.body.data.map((r: { id: string }) => r.id)).not.toContain(runId);
+    expect((await ownerOf(b).runs.list({})).items.map((r) => r.id)).not.toContain(runId);
+    expect((await rest("GET", "/api/v1/runs/{runId}", { key: keyA, params: { runId } })).body.outcome).toEqual(outcomeA);
+  });
 });

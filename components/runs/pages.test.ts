@@ -28,6 +28,7 @@ let rw: RunWorkspace;
 let executor: Executor;
 let teamRunId: string;
 let agentRunId: string;
+let gatedRunId: string;
 
 beforeAll(async () => {
   rw = await makeRunWorkspace("render-runs");
@@ -38,8 +39,12 @@ beforeAll(async () => {
   const owner = callerFor(rw.ws.users.owner, rw.ws.slug);
   teamRunId = (await owner.runs.start({ team: "pair", input: "Write a short note about queues." })).id;
   agentRunId = (await owner.runs.start({ agent: "writer", input: "Say hello." })).id;
+  // the simulator's checker approves (the first value of the verdict enum)
+  await addTeam(rw.ctx, "gated", { topology: "maker_checker", maker: "writer", checkers: ["editor"], maxIterations: 2 });
+  gatedRunId = (await owner.runs.start({ team: "gated", input: "Write a line." })).id;
   await waitForRun(teamRunId);
   await waitForRun(agentRunId);
+  await waitForRun(gatedRunId);
 });
 
 afterAll(async () => {
@@ -63,7 +68,7 @@ async function render(role: Role, page: () => ReactElement) {
     trpc.teams.version.queryKey({ team: team.id, version: team.currentVersion }),
     await owner.teams.version({ team: team.id, version: team.currentVersion }),
   );
-  for (const runId of [teamRunId, agentRunId]) queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), await owner.runs.get({ runId }));
+  for (const runId of [teamRunId, agentRunId, gatedRunId]) queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), await owner.runs.get({ runId }));
   const list = await owner.runs.list({ limit: 25 });
   queryClient.setQueryData(
     trpc.runs.list.infiniteQueryKey({ limit: 25, team: undefined, agent: undefined, status: undefined, from: undefined, to: undefined }),
@@ -119,7 +124,8 @@ describe("Runs list", () => {
     ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
-    expect(count(html, "run-row")).toBe(2);
+    expect(count(html, "run-row")).toBe(3);
+    expect(html).not.toContain('data-testid="run-row-outcome"'); // only unmet outcomes are flagged in the list
     expect(html).toContain(`data-run-id="${teamRunId}"`);
     expect(html).toContain('data-status="succeeded"');
     expect(html).toContain('data-target-slug="pair"');
@@ -159,6 +165,14 @@ describe("Run page", () => {
     // the topology of the pinned version; nodes done from the recorded steps, before any live event
     const nodes = [...html.matchAll(/data-testid="run-graph-node" data-node-id="([^"]+)" data-state="([^"]+)"/g)].map((m) => [m[1], m[2]]);
     expect(Object.fromEntries(nodes)).toEqual({ input: "done", s0: "done", s1: "done", output: "done" });
+  });
+
+  it("a maker-checker run shows its outcome: approved after 1 iteration", async () => {
+    const html = await render("viewer", () => h(RunPage, { runId: gatedRunId }));
+    expect(html).toMatch(/data-testid="run-outcome"[^>]*>.*approved after 1 iteration</);
+    expect(html).toContain('data-met="true"');
+    const plain = await render("viewer", () => h(RunPage, { runId: teamRunId }));
+    expect(plain).not.toContain('data-testid="run-outcome"'); // a sequential team has no gate to show
   });
 
   it("a single-agent run is drawn input -> agent -> output", async () => {

@@ -12,6 +12,7 @@ import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
+import { OutcomeBadge } from "./outcome-badge";
 import { RunGraph } from "./run-graph";
 import { runGraph, runGraphDetails, runGraphStates } from "./run-graph-model";
 import {
@@ -41,6 +42,7 @@ export interface RunView {
   output: string | null;
   error: string | null;
   failedStepId: string | null;
+  outcome: RunDetailOut["outcome"];
 }
 
 export function mergeRun(run: RunDetailOut, live: RunLiveState): RunView {
@@ -56,6 +58,7 @@ export function mergeRun(run: RunDetailOut, live: RunLiveState): RunView {
     output: run.output ?? live.output,
     error: run.error ?? live.error?.message ?? null,
     failedStepId: run.failedStepId ?? live.error?.stepId ?? null,
+    outcome: run.outcome ?? live.outcome,
   };
 }
 
@@ -169,9 +172,9 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
   );
 }
 
-function Output({ run, view }: { run: RunDetailOut; view: RunView }) {
+function Output({ run, view, title = "Output" }: { run: RunDetailOut; view: RunView; title?: string }) {
   return (
-    <Card title="Output" testId="run-output">
+    <Card title={title} testId="run-output">
       {view.output ? (
         <pre className="run-text run-text-output" data-testid="run-output-text">
           {view.output}
@@ -333,8 +336,14 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
                       <td className="num nowrap">{formatCost(s.costUsd)}</td>
                       <td className="num nowrap">{s.finishedAt ? formatDuration(s.latencyMs) : "—"}</td>
                       <td className="num">{s.attempts}</td>
-                      <td>
+                      <td className="nowrap">
                         <RunStatusBadge status={s.status} />
+                        {s.outcome ? (
+                          <>
+                            {" "}
+                            <OutcomeBadge outcome={s.outcome} testId="run-step-outcome" />
+                          </>
+                        ) : null}
                       </td>
                       <td className="actions-col">
                         <button
@@ -450,6 +459,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
           </h1>
           <div className="run-header-meta">
             <RunStatusBadge status={view.status} testId="run-status" />
+            <OutcomeBadge outcome={view.outcome} />
             <RunTargetLabel run={run} slug={slug} />
             <span>· started {formatTimestamp(run.startedAt ?? run.queuedAt)}</span>
             {run.modelPolicyOverride ? (
@@ -495,6 +505,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
       {!terminal ? <LiveOutput live={live} status={view.status} /> : null}
       {view.status === "succeeded" ? <Output run={run} view={view} /> : null}
       {view.status === "failed" ? <RunError run={run} view={view} live={live} /> : null}
+      {view.status === "failed" && view.output ? <Output run={run} view={view} title="Last draft" /> : null}
       {view.status === "cancelled" ? (
         <div className="notice notice-warning" data-testid="run-cancelled">
           This run was cancelled; the steps it finished are kept below.

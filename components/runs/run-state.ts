@@ -5,6 +5,7 @@
  * (which may deliver events twice) loses nothing and double-counts nothing: events at or below `lastSeq` are ignored.
  */
 import { formatUsd } from "@/lib/usd";
+import { parseOutcome, type RunOutcome } from "@/lib/schemas/run-outcome";
 
 export type RunStatusValue = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type NodeState = "waiting" | "running" | "done" | "failed";
@@ -56,6 +57,8 @@ export interface RunLiveState {
   stepOrder: string[];
   output: string | null;
   error: { message: string; stepId: string | null } | null;
+  /** the topology's outcome, from the terminal event */
+  outcome: RunOutcome | null;
 }
 
 export const EMPTY_LIVE_STATE: RunLiveState = {
@@ -73,6 +76,7 @@ export const EMPTY_LIVE_STATE: RunLiveState = {
   stepOrder: [],
   output: null,
   error: null,
+  outcome: null,
 };
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : v === undefined || v === null ? null : String(v));
@@ -247,12 +251,14 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
     case "run.succeeded":
       next.status = "succeeded";
       next.output = outputText(d.output) ?? state.output;
+      next.outcome = parseOutcome(d.outcome) ?? state.outcome;
       next.finishedAt = at;
       next.nodes = settle(state.nodes);
       break;
     case "run.failed":
       next.status = "failed";
       next.error = { message: str(d.error) ?? "The run failed", stepId: str(d.stepId) };
+      next.outcome = parseOutcome(d.outcome) ?? state.outcome;
       next.finishedAt = at;
       next.nodes = settle(state.nodes);
       break;

@@ -13,6 +13,7 @@ import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { excerpt, formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
+import { OutcomeBadge } from "./outcome-badge";
 import { formatCost, formatDuration, isTerminal } from "./run-state";
 import { StartRunForm, type RunTarget } from "./start-run-form";
 
@@ -148,6 +149,12 @@ function RunsTable() {
                     <Link href={`/w/${slug}/runs/${r.id}`} data-testid="run-row-link" aria-label={`Open run ${r.id}`}>
                       <RunStatusBadge status={r.status} />
                     </Link>
+                    {r.outcome && !r.outcome.met ? (
+                      <>
+                        {" "}
+                        <OutcomeBadge outcome={r.outcome} testId="run-row-outcome" />
+                      </>
+                    ) : null}
                   </td>
                   <td className="nowrap">
                     <RunTargetLabel run={r} slug={slug} link={false} />

@@ -138,6 +138,7 @@ describe("Teams pages", () => {
       "team-topology",
       "team-agent-select",
       "team-rounds",
+      "team-on-unmet",
       "team-json",
       "team-json-apply",
       "team-problems",
@@ -148,6 +149,8 @@ describe("Teams pages", () => {
     ]) {
       expect(has(detail, id), id).toBe(true);
     }
+    // a maker-checker's unmet gate fails the run unless the spec says otherwise
+    expect(detail).toMatch(/data-testid="team-on-unmet"[^>]*>.*<option value="fail" selected="">/);
     // one select per agent slot, in order: maker, then the checkers
     expect(detail.match(/data-testid="team-agent-select"/g)).toHaveLength(2);
     expect(detail.indexOf('data-path="maker"')).toBeLessThan(detail.indexOf('data-path="checkers.0"'));

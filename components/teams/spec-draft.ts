@@ -91,9 +91,9 @@ export function starterSpec(topology: TopologyKind, refs: NodeRef[], inner?: Bas
       };
     }
     case "debate":
-      return { topology, debaters: list(2), judge: pick(2), rounds: 3 };
+      return { topology, debaters: list(2), judge: pick(2), rounds: 3, onUnmet: "succeed_flagged" };
     case "mesh":
-      return { topology, agents: list(count), rounds: 3 };
+      return { topology, agents: list(count), rounds: 3, onUnmet: "succeed_flagged" };
     case "star":
       return { topology, hub: pick(0), spokes: list(Math.max(1, count - 1), 1), rounds: 2 };
     case "grid":
@@ -108,11 +108,11 @@ export function starterSpec(topology: TopologyKind, refs: NodeRef[], inner?: Bas
         aggregator: pick(4),
       };
     case "circular":
-      return { topology, agents: list(count), laps: 2 };
+      return { topology, agents: list(count), laps: 2, onUnmet: "succeed_flagged" };
     case "mixture_of_agents":
       return { topology, layers: [list(2), list(2, 2)], aggregator: pick(4) };
     case "maker_checker":
-      return { topology, maker: pick(0), checkers: [pick(1)], maxIterations: 3 };
+      return { topology, maker: pick(0), checkers: [pick(1)], maxIterations: 3, onUnmet: "fail" };
   }
 }
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { BASE_TOPOLOGIES, TOPOLOGIES, type NodeRef, type TopologyKind } from "@/lib/schemas/topology";
+import { BASE_TOPOLOGIES, TOPOLOGIES, type NodeRef, type OnUnmet, type TopologyKind } from "@/lib/schemas/topology";
 import {
   arr,
   draftRefs,
@@ -304,6 +304,27 @@ function GridCells({ ctx }: { ctx: Ctx }) {
   );
 }
 
+/** What the run does when the topology's gate is not met (the spec's `onUnmet`, see lib/schemas/topology.ts). */
+function OnUnmetField({ ctx, gate, fallback }: { ctx: Ctx; gate: string; fallback: OnUnmet }) {
+  const id = `${ctx.idPrefix}-${[...ctx.base, "onUnmet"].join("-")}`;
+  const value = getAt(ctx, ["onUnmet"]);
+  return (
+    <div className="field">
+      <label htmlFor={id}>When {gate}</label>
+      <select
+        id={id}
+        data-testid="team-on-unmet"
+        value={value === "fail" || value === "succeed_flagged" ? value : fallback}
+        disabled={ctx.disabled}
+        onChange={(e) => ctx.set(["onUnmet"], e.target.value)}
+      >
+        <option value="fail">fail the run (the last draft is kept)</option>
+        <option value="succeed_flagged">succeed, flagged as not met</option>
+      </select>
+    </div>
+  );
+}
+
 function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
   const rounds = (key: string, label: string, dflt: number) => (
     <NumberField ctx={ctx} path={[key]} label={label} min={1} max={10} fallback={dflt} testId="team-rounds" />
@@ -359,6 +380,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
           <SlotList ctx={ctx} path={["debaters"]} label="Debaters" itemLabel={(i) => `Debater ${i + 1}`} min={2} max={8} />
           <SlotSelect ctx={ctx} path={["judge"]} label="Judge" />
           {rounds("rounds", "Rounds (at most)", 3)}
+          <OnUnmetField ctx={ctx} gate="the judge finds no consensus" fallback="succeed_flagged" />
         </>
       );
     case "mesh":
@@ -366,6 +388,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
         <>
           <SlotList ctx={ctx} path={["agents"]} label="Agents" itemLabel={(i) => `Agent ${i + 1}`} min={2} max={12} />
           {rounds("rounds", "Rounds (at most)", 3)}
+          <OnUnmetField ctx={ctx} gate="the outputs do not converge" fallback="succeed_flagged" />
         </>
       );
     case "star":
@@ -428,6 +451,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
         <>
           <SlotList ctx={ctx} path={["agents"]} label="Agents around the ring" itemLabel={(i) => `Seat ${i + 1}`} min={2} max={16} />
           {rounds("laps", "Laps (at most)", 2)}
+          <OnUnmetField ctx={ctx} gate="no agent says done" fallback="succeed_flagged" />
         </>
       );
     case "mixture_of_agents": {
@@ -468,6 +492,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
           <SlotSelect ctx={ctx} path={["maker"]} label="Maker" />
           <SlotList ctx={ctx} path={["checkers"]} label="Checkers" itemLabel={(i) => `Checker ${i + 1}`} min={1} max={8} />
           {rounds("maxIterations", "Max iterations", 3)}
+          <OnUnmetField ctx={ctx} gate="the checkers do not approve" fallback="fail" />
         </>
       );
     default:

@@ -3,6 +3,7 @@ import { idempotencyKeySchema } from "@/lib/idempotency";
 import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { idSchema, paginationShape } from "./common";
+import { runOutcomeSchema } from "./run-outcome";
 
 /**
  * Runs: one execution of a team or a single agent on an input, in the background. Shared by tRPC, REST, the UI
@@ -81,7 +82,12 @@ export const runSchema = z
     agent: targetSchema.nullable(),
     status: runStatusSchema,
     input: z.string(),
-    output: z.string().nullable(),
+    output: z.string().nullable().describe("The run's text; also kept when an unmet outcome failed the run (the last draft)"),
+    outcome: runOutcomeSchema
+      .nullable()
+      .describe(
+        "What the team's topology reached, once the run finished it: `met` false = not approved / no consensus / not converged / not done (a failed run with outcome.met false was failed by its team's onUnmet \"fail\"). Null for single-agent runs, runs that did not finish their topology, and runs from before outcomes",
+      ),
     error: z.string().nullable(),
     budgetUsd: z.number().nullable(),
     modelPolicyOverride: modelPolicySchema.nullable(),
@@ -119,6 +125,7 @@ export const runStepSchema = z
     inputSeenTruncated: z.boolean().describe("inputSeen was cut: GET /api/v1/runs/{runId}/steps/{stepId} has it whole"),
     output: z.string().nullable().describe(`In lists and run details cut to ${STEP_TEXT_LIMIT} characters`),
     outputTruncated: z.boolean().describe("output was cut: GET /api/v1/runs/{runId}/steps/{stepId} has it whole"),
+    outcome: runOutcomeSchema.nullable().describe("A nested team's node (kind team): the outcome of its topology; null for other steps"),
     inputTokens: z.number().int(),
     outputTokens: z.number().int(),
     costUsd: z.number(),

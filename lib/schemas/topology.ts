@@ -17,6 +17,17 @@ export type NodeRef = z.infer<typeof nodeRefSchema>;
 
 const rounds = (max: number, dflt: number) => z.number().int().min(1).max(max).default(dflt);
 
+/**
+ * What a gated topology does when its gate is not met (maker-checker not approved after its iterations, debate
+ * without consensus, mesh not converged, circular not done): `fail` ends the run failed (OUTCOME_NOT_MET, the last
+ * draft and the outcome kept), `succeed_flagged` ends it succeeded with `outcome.met = false`.
+ */
+export const ON_UNMET = ["fail", "succeed_flagged"] as const;
+export const onUnmetSchema = z.enum(ON_UNMET).meta({ id: "OnUnmet" });
+export type OnUnmet = z.infer<typeof onUnmetSchema>;
+const onUnmet = (dflt: OnUnmet, gate: string) =>
+  onUnmetSchema.default(dflt).describe(`when ${gate}: fail the run, or let it succeed flagged (outcome.met = false); default ${dflt}`);
+
 const shapes = {
   sequential: {
     agents: z.array(nodeRefSchema).min(1).max(32),
@@ -43,10 +54,12 @@ const shapes = {
     debaters: z.array(nodeRefSchema).min(2).max(8),
     judge: nodeRefSchema,
     rounds: rounds(10, 3),
+    onUnmet: onUnmet("succeed_flagged", "the judge finds no consensus"),
   },
   mesh: {
     agents: z.array(nodeRefSchema).min(2).max(12),
     rounds: rounds(10, 3),
+    onUnmet: onUnmet("succeed_flagged", "the outputs do not converge"),
   },
   star: {
     hub: nodeRefSchema,
@@ -70,6 +83,7 @@ const shapes = {
   circular: {
     agents: z.array(nodeRefSchema).min(2).max(16),
     laps: rounds(10, 2),
+    onUnmet: onUnmet("succeed_flagged", "no agent says done"),
   },
   mixture_of_agents: {
     layers: z.array(z.array(nodeRefSchema).min(1).max(16)).min(1).max(6),
@@ -79,6 +93,7 @@ const shapes = {
     maker: nodeRefSchema,
     checkers: z.array(nodeRefSchema).min(1).max(8),
     maxIterations: rounds(10, 3),
+    onUnmet: onUnmet("fail", "the checkers do not approve"),
   },
 } as const;
 

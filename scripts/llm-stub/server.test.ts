@@ -104,6 +104,22 @@ describe("LLM stub with plain fetch", () => {
     expect(stub.calls).toHaveLength(6);
   });
 
+  it("scripted replies: matched on the request, in order, times; JSON output and text; a reset drops them", async () => {
+    const json = { model: "m1", response_format: { type: "json_schema", json_schema: { name: "v", schema: { type: "object", properties: {} } } } };
+    const content = async (res: Response) => ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    stub.reply({ when: "review this", content: '{"verdict":"revise"}', times: 2 });
+    stub.reply({ content: "anything else" });
+    expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "please review this" }] }))).toBe(
+      '{"verdict":"revise"}',
+    );
+    expect(await content(await post("/chat/completions", { model: "m1", messages: [{ role: "user", content: "write" }] }))).toBe("anything else");
+    expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "review this" }] }))).toBe('{"verdict":"revise"}');
+    expect(await content(await post("/chat/completions", { ...json, messages: [{ role: "user", content: "review this" }] }))).toBe("{}");
+    stub.reply({ content: "dropped" });
+    stub.reset();
+    expect(await content(await post("/chat/completions", { model: "m1", messages: [{ role: "user", content: "hi" }] }))).toBe("[stub m1] hi");
+  });
+
   it("produces a minimal valid object for a JSON schema", () => {
     const schema = z.toJSONSchema(
       z.object({

@@ -21,6 +21,10 @@
  *   pieces), and `chunkDelayMs` paces them: that pause comes before each content chunk but the first, so a watcher sees
  *   the text grow.
  *
+ * Scripted replies (`reply(...)`) replace the text or JSON answer of the next matching request (the first reply whose
+ * `when` occurs in the request's JSON body, in the order queued): tests make a checker ask for a revision, a judge
+ * find consensus. Tool calls are not scripted.
+ *
  * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
  * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk), or, for streams,
  * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection).
@@ -46,6 +50,17 @@ export interface StubFault {
   model?: string;
 }
 
+export interface StubReply {
+  /** the answer: its text, or for a JSON output request the JSON text (sent as it is, valid or not) */
+  content: string;
+  /** only requests whose JSON body contains this text take the reply (e.g. a phrase of the prompt); default: any */
+  when?: string;
+  /** how many requests this reply answers; default 1 */
+  times?: number;
+  /** only requests for this model take the reply */
+  model?: string;
+}
+
 export interface StubCall {
   path: string;
   model: string;
@@ -66,10 +81,12 @@ export interface LlmStub {
   calls: StubCall[];
   /** queue a scripted fault, consumed in order */
   fail(fault: StubFault): void;
+  /** queue a scripted answer, consumed in order by matching requests */
+  reply(reply: StubReply): void;
   /** POST requests being answered now, and the most at once since the start (or the last reset) */
   readonly inFlight: number;
   readonly maxInFlight: number;
-  /** clears calls, pending faults and the in-flight peak */
+  /** clears calls, pending faults and replies, and the in-flight peak */
   reset(): void;
   close(): Promise<void>;
 }
@@ -96,6 +113,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   const calls: StubCall[] = [];
   let faults: (StubFault & { remaining: number })[] = [];
+  let replies: (StubReply & { remaining: number })[] = [];
   const sockets = new Set<import("node:net").Socket>();
   let sequence = 0;
   let inFlight = 0;
@@ -108,6 +126,15 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     fault.remaining -= 1;
     if (fault.remaining <= 0) faults.splice(index, 1);
     return fault;
+  }
+
+  function takeReply(model: string, rawBody: string): string | undefined {
+    const index = replies.findIndex((r) => (r.model === undefined || r.model === model) && (r.when === undefined || rawBody.includes(r.when)));
+    if (index < 0) return undefined;
+    const reply = replies[index]!;
+    reply.remaining -= 1;
+    if (reply.remaining <= 0) replies.splice(index, 1);
+    return reply.content;
   }
 
   const server = http.createServer((req, res) => {
@@ -135,8 +162,9 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     }
 
     let body: Record<string, unknown>;
+    let raw: string;
     try {
-      const raw = await readBody(req);
+      raw = await readBody(req);
       body = JSON.parse(raw || "{}") as Record<string, unknown>;
     } catch {
       return sendJson(res, 400, { error: { message: "Request body is not valid JSON", type: "invalid_request_error" } });
@@ -169,7 +197,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendJson(res, fault.status, errorBody(path, fault.status), headers);
     }
     const malformed = fault?.malformed === true;
-    const sse: SseOptions = { malformed, midStream: fault?.midStream, chunkDelayMs };
+    const sse: SseOptions = { malformed, midStream: fault?.midStream, chunkDelayMs, scripted: path === "/v1/embeddings" ? undefined : takeReply(model, raw) };
     const id = `stub-${++sequence}`;
 
     if (path === "/v1/embeddings") {
@@ -183,7 +211,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
           error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" },
         });
       if (malformed) return sendMalformed(res);
-      return sendJson(res, 200, responses(call, body, model, id));
+      return sendJson(res, 200, responses(call, body, model, id, sse.scripted));
     }
     return chatCompletions(res, call, body, model, id, stream, sse);
   }
@@ -210,9 +238,13 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     fail(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
     },
+    reply(reply) {
+      replies.push({ ...reply, remaining: reply.times ?? 1 });
+    },
     reset() {
       calls.length = 0;
       faults = [];
+      replies = [];
       maxInFlight = inFlight;
     },
     close() {
@@ -259,6 +291,8 @@ function chatCompletions(
   if (tool) {
     toolCalls = [{ id: `call_${id}_0`, name: tool.name, arguments: JSON.stringify(minimalValue(tool.schema)) }];
     content = null;
+  } else if (sse.scripted !== undefined) {
+    content = sse.scripted;
   } else if (responseFormat?.type === "json_schema") {
     content = JSON.stringify(minimalValue(responseFormat.json_schema?.schema ?? { type: "object" }));
   } else if (responseFormat?.type === "json_object") {
@@ -329,7 +363,7 @@ function chatCompletions(
 // ---------------------------------------------------------------------------------------------------------------------
 // OpenAI Responses (non-stream)
 
-function responses(call: StubCall, body: Record<string, unknown>, model: string, id: string) {
+function responses(call: StubCall, body: Record<string, unknown>, model: string, id: string, scripted: string | undefined) {
   const input =
     typeof body.input === "string" ? [{ role: "user", content: body.input }] : Array.isArray(body.input) ? (body.input as Record<string, unknown>[]) : [];
   const tools: ToolDef[] = (Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [])
@@ -351,11 +385,13 @@ function responses(call: StubCall, body: Record<string, unknown>, model: string,
     output.push({ type: "function_call", id: `fc_${id}`, call_id: `call_${id}_0`, name: tool.name, arguments: produced });
   } else {
     produced =
-      format?.type === "json_schema"
-        ? JSON.stringify(minimalValue(format.schema ?? { type: "object" }))
-        : format?.type === "json_object"
-          ? "{}"
-          : replyText(model, lastUserText);
+      scripted !== undefined
+        ? scripted
+        : format?.type === "json_schema"
+          ? JSON.stringify(minimalValue(format.schema ?? { type: "object" }))
+          : format?.type === "json_object"
+            ? "{}"
+            : replyText(model, lastUserText);
     call.reply = produced;
     output.push({
       type: "message",
@@ -453,6 +489,7 @@ function anthropicMessages(
 
   const content: ({ type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json })[] = [];
   if (tool) content.push({ type: "tool_use", id: `toolu_${id}`, name: tool.name, input: minimalValue(tool.schema) });
+  else if (sse.scripted !== undefined) content.push({ type: "text", text: sse.scripted });
   else if (format?.schema) content.push({ type: "text", text: JSON.stringify(minimalValue(format.schema)) });
   else content.push({ type: "text", text: replyText(model, lastUserText) });
   const text = content.find((c) => c.type === "text");
@@ -726,6 +763,8 @@ interface SseOptions {
   malformed: boolean;
   midStream: StubFault["midStream"];
   chunkDelayMs: number;
+  /** the scripted answer of this request (`reply`), streamed or not */
+  scripted?: string;
 }
 
 /**

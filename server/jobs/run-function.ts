@@ -12,8 +12,12 @@
  *    node.finished (+ run.progress) / node.failed. Agent run: one such step.
  *    Caps (RunCaps): at most the run's pinned step limit of agent steps (the next one fails the run "Step limit
  *    reached") and at most CADRE_RUN_CONCURRENT_STEPS of them in flight (a semaphore; `parallel` no wider).
- * 4. Finishes: output, status, totals (the exact SUM of the run's RunStep rows, in SQL) and the terminal event.
- *    A step that fails for good fails the run with the step and the reason; the steps done before stay recorded.
+ * 4. Finishes: output, status, totals (the exact SUM of the run's RunStep rows, in SQL), the topology's outcome and the
+ *    terminal event. A step that fails for good fails the run with the step and the reason; the steps done before
+ *    stay recorded. A gate not met (maker-checker not approved, no consensus, not converged, not done) under the
+ *    team's `onUnmet: "fail"` fails the run OUTCOME_NOT_MET, keeping the outcome and the last draft; a nested team's
+ *    node gets a step row (kind "team", ./team-node.ts) with its own outcome and applies its own gate. Outcomes come
+ *    from the topology's result, so a replay computes them from the stored steps.
  *
  * Code outside steps runs again on every replay, so it only reads, or writes idempotently (run.started once,
  * stepsExpected as a GREATEST of a counter that climbs the same way on every replay).
@@ -34,6 +38,9 @@ import { pinnedTeamFromVersions } from "@/server/teams/pinning";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import { appendRunEventsSql } from "@/server/runs/events";
+import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
+import type { RunOutcome } from "@/lib/schemas/run-outcome";
+import { recordTeamNodeSql, TEAM_STEP_KIND } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
 import { systemPromptOf, userPromptOf } from "./prompts";
 import { notifyRunEvents } from "@/server/runs/notify";
@@ -343,6 +350,26 @@ export class RunRuntime implements TopologyRuntime {
     if (this.depth + 1 > MAX_NESTING) throw new TopologyError(`Teams are nested more than ${MAX_NESTING} levels deep`, { nodeId: fullNode });
     const child = new RunRuntime(this.shared, `${fullNode}/`, `${this.stepPrefix}${stepIdPrefix}`, this.depth + 1);
     const result = await runTopology(child, team.spec, task);
+    // the team's node carries its own outcome, and its own gate: an unmet "fail" fails the run at this node
+    const stepId = `${this.stepPrefix}${stepIdPrefix.replace(/\/$/, "")}`;
+    const unmet = failsRun(result.outcome) ? new OutcomeNotMetError(result.outcome, result, { stepId, nodeId: fullNode, team: teamSlug }) : null;
+    const { run, step } = this.shared;
+    await step.write(
+      recordTeamNodeSql({
+        runId: run.id,
+        workspaceId: run.workspaceId,
+        stepId,
+        nodeId: fullNode,
+        task,
+        output: result.output,
+        outcome: result.outcome,
+        error: unmet?.message ?? null,
+      }),
+    );
+    if (unmet) {
+      this.shared.caps.halted ??= { error: unmet };
+      throw unmet;
+    }
     return result.output;
   }
 
@@ -483,6 +510,10 @@ interface Finish {
   output?: TopologyResult;
   error?: string;
   stepId?: string;
+  /** the team topology's outcome (stored on the run and sent with the terminal event) */
+  outcome?: RunOutcome | null;
+  /** a failure's code in the run.failed event (OUTCOME_NOT_MET) */
+  code?: string;
 }
 
 /**
@@ -514,9 +545,9 @@ function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
   const now = new Date();
   const event =
     f.status === "succeeded"
-      ? { type: "run.succeeded", data: { output: f.output?.output ?? "" } }
+      ? { type: "run.succeeded", data: { output: f.output?.output ?? "", ...outcomeData(f) } }
       : f.status === "failed"
-        ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}) } }
+        ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}), ...outcomeData(f) } }
         : { type: "run.cancelled", data: {} };
   // a cancel for a reason (its creator's access ended) says why, in the event and the run's error
   const eventData =
@@ -527,10 +558,11 @@ function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
   return sql`WITH t AS (
        SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
-         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" <> 'system')::int AS d
+         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}))::int AS d
        FROM "RunStep" WHERE "runId" = ${runId}),
      r AS (
        UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
+         "outcome" = ${f.outcome ? sql.json(f.outcome) : null},
          "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
          "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
          "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
@@ -540,6 +572,11 @@ function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
      RETURNING seq`;
+}
+
+/** The outcome (and a failure's code) as the terminal event carries them. */
+function outcomeData(f: Finish): Record<string, unknown> {
+  return { ...(f.code ? { code: f.code } : {}), ...(f.outcome !== undefined ? { outcome: f.outcome } : {}) };
 }
 
 /** Finishes the run after everything it wrote: queued behind its last writes, then all committed. */
@@ -593,6 +630,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     // the step limit the run pinned when it started (an older run: the server's default)
     const caps = runCaps(rowPins?.limits?.steps ?? env().CADRE_RUN_STEP_LIMIT);
     let output: TopologyResult;
+    let outcome: RunOutcome | null = null;
 
     if (run.targetType === "team") {
       if (!run.teamId || run.teamVersion === null) throw new AppError("INTERNAL", "The run names no team version");
@@ -601,7 +639,11 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       await markStarted(step, run, 0);
       if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
       const rt = new RunRuntime({ ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps });
-      output = await runTopology(rt, pinned.spec, run.input);
+      const result = await runTopology(rt, pinned.spec, run.input);
+      output = result;
+      outcome = result.outcome;
+      // the gate: unmet under onUnmet "fail" fails the run, keeping the last draft and the outcome
+      if (failsRun(result.outcome)) throw new OutcomeNotMetError(result.outcome, result);
     } else {
       if (!run.agentId || run.agentVersion === null) throw new AppError("INTERNAL", "The run names no agent version");
       const agent = await getAgentVersion(ctx, run.agentId, run.agentVersion);
@@ -612,7 +654,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       output = { output: result.text };
     }
     await step.settled();
-    await finishAfterWrites(step, run.id, { status: "succeeded", output });
+    await finishAfterWrites(step, run.id, { status: "succeeded", output, outcome });
     return "succeeded";
   } catch (error) {
     await step.settled();
@@ -621,8 +663,8 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       await step.flush().catch(() => undefined);
       return "suspended";
     }
-    const finish: Finish = error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error) };
-    if (finish.status === "failed" && !(error instanceof StepFailedError) && !isAppError(error)) {
+    const finish: Finish = error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error), ...outcomeFailure(error) };
+    if (finish.status === "failed" && !(error instanceof StepFailedError) && !(error instanceof OutcomeNotMetError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }
     try {
@@ -635,9 +677,19 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
   }
 }
 
+/**
+ * What a gate that failed the run keeps: the code, and, for the run's own topology, its outcome and last draft (a
+ * nested team's outcome is on its node's step row).
+ */
+function outcomeFailure(error: unknown): Partial<Finish> {
+  if (!(error instanceof OutcomeNotMetError)) return {};
+  return error.at ? { code: OUTCOME_NOT_MET } : { code: OUTCOME_NOT_MET, outcome: error.outcome, output: error.result };
+}
+
 /** The message and step of a run's failure. */
 export function failureOf(error: unknown): { error: string; stepId?: string } {
   if (error instanceof StepFailedError) return { error: error.message, stepId: error.stepId };
+  if (error instanceof OutcomeNotMetError) return { error: error.message, ...(error.at ? { stepId: error.at.stepId } : {}) };
   if (error instanceof TopologyError) return { error: error.message, ...(error.stepId ? { stepId: error.stepId } : {}) };
   return { error: reasonOf(error) };
 }

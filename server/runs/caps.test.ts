@@ -9,7 +9,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import { env, setEnv } from "@/server/env";
 import { settleObservations } from "@/server/models/gateway";
 import { modelCallSlots } from "@/server/models/call-slots";
@@ -18,7 +17,7 @@ import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { runCancelSignalled } from "@/server/jobs/cancel-signal";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
-import { addAgent, makeRunWorkspace, stepRows, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { addAgent, makeRunWorkspace, stepRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { runEventSubscriberCount } from "./notify";
 
 let stub: LlmStub;
@@ -32,24 +31,7 @@ beforeAll(async () => {
   rw = await makeRunWorkspace("caps");
   keys = { owner: (await makeApiKey(rw.ws, "owner")).raw, member: (await makeApiKey(rw.ws, "member")).raw };
   // the stub is the only provider: every step is a real HTTP call the stub counts
-  await db().provider.updateMany({ where: { workspaceId: rw.ws.id, kind: "simulator" }, data: { enabled: false } });
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: rw.ws.id, name: "Stub", kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
-  await db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: rw.ws.id,
-      providerId: provider.id,
-      modelId: "stub-small",
-      displayName: "stub-small",
-      inputPrice: 0,
-      outputPrice: 0,
-      contextWindow: 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.9,
-    },
-  });
+  await useStubProvider(rw.ws.id, stub.url);
   // "balanced": no latency bound, so a loaded machine does not rule the stub out
   for (const slug of AGENTS) await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
 });

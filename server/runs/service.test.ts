@@ -73,7 +73,7 @@ describe("a single-agent run", () => {
       costUsd: step.costUsd,
     });
     expect(events[4]!.data).toMatchObject({ stepsDone: 1, stepsExpected: 1 });
-    expect(events[5]!.data).toEqual({ output: detail.output });
+    expect(events[5]!.data).toEqual({ output: detail.output, outcome: null });
     expect(await listRunEvents(rw.ctx, run.id, 4)).toHaveLength(2);
 
     // the usage ledger has the call under the run and step
@@ -154,13 +154,17 @@ describe("nested teams (hybrid)", () => {
     const detail = await getRun(rw.ctx, run.id);
     expect(detail.status).toBe("succeeded");
     expect(detail.pins).toMatchObject({ team: { slug: "outer" }, agents: { critic: 1, writer: 1, editor: 1 }, teams: { pair: 1 } });
-    expect(detail.steps.map((s) => [s.stepId, s.nodeId, s.agent?.slug])).toEqual([
-      ["s0", "s0", "critic"],
-      ["s1/s0", "s1/s0", "writer"],
-      ["s1/s1", "s1/s1", "editor"],
+    // the nested team's node has its own row (kind team) just before its steps, with its output and outcome
+    expect(detail.steps.map((s) => [s.stepId, s.nodeId, s.kind, s.agent?.slug])).toEqual([
+      ["s0", "s0", "agent", "critic"],
+      ["s1", "s1", "team", undefined],
+      ["s1/s0", "s1/s0", "agent", "writer"],
+      ["s1/s1", "s1/s1", "agent", "editor"],
     ]);
-    expect(detail.steps[1]!.inputSeen).toContain(detail.steps[0]!.output!);
-    expect(detail.output).toBe(detail.steps[2]!.output);
+    expect(detail.steps[1]).toMatchObject({ status: "succeeded", output: detail.steps[3]!.output, outcome: { topology: "sequential", met: true } });
+    expect(detail.steps[2]!.inputSeen).toContain(detail.steps[0]!.output!);
+    expect(detail.output).toBe(detail.steps[3]!.output);
+    expect(detail.outcome).toEqual({ topology: "sequential", met: true });
     expect(detail).toMatchObject({ stepsDone: 3, stepsExpected: 3 });
   });
 });

@@ -33,6 +33,7 @@ import {
   type RunStepOut,
   type StartRunInput,
 } from "@/lib/schemas/runs";
+import { parseOutcome } from "@/lib/schemas/run-outcome";
 import { appendRunEvents, eventsAfter } from "./events";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
@@ -90,6 +91,7 @@ function toRun(row: RunFields, names: Names): RunOut {
     status: row.status as RunStatus,
     input: row.input,
     output: outputText(row.output),
+    outcome: parseOutcome(row.outcome),
     error: row.error,
     budgetUsd: row.budgetUsd === null ? null : Number(row.budgetUsd),
     modelPolicyOverride: (row.modelPolicyOverride as ModelPolicy | null) ?? null,
@@ -127,6 +129,7 @@ function toStep(row: StepFields, agentSlugs: Map<string, string>, limit: number)
     inputSeenTruncated: row.inputSeenLength > limit,
     output: row.output,
     outputTruncated: row.outputLength > limit,
+    outcome: parseOutcome(row.outcome),
     inputTokens: row.inputTokens,
     outputTokens: row.outputTokens,
     costUsd: Number(row.costUsd),
@@ -199,6 +202,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     input: data.input,
     status: "queued",
     output: null,
+    outcome: null,
     error: null,
     budgetUsd: data.budgetUsd ?? null,
     modelPolicyOverride: data.modelPolicy ?? null,

@@ -50,7 +50,7 @@ describe("parallel", () => {
       { from: "b (p1)", output: "b@p1" },
       { from: "c (p2)", output: "c@p2" },
     ]);
-    expect(result).toEqual({ output: "z@agg" });
+    expect(result).toEqual({ output: "z@agg", outcome: { topology: "parallel", met: true } });
     expect(rt.expected).toBe(4);
   });
 
@@ -89,7 +89,7 @@ describe("dag", () => {
       { from: "b (left)", output: "b@left" },
       { from: "c (right)", output: "c@right" },
     ]);
-    expect(result).toEqual({ output: "d@join" });
+    expect(result).toEqual({ output: "d@join", outcome: { topology: "dag", met: true } });
     expect(rt.expected).toBe(4);
   });
 

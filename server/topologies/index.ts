@@ -20,9 +20,14 @@ import { runMixtureOfAgents } from "./mixture-of-agents";
 import { runParallel } from "./parallel";
 import { runSequential } from "./sequential";
 import { runStar } from "./star";
+import { topologyOutcome } from "./outcome";
 import { TopologyError, type TopologyResult, type TopologyRuntime } from "./types";
+import type { RunOutcome } from "@/lib/schemas/run-outcome";
 
 export * from "./types";
+
+/** A topology's result with its outcome (for a hybrid spec, its arrangement's). */
+export type TopologyRunResult = TopologyResult & { outcome: RunOutcome };
 
 function runArrangement(rt: TopologyRuntime, spec: BaseTopologySpec, task: string): Promise<TopologyResult> {
   switch (spec.topology) {
@@ -53,8 +58,11 @@ function runArrangement(rt: TopologyRuntime, spec: BaseTopologySpec, task: strin
   }
 }
 
-/** Runs `spec` on `task`. The spec is re-validated first (defaults applied); an invalid one throws a TopologyError. */
-export async function runTopology(rt: TopologyRuntime, spec: TopologySpec, task: string): Promise<TopologyResult> {
+/**
+ * Runs `spec` on `task`. The spec is re-validated first (defaults applied); an invalid one throws a TopologyError.
+ * The result carries the topology's outcome (server/topologies/outcome.ts); applying its gate is the caller's.
+ */
+export async function runTopology(rt: TopologyRuntime, spec: TopologySpec, task: string): Promise<TopologyRunResult> {
   const parsed = topologySpecSchema.safeParse(spec);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "spec"}: ${i.message}`);
@@ -63,5 +71,7 @@ export async function runTopology(rt: TopologyRuntime, spec: TopologySpec, task:
   const problems = topologyProblems(parsed.data).map((p) => `${p.path}: ${p.message}`);
   if (problems.length > 0) throw new TopologyError(`Invalid topology spec: ${problems.join("; ")}`, { problems });
   const valid = parsed.data;
-  return runArrangement(rt, valid.topology === "hybrid" ? valid.arrangement : valid, task);
+  const arrangement = valid.topology === "hybrid" ? valid.arrangement : valid;
+  const result = await runArrangement(rt, arrangement, task);
+  return { ...result, outcome: topologyOutcome(arrangement, result) };
 }

@@ -48,6 +48,7 @@ describe("debate", () => {
     const result = (await runTopology(rt, debate, "T")) as DebateResult;
     expect(rt.calls).toHaveLength(12);
     expect(result).toMatchObject({ output: "d3", consensus: false, rounds: 3 });
+    expect(result.outcome).toEqual({ topology: "debate", met: false, onUnmet: "succeed_flagged", consensus: false, rounds: 3, maxRounds: 3 });
   });
 });
 
@@ -66,6 +67,7 @@ describe("mesh", () => {
     ]);
     expect(result.rounds).toBe(3);
     expect(result.converged).toBe(false);
+    expect(result.outcome).toMatchObject({ topology: "mesh", met: false, converged: false, rounds: 3 });
     expect(result.attributed?.map((a) => a.output)).toEqual(["a@r3.m0", "b@r3.m1", "c@r3.m2"]);
   });
 
@@ -75,6 +77,7 @@ describe("mesh", () => {
     const result = (await runTopology(rt, spec({ topology: "mesh", agents: ["a", "b"], rounds: 10 }), "T")) as MeshResult;
     expect(result.rounds).toBe(4);
     expect(result.converged).toBe(true);
+    expect(result.outcome).toEqual({ topology: "mesh", met: true, onUnmet: "succeed_flagged", converged: true, rounds: 4, maxRounds: 10 });
     expect(rt.calls).toHaveLength(8);
     expect(result.output).toContain("a2");
   });
@@ -128,6 +131,7 @@ describe("star", () => {
     expect(rt.saw("final.hub")).toEqual(["x (spoke0)", "y (spoke1)"]);
     expect(rt.call("final.hub").context?.[0]?.output).toBe("x@r3.spoke0");
     expect(result).toMatchObject({ output: "hub final", rounds: 3 });
+    expect(result.outcome).toEqual({ topology: "star", met: true, rounds: 3 });
     expect(rt.expected).toBe(10);
   });
 
@@ -176,6 +180,7 @@ describe("circular", () => {
     expect(rt.call("l1.r1").context).toEqual([{ from: "a (r0)", output: "start+a" }]);
     expect(rt.call("l2.r0").context).toEqual([{ from: "c (r2)", output: "start+a+b+c" }]);
     expect(result).toMatchObject({ output: "start+a+b+c+a+b", done: true, laps: 2 });
+    expect(result.outcome).toEqual({ topology: "circular", met: true, onUnmet: "succeed_flagged", done: true, laps: 2, maxLaps: 3 });
   });
 
   it("runs K laps when nobody is done", async () => {
@@ -183,6 +188,7 @@ describe("circular", () => {
     const result = (await runTopology(rt, spec({ topology: "circular", agents: ["a", "b"], laps: 2 }), "T")) as CircularResult;
     expect(rt.stepIds()).toEqual(["l1.r0", "l1.r1", "l2.r0", "l2.r1"]);
     expect(result).toMatchObject({ output: "w@l2.r1", done: false, laps: 2 });
+    expect(result.outcome).toMatchObject({ topology: "circular", met: false, done: false, laps: 2 });
     expect(rt.expected).toBe(4);
   });
 });
@@ -230,6 +236,8 @@ describe("maker_checker", () => {
     const result = (await runTopology(rt, mc, "T")) as MakerCheckerResult;
     expect(rt.calls).toHaveLength(12);
     expect(result).toMatchObject({ output: "m@i4.maker", approved: false, iterations: 4 });
+    expect(result.outcome).toMatchObject({ topology: "maker_checker", met: false, onUnmet: "fail", approved: false, iterations: 4, maxIterations: 4 });
+    expect(result.outcome).toMatchObject({ verdicts: result.verdicts });
     expect(result.verdicts).toEqual([
       { nodeId: "checker0", agent: "c1", verdict: "approve", reasons: [] },
       { nodeId: "checker1", agent: "c2", verdict: "revise", reasons: ["looks fine I guess"] },

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
+import type { RunOutcome } from "@/lib/schemas/run-outcome";
 
 /**
  * The interface between the topology semantics (server/topologies/*, pure orchestration logic) and the execution
@@ -30,6 +31,8 @@ export interface TopologyRuntime {
 export interface TopologyResult {
   output: string;
   attributed?: { nodeId: string; agent: string; output: string }[];
+  /** what the topology reached: set by runTopology (server/topologies/outcome.ts), not by each topology */
+  outcome?: RunOutcome;
 }
 
 // ---- helper types (additions) ----

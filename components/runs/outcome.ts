@@ -1,0 +1,42 @@
+import type { BadgeTone } from "@/components/ui/badge";
+import type { RunOutcome } from "@/lib/schemas/run-outcome";
+
+/**
+ * How a run page shows a topology's outcome: "approved after 2 iterations", "not approved after 3 iterations",
+ * "no consensus after 3 rounds", "converged after 2 rounds", "done after 1 lap". Null for topologies without a gate.
+ * Pure, no React.
+ */
+export interface OutcomeLabel {
+  text: string;
+  tone: BadgeTone;
+  /** what it meant for the run, for the badge's title */
+  hint: string;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function gateText(outcome: RunOutcome): string | null {
+  switch (outcome.topology) {
+    case "maker_checker":
+      return `${outcome.met ? "approved" : "not approved"} after ${plural(outcome.iterations, "iteration")}`;
+    case "debate":
+      return outcome.met ? `consensus in round ${outcome.rounds}` : `no consensus after ${plural(outcome.rounds, "round")}`;
+    case "mesh":
+      return `${outcome.met ? "converged" : "not converged"} after ${plural(outcome.rounds, "round")}`;
+    case "circular":
+      return `${outcome.met ? "done" : "not done"} after ${plural(outcome.laps, "lap")}`;
+    default:
+      return null;
+  }
+}
+
+export function outcomeLabel(outcome: RunOutcome | null | undefined): OutcomeLabel | null {
+  if (!outcome) return null;
+  const text = gateText(outcome);
+  if (text === null) return null;
+  if (outcome.met) return { text, tone: "success", hint: "The topology's gate was met." };
+  const fails = "onUnmet" in outcome && outcome.onUnmet === "fail";
+  return fails
+    ? { text, tone: "danger", hint: 'The gate was not met and the team says onUnmet "fail": the run failed (OUTCOME_NOT_MET), its last draft is kept.' }
+    : { text, tone: "warning", hint: 'The gate was not met and the team says onUnmet "succeed_flagged": the run succeeded, flagged (outcome.met = false).' };
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { onUnmetSchema, type BaseTopology } from "./topology";
+
+/**
+ * What a team's topology reached, stored with the run (`Run.outcome`) and with the step row of a nested team
+ * (`RunStep.outcome`, kind "team"): for the gated topologies whether the gate was met (maker-checker approved, debate
+ * consensus, mesh converged, circular done) and after how many iterations/rounds/laps; a minimal one for the others.
+ * `met` is on every outcome: false means the run's text is what the topology had when it gave up (the last draft),
+ * and `onUnmet` (from the team spec) says whether that failed the run or let it succeed flagged.
+ */
+
+/** Characters of a checker's reason kept in an outcome (an unreadable verdict keeps the checker's whole answer). */
+export const OUTCOME_REASON_MAX = 2000;
+
+const count = z.number().int().min(0);
+
+export const checkerVerdictSchema = z.object({
+  nodeId: z.string(),
+  agent: z.string().describe("the checker: agent slug, or nested team slug"),
+  verdict: z.enum(["approve", "revise"]),
+  reasons: z.array(z.string()),
+});
+
+const gated = { met: z.boolean(), onUnmet: onUnmetSchema };
+
+export const makerCheckerOutcomeSchema = z.object({
+  topology: z.literal("maker_checker"),
+  ...gated,
+  approved: z.boolean().describe("every checker approved the last iteration"),
+  iterations: count,
+  maxIterations: count,
+  verdicts: z.array(checkerVerdictSchema).describe("the verdicts of the last iteration"),
+});
+
+export const debateOutcomeSchema = z.object({
+  topology: z.literal("debate"),
+  ...gated,
+  consensus: z.boolean().describe("the judge found consensus in the last round held"),
+  rounds: count,
+  maxRounds: count,
+});
+
+export const meshOutcomeSchema = z.object({
+  topology: z.literal("mesh"),
+  ...gated,
+  converged: z.boolean().describe("every agent's output stopped changing"),
+  rounds: count,
+  maxRounds: count,
+});
+
+export const circularOutcomeSchema = z.object({
+  topology: z.literal("circular"),
+  ...gated,
+  done: z.boolean().describe("an agent said the work was done"),
+  laps: count,
+  maxLaps: count,
+});
+
+export const starOutcomeSchema = z.object({
+  topology: z.literal("star"),
+  met: z.literal(true),
+  rounds: count.describe("spoke rounds held before the hub answered"),
+});
+
+export const GATED_TOPOLOGIES = ["maker_checker", "debate", "mesh", "circular"] as const satisfies readonly BaseTopology[];
+/** The topologies without a gate (or rounds to report); server/topologies/outcome.ts's switch checks that none is missing. */
+const PLAIN_TOPOLOGIES = ["sequential", "parallel", "hierarchical", "dag", "grid", "forest", "mixture_of_agents"] as const satisfies readonly BaseTopology[];
+
+export const plainOutcomeSchema = z.object({ topology: z.enum(PLAIN_TOPOLOGIES), met: z.literal(true) });
+
+export const runOutcomeSchema = z
+  .union([makerCheckerOutcomeSchema, debateOutcomeSchema, meshOutcomeSchema, circularOutcomeSchema, starOutcomeSchema, plainOutcomeSchema])
+  .describe(
+    "What the team's topology reached (the arrangement's, for a hybrid team): `met` false = maker-checker not approved, debate without consensus, mesh not converged or circular not done, and `onUnmet` says whether that failed the run or let it succeed flagged",
+  )
+  .meta({ id: "RunOutcome" });
+
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
+export type MakerCheckerOutcome = z.infer<typeof makerCheckerOutcomeSchema>;
+
+/** A stored outcome, or null when there is none or it does not parse (never an error for a reader). */
+export function parseOutcome(value: unknown): RunOutcome | null {
+  if (value === null || value === undefined) return null;
+  const parsed = runOutcomeSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
