@@ -6,11 +6,11 @@
 export function parseJsonLoose(text: string): unknown {
   const trimmed = text.trim();
   const whole = tryParse(trimmed);
-  if (whole !== undefined && typeof whole === "object" && whole !== null) return whole;
+  if (isObject(whole)) return whole;
   const fenced = /```[a-zA-Z0-9_-]*\s*\n?([\s\S]*?)```/.exec(trimmed);
   if (fenced) {
     const inner = tryParse(fenced[1]!.trim());
-    if (inner !== undefined && typeof inner === "object" && inner !== null) return inner;
+    if (isObject(inner)) return inner;
   }
   for (let start = trimmed.indexOf("{"); start >= 0; start = trimmed.indexOf("{", start + 1)) {
     const end = objectEnd(trimmed, start);
@@ -20,6 +20,8 @@ export function parseJsonLoose(text: string): unknown {
   }
   return undefined;
 }
+
+const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function tryParse(text: string): unknown {
   try {

@@ -40,6 +40,10 @@ export interface StubFault {
    * the rest, "stall" sends nothing more and keeps the connection open, "cut" destroys the connection
    */
   midStream?: { afterChunks: number; kind: "malformed" | "stall" | "cut" };
+  /** OpenAI chat completions: answer this text instead of the built one (e.g. JSON that violates the schema asked for) */
+  content?: string;
+  /** OpenAI chat completions: the finish reason to report, e.g. "length" (an answer cut at max_tokens) */
+  finishReason?: string;
   /** how many requests this fault applies to; default 1 */
   times?: number;
   /** only requests for this model consume the fault */
@@ -58,6 +62,8 @@ export interface StubCall {
   traceparent?: string | null;
   /** the text answer the stub built (plain text or JSON output; none for tool calls, embeddings and error statuses) */
   reply?: string;
+  /** when the client went away before the answer was complete (an aborted request), else undefined */
+  abortedAt?: number;
 }
 
 export interface LlmStub {
@@ -155,6 +161,9 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     };
     res.once("finish", done);
     res.once("close", done);
+    res.once("close", () => {
+      if (!res.writableFinished) call.abortedAt = Date.now();
+    });
 
     const fault = takeFault(model);
     const delay = latencyMs + (fault?.delayMs ?? 0);
@@ -169,7 +178,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendJson(res, fault.status, errorBody(path, fault.status), headers);
     }
     const malformed = fault?.malformed === true;
-    const sse: SseOptions = { malformed, midStream: fault?.midStream, chunkDelayMs };
+    const sse: SseOptions = { malformed, midStream: fault?.midStream, chunkDelayMs, content: fault?.content, finishReason: fault?.finishReason };
     const id = `stub-${++sequence}`;
 
     if (path === "/v1/embeddings") {
@@ -259,6 +268,8 @@ function chatCompletions(
   if (tool) {
     toolCalls = [{ id: `call_${id}_0`, name: tool.name, arguments: JSON.stringify(minimalValue(tool.schema)) }];
     content = null;
+  } else if (sse.content !== undefined) {
+    content = sse.content;
   } else if (responseFormat?.type === "json_schema") {
     content = JSON.stringify(minimalValue(responseFormat.json_schema?.schema ?? { type: "object" }));
   } else if (responseFormat?.type === "json_object") {
@@ -271,7 +282,7 @@ function chatCompletions(
   const inputTokens = tokens(JSON.stringify(messages));
   const outputTokens = tokens((content ?? "") + toolCalls.map((t) => t.name + t.arguments).join(""));
   const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
-  const finishReason = toolCalls.length ? "tool_calls" : "stop";
+  const finishReason = sse.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
   const created = Math.floor(Date.now() / 1000);
 
   if (!stream) {
@@ -726,6 +737,9 @@ interface SseOptions {
   malformed: boolean;
   midStream: StubFault["midStream"];
   chunkDelayMs: number;
+  /** scripted answer text and finish reason (chat completions) */
+  content?: string;
+  finishReason?: string;
 }
 
 /**

@@ -42,7 +42,7 @@
  * call after the first starts with `onStreamRestart`, so the caller drops the text of the failed attempt(s). A JSON
  * output (`output`) is not streamed: it is generated in one piece (partial JSON is no use to show), no deltas.
  */
-import { NoContentGeneratedError, Output, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
+import { NoContentGeneratedError, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
 import type { Sql } from "@/server/db/sql";
@@ -62,6 +62,7 @@ import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
 import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
 import { modelCallSlots } from "./call-slots";
+import { answerProblemOf, lenientJsonOutput, type AnswerProblem } from "./answer";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -106,7 +107,12 @@ export interface GenerateAttempt {
 
 export interface GenerateResult {
   text: string;
+  /** with `output`: the first JSON object of the answer as read (not validated: see `answerProblem`), or undefined */
   object?: unknown;
+  /** why the model stopped: "stop", "length" (cut at maxOutputTokens), "tool-calls", "content-filter", … */
+  finishReason: string;
+  /** the answer arrived but failed: cut at maxOutputTokens, or not the JSON asked for (server/models/answer.ts) */
+  answerProblem?: AnswerProblem;
   toolCalls: { toolName: string; input: unknown }[];
   usage: { inputTokens: number; outputTokens: number };
   costUsd: number;
@@ -454,13 +460,27 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const inputTokens = result.usage.inputTokens ?? promptTokens;
       const outputTokens = result.usage.outputTokens ?? Math.ceil(result.text.length / 4);
       const costUsd = costOf(entry, inputTokens, outputTokens);
+      // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
       breaker.onSuccess(entry.id);
-      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens, outputTokens, costUsd, latencyMs, outcome: "ok" });
+      const answerProblem = answerProblemOf(result, req);
+      const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
+      await writeUsageRow(ctx, req, {
+        ...usageBase,
+        ...usageName(entry),
+        inputTokens,
+        outputTokens,
+        costUsd,
+        latencyMs,
+        outcome,
+        ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
+      });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
-      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, latencyMs });
       return {
         text: result.text,
         ...(req.output ? { object: result.object } : {}),
+        finishReason: result.finishReason,
+        ...(answerProblem ? { answerProblem } : {}),
         toolCalls: result.toolCalls,
         usage: { inputTokens, outputTokens },
         costUsd,
@@ -575,6 +595,7 @@ function coolingDownError(error: unknown, catalog: readonly CatalogEntry[]): unk
 interface ModelAnswer {
   text: string;
   object?: unknown;
+  finishReason: string;
   toolCalls: { toolName: string; input: unknown }[];
   usage: Pick<LanguageModelUsage, "inputTokens" | "outputTokens">;
 }
@@ -594,14 +615,25 @@ function callSettings(model: LanguageModelV4, req: GenerateRequest, signal: Abor
   };
 }
 
+/** The parsed output; undefined when there was none to parse (an empty answer: the SDK's getter throws then). */
+function outputOf(result: { output: unknown }): unknown {
+  try {
+    return result.output ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal): Promise<ModelAnswer> {
   const result = await generateText({
     ...callSettings(model, req, signal),
-    ...(req.output ? { output: Output.object({ schema: req.output.schema }) } : {}),
+    // JSON read leniently: a schema mismatch is the answer's problem, not a broken transport (./answer.ts)
+    ...(req.output ? { output: lenientJsonOutput(req.output.schema) } : {}),
   });
   return {
     text: result.text,
-    ...(req.output ? { object: (result as { output?: unknown }).output } : {}),
+    ...(req.output ? { object: outputOf(result) } : {}),
+    finishReason: result.finishReason,
     toolCalls: result.toolCalls.map((call) => ({ toolName: call.toolName, input: call.input })),
     usage: result.usage,
   };
@@ -622,6 +654,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
   let text = "";
   const toolCalls: ModelAnswer["toolCalls"] = [];
   let usage: LanguageModelUsage | undefined;
+  let finishReason = "unknown";
   for await (const part of result.stream) {
     switch (part.type) {
       case "text-delta":
@@ -633,6 +666,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
         break;
       case "finish":
         usage = part.totalUsage;
+        finishReason = part.finishReason;
         break;
       case "error":
         throw part.error;
@@ -641,7 +675,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
     }
   }
   if (!usage) throw new NoContentGeneratedError({ message: "The stream ended without finishing" });
-  return { text, toolCalls, usage };
+  return { text, toolCalls, usage, finishReason };
 }
 
 async function keyFor(
