@@ -23,7 +23,10 @@
  *
  * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
  * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk), or, for streams,
- * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection).
+ * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection). For chat
+ * completions a fault may also script the answer: its text (`content`, e.g. JSON violating the schema asked for) and
+ * its finish reason (`finishReason: "length"`: cut at max_tokens). A request whose client went away before the answer
+ * was complete is marked `abortedAt`.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";

@@ -15,7 +15,11 @@
  *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout; with `onTextDelta`, through
  *      `streamText` (see "Streaming" below), otherwise `generateText`;
  *    - success: one `ok` usage row (cost from the model's prices and the reported usage), breaker success, and an
- *      observation for the model's rolling stats (written in the background: see `observe`); done.
+ *      observation for the model's rolling stats (written in the background: see `observe`); done. An answer that
+ *      arrived but is cut at maxOutputTokens or is not the JSON asked for is still a transport success (breaker,
+ *      observation) returned with a typed `answerProblem`, its usage row `answer_invalid` (./answer.ts): what the
+ *      model wrote is the caller's to validate and repair, never a reason to blame or leave the provider. JSON is
+ *      read leniently (fences stripped, the first object of the text), not validated here.
  *    - 408 / 409 / 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an
  *      observation, a breaker failure; Retry-After (or retry-after-ms) holds the provider for this whole process (the
  *      breaker keeps it): before any later call to that provider the gateway waits (up to `retryAfterCapMs`, default
