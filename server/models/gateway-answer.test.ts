@@ -23,7 +23,7 @@ beforeEach(() => void ({ stub, ctx } = gw));
 /** Two models on the stub: `a` (cheap, chosen first) and `b` (its fallback). */
 async function twoModels() {
   const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: gw.ws.id, name: `Stub ${newId("x").slice(-5)}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
+    data: { id: newId("prv"), workspaceId: gw.ws.id, name: `Stub ${newId("prv").slice(-5)}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
   });
   const model = (modelId: string, price: number) =>
     db().model.create({
