@@ -22,7 +22,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { modelPolicySchema } from "@/lib/schemas/model-policy";
-import { DEFAULT_OUTAGE_WAIT_SECONDS } from "@/lib/schemas/agents";
+import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_OUTPUT_TOKENS } from "@/lib/schemas/agents";
 import { runPinsSchema, type RunPins } from "@/lib/schemas/runs";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext, Actor } from "@/server/context";
@@ -244,10 +244,9 @@ interface StepResult {
   answerProblem?: { code: string; problems?: string[] };
 }
 
-/** An agent's output limit, and the room a cut answer gets on its one retry. */
-export const MAX_OUTPUT_TOKENS_LIMIT = 32_000;
+/** The room a cut answer gets on its one retry: twice the agent's limit (at least 256 more), within the agents' maximum. */
 export function roomAfterCut(maxOutputTokens: number): number {
-  return Math.min(MAX_OUTPUT_TOKENS_LIMIT, Math.max(maxOutputTokens * 2, maxOutputTokens + 256));
+  return Math.min(MAX_OUTPUT_TOKENS, Math.max(maxOutputTokens * 2, maxOutputTokens + 256));
 }
 
 export class RunRuntime implements TopologyRuntime {
