@@ -26,7 +26,7 @@ const PERIODS: { value: Period; label: string }[] = [
 
 const PAGE_SIZE = 25;
 const DAY_MS = 86_400_000;
-const OUTCOME_TONES: Record<string, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral" };
+const OUTCOME_TONES: Record<string, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral", answer_invalid: "warning" };
 
 const formatCount = (n: number) => n.toLocaleString("en-US");
 

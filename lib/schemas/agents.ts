@@ -9,6 +9,8 @@ import { paginationShape } from "./common";
  */
 export const AGENT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const MAX_INSTRUCTIONS = 20_000;
+/** the most output tokens an agent may ask for (also the most room a cut answer gets on its retry) */
+export const MAX_OUTPUT_TOKENS = 32_000;
 export const DEFAULT_MODEL_POLICY = { type: "preset", preset: "balanced" } as const;
 /** A step waits this long in all (seconds) for its providers to recover from an outage, unless its agent says otherwise. */
 export const DEFAULT_OUTAGE_WAIT_SECONDS = 120;
@@ -31,7 +33,7 @@ const agentFieldsShape = {
     .number()
     .int("Max output tokens is a whole number")
     .min(1, "Max output tokens is at least 1")
-    .max(32_000, "Max output tokens is at most 32000"),
+    .max(MAX_OUTPUT_TOKENS, `Max output tokens is at most ${MAX_OUTPUT_TOKENS}`),
   temperature: z.number().min(0, "Temperature is between 0 and 2").max(2, "Temperature is between 0 and 2"),
   outageWaitSeconds: z
     .number()

@@ -67,7 +67,7 @@ export const routeAttemptSchema = z
   .object({
     modelId: z.string().describe("Catalog model id"),
     displayName: z.string(),
-    outcome: z.string().describe("ok | error | timeout | refused | skipped"),
+    outcome: z.string().describe("ok | error | timeout | refused | answer_invalid | skipped"),
     error: z.string().optional(),
     latencyMs: z.number().int(),
   })

@@ -5,7 +5,8 @@ import { paginationShape } from "./common";
 // ---------------------------------------------------------------------------------------------------
 // Cost ledger
 
-export const USAGE_OUTCOMES = ["ok", "error", "timeout", "refused"] as const;
+/** answer_invalid: the provider answered (billed), but the answer was cut at maxOutputTokens or not the JSON asked for */
+export const USAGE_OUTCOMES = ["ok", "error", "timeout", "refused", "answer_invalid"] as const;
 export const usageOutcomeSchema = z.enum(USAGE_OUTCOMES).meta({ id: "UsageOutcome", description: "How a model call ended" });
 
 /** Shortcuts for the period; days and months are calendar days and months in UTC. */

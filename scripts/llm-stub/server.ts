@@ -27,7 +27,10 @@
  *
  * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
  * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk), or, for streams,
- * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection).
+ * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection). For chat
+ * completions a fault may also script the answer: its text (`content`, e.g. JSON violating the schema asked for) and
+ * its finish reason (`finishReason: "length"`: cut at max_tokens). A request whose client went away before the answer
+ * was complete is marked `abortedAt`.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -44,6 +47,10 @@ export interface StubFault {
    * the rest, "stall" sends nothing more and keeps the connection open, "cut" destroys the connection
    */
   midStream?: { afterChunks: number; kind: "malformed" | "stall" | "cut" };
+  /** OpenAI chat completions: answer this text instead of the built one (e.g. JSON that violates the schema asked for) */
+  content?: string;
+  /** OpenAI chat completions: the finish reason to report, e.g. "length" (an answer cut at max_tokens) */
+  finishReason?: string;
   /** how many requests this fault applies to; default 1 */
   times?: number;
   /** only requests for this model consume the fault */
@@ -73,6 +80,8 @@ export interface StubCall {
   traceparent?: string | null;
   /** the text answer the stub built (plain text or JSON output; none for tool calls, embeddings and error statuses) */
   reply?: string;
+  /** when the client went away before the answer was complete (an aborted request), else undefined */
+  abortedAt?: number;
 }
 
 export interface LlmStub {
@@ -183,6 +192,9 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     };
     res.once("finish", done);
     res.once("close", done);
+    res.once("close", () => {
+      if (!res.writableFinished) call.abortedAt = Date.now();
+    });
 
     const fault = takeFault(model);
     const delay = latencyMs + (fault?.delayMs ?? 0);
@@ -197,7 +209,13 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendJson(res, fault.status, errorBody(path, fault.status), headers);
     }
     const malformed = fault?.malformed === true;
-    const sse: SseOptions = { malformed, midStream: fault?.midStream, chunkDelayMs, scripted: path === "/v1/embeddings" ? undefined : takeReply(model, raw) };
+    const sse: SseOptions = {
+      malformed,
+      midStream: fault?.midStream,
+      chunkDelayMs,
+      content: fault?.content !== undefined ? fault.content : path === "/v1/embeddings" ? undefined : takeReply(model, raw),
+      finishReason: fault?.finishReason,
+    };
     const id = `stub-${++sequence}`;
 
     if (path === "/v1/embeddings") {
@@ -211,7 +229,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
           error: { message: "The LLM stub serves /v1/responses without streaming only", type: "invalid_request_error", code: "400" },
         });
       if (malformed) return sendMalformed(res);
-      return sendJson(res, 200, responses(call, body, model, id, sse.scripted));
+      return sendJson(res, 200, responses(call, body, model, id, sse.content));
     }
     return chatCompletions(res, call, body, model, id, stream, sse);
   }
@@ -291,8 +309,8 @@ function chatCompletions(
   if (tool) {
     toolCalls = [{ id: `call_${id}_0`, name: tool.name, arguments: JSON.stringify(minimalValue(tool.schema)) }];
     content = null;
-  } else if (sse.scripted !== undefined) {
-    content = sse.scripted;
+  } else if (sse.content !== undefined) {
+    content = sse.content;
   } else if (responseFormat?.type === "json_schema") {
     content = JSON.stringify(minimalValue(responseFormat.json_schema?.schema ?? { type: "object" }));
   } else if (responseFormat?.type === "json_object") {
@@ -305,7 +323,7 @@ function chatCompletions(
   const inputTokens = tokens(JSON.stringify(messages));
   const outputTokens = tokens((content ?? "") + toolCalls.map((t) => t.name + t.arguments).join(""));
   const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
-  const finishReason = toolCalls.length ? "tool_calls" : "stop";
+  const finishReason = sse.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
   const created = Math.floor(Date.now() / 1000);
 
   if (!stream) {
@@ -489,7 +507,7 @@ function anthropicMessages(
 
   const content: ({ type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json })[] = [];
   if (tool) content.push({ type: "tool_use", id: `toolu_${id}`, name: tool.name, input: minimalValue(tool.schema) });
-  else if (sse.scripted !== undefined) content.push({ type: "text", text: sse.scripted });
+  else if (sse.content !== undefined) content.push({ type: "text", text: sse.content });
   else if (format?.schema) content.push({ type: "text", text: JSON.stringify(minimalValue(format.schema)) });
   else content.push({ type: "text", text: replyText(model, lastUserText) });
   const text = content.find((c) => c.type === "text");
@@ -763,8 +781,9 @@ interface SseOptions {
   malformed: boolean;
   midStream: StubFault["midStream"];
   chunkDelayMs: number;
-  /** the scripted answer of this request (`reply`), streamed or not */
-  scripted?: string;
+  /** the scripted answer of this request (a fault's `content`, else a queued `reply`) and finish reason (chat completions) */
+  content?: string;
+  finishReason?: string;
 }
 
 /**

@@ -269,7 +269,7 @@ describe("retries", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("cancel while running", () => {
-  it("stops between steps and marks the run cancelled; the finished steps stay", async () => {
+  it("stops at once and marks the run cancelled; the finished steps stay, the step in flight is aborted and released", async () => {
     const rw = await makeRunWorkspace("cancelrun");
     await sequentialTeam(rw, "long", 4);
     let runId = "";
@@ -283,10 +283,12 @@ describe("cancel while running", () => {
     expect(done.status).toBe("cancelled");
     expect(done.cancelRequestedAt).not.toBeNull();
     expect([...calls.keys()]).toEqual(["s0", "s1"]);
+    // s1's model call was in flight when the cancel came: aborted (server/jobs/cancel-signal.ts), the step released
     expect((await stepRows(run.id)).map((s) => [s.stepId, s.status])).toEqual([
       ["s0", "succeeded"],
-      ["s1", "succeeded"],
+      ["s1", "pending"],
     ]);
+    expect((await usageRows(run.id, "s1")).filter((u) => u.outcome === "ok")).toEqual([]);
     const events = await eventRows(run.id);
     expect(events.at(-1)?.type).toBe("run.cancelled");
     expect(events.filter((e) => e.type === "node.started")).toHaveLength(2);

@@ -45,7 +45,7 @@ import {
   type RunRow,
 } from "./run-function";
 import { watchedSql } from "@/server/runs/watchers";
-import { clearRunCancelSignal } from "./cancel-signal";
+import { clearRunCancelSignal, signalRunCancel } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
 import { SYSTEM } from "@/server/db/scope";
 import { execute as executeSql } from "@/server/db/execute";
@@ -401,8 +401,11 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
         if (!entry) continue;
         // finished in the meantime (its lease was cleared) or taken over by another executor: stop at the next step
         if (!kept.has(id)) entry.lost = true;
-        // a cancel requested through another process
-        else if (kept.get(id)) entry.cancel = true;
+        // a cancel requested through another process: its model calls in flight are aborted too
+        else if (kept.get(id) && !entry.cancel) {
+          entry.cancel = true;
+          signalRunCancel(id);
+        }
       }
     } catch (error) {
       logger.warn({ error: (error as Error).message }, "executor: heartbeat failed");

@@ -26,7 +26,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { modelPolicySchema } from "@/lib/schemas/model-policy";
-import { DEFAULT_OUTAGE_WAIT_SECONDS } from "@/lib/schemas/agents";
+import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_OUTPUT_TOKENS } from "@/lib/schemas/agents";
 import { runPinsSchema, type RunPins } from "@/lib/schemas/runs";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext, Actor } from "@/server/context";
@@ -44,6 +44,8 @@ import { recordTeamNodeSql, TEAM_STEP_KIND } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
 import { systemPromptOf, userPromptOf } from "./prompts";
 import { notifyRunEvents } from "@/server/runs/notify";
+import { runAbortSignal, forgetRunAbort } from "./cancel-signal";
+import { AnswerTruncatedError } from "@/server/models/answer";
 import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, outageOf, reasonOf, type StepApi } from "./step";
 import { stepAttemptWhere } from "./step-records";
 import { execute } from "@/server/db/execute";
@@ -235,9 +237,23 @@ export class StepLimitReachedError extends TopologyError {
   }
 }
 
+/**
+ * An agent step's stored result (RunStep.result, replayed instead of calling the model again): the answer, and what
+ * the model calls said about it: `finishReason` of the call whose answer was kept, `finishReasons` of every call when
+ * there were two (a cut answer retried with more room), `answerProblem` when the answer is not the JSON asked for
+ * (the topology validates and repairs it).
+ */
 interface StepResult {
   text: string;
   object?: unknown;
+  finishReason?: string;
+  finishReasons?: string[];
+  answerProblem?: { code: string; problems?: string[] };
+}
+
+/** The room a cut answer gets on its one retry: twice the agent's limit (at least 256 more), within the agents' maximum. */
+export function roomAfterCut(maxOutputTokens: number): number {
+  return Math.min(MAX_OUTPUT_TOKENS, Math.max(maxOutputTokens * 2, maxOutputTokens + 256));
 }
 
 export class RunRuntime implements TopologyRuntime {
@@ -285,24 +301,39 @@ export class RunRuntime implements TopologyRuntime {
         const prompt = userPromptOf(call.task, call.context);
         // the answer is streamed (and shown as it comes) only while someone follows the run
         const text = step.watched() ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
-        try {
-          const res = await deps.generate(ctx, {
+        // the run's cancel aborts the call in flight (server/jobs/cancel-signal.ts): a cancelled run stops paying at once
+        const abortSignal = runAbortSignal(run.id);
+        const ask = (maxOutputTokens: number) =>
+          deps.generate(ctx, {
             policy: this.shared.policyOverride ?? agent.modelPolicy,
             system,
             prompt,
             ...(call.output ? { output: { schema: call.output.schema } } : {}),
-            maxOutputTokens: agent.maxOutputTokens,
+            maxOutputTokens,
             temperature: agent.temperature,
             runId: run.id,
             stepId,
             agentId: agent.agentId,
             runBudgetUsd: this.shared.runBudgetUsd,
+            abortSignal,
             // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
             writeUsage: (statement) => step.send(statement),
             ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
+        try {
+          const first = await ask(agent.maxOutputTokens);
+          // an answer cut at the output limit is never kept as if complete: one retry with more room, else the step fails
+          const res = first.finishReason === "length" ? await retryCut(ask, agent.maxOutputTokens, () => text?.restart()) : first;
           text?.close();
-          const result: StepResult = asJson({ text: res.text, ...(res.object !== undefined ? { object: res.object } : {}) });
+          const spent = res === first ? [first] : [first, res];
+          const problem = res.answerProblem;
+          const result: StepResult = asJson({
+            text: res.text,
+            ...(res.object !== undefined ? { object: res.object } : {}),
+            finishReason: res.finishReason,
+            ...(spent.length > 1 ? { finishReasons: spent.map((r) => r.finishReason) } : {}),
+            ...(problem ? { answerProblem: { code: problem.code, ...(problem.problems ? { problems: problem.problems } : {}) } } : {}),
+          });
           await info.beforeStore();
           await info.store(
             recordAgentStepSql(run.id, stepId, info.attempt, result, {
@@ -315,15 +346,17 @@ export class RunRuntime implements TopologyRuntime {
               modelName: res.model.modelId,
               modelLabel: res.model.displayName,
               routeReason: res.decision.explanation,
-              inputTokens: res.usage.inputTokens,
-              outputTokens: res.usage.outputTokens,
-              costUsd: res.costUsd,
-              latencyMs: res.latencyMs,
+              inputTokens: sum(spent, (r) => r.usage.inputTokens),
+              outputTokens: sum(spent, (r) => r.usage.outputTokens),
+              costUsd: sum(spent, (r) => r.costUsd),
+              latencyMs: sum(spent, (r) => r.latencyMs),
             }),
           );
           return result;
-        } catch (error) {
+        } catch (caught) {
           text?.close();
+          // aborted by the run's cancel: the run stops (the step is released, not failed)
+          const error = abortSignal.aborted && !isControlError(caught) ? new RunCancelledError() : caught;
           if (!isControlError(error)) {
             // a failure that asks to wait (every model cooling down): the step engine records the wait (node.waiting)
             const waits = outageOf(error) !== null;
@@ -384,6 +417,34 @@ export class RunRuntime implements TopologyRuntime {
     expected.value += Math.floor(additional);
     await this.shared.step.write(sql`UPDATE "Run" SET "stepsExpected" = GREATEST("stepsExpected", ${expected.value}) WHERE id = ${this.shared.run.id}`);
   }
+}
+
+const sum = <T>(items: T[], of: (item: T) => number) => items.reduce((n, item) => n + of(item), 0);
+
+/**
+ * A step's answer was cut at `maxOutputTokens`: asked once more with more room (`roomAfterCut`), when the agent's
+ * limit, the router (context windows, cost caps) and the budget allow it. Cut again, or no room to give: the step
+ * fails with AnswerTruncatedError (typed, not retried).
+ */
+async function retryCut(
+  ask: (maxOutputTokens: number) => ReturnType<typeof gatewayGenerate>,
+  maxOutputTokens: number,
+  restartStream: () => void,
+): ReturnType<typeof gatewayGenerate> {
+  const room = roomAfterCut(maxOutputTokens);
+  if (room <= maxOutputTokens) throw new AnswerTruncatedError(maxOutputTokens, "and the agent's limit leaves no more room");
+  restartStream();
+  let again: Awaited<ReturnType<typeof gatewayGenerate>>;
+  try {
+    again = await ask(room);
+  } catch (error) {
+    if (isAppError(error) && (error.code === "BUDGET_EXCEEDED" || error.code === "NO_FEASIBLE_MODEL")) {
+      throw new AnswerTruncatedError(maxOutputTokens, `and a retry with ${room} tokens was refused (${error.message})`);
+    }
+    throw error;
+  }
+  if (again.finishReason === "length") throw new AnswerTruncatedError(room, "again, after a retry with more room");
+  return again;
 }
 
 /**
@@ -594,6 +655,7 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
   } finally {
     // what this process kept for the run alone goes with its execution (a resumed run loads it again)
     forgetRunSpend(event.workspaceId, event.runId);
+    forgetRunAbort(event.runId);
   }
 }
 

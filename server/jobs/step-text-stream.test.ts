@@ -2,7 +2,7 @@
  * Streamed output of a running step: node.delta events between the step's node.started and node.finished, at most
  * one per interval, a reset when the gateway starts another model call, none after the step ended.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, type RunWorkspace } from "@/test/fixtures/runs";
@@ -93,6 +93,8 @@ describe("streamed step output", () => {
       await runWith(
         async (ctx, req) => {
           seen[req.stepId!] = typeof req.onTextDelta === "function";
+          // the step's start (which read the mark) has committed before the next step starts, however slow the database
+          await vi.waitFor(async () => expect(await db().runStep.count({ where: { runId: req.runId!, stepId: req.stepId! } })).toBe(1), { interval: 5 });
           await sleep(20);
           return generate(ctx, { ...req, onTextDelta: undefined, onStreamRestart: undefined });
         },

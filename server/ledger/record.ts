@@ -11,7 +11,8 @@ import { Decimal, decimalOf } from "@/server/ledger/decimal";
 
 // Contract (called by the gateway)
 
-export type UsageOutcome = "ok" | "error" | "timeout" | "refused";
+/** answer_invalid: a transport success whose answer failed (cut at maxOutputTokens, not the JSON asked for) */
+export type UsageOutcome = "ok" | "error" | "timeout" | "refused" | "answer_invalid";
 
 export interface UsageInput {
   runId?: string;

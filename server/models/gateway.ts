@@ -15,7 +15,11 @@
  *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout; with `onTextDelta`, through
  *      `streamText` (see "Streaming" below), otherwise `generateText`;
  *    - success: one `ok` usage row (cost from the model's prices and the reported usage), breaker success, and an
- *      observation for the model's rolling stats (written in the background: see `observe`); done.
+ *      observation for the model's rolling stats (written in the background: see `observe`); done. An answer that
+ *      arrived but is cut at maxOutputTokens or is not the JSON asked for is still a transport success (breaker,
+ *      observation) returned with a typed `answerProblem`, its usage row `answer_invalid` (./answer.ts): what the
+ *      model wrote is the caller's to validate and repair, never a reason to blame or leave the provider. JSON is
+ *      read leniently (fences stripped, the first object of the text), not validated here.
  *    - 408 / 409 / 429 / 5xx / timeout / network error / malformed response: an `error` or `timeout` usage row, an
  *      observation, a breaker failure; Retry-After (or retry-after-ms) holds the provider for this whole process (the
  *      breaker keeps it): before any later call to that provider the gateway waits (up to `retryAfterCapMs`, default
@@ -42,7 +46,7 @@
  * call after the first starts with `onStreamRestart`, so the caller drops the text of the failed attempt(s). A JSON
  * output (`output`) is not streamed: it is generated in one piece (partial JSON is no use to show), no deltas.
  */
-import { NoContentGeneratedError, Output, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
+import { NoContentGeneratedError, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
 import type { Sql } from "@/server/db/sql";
@@ -63,6 +67,7 @@ import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
 import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
 import { modelCallSlots } from "./call-slots";
+import { answerProblemOf, lenientJsonOutput, type AnswerProblem } from "./answer";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -107,7 +112,12 @@ export interface GenerateAttempt {
 
 export interface GenerateResult {
   text: string;
+  /** with `output`: the first JSON object of the answer as read (not validated: see `answerProblem`), or undefined */
   object?: unknown;
+  /** why the model stopped: "stop", "length" (cut at maxOutputTokens), "tool-calls", "content-filter", … */
+  finishReason: string;
+  /** the answer arrived but failed: cut at maxOutputTokens, or not the JSON asked for (server/models/answer.ts) */
+  answerProblem?: AnswerProblem;
   toolCalls: { toolName: string; input: unknown }[];
   usage: { inputTokens: number; outputTokens: number };
   costUsd: number;
@@ -455,13 +465,27 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const inputTokens = result.usage.inputTokens ?? promptTokens;
       const outputTokens = result.usage.outputTokens ?? Math.ceil(result.text.length / 4);
       const costUsd = costOf(entry, inputTokens, outputTokens);
+      // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
       breaker.onSuccess(entry.id);
-      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens, outputTokens, costUsd, latencyMs, outcome: "ok" });
+      const answerProblem = answerProblemOf(result, req);
+      const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
+      await writeUsageRow(ctx, req, {
+        ...usageBase,
+        ...usageName(entry),
+        inputTokens,
+        outputTokens,
+        costUsd,
+        latencyMs,
+        outcome,
+        ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
+      });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
-      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, latencyMs });
       return {
         text: result.text,
         ...(req.output ? { object: result.object } : {}),
+        finishReason: result.finishReason,
+        ...(answerProblem ? { answerProblem } : {}),
         toolCalls: result.toolCalls,
         usage: { inputTokens, outputTokens },
         costUsd,
@@ -576,6 +600,7 @@ function coolingDownError(error: unknown, catalog: readonly CatalogEntry[]): unk
 interface ModelAnswer {
   text: string;
   object?: unknown;
+  finishReason: string;
   toolCalls: { toolName: string; input: unknown }[];
   usage: Pick<LanguageModelUsage, "inputTokens" | "outputTokens">;
 }
@@ -595,14 +620,25 @@ function callSettings(model: LanguageModelV4, req: GenerateRequest, signal: Abor
   };
 }
 
+/** The parsed output; undefined when there was none to parse (an empty answer: the SDK's getter throws then). */
+function outputOf(result: { output: unknown }): unknown {
+  try {
+    return result.output ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal): Promise<ModelAnswer> {
   const result = await generateText({
     ...callSettings(model, req, signal),
-    ...(req.output ? { output: Output.object({ schema: req.output.schema }) } : {}),
+    // JSON read leniently: a schema mismatch is the answer's problem, not a broken transport (./answer.ts)
+    ...(req.output ? { output: lenientJsonOutput(req.output.schema) } : {}),
   });
   return {
     text: result.text,
-    ...(req.output ? { object: (result as { output?: unknown }).output } : {}),
+    ...(req.output ? { object: outputOf(result) } : {}),
+    finishReason: result.finishReason,
     toolCalls: result.toolCalls.map((call) => ({ toolName: call.toolName, input: call.input })),
     usage: result.usage,
   };
@@ -623,6 +659,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
   let text = "";
   const toolCalls: ModelAnswer["toolCalls"] = [];
   let usage: LanguageModelUsage | undefined;
+  let finishReason = "unknown";
   for await (const part of result.stream) {
     switch (part.type) {
       case "text-delta":
@@ -634,6 +671,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
         break;
       case "finish":
         usage = part.totalUsage;
+        finishReason = part.finishReason;
         break;
       case "error":
         throw part.error;
@@ -642,7 +680,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
     }
   }
   if (!usage) throw new NoContentGeneratedError({ message: "The stream ended without finishing" });
-  return { text, toolCalls, usage };
+  return { text, toolCalls, usage, finishReason };
 }
 
 async function keyFor(

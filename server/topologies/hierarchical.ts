@@ -24,6 +24,7 @@ import { z } from "zod";
 import { findCycle, type BaseTopologySpec, type NodeRef } from "@/lib/schemas/topology";
 import { callNode, instruct, isAgent, nodeLabel, parseJsonLoose, refName, runGraph } from "./common";
 import { TopologyError, type ContextItem, type TopologyResult, type TopologyRuntime } from "./types";
+import { neutraliseTags } from "./untrusted";
 
 type Spec = Extract<BaseTopologySpec, { topology: "hierarchical" }>;
 
@@ -179,7 +180,8 @@ async function execute(
     const stepBase = `${at.stepPrefix}sub${k}`;
     const label = `${nodeLabel(ref, nodeId)}, subtask "${s.id}"`;
     const context = [...at.inherited, ...s.dependsOn.map((d) => ({ from: deps.get(d)!.label, output: deps.get(d)!.output }))];
-    const brief = `Your subtask: ${s.task}\n\nIt is part of this overall task: ${env.rootTask}`;
+    // the planner's subtask directs the worker, but cannot forge an untrusted block (./untrusted.ts)
+    const brief = `Your subtask: ${neutraliseTags(s.task)}\n\nIt is part of this overall task: ${env.rootTask}`;
 
     if (at.depth > 1 && isAgent(ref) && childLimit >= 2) {
       const nested = await makePlan(env, {

@@ -90,7 +90,7 @@ describe("hybrid", () => {
     const team = rt.teams[0]!;
     expect(team).toMatchObject({ nodeId: "s1", prefix: "s1/", team: "research" });
     expect(team.task).toContain("T");
-    expect(team.task).toContain('<output from="a (s0)">\na@s0\n</output>');
+    expect(team.task).toContain('<context from="a (s0)">\na@s0\n</context>');
     expect(rt.call("s2").context).toEqual([{ from: "research (s1)", output: "research says hi @s1/" }]);
     expect(result.output).toBe("b@s2");
     expect(rt.expected).toBe(2); // the nested team announces its own steps

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { BaseTopologySpec } from "@/lib/schemas/topology";
 import { agentCount, callNode, instruct, nodeLabel, structured } from "./common";
 import type { ContextItem, TopologyResult, TopologyRuntime } from "./types";
+import { neutraliseTags } from "./untrusted";
 
 type Spec = Extract<BaseTopologySpec, { topology: "star" }>;
 
@@ -67,7 +68,8 @@ export async function runStar(rt: TopologyRuntime, spec: Spec, task: string): Pr
           ref: s.ref,
           nodeId: s.key,
           stepId: `r${r}.${s.key}`,
-          task: message ? `Message from the hub: ${message}\n\nThe overall task: ${task}` : task,
+          // the hub's message directs the spoke, but cannot forge an untrusted block (./untrusted.ts)
+          task: message ? `Message from the hub: ${neutraliseTags(message)}\n\nThe overall task: ${task}` : task,
         });
         return { from: s.name, output: result.text };
       }),
