@@ -46,6 +46,7 @@
  * call after the first starts with `onStreamRestart`, so the caller drops the text of the failed attempt(s). A JSON
  * output (`output`) is not streamed: it is generated in one piece (partial JSON is no use to show), no deltas.
  */
+import { streamDirect } from "./stream-direct";
 import { NoContentGeneratedError, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
@@ -651,6 +652,14 @@ async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, sign
  * the stream (and with it the HTTP response).
  */
 async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ModelAnswer> {
+  if (typeof req.prompt === "string" && !req.tools && !tracingActive()) {
+    const answer = await streamDirect(
+      model,
+      { system: req.system, prompt: req.prompt, maxOutputTokens: req.maxOutputTokens, temperature: req.temperature, signal },
+      onDelta,
+    );
+    return { ...answer, toolCalls: [] };
+  }
   const result = streamText({
     ...callSettings(model, req, signal),
     // the default handler would console.error the error, request body (the prompt) included; errors are read below
