@@ -9,7 +9,7 @@ export async function register() {
     if (process.env.NEXT_PHASE === "phase-production-build") return;
     const { startTracing } = await import("./server/observability/tracing");
     await startTracing();
-    const { startExecutorForServer } = await import("./server/jobs/boot");
+    const { startExecutorForServer } = await import("./server/runs/boot");
     startExecutorForServer();
     const { startRetention } = await import("./server/retention/purge");
     startRetention();

@@ -15,8 +15,8 @@
 import dns from "node:dns";
 import { isIP } from "node:net";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
-import { judgeAddress, parseAddress, type AddressVerdict } from "./address-ranges";
-import { addressMatches, canonicalHost, hostMatches, hostOrLiteralMatches, parseHostList, type HostList } from "./allowlist";
+import { judgeAddress, parseAddress, type AddressVerdict } from "@/lib/egress/address-ranges";
+import { addressMatches, canonicalHost, hostMatches, hostOrLiteralMatches, parseHostList, type HostList } from "@/lib/egress/allowlist";
 import { EgressError, findEgressError } from "./errors";
 
 export interface ResolvedAddress {

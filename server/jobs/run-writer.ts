@@ -19,7 +19,7 @@
  */
 import { executeBatch } from "@/server/db/execute";
 import type { Sql } from "@/server/db/sql";
-import { notifyRunEvents } from "@/server/runs/notify";
+import { notifyRunEvents } from "./notify";
 
 type Rows = Record<string, unknown>[];
 

@@ -4,8 +4,8 @@
  * which runs them at once). Each is ONE statement.
  */
 import { newId } from "@/lib/ids";
-import { notifyRunEvents } from "@/server/runs/notify";
-import { watchedSql } from "@/server/runs/watchers";
+import { notifyRunEvents } from "./notify";
+import { watchedSql } from "./watchers";
 import type { StepOptions } from "./step";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";

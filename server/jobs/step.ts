@@ -21,11 +21,11 @@
  */
 import { AppError, isAppError } from "@/lib/errors";
 import type { RunEventType } from "@/lib/schemas/runs";
-import { watchedInProcess } from "@/server/runs/watchers";
+import { watchedInProcess } from "./watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, waitStepSql, type StepStartRow } from "./step-records";
-import { appendRunEventsSql } from "@/server/runs/events";
+import { appendRunEventsSql } from "./events";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { metrics } from "@/server/observability/metrics";

@@ -9,14 +9,14 @@ import { settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { callerFor, makeApiKey, outcome, rest, type TestUser } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
-import { apiKeyRunEvents } from "./sse-routes";
+import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
 
 // the web app's stream authenticates with the session: the test decides who is signed in
 const session = vi.hoisted(() => ({ user: null as TestUser | null }));
 vi.mock("@/server/auth/config", () => ({ currentUser: async () => session.user }));
-const { sessionRunEvents } = await import("./sse-session");
+const { sessionRunEvents } = await import("@/server/rest/sse-session");
 
 let a: RunWorkspace;
 let b: RunWorkspace;

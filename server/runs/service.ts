@@ -33,7 +33,7 @@ import {
   type RunStepOut,
   type StartRunInput,
 } from "@/lib/schemas/runs";
-import { appendRunEvents, eventsAfter } from "./events";
+import { appendRunEvents, eventsAfter } from "@/server/jobs/events";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
@@ -42,7 +42,7 @@ import type { z } from "zod";
 import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
-import { WATCH_TTL_MS } from "./watchers";
+import { WATCH_TTL_MS } from "@/server/jobs/watchers";
 import { inngestEnabled, sendRunRequested } from "@/server/jobs/inngest";
 
 type RunRow = Prisma.RunGetPayload<object>;

@@ -26,9 +26,9 @@ import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { AppError } from "@/lib/errors";
-import { eventsAfter, isTerminalEvent } from "./events";
-import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "./notify";
-import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
+import { eventsAfter, isTerminalEvent } from "@/server/jobs/events";
+import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "@/server/jobs/notify";
+import { markRunWatched, WATCH_RENEW_MS } from "@/server/jobs/watchers";
 import { assertRunVisible } from "./service";
 import { metrics } from "@/server/observability/metrics";
 
