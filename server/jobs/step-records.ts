@@ -23,7 +23,7 @@ export interface StepStart {
   /** the step's status before this statement (null: new) */
   previous: string | null;
   previousResult: unknown;
-  /** an event stream of the run is open in another process (server/runs/watchers.ts) */
+  /** an event stream of the run is open in another process (server/jobs/watchers.ts) */
   watched: boolean;
 }
 

@@ -239,7 +239,7 @@ export interface StepApi {
   send(statement: Sql): Promise<void>;
   /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
   flush(): Promise<void>;
-  /** Someone follows the run live (server/runs/watchers.ts): its agent steps stream their text. */
+  /** Someone follows the run live (server/jobs/watchers.ts): its agent steps stream their text. */
   watched(): boolean;
   /** Resolves when no step started through this API is still running (parallel branches that outlived a failure). */
   settled(): Promise<void>;

@@ -227,7 +227,7 @@ describe("SSE", () => {
   });
 
   it("is woken by the events this process writes: a live run streams to its end without waiting for the poll", async () => {
-    configureRunStreams({ pollMs: 60_000 }); // only the in-process wake-up (server/runs/notify.ts) can move it on
+    configureRunStreams({ pollMs: 60_000 }); // only the in-process wake-up (server/jobs/notify.ts) can move it on
     try {
       const run = await startRun(a.ctx, { team: "pair", input: "Wake me." });
       const t0 = Date.now();

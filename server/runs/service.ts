@@ -148,7 +148,7 @@ async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
 export interface StartRunOptions {
   /**
    * The caller follows the run from the start (the web app opens the run's page): it is marked as watched at once,
-   * so that its first steps stream their text too (server/runs/watchers.ts).
+   * so that its first steps stream their text too (server/jobs/watchers.ts).
    */
   watched?: boolean;
 }
