@@ -4,8 +4,8 @@
  * which runs them at once). Each is ONE statement.
  */
 import { newId } from "@/lib/ids";
-import { notifyRunEvents } from "@/server/runs/notify";
-import { watchedSql } from "@/server/runs/watchers";
+import { notifyRunEvents } from "./notify";
+import { watchedSql } from "./watchers";
 import type { StepOptions } from "./step";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
@@ -23,7 +23,7 @@ export interface StepStart {
   /** the step's status before this statement (null: new) */
   previous: string | null;
   previousResult: unknown;
-  /** an event stream of the run is open in another process (server/runs/watchers.ts) */
+  /** an event stream of the run is open in another process (server/jobs/watchers.ts) */
   watched: boolean;
 }
 
