@@ -73,6 +73,7 @@ const SPECS: Record<(typeof TOPOLOGIES)[number], TopologySpec> = {
   circular: spec({ topology: "circular", agents: ["a", "b"], laps: 5 }),
   mixture_of_agents: spec({ topology: "mixture_of_agents", layers: [["a", "b"], ["c"]], aggregator: "z" }),
   maker_checker: spec({ topology: "maker_checker", maker: "m", checkers: ["a", "b"], maxIterations: 5 }),
+  supervisor: spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b"], maxTurns: 4 }),
   hybrid: spec({ topology: "hybrid", arrangement: { topology: "star", hub: "h", spokes: ["a", { team: "t" }], rounds: 2 } }),
 };
 
