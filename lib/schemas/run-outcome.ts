@@ -77,9 +77,17 @@ const PLAIN_TOPOLOGIES = ["sequential", "parallel", "hierarchical", "dag", "grid
 export const plainOutcomeSchema = z.object({ topology: z.enum(PLAIN_TOPOLOGIES), met: z.literal(true) });
 
 export const runOutcomeSchema = z
-  .union([makerCheckerOutcomeSchema, debateOutcomeSchema, meshOutcomeSchema, circularOutcomeSchema, starOutcomeSchema, supervisorOutcomeSchema, plainOutcomeSchema])
+  .union([
+    makerCheckerOutcomeSchema,
+    debateOutcomeSchema,
+    meshOutcomeSchema,
+    circularOutcomeSchema,
+    starOutcomeSchema,
+    supervisorOutcomeSchema,
+    plainOutcomeSchema,
+  ])
   .describe(
-    "What the team's topology reached (the arrangement's, for a hybrid team): `met` false = maker-checker not approved, debate without consensus, mesh not converged or circular not done, and `onUnmet` says whether that failed the run or let it succeed flagged",
+    "What the team's topology reached (the arrangement's, for a hybrid team): `met` false = maker-checker not approved, debate without consensus, mesh not converged, circular not done or a supervisor out of turns, and `onUnmet` (when the topology has one) says whether that failed the run or let it succeed flagged",
   )
   .meta({ id: "RunOutcome" });
 

@@ -19,7 +19,8 @@ beforeAll(async () => {
   stub = await startLlmStub();
   rw = await makeRunWorkspace("supervisor");
   await useStubProvider(rw.ws.id, stub.url);
-  for (const slug of ["boss", "researcher", "writer"]) await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
+  for (const slug of ["boss", "researcher", "writer"])
+    await addAgent(rw.ctx, slug, { maxOutputTokens: 64, modelPolicy: { type: "preset", preset: "balanced" } });
 });
 beforeEach(() => stub.reset());
 afterEach(async () => {

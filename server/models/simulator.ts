@@ -371,10 +371,7 @@ function numberFor(schema: JsonSchemaLike, integer: boolean): number {
 }
 
 /** A minimal value that satisfies `schema`: required properties, bounds, enums, formats, nested objects. */
-export function valueForSchema(
-  schema: JsonSchemaLike | boolean | undefined,
-  options: { seed?: string; topic?: string; decision?: boolean } = {},
-): unknown {
+export function valueForSchema(schema: JsonSchemaLike | boolean | undefined, options: { seed?: string; topic?: string; decision?: boolean } = {}): unknown {
   const root = (typeof schema === "object" ? schema : {}) as JsonSchemaLike;
   return generate(schema, { root, seed: options.seed ?? "", topic: options.topic ?? "", decision: options.decision, depth: 0 }, "");
 }

@@ -74,7 +74,7 @@ describe("supervisor", () => {
     const result = await runTopology(rt, s, "T");
     expect(rt.stepIds()).toEqual(["t1.supervisor", "t1.supervisor.retry", "t1.w1", "t2.supervisor"]);
     expect(rt.call("t1.supervisor.retry").task).toContain('unknown worker "nobody" (allowed: res, wri)');
-    expect(result.finished).toBe(true);
+    expect(result).toMatchObject({ finished: true });
   });
 
   it("an unknown worker twice fails the run at the retry step", async () => {
@@ -97,7 +97,11 @@ describe("supervisor", () => {
     expect(topologyProblems(spec({ topology: "supervisor", supervisor: "boss", workers: ["a", "a"] }))).toEqual([
       { path: "workers.1", message: 'Duplicate worker "a": the supervisor picks workers by name' },
     ]);
-    expect(worstCase(spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b"], maxTurns: 5 }))).toEqual({ steps: 15, modelCalls: 15, peakParallel: 1 });
+    expect(worstCase(spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b"], maxTurns: 5 }))).toEqual({
+      steps: 15,
+      modelCalls: 15,
+      peakParallel: 1,
+    });
     expect(worstCase(spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b"], maxTurns: 5, parallel: true }))).toEqual({
       steps: 20,
       modelCalls: 20,
