@@ -26,7 +26,7 @@ function adversarial(call: AgentCall): AgentResult {
     if (props.includes("finish") && props.includes("next")) {
       // a supervisor: every pick refused once, then every worker (parallel) or the last one, never finishing
       if (!id.endsWith(".retry")) return { text: "{}", object: { finish: false, next: ["nobody"], message: null, reason: "r", answer: null } };
-      const schema = z.toJSONSchema(call.output.schema) as { properties: { next: { items: { enum: string[] } } } };
+      const schema = z.toJSONSchema(call.output.schema) as unknown as { properties: { next: { items: { enum: string[] } } } };
       const names = schema.properties.next.items.enum;
       const next = call.task.includes("several run at once") ? names : names.slice(-1);
       return { text: "{}", object: { finish: false, next, message: null, reason: "r", answer: null } };
