@@ -44,6 +44,7 @@ const EXAMPLES: Record<(typeof TOPOLOGIES)[number], unknown> = {
     aggregator: "z",
   },
   maker_checker: { topology: "maker_checker", maker: "m", checkers: ["a", "b"] },
+  supervisor: { topology: "supervisor", supervisor: "s", workers: ["a", "b"] },
   hybrid: { topology: "hybrid", arrangement: { topology: "sequential", agents: ["a", { team: "research" }, "c"] } },
 };
 
@@ -183,6 +184,13 @@ describe("topologyGraph", () => {
     const g = topologyGraph(spec(EXAMPLES.maker_checker));
     expect(ids(g)).toEqual(["input", "maker", "checker0", "checker1", "output"]);
     expect(edges(g)).toEqual(["input>maker", "maker>checker0", "checker0>maker", "maker>checker1", "checker1>maker", "maker>output"]);
+  });
+
+  it("supervisor: supervisor <-> workers, the supervisor answers", () => {
+    const g = topologyGraph(spec(EXAMPLES.supervisor));
+    expect(ids(g)).toEqual(["input", "supervisor", "w0", "w1", "output"]);
+    expect(edges(g)).toEqual(["input>supervisor", "supervisor>w0", "w0>supervisor", "supervisor>w1", "w1>supervisor", "supervisor>output"]);
+    expect(roleOf(g, "supervisor")).toBe("supervisor");
   });
 
   it("hybrid: the arrangement's ids; a nested team is one node with its team ref", () => {

@@ -8,7 +8,7 @@ import type { BaseTopologySpec, NodeRef, TopologySpec } from "@/lib/schemas/topo
  *   sequential `s0..` · parallel `p0..` + `agg` (only with an aggregator) · hierarchical `manager`, `w0..` ·
  *   dag: the node's own id · debate `d0..` + `judge` · mesh `m0..` · star `hub`, `spoke0..` ·
  *   grid `c{row}_{col}` + `agg` · forest `t{i}.manager`, `t{i}.w{j}` + `agg` · circular `r0..` ·
- *   mixture_of_agents `l{layer}_{i}` + `agg` · maker_checker `maker`, `checker0..` ·
+ *   mixture_of_agents `l{layer}_{i}` + `agg` · maker_checker `maker`, `checker0..` · supervisor `supervisor`, `w0..` ·
  *   hybrid: the arrangement's ids (a nested team is ONE node; its inner nodes, when shown, are `<nodeId>/<innerId>`).
  *
  * Plus the virtual `input` (role "input") and `output` (role "output") nodes. Edges follow the semantics: who
@@ -19,7 +19,7 @@ export interface TopologyGraphNode {
   label: string;
   /** the agent slug or nested team of the node; null for the virtual input/output nodes */
   ref: NodeRef | null;
-  /** input | output | step | worker | aggregator | manager | node | debater | judge | peer | hub | spoke | cell | member | proposer | maker | checker */
+  /** input | output | step | worker | aggregator | manager | node | debater | judge | peer | hub | spoke | cell | member | proposer | maker | checker | supervisor */
   role: string;
 }
 
@@ -201,6 +201,17 @@ function baseGraph(spec: BaseTopologySpec): TopologyGraph {
         edge(id, maker);
       });
       toOutput(maker);
+      break;
+    }
+    case "supervisor": {
+      const supervisor = node("supervisor", spec.supervisor, "supervisor");
+      fromInput(supervisor);
+      spec.workers.forEach((w, i) => {
+        const id = node(`w${i}`, w, "worker");
+        edge(supervisor, id);
+        edge(id, supervisor);
+      });
+      toOutput(supervisor);
       break;
     }
   }

@@ -22,6 +22,13 @@ describe("outcomeLabel", () => {
       text: "not done after 1 lap",
       tone: "danger",
     });
+    const sup = { topology: "supervisor" as const, met: true, finished: true, turns: 2, maxTurns: 8 };
+    expect(outcomeLabel(sup)).toMatchObject({ text: "finished after 2 turns", tone: "success" });
+    expect(outcomeLabel({ ...sup, met: false, finished: false, turns: 8 })).toMatchObject({
+      text: "not finished after 8 turns",
+      tone: "warning",
+      hint: expect.stringContaining("run succeeded with the last output"),
+    });
     expect(outcomeLabel({ topology: "sequential", met: true })).toBeNull();
     expect(outcomeLabel({ topology: "star", met: true, rounds: 2 })).toBeNull();
     expect(outcomeLabel(null)).toBeNull();

@@ -25,6 +25,8 @@ function gateText(outcome: RunOutcome): string | null {
       return `${outcome.met ? "converged" : "not converged"} after ${plural(outcome.rounds, "round")}`;
     case "circular":
       return `${outcome.met ? "done" : "not done"} after ${plural(outcome.laps, "lap")}`;
+    case "supervisor":
+      return `${outcome.met ? "finished" : "not finished"} after ${plural(outcome.turns, "turn")}`;
     default:
       return null;
   }
@@ -35,7 +37,9 @@ export function outcomeLabel(outcome: RunOutcome | null | undefined): OutcomeLab
   const text = gateText(outcome);
   if (text === null) return null;
   if (outcome.met) return { text, tone: "success", hint: "The topology's gate was met." };
-  const fails = "onUnmet" in outcome && outcome.onUnmet === "fail";
+  if (!("onUnmet" in outcome))
+    return { text, tone: "warning", hint: "Not finished within its turns: the run succeeded with the last output (outcome.met = false)." };
+  const fails = outcome.onUnmet === "fail";
   return fails
     ? { text, tone: "danger", hint: 'The gate was not met and the team says onUnmet "fail": the run failed (OUTCOME_NOT_MET), its last draft is kept.' }
     : { text, tone: "warning", hint: 'The gate was not met and the team says onUnmet "succeed_flagged": the run succeeded, flagged (outcome.met = false).' };

@@ -39,7 +39,7 @@ beforeAll(async () => {
   const owner = callerFor(rw.ws.users.owner, rw.ws.slug);
   teamRunId = (await owner.runs.start({ team: "pair", input: "Write a short note about queues." })).id;
   agentRunId = (await owner.runs.start({ agent: "writer", input: "Say hello." })).id;
-  // the simulator's checker approves (the first value of the verdict enum)
+  // the simulator's checker asks for one revision, then approves (its decision schedule)
   await addTeam(rw.ctx, "gated", { topology: "maker_checker", maker: "writer", checkers: ["editor"], maxIterations: 2 });
   gatedRunId = (await owner.runs.start({ team: "gated", input: "Write a line." })).id;
   await waitForRun(teamRunId);
@@ -167,9 +167,9 @@ describe("Run page", () => {
     expect(Object.fromEntries(nodes)).toEqual({ input: "done", s0: "done", s1: "done", output: "done" });
   });
 
-  it("a maker-checker run shows its outcome: approved after 1 iteration", async () => {
+  it("a maker-checker run shows its outcome: approved after 2 iterations (the simulator asks for one revision)", async () => {
     const html = await render("viewer", () => h(RunPage, { runId: gatedRunId }));
-    expect(html).toMatch(/data-testid="run-outcome"[^>]*>.*approved after 1 iteration</);
+    expect(html).toMatch(/data-testid="run-outcome"[^>]*>.*approved after 2 iterations</);
     expect(html).toContain('data-met="true"');
     const plain = await render("viewer", () => h(RunPage, { runId: teamRunId }));
     expect(plain).not.toContain('data-testid="run-outcome"'); // a sequential team has no gate to show

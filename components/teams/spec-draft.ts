@@ -19,6 +19,7 @@ export const TOPOLOGY_LABELS: Record<TopologyKind, string> = {
   circular: "Circular",
   mixture_of_agents: "Mixture of agents",
   maker_checker: "Maker-checker",
+  supervisor: "Supervisor",
   hybrid: "Hybrid (nested teams)",
 };
 
@@ -35,6 +36,7 @@ export const TOPOLOGY_HINTS: Record<TopologyKind, string> = {
   circular: "A ring passes the work around for K laps or until an agent says it is done.",
   mixture_of_agents: "Layers of proposers, each seeing the previous layer; an aggregator synthesises.",
   maker_checker: "A maker produces, checkers approve or ask for revisions, until approved.",
+  supervisor: "A supervisor picks the next worker(s) each turn, or finishes, within a maximum of turns.",
   hybrid: "Any other topology whose nodes may be whole teams.",
 };
 
@@ -113,6 +115,11 @@ export function starterSpec(topology: TopologyKind, refs: NodeRef[], inner?: Bas
       return { topology, layers: [list(2), list(2, 2)], aggregator: pick(4) };
     case "maker_checker":
       return { topology, maker: pick(0), checkers: [pick(1)], maxIterations: 3, onUnmet: "fail" };
+    case "supervisor": {
+      // distinct workers: the supervisor picks them by name
+      const workers = [...new Map(list(Math.max(1, count - 1), 1).map((r) => [refValue(r), r])).values()];
+      return { topology, supervisor: pick(0), workers, maxTurns: 8, parallel: false };
+    }
   }
 }
 

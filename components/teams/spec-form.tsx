@@ -495,6 +495,24 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
           <OnUnmetField ctx={ctx} gate="the checkers do not approve" fallback="fail" />
         </>
       );
+    case "supervisor":
+      return (
+        <>
+          <SlotSelect ctx={ctx} path={["supervisor"]} label="Supervisor (picks the next worker each turn)" />
+          <SlotList ctx={ctx} path={["workers"]} label="Workers (distinct)" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={16} />
+          <NumberField ctx={ctx} path={["maxTurns"]} label="Max turns" min={1} max={20} fallback={8} testId="team-max-turns" />
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              data-testid="team-parallel"
+              checked={getAt(ctx, ["parallel"]) === true}
+              disabled={ctx.disabled}
+              onChange={(e) => ctx.set(["parallel"], e.target.checked)}
+            />
+            may pick several workers per turn (they run at once)
+          </label>
+        </>
+      );
     default:
       return <p className="muted">Choose a topology, or edit the JSON below.</p>;
   }

@@ -62,6 +62,14 @@ export const starOutcomeSchema = z.object({
   rounds: count.describe("spoke rounds held before the hub answered"),
 });
 
+export const supervisorOutcomeSchema = z.object({
+  topology: z.literal("supervisor"),
+  met: z.boolean().describe("the supervisor finished within its turns"),
+  finished: z.boolean(),
+  turns: count.describe("supervisor turns held"),
+  maxTurns: count,
+});
+
 export const GATED_TOPOLOGIES = ["maker_checker", "debate", "mesh", "circular"] as const satisfies readonly BaseTopology[];
 /** The topologies without a gate (or rounds to report); server/topologies/outcome.ts's switch checks that none is missing. */
 const PLAIN_TOPOLOGIES = ["sequential", "parallel", "hierarchical", "dag", "grid", "forest", "mixture_of_agents"] as const satisfies readonly BaseTopology[];
@@ -69,9 +77,17 @@ const PLAIN_TOPOLOGIES = ["sequential", "parallel", "hierarchical", "dag", "grid
 export const plainOutcomeSchema = z.object({ topology: z.enum(PLAIN_TOPOLOGIES), met: z.literal(true) });
 
 export const runOutcomeSchema = z
-  .union([makerCheckerOutcomeSchema, debateOutcomeSchema, meshOutcomeSchema, circularOutcomeSchema, starOutcomeSchema, plainOutcomeSchema])
+  .union([
+    makerCheckerOutcomeSchema,
+    debateOutcomeSchema,
+    meshOutcomeSchema,
+    circularOutcomeSchema,
+    starOutcomeSchema,
+    supervisorOutcomeSchema,
+    plainOutcomeSchema,
+  ])
   .describe(
-    "What the team's topology reached (the arrangement's, for a hybrid team): `met` false = maker-checker not approved, debate without consensus, mesh not converged or circular not done, and `onUnmet` says whether that failed the run or let it succeed flagged",
+    "What the team's topology reached (the arrangement's, for a hybrid team): `met` false = maker-checker not approved, debate without consensus, mesh not converged, circular not done or a supervisor out of turns, and `onUnmet` (when the topology has one) says whether that failed the run or let it succeed flagged",
   )
   .meta({ id: "RunOutcome" });
 

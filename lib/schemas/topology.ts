@@ -95,6 +95,12 @@ const shapes = {
     maxIterations: rounds(10, 3),
     onUnmet: onUnmet("fail", "the checkers do not approve"),
   },
+  supervisor: {
+    supervisor: nodeRefSchema.describe("the router: each turn it picks the next worker(s), or finishes with the answer"),
+    workers: z.array(nodeRefSchema).min(1).max(16).describe("the workers it may pick, by name (distinct names)"),
+    maxTurns: rounds(20, 8).describe("turns at most (a turn = the supervisor's pick and the workers it picked)"),
+    parallel: z.boolean().default(false).describe("may pick several workers per turn, which then run at once"),
+  },
 } as const;
 
 export const BASE_TOPOLOGIES = Object.keys(shapes) as (keyof typeof shapes)[];
@@ -117,6 +123,7 @@ export const baseTopologySpecSchema = z.discriminatedUnion("topology", [
   base("circular"),
   base("mixture_of_agents"),
   base("maker_checker"),
+  base("supervisor"),
 ]);
 
 export const topologySpecSchema = z
@@ -179,6 +186,10 @@ export function nodeRefs(spec: TopologySpec): { path: string; ref: NodeRef }[] {
       add("maker", spec.maker);
       addAll("checkers", spec.checkers);
       break;
+    case "supervisor":
+      add("supervisor", spec.supervisor);
+      addAll("workers", spec.workers);
+      break;
   }
   return out;
 }
@@ -202,6 +213,15 @@ export function topologyProblems(spec: TopologySpec): TopologyProblem[] {
     problems.push({
       path: `${prefix}cells`,
       message: `A ${inner.rows} x ${inner.columns} grid needs ${inner.rows * inner.columns} cells, got ${inner.cells.length}`,
+    });
+  }
+  if (inner.topology === "supervisor") {
+    // the supervisor names its workers: two workers with one name could not be told apart
+    const names = new Set<string>();
+    inner.workers.forEach((w, i) => {
+      const name = typeof w === "string" ? w : w.team;
+      if (names.has(name)) problems.push({ path: `${prefix}workers.${i}`, message: `Duplicate worker "${name}": the supervisor picks workers by name` });
+      names.add(name);
     });
   }
   if (inner.topology === "dag") {

@@ -363,6 +363,11 @@ export class RunRuntime implements TopologyRuntime {
     return boundedParallel(tasks, Math.min(limit ?? Infinity, this.shared.caps.slots.limit));
   }
 
+  describeAgent(slug: string): { name: string; description: string } | undefined {
+    const agent = this.shared.agents[slug];
+    return agent ? { name: agent.name, description: agent.roleDescription } : undefined;
+  }
+
   async expectSteps(additional: number): Promise<void> {
     if (!(additional > 0)) return;
     const expected = this.shared.expected;

@@ -6,7 +6,8 @@
  * Behaviour (all derived from a hash of the call, so the same call always gets the same answer):
  * - tools offered and asked for (tool choice `required`/`tool`, or the last user message names a tool or asks
  *   to use one): a tool call to the first matching tool, with arguments generated from its JSON schema;
- * - response format JSON: a minimal valid object for the requested schema;
+ * - response format JSON: a minimal valid object for the requested schema; its decisions (booleans named done,
+ *   finish, consensus, approved…, and an approve/revise verdict) follow a schedule, see `decisionFor`;
  * - otherwise text: "[simulated] …" summarising the last user message (or the tool results it was given);
  * - usage: characters / 4, rounded up; streaming in small chunks (a quarter of the latency apart); a simulated
  *   latency per model (before the answer, or before the first chunk of a stream).
@@ -238,9 +239,38 @@ export interface JsonSchemaLike {
   [key: string]: unknown;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Decisions on a schedule: so that a team on the simulator does its work before it stops (a star's hub calls its
+// spokes, a ring goes round, a maker revises once, a supervisor calls a worker), a decision to stop is "no" on the
+// first turn of a loop and "yes" from the second on (at once when the loop has a single turn). The turn is read from
+// the prompt's own words ("Round 2 of at most 3", "lap 1 of at most 2", "iteration 1 of at most 3", "Turn 1 of at
+// most 8"; the last such phrase outside other agents' quoted outputs); a prompt without one is a first turn. Pure:
+// the same prompt always gets the same decision, on every replay.
+
+/** Boolean properties that decide whether a loop stops. */
+const DECISION_KEY = /^(done|finish|finished|complete|completed|consensus|approve|approved)$/i;
+const TURN_PHRASE = /\b(?:round|lap|iteration|turn)\s+(\d+)\s+of\s+at\s+most\s+(\d+)\b/gi;
+/** An attributed block of another agent's output (`<context from="…">…</context>`): not the prompt's own words. */
+const QUOTED_BLOCK = /<([a-z]+) from="[^"]*">[\s\S]*?<\/\1>/gi;
+
+/** The turn of the loop a prompt is in (1 when it names none) and the most turns it names. */
+export function turnOf(text: string): { turn: number; of: number } {
+  let found = { turn: 1, of: Number.POSITIVE_INFINITY };
+  for (const m of text.replace(QUOTED_BLOCK, "").matchAll(TURN_PHRASE)) found = { turn: Number(m[1]), of: Number(m[2]) };
+  return found;
+}
+
+/** The scheduled decision of a prompt: stop (done, approve, finish) from its second turn on, or on its only one. */
+export function decisionFor(text: string): boolean {
+  const { turn, of } = turnOf(text);
+  return turn >= Math.min(2, of);
+}
+
 interface GenState {
   root: JsonSchemaLike;
   seed: string;
+  /** the scheduled stop decision (see `decisionFor`); undefined: decisions are seeded like any other value */
+  decision?: boolean;
   /** text to use for free-form strings (a piece of the user's message) */
   topic: string;
   depth: number;
@@ -341,9 +371,9 @@ function numberFor(schema: JsonSchemaLike, integer: boolean): number {
 }
 
 /** A minimal value that satisfies `schema`: required properties, bounds, enums, formats, nested objects. */
-export function valueForSchema(schema: JsonSchemaLike | boolean | undefined, options: { seed?: string; topic?: string } = {}): unknown {
+export function valueForSchema(schema: JsonSchemaLike | boolean | undefined, options: { seed?: string; topic?: string; decision?: boolean } = {}): unknown {
   const root = (typeof schema === "object" ? schema : {}) as JsonSchemaLike;
-  return generate(schema, { root, seed: options.seed ?? "", topic: options.topic ?? "", depth: 0 }, "");
+  return generate(schema, { root, seed: options.seed ?? "", topic: options.topic ?? "", decision: options.decision, depth: 0 }, "");
 }
 
 function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenState, path: string): unknown {
@@ -359,7 +389,10 @@ function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenStat
     schema = { ...target, ...rest };
   }
   if (schema.const !== undefined) return schema.const;
-  if (schema.enum && schema.enum.length > 0) return schema.enum.find((v) => v !== null) ?? schema.enum[0];
+  if (schema.enum && schema.enum.length > 0) {
+    if (state.decision !== undefined && schema.enum.includes("approve") && schema.enum.includes("revise")) return state.decision ? "approve" : "revise";
+    return schema.enum.find((v) => v !== null) ?? schema.enum[0];
+  }
   if (schema.default !== undefined) return schema.default;
   if (schema.allOf && schema.allOf.length > 0) {
     const merged: JsonSchemaLike = { ...schema, allOf: undefined };
@@ -388,6 +421,7 @@ function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenStat
     case "null":
       return null;
     case "boolean":
+      if (state.decision !== undefined && DECISION_KEY.test(path.split(".").pop() ?? "")) return state.decision;
       return seededInt(state.seed, path, 2) === 1;
     case "integer":
       return numberFor(schema, true);
@@ -435,7 +469,7 @@ function plan(modelId: string, options: LanguageModelV4CallOptions): Planned {
   let text: string;
   if (options.responseFormat?.type === "json") {
     const value = options.responseFormat.schema
-      ? valueForSchema(options.responseFormat.schema as JsonSchemaLike, { seed, topic: userText })
+      ? valueForSchema(options.responseFormat.schema as JsonSchemaLike, { seed, topic: userText, decision: decisionFor(userText) })
       : { simulated: true, answer: `${SIMULATED_PREFIX}${truncate(userText, 120)}` };
     text = JSON.stringify(value);
   } else {

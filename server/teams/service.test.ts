@@ -208,6 +208,17 @@ describe("teams: validation lists every problem at once", () => {
     expect(await owner().teams.validate({ spec: { topology: "circular", agents: ["alice", "bob"] } })).toEqual({ valid: true, issues: [] });
     expect(await db().team.count({ where: { workspaceId: ws.id, slug: "draft" } })).toBe(0);
   });
+
+  it("a supervisor team: unknown and archived agents, duplicate workers, maxTurns out of range; a valid one saves", async () => {
+    const bad = await owner().teams.validate({ spec: { topology: "supervisor", supervisor: "nobody", workers: ["alice", "alice", "old"], maxTurns: 21 } });
+    expect(bad.valid).toBe(false);
+    expect(bad.issues.map((i) => i.path).sort()).toEqual(["spec.maxTurns", "spec.supervisor", "spec.workers.2"]);
+    const dup = await owner().teams.validate({ spec: { topology: "supervisor", supervisor: "judge", workers: ["alice", "alice"] } });
+    expect(dup.issues).toEqual([{ path: "spec.workers.1", message: 'Duplicate worker "alice": the supervisor picks workers by name' }]);
+    const ctx = await tenant();
+    const team = await createTeam(ctx, { slug: "routed", name: "Routed", spec: { topology: "supervisor", supervisor: "judge", workers: ["alice", "bob"] } });
+    expect(team.spec).toEqual({ topology: "supervisor", supervisor: "judge", workers: ["alice", "bob"], maxTurns: 8, parallel: false });
+  });
 });
 
 describe("teams: nested teams", () => {

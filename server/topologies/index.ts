@@ -20,6 +20,7 @@ import { runMixtureOfAgents } from "./mixture-of-agents";
 import { runParallel } from "./parallel";
 import { runSequential } from "./sequential";
 import { runStar } from "./star";
+import { runSupervisor } from "./supervisor";
 import { topologyOutcome } from "./outcome";
 import { TopologyError, type TopologyResult, type TopologyRuntime } from "./types";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
@@ -55,6 +56,8 @@ function runArrangement(rt: TopologyRuntime, spec: BaseTopologySpec, task: strin
       return runMixtureOfAgents(rt, spec, task);
     case "maker_checker":
       return runMakerChecker(rt, spec, task);
+    case "supervisor":
+      return runSupervisor(rt, spec, task);
   }
 }
 

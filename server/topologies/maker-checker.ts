@@ -59,7 +59,10 @@ export async function runMakerChecker(rt: TopologyRuntime, spec: Spec, task: str
           ref,
           nodeId,
           stepId: `i${n}.${nodeId}`,
-          task: instruct(task, "You review the work produced for this task (in the context). Approve it, or ask for a revision with the reasons."),
+          task: instruct(
+            task,
+            `You review the work produced for this task (in the context), iteration ${n} of at most ${spec.maxIterations}. Approve it, or ask for a revision with the reasons.`,
+          ),
           context: [{ from: makerLabel, output: current }],
           schema: verdictSchema,
         });

@@ -10,6 +10,7 @@ import type { DebateResult } from "./debate";
 import type { MakerCheckerResult } from "./maker-checker";
 import type { MeshResult } from "./mesh";
 import type { StarResult } from "./star";
+import type { SupervisorResult } from "./supervisor";
 import type { TopologyResult } from "./types";
 
 export function topologyOutcome(spec: BaseTopologySpec, result: TopologyResult): RunOutcome {
@@ -45,6 +46,10 @@ export function topologyOutcome(spec: BaseTopologySpec, result: TopologyResult):
     }
     case "star":
       return { topology: spec.topology, met: true, rounds: (result as StarResult).rounds };
+    case "supervisor": {
+      const r = result as SupervisorResult;
+      return { topology: spec.topology, met: r.finished, finished: r.finished, turns: r.turns, maxTurns: spec.maxTurns };
+    }
     default:
       return { topology: spec.topology, met: true };
   }
@@ -66,6 +71,8 @@ export function unmetReason(outcome: RunOutcome): string | null {
       return `the agents did not converge after ${plural(outcome.rounds, "round")}`;
     case "circular":
       return `no agent said the work was done after ${plural(outcome.laps, "lap")}`;
+    case "supervisor":
+      return `the supervisor did not finish within ${plural(outcome.maxTurns, "turn")}`;
     default:
       return null;
   }

@@ -40,6 +40,7 @@ const SPECS: Record<(typeof TOPOLOGIES)[number], TopologySpec> = {
   circular: spec({ topology: "circular", agents: ["a", "b", "c"], laps: 3 }),
   mixture_of_agents: spec({ topology: "mixture_of_agents", layers: [["a", "b"], ["c", "d"], ["e"]], aggregator: "z" }),
   maker_checker: spec({ topology: "maker_checker", maker: "m", checkers: ["a", "b"], maxIterations: 3 }),
+  supervisor: spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b"], maxTurns: 3, parallel: true }),
   hybrid: spec({ topology: "hybrid", arrangement: { topology: "parallel", agents: ["a", { team: "inner" }], aggregator: "z" } }),
 };
 

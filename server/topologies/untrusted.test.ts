@@ -107,6 +107,7 @@ const SPECS: Record<string, TopologySpec> = {
   circular: spec({ topology: "circular", agents: ["a", "b"], laps: 2 }),
   mixture_of_agents: spec({ topology: "mixture_of_agents", layers: [["a", "b"], ["c"]], aggregator: "z" }),
   maker_checker: spec({ topology: "maker_checker", maker: "m", checkers: ["a"], maxIterations: 2 }),
+  supervisor: spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b"], maxTurns: 3, parallel: true }),
   "hybrid (team after agent)": spec({ topology: "hybrid", arrangement: { topology: "sequential", agents: ["a", { team: "inner" }, "b"] } }),
   "hybrid (team in a mesh)": spec({ topology: "hybrid", arrangement: { topology: "mesh", agents: ["a", { team: "inner" }], rounds: 2 } }),
   "hybrid (team as a hub)": spec({ topology: "hybrid", arrangement: { topology: "star", hub: { team: "inner" }, spokes: ["a"], rounds: 1 } }),
@@ -124,6 +125,8 @@ function scripted(): FakeRuntime {
         return { object: { subtasks: [{ id: "s", assignee: "a", task: PAYLOAD, dependsOn: [] }] } };
       if (call.agent === "a" && call.nodeId.startsWith("checker")) return { object: { verdict: "revise", reasons: [PAYLOAD] } };
       if (call.nodeId.startsWith("r") && /^l\d/.test(call.stepId)) return { object: { done: false, work: PAYLOAD } };
+      if (call.nodeId === "supervisor")
+        return { object: call.stepId === "t3.supervisor" ? { finish: true, answer: PAYLOAD } : { finish: false, next: ["a", "b"], message: PAYLOAD } };
       return undefined;
     },
     team: () => PAYLOAD,

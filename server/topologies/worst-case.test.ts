@@ -23,6 +23,14 @@ function adversarial(call: AgentCall): AgentResult {
     if (props.includes("verdict")) return { text: "{}", object: { verdict: "revise", reasons: [`r@${id}`] } };
     if (props.includes("work")) return { text: "{}", object: { done: false, work: `w@${id}` } };
     if (props.includes("messages")) return { text: "{}", object: { done: false, answer: null, messages: null } };
+    if (props.includes("finish") && props.includes("next")) {
+      // a supervisor: every pick refused once, then every worker (parallel) or the last one, never finishing
+      if (!id.endsWith(".retry")) return { text: "{}", object: { finish: false, next: ["nobody"], message: null, reason: "r", answer: null } };
+      const schema = z.toJSONSchema(call.output.schema) as unknown as { properties: { next: { items: { enum: string[] } } } };
+      const names = schema.properties.next.items.enum;
+      const next = call.task.includes("several run at once") ? names : names.slice(-1);
+      return { text: "{}", object: { finish: false, next, message: null, reason: "r", answer: null } };
+    }
     if (props.includes("subtasks")) {
       if (!id.endsWith(".retry")) return { text: "no plan", object: { subtasks: "refused" } };
       const limit = Number(/At most (\d+) subtasks/.exec(call.task)?.[1] ?? 1);
@@ -152,6 +160,20 @@ describe("worstCase per topology (the adversarial run makes exactly that many st
   });
   it("maker-checker: iterations x (maker + checkers), never approved", async () => {
     expect(await check(spec({ topology: "maker_checker", maker: "m", checkers: ["a", "b"], maxIterations: 4 }))).toMatchObject({ steps: 12, peakParallel: 2 });
+  });
+  it("supervisor: maxTurns x (pick + retry + every worker when parallel, else the costliest), never finishing", async () => {
+    expect(await check(spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b", "c"], maxTurns: 4 }))).toEqual({
+      steps: 12,
+      modelCalls: 12,
+      peakParallel: 1,
+    });
+    expect(await check(spec({ topology: "supervisor", supervisor: "s", workers: ["a", "b", "c"], maxTurns: 4, parallel: true }))).toMatchObject({
+      steps: 20,
+      peakParallel: 3,
+    });
+    const inner = spec({ topology: "parallel", agents: ["x", "y"], aggregator: "z" });
+    const hybrid = spec({ topology: "hybrid", arrangement: { topology: "supervisor", supervisor: "s", workers: ["a", { team: "inner" }], maxTurns: 2 } });
+    expect(await check(hybrid, { inner })).toMatchObject({ steps: 10, peakParallel: 2 });
   });
   it("hierarchical depth 1: plan + retry + maxSubtasks + synthesis", async () => {
     planSize = (limit) => limit;

@@ -1,8 +1,8 @@
 /**
  * The worst case of one run of a team, computed from its spec alone (pure: no database, no model):
  * - `steps`: the most agent steps the run can make. Every loop runs to its bound (debate without consensus, mesh
- *   without convergence, maker-checker never approved, circular never done, star never done), every plan is refused
- *   once (its retry step counts) and asks for the most subtasks it may, every worker that may split does, and the
+ *   without convergence, maker-checker never approved, circular never done, star never done, supervisor never
+ *   finishing), every plan (and supervisor pick) is refused once (its retry step counts) and asks for the most subtasks it may, every worker that may split does, and the
  *   most expensive node is chosen wherever the model chooses (a planner's assignee).
  * - `modelCalls`: the model requests those steps make: one per agent step (the gateway's fallbacks and the step
  *   engine's retries of a failing call come on top, bounded by their attempt limits).
@@ -110,6 +110,13 @@ export function worstCase(spec: TopologySpec, teamSpec: TeamSpecLookup = () => u
       }
       case "hierarchical":
         return hierarchy(s.manager, s.workers, s.depth, s.maxSubtasks);
+      case "supervisor": {
+        // each turn: a pick refused once (2 supervisor calls), then every worker (parallel) or the costliest one
+        const sup = node(s.supervisor);
+        const workers = s.parallel ? together(s.workers) : { steps: max(s.workers.map((w) => node(w).steps)), width: max(s.workers.map((w) => node(w).width)) };
+        const turn = then({ steps: mul(2, sup.steps), width: sup.width }, workers);
+        return { steps: mul(s.maxTurns, turn.steps), width: turn.width };
+      }
     }
   };
 
