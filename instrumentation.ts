@@ -1,7 +1,7 @@
 /**
  * Next.js calls `register()` once when a server starts. In the Node.js runtime (never at build time, never in the
  * edge runtime) it starts the in-process run executor, unless Inngest is configured or CADRE_EXECUTOR=off: see
- * server/jobs/boot.ts. It also schedules the retention purge (server/retention/purge.ts) and, when an OTLP endpoint
+ * server/runs/boot.ts. It also schedules the retention purge (server/retention/purge.ts) and, when an OTLP endpoint
  * is configured (OTEL_EXPORTER_OTLP_ENDPOINT), starts OpenTelemetry tracing first (server/observability/tracing.ts).
  */
 export async function register() {
@@ -9,7 +9,7 @@ export async function register() {
     if (process.env.NEXT_PHASE === "phase-production-build") return;
     const { startTracing } = await import("./server/observability/tracing");
     await startTracing();
-    const { startExecutorForServer } = await import("./server/jobs/boot");
+    const { startExecutorForServer } = await import("./server/runs/boot");
     startExecutorForServer();
     const { startRetention } = await import("./server/retention/purge");
     startRetention();

@@ -20,7 +20,7 @@ import { embeddedDatabasePassword, startEmbeddedDatabase, type EmbeddedDatabase 
 import { claimEmbeddedLock } from "../server/db/embedded-lock";
 import { migrate } from "../server/db/migrate";
 import type { KeySources } from "../server/vault/master-key";
-import type { CliIo } from "../server/vault/cli";
+import type { CliIo } from "../server/cli-io";
 
 export const HELP = `Usage: npm run cadre -- <command> [options]
 

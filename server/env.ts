@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseHostList } from "@/server/egress/allowlist";
+import { parseHostList } from "@/lib/egress/allowlist";
 
 /**
  * The one place that reads process.env. Everything else imports `env()`.

@@ -4,7 +4,7 @@ import { createCaller } from "@/server/api/root";
 import { currentUser } from "@/server/auth/config";
 import { requestIdOf } from "@/server/http/request-id";
 import { REQUEST_PATH_HEADER, safeCallbackUrl, signInUrl } from "@/lib/callback-url";
-import type { SessionUser } from "@/server/users/service";
+import type { SessionUser } from "@/server/auth/sessions";
 
 /**
  * The signed-in user (re-read from the database), or a redirect to sign-in that comes back to the requested page:

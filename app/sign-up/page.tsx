@@ -3,7 +3,7 @@ import { AuthCard } from "@/components/auth/auth-card";
 import { SignUpForm } from "@/components/auth/sign-up-form";
 import { firstParam } from "@/components/auth/callback-url";
 import { safeCallbackUrl } from "@/lib/callback-url";
-import { signupPolicyNotice } from "@/server/users/signup-policy";
+import { signupPolicyNotice } from "@/server/auth/signup-policy";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Create your account" };

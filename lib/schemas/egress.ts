@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { text } from "./text";
-import { parseEntry } from "@/server/egress/allowlist";
+import { parseEntry } from "@/lib/egress/allowlist";
 
 const MAX_ENTRIES = 100;
 

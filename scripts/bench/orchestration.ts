@@ -415,7 +415,7 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const { storeApiKey } = await import("../../server/auth/api-keys");
     const { executeRoute } = await import("../../server/rest/define");
     const { startRunRoute } = await import("../../server/rest/routes/runs");
-    const { apiKeyRunEvents } = await import("../../server/runs/sse-routes");
+    const { apiKeyRunEvents } = await import("../../server/rest/sse-routes");
     const rawKey = `cadre_bench_${Buffer.alloc(24, 3).toString("hex")}`;
     const { ALL_PERMISSIONS } = await import("../../lib/permissions");
     await storeApiKey(
@@ -782,7 +782,7 @@ try {
     mode = "embedded PGlite (in memory, served on 127.0.0.1)";
   }
   await inProcess(url, mode, !serverUrl);
-  const { stopRunEventListener } = await import("../../server/runs/notify");
+  const { stopRunEventListener } = await import("../../server/jobs/notify");
   await stopRunEventListener();
   const { disconnectDb } = await import("../../server/db/client");
   await disconnectDb();

@@ -25,7 +25,7 @@ import {
   type AgentVersionField,
 } from "@/lib/schemas/agents";
 import { lineDiff, sameJson } from "@/lib/line-diff";
-import { cacheAgentVersion, cachedAgentVersion } from "@/server/runs/version-cache";
+import { cacheAgentVersion, cachedAgentVersion } from "./version-cache";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
@@ -273,7 +273,7 @@ export async function getAgentVersion(ctx: TenantContext, idOrSlug: string, vers
   return remembered(ctx, toAgentVersion(agent, row));
 }
 
-/** Puts a version read from the database in the in-process version cache (server/runs/version-cache.ts). */
+/** Puts a version read from the database in the in-process version cache (server/agents/version-cache.ts). */
 export function remembered(ctx: TenantContext, v: AgentVersionOut): AgentVersionOut {
   cacheAgentVersion(ctx.workspaceId, v);
   return v;

@@ -3,7 +3,7 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { AppError, ERROR_TABLE, GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
 import { roleCan, type Permission } from "@/lib/permissions";
-import type { SessionUser } from "@/server/users/service";
+import type { SessionUser } from "@/server/auth/sessions";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { logDenial } from "@/server/http/denials";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { testDb } from "@/test/db";
 import { createCaller } from "@/server/api/root";
-import { signUp as signUpUser, verifyCredentials } from "@/server/users/service";
+import { signUp as signUpUser } from "@/server/users/service";
+import { verifyCredentials } from "@/server/auth/credentials";
 import { recordAuthEvent as recordIdentityEvent } from "@/server/auth/events";
 import { recordAuthEvent, scrubMetadata } from "@/server/audit/auth-events";
 import { runCadre } from "@/scripts/cadre";

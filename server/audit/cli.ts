@@ -7,7 +7,7 @@
  *                                                    a workspace's audit log to stdout (also a deleted one's, by id)
  */
 import { systemDb } from "@/server/db/client";
-import type { CliIo } from "@/server/vault/cli";
+import type { CliIo } from "@/server/cli-io";
 import { listAuthEvents } from "./auth-events";
 import { exportLines, type ExportFormat } from "./export";
 import { purgeExpiredAudit } from "./retention";

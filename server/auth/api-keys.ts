@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { annotateRequest } from "@/server/observability/http";
+import { annotateRequest } from "@/server/http/observe";
 import { db, SYSTEM } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
 import { execute } from "@/server/db/execute";

@@ -2,10 +2,10 @@ import { acceptableNameOrNull } from "@/lib/schemas/text";
 import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { signData, verifySignature } from "@/server/auth/secrets";
-import { signupAllowed } from "@/server/users/signup-policy";
+import { signupAllowed } from "@/server/auth/signup-policy";
 import { recordAuthEvent } from "@/server/auth/events";
 import { providerVerifiedEmail } from "@/server/auth/oauth-profile";
-import type { SessionUser } from "@/server/users/service";
+import type { SessionUser } from "./sessions";
 
 /**
  * The rules for OAuth sign-in (docs/security.md, "Identity"):

@@ -15,7 +15,16 @@
 import { randomBytes } from "node:crypto";
 import { db, NO_TENANT } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
-import type { SessionUser } from "@/server/users/service";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string | null;
+  /** at sign-in: the version stamped into the new session (server/auth/sessions.ts) */
+  sessionVersion?: number;
+  /** a signed-in user's session, re-checked with the membership on every request */
+  session?: SessionClaims;
+}
 
 /** A session's absolute lifetime, from sign-in. */
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;

@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { createEgressGuard, type EgressGuard, type Resolver } from "./guard";
 import { EgressError, type EgressRule } from "./errors";
-import { judgeAddress } from "./address-ranges";
-import { parseHostList } from "./allowlist";
+import { judgeAddress } from "@/lib/egress/address-ranges";
+import { parseHostList } from "@/lib/egress/allowlist";
 
 // ---------------------------------------------------------------------------------------------------
 // Local servers (127.0.0.1 only)

@@ -5,7 +5,7 @@
  * - http: and https: only; URLs are parsed by the WHATWG parser (`new URL`), which turns every IPv4 notation it
  *   accepts (2130706433, 0x7f.1, 0177.0.0.1, 127.1) and every IPv6 form into one canonical address first.
  * - The host is resolved inside the connection step of an undici Agent, and the socket is opened to an address from
- *   that same answer after every address in it was checked (`address-ranges.ts`): there is no second lookup for a
+ *   that same answer after every address in it was checked (lib/egress/address-ranges.ts): there is no second lookup for a
  *   rebinding DNS server to answer differently. TLS still verifies the certificate against the host name (SNI).
  * - Redirects are followed by hand, each one checked again, at most 5, never to another scheme.
  * - Answers are bounded in time and size. Refusals are `EgressError`s (AppError) naming the rule.
@@ -15,8 +15,8 @@
 import dns from "node:dns";
 import { isIP } from "node:net";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
-import { judgeAddress, parseAddress, type AddressVerdict } from "./address-ranges";
-import { addressMatches, canonicalHost, hostMatches, hostOrLiteralMatches, parseHostList, type HostList } from "./allowlist";
+import { judgeAddress, parseAddress, type AddressVerdict } from "@/lib/egress/address-ranges";
+import { addressMatches, canonicalHost, hostMatches, hostOrLiteralMatches, parseHostList, type HostList } from "@/lib/egress/allowlist";
 import { EgressError, findEgressError } from "./errors";
 
 export interface ResolvedAddress {

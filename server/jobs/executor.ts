@@ -34,17 +34,9 @@ import { randomBytes } from "node:crypto";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
-import {
-  creatorContext,
-  creatorContextSql,
-  executeRun,
-  finishRun,
-  type CreatorColumns,
-  type ExecuteDeps,
-  type ExecuteOutcome,
-  type RunRow,
-} from "./run-function";
-import { watchedSql } from "@/server/runs/watchers";
+import { creatorContext, executeRun, finishRun, type ExecuteDeps, type ExecuteOutcome, type RunRow } from "./run-function";
+import { creatorContextSql, type CreatorColumns } from "./run-sql";
+import { watchedSql } from "./watchers";
 import { clearRunCancelSignal, signalRunCancel } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
 import { SYSTEM } from "@/server/db/scope";

@@ -26,11 +26,11 @@ import {
   type StepOptions,
 } from "./step";
 import { beginStep, completeStep, failStep, waitStepSql } from "./step-records";
-import { appendRunEventsSql } from "@/server/runs/events";
+import { appendRunEventsSql } from "./events";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
-import { notifyRunEvents } from "@/server/runs/notify";
-import { watchedInProcess } from "@/server/runs/watchers";
+import { notifyRunEvents } from "./notify";
+import { watchedInProcess } from "./watchers";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
 /** marks an Inngest step's result as an outage wait (the step is tried again after a step.sleep) */

@@ -23,7 +23,6 @@
  * stepsExpected as a GREATEST of a counter that climbs the same way on every replay).
  */
 import { AppError, isAppError } from "@/lib/errors";
-import { newId } from "@/lib/ids";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { modelPolicySchema } from "@/lib/schemas/model-policy";
 import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_OUTPUT_TOKENS } from "@/lib/schemas/agents";
@@ -38,20 +37,20 @@ import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/pinning";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { TopologySpec } from "@/lib/schemas/topology";
-import { appendRunEventsSql } from "@/server/runs/events";
+import { appendRunEventsSql } from "./events";
 import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
-import { recordTeamNodeSql, TEAM_STEP_KIND } from "./team-node";
+import { recordTeamNodeSql } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
 import { systemPromptOf, userPromptOf } from "./prompts";
-import { notifyRunEvents } from "@/server/runs/notify";
+import { notifyRunEvents } from "./notify";
 import { runAbortSignal, forgetRunAbort } from "./cancel-signal";
 import { AnswerTruncatedError } from "@/server/models/answer";
 import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, outageOf, reasonOf, type StepApi } from "./step";
-import { stepAttemptWhere } from "./step-records";
 import { execute } from "@/server/db/execute";
-import { sql, type Sql } from "@/server/db/sql";
-import { accessEndedSql, cancelForEndedAccess, RunAccessEndedError } from "./run-access";
+import { sql } from "@/server/db/sql";
+import { cancelForEndedAccess, RunAccessEndedError } from "./run-access";
+import { creatorContextSql, finishRunSql, recordAgentStepSql, type CreatorColumns, type Finish, type StepResult } from "./run-sql";
 import { Semaphore } from "@/lib/semaphore";
 import { forgetRunSpend } from "@/server/ledger/budget-cache";
 import { env } from "@/server/env";
@@ -78,8 +77,6 @@ export type ExecuteOutcome = "succeeded" | "failed" | "cancelled" | "suspended" 
 
 /** Node id of the one node of a single-agent run. */
 export const AGENT_RUN_NODE_ID = "agent";
-/** Node outputs in events are cut to this length (the step keeps the whole output). */
-export const EVENT_OUTPUT_MAX = 4000;
 const MAX_NESTING = 8;
 
 // ---------------------------------------------------------------------------------------------------
@@ -113,37 +110,6 @@ export interface RunRow {
   createdById: string | null;
   cancelRequestedAt: Date | null;
   stepsExpected: number;
-}
-
-/** The columns of `creatorContextSql`. */
-export type CreatorColumns = {
-  ctxWorkspaceSlug: string | null;
-  ctxKeyId: string | null;
-  ctxKeyName: string | null;
-  ctxKeyUserId: string | null;
-  ctxUserId: string | null;
-  ctxEmail: string | null;
-  ctxRole: string | null;
-  /** why the creator can no longer act (server/jobs/run-access.ts), or null */
-  ctxAccessEnded: string | null;
-};
-
-/**
- * Columns and joins that resolve, for the run rows of `alias` (its "workspaceId", "createdByType", "createdById"),
- * what the creator's context needs: the workspace's slug, the creator (its API key, or the user), the creator's
- * membership and whether their access ended. Used by runTenantContext and by the executor's claim (the context comes
- * with the claimed row).
- */
-export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
-  const a = sql.ident(alias);
-  return {
-    columns: sql`cw.slug AS "ctxWorkspaceSlug", ck.id AS "ctxKeyId", ck.name AS "ctxKeyName", ck."createdById" AS "ctxKeyUserId",
-      cu.id AS "ctxUserId", cu.email AS "ctxEmail", cm.role::text AS "ctxRole", ${accessEndedSql(alias)} AS "ctxAccessEnded"`,
-    joins: sql`LEFT JOIN "Workspace" cw ON cw.id = ${a}."workspaceId"
-      LEFT JOIN "ApiKey" ck ON ${a}."createdByType" = 'api_key' AND ck.id = ${a}."createdById" AND ck."workspaceId" = ${a}."workspaceId"
-      LEFT JOIN "User" cu ON ${a}."createdByType" <> 'api_key' AND cu.id = ${a}."createdById"
-      LEFT JOIN "Membership" cm ON cm."workspaceId" = ${a}."workspaceId" AND cm."userId" = COALESCE(ck."createdById", cu.id)`,
-  };
 }
 
 /**
@@ -236,20 +202,6 @@ export class StepLimitReachedError extends TopologyError {
     super(`Step limit reached: this run may make at most ${limit} steps (the workspace's step limit per run when it started)`, at);
     this.name = "StepLimitReachedError";
   }
-}
-
-/**
- * An agent step's stored result (RunStep.result, replayed instead of calling the model again): the answer, and what
- * the model calls said about it: `finishReason` of the call whose answer was kept, `finishReasons` of every call when
- * there were two (a cut answer retried with more room), `answerProblem` when the answer is not the JSON asked for
- * (the topology validates and repairs it).
- */
-interface StepResult {
-  text: string;
-  object?: unknown;
-  finishReason?: string;
-  finishReasons?: string[];
-  answerProblem?: { code: string; problems?: string[] };
 }
 
 /** The room a cut answer gets on its one retry: twice the agent's limit (at least 256 more), within the agents' maximum. */
@@ -475,62 +427,6 @@ export async function boundedParallel<T>(tasks: (() => Promise<T>)[], limit?: nu
 // ---------------------------------------------------------------------------------------------------
 // Recording steps (one statement each)
 
-interface AgentStepRecord {
-  kind: StepKind;
-  nodeId: string;
-  agent: AgentVersionOut;
-  inputSeen: string;
-  output: string;
-  modelRef: string;
-  modelName: string;
-  modelLabel: string;
-  routeReason: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
-}
-
-const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
-
-/**
- * The step's details and result (succeeded), node.finished and run.progress, and the run's running totals, in one
- * statement, fenced to the attempt that produced them (stepAttemptWhere). (The final totals are recomputed from the
- * steps when the run finishes.)
- */
-function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
-  const now = new Date();
-  const finished = {
-    nodeId: r.nodeId,
-    stepId,
-    agent: r.agent.slug,
-    output: r.output.slice(0, EVENT_OUTPUT_MAX),
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    costUsd: r.costUsd,
-    model: r.modelLabel,
-    latencyMs: r.latencyMs,
-  };
-  return sql`WITH st AS (
-       UPDATE "RunStep" SET "kind" = ${r.kind}, "nodeId" = ${r.nodeId}, "agentId" = ${r.agent.agentId}, "agentVersion" = ${r.agent.version},
-         "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName}, "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)},
-         "output" = ${sql.text(r.output)}, "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = ${int(r.outputTokens)}, "costUsd" = ${sql.numeric(r.costUsd)},
-         "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
-       WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
-     r AS (
-       UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, "inputTokens" = "inputTokens" + ${int(r.inputTokens)}, "outputTokens" = "outputTokens" + ${int(r.outputTokens)},
-         "costUsd" = "costUsd" + ${sql.numeric(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
-       WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
-       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")
-     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished', ${sql.json(finished)}, ${now} FROM r
-     UNION ALL
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
-       jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
-         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
-     RETURNING seq`;
-}
-
 async function recordFailedAttempt(
   step: StepApi,
   runId: string,
@@ -551,8 +447,6 @@ async function recordFailedAttempt(
     );
 }
 
-const newEventId = () => newId("evt");
-
 // ---------------------------------------------------------------------------------------------------
 // Start and finish
 
@@ -565,17 +459,6 @@ async function markStarted(step: StepApi, run: RunRow, stepsExpected: number): P
       where: sql`"status" = 'queued'`,
     }),
   );
-}
-
-interface Finish {
-  status: "succeeded" | "failed" | "cancelled";
-  output?: TopologyResult;
-  error?: string;
-  stepId?: string;
-  /** the team topology's outcome (stored on the run and sent with the terminal event) */
-  outcome?: RunOutcome | null;
-  /** a failure's code in the run.failed event (OUTCOME_NOT_MET) */
-  code?: string;
 }
 
 /**
@@ -600,45 +483,6 @@ export async function cancelParkedRun(run: { runId: string; workspaceId: string 
   const { rows } = await execute(run, finishRunSql(run.runId, { status: "cancelled" }, parked));
   if (rows.length > 0) notifyRunEvents(run.runId);
   return rows.length > 0;
-}
-
-/** finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). */
-function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
-  const now = new Date();
-  const event =
-    f.status === "succeeded"
-      ? { type: "run.succeeded", data: { output: f.output?.output ?? "", ...outcomeData(f) } }
-      : f.status === "failed"
-        ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}), ...outcomeData(f) } }
-        : { type: "run.cancelled", data: {} };
-  // a cancel for a reason (its creator's access ended) says why, in the event and the run's error
-  const eventData =
-    f.status === "cancelled"
-      ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END`
-      : sql.json(event.data);
-  const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
-  const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
-  return sql`WITH t AS (
-       SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
-         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}))::int AS d
-       FROM "RunStep" WHERE "runId" = ${runId}),
-     r AS (
-       UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
-         "outcome" = ${f.outcome ? sql.json(f.outcome) : null},
-         "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
-         "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
-         "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
-         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "wakeAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
-       FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')${onlyIf ? sql` AND ${onlyIf}` : sql.empty}
-       RETURNING "workspaceId", "lastEventSeq", "cancelReason")
-     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
-     RETURNING seq`;
-}
-
-/** The outcome (and a failure's code) as the terminal event carries them. */
-function outcomeData(f: Finish): Record<string, unknown> {
-  return { ...(f.code ? { code: f.code } : {}), ...(f.outcome !== undefined ? { outcome: f.outcome } : {}) };
 }
 
 /** Finishes the run after everything it wrote: queued behind its last writes, then all committed. */

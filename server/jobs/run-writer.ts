@@ -10,7 +10,7 @@
  *   time, so that the statements before a bad one land; a lost connection (the outcome is unknown) is not re-sent.
  *   A statement that fails alone fails the writer: it and every later write are refused and `flush()` throws, so
  *   the run stops and is resumed from what was committed.
- * - After each committed batch, open event streams of the run are woken (server/runs/notify.ts).
+ * - After each committed batch, open event streams of the run are woken (server/jobs/notify.ts).
  *
  * What this means for durability: a step's model call may start before the previous step's record has committed.
  * A crash in that window loses at most the records still queued; those steps run again on resume, exactly as a
@@ -19,7 +19,7 @@
  */
 import { executeBatch } from "@/server/db/execute";
 import type { Sql } from "@/server/db/sql";
-import { notifyRunEvents } from "@/server/runs/notify";
+import { notifyRunEvents } from "./notify";
 
 type Rows = Record<string, unknown>[];
 

@@ -3,9 +3,10 @@
  * it back (shared by the executor's Postgres steps, which queue them on the run's writer, and the Inngest adapter,
  * which runs them at once). Each is ONE statement.
  */
+import type { StepStatus } from "@/lib/schemas/runs";
 import { newId } from "@/lib/ids";
-import { notifyRunEvents } from "@/server/runs/notify";
-import { watchedSql } from "@/server/runs/watchers";
+import { notifyRunEvents } from "./notify";
+import { watchedSql } from "./watchers";
 import type { StepOptions } from "./step";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
@@ -23,14 +24,14 @@ export interface StepStart {
   /** the step's status before this statement (null: new) */
   previous: string | null;
   previousResult: unknown;
-  /** an event stream of the run is open in another process (server/runs/watchers.ts) */
+  /** an event stream of the run is open in another process (server/jobs/watchers.ts) */
   watched: boolean;
 }
 
 export interface StepStartRow {
   cancel: boolean | null;
   watched: boolean | null;
-  status: string | null;
+  status: StepStatus | null;
   result: unknown;
   attempts: number | null;
 }

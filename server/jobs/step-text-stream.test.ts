@@ -10,9 +10,9 @@ import { executeRun, type ExecuteDeps } from "./run-function";
 import { createPostgresStep } from "./step";
 import { claimRun } from "./executor";
 import { testDb as db } from "@/test/db";
-import { subscribeRunEvents } from "@/server/runs/notify";
+import { subscribeRunEvents } from "./notify";
 import { runEventsStream } from "@/server/runs/sse";
-import { markRunWatched, WATCH_TTL_MS } from "@/server/runs/watchers";
+import { markRunWatched, WATCH_TTL_MS } from "./watchers";
 import { DELTA_INTERVAL_MS, EVENT_TEXT_MAX } from "./step-text-stream";
 
 let rw: RunWorkspace;

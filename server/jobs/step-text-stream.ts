@@ -6,7 +6,7 @@
  * streamed text stops at EVENT_TEXT_MAX characters (the step's row keeps the whole output).
  */
 import type { Sql } from "@/server/db/sql";
-import { appendRunEventsSql } from "@/server/runs/events";
+import { appendRunEventsSql } from "./events";
 
 export const DELTA_INTERVAL_MS = 200;
 export const EVENT_TEXT_MAX = 4000;

@@ -21,11 +21,11 @@
  */
 import { AppError, isAppError } from "@/lib/errors";
 import type { RunEventType, StepKind, StepStatus } from "@/lib/schemas/runs";
-import { watchedInProcess } from "@/server/runs/watchers";
+import { watchedInProcess } from "./watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, waitStepSql, type StepStartRow } from "./step-records";
-import { appendRunEventsSql } from "@/server/runs/events";
+import { appendRunEventsSql } from "./events";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { metrics } from "@/server/observability/metrics";
@@ -239,7 +239,7 @@ export interface StepApi {
   send(statement: Sql): Promise<void>;
   /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
   flush(): Promise<void>;
-  /** Someone follows the run live (server/runs/watchers.ts): its agent steps stream their text. */
+  /** Someone follows the run live (server/jobs/watchers.ts): its agent steps stream their text. */
   watched(): boolean;
   /** Resolves when no step started through this API is still running (parallel branches that outlived a failure). */
   settled(): Promise<void>;

@@ -19,8 +19,8 @@ import { findRoute, makeApiKey, uniq } from "@/test/helpers";
 import { useStubGateway } from "@/test/fixtures/stub-gateway";
 import { addAgent, makeRunWorkspace } from "@/test/fixtures/runs";
 import { Counter, Gauge, Histogram, metrics } from "./metrics";
-import { metricsResponse } from "./endpoint";
-import { setAccessLogger } from "./http";
+import { metricsResponse } from "@/server/http/metrics-endpoint";
+import { setAccessLogger } from "@/server/http/observe";
 
 const gw = useStubGateway("metrics");
 const TOKEN = `metrics-token-${uniq()}-0123456789`;

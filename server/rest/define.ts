@@ -10,10 +10,10 @@ import { publicOrigin } from "@/server/http/origin";
 import { clientInfoOf } from "@/server/http/client-info";
 import { logDenial } from "@/server/http/denials";
 import { logSecurityEvent } from "@/server/http/security-log";
-import { apiRateLimiter, apiRateLimitOf, rateLimitedError, rateLimitHeaders } from "./rate-limit";
+import { apiRateLimiter, apiRateLimitOf, rateLimitedError, rateLimitHeaders } from "@/server/http/rate-limit";
 import { maxBodyBytes, readBodyText } from "@/server/http/body";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
-import { observeRequest } from "@/server/observability/http";
+import { observeRequest } from "@/server/http/observe";
 import { idempotencyOwnerOf, requestFingerprint, withIdempotency } from "@/server/idempotency/store";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;

@@ -6,7 +6,7 @@
 import { AppError } from "@/lib/errors";
 import { currentUser } from "@/server/auth/config";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
-import type { SessionUser } from "@/server/users/service";
+import type { SessionUser } from "@/server/auth/sessions";
 import { routeHandler, type AnyRestRoute, type Authenticator, type RouteHandler } from "./define";
 
 /**

@@ -9,14 +9,14 @@ import { settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { callerFor, makeApiKey, outcome, rest, type TestUser } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
-import { apiKeyRunEvents } from "./sse-routes";
+import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
 
 // the web app's stream authenticates with the session: the test decides who is signed in
 const session = vi.hoisted(() => ({ user: null as TestUser | null }));
 vi.mock("@/server/auth/config", () => ({ currentUser: async () => session.user }));
-const { sessionRunEvents } = await import("./sse-session");
+const { sessionRunEvents } = await import("@/server/rest/sse-session");
 
 let a: RunWorkspace;
 let b: RunWorkspace;
@@ -227,7 +227,7 @@ describe("SSE", () => {
   });
 
   it("is woken by the events this process writes: a live run streams to its end without waiting for the poll", async () => {
-    configureRunStreams({ pollMs: 60_000 }); // only the in-process wake-up (server/runs/notify.ts) can move it on
+    configureRunStreams({ pollMs: 60_000 }); // only the in-process wake-up (server/jobs/notify.ts) can move it on
     try {
       const run = await startRun(a.ctx, { team: "pair", input: "Wake me." });
       const t0 = Date.now();

@@ -18,7 +18,7 @@ import { runCancelSignalled } from "@/server/jobs/cancel-signal";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
 import { addAgent, makeRunWorkspace, stepRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
-import { runEventSubscriberCount } from "./notify";
+import { runEventSubscriberCount } from "@/server/jobs/notify";
 
 let stub: LlmStub;
 let rw: RunWorkspace;

@@ -14,7 +14,7 @@ import { runPins } from "@/server/jobs/run-function";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { makeApiKey } from "@/test/helpers";
 import { getRun, startRun } from "./service";
-import { cacheAgentVersion, cachedAgentVersion, cachedTeamVersion, cacheTeamVersion, clearVersionCache } from "./version-cache";
+import { cacheAgentVersion, cachedAgentVersion, cachedTeamVersion, cacheTeamVersion, clearVersionCache } from "@/server/agents/version-cache";
 
 let rw: RunWorkspace;
 beforeAll(async () => {

@@ -37,7 +37,7 @@ import {
   type StepStatus,
 } from "@/lib/schemas/runs";
 import { parseOutcome } from "@/lib/schemas/run-outcome";
-import { appendRunEvents, eventsAfter } from "./events";
+import { appendRunEvents, eventsAfter } from "@/server/jobs/events";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
@@ -46,7 +46,7 @@ import type { z } from "zod";
 import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
-import { WATCH_TTL_MS } from "./watchers";
+import { WATCH_TTL_MS } from "@/server/jobs/watchers";
 import { inngestEnabled, sendRunRequested } from "@/server/jobs/inngest";
 
 type RunRow = Prisma.RunGetPayload<object>;
@@ -154,7 +154,7 @@ async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
 export interface StartRunOptions {
   /**
    * The caller follows the run from the start (the web app opens the run's page): it is marked as watched at once,
-   * so that its first steps stream their text too (server/runs/watchers.ts).
+   * so that its first steps stream their text too (server/jobs/watchers.ts).
    */
   watched?: boolean;
 }

@@ -14,14 +14,14 @@ import { revokeApiKey } from "@/server/auth/api-keys";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { addMember, makeApiKey, type TestUser } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, sleep, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
-import type { SessionUser } from "@/server/users/service";
-import { apiKeyRunEvents } from "./sse-routes";
+import type { SessionUser } from "@/server/auth/sessions";
+import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/server/auth/config", () => ({ currentUser: async () => session.user }));
-const { sessionRunEvents } = await import("./sse-session");
+const { sessionRunEvents } = await import("@/server/rest/sse-session");
 
 let rw: RunWorkspace;
 let executor: Executor;

@@ -1,7 +1,7 @@
 /**
  * A run's events as Server-Sent Events, backed by the database (so it works whichever process executes the run):
  * replays the events after Last-Event-ID (or ?after=), then reads again as soon as the run's events move
- * (server/runs/notify.ts: a signal from this process's writers, or the database's NOTIFY from another process) or, at
+ * (server/jobs/notify.ts: a signal from this process's writers, or the database's NOTIFY from another process) or, at
  * the latest, at the slow poll (every ~2 s, aligned on the clock so that the streams of one run poll together)
  * until the terminal event (run.succeeded / run.failed / run.cancelled), after which the stream ends. Each message is
  * `id: <seq>`, `event: <type>`, `data: {"seq","type","data","createdAt"}`. A comment line is sent as a heartbeat
@@ -26,9 +26,9 @@ import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { AppError } from "@/lib/errors";
-import { eventsAfter, isTerminalEvent } from "./events";
-import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "./notify";
-import { markRunWatched, WATCH_RENEW_MS } from "./watchers";
+import { eventsAfter, isTerminalEvent } from "@/server/jobs/events";
+import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "@/server/jobs/notify";
+import { markRunWatched, WATCH_RENEW_MS } from "@/server/jobs/watchers";
 import { assertRunVisible } from "./service";
 import { metrics } from "@/server/observability/metrics";
 
@@ -198,7 +198,7 @@ export function runEventsStream(
         lastWrite = Date.now();
       };
       // the run's steps stream their text while someone watches, and its events are announced to other processes
-      // (server/runs/watchers.ts); once per run and process
+      // (server/jobs/watchers.ts); once per run and process
       const markWatched = () =>
         markWatchedShared(run).catch((error: unknown) => logger.warn({ runId, requestId, error: (error as Error).message }, "could not mark a run as watched"));
       let checkedAt = Date.now();

@@ -10,10 +10,10 @@ import { makeApiKey } from "@/test/helpers";
 import { addAgent, makeRunWorkspace, sleep, type RunWorkspace } from "@/test/fixtures/runs";
 import { setEnv } from "@/server/env";
 import { transport } from "@/server/db/execute";
-import { appendRunEventsSql } from "./events";
-import { runEventListenerReady, runEventListenerState, stopRunEventListener } from "./notify";
+import { appendRunEventsSql } from "@/server/jobs/events";
+import { runEventListenerReady, runEventListenerState, stopRunEventListener } from "@/server/jobs/notify";
 import { configureRunStreams, openStreamCount, runEventsStream } from "./sse";
-import { apiKeyRunEvents } from "./sse-routes";
+import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { startRun } from "./service";
 
 const server = inject("databaseMode") === "server";
@@ -134,7 +134,7 @@ describe("shared reads", () => {
       const idleReads = reads.length - idle0;
       expect(idleReads).toBeLessThanOrEqual(12); // ~5 ticks (50 streams each polling alone: ~250)
       // an event written in this process (with its in-process signal): one read for all 50 streams
-      const { appendRunEvents } = await import("./events");
+      const { appendRunEvents } = await import("@/server/jobs/events");
       const before = reads.length;
       await appendRunEvents({ runId, workspaceId: rw.ws.id }, [{ type: "node.started", data: { note: "shared" } }]);
       for (const s of streams) await s.until((t) => t.includes(`"note":"shared"`));

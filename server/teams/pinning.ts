@@ -20,8 +20,8 @@ import {
 } from "@/server/agents/service";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
-import { cacheTeamVersion, cachedTeamVersion, type CachedTeamVersion } from "@/server/runs/version-cache";
-import { effectiveRunStepLimit } from "@/server/workspaces/workspaces";
+import { cacheTeamVersion, cachedTeamVersion, type CachedTeamVersion } from "@/server/agents/version-cache";
+import { effectiveRunStepLimit } from "./run-step-limit";
 import { refsOf, storedSpec, type TeamWithCurrent } from "@/server/teams/rows";
 import { MAX_TEAM_NESTING, teamGraph, type TeamGraphEntry } from "@/server/teams/team-graph";
 

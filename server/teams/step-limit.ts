@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import { formatCount, worstCase, type WorstCase } from "@/server/topologies/worst-case";
-import { effectiveRunStepLimit } from "@/server/workspaces/workspaces";
+import { effectiveRunStepLimit } from "./run-step-limit";
 import type { Tx } from "@/server/teams/rows";
 import { teamGraph } from "@/server/teams/team-graph";
 import type { PinnedTeam } from "@/server/teams/pinning";

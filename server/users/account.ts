@@ -12,7 +12,7 @@ import { hashPassword } from "@/server/auth/passwords";
 import { revokeAllSessions, type SessionRevocationReason } from "@/server/auth/sessions";
 import { logger } from "@/server/logger";
 import { recordAuthEvent } from "@/server/audit/auth-events";
-import { verifyCredentials } from "./service";
+import { verifyCredentials } from "@/server/auth/credentials";
 
 export async function getAccount(userId: string) {
   const user = await db(NO_TENANT).user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, passwordHash: true } });

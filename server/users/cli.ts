@@ -1,6 +1,6 @@
 /** `npm run cadre -- users revoke-sessions <email>`, with the database already available (scripts/cadre.ts). */
 import { isAppError } from "@/lib/errors";
-import type { CliIo } from "@/server/vault/cli";
+import type { CliIo } from "@/server/cli-io";
 import { revokeSessionsByEmail } from "./account";
 
 export async function revokeSessionsCommand(email: string, io: CliIo): Promise<number> {

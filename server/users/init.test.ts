@@ -4,7 +4,7 @@ import { ALL_PERMISSIONS } from "@/lib/permissions";
 import { generateRawApiKey } from "@/server/auth/api-keys";
 import { hashApiKey } from "@/server/auth/secrets";
 import { initialise } from "@/server/users/init";
-import { verifyCredentials } from "@/server/users/service";
+import { verifyCredentials } from "@/server/auth/credentials";
 import { rest, uniq } from "@/test/helpers";
 
 const spec = () => ({

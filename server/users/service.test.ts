@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { env } from "@/server/env";
-import { signUp, verifyCredentials } from "@/server/users/service";
+import { signUp } from "@/server/users/service";
+import { verifyCredentials } from "@/server/auth/credentials";
 import { callerFor, outcome, uniq } from "@/test/helpers";
 
 const PASSWORD = "Correct-Horse-9";

@@ -1,25 +1,14 @@
 import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
-import { assertNotThrottled, clearFailures, recordFailure, type ThrottleScope } from "@/server/auth/login-throttle";
 import { signUpInputSchema } from "@/lib/schemas/auth";
-import { dummyPasswordHash, hashPassword, verifyPassword } from "@/server/auth/passwords";
-import { signupAllowed } from "@/server/users/signup-policy";
+import { hashPassword } from "@/server/auth/passwords";
+import { signupAllowed } from "@/server/auth/signup-policy";
 import { recordAuthEvent } from "@/server/auth/events";
 import { sendAlreadyRegisteredMail, sendVerificationMail, verificationMailEnabled } from "@/server/auth/email-verification";
-import type { SessionClaims } from "@/server/auth/sessions";
+import type { SessionUser } from "@/server/auth/sessions";
 import type { z } from "zod";
 import { prismaCode } from "@/server/db/errors";
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string | null;
-  /** at sign-in: the version stamped into the new session (server/auth/sessions.ts) */
-  sessionVersion?: number;
-  /** a signed-in user's session, re-checked with the membership on every request */
-  session?: SessionClaims;
-}
 
 /** What sign-up answers, whether or not the email already had an account. */
 export interface SignUpResult {
@@ -67,33 +56,6 @@ export async function signUp(
     if (prismaCode(error) !== "P2002") throw error;
   }
   return { checkEmail };
-}
-
-/**
- * Checks email + password. Failed attempts are counted per email and per client address (when known: see
- * server/http/client-address.ts) and earn progressive delays (server/auth/login-throttle.ts), never a lock.
- */
-export async function verifyCredentials(
-  emailRaw: string,
-  password: string,
-  clientAddress?: string | null,
-  origin: { userAgent?: string; requestId?: string } = {},
-): Promise<SessionUser> {
-  const email = emailRaw.trim().toLowerCase();
-  const counters: { scope: ThrottleScope; value: string }[] = [{ scope: "email", value: email }];
-  if (clientAddress) counters.push({ scope: "address", value: clientAddress });
-  await assertNotThrottled(counters);
-  const user = await db(NO_TENANT).user.findUnique({ where: { email } });
-  const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-  if (!user?.passwordHash || !ok) {
-    const now = new Date();
-    for (const c of counters) await recordFailure(c.scope, c.value, now, email);
-    recordAuthEvent({ action: "auth.sign_in_failed", userId: user?.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
-    throw new AppError("UNAUTHORIZED", "Wrong email or password");
-  }
-  await clearFailures("email", email);
-  recordAuthEvent({ action: "auth.sign_in", userId: user.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
-  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
 export async function getUser(userId: string): Promise<SessionUser | null> {

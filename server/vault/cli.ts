@@ -18,11 +18,7 @@ import {
   type KeySources,
 } from "./master-key";
 import { rotateMasterKey, vaultKeyStatus, type RotationResult } from "./rotation";
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+import type { CliIo } from "@/server/cli-io";
 
 export interface VaultRotateOptions {
   sources: KeySources;

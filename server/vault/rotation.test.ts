@@ -20,7 +20,8 @@ import { decryptSecret, keyVersionOf, makeKeyring, type Keyring } from "./crypto
 import { MASTER_KEY_FILE, parseMasterKey, PREVIOUS_KEYS_FILE, setVaultKeyring } from "./master-key";
 import { rotateMasterKey, vaultKeyStatus } from "./rotation";
 import { createSecret, revealSecret } from "./service";
-import { vaultRotate, vaultStatus, type CliIo } from "./cli";
+import type { CliIo } from "@/server/cli-io";
+import { vaultRotate, vaultStatus } from "./cli";
 
 const testKey = parseMasterKey(env().CADRE_MASTER_KEY!, "test key");
 const b64 = (key: Buffer) => key.toString("base64");

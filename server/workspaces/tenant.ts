@@ -2,7 +2,7 @@ import { db, userScope } from "@/server/db/client";
 import { AppError } from "@/lib/errors";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
-import { annotateRequest } from "@/server/observability/http";
+import { annotateRequest } from "@/server/http/observe";
 import { sessionExpired, validSessionWhere, type SessionClaims } from "@/server/auth/sessions";
 
 /**

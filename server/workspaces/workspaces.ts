@@ -5,7 +5,7 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { createWorkspaceInputSchema, updateWorkspaceInputSchema } from "@/lib/schemas/workspaces";
 import { seedDefaultCatalog } from "@/server/models/catalog";
-import { forgetApiRateLimit } from "@/server/rest/rate-limit";
+import { forgetApiRateLimit } from "@/server/http/rate-limit";
 import type { ClientInfo } from "@/server/http/client-info";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { z } from "zod";
@@ -25,12 +25,6 @@ function toWorkspace(w: { id: string; slug: string; name: string; createdAt: Dat
 export function workspaceServerDefaults() {
   const e = env();
   return { apiRateLimitDefault: e.CADRE_API_RATE_LIMIT, runStepLimitDefault: e.CADRE_RUN_STEP_LIMIT, runStepLimitMax: e.CADRE_RUN_STEP_LIMIT_MAX };
-}
-
-/** A workspace's stored limit (null: the default), never above the server's maximum. */
-export function effectiveRunStepLimit(own: number | null): number {
-  const e = env();
-  return Math.min(own ?? e.CADRE_RUN_STEP_LIMIT, Math.max(e.CADRE_RUN_STEP_LIMIT_MAX, e.CADRE_RUN_STEP_LIMIT));
 }
 
 export async function listMyWorkspaces(userId: string) {

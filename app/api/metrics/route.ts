@@ -1,4 +1,4 @@
-import { metricsResponse } from "@/server/observability/endpoint";
+import { metricsResponse } from "@/server/http/metrics-endpoint";
 
 export const dynamic = "force-dynamic";
 

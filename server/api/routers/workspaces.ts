@@ -12,7 +12,7 @@ import {
   workspaceSchema,
 } from "@/lib/schemas/workspaces";
 import { retentionSettingsSchema, updateRetentionInputSchema } from "@/lib/schemas/retention";
-import { getRetention, updateRetention } from "@/server/retention/policy";
+import { getRetention, updateRetention } from "@/server/workspaces/retention-policy";
 import { authedProcedure, router, workspaceProcedure } from "../trpc";
 import {
   createWorkspace,
@@ -26,7 +26,7 @@ import {
 } from "@/server/workspaces/workspaces";
 import { leaveWorkspace } from "@/server/workspaces/members";
 import { egressListsSchema, updateEgressListsInputSchema } from "@/lib/schemas/egress";
-import { getEgressLists, updateEgressLists } from "@/server/egress/workspace-lists";
+import { getEgressLists, updateEgressLists } from "@/server/workspaces/egress-lists";
 
 export const workspacesRouter = router({
   listMine: authedProcedure.output(z.array(myWorkspaceSchema)).query(({ ctx }) => listMyWorkspaces(ctx.user.id)),

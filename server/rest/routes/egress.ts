@@ -1,5 +1,5 @@
 import { defineRoute } from "../define";
-import { getEgressLists, updateEgressLists } from "@/server/egress/workspace-lists";
+import { getEgressLists, updateEgressLists } from "@/server/workspaces/egress-lists";
 import { egressListsSchema, updateEgressListsInputSchema } from "@/lib/schemas/egress";
 
 export const getEgressListsRoute = defineRoute({

@@ -2,7 +2,7 @@ import { defineRoute } from "../define";
 import { deleteWorkspace, getWorkspace, updateWorkspace, workspaceServerDefaults } from "@/server/workspaces/workspaces";
 import { deletedWorkspaceSchema, deleteWorkspaceInputSchema, updateWorkspaceInputSchema, workspaceSettingsSchema } from "@/lib/schemas/workspaces";
 import { retentionSettingsSchema, updateRetentionInputSchema } from "@/lib/schemas/retention";
-import { getRetention, updateRetention } from "@/server/retention/policy";
+import { getRetention, updateRetention } from "@/server/workspaces/retention-policy";
 
 export const getWorkspaceRoute = defineRoute({
   method: "GET",

@@ -8,7 +8,7 @@ import { clientInfoOf } from "@/server/http/client-info";
 import { clientAddress } from "@/server/http/client-address";
 import { limitBody, maxBodyBytes } from "@/server/http/body";
 import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
-import { observeRequest } from "@/server/observability/http";
+import { observeRequest } from "@/server/http/observe";
 
 function handler(req: Request) {
   const requestId = requestIdOf(req.headers);

@@ -1,4 +1,4 @@
-import { sessionRunEvents } from "@/server/runs/sse-session";
+import { sessionRunEvents } from "@/server/rest/sse-session";
 
 export const dynamic = "force-dynamic";
 

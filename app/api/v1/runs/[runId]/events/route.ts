@@ -1,4 +1,4 @@
-import { apiKeyRunEvents } from "@/server/runs/sse-routes";
+import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 
 export const dynamic = "force-dynamic";
 

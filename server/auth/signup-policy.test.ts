@@ -5,7 +5,7 @@ import { newId } from "@/lib/ids";
 import { signUp } from "@/server/users/service";
 import { initialise } from "@/server/users/init";
 import { acceptInvitation, createInvitation } from "@/server/workspaces/invitations";
-import { signupPolicyNotice } from "@/server/users/signup-policy";
+import { signupPolicyNotice } from "@/server/auth/signup-policy";
 import { makeWorkspace, outcome, uniq } from "@/test/helpers";
 import type { TenantContext } from "@/server/context";
 import { permissionsOf } from "@/lib/permissions";

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { testDb } from "@/test/db";
 import { setEnv } from "@/server/env";
-import { ApiRateLimiter, apiRateLimitOf, forgetApiRateLimit } from "@/server/rest/rate-limit";
-import { apiKeyRunEvents } from "@/server/runs/sse-routes";
+import { ApiRateLimiter, apiRateLimitOf, forgetApiRateLimit } from "@/server/http/rate-limit";
+import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { callerFor, makeApiKey, makeWorkspace, rest, uniq } from "@/test/helpers";
 
 afterAll(() => setEnv("CADRE_API_RATE_LIMIT", "600"));

@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type pino from "pino";
 import { logger as defaultLogger } from "@/server/logger";
 import { requestIdOf } from "@/server/http/request-id";
-import { metrics } from "./metrics";
-import { incomingContext, SpanKind, withSpan } from "./tracing";
+import { metrics } from "@/server/observability/metrics";
+import { incomingContext, SpanKind, withSpan } from "@/server/observability/tracing";
 
 /**
  * One access-log line, one span and the request metrics for each API request (REST, the web app's HTTP routes,

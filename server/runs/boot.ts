@@ -13,8 +13,8 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { closeAllRunStreams } from "@/server/runs/sse";
 import { settleObservations } from "@/server/models/gateway";
-import { startProcessExecutor, stopProcessExecutor } from "./executor";
-import { inngestEnabled } from "./inngest";
+import { startProcessExecutor, stopProcessExecutor } from "@/server/jobs/executor";
+import { inngestEnabled } from "@/server/jobs/inngest";
 import { lifecycle } from "@/server/lifecycle";
 
 const globalForBoot = globalThis as unknown as { cadreExecutorBooted?: boolean };

@@ -4,7 +4,7 @@ import { SYSTEM } from "@/server/db/scope";
 import { sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { requestIdOf } from "@/server/http/request-id";
-import { metrics } from "./metrics";
+import { metrics } from "@/server/observability/metrics";
 
 /**
  * GET /api/metrics: the Prometheus exposition, for a scraper holding CADRE_METRICS_TOKEN as a bearer token. Without

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { updateRetentionInputSchema } from "@/lib/schemas/retention";
-import { retentionDefaults } from "./purge";
+import { retentionDefaults } from "@/server/retention/purge";
 
 const COLUMNS = {
   runEventsDays: "retentionRunEventsDays",

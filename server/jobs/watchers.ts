@@ -1,9 +1,9 @@
 /**
  * Whether anyone follows a run live, so that its running steps stream their text (`node.delta`): an event stream of
- * the run open in this process (server/runs/notify.ts subscribers), or one open in another process, which marks the
+ * the run open in this process (server/jobs/notify.ts subscribers), or one open in another process, which marks the
  * run (`Run.watchedUntil`, renewed while the stream stays open). The executor reads the mark with each step start
  * (and with its claim). The mark is on the database's clock, which also decides whether a new event of the run is
- * announced to other processes (the NOTIFY trigger, server/runs/notify.ts). Streaming costs the step (the answer is parsed chunk by chunk, the deltas are written as
+ * announced to other processes (the NOTIFY trigger, server/jobs/notify.ts). Streaming costs the step (the answer is parsed chunk by chunk, the deltas are written as
  * events), so a run nobody watches does not pay for it.
  */
 import { execute } from "@/server/db/execute";

@@ -1,0 +1,169 @@
+/**
+ * The run function's statements (server/jobs/run-function.ts): the creator's context, a succeeded agent step with its
+ * events and running totals, and the run's finish. Each builds one statement; the caller runs or queues it.
+ */
+import { newId } from "@/lib/ids";
+import type { StepKind } from "@/lib/schemas/runs";
+import type { RunOutcome } from "@/lib/schemas/run-outcome";
+import type { TopologyResult } from "@/server/topologies";
+import type { AgentVersionOut } from "@/server/agents/service";
+import { sql, type Sql } from "@/server/db/sql";
+import { accessEndedSql } from "./run-access";
+import { stepAttemptWhere } from "./step-records";
+import { TEAM_STEP_KIND } from "./team-node";
+
+/** Node outputs in events are cut to this length (the step keeps the whole output). */
+export const EVENT_OUTPUT_MAX = 4000;
+
+/** The columns of `creatorContextSql`. */
+export type CreatorColumns = {
+  ctxWorkspaceSlug: string | null;
+  ctxKeyId: string | null;
+  ctxKeyName: string | null;
+  ctxKeyUserId: string | null;
+  ctxUserId: string | null;
+  ctxEmail: string | null;
+  ctxRole: string | null;
+  /** why the creator can no longer act (server/jobs/run-access.ts), or null */
+  ctxAccessEnded: string | null;
+};
+
+/**
+ * Columns and joins that resolve, for the run rows of `alias` (its "workspaceId", "createdByType", "createdById"),
+ * what the creator's context needs: the workspace's slug, the creator (its API key, or the user), the creator's
+ * membership and whether their access ended. Used by runTenantContext and by the executor's claim (the context comes
+ * with the claimed row).
+ */
+export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
+  const a = sql.ident(alias);
+  return {
+    columns: sql`cw.slug AS "ctxWorkspaceSlug", ck.id AS "ctxKeyId", ck.name AS "ctxKeyName", ck."createdById" AS "ctxKeyUserId",
+      cu.id AS "ctxUserId", cu.email AS "ctxEmail", cm.role::text AS "ctxRole", ${accessEndedSql(alias)} AS "ctxAccessEnded"`,
+    joins: sql`LEFT JOIN "Workspace" cw ON cw.id = ${a}."workspaceId"
+      LEFT JOIN "ApiKey" ck ON ${a}."createdByType" = 'api_key' AND ck.id = ${a}."createdById" AND ck."workspaceId" = ${a}."workspaceId"
+      LEFT JOIN "User" cu ON ${a}."createdByType" <> 'api_key' AND cu.id = ${a}."createdById"
+      LEFT JOIN "Membership" cm ON cm."workspaceId" = ${a}."workspaceId" AND cm."userId" = COALESCE(ck."createdById", cu.id)`,
+  };
+}
+
+/**
+ * An agent step's stored result (RunStep.result, replayed instead of calling the model again): the answer, and what
+ * the model calls said about it: `finishReason` of the call whose answer was kept, `finishReasons` of every call when
+ * there were two (a cut answer retried with more room), `answerProblem` when the answer is not the JSON asked for
+ * (the topology validates and repairs it).
+ */
+export interface StepResult {
+  text: string;
+  object?: unknown;
+  finishReason?: string;
+  finishReasons?: string[];
+  answerProblem?: { code: string; problems?: string[] };
+}
+
+export interface AgentStepRecord {
+  kind: StepKind;
+  nodeId: string;
+  agent: AgentVersionOut;
+  inputSeen: string;
+  output: string;
+  modelRef: string;
+  modelName: string;
+  modelLabel: string;
+  routeReason: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+}
+
+const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
+
+/**
+ * The step's details and result (succeeded), node.finished and run.progress, and the run's running totals, in one
+ * statement, fenced to the attempt that produced them (stepAttemptWhere). (The final totals are recomputed from the
+ * steps when the run finishes.)
+ */
+export function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
+  const now = new Date();
+  const finished = {
+    nodeId: r.nodeId,
+    stepId,
+    agent: r.agent.slug,
+    output: r.output.slice(0, EVENT_OUTPUT_MAX),
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    costUsd: r.costUsd,
+    model: r.modelLabel,
+    latencyMs: r.latencyMs,
+  };
+  return sql`WITH st AS (
+       UPDATE "RunStep" SET "kind" = ${r.kind}, "nodeId" = ${r.nodeId}, "agentId" = ${r.agent.agentId}, "agentVersion" = ${r.agent.version},
+         "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName}, "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)},
+         "output" = ${sql.text(r.output)}, "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = ${int(r.outputTokens)}, "costUsd" = ${sql.numeric(r.costUsd)},
+         "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
+       WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
+     r AS (
+       UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, "inputTokens" = "inputTokens" + ${int(r.inputTokens)}, "outputTokens" = "outputTokens" + ${int(r.outputTokens)},
+         "costUsd" = "costUsd" + ${sql.numeric(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
+       WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
+       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")
+     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished', ${sql.json(finished)}, ${now} FROM r
+     UNION ALL
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
+       jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
+         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
+     RETURNING seq`;
+}
+
+const newEventId = () => newId("evt");
+
+export interface Finish {
+  status: "succeeded" | "failed" | "cancelled";
+  output?: TopologyResult;
+  error?: string;
+  stepId?: string;
+  /** the team topology's outcome (stored on the run and sent with the terminal event) */
+  outcome?: RunOutcome | null;
+  /** a failure's code in the run.failed event (OUTCOME_NOT_MET) */
+  code?: string;
+}
+
+/** finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). */
+export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
+  const now = new Date();
+  const event =
+    f.status === "succeeded"
+      ? { type: "run.succeeded", data: { output: f.output?.output ?? "", ...outcomeData(f) } }
+      : f.status === "failed"
+        ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}), ...outcomeData(f) } }
+        : { type: "run.cancelled", data: {} };
+  // a cancel for a reason (its creator's access ended) says why, in the event and the run's error
+  const eventData =
+    f.status === "cancelled"
+      ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END`
+      : sql.json(event.data);
+  const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
+  const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
+  return sql`WITH t AS (
+       SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
+         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}))::int AS d
+       FROM "RunStep" WHERE "runId" = ${runId}),
+     r AS (
+       UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
+         "outcome" = ${f.outcome ? sql.json(f.outcome) : null},
+         "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
+         "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
+         "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
+         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "wakeAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
+       FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')${onlyIf ? sql` AND ${onlyIf}` : sql.empty}
+       RETURNING "workspaceId", "lastEventSeq", "cancelReason")
+     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
+     RETURNING seq`;
+}
+
+/** The outcome (and a failure's code) as the terminal event carries them. */
+function outcomeData(f: Finish): Record<string, unknown> {
+  return { ...(f.code ? { code: f.code } : {}), ...(f.outcome !== undefined ? { outcome: f.outcome } : {}) };
+}
