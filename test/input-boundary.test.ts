@@ -25,6 +25,11 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
     case "runs.start":
     case "POST /api/v1/runs":
       return at === "team" ? {} : { agent: "writer" };
+    case "audit.list":
+    case "audit.export":
+    case "GET /api/v1/audit":
+    case "GET /api/v1/audit/export":
+      return { action: "agent." };
     case "auth.signUp":
       return { password: "Correct-horse-battery-9" };
     case "account.changePassword":

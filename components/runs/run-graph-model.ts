@@ -1,5 +1,6 @@
 import { INPUT_NODE_ID, OUTPUT_NODE_ID, topologyGraph, type TopologyGraph } from "@/lib/topology-graph";
 import type { TopologySpec } from "@/lib/schemas/topology";
+import type { StepStatus } from "@/lib/schemas/runs";
 import { graphNodeState, unknownNodeIds, type NodeState, type RunLiveState } from "./run-state";
 
 /** The node a single-agent run is drawn with before its first event names it. */
@@ -43,7 +44,15 @@ export function runGraph(spec: TopologySpec | null, live: RunLiveState, agentLab
   return { nodes, edges };
 }
 
-const STEP_STATES: Record<string, NodeState> = { running: "running", retrying: "running", sleeping: "running", succeeded: "done", failed: "failed" };
+const STEP_STATES: Record<StepStatus, NodeState> = {
+  pending: "waiting",
+  running: "running",
+  retrying: "running",
+  waiting: "waiting",
+  sleeping: "running",
+  succeeded: "done",
+  failed: "failed",
+};
 
 /**
  * Each graph node's state: from the live events, or (before the events are replayed, e.g. just after a reload)
@@ -52,7 +61,7 @@ const STEP_STATES: Record<string, NodeState> = { running: "running", retrying: "
 export function runGraphStates(
   graph: TopologyGraph,
   live: RunLiveState,
-  fetched?: { status: string; steps: { nodeId: string | null; status: string }[] },
+  fetched?: { status: string; steps: { nodeId: string | null; status: StepStatus }[] },
 ): Record<string, NodeState> {
   const out: Record<string, NodeState> = {};
   for (const n of graph.nodes) {
@@ -63,7 +72,7 @@ export function runGraphStates(
       else {
         const states = fetched.steps
           .filter((s) => s.nodeId !== null && (s.nodeId === n.id || s.nodeId.startsWith(`${n.id}/`)))
-          .map((s) => STEP_STATES[s.status] ?? "waiting");
+          .map((s) => STEP_STATES[s.status]);
         state = states.includes("running") ? "running" : states.includes("failed") ? "failed" : states.includes("done") ? "done" : "waiting";
       }
     }

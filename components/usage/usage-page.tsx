@@ -6,6 +6,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
+import type { UsageOutcome } from "@/lib/schemas/usage";
 import { formatUsd } from "@/lib/usd";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -26,7 +27,7 @@ const PERIODS: { value: Period; label: string }[] = [
 
 const PAGE_SIZE = 25;
 const DAY_MS = 86_400_000;
-const OUTCOME_TONES: Record<string, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral", answer_invalid: "warning" };
+const OUTCOME_TONES: Record<UsageOutcome, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral", answer_invalid: "warning" };
 
 const formatCount = (n: number) => n.toLocaleString("en-US");
 
@@ -167,7 +168,7 @@ function RecentCalls({ period }: { period: Period }) {
                   <td className="num nowrap">{formatUsd(r.costUsd)}</td>
                   <td className="num nowrap">{formatCount(r.latencyMs)} ms</td>
                   <td>
-                    <Badge tone={OUTCOME_TONES[r.outcome] ?? "neutral"}>{r.outcome}</Badge>
+                    <Badge tone={OUTCOME_TONES[r.outcome]}>{r.outcome}</Badge>
                   </td>
                   <td className="usage-error" title={r.error ?? undefined}>
                     {r.error ?? ""}

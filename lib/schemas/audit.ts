@@ -1,14 +1,63 @@
 import { z } from "zod";
 import { text } from "./text";
-import { paginationShape } from "./common";
+import { actorTypeSchema, paginationShape } from "./common";
+
+/**
+ * Every action an audit entry can record. recordAudit takes only these (an unknown action does not compile), the
+ * filters accept only a prefix of one of them, and the database checks AuditLog.action against the same list
+ * (migration 20261206_100_closed_sets): a new action is added here AND in a migration that replaces the constraint.
+ * Raw-SQL writers: run.cancel by the run executor (server/jobs/run-access.ts), workspace.purge (server/retention/purge.ts).
+ */
+export const AUDIT_ACTIONS = [
+  "agent.create",
+  "agent.update",
+  "agent.archive",
+  "api_key.create",
+  "api_key.revoke",
+  "budget.update",
+  "invitation.create",
+  "invitation.accept",
+  "invitation.revoke",
+  "member.leave",
+  "member.remove",
+  "member.role_change",
+  "model.create",
+  "model.update",
+  "model.delete",
+  "provider.create",
+  "provider.update",
+  "provider.delete",
+  "routing_preset.create",
+  "routing_preset.update",
+  "routing_preset.delete",
+  "run.start",
+  "run.cancel",
+  "secret.create",
+  "secret.update",
+  "secret.delete",
+  "secret.use",
+  "team.create",
+  "team.update",
+  "team.archive",
+  "user.delete",
+  "workspace.create",
+  "workspace.update",
+  "workspace.delete",
+  "workspace.restore",
+  "workspace.purge",
+  "workspace.egress.update",
+  "workspace.retention.update",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export const auditActionSchema = z.enum(AUDIT_ACTIONS).meta({ id: "AuditAction" });
 
 export const auditEntrySchema = z
   .object({
     id: z.string(),
-    actorType: z.string(),
+    actorType: actorTypeSchema,
     actorId: z.string().nullable(),
     actorLabel: z.string().nullable(),
-    action: z.string(),
+    action: auditActionSchema,
     targetType: z.string(),
     targetId: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
@@ -21,7 +70,11 @@ export const auditEntrySchema = z
 
 /** Filters shared by the list and the export. */
 export const auditFilterSchema = z.strictObject({
-  action: text().max(64).optional().describe("Action prefix, e.g. `member.` or `workspace.delete`"),
+  action: text()
+    .max(64)
+    .refine((prefix) => AUDIT_ACTIONS.some((action) => action.startsWith(prefix)), "Not an audit action or the start of one")
+    .optional()
+    .describe("Action prefix, e.g. `member.` or `workspace.delete`"),
   actor: text().trim().min(1).max(200).optional().describe("An actor id (usr_…, key_…), or part of the actor's label (email or key name)"),
   from: z.coerce.date().optional().describe("Entries at or after this time (ISO 8601)"),
   to: z.coerce.date().optional().describe("Entries before this time (ISO 8601)"),

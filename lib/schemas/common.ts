@@ -2,6 +2,15 @@ import { z } from "zod";
 import { text } from "./text";
 import { ROLES } from "../permissions";
 
+/**
+ * Who did something: a person, an API key, or Cadre itself (the run executor, the retention purge). Audit entries,
+ * runs (createdByType) and usage records (actorType) store it; the database checks the set (migration
+ * 20261206_100_closed_sets).
+ */
+export const ACTOR_TYPES = ["user", "api_key", "system"] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+export const actorTypeSchema = z.enum(ACTOR_TYPES).meta({ id: "ActorType" });
+
 export const roleSchema = z.enum(ROLES).meta({ id: "Role", description: "Workspace role" });
 
 export const emailSchema = text()

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { idempotencyKeySchema } from "@/lib/idempotency";
 import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
-import { idSchema, paginationShape } from "./common";
+import { actorTypeSchema, idSchema, paginationShape } from "./common";
 import { runOutcomeSchema } from "./run-outcome";
 
 /**
@@ -12,6 +12,18 @@ import { runOutcomeSchema } from "./run-outcome";
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export const runStatusSchema = z.enum(RUN_STATUSES).meta({ id: "RunStatus" });
 export type RunStatus = z.infer<typeof runStatusSchema>;
+/** What a run executes. The closed sets below are also CHECK constraints in the database (migration 20261206_100_closed_sets). */
+export const RUN_TARGET_TYPES = ["team", "agent"] as const;
+export type RunTargetType = (typeof RUN_TARGET_TYPES)[number];
+/**
+ * A step row's status: pending (not started again yet), running, retrying (another attempt follows), waiting (for a
+ * provider to recover), sleeping (a durable sleep), succeeded, failed.
+ */
+export const STEP_STATUSES = ["pending", "running", "retrying", "waiting", "sleeping", "succeeded", "failed"] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+/** A step row's kind: an agent's call, an aggregator, a manager's plan, a nested team's node, or bookkeeping (system). */
+export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system"] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
 export const MAX_RUN_INPUT = 100_000;
@@ -77,7 +89,7 @@ const targetSchema = z.object({ id: z.string(), slug: z.string(), name: z.string
 export const runSchema = z
   .object({
     id: z.string(),
-    targetType: z.enum(["team", "agent"]),
+    targetType: z.enum(RUN_TARGET_TYPES),
     team: targetSchema.nullable(),
     agent: targetSchema.nullable(),
     status: runStatusSchema,
@@ -98,7 +110,7 @@ export const runSchema = z
     durationMs: z.number().int().nullable(),
     stepsDone: z.number().int(),
     stepsExpected: z.number().int(),
-    createdBy: z.object({ type: z.string(), id: z.string().nullable() }),
+    createdBy: z.object({ type: actorTypeSchema, id: z.string().nullable() }),
     cancelRequestedAt: z.date().nullable(),
     queuedAt: z.date(),
     startedAt: z.date().nullable(),
@@ -112,10 +124,9 @@ export const runStepSchema = z
   .object({
     id: z.string(),
     stepId: z.string(),
-    kind: z.string(),
+    kind: z.enum(STEP_KINDS),
     nodeId: z.string().nullable(),
-    /** running | retrying | waiting (for a provider to recover) | succeeded | failed | sleeping | pending */
-    status: z.string(),
+    status: z.enum(STEP_STATUSES),
     attempts: z.number().int(),
     error: z.string().nullable(),
     agent: z.object({ id: z.string(), slug: z.string().nullable(), version: z.number().int().nullable() }).nullable(),

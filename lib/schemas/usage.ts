@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { text } from "./text";
-import { paginationShape } from "./common";
+import { actorTypeSchema, paginationShape } from "./common";
 
 // ---------------------------------------------------------------------------------------------------
 // Cost ledger
 
 /** answer_invalid: the provider answered (billed), but the answer was cut at maxOutputTokens or not the JSON asked for */
 export const USAGE_OUTCOMES = ["ok", "error", "timeout", "refused", "answer_invalid"] as const;
+export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
 export const usageOutcomeSchema = z.enum(USAGE_OUTCOMES).meta({ id: "UsageOutcome", description: "How a model call ended" });
 
 /** Shortcuts for the period; days and months are calendar days and months in UTC. */
@@ -90,9 +91,9 @@ export const usageRecordSchema = z
     outputTokens: z.number().int(),
     costUsd: z.number(),
     latencyMs: z.number().int(),
-    outcome: z.string(),
+    outcome: usageOutcomeSchema,
     error: z.string().nullable(),
-    actorType: z.string().nullable(),
+    actorType: actorTypeSchema.nullable(),
     actorId: z.string().nullable(),
   })
   .meta({ id: "UsageRecord" });

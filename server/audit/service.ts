@@ -2,14 +2,15 @@ import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { db, tenantScope } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
-import type { auditFilterSchema, listAuditInputSchema } from "@/lib/schemas/audit";
+import type { AuditAction, auditFilterSchema, listAuditInputSchema } from "@/lib/schemas/audit";
+import type { ActorType } from "@/lib/schemas/common";
 import { afterCursor, encodeCursor } from "./cursor";
 import type { z } from "zod";
 
 type Tx = Prisma.TransactionClient;
 
 export interface AuditEntryInput {
-  action: string;
+  action: AuditAction;
   targetType: string;
   targetId?: string | null;
   metadata?: Record<string, unknown>;
@@ -26,7 +27,7 @@ export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma
     id: newId("aud"),
     workspaceId: ctx.workspaceId,
     workspaceSlug: ctx.workspaceSlug || null,
-    actorType: ctx.actor.type,
+    actorType: ctx.actor.type satisfies ActorType,
     actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     actorLabel: ctx.actor.type === "user" ? ctx.actor.email : `API key "${ctx.actor.name}"`,
     action: entry.action,
@@ -68,7 +69,8 @@ const ENTRY_SELECT = {
 } as const;
 
 type EntryRow = Prisma.AuditLogGetPayload<{ select: typeof ENTRY_SELECT }>;
-export type AuditEntry = Omit<EntryRow, "metadata"> & { metadata: Record<string, unknown> };
+/** actorType and action as the database's CHECK constraints hold them (migration 20261206_100_closed_sets) */
+export type AuditEntry = Omit<EntryRow, "metadata" | "actorType" | "action"> & { actorType: ActorType; action: AuditAction; metadata: Record<string, unknown> };
 
 async function auditPage(
   client: PrismaClient,
@@ -83,7 +85,9 @@ async function auditPage(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit + 1,
   });
-  const items = rows.slice(0, limit).map((r) => ({ ...r, metadata: r.metadata as Record<string, unknown> }));
+  const items = rows
+    .slice(0, limit)
+    .map((r) => ({ ...r, actorType: r.actorType as ActorType, action: r.action as AuditAction, metadata: r.metadata as Record<string, unknown> }));
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
 }
 

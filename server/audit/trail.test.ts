@@ -134,6 +134,14 @@ describe("audit filters and keyset paging", () => {
     expect(after.items.map((e) => e.id)).toEqual(expected.slice(3, 6));
   });
 
+  it("refuses an action filter that starts no known action (tRPC and REST)", async () => {
+    const { ws, key } = await seeded();
+    await expect(webCaller(ws.users.owner, ws.slug).audit.list({ action: "agnet." })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const res = await rest("GET", "/api/v1/audit", { key, query: { action: "agent.creat" } });
+    expect(res.status).toBe(200);
+    expect((await rest("GET", "/api/v1/audit", { key, query: { action: "member.invite" } })).status).toBe(422);
+  });
+
   it("refuses a malformed cursor with 400 INVALID_CURSOR", async () => {
     const { key } = await seeded();
     const res = await rest("GET", "/api/v1/audit", { key, query: { cursor: "not-a-cursor" } });
@@ -276,9 +284,9 @@ describe("retention", () => {
     const gone = `ws_deleted${uniq()}`;
     await testDb().auditLog.createMany({
       data: [
-        { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "old.live", targetType: "x", createdAt: old },
-        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "old.deleted", targetType: "x", createdAt: old },
-        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "recent.deleted", targetType: "x" },
+        { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "agent.create", targetType: "x", createdAt: old },
+        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "agent.update", targetType: "x", createdAt: old },
+        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "agent.archive", targetType: "x" },
       ],
     });
     await testDb().authEvent.create({ data: { id: newId("aev"), action: "auth.sign_in", email: `old-${uniq()}@example.test`, createdAt: old } });
@@ -288,7 +296,7 @@ describe("retention", () => {
     const result = await purgeExpiredAudit({ retentionDays: 365 });
     expect(result.auditEntries).toBeGreaterThanOrEqual(2);
     expect(result.authEvents).toBeGreaterThanOrEqual(1);
-    expect((await testDb().auditLog.findMany({ where: { workspaceId: { in: [ws.id, gone] } } })).map((e) => e.action)).toEqual(["recent.deleted"]);
+    expect((await testDb().auditLog.findMany({ where: { workspaceId: { in: [ws.id, gone] } } })).map((e) => e.action)).toEqual(["agent.archive"]);
 
     await tick();
     const io = {

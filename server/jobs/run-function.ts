@@ -26,7 +26,8 @@ import { AppError, isAppError } from "@/lib/errors";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { modelPolicySchema } from "@/lib/schemas/model-policy";
 import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_OUTPUT_TOKENS } from "@/lib/schemas/agents";
-import { runPinsSchema, type RunPins } from "@/lib/schemas/runs";
+import { runPinsSchema, type RunPins, type RunTargetType, type StepKind } from "@/lib/schemas/runs";
+import type { ActorType } from "@/lib/schemas/common";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext, Actor } from "@/server/context";
 import { db } from "@/server/db/client";
@@ -81,7 +82,7 @@ const MAX_NESTING = 8;
 // ---------------------------------------------------------------------------------------------------
 // Steps
 
-function kindOf(call: AgentCall): string {
+function kindOf(call: AgentCall): StepKind {
   const leaf = call.nodeId.split("/").pop() ?? call.nodeId;
   if (leaf === "agg" || leaf.endsWith(".agg")) return "aggregate";
   if (call.output && /manager$/.test(leaf)) return "plan";
@@ -94,7 +95,7 @@ function kindOf(call: AgentCall): string {
 export interface RunRow {
   id: string;
   workspaceId: string;
-  targetType: string;
+  targetType: RunTargetType;
   teamId: string | null;
   teamVersion: number | null;
   agentId: string | null;
@@ -105,7 +106,7 @@ export interface RunRow {
   modelPolicyOverride: unknown;
   /** the pinned versions (RunPins); null for a run written before the column, whose pins are in its run.queued event */
   pins?: unknown;
-  createdByType: string;
+  createdByType: ActorType;
   createdById: string | null;
   cancelRequestedAt: Date | null;
   stepsExpected: number;
@@ -244,7 +245,7 @@ export class RunRuntime implements TopologyRuntime {
     }
   }
 
-  private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: string): Promise<AgentResult> {
+  private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind): Promise<AgentResult> {
     const { ctx, run, step, deps } = this.shared;
     const result = await step.run<StepResult>(
       stepId,
@@ -435,7 +436,7 @@ async function recordFailedAttempt(
   step: StepApi,
   runId: string,
   stepId: string,
-  f: { kind: string; nodeId: string; agent: AgentVersionOut; inputSeen: string; error: unknown; attempt: number; willRetry: boolean; event: boolean },
+  f: { kind: StepKind; nodeId: string; agent: AgentVersionOut; inputSeen: string; error: unknown; attempt: number; willRetry: boolean; event: boolean },
 ): Promise<void> {
   const reason = reasonOf(f.error);
   await step.write(

@@ -3,6 +3,7 @@
  * events and running totals, and the run's finish. Each builds one statement; the caller runs or queues it.
  */
 import { newId } from "@/lib/ids";
+import type { StepKind } from "@/lib/schemas/runs";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
 import type { TopologyResult } from "@/server/topologies";
 import type { AgentVersionOut } from "@/server/agents/service";
@@ -60,7 +61,7 @@ export interface StepResult {
 }
 
 export interface AgentStepRecord {
-  kind: string;
+  kind: StepKind;
   nodeId: string;
   agent: AgentVersionOut;
   inputSeen: string;

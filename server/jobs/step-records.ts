@@ -3,6 +3,7 @@
  * it back (shared by the executor's Postgres steps, which queue them on the run's writer, and the Inngest adapter,
  * which runs them at once). Each is ONE statement.
  */
+import type { StepStatus } from "@/lib/schemas/runs";
 import { newId } from "@/lib/ids";
 import { notifyRunEvents } from "./notify";
 import { watchedSql } from "./watchers";
@@ -30,7 +31,7 @@ export interface StepStart {
 export interface StepStartRow {
   cancel: boolean | null;
   watched: boolean | null;
-  status: string | null;
+  status: StepStatus | null;
   result: unknown;
   attempts: number | null;
 }

@@ -20,7 +20,7 @@
  * lease), the stale attempt's record changes nothing and this execution stops at its next step.
  */
 import { AppError, isAppError } from "@/lib/errors";
-import type { RunEventType } from "@/lib/schemas/runs";
+import type { RunEventType, StepKind, StepStatus } from "@/lib/schemas/runs";
 import { watchedInProcess } from "./watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
@@ -216,8 +216,8 @@ export interface StepInfo {
 }
 
 export interface StepOptions {
-  /** RunStep.kind for a new row (agent, aggregate, plan, system ...) */
-  kind?: string;
+  /** RunStep.kind for a new row (default system) */
+  kind?: StepKind;
   /** how long the step may wait in all for its providers to recover (default DEFAULT_OUTAGE_WAIT_MS) */
   outageWaitMs?: number;
   nodeId?: string;
@@ -262,7 +262,7 @@ export interface StepHooks {
 
 /** A step as this execution knows it (read once at the start, then kept in step with what it writes). */
 export interface KnownStep {
-  status: string;
+  status: StepStatus;
   attempts: number;
   result: unknown;
 }
@@ -288,7 +288,7 @@ function delay(ms: number): Promise<void> {
 
 /** The run's stored steps, by step id. */
 export async function storedSteps(run: { runId: string; workspaceId: string }): Promise<Map<string, KnownStep>> {
-  const { rows } = await execute<{ stepId: string; status: string; attempts: number; result: unknown }>(
+  const { rows } = await execute<{ stepId: string; status: StepStatus; attempts: number; result: unknown }>(
     run,
     sql`SELECT "stepId", "status", "attempts", "result" FROM "RunStep" WHERE "runId" = ${run.runId}`,
   );
@@ -372,7 +372,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       if (prior?.status === "succeeded") return prior.result as T; // replay: the stored result, fn is not called
       checkCancel();
       // a step that waited keeps its wait as its result until it succeeds (the limit counts from the first wait)
-      if (prior && prior.status !== "succeeded") waited = storedWaitOf(prior.result) ?? waited;
+      if (prior) waited = storedWaitOf(prior.result) ?? waited;
       if (prior?.status === "waiting") {
         // woken early (another branch's wake-up time came first): wait on
         if (waited && waited.retryAt > Date.now()) park(waited.retryAt);

@@ -8,9 +8,10 @@
  */
 import { newId } from "@/lib/ids";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
+import type { StepKind } from "@/lib/schemas/runs";
 import { sql, type Sql } from "@/server/db/sql";
 
-export const TEAM_STEP_KIND = "team";
+export const TEAM_STEP_KIND = "team" satisfies StepKind;
 
 export interface TeamNodeRecord {
   runId: string;

@@ -8,11 +8,11 @@ import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { addSpend, dropSpend, writesOf } from "@/server/ledger/budget-cache";
 import { Decimal, decimalOf } from "@/server/ledger/decimal";
+import type { UsageOutcome } from "@/lib/schemas/usage";
 
 // Contract (called by the gateway)
 
-/** answer_invalid: a transport success whose answer failed (cut at maxOutputTokens, not the JSON asked for) */
-export type UsageOutcome = "ok" | "error" | "timeout" | "refused" | "answer_invalid";
+export type { UsageOutcome } from "@/lib/schemas/usage";
 
 export interface UsageInput {
   runId?: string;

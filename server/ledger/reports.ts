@@ -6,7 +6,8 @@ import { db } from "@/server/db/client";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { Prisma } from "@/server/db/generated/client";
 import type { TenantContext } from "@/server/context";
-import type { ListUsageInput, UsageFilters, UsageRecordOut, UsageTotals } from "@/lib/schemas/usage";
+import type { ListUsageInput, UsageFilters, UsageOutcome, UsageRecordOut, UsageTotals } from "@/lib/schemas/usage";
+import type { ActorType } from "@/lib/schemas/common";
 import { type Decimal, decimalOrZero } from "@/server/ledger/decimal";
 
 interface ResolvedRange {
@@ -190,9 +191,9 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
     outputTokens: r.outputTokens,
     costUsd: Number(r.costUsd),
     latencyMs: r.latencyMs,
-    outcome: r.outcome,
+    outcome: r.outcome as UsageOutcome,
     error: r.error,
-    actorType: r.actorType,
+    actorType: r.actorType as ActorType | null,
     actorId: r.actorId,
   }));
   return { items, nextCursor };

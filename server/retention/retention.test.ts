@@ -53,7 +53,7 @@ async function usageRow(ws: TestWorkspace, createdAt: Date) {
 }
 
 async function auditRow(ws: TestWorkspace, createdAt: Date) {
-  await db().auditLog.create({ data: { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "old.thing", targetType: "x", createdAt } });
+  await db().auditLog.create({ data: { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "secret.use", targetType: "x", createdAt } });
 }
 
 describe("the retention policy", () => {
@@ -135,8 +135,8 @@ describe("the purge", () => {
     expect(await db().run.count({ where: { id: shortRun } })).toBe(1); // the run itself stays
     expect(await db().usageRecord.count({ where: { workspaceId: short.id } })).toBe(1);
     expect(await db().usageRecord.count({ where: { workspaceId: normal.id } })).toBe(1);
-    expect((await auditRows(short.id, "old.thing")).length).toBe(0);
-    expect((await auditRows(normal.id, "old.thing")).length).toBe(1);
+    expect((await auditRows(short.id, "secret.use")).length).toBe(0);
+    expect((await auditRows(normal.id, "secret.use")).length).toBe(1);
     expect(await db().loginThrottle.findUnique({ where: { key: throttleOld } })).toBeNull();
     expect(await db().loginThrottle.findUnique({ where: { key: throttleNew } })).not.toBeNull();
     expect(await db().rateLimiterFlexible.findUnique({ where: { key: limiterOld } })).toBeNull();
@@ -165,7 +165,7 @@ describe("the purge", () => {
     expect(await db().runEvent.count({ where: { runId: run } })).toBe(2);
     expect((await db().runStep.findFirst({ where: { runId: run } }))!.inputSeen).toBe("prompt text");
     expect(await db().usageRecord.count({ where: { workspaceId: forever.id } })).toBe(1);
-    expect((await auditRows(forever.id, "old.thing")).length).toBe(1);
+    expect((await auditRows(forever.id, "secret.use")).length).toBe(1);
   });
 });
 

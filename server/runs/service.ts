@@ -31,14 +31,17 @@ import {
   type RunPins,
   type RunStatus,
   type RunStepOut,
+  type RunTargetType,
   type StartRunInput,
+  type StepKind,
+  type StepStatus,
 } from "@/lib/schemas/runs";
 import { parseOutcome } from "@/lib/schemas/run-outcome";
 import { appendRunEvents, eventsAfter } from "@/server/jobs/events";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
-import { paginationSchema, type Page } from "@/lib/schemas/common";
+import { paginationSchema, type ActorType, type Page } from "@/lib/schemas/common";
 import type { z } from "zod";
 import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-function";
 import { wakeExecutor } from "@/server/jobs/executor";
@@ -101,7 +104,7 @@ function toRun(row: RunFields, names: Names): RunOut {
     durationMs: row.startedAt && end ? Math.max(0, end.getTime() - row.startedAt.getTime()) : null,
     stepsDone: row.stepsDone,
     stepsExpected: row.stepsExpected,
-    createdBy: { type: row.createdByType, id: row.createdById },
+    createdBy: { type: row.createdByType as ActorType, id: row.createdById },
     cancelRequestedAt: row.cancelRequestedAt,
     queuedAt: row.queuedAt,
     startedAt: row.startedAt,
@@ -117,9 +120,9 @@ function toStep(row: StepFields, agentSlugs: Map<string, string>, limit: number)
   return {
     id: row.id,
     stepId: row.stepId,
-    kind: row.kind,
+    kind: row.kind as StepKind,
     nodeId: row.nodeId,
-    status: row.status,
+    status: row.status as StepStatus,
     attempts: row.attempts,
     error: row.error,
     agent: row.agentId ? { id: row.agentId, slug: agentSlugs.get(row.agentId) ?? null, version: row.agentVersion } : null,
@@ -194,7 +197,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   const row: RunFields = {
     id: runId,
     workspaceId: ctx.workspaceId,
-    targetType: data.team ? "team" : "agent",
+    targetType: (data.team ? "team" : "agent") satisfies RunTargetType,
     teamId: target.teamId ?? null,
     teamVersion: target.teamVersion ?? null,
     agentId: target.agentId ?? null,
@@ -213,7 +216,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     stepsDone: 0,
     stepsExpected: 0,
     lastEventSeq: 1,
-    createdByType: ctx.actor.type,
+    createdByType: ctx.actor.type satisfies ActorType,
     createdById: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
     cancelRequestedAt: null,
     cancelReason: null,

@@ -87,7 +87,7 @@ describe("account deletion", () => {
         actorType: "user",
         actorId: coOwner.id,
         actorLabel: coOwner.email,
-        action: "member.invite",
+        action: "invitation.create",
         targetType: "invitation",
         metadata: { email: me.email },
       },

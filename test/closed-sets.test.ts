@@ -1,0 +1,84 @@
+/**
+ * Closed sets stored as text (migration 20261206_100_closed_sets): the database refuses a value outside each set,
+ * written the way the run engine writes (raw SQL, text parameters), and each CHECK constraint's list equals its
+ * TypeScript array, read back from pg_constraint, so that the two cannot drift apart.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { NO_TENANT } from "@/server/db/client";
+import { testDb } from "@/test/db";
+import { execute } from "@/server/db/execute";
+import { sql, type Sql } from "@/server/db/sql";
+import { newId } from "@/lib/ids";
+import { ACTOR_TYPES } from "@/lib/schemas/common";
+import { RUN_TARGET_TYPES, STEP_KINDS, STEP_STATUSES } from "@/lib/schemas/runs";
+import { USAGE_OUTCOMES } from "@/lib/schemas/usage";
+import { AUDIT_ACTIONS } from "@/lib/schemas/audit";
+import { AUTH_EVENT_ACTIONS } from "@/server/audit/auth-events";
+import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
+
+/** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
+const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
+  { constraint: "Run_targetType_check", values: RUN_TARGET_TYPES, write: (v) => runInsert({ targetType: v }) },
+  { constraint: "Run_createdByType_check", values: ACTOR_TYPES, write: (v) => runInsert({ createdByType: v }) },
+  { constraint: "RunStep_status_check", values: STEP_STATUSES, write: (v) => stepInsert({ status: v }) },
+  { constraint: "RunStep_kind_check", values: STEP_KINDS, write: (v) => stepInsert({ kind: v }) },
+  { constraint: "UsageRecord_outcome_check", values: USAGE_OUTCOMES, write: (v) => usageInsert({ outcome: v }) },
+  { constraint: "UsageRecord_actorType_check", values: ACTOR_TYPES, write: (v) => usageInsert({ actorType: v }) },
+  { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },
+  { constraint: "AuditLog_action_check", values: AUDIT_ACTIONS, write: (v) => auditInsert({ action: v }) },
+  {
+    constraint: "AuthEvent_action_check",
+    values: AUTH_EVENT_ACTIONS,
+    write: (v) => sql`INSERT INTO "AuthEvent" ("id", "action") VALUES (${newId("aev")}, ${v})`,
+    tenant: false,
+  },
+];
+
+let ws: TestWorkspace;
+let runId: string;
+
+function runInsert(v: { targetType?: string; createdByType?: string }): Sql {
+  return sql`INSERT INTO "Run" ("id", "workspaceId", "targetType", "input", "createdByType", "updatedAt")
+    VALUES (${newId("run")}, ${ws.id}, ${v.targetType ?? "agent"}, 'x', ${v.createdByType ?? "user"}, now())`;
+}
+
+function stepInsert(v: { status?: string; kind?: string }): Sql {
+  return sql`INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "status")
+    VALUES (${newId("stp")}, ${ws.id}, ${runId}, ${newId("stp")}, ${v.kind ?? "system"}, ${v.status ?? "running"})`;
+}
+
+function usageInsert(v: { outcome?: string; actorType?: string }): Sql {
+  return sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "modelName", "providerKind", "outcome", "actorType")
+    VALUES (${newId("use")}, ${ws.id}, 'm', 'simulator', ${v.outcome ?? "ok"}, ${v.actorType ?? "user"})`;
+}
+
+function auditInsert(v: { actorType?: string; action?: string }): Sql {
+  return sql`INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "action", "targetType")
+    VALUES (${newId("aud")}, ${ws.id}, ${v.actorType ?? "user"}, ${v.action ?? "agent.create"}, 'x')`;
+}
+
+beforeAll(async () => {
+  ws = await makeWorkspace("closed-sets");
+  runId = newId("run");
+  await testDb().run.create({
+    data: { id: runId, workspaceId: ws.id, targetType: "agent", input: "x", createdByType: "user", createdById: ws.users.owner.id },
+  });
+});
+
+describe("closed sets in the database", () => {
+  it.each(SETS)("$constraint refuses a value outside its set and takes every value in it", async ({ constraint, values, write, tenant }) => {
+    const scope = tenant === false ? NO_TENANT : { workspaceId: ws.id };
+    await expect(execute(scope, write("not_in_the_set"))).rejects.toThrow(constraint);
+    for (const value of values) await execute(scope, write(value));
+  });
+
+  it("each CHECK constraint lists exactly its TypeScript array", async () => {
+    const { rows } = await execute<{ name: string; def: string }>(
+      NO_TENANT,
+      sql`SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'c' AND conname LIKE '%\_check'`,
+    );
+    const listOf = (def: string) => [...def.matchAll(/'((?:[^']|'')*)'::text/g)].map((m) => m[1]!.replaceAll("''", "'")).sort();
+    const lists = Object.fromEntries(rows.filter((r) => SETS.some((s) => s.constraint === r.name)).map((r) => [r.name, listOf(r.def)]));
+    expect(lists).toEqual(Object.fromEntries(SETS.map((s) => [s.constraint, [...s.values].sort()])));
+  });
+});
