@@ -15,6 +15,7 @@
  *   database (and the embedded one last). A second signal cuts the wait short.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import path from "node:path";
@@ -142,6 +143,7 @@ async function serve(closeDatabase: () => Promise<void>) {
   const e = env();
   const life = lifecycle();
   life.launcher = true;
+  useBuiltNextConfig(process.cwd());
   const { default: next } = await import("next");
   const app = next({ dev: false, dir: process.cwd(), hostname: e.HOSTNAME ?? "localhost", port: e.PORT });
   await app.prepare();
@@ -161,7 +163,7 @@ async function serve(closeDatabase: () => Promise<void>) {
     server.once("error", reject);
     server.listen(e.PORT, e.HOSTNAME, () => resolve());
   });
-  log(`Cadre on http://${e.HOSTNAME ?? "localhost"}:${e.PORT}`);
+  log(`Cadre on http://${e.HOSTNAME ?? "localhost"}:${e.PORT} (started in ${Math.round(process.uptime() * 1000)} ms)`);
 
   const graceMs = e.CADRE_SHUTDOWN_GRACE_SECONDS * 1000;
   let stopping = false;
@@ -197,6 +199,22 @@ async function serve(closeDatabase: () => Promise<void>) {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/**
+ * Next's configuration as the build serialised it (.next/required-server-files.json), handed to Next the way its
+ * standalone server.js does: the start then neither compiles nor runs next.config.ts (nor the git call in it).
+ */
+function useBuiltNextConfig(dir: string) {
+  if (process.env.__NEXT_PRIVATE_STANDALONE_CONFIG) return;
+  try {
+    const { config } = JSON.parse(readFileSync(path.join(dir, ".next", "required-server-files.json"), "utf8")) as {
+      config: Record<string, unknown> & { experimental: Record<string, unknown> };
+    };
+    process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+  } catch {
+    // no manifest (an older build): Next loads next.config.ts itself
+  }
 }
 
 /** Development: `next dev` as a child; a signal is passed on and the database closed once the child has exited. */
