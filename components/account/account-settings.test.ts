@@ -28,7 +28,9 @@ async function render(user: TestUser) {
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: "app" });
   queryClient.setQueryData(trpc.account.get.queryKey(), await callerFor(user).account.get());
   queryClient.setQueryData(trpc.workspaces.listDeleted.queryKey(), await callerFor(user).workspaces.listDeleted());
-  return rtlRender(h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(AccountSettings) })));
+  return rtlRender(
+    h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(AccountSettings) })),
+  );
 }
 
 async function passwordUser() {

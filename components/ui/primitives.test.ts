@@ -60,7 +60,9 @@ describe("ResourcePage", () => {
   };
 
   it("renders the resource once loaded", () => {
-    const { container } = render(h(ResourcePage<string>, { ...props, readable: true, query: { isPending: false, isError: false, error: null, data: "Writer" } }));
+    const { container } = render(
+      h(ResourcePage<string>, { ...props, readable: true, query: { isPending: false, isError: false, error: null, data: "Writer" } }),
+    );
     expect(screen.getByRole("heading", { level: 1, name: "Writer" })).toBeTruthy();
     expect(container.innerHTML).toBe("<div><h1>Writer</h1></div>");
   });
