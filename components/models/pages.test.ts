@@ -1,10 +1,11 @@
+// @vitest-environment happy-dom
 /**
- * Smoke test of the Providers and Models pages: they render (server-side, from a filled query cache) with the
- * test ids the e2e journeys use, and the simulator is labelled wherever it appears.
+ * Smoke test of the Providers and Models pages: they render (from a filled query cache) with the test ids the
+ * e2e journeys use, and the simulator is labelled wherever it appears.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h, type ReactElement } from "react";
-import { renderToString } from "react-dom/server";
+import { cleanup, render as rtlRender, screen } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
@@ -16,6 +17,8 @@ import { roleCan, type Role } from "@/lib/permissions";
 import { callerFor, makeWorkspace } from "@/test/helpers";
 import { ProvidersPage } from "./providers-page";
 import { ModelsPage } from "./models-page";
+
+afterEach(cleanup);
 
 async function render(role: Role, page: () => ReactElement) {
   const ws = await makeWorkspace("render");
@@ -37,7 +40,7 @@ async function render(role: Role, page: () => ReactElement) {
     user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
-  return renderToString(
+  return rtlRender(
     h(
       QueryClientProvider,
       { client: queryClient },
@@ -45,6 +48,10 @@ async function render(role: Role, page: () => ReactElement) {
     ),
   );
 }
+
+/** the elements with a test id, which must be there */
+const byTestId = (id: string) => screen.getAllByTestId(id);
+const rowsWith = (attribute: string) => screen.getAllByRole("row").map((row) => row.getAttribute(attribute));
 
 describe("Providers and Models pages", () => {
   it("an owner sees the forms, the rows, the actions and the simulator badge", async () => {
@@ -63,10 +70,11 @@ describe("Providers and Models pages", () => {
       "provider-delete",
       "simulator-badge",
     ]) {
-      expect(providers, id).toContain(`data-testid="${id}"`);
+      expect(byTestId(id).length, id).toBeGreaterThan(0);
     }
-    expect(providers).toContain('data-name="Ollama"');
-    expect(providers).toContain("Simulator — offline, deterministic, no real model");
+    expect(rowsWith("data-name")).toContain("Ollama");
+    expect(screen.getAllByText("Simulator — offline, deterministic, no real model").length).toBeGreaterThan(0);
+    providers.unmount();
 
     const models = await render("owner", () => h(ModelsPage));
     for (const id of [
@@ -84,21 +92,23 @@ describe("Providers and Models pages", () => {
       "model-delete",
       "simulator-badge",
     ]) {
-      expect(models, id).toContain(`data-testid="${id}"`);
+      expect(byTestId(id).length, id).toBeGreaterThan(0);
     }
-    expect(models).toContain('data-model-id="llama3.1:8b"');
-    expect(models).toContain('data-model-id="sim-fast"');
-    expect(models).toContain("Llama 3.1 8B");
+    expect(rowsWith("data-model-id")).toEqual(expect.arrayContaining(["llama3.1:8b", "sim-fast"]));
+    expect(screen.getAllByText("Llama 3.1 8B").length).toBeGreaterThan(0);
+    models.unmount();
   });
 
   it("a viewer sees the lists without forms or actions", async () => {
     const providers = await render("viewer", () => h(ProvidersPage));
-    expect(providers).toContain('data-testid="provider-row"');
-    expect(providers).not.toContain('data-testid="provider-form"');
-    expect(providers).not.toContain('data-testid="provider-test"');
-    const models = await render("viewer", () => h(ModelsPage));
-    expect(models).toContain('data-testid="model-row"');
-    expect(models).not.toContain('data-testid="model-form"');
-    expect(models).not.toContain('data-testid="model-delete"');
+    expect(byTestId("provider-row").length).toBeGreaterThan(0);
+    expect(screen.queryByTestId("provider-form")).toBeNull();
+    expect(screen.queryByTestId("provider-test")).toBeNull();
+    expect(screen.queryByRole("textbox")).toBeNull();
+    providers.unmount();
+    await render("viewer", () => h(ModelsPage));
+    expect(byTestId("model-row").length).toBeGreaterThan(0);
+    expect(screen.queryByTestId("model-form")).toBeNull();
+    expect(screen.queryByTestId("model-delete")).toBeNull();
   });
 });

@@ -1,11 +1,12 @@
+// @vitest-environment happy-dom
 /**
- * Smoke test of the Routing page: it renders (server-side, from a filled query cache) with the test ids the e2e
+ * Smoke test of the Routing page: it renders (from a filled query cache) with the test ids the e2e
  * journeys use; the decision and run views render a real decision and a real call (the simulator); viewers get
  * no editing, no "Run it" and no preset creation or deletion.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h, type ReactElement } from "react";
-import { renderToString } from "react-dom/server";
+import { cleanup, render as rtlRender, screen } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
@@ -18,6 +19,8 @@ import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { RoutingPage } from "./routing-page";
 import { DecisionView, RunResultView } from "./route-tester";
 import { NewPresetForm } from "./presets-editor";
+
+afterEach(cleanup);
 
 async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
   const owner = callerFor(ws.users.owner, ws.slug);
@@ -33,20 +36,22 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
     user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
-  // React separates adjacent text with <!-- --> in server output: drop it so that assertions read like the page
-  return renderToString(
+  return rtlRender(
     h(
       QueryClientProvider,
       { client: queryClient },
       h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
     ),
-  ).replaceAll("<!-- -->", "");
+  );
 }
+
+const present = (id: string) => screen.queryAllByTestId(id).length > 0;
+const withAttribute = (id: string, attribute: string) => screen.getAllByTestId(id).map((el) => el.getAttribute(attribute));
 
 describe("Routing page", () => {
   it("an admin sees the tester with Run it and editable presets", async () => {
     const ws = await makeWorkspace("render-routing");
-    const html = await render(ws, "admin", () => h(RoutingPage));
+    await render(ws, "admin", () => h(RoutingPage));
     for (const id of [
       "route-tester",
       "route-preset",
@@ -59,20 +64,19 @@ describe("Routing page", () => {
       "preset-min-quality",
       "preset-max-cost",
     ]) {
-      expect(html, id).toContain(`data-testid="${id}"`);
+      expect(present(id), id).toBe(true);
     }
-    expect(html).toContain('data-preset="fast"');
-    expect(html).toContain('data-preset="capable"');
-    expect(html).toContain("Preset: balanced");
+    expect(withAttribute("preset-row", "data-preset")).toEqual(expect.arrayContaining(["fast", "capable"]));
+    expect(screen.getAllByText("Preset: balanced").length).toBeGreaterThan(0);
     // New preset, and Delete on every preset but balanced (the default agent policy)
-    expect(html).toContain('data-testid="preset-new"');
-    expect(html.match(/data-testid="preset-delete"/g)).toHaveLength(2);
-    expect(html.match(/data-testid="preset-default-note"/g)).toHaveLength(1);
+    expect(present("preset-new")).toBe(true);
+    expect(screen.getAllByTestId("preset-delete")).toHaveLength(2);
+    expect(screen.getAllByTestId("preset-default-note")).toHaveLength(1);
   });
 
   it("the new preset form has a name, a description and the constraint fields", async () => {
     const ws = await makeWorkspace("render-routing");
-    const html = await render(ws, "admin", () => h(NewPresetForm, { onDone: () => undefined }));
+    await render(ws, "admin", () => h(NewPresetForm, { onDone: () => undefined }));
     for (const id of [
       "preset-new-form",
       "preset-new-name",
@@ -82,37 +86,35 @@ describe("Routing page", () => {
       "preset-new-cap-json",
       "preset-create",
     ]) {
-      expect(html, id).toContain(`data-testid="${id}"`);
+      expect(present(id), id).toBe(true);
     }
   });
 
   it("a viewer sees the tester and the presets, but no Run it and no editing", async () => {
     const ws = await makeWorkspace("render-routing");
-    const html = await render(ws, "viewer", () => h(RoutingPage));
-    expect(html).toContain('data-testid="route-tester"');
-    expect(html).toContain('data-testid="preset-row"');
-    expect(html).not.toContain('data-testid="route-run"');
-    expect(html).not.toContain('data-testid="preset-save"');
-    expect(html).not.toContain('data-testid="preset-new"');
-    expect(html).not.toContain('data-testid="preset-delete"');
+    await render(ws, "viewer", () => h(RoutingPage));
+    expect(present("route-tester")).toBe(true);
+    expect(present("preset-row")).toBe(true);
+    for (const id of ["route-run", "preset-save", "preset-new", "preset-delete"]) expect(present(id), id).toBe(false);
   });
 
   it("the decision view shows the chosen model, every candidate and its reasons; the run view the answer", async () => {
     const ws = await makeWorkspace("render-routing");
     const owner = callerFor(ws.users.owner, ws.slug);
     const decision = await owner.routing.explain({ policy: { type: "preset", preset: "balanced" }, promptTokens: 1000, maxOutputTokens: 500 });
-    const html = await render(ws, "viewer", () => h(DecisionView, { decision }));
-    expect(html).toContain('data-testid="route-chosen"');
-    expect(html).toContain("Simulator Balanced");
-    expect(html).toContain('data-testid="simulator-badge"');
-    expect(html.match(/data-testid="route-candidate-row"/g)).toHaveLength(3);
-    expect(html).toContain('data-chosen="true"');
-    expect(html).toContain("quality 0.4 &lt; minQuality 0.6");
+    const view = await render(ws, "viewer", () => h(DecisionView, { decision }));
+    expect(present("route-chosen")).toBe(true);
+    expect(screen.getAllByText(/Simulator Balanced/).length).toBeGreaterThan(0);
+    expect(present("simulator-badge")).toBe(true);
+    expect(screen.getAllByTestId("route-candidate-row")).toHaveLength(3);
+    expect(withAttribute("route-candidate-row", "data-chosen")).toContain("true");
+    expect(screen.getAllByText(/quality 0\.4 < minQuality 0\.6/).length).toBeGreaterThan(0);
+    view.unmount();
 
     const result = await owner.routing.try({ policy: { type: "preset", preset: "fast" }, prompt: "hello" });
-    const run = await render(ws, "admin", () => h(RunResultView, { result }));
-    expect(run).toContain('data-testid="route-run-result"');
-    expect(run).toContain("[simulated]");
-    expect(run).toContain("1. Simulator Fast: ok");
+    await render(ws, "admin", () => h(RunResultView, { result }));
+    expect(present("route-run-result")).toBe(true);
+    expect(screen.getAllByText(/\[simulated\]/).length).toBeGreaterThan(0);
+    expect(screen.getAllByText(/1\. Simulator Fast: ok/).length).toBeGreaterThan(0);
   });
 });

@@ -1,10 +1,11 @@
+// @vitest-environment happy-dom
 /**
- * Smoke test of the Agents and Teams pages: they render (server-side, from a filled query cache) with the test
+ * Smoke test of the Agents and Teams pages: they render (from a filled query cache) with the test
  * ids the e2e journeys use; viewers get no forms to save with. Plus the pure helpers of the spec editor.
  */
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createElement as h, type ReactElement } from "react";
-import { renderToString } from "react-dom/server";
+import { cleanup, render as rtlRender, screen } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
@@ -27,6 +28,8 @@ vi.mock("next/navigation", () => ({
   usePathname: () => "/",
   useSearchParams: () => new URLSearchParams(),
 }));
+
+afterEach(cleanup);
 
 async function setup() {
   const ws = await makeWorkspace("render-teams");
@@ -70,21 +73,22 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
     user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
-  return renderToString(
+  return rtlRender(
     h(
       QueryClientProvider,
       { client: queryClient },
       h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
     ),
-  ).replaceAll("<!-- -->", "");
+  );
 }
 
-const has = (html: string, id: string) => html.includes(`data-testid="${id}"`);
+const has = (id: string) => screen.queryAllByTestId(id).length > 0;
+const attributes = (id: string, attribute: string) => screen.getAllByTestId(id).map((el) => el.getAttribute(attribute));
 
 describe("Agents pages", () => {
   it("a member sees the list and the new-agent form; the agent page has the edit form, history and diff", async () => {
     const ws = await setup();
-    const list = await render(ws, "member", () => h(AgentsPage));
+    await render(ws, "member", () => h(AgentsPage));
     for (const id of [
       "agent-row",
       "agent-form",
@@ -97,40 +101,42 @@ describe("Agents pages", () => {
       "agent-temperature",
       "agent-submit",
     ]) {
-      expect(has(list, id), id).toBe(true);
+      expect(has(id), id).toBe(true);
     }
-    expect(list).toContain('data-slug="writer"');
-    expect(list).toContain('data-slug="critic"');
+    expect(attributes("agent-row", "data-slug")).toEqual(expect.arrayContaining(["writer", "critic"]));
 
+    cleanup();
     const detail = await render(ws, "member", () => h(AgentDetailPage, { agent: "writer" }));
     for (const id of ["agent-form", "agent-name", "agent-instructions", "agent-submit", "agent-version-row", "agent-diff", "agent-archive"])
-      expect(has(detail, id), id).toBe(true);
-    expect(has(detail, "agent-slug")).toBe(false); // a slug never changes
-    expect(detail.match(/data-testid="agent-version-row"/g)).toHaveLength(2);
-    expect(detail).toContain("diff-line diff-remove");
-    expect(detail).toContain("three");
+      expect(has(id), id).toBe(true);
+    expect(has("agent-slug")).toBe(false); // a slug never changes
+    expect(screen.getAllByTestId("agent-version-row")).toHaveLength(2);
+    expect(detail.container.querySelector(".diff-line.diff-remove")).not.toBeNull();
+    expect(screen.getAllByText(/three/).length).toBeGreaterThan(0);
   });
 
   it("a viewer reads but gets no form to create, save or archive", async () => {
     const ws = await setup();
-    const list = await render(ws, "viewer", () => h(AgentsPage));
-    expect(has(list, "agent-row")).toBe(true);
-    expect(has(list, "agent-form")).toBe(false);
-    const detail = await render(ws, "viewer", () => h(AgentDetailPage, { agent: "writer" }));
-    expect(has(detail, "agent-form")).toBe(true); // read-only
-    expect(has(detail, "agent-submit")).toBe(false);
-    expect(has(detail, "agent-archive")).toBe(false);
-    expect(has(detail, "agent-diff")).toBe(true);
+    await render(ws, "viewer", () => h(AgentsPage));
+    expect(has("agent-row")).toBe(true);
+    expect(has("agent-form")).toBe(false);
+    cleanup();
+    await render(ws, "viewer", () => h(AgentDetailPage, { agent: "writer" }));
+    expect(has("agent-form")).toBe(true); // read-only
+    expect(has("agent-submit")).toBe(false);
+    expect(has("agent-archive")).toBe(false);
+    expect(has("agent-diff")).toBe(true);
   });
 });
 
 describe("Teams pages", () => {
   it("a member sees the list and the new-team form; the team page has the graph, the editor, problems, history and diff", async () => {
     const ws = await setup();
-    const list = await render(ws, "member", () => h(TeamsPage));
-    for (const id of ["team-row", "team-form", "team-slug", "team-name", "team-json", "team-problems", "team-submit"]) expect(has(list, id), id).toBe(true);
-    expect(list).toContain('data-slug="duo"');
+    await render(ws, "member", () => h(TeamsPage));
+    for (const id of ["team-row", "team-form", "team-slug", "team-name", "team-json", "team-problems", "team-submit"]) expect(has(id), id).toBe(true);
+    expect(attributes("team-row", "data-slug")).toContain("duo");
 
+    cleanup();
     const detail = await render(ws, "member", () => h(TeamDetailPage, { team: "duo" }));
     for (const id of [
       "team-graph",
@@ -147,29 +153,29 @@ describe("Teams pages", () => {
       "team-version-row",
       "team-diff",
     ]) {
-      expect(has(detail, id), id).toBe(true);
+      expect(has(id), id).toBe(true);
     }
     // a maker-checker's unmet gate fails the run unless the spec says otherwise
-    expect(detail).toMatch(/data-testid="team-on-unmet"[^>]*>.*<option value="fail" selected="">/);
+    expect(screen.getByTestId<HTMLSelectElement>("team-on-unmet").value).toBe("fail");
     // one select per agent slot, in order: maker, then the checkers
-    expect(detail.match(/data-testid="team-agent-select"/g)).toHaveLength(2);
-    expect(detail.indexOf('data-path="maker"')).toBeLessThan(detail.indexOf('data-path="checkers.0"'));
-    expect(detail).toContain('data-count="1"');
-    expect(detail).toContain("spec.checkers.0");
+    expect(attributes("team-agent-select", "data-path")).toEqual(["maker", "checkers.0"]);
+    expect(detail.container.querySelector('[data-count="1"]')).not.toBeNull();
+    expect(screen.getAllByText(/spec\.checkers\.0/).length).toBeGreaterThan(0);
     // the graph: React Flow renders the nodes of topologyGraph server-side too
-    const nodes = [...detail.matchAll(/data-testid="team-graph-node" data-node-id="([^"]+)"/g)].map((m) => m[1]);
-    expect(nodes).toEqual(["input", "maker", "checker0", "output"]);
+    expect(attributes("team-graph-node", "data-node-id")).toEqual(["input", "maker", "checker0", "output"]);
   });
 
   it("a viewer reads the team and its graph but gets no save, JSON apply or archive", async () => {
     const ws = await setup();
-    const detail = await render(ws, "viewer", () => h(TeamDetailPage, { team: "duo" }));
-    expect(has(detail, "team-graph")).toBe(true);
-    expect(has(detail, "team-submit")).toBe(false);
-    expect(has(detail, "team-json-apply")).toBe(false);
-    expect(has(detail, "team-archive")).toBe(false);
-    const list = await render(ws, "viewer", () => h(TeamsPage));
-    expect(has(list, "team-form")).toBe(false);
+    cleanup();
+    await render(ws, "viewer", () => h(TeamDetailPage, { team: "duo" }));
+    expect(has("team-graph")).toBe(true);
+    expect(has("team-submit")).toBe(false);
+    expect(has("team-json-apply")).toBe(false);
+    expect(has("team-archive")).toBe(false);
+    cleanup();
+    await render(ws, "viewer", () => h(TeamsPage));
+    expect(has("team-form")).toBe(false);
   });
 });
 

@@ -1,14 +1,18 @@
+// @vitest-environment happy-dom
 /** The shared UI pieces render the markup (test ids, roles, classes) the e2e journeys rely on, in each state. */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createElement as h, type ReactNode } from "react";
-import { renderToStaticMarkup } from "react-dom/server";
+import { cleanup, render as rtlRender, screen } from "@testing-library/react";
+import { userEvent } from "@testing-library/user-event";
 import { TRPCClientError } from "@trpc/client";
 import { InputField } from "./field";
 import { ResourcePage } from "./resource-page";
 import { SubmitButton } from "./submit-button";
 import { ActionsHeader, QueryTable, RowDangerButton } from "./table";
 
-const render = (node: ReactNode) => renderToStaticMarkup(h("div", null, node));
+afterEach(cleanup);
+
+const render = (node: ReactNode) => rtlRender(h("div", null, node));
 const trpcError = (code: string, message: string) => TRPCClientError.from({ error: { message, code: -32000, data: { code, httpStatus: 400 } } });
 
 describe("QueryTable", () => {
@@ -16,17 +20,33 @@ describe("QueryTable", () => {
   const empty = h("p", { "data-testid": "x-empty" }, "None yet.");
 
   it("shows a spinner while loading, the empty text once there are no rows, else the wrapped table", () => {
-    expect(render(h(QueryTable, { query: { isPending: true }, empty, children: table }))).toContain('aria-busy="true"');
-    expect(render(h(QueryTable, { query: { isPending: true }, empty, children: table }))).not.toContain("<table");
-    expect(render(h(QueryTable, { query: { isPending: false, data: [] }, empty, children: table }))).toBe('<div><p data-testid="x-empty">None yet.</p></div>');
-    expect(render(h(QueryTable, { query: { isPending: false, data: [1] }, empty, children: table }))).toBe(
-      '<div><div class="table-wrap"><table class="table"></table></div></div>',
-    );
+    const loading = render(h(QueryTable, { query: { isPending: true }, empty, children: table }));
+    expect(screen.getByText("Loading…").getAttribute("aria-busy")).toBe("true");
+    expect(screen.queryByRole("table")).toBeNull();
+    loading.unmount();
+
+    const none = render(h(QueryTable, { query: { isPending: false, data: [] }, empty, children: table }));
+    expect(screen.getByText("None yet.").dataset.testid).toBe("x-empty");
+    expect(screen.queryByRole("table")).toBeNull();
+    expect(none.container.innerHTML).toBe('<div><p data-testid="x-empty">None yet.</p></div>');
+    none.unmount();
+
+    const rows = render(h(QueryTable, { query: { isPending: false, data: [1] }, empty, children: table }));
+    const t = screen.getByRole("table");
+    expect(t.className).toBe("table");
+    expect(t.parentElement?.className).toBe("table-wrap");
+    expect(screen.queryByText("None yet.")).toBeNull();
+    expect(screen.queryByText("Loading…")).toBeNull();
+    rows.unmount();
   });
 
   it("keeps the table (headers, no rows) when the query failed or no empty text is given", () => {
-    expect(render(h(QueryTable, { query: { isPending: false, data: undefined }, empty, children: table }))).toContain('class="table-wrap"');
-    expect(render(h(QueryTable, { query: { isPending: false, data: [] }, children: table }))).toContain('class="table-wrap"');
+    const failed = render(h(QueryTable, { query: { isPending: false, data: undefined }, empty, children: table }));
+    expect(screen.getByRole("table").parentElement?.className).toBe("table-wrap");
+    expect(screen.queryByText("None yet.")).toBeNull();
+    failed.unmount();
+    render(h(QueryTable, { query: { isPending: false, data: [] }, children: table }));
+    expect(screen.getByRole("table").parentElement?.className).toBe("table-wrap");
   });
 });
 
@@ -40,60 +60,118 @@ describe("ResourcePage", () => {
   };
 
   it("renders the resource once loaded", () => {
-    expect(render(h(ResourcePage<string>, { ...props, readable: true, query: { isPending: false, isError: false, error: null, data: "Writer" } }))).toBe(
-      "<div><h1>Writer</h1></div>",
+    const { container } = render(
+      h(ResourcePage<string>, { ...props, readable: true, query: { isPending: false, isError: false, error: null, data: "Writer" } }),
     );
+    expect(screen.getByRole("heading", { level: 1, name: "Writer" })).toBeTruthy();
+    expect(container.innerHTML).toBe("<div><h1>Writer</h1></div>");
   });
 
   it("says no access before anything else, then loading", () => {
     const noAccess = render(h(ResourcePage<string>, { ...props, readable: false, query: { isPending: true, isError: false, error: null, data: undefined } }));
-    expect(noAccess).toBe('<div><div class="page"><div class="notice" data-testid="no-access">Your role cannot see it.</div></div></div>');
-    expect(render(h(ResourcePage<string>, { ...props, readable: true, query: { isPending: true, isError: false, error: null, data: undefined } }))).toContain(
-      'aria-busy="true"',
-    );
+    const notice = screen.getByText("Your role cannot see it.");
+    expect(notice.dataset.testid).toBe("no-access");
+    expect(notice.className).toBe("notice");
+    expect(notice.parentElement?.className).toBe("page");
+    expect(screen.queryByText("Loading…")).toBeNull();
+    noAccess.unmount();
+    render(h(ResourcePage<string>, { ...props, readable: true, query: { isPending: true, isError: false, error: null, data: undefined } }));
+    expect(screen.getByText("Loading…").getAttribute("aria-busy")).toBe("true");
+    expect(screen.queryByRole("heading")).toBeNull();
   });
 
   it("names a missing resource, shows other errors as they are, and links back to the list", () => {
     const missing = render(
       h(ResourcePage<string>, { ...props, readable: true, query: { isPending: false, isError: true, error: trpcError("NOT_FOUND", "gone"), data: undefined } }),
     );
-    expect(missing).toContain('<div class="form-error" data-testid="form-error" role="alert">No agent &quot;x&quot;.</div>');
-    expect(missing).toContain('<a href="/w/a/agents">← All agents</a>');
-    const failed = render(
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toBe('No agent "x".');
+    expect(alert.className).toBe("form-error");
+    expect(alert.dataset.testid).toBe("form-error");
+    expect(screen.getByRole("link", { name: "← All agents" }).getAttribute("href")).toBe("/w/a/agents");
+    missing.unmount();
+    render(
       h(ResourcePage<string>, {
         ...props,
         readable: true,
         query: { isPending: false, isError: true, error: trpcError("INTERNAL_SERVER_ERROR", "It broke"), data: undefined },
       }),
     );
-    expect(failed).toContain('role="alert">It broke</div>');
+    expect(screen.getByRole("alert").textContent).toBe("It broke");
   });
 });
 
 describe("form pieces", () => {
-  it("InputField labels its input, uses the id as test id and passes the input's attributes on", () => {
-    const html = render(
-      h(InputField, { label: "Name", id: "thing-name", grow: true, hint: "Short", placeholder: "e.g. x", maxLength: 8, value: "a", onValueChange: () => {} }),
+  it("InputField labels its input, uses the id as test id and passes the input's attributes on", async () => {
+    const onValueChange = vi.fn();
+    const { container } = render(
+      h(InputField, { label: "Name", id: "thing-name", grow: true, hint: "Short", placeholder: "e.g. x", maxLength: 8, value: "a", onValueChange }),
     );
-    expect(html).toBe(
-      '<div><div class="field grow"><label for="thing-name">Name</label><input id="thing-name" data-testid="thing-name" placeholder="e.g. x" maxLength="8" value="a"/><div class="field-hint">Short</div></div></div>',
-    );
+    const input = screen.getByRole<HTMLInputElement>("textbox", { name: "Name" });
+    expect(screen.getByLabelText("Name")).toBe(input);
+    expect(input.id).toBe("thing-name");
+    expect(input.dataset.testid).toBe("thing-name");
+    expect(input.placeholder).toBe("e.g. x");
+    expect(input.maxLength).toBe(8);
+    expect(input.value).toBe("a");
+    const hint = screen.getByText("Short");
+    expect(hint.className).toBe("field-hint");
+    expect(container.querySelector(".field.grow")).toBe(input.parentElement);
+    // controlled: typing reports the new value
+    await userEvent.setup().type(input, "b");
+    expect(onValueChange).toHaveBeenLastCalledWith("ab");
   });
 
-  it("SubmitButton is disabled and relabelled while pending", () => {
-    expect(render(h(SubmitButton, { testId: "x-submit", pending: false, pendingLabel: "Saving…", children: "Save" }))).toBe(
-      '<div><button type="submit" class="btn btn-primary" data-testid="x-submit">Save</button></div>',
-    );
-    expect(render(h(SubmitButton, { testId: "x-submit", pending: true, pendingLabel: "Saving…", block: true, children: "Save" }))).toBe(
-      '<div><button type="submit" class="btn btn-primary btn-block" data-testid="x-submit" disabled="">Saving…</button></div>',
-    );
-    expect(render(h(SubmitButton, { testId: "x-submit", pending: false, pendingLabel: "Saving…", disabled: true, children: "Save" }))).toContain('disabled=""');
+  it("SubmitButton is disabled and relabelled while pending", async () => {
+    const onSubmit = vi.fn((e: Event) => e.preventDefault());
+    const form = (button: ReactNode) => h("form", { onSubmit }, button);
+    const idle = render(form(h(SubmitButton, { testId: "x-submit", pending: false, pendingLabel: "Saving…", children: "Save" })));
+    const save = screen.getByRole<HTMLButtonElement>("button", { name: "Save" });
+    expect(save.type).toBe("submit");
+    expect(save.className).toBe("btn btn-primary");
+    expect(save.dataset.testid).toBe("x-submit");
+    expect(save.disabled).toBe(false);
+    const user = userEvent.setup();
+    await user.click(save);
+    expect(onSubmit).toHaveBeenCalledTimes(1);
+    idle.unmount();
+
+    const pending = render(form(h(SubmitButton, { testId: "x-submit", pending: true, pendingLabel: "Saving…", block: true, children: "Save" })));
+    expect(screen.queryByRole("button", { name: "Save" })).toBeNull();
+    const saving = screen.getByRole<HTMLButtonElement>("button", { name: "Saving…" });
+    expect(saving.disabled).toBe(true);
+    expect(saving.className).toBe("btn btn-primary btn-block");
+    expect(saving.dataset.testid).toBe("x-submit");
+    await user.click(saving);
+    expect(onSubmit).toHaveBeenCalledTimes(1);
+    pending.unmount();
+
+    render(form(h(SubmitButton, { testId: "x-submit", pending: false, pendingLabel: "Saving…", disabled: true, children: "Save" })));
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Save" }).disabled).toBe(true);
   });
 
-  it("row actions: a screen-reader-only header and a small danger button", () => {
-    expect(renderToStaticMarkup(h("tr", null, h(ActionsHeader)))).toBe('<tr><th class="actions-col"><span class="visually-hidden">Actions</span></th></tr>');
-    expect(render(h(RowDangerButton, { testId: "x-delete", disabled: true, title: "Delete x", onClick: () => {}, children: "Delete" }))).toBe(
-      '<div><button type="button" class="btn btn-danger-ghost btn-sm" data-testid="x-delete" disabled="" title="Delete x">Delete</button></div>',
-    );
+  it("row actions: a screen-reader-only header and a small danger button", async () => {
+    const header = rtlRender(h("table", null, h("thead", null, h("tr", null, h(ActionsHeader)))));
+    const th = screen.getByRole("columnheader", { name: "Actions" });
+    expect(th.className).toBe("actions-col");
+    expect(screen.getByText("Actions").className).toBe("visually-hidden");
+    header.unmount();
+
+    const onClick = vi.fn();
+    const user = userEvent.setup();
+    const disabled = render(h(RowDangerButton, { testId: "x-delete", disabled: true, title: "Delete x", onClick, children: "Delete" }));
+    const del = screen.getByRole<HTMLButtonElement>("button", { name: "Delete" });
+    expect(del.type).toBe("button");
+    expect(del.className).toBe("btn btn-danger-ghost btn-sm");
+    expect(del.dataset.testid).toBe("x-delete");
+    expect(del.title).toBe("Delete x");
+    expect(del.disabled).toBe(true);
+    await user.click(del);
+    expect(onClick).not.toHaveBeenCalled();
+    disabled.unmount();
+
+    render(h(RowDangerButton, { testId: "x-delete", onClick, children: "Delete" }));
+    await user.click(screen.getByRole("button", { name: "Delete" }));
+    expect(onClick).toHaveBeenCalledTimes(1);
   });
 });
