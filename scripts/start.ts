@@ -95,7 +95,11 @@ async function main() {
       const password = embeddedDatabasePassword(dataDir);
       if (password.created) log(`generated the embedded database's password in ${password.file}`);
       const options = { dataDir: dir, port: env().CADRE_EMBEDDED_DB_PORT, password: password.value };
-      embedded = compiled && !dev ? await startEmbeddedDatabaseWorker(options) : await startEmbeddedDatabase(options);
+      const worker = compiled && !dev;
+      const starting = worker ? startEmbeddedDatabaseWorker(options) : startEmbeddedDatabase(options);
+      // the database starts in its worker thread while this thread loads Next's code (loading only: Next's
+      // preparation, which reaches the database, waits for it below)
+      [embedded] = await Promise.all([starting, worker ? preloadNext() : null]);
       setEnv("DATABASE_URL", embedded.url);
       setEnv("CADRE_DATABASE_MODE", "embedded");
       log(`database: embedded PostgreSQL (PGlite + pgvector) in ${dir}, ready in ${Date.now() - t0} ms`);
@@ -143,8 +147,7 @@ async function serve(closeDatabase: () => Promise<void>) {
   const e = env();
   const life = lifecycle();
   life.launcher = true;
-  useBuiltNextConfig(process.cwd());
-  const { default: next } = await import("next");
+  const next = await preloadNext();
   const app = next({ dev: false, dir: process.cwd(), hostname: e.HOSTNAME ?? "localhost", port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
@@ -205,6 +208,16 @@ async function serve(closeDatabase: () => Promise<void>) {
  * Next's configuration as the build serialised it (.next/required-server-files.json), handed to Next the way its
  * standalone server.js does: the start then neither compiles nor runs next.config.ts (nor the git call in it).
  */
+let nextModule: Promise<typeof import("next").default> | undefined;
+/** Next's module, loaded once, with the build's configuration in place first. */
+function preloadNext(): Promise<typeof import("next").default> {
+  if (!nextModule) {
+    useBuiltNextConfig(process.cwd());
+    nextModule = import("next").then((m) => m.default);
+  }
+  return nextModule;
+}
+
 function useBuiltNextConfig(dir: string) {
   if (process.env.__NEXT_PRIVATE_STANDALONE_CONFIG) return;
   try {
