@@ -10,12 +10,11 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import { startLlmStub, type LlmStub, type StubCall } from "@/scripts/llm-stub/server";
 import { modelCircuitBreaker } from "@/server/models/circuit-breaker";
 import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { cancelRun, startRun } from "@/server/runs/service";
-import { addAgent, addTeam, makeRunWorkspace, stepRows, usageRows, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { addAgent, addTeam, makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { startExecutor, type Executor } from "./executor";
 import { configureSteps } from "./step";
 
@@ -39,25 +38,7 @@ beforeEach(async () => {
   configureGateway({ retryBackoffMs: 10 });
   configureSteps({ baseDelayMs: 10 });
   rw = await makeRunWorkspace("calls");
-  await db().provider.updateMany({ where: { workspaceId: rw.ws.id, kind: "simulator" }, data: { enabled: false } });
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: rw.ws.id, name: `Stub ${newId("prv").slice(-6)}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
-  const model = await db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: rw.ws.id,
-      providerId: provider.id,
-      modelId: "stub-small",
-      displayName: "Stub small",
-      inputPrice: 1,
-      outputPrice: 2,
-      contextWindow: 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.7,
-    },
-  });
-  modelId = model.id;
+  modelId = await useStubProvider(rw.ws.id, stub.url, { inputPrice: 1, outputPrice: 2, quality: 0.7 });
   executors.push(startExecutor({ pollMs: 30, workspaceIds: [rw.ws.id], reclaimOrphans: false }));
 });
 

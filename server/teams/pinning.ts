@@ -36,14 +36,7 @@ export interface PinnedTeam {
   teams: Record<string, { teamId: string; version: number; spec: TopologySpec }>;
 }
 
-/**
- * A team of the workspace by id or slug with its current version, and the agents its spec may name (every agent
- * whose slug is a string anywhere in the spec) with their current versions, in one statement.
- */
-async function teamWithItsAgents(
-  ctx: TenantContext,
-  ref: string,
-): Promise<{
+type TeamRow = {
   id: string;
   slug: string;
   name: string;
@@ -52,19 +45,14 @@ async function teamWithItsAgents(
   version: number | null;
   spec: unknown;
   runStepLimit: number | null;
-  agents: Map<string, CurrentAgent>;
-}> {
-  const { rows } = await execute<{
-    id: string;
-    slug: string;
-    name: string;
-    archived: boolean;
-    currentVersion: number;
-    version: number | null;
-    spec: unknown;
-    runStepLimit: number | null;
-    agents: unknown;
-  }>(
+};
+
+/**
+ * A team of the workspace by id or slug with its current version, and the agents its spec may name (every agent
+ * whose slug is a string anywhere in the spec) with their current versions, in one statement.
+ */
+async function teamWithItsAgents(ctx: TenantContext, ref: string): Promise<TeamRow & { agents: Map<string, CurrentAgent> }> {
+  const { rows } = await execute<TeamRow & { agents: unknown }>(
     ctx,
     sql`WITH t AS (
        SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
