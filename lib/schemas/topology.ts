@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "./text";
+import { teamOptionsShape } from "./team-options";
 
 /**
  * The team topology spec: one zod schema, discriminated by `topology`, shared by the UI, tRPC, REST and MCP.
@@ -108,7 +109,7 @@ export type BaseTopology = keyof typeof shapes;
 export const TOPOLOGIES = [...BASE_TOPOLOGIES, "hybrid"] as const;
 export type TopologyKind = (typeof TOPOLOGIES)[number];
 
-const base = <K extends BaseTopology>(k: K) => z.object({ topology: z.literal(k), ...shapes[k] }).strict();
+const base = <K extends BaseTopology>(k: K) => z.object({ topology: z.literal(k), ...shapes[k], ...teamOptionsShape }).strict();
 
 export const baseTopologySpecSchema = z.discriminatedUnion("topology", [
   base("sequential"),

@@ -1,0 +1,5 @@
+/**
+ * Options every base topology accepts besides its shape (for a hybrid team: on its arrangement): how context is
+ * budgeted, what each node is for, what the final answer must look like. Each group of options is one entry below.
+ */
+export const teamOptionsShape = {} as const;
