@@ -21,8 +21,11 @@ export type RunTargetType = (typeof RUN_TARGET_TYPES)[number];
  */
 export const STEP_STATUSES = ["pending", "running", "retrying", "waiting", "sleeping", "succeeded", "failed"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
-/** A step row's kind: an agent's call, an aggregator, a manager's plan, a nested team's node, or bookkeeping (system). */
-export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system"] as const;
+/**
+ * A step row's kind: an agent's call, an aggregator, a manager's plan, a nested team's node, bookkeeping (system), a
+ * context summary made to fit a step's context budget, or embeddings a topology asked for.
+ */
+export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
