@@ -1,6 +1,7 @@
 /**
  * The topologies without rounds, each run through the real engine (executor, durable steps, gateway against the LLM
- * stub, whose scripted replies play every agent): sequential, parallel, dag, mixture of agents, grid and hybrid.
+ * stub, whose scripted replies play every agent): sequential, parallel, dag, mixture of agents, grid and hybrid (with
+ * a replay after a crash inside its nested team).
  * For each: the run's status, output and outcome, its step rows (kinds, step ids, node ids), and what each agent saw:
  * the outputs it builds on inside untrusted <context> blocks attributed to the right node, and nothing it must not
  * see. The planners (hierarchical, forest) are in topologies-planners.test.ts, the gated and routed topologies in
@@ -9,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { INPUT, fromOf, outputOf, stepIds, useTopologyEngine } from "@/test/fixtures/topology-engine";
 
-const e = useTopologyEngine("topo-flows", ["ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal", "ivy"]);
+const e = useTopologyEngine("topo-flows", ["ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal", "jon", "kim"]);
 
 const nodeIdsOf = (rows: { stepId: string; nodeId: string | null }[]) => Object.fromEntries(rows.map((r) => [r.stepId, r.nodeId]));
 
@@ -119,7 +120,14 @@ describe("mixture of agents", () => {
     e.say("cat", "L1-CAT");
     e.say("dan", "L1-DAN");
     e.say("eve", "SYNTH");
-    const { run, rows } = await e.run({ topology: "mixture_of_agents", layers: [["ann", "bob"], ["cat", "dan"]], aggregator: "eve" });
+    const { run, rows } = await e.run({
+      topology: "mixture_of_agents",
+      layers: [
+        ["ann", "bob"],
+        ["cat", "dan"],
+      ],
+      aggregator: "eve",
+    });
     expect(run).toMatchObject({ status: "succeeded", output: "SYNTH", stepsDone: 5, outcome: { topology: "mixture_of_agents", met: true } });
     expect(stepIds(rows, "agent").sort()).toEqual(["l0_0", "l0_1", "l1_0", "l1_1"]);
     expect(stepIds(rows, "aggregate")).toEqual(["agg"]);
@@ -159,7 +167,7 @@ describe("grid", () => {
     expect(other).not.toContain("ANN-R1");
 
     const agg = e.saw(rows, "agg").prompt;
-    for (const [a, c] of cells.map((a, k) => [a, ids[k]!])) expect(fromOf(agg, `${a.toUpperCase()}-R2`)).toMatch(new RegExp(`${a} \\(${c}\\)`));
+    for (const [k, a] of cells.entries()) expect(fromOf(agg, `${a.toUpperCase()}-R2`)).toMatch(new RegExp(`${a} \\(${ids[k]}\\)`));
     expect(agg).not.toContain("-R1");
   });
 });
@@ -187,5 +195,28 @@ describe("hybrid", () => {
     // the agent after the team sees the team's output, attributed to the team's node
     expect(fromOf(e.saw(rows, "s2").prompt, "INNER-2")).toMatch(new RegExp(`${inner} \\(s1\\)`));
     expect(outputOf(rows, "s1/s1")).toBe("INNER-2");
+  });
+
+  it("a crash inside the nested team: the replay reuses its stored steps and verdict, the team node gets the same outcome", async () => {
+    const inner = await e.team({ topology: "maker_checker", maker: "jon", checkers: ["kim"], maxIterations: 2 });
+    e.say("jon", "NESTED-DRAFT-1", "NESTED-DRAFT-2");
+    e.say("kim", { verdict: "revise", reasons: ["Add one more detail."] }, { verdict: "approve", reasons: [] });
+    e.say("hal", "AFTER-NESTED");
+    const spec = { topology: "hybrid", arrangement: { topology: "sequential", agents: [{ team: inner }, "hal"] } };
+    const { runId, storedBeforeResume, resumed, status, rows } = await e.crashAndResume(spec, "s0/i1.checker0");
+    expect(storedBeforeResume.sort()).toEqual(["s0/i1.checker0", "s0/i1.maker"]);
+    expect(status).toBe("succeeded");
+    expect(resumed).toHaveLength(3); // the second iteration, then the agent after the team
+    expect([e.requestsOf("jon").length, e.requestsOf("kim").length]).toEqual([2, 2]);
+    expect(stepIds(rows)).toEqual(["s0", "s0/i1.maker", "s0/i1.checker0", "s0/i2.maker", "s0/i2.checker0", "s1"]);
+    expect(rows.find((r) => r.stepId === "s0/i1.checker0")!.nodeId).toBe("s0/checker0");
+    const node = rows.find((r) => r.stepId === "s0")!;
+    expect(node).toMatchObject({ kind: "team", nodeId: "s0", status: "succeeded", output: "NESTED-DRAFT-2" });
+    expect(node.outcome).toMatchObject({ topology: "maker_checker", met: true, approved: true, iterations: 2 });
+    // the resumed maker saw the stored verdict's reason, the agent after the team the approved draft
+    expect(fromOf(e.saw(rows, "s0/i2.maker").prompt, "Add one more detail.")).toMatch(/kim \(checker0\)/);
+    expect(fromOf(e.saw(rows, "s1").prompt, "NESTED-DRAFT-2")).toMatch(new RegExp(`${inner} \\(s0\\)`));
+    expect(outputOf(rows, "s1")).toBe("AFTER-NESTED");
+    expect(await e.apiOutcome(runId)).toEqual({ topology: "sequential", met: true });
   });
 });

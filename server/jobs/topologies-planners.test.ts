@@ -17,7 +17,10 @@ const plan = (...subtasks: { id: string; assignee: string; task: string; depends
 function scriptHierarchy() {
   e.say(
     "boss",
-    plan({ id: "facts", assignee: "res", task: "Collect three facts about flaky tests." }, { id: "note", assignee: "wri", task: "Write the note.", dependsOn: ["facts"] }),
+    plan(
+      { id: "facts", assignee: "res", task: "Collect three facts about flaky tests." },
+      { id: "note", assignee: "wri", task: "Write the note.", dependsOn: ["facts"] },
+    ),
     "BOSS-SYNTHESIS",
   );
   e.say("res", "RES-FACTS");
@@ -38,7 +41,14 @@ describe("hierarchical", () => {
       ["manager.synth", "agent", "manager"],
     ]);
     // the plan is stored as the plan step's structured result
-    expect(rows[0]!.result).toMatchObject({ object: { subtasks: [{ id: "facts", assignee: "res" }, { id: "note", assignee: "wri" }] } });
+    expect(rows[0]!.result).toMatchObject({
+      object: {
+        subtasks: [
+          { id: "facts", assignee: "res" },
+          { id: "note", assignee: "wri" },
+        ],
+      },
+    });
 
     const planner = e.saw(rows, "manager.plan").prompt;
     expect(planner).toContain(INPUT);

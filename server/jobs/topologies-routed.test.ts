@@ -33,7 +33,12 @@ describe("star", () => {
     expect(run.outcome).toEqual(STAR_DONE);
     expect(await e.apiOutcome(run.id)).toEqual(STAR_DONE);
     expect(stepIds(rows).sort()).toEqual(["r1.hub", "r1.spoke0", "r1.spoke1", "r2.hub"]);
-    expect(Object.fromEntries(rows.map((r) => [r.stepId, r.nodeId]))).toEqual({ "r1.hub": "hub", "r1.spoke0": "spoke0", "r1.spoke1": "spoke1", "r2.hub": "hub" });
+    expect(Object.fromEntries(rows.map((r) => [r.stepId, r.nodeId]))).toEqual({
+      "r1.hub": "hub",
+      "r1.spoke0": "spoke0",
+      "r1.spoke1": "spoke1",
+      "r2.hub": "hub",
+    });
 
     const hub1 = e.saw(rows, "r1.hub");
     expect(hub1.prompt).toContain(INPUT);
@@ -128,7 +133,11 @@ describe("supervisor", () => {
     e.say("sup", pick("rsr", "Go."));
     e.say("rsr", "ONLY-TURN");
     const { run } = await e.run({ ...SUPERVISOR, maxTurns: 1 });
-    expect(run).toMatchObject({ status: "succeeded", output: "ONLY-TURN", outcome: { topology: "supervisor", met: false, finished: false, turns: 1, maxTurns: 1 } });
+    expect(run).toMatchObject({
+      status: "succeeded",
+      output: "ONLY-TURN",
+      outcome: { topology: "supervisor", met: false, finished: false, turns: 1, maxTurns: 1 },
+    });
   });
 
   it("a replay after a crash mid-run reuses the stored picks: no second request for them, the same outcome", async () => {
