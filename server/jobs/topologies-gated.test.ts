@@ -207,6 +207,16 @@ describe("circular", () => {
     expect(lap2).not.toContain("WORK-1");
   });
 
+  it('no agent says done: onUnmet "fail" fails the run with the latest work and the outcome', async () => {
+    e.say("ra", { done: false, work: "RING-A" });
+    e.say("rb", { done: false, work: "RING-B" });
+    const { run } = await e.run({ topology: "circular", agents: ["ra", "rb"], laps: 1, onUnmet: "fail" });
+    const outcome = { topology: "circular", met: false, onUnmet: "fail", done: false, laps: 1, maxLaps: 1 };
+    expect(run).toMatchObject({ status: "failed", output: "RING-B", outcome });
+    expect(run.error).toMatch(/^Outcome not met: /);
+    expect(await e.apiOutcome(run.id)).toEqual(outcome);
+  });
+
   it("a replay after a crash mid-ring reuses the stored answers: no second request for them, the same outcome", async () => {
     scriptRing();
     const { runId, storedBeforeResume, resumed, status, rows } = await e.crashAndResume(RING, "l1.r1");
