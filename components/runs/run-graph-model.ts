@@ -1,6 +1,7 @@
 import { INPUT_NODE_ID, OUTPUT_NODE_ID, topologyGraph, type TopologyGraph } from "@/lib/topology-graph";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import type { StepStatus } from "@/lib/schemas/runs";
+import { outcomeLabel } from "./outcome";
 import { graphNodeState, unknownNodeIds, type NodeState, type RunLiveState } from "./run-state";
 
 /** The node a single-agent run is drawn with before its first event names it. */
@@ -81,18 +82,29 @@ export function runGraphStates(
   return out;
 }
 
-/** Under a node: how many of its steps finished when more than one (rounds, laps), or the attempt it is on. */
+/**
+ * Under a node: how many of its steps finished when more than one (rounds, laps), a nested team's outcome once it
+ * ended ("approved after 2 iterations"), or the attempt it is on.
+ */
 export function runGraphDetails(live: RunLiveState): Record<string, string> {
   const finished = new Map<string, number>();
   const attempt = new Map<string, number>();
+  const outcomes = new Map<string, string>();
   for (const stepId of live.stepOrder) {
     const s = live.steps[stepId]!;
     const top = s.nodeId.split("/")[0]!;
+    if (s.team !== null) {
+      // the team's node is not a step of its own: its inner steps are counted
+      const label = s.nodeId === top ? outcomeLabel(s.outcome) : null;
+      if (label) outcomes.set(top, label.text);
+      continue;
+    }
     if (s.status === "done") finished.set(top, (finished.get(top) ?? 0) + 1);
     if (s.status === "running" && s.attempt > 1) attempt.set(top, s.attempt);
   }
   const out: Record<string, string> = {};
   for (const [id, n] of finished) if (n > 1) out[id] = `${n} steps`;
+  for (const [id, text] of outcomes) out[id] = text;
   for (const [id, a] of attempt) out[id] = `attempt ${a}`;
   return out;
 }

@@ -155,6 +155,7 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
               <header>
                 <code>{s.stepId}</code>
                 {s.agent ? <span>{s.agent}</span> : null}
+                {s.team ? <span data-testid="run-live-team">team {s.team}</span> : null}
                 {s.attempt > 1 ? <span className="muted">attempt {s.attempt}</span> : null}
                 {s.willRetry && s.error ? <span className="hint-warning">retrying after: {s.error}</span> : null}
                 {s.waiting ? (
@@ -163,7 +164,7 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
                   </span>
                 ) : null}
               </header>
-              <pre className="run-text run-cursor">{s.text}</pre>
+              {s.team ? <p className="muted small">Running its own steps (below).</p> : <pre className="run-text run-cursor">{s.text}</pre>}
             </section>
           ))}
         </div>

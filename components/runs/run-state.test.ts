@@ -12,7 +12,7 @@ import {
   type LiveEvent,
 } from "./run-state";
 import { parseSseMessage } from "./use-run-events";
-import { runGraph, runGraphStates } from "./run-graph-model";
+import { runGraph, runGraphDetails, runGraphStates } from "./run-graph-model";
 
 const t0 = new Date("2026-01-01T10:00:00.000Z");
 const at = (ms: number) => new Date(t0.getTime() + ms).toISOString();
@@ -145,6 +145,30 @@ describe("the live run state", () => {
     expect(graphNodeState(s, "s1")).toBe("running");
     expect(graphNodeState(s, "s10")).toBe("waiting");
     expect(unknownNodeIds(s, new Set(["input", "s0", "s1", "output"]))).toEqual(["solo"]);
+  });
+
+  it("a nested team's own events: its node runs between its inner steps, then is done (or failed) with its outcome", () => {
+    const outcome = { topology: "maker_checker", met: true, onUnmet: "fail", approved: true, iterations: 1, maxIterations: 2, verdicts: [] };
+    const started: LiveEvent[] = [
+      { seq: 1, type: "node.started", data: { nodeId: "s0", stepId: "s0", team: "review" }, createdAt: at(0) },
+      { seq: 2, type: "node.started", data: { nodeId: "s0/maker", stepId: "s0/i1.maker", agent: "a", attempt: 1 }, createdAt: at(1) },
+      { seq: 3, type: "node.finished", data: { nodeId: "s0/maker", stepId: "s0/i1.maker", agent: "a", output: "draft" }, createdAt: at(2) },
+    ];
+    const between = applyEvents(EMPTY_LIVE_STATE, started);
+    // between its inner steps the team's node still runs
+    expect(graphNodeState(between, "s0")).toBe("running");
+    expect(runningSteps(between).map((s) => [s.stepId, s.team])).toEqual([["s0", "review"]]);
+    const done = applyEvents(between, [
+      { seq: 4, type: "node.finished", data: { nodeId: "s0", stepId: "s0", team: "review", outcome, output: "draft" }, createdAt: at(3) },
+    ]);
+    expect(graphNodeState(done, "s0")).toBe("done");
+    expect(done.steps.s0!.outcome).toMatchObject({ topology: "maker_checker", met: true });
+    expect(runGraphDetails(done)).toEqual({ s0: "approved after 1 iteration" });
+    const failed = applyEvents(between, [
+      { seq: 4, type: "node.failed", data: { nodeId: "s0", stepId: "s0", team: "review", error: "Outcome not met", willRetry: false }, createdAt: at(3) },
+    ]);
+    expect(graphNodeState(failed, "s0")).toBe("failed");
+    expect(runningSteps(failed)).toEqual([]);
   });
 
   it("formats durations", () => {

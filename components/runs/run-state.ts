@@ -24,6 +24,10 @@ export interface LiveStep {
   stepId: string;
   nodeId: string;
   agent: string | null;
+  /** a nested team's node (hybrid): the team's slug; its inner steps are steps of their own */
+  team: string | null;
+  /** a nested team's outcome, once it finished */
+  outcome: RunOutcome | null;
   status: "running" | "done" | "failed";
   attempt: number;
   /** streamed deltas while running; the step's output once finished */
@@ -136,6 +140,8 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           stepId,
           nodeId,
           agent: str(d.agent) ?? previous?.agent ?? null,
+          team: str(d.team) ?? previous?.team ?? null,
+          outcome: null,
           status: "running",
           attempt: num(d.attempt) ?? (previous ? previous.attempt + 1 : 1),
           text: "",
@@ -163,7 +169,20 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
         const nodeId = str(d.nodeId) ?? "?";
         next.steps = {
           ...state.steps,
-          [stepId]: { stepId, nodeId, agent: null, status: "running", attempt: 1, text, model: null, error: null, willRetry: false, waiting: null },
+          [stepId]: {
+            stepId,
+            nodeId,
+            agent: null,
+            team: null,
+            outcome: null,
+            status: "running",
+            attempt: 1,
+            text,
+            model: null,
+            error: null,
+            willRetry: false,
+            waiting: null,
+          },
         };
         next.stepOrder = [...state.stepOrder, stepId];
         next.nodes = withNode(state, nodeId, (n) => ({ ...n, running: n.running.includes(stepId) ? n.running : [...n.running, stepId] }));
@@ -180,6 +199,8 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           stepId,
           nodeId,
           agent: str(d.agent) ?? step?.agent ?? null,
+          team: str(d.team) ?? step?.team ?? null,
+          outcome: parseOutcome(d.outcome) ?? null,
           status: "done",
           attempt: step?.attempt ?? 1,
           text: str(d.output) ?? step?.text ?? "",
@@ -204,6 +225,8 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           stepId,
           nodeId,
           agent: str(d.agent) ?? step?.agent ?? null,
+          team: str(d.team) ?? step?.team ?? null,
+          outcome: parseOutcome(d.outcome) ?? step?.outcome ?? null,
           // a failed attempt that will be retried keeps the step (and its node) running
           status: willRetry ? "running" : "failed",
           attempt: num(d.attempt) ?? step?.attempt ?? 1,
@@ -230,6 +253,8 @@ export function applyEvent(state: RunLiveState, event: LiveEvent): RunLiveState 
           stepId,
           nodeId,
           agent: str(d.agent) ?? step?.agent ?? null,
+          team: step?.team ?? null,
+          outcome: null,
           status: "running",
           attempt: step?.attempt ?? 1,
           text: step?.text ?? "",

@@ -10,6 +10,9 @@ import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "./notify";
 
+/** Node outputs in events are cut to this length (the step keeps the whole output). */
+export const EVENT_OUTPUT_MAX = 4000;
+
 export interface NewRunEvent {
   type: RunEventType;
   data?: Record<string, unknown>;

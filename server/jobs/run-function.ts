@@ -40,7 +40,7 @@ import type { TopologySpec } from "@/lib/schemas/topology";
 import { appendRunEventsSql } from "./events";
 import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
-import { recordTeamNodeSql } from "./team-node";
+import { recordTeamNodeSql, teamNodeEventSql } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
 import { systemPromptOf, userPromptOf } from "./prompts";
 import { notifyRunEvents } from "./notify";
@@ -335,11 +335,16 @@ export class RunRuntime implements TopologyRuntime {
     if (!team) throw new TopologyError(`Team "${teamSlug}" is not part of this run's pinned team`, { nodeId: fullNode });
     if (this.depth + 1 > MAX_NESTING) throw new TopologyError(`Teams are nested more than ${MAX_NESTING} levels deep`, { nodeId: fullNode });
     const child = new RunRuntime(this.shared, `${fullNode}/`, `${this.stepPrefix}${stepIdPrefix}`, this.depth + 1);
-    const result = await runTopology(child, team.spec, task);
-    // the team's node carries its own outcome, and its own gate: an unmet "fail" fails the run at this node
     const stepId = `${this.stepPrefix}${stepIdPrefix.replace(/\/$/, "")}`;
-    const unmet = failsRun(result.outcome) ? new OutcomeNotMetError(result.outcome, result, { stepId, nodeId: fullNode, team: teamSlug }) : null;
     const { run, step } = this.shared;
+    const node = { nodeId: fullNode, stepId, team: teamSlug };
+    await step.write(teamNodeEventSql(run.id, "node.started", node));
+    const result = await runTopology(child, team.spec, task).catch(async (error: unknown) => {
+      if (!isControlError(error)) await step.write(teamNodeEventSql(run.id, "node.failed", { ...node, error: reasonOf(error) }));
+      throw error;
+    });
+    // the team's node carries its own outcome, and its own gate: an unmet "fail" fails the run at this node
+    const unmet = failsRun(result.outcome) ? new OutcomeNotMetError(result.outcome, result, { stepId, nodeId: fullNode, team: teamSlug }) : null;
     await step.write(
       recordTeamNodeSql({
         runId: run.id,
@@ -352,6 +357,8 @@ export class RunRuntime implements TopologyRuntime {
         error: unmet?.message ?? null,
       }),
     );
+    const ended = unmet ? { error: unmet.message } : { output: result.output };
+    await step.write(teamNodeEventSql(run.id, unmet ? "node.failed" : "node.finished", { ...node, outcome: result.outcome, ...ended }));
     if (unmet) {
       this.shared.caps.halted ??= { error: unmet };
       throw unmet;

@@ -11,9 +11,7 @@ import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql } from "./run-access";
 import { stepAttemptWhere } from "./step-records";
 import { TEAM_STEP_KIND } from "./team-node";
-
-/** Node outputs in events are cut to this length (the step keeps the whole output). */
-export const EVENT_OUTPUT_MAX = 4000;
+import { EVENT_OUTPUT_MAX } from "./events";
 
 /** The columns of `creatorContextSql`. */
 export type CreatorColumns = {

@@ -5,11 +5,17 @@
  * steps and writes the same row again. It carries no tokens or cost (those are its inner steps'), and is not a step
  * of the run's count (finishRun counts agent steps only). `startedAt` is just before its first inner step's start, so
  * that a list of steps in start order shows the node, then its steps.
+ *
+ * Its live events (teamNodeEventSql): node.started `{ nodeId, stepId, team }` before its first inner step, then
+ * node.finished `{ nodeId, stepId, team, outcome, output }` or node.failed `{ nodeId, stepId, team, outcome?, error,
+ * willRetry: false }`. Each is written once: the code around a nested team runs again on every replay, so the event
+ * is appended only when the run has none of its kind for the node's step yet.
  */
 import { newId } from "@/lib/ids";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
 import type { StepKind } from "@/lib/schemas/runs";
 import { sql, type Sql } from "@/server/db/sql";
+import { appendRunEventsSql, EVENT_OUTPUT_MAX } from "./events";
 
 export const TEAM_STEP_KIND = "team" satisfies StepKind;
 
@@ -35,4 +41,27 @@ export function recordTeamNodeSql(r: TeamNodeRecord): Sql {
        COALESCE((SELECT MIN(s."startedAt") - interval '1 millisecond' FROM "RunStep" s WHERE s."runId" = ${r.runId} AND left(s."stepId", ${prefix.length}) = ${prefix}), ${now}), ${now}
      ON CONFLICT ("runId", "stepId") DO UPDATE SET "status" = EXCLUDED."status", "output" = EXCLUDED."output", "outcome" = EXCLUDED."outcome",
        "error" = EXCLUDED."error", "finishedAt" = EXCLUDED."finishedAt"`;
+}
+
+export type TeamNodeEventType = "node.started" | "node.finished" | "node.failed";
+
+export interface TeamNodeEvent {
+  nodeId: string;
+  stepId: string;
+  /** the nested team's slug */
+  team: string;
+  outcome?: RunOutcome;
+  output?: string;
+  error?: string;
+}
+
+/** A nested team node's event, appended unless the run has that event (start, or end: finished or failed) for the step. */
+export function teamNodeEventSql(runId: string, type: TeamNodeEventType, event: TeamNodeEvent): Sql {
+  const data: Record<string, unknown> = { ...event };
+  if (event.output !== undefined) data.output = event.output.slice(0, EVENT_OUTPUT_MAX);
+  if (type === "node.failed") data.willRetry = false;
+  const kinds = type === "node.started" ? sql`e.type = 'node.started'` : sql`e.type IN ('node.finished', 'node.failed')`;
+  return appendRunEventsSql(runId, [{ type, data }], {
+    where: sql`NOT EXISTS (SELECT 1 FROM "RunEvent" e WHERE e."runId" = ${runId} AND ${kinds} AND e.data->>'stepId' = ${event.stepId})`,
+  });
 }
