@@ -226,6 +226,31 @@ function RunError({ run, view, live }: { run: RunDetailOut; view: RunView; live:
   );
 }
 
+/** What the model's answer went through: cut at the output limit and asked again, or not the JSON asked for. */
+function StepAnswerNote({ step }: { step: RunStepOut }) {
+  const retried = step.finishReasons !== null && step.finishReasons.length > 1;
+  if (!retried && !step.answerProblem && step.finishReason !== "length") return null;
+  return (
+    <>
+      <h3>Answer</h3>
+      <div className="small" data-testid="run-step-answer" data-finish-reason={step.finishReason ?? ""}>
+        {retried ? (
+          <p className="hint-warning" data-testid="run-step-answer-retried">
+            Cut at the output limit, then asked again with more room (finish reasons: {step.finishReasons!.join(" → ")}).
+          </p>
+        ) : step.finishReason === "length" ? (
+          <p className="hint-warning">Cut at the output limit (finish reason: length).</p>
+        ) : null}
+        {step.answerProblem ? (
+          <p className="hint-warning" data-testid="run-step-answer-problem">
+            Not the JSON asked for ({step.answerProblem.code}){step.answerProblem.problems?.length ? `: ${step.answerProblem.problems.join("; ")}` : ""}.
+          </p>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
 /** A step's input and output: cut to STEP_TEXT_LIMIT characters in the run; the whole text on request. */
 function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }) {
   const trpc = useTRPC();
@@ -250,6 +275,7 @@ function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }
         <p className="small" data-testid="run-step-route-reason">
           {step.routeReason ?? <span className="muted">—</span>}
         </p>
+        <StepAnswerNote step={step} />
         {step.error ? (
           <>
             <h3>Error</h3>

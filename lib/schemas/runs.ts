@@ -123,6 +123,16 @@ export const runSchema = z
   .meta({ id: "Run" });
 export type RunOut = z.infer<typeof runSchema>;
 
+/** What can be wrong with a model's answer itself (server/models/answer.ts), as a step's result records it. */
+export const ANSWER_PROBLEM_CODES = ["ANSWER_TRUNCATED", "ANSWER_NOT_JSON", "ANSWER_SCHEMA_MISMATCH"] as const;
+
+export const answerProblemSchema = z
+  .object({
+    code: z.enum(ANSWER_PROBLEM_CODES),
+    problems: z.array(z.string()).optional().describe("The schema's issues (ANSWER_SCHEMA_MISMATCH)"),
+  })
+  .meta({ id: "AnswerProblem" });
+
 export const runStepSchema = z
   .object({
     id: z.string(),
@@ -140,6 +150,21 @@ export const runStepSchema = z
     output: z.string().nullable().describe(`In lists and run details cut to ${STEP_TEXT_LIMIT} characters`),
     outputTruncated: z.boolean().describe("output was cut: GET /api/v1/runs/{runId}/steps/{stepId} has it whole"),
     outcome: runOutcomeSchema.nullable().describe("A nested team's node (kind team): the outcome of its topology; null for other steps"),
+    finishReason: z
+      .string()
+      .nullable()
+      .describe(
+        "Why the model stopped writing the answer the step kept, as the AI SDK names it (stop, length, content-filter, ...); null for steps without a model answer and steps from before it was recorded",
+      ),
+    finishReasons: z
+      .array(z.string())
+      .nullable()
+      .describe(
+        'Every model call\'s finishReason when the answer was cut at the output limit and asked again with more room (e.g. ["length", "stop"]); null when one call answered',
+      ),
+    answerProblem: answerProblemSchema
+      .nullable()
+      .describe("The kept answer is not the JSON asked for (the topology asks again with the problems listed); null otherwise"),
     inputTokens: z.number().int(),
     outputTokens: z.number().int(),
     costUsd: z.number(),

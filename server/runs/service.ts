@@ -39,6 +39,7 @@ import {
 import { parseOutcome } from "@/lib/schemas/run-outcome";
 import { appendRunEvents, eventsAfter } from "@/server/jobs/events";
 import { execute } from "@/server/db/execute";
+import { STEP_ANSWER_COLUMNS, stepAnswerOf, type StepAnswer, type StepAnswerColumns } from "./step-answer";
 import { sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type ActorType, type Page } from "@/lib/schemas/common";
@@ -116,7 +117,7 @@ function toRun(row: RunFields, names: Names): RunOut {
 /** A step row without its memoised result, its texts possibly cut to `limit` characters (their full lengths beside). */
 type StepFields = Omit<StepRow, "result"> & { inputSeenLength: number; outputLength: number };
 
-function toStep(row: StepFields, agentSlugs: Map<string, string>, limit: number): RunStepOut {
+function toStep(row: StepFields, answer: StepAnswer, agentSlugs: Map<string, string>, limit: number): RunStepOut {
   return {
     id: row.id,
     stepId: row.stepId,
@@ -133,6 +134,7 @@ function toStep(row: StepFields, agentSlugs: Map<string, string>, limit: number)
     output: row.output,
     outputTruncated: row.outputLength > limit,
     outcome: parseOutcome(row.outcome),
+    ...answer,
     inputTokens: row.inputTokens,
     outputTokens: row.outputTokens,
     costUsd: Number(row.costUsd),
@@ -428,8 +430,12 @@ export async function getRunStep(ctx: TenantContext, runId: string, ref: string)
     omit: { result: true },
   });
   if (!step) throw new AppError("NOT_FOUND", "Step not found in this run");
-  const agentSlugs = await slugsOfAgents(ctx, [step]);
-  return toStep({ ...step, inputSeenLength: step.inputSeen?.length ?? 0, outputLength: step.output?.length ?? 0 }, agentSlugs, Number.POSITIVE_INFINITY);
+  const [agentSlugs, answer] = await Promise.all([
+    slugsOfAgents(ctx, [step]),
+    execute<StepAnswerColumns>(ctx, sql`SELECT ${STEP_ANSWER_COLUMNS} FROM "RunStep" WHERE "workspaceId" = ${ctx.workspaceId} AND id = ${step.id}`),
+  ]);
+  const lengths = { inputSeenLength: step.inputSeen?.length ?? 0, outputLength: step.output?.length ?? 0 };
+  return toStep({ ...step, ...lengths }, stepAnswerOf(answer.rows[0]), agentSlugs, Number.POSITIVE_INFINITY);
 }
 
 async function slugsOfAgents(ctx: TenantContext, steps: { agentId: string | null }[]): Promise<Map<string, string>> {
@@ -456,10 +462,12 @@ async function stepsOf(ctx: TenantContext, runId: string, limit: number | undefi
   const ids = page.items.map((r) => r.id);
   const [texts, agentSlugs] = await Promise.all([
     ids.length
-      ? execute<{ id: string; inputSeen: string | null; inputSeenLength: number | null; output: string | null; outputLength: number | null }>(
+      ? execute<
+          { id: string; inputSeen: string | null; inputSeenLength: number | null; output: string | null; outputLength: number | null } & StepAnswerColumns
+        >(
           ctx,
           sql`SELECT id, left("inputSeen", ${STEP_TEXT_LIMIT}) AS "inputSeen", char_length("inputSeen") AS "inputSeenLength",
-                left("output", ${STEP_TEXT_LIMIT}) AS "output", char_length("output") AS "outputLength"
+                left("output", ${STEP_TEXT_LIMIT}) AS "output", char_length("output") AS "outputLength", ${STEP_ANSWER_COLUMNS}
               FROM "RunStep" WHERE "workspaceId" = ${ctx.workspaceId} AND "runId" = ${runId} AND id = ANY(${sql.array(ids, "text")})`,
         )
       : { rows: [] },
@@ -477,6 +485,7 @@ async function stepsOf(ctx: TenantContext, runId: string, limit: number | undefi
           inputSeenLength: Number(t?.inputSeenLength ?? 0),
           outputLength: Number(t?.outputLength ?? 0),
         },
+        stepAnswerOf(t),
         agentSlugs,
         STEP_TEXT_LIMIT,
       );
