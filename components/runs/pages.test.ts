@@ -1,18 +1,22 @@
+// @vitest-environment happy-dom
 /**
- * Smoke test of the run pages: the runs list, the start-run form and the live run page render (server-side, from a
- * filled query cache, with real runs executed by the in-process executor on the simulator) with the test ids the
- * e2e journeys use. Before any live event arrives, the run page already shows the fetched run: status, progress,
- * node states from its steps, output and steps. Viewers get no form and no Cancel.
+ * The run pages in a DOM (Testing Library): the runs list, the start-run form and the live run page render (from a
+ * filled query cache, with real runs executed by the in-process executor on the simulator) with the test ids the e2e
+ * journeys use. Before any live event arrives, the run page already shows the fetched run: status, progress, node
+ * states from its steps, output and steps. The page's live stream is an EventSource (replaced here by one the test
+ * drives): the run's real events, delivered one by one, move the graph (a nested team's node runs, then is done with
+ * its outcome) and the stream ends after the terminal event. A step whose answer was cut and retried says so in its
+ * details. Viewers get no form and no Cancel.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createElement as h, type ReactElement } from "react";
-import { renderToString } from "react-dom/server";
+import { act, cleanup, fireEvent, render as rtlRender, screen, within } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
-import { AppRouterContext, type AppRouterInstance } from "next/dist/shared/lib/app-router-context.shared-runtime";
 import type { AppRouter } from "@/server/api/root";
+import type { RunDetailOut } from "@/lib/schemas/runs";
 import { TRPCProvider } from "@/lib/trpc/react";
 import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
 import { roleCan, type Role } from "@/lib/permissions";
@@ -24,11 +28,48 @@ import { RunsPage } from "./runs-page";
 import { RunPage } from "./run-page";
 import { StartRunForm } from "./start-run-form";
 
+// no app router outside Next: the pages only navigate after a start
+vi.mock("next/navigation", () => ({
+  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
+  usePathname: () => "/",
+  useSearchParams: () => new URLSearchParams(),
+}));
+
+/** The run page's stream, driven by the test: what it was opened with, and the server's side of it. */
+class TestEventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static opened: TestEventSource[] = [];
+  readyState = TestEventSource.CONNECTING;
+  constructor(
+    readonly url: string,
+    readonly init?: EventSourceInit,
+  ) {
+    super();
+    TestEventSource.opened.push(this);
+  }
+  close() {
+    this.readyState = TestEventSource.CLOSED;
+  }
+  /** the server accepted the stream */
+  open() {
+    this.readyState = TestEventSource.OPEN;
+    act(() => void this.dispatchEvent(new Event("open")));
+  }
+  /** one event as the server sends it: `id: <seq>`, `event: <type>`, `data: <the whole event>` */
+  send(e: { seq: number; type: string; data: unknown; createdAt: Date }) {
+    const data = JSON.stringify({ seq: e.seq, type: e.type, data: e.data, createdAt: e.createdAt.toISOString() });
+    act(() => void this.dispatchEvent(new MessageEvent(e.type, { data, lastEventId: String(e.seq) })));
+  }
+}
+
 let rw: RunWorkspace;
 let executor: Executor;
 let teamRunId: string;
 let agentRunId: string;
 let gatedRunId: string;
+let nestedRunId: string;
 
 beforeAll(async () => {
   rw = await makeRunWorkspace("render-runs");
@@ -42,9 +83,19 @@ beforeAll(async () => {
   // the simulator's checker asks for one revision, then approves (its decision schedule)
   await addTeam(rw.ctx, "gated", { topology: "maker_checker", maker: "writer", checkers: ["editor"], maxIterations: 2 });
   gatedRunId = (await owner.runs.start({ team: "gated", input: "Write a line." })).id;
-  await waitForRun(teamRunId);
-  await waitForRun(agentRunId);
-  await waitForRun(gatedRunId);
+  await addTeam(rw.ctx, "nested", { topology: "hybrid", arrangement: { topology: "sequential", agents: [{ team: "gated" }, "editor"] } });
+  nestedRunId = (await owner.runs.start({ team: "nested", input: "Write a checked line, then edit it." })).id;
+  for (const runId of [teamRunId, agentRunId, gatedRunId, nestedRunId]) await waitForRun(runId);
+});
+
+beforeEach(() => {
+  TestEventSource.opened = [];
+  vi.stubGlobal("EventSource", TestEventSource);
+});
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
 });
 
 afterAll(async () => {
@@ -52,23 +103,27 @@ afterAll(async () => {
   await settleObservations();
 });
 
-async function render(role: Role, page: () => ReactElement) {
+/** Renders a page from a query cache filled by the real API; `runs` replaces what runs.get returns for a run. */
+async function render(role: Role, page: () => ReactElement, runs: Record<string, (run: RunDetailOut) => RunDetailOut> = {}) {
   const ws = rw.ws;
   const owner = callerFor(ws.users.owner, ws.slug);
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
-  // never called: every query the pages make is in the cache already
+  // never answers: every query the pages make is in the cache already
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   queryClient.setQueryData(trpc.routing.presets.list.queryKey(), await owner.routing.presets.list());
   // the pickers read every page of teams and agents
   queryClient.setQueryData(trpc.teams.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.teams.list({ limit: 200 })], pageParams: [null] });
   queryClient.setQueryData(trpc.agents.list.infiniteQueryKey({ limit: 200 }), { pages: [await owner.agents.list({ limit: 200 })], pageParams: [null] });
-  const team = await owner.teams.get({ team: "pair" });
-  queryClient.setQueryData(
-    trpc.teams.version.queryKey({ team: team.id, version: team.currentVersion }),
-    await owner.teams.version({ team: team.id, version: team.currentVersion }),
-  );
-  for (const runId of [teamRunId, agentRunId, gatedRunId]) queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), await owner.runs.get({ runId }));
+  for (const slug of ["pair", "gated", "nested"]) {
+    const team = await owner.teams.get({ team: slug });
+    const key = { team: team.id, version: team.currentVersion };
+    queryClient.setQueryData(trpc.teams.version.queryKey(key), await owner.teams.version(key));
+  }
+  for (const runId of [teamRunId, agentRunId, gatedRunId, nestedRunId]) {
+    const run = await owner.runs.get({ runId });
+    queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), runs[runId]?.(run) ?? run);
+  }
   const list = await owner.runs.list({ limit: 25 });
   queryClient.setQueryData(
     trpc.runs.list.infiniteQueryKey({ limit: 25, team: undefined, agent: undefined, status: undefined, from: undefined, to: undefined }),
@@ -81,33 +136,38 @@ async function render(role: Role, page: () => ReactElement) {
     user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
-  // React separates adjacent text with <!-- --> in server output: drop it so that assertions read like the page
-  const router = {
-    push: () => {},
-    replace: () => {},
-    refresh: () => {},
-    back: () => {},
-    forward: () => {},
-    prefetch: () => {},
-  } as unknown as AppRouterInstance;
-  return renderToString(
+  return rtlRender(
     h(
-      AppRouterContext.Provider,
-      { value: router },
-      h(
-        QueryClientProvider,
-        { client: queryClient },
-        h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
-      ),
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
     ),
-  ).replaceAll("<!-- -->", "");
+  );
 }
 
-const count = (html: string, testId: string) => html.split(`data-testid="${testId}"`).length - 1;
+/** A run as fetched when it had just been queued: nothing recorded yet. */
+const asQueued = (run: RunDetailOut): RunDetailOut => ({
+  ...run,
+  status: "queued",
+  steps: [],
+  stepsDone: 0,
+  output: null,
+  outcome: null,
+  startedAt: null,
+  finishedAt: null,
+  durationMs: null,
+});
+
+const has = (id: string) => screen.queryAllByTestId(id).length > 0;
+const attributes = (id: string, attribute: string) => screen.queryAllByTestId(id).map((el) => el.getAttribute(attribute));
+/** the graph's nodes: id -> state */
+const graphStates = () =>
+  Object.fromEntries(screen.getAllByTestId("run-graph-node").map((n) => [n.getAttribute("data-node-id"), n.getAttribute("data-state")]));
+const graphNode = (id: string) => screen.getAllByTestId("run-graph-node").find((n) => n.getAttribute("data-node-id") === id)!;
 
 describe("Runs list", () => {
   it("a member sees the start form, the filters and a row per run with status and target", async () => {
-    const html = await render("member", () => h(RunsPage));
+    await render("member", () => h(RunsPage));
     for (const id of [
       "run-form",
       "run-target",
@@ -122,63 +182,135 @@ describe("Runs list", () => {
       "runs-filter-to",
       "run-row",
     ]) {
-      expect(html, id).toContain(`data-testid="${id}"`);
+      expect(has(id), id).toBe(true);
     }
-    expect(count(html, "run-row")).toBe(3);
-    expect(html).not.toContain('data-testid="run-row-outcome"'); // only unmet outcomes are flagged in the list
-    expect(html).toContain(`data-run-id="${teamRunId}"`);
-    expect(html).toContain('data-status="succeeded"');
-    expect(html).toContain('data-target-slug="pair"');
-    expect(html).toContain("Write a short note about queues.");
-    expect(html).toContain("Preset: balanced");
+    expect(attributes("run-row", "data-run-id")).toHaveLength(4);
+    expect(has("run-row-outcome")).toBe(false); // only unmet outcomes are flagged in the list
+    const row = screen.getAllByTestId("run-row").find((r) => r.getAttribute("data-run-id") === teamRunId)!;
+    expect(row.getAttribute("data-status")).toBe("succeeded");
+    expect(row.querySelector('[data-target-slug="pair"]')).not.toBeNull();
+    expect(within(row).getByText("Write a short note about queues.")).toBeTruthy();
+    expect(screen.getAllByRole("option", { name: "Preset: balanced" }).length).toBeGreaterThan(0);
   });
 
   it("a viewer sees the list but no start form", async () => {
-    const html = await render("viewer", () => h(RunsPage));
-    expect(html).toContain('data-testid="run-row"');
-    expect(html).not.toContain('data-testid="run-form"');
+    await render("viewer", () => h(RunsPage));
+    expect(has("run-row")).toBe(true);
+    expect(has("run-form")).toBe(false);
+    expect(has("run-submit")).toBe(false);
   });
 
   it("the start form targets what it is given, and renders nothing for a viewer", async () => {
-    const html = await render("member", () => h(StartRunForm, { target: { agent: "writer" } }));
-    expect(html).toContain('data-testid="run-form"');
-    expect(html).toContain("agent writer");
-    expect(await render("viewer", () => h(StartRunForm, { target: { team: "pair" } }))).toBe("");
+    await render("member", () => h(StartRunForm, { target: { agent: "writer" } }));
+    expect(has("run-form")).toBe(true);
+    expect(screen.getAllByText(/agent writer/).length).toBeGreaterThan(0);
+    cleanup();
+    const viewer = await render("viewer", () => h(StartRunForm, { target: { team: "pair" } }));
+    expect(viewer.container.innerHTML).toBe("");
   });
 });
 
 describe("Run page", () => {
   it("a finished team run: status, progress at 100%, totals, the graph with every node done, the output and two steps", async () => {
-    const html = await render("member", () => h(RunPage, { runId: teamRunId }));
-    expect(html).toMatch(/data-testid="run-status"[^>]*>succeeded</);
-    expect(html).toMatch(/data-testid="run-progress"[^>]*aria-valuenow="100"/);
-    for (const id of ["run-elapsed", "run-cost", "run-graph", "run-output", "run-step-row", "run-step-expand"])
-      expect(html, id).toContain(`data-testid="${id}"`);
-    expect(html).not.toContain('data-testid="run-cancel"');
-    expect(html).not.toContain('data-testid="run-live-output"');
-    expect(html).not.toContain('data-testid="run-error"');
-    expect(html).toContain("[simulated]");
-    expect(count(html, "run-step-row")).toBe(2);
-    expect(html).toContain('data-step-id="s0"');
-    expect(html).toContain("writer@v1");
-    expect(html).toContain("editor@v1");
+    await render("member", () => h(RunPage, { runId: teamRunId }));
+    expect(screen.getByTestId("run-status").textContent).toBe("succeeded");
+    expect(screen.getByRole("progressbar", { name: "Steps done" }).getAttribute("aria-valuenow")).toBe("100");
+    for (const id of ["run-elapsed", "run-cost", "run-graph", "run-output", "run-step-row", "run-step-expand"]) expect(has(id), id).toBe(true);
+    for (const id of ["run-cancel", "run-live-output", "run-error"]) expect(has(id), id).toBe(false);
+    expect(screen.getByTestId("run-output-text").textContent).toContain("[simulated]");
+    expect(attributes("run-step-row", "data-step-id")).toEqual(["s0", "s1"]);
+    expect(screen.getAllByTestId("run-step-agent").map((c) => c.textContent)).toEqual(["writer@v1", "editor@v1"]);
     // the topology of the pinned version; nodes done from the recorded steps, before any live event
-    const nodes = [...html.matchAll(/data-testid="run-graph-node" data-node-id="([^"]+)" data-state="([^"]+)"/g)].map((m) => [m[1], m[2]]);
-    expect(Object.fromEntries(nodes)).toEqual({ input: "done", s0: "done", s1: "done", output: "done" });
+    expect(graphStates()).toEqual({ input: "done", s0: "done", s1: "done", output: "done" });
+    // the live stream: the run's events from the start, with the session's cookie
+    expect(TestEventSource.opened.map((s) => [s.url, s.init?.withCredentials])).toEqual([
+      [`/api/runs/${encodeURIComponent(teamRunId)}/events?workspace=${encodeURIComponent(rw.ws.slug)}`, true],
+    ]);
+    expect(screen.getByTestId("run-stream").getAttribute("data-stream")).toBe("connecting");
   });
 
   it("a maker-checker run shows its outcome: approved after 2 iterations (the simulator asks for one revision)", async () => {
-    const html = await render("viewer", () => h(RunPage, { runId: gatedRunId }));
-    expect(html).toMatch(/data-testid="run-outcome"[^>]*>.*approved after 2 iterations</);
-    expect(html).toContain('data-met="true"');
-    const plain = await render("viewer", () => h(RunPage, { runId: teamRunId }));
-    expect(plain).not.toContain('data-testid="run-outcome"'); // a sequential team has no gate to show
+    await render("viewer", () => h(RunPage, { runId: gatedRunId }));
+    const outcome = screen.getByTestId("run-outcome");
+    expect(outcome.textContent).toBe("approved after 2 iterations");
+    expect(outcome.getAttribute("data-met")).toBe("true");
+    cleanup();
+    await render("viewer", () => h(RunPage, { runId: teamRunId }));
+    expect(has("run-outcome")).toBe(false); // a sequential team has no gate to show
   });
 
   it("a single-agent run is drawn input -> agent -> output", async () => {
-    const html = await render("viewer", () => h(RunPage, { runId: agentRunId }));
-    const nodes = [...html.matchAll(/data-testid="run-graph-node" data-node-id="([^"]+)" data-state="([^"]+)"/g)].map((m) => [m[1], m[2]]);
-    expect(Object.fromEntries(nodes)).toEqual({ input: "done", agent: "done", output: "done" });
-    expect(count(html, "run-step-row")).toBe(1);
+    await render("viewer", () => h(RunPage, { runId: agentRunId }));
+    expect(graphStates()).toEqual({ input: "done", agent: "done", output: "done" });
+    expect(attributes("run-step-row", "data-step-id")).toEqual(["agent"]);
+  });
+
+  it("live: the run's events move the page; a nested team's node runs, then is done with its outcome; the stream ends", async () => {
+    const owner = callerFor(rw.ws.users.owner, rw.ws.slug);
+    const events = await owner.runs.events({ runId: nestedRunId, after: 0, limit: 500 });
+    await render("viewer", () => h(RunPage, { runId: nestedRunId }), { [nestedRunId]: asQueued });
+    expect(graphStates()).toEqual({ input: "waiting", s0: "waiting", s1: "waiting", output: "waiting" });
+    const [stream] = TestEventSource.opened;
+    stream!.open();
+    expect(screen.getByTestId("run-stream").getAttribute("data-stream")).toBe("open");
+
+    const at = (type: string, stepId: string) => events.findIndex((e) => e.type === type && e.data.stepId === stepId);
+    const teamStarted = at("node.started", "s0");
+    const firstInner = at("node.started", "s0/i1.maker");
+    const teamFinished = at("node.finished", "s0");
+    expect(teamStarted).toBeGreaterThan(-1);
+    expect(firstInner).toBeGreaterThan(teamStarted);
+    expect(teamFinished).toBeGreaterThan(firstInner);
+
+    for (const e of events.slice(0, teamStarted + 1)) stream!.send(e);
+    expect(screen.getByTestId("run-status").textContent).toBe("running");
+    expect(graphStates()).toMatchObject({ input: "done", s0: "running", s1: "waiting" });
+    expect(screen.getByTestId("run-live-team").textContent).toBe("team gated");
+    // between two of its inner steps the team's node still runs
+    for (const e of events.slice(teamStarted + 1, at("node.started", "s0/i1.checker0"))) stream!.send(e);
+    expect(graphStates().s0).toBe("running");
+    for (const e of events.slice(at("node.started", "s0/i1.checker0"), teamFinished + 1)) stream!.send(e);
+    expect(graphStates()).toMatchObject({ s0: "done", s1: "waiting" });
+    expect(graphNode("s0").textContent).toContain("approved after 2 iterations");
+    expect(has("run-live-team")).toBe(false);
+
+    for (const e of events.slice(teamFinished + 1)) stream!.send(e);
+    expect(graphStates()).toEqual({ input: "done", s0: "done", s1: "done", output: "done" });
+    expect(screen.getByTestId("run-status").textContent).toBe("succeeded");
+    // after the terminal event the page closes the stream and says so
+    expect(stream!.readyState).toBe(TestEventSource.CLOSED);
+    expect(screen.getByTestId("run-stream").getAttribute("data-stream")).toBe("closed");
+  });
+
+  it("every event type the server names reaches the page: a step waiting for its provider says so", async () => {
+    await render("viewer", () => h(RunPage, { runId: agentRunId }), { [agentRunId]: asQueued });
+    const [stream] = TestEventSource.opened;
+    const step = { nodeId: "agent", stepId: "agent", agent: "writer" };
+    const createdAt = new Date();
+    stream!.send({ seq: 1, type: "run.started", data: { stepsExpected: 1 }, createdAt });
+    stream!.send({ seq: 2, type: "node.started", data: { ...step, attempt: 1 }, createdAt });
+    stream!.send({ seq: 3, type: "node.waiting", data: { ...step, waitingFor: "Stub", retryAt: null, reason: "cooling down" }, createdAt });
+    expect(screen.getByTestId("run-step-waiting").textContent).toBe("waiting for Stub");
+    stream!.send({ seq: 4, type: "node.resumed", data: { ...step, waitingFor: "Stub", waitedMs: 5 }, createdAt });
+    expect(has("run-step-waiting")).toBe(false);
+  });
+
+  it("a step whose answer was cut and asked again with more room says so in its details", async () => {
+    const retried = (run: RunDetailOut): RunDetailOut => ({
+      ...run,
+      steps: run.steps.map((s) => (s.stepId === "agent" ? { ...s, finishReason: "stop", finishReasons: ["length", "stop"] } : s)),
+    });
+    await render("viewer", () => h(RunPage, { runId: agentRunId }), { [agentRunId]: retried });
+    expect(has("run-step-answer")).toBe(false); // details closed
+    fireEvent.click(screen.getByRole("button", { name: "Details" }));
+    expect(screen.getByTestId("run-step-answer-retried").textContent).toBe(
+      "Cut at the output limit, then asked again with more room (finish reasons: length → stop).",
+    );
+    cleanup();
+    // a plain answer has nothing to say
+    await render("viewer", () => h(RunPage, { runId: teamRunId }));
+    for (const button of screen.getAllByRole("button", { name: "Details" })) fireEvent.click(button);
+    expect(attributes("run-step-detail", "data-step-id")).toEqual(["s0", "s1"]);
+    expect(has("run-step-answer")).toBe(false);
   });
 });

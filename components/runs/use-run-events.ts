@@ -1,23 +1,13 @@
 "use client";
 
 import { useEffect, useReducer, useRef, useState } from "react";
+import { RUN_EVENT_TYPES } from "@/lib/schemas/runs";
 import { applyEvents, EMPTY_LIVE_STATE, isTerminal, type LiveEvent, type RunLiveState } from "./run-state";
 
 export type StreamState = "connecting" | "open" | "polling" | "closed";
 
 /** Every event type the server emits; SSE messages may be named by their type or be plain `message`s. */
-export const RUN_EVENT_TYPES = [
-  "run.queued",
-  "run.started",
-  "node.started",
-  "node.delta",
-  "node.finished",
-  "node.failed",
-  "run.progress",
-  "run.succeeded",
-  "run.failed",
-  "run.cancelled",
-] as const;
+export { RUN_EVENT_TYPES };
 
 const TERMINAL_EVENTS = new Set(["run.succeeded", "run.failed", "run.cancelled"]);
 
