@@ -1,5 +1,5 @@
 /**
- * Closed sets stored as text (migration 20261206_100_closed_sets): the database refuses a value outside each set,
+ * Closed sets stored as text (migrations 20261206_100_closed_sets, 20261207_500_audit_target_types): the database refuses a value outside each set,
  * written the way the run engine writes (raw SQL, text parameters), and each CHECK constraint's list equals its
  * TypeScript array, read back from pg_constraint, so that the two cannot drift apart.
  */
@@ -12,8 +12,8 @@ import { newId } from "@/lib/ids";
 import { ACTOR_TYPES } from "@/lib/schemas/common";
 import { RUN_TARGET_TYPES, STEP_KINDS, STEP_STATUSES } from "@/lib/schemas/runs";
 import { USAGE_OUTCOMES } from "@/lib/schemas/usage";
-import { AUDIT_ACTIONS } from "@/lib/schemas/audit";
-import { AUTH_EVENT_ACTIONS } from "@/server/audit/auth-events";
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AUTH_EVENT_ACTIONS, auditEntrySchema, authEventSchema } from "@/lib/schemas/audit";
+import { openApiDocument } from "@/server/rest/openapi";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
@@ -26,6 +26,7 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "UsageRecord_actorType_check", values: ACTOR_TYPES, write: (v) => usageInsert({ actorType: v }) },
   { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },
   { constraint: "AuditLog_action_check", values: AUDIT_ACTIONS, write: (v) => auditInsert({ action: v }) },
+  { constraint: "AuditLog_targetType_check", values: AUDIT_TARGET_TYPES, write: (v) => auditInsert({ targetType: v }) },
   {
     constraint: "AuthEvent_action_check",
     values: AUTH_EVENT_ACTIONS,
@@ -52,9 +53,9 @@ function usageInsert(v: { outcome?: string; actorType?: string }): Sql {
     VALUES (${newId("use")}, ${ws.id}, 'm', 'simulator', ${v.outcome ?? "ok"}, ${v.actorType ?? "user"})`;
 }
 
-function auditInsert(v: { actorType?: string; action?: string }): Sql {
+function auditInsert(v: { actorType?: string; action?: string; targetType?: string }): Sql {
   return sql`INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "action", "targetType")
-    VALUES (${newId("aud")}, ${ws.id}, ${v.actorType ?? "user"}, ${v.action ?? "agent.create"}, 'x')`;
+    VALUES (${newId("aud")}, ${ws.id}, ${v.actorType ?? "user"}, ${v.action ?? "agent.create"}, ${v.targetType ?? "agent"})`;
 }
 
 beforeAll(async () => {
@@ -80,5 +81,31 @@ describe("closed sets in the database", () => {
     const listOf = (def: string) => [...def.matchAll(/'((?:[^']|'')*)'::text/g)].map((m) => m[1]!.replaceAll("''", "'")).sort();
     const lists = Object.fromEntries(rows.filter((r) => SETS.some((s) => s.constraint === r.name)).map((r) => [r.name, listOf(r.def)]));
     expect(lists).toEqual(Object.fromEntries(SETS.map((s) => [s.constraint, [...s.values].sort()])));
+  });
+});
+
+describe("closed sets in the API", () => {
+  it("an audit entry's targetType and an auth event's action are their sets, not any string (tRPC and OpenAPI outputs)", () => {
+    const entry = {
+      id: "aud_1",
+      actorType: "user",
+      actorId: null,
+      actorLabel: null,
+      action: "agent.create",
+      targetType: "agent",
+      targetId: null,
+      metadata: {},
+      requestId: null,
+      clientIp: null,
+      userAgent: null,
+      createdAt: new Date(),
+    };
+    expect(auditEntrySchema.parse(entry).targetType).toBe("agent");
+    expect(auditEntrySchema.safeParse({ ...entry, targetType: "bench" }).success).toBe(false);
+    const event = { id: "aev_1", action: "auth.sign_in", email: null, clientIp: null, userAgent: null, metadata: {}, createdAt: new Date() };
+    expect(authEventSchema.parse(event).action).toBe("auth.sign_in");
+    expect(authEventSchema.safeParse({ ...event, action: "auth.something_else" }).success).toBe(false);
+    const schemas = openApiDocument().components?.schemas as Record<string, { enum?: string[] }>;
+    expect(schemas.AuditTargetType!.enum).toEqual([...AUDIT_TARGET_TYPES]);
   });
 });

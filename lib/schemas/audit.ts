@@ -51,6 +51,51 @@ export const AUDIT_ACTIONS = [
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS).meta({ id: "AuditAction" });
 
+/**
+ * Every kind of resource an audit entry can name (AuditLog.targetType), checked by the database too (migration
+ * 20261207_500_audit_target_types): a new one is added here AND in a migration that replaces the constraint.
+ * Raw-SQL writers: `run` (server/jobs/run-access.ts), `workspace` (server/retention/purge.ts).
+ */
+export const AUDIT_TARGET_TYPES = [
+  "agent",
+  "api_key",
+  "budget",
+  "invitation",
+  "member",
+  "model",
+  "provider",
+  "routing_preset",
+  "run",
+  "secret",
+  "team",
+  "user",
+  "workspace",
+] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+export const auditTargetTypeSchema = z.enum(AUDIT_TARGET_TYPES).meta({ id: "AuditTargetType" });
+
+/**
+ * What an authentication event records (AuthEvent.action; server/audit/auth-events.ts writes them), checked by the
+ * database too (migration 20261206_100_closed_sets).
+ */
+export const AUTH_EVENT_ACTIONS = [
+  "auth.sign_in",
+  "auth.sign_in_failed",
+  /** refused or delayed by the sign-in limits (per email or per address) */
+  "auth.sign_in_limited",
+  /** a failure that starts a progressive delay (server/auth/login-throttle.ts) */
+  "auth.sign_in_delayed",
+  "auth.sign_up",
+  "auth.oauth_link",
+  "auth.oauth_link_refused",
+  "auth.email_verified",
+  "auth.session_revoke",
+  /** a person deleted their account (the event names no one: their own events are deleted with it) */
+  "auth.account_delete",
+] as const;
+export type AuthEventAction = (typeof AUTH_EVENT_ACTIONS)[number];
+export const authEventActionSchema = z.enum(AUTH_EVENT_ACTIONS).meta({ id: "AuthEventAction" });
+
 export const auditEntrySchema = z
   .object({
     id: z.string(),
@@ -58,7 +103,7 @@ export const auditEntrySchema = z
     actorId: z.string().nullable(),
     actorLabel: z.string().nullable(),
     action: auditActionSchema,
-    targetType: z.string(),
+    targetType: auditTargetTypeSchema,
     targetId: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     requestId: z.string().nullable(),
@@ -90,7 +135,7 @@ export const exportAuditInputSchema = auditFilterSchema.extend({ format: auditEx
 export const authEventSchema = z
   .object({
     id: z.string(),
-    action: z.string(),
+    action: authEventActionSchema,
     email: z.string().nullable(),
     clientIp: z.string().nullable(),
     userAgent: z.string().nullable(),

@@ -2,7 +2,7 @@ import type { Prisma } from "@/server/db/generated/client";
 import { db, NO_TENANT } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import { logger } from "@/server/logger";
-import type { listAuthEventsInputSchema } from "@/lib/schemas/audit";
+import type { AuthEventAction, listAuthEventsInputSchema } from "@/lib/schemas/audit";
 import { afterCursor, encodeCursor } from "./cursor";
 import type { z } from "zod";
 
@@ -11,23 +11,6 @@ import type { z } from "zod";
  * a person, not to one workspace. The person sees their own in their account page; operators read them with
  * `npm run cadre -- audit auth-events`. They are purged with the audit log after CADRE_AUDIT_RETENTION_DAYS.
  */
-export const AUTH_EVENT_ACTIONS = [
-  "auth.sign_in",
-  "auth.sign_in_failed",
-  /** refused or delayed by the sign-in limits (per email or per address) */
-  "auth.sign_in_limited",
-  /** a failure that starts a progressive delay (server/auth/login-throttle.ts) */
-  "auth.sign_in_delayed",
-  "auth.sign_up",
-  "auth.oauth_link",
-  "auth.oauth_link_refused",
-  "auth.email_verified",
-  "auth.session_revoke",
-  /** a person deleted their account (the event names no one: their own events are deleted with it) */
-  "auth.account_delete",
-] as const;
-export type AuthEventAction = (typeof AUTH_EVENT_ACTIONS)[number];
-
 export interface AuthEventInput {
   action: AuthEventAction;
   userId?: string | null;
@@ -104,6 +87,7 @@ async function authEventPage(where: Prisma.AuthEventWhereInput, limit: number, c
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit + 1,
   });
-  const items = rows.slice(0, limit).map((r) => ({ ...r, metadata: r.metadata as Record<string, unknown> }));
+  // the action as the database's CHECK constraint holds it (migration 20261206_100_closed_sets)
+  const items = rows.slice(0, limit).map((r) => ({ ...r, action: r.action as AuthEventAction, metadata: r.metadata as Record<string, unknown> }));
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
 }

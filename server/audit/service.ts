@@ -2,7 +2,7 @@ import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { db, tenantScope } from "@/server/db/client";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
-import type { AuditAction, auditFilterSchema, listAuditInputSchema } from "@/lib/schemas/audit";
+import type { AuditAction, AuditTargetType, auditFilterSchema, listAuditInputSchema } from "@/lib/schemas/audit";
 import type { ActorType } from "@/lib/schemas/common";
 import { afterCursor, encodeCursor } from "./cursor";
 import type { z } from "zod";
@@ -11,7 +11,7 @@ type Tx = Prisma.TransactionClient;
 
 export interface AuditEntryInput {
   action: AuditAction;
-  targetType: string;
+  targetType: AuditTargetType;
   targetId?: string | null;
   metadata?: Record<string, unknown>;
 }
@@ -69,8 +69,13 @@ const ENTRY_SELECT = {
 } as const;
 
 type EntryRow = Prisma.AuditLogGetPayload<{ select: typeof ENTRY_SELECT }>;
-/** actorType and action as the database's CHECK constraints hold them (migration 20261206_100_closed_sets) */
-export type AuditEntry = Omit<EntryRow, "metadata" | "actorType" | "action"> & { actorType: ActorType; action: AuditAction; metadata: Record<string, unknown> };
+/** actorType, action and targetType as the database's CHECK constraints hold them (migrations 20261206_100_closed_sets, 20261207_500_audit_target_types) */
+export type AuditEntry = Omit<EntryRow, "metadata" | "actorType" | "action" | "targetType"> & {
+  actorType: ActorType;
+  action: AuditAction;
+  targetType: AuditTargetType;
+  metadata: Record<string, unknown>;
+};
 
 async function auditPage(
   client: PrismaClient,
@@ -85,9 +90,13 @@ async function auditPage(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit + 1,
   });
-  const items = rows
-    .slice(0, limit)
-    .map((r) => ({ ...r, actorType: r.actorType as ActorType, action: r.action as AuditAction, metadata: r.metadata as Record<string, unknown> }));
+  const items = rows.slice(0, limit).map((r) => ({
+    ...r,
+    actorType: r.actorType as ActorType,
+    action: r.action as AuditAction,
+    targetType: r.targetType as AuditTargetType,
+    metadata: r.metadata as Record<string, unknown>,
+  }));
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
 }
 

@@ -82,7 +82,7 @@ describe("audit filters and keyset paging", () => {
         actorId: byKey ? "key_robot000000000000" : ws.users.admin.id,
         actorLabel: byKey ? 'API key "robot"' : ws.users.admin.email,
         action: i % 2 === 0 ? "agent.update" : "member.role_change",
-        targetType: "x",
+        targetType: "agent",
         metadata: {},
         // two entries per day, the pair at the same millisecond (the id breaks the tie)
         createdAt: new Date(base + Math.floor(i / 2) * 86_400_000),
@@ -284,9 +284,9 @@ describe("retention", () => {
     const gone = `ws_deleted${uniq()}`;
     await testDb().auditLog.createMany({
       data: [
-        { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "agent.create", targetType: "x", createdAt: old },
-        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "agent.update", targetType: "x", createdAt: old },
-        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "agent.archive", targetType: "x" },
+        { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "agent.create", targetType: "agent", createdAt: old },
+        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "agent.update", targetType: "agent", createdAt: old },
+        { id: newId("aud"), workspaceId: gone, actorType: "user", action: "agent.archive", targetType: "agent" },
       ],
     });
     await testDb().authEvent.create({ data: { id: newId("aev"), action: "auth.sign_in", email: `old-${uniq()}@example.test`, createdAt: old } });

@@ -7,7 +7,7 @@
  * event, Run.error) and a `run.cancel` audit entry.
  */
 import { newId } from "@/lib/ids";
-import type { AuditAction } from "@/lib/schemas/audit";
+import type { AuditAction, AuditTargetType } from "@/lib/schemas/audit";
 import type { ActorType } from "@/lib/schemas/common";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
@@ -62,7 +62,7 @@ export async function cancelForEndedAccess(run: { id: string; workspaceId: strin
        WHERE id = ${run.id} AND "workspaceId" = ${run.workspaceId} AND "status" IN ('queued', 'running') AND "cancelReason" IS NULL
        RETURNING id, "workspaceId", status::text AS status)
      INSERT INTO "AuditLog" ("id", "workspaceId", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "createdAt")
-     SELECT ${newId("aud")}, r."workspaceId", ${"system" satisfies ActorType}, NULL, 'Cadre (run executor)', ${"run.cancel" satisfies AuditAction}, 'run', r.id,
+     SELECT ${newId("aud")}, r."workspaceId", ${"system" satisfies ActorType}, NULL, 'Cadre (run executor)', ${"run.cancel" satisfies AuditAction}, ${"run" satisfies AuditTargetType}, r.id,
        jsonb_build_object('status', r.status, 'reason', ${reason}::text), ${`run:${run.id}`}, ${now} FROM r
      RETURNING 1`,
   );

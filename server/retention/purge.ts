@@ -21,7 +21,7 @@ import { logger } from "@/server/logger";
 import { purgeExpiredIdempotencyKeys } from "@/server/idempotency/store";
 import { metrics } from "@/server/observability/metrics";
 import { newId } from "@/lib/ids";
-import type { AuditAction } from "@/lib/schemas/audit";
+import type { AuditAction, AuditTargetType } from "@/lib/schemas/audit";
 import type { ActorType } from "@/lib/schemas/common";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -166,7 +166,7 @@ export async function purgeDeletedWorkspaces(now: Date, batch: number): Promise<
     await execute(
       OPERATOR,
       sql`INSERT INTO "AuditLog" ("id", "workspaceId", "workspaceSlug", "actorType", "actorLabel", "action", "targetType", "targetId", "metadata")
-          VALUES (${newId("aud")}, ${w.id}, ${w.slug}, ${"system" satisfies ActorType}, 'retention purge', ${"workspace.purge" satisfies AuditAction}, 'workspace', ${w.id}, '{}'::jsonb)`,
+          VALUES (${newId("aud")}, ${w.id}, ${w.slug}, ${"system" satisfies ActorType}, 'retention purge', ${"workspace.purge" satisfies AuditAction}, ${"workspace" satisfies AuditTargetType}, ${w.id}, '{}'::jsonb)`,
     );
     await execute(OPERATOR, sql`DELETE FROM "Workspace" WHERE "id" = ${w.id} AND "deletedAt" IS NOT NULL`);
     logger.info({ workspaceId: w.id }, "retention: purged a deleted workspace past its recovery window");

@@ -53,7 +53,7 @@ async function usageRow(ws: TestWorkspace, createdAt: Date) {
 }
 
 async function auditRow(ws: TestWorkspace, createdAt: Date) {
-  await db().auditLog.create({ data: { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "secret.use", targetType: "x", createdAt } });
+  await db().auditLog.create({ data: { id: newId("aud"), workspaceId: ws.id, actorType: "user", action: "secret.use", targetType: "agent", createdAt } });
 }
 
 describe("the retention policy", () => {
