@@ -1,5 +1,10 @@
+import { contextBudgetSchema } from "./context-budget";
+
 /**
  * Options every base topology accepts besides its shape (for a hybrid team: on its arrangement): how context is
  * budgeted, what each node is for, what the final answer must look like. Each group of options is one entry below.
  */
-export const teamOptionsShape = {} as const;
+export const teamOptionsShape = {
+  /** how its agents' prompts keep within their context budget (lib/schemas/context-budget.ts) */
+  contextBudget: contextBudgetSchema.optional(),
+} as const;

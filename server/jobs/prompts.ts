@@ -21,3 +21,17 @@ export function systemPromptOf(agent: Pick<AgentVersionOut, "name" | "roleDescri
 export function userPromptOf(task: string, context: AgentCall["context"]): string {
   return withUntrusted(task, context);
 }
+
+/** The system prompt of a summary step made for `agent` (its context did not fit its budget). */
+export function summarizerSystemOf(agent: Pick<AgentVersionOut, "name">): string {
+  return (
+    `You condense other agents' outputs for ${agent.name}, whose prompt cannot hold them whole. Keep every fact, figure, ` +
+    "decision, open question and disagreement, and say which agent said what; drop repetition and filler. " +
+    UNTRUSTED_NOTE
+  );
+}
+
+/** The task of a summary step. */
+export function summaryTask(maxTokens: number): string {
+  return `Summarise the outputs below in at most ${Math.max(1, Math.floor(maxTokens * 0.75))} words.`;
+}

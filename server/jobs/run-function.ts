@@ -36,13 +36,18 @@ import { generate as gatewayGenerate } from "@/server/models/gateway";
 import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/pinning";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
+import type { ContextItem } from "@/server/topologies/types";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import { appendRunEventsSql } from "./events";
 import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
 import { recordTeamNodeSql, teamNodeEventSql } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
-import { systemPromptOf, userPromptOf } from "./prompts";
+import { summarizerSystemOf, summaryTask, systemPromptOf, userPromptOf } from "./prompts";
+import { contextBudgetFor } from "@/server/models/context-budget";
+import { fitContext, planSummary, summaryItem, tokensOf, type ContextNote } from "@/server/topologies/context-budget";
+import { DEFAULT_CONTEXT_STRATEGY, type ContextBudget } from "@/lib/schemas/context-budget";
+import { contextBudgetOfSpec, mergeNotes, MIN_SUMMARY_TOKENS, SUMMARY_STEP_SUFFIX } from "./context-fit";
 import { notifyRunEvents } from "./notify";
 import { runAbortSignal, forgetRunAbort } from "./cancel-signal";
 import { AnswerTruncatedError } from "@/server/models/answer";
@@ -215,6 +220,8 @@ export class RunRuntime implements TopologyRuntime {
     private readonly nodePrefix = "",
     private readonly stepPrefix = "",
     private readonly depth = 0,
+    /** the team's context budget option (its agents' own settings win) */
+    private readonly contextBudget: ContextBudget | undefined = undefined,
   ) {}
 
   async callAgent(call: AgentCall): Promise<AgentResult> {
@@ -245,13 +252,24 @@ export class RunRuntime implements TopologyRuntime {
     }
   }
 
-  private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind): Promise<AgentResult> {
+  private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind, as?: StepAs): Promise<AgentResult> {
     const { ctx, run, step, deps } = this.shared;
+    const system = as?.system ?? systemPromptOf(agent);
+    const maxOutputTokens = as?.maxOutputTokens ?? agent.maxOutputTokens;
+    const budget = as?.budget ?? this.contextBudget ?? { strategy: DEFAULT_CONTEXT_STRATEGY };
+    // summarize: the older outputs become one summary first, a step of its own (outside this step: on a replay it is
+    // reused, and this step then sees the same summary)
+    const summarised =
+      budget.strategy === "summarize" && call.context?.length ? await this.summarised(call, stepId, nodeId, agent, system, maxOutputTokens) : null;
+    const offered = summarised?.items ?? call.context;
     const result = await step.run<StepResult>(
       stepId,
       async (info) => {
-        const system = systemPromptOf(agent);
-        const prompt = userPromptOf(call.task, call.context);
+        const room = offered?.length ? await this.roomFor(call, agent, system, maxOutputTokens) : undefined;
+        const fitted: { items?: ContextItem[]; note?: ContextNote } =
+          room === undefined ? { items: offered } : fitContext(offered!, room, budget.strategy === "summarize" ? { strategy: "truncate" } : budget);
+        const contextNote = mergeNotes(summarised?.note, fitted.note);
+        const prompt = userPromptOf(call.task, fitted.items);
         // the answer is streamed (and shown as it comes) only while someone follows the run
         const text = step.watched() ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
         // the run's cancel aborts the call in flight (server/jobs/cancel-signal.ts): a cancelled run stops paying at once
@@ -274,9 +292,9 @@ export class RunRuntime implements TopologyRuntime {
             ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
         try {
-          const first = await ask(agent.maxOutputTokens);
+          const first = await ask(maxOutputTokens);
           // an answer cut at the output limit is never kept as if complete: one retry with more room, else the step fails
-          const res = first.finishReason === "length" ? await retryCut(ask, agent.maxOutputTokens, () => text?.restart()) : first;
+          const res = first.finishReason === "length" ? await retryCut(ask, maxOutputTokens, () => text?.restart()) : first;
           text?.close();
           const spent = res === first ? [first] : [first, res];
           const problem = res.answerProblem;
@@ -286,6 +304,7 @@ export class RunRuntime implements TopologyRuntime {
             finishReason: res.finishReason,
             ...(spent.length > 1 ? { finishReasons: spent.map((r) => r.finishReason) } : {}),
             ...(problem ? { answerProblem: { code: problem.code, ...(problem.problems ? { problems: problem.problems } : {}) } } : {}),
+            ...(contextNote ? { context: contextNote } : {}),
           });
           await info.beforeStore();
           await info.store(
@@ -329,12 +348,68 @@ export class RunRuntime implements TopologyRuntime {
     return { text: result.text, ...(result.object !== undefined && result.object !== null ? { object: result.object } : {}) };
   }
 
+  /** The call's context budget in tokens (undefined: the call routes nowhere, and says so itself). */
+  private async roomFor(call: AgentCall, agent: AgentVersionOut, system: string, maxOutputTokens: number): Promise<number | undefined> {
+    const budget = await contextBudgetFor(this.shared.ctx, {
+      policy: this.shared.policyOverride ?? agent.modelPolicy,
+      system,
+      prompt: call.task,
+      maxOutputTokens,
+      json: call.output !== undefined,
+    });
+    return budget?.tokens;
+  }
+
+  /**
+   * `summarize`: when the outputs do not fit, the older ones are summarised by a step of kind "summary" (the agent's
+   * own model policy, its cost on the run; not counted in the run's step limit: at most one per agent step), and the
+   * summary stands in front of the latest outputs, which are kept as they are.
+   */
+  private async summarised(
+    call: AgentCall,
+    stepId: string,
+    nodeId: string,
+    agent: AgentVersionOut,
+    system: string,
+    maxOutputTokens: number,
+  ): Promise<{ items: ContextItem[]; note: ContextNote } | null> {
+    const items = call.context!;
+    const room = await this.roomFor(call, agent, system, maxOutputTokens);
+    const plan = room === undefined ? null : planSummary(items, room);
+    // too little room for a useful summary: the outputs are cut instead
+    if (!plan || plan.older.length === 0 || plan.summaryTokens < MIN_SUMMARY_TOKENS) return null;
+    await this.expectSteps(1);
+    const summaryTokens = Math.min(agent.maxOutputTokens, plan.summaryTokens);
+    const summary = await this.agentStep(
+      { nodeId: call.nodeId, stepId: `${call.stepId}${SUMMARY_STEP_SUFFIX}`, agent: call.agent, task: summaryTask(summaryTokens), context: plan.older },
+      `${stepId}${SUMMARY_STEP_SUFFIX}`,
+      nodeId,
+      agent,
+      "summary",
+      { system: summarizerSystemOf(agent), maxOutputTokens: summaryTokens, budget: { strategy: "truncate" } },
+    );
+    const kept = [summaryItem(plan.older, summary.text), ...plan.keep];
+    const tokensCut = plan.older.reduce((n, i) => n + tokensOf(i.output), 0) - tokensOf(summary.text);
+    return {
+      items: kept,
+      note: {
+        budgetTokens: room!,
+        strategy: "summarize",
+        itemsIn: items.length,
+        itemsKept: kept.length,
+        itemsCut: 0,
+        tokensCut: Math.max(0, tokensCut),
+        summarised: plan.older.length,
+      },
+    };
+  }
+
   async runTeam(nodeId: string, stepIdPrefix: string, teamSlug: string, task: string): Promise<string> {
     const team = this.shared.teams[teamSlug];
     const fullNode = `${this.nodePrefix}${nodeId}`;
     if (!team) throw new TopologyError(`Team "${teamSlug}" is not part of this run's pinned team`, { nodeId: fullNode });
     if (this.depth + 1 > MAX_NESTING) throw new TopologyError(`Teams are nested more than ${MAX_NESTING} levels deep`, { nodeId: fullNode });
-    const child = new RunRuntime(this.shared, `${fullNode}/`, `${this.stepPrefix}${stepIdPrefix}`, this.depth + 1);
+    const child = new RunRuntime(this.shared, `${fullNode}/`, `${this.stepPrefix}${stepIdPrefix}`, this.depth + 1, contextBudgetOfSpec(team.spec));
     const stepId = `${this.stepPrefix}${stepIdPrefix.replace(/\/$/, "")}`;
     const { run, step } = this.shared;
     const node = { nodeId: fullNode, stepId, team: teamSlug };
@@ -385,6 +460,13 @@ export class RunRuntime implements TopologyRuntime {
 }
 
 const sum = <T>(items: T[], of: (item: T) => number) => items.reduce((n, item) => n + of(item), 0);
+
+/** How a step is asked when it is not an agent's own call (a summary): its system prompt, output budget and context budget. */
+interface StepAs {
+  system?: string;
+  maxOutputTokens?: number;
+  budget?: ContextBudget;
+}
 
 /**
  * A step's answer was cut at `maxOutputTokens`: asked once more with more room (`roomAfterCut`), when the agent's
@@ -557,7 +639,8 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       const pinned = await pinnedTeamFromVersions(ctx, run.teamId, run.teamVersion, { agents: pins?.agents ?? {}, teams: pins?.teams ?? {} });
       await markStarted(step, run, 0);
       if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
-      const rt = new RunRuntime({ ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps });
+      const shared = { ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps };
+      const rt = new RunRuntime(shared, "", "", 0, contextBudgetOfSpec(pinned.spec));
       const result = await runTopology(rt, pinned.spec, run.input);
       output = result;
       outcome = result.outcome;

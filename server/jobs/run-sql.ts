@@ -4,6 +4,7 @@
  */
 import { newId } from "@/lib/ids";
 import type { StepKind } from "@/lib/schemas/runs";
+import type { ContextNote } from "@/server/topologies/context-budget";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
 import type { TopologyResult } from "@/server/topologies";
 import type { AgentVersionOut } from "@/server/agents/service";
@@ -48,7 +49,8 @@ export function creatorContextSql(alias: string): { columns: Sql; joins: Sql } {
  * An agent step's stored result (RunStep.result, replayed instead of calling the model again): the answer, and what
  * the model calls said about it: `finishReason` of the call whose answer was kept, `finishReasons` of every call when
  * there were two (a cut answer retried with more room), `answerProblem` when the answer is not the JSON asked for
- * (the topology validates and repairs it).
+ * (the topology validates and repairs it), `context` when the other agents' outputs were cut, left out or summarised
+ * to fit the step's context budget.
  */
 export interface StepResult {
   text: string;
@@ -56,6 +58,8 @@ export interface StepResult {
   finishReason?: string;
   finishReasons?: string[];
   answerProblem?: { code: string; problems?: string[] };
+  /** what fitting the other agents' outputs into the step's context budget left out (absent: nothing) */
+  context?: ContextNote;
 }
 
 export interface AgentStepRecord {
