@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createElement as h, type ReactElement } from "react";
-import { cleanup, render as rtlRender, screen } from "@testing-library/react";
+import { cleanup, fireEvent, render as rtlRender, screen } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
@@ -157,6 +157,12 @@ describe("Teams pages", () => {
     }
     // a maker-checker's unmet gate fails the run unless the spec says otherwise
     expect(screen.getByTestId<HTMLSelectElement>("team-on-unmet").value).toBe("fail");
+    // context budget: cut fairly unless the spec says otherwise; "keep the last few" writes the option with its count
+    expect(screen.getByTestId<HTMLSelectElement>("team-context-budget").value).toBe("truncate");
+    expect(has("team-context-keep")).toBe(false);
+    fireEvent.change(screen.getByTestId("team-context-budget"), { target: { value: "last_k" } });
+    expect(screen.getByTestId<HTMLInputElement>("team-context-keep").value).toBe("3");
+    expect(JSON.parse(screen.getByTestId<HTMLTextAreaElement>("team-json").value).contextBudget).toEqual({ strategy: "last_k", keep: 3 });
     // one select per agent slot, in order: maker, then the checkers
     expect(attributes("team-agent-select", "data-path")).toEqual(["maker", "checkers.0"]);
     expect(detail.container.querySelector('[data-count="1"]')).not.toBeNull();

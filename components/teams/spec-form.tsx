@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { BASE_TOPOLOGIES, TOPOLOGIES, type NodeRef, type OnUnmet, type TopologyKind } from "@/lib/schemas/topology";
+import { CONTEXT_STRATEGIES, DEFAULT_CONTEXT_KEEP, DEFAULT_CONTEXT_STRATEGY, type ContextStrategy } from "@/lib/schemas/context-budget";
 import {
   arr,
   draftRefs,
@@ -325,6 +326,48 @@ function OnUnmetField({ ctx, gate, fallback }: { ctx: Ctx; gate: string; fallbac
   );
 }
 
+/** How the agents' prompts keep within their context budget (the spec's `contextBudget`, lib/schemas/context-budget.ts). */
+function ContextBudgetField({ ctx }: { ctx: Ctx }) {
+  const id = `${ctx.idPrefix}-${[...ctx.base, "contextBudget"].join("-")}`;
+  const current = getAt(ctx, ["contextBudget"]) as { strategy?: unknown; keep?: unknown } | undefined;
+  const strategy = CONTEXT_STRATEGIES.find((s) => s === current?.strategy) ?? DEFAULT_CONTEXT_STRATEGY;
+  return (
+    <div className="form-row">
+      <div className="field">
+        <label htmlFor={id}>When other agents' outputs do not fit a prompt</label>
+        <select
+          id={id}
+          data-testid="team-context-budget"
+          value={strategy}
+          disabled={ctx.disabled}
+          onChange={(e) => {
+            const next = e.target.value as ContextStrategy;
+            ctx.set(
+              ["contextBudget"],
+              next === DEFAULT_CONTEXT_STRATEGY ? undefined : next === "last_k" ? { strategy: next, keep: DEFAULT_CONTEXT_KEEP } : { strategy: next },
+            );
+          }}
+        >
+          <option value="truncate">cut each fairly (default)</option>
+          <option value="last_k">keep only the last few</option>
+          <option value="summarize">summarise the older ones (an extra, billed step)</option>
+        </select>
+      </div>
+      {strategy === "last_k" ? (
+        <NumberField
+          ctx={ctx}
+          path={["contextBudget", "keep"]}
+          label="Outputs kept"
+          min={1}
+          max={64}
+          fallback={DEFAULT_CONTEXT_KEEP}
+          testId="team-context-keep"
+        />
+      ) : null}
+    </div>
+  );
+}
+
 function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
   const rounds = (key: string, label: string, dflt: number) => (
     <NumberField ctx={ctx} path={[key]} label={label} min={1} max={10} fallback={dflt} testId="team-rounds" />
@@ -615,6 +658,7 @@ export function SpecForm({
         </p>
       ) : null}
       <BaseFields ctx={ctx} topology={inner} />
+      {inner ? <ContextBudgetField ctx={ctx} /> : null}
     </div>
   );
 }
