@@ -7,6 +7,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_INSTRUCTIONS, MAX_OUTAGE_WAIT_SECONDS, type AgentOutput } from "@/lib/schemas/agents";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import { DEFAULT_CONTEXT_KEEP } from "@/lib/schemas/context-budget";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { ConstraintsFields, constraintsOf, draftOf, EMPTY_DRAFT, type ConstraintsDraft } from "@/components/routing/constraints-fields";
@@ -26,6 +27,9 @@ interface Fields {
   maxOutputTokens: string;
   temperature: string;
   outageWaitSeconds: string;
+  /** "" follows the team's option */
+  contextStrategy: "" | "truncate" | "last_k" | "summarize";
+  contextKeep: string;
   memoryScope: string;
 }
 
@@ -45,6 +49,8 @@ function fieldsOf(agent?: AgentOutput): Fields {
     maxOutputTokens: String(agent?.maxOutputTokens ?? 1024),
     temperature: String(agent?.temperature ?? 0.7),
     outageWaitSeconds: String(agent?.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS),
+    contextStrategy: agent?.contextBudget?.strategy ?? "",
+    contextKeep: String(agent?.contextBudget?.keep ?? DEFAULT_CONTEXT_KEEP),
     memoryScope: agent?.memoryScope ?? "",
   };
 }
@@ -75,6 +81,9 @@ function inputOf(
   if (f.outageWaitSeconds.trim() === "" || !Number.isInteger(outageWaitSeconds) || outageWaitSeconds < 0 || outageWaitSeconds > MAX_OUTAGE_WAIT_SECONDS) {
     return { ok: false, error: `The outage wait is a whole number of seconds from 0 to ${MAX_OUTAGE_WAIT_SECONDS}` };
   }
+  const keep = Number(f.contextKeep);
+  if (f.contextStrategy === "last_k" && (!Number.isInteger(keep) || keep < 1 || keep > 64))
+    return { ok: false, error: "Keep the last k outputs: k is a whole number from 1 to 64" };
   return {
     ok: true,
     value: {
@@ -85,6 +94,7 @@ function inputOf(
       maxOutputTokens,
       temperature,
       outageWaitSeconds,
+      contextBudget: f.contextStrategy ? (f.contextStrategy === "last_k" ? { strategy: f.contextStrategy, keep } : { strategy: f.contextStrategy }) : null,
       memoryScope: f.memoryScope.trim() || null,
     },
   };
@@ -316,6 +326,35 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
                 onChange={(e) => set("outageWaitSeconds", e.target.value)}
               />
             </div>
+            <div className="field">
+              <label htmlFor="agent-context-strategy">Context budget</label>
+              <select
+                id="agent-context-strategy"
+                data-testid="agent-context-strategy"
+                value={f.contextStrategy}
+                onChange={(e) => set("contextStrategy", e.target.value as Fields["contextStrategy"])}
+              >
+                <option value="">follow the team</option>
+                <option value="truncate">truncate fairly</option>
+                <option value="last_k">keep the last k</option>
+                <option value="summarize">summarise (a costed step)</option>
+              </select>
+            </div>
+            {f.contextStrategy === "last_k" ? (
+              <div className="field">
+                <label htmlFor="agent-context-keep">k</label>
+                <input
+                  id="agent-context-keep"
+                  data-testid="agent-context-keep"
+                  type="number"
+                  min={1}
+                  max={64}
+                  step={1}
+                  value={f.contextKeep}
+                  onChange={(e) => set("contextKeep", e.target.value)}
+                />
+              </div>
+            ) : null}
             <div className="field grow">
               <label htmlFor="agent-memory-scope">Memory scope</label>
               <input

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { displayName, intColumn, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { paginationShape } from "./common";
+import { contextBudgetSchema } from "./context-budget";
 
 /**
  * Agents: shared by the UI, tRPC, REST and MCP. Every save of an agent is a new immutable version; the slug
@@ -41,6 +42,8 @@ const agentFieldsShape = {
     .min(0, "The outage wait is at least 0 seconds")
     .max(MAX_OUTAGE_WAIT_SECONDS, `The outage wait is at most ${MAX_OUTAGE_WAIT_SECONDS} seconds`)
     .describe("How long a step of this agent waits in all for its model providers to recover from an outage before it fails (0: fail at once)"),
+  /** how other agents' outputs are fitted into this agent's context budget; null: the team's option */
+  contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z
     .array(text().max(200))
     .max(0, "Agents cannot call tools in this version of Cadre: allowedTools must be empty")
@@ -62,6 +65,7 @@ export const createAgentInputSchema = z.strictObject({
   maxOutputTokens: agentFieldsShape.maxOutputTokens.default(1024),
   temperature: agentFieldsShape.temperature.default(0.7),
   outageWaitSeconds: agentFieldsShape.outageWaitSeconds.default(DEFAULT_OUTAGE_WAIT_SECONDS),
+  contextBudget: agentFieldsShape.contextBudget.default(null),
   allowedTools: agentFieldsShape.allowedTools.default([]),
   memoryScope: agentFieldsShape.memoryScope.default(null),
 });
@@ -88,6 +92,7 @@ const agentPatchShape = {
   maxOutputTokens: agentFieldsShape.maxOutputTokens.optional(),
   temperature: agentFieldsShape.temperature.optional(),
   outageWaitSeconds: agentFieldsShape.outageWaitSeconds.optional(),
+  contextBudget: agentFieldsShape.contextBudget.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
   memoryScope: agentFieldsShape.memoryScope.optional(),
   baseVersion: baseVersionSchema,
@@ -123,6 +128,7 @@ export const AGENT_VERSION_FIELDS = [
   "maxOutputTokens",
   "temperature",
   "outageWaitSeconds",
+  "contextBudget",
   "allowedTools",
   "memoryScope",
 ] as const;
@@ -136,6 +142,7 @@ const versionFieldsOut = {
   maxOutputTokens: z.number().int(),
   temperature: z.number(),
   outageWaitSeconds: z.number().int(),
+  contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z.array(z.string()),
   memoryScope: z.string().nullable(),
 };

@@ -9,12 +9,13 @@ import type { z } from "zod";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
 import { sql, type Sql } from "@/server/db/sql";
-import type { Prisma } from "@/server/db/generated/client";
+import { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { actorUserId, type TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy";
+import { contextBudgetSchema, type ContextBudget } from "@/lib/schemas/context-budget";
 import {
   AGENT_VERSION_FIELDS,
   createAgentInputSchema,
@@ -46,6 +47,8 @@ export interface AgentVersionOut {
   temperature: number;
   /** how long a step waits in all for its providers to recover (seconds) */
   outageWaitSeconds: number;
+  /** how other agents' outputs are fitted into its context budget; null: the team's option */
+  contextBudget: ContextBudget | null;
   allowedTools: string[];
   memoryScope: string | null;
   createdAt: Date;
@@ -54,6 +57,14 @@ export interface AgentVersionOut {
 type AgentRow = Prisma.AgentGetPayload<object>;
 type VersionRow = Prisma.AgentVersionGetPayload<object>;
 type AgentWithCurrent = Prisma.AgentGetPayload<{ include: { versions: true } }>;
+
+const jsonOrNull = (value: ContextBudget | null | undefined) => (value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull);
+
+/** A stored context budget option (null, or one that no longer parses: the team's). */
+function parseContextBudget(value: unknown): ContextBudget | null {
+  const parsed = contextBudgetSchema.nullable().safeParse(value ?? null);
+  return parsed.success ? parsed.data : null;
+}
 
 /** The current version is always the highest (versions are only ever appended). */
 const withCurrent = { versions: { orderBy: { version: "desc" }, take: 1 } } as const;
@@ -70,6 +81,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     maxOutputTokens: v.maxOutputTokens,
     temperature: v.temperature,
     outageWaitSeconds: v.outageWaitSeconds,
+    contextBudget: parseContextBudget(v.contextBudget),
     allowedTools: [...v.allowedTools],
     memoryScope: v.memoryScope,
     createdAt: v.createdAt,
@@ -95,6 +107,7 @@ function toAgent(row: AgentWithCurrent): AgentOutput {
     maxOutputTokens: current.maxOutputTokens,
     temperature: current.temperature,
     outageWaitSeconds: current.outageWaitSeconds,
+    contextBudget: current.contextBudget,
     allowedTools: current.allowedTools,
     memoryScope: current.memoryScope,
   };
@@ -144,6 +157,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
           maxOutputTokens: data.maxOutputTokens,
           temperature: data.temperature,
           outageWaitSeconds: data.outageWaitSeconds,
+          contextBudget: jsonOrNull(data.contextBudget),
           allowedTools: data.allowedTools,
           memoryScope: data.memoryScope,
           createdById: actorUserId(ctx),
@@ -228,6 +242,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
         maxOutputTokens: next.maxOutputTokens,
         temperature: next.temperature,
         outageWaitSeconds: next.outageWaitSeconds,
+        contextBudget: jsonOrNull(next.contextBudget),
         allowedTools: next.allowedTools,
         memoryScope: next.memoryScope,
         createdById: actorUserId(ctx),
@@ -334,7 +349,7 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
   return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
+       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
        'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
      JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
@@ -354,6 +369,7 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
       maxOutputTokens: a.maxOutputTokens,
       temperature: Number(a.temperature),
       outageWaitSeconds: a.outageWaitSeconds,
+      contextBudget: a.contextBudget ?? null,
       allowedTools: a.allowedTools,
       memoryScope: a.memoryScope,
       createdAt: new Date(a.createdAt as string),

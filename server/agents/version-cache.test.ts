@@ -19,6 +19,7 @@ const agent = (n: number, instructionChars: number): AgentVersionOut => ({
   outageWaitSeconds: 120,
   allowedTools: [],
   memoryScope: null,
+  contextBudget: null,
   createdAt: new Date(0),
 });
 

@@ -9,6 +9,7 @@ import { invalidateCatalogCache } from "@/server/models/catalog-cache";
 import { testDb as db } from "@/test/db";
 import { useTopologyEngine } from "@/test/fixtures/topology-engine";
 import { usageRows } from "@/test/fixtures/runs";
+import { updateAgent } from "@/server/agents/service";
 
 const WINDOW = 1000; // tokens of the cheap model
 const MAX_OUTPUT = 128; // the fixture's agents
@@ -113,6 +114,19 @@ describe("context budgets through the engine", () => {
     // only c was asked after the crash, and it saw the stored summary
     expect(resumed.resumed).toHaveLength(1);
     expect(JSON.stringify(resumed.resumed[0]!.body)).toContain("SUMMARY once");
+  });
+
+  it("an agent's own option beats the team's", async () => {
+    await updateAgent(e.rw.ctx, "c", { contextBudget: { strategy: "last_k", keep: 1 } });
+    try {
+      scriptLongAnswers();
+      const { run, rows } = await e.run(sequential({ contextBudget: { strategy: "truncate" } }));
+      expect(run.status).toBe("succeeded");
+      expect(e.saw(rows, "s2").blocks.map((b) => b.from)).toEqual(["b (s1)"]);
+      expect(rows.find((r) => r.stepId === "s2")!.result).toMatchObject({ context: { strategy: "last_k" } });
+    } finally {
+      await updateAgent(e.rw.ctx, "c", { contextBudget: null });
+    }
   });
 
   it("a hybrid team's arrangement carries the option to its agents", async () => {

@@ -256,7 +256,7 @@ export class RunRuntime implements TopologyRuntime {
     const { ctx, run, step, deps } = this.shared;
     const system = as?.system ?? systemPromptOf(agent);
     const maxOutputTokens = as?.maxOutputTokens ?? agent.maxOutputTokens;
-    const budget = as?.budget ?? this.contextBudget ?? { strategy: DEFAULT_CONTEXT_STRATEGY };
+    const budget = as?.budget ?? agent.contextBudget ?? this.contextBudget ?? { strategy: DEFAULT_CONTEXT_STRATEGY };
     // summarize: the older outputs become one summary first, a step of its own (outside this step: on a replay it is
     // reused, and this step then sees the same summary)
     const summarised =

@@ -152,6 +152,7 @@ describe("the version cache", () => {
     outageWaitSeconds: 120,
     allowedTools: [],
     memoryScope: null,
+    contextBudget: null,
     createdAt: new Date(0),
     ...over,
   });

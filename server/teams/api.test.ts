@@ -224,3 +224,34 @@ describe("viewers read but do not edit", () => {
     expect(await outcome(viewer.teams.archive({ team: "secret-team" }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
   });
 });
+
+describe("context budget options (issue 10 §2)", () => {
+  it("REST: an agent's contextBudget saves and reads back; a bad one is a 422 at its field, nothing written", async () => {
+    const bad = await rest("POST", "/api/v1/agents", { key: keys.a, body: { slug: "ctx-bad", name: "C", contextBudget: { strategy: "forget" } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe("VALIDATION_FAILED");
+    expect(bad.body.error.issues[0].path).toBe("contextBudget.strategy");
+    const badKeep = await rest("POST", "/api/v1/agents", { key: keys.a, body: { slug: "ctx-bad", name: "C", contextBudget: { strategy: "last_k", keep: 0 } } });
+    expect(badKeep.status).toBe(422);
+    expect(badKeep.body.error.issues[0].path).toBe("contextBudget.keep");
+    expect((await rest("GET", "/api/v1/agents/{agentId}", { key: keys.a, params: { agentId: "ctx-bad" } })).status).toBe(404);
+    const ok = await rest("POST", "/api/v1/agents", { key: keys.a, body: { slug: "ctx-ok", name: "C", contextBudget: { strategy: "last_k", keep: 3 } } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.contextBudget).toEqual({ strategy: "last_k", keep: 3 });
+    const cleared = await rest("PATCH", "/api/v1/agents/{agentId}", { key: keys.a, params: { agentId: "ctx-ok" }, body: { contextBudget: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.contextBudget).toBeNull();
+    const plain = await rest("POST", "/api/v1/agents", { key: keys.a, body: { slug: "ctx-plain", name: "C" } });
+    expect(plain.body.contextBudget).toBeNull();
+  });
+
+  it("REST: a team's contextBudget (on the arrangement for hybrid) saves; a bad one is a 422 at spec.contextBudget", async () => {
+    const spec = (contextBudget: unknown) => ({ topology: "sequential", agents: ["helper"], context: "all", contextBudget });
+    const bad = await rest("POST", "/api/v1/teams", { key: keys.a, body: { slug: "ctx-team", name: "T", spec: spec({ strategy: "summarize", extra: 1 }) } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues[0].path).toBe("spec.contextBudget");
+    const ok = await rest("POST", "/api/v1/teams", { key: keys.a, body: { slug: "ctx-team", name: "T", spec: spec({ strategy: "summarize" }) } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.spec.contextBudget).toEqual({ strategy: "summarize" });
+  });
+});
