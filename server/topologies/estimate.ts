@@ -130,12 +130,12 @@ export function estimateRun(input: EstimateInput): RunEstimate {
     const structured = new Set(structuredRoles(spec).map((r) => r.path.replace(/^arrangement\./, "")));
     const inner = spec.topology === "hybrid" ? spec.arrangement : spec;
     const node = (path: string, ref: NodeRef, visible: number) => call(ref, task, visible, structured.has(path), depth);
-    return arrangement(inner, task, depth, node);
+    return arrangement(inner, node);
   };
 
   type Node = (path: string, ref: NodeRef, visible: number) => Est;
 
-  const arrangement = (s: BaseTopologySpec, task: number, depth: number, node: Node): Est => {
+  const arrangement = (s: BaseTopologySpec, node: Node): Est => {
     const each = (prefix: string, refs: NodeRef[], visible: (i: number) => number) => plus(...refs.map((r, i) => node(`${prefix}.${i}`, r, visible(i))));
     const looped = (rounds: number) => seen(allRefs(s), rounds);
     switch (s.topology) {
