@@ -176,7 +176,7 @@ describe("a run whose task fits no window", () => {
     expect(error.code).toBe("RUN_INFEASIBLE");
     expect(error.message).toContain("spec.agents.0: agent `s1` (policy preset fast) can reach no model for a task of 4000 tokens");
     expect(error.message).toContain("context window");
-    expect((error.details?.issues as { path: string }[]).map((i) => i.path)).toEqual(["spec.agents.0", "spec.agents.1"]);
+    expect((error.details!.issues as { path: string }[]).map((i) => i.path)).toEqual(["spec.agents.0", "spec.agents.1"]);
     const key = (await makeApiKey(rw.ws, "owner")).raw;
     const viaRest = await rest("POST", "/api/v1/runs", { key, body: { agent: "s1", input: big } });
     expect(viaRest.status).toBe(422);
