@@ -21,6 +21,8 @@ export const ERROR_TABLE = {
   BUDGET_EXCEEDED: { http: 402, trpc: "PAYMENT_REQUIRED" },
   /** the router found no model satisfying the policy; the message names the binding constraint */
   NO_FEASIBLE_MODEL: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
+  /** a run refused before anything is spent or queued: a node fits no model (window, JSON); `details.issues` names each */
+  RUN_INFEASIBLE: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
   /** a model provider failed (after fallbacks); the message is composed by Cadre and safe to show */
   UPSTREAM_ERROR: { http: 502, trpc: "BAD_GATEWAY", exposeMessage: true },
   /** the Idempotency-Key header is empty, too long or not printable ASCII */

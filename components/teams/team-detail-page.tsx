@@ -13,6 +13,7 @@ import { StartRunForm } from "@/components/runs/start-run-form";
 import type { TeamOutput } from "@/lib/schemas/teams";
 import { TOPOLOGY_LABELS } from "./spec-draft";
 import { TeamEditor } from "./team-editor";
+import { TeamEstimateCard } from "./run-estimate";
 
 function TeamHistory({ team }: { team: TeamOutput }) {
   const trpc = useTRPC();
@@ -75,6 +76,7 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
           {t.description ? <p className="team-description">{t.description}</p> : null}
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
+          <TeamEstimateCard team={t.id} />
           <TeamEditor key={t.id} team={t} />
           <TeamHistory team={t} />
           {can("teams:delete") && !t.archivedAt ? <ArchiveTeam team={t} /> : null}

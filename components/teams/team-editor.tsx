@@ -9,6 +9,7 @@ import { topologySpecSchema } from "@/lib/schemas/topology";
 import type { TeamOutput } from "@/lib/schemas/teams";
 import { topologyGraph } from "@/lib/topology-graph";
 import { Card } from "@/components/ui/card";
+import { RunEstimateSummary } from "./run-estimate";
 import { FormError } from "@/components/ui/form-error";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
@@ -132,6 +133,13 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
       team ? { spec: debouncedCandidate, team: team.id } : { spec: debouncedCandidate, slug: debouncedSlug.trim() || undefined },
     ),
     enabled: debouncedCandidate !== undefined && debouncedCandidate !== null,
+    placeholderData: keepPreviousData,
+  });
+  // the estimate of the draft, live, once it is valid (and differs from the saved version, whose estimate the page shows)
+  const draftChanged = !team || JSON.stringify(debouncedCandidate) !== JSON.stringify(team.spec);
+  const draftEstimate = useQuery({
+    ...trpc.teams.estimateDraft.queryOptions({ spec: debouncedCandidate }),
+    enabled: validation.data?.valid === true && draftChanged,
     placeholderData: keepPreviousData,
   });
   const problems: Problem[] =
@@ -285,6 +293,9 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
           </div>
         </fieldset>
         <ProblemList problems={problems} pending={validation.isFetching} />
+        {draftEstimate.data && validation.data?.valid && draftChanged ? (
+          <RunEstimateSummary estimate={draftEstimate.data.estimate} problems={draftEstimate.data.problems} testId="team-draft-estimate" />
+        ) : null}
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
         {team && errorCode(update.error) === "CONFLICT" && team.currentVersion !== baseVersion ? (
           <div className="button-row" data-testid="team-conflict">

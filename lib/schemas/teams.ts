@@ -105,6 +105,46 @@ export const teamSchema = z
   .meta({ id: "Team", description: "A team with the fields of its current version" });
 export type TeamOutput = z.infer<typeof teamSchema>;
 
+export const runEstimateSchema = z
+  .object({
+    steps: z.number().int().describe("The most agent steps one run can make (worst case)"),
+    modelCalls: z.number().int().describe("The model calls those steps make (fallbacks and retries of failed calls on top)"),
+    peakParallel: z.number().int().describe("The most steps in flight at once"),
+    inputTokens: z.number().int().describe("Upper bound on the prompt tokens of all steps (each fitted to its model's context budget)"),
+    outputTokens: z.number().int().describe("Upper bound on the output tokens (every step writes its agent's maxOutputTokens)"),
+    costUsd: z.number().describe("Upper bound on the cost in USD on the models the policies route to"),
+    taskTokens: z.number().int().describe("The task size assumed (tokens, characters / 4)"),
+    unrouted: z.array(z.string()).describe("Agents whose policy routes to no model (counted without a window, at no cost)"),
+  })
+  .meta({ id: "RunEstimate", description: "The worst case of one run: steps, model calls, tokens and cost (see docs/architecture.md)" });
+export type RunEstimateOutput = z.infer<typeof runEstimateSchema>;
+
+/** A saved team (create, update) with the estimate of one run of its current version. */
+export const savedTeamSchema = teamSchema.extend({ estimate: runEstimateSchema }).meta({ id: "SavedTeam" });
+export type SavedTeamOutput = z.infer<typeof savedTeamSchema>;
+
+const taskTokensSchema = z.coerce
+  .number()
+  .int("taskTokens is a whole number")
+  .min(0, "taskTokens is at least 0")
+  .max(10_000_000, "taskTokens is at most 10000000")
+  .optional()
+  .describe("The size of the task to estimate for, in tokens (default 1000)");
+
+export const teamEstimateQuerySchema = z.strictObject({ taskTokens: taskTokensSchema });
+export const teamEstimateInputSchema = z.strictObject({ team: teamRefSchema, taskTokens: taskTokensSchema });
+export const draftEstimateInputSchema = z.strictObject({ spec: teamSpecInputSchema, taskTokens: taskTokensSchema });
+
+export const teamEstimateSchema = z
+  .object({
+    teamId: z.string().nullable(),
+    version: z.number().int().nullable(),
+    estimate: runEstimateSchema,
+    problems: z.array(teamProblemSchema).describe("Nodes that fit no model for this task (a run would be refused with RUN_INFEASIBLE)"),
+  })
+  .meta({ id: "TeamEstimate" });
+export type TeamEstimateOutput = z.infer<typeof teamEstimateSchema>;
+
 export const teamDiffSchema = z
   .object({ teamId: z.string(), from: z.number().int(), to: z.number().int(), changes: z.array(fieldChangeSchema) })
   .meta({ id: "TeamDiff" });

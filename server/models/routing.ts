@@ -107,11 +107,16 @@ export interface ResolvedPolicy {
 
 /** pinned: that model only; preset: the workspace's preset of that name (NOT_FOUND when missing); constraints as given. */
 export async function resolvePolicy(ctx: TenantContext, policy: ModelPolicy): Promise<ResolvedPolicy> {
+  if (policy.type !== "preset") return resolveWith(new Map(), policy);
+  const { presets } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
+  return resolveWith(presets, policy);
+}
+
+function resolveWith(presets: ReadonlyMap<string, ModelConstraints>, policy: ModelPolicy): ResolvedPolicy {
   switch (policy.type) {
     case "pinned":
       return { constraints: EMPTY_CONSTRAINTS, pinnedId: policy.modelId };
     case "preset": {
-      const { presets } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
       const constraints = presets.get(policy.preset);
       if (!constraints) throw new AppError("NOT_FOUND", `Routing preset "${policy.preset}" not found`);
       return { constraints };
@@ -119,6 +124,23 @@ export async function resolvePolicy(ctx: TenantContext, policy: ModelPolicy): Pr
     case "constraints":
       return { constraints: modelConstraintsSchema.parse(policy.constraints) };
   }
+}
+
+export interface RoutingSnapshot {
+  /** the full catalog (disabled models included) */
+  entries: CatalogEntry[];
+  /** resolvePolicy on the same read (NOT_FOUND for a missing preset) */
+  resolve(policy: ModelPolicy): ResolvedPolicy;
+}
+
+/**
+ * The catalog and presets as of one (cached) read, for routing many policies without touching the database again
+ * (a save checks its structured roles inside its transaction: server/teams/preflight.ts).
+ */
+export async function routingSnapshot(ctx: TenantContext): Promise<RoutingSnapshot> {
+  await ensureCatalogOnce(ctx);
+  const { catalog, presets } = await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId));
+  return { entries: catalog.entries, resolve: (policy) => resolveWith(presets, policy) };
 }
 
 /**

@@ -16,6 +16,7 @@ const CODE_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   EGRESS_REFUSED: "The egress guard refused the outbound request (the message names the rule)",
   BUDGET_EXCEEDED: "The workspace's budget is used up: nothing was spent",
   NO_FEASIBLE_MODEL: "No model satisfies the policy (the message names the binding constraint)",
+  RUN_INFEASIBLE: "A node of the team fits no model (too large a prompt, or a structured role with no JSON model): nothing was spent or queued",
   UPSTREAM_ERROR: "A dependency (a model provider, Inngest) failed; the message says which",
 };
 

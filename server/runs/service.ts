@@ -18,6 +18,8 @@ import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
 import { assertRunWithinStepLimit } from "@/server/teams/step-limit";
 import { pinTeam } from "@/server/teams/pinning";
+import { infeasibleRunError, preflight, type PreflightInput, tokensOf } from "@/server/teams/preflight";
+import type { TopologySpec } from "@/lib/schemas/topology";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import {
   listRunsInputSchema,
@@ -169,6 +171,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let pins: RunPins;
   let target: { teamId?: string; teamVersion?: number; agentId?: string; agentVersion?: number };
   let names: Names;
+  let checked: Pick<PreflightInput, "spec" | "teams" | "agents"> & { what: string };
   if (data.team) {
     const pinned = await pinTeam(ctx, data.team);
     const stepLimit = pinned.stepLimit; // the workspace's, read with the team
@@ -182,6 +185,12 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       limits: { steps: stepLimit },
     };
     target = { teamId: pinned.teamId, teamVersion: pinned.version };
+    checked = {
+      what: `Team "${pinned.slug}"`,
+      spec: pinned.spec,
+      teams: Object.fromEntries(Object.entries(pinned.teams).map(([slug, t]) => [slug, t.spec])),
+      agents: pinned.agents,
+    };
     names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
     const agent = await getAgentVersion(ctx, data.agent!);
@@ -189,8 +198,22 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     target = { agentId: agent.agentId, agentVersion: agent.version };
     // the agent's name is its current version's (every save writes both)
     names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };
+    checked = {
+      what: `Agent "${agent.slug}"`,
+      spec: { topology: "sequential", agents: [agent.slug], context: "last" } as TopologySpec,
+      teams: {},
+      agents: { [agent.slug]: agent },
+    };
   }
   if (data.modelPolicy) await checkPolicyReferences(ctx, data.modelPolicy);
+  // every node fits a model for this task (a structured role one that answers JSON): else refused before anything is written
+  const { problems, estimate } = await preflight(ctx, {
+    ...checked,
+    policyOverride: data.modelPolicy ?? null,
+    taskTokens: tokensOf(data.input),
+    prefix: data.team ? "spec." : "",
+  });
+  if (problems.length > 0) throw infeasibleRunError(checked.what, data.team ? problems : problems.map((p) => ({ ...p, path: "agent" })), estimate);
   // an exhausted monthly budget refuses at once (per-run limits apply from the first model call)
   await assertWithinBudget(ctx, { estimateUsd: SMALLEST_SPEND_USD });
 

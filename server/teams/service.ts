@@ -16,6 +16,7 @@ import {
   createTeamInputSchema,
   listTeamsInputSchema,
   updateTeamInputSchema,
+  type SavedTeamOutput,
   type TeamDiffOutput,
   type TeamOutput,
   type TeamVersionOutput,
@@ -28,6 +29,9 @@ import { prismaCode } from "@/server/db/errors";
 import { findTeam, storedSpec, toTeam, toTeamVersion, type Tx, withCurrent } from "@/server/teams/rows";
 import { specProblems, validationError, zodProblems } from "@/server/teams/validate-spec";
 import { stepLimitProblem } from "@/server/teams/step-limit";
+import { specPreflight } from "@/server/teams/preflight";
+import { routingSnapshot } from "@/server/models/routing";
+import type { RunEstimate } from "@/server/topologies/estimate";
 
 /** One save at a time per workspace, so that two saves cannot together create a nested-team cycle. */
 async function lockTeamGraph(ctx: TenantContext, tx: Tx): Promise<void> {
@@ -51,7 +55,7 @@ export async function getTeam(ctx: TenantContext, ref: string): Promise<TeamOutp
   return toTeam(await findTeam(ctx, ref));
 }
 
-export async function createTeam(ctx: TenantContext, input: z.input<typeof createTeamInputSchema>): Promise<TeamOutput> {
+export async function createTeam(ctx: TenantContext, input: z.input<typeof createTeamInputSchema>): Promise<SavedTeamOutput> {
   const envelope = createTeamInputSchema.safeParse(input);
   if (!envelope.success) {
     const raw = (input ?? {}) as { spec?: unknown; slug?: unknown };
@@ -60,14 +64,18 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
   }
   const data = envelope.data;
   const teamId = newId("team");
+  const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
   try {
+    let estimate: RunEstimate | undefined;
     const row = await db(ctx).$transaction(async (tx) => {
       await lockTeamGraph(ctx, tx);
       if (await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, slug: data.slug }, select: { id: true } })) {
         throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
       }
-      const { spec, issues } = await specProblems(ctx, data.spec, { slug: data.slug }, tx);
-      if (issues.length > 0 || !spec) throw validationError(issues);
+      const checked = await specProblems(ctx, data.spec, { slug: data.slug }, tx, "spec.", routing);
+      const spec = checked.spec;
+      if (checked.issues.length > 0 || !spec) throw validationError(checked.issues);
+      estimate = checked.estimate;
       const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
       if (tooLarge) throw tooLarge;
       await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
@@ -90,7 +98,7 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
       );
       return tx.team.findFirstOrThrow({ where: { id: teamId }, include: withCurrent });
     });
-    return toTeam(row);
+    return { ...toTeam(row), estimate: estimate! };
   } catch (error) {
     if (prismaCode(error) === "P2002")
       throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
@@ -103,7 +111,7 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
  * Identical to the current version: nothing is written. An archived team cannot be changed. With `baseVersion`, a
  * save not based on the current version is a CONFLICT (checked again by the conditional update that writes it).
  */
-export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input<typeof updateTeamInputSchema>): Promise<TeamOutput> {
+export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input<typeof updateTeamInputSchema>): Promise<SavedTeamOutput> {
   const envelope = updateTeamInputSchema.safeParse(patch);
   if (!envelope.success) {
     const raw = (patch ?? {}) as { spec?: unknown };
@@ -122,12 +130,15 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const nameChanged = data.name !== undefined && data.name !== current.name;
   const descriptionChanged = data.description !== undefined && data.description !== current.description;
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
-  if (!nameChanged && !descriptionChanged && !specChanged) return toTeam(row);
+  if (!nameChanged && !descriptionChanged && !specChanged) return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
+  const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
+  let estimate: RunEstimate | undefined;
   const updated = await db(ctx).$transaction(async (tx) => {
     await lockTeamGraph(ctx, tx);
     // every save is validated, a carried-over spec too (an agent may have been archived since)
-    const checked = await specProblems(ctx, data.spec !== undefined ? data.spec : currentSpec, { slug: row.slug }, tx);
+    const checked = await specProblems(ctx, data.spec !== undefined ? data.spec : currentSpec, { slug: row.slug }, tx, "spec.", routing);
     if (checked.issues.length > 0 || !checked.spec) throw validationError(checked.issues);
+    estimate = checked.estimate;
     if (specChanged) {
       const tooLarge = await stepLimitProblem(ctx, tx, row.slug, checked.spec);
       if (tooLarge) throw tooLarge;
@@ -159,7 +170,7 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
     );
     return tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   });
-  return toTeam(updated);
+  return { ...toTeam(updated), estimate: estimate! };
 }
 
 /** One page of a team's versions, newest first (keyset on createdAt, id). */

@@ -16,6 +16,9 @@ import { agentsBySlug } from "@/server/agents/service";
 import { findTeam, type Tx } from "@/server/teams/rows";
 import { MAX_TEAM_NESTING, teamGraph } from "@/server/teams/team-graph";
 import { stepLimitProblem } from "@/server/teams/step-limit";
+import { specPreflight } from "@/server/teams/preflight";
+import type { RoutingSnapshot } from "@/server/models/routing";
+import type { RunEstimate } from "@/server/topologies/estimate";
 
 /** zod issues as problems, paths prefixed (e.g. "spec."). */
 export function zodProblems(error: z.ZodError, prefix: string): TeamProblem[] {
@@ -43,7 +46,8 @@ export async function specProblems(
   self: { slug: string | null },
   tx: Tx = db(ctx),
   prefix = "spec.",
-): Promise<{ spec: TopologySpec | null; issues: TeamProblem[] }> {
+  routing?: RoutingSnapshot,
+): Promise<{ spec: TopologySpec | null; issues: TeamProblem[]; estimate?: RunEstimate }> {
   const issues: TeamProblem[] = [];
   const parsed = topologySpecSchema.safeParse(raw);
   let refs: { path: string; ref: NodeRef }[];
@@ -82,8 +86,10 @@ export async function specProblems(
 
   // nested teams: known, not archived, no cycle back to this team, not too deep
   const teamRefs = refs.filter((r): r is { path: string; ref: { team: string } } => typeof r.ref !== "string");
+  let loadedGraph: Awaited<ReturnType<typeof teamGraph>> | undefined;
   if (teamRefs.length > 0 || self.slug) {
     const graph = await teamGraph(ctx, tx);
+    loadedGraph = graph;
     const nestedOf = (slug: string): string[] => (slug === self.slug ? teamRefs.map((r) => r.ref.team) : (graph.get(slug)?.nested ?? []));
 
     // a path of nested teams from `from` back to `self`, or null
@@ -159,7 +165,14 @@ export async function specProblems(
       }
     }
   }
-  return { spec: parsed.success ? parsed.data : null, issues };
+  // structured roles reach a model that answers JSON (checked for a minimal prompt: the task is not known yet)
+  let estimate: RunEstimate | undefined;
+  if (parsed.success && issues.length === 0) {
+    const checked = await specPreflight(ctx, parsed.data, { tx, graph: loadedGraph, problemTaskTokens: 0, prefix, routing });
+    for (const p of checked.problems) if (p.kind === "json") issues.push({ path: p.path, message: p.message });
+    estimate = checked.estimate;
+  }
+  return { spec: parsed.success ? parsed.data : null, issues, ...(estimate ? { estimate } : {}) };
 }
 
 export function validationError(issues: TeamProblem[]): AppError {

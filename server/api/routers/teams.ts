@@ -1,6 +1,10 @@
 import {
   createTeamInputSchema,
+  draftEstimateInputSchema,
   listTeamsInputSchema,
+  savedTeamSchema,
+  teamEstimateInputSchema,
+  teamEstimateSchema,
   teamByRefInputSchema,
   teamDiffInputSchema,
   updateTeamWithRefInputSchema,
@@ -16,6 +20,7 @@ import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
 import { validateTeam } from "@/server/teams/validate-spec";
+import { estimateDraft, estimateTeam } from "@/server/teams/team-estimate";
 
 export const teamsRouter = router({
   /** one page, newest first (keyset cursor) */
@@ -46,14 +51,24 @@ export const teamsRouter = router({
     .input(validateTeamInputSchema)
     .output(teamValidationSchema)
     .query(({ ctx, input }) => validateTeam(ctx.tenant, input)),
+  /** the worst case of one run of the current version: steps, calls, tokens, cost (and the nodes that fit no model) */
+  estimate: workspaceProcedure("teams:read")
+    .input(teamEstimateInputSchema)
+    .output(teamEstimateSchema)
+    .query(({ ctx, input }) => estimateTeam(ctx.tenant, input)),
+  /** the same for an unsaved spec (the editor shows it live) */
+  estimateDraft: workspaceProcedure("teams:read")
+    .input(draftEstimateInputSchema)
+    .output(teamEstimateSchema)
+    .query(({ ctx, input }) => estimateDraft(ctx.tenant, input)),
   create: workspaceProcedure("teams:create")
     .input(createTeamInputSchema)
-    .output(teamSchema)
+    .output(savedTeamSchema)
     .mutation(({ ctx, input }) => createTeam(ctx.tenant, input)),
   /** a new version, validated (an update identical to the current version writes nothing) */
   update: workspaceProcedure("teams:update")
     .input(updateTeamWithRefInputSchema)
-    .output(teamSchema)
+    .output(savedTeamSchema)
     .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
   archive: workspaceProcedure("teams:delete")
     .input(teamByRefInputSchema)

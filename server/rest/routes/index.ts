@@ -11,7 +11,7 @@ import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateReten
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
-import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, updateTeamRoute } from "./teams";
+import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { cancelRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
@@ -74,6 +74,7 @@ export const restRoutes: AnyRestRoute[] = [
   updateTeamRoute,
   archiveTeamRoute,
   listTeamVersionsRoute,
+  teamEstimateRoute,
   listRunsRoute,
   startRunRoute,
   getRunRoute,

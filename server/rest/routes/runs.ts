@@ -48,7 +48,7 @@ export const startRunRoute = defineRoute({
   idempotent: true,
   operationId: "startRun",
   // a team or agent that does not exist or is archived, the monthly budget used up, Inngest unreachable
-  errors: ["NOT_FOUND", "CONFLICT", "BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "UPSTREAM_ERROR"],
+  errors: ["NOT_FOUND", "CONFLICT", "BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "RUN_INFEASIBLE", "UPSTREAM_ERROR"],
   handler: ({ ctx, body }) => startRun(ctx, body),
 });
 

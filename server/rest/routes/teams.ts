@@ -2,7 +2,18 @@ import { z } from "zod";
 import { defineRoute } from "../define";
 import { baseVersionOf, ifMatchHeaders, withETag } from "../etag";
 import { archiveTeam, createTeam, getTeam, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
-import { createTeamInputSchema, listTeamsInputSchema, teamRefSchema, teamSchema, teamVersionSchema, updateTeamInputSchema } from "@/lib/schemas/teams";
+import {
+  createTeamInputSchema,
+  listTeamsInputSchema,
+  savedTeamSchema,
+  teamEstimateQuerySchema,
+  teamEstimateSchema,
+  teamRefSchema,
+  teamSchema,
+  teamVersionSchema,
+  updateTeamInputSchema,
+} from "@/lib/schemas/teams";
+import { estimateTeam } from "@/server/teams/team-estimate";
 import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
 const teamParams = z.strictObject({ teamId: teamRefSchema });
@@ -24,12 +35,13 @@ export const listTeamsRoute = defineRoute({
 export const createTeamRoute = defineRoute({
   method: "POST",
   path: "/api/v1/teams",
-  summary: "Create a team (version 1); an invalid spec is a 422 listing every problem in `issues`",
+  summary:
+    "Create a team (version 1), returned with the estimate of one run; an invalid spec is a 422 listing every problem in `issues` (a structured role whose policy reaches no model answering JSON among them)",
   tag: "Teams",
   requires: "teams:create",
   body: createTeamInputSchema,
   status: 201,
-  response: teamSchema,
+  response: savedTeamSchema,
   idempotent: true,
   errors: ["CONFLICT"],
   handler: ({ ctx, body }) => createTeam(ctx, body),
@@ -50,16 +62,16 @@ export const updateTeamRoute = defineRoute({
   method: "PATCH",
   path: "/api/v1/teams/{teamId}",
   summary:
-    "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing). With `If-Match` (the ETag of a GET) or `baseVersion`, a save based on an older version is a 409.",
+    "Save a new, validated version of a team (fields left out carry over; an identical update writes nothing), returned with the estimate of one run. With `If-Match` (the ETag of a GET) or `baseVersion`, a save based on an older version is a 409.",
   tag: "Teams",
   requires: "teams:update",
   params: teamParams,
   headers: ifMatchHeaders,
   body: updateTeamInputSchema,
-  response: teamSchema,
+  response: savedTeamSchema,
   errors: ["CONFLICT", "BAD_REQUEST"],
   handler: async ({ ctx, params, body, headers }) =>
-    withETag(teamSchema, await updateTeam(ctx, params.teamId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
+    withETag(savedTeamSchema, await updateTeam(ctx, params.teamId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
 });
 
 export const archiveTeamRoute = defineRoute({
@@ -88,4 +100,17 @@ export const listTeamVersionsRoute = defineRoute({
     const page = await listTeamVersions(ctx, params.teamId, query);
     return { data: page.items, nextCursor: page.nextCursor };
   },
+});
+
+export const teamEstimateRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/teams/{teamId}/estimate",
+  summary:
+    "The worst case of one run of the team's current version: steps, model calls, upper bounds on tokens and cost on the models its agents' policies route to (for a task of `taskTokens`, default 1000), and the nodes that would make a run RUN_INFEASIBLE",
+  tag: "Teams",
+  requires: "teams:read",
+  params: teamParams,
+  query: teamEstimateQuerySchema,
+  response: teamEstimateSchema,
+  handler: ({ ctx, params, query }) => estimateTeam(ctx, { team: params.teamId, taskTokens: query.taskTokens }),
 });

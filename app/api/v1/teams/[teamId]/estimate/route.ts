@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { teamEstimateRoute } from "@/server/rest/routes/teams";
+
+export const { GET } = handlers(teamEstimateRoute);
