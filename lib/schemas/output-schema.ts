@@ -23,6 +23,16 @@ type Problem = { path: (string | number)[]; message: string };
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+function compiles(pattern: unknown): boolean {
+  if (typeof pattern !== "string") return false;
+  try {
+    new RegExp(pattern, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every structural problem of a JSON Schema (sub)schema, with its path inside the schema. */
 function schemaProblems(node: unknown, path: (string | number)[], depth: number, out: Problem[]): void {
   if (typeof node === "boolean") return;
@@ -37,14 +47,7 @@ function schemaProblems(node: unknown, path: (string | number)[], depth: number,
   if ("required" in node && !(Array.isArray(node.required) && node.required.every((r) => typeof r === "string")))
     out.push({ path: at("required"), message: "required must be a list of property names" });
   if ("enum" in node && !Array.isArray(node.enum)) out.push({ path: at("enum"), message: "enum must be a list" });
-  if ("pattern" in node) {
-    try {
-      if (typeof node.pattern !== "string") throw new Error();
-      new RegExp(node.pattern, "u");
-    } catch {
-      out.push({ path: at("pattern"), message: "pattern must be a valid regular expression" });
-    }
-  }
+  if ("pattern" in node && !compiles(node.pattern)) out.push({ path: at("pattern"), message: "pattern must be a valid regular expression" });
   for (const key of COUNTS)
     if (key in node && !(Number.isInteger(node[key]) && (node[key] as number) >= 0))
       out.push({ path: at(key), message: `${key} must be a non-negative integer` });
