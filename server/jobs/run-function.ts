@@ -16,7 +16,9 @@
  *    terminal event. A step that fails for good fails the run with the step and the reason; the steps done before
  *    stay recorded. A gate not met (maker-checker not approved, no consensus, not converged, not done) under the
  *    team's `onUnmet: "fail"` fails the run OUTCOME_NOT_MET, keeping the outcome and the last draft; a nested team's
- *    node gets a step row (kind "team", ./team-node.ts) with its own outcome and applies its own gate. Outcomes come
+ *    node gets a step row (kind "team", ./team-node.ts) with its own outcome and applies its own gate. A final answer
+ *    that does not match the team's `outputSchema` fails the run OUTPUT_INVALID (server/topologies/output-check.ts),
+ *    keeping the answer and the outcome (a nested team's: at its node). Outcomes come
  *    from the topology's result, so a replay computes them from the stored steps.
  *
  * Code outside steps runs again on every replay, so it only reads, or writes idempotently (run.started once,

@@ -17,6 +17,9 @@
  *   smaller subtasks also see what their parent subtask saw (its dependencies' results).
  *   Bounded: a plan of n subtasks under a limit L gives each subtask a limit of floor(L / n); below 2 no split is
  *   offered. So every level has at most `maxSubtasks` leaves and the calls stay O(depth x maxSubtasks).
+ * - Roles: every plan prompt lists the workers by name with their role descriptions (./roster.ts).
+ * - Synthesis (the manager's, and a splitting worker's): its own plan (each subtask's id, assignee and text) in the
+ *   task, each result in the context under its subtask's label, in the plan's order.
  * - Result: the manager's synthesis of all top-level results.
  * A manager that is a nested team (hybrid) is asked for the plan as JSON text; no parsable plan = the empty plan.
  */
