@@ -15,6 +15,24 @@ function draftNodes(spec: unknown): { id: string; label: string }[] {
   }
 }
 
+function BriefText(p: { id: string; label: string; testId: string; nodeId: string; value?: string; disabled?: boolean; onChange: (value: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={p.id}>{p.label}</label>
+      <textarea
+        id={p.id}
+        data-testid={p.testId}
+        data-node={p.nodeId}
+        maxLength={BRIEF_MAX_CHARS}
+        rows={2}
+        value={p.value ?? ""}
+        disabled={p.disabled}
+        onChange={(e) => p.onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
 /**
  * Per-node briefs of a spec (its `briefs`, lib/schemas/node-briefs.ts): one collapsible pair of fields per node of the
  * topology's graph (what the node is for, what it must produce), shown in that node's prompt only.
@@ -45,32 +63,24 @@ export function BriefFields({
             <summary>
               {n.label} <span className="muted">({n.id})</span>
             </summary>
-            <div className="field">
-              <label htmlFor={`${id}-task`}>Its part</label>
-              <textarea
-                id={`${id}-task`}
-                data-testid="team-brief-task"
-                data-node={n.id}
-                maxLength={BRIEF_MAX_CHARS}
-                rows={2}
-                value={brief.task ?? ""}
-                disabled={disabled}
-                onChange={(e) => onChange(n.id, { ...brief, task: e.target.value })}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-expected`}>Expected output</label>
-              <textarea
-                id={`${id}-expected`}
-                data-testid="team-brief-expected"
-                data-node={n.id}
-                maxLength={BRIEF_MAX_CHARS}
-                rows={2}
-                value={brief.expectedOutput ?? ""}
-                disabled={disabled}
-                onChange={(e) => onChange(n.id, { ...brief, expectedOutput: e.target.value })}
-              />
-            </div>
+            <BriefText
+              id={`${id}-task`}
+              label="Its part"
+              testId="team-brief-task"
+              nodeId={n.id}
+              value={brief.task}
+              disabled={disabled}
+              onChange={(task) => onChange(n.id, { ...brief, task })}
+            />
+            <BriefText
+              id={`${id}-expected`}
+              label="Expected output"
+              testId="team-brief-expected"
+              nodeId={n.id}
+              value={brief.expectedOutput}
+              disabled={disabled}
+              onChange={(expectedOutput) => onChange(n.id, { ...brief, expectedOutput })}
+            />
           </details>
         );
       })}
