@@ -31,6 +31,8 @@ export const ERROR_TABLE = {
   IDEMPOTENCY_KEY_REUSED: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
   /** the first request with this Idempotency-Key is still being processed: retry after `Retry-After` */
   IDEMPOTENCY_KEY_IN_FLIGHT: { http: 409, trpc: "CONFLICT" },
+  /** a team's final answer does not match its output schema; the details list the problems (the run keeps its output) */
+  OUTPUT_INVALID: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
   INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR" },
 } as const satisfies Record<string, { http: number; trpc: string; exposeMessage?: boolean }>;
 

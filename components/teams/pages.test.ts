@@ -169,6 +169,10 @@ describe("Teams pages", () => {
     expect(screen.getAllByText(/spec\.checkers\.0/).length).toBeGreaterThan(0);
     // the graph: React Flow renders the nodes of topologyGraph server-side too
     expect(attributes("team-graph-node", "data-node-id")).toEqual(["input", "maker", "checker0", "output"]);
+    // a brief per node of the graph (what it is for, what it must produce)
+    expect(has("team-briefs")).toBe(true);
+    expect(attributes("team-brief-task", "data-node")).toEqual(["maker", "checker0"]);
+    expect(attributes("team-brief-expected", "data-node")).toEqual(["maker", "checker0"]);
   });
 
   it("a viewer reads the team and its graph but gets no save, JSON apply or archive", async () => {

@@ -18,6 +18,7 @@ import {
   valueRef,
   type Draft,
 } from "./spec-draft";
+import { BriefFields } from "./brief-fields";
 
 export interface SlotOption {
   slug: string;
@@ -659,6 +660,14 @@ export function SpecForm({
       ) : null}
       <BaseFields ctx={ctx} topology={inner} />
       {inner ? <ContextBudgetField ctx={ctx} /> : null}
+      {inner ? (
+        <BriefFields
+          spec={(hybrid ? (arrangement ?? {}) : draft) as Record<string, unknown>}
+          disabled={disabled}
+          idPrefix={idPrefix}
+          onChange={(nodeId, brief) => ctx.set(["briefs", nodeId], brief)}
+        />
+      ) : null}
     </div>
   );
 }

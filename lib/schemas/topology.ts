@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { text } from "./text";
 import { teamOptionsShape } from "./team-options";
+import { INPUT_NODE_ID, OUTPUT_NODE_ID, topologyGraph } from "@/lib/topology-graph";
 
 /**
  * The team topology spec: one zod schema, discriminated by `topology`, shared by the UI, tRPC, REST and MCP.
@@ -224,6 +225,15 @@ export function topologyProblems(spec: TopologySpec): TopologyProblem[] {
       if (names.has(name)) problems.push({ path: `${prefix}workers.${i}`, message: `Duplicate worker "${name}": the supervisor picks workers by name` });
       names.add(name);
     });
+  }
+  if (inner.briefs) {
+    // a brief names a node of the graph (lib/topology-graph.ts), never the virtual input/output nodes
+    const nodeIds = new Set(topologyGraph(inner).nodes.map((n) => n.id));
+    nodeIds.delete(INPUT_NODE_ID);
+    nodeIds.delete(OUTPUT_NODE_ID);
+    for (const id of Object.keys(inner.briefs)) {
+      if (!nodeIds.has(id)) problems.push({ path: `${prefix}briefs.${id}`, message: `Unknown node "${id}" (this team's nodes: ${[...nodeIds].join(", ")})` });
+    }
   }
   if (inner.topology === "dag") {
     const ids = new Set<string>();

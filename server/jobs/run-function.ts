@@ -16,7 +16,9 @@
  *    terminal event. A step that fails for good fails the run with the step and the reason; the steps done before
  *    stay recorded. A gate not met (maker-checker not approved, no consensus, not converged, not done) under the
  *    team's `onUnmet: "fail"` fails the run OUTCOME_NOT_MET, keeping the outcome and the last draft; a nested team's
- *    node gets a step row (kind "team", ./team-node.ts) with its own outcome and applies its own gate. Outcomes come
+ *    node gets a step row (kind "team", ./team-node.ts) with its own outcome and applies its own gate. A final answer
+ *    that does not match the team's `outputSchema` fails the run OUTPUT_INVALID (server/topologies/output-check.ts),
+ *    keeping the answer and the outcome (a nested team's: at its node). Outcomes come
  *    from the topology's result, so a replay computes them from the stored steps.
  *
  * Code outside steps runs again on every replay, so it only reads, or writes idempotently (run.started once,
@@ -37,7 +39,8 @@ import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/pinning";
 import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
 import type { ContextItem } from "@/server/topologies/types";
-import type { TopologySpec } from "@/lib/schemas/topology";
+import { nodeRefs, type TopologySpec } from "@/lib/schemas/topology";
+import { OUTPUT_INVALID, OutputInvalidError } from "@/server/topologies/output-check";
 import { appendRunEventsSql } from "./events";
 import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
@@ -414,12 +417,18 @@ export class RunRuntime implements TopologyRuntime {
     const { run, step } = this.shared;
     const node = { nodeId: fullNode, stepId, team: teamSlug };
     await step.write(teamNodeEventSql(run.id, "node.started", node));
+    const refused: { error: OutputInvalidError | null } = { error: null };
     const result = await runTopology(child, team.spec, task).catch(async (error: unknown) => {
+      // the nested team's answer does not match its output schema: its node records it, the run fails there
+      if (error instanceof OutputInvalidError && !error.at) {
+        refused.error = error.locatedAt(node);
+        return error.result;
+      }
       if (!isControlError(error)) await step.write(teamNodeEventSql(run.id, "node.failed", { ...node, error: reasonOf(error) }));
       throw error;
     });
     // the team's node carries its own outcome, and its own gate: an unmet "fail" fails the run at this node
-    const unmet = failsRun(result.outcome) ? new OutcomeNotMetError(result.outcome, result, { stepId, nodeId: fullNode, team: teamSlug }) : null;
+    const unmet = refused.error ?? (failsRun(result.outcome) ? new OutcomeNotMetError(result.outcome, result, node) : null);
     await step.write(
       recordTeamNodeSql({
         runId: run.id,
@@ -449,6 +458,15 @@ export class RunRuntime implements TopologyRuntime {
   describeAgent(slug: string): { name: string; description: string } | undefined {
     const agent = this.shared.agents[slug];
     return agent ? { name: agent.name, description: agent.roleDescription } : undefined;
+  }
+
+  /** A nested team as its pinned version says: its topology and the agents it names (a team has no description). */
+  describeTeam(slug: string): { name: string; description: string } | undefined {
+    const team = this.shared.teams[slug];
+    if (!team) return undefined;
+    const inner = team.spec.topology === "hybrid" ? team.spec.arrangement : team.spec;
+    const agents = [...new Set(nodeRefs(inner).flatMap((n) => (typeof n.ref === "string" ? [this.shared.agents[n.ref]?.name ?? n.ref] : [])))];
+    return { name: slug, description: `${inner.topology.replace(/_/g, "-")} team${agents.length ? ` of ${agents.join(", ")}` : ""}` };
   }
 
   async expectSteps(additional: number): Promise<void> {
@@ -665,7 +683,10 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       await step.flush().catch(() => undefined);
       return "suspended";
     }
-    const finish: Finish = error instanceof RunCancelledError ? { status: "cancelled" } : { status: "failed", ...failureOf(error), ...outcomeFailure(error) };
+    const finish: Finish =
+      error instanceof RunCancelledError
+        ? { status: "cancelled" }
+        : { status: "failed", ...failureOf(error), ...outcomeFailure(error), ...outputFailure(error) };
     if (finish.status === "failed" && !(error instanceof StepFailedError) && !(error instanceof OutcomeNotMetError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }
@@ -688,10 +709,20 @@ function outcomeFailure(error: unknown): Partial<Finish> {
   return error.at ? { code: OUTCOME_NOT_MET } : { code: OUTCOME_NOT_MET, outcome: error.outcome, output: error.result };
 }
 
+/**
+ * What an answer refused by the team's output schema keeps: the code, and, for the run's own answer, its output and
+ * outcome (a nested team's are on its node's step row).
+ */
+function outputFailure(error: unknown): Partial<Finish> {
+  if (!(error instanceof OutputInvalidError)) return {};
+  return error.at ? { code: OUTPUT_INVALID } : { code: OUTPUT_INVALID, outcome: error.result.outcome, output: error.result };
+}
+
 /** The message and step of a run's failure. */
 export function failureOf(error: unknown): { error: string; stepId?: string } {
   if (error instanceof StepFailedError) return { error: error.message, stepId: error.stepId };
-  if (error instanceof OutcomeNotMetError) return { error: error.message, ...(error.at ? { stepId: error.at.stepId } : {}) };
+  if (error instanceof OutcomeNotMetError || error instanceof OutputInvalidError)
+    return { error: error.message, ...(error.at ? { stepId: error.at.stepId } : {}) };
   if (error instanceof TopologyError) return { error: error.message, ...(error.stepId ? { stepId: error.stepId } : {}) };
   return { error: reasonOf(error) };
 }

@@ -3,7 +3,8 @@
  * - Node ids: `d{i}`, `judge`. Step ids: `r{round}.d{i}`, `r{round}.judge` (rounds from 1).
  * - Round 1: every debater answers the task (in parallel). Round r > 1: every debater sees its own previous
  *   argument and the other debaters' latest (round r-1) arguments, attributed, and argues again.
- * - After each round the judge sees that round's arguments and answers `{ consensus, decision, reasoning }`.
+ * - After each round the judge sees the debaters (with their role descriptions, ./roster.ts) and that round's
+ *   arguments, and answers `{ consensus, decision, reasoning }`.
  *   Consensus stops the debate; otherwise it goes on until round R.
  * - Result: the judge's decision of the last round held (its text when the answer is not structured).
  *   Extra fields on the result: `consensus`, `rounds`.
@@ -11,6 +12,7 @@
 import { z } from "zod";
 import type { BaseTopologySpec } from "@/lib/schemas/topology";
 import { agentCount, callNode, instruct, nodeLabel, structured } from "./common";
+import { rosterLines } from "./roster";
 import type { ContextItem, TopologyResult, TopologyRuntime } from "./types";
 
 type Spec = Extract<BaseTopologySpec, { topology: "debate" }>;
@@ -29,6 +31,10 @@ export async function runDebate(rt: TopologyRuntime, spec: Spec, task: string): 
   // the bound, up front: an early consensus simply finishes before
   await rt.expectSteps(spec.rounds * (agentCount(spec.debaters) + agentCount([spec.judge])));
   const labels = spec.debaters.map((ref, i) => nodeLabel(ref, `d${i}`));
+  const debaters = rosterLines(
+    rt,
+    spec.debaters.map((ref, i) => ({ key: labels[i]!, ref })),
+  );
   let latest: string[] = [];
   let decision = "";
   let consensus = false;
@@ -60,7 +66,7 @@ export async function runDebate(rt: TopologyRuntime, spec: Spec, task: string): 
       stepId: `r${r}.judge`,
       task: instruct(
         task,
-        `You judge a debate on this task; round ${r} of at most ${spec.rounds} arguments are in the context. Decide, say whether there is consensus, and synthesise the decision.`,
+        `You judge a debate on this task between:\n${debaters}\nRound ${r} of at most ${spec.rounds} arguments are in the context. Decide, say whether there is consensus, and synthesise the decision.`,
       ),
       context: latest.map((output, i) => ({ from: labels[i]!, output })),
       schema: judgeSchema,

@@ -32,6 +32,9 @@ export interface FakeOptions {
   delay?: number | ((call: AgentCall) => number);
   /** what a nested team answers (default `team:<slug>@<prefix>`) */
   team?: (team: string, task: string, prefix: string) => string;
+  /** what `describeAgent` / `describeTeam` answer, by slug (none: the runtime knows nothing about them) */
+  agents?: Record<string, { name: string; description: string }>;
+  teams?: Record<string, { name: string; description: string }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,6 +98,14 @@ export class FakeRuntime implements TopologyRuntime {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
     return results;
+  }
+
+  describeAgent(agent: string): { name: string; description: string } | undefined {
+    return this.options.agents?.[agent];
+  }
+
+  describeTeam(team: string): { name: string; description: string } | undefined {
+    return this.options.teams?.[team];
   }
 
   async expectSteps(additional: number): Promise<void> {

@@ -17,6 +17,9 @@
  *   smaller subtasks also see what their parent subtask saw (its dependencies' results).
  *   Bounded: a plan of n subtasks under a limit L gives each subtask a limit of floor(L / n); below 2 no split is
  *   offered. So every level has at most `maxSubtasks` leaves and the calls stay O(depth x maxSubtasks).
+ * - Roles: every plan prompt lists the workers by name with their role descriptions (./roster.ts).
+ * - Synthesis (the manager's, and a splitting worker's): its own plan (each subtask's id, assignee and text) in the
+ *   task, each result in the context under its subtask's label, in the plan's order.
  * - Result: the manager's synthesis of all top-level results.
  * A manager that is a nested team (hybrid) is asked for the plan as JSON text; no parsable plan = the empty plan.
  */
@@ -25,6 +28,7 @@ import { findCycle, type BaseTopologySpec, type NodeRef } from "@/lib/schemas/to
 import { callNode, instruct, isAgent, nodeLabel, parseJsonLoose, refName, runGraph } from "./common";
 import { TopologyError, type ContextItem, type TopologyResult, type TopologyRuntime } from "./types";
 import { neutraliseTags } from "./untrusted";
+import { rosterLines } from "./roster";
 
 type Spec = Extract<BaseTopologySpec, { topology: "hierarchical" }>;
 
@@ -116,9 +120,32 @@ interface Env {
   nodePrefix: string;
 }
 
-const planRules = (names: string[], limit: number) =>
-  `Give each subtask a short unique id, one assignee from: ${names.join(", ")}; a self-contained task; and dependsOn: ` +
+/** The workers a planner may assign, by name, each with its role description (./roster.ts). */
+function workerRoster(env: Env): string {
+  return rosterLines(
+    env.rt,
+    env.names.map((name) => ({ key: name, ref: env.workers.find((w) => refName(w) === name)! })),
+  );
+}
+
+const planRules = (env: Env, limit: number) =>
+  `Your workers:\n${workerRoster(env)}\nGive each subtask a short unique id, one assignee from: ${env.names.join(", ")}; a self-contained task; and dependsOn: ` +
   `the ids of the subtasks whose results it needs (independent subtasks run in parallel). At most ${limit} subtasks.`;
+
+/**
+ * What a synthesis sees: its own plan (each subtask's id, assignee and text) in its task, and each result in the
+ * context under its subtask's label, in the plan's order.
+ */
+function synthesisOf(subtasks: Subtask[], results: Map<string, Done>, closing: string): { instruction: string; context: ContextItem[] } {
+  const plan = subtasks.map((s) => {
+    const deps = s.dependsOn.length ? ` (after ${s.dependsOn.map((d) => `"${d}"`).join(", ")})` : "";
+    return `- subtask "${s.id}", done by ${results.get(s.id)!.worker}${deps}: ${neutraliseTags(s.task)}`;
+  });
+  return {
+    instruction: `Your plan was:\n${plan.join("\n")}\nThe result of each subtask is in the context, labelled with its subtask's id. ${closing}`,
+    context: subtasks.map((s) => ({ from: results.get(s.id)!.label, output: results.get(s.id)!.output })),
+  };
+}
 
 /** Asks `planner` for a plan, validates it, asks once more with the problems, then gives up. */
 async function makePlan(
@@ -151,7 +178,7 @@ async function makePlan(
   });
 }
 
-type Done = { label: string; output: string };
+type Done = { label: string; worker: string; output: string };
 
 /** Runs a validated plan: dependencies first, independent subtasks in parallel; results by subtask id. */
 async function execute(
@@ -178,7 +205,8 @@ async function execute(
     const ref = env.workers[j]!;
     const nodeId = `${env.nodePrefix}w${j}`;
     const stepBase = `${at.stepPrefix}sub${k}`;
-    const label = `${nodeLabel(ref, nodeId)}, subtask "${s.id}"`;
+    const worker = nodeLabel(ref, nodeId);
+    const label = `${worker}, subtask "${s.id}"`;
     const context = [...at.inherited, ...s.dependsOn.map((d) => ({ from: deps.get(d)!.label, output: deps.get(d)!.output }))];
     // the planner's subtask directs the worker, but cannot forge an untrusted block (./untrusted.ts)
     const brief = `Your subtask: ${neutraliseTags(s.task)}\n\nIt is part of this overall task: ${env.rootTask}`;
@@ -190,7 +218,7 @@ async function execute(
         stepId: `${stepBase}.plan`,
         task: instruct(
           brief,
-          `If your subtask is large, split it into smaller subtasks for the workers. ${planRules(env.names, childLimit)} Otherwise return an empty list of subtasks and you will do it yourself.`,
+          `If your subtask is large, split it into smaller subtasks for the workers. ${planRules(env, childLimit)} Otherwise return an empty list of subtasks and you will do it yourself.`,
         ),
         context,
         limit: childLimit,
@@ -198,20 +226,15 @@ async function execute(
       if (nested.length > 0) {
         await env.rt.expectSteps(1);
         const results = await execute(env, nested, { stepPrefix: `${stepBase}.`, depth: at.depth - 1, limit: childLimit, inherited: context });
-        const synth = await callNode(env.rt, {
-          ref,
-          nodeId,
-          stepId: `${stepBase}.synth`,
-          task: instruct(brief, "The results of the smaller subtasks you delegated are in the context. Combine them into the result of your subtask."),
-          context: nested.map((n) => ({ from: results.get(n.id)!.label, output: results.get(n.id)!.output })),
-        });
-        return { label, output: synth.text };
+        const { instruction, context: synthContext } = synthesisOf(nested, results, "Combine them into the result of your subtask.");
+        const synth = await callNode(env.rt, { ref, nodeId, stepId: `${stepBase}.synth`, task: instruct(brief, instruction), context: synthContext });
+        return { label, worker, output: synth.text };
       }
       await env.rt.expectSteps(1);
     }
     const note = context.length > 0 ? "The results of the subtasks it depends on are in the context." : undefined;
     const result = await callNode(env.rt, { ref, nodeId, stepId: stepBase, task: instruct(brief, note), context });
-    return { label, output: result.text };
+    return { label, worker, output: result.text };
   });
 }
 
@@ -226,22 +249,14 @@ export async function runHierarchy(rt: TopologyRuntime, h: Hierarchy, task: stri
     planner: h.manager,
     nodeId: managerId,
     stepId: `${managerId}.plan`,
-    task: instruct(task, `You are the manager: split this task into subtasks for your workers. ${planRules(names, h.maxSubtasks)}`),
+    task: instruct(task, `You are the manager: split this task into subtasks for your workers. ${planRules(env, h.maxSubtasks)}`),
     limit: h.maxSubtasks,
   });
   if (subtasks.length === 0) subtasks = [{ id: "task", assignee: names[0]!, task, dependsOn: [] }];
 
   const results = await execute(env, subtasks, { stepPrefix: prefix, depth: h.depth, limit: h.maxSubtasks, inherited: [] });
-  const synth = await callNode(rt, {
-    ref: h.manager,
-    nodeId: managerId,
-    stepId: `${managerId}.synth`,
-    task: instruct(
-      task,
-      "Your workers completed the subtasks of your plan (their results are in the context). Combine them into the final answer to the task.",
-    ),
-    context: subtasks.map((s) => ({ from: results.get(s.id)!.label, output: results.get(s.id)!.output })),
-  });
+  const { instruction, context } = synthesisOf(subtasks, results, "Your workers completed them: combine the results into the final answer to the task.");
+  const synth = await callNode(rt, { ref: h.manager, nodeId: managerId, stepId: `${managerId}.synth`, task: instruct(task, instruction), context });
   return synth.text;
 }
 

@@ -21,7 +21,9 @@ import { runParallel } from "./parallel";
 import { runSequential } from "./sequential";
 import { runStar } from "./star";
 import { runSupervisor } from "./supervisor";
-import { topologyOutcome } from "./outcome";
+import { failsRun, topologyOutcome } from "./outcome";
+import { withTeamOptions } from "./briefs";
+import { checkOutput, OutputInvalidError } from "./output-check";
 import { TopologyError, type TopologyResult, type TopologyRuntime } from "./types";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
 
@@ -64,6 +66,8 @@ function runArrangement(rt: TopologyRuntime, spec: BaseTopologySpec, task: strin
 /**
  * Runs `spec` on `task`. The spec is re-validated first (defaults applied); an invalid one throws a TopologyError.
  * The result carries the topology's outcome (server/topologies/outcome.ts); applying its gate is the caller's.
+ * The team's briefs and output hint reach its nodes' prompts (./briefs.ts); with an output schema, the final answer
+ * is validated (./output-check.ts): valid, the output is its JSON; invalid, OutputInvalidError (OUTPUT_INVALID).
  */
 export async function runTopology(rt: TopologyRuntime, spec: TopologySpec, task: string): Promise<TopologyRunResult> {
   const parsed = topologySpecSchema.safeParse(spec);
@@ -75,6 +79,11 @@ export async function runTopology(rt: TopologyRuntime, spec: TopologySpec, task:
   if (problems.length > 0) throw new TopologyError(`Invalid topology spec: ${problems.join("; ")}`, { problems });
   const valid = parsed.data;
   const arrangement = valid.topology === "hybrid" ? valid.arrangement : valid;
-  const result = await runArrangement(rt, arrangement, task);
-  return { ...result, outcome: topologyOutcome(arrangement, result) };
+  const result = await runArrangement(withTeamOptions(rt, arrangement), arrangement, task);
+  const done = { ...result, outcome: topologyOutcome(arrangement, result) };
+  // a gate that fails the run says more than the shape of its last draft: the caller applies it first
+  if (!arrangement.outputSchema || failsRun(done.outcome)) return done;
+  const check = checkOutput(arrangement.outputSchema, done.output);
+  if (!check.ok) throw new OutputInvalidError(check.problems, done);
+  return { ...done, output: check.output };
 }

@@ -4,6 +4,8 @@
  * - Iteration 1: the maker sees the task. Iteration n > 1: the maker sees its previous output and the reasons of
  *   every checker that asked for a revision (attributed). The checkers (in parallel) see the task and the maker's
  *   current output and answer `{ verdict: "approve" | "revise", reasons }` (an unreadable verdict counts as revise).
+ *   From iteration 2 each checker also sees its own earlier reviews (verdict and reasons, labelled as its own,
+ *   before the current version), so that it can tell whether its objections were addressed.
  * - Stops when all checkers approve, or after maxIterations.
  * - Result: the maker's last output. Extra fields: `approved`, `iterations`, `verdicts` (the last ones).
  */
@@ -35,6 +37,8 @@ export async function runMakerChecker(rt: TopologyRuntime, spec: Spec, task: str
   let output = "";
   let feedback: ContextItem[] = [];
   let verdicts: Verdict[] = [];
+  // each checker's own earlier reviews, so that it can tell whether its objections were addressed
+  const ownReviews: ContextItem[][] = spec.checkers.map(() => []);
   let n = 0;
   while (n < spec.maxIterations) {
     n++;
@@ -55,19 +59,26 @@ export async function runMakerChecker(rt: TopologyRuntime, spec: Spec, task: str
     verdicts = await rt.parallel(
       spec.checkers.map((ref, j) => async () => {
         const nodeId = `checker${j}`;
+        const own = ownReviews[j]!;
+        const earlier = own.length > 0 ? " Your own reviews of the earlier versions are in the context too: check whether your objections were addressed." : "";
         const result = await callNode(rt, {
           ref,
           nodeId,
           stepId: `i${n}.${nodeId}`,
           task: instruct(
             task,
-            `You review the work produced for this task (in the context), iteration ${n} of at most ${spec.maxIterations}. Approve it, or ask for a revision with the reasons.`,
+            `You review the work produced for this task (in the context), iteration ${n} of at most ${spec.maxIterations}. Approve it, or ask for a revision with the reasons.${earlier}`,
           ),
-          context: [{ from: makerLabel, output: current }],
+          context: [...own, { from: makerLabel, output: current }],
           schema: verdictSchema,
         });
-        const verdict = structured(result, verdictAnswer);
-        return verdict ? { nodeId, agent: refName(ref), ...verdict } : { nodeId, agent: refName(ref), verdict: "revise" as const, reasons: [result.text] };
+        const found = structured(result, verdictAnswer);
+        const verdict: Verdict = found ? { nodeId, agent: refName(ref), ...found } : { nodeId, agent: refName(ref), verdict: "revise", reasons: [result.text] };
+        own.push({
+          from: `your own review, iteration ${n} (${nodeLabel(ref, nodeId)})`,
+          output: `${verdict.verdict}${verdict.reasons.length ? `\n${verdict.reasons.map((r) => `- ${r}`).join("\n")}` : ""}`,
+        });
+        return verdict;
       }),
     );
     if (verdicts.every((v) => v.verdict === "approve")) break;

@@ -114,9 +114,11 @@ describe("star", () => {
     expect(rt.call("r1.spoke0").context).toEqual([]); // spokes never see each other
     expect(rt.call("r1.spoke1").context).toEqual([]);
     expect(rt.overlap("r1.spoke0", "r1.spoke1")).toBe(true);
+    // round 2: its own round-1 messages (labelled as its own), then the spokes' answers
     expect(rt.call("r2.hub").context).toEqual([
-      { from: "x (spoke0)", output: "x@r1.spoke0" },
-      { from: "y (spoke1)", output: "y@r1.spoke1" },
+      { from: "your own messages, round 1 (hub)", output: "to spoke0: look at X\nto spoke1: look at Y" },
+      { from: "x (spoke0), round 1", output: "x@r1.spoke0" },
+      { from: "y (spoke1), round 1", output: "y@r1.spoke1" },
     ]);
     expect(result).toMatchObject({ output: "final from hub", rounds: 1 });
   });
@@ -128,8 +130,15 @@ describe("star", () => {
     expect(rt.call("r1.spoke0").task).toBe("T");
     expect(rt.call("r1.spoke1").task).toBe("Message from the hub: only you\n\nThe overall task: T");
     expect(rt.call("final.hub").output).toBeUndefined();
-    expect(rt.saw("final.hub")).toEqual(["x (spoke0)", "y (spoke1)"]);
-    expect(rt.call("final.hub").context?.[0]?.output).toBe("x@r3.spoke0");
+    // the hub keeps its history across rounds: its own messages and the answers, round by round
+    expect(rt.saw("final.hub")).toEqual([1, 2, 3].flatMap((r) => [`your own messages, round ${r} (hub)`, `x (spoke0), round ${r}`, `y (spoke1), round ${r}`]));
+    expect(rt.call("final.hub").context?.[7]?.output).toBe("x@r3.spoke0");
+    expect(rt.call("r2.hub").context?.[0]?.output).toBe("to spoke1: only you");
+    // spokes keep their own earlier answers (and never see the other spoke's)
+    expect(rt.call("r1.spoke1").context).toEqual([]);
+    expect(rt.saw("r3.spoke1")).toEqual(["your own answer, round 1 (y (spoke1))", "your own answer, round 2 (y (spoke1))"]);
+    expect(rt.call("r3.spoke1").context?.[1]?.output).toBe("y@r2.spoke1");
+    expect(rt.call("r3.spoke1").task).toContain("Your own answers of the earlier rounds are in the context.");
     expect(result).toMatchObject({ output: "hub final", rounds: 3 });
     expect(result.outcome).toEqual({ topology: "star", met: true, rounds: 3 });
     expect(rt.expected).toBe(10);

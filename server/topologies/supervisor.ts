@@ -20,6 +20,7 @@ import type { BaseTopologySpec, NodeRef } from "@/lib/schemas/topology";
 import { attributedResult, callNode, instruct, isAgent, nodeLabel, parseJsonLoose, refName } from "./common";
 import { TopologyError, type AgentResult, type ContextItem, type TopologyResult, type TopologyRuntime } from "./types";
 import { neutraliseTags } from "./untrusted";
+import { rosterLines } from "./roster";
 
 type Spec = Extract<BaseTopologySpec, { topology: "supervisor" }>;
 
@@ -73,16 +74,6 @@ interface Worker {
   label: string;
 }
 
-function describeWorkers(rt: TopologyRuntime, workers: Worker[]): string {
-  return workers
-    .map((w) => {
-      const info = isAgent(w.ref) ? rt.describeAgent?.(w.ref) : undefined;
-      const about = isAgent(w.ref) ? (info ? [info.name, info.description].filter((x) => x.trim()).join(": ") : "") : "a team";
-      return `- ${w.name}${about ? ` (${neutraliseTags(about).replace(/\s+/g, " ").slice(0, 300)})` : ""}`;
-    })
-    .join("\n");
-}
-
 export async function runSupervisor(rt: TopologyRuntime, spec: Spec, task: string): Promise<SupervisorResult> {
   const workers: Worker[] = spec.workers.map((ref, j) => ({ ref, nodeId: `w${j}`, name: refName(ref), label: nodeLabel(ref, `w${j}`) }));
   const names = workers.map((w) => w.name);
@@ -91,7 +82,10 @@ export async function runSupervisor(rt: TopologyRuntime, spec: Spec, task: strin
   const rules = spec.parallel
     ? "Pick the worker(s) to call next (several run at once), with a message saying what they must do, or finish with the final answer."
     : "Pick the one worker to call next, with a message saying what it must do, or finish with the final answer.";
-  const intro = `You supervise these workers:\n${describeWorkers(rt, workers)}\n${rules}`;
+  const intro = `You supervise these workers:\n${rosterLines(
+    rt,
+    workers.map((w) => ({ key: w.name, ref: w.ref })),
+  )}\n${rules}`;
   const results: ContextItem[] = [];
   let last: { nodeId: string; agent: string; output: string }[] = [];
 

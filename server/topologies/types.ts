@@ -26,8 +26,10 @@ export interface TopologyRuntime {
   runTeam(nodeId: string, stepIdPrefix: string, teamSlug: string, task: string): Promise<string>; // nested team (hybrid), recursion
   parallel<T>(tasks: (() => Promise<T>)[], limit?: number): Promise<T[]>; // bounded concurrency, preserves order
   expectSteps(additional: number): Promise<void>; // progress: more steps are coming
-  /** an agent's display name and role description (for a router choosing among agents); optional */
+  /** an agent's display name and role description (for planners, hubs and routers choosing among agents); optional */
   describeAgent?(agent: string): { name: string; description: string } | undefined;
+  /** a nested team's name and what it is (hybrid), for the same; optional */
+  describeTeam?(team: string): { name: string; description: string } | undefined;
 }
 
 export interface TopologyResult {
