@@ -3,7 +3,7 @@
  * step per round), or by a judge's structured decision; the option's schema; the graph's judge node.
  */
 import { describe, expect, it } from "vitest";
-import { nodeRefs, topologySpecSchema } from "@/lib/schemas/topology";
+import { nodeRefs, topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import { topologyGraph } from "@/lib/topology-graph";
 import { FakeRuntime } from "./fake-runtime";
 import { runTopology } from "./index";
@@ -11,7 +11,8 @@ import type { MeshResult } from "./mesh";
 import { unmetReason } from "./outcome";
 
 const spec = (s: unknown) => topologySpecSchema.parse(s);
-const mesh = (over: Record<string, unknown> = {}) => spec({ topology: "mesh", agents: ["a", "b"], rounds: 5, ...over });
+const mesh = (over: Record<string, unknown> = {}) =>
+  spec({ topology: "mesh", agents: ["a", "b"], rounds: 5, ...over }) as Extract<TopologySpec, { topology: "mesh" }>;
 
 /** answers "<agent> draft <n>"; the vector of "x draft n" turns by `step` radians per round (cosine = cos(step)) */
 const drifting = (step: number) =>
