@@ -3,11 +3,13 @@
  * step per round), or by a judge's structured decision; the option's schema; the graph's judge node.
  */
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { decisionFor, valueForSchema, type JsonSchemaLike } from "@/server/models/simulator";
 import { nodeRefs, topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import { topologyGraph } from "@/lib/topology-graph";
 import { FakeRuntime } from "./fake-runtime";
 import { runTopology } from "./index";
-import type { MeshResult } from "./mesh";
+import { convergenceJudgeSchema, type MeshResult } from "./mesh";
 import { unmetReason } from "./outcome";
 
 const spec = (s: unknown) => topologySpecSchema.parse(s);
@@ -145,5 +147,14 @@ describe("the convergence option", () => {
     expect(graph.nodes).toContainEqual(expect.objectContaining({ id: "judge", role: "judge" }));
     expect(graph.edges).toContainEqual({ from: "m1", to: "judge" });
     expect(topologyGraph(mesh()).nodes.some((n) => n.id === "judge")).toBe(false);
+  });
+});
+
+describe("the offline simulator as a convergence judge", () => {
+  it("follows the decision schedule: not converged in round 1, converged from round 2", () => {
+    const schema = z.toJSONSchema(convergenceJudgeSchema) as JsonSchemaLike;
+    const at = (round: number) => valueForSchema(schema, { seed: "s", topic: "t", decision: decisionFor(`round ${round} of at most 3 answers`) });
+    expect(at(1)).toMatchObject({ converged: false });
+    expect(at(2)).toMatchObject({ converged: true });
   });
 });
