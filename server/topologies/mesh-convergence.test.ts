@@ -11,6 +11,7 @@ import { FakeRuntime } from "./fake-runtime";
 import { runTopology } from "./index";
 import { convergenceJudgeSchema, type MeshResult } from "./mesh";
 import { unmetReason } from "./outcome";
+import { worstCase } from "./worst-case";
 
 const spec = (s: unknown) => topologySpecSchema.parse(s);
 const mesh = (over: Record<string, unknown> = {}) =>
@@ -147,6 +148,18 @@ describe("the convergence option", () => {
     expect(graph.nodes).toContainEqual(expect.objectContaining({ id: "judge", role: "judge" }));
     expect(graph.edges).toContainEqual({ from: "m1", to: "judge" });
     expect(topologyGraph(mesh()).nodes.some((n) => n.id === "judge")).toBe(false);
+  });
+});
+
+describe("the worst case of a mesh", () => {
+  it("counts the judge's step of every round (not the embedding steps, which are not agent steps)", async () => {
+    expect(worstCase(mesh({ agents: ["a", "b", "c"], rounds: 4 })).steps).toBe(12);
+    const judged = mesh({ agents: ["a", "b", "c"], rounds: 4, convergence: { by: "judge", judge: "j" } });
+    expect(worstCase(judged)).toMatchObject({ steps: 16, peakParallel: 3 });
+    // checked against the topology itself, never converging
+    const rt = new FakeRuntime({ delay: 0, script: { j: () => ({ object: { converged: false, reason: "no" } }) } });
+    await runTopology(rt, judged, "T");
+    expect(rt.calls).toHaveLength(16);
   });
 });
 
