@@ -181,7 +181,8 @@ export function nodeRefs(spec: TopologySpec): { path: string; ref: NodeRef }[] {
       break;
     case "mesh":
       addAll("agents", spec.agents);
-      if (spec.convergence.by === "judge") add("convergence.judge", spec.convergence.judge);
+      // `?.`: callers also read the refs of drafts that did not parse (no defaults filled in)
+      if (spec.convergence?.by === "judge") add("convergence.judge", spec.convergence.judge);
       break;
     case "parallel":
       addAll("agents", spec.agents);
