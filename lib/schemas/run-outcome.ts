@@ -50,6 +50,7 @@ export const meshConvergenceOutcomeSchema = z
         .describe(
           "the last round compared: each agent's answer against its own previous one (cosine of their embeddings, 4 decimals); empty when only one round ran",
         ),
+      unavailable: z.string().optional().describe("why there were no embeddings (no model may embed): only unchanged answers counted as similar"),
     }),
     z.object({ by: z.literal("judge"), reason: z.string().describe("the judge's reason in the last round held") }),
   ])

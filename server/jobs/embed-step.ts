@@ -6,17 +6,20 @@
  * replay returns the stored vectors without calling the model again, and the cost counts in the run's totals.
  * No node events: the step is not an agent's.
  */
+import { isAppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { sql, type Sql } from "@/server/db/sql";
 import { embed as gatewayEmbed } from "@/server/models/embed";
 import type { TenantContext } from "@/server/context";
-import type { EmbedCall } from "@/server/topologies";
+import type { EmbedCall, Embedded } from "@/server/topologies";
 import { runAbortSignal } from "./cancel-signal";
 import { asJson, isControlError, RunCancelledError, type StepApi } from "./step";
 import { stepAttemptWhere } from "./step-records";
 
+/** The stored result: the vectors, or (no model the policy allows can embed) null and why. */
 export interface EmbedStepResult {
-  embeddings: number[][];
+  embeddings: number[][] | null;
+  unavailable?: string;
 }
 
 export interface EmbedStepContext {
@@ -29,8 +32,12 @@ export interface EmbedStepContext {
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
-/** Runs the embedding step `call` (its step and node ids already prefixed); the vectors, in the order of the texts. */
-export async function runEmbedStep(s: EmbedStepContext, call: EmbedCall): Promise<number[][]> {
+/**
+ * Runs the embedding step `call` (its step and node ids already prefixed); the vectors, in the order of the texts. When
+ * no model the policy allows can embed (NO_FEASIBLE_MODEL with nothing to wait for: open circuits carry `retryAt` and
+ * are waited for like any outage), the step succeeds without a call and says so (`unavailable`).
+ */
+export async function runEmbedStep(s: EmbedStepContext, call: EmbedCall): Promise<Embedded> {
   const { ctx, run, step } = s;
   const result = await step.run<EmbedStepResult>(
     call.stepId,
@@ -64,20 +71,37 @@ export async function runEmbedStep(s: EmbedStepContext, call: EmbedCall): Promis
         return stored;
       } catch (caught) {
         // aborted by the run's cancel: the run stops (the step is released, not failed)
-        throw abortSignal.aborted && !isControlError(caught) ? new RunCancelledError() : caught;
+        if (abortSignal.aborted && !isControlError(caught)) throw new RunCancelledError();
+        if (!isAppError(caught) || caught.code !== "NO_FEASIBLE_MODEL" || caught.retryAt !== undefined) throw caught;
+        const stored: EmbedStepResult = { embeddings: null, unavailable: caught.message };
+        await info.beforeStore();
+        await info.store(
+          recordEmbedStepSql(run.id, call.stepId, info.attempt, stored, {
+            nodeId: call.nodeId,
+            inputSeen: `${call.texts.length} text${call.texts.length === 1 ? "" : "s"} to embed`,
+            output: `Not embedded: ${caught.message}`,
+            modelRef: null,
+            modelName: null,
+            routeReason: caught.message,
+            inputTokens: 0,
+            costUsd: 0,
+            latencyMs: 0,
+          }),
+        );
+        return stored;
       }
     },
     { kind: "embed", nodeId: call.nodeId },
   );
-  return result.embeddings;
+  return result.embeddings ? { vectors: result.embeddings } : { vectors: null, unavailable: result.unavailable ?? "No model can embed" };
 }
 
 interface EmbedStepRecord {
   nodeId: string;
   inputSeen: string;
   output: string;
-  modelRef: string;
-  modelName: string;
+  modelRef: string | null;
+  modelName: string | null;
   routeReason: string;
   inputTokens: number;
   costUsd: number;

@@ -170,6 +170,28 @@ describe("mesh convergence by similarity, through the gateway", () => {
   });
 });
 
+describe("mesh convergence when no model may embed", () => {
+  it("the embedding step succeeds without a call and says why; only unchanged answers would count; the run goes on", async () => {
+    script(2, {});
+    const run = await runTeam(
+      mesh({ rounds: 2, convergence: { by: "similarity", embeddingPolicy: { type: "constraints", constraints: { minQuality: 0.95 } } } }),
+    );
+    expect(run.status).toBe("succeeded");
+    expect(run.outcome).toMatchObject({
+      met: false,
+      rounds: 2,
+      convergence: { by: "similarity", similarities: [{ similarity: 0 }, { similarity: 0 }], unavailable: expect.stringMatching(/minQuality 0.95/) },
+    });
+    expect(embedCalls()).toHaveLength(0);
+    const embeds = (await stepRows(run.id)).filter((s) => s.kind === "embed");
+    expect(embeds.map((s) => [s.stepId, s.status, Number(s.costUsd)])).toEqual([
+      ["r1.embed", "succeeded", 0],
+      ["r2.embed", "succeeded", 0],
+    ]);
+    expect(embeds[0]!.output).toMatch(/^Not embedded: /);
+  });
+});
+
 describe("mesh convergence by a judge, through the gateway", () => {
   it("the judge's structured decision stops the mesh; its reason is in the outcome; it saw the round's answers as untrusted context", async () => {
     stub.reply({ when: "mesh converged", content: JSON.stringify({ converged: false, reason: "alpha and beta still differ" }) });

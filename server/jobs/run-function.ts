@@ -36,7 +36,16 @@ import { generate as gatewayGenerate } from "@/server/models/gateway";
 import type { embed as gatewayEmbed } from "@/server/models/embed";
 import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/pinning";
-import { runTopology, TopologyError, type AgentCall, type AgentResult, type EmbedCall, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
+import {
+  runTopology,
+  TopologyError,
+  type AgentCall,
+  type AgentResult,
+  type EmbedCall,
+  type Embedded,
+  type TopologyResult,
+  type TopologyRuntime,
+} from "@/server/topologies";
 import type { ContextItem } from "@/server/topologies/types";
 import { runEmbedStep } from "./embed-step";
 import type { TopologySpec } from "@/lib/schemas/topology";
@@ -409,7 +418,7 @@ export class RunRuntime implements TopologyRuntime {
   }
 
   /** One memoised embedding step (./embed-step.ts), holding a permit of the run's steps in flight; not an agent step. */
-  async embed(call: EmbedCall): Promise<number[][]> {
+  async embed(call: EmbedCall): Promise<Embedded> {
     const caps = this.shared.caps;
     if (caps.halted) throw caps.halted.error;
     const release = await caps.slots.acquire();

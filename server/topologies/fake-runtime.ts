@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { simulatedEmbedding, valueForSchema, type JsonSchemaLike } from "@/server/models/simulator";
-import type { AgentCall, AgentResult, EmbedCall, TopologyRuntime } from "./types";
+import type { AgentCall, AgentResult, EmbedCall, Embedded, TopologyRuntime } from "./types";
 
 export interface RecordedCall extends AgentCall {
   start: number;
@@ -30,8 +30,8 @@ export interface FakeOptions {
   script?: Record<string, Script> | Script;
   /** ms per call (default 5) */
   delay?: number | ((call: AgentCall) => number);
-  /** the vector of an embedded text (default: the simulator's hashed bag of words) */
-  embed?: (text: string, call: EmbedCall) => number[];
+  /** the vector of an embedded text (default: the simulator's hashed bag of words); null: no model can embed */
+  embed?: (text: string, call: EmbedCall) => number[] | null;
   /** what a nested team answers (default `team:<slug>@<prefix>`) */
   team?: (team: string, task: string, prefix: string) => string;
 }
@@ -87,11 +87,13 @@ export class FakeRuntime implements TopologyRuntime {
     return this.options.team ? this.options.team(team, task, prefix) : `team:${team}@${prefix}`;
   }
 
-  async embed(call: EmbedCall): Promise<number[][]> {
+  async embed(call: EmbedCall): Promise<Embedded> {
     if (this.seen.has(call.stepId)) throw new Error(`duplicate step id ${call.stepId}`);
     this.seen.add(call.stepId);
     this.embeds.push(call);
-    return call.texts.map((text) => (this.options.embed ? this.options.embed(text, call) : simulatedEmbedding(text)));
+    const vector = (text: string) => (this.options.embed ? this.options.embed(text, call) : simulatedEmbedding(text));
+    const vectors = call.texts.map(vector);
+    return vectors.some((v) => v === null) ? { vectors: null, unavailable: "No model can embed (scripted)" } : { vectors: vectors as number[][] };
   }
 
   async parallel<T>(tasks: (() => Promise<T>)[], limit = Infinity): Promise<T[]> {

@@ -80,6 +80,21 @@ describe("mesh convergence by similarity", () => {
     expect(result.outcome).toMatchObject({ convergence: { similarities: [{ agent: "a", similarity: 1 }, { agent: "b" }] } });
   });
 
+  it("no model may embed: only unchanged answers count as similar, and the outcome says why", async () => {
+    const rt = new FakeRuntime({ delay: 0, script: (_call, nth) => (nth >= 2 ? "settled" : "first"), embed: () => null });
+    const result = (await runTopology(rt, mesh({ rounds: 5 }), "T")) as MeshResult;
+    expect(result).toMatchObject({ rounds: 3, converged: true });
+    expect(result.convergence).toEqual({
+      by: "similarity",
+      threshold: 0.9,
+      similarities: [
+        { nodeId: "m0", agent: "a", similarity: 1 },
+        { nodeId: "m1", agent: "b", similarity: 1 },
+      ],
+      unavailable: "No model can embed (scripted)",
+    });
+  });
+
   it("one round: nothing to compare, no embedding step; a runtime that cannot embed never converges", async () => {
     const one = drifting(0);
     expect(await runTopology(one, mesh({ rounds: 1 }), "T")).toMatchObject({ rounds: 1, converged: false, convergence: { similarities: [] } });

@@ -7,7 +7,9 @@
  *   - `similarity` (default): after each round (when R > 1) the round's answers are embedded in one step
  *     (`r{r}.embed`, node "convergence", the spec's `embeddingPolicy` or the balanced preset); converged when every
  *     agent's answer has a cosine similarity of at least `threshold` with its own answer of the round before (the
- *     answers stopped changing). Never in round 1. A runtime that cannot embed never converges (worst-case counting).
+ *     answers stopped changing). Never in round 1. A runtime that cannot embed never converges (worst-case counting);
+ *     a workspace where no model may embed gets `unavailable` from the step: only unchanged texts count as similar
+ *     then, and the outcome says why (`convergence.unavailable`).
  *   - `judge`: after each round the judge sees the round's answers (as context, i.e. untrusted data) and answers
  *     `{ converged, reason }` (the agents agree); an unreadable answer counts as not converged.
  * - The message bus (outputs by round) is a plain object of this run's function body, never shared.
@@ -84,20 +86,21 @@ export async function runMesh(rt: TopologyRuntime, spec: Spec, task: string): Pr
       converged = verdict?.converged ?? false;
       convergence = { by: "judge", reason: (verdict?.reason?.trim() || judged.text).slice(0, REASON_MAX) };
     } else if (embeds && by.by === "similarity") {
-      const vectors = await rt.embed!({
+      const embedded = await rt.embed!({
         nodeId: CONVERGENCE_NODE_ID,
         stepId: `r${r}.embed`,
         texts: outputs.map((o) => o.trim() || "(empty)"),
         policy: by.embeddingPolicy ?? DEFAULT_MODEL_POLICY,
       });
+      const vectors = embedded.vectors;
       const before = previousVectors;
-      if (before && previous) {
-        // the same text is the same answer, whatever the vectors say
-        const raw = outputs.map((o, i) => (o.trim() === previous[i]!.trim() ? 1 : cosine(vectors[i]!, before[i]!)));
+      if (previous) {
+        // the same text is the same answer, whatever the vectors say; without vectors (no model can embed) only that
+        const raw = outputs.map((o, i) => (o.trim() === previous[i]!.trim() ? 1 : vectors && before ? cosine(vectors[i]!, before[i]!) : 0));
         converged = raw.every((s) => s >= by.threshold);
         const similarities = spec.agents.map((ref, i) => ({ nodeId: `m${i}`, agent: refName(ref), similarity: round4(raw[i]!) }));
-        convergence = { by: "similarity", threshold: by.threshold, similarities };
-      }
+        convergence = { by: "similarity", threshold: by.threshold, similarities, ...(embedded.vectors ? {} : { unavailable: embedded.unavailable }) };
+      } else if (!embedded.vectors) convergence = { by: "similarity", threshold: by.threshold, similarities: [], unavailable: embedded.unavailable };
       previousVectors = vectors;
     }
   }

@@ -25,6 +25,9 @@ export interface EmbedCall {
   policy: ModelPolicy; // the model policy that routes the embedding call
 }
 
+/** The vectors of an EmbedCall (one per text, in order), or why there are none: no model of the workspace can embed. */
+export type Embedded = { vectors: number[][] } | { vectors: null; unavailable: string };
+
 export interface AgentResult {
   text: string;
   object?: unknown;
@@ -36,10 +39,11 @@ export interface TopologyRuntime {
   parallel<T>(tasks: (() => Promise<T>)[], limit?: number): Promise<T[]>; // bounded concurrency, preserves order
   expectSteps(additional: number): Promise<void>; // progress: more steps are coming
   /**
-   * One memoised, costed step that embeds the texts (one vector each, in order; a replay returns the stored vectors).
+   * One memoised, costed step that embeds the texts (one vector each, in order; a replay returns the stored vectors);
+   * `unavailable` when no model the policy allows can embed (nothing to wait for: the step succeeds without a call).
    * Optional: a runtime without it (counting the worst case) never sees a mesh converge by similarity.
    */
-  embed?(call: EmbedCall): Promise<number[][]>;
+  embed?(call: EmbedCall): Promise<Embedded>;
   /** an agent's display name and role description (for a router choosing among agents); optional */
   describeAgent?(agent: string): { name: string; description: string } | undefined;
 }
