@@ -2,7 +2,7 @@
  * An embedding step of a run (TopologyRuntime.embed, used by mesh convergence): ONE memoised step (RunStep kind
  * "embed") that embeds the texts through the gateway (server/models/embed.ts) with the given model policy, the run's
  * budget and cancel signal. Its record (model, route reason, input tokens, cost, latency; the vectors as its result,
- * rounded to 6 decimals) and the run's running totals and progress are one statement with the usage rows, so a
+ * rounded to 6 decimals) and the run's running cost and progress are one statement with the usage rows, so a
  * replay returns the stored vectors without calling the model again, and the cost counts in the run's totals.
  * No node events: the step is not an agent's.
  */
@@ -110,7 +110,10 @@ interface EmbedStepRecord {
 
 const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
-/** The step's record and result (succeeded), the run's running totals and a run.progress event, in one statement. */
+/**
+ * The step's record and result (succeeded), the run's running totals (tokens and cost; not `stepsDone`, which counts
+ * agent steps) and a run.progress event, in one statement.
+ */
 export function recordEmbedStepSql(runId: string, stepId: string, attempt: number, result: EmbedStepResult, r: EmbedStepRecord): Sql {
   const now = new Date();
   return sql`WITH st AS (
@@ -120,7 +123,7 @@ export function recordEmbedStepSql(runId: string, stepId: string, attempt: numbe
          "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
        WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
      r AS (
-       UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, "inputTokens" = "inputTokens" + ${int(r.inputTokens)},
+       UPDATE "Run" SET "inputTokens" = "inputTokens" + ${int(r.inputTokens)},
          "costUsd" = "costUsd" + ${sql.numeric(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
        WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
        RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")

@@ -49,7 +49,7 @@ describe("mesh convergence by similarity", () => {
         ],
       },
     });
-    expect(rt.expected).toBe(5 * 3); // the bound: every round's agents and its embedding step
+    expect(rt.expected).toBe(5 * 2); // the bound in agent steps (embedding steps are not)
   });
 
   it("answers that keep changing more than the threshold allows run every round, not converged; the reason names them", async () => {

@@ -45,7 +45,8 @@ export async function runMesh(rt: TopologyRuntime, spec: Spec, task: string): Pr
   const by = spec.convergence;
   const judge = by.by === "judge" ? by.judge : null;
   const embeds = by.by === "similarity" && spec.rounds > 1 && rt.embed !== undefined;
-  await rt.expectSteps(spec.rounds * (agentCount(spec.agents) + (judge ? agentCount([judge]) : embeds ? 1 : 0)));
+  // agent steps (the embedding steps are not: they count in the run's cost, not its steps)
+  await rt.expectSteps(spec.rounds * (agentCount(spec.agents) + (judge ? agentCount([judge]) : 0)));
   const labels = spec.agents.map((ref, i) => nodeLabel(ref, `m${i}`));
   const bus: { rounds: string[][] } = { rounds: [] }; // this run's message bus: bus.rounds[r - 1][i]
   let converged = false;
