@@ -95,6 +95,7 @@ describe("mesh convergence by similarity, through the gateway", () => {
     const similarities = (run.outcome as { convergence: { similarities: { similarity: number }[] } }).convergence.similarities;
     for (const s of similarities) expect(s.similarity).toBeCloseTo(0.995, 3);
     expect(chatCalls()).toHaveLength(4);
+    expect(run.stepsDone).toBe(4); // agent steps: the embedding steps are not
     expect(embedCalls().map((c) => c.model)).toEqual(["stub-embed", "stub-embed"]);
     const steps = await stepRows(run.id);
     const embeds = steps.filter((s) => s.kind === "embed");
