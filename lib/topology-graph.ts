@@ -6,7 +6,7 @@ import type { BaseTopologySpec, NodeRef, TopologySpec } from "@/lib/schemas/topo
  * executors (server/topologies) and the run events:
  *
  *   sequential `s0..` · parallel `p0..` + `agg` (only with an aggregator) · hierarchical `manager`, `w0..` ·
- *   dag: the node's own id · debate `d0..` + `judge` · mesh `m0..` · star `hub`, `spoke0..` ·
+ *   dag: the node's own id · debate `d0..` + `judge` · mesh `m0..` (+ `judge` when a judge decides convergence) · star `hub`, `spoke0..` ·
  *   grid `c{row}_{col}` + `agg` · forest `t{i}.manager`, `t{i}.w{j}` + `agg` · circular `r0..` ·
  *   mixture_of_agents `l{layer}_{i}` + `agg` · maker_checker `maker`, `checker0..` · supervisor `supervisor`, `w0..` ·
  *   hybrid: the arrangement's ids (a nested team is ONE node; its inner nodes, when shown, are `<nodeId>/<innerId>`).
@@ -125,6 +125,10 @@ function baseGraph(spec: BaseTopologySpec): TopologyGraph {
       ids.forEach(fromInput);
       for (const a of ids) for (const b of ids) edge(a, b);
       ids.forEach(toOutput);
+      if (spec.convergence?.by === "judge") {
+        const judge = node("judge", spec.convergence.judge, "judge");
+        for (const id of ids) edge(id, judge);
+      }
       break;
     }
     case "star": {

@@ -18,6 +18,18 @@ describe("outcomeLabel", () => {
     expect(outcomeLabel({ topology: "mesh", met: true, onUnmet: "succeed_flagged", converged: true, rounds: 2, maxRounds: 5 })?.text).toBe(
       "converged after 2 rounds",
     );
+    const mesh = { topology: "mesh" as const, met: false, onUnmet: "succeed_flagged" as const, converged: false, rounds: 3, maxRounds: 3 };
+    const similarities = [
+      { nodeId: "m0", agent: "a", similarity: 0.97 },
+      { nodeId: "m1", agent: "b", similarity: 0.61 },
+    ];
+    expect(outcomeLabel({ ...mesh, convergence: { by: "similarity", threshold: 0.9, similarities } })?.text).toBe(
+      "not converged after 3 rounds (lowest similarity 0.61, threshold 0.9)",
+    );
+    expect(outcomeLabel({ ...mesh, met: true, converged: true, rounds: 2, convergence: { by: "judge", reason: "both say Monday" } })).toMatchObject({
+      text: "converged after 2 rounds (by the judge)",
+      hint: "The topology's gate was met. The judge: both say Monday",
+    });
     expect(outcomeLabel({ topology: "circular", met: false, onUnmet: "fail", done: false, laps: 1, maxLaps: 1 })).toMatchObject({
       text: "not done after 1 lap",
       tone: "danger",

@@ -1,4 +1,13 @@
-import { BASE_TOPOLOGIES, nodeRefs, TOPOLOGIES, type BaseTopology, type NodeRef, type TopologyKind, type TopologySpec } from "@/lib/schemas/topology";
+import {
+  BASE_TOPOLOGIES,
+  DEFAULT_CONVERGENCE_THRESHOLD,
+  nodeRefs,
+  TOPOLOGIES,
+  type BaseTopology,
+  type NodeRef,
+  type TopologyKind,
+  type TopologySpec,
+} from "@/lib/schemas/topology";
 
 /**
  * The team editor's draft spec: plain JSON that may be incomplete or invalid while someone edits it (the server
@@ -29,7 +38,7 @@ export const TOPOLOGY_HINTS: Record<TopologyKind, string> = {
   hierarchical: "A manager splits the task into subtasks for the workers, then synthesises.",
   dag: "Explicit nodes with dependencies; a node runs when its dependencies are done.",
   debate: "Debaters argue for up to R rounds; a judge decides, or stops early on consensus.",
-  mesh: "Every agent sees every other agent's previous output, for R rounds.",
+  mesh: "Every agent sees every other agent's previous output, for up to R rounds; stops early once converged (answers stop changing, or a judge says they agree).",
   star: "A hub sends to spokes and iterates on their answers for up to R rounds.",
   grid: "Rows x columns of agents, each seeing its neighbours; an aggregator merges.",
   forest: "Several independent hierarchies in parallel; an aggregator merges their roots.",
@@ -95,7 +104,13 @@ export function starterSpec(topology: TopologyKind, refs: NodeRef[], inner?: Bas
     case "debate":
       return { topology, debaters: list(2), judge: pick(2), rounds: 3, onUnmet: "succeed_flagged" };
     case "mesh":
-      return { topology, agents: list(count), rounds: 3, onUnmet: "succeed_flagged" };
+      return {
+        topology,
+        agents: list(count),
+        rounds: 3,
+        onUnmet: "succeed_flagged",
+        convergence: { by: "similarity", threshold: DEFAULT_CONVERGENCE_THRESHOLD },
+      };
     case "star":
       return { topology, hub: pick(0), spokes: list(Math.max(1, count - 1), 1), rounds: 2 };
     case "grid":

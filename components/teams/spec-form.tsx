@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { BASE_TOPOLOGIES, TOPOLOGIES, type NodeRef, type OnUnmet, type TopologyKind } from "@/lib/schemas/topology";
+import { BASE_TOPOLOGIES, DEFAULT_CONVERGENCE_THRESHOLD, TOPOLOGIES, type NodeRef, type OnUnmet, type TopologyKind } from "@/lib/schemas/topology";
 import { CONTEXT_STRATEGIES, DEFAULT_CONTEXT_KEEP, DEFAULT_CONTEXT_STRATEGY, type ContextStrategy } from "@/lib/schemas/context-budget";
 import {
   arr,
@@ -147,6 +147,7 @@ function NumberField({
   fallback,
   testId,
   onValue,
+  step = 1,
 }: {
   ctx: Ctx;
   path: Path;
@@ -156,9 +157,11 @@ function NumberField({
   fallback: number;
   testId?: string;
   onValue?: (n: number) => void;
+  /** 1: whole numbers only; a fraction (0.01) lets decimals through */
+  step?: number;
 }) {
   const raw = getAt(ctx, path);
-  // what the person is typing, until it is a whole number (an empty field does not snap back to the default)
+  // what the person is typing, until it is a number the field takes (an empty field does not snap back to the default)
   const [typing, setTyping] = useState<string | null>(null);
   const id = `${ctx.idPrefix}-${[...ctx.base, ...path].join("-")}`;
   return (
@@ -170,13 +173,13 @@ function NumberField({
         type="number"
         min={min}
         max={max}
-        step={1}
+        step={step}
         disabled={ctx.disabled}
         value={typing ?? (typeof raw === "number" ? String(raw) : raw === undefined ? String(fallback) : String(raw))}
         onChange={(e) => {
           setTyping(e.target.value);
           const n = Number(e.target.value);
-          if (e.target.value.trim() === "" || !Number.isInteger(n)) return;
+          if (e.target.value.trim() === "" || !(step === 1 ? Number.isInteger(n) : Number.isFinite(n))) return;
           if (onValue) onValue(n);
           else ctx.set(path, n);
         }}
@@ -369,6 +372,80 @@ function ContextBudgetField({ ctx }: { ctx: Ctx }) {
   );
 }
 
+const EMBEDDING_PRESETS = ["balanced", "fast", "capable"] as const;
+
+/**
+ * How a mesh decides it converged (the spec's `convergence`): the answers stop changing (cosine similarity of their
+ * embeddings with the previous round's, at least a threshold; the embedding model's policy a preset), or a judge.
+ */
+function MeshConvergenceField({ ctx }: { ctx: Ctx }) {
+  const id = `${ctx.idPrefix}-${[...ctx.base, "convergence"].join("-")}`;
+  const by = getAt(ctx, ["convergence", "by"]) === "judge" ? "judge" : "similarity";
+  const policy = getAt(ctx, ["convergence", "embeddingPolicy"]) as { type?: string; preset?: string } | undefined;
+  const preset = policy?.type === "preset" && policy.preset ? policy.preset : policy ? "custom" : "balanced";
+  return (
+    <fieldset className="slot-list" data-testid="team-convergence">
+      <legend>Converged when</legend>
+      <div className="field">
+        <label htmlFor={id}>Decided by</label>
+        <select
+          id={id}
+          data-testid="team-convergence-by"
+          value={by}
+          disabled={ctx.disabled}
+          onChange={(e) =>
+            ctx.set(
+              ["convergence"],
+              e.target.value === "judge" ? { by: "judge", judge: ctx.filler } : { by: "similarity", threshold: DEFAULT_CONVERGENCE_THRESHOLD },
+            )
+          }
+        >
+          <option value="similarity">the answers stop changing (embedding similarity)</option>
+          <option value="judge">a judge says the agents agree</option>
+        </select>
+      </div>
+      {by === "judge" ? (
+        <SlotSelect ctx={ctx} path={["convergence", "judge"]} label="Judge" />
+      ) : (
+        <div className="form-row">
+          <NumberField
+            ctx={ctx}
+            path={["convergence", "threshold"]}
+            label="Similarity threshold (0–1)"
+            min={0.01}
+            max={1}
+            step={0.01}
+            fallback={DEFAULT_CONVERGENCE_THRESHOLD}
+            testId="team-convergence-threshold"
+          />
+          <div className="field">
+            <label htmlFor={`${id}-policy`}>Embedding model</label>
+            <select
+              id={`${id}-policy`}
+              data-testid="team-convergence-policy"
+              value={preset}
+              disabled={ctx.disabled}
+              onChange={(e) => {
+                if (e.target.value === "custom") return; // a custom policy is kept as it is (edited as JSON)
+                ctx.set(["convergence", "embeddingPolicy"], e.target.value === "balanced" ? undefined : { type: "preset", preset: e.target.value });
+              }}
+            >
+              {EMBEDDING_PRESETS.map((p) => (
+                <option key={p} value={p}>
+                  {p === "balanced" ? "balanced preset (default)" : `${p} preset`}
+                </option>
+              ))}
+              {preset !== "custom" && (EMBEDDING_PRESETS as readonly string[]).includes(preset) ? null : (
+                <option value={preset}>{preset === "custom" ? "custom policy (edit as JSON)" : `${preset} preset`}</option>
+              )}
+            </select>
+          </div>
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
 function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
   const rounds = (key: string, label: string, dflt: number) => (
     <NumberField ctx={ctx} path={[key]} label={label} min={1} max={10} fallback={dflt} testId="team-rounds" />
@@ -432,6 +509,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
         <>
           <SlotList ctx={ctx} path={["agents"]} label="Agents" itemLabel={(i) => `Agent ${i + 1}`} min={2} max={12} />
           {rounds("rounds", "Rounds (at most)", 3)}
+          <MeshConvergenceField ctx={ctx} />
           <OnUnmetField ctx={ctx} gate="the outputs do not converge" fallback="succeed_flagged" />
         </>
       );

@@ -40,12 +40,30 @@ export const debateOutcomeSchema = z.object({
   maxRounds: count,
 });
 
+export const meshConvergenceOutcomeSchema = z
+  .discriminatedUnion("by", [
+    z.object({
+      by: z.literal("similarity"),
+      threshold: z.number(),
+      similarities: z
+        .array(z.object({ nodeId: z.string(), agent: z.string(), similarity: z.number() }))
+        .describe(
+          "the last round compared: each agent's answer against its own previous one (cosine of their embeddings, 4 decimals); empty when only one round ran",
+        ),
+      unavailable: z.string().optional().describe("why there were no embeddings (no model may embed): only unchanged answers counted as similar"),
+    }),
+    z.object({ by: z.literal("judge"), reason: z.string().describe("the judge's reason in the last round held") }),
+  ])
+  .meta({ id: "MeshConvergenceOutcome" });
+export type MeshConvergenceOutcome = z.infer<typeof meshConvergenceOutcomeSchema>;
+
 export const meshOutcomeSchema = z.object({
   topology: z.literal("mesh"),
   ...gated,
-  converged: z.boolean().describe("every agent's output stopped changing"),
+  converged: z.boolean().describe("the answers stopped changing (similarity) or the judge found the agents agree"),
   rounds: count,
   maxRounds: count,
+  convergence: meshConvergenceOutcomeSchema.optional().describe("how convergence was decided (absent on runs before the option)"),
 });
 
 export const circularOutcomeSchema = z.object({

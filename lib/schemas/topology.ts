@@ -2,6 +2,7 @@ import { z } from "zod";
 import { text } from "./text";
 import { teamOptionsShape } from "./team-options";
 import { INPUT_NODE_ID, OUTPUT_NODE_ID, topologyGraph } from "@/lib/topology-graph";
+import { modelPolicySchema } from "./model-policy";
 
 /**
  * The team topology spec: one zod schema, discriminated by `topology`, shared by the UI, tRPC, REST and MCP.
@@ -29,6 +30,33 @@ export const onUnmetSchema = z.enum(ON_UNMET).meta({ id: "OnUnmet" });
 export type OnUnmet = z.infer<typeof onUnmetSchema>;
 const onUnmet = (dflt: OnUnmet, gate: string) =>
   onUnmetSchema.default(dflt).describe(`when ${gate}: fail the run, or let it succeed flagged (outcome.met = false); default ${dflt}`);
+
+export const DEFAULT_CONVERGENCE_THRESHOLD = 0.9;
+
+/**
+ * How a mesh decides that its agents converged (and stops before its last round):
+ * - `similarity` (default): each round's answers are embedded (one costed step, with `embeddingPolicy`, default the
+ *   "balanced" routing preset, the agents' default); converged when every agent's answer is at least `threshold`
+ *   similar (cosine) to its own answer of the round before: the answers stopped changing. Never in round 1.
+ * - `judge`: after each round a judge (an agent or a nested team) reads the round's answers (as untrusted data) and
+ *   answers `{ converged, reason }`: the agents agree.
+ */
+export const meshConvergenceSchema = z
+  .discriminatedUnion("by", [
+    z.strictObject({
+      by: z.literal("similarity"),
+      threshold: z
+        .number()
+        .gt(0)
+        .max(1)
+        .default(DEFAULT_CONVERGENCE_THRESHOLD)
+        .describe("cosine similarity in (0, 1] each agent's answer must reach with its previous one; default 0.9"),
+      embeddingPolicy: modelPolicySchema.optional().describe("the model policy that embeds the answers; default the balanced preset"),
+    }),
+    z.strictObject({ by: z.literal("judge"), judge: nodeRefSchema.describe("decides after each round whether the agents agree") }),
+  ])
+  .meta({ id: "MeshConvergence" });
+export type MeshConvergence = z.infer<typeof meshConvergenceSchema>;
 
 const shapes = {
   sequential: {
@@ -62,6 +90,9 @@ const shapes = {
     agents: z.array(nodeRefSchema).min(2).max(12),
     rounds: rounds(10, 3),
     onUnmet: onUnmet("succeed_flagged", "the outputs do not converge"),
+    convergence: meshConvergenceSchema
+      .default({ by: "similarity", threshold: DEFAULT_CONVERGENCE_THRESHOLD })
+      .describe("how convergence is decided: answers similar to the previous round's (embeddings), or a judge; default similarity 0.9"),
   },
   star: {
     hub: nodeRefSchema,
@@ -146,9 +177,13 @@ export function nodeRefs(spec: TopologySpec): { path: string; ref: NodeRef }[] {
   const addAll = (path: string, refs: NodeRef[]) => refs.forEach((r, i) => add(`${path}.${i}`, r));
   switch (spec.topology) {
     case "sequential":
-    case "mesh":
     case "circular":
       addAll("agents", spec.agents);
+      break;
+    case "mesh":
+      addAll("agents", spec.agents);
+      // `?.`: callers also read the refs of drafts that did not parse (no defaults filled in)
+      if (spec.convergence?.by === "judge") add("convergence.judge", spec.convergence.judge);
       break;
     case "parallel":
       addAll("agents", spec.agents);

@@ -197,6 +197,21 @@ describe("LLM stub with @ai-sdk/openai-compatible", () => {
     expect(many.embeddings[0]).not.toEqual(many.embeddings[1]);
   });
 
+  it("answers scripted embedding vectors (normalised) for texts that contain their phrase, until reset or `times`", async () => {
+    const model = provider().embeddingModel("stub-embed");
+    stub.embedding({ when: "apples", vector: [3, 4] });
+    stub.embedding({ when: "pears", vector: [0, 2], times: 1 });
+    const first = await embedMany({ model, values: ["red apples", "green pears", "plums"], maxRetries: 0 });
+    expect(first.embeddings[0]).toEqual([0.6, 0.8]);
+    expect(first.embeddings[1]).toEqual([0, 1]);
+    expect(first.embeddings[2]).toHaveLength(8);
+    const second = await embedMany({ model, values: ["apples again", "pears again"], maxRetries: 0 });
+    expect(second.embeddings[0]).toEqual([0.6, 0.8]);
+    expect(second.embeddings[1]).toHaveLength(8);
+    stub.reset();
+    expect((await embed({ model, value: "apples", maxRetries: 0 })).embedding).toHaveLength(8);
+  });
+
   it("surfaces scripted faults as APICallError with status and Retry-After", async () => {
     stub.fail({ status: 429, retryAfterSeconds: 3 });
     const error = await generateText({ model: provider().chatModel("stub-small"), prompt: "x", maxRetries: 0 }).catch((e: unknown) => e);

@@ -25,6 +25,10 @@
  * `when` occurs in the request's JSON body, in the order queued): tests make a checker ask for a revision, a judge
  * find consensus. Tool calls are not scripted.
  *
+ * Scripted embeddings (`embedding(...)`) replace the vector of every embedded text that contains their `when` (the first
+ * match, in the order queued; sent normalised): tests make answers near or far from each other. Other texts get a
+ * deterministic unit vector derived from the whole text (different texts are unrelated).
+ *
  * Scripted faults (`fail(...)`) are consumed in order by the next matching POST request: optional delay, then an error
  * status (with optional Retry-After), or a malformed body (200 with broken JSON / a broken SSE chunk), or, for streams,
  * a failure after some chunks were sent (`midStream`: a broken chunk, a stall, or a cut connection). For chat
@@ -68,6 +72,16 @@ export interface StubReply {
   model?: string;
 }
 
+export interface StubEmbedding {
+  /** texts containing this get the vector */
+  when: string;
+  vector: number[];
+  /** how many texts this vector answers; default: every one until `reset` */
+  times?: number;
+  /** only requests for this model take it */
+  model?: string;
+}
+
 export interface StubCall {
   path: string;
   model: string;
@@ -92,10 +106,12 @@ export interface LlmStub {
   fail(fault: StubFault): void;
   /** queue a scripted answer, consumed in order by matching requests */
   reply(reply: StubReply): void;
+  /** queue a scripted embedding vector (see the header) */
+  embedding(embedding: StubEmbedding): void;
   /** POST requests being answered now, and the most at once since the start (or the last reset) */
   readonly inFlight: number;
   readonly maxInFlight: number;
-  /** clears calls, pending faults and replies, and the in-flight peak */
+  /** clears calls, pending faults, replies and embeddings, and the in-flight peak */
   reset(): void;
   close(): Promise<void>;
 }
@@ -123,6 +139,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   const calls: StubCall[] = [];
   let faults: (StubFault & { remaining: number })[] = [];
   let replies: (StubReply & { remaining: number })[] = [];
+  let vectors: (StubEmbedding & { remaining: number })[] = [];
   const sockets = new Set<import("node:net").Socket>();
   let sequence = 0;
   let inFlight = 0;
@@ -144,6 +161,16 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     reply.remaining -= 1;
     if (reply.remaining <= 0) replies.splice(index, 1);
     return reply.content;
+  }
+
+  function takeVector(model: string, text: string): number[] | undefined {
+    const index = vectors.findIndex((v) => (v.model === undefined || v.model === model) && text.includes(v.when));
+    if (index < 0) return undefined;
+    const scripted = vectors[index]!;
+    scripted.remaining -= 1;
+    if (scripted.remaining <= 0) vectors.splice(index, 1);
+    const norm = Math.sqrt(scripted.vector.reduce((sum, v) => sum + v * v, 0)) || 1;
+    return scripted.vector.map((v) => v / norm);
   }
 
   const server = http.createServer((req, res) => {
@@ -220,7 +247,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
 
     if (path === "/v1/embeddings") {
       if (malformed) return sendMalformed(res);
-      return sendJson(res, 200, embeddings(body, model));
+      return sendJson(res, 200, embeddings(body, model, takeVector));
     }
     if (path === "/v1/messages") return anthropicMessages(res, call, body, model, id, stream, sse);
     if (path === "/v1/responses") {
@@ -259,10 +286,14 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     reply(reply) {
       replies.push({ ...reply, remaining: reply.times ?? 1 });
     },
+    embedding(embedding) {
+      vectors.push({ ...embedding, remaining: embedding.times ?? Infinity });
+    },
     reset() {
       calls.length = 0;
       faults = [];
       replies = [];
+      vectors = [];
       maxInFlight = inFlight;
     },
     close() {
@@ -448,13 +479,13 @@ function textOfResponses(content: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------------
 // Embeddings
 
-function embeddings(body: Record<string, unknown>, model: string) {
+function embeddings(body: Record<string, unknown>, model: string, scripted: (model: string, text: string) => number[] | undefined) {
   const input = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
   const dimensions = typeof body.dimensions === "number" && body.dimensions > 0 ? Math.min(body.dimensions, 4096) : 8;
   return {
     object: "list",
     model,
-    data: input.map((text, index) => ({ object: "embedding", index, embedding: embedText(text, dimensions) })),
+    data: input.map((text, index) => ({ object: "embedding", index, embedding: scripted(model, text) ?? embedText(text, dimensions) })),
     usage: { prompt_tokens: input.reduce((sum, text) => sum + tokens(text), 0), total_tokens: input.reduce((sum, text) => sum + tokens(text), 0) },
   };
 }

@@ -35,12 +35,23 @@ import type { TenantContext, Actor } from "@/server/context";
 import { db } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { generate as gatewayGenerate } from "@/server/models/gateway";
+import type { embed as gatewayEmbed } from "@/server/models/embed";
 import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/pinning";
-import { runTopology, TopologyError, type AgentCall, type AgentResult, type TopologyResult, type TopologyRuntime } from "@/server/topologies";
+import {
+  runTopology,
+  TopologyError,
+  type AgentCall,
+  type AgentResult,
+  type EmbedCall,
+  type Embedded,
+  type TopologyResult,
+  type TopologyRuntime,
+} from "@/server/topologies";
 import type { ContextItem } from "@/server/topologies/types";
 import { nodeRefs, type TopologySpec } from "@/lib/schemas/topology";
 import { OUTPUT_INVALID, OutputInvalidError } from "@/server/topologies/output-check";
+import { runEmbedStep } from "./embed-step";
 import { appendRunEventsSql } from "./events";
 import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
@@ -71,6 +82,8 @@ export interface RunEventPayload {
 export interface ExecuteDeps {
   /** the model gateway (tests wrap it to count or fail calls) */
   generate: typeof gatewayGenerate;
+  /** the gateway's embeddings (default server/models/embed.ts) */
+  embed?: typeof gatewayEmbed;
 }
 
 export interface ExecuteOptions {
@@ -405,6 +418,25 @@ export class RunRuntime implements TopologyRuntime {
         summarised: plan.older.length,
       },
     };
+  }
+
+  /** One memoised embedding step (./embed-step.ts), holding a permit of the run's steps in flight; not an agent step. */
+  async embed(call: EmbedCall): Promise<Embedded> {
+    const caps = this.shared.caps;
+    if (caps.halted) throw caps.halted.error;
+    const release = await caps.slots.acquire();
+    try {
+      const { ctx, run, step, deps, runBudgetUsd } = this.shared;
+      return await runEmbedStep(
+        { ctx, run, step, runBudgetUsd, ...(deps.embed ? { embed: deps.embed } : {}) },
+        { ...call, stepId: `${this.stepPrefix}${call.stepId}`, nodeId: `${this.nodePrefix}${call.nodeId}` },
+      );
+    } catch (error) {
+      if (!isControlError(error)) caps.halted ??= { error };
+      throw error;
+    } finally {
+      release();
+    }
   }
 
   async runTeam(nodeId: string, stepIdPrefix: string, teamSlug: string, task: string): Promise<string> {

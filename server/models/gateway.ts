@@ -201,9 +201,20 @@ function safeJsonLength(value: unknown): number {
 // ---------------------------------------------------------------------------------------------------
 // Failure classification
 
-type FailureKind = "rate_limited" | "conflict" | "server" | "timeout" | "network" | "invalid_response" | "request" | "auth" | "config" | "aborted" | "unknown";
+export type FailureKind =
+  | "rate_limited"
+  | "conflict"
+  | "server"
+  | "timeout"
+  | "network"
+  | "invalid_response"
+  | "request"
+  | "auth"
+  | "config"
+  | "aborted"
+  | "unknown";
 
-interface Failure {
+export interface Failure {
   kind: FailureKind;
   status?: number;
   retryAfterMs?: number;
@@ -211,11 +222,11 @@ interface Failure {
 }
 
 /** Failures after which the next model is tried (and which count against the model's breaker). */
-const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "timeout", "network", "invalid_response"]);
+export const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "timeout", "network", "invalid_response"]);
 /** Failures after which the same model may be called again within one generate (after its Retry-After or a backoff). */
 const REVISITABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "network"]);
 /** Failures that do not say anything about the model itself: no observation. */
-const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown"]);
+export const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown"]);
 
 const INVALID_RESPONSE_ERRORS = new Set([
   "AI_JSONParseError",
@@ -256,7 +267,7 @@ function originOf(url: string | null | undefined): string | undefined {
   }
 }
 
-function classify(
+export function classify(
   errorIn: unknown,
   state: { timedOut: boolean; callerAborted: boolean },
   secrets: (string | undefined)[],
@@ -298,7 +309,7 @@ function classify(
  * written shortly after, one statement per model for all its calls queued meanwhile (see `queueModelObservation`).
  * A failure to record them is logged, never thrown.
  */
-function observe(ctx: TenantContext, modelRowId: string, observation: ModelObservation): void {
+export function observe(ctx: TenantContext, modelRowId: string, observation: ModelObservation): void {
   queueModelObservation(ctx, modelRowId, observation);
 }
 
@@ -310,7 +321,7 @@ export async function settleObservations(): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // generate
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
@@ -325,12 +336,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function usageName(entry: CatalogEntry) {
+export function usageName(entry: CatalogEntry) {
   return { modelRef: entry.id, modelName: entry.modelId, providerKind: entry.providerKind };
 }
 
 /** One usage row: with the caller's writes (not awaited: they are committed in order with the caller's) or alone. */
-async function writeUsageRow(ctx: TenantContext, req: GenerateRequest, input: UsageInput): Promise<void> {
+export async function writeUsageRow(ctx: TenantContext, req: Pick<GenerateRequest, "writeUsage">, input: UsageInput): Promise<void> {
   if (!req.writeUsage) return recordUsage(ctx, input);
   const usage = prepareUsage(ctx, input);
   void usage.track(req.writeUsage(usage.sql));
@@ -563,7 +574,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
  * When the first of these models may be called again, if none may be called now: the later of its circuit's
  * recovery and its provider's hold (Retry-After). Null when one of them may be called now.
  */
-function earliestRecovery(
+export function earliestRecovery(
   entries: readonly CatalogEntry[],
   providers: ReadonlyMap<string, ProviderInfo>,
   now: number,
@@ -582,7 +593,7 @@ function earliestRecovery(
  * The router's NO_FEASIBLE_MODEL when only open circuits stand in the way (its `details.coolingDown`): the same
  * error, with the time the first of those models recovers (`retryAt`) and its provider (`waitingFor`).
  */
-function coolingDownError(error: unknown, catalog: readonly CatalogEntry[]): unknown {
+export function coolingDownError(error: unknown, catalog: readonly CatalogEntry[]): unknown {
   if (!isAppError(error) || error.code !== "NO_FEASIBLE_MODEL") return error;
   const ids = error.details?.coolingDown;
   if (!Array.isArray(ids) || ids.length === 0) return error;
@@ -692,7 +703,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
   return { text, toolCalls, usage, finishReason };
 }
 
-async function keyFor(
+export async function keyFor(
   ctx: TenantContext,
   provider: ProviderInfo,
   cache: Map<string, string | undefined>,
@@ -704,7 +715,7 @@ async function keyFor(
   return key;
 }
 
-function connectionOf(provider: ProviderInfo): ProviderConnection {
+export function connectionOf(provider: ProviderInfo): ProviderConnection {
   return {
     id: provider.id,
     kind: provider.kind as ProviderConnection["kind"],

@@ -248,7 +248,7 @@ export interface JsonSchemaLike {
 // the same prompt always gets the same decision, on every replay.
 
 /** Boolean properties that decide whether a loop stops. */
-const DECISION_KEY = /^(done|finish|finished|complete|completed|consensus|approve|approved)$/i;
+const DECISION_KEY = /^(done|finish|finished|complete|completed|consensus|converged|approve|approved)$/i;
 const TURN_PHRASE = /\b(?:round|lap|iteration|turn)\s+(\d+)\s+of\s+at\s+most\s+(\d+)\b/gi;
 /** An attributed block of another agent's output (`<context from="…">…</context>`): not the prompt's own words. */
 const QUOTED_BLOCK = /<([a-z]+) from="[^"]*">[\s\S]*?<\/\1>/gi;

@@ -6,8 +6,8 @@
  * simulator: `consensus` seeded, `verdict: "approve"`, one subtask assigned to the first worker, ...).
  */
 import { z } from "zod";
-import { valueForSchema, type JsonSchemaLike } from "@/server/models/simulator";
-import type { AgentCall, AgentResult, TopologyRuntime } from "./types";
+import { simulatedEmbedding, valueForSchema, type JsonSchemaLike } from "@/server/models/simulator";
+import type { AgentCall, AgentResult, EmbedCall, Embedded, TopologyRuntime } from "./types";
 
 export interface RecordedCall extends AgentCall {
   start: number;
@@ -30,6 +30,8 @@ export interface FakeOptions {
   script?: Record<string, Script> | Script;
   /** ms per call (default 5) */
   delay?: number | ((call: AgentCall) => number);
+  /** the vector of an embedded text (default: the simulator's hashed bag of words); null: no model can embed */
+  embed?: (text: string, call: EmbedCall) => number[] | null;
   /** what a nested team answers (default `team:<slug>@<prefix>`) */
   team?: (team: string, task: string, prefix: string) => string;
   /** what `describeAgent` / `describeTeam` answer, by slug (none: the runtime knows nothing about them) */
@@ -42,6 +44,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class FakeRuntime implements TopologyRuntime {
   readonly calls: RecordedCall[] = [];
   readonly teams: RecordedTeam[] = [];
+  readonly embeds: EmbedCall[] = [];
   expected = 0;
   maxActive = 0;
   private active = 0;
@@ -85,6 +88,15 @@ export class FakeRuntime implements TopologyRuntime {
     this.teams.push({ nodeId, prefix, team, task });
     await sleep(typeof this.options.delay === "number" ? this.options.delay : 5);
     return this.options.team ? this.options.team(team, task, prefix) : `team:${team}@${prefix}`;
+  }
+
+  async embed(call: EmbedCall): Promise<Embedded> {
+    if (this.seen.has(call.stepId)) throw new Error(`duplicate step id ${call.stepId}`);
+    this.seen.add(call.stepId);
+    this.embeds.push(call);
+    const vector = (text: string) => (this.options.embed ? this.options.embed(text, call) : simulatedEmbedding(text));
+    const vectors = call.texts.map(vector);
+    return vectors.some((v) => v === null) ? { vectors: null, unavailable: "No model can embed (scripted)" } : { vectors: vectors as number[][] };
   }
 
   async parallel<T>(tasks: (() => Promise<T>)[], limit = Infinity): Promise<T[]> {

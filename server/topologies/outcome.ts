@@ -3,7 +3,7 @@
  * result comes from the run's steps, which a replay reads back from their stored results, so the outcome of a
  * replayed run is the same without calling a model.
  */
-import { OUTCOME_REASON_MAX, type RunOutcome } from "@/lib/schemas/run-outcome";
+import { OUTCOME_REASON_MAX, type MeshConvergenceOutcome, type RunOutcome } from "@/lib/schemas/run-outcome";
 import type { BaseTopologySpec } from "@/lib/schemas/topology";
 import type { CircularResult } from "./circular";
 import type { DebateResult } from "./debate";
@@ -38,7 +38,15 @@ export function topologyOutcome(spec: BaseTopologySpec, result: TopologyResult):
     }
     case "mesh": {
       const r = result as MeshResult;
-      return { topology: spec.topology, met: r.converged, onUnmet: spec.onUnmet, converged: r.converged, rounds: r.rounds, maxRounds: spec.rounds };
+      return {
+        topology: spec.topology,
+        met: r.converged,
+        onUnmet: spec.onUnmet,
+        converged: r.converged,
+        rounds: r.rounds,
+        maxRounds: spec.rounds,
+        convergence: r.convergence,
+      };
     }
     case "circular": {
       const r = result as CircularResult;
@@ -68,7 +76,7 @@ export function unmetReason(outcome: RunOutcome): string | null {
     case "debate":
       return `the judge found no consensus after ${plural(outcome.rounds, "round")}`;
     case "mesh":
-      return `the agents did not converge after ${plural(outcome.rounds, "round")}`;
+      return `the agents did not converge after ${plural(outcome.rounds, "round")}${meshUnmetDetail(outcome.convergence)}`;
     case "circular":
       return `no agent said the work was done after ${plural(outcome.laps, "lap")}`;
     case "supervisor":
@@ -76,6 +84,15 @@ export function unmetReason(outcome: RunOutcome): string | null {
     default:
       return null;
   }
+}
+
+function meshUnmetDetail(convergence: MeshConvergenceOutcome | undefined): string {
+  if (!convergence) return "";
+  if (convergence.by === "judge") return convergence.reason ? ` (the judge: ${convergence.reason.slice(0, 300)})` : "";
+  const below = convergence.similarities.filter((s) => s.similarity < convergence.threshold);
+  return below.length
+    ? ` (below the similarity threshold ${convergence.threshold}: ${below.map((s) => `${s.agent} (${s.nodeId}) ${s.similarity}`).join(", ")})`
+    : "";
 }
 
 /** The outcome fails the run: its gate was not met and the team says `onUnmet: "fail"`. */

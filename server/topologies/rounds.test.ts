@@ -77,7 +77,22 @@ describe("mesh", () => {
     const result = (await runTopology(rt, spec({ topology: "mesh", agents: ["a", "b"], rounds: 10 }), "T")) as MeshResult;
     expect(result.rounds).toBe(4);
     expect(result.converged).toBe(true);
-    expect(result.outcome).toEqual({ topology: "mesh", met: true, onUnmet: "succeed_flagged", converged: true, rounds: 4, maxRounds: 10 });
+    expect(result.outcome).toEqual({
+      topology: "mesh",
+      met: true,
+      onUnmet: "succeed_flagged",
+      converged: true,
+      rounds: 4,
+      maxRounds: 10,
+      convergence: {
+        by: "similarity",
+        threshold: 0.9,
+        similarities: [
+          { nodeId: "m0", agent: "a", similarity: 1 },
+          { nodeId: "m1", agent: "b", similarity: 1 },
+        ],
+      },
+    });
     expect(rt.calls).toHaveLength(8);
     expect(result.output).toContain("a2");
   });

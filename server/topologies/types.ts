@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { RunOutcome } from "@/lib/schemas/run-outcome";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
 
 /**
  * The interface between the topology semantics (server/topologies/*, pure orchestration logic) and the execution
@@ -16,6 +17,17 @@ export interface AgentCall {
   output?: { schema: z.ZodType }; // structured output (manager plans, checker verdicts, judge decisions)
 }
 
+/** Texts to embed as one step (mesh convergence by similarity). */
+export interface EmbedCall {
+  nodeId: string; // the node the step belongs to in the run's record (not a graph node: e.g. "convergence")
+  stepId: string; // stable, like an agent step's, e.g. "r2.embed"
+  texts: string[];
+  policy: ModelPolicy; // the model policy that routes the embedding call
+}
+
+/** The vectors of an EmbedCall (one per text, in order), or why there are none: no model of the workspace can embed. */
+export type Embedded = { vectors: number[][] } | { vectors: null; unavailable: string };
+
 export interface AgentResult {
   text: string;
   object?: unknown;
@@ -26,6 +38,12 @@ export interface TopologyRuntime {
   runTeam(nodeId: string, stepIdPrefix: string, teamSlug: string, task: string): Promise<string>; // nested team (hybrid), recursion
   parallel<T>(tasks: (() => Promise<T>)[], limit?: number): Promise<T[]>; // bounded concurrency, preserves order
   expectSteps(additional: number): Promise<void>; // progress: more steps are coming
+  /**
+   * One memoised, costed step that embeds the texts (one vector each, in order; a replay returns the stored vectors);
+   * `unavailable` when no model the policy allows can embed (nothing to wait for: the step succeeds without a call).
+   * Optional: a runtime without it (counting the worst case) never sees a mesh converge by similarity.
+   */
+  embed?(call: EmbedCall): Promise<Embedded>;
   /** an agent's display name and role description (for planners, hubs and routers choosing among agents); optional */
   describeAgent?(agent: string): { name: string; description: string } | undefined;
   /** a nested team's name and what it is (hybrid), for the same; optional */

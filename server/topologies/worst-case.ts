@@ -88,8 +88,11 @@ export function worstCase(spec: TopologySpec, teamSpec: TeamSpecLookup = () => u
         const round = then(together(s.debaters), node(s.judge));
         return { steps: mul(s.rounds, round.steps), width: round.width };
       }
-      case "mesh":
-        return together(s.agents, s.rounds);
+      case "mesh": {
+        if (s.convergence.by !== "judge") return together(s.agents, s.rounds); // embedding steps are not agent steps
+        const round = then(together(s.agents), node(s.convergence.judge));
+        return { steps: mul(s.rounds, round.steps), width: round.width };
+      }
       case "star": {
         const round = then(node(s.hub), together(s.spokes));
         return then({ steps: mul(s.rounds, round.steps), width: round.width }, node(s.hub));
