@@ -66,6 +66,7 @@ const specs: Record<string, unknown> = {
   },
   debate: { topology: "debate", debaters: ["a0", "a1"], judge: "j", rounds: 2 },
   mesh: { topology: "mesh", agents: ["a0", "a1"], rounds: 2 },
+  mesh_judged: { topology: "mesh", agents: ["a0", "a1"], rounds: 2, convergence: { by: "judge", judge: "j" } },
   star: { topology: "star", hub: "h", spokes: ["a0", "a1"], rounds: 2 },
   grid: { topology: "grid", rows: 1, columns: 2, cells: ["a0", "a1"], rounds: 2, aggregator: "z" },
   circular: { topology: "circular", agents: ["a0", "a1"], laps: 2 },

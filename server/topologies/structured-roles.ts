@@ -4,7 +4,7 @@
  *
  * - hierarchical: the manager (its plan), and each agent worker when it may split its subtask again (depth > 1 and
  *   maxSubtasks >= 2: it plans too); forest: the same per tree (at most 8 subtasks per plan);
- * - debate: the judge; star: the hub; circular: every agent; maker-checker: every checker; supervisor: the supervisor.
+ * - debate: the judge; mesh: its convergence judge (when a judge decides); star: the hub; circular: every agent; maker-checker: every checker; supervisor: the supervisor.
  *
  * A nested team at such a position is asked for JSON in its task text instead (no capability needed): its own
  * structured roles are found by looking into its spec. `server/topologies/structured-roles.test.ts` runs every
@@ -38,6 +38,9 @@ function structuredPaths(s: BaseTopologySpec): Set<string> {
       break;
     case "debate":
       paths.add("judge");
+      break;
+    case "mesh":
+      if (s.convergence?.by === "judge") paths.add("convergence.judge");
       break;
     case "star":
       paths.add("hub");
