@@ -120,6 +120,37 @@ describe("LLM stub with plain fetch", () => {
     expect(await content(await post("/chat/completions", { model: "m1", messages: [{ role: "user", content: "hi" }] }))).toBe("[stub m1] hi");
   });
 
+  it("hold(): requests are recorded but not answered until release(), then all are; a client that leaves is let go", async () => {
+    stub.hold();
+    let answered = 0;
+    const ask = (text: string) =>
+      post("/chat/completions", { model: "m1", messages: [{ role: "user", content: text }] }).then(async (res) => {
+        answered++;
+        return res.status;
+      });
+    const first = ask("one");
+    const second = ask("two");
+    const gone = new AbortController();
+    const third = fetch(`${stub.url}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "m1", messages: [{ role: "user", content: "three" }] }),
+      signal: gone.signal,
+    }).catch(() => "aborted");
+    await expect.poll(() => stub.calls.length).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(answered).toBe(0);
+    expect(stub.inFlight).toBe(3);
+    gone.abort();
+    expect(await third).toBe("aborted");
+    await expect.poll(() => stub.inFlight).toBe(2);
+    stub.release();
+    expect(await Promise.all([first, second])).toEqual([200, 200]);
+    expect(stub.calls.map((c) => c.reply)).toEqual(["[stub m1] one", "[stub m1] two", undefined]);
+    expect(stub.calls[2]!.abortedAt).toBeDefined();
+    // released: the next request is answered at once
+    expect(await ask("four")).toBe(200);
+  });
+
   it("produces a minimal valid object for a JSON schema", () => {
     const schema = z.toJSONSchema(
       z.object({
