@@ -135,15 +135,28 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
 
   // run it from the team's page; the run page opens at once
   const task = "Write a two-line poem about queues.";
-  await page.getByTestId("run-input").fill(task);
-  await page.getByTestId("run-submit").click();
-  await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+  const stubCalls = () => stub.calls.filter((c) => c.model === "stub-large");
+  // the stub holds the second step's call until the page showed that step running (the first step is done by
+  // then): the page sees it running however busy the machine, and follows the run before its text streams
+  stub.hold();
+  try {
+    await page.getByTestId("run-input").fill(task);
+    await page.getByTestId("run-submit").click();
+    await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+    await expect.poll(() => stubCalls().length, { timeout: 60_000 }).toBe(1);
+    stub.release();
+    stub.hold();
+    await expect.poll(() => stubCalls().length, { timeout: 60_000 }).toBe(2);
+    await expect.poll(async () => (await recorded(page)).states, { timeout: 30_000 }).toEqual(expect.arrayContaining(["s0:done", "s1:running"]));
+  } finally {
+    stub.release();
+  }
   const runUrl = page.url();
   await expect(page.getByTestId("run-graph")).toBeVisible();
   await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
 
-  // live: the second step is seen running while the first is done, then done too (the first step may be over by
-  // the time the page has loaded); a sequential team never runs both at once
+  // live: the second step is seen running while the first is done, then done too; a sequential team never runs
+  // both at once
   await expect.poll(async () => (await recorded(page)).states, { timeout: 60_000 }).toEqual(expect.arrayContaining(["s0:done", "s1:running", "s1:done"]));
   await expectFinished(page, ["input", "s0", "s1", "output"]);
   const seq = await recorded(page);
@@ -153,7 +166,7 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
 
   // the second step (the page followed the run by then, so it streamed) showed its text growing while it ran: a
   // non-empty part of its final output, then more of it; its final output is the stub's whole answer
-  const seqCalls = stub.calls.filter((c) => c.model === "stub-large");
+  const seqCalls = stubCalls();
   expect(seqCalls).toHaveLength(2);
   const editorCall = seqCalls[1]!;
   expect(editorCall.stream).toBe(true);
