@@ -2,6 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3217);
 const baseURL = `http://127.0.0.1:${port}`;
+/** the suite server's embedded database (E2E_DATA_DIR: two suites can run side by side on other ports) */
+const dataDir = process.env.E2E_DATA_DIR ?? ".data/e2e";
 
 /** e2e against a production build (`npm run build` first; `npm start` builds if none exists) on a fresh embedded database. */
 export default defineConfig({
@@ -28,7 +30,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "rm -rf .data/e2e && npm start",
+    command: `rm -rf ${dataDir} && npm start`,
     url: `${baseURL}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
@@ -36,7 +38,7 @@ export default defineConfig({
     env: {
       PORT: String(port),
       HOSTNAME: "127.0.0.1",
-      CADRE_DATA_DIR: ".data/e2e",
+      CADRE_DATA_DIR: dataDir,
       DATABASE_URL: "",
       AUTH_SECRET: "e2e-secret-not-for-production-0123456789",
       NEXT_TELEMETRY_DISABLED: "1",

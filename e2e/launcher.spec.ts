@@ -7,8 +7,9 @@ import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "
 
 /**
  * The production launcher itself (`npm start`, not the suite's server): its own embedded database and port.
- * - SIGTERM with a run in progress: the process waits for the step under way to finish (the model call is not
- *   paid twice), releases the run, and only then closes the database; the next start finishes the run.
+ * - SIGTERM with a run in progress, watched on its page: the process waits for the step under way to finish (the
+ *   model call is not paid twice), releases the run, and only then closes the database, within seconds (the page's
+ *   event stream, reconnecting each second, does not keep the server open); the next start finishes the run.
  * - kill -9 and an immediate restart, 10 times: every restart comes up (the embedded database's lock dies with
  *   its holder).
  */
@@ -60,13 +61,14 @@ function start(command: "npm" | "node"): Server {
   return { child, output: () => out, exited };
 }
 
-async function healthy(server: Server, timeout = 120_000) {
+/** Until `path` answers 200: /api/health (the server is up) or /api/ready (migrated, executor running, not draining). */
+async function healthy(server: Server, timeout = 120_000, path = "/api/health") {
   await expect
     .poll(
       async () => {
         if (server.child.exitCode !== null) throw new Error(`the server exited (${server.child.exitCode}):\n${server.output()}`);
         try {
-          return (await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(2_000) })).status;
+          return (await fetch(`${BASE}${path}`, { signal: AbortSignal.timeout(2_000) })).status;
         } catch {
           return 0;
         }
@@ -92,7 +94,8 @@ test("SIGTERM through npm start: the step under way finishes, then the database 
   test.setTimeout(300_000);
   let server = start("npm");
   try {
-    await healthy(server);
+    // ready, not only up: the executor that will run (and drain) the step is running
+    await healthy(server, 120_000, "/api/ready");
     const ready = await fetch(`${BASE}/api/ready`);
     expect(ready.status).toBe(200);
     expect((await ready.json()) as { status: string }).toMatchObject({
@@ -142,7 +145,7 @@ test("SIGTERM through npm start: the step under way finishes, then the database 
 
     // the next start (at once: the lock is free) finishes the run without calling the model again for that step
     server = start("npm");
-    await healthy(server);
+    await healthy(server, 120_000, "/api/ready");
     await page.goto(runUrl);
     await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
     expect(stub.calls.filter((c) => c.model === "stub-large")).toHaveLength(1);

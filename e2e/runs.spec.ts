@@ -7,7 +7,8 @@ import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "
  * answer comes a word every CHUNK_DELAY_MS, so the live states and the growing text can be watched), a sequential
  * team, a run watched live on its page (nodes running then done, the running step's text growing, progress to 100%,
  * output, steps), a reload that loses nothing; then the team becomes parallel (a new version) and its two branches
- * run at the same time; finally the runs list and its filters.
+ * run at the same time (the stub holds both calls until both arrived and the page showed both running); finally the
+ * runs list and its filters.
  */
 const LATENCY_MS = 800;
 /** the second step's answer has ~35 words: ~2 s of streaming, several `node.delta` events (one per 200 ms at most) */
@@ -134,15 +135,28 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
 
   // run it from the team's page; the run page opens at once
   const task = "Write a two-line poem about queues.";
-  await page.getByTestId("run-input").fill(task);
-  await page.getByTestId("run-submit").click();
-  await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+  const stubCalls = () => stub.calls.filter((c) => c.model === "stub-large");
+  // the stub holds the second step's call until the page showed that step running (the first step is done by
+  // then): the page sees it running however busy the machine, and follows the run before its text streams
+  stub.hold();
+  try {
+    await page.getByTestId("run-input").fill(task);
+    await page.getByTestId("run-submit").click();
+    await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+    await expect.poll(() => stubCalls().length, { timeout: 60_000 }).toBe(1);
+    stub.release();
+    stub.hold();
+    await expect.poll(() => stubCalls().length, { timeout: 60_000 }).toBe(2);
+    await expect.poll(async () => (await recorded(page)).states, { timeout: 30_000 }).toEqual(expect.arrayContaining(["s0:done", "s1:running"]));
+  } finally {
+    stub.release();
+  }
   const runUrl = page.url();
   await expect(page.getByTestId("run-graph")).toBeVisible();
   await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
 
-  // live: the second step is seen running while the first is done, then done too (the first step may be over by
-  // the time the page has loaded); a sequential team never runs both at once
+  // live: the second step is seen running while the first is done, then done too; a sequential team never runs
+  // both at once
   await expect.poll(async () => (await recorded(page)).states, { timeout: 60_000 }).toEqual(expect.arrayContaining(["s0:done", "s1:running", "s1:done"]));
   await expectFinished(page, ["input", "s0", "s1", "output"]);
   const seq = await recorded(page);
@@ -152,7 +166,7 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
 
   // the second step (the page followed the run by then, so it streamed) showed its text growing while it ran: a
   // non-empty part of its final output, then more of it; its final output is the stub's whole answer
-  const seqCalls = stub.calls.filter((c) => c.model === "stub-large");
+  const seqCalls = stubCalls();
   expect(seqCalls).toHaveLength(2);
   const editorCall = seqCalls[1]!;
   expect(editorCall.stream).toBe(true);
@@ -206,18 +220,24 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await expect(page.getByTestId("team-saved")).toContainText("version 2");
   await resetRecorder(page);
   const callsBefore = stub.calls.length;
-  await page.getByTestId("run-input").fill("Two takes on queues, please.");
-  await page.getByTestId("run-submit").click();
-  await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
-  await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
+  const parallelCalls = () => stub.calls.slice(callsBefore).filter((c) => c.model === "stub-large");
+  // the stub answers nothing until both branches' calls arrived and the page showed both running: the overlap is
+  // made certain, not left to timing (a sequential executor would never send the second call and time out here)
+  stub.hold();
+  try {
+    await page.getByTestId("run-input").fill("Two takes on queues, please.");
+    await page.getByTestId("run-submit").click();
+    await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
+    await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
+    await expect.poll(() => parallelCalls().length, { timeout: 60_000 }).toBe(2);
+    await expect.poll(async () => (await recorded(page)).running.some((set) => set.includes("p0") && set.includes("p1")), { timeout: 30_000 }).toBe(true);
+  } finally {
+    stub.release();
+  }
   await expect.poll(async () => (await recorded(page)).states, { timeout: 60_000 }).toEqual(expect.arrayContaining(["p0:done", "p1:done"]));
   await expectFinished(page, ["input", "p0", "p1", "output"]);
-  const par = await recorded(page);
-  expect(par.running.some((set) => set.includes("p0") && set.includes("p1"))).toBe(true);
-  const calls = stub.calls.slice(callsBefore).filter((c) => c.model === "stub-large");
-  expect(calls).toHaveLength(2);
-  // the second call came before the first could be answered
-  expect(Math.abs(calls[0]!.at - calls[1]!.at)).toBeLessThan(LATENCY_MS);
+  expect(parallelCalls()).toHaveLength(2);
+  expect(parallelCalls().every((c) => c.reply?.startsWith("[stub stub-large]"))).toBe(true);
   await expect(page.getByTestId("run-step-row")).toHaveCount(2);
   await expect(page.locator('[data-testid="run-step-row"][data-step-id="p0"]').getByTestId("run-step-agent")).toHaveText("writer@v1");
 

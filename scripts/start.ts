@@ -152,7 +152,11 @@ async function serve(closeDatabase: () => Promise<void>) {
   await app.prepare();
   const handle = app.getRequestHandler();
   const upgrade = app.getUpgradeHandler();
+  let stopping = false;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // draining: no keep-alive, or a client that keeps reusing its connection (an EventSource reconnecting every
+    // second to a stream that the drain ends) would hold the server open until the grace period is over
+    if (stopping) res.setHeader("connection", "close");
     handle(req, res).catch((error: unknown) => {
       console.error(`[cadre] request failed: ${(error as Error).message}`);
       if (!res.headersSent) res.statusCode = 500;
@@ -169,7 +173,6 @@ async function serve(closeDatabase: () => Promise<void>) {
   log(`Cadre on http://${e.HOSTNAME ?? "localhost"}:${e.PORT} (started in ${Math.round(process.uptime() * 1000)} ms)`);
 
   const graceMs = e.CADRE_SHUTDOWN_GRACE_SECONDS * 1000;
-  let stopping = false;
   let hurry: () => void = () => undefined;
   const hurried = new Promise<void>((resolve) => (hurry = resolve));
   const shutdown = async (signal: NodeJS.Signals) => {

@@ -120,6 +120,37 @@ describe("LLM stub with plain fetch", () => {
     expect(await content(await post("/chat/completions", { model: "m1", messages: [{ role: "user", content: "hi" }] }))).toBe("[stub m1] hi");
   });
 
+  it("hold(): requests are recorded but not answered until release(), then all are; a client that leaves is let go", async () => {
+    stub.hold();
+    let answered = 0;
+    const ask = (text: string) =>
+      post("/chat/completions", { model: "m1", messages: [{ role: "user", content: text }] }).then(async (res) => {
+        answered++;
+        return res.status;
+      });
+    const first = ask("one");
+    const second = ask("two");
+    const gone = new AbortController();
+    const third = fetch(`${stub.url}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "m1", messages: [{ role: "user", content: "three" }] }),
+      signal: gone.signal,
+    }).catch(() => "aborted");
+    await expect.poll(() => stub.calls.length).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(answered).toBe(0);
+    expect(stub.inFlight).toBe(3);
+    gone.abort();
+    expect(await third).toBe("aborted");
+    await expect.poll(() => stub.inFlight).toBe(2);
+    stub.release();
+    expect(await Promise.all([first, second])).toEqual([200, 200]);
+    expect(stub.calls.map((c) => c.reply)).toEqual(["[stub m1] one", "[stub m1] two", undefined]);
+    expect(stub.calls[2]!.abortedAt).toBeDefined();
+    // released: the next request is answered at once
+    expect(await ask("four")).toBe(200);
+  });
+
   it("produces a minimal valid object for a JSON schema", () => {
     const schema = z.toJSONSchema(
       z.object({
@@ -356,10 +387,13 @@ describe("LLM stub with chunkDelayMs (paced streams)", () => {
 
   it("does not pace non-streamed answers, and survives a client that leaves mid-stream", async () => {
     const model = createOpenAICompatible({ name: "paced", baseURL: paced.url, apiKey: "k" }).chatModel("stub-small");
+    // 40 words: paced, the answer would take at least 40 × DELAY; half of that leaves room for a busy machine (CI
+    // runs three test passes side by side on two cores)
+    const words = Array.from({ length: 39 }, (_, i) => `w${i}`).join(" ");
     const started = performance.now();
-    const whole = await generateText({ model, prompt: "a b c d e f g h i j", maxRetries: 0 });
-    expect(whole.text).toBe("[stub stub-small] a b c d e f g h i j");
-    expect(performance.now() - started).toBeLessThan(5 * DELAY);
+    const whole = await generateText({ model, prompt: words, maxRetries: 0 });
+    expect(whole.text).toBe(`[stub stub-small] ${words}`);
+    expect(performance.now() - started).toBeLessThan(20 * DELAY);
 
     const controller = new AbortController();
     const res = await fetch(`${paced.url}/chat/completions`, {

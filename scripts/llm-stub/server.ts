@@ -17,7 +17,7 @@
  *   minimal object valid for the schema; `{ type: "json_object" }` without a schema yields `{}`.
  * - Usage: input tokens = ceil(characters of the request's messages / 4), output tokens = ceil(characters of the
  *   output / 4), at least 1. Streams end with a usage chunk when `stream_options.include_usage` is set.
- * - Timing: `latencyMs` passes before any answer; streams send their text word by word (tool arguments in three
+ * - Timing: `hold()` keeps every request unanswered until `release()`; then `latencyMs` passes before any answer; streams send their text word by word (tool arguments in three
  *   pieces), and `chunkDelayMs` paces them: that pause comes before each content chunk but the first, so a watcher sees
  *   the text grow.
  *
@@ -108,10 +108,17 @@ export interface LlmStub {
   reply(reply: StubReply): void;
   /** queue a scripted embedding vector (see the header) */
   embedding(embedding: StubEmbedding): void;
+  /**
+   * From now on, POST requests are recorded and then held, unanswered, until `release()` (after which `latencyMs`
+   * passes as usual): a test can see several calls under way at the same moment whatever the timing.
+   */
+  hold(): void;
+  /** answers the held requests and stops holding */
+  release(): void;
   /** POST requests being answered now, and the most at once since the start (or the last reset) */
   readonly inFlight: number;
   readonly maxInFlight: number;
-  /** clears calls, pending faults, replies and embeddings, and the in-flight peak */
+  /** clears calls, pending faults, replies and embeddings, and the in-flight peak (held requests stay held) */
   reset(): void;
   close(): Promise<void>;
 }
@@ -144,6 +151,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   let sequence = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  let gate: { opened: Promise<void>; open: () => void } | null = null;
 
   function takeFault(model: string): StubFault | undefined {
     const index = faults.findIndex((f) => f.model === undefined || f.model === model);
@@ -223,6 +231,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       if (!res.writableFinished) call.abortedAt = Date.now();
     });
 
+    if (gate && (await waitUnlessClosed(gate.opened, res))) return;
     const fault = takeFault(model);
     const delay = latencyMs + (fault?.delayMs ?? 0);
     if (delay > 0) {
@@ -279,6 +288,18 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     },
     get maxInFlight() {
       return maxInFlight;
+    },
+    hold() {
+      if (gate) return;
+      let open: () => void = () => undefined;
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      gate = { opened, open };
+    },
+    release() {
+      gate?.open();
+      gate = null;
     },
     fail(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
@@ -778,6 +799,19 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
+  });
+}
+
+/** resolves true when the client went away before `until` settled */
+function waitUnlessClosed(until: Promise<void>, res: http.ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onClose = () => resolve(true);
+    res.once("close", onClose);
+    void until.then(() => {
+      res.off("close", onClose);
+      resolve(false);
+    });
   });
 }
 
