@@ -28,9 +28,11 @@
  *
  * (5)-(7) scheduling under a backlog (claim latency, the other workspace's wait, fairness with two flooding
  *     workspaces) and 200 open event streams on one run: see scripts/bench/scheduling.ts.
+ * (8) context budgets: the cost per step of fitting other agents' outputs (and of a summary step): see
+ *     scripts/bench/context-budget.ts.
  *
  * Options: --runs <n> (20-step runs for (1), default 10), --http-runs <n> (default 30), --skip-http,
- * --only <parts> (comma-separated among 1,2,2b,3,4,5,6,7; e.g. `--only 5,6,7`),
+ * --only <parts> (comma-separated among 1,2,2b,3,4,5,6,7,8; e.g. `--only 5,6,7`),
  * --port <n> (npm start port, default 3900 + pid % 1000), --server [url].
  * Environment: BENCH_LIST_SQL=1 lists (2b)'s statements per run; BENCH_TIMELINE=1 prints the events and steps of
  * (2b)'s last three runs; BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to (2)'s server.
@@ -43,6 +45,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { schedulingBench } from "./scheduling";
+import { contextBudgetBench } from "./context-budget";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -60,7 +63,7 @@ const CONCURRENT_STEPS = 5;
 const RAISED_LIMITS = { maxConcurrent: 100, workspaceConcurrency: 100 };
 const PORT = option("port", 3900 + (process.pid % 1000));
 const onlyAt = args.indexOf("--only");
-const parts = new Set(onlyAt >= 0 ? args[onlyAt + 1]!.split(",").map((p) => p.trim()) : ["1", "2", "2b", "3", "4", "5", "6", "7"]);
+const parts = new Set(onlyAt >= 0 ? args[onlyAt + 1]!.split(",").map((p) => p.trim()) : ["1", "2", "2b", "3", "4", "5", "6", "7", "8"]);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -595,6 +598,7 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
 
   // ---- (5)-(7) scheduling under backlog, event streams (scripts/bench/scheduling.ts)
   await schedulingBench({ mode, isEmbedded, parts, stats, line, load, workspace, agent, query: pool.query, sqlTimes, sentCount: () => sent.count });
+  await contextBudgetBench({ parts, stats, line, load, workspace });
 
   await stopProcessExecutor();
   await settleObservations();
