@@ -13,18 +13,32 @@ interface Fields {
   displayName: string;
   inputPrice: string;
   outputPrice: string;
+  /** empty: the provider's usual prompt-cache price */
+  cacheReadPrice: string;
+  cacheWritePrice: string;
   contextWindow: string;
   quality: string;
   capabilities: ReadonlySet<Capability>;
 }
 
-const EMPTY: Fields = { displayName: "", inputPrice: "", outputPrice: "", contextWindow: "", quality: "", capabilities: new Set() };
+const EMPTY: Fields = {
+  displayName: "",
+  inputPrice: "",
+  outputPrice: "",
+  cacheReadPrice: "",
+  cacheWritePrice: "",
+  contextWindow: "",
+  quality: "",
+  capabilities: new Set(),
+};
 
 function fromSuggestion(s: ModelSuggestion): Fields {
   return {
     displayName: s.displayName,
     inputPrice: String(s.inputPrice),
     outputPrice: String(s.outputPrice),
+    cacheReadPrice: "",
+    cacheWritePrice: "",
     contextWindow: String(s.contextWindow),
     quality: String(s.quality),
     capabilities: new Set(s.capabilities),
@@ -100,9 +114,11 @@ export function ModelForm() {
     if (!modelId.trim()) return setLocalError("Enter the provider's model id");
     const inputPrice = num(fields.inputPrice);
     const outputPrice = num(fields.outputPrice);
+    const cacheReadPrice = num(fields.cacheReadPrice);
+    const cacheWritePrice = num(fields.cacheWritePrice);
     const contextWindow = num(fields.contextWindow);
     const quality = num(fields.quality);
-    if ([inputPrice, outputPrice].some((p) => p !== undefined && (Number.isNaN(p) || p < 0)))
+    if ([inputPrice, outputPrice, cacheReadPrice, cacheWritePrice].some((p) => p !== undefined && (Number.isNaN(p) || p < 0)))
       return setLocalError("Prices are numbers of at least 0 (USD per million tokens)");
     if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow < 1))
       return setLocalError("The context window is a whole number of tokens");
@@ -113,6 +129,8 @@ export function ModelForm() {
       displayName: fields.displayName.trim() || undefined,
       inputPrice,
       outputPrice,
+      cacheReadPrice,
+      cacheWritePrice,
       contextWindow,
       quality,
       capabilities: touched.has("capabilities") || suggestion ? [...fields.capabilities] : undefined,
@@ -190,6 +208,34 @@ export function ModelForm() {
               step="any"
               value={fields.outputPrice}
               onChange={(e) => set("outputPrice", e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="model-cache-read-price">Cached input $/M</label>
+            <input
+              id="model-cache-read-price"
+              data-testid="model-cache-read-price"
+              type="number"
+              min={0}
+              step="any"
+              placeholder="provider default"
+              title="Price of input tokens read from the provider's prompt cache; empty: the provider's usual discount"
+              value={fields.cacheReadPrice}
+              onChange={(e) => set("cacheReadPrice", e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="model-cache-write-price">Cache write $/M</label>
+            <input
+              id="model-cache-write-price"
+              data-testid="model-cache-write-price"
+              type="number"
+              min={0}
+              step="any"
+              placeholder="provider default"
+              title="Price of input tokens written to the provider's prompt cache; empty: the provider's usual price"
+              value={fields.cacheWritePrice}
+              onChange={(e) => set("cacheWritePrice", e.target.value)}
             />
           </div>
           <div className="field">

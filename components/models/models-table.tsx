@@ -116,7 +116,10 @@ export function ModelsTable() {
                   <div className="cell-title">{m.displayName}</div>
                   <code className="model-id">{m.modelId}</code>
                 </td>
-                <td className="num nowrap">
+                <td
+                  className="num nowrap"
+                  title={`Cached input ${formatPrice(m.effectiveCacheReadPrice)}, cache write ${formatPrice(m.effectiveCacheWritePrice)}${m.cacheReadPrice === null && m.cacheWritePrice === null ? " (the provider's usual prompt-cache prices)" : ""}`}
+                >
                   {formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}
                 </td>
                 <td className="num">{formatTokens(m.contextWindow)}</td>

@@ -162,8 +162,12 @@ function RecentCalls({ period }: { period: Period }) {
                     {r.runId ? <code title={r.stepId ? `step ${r.stepId}` : undefined}>{r.runId}</code> : <span className="muted">—</span>}
                   </td>
                   <td className="ref">{r.agentId ? <code>{r.agentId}</code> : <span className="muted">—</span>}</td>
-                  <td className="num nowrap">
+                  <td
+                    className="num nowrap"
+                    title={`${formatCount(r.cacheReadTokens)} of the input read from the prompt cache, ${formatCount(r.cacheWriteTokens)} written to it; ${formatCount(r.reasoningTokens)} of the output spent reasoning`}
+                  >
                     {formatCount(r.inputTokens)} / {formatCount(r.outputTokens)}
+                    {r.cacheReadTokens > 0 ? <span className="muted"> ({formatCount(r.cacheReadTokens)} cached)</span> : null}
                   </td>
                   <td className="num nowrap">{formatUsd(r.costUsd)}</td>
                   <td className="num nowrap">{formatCount(r.latencyMs)} ms</td>
@@ -222,6 +226,7 @@ function Usage() {
         <StatCard label="Calls" value={t ? formatCount(t.calls) : "…"} testId="usage-total-calls" />
         <StatCard label="Tokens in" value={t ? formatCount(t.inputTokens) : "…"} testId="usage-tokens-in" />
         <StatCard label="Tokens out" value={t ? formatCount(t.outputTokens) : "…"} testId="usage-tokens-out" />
+        <StatCard label="Cached input" value={t ? formatCount(t.cacheReadTokens) : "…"} testId="usage-tokens-cached" />
       </div>
       {totals.data ? <UsageCharts totals={totals.data} /> : totals.isPending ? <Loading /> : null}
       <RecentCalls period={period} />

@@ -120,6 +120,9 @@ export type ProviderTestResult = z.infer<typeof providerTestResultSchema>;
 
 export const modelIdSchema = text().trim().min(1, "Enter the provider's model id").max(200).describe("The provider's own model id, e.g. gpt-4o-mini");
 const priceSchema = z.number().min(0, "A price cannot be negative").max(100_000).describe("USD per million tokens");
+const cachePriceSchema = priceSchema.nullable();
+const CACHE_READ_DESCRIPTION = "USD per million input tokens read from the provider's prompt cache; null: the provider's usual discount";
+const CACHE_WRITE_DESCRIPTION = "USD per million input tokens written to the provider's prompt cache; null: the provider's usual price";
 const qualitySchema = z.number().min(0, "Quality is between 0 and 1").max(1, "Quality is between 0 and 1");
 const contextSchema = z.number().int().min(1, "The context window is at least 1 token").max(100_000_000);
 const capabilitiesSchema = z
@@ -133,6 +136,8 @@ export const createModelInputSchema = z.strictObject({
   displayName: displayName().trim().min(1).max(120).optional().describe("Default: the known name of the model, or its id"),
   inputPrice: priceSchema.optional().describe("USD per million input tokens; prefilled for well-known models"),
   outputPrice: priceSchema.optional().describe("USD per million output tokens; prefilled for well-known models"),
+  cacheReadPrice: cachePriceSchema.optional().describe(CACHE_READ_DESCRIPTION),
+  cacheWritePrice: cachePriceSchema.optional().describe(CACHE_WRITE_DESCRIPTION),
   contextWindow: contextSchema.optional(),
   capabilities: capabilitiesSchema.optional(),
   quality: qualitySchema.optional().describe("0..1; prefilled for well-known models"),
@@ -143,6 +148,8 @@ const modelPatchShape = {
   displayName: displayName().trim().min(1).max(120).optional(),
   inputPrice: priceSchema.optional(),
   outputPrice: priceSchema.optional(),
+  cacheReadPrice: cachePriceSchema.optional().describe(CACHE_READ_DESCRIPTION),
+  cacheWritePrice: cachePriceSchema.optional().describe(CACHE_WRITE_DESCRIPTION),
   contextWindow: contextSchema.optional(),
   capabilities: capabilitiesSchema.optional(),
   quality: qualitySchema.optional(),
@@ -175,6 +182,10 @@ export const modelSchema = z
     displayName: z.string(),
     inputPrice: z.number().describe("USD per million input tokens"),
     outputPrice: z.number().describe("USD per million output tokens"),
+    cacheReadPrice: z.number().nullable().describe("The model's own cache read price; null: the provider's usual discount applies"),
+    cacheWritePrice: z.number().nullable().describe("The model's own cache write price; null: the provider's usual price applies"),
+    effectiveCacheReadPrice: z.number().describe("USD per million cached input tokens read, as the ledger charges them"),
+    effectiveCacheWritePrice: z.number().describe("USD per million input tokens written to the cache, as the ledger charges them"),
     contextWindow: z.number().int(),
     capabilities: z.array(capabilitySchema),
     quality: z.number(),

@@ -87,8 +87,11 @@ export const usageRecordSchema = z
     modelName: z.string().describe("the provider's model id, e.g. gpt-4o-mini"),
     modelDisplayName: z.string().describe("the catalog display name while the model exists, else modelName"),
     providerKind: z.string(),
-    inputTokens: z.number().int(),
-    outputTokens: z.number().int(),
+    inputTokens: z.number().int().describe("all input tokens, cached ones included"),
+    outputTokens: z.number().int().describe("all output tokens, reasoning included"),
+    cacheReadTokens: z.number().int().describe("of inputTokens: read from the provider's prompt cache (priced at the cache read price)"),
+    cacheWriteTokens: z.number().int().describe("of inputTokens: written to the provider's prompt cache (priced at the cache write price)"),
+    reasoningTokens: z.number().int().describe("of outputTokens: spent on reasoning"),
     costUsd: z.number(),
     latencyMs: z.number().int(),
     outcome: usageOutcomeSchema,
@@ -104,6 +107,8 @@ const sums = {
   calls: z.number().int(),
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
+  cacheReadTokens: z.number().int().describe("of inputTokens: read from the provider's prompt cache"),
+  reasoningTokens: z.number().int().describe("of outputTokens: spent on reasoning"),
 };
 
 export const usageSumSchema = z.object(sums).meta({ id: "UsageSum" });

@@ -17,6 +17,10 @@
  *   minimal object valid for the schema; `{ type: "json_object" }` without a schema yields `{}`.
  * - Usage: input tokens = ceil(characters of the request's messages / 4), output tokens = ceil(characters of the
  *   output / 4), at least 1. Streams end with a usage chunk when `stream_options.include_usage` is set.
+ * - Prompt caching: a system prompt of at least 1,024 tokens is cached per model, as the providers do: OpenAI
+ *   automatically (a repeat reports it as `cached_tokens`), Anthropic when its system blocks carry `cache_control`
+ *   (the first request reports `cache_creation_input_tokens`, repeats `cache_read_input_tokens`). `reset()` empties it.
+ *   A fault's `reasoningTokens` adds reasoning tokens to a chat completion's usage.
  * - Timing: `hold()` keeps every request unanswered until `release()`; then `latencyMs` passes before any answer; streams send their text word by word (tool arguments in three
  *   pieces), and `chunkDelayMs` paces them: that pause comes before each content chunk but the first, so a watcher sees
  *   the text grow.
@@ -55,6 +59,8 @@ export interface StubFault {
   content?: string;
   /** OpenAI chat completions: the finish reason to report, e.g. "length" (an answer cut at max_tokens) */
   finishReason?: string;
+  /** OpenAI chat completions: reasoning tokens to report (added to the completion tokens, as reasoning models do) */
+  reasoningTokens?: number;
   /** how many requests this fault applies to; default 1 */
   times?: number;
   /** only requests for this model consume the fault */
@@ -147,6 +153,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   let faults: (StubFault & { remaining: number })[] = [];
   let replies: (StubReply & { remaining: number })[] = [];
   let vectors: (StubEmbedding & { remaining: number })[] = [];
+  const promptCache = new Set<string>();
   const sockets = new Set<import("node:net").Socket>();
   let sequence = 0;
   let inFlight = 0;
@@ -251,6 +258,8 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       chunkDelayMs,
       content: fault?.content !== undefined ? fault.content : path === "/v1/embeddings" ? undefined : takeReply(model, raw),
       finishReason: fault?.finishReason,
+      reasoningTokens: fault?.reasoningTokens,
+      promptCache,
     };
     const id = `stub-${++sequence}`;
 
@@ -315,6 +324,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       faults = [];
       replies = [];
       vectors = [];
+      promptCache.clear();
       maxInFlight = inFlight;
     },
     close() {
@@ -374,7 +384,16 @@ function chatCompletions(
 
   const inputTokens = tokens(JSON.stringify(messages));
   const outputTokens = tokens((content ?? "") + toolCalls.map((t) => t.name + t.arguments).join(""));
-  const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
+  const system = messages[0]?.role === "system" || messages[0]?.role === "developer" ? textOfOpenAI(messages[0].content) : "";
+  const cachedTokens = cacheLookup(sse.promptCache, `openai:${model}:${system}`, tokens(system));
+  const reasoningTokens = sse.reasoningTokens ?? 0;
+  const usage = {
+    prompt_tokens: inputTokens,
+    completion_tokens: outputTokens + reasoningTokens,
+    total_tokens: inputTokens + outputTokens + reasoningTokens,
+    prompt_tokens_details: { cached_tokens: cachedTokens.read },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens },
+  };
   const finishReason = sse.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
   const created = Math.floor(Date.now() / 1000);
 
@@ -565,7 +584,12 @@ function anthropicMessages(
   const text = content.find((c) => c.type === "text");
   if (text) call.reply = text.text;
 
-  const inputTokens = tokens(JSON.stringify(messages) + JSON.stringify(body.system ?? ""));
+  const allInput = tokens(JSON.stringify(messages) + JSON.stringify(body.system ?? ""));
+  const cachedPrefix = markedSystemPrefix(body.system);
+  const cached = cachedPrefix ? cacheLookup(sse.promptCache, `anthropic:${model}:${cachedPrefix}`, tokens(cachedPrefix)) : { read: 0, written: 0 };
+  // Anthropic's input_tokens leave out what was read from or written to the cache
+  const inputTokens = Math.max(1, allInput - cached.read - cached.written);
+  const cacheUsage = { cache_read_input_tokens: cached.read, cache_creation_input_tokens: cached.written };
   const outputTokens = tokens(content.map((c) => (c.type === "text" ? c.text : c.name + JSON.stringify(c.input))).join(""));
   const stopReason = tool ? "tool_use" : "end_turn";
 
@@ -579,7 +603,7 @@ function anthropicMessages(
       content,
       stop_reason: stopReason,
       stop_sequence: null,
-      usage: { input_tokens: inputTokens, output_tokens: outputTokens },
+      usage: { input_tokens: inputTokens, output_tokens: outputTokens, ...cacheUsage },
     });
   }
 
@@ -596,7 +620,7 @@ function anthropicMessages(
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: inputTokens, output_tokens: 1 },
+          usage: { input_tokens: inputTokens, output_tokens: 1, ...cacheUsage },
         },
       },
     ],
@@ -742,6 +766,33 @@ function replyText(model: string, userText: string): string {
   return `[stub ${model}] ${text}`.trimEnd();
 }
 
+/** The smallest prompt the providers cache (Anthropic's minimum on most models; OpenAI's automatic caching). */
+const MIN_CACHED_TOKENS = 1024;
+
+/**
+ * A cacheable prefix of `size` tokens: the first request writes it to the cache, later ones read it. Prefixes under
+ * the providers' minimum are neither.
+ */
+function cacheLookup(cache: Set<string>, key: string, size: number): { read: number; written: number } {
+  if (size < MIN_CACHED_TOKENS) return { read: 0, written: 0 };
+  if (cache.has(key)) return { read: size, written: 0 };
+  cache.add(key);
+  return { read: 0, written: size };
+}
+
+/** Anthropic: the system text up to and including its last block marked with `cache_control`, or "" if none is. */
+function markedSystemPrefix(system: unknown): string {
+  if (!Array.isArray(system)) return "";
+  const blocks = system as { text?: string; cache_control?: unknown }[];
+  const last = blocks.findLastIndex((b) => b.cache_control !== undefined && b.cache_control !== null);
+  return last < 0
+    ? ""
+    : blocks
+        .slice(0, last + 1)
+        .map((b) => b.text ?? "")
+        .join("");
+}
+
 function tokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
@@ -849,6 +900,9 @@ interface SseOptions {
   /** the scripted answer of this request (a fault's `content`, else a queued `reply`) and finish reason (chat completions) */
   content?: string;
   finishReason?: string;
+  reasoningTokens?: number;
+  /** the stub's prompt cache: the cacheable prompt prefixes it has seen (see "Prompt caching" above) */
+  promptCache: Set<string>;
 }
 
 /**

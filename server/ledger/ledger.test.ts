@@ -358,7 +358,14 @@ describe("totals", () => {
     }
 
     const totals = await usageTotals(ctx, {});
-    expect(totals.totals).toEqual({ costUsd: asNumber(expected.total), calls: 64, inputTokens: expected.input, outputTokens: 2 * expected.input });
+    expect(totals.totals).toEqual({
+      costUsd: asNumber(expected.total),
+      calls: 64,
+      inputTokens: expected.input,
+      outputTokens: 2 * expected.input,
+      cacheReadTokens: 0,
+      reasoningTokens: 0,
+    });
     expect(totals.totals.costUsd).toBe(asNumber(expected.total));
     expect(Object.fromEntries(totals.byRun.map((r) => [r.runId, r.costUsd]))).toEqual(Object.fromEntries([...expected.run].map(([k, u]) => [k, asNumber(u)])));
     expect(Object.fromEntries(totals.byAgent.map((r) => [r.agentId ?? "(none)", r.costUsd]))).toEqual(
@@ -483,7 +490,7 @@ describe("REST", () => {
     const page1 = await rest("GET", "/api/v1/usage", { key, query: { run: "run_rest", limit: "3", period: "today" } });
     expect(page1.status).toBe(200);
     expect(page1.body.data).toHaveLength(3);
-    expect(page1.body.totals).toEqual({ costUsd: 0.5, calls: 5, inputTokens: 500, outputTokens: 250 });
+    expect(page1.body.totals).toEqual({ costUsd: 0.5, calls: 5, inputTokens: 500, outputTokens: 250, cacheReadTokens: 0, reasoningTokens: 0 });
     expect(page1.body.data[0]).toMatchObject({
       runId: "run_rest",
       modelName: "sim-fast",
@@ -529,7 +536,14 @@ describe("cross-tenant", () => {
     const ownerB = callerFor(b.users.owner, b.slug);
     expect((await ownerB.usage.list({ runId: "run_shared" })).items).toEqual([]);
     expect((await ownerB.usage.list({})).items).toEqual([]);
-    expect((await ownerB.usage.totals({ runId: "run_shared" })).totals).toEqual({ costUsd: 0, calls: 0, inputTokens: 0, outputTokens: 0 });
+    expect((await ownerB.usage.totals({ runId: "run_shared" })).totals).toEqual({
+      costUsd: 0,
+      calls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      reasoningTokens: 0,
+    });
     expect((await ownerB.usage.totals({})).byRun).toEqual([]);
     expect(await ownerB.budgets.get()).toMatchObject({ monthlyLimitUsd: null, perRunLimitUsd: null });
     expect((await ownerB.budgets.status()).spentUsd).toBe(0);
@@ -551,7 +565,11 @@ describe("cross-tenant", () => {
     const keyB = (await makeApiKey(b, "owner")).raw;
     const restB = await rest("GET", "/api/v1/usage", { key: keyB, query: { run: "run_shared" } });
     expect(restB.status).toBe(200);
-    expect(restB.body).toEqual({ data: [], totals: { costUsd: 0, calls: 0, inputTokens: 0, outputTokens: 0 }, nextCursor: null });
+    expect(restB.body).toEqual({
+      data: [],
+      totals: { costUsd: 0, calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 },
+      nextCursor: null,
+    });
     expect((await rest("GET", "/api/v1/usage/totals", { key: keyB, query: { agent: "agt_shared" } })).body.totals.calls).toBe(0);
     expect((await rest("GET", "/api/v1/budget", { key: keyB })).body.status.spentUsd).toBe(0);
     await rest("PUT", "/api/v1/budget", { key: keyB, body: { monthlyLimitUsd: 5, perRunLimitUsd: null } });

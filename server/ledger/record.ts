@@ -26,6 +26,10 @@ export interface UsageInput {
   providerKind: string;
   inputTokens: number;
   outputTokens: number;
+  /** parts of inputTokens read from / written to the provider's prompt cache, and of outputTokens spent reasoning */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
   costUsd: number;
   latencyMs: number;
   outcome: UsageOutcome;
@@ -46,7 +50,7 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
 }
 
 const INSERT_USAGE = sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
-  "providerKind", "inputTokens", "outputTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
+  "providerKind", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
 
 const globalForUsageClock = globalThis as unknown as { cadreLastUsageMs?: number };
 
@@ -102,7 +106,7 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   return {
     sql: sql`${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
-      ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt})`,
+      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt})`,
     async track(write) {
       writes.started++;
       writes.inflight.add(write);

@@ -83,13 +83,17 @@ function sqlWhere(ctx: TenantContext, filters: UsageFilters, range: ResolvedRang
 const SUMS = Prisma.sql`COUNT(*)::int AS "calls",
   COALESCE(SUM(u."costUsd"), 0)::text AS "cost",
   COALESCE(SUM(u."inputTokens"), 0)::text AS "inputTokens",
-  COALESCE(SUM(u."outputTokens"), 0)::text AS "outputTokens"`;
+  COALESCE(SUM(u."outputTokens"), 0)::text AS "outputTokens",
+  COALESCE(SUM(u."cacheReadTokens"), 0)::text AS "cacheReadTokens",
+  COALESCE(SUM(u."reasoningTokens"), 0)::text AS "reasoningTokens"`;
 
 interface SumRow {
   calls: number;
   cost: string;
   inputTokens: string;
   outputTokens: string;
+  cacheReadTokens: string;
+  reasoningTokens: string;
 }
 
 function sumOf(row: SumRow | undefined) {
@@ -98,6 +102,8 @@ function sumOf(row: SumRow | undefined) {
     calls: row ? Number(row.calls) : 0,
     inputTokens: row ? Number(row.inputTokens) : 0,
     outputTokens: row ? Number(row.outputTokens) : 0,
+    cacheReadTokens: row ? Number(row.cacheReadTokens) : 0,
+    reasoningTokens: row ? Number(row.reasoningTokens) : 0,
   };
 }
 
@@ -189,6 +195,9 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
     providerKind: r.providerKind,
     inputTokens: r.inputTokens,
     outputTokens: r.outputTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    cacheWriteTokens: r.cacheWriteTokens,
+    reasoningTokens: r.reasoningTokens,
     costUsd: Number(r.costUsd),
     latencyMs: r.latencyMs,
     outcome: r.outcome as UsageOutcome,

@@ -28,6 +28,7 @@ import { invalidateCatalogCache } from "./catalog-cache";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import type { Page } from "@/lib/schemas/common";
 import { describeUsers, modelUsers } from "./policy-users";
+import { effectiveCachePrices } from "./cache-prices";
 import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
@@ -42,6 +43,15 @@ const modelInclude = { provider: { select: { id: true, name: true, kind: true, i
 type ModelRow = Prisma.ModelGetPayload<{ include: typeof modelInclude }>;
 
 const CAPABILITY_SET = new Set<string>(capabilitySchema.options);
+
+function cachePricesOf(row: ModelRow) {
+  const own = {
+    cacheReadPrice: row.cacheReadPrice === null ? null : Number(row.cacheReadPrice),
+    cacheWritePrice: row.cacheWritePrice === null ? null : Number(row.cacheWritePrice),
+  };
+  const effective = effectiveCachePrices({ providerKind: row.provider.kind, modelId: row.modelId, inputPrice: Number(row.inputPrice), ...own });
+  return { ...own, effectiveCacheReadPrice: effective.cacheReadPrice, effectiveCacheWritePrice: effective.cacheWritePrice };
+}
 
 export function toModel(row: ModelRow): ModelOutput {
   return {
@@ -58,6 +68,7 @@ export function toModel(row: ModelRow): ModelOutput {
     displayName: row.displayName,
     inputPrice: Number(row.inputPrice),
     outputPrice: Number(row.outputPrice),
+    ...cachePricesOf(row),
     contextWindow: row.contextWindow,
     capabilities: row.capabilities.filter((c) => CAPABILITY_SET.has(c)) as ModelOutput["capabilities"],
     quality: row.quality,
@@ -146,6 +157,8 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
           displayName: data.displayName ?? known?.displayName ?? data.modelId,
           inputPrice,
           outputPrice,
+          cacheReadPrice: data.cacheReadPrice ?? null,
+          cacheWritePrice: data.cacheWritePrice ?? null,
           contextWindow: data.contextWindow ?? known?.contextWindow ?? 8_192,
           capabilities: data.capabilities ?? known?.capabilities ?? [],
           quality: data.quality ?? known?.quality ?? 0.5,
@@ -183,6 +196,8 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
         ...(data.displayName !== undefined ? { displayName: data.displayName } : {}),
         ...(data.inputPrice !== undefined ? { inputPrice: data.inputPrice } : {}),
         ...(data.outputPrice !== undefined ? { outputPrice: data.outputPrice } : {}),
+        ...(data.cacheReadPrice !== undefined ? { cacheReadPrice: data.cacheReadPrice } : {}),
+        ...(data.cacheWritePrice !== undefined ? { cacheWritePrice: data.cacheWritePrice } : {}),
         ...(data.contextWindow !== undefined ? { contextWindow: data.contextWindow } : {}),
         ...(data.capabilities !== undefined ? { capabilities: data.capabilities } : {}),
         ...(data.quality !== undefined ? { quality: data.quality } : {}),

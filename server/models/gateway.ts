@@ -47,7 +47,7 @@
  * output (`output`) is not streamed: it is generated in one piece (partial JSON is no use to show), no deltas.
  */
 import { streamDirect } from "./stream-direct";
-import { NoContentGeneratedError, generateText, streamText, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
+import { NoContentGeneratedError, generateText, streamText, type Instructions, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
 import type { Sql } from "@/server/db/sql";
@@ -56,6 +56,9 @@ import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import type { tryRouteInputSchema, tryRouteResultSchema } from "@/lib/schemas/routing";
 import type { TenantContext } from "@/server/context";
 import { logger } from "@/server/logger";
+import { effectiveCachePrices } from "./cache-prices";
+import { systemCacheOptions } from "./prompt-cache";
+import { costOfUsage, type SdkUsage, tokenUsageOf, type UsagePrices } from "@/server/ledger/usage-cost";
 import { costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome } from "@/server/ledger/record";
 import { assertWithinBudget } from "@/server/ledger/budget-check";
 import { revealSecret } from "@/server/vault/service";
@@ -336,6 +339,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The prices a call is charged at, prompt-cache prices included (./cache-prices.ts). */
+export function usagePrices(entry: CatalogEntry): UsagePrices {
+  return { inputPrice: entry.inputPrice, outputPrice: entry.outputPrice, ...effectiveCachePrices(entry) };
+}
+
 export function usageName(entry: CatalogEntry) {
   return { modelRef: entry.id, modelName: entry.modelId, providerKind: entry.providerKind };
 }
@@ -474,9 +482,9 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         result = await generateAnswer(model, req, signal);
       }
       const latencyMs = Math.round(performance.now() - started);
-      const inputTokens = result.usage.inputTokens ?? promptTokens;
-      const outputTokens = result.usage.outputTokens ?? Math.ceil(result.text.length / 4);
-      const costUsd = costOf(entry, inputTokens, outputTokens);
+      const tokens = tokenUsageOf(result.usage, { inputTokens: promptTokens, outputTokens: Math.ceil(result.text.length / 4) });
+      const { inputTokens, outputTokens } = tokens;
+      const costUsd = costOfUsage(usagePrices(entry), tokens);
       // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
       breaker.onSuccess(entry.id);
       const answerProblem = answerProblemOf(result, req);
@@ -484,8 +492,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
-        inputTokens,
-        outputTokens,
+        ...tokens,
         costUsd,
         latencyMs,
         outcome,
@@ -614,13 +621,19 @@ interface ModelAnswer {
   object?: unknown;
   finishReason: string;
   toolCalls: { toolName: string; input: unknown }[];
-  usage: Pick<LanguageModelUsage, "inputTokens" | "outputTokens">;
+  usage: SdkUsage;
+}
+
+/** The system prompt, marked for the provider's prompt cache when it is long enough (./prompt-cache.ts). */
+function instructionsOf(model: LanguageModelV4, system: string | undefined): Instructions | undefined {
+  const providerOptions = systemCacheOptions(model.provider, system);
+  return providerOptions && system ? { role: "system", content: system, providerOptions } : system;
 }
 
 function callSettings(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal) {
   return {
     model,
-    instructions: req.system,
+    instructions: instructionsOf(model, req.system),
     prompt: req.prompt,
     tools: req.tools,
     maxOutputTokens: req.maxOutputTokens,

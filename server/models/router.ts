@@ -39,6 +39,9 @@ export interface CatalogEntry {
   displayName: string;
   inputPrice: number;
   outputPrice: number;
+  /** the model's own prompt-cache prices (USD per million tokens); null or absent: the provider's usual ratio */
+  cacheReadPrice?: number | null;
+  cacheWritePrice?: number | null;
   contextWindow: number;
   capabilities: string[];
   quality: number;

@@ -7,6 +7,7 @@
  * the usage in the SDK's form and the unified finish reason.
  */
 import type { LanguageModelV4, LanguageModelV4Prompt, LanguageModelV4StreamPart, LanguageModelV4Usage } from "@ai-sdk/provider";
+import { systemCacheOptions } from "./prompt-cache";
 import { NoContentGeneratedError, type LanguageModelUsage } from "ai";
 
 export interface DirectStreamCall {
@@ -41,9 +42,10 @@ export function sdkUsage(usage: LanguageModelV4Usage): LanguageModelUsage {
   } as LanguageModelUsage;
 }
 
-export function promptOf(call: Pick<DirectStreamCall, "system" | "prompt">): LanguageModelV4Prompt {
+export function promptOf(call: Pick<DirectStreamCall, "system" | "prompt">, providerId = ""): LanguageModelV4Prompt {
+  const cache = systemCacheOptions(providerId, call.system);
   return [
-    ...(call.system ? [{ role: "system" as const, content: call.system }] : []),
+    ...(call.system ? [{ role: "system" as const, content: call.system, ...(cache ? { providerOptions: cache } : {}) }] : []),
     { role: "user" as const, content: [{ type: "text" as const, text: call.prompt }] },
   ];
 }
@@ -59,7 +61,7 @@ export async function streamDirect(model: LanguageModelV4, call: DirectStreamCal
   let finishReason = "unknown";
   try {
     const { stream } = await model.doStream({
-      prompt: promptOf(call),
+      prompt: promptOf(call, model.provider),
       maxOutputTokens: call.maxOutputTokens,
       ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
       abortSignal: call.signal,
