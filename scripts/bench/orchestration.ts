@@ -45,6 +45,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { schedulingBench } from "./scheduling";
+import { figure } from "./figures";
 import { contextBudgetBench } from "./context-budget";
 
 const args = process.argv.slice(2);
@@ -402,6 +403,7 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     console.log(`    run outcomes: ${[...new Set(statuses)].map((s) => `${statuses.filter((x) => x === s).length} ${s}`).join(", ")}`);
     const ps = stats(perStep);
     console.log(line("per step, instrumented (gateway own + between steps)", ps));
+    figure("seq.per_step.median", ps.p50);
     console.log(`      target median <= 1.5 ms: ${ps.p50 <= 1.5 ? "met" : "NOT met"}`);
     console.log(line("  of which: gateway's own work (span - model HTTP)", stats(perStepGateway)));
     console.log(line("  of which: between model gateway calls (engine)", stats(perStepGap)));
@@ -500,6 +502,7 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       `\n(2b) The same 3-agent sequential run through the REST handlers in this process (POST /api/v1/runs handler .. SSE handler's stream ended after the terminal event; no HTTP server, current source), ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; database: ${mode}`,
     );
     console.log(line("POST handler .. terminal event streamed", s));
+    figure("handlers.3agent.median", s.p50);
     const perRun = [...counted.values()].reduce((a, b) => a + b, 0) / HTTP_RUNS;
     console.log(`      statements per run (pg client queries, as sent): ${perRun.toFixed(1)}`);
     if (process.env.BENCH_LIST_SQL)
@@ -748,6 +751,7 @@ async function overHttp(databaseUrl: string | null, mode: string) {
       `\n(2) 3-agent sequential run over HTTP: POST /api/v1/runs .. terminal event over SSE, ${HTTP_RUNS} runs after ${HTTP_WARMUP} warm-up runs; npm start on ${base} (ready in ${readyMs} ms), LLM stub 0 ms (own process); database: ${mode}`,
     );
     console.log(line("POST /api/v1/runs .. terminal event received", s));
+    figure("http.3agent.median", s.p50);
     console.log(`      target median <= 40 ms: ${s.p50 <= 40 ? "met" : "NOT met"} (last terminal event: ${lastType})`);
     console.log(line("  POST /api/v1/runs response", stats(post)));
     console.log(line("  POST response .. first SSE event", stats(firstEvent)));

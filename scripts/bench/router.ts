@@ -18,13 +18,16 @@
  * scratch database: the bench migrates it and writes rows to it, and leaves it).
  * The LLM stub runs in its own process (like a real model server); `--stub-in-process` runs it in the bench's
  * process instead, as the first version of this bench did (its request handling then shares the measured event loop).
- * Options: --iterations <n> (routing, default 10000), --calls <n> (gateway, default 300), --skip-gateway,
- * --server [url], --stub-in-process.
+ * Options: --iterations <n> (routing, default 10000), --calls <n> (gateway, default 300), --warmup <n> (default 50), --skip-routing,
+ * --skip-gateway, --server [url], --stub-in-process; the regimes of the protocol (scripts/bench/figures.ts):
+ * --stub-latency <ms> (realistic model calls; then use fewer --calls), --cold (catalog and budget caches emptied
+ * before every timed call). Headline figures are also printed as `::figure::` lines for `npm run bench:protocol`.
  */
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { modelConstraintsSchema } from "../../lib/schemas/model-policy";
 import { route, type CatalogEntry } from "../../server/models/router";
+import { figure, regimeOf } from "./figures";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -33,7 +36,8 @@ const option = (name: string, fallback: number) => {
 };
 const ITERATIONS = option("iterations", 10_000);
 const CALLS = option("calls", 300);
-const WARMUP_CALLS = 50;
+const WARMUP_CALLS = option("warmup", 50);
+const REGIME = regimeOf(args);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -117,6 +121,9 @@ function benchRouting() {
       feasible = decision.fallbacks.length + 1;
     }
     const s = stats(samples);
+    const key = policy.name.split(" ")[0];
+    figure(`route.${key}.p50`, s.p50);
+    figure(`route.${key}.p99`, s.p99);
     rows.push(`  ${policy.name.padEnd(62)} p50 ${ms(s.p50)}  p90 ${ms(s.p90)}  p99 ${ms(s.p99)}  max ${ms(s.max)}  (${feasible} feasible)`);
   }
   for (const row of rows) console.log(row);
@@ -162,7 +169,7 @@ async function startStubProcess(): Promise<{ url: string; close: () => Promise<v
   const { fileURLToPath } = await import("node:url");
   const cli = fileURLToPath(new URL("../llm-stub/cli.ts", import.meta.url));
   const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
-  const child = spawn(tsx, [cli, "--latency", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(tsx, [cli, "--latency", String(REGIME.stubLatencyMs)], { stdio: ["ignore", "pipe", "inherit"] });
   process.once("exit", () => child.kill("SIGTERM"));
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -239,7 +246,7 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   type Ctx = import("../../server/context").TenantContext;
 
   const stubInProcess = args.includes("--stub-in-process");
-  const stub = stubInProcess ? await startLlmStub({ latencyMs: 0 }) : await startStubProcess();
+  const stub = stubInProcess ? await startLlmStub({ latencyMs: REGIME.stubLatencyMs }) : await startStubProcess();
   const suffix = Math.random().toString(36).slice(2, 8);
   const user = await db(SYSTEM("operator")).user.create({ data: { id: newId("usr"), email: `bench-${suffix}@example.test`, name: "bench" } });
   const workspace = await db(SYSTEM("operator")).workspace.create({ data: { id: newId("ws"), slug: `bench-${suffix}`, name: "Bench" } });
@@ -301,6 +308,10 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
   const samples = { direct: [] as number[], gateway: [] as number[], directStream: [] as number[], gatewayStream: [] as number[] };
   const backgroundSamples: number[] = [];
   const timed = (name: keyof typeof samples, call: () => Promise<unknown>, background: boolean) => async () => {
+    if (REGIME.cold) {
+      invalidateCatalogCache(ctx.workspaceId);
+      configureBudgetCache();
+    }
     const t0 = performance.now();
     await call();
     samples[name].push(performance.now() - t0);
@@ -389,8 +400,12 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
 
   const added = g.p50 - d.p50;
   const addedStream = gs.p50 - ds.p50;
+  figure("gateway.added.median", added);
+  figure("gateway.stream.added.median", addedStream);
+  figure("gateway.median", g.p50);
+  figure("direct.median", d.p50);
   console.log(
-    `\n(b) Gateway overhead per call: ${CALLS} calls of each kind after ${WARMUP_CALLS} warm-up calls, LLM stub at 0 ms latency ` +
+    `\n(b) Gateway overhead per call: ${CALLS} calls of each kind after ${WARMUP_CALLS} warm-up calls, ${REGIME.label}, LLM stub ` +
       `(${stubInProcess ? "in this process" : "in its own process"}), database: ${mode}`,
   );
   const lines = [
@@ -416,5 +431,5 @@ async function measureGateway(url: string, mode: string, isEmbedded: boolean) {
 }
 
 console.log(`Model router and gateway benchmark — Node ${process.version}, ${process.platform}/${process.arch}`);
-benchRouting();
+if (!args.includes("--skip-routing")) benchRouting();
 if (!args.includes("--skip-gateway")) await benchGateway();
