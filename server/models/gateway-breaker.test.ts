@@ -84,8 +84,7 @@ describe("generate: the provider circuit", () => {
     const second = await generate(ctx, ask());
     expect(second.model.id).toBe(z.id);
     expect(modelsCalled()).toEqual(["qz"]); // none of the down provider's models was tried
-    for (const m of [a, b, c])
-      expect(second.decision.candidates.find((x) => x.id === m.id)!.rejectedBecause).toEqual([expect.stringMatching(/circuit open/)]);
+    for (const m of [a, b, c]) expect(second.decision.candidates.find((x) => x.id === m.id)!.rejectedBecause).toEqual([expect.stringMatching(/circuit open/)]);
   });
 
   it("its only provider's circuit open: the error carries the recovery time (the outage wait), never a plain failure; one trial closes it", async () => {
