@@ -80,7 +80,7 @@ afterEach(async () => {
   await Promise.all(executors.splice(0).map((e) => e.stop()));
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   modelCircuitBreaker().reset();
-  modelCircuitBreaker().configure({ failureThreshold: 3, coolDownMs: 30_000 });
+  modelCircuitBreaker().configure({ failureThreshold: 3, coolDownMs: 30_000, providerMinimumCalls: 6, providerMinimumModels: 2 });
   configureGateway();
   configureSteps();
   await settleObservations();
@@ -259,6 +259,45 @@ describe("a parked run", () => {
     expect(done.status).toBe("succeeded");
     expect(chatCalls()).toHaveLength(4);
     expect(chatCalls()[3]!.at).toBeGreaterThanOrEqual(waiting.wakeAt!.getTime() - 5);
+  });
+});
+
+describe("a provider whose models all fail", () => {
+  it("its provider circuit opens (no model's own would): the step waits parked for it, then the run succeeds", async () => {
+    const { providerId } = await db().model.findUniqueOrThrow({ where: { id: modelId } });
+    await db().model.create({
+      data: {
+        id: newId("mdl"),
+        workspaceId: rw.ws.id,
+        providerId,
+        modelId: "stub-large",
+        displayName: "Stub large",
+        inputPrice: 2,
+        outputPrice: 4,
+        contextWindow: 128_000,
+        capabilities: ["tools", "json"],
+        quality: 0.7,
+      },
+    });
+    // model circuits need 5 calls; the provider's 3, of 2 models or more
+    modelCircuitBreaker().configure({ failureThreshold: 5, providerMinimumCalls: 3, providerMinimumModels: 2 });
+    await addAgent(rw.ctx, "any", {
+      modelPolicy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
+    });
+    stub.fail({ status: 500, times: 3 });
+    executor();
+    const run = await startRun(rw.ctx, { agent: "any", input: "Wait for the provider." });
+    const waiting = await waitForRow(run.id, parked);
+    expect(chatCalls().map((c) => c.model)).toEqual(["stub-small", "stub-large", "stub-small"]);
+    expect(modelCircuitBreaker().state(modelId)).toBe("closed");
+    const done = await waitForRun(run.id, undefined, 60_000);
+    expect(done.status).toBe("succeeded");
+    const calls = chatCalls();
+    expect(calls).toHaveLength(4);
+    expect(calls[3]!.at).toBeGreaterThanOrEqual(waiting.wakeAt!.getTime() - 5);
+    const types = (await eventRows(run.id)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(["node.waiting", "node.resumed", "run.succeeded"]));
+    expect(types).not.toContain("node.failed");
   });
 });
 

@@ -41,7 +41,7 @@ export async function contextBudgetFor(ctx: TenantContext, req: ContextBudgetReq
       promptTokens,
       maxOutputTokens: req.maxOutputTokens,
       needs: req.json ? ["json"] : [],
-      openCircuits: breaker.openIds(catalog.entries.map((e) => e.id)),
+      openCircuits: breaker.openIds(catalog.entries),
     });
     const model = decision.chosen;
     let tokens = model.contextWindow - req.maxOutputTokens - promptTokens;

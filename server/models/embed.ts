@@ -36,6 +36,7 @@ import {
   keyFor,
   NOT_THE_MODELS_FAULT,
   observe,
+  PROVIDER_FAULTS,
   RETRYABLE,
   sleep,
   usageName,
@@ -90,7 +91,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       promptTokens: Math.max(...req.values.map(tokensOf)),
       maxOutputTokens: 0,
       needs: ["embeddings"],
-      openCircuits: breaker.openIds(catalog.entries.map((e) => e.id)),
+      openCircuits: breaker.openIds(catalog.entries),
     });
   } catch (error) {
     throw coolingDownError(error, catalog.entries);
@@ -117,7 +118,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       continue;
     }
     if (wait > 0) await sleep(wait, req.abortSignal);
-    if (!breaker.allows(entry.id)) {
+    if (!breaker.allows(entry.id, entry.providerId)) {
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -138,7 +139,8 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       }
       throw error;
     }
-    if (!breaker.tryAcquire(entry.id)) {
+    const permit = breaker.acquire(entry.id, entry.providerId);
+    if (!permit) {
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -146,7 +148,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
     try {
       releaseSlot = await modelCallSlots().acquire(req.abortSignal);
     } catch (error) {
-      breaker.release(entry.id);
+      permit.release();
       throw error;
     }
     calls++;
@@ -163,7 +165,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       const latencyMs = Math.round(performance.now() - started);
       const inputTokens = result.usage?.tokens ?? totalTokens;
       const costUsd = costOf(entry, inputTokens, 0);
-      breaker.onSuccess(entry.id);
+      permit.success();
       await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens, outputTokens: 0, costUsd, latencyMs, outcome: "ok" });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
@@ -183,8 +185,8 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       const failure = classify(error, { timedOut: timeout.aborted && !callerAborted, callerAborted }, [apiKey], { baseUrl: provider.baseUrl, timeoutMs });
       const outcome = failure.kind === "timeout" ? "timeout" : "error";
       const retryable = RETRYABLE.has(failure.kind);
-      if (retryable) breaker.onFailure(entry.id);
-      else breaker.release(entry.id);
+      if (retryable) permit.failure(PROVIDER_FAULTS.has(failure.kind));
+      else permit.release();
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),

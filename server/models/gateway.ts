@@ -226,6 +226,8 @@ export interface Failure {
 
 /** Failures after which the next model is tried (and which count against the model's breaker). */
 export const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "timeout", "network", "invalid_response"]);
+/** Failures that count against the provider's breaker too (many of its models failing so: the provider is down). */
+export const PROVIDER_FAULTS: ReadonlySet<FailureKind> = new Set(["server", "timeout", "network"]);
 /** Failures after which the same model may be called again within one generate (after its Retry-After or a backoff). */
 const REVISITABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "network"]);
 /** Failures that do not say anything about the model itself: no observation. */
@@ -373,7 +375,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       promptTokens,
       maxOutputTokens: req.maxOutputTokens,
       needs,
-      openCircuits: breaker.openIds(catalog.entries.map((e) => e.id)),
+      openCircuits: breaker.openIds(catalog.entries),
     });
   } catch (error) {
     throw coolingDownError(error, catalog.entries);
@@ -418,7 +420,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     }
     if (Math.max(wait, backoff) > 0) await sleep(Math.max(wait, backoff), req.abortSignal);
 
-    if (!breaker.allows(entry.id)) {
+    if (!breaker.allows(entry.id, entry.providerId)) {
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -444,7 +446,9 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       throw error;
     }
 
-    if (!breaker.tryAcquire(entry.id)) {
+    // the outcome counts only if neither circuit changed state meanwhile (./circuit-breaker.ts)
+    const permit = breaker.acquire(entry.id, entry.providerId);
+    if (!permit) {
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -454,7 +458,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     try {
       releaseSlot = await modelCallSlots().acquire(req.abortSignal);
     } catch (error) {
-      breaker.release(entry.id);
+      permit.release();
       throw error;
     }
     calls++;
@@ -486,7 +490,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const { inputTokens, outputTokens } = tokens;
       const costUsd = costOfUsage(usagePrices(entry), tokens);
       // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
-      breaker.onSuccess(entry.id);
+      permit.success();
       const answerProblem = answerProblemOf(result, req);
       const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
       await writeUsageRow(ctx, req, {
@@ -523,8 +527,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const outcome: UsageOutcome = failure.kind === "timeout" ? "timeout" : "error";
       metrics.gatewayErrors.inc({ provider: provider.kind, kind: failure.kind });
       const retryable = RETRYABLE.has(failure.kind);
-      if (retryable) breaker.onFailure(entry.id);
-      else breaker.release(entry.id);
+      if (retryable) permit.failure(PROVIDER_FAULTS.has(failure.kind));
+      else permit.release();
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
@@ -589,7 +593,7 @@ export function earliestRecovery(
   const breaker = modelCircuitBreaker();
   let best: { at: number; provider: string } | null = null;
   for (const entry of entries) {
-    const at = Math.max(breaker.recoversAt(entry.id) ?? 0, breaker.heldUntil(entry.providerId) ?? 0);
+    const at = Math.max(breaker.recoversAt(entry.id, entry.providerId) ?? 0, breaker.heldUntil(entry.providerId) ?? 0);
     if (at <= now) return null;
     if (!best || at < best.at) best = { at, provider: providers.get(entry.providerId)?.name ?? entry.providerName };
   }
@@ -609,7 +613,7 @@ export function coolingDownError(error: unknown, catalog: readonly CatalogEntry[
   let best: { at: number; provider: string } | null = null;
   for (const entry of catalog) {
     if (!ids.includes(entry.id)) continue;
-    const at = Math.max(breaker.recoversAt(entry.id) ?? now, breaker.heldUntil(entry.providerId) ?? now);
+    const at = Math.max(breaker.recoversAt(entry.id, entry.providerId) ?? now, breaker.heldUntil(entry.providerId) ?? now);
     if (!best || at < best.at) best = { at, provider: entry.providerName };
   }
   if (!best) return error;

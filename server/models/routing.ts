@@ -230,7 +230,7 @@ export async function ensureCatalogOnce(ctx: TenantContext): Promise<void> {
 export async function explainRoute(ctx: TenantContext, input: z.output<typeof explainRouteInputSchema>): Promise<RouteDecisionOutput> {
   await ensureCatalogOnce(ctx);
   const [resolved, catalog] = await Promise.all([resolvePolicy(ctx, input.policy), loadCatalog(ctx)]);
-  const openCircuits = modelCircuitBreaker().openIds(catalog.entries.map((e) => e.id));
+  const openCircuits = modelCircuitBreaker().openIds(catalog.entries);
   return routeFor(catalog.entries, { resolved, promptTokens: input.promptTokens, maxOutputTokens: input.maxOutputTokens, openCircuits });
 }
 
