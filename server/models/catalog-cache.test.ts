@@ -122,6 +122,61 @@ describe("changes made elsewhere: within the TTL", () => {
   });
 });
 
+describe("stale while revalidating: an expired entry is served while one reload runs", () => {
+  const TTL = 100;
+  const STALE = 5_000;
+  beforeEach(async () => {
+    configureCatalogCache({ ttlMs: TTL, staleMs: STALE });
+    await freshWorkspace();
+  });
+
+  it("a change made elsewhere is seen one reload after the TTL, without the caller waiting for it", async () => {
+    expect(await chosen()).toBe("sim-balanced");
+    const balanced = await simModel("sim-balanced");
+    await db().model.update({ where: { id: balanced.id }, data: { enabled: false } });
+    await tick(TTL + 20);
+    // expired: the old entry answers at once and a reload starts in the background
+    expect(await chosen()).toBe("sim-balanced");
+    await tick(150);
+    expect(await chosen()).toBe("sim-capable");
+  });
+
+  it("concurrent stale reads share one reload; beyond the stale window the caller waits for the reload", async () => {
+    let loads = 0;
+    const value = (n: number) => ({ catalog: { entries: [], providers: new Map() }, presets: new Map([[`v${n}`, NONE]]) }) as unknown as CachedCatalog;
+    let release!: () => void;
+    const load = () => {
+      loads++;
+      const n = loads;
+      return n === 1 ? Promise.resolve(value(n)) : new Promise<CachedCatalog>((resolve) => (release = () => resolve(value(n))));
+    };
+    const key = `ws_swr_${Math.random()}`;
+    expect([...(await cachedCatalog(key, load)).presets.keys()]).toEqual(["v1"]);
+    await tick(TTL + 20);
+    const stale = await Promise.all([cachedCatalog(key, load), cachedCatalog(key, load), cachedCatalog(key, load)]);
+    expect(stale.map((v) => [...v.presets.keys()][0])).toEqual(["v1", "v1", "v1"]);
+    expect(loads).toBe(2);
+    release();
+    await tick(10);
+    expect([...(await cachedCatalog(key, load)).presets.keys()]).toEqual(["v2"]);
+
+    // past ttl + stale: no stale answer, the caller waits (a short stale window for the test)
+    configureCatalogCache({ ttlMs: 20, staleMs: 30 });
+    let next = 0;
+    const counted = () => Promise.resolve(value(100 + ++next));
+    await cachedCatalog(key, counted);
+    await tick(80);
+    expect([...(await cachedCatalog(key, counted)).presets.keys()]).toEqual(["v102"]);
+  });
+
+  it("an invalidated entry is never served stale", async () => {
+    expect(await chosen()).toBe("sim-balanced");
+    const balanced = await simModel("sim-balanced");
+    await updateModel(ctx, balanced.id, { enabled: false });
+    expect(await chosen()).toBe("sim-capable");
+  });
+});
+
 describe("observed statistics", () => {
   beforeEach(async () => {
     configureCatalogCache({ ttlMs: 60_000 });

@@ -3,7 +3,11 @@
  * their providers) and its routing presets. `server/models/routing.ts` fills and reads it; every write path of
  * providers, models and presets calls `invalidateCatalogCache` after its transaction commits, so a change made
  * through the services of THIS process takes effect on the next call. Another process's change (or a row edited
- * by hand) takes effect when the entry expires: `ttlMs`, 2 s by default.
+ * by hand) takes effect when the entry expires: `ttlMs`, 2 s by default. An expired entry is still served for up to
+ * `staleMs` more (30 s by default) while ONE reload runs in the background (stale-while-revalidate): with real model
+ * calls of a second or more, every call of a run would otherwise find the entry expired and wait for two reads
+ * (measured: +10 ms per call in the realistic regime of docs/benchmarks.md). So another process's change is seen
+ * at most `ttlMs` plus one reload later; beyond `ttlMs + staleMs` the caller waits for the reload as before.
  *
  * Observed statistics (p95 latency, error rate) are not a reason to reload: `recordModelObservation` patches the
  * cached entry with the values its UPDATE returned (`patchObservedStats`), so this process routes on its own
@@ -15,6 +19,7 @@
  * What it returns is shared by every caller: read it, never change it.
  */
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
+import { logger } from "@/server/logger";
 import type { CatalogEntry } from "./router";
 
 /** What the gateway needs to call a catalog model's provider. */
@@ -57,23 +62,30 @@ export interface ObservedStats {
 }
 
 export const DEFAULT_CATALOG_CACHE_TTL_MS = 2_000;
+export const DEFAULT_CATALOG_CACHE_STALE_MS = 30_000;
 
 interface State {
   ttlMs: number;
+  staleMs: number;
   slots: Map<string, Slot>;
 }
 
 const globalForCache = globalThis as unknown as { cadreCatalogCache?: State };
 
 function state(): State {
-  globalForCache.cadreCatalogCache ??= { ttlMs: DEFAULT_CATALOG_CACHE_TTL_MS, slots: new Map() };
+  globalForCache.cadreCatalogCache ??= { ttlMs: DEFAULT_CATALOG_CACHE_TTL_MS, staleMs: DEFAULT_CATALOG_CACHE_STALE_MS, slots: new Map() };
   return globalForCache.cadreCatalogCache;
 }
 
-/** Sets the time-to-live (tests use a tiny one; 0 disables the cache); `undefined` restores the default. Clears the cache. */
-export function configureCatalogCache(options?: { ttlMs?: number }): void {
+/**
+ * Sets the time-to-live (tests use a tiny one; 0 disables the cache) and how long past it an entry may be served
+ * while it reloads (default: 30 s with the default TTL, none with a TTL given without it); no options restore the
+ * defaults. Clears the cache.
+ */
+export function configureCatalogCache(options?: { ttlMs?: number; staleMs?: number }): void {
   const s = state();
   s.ttlMs = Math.max(0, options?.ttlMs ?? DEFAULT_CATALOG_CACHE_TTL_MS);
+  s.staleMs = Math.max(0, options?.staleMs ?? (options?.ttlMs === undefined ? DEFAULT_CATALOG_CACHE_STALE_MS : 0));
   s.slots.clear();
 }
 
@@ -84,12 +96,25 @@ export function configureCatalogCache(options?: { ttlMs?: number }): void {
 export async function cachedCatalog(workspaceId: string, load: () => Promise<CachedCatalog>): Promise<CachedCatalog> {
   const s = state();
   let slot = s.slots.get(workspaceId);
-  if (slot?.value && Date.now() - slot.loadedAt < s.ttlMs) return slot.value;
+  if (slot?.value) {
+    const age = Date.now() - slot.loadedAt;
+    if (age < s.ttlMs) return slot.value;
+    if (age < s.ttlMs + s.staleMs) {
+      // stale: served now, reloaded in the background (once: a reload in flight is shared)
+      reload(s, workspaceId, slot, load).catch((error: unknown) => logger.warn({ err: error, workspaceId }, "catalog cache: background reload failed"));
+      return slot.value;
+    }
+  }
   if (!slot) {
     if (s.slots.size >= MAX_SLOTS) prune(s);
     slot = { loadedAt: 0, generation: 0 };
     s.slots.set(workspaceId, slot);
   }
+  return reload(s, workspaceId, slot, load);
+}
+
+/** Loads the workspace's entry into its slot, or joins the load in flight. */
+function reload(s: State, workspaceId: string, slot: Slot, load: () => Promise<CachedCatalog>): Promise<CachedCatalog> {
   if (slot.loading && slot.loading.generation === slot.generation) return slot.loading.promise;
   const generation = slot.generation;
   const target = slot;
@@ -126,7 +151,7 @@ const MAX_SLOTS = 5_000;
 
 function prune(s: State): void {
   const now = Date.now();
-  for (const [id, slot] of s.slots) if (!slot.loading && now - slot.loadedAt >= s.ttlMs) s.slots.delete(id);
+  for (const [id, slot] of s.slots) if (!slot.loading && now - slot.loadedAt >= s.ttlMs + s.staleMs) s.slots.delete(id);
   if (s.slots.size < MAX_SLOTS) return;
   for (const [id, slot] of s.slots) {
     if (slot.loading) continue;
