@@ -8,6 +8,7 @@
  */
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
+import { AppError } from "@/lib/errors";
 import { runEventSubscriberCount } from "./notify";
 
 /** The database's clock as Prisma stores times (UTC wall time). */
@@ -23,6 +24,22 @@ export async function markRunWatched(run: { runId: string; workspaceId: string }
     run,
     sql`UPDATE "Run" SET "watchedUntil" = ${DB_CLOCK} + ${WATCH_TTL_MS} * INTERVAL '1 millisecond' WHERE id = ${run.runId} AND "status" IN ('queued', 'running')`,
   );
+}
+
+/**
+ * Opening a stream: the run must be the workspace's (NOT_FOUND otherwise) and is marked as watched, in ONE
+ * statement (one round trip less on every stream's start; on embedded PGlite every statement waits its turn
+ * behind the run's own writes).
+ */
+export async function openWatchedRun(run: { runId: string; workspaceId: string }): Promise<void> {
+  const { rows } = await execute<{ found: boolean }>(
+    run,
+    sql`WITH target AS (SELECT id, "status" FROM "Run" WHERE id = ${run.runId} AND "workspaceId" = ${run.workspaceId}),
+      marked AS (UPDATE "Run" r SET "watchedUntil" = ${DB_CLOCK} + ${WATCH_TTL_MS} * INTERVAL '1 millisecond'
+        FROM target WHERE r.id = target.id AND target."status" IN ('queued', 'running') RETURNING r.id)
+      SELECT EXISTS (SELECT 1 FROM target) AS found, (SELECT count(*) FROM marked) AS marked`,
+  );
+  if (!rows[0]?.found) throw new AppError("NOT_FOUND", "Run not found");
 }
 
 /** An event stream of the run is open in this process. */

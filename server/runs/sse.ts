@@ -28,8 +28,7 @@ import { env } from "@/server/env";
 import { AppError } from "@/lib/errors";
 import { eventsAfter, isTerminalEvent } from "@/server/jobs/events";
 import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "@/server/jobs/notify";
-import { markRunWatched, WATCH_RENEW_MS } from "@/server/jobs/watchers";
-import { assertRunVisible } from "./service";
+import { markRunWatched, openWatchedRun, WATCH_RENEW_MS } from "@/server/jobs/watchers";
 import { metrics } from "@/server/observability/metrics";
 
 export interface StreamSettings {
@@ -101,10 +100,14 @@ function shared<T>(run: RunRef, key: string, read: () => Promise<T>): Promise<T>
 const sharedEventsAfter = (run: RunRef, afterSeq: number, batch: number) => shared(run, `events:${afterSeq}:${batch}`, () => eventsAfter(run, afterSeq, batch));
 const runIsFinished = (run: RunRef) => shared(run, "finished", () => readRunFinished(run));
 
+function watchMarks(): Map<string, number> {
+  globalForShared.cadreStreamMarks ??= new Map();
+  return globalForShared.cadreStreamMarks;
+}
+
 /** Marks the run as watched at most once per WATCH_RENEW_MS per process (whatever the number of its streams). */
 function markWatchedShared(run: RunRef): Promise<void> {
-  globalForShared.cadreStreamMarks ??= new Map();
-  const marks = globalForShared.cadreStreamMarks;
+  const marks = watchMarks();
   const last = marks.get(run.runId);
   if (last !== undefined && Date.now() - last < WATCH_RENEW_MS) return Promise.resolve();
   marks.set(run.runId, Date.now());
@@ -294,7 +297,9 @@ export async function streamRunEvents({
   requestId: string;
   reauthorize?: () => Promise<TenantContext>;
 }): Promise<Response> {
-  await assertRunVisible(ctx, params.runId);
+  // the visibility check and the run's first "watched" mark in one statement
+  await openWatchedRun({ runId: params.runId, workspaceId: ctx.workspaceId });
+  watchMarks().set(params.runId, Date.now());
   const stillAllowed = reauthorize ? async () => (await reauthorize()).workspaceId === ctx.workspaceId : undefined;
   const release = acquireStreamSlot(callerKey(ctx));
   try {
