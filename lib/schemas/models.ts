@@ -191,7 +191,7 @@ export const modelSchema = z
     quality: z.number(),
     enabled: z.boolean(),
     isSimulator: z.boolean(),
-    latencyP50Ms: z.number().int().nullable().describe("Observed median latency of successful calls (last 100 calls)"),
+    latencyP50Ms: z.number().int().nullable().describe("Observed median latency of successful and timed-out calls (a timeout at its time; last 100 calls)"),
     latencyP95Ms: z.number().int().nullable(),
     errorRate: z.number().describe("Share of errors among the last 100 calls (timeouts not included)"),
     timeoutRate: z.number().describe("Share of timeouts among the last 100 calls"),

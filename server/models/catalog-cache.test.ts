@@ -15,6 +15,7 @@ import { cachedCatalog, configureCatalogCache, invalidateCatalogCache, patchObse
 import { createProvider, deleteProvider, updateProvider } from "./providers";
 import { explainRoute, listRoutingPresets, loadCatalog, updateRoutingPreset } from "./routing";
 import { recordModelObservation } from "./stats";
+import { MIN_LATENCY_SAMPLES } from "./router";
 
 const NONE = { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false };
 const constraints = (extra: Partial<ModelConstraints> = {}) => ({ type: "constraints" as const, constraints: { ...NONE, ...extra } });
@@ -188,7 +189,7 @@ describe("observed statistics", () => {
     const before = await explainRoute(ctx, { policy, promptTokens: 10, maxOutputTokens: 10 });
     expect(before.chosen.modelId).toBe("sim-balanced");
     const balanced = await simModel("sim-balanced");
-    await recordModelObservation(ctx, balanced.id, { latencyMs: 500, outcome: "ok" });
+    for (let i = 0; i < MIN_LATENCY_SAMPLES; i++) await recordModelObservation(ctx, balanced.id, { latencyMs: 500, outcome: "ok" });
     const after = await explainRoute(ctx, { policy, promptTokens: 10, maxOutputTokens: 10 });
     expect(after.chosen.modelId).toBe("sim-capable");
     expect(after.candidates.find((c) => c.id === balanced.id)!.rejectedBecause[0]).toMatch(/observed p95 500 ms/);

@@ -59,6 +59,8 @@ interface Slot {
 export interface ObservedStats {
   latencyP95Ms: number | null;
   errorRate: number;
+  failureRate?: number;
+  latencySamples?: number;
 }
 
 export const DEFAULT_CATALOG_CACHE_TTL_MS = 2_000;
@@ -187,5 +189,5 @@ export function patchObservedStats(workspaceId: string, modelRowId: string, stat
 function applyStats(value: CachedCatalog, modelRowId: string, stats: ObservedStats): void {
   const entries = value.catalog.entries;
   const i = entries.findIndex((e) => e.id === modelRowId);
-  if (i >= 0) entries[i] = { ...entries[i]!, latencyP95Ms: stats.latencyP95Ms, errorRate: stats.errorRate };
+  if (i >= 0) entries[i] = { ...entries[i]!, ...stats };
 }

@@ -18,7 +18,8 @@ import type { LlmStub } from "@/scripts/llm-stub/server";
 import { useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { configureGateway, estimatePromptTokens, generate, parseRetryAfter, settleObservations, type GenerateRequest } from "./gateway";
-import { explainRoute } from "./routing";
+import { MIN_LATENCY_SAMPLES } from "./router";
+import { configureLatencyProbes, explainRoute } from "./routing";
 
 const gw = useStubGateway("gw");
 let stub: LlmStub;
@@ -440,10 +441,18 @@ describe("generate: circuit breaker and feedback", () => {
     const policy = ask().policy;
     expect((await explainRoute(ctx, { policy, promptTokens: 100, maxOutputTokens: 100 })).chosen.id).toBe(flaky.id);
 
+    // two failures are not enough to judge (the failure rate's prior): still the cheaper one
     stub.fail({ status: 500, model: "flaky", times: 2 });
     await generate(ctx, ask()); // flaky fails, steady answers
     await generate(ctx, ask()); // again
-    modelCircuitBreaker().reset(); // the breaker is not what moves it: the observed error rate is
+    modelCircuitBreaker().reset();
+    await settleObservations();
+    expect((await explainRoute(ctx, { policy, promptTokens: 100, maxOutputTokens: 100 })).chosen.id).toBe(flaky.id);
+    stub.fail({ status: 500, model: "flaky", times: 8 });
+    for (let i = 0; i < 8; i++) {
+      await generate(ctx, ask());
+      modelCircuitBreaker().reset(); // the breaker is not what moves it: the observed failure rate is
+    }
     await settleObservations();
     const after = await explainRoute(ctx, { policy, promptTokens: 100, maxOutputTokens: 100 });
     expect(after.chosen.id).toBe(steady.id);
@@ -462,12 +471,47 @@ describe("generate: circuit breaker and feedback", () => {
       type: "constraints" as const,
       constraints: { maxP95LatencyMs: 150, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
     };
-    stub.fail({ delayMs: 400, model: "slow" });
+    stub.fail({ delayMs: 400, model: "slow", times: MIN_LATENCY_SAMPLES });
     expect((await generate(ctx, ask({ policy }))).model.id).toBe(slow.id); // unobserved: feasible
+    await settleObservations();
+    // one slow call (a cold start) does not exclude it yet
+    expect((await explainRoute(ctx, { policy, promptTokens: 10, maxOutputTokens: 10 })).chosen.id).toBe(slow.id);
+    for (let i = 1; i < MIN_LATENCY_SAMPLES; i++) expect((await generate(ctx, ask({ policy }))).model.id).toBe(slow.id);
     await settleObservations();
     const after = await explainRoute(ctx, { policy, promptTokens: 10, maxOutputTokens: 10 });
     expect(after.chosen.id).toBe(fast.id);
     expect(after.candidates.find((c) => c.id === slow.id)!.rejectedBecause[0]).toMatch(/observed p95 \d+ ms > maxP95LatencyMs 150/);
+  });
+
+  it("an excluded model gets a probe call once per interval, and recovers when it is fast again", async () => {
+    configureLatencyProbes({ intervalMs: 200 });
+    onTestFinished(() => configureLatencyProbes());
+    const provider = await addProvider();
+    const slow = await addModel(provider.id, "slow", { inputPrice: 0.1, outputPrice: 0.1 });
+    const fast = await addModel(provider.id, "fast", { inputPrice: 1, outputPrice: 1 });
+    const policy = {
+      type: "constraints" as const,
+      constraints: { maxP95LatencyMs: 150, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    };
+    stub.fail({ delayMs: 400, model: "slow", times: MIN_LATENCY_SAMPLES });
+    for (let i = 0; i < MIN_LATENCY_SAMPLES; i++) await generate(ctx, ask({ policy }));
+    await settleObservations();
+    // excluded: the calls go to the fast one; the exclusion starts the probe interval
+    expect((await generate(ctx, ask({ policy }))).model.id).toBe(fast.id);
+    expect((await generate(ctx, ask({ policy }))).model.id).toBe(fast.id);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const probe = await generate(ctx, ask({ policy }));
+    expect(probe.model.id).toBe(slow.id);
+    expect(probe.decision.explanation).toMatch(/Probe call/);
+    // the next call within the interval does not probe again
+    expect((await generate(ctx, ask({ policy }))).model.id).toBe(fast.id);
+    // fast again: its p95 falls below the cap after enough probes, and it wins on price
+    for (let k = 0; k < 100 && (await explainRoute(ctx, { policy, promptTokens: 10, maxOutputTokens: 10 })).chosen.id !== slow.id; k++) {
+      await new Promise((resolve) => setTimeout(resolve, 210));
+      await generate(ctx, ask({ policy }));
+      await settleObservations();
+    }
+    expect((await explainRoute(ctx, { policy, promptTokens: 10, maxOutputTokens: 10 })).chosen.id).toBe(slow.id);
   });
 });
 

@@ -376,6 +376,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       maxOutputTokens: req.maxOutputTokens,
       needs,
       openCircuits: breaker.openIds(catalog.entries),
+      forCall: true,
     });
   } catch (error) {
     throw coolingDownError(error, catalog.entries);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { modelConstraintsSchema, type ModelConstraints } from "@/lib/schemas/model-policy";
-import { estimateCallCost, expectedCost, route, type CatalogEntry } from "./router";
+import { estimateCallCost, expectedCost, expectedLatencyMs, MIN_LATENCY_SAMPLES, route, type CatalogEntry } from "./router";
 
 function model(id: string, over: Partial<CatalogEntry> = {}): CatalogEntry {
   return {
@@ -274,5 +274,65 @@ describe("route(): details", () => {
     const decision = route(CATALOG, { constraints: C({ localOnly: true }), promptTokens: 10, maxOutputTokens: 10, openCircuits: new Set(["llama-8b"]) });
     expect(decision.chosen.id).toBe("qwen-32b");
     expect(decision.candidates.find((c) => c.id === "llama-8b")!.rejectedBecause[0]).toMatch(/circuit open/);
+  });
+});
+
+describe("sound statistics", () => {
+  const c = (over: Partial<ModelConstraints> = {}) => modelConstraintsSchema.parse(over);
+  const sim = (id: string, over: Partial<CatalogEntry> = {}) =>
+    model(id, { providerId: "prv_sim", providerKind: "simulator", providerName: "Simulator", isLocal: true, inputPrice: 0, outputPrice: 0, ...over });
+
+  it("the simulator never competes with an enabled real provider (not even when it is cheaper or faster), unless pinned", () => {
+    const catalog = [sim("sim-fast", { quality: 0.6, latencyP95Ms: 5 }), model("claude-haiku", { providerKind: "anthropic", inputPrice: 1, outputPrice: 5 })];
+    const decision = route(catalog, { constraints: c({ minQuality: 0.5 }), promptTokens: 10, maxOutputTokens: 10 });
+    expect(decision.chosen.id).toBe("claude-haiku");
+    expect(decision.candidates.find((x) => x.id === "sim-fast")!.rejectedBecause[0]).toMatch(/simulator/);
+    // only the simulator left (the real provider disabled): it routes
+    const alone = route([catalog[0]!, { ...catalog[1]!, enabled: false }], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 });
+    expect(alone.chosen.id).toBe("sim-fast");
+    // a pin routes the pinned model alone (routing.ts), so the simulator is allowed there
+    expect(route([catalog[0]!], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("sim-fast");
+  });
+
+  it("embeddings fall back to the simulator only when no real provider offers an embedding model", () => {
+    const embeddings = c({ requiredCapabilities: ["embeddings"] });
+    const simEmbed = sim("sim-embed", { capabilities: ["embeddings"] });
+    const chat = model("claude", { providerKind: "anthropic" });
+    expect(route([simEmbed, chat], { constraints: embeddings, promptTokens: 10, maxOutputTokens: 0 }).chosen.id).toBe("sim-embed");
+    const realEmbed = model("te3", { capabilities: ["embeddings"], inputPrice: 0.02, outputPrice: 0 });
+    expect(route([simEmbed, chat, realEmbed], { constraints: embeddings, promptTokens: 10, maxOutputTokens: 0 }).chosen.id).toBe("te3");
+  });
+
+  it("a timeout-prone model loses even at $0: reliability counts in time as well as money", () => {
+    const flaky = local("a-flaky", { inputPrice: 0, outputPrice: 0, errorRate: 0.5, failureRate: 0.5, latencyP95Ms: 100 });
+    const steady = local("b-steady", { inputPrice: 0, outputPrice: 0, errorRate: 0, failureRate: 0.05, latencyP95Ms: 100 });
+    expect(route([flaky, steady], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("b-steady");
+    expect(expectedLatencyMs(flaky)).toBeGreaterThan(expectedLatencyMs(steady) + 10_000);
+    // the failure rate also raises the expected cost of a paid model
+    expect(expectedCost(1, 0.5)).toBe(2);
+  });
+
+  it("an observed p95 excludes a model only from MIN_LATENCY_SAMPLES calls on; a probe lets it through and goes first", () => {
+    const capped = c({ maxP95LatencyMs: 1_000 });
+    const slowOnce = model("a-cheap", { inputPrice: 0.1, latencyP95Ms: 9_000, latencySamples: 1 });
+    const other = model("b-other", { inputPrice: 1, latencyP95Ms: 500 });
+    expect(route([slowOnce, other], { constraints: capped, promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("a-cheap");
+    const slow = { ...slowOnce, latencySamples: MIN_LATENCY_SAMPLES };
+    expect(route([slow, other], { constraints: capped, promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("b-other");
+    const probed = route([other, { ...slow, inputPrice: 5 }], { constraints: capped, promptTokens: 10, maxOutputTokens: 10, probe: new Set(["a-cheap"]) });
+    expect(probed.chosen.id).toBe("a-cheap");
+    expect(probed.fallbacks.map((f) => f.id)).toEqual(["b-other"]);
+  });
+
+  it("property: more failures never make a model preferred, whatever the prices (random catalogs)", () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 300; k++) {
+      const price = random() < 0.3 ? 0 : random() * 5;
+      const rate = random() * 0.5;
+      const a = model("a", { inputPrice: price, outputPrice: price, failureRate: rate, latencyP95Ms: 200 + Math.floor(random() * 800) });
+      const worse = { ...a, id: "b", displayName: "b", failureRate: rate + 0.05 + random() * 0.4 };
+      expect(route([worse, a], { constraints: c(), promptTokens: 100, maxOutputTokens: 100 }).chosen.id).toBe("a");
+    }
   });
 });

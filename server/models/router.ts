@@ -48,6 +48,10 @@ export interface CatalogEntry {
   enabled: boolean;
   latencyP95Ms: number | null;
   errorRate: number;
+  /** P(a call fails), smoothed and recency-weighted (stats.ts reliabilityOf); absent: errorRate */
+  failureRate?: number;
+  /** calls behind latencyP95Ms; absent: as many as needed (tests and benches set only the p95) */
+  latencySamples?: number;
 }
 
 export interface RouteRequest {
@@ -56,6 +60,11 @@ export interface RouteRequest {
   maxOutputTokens: number;
   /** catalog ids whose circuit breaker is open: skipped (they are infeasible "for now") */
   openCircuits?: ReadonlySet<string> | readonly string[];
+  /**
+   * catalog ids due for a probe call: one excluded only by its observed latency is feasible again and chosen first,
+   * so a model that was slow once (a cold start) can show that it recovered (routing.ts decides when)
+   */
+  probe?: ReadonlySet<string>;
 }
 
 export interface RouteCandidate {
@@ -74,18 +83,41 @@ export interface RouteDecision {
 }
 
 /** The checks of the feasibility filter, in the order their reasons are listed. */
-type Check = "enabled" | "generation" | "capabilities" | "quality" | "latency" | "cost" | "context" | "local" | "circuit";
-const CHECKS: readonly Check[] = ["enabled", "generation", "capabilities", "quality", "latency", "cost", "context", "local", "circuit"];
+type Check = "enabled" | "generation" | "simulator" | "capabilities" | "quality" | "latency" | "cost" | "context" | "local" | "circuit";
+const CHECKS: readonly Check[] = ["enabled", "generation", "simulator", "capabilities", "quality", "latency", "cost", "context", "local", "circuit"];
+
+/** Calls with a latency (successes and timeouts) a model needs before its observed p95 may exclude it. */
+export const MIN_LATENCY_SAMPLES = 5;
+/** What a failed call costs in time (ms) in the expected latency: about a timeout or a retry's wait. */
+export const FAILED_CALL_MS = 30_000;
+/** Failure rates closer than this count as equal when expected costs tie. */
+const RELIABILITY_TIE = 0.02;
 
 /** USD for one call with this prompt and the full output allowance (prices per million tokens). */
 export function estimateCallCost(entry: Pick<CatalogEntry, "inputPrice" | "outputPrice">, promptTokens: number, maxOutputTokens: number): number {
   return (promptTokens * entry.inputPrice + maxOutputTokens * entry.outputPrice) / 1e6;
 }
 
-/** cost / (1 - errorRate), with the error rate capped at 0.95 so a failing model stays finite (20x) */
-export function expectedCost(costUsd: number, errorRate: number): number {
-  const rate = Math.min(Math.max(errorRate || 0, 0), 0.95);
+/** cost / (1 - failureRate), with the rate capped at 0.95 so a failing model stays finite (20x) */
+export function expectedCost(costUsd: number, failureRate: number): number {
+  const rate = Math.min(Math.max(failureRate || 0, 0), 0.95);
   return costUsd / (1 - rate);
+}
+
+/**
+ * The time a call to this model is expected to take (ms): its observed p95 (timeouts counted at their time) plus,
+ * for the calls that fail, the time lost before the next attempt. Additive, so that reliability still counts where
+ * money does not (a local model at $0). Unobserved: Infinity (ranks after observed models).
+ */
+export function expectedLatencyMs(entry: Pick<CatalogEntry, "latencyP95Ms" | "errorRate" | "failureRate">): number {
+  if (entry.latencyP95Ms === null) return Number.POSITIVE_INFINITY;
+  const rate = Math.min(Math.max(failureRateOf(entry), 0), 0.95);
+  return entry.latencyP95Ms + (rate / (1 - rate)) * FAILED_CALL_MS;
+}
+
+/** The failure rate routing uses: the smoothed one when known, else the raw error rate. */
+export function failureRateOf(entry: Pick<CatalogEntry, "errorRate" | "failureRate">): number {
+  return entry.failureRate ?? entry.errorRate;
 }
 
 export function formatUsd(value: number): string {
@@ -126,6 +158,11 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const tokensNeeded = req.promptTokens + req.maxOutputTokens;
   const needsEmbeddings = required.includes("embeddings");
   const open = req.openCircuits instanceof Set ? (req.openCircuits as ReadonlySet<string>) : new Set(req.openCircuits ?? []);
+  const probe = req.probe;
+  // the simulator answers "[simulated]": it takes part only where no real provider's model of the kind is enabled
+  const realModel = catalog.some(
+    (e) => e.enabled && e.providerKind !== "simulator" && (needsEmbeddings ? e.capabilities.includes("embeddings") : !isEmbeddingOnly(e)),
+  );
   const checkOpen = open.size > 0;
   const minQuality = c.minQuality;
   const maxP95 = c.maxP95LatencyMs;
@@ -156,6 +193,10 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
       mask |= BIT.generation;
       (reasons ??= []).push("embedding model (cannot generate text)");
     }
+    if (realModel && entry.providerKind === "simulator") {
+      mask |= BIT.simulator;
+      (reasons ??= []).push("simulator (a real provider is enabled; pin a simulator model to use it)");
+    }
     if (required.length) {
       let missing: string | undefined;
       for (const cap of required) if (!entry.capabilities.includes(cap)) missing = missing === undefined ? cap : `${missing}, ${cap}`;
@@ -168,7 +209,13 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
       mask |= BIT.quality;
       (reasons ??= []).push(`quality ${entry.quality}${qualitySuffix}`);
     }
-    if (maxP95 !== undefined && entry.latencyP95Ms !== null && entry.latencyP95Ms > maxP95) {
+    if (
+      maxP95 !== undefined &&
+      entry.latencyP95Ms !== null &&
+      entry.latencyP95Ms > maxP95 &&
+      (entry.latencySamples ?? MIN_LATENCY_SAMPLES) >= MIN_LATENCY_SAMPLES &&
+      !probe?.has(entry.id)
+    ) {
       mask |= BIT.latency;
       (reasons ??= []).push(`observed p95 ${entry.latencyP95Ms}${latencySuffix}`);
     }
@@ -196,7 +243,7 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
       }
     }
     costs[i] = cost;
-    expected[i] = expectedCost(cost, entry.errorRate);
+    expected[i] = expectedCost(cost, failureRateOf(entry));
     ranks[i] = rank;
     masks[i] = mask;
     candidates[i] = { id: entry.id, displayName: entry.displayName, estimatedCostUsd: cost, feasible: mask === 0, rejectedBecause: reasons ?? [] };
@@ -226,6 +273,10 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   }
 
   feasible.sort((a, b) => {
+    if (probe) {
+      const pa = probe.has(catalog[a]!.id);
+      if (pa !== probe.has(catalog[b]!.id)) return pa ? -1 : 1;
+    }
     if (ranks[a] !== ranks[b]) return ranks[a]! - ranks[b]!;
     const ea = catalog[a]!;
     const eb = catalog[b]!;
@@ -256,11 +307,17 @@ function isEmbeddingOnly(entry: CatalogEntry): boolean {
   return entry.capabilities.length > 0 && entry.capabilities.every((cap) => cap === "embeddings");
 }
 
-/** Equal rank, locality and expected cost: higher quality, then lower observed p95 (unobserved last), then name. */
+/**
+ * Equal rank, locality and expected cost (e.g. two $0 local models): the clearly more reliable one, then higher
+ * quality, then the lower expected latency (unobserved last), then name.
+ */
 function tieBreak(a: CatalogEntry, b: CatalogEntry): number {
+  const fa = failureRateOf(a);
+  const fb = failureRateOf(b);
+  if (Math.abs(fa - fb) > RELIABILITY_TIE) return fa - fb;
   if (a.quality !== b.quality) return b.quality - a.quality;
-  const pa = a.latencyP95Ms ?? Number.POSITIVE_INFINITY;
-  const pb = b.latencyP95Ms ?? Number.POSITIVE_INFINITY;
+  const pa = expectedLatencyMs(a);
+  const pb = expectedLatencyMs(b);
   if (pa !== pb) return pa < pb ? -1 : 1;
   return a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id < b.id ? -1 : 1;
 }
@@ -291,7 +348,7 @@ function explain(first: Evaluated, rest: CatalogEntry[], total: number, rejected
   if (req.constraints.localFirst && chosen.isLocal) why.push("local first");
   why.push(
     first.expected !== first.cost
-      ? `lowest expected cost ${formatUsd(first.expected)} (estimated ${formatUsd(first.cost)} adjusted for a ${Math.round(chosen.errorRate * 100)}% observed error rate)`
+      ? `lowest expected cost ${formatUsd(first.expected)} (estimated ${formatUsd(first.cost)} adjusted for a ${Math.round(failureRateOf(chosen) * 100)}% failure rate)`
       : `lowest expected cost ${formatUsd(first.cost)}`,
   );
   const rejectedSummary = CHECKS.map((check, i) => (rejectedCounts[i] ? `${rejectedCounts[i]} ${CHECK_LABEL[check]}` : ""))
@@ -311,6 +368,7 @@ function explain(first: Evaluated, rest: CatalogEntry[], total: number, rejected
 const CHECK_LABEL: Record<Check, string> = {
   enabled: "disabled",
   generation: "embedding-only",
+  simulator: "simulator (a real provider is enabled)",
   capabilities: "missing a capability",
   quality: "below minQuality",
   latency: "too slow (p95)",

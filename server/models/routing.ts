@@ -24,7 +24,8 @@ import type { z } from "zod";
 import { ensureDefaultCatalog } from "./catalog";
 import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type ProviderInfo } from "./catalog-cache";
 import { modelCircuitBreaker } from "./circuit-breaker";
-import { route, type CatalogEntry, type RouteDecision } from "./router";
+import { MIN_LATENCY_SAMPLES, route, type CatalogEntry, type RouteDecision } from "./router";
+import { reliabilityOf } from "./stats";
 import { prismaCode } from "@/server/db/errors";
 
 export type { LoadedCatalog, ProviderInfo } from "./catalog-cache";
@@ -66,6 +67,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
         enabled: true,
         latencyP95Ms: true,
         errorRate: true,
+        outcomeSamples: true,
+        latencySamples: true,
         provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true } },
       },
       orderBy: { id: "asc" },
@@ -97,6 +100,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       enabled: row.enabled && p.enabled,
       latencyP95Ms: row.latencyP95Ms,
       errorRate: row.errorRate,
+      // routing's figures: the recent p95 (over the last calls) and the smoothed failure rate
+      ...reliabilityOf(row.outcomeSamples, row.latencySamples),
     };
   });
   const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));
@@ -185,6 +190,43 @@ export interface RouteForInput {
   /** capabilities the call itself needs (tools offered, JSON output), added to the policy's */
   needs?: string[];
   openCircuits?: ReadonlySet<string>;
+  /** a call will be made with the decision (the gateway): a model due for a probe may be chosen (see below) */
+  forCall?: boolean;
+}
+
+/** How often a model excluded by its observed latency gets one call anyway, to show it recovered (per process). */
+export const PROBE_INTERVAL_MS = 30_000;
+const globalForProbes = globalThis as unknown as { cadreLatencyProbes?: { intervalMs: number; last: Map<string, number> } };
+function probeState() {
+  globalForProbes.cadreLatencyProbes ??= { intervalMs: PROBE_INTERVAL_MS, last: new Map() };
+  return globalForProbes.cadreLatencyProbes;
+}
+
+/**
+ * Models that only their observed p95 keeps out of this call and whose last probe (or first exclusion seen) is one
+ * interval old: the router may send them this call. Without probes one slow cold start would exclude a model for
+ * good (nothing would call it again, so its figures could never improve).
+ */
+function dueForProbe(catalog: readonly CatalogEntry[], maxP95: number | undefined): Set<string> | undefined {
+  if (maxP95 === undefined) return undefined;
+  const { intervalMs, last } = probeState();
+  const now = Date.now();
+  let due: Set<string> | undefined;
+  for (const e of catalog) {
+    if (e.latencyP95Ms === null || e.latencyP95Ms <= maxP95 || !e.enabled || (e.latencySamples ?? MIN_LATENCY_SAMPLES) < MIN_LATENCY_SAMPLES) continue;
+    const since = last.get(e.id);
+    if (since === undefined) last.set(e.id, now);
+    else if (now - since >= intervalMs) (due ??= new Set()).add(e.id);
+  }
+  if (last.size > 10_000) for (const [key, at] of last) if (now - at >= 10 * intervalMs) last.delete(key);
+  return due;
+}
+
+/** Sets the probe interval (tests) and forgets the probe times; no argument restores the default. */
+export function configureLatencyProbes(options?: { intervalMs?: number }): void {
+  const state = probeState();
+  state.intervalMs = options?.intervalMs ?? PROBE_INTERVAL_MS;
+  state.last.clear();
 }
 
 /**
@@ -205,12 +247,22 @@ export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDe
       throw new AppError("NO_FEASIBLE_MODEL", `The pinned model ${pinned.displayName} is disabled (or its provider ${pinned.providerName} is)`);
     candidates = [pinned];
   }
+  const probe = input.forCall && !input.resolved.pinnedId ? dueForProbe(candidates, constraints.maxP95LatencyMs) : undefined;
   const decision = route(candidates, {
     constraints,
     promptTokens: input.promptTokens,
     maxOutputTokens: input.maxOutputTokens,
     openCircuits: input.openCircuits,
+    ...(probe ? { probe } : {}),
   });
+  if (probe?.has(decision.chosen.id)) {
+    probeState().last.set(decision.chosen.id, Date.now());
+    return {
+      ...decision,
+      explanation: `${decision.explanation} Probe call: ${decision.chosen.displayName} was excluded by its observed p95 and is tried again (at most once per ${probeState().intervalMs / 1000} s).`,
+      constraints,
+    };
+  }
   return { ...decision, constraints };
 }
 

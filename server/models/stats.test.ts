@@ -7,7 +7,17 @@ import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, outcome, uniq, type TestWorkspace } from "@/test/helpers";
 import { settleObservations } from "./gateway";
-import { computeStats, percentile, queueModelObservation, recordModelObservation, recordModelObservations, STATS_WINDOW, type ModelObservation } from "./stats";
+import {
+  computeStats,
+  FAILURE_PRIOR,
+  percentile,
+  reliabilityOf,
+  queueModelObservation,
+  recordModelObservation,
+  recordModelObservations,
+  STATS_WINDOW,
+  type ModelObservation,
+} from "./stats";
 
 let ws: TestWorkspace;
 let ctx: TenantContext;
@@ -54,9 +64,11 @@ describe("stats math", () => {
     expect(percentile([], 50)).toBeNull();
   });
 
-  it("rates over every call; latency percentiles over successful calls only", () => {
+  it("rates over every call; latency percentiles over successes and timeouts (a timeout at its time), never errors", () => {
     const stats = computeStats([100, 200, 5, 30_000, 300], ["ok", "ok", "error", "timeout", "ok"]);
-    expect(stats).toEqual({ latencyP50Ms: 200, latencyP95Ms: 300, errorRate: 0.2, timeoutRate: 0.2 });
+    expect(stats).toEqual({ latencyP50Ms: 200, latencyP95Ms: 30_000, errorRate: 0.2, timeoutRate: 0.2 });
+    // a model whose calls all time out is slow, not unobserved
+    expect(computeStats([60_000, 60_000], ["timeout", "timeout"]).latencyP95Ms).toBe(60_000);
     expect(computeStats([], [])).toEqual({ latencyP50Ms: null, latencyP95Ms: null, errorRate: 0, timeoutRate: 0 });
   });
 });
@@ -70,8 +82,9 @@ describe("recordModelObservation", () => {
     let row = await db().model.findUniqueOrThrow({ where: { id } });
     expect(row.callCount).toBe(12);
     expect(row.latencySamples).toHaveLength(12);
-    expect(row.latencyP50Ms).toBe(50);
-    expect(row.latencyP95Ms).toBe(100);
+    // 11 timed samples (10 successes and the timeout at 20 s): the 6th and the 11th
+    expect(row.latencyP50Ms).toBe(60);
+    expect(row.latencyP95Ms).toBe(20_000);
     expect(row.errorRate).toBeCloseTo(1 / 12);
     expect(row.timeoutRate).toBeCloseTo(1 / 12);
     expect(row.lastError).toBe("Timed out");
@@ -379,5 +392,40 @@ describe("queued observations (what the gateway does on every call)", () => {
     const seen = countStatsWrites();
     await settleObservations();
     expect(seen.statements).toBe(0);
+  });
+});
+
+describe("reliability for routing: prior, smoothing, recency", () => {
+  const rate = (outcomes: string[]) => reliabilityOf(outcomes).failureRate;
+
+  it("starts at the prior and moves with evidence, never to 0 or 1 on a few calls", () => {
+    expect(rate([])).toBeCloseTo(FAILURE_PRIOR.failures / FAILURE_PRIOR.calls);
+    expect(rate(["error"])).toBeLessThan(0.11);
+    expect(rate(["ok"])).toBeGreaterThan(0.04);
+    // recency weights cap the effective sample at ~33 calls: (31.6 + 1) / (31.6 + 20)
+    expect(rate(Array(100).fill("error"))).toBeGreaterThan(0.6);
+    expect(rate(Array(100).fill("ok"))).toBeLessThan(0.02);
+  });
+
+  it("counts timeouts as failures, and only successes and timeouts as latency samples", () => {
+    expect(rate(Array(30).fill("timeout"))).toBeCloseTo(rate(Array(30).fill("error")));
+    expect(reliabilityOf(["ok", "timeout", "error", "ok"]).latencySamples).toBe(3);
+  });
+
+  it("weighs recent calls more: a model that recovered looks better than one that started failing", () => {
+    const recovered = [...Array(20).fill("error"), ...Array(20).fill("ok")];
+    const failing = [...Array(20).fill("ok"), ...Array(20).fill("error")];
+    expect(rate(recovered)).toBeLessThan(rate(failing));
+    expect(rate(recovered)).toBeLessThan(0.5);
+  });
+
+  it("is monotone: one more failure never lowers the rate, one more success never raises it (random windows)", () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 200; k++) {
+      const window = Array.from({ length: Math.floor(random() * 100) }, () => (random() < 0.3 ? "error" : random() < 0.5 ? "timeout" : "ok"));
+      expect(rate([...window, "error"])).toBeGreaterThanOrEqual(rate(window) - 1e-12);
+      expect(rate([...window, "ok"])).toBeLessThanOrEqual(rate(window) + 1e-12);
+    }
   });
 });

@@ -42,12 +42,17 @@ export function percentile(values: readonly number[], p: number): number | null 
   return sorted[Math.min(rank, sorted.length) - 1]!;
 }
 
+/** Whether a sample's latency counts in the percentiles: successes, and timeouts at their (censored) time. */
+const timed = (outcome: string | undefined) => outcome === "ok" || outcome === "timeout";
+
 /**
- * The figures of a window. Latency percentiles count successful calls only (a call that fails fast would
- * make a model look quick); the error rate counts errors and the timeout rate timeouts, both over every call.
+ * The figures of a window. Latency percentiles count successful calls and timeouts, a timeout at the time it took
+ * (a lower bound of the call's latency: censored, so a model that hangs looks slow, never quick); errors are left
+ * out (a call that fails fast would make a model look quick). The error rate counts errors and the timeout rate
+ * timeouts, both over every call.
  */
 export function computeStats(latencies: readonly number[], outcomes: readonly string[]): ModelStats {
-  const okLatencies = latencies.filter((_, i) => outcomes[i] === "ok");
+  const okLatencies = latencies.filter((_, i) => timed(outcomes[i]));
   const n = outcomes.length;
   const count = (o: string) => outcomes.filter((x) => x === o).length;
   return {
@@ -56,6 +61,53 @@ export function computeStats(latencies: readonly number[], outcomes: readonly st
     errorRate: n === 0 ? 0 : count("error") / n,
     timeoutRate: n === 0 ? 0 : count("timeout") / n,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reliability as routing reads it: smoothed, recency-weighted, with a minimum sample
+
+/** Prior of the failure rate, as pseudo-calls: a model nobody called yet is assumed to fail 1 call in 20. */
+export const FAILURE_PRIOR = { failures: 1, calls: 20 } as const;
+/** Each older call of the window weighs this much of the next newer one (half weight after ~23 calls). */
+export const RECENCY_DECAY = 0.97;
+
+/** The router's p95 is over the last this-many timed calls, so a model that became fast again recovers in time. */
+export const RECENT_LATENCY_WINDOW = 20;
+
+export interface Reliability {
+  /** P(a call fails: error or timeout), recency-weighted over the window and smoothed by FAILURE_PRIOR */
+  failureRate: number;
+  /** calls in the window whose latency counts in the percentiles (successes and timeouts) */
+  latencySamples: number;
+  /** p95 of the last RECENT_LATENCY_WINDOW timed calls (timeouts at their time); null when none (only with latencies) */
+  latencyP95Ms?: number | null;
+}
+
+/**
+ * A model's reliability from its window of outcomes (oldest first). Recency weights make a recovered model's old
+ * failures fade (and a newly failing model's successes); the prior keeps a few calls from deciding alone: one failed
+ * call of a new model gives (1 + 1) / (1 + 20) ≈ 0.1, not 1.
+ */
+export function reliabilityOf(outcomes: readonly string[], latencies?: readonly number[]): Reliability {
+  let weight = 1;
+  let failures = 0;
+  let total = 0;
+  let latencySamples = 0;
+  for (let i = outcomes.length - 1; i >= 0; i--) {
+    const outcome = outcomes[i];
+    if (outcome !== "ok" && outcome !== "error" && outcome !== "timeout") continue;
+    total += weight;
+    if (outcome !== "ok") failures += weight;
+    if (timed(outcome)) latencySamples++;
+    weight *= RECENCY_DECAY;
+  }
+  const failureRate = (failures + FAILURE_PRIOR.failures) / (total + FAILURE_PRIOR.calls);
+  if (!latencies) return { failureRate, latencySamples };
+  const recent: number[] = [];
+  for (let i = Math.min(outcomes.length, latencies.length) - 1; i >= 0 && recent.length < RECENT_LATENCY_WINDOW; i--) {
+    if (timed(outcomes[i])) recent.push(latencies[i]!);
+  }
+  return { failureRate, latencySamples, latencyP95Ms: percentile(recent, 95) };
 }
 
 /** Samples to add to one model's window, oldest first, and what the row's other columns get. */
@@ -82,7 +134,7 @@ function sampleOf(observation: ModelObservation) {
  * first, re-evaluates the SET list on the newest version (READ COMMITTED), so concurrent writers (other processes)
  * never lose a sample; no interactive transaction, one round trip. The figures are `computeStats`'s, in SQL:
  * nearest-rank percentiles (`percentile_disc` picks the ceil(p·n)-th smallest, at least the first) over successful
- * calls only (an outcome at the same position as the latency), rates over every outcome in the window.
+ * and timed-out calls (an outcome at the same position as the latency), rates over every outcome in the window.
  * Window start: with c samples in the row and n appended, the new window is elements max(1, c + n - WINDOW + 1)
  * .. c + n of the appended array (each array sliced by its own length: a row edited by hand may have unequal ones).
  * The values written are patched into this process's catalog cache, so routing sees them at once.
@@ -92,14 +144,14 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
   if (n === 0) return;
   const offset = STATS_WINDOW - n - 1;
   const failure = batch.lastFailure;
-  const { rows } = await execute<{ latencyP95Ms: number | null; errorRate: number }>(
+  const { rows } = await execute<{ latencyP95Ms: number | null; errorRate: number; outcomeSamples: string[] | null; latencySamples: number[] | null }>(
     ctx,
     sql`
     UPDATE "Model" AS m SET
       ("latencySamples", "outcomeSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
         SELECT w.lat, w.out,
-          (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o = 'ok'),
-          (SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o = 'ok'),
+          (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o IN ('ok', 'timeout')),
+          (SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o IN ('ok', 'timeout')),
           (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'error')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o)),
           (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'timeout')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o))
         FROM (SELECT
@@ -111,12 +163,18 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
       "lastError" = ${failure ? sql.text(failure.error) : sql`m."lastError"`},
       "lastErrorAt" = ${failure ? failure.at : sql`m."lastErrorAt"`}
     WHERE m."id" = ${modelRowId} AND m."workspaceId" = ${ctx.workspaceId}
-    RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate"`,
+    RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate", m."outcomeSamples" AS "outcomeSamples",
+      m."latencySamples" AS "latencySamples"`,
   );
   // an observation is not an edit of the catalog entry: "updatedAt" (set by Prisma, not the database) is untouched
   const row = rows[0];
   if (!row) throw new AppError("NOT_FOUND", "Model not found");
-  patchObservedStats(ctx.workspaceId, modelRowId, { latencyP95Ms: row.latencyP95Ms, errorRate: Number(row.errorRate) });
+  patchObservedStats(ctx.workspaceId, modelRowId, {
+    latencyP95Ms: row.latencyP95Ms,
+    errorRate: Number(row.errorRate),
+    // what routing reads: the recent p95 and the smoothed failure rate (the columns keep the whole window's figures)
+    ...reliabilityOf(row.outcomeSamples ?? [], row.latencySamples ?? []),
+  });
 }
 
 /** Writes several calls of one model (oldest first) in one statement; NOT_FOUND when it is not the workspace's. */
