@@ -102,6 +102,8 @@ export interface GenerateRequest {
   onTextDelta?: (delta: string) => void;
   /** With `onTextDelta`: a model call other than the first is starting; drop the text received so far. */
   onStreamRestart?: () => void;
+  /** Diversity: the models the other participants of this topology step use (see RouteForInput.spread) */
+  spread?: Set<string>;
 }
 
 export interface GenerateAttempt {
@@ -376,6 +378,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       maxOutputTokens: req.maxOutputTokens,
       needs,
       openCircuits: breaker.openIds(catalog.entries),
+      ...(req.spread ? { spread: req.spread } : {}),
     });
   } catch (error) {
     throw coolingDownError(error, catalog.entries);

@@ -185,6 +185,12 @@ export interface RouteForInput {
   /** capabilities the call itself needs (tools offered, JSON output), added to the policy's */
   needs?: string[];
   openCircuits?: ReadonlySet<string>;
+  /**
+   * Diversity: the models the other participants of the same topology step already use. With a policy whose
+   * `diversity` is on, the router prefers another model, and the chosen one is added to the set (synchronously, so
+   * participants routed one after another spread even when their calls run in parallel). Ignored otherwise.
+   */
+  spread?: Set<string>;
 }
 
 /**
@@ -210,7 +216,9 @@ export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDe
     promptTokens: input.promptTokens,
     maxOutputTokens: input.maxOutputTokens,
     openCircuits: input.openCircuits,
+    ...(input.spread && constraints.diversity ? { avoidModels: input.spread } : {}),
   });
+  if (input.spread && constraints.diversity) input.spread.add(decision.chosen.id);
   return { ...decision, constraints };
 }
 
