@@ -11,7 +11,7 @@ import { useTopologyEngine, type StepRow } from "@/test/fixtures/topology-engine
 
 const e = useTopologyEngine("diversity", ["ann", "bob", "cat", "dan"]);
 
-async function setBalanced(policy: Record<string, unknown>) {
+async function setBalanced(policy: { minQuality: number; diversity?: boolean }) {
   await db().routingPreset.updateMany({ where: { workspaceId: e.rw.ws.id, name: "balanced" }, data: { policy } });
   invalidateCatalogCache(e.rw.ws.id);
 }

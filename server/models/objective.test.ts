@@ -33,7 +33,15 @@ function model(id: string, over: Partial<CatalogEntry> = {}): CatalogEntry {
 const CATALOG: CatalogEntry[] = [
   model("gpt-mini", { inputPrice: 0.15, outputPrice: 0.6, quality: 0.82, latencyP95Ms: 600 }),
   model("gpt-4o", { inputPrice: 2.5, outputPrice: 10, quality: 0.86, latencyP95Ms: 1400 }),
-  model("claude-sonnet", { providerId: "prv_ant", providerKind: "anthropic", providerName: "Anthropic", inputPrice: 3, outputPrice: 15, quality: 0.9, latencyP95Ms: 2000 }),
+  model("claude-sonnet", {
+    providerId: "prv_ant",
+    providerKind: "anthropic",
+    providerName: "Anthropic",
+    inputPrice: 3,
+    outputPrice: 15,
+    quality: 0.9,
+    latencyP95Ms: 2000,
+  }),
   model("small", { inputPrice: 0.05, outputPrice: 0.1, quality: 0.5, latencyP95Ms: 300 }),
 ];
 
@@ -118,9 +126,7 @@ describe("diversity", () => {
 
   it("participants of one step routed one after another spread over 3 models, then reuse", () => {
     const spread = new Set<string>();
-    const chosen = [0, 1, 2, 3].map(
-      () => routeFor(CATALOG, { resolved: { constraints }, promptTokens: 1000, maxOutputTokens: 500, spread }).chosen.id,
-    );
+    const chosen = [0, 1, 2, 3].map(() => routeFor(CATALOG, { resolved: { constraints }, promptTokens: 1000, maxOutputTokens: 500, spread }).chosen.id);
     expect(chosen.slice(0, 3)).toEqual(["gpt-mini", "gpt-4o", "claude-sonnet"]);
     expect(chosen[3]).toBe("gpt-mini");
     const last = routeFor(CATALOG, { resolved: { constraints }, promptTokens: 1000, maxOutputTokens: 500, spread: new Set(["gpt-mini"]) });
