@@ -1,6 +1,17 @@
 "use client";
 
-import { CAPABILITIES, type Capability, type ModelConstraints } from "@/lib/schemas/model-policy";
+import { CAPABILITIES, type Capability, type ModelConstraints, objectiveWeightsSchema } from "@/lib/schemas/model-policy";
+
+/** The objective as the form edits it: one of the named objectives, or a blend of the three weights. */
+export type ObjectiveChoice = "cost" | "quality" | "latency" | "blend";
+const OBJECTIVE_LABELS: Record<ObjectiveChoice, string> = {
+  cost: "Cheapest (expected cost)",
+  quality: "Strongest (quality score)",
+  latency: "Fastest (observed p95)",
+  blend: "Weighted blend",
+};
+const WEIGHTS = ["cost", "quality", "latency"] as const;
+const DEFAULT_WEIGHTS = { cost: "0.5", quality: "0.3", latency: "0.2" };
 
 /** The editable form of a ModelConstraints object: text inputs keep what the person typed until it is parsed. */
 export interface ConstraintsDraft {
@@ -11,6 +22,10 @@ export interface ConstraintsDraft {
   preferredProviders: string;
   localFirst: boolean;
   localOnly: boolean;
+  objective: ObjectiveChoice;
+  /** the blend's weights as typed (used when objective is "blend") */
+  weights: Record<(typeof WEIGHTS)[number], string>;
+  diversity: boolean;
 }
 
 export const EMPTY_DRAFT: ConstraintsDraft = {
@@ -21,6 +36,9 @@ export const EMPTY_DRAFT: ConstraintsDraft = {
   preferredProviders: "",
   localFirst: false,
   localOnly: false,
+  objective: "cost",
+  weights: DEFAULT_WEIGHTS,
+  diversity: false,
 };
 
 export function draftOf(c: ModelConstraints): ConstraintsDraft {
@@ -32,6 +50,12 @@ export function draftOf(c: ModelConstraints): ConstraintsDraft {
     preferredProviders: c.preferredProviders.join(", "),
     localFirst: c.localFirst,
     localOnly: c.localOnly,
+    objective: c.objective === undefined ? "cost" : typeof c.objective === "string" ? c.objective : "blend",
+    weights:
+      c.objective !== undefined && typeof c.objective === "object"
+        ? { cost: String(c.objective.cost), quality: String(c.objective.quality), latency: String(c.objective.latency) }
+        : DEFAULT_WEIGHTS,
+    diversity: c.diversity ?? false,
   };
 }
 
@@ -57,10 +81,20 @@ export function constraintsOf(d: ConstraintsDraft): { ok: true; constraints: Mod
     if (!Number.isFinite(usd) || usd <= 0) return { ok: false, error: "Max cost per call is an amount in USD above 0" };
     constraints.maxCostPerCallUsd = usd;
   }
+  if (d.objective === "blend") {
+    const weights = objectiveWeightsSchema.safeParse({
+      cost: Number(d.weights.cost || 0),
+      quality: Number(d.weights.quality || 0),
+      latency: Number(d.weights.latency || 0),
+    });
+    if (!weights.success) return { ok: false, error: "Blend weights are numbers from 0 to 1, at least one above 0" };
+    constraints.objective = weights.data;
+  } else if (d.objective !== "cost") constraints.objective = d.objective;
+  if (d.diversity) constraints.diversity = true;
   return { ok: true, constraints };
 }
 
-/** Min quality slider, max p95, max cost, capabilities, preferred providers, local-first / local-only. */
+/** Min quality slider, max p95, max cost, preferred providers, objective (and blend weights), diversity, capabilities, local-first / local-only. */
 export function ConstraintsFields({
   idPrefix,
   testIdPrefix,
@@ -132,6 +166,49 @@ export function ConstraintsFields({
             onChange={(e) => set("preferredProviders", e.target.value)}
           />
         </div>
+      </div>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor={`${idPrefix}-objective`}>Objective</label>
+          <select
+            id={`${idPrefix}-objective`}
+            data-testid={`${testIdPrefix}-objective`}
+            value={draft.objective}
+            disabled={disabled}
+            onChange={(e) => set("objective", e.target.value as ObjectiveChoice)}
+          >
+            {(Object.keys(OBJECTIVE_LABELS) as ObjectiveChoice[]).map((o) => (
+              <option key={o} value={o}>
+                {OBJECTIVE_LABELS[o]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {draft.objective === "blend"
+          ? WEIGHTS.map((w) => (
+              <div className="field" key={w}>
+                <label htmlFor={`${idPrefix}-weight-${w}`}>Weight: {w}</label>
+                <input
+                  id={`${idPrefix}-weight-${w}`}
+                  data-testid={`${testIdPrefix}-weight-${w}`}
+                  inputMode="decimal"
+                  value={draft.weights[w]}
+                  disabled={disabled}
+                  onChange={(e) => set("weights", { ...draft.weights, [w]: e.target.value })}
+                />
+              </div>
+            ))
+          : null}
+        <label className="checkbox" title="In a debate round or a mixture-of-agents layer, prefer a model the other participants do not use">
+          <input
+            type="checkbox"
+            data-testid={`${testIdPrefix}-diversity`}
+            checked={draft.diversity}
+            disabled={disabled}
+            onChange={(e) => set("diversity", e.target.checked)}
+          />
+          spread participants over models
+        </label>
       </div>
       <div className="form-row constraints-toggles">
         <span className="muted small">Requires:</span>

@@ -28,6 +28,13 @@ function summary(p: Preset): string {
   if (c.preferredProviders.length) parts.push(`prefers ${c.preferredProviders.join(" > ")}`);
   if (c.localOnly) parts.push("local only");
   else if (c.localFirst) parts.push("local first");
+  const o = c.objective ?? "cost";
+  parts.push(
+    typeof o === "string"
+      ? `ranked by ${o === "cost" ? "cost" : o === "quality" ? "quality" : "latency"}`
+      : `ranked by cost ${o.cost} / quality ${o.quality} / latency ${o.latency}`,
+  );
+  if (c.diversity) parts.push("spreads participants");
   return parts.length ? parts.join(" · ") : "no constraints";
 }
 

@@ -231,6 +231,12 @@ export function roomAfterCut(maxOutputTokens: number): number {
 }
 
 export class RunRuntime implements TopologyRuntime {
+  /**
+   * Diversity: per spread group of this runtime, the models its participants were routed to (filled when each call
+   * routes). Best effort across a resume: the steps a replay skips are not in it.
+   */
+  private readonly spreads = new Map<string, Set<string>>();
+
   constructor(
     private readonly shared: RuntimeShared,
     private readonly nodePrefix = "",
@@ -266,6 +272,12 @@ export class RunRuntime implements TopologyRuntime {
     } finally {
       release();
     }
+  }
+
+  private spreadOf(group: string): Set<string> {
+    let set = this.spreads.get(group);
+    if (!set) this.spreads.set(group, (set = new Set()));
+    return set;
   }
 
   private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind, as?: StepAs): Promise<AgentResult> {
@@ -305,6 +317,7 @@ export class RunRuntime implements TopologyRuntime {
             abortSignal,
             // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
             writeUsage: (statement) => step.send(statement),
+            ...(call.spreadGroup ? { spread: this.spreadOf(call.spreadGroup) } : {}),
             ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
         try {

@@ -238,18 +238,33 @@ export async function deleteModel(ctx: TenantContext, id: string): Promise<{ del
 export const DEFAULT_PRESETS: { name: string; description: string; policy: ModelConstraints }[] = [
   {
     name: "fast",
-    description: "Quick, cheap answers: minimum quality 0.3, p95 latency under 2 s",
-    policy: { minQuality: 0.3, maxP95LatencyMs: 2000, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    description: "The fastest observed models: minimum quality 0.3, p95 latency under 2 s",
+    policy: {
+      minQuality: 0.3,
+      maxP95LatencyMs: 2000,
+      requiredCapabilities: [],
+      preferredProviders: [],
+      localFirst: false,
+      localOnly: false,
+      objective: "latency",
+    },
   },
   {
     name: "balanced",
-    description: "Good answers at a sensible price: minimum quality 0.6",
-    policy: { minQuality: 0.6, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    description: "Good answers at a sensible price: minimum quality 0.6, ranked by cost 50%, quality 30%, latency 20%",
+    policy: {
+      minQuality: 0.6,
+      requiredCapabilities: [],
+      preferredProviders: [],
+      localFirst: false,
+      localOnly: false,
+      objective: { cost: 0.5, quality: 0.3, latency: 0.2 },
+    },
   },
   {
     name: "capable",
-    description: "The strongest models: minimum quality 0.8",
-    policy: { minQuality: 0.8, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+    description: "The strongest models: the highest quality score, minimum 0.8",
+    policy: { minQuality: 0.8, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false, objective: "quality" },
   },
 ];
 

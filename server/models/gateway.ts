@@ -102,6 +102,8 @@ export interface GenerateRequest {
   onTextDelta?: (delta: string) => void;
   /** With `onTextDelta`: a model call other than the first is starting; drop the text received so far. */
   onStreamRestart?: () => void;
+  /** Diversity: the models the other participants of this topology step use (see RouteForInput.spread) */
+  spread?: Set<string>;
 }
 
 export interface GenerateAttempt {
@@ -377,6 +379,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       needs,
       openCircuits: breaker.openIds(catalog.entries),
       forCall: true,
+      ...(req.spread ? { spread: req.spread } : {}),
     });
   } catch (error) {
     throw coolingDownError(error, catalog.entries);

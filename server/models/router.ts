@@ -16,10 +16,12 @@
  * - localOnly => the provider is local;
  * - its circuit breaker is not open (ids in `openCircuits`).
  *
- * Order of the feasible models: preferred providers first (ids or kinds, in the given order), then local before cloud
- * when localFirst, then minimal EXPECTED cost = estimated cost / (1 - observed error rate) (a model that fails 20% of
- * its calls costs 1.25x in expectation, since a failed call is followed by another one), ties by higher quality, then
- * lower observed p95 (unobserved counts as slowest), then display name for determinism.
+ * Order of the feasible models: models in `avoidModels` (diversity) last, then preferred providers first (ids or kinds,
+ * in the given order), then local before cloud when localFirst, then the policy's objective (./objective.ts): by
+ * default ("cost") minimal EXPECTED cost = estimated cost / (1 - observed error rate) (a model that fails 20% of its
+ * calls costs 1.25x in expectation, since a failed call is followed by another one), ties by higher quality, then
+ * lower observed p95 (unobserved counts as slowest), then display name for determinism; "quality", "latency" or a
+ * weighted blend otherwise.
  *
  * No feasible model is AppError NO_FEASIBLE_MODEL naming the binding constraint: the constraint that alone rejects
  * the most models that pass every other check ("No model meets minQuality 0.9 (best enabled: 0.85, gpt-4o-mini)"),
@@ -28,6 +30,7 @@
  */
 import { AppError } from "@/lib/errors";
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
+import { describeObjective, rankByObjective } from "./objective";
 
 export interface CatalogEntry {
   id: string;
@@ -65,6 +68,8 @@ export interface RouteRequest {
    * so a model that was slow once (a cold start) can show that it recovered (routing.ts decides when)
    */
   probe?: ReadonlySet<string>;
+  /** catalog ids to rank last (diversity: used by the other participants of the step); reused when nothing else is feasible */
+  avoidModels?: ReadonlySet<string> | readonly string[];
 }
 
 export interface RouteCandidate {
@@ -272,17 +277,22 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
     );
   }
 
+  const avoid = req.avoidModels instanceof Set ? (req.avoidModels as ReadonlySet<string>) : new Set(req.avoidModels ?? []);
+  const ranking = rankByObjective({ catalog, expected, objective: c.objective }, feasible, tieBreak);
   feasible.sort((a, b) => {
     if (probe) {
       const pa = probe.has(catalog[a]!.id);
       if (pa !== probe.has(catalog[b]!.id)) return pa ? -1 : 1;
     }
-    if (ranks[a] !== ranks[b]) return ranks[a]! - ranks[b]!;
     const ea = catalog[a]!;
     const eb = catalog[b]!;
+    if (avoid.size > 0) {
+      const aa = avoid.has(ea.id);
+      if (aa !== avoid.has(eb.id)) return aa ? 1 : -1;
+    }
+    if (ranks[a] !== ranks[b]) return ranks[a]! - ranks[b]!;
     if (localFirst && ea.isLocal !== eb.isLocal) return ea.isLocal ? -1 : 1;
-    if (!nearlyEqual(expected[a]!, expected[b]!)) return expected[a]! - expected[b]!;
-    return tieBreak(ea, eb);
+    return ranking.compare(a, b);
   });
 
   const fallbacks: CatalogEntry[] = new Array(feasible.length - 1);
@@ -300,7 +310,14 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
     for (let b = 0; b < CHECKS.length; b++) if (mask & (1 << b)) rejectedCounts[b]! += 1;
   }
   const first = view(feasible[0]!);
-  return { chosen: first.entry, fallbacks, candidates: ordered, explanation: explain(first, fallbacks, n, rejectedCounts, req) };
+  const diversity = avoid.size > 0 ? { avoided: avoid.size, reused: avoid.has(first.entry.id) } : undefined;
+  const score = ranking.scores?.get(feasible[0]!);
+  return {
+    chosen: first.entry,
+    fallbacks,
+    candidates: ordered,
+    explanation: explain(first, fallbacks, n, rejectedCounts, req, { score, diversity }),
+  };
 }
 
 function isEmbeddingOnly(entry: CatalogEntry): boolean {
@@ -322,10 +339,6 @@ function tieBreak(a: CatalogEntry, b: CatalogEntry): number {
   return a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id < b.id ? -1 : 1;
 }
 
-function nearlyEqual(a: number, b: number): boolean {
-  return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
 function describeConstraints(req: RouteRequest): string {
   const c = req.constraints;
   const parts: string[] = [];
@@ -336,21 +349,45 @@ function describeConstraints(req: RouteRequest): string {
   if (c.preferredProviders?.length) parts.push(`prefers ${c.preferredProviders.join(" > ")}`);
   if (c.localOnly) parts.push("local providers only");
   else if (c.localFirst) parts.push("local first");
+  if (c.objective !== undefined && c.objective !== "cost") parts.push(`objective ${describeObjective(c.objective)}`);
+  if (c.diversity) parts.push("diversity");
   return parts.length ? parts.join(", ") : "no constraints";
 }
 
-function explain(first: Evaluated, rest: CatalogEntry[], total: number, rejectedCounts: Int32Array, req: RouteRequest): string {
+interface ExplainExtras {
+  /** the chosen model's blend score */
+  score?: number;
+  /** diversity: how many models the others use, and whether the chosen one is one of them (nothing else was feasible) */
+  diversity?: { avoided: number; reused: boolean };
+}
+
+function explain(first: Evaluated, rest: CatalogEntry[], total: number, rejectedCounts: Int32Array, req: RouteRequest, extras: ExplainExtras): string {
   const chosen = first.entry;
   const rejected = total - rest.length - 1;
   const why: string[] = [];
+  if (extras.diversity)
+    why.push(
+      extras.diversity.reused
+        ? "diversity: every feasible model is already used by another participant, so one is reused"
+        : `diversity: a model none of the other participants uses (${extras.diversity.avoided} in use)`,
+    );
   if (first.preferredRank < (req.constraints.preferredProviders?.length ?? 0))
     why.push(`preferred provider ${req.constraints.preferredProviders![first.preferredRank]}`);
   if (req.constraints.localFirst && chosen.isLocal) why.push("local first");
-  why.push(
+  const objective = req.constraints.objective ?? "cost";
+  const costText =
     first.expected !== first.cost
-      ? `lowest expected cost ${formatUsd(first.expected)} (estimated ${formatUsd(first.cost)} adjusted for a ${Math.round(failureRateOf(chosen) * 100)}% failure rate)`
-      : `lowest expected cost ${formatUsd(first.cost)}`,
-  );
+      ? `expected cost ${formatUsd(first.expected)} (estimated ${formatUsd(first.cost)} adjusted for a ${Math.round(failureRateOf(chosen) * 100)}% failure rate)`
+      : `expected cost ${formatUsd(first.cost)}`;
+  if (objective === "cost") why.push(`objective cost: lowest ${costText}`);
+  else if (objective === "quality") why.push(`objective quality: highest quality ${chosen.quality}, ${costText}`);
+  else if (objective === "latency")
+    why.push(
+      chosen.latencyP95Ms === null
+        ? `objective latency: no feasible model observed yet, lowest ${costText}`
+        : `objective latency: lowest observed p95 ${chosen.latencyP95Ms} ms, ${costText}`,
+    );
+  else why.push(`objective ${describeObjective(objective)}: best weighted score ${(extras.score ?? 0).toFixed(2)}, ${costText}`);
   const rejectedSummary = CHECKS.map((check, i) => (rejectedCounts[i] ? `${rejectedCounts[i]} ${CHECK_LABEL[check]}` : ""))
     .filter(Boolean)
     .join(", ");

@@ -204,7 +204,7 @@ describe("routing.presets.create / delete", () => {
     const res = await rest("POST", "/api/v1/routing/presets", { key: keyC, body: { name: "capable", constraints: {} } });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("CONFLICT");
-    expect((await presetRow("fast"))!.description).toMatch(/^Quick/);
+    expect((await presetRow("fast"))!.description).toMatch(/^The fastest observed/);
     expect(await db().routingPreset.count({ where: { workspaceId: c.id } })).toBe(4);
   });
 

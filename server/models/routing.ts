@@ -192,6 +192,12 @@ export interface RouteForInput {
   openCircuits?: ReadonlySet<string>;
   /** a call will be made with the decision (the gateway): a model due for a probe may be chosen (see below) */
   forCall?: boolean;
+  /**
+   * Diversity: the models the other participants of the same topology step already use. With a policy whose
+   * `diversity` is on, the router prefers another model, and the chosen one is added to the set (synchronously, so
+   * participants routed one after another spread even when their calls run in parallel). Ignored otherwise.
+   */
+  spread?: Set<string>;
 }
 
 /** How often a model excluded by its observed latency gets one call anyway, to show it recovered (per process). */
@@ -254,7 +260,9 @@ export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDe
     maxOutputTokens: input.maxOutputTokens,
     openCircuits: input.openCircuits,
     ...(probe ? { probe } : {}),
+    ...(input.spread && constraints.diversity ? { avoidModels: input.spread } : {}),
   });
+  if (input.spread && constraints.diversity) input.spread.add(decision.chosen.id);
   if (probe?.has(decision.chosen.id)) {
     probeState().last.set(decision.chosen.id, Date.now());
     return {

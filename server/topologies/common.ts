@@ -66,6 +66,8 @@ export interface NodeCall {
   task: string;
   context?: ContextItem[];
   schema?: z.ZodType;
+  /** diversity group (see AgentCall.spreadGroup) */
+  spreadGroup?: string;
 }
 
 /** Runs one node: an agent step, or a nested team (hybrid) whose text is parsed as JSON when a schema is asked. */
@@ -78,6 +80,7 @@ export async function callNode(rt: TopologyRuntime, call: NodeCall): Promise<Age
       task: call.task,
       ...(call.context && call.context.length > 0 ? { context: call.context } : {}),
       ...(call.schema ? { output: { schema: call.schema } } : {}),
+      ...(call.spreadGroup ? { spreadGroup: call.spreadGroup } : {}),
     });
   }
   let task = contextIntoTask(call.task, call.context);

@@ -56,7 +56,14 @@ export async function runDebate(rt: TopologyRuntime, spec: Spec, task: string): 
           r === 1
             ? "You are a debater: give your answer and argue for it."
             : `Debate round ${r}: the other debaters' latest arguments are in the context. Answer them and refine your position.`;
-        const result = await callNode(rt, { ref, nodeId: `d${i}`, stepId: `r${r}.d${i}`, task: instruct(task, note), context });
+        const result = await callNode(rt, {
+          ref,
+          nodeId: `d${i}`,
+          stepId: `r${r}.d${i}`,
+          task: instruct(task, note),
+          context,
+          spreadGroup: `r${r}.debaters`,
+        });
         return result.text;
       }),
     );

@@ -20,7 +20,7 @@ export async function runMixtureOfAgents(rt: TopologyRuntime, spec: Spec, task: 
     const outputs = await rt.parallel(
       layer.map((ref, i) => async () => {
         const nodeId = `l${l}_${i}`;
-        const result = await callNode(rt, { ref, nodeId, stepId: nodeId, task: instruct(task, note), context });
+        const result = await callNode(rt, { ref, nodeId, stepId: nodeId, task: instruct(task, note), context, spreadGroup: `l${l}` });
         return { nodeId, agent: refName(ref), output: result.text };
       }),
     );

@@ -15,6 +15,11 @@ export interface AgentCall {
   task: string; // the task/instructions for this call
   context?: { from: string; output: string }[]; // other nodes' outputs this agent sees (from = nodeId or label)
   output?: { schema: z.ZodType }; // structured output (manager plans, checker verdicts, judge decisions)
+  /**
+   * Participants of one topology step (a debate round's debaters, a mixture-of-agents layer) share a group: an agent
+   * whose policy asks for diversity then prefers a model the group does not use yet (server/models/objective.ts).
+   */
+  spreadGroup?: string;
 }
 
 /** Texts to embed as one step (mesh convergence by similarity). */
