@@ -57,7 +57,11 @@ export class RunWriter {
 
   /** Queues a statement; the promise gives its rows once committed (callers that need nothing may ignore it). */
   write(sql: Sql): Promise<Rows> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) {
+      const refused = Promise.reject(this.failure);
+      refused.catch(() => undefined); // kept by the writer too: ignoring it is fine
+      return refused;
+    }
     const promise = new Promise<Rows>((resolve, reject) => this.pending.push({ sql, resolve, reject }));
     promise.catch(() => undefined); // the failure is also kept by the writer: ignoring this promise is fine
     // started on the next turn: what the same turn queues (a step's usage row, its record, the next start) goes along

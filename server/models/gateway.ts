@@ -360,8 +360,16 @@ export async function writeUsageRow(ctx: TenantContext, req: Pick<GenerateReques
   const usage = prepareUsage(ctx, input);
   const write = req.writeUsage(usage.sql);
   await usage.track(write);
-  await write;
+  try {
+    await write;
+  } catch (error) {
+    if (error !== null && typeof error === "object") failedUsageWrites.add(error);
+    throw error;
+  }
 }
+
+/** Errors of usage writes (not of the provider): a call that got its answer is not counted as a failure for them. */
+const failedUsageWrites = new WeakSet<object>();
 
 export async function generate(ctx: TenantContext, req: GenerateRequest): Promise<GenerateResult> {
   const { maxAttempts, retryAfterCapMs, retryBackoffMs } = settings;
@@ -524,6 +532,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         attempts,
       };
     } catch (error) {
+      // the answer came but its usage row could not be written: the caller's writes failed (the run stops and resumes)
+      if (failedUsageWrites.has(error as object)) throw error;
       const latencyMs = Math.round(performance.now() - started);
       const callerAborted = req.abortSignal?.aborted === true || callbackFailed;
       const failure = classify(error, { timedOut: timeout.aborted && !callerAborted, callerAborted }, [apiKey], {
