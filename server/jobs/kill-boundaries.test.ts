@@ -12,7 +12,7 @@
  * further provider call (its calls in flight are aborted) and writes nothing more.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { ScopeLike } from "@/server/db/execute";
+import type { ScopeLike } from "@/server/db/scope";
 import type { Sql } from "@/server/db/sql";
 import { testDb as db } from "@/test/db";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
