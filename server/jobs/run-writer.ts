@@ -4,7 +4,8 @@
  * - `write(sql)` queues a statement (an `sql` value) and returns at once; statements commit in the order they were queued.
  * - Statements queued while a batch is in flight (and those queued in the same turn of the event loop) are sent
  *   together as ONE simple-protocol query, which PostgreSQL (and PGlite) runs as one implicit transaction: one round
- *   trip and one commit for, typically, a step's usage row, its record and the next step's start.
+ *   trip and one commit for, typically, a step's record and the next step's start. (The gateway waits for each
+ *   usage row's commit before it goes on: a row travels with whatever was queued before it.)
  * - `flush()` resolves once everything queued so far is committed; the run finishes only after it.
  * - A batch that PostgreSQL refused (an SQL error: it was rolled back as a whole) is sent again one statement at a
  *   time, so that the statements before a bad one land; a lost connection (the outcome is unknown) is not re-sent.
@@ -12,9 +13,9 @@
  *   the run stops and is resumed from what was committed.
  * - After each committed batch, open event streams of the run are woken (server/jobs/notify.ts).
  *
- * What this means for durability: a step's model call may start before the previous step's record has committed.
- * A crash in that window loses at most the records still queued; those steps run again on resume, exactly as a
- * step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
+ * What this means for durability: a step's model call may start before the previous step's record has committed
+ * (never before the previous call's usage row has). A crash in that window loses at most the records still queued;
+ * those steps run again on resume, exactly as a step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
  * committed. Work with effects outside Cadre (tools, later) must `flush()` first.
  */
 import { executeBatch } from "@/server/db/execute";
