@@ -192,8 +192,14 @@ async function killAt(mode: Mode, k: number, lastBatch: number): Promise<Outcome
     events.filter((e) => e.type === "node.finished").map((e) => (e.data as { stepId: string }).stepId),
     at,
   ).toEqual(["s0", "s1"]);
-  expect(events.filter((e) => e.type === "run.started"), at).toHaveLength(1);
-  expect(events.filter((e) => e.type === "run.succeeded"), at).toHaveLength(1);
+  expect(
+    events.filter((e) => e.type === "run.started"),
+    at,
+  ).toHaveLength(1);
+  expect(
+    events.filter((e) => e.type === "run.succeeded"),
+    at,
+  ).toHaveLength(1);
   expect(
     events.map((e) => e.seq),
     at,

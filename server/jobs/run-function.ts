@@ -783,7 +783,13 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     const finish: Finish =
       error instanceof RunCancelledError
         ? { status: "cancelled" }
-        : { status: "failed", ...failureOf(error), ...outcomeFailure(error), ...outputFailure(error), ...(reachedLimit(error) ? { code: RUN_LIMIT_REACHED } : {}) };
+        : {
+            status: "failed",
+            ...failureOf(error),
+            ...outcomeFailure(error),
+            ...outputFailure(error),
+            ...(reachedLimit(error) ? { code: RUN_LIMIT_REACHED } : {}),
+          };
     if (finish.status === "failed" && !(error instanceof StepFailedError) && !(error instanceof OutcomeNotMetError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }
