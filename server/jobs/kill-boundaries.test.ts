@@ -20,7 +20,7 @@ import { modelCircuitBreaker } from "@/server/models/circuit-breaker";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { modelCallSlots } from "@/server/models/call-slots";
 import { forgetRunSpend } from "@/server/ledger/budget-cache";
-import { startRun } from "@/server/runs/service";
+import { getRun, startRun } from "@/server/runs/service";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, stepRows, usageRows, useStubProvider, type RunWorkspace } from "@/test/fixtures/runs";
 import { executeRun, type ExecuteDeps } from "./run-function";
 import { createPostgresStep } from "./step";
@@ -123,7 +123,17 @@ async function countBatches(): Promise<number> {
     hook.batch = null;
   }
   expect(completed()).toBe(3);
-  expect(await usageRows(run.id)).toHaveLength(3);
+  const rows = await usageRows(run.id);
+  expect(rows).toHaveLength(3);
+  // what the runs API shows (tRPC and REST read getRun): the ledger's cost, each step's share of it
+  const detail = await getRun(rw.ctx, run.id);
+  const costOf = (stepId?: string) => rows.filter((u) => !stepId || u.stepId === stepId).reduce((a, u) => a + Number(u.costUsd), 0);
+  expect(detail.costUsd).toBeCloseTo(costOf(), 10);
+  expect(detail.steps.map((st) => [st.stepId, st.costUsd.toFixed(10)])).toEqual([
+    ["s0", costOf("s0").toFixed(10)],
+    ["s1", costOf("s1").toFixed(10)],
+  ]);
+  expect(rows.filter((u) => u.stepId === "s0").map((u) => u.outcome)).toEqual(["answer_invalid", "ok"]); // the cut answer and its retry
   return batches;
 }
 
