@@ -118,7 +118,9 @@ function Summary({ run, view, elapsed, stream }: { run: RunDetailOut; view: RunV
         </div>
         <div>
           <dt>Cost</dt>
-          <dd data-testid="run-cost">{formatCost(view.costUsd)}</dd>
+          <dd data-testid="run-cost" title="Every model call of the run, as the usage ledger records it (the figure its budget is checked against)">
+            {formatCost(view.costUsd)}
+          </dd>
         </div>
         <div>
           <dt>Tokens</dt>
@@ -334,7 +336,9 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
                 <th>Agent</th>
                 <th>Model</th>
                 <th className="num">Tokens</th>
-                <th className="num">Cost</th>
+                <th className="num" title="The step's share of the run's cost: every model call it made, earlier attempts included">
+                  Cost
+                </th>
                 <th className="num">Latency</th>
                 <th className="num">Attempts</th>
                 <th>Status</th>

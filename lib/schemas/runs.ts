@@ -106,9 +106,13 @@ export const runSchema = z
     error: z.string().nullable(),
     budgetUsd: z.number().nullable(),
     modelPolicyOverride: modelPolicySchema.nullable(),
-    inputTokens: z.number().int(),
-    outputTokens: z.number().int(),
-    costUsd: z.number(),
+    inputTokens: z.number().int().describe("The run's input tokens: the sum of its ledger rows (every model call it made)"),
+    outputTokens: z.number().int().describe("The run's output tokens: the sum of its ledger rows"),
+    costUsd: z
+      .number()
+      .describe(
+        "The run's cost: the sum of its ledger rows (GET /api/v1/usage?run=), every model call included (failed, retried and interrupted attempts); the same figure its budget is checked against",
+      ),
     /** finishedAt - startedAt (so far, while running) */
     durationMs: z.number().int().nullable(),
     stepsDone: z.number().int(),
@@ -165,9 +169,13 @@ export const runStepSchema = z
     answerProblem: answerProblemSchema
       .nullable()
       .describe("The kept answer is not the JSON asked for (the topology asks again with the problems listed); null otherwise"),
-    inputTokens: z.number().int(),
-    outputTokens: z.number().int(),
-    costUsd: z.number(),
+    inputTokens: z.number().int().describe("The step's share of the run's ledger: the input tokens of every model call it made"),
+    outputTokens: z.number().int().describe("The step's share of the run's ledger: output tokens"),
+    costUsd: z
+      .number()
+      .describe(
+        "The step's share of the run's cost: its ledger rows (every call it made, earlier attempts, a cut answer's retry and failed calls included); the steps' shares add up to the run's costUsd",
+      ),
     latencyMs: z.number().int(),
     startedAt: z.date(),
     finishedAt: z.date().nullable(),

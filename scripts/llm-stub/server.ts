@@ -102,6 +102,8 @@ export interface StubCall {
   reply?: string;
   /** when the client went away before the answer was complete (an aborted request), else undefined */
   abortedAt?: number;
+  /** when the whole response (an answer or an error) was handed to the client, else undefined */
+  finishedAt?: number;
 }
 
 export interface LlmStub {
@@ -233,6 +235,9 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       counted = false;
     };
     res.once("finish", done);
+    res.once("finish", () => {
+      call.finishedAt = Date.now();
+    });
     res.once("close", done);
     res.once("close", () => {
       if (!res.writableFinished) call.abortedAt = Date.now();

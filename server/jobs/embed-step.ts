@@ -2,7 +2,7 @@
  * An embedding step of a run (TopologyRuntime.embed, used by mesh convergence): ONE memoised step (RunStep kind
  * "embed") that embeds the texts through the gateway (server/models/embed.ts) with the given model policy, the run's
  * budget and cancel signal. Its record (model, route reason, input tokens, cost, latency; the vectors as its result,
- * rounded to 6 decimals) and the run's running cost and progress are one statement with the usage rows, so a
+ * rounded to 6 decimals) and the run's running cost (the ledger's, ./run-cost.ts) and progress are one statement, so a
  * replay returns the stored vectors without calling the model again, and the cost counts in the run's totals.
  * No node events: the step is not an agent's.
  */
@@ -15,6 +15,7 @@ import type { EmbedCall, Embedded } from "@/server/topologies";
 import { runAbortSignal } from "./cancel-signal";
 import { asJson, isControlError, RunCancelledError, type StepApi } from "./step";
 import { stepAttemptWhere } from "./step-records";
+import { ledgerTotalsSql, runFiguresSql, stepFiguresSql } from "./run-cost";
 
 /** The stored result: the vectors, or (no model the policy allows can embed) null and why. */
 export interface EmbedStepResult {
@@ -116,17 +117,18 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
  */
 export function recordEmbedStepSql(runId: string, stepId: string, attempt: number, result: EmbedStepResult, r: EmbedStepRecord): Sql {
   const now = new Date();
-  return sql`WITH st AS (
+  const figures = { inputTokens: r.inputTokens, outputTokens: 0, costUsd: r.costUsd };
+  return sql`WITH u AS (${ledgerTotalsSql(runId, stepId)}),
+     st AS (
        UPDATE "RunStep" SET "kind" = 'embed', "nodeId" = ${r.nodeId}, "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName},
          "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)}, "output" = ${sql.text(r.output)},
-         "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = 0, "costUsd" = ${sql.numeric(r.costUsd)}, "latencyMs" = ${int(r.latencyMs)},
+         ${stepFiguresSql(figures)}, "latencyMs" = ${int(r.latencyMs)},
          "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
-       WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
+       FROM u WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
      r AS (
-       UPDATE "Run" SET "inputTokens" = "inputTokens" + ${int(r.inputTokens)},
-         "costUsd" = "costUsd" + ${sql.numeric(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
-       WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
-       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")
+       UPDATE "Run" SET ${runFiguresSql(figures)}, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
+       FROM u WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
+       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${newId("evt")}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,

@@ -158,8 +158,12 @@ describe("a process killed mid-run", () => {
       ["s3", "succeeded", 1],
     ]);
     expect(await db().runStep.count({ where: { runId: run.id } })).toBe(4);
-    // totals are the sums of the (4) steps, not of the 5 calls made
+    // one cost: the run's totals are its ledger's (5 calls), and the (4) steps' shares add up to them
     const detail = await getRun(rw.ctx, run.id);
+    const ledger = await usageRows(run.id);
+    expect(ledger).toHaveLength(5);
+    expect(detail.inputTokens).toBe(ledger.reduce((a, u) => a + u.inputTokens, 0));
+    expect(steps[2]!.inputTokens).toBe((await usageRows(run.id, "s2")).reduce((a, u) => a + u.inputTokens, 0));
     expect(detail.costUsd).toBeCloseTo(
       steps.reduce((a, s) => a + Number(s.costUsd), 0),
       10,

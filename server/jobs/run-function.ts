@@ -35,7 +35,7 @@ import type { TenantContext, Actor } from "@/server/context";
 import { db } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { generate as gatewayGenerate } from "@/server/models/gateway";
-import type { embed as gatewayEmbed } from "@/server/models/embed";
+import { embed as gatewayEmbed } from "@/server/models/embed";
 import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { pinnedTeamFromVersions } from "@/server/teams/pinning";
 import {
@@ -67,7 +67,7 @@ import { runAbortSignal, forgetRunAbort } from "./cancel-signal";
 import { AnswerTruncatedError } from "@/server/models/answer";
 import { asJson, RunCancelledError, RunSuspendedError, StepFailedError, isControlError, isRetryable, outageOf, reasonOf, type StepApi } from "./step";
 import { execute } from "@/server/db/execute";
-import { sql } from "@/server/db/sql";
+import { sql, type Sql } from "@/server/db/sql";
 import { cancelForEndedAccess, RunAccessEndedError } from "./run-access";
 import { creatorContextSql, finishRunSql, recordAgentStepSql, type CreatorColumns, type Finish, type StepResult } from "./run-sql";
 import { Semaphore } from "@/lib/semaphore";
@@ -201,12 +201,17 @@ interface RuntimeShared {
   caps: RunCaps;
 }
 
-/** Per-execution caps of a run: total steps, and steps in flight at once. */
+/** Per-execution caps of a run: total steps, model calls, and steps in flight at once. */
 export interface RunCaps {
   /** the most steps the run may make (its pinned limit) */
   stepLimit: number;
   /** steps called so far in this execution (replayed ones included: the count climbs the same way every time) */
   steps: number;
+  /**
+   * the run's model calls so far: its ledger rows when this execution started, plus the calls it made (every
+   * provider call of every kind of step: agent, summary, retry of a cut answer, embedding, the gateway's fallbacks)
+   */
+  calls: number;
   /** a permit per step in flight */
   slots: Semaphore;
   /** set by the first step that failed for good: steps still waiting for a permit do not start */
@@ -214,7 +219,41 @@ export interface RunCaps {
 }
 
 export function runCaps(stepLimit: number, concurrentSteps = env().CADRE_RUN_CONCURRENT_STEPS): RunCaps {
-  return { stepLimit, steps: 0, slots: new Semaphore(concurrentSteps), halted: null };
+  return { stepLimit, steps: 0, calls: 0, slots: new Semaphore(concurrentSteps), halted: null };
+}
+
+/**
+ * Model calls a run may make per step of its step limit: an agent step's call, the retry of a cut answer, its summary
+ * and a fallback (the worst case counts agent steps; this bounds what they may cost in calls).
+ */
+export const MODEL_CALLS_PER_STEP = 4;
+
+/** The most model calls a run may make. */
+export function modelCallLimit(caps: Pick<RunCaps, "stepLimit">): number {
+  return caps.stepLimit * MODEL_CALLS_PER_STEP;
+}
+
+/** The code a run's failure carries (run.failed event) when it reached one of its caps. */
+export const RUN_LIMIT_REACHED = "RUN_LIMIT_REACHED";
+
+/** A run made as many model calls as it may: the step that was to make another fails, and the run with it. */
+export class ModelCallLimitReachedError extends TopologyError {
+  constructor(limit: number, at: { stepId: string; nodeId: string }) {
+    super(
+      `Model call limit reached: this run may make at most ${limit} model calls (${MODEL_CALLS_PER_STEP} per step of its limit of ${limit / MODEL_CALLS_PER_STEP} steps)`,
+      at,
+    );
+    this.name = "ModelCallLimitReachedError";
+  }
+}
+
+/** Before a model call of the run: within its model call limit, else the run halts (ModelCallLimitReachedError). */
+function assertCallAllowed(caps: RunCaps, at: { stepId: string; nodeId: string }): void {
+  const limit = modelCallLimit(caps);
+  if (caps.calls < limit) return;
+  const error = new ModelCallLimitReachedError(limit, at);
+  caps.halted ??= { error };
+  throw error;
 }
 
 /** A run made as many steps as it may: it fails with this reason. */
@@ -302,8 +341,10 @@ export class RunRuntime implements TopologyRuntime {
         const text = step.watched() ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
         // the run's cancel aborts the call in flight (server/jobs/cancel-signal.ts): a cancelled run stops paying at once
         const abortSignal = runAbortSignal(run.id);
-        const ask = (maxOutputTokens: number) =>
-          deps.generate(ctx, {
+        const caps = this.shared.caps;
+        const ask = (maxOutputTokens: number) => {
+          assertCallAllowed(caps, { stepId, nodeId });
+          return deps.generate(ctx, {
             policy: this.shared.policyOverride ?? agent.modelPolicy,
             system,
             prompt,
@@ -315,11 +356,15 @@ export class RunRuntime implements TopologyRuntime {
             agentId: agent.agentId,
             runBudgetUsd: this.shared.runBudgetUsd,
             abortSignal,
-            // the usage rows go in order with the step's record (one commit for both, see server/jobs/run-writer.ts)
-            writeUsage: (statement) => step.send(statement),
+            // each provider call's usage row, committed in order with the run's writes before anything else (one call counted)
+            writeUsage: (statement) => {
+              caps.calls++;
+              return step.send(statement);
+            },
             ...(call.spreadGroup ? { spread: this.spreadOf(call.spreadGroup) } : {}),
             ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
+        };
         try {
           const first = await ask(maxOutputTokens);
           // an answer cut at the output limit is never kept as if complete: one retry with more room, else the step fails
@@ -440,8 +485,26 @@ export class RunRuntime implements TopologyRuntime {
     const release = await caps.slots.acquire();
     try {
       const { ctx, run, step, deps, runBudgetUsd } = this.shared;
+      const at = { stepId: `${this.stepPrefix}${call.stepId}`, nodeId: `${this.nodePrefix}${call.nodeId}` };
+      const embed = deps.embed ?? gatewayEmbed;
+      // every embedding call counts in the run's model calls, like an agent's
+      const counted: typeof gatewayEmbed = (c, req) => {
+        assertCallAllowed(caps, at);
+        const writeUsage = req.writeUsage;
+        return embed(c, {
+          ...req,
+          ...(writeUsage
+            ? {
+                writeUsage: (statement: Sql) => {
+                  caps.calls++;
+                  return writeUsage(statement);
+                },
+              }
+            : {}),
+        });
+      };
       return await runEmbedStep(
-        { ctx, run, step, runBudgetUsd, ...(deps.embed ? { embed: deps.embed } : {}) },
+        { ctx, run, step, runBudgetUsd, embed: counted },
         { ...call, stepId: `${this.stepPrefix}${call.stepId}`, nodeId: `${this.nodePrefix}${call.nodeId}` },
       );
     } catch (error) {
@@ -693,6 +756,8 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     const expected = { value: 0 };
     // the step limit the run pinned when it started (an older run: the server's default)
     const caps = runCaps(rowPins?.limits?.steps ?? env().CADRE_RUN_STEP_LIMIT);
+    // the model calls made so far count (a resumed run goes on from its ledger)
+    caps.calls = await ledgerCallCount(event);
     let output: TopologyResult;
     let outcome: RunOutcome | null = null;
 
@@ -731,7 +796,13 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     const finish: Finish =
       error instanceof RunCancelledError
         ? { status: "cancelled" }
-        : { status: "failed", ...failureOf(error), ...outcomeFailure(error), ...outputFailure(error) };
+        : {
+            status: "failed",
+            ...failureOf(error),
+            ...outcomeFailure(error),
+            ...outputFailure(error),
+            ...(reachedLimit(error) ? { code: RUN_LIMIT_REACHED } : {}),
+          };
     if (finish.status === "failed" && !(error instanceof StepFailedError) && !(error instanceof OutcomeNotMetError) && !isAppError(error)) {
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }
@@ -763,8 +834,25 @@ function outputFailure(error: unknown): Partial<Finish> {
   return error.at ? { code: OUTPUT_INVALID } : { code: OUTPUT_INVALID, outcome: error.result.outcome, output: error.result };
 }
 
+/** The run stopped at one of its caps (steps, model calls). */
+function reachedLimit(error: unknown): boolean {
+  const cause = error instanceof StepFailedError ? error.cause : error;
+  return cause instanceof StepLimitReachedError || cause instanceof ModelCallLimitReachedError;
+}
+
+/** The model calls a run has made so far: its ledger rows. */
+async function ledgerCallCount(run: RunEventPayload): Promise<number> {
+  const { rows } = await execute<{ n: number }>(
+    run,
+    sql`SELECT COUNT(*)::int AS n FROM "UsageRecord" WHERE "workspaceId" = ${run.workspaceId} AND "runId" = ${run.runId}`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** The message and step of a run's failure. */
 export function failureOf(error: unknown): { error: string; stepId?: string } {
+  // a cap reached inside a step: the cap is the reason
+  if (error instanceof StepFailedError && error.cause instanceof ModelCallLimitReachedError) return { error: error.cause.message, stepId: error.stepId };
   if (error instanceof StepFailedError) return { error: error.message, stepId: error.stepId };
   if (error instanceof OutcomeNotMetError || error instanceof OutputInvalidError)
     return { error: error.message, ...(error.at ? { stepId: error.at.stepId } : {}) };

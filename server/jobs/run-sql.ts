@@ -13,6 +13,7 @@ import { accessEndedSql } from "./run-access";
 import { stepAttemptWhere } from "./step-records";
 import { TEAM_STEP_KIND } from "./team-node";
 import { EVENT_OUTPUT_MAX } from "./events";
+import { ledgerSharesSql, ledgerTotalsSql, runFiguresSql, stepFiguresSql } from "./run-cost";
 
 /** The columns of `creatorContextSql`. */
 export type CreatorColumns = {
@@ -82,8 +83,9 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
 /**
  * The step's details and result (succeeded), node.finished and run.progress, and the run's running totals, in one
- * statement, fenced to the attempt that produced them (stepAttemptWhere). (The final totals are recomputed from the
- * steps when the run finishes.)
+ * statement, fenced to the attempt that produced them (stepAttemptWhere). Tokens and cost come from the ledger
+ * (./run-cost.ts): the step's are its share (every call it made, earlier attempts included), the run's its totals so
+ * far; `r`'s own figures are the kept calls', used only when the ledger has no row (a caller that records no usage).
  */
 export function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
   const now = new Date();
@@ -92,25 +94,23 @@ export function recordAgentStepSql(runId: string, stepId: string, attempt: numbe
     stepId,
     agent: r.agent.slug,
     output: r.output.slice(0, EVENT_OUTPUT_MAX),
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    costUsd: r.costUsd,
     model: r.modelLabel,
     latencyMs: r.latencyMs,
   };
-  return sql`WITH st AS (
+  return sql`WITH u AS (${ledgerTotalsSql(runId, stepId)}),
+     st AS (
        UPDATE "RunStep" SET "kind" = ${r.kind}, "nodeId" = ${r.nodeId}, "agentId" = ${r.agent.agentId}, "agentVersion" = ${r.agent.version},
          "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName}, "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)},
-         "output" = ${sql.text(r.output)}, "inputTokens" = ${int(r.inputTokens)}, "outputTokens" = ${int(r.outputTokens)}, "costUsd" = ${sql.numeric(r.costUsd)},
+         "output" = ${sql.text(r.output)}, ${stepFiguresSql(r)},
          "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
-       WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING 1),
+       FROM u WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING "RunStep"."inputTokens", "RunStep"."outputTokens", "RunStep"."costUsd"),
      r AS (
-       UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, "inputTokens" = "inputTokens" + ${int(r.inputTokens)}, "outputTokens" = "outputTokens" + ${int(r.outputTokens)},
-         "costUsd" = "costUsd" + ${sql.numeric(r.costUsd)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
-       WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
-       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "costUsd", "inputTokens", "outputTokens")
+       UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, ${runFiguresSql(r)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
+       FROM u WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
+       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens")
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished', ${sql.json(finished)}, ${now} FROM r
+     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished',
+       ${sql.json(finished)} || jsonb_build_object('inputTokens', st."inputTokens", 'outputTokens', st."outputTokens", 'costUsd', st."costUsd"::float8), ${now} FROM r, st
      UNION ALL
      SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
@@ -147,10 +147,17 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
       : sql.json(event.data);
   const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
-  return sql`WITH t AS (
+  // the totals are the ledger's (./run-cost.ts); a run without a single usage row (a caller that records none) sums its steps
+  return sql`WITH u AS (${ledgerSharesSql(runId)}),
+     n AS (${ledgerTotalsSql(runId)}),
+     s AS (
        SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
          COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}, 'embed'))::int AS d
        FROM "RunStep" WHERE "runId" = ${runId}),
+     t AS (
+       SELECT CASE WHEN n.calls > 0 THEN n.i ELSE s.i END AS i, CASE WHEN n.calls > 0 THEN n.o ELSE s.o END AS o,
+         CASE WHEN n.calls > 0 THEN n.c ELSE s.c END AS c, s.d
+       FROM n, s),
      r AS (
        UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
          "outcome" = ${f.outcome ? sql.json(f.outcome) : null},
@@ -159,7 +166,11 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
          "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
          "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "wakeAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
        FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')${onlyIf ? sql` AND ${onlyIf}` : sql.empty}
-       RETURNING "workspaceId", "lastEventSeq", "cancelReason")
+       RETURNING "workspaceId", "lastEventSeq", "cancelReason"),
+     shares AS (
+       UPDATE "RunStep" st SET "inputTokens" = u.i, "outputTokens" = u.o, "costUsd" = u.c
+       FROM u WHERE st."runId" = ${runId} AND st."stepId" = u."stepId" AND EXISTS (SELECT 1 FROM r)
+         AND (st."inputTokens" <> u.i OR st."outputTokens" <> u.o OR st."costUsd" <> u.c))
      INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
      RETURNING seq`;

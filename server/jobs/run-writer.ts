@@ -4,7 +4,8 @@
  * - `write(sql)` queues a statement (an `sql` value) and returns at once; statements commit in the order they were queued.
  * - Statements queued while a batch is in flight (and those queued in the same turn of the event loop) are sent
  *   together as ONE simple-protocol query, which PostgreSQL (and PGlite) runs as one implicit transaction: one round
- *   trip and one commit for, typically, a step's usage row, its record and the next step's start.
+ *   trip and one commit for, typically, a step's record and the next step's start. (The gateway waits for each
+ *   usage row's commit before it goes on: a row travels with whatever was queued before it.)
  * - `flush()` resolves once everything queued so far is committed; the run finishes only after it.
  * - A batch that PostgreSQL refused (an SQL error: it was rolled back as a whole) is sent again one statement at a
  *   time, so that the statements before a bad one land; a lost connection (the outcome is unknown) is not re-sent.
@@ -12,9 +13,9 @@
  *   the run stops and is resumed from what was committed.
  * - After each committed batch, open event streams of the run are woken (server/jobs/notify.ts).
  *
- * What this means for durability: a step's model call may start before the previous step's record has committed.
- * A crash in that window loses at most the records still queued; those steps run again on resume, exactly as a
- * step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
+ * What this means for durability: a step's model call may start before the previous step's record has committed
+ * (never before the previous call's usage row has). A crash in that window loses at most the records still queued;
+ * those steps run again on resume, exactly as a step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
  * committed. Work with effects outside Cadre (tools, later) must `flush()` first.
  */
 import { executeBatch } from "@/server/db/execute";
@@ -57,7 +58,11 @@ export class RunWriter {
 
   /** Queues a statement; the promise gives its rows once committed (callers that need nothing may ignore it). */
   write(sql: Sql): Promise<Rows> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) {
+      const refused = Promise.reject(this.failure);
+      refused.catch(() => undefined); // kept by the writer too: ignoring it is fine
+      return refused;
+    }
     const promise = new Promise<Rows>((resolve, reject) => this.pending.push({ sql, resolve, reject }));
     promise.catch(() => undefined); // the failure is also kept by the writer: ignoring this promise is fine
     // started on the next turn: what the same turn queues (a step's usage row, its record, the next start) goes along

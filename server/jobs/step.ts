@@ -235,7 +235,10 @@ export interface StepApi {
    * write-behind, which commits before the run finishes and before `flush` resolves).
    */
   write(statement: Sql): Promise<void>;
-  /** Writes like `write`; the promise settles when the statement has committed (or failed): for callers that track it. */
+  /**
+   * Writes like `write`; the promise settles when the statement has committed, or rejects (RunSuspendedError when the
+   * run's writes failed): for writes that must be durable before the caller goes on (a model call's usage row).
+   */
   send(statement: Sql): Promise<void>;
   /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
   flush(): Promise<void>;
@@ -496,7 +499,12 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       void writer.write(statement);
     },
     async send(statement) {
-      await writer.write(statement);
+      try {
+        await writer.write(statement);
+      } catch (error) {
+        // the run stops and is resumed from what was committed (a model call's usage row waits for this commit)
+        throw new RunSuspendedError((error as Error).message);
+      }
     },
     async flush() {
       try {

@@ -83,7 +83,8 @@ export interface PreparedUsage {
 /**
  * Builds one usage record (it records what happened, so it never refuses for budget reasons: the check is
  * assertWithinBudget, before the call); nonsensical numbers (negative, NaN) are stored as 0. The run engine sends
- * it in its own ordered batch of writes (`GenerateRequest.writeUsage`); `recordUsage` sends it alone.
+ * it in its own ordered batch of writes (`GenerateRequest.writeUsage`, awaited until it commits); `recordUsage`
+ * sends it alone.
  */
 export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsage {
   const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? decimalOf(input.costUsd).toDecimalPlaces(COST_DECIMALS) : new Decimal(0);

@@ -89,9 +89,9 @@ export interface GenerateRequest {
   abortSignal?: AbortSignal;
   timeoutMs?: number;
   /**
-   * Sends this call's usage rows with the caller's own writes (the run engine queues them in order with the step's
-   * record, see server/jobs/step.ts): it receives each row's INSERT and returns the write's promise. Without it,
-   * each row is written (and awaited) on its own.
+   * Sends this call's usage rows with the caller's own writes (the run engine queues them in order with its other
+   * writes, see server/jobs/step.ts): it receives each row's INSERT and returns a promise that settles when the row
+   * has committed, which the gateway awaits before anything else. Without it, each row is written on its own.
    */
   writeUsage?: (statement: Sql) => Promise<unknown>;
   /**
@@ -352,12 +352,26 @@ export function usageName(entry: CatalogEntry) {
   return { modelRef: entry.id, modelName: entry.modelId, providerKind: entry.providerKind };
 }
 
-/** One usage row: with the caller's writes (not awaited: they are committed in order with the caller's) or alone. */
+/**
+ * One usage row: with the caller's writes (in order with them) or alone; either way committed before this returns, so
+ * that no other provider call is made and no step finishes while a billed call has no durable row (the ledger is
+ * complete, see docs/architecture.md "Delivery semantics"). A failed write is thrown.
+ */
 export async function writeUsageRow(ctx: TenantContext, req: Pick<GenerateRequest, "writeUsage">, input: UsageInput): Promise<void> {
   if (!req.writeUsage) return recordUsage(ctx, input);
   const usage = prepareUsage(ctx, input);
-  void usage.track(req.writeUsage(usage.sql));
+  const write = req.writeUsage(usage.sql);
+  await usage.track(write);
+  try {
+    await write;
+  } catch (error) {
+    if (error !== null && typeof error === "object") failedUsageWrites.add(error);
+    throw error;
+  }
 }
+
+/** Errors of usage writes (not of the provider): a call that got its answer is not counted as a failure for them. */
+const failedUsageWrites = new WeakSet<object>();
 
 export async function generate(ctx: TenantContext, req: GenerateRequest): Promise<GenerateResult> {
   const { maxAttempts, retryAfterCapMs, retryBackoffMs } = settings;
@@ -522,6 +536,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         attempts,
       };
     } catch (error) {
+      // the answer came but its usage row could not be written: the caller's writes failed (the run stops and resumes)
+      if (failedUsageWrites.has(error as object)) throw error;
       const latencyMs = Math.round(performance.now() - started);
       const callerAborted = req.abortSignal?.aborted === true || callbackFailed;
       const failure = classify(error, { timedOut: timeout.aborted && !callerAborted, callerAborted }, [apiKey], {

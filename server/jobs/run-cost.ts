@@ -1,0 +1,47 @@
+/**
+ * A run's cost has one source: the ledger (UsageRecord rows with the run's id). Every model call the gateway made for
+ * the run has a row (failed, retried and interrupted attempts included, see docs/architecture.md "Delivery
+ * semantics"), so the run's totals are the sums of its rows, and a step's cost and tokens are its share: the sums of
+ * the rows with its step id. The statements that record a step or finish a run read them here (the step's usage rows
+ * have committed before its record is written: server/models/gateway.ts writeUsageRow).
+ */
+import { sql, type Sql } from "@/server/db/sql";
+
+/**
+ * A CTE body (one row) with the run's ledger totals `calls` (rows), `i`, `o`, `c` (input tokens, output tokens, cost) and, when
+ * `stepId` is given, the step's share `scalls`, `si`, `so`, `sc`. One scan of the run's rows, by the (workspaceId, runId) index.
+ */
+export function ledgerTotalsSql(runId: string, stepId?: string): Sql {
+  const share = stepId
+    ? sql`, COUNT(*) FILTER (WHERE u."stepId" = ${stepId})::int AS scalls, COALESCE(SUM(u."inputTokens") FILTER (WHERE u."stepId" = ${stepId}), 0)::int AS si,
+        COALESCE(SUM(u."outputTokens") FILTER (WHERE u."stepId" = ${stepId}), 0)::int AS so,
+        COALESCE(SUM(u."costUsd") FILTER (WHERE u."stepId" = ${stepId}), 0) AS sc`
+    : sql.empty;
+  return sql`SELECT COUNT(*)::int AS calls, COALESCE(SUM(u."inputTokens"), 0)::int AS i, COALESCE(SUM(u."outputTokens"), 0)::int AS o, COALESCE(SUM(u."costUsd"), 0) AS c${share}
+    FROM "UsageRecord" u WHERE u."workspaceId" = (SELECT "workspaceId" FROM "Run" WHERE id = ${runId}) AND u."runId" = ${runId}`;
+}
+
+/**
+ * A CTE body with each step's share of the ledger (`stepId`, `i`, `o`, `c`): the rows of the run grouped by step
+ * (rows without a step id count in the run's totals only).
+ */
+export function ledgerSharesSql(runId: string): Sql {
+  return sql`SELECT u."stepId", COALESCE(SUM(u."inputTokens"), 0)::int AS i, COALESCE(SUM(u."outputTokens"), 0)::int AS o, COALESCE(SUM(u."costUsd"), 0) AS c
+    FROM "UsageRecord" u WHERE u."workspaceId" = (SELECT "workspaceId" FROM "Run" WHERE id = ${runId}) AND u."runId" = ${runId} AND u."stepId" IS NOT NULL
+    GROUP BY u."stepId"`;
+}
+
+const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
+
+/** A step's tokens and cost: its ledger share (`u` of ledgerTotalsSql), else (no row at all) the figures given. */
+export function stepFiguresSql(r: { inputTokens: number; outputTokens: number; costUsd: number }): Sql {
+  return sql`"inputTokens" = CASE WHEN u.scalls > 0 THEN u.si ELSE ${int(r.inputTokens)} END,
+         "outputTokens" = CASE WHEN u.scalls > 0 THEN u.so ELSE ${int(r.outputTokens)} END,
+         "costUsd" = CASE WHEN u.scalls > 0 THEN u.sc ELSE ${sql.numeric(r.costUsd)} END`;
+}
+
+/** The run's running totals: the ledger's (`u`), and at least what its steps recorded so far plus this one. */
+export function runFiguresSql(r: { inputTokens: number; outputTokens: number; costUsd: number }): Sql {
+  return sql`"inputTokens" = GREATEST(u.i, "Run"."inputTokens" + ${int(r.inputTokens)}), "outputTokens" = GREATEST(u.o, "Run"."outputTokens" + ${int(r.outputTokens)}),
+         "costUsd" = GREATEST(u.c, "Run"."costUsd" + ${sql.numeric(r.costUsd)})`;
+}
