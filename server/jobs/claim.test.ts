@@ -59,6 +59,7 @@ describe("claimRun", () => {
       stepsExpected: 0,
       watched: false,
       lostExecutions: 0,
+      executions: 1,
     });
     expect(run.pins).toEqual({
       team: { id: row.teamId, slug: "both", version: 1 },

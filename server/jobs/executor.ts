@@ -161,11 +161,11 @@ async function expireLease(runId: string, owner: string): Promise<void> {
 /** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again). */
 const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
   u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected",
-  to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt"`;
+  to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt", u."executions"`;
 
 /** A claimed run: its row, its creator's context (null if it could not be resolved: executeRun reads it again), and
  *  how many of its executions in a row died without progress (this claim's predecessor included). */
-export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean; lostExecutions: number };
+export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean; lostExecutions: number; executions: number };
 
 /** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
 export async function claimRun(o: {
@@ -181,7 +181,7 @@ export async function claimRun(o: {
   const limit = Math.max(1, Math.floor(o.workspaceConcurrency));
   const context = creatorContextSql("u");
   const { rows } = await executeSql<
-    Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean; lostExecutions: number } & CreatorColumns
+    Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean; lostExecutions: number; executions: number } & CreatorColumns
   >(
     EXECUTOR,
     sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
@@ -201,6 +201,7 @@ export async function claimRun(o: {
     cancelRequestedAt,
     watched,
     lostExecutions,
+    executions,
     ...row
   } = found;
   const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
@@ -210,7 +211,7 @@ export async function claimRun(o: {
   } catch {
     // executeRun reads it again (and cancels the run whose creator's access ended, or fails it with the reason)
   }
-  return { ...run, ctx, watched, lostExecutions };
+  return { ...run, ctx, watched, lostExecutions, executions };
 }
 
 /** The reason a poison run fails with. */
@@ -260,6 +261,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     const step = createPostgresStep({
       runId: claimed.id,
       workspaceId: claimed.workspaceId,
+      epoch: claimed.executions,
       settings: options.steps,
       hooks: options.hooks,
       suspendReason: () => (entry.lost ? "the lease was lost to another executor" : stopping ? "the executor is stopping" : null),

@@ -131,9 +131,13 @@ export interface Finish {
   code?: string;
 }
 
-/** finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). */
+/**
+ * finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). Only a queued
+ * or running run changes; its times come from the database's clock when the statement runs.
+ */
 export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
-  const now = new Date();
+  // stamped by the database as the statement runs (it commits with it), not when it was queued (write-behind)
+  const now = sql`(clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3)`;
   const event =
     f.status === "succeeded"
       ? { type: "run.succeeded", data: { output: f.output?.output ?? "", ...outcomeData(f) } }

@@ -12,6 +12,11 @@
  *   A statement that fails alone fails the writer: it and every later write are refused and `flush()` throws, so
  *   the run stops and is resumed from what was committed.
  * - After each committed batch, open event streams of the run are woken (server/jobs/notify.ts).
+ * - Fenced by the lease epoch: given the execution it writes for (`epoch`, the run's `executions` when it was
+ *   claimed), every batch names it first (`cadre.run_fence`, prisma/migrations/20261208_100_lease_fence), and the
+ *   database skips what the batch writes to the run, its steps and its events once another claim superseded it.
+ *   A superseded execution's writes change nothing (no error): its step starts and records come back empty, so it
+ *   stops at its next step boundary.
  *
  * What this means for durability: a step's model call may start before the previous step's record has committed
  * (never before the previous call's usage row has). A crash in that window loses at most the records still queued;
@@ -19,7 +24,7 @@
  * committed. Work with effects outside Cadre (tools, later) must `flush()` first.
  */
 import { executeBatch } from "@/server/db/execute";
-import type { Sql } from "@/server/db/sql";
+import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "./notify";
 
 type Rows = Record<string, unknown>[];
@@ -40,6 +45,11 @@ export class RunWriteError extends Error {
 
 const MAX_BATCH = 64;
 
+/** Names the execution (lease epoch) the rest of the transaction writes for: superseded, its run writes are skipped. */
+export function runFenceSql(runId: string, epoch: number): Sql {
+  return sql`SELECT set_config('cadre.run_fence', ${`${Math.floor(epoch)}:${runId}`}, true)`;
+}
+
 /** PostgreSQL reported the error (SQLSTATE): the statement, and its batch, were rolled back. */
 const refusedByDatabase = (error: unknown) => typeof (error as { code?: unknown })?.code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
 
@@ -49,7 +59,15 @@ export class RunWriter {
   private failure: RunWriteError | null = null;
 
   /** the run's workspace is the scope of every batch (set in the batch's own message: no extra round trip) */
-  constructor(private readonly run: { runId: string; workspaceId: string }) {}
+  constructor(private readonly run: { runId: string; workspaceId: string; epoch?: number }) {}
+
+  /** The batch's statements, behind the statement that names the execution they write for (when fenced). */
+  private async send(statements: Sql[]) {
+    const epoch = this.run.epoch;
+    if (epoch === undefined) return executeBatch(this.run, statements);
+    const results = await executeBatch(this.run, [runFenceSql(this.run.runId, epoch), ...statements]);
+    return results.slice(1);
+  }
 
   /** The failure that stopped this writer, if any. */
   get failed(): RunWriteError | null {
@@ -86,10 +104,7 @@ export class RunWriter {
       while (this.pending.length > 0 && !this.failure) {
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
-          const results = await executeBatch(
-            this.run,
-            batch.map((p) => p.sql),
-          );
+          const results = await this.send(batch.map((p) => p.sql));
           batch.forEach((p, i) => p.resolve(results[i]?.rows ?? []));
         } catch (error) {
           await this.recover(batch, error);
@@ -115,7 +130,7 @@ export class RunWriter {
         continue;
       }
       try {
-        const [result] = await executeBatch(this.run, [p.sql]);
+        const [result] = await this.send([p.sql]);
         p.resolve(result?.rows ?? []);
       } catch (single) {
         this.failure = new RunWriteError(single);

@@ -273,6 +273,8 @@ export interface KnownStep {
 export interface PostgresStepOptions {
   runId: string;
   workspaceId: string;
+  /** the execution's lease epoch (the run's `executions` at its claim): its writes are fenced by it (run-writer.ts) */
+  epoch?: number;
   /** checked before each step: a reason to suspend the run (shutdown, lost lease), or null to go on */
   suspendReason?: () => string | null;
   /** checked before each step: a cancel learnt otherwise (the executor's heartbeat) */
@@ -308,7 +310,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
   const { runId, workspaceId, hooks } = options;
   const s = (): StepSettings => ({ ...settings, ...options.settings });
   const inflight = new Set<Promise<unknown>>();
-  const writer = new RunWriter({ runId, workspaceId });
+  const writer = new RunWriter({ runId, workspaceId, ...(options.epoch !== undefined ? { epoch: options.epoch } : {}) });
   let known: Promise<Map<string, KnownStep>> | null = options.stored ? Promise.resolve(options.stored) : null;
   /** learnt from a step start: the cancel flag, or another executor's hand on the run */
   let cancelSeen = false;
@@ -337,7 +339,12 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
     // the step runs already, so its start claims it even when a cancel arrived meanwhile: it finishes and is kept
     writer.write(beginStepSql({ runId, workspaceId }, stepId, stepOptions, "always")).then(
       (rows) => {
-        const row = rows[0] as unknown as StepStartRow;
+        const row = rows[0] as unknown as StepStartRow | undefined;
+        // nothing written: another claim superseded this execution (the lease fence)
+        if (!row) {
+          takenOver = true;
+          return;
+        }
         watchedElsewhere = row.watched === true;
         if (row.cancel !== false) cancelSeen = true;
         if (row.status === "succeeded" || row.attempts !== attempt) takenOver = true;

@@ -319,17 +319,31 @@ async function dispatch(row: Pick<RunRow, "id" | "workspaceId">): Promise<void> 
 
 /**
  * Cancels a run: a queued run that no executor holds is cancelled at once; otherwise the cancel is requested and
- * the run stops before its next step. Cancelling a cancelled run is a no-op; a finished one is a CONFLICT.
+ * the run stops before its next step. The request is conditional on the run's state, in one statement: only a
+ * queued or running run without a cancel request gets one (stamped with the database's clock) and the `run.cancel`
+ * audit entry, so concurrent cancels record one request and one entry, and a cancel that loses the race with the
+ * run's finish changes nothing. Cancelling a run whose cancel was requested (or that was cancelled) answers its
+ * current state; a finished one is a CONFLICT.
  */
 export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunOut> {
   const row = await findRun(ctx, runId);
   if (row.status === "cancelled") return toRun(row, await namesFor(ctx, [row]));
   if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(row.status)) throw new AppError("CONFLICT", `The run has already ${row.status}`);
-  const now = new Date();
-  await db(ctx).$transaction(async (tx) => {
-    await tx.run.updateMany({ where: { id: row.id, workspaceId: ctx.workspaceId, cancelRequestedAt: null }, data: { cancelRequestedAt: now } });
-    await recordAudit(ctx, { action: "run.cancel", targetType: "run", targetId: row.id, metadata: { status: row.status } }, tx);
+  const requested = await db(ctx).$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ status: string }[]>`UPDATE "Run" SET "cancelRequestedAt" = (clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3),
+        "updatedAt" = (clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3)
+      WHERE id = ${row.id} AND "workspaceId" = ${ctx.workspaceId} AND "cancelRequestedAt" IS NULL AND "status" IN ('queued', 'running')
+      RETURNING "status"::text AS status`;
+    if (rows.length === 0) return false;
+    await recordAudit(ctx, { action: "run.cancel", targetType: "run", targetId: row.id, metadata: { status: rows[0]!.status } }, tx);
+    return true;
   });
+  if (!requested) {
+    // another cancel requested it (answered like that one), or the run finished meanwhile
+    const now = await findRun(ctx, runId);
+    if (now.status !== "cancelled" && (TERMINAL_RUN_STATUSES as readonly string[]).includes(now.status))
+      throw new AppError("CONFLICT", `The run has already ${now.status}`);
+  }
   // an execution in this process stops before its next step without waiting to read the flag
   signalRunCancel(row.id);
   // nobody executes it yet: cancelled now (the claim and this update exclude each other on the row)
@@ -378,9 +392,8 @@ export async function cancelRunsOfEndedAccess(
 }
 
 async function finishCancelledIfUnclaimed(run: { runId: string; workspaceId: string }, reason?: string): Promise<void> {
-  const now = new Date();
   await appendRunEvents(run, [{ type: "run.cancelled", data: reason ? { reason } : {} }], {
-    set: sql`"status" = 'cancelled', "finishedAt" = ${now}, "error" = "cancelReason"`,
+    set: sql`"status" = 'cancelled', "finishedAt" = (clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3), "error" = "cancelReason"`,
     // leases are on the database's clock (server/jobs/executor.ts)
     where: sql`"status" = 'queued' AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < (clock_timestamp() AT TIME ZONE 'UTC'))`,
   });
