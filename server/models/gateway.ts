@@ -451,10 +451,6 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       continue;
     }
     if (req.output && rejectsStructuredOutput(entry.id)) continue;
-    if (calls > 0 && retryBudget && !retryBudget.take()) {
-      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "the step's retry budget is spent", latencyMs: 0 });
-      break;
-    }
     if (revisit) {
       // come back only to models that failed transiently (not after a timeout: that would double the wait)
       const previous = lastFailure.get(entry.id);
@@ -508,6 +504,11 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       throw error;
     }
 
+    // a second model call of this generate takes a retry of the step's budget (./retry-budget.ts)
+    if (calls > 0 && retryBudget && !retryBudget.take()) {
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "the step's retry budget is spent", latencyMs: 0 });
+      break;
+    }
     // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on
     const slotWait = await waitForRateSlot(ctx, provider, promptTokens + req.maxOutputTokens, retryAfterCapMs, req.abortSignal);
     if (slotWait > 0) {
