@@ -861,7 +861,8 @@ function errorBody(path: string, status: number, code?: StubFault["errorCode"]) 
     const type = status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error";
     return { type: "error", error: { type, message } };
   }
-  const type = code === "insufficient_quota" ? "insufficient_quota" : status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+  const type =
+    code === "insufficient_quota" ? "insufficient_quota" : status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
   return { error: { message, type, code: code ?? String(status) } };
 }
 

@@ -412,13 +412,13 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
           await withSpan("run.step", { "cadre.run_id": runId, "cadre.workspace_id": workspaceId, "cadre.step_id": stepId, "cadre.step.attempt": attempt }, () =>
             withRetryBudget(retryBudget, () =>
               fn({
-              attempt,
-              maxAttempts,
-              beforeStore: () => beforeStore(stepId),
-              store: async (statement) => {
-                stored = true;
-                fenced(writer.write(statement));
-              },
+                attempt,
+                maxAttempts,
+                beforeStore: () => beforeStore(stepId),
+                store: async (statement) => {
+                  stored = true;
+                  fenced(writer.write(statement));
+                },
               }),
             ),
           ),

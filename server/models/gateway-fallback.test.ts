@@ -134,7 +134,15 @@ describe("one retry budget per step", () => {
     configureSteps({ maxAttempts: 3, baseDelayMs: 1 });
     try {
       const run = await db().run.create({
-        data: { id: newId("run"), workspaceId: ws.id, targetType: "agent", input: "x", status: "running", createdByType: "user", createdById: ws.users.owner.id },
+        data: {
+          id: newId("run"),
+          workspaceId: ws.id,
+          targetType: "agent",
+          input: "x",
+          status: "running",
+          createdByType: "user",
+          createdById: ws.users.owner.id,
+        },
       });
       const step = createPostgresStep({ runId: run.id, workspaceId: ws.id });
       const error = await step.run("call", () => generate(ctx, ask({ runId: run.id }))).catch((e: unknown) => e);

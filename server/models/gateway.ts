@@ -66,14 +66,7 @@ import { modelCircuitBreaker } from "./circuit-breaker";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
-import {
-  isContextLengthError,
-  isQuotaExhausted,
-  isStructuredOutputUnsupported,
-  isTimeoutError,
-  safeProviderError,
-  unwrapRetry,
-} from "./provider-errors";
+import { isContextLengthError, isQuotaExhausted, isStructuredOutputUnsupported, isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
 import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
 import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
@@ -256,14 +249,7 @@ const REVISITABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict
  */
 export const FALL_THROUGH: ReadonlySet<FailureKind> = new Set(["auth", "not_found", "context_length", "unsupported_output"]);
 /** Failures that do not say anything about the model itself: no observation. */
-export const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set([
-  "request",
-  "config",
-  "aborted",
-  "unknown",
-  "context_length",
-  "unsupported_output",
-]);
+export const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown", "context_length", "unsupported_output"]);
 
 const INVALID_RESPONSE_ERRORS = new Set([
   "AI_JSONParseError",
@@ -627,7 +613,11 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       if (failure.kind === "unsupported_output" && req.output) rememberNoStructuredOutput(entry.id);
       if (failure.kind === "context_length") {
         minContextWindow = Math.max(minContextWindow, entry.contextWindow);
-        for (const larger of largerWindows(routable, { resolved, promptTokens, maxOutputTokens: req.maxOutputTokens, needs, openCircuits: breaker.openIds(catalog.entries) }, minContextWindow))
+        for (const larger of largerWindows(
+          routable,
+          { resolved, promptTokens, maxOutputTokens: req.maxOutputTokens, needs, openCircuits: breaker.openIds(catalog.entries) },
+          minContextWindow,
+        ))
           if (!plan.some((e) => e.id === larger.id)) plan.push(larger);
       }
       await writeUsageRow(ctx, req, {

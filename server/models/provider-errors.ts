@@ -217,5 +217,7 @@ export function isContextLengthError(error: unknown): boolean {
 /** The model refuses a structured (JSON schema) output: `response_format` / `output_config.format` not supported. */
 export function isStructuredOutputUnsupported(error: unknown): boolean {
   const text = providerText(error);
-  return /(response_format|json_schema|output_config|structured output|json mode)[^.]{0,80}not supported|not supported[^.]{0,80}(response_format|json_schema|structured output)/.test(text);
+  return /(response_format|json_schema|output_config|structured output|json mode)[^.]{0,80}not supported|not supported[^.]{0,80}(response_format|json_schema|structured output)/.test(
+    text,
+  );
 }
