@@ -18,6 +18,7 @@ import { configureGateway, generate, type GenerateRequest } from "./gateway";
 import { configureTimeouts } from "./timeouts";
 import { RetryBudget, withRetryBudget } from "./retry-budget";
 import { forgetModelQuirks } from "./model-quirks";
+import { configureRateLimits } from "./rate-limits";
 import { configureSteps, createPostgresStep, StepFailedError } from "@/server/jobs/step";
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -222,6 +223,10 @@ describe("fall-through on failures of one model or key", () => {
 });
 
 describe("rate limits per provider, shared through the database", () => {
+  // an hour-long window: a test never straddles two windows (the limits apply per window)
+  beforeEach(() => void configureRateLimits({ windowMs: 3_600_000 }));
+  afterEach(() => void configureRateLimits());
+
   it("requests per minute hold across callers and processes: the third call waits or moves on", async () => {
     const limited = await addProvider({ rpmLimit: 2 });
     await addModel(limited.id, "a", 1);
@@ -241,6 +246,15 @@ describe("rate limits per provider, shared through the database", () => {
     invalidateCatalogCache(ws.id);
     modelCircuitBreaker().reset();
     expect((await generate(ctx, ask())).model.modelId).toBe("b");
+  });
+
+  it("concurrent callers share the window: of four parallel calls at 2 requests per minute, two reach the provider", async () => {
+    const limited = await addProvider({ rpmLimit: 2 });
+    await addModel(limited.id, "a", 1);
+    configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => generate(ctx, ask())));
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(2);
+    expect(modelsCalled()).toEqual(["a", "a"]);
   });
 
   it("tokens per minute count the prompt estimate and the maximum output", async () => {
