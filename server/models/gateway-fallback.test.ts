@@ -35,7 +35,7 @@ afterEach(() => {
   configureTimeouts();
 });
 
-async function addProvider(opts: { rpmLimit?: number; tpmLimit?: number } = {}) {
+async function addProvider(opts: { rpmLimit?: number; tpmLimit?: number; kind?: "openai_compatible" | "anthropic" } = {}) {
   return db().provider.create({
     data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false, ...opts },
   });
@@ -219,6 +219,20 @@ describe("fall-through on failures of one model or key", () => {
     expect(error.code).toBe("UPSTREAM_ERROR");
     expect(error.retryable).toBe(false);
     expect(modelsCalled()).toEqual(["a"]);
+  });
+});
+
+describe("Anthropic's words for the same failures", () => {
+  it("a credit-balance error is terminal; a prompt too long moves on to a larger window", async () => {
+    const provider = await addProvider({ kind: "anthropic" });
+    await addModel(provider.id, "small", 1, { contextWindow: 8_192 });
+    await addModel(provider.id, "large", 3, { contextWindow: 200_000 });
+    stub.fail({ status: 400, errorCode: "context_length_exceeded", model: "small" });
+    expect((await generate(ctx, ask())).model.modelId).toBe("large");
+    stub.fail({ status: 400, errorCode: "insufficient_quota" });
+    const error = await failure(generate(ctx, ask()));
+    expect(error.retryable).toBe(false);
+    expect(modelsCalled()).toEqual(["small", "large", "small"]);
   });
 });
 
