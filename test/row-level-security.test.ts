@@ -18,6 +18,7 @@ import { createInvitation } from "@/server/workspaces/invitations";
 import { updateBudget } from "@/server/ledger/budgets";
 import { settleObservations } from "@/server/models/gateway";
 import { idempotentCall } from "@/server/idempotency/store";
+import { takeRateSlot } from "@/server/models/rate-limits";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
@@ -26,7 +27,7 @@ const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent"
 let a: RunWorkspace;
 let b: RunWorkspace;
 
-/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team, a finished run and an idempotency key. */
+/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team, a finished run, an idempotency key and a provider's rate-limit window. */
 async function populated(label: string): Promise<RunWorkspace> {
   const rw = await makeRunWorkspace(label);
   await addAgent(rw.ctx, "one");
@@ -37,6 +38,9 @@ async function populated(label: string): Promise<RunWorkspace> {
   await updateBudget(rw.ctx, { monthlyLimitUsd: 100, perRunLimitUsd: null });
   const run = await startRun(rw.ctx, { team: "solo", input: "Fill every table." });
   await idempotentCall(rw.ctx, "fixture", `k-${uniq()}`, {}, async () => "stored");
+  // a provider's shared rate-limit window (the simulator is never limited: counted here as if it were)
+  const provider = await testDb().provider.findFirstOrThrow({ where: { workspaceId: rw.ws.id } });
+  await takeRateSlot(rw.ctx, { id: provider.id, kind: "openai_compatible", rpmLimit: 100 }, 10);
   await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }));
   await settleObservations();
   return rw;

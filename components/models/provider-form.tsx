@@ -37,6 +37,13 @@ function looksLocal(baseUrl: string): boolean {
   }
 }
 
+/** A rate-limit field: null when empty (no limit), undefined when not a whole number of at least 1. */
+function limitOf(value: string): number | null | undefined {
+  const v = value.trim();
+  if (!v) return null;
+  return /^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : undefined;
+}
+
 export function ProviderForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -51,6 +58,8 @@ export function ProviderForm() {
   const [baseUrl, setBaseUrl] = useState("");
   const [secretId, setSecretId] = useState("");
   const [isLocal, setIsLocal] = useState(false);
+  const [rpmLimit, setRpmLimit] = useState("");
+  const [tpmLimit, setTpmLimit] = useState("");
   const [localTouched, setLocalTouched] = useState(false);
   const [localError, setLocalError] = useState<string | null>(null);
 
@@ -61,6 +70,8 @@ export function ProviderForm() {
         setBaseUrl("");
         setSecretId("");
         setIsLocal(false);
+        setRpmLimit("");
+        setTpmLimit("");
         setLocalTouched(false);
         await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
@@ -82,7 +93,10 @@ export function ProviderForm() {
     if (url && !isHttpUrl(url)) return setLocalError("Enter an http(s) URL, e.g. http://localhost:11434/v1");
     if (kind !== "openai_compatible" && !url && !secretId)
       return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs an API key: pick the vault secret that holds it`);
-    create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal });
+    const rpm = limitOf(rpmLimit);
+    const tpm = limitOf(tpmLimit);
+    if (rpm === undefined || tpm === undefined) return setLocalError("A rate limit is a whole number of at least 1, or empty for none");
+    create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal, rpmLimit: rpm, tpmLimit: tpm });
   }
 
   const secretList = [...(secrets.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
@@ -147,6 +161,31 @@ export function ProviderForm() {
           {can("secrets:create") ? <Link href={`/w/${slug}/vault`}>add the key to the vault</Link> : null}
           {can("secrets:create") ? " first, then pick it here." : null}
         </div>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="provider-rpm">Requests per minute (optional)</label>
+            <input
+              id="provider-rpm"
+              data-testid="provider-rpm"
+              inputMode="numeric"
+              placeholder="No limit"
+              value={rpmLimit}
+              onChange={(e) => setRpmLimit(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="provider-tpm">Tokens per minute (optional)</label>
+            <input
+              id="provider-tpm"
+              data-testid="provider-tpm"
+              inputMode="numeric"
+              placeholder="No limit"
+              value={tpmLimit}
+              onChange={(e) => setTpmLimit(e.target.value)}
+            />
+          </div>
+        </div>
+        <div className="field-hint">The provider account's limits, shared by every run: calls beyond them wait for the next minute.</div>
         <label className="checkbox">
           <input
             type="checkbox"

@@ -116,6 +116,13 @@ export function ProvidersTable() {
                 <td>{p.secretName ? <code>{p.secretName}</code> : <span className="muted">{p.isSimulator ? "not needed" : "none"}</span>}</td>
                 <td>
                   <LocalityBadge isLocal={p.isLocal} />
+                  {p.rpmLimit != null || p.tpmLimit != null ? (
+                    <div className="muted" data-testid="provider-limits" title="Shared by every run: calls beyond the limits wait for the next minute">
+                      {[p.rpmLimit != null ? `${p.rpmLimit} req/min` : null, p.tpmLimit != null ? `${p.tpmLimit.toLocaleString("en-US")} tokens/min` : null]
+                        .filter(Boolean)
+                        .join(" · ")}
+                    </div>
+                  ) : null}
                 </td>
                 <td>{p.modelCount}</td>
                 <td className="col-test">

@@ -42,6 +42,15 @@ export const baseUrlSchema = text()
 
 export const providerNameSchema = displayName().trim().min(1, "Enter a name").max(80, "A name has at most 80 characters");
 
+/** Optional shared rate limits of a provider connection (all runs and processes of the workspace together). */
+export const rpmLimitSchema = z.number().int().min(1).max(1_000_000).describe("Requests per minute this connection may send; null: no limit");
+export const tpmLimitSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(1_000_000_000)
+  .describe("Tokens per minute (prompt estimate + maximum output per call) this connection may use; null: no limit");
+
 export const createProviderInputSchema = z
   .strictObject({
     name: providerNameSchema,
@@ -49,6 +58,8 @@ export const createProviderInputSchema = z
     baseUrl: baseUrlSchema.nullish().describe("Required for openai_compatible; optional for openai/anthropic (a proxy)"),
     secretId: idSchema("sec").nullish().describe("The vault secret holding the API key"),
     isLocal: z.boolean().optional().describe("Runs on infrastructure you control. Default: true for localhost and private addresses"),
+    rpmLimit: rpmLimitSchema.nullish(),
+    tpmLimit: tpmLimitSchema.nullish(),
     enabled: z.boolean().default(true),
   })
   .superRefine((p, issue) => {
@@ -62,6 +73,8 @@ const providerPatchShape = {
   baseUrl: baseUrlSchema.nullish(),
   secretId: idSchema("sec").nullish().describe("null removes the key"),
   isLocal: z.boolean().optional(),
+  rpmLimit: rpmLimitSchema.nullish().describe("null removes the limit"),
+  tpmLimit: tpmLimitSchema.nullish().describe("null removes the limit"),
   enabled: z.boolean().optional(),
 };
 type ProviderPatch = { [K in keyof typeof providerPatchShape]?: unknown };
@@ -84,6 +97,8 @@ export const providerSchema = z
     secretId: z.string().nullable(),
     secretName: z.string().nullable().describe("Name of the vault secret with the key (never the key)"),
     isLocal: z.boolean(),
+    rpmLimit: z.number().int().nullable().describe("Requests per minute shared by all runs; null: no limit"),
+    tpmLimit: z.number().int().nullable().describe("Tokens per minute shared by all runs; null: no limit"),
     enabled: z.boolean(),
     isSimulator: z.boolean().describe("The built-in offline simulator: deterministic, no real model"),
     modelCount: z.number().int(),

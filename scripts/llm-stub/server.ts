@@ -61,6 +61,12 @@ export interface StubFault {
   finishReason?: string;
   /** OpenAI chat completions: reasoning tokens to report (added to the completion tokens, as reasoning models do) */
   reasoningTokens?: number;
+  /**
+   * with `status`: the provider's error code in the body, as the providers send it: "insufficient_quota" (an
+   * OpenAI 429 for an account out of credit), "context_length_exceeded" (a prompt too long for the model),
+   * "structured_output_unsupported" (a model that rejects `response_format`); Anthropic gets the matching message
+   */
+  errorCode?: "insufficient_quota" | "context_length_exceeded" | "structured_output_unsupported";
   /** how many requests this fault applies to; default 1 */
   times?: number;
   /** only requests for this model consume the fault */
@@ -254,7 +260,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
       if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
-      return sendJson(res, fault.status, errorBody(path, fault.status), headers);
+      return sendJson(res, fault.status, errorBody(path, fault.status, fault.errorCode), headers);
     }
     const malformed = fault?.malformed === true;
     const sse: SseOptions = {
@@ -832,14 +838,37 @@ function splitArguments(text: string): string[] {
   return [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)].filter(Boolean);
 }
 
-function errorBody(path: string, status: number) {
-  const message = status === 429 ? "Rate limit reached (scripted by the LLM stub)" : `Scripted failure ${status} from the LLM stub`;
+const ERROR_MESSAGES: Record<NonNullable<StubFault["errorCode"]>, { openai: string; anthropic: string }> = {
+  insufficient_quota: {
+    openai: "You exceeded your current quota, please check your plan and billing details.",
+    anthropic: "Your credit balance is too low to access the Anthropic API.",
+  },
+  context_length_exceeded: {
+    openai: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+    anthropic: "prompt is too long: 210000 tokens > 200000 maximum",
+  },
+  structured_output_unsupported: {
+    openai: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+    anthropic: "output_config.format: structured outputs are not supported with this model.",
+  },
+};
+
+function errorBody(path: string, status: number, code?: StubFault["errorCode"]) {
+  const scripted = code ? ERROR_MESSAGES[code] : undefined;
+  const message = scripted
+    ? path === "/v1/messages"
+      ? scripted.anthropic
+      : scripted.openai
+    : status === 429
+      ? "Rate limit reached (scripted by the LLM stub)"
+      : `Scripted failure ${status} from the LLM stub`;
   if (path === "/v1/messages") {
     const type = status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error";
     return { type: "error", error: { type, message } };
   }
-  const type = status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
-  return { error: { message, type, code: String(status) } };
+  const type =
+    code === "insufficient_quota" ? "insufficient_quota" : status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+  return { error: { message, type, code: code ?? String(status) } };
 }
 
 function readApiKey(req: http.IncomingMessage): string | null {

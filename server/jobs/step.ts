@@ -19,6 +19,7 @@
  * A step's record is fenced by its attempt number: should another executor have taken the run over (a lost
  * lease), the stale attempt's record changes nothing and this execution stops at its next step.
  */
+import { RetryBudget, withRetryBudget } from "@/server/models/retry-budget";
 import { AppError, isAppError } from "@/lib/errors";
 import type { RunEventType, StepKind, StepStatus } from "@/lib/schemas/runs";
 import { watchedInProcess } from "./watchers";
@@ -174,6 +175,12 @@ export function reasonOf(error: unknown): string {
 export interface StepSettings {
   /** attempts per step, the first included */
   maxAttempts: number;
+  /**
+   * retries per step shared by the step's attempts and its model calls' fallbacks and retries
+   * (server/models/retry-budget.ts): a step that needs one model answer makes at most 1 + retries paid calls.
+   * Default: maxAttempts - 1
+   */
+  retries?: number;
   /** backoff before attempt n+1: baseDelayMs * 2^(n-1), capped */
   baseDelayMs: number;
   maxDelayMs: number;
@@ -376,6 +383,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
     const steps = await known;
     /** the step's outage wait so far (stored with a waiting step) */
     let waited: OutageWait | null = null;
+    const retryBudget = new RetryBudget(s().retries ?? maxAttempts - 1);
     for (;;) {
       checkSuspend();
       const prior = steps.get(stepId);
@@ -412,15 +420,17 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       try {
         result = asJson(
           await withSpan("run.step", { "cadre.run_id": runId, "cadre.workspace_id": workspaceId, "cadre.step_id": stepId, "cadre.step.attempt": attempt }, () =>
-            fn({
-              attempt,
-              maxAttempts,
-              beforeStore: () => beforeStore(stepId),
-              store: async (statement) => {
-                stored = true;
-                fenced(writer.write(statement));
-              },
-            }),
+            withRetryBudget(retryBudget, () =>
+              fn({
+                attempt,
+                maxAttempts,
+                beforeStore: () => beforeStore(stepId),
+                store: async (statement) => {
+                  stored = true;
+                  fenced(writer.write(statement));
+                },
+              }),
+            ),
           ),
         );
         metrics.runSteps.inc({ outcome: "succeeded" });
@@ -441,7 +451,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
           park(outage.wait.retryAt);
         }
         const reason = outage && "fail" in outage ? outage.fail : reasonOf(error);
-        const willRetry = !outage && isRetryable(error) && attempt < maxAttempts;
+        const willRetry = !outage && isRetryable(error) && attempt < maxAttempts && retryBudget.take();
         metrics.runSteps.inc({ outcome: outage && "wait" in outage ? "waiting" : willRetry ? "retrying" : "failed" });
         if (outage && stepOptions.startEvent) {
           void writer.write(

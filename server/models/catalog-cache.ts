@@ -30,6 +30,9 @@ export interface ProviderInfo {
   baseUrl: string | null;
   isLocal: boolean;
   secretId: string | null;
+  /** shared rate limits of the connection (./rate-limits.ts); null: none */
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
   /** the workspace's egress lists (the same object for every provider of the workspace) */
   egress?: { allowHosts: string[]; denyHosts: string[] };
 }

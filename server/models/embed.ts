@@ -73,12 +73,14 @@ export interface EmbedResult {
   simulated: boolean;
 }
 
+/** an embedding call's timeout when neither the request nor the gateway settings give one */
+const EMBED_TIMEOUT_MS = 60_000;
 const tokensOf = (text: string) => Math.ceil(text.length / 4);
 
 export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<EmbedResult> {
   if (req.values.length === 0) throw new AppError("BAD_REQUEST", "Nothing to embed");
   const { maxAttempts, retryAfterCapMs, defaultTimeoutMs } = configureGateway({}); // an empty patch reads the settings
-  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs ?? EMBED_TIMEOUT_MS;
   const breaker = modelCircuitBreaker();
 
   await ensureCatalogOnce(ctx);

@@ -66,12 +66,16 @@ import { modelCircuitBreaker } from "./circuit-breaker";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
-import { isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
+import { isContextLengthError, isQuotaExhausted, isStructuredOutputUnsupported, isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
 import type { CatalogEntry, RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
 import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
 import { modelCallSlots } from "./call-slots";
 import { answerProblemOf, lenientJsonOutput, type AnswerProblem } from "./answer";
+import { callTimeouts, StreamWatchdog, type CallTimeouts } from "./timeouts";
+import { currentRetryBudget } from "./retry-budget";
+import { rememberNoStructuredOutput, rejectsStructuredOutput, withLearnedLimits } from "./model-quirks";
+import { holdProvider, waitForRateSlot } from "./rate-limits";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -87,7 +91,10 @@ export interface GenerateRequest {
   agentId?: string;
   runBudgetUsd?: number;
   abortSignal?: AbortSignal;
+  /** the whole call's timeout; default: scaled to maxOutputTokens (./timeouts.ts) */
   timeoutMs?: number;
+  /** an agent's own limits: whole call, first byte and idle pause of a stream (./timeouts.ts) */
+  timeouts?: Partial<CallTimeouts>;
   /**
    * Sends this call's usage rows with the caller's own writes (the run engine queues them in order with its other
    * writes, see server/jobs/step.ts): it receives each row's INSERT and returns a promise that settles when the row
@@ -138,15 +145,15 @@ export interface GatewaySettings {
   maxAttempts: number;
   /** the longest Retry-After the gateway waits for; longer ones skip that provider's models */
   retryAfterCapMs: number;
-  /** per-call timeout when the request gives none */
-  defaultTimeoutMs: number;
+  /** a fixed whole-call timeout when the request gives none (tests); default: scaled per call (./timeouts.ts) */
+  defaultTimeoutMs?: number;
   /** wait before calling a model again that failed without a Retry-After (doubles per round) */
   retryBackoffMs: number;
 }
 
 const TRY_TIMEOUT_MS = 30_000;
 
-const DEFAULT_SETTINGS: GatewaySettings = { maxAttempts: 3, retryAfterCapMs: 10_000, defaultTimeoutMs: 60_000, retryBackoffMs: 250 };
+const DEFAULT_SETTINGS: GatewaySettings = { maxAttempts: 3, retryAfterCapMs: 10_000, retryBackoffMs: 250 };
 let settings: GatewaySettings = { ...DEFAULT_SETTINGS };
 
 /** Changes the gateway's limits (tests shorten them); `undefined` restores the defaults. */
@@ -215,6 +222,10 @@ export type FailureKind =
   | "invalid_response"
   | "request"
   | "auth"
+  | "not_found"
+  | "quota"
+  | "context_length"
+  | "unsupported_output"
   | "config"
   | "aborted"
   | "unknown";
@@ -232,8 +243,15 @@ export const RETRYABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "con
 export const PROVIDER_FAULTS: ReadonlySet<FailureKind> = new Set(["server", "timeout", "network"]);
 /** Failures after which the same model may be called again within one generate (after its Retry-After or a backoff). */
 const REVISITABLE: ReadonlySet<FailureKind> = new Set(["rate_limited", "conflict", "server", "network"]);
+/**
+ * Failures of this model (or its key) that another model may not share: the next model of the route is tried and
+ * the failed one is not called again in this generate. auth / not_found open the model's circuit (and auth its
+ * provider's: a revoked key fails every model of it); context_length moves on to a larger context window only;
+ * unsupported_output is remembered (./model-quirks.ts) so structured calls are routed elsewhere afterwards.
+ */
+export const FALL_THROUGH: ReadonlySet<FailureKind> = new Set(["auth", "not_found", "context_length", "unsupported_output"]);
 /** Failures that do not say anything about the model itself: no observation. */
-export const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown"]);
+export const NOT_THE_MODELS_FAULT: ReadonlySet<FailureKind> = new Set(["request", "config", "aborted", "unknown", "context_length", "unsupported_output"]);
 
 const INVALID_RESPONSE_ERRORS = new Set([
   "AI_JSONParseError",
@@ -292,12 +310,17 @@ export function classify(
     if (status < 300 && hasNetworkCode(error))
       return { kind: "network", message: `Lost the connection to ${originOf(error.url) ?? originOf(context.baseUrl) ?? "the provider"} during the answer` };
     const retryAfterMs = parseRetryAfter(error.responseHeaders);
+    // an account out of credit (OpenAI's insufficient_quota 429, Anthropic's credit balance 400): terminal
+    if (status >= 400 && isQuotaExhausted(error)) return { kind: "quota", status, message };
     if (status === 429) return { kind: "rate_limited", status, retryAfterMs, message };
     if (status === 408) return { kind: "timeout", status, message };
     // 409: the provider's own conflict (a request in flight, a lock), transient like 429: the only other 4xx retried
     if (status === 409) return { kind: "conflict", status, retryAfterMs, message };
     if (status >= 500) return { kind: "server", status, retryAfterMs, message };
     if (status === 401 || status === 403) return { kind: "auth", status, message };
+    if (status === 404) return { kind: "not_found", status, message };
+    if (status >= 400 && isContextLengthError(error)) return { kind: "context_length", status, message };
+    if (status >= 400 && isStructuredOutputUnsupported(error)) return { kind: "unsupported_output", status, message };
     if (status >= 400) return { kind: "request", status, message };
     return { kind: "invalid_response", status, message };
   }
@@ -375,18 +398,23 @@ const failedUsageWrites = new WeakSet<object>();
 
 export async function generate(ctx: TenantContext, req: GenerateRequest): Promise<GenerateResult> {
   const { maxAttempts, retryAfterCapMs, retryBackoffMs } = settings;
-  const timeoutMs = req.timeoutMs ?? settings.defaultTimeoutMs;
+  const timeouts = callTimeouts(req.maxOutputTokens, { timeoutMs: req.timeoutMs ?? settings.defaultTimeoutMs, timeouts: req.timeouts });
+  const timeoutMs = timeouts.totalMs;
   const breaker = modelCircuitBreaker();
+  // one retry budget for the step's attempts and this call's fallbacks and retries (./retry-budget.ts)
+  const retryBudget = currentRetryBudget();
 
   await ensureCatalogOnce(ctx);
   const [resolved, catalog] = await Promise.all([resolvePolicy(ctx, req.policy), loadCatalog(ctx)]);
+  // models that rejected a structured output are not offered one again (./model-quirks.ts)
   const promptTokens = estimatePromptTokens(req);
   const needs: string[] = [];
   if (req.tools && Object.keys(req.tools).length) needs.push("tools");
   if (req.output) needs.push("json");
+  const routable = withLearnedLimits(catalog.entries, needs);
   let decision: RouteDecision;
   try {
-    decision = routeFor(catalog.entries, {
+    decision = routeFor(routable, {
       resolved,
       promptTokens,
       maxOutputTokens: req.maxOutputTokens,
@@ -409,10 +437,24 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   const usageBase = { runId: req.runId, stepId: req.stepId, agentId: req.agentId };
   const onTextDelta = req.output ? undefined : req.onTextDelta; // a JSON output is not streamed
   let calls = 0;
+  /** models not to call again in this generate (a revoked key, a retired model, a too small window, …) */
+  const dropped = new Set<string>();
+  /** after a context-length error: only larger windows than this */
+  let minContextWindow = 0;
+  /** failures and skips that may pass with time (the rest say the request cannot succeed as it is) */
+  let transient = 0;
+  /** circuits this generate opened (a revoked key): skips because of them are not transient */
+  const tripped = new Set<string>();
 
   for (let step = 0; calls < maxAttempts && step < plan.length + maxAttempts; step++) {
     const entry = plan[step % plan.length]!;
     const revisit = step >= plan.length;
+    if (dropped.has(entry.id)) continue;
+    if (minContextWindow > 0 && entry.contextWindow <= minContextWindow) {
+      if (!revisit) attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "context window too small", latencyMs: 0 });
+      continue;
+    }
+    if (req.output && rejectsStructuredOutput(entry.id)) continue;
     if (revisit) {
       // come back only to models that failed transiently (not after a timeout: that would double the wait)
       const previous = lastFailure.get(entry.id);
@@ -427,6 +469,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         ? retryBackoffMs * 2 ** Math.floor(step / plan.length - 1)
         : 0;
     if (wait > retryAfterCapMs) {
+      transient++;
       attempts.push({
         modelId: entry.id,
         displayName: entry.displayName,
@@ -439,6 +482,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     if (Math.max(wait, backoff) > 0) await sleep(Math.max(wait, backoff), req.abortSignal);
 
     if (!breaker.allows(entry.id, entry.providerId)) {
+      if (!tripped.has(entry.providerId) && !tripped.has(entry.id)) transient++;
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -464,9 +508,30 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       throw error;
     }
 
+    // a second model call of this generate takes a retry of the step's budget (./retry-budget.ts)
+    if (calls > 0 && retryBudget && !retryBudget.take()) {
+      attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "the step's retry budget is spent", latencyMs: 0 });
+      break;
+    }
+    // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on
+    const slotWait = await waitForRateSlot(ctx, provider, promptTokens + req.maxOutputTokens, retryAfterCapMs, req.abortSignal);
+    if (slotWait > 0) {
+      transient++;
+      breaker.hold(provider.id, now() + slotWait);
+      attempts.push({
+        modelId: entry.id,
+        displayName: entry.displayName,
+        outcome: "skipped",
+        error: `${provider.name} is at its rate limit for ${Math.ceil(slotWait / 1000)} s`,
+        latencyMs: 0,
+      });
+      continue;
+    }
+
     // the outcome counts only if neither circuit changed state meanwhile (./circuit-breaker.ts)
     const permit = breaker.acquire(entry.id, entry.providerId);
     if (!permit) {
+      transient++;
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -481,7 +546,10 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     }
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = req.abortSignal ? AbortSignal.any([req.abortSignal, timeout]) : timeout;
+    // streams: a first-byte and an idle timeout besides the whole call's (./timeouts.ts)
+    const watchdog = onTextDelta ? new StreamWatchdog(timeouts) : undefined;
+    const signals = [timeout, ...(req.abortSignal ? [req.abortSignal] : []), ...(watchdog ? [watchdog.signal] : [])];
+    const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
     let apiKey: string | undefined;
     let callbackFailed = false;
     const started = performance.now();
@@ -492,7 +560,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       let result: ModelAnswer;
       if (onTextDelta) {
         if (calls > 1) req.onStreamRestart?.();
-        result = await streamAnswer(model, req, signal, (delta) => {
+        result = await streamAnswer(model, req, signal, watchdog, (delta) => {
           try {
             onTextDelta(delta);
           } catch (error) {
@@ -540,15 +608,38 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       if (failedUsageWrites.has(error as object)) throw error;
       const latencyMs = Math.round(performance.now() - started);
       const callerAborted = req.abortSignal?.aborted === true || callbackFailed;
-      const failure = classify(error, { timedOut: timeout.aborted && !callerAborted, callerAborted }, [apiKey], {
+      const stalled = watchdog?.fired != null && !callerAborted;
+      const failure = classify(error, { timedOut: (timeout.aborted || stalled) && !callerAborted, callerAborted }, [apiKey], {
         baseUrl: provider.baseUrl,
         timeoutMs,
       });
+      if (stalled && !timeout.aborted) failure.message = watchdog!.message();
       const outcome: UsageOutcome = failure.kind === "timeout" ? "timeout" : "error";
       metrics.gatewayErrors.inc({ provider: provider.kind, kind: failure.kind });
       const retryable = RETRYABLE.has(failure.kind);
       if (retryable) permit.failure(PROVIDER_FAULTS.has(failure.kind));
       else permit.release();
+      if (retryable) transient++;
+      if (FALL_THROUGH.has(failure.kind)) dropped.add(entry.id);
+      // a revoked key or a retired model: open its circuit (a 401 fails every model of the connection: its too)
+      if (failure.kind === "auth" || failure.kind === "not_found") {
+        breaker.trip(entry.id);
+        tripped.add(entry.id);
+      }
+      if (failure.kind === "auth" && failure.status === 401) {
+        breaker.trip(provider.id, "provider");
+        tripped.add(provider.id);
+      }
+      if (failure.kind === "unsupported_output" && req.output) rememberNoStructuredOutput(entry.id);
+      if (failure.kind === "context_length") {
+        minContextWindow = Math.max(minContextWindow, entry.contextWindow);
+        for (const larger of largerWindows(
+          routable,
+          { resolved, promptTokens, maxOutputTokens: req.maxOutputTokens, needs, openCircuits: breaker.openIds(catalog.entries) },
+          minContextWindow,
+        ))
+          if (!plan.some((e) => e.id === larger.id)) plan.push(larger);
+      }
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
@@ -579,8 +670,15 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         "model call failed",
       );
       if (failure.kind === "aborted") throw error;
-      if (failure.retryAfterMs !== undefined) breaker.hold(provider.id, now() + failure.retryAfterMs);
+      if (failure.retryAfterMs !== undefined) {
+        breaker.hold(provider.id, now() + failure.retryAfterMs);
+        // shared with every caller of every process (./rate-limits.ts)
+        await holdProvider(ctx, provider, Date.now() + failure.retryAfterMs).catch((holdError: unknown) =>
+          logger.warn({ workspaceId: ctx.workspaceId, providerId: provider.id, error: String(holdError) }, "could not share the provider's Retry-After"),
+        );
+      }
       if (failure.kind === "config") continue; // this provider cannot be called as configured: try the next model
+      if (FALL_THROUGH.has(failure.kind)) continue; // another model (another provider, a larger window) may succeed
       if (!retryable) {
         throw new AppError(
           "UPSTREAM_ERROR",
@@ -590,6 +688,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         );
       }
     } finally {
+      watchdog?.stop();
       releaseSlot();
     }
   }
@@ -597,8 +696,23 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   const summary = attempts.map((a, i) => `${i + 1}) ${a.displayName}: ${a.outcome}${a.error ? ` (${a.error})` : ""}`).join("; ");
   const message = calls === 0 ? `No model could be called: ${summary}` : `All ${calls} model call${calls === 1 ? "" : "s"} failed: ${summary}`;
   // nothing on the route can be called before some time (open circuits, Retry-After): say when, for the run engine
+  // only failures that say the request cannot succeed as it is (revoked keys, retired models, too long): no retry
+  if (calls > 0 && transient === 0) throw new AppError("UPSTREAM_ERROR", message, { attempts }, { retryable: false });
   const recovery = earliestRecovery(plan, catalog.providers, now());
   throw new AppError("UPSTREAM_ERROR", message, { attempts }, recovery ?? undefined);
+}
+
+/**
+ * The route again for a prompt that did not fit a window of `minWindow` tokens: the models of the policy with a
+ * larger window, best first (none when the policy has none, or pins the model).
+ */
+function largerWindows(entries: CatalogEntry[], input: Parameters<typeof routeFor>[1], minWindow: number): CatalogEntry[] {
+  try {
+    const route = routeFor(entries, { ...input, promptTokens: Math.max(input.promptTokens, minWindow - input.maxOutputTokens + 1) });
+    return [route.chosen, ...route.fallbacks].filter((e) => e.contextWindow > minWindow);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -699,11 +813,24 @@ async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, sign
  * only a connection lost mid-answer is thrown by the iteration. The first of them is thrown here, which also cancels
  * the stream (and with it the HTTP response).
  */
-async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ModelAnswer> {
+async function streamAnswer(
+  model: LanguageModelV4,
+  req: GenerateRequest,
+  signal: AbortSignal,
+  watchdog: StreamWatchdog | undefined,
+  onDelta: (delta: string) => void,
+): Promise<ModelAnswer> {
   if (typeof req.prompt === "string" && !req.tools && !tracingActive()) {
     const answer = await streamDirect(
       model,
-      { system: req.system, prompt: req.prompt, maxOutputTokens: req.maxOutputTokens, temperature: req.temperature, signal },
+      {
+        system: req.system,
+        prompt: req.prompt,
+        maxOutputTokens: req.maxOutputTokens,
+        temperature: req.temperature,
+        signal,
+        onActivity: watchdog ? () => watchdog.touch() : undefined,
+      },
       onDelta,
     );
     return { ...answer, toolCalls: [] };
@@ -718,6 +845,7 @@ async function streamAnswer(model: LanguageModelV4, req: GenerateRequest, signal
   let usage: LanguageModelUsage | undefined;
   let finishReason = "unknown";
   for await (const part of result.stream) {
+    if (part.type !== "start" && part.type !== "start-step") watchdog?.touch();
     switch (part.type) {
       case "text-delta":
         text += part.text;

@@ -189,3 +189,35 @@ export function isLocalBaseUrl(baseUrl: string | null | undefined): boolean {
   if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal") || host.endsWith(".lan")) return true;
   return !host.includes(".");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Provider error codes that change what the gateway does next
+
+/** The provider's own words about a failed call: its message and response body (lower case), "" when none. */
+function providerText(error: unknown): string {
+  if (!APICallError.isInstance(error)) return "";
+  return `${error.message} ${error.responseBody ?? ""}`.toLowerCase();
+}
+
+/**
+ * The account is out of credit: OpenAI's `insufficient_quota` 429, Anthropic's "credit balance is too low" (a 400),
+ * and the like. Waiting does not help: terminal, unlike a rate limit.
+ */
+export function isQuotaExhausted(error: unknown): boolean {
+  const text = providerText(error);
+  return /insufficient_quota|exceeded your current quota|credit balance is too low|billing_hard_limit|out of credits?/.test(text);
+}
+
+/** The prompt does not fit the model's context window (OpenAI `context_length_exceeded`, Anthropic "prompt is too long"). */
+export function isContextLengthError(error: unknown): boolean {
+  const text = providerText(error);
+  return /context_length_exceeded|maximum context length|prompt is too long|context window|too many tokens|input is too long/.test(text);
+}
+
+/** The model refuses a structured (JSON schema) output: `response_format` / `output_config.format` not supported. */
+export function isStructuredOutputUnsupported(error: unknown): boolean {
+  const text = providerText(error);
+  return /(response_format|json_schema|output_config|structured output|json mode)[^.]{0,80}not supported|not supported[^.]{0,80}(response_format|json_schema|structured output)/.test(
+    text,
+  );
+}

@@ -43,6 +43,8 @@ export function toProvider(row: ProviderRow): ProviderOutput {
     secretId: row.secretId,
     secretName: row.secret?.name ?? null,
     isLocal: row.isLocal,
+    rpmLimit: row.rpmLimit,
+    tpmLimit: row.tpmLimit,
     enabled: row.enabled,
     isSimulator: row.kind === "simulator",
     modelCount: row._count.models,
@@ -105,6 +107,8 @@ export async function createProvider(ctx: TenantContext, input: z.input<typeof c
           baseUrl,
           secretId: data.secretId ?? null,
           isLocal,
+          rpmLimit: data.rpmLimit ?? null,
+          tpmLimit: data.tpmLimit ?? null,
           enabled: data.enabled,
         },
         include: providerInclude,
@@ -133,7 +137,7 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
   const data = updateProviderInputSchema.parse(patch);
   const before = await findProvider(ctx, id);
   if (before.kind === "simulator") {
-    const others = (["name", "baseUrl", "secretId", "isLocal"] as const).filter((k) => data[k] !== undefined);
+    const others = (["name", "baseUrl", "secretId", "isLocal", "rpmLimit", "tpmLimit"] as const).filter((k) => data[k] !== undefined);
     if (others.length > 0) throw new AppError("BAD_REQUEST", "The simulator can only be enabled or disabled");
   }
   if (data.secretId) await assertSecretInWorkspace(ctx, data.secretId);
@@ -144,6 +148,8 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
     ...(data.baseUrl !== undefined ? { baseUrl: data.baseUrl } : {}),
     ...(data.secretId !== undefined ? { secret: data.secretId ? { connect: { id: data.secretId } } : { disconnect: true } } : {}),
     ...(data.isLocal !== undefined ? { isLocal: data.isLocal } : {}),
+    ...(data.rpmLimit !== undefined ? { rpmLimit: data.rpmLimit } : {}),
+    ...(data.tpmLimit !== undefined ? { tpmLimit: data.tpmLimit } : {}),
     ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
   };
   // a new address or key makes the last test meaningless

@@ -69,7 +69,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
         errorRate: true,
         outcomeSamples: true,
         latencySamples: true,
-        provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true } },
+        provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true, rpmLimit: true, tpmLimit: true } },
       },
       orderBy: { id: "asc" },
     }),
@@ -81,7 +81,17 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
   const entries: CatalogEntry[] = rows.map((row) => {
     const p = row.provider;
     if (!providers.has(p.id))
-      providers.set(p.id, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl, isLocal: p.isLocal, secretId: p.secretId, egress });
+      providers.set(p.id, {
+        id: p.id,
+        kind: p.kind,
+        name: p.name,
+        baseUrl: p.baseUrl,
+        isLocal: p.isLocal,
+        secretId: p.secretId,
+        rpmLimit: p.rpmLimit,
+        tpmLimit: p.tpmLimit,
+        egress,
+      });
     return {
       id: row.id,
       providerId: p.id,

@@ -16,6 +16,8 @@ export interface DirectStreamCall {
   maxOutputTokens: number;
   temperature?: number;
   signal: AbortSignal;
+  /** called on each part of the stream (the gateway's first-byte and idle timeouts watch them) */
+  onActivity?: () => void;
 }
 
 export interface DirectStreamAnswer {
@@ -70,6 +72,7 @@ export async function streamDirect(model: LanguageModelV4, call: DirectStreamCal
       includeRawChunks: false,
     });
     for await (const part of stream as unknown as AsyncIterable<LanguageModelV4StreamPart>) {
+      if (part.type !== "stream-start") call.onActivity?.();
       switch (part.type) {
         case "text-delta":
           text += part.delta;
