@@ -270,7 +270,8 @@ describe("row-level security", () => {
   it("a child row's workspace is its parent's: versions, steps, events and models naming another workspace's parent are refused", async () => {
     const agent = await testDb().agent.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
     const team = await testDb().team.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
-    const run = await testDb().run.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
+    // a run still queued: a finished run takes no more events at all (the terminal-event trigger skips them)
+    const run = await startRun(a.ctx, { team: "solo", input: "Still queued." });
     const provider = await testDb().provider.findFirstOrThrow({ where: { workspaceId: a.ws.id } });
     const secret = await testDb().secret.findFirstOrThrow({ where: { workspaceId: b.ws.id } });
     const children = [

@@ -29,7 +29,8 @@ beforeAll(async () => {
   configureGateway({ retryBackoffMs: 1 });
   // the provider's failures never open its circuit here (an open circuit would make the step wait, not fail)
   breakers.cadreModelBreaker = new CircuitBreaker({ minimumCalls: 1_000, providerMinimumCalls: 1_000 });
-  configureSteps({ baseDelayMs: 1, maxAttempts: 3 });
+  // a retry budget of 9 per step (10 paid calls): more than the call limit of one step allows
+  configureSteps({ baseDelayMs: 1, maxAttempts: 10 });
 });
 afterAll(async () => {
   configureGateway();
