@@ -22,6 +22,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import type { TenantContext } from "@/server/context";
 import type { Sql } from "@/server/db/sql";
+import { heuristicTokens } from "./token-estimate";
 import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import { costOf } from "@/server/ledger/record";
 import { logger } from "@/server/logger";
@@ -73,7 +74,8 @@ export interface EmbedResult {
   simulated: boolean;
 }
 
-const tokensOf = (text: string) => Math.ceil(text.length / 4);
+/** the estimate before the call (the provider reports the real count): the heuristic of ./token-estimate.ts */
+const tokensOf = (text: string) => heuristicTokens(text);
 
 export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<EmbedResult> {
   if (req.values.length === 0) throw new AppError("BAD_REQUEST", "Nothing to embed");
