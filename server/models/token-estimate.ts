@@ -6,8 +6,8 @@
  *   and gpt-oss; cl100k_base for gpt-4, gpt-3.5 and the text-embedding models. Exact for the text (message framing
  *   adds a few tokens). Long texts seen recently (system prompts, a team's shared context) are counted once.
  * - Every other model: a character heuristic tuned to over- rather than under-count: CJK characters (Han, kana,
- *   Hangul) one token each, letters, digits and whitespace four characters a token, and punctuation and symbols
- *   (dense in code and JSON) two characters a token. Plain prose stays at characters / 4.
+ *   Hangul) one token each; in text dense with punctuation and symbols (over 10 %: code, JSON) letters, digits and
+ *   whitespace four characters a token and the symbols two; other text (prose) characters / 4.
  */
 import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
@@ -83,5 +83,11 @@ export function heuristicTokens(text: string): number {
       symbols++;
     }
   }
-  return cjk + Math.ceil(plain / 4 + symbols / 2);
+  // text with few symbols (prose, prompts with a little markup) stays at characters / 4, the estimate the context
+  // budgets fit outputs with (server/topologies/context-budget.ts); symbol-dense text (code, JSON) counts them double
+  const other = plain + symbols;
+  return cjk + (symbols > SYMBOL_DENSE * other ? Math.ceil(plain / 4 + symbols / 2) : Math.ceil(other / 4));
 }
+
+/** The share of punctuation and symbols above which text counts as code or data (prose has 2-5 %, code 15-30 %). */
+const SYMBOL_DENSE = 0.1;

@@ -25,3 +25,8 @@ CREATE POLICY "tenant_isolation" ON "BudgetReservation"
 -- A usage row whose tokens were counted by Cadre, not reported by the provider (a stream cut or a call timed out
 -- after the provider began to bill): its cost is an estimate.
 ALTER TABLE "UsageRecord" ADD COLUMN "estimated" BOOLEAN NOT NULL DEFAULT false;
+
+-- The month-to-date sum of a reservation under a monthly limit reads only this index (an index-only scan): the
+-- costs ride along with the (workspaceId, createdAt) key. (Prisma's schema cannot declare INCLUDE columns: this
+-- index lives in migrations only.)
+CREATE INDEX "UsageRecord_workspaceId_createdAt_costUsd_idx" ON "UsageRecord"("workspaceId", "createdAt") INCLUDE ("costUsd");
