@@ -113,7 +113,9 @@ async function main() {
     const prompt = "The agent writes one section of the report and cites its sources. ".repeat(120).slice(0, 8_000);
     await timed("prompt estimate, 8 kB, heuristic", N, () => estimatePromptTokens({ prompt }));
     let k = 0;
-    await timed("prompt estimate, 8 kB, o200k_base, a new prompt each time", Math.min(N, 200), () => estimatePromptTokens({ prompt: `${k++} ${prompt}` }, "gpt-4o"));
+    await timed("prompt estimate, 8 kB, o200k_base, a new prompt each time", Math.min(N, 200), () =>
+      estimatePromptTokens({ prompt: `${k++} ${prompt}` }, "gpt-4o"),
+    );
     await timed("prompt estimate, 8 kB, o200k_base, cached", N, () => estimatePromptTokens({ prompt }, "gpt-4o"));
 
     await plain.$disconnect();

@@ -103,7 +103,12 @@ describe("budget reservations: fan-out", () => {
     const estimate = costOf(PRICES, estimatePromptTokens(req), req.maxOutputTokens);
     await db().budget.create({ data: { workspaceId: ws.id, monthlyLimitUsd: estimate * 2.5 } });
     stub.hold();
-    const results = Array.from({ length: 16 }, (_, i) => generate(ctx, { ...req, runId: `run_m${i}` }).then(() => "ok", (e: { code?: string }) => e.code));
+    const results = Array.from({ length: 16 }, (_, i) =>
+      generate(ctx, { ...req, runId: `run_m${i}` }).then(
+        () => "ok",
+        (e: { code?: string }) => e.code,
+      ),
+    );
     await until(() => chatCalls() >= 2);
     stub.release();
     const outcomes = await Promise.all(results);
@@ -122,7 +127,17 @@ describe("budget reservations: settling and expiry", () => {
     await oneModel();
     const runId = `run_late${uniq()}`;
     const pending: Sql[] = [];
-    const result = await generate(ctx, ask({ runId, runBudgetUsd: 1, writeUsage: (statement) => (pending.push(statement), Promise.resolve()) }));
+    const result = await generate(
+      ctx,
+      ask({
+        runId,
+        runBudgetUsd: 1,
+        writeUsage: (statement) => {
+          pending.push(statement);
+          return Promise.resolve();
+        },
+      }),
+    );
     // the run engine has not written the row yet: the reservation still holds the estimate
     const open = await reservations();
     expect(open).toHaveLength(1);

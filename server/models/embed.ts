@@ -171,7 +171,16 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       const inputTokens = result.usage?.tokens ?? totalTokens;
       const costUsd = costOf(entry, inputTokens, 0);
       permit.success();
-      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens, outputTokens: 0, costUsd, latencyMs, outcome: "ok", reservationId: reservation?.id });
+      await writeUsageRow(ctx, req, {
+        ...usageBase,
+        ...usageName(entry),
+        inputTokens,
+        outputTokens: 0,
+        costUsd,
+        latencyMs,
+        outcome: "ok",
+        reservationId: reservation?.id,
+      });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
       return {

@@ -16,7 +16,8 @@ const PROSE = "The budget check reserves the worst case of every model call befo
 
 describe("tokenizers by model family", () => {
   it("maps OpenAI model ids to their encodings, others to none", () => {
-    for (const id of ["gpt-4o", "gpt-4o-mini", "gpt-4.1-nano", "gpt-5", "o3-mini", "o1", "openai/gpt-5-mini", "gpt-oss-20b"]) expect(tokenizerOf(id), id).toBe("o200k_base");
+    for (const id of ["gpt-4o", "gpt-4o-mini", "gpt-4.1-nano", "gpt-5", "o3-mini", "o1", "openai/gpt-5-mini", "gpt-oss-20b"])
+      expect(tokenizerOf(id), id).toBe("o200k_base");
     for (const id of ["gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "text-embedding-3-small"]) expect(tokenizerOf(id), id).toBe("cl100k_base");
     for (const id of ["claude-sonnet-4-5", "llama3.1:8b", "mistral-large", "a", undefined]) expect(tokenizerOf(id), String(id)).toBeNull();
   });
