@@ -5,11 +5,14 @@
  * 1. the workspace's catalog (the simulator is seeded lazily for old workspaces) and the policy (pinned / preset /
  *    constraints) give a route: the chosen model and its ordered fallbacks. Tools offered add the "tools"
  *    capability to the requirements, a JSON output the "json" one. Models whose circuit breaker is open are skipped.
- * 2. the prompt size is estimated as characters / 4 (system + prompt + tool definitions): cheap, provider-neutral,
- *    and close enough for routing and budget checks (real tokenizers differ by ±20%). The output side always uses
- *    the full maxOutputTokens, so the budget check is a worst case on that side.
+ * 2. the prompt size is estimated (system + prompt + tool definitions, ./token-estimate.ts): a character heuristic
+ *    for routing (CJK one token a character, symbols of code and JSON double, prose characters / 4), the model's own
+ *    tokenizer for the budget where its family's is known (OpenAI). The output side always uses the full
+ *    maxOutputTokens, so the budget reservation is a worst case on that side.
  * 3. for each model of [chosen, ...fallbacks], at most `maxAttempts` calls (default 3):
- *    - the budget is checked with the worst-case estimate for THAT model; a refusal records a `refused` usage row
+ *    - the worst-case estimate for THAT model is reserved against the budgets (server/ledger/reservations.ts; the
+ *      call's usage row settles it, and a call that broke after the provider began to bill records an estimated
+ *      cost); a refusal records a `refused` usage row
  *      and throws BUDGET_EXCEEDED (nothing is spent; results of earlier calls are the caller's to keep);
  *    - the provider key is decrypted from the vault (attributed to the actor and run), once per provider per call;
  *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout; with `onTextDelta`, through
