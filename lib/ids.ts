@@ -24,7 +24,8 @@ export type IdPrefix =
   | "stp"
   | "evt"
   | "aev"
-  | "idk";
+  | "idk"
+  | "bres";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -19,6 +19,7 @@ import { updateBudget } from "@/server/ledger/budgets";
 import { settleObservations } from "@/server/models/gateway";
 import { idempotentCall } from "@/server/idempotency/store";
 import { takeRateSlot } from "@/server/models/rate-limits";
+import { reserveBudget } from "@/server/ledger/reservations";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
@@ -27,7 +28,7 @@ const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent"
 let a: RunWorkspace;
 let b: RunWorkspace;
 
-/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team, a finished run, an idempotency key and a provider's rate-limit window. */
+/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team, a finished run, an idempotency key, a provider's rate-limit window and a budget reservation. */
 async function populated(label: string): Promise<RunWorkspace> {
   const rw = await makeRunWorkspace(label);
   await addAgent(rw.ctx, "one");
@@ -43,6 +44,8 @@ async function populated(label: string): Promise<RunWorkspace> {
   await takeRateSlot(rw.ctx, { id: provider.id, kind: "openai_compatible", rpmLimit: 100 }, 10);
   await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }));
   await settleObservations();
+  // a model call in flight holds a budget reservation
+  await reserveBudget(rw.ctx, { estimateUsd: 0.001, ttlMs: 60_000 });
   return rw;
 }
 

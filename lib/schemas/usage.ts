@@ -93,6 +93,7 @@ export const usageRecordSchema = z
     cacheWriteTokens: z.number().int().describe("of inputTokens: written to the provider's prompt cache (priced at the cache write price)"),
     reasoningTokens: z.number().int().describe("of outputTokens: spent on reasoning"),
     costUsd: z.number(),
+    estimated: z.boolean().describe("the tokens were counted by Cadre, not reported by the provider (a cut stream, a timed-out call): the cost is an estimate"),
     latencyMs: z.number().int(),
     outcome: usageOutcomeSchema,
     error: z.string().nullable(),

@@ -8,6 +8,7 @@ import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { addSpend, dropSpend, writesOf } from "@/server/ledger/budget-cache";
 import { Decimal, decimalOf } from "@/server/ledger/decimal";
+import { settleSql } from "@/server/ledger/reservations";
 import type { UsageOutcome } from "@/lib/schemas/usage";
 
 // Contract (called by the gateway)
@@ -34,6 +35,10 @@ export interface UsageInput {
   latencyMs: number;
   outcome: UsageOutcome;
   error?: string;
+  /** the tokens were counted by Cadre, not reported by the provider (a cut stream, a timed-out call) */
+  estimated?: boolean;
+  /** the call's budget reservation (server/ledger/reservations.ts): deleted by the same statement */
+  reservationId?: string;
 }
 
 /** The database keeps costs with 10 decimals. */
@@ -50,7 +55,7 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
 }
 
 const INSERT_USAGE = sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
-  "providerKind", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt")`;
+  "providerKind", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt", "estimated")`;
 
 const globalForUsageClock = globalThis as unknown as { cadreLastUsageMs?: number };
 
@@ -68,7 +73,7 @@ function nextUsageTime(): Date {
   return new Date(ms);
 }
 
-/** A usage row ready to be written: its INSERT, and `track`, which the writer calls with the write's promise. */
+/** A usage row ready to be written: its INSERT (settling the call's budget reservation in the same statement), and `track`, which the writer calls with the write's promise. */
 export interface PreparedUsage {
   /** one INSERT statement (no RETURNING) */
   readonly sql: Sql;
@@ -105,9 +110,9 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   // every model call's path), as one simple-protocol message (server/db/sql.ts); money as exact decimal text, the
   // time as a UTC timestamp literal like every other timestamp(3) column.
   return {
-    sql: sql`${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+    sql: sql`${input.reservationId ? sql`WITH ${settleSql(input.reservationId)} ` : sql.empty}${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
-      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt})`,
+      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true})`,
     async track(write) {
       writes.started++;
       writes.inflight.add(write);

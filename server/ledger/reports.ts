@@ -199,6 +199,7 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
     cacheWriteTokens: r.cacheWriteTokens,
     reasoningTokens: r.reasoningTokens,
     costUsd: Number(r.costUsd),
+    estimated: r.estimated,
     latencyMs: r.latencyMs,
     outcome: r.outcome as UsageOutcome,
     error: r.error,

@@ -22,7 +22,8 @@ import { AppError, isAppError } from "@/lib/errors";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import type { TenantContext } from "@/server/context";
 import type { Sql } from "@/server/db/sql";
-import { assertWithinBudget } from "@/server/ledger/budget-check";
+import { heuristicTokens } from "./token-estimate";
+import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import { costOf } from "@/server/ledger/record";
 import { logger } from "@/server/logger";
 import { modelCallSlots } from "./call-slots";
@@ -75,7 +76,8 @@ export interface EmbedResult {
 
 /** an embedding call's timeout when neither the request nor the gateway settings give one */
 const EMBED_TIMEOUT_MS = 60_000;
-const tokensOf = (text: string) => Math.ceil(text.length / 4);
+/** the estimate before the call (the provider reports the real count): the heuristic of ./token-estimate.ts */
+const tokensOf = (text: string) => heuristicTokens(text);
 
 export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<EmbedResult> {
   if (req.values.length === 0) throw new AppError("BAD_REQUEST", "Nothing to embed");
@@ -124,8 +126,9 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
+    let reservation: BudgetReservation | null;
     try {
-      await assertWithinBudget(ctx, { runId: req.runId, estimateUsd: costOf(entry, totalTokens, 0), runLimitUsd: req.runBudgetUsd });
+      reservation = await reserveBudget(ctx, { runId: req.runId, estimateUsd: costOf(entry, totalTokens, 0), runLimitUsd: req.runBudgetUsd, ttlMs: timeoutMs });
     } catch (error) {
       if (isAppError(error) && error.code === "BUDGET_EXCEEDED") {
         await writeUsageRow(ctx, req, {
@@ -143,6 +146,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
     }
     const permit = breaker.acquire(entry.id, entry.providerId);
     if (!permit) {
+      await releaseReservation(ctx, reservation);
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -151,6 +155,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       releaseSlot = await modelCallSlots().acquire(req.abortSignal);
     } catch (error) {
       permit.release();
+      await releaseReservation(ctx, reservation);
       throw error;
     }
     calls++;
@@ -168,7 +173,16 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       const inputTokens = result.usage?.tokens ?? totalTokens;
       const costUsd = costOf(entry, inputTokens, 0);
       permit.success();
-      await writeUsageRow(ctx, req, { ...usageBase, ...usageName(entry), inputTokens, outputTokens: 0, costUsd, latencyMs, outcome: "ok" });
+      await writeUsageRow(ctx, req, {
+        ...usageBase,
+        ...usageName(entry),
+        inputTokens,
+        outputTokens: 0,
+        costUsd,
+        latencyMs,
+        outcome: "ok",
+        reservationId: reservation?.id,
+      });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
       return {
@@ -198,6 +212,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
         latencyMs,
         outcome,
         error: failure.message,
+        reservationId: reservation?.id,
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) observe(ctx, entry.id, { latencyMs, outcome, error: failure.message });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, error: failure.message, latencyMs });

@@ -5,11 +5,14 @@
  * 1. the workspace's catalog (the simulator is seeded lazily for old workspaces) and the policy (pinned / preset /
  *    constraints) give a route: the chosen model and its ordered fallbacks. Tools offered add the "tools"
  *    capability to the requirements, a JSON output the "json" one. Models whose circuit breaker is open are skipped.
- * 2. the prompt size is estimated as characters / 4 (system + prompt + tool definitions): cheap, provider-neutral,
- *    and close enough for routing and budget checks (real tokenizers differ by ±20%). The output side always uses
- *    the full maxOutputTokens, so the budget check is a worst case on that side.
+ * 2. the prompt size is estimated (system + prompt + tool definitions, ./token-estimate.ts): a character heuristic
+ *    for routing (CJK one token a character, symbols of code and JSON double, prose characters / 4), the model's own
+ *    tokenizer for the budget where its family's is known (OpenAI). The output side always uses the full
+ *    maxOutputTokens, so the budget reservation is a worst case on that side.
  * 3. for each model of [chosen, ...fallbacks], at most `maxAttempts` calls (default 3):
- *    - the budget is checked with the worst-case estimate for THAT model; a refusal records a `refused` usage row
+ *    - the worst-case estimate for THAT model is reserved against the budgets (server/ledger/reservations.ts; the
+ *      call's usage row settles it, and a call that broke after the provider began to bill records an estimated
+ *      cost); a refusal records a `refused` usage row
  *      and throws BUDGET_EXCEEDED (nothing is spent; results of earlier calls are the caller's to keep);
  *    - the provider key is decrypted from the vault (attributed to the actor and run), once per provider per call;
  *    - the AI SDK is called with maxRetries 0 (the gateway owns retries) and a timeout; with `onTextDelta`, through
@@ -60,7 +63,7 @@ import { effectiveCachePrices } from "./cache-prices";
 import { systemCacheOptions } from "./prompt-cache";
 import { costOfUsage, type SdkUsage, tokenUsageOf, type UsagePrices } from "@/server/ledger/usage-cost";
 import { costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome } from "@/server/ledger/record";
-import { assertWithinBudget } from "@/server/ledger/budget-check";
+import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
@@ -76,6 +79,7 @@ import { callTimeouts, StreamWatchdog, type CallTimeouts } from "./timeouts";
 import { currentRetryBudget } from "./retry-budget";
 import { rememberNoStructuredOutput, rejectsStructuredOutput, withLearnedLimits } from "./model-quirks";
 import { holdProvider, waitForRateSlot } from "./rate-limits";
+import { countTextTokens, tokenizerOf } from "./token-estimate";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -165,48 +169,53 @@ export function configureGateway(patch?: Partial<GatewaySettings>): GatewaySetti
 // ---------------------------------------------------------------------------------------------------
 // Prompt size
 
-/** Tokens ≈ characters / 4 over the system prompt, the prompt (text parts of messages) and the tool definitions. */
-export function estimatePromptTokens(req: Pick<GenerateRequest, "system" | "prompt" | "tools">): number {
-  let chars = req.system?.length ?? 0;
-  if (typeof req.prompt === "string") chars += req.prompt.length;
-  else for (const message of req.prompt) chars += contentChars(message.content) + 4;
+/**
+ * The prompt's tokens: the system prompt, the prompt (text parts of messages, one token of framing per message) and
+ * the tool definitions, counted with the model's tokenizer when its family's is known (`modelId`), else with the
+ * character heuristic of ./token-estimate.ts.
+ */
+export function estimatePromptTokens(req: Pick<GenerateRequest, "system" | "prompt" | "tools">, modelId?: string): number {
+  const count = (text: string) => countTextTokens(text, modelId);
+  let tokens = req.system ? count(req.system) : 0;
+  if (typeof req.prompt === "string") tokens += count(req.prompt);
+  else for (const message of req.prompt) tokens += contentTokens(message.content, count) + 1;
   if (req.tools) {
     for (const [name, t] of Object.entries(req.tools)) {
-      chars += name.length + (t.description?.length ?? 0);
+      tokens += count(name) + (typeof t.description === "string" ? count(t.description) : 0);
       const schema = (t as { inputSchema?: unknown }).inputSchema;
-      chars += schemaChars(schema);
+      tokens += schemaTokens(schema, count);
     }
   }
-  return Math.ceil(chars / 4);
+  return tokens;
 }
 
-function contentChars(content: unknown): number {
-  if (typeof content === "string") return content.length;
+function contentTokens(content: unknown, count: (text: string) => number): number {
+  if (typeof content === "string") return count(content);
   if (!Array.isArray(content)) return 0;
-  let chars = 0;
+  let tokens = 0;
   for (const part of content as { type?: string; text?: unknown; input?: unknown; output?: unknown }[]) {
-    if (typeof part.text === "string") chars += part.text.length;
-    else if (part.type === "tool-call") chars += safeJsonLength(part.input);
-    else if (part.type === "tool-result") chars += safeJsonLength(part.output);
-    else if (part.type === "image" || part.type === "file") chars += 3000; // ~765 tokens: a typical image
+    if (typeof part.text === "string") tokens += count(part.text);
+    else if (part.type === "tool-call") tokens += count(safeJson(part.input));
+    else if (part.type === "tool-result") tokens += count(safeJson(part.output));
+    else if (part.type === "image" || part.type === "file") tokens += 765; // a typical image
   }
-  return chars;
+  return tokens;
 }
 
-function schemaChars(schema: unknown): number {
+function schemaTokens(schema: unknown, count: (text: string) => number): number {
   if (!schema || typeof schema !== "object") return 0;
   // a zod 4 schema has toJSONSchema; an AI SDK Schema has jsonSchema; plain JSON schema objects stringify as they are
   const s = schema as { jsonSchema?: unknown; "~standard"?: unknown };
-  if (s.jsonSchema && typeof s.jsonSchema === "object") return safeJsonLength(s.jsonSchema);
-  if (s["~standard"]) return 200; // a schema object we cannot cheaply serialise: a typical small tool schema
-  return safeJsonLength(schema);
+  if (s.jsonSchema && typeof s.jsonSchema === "object") return count(safeJson(s.jsonSchema));
+  if (s["~standard"]) return 50; // a schema object we cannot cheaply serialise: a typical small tool schema
+  return count(safeJson(schema));
 }
 
-function safeJsonLength(value: unknown): number {
+function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value)?.length ?? 0;
+    return JSON.stringify(value) ?? "";
   } catch {
-    return 0;
+    return "";
   }
 }
 
@@ -408,6 +417,15 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   const [resolved, catalog] = await Promise.all([resolvePolicy(ctx, req.policy), loadCatalog(ctx)]);
   // models that rejected a structured output are not offered one again (./model-quirks.ts)
   const promptTokens = estimatePromptTokens(req);
+  // the prompt counted with the tokenizer of a model's family where known (./token-estimate.ts), when needed
+  const tokenized = new Map<string, number>();
+  const promptTokensOf = (entry: CatalogEntry): number => {
+    const tokenizer = tokenizerOf(entry.modelId);
+    if (!tokenizer) return promptTokens;
+    let n = tokenized.get(tokenizer);
+    if (n === undefined) tokenized.set(tokenizer, (n = estimatePromptTokens(req, entry.modelId)));
+    return n;
+  };
   const needs: string[] = [];
   if (req.tools && Object.keys(req.tools).length) needs.push("tools");
   if (req.output) needs.push("json");
@@ -487,10 +505,15 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       continue;
     }
 
-    // budget: worst case for this model
-    const estimateUsd = costOf(entry, promptTokens, req.maxOutputTokens);
+    // budget: the worst case for this model, reserved until its usage row settles it (server/ledger/reservations.ts)
+    let reservation: BudgetReservation | null;
     try {
-      await assertWithinBudget(ctx, { runId: req.runId, estimateUsd, runLimitUsd: req.runBudgetUsd });
+      reservation = await reserveBudget(ctx, {
+        runId: req.runId,
+        estimateUsd: () => costOf(entry, promptTokensOf(entry), req.maxOutputTokens),
+        runLimitUsd: req.runBudgetUsd,
+        ttlMs: timeoutMs,
+      });
     } catch (error) {
       if (isAppError(error) && error.code === "BUDGET_EXCEEDED") {
         await writeUsageRow(ctx, req, {
@@ -532,6 +555,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     const permit = breaker.acquire(entry.id, entry.providerId);
     if (!permit) {
       transient++;
+      await releaseReservation(ctx, reservation);
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -542,6 +566,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       releaseSlot = await modelCallSlots().acquire(req.abortSignal);
     } catch (error) {
       permit.release();
+      await releaseReservation(ctx, reservation);
       throw error;
     }
     calls++;
@@ -552,6 +577,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
     let apiKey: string | undefined;
     let callbackFailed = false;
+    let received = ""; // the streamed text so far: a cut stream's usage is estimated from it
     const started = performance.now();
     try {
       metrics.gatewayCalls.inc({ provider: provider.kind });
@@ -561,6 +587,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       if (onTextDelta) {
         if (calls > 1) req.onStreamRestart?.();
         result = await streamAnswer(model, req, signal, watchdog, (delta) => {
+          received += delta;
           try {
             onTextDelta(delta);
           } catch (error) {
@@ -572,7 +599,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         result = await generateAnswer(model, req, signal);
       }
       const latencyMs = Math.round(performance.now() - started);
-      const tokens = tokenUsageOf(result.usage, { inputTokens: promptTokens, outputTokens: Math.ceil(result.text.length / 4) });
+      const tokens = tokenUsageOf(result.usage, { inputTokens: promptTokensOf(entry), outputTokens: Math.ceil(result.text.length / 4) });
       const { inputTokens, outputTokens } = tokens;
       const costUsd = costOfUsage(usagePrices(entry), tokens);
       // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
@@ -587,6 +614,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         latencyMs,
         outcome,
         ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
+        reservationId: reservation?.id,
       });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, latencyMs });
@@ -640,15 +668,21 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         ))
           if (!plan.some((e) => e.id === larger.id)) plan.push(larger);
       }
+      // a stream cut after text arrived, or a call we timed out, was billed: its usage estimated from what we know
+      const billed = received.length > 0 || (failure.kind === "timeout" && failure.status === undefined);
+      const inputTokens = billed ? promptTokensOf(entry) : 0;
+      const outputTokens = billed ? countTextTokens(received, entry.modelId) : 0;
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
+        inputTokens,
+        outputTokens,
+        costUsd: billed ? costOf(entry, inputTokens, outputTokens) : 0,
         latencyMs,
         outcome,
         error: failure.message,
+        ...(billed ? { estimated: true } : {}),
+        reservationId: reservation?.id,
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
         observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });
