@@ -30,6 +30,8 @@ export interface ProviderInfo {
   baseUrl: string | null;
   isLocal: boolean;
   secretId: string | null;
+  /** the kind's non-secret settings (lib/schemas/models.ts providerSettingsSchema) */
+  settings?: unknown;
   /** the workspace's egress lists (the same object for every provider of the workspace) */
   egress?: { allowHosts: string[]; denyHosts: string[] };
 }

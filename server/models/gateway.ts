@@ -63,6 +63,7 @@ import { costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome }
 import { assertWithinBudget } from "@/server/ledger/budget-check";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
+import { settingsOf } from "@/lib/schemas/models";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
@@ -739,6 +740,7 @@ export function connectionOf(provider: ProviderInfo): ProviderConnection {
     name: provider.name,
     baseUrl: provider.baseUrl,
     isLocal: provider.isLocal,
+    settings: settingsOf(provider.settings),
     egress: provider.egress,
   };
 }
