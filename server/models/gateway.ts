@@ -64,6 +64,7 @@ import { assertWithinBudget } from "@/server/ledger/budget-check";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { settingsOf } from "@/lib/schemas/models";
+import { withReasoningRoom } from "./known-models";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
@@ -426,8 +427,10 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       continue;
     }
 
+    // a reasoning model thinks within its output limit: it gets room for that (./known-models.ts)
+    const callReq = withReasoningRoom(entry, req);
     // budget: worst case for this model
-    const estimateUsd = costOf(entry, promptTokens, req.maxOutputTokens);
+    const estimateUsd = costOf(entry, promptTokens, callReq.maxOutputTokens);
     try {
       await assertWithinBudget(ctx, { runId: req.runId, estimateUsd, runLimitUsd: req.runBudgetUsd });
     } catch (error) {
@@ -475,7 +478,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       let result: ModelAnswer;
       if (onTextDelta) {
         if (calls > 1) req.onStreamRestart?.();
-        result = await streamAnswer(model, req, signal, (delta) => {
+        result = await streamAnswer(model, callReq, signal, (delta) => {
           try {
             onTextDelta(delta);
           } catch (error) {
@@ -484,7 +487,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
           }
         });
       } else {
-        result = await generateAnswer(model, req, signal);
+        result = await generateAnswer(model, callReq, signal);
       }
       const latencyMs = Math.round(performance.now() - started);
       const tokens = tokenUsageOf(result.usage, { inputTokens: promptTokens, outputTokens: Math.ceil(result.text.length / 4) });
@@ -492,7 +495,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const costUsd = costOfUsage(usagePrices(entry), tokens);
       // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
       permit.success();
-      const answerProblem = answerProblemOf(result, req);
+      const answerProblem = answerProblemOf(result, callReq);
       const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
       await writeUsageRow(ctx, req, {
         ...usageBase,

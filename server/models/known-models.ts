@@ -45,6 +45,15 @@ const SEED_QUALITY_AS_OF = "2025-11-21";
  */
 export const REASONING_MIN_OUTPUT_TOKENS = 8_192;
 
+/**
+ * A call's request as a model gets it: a reasoning model asked for fewer than REASONING_MIN_OUTPUT_TOKENS gets that
+ * much more room for its thinking (added, not a floor, so that a retry with more room still grows), others as asked.
+ */
+export function withReasoningRoom<T extends { maxOutputTokens: number }>(entry: { reasoning?: boolean }, req: T): T {
+  if (!entry.reasoning || req.maxOutputTokens >= REASONING_MIN_OUTPUT_TOKENS) return req;
+  return { ...req, maxOutputTokens: req.maxOutputTokens + REASONING_MIN_OUTPUT_TOKENS };
+}
+
 const TJV: Capability[] = ["tools", "json", "vision"];
 const TJ: Capability[] = ["tools", "json"];
 
