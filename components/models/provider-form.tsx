@@ -25,7 +25,11 @@ const PLACEHOLDERS: Record<CreatableKind, { name: string; baseUrl: string; key: 
     key: 'JSON {"accessKeyId", "secretAccessKey", "sessionToken"?} or a Bedrock API key',
   },
   google: { name: "e.g. Gemini", baseUrl: "optional: default https://generativelanguage.googleapis.com/v1beta", key: "the Gemini API key" },
-  vertex: { name: "e.g. Vertex AI", baseUrl: "optional: default from project and location", key: "a service-account key file (JSON) or an express-mode API key" },
+  vertex: {
+    name: "e.g. Vertex AI",
+    baseUrl: "optional: default from project and location",
+    key: "a service-account key file (JSON) or an express-mode API key",
+  },
   mistral: { name: "e.g. Mistral", baseUrl: "optional: default https://api.mistral.ai/v1", key: "the API key" },
 };
 
@@ -186,8 +190,7 @@ export function ProviderForm() {
           </div>
         ) : null}
         <div className="field-hint">
-          The secret holds {PLACEHOLDERS[kind].key}.{" "}
-          {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
+          The secret holds {PLACEHOLDERS[kind].key}. {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
           {!secrets.isPending && secretList.length === 0 ? <>No secrets yet: </> : null}
           {can("secrets:create") ? <Link href={`/w/${slug}/vault`}>add the key to the vault</Link> : null}
           {can("secrets:create") ? " first, then pick it here." : null}

@@ -102,7 +102,11 @@ export const createProviderInputSchema = z
       issue.addIssue({ code: "custom", path: ["baseUrl"], message: "An OpenAI-compatible provider needs a base URL" });
     }
     if (p.kind === "azure" && !p.baseUrl) {
-      issue.addIssue({ code: "custom", path: ["baseUrl"], message: "Azure OpenAI needs its resource's base URL, e.g. https://my-resource.openai.azure.com/openai" });
+      issue.addIssue({
+        code: "custom",
+        path: ["baseUrl"],
+        message: "Azure OpenAI needs its resource's base URL, e.g. https://my-resource.openai.azure.com/openai",
+      });
     }
     if (p.kind === "bedrock" && !p.settings?.region) {
       issue.addIssue({ code: "custom", path: ["settings", "region"], message: "Amazon Bedrock needs a region, e.g. us-east-1" });

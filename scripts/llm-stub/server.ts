@@ -299,8 +299,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendSse(res, frames, paced, `data: {"candidates": [{"content": \r\n\r\n`, sse);
     }
     if (bedrock) {
-      if (stream)
-        return sendJson(res, 400, { message: "The LLM stub serves Bedrock Converse without streaming only (no event-stream framing)" });
+      if (stream) return sendJson(res, 400, { message: "The LLM stub serves Bedrock Converse without streaming only (no event-stream framing)" });
       if (malformed) return sendMalformed(res);
       const answer = bedrockConverse(body, { model, id, content: sse.content, finishReason: sse.finishReason }, CLOUD);
       if (answer.reply !== undefined) call.reply = answer.reply;

@@ -64,8 +64,26 @@ const OPENAI: Known[] = [
   { modelId: "gpt-4.1-mini", displayName: "GPT-4.1 mini", inputPrice: 0.4, outputPrice: 1.6, contextWindow: 1_047_576, capabilities: TJV, quality: 0.78 },
   { modelId: "gpt-4.1-nano", displayName: "GPT-4.1 nano", inputPrice: 0.1, outputPrice: 0.4, contextWindow: 1_047_576, capabilities: TJV, quality: 0.6 },
   { modelId: "gpt-5", displayName: "GPT-5", inputPrice: 1.25, outputPrice: 10, contextWindow: 400_000, capabilities: TJV, quality: 0.95, reasoning: true },
-  { modelId: "gpt-5-mini", displayName: "GPT-5 mini", inputPrice: 0.25, outputPrice: 2, contextWindow: 400_000, capabilities: TJV, quality: 0.85, reasoning: true },
-  { modelId: "gpt-5-nano", displayName: "GPT-5 nano", inputPrice: 0.05, outputPrice: 0.4, contextWindow: 400_000, capabilities: TJV, quality: 0.7, reasoning: true },
+  {
+    modelId: "gpt-5-mini",
+    displayName: "GPT-5 mini",
+    inputPrice: 0.25,
+    outputPrice: 2,
+    contextWindow: 400_000,
+    capabilities: TJV,
+    quality: 0.85,
+    reasoning: true,
+  },
+  {
+    modelId: "gpt-5-nano",
+    displayName: "GPT-5 nano",
+    inputPrice: 0.05,
+    outputPrice: 0.4,
+    contextWindow: 400_000,
+    capabilities: TJV,
+    quality: 0.7,
+    reasoning: true,
+  },
   { modelId: "o3-mini", displayName: "o3-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJ, quality: 0.85, reasoning: true },
   { modelId: "o4-mini", displayName: "o4-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJV, quality: 0.87, reasoning: true },
   { modelId: "o3", displayName: "o3", inputPrice: 2, outputPrice: 8, contextWindow: 200_000, capabilities: TJV, quality: 0.93, reasoning: true },
@@ -576,7 +594,12 @@ const DATED: Record<ProviderKind, Dated> = {
   google: PRICING_PAGE("https://ai.google.dev/gemini-api/docs/pricing, paid tier, prompts up to 200k tokens", "2025-09-01"),
   vertex: PRICING_PAGE("https://cloud.google.com/vertex-ai/generative-ai/pricing, prompts up to 200k tokens", "2025-09-01"),
   mistral: PRICING_PAGE("https://mistral.ai/pricing", "2025-09-01"),
-  simulator: { priceSource: "Cadre simulator: notional prices, nothing is billed", priceAsOf: "2025-11-21", qualitySource: "Cadre simulator: notional", qualityAsOf: "2025-11-21" },
+  simulator: {
+    priceSource: "Cadre simulator: notional prices, nothing is billed",
+    priceAsOf: "2025-11-21",
+    qualitySource: "Cadre simulator: notional",
+    qualityAsOf: "2025-11-21",
+  },
 };
 
 function dated(kind: ProviderKind, k: Known): Dated {

@@ -64,7 +64,14 @@ export function toProvider(row: ProviderRow): ProviderOutput {
   };
 }
 
-export function connectionOf(row: { id: string; kind: string; name: string; baseUrl: string | null; isLocal: boolean; settings?: unknown }): ProviderConnection {
+export function connectionOf(row: {
+  id: string;
+  kind: string;
+  name: string;
+  baseUrl: string | null;
+  isLocal: boolean;
+  settings?: unknown;
+}): ProviderConnection {
   return { id: row.id, kind: row.kind as ProviderKind, name: row.name, baseUrl: row.baseUrl, isLocal: row.isLocal, settings: settingsOf(row.settings) };
 }
 
@@ -169,7 +176,10 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
     ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
   };
   // a new address or key makes the last test meaningless
-  const retest = data.baseUrl !== undefined || data.secretId !== undefined || data.settings !== undefined ? { lastTestedAt: null, lastTestOk: null, lastTestError: null } : {};
+  const retest =
+    data.baseUrl !== undefined || data.secretId !== undefined || data.settings !== undefined
+      ? { lastTestedAt: null, lastTestOk: null, lastTestError: null }
+      : {};
   try {
     const row = await db(ctx).$transaction(async (tx) => {
       const updated = await tx.provider.update({ where: inWorkspace(ctx, before.id), data: { ...changes, ...retest }, include: providerInclude });
