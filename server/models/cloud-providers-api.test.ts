@@ -105,6 +105,7 @@ describe("new provider kinds through the API", () => {
 
   it("validates each kind's needs: Azure a base URL and key, Bedrock a region and key, settings well-formed", async () => {
     await expect(owner().providers.create({ name: `A ${uniq()}`, kind: "azure", secretId: keyId })).rejects.toThrow(/base URL/);
+    await expect(owner().providers.create({ name: `A ${uniq()}`, kind: "azure", baseUrl: `${origin()}/openai` })).rejects.toThrow(/key/);
     await expect(owner().providers.create({ name: `B ${uniq()}`, kind: "bedrock", secretId: awsId })).rejects.toThrow(/region/);
     await expect(owner().providers.create({ name: `B ${uniq()}`, kind: "bedrock", settings: { region: "us-east-1" } })).rejects.toThrow(/key/);
     await expect(owner().providers.create({ name: `V ${uniq()}`, kind: "vertex", baseUrl: stub.url })).rejects.toThrow(/key/);

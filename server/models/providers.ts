@@ -76,9 +76,9 @@ export function connectionOf(row: {
 }
 
 /** Kinds that cannot work without a key (a keyless connection makes sense only for a local or proxy base URL). */
-const KINDS_NEEDING_KEY: readonly ProviderKind[] = ["openai", "anthropic", "azure", "google", "mistral"];
-/** Kinds whose key is always needed, base URL or not: it signs or authorises every request. */
-const KINDS_ALWAYS_NEEDING_KEY: readonly ProviderKind[] = ["bedrock", "vertex"];
+const KINDS_NEEDING_KEY: readonly ProviderKind[] = ["openai", "anthropic", "google", "mistral"];
+/** Kinds whose key is always needed, base URL or not: it signs or authorises every request (Azure's base URL is its resource). */
+const KINDS_ALWAYS_NEEDING_KEY: readonly ProviderKind[] = ["azure", "bedrock", "vertex"];
 
 const nameTaken = (name: string) => new AppError("CONFLICT", `A provider named "${name}" already exists in this workspace`);
 
