@@ -222,7 +222,11 @@ export const updateModelWithIdInputSchema = z.strictObject({ id: modelRowIdSchem
 const booleanQuery = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 export const listModelsInputSchema = z.strictObject({
-  provider: text().trim().max(60).optional().describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, simulator)"),
+  provider: text()
+    .trim()
+    .max(60)
+    .optional()
+    .describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, azure, bedrock, google, vertex, mistral, simulator)"),
   enabled: booleanQuery.optional().describe("Only enabled (true) or disabled (false) models"),
   ...paginationShape,
 });
