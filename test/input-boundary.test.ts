@@ -18,6 +18,9 @@ import { leaves, OMIT, sample, setAt, type Leaf, type Path } from "@/test/zod-wa
 
 const BAD = { nul: "bad\u0000value", surrogate: "bad\uD800value" } as const;
 
+/** Well-formed provider settings (each field has a format of its own). */
+const PROVIDER_SETTINGS = { "settings.apiVersion": "v1", "settings.region": "us-east-1", "settings.project": "cadre-test", "settings.location": "us-central1" };
+
 /** Fields a valid sample needs beyond the schema's required ones (cross-field rules, strong passwords...). */
 function overridesFor(name: string, target?: Path): Record<string, unknown> {
   const at = target?.join(".");
@@ -34,8 +37,12 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
       return { password: "Correct-horse-battery-9" };
     case "account.changePassword":
       return { currentPassword: "Old-horse-battery-1", newPassword: "Correct-horse-battery-9" };
+    case "providers.create":
+    case "POST /api/v1/providers":
+      return at?.startsWith("settings.") ? PROVIDER_SETTINGS : {};
     case "providers.update":
     case "PATCH /api/v1/providers/{providerId}":
+      return at === "enabled" ? {} : { enabled: true, ...(at?.startsWith("settings.") ? PROVIDER_SETTINGS : {}) };
     case "models.update":
     case "PATCH /api/v1/models/{modelId}":
       return at === "enabled" ? {} : { enabled: true };

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { CAPABILITIES, type Capability } from "@/lib/schemas/model-policy";
-import { PROVIDER_KIND_LABELS, type ModelSuggestion } from "@/lib/schemas/models";
+import { PROVIDER_KIND_LABELS, type ModelSuggestion, type ProviderKind } from "@/lib/schemas/models";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 
@@ -49,6 +49,18 @@ function fromSuggestion(s: ModelSuggestion): Fields {
 function num(value: string): number | undefined {
   return value.trim() === "" ? undefined : Number(value);
 }
+
+const MODEL_ID_PLACEHOLDERS: Record<ProviderKind, string> = {
+  simulator: "e.g. sim-fast",
+  openai: "e.g. gpt-4.1-mini",
+  anthropic: "e.g. claude-sonnet-4-5-20250929",
+  openai_compatible: "e.g. llama3.1:8b",
+  azure: "the deployment name, e.g. gpt-4o-prod",
+  bedrock: "e.g. us.anthropic.claude-haiku-4-5-20251001-v1:0",
+  google: "e.g. gemini-2.5-flash",
+  vertex: "e.g. gemini-2.5-flash",
+  mistral: "e.g. mistral-small-latest",
+};
 
 export function ModelForm() {
   const trpc = useTRPC();
@@ -161,7 +173,7 @@ export function ModelForm() {
               id="model-id"
               data-testid="model-id"
               list="model-id-known"
-              placeholder={kind === "openai_compatible" ? "e.g. llama3.1:8b" : kind === "anthropic" ? "e.g. claude-sonnet-4-20250514" : "e.g. gpt-4o-mini"}
+              placeholder={kind ? MODEL_ID_PLACEHOLDERS[kind] : "e.g. gpt-4o-mini"}
               maxLength={200}
               value={modelId}
               onChange={(e) => setModelId(e.target.value)}

@@ -17,6 +17,25 @@ import { EnabledToggle } from "./enabled-toggle";
 import { formatMs, formatPrice, formatRate, formatTokens, LocalityBadge, SimulatorBadge } from "./labels";
 
 /** Quality, editable in place: saved on blur or Enter when it changed and is valid. */
+/** Retired (routing skips it unless pinned), deprecated (still served, going away) and reasoning models, with dates. */
+function LifecycleBadges({ model }: { model: ModelOutput }) {
+  return (
+    <div className="caps">
+      {model.retired ? (
+        <Badge tone="danger" testId="model-retired">
+          retired on {model.retiredAt}
+        </Badge>
+      ) : model.deprecatedAt ? (
+        <Badge tone="warning" testId="model-deprecated">
+          deprecated on {model.deprecatedAt}
+          {model.retiredAt ? `, retires ${model.retiredAt}` : ""}
+        </Badge>
+      ) : null}
+      {model.reasoning ? <Badge tone="info">reasoning</Badge> : null}
+    </div>
+  );
+}
+
 function QualityCell({ model, editable, onSave }: { model: ModelOutput; editable: boolean; onSave: (quality: number) => void }) {
   const [draft, setDraft] = useState<string | null>(null);
   if (!editable) return <span data-testid="model-quality-value">{model.quality.toFixed(2)}</span>;
@@ -115,10 +134,11 @@ export function ModelsTable() {
                 <td>
                   <div className="cell-title">{m.displayName}</div>
                   <code className="model-id">{m.modelId}</code>
+                  <LifecycleBadges model={m} />
                 </td>
                 <td
                   className="num nowrap"
-                  title={`Cached input ${formatPrice(m.effectiveCacheReadPrice)}, cache write ${formatPrice(m.effectiveCacheWritePrice)}${m.cacheReadPrice === null && m.cacheWritePrice === null ? " (the provider's usual prompt-cache prices)" : ""}`}
+                  title={`Cached input ${formatPrice(m.effectiveCacheReadPrice)}, cache write ${formatPrice(m.effectiveCacheWritePrice)}${m.cacheReadPrice === null && m.cacheWritePrice === null ? " (the provider's usual prompt-cache prices)" : ""}. ${m.priceSource ? `Source: ${m.priceSource}, as of ${m.priceAsOf}` : "Prices entered in this workspace"}`}
                 >
                   {formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}
                 </td>
@@ -138,6 +158,9 @@ export function ModelsTable() {
                 </td>
                 <td>
                   <QualityCell key={`${m.id}:${m.quality}`} model={m} editable={manage} onSave={(quality) => update.mutate({ id: m.id, quality })} />
+                  <div className="field-hint" data-testid="model-quality-source">
+                    {m.qualitySource ? `${m.qualitySource}, as of ${m.qualityAsOf}` : "set in this workspace"}
+                  </div>
                 </td>
                 <td className="num nowrap" title={`${m.callCount} calls observed`}>
                   {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}

@@ -25,6 +25,8 @@ async function render(role: Role, page: () => ReactElement) {
   const owner = callerFor(ws.users.owner, ws.slug);
   const local = await owner.providers.create({ name: "Ollama", kind: "openai_compatible", baseUrl: "http://localhost:11434/v1" });
   await owner.models.create({ providerId: local.id, modelId: "llama3.1:8b" });
+  const proxy = await owner.providers.create({ name: "Claude proxy", kind: "anthropic", baseUrl: "http://localhost:11435/v1" });
+  await owner.models.create({ providerId: proxy.id, modelId: "claude-3-5-sonnet-20241022" });
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
   // never called: every query the pages make is in the cache already
   const trpcClient = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "http://127.0.0.1:1/api/trpc", transformer: superjson })] });
@@ -91,9 +93,15 @@ describe("Providers and Models pages", () => {
       "model-enabled",
       "model-delete",
       "simulator-badge",
+      "model-retired",
+      "model-quality-source",
     ]) {
       expect(byTestId(id).length, id).toBeGreaterThan(0);
     }
+    expect(byTestId("model-retired")[0]?.textContent).toBe("retired on 2025-10-22");
+    expect(byTestId("model-quality-source").map((e) => e.textContent)).toContain(
+      "Cadre seed estimate: a hand-set relative score, not measured, as of 2025-11-21",
+    );
     expect(rowsWith("data-model-id")).toEqual(expect.arrayContaining(["llama3.1:8b", "sim-fast"]));
     expect(screen.getAllByText("Llama 3.1 8B").length).toBeGreaterThan(0);
     models.unmount();

@@ -6,17 +6,41 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
-import { CREATABLE_PROVIDER_KINDS, isHttpUrl, PROVIDER_KIND_LABELS } from "@/lib/schemas/models";
+import { CREATABLE_PROVIDER_KINDS, isHttpUrl, KINDS_NEEDING_BASE_URL, PROVIDER_KIND_LABELS, type ProviderSettings } from "@/lib/schemas/models";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 
 type CreatableKind = (typeof CREATABLE_PROVIDER_KINDS)[number];
 
-const PLACEHOLDERS: Record<CreatableKind, { name: string; baseUrl: string }> = {
-  openai: { name: "e.g. OpenAI", baseUrl: "optional: a proxy, e.g. https://gateway.example.com/v1" },
-  anthropic: { name: "e.g. Anthropic", baseUrl: "optional: a proxy, e.g. https://gateway.example.com/v1" },
-  openai_compatible: { name: "e.g. Ollama", baseUrl: "http://localhost:11434/v1" },
+const PROXY = "optional: a proxy, e.g. https://gateway.example.com/v1";
+const PLACEHOLDERS: Record<CreatableKind, { name: string; baseUrl: string; key: string }> = {
+  openai: { name: "e.g. OpenAI", baseUrl: PROXY, key: "the API key" },
+  anthropic: { name: "e.g. Anthropic", baseUrl: PROXY, key: "the API key" },
+  openai_compatible: { name: "e.g. Ollama", baseUrl: "http://localhost:11434/v1", key: "the API key, if the server wants one" },
+  azure: { name: "e.g. Azure OpenAI", baseUrl: "https://my-resource.openai.azure.com/openai", key: "the resource's API key" },
+  bedrock: {
+    name: "e.g. Bedrock",
+    baseUrl: "optional: default https://bedrock-runtime.<region>.amazonaws.com",
+    key: 'JSON {"accessKeyId", "secretAccessKey", "sessionToken"?} or a Bedrock API key',
+  },
+  google: { name: "e.g. Gemini", baseUrl: "optional: default https://generativelanguage.googleapis.com/v1beta", key: "the Gemini API key" },
+  vertex: {
+    name: "e.g. Vertex AI",
+    baseUrl: "optional: default from project and location",
+    key: "a service-account key file (JSON) or an express-mode API key",
+  },
+  mistral: { name: "e.g. Mistral", baseUrl: "optional: default https://api.mistral.ai/v1", key: "the API key" },
+};
+
+/** The settings each kind asks for (lib/schemas/models.ts providerSettingsSchema). */
+const SETTINGS_FIELDS: Partial<Record<CreatableKind, { key: keyof ProviderSettings; label: string; placeholder: string }[]>> = {
+  azure: [{ key: "apiVersion", label: "API version (optional)", placeholder: "e.g. 2024-10-21; empty: the v1 API" }],
+  bedrock: [{ key: "region", label: "AWS region", placeholder: "e.g. us-east-1" }],
+  vertex: [
+    { key: "project", label: "Project (service-account key)", placeholder: "default: the key file's project" },
+    { key: "location", label: "Location (service-account key)", placeholder: "e.g. us-central1" },
+  ],
 };
 
 /** Mirrors the server's default for "local": localhost, private addresses, single-label hosts. */
@@ -57,6 +81,7 @@ export function ProviderForm() {
   const [name, setName] = useState("");
   const [baseUrl, setBaseUrl] = useState("");
   const [secretId, setSecretId] = useState("");
+  const [settings, setSettings] = useState<ProviderSettings>({});
   const [isLocal, setIsLocal] = useState(false);
   const [rpmLimit, setRpmLimit] = useState("");
   const [tpmLimit, setTpmLimit] = useState("");
@@ -69,6 +94,7 @@ export function ProviderForm() {
         setName("");
         setBaseUrl("");
         setSecretId("");
+        setSettings({});
         setIsLocal(false);
         setRpmLimit("");
         setTpmLimit("");
@@ -89,21 +115,24 @@ export function ProviderForm() {
     setLocalError(null);
     if (!name.trim()) return setLocalError("Enter a name for the provider");
     const url = baseUrl.trim();
-    if (kind === "openai_compatible" && !url) return setLocalError("An OpenAI-compatible provider needs a base URL");
+    if (KINDS_NEEDING_BASE_URL.includes(kind) && !url) return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs a base URL`);
     if (url && !isHttpUrl(url)) return setLocalError("Enter an http(s) URL, e.g. http://localhost:11434/v1");
-    if (kind !== "openai_compatible" && !url && !secretId)
-      return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs an API key: pick the vault secret that holds it`);
+    if (kind !== "openai_compatible" && !secretId && (!url || kind === "bedrock" || kind === "vertex" || kind === "azure"))
+      return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs a key: pick the vault secret that holds it`);
+    if (kind === "bedrock" && !settings.region?.trim()) return setLocalError("Amazon Bedrock needs a region, e.g. us-east-1");
     const rpm = limitOf(rpmLimit);
     const tpm = limitOf(tpmLimit);
     if (rpm === undefined || tpm === undefined) return setLocalError("A rate limit is a whole number of at least 1, or empty for none");
-    create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal, rpmLimit: rpm, tpmLimit: tpm });
+    const fields = SETTINGS_FIELDS[kind] ?? [];
+    const kindSettings = Object.fromEntries(fields.map((f) => [f.key, settings[f.key]?.trim()]).filter(([, v]) => v)) as ProviderSettings;
+    create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal, settings: kindSettings, rpmLimit: rpm, tpmLimit: tpm });
   }
 
   const secretList = [...(secrets.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   return (
     <Card
       title="Add a provider"
-      description="Connect OpenAI, Anthropic or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter…). Keys live in the vault."
+      description="Connect OpenAI, Anthropic, Azure OpenAI, Amazon Bedrock, Google (Gemini API, Vertex AI), Mistral or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter…). Keys live in the vault."
       testId="provider-form"
     >
       <form className="form" onSubmit={onSubmit} noValidate>
@@ -132,7 +161,7 @@ export function ProviderForm() {
         </div>
         <div className="form-row">
           <div className="field grow">
-            <label htmlFor="provider-base-url">Base URL{kind === "openai_compatible" ? "" : " (optional)"}</label>
+            <label htmlFor="provider-base-url">Base URL{KINDS_NEEDING_BASE_URL.includes(kind) ? "" : " (optional)"}</label>
             <input
               id="provider-base-url"
               data-testid="provider-base-url"
@@ -143,7 +172,9 @@ export function ProviderForm() {
             />
           </div>
           <div className="field">
-            <label htmlFor="provider-secret">API key (vault secret)</label>
+            <label htmlFor="provider-secret" title={PLACEHOLDERS[kind].key}>
+              Key (vault secret)
+            </label>
             <select id="provider-secret" data-testid="provider-secret" value={secretId} onChange={(e) => setSecretId(e.target.value)}>
               <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
               {secretList.map((s) => (
@@ -155,8 +186,25 @@ export function ProviderForm() {
             </select>
           </div>
         </div>
+        {SETTINGS_FIELDS[kind]?.length ? (
+          <div className="form-row">
+            {SETTINGS_FIELDS[kind]?.map((f) => (
+              <div className="field grow" key={f.key}>
+                <label htmlFor={`provider-setting-${f.key}`}>{f.label}</label>
+                <input
+                  id={`provider-setting-${f.key}`}
+                  data-testid={`provider-setting-${f.key}`}
+                  maxLength={80}
+                  placeholder={f.placeholder}
+                  value={settings[f.key] ?? ""}
+                  onChange={(e) => setSettings((current) => ({ ...current, [f.key]: e.target.value }))}
+                />
+              </div>
+            ))}
+          </div>
+        ) : null}
         <div className="field-hint">
-          {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
+          The secret holds {PLACEHOLDERS[kind].key}. {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
           {!secrets.isPending && secretList.length === 0 ? <>No secrets yet: </> : null}
           {can("secrets:create") ? <Link href={`/w/${slug}/vault`}>add the key to the vault</Link> : null}
           {can("secrets:create") ? " first, then pick it here." : null}

@@ -6,12 +6,12 @@ import { idSchema, paginationShape } from "./common";
 // ---------------------------------------------------------------------------------------------------
 // Providers
 
-export const PROVIDER_KINDS = ["simulator", "openai", "anthropic", "openai_compatible"] as const;
+export const PROVIDER_KINDS = ["simulator", "openai", "anthropic", "openai_compatible", "azure", "bedrock", "google", "vertex", "mistral"] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export const providerKindSchema = z.enum(PROVIDER_KINDS).meta({ id: "ProviderKind", description: "simulator is built in (one per workspace, offline)" });
 
 /** The kinds a person can add (the simulator comes with every workspace). */
-export const CREATABLE_PROVIDER_KINDS = ["openai", "anthropic", "openai_compatible"] as const;
+export const CREATABLE_PROVIDER_KINDS = ["openai", "anthropic", "openai_compatible", "azure", "bedrock", "google", "vertex", "mistral"] as const;
 export const creatableProviderKindSchema = z.enum(CREATABLE_PROVIDER_KINDS);
 
 export const PROVIDER_KIND_LABELS: Record<ProviderKind, string> = {
@@ -19,7 +19,50 @@ export const PROVIDER_KIND_LABELS: Record<ProviderKind, string> = {
   openai: "OpenAI",
   anthropic: "Anthropic",
   openai_compatible: "OpenAI-compatible",
+  azure: "Azure OpenAI",
+  bedrock: "Amazon Bedrock",
+  google: "Google Gemini API",
+  vertex: "Google Vertex AI",
+  mistral: "Mistral",
 };
+
+/** Kinds whose connection needs a base URL (the endpoint of the server or resource). */
+export const KINDS_NEEDING_BASE_URL: readonly ProviderKind[] = ["openai_compatible", "azure"];
+
+/**
+ * The non-secret settings of a connection, per kind (the key stays in the vault):
+ * - azure: `apiVersion` (a dated version such as 2024-10-21 calls /deployments/{deployment}/…?api-version=…; none or
+ *   "v1" calls the v1 API); the catalog's model ids are the deployment names
+ * - bedrock: `region` (e.g. us-east-1); the base URL defaults to https://bedrock-runtime.{region}.amazonaws.com
+ * - vertex: `project` and `location` (e.g. us-central1), needed with a service-account key (not with an express-mode API key)
+ */
+export const providerSettingsSchema = z
+  .strictObject({
+    apiVersion: text()
+      .trim()
+      .regex(/^(v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, "An api-version is v1 or a date such as 2024-10-21")
+      .optional(),
+    region: text()
+      .trim()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "An AWS region looks like us-east-1")
+      .optional(),
+    project: text()
+      .trim()
+      .regex(/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/, "A Google Cloud project id: 6-30 lowercase letters, digits and hyphens")
+      .optional(),
+    location: text()
+      .trim()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "A Google Cloud location looks like us-central1 or global")
+      .optional(),
+  })
+  .meta({ id: "ProviderSettings", description: "Non-secret connection settings: azure apiVersion, bedrock region, vertex project and location" });
+export type ProviderSettings = z.infer<typeof providerSettingsSchema>;
+
+/** A provider row's settings column, read leniently (a value that no longer parses counts as none). */
+export function settingsOf(value: unknown): ProviderSettings {
+  const parsed = providerSettingsSchema.safeParse(value ?? {});
+  return parsed.success ? parsed.data : {};
+}
 
 export const providerIdSchema = idSchema("prv");
 export const modelRowIdSchema = idSchema("mdl");
@@ -55,7 +98,10 @@ export const createProviderInputSchema = z
   .strictObject({
     name: providerNameSchema,
     kind: creatableProviderKindSchema,
-    baseUrl: baseUrlSchema.nullish().describe("Required for openai_compatible; optional for openai/anthropic (a proxy)"),
+    baseUrl: baseUrlSchema
+      .nullish()
+      .describe("Required for openai_compatible and azure (https://<resource>.openai.azure.com/openai); optional for the others (a proxy, or a test server)"),
+    settings: providerSettingsSchema.optional(),
     secretId: idSchema("sec").nullish().describe("The vault secret holding the API key"),
     isLocal: z.boolean().optional().describe("Runs on infrastructure you control. Default: true for localhost and private addresses"),
     rpmLimit: rpmLimitSchema.nullish(),
@@ -66,11 +112,22 @@ export const createProviderInputSchema = z
     if (p.kind === "openai_compatible" && !p.baseUrl) {
       issue.addIssue({ code: "custom", path: ["baseUrl"], message: "An OpenAI-compatible provider needs a base URL" });
     }
+    if (p.kind === "azure" && !p.baseUrl) {
+      issue.addIssue({
+        code: "custom",
+        path: ["baseUrl"],
+        message: "Azure OpenAI needs its resource's base URL, e.g. https://my-resource.openai.azure.com/openai",
+      });
+    }
+    if (p.kind === "bedrock" && !p.settings?.region) {
+      issue.addIssue({ code: "custom", path: ["settings", "region"], message: "Amazon Bedrock needs a region, e.g. us-east-1" });
+    }
   });
 
 const providerPatchShape = {
   name: providerNameSchema.optional(),
   baseUrl: baseUrlSchema.nullish(),
+  settings: providerSettingsSchema.optional().describe("Replaces the connection settings"),
   secretId: idSchema("sec").nullish().describe("null removes the key"),
   isLocal: z.boolean().optional(),
   rpmLimit: rpmLimitSchema.nullish().describe("null removes the limit"),
@@ -94,6 +151,7 @@ export const providerSchema = z
     name: z.string(),
     kind: providerKindSchema,
     baseUrl: z.string().nullable(),
+    settings: providerSettingsSchema,
     secretId: z.string().nullable(),
     secretName: z.string().nullable().describe("Name of the vault secret with the key (never the key)"),
     isLocal: z.boolean(),
@@ -179,7 +237,11 @@ export const updateModelWithIdInputSchema = z.strictObject({ id: modelRowIdSchem
 const booleanQuery = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 export const listModelsInputSchema = z.strictObject({
-  provider: text().trim().max(60).optional().describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, simulator)"),
+  provider: text()
+    .trim()
+    .max(60)
+    .optional()
+    .describe("A provider id (prv_...) or kind (openai, anthropic, openai_compatible, azure, bedrock, google, vertex, mistral, simulator)"),
   enabled: booleanQuery.optional().describe("Only enabled (true) or disabled (false) models"),
   ...paginationShape,
 });
@@ -204,6 +266,15 @@ export const modelSchema = z
     contextWindow: z.number().int(),
     capabilities: z.array(capabilitySchema),
     quality: z.number(),
+    qualitySource: z.string().nullable().describe("Where the seeded quality score comes from; null: set by hand in this workspace"),
+    qualityAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) the seeded quality score is as of"),
+    qualityObserved: z.number().nullable().describe("Quality observed from graded answers: reserved, not measured yet (routing uses quality)"),
+    reasoning: z.boolean().describe("A reasoning model: routed with a larger output floor"),
+    priceSource: z.string().nullable().describe("Where the prices, context window and capabilities come from; null: entered by hand"),
+    priceAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) the prices are as of"),
+    deprecatedAt: z.string().nullable().describe("The provider's announced deprecation date (YYYY-MM-DD)"),
+    retiredAt: z.string().nullable().describe("The provider's retirement date (YYYY-MM-DD): from then on, routing picks the model only when pinned"),
+    retired: z.boolean().describe("retiredAt has passed"),
     enabled: z.boolean(),
     isSimulator: z.boolean(),
     latencyP50Ms: z.number().int().nullable().describe("Observed median latency of successful and timed-out calls (a timeout at its time; last 100 calls)"),
@@ -229,6 +300,13 @@ export const modelSuggestionSchema = z
     contextWindow: z.number().int(),
     capabilities: z.array(capabilitySchema),
     quality: z.number(),
+    qualitySource: z.string().nullable(),
+    qualityAsOf: z.string().nullable(),
+    reasoning: z.boolean(),
+    priceSource: z.string(),
+    priceAsOf: z.string(),
+    deprecatedAt: z.string().nullable(),
+    retiredAt: z.string().nullable(),
   })
   .meta({ id: "ModelSuggestion" });
 export type ModelSuggestion = z.infer<typeof modelSuggestionSchema>;

@@ -7,6 +7,13 @@
  * - OpenAI models             GET  /v1/models
  * - Anthropic Messages        POST /v1/messages            (stream and non-stream, tool_use, JSON output, usage)
  * - OpenAI Responses          POST /v1/responses           (non-stream only: what `@ai-sdk/openai`'s default model uses)
+ * - Azure OpenAI              POST …/deployments/{deployment}/chat/completions?api-version=… (api-key header), and the
+ *                             v1 API's …/chat/completions; Mistral's chat completions are OpenAI's
+ * - Google Gemini             POST …/models/{model}:generateContent and :streamGenerateContent?alt=sse (Gemini API, Vertex)
+ * - Amazon Bedrock Converse   POST …/model/{modelId}/converse (non-stream only; SigV4 or bearer)
+ * - Google OAuth token        POST …/token (a service-account key's JWT bearer grant; the signature is not checked)
+ * (./cloud-protocols.ts holds the Gemini, Bedrock and token handlers.) The recorded `apiKey` is the key sent as
+ * Authorization: Bearer, x-api-key, api-key or x-goog-api-key, or a SigV4 request's access key id.
  *
  * Behaviour (deterministic, so tests can assert on it):
  * - Text replies are `[stub <model>] <last user text>` (the user text truncated to 200 characters).
@@ -42,6 +49,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { bedrockConverse, geminiAnswer, geminiFrames, geminiResponse, oauthToken, sigV4AccessKeyId, type CloudHelpers } from "./cloud-protocols";
 
 export interface StubFault {
   status?: number;
@@ -96,6 +104,8 @@ export interface StubEmbedding {
 
 export interface StubCall {
   path: string;
+  /** the request's query string ("" when none), e.g. Azure's ?api-version=… */
+  query?: string;
   model: string;
   stream: boolean;
   body: unknown;
@@ -216,8 +226,19 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
         data: [...seen].map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "llm-stub" })),
       });
     }
-    if (req.method !== "POST" || !["/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"].includes(path)) {
+    const gemini = /\/models\/([^/]+):(generateContent|streamGenerateContent)$/.exec(path);
+    const azure = /\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
+    const bedrock = /\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+    const chat = path.endsWith("/chat/completions");
+    const oauth = path.endsWith("/token");
+    const known = ["/v1/embeddings", "/v1/messages", "/v1/responses"].includes(path) || chat || !!gemini || !!bedrock || oauth;
+    if (req.method !== "POST" || !known) {
       return sendJson(res, 404, { error: { message: `Unknown route ${req.method} ${path}`, type: "invalid_request_error" } });
+    }
+    if (oauth) {
+      const token = oauthToken(await readBody(req));
+      calls.push({ path, model: "", stream: false, body: { issuer: token.issuer }, at: Date.now(), apiKey: null });
+      return sendJson(res, token.status, token.body);
     }
 
     let body: Record<string, unknown>;
@@ -228,10 +249,11 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     } catch {
       return sendJson(res, 400, { error: { message: "Request body is not valid JSON", type: "invalid_request_error" } });
     }
-    const model = typeof body.model === "string" ? body.model : "";
-    const stream = body.stream === true;
+    const urlModel = gemini?.[1] ?? azure?.[1] ?? bedrock?.[1];
+    const model = urlModel !== undefined ? decodeURIComponent(urlModel) : typeof body.model === "string" ? body.model : "";
+    const stream = gemini ? gemini[2] === "streamGenerateContent" : bedrock ? bedrock[2] === "converse-stream" : body.stream === true;
     const traceparent = typeof req.headers.traceparent === "string" ? req.headers.traceparent : null;
-    const call: StubCall = { path, model, stream, body, at: Date.now(), apiKey, traceparent };
+    const call: StubCall = { path, query: url.search, model, stream, body, at: Date.now(), apiKey, traceparent };
     calls.push(call);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -279,6 +301,21 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendJson(res, 200, embeddings(body, model, takeVector));
     }
     if (path === "/v1/messages") return anthropicMessages(res, call, body, model, id, stream, sse);
+    if (gemini) {
+      if (malformed && !stream) return sendMalformed(res);
+      const answer = geminiAnswer(body, { model, id, content: sse.content, finishReason: sse.finishReason, reasoningTokens: sse.reasoningTokens }, CLOUD);
+      if (answer.reply !== undefined) call.reply = answer.reply;
+      if (!stream) return sendJson(res, 200, geminiResponse(answer));
+      const { frames, paced } = geminiFrames(answer, CLOUD);
+      return sendSse(res, frames, paced, `data: {"candidates": [{"content": \r\n\r\n`, sse);
+    }
+    if (bedrock) {
+      if (stream) return sendJson(res, 400, { message: "The LLM stub serves Bedrock Converse without streaming only (no event-stream framing)" });
+      if (malformed) return sendMalformed(res);
+      const answer = bedrockConverse(body, { model, id, content: sse.content, finishReason: sse.finishReason }, CLOUD);
+      if (answer.reply !== undefined) call.reply = answer.reply;
+      return sendJson(res, 200, answer.body);
+    }
     if (path === "/v1/responses") {
       if (stream)
         return sendJson(res, 400, {
@@ -874,9 +911,14 @@ function errorBody(path: string, status: number, code?: StubFault["errorCode"]) 
 function readApiKey(req: http.IncomingMessage): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === "string" && auth.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim() || null;
-  const key = req.headers["x-api-key"];
-  return typeof key === "string" && key ? key : null;
+  for (const header of ["x-api-key", "api-key", "x-goog-api-key"]) {
+    const key = req.headers[header];
+    if (typeof key === "string" && key) return key;
+  }
+  return sigV4AccessKeyId(req);
 }
+
+const CLOUD: CloudHelpers = { minimalValue: (schema) => minimalValue(schema), replyText, tokens, splitPieces };
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

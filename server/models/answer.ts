@@ -35,10 +35,19 @@ export function lenientJsonOutput(schema: z.ZodType) {
 
 /** The answer's problem, if any: cut at maxOutputTokens first (its JSON is then cut too), then the JSON asked for. */
 export function answerProblemOf(
-  answer: { object?: unknown; finishReason: string },
+  answer: { object?: unknown; finishReason: string; text?: string; usage?: { outputTokenDetails?: { reasoningTokens?: number | undefined } } },
   req: { output?: { schema: z.ZodType }; maxOutputTokens: number },
 ): AnswerProblem | undefined {
   if (answer.finishReason === "length") {
+    const reasoning = answer.usage?.outputTokenDetails?.reasoningTokens ?? 0;
+    // a reasoning model that thought until the limit and answered nothing: the same problem, named (the run engine's
+    // retry with more room applies to it as to any cut answer)
+    if (!answer.text?.trim() && reasoning > 0) {
+      return {
+        code: "ANSWER_TRUNCATED",
+        message: `The model spent the whole output limit of ${req.maxOutputTokens} tokens on reasoning (${reasoning} tokens) and answered nothing`,
+      };
+    }
     return { code: "ANSWER_TRUNCATED", message: `The answer was cut at the output limit of ${req.maxOutputTokens} tokens` };
   }
   if (!req.output) return undefined;

@@ -33,6 +33,8 @@ export interface ProviderInfo {
   /** shared rate limits of the connection (./rate-limits.ts); null: none */
   rpmLimit?: number | null;
   tpmLimit?: number | null;
+  /** the kind's non-secret settings (lib/schemas/models.ts providerSettingsSchema) */
+  settings?: unknown;
   /** the workspace's egress lists (the same object for every provider of the workspace) */
   egress?: { allowHosts: string[]; denyHosts: string[] };
 }

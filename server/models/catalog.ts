@@ -22,7 +22,7 @@ import {
   type ModelSuggestion,
   type ProviderKind,
 } from "@/lib/schemas/models";
-import { knownModels, simulatorCapabilities, suggestModel as suggestKnownModel } from "./known-models";
+import { isRetired, knownModels, simulatorCapabilities, suggestModel as suggestKnownModel } from "./known-models";
 import { SIMULATOR_MODELS } from "./simulator";
 import { invalidateCatalogCache } from "./catalog-cache";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
@@ -53,6 +53,11 @@ function cachePricesOf(row: ModelRow) {
   return { ...own, effectiveCacheReadPrice: effective.cacheReadPrice, effectiveCacheWritePrice: effective.cacheWritePrice };
 }
 
+/** A DATE column as YYYY-MM-DD (null stays null). */
+const day = (value: Date | null): string | null => (value ? value.toISOString().slice(0, 10) : null);
+/** YYYY-MM-DD to a DATE column's value. */
+const dateOf = (value: string | null | undefined): Date | null => (value ? new Date(`${value}T00:00:00.000Z`) : null);
+
 export function toModel(row: ModelRow): ModelOutput {
   return {
     id: row.id,
@@ -72,6 +77,15 @@ export function toModel(row: ModelRow): ModelOutput {
     contextWindow: row.contextWindow,
     capabilities: row.capabilities.filter((c) => CAPABILITY_SET.has(c)) as ModelOutput["capabilities"],
     quality: row.quality,
+    qualitySource: row.qualitySource,
+    qualityAsOf: day(row.qualityAsOf),
+    qualityObserved: row.qualityObserved,
+    reasoning: row.reasoning,
+    priceSource: row.priceSource,
+    priceAsOf: day(row.priceAsOf),
+    deprecatedAt: day(row.deprecatedAt),
+    retiredAt: day(row.retiredAt),
+    retired: isRetired(row.retiredAt),
     enabled: row.enabled,
     isSimulator: row.provider.kind === "simulator",
     latencyP50Ms: row.latencyP50Ms,
@@ -162,6 +176,15 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
           contextWindow: data.contextWindow ?? known?.contextWindow ?? 8_192,
           capabilities: data.capabilities ?? known?.capabilities ?? [],
           quality: data.quality ?? known?.quality ?? 0.5,
+          // a quality entered by hand has no seed source
+          qualitySource: data.quality === undefined ? (known?.qualitySource ?? null) : null,
+          qualityAsOf: data.quality === undefined ? dateOf(known?.qualityAsOf) : null,
+          reasoning: known?.reasoning ?? false,
+          // the dated source holds for the known figures only: any price entered by hand makes them the workspace's own
+          priceSource: known && data.inputPrice === undefined && data.outputPrice === undefined ? known.priceSource : null,
+          priceAsOf: known && data.inputPrice === undefined && data.outputPrice === undefined ? dateOf(known.priceAsOf) : null,
+          deprecatedAt: dateOf(known?.deprecatedAt),
+          retiredAt: dateOf(known?.retiredAt),
           enabled: data.enabled,
         },
         include: modelInclude,
@@ -200,7 +223,9 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
         ...(data.cacheWritePrice !== undefined ? { cacheWritePrice: data.cacheWritePrice } : {}),
         ...(data.contextWindow !== undefined ? { contextWindow: data.contextWindow } : {}),
         ...(data.capabilities !== undefined ? { capabilities: data.capabilities } : {}),
-        ...(data.quality !== undefined ? { quality: data.quality } : {}),
+        // a quality set by hand is the workspace's own: its seed source no longer applies
+        ...(data.quality !== undefined ? { quality: data.quality, qualitySource: null, qualityAsOf: null } : {}),
+        ...(data.inputPrice !== undefined || data.outputPrice !== undefined ? { priceSource: null, priceAsOf: null } : {}),
         ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
       },
       include: modelInclude,
@@ -312,6 +337,7 @@ export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{
       contextWindow: m.contextWindow,
       capabilities: simulatorCapabilities(modelId),
       quality: m.quality,
+      ...simulatorProvenance(modelId),
       enabled: true,
     })),
     skipDuplicates: true,
@@ -321,6 +347,17 @@ export async function seedDefaultCatalog(tx: Tx, workspaceId: string): Promise<{
     skipDuplicates: true,
   });
   return { providerId, created: true };
+}
+
+/** The simulator models' dated sources, as the known-models table states them. */
+function simulatorProvenance(modelId: string) {
+  const known = suggestKnownModel("simulator", modelId);
+  return {
+    qualitySource: known?.qualitySource ?? null,
+    qualityAsOf: dateOf(known?.qualityAsOf),
+    priceSource: known?.priceSource ?? null,
+    priceAsOf: dateOf(known?.priceAsOf),
+  };
 }
 
 /** Seeds the default catalog of a workspace created before it existed (cheap when it is there already). */

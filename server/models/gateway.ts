@@ -66,6 +66,8 @@ import { costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome }
 import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
+import { settingsOf } from "@/lib/schemas/models";
+import { withReasoningRoom } from "./known-models";
 import { languageModelFor, type ProviderConnection } from "./provider-factory";
 import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
@@ -505,12 +507,14 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       continue;
     }
 
+    // a reasoning model thinks within its output limit: it gets room for that (./known-models.ts)
+    const callReq = withReasoningRoom(entry, req);
     // budget: the worst case for this model, reserved until its usage row settles it (server/ledger/reservations.ts)
     let reservation: BudgetReservation | null;
     try {
       reservation = await reserveBudget(ctx, {
         runId: req.runId,
-        estimateUsd: () => costOf(entry, promptTokensOf(entry), req.maxOutputTokens),
+        estimateUsd: () => costOf(entry, promptTokensOf(entry), callReq.maxOutputTokens),
         runLimitUsd: req.runBudgetUsd,
         ttlMs: timeoutMs,
       });
@@ -537,7 +541,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       break;
     }
     // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on
-    const slotWait = await waitForRateSlot(ctx, provider, promptTokens + req.maxOutputTokens, retryAfterCapMs, req.abortSignal);
+    const slotWait = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
     if (slotWait > 0) {
       transient++;
       breaker.hold(provider.id, now() + slotWait);
@@ -586,7 +590,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       let result: ModelAnswer;
       if (onTextDelta) {
         if (calls > 1) req.onStreamRestart?.();
-        result = await streamAnswer(model, req, signal, watchdog, (delta) => {
+        result = await streamAnswer(model, callReq, signal, watchdog, (delta) => {
           received += delta;
           try {
             onTextDelta(delta);
@@ -596,7 +600,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
           }
         });
       } else {
-        result = await generateAnswer(model, req, signal);
+        result = await generateAnswer(model, callReq, signal);
       }
       const latencyMs = Math.round(performance.now() - started);
       const tokens = tokenUsageOf(result.usage, { inputTokens: promptTokensOf(entry), outputTokens: Math.ceil(result.text.length / 4) });
@@ -604,7 +608,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const costUsd = costOfUsage(usagePrices(entry), tokens);
       // the transport worked: the provider is fine, whatever the answer is worth (a bad answer is the answer's problem)
       permit.success();
-      const answerProblem = answerProblemOf(result, req);
+      const answerProblem = answerProblemOf(result, callReq);
       const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
       await writeUsageRow(ctx, req, {
         ...usageBase,
@@ -921,6 +925,7 @@ export function connectionOf(provider: ProviderInfo): ProviderConnection {
     name: provider.name,
     baseUrl: provider.baseUrl,
     isLocal: provider.isLocal,
+    settings: settingsOf(provider.settings),
     egress: provider.egress,
   };
 }

@@ -1,7 +1,13 @@
 /**
  * Well-known models with list prices (USD per million tokens), context windows, capabilities and a seeded
  * quality estimate (0..1, a rough relative score; every workspace can edit its own). Used to prefill the
- * catalog when someone adds a model id we know. Prices change: these are defaults, not truth.
+ * catalog when someone adds a model id we know. Prices change: these are defaults, not truth, so each entry says
+ * where its figures come from and as of when (`priceSource`, `priceAsOf`), and the same for its quality score
+ * (`qualitySource`, `qualityAsOf`). `deprecatedAt` / `retiredAt` are the provider's announced dates: a retired model
+ * is shown as such and routed to only when pinned. `reasoning` marks models that reason by default (o-series,
+ * GPT-5, Gemini 2.5 thinking, DeepSeek R1, Magistral): they spend output tokens thinking before they answer, so
+ * routing gives them at least REASONING_MIN_OUTPUT_TOKENS. Claude's extended thinking is off unless a request turns
+ * it on, and Cadre does not, so Claude models are not flagged.
  */
 import type { Capability } from "@/lib/schemas/model-policy";
 import type { ModelSuggestion, ProviderKind } from "@/lib/schemas/models";
@@ -16,6 +22,36 @@ interface Known {
   contextWindow: number;
   capabilities: Capability[];
   quality: number;
+  reasoning?: boolean;
+  deprecatedAt?: string;
+  retiredAt?: string;
+}
+
+/** Where a table's figures come from and as of when. */
+interface Dated {
+  priceSource: string;
+  priceAsOf: string;
+  qualitySource: string | null;
+  qualityAsOf: string | null;
+}
+
+/** The seeded quality scores are Cadre's own hand-set relative estimates, not measurements. */
+const SEED_QUALITY = "Cadre seed estimate: a hand-set relative score, not measured";
+const SEED_QUALITY_AS_OF = "2025-11-21";
+
+/**
+ * The output floor of a reasoning model: its hidden reasoning counts against maxOutputTokens, and with a small limit
+ * it can spend all of it thinking and answer nothing (finish reason `length`, empty text).
+ */
+export const REASONING_MIN_OUTPUT_TOKENS = 8_192;
+
+/**
+ * A call's request as a model gets it: a reasoning model asked for fewer than REASONING_MIN_OUTPUT_TOKENS gets that
+ * much more room for its thinking (added, not a floor, so that a retry with more room still grows), others as asked.
+ */
+export function withReasoningRoom<T extends { maxOutputTokens: number }>(entry: { reasoning?: boolean }, req: T): T {
+  if (!entry.reasoning || req.maxOutputTokens >= REASONING_MIN_OUTPUT_TOKENS) return req;
+  return { ...req, maxOutputTokens: req.maxOutputTokens + REASONING_MIN_OUTPUT_TOKENS };
 }
 
 const TJV: Capability[] = ["tools", "json", "vision"];
@@ -27,12 +63,30 @@ const OPENAI: Known[] = [
   { modelId: "gpt-4.1", displayName: "GPT-4.1", inputPrice: 2, outputPrice: 8, contextWindow: 1_047_576, capabilities: TJV, quality: 0.88 },
   { modelId: "gpt-4.1-mini", displayName: "GPT-4.1 mini", inputPrice: 0.4, outputPrice: 1.6, contextWindow: 1_047_576, capabilities: TJV, quality: 0.78 },
   { modelId: "gpt-4.1-nano", displayName: "GPT-4.1 nano", inputPrice: 0.1, outputPrice: 0.4, contextWindow: 1_047_576, capabilities: TJV, quality: 0.6 },
-  { modelId: "gpt-5", displayName: "GPT-5", inputPrice: 1.25, outputPrice: 10, contextWindow: 400_000, capabilities: TJV, quality: 0.95 },
-  { modelId: "gpt-5-mini", displayName: "GPT-5 mini", inputPrice: 0.25, outputPrice: 2, contextWindow: 400_000, capabilities: TJV, quality: 0.85 },
-  { modelId: "gpt-5-nano", displayName: "GPT-5 nano", inputPrice: 0.05, outputPrice: 0.4, contextWindow: 400_000, capabilities: TJV, quality: 0.7 },
-  { modelId: "o3-mini", displayName: "o3-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJ, quality: 0.85 },
-  { modelId: "o4-mini", displayName: "o4-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJV, quality: 0.87 },
-  { modelId: "o3", displayName: "o3", inputPrice: 2, outputPrice: 8, contextWindow: 200_000, capabilities: TJV, quality: 0.93 },
+  { modelId: "gpt-5", displayName: "GPT-5", inputPrice: 1.25, outputPrice: 10, contextWindow: 400_000, capabilities: TJV, quality: 0.95, reasoning: true },
+  {
+    modelId: "gpt-5-mini",
+    displayName: "GPT-5 mini",
+    inputPrice: 0.25,
+    outputPrice: 2,
+    contextWindow: 400_000,
+    capabilities: TJV,
+    quality: 0.85,
+    reasoning: true,
+  },
+  {
+    modelId: "gpt-5-nano",
+    displayName: "GPT-5 nano",
+    inputPrice: 0.05,
+    outputPrice: 0.4,
+    contextWindow: 400_000,
+    capabilities: TJV,
+    quality: 0.7,
+    reasoning: true,
+  },
+  { modelId: "o3-mini", displayName: "o3-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJ, quality: 0.85, reasoning: true },
+  { modelId: "o4-mini", displayName: "o4-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJV, quality: 0.87, reasoning: true },
+  { modelId: "o3", displayName: "o3", inputPrice: 2, outputPrice: 8, contextWindow: 200_000, capabilities: TJV, quality: 0.93, reasoning: true },
   { modelId: "gpt-3.5-turbo", displayName: "GPT-3.5 Turbo", inputPrice: 0.5, outputPrice: 1.5, contextWindow: 16_385, capabilities: TJ, quality: 0.5 },
   {
     modelId: "text-embedding-3-small",
@@ -114,6 +168,8 @@ const ANTHROPIC: Known[] = [
     contextWindow: 200_000,
     capabilities: TJV,
     quality: 0.87,
+    deprecatedAt: "2025-10-28",
+    retiredAt: "2026-02-19",
   },
   {
     modelId: "claude-3-5-sonnet-20241022",
@@ -124,6 +180,8 @@ const ANTHROPIC: Known[] = [
     contextWindow: 200_000,
     capabilities: TJV,
     quality: 0.84,
+    deprecatedAt: "2025-08-13",
+    retiredAt: "2025-10-22",
   },
   {
     modelId: "claude-3-5-haiku-20241022",
@@ -134,6 +192,18 @@ const ANTHROPIC: Known[] = [
     contextWindow: 200_000,
     capabilities: TJV,
     quality: 0.7,
+    deprecatedAt: "2025-10-28",
+    retiredAt: "2026-02-19",
+  },
+  {
+    modelId: "claude-opus-4-5-20251101",
+    aliases: ["claude-opus-4-5", "claude-opus-4.5"],
+    displayName: "Claude Opus 4.5",
+    inputPrice: 5,
+    outputPrice: 25,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.96,
   },
 ];
 
@@ -238,6 +308,7 @@ const OPEN_WEIGHTS: Known[] = [
     contextWindow: 128_000,
     capabilities: ["json"],
     quality: 0.5,
+    reasoning: true,
   },
   {
     modelId: "nomic-embed-text",
@@ -261,6 +332,222 @@ const OPEN_WEIGHTS: Known[] = [
   },
 ];
 
+/** Gemini models as the Gemini API and Vertex AI serve them (prices for prompts up to 200k tokens; standard tier). */
+const GEMINI: Known[] = [
+  {
+    modelId: "gemini-2.5-pro",
+    displayName: "Gemini 2.5 Pro",
+    inputPrice: 1.25,
+    outputPrice: 10,
+    contextWindow: 1_048_576,
+    capabilities: TJV,
+    quality: 0.93,
+    reasoning: true,
+  },
+  {
+    modelId: "gemini-2.5-flash",
+    displayName: "Gemini 2.5 Flash",
+    inputPrice: 0.3,
+    outputPrice: 2.5,
+    contextWindow: 1_048_576,
+    capabilities: TJV,
+    quality: 0.84,
+    reasoning: true,
+  },
+  {
+    modelId: "gemini-2.5-flash-lite",
+    displayName: "Gemini 2.5 Flash-Lite",
+    inputPrice: 0.1,
+    outputPrice: 0.4,
+    contextWindow: 1_048_576,
+    capabilities: TJV,
+    quality: 0.72,
+  },
+  {
+    modelId: "gemini-2.0-flash",
+    aliases: ["gemini-2.0-flash-001"],
+    displayName: "Gemini 2.0 Flash",
+    inputPrice: 0.1,
+    outputPrice: 0.4,
+    contextWindow: 1_048_576,
+    capabilities: TJV,
+    quality: 0.75,
+  },
+  {
+    modelId: "gemini-1.5-pro",
+    aliases: ["gemini-1.5-pro-002"],
+    displayName: "Gemini 1.5 Pro",
+    inputPrice: 1.25,
+    outputPrice: 5,
+    contextWindow: 2_097_152,
+    capabilities: TJV,
+    quality: 0.8,
+    retiredAt: "2025-09-24",
+  },
+  {
+    modelId: "gemini-embedding-001",
+    displayName: "Gemini Embedding",
+    inputPrice: 0.15,
+    outputPrice: 0,
+    contextWindow: 2_048,
+    capabilities: ["embeddings"],
+    quality: 0.75,
+  },
+];
+
+const MISTRAL: Known[] = [
+  {
+    modelId: "mistral-large-latest",
+    aliases: ["mistral-large-2411"],
+    displayName: "Mistral Large",
+    inputPrice: 2,
+    outputPrice: 6,
+    contextWindow: 131_072,
+    capabilities: TJ,
+    quality: 0.82,
+  },
+  {
+    modelId: "mistral-medium-latest",
+    aliases: ["mistral-medium-2505", "mistral-medium-2508"],
+    displayName: "Mistral Medium 3",
+    inputPrice: 0.4,
+    outputPrice: 2,
+    contextWindow: 131_072,
+    capabilities: TJV,
+    quality: 0.8,
+  },
+  {
+    modelId: "mistral-small-latest",
+    aliases: ["mistral-small-2503", "mistral-small-2506"],
+    displayName: "Mistral Small 3",
+    inputPrice: 0.1,
+    outputPrice: 0.3,
+    contextWindow: 131_072,
+    capabilities: TJV,
+    quality: 0.66,
+  },
+  {
+    modelId: "codestral-latest",
+    aliases: ["codestral-2501", "codestral-2508"],
+    displayName: "Codestral",
+    inputPrice: 0.3,
+    outputPrice: 0.9,
+    contextWindow: 262_144,
+    capabilities: TJ,
+    quality: 0.7,
+  },
+  {
+    modelId: "magistral-medium-latest",
+    aliases: ["magistral-medium-2506", "magistral-medium-2507"],
+    displayName: "Magistral Medium",
+    inputPrice: 2,
+    outputPrice: 5,
+    contextWindow: 40_960,
+    capabilities: TJ,
+    quality: 0.82,
+    reasoning: true,
+  },
+  {
+    modelId: "ministral-8b-latest",
+    aliases: ["ministral-8b-2410"],
+    displayName: "Ministral 8B",
+    inputPrice: 0.1,
+    outputPrice: 0.1,
+    contextWindow: 131_072,
+    capabilities: TJ,
+    quality: 0.5,
+  },
+  {
+    modelId: "mistral-embed",
+    displayName: "Mistral Embed",
+    inputPrice: 0.1,
+    outputPrice: 0,
+    contextWindow: 8_192,
+    capabilities: ["embeddings"],
+    quality: 0.6,
+  },
+];
+
+/**
+ * Bedrock model ids (on-demand, us-east-1 list prices). A cross-region inference profile id ("us.anthropic…",
+ * "eu.…", "apac.…", "global.…") matches the model it routes to. Anthropic models on Bedrock cost what Anthropic lists.
+ */
+const BEDROCK: Known[] = [
+  {
+    modelId: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    displayName: "Claude Sonnet 4.5 (Bedrock)",
+    inputPrice: 3,
+    outputPrice: 15,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.93,
+  },
+  {
+    modelId: "anthropic.claude-sonnet-4-20250514-v1:0",
+    displayName: "Claude Sonnet 4 (Bedrock)",
+    inputPrice: 3,
+    outputPrice: 15,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.9,
+  },
+  {
+    modelId: "anthropic.claude-haiku-4-5-20251001-v1:0",
+    displayName: "Claude Haiku 4.5 (Bedrock)",
+    inputPrice: 1,
+    outputPrice: 5,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.8,
+  },
+  {
+    modelId: "anthropic.claude-3-5-sonnet-20241022-v2:0",
+    displayName: "Claude 3.5 Sonnet v2 (Bedrock)",
+    inputPrice: 3,
+    outputPrice: 15,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.84,
+    deprecatedAt: "2025-08-13",
+  },
+  {
+    modelId: "amazon.nova-pro-v1:0",
+    displayName: "Amazon Nova Pro",
+    inputPrice: 0.8,
+    outputPrice: 3.2,
+    contextWindow: 300_000,
+    capabilities: TJV,
+    quality: 0.75,
+  },
+  {
+    modelId: "amazon.nova-lite-v1:0",
+    displayName: "Amazon Nova Lite",
+    inputPrice: 0.06,
+    outputPrice: 0.24,
+    contextWindow: 300_000,
+    capabilities: TJV,
+    quality: 0.62,
+  },
+  {
+    modelId: "amazon.nova-micro-v1:0",
+    displayName: "Amazon Nova Micro",
+    inputPrice: 0.035,
+    outputPrice: 0.14,
+    contextWindow: 128_000,
+    capabilities: TJ,
+    quality: 0.5,
+  },
+  {
+    modelId: "meta.llama3-3-70b-instruct-v1:0",
+    displayName: "Llama 3.3 70B (Bedrock)",
+    inputPrice: 0.72,
+    outputPrice: 0.72,
+    contextWindow: 128_000,
+    capabilities: TJ,
+    quality: 0.72,
+  },
+];
+
 const SIMULATOR: Known[] = Object.entries(SIMULATOR_MODELS).map(([modelId, m]) => ({
   modelId,
   displayName: m.displayName,
@@ -281,8 +568,48 @@ const BY_KIND: Record<ProviderKind, Known[]> = {
   anthropic: ANTHROPIC,
   // gateways (OpenRouter, LiteLLM …) also serve the cloud models, often as "vendor/model"
   openai_compatible: [...OPEN_WEIGHTS, ...OPENAI, ...ANTHROPIC],
+  // Azure model ids are deployment names, usually the OpenAI model's name
+  azure: OPENAI,
+  bedrock: BEDROCK,
+  google: GEMINI,
+  vertex: GEMINI,
+  mistral: MISTRAL,
   simulator: SIMULATOR,
 };
+
+const PRICING_PAGE = (provider: string, asOf: string): Dated => ({
+  priceSource: `${provider} pricing page (list price)`,
+  priceAsOf: asOf,
+  qualitySource: SEED_QUALITY,
+  qualityAsOf: SEED_QUALITY_AS_OF,
+});
+
+/** Where each table's figures come from. Retirement dates come from the providers' deprecation pages. */
+const DATED: Record<ProviderKind, Dated> = {
+  openai: PRICING_PAGE("https://openai.com/api/pricing", "2025-09-01"),
+  anthropic: PRICING_PAGE("https://www.anthropic.com/pricing (retirements: https://docs.anthropic.com/en/docs/about-claude/model-deprecations)", "2025-11-24"),
+  openai_compatible: PRICING_PAGE("open weights served by yourself: no per-token price", "2025-09-01"),
+  azure: PRICING_PAGE("Azure OpenAI pricing page, global deployment (equal to OpenAI's list price)", "2025-09-01"),
+  bedrock: PRICING_PAGE("https://aws.amazon.com/bedrock/pricing, on-demand us-east-1", "2025-10-15"),
+  google: PRICING_PAGE("https://ai.google.dev/gemini-api/docs/pricing, paid tier, prompts up to 200k tokens", "2025-09-01"),
+  vertex: PRICING_PAGE("https://cloud.google.com/vertex-ai/generative-ai/pricing, prompts up to 200k tokens", "2025-09-01"),
+  mistral: PRICING_PAGE("https://mistral.ai/pricing", "2025-09-01"),
+  simulator: {
+    priceSource: "Cadre simulator: notional prices, nothing is billed",
+    priceAsOf: "2025-11-21",
+    qualitySource: "Cadre simulator: notional",
+    qualityAsOf: "2025-11-21",
+  },
+};
+
+function dated(kind: ProviderKind, k: Known): Dated {
+  const table = DATED[kind];
+  if (kind !== "openai_compatible") return table;
+  // a gateway serving a cloud model: that model's own table
+  if (OPENAI.includes(k)) return DATED.openai;
+  if (ANTHROPIC.includes(k)) return DATED.anthropic;
+  return table;
+}
 
 function toSuggestion(kind: ProviderKind, k: Known, modelId: string): ModelSuggestion {
   return {
@@ -294,6 +621,10 @@ function toSuggestion(kind: ProviderKind, k: Known, modelId: string): ModelSugge
     contextWindow: k.contextWindow,
     capabilities: [...k.capabilities],
     quality: k.quality,
+    reasoning: k.reasoning ?? false,
+    deprecatedAt: k.deprecatedAt ?? null,
+    retiredAt: k.retiredAt ?? null,
+    ...dated(kind, k),
   };
 }
 
@@ -301,9 +632,13 @@ function matches(k: Known, id: string): boolean {
   return [k.modelId, ...(k.aliases ?? [])].some((name) => name.toLowerCase() === id);
 }
 
+/** Bedrock's cross-region inference profiles prefix the model id with a geography. */
+const BEDROCK_PROFILE = /^(us|eu|apac|us-gov|global)\./;
+
 /**
  * Prefill for a model id: an exact id or alias, else a dated/tagged variant of a known id
- * ("gpt-4o-2024-08-06", "llama3.1:8b-instruct-q4_K_M"), else a gateway's "vendor/model" form. Null when unknown.
+ * ("gpt-4o-2024-08-06", "llama3.1:8b-instruct-q4_K_M"), else a gateway's "vendor/model" form, else (Bedrock) an
+ * inference profile of a known model, else (Vertex) a "model@version" id. Null when unknown.
  */
 export function suggestModel(kind: ProviderKind, modelId: string): ModelSuggestion | null {
   const id = modelId.trim().toLowerCase();
@@ -324,6 +659,10 @@ export function suggestModel(kind: ProviderKind, modelId: string): ModelSuggesti
     }
   }
   if (best) return toSuggestion(kind, best, modelId.trim());
+  if (kind === "bedrock" && BEDROCK_PROFILE.test(id)) {
+    const inner = suggestModel(kind, modelId.trim().replace(/^[a-z-]+\./i, ""));
+    return inner ? { ...inner, modelId: modelId.trim() } : null;
+  }
   const slash = id.lastIndexOf("/");
   if (slash > 0 && kind === "openai_compatible") {
     const inner = suggestModel(kind, modelId.trim().slice(slash + 1));
@@ -338,9 +677,23 @@ export function knownModels(kind: ProviderKind): ModelSuggestion[] {
   return own.map((k) => toSuggestion(kind, k, k.modelId));
 }
 
-/** A cheap, widely available model to test a connection with when the catalog has none for the provider. */
+/** Whether a model is retired on a day: its retirement date has come. */
+export function isRetired(retiredAt: string | Date | null | undefined, now: Date = new Date()): boolean {
+  if (!retiredAt) return false;
+  const day = typeof retiredAt === "string" ? retiredAt : retiredAt.toISOString().slice(0, 10);
+  return day <= now.toISOString().slice(0, 10);
+}
+
+/**
+ * A cheap, current model to test a connection with when the catalog has none for the provider (none is retired: a
+ * test that fails because the default model is gone would blame the key). Azure needs a deployment name: no default.
+ */
 export const DEFAULT_TEST_MODEL: Partial<Record<ProviderKind, string>> = {
-  openai: "gpt-4o-mini",
-  anthropic: "claude-3-5-haiku-20241022",
+  openai: "gpt-4.1-nano",
+  anthropic: "claude-haiku-4-5-20251001",
+  bedrock: "amazon.nova-micro-v1:0",
+  google: "gemini-2.5-flash-lite",
+  vertex: "gemini-2.5-flash-lite",
+  mistral: "mistral-small-latest",
   simulator: "sim-fast",
 };

@@ -6,8 +6,14 @@ import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { createAzure } from "@ai-sdk/azure";
+import { createAmazonBedrock } from "@ai-sdk/amazon-bedrock";
+import { createGoogleGenerativeAI } from "@ai-sdk/google";
+import { createVertex, type GoogleVertexProviderSettings } from "@ai-sdk/google-vertex";
+import { createMistral } from "@ai-sdk/mistral";
 import { AppError } from "@/lib/errors";
-import type { ProviderKind } from "@/lib/schemas/models";
+import type { ProviderKind, ProviderSettings } from "@/lib/schemas/models";
+import { awsKeysOf, serviceAccountOf, serviceAccountToken } from "./cloud-credentials";
 import { egress, type WorkspaceEgressLists } from "@/server/egress";
 import { createSimulatorEmbeddingModel, createSimulatorModel } from "./simulator";
 import { injectTraceHeaders, tracingActive } from "@/server/observability/tracing";
@@ -21,6 +27,8 @@ export interface ProviderConnection {
   baseUrl: string | null;
   /** a routing label (local first / local only); it opens nothing: private addresses need CADRE_EGRESS_ALLOW */
   isLocal: boolean;
+  /** the kind's non-secret settings (Azure apiVersion, Bedrock region, Vertex project and location) */
+  settings?: ProviderSettings | null;
   /** the workspace's egress allow/deny lists, which narrow what the guard lets through */
   egress?: WorkspaceEgressLists | null;
 }
@@ -72,9 +80,81 @@ function trimmedBaseUrl(provider: ProviderConnection): string | undefined {
   return provider.baseUrl ? provider.baseUrl.replace(/\/+$/, "") : undefined;
 }
 
+/**
+ * Azure OpenAI: the model id is the deployment name. A dated api-version calls
+ * {base}/deployments/{deployment}/chat/completions?api-version=…; none (or "v1") calls the v1 API. The key goes in the
+ * api-key header.
+ */
+function azureProvider(provider: ProviderConnection, apiKey: string | undefined) {
+  const baseURL = trimmedBaseUrl(provider);
+  if (!baseURL) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no base URL (https://<resource>.openai.azure.com/openai)`);
+  // the base URL is always given here, so it cannot stand for a keyless local server
+  if (!apiKey) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no API key: pick a vault secret for it`);
+  const apiVersion = provider.settings?.apiVersion;
+  return createAzure({
+    apiKey,
+    baseURL,
+    ...(apiVersion && apiVersion !== "v1" ? { apiVersion, useDeploymentBasedUrls: true } : {}),
+    fetch: guardedFetch(provider),
+  });
+}
+
+/**
+ * Amazon Bedrock (the Converse API). The key is either JSON with an access key pair (signed with SigV4 here, no
+ * network) or a Bedrock API key. The base URL, region and credentials are always given, so nothing is read from the
+ * server's AWS_* environment.
+ */
+function bedrockProvider(provider: ProviderConnection, apiKey: string | undefined) {
+  const region = provider.settings?.region;
+  if (!region) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no AWS region`);
+  if (!apiKey) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no credentials: pick a vault secret for it`);
+  const keys = awsKeysOf(apiKey, provider.name);
+  const baseURL = trimmedBaseUrl(provider) ?? `https://bedrock-runtime.${region}.amazonaws.com`;
+  return createAmazonBedrock({
+    region,
+    baseURL,
+    // a blank API key turns off the AWS_BEARER_TOKEN_BEDROCK fallback and selects SigV4 with our credentials
+    ...(keys ? { apiKey: " ", credentialProvider: async () => keys } : { apiKey }),
+    fetch: guardedFetch(provider),
+  });
+}
+
+/**
+ * Google Vertex AI. The key is either a service-account key file (its access token is fetched through the egress
+ * guard, see ./cloud-credentials.ts; project and location are needed) or an express-mode API key.
+ */
+function vertexProvider(provider: ProviderConnection, apiKey: string | undefined) {
+  if (!apiKey) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no key: pick a vault secret for it`);
+  const fetchFn = guardedFetch(provider);
+  const baseURL = trimmedBaseUrl(provider);
+  const account = serviceAccountOf(apiKey, provider.name);
+  if (!account) return createVertex({ apiKey, ...(baseURL ? { baseURL } : {}), fetch: fetchFn });
+  const project = provider.settings?.project ?? account.projectId;
+  const location = provider.settings?.location;
+  if (!project || !location) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" needs a Google Cloud project and location`);
+  // google-auth-library is handed a client that only returns our token: it makes no request of its own
+  const authClient = { getAccessToken: async () => ({ token: await serviceAccountToken(account, fetchFn, provider.name) }) } as unknown as AuthClient;
+  // apiKey "" keeps GOOGLE_VERTEX_API_KEY of the server's environment out
+  return createVertex({ apiKey: "", project, location, ...(baseURL ? { baseURL } : {}), googleAuthOptions: { authClient }, fetch: fetchFn });
+}
+
+type AuthClient = NonNullable<NonNullable<GoogleVertexProviderSettings["googleAuthOptions"]>["authClient"]>;
+
 /** A language model for one provider + model id. apiKey is the decrypted key (undefined for simulator / keyless local servers). */
 export function createLanguageModel(provider: ProviderConnection, modelId: string, apiKey: string | undefined): LanguageModelV4 {
   switch (provider.kind) {
+    case "azure":
+      return azureProvider(provider, apiKey).chat(modelId);
+    case "bedrock":
+      return bedrockProvider(provider, apiKey).languageModel(modelId);
+    case "google":
+      return createGoogleGenerativeAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).languageModel(
+        modelId,
+      );
+    case "vertex":
+      return vertexProvider(provider, apiKey).languageModel(modelId);
+    case "mistral":
+      return createMistral({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).languageModel(modelId);
     case "simulator":
       return createSimulatorModel(modelId);
     case "openai":
@@ -113,7 +193,7 @@ const MAX_KEYLESS_MODELS = 1_000;
 /** `createLanguageModel`, reusing the model of a keyless connection (see above); with a key, a fresh model each time. */
 export function languageModelFor(provider: ProviderConnection, modelId: string, apiKey: string | undefined): LanguageModelV4 {
   if (apiKey) return createLanguageModel(provider, modelId, apiKey);
-  const key = JSON.stringify([provider.id, provider.kind, provider.name, provider.baseUrl, modelId, provider.egress ?? null]);
+  const key = JSON.stringify([provider.id, provider.kind, provider.name, provider.baseUrl, provider.settings ?? null, modelId, provider.egress ?? null]);
   let model = keylessModels.get(key);
   if (!model) {
     model = createLanguageModel(provider, modelId, undefined);
@@ -123,7 +203,7 @@ export function languageModelFor(provider: ProviderConnection, modelId: string, 
   return model;
 }
 
-/** An embedding model where the provider has one (OpenAI, OpenAI-compatible, the simulator); Anthropic has none. */
+/** An embedding model where the provider has one (every kind but Anthropic). */
 export function createEmbeddingModel(provider: ProviderConnection, modelId: string, apiKey: string | undefined): EmbeddingModelV4 {
   switch (provider.kind) {
     case "simulator":
@@ -137,6 +217,18 @@ export function createEmbeddingModel(provider: ProviderConnection, modelId: stri
         modelId,
       );
     }
+    case "azure":
+      return azureProvider(provider, apiKey).embeddingModel(modelId);
+    case "bedrock":
+      return bedrockProvider(provider, apiKey).embeddingModel(modelId);
+    case "google":
+      return createGoogleGenerativeAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).embeddingModel(
+        modelId,
+      );
+    case "vertex":
+      return vertexProvider(provider, apiKey).embeddingModel(modelId);
+    case "mistral":
+      return createMistral({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).embeddingModel(modelId);
     case "anthropic":
       throw new AppError("BAD_REQUEST", "Anthropic has no embedding models: use OpenAI, an OpenAI-compatible server or the simulator");
     default: {

@@ -142,10 +142,10 @@ describe("testConnection", () => {
 
   it("tests the OpenAI and Anthropic kinds against the stub, and the simulator offline", async () => {
     const oa = await owner().providers.create({ name: `OA ${uniq()}`, kind: "openai", baseUrl: stub.url, secretId });
-    expect(await owner().providers.test({ providerId: oa.id })).toMatchObject({ ok: true, modelId: "gpt-4o-mini" });
+    expect(await owner().providers.test({ providerId: oa.id })).toMatchObject({ ok: true, modelId: "gpt-4.1-nano" });
     const an = await owner().providers.create({ name: `AN ${uniq()}`, kind: "anthropic", baseUrl: stub.url, secretId });
     const anResult = await owner().providers.test({ providerId: an.id });
-    expect(anResult).toMatchObject({ ok: true, modelId: "claude-3-5-haiku-20241022" });
+    expect(anResult).toMatchObject({ ok: true, modelId: "claude-haiku-4-5-20251001" });
     expect(stub.calls.map((c) => [c.path, c.apiKey])).toEqual([
       ["/v1/chat/completions", KEY],
       ["/v1/messages", KEY],

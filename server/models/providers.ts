@@ -16,7 +16,16 @@ import { logger } from "@/server/logger";
 import { revealSecret } from "@/server/vault/service";
 import { costOf, recordUsage } from "@/server/ledger/record";
 import { assertWithinBudget } from "@/server/ledger/budget-check";
-import { createProviderInputSchema, updateProviderInputSchema, type ProviderKind, type ProviderOutput, type ProviderTestResult } from "@/lib/schemas/models";
+import {
+  createProviderInputSchema,
+  KINDS_NEEDING_BASE_URL,
+  PROVIDER_KIND_LABELS,
+  updateProviderInputSchema,
+  type ProviderKind,
+  type ProviderOutput,
+  settingsOf,
+  type ProviderTestResult,
+} from "@/lib/schemas/models";
 import { ensureDefaultCatalog } from "./catalog";
 import { DEFAULT_TEST_MODEL } from "./known-models";
 import { createLanguageModel, type ProviderConnection } from "./provider-factory";
@@ -40,6 +49,7 @@ export function toProvider(row: ProviderRow): ProviderOutput {
     name: row.name,
     kind: row.kind as ProviderKind,
     baseUrl: row.baseUrl,
+    settings: settingsOf(row.settings),
     secretId: row.secretId,
     secretName: row.secret?.name ?? null,
     isLocal: row.isLocal,
@@ -56,9 +66,21 @@ export function toProvider(row: ProviderRow): ProviderOutput {
   };
 }
 
-export function connectionOf(row: { id: string; kind: string; name: string; baseUrl: string | null; isLocal: boolean }): ProviderConnection {
-  return { id: row.id, kind: row.kind as ProviderKind, name: row.name, baseUrl: row.baseUrl, isLocal: row.isLocal };
+export function connectionOf(row: {
+  id: string;
+  kind: string;
+  name: string;
+  baseUrl: string | null;
+  isLocal: boolean;
+  settings?: unknown;
+}): ProviderConnection {
+  return { id: row.id, kind: row.kind as ProviderKind, name: row.name, baseUrl: row.baseUrl, isLocal: row.isLocal, settings: settingsOf(row.settings) };
 }
+
+/** Kinds that cannot work without a key (a keyless connection makes sense only for a local or proxy base URL). */
+const KINDS_NEEDING_KEY: readonly ProviderKind[] = ["openai", "anthropic", "google", "mistral"];
+/** Kinds whose key is always needed, base URL or not: it signs or authorises every request (Azure's base URL is its resource). */
+const KINDS_ALWAYS_NEEDING_KEY: readonly ProviderKind[] = ["azure", "bedrock", "vertex"];
 
 const nameTaken = (name: string) => new AppError("CONFLICT", `A provider named "${name}" already exists in this workspace`);
 
@@ -91,8 +113,8 @@ export async function getProvider(ctx: TenantContext, id: string): Promise<Provi
 export async function createProvider(ctx: TenantContext, input: z.input<typeof createProviderInputSchema>): Promise<ProviderOutput> {
   const data = createProviderInputSchema.parse(input);
   if (data.secretId) await assertSecretInWorkspace(ctx, data.secretId);
-  if ((data.kind === "openai" || data.kind === "anthropic") && !data.secretId && !data.baseUrl) {
-    throw new AppError("VALIDATION_FAILED", `${data.kind === "openai" ? "OpenAI" : "Anthropic"} needs an API key: pick the vault secret that holds it`);
+  if (!data.secretId && (KINDS_ALWAYS_NEEDING_KEY.includes(data.kind) || (KINDS_NEEDING_KEY.includes(data.kind) && !data.baseUrl))) {
+    throw new AppError("VALIDATION_FAILED", `${PROVIDER_KIND_LABELS[data.kind]} needs a key: pick the vault secret that holds it`);
   }
   const baseUrl = data.baseUrl ?? null;
   const isLocal = data.isLocal ?? isLocalBaseUrl(baseUrl);
@@ -105,6 +127,7 @@ export async function createProvider(ctx: TenantContext, input: z.input<typeof c
           name: data.name,
           kind: data.kind,
           baseUrl,
+          settings: data.settings ?? {},
           secretId: data.secretId ?? null,
           isLocal,
           rpmLimit: data.rpmLimit ?? null,
@@ -137,15 +160,21 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
   const data = updateProviderInputSchema.parse(patch);
   const before = await findProvider(ctx, id);
   if (before.kind === "simulator") {
-    const others = (["name", "baseUrl", "secretId", "isLocal", "rpmLimit", "tpmLimit"] as const).filter((k) => data[k] !== undefined);
+    const others = (["name", "baseUrl", "secretId", "isLocal", "rpmLimit", "tpmLimit", "settings"] as const).filter((k) => data[k] !== undefined);
     if (others.length > 0) throw new AppError("BAD_REQUEST", "The simulator can only be enabled or disabled");
   }
   if (data.secretId) await assertSecretInWorkspace(ctx, data.secretId);
   const baseUrl = data.baseUrl === undefined ? before.baseUrl : data.baseUrl;
-  if (before.kind === "openai_compatible" && !baseUrl) throw new AppError("VALIDATION_FAILED", "An OpenAI-compatible provider needs a base URL");
+  if (KINDS_NEEDING_BASE_URL.includes(before.kind as ProviderKind) && !baseUrl) {
+    throw new AppError("VALIDATION_FAILED", `${PROVIDER_KIND_LABELS[before.kind as ProviderKind]} needs a base URL`);
+  }
+  if (before.kind === "bedrock" && data.settings !== undefined && !data.settings.region) {
+    throw new AppError("VALIDATION_FAILED", "Amazon Bedrock needs a region, e.g. us-east-1");
+  }
   const changes: Prisma.ProviderUpdateInput = {
     ...(data.name !== undefined ? { name: data.name } : {}),
     ...(data.baseUrl !== undefined ? { baseUrl: data.baseUrl } : {}),
+    ...(data.settings !== undefined ? { settings: data.settings } : {}),
     ...(data.secretId !== undefined ? { secret: data.secretId ? { connect: { id: data.secretId } } : { disconnect: true } } : {}),
     ...(data.isLocal !== undefined ? { isLocal: data.isLocal } : {}),
     ...(data.rpmLimit !== undefined ? { rpmLimit: data.rpmLimit } : {}),
@@ -153,7 +182,10 @@ export async function updateProvider(ctx: TenantContext, id: string, patch: z.in
     ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
   };
   // a new address or key makes the last test meaningless
-  const retest = data.baseUrl !== undefined || data.secretId !== undefined ? { lastTestedAt: null, lastTestOk: null, lastTestError: null } : {};
+  const retest =
+    data.baseUrl !== undefined || data.secretId !== undefined || data.settings !== undefined
+      ? { lastTestedAt: null, lastTestOk: null, lastTestError: null }
+      : {};
   try {
     const row = await db(ctx).$transaction(async (tx) => {
       const updated = await tx.provider.update({ where: inWorkspace(ctx, before.id), data: { ...changes, ...retest }, include: providerInclude });
@@ -231,7 +263,10 @@ export async function testConnection(
       });
   const target = modelId ?? catalogModel?.modelId ?? DEFAULT_TEST_MODEL[provider.kind as ProviderKind];
   if (!target) {
-    throw new AppError("BAD_REQUEST", "Add a model to this provider first (or name one to test with): an OpenAI-compatible server has no default model");
+    throw new AppError(
+      "BAD_REQUEST",
+      `Add a model to this provider first (or name one to test with): ${provider.kind === "azure" ? "an Azure resource's models are its deployment names" : "an OpenAI-compatible server has no default model"}`,
+    );
   }
   const timeoutMs = options.timeoutMs ?? TEST_TIMEOUT_MS;
   const prices = catalogModel ? { inputPrice: Number(catalogModel.inputPrice), outputPrice: Number(catalogModel.outputPrice) } : null;

@@ -45,6 +45,10 @@ export interface CatalogEntry {
   /** the model's own prompt-cache prices (USD per million tokens); null or absent: the provider's usual ratio */
   cacheReadPrice?: number | null;
   cacheWritePrice?: number | null;
+  /** a reasoning model (server/models/known-models.ts): the gateway gives it at least REASONING_MIN_OUTPUT_TOKENS */
+  reasoning?: boolean;
+  /** the provider's retirement date (YYYY-MM-DD): once passed, routing skips the model unless it is pinned */
+  retiredAt?: string | null;
   contextWindow: number;
   capabilities: string[];
   quality: number;

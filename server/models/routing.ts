@@ -3,6 +3,7 @@
  * constraints), the routing presets (fast, balanced, capable seeded per workspace, plus custom ones) and "explain" (route a
  * policy without calling any model: the tester on the Routing page and POST /api/v1/models/route).
  */
+import { isRetired } from "./known-models";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
 import { Prisma } from "@/server/db/generated/client";
@@ -64,12 +65,27 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
         contextWindow: true,
         capabilities: true,
         quality: true,
+        reasoning: true,
+        retiredAt: true,
         enabled: true,
         latencyP95Ms: true,
         errorRate: true,
         outcomeSamples: true,
         latencySamples: true,
-        provider: { select: { id: true, kind: true, name: true, baseUrl: true, isLocal: true, secretId: true, enabled: true, rpmLimit: true, tpmLimit: true } },
+        provider: {
+          select: {
+            id: true,
+            kind: true,
+            name: true,
+            baseUrl: true,
+            isLocal: true,
+            secretId: true,
+            settings: true,
+            enabled: true,
+            rpmLimit: true,
+            tpmLimit: true,
+          },
+        },
       },
       orderBy: { id: "asc" },
     }),
@@ -88,6 +104,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
         baseUrl: p.baseUrl,
         isLocal: p.isLocal,
         secretId: p.secretId,
+        settings: p.settings,
         rpmLimit: p.rpmLimit,
         tpmLimit: p.tpmLimit,
         egress,
@@ -107,6 +124,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       contextWindow: row.contextWindow,
       capabilities: row.capabilities,
       quality: row.quality,
+      reasoning: row.reasoning,
+      retiredAt: row.retiredAt ? row.retiredAt.toISOString().slice(0, 10) : null,
       enabled: row.enabled && p.enabled,
       latencyP95Ms: row.latencyP95Ms,
       errorRate: row.errorRate,
@@ -248,14 +267,16 @@ export function configureLatencyProbes(options?: { intervalMs?: number }): void 
 /**
  * Routes over a loaded catalog. A pinned model is routed alone with no preference constraints, so the checks that
  * are facts of the call still apply (enabled, context window, capabilities the call needs, circuit); a pinned id
- * outside the catalog is NOT_FOUND.
+ * outside the catalog is NOT_FOUND. A retired model (its provider's retirement date has passed) is routed to only
+ * when pinned.
  */
 export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDecision & { constraints: ModelConstraints } {
   let constraints = input.resolved.constraints;
   const needs = (input.needs ?? []).filter((n) => !constraints.requiredCapabilities.includes(n as never));
   if (needs.length)
     constraints = { ...constraints, requiredCapabilities: [...constraints.requiredCapabilities, ...(needs as ModelConstraints["requiredCapabilities"])] };
-  let candidates = catalog;
+  const today = new Date();
+  let candidates = catalog.some((e) => isRetired(e.retiredAt, today)) ? catalog.filter((e) => !isRetired(e.retiredAt, today)) : catalog;
   if (input.resolved.pinnedId) {
     const pinned = catalog.find((e) => e.id === input.resolved.pinnedId);
     if (!pinned) throw new AppError("NOT_FOUND", "The pinned model is not in this workspace's catalog");
