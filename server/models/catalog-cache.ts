@@ -5,9 +5,10 @@
  * through the services of THIS process takes effect on the next call. Another process's change (or a row edited
  * by hand) takes effect when the entry expires: `ttlMs`, 2 s by default. An expired entry is still served for up to
  * `staleMs` more (30 s by default) while ONE reload runs in the background (stale-while-revalidate): with real model
- * calls of a second or more, every call of a run would otherwise find the entry expired and wait for two reads
- * (measured: +10 ms per call in the realistic regime of docs/benchmarks.md). So another process's change is seen
- * at most `ttlMs` plus one reload later; beyond `ttlMs + staleMs` the caller waits for the reload as before.
+ * calls of a second or more, every call of a run finds the entry expired, and the caller no longer waits for the
+ * reload's reads (on embedded PGlite the reload still shares the one connection with the call's own statements:
+ * docs/benchmarks.md measured no gain there). So another process's change is seen at most `ttlMs` plus one reload
+ * later; beyond `ttlMs + staleMs` the caller waits for the reload as before.
  *
  * Observed statistics (p95 latency, error rate) are not a reason to reload: `recordModelObservation` patches the
  * cached entry with the values its UPDATE returned (`patchObservedStats`), so this process routes on its own
