@@ -164,6 +164,12 @@ export function ModelsTable() {
                 </td>
                 <td className="num nowrap" title={`${m.callCount} calls observed`}>
                   {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}
+                  {m.msPerOutputToken !== null ? (
+                    <div className="field-hint" data-testid="model-token-latency">
+                      {m.ttftMs !== null ? `first token ${formatMs(m.ttftMs)}, ` : ""}
+                      {m.msPerOutputToken.toFixed(1)} ms/token
+                    </div>
+                  ) : null}
                 </td>
                 <td className="num">{formatRate(m.errorRate, m.callCount)}</td>
                 <td className="num">{formatRate(m.timeoutRate, m.callCount)}</td>

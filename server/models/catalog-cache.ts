@@ -67,6 +67,8 @@ export interface ObservedStats {
   errorRate: number;
   failureRate?: number;
   latencySamples?: number;
+  ttftMs?: number | null;
+  msPerOutputToken?: number | null;
 }
 
 export const DEFAULT_CATALOG_CACHE_TTL_MS = 2_000;

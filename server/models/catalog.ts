@@ -29,6 +29,7 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import type { Page } from "@/lib/schemas/common";
 import { describeUsers, modelUsers } from "./policy-users";
 import { effectiveCachePrices } from "./cache-prices";
+import { tokenLatencyOf } from "./stats";
 import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
@@ -90,6 +91,7 @@ export function toModel(row: ModelRow): ModelOutput {
     isSimulator: row.provider.kind === "simulator",
     latencyP50Ms: row.latencyP50Ms,
     latencyP95Ms: row.latencyP95Ms,
+    ...tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples),
     errorRate: row.errorRate,
     timeoutRate: row.timeoutRate,
     callCount: row.callCount,

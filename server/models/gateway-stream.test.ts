@@ -81,6 +81,23 @@ function streamed(over: Partial<GenerateRequest> = {}) {
 const usageRows = () => db().usageRecord.findMany({ where: { workspaceId: ws.id }, orderBy: { createdAt: "asc" } });
 const modelsCalled = () => stub.calls.filter((c) => c.path !== "/v1/models").map((c) => c.model);
 
+describe("streamed generate: time to first token and output tokens are observed", () => {
+  it("a streamed call records its time to first token; a plain call none; both their output tokens", async () => {
+    const provider = await addProvider();
+    const a = await addModel(provider.id, "a", 1);
+    await generate(ctx, ask());
+    stub.fail({ delayMs: 120 }); // before the answer starts: the first token comes after it
+    await generate(ctx, streamed().req);
+    await settleObservations();
+    const row = await db().model.findUniqueOrThrow({ where: { id: a.id } });
+    expect(row.ttftSamples).toHaveLength(2);
+    expect(row.ttftSamples[0]).toBe(-1);
+    expect(row.ttftSamples[1]).toBeGreaterThanOrEqual(120);
+    expect(row.ttftSamples[1]).toBeLessThanOrEqual(row.latencySamples[1]!);
+    expect(row.outputTokenSamples.every((n) => n > 0)).toBe(true);
+  });
+});
+
 describe("streamed generate: deltas and result", () => {
   it.each<Kind>(["openai_compatible", "anthropic"])("%s: deltas in order join to the text; usage and cost as the non-streamed call", async (kind) => {
     const provider = await addProvider(kind);

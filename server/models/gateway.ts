@@ -582,6 +582,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     let apiKey: string | undefined;
     let callbackFailed = false;
     let received = ""; // the streamed text so far: a cut stream's usage is estimated from it
+    let firstTextAt: number | undefined; // streamed calls: when the first text arrived (time to first token)
     const started = performance.now();
     try {
       metrics.gatewayCalls.inc({ provider: provider.kind });
@@ -592,6 +593,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         if (calls > 1) req.onStreamRestart?.();
         result = await streamAnswer(model, callReq, signal, watchdog, (delta) => {
           received += delta;
+          firstTextAt ??= performance.now();
           try {
             onTextDelta(delta);
           } catch (error) {
@@ -620,7 +622,12 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
         reservationId: reservation?.id,
       });
-      observe(ctx, entry.id, { latencyMs, outcome: "ok" });
+      observe(ctx, entry.id, {
+        latencyMs,
+        outcome: "ok",
+        outputTokens,
+        ...(firstTextAt !== undefined ? { ttftMs: Math.round(firstTextAt - started) } : {}),
+      });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, latencyMs });
       return {
         text: result.text,

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { modelConstraintsSchema, type ModelConstraints } from "@/lib/schemas/model-policy";
 import { DEFAULT_PRESETS } from "./catalog";
+import { callLatencyMs } from "./objective";
 import { route, type CatalogEntry } from "./router";
 import { routeFor } from "./routing";
 
@@ -78,6 +79,18 @@ describe("objectives", () => {
     // nothing observed: by expected cost
     const blind = catalog.map((e) => ({ ...e, latencyP95Ms: null }));
     expect(pick(C({ objective: "latency" }), blind).chosen.id).toBe("unknown");
+  });
+
+  it("latency is predicted for the call's output (first token + ms per token), not the p95 of other, shorter calls", () => {
+    const latency = modelConstraintsSchema.parse({ objective: "latency" });
+    // a: quick to start, slow per token (its p95 comes from short answers); b: slower first token, fast per token
+    const a = model("a-quick-start", { latencyP95Ms: 400, ttftMs: 100, msPerOutputToken: 30 });
+    const b = model("b-fast-tokens", { latencyP95Ms: 900, ttftMs: 600, msPerOutputToken: 5 });
+    expect(route([a, b], { constraints: latency, promptTokens: 10, maxOutputTokens: 2_000 }).chosen.id).toBe("b-fast-tokens");
+    expect(route([a, b], { constraints: latency, promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("a-quick-start");
+    expect(callLatencyMs(b, 2_000)).toBe(10_600);
+    // no per-token figures: the whole-call p95
+    expect(callLatencyMs(model("c", { latencyP95Ms: 700 }), 2_000)).toBe(700);
   });
 
   it("a blend weighs normalised cost, quality and latency", () => {

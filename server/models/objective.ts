@@ -6,7 +6,8 @@
  * - cost (the default, also when a policy names none): lowest expected cost (estimated cost adjusted for the observed
  *   error rate), ties by higher quality, then lower observed p95.
  * - quality: highest quality score, ties by lower expected cost.
- * - latency: lowest observed p95 latency. A model not observed yet has no figure: it ranks after every observed one
+ * - latency: lowest predicted latency of this call: time to first token + ms per output token x the call's output
+ *   allowance where streamed calls measured them, else the whole-call p95 (callLatencyMs). A model not observed yet has no figure: it ranks after every observed one
  *   (among themselves by expected cost), so a fast model that is known wins over a guess.
  * - blend `{ cost, quality, latency }`: each figure scored 0..1 across the candidates of this decision (min-max: 1 for
  *   the cheapest, the strongest, the fastest; 1 for all when they are equal), an unobserved latency scores 0.5 (a
@@ -24,6 +25,19 @@ export interface ObjectiveInput {
   /** expected cost per catalog index */
   expected: Float64Array;
   objective: RoutingObjective | undefined;
+  /** the call's output allowance: the latency figure is the predicted time of a call this long (callLatencyMs) */
+  maxOutputTokens?: number;
+}
+
+/**
+ * The latency figure of a model for a call of `maxOutputTokens`: time to first token (p95) + ms per output token
+ * (median) x the allowance, where both were observed (streamed calls); else the whole-call p95; null: unobserved.
+ */
+export function callLatencyMs(entry: Pick<CatalogEntry, "latencyP95Ms" | "ttftMs" | "msPerOutputToken">, maxOutputTokens: number | undefined): number | null {
+  if (maxOutputTokens !== undefined && entry.ttftMs != null && entry.msPerOutputToken != null) {
+    return entry.ttftMs + entry.msPerOutputToken * maxOutputTokens;
+  }
+  return entry.latencyP95Ms;
 }
 
 /**
@@ -54,8 +68,8 @@ export function rankByObjective(
   if (objective === "latency") {
     return {
       compare: (a, b) => {
-        const la = catalog[a]!.latencyP95Ms ?? Number.POSITIVE_INFINITY;
-        const lb = catalog[b]!.latencyP95Ms ?? Number.POSITIVE_INFINITY;
+        const la = callLatencyMs(catalog[a]!, input.maxOutputTokens) ?? Number.POSITIVE_INFINITY;
+        const lb = callLatencyMs(catalog[b]!, input.maxOutputTokens) ?? Number.POSITIVE_INFINITY;
         if (la !== lb) return la < lb ? -1 : 1;
         return byCost(a, b) || tieBreak(catalog[a]!, catalog[b]!);
       },
@@ -88,9 +102,10 @@ export function blendScores(input: ObjectiveInput, feasible: readonly number[], 
     maxCost = Math.max(maxCost, expected[i]!);
     minQ = Math.min(minQ, e.quality);
     maxQ = Math.max(maxQ, e.quality);
-    if (e.latencyP95Ms !== null) {
-      minL = Math.min(minL, e.latencyP95Ms);
-      maxL = Math.max(maxL, e.latencyP95Ms);
+    const l = callLatencyMs(e, input.maxOutputTokens);
+    if (l !== null) {
+      minL = Math.min(minL, l);
+      maxL = Math.max(maxL, l);
     }
   }
   const total = weights.cost + weights.quality + weights.latency || 1;
@@ -104,7 +119,8 @@ export function blendScores(input: ObjectiveInput, feasible: readonly number[], 
     const e = catalog[i]!;
     const cost = scale(expected[i]!, minCost, maxCost, false);
     const quality = scale(e.quality, minQ, maxQ, true);
-    const latency = e.latencyP95Ms === null ? 0.5 : scale(e.latencyP95Ms, minL, maxL, false);
+    const l = callLatencyMs(e, input.maxOutputTokens);
+    const latency = l === null ? 0.5 : scale(l, minL, maxL, false);
     scores.set(i, (weights.cost * cost + weights.quality * quality + weights.latency * latency) / total);
   }
   return scores;

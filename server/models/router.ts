@@ -59,6 +59,9 @@ export interface CatalogEntry {
   failureRate?: number;
   /** calls behind latencyP95Ms; absent: as many as needed (tests and benches set only the p95) */
   latencySamples?: number;
+  /** time to first token (p95 of recent streamed calls) and ms per output token (stats.ts tokenLatencyOf) */
+  ttftMs?: number | null;
+  msPerOutputToken?: number | null;
 }
 
 export interface RouteRequest {
@@ -282,7 +285,7 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   }
 
   const avoid = req.avoidModels instanceof Set ? (req.avoidModels as ReadonlySet<string>) : new Set(req.avoidModels ?? []);
-  const ranking = rankByObjective({ catalog, expected, objective: c.objective }, feasible, tieBreak);
+  const ranking = rankByObjective({ catalog, expected, objective: c.objective, maxOutputTokens: req.maxOutputTokens }, feasible, tieBreak);
   feasible.sort((a, b) => {
     if (probe) {
       const pa = probe.has(catalog[a]!.id);

@@ -26,7 +26,7 @@ import { ensureDefaultCatalog } from "./catalog";
 import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type ProviderInfo } from "./catalog-cache";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { MIN_LATENCY_SAMPLES, route, type CatalogEntry, type RouteDecision } from "./router";
-import { reliabilityOf } from "./stats";
+import { reliabilityOf, tokenLatencyOf } from "./stats";
 import { prismaCode } from "@/server/db/errors";
 
 export type { LoadedCatalog, ProviderInfo } from "./catalog-cache";
@@ -72,6 +72,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
         errorRate: true,
         outcomeSamples: true,
         latencySamples: true,
+        ttftSamples: true,
+        outputTokenSamples: true,
         provider: {
           select: {
             id: true,
@@ -131,6 +133,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       errorRate: row.errorRate,
       // routing's figures: the recent p95 (over the last calls) and the smoothed failure rate
       ...reliabilityOf(row.outcomeSamples, row.latencySamples),
+      ...tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples),
     };
   });
   const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));

@@ -16,6 +16,7 @@ import {
   recordModelObservation,
   recordModelObservations,
   STATS_WINDOW,
+  tokenLatencyOf,
   type ModelObservation,
 } from "./stats";
 
@@ -427,5 +428,32 @@ describe("reliability for routing: prior, smoothing, recency", () => {
       expect(rate([...window, "error"])).toBeGreaterThanOrEqual(rate(window) - 1e-12);
       expect(rate([...window, "ok"])).toBeLessThanOrEqual(rate(window) + 1e-12);
     }
+  });
+});
+
+describe("latency per output token and time to first token", () => {
+  it("time to first token from streamed successes, ms per token after it; failures ignored", () => {
+    // streamed: ttft 100 ms, then 11 tokens in 1,100 ms -> 100 ms per token after the first
+    const figures = tokenLatencyOf(["ok", "ok", "error", "timeout"], [1_200, 600, 5, 60_000], [100, 100, -1, -1], [11, 6, 0, 0]);
+    expect(figures.ttftMs).toBe(100);
+    expect(figures.msPerOutputToken).toBe(100);
+  });
+
+  it("without a streamed call, whole-call time per token (an upper bound); nothing known: null", () => {
+    expect(tokenLatencyOf(["ok"], [1_000], [-1], [10])).toEqual({ ttftMs: null, msPerOutputToken: 100 });
+    expect(tokenLatencyOf([], [], [], [])).toEqual({ ttftMs: null, msPerOutputToken: null });
+  });
+
+  it("the window keeps each call's time to first token and output tokens at its position", async () => {
+    const id = await makeModel();
+    await recordModelObservations(ctx, id, [
+      { latencyMs: 500, outcome: "ok", ttftMs: 50, outputTokens: 10 },
+      { latencyMs: 9, outcome: "error", error: "HTTP 500: boom" },
+      { latencyMs: 300, outcome: "ok", outputTokens: 3 },
+    ]);
+    const row = await db().model.findUniqueOrThrow({ where: { id } });
+    expect(row.ttftSamples).toEqual([50, -1, -1]);
+    expect(row.outputTokenSamples).toEqual([10, 0, 3]);
+    expect(tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples)).toEqual({ ttftMs: 50, msPerOutputToken: 50 });
   });
 });

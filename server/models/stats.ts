@@ -25,6 +25,10 @@ export interface ModelObservation {
   latencyMs: number;
   outcome: ObservationOutcome;
   error?: string;
+  /** streamed calls: ms from the request to the first text */
+  ttftMs?: number | null;
+  /** the answer's output tokens (successes) */
+  outputTokens?: number;
 }
 
 export interface ModelStats {
@@ -110,10 +114,45 @@ export function reliabilityOf(outcomes: readonly string[], latencies?: readonly 
   return { failureRate, latencySamples, latencyP95Ms: percentile(recent, 95) };
 }
 
+export interface TokenLatency {
+  /** p95 time to first token over the recent streamed successes; null when none */
+  ttftMs: number | null;
+  /** median ms per output token after the first, over the recent successes with output; null when none */
+  msPerOutputToken: number | null;
+}
+
+/**
+ * Latency per output token and time to first token, from the window (same positions as the outcomes): a call's
+ * wall time mostly grows with its output, so a whole-call p95 over short answers says little about a long one.
+ * Per token: (latency - ttft) / tokens on streamed calls; on calls without a ttft, latency / tokens (an upper
+ * bound, used only when no streamed call is known).
+ */
+export function tokenLatencyOf(outcomes: readonly string[], latencies: readonly number[], ttfts: readonly number[], tokens: readonly number[]): TokenLatency {
+  const firstTokens: number[] = [];
+  const streamedRates: number[] = [];
+  const wholeRates: number[] = [];
+  for (let i = Math.min(outcomes.length, latencies.length) - 1; i >= 0 && firstTokens.length + wholeRates.length < RECENT_LATENCY_WINDOW; i--) {
+    if (outcomes[i] !== "ok") continue;
+    const ttft = ttfts[i] ?? -1;
+    const n = tokens[i] ?? 0;
+    if (ttft >= 0) {
+      firstTokens.push(ttft);
+      if (n > 1) streamedRates.push(Math.max(0, latencies[i]! - ttft) / (n - 1));
+    } else if (n > 0) {
+      wholeRates.push(latencies[i]! / n);
+    }
+  }
+  const rates = streamedRates.length ? streamedRates : wholeRates;
+  return { ttftMs: percentile(firstTokens, 95), msPerOutputToken: percentile(rates, 50) };
+}
+
 /** Samples to add to one model's window, oldest first, and what the row's other columns get. */
 interface ObservationBatch {
   latencies: number[];
   outcomes: ObservationOutcome[];
+  /** -1: unknown */
+  ttfts: number[];
+  tokens: number[];
   /** calls to add to callCount: at least latencies.length (queued samples beyond the window are counted, not kept) */
   calls: number;
   /** the newest failure of the batch */
@@ -124,7 +163,9 @@ function sampleOf(observation: ModelObservation) {
   const latency = Math.max(0, Math.round(Number.isFinite(observation.latencyMs) ? observation.latencyMs : 0));
   const outcome: ObservationOutcome = observation.outcome;
   const error = outcome === "ok" ? null : observation.error ? observation.error.slice(0, LAST_ERROR_MAX) : outcome === "timeout" ? "Timed out" : "Error";
-  return { latency, outcome, error };
+  const ttft = observation.ttftMs != null && Number.isFinite(observation.ttftMs) ? Math.max(0, Math.round(observation.ttftMs)) : -1;
+  const tokens = Math.max(0, Math.round(Number.isFinite(observation.outputTokens) ? (observation.outputTokens ?? 0) : 0));
+  return { latency, outcome, error, ttft, tokens };
 }
 
 /**
@@ -144,19 +185,28 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
   if (n === 0) return;
   const offset = STATS_WINDOW - n - 1;
   const failure = batch.lastFailure;
-  const { rows } = await execute<{ latencyP95Ms: number | null; errorRate: number; outcomeSamples: string[] | null; latencySamples: number[] | null }>(
+  const { rows } = await execute<{
+    latencyP95Ms: number | null;
+    errorRate: number;
+    outcomeSamples: string[] | null;
+    latencySamples: number[] | null;
+    ttftSamples: number[] | null;
+    outputTokenSamples: number[] | null;
+  }>(
     ctx,
     sql`
     UPDATE "Model" AS m SET
-      ("latencySamples", "outcomeSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
-        SELECT w.lat, w.out,
+      ("latencySamples", "outcomeSamples", "ttftSamples", "outputTokenSamples", "latencyP50Ms", "latencyP95Ms", "errorRate", "timeoutRate") = (
+        SELECT w.lat, w.out, w.ttft, w.tok,
           (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o IN ('ok', 'timeout')),
           (SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY t.l) FROM unnest(w.lat, w.out) AS t(l, o) WHERE t.o IN ('ok', 'timeout')),
           (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'error')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o)),
           (SELECT COALESCE(count(*) FILTER (WHERE t.o = 'timeout')::float8 / NULLIF(count(t.o), 0), 0) FROM unnest(w.out) AS t(o))
         FROM (SELECT
           (m."latencySamples" || ${sql.array(batch.latencies, "int4")})[greatest(1, cardinality(m."latencySamples") - (${offset})::int4):] AS lat,
-          (m."outcomeSamples" || ${sql.array(batch.outcomes, "text")})[greatest(1, cardinality(m."outcomeSamples") - (${offset})::int4):] AS out
+          (m."outcomeSamples" || ${sql.array(batch.outcomes, "text")})[greatest(1, cardinality(m."outcomeSamples") - (${offset})::int4):] AS out,
+          (m."ttftSamples" || ${sql.array(batch.ttfts, "int4")})[greatest(1, cardinality(m."ttftSamples") - (${offset})::int4):] AS ttft,
+          (m."outputTokenSamples" || ${sql.array(batch.tokens, "int4")})[greatest(1, cardinality(m."outputTokenSamples") - (${offset})::int4):] AS tok
         ) AS w
       ),
       "callCount" = m."callCount" + ${batch.calls},
@@ -164,7 +214,7 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
       "lastErrorAt" = ${failure ? failure.at : sql`m."lastErrorAt"`}
     WHERE m."id" = ${modelRowId} AND m."workspaceId" = ${ctx.workspaceId}
     RETURNING m."latencyP95Ms" AS "latencyP95Ms", m."errorRate" AS "errorRate", m."outcomeSamples" AS "outcomeSamples",
-      m."latencySamples" AS "latencySamples"`,
+      m."latencySamples" AS "latencySamples", m."ttftSamples" AS "ttftSamples", m."outputTokenSamples" AS "outputTokenSamples"`,
   );
   // an observation is not an edit of the catalog entry: "updatedAt" (set by Prisma, not the database) is untouched
   const row = rows[0];
@@ -174,6 +224,7 @@ async function writeBatch(ctx: TenantContext, modelRowId: string, batch: Observa
     errorRate: Number(row.errorRate),
     // what routing reads: the recent p95 and the smoothed failure rate (the columns keep the whole window's figures)
     ...reliabilityOf(row.outcomeSamples ?? [], row.latencySamples ?? []),
+    ...tokenLatencyOf(row.outcomeSamples ?? [], row.latencySamples ?? [], row.ttftSamples ?? [], row.outputTokenSamples ?? []),
   });
 }
 
@@ -186,6 +237,8 @@ export async function recordModelObservations(ctx: TenantContext, modelRowId: st
   await writeBatch(ctx, modelRowId, {
     latencies: kept.map((s) => s.latency),
     outcomes: kept.map((s) => s.outcome),
+    ttfts: kept.map((s) => s.ttft),
+    tokens: kept.map((s) => s.tokens),
     calls: samples.length,
     lastFailure: failed ? { error: failed.error!, at } : null,
   });
@@ -207,6 +260,8 @@ interface Queue {
   modelRowId: string;
   latencies: number[];
   outcomes: ObservationOutcome[];
+  ttfts: number[];
+  tokens: number[];
   calls: number;
   lastFailure: { error: string; at: Date } | null;
   /** when the oldest unwritten sample was queued (ms) */
@@ -226,18 +281,22 @@ export function queueModelObservation(ctx: TenantContext, modelRowId: string, ob
   const key = `${ctx.workspaceId}:${modelRowId}`;
   let q = queues().get(key);
   if (!q) {
-    q = { ctx, modelRowId, latencies: [], outcomes: [], calls: 0, lastFailure: null, since: 0, timer: null, writing: null };
+    q = { ctx, modelRowId, latencies: [], outcomes: [], ttfts: [], tokens: [], calls: 0, lastFailure: null, since: 0, timer: null, writing: null };
     queues().set(key, q);
   }
   const sample = sampleOf(observation);
   if (q.calls === 0) q.since = Date.now();
   q.latencies.push(sample.latency);
   q.outcomes.push(sample.outcome);
+  q.ttfts.push(sample.ttft);
+  q.tokens.push(sample.tokens);
   q.calls++;
   if (sample.error !== null) q.lastFailure = { error: sample.error, at: new Date() };
   if (q.latencies.length > STATS_WINDOW) {
     q.latencies.shift();
     q.outcomes.shift();
+    q.ttfts.shift();
+    q.tokens.shift();
   }
   schedule(key, q);
 }
@@ -257,8 +316,15 @@ function flush(key: string, q: Queue): void {
   if (q.timer) clearTimeout(q.timer);
   q.timer = null;
   if (q.writing || q.calls === 0) return;
-  const batch: ObservationBatch = { latencies: q.latencies, outcomes: q.outcomes, calls: q.calls, lastFailure: q.lastFailure };
-  Object.assign(q, { latencies: [], outcomes: [], calls: 0, lastFailure: null });
+  const batch: ObservationBatch = {
+    latencies: q.latencies,
+    outcomes: q.outcomes,
+    ttfts: q.ttfts,
+    tokens: q.tokens,
+    calls: q.calls,
+    lastFailure: q.lastFailure,
+  };
+  Object.assign(q, { latencies: [], outcomes: [], ttfts: [], tokens: [], calls: 0, lastFailure: null });
   q.writing = writeBatch(q.ctx, q.modelRowId, batch)
     .catch((error: unknown) => {
       logger.warn(
