@@ -22,6 +22,7 @@ const FIELD_LABELS: Record<string, string> = {
   maxOutputTokens: "Max output tokens",
   temperature: "Temperature",
   outageWaitSeconds: "Outage wait (s)",
+  callTimeoutSeconds: "Call timeout (s)",
   allowedTools: "Allowed tools",
   memoryScope: "Memory scope",
 };

@@ -5,7 +5,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
-import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_INSTRUCTIONS, MAX_OUTAGE_WAIT_SECONDS, type AgentOutput } from "@/lib/schemas/agents";
+import { DEFAULT_OUTAGE_WAIT_SECONDS, MAX_CALL_TIMEOUT_SECONDS, MAX_INSTRUCTIONS, MAX_OUTAGE_WAIT_SECONDS, type AgentOutput } from "@/lib/schemas/agents";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { DEFAULT_CONTEXT_KEEP } from "@/lib/schemas/context-budget";
 import { Card } from "@/components/ui/card";
@@ -27,6 +27,8 @@ interface Fields {
   maxOutputTokens: string;
   temperature: string;
   outageWaitSeconds: string;
+  /** "" scales with the output budget */
+  callTimeoutSeconds: string;
   /** "" follows the team's option */
   contextStrategy: "" | "truncate" | "last_k" | "summarize";
   contextKeep: string;
@@ -49,6 +51,7 @@ function fieldsOf(agent?: AgentOutput): Fields {
     maxOutputTokens: String(agent?.maxOutputTokens ?? 1024),
     temperature: String(agent?.temperature ?? 0.7),
     outageWaitSeconds: String(agent?.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS),
+    callTimeoutSeconds: agent?.callTimeoutSeconds ? String(agent.callTimeoutSeconds) : "",
     contextStrategy: agent?.contextBudget?.strategy ?? "",
     contextKeep: String(agent?.contextBudget?.keep ?? DEFAULT_CONTEXT_KEEP),
     memoryScope: agent?.memoryScope ?? "",
@@ -81,6 +84,9 @@ function inputOf(
   if (f.outageWaitSeconds.trim() === "" || !Number.isInteger(outageWaitSeconds) || outageWaitSeconds < 0 || outageWaitSeconds > MAX_OUTAGE_WAIT_SECONDS) {
     return { ok: false, error: `The outage wait is a whole number of seconds from 0 to ${MAX_OUTAGE_WAIT_SECONDS}` };
   }
+  const callTimeoutSeconds = f.callTimeoutSeconds.trim() === "" ? null : Number(f.callTimeoutSeconds);
+  if (callTimeoutSeconds !== null && (!Number.isInteger(callTimeoutSeconds) || callTimeoutSeconds < 1 || callTimeoutSeconds > MAX_CALL_TIMEOUT_SECONDS))
+    return { ok: false, error: `The call timeout is a whole number of seconds from 1 to ${MAX_CALL_TIMEOUT_SECONDS}, or empty to scale with the output` };
   const keep = Number(f.contextKeep);
   if (f.contextStrategy === "last_k" && (!Number.isInteger(keep) || keep < 1 || keep > 64))
     return { ok: false, error: "Keep the last k outputs: k is a whole number from 1 to 64" };
@@ -94,6 +100,7 @@ function inputOf(
       maxOutputTokens,
       temperature,
       outageWaitSeconds,
+      callTimeoutSeconds,
       contextBudget: f.contextStrategy ? (f.contextStrategy === "last_k" ? { strategy: f.contextStrategy, keep } : { strategy: f.contextStrategy }) : null,
       memoryScope: f.memoryScope.trim() || null,
     },
@@ -324,6 +331,21 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
                 value={f.outageWaitSeconds}
                 aria-describedby="agent-outage-wait-hint"
                 onChange={(e) => set("outageWaitSeconds", e.target.value)}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor="agent-call-timeout">Call timeout (s)</label>
+              <input
+                id="agent-call-timeout"
+                data-testid="agent-call-timeout"
+                type="number"
+                min={1}
+                max={MAX_CALL_TIMEOUT_SECONDS}
+                step={1}
+                placeholder="scaled"
+                title="How long one model call may take; empty: 60 s + 40 ms per output token"
+                value={f.callTimeoutSeconds}
+                onChange={(e) => set("callTimeoutSeconds", e.target.value)}
               />
             </div>
             <div className="field">

@@ -15,6 +15,8 @@ export const MAX_OUTPUT_TOKENS = 32_000;
 export const DEFAULT_MODEL_POLICY = { type: "preset", preset: "balanced" } as const;
 /** A step waits this long in all (seconds) for its providers to recover from an outage, unless its agent says otherwise. */
 export const DEFAULT_OUTAGE_WAIT_SECONDS = 120;
+/** an agent's own model-call timeout is at most the egress guard's 10 minutes */
+export const MAX_CALL_TIMEOUT_SECONDS = 600;
 export const MAX_OUTAGE_WAIT_SECONDS = 3600;
 
 export const agentSlugSchema = text()
@@ -42,6 +44,13 @@ const agentFieldsShape = {
     .min(0, "The outage wait is at least 0 seconds")
     .max(MAX_OUTAGE_WAIT_SECONDS, `The outage wait is at most ${MAX_OUTAGE_WAIT_SECONDS} seconds`)
     .describe("How long a step of this agent waits in all for its model providers to recover from an outage before it fails (0: fail at once)"),
+  callTimeoutSeconds: z
+    .number()
+    .int("The call timeout is a whole number of seconds")
+    .min(1, "The call timeout is at least 1 second")
+    .max(MAX_CALL_TIMEOUT_SECONDS, `The call timeout is at most ${MAX_CALL_TIMEOUT_SECONDS} seconds`)
+    .nullable()
+    .describe("How long one model call of this agent may take in all (seconds); null: scaled to its output budget (60 s + 40 ms per output token)"),
   /** how other agents' outputs are fitted into this agent's context budget; null: the team's option */
   contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z
@@ -65,6 +74,7 @@ export const createAgentInputSchema = z.strictObject({
   maxOutputTokens: agentFieldsShape.maxOutputTokens.default(1024),
   temperature: agentFieldsShape.temperature.default(0.7),
   outageWaitSeconds: agentFieldsShape.outageWaitSeconds.default(DEFAULT_OUTAGE_WAIT_SECONDS),
+  callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.default(null),
   contextBudget: agentFieldsShape.contextBudget.default(null),
   allowedTools: agentFieldsShape.allowedTools.default([]),
   memoryScope: agentFieldsShape.memoryScope.default(null),
@@ -92,6 +102,7 @@ const agentPatchShape = {
   maxOutputTokens: agentFieldsShape.maxOutputTokens.optional(),
   temperature: agentFieldsShape.temperature.optional(),
   outageWaitSeconds: agentFieldsShape.outageWaitSeconds.optional(),
+  callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.optional(),
   contextBudget: agentFieldsShape.contextBudget.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
   memoryScope: agentFieldsShape.memoryScope.optional(),
@@ -128,6 +139,7 @@ export const AGENT_VERSION_FIELDS = [
   "maxOutputTokens",
   "temperature",
   "outageWaitSeconds",
+  "callTimeoutSeconds",
   "contextBudget",
   "allowedTools",
   "memoryScope",
@@ -142,6 +154,7 @@ const versionFieldsOut = {
   maxOutputTokens: z.number().int(),
   temperature: z.number(),
   outageWaitSeconds: z.number().int(),
+  callTimeoutSeconds: z.number().int().nullable(),
   contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z.array(z.string()),
   memoryScope: z.string().nullable(),

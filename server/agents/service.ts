@@ -47,6 +47,8 @@ export interface AgentVersionOut {
   temperature: number;
   /** how long a step waits in all for its providers to recover (seconds) */
   outageWaitSeconds: number;
+  /** one model call's timeout (seconds); null: scaled to its output budget */
+  callTimeoutSeconds: number | null;
   /** how other agents' outputs are fitted into its context budget; null: the team's option */
   contextBudget: ContextBudget | null;
   allowedTools: string[];
@@ -81,6 +83,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     maxOutputTokens: v.maxOutputTokens,
     temperature: v.temperature,
     outageWaitSeconds: v.outageWaitSeconds,
+    callTimeoutSeconds: v.callTimeoutSeconds ?? null,
     contextBudget: parseContextBudget(v.contextBudget),
     allowedTools: [...v.allowedTools],
     memoryScope: v.memoryScope,
@@ -107,6 +110,7 @@ function toAgent(row: AgentWithCurrent): AgentOutput {
     maxOutputTokens: current.maxOutputTokens,
     temperature: current.temperature,
     outageWaitSeconds: current.outageWaitSeconds,
+    callTimeoutSeconds: current.callTimeoutSeconds,
     contextBudget: current.contextBudget,
     allowedTools: current.allowedTools,
     memoryScope: current.memoryScope,
@@ -157,6 +161,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
           maxOutputTokens: data.maxOutputTokens,
           temperature: data.temperature,
           outageWaitSeconds: data.outageWaitSeconds,
+          callTimeoutSeconds: data.callTimeoutSeconds,
           contextBudget: jsonOrNull(data.contextBudget),
           allowedTools: data.allowedTools,
           memoryScope: data.memoryScope,
@@ -242,6 +247,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
         maxOutputTokens: next.maxOutputTokens,
         temperature: next.temperature,
         outageWaitSeconds: next.outageWaitSeconds,
+        callTimeoutSeconds: next.callTimeoutSeconds,
         contextBudget: jsonOrNull(next.contextBudget),
         allowedTools: next.allowedTools,
         memoryScope: next.memoryScope,
@@ -349,7 +355,7 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
   return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
+       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
        'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
      JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
@@ -369,6 +375,7 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
       maxOutputTokens: a.maxOutputTokens,
       temperature: Number(a.temperature),
       outageWaitSeconds: a.outageWaitSeconds,
+      callTimeoutSeconds: a.callTimeoutSeconds ?? null,
       contextBudget: a.contextBudget ?? null,
       allowedTools: a.allowedTools,
       memoryScope: a.memoryScope,

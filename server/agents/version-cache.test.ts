@@ -10,6 +10,7 @@ const agent = (n: number, instructionChars: number): AgentVersionOut => ({
   agentId: `agt_${n}`,
   slug: `a${n}`,
   version: 1,
+  callTimeoutSeconds: null,
   name: `a${n}`,
   roleDescription: "r",
   instructions: "x".repeat(instructionChars),

@@ -355,6 +355,8 @@ export class RunRuntime implements TopologyRuntime {
             stepId,
             agentId: agent.agentId,
             runBudgetUsd: this.shared.runBudgetUsd,
+            // the agent's own call timeout (its streams' first byte and idle pauses are capped by it); else scaled
+            ...(agent.callTimeoutSeconds ? { timeoutMs: agent.callTimeoutSeconds * 1000 } : {}),
             abortSignal,
             // each provider call's usage row, committed in order with the run's writes before anything else (one call counted)
             writeUsage: (statement) => {

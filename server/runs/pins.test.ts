@@ -143,6 +143,7 @@ describe("the version cache", () => {
     agentId: "agt_x",
     slug: "x",
     version: 1,
+    callTimeoutSeconds: null,
     name: "X",
     roleDescription: "",
     instructions: "a",

@@ -245,6 +245,18 @@ describe("context budget options (issue 10 §2)", () => {
     expect(plain.body.contextBudget).toBeNull();
   });
 
+  it("REST: an agent's callTimeoutSeconds saves, reads back, clears; out of range is a 422 at its field", async () => {
+    const bad = await rest("POST", "/api/v1/agents", { key: keys.a, body: { slug: "to-bad", name: "T", callTimeoutSeconds: 601 } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues[0].path).toBe("callTimeoutSeconds");
+    const ok = await rest("POST", "/api/v1/agents", { key: keys.a, body: { slug: "to-ok", name: "T", callTimeoutSeconds: 30 } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.callTimeoutSeconds).toBe(30);
+    const cleared = await rest("PATCH", "/api/v1/agents/{agentId}", { key: keys.a, params: { agentId: "to-ok" }, body: { callTimeoutSeconds: null } });
+    expect(cleared.body.callTimeoutSeconds).toBeNull();
+    expect(cleared.body.currentVersion).toBe(2);
+  });
+
   it("REST: a team's contextBudget (on the arrangement for hybrid) saves; a bad one is a 422 at spec.contextBudget", async () => {
     const spec = (contextBudget: unknown) => ({ topology: "sequential", agents: ["helper"], context: "all", contextBudget });
     const bad = await rest("POST", "/api/v1/teams", { key: keys.a, body: { slug: "ctx-team", name: "T", spec: spec({ strategy: "summarize", extra: 1 }) } });
