@@ -107,10 +107,20 @@ export function estimateCallCost(entry: Pick<CatalogEntry, "inputPrice" | "outpu
   return (promptTokens * entry.inputPrice + maxOutputTokens * entry.outputPrice) / 1e6;
 }
 
-/** cost / (1 - failureRate), with the rate capped at 0.95 so a failing model stays finite (20x) */
+/**
+ * What a failed call costs in money beyond its own price in the expected cost: the time it wastes (about
+ * FAILED_CALL_MS) priced, so that reliability still counts for a model at $0 (a local model, the simulator).
+ */
+export const FAILED_CALL_USD = 0.001;
+
+/**
+ * Expected USD of getting one answer: cost + r/(1-r) x (cost + FAILED_CALL_USD), with r the failure rate capped at
+ * 0.95. r/(1-r) is the expected number of failed attempts before a success (geometric), each one costs a retry at
+ * the call's price plus the priced time it lost. Additive, so a $0 model that fails is still penalised.
+ */
 export function expectedCost(costUsd: number, failureRate: number): number {
   const rate = Math.min(Math.max(failureRate || 0, 0), 0.95);
-  return costUsd / (1 - rate);
+  return costUsd + (rate / (1 - rate)) * (costUsd + FAILED_CALL_USD);
 }
 
 /**
