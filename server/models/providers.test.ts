@@ -245,7 +245,10 @@ describe("the simulator with a real provider configured", () => {
     for (const preset of ["fast", "balanced"]) {
       const decision = await caller.routing.explain({ policy: { type: "preset", preset }, promptTokens: 100, maxOutputTokens: 100 });
       expect(decision.chosen.providerKind, preset).toBe("anthropic");
-      expect(decision.fallbacks.every((f) => f.providerKind !== "simulator"), preset).toBe(true);
+      expect(
+        decision.fallbacks.every((f) => f.providerKind !== "simulator"),
+        preset,
+      ).toBe(true);
     }
     // a pinned simulator model still routes
     const simModel = await db().model.findFirstOrThrow({ where: { workspaceId: w.id, provider: { kind: "simulator" } } });

@@ -327,13 +327,32 @@ describe("sound statistics", () => {
       sim("sim-fast", { quality: 0.6, latencyP95Ms: 5 }),
       sim("sim-balanced", { quality: 0.75, latencyP95Ms: 20 }),
       sim("sim-capable", { quality: 0.9, latencyP95Ms: 50 }),
-      model("claude-haiku", { providerId: "prv_ant", providerKind: "anthropic", providerName: "Anthropic", quality: 0.75, inputPrice: 1, outputPrice: 5, latencyP95Ms: null }),
-      model("claude-sonnet", { providerId: "prv_ant", providerKind: "anthropic", providerName: "Anthropic", quality: 0.9, inputPrice: 3, outputPrice: 15, latencyP95Ms: null }),
+      model("claude-haiku", {
+        providerId: "prv_ant",
+        providerKind: "anthropic",
+        providerName: "Anthropic",
+        quality: 0.75,
+        inputPrice: 1,
+        outputPrice: 5,
+        latencyP95Ms: null,
+      }),
+      model("claude-sonnet", {
+        providerId: "prv_ant",
+        providerKind: "anthropic",
+        providerName: "Anthropic",
+        quality: 0.9,
+        inputPrice: 3,
+        outputPrice: 15,
+        latencyP95Ms: null,
+      }),
     ];
     for (const preset of DEFAULT_PRESETS) {
       const decision = route(catalog, { constraints: c(preset.policy), promptTokens: 100, maxOutputTokens: 100 });
       expect(decision.chosen.id, preset.name).toMatch(/^claude-/);
-      expect(decision.fallbacks.every((f) => f.id.startsWith("claude-")), preset.name).toBe(true);
+      expect(
+        decision.fallbacks.every((f) => f.id.startsWith("claude-")),
+        preset.name,
+      ).toBe(true);
     }
   });
 
