@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { modelConstraintsSchema, type ModelConstraints } from "@/lib/schemas/model-policy";
 import { DEFAULT_PRESETS } from "./catalog";
-import { estimateCallCost, expectedCost, FAILED_CALL_USD, expectedLatencyMs, MIN_LATENCY_SAMPLES, route, type CatalogEntry } from "./router";
+import {
+  estimateCallCost,
+  expectedCallLatencyMs,
+  expectedCost,
+  FAILED_CALL_USD,
+  expectedLatencyMs,
+  FAILED_CALL_MS,
+  MIN_LATENCY_SAMPLES,
+  route,
+  type CatalogEntry,
+} from "./router";
 
 function model(id: string, over: Partial<CatalogEntry> = {}): CatalogEntry {
   return {
@@ -312,6 +322,15 @@ describe("sound statistics", () => {
     expect(expectedLatencyMs(flaky)).toBeGreaterThan(expectedLatencyMs(steady) + 10_000);
     // the failure rate also raises the expected cost of a paid model
     expect(expectedCost(1, 0.5)).toBeCloseTo(2 + FAILED_CALL_USD, 12);
+  });
+
+  it("expected latency of a call: TTFT + ms per token x tokens when measured, else the whole-call p95", () => {
+    const measured = model("m", { latencyP95Ms: 9_000, ttftMs: 300, msPerOutputToken: 10 });
+    expect(expectedCallLatencyMs(measured, 100)).toBe(1_300);
+    expect(expectedCallLatencyMs(measured, 1_000)).toBe(10_300);
+    expect(expectedCallLatencyMs(model("p", { latencyP95Ms: 9_000 }), 100)).toBe(9_000);
+    expect(expectedCallLatencyMs(model("u", { latencyP95Ms: null }), 100)).toBe(Number.POSITIVE_INFINITY);
+    expect(expectedCallLatencyMs({ ...measured, failureRate: 0.5 }, 100)).toBe(1_300 + FAILED_CALL_MS);
   });
 
   it("property: a failing $0 model is penalised in money too; it loses to a reliable model that costs a little", () => {

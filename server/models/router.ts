@@ -59,6 +59,10 @@ export interface CatalogEntry {
   failureRate?: number;
   /** calls behind latencyP95Ms; absent: as many as needed (tests and benches set only the p95) */
   latencySamples?: number;
+  /** time to the first token of a streamed call (ms, observed); absent or null: not measured */
+  ttftMs?: number | null;
+  /** ms per output token after the first (observed); absent or null: not measured */
+  msPerOutputToken?: number | null;
 }
 
 export interface RouteRequest {
@@ -137,6 +141,20 @@ export function expectedLatencyMs(entry: Pick<CatalogEntry, "latencyP95Ms" | "er
   if (entry.latencyP95Ms === null) return Number.POSITIVE_INFINITY;
   const rate = Math.min(Math.max(failureRateOf(entry), 0), 0.95);
   return entry.latencyP95Ms + (rate / (1 - rate)) * FAILED_CALL_MS;
+}
+
+/**
+ * The time (ms) a call producing up to maxOutputTokens is expected to take on this model: TTFT + ms per token ×
+ * tokens when both are measured, else the whole-call p95 (expectedLatencyMs); plus the failure term either way.
+ * Unobserved: Infinity. For ranking by latency.
+ */
+export function expectedCallLatencyMs(
+  entry: Pick<CatalogEntry, "latencyP95Ms" | "errorRate" | "failureRate" | "ttftMs" | "msPerOutputToken">,
+  maxOutputTokens: number,
+): number {
+  if (entry.ttftMs == null || entry.msPerOutputToken == null) return expectedLatencyMs(entry);
+  const rate = Math.min(Math.max(failureRateOf(entry), 0), 0.95);
+  return entry.ttftMs + entry.msPerOutputToken * Math.max(maxOutputTokens, 0) + (rate / (1 - rate)) * FAILED_CALL_MS;
 }
 
 /** The failure rate routing uses: the smoothed one when known, else the raw error rate. */
