@@ -306,6 +306,20 @@ describe("sound statistics", () => {
     expect(route([catalog[0]!], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("sim-fast");
   });
 
+  it("an enabled real provider without a model yet keeps the simulator out of text, not of embeddings", () => {
+    const text = route([sim("sim-fast")], { constraints: c(), promptTokens: 10, maxOutputTokens: 10, realProviderEnabled: false });
+    expect(text.chosen.id).toBe("sim-fast");
+    expect(() => route([sim("sim-fast")], { constraints: c(), promptTokens: 10, maxOutputTokens: 10, realProviderEnabled: true })).toThrow(/simulator/);
+    const embeddings = c({ requiredCapabilities: ["embeddings"] });
+    const embed = route([sim("sim-embed", { capabilities: ["embeddings"] })], {
+      constraints: embeddings,
+      promptTokens: 10,
+      maxOutputTokens: 0,
+      realProviderEnabled: true,
+    });
+    expect(embed.chosen.id).toBe("sim-embed");
+  });
+
   it("embeddings fall back to the simulator only when no real provider offers an embedding model", () => {
     const embeddings = c({ requiredCapabilities: ["embeddings"] });
     const simEmbed = sim("sim-embed", { capabilities: ["embeddings"] });

@@ -203,7 +203,7 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const probe = req.probe;
   // the simulator answers "[simulated]": it takes part only where no real provider's model of the kind is enabled
   const realModel =
-    (false && req.realProviderEnabled === true) ||
+    (!needsEmbeddings && req.realProviderEnabled === true) ||
     catalog.some((e) => e.enabled && e.providerKind !== "simulator" && (needsEmbeddings ? e.capabilities.includes("embeddings") : !isEmbeddingOnly(e)));
   const checkOpen = open.size > 0;
   const minQuality = c.minQuality;
