@@ -120,7 +120,7 @@ export function estimateCallCost(entry: Pick<CatalogEntry, "inputPrice" | "outpu
  * What a failed call costs in money beyond its own price in the expected cost: the time it wastes (about
  * FAILED_CALL_MS) priced, so that reliability still counts for a model at $0 (a local model, the simulator).
  */
-export const FAILED_CALL_USD = 0.001;
+export const FAILED_CALL_USD = 0.0001;
 
 /**
  * Expected USD of getting one answer: cost + r/(1-r) x (cost + FAILED_CALL_USD), with r the failure rate capped at
