@@ -43,6 +43,8 @@ export interface ProviderInfo {
 export interface LoadedCatalog {
   entries: CatalogEntry[];
   providers: Map<string, ProviderInfo>;
+  /** an enabled provider other than the simulator exists (even one without a model yet): the simulator stays out */
+  realProviderEnabled?: boolean;
 }
 
 /** The cached state of one workspace: the full catalog (disabled models included) and the presets by name. */

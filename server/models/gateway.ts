@@ -440,6 +440,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       maxOutputTokens: req.maxOutputTokens,
       needs,
       openCircuits: breaker.openIds(catalog.entries),
+      realProviderEnabled: catalog.realProviderEnabled ?? false,
       forCall: true,
       ...(req.spread ? { spread: req.spread } : {}),
     });
@@ -674,7 +675,14 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         minContextWindow = Math.max(minContextWindow, entry.contextWindow);
         for (const larger of largerWindows(
           routable,
-          { resolved, promptTokens, maxOutputTokens: req.maxOutputTokens, needs, openCircuits: breaker.openIds(catalog.entries) },
+          {
+            resolved,
+            promptTokens,
+            maxOutputTokens: req.maxOutputTokens,
+            needs,
+            openCircuits: breaker.openIds(catalog.entries),
+            realProviderEnabled: catalog.realProviderEnabled ?? false,
+          },
           minContextWindow,
         ))
           if (!plan.some((e) => e.id === larger.id)) plan.push(larger);

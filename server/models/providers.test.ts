@@ -227,3 +227,32 @@ describe("testConnection", () => {
     }
   });
 });
+
+describe("the simulator with a real provider configured", () => {
+  it("only an Anthropic key configured: the fast and balanced presets never route to the simulator (a pin still may)", async () => {
+    const w = await makeWorkspace("antonly");
+    const c = await resolveUserTenant(w.users.owner, w.slug, `req_test${uniq()}`);
+    const sid = (await createSecret(c, { name: `ANT_KEY_${uniq()}`, value: KEY })).id;
+    const caller = callerFor(w.users.owner, w.slug);
+    const an = await caller.providers.create({ name: `Anthropic ${uniq()}`, kind: "anthropic", baseUrl: stub.url, secretId: sid });
+    // no model added yet: the presets find no model rather than answering "[simulated]"
+    for (const preset of ["fast", "balanced"]) {
+      const failed = await outcome(caller.routing.explain({ policy: { type: "preset", preset }, promptTokens: 100, maxOutputTokens: 100 }));
+      expect(failed, preset).toMatchObject({ ok: false, appCode: "NO_FEASIBLE_MODEL" });
+      expect((failed as { message: string }).message, preset).toMatch(/simulator/);
+    }
+    await caller.models.create({ providerId: an.id, modelId: "claude-haiku-4-5-20251001", inputPrice: 1, outputPrice: 5, quality: 0.7 });
+    for (const preset of ["fast", "balanced"]) {
+      const decision = await caller.routing.explain({ policy: { type: "preset", preset }, promptTokens: 100, maxOutputTokens: 100 });
+      expect(decision.chosen.providerKind, preset).toBe("anthropic");
+      expect(
+        decision.fallbacks.every((f) => f.providerKind !== "simulator"),
+        preset,
+      ).toBe(true);
+    }
+    // a pinned simulator model still routes
+    const simModel = await db().model.findFirstOrThrow({ where: { workspaceId: w.id, provider: { kind: "simulator" } } });
+    const pinned = await caller.routing.explain({ policy: { type: "pinned", modelId: simModel.id }, promptTokens: 10, maxOutputTokens: 10 });
+    expect(pinned.chosen.providerKind).toBe("simulator");
+  });
+});

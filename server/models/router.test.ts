@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { modelConstraintsSchema, type ModelConstraints } from "@/lib/schemas/model-policy";
-import { estimateCallCost, expectedCost, expectedLatencyMs, MIN_LATENCY_SAMPLES, route, type CatalogEntry } from "./router";
+import { DEFAULT_PRESETS } from "./catalog";
+import { estimateCallCost, expectedCost, FAILED_CALL_USD, expectedLatencyMs, MIN_LATENCY_SAMPLES, route, type CatalogEntry } from "./router";
 
 function model(id: string, over: Partial<CatalogEntry> = {}): CatalogEntry {
   return {
@@ -235,8 +236,9 @@ describe("route(): table of catalogs x policies", () => {
 describe("route(): details", () => {
   it("estimates cost from prompt tokens and the full output allowance", () => {
     expect(estimateCallCost({ inputPrice: 2.5, outputPrice: 10 }, 1000, 500)).toBeCloseTo(0.0075, 12);
-    expect(expectedCost(1, 0.5)).toBe(2);
-    expect(expectedCost(1, 1)).toBeCloseTo(20, 9); // capped
+    expect(expectedCost(1, 0.5)).toBeCloseTo(2 + FAILED_CALL_USD, 12);
+    expect(expectedCost(1, 1)).toBeCloseTo(1 + 19 * (1 + FAILED_CALL_USD), 9); // capped at 0.95
+    expect(expectedCost(0, 0)).toBe(0);
     const decision = route(CATALOG, { constraints: C({ minQuality: 0.85 }), promptTokens: 1000, maxOutputTokens: 500 });
     const gpt4o = decision.candidates.find((c) => c.id === "gpt-4o")!;
     expect(gpt4o.estimatedCostUsd).toBeCloseTo(0.0075, 12);
@@ -294,6 +296,20 @@ describe("sound statistics", () => {
     expect(route([catalog[0]!], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("sim-fast");
   });
 
+  it("an enabled real provider without a model yet keeps the simulator out of text, not of embeddings", () => {
+    const text = route([sim("sim-fast")], { constraints: c(), promptTokens: 10, maxOutputTokens: 10, realProviderEnabled: false });
+    expect(text.chosen.id).toBe("sim-fast");
+    expect(() => route([sim("sim-fast")], { constraints: c(), promptTokens: 10, maxOutputTokens: 10, realProviderEnabled: true })).toThrow(/simulator/);
+    const embeddings = c({ requiredCapabilities: ["embeddings"] });
+    const embed = route([sim("sim-embed", { capabilities: ["embeddings"] })], {
+      constraints: embeddings,
+      promptTokens: 10,
+      maxOutputTokens: 0,
+      realProviderEnabled: true,
+    });
+    expect(embed.chosen.id).toBe("sim-embed");
+  });
+
   it("embeddings fall back to the simulator only when no real provider offers an embedding model", () => {
     const embeddings = c({ requiredCapabilities: ["embeddings"] });
     const simEmbed = sim("sim-embed", { capabilities: ["embeddings"] });
@@ -309,7 +325,49 @@ describe("sound statistics", () => {
     expect(route([flaky, steady], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("b-steady");
     expect(expectedLatencyMs(flaky)).toBeGreaterThan(expectedLatencyMs(steady) + 10_000);
     // the failure rate also raises the expected cost of a paid model
-    expect(expectedCost(1, 0.5)).toBe(2);
+    expect(expectedCost(1, 0.5)).toBeCloseTo(2 + FAILED_CALL_USD, 12);
+  });
+
+  it("property: a failing $0 model is penalised in money too; it loses to a reliable model that costs a little", () => {
+    for (const rate of [0.2, 0.5, 0.9, 1]) expect(expectedCost(0, rate)).toBeGreaterThan(0);
+    for (let r = 0; r < 0.95; r += 0.05) expect(expectedCost(0, r + 0.05)).toBeGreaterThan(expectedCost(0, r));
+    const flaky = local("a-free", { inputPrice: 0, outputPrice: 0, errorRate: 0.6, failureRate: 0.6 });
+    const cheap = model("b-cheap", { inputPrice: 0.01, outputPrice: 0.01, failureRate: 0.05 });
+    expect(route([flaky, cheap], { constraints: c(), promptTokens: 1000, maxOutputTokens: 1000 }).chosen.id).toBe("b-cheap");
+  });
+
+  it("the default fast and balanced presets never route to the simulator when only Anthropic is configured", () => {
+    const catalog = [
+      sim("sim-fast", { quality: 0.6, latencyP95Ms: 5 }),
+      sim("sim-balanced", { quality: 0.75, latencyP95Ms: 20 }),
+      sim("sim-capable", { quality: 0.9, latencyP95Ms: 50 }),
+      model("claude-haiku", {
+        providerId: "prv_ant",
+        providerKind: "anthropic",
+        providerName: "Anthropic",
+        quality: 0.75,
+        inputPrice: 1,
+        outputPrice: 5,
+        latencyP95Ms: null,
+      }),
+      model("claude-sonnet", {
+        providerId: "prv_ant",
+        providerKind: "anthropic",
+        providerName: "Anthropic",
+        quality: 0.9,
+        inputPrice: 3,
+        outputPrice: 15,
+        latencyP95Ms: null,
+      }),
+    ];
+    for (const preset of DEFAULT_PRESETS) {
+      const decision = route(catalog, { constraints: c(preset.policy), promptTokens: 100, maxOutputTokens: 100 });
+      expect(decision.chosen.id, preset.name).toMatch(/^claude-/);
+      expect(
+        decision.fallbacks.every((f) => f.id.startsWith("claude-")),
+        preset.name,
+      ).toBe(true);
+    }
   });
 
   it("an observed p95 excludes a model only from MIN_LATENCY_SAMPLES calls on; a probe lets it through and goes first", () => {

@@ -75,6 +75,11 @@ export interface RouteRequest {
    * so a model that was slow once (a cold start) can show that it recovered (routing.ts decides when)
    */
   probe?: ReadonlySet<string>;
+  /**
+   * An enabled real provider exists in the workspace (even one without a model yet): the simulator stays out of
+   * text generation. Embeddings still look at the models (a real provider may offer none).
+   */
+  realProviderEnabled?: boolean;
   /** catalog ids to rank last (diversity: used by the other participants of the step); reused when nothing else is feasible */
   avoidModels?: ReadonlySet<string> | readonly string[];
 }
@@ -110,10 +115,20 @@ export function estimateCallCost(entry: Pick<CatalogEntry, "inputPrice" | "outpu
   return (promptTokens * entry.inputPrice + maxOutputTokens * entry.outputPrice) / 1e6;
 }
 
-/** cost / (1 - failureRate), with the rate capped at 0.95 so a failing model stays finite (20x) */
+/**
+ * What a failed call costs in money beyond its own price in the expected cost: the time it wastes (about
+ * FAILED_CALL_MS) priced, so that reliability still counts for a model at $0 (a local model, the simulator).
+ */
+export const FAILED_CALL_USD = 0.0001;
+
+/**
+ * Expected USD of getting one answer: cost + r/(1-r) x (cost + FAILED_CALL_USD), with r the failure rate capped at
+ * 0.95. r/(1-r) is the expected number of failed attempts before a success (geometric), each one costs a retry at
+ * the call's price plus the priced time it lost. Additive, so a $0 model that fails is still penalised.
+ */
 export function expectedCost(costUsd: number, failureRate: number): number {
   const rate = Math.min(Math.max(failureRate || 0, 0), 0.95);
-  return costUsd / (1 - rate);
+  return costUsd + (rate / (1 - rate)) * (costUsd + FAILED_CALL_USD);
 }
 
 /**
@@ -172,9 +187,9 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const open = req.openCircuits instanceof Set ? (req.openCircuits as ReadonlySet<string>) : new Set(req.openCircuits ?? []);
   const probe = req.probe;
   // the simulator answers "[simulated]": it takes part only where no real provider's model of the kind is enabled
-  const realModel = catalog.some(
-    (e) => e.enabled && e.providerKind !== "simulator" && (needsEmbeddings ? e.capabilities.includes("embeddings") : !isEmbeddingOnly(e)),
-  );
+  const realModel =
+    (!needsEmbeddings && req.realProviderEnabled === true) ||
+    catalog.some((e) => e.enabled && e.providerKind !== "simulator" && (needsEmbeddings ? e.capabilities.includes("embeddings") : !isEmbeddingOnly(e)));
   const checkOpen = open.size > 0;
   const minQuality = c.minQuality;
   const maxP95 = c.maxP95LatencyMs;
@@ -495,6 +510,8 @@ function bindingConstraintMessage(all: Evaluated[], req: RouteRequest): string {
       const names = pool.map((e) => e.entry.displayName).slice(0, 5);
       return `Every feasible model is cooling down after repeated failures (circuit open: ${names.join(", ")}); retry shortly`;
     }
+    case "simulator":
+      return "Only simulator models qualify, and a real provider is enabled: add or enable a model of that provider on the Models page (or pin a simulator model)";
     case "generation":
       return "No model that can generate text satisfies the policy: the only candidates are embedding models";
     default:

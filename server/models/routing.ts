@@ -46,12 +46,16 @@ export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: b
   if (!options.enabledOnly) return catalog;
   const entries = catalog.entries.filter((e) => e.enabled);
   const used = new Set(entries.map((e) => e.providerId));
-  return { entries, providers: new Map([...catalog.providers].filter(([id]) => used.has(id))) };
+  return {
+    entries,
+    providers: new Map([...catalog.providers].filter(([id]) => used.has(id))),
+    ...(catalog.realProviderEnabled !== undefined ? { realProviderEnabled: catalog.realProviderEnabled } : {}),
+  };
 }
 
 /** One read of everything routing needs: the models with their providers, and the presets (in parallel). */
 async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
-  const [rows, presetRows, workspace] = await Promise.all([
+  const [rows, presetRows, workspace, realProviders] = await Promise.all([
     db({ workspaceId }).model.findMany({
       where: { workspaceId },
       select: {
@@ -93,6 +97,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     }),
     db({ workspaceId }).routingPreset.findMany({ where: { workspaceId }, select: { name: true, policy: true } }),
     db({ workspaceId }).workspace.findFirst({ where: { id: workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } }),
+    db({ workspaceId }).provider.count({ where: { workspaceId, enabled: true, kind: { not: "simulator" } } }),
   ]);
   const egress = { allowHosts: workspace?.egressAllowHosts ?? [], denyHosts: workspace?.egressDenyHosts ?? [] };
   const providers = new Map<string, ProviderInfo>();
@@ -137,7 +142,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     };
   });
   const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));
-  return { catalog: { entries, providers }, presets };
+  return { catalog: { entries, providers, realProviderEnabled: realProviders > 0 }, presets };
 }
 
 export interface ResolvedPolicy {
@@ -222,6 +227,8 @@ export interface RouteForInput {
   /** capabilities the call itself needs (tools offered, JSON output), added to the policy's */
   needs?: string[];
   openCircuits?: ReadonlySet<string>;
+  /** LoadedCatalog.realProviderEnabled: keeps the simulator out of generation even before the provider has models */
+  realProviderEnabled?: boolean;
   /** a call will be made with the decision (the gateway): a model due for a probe may be chosen (see below) */
   forCall?: boolean;
   /**
@@ -293,6 +300,7 @@ export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDe
     promptTokens: input.promptTokens,
     maxOutputTokens: input.maxOutputTokens,
     openCircuits: input.openCircuits,
+    ...(input.realProviderEnabled && !input.resolved.pinnedId ? { realProviderEnabled: true } : {}),
     ...(probe ? { probe } : {}),
     ...(input.spread && constraints.diversity ? { avoidModels: input.spread } : {}),
   });
@@ -325,7 +333,13 @@ export async function explainRoute(ctx: TenantContext, input: z.output<typeof ex
   await ensureCatalogOnce(ctx);
   const [resolved, catalog] = await Promise.all([resolvePolicy(ctx, input.policy), loadCatalog(ctx)]);
   const openCircuits = modelCircuitBreaker().openIds(catalog.entries);
-  return routeFor(catalog.entries, { resolved, promptTokens: input.promptTokens, maxOutputTokens: input.maxOutputTokens, openCircuits });
+  return routeFor(catalog.entries, {
+    resolved,
+    promptTokens: input.promptTokens,
+    maxOutputTokens: input.maxOutputTokens,
+    openCircuits,
+    realProviderEnabled: catalog.realProviderEnabled ?? false,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
