@@ -4,7 +4,7 @@
  * closed subscriptions leave nothing behind.
  */
 import { describe, expect, it } from "vitest";
-import { notifyRunEvents, runEventSubscriberCount, subscribeRunEvents } from "./notify";
+import { notifyRunEvents, runEventListenerState, runEventSubscriberCount, subscribeRunEvents } from "./notify";
 
 const elapsed = async (p: Promise<unknown>) => {
   const t0 = performance.now();
@@ -16,6 +16,10 @@ describe("run event notifier", () => {
   it("wakes a waiting stream at once, and only the streams of that run", async () => {
     const a = subscribeRunEvents("run_notify_a");
     const b = subscribeRunEvents("run_notify_b");
+    // server mode: the first subscription opens the listening connection, which wakes every stream once it listens
+    // (signals may have been missed before); let that happen and consume it first
+    for (let i = 0; i < 200 && runEventListenerState() === "connecting"; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await Promise.all([a.wait(1), b.wait(1)]);
     let bWoke = false;
     const bWait = b.wait(300).then(() => (bWoke = true));
     const aWait = a.wait(5_000);
