@@ -113,7 +113,8 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
 /**
  * The step's record and result (succeeded), the run's running totals (tokens and cost; not `stepsDone`, which counts
- * agent steps) and a run.progress event, in one statement.
+ * agent steps) and a run.progress event, in one statement; a row back exactly when the step's record was written
+ * (see recordAgentStepSql).
  */
 export function recordEmbedStepSql(runId: string, stepId: string, attempt: number, result: EmbedStepResult, r: EmbedStepRecord): Sql {
   const now = new Date();
@@ -128,10 +129,11 @@ export function recordEmbedStepSql(runId: string, stepId: string, attempt: numbe
      r AS (
        UPDATE "Run" SET ${runFiguresSql(figures)}, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
        FROM u WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
-       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens")
-     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens"),
+     ev AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${newId("evt")}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
          'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
-     RETURNING seq`;
+     RETURNING seq)
+     SELECT 1 AS recorded FROM st`;
 }

@@ -1,7 +1,8 @@
 /**
  * The lease fence: two executions of one run racing (the first lost its lease, a second claim took the run over). The
  * superseded execution cannot finish the run, record its step or append events; nothing is appended after the run's
- * terminal event; the superseded execution stops quietly (no error in the run).
+ * terminal event; the superseded execution stops quietly (no error in the run). A run taken up again after its
+ * terminal event (a replay) is not mistaken for a superseded execution because its events are skipped.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
@@ -123,5 +124,31 @@ describe("lease fence", () => {
     await insert(last + 1, "run.failed");
     expect((await insert(last + 2, "node.finished")).count).toBe(0);
     expect((await eventRows(run.id)).at(-1)!.type).toBe("run.failed");
+  });
+
+  it("a replay after the terminal event goes on: a step recorded while its events are skipped is not read as superseded", async () => {
+    const rw = await makeRunWorkspace("fence-replay");
+    for (const slug of ["a", "b", "c"]) await addAgent(rw.ctx, slug);
+    await addTeam(rw.ctx, "three", { topology: "sequential", agents: ["a", "b", "c"] });
+    const run = await startRun(rw.ctx, { team: "three", input: "Again." });
+    const ref = { runId: run.id, workspaceId: rw.ws.id };
+    expect(await executeRun(ref, createPostgresStep(ref))).toBe("succeeded");
+    // as if the process had died after a's step (its run.succeeded event stays: whoever wrote it, nothing follows it)
+    const laterSteps = (await stepRows(run.id)).filter((s) => s.kind === "agent").slice(1); // in the order they started
+    expect(laterSteps).toHaveLength(2);
+    await db().runStep.deleteMany({ where: { runId: run.id, stepId: { in: laterSteps.map((s) => s.stepId) } } });
+    await db().run.update({ where: { id: run.id }, data: { status: "running", finishedAt: null } });
+    const called: string[] = [];
+    const deps: Partial<ExecuteDeps> = {
+      generate: (ctx, req) => {
+        called.push(req.stepId!);
+        return generate(ctx, req);
+      },
+    };
+    // each store commits before the next step starts (afterStore flushes): b's record is read back before c begins
+    const step = createPostgresStep({ ...ref, hooks: { afterStore: () => undefined } });
+    expect(await executeRun(ref, step, { deps })).toBe("succeeded");
+    expect(called).toEqual(laterSteps.map((s) => s.stepId));
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("succeeded");
   });
 });

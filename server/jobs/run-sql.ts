@@ -86,6 +86,9 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
  * statement, fenced to the attempt that produced them (stepAttemptWhere). Tokens and cost come from the ledger
  * (./run-cost.ts): the step's are its share (every call it made, earlier attempts included), the run's its totals so
  * far; `r`'s own figures are the kept calls', used only when the ledger has no row (a caller that records no usage).
+ * It returns a row exactly when the step's record was written: the step engine reads no row as "another execution
+ * moved the step on" (step.ts, `fenced`), and the events alone must not say so (they are skipped after a terminal
+ * event, e.g. when a run is taken up again after it was finished).
  */
 export function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
   const now = new Date();
@@ -107,15 +110,16 @@ export function recordAgentStepSql(runId: string, stepId: string, attempt: numbe
      r AS (
        UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, ${runFiguresSql(r)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
        FROM u WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
-       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens")
-     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens"),
+     ev AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
      SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished',
        ${sql.json(finished)} || jsonb_build_object('inputTokens', st."inputTokens", 'outputTokens', st."outputTokens", 'costUsd', st."costUsd"::float8), ${now} FROM r, st
      UNION ALL
      SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
          'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
-     RETURNING seq`;
+     RETURNING seq)
+     SELECT 1 AS recorded FROM st`;
 }
 
 const newEventId = () => newId("evt");
