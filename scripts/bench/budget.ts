@@ -73,7 +73,7 @@ async function main() {
       role: "owner",
       permissions: new Set(),
     } as unknown as import("../../server/context").TenantContext;
-    const usage = (runId: string, reservationId?: string) =>
+    const usage = (runId: string, reservation?: import("../../server/ledger/reservations").BudgetReservation | null) =>
       recordUsage(ctx, {
         runId,
         modelName: "bench",
@@ -83,7 +83,7 @@ async function main() {
         costUsd: 0.0001,
         latencyMs: 1,
         outcome: "ok",
-        reservationId,
+        reservation,
       });
 
     console.log(`Budget reservation per model call, ${serverUrl ? "PostgreSQL server" : "embedded PGlite"}; ${N} samples each; Node ${process.version}`);
@@ -91,7 +91,7 @@ async function main() {
     const alone = await timed("usage row alone", N, () => usage("run_alone"));
     const run = await timed("run limit: reserve + settling usage row", N, async () => {
       const r = await reserveBudget(ctx, { runId: "run_limited", estimateUsd: 0.001, runLimitUsd: 1_000, ttlMs: 60_000 });
-      await usage("run_limited", r?.id);
+      await usage("run_limited", r);
     });
     console.log(`  ${"  → the reservation adds".padEnd(58)} ${ms(run - alone)}`);
 
@@ -106,7 +106,7 @@ async function main() {
     invalidateBudgetCache(ws.id);
     const month = await timed(`monthly + run limit, ${ROWS} usage rows this month: reserve + settle`, N, async () => {
       const r = await reserveBudget(ctx, { runId: "run_month", estimateUsd: 0.001, ttlMs: 60_000 });
-      await usage("run_month", r?.id);
+      await usage("run_month", r);
     });
     console.log(`  ${"  → the reservation adds".padEnd(58)} ${ms(month - alone)}`);
 

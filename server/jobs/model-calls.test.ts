@@ -194,3 +194,20 @@ describe("cancel aborts the model call in flight", () => {
     expect(usage.every((u) => (watched ? u.estimated : Number(u.costUsd) === 0))).toBe(true);
   });
 });
+
+describe("budget leases of a run", () => {
+  it("a run under a run limit takes its own budget lease, and the lease is gone when the run ends", async () => {
+    await db().budget.upsert({ where: { workspaceId: rw.ws.id }, create: { workspaceId: rw.ws.id, perRunLimitUsd: 5 }, update: { perRunLimitUsd: 5 } });
+    await agent("first");
+    await agent("second");
+    await addTeam(rw.ctx, "pair", { topology: "sequential", agents: ["first", "second"] });
+    const run = await startRun(rw.ctx, { team: "pair", input: "Two calls, one lease." });
+    expect((await waitForRun(run.id)).status).toBe("succeeded");
+    expect(chats()).toHaveLength(2);
+    expect(await usageRows(run.id)).toHaveLength(2);
+    // released after the run (not awaited by the engine)
+    const deadline = Date.now() + 5_000;
+    while ((await db().budgetReservation.count({ where: { runId: run.id } })) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await db().budgetReservation.count({ where: { runId: run.id } })).toBe(0);
+  });
+});

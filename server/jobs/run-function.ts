@@ -72,6 +72,7 @@ import { cancelForEndedAccess, RunAccessEndedError } from "./run-access";
 import { creatorContextSql, finishRunSql, recordAgentStepSql, type CreatorColumns, type Finish, type StepResult } from "./run-sql";
 import { Semaphore } from "@/lib/semaphore";
 import { forgetRunSpend } from "@/server/ledger/budget-cache";
+import { releaseRunLease } from "@/server/ledger/reservations";
 import { env } from "@/server/env";
 
 export interface RunEventPayload {
@@ -722,6 +723,7 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
   } finally {
     // what this process kept for the run alone goes with its execution (a resumed run loads it again)
     forgetRunSpend(event.workspaceId, event.runId);
+    void releaseRunLease(event, event.runId);
     forgetRunAbort(event.runId);
   }
 }

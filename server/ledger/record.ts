@@ -8,7 +8,7 @@ import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { addSpend, dropSpend, writesOf } from "@/server/ledger/budget-cache";
 import { Decimal, decimalOf } from "@/server/ledger/decimal";
-import { settleSql } from "@/server/ledger/reservations";
+import { settleReservation, settleSql, type BudgetReservation } from "@/server/ledger/reservations";
 import type { UsageOutcome } from "@/lib/schemas/usage";
 
 // Contract (called by the gateway)
@@ -37,8 +37,8 @@ export interface UsageInput {
   error?: string;
   /** the tokens were counted by Cadre, not reported by the provider (a cut stream, a timed-out call) */
   estimated?: boolean;
-  /** the call's budget reservation (server/ledger/reservations.ts): deleted by the same statement */
-  reservationId?: string;
+  /** the call's budget reservation (server/ledger/reservations.ts): settled by the same statement */
+  reservation?: BudgetReservation | null;
 }
 
 /** The database keeps costs with 10 decimals. */
@@ -110,7 +110,7 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   // every model call's path), as one simple-protocol message (server/db/sql.ts); money as exact decimal text, the
   // time as a UTC timestamp literal like every other timestamp(3) column.
   return {
-    sql: sql`${input.reservationId ? sql`WITH ${settleSql(input.reservationId)} ` : sql.empty}${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+    sql: sql`${input.reservation ? sql`WITH ${settleSql(input.reservation, cost.toFixed())} ` : sql.empty}${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
       ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true})`,
     async track(write) {
@@ -120,8 +120,10 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
       if (!cost.isZero()) addSpend(ctx.workspaceId, runId, cost, createdAt);
       try {
         await write;
+        if (input.reservation) settleReservation(input.reservation, cost);
       } catch {
         dropSpend(ctx.workspaceId, runId);
+        if (input.reservation) settleReservation(input.reservation, null);
       } finally {
         writes.inflight.delete(write);
       }

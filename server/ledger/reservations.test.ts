@@ -1,8 +1,9 @@
 /**
  * Budgets as reservations (./reservations.ts) through the gateway and the LLM stub: a wide fan-out under a run limit
- * stays within the limit plus one call's estimate; reservations are settled by the usage row's own statement (also
- * when the run engine writes it later), count for every process until they expire, and expired ones are ignored and
- * deleted; cut streams and timed-out calls record an estimated partial cost.
+ * stays within the limit plus one call's estimate; calls are reserved from a lease, which one statement takes and
+ * the calls' usage rows settle (also when the run engine writes them later); leases count for every process until
+ * they expire, and expired ones are ignored and deleted; cut streams and timed-out calls record an estimated partial
+ * cost.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
@@ -11,9 +12,10 @@ import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";
 import type { Sql } from "@/server/db/sql";
 import { costOf } from "@/server/ledger/record";
-import { reserveBudget } from "@/server/ledger/reservations";
+import { EXTRA_CALLS, reserveBudget } from "@/server/ledger/reservations";
 import { estimatePromptTokens, generate, type GenerateRequest } from "@/server/models/gateway";
 import { embed } from "@/server/models/embed";
+import { heuristicTokens } from "@/server/models/token-estimate";
 import { useStubGateway } from "@/test/fixtures/stub-gateway";
 import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
@@ -55,6 +57,8 @@ const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
 });
 
 const reservations = () => db().budgetReservation.findMany({ where: { workspaceId: ws.id } });
+/** what the workspace's open leases hold */
+const heldUsd = async () => (await reservations()).reduce((sum, r) => sum + Number(r.amountUsd), 0);
 const runSpend = async (runId: string) =>
   (await db().usageRecord.findMany({ where: { workspaceId: ws.id, runId } })).reduce((sum, r) => sum + Number(r.costUsd), 0);
 const chatCalls = () => stub.calls.filter((c) => c.path !== "/v1/models").length;
@@ -94,7 +98,8 @@ describe("budget reservations: fan-out", () => {
     const spent = await runSpend(req.runId!);
     expect(spent).toBeGreaterThan(0);
     expect(spent).toBeLessThanOrEqual(limit + estimate);
-    expect(await reservations()).toEqual([]);
+    // what the lease still holds is headroom within the limit
+    expect(spent + (await heldUsd())).toBeLessThanOrEqual(limit + 1e-12);
   });
 
   it("the monthly limit holds the same way across runs", async () => {
@@ -138,15 +143,42 @@ describe("budget reservations: settling and expiry", () => {
         },
       }),
     );
-    // the run engine has not written the row yet: the reservation still holds the estimate
+    // the run engine has not written the row yet: the run's lease still holds the call's estimate (and headroom)
     const open = await reservations();
     expect(open).toHaveLength(1);
     expect(open[0]!.runId).toBe(runId);
-    expect(Number(open[0]!.amountUsd)).toBeGreaterThanOrEqual(result.costUsd);
+    const estimate = costOf(PRICES, estimatePromptTokens(ask()), 40);
+    expect(Number(open[0]!.amountUsd)).toBeCloseTo(estimate * (1 + EXTRA_CALLS), 10);
     expect(pending).toHaveLength(1);
     await execute(ctx, pending[0]!);
-    expect(await reservations()).toEqual([]);
+    // the usage row took the call's cost off the lease, in the same statement
+    expect(Number((await reservations())[0]!.amountUsd)).toBeCloseTo(estimate * (1 + EXTRA_CALLS) - result.costUsd, 10);
     expect(await runSpend(runId)).toBeCloseTo(result.costUsd, 10);
+  });
+
+  it("consecutive calls are reserved from one lease in memory; a lower limit takes a new lease, refused when it no longer fits", async () => {
+    await oneModel();
+    const runId = `run_lease${uniq()}`;
+    const estimate = costOf(PRICES, estimatePromptTokens(ask()), 40);
+    for (let i = 0; i < 5; i++) await generate(ctx, ask({ runId, runBudgetUsd: 1 }));
+    const [lease] = await reservations();
+    expect((await reservations()).map((r) => r.id)).toEqual([lease!.id]);
+    const spent = await runSpend(runId);
+    expect(Number(lease!.amountUsd)).toBeCloseTo(estimate * (1 + EXTRA_CALLS) - spent, 10);
+
+    // the run's limit drops under what was spent plus one call: the lease granted under the old limit is not used
+    const error = await failure(generate(ctx, ask({ runId, runBudgetUsd: spent + estimate / 2 })));
+    expect(error.code).toBe("BUDGET_EXCEEDED");
+    expect(error.details).toMatchObject({ limit: "run", spentUsd: expect.closeTo(spent, 10) });
+    expect((await reservations()).map((r) => r.id)).toEqual([lease!.id]); // a refusal leaves the lease as it was
+
+    // a limit with room for two more calls: the lease is renewed (its row, in place), granted what fits
+    await generate(ctx, ask({ runId, runBudgetUsd: spent + 2 * estimate }));
+    const [renewed, ...others] = await reservations();
+    expect(others).toEqual([]);
+    expect(renewed!.id).toBe(lease!.id);
+    expect(renewed!.expiresAt.getTime()).toBeGreaterThan(lease!.expiresAt.getTime());
+    expect((await runSpend(runId)) + Number(renewed!.amountUsd)).toBeLessThanOrEqual(spent + 2 * estimate + 1e-12);
   });
 
   it("another process's open reservation counts; an expired one is ignored and deleted", async () => {
@@ -164,7 +196,7 @@ describe("budget reservations: settling and expiry", () => {
     await db().budgetReservation.update({ where: { id: other.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const result = await generate(ctx, ask({ runId, runBudgetUsd: estimate * 1.5 }));
     expect(result.attempts.map((a) => a.outcome)).toEqual(["ok"]);
-    expect(await reservations()).toEqual([]);
+    expect((await reservations()).map((r) => r.id)).not.toContain(other.id);
   });
 
   it("a refused call reserves nothing; a failed call's usage row settles its reservation", async () => {
@@ -172,9 +204,12 @@ describe("budget reservations: settling and expiry", () => {
     const runId = `run_fail${uniq()}`;
     stub.fail({ status: 400 });
     expect((await failure(generate(ctx, ask({ runId, runBudgetUsd: 1 })))).code).toBe("UPSTREAM_ERROR");
-    expect(await reservations()).toEqual([]);
+    const estimate = costOf(PRICES, estimatePromptTokens(ask()), 40);
+    // the failed call cost nothing: its lease holds what it was granted
+    expect(await heldUsd()).toBeCloseTo(estimate * (1 + EXTRA_CALLS), 10);
+    const before = await reservations();
     expect((await failure(generate(ctx, ask({ runId, runBudgetUsd: 0.0000001 })))).code).toBe("BUDGET_EXCEEDED");
-    expect(await reservations()).toEqual([]);
+    expect(await reservations()).toEqual(before);
   });
 
   it("embeddings reserve and settle too", async () => {
@@ -182,10 +217,14 @@ describe("budget reservations: settling and expiry", () => {
     const runId = `run_emb${uniq()}`;
     const result = await embed(ctx, { policy: ask().policy, values: ["one text", "another text"], runId, runBudgetUsd: 1 });
     expect(result.embeddings).toHaveLength(2);
-    expect(await reservations()).toEqual([]);
+    const [lease] = await reservations();
+    expect(lease!.runId).toBe(runId);
+    const estimate = costOf(PRICES, heuristicTokens("one text") + heuristicTokens("another text"), 0);
+    expect(Number(lease!.amountUsd)).toBeCloseTo(estimate * (1 + EXTRA_CALLS) - result.costUsd, 10);
+    const before = await reservations();
     const error = await failure(embed(ctx, { policy: ask().policy, values: ["x".repeat(4000)], runId, runBudgetUsd: 0.0000001 }));
     expect(error.code).toBe("BUDGET_EXCEEDED");
-    expect(await reservations()).toEqual([]);
+    expect(await reservations()).toEqual(before);
   });
 });
 
@@ -207,7 +246,9 @@ describe("partial usage of broken calls", () => {
     expect(rows[0]!.inputTokens).toBe(estimatePromptTokens(ask()));
     expect(rows[0]!.outputTokens).toBeGreaterThan(0);
     expect(Number(rows[0]!.costUsd)).toBeCloseTo(costOf(PRICES, rows[0]!.inputTokens, rows[0]!.outputTokens), 10);
-    expect(await reservations()).toEqual([]);
+    // both calls, the cut one too, were settled against the run's lease
+    const estimate = costOf(PRICES, estimatePromptTokens(ask()), 40);
+    expect((await heldUsd()) + (await runSpend(runId))).toBeCloseTo(estimate * (1 + EXTRA_CALLS), 10);
   });
 
   it("a call that timed out records its estimated input", async () => {

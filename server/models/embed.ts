@@ -181,7 +181,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
         costUsd,
         latencyMs,
         outcome: "ok",
-        reservationId: reservation?.id,
+        reservation,
       });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });
@@ -212,7 +212,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
         latencyMs,
         outcome,
         error: failure.message,
-        reservationId: reservation?.id,
+        reservation,
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) observe(ctx, entry.id, { latencyMs, outcome, error: failure.message });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome, error: failure.message, latencyMs });

@@ -538,12 +538,20 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
 
     // a second model call of this generate takes a retry of the step's budget (./retry-budget.ts)
     if (calls > 0 && retryBudget && !retryBudget.take()) {
+      await releaseReservation(ctx, reservation);
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "the step's retry budget is spent", latencyMs: 0 });
       break;
     }
     // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on
-    const slotWait = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
+    let slotWait: number;
+    try {
+      slotWait = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
+    } catch (error) {
+      await releaseReservation(ctx, reservation);
+      throw error;
+    }
     if (slotWait > 0) {
+      await releaseReservation(ctx, reservation);
       transient++;
       breaker.hold(provider.id, now() + slotWait);
       attempts.push({
@@ -621,7 +629,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         latencyMs,
         outcome,
         ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
-        reservationId: reservation?.id,
+        reservation,
       });
       observe(ctx, entry.id, {
         latencyMs,
@@ -701,7 +709,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         outcome,
         error: failure.message,
         ...(billed ? { estimated: true } : {}),
-        reservationId: reservation?.id,
+        reservation,
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
         observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });
