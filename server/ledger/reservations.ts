@@ -32,9 +32,9 @@
  *
  * The bound: with each call's cost at most its reserved estimate, a run's (and a month's) spend never passes the
  * limit, whatever the fan-out and the number of processes; a call whose provider reports more tokens than estimated
- * can pass it by its own excess only. The price of leasing: near a limit, another process's unused headroom can make
- * a call wait for a refusal that a single reservation would have let through (at most an eighth of the month's rest
- * per lease), until that lease is used, renewed or expires.
+ * can pass it by its own excess only. The price of leasing: near a limit, another process's unused headroom (at most
+ * an eighth of the month's rest per lease) can refuse a call that one reservation per call would have let through,
+ * until that lease is used, renewed or expires.
  */
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
