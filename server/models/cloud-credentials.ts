@@ -3,9 +3,11 @@
  * and Google Vertex AI's service-account key. Only what the call needs is kept, and no error here ever quotes the secret.
  *
  * Vertex's access token is fetched here (a signed JWT exchanged at the key's token endpoint) through the caller's
- * fetch, that is the egress guard's, instead of google-auth-library, whose requests would bypass the guard.
+ * fetch, that is the egress guard's, instead of google-auth-library, whose requests would bypass the guard. A token is
+ * kept in this process until 5 minutes before it expires (keyed by a hash of the key, never the key itself), and
+ * concurrent calls share one exchange.
  */
-import { createSign } from "node:crypto";
+import { createHash, createSign } from "node:crypto";
 import { AppError } from "@/lib/errors";
 
 export interface AwsKeys {
@@ -71,8 +73,45 @@ export function serviceAccountOf(secret: string, providerName: string): ServiceA
 
 const base64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
-/** An OAuth access token for a service account (JWT bearer grant, RFC 7523), fetched with `fetchFn`. */
-export async function serviceAccountToken(account: ServiceAccount, fetchFn: typeof fetch, providerName: string): Promise<string> {
+/** A token is not used in its last minutes: a call that starts with it must not see it expire. */
+const TOKEN_EXPIRY_MARGIN_MS = 5 * 60_000;
+const MAX_CACHED_TOKENS = 1_000;
+const globalForTokens = globalThis as unknown as { cadreVertexTokens?: Map<string, { token: Promise<string>; expiresAtMs: number }> };
+const tokens = () => (globalForTokens.cadreVertexTokens ??= new Map());
+
+/** Forgets the cached access tokens (tests). */
+export function forgetServiceAccountTokens(): void {
+  tokens().clear();
+}
+
+/**
+ * An OAuth access token for a service account: the cached one while it is good for 5 more minutes, else a new
+ * exchange (JWT bearer grant, RFC 7523) through `fetchFn`, shared by the calls that ask meanwhile. A failed
+ * exchange is not kept.
+ */
+export function serviceAccountToken(account: ServiceAccount, fetchFn: typeof fetch, providerName: string): Promise<string> {
+  const key = createHash("sha256").update(`${account.tokenUri}\n${account.clientEmail}\n${account.privateKey}`).digest("hex");
+  const cache = tokens();
+  const hit = cache.get(key);
+  if (hit && hit.expiresAtMs - TOKEN_EXPIRY_MARGIN_MS > Date.now()) return hit.token;
+  if (cache.size >= MAX_CACHED_TOKENS) for (const [k, v] of cache) if (v.expiresAtMs <= Date.now()) cache.delete(k);
+  if (cache.size >= MAX_CACHED_TOKENS) cache.clear();
+  const entry = { token: Promise.resolve(""), expiresAtMs: Number.POSITIVE_INFINITY };
+  entry.token = exchangeToken(account, fetchFn, providerName).then(
+    ({ token, expiresInS }) => {
+      entry.expiresAtMs = Date.now() + expiresInS * 1000;
+      return token;
+    },
+    (error: unknown) => {
+      if (cache.get(key) === entry) cache.delete(key);
+      throw error;
+    },
+  );
+  cache.set(key, entry);
+  return entry.token;
+}
+
+async function exchangeToken(account: ServiceAccount, fetchFn: typeof fetch, providerName: string): Promise<{ token: string; expiresInS: number }> {
   const now = Math.floor(Date.now() / 1000);
   const header = base64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
   const claims = base64url(JSON.stringify({ iss: account.clientEmail, scope: CLOUD_PLATFORM_SCOPE, aud: account.tokenUri, iat: now, exp: now + 3600 }));
@@ -87,10 +126,11 @@ export async function serviceAccountToken(account: ServiceAccount, fetchFn: type
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: `${header}.${claims}.${signature}` }).toString(),
   });
-  const body = (await response.json().catch(() => null)) as { access_token?: unknown } | null;
+  const body = (await response.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
   if (!response.ok || typeof body?.access_token !== "string") {
     // the token endpoint's text is not passed on (it may echo the assertion)
     throw new AppError("UPSTREAM_ERROR", `Google refused the service-account key of "${providerName}" (HTTP ${response.status})`, { status: response.status });
   }
-  return body.access_token;
+  const expiresIn = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 3600;
+  return { token: body.access_token, expiresInS: expiresIn };
 }

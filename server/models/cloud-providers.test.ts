@@ -145,6 +145,25 @@ describe("Google Vertex AI", () => {
     expect(stub.calls[1]).toMatchObject({ apiKey: "stub-token-for-cadre@cadre-test-project.iam.gserviceaccount.com" });
   });
 
+  it("a service-account token is exchanged once and reused until 5 minutes before it expires", async () => {
+    const key = serviceAccount(`${origin()}/token`);
+    const provider = conn("vertex", `${origin()}/v1beta1/projects/cadre-test-project/locations/us-central1/publishers/google`, { location: "us-central1" });
+    const exchanges = () => stub.calls.filter((c) => c.path === "/token").length;
+    const ask = () => generateText({ model: createLanguageModel(provider, "gemini-2.5-flash", key), prompt: "again", maxRetries: 0 });
+    await Promise.all([ask(), ask()]);
+    await ask();
+    expect(exchanges()).toBe(1);
+    // the stub's token lives 3600 s: at 56 minutes it is no longer used
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now + 56 * 60_000);
+    try {
+      await ask();
+    } finally {
+      clock.mockRestore();
+    }
+    expect(exchanges()).toBe(2);
+  });
+
   it("a service-account key needs a location; a broken key file is named without its content", () => {
     expect(() => createLanguageModel(conn("vertex", null), "gemini-2.5-flash", serviceAccount("https://oauth2.googleapis.com/token"))).toThrow(
       /project and location/,
