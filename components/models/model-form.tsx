@@ -7,6 +7,7 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { CAPABILITIES, type Capability } from "@/lib/schemas/model-policy";
 import { PROVIDER_KIND_LABELS, type ModelSuggestion, type ProviderKind } from "@/lib/schemas/models";
 import { Card } from "@/components/ui/card";
+import { InputField, SelectField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 
 interface Fields {
@@ -49,6 +50,24 @@ function fromSuggestion(s: ModelSuggestion): Fields {
 function num(value: string): number | undefined {
   return value.trim() === "" ? undefined : Number(value);
 }
+
+/** The price fields (USD per million tokens); the cache prices may stay empty: the provider's usual ones. */
+const PRICE_FIELDS: { key: "inputPrice" | "outputPrice" | "cacheReadPrice" | "cacheWritePrice"; label: string; id: string; title?: string }[] = [
+  { key: "inputPrice", label: "Input $/M tokens", id: "model-input-price" },
+  { key: "outputPrice", label: "Output $/M tokens", id: "model-output-price" },
+  {
+    key: "cacheReadPrice",
+    label: "Cached input $/M",
+    id: "model-cache-read-price",
+    title: "Price of input tokens read from the provider's prompt cache; empty: the provider's usual discount",
+  },
+  {
+    key: "cacheWritePrice",
+    label: "Cache write $/M",
+    id: "model-cache-write-price",
+    title: "Price of input tokens written to the provider's prompt cache; empty: the provider's usual price",
+  },
+];
 
 const MODEL_ID_PLACEHOLDERS: Record<ProviderKind, string> = {
   simulator: "e.g. sim-fast",
@@ -157,124 +176,75 @@ export function ModelForm() {
     >
       <form className="form" onSubmit={onSubmit} noValidate>
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="model-provider">Provider</label>
-            <select id="model-provider" data-testid="model-provider" value={provider?.id ?? ""} onChange={(e) => setProviderId(e.target.value)}>
-              {providers.data?.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} ({p.isSimulator ? "simulator" : PROVIDER_KIND_LABELS[p.kind]})
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field grow">
-            <label htmlFor="model-id">Model id</label>
-            <input
-              id="model-id"
-              data-testid="model-id"
-              list="model-id-known"
-              placeholder={kind ? MODEL_ID_PLACEHOLDERS[kind] : "e.g. gpt-4o-mini"}
-              maxLength={200}
-              value={modelId}
-              onChange={(e) => setModelId(e.target.value)}
-            />
-            <datalist id="model-id-known">
-              {known.map((k) => (
-                <option key={k.modelId} value={k.modelId}>
-                  {k.displayName}
-                </option>
-              ))}
-            </datalist>
-          </div>
-          <div className="field grow">
-            <label htmlFor="model-display-name">Display name</label>
-            <input
-              id="model-display-name"
-              data-testid="model-display-name"
-              maxLength={120}
-              value={fields.displayName}
-              onChange={(e) => set("displayName", e.target.value)}
-            />
-          </div>
+          <SelectField label="Provider" id="model-provider" value={provider?.id ?? ""} onValueChange={setProviderId}>
+            {providers.data?.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({p.isSimulator ? "simulator" : PROVIDER_KIND_LABELS[p.kind]})
+              </option>
+            ))}
+          </SelectField>
+          <InputField
+            label="Model id"
+            id="model-id"
+            grow
+            list="model-id-known"
+            placeholder={kind ? MODEL_ID_PLACEHOLDERS[kind] : "e.g. gpt-4o-mini"}
+            maxLength={200}
+            value={modelId}
+            onValueChange={setModelId}
+            after={
+              <datalist id="model-id-known">
+                {known.map((k) => (
+                  <option key={k.modelId} value={k.modelId}>
+                    {k.displayName}
+                  </option>
+                ))}
+              </datalist>
+            }
+          />
+          <InputField
+            label="Display name"
+            id="model-display-name"
+            grow
+            maxLength={120}
+            value={fields.displayName}
+            onValueChange={(v) => set("displayName", v)}
+          />
         </div>
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="model-input-price">Input $/M tokens</label>
-            <input
-              id="model-input-price"
-              data-testid="model-input-price"
+          {PRICE_FIELDS.map((f) => (
+            <InputField
+              key={f.id}
+              label={f.label}
+              id={f.id}
               type="number"
               min={0}
               step="any"
-              value={fields.inputPrice}
-              onChange={(e) => set("inputPrice", e.target.value)}
+              placeholder={f.title ? "provider default" : undefined}
+              title={f.title}
+              value={fields[f.key]}
+              onValueChange={(v) => set(f.key, v)}
             />
-          </div>
-          <div className="field">
-            <label htmlFor="model-output-price">Output $/M tokens</label>
-            <input
-              id="model-output-price"
-              data-testid="model-output-price"
-              type="number"
-              min={0}
-              step="any"
-              value={fields.outputPrice}
-              onChange={(e) => set("outputPrice", e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="model-cache-read-price">Cached input $/M</label>
-            <input
-              id="model-cache-read-price"
-              data-testid="model-cache-read-price"
-              type="number"
-              min={0}
-              step="any"
-              placeholder="provider default"
-              title="Price of input tokens read from the provider's prompt cache; empty: the provider's usual discount"
-              value={fields.cacheReadPrice}
-              onChange={(e) => set("cacheReadPrice", e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="model-cache-write-price">Cache write $/M</label>
-            <input
-              id="model-cache-write-price"
-              data-testid="model-cache-write-price"
-              type="number"
-              min={0}
-              step="any"
-              placeholder="provider default"
-              title="Price of input tokens written to the provider's prompt cache; empty: the provider's usual price"
-              value={fields.cacheWritePrice}
-              onChange={(e) => set("cacheWritePrice", e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="model-context">Context window</label>
-            <input
-              id="model-context"
-              data-testid="model-context"
-              type="number"
-              min={1}
-              step={1}
-              value={fields.contextWindow}
-              onChange={(e) => set("contextWindow", e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="model-quality">Quality (0–1)</label>
-            <input
-              id="model-quality"
-              data-testid="model-quality"
-              type="number"
-              min={0}
-              max={1}
-              step={0.01}
-              value={fields.quality}
-              onChange={(e) => set("quality", e.target.value)}
-            />
-          </div>
+          ))}
+          <InputField
+            label="Context window"
+            id="model-context"
+            type="number"
+            min={1}
+            step={1}
+            value={fields.contextWindow}
+            onValueChange={(v) => set("contextWindow", v)}
+          />
+          <InputField
+            label="Quality (0–1)"
+            id="model-quality"
+            type="number"
+            min={0}
+            max={1}
+            step={0.01}
+            value={fields.quality}
+            onValueChange={(v) => set("quality", v)}
+          />
         </div>
         <fieldset className="capabilities">
           <legend>Capabilities</legend>

@@ -8,6 +8,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { CREATABLE_PROVIDER_KINDS, isHttpUrl, KINDS_NEEDING_BASE_URL, PROVIDER_KIND_LABELS, type ProviderSettings } from "@/lib/schemas/models";
 import { Card } from "@/components/ui/card";
+import { InputField, SelectField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 
@@ -42,6 +43,9 @@ const SETTINGS_FIELDS: Partial<Record<CreatableKind, { key: keyof ProviderSettin
     { key: "location", label: "Location (service-account key)", placeholder: "e.g. us-central1" },
   ],
 };
+
+/** a rate-limit field: a whole number, empty for none */
+const LIMIT = { inputMode: "numeric", placeholder: "No limit" } as const;
 
 /** Mirrors the server's default for "local": localhost, private addresses, single-label hosts. */
 function looksLocal(baseUrl: string): boolean {
@@ -137,69 +141,48 @@ export function ProviderForm() {
     >
       <form className="form" onSubmit={onSubmit} noValidate>
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="provider-kind">Kind</label>
-            <select id="provider-kind" data-testid="provider-kind" value={kind} onChange={(e) => setKind(e.target.value as CreatableKind)}>
-              {CREATABLE_PROVIDER_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {PROVIDER_KIND_LABELS[k]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field grow">
-            <label htmlFor="provider-name">Name</label>
-            <input
-              id="provider-name"
-              data-testid="provider-name"
-              maxLength={80}
-              placeholder={PLACEHOLDERS[kind].name}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </div>
+          <SelectField label="Kind" id="provider-kind" value={kind} onValueChange={(v) => setKind(v as CreatableKind)}>
+            {CREATABLE_PROVIDER_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {PROVIDER_KIND_LABELS[k]}
+              </option>
+            ))}
+          </SelectField>
+          <InputField label="Name" id="provider-name" grow maxLength={80} placeholder={PLACEHOLDERS[kind].name} value={name} onValueChange={setName} />
         </div>
         <div className="form-row">
-          <div className="field grow">
-            <label htmlFor="provider-base-url">Base URL{KINDS_NEEDING_BASE_URL.includes(kind) ? "" : " (optional)"}</label>
-            <input
-              id="provider-base-url"
-              data-testid="provider-base-url"
-              inputMode="url"
-              placeholder={PLACEHOLDERS[kind].baseUrl}
-              value={baseUrl}
-              onChange={(e) => onBaseUrl(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="provider-secret" title={PLACEHOLDERS[kind].key}>
-              Key (vault secret)
-            </label>
-            <select id="provider-secret" data-testid="provider-secret" value={secretId} onChange={(e) => setSecretId(e.target.value)}>
-              <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
-              {secretList.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                  {s.last4 ? ` (…${s.last4})` : ""}
-                </option>
-              ))}
-            </select>
-          </div>
+          <InputField
+            label={`Base URL${KINDS_NEEDING_BASE_URL.includes(kind) ? "" : " (optional)"}`}
+            id="provider-base-url"
+            grow
+            inputMode="url"
+            placeholder={PLACEHOLDERS[kind].baseUrl}
+            value={baseUrl}
+            onValueChange={onBaseUrl}
+          />
+          <SelectField label="Key (vault secret)" labelTitle={PLACEHOLDERS[kind].key} id="provider-secret" value={secretId} onValueChange={setSecretId}>
+            <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
+            {secretList.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+                {s.last4 ? ` (…${s.last4})` : ""}
+              </option>
+            ))}
+          </SelectField>
         </div>
         {SETTINGS_FIELDS[kind]?.length ? (
           <div className="form-row">
             {SETTINGS_FIELDS[kind]?.map((f) => (
-              <div className="field grow" key={f.key}>
-                <label htmlFor={`provider-setting-${f.key}`}>{f.label}</label>
-                <input
-                  id={`provider-setting-${f.key}`}
-                  data-testid={`provider-setting-${f.key}`}
-                  maxLength={80}
-                  placeholder={f.placeholder}
-                  value={settings[f.key] ?? ""}
-                  onChange={(e) => setSettings((current) => ({ ...current, [f.key]: e.target.value }))}
-                />
-              </div>
+              <InputField
+                key={f.key}
+                label={f.label}
+                id={`provider-setting-${f.key}`}
+                grow
+                maxLength={80}
+                placeholder={f.placeholder}
+                value={settings[f.key] ?? ""}
+                onValueChange={(v) => setSettings((current) => ({ ...current, [f.key]: v }))}
+              />
             ))}
           </div>
         ) : null}
@@ -210,28 +193,8 @@ export function ProviderForm() {
           {can("secrets:create") ? " first, then pick it here." : null}
         </div>
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="provider-rpm">Requests per minute (optional)</label>
-            <input
-              id="provider-rpm"
-              data-testid="provider-rpm"
-              inputMode="numeric"
-              placeholder="No limit"
-              value={rpmLimit}
-              onChange={(e) => setRpmLimit(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="provider-tpm">Tokens per minute (optional)</label>
-            <input
-              id="provider-tpm"
-              data-testid="provider-tpm"
-              inputMode="numeric"
-              placeholder="No limit"
-              value={tpmLimit}
-              onChange={(e) => setTpmLimit(e.target.value)}
-            />
-          </div>
+          <InputField label="Requests per minute (optional)" id="provider-rpm" {...LIMIT} value={rpmLimit} onValueChange={setRpmLimit} />
+          <InputField label="Tokens per minute (optional)" id="provider-tpm" {...LIMIT} value={tpmLimit} onValueChange={setTpmLimit} />
         </div>
         <div className="field-hint">The provider account's limits, shared by every run: calls beyond them wait for the next minute.</div>
         <label className="checkbox">

@@ -5,7 +5,7 @@ import { createElement as h, type ReactNode } from "react";
 import { cleanup, render as rtlRender, screen } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { TRPCClientError } from "@trpc/client";
-import { InputField } from "./field";
+import { InputField, SelectField } from "./field";
 import { ResourcePage } from "./resource-page";
 import { SubmitButton } from "./submit-button";
 import { ActionsHeader, QueryTable, RowDangerButton } from "./table";
@@ -120,6 +120,30 @@ describe("form pieces", () => {
     // controlled: typing reports the new value
     await userEvent.setup().type(input, "b");
     expect(onValueChange).toHaveBeenLastCalledWith("ab");
+  });
+
+  it("SelectField labels its select (with a tooltip on the label), uses the id as test id and reports the picked value", async () => {
+    const onValueChange = vi.fn();
+    const options = [h("option", { key: "a", value: "a" }, "Alpha"), h("option", { key: "b", value: "b" }, "Beta")];
+    const { container } = render(h(SelectField, { label: "Kind", labelTitle: "what it is", id: "thing-kind", value: "a", onValueChange, children: options }));
+    const select = screen.getByRole<HTMLSelectElement>("combobox", { name: "Kind" });
+    expect(select.id).toBe("thing-kind");
+    expect(select.dataset.testid).toBe("thing-kind");
+    expect(select.value).toBe("a");
+    expect(container.querySelector("label")!.title).toBe("what it is");
+    expect(container.querySelector(".field")).toBe(select.parentElement);
+    await userEvent.setup().selectOptions(select, "b");
+    expect(onValueChange).toHaveBeenLastCalledWith("b");
+  });
+
+  it("InputField puts `after` beside its input, inside the field", () => {
+    const { container } = render(
+      h(InputField, { label: "Id", id: "thing-id", list: "thing-known", value: "", onValueChange: () => {}, after: h("datalist", { id: "thing-known" }) }),
+    );
+    const input = screen.getByLabelText<HTMLInputElement>("Id");
+    expect(input.nextElementSibling?.id).toBe("thing-known");
+    expect(input.getAttribute("list")).toBe("thing-known");
+    expect(container.querySelector("label")!.hasAttribute("title")).toBe(false);
   });
 
   it("SubmitButton is disabled and relabelled while pending", async () => {

@@ -4,11 +4,10 @@
  * (@ai-sdk/anthropic, @ai-sdk/openai) and the LLM stub, which caches prompts as the providers do.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import type { LlmStub } from "@/scripts/llm-stub/server";
 import { testDb as db } from "@/test/db";
-import { uniq, type TestWorkspace } from "@/test/helpers";
+import type { TestWorkspace } from "@/test/helpers";
 import { useStubGateway } from "@/test/fixtures/stub-gateway";
 import { cachePriceRule, effectiveCachePrices } from "@/server/models/cache-prices";
 import { createModel } from "@/server/models/catalog";
@@ -25,22 +24,8 @@ beforeEach(() => void ({ stub, ws, ctx } = gw));
 type Kind = "openai" | "anthropic";
 
 async function addModel(kind: Kind, modelId: string, prices: { inputPrice: number; outputPrice: number; cacheReadPrice?: number }) {
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind, baseUrl: stub.url, isLocal: false },
-  });
-  return db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId: provider.id,
-      modelId,
-      displayName: modelId,
-      ...prices,
-      contextWindow: 200_000,
-      capabilities: ["tools", "json"],
-      quality: 0.8,
-    },
-  });
+  const provider = await gw.addProvider({ kind });
+  return gw.addModel(provider.id, modelId, { ...prices, contextWindow: 200_000, quality: 0.8 });
 }
 
 /** A system prompt of about 1,500 tokens: long enough for the providers' prompt caches. */
@@ -159,9 +144,7 @@ describe("the gateway records what the provider bills", () => {
   });
 
   it("a model's own cache price wins over the provider's usual one, in the catalog and in the ledger", async () => {
-    const provider = await db().provider.create({
-      data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai", baseUrl: stub.url, isLocal: false },
-    });
+    const provider = await gw.addProvider({ kind: "openai" });
     const model = await createModel(ctx, { providerId: provider.id, modelId: "gpt-4.1", cacheReadPrice: 1 });
     expect(model).toMatchObject({ inputPrice: 2, cacheReadPrice: 1, effectiveCacheReadPrice: 1, cacheWritePrice: null, effectiveCacheWritePrice: 2 });
     await generate(ctx, ask(model.id));

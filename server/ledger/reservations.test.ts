@@ -16,7 +16,7 @@ import { EXTRA_CALLS, reserveBudget } from "@/server/ledger/reservations";
 import { estimatePromptTokens, generate, type GenerateRequest } from "@/server/models/gateway";
 import { embed } from "@/server/models/embed";
 import { heuristicTokens } from "@/server/models/token-estimate";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
 
@@ -31,30 +31,12 @@ beforeEach(() => void ({ stub, ws, ctx } = gw));
 const PRICES = { inputPrice: 1, outputPrice: 2 };
 
 async function oneModel(kind: "openai_compatible" | "anthropic" = "openai_compatible", capabilities = ["tools", "json"]) {
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind, baseUrl: stub.url, isLocal: false },
-  });
-  return db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId: provider.id,
-      modelId: "a",
-      displayName: "a",
-      ...PRICES,
-      contextWindow: 128_000,
-      capabilities,
-      quality: 0.7,
-    },
-  });
+  const provider = await gw.addProvider({ kind });
+  return gw.addModel(provider.id, "a", { ...PRICES, capabilities });
 }
 
-const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: "a question for the fan-out that is long enough to cost something",
-  maxOutputTokens: 40,
-  ...over,
-});
+const ask = (over: Partial<GenerateRequest> = {}) =>
+  askAnyModel("a question for the fan-out that is long enough to cost something", { maxOutputTokens: 40, ...over });
 
 const reservations = () => db().budgetReservation.findMany({ where: { workspaceId: ws.id } });
 /** what the workspace's open leases hold */

@@ -5,11 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
-import { uniq } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { configureModelCallSlots, modelCallSlots } from "./call-slots";
 import { configureGateway, generate, type GenerateRequest } from "./gateway";
 
@@ -20,31 +18,10 @@ beforeEach(() => void ({ stub, ctx } = gw));
 afterEach(() => void configureModelCallSlots());
 
 async function stubModel() {
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: ctx.workspaceId, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
-  await db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ctx.workspaceId,
-      providerId: provider.id,
-      modelId: "stub-small",
-      displayName: "stub-small",
-      inputPrice: 0,
-      outputPrice: 0,
-      contextWindow: 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.7,
-    },
-  });
+  await gw.addModel((await gw.addProvider()).id, "stub-small", { inputPrice: 0, outputPrice: 0 });
 }
 
-const ask = (prompt: string, over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt,
-  maxOutputTokens: 50,
-  ...over,
-});
+const ask = (prompt: string, over: Partial<GenerateRequest> = {}) => askAnyModel(prompt, { maxOutputTokens: 50, ...over });
 
 const sent = () =>
   stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => (c.body as { messages: { content: string }[] }).messages.at(-1)!.content);

@@ -16,6 +16,7 @@ import { createProvider, deleteProvider, updateProvider } from "./providers";
 import { explainRoute, listRoutingPresets, loadCatalog, updateRoutingPreset } from "./routing";
 import { recordModelObservation } from "./stats";
 import { MIN_LATENCY_SAMPLES } from "./router";
+import { catalogEntry } from "@/test/fixtures/catalog";
 
 const NONE = { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false };
 const constraints = (extra: Partial<ModelConstraints> = {}) => ({ type: "constraints" as const, constraints: { ...NONE, ...extra } });
@@ -201,23 +202,17 @@ describe("the cache itself", () => {
   const value = (tag: string): CachedCatalog => ({
     catalog: {
       entries: [
-        {
-          id: "mdl_a",
+        catalogEntry("mdl_a", {
           providerId: "prv_a",
-          providerKind: "openai",
           providerName: tag,
-          isLocal: false,
           modelId: "a",
           displayName: "A",
-          inputPrice: 1,
           outputPrice: 1,
           contextWindow: 1000,
           capabilities: [],
           quality: 0.5,
-          enabled: true,
           latencyP95Ms: null,
-          errorRate: 0,
-        },
+        }),
       ],
       providers: new Map(),
     },

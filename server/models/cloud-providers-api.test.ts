@@ -15,6 +15,7 @@ import { routeFor } from "./routing";
 import type { CatalogEntry } from "./router";
 import { DEFAULT_TEST_MODEL, isRetired, knownModels, REASONING_MIN_OUTPUT_TOKENS, suggestModel } from "./known-models";
 import { PROVIDER_KINDS } from "@/lib/schemas/models";
+import { catalogEntry } from "@/test/fixtures/catalog";
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
@@ -158,24 +159,19 @@ describe("the dated catalog", () => {
 });
 
 describe("routing and retired models", () => {
-  const entry = (id: string, over: Partial<CatalogEntry> = {}): CatalogEntry => ({
-    id,
-    providerId: "prv_1",
-    providerKind: "anthropic",
-    providerName: "A",
-    isLocal: false,
-    modelId: id,
-    displayName: id,
-    inputPrice: 0.1,
-    outputPrice: 0.1,
-    contextWindow: 100_000,
-    capabilities: [],
-    quality: 0.9,
-    enabled: true,
-    latencyP95Ms: null,
-    errorRate: 0,
-    ...over,
-  });
+  const entry = (id: string, over: Partial<CatalogEntry> = {}): CatalogEntry =>
+    catalogEntry(id, {
+      providerId: "prv_1",
+      providerKind: "anthropic",
+      providerName: "A",
+      inputPrice: 0.1,
+      outputPrice: 0.1,
+      contextWindow: 100_000,
+      capabilities: [],
+      quality: 0.9,
+      latencyP95Ms: null,
+      ...over,
+    });
   const constraints = { minQuality: 0, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false };
 
   it("never routes to a retired model unless it is pinned", () => {

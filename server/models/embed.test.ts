@@ -5,15 +5,13 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import { cosine } from "@/lib/cosine";
-import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import type { TenantContext } from "@/server/context";
 import { invalidateBudgetCache } from "@/server/ledger/budget-cache";
 import { costOf } from "@/server/ledger/record";
-import { appErrorOf as failure, uniq, type TestWorkspace } from "@/test/helpers";
+import { appErrorOf as failure, type TestWorkspace } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { ANY_MODEL, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { embed, type EmbedRequest } from "./embed";
 
@@ -23,30 +21,14 @@ let ws: TestWorkspace;
 let ctx: TenantContext;
 beforeEach(() => void ({ stub, ws, ctx } = gw));
 
-const ANY: ModelPolicy = { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } };
-const request = (over: Partial<EmbedRequest> = {}): EmbedRequest => ({ policy: ANY, values: ["first text", "second text here"], ...over });
+const request = (over: Partial<EmbedRequest> = {}): EmbedRequest => ({ policy: ANY_MODEL, values: ["first text", "second text here"], ...over });
 const usageRows = () => db().usageRecord.findMany({ where: { workspaceId: ws.id }, orderBy: { createdAt: "asc" } });
 const embedCalls = () => stub.calls.filter((c) => c.path === "/v1/embeddings").map((c) => c.model);
 
 async function stubModels() {
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
+  const provider = await gw.addProvider();
   const add = (modelId: string, inputPrice: number, capabilities: string[]) =>
-    db().model.create({
-      data: {
-        id: newId("mdl"),
-        workspaceId: ws.id,
-        providerId: provider.id,
-        modelId,
-        displayName: modelId,
-        inputPrice,
-        outputPrice: 0,
-        contextWindow: 8_000,
-        capabilities,
-        quality: 0.7,
-      },
-    });
+    gw.addModel(provider.id, modelId, { inputPrice, outputPrice: 0, contextWindow: 8_000, capabilities });
   // the chat model is the cheapest, but cannot embed
   const chat = await add("chat", 0.01, ["tools", "json"]);
   const small = await add("embed-small", 0.02, ["embeddings"]);
@@ -76,23 +58,8 @@ describe("embed through the gateway", () => {
   });
 
   it("no model can embed: NO_FEASIBLE_MODEL naming the capability, nothing called", async () => {
-    const provider = await db().provider.create({
-      data: { id: newId("prv"), workspaceId: ws.id, name: "Chat only", kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-    });
-    await db().model.create({
-      data: {
-        id: newId("mdl"),
-        workspaceId: ws.id,
-        providerId: provider.id,
-        modelId: "chat",
-        displayName: "chat",
-        inputPrice: 1,
-        outputPrice: 1,
-        contextWindow: 8_000,
-        capabilities: ["json"],
-        quality: 0.7,
-      },
-    });
+    const provider = await gw.addProvider({ name: "Chat only" });
+    await gw.addModel(provider.id, "chat", { outputPrice: 1, contextWindow: 8_000, capabilities: ["json"] });
     const error = await failure(embed(ctx, request()));
     expect(error.code).toBe("NO_FEASIBLE_MODEL");
     expect(error.message).toMatch(/embeddings/);

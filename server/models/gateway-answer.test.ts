@@ -7,10 +7,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import type { LlmStub } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { parseJsonLoose } from "@/lib/json-loose";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { generate, settleObservations, type GenerateRequest } from "./gateway";
@@ -22,36 +21,16 @@ beforeEach(() => void ({ stub, ctx } = gw));
 
 /** Two models on the stub: `a` (cheap, chosen first) and `b` (its fallback). */
 async function twoModels() {
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: gw.ws.id, name: `Stub ${newId("prv").slice(-5)}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
-  const model = (modelId: string, price: number) =>
-    db().model.create({
-      data: {
-        id: newId("mdl"),
-        workspaceId: gw.ws.id,
-        providerId: provider.id,
-        modelId,
-        displayName: modelId,
-        inputPrice: price,
-        outputPrice: price,
-        contextWindow: 128_000,
-        capabilities: ["tools", "json"],
-        quality: 0.7,
-      },
-    });
-  return { a: await model("a", 1), b: await model("b", 5) };
+  const provider = await gw.addProvider();
+  return {
+    a: await gw.addModel(provider.id, "a", { inputPrice: 1, outputPrice: 1 }),
+    b: await gw.addModel(provider.id, "b", { inputPrice: 5, outputPrice: 5 }),
+  };
 }
 
 const plan = z.object({ subtasks: z.array(z.object({ assignee: z.enum(["writer", "critic"]), task: z.string() })) });
 
-const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: "plan it",
-  maxOutputTokens: 100,
-  output: { schema: plan },
-  ...over,
-});
+const ask = (over: Partial<GenerateRequest> = {}) => askAnyModel("plan it", { output: { schema: plan }, ...over });
 
 const chatModels = () => stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => c.model);
 const usage = () => db().usageRecord.findMany({ where: { workspaceId: gw.ws.id }, orderBy: { createdAt: "asc" } });

@@ -5,12 +5,10 @@
  * plain failure; after the cool-down, one trial closes it. Streamed calls count the same.
  */
 import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
-import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { configureGateway, generate, type GenerateRequest } from "./gateway";
 
@@ -20,35 +18,7 @@ let ws: TestWorkspace;
 let ctx: TenantContext;
 beforeEach(() => void ({ stub, ws, ctx } = gw));
 
-async function addProvider(name: string) {
-  return db().provider.create({
-    data: { id: newId("prv"), workspaceId: ws.id, name, kind: "openai_compatible", baseUrl: stub.url, isLocal: false },
-  });
-}
-
-async function addModel(providerId: string, modelId: string, price: number) {
-  return db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId,
-      modelId,
-      displayName: modelId,
-      inputPrice: price,
-      outputPrice: price * 2,
-      contextWindow: 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.7,
-    },
-  });
-}
-
-const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: "hello breaker",
-  maxOutputTokens: 100,
-  ...over,
-});
+const ask = (over: Partial<GenerateRequest> = {}) => askAnyModel("hello breaker", over);
 
 const modelsCalled = () => stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => c.model);
 
@@ -64,12 +34,12 @@ describe("generate: the provider circuit", () => {
   it("opens when several of a provider's models fail; routing then skips all its models for another provider's", async () => {
     breakerClock();
     configureGateway({ maxAttempts: 4, retryBackoffMs: 10 });
-    const down = await addProvider(`Down ${uniq()}`);
-    const a = await addModel(down.id, "pa", 0.5);
-    const b = await addModel(down.id, "pb", 1);
-    const c = await addModel(down.id, "pc", 1.5);
-    const up = await addProvider(`Up ${uniq()}`);
-    const z = await addModel(up.id, "qz", 5);
+    const down = await gw.addProvider({ name: `Down ${uniq()}` });
+    const a = await gw.addModel(down.id, "pa", { inputPrice: 0.5 });
+    const b = await gw.addModel(down.id, "pb", { inputPrice: 1 });
+    const c = await gw.addModel(down.id, "pc", { inputPrice: 1.5 });
+    const up = await gw.addProvider({ name: `Up ${uniq()}` });
+    const z = await gw.addModel(up.id, "qz", { inputPrice: 5 });
     for (const model of ["pa", "pb", "pc"]) stub.fail({ status: 503, model });
 
     const first = await generate(ctx, ask());
@@ -89,10 +59,10 @@ describe("generate: the provider circuit", () => {
 
   it("its only provider's circuit open: the error carries the recovery time (the outage wait), never a plain failure; one trial closes it", async () => {
     const clock = breakerClock();
-    const provider = await addProvider(`Flaky ${uniq()}`);
-    await addModel(provider.id, "fa", 1);
-    await addModel(provider.id, "fb", 2);
-    await addModel(provider.id, "fc", 3);
+    const provider = await gw.addProvider({ name: `Flaky ${uniq()}` });
+    await gw.addModel(provider.id, "fa", { inputPrice: 1 });
+    await gw.addModel(provider.id, "fb", { inputPrice: 2 });
+    await gw.addModel(provider.id, "fc", { inputPrice: 3 });
     for (const model of ["fa", "fb", "fc"]) stub.fail({ status: 500, model });
     const openedAt = clock.now;
 

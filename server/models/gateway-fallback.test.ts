@@ -9,9 +9,9 @@ import { z } from "zod";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
-import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
+import { type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { invalidateCatalogCache } from "./catalog-cache";
 import { configureGateway, generate, type GenerateRequest } from "./gateway";
@@ -35,43 +35,15 @@ afterEach(() => {
   configureTimeouts();
 });
 
-async function addProvider(opts: { rpmLimit?: number; tpmLimit?: number; kind?: "openai_compatible" | "anthropic" } = {}) {
-  return db().provider.create({
-    data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false, ...opts },
-  });
-}
-
-async function addModel(providerId: string, modelId: string, inputPrice: number, opts: { contextWindow?: number } = {}) {
-  return db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId,
-      modelId,
-      displayName: modelId,
-      inputPrice,
-      outputPrice: inputPrice * 2,
-      contextWindow: opts.contextWindow ?? 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.7,
-    },
-  });
-}
-
-const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: "hello fallback gateway",
-  maxOutputTokens: 100,
-  ...over,
-});
+const ask = (over: Partial<GenerateRequest> = {}) => askAnyModel("hello fallback gateway", over);
 const streamed = (over: Partial<GenerateRequest> = {}) => ask({ onTextDelta: () => {}, onStreamRestart: () => {}, ...over });
 const modelsCalled = () => stub.calls.filter((c) => c.path !== "/v1/models").map((c) => c.model);
 
 describe("timeouts of streams", () => {
   it("a model that sends nothing within the first-byte timeout is left for the next, long before the whole-call timeout", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
-    await addModel(provider.id, "b", 2);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2 });
     configureTimeouts({ firstByteMs: 300 });
     stub.fail({ delayMs: 5_000, model: "a" });
     const started = Date.now();
@@ -83,9 +55,9 @@ describe("timeouts of streams", () => {
   });
 
   it("a stream that stalls longer than the idle timeout is left for the next model", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
-    await addModel(provider.id, "b", 2);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2 });
     configureTimeouts({ idleMs: 300 });
     stub.fail({ midStream: { afterChunks: 2, kind: "stall" }, model: "a" });
     const started = Date.now();
@@ -108,10 +80,10 @@ describe("timeouts of streams", () => {
 
 describe("one retry budget per step", () => {
   it("three step attempts of a failing call make at most 1 + retries paid calls, not attempts × gateway attempts", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
-    await addModel(provider.id, "b", 2);
-    await addModel(provider.id, "c", 3);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2 });
+    await gw.addModel(provider.id, "c", { inputPrice: 3 });
     modelCircuitBreaker().configure({ failureThreshold: 100 });
     stub.fail({ status: 500, times: 20 });
     // what the step runner does (server/jobs/step.ts): one budget, each attempt after the first takes a retry
@@ -126,10 +98,10 @@ describe("one retry budget per step", () => {
   });
 
   it("the step runner shares its budget with the gateway: a failing step makes 1 + retries paid calls", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
-    await addModel(provider.id, "b", 2);
-    await addModel(provider.id, "c", 3);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2 });
+    await gw.addModel(provider.id, "c", { inputPrice: 3 });
     modelCircuitBreaker().configure({ failureThreshold: 100 });
     stub.fail({ status: 500, times: 20 });
     configureSteps({ maxAttempts: 3, baseDelayMs: 1 });
@@ -158,11 +130,11 @@ describe("one retry budget per step", () => {
 
 describe("fall-through on failures of one model or key", () => {
   it("401 (a revoked key): another provider's model answers; the model's and its provider's circuits open", async () => {
-    const revoked = await addProvider();
-    const a = await addModel(revoked.id, "a", 1);
-    const a2 = await addModel(revoked.id, "a2", 1.5);
-    const other = await addProvider();
-    await addModel(other.id, "b", 2);
+    const revoked = await gw.addProvider();
+    const a = await gw.addModel(revoked.id, "a", { inputPrice: 1 });
+    const a2 = await gw.addModel(revoked.id, "a2", { inputPrice: 1.5 });
+    const other = await gw.addProvider();
+    await gw.addModel(other.id, "b", { inputPrice: 2 });
     stub.fail({ status: 401, model: "a" });
     const result = await generate(ctx, ask());
     expect(result.model.modelId).toBe("b");
@@ -173,8 +145,8 @@ describe("fall-through on failures of one model or key", () => {
   });
 
   it("404 (a retired model) falls through too; with nothing else, a non-retryable error", async () => {
-    const provider = await addProvider();
-    const a = await addModel(provider.id, "a", 1);
+    const provider = await gw.addProvider();
+    const a = await gw.addModel(provider.id, "a", { inputPrice: 1 });
     stub.fail({ status: 404, model: "a" });
     const error = await failure(generate(ctx, ask()));
     expect(error.code).toBe("UPSTREAM_ERROR");
@@ -184,10 +156,10 @@ describe("fall-through on failures of one model or key", () => {
   });
 
   it("a context-length error: the next model with a larger window, smaller ones skipped", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "small", 1, { contextWindow: 8_192 });
-    await addModel(provider.id, "small2", 1.5, { contextWindow: 8_192 });
-    await addModel(provider.id, "large", 3, { contextWindow: 200_000 });
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "small", { inputPrice: 1, contextWindow: 8_192 });
+    await gw.addModel(provider.id, "small2", { inputPrice: 1.5, contextWindow: 8_192 });
+    await gw.addModel(provider.id, "large", { inputPrice: 3, contextWindow: 200_000 });
     stub.fail({ status: 400, errorCode: "context_length_exceeded", model: "small" });
     const result = await generate(ctx, ask());
     expect(result.model.modelId).toBe("large");
@@ -195,9 +167,9 @@ describe("fall-through on failures of one model or key", () => {
   });
 
   it("a model that rejects a structured output gets no structured call again", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
-    await addModel(provider.id, "b", 2);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2 });
     stub.fail({ status: 400, errorCode: "structured_output_unsupported", model: "a" });
     const output = { schema: z.object({ answer: z.string() }) };
     const first = await generate(ctx, ask({ output }));
@@ -211,9 +183,9 @@ describe("fall-through on failures of one model or key", () => {
   });
 
   it("an insufficient_quota 429 is terminal: no other call, not retryable", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
-    await addModel(provider.id, "b", 2);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2 });
     stub.fail({ status: 429, errorCode: "insufficient_quota" });
     const error = await failure(generate(ctx, ask()));
     expect(error.code).toBe("UPSTREAM_ERROR");
@@ -224,9 +196,9 @@ describe("fall-through on failures of one model or key", () => {
 
 describe("Anthropic's words for the same failures", () => {
   it("a credit-balance error is terminal; a prompt too long moves on to a larger window", async () => {
-    const provider = await addProvider({ kind: "anthropic" });
-    await addModel(provider.id, "small", 1, { contextWindow: 8_192 });
-    await addModel(provider.id, "large", 3, { contextWindow: 200_000 });
+    const provider = await gw.addProvider({ kind: "anthropic" });
+    await gw.addModel(provider.id, "small", { inputPrice: 1, contextWindow: 8_192 });
+    await gw.addModel(provider.id, "large", { inputPrice: 3, contextWindow: 200_000 });
     stub.fail({ status: 400, errorCode: "context_length_exceeded", model: "small" });
     expect((await generate(ctx, ask())).model.modelId).toBe("large");
     stub.fail({ status: 400, errorCode: "insufficient_quota" });
@@ -242,8 +214,8 @@ describe("rate limits per provider, shared through the database", () => {
   afterEach(() => void configureRateLimits());
 
   it("requests per minute hold across callers and processes: the third call waits or moves on", async () => {
-    const limited = await addProvider({ rpmLimit: 2 });
-    await addModel(limited.id, "a", 1);
+    const limited = await gw.addProvider({ rpmLimit: 2 });
+    await gw.addModel(limited.id, "a", { inputPrice: 1 });
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
     await generate(ctx, ask());
     modelCircuitBreaker().reset(); // another process: nothing in memory
@@ -255,16 +227,16 @@ describe("rate limits per provider, shared through the database", () => {
     expect(error.retryAt).toBeGreaterThan(Date.now());
     expect(modelsCalled()).toEqual(["a", "a"]);
     // another provider without limits is unaffected
-    const free = await addProvider();
-    await addModel(free.id, "b", 2);
+    const free = await gw.addProvider();
+    await gw.addModel(free.id, "b", { inputPrice: 2 });
     invalidateCatalogCache(ws.id);
     modelCircuitBreaker().reset();
     expect((await generate(ctx, ask())).model.modelId).toBe("b");
   });
 
   it("concurrent callers share the window: of four parallel calls at 2 requests per minute, two reach the provider", async () => {
-    const limited = await addProvider({ rpmLimit: 2 });
-    await addModel(limited.id, "a", 1);
+    const limited = await gw.addProvider({ rpmLimit: 2 });
+    await gw.addModel(limited.id, "a", { inputPrice: 1 });
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
     const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => generate(ctx, ask())));
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(2);
@@ -272,8 +244,8 @@ describe("rate limits per provider, shared through the database", () => {
   });
 
   it("tokens per minute count the prompt estimate and the maximum output", async () => {
-    const limited = await addProvider({ tpmLimit: 250 });
-    await addModel(limited.id, "a", 1);
+    const limited = await gw.addProvider({ tpmLimit: 250 });
+    await gw.addModel(limited.id, "a", { inputPrice: 1 });
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
     await generate(ctx, ask({ maxOutputTokens: 100 }));
     modelCircuitBreaker().reset();
@@ -284,8 +256,8 @@ describe("rate limits per provider, shared through the database", () => {
   });
 
   it("a Retry-After holds the provider for every process: after a restart, no call until then", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
     stub.fail({ status: 429, retryAfterSeconds: 30 });
     await failure(generate(ctx, ask()));

@@ -8,12 +8,11 @@ import { tool } from "ai";
 import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import type { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
-import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
+import { type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub, StubFault } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { configureGateway, generate, settleObservations, type GenerateRequest, type GenerateResult } from "./gateway";
 
@@ -33,39 +32,7 @@ async function freshStart() {
 
 type Kind = "openai_compatible" | "anthropic";
 
-async function addProvider(kind: Kind = "openai_compatible", name = `Stub ${uniq()}`) {
-  return db().provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name, kind, baseUrl: stub.url, isLocal: false } });
-}
-
-async function addModel(providerId: string, modelId: string, inputPrice: number, capabilities: string[] = ["tools", "json"]) {
-  return db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId,
-      modelId,
-      displayName: modelId,
-      inputPrice,
-      outputPrice: inputPrice * 2,
-      contextWindow: 128_000,
-      capabilities,
-      quality: 0.7,
-    },
-  });
-}
-
-/** Three models on one provider, cheapest first: a, b, c. */
-async function threeModels(kind: Kind = "openai_compatible") {
-  const provider = await addProvider(kind);
-  return { provider, a: await addModel(provider.id, "a", 1), b: await addModel(provider.id, "b", 2), c: await addModel(provider.id, "c", 3) };
-}
-
-const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: "hello streaming gateway",
-  maxOutputTokens: 100,
-  ...over,
-});
+const ask = (over: Partial<GenerateRequest> = {}) => askAnyModel("hello streaming gateway", over);
 
 /** A streamed request and what its callbacks saw: the deltas, and "restart" where onStreamRestart was called. */
 function streamed(over: Partial<GenerateRequest> = {}) {
@@ -83,8 +50,8 @@ const modelsCalled = () => stub.calls.filter((c) => c.path !== "/v1/models").map
 
 describe("streamed generate: time to first token and output tokens are observed", () => {
   it("a streamed call records its time to first token; a plain call none; both their output tokens", async () => {
-    const provider = await addProvider();
-    const a = await addModel(provider.id, "a", 1);
+    const provider = await gw.addProvider();
+    const a = await gw.addModel(provider.id, "a", { inputPrice: 1 });
     await generate(ctx, ask());
     stub.fail({ delayMs: 120 }); // before the answer starts: the first token comes after it
     await generate(ctx, streamed().req);
@@ -100,8 +67,8 @@ describe("streamed generate: time to first token and output tokens are observed"
 
 describe("streamed generate: deltas and result", () => {
   it.each<Kind>(["openai_compatible", "anthropic"])("%s: deltas in order join to the text; usage and cost as the non-streamed call", async (kind) => {
-    const provider = await addProvider(kind);
-    await addModel(provider.id, "a", 1);
+    const provider = await gw.addProvider({ kind });
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
 
     const plain = await generate(ctx, ask());
     const s = streamed();
@@ -144,8 +111,8 @@ describe("streamed generate: deltas and result", () => {
   });
 
   it("tool calls come through the stream like from generateText", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
     const tools = { lookup: tool({ description: "Look something up", inputSchema: z.object({ query: z.string() }) }) };
     const plain = await generate(ctx, ask({ prompt: "please lookup the weather", tools }));
     const s = streamed({ prompt: "please lookup the weather", tools });
@@ -158,8 +125,8 @@ describe("streamed generate: deltas and result", () => {
   });
 
   it("a JSON output is not streamed: no deltas, the object as without onTextDelta", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "a", 1);
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
     const s = streamed({ output: { schema: z.object({ title: z.string(), score: z.number().int().min(1) }) } });
     const result = await generate(ctx, s.req);
     expect(result.object).toEqual({ title: "stub", score: 1 });
@@ -170,7 +137,7 @@ describe("streamed generate: deltas and result", () => {
 
 describe("streamed generate: failures", () => {
   it("503 then the fallback: onStreamRestart, the fallback's text only, two usage rows", async () => {
-    const { a, b } = await threeModels();
+    const { a, b } = await gw.threeModels();
     stub.fail({ status: 503, model: "a" });
     const s = streamed();
     const result = await generate(ctx, s.req);
@@ -193,7 +160,7 @@ describe("streamed generate: failures", () => {
   it.each<Kind>(["openai_compatible", "anthropic"])(
     "%s: a malformed chunk after text was delivered fails the attempt; the fallback streams from scratch",
     async (kind) => {
-      const { a, b } = await threeModels(kind);
+      const { a, b } = await gw.threeModels(kind);
       stub.fail({ model: "a", midStream: { afterChunks: 3, kind: "malformed" } });
       const s = streamed();
       const result = await generate(ctx, s.req);
@@ -221,7 +188,7 @@ describe("streamed generate: failures", () => {
   );
 
   it("a malformed first chunk: the next model (as without streaming)", async () => {
-    const { b } = await threeModels();
+    const { b } = await gw.threeModels();
     stub.fail({ malformed: true, model: "a" });
     const s = streamed();
     const result = await generate(ctx, s.req);
@@ -230,7 +197,7 @@ describe("streamed generate: failures", () => {
   });
 
   it("a stream that stalls after some text: timeout, recorded as such, then the next model", async () => {
-    const { a, b } = await threeModels();
+    const { a, b } = await gw.threeModels();
     stub.fail({ model: "a", midStream: { afterChunks: 3, kind: "stall" } });
     // the per-call timeout also bounds the fallback's call: generous, so that a loaded machine does not time it out
     const s = streamed({ timeoutMs: 1_500 });
@@ -250,7 +217,7 @@ describe("streamed generate: failures", () => {
   });
 
   it("a connection cut mid-stream: a network error, then the next model", async () => {
-    const { a, b } = await threeModels("anthropic");
+    const { a, b } = await gw.threeModels("anthropic");
     stub.fail({ model: "a", midStream: { afterChunks: 3, kind: "cut" } });
     const s = streamed();
     const result = await generate(ctx, s.req);
@@ -262,7 +229,7 @@ describe("streamed generate: failures", () => {
   });
 
   it.each([400, 401])("HTTP %i is not retried", async (status) => {
-    await threeModels();
+    await gw.threeModels();
     stub.fail({ status });
     const s = streamed();
     const error = await failure(generate(ctx, s.req));
@@ -274,7 +241,7 @@ describe("streamed generate: failures", () => {
   });
 
   it("the caller's abort mid-stream: rethrown, no fallback, the breaker not charged", async () => {
-    const { a } = await threeModels();
+    const { a } = await gw.threeModels();
     stub.fail({ model: "a", midStream: { afterChunks: 3, kind: "stall" } });
     const controller = new AbortController();
     const deltas: string[] = [];
@@ -297,7 +264,7 @@ describe("streamed generate: failures", () => {
   });
 
   it("an onTextDelta that throws cancels the call and its error comes back", async () => {
-    await threeModels();
+    await gw.threeModels();
     const boom = new Error("the consumer broke");
     await expect(
       generate(
@@ -337,8 +304,8 @@ describe("streamed and non-streamed calls end the same way", () => {
   /** The scenario in a workspace of its own: observed statistics of one run would steer the other's routing. */
   async function outcomeOf(scenario: Scenario, stream: boolean) {
     await freshStart();
-    await threeModels();
-    await addModel((await addProvider("anthropic", "Other")).id, "d", 4);
+    await gw.threeModels();
+    await gw.addModel((await gw.addProvider({ kind: "anthropic", name: "Other" })).id, "d", { inputPrice: 4 });
     await scenario.setup?.();
     for (const fault of scenario.faults) stub.fail(fault);
     const a = await db().model.findFirstOrThrow({ where: { workspaceId: ws.id, modelId: "a" } });

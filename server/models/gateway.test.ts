@@ -9,13 +9,12 @@ import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { z } from "zod";
 import { testDb as db } from "@/test/db";
 import { logger } from "@/server/logger";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { costOf } from "@/server/ledger/record";
 import { createSecret } from "@/server/vault/service";
 import { uniq, type TestWorkspace, appErrorOf as failure } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { configureGateway, estimatePromptTokens, generate, parseRetryAfter, settleObservations, type GenerateRequest } from "./gateway";
 import { MIN_LATENCY_SAMPLES } from "./router";
@@ -27,56 +26,7 @@ let ws: TestWorkspace;
 let ctx: TenantContext;
 beforeEach(() => void ({ stub, ws, ctx } = gw));
 
-async function addProvider(opts: { name?: string; isLocal?: boolean; baseUrl?: string; secretId?: string } = {}) {
-  return db().provider.create({
-    data: {
-      id: newId("prv"),
-      workspaceId: ws.id,
-      name: opts.name ?? `Stub ${uniq()}`,
-      kind: "openai_compatible",
-      baseUrl: opts.baseUrl ?? stub.url,
-      isLocal: opts.isLocal ?? false,
-      secretId: opts.secretId ?? null,
-    },
-  });
-}
-
-async function addModel(
-  providerId: string,
-  modelId: string,
-  opts: { inputPrice?: number; outputPrice?: number; quality?: number; capabilities?: string[] } = {},
-) {
-  return db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId,
-      modelId,
-      displayName: modelId,
-      inputPrice: opts.inputPrice ?? 1,
-      outputPrice: opts.outputPrice ?? 2,
-      contextWindow: 128_000,
-      capabilities: opts.capabilities ?? ["tools", "json"],
-      quality: opts.quality ?? 0.7,
-    },
-  });
-}
-
-/** Three models on one stub provider, cheapest first: a (1/2), b (2/4), c (3/6). */
-async function threeModels() {
-  const provider = await addProvider();
-  const a = await addModel(provider.id, "a", { inputPrice: 1, outputPrice: 2 });
-  const b = await addModel(provider.id, "b", { inputPrice: 2, outputPrice: 4 });
-  const c = await addModel(provider.id, "c", { inputPrice: 3, outputPrice: 6 });
-  return { provider, a, b, c };
-}
-
-const ask = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: "hello gateway",
-  maxOutputTokens: 100,
-  ...over,
-});
+const ask = (over: Partial<GenerateRequest> = {}) => askAnyModel("hello gateway", over);
 
 const usageRows = () => db().usageRecord.findMany({ where: { workspaceId: ws.id }, orderBy: { createdAt: "asc" } });
 const modelsCalled = () => stub.calls.filter((c) => c.path === "/v1/chat/completions").map((c) => c.model);
@@ -84,9 +34,9 @@ const modelsCalled = () => stub.calls.filter((c) => c.path === "/v1/chat/complet
 describe("generate: the happy path", () => {
   it("routes to the cheapest feasible model, records usage and an observation, decrypts the key", async () => {
     const secret = await createSecret(ctx, { name: `stub-key-${uniq()}`, value: "sk-stub-secret-value-123" });
-    const provider = await addProvider({ secretId: secret.id });
-    const cheap = await addModel(provider.id, "cheap", { inputPrice: 0.5, outputPrice: 1 });
-    await addModel(provider.id, "pricey", { inputPrice: 5, outputPrice: 10 });
+    const provider = await gw.addProvider({ secretId: secret.id });
+    const cheap = await gw.addModel(provider.id, "cheap", { inputPrice: 0.5, outputPrice: 1 });
+    await gw.addModel(provider.id, "pricey", { inputPrice: 5, outputPrice: 10 });
 
     const result = await generate(ctx, ask({ runId: "run_happy", agentId: "agt_x" }));
     expect(result.text).toBe("[stub cheap] hello gateway");
@@ -122,8 +72,8 @@ describe("generate: the happy path", () => {
 
   it("decrypts the key for every call but audits its use once per run (and on its own outside runs)", async () => {
     const secret = await createSecret(ctx, { name: `stub-key-${uniq()}`, value: "sk-stub-secret-value-456" });
-    const provider = await addProvider({ secretId: secret.id });
-    await addModel(provider.id, "cheap");
+    const provider = await gw.addProvider({ secretId: secret.id });
+    await gw.addModel(provider.id, "cheap");
     for (let i = 0; i < 5; i++) await generate(ctx, ask({ runId: "run_one" }));
     await generate(ctx, ask({ runId: "run_two" }));
     await generate(ctx, ask());
@@ -142,9 +92,9 @@ describe("generate: the happy path", () => {
   });
 
   it("passes tools and structured output through, and requires the matching capabilities", async () => {
-    const provider = await addProvider();
-    await addModel(provider.id, "plain", { inputPrice: 0.1, outputPrice: 0.1, capabilities: [] });
-    await addModel(provider.id, "capable", { inputPrice: 1, outputPrice: 1, capabilities: ["tools", "json"] });
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "plain", { inputPrice: 0.1, outputPrice: 0.1, capabilities: [] });
+    await gw.addModel(provider.id, "capable", { inputPrice: 1, outputPrice: 1, capabilities: ["tools", "json"] });
 
     const tools = { lookup: tool({ description: "Look something up", inputSchema: z.object({ query: z.string() }) }) };
     const called = await generate(ctx, ask({ prompt: "please lookup the weather", tools }));
@@ -160,7 +110,7 @@ describe("generate: the happy path", () => {
   });
 
   it("pinned and preset policies", async () => {
-    const { b } = await threeModels();
+    const { b } = await gw.threeModels();
     const pinned = await generate(ctx, ask({ policy: { type: "pinned", modelId: b.id } }));
     expect(pinned.model.id).toBe(b.id);
     expect(pinned.decision.fallbacks).toEqual([]);
@@ -185,7 +135,7 @@ describe("generate: the happy path", () => {
 
 describe("generate: fallback", () => {
   it("429 with Retry-After: waits (bounded) before the same provider's next model", async () => {
-    const { a, b } = await threeModels();
+    const { a, b } = await gw.threeModels();
     stub.fail({ status: 429, retryAfterSeconds: 1, model: "a" });
     const started = Date.now();
     const result = await generate(ctx, ask());
@@ -203,9 +153,9 @@ describe("generate: fallback", () => {
 
   it("429 with a Retry-After beyond the cap skips that provider's models for another provider's", async () => {
     configureGateway({ retryAfterCapMs: 500 });
-    const { a } = await threeModels();
-    const other = await addProvider({ name: "Other stub" });
-    const d = await addModel(other.id, "d", { inputPrice: 4, outputPrice: 8 });
+    const { a } = await gw.threeModels();
+    const other = await gw.addProvider({ name: "Other stub" });
+    const d = await gw.addModel(other.id, "d", { inputPrice: 4, outputPrice: 8 });
     stub.fail({ status: 429, retryAfterSeconds: 30, model: "a" });
     const started = Date.now();
     const result = await generate(ctx, ask());
@@ -218,7 +168,7 @@ describe("generate: fallback", () => {
   });
 
   it("500: the next model", async () => {
-    const { b } = await threeModels();
+    const { b } = await gw.threeModels();
     stub.fail({ status: 500, model: "a" });
     const result = await generate(ctx, ask());
     expect(result.model.id).toBe(b.id);
@@ -226,7 +176,7 @@ describe("generate: fallback", () => {
   });
 
   it("timeout: the next model, recorded as a timeout", async () => {
-    const { a, b } = await threeModels();
+    const { a, b } = await gw.threeModels();
     stub.fail({ delayMs: 6_000, model: "a" });
     const started = Date.now();
     // the timeout bounds b's call too: generous enough for a loaded machine
@@ -251,10 +201,10 @@ describe("generate: fallback", () => {
         server.close(() => resolve(port));
       });
     });
-    const dead = await addProvider({ name: "Dead", baseUrl: `http://127.0.0.1:${closedPort}/v1` });
-    const deadModel = await addModel(dead.id, "dead", { inputPrice: 0.1, outputPrice: 0.1 });
-    const live = await addProvider({ name: "Live" });
-    const liveModel = await addModel(live.id, "live", { inputPrice: 1, outputPrice: 1 });
+    const dead = await gw.addProvider({ name: "Dead", baseUrl: `http://127.0.0.1:${closedPort}/v1` });
+    const deadModel = await gw.addModel(dead.id, "dead", { inputPrice: 0.1, outputPrice: 0.1 });
+    const live = await gw.addProvider({ name: "Live" });
+    const liveModel = await gw.addModel(live.id, "live", { inputPrice: 1, outputPrice: 1 });
     const result = await generate(ctx, ask());
     expect(result.model.id).toBe(liveModel.id);
     expect(result.attempts[0]).toMatchObject({ modelId: deadModel.id, outcome: "error" });
@@ -262,15 +212,15 @@ describe("generate: fallback", () => {
   });
 
   it("a malformed response: the next model", async () => {
-    const { b } = await threeModels();
+    const { b } = await gw.threeModels();
     stub.fail({ malformed: true, model: "a" });
     const result = await generate(ctx, ask());
     expect(result.model.id).toBe(b.id);
   });
 
   it("every model failing: UPSTREAM_ERROR listing the attempts, one usage row each, bounded by maxAttempts", async () => {
-    const { provider } = await threeModels();
-    await addModel(provider.id, "d", { inputPrice: 4, outputPrice: 8 });
+    const { provider } = await gw.threeModels();
+    await gw.addModel(provider.id, "d", { inputPrice: 4, outputPrice: 8 });
     stub.fail({ status: 503, times: 10 });
     const error = await failure(generate(ctx, ask({ runId: "run_fail" })));
     expect(error.code).toBe("UPSTREAM_ERROR");
@@ -282,7 +232,7 @@ describe("generate: fallback", () => {
   });
 
   it("a pinned model is retried after a transient failure (the route has fewer models than attempts)", async () => {
-    const { a } = await threeModels();
+    const { a } = await gw.threeModels();
     stub.fail({ status: 500, model: "a" });
     const result = await generate(ctx, ask({ policy: { type: "pinned", modelId: a.id } }));
     expect(result.model.id).toBe(a.id);
@@ -295,9 +245,9 @@ describe("generate: request errors are not retried", () => {
   // 401 / 403 / 404 fall through to another provider instead (gateway-fallback.test.ts)
   it.each([400, 422])("HTTP %i: UPSTREAM_ERROR after one call", async (status) => {
     const secret = await createSecret(ctx, { name: `k-${uniq()}`, value: "sk-never-shown-0123456789" });
-    const provider = await addProvider({ secretId: secret.id });
-    await addModel(provider.id, "a", { inputPrice: 1 });
-    await addModel(provider.id, "b", { inputPrice: 2 });
+    const provider = await gw.addProvider({ secretId: secret.id });
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2, outputPrice: 2 });
     stub.fail({ status });
     const error = await failure(generate(ctx, ask()));
     expect(error.code).toBe("UPSTREAM_ERROR");
@@ -317,9 +267,9 @@ describe("generate: waiting for providers to recover (typed retryAt)", () => {
     let clock = 1_000_000_000_000;
     modelCircuitBreaker().configure({ failureThreshold: 1, coolDownMs: 30_000, now: () => clock });
     try {
-      const provider = await addProvider({ name: "Flaky AI" });
-      await addModel(provider.id, "a", { inputPrice: 1 });
-      await addModel(provider.id, "b", { inputPrice: 2 });
+      const provider = await gw.addProvider({ name: "Flaky AI" });
+      await gw.addModel(provider.id, "a", { inputPrice: 1 });
+      await gw.addModel(provider.id, "b", { inputPrice: 2, outputPrice: 2 });
       stub.fail({ status: 500, times: 2 });
       const failed = await failure(generate(ctx, ask()));
       expect(failed.code).toBe("UPSTREAM_ERROR");
@@ -347,8 +297,8 @@ describe("generate: waiting for providers to recover (typed retryAt)", () => {
 
   it("a Retry-After beyond the cap holds the provider for every later call too: no request until then, the time in retryAt", async () => {
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
-    const provider = await addProvider({ name: "Busy AI" });
-    await addModel(provider.id, "a");
+    const provider = await gw.addProvider({ name: "Busy AI" });
+    await gw.addModel(provider.id, "a");
     stub.fail({ status: 429, retryAfterMs: 400 });
     const before = Date.now();
     const first = await failure(generate(ctx, ask()));
@@ -363,8 +313,8 @@ describe("generate: waiting for providers to recover (typed retryAt)", () => {
   });
 
   it("409 is retried (like 408 and 429); the pinned model answers the second time", async () => {
-    const provider = await addProvider();
-    const a = await addModel(provider.id, "a");
+    const provider = await gw.addProvider();
+    const a = await gw.addModel(provider.id, "a");
     stub.fail({ status: 409 });
     const result = await generate(ctx, ask({ policy: { type: "pinned", modelId: a.id } }));
     expect(result.attempts.map((x) => x.outcome)).toEqual(["error", "ok"]);
@@ -376,10 +326,10 @@ describe("generate: never a key or a prompt in logs, errors or the ledger", () =
     const KEY = "sk-live-GATEWAYSECRET-0123456789abcdef";
     const PROMPT = "TOP-SECRET-PROMPT-about-the-merger";
     const secret = await createSecret(ctx, { name: `k-${uniq()}`, value: KEY });
-    const provider = await addProvider({ secretId: secret.id });
-    await addModel(provider.id, "a", { inputPrice: 1 });
-    await addModel(provider.id, "b", { inputPrice: 2 });
-    await addModel(provider.id, "c", { inputPrice: 3 });
+    const provider = await gw.addProvider({ secretId: secret.id });
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    await gw.addModel(provider.id, "b", { inputPrice: 2, outputPrice: 2 });
+    await gw.addModel(provider.id, "c", { inputPrice: 3, outputPrice: 2 });
     const logged: string[] = [];
     const spies = (["info", "warn", "error", "debug"] as const).map((level) =>
       vi.spyOn(logger, level).mockImplementation(((...args: unknown[]) => {
@@ -410,9 +360,9 @@ describe("generate: circuit breaker and feedback", () => {
     modelCircuitBreaker().configure({ failureThreshold: 2, coolDownMs: 400, now: () => clock });
     onTestFinished(() => modelCircuitBreaker().configure({ now: Date.now }));
     // a is so much cheaper that even its observed 100% error rate (expected cost x20) keeps it first
-    const provider = await addProvider();
-    const a = await addModel(provider.id, "a", { inputPrice: 0.01, outputPrice: 0.01 });
-    const b = await addModel(provider.id, "b", { inputPrice: 2, outputPrice: 4 });
+    const provider = await gw.addProvider();
+    const a = await gw.addModel(provider.id, "a", { inputPrice: 0.01, outputPrice: 0.01 });
+    const b = await gw.addModel(provider.id, "b", { inputPrice: 2, outputPrice: 4 });
     stub.fail({ status: 500, model: "a", times: 2 });
     expect((await generate(ctx, ask())).model.id).toBe(b.id);
     expect((await generate(ctx, ask())).model.id).toBe(b.id);
@@ -436,9 +386,9 @@ describe("generate: circuit breaker and feedback", () => {
   });
 
   it("observed errors raise a model's expected cost: the router ranks it lower", async () => {
-    const provider = await addProvider();
-    const flaky = await addModel(provider.id, "flaky", { inputPrice: 1, outputPrice: 1 });
-    const steady = await addModel(provider.id, "steady", { inputPrice: 1.4, outputPrice: 1.4 });
+    const provider = await gw.addProvider();
+    const flaky = await gw.addModel(provider.id, "flaky", { inputPrice: 1, outputPrice: 1 });
+    const steady = await gw.addModel(provider.id, "steady", { inputPrice: 1.4, outputPrice: 1.4 });
     const policy = ask().policy;
     expect((await explainRoute(ctx, { policy, promptTokens: 100, maxOutputTokens: 100 })).chosen.id).toBe(flaky.id);
 
@@ -465,9 +415,9 @@ describe("generate: circuit breaker and feedback", () => {
   });
 
   it("observed latency feeds the latency cap", async () => {
-    const provider = await addProvider();
-    const slow = await addModel(provider.id, "slow", { inputPrice: 0.1, outputPrice: 0.1 });
-    const fast = await addModel(provider.id, "fast", { inputPrice: 1, outputPrice: 1 });
+    const provider = await gw.addProvider();
+    const slow = await gw.addModel(provider.id, "slow", { inputPrice: 0.1, outputPrice: 0.1 });
+    const fast = await gw.addModel(provider.id, "fast", { inputPrice: 1, outputPrice: 1 });
     const policy = {
       type: "constraints" as const,
       constraints: { maxP95LatencyMs: 150, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
@@ -487,9 +437,9 @@ describe("generate: circuit breaker and feedback", () => {
   it("an excluded model gets a probe call once per interval, and recovers when it is fast again", async () => {
     configureLatencyProbes({ intervalMs: 200 });
     onTestFinished(() => configureLatencyProbes());
-    const provider = await addProvider();
-    const slow = await addModel(provider.id, "slow", { inputPrice: 0.1, outputPrice: 0.1 });
-    const fast = await addModel(provider.id, "fast", { inputPrice: 1, outputPrice: 1 });
+    const provider = await gw.addProvider();
+    const slow = await gw.addModel(provider.id, "slow", { inputPrice: 0.1, outputPrice: 0.1 });
+    const fast = await gw.addModel(provider.id, "fast", { inputPrice: 1, outputPrice: 1 });
     const policy = {
       type: "constraints" as const,
       constraints: { maxP95LatencyMs: 150, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
@@ -518,7 +468,7 @@ describe("generate: circuit breaker and feedback", () => {
 
 describe("generate: budgets and the ledger", () => {
   it("refuses a call that would cross the monthly budget: a refused row, no call", async () => {
-    await threeModels();
+    await gw.threeModels();
     await db().budget.create({ data: { workspaceId: ws.id, monthlyLimitUsd: 0.0001 } });
     const error = await failure(generate(ctx, ask({ maxOutputTokens: 1000 })));
     expect(error.code).toBe("BUDGET_EXCEEDED");
@@ -529,7 +479,7 @@ describe("generate: budgets and the ledger", () => {
   });
 
   it("checks the run budget per model: the worst case of the model about to be called", async () => {
-    const { a } = await threeModels();
+    const { a } = await gw.threeModels();
     const prompt = "x".repeat(400); // ~100 tokens
     const promptTokens = estimatePromptTokens({ prompt });
     const worstA = costOf({ inputPrice: 1, outputPrice: 2 }, promptTokens, 100);
@@ -547,7 +497,7 @@ describe("generate: budgets and the ledger", () => {
   });
 
   it("usage rows add up to the run's total", async () => {
-    await threeModels();
+    await gw.threeModels();
     stub.fail({ status: 500, model: "a" });
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await generate(ctx, ask({ runId: "run_sum", prompt: `question ${i}` })));

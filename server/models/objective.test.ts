@@ -5,30 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { modelConstraintsSchema, type ModelConstraints } from "@/lib/schemas/model-policy";
 import { DEFAULT_PRESETS } from "./catalog";
-import { callLatencyMs } from "./objective";
+import { catalogEntry } from "@/test/fixtures/catalog";
+import { expectedCallMs } from "./latency";
 import { route, type CatalogEntry } from "./router";
 import { routeFor } from "./routing";
 
-function model(id: string, over: Partial<CatalogEntry> = {}): CatalogEntry {
-  return {
-    id,
-    providerId: "prv_cloud",
-    providerKind: "openai",
-    providerName: "OpenAI",
-    isLocal: false,
-    modelId: id,
-    displayName: id,
-    inputPrice: 1,
-    outputPrice: 2,
-    contextWindow: 128_000,
-    capabilities: ["tools", "json"],
-    quality: 0.7,
-    enabled: true,
-    latencyP95Ms: 500,
-    errorRate: 0,
-    ...over,
-  };
-}
+const model = catalogEntry;
 
 /** Three models above 0.8: the mini is the cheapest, sonnet the strongest, the mini also the fastest. */
 const CATALOG: CatalogEntry[] = [
@@ -88,9 +70,9 @@ describe("objectives", () => {
     const b = model("b-fast-tokens", { latencyP95Ms: 900, ttftMs: 600, msPerOutputToken: 5 });
     expect(route([a, b], { constraints: latency, promptTokens: 10, maxOutputTokens: 2_000 }).chosen.id).toBe("b-fast-tokens");
     expect(route([a, b], { constraints: latency, promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("a-quick-start");
-    expect(callLatencyMs(b, 2_000)).toBe(10_600);
+    expect(expectedCallMs(b, 2_000)).toBe(10_600);
     // no per-token figures: the whole-call p95
-    expect(callLatencyMs(model("c", { latencyP95Ms: 700 }), 2_000)).toBe(700);
+    expect(expectedCallMs(model("c", { latencyP95Ms: 700 }), 2_000)).toBe(700);
   });
 
   it("a blend weighs normalised cost, quality and latency", () => {

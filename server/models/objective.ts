@@ -4,10 +4,11 @@
  * local-first ordering, which stay ahead of the objective.
  *
  * - cost (the default, also when a policy names none): lowest expected cost (estimated cost adjusted for the observed
- *   error rate), ties by higher quality, then lower observed p95.
+ *   error rate), ties by higher quality, then lower expected latency.
  * - quality: highest quality score, ties by lower expected cost.
- * - latency: lowest predicted latency of this call: time to first token + ms per output token x the call's output
- *   allowance where streamed calls measured them, else the whole-call p95 (callLatencyMs). A model not observed yet has no figure: it ranks after every observed one
+ * - latency: lowest expected latency of this call (./latency.ts expectedCallMs: time to first token + ms per output
+ *   token x the call's output allowance where streamed calls measured them, else the whole-call p95; plus the time
+ *   that failures are expected to lose). A model not observed yet has no figure: it ranks after every observed one
  *   (among themselves by expected cost), so a fast model that is known wins over a guess.
  * - blend `{ cost, quality, latency }`: each figure scored 0..1 across the candidates of this decision (min-max: 1 for
  *   the cheapest, the strongest, the fastest; 1 for all when they are equal), an unobserved latency scores 0.5 (a
@@ -20,24 +21,15 @@
 import type { ObjectiveWeights, RoutingObjective } from "@/lib/schemas/model-policy";
 import type { CatalogEntry } from "./router";
 
+const UNOBSERVED = Number.POSITIVE_INFINITY;
+
 export interface ObjectiveInput {
   catalog: readonly CatalogEntry[];
   /** expected cost per catalog index */
   expected: Float64Array;
+  /** expected latency (ms) of this call per catalog index (./latency.ts expectedCallMs); Infinity: not observed yet */
+  latency: Float64Array;
   objective: RoutingObjective | undefined;
-  /** the call's output allowance: the latency figure is the predicted time of a call this long (callLatencyMs) */
-  maxOutputTokens?: number;
-}
-
-/**
- * The latency figure of a model for a call of `maxOutputTokens`: time to first token (p95) + ms per output token
- * (median) x the allowance, where both were observed (streamed calls); else the whole-call p95; null: unobserved.
- */
-export function callLatencyMs(entry: Pick<CatalogEntry, "latencyP95Ms" | "ttftMs" | "msPerOutputToken">, maxOutputTokens: number | undefined): number | null {
-  if (maxOutputTokens !== undefined && entry.ttftMs != null && entry.msPerOutputToken != null) {
-    return entry.ttftMs + entry.msPerOutputToken * maxOutputTokens;
-  }
-  return entry.latencyP95Ms;
 }
 
 /**
@@ -47,13 +39,13 @@ export function callLatencyMs(entry: Pick<CatalogEntry, "latencyP95Ms" | "ttftMs
 export function rankByObjective(
   input: ObjectiveInput,
   feasible: readonly number[],
-  tieBreak: (a: CatalogEntry, b: CatalogEntry) => number,
+  tieBreak: (a: number, b: number) => number,
 ): { compare: (a: number, b: number) => number; scores?: Map<number, number> } {
-  const { catalog, expected } = input;
+  const { catalog, expected, latency } = input;
   const objective = input.objective ?? "cost";
   const byCost = (a: number, b: number) => (nearlyEqual(expected[a]!, expected[b]!) ? 0 : expected[a]! - expected[b]!);
   if (objective === "cost") {
-    return { compare: (a, b) => byCost(a, b) || tieBreak(catalog[a]!, catalog[b]!) };
+    return { compare: (a, b) => byCost(a, b) || tieBreak(a, b) };
   }
   if (objective === "quality") {
     return {
@@ -61,17 +53,17 @@ export function rankByObjective(
         const qa = catalog[a]!.quality;
         const qb = catalog[b]!.quality;
         if (qa !== qb) return qb - qa;
-        return byCost(a, b) || tieBreak(catalog[a]!, catalog[b]!);
+        return byCost(a, b) || tieBreak(a, b);
       },
     };
   }
   if (objective === "latency") {
     return {
       compare: (a, b) => {
-        const la = callLatencyMs(catalog[a]!, input.maxOutputTokens) ?? Number.POSITIVE_INFINITY;
-        const lb = callLatencyMs(catalog[b]!, input.maxOutputTokens) ?? Number.POSITIVE_INFINITY;
+        const la = latency[a]!;
+        const lb = latency[b]!;
         if (la !== lb) return la < lb ? -1 : 1;
-        return byCost(a, b) || tieBreak(catalog[a]!, catalog[b]!);
+        return byCost(a, b) || tieBreak(a, b);
       },
     };
   }
@@ -82,14 +74,14 @@ export function rankByObjective(
       const sa = scores.get(a)!;
       const sb = scores.get(b)!;
       if (!nearlyEqual(sa, sb)) return sb - sa;
-      return byCost(a, b) || tieBreak(catalog[a]!, catalog[b]!);
+      return byCost(a, b) || tieBreak(a, b);
     },
   };
 }
 
 /** Weighted 0..1 score per feasible index (see the module comment). */
 export function blendScores(input: ObjectiveInput, feasible: readonly number[], weights: ObjectiveWeights): Map<number, number> {
-  const { catalog, expected } = input;
+  const { catalog, expected, latency } = input;
   let minCost = Number.POSITIVE_INFINITY;
   let maxCost = Number.NEGATIVE_INFINITY;
   let minQ = Number.POSITIVE_INFINITY;
@@ -102,8 +94,8 @@ export function blendScores(input: ObjectiveInput, feasible: readonly number[], 
     maxCost = Math.max(maxCost, expected[i]!);
     minQ = Math.min(minQ, e.quality);
     maxQ = Math.max(maxQ, e.quality);
-    const l = callLatencyMs(e, input.maxOutputTokens);
-    if (l !== null) {
+    const l = latency[i]!;
+    if (l !== UNOBSERVED) {
       minL = Math.min(minL, l);
       maxL = Math.max(maxL, l);
     }
@@ -119,9 +111,9 @@ export function blendScores(input: ObjectiveInput, feasible: readonly number[], 
     const e = catalog[i]!;
     const cost = scale(expected[i]!, minCost, maxCost, false);
     const quality = scale(e.quality, minQ, maxQ, true);
-    const l = callLatencyMs(e, input.maxOutputTokens);
-    const latency = l === null ? 0.5 : scale(l, minL, maxL, false);
-    scores.set(i, (weights.cost * cost + weights.quality * quality + weights.latency * latency) / total);
+    const l = latency[i]!;
+    const fast = l === UNOBSERVED ? 0.5 : scale(l, minL, maxL, false);
+    scores.set(i, (weights.cost * cost + weights.quality * quality + weights.latency * fast) / total);
   }
   return scores;
 }

@@ -2,31 +2,12 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { modelConstraintsSchema, type ModelConstraints } from "@/lib/schemas/model-policy";
 import { DEFAULT_PRESETS } from "./catalog";
-import { estimateCallCost, expectedCost, FAILED_CALL_USD, expectedLatencyMs, MIN_LATENCY_SAMPLES, route, type CatalogEntry } from "./router";
+import { catalogEntry, localEntry, simulatorEntry } from "@/test/fixtures/catalog";
+import { expectedCallMs } from "./latency";
+import { estimateCallCost, expectedCost, FAILED_CALL_USD, MIN_LATENCY_SAMPLES, route, type CatalogEntry } from "./router";
 
-function model(id: string, over: Partial<CatalogEntry> = {}): CatalogEntry {
-  return {
-    id,
-    providerId: "prv_cloud",
-    providerKind: "openai",
-    providerName: "OpenAI",
-    isLocal: false,
-    modelId: id,
-    displayName: id,
-    inputPrice: 1,
-    outputPrice: 2,
-    contextWindow: 128_000,
-    capabilities: ["tools", "json"],
-    quality: 0.7,
-    enabled: true,
-    latencyP95Ms: 500,
-    errorRate: 0,
-    ...over,
-  };
-}
-
-const local = (id: string, over: Partial<CatalogEntry> = {}) =>
-  model(id, { providerId: "prv_local", providerKind: "openai_compatible", providerName: "Ollama", isLocal: true, ...over });
+const model = catalogEntry;
+const local = localEntry;
 
 /** A small realistic catalog: prices USD per million tokens. */
 const CATALOG: CatalogEntry[] = [
@@ -281,8 +262,7 @@ describe("route(): details", () => {
 
 describe("sound statistics", () => {
   const c = (over: Partial<ModelConstraints> = {}) => modelConstraintsSchema.parse(over);
-  const sim = (id: string, over: Partial<CatalogEntry> = {}) =>
-    model(id, { providerId: "prv_sim", providerKind: "simulator", providerName: "Simulator", isLocal: true, inputPrice: 0, outputPrice: 0, ...over });
+  const sim = simulatorEntry;
 
   it("the simulator never competes with an enabled real provider (not even when it is cheaper or faster), unless pinned", () => {
     const catalog = [sim("sim-fast", { quality: 0.6, latencyP95Ms: 5 }), model("claude-haiku", { providerKind: "anthropic", inputPrice: 1, outputPrice: 5 })];
@@ -323,7 +303,7 @@ describe("sound statistics", () => {
     const flaky = local("a-flaky", { inputPrice: 0, outputPrice: 0, errorRate: 0.5, failureRate: 0.5, latencyP95Ms: 100 });
     const steady = local("b-steady", { inputPrice: 0, outputPrice: 0, errorRate: 0, failureRate: 0.05, latencyP95Ms: 100 });
     expect(route([flaky, steady], { constraints: c(), promptTokens: 10, maxOutputTokens: 10 }).chosen.id).toBe("b-steady");
-    expect(expectedLatencyMs(flaky)).toBeGreaterThan(expectedLatencyMs(steady) + 10_000);
+    expect(expectedCallMs(flaky, 10)!).toBeGreaterThan(expectedCallMs(steady, 10)! + 10_000);
     // the failure rate also raises the expected cost of a paid model
     expect(expectedCost(1, 0.5)).toBeCloseTo(2 + FAILED_CALL_USD, 12);
   });

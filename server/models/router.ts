@@ -20,7 +20,7 @@
  * in the given order), then local before cloud when localFirst, then the policy's objective (./objective.ts): by
  * default ("cost") minimal EXPECTED cost = estimated cost / (1 - observed error rate) (a model that fails 20% of its
  * calls costs 1.25x in expectation, since a failed call is followed by another one), ties by higher quality, then
- * lower observed p95 (unobserved counts as slowest), then display name for determinism; "quality", "latency" or a
+ * lower expected latency of the call (./latency.ts; unobserved counts as slowest), then display name for determinism; "quality", "latency" or a
  * weighted blend otherwise.
  *
  * No feasible model is AppError NO_FEASIBLE_MODEL naming the binding constraint: the constraint that alone rejects
@@ -30,6 +30,7 @@
  */
 import { AppError } from "@/lib/errors";
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
+import { expectedCallMs, failedAttemptsPerSuccess, failureRateOf } from "./latency";
 import { describeObjective, rankByObjective } from "./objective";
 
 export interface CatalogEntry {
@@ -105,8 +106,6 @@ const CHECKS: readonly Check[] = ["enabled", "generation", "simulator", "capabil
 
 /** Calls with a latency (successes and timeouts) a model needs before its observed p95 may exclude it. */
 export const MIN_LATENCY_SAMPLES = 5;
-/** What a failed call costs in time (ms) in the expected latency: about a timeout or a retry's wait. */
-export const FAILED_CALL_MS = 30_000;
 /** Failure rates closer than this count as equal when expected costs tie. */
 const RELIABILITY_TIE = 0.02;
 
@@ -117,7 +116,7 @@ export function estimateCallCost(entry: Pick<CatalogEntry, "inputPrice" | "outpu
 
 /**
  * What a failed call costs in money beyond its own price in the expected cost: the time it wastes (about
- * FAILED_CALL_MS) priced, so that reliability still counts for a model at $0 (a local model, the simulator).
+ * FAILED_CALL_MS, ./latency.ts) priced, so that reliability still counts for a model at $0 (a local model, the simulator).
  */
 export const FAILED_CALL_USD = 0.0001;
 
@@ -127,24 +126,7 @@ export const FAILED_CALL_USD = 0.0001;
  * the call's price plus the priced time it lost. Additive, so a $0 model that fails is still penalised.
  */
 export function expectedCost(costUsd: number, failureRate: number): number {
-  const rate = Math.min(Math.max(failureRate || 0, 0), 0.95);
-  return costUsd + (rate / (1 - rate)) * (costUsd + FAILED_CALL_USD);
-}
-
-/**
- * The time a call to this model is expected to take (ms): its observed p95 (timeouts counted at their time) plus,
- * for the calls that fail, the time lost before the next attempt. Additive, so that reliability still counts where
- * money does not (a local model at $0). Unobserved: Infinity (ranks after observed models).
- */
-export function expectedLatencyMs(entry: Pick<CatalogEntry, "latencyP95Ms" | "errorRate" | "failureRate">): number {
-  if (entry.latencyP95Ms === null) return Number.POSITIVE_INFINITY;
-  const rate = Math.min(Math.max(failureRateOf(entry), 0), 0.95);
-  return entry.latencyP95Ms + (rate / (1 - rate)) * FAILED_CALL_MS;
-}
-
-/** The failure rate routing uses: the smoothed one when known, else the raw error rate. */
-export function failureRateOf(entry: Pick<CatalogEntry, "errorRate" | "failureRate">): number {
-  return entry.failureRate ?? entry.errorRate;
+  return costUsd + failedAttemptsPerSuccess(failureRate) * (costUsd + FAILED_CALL_USD);
 }
 
 export function formatUsd(value: number): string {
@@ -203,6 +185,7 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   const n = catalog.length;
   const costs = new Float64Array(n);
   const expected = new Float64Array(n);
+  const latency = new Float64Array(n);
   const ranks = new Int32Array(n);
   const masks = new Int32Array(n);
   const candidates: RouteCandidate[] = new Array(n);
@@ -271,6 +254,7 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
     }
     costs[i] = cost;
     expected[i] = expectedCost(cost, failureRateOf(entry));
+    latency[i] = expectedCallMs(entry, req.maxOutputTokens) ?? Number.POSITIVE_INFINITY;
     ranks[i] = rank;
     masks[i] = mask;
     candidates[i] = { id: entry.id, displayName: entry.displayName, estimatedCostUsd: cost, feasible: mask === 0, rejectedBecause: reasons ?? [] };
@@ -300,7 +284,7 @@ export function route(catalog: CatalogEntry[], req: RouteRequest): RouteDecision
   }
 
   const avoid = req.avoidModels instanceof Set ? (req.avoidModels as ReadonlySet<string>) : new Set(req.avoidModels ?? []);
-  const ranking = rankByObjective({ catalog, expected, objective: c.objective, maxOutputTokens: req.maxOutputTokens }, feasible, tieBreak);
+  const ranking = rankByObjective({ catalog, expected, latency, objective: c.objective }, feasible, (a, b) => tieBreak(catalog, latency, a, b));
   feasible.sort((a, b) => {
     if (probe) {
       const pa = probe.has(catalog[a]!.id);
@@ -348,15 +332,18 @@ function isEmbeddingOnly(entry: CatalogEntry): boolean {
 
 /**
  * Equal rank, locality and expected cost (e.g. two $0 local models): the clearly more reliable one, then higher
- * quality, then the lower expected latency (unobserved last), then name.
+ * quality, then the lower expected latency of this call (`latency` per catalog index, ./latency.ts; unobserved:
+ * Infinity, last), then name.
  */
-function tieBreak(a: CatalogEntry, b: CatalogEntry): number {
+function tieBreak(catalog: readonly CatalogEntry[], latency: Float64Array, i: number, j: number): number {
+  const a = catalog[i]!;
+  const b = catalog[j]!;
   const fa = failureRateOf(a);
   const fb = failureRateOf(b);
   if (Math.abs(fa - fb) > RELIABILITY_TIE) return fa - fb;
   if (a.quality !== b.quality) return b.quality - a.quality;
-  const pa = expectedLatencyMs(a);
-  const pb = expectedLatencyMs(b);
+  const pa = latency[i]!;
+  const pb = latency[j]!;
   if (pa !== pb) return pa < pb ? -1 : 1;
   return a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id < b.id ? -1 : 1;
 }

@@ -6,8 +6,6 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import { setEnv } from "@/server/env";
 import { createLogger } from "@/server/logger";
 import { generate, settleObservations } from "@/server/models/gateway";
@@ -16,7 +14,7 @@ import { startRun } from "@/server/runs/service";
 import { runEventsStream } from "@/server/runs/sse";
 import { startExecutor } from "@/server/jobs/executor";
 import { findRoute, makeApiKey, uniq } from "@/test/helpers";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { addAgent, makeRunWorkspace } from "@/test/fixtures/runs";
 import { Counter, Gauge, Histogram, metrics } from "./metrics";
 import { metricsResponse } from "@/server/http/metrics-endpoint";
@@ -100,31 +98,12 @@ describe("GET /api/metrics", () => {
   });
 
   it("counts gateway errors per provider kind and failure kind", async () => {
-    const provider = await db().provider.create({
-      data: { id: newId("prv"), workspaceId: gw.ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: gw.stub.url, isLocal: true },
-    });
-    await db().model.create({
-      data: {
-        id: newId("mdl"),
-        workspaceId: gw.ws.id,
-        providerId: provider.id,
-        modelId: "flaky",
-        displayName: "flaky",
-        inputPrice: 1,
-        outputPrice: 2,
-        contextWindow: 128_000,
-        capabilities: [],
-        quality: 0.7,
-      },
-    });
+    const provider = await gw.addProvider({ isLocal: true });
+    await gw.addModel(provider.id, "flaky", { capabilities: [] });
     const series = 'cadre_gateway_errors_total{provider="openai_compatible",kind="server"}';
     const before = seriesValue(await scrape(), series);
     gw.stub.fail({ status: 500 });
-    await generate(gw.ctx, {
-      policy: { type: "constraints", constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-      prompt: "hi",
-      maxOutputTokens: 20,
-    });
+    await generate(gw.ctx, askAnyModel("hi", { maxOutputTokens: 20 }));
     const after = seriesValue(await scrape(), series);
     expect((Number.isNaN(before) ? 0 : before) + 1).toBe(after);
     await settleObservations();

@@ -7,13 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { context, trace } from "@opentelemetry/api";
-import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import { createSecret } from "@/server/vault/service";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { routeHandler } from "@/server/rest/define";
 import { findRoute, makeApiKey, uniq } from "@/test/helpers";
-import { useStubGateway } from "@/test/fixtures/stub-gateway";
+import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
 import { addAgent, makeRunWorkspace, waitForRun } from "@/test/fixtures/runs";
 import { startExecutor } from "@/server/jobs/executor";
 import { startRun } from "@/server/runs/service";
@@ -39,33 +37,12 @@ function allAttributeText(spans: ReadableSpan[]): string {
 }
 
 async function stubModel() {
-  const { ws, stub } = gw;
   const secret = await createSecret(gw.ctx, { name: `otel-key-${uniq()}`, value: PROVIDER_KEY });
-  const provider = await db().provider.create({
-    data: { id: newId("prv"), workspaceId: ws.id, name: `Stub ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url, isLocal: false, secretId: secret.id },
-  });
-  await db().model.create({
-    data: {
-      id: newId("mdl"),
-      workspaceId: ws.id,
-      providerId: provider.id,
-      modelId: "traced",
-      displayName: "traced",
-      inputPrice: 1,
-      outputPrice: 2,
-      contextWindow: 128_000,
-      capabilities: ["tools", "json"],
-      quality: 0.7,
-    },
-  });
+  const provider = await gw.addProvider({ secretId: secret.id });
+  await gw.addModel(provider.id, "traced");
 }
 
-const ask = {
-  policy: { type: "constraints" as const, constraints: { requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false } },
-  prompt: PROMPT,
-  system: "Be brief and keep the secret.",
-  maxOutputTokens: 50,
-};
+const ask = askAnyModel(PROMPT, { system: "Be brief and keep the secret.", maxOutputTokens: 50 });
 
 describe("tracing on (in-memory exporter)", () => {
   it("reads the standard variables: on with an OTLP endpoint, off without one or when disabled", () => {
