@@ -2,8 +2,10 @@
  * A model's own timeouts (the catalog's `firstByteTimeoutSeconds` and `callTimeoutBaseSeconds`): a reasoning model Cadre
  * knows is added with a longer first-byte allowance, and its stream, slow to begin at the LLM stub, is waited for where
  * a chat model's is given up; the request's own limit (an agent's `callTimeoutSeconds`) still wins; the figures are
- * edited and validated through the API.
+ * edited and validated through the API; the migration gives the known models already in catalogs their figures.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
@@ -104,5 +106,65 @@ describe("the catalog's timeout figures", () => {
     });
     await expect(owner.models.update({ id: made.id, firstByteTimeoutSeconds: 601 })).rejects.toThrow(/600/);
     await expect(owner.models.update({ id: made.id, callTimeoutBaseSeconds: 0 })).rejects.toThrow(/1 second/);
+  });
+
+  it("the migration fills in the known reasoning models' figures in existing catalogs, as the known-models table has them", async () => {
+    const kinds = ["openai", "openai_compatible", "google", "mistral"] as const;
+    const providers = Object.fromEntries(
+      await Promise.all(
+        kinds.map(async (kind) => [
+          kind,
+          await db().provider.create({ data: { id: newId("prv"), workspaceId: ws.id, name: `${kind} ${uniq()}`, kind, baseUrl: stub.url, isLocal: false } }),
+        ]),
+      ),
+    );
+    const models: [(typeof kinds)[number], string][] = [
+      ["openai", "o3"],
+      ["openai", "o3-mini-2025-01-31"],
+      ["openai", "gpt-5-nano"],
+      ["openai", "gpt-4o"],
+      ["openai_compatible", "openai/o4-mini"],
+      ["openai_compatible", "deepseek-r1:8b"],
+      ["openai_compatible", "llama3.1:8b"],
+      ["google", "gemini-2.5-pro"],
+      ["google", "gemini-2.5-flash"],
+      ["google", "gemini-2.5-flash-lite"],
+      ["mistral", "magistral-medium-2507"],
+      ["mistral", "mistral-small-latest"],
+    ];
+    for (const [kind, modelId] of models) {
+      await db().model.create({
+        data: {
+          id: newId("mdl"),
+          workspaceId: ws.id,
+          providerId: providers[kind]!.id,
+          modelId,
+          displayName: modelId,
+          inputPrice: 1,
+          outputPrice: 1,
+          contextWindow: 8_000,
+          capabilities: [],
+          quality: 0.5,
+        },
+      });
+    }
+    const sql = readFileSync(join(process.cwd(), "prisma/migrations/20261210_100_model_timeouts/migration.sql"), "utf8");
+    const updates = sql
+      .split(/;\s*\n/)
+      .map((s) => s.replace(/^--.*$/gm, "").trim())
+      .filter((s) => s.startsWith("UPDATE"));
+    expect(updates.length).toBeGreaterThan(0);
+    // this workspace's models only: other test files share the database
+    for (const statement of updates) await db().$executeRawUnsafe(`${statement} AND "workspaceId" = $1`, ws.id);
+    const rows = await db().model.findMany({ where: { workspaceId: ws.id }, include: { provider: true } });
+    for (const [kind, modelId] of models) {
+      const row = rows.find((r) => r.modelId === modelId)!;
+      const known = suggestModel(kind, modelId);
+      expect([modelId, row.firstByteTimeoutSeconds, row.callTimeoutBaseSeconds]).toEqual([
+        modelId,
+        known?.firstByteTimeoutSeconds ?? null,
+        known?.callTimeoutBaseSeconds ?? null,
+      ]);
+    }
   });
 });
