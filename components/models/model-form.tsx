@@ -19,6 +19,9 @@ interface Fields {
   cacheWritePrice: string;
   contextWindow: string;
   quality: string;
+  /** the model's own timeouts in seconds; empty: the defaults */
+  firstByteTimeoutSeconds: string;
+  callTimeoutBaseSeconds: string;
   capabilities: ReadonlySet<Capability>;
 }
 
@@ -30,6 +33,8 @@ const EMPTY: Fields = {
   cacheWritePrice: "",
   contextWindow: "",
   quality: "",
+  firstByteTimeoutSeconds: "",
+  callTimeoutBaseSeconds: "",
   capabilities: new Set(),
 };
 
@@ -42,9 +47,27 @@ function fromSuggestion(s: ModelSuggestion): Fields {
     cacheWritePrice: "",
     contextWindow: String(s.contextWindow),
     quality: String(s.quality),
+    firstByteTimeoutSeconds: s.firstByteTimeoutSeconds === null ? "" : String(s.firstByteTimeoutSeconds),
+    callTimeoutBaseSeconds: s.callTimeoutBaseSeconds === null ? "" : String(s.callTimeoutBaseSeconds),
     capabilities: new Set(s.capabilities),
   };
 }
+
+/** The model's own timeouts (server/models/timeouts.ts); empty: the defaults. */
+const TIMEOUT_FIELDS = [
+  {
+    key: "firstByteTimeoutSeconds",
+    id: "model-first-byte-timeout",
+    label: "First byte timeout (s)",
+    title: "How long a stream of this model may take to begin (reasoning models think first); empty: the default",
+  },
+  {
+    key: "callTimeoutBaseSeconds",
+    id: "model-call-timeout-base",
+    label: "Call timeout base (s)",
+    title: "The whole call's allowance before its time per output token; an agent's own call timeout still wins. Empty: the default",
+  },
+] as const;
 
 /** A number from a text field: undefined when empty, NaN when not a number. */
 function num(value: string): number | undefined {
@@ -154,6 +177,12 @@ export function ModelForm() {
     if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow < 1))
       return setLocalError("The context window is a whole number of tokens");
     if (quality !== undefined && (Number.isNaN(quality) || quality < 0 || quality > 1)) return setLocalError("Quality is between 0 and 1");
+    // a timeout field emptied by hand: the defaults, whatever the known model has
+    const timeout = (key: "firstByteTimeoutSeconds" | "callTimeoutBaseSeconds") => num(fields[key]) ?? (touched.has(key) ? null : undefined);
+    const firstByteTimeoutSeconds = timeout("firstByteTimeoutSeconds");
+    const callTimeoutBaseSeconds = timeout("callTimeoutBaseSeconds");
+    if ([firstByteTimeoutSeconds, callTimeoutBaseSeconds].some((t) => typeof t === "number" && (!Number.isInteger(t) || t < 1 || t > 600)))
+      return setLocalError("Timeouts are whole seconds from 1 to 600");
     create.mutate({
       providerId: provider.id,
       modelId: modelId.trim(),
@@ -164,6 +193,8 @@ export function ModelForm() {
       cacheWritePrice,
       contextWindow,
       quality,
+      firstByteTimeoutSeconds,
+      callTimeoutBaseSeconds,
       capabilities: touched.has("capabilities") || suggestion ? [...fields.capabilities] : undefined,
     });
   }
@@ -245,6 +276,21 @@ export function ModelForm() {
             value={fields.quality}
             onValueChange={(v) => set("quality", v)}
           />
+          {TIMEOUT_FIELDS.map((t) => (
+            <InputField
+              key={t.key}
+              label={t.label}
+              id={t.id}
+              type="number"
+              min={1}
+              max={600}
+              step={1}
+              placeholder="default 60"
+              title={t.title}
+              value={fields[t.key]}
+              onValueChange={(v) => set(t.key, v)}
+            />
+          ))}
         </div>
         <fieldset className="capabilities">
           <legend>Capabilities</legend>

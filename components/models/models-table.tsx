@@ -17,7 +17,10 @@ import { EnabledToggle } from "./enabled-toggle";
 import { formatMs, formatPrice, formatRate, formatTokens, LocalityBadge, SimulatorBadge } from "./labels";
 
 /** Quality, editable in place: saved on blur or Enter when it changed and is valid. */
-/** Retired (routing skips it unless pinned), deprecated (still served, going away) and reasoning models, with dates. */
+/**
+ * Retired (routing skips it unless pinned), deprecated (still served, going away) and reasoning models, with dates, and
+ * the model's own timeouts where it has them.
+ */
 function LifecycleBadges({ model }: { model: ModelOutput }) {
   return (
     <div className="caps">
@@ -32,6 +35,16 @@ function LifecycleBadges({ model }: { model: ModelOutput }) {
         </Badge>
       ) : null}
       {model.reasoning ? <Badge tone="info">reasoning</Badge> : null}
+      {model.firstByteTimeoutSeconds !== null || model.callTimeoutBaseSeconds !== null ? (
+        <Badge tone="neutral" testId="model-timeouts">
+          {[
+            model.firstByteTimeoutSeconds !== null ? `first byte ${model.firstByteTimeoutSeconds} s` : null,
+            model.callTimeoutBaseSeconds !== null ? `call base ${model.callTimeoutBaseSeconds} s` : null,
+          ]
+            .filter(Boolean)
+            .join(", ")}
+        </Badge>
+      ) : null}
     </div>
   );
 }

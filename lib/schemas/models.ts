@@ -198,6 +198,10 @@ const CACHE_READ_DESCRIPTION = "USD per million input tokens read from the provi
 const CACHE_WRITE_DESCRIPTION = "USD per million input tokens written to the provider's prompt cache; null: the provider's usual price";
 const qualitySchema = z.number().min(0, "Quality is between 0 and 1").max(1, "Quality is between 0 and 1");
 const contextSchema = z.number().int().min(1, "The context window is at least 1 token").max(100_000_000);
+/** A model's own timeouts (server/models/timeouts.ts), within the agent's range of callTimeoutSeconds. */
+const timeoutSecondsSchema = z.number().int("Whole seconds").min(1, "At least 1 second").max(600, "At most 600 seconds (the whole call's cap)").nullable();
+const FIRST_BYTE_DESCRIPTION = "Seconds a stream of this model may take to begin (reasoning models think first); null: the default (60 s)";
+const CALL_BASE_DESCRIPTION = "Seconds of the whole call's base, before its allowance per output token; null: the default (60 s)";
 const capabilitiesSchema = z
   .array(capabilitySchema)
   .max(10)
@@ -214,6 +218,8 @@ export const createModelInputSchema = z.strictObject({
   contextWindow: contextSchema.optional(),
   capabilities: capabilitiesSchema.optional(),
   quality: qualitySchema.optional().describe("0..1; prefilled for well-known models"),
+  firstByteTimeoutSeconds: timeoutSecondsSchema.optional().describe(`${FIRST_BYTE_DESCRIPTION}; prefilled for well-known models`),
+  callTimeoutBaseSeconds: timeoutSecondsSchema.optional().describe(`${CALL_BASE_DESCRIPTION}; prefilled for well-known models`),
   enabled: z.boolean().default(true),
 });
 
@@ -226,6 +232,8 @@ const modelPatchShape = {
   contextWindow: contextSchema.optional(),
   capabilities: capabilitiesSchema.optional(),
   quality: qualitySchema.optional(),
+  firstByteTimeoutSeconds: timeoutSecondsSchema.optional().describe(FIRST_BYTE_DESCRIPTION),
+  callTimeoutBaseSeconds: timeoutSecondsSchema.optional().describe(CALL_BASE_DESCRIPTION),
   enabled: z.boolean().optional(),
 };
 type ModelPatch = { [K in keyof typeof modelPatchShape]?: unknown };
@@ -270,6 +278,8 @@ export const modelSchema = z
     qualityAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) the seeded quality score is as of"),
     qualityObserved: z.number().nullable().describe("Quality observed from graded answers: reserved, not measured yet (routing uses quality)"),
     reasoning: z.boolean().describe("A reasoning model: routed with a larger output floor"),
+    firstByteTimeoutSeconds: z.number().int().nullable().describe(FIRST_BYTE_DESCRIPTION),
+    callTimeoutBaseSeconds: z.number().int().nullable().describe(CALL_BASE_DESCRIPTION),
     priceSource: z.string().nullable().describe("Where the prices, context window and capabilities come from; null: entered by hand"),
     priceAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) the prices are as of"),
     deprecatedAt: z.string().nullable().describe("The provider's announced deprecation date (YYYY-MM-DD)"),
@@ -308,6 +318,8 @@ export const modelSuggestionSchema = z
     qualitySource: z.string().nullable(),
     qualityAsOf: z.string().nullable(),
     reasoning: z.boolean(),
+    firstByteTimeoutSeconds: z.number().int().nullable(),
+    callTimeoutBaseSeconds: z.number().int().nullable(),
     priceSource: z.string(),
     priceAsOf: z.string(),
     deprecatedAt: z.string().nullable(),

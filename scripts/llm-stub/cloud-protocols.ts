@@ -1,11 +1,14 @@
 /**
  * The LLM stub's cloud protocols beyond OpenAI and Anthropic (see ./server.ts for the shared behaviour):
  * - Google Gemini generateContent / streamGenerateContent (`alt=sse`), as the Gemini API and Vertex AI serve it
- * - Amazon Bedrock Converse (non-streaming only: converse-stream's binary event-stream framing is not spoken)
+ * - Amazon Bedrock Converse and ConverseStream (AWS event-stream framing: binary messages with string headers)
+ * - embeddings: Gemini API embedContent / batchEmbedContents, Vertex AI predict / embedContent, and Bedrock InvokeModel
+ *   with a Titan, Cohere or Nova embedding body (every `invoke` is taken for an embedding request)
  * - a Google OAuth token endpoint (`POST …/token`, the JWT bearer grant of a service-account key)
  * Azure OpenAI (deployments path, api-key header) and Mistral (chat completions) reuse the OpenAI handler.
  */
 import type http from "node:http";
+import { crc32 } from "node:zlib";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -152,6 +155,155 @@ export function bedrockConverse(body: Record<string, unknown>, input: CloudReply
       metrics: { latencyMs: 1 },
     },
   };
+}
+
+/**
+ * The ConverseStream events of a Converse answer, each an AWS event-stream message: messageStart, per content block its
+ * start (tool use), deltas (a text word by word, tool input in pieces) and stop, messageStop, then metadata with usage.
+ */
+export function bedrockStreamFrames(answer: ReturnType<typeof bedrockConverse>, h: CloudHelpers): { frames: Uint8Array[]; paced: Set<number> } {
+  const frames: Uint8Array[] = [];
+  const paced = new Set<number>();
+  const event = (type: string, data: unknown) => frames.push(eventStreamMessage(type, data));
+  event("messageStart", { role: "assistant" });
+  for (const [index, block] of answer.body.output.message.content.entries()) {
+    const toolUse = block.toolUse as { toolUseId: string; name: string; input: unknown } | undefined;
+    if (toolUse) {
+      event("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId: toolUse.toolUseId, name: toolUse.name } } });
+      const input = JSON.stringify(toolUse.input);
+      const third = Math.ceil(input.length / 3);
+      for (const piece of [input.slice(0, third), input.slice(third, 2 * third), input.slice(2 * third)].filter(Boolean)) {
+        paced.add(frames.length);
+        event("contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input: piece } } });
+      }
+    } else {
+      for (const piece of h.splitPieces(String(block.text ?? ""))) {
+        paced.add(frames.length);
+        event("contentBlockDelta", { contentBlockIndex: index, delta: { text: piece } });
+      }
+    }
+    event("contentBlockStop", { contentBlockIndex: index });
+  }
+  event("messageStop", { stopReason: answer.body.stopReason });
+  event("metadata", { usage: answer.body.usage, metrics: answer.body.metrics });
+  return { frames, paced };
+}
+
+/** A broken event-stream message (its checksum does not match), for a scripted malformed stream. */
+export function brokenEventStreamMessage(): Uint8Array {
+  const message = eventStreamMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "broken" } });
+  message[message.length - 1] = (message[message.length - 1]! + 1) % 256;
+  return message;
+}
+
+/**
+ * One AWS event-stream message: a prelude (total length, headers length, their CRC32), the headers (`:event-type`,
+ * `:content-type`, `:message-type`, each a string: name length, name, type 7, value length, value), the JSON payload,
+ * and the CRC32 of all that. Big-endian throughout.
+ */
+function eventStreamMessage(eventType: string, data: unknown): Uint8Array {
+  const headers = Buffer.concat(
+    Object.entries({ ":event-type": eventType, ":content-type": "application/json", ":message-type": "event" }).map(([name, value]) => {
+      const n = Buffer.from(name, "utf8");
+      const v = Buffer.from(value, "utf8");
+      const header = Buffer.alloc(1 + n.length + 1 + 2 + v.length);
+      header.writeUInt8(n.length, 0);
+      n.copy(header, 1);
+      header.writeUInt8(7, 1 + n.length);
+      header.writeUInt16BE(v.length, 2 + n.length);
+      v.copy(header, 4 + n.length);
+      return header;
+    }),
+  );
+  const payload = Buffer.from(JSON.stringify(data), "utf8");
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(12 + headers.length + payload.length + 4, 0);
+  prelude.writeUInt32BE(headers.length, 4);
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+  const message = Buffer.concat([prelude, headers, payload, Buffer.alloc(4)]);
+  message.writeUInt32BE(crc32(message.subarray(0, message.length - 4)), message.length - 4);
+  return message;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Embeddings
+
+/** A text's vector: a scripted one, else the stub's deterministic unit vector of that many dimensions. */
+type VectorOf = (text: string, dimensions: number) => number[];
+
+export const GOOGLE_EMBED_METHODS = new Set(["embedContent", "batchEmbedContents", "predict"]);
+
+const dimensionsOf = (value: unknown) => (typeof value === "number" && value > 0 ? Math.min(value, 4096) : 8);
+const textOfParts = (content: unknown) =>
+  ((content as { parts?: { text?: unknown }[] } | undefined)?.parts ?? []).map((p) => (typeof p.text === "string" ? p.text : "")).join("");
+
+/**
+ * Gemini API embedContent ({ embedding }, no usage) and batchEmbedContents ({ embeddings }); Vertex AI predict
+ * ({ predictions } with each text's token count) and embedContent (with `usageMetadata`, on a Vertex path).
+ */
+export function googleEmbeddings(
+  method: string,
+  path: string,
+  body: Record<string, unknown>,
+  vectorOf: VectorOf,
+  h: CloudHelpers,
+): { body: unknown; headers?: Record<string, string> } {
+  if (method === "predict") {
+    const instances = Array.isArray(body.instances) ? (body.instances as { content?: unknown }[]) : [];
+    const dimensions = dimensionsOf((body.parameters as { outputDimensionality?: unknown } | undefined)?.outputDimensionality);
+    return {
+      body: {
+        predictions: instances.map((i) => {
+          const text = String(i.content ?? "");
+          return { embeddings: { values: vectorOf(text, dimensions), statistics: { token_count: h.tokens(text), truncated: false } } };
+        }),
+      },
+    };
+  }
+  if (method === "batchEmbedContents") {
+    const requests = Array.isArray(body.requests) ? (body.requests as { content?: unknown; outputDimensionality?: unknown }[]) : [];
+    return { body: { embeddings: requests.map((r) => ({ values: vectorOf(textOfParts(r.content), dimensionsOf(r.outputDimensionality)) })) } };
+  }
+  const text = textOfParts(body.content);
+  const config = body.embedContentConfig as { outputDimensionality?: unknown } | undefined;
+  const values = vectorOf(text, dimensionsOf(config?.outputDimensionality ?? body.outputDimensionality));
+  const vertex = /\/(publishers|projects)\//.test(path);
+  return { body: { embedding: { values }, ...(vertex ? { usageMetadata: { promptTokenCount: h.tokens(text) } } : {}) } };
+}
+
+/**
+ * Bedrock InvokeModel of an embedding model, by its body: Titan `{ inputText }` (one text, its token count in the body),
+ * Cohere `{ texts }` (several, the count in the `x-amzn-bedrock-input-token-count` header as Bedrock sends it), Nova
+ * `{ singleEmbeddingParams }` (one text, `inputTokenCount`).
+ */
+export function bedrockEmbeddings(
+  model: string,
+  body: Record<string, unknown>,
+  vectorOf: VectorOf,
+  h: CloudHelpers,
+): { body: unknown; headers?: Record<string, string> } {
+  if (Array.isArray(body.texts)) {
+    const texts = body.texts.map(String);
+    const count = texts.reduce((sum, text) => sum + h.tokens(text), 0);
+    return {
+      body: {
+        id: `stub-${model}`,
+        response_type: "embeddings_floats",
+        texts,
+        embeddings: texts.map((text) => vectorOf(text, dimensionsOf(body.output_dimension))),
+      },
+      headers: { "x-amzn-bedrock-input-token-count": String(count) },
+    };
+  }
+  const nova = body.singleEmbeddingParams as { embeddingDimension?: unknown; text?: { value?: unknown } } | undefined;
+  if (nova) {
+    const text = String(nova.text?.value ?? "");
+    return {
+      body: { embeddings: [{ embeddingType: "TEXT", embedding: vectorOf(text, dimensionsOf(nova.embeddingDimension)) }], inputTokenCount: h.tokens(text) },
+    };
+  }
+  const text = String(body.inputText ?? "");
+  return { body: { embedding: vectorOf(text, dimensionsOf(body.dimensions)), inputTextTokenCount: h.tokens(text) } };
 }
 
 /** The credential of a SigV4-signed request: its access key id (never the signature). */

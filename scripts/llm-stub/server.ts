@@ -3,14 +3,16 @@
  *
  * Speaks enough of three wire protocols for the real AI SDK provider code to run against it:
  * - OpenAI chat completions   POST /v1/chat/completions   (stream and non-stream, tool calls, JSON output, usage)
- * - OpenAI embeddings         POST /v1/embeddings          (deterministic unit vectors)
+ * - OpenAI embeddings         POST /v1/embeddings          (deterministic unit vectors; Azure's and Mistral's too)
  * - OpenAI models             GET  /v1/models
  * - Anthropic Messages        POST /v1/messages            (stream and non-stream, tool_use, JSON output, usage)
  * - OpenAI Responses          POST /v1/responses           (non-stream only: what `@ai-sdk/openai`'s default model uses)
  * - Azure OpenAI              POST …/deployments/{deployment}/chat/completions?api-version=… (api-key header), and the
  *                             v1 API's …/chat/completions; Mistral's chat completions are OpenAI's
  * - Google Gemini             POST …/models/{model}:generateContent and :streamGenerateContent?alt=sse (Gemini API, Vertex)
- * - Amazon Bedrock Converse   POST …/model/{modelId}/converse (non-stream only; SigV4 or bearer)
+ * - Google embeddings         POST …/models/{model}:embedContent and :batchEmbedContents (Gemini API), :predict (Vertex)
+ * - Amazon Bedrock Converse   POST …/model/{modelId}/converse and /converse-stream (AWS event-stream frames; SigV4 or bearer)
+ * - Bedrock embeddings        POST …/model/{modelId}/invoke (Titan, Cohere and Nova embedding bodies)
  * - Google OAuth token        POST …/token (a service-account key's JWT bearer grant; the signature is not checked)
  * (./cloud-protocols.ts holds the Gemini, Bedrock and token handlers.) The recorded `apiKey` is the key sent as
  * Authorization: Bearer, x-api-key, api-key or x-goog-api-key, or a SigV4 request's access key id.
@@ -49,7 +51,20 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { bedrockConverse, geminiAnswer, geminiFrames, geminiResponse, oauthToken, sigV4AccessKeyId, type CloudHelpers } from "./cloud-protocols";
+import {
+  bedrockConverse,
+  bedrockStreamFrames,
+  bedrockEmbeddings,
+  brokenEventStreamMessage,
+  GOOGLE_EMBED_METHODS,
+  geminiAnswer,
+  googleEmbeddings,
+  geminiFrames,
+  geminiResponse,
+  oauthToken,
+  sigV4AccessKeyId,
+  type CloudHelpers,
+} from "./cloud-protocols";
 
 export interface StubFault {
   status?: number;
@@ -226,12 +241,15 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
         data: [...seen].map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "llm-stub" })),
       });
     }
-    const gemini = /\/models\/([^/]+):(generateContent|streamGenerateContent)$/.exec(path);
-    const azure = /\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
-    const bedrock = /\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+    const gemini = /\/models\/([^/]+):(generateContent|streamGenerateContent|embedContent|batchEmbedContents|predict)$/.exec(path);
+    const azure = /\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(path);
+    const bedrock = /\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
     const chat = path.endsWith("/chat/completions");
+    // OpenAI's embeddings, also under Azure's deployments and v1 API and Mistral's base URL
+    const openAiEmbeddings = path.endsWith("/embeddings");
+    const cloudEmbeddings = gemini ? GOOGLE_EMBED_METHODS.has(gemini[2]!) : bedrock?.[2] === "invoke";
     const oauth = path.endsWith("/token");
-    const known = ["/v1/embeddings", "/v1/messages", "/v1/responses"].includes(path) || chat || !!gemini || !!bedrock || oauth;
+    const known = ["/v1/messages", "/v1/responses"].includes(path) || chat || openAiEmbeddings || !!gemini || !!bedrock || oauth;
     if (req.method !== "POST" || !known) {
       return sendJson(res, 404, { error: { message: `Unknown route ${req.method} ${path}`, type: "invalid_request_error" } });
     }
@@ -289,16 +307,22 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       malformed,
       midStream: fault?.midStream,
       chunkDelayMs,
-      content: fault?.content !== undefined ? fault.content : path === "/v1/embeddings" ? undefined : takeReply(model, raw),
+      content: fault?.content !== undefined ? fault.content : openAiEmbeddings || cloudEmbeddings ? undefined : takeReply(model, raw),
       finishReason: fault?.finishReason,
       reasoningTokens: fault?.reasoningTokens,
       promptCache,
     };
     const id = `stub-${++sequence}`;
 
-    if (path === "/v1/embeddings") {
+    if (openAiEmbeddings) {
       if (malformed) return sendMalformed(res);
       return sendJson(res, 200, embeddings(body, model, takeVector));
+    }
+    if (cloudEmbeddings) {
+      if (malformed) return sendMalformed(res);
+      const vectorOf = (text: string, dimensions: number) => takeVector(model, text) ?? embedText(text, dimensions);
+      const answer = gemini ? googleEmbeddings(gemini[2]!, path, body, vectorOf, CLOUD) : bedrockEmbeddings(model, body, vectorOf, CLOUD);
+      return sendJson(res, 200, answer.body, answer.headers);
     }
     if (path === "/v1/messages") return anthropicMessages(res, call, body, model, id, stream, sse);
     if (gemini) {
@@ -310,11 +334,12 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendSse(res, frames, paced, `data: {"candidates": [{"content": \r\n\r\n`, sse);
     }
     if (bedrock) {
-      if (stream) return sendJson(res, 400, { message: "The LLM stub serves Bedrock Converse without streaming only (no event-stream framing)" });
-      if (malformed) return sendMalformed(res);
+      if (malformed && !stream) return sendMalformed(res);
       const answer = bedrockConverse(body, { model, id, content: sse.content, finishReason: sse.finishReason }, CLOUD);
       if (answer.reply !== undefined) call.reply = answer.reply;
-      return sendJson(res, 200, answer.body);
+      if (!stream) return sendJson(res, 200, answer.body);
+      const { frames, paced } = bedrockStreamFrames(answer, CLOUD);
+      return sendSse(res, frames, paced, brokenEventStreamMessage(), sse, "application/vnd.amazon.eventstream");
     }
     if (path === "/v1/responses") {
       if (stream)
@@ -982,11 +1007,18 @@ interface SseOptions {
 }
 
 /**
- * Writes the SSE frames, applying a scripted fault: `malformed` breaks frame 1, `midStream` acts after its chunks.
+ * Writes the SSE frames (or the messages of another framing: Bedrock's event stream), applying a scripted fault: `malformed` breaks frame 1, `midStream` acts after its chunks.
  * With `chunkDelayMs`, the content frames (indexes in `paced`) but the first wait that long; a client gone stops it.
  */
-async function sendSse(res: http.ServerResponse, frames: string[], paced: ReadonlySet<number>, broken: string, sse: SseOptions) {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+async function sendSse(
+  res: http.ServerResponse,
+  frames: (string | Uint8Array)[],
+  paced: ReadonlySet<number>,
+  broken: string | Uint8Array,
+  sse: SseOptions,
+  contentType = "text/event-stream",
+) {
+  res.writeHead(200, { "content-type": contentType, "cache-control": "no-cache", connection: "keep-alive" });
   const breakAt = sse.midStream ? sse.midStream.afterChunks : sse.malformed ? 1 : -1;
   const kind = sse.midStream?.kind ?? "malformed";
   let contentSent = false;

@@ -82,6 +82,8 @@ export function toModel(row: ModelRow): ModelOutput {
     qualityAsOf: day(row.qualityAsOf),
     qualityObserved: row.qualityObserved,
     reasoning: row.reasoning,
+    firstByteTimeoutSeconds: row.firstByteTimeoutSeconds,
+    callTimeoutBaseSeconds: row.callTimeoutBaseSeconds,
     priceSource: row.priceSource,
     priceAsOf: day(row.priceAsOf),
     deprecatedAt: day(row.deprecatedAt),
@@ -182,6 +184,9 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
           qualitySource: data.quality === undefined ? (known?.qualitySource ?? null) : null,
           qualityAsOf: data.quality === undefined ? dateOf(known?.qualityAsOf) : null,
           reasoning: known?.reasoning ?? false,
+          // a known slow model's timeouts (./known-models.ts); null given: the defaults
+          firstByteTimeoutSeconds: data.firstByteTimeoutSeconds === undefined ? (known?.firstByteTimeoutSeconds ?? null) : data.firstByteTimeoutSeconds,
+          callTimeoutBaseSeconds: data.callTimeoutBaseSeconds === undefined ? (known?.callTimeoutBaseSeconds ?? null) : data.callTimeoutBaseSeconds,
           // the dated source holds for the known figures only: any price entered by hand makes them the workspace's own
           priceSource: known && data.inputPrice === undefined && data.outputPrice === undefined ? known.priceSource : null,
           priceAsOf: known && data.inputPrice === undefined && data.outputPrice === undefined ? dateOf(known.priceAsOf) : null,
@@ -228,6 +233,8 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
         // a quality set by hand is the workspace's own: its seed source no longer applies
         ...(data.quality !== undefined ? { quality: data.quality, qualitySource: null, qualityAsOf: null } : {}),
         ...(data.inputPrice !== undefined || data.outputPrice !== undefined ? { priceSource: null, priceAsOf: null } : {}),
+        ...(data.firstByteTimeoutSeconds !== undefined ? { firstByteTimeoutSeconds: data.firstByteTimeoutSeconds } : {}),
+        ...(data.callTimeoutBaseSeconds !== undefined ? { callTimeoutBaseSeconds: data.callTimeoutBaseSeconds } : {}),
         ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
       },
       include: modelInclude,

@@ -1,8 +1,7 @@
 /**
  * Azure OpenAI, Amazon Bedrock, Google (Gemini API and Vertex AI) and Mistral through their AI SDK packages, against
  * the LLM stub: each one's wire protocol, how its key is sent, that the egress guard checks its base URL, and that no
- * secret shows in an error. Bedrock streams (converse-stream) are not served by the stub: its binary event-stream
- * framing is not spoken there, so only Converse is tested.
+ * secret shows in an error. Bedrock streams (ConverseStream) in the stub's AWS event-stream messages.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -194,6 +193,31 @@ describe("Amazon Bedrock", () => {
 
     const withTool = await generateText({ model, tools: { lookup: tool({ inputSchema: z.object({ q: z.string() }) }) }, prompt: "please lookup" });
     expect(withTool.toolCalls[0]?.toolName).toBe("lookup");
+  });
+
+  it("ConverseStream: the event-stream messages decode to text deltas, a tool call and usage", async () => {
+    const model = createLanguageModel(conn("bedrock", origin(), { region: "us-east-1" }), "amazon.nova-micro-v1:0", JSON.stringify(AWS_KEYS));
+    const streamed = streamText({ model, prompt: "stream from bedrock please" });
+    const deltas: string[] = [];
+    for await (const delta of streamed.textStream) deltas.push(delta);
+    expect(deltas.join("")).toBe("[stub amazon.nova-micro-v1:0] stream from bedrock please");
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(await streamed.finishReason).toBe("stop");
+    expect((await streamed.usage).outputTokens).toBe(Math.ceil("[stub amazon.nova-micro-v1:0] stream from bedrock please".length / 4));
+    expect(stub.calls[0]).toMatchObject({
+      path: `/model/${encodeURIComponent("amazon.nova-micro-v1:0")}/converse-stream`,
+      stream: true,
+      apiKey: AWS_KEYS.accessKeyId,
+    });
+
+    const withTool = streamText({ model, tools: { lookup: tool({ inputSchema: z.object({ q: z.string() }) }) }, prompt: "please lookup" });
+    expect((await withTool.toolCalls)[0]).toMatchObject({ toolName: "lookup", input: { q: "stub" } });
+    expect(await withTool.finishReason).toBe("tool-calls");
+
+    // a message whose checksum does not match fails the stream
+    stub.fail({ midStream: { afterChunks: 2, kind: "malformed" } });
+    const broken = streamText({ model, prompt: "break it", onError: () => {} });
+    await expect(broken.text).rejects.toThrow();
   });
 
   it("a Bedrock API key is sent as a bearer token", async () => {

@@ -170,7 +170,9 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       if (result.embeddings.length !== req.values.length)
         throw Object.assign(new Error("The provider returned a different number of embeddings"), { name: "AI_InvalidResponseDataError" });
       const latencyMs = Math.round(performance.now() - started);
-      const inputTokens = result.usage?.tokens ?? totalTokens;
+      // a provider that reports no count (the Gemini API) leaves the AI SDK's sum NaN: the estimate then
+      const reported = result.usage?.tokens;
+      const inputTokens = reported !== undefined && Number.isFinite(reported) ? reported : totalTokens;
       const costUsd = costOf(entry, inputTokens, 0);
       permit.success();
       await writeUsageRow(ctx, req, {

@@ -409,8 +409,6 @@ const failedUsageWrites = new WeakSet<object>();
 
 export async function generate(ctx: TenantContext, req: GenerateRequest): Promise<GenerateResult> {
   const { maxAttempts, retryAfterCapMs, retryBackoffMs } = settings;
-  const timeouts = callTimeouts(req.maxOutputTokens, { timeoutMs: req.timeoutMs ?? settings.defaultTimeoutMs, timeouts: req.timeouts });
-  const timeoutMs = timeouts.totalMs;
   const breaker = modelCircuitBreaker();
   // one retry budget for the step's attempts and this call's fallbacks and retries (./retry-budget.ts)
   const retryBudget = currentRetryBudget();
@@ -510,6 +508,9 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
 
     // a reasoning model thinks within its output limit: it gets room for that (./known-models.ts)
     const callReq = withReasoningRoom(entry, req);
+    // its timeouts: scaled to that room, with the model's own figures (./timeouts.ts); the request's overrides win
+    const timeouts = callTimeouts(callReq.maxOutputTokens, { timeoutMs: req.timeoutMs ?? settings.defaultTimeoutMs, timeouts: req.timeouts }, entry);
+    const timeoutMs = timeouts.totalMs;
     // budget: the worst case for this model, reserved until its usage row settles it (server/ledger/reservations.ts)
     let reservation: BudgetReservation | null;
     try {

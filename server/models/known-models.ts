@@ -23,6 +23,9 @@ interface Known {
   capabilities: Capability[];
   quality: number;
   reasoning?: boolean;
+  /** its own timeouts (seconds), where the defaults of ./timeouts.ts would cut it off: see SLOW_THINKER */
+  firstByteTimeoutSeconds?: number;
+  callTimeoutBaseSeconds?: number;
   deprecatedAt?: string;
   retiredAt?: string;
 }
@@ -54,6 +57,20 @@ export function withReasoningRoom<T extends { maxOutputTokens: number }>(entry: 
   return { ...req, maxOutputTokens: req.maxOutputTokens + REASONING_MIN_OUTPUT_TOKENS };
 }
 
+/**
+ * Timeouts of the reasoning models (./timeouts.ts; the defaults are 60 s to the first byte and a 60 s whole-call base).
+ * A reasoning model thinks before it writes, and its thinking is not streamed as text: a stream shows nothing until it is
+ * done, which the default first-byte timeout takes for a dead call. Cadre's own figures, not the providers': generous
+ * bounds of the thinking time seen at default effort, not typical times.
+ * - SLOW_THINKER (o3, GPT-5, Gemini 2.5 Pro, Magistral Medium, DeepSeek R1 on your own hardware): minutes of thinking on
+ *   a hard prompt, so 300 s to the first byte and a 300 s base (the whole call is capped at 10 minutes anyway).
+ * - QUICK_THINKER (o3-mini, o4-mini, GPT-5 mini and nano, Gemini 2.5 Flash): 120 s to the first byte, a 180 s base.
+ * Claude's extended thinking is off unless a request turns it on and Cadre does not, so Claude models keep the defaults;
+ * a workspace can set its own figures on any model.
+ */
+const SLOW_THINKER = { reasoning: true, firstByteTimeoutSeconds: 300, callTimeoutBaseSeconds: 300 } as const;
+const QUICK_THINKER = { reasoning: true, firstByteTimeoutSeconds: 120, callTimeoutBaseSeconds: 180 } as const;
+
 const TJV: Capability[] = ["tools", "json", "vision"];
 const TJ: Capability[] = ["tools", "json"];
 
@@ -63,7 +80,7 @@ const OPENAI: Known[] = [
   { modelId: "gpt-4.1", displayName: "GPT-4.1", inputPrice: 2, outputPrice: 8, contextWindow: 1_047_576, capabilities: TJV, quality: 0.88 },
   { modelId: "gpt-4.1-mini", displayName: "GPT-4.1 mini", inputPrice: 0.4, outputPrice: 1.6, contextWindow: 1_047_576, capabilities: TJV, quality: 0.78 },
   { modelId: "gpt-4.1-nano", displayName: "GPT-4.1 nano", inputPrice: 0.1, outputPrice: 0.4, contextWindow: 1_047_576, capabilities: TJV, quality: 0.6 },
-  { modelId: "gpt-5", displayName: "GPT-5", inputPrice: 1.25, outputPrice: 10, contextWindow: 400_000, capabilities: TJV, quality: 0.95, reasoning: true },
+  { modelId: "gpt-5", displayName: "GPT-5", inputPrice: 1.25, outputPrice: 10, contextWindow: 400_000, capabilities: TJV, quality: 0.95, ...SLOW_THINKER },
   {
     modelId: "gpt-5-mini",
     displayName: "GPT-5 mini",
@@ -72,7 +89,7 @@ const OPENAI: Known[] = [
     contextWindow: 400_000,
     capabilities: TJV,
     quality: 0.85,
-    reasoning: true,
+    ...QUICK_THINKER,
   },
   {
     modelId: "gpt-5-nano",
@@ -82,11 +99,11 @@ const OPENAI: Known[] = [
     contextWindow: 400_000,
     capabilities: TJV,
     quality: 0.7,
-    reasoning: true,
+    ...QUICK_THINKER,
   },
-  { modelId: "o3-mini", displayName: "o3-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJ, quality: 0.85, reasoning: true },
-  { modelId: "o4-mini", displayName: "o4-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJV, quality: 0.87, reasoning: true },
-  { modelId: "o3", displayName: "o3", inputPrice: 2, outputPrice: 8, contextWindow: 200_000, capabilities: TJV, quality: 0.93, reasoning: true },
+  { modelId: "o3-mini", displayName: "o3-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJ, quality: 0.85, ...QUICK_THINKER },
+  { modelId: "o4-mini", displayName: "o4-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJV, quality: 0.87, ...QUICK_THINKER },
+  { modelId: "o3", displayName: "o3", inputPrice: 2, outputPrice: 8, contextWindow: 200_000, capabilities: TJV, quality: 0.93, ...SLOW_THINKER },
   { modelId: "gpt-3.5-turbo", displayName: "GPT-3.5 Turbo", inputPrice: 0.5, outputPrice: 1.5, contextWindow: 16_385, capabilities: TJ, quality: 0.5 },
   {
     modelId: "text-embedding-3-small",
@@ -308,7 +325,7 @@ const OPEN_WEIGHTS: Known[] = [
     contextWindow: 128_000,
     capabilities: ["json"],
     quality: 0.5,
-    reasoning: true,
+    ...SLOW_THINKER,
   },
   {
     modelId: "nomic-embed-text",
@@ -342,7 +359,7 @@ const GEMINI: Known[] = [
     contextWindow: 1_048_576,
     capabilities: TJV,
     quality: 0.93,
-    reasoning: true,
+    ...SLOW_THINKER,
   },
   {
     modelId: "gemini-2.5-flash",
@@ -352,7 +369,7 @@ const GEMINI: Known[] = [
     contextWindow: 1_048_576,
     capabilities: TJV,
     quality: 0.84,
-    reasoning: true,
+    ...QUICK_THINKER,
   },
   {
     modelId: "gemini-2.5-flash-lite",
@@ -445,7 +462,7 @@ const MISTRAL: Known[] = [
     contextWindow: 40_960,
     capabilities: TJ,
     quality: 0.82,
-    reasoning: true,
+    ...SLOW_THINKER,
   },
   {
     modelId: "ministral-8b-latest",
@@ -622,6 +639,8 @@ function toSuggestion(kind: ProviderKind, k: Known, modelId: string): ModelSugge
     capabilities: [...k.capabilities],
     quality: k.quality,
     reasoning: k.reasoning ?? false,
+    firstByteTimeoutSeconds: k.firstByteTimeoutSeconds ?? null,
+    callTimeoutBaseSeconds: k.callTimeoutBaseSeconds ?? null,
     deprecatedAt: k.deprecatedAt ?? null,
     retiredAt: k.retiredAt ?? null,
     ...dated(kind, k),

@@ -48,6 +48,9 @@ export interface CatalogEntry {
   cacheWritePrice?: number | null;
   /** a reasoning model (server/models/known-models.ts): the gateway gives it at least REASONING_MIN_OUTPUT_TOKENS */
   reasoning?: boolean;
+  /** the model's own first-byte timeout and whole-call base (seconds; absent or null: the defaults of ./timeouts.ts) */
+  firstByteTimeoutSeconds?: number | null;
+  callTimeoutBaseSeconds?: number | null;
   /** the provider's retirement date (YYYY-MM-DD): once passed, routing skips the model unless it is pinned */
   retiredAt?: string | null;
   contextWindow: number;

@@ -4,7 +4,11 @@
  * - the whole call: `baseMs + perOutputTokenMs × maxOutputTokens`, capped at `maxMs` (the egress guard's 10 minutes);
  * - streams also have a first-byte timeout (nothing at all from the model, e.g. stuck in a queue) and an idle
  *   timeout between two parts of the stream (a stalled connection), each a fraction of a healthy call's time.
- * The request may override each (an agent's own limits, `GenerateRequest.timeouts`; `timeoutMs` the whole call).
+ * A model may bring its own figures (the catalog's `firstByteTimeoutSeconds` and `callTimeoutBaseSeconds`): a reasoning
+ * model thinks for minutes before its first token, which the defaults would take for a dead call. They replace the
+ * defaults for that model; the request's overrides still win over them (an agent's own limits,
+ * `GenerateRequest.timeouts`; `timeoutMs` the whole call, e.g. an agent's `callTimeoutSeconds`), and the first-byte
+ * and idle timeouts never exceed the whole call's.
  */
 import { MODEL_CALL_MAX_MS } from "./provider-factory";
 
@@ -34,14 +38,28 @@ export function configureTimeouts(patch?: Partial<TimeoutSettings>): TimeoutSett
   return timeoutSettings;
 }
 
-/** The timeouts of one call: scaled to its output budget, the request's overrides first. */
-export function callTimeouts(maxOutputTokens: number, override: { timeoutMs?: number; timeouts?: Partial<CallTimeouts> } = {}): CallTimeouts {
+/** A model's own timeout figures (seconds; null or absent: the defaults). */
+export interface ModelTimeouts {
+  /** streams: how long the model may take before its first part */
+  firstByteTimeoutSeconds?: number | null;
+  /** the whole call's base, before the allowance per output token */
+  callTimeoutBaseSeconds?: number | null;
+}
+
+/** The timeouts of one call: scaled to its output budget, the request's overrides first, then the model's figures. */
+export function callTimeouts(
+  maxOutputTokens: number,
+  override: { timeoutMs?: number; timeouts?: Partial<CallTimeouts> } = {},
+  model: ModelTimeouts = {},
+): CallTimeouts {
   const s = timeoutSettings;
-  const scaled = Math.min(s.maxMs, s.baseMs + s.perOutputTokenMs * Math.max(0, maxOutputTokens));
+  const baseMs = model.callTimeoutBaseSeconds ? model.callTimeoutBaseSeconds * 1000 : s.baseMs;
+  const scaled = Math.min(s.maxMs, baseMs + s.perOutputTokenMs * Math.max(0, maxOutputTokens));
   const totalMs = Math.min(s.maxMs, override.timeouts?.totalMs ?? override.timeoutMs ?? scaled);
+  const firstByteMs = model.firstByteTimeoutSeconds ? model.firstByteTimeoutSeconds * 1000 : s.firstByteMs;
   return {
     totalMs,
-    firstByteMs: Math.min(totalMs, override.timeouts?.firstByteMs ?? s.firstByteMs),
+    firstByteMs: Math.min(totalMs, override.timeouts?.firstByteMs ?? firstByteMs),
     idleMs: Math.min(totalMs, override.timeouts?.idleMs ?? s.idleMs),
   };
 }
