@@ -80,7 +80,7 @@ import { answerProblemOf, lenientJsonOutput, type AnswerProblem } from "./answer
 import { callTimeouts, StreamWatchdog, type CallTimeouts } from "./timeouts";
 import { currentRetryBudget } from "./retry-budget";
 import { rememberNoStructuredOutput, rejectsStructuredOutput, withLearnedLimits } from "./model-quirks";
-import { holdProvider, waitForRateSlot } from "./rate-limits";
+import { holdProvider, rateCorrectionSql, refundRateCharge, waitForRateSlot } from "./rate-limits";
 import { countTextTokens, tokenizerOf } from "./token-estimate";
 
 export interface GenerateRequest {
@@ -404,6 +404,9 @@ export async function writeUsageRow(ctx: TenantContext, req: Pick<GenerateReques
   }
 }
 
+/** The usage row's `alongside` writes: the correction of the rate window, when there is one. */
+const alongside = (correction: Sql | null): { alongside?: Sql[] } => (correction ? { alongside: [correction] } : {});
+
 /** Errors of usage writes (not of the provider): a call that got its answer is not counted as a failure for them. */
 const failedUsageWrites = new WeakSet<object>();
 
@@ -541,8 +544,9 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "the step's retry budget is spent", latencyMs: 0 });
       break;
     }
-    // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on
-    const slotWait = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
+    // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on; the
+    // tokens charged (an estimate) are corrected to the call's usage by the statement of its usage row
+    const { waitMs: slotWait, charge } = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
     if (slotWait > 0) {
       transient++;
       breaker.hold(provider.id, now() + slotWait);
@@ -560,7 +564,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     const permit = breaker.acquire(entry.id, entry.providerId);
     if (!permit) {
       transient++;
-      await releaseReservation(ctx, reservation);
+      await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -571,7 +575,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       releaseSlot = await modelCallSlots().acquire(req.abortSignal);
     } catch (error) {
       permit.release();
-      await releaseReservation(ctx, reservation);
+      await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       throw error;
     }
     calls++;
@@ -622,6 +626,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         outcome,
         ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
         reservationId: reservation?.id,
+        ...alongside(rateCorrectionSql(ctx, provider, charge, inputTokens + outputTokens)),
       });
       observe(ctx, entry.id, {
         latencyMs,
@@ -702,6 +707,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         error: failure.message,
         ...(billed ? { estimated: true } : {}),
         reservationId: reservation?.id,
+        // the provider used what it billed (nothing when it refused or failed before answering)
+        ...alongside(rateCorrectionSql(ctx, provider, charge, inputTokens + outputTokens)),
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
         observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });
