@@ -289,11 +289,16 @@ export const modelSchema = z
     isSimulator: z.boolean(),
     latencyP50Ms: z.number().int().nullable().describe("Observed median latency of successful and timed-out calls (a timeout at its time; last 100 calls)"),
     latencyP95Ms: z.number().int().nullable(),
-    ttftMs: z.number().nullable().describe("Time to first token: p95 of the last 20 streamed successes (ms); null until one was streamed"),
+    ttftMs: z
+      .number()
+      .nullable()
+      .describe("Time to first token: p95 of the last 20 streamed successes, each weighted by its age (half-life 1 h) (ms); null until one was streamed"),
     msPerOutputToken: z
       .number()
       .nullable()
-      .describe("Median ms per output token of the last 20 successes (after the first token where streamed); routing predicts a call's latency from it"),
+      .describe(
+        "Median ms per output token of the last 20 successes, each weighted by its age (half-life 1 h; after the first token where streamed); routing predicts a call's latency from it",
+      ),
     errorRate: z.number().describe("Share of errors among the last 100 calls (timeouts not included)"),
     timeoutRate: z.number().describe("Share of timeouts among the last 100 calls"),
     callCount: z.number().int(),

@@ -99,8 +99,8 @@ sql.ident = function ident(name: string): Sql {
   return make(`"${name}"`);
 };
 
-/** An array literal of ints or texts: `ARRAY[...]::int4[]` / `::text[]`. */
-sql.array = function array(values: readonly (number | string)[], type: "int4" | "text"): Sql {
+/** An array literal of ints, doubles or texts: `ARRAY[...]::int4[]` / `::float8[]` / `::text[]`. */
+sql.array = function array(values: readonly (number | string)[], type: "int4" | "float8" | "text"): Sql {
   return make(`ARRAY[${values.map((v) => literal(v)).join(",")}]::${type}[]`);
 };
 

@@ -19,6 +19,7 @@ import {
   reasonOf,
   RunCancelledError,
   StepFailedError,
+  storedSteps,
   waitingEventData,
   type OutageWait,
   type StepApi,
@@ -61,6 +62,8 @@ async function cancelRequested(run: RunEventPayload): Promise<boolean> {
 export function inngestSteps(step: InngestStepTools, run: RunEventPayload, functionAttempt: number, maxAttempts = INNGEST_RETRIES + 1): StepApi {
   const inflight = new Set<Promise<unknown>>();
   let watchedElsewhere = false;
+  /** the run's step rows, read once per invocation when asked for (Inngest replays the function from its start) */
+  let stored: ReturnType<typeof storedSteps> | null = null;
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inflight.add(promise);
     const remove = () => inflight.delete(promise);
@@ -171,6 +174,7 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
     async settled() {
       while (inflight.size) await Promise.allSettled([...inflight]);
     },
+    stored: () => (stored ??= storedSteps(run)),
   };
 }
 

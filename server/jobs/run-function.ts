@@ -272,10 +272,11 @@ export function roomAfterCut(maxOutputTokens: number): number {
 
 export class RunRuntime implements TopologyRuntime {
   /**
-   * Diversity: per spread group of this runtime, the models its participants were routed to (filled when each call
-   * routes). Best effort across a resume: the steps a replay skips are not in it.
+   * Diversity: per spread group of this runtime, the models its participants were routed to: first those of the
+   * group's steps stored by an earlier execution (a resume: their calls are not made again), then each call's as it
+   * routes.
    */
-  private readonly spreads = new Map<string, Set<string>>();
+  private readonly spreads = new Map<string, Promise<Set<string>>>();
 
   constructor(
     private readonly shared: RuntimeShared,
@@ -314,10 +315,20 @@ export class RunRuntime implements TopologyRuntime {
     }
   }
 
-  private spreadOf(group: string): Set<string> {
+  private spreadOf(group: string): Promise<Set<string>> {
     let set = this.spreads.get(group);
-    if (!set) this.spreads.set(group, (set = new Set()));
+    if (!set) this.spreads.set(group, (set = this.storedSpread(`${this.stepPrefix}${group}`)));
     return set;
+  }
+
+  /** The models the stored, succeeded steps of a group used (their StepResult.spread names it; RunStep.modelRef). */
+  private async storedSpread(key: string): Promise<Set<string>> {
+    const models = new Set<string>();
+    const stored = await this.shared.step.stored?.();
+    for (const known of stored?.values() ?? []) {
+      if (known.status === "succeeded" && known.modelRef && (known.result as StepResult | null)?.spread === key) models.add(known.modelRef);
+    }
+    return models;
   }
 
   private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind, as?: StepAs): Promise<AgentResult> {
@@ -343,6 +354,7 @@ export class RunRuntime implements TopologyRuntime {
         // the run's cancel aborts the call in flight (server/jobs/cancel-signal.ts): a cancelled run stops paying at once
         const abortSignal = runAbortSignal(run.id);
         const caps = this.shared.caps;
+        const spread = call.spreadGroup ? await this.spreadOf(call.spreadGroup) : undefined;
         const ask = (maxOutputTokens: number) => {
           assertCallAllowed(caps, { stepId, nodeId });
           return deps.generate(ctx, {
@@ -364,7 +376,7 @@ export class RunRuntime implements TopologyRuntime {
               caps.calls++;
               return step.send(statement);
             },
-            ...(call.spreadGroup ? { spread: this.spreadOf(call.spreadGroup) } : {}),
+            ...(spread ? { spread } : {}),
             ...(text ? { onTextDelta: (delta: string) => text.push(delta), onStreamRestart: () => text.restart() } : {}),
           });
         };
@@ -382,6 +394,7 @@ export class RunRuntime implements TopologyRuntime {
             ...(spent.length > 1 ? { finishReasons: spent.map((r) => r.finishReason) } : {}),
             ...(problem ? { answerProblem: { code: problem.code, ...(problem.problems ? { problems: problem.problems } : {}) } } : {}),
             ...(contextNote ? { context: contextNote } : {}),
+            ...(call.spreadGroup ? { spread: `${this.stepPrefix}${call.spreadGroup}` } : {}),
           });
           await info.beforeStore();
           await info.store(

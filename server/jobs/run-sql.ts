@@ -61,6 +61,11 @@ export interface StepResult {
   answerProblem?: { code: string; problems?: string[] };
   /** what fitting the other agents' outputs into the step's context budget left out (absent: nothing) */
   context?: ContextNote;
+  /**
+   * the step's diversity group (AgentCall.spreadGroup, after its runtime's step prefix): a resumed run reads the
+   * models of the group's stored steps (RunStep.modelRef) by it, so its remaining participants still spread
+   */
+  spread?: string;
 }
 
 export interface AgentStepRecord {

@@ -253,6 +253,12 @@ export interface StepApi {
   watched(): boolean;
   /** Resolves when no step started through this API is still running (parallel branches that outlived a failure). */
   settled(): Promise<void>;
+  /**
+   * The run's steps as this execution knows them: read once when it started (with each agent step's modelRef), then
+   * kept up to date with what it writes. What earlier executions did, e.g. the models a diversity group's replayed
+   * participants used. Absent: not known.
+   */
+  stored?(): Promise<ReadonlyMap<string, KnownStep>>;
 }
 
 /** The JSON round trip of a step result: exactly what a replay returns. */
@@ -275,6 +281,8 @@ export interface KnownStep {
   status: StepStatus;
   attempts: number;
   result: unknown;
+  /** the catalog model of an agent step's answer (RunStep.modelRef), as stored when the execution started */
+  modelRef?: string | null;
 }
 
 export interface PostgresStepOptions {
@@ -300,11 +308,11 @@ function delay(ms: number): Promise<void> {
 
 /** The run's stored steps, by step id. */
 export async function storedSteps(run: { runId: string; workspaceId: string }): Promise<Map<string, KnownStep>> {
-  const { rows } = await execute<{ stepId: string; status: StepStatus; attempts: number; result: unknown }>(
+  const { rows } = await execute<{ stepId: string; status: StepStatus; attempts: number; result: unknown; modelRef: string | null }>(
     run,
-    sql`SELECT "stepId", "status", "attempts", "result" FROM "RunStep" WHERE "runId" = ${run.runId}`,
+    sql`SELECT "stepId", "status", "attempts", "result", "modelRef" FROM "RunStep" WHERE "runId" = ${run.runId}`,
   );
-  return new Map(rows.map((r) => [r.stepId, { status: r.status, attempts: r.attempts, result: r.result }]));
+  return new Map(rows.map((r) => [r.stepId, { status: r.status, attempts: r.attempts, result: r.result, modelRef: r.modelRef }]));
 }
 
 /** The Postgres steps: the StepApi, and the wake-up time of a run that parked (see RunParkedError). */
@@ -534,6 +542,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       while (inflight.size) await Promise.allSettled([...inflight]);
     },
     watched: () => watchedElsewhere || watchedInProcess(runId),
+    stored: () => (known ??= storedSteps({ runId, workspaceId })),
   };
 }
 

@@ -39,6 +39,11 @@ export interface UsageInput {
   estimated?: boolean;
   /** the call's budget reservation (server/ledger/reservations.ts): settled by the same statement */
   reservation?: BudgetReservation | null;
+  /**
+   * other writes that commit exactly with the row: data-modifying CTEs (`name AS (UPDATE ...)`, each name unique)
+   * run by the same statement, e.g. the correction of the provider's rate window (server/models/rate-limits.ts)
+   */
+  alongside?: readonly Sql[];
 }
 
 /** The database keeps costs with 10 decimals. */
@@ -109,8 +114,9 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   // One plain INSERT, no RETURNING, on the pool under Prisma (Prisma's own work per query would double its cost on
   // every model call's path), as one simple-protocol message (server/db/sql.ts); money as exact decimal text, the
   // time as a UTC timestamp literal like every other timestamp(3) column.
+  const ctes = [...(input.reservation ? [settleSql(input.reservation, cost.toFixed())] : []), ...(input.alongside ?? [])];
   return {
-    sql: sql`${input.reservation ? sql`WITH ${settleSql(input.reservation, cost.toFixed())} ` : sql.empty}${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+    sql: sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
       ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true})`,
     async track(write) {

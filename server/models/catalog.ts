@@ -93,7 +93,7 @@ export function toModel(row: ModelRow): ModelOutput {
     isSimulator: row.provider.kind === "simulator",
     latencyP50Ms: row.latencyP50Ms,
     latencyP95Ms: row.latencyP95Ms,
-    ...tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples),
+    ...tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples, { times: row.observedAtSamples, now: Date.now() }),
     errorRate: row.errorRate,
     timeoutRate: row.timeoutRate,
     callCount: row.callCount,

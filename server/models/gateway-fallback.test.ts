@@ -243,16 +243,22 @@ describe("rate limits per provider, shared through the database", () => {
     expect(modelsCalled()).toEqual(["a", "a"]);
   });
 
-  it("tokens per minute count the prompt estimate and the maximum output", async () => {
+  it("tokens per minute count the prompt estimate and the maximum output while calls run (then what they used)", async () => {
     const limited = await gw.addProvider({ tpmLimit: 250 });
     await gw.addModel(limited.id, "a", { inputPrice: 1 });
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
-    await generate(ctx, ask({ maxOutputTokens: 100 }));
-    modelCircuitBreaker().reset();
-    await generate(ctx, ask({ maxOutputTokens: 100 }));
+    stub.hold();
+    const running = [generate(ctx, ask({ maxOutputTokens: 100 })), generate(ctx, ask({ maxOutputTokens: 100 }))];
+    for (let i = 0; i < 200 && stub.calls.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     modelCircuitBreaker().reset();
     await failure(generate(ctx, ask({ maxOutputTokens: 100 })));
+    stub.release();
+    await Promise.all(running);
     expect(modelsCalled()).toEqual(["a", "a"]);
+    // done: the window holds what the two calls used (server/models/rate-correction.test.ts), room for a third
+    modelCircuitBreaker().reset();
+    await generate(ctx, ask({ maxOutputTokens: 100 }));
+    expect(modelsCalled()).toEqual(["a", "a", "a"]);
   });
 
   it("a Retry-After holds the provider for every process: after a restart, no call until then", async () => {

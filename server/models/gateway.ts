@@ -80,7 +80,7 @@ import { answerProblemOf, lenientJsonOutput, type AnswerProblem } from "./answer
 import { callTimeouts, StreamWatchdog, type CallTimeouts } from "./timeouts";
 import { currentRetryBudget } from "./retry-budget";
 import { rememberNoStructuredOutput, rejectsStructuredOutput, withLearnedLimits } from "./model-quirks";
-import { holdProvider, waitForRateSlot } from "./rate-limits";
+import { holdProvider, rateCorrectionSql, refundRateCharge, waitForRateSlot } from "./rate-limits";
 import { countTextTokens, tokenizerOf } from "./token-estimate";
 
 export interface GenerateRequest {
@@ -404,6 +404,9 @@ export async function writeUsageRow(ctx: TenantContext, req: Pick<GenerateReques
   }
 }
 
+/** The usage row's `alongside` writes: the correction of the rate window, when there is one. */
+const alongside = (correction: Sql | null): { alongside?: Sql[] } => (correction ? { alongside: [correction] } : {});
+
 /** Errors of usage writes (not of the provider): a call that got its answer is not counted as a failure for them. */
 const failedUsageWrites = new WeakSet<object>();
 
@@ -543,14 +546,16 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "the step's retry budget is spent", latencyMs: 0 });
       break;
     }
-    // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on
-    let slotWait: number;
+    // the provider's shared rate limits and "not before" time (./rate-limits.ts): wait for a slot, or move on; the
+    // tokens charged (an estimate) are corrected to the call's usage by the statement of its usage row
+    let slot: Awaited<ReturnType<typeof waitForRateSlot>>;
     try {
-      slotWait = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
+      slot = await waitForRateSlot(ctx, provider, promptTokens + callReq.maxOutputTokens, retryAfterCapMs, req.abortSignal);
     } catch (error) {
       await releaseReservation(ctx, reservation);
       throw error;
     }
+    const { waitMs: slotWait, charge } = slot;
     if (slotWait > 0) {
       await releaseReservation(ctx, reservation);
       transient++;
@@ -569,7 +574,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     const permit = breaker.acquire(entry.id, entry.providerId);
     if (!permit) {
       transient++;
-      await releaseReservation(ctx, reservation);
+      await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "skipped", error: "circuit open after repeated failures", latencyMs: 0 });
       continue;
     }
@@ -580,7 +585,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       releaseSlot = await modelCallSlots().acquire(req.abortSignal);
     } catch (error) {
       permit.release();
-      await releaseReservation(ctx, reservation);
+      await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       throw error;
     }
     calls++;
@@ -631,6 +636,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         outcome,
         ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
         reservation,
+        ...alongside(rateCorrectionSql(ctx, provider, charge, inputTokens + outputTokens)),
       });
       observe(ctx, entry.id, {
         latencyMs,
@@ -711,6 +717,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         error: failure.message,
         ...(billed ? { estimated: true } : {}),
         reservation,
+        // the provider used what it billed (nothing when it refused or failed before answering)
+        ...alongside(rateCorrectionSql(ctx, provider, charge, inputTokens + outputTokens)),
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) {
         observe(ctx, entry.id, { latencyMs, outcome: failure.kind === "timeout" ? "timeout" : "error", error: failure.message });

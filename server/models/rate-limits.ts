@@ -6,11 +6,18 @@
  *   its tokens (the call's prompt estimate + maximum output) within `tpmLimit`, and while the provider's "not
  *   before" time has passed. Otherwise it says how long to wait (the window's end, or the "not before" time).
  * - `holdProvider` sets that "not before" time (a 429's Retry-After): every caller of every process respects it.
+ * - The tokens are an estimate (the prompt counted by Cadre, the whole output allowance) taken before the call; once
+ *   the provider reported the call's usage, `rateCorrectionSql` adds the difference (actual - charged, positive or
+ *   negative) to the window the call was charged to, inside the statement that writes the call's usage row (so the
+ *   window is corrected exactly when the row commits). A window that has ended meanwhile is left as it is: its
+ *   tokens no longer limit anyone. A call charged but never made gets its request and tokens back (`refundRateCharge`).
+ *   A provider whose own limiter counts the output allowance rather than the output may still answer 429 sooner:
+ *   that holds it like any 429 (its Retry-After, shared through `holdProvider`).
  * The simulator is never limited (no row, no statement).
  */
 import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";
-import { sql } from "@/server/db/sql";
+import { sql, type Sql } from "@/server/db/sql";
 
 export interface RateLimited {
   id: string;
@@ -22,6 +29,13 @@ export interface RateLimited {
 export interface RateLimitSettings {
   /** the window the limits apply to (a minute; tests shorten it) */
   windowMs: number;
+}
+
+/** What a taken slot charged: the window it was counted in (its start) and the tokens taken. */
+export interface RateCharge {
+  providerId: string;
+  windowStart: Date;
+  tokens: number;
 }
 
 const DEFAULT_RATE_LIMITS: RateLimitSettings = { windowMs: 60_000 };
@@ -38,10 +52,15 @@ export function isRateLimited(provider: RateLimited): boolean {
 }
 
 /**
- * Takes one request and `tokens` tokens of the provider's current window. `{ waitMs: 0 }` when taken; otherwise
- * how long until a call may be tried again (nothing was taken).
+ * Takes one request and `tokens` tokens of the provider's current window. `{ waitMs: 0 }` and what was charged when
+ * taken; otherwise how long until a call may be tried again (nothing was taken).
  */
-export async function takeRateSlot(ctx: TenantContext, provider: RateLimited, tokens: number, now = Date.now()): Promise<{ waitMs: number }> {
+export async function takeRateSlot(
+  ctx: TenantContext,
+  provider: RateLimited,
+  tokens: number,
+  now = Date.now(),
+): Promise<{ waitMs: number; charge?: RateCharge }> {
   if (!isRateLimited(provider)) return { waitMs: 0 };
   const { windowMs } = rateSettings;
   const windowStart = new Date(Math.floor(now / windowMs) * windowMs);
@@ -51,7 +70,8 @@ export async function takeRateSlot(ctx: TenantContext, provider: RateLimited, to
     provider.rpmLimit != null ? sql`w."requests" + 1 <= ${provider.rpmLimit}` : sql`TRUE`,
     provider.tpmLimit != null ? sql`w."tokens" + ${taken} <= ${provider.tpmLimit}` : sql`TRUE`,
   ];
-  const { rows } = await execute<{ ok: number }>(
+  // the window charged is the row's after the upsert (another process's clock may have started a later one)
+  const { rows } = await execute<{ windowStart: number | string }>(
     ctx,
     sql`INSERT INTO "ProviderRateWindow" AS w ("providerId", "workspaceId", "windowStart", "requests", "tokens")
         VALUES (${provider.id}, ${ctx.workspaceId}, ${windowStart}, 1, ${taken})
@@ -61,9 +81,9 @@ export async function takeRateSlot(ctx: TenantContext, provider: RateLimited, to
           "tokens" = CASE WHEN w."windowStart" < EXCLUDED."windowStart" THEN EXCLUDED."tokens" ELSE w."tokens" + EXCLUDED."tokens" END
         WHERE (w."notBefore" IS NULL OR w."notBefore" <= ${at})
           AND (w."windowStart" < EXCLUDED."windowStart" OR (${sql.join(limits, sql` AND `)}))
-        RETURNING 1 AS ok`,
+        RETURNING (EXTRACT(EPOCH FROM w."windowStart") * 1000)::float8 AS "windowStart"`,
   );
-  if (rows.length > 0) return { waitMs: 0 };
+  if (rows.length > 0) return { waitMs: 0, charge: { providerId: provider.id, windowStart: new Date(Number(rows[0]!.windowStart)), tokens: taken } };
   // epoch milliseconds (a timestamp(3) holds UTC wall time): no time zone of this process involved
   const { rows: state } = await execute<{ windowStart: number | string; notBefore: number | string | null }>(
     ctx,
@@ -90,16 +110,47 @@ export async function holdProvider(ctx: TenantContext, provider: RateLimited, un
 }
 
 /**
- * Waits for a slot of the provider's shared limits: 0 once taken; otherwise (the wait would be longer than
- * `capMs`) how long the provider is unavailable, and nothing was taken.
+ * The data-modifying CTE (for a `WITH ... INSERT` of the call's usage row) that corrects the window a call was
+ * charged to by the difference between the tokens the call used and those charged; null when there is nothing to
+ * correct (no limit on tokens, no difference). Matched on the window's start: a later window is never touched.
  */
-export async function waitForRateSlot(ctx: TenantContext, provider: RateLimited, tokens: number, capMs: number, signal?: AbortSignal): Promise<number> {
-  if (!isRateLimited(provider)) return 0;
+export function rateCorrectionSql(ctx: TenantContext, provider: RateLimited, charge: RateCharge | null, usedTokens: number): Sql | null {
+  if (!charge || provider.tpmLimit == null) return null;
+  const used = Number.isFinite(usedTokens) && usedTokens > 0 ? Math.round(usedTokens) : 0;
+  const difference = used - charge.tokens;
+  if (difference === 0) return null;
+  return sql`rate_corrected AS (UPDATE "ProviderRateWindow" SET "tokens" = GREATEST(0, "tokens" + ${difference})
+    WHERE "providerId" = ${charge.providerId} AND "workspaceId" = ${ctx.workspaceId} AND "windowStart" = ${charge.windowStart})`;
+}
+
+/** Gives back a slot taken for a call that was never made (its request and tokens); best effort. */
+export async function refundRateCharge(ctx: TenantContext, charge: RateCharge | null): Promise<void> {
+  if (!charge) return;
+  await execute(
+    ctx,
+    sql`UPDATE "ProviderRateWindow" SET "requests" = GREATEST(0, "requests" - 1), "tokens" = GREATEST(0, "tokens" - ${charge.tokens})
+        WHERE "providerId" = ${charge.providerId} AND "workspaceId" = ${ctx.workspaceId} AND "windowStart" = ${charge.windowStart}`,
+  ).catch(() => undefined);
+}
+
+/**
+ * Waits for a slot of the provider's shared limits: `waitMs` 0 once taken, with what was charged (none for a
+ * provider without limits); otherwise (the wait would be longer than `capMs`) how long the provider is unavailable,
+ * and nothing was taken.
+ */
+export async function waitForRateSlot(
+  ctx: TenantContext,
+  provider: RateLimited,
+  tokens: number,
+  capMs: number,
+  signal?: AbortSignal,
+): Promise<{ waitMs: number; charge: RateCharge | null }> {
+  if (!isRateLimited(provider)) return { waitMs: 0, charge: null };
   let waited = 0;
   for (;;) {
-    const { waitMs } = await takeRateSlot(ctx, provider, tokens);
-    if (waitMs === 0) return 0;
-    if (waited + waitMs > capMs) return waitMs;
+    const { waitMs, charge } = await takeRateSlot(ctx, provider, tokens);
+    if (waitMs === 0) return { waitMs: 0, charge: charge ?? null };
+    if (waited + waitMs > capMs) return { waitMs, charge: null };
     await pause(waitMs, signal);
     waited += waitMs;
   }

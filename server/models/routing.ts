@@ -80,6 +80,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
         latencySamples: true,
         ttftSamples: true,
         outputTokenSamples: true,
+        observedAtSamples: true,
         provider: {
           select: {
             id: true,
@@ -101,6 +102,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     db({ workspaceId }).workspace.findFirst({ where: { id: workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } }),
     db({ workspaceId }).provider.count({ where: { workspaceId, enabled: true, kind: { not: "simulator" } } }),
   ]);
+  // the figures are weighted by each call's age as of this read (a reload every TTL keeps them current)
+  const now = Date.now();
   const egress = { allowHosts: workspace?.egressAllowHosts ?? [], denyHosts: workspace?.egressDenyHosts ?? [] };
   const providers = new Map<string, ProviderInfo>();
   const entries: CatalogEntry[] = rows.map((row) => {
@@ -141,8 +144,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       latencyP95Ms: row.latencyP95Ms,
       errorRate: row.errorRate,
       // routing's figures: the recent p95 (over the last calls) and the smoothed failure rate
-      ...reliabilityOf(row.outcomeSamples, row.latencySamples),
-      ...tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples),
+      ...reliabilityOf(row.outcomeSamples, row.latencySamples, { times: row.observedAtSamples, now }),
+      ...tokenLatencyOf(row.outcomeSamples, row.latencySamples, row.ttftSamples, row.outputTokenSamples, { times: row.observedAtSamples, now }),
     };
   });
   const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));

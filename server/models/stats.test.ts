@@ -2,10 +2,10 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { transport } from "@/server/db/execute";
 import { logger } from "@/server/logger";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, outcome, uniq, type TestWorkspace } from "@/test/helpers";
+import { addModelRow, addProviderRow } from "@/test/fixtures/catalog-rows";
 import { settleObservations } from "./gateway";
 import {
   computeStats,
@@ -31,26 +31,8 @@ beforeAll(async () => {
 });
 
 async function makeModel(): Promise<string> {
-  const providerId = newId("prv");
-  await db().provider.create({
-    data: { id: providerId, workspaceId: ws.id, name: `p-${uniq()}`, kind: "openai_compatible", baseUrl: "http://localhost:1/v1" },
-  });
-  const id = newId("mdl");
-  await db().model.create({
-    data: {
-      id,
-      workspaceId: ws.id,
-      providerId,
-      modelId: `m-${uniq()}`,
-      displayName: "m",
-      inputPrice: 0,
-      outputPrice: 0,
-      contextWindow: 1000,
-      capabilities: [],
-      quality: 0.5,
-    },
-  });
-  return id;
+  const provider = await addProviderRow(ws.id);
+  return (await addModelRow(ws.id, provider.id)).id;
 }
 
 describe("stats math", () => {
