@@ -18,7 +18,7 @@ import { configureGateway, generate, type GenerateRequest } from "./gateway";
 import { configureTimeouts } from "./timeouts";
 import { RetryBudget, withRetryBudget } from "./retry-budget";
 import { forgetModelQuirks } from "./model-quirks";
-import { configureRateLimits } from "./rate-limits";
+import { configureRateLimits, forgetProviderHolds, HOLD_TTL_MS } from "./rate-limits";
 import { configureSteps, createPostgresStep, StepFailedError } from "@/server/jobs/step";
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -267,9 +267,29 @@ describe("rate limits per provider, shared through the database", () => {
     configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
     stub.fail({ status: 429, retryAfterSeconds: 30 });
     await failure(generate(ctx, ask()));
-    modelCircuitBreaker().reset(); // another process
+    modelCircuitBreaker().reset(); // another process: nothing in memory
+    forgetProviderHolds();
     const error = await failure(generate(ctx, ask()));
     expect(error.retryAt).toBeGreaterThan(Date.now() + 20_000);
     expect(modelsCalled()).toEqual(["a"]);
+  });
+
+  it("a provider without limits counts nothing; another process's Retry-After reaches this one within HOLD_TTL_MS", async () => {
+    const provider = await gw.addProvider();
+    await gw.addModel(provider.id, "a", { inputPrice: 1 });
+    configureGateway({ retryBackoffMs: 10, retryAfterCapMs: 50 });
+    await generate(ctx, ask());
+    await generate(ctx, ask());
+    expect(await db().providerRateWindow.count({ where: { providerId: provider.id } })).toBe(0); // no window counted
+    // another process holds the provider (its 429's Retry-After)
+    await db().providerRateWindow.create({
+      data: { providerId: provider.id, workspaceId: ws.id, windowStart: new Date(), notBefore: new Date(Date.now() + 60_000) },
+    });
+    await new Promise((resolve) => setTimeout(resolve, HOLD_TTL_MS + 50));
+    await generate(ctx, ask()); // made on the stale copy, which is reloaded meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const error = await failure(generate(ctx, ask()));
+    expect(error.retryAt).toBeGreaterThan(Date.now() + 50_000);
+    expect(modelsCalled()).toEqual(["a", "a", "a"]);
   });
 });

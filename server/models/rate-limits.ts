@@ -13,6 +13,10 @@
  *   tokens no longer limit anyone. A call charged but never made gets its request and tokens back (`refundRateCharge`).
  *   A provider whose own limiter counts the output allowance rather than the output may still answer 429 sooner:
  *   that holds it like any 429 (its Retry-After, shared through `holdProvider`).
+ * - A provider without limits (neither `rpmLimit` nor `tpmLimit`) counts nothing: its calls only respect its "not
+ *   before" time, read through a per-process copy (`HOLD_TTL_MS`, reloaded in the background once stale; a hold set
+ *   in this process counts at once). So such a call costs no database round trip, and another process's Retry-After
+ *   reaches this one within about a second (and one call).
  * The simulator is never limited (no row, no statement).
  */
 import type { TenantContext } from "@/server/context";
@@ -51,6 +55,63 @@ export function isRateLimited(provider: RateLimited): boolean {
   return provider.kind !== "simulator";
 }
 
+/** Whether the provider has limits to count calls against (else only its "not before" time applies). */
+function hasLimits(provider: RateLimited): boolean {
+  return provider.rpmLimit != null || provider.tpmLimit != null;
+}
+
+/** How long this process trusts its copy of a provider's "not before" time before reloading it. */
+export const HOLD_TTL_MS = 1_000;
+
+interface HoldCopy {
+  notBefore: number;
+  loadedAt: number;
+  loading: Promise<void> | null;
+}
+
+const globalForHolds = globalThis as unknown as { cadreProviderHolds?: Map<string, HoldCopy> };
+const holds = () => (globalForHolds.cadreProviderHolds ??= new Map());
+
+/** Forgets this process's copies of the providers' "not before" times (tests: as another process would start). */
+export function forgetProviderHolds(): void {
+  holds().clear();
+}
+
+/** The provider's "not before" time (epoch ms, 0 for none) from this process's copy: loaded on first use, then refreshed in the background when stale. */
+async function notBeforeOf(ctx: TenantContext, providerId: string, now: number): Promise<number> {
+  const all = holds();
+  let copy = all.get(providerId);
+  if (!copy) {
+    if (all.size >= 10_000) all.clear();
+    copy = { notBefore: 0, loadedAt: 0, loading: null };
+    all.set(providerId, copy);
+    await reloadHold(ctx, providerId, copy);
+  } else if (now - copy.loadedAt >= HOLD_TTL_MS && !copy.loading) {
+    void reloadHold(ctx, providerId, copy);
+  }
+  return copy.notBefore;
+}
+
+function reloadHold(ctx: TenantContext, providerId: string, copy: HoldCopy): Promise<void> {
+  copy.loading ??= execute<{ notBefore: number | string | null }>(
+    ctx,
+    sql`SELECT (EXTRACT(EPOCH FROM "notBefore") * 1000)::float8 AS "notBefore" FROM "ProviderRateWindow" WHERE "providerId" = ${providerId}`,
+  )
+    .then(
+      ({ rows }) => {
+        const stored = rows[0]?.notBefore != null ? Number(rows[0].notBefore) : 0;
+        // a hold of this process not committed yet when the row was read is kept
+        copy.notBefore = Math.max(stored, copy.notBefore > Date.now() ? copy.notBefore : 0);
+        copy.loadedAt = Date.now();
+      },
+      () => undefined, // tried again at the next call
+    )
+    .finally(() => {
+      copy.loading = null;
+    });
+  return copy.loading;
+}
+
 /**
  * Takes one request and `tokens` tokens of the provider's current window. `{ waitMs: 0 }` and what was charged when
  * taken; otherwise how long until a call may be tried again (nothing was taken).
@@ -62,6 +123,10 @@ export async function takeRateSlot(
   now = Date.now(),
 ): Promise<{ waitMs: number; charge?: RateCharge }> {
   if (!isRateLimited(provider)) return { waitMs: 0 };
+  if (!hasLimits(provider)) {
+    const notBefore = await notBeforeOf(ctx, provider.id, now);
+    return { waitMs: notBefore > now ? Math.ceil(notBefore - now) : 0 };
+  }
   const { windowMs } = rateSettings;
   const windowStart = new Date(Math.floor(now / windowMs) * windowMs);
   const at = new Date(now);
@@ -100,6 +165,8 @@ export async function takeRateSlot(
 /** Sets the provider's "not before" time (never earlier than one already set): a 429's Retry-After, for everyone. */
 export async function holdProvider(ctx: TenantContext, provider: RateLimited, until: number, now = Date.now()): Promise<void> {
   if (!isRateLimited(provider)) return;
+  const copy = holds().get(provider.id);
+  if (copy) copy.notBefore = Math.max(copy.notBefore, until);
   const windowStart = new Date(Math.floor(now / rateSettings.windowMs) * rateSettings.windowMs);
   await execute(
     ctx,
