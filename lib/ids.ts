@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -29,8 +29,25 @@ export type IdPrefix =
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {
-  const bytes = randomBytes(length);
+  const bytes = randomSlice(length);
   let out = "";
   for (let i = 0; i < length; i++) out += ALPHABET[bytes[i]! % ALPHABET.length];
   return `${prefix}_${out}`;
+}
+
+// Random bytes are drawn from the system's generator in blocks (one call per ~200 ids, not one per id: a call costs
+// tens of microseconds, and a model call takes several ids); each byte is handed out once.
+const POOL_SIZE = 4096;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+function randomSlice(length: number): Buffer {
+  if (length > POOL_SIZE) return randomFillSync(Buffer.allocUnsafe(length));
+  if (poolOffset + length > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const slice = pool.subarray(poolOffset, poolOffset + length);
+  poolOffset += length;
+  return slice;
 }

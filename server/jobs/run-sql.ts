@@ -10,10 +10,9 @@ import type { TopologyResult } from "@/server/topologies";
 import type { AgentVersionOut } from "@/server/agents/service";
 import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql } from "./run-access";
-import { stepAttemptWhere } from "./step-records";
 import { TEAM_STEP_KIND } from "./team-node";
 import { EVENT_OUTPUT_MAX } from "./events";
-import { ledgerSharesSql, ledgerTotalsSql, runFiguresSql, stepFiguresSql } from "./run-cost";
+import { ledgerSharesSql, ledgerTotalsSql } from "./run-cost";
 
 /** The columns of `creatorContextSql`. */
 export type CreatorColumns = {
@@ -96,7 +95,6 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
  * event, e.g. when a run is taken up again after it was finished).
  */
 export function recordAgentStepSql(runId: string, stepId: string, attempt: number, result: StepResult, r: AgentStepRecord): Sql {
-  const now = new Date();
   const finished = {
     nodeId: r.nodeId,
     stepId,
@@ -105,26 +103,11 @@ export function recordAgentStepSql(runId: string, stepId: string, attempt: numbe
     model: r.modelLabel,
     latencyMs: r.latencyMs,
   };
-  return sql`WITH u AS (${ledgerTotalsSql(runId, stepId)}),
-     st AS (
-       UPDATE "RunStep" SET "kind" = ${r.kind}, "nodeId" = ${r.nodeId}, "agentId" = ${r.agent.agentId}, "agentVersion" = ${r.agent.version},
-         "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName}, "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)},
-         "output" = ${sql.text(r.output)}, ${stepFiguresSql(r)},
-         "latencyMs" = ${int(r.latencyMs)}, "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
-       FROM u WHERE ${stepAttemptWhere(runId, stepId, attempt)} RETURNING "RunStep"."inputTokens", "RunStep"."outputTokens", "RunStep"."costUsd"),
-     r AS (
-       UPDATE "Run" SET "stepsDone" = "stepsDone" + 1, ${runFiguresSql(r)}, "lastEventSeq" = "lastEventSeq" + 2, "updatedAt" = ${now}
-       FROM u WHERE id = ${runId} AND EXISTS (SELECT 1 FROM st)
-       RETURNING "workspaceId", "lastEventSeq", "stepsDone", "stepsExpected", "Run"."costUsd", "Run"."inputTokens", "Run"."outputTokens"),
-     ev AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq" - 1, 'node.finished',
-       ${sql.json(finished)} || jsonb_build_object('inputTokens', st."inputTokens", 'outputTokens', st."outputTokens", 'costUsd', st."costUsd"::float8), ${now} FROM r, st
-     UNION ALL
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
-       jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
-         'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
-     RETURNING seq)
-     SELECT 1 AS recorded FROM st`;
+  // the statement is the function cadre_record_agent_step (prisma/migrations/20261211_100_step_statement_functions): its plan is kept per connection
+  return sql`SELECT recorded FROM cadre_record_agent_step(${runId}, ${stepId}, ${int(attempt)}, ${r.kind}, ${r.nodeId}, ${r.agent.agentId}, ${r.agent.version},
+    ${r.modelRef}, ${r.modelName}, ${sql.text(r.routeReason, 4000)}, ${sql.text(r.inputSeen)}, ${sql.text(r.output)},
+    ${int(r.inputTokens)}, ${int(r.outputTokens)}, ${sql.numeric(r.costUsd)}, ${int(r.latencyMs)}, ${sql.json(result)}, ${sql.json(finished)},
+    ${newEventId()}, ${newEventId()}, ${new Date()})`;
 }
 
 const newEventId = () => newId("evt");

@@ -126,7 +126,7 @@ describe("the run engine on the writer", () => {
     // the batch that carries w1's record fails (as a database that went away would make it)
     let failed = false;
     vi.spyOn(transport, "send").mockImplementation(((sql: string) => {
-      if (!failed && typeof sql === "string" && sql.includes(`'node.finished'`) && sql.includes(`"stepId" = 's1'`)) {
+      if (!failed && typeof sql === "string" && sql.includes("cadre_record_agent_step('") && sql.includes(`', 's1', `)) {
         failed = true;
         return Promise.reject(new Error("Connection terminated unexpectedly"));
       }

@@ -6,7 +6,6 @@
 import type { StepStatus } from "@/lib/schemas/runs";
 import { newId } from "@/lib/ids";
 import { notifyRunEvents } from "./notify";
-import { watchedSql } from "./watchers";
 import type { StepOptions } from "./step";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
@@ -48,27 +47,11 @@ export function beginStepSql(
   options: StepOptions,
   claim: "unless-cancelled" | "always" = "unless-cancelled",
 ): Sql {
-  const now = new Date();
-  const runId = run.runId;
-  const event = options.startEvent
-    ? sql`, ev AS (UPDATE "Run" SET "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now} WHERE id = ${runId} AND EXISTS (SELECT 1 FROM claimed)
-         RETURNING "workspaceId", "lastEventSeq"),
-       evi AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-         SELECT ${newId("evt")}, ev."workspaceId", ${runId}, ev."lastEventSeq", ${options.startEvent.type},
-           ${sql.json(options.startEvent.data)} || jsonb_build_object('attempt', claimed.attempts), ${now} FROM ev, claimed RETURNING 1)`
-    : sql.empty;
-  const unlessCancelled = claim === "always" ? sql.empty : sql`NOT r.cancel AND `;
-  return sql`WITH r AS (SELECT "cancelRequestedAt" IS NOT NULL AS cancel, ${watchedSql()} AS watched FROM "Run" WHERE id = ${runId}),
-     prev AS (SELECT "status", "result" FROM "RunStep" WHERE "runId" = ${runId} AND "stepId" = ${stepId}),
-     claimed AS (
-       INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "nodeId", "status", "attempts", "startedAt")
-       SELECT ${newId("stp")}, ${run.workspaceId}, ${runId}, ${stepId}, ${options.kind ?? "system"}, ${sql.text(options.nodeId ?? null)}, 'running', 1, ${now}
-       FROM r WHERE ${unlessCancelled}NOT EXISTS (SELECT 1 FROM prev WHERE prev."status" = 'succeeded')
-       ON CONFLICT ("runId", "stepId") DO UPDATE SET "status" = 'running', "attempts" = "RunStep"."attempts" + 1, "startedAt" = ${now}, "error" = NULL, "finishedAt" = NULL
-         WHERE "RunStep"."status" <> 'succeeded'
-       RETURNING "attempts")${event}
-     SELECT r.cancel, r.watched, prev."status", prev."result", claimed."attempts" FROM (SELECT 1) AS one
-       LEFT JOIN r ON true LEFT JOIN prev ON true LEFT JOIN claimed ON true`;
+  // the statement is the function cadre_begin_step (prisma/migrations/20261211_100_step_statement_functions): its plan is kept per connection
+  const event = options.startEvent;
+  return sql`SELECT * FROM cadre_begin_step(${run.runId}, ${run.workspaceId}, ${stepId}, ${newId("stp")}, ${options.kind ?? "system"},
+    ${sql.text(options.nodeId ?? null)}, ${claim === "unless-cancelled"}, ${event ? newId("evt") : null}, ${event?.type ?? null},
+    ${event ? sql.json(event.data) : null}, ${new Date()})`;
 }
 
 export function stepStartOf(row: StepStartRow): StepStart {
