@@ -62,6 +62,7 @@ async function main() {
     const { recordUsage } = await import("../../server/ledger/record");
     const { invalidateBudgetCache } = await import("../../server/ledger/budget-cache");
     const { estimatePromptTokens } = await import("../../server/models/gateway");
+    await (await import("../../server/models/token-estimate")).loadTokenizers([{ modelId: "gpt-4o" }]);
     const { PrismaClient } = await import("../../server/db/generated/client");
     const { PrismaPg } = await import("@prisma/adapter-pg");
     const plain = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 2 }) });

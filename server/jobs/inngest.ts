@@ -41,11 +41,7 @@ const INNGEST_RETRIES = 2;
 
 export const inngest = new Inngest({ id: "cadre" });
 
-/** Whether runs go to Inngest (else the in-process executor runs them). */
-export function inngestEnabled(): boolean {
-  const e = env();
-  return Boolean((e.INNGEST_EVENT_KEY && e.INNGEST_SIGNING_KEY) || e.INNGEST_DEV);
-}
+export { inngestEnabled } from "./inngest-enabled";
 
 /** The part of Inngest's step tools the adapter uses (so tests and future SDK versions only need these). */
 export interface InngestStepTools {

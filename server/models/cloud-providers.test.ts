@@ -9,13 +9,15 @@ import { generateText, Output, streamText, tool } from "ai";
 import { z } from "zod";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { AppError } from "@/lib/errors";
-import { createEmbeddingModel, createLanguageModel, type ProviderConnection } from "./provider-factory";
+import { createEmbeddingModel, createLanguageModel, loadProviderPackage, type ProviderConnection } from "./provider-factory";
 import { safeProviderError } from "./provider-errors";
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
 let stub: LlmStub;
 beforeAll(async () => {
+  // the cloud kinds' packages load at their first use (the gateway loads them; these tests build models directly)
+  for (const kind of ["azure", "bedrock", "google", "vertex", "mistral"] as const) await loadProviderPackage(kind);
   stub = await startLlmStub();
 });
 afterAll(async () => {

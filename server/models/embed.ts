@@ -44,7 +44,7 @@ import {
   writeUsageRow,
   type GenerateAttempt,
 } from "./gateway";
-import { createEmbeddingModel } from "./provider-factory";
+import { createEmbeddingModel, loadProviderPackage } from "./provider-factory";
 import type { RouteDecision } from "./router";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor } from "./routing";
 
@@ -165,6 +165,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
     const started = performance.now();
     try {
       apiKey = await keyFor(ctx, provider, keys, req.runId);
+      await loadProviderPackage(provider.kind);
       const model = createEmbeddingModel(connectionOf(provider), entry.modelId, apiKey);
       const result = await embedMany({ model, values: req.values, maxRetries: 0, abortSignal: signal });
       if (result.embeddings.length !== req.values.length)

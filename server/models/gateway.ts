@@ -68,7 +68,7 @@ import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { settingsOf } from "@/lib/schemas/models";
 import { withReasoningRoom } from "./known-models";
-import { languageModelFor, type ProviderConnection } from "./provider-factory";
+import { languageModelFor, loadProviderPackage, type ProviderConnection } from "./provider-factory";
 import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
 import { isContextLengthError, isQuotaExhausted, isStructuredOutputUnsupported, isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
@@ -81,7 +81,7 @@ import { callTimeouts, StreamWatchdog, type CallTimeouts } from "./timeouts";
 import { currentRetryBudget } from "./retry-budget";
 import { rememberNoStructuredOutput, rejectsStructuredOutput, withLearnedLimits } from "./model-quirks";
 import { holdProvider, rateCorrectionSql, refundRateCharge, waitForRateSlot } from "./rate-limits";
-import { countTextTokens, tokenizerOf } from "./token-estimate";
+import { countTextTokens, loadTokenizers, tokenizerOf } from "./token-estimate";
 
 export interface GenerateRequest {
   policy: ModelPolicy;
@@ -450,6 +450,8 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   }
 
   const plan = [decision.chosen, ...decision.fallbacks];
+  // the tokenizers of the models this call may use, before anything is counted with them (./token-estimate.ts)
+  await loadTokenizers(plan);
   const attempts: GenerateAttempt[] = [];
   // a provider's Retry-After holds it for every caller of this process (the breaker keeps it): no request storm
   const heldUntil = (providerId: string) => breaker.heldUntil(providerId) ?? 0;
@@ -602,6 +604,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     try {
       metrics.gatewayCalls.inc({ provider: provider.kind });
       apiKey = await keyFor(ctx, provider, keys, req.runId);
+      await loadProviderPackage(provider.kind);
       const model = languageModelFor(connectionOf(provider), entry.modelId, apiKey);
       let result: ModelAnswer;
       if (onTextDelta) {

@@ -6,17 +6,43 @@ import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { createAzure } from "@ai-sdk/azure";
-import { createAmazonBedrock } from "@ai-sdk/amazon-bedrock";
-import { createGoogleGenerativeAI } from "@ai-sdk/google";
-import { createVertex, type GoogleVertexProviderSettings } from "@ai-sdk/google-vertex";
-import { createMistral } from "@ai-sdk/mistral";
+import type { GoogleVertexProviderSettings } from "@ai-sdk/google-vertex";
 import { AppError } from "@/lib/errors";
 import type { ProviderKind, ProviderSettings } from "@/lib/schemas/models";
 import { awsKeysOf, serviceAccountOf, serviceAccountToken } from "./cloud-credentials";
 import { egress, type WorkspaceEgressLists } from "@/server/egress";
 import { createSimulatorEmbeddingModel, createSimulatorModel } from "./simulator";
 import { injectTraceHeaders, tracingActive } from "@/server/observability/tracing";
+
+/**
+ * The cloud providers' packages (Azure, Bedrock, Gemini, Vertex, Mistral) load at the first use of their kind
+ * (`loadProviderPackage`), not with the server: together with the Google and AWS auth libraries they pull in, they
+ * are about 20 MB of a server's idle memory that a workspace without such a provider never needs.
+ */
+const cloudPackages = {
+  azure: () => import("@ai-sdk/azure"),
+  bedrock: () => import("@ai-sdk/amazon-bedrock"),
+  google: () => import("@ai-sdk/google"),
+  vertex: () => import("@ai-sdk/google-vertex"),
+  mistral: () => import("@ai-sdk/mistral"),
+};
+type CloudKind = keyof typeof cloudPackages;
+type CloudPackage<K extends CloudKind> = Awaited<ReturnType<(typeof cloudPackages)[K]>>;
+const loadedPackages: { [K in CloudKind]?: CloudPackage<K> } = {};
+
+const isCloudKind = (kind: string): kind is CloudKind => Object.hasOwn(cloudPackages, kind);
+
+/** Loads the package a provider kind needs (once per process); the models of that kind can be created after it. */
+export async function loadProviderPackage(kind: ProviderKind | string): Promise<void> {
+  if (!isCloudKind(kind) || loadedPackages[kind]) return;
+  (loadedPackages as Record<CloudKind, unknown>)[kind] = await cloudPackages[kind]();
+}
+
+function cloudPackage<K extends CloudKind>(kind: K): CloudPackage<K> {
+  const loaded = loadedPackages[kind] as CloudPackage<K> | undefined;
+  if (!loaded) throw new AppError("INTERNAL", `The ${kind} provider package is not loaded (loadProviderPackage first)`);
+  return loaded;
+}
 
 export type { ProviderKind };
 
@@ -91,7 +117,7 @@ function azureProvider(provider: ProviderConnection, apiKey: string | undefined)
   // the base URL is always given here, so it cannot stand for a keyless local server
   if (!apiKey) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no API key: pick a vault secret for it`);
   const apiVersion = provider.settings?.apiVersion;
-  return createAzure({
+  return cloudPackage("azure").createAzure({
     apiKey,
     baseURL,
     ...(apiVersion && apiVersion !== "v1" ? { apiVersion, useDeploymentBasedUrls: true } : {}),
@@ -110,7 +136,7 @@ function bedrockProvider(provider: ProviderConnection, apiKey: string | undefine
   if (!apiKey) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" has no credentials: pick a vault secret for it`);
   const keys = awsKeysOf(apiKey, provider.name);
   const baseURL = trimmedBaseUrl(provider) ?? `https://bedrock-runtime.${region}.amazonaws.com`;
-  return createAmazonBedrock({
+  return cloudPackage("bedrock").createAmazonBedrock({
     region,
     baseURL,
     // a blank API key turns off the AWS_BEARER_TOKEN_BEDROCK fallback and selects SigV4 with our credentials
@@ -128,14 +154,21 @@ function vertexProvider(provider: ProviderConnection, apiKey: string | undefined
   const fetchFn = guardedFetch(provider);
   const baseURL = trimmedBaseUrl(provider);
   const account = serviceAccountOf(apiKey, provider.name);
-  if (!account) return createVertex({ apiKey, ...(baseURL ? { baseURL } : {}), fetch: fetchFn });
+  if (!account) return cloudPackage("vertex").createVertex({ apiKey, ...(baseURL ? { baseURL } : {}), fetch: fetchFn });
   const project = provider.settings?.project ?? account.projectId;
   const location = provider.settings?.location;
   if (!project || !location) throw new AppError("BAD_REQUEST", `The provider "${provider.name}" needs a Google Cloud project and location`);
   // google-auth-library is handed a client that only returns our token: it makes no request of its own
   const authClient = { getAccessToken: async () => ({ token: await serviceAccountToken(account, fetchFn, provider.name) }) } as unknown as AuthClient;
   // apiKey "" keeps GOOGLE_VERTEX_API_KEY of the server's environment out
-  return createVertex({ apiKey: "", project, location, ...(baseURL ? { baseURL } : {}), googleAuthOptions: { authClient }, fetch: fetchFn });
+  return cloudPackage("vertex").createVertex({
+    apiKey: "",
+    project,
+    location,
+    ...(baseURL ? { baseURL } : {}),
+    googleAuthOptions: { authClient },
+    fetch: fetchFn,
+  });
 }
 
 type AuthClient = NonNullable<NonNullable<GoogleVertexProviderSettings["googleAuthOptions"]>["authClient"]>;
@@ -148,13 +181,15 @@ export function createLanguageModel(provider: ProviderConnection, modelId: strin
     case "bedrock":
       return bedrockProvider(provider, apiKey).languageModel(modelId);
     case "google":
-      return createGoogleGenerativeAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).languageModel(
-        modelId,
-      );
+      return cloudPackage("google")
+        .createGoogleGenerativeAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) })
+        .languageModel(modelId);
     case "vertex":
       return vertexProvider(provider, apiKey).languageModel(modelId);
     case "mistral":
-      return createMistral({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).languageModel(modelId);
+      return cloudPackage("mistral")
+        .createMistral({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) })
+        .languageModel(modelId);
     case "simulator":
       return createSimulatorModel(modelId);
     case "openai":
@@ -222,13 +257,15 @@ export function createEmbeddingModel(provider: ProviderConnection, modelId: stri
     case "bedrock":
       return bedrockProvider(provider, apiKey).embeddingModel(modelId);
     case "google":
-      return createGoogleGenerativeAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).embeddingModel(
-        modelId,
-      );
+      return cloudPackage("google")
+        .createGoogleGenerativeAI({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) })
+        .embeddingModel(modelId);
     case "vertex":
       return vertexProvider(provider, apiKey).embeddingModel(modelId);
     case "mistral":
-      return createMistral({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) }).embeddingModel(modelId);
+      return cloudPackage("mistral")
+        .createMistral({ apiKey: keyFor(provider, apiKey), baseURL: trimmedBaseUrl(provider), fetch: guardedFetch(provider) })
+        .embeddingModel(modelId);
     case "anthropic":
       throw new AppError("BAD_REQUEST", "Anthropic has no embedding models: use OpenAI, an OpenAI-compatible server or the simulator");
     default: {

@@ -28,7 +28,7 @@ import {
 } from "@/lib/schemas/models";
 import { ensureDefaultCatalog } from "./catalog";
 import { DEFAULT_TEST_MODEL } from "./known-models";
-import { createLanguageModel, type ProviderConnection } from "./provider-factory";
+import { createLanguageModel, loadProviderPackage, type ProviderConnection } from "./provider-factory";
 import { classifyTestFailure, isLocalBaseUrl, isTimeoutError } from "./provider-errors";
 import { isEgressError } from "@/server/egress";
 import { recordModelObservation } from "./stats";
@@ -283,6 +283,7 @@ export async function testConnection(
     if (provider.secretId) apiKey = await revealSecret(ctx, provider.secretId, { purpose: `provider.test (${provider.name})` });
     const lists = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } });
     const egressLists = { allowHosts: lists?.egressAllowHosts ?? [], denyHosts: lists?.egressDenyHosts ?? [] };
+    await loadProviderPackage(provider.kind);
     const model = createLanguageModel({ ...connectionOf(provider), egress: egressLists }, target, apiKey);
     const result = await generateText({
       model,

@@ -7,7 +7,7 @@ import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base";
 import { countTokens as cl100k } from "gpt-tokenizer/encoding/cl100k_base";
 import { describe, expect, it } from "vitest";
 import { estimatePromptTokens } from "./gateway";
-import { countTextTokens, heuristicTokens, tokenizerOf } from "./token-estimate";
+import { countTextTokens, heuristicTokens, loadTokenizers, tokenizerOf } from "./token-estimate";
 
 const CODE = readFileSync(new URL("./gateway.ts", import.meta.url), "utf8");
 const JSON_TEXT = JSON.stringify({ steps: Array.from({ length: 40 }, (_, i) => ({ id: `stp_${i}`, score: i / 7, tags: ["a", "b"] })) }, null, 2);
@@ -22,7 +22,17 @@ describe("tokenizers by model family", () => {
     for (const id of ["claude-sonnet-4-5", "llama3.1:8b", "mistral-large", "a", undefined]) expect(tokenizerOf(id), String(id)).toBeNull();
   });
 
-  it("counts with the model's tokenizer (a cached long text counts the same)", () => {
+  it("loads a tokenizer at its first use: until then the heuristic counts", async () => {
+    // the first test to count: nothing of this file has loaded a tokenizer yet
+    expect(countTextTokens(CODE, "gpt-4o")).toBe(heuristicTokens(CODE));
+    expect(loadTokenizers([{ modelId: "claude-sonnet-4-5" }])).toBeUndefined(); // no tokenizer: nothing to wait for
+    await loadTokenizers([{ modelId: "gpt-4o" }, { modelId: "gpt-3.5-turbo" }]);
+    expect(countTextTokens(CODE, "gpt-4o")).toBe(o200k(CODE));
+    expect(loadTokenizers([{ modelId: "gpt-4o-mini" }])).toBeUndefined(); // loaded: nothing to wait for
+  });
+
+  it("counts with the model's tokenizer (a cached long text counts the same)", async () => {
+    await loadTokenizers([{ modelId: "gpt-4o" }, { modelId: "gpt-3.5-turbo" }]);
     expect(countTextTokens(CODE, "gpt-4o")).toBe(o200k(CODE));
     expect(countTextTokens(CODE, "gpt-4o")).toBe(o200k(CODE));
     expect(countTextTokens(CJK, "gpt-3.5-turbo")).toBe(cl100k(CJK));

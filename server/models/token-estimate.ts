@@ -2,17 +2,44 @@
  * Token counts estimated before a call (budget reservations, routing by context window) and for the text of a call
  * whose provider reported no usage (a cut stream, a timed-out call).
  *
- * - OpenAI models: their tokenizer (gpt-tokenizer): o200k_base for gpt-4o, gpt-4.1, gpt-4.5, gpt-5, the o-series
+ * - OpenAI models: their tokenizer (gpt-tokenizer, loaded at first use): o200k_base for gpt-4o, gpt-4.1, gpt-4.5, gpt-5, the o-series
  *   and gpt-oss; cl100k_base for gpt-4, gpt-3.5 and the text-embedding models. Exact for the text (message framing
  *   adds a few tokens). Long texts seen recently (system prompts, a team's shared context) are counted once.
  * - Every other model: a character heuristic tuned to over- rather than under-count: CJK characters (Han, kana,
  *   Hangul) one token each; in text dense with punctuation and symbols (over 10 %: code, JSON) letters, digits and
  *   whitespace four characters a token and the symbols two; other text (prose) characters / 4.
  */
-import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
-import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
-
 export type TokenizerName = "o200k_base" | "cl100k_base";
+
+/**
+ * The tokenizers load at their first use (`loadTokenizers`; the gateway loads those of the models it may call before
+ * it counts): their rank tables are about 30 MB of memory that a server without OpenAI models never needs. A count
+ * asked for before its tokenizer has loaded uses the heuristic and starts the load.
+ */
+const tokenizers: Partial<Record<TokenizerName, (text: string) => number>> = {};
+const loading = new Map<TokenizerName, Promise<void>>();
+
+function loadTokenizer(name: TokenizerName): Promise<void> {
+  let load = loading.get(name);
+  if (!load) {
+    load = (name === "o200k_base" ? import("gpt-tokenizer/encoding/o200k_base") : import("gpt-tokenizer/encoding/cl100k_base")).then((m) => {
+      tokenizers[name] = m.countTokens;
+    });
+    load.catch(() => loading.delete(name)); // tried again at the next use
+    loading.set(name, load);
+  }
+  return load;
+}
+
+/** Loads the tokenizers of these models (nothing to wait for when they are loaded, or none is known). */
+export function loadTokenizers(models: Iterable<{ modelId: string }>): Promise<void> | undefined {
+  let pending: Promise<void>[] | undefined;
+  for (const { modelId } of models) {
+    const name = tokenizerOf(modelId);
+    if (name && !tokenizers[name]) (pending ??= []).push(loadTokenizer(name));
+  }
+  return pending ? Promise.all(pending).then(() => undefined) : undefined;
+}
 
 const O200K = /^(?:gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o\d)/i;
 const CL100K = /^(?:gpt-4|gpt-3\.5|text-embedding-)/i;
@@ -36,6 +63,10 @@ export function countTextTokens(text: string, modelId?: string): number {
   if (!text) return 0;
   const tokenizer = tokenizerOf(modelId);
   if (!tokenizer) return heuristicTokens(text);
+  if (!tokenizers[tokenizer]) {
+    void loadTokenizer(tokenizer).catch(() => undefined);
+    return heuristicTokens(text);
+  }
   if (text.length < CACHE_MIN_CHARS) return encode(tokenizer, text);
   const key = `${tokenizer}:${text}`;
   const hit = counted.get(key);
@@ -51,7 +82,7 @@ export function countTextTokens(text: string, modelId?: string): number {
 }
 
 function encode(tokenizer: TokenizerName, text: string): number {
-  return tokenizer === "o200k_base" ? countO200k(text) : countCl100k(text);
+  return tokenizers[tokenizer]!(text);
 }
 
 /** The heuristic for tokenizers not known here (see the file comment). */

@@ -14,7 +14,7 @@ import { logger } from "@/server/logger";
 import { closeAllRunStreams } from "@/server/runs/sse";
 import { settleObservations } from "@/server/models/gateway";
 import { startProcessExecutor, stopProcessExecutor } from "@/server/jobs/executor";
-import { inngestEnabled } from "@/server/jobs/inngest";
+import { inngestEnabled } from "@/server/jobs/inngest-enabled";
 import { lifecycle } from "@/server/lifecycle";
 
 const globalForBoot = globalThis as unknown as { cadreExecutorBooted?: boolean };

@@ -50,7 +50,7 @@ import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-functio
 import { wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { WATCH_TTL_MS } from "@/server/jobs/watchers";
-import { inngestEnabled, sendRunRequested } from "@/server/jobs/inngest";
+import { inngestEnabled } from "@/server/jobs/inngest-enabled";
 
 type RunRow = Prisma.RunGetPayload<object>;
 /** A run row as toRun reads it (money as Prisma decimals, or the text of a raw statement) */
@@ -306,6 +306,8 @@ async function dispatch(row: Pick<RunRow, "id" | "workspaceId">): Promise<void> 
     return;
   }
   try {
+    // the Inngest SDK is loaded only where Inngest is used
+    const { sendRunRequested } = await import("@/server/jobs/inngest");
     await sendRunRequested({ runId: row.id, workspaceId: row.workspaceId });
   } catch (error) {
     logger.error({ runId: row.id, error: (error as Error).message }, "could not send the run to Inngest");
