@@ -243,8 +243,9 @@ export interface StepApi {
    */
   write(statement: Sql): Promise<void>;
   /**
-   * Writes like `write`; the promise settles when the statement has committed, or rejects (RunSuspendedError when the
-   * run's writes failed): for writes that must be durable before the caller goes on (a model call's usage row).
+   * Commits a statement now, on its own connection (not in order with `write`'s queue; refused once the run's writes
+   * failed): the promise settles when it has committed, or rejects with RunSuspendedError. For writes that must be
+   * durable before the caller goes on and depend on none of the run's queued writes (a model call's usage row).
    */
   send(statement: Sql): Promise<void>;
   /** Resolves when every write so far is committed; throws RunSuspendedError when one failed. */
@@ -524,8 +525,11 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       void writer.write(statement);
     },
     async send(statement) {
+      if (writer.failed) throw new RunSuspendedError(writer.failed.message);
       try {
-        await writer.write(statement);
+        // on its own connection, not behind the writer's batch in flight (the previous step's record and this step's
+        // start): a usage row depends on none of them, and the model call waits for nothing else
+        await execute({ workspaceId }, statement);
       } catch (error) {
         // the run stops and is resumed from what was committed (a model call's usage row waits for this commit)
         throw new RunSuspendedError((error as Error).message);
