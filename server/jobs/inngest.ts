@@ -165,6 +165,11 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
       await execute(run, statement);
       notifyRunEvents(run.runId);
     },
+    async written(statement: Sql) {
+      const { rows } = await execute(run, statement);
+      notifyRunEvents(run.runId);
+      return rows;
+    },
     async flush() {},
     watched: () => watchedElsewhere || watchedInProcess(run.runId),
     async settled() {

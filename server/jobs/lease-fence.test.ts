@@ -77,7 +77,8 @@ describe("lease fence", () => {
 
     // A's call returns first: its step record, its finish and its events are all refused, quietly
     gwA.release();
-    await doneA;
+    // and it says so: its finish was refused, it did not succeed (the lease is not its to release)
+    expect(await doneA).toBe("superseded");
     let row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(row.status).toBe("running");
     expect(row.error).toBeNull();

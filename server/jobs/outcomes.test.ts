@@ -113,7 +113,8 @@ describe("maker-checker", () => {
     stub.reply({ when: CHECKER, content: REVISE, times: 10 });
     const { run } = await runTeam(makerChecker());
     const calls = stub.calls.length;
-    // as if the process had died just before finishing: the run is running again, its steps stored
+    // as if the process had died just before finishing (its executor stopped): the run is running again, its steps stored
+    await Promise.all(executors.splice(0).map((e) => e.stop()));
     await db().run.update({ where: { id: run.id }, data: { status: "running", finishedAt: null, output: Prisma.DbNull, outcome: Prisma.DbNull, error: null } });
     let modelCalls = 0;
     const deps: Partial<ExecuteDeps> = {

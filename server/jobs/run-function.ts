@@ -95,7 +95,8 @@ export interface ExecuteOptions {
   ctx?: TenantContext;
 }
 
-export type ExecuteOutcome = "succeeded" | "failed" | "cancelled" | "suspended" | "missing" | "already_finished";
+/** "superseded": the run's finish was refused (another execution took the run over, or the run ended meanwhile). */
+export type ExecuteOutcome = "succeeded" | "failed" | "cancelled" | "suspended" | "superseded" | "missing" | "already_finished";
 
 /** Node id of the one node of a single-agent run. */
 export const AGENT_RUN_NODE_ID = "agent";
@@ -722,9 +723,12 @@ export async function cancelParkedRun(run: { runId: string; workspaceId: string 
 }
 
 /** Finishes the run after everything it wrote: queued behind its last writes, then all committed. */
-async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promise<void> {
-  await step.write(finishRunSql(runId, f));
+/** Finishes the run after its queued writes; false when the finish changed nothing (finishRunSql: superseded, or ended). */
+async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promise<boolean> {
+  const finished = step.written(finishRunSql(runId, f));
+  finished.catch(() => undefined); // flush reports the failure
   await step.flush();
+  return (await finished).length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -759,8 +763,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     if (!(error instanceof RunAccessEndedError)) throw error;
     await cancelForEndedAccess(run, error.reason);
     await step.settled();
-    await finishAfterWrites(step, run.id, { status: "cancelled" });
-    return "cancelled";
+    return (await finishAfterWrites(step, run.id, { status: "cancelled" })) ? "cancelled" : "superseded";
   }
 
   try {
@@ -801,8 +804,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       output = { output: result.text };
     }
     await step.settled();
-    await finishAfterWrites(step, run.id, { status: "succeeded", output, outcome });
-    return "succeeded";
+    return (await finishAfterWrites(step, run.id, { status: "succeeded", output, outcome })) ? "succeeded" : "superseded";
   } catch (error) {
     await step.settled();
     if (error instanceof RunSuspendedError) {
@@ -824,12 +826,11 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       logger.error({ runId: run.id, workspaceId: run.workspaceId, err: error }, "run failed outside a step");
     }
     try {
-      await finishAfterWrites(step, run.id, finish);
+      return (await finishAfterWrites(step, run.id, finish)) ? finish.status : "superseded";
     } catch (writeError) {
       if (writeError instanceof RunSuspendedError) return "suspended";
       throw writeError;
     }
-    return finish.status;
   }
 }
 

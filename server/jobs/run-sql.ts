@@ -125,7 +125,9 @@ export interface Finish {
 
 /**
  * finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). Only a queued
- * or running run changes; its times come from the database's clock when the statement runs.
+ * or running run changes; its times come from the database's clock when the statement runs. One row when it finished
+ * the run (its terminal event may still be skipped: nothing follows one already written), none when it did not (the
+ * run had ended, or the lease fence refused a superseded execution's finish).
  */
 export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
   // stamped by the database as the statement runs (it commits with it), not when it was queued (write-behind)
@@ -166,10 +168,11 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
      shares AS (
        UPDATE "RunStep" st SET "inputTokens" = u.i, "outputTokens" = u.o, "costUsd" = u.c
        FROM u WHERE st."runId" = ${runId} AND st."stepId" = u."stepId" AND EXISTS (SELECT 1 FROM r)
-         AND (st."inputTokens" <> u.i OR st."outputTokens" <> u.o OR st."costUsd" <> u.c))
-     INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-     SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
-     RETURNING seq`;
+         AND (st."inputTokens" <> u.i OR st."outputTokens" <> u.o OR st."costUsd" <> u.c)),
+     ev AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
+       SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
+       RETURNING seq)
+     SELECT 1 AS finished FROM r`;
 }
 
 /** The outcome (and a failure's code) as the terminal event carries them. */

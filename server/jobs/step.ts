@@ -242,6 +242,9 @@ export interface StepApi {
    * write-behind, which commits before the run finishes and before `flush` resolves).
    */
   write(statement: Sql): Promise<void>;
+  /** Writes like `write` (in order with it) and resolves with the statement's rows once it has committed; rejects
+   *  with RunSuspendedError when the run's writes failed. */
+  written(statement: Sql): Promise<Record<string, unknown>[]>;
   /**
    * Commits a statement now, on its own connection (not in order with `write`'s queue; refused once the run's writes
    * failed): the promise settles when it has committed, or rejects with RunSuspendedError. For writes that must be
@@ -523,6 +526,13 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
     async write(statement) {
       if (writer.failed) throw new RunSuspendedError(writer.failed.message);
       void writer.write(statement);
+    },
+    async written(statement) {
+      try {
+        return await writer.write(statement);
+      } catch (error) {
+        throw new RunSuspendedError((error as Error).message);
+      }
     },
     async send(statement) {
       if (writer.failed) throw new RunSuspendedError(writer.failed.message);

@@ -41,6 +41,8 @@ const names = (events: { type: string; data: unknown }[]) => events.map((e) => `
 /** As if the process had died just before finishing: the run is running again with its steps stored; run it again. */
 async function replay(runId: string) {
   const { rw } = suite;
+  // the executor of the first execution would claim the run again: it is stopped first (the process "died")
+  await suite.stopExecutors();
   await db().run.update({ where: { id: runId }, data: { status: "running", finishedAt: null, output: Prisma.DbNull, outcome: Prisma.DbNull, error: null } });
   return executeRun({ runId, workspaceId: rw.ws.id }, createPostgresStep({ runId, workspaceId: rw.ws.id }));
 }
