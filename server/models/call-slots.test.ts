@@ -1,7 +1,8 @@
 /**
  * The process-wide cap on model calls in flight, around the provider call in the gateway, against the LLM stub:
  * 12 calls at once with a cap of 3 reach the provider 3 at a time (the queue's order: lib/semaphore.test.ts); a waiting call can be
- * cancelled (nothing is sent, the permit stays free for the others); the wait is not counted in the call's timeout.
+ * cancelled (nothing is sent, the permit stays free for the others, the provider's rate-limit slot it took is given back);
+ * the wait is not counted in the call's timeout.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
@@ -41,6 +42,27 @@ describe("model calls in flight per process", () => {
     expect(stub.maxInFlight).toBe(3);
     expect(sent()).toHaveLength(12);
     expect(modelCallSlots().inUse).toBe(0);
+  });
+
+  it("a waiting call cancelled gives back the provider's rate-limit slot it had taken", async () => {
+    const provider = await gw.addProvider({ rpmLimit: 100, tpmLimit: 100_000 });
+    await gw.addModel(provider.id, "stub-small", { inputPrice: 0, outputPrice: 0 });
+    configureModelCallSlots(1);
+    const hold = await modelCallSlots().acquire(); // the one permit, held by "another call"
+    const window = () => db().providerRateWindow.findUniqueOrThrow({ where: { providerId: provider.id } });
+    const abort = new AbortController();
+    const waiting = generate(ctx, ask("cancelled", { abortSignal: abort.signal }));
+    await expect.poll(() => modelCallSlots().waiting, { timeout: 20_000 }).toBe(1);
+    // its slot of the provider's limits was taken before it queued for a permit
+    expect((await window()).requests).toBe(1);
+    expect((await window()).tokens).toBeGreaterThan(0);
+    abort.abort(new Error("the caller gave up"));
+    await expect(waiting).rejects.toThrow("the caller gave up");
+    expect(await window()).toMatchObject({ requests: 0, tokens: 0 });
+    hold();
+    await generate(ctx, ask("after"));
+    expect((await window()).requests).toBe(1);
+    expect(sent()).toEqual(["after"]);
   });
 
   it("a waiting call can be cancelled: nothing is sent for it and the queue moves on", async () => {
