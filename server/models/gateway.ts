@@ -49,7 +49,7 @@
  * call after the first starts with `onStreamRestart`, so the caller drops the text of the failed attempt(s). A JSON
  * output (`output`) is not streamed: it is generated in one piece (partial JSON is no use to show), no deltas.
  */
-import { streamDirect } from "./stream-direct";
+import { generateDirect, streamDirect } from "./stream-direct";
 import { NoContentGeneratedError, generateText, streamText, type Instructions, type LanguageModelUsage, type ModelMessage, type Tool } from "ai";
 import { APICallError, type LanguageModelV4 } from "@ai-sdk/provider";
 import type { z } from "zod";
@@ -866,6 +866,16 @@ function outputOf(result: { output: unknown }): unknown {
 }
 
 async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, signal: AbortSignal): Promise<ModelAnswer> {
+  if (typeof req.prompt === "string" && !req.tools && !req.output && !tracingActive()) {
+    const answer = await generateDirect(model, {
+      system: req.system,
+      prompt: req.prompt,
+      maxOutputTokens: req.maxOutputTokens,
+      temperature: req.temperature,
+      signal,
+    });
+    return { ...answer, toolCalls: [] };
+  }
   const result = await generateText({
     ...callSettings(model, req, signal),
     // JSON read leniently: a schema mismatch is the answer's problem, not a broken transport (./answer.ts)

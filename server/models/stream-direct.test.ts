@@ -1,14 +1,15 @@
 /**
  * The direct streamed call answers exactly what `streamText` answers for the same call (text, deltas, usage, finish
- * reason), on both wire protocols of the LLM stub, and fails the way it does (error status, broken chunk, abort).
+ * reason), on both wire protocols of the LLM stub, and fails the way it does (error status, broken chunk, abort); the
+ * direct call in one piece answers what `generateText` answers and fails the way it does.
  */
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { streamText } from "ai";
+import { generateText, streamText } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
-import { streamDirect } from "./stream-direct";
+import { generateDirect, streamDirect } from "./stream-direct";
 
 let stub: LlmStub;
 beforeAll(async () => {
@@ -95,5 +96,43 @@ describe.each(Object.keys(models))("direct stream over %s", (kind) => {
     const reason = new Error("cancelled by the run");
     controller.abort(reason);
     await expect(streamDirect(models[kind]!(), { ...call, signal: controller.signal }, () => {})).rejects.toBe(reason);
+  });
+});
+
+describe.each(Object.keys(models))("direct call in one piece over %s", (kind) => {
+  it("answers what generateText answers: text, usage and finish reason; the request carries the same body", async () => {
+    const model = models[kind]!();
+    stub.reset();
+    const reference = await generateText({
+      model,
+      instructions: call.system,
+      prompt: call.prompt,
+      maxOutputTokens: call.maxOutputTokens,
+      temperature: call.temperature,
+      maxRetries: 0,
+    });
+    const referenceBody = stub.calls.at(-1)!.body;
+    const direct = await generateDirect(model, { ...call, signal: new AbortController().signal });
+    expect(direct.text).toContain("[stub stub-small]");
+    expect(direct.text).toBe(reference.text);
+    expect(direct.finishReason).toBe(reference.finishReason);
+    expect(direct.usage).toEqual(reference.usage);
+    expect(direct.usage.inputTokens).toBeGreaterThan(0);
+    expect(stub.calls.at(-1)!.body).toEqual(referenceBody);
+  });
+
+  it.runIf(kind === "openai_compatible")("reports a cut answer's finish reason", async () => {
+    stub.fail({ content: "a long answer cut", finishReason: "length" });
+    const direct = await generateDirect(models[kind]!(), { ...call, signal: new AbortController().signal });
+    expect(direct).toMatchObject({ text: "a long answer cut", finishReason: "length" });
+  });
+
+  it("throws on an error status like generateText; an aborted call throws the abort's reason", async () => {
+    stub.fail({ status: 500 });
+    await expect(generateDirect(models[kind]!(), { ...call, signal: new AbortController().signal })).rejects.toMatchObject({ statusCode: 500 });
+    const controller = new AbortController();
+    const reason = new Error("cancelled by the run");
+    controller.abort(reason);
+    await expect(generateDirect(models[kind]!(), { ...call, signal: controller.signal })).rejects.toBe(reason);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * A streamed plain-text call straight on the provider's `doStream`, without `streamText`'s machinery (its result
- * object tees the stream into several web streams, each chunk passing a chain of TransformStreams): on Node 20 that
- * machinery costs about 1.5 ms of CPU per call, more than the rest of a run step. Used by the gateway for the common
- * case only: a text prompt with optional instructions, no tools, no structured output, tracing off (with tracing on,
- * `streamText` records the call's span). The answer has the same shape as `streamText`'s: the joined text deltas,
+ * A plain-text call straight on the provider's `doStream` / `doGenerate`, without `streamText`'s and
+ * `generateText`'s machinery (the stream result tees the stream into several web streams, each chunk passing a chain
+ * of TransformStreams: on Node 20 about 1.5 ms of CPU per call; the generate result builds steps, output and
+ * telemetry wrappers around one call: about 0.3-0.5 ms). Used by the gateway for the common case only: a text prompt
+ * with optional instructions, no tools, no structured output, tracing off (with tracing on, the SDK's functions
+ * record the call's span). The answer has the same shape as the SDK's: the text (deltas joined, or the text parts),
  * the usage in the SDK's form and the unified finish reason.
  */
 import type { LanguageModelV4, LanguageModelV4Prompt, LanguageModelV4StreamPart, LanguageModelV4Usage } from "@ai-sdk/provider";
@@ -52,6 +53,35 @@ export function promptOf(call: Pick<DirectStreamCall, "system" | "prompt">, prov
   ];
 }
 
+/** The call's options as `streamText` / `generateText` pass them for a text prompt without tools. */
+function callOptions(model: LanguageModelV4, call: DirectStreamCall) {
+  return {
+    prompt: promptOf(call, model.provider),
+    maxOutputTokens: call.maxOutputTokens,
+    ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+    abortSignal: call.signal,
+    // what the SDK passes for a call without tools (the simulator's answer depends on the whole call)
+    toolChoice: { type: "auto" as const },
+  };
+}
+
+/**
+ * One answer in one piece (`doGenerate`): its text parts joined (reasoning left out, as `generateText`'s `text`),
+ * the usage and the finish reason. Failures are thrown as `generateText` (no retries) throws them; the abort reason
+ * when the signal fired.
+ */
+export async function generateDirect(model: LanguageModelV4, call: Omit<DirectStreamCall, "onActivity">): Promise<DirectStreamAnswer> {
+  try {
+    const result = await model.doGenerate(callOptions(model, call));
+    let text = "";
+    for (const part of result.content) if (part.type === "text") text += part.text;
+    return { text, usage: sdkUsage(result.usage), finishReason: result.finishReason.unified };
+  } catch (error) {
+    if (call.signal.aborted) throw call.signal.reason ?? error;
+    throw error;
+  }
+}
+
 /**
  * Streams one answer, each text delta to `onDelta` as it arrives. Failures are thrown as `streamText` reports them:
  * an `error` part's error, the abort reason when the signal fired, a stream without a `finish` part as
@@ -62,15 +92,7 @@ export async function streamDirect(model: LanguageModelV4, call: DirectStreamCal
   let usage: LanguageModelUsage | undefined;
   let finishReason = "unknown";
   try {
-    const { stream } = await model.doStream({
-      prompt: promptOf(call, model.provider),
-      maxOutputTokens: call.maxOutputTokens,
-      ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
-      abortSignal: call.signal,
-      // what streamText passes for a call without tools (the simulator's answer depends on the whole call)
-      toolChoice: { type: "auto" },
-      includeRawChunks: false,
-    });
+    const { stream } = await model.doStream({ ...callOptions(model, call), includeRawChunks: false });
     for await (const part of stream as unknown as AsyncIterable<LanguageModelV4StreamPart>) {
       if (part.type !== "stream-start") call.onActivity?.();
       switch (part.type) {
