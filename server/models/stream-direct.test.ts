@@ -26,16 +26,18 @@ const models: Record<string, () => LanguageModelV4> = {
 
 const call = { system: "Answer in one sentence.", prompt: "Name three rivers of Europe.", maxOutputTokens: 64, temperature: 0.2 };
 
+/** The same call through the SDK's own functions (the reference). */
+const sdkCall = (model: LanguageModelV4) => ({
+  model,
+  instructions: call.system,
+  prompt: call.prompt,
+  maxOutputTokens: call.maxOutputTokens,
+  temperature: call.temperature,
+  maxRetries: 0,
+});
+
 async function viaStreamText(model: LanguageModelV4) {
-  const result = streamText({
-    model,
-    instructions: call.system,
-    prompt: call.prompt,
-    maxOutputTokens: call.maxOutputTokens,
-    temperature: call.temperature,
-    maxRetries: 0,
-    onError: () => {},
-  });
+  const result = streamText({ ...sdkCall(model), onError: () => {} });
   const deltas: string[] = [];
   let usage: unknown;
   let finishReason = "";
@@ -103,14 +105,7 @@ describe.each(Object.keys(models))("direct call in one piece over %s", (kind) =>
   it("answers what generateText answers: text, usage and finish reason; the request carries the same body", async () => {
     const model = models[kind]!();
     stub.reset();
-    const reference = await generateText({
-      model,
-      instructions: call.system,
-      prompt: call.prompt,
-      maxOutputTokens: call.maxOutputTokens,
-      temperature: call.temperature,
-      maxRetries: 0,
-    });
+    const reference = await generateText(sdkCall(model));
     const referenceBody = stub.calls.at(-1)!.body;
     const direct = await generateDirect(model, { ...call, signal: new AbortController().signal });
     expect(direct.text).toContain("[stub stub-small]");
