@@ -12,7 +12,7 @@ import { addAgent, addTeam, eventRows, makeRunWorkspace, type RunWorkspace } fro
 import { makeApiKey, makeUser } from "@/test/helpers";
 import { newId } from "@/lib/ids";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
-import { claimRun, type ClaimedRun } from "./executor";
+import { claimNext, claimRun, type ClaimedRun } from "./executor";
 import { runTenantContext } from "./run-function";
 import { ACCESS_ENDED } from "./run-access";
 
@@ -90,6 +90,37 @@ describe("claimRun", () => {
     expect(claimed.cancelRequestedAt!.getTime()).toBe(at.getTime());
     expect(claimed).toMatchObject({ targetType: "agent", agentVersion: 1, teamId: null, budgetUsd: null, modelPolicyOverride: null });
     await putAway(started.id);
+  });
+});
+
+describe("claimNext: whether another run was claimable", () => {
+  const next = (rw: RunWorkspace, limit = 100) =>
+    claimNext({ owner: `more-test/${rw.ws.id}`, leaseMs: 60_000, workspaceConcurrency: limit, workspaceIds: [rw.ws.id] });
+
+  it("says so while runs are left, not after the last one, and not for a parked run before its wake-up time", async () => {
+    const rw = await makeRunWorkspace("claimmore");
+    await addAgent(rw.ctx, "solo");
+    const a = await startRun(rw.ctx, { agent: "solo", input: "a" });
+    const b = await startRun(rw.ctx, { agent: "solo", input: "b" });
+    const parked = await startRun(rw.ctx, { agent: "solo", input: "later" });
+    await db().run.update({ where: { id: parked.id }, data: { wakeAt: new Date(Date.now() + 60_000) } });
+    const first = await next(rw);
+    expect([first.run?.id, first.more]).toEqual([a.id, true]);
+    const second = await next(rw);
+    expect([second.run?.id, second.more]).toEqual([b.id, false]);
+    expect(await next(rw)).toEqual({ run: null, more: false });
+    for (const id of [a.id, b.id, parked.id]) await putAway(id);
+  });
+
+  it("counts a run held back by the workspace's limit, claimed or not", async () => {
+    const rw = await makeRunWorkspace("claimheld");
+    await addAgent(rw.ctx, "solo");
+    const a = await startRun(rw.ctx, { agent: "solo", input: "a" });
+    const b = await startRun(rw.ctx, { agent: "solo", input: "b" });
+    const first = await next(rw, 1);
+    expect([first.run?.id, first.more]).toEqual([a.id, true]);
+    expect(await next(rw, 1)).toEqual({ run: null, more: true });
+    for (const id of [a.id, b.id]) await putAway(id);
   });
 });
 

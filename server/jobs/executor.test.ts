@@ -16,6 +16,7 @@ import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, stepRows, usageR
 import { claimRun, releaseOrphanedLeases, startExecutor, type Executor } from "./executor";
 import { executeRun, type ExecuteDeps } from "./run-function";
 import { configureSteps, createPostgresStep } from "./step";
+import { metrics } from "@/server/observability/metrics";
 
 const executors: Executor[] = [];
 const children: ChildProcess[] = [];
@@ -387,6 +388,39 @@ describe("stopping and claiming", () => {
     }
     const started = Date.now();
     expect((await waitForRun(run.id)).status).toBe("succeeded");
+    expect(Date.now() - started).toBeLessThan(5_000); // the poll would have taken 60 s
+  });
+
+  it("claims once for a woken run when nothing else waits: no claim after it, none at the run's end", async () => {
+    const rw = await makeRunWorkspace("oneclaim");
+    await sequentialTeam(rw, "solo", 2);
+    const e = executor({ workspaceIds: [rw.ws.id], pollMs: 60_000 });
+    await e.idle();
+    const before = metrics.claimDuration.count();
+    const run = await startRun(rw.ctx, { team: "solo", input: "One claim is enough." });
+    e.wake(run.id);
+    expect((await waitForRun(run.id)).status).toBe("succeeded");
+    await e.idle();
+    await sleep(50);
+    expect(metrics.claimDuration.count() - before).toBe(1);
+  });
+
+  it("a run held back by its workspace's limit is claimed as the run ahead ends, not at the next poll", async () => {
+    const rw = await makeRunWorkspace("heldback");
+    await sequentialTeam(rw, "pair", 2);
+    // slow steps: the few quick claims again of a woken run that could not be claimed are over long before it ends
+    const { deps } = countingGateway(async () => {
+      await sleep(150);
+    });
+    const e = executor({ workspaceIds: [rw.ws.id], pollMs: 60_000, workspaceConcurrency: 1, deps });
+    await e.idle();
+    const first = await startRun(rw.ctx, { team: "pair", input: "First." });
+    const second = await startRun(rw.ctx, { team: "pair", input: "Second, behind the limit." });
+    const started = Date.now();
+    e.wake(first.id);
+    e.wake(second.id);
+    expect((await waitForRun(first.id)).status).toBe("succeeded");
+    expect((await waitForRun(second.id)).status).toBe("succeeded");
     expect(Date.now() - started).toBeLessThan(5_000); // the poll would have taken 60 s
   });
 

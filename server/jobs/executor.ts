@@ -167,28 +167,53 @@ const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u
  *  how many of its executions in a row died without progress (this claim's predecessor included). */
 export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean; lostExecutions: number; executions: number };
 
-/** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
-export async function claimRun(o: {
+interface ClaimOptions {
   owner: string;
   leaseMs: number;
   workspaceConcurrency: number;
   workspaceIds?: string[];
   exclude?: string[];
-}): Promise<ClaimedRun | null> {
+}
+
+/** Claims one run for `owner`: its row with its creator's context (one statement), or null. */
+export async function claimRun(o: ClaimOptions): Promise<ClaimedRun | null> {
+  return (await claimNext(o)).run;
+}
+
+/**
+ * Claims one run for `owner` (or none), and says whether another run was claimable at the claim, a workspace's limit
+ * aside (`more`: a run held back by its workspace's limit becomes claimable when one of that workspace's runs ends).
+ */
+export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | null; more: boolean }> {
   const workspaces = o.workspaceIds ? sql.array(o.workspaceIds, "text") : sql`NULL::text[]`;
   const exclude = o.exclude?.length ? sql.array(o.exclude, "text") : sql`NULL::text[]`;
   const lease = Math.max(1, Math.floor(o.leaseMs));
   const limit = Math.max(1, Math.floor(o.workspaceConcurrency));
   const context = creatorContextSql("u");
+  // one row, claimed or not; `more` reads the statement's snapshot (taken before the claim): the claimed run is left
+  // out by id, and a run that another executor claims meanwhile still counts (one claim too many, never one too few)
   const { rows } = await executeSql<
-    Omit<RunRow, "cancelRequestedAt"> & { cancelRequestedAt: string | null; watched: boolean; lostExecutions: number; executions: number } & CreatorColumns
+    | (Omit<RunRow, "cancelRequestedAt"> & {
+        cancelRequestedAt: string | null;
+        watched: boolean;
+        lostExecutions: number;
+        executions: number;
+        more: boolean;
+      } & CreatorColumns)
+    | { id: null; more: boolean }
   >(
     EXECUTOR,
     sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
-     SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions", ${context.columns} FROM u ${context.joins}`,
+     SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions",
+       EXISTS (SELECT 1 FROM "Run" r WHERE r."status" IN ('queued', 'running') AND r.id IS DISTINCT FROM u.id
+         AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${DB_NOW})
+         AND (r."wakeAt" IS NULL OR r."wakeAt" <= ${DB_NOW})
+         AND (${workspaces} IS NULL OR r."workspaceId" = ANY (${workspaces}))
+         AND (${exclude} IS NULL OR r.id <> ALL (${exclude}))) AS more,
+       ${context.columns} FROM (SELECT 1) AS one LEFT JOIN u ON true ${context.joins}`,
   );
   const found = rows[0];
-  if (!found) return null;
+  if (!found || found.id === null) return { run: null, more: found?.more ?? false };
   const {
     ctxWorkspaceSlug,
     ctxKeyId,
@@ -202,6 +227,7 @@ export async function claimRun(o: {
     watched,
     lostExecutions,
     executions,
+    more,
     ...row
   } = found;
   const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
@@ -211,7 +237,7 @@ export async function claimRun(o: {
   } catch {
     // executeRun reads it again (and cancels the run whose creator's access ended, or fails it with the reason)
   }
-  return { ...run, ctx, watched, lostExecutions, executions };
+  return { run: { ...run, ctx, watched, lostExecutions, executions }, more };
 }
 
 /** The reason a poison run fails with. */
@@ -231,6 +257,14 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   const running = new Map<string, RunningEntry>();
   /** runs this process was woken for and has not claimed yet -> claims left to try */
   const woken = new Map<string, number>();
+  /**
+   * Whether claimable runs may exist that this process has not claimed: set by a wake-up and by the poll, cleared
+   * when a claim finds nothing or says nothing else was claimable. A claim costs a statement (on embedded PGlite,
+   * several ms of its one connection), so none is made for nothing after a claim or at a run's end.
+   */
+  let backlog = true;
+  /** bumped by every wake-up and poll: a claim's "nothing more" holds only if none arrived while it ran */
+  let signals = 0;
   let stopping = false;
   let pumping = false;
   let pumpAgain = false;
@@ -311,9 +345,10 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
           await (outcome === "error" ? expireLease : releaseLease)(claimed.id, owner).catch((error: unknown) =>
             logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
+          backlog = true; // it may be claimable again
         }
         options.onRunEnd?.(claimed.id, outcome);
-        if (!stopping) schedule();
+        if (!stopping && (backlog || woken.size > 0)) schedule();
         notifyIdle();
       }
     })();
@@ -330,10 +365,12 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     try {
       do {
         pumpAgain = false;
-        while (!stopping && running.size < maxConcurrent) {
-          const claimed = await metrics.claimDuration.time(() =>
-            claimRun({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] }),
+        while (!stopping && running.size < maxConcurrent && (backlog || woken.size > 0)) {
+          const seen = signals;
+          const { run: claimed, more } = await metrics.claimDuration.time(() =>
+            claimNext({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] }),
           );
+          if (!more && signals === seen) backlog = false;
           if (!claimed || stopping) {
             if (claimed) await releaseLease(claimed.id, owner);
             break;
@@ -406,7 +443,12 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     }
   };
 
-  const pollTimer = setInterval(schedule, pollMs);
+  const signal = () => {
+    backlog = true;
+    signals++;
+    schedule();
+  };
+  const pollTimer = setInterval(signal, pollMs);
   const heartbeatTimer = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
   pollTimer.unref?.();
   heartbeatTimer.unref?.();
@@ -425,7 +467,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     active: () => [...running.keys()],
     wake(runId) {
       if (runId) woken.set(runId, WOKEN_RETRIES);
-      schedule();
+      signal();
     },
     async stop() {
       stopping = true;
