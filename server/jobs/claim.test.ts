@@ -60,6 +60,7 @@ describe("claimRun", () => {
       watched: false,
       lostExecutions: 0,
       executions: 1,
+      ledgerCalls: 0,
     });
     expect(run.pins).toEqual({
       team: { id: row.teamId, slug: "both", version: 1 },
@@ -89,6 +90,20 @@ describe("claimRun", () => {
     expect(claimed.cancelRequestedAt).toBeInstanceOf(Date);
     expect(claimed.cancelRequestedAt!.getTime()).toBe(at.getTime());
     expect(claimed).toMatchObject({ targetType: "agent", agentVersion: 1, teamId: null, budgetUsd: null, modelPolicyOverride: null });
+    await putAway(started.id);
+  });
+});
+
+describe("claimRun: the run's ledger", () => {
+  it("returns how many model calls the run made so far (a resumed run goes on counting from them)", async () => {
+    const rw = await makeRunWorkspace("claimledger");
+    await addAgent(rw.ctx, "solo");
+    const started = await startRun(rw.ctx, { agent: "solo", input: "x" });
+    for (let i = 0; i < 3; i++)
+      await db().usageRecord.create({
+        data: { id: newId("use"), workspaceId: rw.ws.id, runId: started.id, modelName: "m", providerKind: "simulator", outcome: "ok" },
+      });
+    expect((await claim(rw)).ledgerCalls).toBe(3);
     await putAway(started.id);
   });
 });

@@ -158,7 +158,8 @@ async function expireLease(runId: string, owner: string): Promise<void> {
   await executeSql(EXECUTOR, sql`UPDATE "Run" SET "leaseExpiresAt" = '1970-01-01 00:00:00'::timestamp WHERE id = ${runId} AND "leaseOwner" = ${owner}`);
 }
 
-/** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again). */
+/** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again; its
+ *  ledger count is read with them too). */
 const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
   u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected",
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt", u."executions"`;
@@ -205,6 +206,7 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
     EXECUTOR,
     sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
      SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions",
+       (SELECT COUNT(*)::int FROM "UsageRecord" c WHERE c."workspaceId" = u."workspaceId" AND c."runId" = u.id) AS "ledgerCalls",
        EXISTS (SELECT 1 FROM "Run" r WHERE r."status" IN ('queued', 'running') AND r.id IS DISTINCT FROM u.id
          AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${DB_NOW})
          AND (r."wakeAt" IS NULL OR r."wakeAt" <= ${DB_NOW})

@@ -133,6 +133,8 @@ export interface RunRow {
   createdById: string | null;
   cancelRequestedAt: Date | null;
   stepsExpected: number;
+  /** its ledger rows (the model calls it made so far), when read with the claim */
+  ledgerCalls?: number;
 }
 
 /**
@@ -777,7 +779,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     // the step limit the run pinned when it started (an older run: the server's default)
     const caps = runCaps(rowPins?.limits?.steps ?? env().CADRE_RUN_STEP_LIMIT);
     // the model calls made so far count (a resumed run goes on from its ledger)
-    caps.calls = await ledgerCallCount(event);
+    caps.calls = preloaded?.ledgerCalls ?? (await ledgerCallCount(event));
     let output: TopologyResult;
     let outcome: RunOutcome | null = null;
 
