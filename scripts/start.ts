@@ -121,17 +121,25 @@ async function main() {
 
     if (e.CADRE_INIT_USER_EMAIL && e.CADRE_INIT_USER_PASSWORD && e.CADRE_INIT_WORKSPACE_SLUG && e.CADRE_INIT_API_KEY) {
       const { initialise } = await import("../server/users/init");
+      const { initProvidersFromEnv } = await import("../server/users/init-providers");
       const { disconnectDb } = await import("../server/db/client");
       const result = await initialise({
         email: e.CADRE_INIT_USER_EMAIL,
         password: e.CADRE_INIT_USER_PASSWORD,
         workspaceSlug: e.CADRE_INIT_WORKSPACE_SLUG,
         apiKey: e.CADRE_INIT_API_KEY,
+        providers: initProvidersFromEnv(process.env),
       });
       await disconnectDb();
       log(
         `headless init: user ${result.createdUser ? "created" : "exists"}, workspace ${result.createdWorkspace ? "created" : "exists"}, API key ${result.createdKey ? "created" : "exists"}`,
       );
+      for (const p of result.providers)
+        log(
+          p.status === "exists"
+            ? `headless init: provider ${p.kind} was set up from the environment before (its variables are no longer read; you may remove them)`
+            : `headless init: provider "${p.provider}" created with ${p.models} model(s)${p.warning ? ` (${p.warning})` : ""}`,
+        );
     }
   } catch (error) {
     await closeDatabase();

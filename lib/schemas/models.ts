@@ -340,3 +340,47 @@ export const suggestModelInputSchema = z.strictObject({
 
 /** Prefill for the add-model form: the known model for an id (if any) and the well-known models of a kind. */
 export const modelSuggestionsSchema = z.object({ suggestion: modelSuggestionSchema.nullable(), known: z.array(modelSuggestionSchema) });
+
+// ---------------------------------------------------------------------------------------------------
+// A provider's available models (its model list, or Cadre's known models where the provider has no list)
+
+export const providerModelSchema = z
+  .object({
+    modelId: z.string(),
+    displayName: z.string(),
+    inCatalog: z.boolean().describe("Already in this workspace's catalog for this provider"),
+    known: modelSuggestionSchema.nullable().describe("Prices, context window and capabilities Cadre knows for it (null: enter prices to add it)"),
+  })
+  .meta({ id: "ProviderModel" });
+export type ProviderModel = z.infer<typeof providerModelSchema>;
+
+export const providerModelsSchema = z
+  .object({
+    source: z
+      .enum(["provider", "known"])
+      .describe("provider: the provider's own model list; known: Cadre's known models of this kind (the provider has no list to read)"),
+    models: z.array(providerModelSchema),
+  })
+  .meta({ id: "ProviderModels" });
+export type ProviderModels = z.infer<typeof providerModelsSchema>;
+
+export const addProviderModelsInputSchema = z.strictObject({
+  models: z
+    .array(
+      z.strictObject({
+        modelId: modelIdSchema,
+        inputPrice: priceSchema.optional().describe("Required for a model Cadre does not know (0 for a local model)"),
+        outputPrice: priceSchema.optional().describe("Required for a model Cadre does not know (0 for a local model)"),
+        enabled: z.boolean().default(true),
+      }),
+    )
+    .min(1, "Choose at least one model")
+    .max(200, "At most 200 models at once"),
+});
+
+export const addedProviderModelsSchema = z
+  .object({
+    added: z.array(modelSchema),
+    skipped: z.array(z.string()).describe("Model ids already in the catalog for this provider (left as they are)"),
+  })
+  .meta({ id: "AddedProviderModels" });

@@ -157,7 +157,12 @@ export interface LlmStub {
   /** POST requests being answered now, and the most at once since the start (or the last reset) */
   readonly inFlight: number;
   readonly maxInFlight: number;
-  /** clears calls, pending faults, replies and embeddings, and the in-flight peak (held requests stay held) */
+  /**
+   * What GET /v1/models answers until the next reset: `ids` listed besides the stub's own models, or `status` (e.g.
+   * 401) instead of the list
+   */
+  modelList(list: { ids?: string[]; status?: number }): void;
+  /** clears calls, pending faults, replies and embeddings, the model list, and the in-flight peak (held requests stay held) */
   reset(): void;
   close(): Promise<void>;
 }
@@ -184,6 +189,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   const calls: StubCall[] = [];
   let faults: (StubFault & { remaining: number })[] = [];
+  let listed: { ids?: string[]; status?: number } = {};
   let replies: (StubReply & { remaining: number })[] = [];
   let vectors: (StubEmbedding & { remaining: number })[] = [];
   const promptCache = new Set<string>();
@@ -235,7 +241,8 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
 
     if (req.method === "GET" && path === "/v1/models") {
       calls.push({ path, model: "", stream: false, body: null, at: Date.now(), apiKey });
-      const seen = new Set([...KNOWN_MODELS, ...calls.map((c) => c.model).filter(Boolean)]);
+      if (listed.status) return sendJson(res, listed.status, { error: { message: "scripted model-list failure", type: "stub_error" } });
+      const seen = new Set([...KNOWN_MODELS, ...(listed.ids ?? []), ...calls.map((c) => c.model).filter(Boolean)]);
       return sendJson(res, 200, {
         object: "list",
         data: [...seen].map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "llm-stub" })),
@@ -392,8 +399,12 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     embedding(embedding) {
       vectors.push({ ...embedding, remaining: embedding.times ?? Infinity });
     },
+    modelList(list) {
+      listed = list;
+    },
     reset() {
       calls.length = 0;
+      listed = {};
       faults = [];
       replies = [];
       vectors = [];

@@ -150,11 +150,14 @@ export async function getModel(ctx: TenantContext, id: string): Promise<ModelOut
   return toModel(await findModel(ctx, id));
 }
 
-/** Adds a model; fields left out are prefilled for well-known models (prices are required for unknown ones). */
-export async function createModel(ctx: TenantContext, input: z.input<typeof createModelInputSchema>): Promise<ModelOutput> {
-  const data = createModelInputSchema.parse(input);
-  const provider = await db(ctx).provider.findFirst({ where: { id: data.providerId, workspaceId: ctx.workspaceId } });
-  if (!provider) throw new AppError("NOT_FOUND", "Provider not found");
+type CreateModelData = z.output<typeof createModelInputSchema>;
+
+/** A new catalog row of a provider's model, prefilled for a well-known one; its prices are required for any other. */
+export function newModelRow(
+  ctx: TenantContext,
+  provider: { id: string; kind: string },
+  data: CreateModelData,
+): Prisma.ModelUncheckedCreateInput & { inputPrice: number; outputPrice: number } {
   const known = suggestModel(provider.kind as ProviderKind, data.modelId);
   const inputPrice = data.inputPrice ?? known?.inputPrice;
   const outputPrice = data.outputPrice ?? known?.outputPrice;
@@ -164,50 +167,66 @@ export async function createModel(ctx: TenantContext, input: z.input<typeof crea
       `"${data.modelId}" is not a model Cadre knows: enter its input and output prices (USD per million tokens; 0 for a local model)`,
     );
   }
+  return {
+    id: newId("mdl"),
+    workspaceId: ctx.workspaceId,
+    providerId: provider.id,
+    modelId: data.modelId,
+    displayName: data.displayName ?? known?.displayName ?? data.modelId,
+    inputPrice,
+    outputPrice,
+    cacheReadPrice: data.cacheReadPrice ?? null,
+    cacheWritePrice: data.cacheWritePrice ?? null,
+    contextWindow: data.contextWindow ?? known?.contextWindow ?? 8_192,
+    capabilities: data.capabilities ?? known?.capabilities ?? [],
+    quality: data.quality ?? known?.quality ?? 0.5,
+    // a quality entered by hand has no seed source
+    qualitySource: data.quality === undefined ? (known?.qualitySource ?? null) : null,
+    qualityAsOf: data.quality === undefined ? dateOf(known?.qualityAsOf) : null,
+    reasoning: known?.reasoning ?? false,
+    // a known slow model's timeouts (./known-models.ts); null given: the defaults
+    firstByteTimeoutSeconds: data.firstByteTimeoutSeconds === undefined ? (known?.firstByteTimeoutSeconds ?? null) : data.firstByteTimeoutSeconds,
+    callTimeoutBaseSeconds: data.callTimeoutBaseSeconds === undefined ? (known?.callTimeoutBaseSeconds ?? null) : data.callTimeoutBaseSeconds,
+    // the dated source holds for the known figures only: any price entered by hand makes them the workspace's own
+    priceSource: known && data.inputPrice === undefined && data.outputPrice === undefined ? known.priceSource : null,
+    priceAsOf: known && data.inputPrice === undefined && data.outputPrice === undefined ? dateOf(known.priceAsOf) : null,
+    deprecatedAt: dateOf(known?.deprecatedAt),
+    retiredAt: dateOf(known?.retiredAt),
+    enabled: data.enabled,
+  };
+}
+
+/** Inserts a catalog row and audits it (`model.create`), in the caller's transaction. */
+export async function insertModel(
+  ctx: TenantContext,
+  tx: Tx,
+  providerName: string,
+  values: ReturnType<typeof newModelRow>,
+  source?: string,
+): Promise<ModelRow> {
+  const created = await tx.model.create({ data: values, include: modelInclude });
+  const { inputPrice, outputPrice } = values;
+  await recordAudit(
+    ctx,
+    {
+      action: "model.create",
+      targetType: "model",
+      targetId: created.id,
+      metadata: { provider: providerName, modelId: created.modelId, inputPrice, outputPrice, quality: created.quality, ...(source ? { source } : {}) },
+    },
+    tx,
+  );
+  return created;
+}
+
+/** Adds a model; fields left out are prefilled for well-known models (prices are required for unknown ones). */
+export async function createModel(ctx: TenantContext, input: z.input<typeof createModelInputSchema>): Promise<ModelOutput> {
+  const data = createModelInputSchema.parse(input);
+  const provider = await db(ctx).provider.findFirst({ where: { id: data.providerId, workspaceId: ctx.workspaceId } });
+  if (!provider) throw new AppError("NOT_FOUND", "Provider not found");
+  const values = newModelRow(ctx, provider, data);
   try {
-    const row = await db(ctx).$transaction(async (tx) => {
-      const created = await tx.model.create({
-        data: {
-          id: newId("mdl"),
-          workspaceId: ctx.workspaceId,
-          providerId: provider.id,
-          modelId: data.modelId,
-          displayName: data.displayName ?? known?.displayName ?? data.modelId,
-          inputPrice,
-          outputPrice,
-          cacheReadPrice: data.cacheReadPrice ?? null,
-          cacheWritePrice: data.cacheWritePrice ?? null,
-          contextWindow: data.contextWindow ?? known?.contextWindow ?? 8_192,
-          capabilities: data.capabilities ?? known?.capabilities ?? [],
-          quality: data.quality ?? known?.quality ?? 0.5,
-          // a quality entered by hand has no seed source
-          qualitySource: data.quality === undefined ? (known?.qualitySource ?? null) : null,
-          qualityAsOf: data.quality === undefined ? dateOf(known?.qualityAsOf) : null,
-          reasoning: known?.reasoning ?? false,
-          // a known slow model's timeouts (./known-models.ts); null given: the defaults
-          firstByteTimeoutSeconds: data.firstByteTimeoutSeconds === undefined ? (known?.firstByteTimeoutSeconds ?? null) : data.firstByteTimeoutSeconds,
-          callTimeoutBaseSeconds: data.callTimeoutBaseSeconds === undefined ? (known?.callTimeoutBaseSeconds ?? null) : data.callTimeoutBaseSeconds,
-          // the dated source holds for the known figures only: any price entered by hand makes them the workspace's own
-          priceSource: known && data.inputPrice === undefined && data.outputPrice === undefined ? known.priceSource : null,
-          priceAsOf: known && data.inputPrice === undefined && data.outputPrice === undefined ? dateOf(known.priceAsOf) : null,
-          deprecatedAt: dateOf(known?.deprecatedAt),
-          retiredAt: dateOf(known?.retiredAt),
-          enabled: data.enabled,
-        },
-        include: modelInclude,
-      });
-      await recordAudit(
-        ctx,
-        {
-          action: "model.create",
-          targetType: "model",
-          targetId: created.id,
-          metadata: { provider: provider.name, modelId: created.modelId, inputPrice, outputPrice, quality: created.quality },
-        },
-        tx,
-      );
-      return created;
-    });
+    const row = await db(ctx).$transaction((tx) => insertModel(ctx, tx, provider.name, values));
     invalidateCatalogCache(ctx.workspaceId);
     return toModel(row);
   } catch (error) {

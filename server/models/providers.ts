@@ -84,7 +84,7 @@ const KINDS_ALWAYS_NEEDING_KEY: readonly ProviderKind[] = ["azure", "bedrock", "
 
 const nameTaken = (name: string) => new AppError("CONFLICT", `A provider named "${name}" already exists in this workspace`);
 
-async function findProvider(ctx: TenantContext, id: string): Promise<ProviderRow> {
+export async function findProvider(ctx: TenantContext, id: string): Promise<ProviderRow> {
   const row = await db(ctx).provider.findFirst({ where: { id, workspaceId: ctx.workspaceId }, include: providerInclude });
   if (!row) throw new AppError("NOT_FOUND", "Provider not found");
   return row;

@@ -10,6 +10,8 @@ import { apiKeyHashes } from "@/server/auth/secrets";
 import { rehashApiKey, storeApiKey } from "@/server/auth/api-keys";
 import { recordAudit } from "@/server/audit/service";
 import { seedDefaultCatalog } from "@/server/models/catalog";
+import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { initialiseProviders, type InitProvider, type InitProviderResult } from "./init-providers";
 
 /**
  * One setting parsed with its schema; an invalid one stops start-up with one line naming the variable and the
@@ -27,13 +29,18 @@ export interface InitSpec {
   password: string;
   workspaceSlug: string;
   apiKey: string;
+  /** providers from the environment (CADRE_INIT_OPENAI_API_KEY …), set up once in the workspace */
+  providers?: InitProvider[];
 }
 
 /**
  * Headless initialisation for self-hosters: makes sure the user, the workspace (with the user as owner)
- * and the API key (all scopes) exist. Idempotent: what exists is left alone.
+ * and the API key (all scopes) exist, and sets up the providers the environment names (./init-providers.ts).
+ * Idempotent: what exists is left alone.
  */
-export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean; createdWorkspace: boolean; createdKey: boolean }> {
+export async function initialise(
+  spec: InitSpec,
+): Promise<{ createdUser: boolean; createdWorkspace: boolean; createdKey: boolean; providers: InitProviderResult[] }> {
   if (spec.apiKey.length < 32 || spec.apiKey.length > 256 || /\s/.test(spec.apiKey)) {
     throw new Error("CADRE_INIT_API_KEY must be 32 to 256 characters without spaces");
   }
@@ -77,5 +84,8 @@ export async function initialise(spec: InitSpec): Promise<{ createdUser: boolean
     );
     createdKey = true;
   }
-  return { createdUser, createdWorkspace, createdKey };
+  const providers = spec.providers?.length
+    ? await initialiseProviders(await resolveUserTenant({ id: userId, email }, slug, "headless-init"), spec.providers)
+    : [];
+  return { createdUser, createdWorkspace, createdKey, providers };
 }

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import {
+  addedProviderModelsSchema,
+  addProviderModelsInputSchema,
   createProviderInputSchema,
   providerIdSchema,
+  providerModelsSchema,
   providerSchema,
   providerTestResultSchema,
   testProviderInputSchema,
@@ -9,6 +12,7 @@ import {
 } from "@/lib/schemas/models";
 import { deletedSchema } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
+import { addProviderModels, listProviderModels } from "@/server/models/provider-models";
 import { createProvider, deleteProvider, getProvider, listProviders, testConnection, updateProvider } from "@/server/models/providers";
 
 const byId = z.strictObject({ providerId: providerIdSchema });
@@ -37,4 +41,12 @@ export const providersRouter = router({
     .input(byId.extend(testProviderInputSchema.shape))
     .output(providerTestResultSchema)
     .mutation(({ ctx, input }) => testConnection(ctx.tenant, input.providerId, input.modelId)),
+  availableModels: workspaceProcedure("models:manage")
+    .input(byId)
+    .output(providerModelsSchema)
+    .query(({ ctx, input }) => listProviderModels(ctx.tenant, input.providerId)),
+  addModels: workspaceProcedure("models:manage")
+    .input(byId.extend(addProviderModelsInputSchema.shape))
+    .output(addedProviderModelsSchema)
+    .mutation(({ ctx, input: { providerId, ...body } }) => addProviderModels(ctx.tenant, providerId, body)),
 });

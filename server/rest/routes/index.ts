@@ -1,5 +1,14 @@
 import type { AnyRestRoute } from "../define";
-import { createProviderRoute, deleteProviderRoute, getProviderRoute, listProvidersRoute, testProviderRoute, updateProviderRoute } from "./providers";
+import {
+  addProviderModelsRoute,
+  createProviderRoute,
+  deleteProviderRoute,
+  getProviderRoute,
+  listProviderModelsRoute,
+  listProvidersRoute,
+  testProviderRoute,
+  updateProviderRoute,
+} from "./providers";
 import { createModelRoute, deleteModelRoute, getModelRoute, listModelsRoute, updateModelRoute } from "./models";
 import { createRoutingPresetRoute, deleteRoutingPresetRoute, explainRouteRoute, listRoutingPresetsRoute, updateRoutingPresetRoute } from "./routing";
 import { getMe } from "./me";
@@ -52,6 +61,8 @@ export const restRoutes: AnyRestRoute[] = [
   updateProviderRoute,
   deleteProviderRoute,
   testProviderRoute,
+  listProviderModelsRoute,
+  addProviderModelsRoute,
   listModelsRoute,
   createModelRoute,
   getModelRoute,

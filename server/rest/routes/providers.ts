@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
 import { createProvider, deleteProvider, getProvider, listProviders, testConnection, updateProvider } from "@/server/models/providers";
+import { addProviderModels, listProviderModels } from "@/server/models/provider-models";
 import {
+  addedProviderModelsSchema,
+  addProviderModelsInputSchema,
   createProviderInputSchema,
   providerIdSchema,
+  providerModelsSchema,
   providerSchema,
   providerTestResultSchema,
   testProviderInputSchema,
@@ -84,4 +88,31 @@ export const testProviderRoute = defineRoute({
   idempotent: false,
   errors: ["BAD_REQUEST"],
   handler: ({ ctx, params, body }) => testConnection(ctx, params.providerId, body.modelId),
+});
+
+export const listProviderModelsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/providers/{providerId}/available-models",
+  summary: "The provider's own model list (read with its key), each with the prices and capabilities Cadre knows",
+  tag: "Providers",
+  requires: "models:manage",
+  params: providerParams,
+  response: providerModelsSchema,
+  errors: ["UPSTREAM_ERROR", "EGRESS_REFUSED"],
+  handler: ({ ctx, params }) => listProviderModels(ctx, params.providerId),
+});
+
+export const addProviderModelsRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/providers/{providerId}/available-models",
+  summary: "Add chosen models of the provider to the catalog (all or none; known ones prefilled, unknown ones need prices)",
+  tag: "Providers",
+  requires: "models:manage",
+  params: providerParams,
+  body: addProviderModelsInputSchema,
+  status: 201,
+  response: addedProviderModelsSchema,
+  idempotent: true,
+  errors: ["CONFLICT"],
+  handler: ({ ctx, params, body }) => addProviderModels(ctx, params.providerId, body),
 });
