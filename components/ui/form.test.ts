@@ -6,7 +6,7 @@ import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { TRPCClientError } from "@trpc/client";
 import { z } from "zod";
-import { friendlyError } from "@/lib/schemas/messages";
+import { friendlyError, friendlyIssueMessage } from "@/lib/schemas/messages";
 import { applyServerErrors, Form, FormControl, FormField, FormItem, FormLabel, FormMessage, FormRootError, useZodForm } from "./form";
 import { Input } from "./input";
 
@@ -120,5 +120,19 @@ describe("friendlyError", () => {
     const union = z.discriminatedUnion("type", [z.object({ type: z.literal("x") }), z.object({ type: z.literal("y") })]);
     expect(message(union, { type: "z" })).not.toMatch(/discriminator/i);
     expect(message(z.string().min(1, "Name the agent"), "")).toBe("Name the agent");
+  });
+});
+
+describe("friendlyIssueMessage", () => {
+  const issue = (schema: z.ZodType, value: unknown) => schema.safeParse(value).error!.issues[0]!;
+
+  it("rewords the server's issues that carry zod's own message and keeps the schema's", () => {
+    expect(friendlyIssueMessage(issue(z.object({ name: z.string() }), {}))).toBe("Required");
+    expect(friendlyIssueMessage(issue(z.string().max(3), "abcd"))).toBe("At most 3 characters");
+    const union = z.discriminatedUnion("type", [z.object({ type: z.literal("x") }), z.object({ type: z.literal("y") })]);
+    expect(friendlyIssueMessage(issue(union, { type: "z" }))).toBe("Choose one of the options");
+    expect(friendlyIssueMessage(issue(z.string().min(1, "Name the agent"), ""))).toBe("Name the agent");
+    // a wrong type (not a missing value) keeps zod's precise message
+    expect(friendlyIssueMessage(issue(z.string(), 5))).toBe(issue(z.string(), 5).message);
   });
 });

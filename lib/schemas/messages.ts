@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 const plural = (n: number | bigint, one: string) => `${n} ${one}${Number(n) === 1 ? "" : "s"}`;
 
@@ -36,3 +36,17 @@ export const friendlyError: z.core.$ZodErrorMap = (issue) => {
       return undefined; // zod's own message (custom refinements carry theirs)
   }
 };
+
+const english = z.locales.en();
+
+/**
+ * An issue of a finished parse (the server's: tRPC input validation) in people's words when zod wrote its message,
+ * its own message when the schema set one (told apart by comparing with zod's English message for the issue).
+ */
+export function friendlyIssueMessage(issue: z.core.$ZodIssue): string {
+  const zods = english.localeError(issue as unknown as z.core.$ZodRawIssue);
+  const zodMessage = typeof zods === "string" ? zods : zods?.message;
+  if (issue.message !== zodMessage) return issue.message;
+  const friendly = friendlyError(issue as unknown as z.core.$ZodRawIssue);
+  return (typeof friendly === "string" ? friendly : friendly?.message) ?? issue.message;
+}
