@@ -90,13 +90,30 @@ describe("DataTable", () => {
     expect(screen.queryByTestId("agents-more")).toBeNull();
   });
 
-  it("renders every row as a card too (shown under md), by default as label/value pairs, or with mobileCard", () => {
-    const view = table({});
+  it("shows cards instead of the table under md: by default label/value pairs, or with mobileCard", () => {
+    const view = table({ layout: "cards" });
     const cards = view.container.querySelectorAll('[data-slot="data-table-card"]');
     expect(cards).toHaveLength(3);
     expect([...cards[0]!.querySelectorAll("dt")].map((dt) => dt.textContent)).toEqual(["Name", "Cost"]);
+    expect(screen.queryByTestId("agents")).toBeNull();
     view.unmount();
-    const custom = table({ mobileCard: (a) => h("strong", null, `${a.name}!`) });
+    const custom = table({ layout: "cards", mobileCard: (a) => h("strong", null, `${a.name}!`) });
     expect(custom.container.querySelector('[data-slot="data-table-card"] strong')?.textContent).toBe("writer!");
+  });
+
+  it("picks the layout from the viewport width, rendering one of the two (each row's test ids exist once)", () => {
+    const narrow = vi
+      .spyOn(window, "matchMedia")
+      .mockImplementation(
+        (query) => ({ matches: false, media: query, addEventListener: () => {}, removeEventListener: () => {} }) as unknown as MediaQueryList,
+      );
+    const phone = table({});
+    expect(screen.queryByTestId("agents")).toBeNull();
+    expect(phone.container.querySelectorAll('[data-slot="data-table-card"]')).toHaveLength(3);
+    phone.unmount();
+    narrow.mockRestore();
+    const desktop = table({});
+    expect(screen.getByTestId("agents").querySelectorAll("tbody tr")).toHaveLength(3);
+    expect(desktop.container.querySelector('[data-slot="data-table-card"]')).toBeNull();
   });
 });

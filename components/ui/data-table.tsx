@@ -20,7 +20,7 @@ import {
   useTable,
 } from "@tanstack/react-table";
 import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon, Columns3Icon } from "lucide-react";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useState, useSyncExternalStore } from "react";
 import { cn } from "@/lib/cn";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Button } from "./button";
@@ -71,10 +71,29 @@ export interface DataTableProps<T extends RowData> extends DataTablePaging {
   initialSorting?: SortingState;
   /** the columns hidden at first (by column id) */
   initialHidden?: string[];
+  /** "auto" (the default): the table at the md breakpoint and wider, cards below it */
+  layout?: "auto" | "table" | "cards";
   className?: string;
 }
 
 const EMPTY: never[] = [];
+
+// Tailwind's md breakpoint. One layout is rendered, not both hidden by CSS: a row's buttons and test ids exist once.
+const WIDE = "(min-width: 48rem)";
+const subscribeWide = (onChange: () => void) => {
+  const query = window.matchMedia(WIDE);
+  query.addEventListener("change", onChange);
+  return () => query.removeEventListener("change", onChange);
+};
+
+/** True at the md breakpoint and wider; true on the server (the table), then the browser's answer. */
+function useWide(): boolean {
+  return useSyncExternalStore(
+    subscribeWide,
+    () => window.matchMedia(WIDE).matches,
+    () => true,
+  );
+}
 
 function headerLabel(header: unknown, id: string): string {
   return typeof header === "string" ? header : id;
@@ -99,7 +118,7 @@ function SortButton<T extends RowData>({ header }: { header: Header<Features, T,
 /**
  * A table of a list query (TanStack Table): click a header to sort the loaded rows, choose the columns shown,
  * "Load more" for the next cursor page; skeleton rows while loading, the `empty` node when there are no rows, the
- * error when the query failed. Under the md breakpoint every row becomes a card.
+ * error when the query failed. Under the md breakpoint every row becomes a card (`mobileCard`, else label/value pairs).
  */
 export function DataTable<T extends RowData>({
   columns,
@@ -115,6 +134,7 @@ export function DataTable<T extends RowData>({
   rowTestId,
   initialSorting = EMPTY,
   initialHidden = EMPTY,
+  layout = "auto",
   hasNextPage,
   isFetchingNextPage,
   fetchNextPage,
@@ -136,6 +156,8 @@ export function DataTable<T extends RowData>({
   const visibleCount = table.getVisibleLeafColumns().length;
   const rows = table.getRowModel().rows;
   const loading = isPending && !data;
+  const wide = useWide();
+  const asCards = layout === "cards" || (layout === "auto" && !wide);
 
   let body: ReactNode;
   if (isError && !data) {
@@ -155,88 +177,92 @@ export function DataTable<T extends RowData>({
     const cellLabel = (cell: Cell<Features, T, unknown>) => headerLabel(cell.column.columnDef.header, cell.column.id);
     body = (
       <>
-        <div className="hidden overflow-x-auto rounded-md border md:block">
-          <table className="w-full caption-bottom text-sm" data-slot="data-table" data-testid={testId} aria-busy={loading || undefined}>
-            <caption className="sr-only">{caption}</caption>
-            <thead className="[&_tr]:border-b">
-              {table.getHeaderGroups().map((group) => (
-                <tr key={group.id}>
-                  {group.headers.map((header) => {
-                    const sorted = header.column.getIsSorted();
-                    return (
-                      <th
-                        key={header.id}
-                        scope="col"
-                        aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : header.column.getCanSort() ? "none" : undefined}
-                        className="h-10 px-3 text-left align-middle font-medium whitespace-nowrap text-muted-foreground"
-                      >
-                        {header.isPlaceholder ? null : header.column.getCanSort() ? <SortButton header={header} /> : <FlexRender header={header} />}
-                      </th>
-                    );
-                  })}
-                </tr>
-              ))}
-            </thead>
-            <tbody className="[&_tr:last-child]:border-0">
-              {loading
-                ? Array.from({ length: 3 }, (_, i) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: placeholder rows have no identity
-                    <tr key={i} className="border-b" data-slot="data-table-skeleton-row">
-                      {Array.from({ length: visibleCount }, (_, j) => (
-                        // biome-ignore lint/suspicious/noArrayIndexKey: placeholder cells have no identity
-                        <td key={j} className="p-3">
-                          <Skeleton className="h-4 w-full max-w-40" />
-                        </td>
-                      ))}
-                    </tr>
-                  ))
-                : rows.map((row) => (
-                    <tr key={row.id} data-testid={rowTestId} className="border-b transition-colors hover:bg-muted/50">
-                      {row.getVisibleCells().map((cell) => (
-                        <td key={cell.id} className="p-3 align-middle">
-                          <FlexRender cell={cell} />
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-            </tbody>
-          </table>
-        </div>
-        <ul className="grid gap-3 md:hidden" data-slot="data-table-cards" aria-label={caption} aria-busy={loading || undefined}>
-          {loading
-            ? Array.from({ length: 3 }, (_, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: placeholder cards have no identity
-                <li key={i} className="rounded-lg border p-4">
-                  <Skeleton className="mb-2 h-4 w-1/2" />
-                  <Skeleton className="h-4 w-3/4" />
-                </li>
-              ))
-            : rows.map((row) => (
-                <li key={row.id} className="rounded-lg border bg-card p-4 text-card-foreground" data-slot="data-table-card">
-                  {mobileCard ? (
-                    mobileCard(row.original)
-                  ) : (
-                    <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-                      {row.getVisibleCells().map((cell) => (
-                        <div key={cell.id} className="contents">
-                          <dt className="text-muted-foreground">{cellLabel(cell)}</dt>
-                          <dd className="min-w-0 break-words">
+        {asCards ? null : (
+          <div className="overflow-x-auto rounded-md border">
+            <table className="w-full caption-bottom text-sm" data-slot="data-table" data-testid={testId} aria-busy={loading || undefined}>
+              <caption className="sr-only">{caption}</caption>
+              <thead className="[&_tr]:border-b">
+                {table.getHeaderGroups().map((group) => (
+                  <tr key={group.id}>
+                    {group.headers.map((header) => {
+                      const sorted = header.column.getIsSorted();
+                      return (
+                        <th
+                          key={header.id}
+                          scope="col"
+                          aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : header.column.getCanSort() ? "none" : undefined}
+                          className="h-10 px-3 text-left align-middle font-medium whitespace-nowrap text-muted-foreground"
+                        >
+                          {header.isPlaceholder ? null : header.column.getCanSort() ? <SortButton header={header} /> : <FlexRender header={header} />}
+                        </th>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </thead>
+              <tbody className="[&_tr:last-child]:border-0">
+                {loading
+                  ? Array.from({ length: 3 }, (_, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: placeholder rows have no identity
+                      <tr key={i} className="border-b" data-slot="data-table-skeleton-row">
+                        {Array.from({ length: visibleCount }, (_, j) => (
+                          // biome-ignore lint/suspicious/noArrayIndexKey: placeholder cells have no identity
+                          <td key={j} className="p-3">
+                            <Skeleton className="h-4 w-full max-w-40" />
+                          </td>
+                        ))}
+                      </tr>
+                    ))
+                  : rows.map((row) => (
+                      <tr key={row.id} data-testid={rowTestId} className="border-b transition-colors hover:bg-muted/50">
+                        {row.getVisibleCells().map((cell) => (
+                          <td key={cell.id} className="p-3 align-middle">
                             <FlexRender cell={cell} />
-                          </dd>
-                        </div>
-                      ))}
-                    </dl>
-                  )}
-                </li>
-              ))}
-        </ul>
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {asCards ? (
+          <ul className="grid gap-3" data-slot="data-table-cards" aria-label={caption} aria-busy={loading || undefined}>
+            {loading
+              ? Array.from({ length: 3 }, (_, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: placeholder cards have no identity
+                  <li key={i} className="rounded-lg border p-4">
+                    <Skeleton className="mb-2 h-4 w-1/2" />
+                    <Skeleton className="h-4 w-3/4" />
+                  </li>
+                ))
+              : rows.map((row) => (
+                  <li key={row.id} className="rounded-lg border bg-card p-4 text-card-foreground" data-slot="data-table-card">
+                    {mobileCard ? (
+                      mobileCard(row.original)
+                    ) : (
+                      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                        {row.getVisibleCells().map((cell) => (
+                          <div key={cell.id} className="contents">
+                            <dt className="text-muted-foreground">{cellLabel(cell)}</dt>
+                            <dd className="min-w-0 break-words">
+                              <FlexRender cell={cell} />
+                            </dd>
+                          </div>
+                        ))}
+                      </dl>
+                    )}
+                  </li>
+                ))}
+          </ul>
+        ) : null}
       </>
     );
   }
 
   return (
     <div data-slot="data-table-root" className={cn("grid gap-3", className)}>
-      {hideable.length > 1 ? (
+      {hideable.length > 1 && !asCards ? (
         <div className="flex justify-end">
           <DropdownMenu>
             <DropdownMenuTrigger asChild>
