@@ -6,7 +6,10 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@ta
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/api/root";
+import { ThemeProvider } from "next-themes";
 import { TRPCProvider } from "@/lib/trpc/react";
+import { ConfirmProvider } from "@/components/ui/confirm";
+import { Toaster } from "@/components/ui/sonner";
 import { queryKeyPrefixFor, workspaceSlugFromPath } from "@/lib/trpc/workspace-slug";
 import { errorCode, httpStatusOf } from "@/lib/trpc/errors";
 
@@ -53,15 +56,19 @@ function makeTrpcClient() {
   });
 }
 
-export function Providers({ children }: { children: ReactNode }) {
+/** `nonce`: the request's CSP nonce (app/layout.tsx), for next-themes' inline script. */
+export function Providers({ nonce, children }: { nonce?: string; children: ReactNode }) {
   const pathname = usePathname();
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(makeTrpcClient);
   return (
-    <QueryClientProvider client={queryClient}>
-      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient} keyPrefix={queryKeyPrefixFor(pathname)}>
-        {children}
-      </TRPCProvider>
-    </QueryClientProvider>
+    <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange nonce={nonce}>
+      <QueryClientProvider client={queryClient}>
+        <TRPCProvider trpcClient={trpcClient} queryClient={queryClient} keyPrefix={queryKeyPrefixFor(pathname)}>
+          <ConfirmProvider>{children}</ConfirmProvider>
+        </TRPCProvider>
+      </QueryClientProvider>
+      <Toaster />
+    </ThemeProvider>
   );
 }

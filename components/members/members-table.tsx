@@ -7,6 +7,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { RoleBadge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { useConfirm } from "@/components/ui/confirm";
 import { FormError } from "@/components/ui/form-error";
 import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
 import { useActionError } from "@/components/ui/use-action-error";
@@ -16,6 +17,7 @@ import { grantableRoles, ROLE_LABELS } from "./roles";
 
 export function MembersTable() {
   const trpc = useTRPC();
+  const confirm = useConfirm();
   const queryClient = useQueryClient();
   const { role: myRole, user, can } = useWorkspace();
   const members = usePagedList(useInfiniteQuery(trpc.members.list.infiniteQueryOptions({}, { getNextPageParam: nextPageParam })));
@@ -92,10 +94,14 @@ export function MembersTable() {
                         <RowDangerButton
                           testId="member-remove"
                           disabled={!manageable || busy}
-                          onClick={() => {
-                            if (window.confirm(`Remove ${m.email} from this workspace? Their API keys stop working.`)) {
-                              remove.mutate({ memberId: m.id });
-                            }
+                          onClick={async () => {
+                            const confirmed = await confirm({
+                              title: `Remove ${m.email} from this workspace?`,
+                              description: "Their API keys for this workspace stop working.",
+                              confirmLabel: "Remove member",
+                              destructive: true,
+                            });
+                            if (confirmed) remove.mutate({ memberId: m.id });
                           }}
                         >
                           Remove

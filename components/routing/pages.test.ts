@@ -13,6 +13,7 @@ import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/api/root";
 import { TRPCProvider } from "@/lib/trpc/react";
+import { ConfirmProvider } from "@/components/ui/confirm";
 import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
 import { roleCan, type Role } from "@/lib/permissions";
 import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
@@ -40,7 +41,12 @@ async function render(ws: TestWorkspace, role: Role, page: () => ReactElement) {
     h(
       QueryClientProvider,
       { client: queryClient },
-      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
+      h(TRPCProvider, {
+        trpcClient,
+        queryClient,
+        keyPrefix: ws.slug,
+        children: h(ConfirmProvider, null, h(WorkspaceContextProvider, { value: workspace }, page())),
+      }),
     ),
   );
 }

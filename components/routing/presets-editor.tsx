@@ -10,6 +10,7 @@ import { formatUsd } from "@/lib/usd";
 import { DEFAULT_MODEL_POLICY } from "@/lib/schemas/agents";
 import { ROUTING_PRESET_NAME_PATTERN } from "@/lib/schemas/routing";
 import { Card } from "@/components/ui/card";
+import { useConfirm } from "@/components/ui/confirm";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { formatDateTime } from "@/components/ui/format";
@@ -39,6 +40,7 @@ function summary(p: Preset): string {
 }
 
 function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) {
+  const confirm = useConfirm();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState<ConstraintsDraft>(() => draftOf(preset.constraints));
@@ -60,11 +62,15 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
     }),
   );
 
-  function onDelete() {
+  async function onDelete() {
     setLocalError(null);
-    if (window.confirm(`Delete the routing preset ${preset.name}? Agents and runs that name it must use another policy first.`)) {
-      remove.mutate({ presetId: preset.id });
-    }
+    const confirmed = await confirm({
+      title: `Delete the routing preset ${preset.name}?`,
+      description: "Agents and runs that name it must use another policy first.",
+      confirmLabel: "Delete preset",
+      destructive: true,
+    });
+    if (confirmed) remove.mutate({ presetId: preset.id });
   }
 
   function onSave() {

@@ -1,6 +1,7 @@
 "use client";
 
 import { Card } from "@/components/ui/card";
+import { useConfirm } from "@/components/ui/confirm";
 import { FormError } from "@/components/ui/form-error";
 
 /** The danger-zone card of a versioned resource (agent, team): archive after a confirmation. */
@@ -21,6 +22,7 @@ export function ArchiveCard({
   error: string | null;
   onArchive: () => void;
 }) {
+  const confirm = useConfirm();
   return (
     <Card title="Archive" className="card-danger" description={description}>
       <FormError message={error} />
@@ -29,8 +31,8 @@ export function ArchiveCard({
         className="btn btn-danger"
         data-testid={testId}
         disabled={pending}
-        onClick={() => {
-          if (window.confirm(`Archive the ${noun} ${name}?`)) onArchive();
+        onClick={async () => {
+          if (await confirm({ title: `Archive the ${noun} ${name}?`, description, confirmLabel: `Archive ${noun}`, destructive: true })) onArchive();
         }}
       >
         Archive {noun}

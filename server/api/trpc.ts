@@ -8,6 +8,7 @@ import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { logDenial } from "@/server/http/denials";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
+import { friendlyIssueMessage } from "@/lib/schemas/messages";
 import { fromPrismaError } from "@/server/db/errors";
 
 export interface TrpcContext {
@@ -41,7 +42,7 @@ const t = initTRPC
       const appCode = cause instanceof AppError ? cause.code : error.code === "INTERNAL_SERVER_ERROR" ? "INTERNAL" : error.code;
       const appIssues =
         cause instanceof AppError && Array.isArray(cause.details?.issues) ? (cause.details.issues as { path: string; message: string }[]) : undefined;
-      const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : appIssues;
+      const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: friendlyIssueMessage(i) })) : appIssues;
       return {
         ...shape,
         message:
