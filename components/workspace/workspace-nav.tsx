@@ -2,49 +2,47 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import type { Permission } from "@/lib/permissions";
+import { cn } from "@/lib/cn";
+import { isActive, visibleGroups } from "@/components/shell/nav-items";
 import { useWorkspace } from "./workspace-context";
 
-interface NavItem {
-  id: string;
-  label: string;
-  path: string;
-  requires: Permission;
-}
-
-const ITEMS: NavItem[] = [
-  { id: "overview", label: "Overview", path: "", requires: "settings:read" },
-  { id: "agents", label: "Agents", path: "/agents", requires: "agents:read" },
-  { id: "teams", label: "Teams", path: "/teams", requires: "teams:read" },
-  { id: "runs", label: "Runs", path: "/runs", requires: "runs:read" },
-  { id: "members", label: "Members", path: "/members", requires: "members:read" },
-  { id: "api-keys", label: "API keys", path: "/api-keys", requires: "api_keys:read" },
-  { id: "providers", label: "Providers", path: "/providers", requires: "models:read" },
-  { id: "models", label: "Models", path: "/models", requires: "models:read" },
-  { id: "routing", label: "Routing", path: "/routing", requires: "models:read" },
-  { id: "vault", label: "Vault", path: "/vault", requires: "secrets:read" },
-  { id: "usage", label: "Usage", path: "/usage", requires: "usage:read" },
-  { id: "budgets", label: "Budgets", path: "/budgets", requires: "budgets:read" },
-  { id: "audit", label: "Audit log", path: "/audit", requires: "audit:read" },
-  { id: "settings", label: "Settings", path: "/settings", requires: "settings:read" },
-];
-
-/** The sections of a workspace; a section the role cannot read is not shown at all. */
-export function WorkspaceNav() {
+/**
+ * The sections of a workspace, grouped (Build, Run, Observe, Configure, Workspace); a section the role cannot read is
+ * not shown at all. Collapsed: icons only, each with its name as a tooltip and for screen readers.
+ */
+export function WorkspaceNav({ collapsed = false, onNavigate }: { collapsed?: boolean; onNavigate?: () => void }) {
   const { slug, can } = useWorkspace();
   const pathname = usePathname();
   const base = `/w/${slug}`;
   return (
-    <nav className="workspace-nav" aria-label="Workspace">
-      {ITEMS.filter((item) => can(item.requires)).map((item) => {
-        const href = base + item.path;
-        const active = item.path === "" ? pathname === base : pathname === href || pathname.startsWith(`${href}/`);
-        return (
-          <Link key={item.id} href={href} data-testid={`nav-${item.id}`} className={active ? "active" : undefined} aria-current={active ? "page" : undefined}>
-            {item.label}
-          </Link>
-        );
-      })}
+    <nav className="flex flex-col gap-4 px-2" aria-label="Workspace">
+      {visibleGroups(can).map((group) => (
+        <div key={group.label ?? "home"} className="flex flex-col gap-0.5">
+          {group.label ? <h2 className={cn("px-2 pb-1 text-xs font-medium text-sidebar-foreground/70", collapsed && "sr-only")}>{group.label}</h2> : null}
+          {group.items.map((item) => {
+            const active = isActive(item, base, pathname);
+            const Icon = item.icon;
+            return (
+              <Link
+                key={item.id}
+                href={base + item.path}
+                data-testid={`nav-${item.id}`}
+                aria-current={active ? "page" : undefined}
+                title={collapsed ? item.label : undefined}
+                onClick={onNavigate}
+                className={cn(
+                  "flex h-8 items-center gap-2 rounded-md px-2 text-sm text-sidebar-foreground no-underline outline-none hover:bg-sidebar-accent hover:text-sidebar-accent-foreground focus-visible:ring-2 focus-visible:ring-sidebar-ring",
+                  active && "bg-sidebar-accent font-medium text-sidebar-accent-foreground",
+                  collapsed && "justify-center px-0",
+                )}
+              >
+                <Icon className="size-4 shrink-0" aria-hidden="true" />
+                <span className={cn("truncate", collapsed && "sr-only")}>{item.label}</span>
+              </Link>
+            );
+          })}
+        </div>
+      ))}
     </nav>
   );
 }

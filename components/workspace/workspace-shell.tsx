@@ -1,23 +1,99 @@
 "use client";
 
 import Link from "next/link";
-import { useMemo, type ReactNode } from "react";
+import { usePathname } from "next/navigation";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
+import { MenuIcon, PanelLeftCloseIcon, PanelLeftOpenIcon } from "lucide-react";
 import type { Permission } from "@/lib/permissions";
+import { cn } from "@/lib/cn";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { RoleBadge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
+import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { BudgetAlert } from "@/components/budgets/budget-alert";
+import { useSidebarCollapsed } from "@/components/shell/use-sidebar-collapsed";
 import { WorkspaceContextProvider, type ShellUser, type WorkspaceContextValue } from "./workspace-context";
 import { WorkspaceNav } from "./workspace-nav";
 import { WorkspaceSwitcher } from "./workspace-switcher";
 
+function Brand({ collapsed }: { collapsed?: boolean }) {
+  return (
+    <Link href="/" className="flex items-center gap-2 font-semibold text-sidebar-foreground no-underline" aria-label="Cadre home">
+      <span className="grid size-7 place-items-center rounded-md bg-sidebar-primary text-sm text-sidebar-primary-foreground" aria-hidden="true">
+        C
+      </span>
+      <span className={cn(collapsed && "sr-only")}>Cadre</span>
+    </Link>
+  );
+}
+
+/** What the sidebar holds, on the desktop's rail and in the phone's drawer alike. */
+function SidebarBody({
+  slug,
+  user,
+  value,
+  collapsed,
+  onNavigate,
+}: {
+  slug: string;
+  user: ShellUser;
+  value: WorkspaceContextValue | null;
+  collapsed: boolean;
+  onNavigate?: () => void;
+}) {
+  return (
+    <>
+      <div className={cn("px-3 pt-3", collapsed && "px-2")}>{collapsed ? null : <WorkspaceSwitcher slug={slug} />}</div>
+      <div className="min-h-0 flex-1 overflow-y-auto py-3">
+        {value ? (
+          <WorkspaceContextProvider value={value}>
+            <WorkspaceNav collapsed={collapsed} onNavigate={onNavigate} />
+          </WorkspaceContextProvider>
+        ) : null}
+      </div>
+      <div className={cn("flex flex-col gap-2 border-t border-sidebar-border p-3 text-sm", collapsed && "items-center p-2")}>
+        {collapsed ? null : (
+          <div className="flex min-w-0 items-center gap-2">
+            <Link
+              href="/account"
+              className="min-w-0 flex-1 truncate text-sidebar-foreground"
+              data-testid="user-email"
+              title={user.name ? `${user.name}: account settings` : "Account settings"}
+            >
+              {user.email}
+            </Link>
+            {value ? <RoleBadge role={value.role} testId="current-role" /> : null}
+          </div>
+        )}
+        <div className={cn("flex items-center gap-1", collapsed && "flex-col")}>
+          {collapsed ? null : (
+            <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">
+              Sign-in activity
+            </Link>
+          )}
+          <ThemeToggle />
+          {collapsed ? null : <SignOutButton />}
+        </div>
+      </div>
+    </>
+  );
+}
+
 export function WorkspaceShell({ slug, user, children }: { slug: string; user: ShellUser; children: ReactNode }) {
   const trpc = useTRPC();
   const current = useQuery(trpc.workspaces.current.queryOptions());
+  const [collapsed, toggleCollapsed] = useSidebarCollapsed();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const pathname = usePathname();
+  // the phone's drawer closes when a link in it navigated
+  // biome-ignore lint/correctness/useExhaustiveDependencies: pathname is the trigger
+  useEffect(() => setDrawerOpen(false), [pathname]);
 
   const value = useMemo<WorkspaceContextValue | null>(() => {
     if (!current.data) return null;
@@ -59,37 +135,55 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
   }
 
   return (
-    <div className="app">
-      <header className="app-header">
-        <div className="app-header-inner">
-          <Link href="/" className="brand">
-            <span className="brand-mark" aria-hidden="true">
-              C
-            </span>
-            Cadre
-          </Link>
-          <WorkspaceSwitcher slug={slug} />
-          <div className="header-spacer" />
-          <div className="header-user">
-            {value ? <RoleBadge role={value.role} testId="current-role" /> : null}
-            <Link href="/account" className="header-email" data-testid="user-email" title={user.name ? `${user.name}: account settings` : "Account settings"}>
-              {user.email}
-            </Link>
-            <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">
-              Sign-in activity
-            </Link>
-            <SignOutButton />
-          </div>
+    <div className="flex min-h-screen bg-background text-foreground">
+      <a href="#main" className="sr-only z-50 rounded-md bg-primary px-3 py-2 text-primary-foreground focus:not-sr-only focus:fixed focus:top-2 focus:left-2">
+        Skip to content
+      </a>
+      <aside
+        className={cn(
+          "sticky top-0 hidden h-screen shrink-0 flex-col border-r border-sidebar-border bg-sidebar text-sidebar-foreground transition-[width] md:flex",
+          collapsed ? "w-14" : "w-60",
+        )}
+        data-testid="sidebar"
+        data-collapsed={collapsed ? "true" : "false"}
+      >
+        <div className={cn("flex h-12 items-center justify-between px-3", collapsed && "justify-center px-2")}>
+          {collapsed ? null : <Brand />}
+          <Button
+            variant="ghost"
+            size="icon"
+            onClick={toggleCollapsed}
+            aria-label={collapsed ? "Expand the sidebar (Ctrl+B)" : "Collapse the sidebar (Ctrl+B)"}
+            data-testid="sidebar-toggle"
+          >
+            {collapsed ? <PanelLeftOpenIcon aria-hidden="true" /> : <PanelLeftCloseIcon aria-hidden="true" />}
+          </Button>
         </div>
-        {value ? (
-          <div className="app-header-inner nav-row">
-            <WorkspaceContextProvider value={value}>
-              <WorkspaceNav />
-            </WorkspaceContextProvider>
-          </div>
-        ) : null}
-      </header>
-      <main className="app-main">{body}</main>
+        <SidebarBody slug={slug} user={user} value={value} collapsed={collapsed} />
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="sticky top-0 z-30 flex h-12 items-center gap-2 border-b border-border bg-background px-3 md:hidden">
+          <Sheet open={drawerOpen} onOpenChange={setDrawerOpen}>
+            <SheetTrigger asChild>
+              <Button variant="ghost" size="icon" aria-label="Open the menu" data-testid="sidebar-open">
+                <MenuIcon aria-hidden="true" />
+              </Button>
+            </SheetTrigger>
+            <SheetContent side="left" className="flex w-72 flex-col gap-0 bg-sidebar p-0 text-sidebar-foreground">
+              <SheetTitle className="sr-only">Menu</SheetTitle>
+              <SheetDescription className="sr-only">The workspace's sections and your account</SheetDescription>
+              <div className="flex h-12 items-center px-3">
+                <Brand />
+              </div>
+              <SidebarBody slug={slug} user={user} value={value} collapsed={false} onNavigate={() => setDrawerOpen(false)} />
+            </SheetContent>
+          </Sheet>
+          <Brand />
+        </header>
+        <main id="main" className="app-main w-full min-w-0 flex-1" tabIndex={-1}>
+          {body}
+        </main>
+      </div>
     </div>
   );
 }

@@ -1,0 +1,82 @@
+import {
+  ActivityIcon,
+  BotIcon,
+  BoxesIcon,
+  GaugeIcon,
+  HomeIcon,
+  KeyRoundIcon,
+  LockIcon,
+  type LucideIcon,
+  PlugIcon,
+  ScrollTextIcon,
+  SettingsIcon,
+  SplitIcon,
+  UsersIcon,
+  WalletIcon,
+  WorkflowIcon,
+} from "lucide-react";
+import type { Permission } from "@/lib/permissions";
+
+export interface NavItem {
+  /** the test id is `nav-<id>` */
+  id: string;
+  label: string;
+  /** under /w/<slug> */
+  path: string;
+  requires: Permission;
+  icon: LucideIcon;
+}
+
+export interface NavGroup {
+  label: string | null;
+  items: NavItem[];
+}
+
+/** The workspace's sections, grouped by what people do with them. */
+export const NAV_GROUPS: NavGroup[] = [
+  { label: null, items: [{ id: "overview", label: "Overview", path: "", requires: "settings:read", icon: HomeIcon }] },
+  {
+    label: "Build",
+    items: [
+      { id: "agents", label: "Agents", path: "/agents", requires: "agents:read", icon: BotIcon },
+      { id: "teams", label: "Teams", path: "/teams", requires: "teams:read", icon: WorkflowIcon },
+    ],
+  },
+  { label: "Run", items: [{ id: "runs", label: "Runs", path: "/runs", requires: "runs:read", icon: ActivityIcon }] },
+  {
+    label: "Observe",
+    items: [
+      { id: "usage", label: "Usage", path: "/usage", requires: "usage:read", icon: GaugeIcon },
+      { id: "budgets", label: "Budgets", path: "/budgets", requires: "budgets:read", icon: WalletIcon },
+      { id: "audit", label: "Audit log", path: "/audit", requires: "audit:read", icon: ScrollTextIcon },
+    ],
+  },
+  {
+    label: "Configure",
+    items: [
+      { id: "providers", label: "Providers", path: "/providers", requires: "models:read", icon: PlugIcon },
+      { id: "models", label: "Models", path: "/models", requires: "models:read", icon: BoxesIcon },
+      { id: "routing", label: "Routing", path: "/routing", requires: "models:read", icon: SplitIcon },
+      { id: "vault", label: "Vault", path: "/vault", requires: "secrets:read", icon: LockIcon },
+    ],
+  },
+  {
+    label: "Workspace",
+    items: [
+      { id: "members", label: "Members", path: "/members", requires: "members:read", icon: UsersIcon },
+      { id: "api-keys", label: "API keys", path: "/api-keys", requires: "api_keys:read", icon: KeyRoundIcon },
+      { id: "settings", label: "Settings", path: "/settings", requires: "settings:read", icon: SettingsIcon },
+    ],
+  },
+];
+
+/** The groups with only the items a role may open; groups left empty are dropped. */
+export function visibleGroups(can: (p: Permission) => boolean): NavGroup[] {
+  return NAV_GROUPS.map((g) => ({ ...g, items: g.items.filter((i) => can(i.requires)) })).filter((g) => g.items.length > 0);
+}
+
+/** Whether an item is the page shown (or a page below it). */
+export function isActive(item: NavItem, base: string, pathname: string): boolean {
+  const href = base + item.path;
+  return item.path === "" ? pathname === base : pathname === href || pathname.startsWith(`${href}/`);
+}
