@@ -5,6 +5,7 @@ import { createElement as h } from "react";
 import { cleanup, render, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { Markdown, safeUrl, splitBlocks } from "./markdown";
+import { OutputText } from "./output-text";
 
 afterEach(cleanup);
 
@@ -84,5 +85,16 @@ describe("splitBlocks", () => {
   it("splits at blank lines, never inside a fence", () => {
     expect(splitBlocks("a\nb\n\nc\n\n```\nx\n\ny\n```\n\nz")).toEqual(["a\nb", "c", "```\nx\n\ny\n```", "z"]);
     expect(splitBlocks("a\n\n~~~\nopen\n\nstill")).toEqual(["a", "~~~\nopen\n\nstill"]);
+  });
+});
+
+describe("OutputText", () => {
+  it("shows the output formatted, and its exact raw text on request (what the renderer dropped included)", async () => {
+    const text = "**Done** <context from=x>data</context>";
+    render(h(OutputText, { text, testId: "out" }));
+    expect(screen.getByTestId("out").textContent).toBe("Done data");
+    await userEvent.click(screen.getByTestId("out-raw"));
+    expect(screen.getByTestId("out").textContent).toBe(text);
+    expect(screen.getByTestId("out-raw").getAttribute("aria-pressed")).toBe("true");
   });
 });

@@ -7,7 +7,7 @@ import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { STEP_TEXT_LIMIT, type RunDetailOut, type RunStepOut } from "@/lib/schemas/runs";
 import { Card } from "@/components/ui/card";
-import { Markdown } from "@/components/markdown/markdown";
+import { OutputText } from "@/components/markdown/output-text";
 import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
@@ -179,7 +179,7 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
 function Output({ run, view, title = "Output" }: { run: RunDetailOut; view: RunView; title?: string }) {
   return (
     <Card title={title} testId="run-output">
-      {view.output ? <Markdown text={view.output} testId="run-output-text" /> : null}
+      {view.output ? <OutputText text={view.output} testId="run-output-text" /> : null}
       {run.attributed?.length ? (
         <div className="run-live">
           {run.attributed.map((a) => (
@@ -188,7 +188,7 @@ function Output({ run, view, title = "Output" }: { run: RunDetailOut; view: RunV
                 <code>{a.nodeId}</code>
                 <span>{a.agent}</span>
               </header>
-              <Markdown text={a.output} />
+              <OutputText text={a.output} />
             </section>
           ))}
         </div>
@@ -291,7 +291,7 @@ function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }
       <div>
         <h3>Output</h3>
         {step.output ? (
-          <Markdown text={step.output} testId="run-step-output" />
+          <OutputText text={step.output} testId="run-step-output" />
         ) : (
           <pre className="run-text" data-testid="run-step-output">
             —
