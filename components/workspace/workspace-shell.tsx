@@ -24,7 +24,7 @@ import { WorkspaceSwitcher } from "./workspace-switcher";
 
 function Brand({ collapsed }: { collapsed?: boolean }) {
   return (
-    <Link href="/" className="flex items-center gap-2 font-semibold text-sidebar-foreground no-underline" aria-label="Cadre home">
+    <Link href="/" className="flex items-center gap-2 font-semibold text-sidebar-foreground no-underline">
       <span className="grid size-7 place-items-center rounded-md bg-sidebar-primary text-sm text-sidebar-primary-foreground" aria-hidden="true">
         C
       </span>

@@ -1,0 +1,78 @@
+/**
+ * Every main page in both themes, at a desktop (1440 px) and a phone (390 px) width: an accessibility check (axe,
+ * WCAG 2 A/AA rules) and a screenshot kept as an artefact of the run (test-results/). The sidebar is a rail on the
+ * desktop and a drawer on the phone.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { createWorkspace, person, signUp } from "./support";
+
+const PAGES = [
+  "",
+  "/agents",
+  "/teams",
+  "/runs",
+  "/usage",
+  "/budgets",
+  "/audit",
+  "/providers",
+  "/models",
+  "/routing",
+  "/vault",
+  "/members",
+  "/api-keys",
+  "/settings",
+];
+
+async function axeFindings(page: Page) {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} element(s), e.g. ${v.nodes[0]?.target.join(" ")}`);
+}
+
+/** A full-page screenshot in the test's output directory (test-results/), attached to the report. */
+async function shot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(name);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+test("main pages: accessible in both themes, laid out at 1440 and 390 px", async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  const stamp = Date.now().toString(36);
+  await signUp(page, person("Pages"));
+  await page.waitForURL(/\/new$/);
+  await createWorkspace(page, "Page Tour", `tour-${stamp}`);
+  const base = `/w/tour-${stamp}`;
+  const findings: string[] = [];
+  for (const theme of ["light", "dark"] as const) {
+    await page.evaluate((t) => localStorage.setItem("theme", t), theme);
+    for (const path of PAGES) {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.goto(base + path);
+      await expect(page.getByTestId("sidebar")).toBeVisible();
+      await page.waitForLoadState("networkidle");
+      await expect(page.locator("html")).toHaveClass(new RegExp(theme));
+      for (const f of await axeFindings(page)) findings.push(`${theme} ${path || "/"}: ${f}`);
+      await testInfo.attach(`${theme}-1440${path.replaceAll("/", "-") || "-overview"}.png`, {
+        body: await page.screenshot({ fullPage: true }),
+        contentType: "image/png",
+      });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await expect(page.getByTestId("sidebar")).toBeHidden();
+      await expect(page.getByTestId("sidebar-open")).toBeVisible();
+      await testInfo.attach(`${theme}-390${path.replaceAll("/", "-") || "-overview"}.png`, {
+        body: await page.screenshot({ fullPage: true }),
+        contentType: "image/png",
+      });
+    }
+  }
+  // the phone's drawer opens, navigates and closes
+  await page.getByTestId("sidebar-open").click();
+  await page.getByRole("dialog").getByTestId("nav-runs").click();
+  await page.waitForURL(new RegExp(`${base}/runs$`));
+  await expect(page.getByRole("dialog")).toBeHidden();
+  testInfo.annotations.push({ type: "axe", description: findings.length ? findings.join("\n") : "no serious or critical findings" });
+  expect(findings, findings.join("\n")).toEqual([]);
+});
