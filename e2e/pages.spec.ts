@@ -55,17 +55,11 @@ test("main pages: accessible in both themes, laid out at 1440 and 390 px", async
       await page.waitForLoadState("networkidle");
       await expect(page.locator("html")).toHaveClass(new RegExp(theme));
       for (const f of await axeFindings(page)) findings.push(`${theme} ${path || "/"}: ${f}`);
-      await testInfo.attach(`${theme}-1440${path.replaceAll("/", "-") || "-overview"}.png`, {
-        body: await page.screenshot({ fullPage: true }),
-        contentType: "image/png",
-      });
+      await shot(page, testInfo, `${theme}-1440${path.replaceAll("/", "-") || "-overview"}.png`);
       await page.setViewportSize({ width: 390, height: 844 });
       await expect(page.getByTestId("sidebar")).toBeHidden();
       await expect(page.getByTestId("sidebar-open")).toBeVisible();
-      await testInfo.attach(`${theme}-390${path.replaceAll("/", "-") || "-overview"}.png`, {
-        body: await page.screenshot({ fullPage: true }),
-        contentType: "image/png",
-      });
+      await shot(page, testInfo, `${theme}-390${path.replaceAll("/", "-") || "-overview"}.png`);
     }
   }
   // the phone's drawer opens, navigates and closes

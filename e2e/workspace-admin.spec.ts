@@ -127,6 +127,8 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await expect(guest.getByTestId("form-error")).toContainText("already been used");
   // sign out
   await guest.goto(`/w/alpha-${stamp}`);
+  // the workspace loaded (its queries answered) before signing out, so none of them lands after it
+  await expect(guest.getByTestId("nav-members")).toBeVisible();
   await guest.getByTestId("sign-out").click();
   await guest.waitForURL(/\/sign-in(\?.*)?$/);
   // wrong password
