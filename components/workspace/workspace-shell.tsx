@@ -71,7 +71,7 @@ function SidebarBody({
             {value ? <RoleBadge role={value.role} testId="current-role" /> : null}
           </div>
         )}
-        <div className={cn("flex items-center gap-1", collapsed && "flex-col")}>
+        <div className={cn("flex flex-wrap items-center gap-1", collapsed && "flex-col")}>
           {collapsed ? null : (
             <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">
               Sign-in activity
