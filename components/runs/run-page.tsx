@@ -7,7 +7,7 @@ import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { STEP_TEXT_LIMIT, type RunDetailOut, type RunStepOut } from "@/lib/schemas/runs";
 import { Card } from "@/components/ui/card";
-import { OutputText } from "@/components/markdown/output-text";
+import { OutputText } from "@/components/markdown/lazy-output-text";
 import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
