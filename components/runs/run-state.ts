@@ -366,16 +366,7 @@ export function elapsedMs(startedAt: Date | null, finishedAt: Date | null, now: 
   return Math.max(0, end - startedAt.getTime());
 }
 
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "—";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.floor(s % 60);
-  if (m < 60) return `${m}m ${String(rest).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
-}
+export { formatDuration } from "@/lib/duration";
 
 /** Cost so far; "—" before anything is known. */
 export function formatCost(usd: number | null | undefined): string {

@@ -15,6 +15,7 @@ import { routingRouter } from "./routers/routing";
 import { agentsRouter } from "./routers/agents";
 import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
+import { overviewRouter } from "./routers/overview";
 
 export const appRouter = router({
   auth: authRouter,
@@ -33,6 +34,7 @@ export const appRouter = router({
   agents: agentsRouter,
   teams: teamsRouter,
   runs: runsRouter,
+  overview: overviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

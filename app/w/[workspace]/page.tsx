@@ -1,5 +1,5 @@
-import { WorkspaceOverview } from "@/components/workspace/overview";
+import { OverviewPage } from "@/components/overview/overview-page";
 
 export default function WorkspaceOverviewPage() {
-  return <WorkspaceOverview />;
+  return <OverviewPage />;
 }

@@ -22,6 +22,7 @@ import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } f
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
+import { getOverviewRoute } from "./overview";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { cancelRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
 
@@ -32,6 +33,7 @@ import { cancelRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listR
 export const restRoutes: AnyRestRoute[] = [
   getMe,
   getWorkspaceRoute,
+  getOverviewRoute,
   updateWorkspaceRoute,
   deleteWorkspaceRoute,
   getRetentionRoute,
