@@ -260,4 +260,13 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await page.getByTestId("run-row").first().getByTestId("run-row-link").click();
   await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
   await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+
+  // a finished run runs again, with the versions it pinned, as a new run; the team's page lists its runs
+  const rerunOf = page.url();
+  await page.getByTestId("run-rerun").click();
+  await page.getByTestId("run-rerun-pinned").click();
+  await page.waitForURL((url) => /\/runs\/run_[^/]+$/.test(url.pathname) && url.href !== rerunOf);
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
+  await page.goto(`/w/${slug}/teams/pipeline`);
+  await expect(page.getByTestId("target-recent-runs").getByTestId("compact-run")).toHaveCount(3);
 });

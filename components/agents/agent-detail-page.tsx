@@ -1,5 +1,6 @@
 "use client";
 
+import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
@@ -89,6 +90,7 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {a.archivedAt ? null : <StartRunForm target={{ agent: a.slug }} />}
           <AgentForm key={a.id} agent={a} />
+          <TargetRecentRuns target={{ agent: a.slug }} />
           <AgentHistory agent={a} />
           {can("agents:delete") && !a.archivedAt ? <ArchiveAgent agent={a} /> : null}
         </div>

@@ -2,12 +2,9 @@ import Link from "next/link";
 import { ActivityIcon } from "lucide-react";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
-import { RunStatusBadge } from "@/components/runs/labels";
-import { formatDuration } from "@/lib/duration";
+import { CompactRunList } from "@/components/runs/compact-run-list";
 import type { RunOut } from "@/lib/schemas/runs";
-import { formatUsd } from "@/lib/usd";
 
 /** The newest runs, by what they ran. */
 export function RecentRuns({ runs }: { runs: RunOut[] }) {
@@ -32,28 +29,7 @@ export function RecentRuns({ runs }: { runs: RunOut[] }) {
             }
           />
         ) : (
-          <ul className="grid divide-y">
-            {runs.map((run) => {
-              const target = run.targetType === "team" ? run.team : run.agent;
-              return (
-                <li key={run.id} className="flex items-center justify-between gap-3 py-2">
-                  <div className="grid min-w-0 gap-0.5">
-                    <Link
-                      className="truncate font-medium underline-offset-4 hover:underline"
-                      href={`/w/${slug}/runs/${run.id}`}
-                      data-testid="overview-recent-run"
-                    >
-                      {target?.name ?? run.targetType}
-                    </Link>
-                    <span className="text-xs text-muted-foreground">
-                      {run.targetType} · {formatDateTime(run.createdAt)} · {formatDuration(run.durationMs)} · {formatUsd(run.costUsd)}
-                    </span>
-                  </div>
-                  <RunStatusBadge status={run.status} />
-                </li>
-              );
-            })}
-          </ul>
+          <CompactRunList runs={runs} slug={slug} />
         )}
       </CardContent>
     </Card>

@@ -5,6 +5,7 @@ import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "rea
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
+import { RerunButton } from "./rerun-button";
 import { STEP_TEXT_LIMIT, type RunDetailOut, type RunStepOut } from "@/lib/schemas/runs";
 import { Card } from "@/components/ui/card";
 import { OutputText } from "@/components/markdown/lazy-output-text";
@@ -519,6 +520,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
             {cancel.isPending || run.cancelRequestedAt ? "Cancelling…" : "Cancel run"}
           </button>
         ) : null}
+        {terminal && can("runs:create") ? <RerunButton runId={runId} slug={slug} /> : null}
       </div>
       <FormError message={cancel.error ? errorMessage(cancel.error) : null} />
 

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useMemo, useState } from "react";
+import { useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
@@ -40,7 +41,14 @@ const NO_FILTERS: Filters = { team: "", agent: "", status: "", from: "", to: "" 
 function RunsTable() {
   const trpc = useTRPC();
   const { slug } = useWorkspace();
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const params = useSearchParams();
+  // a link can open the list filtered (?team=, ?agent=, ?status=), e.g. a team's "All its runs"
+  const [filters, setFilters] = useState<Filters>(() => ({
+    ...NO_FILTERS,
+    team: params.get("team") ?? "",
+    agent: params.get("agent") ?? "",
+    status: RUN_STATUSES.find((s) => s === params.get("status")) ?? "",
+  }));
   const { teams, agents } = useTeamsAndAgents();
 
   const input = useMemo(

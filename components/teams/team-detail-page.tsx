@@ -1,5 +1,6 @@
 "use client";
 
+import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
@@ -78,6 +79,7 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
           {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
           <TeamEstimateCard team={t.id} />
           <TeamEditor key={t.id} team={t} />
+          <TargetRecentRuns target={{ team: t.slug }} />
           <TeamHistory team={t} />
           {can("teams:delete") && !t.archivedAt ? <ArchiveTeam team={t} /> : null}
         </div>

@@ -235,6 +235,20 @@ export type ListRunsInput = z.input<typeof listRunsInputSchema>;
 
 export const runRefInputSchema = z.strictObject({ runId: runIdSchema });
 
+/** A re-run: the same input, model policy override and budget as an earlier run, on its versions or the current ones. */
+export const RERUN_VERSIONS = ["pinned", "current"] as const;
+export const rerunBodySchema = z.strictObject({
+  versions: z
+    .enum(RERUN_VERSIONS)
+    .default("pinned")
+    .describe("pinned: the team's and agents' versions the run pinned (default); current: their current versions"),
+});
+export const rerunInputSchema = rerunBodySchema.safeExtend({
+  runId: runIdSchema,
+  idempotencyKey: idempotencyKeySchema.optional().describe("One key per intended run (lib/idempotency.ts)"),
+});
+export type RerunInput = z.input<typeof rerunInputSchema>;
+
 /** A step of a run: its id (stp_...) or its stepId (URL-encoded in a path). */
 export const runStepRefSchema = text().min(1).max(500).describe("The step's id (stp_...) or its stepId");
 

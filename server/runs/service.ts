@@ -17,7 +17,7 @@ import { assertWithinBudget } from "@/server/ledger/budget-check";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { getAgentVersion } from "@/server/agents/service";
 import { assertRunWithinStepLimit } from "@/server/teams/step-limit";
-import { pinTeam } from "@/server/teams/pinning";
+import { pinTeam, repinTeam } from "@/server/teams/pinning";
 import { infeasibleRunError, preflight, type PreflightInput, tokensOf } from "@/server/teams/preflight";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
@@ -161,6 +161,10 @@ export interface StartRunOptions {
    * so that its first steps stream their text too (server/jobs/watchers.ts).
    */
   watched?: boolean;
+  /** run exactly these versions (a re-run of an earlier run with its pins) instead of the current ones */
+  pins?: RunPins;
+  /** the run this one repeats (recorded in the audit entry) */
+  rerunOf?: string;
 }
 
 /** Starts a run of a team or a single agent; returns at once with the queued run. */
@@ -173,7 +177,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let names: Names;
   let checked: Pick<PreflightInput, "spec" | "teams" | "agents"> & { what: string };
   if (data.team) {
-    const pinned = await pinTeam(ctx, data.team);
+    const pinned = options.pins?.team ? await repinTeam(ctx, { ...options.pins, team: options.pins.team }) : await pinTeam(ctx, data.team);
     const stepLimit = pinned.stepLimit; // the workspace's, read with the team
     // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
     assertRunWithinStepLimit(pinned, stepLimit);
@@ -193,7 +197,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     };
     names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
-    const agent = await getAgentVersion(ctx, data.agent!);
+    const agent = options.pins?.agent ? await pinnedAgentVersion(ctx, options.pins.agent) : await getAgentVersion(ctx, data.agent!);
     pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} }; // one step: no limit to pin
     target = { agentId: agent.agentId, agentVersion: agent.version };
     // the agent's name is its current version's (every save writes both)
@@ -268,6 +272,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       agent: pins.agent?.slug ?? null,
       agentVersion: pins.agent?.version ?? null,
       budgetUsd: data.budgetUsd ?? null,
+      ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
     },
   });
   // the run, its first event and the audit row in one statement (one round trip, atomic)
@@ -297,6 +302,12 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   await dispatch(row);
   // the run as queued (an executor may already have picked it up: its status moves on in getRun and the events)
   return toRun(row, names);
+}
+
+/** An agent's pinned version for a new run: the agent must still exist unarchived, as for any new run. */
+async function pinnedAgentVersion(ctx: TenantContext, pin: { id: string; version: number }) {
+  await getAgentVersion(ctx, pin.id); // NOT_FOUND / CONFLICT (archived)
+  return getAgentVersion(ctx, pin.id, pin.version);
 }
 
 /** Hands a queued run to Inngest, or to the executor of this process (another process's executor polls). */

@@ -203,3 +203,22 @@ export async function pinnedTeamFromVersions(
   const agents = await agentsRead;
   return { teamId: root.teamId, slug: root.slug, version: root.version, spec: root.spec, agents, teams };
 }
+
+/**
+ * The versions an earlier run pinned, for a new run of them (a re-run "with the same versions"): like
+ * `pinnedTeamFromVersions`, but the team must still exist unarchived (as for any new run), and the workspace's
+ * step limit is today's.
+ */
+export async function repinTeam(
+  ctx: TenantContext,
+  pins: { team: { id: string; version: number }; agents: Record<string, number>; teams: Record<string, number> },
+): Promise<PinnedTeam & { name: string; stepLimit: number }> {
+  const [team, workspace] = await Promise.all([
+    db(ctx).team.findFirst({ where: { id: pins.team.id, workspaceId: ctx.workspaceId }, select: { slug: true, name: true, archivedAt: true } }),
+    db(ctx).workspace.findUnique({ where: { id: ctx.workspaceId }, select: { runStepLimit: true } }),
+  ]);
+  if (!team) throw new AppError("NOT_FOUND", "Team not found");
+  if (team.archivedAt) throw new AppError("CONFLICT", `Team "${team.slug}" is archived`);
+  const pinned = await pinnedTeamFromVersions(ctx, pins.team.id, pins.team.version, pins);
+  return { ...pinned, name: team.name, stepLimit: effectiveRunStepLimit(workspace?.runStepLimit ?? null) };
+}

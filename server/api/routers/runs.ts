@@ -5,6 +5,7 @@ import {
   listRunsInputSchema,
   runDetailSchema,
   runEventSchema,
+  rerunInputSchema,
   runRefInputSchema,
   runSchema,
   runStepInputSchema,
@@ -14,6 +15,7 @@ import {
 } from "@/lib/schemas/runs";
 import { idempotentCall } from "@/server/idempotency/store";
 import { pageOf } from "@/lib/schemas/common";
+import { rerunRun } from "@/server/runs/rerun";
 import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
 
 export const runsRouter = router({
@@ -45,6 +47,14 @@ export const runsRouter = router({
     .mutation(({ ctx, input }) => {
       const { idempotencyKey, ...rest } = input;
       return idempotentCall(ctx.tenant, "runs.start", idempotencyKey, rest, () => startRun(ctx.tenant, rest, { watched: true }));
+    }),
+  /** a new run of a finished run's input, on the versions it pinned or the current ones; the web app opens its page */
+  rerun: workspaceProcedure("runs:create")
+    .input(rerunInputSchema)
+    .output(runSchema)
+    .mutation(({ ctx, input }) => {
+      const { idempotencyKey, runId, versions } = input;
+      return idempotentCall(ctx.tenant, "runs.rerun", idempotencyKey, { runId, versions }, () => rerunRun(ctx.tenant, runId, versions, { watched: true }));
     }),
   cancel: workspaceProcedure("runs:cancel")
     .input(runRefInputSchema)

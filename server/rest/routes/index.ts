@@ -24,7 +24,7 @@ import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTe
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
-import { cancelRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
+import { cancelRunRoute, rerunRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
 
 /**
  * Every API-key route (JSON and event streams), for the OpenAPI document and the permission table test. Every
@@ -94,6 +94,7 @@ export const restRoutes: AnyRestRoute[] = [
   listRunStepsRoute,
   getRunStepRoute,
   cancelRunRoute,
+  rerunRunRoute,
   listRunEventsRoute,
   getEgressListsRoute,
   updateEgressListsRoute,

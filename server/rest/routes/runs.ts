@@ -2,10 +2,12 @@ import { z } from "zod";
 import { defineRoute, defineStreamRoute } from "../define";
 import { MAX_INT4 } from "@/lib/schemas/text";
 import { streamRunEvents } from "@/server/runs/sse";
+import { rerunRun } from "@/server/runs/rerun";
 import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
 import {
   listRunsInputSchema,
   MAX_RUN_START_BODY_BYTES,
+  rerunBodySchema,
   runDetailQuerySchema,
   runDetailSchema,
   runEventSchema,
@@ -102,6 +104,22 @@ export const cancelRunRoute = defineRoute({
   idempotent: false,
   errors: ["CONFLICT"],
   handler: ({ ctx, params }) => cancelRun(ctx, params.runId),
+});
+
+export const rerunRunRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/runs/{runId}/rerun",
+  summary:
+    "Re-run a finished run: a new run with its input, model policy override and budget, on the versions it pinned (default) or the current ones (`versions: current`); the earlier run is unchanged",
+  tag: "Runs",
+  requires: "runs:create",
+  params: runParams,
+  body: rerunBodySchema,
+  status: 201,
+  response: runSchema,
+  idempotent: true,
+  errors: ["NOT_FOUND", "CONFLICT", "BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "RUN_INFEASIBLE", "UPSTREAM_ERROR"],
+  handler: ({ ctx, params, body }) => rerunRun(ctx, params.runId, body.versions),
 });
 
 export const RUN_EVENTS_STREAM =
