@@ -22,6 +22,7 @@ const PAGES = [
   "/members",
   "/api-keys",
   "/settings",
+  "/setup",
 ];
 
 async function axeFindings(page: Page) {

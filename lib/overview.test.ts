@@ -20,7 +20,7 @@ describe("the overview's shaping", () => {
       { item: "create_agent", done: false },
     ]);
     expect(steps.map((s) => [s.item, s.path, s.requires, s.done])).toEqual([
-      ["connect_model", "/providers", "models:manage", true],
+      ["connect_model", "/setup", "models:manage", true],
       ["create_agent", "/agents", "agents:create", false],
     ]);
   });

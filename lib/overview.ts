@@ -21,8 +21,8 @@ const STEPS: Record<ChecklistItem, Omit<ChecklistStep, "item" | "done">> = {
   connect_model: {
     title: "Connect a model provider",
     text: "Paste a provider's API key (kept in the vault); its models join the catalog with their prices, and the simulator steps aside.",
-    path: "/providers",
-    action: "Add a provider",
+    path: "/setup",
+    action: "Set up with a key",
     requires: "models:manage",
   },
   create_agent: {

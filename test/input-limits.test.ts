@@ -3,6 +3,7 @@
  * count and array length of JSON bodies, integers bounded by their column, and names that refuse text-direction and
  * invisible characters.
  */
+import { MAX_BUNDLE_TEXT } from "@/lib/schemas/team-bundle";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -79,6 +80,7 @@ async function send(file: string, method: string, url: string, body: { bytes?: n
 function limitOf(url: string, method: string): number {
   if (url.startsWith("/api/inngest")) return INNGEST_MAX_BODY_BYTES;
   if (url === "/api/v1/runs" && method === "POST") return MAX_RUN_START_BODY_BYTES;
+  if (url === "/api/v1/team-bundles" && method === "POST") return MAX_BUNDLE_TEXT;
   return 4096;
 }
 

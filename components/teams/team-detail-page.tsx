@@ -1,5 +1,6 @@
 "use client";
 
+import { ExportTeamButton } from "./export-team-button";
 import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
@@ -66,7 +67,12 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
     >
       {(t) => (
         <div className="page" data-testid="team-page" data-slug={t.slug}>
-          <ResourceHeader backHref={`/w/${slug}/teams`} backLabel="← Teams" title={t.name}>
+          <ResourceHeader
+            backHref={`/w/${slug}/teams`}
+            backLabel="← Teams"
+            title={t.name}
+            actions={can("agents:read") ? <ExportTeamButton team={t.slug} /> : null}
+          >
             <code>{t.slug}</code> · {TOPOLOGY_LABELS[t.topology]} · version {t.currentVersion}{" "}
             {t.archivedAt ? (
               <Badge tone="neutral" testId="team-archived">

@@ -15,6 +15,8 @@ import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { TOPOLOGY_LABELS } from "./spec-draft";
 import { TeamEditor } from "./team-editor";
+import { TemplateGallery } from "./template-gallery";
+import { ImportTeamDialog } from "./import-team-dialog";
 
 function TeamsTable() {
   const trpc = useTRPC();
@@ -87,6 +89,12 @@ export function TeamsPage() {
     <div className="page">
       <div className="page-header">
         <h1>Teams</h1>
+        {can("teams:create") && can("agents:create") ? (
+          <div className="flex flex-wrap items-center gap-2">
+            <TemplateGallery />
+            <ImportTeamDialog />
+          </div>
+        ) : null}
       </div>
       {can("teams:read") ? <TeamsTable /> : <NoAccess>Your role cannot see the teams of this workspace.</NoAccess>}
       {can("teams:create") && can("agents:read") ? <TeamEditor /> : null}

@@ -49,7 +49,19 @@ export function ResourcePage<T>({
 }
 
 /** The header of a resource page: a link back to the list, the resource's name, and a line of facts about it. */
-export function ResourceHeader({ backHref, backLabel, title, children }: { backHref: string; backLabel: string; title: ReactNode; children: ReactNode }) {
+export function ResourceHeader({
+  backHref,
+  backLabel,
+  title,
+  actions,
+  children,
+}: {
+  backHref: string;
+  backLabel: string;
+  title: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <div className="page-header">
       <div>
@@ -59,6 +71,7 @@ export function ResourceHeader({ backHref, backLabel, title, children }: { backH
         <h1>{title}</h1>
         <p className="muted small">{children}</p>
       </div>
+      {actions ? <div className="flex flex-wrap items-center gap-2">{actions}</div> : null}
     </div>
   );
 }

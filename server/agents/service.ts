@@ -91,7 +91,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
   };
 }
 
-function toAgent(row: AgentWithCurrent): AgentOutput {
+export function toAgent(row: AgentWithCurrent): AgentOutput {
   const v = row.versions[0];
   if (!v) throw new AppError("INTERNAL", `Agent ${row.id} has no version`);
   const current = toAgentVersion(row, v);
@@ -144,43 +144,50 @@ export async function getAgent(ctx: TenantContext, ref: string): Promise<AgentOu
 export async function createAgent(ctx: TenantContext, input: z.input<typeof createAgentInputSchema>): Promise<AgentOutput> {
   const data = createAgentInputSchema.parse(input);
   await checkPolicyReferences(ctx, data.modelPolicy);
-  const agentId = newId("agt");
   try {
-    const row = await db(ctx).$transaction(async (tx) => {
-      await tx.agent.create({ data: { id: agentId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
-      await tx.agentVersion.create({
-        data: {
-          id: newId("agv"),
-          workspaceId: ctx.workspaceId,
-          agentId,
-          version: 1,
-          name: data.name,
-          roleDescription: data.roleDescription,
-          instructions: data.instructions,
-          modelPolicy: data.modelPolicy as Prisma.InputJsonValue,
-          maxOutputTokens: data.maxOutputTokens,
-          temperature: data.temperature,
-          outageWaitSeconds: data.outageWaitSeconds,
-          callTimeoutSeconds: data.callTimeoutSeconds,
-          contextBudget: jsonOrNull(data.contextBudget),
-          allowedTools: data.allowedTools,
-          memoryScope: data.memoryScope,
-          createdById: actorUserId(ctx),
-        },
-      });
-      await recordAudit(
-        ctx,
-        { action: "agent.create", targetType: "agent", targetId: agentId, metadata: { slug: data.slug, name: data.name, version: 1 } },
-        tx,
-      );
-      return tx.agent.findFirstOrThrow({ where: { id: agentId }, include: withCurrent });
-    });
+    const row = await db(ctx).$transaction((tx) => insertAgent(ctx, tx, data));
     return toAgent(row);
   } catch (error) {
-    if (prismaCode(error) === "P2002")
-      throw new AppError("CONFLICT", `An agent with the slug "${data.slug}" already exists in this workspace (archived agents keep their slugs)`);
-    throw error;
+    throw agentSlugTaken(error, data.slug);
   }
+}
+
+/** A P2002 on an agent's insert as the CONFLICT people read; any other error as it was. */
+export function agentSlugTaken(error: unknown, slug: string): unknown {
+  if (prismaCode(error) === "P2002")
+    return new AppError("CONFLICT", `An agent with the slug "${slug}" already exists in this workspace (archived agents keep their slugs)`);
+  return error;
+}
+
+/**
+ * Writes a new agent with its version 1 and the `agent.create` audit entry in the caller's transaction (the input
+ * parsed and its model policy's references checked by the caller).
+ */
+export async function insertAgent(ctx: TenantContext, tx: Prisma.TransactionClient, data: z.output<typeof createAgentInputSchema>) {
+  const agentId = newId("agt");
+  await tx.agent.create({ data: { id: agentId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
+  await tx.agentVersion.create({
+    data: {
+      id: newId("agv"),
+      workspaceId: ctx.workspaceId,
+      agentId,
+      version: 1,
+      name: data.name,
+      roleDescription: data.roleDescription,
+      instructions: data.instructions,
+      modelPolicy: data.modelPolicy as Prisma.InputJsonValue,
+      maxOutputTokens: data.maxOutputTokens,
+      temperature: data.temperature,
+      outageWaitSeconds: data.outageWaitSeconds,
+      callTimeoutSeconds: data.callTimeoutSeconds,
+      contextBudget: jsonOrNull(data.contextBudget),
+      allowedTools: data.allowedTools,
+      memoryScope: data.memoryScope,
+      createdById: actorUserId(ctx),
+    },
+  });
+  await recordAudit(ctx, { action: "agent.create", targetType: "agent", targetId: agentId, metadata: { slug: data.slug, name: data.name, version: 1 } }, tx);
+  return tx.agent.findFirstOrThrow({ where: { id: agentId }, include: withCurrent });
 }
 
 type VersionFields = Pick<AgentVersionOut, AgentVersionField>;

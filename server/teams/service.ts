@@ -63,47 +63,63 @@ export async function createTeam(ctx: TenantContext, input: z.input<typeof creat
     throw validationError([...zodProblems(envelope.error, ""), ...issues]);
   }
   const data = envelope.data;
-  const teamId = newId("team");
   const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
   try {
-    let estimate: RunEstimate | undefined;
-    const row = await db(ctx).$transaction(async (tx) => {
-      await lockTeamGraph(ctx, tx);
-      if (await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, slug: data.slug }, select: { id: true } })) {
-        throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
-      }
-      const checked = await specProblems(ctx, data.spec, { slug: data.slug }, tx, "spec.", routing);
-      const spec = checked.spec;
-      if (checked.issues.length > 0 || !spec) throw validationError(checked.issues);
-      estimate = checked.estimate;
-      const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
-      if (tooLarge) throw tooLarge;
-      await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
-      await tx.teamVersion.create({
-        data: {
-          id: newId("tmv"),
-          workspaceId: ctx.workspaceId,
-          teamId,
-          version: 1,
-          name: data.name,
-          description: data.description,
-          spec: spec as Prisma.InputJsonValue,
-          createdById: actorUserId(ctx),
-        },
-      });
-      await recordAudit(
-        ctx,
-        { action: "team.create", targetType: "team", targetId: teamId, metadata: { slug: data.slug, name: data.name, topology: spec.topology, version: 1 } },
-        tx,
-      );
-      return tx.team.findFirstOrThrow({ where: { id: teamId }, include: withCurrent });
-    });
-    return { ...toTeam(row), estimate: estimate! };
+    const { row, estimate } = await db(ctx).$transaction((tx) => insertTeam(ctx, tx, data, routing));
+    return { ...toTeam(row), estimate };
   } catch (error) {
-    if (prismaCode(error) === "P2002")
-      throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
-    throw error;
+    throw teamSlugTaken(error, data.slug);
   }
+}
+
+/** A P2002 on a team's insert as the CONFLICT people read; any other error as it was. */
+export function teamSlugTaken(error: unknown, slug: string): unknown {
+  if (prismaCode(error) === "P2002")
+    return new AppError("CONFLICT", `A team with the slug "${slug}" already exists in this workspace (archived teams keep their slugs)`);
+  return error;
+}
+
+/**
+ * Validates and writes a new team with its version 1 and the `team.create` audit entry in the caller's transaction:
+ * agents written earlier in the same transaction count as existing (a bundle's import).
+ */
+export async function insertTeam(
+  ctx: TenantContext,
+  tx: Tx,
+  data: z.output<typeof createTeamInputSchema>,
+  routing: Awaited<ReturnType<typeof routingSnapshot>>,
+  pathPrefix = "spec.",
+) {
+  await lockTeamGraph(ctx, tx);
+  if (await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, slug: data.slug }, select: { id: true } })) {
+    throw new AppError("CONFLICT", `A team with the slug "${data.slug}" already exists in this workspace (archived teams keep their slugs)`);
+  }
+  const checked = await specProblems(ctx, data.spec, { slug: data.slug }, tx, pathPrefix, routing);
+  const spec = checked.spec;
+  if (checked.issues.length > 0 || !spec) throw validationError(checked.issues);
+  const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
+  if (tooLarge) throw tooLarge;
+  const teamId = newId("team");
+  await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
+  await tx.teamVersion.create({
+    data: {
+      id: newId("tmv"),
+      workspaceId: ctx.workspaceId,
+      teamId,
+      version: 1,
+      name: data.name,
+      description: data.description,
+      spec: spec as Prisma.InputJsonValue,
+      createdById: actorUserId(ctx),
+    },
+  });
+  await recordAudit(
+    ctx,
+    { action: "team.create", targetType: "team", targetId: teamId, metadata: { slug: data.slug, name: data.name, topology: spec.topology, version: 1 } },
+    tx,
+  );
+  const row = await tx.team.findFirstOrThrow({ where: { id: teamId }, include: withCurrent });
+  return { row, estimate: checked.estimate as RunEstimate };
 }
 
 /**

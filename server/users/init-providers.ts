@@ -8,11 +8,8 @@
 import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
-import { AppError } from "@/lib/errors";
 import type { ProviderKind } from "@/lib/schemas/models";
-import { createSecret } from "@/server/vault/service";
-import { createProvider } from "@/server/models/providers";
-import { addProviderModels, listProviderModels } from "@/server/models/provider-models";
+import { connectProvider } from "@/server/models/connect-provider";
 
 export type InitProviderKind = Extract<ProviderKind, "openai" | "anthropic" | "google" | "mistral" | "openai_compatible">;
 
@@ -60,13 +57,6 @@ async function alreadyDone(ctx: TenantContext, p: InitProvider): Promise<boolean
   return (await db(ctx).provider.count({ where: { workspaceId: ctx.workspaceId, kind: p.kind, baseUrl: p.baseUrl ?? null } })) > 0;
 }
 
-/** A provider name not taken in the workspace yet. */
-async function freeName(ctx: TenantContext, base: string): Promise<string> {
-  const taken = new Set((await db(ctx).provider.findMany({ where: { workspaceId: ctx.workspaceId }, select: { name: true } })).map((p) => p.name));
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) if (!taken.has(`${base} ${i}`)) return `${base} ${i}`;
-}
-
 /** Sets up each provider once (see the header); a failing model list is a warning, not a failed start. */
 export async function initialiseProviders(ctx: TenantContext, providers: InitProvider[]): Promise<InitProviderResult[]> {
   const results: InitProviderResult[] = [];
@@ -76,34 +66,12 @@ export async function initialiseProviders(ctx: TenantContext, providers: InitPro
       results.push({ kind: p.kind, status: "exists", models: 0 });
       continue;
     }
-    const secret = p.apiKey
-      ? await createSecret(ctx, { name: label.variable, description: `${label.name} API key, stored from the environment at start-up`, value: p.apiKey })
-      : null;
-    const provider = await createProvider(ctx, {
-      name: await freeName(ctx, label.name),
-      kind: p.kind,
-      ...(p.baseUrl ? { baseUrl: p.baseUrl } : {}),
-      ...(secret ? { secretId: secret.id } : {}),
+    const { provider, models, warning } = await connectProvider(ctx, p, {
+      secretName: label.variable,
+      secretDescription: `${label.name} API key, stored from the environment at start-up`,
+      onListFailure: "keep",
     });
-    let models = 0;
-    let warning: string | undefined;
-    try {
-      const available = await listProviderModels(ctx, provider.id);
-      // known models only (their prices are known), not deprecated or retired ones; on a local OpenAI-compatible
-      // server (Ollama, vLLM…) every model, free
-      const free = p.kind === "openai_compatible" && provider.isLocal;
-      const chosen = available.models.filter((m) => !m.inCatalog && (m.known ? !m.known.deprecatedAt && !m.known.retiredAt : free));
-      if (chosen.length) {
-        const { added } = await addProviderModels(ctx, provider.id, {
-          models: chosen.map((m) => (m.known ? { modelId: m.modelId } : { modelId: m.modelId, inputPrice: 0, outputPrice: 0 })),
-        });
-        models = added.length;
-      }
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      warning = error.message;
-    }
-    results.push({ kind: p.kind, status: "created", provider: provider.name, models, ...(warning ? { warning } : {}) });
+    results.push({ kind: p.kind, status: "created", provider: provider.name, models: models.length, ...(warning ? { warning } : {}) });
     if (warning) logger.warn({ provider: provider.name, reason: warning }, "headless init: the provider's models could not be listed; add them in the app");
   }
   return results;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { connectedProviderSchema, connectProviderInputSchema } from "@/lib/schemas/connect-provider";
+import { quickConnectProvider } from "@/server/models/connect-provider";
 import {
   addedProviderModelsSchema,
   addProviderModelsInputSchema,
@@ -45,6 +47,11 @@ export const providersRouter = router({
     .input(byId)
     .output(providerModelsSchema)
     .query(({ ctx, input }) => listProviderModels(ctx.tenant, input.providerId)),
+  /** the first-run setup: key into the vault, the provider, its known models, in one step (nothing kept on failure) */
+  connect: workspaceProcedure("models:manage")
+    .input(connectProviderInputSchema)
+    .output(connectedProviderSchema)
+    .mutation(({ ctx, input }) => quickConnectProvider(ctx.tenant, input)),
   addModels: workspaceProcedure("models:manage")
     .input(byId.extend(addProviderModelsInputSchema.shape))
     .output(addedProviderModelsSchema)

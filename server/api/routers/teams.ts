@@ -20,9 +20,30 @@ import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
 import { validateTeam } from "@/server/teams/validate-spec";
+import { exportTeamBundle, importTeamBundle, parseBundleText } from "@/server/teams/bundle";
+import { createFromTemplate, listTemplates } from "@/server/teams/templates";
+import { importedTeamSchema, importTeamTextInputSchema, teamExportSchema, teamTemplateSchema, templateRefSchema } from "@/lib/schemas/team-bundle";
+import { z } from "zod";
 import { estimateDraft, estimateTeam } from "@/server/teams/team-estimate";
 
 export const teamsRouter = router({
+  /** the team and the agents it names as a file (YAML and JSON) */
+  export: workspaceProcedure("teams:read")
+    .input(teamByRefInputSchema)
+    .output(teamExportSchema)
+    .query(({ ctx, input }) => exportTeamBundle(ctx.tenant, input.team)),
+  /** a team file's text (YAML or JSON): its agents and team created together, or nothing */
+  import: workspaceProcedure("teams:create")
+    .input(importTeamTextInputSchema)
+    .output(importedTeamSchema)
+    .mutation(({ ctx, input }) => importTeamBundle(ctx.tenant, parseBundleText(input.text))),
+  templates: workspaceProcedure("teams:read")
+    .output(z.array(teamTemplateSchema))
+    .query(() => listTemplates()),
+  createFromTemplate: workspaceProcedure("teams:create")
+    .input(z.strictObject({ templateId: templateRefSchema }))
+    .output(importedTeamSchema)
+    .mutation(({ ctx, input }) => createFromTemplate(ctx.tenant, input.templateId)),
   /** one page, newest first (keyset cursor) */
   list: workspaceProcedure("teams:read")
     .input(listTeamsInputSchema.optional())

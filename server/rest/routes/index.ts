@@ -1,6 +1,7 @@
 import type { AnyRestRoute } from "../define";
 import {
   addProviderModelsRoute,
+  connectProviderRoute,
   createProviderRoute,
   deleteProviderRoute,
   getProviderRoute,
@@ -23,6 +24,7 @@ import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, li
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
+import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { cancelRunRoute, rerunRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
 
@@ -65,6 +67,7 @@ export const restRoutes: AnyRestRoute[] = [
   testProviderRoute,
   listProviderModelsRoute,
   addProviderModelsRoute,
+  connectProviderRoute,
   listModelsRoute,
   createModelRoute,
   getModelRoute,
@@ -88,6 +91,10 @@ export const restRoutes: AnyRestRoute[] = [
   archiveTeamRoute,
   listTeamVersionsRoute,
   teamEstimateRoute,
+  exportTeamRoute,
+  importTeamRoute,
+  listTeamTemplatesRoute,
+  createFromTemplateRoute,
   listRunsRoute,
   startRunRoute,
   getRunRoute,

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { connectedProviderSchema, connectProviderInputSchema } from "@/lib/schemas/connect-provider";
+import { quickConnectProvider } from "@/server/models/connect-provider";
 import { defineRoute } from "../define";
 import { createProvider, deleteProvider, getProvider, listProviders, testConnection, updateProvider } from "@/server/models/providers";
 import { addProviderModels, listProviderModels } from "@/server/models/provider-models";
@@ -115,4 +117,19 @@ export const addProviderModelsRoute = defineRoute({
   idempotent: true,
   errors: ["CONFLICT"],
   handler: ({ ctx, params, body }) => addProviderModels(ctx, params.providerId, body),
+});
+
+export const connectProviderRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/providers/connect",
+  summary:
+    "Connect a provider in one step (the first-run setup): the key is stored in the vault, the provider created, and its current models that Cadre knows added to the catalog (a local OpenAI-compatible server's: all, free). A key the provider refuses or a server that cannot be reached answers 502 and leaves nothing behind. Needs secrets:create too",
+  tag: "Providers",
+  requires: "models:manage",
+  body: connectProviderInputSchema,
+  status: 201,
+  response: connectedProviderSchema,
+  idempotent: true,
+  errors: ["UPSTREAM_ERROR", "EGRESS_REFUSED"],
+  handler: ({ ctx, body }) => quickConnectProvider(ctx, body),
 });

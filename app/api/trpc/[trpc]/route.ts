@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { MAX_BUNDLE_TEXT } from "@/lib/schemas/team-bundle";
 import { appRouter } from "@/server/api/root";
 import { currentUser } from "@/server/auth/config";
 import { requestIdOf } from "@/server/http/request-id";
@@ -31,9 +32,13 @@ function handler(req: Request) {
   });
 }
 
-/** The body limit of a request: a batch that starts a run gets at least what a run input at its maximum needs. */
+/**
+ * The body limit of a request: a batch that starts a run gets at least what a run input at its maximum needs, one
+ * that imports a team file what the largest file needs.
+ */
 function bodyLimit(req: Request): number {
   const paths = new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, "").split(",");
+  if (paths.includes("teams.import")) return Math.max(maxBodyBytes(), MAX_BUNDLE_TEXT * 4);
   return paths.includes("runs.start") ? Math.max(maxBodyBytes(), MAX_RUN_START_BODY_BYTES) : maxBodyBytes();
 }
 

@@ -1,0 +1,5 @@
+import { SetupWizard } from "@/components/setup/setup-wizard";
+
+export default function SetupPage() {
+  return <SetupWizard />;
+}

@@ -1,0 +1,90 @@
+/**
+ * A team from a template in one click, its export as a YAML file, and that file imported into another workspace
+ * (and refused, with nothing written, where its slugs are taken).
+ */
+import { readFile } from "node:fs/promises";
+import { expect, test } from "@playwright/test";
+import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
+import { createWorkspace, person, signUp } from "./support";
+
+let stub: LlmStub;
+test.beforeAll(async () => {
+  stub = await startLlmStub();
+});
+test.afterAll(async () => {
+  await stub?.close();
+});
+
+test("first real result: the setup connects a key, adds the provider's models, makes a team from a template and runs it", async ({ page }) => {
+  const stamp = Date.now().toString(36);
+  const key = `sk-setup-e2e-${stamp}-4242`;
+  await signUp(page, person("Setter"));
+  await createWorkspace(page, "First result", `first-${stamp}`);
+  await page.getByTestId("checklist-connect_model").getByRole("link").click();
+  await page.waitForURL(new RegExp(`/w/first-${stamp}/setup$`));
+
+  // the provider's API is the local stub (as a proxy would be): it lists two models Cadre knows
+  stub.modelList({ ids: ["gpt-4o", "gpt-4o-mini"] });
+  await page.getByTestId("setup-kind").selectOption("openai");
+  await page.getByTestId("setup-api-key").fill(key);
+  await page.getByTestId("setup-base-url").fill(stub.url);
+  await page.getByTestId("setup-connect-submit").click();
+  await expect(page.getByTestId("setup-connected")).toContainText("gpt-4o");
+  expect(await page.content()).not.toContain(key);
+
+  await page.locator('[data-testid="setup-template"][data-template="research-brief"]').getByTestId("setup-template-use").click();
+  await expect(page.getByTestId("setup-team-made")).toContainText("Research brief");
+  await expect(page.getByTestId("setup-run-input")).not.toHaveValue("");
+  await page.getByTestId("setup-run-submit").click();
+  await page.waitForURL(new RegExp(`/w/first-${stamp}/runs/run_[^/]+$`));
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
+  // a real (stub) model answered, not the simulator
+  await expect(page.getByTestId("run-output")).toContainText("[stub gpt-4o");
+  expect(stub.calls.some((c) => c.apiKey === key)).toBe(true);
+});
+
+test("a team from a template, exported as YAML and imported into another workspace", async ({ page }) => {
+  const stamp = Date.now().toString(36);
+  await signUp(page, person("Templater"));
+  await createWorkspace(page, "Templates", `tpl-${stamp}`);
+  await page.goto(`/w/tpl-${stamp}/teams`);
+  await page.getByTestId("team-templates-open").click();
+  const research = page.locator('[data-testid="team-template"][data-template="research-brief"]');
+  await expect(research).toContainText("Sequential");
+  await research.getByTestId("team-template-use").click();
+  await page.waitForURL(new RegExp(`/w/tpl-${stamp}/teams/research-brief$`));
+  await expect(page.getByTestId("team-page")).toHaveAttribute("data-slug", "research-brief");
+
+  // the overview's checklist now counts an agent and a team
+  await page.goto(`/w/tpl-${stamp}`);
+  await expect(page.getByTestId("checklist-create_agent")).toHaveAttribute("data-done", "true");
+  await expect(page.getByTestId("checklist-create_team")).toHaveAttribute("data-done", "true");
+
+  await page.goto(`/w/tpl-${stamp}/teams/research-brief`);
+  await page.getByTestId("team-export").click();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("team-export-yaml").click()]);
+  expect(download.suggestedFilename()).toBe("research-brief.cadre-team.yaml");
+  const yaml = await readFile(await download.path(), "utf8");
+  expect(yaml).toContain("kind: cadre.team");
+  expect(yaml).toContain("slug: researcher");
+
+  // the same file here: every slug is taken, nothing is written
+  await page.goto(`/w/tpl-${stamp}/teams`);
+  await page.getByTestId("team-import-open").click();
+  await page.getByTestId("team-import-text").fill(yaml);
+  await page.getByTestId("team-import-submit").click();
+  await expect(page.getByTestId("team-import-error")).toContainText('agent "researcher"');
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("team-row")).toHaveCount(1);
+
+  // another workspace imports it from the file
+  await createWorkspace(page, "Imports", `imp-${stamp}`);
+  await page.goto(`/w/imp-${stamp}/teams`);
+  await page.getByTestId("team-import-open").click();
+  await page.getByTestId("team-import-file").setInputFiles({ name: "research-brief.cadre-team.yaml", mimeType: "application/yaml", buffer: Buffer.from(yaml) });
+  await expect(page.getByTestId("team-import-text")).toHaveValue(yaml);
+  await page.getByTestId("team-import-submit").click();
+  await page.waitForURL(new RegExp(`/w/imp-${stamp}/teams/research-brief$`));
+  await page.goto(`/w/imp-${stamp}/agents`);
+  await expect(page.getByText("Researcher", { exact: true })).toBeVisible();
+});
