@@ -19,6 +19,7 @@ test("first real result: the setup connects a key, adds the provider's models, m
   const stamp = Date.now().toString(36);
   const key = `sk-setup-e2e-${stamp}-4242`;
   await signUp(page, person("Setter"));
+  await page.waitForURL(/\/new$/);
   await createWorkspace(page, "First result", `first-${stamp}`);
   await page.getByTestId("checklist-connect_model").getByRole("link").click();
   await page.waitForURL(new RegExp(`/w/first-${stamp}/setup$`));
@@ -46,6 +47,7 @@ test("first real result: the setup connects a key, adds the provider's models, m
 test("a team from a template, exported as YAML and imported into another workspace", async ({ page }) => {
   const stamp = Date.now().toString(36);
   await signUp(page, person("Templater"));
+  await page.waitForURL(/\/new$/);
   await createWorkspace(page, "Templates", `tpl-${stamp}`);
   await page.goto(`/w/tpl-${stamp}/teams`);
   await page.getByTestId("team-templates-open").click();

@@ -78,6 +78,7 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await expect(page.getByTestId("apikey-curl")).toContainText("/api/v1/me");
   await expect(page.getByTestId("apikey-row")).toHaveCount(1);
   await page.getByTestId("apikey-revoke").click();
+  await page.getByTestId("confirm-ok").click();
   await expect(page.getByTestId("apikey-status")).toHaveText("revoked");
   await expect(page.getByTestId("apikey-revoke")).toHaveCount(0);
 
@@ -99,6 +100,7 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await expect(page.locator("section", { hasText: /^Leave workspace/ }).getByTestId("form-error")).toContainText("at least one owner");
   // own role change as last owner -> error (shown in the people table, while the leave error may still show)
   await page.locator(`[data-testid="member-row"][data-email="${a}"] [data-testid="member-role-select"]`).selectOption("admin");
+  await page.getByTestId("confirm-ok").click();
   await expect(page.locator("section", { hasText: /^People/ }).getByTestId("form-error")).toContainText("at least one owner");
   await expect(page.locator(`[data-testid="member-row"][data-email="${a}"] [data-testid="member-role-select"]`)).toHaveValue("owner");
 
@@ -152,12 +154,14 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   const rowC = page.locator(`[data-testid="member-row"][data-email="${c}"]`);
   await expect(rowC).toBeVisible();
   await rowC.getByTestId("member-role-select").selectOption("viewer");
+  await page.getByTestId("confirm-ok").click();
   await expect(rowC.getByTestId("member-role-select")).toHaveValue("viewer");
   await rowC.getByTestId("member-remove").click();
   await page.getByTestId("confirm-ok").click();
   await expect(rowC).toHaveCount(0);
   // revoke b's invitation
   await page.getByTestId("invitation-revoke").first().click();
+  await page.getByTestId("confirm-ok").click();
   await expect(page.getByTestId("invitation-row")).toHaveCount(0);
 
   // audit: filter + load more

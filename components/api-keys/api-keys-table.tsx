@@ -1,5 +1,6 @@
 "use client";
 
+import { useConfirm } from "@/components/ui/confirm";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -16,6 +17,7 @@ export function ApiKeysTable() {
   const queryClient = useQueryClient();
   const { can, user } = useWorkspace();
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  const confirm = useConfirm();
   const revoke = useMutation(
     trpc.apiKeys.revoke.mutationOptions({
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() }),
@@ -88,7 +90,15 @@ export function ApiKeysTable() {
                         <RowDangerButton
                           testId="apikey-revoke"
                           disabled={revoke.isPending && revoke.variables?.keyId === k.id}
-                          onClick={() => revoke.mutate({ keyId: k.id })}
+                          onClick={async () => {
+                            const ok = await confirm({
+                              title: `Revoke the key "${k.name}"?`,
+                              description: "Scripts and services using it stop working at once. A revoked key cannot be used again.",
+                              confirmLabel: "Revoke key",
+                              destructive: true,
+                            });
+                            if (ok) revoke.mutate({ keyId: k.id });
+                          }}
                         >
                           Revoke
                         </RowDangerButton>

@@ -1,5 +1,6 @@
 "use client";
 
+import { useConfirm } from "@/components/ui/confirm";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -14,6 +15,7 @@ export function InvitationsList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const invitations = useQuery(trpc.invitations.list.queryOptions());
+  const confirm = useConfirm();
   const revoke = useMutation(
     trpc.invitations.revoke.mutationOptions({
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.invitations.list.queryKey() }),
@@ -51,7 +53,15 @@ export function InvitationsList() {
                     <RowDangerButton
                       testId="invitation-revoke"
                       disabled={revoke.isPending && revoke.variables?.invitationId === inv.id}
-                      onClick={() => revoke.mutate({ invitationId: inv.id })}
+                      onClick={async () => {
+                        const ok = await confirm({
+                          title: `Revoke the invitation for ${inv.email}?`,
+                          description: "Its link stops working. You can invite the address again later.",
+                          confirmLabel: "Revoke invitation",
+                          destructive: true,
+                        });
+                        if (ok) revoke.mutate({ invitationId: inv.id });
+                      }}
                     >
                       Revoke
                     </RowDangerButton>

@@ -75,7 +75,15 @@ export function MembersTable() {
                         aria-label={`Role of ${m.email}`}
                         value={m.role}
                         disabled={!manageable || busy}
-                        onChange={(e) => changeRole.mutate({ memberId: m.id, role: e.target.value as Role })}
+                        onChange={async (e) => {
+                          const role = e.target.value as Role;
+                          const ok = await confirm({
+                            title: `Make ${m.email} ${ROLE_LABELS[role].toLowerCase()}?`,
+                            description: "Their powers in this workspace change at once, and their API keys' with them.",
+                            confirmLabel: "Change role",
+                          });
+                          if (ok) changeRole.mutate({ memberId: m.id, role });
+                        }}
                       >
                         {ROLES.map((r) => (
                           <option key={r} value={r} disabled={r !== m.role && !mayGrant.has(r)}>

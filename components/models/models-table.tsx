@@ -1,5 +1,6 @@
 "use client";
 
+import { useConfirm } from "@/components/ui/confirm";
 import { useState } from "react";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
@@ -95,6 +96,7 @@ export function ModelsTable() {
     await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
   };
   const update = useMutation(trpc.models.update.mutationOptions({ ...handlers, onSettled: refresh }));
+  const confirm = useConfirm();
   const remove = useMutation(trpc.models.delete.mutationOptions({ ...handlers, onSettled: refresh }));
 
   return (
@@ -210,7 +212,15 @@ export function ModelsTable() {
                     <RowDangerButton
                       testId="model-delete"
                       disabled={remove.isPending && remove.variables?.id === m.id}
-                      onClick={() => remove.mutate({ id: m.id })}
+                      onClick={async () => {
+                        const ok = await confirm({
+                          title: `Delete the model ${m.displayName}?`,
+                          description: "Routing stops using it. Its past usage stays in the ledger.",
+                          confirmLabel: "Delete model",
+                          destructive: true,
+                        });
+                        if (ok) remove.mutate({ id: m.id });
+                      }}
                     >
                       Delete
                     </RowDangerButton>

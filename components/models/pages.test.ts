@@ -3,6 +3,7 @@
  * Smoke test of the Providers and Models pages: they render (from a filled query cache) with the test ids the
  * e2e journeys use, and the simulator is labelled wherever it appears.
  */
+import { ConfirmProvider } from "@/components/ui/confirm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h, type ReactElement } from "react";
 import { cleanup, render as rtlRender, screen } from "@testing-library/react";
@@ -46,7 +47,12 @@ async function render(role: Role, page: () => ReactElement) {
     h(
       QueryClientProvider,
       { client: queryClient },
-      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, page()) }),
+      h(TRPCProvider, {
+        trpcClient,
+        queryClient,
+        keyPrefix: ws.slug,
+        children: h(ConfirmProvider, null, h(WorkspaceContextProvider, { value: workspace }, page())),
+      }),
     ),
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { useConfirm } from "@/components/ui/confirm";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
@@ -63,6 +64,7 @@ export function ProvidersTable() {
     await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
   };
   const update = useMutation(trpc.providers.update.mutationOptions({ ...handlers, onSettled: refresh }));
+  const confirm = useConfirm();
   const remove = useMutation(trpc.providers.delete.mutationOptions({ ...handlers, onSettled: refresh }));
   const test = useMutation(trpc.providers.test.mutationOptions());
 
@@ -154,7 +156,15 @@ export function ProvidersTable() {
                           testId="provider-delete"
                           disabled={remove.isPending && remove.variables?.providerId === p.id}
                           title={`Delete ${p.name} and its ${p.modelCount} catalog model${p.modelCount === 1 ? "" : "s"}`}
-                          onClick={() => remove.mutate({ providerId: p.id })}
+                          onClick={async () => {
+                            const ok = await confirm({
+                              title: `Delete the provider ${p.name}?`,
+                              description: `Its ${p.modelCount} catalog model${p.modelCount === 1 ? " goes" : "s go"} with it. Its vault key stays in the vault.`,
+                              confirmLabel: "Delete provider",
+                              destructive: true,
+                            });
+                            if (ok) remove.mutate({ providerId: p.id });
+                          }}
                         >
                           Delete
                         </RowDangerButton>

@@ -1,5 +1,6 @@
 "use client";
 
+import { useConfirm } from "@/components/ui/confirm";
 import { useState, type FormEvent } from "react";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
@@ -86,6 +87,7 @@ export function SecretsTable() {
     }),
   );
   const canUpdate = can("secrets:update");
+  const confirm = useConfirm();
   const canDelete = can("secrets:delete");
   const showActions = canUpdate || canDelete;
 
@@ -182,7 +184,19 @@ export function SecretsTable() {
                             </button>
                           ) : null}
                           {canDelete ? (
-                            <RowDangerButton testId="secret-delete" disabled={deleting} onClick={() => remove.mutate({ secretId: s.id })}>
+                            <RowDangerButton
+                              testId="secret-delete"
+                              disabled={deleting}
+                              onClick={async () => {
+                                const ok = await confirm({
+                                  title: `Delete the secret ${s.name}?`,
+                                  description: "Its value is destroyed and cannot be recovered.",
+                                  confirmLabel: "Delete secret",
+                                  destructive: true,
+                                });
+                                if (ok) remove.mutate({ secretId: s.id });
+                              }}
+                            >
                               {deleting ? "Deleting…" : "Delete"}
                             </RowDangerButton>
                           ) : null}
