@@ -1,5 +1,6 @@
 "use client";
 
+import { PolicyLabel } from "./policy-label";
 import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
@@ -13,7 +14,7 @@ import { HistoryCard, useComparePair } from "@/components/versions/history-card"
 import { ArchiveCard } from "@/components/versions/archive-card";
 import { StartRunForm } from "@/components/runs/start-run-form";
 import { AgentForm } from "./agent-form";
-import { policyLabel } from "./agents-page";
+import { policyLabel } from "./policy-label";
 
 const FIELD_LABELS: Record<string, string> = {
   name: "Name",
@@ -80,7 +81,7 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
       {(a) => (
         <div className="page" data-testid="agent-page" data-slug={a.slug}>
           <ResourceHeader backHref={`/w/${slug}/agents`} backLabel="← Agents" title={a.name}>
-            <code>{a.slug}</code> · version {a.currentVersion} · {policyLabel(a.modelPolicy)}{" "}
+            <code>{a.slug}</code> · version {a.currentVersion} · <PolicyLabel policy={a.modelPolicy} />{" "}
             {a.archivedAt ? (
               <Badge tone="neutral" testId="agent-archived">
                 archived

@@ -1,11 +1,11 @@
 "use client";
 
+import { PolicyLabel } from "./policy-label";
 import Link from "next/link";
 import { useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
-import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
@@ -15,19 +15,6 @@ import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-lis
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { AgentForm } from "./agent-form";
-
-export function policyLabel(p: ModelPolicy): string {
-  if (p.type === "preset") return `preset ${p.preset}`;
-  if (p.type === "pinned") return `pinned ${p.modelId}`;
-  const c = p.constraints;
-  const parts = [
-    c.minQuality !== undefined ? `quality ≥ ${c.minQuality}` : null,
-    c.maxP95LatencyMs !== undefined ? `p95 ≤ ${c.maxP95LatencyMs} ms` : null,
-    c.maxCostPerCallUsd !== undefined ? `≤ $${c.maxCostPerCallUsd}/call` : null,
-    c.localOnly ? "local only" : c.localFirst ? "local first" : null,
-  ].filter(Boolean);
-  return `constraints${parts.length ? `: ${parts.join(", ")}` : ""}`;
-}
 
 function AgentsTable() {
   const trpc = useTRPC();
@@ -75,7 +62,9 @@ function AgentsTable() {
                   </div>
                 </td>
                 <td className="small">{a.roleDescription || <span className="muted">—</span>}</td>
-                <td className="small">{policyLabel(a.modelPolicy)}</td>
+                <td className="small">
+                  <PolicyLabel policy={a.modelPolicy} />
+                </td>
                 <td className="num">v{a.currentVersion}</td>
                 <td className="nowrap">{formatDateTime(a.updatedAt)}</td>
               </tr>

@@ -1,5 +1,7 @@
 "use client";
 
+import Link from "next/link";
+import { auditTarget } from "./target";
 import { useEffect, useState, type FormEvent } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
@@ -26,7 +28,7 @@ function dayBound(value: string, end = false): Date | undefined {
 
 function AuditTable() {
   const trpc = useTRPC();
-  const { workspace } = useWorkspace();
+  const { workspace, slug } = useWorkspace();
   const [draft, setDraft] = useState("");
   const [action, setAction] = useState("");
   const [actorDraft, setActorDraft] = useState("");
@@ -161,6 +163,7 @@ function AuditTable() {
             <tbody>
               {entries.map((e) => {
                 const meta = compactJson(e.metadata);
+                const target = auditTarget(e);
                 return (
                   <tr key={e.id} data-testid="audit-row" data-action={e.action}>
                     <td className="nowrap" title={e.createdAt.toISOString()}>
@@ -177,9 +180,19 @@ function AuditTable() {
                     <td>
                       <code className="action">{e.action}</code>
                     </td>
-                    <td className="target">
+                    <td className="target" title={e.targetId ?? undefined}>
                       {e.targetType}
-                      {e.targetId ? <span className="muted target-id">{e.targetId}</span> : null}
+                      {target.label ? (
+                        target.path ? (
+                          <Link className="target-id" href={`/w/${slug}${target.path}`} data-testid="audit-target-link">
+                            {target.label}
+                          </Link>
+                        ) : (
+                          <span className="target-id">{target.label}</span>
+                        )
+                      ) : e.targetId ? (
+                        <span className="muted target-id">{e.targetId}</span>
+                      ) : null}
                     </td>
                     <td className="metadata" title={meta}>
                       {meta ? <code>{meta}</code> : null}

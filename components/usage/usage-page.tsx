@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -88,7 +89,10 @@ function UsageCharts({ totals }: { totals: Totals }) {
     [totals],
   );
   const agents = useMemo<NamedSpend[]>(
-    () => totals.byAgent.filter((a) => a.agentId !== null).map((a) => ({ key: a.agentId!, label: a.agentId!, costUsd: a.costUsd, calls: a.calls })),
+    () =>
+      totals.byAgent
+        .filter((a) => a.agentId !== null)
+        .map((a) => ({ key: a.agentId!, label: a.agentName ?? a.agentSlug ?? "(deleted agent)", costUsd: a.costUsd, calls: a.calls })),
     [totals],
   );
   const noCalls = totals.totals.calls === 0;
@@ -118,6 +122,7 @@ function UsageCharts({ totals }: { totals: Totals }) {
 
 function RecentCalls({ period }: { period: Period }) {
   const trpc = useTRPC();
+  const { slug } = useWorkspace();
   const calls = useInfiniteQuery(
     trpc.usage.list.infiniteQueryOptions({ limit: PAGE_SIZE, period }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
   );
@@ -159,9 +164,25 @@ function RecentCalls({ period }: { period: Period }) {
                   </td>
                   <td className="nowrap">{r.providerKind === "simulator" ? <Badge tone="info">simulator</Badge> : <code>{r.providerKind}</code>}</td>
                   <td className="ref">
-                    {r.runId ? <code title={r.stepId ? `step ${r.stepId}` : undefined}>{r.runId}</code> : <span className="muted">—</span>}
+                    {r.runId ? (
+                      <Link href={`/w/${slug}/runs/${r.runId}`} title={r.stepId ? `${r.runId}, step ${r.stepId}` : r.runId} data-testid="usage-run-link">
+                        <code>{r.runId.slice(0, 12)}…</code>
+                      </Link>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
                   </td>
-                  <td className="ref">{r.agentId ? <code>{r.agentId}</code> : <span className="muted">—</span>}</td>
+                  <td className="ref">
+                    {r.agent ? (
+                      <Link href={`/w/${slug}/agents/${r.agent.slug}`} title={r.agent.slug}>
+                        {r.agent.name}
+                      </Link>
+                    ) : r.agentId ? (
+                      <span className="muted">(deleted agent)</span>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
                   <td
                     className="num nowrap"
                     title={`${formatCount(r.cacheReadTokens)} of the input read from the prompt cache, ${formatCount(r.cacheWriteTokens)} written to it; ${formatCount(r.reasoningTokens)} of the output spent reasoning`}

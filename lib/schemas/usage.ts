@@ -83,6 +83,7 @@ export const usageRecordSchema = z
     runId: z.string().nullable(),
     stepId: z.string().nullable(),
     agentId: z.string().nullable(),
+    agent: z.object({ slug: z.string(), name: z.string() }).nullable().describe("The agent by slug and name; null when deleted, or a call of no agent"),
     modelRef: z.string().nullable().describe("the catalog model id, kept after the model is deleted"),
     modelName: z.string().describe("the provider's model id, e.g. gpt-4o-mini"),
     modelDisplayName: z.string().describe("the catalog display name while the model exists, else modelName"),
@@ -120,7 +121,16 @@ export const usageTotalsSchema = z
     to: z.date().nullable(),
     totals: usageSumSchema,
     byRun: z.array(z.object({ runId: z.string().nullable(), ...sums })).describe("highest cost first, at most 100"),
-    byAgent: z.array(z.object({ agentId: z.string().nullable(), ...sums })).describe("highest cost first, at most 100"),
+    byAgent: z
+      .array(
+        z.object({
+          agentId: z.string().nullable(),
+          agentSlug: z.string().nullable().describe("The agent's slug; null when the agent was deleted or for calls of no agent"),
+          agentName: z.string().nullable(),
+          ...sums,
+        }),
+      )
+      .describe("highest cost first, at most 100"),
     byModel: z
       .array(z.object({ modelRef: z.string().nullable(), modelName: z.string(), displayName: z.string(), providerKind: z.string(), ...sums }))
       .describe("highest cost first"),

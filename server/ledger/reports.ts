@@ -119,8 +119,10 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
     client.$queryRaw<(SumRow & { runId: string | null })[]>`
       SELECT u."runId" AS "runId", ${SUMS} FROM "UsageRecord" u WHERE ${where}
       GROUP BY u."runId" ORDER BY SUM(u."costUsd") DESC, u."runId" ASC NULLS LAST LIMIT ${BREAKDOWN_LIMIT_SQL}`,
-    client.$queryRaw<(SumRow & { agentId: string | null })[]>`
-      SELECT u."agentId" AS "agentId", ${SUMS} FROM "UsageRecord" u WHERE ${where}
+    client.$queryRaw<(SumRow & { agentId: string | null; agentSlug: string | null; agentName: string | null })[]>`
+      SELECT u."agentId" AS "agentId", MAX(a."slug") AS "agentSlug", MAX(a."name") AS "agentName", ${SUMS}
+      FROM "UsageRecord" u LEFT JOIN "Agent" a ON a."id" = u."agentId" AND a."workspaceId" = u."workspaceId"
+      WHERE ${where}
       GROUP BY u."agentId" ORDER BY SUM(u."costUsd") DESC, u."agentId" ASC NULLS LAST LIMIT ${BREAKDOWN_LIMIT_SQL}`,
     client.$queryRaw<(SumRow & { modelRef: string | null; modelName: string; providerKind: string; displayName: string | null })[]>`
       SELECT u."modelRef" AS "modelRef", u."modelName" AS "modelName", u."providerKind" AS "providerKind",
@@ -141,7 +143,7 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
     to: range.to,
     totals: sumOf(totals[0]),
     byRun: byRun.map((r) => ({ runId: r.runId, ...sumOf(r) })),
-    byAgent: byAgent.map((r) => ({ agentId: r.agentId, ...sumOf(r) })),
+    byAgent: byAgent.map((r) => ({ agentId: r.agentId, agentSlug: r.agentSlug, agentName: r.agentName, ...sumOf(r) })),
     byModel: byModel.map((r) => ({
       modelRef: r.modelRef,
       modelName: r.modelName,
@@ -179,16 +181,22 @@ export async function listUsage(ctx: TenantContext, input: ListUsageInput): Prom
   });
   const { items: page, nextCursor } = pageByCreatedAt(rows, input.limit);
   const refs = [...new Set(page.map((r) => r.modelRef).filter((r): r is string => r !== null))];
-  const models = refs.length
-    ? await db(ctx).model.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: refs } }, select: { id: true, displayName: true } })
-    : [];
+  const agentIds = [...new Set(page.map((r) => r.agentId).filter((r): r is string => r !== null))];
+  const [models, agentRows] = await Promise.all([
+    refs.length ? db(ctx).model.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: refs } }, select: { id: true, displayName: true } }) : [],
+    agentIds.length
+      ? db(ctx).agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: agentIds } }, select: { id: true, slug: true, name: true } })
+      : [],
+  ]);
   const names = new Map(models.map((m) => [m.id, m.displayName]));
+  const agents = new Map(agentRows.map((a) => [a.id, { slug: a.slug, name: a.name }]));
   const items = page.map((r) => ({
     id: r.id,
     createdAt: r.createdAt,
     runId: r.runId,
     stepId: r.stepId,
     agentId: r.agentId,
+    agent: (r.agentId ? agents.get(r.agentId) : undefined) ?? null,
     modelRef: r.modelRef,
     modelName: r.modelName,
     modelDisplayName: (r.modelRef ? names.get(r.modelRef) : undefined) ?? r.modelName,
