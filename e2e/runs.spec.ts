@@ -216,6 +216,16 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await expect(page.getByTestId("run-step-row")).toHaveCount(2);
   expect(page.url()).toBe(runUrl);
 
+  // the trace: both steps on one time axis; a bar opens its step with the model calls it made
+  await expect(page.getByTestId("run-trace-row")).toHaveCount(2);
+  await page.locator('[data-testid="run-trace-row"][data-step-id="s1"]').getByTestId("run-trace-bar").click();
+  const traced = page.getByTestId("run-trace-step");
+  await expect(traced.getByTestId("run-step-call")).toHaveCount(1);
+  await expect(traced.getByTestId("run-step-call")).toHaveAttribute("data-outcome", "ok");
+  await expect(traced.getByTestId("run-step-route-reason")).not.toHaveText("");
+  await page.keyboard.press("Escape");
+  await expect(traced).toHaveCount(0);
+
   // the same team, now parallel (version 2): both branches run at the same time
   await page.goto(`/w/${slug}/teams/pipeline`);
   await expect(page.getByTestId("team-page")).toHaveAttribute("data-slug", "pipeline");

@@ -19,8 +19,12 @@ export const usagePeriodSchema = z
 const isoDateTime = text().pipe(z.iso.datetime({ offset: true, message: "Use an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z" }));
 const refSchema = text().trim().min(1).max(64);
 
+const stepRefSchema = text().trim().min(1).max(500);
+
 const filterShape = {
   runId: refSchema.optional(),
+  /** a step's stepId within its run (with runId): the step's model calls, every attempt */
+  stepId: stepRefSchema.optional(),
   agentId: refSchema.optional(),
   /** the catalog Model id (mdl_...) */
   modelRef: refSchema.optional(),
@@ -54,6 +58,7 @@ export type ListUsageInput = z.infer<typeof listUsageInputSchema>;
 export const usageRestQuerySchema = z
   .strictObject({
     run: refSchema.optional().describe("a run id"),
+    step: stepRefSchema.optional().describe("a step's stepId within the run (with run): every model call the step made, failed attempts included"),
     agent: refSchema.optional().describe("an agent id"),
     model: refSchema.optional().describe("a catalog model id (mdl_...)"),
     outcome: filterShape.outcome,

@@ -53,6 +53,7 @@ function prismaWhere(ctx: TenantContext, filters: UsageFilters, range: ResolvedR
   return {
     workspaceId: ctx.workspaceId,
     ...(filters.runId ? { runId: filters.runId } : {}),
+    ...(filters.stepId ? { stepId: filters.stepId } : {}),
     ...(filters.agentId ? { agentId: filters.agentId } : {}),
     ...(filters.modelRef ? { modelRef: filters.modelRef } : {}),
     ...(filters.outcome ? { outcome: filters.outcome } : {}),
@@ -71,6 +72,7 @@ function pgTimestamp(d: Date): string {
 function sqlWhere(ctx: TenantContext, filters: UsageFilters, range: ResolvedRange): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`u."workspaceId" = ${ctx.workspaceId}`];
   if (filters.runId) parts.push(Prisma.sql`u."runId" = ${filters.runId}`);
+  if (filters.stepId) parts.push(Prisma.sql`u."stepId" = ${filters.stepId}`);
   if (filters.agentId) parts.push(Prisma.sql`u."agentId" = ${filters.agentId}`);
   if (filters.modelRef) parts.push(Prisma.sql`u."modelRef" = ${filters.modelRef}`);
   if (filters.outcome) parts.push(Prisma.sql`u."outcome" = ${filters.outcome}`);

@@ -4,7 +4,7 @@ import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { permissionsOf } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
-import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
+import { makeApiKey, makeWorkspace, rest, type TestWorkspace } from "@/test/helpers";
 import { listUsage, usageTotals } from "./reports";
 
 let ws: TestWorkspace;
@@ -30,6 +30,25 @@ beforeAll(async () => {
       data: { id: newId("use"), workspaceId: ws.id, agentId: agent, modelName: "m", providerKind: "openai", outcome: "ok", costUsd: cost },
     });
   }
+});
+
+describe("a step's model calls", () => {
+  it("are the ledger rows of that step of that run, failed attempts included (tRPC and REST filters)", async () => {
+    const runId = newId("run");
+    await db().run.create({ data: { id: runId, workspaceId: ws.id, targetType: "agent", input: "x", status: "succeeded", createdByType: "user" } });
+    for (const [stepId, outcome] of [
+      ["s0", "error"],
+      ["s0", "ok"],
+      ["s1", "ok"],
+    ] as const) {
+      await db().usageRecord.create({ data: { id: newId("use"), workspaceId: ws.id, runId, stepId, modelName: "m", providerKind: "openai", outcome } });
+    }
+    const { items } = await listUsage(ctx, { limit: 10, runId, stepId: "s0" });
+    expect(items.map((i) => i.outcome).sort()).toEqual(["error", "ok"]);
+    const key = await makeApiKey(ws, "viewer");
+    const res = await rest("GET", "/api/v1/usage", { key: key.raw, query: { run: runId, step: "s1" } });
+    expect((res.body as { data: { stepId: string }[] }).data.map((d) => d.stepId)).toEqual(["s1"]);
+  });
 });
 
 describe("usage by agent, by name", () => {

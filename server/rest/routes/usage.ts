@@ -17,6 +17,7 @@ import {
 /** REST's short filter names (run, agent, model) to the service's. */
 function filtersOf(query: {
   run?: string;
+  step?: string;
   agent?: string;
   model?: string;
   outcome?: UsageFilters["outcome"];
@@ -24,7 +25,16 @@ function filtersOf(query: {
   from?: string;
   to?: string;
 }): UsageFilters {
-  return { runId: query.run, agentId: query.agent, modelRef: query.model, outcome: query.outcome, period: query.period, from: query.from, to: query.to };
+  return {
+    runId: query.run,
+    stepId: query.step,
+    agentId: query.agent,
+    modelRef: query.model,
+    outcome: query.outcome,
+    period: query.period,
+    from: query.from,
+    to: query.to,
+  };
 }
 
 export const listUsageRoute = defineRoute({
