@@ -12,6 +12,7 @@ const PAGES = [
   "/agents",
   "/teams",
   "/runs",
+  "/playground",
   "/usage",
   "/budgets",
   "/audit",

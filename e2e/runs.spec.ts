@@ -279,4 +279,20 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 60_000 });
   await page.goto(`/w/${slug}/teams/pipeline`);
   await expect(page.getByTestId("target-recent-runs").getByTestId("compact-run")).toHaveCount(3);
+
+  // the playground: a message to an agent is a run; the answer streams in, says what it cost, and stays after a reload
+  await page.getByTestId("nav-playground").click();
+  await page.getByTestId("playground-target").selectOption("agent:writer");
+  await page.getByTestId("playground-message").fill("Say hello to the playground.");
+  await page.keyboard.press("Enter");
+  const reply = page.getByTestId("playground-answer");
+  await expect(reply).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
+  await expect(reply).toContainText("[stub stub-large]");
+  await expect(reply.getByTestId("playground-answer-model")).toContainText(/stub-large|Stub Large/);
+  await expect(reply.getByTestId("playground-answer-run")).toHaveAttribute("href", new RegExp(`/w/${slug}/runs/run_`));
+  await page.reload();
+  await expect(page.getByTestId("playground-user-turn")).toHaveText("Say hello to the playground.");
+  await expect(page.getByTestId("playground-answer")).toHaveCount(1);
+  await page.getByTestId("playground-new").click();
+  await expect(page.getByTestId("playground-answer")).toHaveCount(0);
 });

@@ -6,6 +6,7 @@ import {
   HomeIcon,
   KeyRoundIcon,
   LockIcon,
+  MessageSquareIcon,
   type LucideIcon,
   PlugIcon,
   ScrollTextIcon,
@@ -42,7 +43,13 @@ export const NAV_GROUPS: NavGroup[] = [
       { id: "teams", label: "Teams", path: "/teams", requires: "teams:read", icon: WorkflowIcon },
     ],
   },
-  { label: "Run", items: [{ id: "runs", label: "Runs", path: "/runs", requires: "runs:read", icon: ActivityIcon }] },
+  {
+    label: "Run",
+    items: [
+      { id: "runs", label: "Runs", path: "/runs", requires: "runs:read", icon: ActivityIcon },
+      { id: "playground", label: "Playground", path: "/playground", requires: "runs:read", icon: MessageSquareIcon },
+    ],
+  },
   {
     label: "Observe",
     items: [

@@ -1,0 +1,5 @@
+import { PlaygroundPage } from "@/components/playground/playground-page";
+
+export default function Playground() {
+  return <PlaygroundPage />;
+}
