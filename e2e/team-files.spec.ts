@@ -57,6 +57,15 @@ test("a team from a template, exported as YAML and imported into another workspa
   await page.waitForURL(new RegExp(`/w/tpl-${stamp}/teams/research-brief$`));
   await expect(page.getByTestId("team-page")).toHaveAttribute("data-slug", "research-brief");
 
+  // the breadcrumbs lead back; the tab names the team; the command palette (Ctrl+K) finds it and runs it in the playground
+  await expect(page.getByTestId("breadcrumbs")).toContainText("Teams");
+  await expect(page).toHaveTitle(/^Research brief · Teams · Templates · Cadre$/);
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("command-palette-input").fill("run research");
+  await page.locator('[data-testid="command-palette-item"][data-item="team-run:research-brief"]').click();
+  await page.waitForURL(new RegExp(`/w/tpl-${stamp}/playground\\?target=team%3Aresearch-brief$`));
+  await expect(page.getByTestId("playground-target")).toHaveValue("team:research-brief");
+
   // the overview's checklist now counts an agent and a team
   await page.goto(`/w/tpl-${stamp}`);
   await expect(page.getByTestId("checklist-create_agent")).toHaveAttribute("data-done", "true");

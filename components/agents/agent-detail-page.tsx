@@ -1,5 +1,6 @@
 "use client";
 
+import { useDocumentTitle } from "@/components/shell/use-document-title";
 import { PolicyLabel } from "./policy-label";
 import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -67,8 +68,9 @@ function ArchiveAgent({ agent }: { agent: AgentOutput }) {
 
 export function AgentDetailPage({ agent: ref }: { agent: string }) {
   const trpc = useTRPC();
-  const { can, slug } = useWorkspace();
+  const { can, slug, workspace } = useWorkspace();
   const agent = useQuery({ ...trpc.agents.get.queryOptions({ agent: ref }), enabled: can("agents:read") });
+  useDocumentTitle([agent.data?.name, "Agents", workspace.name]);
   return (
     <ResourcePage
       readable={can("agents:read")}
@@ -80,7 +82,7 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
     >
       {(a) => (
         <div className="page" data-testid="agent-page" data-slug={a.slug}>
-          <ResourceHeader backHref={`/w/${slug}/agents`} backLabel="← Agents" title={a.name}>
+          <ResourceHeader crumbs={[{ label: "Agents", href: `/w/${slug}/agents` }]} title={a.name}>
             <code>{a.slug}</code> · version {a.currentVersion} · <PolicyLabel policy={a.modelPolicy} />{" "}
             {a.archivedAt ? (
               <Badge tone="neutral" testId="agent-archived">

@@ -1,6 +1,7 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useSearchParams } from "next/navigation";
 import Link from "next/link";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { MessageSquareIcon } from "lucide-react";
@@ -55,7 +56,9 @@ export function PlaygroundPage() {
   const agents = useQuery({ ...trpc.agents.list.queryOptions({ limit: 200 }), enabled: can("agents:read") });
   const teams = useQuery({ ...trpc.teams.list.queryOptions({ limit: 200 }), enabled: can("teams:read") });
   const presets = useQuery({ ...trpc.routing.presets.list.queryOptions(), enabled: can("models:read") });
-  const [target, setTarget] = useState("");
+  const params = useSearchParams();
+  // a link can choose the target (?target=agent:<slug> or team:<slug>, e.g. from the command palette)
+  const [target, setTarget] = useState(() => params.get("target") ?? "");
   const [preset, setPreset] = useState("");
   const [withTranscript, setWithTranscript] = useState(true);
   const [message, setMessage] = useState("");
@@ -69,11 +72,12 @@ export function PlaygroundPage() {
   const agentItems = agents.data?.items ?? [];
   const teamItems = teams.data?.items ?? [];
   // the first agent (or team) is chosen once the lists are in
+  // (or the one asked for is not there)
+  const listed = useMemo(() => new Set([...agentItems.map((a) => `agent:${a.slug}`), ...teamItems.map((t) => `team:${t.slug}`)]), [agentItems, teamItems]);
   useEffect(() => {
-    if (target) return;
-    const first = agentItems[0] ? `agent:${agentItems[0].slug}` : teamItems[0] ? `team:${teamItems[0].slug}` : "";
-    if (first) setTarget(first);
-  }, [target, agentItems, teamItems]);
+    if (listed.size === 0 || (target && listed.has(target))) return;
+    setTarget(listed.values().next().value ?? "");
+  }, [target, listed]);
   // keep the newest message in view as the conversation grows
   useEffect(() => {
     if (turns.length > 0 || pending) endRef.current?.scrollIntoView({ block: "nearest" });

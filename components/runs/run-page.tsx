@@ -1,11 +1,14 @@
 "use client";
 
+import { useDocumentTitle } from "@/components/shell/use-document-title";
 import Link from "next/link";
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { RerunButton } from "./rerun-button";
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
+import { runTitle } from "./run-title";
 import { StepDetail } from "./step-detail";
 import { TraceView } from "./trace-view";
 import type { RunDetailOut, RunStepOut } from "@/lib/schemas/runs";
@@ -328,7 +331,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const { slug, can } = useWorkspace();
+  const { slug, can, workspace } = useWorkspace();
   const runId = run.id;
 
   // refresh the run (steps, totals) as steps finish: at most every 400 ms
@@ -390,16 +393,13 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
     }),
   );
   const terminal = isTerminal(view.status);
+  useDocumentTitle([runTitle(run), "Runs", workspace.name]);
 
   return (
     <div className="page">
       <div className="page-header">
         <div>
-          <p className="small">
-            <Link href={`/w/${slug}/runs`} data-testid="run-back">
-              ← Runs
-            </Link>
-          </p>
+          <Breadcrumbs items={[{ label: "Runs", href: `/w/${slug}/runs` }, { label: runTitle(run) }]} />
           <h1>
             Run{" "}
             <code className="model-id" data-testid="run-id">

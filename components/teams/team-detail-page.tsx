@@ -1,5 +1,6 @@
 "use client";
 
+import { useDocumentTitle } from "@/components/shell/use-document-title";
 import { ExportTeamButton } from "./export-team-button";
 import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -54,8 +55,9 @@ function ArchiveTeam({ team }: { team: TeamOutput }) {
 
 export function TeamDetailPage({ team: ref }: { team: string }) {
   const trpc = useTRPC();
-  const { can, slug } = useWorkspace();
+  const { can, slug, workspace } = useWorkspace();
   const team = useQuery({ ...trpc.teams.get.queryOptions({ team: ref }), enabled: can("teams:read") });
+  useDocumentTitle([team.data?.name, "Teams", workspace.name]);
   return (
     <ResourcePage
       readable={can("teams:read")}
@@ -68,8 +70,7 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
       {(t) => (
         <div className="page" data-testid="team-page" data-slug={t.slug}>
           <ResourceHeader
-            backHref={`/w/${slug}/teams`}
-            backLabel="← Teams"
+            crumbs={[{ label: "Teams", href: `/w/${slug}/teams` }]}
             title={t.name}
             actions={can("agents:read") ? <ExportTeamButton team={t.slug} /> : null}
           >

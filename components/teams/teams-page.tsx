@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
+import { useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -85,13 +86,15 @@ function TeamsTable() {
 
 export function TeamsPage() {
   const { can } = useWorkspace();
+  // ?templates=1 opens the template gallery (the command palette's "Create a team from a template")
+  const showTemplates = useSearchParams().get("templates") === "1";
   return (
     <div className="page">
       <div className="page-header">
         <h1>Teams</h1>
         {can("teams:create") && can("agents:create") ? (
           <div className="flex flex-wrap items-center gap-2">
-            <TemplateGallery />
+            <TemplateGallery defaultOpen={showTemplates} />
             <ImportTeamDialog />
           </div>
         ) : null}

@@ -15,12 +15,12 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import { TOPOLOGY_LABELS } from "./spec-draft";
 
 /** Cadre's team templates; one click creates the team and its agents and opens the team. */
-export function TemplateGallery() {
+export function TemplateGallery({ defaultOpen = false }: { defaultOpen?: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
   const { slug } = useWorkspace();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(defaultOpen);
   const templates = useQuery({ ...trpc.teams.templates.queryOptions(), enabled: open, staleTime: Infinity });
   const create = useMutation(
     trpc.teams.createFromTemplate.mutationOptions({

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { FormError } from "./form-error";
 import { Loading, NoAccess } from "./loading";
+import { Breadcrumbs, type Crumb } from "./breadcrumbs";
 
 /**
  * The page of one resource (an agent, a team) until it is there: no access for the role, loading, or
@@ -49,25 +50,23 @@ export function ResourcePage<T>({
 }
 
 /** The header of a resource page: a link back to the list, the resource's name, and a line of facts about it. */
+/** A resource page's header: breadcrumbs back to its list, its name, a line about it, and its actions. */
 export function ResourceHeader({
-  backHref,
-  backLabel,
+  crumbs,
   title,
   actions,
   children,
 }: {
-  backHref: string;
-  backLabel: string;
-  title: ReactNode;
+  /** the way back, e.g. [{ label: "Teams", href }]: the title is added as the last crumb */
+  crumbs: Crumb[];
+  title: string;
   actions?: ReactNode;
   children: ReactNode;
 }) {
   return (
     <div className="page-header">
       <div>
-        <Link href={backHref} className="muted small">
-          {backLabel}
-        </Link>
+        <Breadcrumbs items={[...crumbs, { label: title }]} />
         <h1>{title}</h1>
         <p className="muted small">{children}</p>
       </div>

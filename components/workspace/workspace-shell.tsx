@@ -2,9 +2,9 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { useEffect, useMemo, useState, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { MenuIcon, PanelLeftCloseIcon, PanelLeftOpenIcon } from "lucide-react";
+import { MenuIcon, PanelLeftCloseIcon, PanelLeftOpenIcon, SearchIcon } from "lucide-react";
 import type { Permission } from "@/lib/permissions";
 import { cn } from "@/lib/cn";
 import { useTRPC } from "@/lib/trpc/react";
@@ -21,6 +21,51 @@ import { useSidebarCollapsed } from "@/components/shell/use-sidebar-collapsed";
 import { WorkspaceContextProvider, type ShellUser, type WorkspaceContextValue } from "./workspace-context";
 import { WorkspaceNav } from "./workspace-nav";
 import { WorkspaceSwitcher } from "./workspace-switcher";
+
+const CommandPalette = lazy(() => import("@/components/shell/command-palette"));
+
+/** Ctrl/Cmd-K opens the palette; it is loaded the first time it is wanted. */
+function usePalette(): [boolean, boolean, (open: boolean) => void] {
+  const [open, setOpen] = useState(false);
+  const [loaded, setLoaded] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.metaKey || e.ctrlKey) && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setLoaded(true);
+        setOpen((o) => !o);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+  const set = (o: boolean) => {
+    if (o) setLoaded(true);
+    setOpen(o);
+  };
+  return [open, loaded, set];
+}
+
+function SearchButton({ collapsed, onOpen }: { collapsed: boolean; onOpen: () => void }) {
+  return (
+    <Button
+      variant="outline"
+      size={collapsed ? "icon" : "sm"}
+      className={cn("w-full justify-start gap-2 text-muted-foreground", collapsed && "w-auto justify-center")}
+      onClick={onOpen}
+      aria-label="Search (Ctrl+K)"
+      data-testid="command-palette-open"
+    >
+      <SearchIcon aria-hidden="true" />
+      {collapsed ? null : (
+        <>
+          <span className="flex-1 text-left">Search…</span>
+          <kbd className="rounded border px-1 text-xs">Ctrl K</kbd>
+        </>
+      )}
+    </Button>
+  );
+}
 
 function Brand({ collapsed }: { collapsed?: boolean }) {
   return (
@@ -40,16 +85,21 @@ function SidebarBody({
   value,
   collapsed,
   onNavigate,
+  onSearch,
 }: {
   slug: string;
   user: ShellUser;
   value: WorkspaceContextValue | null;
   collapsed: boolean;
   onNavigate?: () => void;
+  onSearch: () => void;
 }) {
   return (
     <>
-      <div className={cn("px-3 pt-3", collapsed && "px-2")}>{collapsed ? null : <WorkspaceSwitcher slug={slug} />}</div>
+      <div className={cn("grid gap-2 px-3 pt-3", collapsed && "justify-center px-2")}>
+        {collapsed ? null : <WorkspaceSwitcher slug={slug} />}
+        {value ? <SearchButton collapsed={collapsed} onOpen={onSearch} /> : null}
+      </div>
       <div className="min-h-0 flex-1 overflow-y-auto py-3">
         {value ? (
           <WorkspaceContextProvider value={value}>
@@ -90,6 +140,7 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
   const current = useQuery(trpc.workspaces.current.queryOptions());
   const [collapsed, toggleCollapsed] = useSidebarCollapsed();
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const [paletteOpen, paletteLoaded, setPaletteOpen] = usePalette();
   const pathname = usePathname();
   // the phone's drawer closes when a link in it navigated
   // biome-ignore lint/correctness/useExhaustiveDependencies: pathname is the trigger
@@ -107,6 +158,11 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
       <WorkspaceContextProvider value={value}>
         {value.can("budgets:read") ? <BudgetAlert /> : null}
         {children}
+        {paletteLoaded ? (
+          <Suspense fallback={null}>
+            <CommandPalette open={paletteOpen} onOpenChange={setPaletteOpen} />
+          </Suspense>
+        ) : null}
       </WorkspaceContextProvider>
     );
   } else if (current.isError && errorCode(current.error) === "NOT_FOUND") {
@@ -159,7 +215,7 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
             {collapsed ? <PanelLeftOpenIcon aria-hidden="true" /> : <PanelLeftCloseIcon aria-hidden="true" />}
           </Button>
         </div>
-        <SidebarBody slug={slug} user={user} value={value} collapsed={collapsed} />
+        <SidebarBody slug={slug} user={user} value={value} collapsed={collapsed} onSearch={() => setPaletteOpen(true)} />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="sticky top-0 z-30 flex h-12 items-center gap-2 border-b border-border bg-background px-3 md:hidden">
@@ -175,7 +231,17 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
               <div className="flex h-12 items-center px-3">
                 <Brand />
               </div>
-              <SidebarBody slug={slug} user={user} value={value} collapsed={false} onNavigate={() => setDrawerOpen(false)} />
+              <SidebarBody
+                slug={slug}
+                user={user}
+                value={value}
+                collapsed={false}
+                onNavigate={() => setDrawerOpen(false)}
+                onSearch={() => {
+                  setDrawerOpen(false);
+                  setPaletteOpen(true);
+                }}
+              />
             </SheetContent>
           </Sheet>
           <Brand />

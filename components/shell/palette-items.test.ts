@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { permissionsOf, type Permission, type Role } from "@/lib/permissions";
+import { paletteItems } from "./palette-items";
+
+const as = (role: Role) => {
+  const set = new Set<Permission>(permissionsOf(role));
+  return (p: Permission) => set.has(p);
+};
+const data = {
+  agents: [{ slug: "writer", name: "Writer" }],
+  teams: [{ slug: "crew", name: "Crew" }],
+  runs: [{ id: "run_1", status: "failed", targetType: "team", team: { slug: "crew", name: "Crew" }, agent: null }],
+};
+
+describe("the command palette's items", () => {
+  it("offers an owner every page, the actions, agents and teams to open or run, and recent runs", () => {
+    const items = paletteItems(as("owner"), data);
+    const ids = items.map((i) => i.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "page:overview",
+        "page:audit",
+        "page:playground",
+        "action:setup",
+        "action:template",
+        "agent:writer",
+        "agent-run:writer",
+        "team-run:crew",
+        "run:run_1",
+      ]),
+    );
+    expect(items.find((i) => i.id === "team-run:crew")?.path).toBe("/playground?target=team%3Acrew");
+    expect(items.find((i) => i.id === "run:run_1")).toMatchObject({ label: "Crew · failed", path: "/runs/run_1" });
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("offers a viewer no page, action or run it may not use", () => {
+    const ids = paletteItems(as("viewer"), data).map((i) => i.id);
+    expect(ids).not.toContain("page:audit");
+    expect(ids).not.toContain("page:api-keys");
+    expect(ids.filter((id) => id.startsWith("action:"))).toEqual([]);
+    expect(ids).not.toContain("agent-run:writer");
+    expect(ids).toContain("agent:writer");
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * What the command palette offers, as data: the pages the role may open, actions, agents and teams (each to open,
+ * or to try in the playground) and recent runs. Pure, so that what a role sees is tested without a browser.
+ */
+import type { Permission } from "@/lib/permissions";
+import { visibleGroups } from "./nav-items";
+
+export interface PaletteItem {
+  /** unique within the palette; cmdk filters on `label` and `keywords` */
+  id: string;
+  group: "Pages" | "Actions" | "Agents" | "Teams" | "Recent runs";
+  label: string;
+  keywords: string[];
+  /** under /w/<slug> */
+  path: string;
+}
+
+interface Named {
+  slug: string;
+  name: string;
+}
+interface RecentRun {
+  id: string;
+  status: string;
+  targetType: string;
+  team: Named | null;
+  agent: Named | null;
+}
+
+export function paletteItems(can: (p: Permission) => boolean, data: { agents?: Named[]; teams?: Named[]; runs?: RecentRun[] }): PaletteItem[] {
+  const items: PaletteItem[] = [];
+  for (const group of visibleGroups(can)) {
+    for (const item of group.items) {
+      items.push({ id: `page:${item.id}`, group: "Pages", label: item.label, keywords: [group.label ?? "", "go", "open"], path: item.path });
+    }
+  }
+  const actions: (PaletteItem & { requires: Permission[] })[] = [
+    {
+      id: "action:playground",
+      group: "Actions",
+      label: "Start a run in the playground",
+      keywords: ["chat", "try", "run"],
+      path: "/playground",
+      requires: ["runs:create"],
+    },
+    {
+      id: "action:setup",
+      group: "Actions",
+      label: "Connect a provider with its key",
+      keywords: ["setup", "model", "api key"],
+      path: "/setup",
+      requires: ["models:manage", "secrets:create"],
+    },
+    {
+      id: "action:template",
+      group: "Actions",
+      label: "Create a team from a template",
+      keywords: ["new team", "template"],
+      path: "/teams?templates=1",
+      requires: ["teams:create", "agents:create"],
+    },
+    { id: "action:api-key", group: "Actions", label: "Create an API key", keywords: ["token", "rest"], path: "/api-keys", requires: ["api_keys:create"] },
+  ];
+  for (const { requires, ...action } of actions) if (requires.every(can)) items.push(action);
+  const tryIt = can("runs:create");
+  for (const a of data.agents ?? []) {
+    items.push({ id: `agent:${a.slug}`, group: "Agents", label: a.name, keywords: [a.slug, "agent"], path: `/agents/${encodeURIComponent(a.slug)}` });
+    if (tryIt)
+      items.push({
+        id: `agent-run:${a.slug}`,
+        group: "Agents",
+        label: `Run ${a.name}`,
+        keywords: [a.slug, "run", "chat", "playground"],
+        path: `/playground?target=${encodeURIComponent(`agent:${a.slug}`)}`,
+      });
+  }
+  for (const t of data.teams ?? []) {
+    items.push({ id: `team:${t.slug}`, group: "Teams", label: t.name, keywords: [t.slug, "team"], path: `/teams/${encodeURIComponent(t.slug)}` });
+    if (tryIt)
+      items.push({
+        id: `team-run:${t.slug}`,
+        group: "Teams",
+        label: `Run ${t.name}`,
+        keywords: [t.slug, "run", "chat", "playground"],
+        path: `/playground?target=${encodeURIComponent(`team:${t.slug}`)}`,
+      });
+  }
+  for (const r of data.runs ?? []) {
+    const target = r.targetType === "team" ? r.team : r.agent;
+    items.push({
+      id: `run:${r.id}`,
+      group: "Recent runs",
+      label: `${target?.name ?? r.targetType} · ${r.status}`,
+      keywords: [r.id, r.status, target?.slug ?? ""],
+      path: `/runs/${encodeURIComponent(r.id)}`,
+    });
+  }
+  return items;
+}
