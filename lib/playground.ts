@@ -22,6 +22,11 @@ export function conversationKey(userId: string, workspace: string, target: strin
   return `cadre.playground.${userId}.${workspace}.${target}`;
 }
 
+/** Where the person's last target is kept (the page opens on it). */
+export function lastTargetKey(userId: string, workspace: string): string {
+  return `cadre.playground.${userId}.${workspace}:last`;
+}
+
 /** A stored conversation, or none when the value is missing or not one (a hand-edited or older value). */
 export function parseConversation(raw: string | null): PlaygroundTurn[] {
   if (!raw) return [];

@@ -8,7 +8,7 @@ import { MessageSquareIcon } from "lucide-react";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { newIdempotencyKey } from "@/lib/idempotency";
-import { conversationKey, parseConversation, runInput, serializeConversation, type PlaygroundTurn } from "@/lib/playground";
+import { conversationKey, lastTargetKey, parseConversation, runInput, serializeConversation, type PlaygroundTurn } from "@/lib/playground";
 import { MAX_RUN_INPUT } from "@/lib/schemas/runs";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -74,10 +74,16 @@ export function PlaygroundPage() {
   // the first agent (or team) is chosen once the lists are in
   // (or the one asked for is not there)
   const listed = useMemo(() => new Set([...agentItems.map((a) => `agent:${a.slug}`), ...teamItems.map((t) => `team:${t.slug}`)]), [agentItems, teamItems]);
+  const lastKey = lastTargetKey(user.id, slug);
   useEffect(() => {
     if (listed.size === 0 || (target && listed.has(target))) return;
-    setTarget(listed.values().next().value ?? "");
-  }, [target, listed]);
+    const last = window.localStorage.getItem(lastKey);
+    setTarget(last && listed.has(last) ? last : (listed.values().next().value ?? ""));
+  }, [target, listed, lastKey]);
+  // the target talked to last is where the page opens next time
+  useEffect(() => {
+    if (target && listed.has(target)) window.localStorage.setItem(lastKey, target);
+  }, [target, listed, lastKey]);
   // keep the newest message in view as the conversation grows
   useEffect(() => {
     if (turns.length > 0 || pending) endRef.current?.scrollIntoView({ block: "nearest" });
