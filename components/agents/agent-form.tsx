@@ -1,5 +1,6 @@
 "use client";
 
+import { slugify } from "@/components/workspace/slugify";
 import { useMemo, useState, type FormEvent } from "react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
@@ -118,6 +119,8 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
   const editable = agent ? can("agents:update") && !agent.archivedAt : can("agents:create");
   const [f, setF] = useState<Fields>(() => fieldsOf(agent));
   const [localError, setLocalError] = useState<string | null>(null);
+  // a new agent's slug follows its name until the slug is typed in
+  const [slugTyped, setSlugTyped] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   // the version this edit started from: a save based on an older one is refused (409) instead of overwriting
   const [baseVersion, setBaseVersion] = useState<number | undefined>(agent?.currentVersion);
@@ -205,13 +208,25 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
                   maxLength={63}
                   placeholder="researcher"
                   value={f.slug}
-                  onChange={(e) => set("slug", e.target.value.toLowerCase())}
+                  onChange={(e) => {
+                    setSlugTyped(true);
+                    set("slug", e.target.value.toLowerCase());
+                  }}
                 />
               </div>
             )}
             <div className="field grow">
               <label htmlFor="agent-name">Name</label>
-              <input id="agent-name" data-testid="agent-name" maxLength={120} value={f.name} onChange={(e) => set("name", e.target.value)} />
+              <input
+                id="agent-name"
+                data-testid="agent-name"
+                maxLength={120}
+                value={f.name}
+                onChange={(e) => {
+                  const name = e.target.value;
+                  setF((prev) => ({ ...prev, name, ...(agent || slugTyped ? {} : { slug: slugify(name) }) }));
+                }}
+              />
             </div>
           </div>
           <div className="field">

@@ -5,9 +5,13 @@ export interface ScopeGroup {
   scopes: Permission[];
 }
 
-/** The scopes a key may get, grouped by resource: only those the creator's own role has. */
+/** Resources of features this version does not have yet: their scopes are not offered for new keys. */
+export const UNOFFERED_RESOURCES: ReadonlySet<Resource> = new Set<Resource>(["memory", "tools", "marketplace"]);
+
+/** The scopes a key may get, grouped by resource: only those the creator's own role has, of features that exist. */
 export function grantableScopeGroups(can: (p: Permission) => boolean): ScopeGroup[] {
   return (Object.keys(RESOURCE_ACTIONS) as Resource[])
+    .filter((resource) => !UNOFFERED_RESOURCES.has(resource))
     .map((resource) => ({
       resource,
       scopes: (RESOURCE_ACTIONS[resource] as readonly string[]).map((a) => `${resource}:${a}` as Permission).filter(can),
