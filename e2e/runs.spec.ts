@@ -267,6 +267,12 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await expect(page.getByTestId("run-row")).toHaveCount(0);
   await page.getByTestId("runs-filter-status").selectOption("succeeded");
   await expect(page.getByTestId("run-row")).toHaveCount(2);
+  // the filters in force show as chips; removing one widens the list again
+  await expect(page.getByTestId("runs-filter-chip")).toHaveCount(2);
+  await page.locator('[data-testid="runs-filter-chip"][data-filter="team"]').click();
+  await expect(page.getByTestId("runs-filter-chip")).toHaveCount(1);
+  await expect(page.getByTestId("runs-filter-team")).toHaveValue("");
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
   await page.getByTestId("run-row").first().getByTestId("run-row-link").click();
   await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
   await expect(page.getByTestId("run-status")).toHaveText("succeeded");

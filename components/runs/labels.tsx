@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { BanIcon, CheckCircle2Icon, ClockIcon, LoaderCircleIcon, type LucideIcon, RotateCwIcon, XCircleIcon } from "lucide-react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import type { RunOut } from "@/lib/schemas/runs";
 
@@ -15,9 +16,23 @@ const RUN_STATUS_TONES: Record<string, BadgeTone> = {
   waiting: "neutral",
 };
 
+const RUN_STATUS_ICONS: Record<string, LucideIcon> = {
+  queued: ClockIcon,
+  running: LoaderCircleIcon,
+  succeeded: CheckCircle2Icon,
+  failed: XCircleIcon,
+  cancelled: BanIcon,
+  retrying: RotateCwIcon,
+  sleeping: ClockIcon,
+  waiting: ClockIcon,
+  done: CheckCircle2Icon,
+};
+
 export function RunStatusBadge({ status, testId }: { status: string; testId?: string }) {
+  const Icon = RUN_STATUS_ICONS[status];
   return (
     <Badge tone={RUN_STATUS_TONES[status] ?? "neutral"} testId={testId}>
+      {Icon ? <Icon className={status === "running" ? "size-3 animate-spin" : "size-3"} aria-hidden="true" /> : null}
       {status}
     </Badge>
   );

@@ -1,5 +1,6 @@
 "use client";
 
+import { XIcon } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useSearchParams } from "next/navigation";
@@ -37,6 +38,31 @@ interface Filters {
 }
 
 const NO_FILTERS: Filters = { team: "", agent: "", status: "", from: "", to: "" };
+
+/** The filters in force, each a chip that removes it. */
+function FilterChips({ chips, onRemove }: { chips: ({ key: string; label: string } | null)[]; onRemove: (key: string) => void }) {
+  const shown = chips.filter((c): c is { key: string; label: string } => c !== null);
+  if (shown.length === 0) return null;
+  return (
+    <ul className="mb-3 flex flex-wrap gap-2" aria-label="Filters in force" data-testid="runs-filter-chips">
+      {shown.map((chip) => (
+        <li key={chip.key}>
+          <button
+            type="button"
+            className="inline-flex items-center gap-1 rounded-full border bg-secondary px-2.5 py-0.5 text-xs text-secondary-foreground hover:bg-accent"
+            onClick={() => onRemove(chip.key)}
+            aria-label={`Remove the filter ${chip.label}`}
+            data-testid="runs-filter-chip"
+            data-filter={chip.key}
+          >
+            {chip.label}
+            <XIcon className="size-3" aria-hidden="true" />
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function RunsTable() {
   const trpc = useTRPC();
@@ -129,6 +155,16 @@ function RunsTable() {
           </button>
         ) : null}
       </search>
+      <FilterChips
+        chips={[
+          filters.team ? { key: "team", label: `Team: ${teams.data?.find((t) => t.slug === filters.team)?.name ?? filters.team}` } : null,
+          filters.agent ? { key: "agent", label: `Agent: ${agents.data?.find((a) => a.slug === filters.agent)?.name ?? filters.agent}` } : null,
+          filters.status ? { key: "status", label: `Status: ${filters.status}` } : null,
+          filters.from ? { key: "from", label: `From ${filters.from}` } : null,
+          filters.to ? { key: "to", label: `To ${filters.to}` } : null,
+        ]}
+        onRemove={(key) => set(key as keyof Filters, "")}
+      />
       <FormError message={runs.isError ? errorMessage(runs.error) : null} />
       {runs.isPending ? (
         <Loading />
