@@ -53,7 +53,8 @@ function SearchButton({ collapsed, onOpen }: { collapsed: boolean; onOpen: () =>
       size={collapsed ? "icon" : "sm"}
       className={cn("w-full justify-start gap-2 text-muted-foreground", collapsed && "w-auto justify-center")}
       onClick={onOpen}
-      aria-label="Search (Ctrl+K)"
+      aria-label={collapsed ? "Search (Ctrl+K)" : undefined}
+      aria-keyshortcuts="Control+K Meta+K"
       data-testid="command-palette-open"
     >
       <SearchIcon aria-hidden="true" />
