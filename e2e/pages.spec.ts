@@ -41,7 +41,7 @@ async function shot(page: Page, testInfo: TestInfo, name: string) {
 }
 
 test("main pages: accessible in both themes, laid out at 1440 and 390 px", async ({ page }, testInfo) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   const stamp = Date.now().toString(36);
   await signUp(page, person("Pages"));
   await page.waitForURL(/\/new$/);
