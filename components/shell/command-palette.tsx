@@ -17,7 +17,7 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
   const { slug, can } = useWorkspace();
   const agents = useQuery({ ...trpc.agents.list.queryOptions({ limit: 100 }), enabled: open && can("agents:read") });
   const teams = useQuery({ ...trpc.teams.list.queryOptions({ limit: 100 }), enabled: open && can("teams:read") });
-  const runs = useQuery({ ...trpc.runs.list.queryOptions({ limit: 8 }), enabled: open && can("runs:read") });
+  const runs = useQuery({ ...trpc.runs.list.queryOptions({ limit: 10 }), enabled: open && can("runs:read") });
   const items = useMemo(
     () => paletteItems(can, { agents: agents.data?.items, teams: teams.data?.items, runs: runs.data?.items }),
     [can, agents.data, teams.data, runs.data],

@@ -25,9 +25,23 @@ interface RecentRun {
   targetType: string;
   team: Named | null;
   agent: Named | null;
+  createdAt?: Date | string;
 }
 
-export function paletteItems(can: (p: Permission) => boolean, data: { agents?: Named[]; teams?: Named[]; runs?: RecentRun[] }): PaletteItem[] {
+/** "3 min ago", "2 h ago", "4 d ago": when a recent run started, relative to now. */
+export function ago(when: Date | string, now: Date = new Date()): string {
+  const s = Math.max(0, Math.round((now.getTime() - new Date(when).getTime()) / 1000));
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+export function paletteItems(
+  can: (p: Permission) => boolean,
+  data: { agents?: Named[]; teams?: Named[]; runs?: RecentRun[] },
+  now: Date = new Date(),
+): PaletteItem[] {
   const items: PaletteItem[] = [];
   for (const group of visibleGroups(can)) {
     for (const item of group.items) {
@@ -90,7 +104,7 @@ export function paletteItems(can: (p: Permission) => boolean, data: { agents?: N
     items.push({
       id: `run:${r.id}`,
       group: "Recent runs",
-      label: `${target?.name ?? r.targetType} · ${r.status}`,
+      label: [target?.name ?? r.targetType, r.status, r.createdAt ? ago(r.createdAt, now) : null].filter(Boolean).join(" · "),
       keywords: [r.id, r.status, target?.slug ?? ""],
       path: `/runs/${encodeURIComponent(r.id)}`,
     });

@@ -1,8 +1,15 @@
+import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { workspaceTitleMetadata } from "@/components/shell/page-title";
 import { WorkspaceShell } from "@/components/workspace/workspace-shell";
 import { requireUser } from "../../_lib/session";
 
 export const dynamic = "force-dynamic";
+
+/** Every page's tab title names the workspace: "Agents · acme · Cadre". */
+export async function generateMetadata({ params }: { params: Promise<{ workspace: string }> }): Promise<Metadata> {
+  return workspaceTitleMetadata((await params).workspace);
+}
 
 export default async function WorkspaceLayout({ children, params }: { children: ReactNode; params: Promise<{ workspace: string }> }) {
   const { workspace } = await params;
