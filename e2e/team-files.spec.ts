@@ -65,6 +65,13 @@ test("a team from a template, exported as YAML and imported into another workspa
   await page.locator('[data-testid="command-palette-item"][data-item="team-run:research-brief"]').click();
   await page.waitForURL(new RegExp(`/w/tpl-${stamp}/playground\\?target=team%3Aresearch-brief$`));
   await expect(page.getByTestId("playground-target")).toHaveValue("team:research-brief");
+  // ... or opens the runs page's start form with an agent preselected; list pages' tabs name the workspace
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("command-palette-input").fill("start a run of researcher");
+  await page.locator('[data-testid="command-palette-item"][data-item="agent-start:researcher"]').click();
+  await page.waitForURL(new RegExp(`/w/tpl-${stamp}/runs\\?target=agent%3Aresearcher$`));
+  await expect(page.getByTestId("run-target")).toHaveValue("agent:researcher");
+  await expect(page).toHaveTitle(`Runs · tpl-${stamp} · Cadre`);
 
   // the overview's checklist now counts an agent and a team
   await page.goto(`/w/tpl-${stamp}`);

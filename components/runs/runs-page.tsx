@@ -257,12 +257,14 @@ function useTeamsAndAgents() {
 /** Pick a team or an agent, then the start-run form for it. */
 function NewRun() {
   const { teams, agents } = useTeamsAndAgents();
+  // ?target=team:<slug> or agent:<slug> (e.g. from the command palette) preselects it, if it can be run
+  const wanted = useSearchParams().get("target") ?? "";
   const [choice, setChoice] = useState("");
   const options = [
     ...(teams.data ?? []).filter((t) => !t.archivedAt).map((t) => ({ value: `team:${t.slug}`, label: `Team: ${t.name}` })),
     ...(agents.data ?? []).filter((a) => !a.archivedAt).map((a) => ({ value: `agent:${a.slug}`, label: `Agent: ${a.name}` })),
   ];
-  const selected = choice || options[0]?.value || "";
+  const selected = choice || options.find((o) => o.value === wanted)?.value || options[0]?.value || "";
   const [kind, ...rest] = selected.split(":");
   const target: RunTarget | null = selected ? (kind === "team" ? { team: rest.join(":") } : { agent: rest.join(":") }) : null;
 

@@ -26,10 +26,13 @@ describe("the command palette's items", () => {
         "agent:writer",
         "agent-run:writer",
         "team-run:crew",
+        "agent-start:writer",
+        "team-start:crew",
         "run:run_1",
       ]),
     );
     expect(items.find((i) => i.id === "team-run:crew")?.path).toBe("/playground?target=team%3Acrew");
+    expect(items.find((i) => i.id === "agent-start:writer")?.path).toBe("/runs?target=agent%3Awriter");
     expect(items.find((i) => i.id === "run:run_1")).toMatchObject({ label: "Crew · failed · 5 min ago", path: "/runs/run_1" });
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -40,6 +43,7 @@ describe("the command palette's items", () => {
     expect(ids).not.toContain("page:api-keys");
     expect(ids.filter((id) => id.startsWith("action:"))).toEqual([]);
     expect(ids).not.toContain("agent-run:writer");
+    expect(ids).not.toContain("team-start:crew");
     expect(ids).toContain("agent:writer");
   });
 });

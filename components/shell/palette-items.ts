@@ -1,6 +1,6 @@
 /**
  * What the command palette offers, as data: the pages the role may open, actions, agents and teams (each to open,
- * or to try in the playground) and recent runs. Pure, so that what a role sees is tested without a browser.
+ * to try in the playground, or to start from the runs page) and recent runs. Pure, so that what a role sees is tested without a browser.
  */
 import type { Permission } from "@/lib/permissions";
 import { visibleGroups } from "./nav-items";
@@ -87,6 +87,14 @@ export function paletteItems(
         keywords: [a.slug, "run", "chat", "playground"],
         path: `/playground?target=${encodeURIComponent(`agent:${a.slug}`)}`,
       });
+    if (tryIt)
+      items.push({
+        id: `agent-start:${a.slug}`,
+        group: "Agents",
+        label: `Start a run of ${a.name}`,
+        keywords: [a.slug, "start", "run", "input", "budget"],
+        path: `/runs?target=${encodeURIComponent(`agent:${a.slug}`)}`,
+      });
   }
   for (const t of data.teams ?? []) {
     items.push({ id: `team:${t.slug}`, group: "Teams", label: t.name, keywords: [t.slug, "team"], path: `/teams/${encodeURIComponent(t.slug)}` });
@@ -97,6 +105,14 @@ export function paletteItems(
         label: `Run ${t.name}`,
         keywords: [t.slug, "run", "chat", "playground"],
         path: `/playground?target=${encodeURIComponent(`team:${t.slug}`)}`,
+      });
+    if (tryIt)
+      items.push({
+        id: `team-start:${t.slug}`,
+        group: "Teams",
+        label: `Start a run of ${t.name}`,
+        keywords: [t.slug, "start", "run", "input", "budget"],
+        path: `/runs?target=${encodeURIComponent(`team:${t.slug}`)}`,
       });
   }
   for (const r of data.runs ?? []) {
