@@ -4,7 +4,6 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
-import { useWorkspace } from "@/components/workspace/workspace-context";
 import { formatDuration } from "@/lib/duration";
 import { formatUsd } from "@/lib/usd";
 
@@ -13,10 +12,9 @@ const OUTCOME_TONES: Record<string, BadgeTone> = { ok: "success", error: "danger
 /** Every model call a step made, in order: fallbacks and retries with their errors, not only the call that answered. */
 export function StepCalls({ runId, stepId }: { runId: string; stepId: string }) {
   const trpc = useTRPC();
-  const { can } = useWorkspace();
-  const calls = useQuery({ ...trpc.usage.list.queryOptions({ runId, stepId, limit: 50 }), enabled: can("usage:read") });
-  if (!can("usage:read")) return null;
-  const items = calls.data ? [...calls.data.items].reverse() : [];
+  // runs.stepCalls needs only runs:read, like the page itself: a viewer without usage:read still sees the attempts
+  const calls = useQuery(trpc.runs.stepCalls.queryOptions({ runId, stepId }));
+  const items = calls.data ?? [];
   return (
     <div className="col-span-full grid gap-2" data-testid="run-step-calls">
       <h3>Model calls</h3>

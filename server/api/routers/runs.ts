@@ -1,4 +1,6 @@
 import { router, workspaceProcedure } from "../trpc";
+import { listStepCalls } from "@/server/runs/step-calls";
+import { usageRecordSchema } from "@/lib/schemas/usage";
 import { z } from "zod";
 import {
   listRunEventsInputSchema,
@@ -36,6 +38,11 @@ export const runsRouter = router({
     .input(runStepInputSchema)
     .output(runStepSchema)
     .query(({ ctx, input }) => getRunStep(ctx.tenant, input.runId, input.stepId)),
+  /** every model call the step made (its ledger rows, failed attempts included), oldest first */
+  stepCalls: workspaceProcedure("runs:read")
+    .input(runStepInputSchema)
+    .output(z.array(usageRecordSchema))
+    .query(({ ctx, input }) => listStepCalls(ctx.tenant, input.runId, input.stepId)),
   events: workspaceProcedure("runs:read")
     .input(listRunEventsInputSchema)
     .output(z.array(runEventSchema))

@@ -26,7 +26,17 @@ import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
-import { cancelRunRoute, rerunRunRoute, getRunRoute, getRunStepRoute, listRunEventsRoute, listRunsRoute, listRunStepsRoute, startRunRoute } from "./runs";
+import {
+  cancelRunRoute,
+  rerunRunRoute,
+  getRunRoute,
+  getRunStepRoute,
+  listRunEventsRoute,
+  listRunStepCallsRoute,
+  listRunsRoute,
+  listRunStepsRoute,
+  startRunRoute,
+} from "./runs";
 
 /**
  * Every API-key route (JSON and event streams), for the OpenAPI document and the permission table test. Every
@@ -100,6 +110,7 @@ export const restRoutes: AnyRestRoute[] = [
   getRunRoute,
   listRunStepsRoute,
   getRunStepRoute,
+  listRunStepCallsRoute,
   cancelRunRoute,
   rerunRunRoute,
   listRunEventsRoute,

@@ -3,6 +3,8 @@ import { defineRoute, defineStreamRoute } from "../define";
 import { MAX_INT4 } from "@/lib/schemas/text";
 import { streamRunEvents } from "@/server/runs/sse";
 import { rerunRun } from "@/server/runs/rerun";
+import { listStepCalls } from "@/server/runs/step-calls";
+import { usageRecordSchema } from "@/lib/schemas/usage";
 import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
 import {
   listRunsInputSchema,
@@ -91,6 +93,17 @@ export const getRunStepRoute = defineRoute({
   params: runStepParams,
   response: runStepSchema,
   handler: ({ ctx, params }) => getRunStep(ctx, params.runId, params.stepId),
+});
+
+export const listRunStepCallsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/runs/{runId}/steps/{stepId}/calls",
+  summary: "Every model call a step made, oldest first: its ledger rows, failed calls, fallbacks and retries included",
+  tag: "Runs",
+  requires: "runs:read",
+  params: runStepParams,
+  response: z.array(usageRecordSchema),
+  handler: ({ ctx, params }) => listStepCalls(ctx, params.runId, params.stepId),
 });
 
 export const cancelRunRoute = defineRoute({
