@@ -5,7 +5,8 @@
  * EventSource the answer is read by polling the run's events (the hook's fallback). A member sends a message with
  * Enter: it becomes an ordinary run (in runs.list, with the message as its input), the answer appears with its model,
  * cost and a link to the run, and the conversation is kept in localStorage; "New conversation" clears it. With the
- * transcript switch on, the next message carries the earlier turns. A viewer sees the page with the composer disabled.
+ * transcript switch on, the next message carries the earlier turns. A viewer sees the page with the composer disabled;
+ * a workspace without agents or teams gets the empty state.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createElement as h } from "react";
@@ -59,8 +60,8 @@ afterAll(async () => {
 });
 
 /** A link that answers every call with the server caller of `role` (no HTTP, no serialisation). */
-function callerLink(role: Role): TRPCLink<AppRouter> {
-  const caller = callerFor(rw.ws.users[role], rw.ws.slug) as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
+function callerLink(ws: RunWorkspace["ws"], role: Role): TRPCLink<AppRouter> {
+  const caller = callerFor(ws.users[role], ws.slug) as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
   return () =>
     ({ op }) =>
       observable((observer) => {
@@ -75,22 +76,22 @@ function callerLink(role: Role): TRPCLink<AppRouter> {
       });
 }
 
-function render(role: Role) {
+function render(role: Role, ws: RunWorkspace["ws"] = rw.ws) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const trpcClient = createTRPCClient<AppRouter>({ links: [callerLink(role)] });
-  createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: rw.ws.slug });
+  const trpcClient = createTRPCClient<AppRouter>({ links: [callerLink(ws, role)] });
+  createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: ws.slug });
   const workspace: WorkspaceContextValue = {
-    slug: rw.ws.slug,
+    slug: ws.slug,
     workspace: {} as WorkspaceContextValue["workspace"],
     role,
-    user: { id: rw.ws.users[role].id, email: rw.ws.users[role].email, name: null },
+    user: { id: ws.users[role].id, email: ws.users[role].email, name: null },
     can: (p) => roleCan(role, p),
   };
   return rtlRender(
     h(
       QueryClientProvider,
       { client: queryClient },
-      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: rw.ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, h(PlaygroundPage)) }),
+      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: ws.slug, children: h(WorkspaceContextProvider, { value: workspace }, h(PlaygroundPage)) }),
     ),
   );
 }
@@ -133,6 +134,14 @@ describe("Playground", () => {
     expect(screen.queryAllByTestId("playground-answer")).toHaveLength(0);
     expect(window.localStorage.getItem(key)).toBeNull();
   }, 60_000);
+
+  it("a workspace with nothing to talk to shows the empty state with a link to create an agent", async () => {
+    const empty = await makeRunWorkspace("render-playground-empty");
+    render("member", empty.ws);
+    const state = await screen.findByTestId("playground-empty", {}, { timeout: 10_000 });
+    expect(state.querySelector(`a[href="/w/${empty.ws.slug}/agents"]`)).not.toBeNull();
+    expect(screen.queryByTestId("playground-message")).toBeNull();
+  });
 
   it("a viewer sees the page with the composer disabled and why", async () => {
     render("viewer");
