@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listRunStepCallsRoute } from "@/server/rest/routes/runs";
+
+export const { GET } = handlers(listRunStepCallsRoute);
