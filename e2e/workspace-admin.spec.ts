@@ -79,6 +79,8 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await expect(page.getByTestId("apikey-row")).toHaveCount(1);
   await page.getByTestId("apikey-revoke").click();
   await page.getByTestId("confirm-ok").click();
+  // the dialog is gone before the next one can open (a second confirm during the close animation was flaky)
+  await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(page.getByTestId("apikey-status")).toHaveText("revoked");
   await expect(page.getByTestId("apikey-revoke")).toHaveCount(0);
 
@@ -97,10 +99,14 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await expect(page.getByTestId("invitation-row")).toHaveCount(2);
   await page.getByTestId("leave-workspace").click();
   await page.getByTestId("confirm-ok").click();
+  // the dialog is gone before the next one can open (a second confirm during the close animation was flaky)
+  await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(page.locator("section", { hasText: /^Leave workspace/ }).getByTestId("form-error")).toContainText("at least one owner");
   // own role change as last owner -> error (shown in the people table, while the leave error may still show)
   await page.locator(`[data-testid="member-row"][data-email="${a}"] [data-testid="member-role-select"]`).selectOption("admin");
   await page.getByTestId("confirm-ok").click();
+  // the dialog is gone before the next one can open (a second confirm during the close animation was flaky)
+  await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(page.locator("section", { hasText: /^People/ }).getByTestId("form-error")).toContainText("at least one owner");
   await expect(page.locator(`[data-testid="member-row"][data-email="${a}"] [data-testid="member-role-select"]`)).toHaveValue("owner");
 
@@ -155,13 +161,19 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
   await expect(rowC).toBeVisible();
   await rowC.getByTestId("member-role-select").selectOption("viewer");
   await page.getByTestId("confirm-ok").click();
+  // the dialog is gone before the next one can open (a second confirm during the close animation was flaky)
+  await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(rowC.getByTestId("member-role-select")).toHaveValue("viewer");
   await rowC.getByTestId("member-remove").click();
   await page.getByTestId("confirm-ok").click();
+  // the dialog is gone before the next one can open (a second confirm during the close animation was flaky)
+  await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(rowC).toHaveCount(0);
   // revoke b's invitation
   await page.getByTestId("invitation-revoke").first().click();
   await page.getByTestId("confirm-ok").click();
+  // the dialog is gone before the next one can open (a second confirm during the close animation was flaky)
+  await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(page.getByTestId("invitation-row")).toHaveCount(0);
 
   // audit: filter + load more

@@ -99,6 +99,8 @@ const ConfirmContext = createContext<Confirm | null>(null);
 export function ConfirmProvider({ children }: { children: ReactNode }) {
   const [options, setOptions] = useState<ConfirmOptions | null>(null);
   const [open, setOpen] = useState(false);
+  // each question mounts its own dialog: one asked while the last still animates out never shares its overlay
+  const [question, setQuestion] = useState(0);
   const resolver = useRef<((answer: boolean) => void) | null>(null);
 
   const settle = (answer: boolean) => {
@@ -108,6 +110,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
 
   const confirm = useCallback<Confirm>((next) => {
     resolver.current?.(false); // a second question cancels the first
+    setQuestion((n) => n + 1);
     setOptions(next);
     setOpen(true);
     return new Promise<boolean>((resolve) => {
@@ -120,6 +123,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
       {children}
       {options ? (
         <ConfirmDialog
+          key={question}
           {...options}
           open={open}
           onOpenChange={(next) => {
