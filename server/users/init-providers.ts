@@ -9,7 +9,7 @@ import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import type { ProviderKind } from "@/lib/schemas/models";
-import { connectProvider } from "@/server/models/connect-provider";
+import { connectProvider, PROVIDER_LABELS } from "@/server/models/connect-provider";
 
 export type InitProviderKind = Extract<ProviderKind, "openai" | "anthropic" | "google" | "mistral" | "openai_compatible">;
 
@@ -19,12 +19,13 @@ export interface InitProvider {
   baseUrl?: string;
 }
 
+/** The environment variable of each kind's key (the provider's name is connect-provider's PROVIDER_LABELS). */
 const LABEL: Record<InitProviderKind, { name: string; variable: string }> = {
-  openai: { name: "OpenAI", variable: "CADRE_INIT_OPENAI_API_KEY" },
-  anthropic: { name: "Anthropic", variable: "CADRE_INIT_ANTHROPIC_API_KEY" },
-  google: { name: "Google Gemini", variable: "CADRE_INIT_GOOGLE_API_KEY" },
-  mistral: { name: "Mistral", variable: "CADRE_INIT_MISTRAL_API_KEY" },
-  openai_compatible: { name: "OpenAI-compatible server", variable: "CADRE_INIT_OPENAI_COMPATIBLE_API_KEY" },
+  openai: { name: PROVIDER_LABELS.openai, variable: "CADRE_INIT_OPENAI_API_KEY" },
+  anthropic: { name: PROVIDER_LABELS.anthropic, variable: "CADRE_INIT_ANTHROPIC_API_KEY" },
+  google: { name: PROVIDER_LABELS.google, variable: "CADRE_INIT_GOOGLE_API_KEY" },
+  mistral: { name: PROVIDER_LABELS.mistral, variable: "CADRE_INIT_MISTRAL_API_KEY" },
+  openai_compatible: { name: PROVIDER_LABELS.openai_compatible, variable: "CADRE_INIT_OPENAI_COMPATIBLE_API_KEY" },
 };
 
 /** The providers the environment names (a key, or for an OpenAI-compatible server its base URL). */
