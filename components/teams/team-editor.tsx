@@ -15,6 +15,7 @@ import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { prettyJson, starterSpec, type Draft } from "./spec-draft";
 import { SpecForm } from "./spec-form";
+import { TeamCanvas } from "./team-canvas";
 import { TeamGraph } from "./team-graph";
 
 export interface Problem {
@@ -223,7 +224,16 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
       }
       testId="team-form"
     >
-      {graph ? <TeamGraph graph={graph} /> : <p className="muted">Choose a topology to see its graph.</p>}
+      {graph ? (
+        // the canvas edits the form's draft: while the JSON differs from it (or the draft is not a valid shape) it only shows
+        editable && draft && !textDirty && structural.success ? (
+          <TeamCanvas draft={draft} graph={graph} onChange={setDraft} agents={agentOptions} teams={teamOptions} />
+        ) : (
+          <TeamGraph graph={graph} />
+        )
+      ) : (
+        <p className="muted">Choose a topology to see its graph.</p>
+      )}
       <form className="form team-form" onSubmit={onSubmit} noValidate>
         <fieldset disabled={!editable} className="plain-fieldset">
           <div className="form-row">

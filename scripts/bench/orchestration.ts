@@ -34,7 +34,7 @@
  * Options: --runs <n> (20-step runs for (1), default 10), --http-runs <n> (default 30), --skip-http,
  * --only <parts> (comma-separated among 1,2,2b,3,4,5,6,7,8; e.g. `--only 5,6,7`),
  * --port <n> (npm start port, default 3900 + pid % 1000), --server [url].
- * Environment: BENCH_LIST_SQL=1 lists (2b)'s statements per run; BENCH_TIMELINE=1 prints the events and steps of
+ * Environment: BENCH_LIST_SQL=1 lists (2b)'s statements per run (and, on embedded PGlite, each kind's own time in the database); BENCH_TIMELINE=1 prints the events and steps of
  * (2b)'s last three runs; BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes flags to (2)'s server.
  */
 import { availableParallelism, loadavg } from "node:os";
@@ -437,7 +437,26 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const own: number[] = [];
     const { default: pgMod } = await import("pg");
     const counted = new Map<string, number>();
+    const timed = new Map<string, number>(); // milliseconds from send to answer (waiting included), summed per statement
     let counting = false;
+    const dbTimes = new Map<string, [number, number]>(); // the embedded database's own time per kind of message
+    if (process.env.BENCH_LIST_SQL && isEmbedded) {
+      const { timeEmbeddedStatements } = await import("../../server/db/embedded");
+      timeEmbeddedStatements((message, spent) => {
+        if (!counting) return;
+        const kind = `${String.fromCharCode(message[0]!)} ${Buffer.from(message.subarray(5))
+          .toString("latin1")
+          .replace(/[^ -~]+/g, " ")
+          .replace(/^\s*(BEGIN; )?SELECT set_config[^;]*;\s*/, "[scope] ")
+          .replace(/(ws|run|agt|prv|mdl|key|stp)_[a-z0-9]+|'s\d+'/g, "…")
+          .replace(/\s+/g, " ")
+          .slice(0, 90)}`;
+        const entry = dbTimes.get(kind) ?? [0, 0];
+        entry[0]++;
+        entry[1] += spent;
+        dbTimes.set(kind, entry);
+      });
+    }
     const origQuery = pgMod.Client.prototype.query as (...a: unknown[]) => unknown;
     pgMod.Client.prototype.query = function (this: unknown, ...a: unknown[]) {
       if (counting) {
@@ -448,6 +467,14 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
           .replace(/ws_[a-z0-9]+|run_[a-z0-9]+/g, "…")
           .slice(0, 130);
         counted.set(text, (counted.get(text) ?? 0) + 1);
+        const started = performance.now();
+        const result = origQuery.apply(this, a);
+        if (result && typeof (result as Promise<unknown>).then === "function")
+          (result as Promise<unknown>).then(
+            () => timed.set(text, (timed.get(text) ?? 0) + performance.now() - started),
+            () => undefined,
+          );
+        return result;
       }
       return origQuery.apply(this, a);
     } as typeof pgMod.Client.prototype.query;
@@ -506,7 +533,19 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const perRun = [...counted.values()].reduce((a, b) => a + b, 0) / HTTP_RUNS;
     console.log(`      statements per run (pg client queries, as sent): ${perRun.toFixed(1)}`);
     if (process.env.BENCH_LIST_SQL)
-      for (const [t, n] of [...counted].sort((a, b) => b[1] - a[1])) console.log(`        ${(n / HTTP_RUNS).toFixed(2).padStart(6)}  ${t}`);
+      for (const [t, n] of [...counted].sort((a, b) => b[1] - a[1]))
+        console.log(`        ${(n / HTTP_RUNS).toFixed(2).padStart(6)} ${((timed.get(t) ?? 0) / n).toFixed(2).padStart(6)} ms  ${t}`);
+    if (process.env.BENCH_LIST_SQL && dbTimes.size > 0) {
+      let total = 0;
+      console.log("      the embedded database's own time per message (executing it, not waiting for it), per run:");
+      for (const [k, [n, t]] of [...dbTimes].sort((a, b) => b[1][1] - a[1][1]).slice(0, 20)) {
+        total += t;
+        console.log(
+          `        ${(n / HTTP_RUNS).toFixed(2).padStart(6)} x ${(t / n).toFixed(2).padStart(5)} ms = ${(t / HTTP_RUNS).toFixed(2).padStart(5)} ms  ${k}`,
+        );
+      }
+      console.log(`        in all ${(total / HTTP_RUNS).toFixed(2)} ms per run (the 20 costliest kinds)`);
+    }
     console.log(line("  POST handler (startRun + auth + JSON)", stats(posts)));
     console.log(line("  run queued .. started (ms clock)", stats(queued)));
     console.log(line("  run started .. finished (ms clock)", stats(own)));

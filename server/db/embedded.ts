@@ -38,6 +38,15 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
   };
 }
 
+/** Called with each protocol message the embedded database executed and the time it took (benchmarks only). */
+export type StatementTimer = (message: Uint8Array, ms: number) => void;
+let statementTimer: StatementTimer | null = null;
+
+/** Times every message the embedded database executes from now on (null stops): `BENCH_LIST_SQL=1 npm run bench:orchestration -- --only 2b`. */
+export function timeEmbeddedStatements(timer: StatementTimer | null): void {
+  statementTimer = timer;
+}
+
 interface QueuedMessage {
   handlerId: number;
   message: Uint8Array;
@@ -80,6 +89,7 @@ function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
         const item = this.queue.splice(index, 1)[0]!;
         const type = item.message[0]!;
         let bytes = 0;
+        const startedAt = statementTimer ? performance.now() : 0;
         try {
           await this.db.runExclusive(() =>
             this.db.execProtocolRawStream(item.message, {
@@ -95,6 +105,7 @@ function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
           item.reject(error);
           continue;
         }
+        statementTimer?.(item.message, performance.now() - startedAt);
         this.lastHandlerId = item.handlerId;
         if (EXTENDED.has(type)) awaitingSync = true;
         else if (type === SYNC) awaitingSync = false;
