@@ -86,6 +86,15 @@ test("a team from a template, exported as YAML and imported into another workspa
   expect(yaml).toContain("kind: cadre.team");
   expect(yaml).toContain("slug: researcher");
 
+  // the canvas: click a node of the graph, take it out of the team (the form and the JSON follow), save a new version
+  await page.locator('[data-testid="team-graph-node"][data-node-id="s1"]').click();
+  await expect(page.getByTestId("canvas-inspector")).toHaveAttribute("data-node-id", "s1");
+  await page.getByTestId("canvas-node-remove").click();
+  await expect(page.locator('[data-testid="team-graph-node"][data-node-id="s2"]')).toHaveCount(0);
+  expect(JSON.parse(await page.getByTestId("team-json").inputValue()).agents).toEqual(["researcher", "editor"]);
+  await page.getByTestId("team-submit").click();
+  await expect(page.getByTestId("team-saved")).toContainText("version 2");
+
   // the same file here: every slug is taken, nothing is written
   await page.goto(`/w/tpl-${stamp}/teams`);
   await page.getByTestId("team-import-open").click();

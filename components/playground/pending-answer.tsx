@@ -6,6 +6,7 @@ import { useTRPC, useTRPCClient } from "@/lib/trpc/react";
 import { runningSteps, isTerminal, type LiveEvent } from "@/components/runs/run-state";
 import { useRunEvents } from "@/components/runs/use-run-events";
 import type { PlaygroundTurn } from "@/lib/playground";
+import { LiveText } from "@/components/markdown/live-text";
 
 /**
  * The answer being written: the run's events streamed (the running step's text as it comes); once the run ended,
@@ -49,7 +50,7 @@ export function PendingAnswer({ runId, slug, onDone }: { runId: string; slug: st
   return (
     <div className="grid gap-1" data-testid="playground-pending" aria-live="polite">
       <span className="text-xs text-muted-foreground">{live.status === "queued" || !live.status ? "Starting…" : "Writing…"}</span>
-      {text ? <pre className="whitespace-pre-wrap font-sans text-sm">{text}</pre> : null}
+      {text ? <LiveText text={text} testId="playground-live-text" /> : null}
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { TraceView } from "./trace-view";
 import type { RunDetailOut, RunStepOut } from "@/lib/schemas/runs";
 import { Card } from "@/components/ui/card";
 import { OutputText } from "@/components/markdown/lazy-output-text";
+import { LiveText } from "@/components/markdown/live-text";
 import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
@@ -173,7 +174,7 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
                   </span>
                 ) : null}
               </header>
-              {s.team ? <p className="muted small">Running its own steps (below).</p> : <pre className="run-text run-cursor">{s.text}</pre>}
+              {s.team ? <p className="muted small">Running its own steps (below).</p> : <LiveText text={s.text} testId="run-live-text" />}
             </section>
           ))}
         </div>

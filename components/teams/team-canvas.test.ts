@@ -23,6 +23,14 @@ function Harness({ start, disabled }: { start: Draft; disabled?: boolean }) {
   );
 }
 
+const INNER = topologySpecSchema.parse({ topology: "sequential", agents: ["bravo", "charlie"] }) as TopologySpec;
+
+function NestedHarness() {
+  const [draft, setDraft] = useState<Draft>({ topology: "hybrid", arrangement: { topology: "parallel", agents: ["alpha", { team: "inner" }] } });
+  const graph = topologyGraph(topologySpecSchema.parse(draft) as TopologySpec);
+  return h(TeamCanvas, { draft, graph, onChange: setDraft, agents: AGENTS, teams: [], nested: { inner: INNER } });
+}
+
 const draftNow = () => JSON.parse(screen.getByTestId("draft").textContent ?? "{}") as Draft;
 const select = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
 
@@ -74,6 +82,19 @@ describe("team canvas", () => {
     select("canvas-node-select", "manager");
     expect(screen.queryByTestId("canvas-node-remove")).toBeNull();
     expect(screen.queryByTestId("canvas-dependencies")).toBeNull();
+  });
+
+  it("draws a nested team as a group holding its own graph; its inner nodes are not picked as this team's", () => {
+    render(h(NestedHarness));
+    const group = screen.getByTestId("team-graph-group");
+    expect(group.getAttribute("data-node-id")).toBe("p1");
+    expect(group.getAttribute("data-team")).toBe("inner");
+    const ids = [...document.querySelectorAll('[data-testid="team-graph-node"]')].map((n) => n.getAttribute("data-node-id"));
+    expect(ids).toEqual(expect.arrayContaining(["p0", "p1/input", "p1/s0", "p1/s1", "p1/output"]));
+    fireEvent.click(document.querySelector('[data-node-id="p1/s0"]')!);
+    expect(screen.queryByTestId("canvas-inspector")).toBeNull();
+    fireEvent.click(group);
+    expect(screen.getByTestId("canvas-inspector").getAttribute("data-node-id")).toBe("p1");
   });
 
   it("only draws when it cannot edit", () => {

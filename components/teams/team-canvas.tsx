@@ -3,6 +3,7 @@
 import { PlusIcon, Trash2Icon, XIcon } from "lucide-react";
 import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import type { TopologySpec } from "@/lib/schemas/topology";
 import type { TopologyGraph } from "@/lib/topology-graph";
 import { addDependency, addNode, canAddNode, canRemoveNode, edgesEditable, nodeRefAt, removeDependency, removeNode, replaceNodeRef } from "./canvas-edits";
 import { arr, type Draft, getIn, refValue, valueRef } from "./spec-draft";
@@ -53,9 +54,12 @@ export function TeamCanvas({
   agents,
   teams,
   disabled,
+  nested,
 }: {
   draft: Draft;
   graph: TopologyGraph;
+  /** nested teams' specs by slug: drawn as groups */
+  nested?: Record<string, TopologySpec>;
   onChange(next: Draft): void;
   agents: CanvasOption[];
   teams: CanvasOption[];
@@ -74,7 +78,7 @@ export function TeamCanvas({
     if (next !== draft) onChange(next);
   };
 
-  if (disabled) return <TeamGraph graph={graph} />;
+  if (disabled) return <TeamGraph graph={graph} nested={nested} />;
 
   const dependsOn = selected && dag ? arr(getIn(draft.topology === "hybrid" ? draft.arrangement : draft, ["nodes"])) : [];
   const selectedDeps = selected
@@ -86,6 +90,7 @@ export function TeamCanvas({
     <div className="grid gap-2" data-testid="team-canvas">
       <TeamGraph
         graph={graph}
+        nested={nested}
         editing={{
           selectedId: selected?.id ?? null,
           onNodeClick: (nodeId) => setPicked(nodeId === picked ? null : nodeId),

@@ -2,10 +2,10 @@
 
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
-import { topologySpecSchema } from "@/lib/schemas/topology";
+import { topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import type { TeamOutput } from "@/lib/schemas/teams";
 import { topologyGraph } from "@/lib/topology-graph";
 import { Card } from "@/components/ui/card";
@@ -152,6 +152,22 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
     return team ? topologyGraph(team.spec) : null;
   }, [structural, team]);
 
+  // the nested teams the graph names, read to draw each as a group of its own graph
+  const nestedSlugs = useMemo(
+    () => [...new Set((graph?.nodes ?? []).flatMap((n) => (n.ref !== null && typeof n.ref !== "string" ? [n.ref.team] : [])))].sort(),
+    [graph],
+  );
+  const nestedQueries = useQueries({ queries: nestedSlugs.map((s) => ({ ...trpc.teams.get.queryOptions({ team: s }), retry: false })) });
+  const nestedKey = nestedQueries.map((q) => q.dataUpdatedAt).join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the queries' results change only when one of them updates
+  const nested = useMemo(() => {
+    const specs: Record<string, TopologySpec> = {};
+    nestedQueries.forEach((q, i) => {
+      if (q.data) specs[nestedSlugs[i]!] = q.data.spec as TopologySpec;
+    });
+    return specs;
+  }, [nestedKey, nestedSlugs]);
+
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: trpc.teams.pathKey() });
   };
@@ -227,9 +243,9 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
       {graph ? (
         // the canvas edits the form's draft: while the JSON differs from it (or the draft is not a valid shape) it only shows
         editable && draft && !textDirty && structural.success ? (
-          <TeamCanvas draft={draft} graph={graph} onChange={setDraft} agents={agentOptions} teams={teamOptions} />
+          <TeamCanvas draft={draft} graph={graph} onChange={setDraft} agents={agentOptions} teams={teamOptions} nested={nested} />
         ) : (
-          <TeamGraph graph={graph} />
+          <TeamGraph graph={graph} nested={nested} />
         )
       ) : (
         <p className="muted">Choose a topology to see its graph.</p>

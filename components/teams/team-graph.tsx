@@ -4,8 +4,9 @@ import "@xyflow/react/dist/style.css";
 import { memo, useMemo } from "react";
 import { Background, type Connection, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
-import type { TopologyGraph } from "@/lib/topology-graph";
-import { useTopologyLayout } from "@/components/graph/use-topology-layout";
+import { topologyGraph, type TopologyGraph } from "@/lib/topology-graph";
+import { groupedLayout } from "@/lib/topology-groups";
+import type { TopologySpec } from "@/lib/schemas/topology";
 
 const NODE_WIDTH = 160;
 const NODE_HEIGHT = 48;
@@ -39,7 +40,29 @@ const TopoNodeView = memo(function TopoNodeView({ id, data }: NodeProps<TopoNode
   );
 });
 
-const NODE_TYPES = { topo: TopoNodeView };
+type GroupNodeData = { label: string; team: string };
+type GroupNode = Node<GroupNodeData, "teamGroup">;
+
+/** A nested team opened up: a box titled with the team, holding its own graph (React Flow sub-flow). */
+const TeamGroupView = memo(function TeamGroupView({ id, data }: NodeProps<GroupNode>) {
+  return (
+    <div
+      className="h-full w-full rounded-lg border-2 border-dashed border-primary/40 bg-primary/5"
+      data-testid="team-graph-group"
+      data-node-id={id}
+      data-team={data.team}
+      title={`${data.label}: the nested team's own graph`}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="truncate px-3 pt-1.5 text-xs font-semibold text-primary">
+        {data.label} <span className="font-normal text-muted-foreground">· {id}</span>
+      </div>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+const NODE_TYPES = { topo: TopoNodeView, teamGroup: TeamGroupView };
 
 /** What the canvas of the team editor adds to the drawing (components/teams/team-canvas.tsx). */
 export interface GraphEditing {
@@ -50,38 +73,69 @@ export interface GraphEditing {
   onConnect(from: string, to: string): void;
 }
 
-const isMember = (id: string | null | undefined) => !!id && id !== "input" && id !== "output";
+/** A node of this team (not the virtual input/output, not a node inside a nested team's group). */
+const isMember = (id: string | null | undefined) => !!id && id !== "input" && id !== "output" && !id.includes("/");
 
 /**
- * A team's topology drawn with React Flow from `topologyGraph` (lib/topology-graph.ts), laid out by
- * `layoutTopology` (deterministic layers, left to right). Read-only unless `editing` is given (the team editor's
+ * A team's topology drawn with React Flow from `topologyGraph` (lib/topology-graph.ts), laid out in deterministic
+ * layers, left to right (`groupedLayout`, lib/topology-groups.ts). A nested team whose spec is in `nested` (team slug
+ * -> spec) is opened as a group holding its own graph. Read-only unless `editing` is given (the team editor's
  * canvas: nodes are picked by click, and a DAG's dependencies drawn from a node's right handle to another node).
  * Page scrolling is never captured.
  */
-export function TeamGraph({ graph, height, editing }: { graph: TopologyGraph; height?: number; editing?: GraphEditing }) {
-  const layout = useTopologyLayout(graph, BOX);
+export function TeamGraph({
+  graph,
+  height,
+  editing,
+  nested,
+}: {
+  graph: TopologyGraph;
+  height?: number;
+  editing?: GraphEditing;
+  nested?: Record<string, TopologySpec>;
+}) {
   const selectedId = editing?.selectedId ?? null;
   const connectable = editing?.connectable ?? false;
-  const nodes = useMemo<TopoNode[]>(
+  const layout = useMemo(() => {
+    const inner: Record<string, TopologyGraph> = {};
+    for (const n of graph.nodes) {
+      const spec = n.ref !== null && typeof n.ref !== "string" ? nested?.[n.ref.team] : undefined;
+      if (spec) inner[n.id] = topologyGraph(spec);
+    }
+    return groupedLayout(graph, inner, BOX);
+  }, [graph, nested]);
+  const nodes = useMemo<(TopoNode | GroupNode)[]>(
     () =>
-      graph.nodes.map((n) => ({
-        id: n.id,
-        type: "topo",
-        ...layout.placement(n.id),
-        connectable: connectable && isMember(n.id),
-        data: {
-          label: n.label,
-          role: n.role,
-          nested: n.ref !== null && typeof n.ref !== "string",
-          selected: n.id === selectedId,
-          connectable: connectable && isMember(n.id),
-        },
-      })),
-    [graph, layout, selectedId, connectable],
+      layout.nodes.map((p): TopoNode | GroupNode => {
+        const placement = {
+          id: p.id,
+          position: { x: p.x, y: p.y },
+          width: p.width,
+          height: p.height,
+          draggable: false,
+          selectable: false,
+          ...(p.parentId ? { parentId: p.parentId, extent: "parent" as const } : {}),
+        };
+        if (p.group && p.node.ref !== null && typeof p.node.ref !== "string")
+          return { ...placement, type: "teamGroup", connectable: false, data: { label: p.node.label, team: p.node.ref.team } };
+        return {
+          ...placement,
+          type: "topo",
+          connectable: connectable && isMember(p.id),
+          data: {
+            label: p.node.label,
+            role: p.node.role,
+            nested: p.node.ref !== null && typeof p.node.ref !== "string",
+            selected: p.id === selectedId,
+            connectable: connectable && isMember(p.id),
+          },
+        };
+      }),
+    [layout, selectedId, connectable],
   );
   const edges = useMemo<Edge[]>(() => {
-    const pairs = new Set(graph.edges.map((e) => `${e.from}->${e.to}`));
-    return graph.edges.map((e) => {
+    const pairs = new Set(layout.edges.map((e) => `${e.from}->${e.to}`));
+    return layout.edges.map((e) => {
       const mutual = pairs.has(`${e.to}->${e.from}`);
       return {
         id: `${e.from}->${e.to}`,
@@ -95,8 +149,8 @@ export function TeamGraph({ graph, height, editing }: { graph: TopologyGraph; he
         focusable: false,
       };
     });
-  }, [graph]);
-  const boxHeight = height ?? Math.min(560, Math.max(220, layout.rows * ROW_GAP + 90));
+  }, [layout]);
+  const boxHeight = height ?? Math.min(640, Math.max(220, layout.height + 90));
 
   return (
     <div className="team-graph" data-testid="team-graph" data-node-count={graph.nodes.length} style={{ height: boxHeight }}>
@@ -108,7 +162,7 @@ export function TeamGraph({ graph, height, editing }: { graph: TopologyGraph; he
         {...(editing
           ? {
               nodesConnectable: connectable,
-              onNodeClick: (_: unknown, node: TopoNode) => editing.onNodeClick(node.id),
+              onNodeClick: (_: unknown, node: TopoNode | GroupNode) => editing.onNodeClick(node.id),
               isValidConnection: (c: Connection | Edge) => isMember(c.source) && isMember(c.target) && c.source !== c.target,
               onConnect: (c: Connection) => editing.onConnect(c.source, c.target),
             }

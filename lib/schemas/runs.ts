@@ -77,6 +77,13 @@ export const startRunInputSchema = z
       .optional()
       .describe("Limit for this run (USD); default: the workspace's per-run limit"),
     modelPolicy: modelPolicySchema.optional().describe("Overrides every agent's model policy for this run"),
+    version: z
+      .number()
+      .int("A version is a whole number")
+      .min(1, "Versions start at 1")
+      .max(1_000_000)
+      .optional()
+      .describe("Run this version of the team or agent instead of its current one (a team's agents still run at their current versions)"),
   })
   .superRefine((v, issue) => {
     if (!v.team === !v.agent) issue.addIssue({ code: "custom", path: ["team"], message: "Name exactly one of team or agent" });

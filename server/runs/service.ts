@@ -177,7 +177,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let names: Names;
   let checked: Pick<PreflightInput, "spec" | "teams" | "agents"> & { what: string };
   if (data.team) {
-    const pinned = options.pins?.team ? await repinTeam(ctx, { ...options.pins, team: options.pins.team }) : await pinTeam(ctx, data.team);
+    const pinned = options.pins?.team ? await repinTeam(ctx, { ...options.pins, team: options.pins.team }) : await pinTeam(ctx, data.team, data.version);
     const stepLimit = pinned.stepLimit; // the workspace's, read with the team
     // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
     assertRunWithinStepLimit(pinned, stepLimit);
@@ -197,7 +197,11 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     };
     names = { teams: new Map([[pinned.teamId, { slug: pinned.slug, name: pinned.name }]]), agents: new Map() };
   } else {
-    const agent = options.pins?.agent ? await pinnedAgentVersion(ctx, options.pins.agent) : await getAgentVersion(ctx, data.agent!);
+    const agent = options.pins?.agent
+      ? await pinnedAgentVersion(ctx, options.pins.agent)
+      : data.version !== undefined
+        ? await pinnedAgentVersion(ctx, { id: data.agent!, version: data.version })
+        : await getAgentVersion(ctx, data.agent!);
     pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} }; // one step: no limit to pin
     target = { agentId: agent.agentId, agentVersion: agent.version };
     // the agent's name is its current version's (every save writes both)
@@ -305,6 +309,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
 }
 
 /** An agent's pinned version for a new run: the agent must still exist unarchived, as for any new run. */
+/** An agent (id or slug) at one of its versions, for a new run: refused when the agent is archived. */
 async function pinnedAgentVersion(ctx: TenantContext, pin: { id: string; version: number }) {
   await getAgentVersion(ctx, pin.id); // NOT_FOUND / CONFLICT (archived)
   return getAgentVersion(ctx, pin.id, pin.version);

@@ -48,16 +48,16 @@ type TeamRow = {
 };
 
 /**
- * A team of the workspace by id or slug with its current version, and the agents its spec may name (every agent
- * whose slug is a string anywhere in the spec) with their current versions, in one statement.
+ * A team of the workspace by id or slug with its current version (or `version`), and the agents its spec may name
+ * (every agent whose slug is a string anywhere in the spec) with their current versions, in one statement.
  */
-async function teamWithItsAgents(ctx: TenantContext, ref: string): Promise<TeamRow & { agents: Map<string, CurrentAgent> }> {
+async function teamWithItsAgents(ctx: TenantContext, ref: string, version?: number): Promise<TeamRow & { agents: Map<string, CurrentAgent> }> {
   const { rows } = await execute<TeamRow & { agents: unknown }>(
     ctx,
     sql`WITH t AS (
        SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
        FROM "Team" t
-       LEFT JOIN LATERAL (SELECT x.version, x.spec FROM "TeamVersion" x WHERE x."teamId" = t.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
+       LEFT JOIN LATERAL (SELECT x.version, x.spec FROM "TeamVersion" x WHERE x."teamId" = t.id ${version === undefined ? sql`` : sql`AND x.version = ${version}`} ORDER BY x.version DESC LIMIT 1) v ON TRUE
        WHERE t."workspaceId" = ${ctx.workspaceId} AND (t.id = ${ref} OR t.slug = ${ref})
        LIMIT 1)
      SELECT t.*, (SELECT w."runStepLimit" FROM "Workspace" w WHERE w.id = ${ctx.workspaceId}) AS "runStepLimit", ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
@@ -69,14 +69,17 @@ async function teamWithItsAgents(ctx: TenantContext, ref: string): Promise<TeamR
 }
 
 /**
- * Resolves a team and everything it references (agents, nested teams, their agents...) at their current
- * versions, for a new run to pin. An archived team is refused (CONFLICT); archived or unknown agents and nested
+ * Resolves a team (at its current version, or `version`) and everything it references (agents, nested teams, their
+ * agents...) at their current versions, for a new run to pin. An archived team is refused (CONFLICT); archived or unknown agents and nested
  * teams anywhere below are refused together (VALIDATION_FAILED with every problem).
  */
-export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<PinnedTeam & { name: string; stepLimit: number }> {
-  const root = await teamWithItsAgents(ctx, idOrSlug);
+export async function pinTeam(ctx: TenantContext, idOrSlug: string, version?: number): Promise<PinnedTeam & { name: string; stepLimit: number }> {
+  const root = await teamWithItsAgents(ctx, idOrSlug, version);
   if (root.archived) throw new AppError("CONFLICT", `Team "${root.slug}" is archived`);
-  if (root.version === null) throw new AppError("INTERNAL", `Team ${root.id} has no version`);
+  if (root.version === null) {
+    if (version !== undefined) throw new AppError("NOT_FOUND", `Team "${root.slug}" has no version ${version}`);
+    throw new AppError("INTERNAL", `Team ${root.id} has no version`);
+  }
   const rootSpec = topologySpecSchema.parse(root.spec);
   // the workspace's team graph only for a team that nests teams
   const rootRefs = refsOf(rootSpec);
@@ -138,7 +141,7 @@ export async function pinTeam(ctx: TenantContext, idOrSlug: string): Promise<Pin
   for (const agent of Object.values(agents)) remembered(ctx, agent);
   // the workspace's step limit per run, read with the team (same statement)
   const stepLimit = effectiveRunStepLimit(root.runStepLimit);
-  return { teamId: root.id, slug: root.slug, name: root.name, version: root.currentVersion, spec: rootSpec, agents, teams, stepLimit };
+  return { teamId: root.id, slug: root.slug, name: root.name, version: version ?? root.currentVersion, spec: rootSpec, agents, teams, stepLimit };
 }
 
 /** A team's version by team id (NOT_FOUND for another workspace's team), from the version cache or the database. */
