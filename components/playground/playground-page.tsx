@@ -60,6 +60,8 @@ export function PlaygroundPage() {
   // a link can choose the target (?target=agent:<slug> or team:<slug>, e.g. from the command palette)
   const [target, setTarget] = useState(() => params.get("target") ?? "");
   const [preset, setPreset] = useState("");
+  // "" = the target's current version; else an earlier version to try (versions are numbered 1..current)
+  const [version, setVersion] = useState("");
   const [withTranscript, setWithTranscript] = useState(true);
   const [message, setMessage] = useState("");
   const [pending, setPending] = useState<string | null>(null);
@@ -100,6 +102,7 @@ export function PlaygroundPage() {
         ...ref,
         input: runInput(turns, text, withTranscript),
         ...(preset ? { modelPolicy: { type: "preset", preset } } : {}),
+        ...(version ? { version: Number(version) } : {}),
         idempotencyKey: newIdempotencyKey(),
       },
       {
@@ -119,6 +122,10 @@ export function PlaygroundPage() {
     [saveTurns],
   );
 
+  const targetRef = parseTarget(target);
+  const currentVersion =
+    (targetRef && "agent" in targetRef ? agentItems.find((a) => a.slug === targetRef.agent) : teamItems.find((t) => targetRef && t.slug === targetRef.team))
+      ?.currentVersion ?? 0;
   const loading = (can("agents:read") && agents.isPending) || (can("teams:read") && teams.isPending);
   const nothing = !loading && agentItems.length === 0 && teamItems.length === 0;
   const canRun = can("runs:create");
@@ -149,10 +156,19 @@ export function PlaygroundPage() {
         />
       ) : (
         <>
-          <div className="grid gap-3 rounded-lg border p-3 sm:grid-cols-[2fr_1fr_auto] sm:items-end">
+          <div className="grid gap-3 rounded-lg border p-3 sm:grid-cols-[2fr_1fr_1fr_auto] sm:items-end">
             <div className="grid gap-1.5">
               <Label htmlFor="playground-target">Talk to</Label>
-              <select id="playground-target" className={selectClass} value={target} onChange={(e) => setTarget(e.target.value)} data-testid="playground-target">
+              <select
+                id="playground-target"
+                className={selectClass}
+                value={target}
+                onChange={(e) => {
+                  setTarget(e.target.value);
+                  setVersion("");
+                }}
+                data-testid="playground-target"
+              >
                 {agentItems.length ? (
                   <optgroup label="Agents">
                     {agentItems.map((a) => (
@@ -171,6 +187,24 @@ export function PlaygroundPage() {
                     ))}
                   </optgroup>
                 ) : null}
+              </select>
+            </div>
+            <div className="grid gap-1.5">
+              <Label htmlFor="playground-version">Version</Label>
+              <select
+                id="playground-version"
+                className={selectClass}
+                value={version}
+                onChange={(e) => setVersion(e.target.value)}
+                disabled={currentVersion <= 1}
+                data-testid="playground-version"
+              >
+                <option value="">Current{currentVersion ? ` (v${currentVersion})` : ""}</option>
+                {Array.from({ length: Math.max(0, currentVersion - 1) }, (_, i) => currentVersion - 1 - i).map((v) => (
+                  <option key={v} value={String(v)}>
+                    v{v}
+                  </option>
+                ))}
               </select>
             </div>
             <div className="grid gap-1.5">

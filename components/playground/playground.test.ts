@@ -23,6 +23,7 @@ import { conversationKey, parseConversation } from "@/lib/playground";
 import { callerFor } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
+import { updateAgent } from "@/server/agents/service";
 import { settleObservations } from "@/server/models/gateway";
 import { PlaygroundPage } from "./playground-page";
 
@@ -133,6 +134,26 @@ describe("Playground", () => {
     act(() => void fireEvent.click(screen.getByTestId("playground-new")));
     expect(screen.queryAllByTestId("playground-answer")).toHaveLength(0);
     expect(window.localStorage.getItem(key)).toBeNull();
+  }, 60_000);
+
+  it("tries an earlier version of the target", async () => {
+    await updateAgent(rw.ctx, "editor", { instructions: "Version two." });
+    render("member");
+    const target = (await screen.findByTestId("playground-target", {}, { timeout: 10_000 })) as HTMLSelectElement;
+    act(() => void fireEvent.change(target, { target: { value: "agent:editor" } }));
+    const version = screen.getByTestId("playground-version") as HTMLSelectElement;
+    await vi.waitFor(() => expect([...version.options].map((o) => o.textContent)).toEqual(["Current (v2)", "v1"]));
+    act(() => void fireEvent.change(version, { target: { value: "1" } }));
+    const box = screen.getByLabelText("Message") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "Which version?" } });
+    enter(box);
+    await screen.findByTestId("playground-answer", {}, { timeout: 20_000 });
+    const runs = await callerFor(rw.ws.users.owner, rw.ws.slug).runs.list({ limit: 50 });
+    const run = runs.items.find((r) => screen.getByTestId("playground-answer-run").getAttribute("href")?.endsWith(`/runs/${r.id}`))!;
+    expect(run.agent).toMatchObject({ slug: "editor", version: 1 });
+    // another target starts again from its current version
+    act(() => void fireEvent.change(target, { target: { value: "agent:writer" } }));
+    expect(version.value).toBe("");
   }, 60_000);
 
   it("a workspace with nothing to talk to shows the empty state with a link to create an agent", async () => {
