@@ -94,6 +94,9 @@ test("a team from a template, exported as YAML and imported into another workspa
   expect(JSON.parse(await page.getByTestId("team-json").inputValue()).agents).toEqual(["researcher", "editor"]);
   await page.getByTestId("team-submit").click();
   await expect(page.getByTestId("team-saved")).toContainText("version 2");
+  // drag an agent from the palette onto a node: it takes that place
+  await page.locator('[data-testid="canvas-palette-item"][data-ref="writer"]').dragTo(page.locator('[data-testid="team-graph-node"][data-node-id="s1"]'));
+  await expect.poll(async () => JSON.parse(await page.getByTestId("team-json").inputValue()).agents).toEqual(["researcher", "writer"]);
 
   // the same file here: every slug is taken, nothing is written
   await page.goto(`/w/tpl-${stamp}/teams`);

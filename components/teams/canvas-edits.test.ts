@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { TOPOLOGIES, topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import { topologyGraph } from "@/lib/topology-graph";
-import { addDependency, addNode, canAddNode, canRemoveNode, edgesEditable, nodeRefAt, removeDependency, removeNode, replaceNodeRef } from "./canvas-edits";
+import {
+  addDependency,
+  addNode,
+  canAddNode,
+  canRemoveNode,
+  edgesEditable,
+  nodeRefAt,
+  removeDependency,
+  removeNode,
+  replaceNodeRef,
+  swapNodes,
+} from "./canvas-edits";
 import { type Draft, starterSpec } from "./spec-draft";
 
 const REFS = ["alpha", "bravo", "charlie", "delta", "echo"];
@@ -33,6 +44,21 @@ describe("canvas edits", () => {
     const after = graphOf(next);
     expect(after.nodes.map((n) => n.id)).toEqual(graph.nodes.map((n) => n.id));
     for (const node of after.nodes) expect(node.ref).toEqual(node.id === target.id ? { team: "inner" } : graph.nodes.find((n) => n.id === node.id)!.ref);
+  });
+
+  it("swaps two nodes' agents: a worker dragged onto the manager becomes the manager", () => {
+    const hier = starterSpec("hierarchical", REFS); // manager alpha, workers bravo charlie delta
+    const next = swapNodes(hier, "w1", "manager");
+    expect(next).toMatchObject({ manager: "charlie", workers: ["bravo", "alpha", "delta"] });
+    expect(swapNodes(hier, "manager", "manager")).toBe(hier);
+    expect(swapNodes(hier, "input", "manager")).toBe(hier);
+    const dag = swapNodes(starterSpec("dag", REFS), "n1", "n3");
+    // DAG nodes keep their ids and dependencies; only the agents move
+    expect((dag.nodes as Draft[]).map((n) => [n.id, n.agent, n.dependsOn])).toEqual([
+      ["n1", "charlie", []],
+      ["n2", "bravo", ["n1"]],
+      ["n3", "alpha", ["n2"]],
+    ]);
   });
 
   it("removes list members, keeps singletons, and drops an optional aggregator", () => {

@@ -109,6 +109,16 @@ export function replaceNodeRef(draft: Draft, id: string, ref: NodeRef): Draft {
   return slot ? (setIn(draft, slot.path, ref) as Draft) : draft;
 }
 
+/** The two nodes trade places: each takes the other's agent or team (a worker dragged onto the manager becomes the manager). */
+export function swapNodes(draft: Draft, a: string, b: string): Draft {
+  const slotA = nodeSlot(draft, a);
+  const slotB = nodeSlot(draft, b);
+  if (!slotA || !slotB || a === b) return draft;
+  const refA = getIn(draft, slotA.path);
+  const refB = getIn(draft, slotB.path);
+  return setIn(setIn(draft, slotA.path, refB), slotB.path, refA) as Draft;
+}
+
 /** Whether the node can be taken out of the team (a list member, a DAG node, an optional aggregator). */
 export function canRemoveNode(draft: Draft, id: string): boolean {
   const slot = nodeSlot(draft, id);

@@ -189,6 +189,13 @@ describe("Teams pages", () => {
     expect(has("team-submit")).toBe(false);
     expect(has("team-json-apply")).toBe(false);
     expect(has("team-archive")).toBe(false);
+    // a read-only view, not a disabled form: what the team is and who plays which part, the spec as text
+    expect(has("team-spec-view")).toBe(true);
+    expect(has("team-json")).toBe(false);
+    expect(has("team-agent-select")).toBe(false);
+    expect(screen.getByTestId("team-spec-topology").textContent).toContain("Maker-checker");
+    expect(attributes("team-spec-member", "data-node-id")).toEqual(["maker", "checker0"]);
+    expect(JSON.parse(screen.getByTestId("team-json-view").textContent ?? "{}")).toMatchObject({ maxIterations: 5 });
     cleanup();
     await render(ws, "viewer", () => h(TeamsPage));
     expect(has("team-form")).toBe(false);

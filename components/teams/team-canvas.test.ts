@@ -7,6 +7,7 @@ import { topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import { topologyGraph } from "@/lib/topology-graph";
 import { type Draft, starterSpec } from "./spec-draft";
 import { TeamCanvas } from "./team-canvas";
+import { NODE_MIME, REF_MIME } from "./team-graph";
 
 afterEach(cleanup);
 
@@ -95,6 +96,28 @@ describe("team canvas", () => {
     expect(screen.queryByTestId("canvas-inspector")).toBeNull();
     fireEvent.click(group);
     expect(screen.getByTestId("canvas-inspector").getAttribute("data-node-id")).toBe("p1");
+  });
+
+  it("drags agents onto nodes and the canvas, and nodes onto each other", () => {
+    render(h(Harness, { start: starterSpec("hierarchical", ["alpha", "bravo"]) })); // manager alpha, worker bravo
+    const transfer = (data: Record<string, string>) => ({
+      dataTransfer: { types: Object.keys(data), getData: (t: string) => data[t] ?? "", dropEffect: "none" },
+    });
+    const node = (id: string) => document.querySelector(`[data-testid="team-graph-node"][data-node-id="${id}"]`)!;
+    // the palette's agent onto the worker: it takes the worker's place
+    expect(screen.getAllByTestId("canvas-palette-item").map((i) => i.getAttribute("data-ref"))).toEqual(["alpha", "bravo", "charlie"]);
+    fireEvent.drop(node("w0"), transfer({ [REF_MIME]: "charlie" }));
+    expect(draftNow()).toMatchObject({ manager: "alpha", workers: ["charlie"] });
+    // onto the canvas: a new worker
+    fireEvent.drop(screen.getByTestId("team-graph"), transfer({ [REF_MIME]: "bravo" }));
+    expect(draftNow().workers).toEqual(["charlie", "bravo"]);
+    // a worker dragged onto the manager becomes the manager
+    expect(node("w1").getAttribute("draggable")).toBe("true");
+    fireEvent.drop(node("manager"), transfer({ [NODE_MIME]: "w1" }));
+    expect(draftNow()).toMatchObject({ manager: "bravo", workers: ["charlie", "alpha"] });
+    // the virtual nodes take nothing
+    fireEvent.drop(node("input"), transfer({ [NODE_MIME]: "w0" }));
+    expect(draftNow()).toMatchObject({ manager: "bravo", workers: ["charlie", "alpha"] });
   });
 
   it("only draws when it cannot edit", () => {

@@ -5,9 +5,20 @@ import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import type { TopologySpec } from "@/lib/schemas/topology";
 import type { TopologyGraph } from "@/lib/topology-graph";
-import { addDependency, addNode, canAddNode, canRemoveNode, edgesEditable, nodeRefAt, removeDependency, removeNode, replaceNodeRef } from "./canvas-edits";
+import {
+  addDependency,
+  addNode,
+  canAddNode,
+  canRemoveNode,
+  edgesEditable,
+  nodeRefAt,
+  removeDependency,
+  removeNode,
+  replaceNodeRef,
+  swapNodes,
+} from "./canvas-edits";
 import { arr, type Draft, getIn, refValue, valueRef } from "./spec-draft";
-import { TeamGraph } from "./team-graph";
+import { REF_MIME, TeamGraph } from "./team-graph";
 
 export interface CanvasOption {
   slug: string;
@@ -41,11 +52,41 @@ function RefOptions({ agents, teams, current }: { agents: CanvasOption[]; teams:
   );
 }
 
+/** Agents (and teams, in a hybrid team) to drag onto the graph: onto a node to put it there, onto the canvas to add it. */
+function Palette({ agents, teams }: { agents: CanvasOption[]; teams: CanvasOption[] | null }) {
+  const items = [
+    ...agents.map((a) => ({ value: a.slug, label: a.name })),
+    ...(teams ?? []).map((t) => ({ value: `team:${t.slug}`, label: `team: ${t.name}` })),
+  ];
+  if (items.length === 0) return null;
+  return (
+    <ul className="flex flex-wrap gap-1.5" aria-label="Agents to drag onto the graph" data-testid="canvas-palette">
+      {items.map((item) => (
+        <li
+          key={item.value}
+          draggable
+          onDragStart={(e) => {
+            e.dataTransfer.setData(REF_MIME, item.value);
+            e.dataTransfer.effectAllowed = "copy";
+          }}
+          className="cursor-grab rounded-md border bg-background px-2 py-0.5 text-xs shadow-xs active:cursor-grabbing"
+          data-testid="canvas-palette-item"
+          data-ref={item.value}
+          title={`Drag ${item.label} onto a node to put it there, or onto the canvas to add it`}
+        >
+          {item.label}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /**
  * The team editor's canvas: the topology drawn from the draft, edited in place. Click a node to pick it (or choose
  * it in the "Node" list, for keyboards), then change the agent or team it names or take it out of the team; add a
- * member; in a DAG, drag from a node's right handle to another node to add a dependency, and remove dependencies
- * in the node's panel. Every edit changes the same draft as the form, so the form and the JSON follow.
+ * member; drag an agent from the palette onto a node (or onto the canvas to add it), or a node onto another to swap
+ * their parts (a worker onto the manager); in a DAG, drag from a node's right handle to another node to add a
+ * dependency, and remove dependencies in the node's panel. Every edit changes the same draft as the form, so the form and the JSON follow.
  */
 export function TeamCanvas({
   draft,
@@ -96,8 +137,14 @@ export function TeamCanvas({
           onNodeClick: (nodeId) => setPicked(nodeId === picked ? null : nodeId),
           connectable: dag,
           onConnect: (from, to) => change(addDependency(draft, from, to)),
+          onDropRef: (nodeId, value) => {
+            if (nodeId) change(replaceNodeRef(draft, nodeId, valueRef(value)));
+            else if (canAddNode(draft)) change(addNode(draft, valueRef(value)));
+          },
+          onSwap: (from, to) => change(swapNodes(draft, from, to)),
         }}
       />
+      <Palette agents={agents} teams={teamOptions} />
       <div className="flex flex-wrap items-end gap-3 text-sm">
         <div className="grid gap-1">
           <label htmlFor={`${id}-node`} className="text-xs font-medium text-muted-foreground">
@@ -146,8 +193,8 @@ export function TeamCanvas({
         ) : null}
         <p className="basis-full text-xs text-muted-foreground">
           {dag
-            ? "Click a node to change it; drag from a node's right edge to another node to make the second depend on the first."
-            : "Click a node to change the agent it names or take it out of the team."}
+            ? "Click a node to change it; drag an agent onto a node to put it there, a node onto another to swap them, or from a node's right edge to another node to make the second depend on the first."
+            : "Click a node to change it or take it out of the team; drag an agent onto a node to put it there, or a node onto another to swap their parts."}
         </p>
       </div>
       {selected ? (

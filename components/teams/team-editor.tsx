@@ -16,6 +16,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import { prettyJson, starterSpec, type Draft } from "./spec-draft";
 import { SpecForm } from "./spec-form";
 import { TeamCanvas } from "./team-canvas";
+import { TeamSpecView } from "./team-spec-view";
 import { TeamGraph } from "./team-graph";
 
 export interface Problem {
@@ -227,6 +228,9 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
     setLocalError(null);
     setDraft(parsedText.value as Draft);
   }
+
+  // whoever cannot change the team reads it: no form fields that look editable
+  if (team && !editable && graph) return <TeamSpecView spec={team.spec} graph={graph} nested={nested} />;
 
   return (
     <Card

@@ -1,7 +1,7 @@
 "use client";
 
 import "@xyflow/react/dist/style.css";
-import { memo, useMemo } from "react";
+import { type DragEvent, memo, useMemo } from "react";
 import { Background, type Connection, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import { topologyGraph, type TopologyGraph } from "@/lib/topology-graph";
@@ -14,18 +14,32 @@ const LAYER_GAP = NODE_WIDTH + 70;
 const ROW_GAP = NODE_HEIGHT + 26;
 const BOX = { width: NODE_WIDTH, height: NODE_HEIGHT, layerGap: LAYER_GAP, rowGap: ROW_GAP };
 
-type TopoNodeData = { label: string; role: string; nested: boolean; selected: boolean; connectable: boolean };
+type TopoNodeData = { label: string; role: string; nested: boolean; selected: boolean; connectable: boolean; draggable: boolean };
+
+/** The drag-and-drop payloads of the canvas: an agent or team from the palette ("team:<slug>" or a slug), or a node of the graph. */
+export const REF_MIME = "application/x-cadre-ref";
+export const NODE_MIME = "application/x-cadre-node";
 type TopoNode = Node<TopoNodeData, "topo">;
 
 const TopoNodeView = memo(function TopoNodeView({ id, data }: NodeProps<TopoNode>) {
   const virtual = data.role === "input" || data.role === "output";
   return (
     <div
-      className={`topo-node topo-node-${data.role}${virtual ? " topo-node-virtual" : ""}${data.nested ? " topo-node-team" : ""}${data.selected ? " ring-2 ring-ring" : ""}`}
+      className={`topo-node topo-node-${data.role}${virtual ? " topo-node-virtual" : ""}${data.nested ? " topo-node-team" : ""}${data.selected ? " ring-2 ring-ring" : ""}${data.draggable ? " nodrag nopan cursor-grab" : ""}`}
       data-testid="team-graph-node"
       data-node-id={id}
       data-role={data.role}
       data-selected={data.selected || undefined}
+      // the browser's own drag and drop, which React Flow leaves alone on "nodrag nopan" elements
+      {...(data.draggable
+        ? {
+            draggable: true,
+            onDragStart: (e: DragEvent<HTMLDivElement>) => {
+              e.dataTransfer.setData(NODE_MIME, id);
+              e.dataTransfer.effectAllowed = "move";
+            },
+          }
+        : {})}
       title={virtual ? data.label : `${data.label} — ${data.role} (${id})`}
     >
       {data.role !== "input" ? <Handle type="target" position={Position.Left} isConnectable={data.connectable} /> : null}
@@ -71,6 +85,17 @@ export interface GraphEditing {
   /** edges may be drawn between member nodes (a DAG's dependencies) */
   connectable: boolean;
   onConnect(from: string, to: string): void;
+  /** an agent or team (a node-ref value) dropped on a node (null: on the canvas) */
+  onDropRef(nodeId: string | null, ref: string): void;
+  /** a node dropped on another: they trade places */
+  onSwap(from: string, to: string): void;
+}
+
+/** The node (of this team) under a drop, from the element it landed on. */
+function droppedOn(target: EventTarget | null): string | null {
+  const el = target instanceof Element ? target.closest('[data-testid="team-graph-node"], [data-testid="team-graph-group"]') : null;
+  const id = el?.getAttribute("data-node-id") ?? null;
+  return isMember(id) ? id : null;
 }
 
 /** A node of this team (not the virtual input/output, not a node inside a nested team's group). */
@@ -96,6 +121,7 @@ export function TeamGraph({
 }) {
   const selectedId = editing?.selectedId ?? null;
   const connectable = editing?.connectable ?? false;
+  const dragging = editing !== undefined;
   const layout = useMemo(() => {
     const inner: Record<string, TopologyGraph> = {};
     for (const n of graph.nodes) {
@@ -128,10 +154,11 @@ export function TeamGraph({
             nested: p.node.ref !== null && typeof p.node.ref !== "string",
             selected: p.id === selectedId,
             connectable: connectable && isMember(p.id),
+            draggable: dragging && isMember(p.id),
           },
         };
       }),
-    [layout, selectedId, connectable],
+    [layout, selectedId, connectable, dragging],
   );
   const edges = useMemo<Edge[]>(() => {
     const pairs = new Set(layout.edges.map((e) => `${e.from}->${e.to}`));
@@ -153,7 +180,32 @@ export function TeamGraph({
   const boxHeight = height ?? Math.min(640, Math.max(220, layout.height + 90));
 
   return (
-    <div className="team-graph" data-testid="team-graph" data-node-count={graph.nodes.length} style={{ height: boxHeight }}>
+    <div
+      className="team-graph"
+      data-testid="team-graph"
+      data-node-count={graph.nodes.length}
+      style={{ height: boxHeight }}
+      {...(editing
+        ? {
+            onDragOver: (e: DragEvent<HTMLDivElement>) => {
+              if (e.dataTransfer.types.includes(REF_MIME) || e.dataTransfer.types.includes(NODE_MIME)) {
+                e.preventDefault();
+                e.dataTransfer.dropEffect = "move";
+              }
+            },
+            onDrop: (e: DragEvent<HTMLDivElement>) => {
+              const on = droppedOn(e.target);
+              const node = e.dataTransfer.getData(NODE_MIME);
+              const ref = e.dataTransfer.getData(REF_MIME);
+              if (!node && !ref) return;
+              e.preventDefault();
+              if (node) {
+                if (on && on !== node) editing.onSwap(node, on);
+              } else editing.onDropRef(on, ref);
+            },
+          }
+        : {})}
+    >
       <ReactFlow
         nodes={nodes}
         edges={edges}
