@@ -1,17 +1,19 @@
 "use client";
 
-import { XIcon } from "lucide-react";
+import { ListChecksIcon, LockIcon, XIcon } from "lucide-react";
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { type ReactNode, useMemo, useState } from "react";
 import { useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
 import { RUN_STATUSES, type RunOut, type RunStatus } from "@/lib/schemas/runs";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { Loading, NoAccess } from "@/components/ui/loading";
+import { Button } from "@/components/ui/button";
+import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { PageHeader } from "@/components/ui/page-header";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { excerpt, formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
@@ -96,16 +98,22 @@ function RunsTable() {
       return pages.some((p) => p.items.some((r) => !isTerminal(r.status))) ? 2000 : false;
     },
   });
-  const items: RunOut[] = runs.data?.pages.flatMap((p) => p.items) ?? [];
+  const items: RunOut[] = useMemo(() => runs.data?.pages.flatMap((p) => p.items) ?? [], [runs.data]);
+  const columns = useMemo(() => runColumns(slug), [slug]);
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => setFilters((prev) => ({ ...prev, [key]: value }));
   const filtered = Object.values(filters).some(Boolean);
 
   return (
-    <Card title="Runs" description="Newest first. Open a run to watch it live, or to see its output and every step.">
-      <search className="runs-filters">
-        <div className="field">
-          <label htmlFor="runs-filter-team">Team</label>
-          <select id="runs-filter-team" data-testid="runs-filter-team" value={filters.team} onChange={(e) => set("team", e.target.value)}>
+    <section className="grid gap-4" aria-labelledby="runs-list-title">
+      <div className="grid gap-1">
+        <h2 id="runs-list-title" className="text-base font-semibold">
+          All runs
+        </h2>
+        <p className="text-sm text-muted-foreground">Newest first. Open a run to watch it live, or to see its output and every step.</p>
+      </div>
+      <search className="grid gap-3 sm:grid-cols-[repeat(5,minmax(0,1fr))_auto] sm:items-end">
+        <FilterField id="runs-filter-team" label="Team">
+          <select id="runs-filter-team" className={SELECT} data-testid="runs-filter-team" value={filters.team} onChange={(e) => set("team", e.target.value)}>
             <option value="">All teams</option>
             {teams.data?.map((t) => (
               <option key={t.id} value={t.slug}>
@@ -113,10 +121,15 @@ function RunsTable() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="runs-filter-agent">Agent</label>
-          <select id="runs-filter-agent" data-testid="runs-filter-agent" value={filters.agent} onChange={(e) => set("agent", e.target.value)}>
+        </FilterField>
+        <FilterField id="runs-filter-agent" label="Agent">
+          <select
+            id="runs-filter-agent"
+            className={SELECT}
+            data-testid="runs-filter-agent"
+            value={filters.agent}
+            onChange={(e) => set("agent", e.target.value)}
+          >
             <option value="">All agents</option>
             {agents.data?.map((a) => (
               <option key={a.id} value={a.slug}>
@@ -124,11 +137,11 @@ function RunsTable() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="runs-filter-status">Status</label>
+        </FilterField>
+        <FilterField id="runs-filter-status" label="Status">
           <select
             id="runs-filter-status"
+            className={SELECT}
             data-testid="runs-filter-status"
             value={filters.status}
             onChange={(e) => set("status", e.target.value as Filters["status"])}
@@ -140,19 +153,17 @@ function RunsTable() {
               </option>
             ))}
           </select>
-        </div>
-        <div className="field">
-          <label htmlFor="runs-filter-from">From</label>
-          <input id="runs-filter-from" data-testid="runs-filter-from" type="date" value={filters.from} onChange={(e) => set("from", e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="runs-filter-to">To</label>
-          <input id="runs-filter-to" data-testid="runs-filter-to" type="date" value={filters.to} onChange={(e) => set("to", e.target.value)} />
-        </div>
+        </FilterField>
+        <FilterField id="runs-filter-from" label="From">
+          <Input id="runs-filter-from" data-testid="runs-filter-from" type="date" value={filters.from} onChange={(e) => set("from", e.target.value)} />
+        </FilterField>
+        <FilterField id="runs-filter-to" label="To">
+          <Input id="runs-filter-to" data-testid="runs-filter-to" type="date" value={filters.to} onChange={(e) => set("to", e.target.value)} />
+        </FilterField>
         {filtered ? (
-          <button type="button" className="btn btn-ghost btn-sm" data-testid="runs-filter-clear" onClick={() => setFilters(NO_FILTERS)}>
+          <Button type="button" variant="ghost" size="sm" data-testid="runs-filter-clear" onClick={() => setFilters(NO_FILTERS)}>
             Clear
-          </button>
+          </Button>
         ) : null}
       </search>
       <FilterChips
@@ -165,79 +176,115 @@ function RunsTable() {
         ]}
         onRemove={(key) => set(key as keyof Filters, "")}
       />
-      <FormError message={runs.isError ? errorMessage(runs.error) : null} />
-      {runs.isPending ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <p className="muted" data-testid="runs-empty">
-          {filtered ? "No runs match these filters." : "No runs yet. Start one from a team or an agent."}
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-compact table-runs">
-            <thead>
-              <tr>
-                <th>Status</th>
-                <th>Target</th>
-                <th>Input</th>
-                <th>Started</th>
-                <th className="num">Duration</th>
-                <th className="num">Cost</th>
-                <th className="num">Tokens</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.id} data-testid="run-row" data-run-id={r.id} data-status={r.status}>
-                  <td>
-                    <Link href={`/w/${slug}/runs/${r.id}`} data-testid="run-row-link" aria-label={`Open run ${r.id}`}>
-                      <RunStatusBadge status={r.status} />
-                    </Link>
-                    {r.outcome && !r.outcome.met ? (
-                      <>
-                        {" "}
-                        <OutcomeBadge outcome={r.outcome} testId="run-row-outcome" />
-                      </>
-                    ) : null}
-                  </td>
-                  <td className="nowrap">
-                    <RunTargetLabel run={r} slug={slug} link={false} />
-                  </td>
-                  <td>
-                    <Link href={`/w/${slug}/runs/${r.id}`} className="run-input-excerpt" title={excerpt(r.input, 600)}>
-                      {excerpt(r.input) || <span className="muted">(empty)</span>}
-                    </Link>
-                  </td>
-                  <td className="nowrap" title={(r.startedAt ?? r.queuedAt).toISOString()}>
-                    {formatTimestamp(r.startedAt ?? r.queuedAt)}
-                  </td>
-                  <td className="num nowrap">{formatDuration(r.durationMs)}</td>
-                  <td className="num nowrap">{formatCost(r.costUsd)}</td>
-                  <td className="num nowrap" title={`${r.inputTokens} in, ${r.outputTokens} out`}>
-                    {formatTokenCount(r.inputTokens + r.outputTokens)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {runs.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="btn btn-secondary"
-            data-testid="runs-load-more"
-            disabled={runs.isFetchingNextPage}
-            onClick={() => void runs.fetchNextPage()}
-          >
-            {runs.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      ) : null}
-    </Card>
+      <DataTable
+        columns={columns}
+        data={runs.data ? items : undefined}
+        isPending={runs.isPending}
+        isError={runs.isError}
+        error={runs.error}
+        caption="Runs"
+        testId="runs-table"
+        rowTestId="run-row"
+        rowAttributes={(r) => ({ "data-run-id": r.id, "data-status": r.status })}
+        getRowId={(r) => r.id}
+        initialHidden={["tokens"]}
+        empty={
+          <EmptyState
+            icon={ListChecksIcon}
+            title={filtered ? "No runs match these filters" : "No runs yet"}
+            text={filtered ? "Remove a filter to see more." : "Start one above, from a team's or an agent's page, or in the playground."}
+            testId="runs-empty"
+          />
+        }
+        mobileCard={(r) => <RunCard run={r} slug={slug} />}
+        hasNextPage={runs.hasNextPage}
+        isFetchingNextPage={runs.isFetchingNextPage}
+        fetchNextPage={() => void runs.fetchNextPage()}
+      />
+    </section>
   );
 }
+
+const SELECT =
+  "h-9 w-full rounded-md border border-input bg-transparent px-3 text-sm shadow-xs focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none";
+
+function FilterField({ id, label, children }: { id: string; label: string; children: ReactNode }) {
+  return (
+    <div className="grid gap-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      {children}
+    </div>
+  );
+}
+
+/** A run's status, linked to its page, with the unmet outcome that failed or flagged it. */
+function StatusCell({ run, slug }: { run: RunOut; slug: string }) {
+  return (
+    <span className="inline-flex flex-wrap items-center gap-1">
+      <Link href={`/w/${slug}/runs/${run.id}`} data-testid="run-row-link" aria-label={`Open run ${run.id}`}>
+        <RunStatusBadge status={run.status} />
+      </Link>
+      {run.outcome && !run.outcome.met ? <OutcomeBadge outcome={run.outcome} testId="run-row-outcome" /> : null}
+    </span>
+  );
+}
+
+function InputCell({ run, slug }: { run: RunOut; slug: string }) {
+  return (
+    <Link href={`/w/${slug}/runs/${run.id}`} className="line-clamp-2 max-w-md hover:underline" title={excerpt(run.input, 600)}>
+      {excerpt(run.input) || <span className="text-muted-foreground">(empty)</span>}
+    </Link>
+  );
+}
+
+/** A run on a phone: status and target on top, the input, then when, how long and how much. */
+function RunCard({ run, slug }: { run: RunOut; slug: string }) {
+  return (
+    <div className="grid gap-2 text-sm">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <StatusCell run={run} slug={slug} />
+        <RunTargetLabel run={run} slug={slug} link={false} />
+      </div>
+      <InputCell run={run} slug={slug} />
+      <p className="text-xs text-muted-foreground">
+        {formatTimestamp(run.startedAt ?? run.queuedAt)} · {formatDuration(run.durationMs)} · {formatCost(run.costUsd)}
+      </p>
+    </div>
+  );
+}
+
+const col = dataTableColumns<RunOut>();
+const runColumns = (slug: string): DataTableColumn<RunOut>[] => [
+  col.accessor("status", { header: "Status", cell: (c) => <StatusCell run={c.row.original} slug={slug} /> }),
+  col.display({ id: "target", header: "Target", cell: (c) => <RunTargetLabel run={c.row.original} slug={slug} link={false} /> }),
+  col.accessor("input", { header: "Input", enableSorting: false, cell: (c) => <InputCell run={c.row.original} slug={slug} /> }),
+  col.accessor((r) => r.startedAt ?? r.queuedAt, {
+    id: "started",
+    header: "Started",
+    sortFn: "datetime",
+    cell: (c) => (
+      <span className="whitespace-nowrap" title={c.getValue().toISOString()}>
+        {formatTimestamp(c.getValue())}
+      </span>
+    ),
+  }),
+  col.accessor("durationMs", {
+    id: "duration",
+    header: "Duration",
+    sortUndefined: "last",
+    cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatDuration(c.getValue())}</span>,
+  }),
+  col.accessor("costUsd", { id: "cost", header: "Cost", cell: (c) => <span className="whitespace-nowrap tabular-nums">{formatCost(c.getValue())}</span> }),
+  col.accessor((r) => r.inputTokens + r.outputTokens, {
+    id: "tokens",
+    header: "Tokens",
+    cell: (c) => (
+      <span className="whitespace-nowrap tabular-nums" title={`${c.row.original.inputTokens} in, ${c.row.original.outputTokens} out`}>
+        {formatTokenCount(c.getValue())}
+      </span>
+    ),
+  }),
+];
 
 /** Every team and agent (the lists page newest first), by slug: for the filters and the start picker. */
 function useTeamsAndAgents() {
@@ -287,12 +334,14 @@ function NewRun() {
 export function RunsPage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
-      <div className="page-header">
-        <h1>Runs</h1>
-      </div>
+    <div className="grid gap-6">
+      <PageHeader title="Runs" description="Every run of the workspace's teams and agents, live while they run." />
       {can("runs:create") ? <NewRun /> : null}
-      {can("runs:read") ? <RunsTable /> : <NoAccess>Your role cannot see the runs of this workspace.</NoAccess>}
+      {can("runs:read") ? (
+        <RunsTable />
+      ) : (
+        <EmptyState icon={LockIcon} title="No access" text="Your role cannot see the runs of this workspace." testId="runs-no-access" />
+      )}
     </div>
   );
 }

@@ -188,9 +188,11 @@ export function TeamGraph({
       {...(editing
         ? {
             onDragOver: (e: DragEvent<HTMLDivElement>) => {
-              if (e.dataTransfer.types.includes(REF_MIME) || e.dataTransfer.types.includes(NODE_MIME)) {
+              const node = e.dataTransfer.types.includes(NODE_MIME);
+              if (node || e.dataTransfer.types.includes(REF_MIME)) {
                 e.preventDefault();
-                e.dataTransfer.dropEffect = "move";
+                // as the source allows (a palette item is copied, a node moved): else the browser drops nothing
+                e.dataTransfer.dropEffect = node ? "move" : "copy";
               }
             },
             onDrop: (e: DragEvent<HTMLDivElement>) => {

@@ -45,6 +45,24 @@ describe("DataTable", () => {
     expect(nameHeader.getAttribute("aria-sort")).toBe("descending");
   });
 
+  it("gives each row its test id and data attributes, as a table row and as a phone card", () => {
+    const attrs = (a: Agent) => ({ "data-agent": a.name, "data-cheap": a.cost < 2 ? "yes" : undefined });
+    table({ rowAttributes: attrs });
+    const rows = screen.getAllByTestId("agent-row");
+    expect(rows.map((r) => [r.tagName, r.getAttribute("data-agent"), r.getAttribute("data-cheap")])).toEqual([
+      ["TR", "writer", null],
+      ["TR", "editor", "yes"],
+      ["TR", "researcher", null],
+    ]);
+    cleanup();
+    table({ rowAttributes: attrs, layout: "cards" });
+    expect(screen.getAllByTestId("agent-row").map((r) => [r.tagName, r.getAttribute("data-agent")])).toEqual([
+      ["LI", "writer"],
+      ["LI", "editor"],
+      ["LI", "researcher"],
+    ]);
+  });
+
   it("hides and shows a column from the columns menu", async () => {
     const user = userEvent.setup();
     table({});

@@ -67,7 +67,10 @@ export interface DataTableProps<T extends RowData> extends DataTablePaging {
   /** the accessible name of the table */
   caption: string;
   testId?: string;
+  /** the test id of each row (a table row, or a card on a phone) */
   rowTestId?: string;
+  /** data attributes of each row, e.g. `{ "data-run-id": run.id }` (tests and styling) */
+  rowAttributes?: (row: T) => Record<`data-${string}`, string | undefined>;
   initialSorting?: SortingState;
   /** the columns hidden at first (by column id) */
   initialHidden?: string[];
@@ -132,6 +135,7 @@ export function DataTable<T extends RowData>({
   caption,
   testId,
   rowTestId,
+  rowAttributes,
   initialSorting = EMPTY,
   initialHidden = EMPTY,
   layout = "auto",
@@ -214,7 +218,7 @@ export function DataTable<T extends RowData>({
                       </tr>
                     ))
                   : rows.map((row) => (
-                      <tr key={row.id} data-testid={rowTestId} className="border-b transition-colors hover:bg-muted/50">
+                      <tr key={row.id} data-testid={rowTestId} {...rowAttributes?.(row.original)} className="border-b transition-colors hover:bg-muted/50">
                         {row.getVisibleCells().map((cell) => (
                           <td key={cell.id} className="p-3 align-middle">
                             <FlexRender cell={cell} />
@@ -237,7 +241,13 @@ export function DataTable<T extends RowData>({
                   </li>
                 ))
               : rows.map((row) => (
-                  <li key={row.id} className="rounded-lg border bg-card p-4 text-card-foreground" data-slot="data-table-card">
+                  <li
+                    key={row.id}
+                    className="rounded-lg border bg-card p-4 text-card-foreground"
+                    data-slot="data-table-card"
+                    data-testid={rowTestId}
+                    {...rowAttributes?.(row.original)}
+                  >
                     {mobileCard ? (
                       mobileCard(row.original)
                     ) : (
