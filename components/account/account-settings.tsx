@@ -168,7 +168,7 @@ function DeleteAccount({ email }: { email: string }) {
   }
   return (
     <Card
-      className="card-danger"
+      tone="danger"
       title="Delete your account"
       description="Deletes your account, your sign-in methods, sessions and API keys. What you created in a workspace stays there without your name. Workspaces where you are the only member are deleted too. If you are the last owner of a workspace with other members, make someone else an owner first. This cannot be undone."
     >

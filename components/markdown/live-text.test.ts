@@ -11,7 +11,7 @@ describe("LiveText", () => {
   it("renders the streamed text as Markdown, half-written parts included, and follows it", async () => {
     const view = render(h(LiveText, { text: "# Plan\n\nFirst **bold", testId: "live" }));
     const live = screen.getByTestId("live");
-    expect(live.className).toContain("run-cursor");
+    expect(live.className).toContain("after:animate-pulse");
     await waitFor(() => expect(live.querySelector("h3")?.textContent).toBe("Plan"));
     expect(live.textContent).toContain("First");
     view.rerender(h(LiveText, { text: "# Plan\n\nFirst **bold** step\n\n- one\n- two", testId: "live" }));

@@ -3,6 +3,9 @@
 import { lazy, Suspense, useDeferredValue } from "react";
 import { cn } from "@/lib/cn";
 
+// a blinking block after the text: more is coming
+const CURSOR = "after:ml-px after:inline-block after:animate-pulse after:text-primary after:content-['▍']";
+
 const Markdown = lazy(() => import("./markdown").then((m) => ({ default: m.Markdown })));
 
 /**
@@ -13,7 +16,7 @@ const Markdown = lazy(() => import("./markdown").then((m) => ({ default: m.Markd
 export function LiveText({ text, testId, className }: { text: string; testId?: string; className?: string }) {
   const shown = useDeferredValue(text);
   return (
-    <div className={cn("run-cursor", className)} data-testid={testId} data-streaming="">
+    <div className={cn(CURSOR, className)} data-testid={testId} data-streaming="">
       <Suspense fallback={<pre className="whitespace-pre-wrap font-sans text-sm">{shown}</pre>}>
         <Markdown text={shown} className="inline-block w-full" />
       </Suspense>

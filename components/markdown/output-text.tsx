@@ -23,7 +23,7 @@ export function OutputText({ text, testId }: { text: string; testId?: string }) 
         </button>
       </div>
       {raw ? (
-        <pre className="run-text run-text-output" data-testid={testId}>
+        <pre className="max-h-[32rem] overflow-auto rounded-md border p-3 font-mono text-xs whitespace-pre-wrap break-words" data-testid={testId}>
           {text}
         </pre>
       ) : (

@@ -77,11 +77,13 @@ export function PlaygroundPage() {
   // (or the one asked for is not there)
   const listed = useMemo(() => new Set([...agentItems.map((a) => `agent:${a.slug}`), ...teamItems.map((t) => `team:${t.slug}`)]), [agentItems, teamItems]);
   const lastKey = lastTargetKey(user.id, slug);
+  // (once both lists are in: else the first to arrive would win)
+  const listsIn = !(can("agents:read") && agents.isPending) && !(can("teams:read") && teams.isPending);
   useEffect(() => {
-    if (listed.size === 0 || (target && listed.has(target))) return;
+    if (!listsIn || listed.size === 0 || (target && listed.has(target))) return;
     const last = window.localStorage.getItem(lastKey);
     setTarget(last && listed.has(last) ? last : (listed.values().next().value ?? ""));
-  }, [target, listed, lastKey]);
+  }, [target, listed, lastKey, listsIn]);
   // the target talked to last is where the page opens next time
   useEffect(() => {
     if (target && listed.has(target)) window.localStorage.setItem(lastKey, target);

@@ -41,14 +41,14 @@ export function RunStatusBadge({ status, testId }: { status: string; testId?: st
 /** "team Research v3" / "agent writer v2", linking to the team or agent page. */
 export function RunTargetLabel({ run, slug, link = true }: { run: Pick<RunOut, "targetType" | "team" | "agent">; slug: string; link?: boolean }) {
   const target = run.targetType === "team" ? run.team : run.agent;
-  if (!target) return <span className="muted">{run.targetType}</span>;
+  if (!target) return <span className="text-muted-foreground">{run.targetType}</span>;
   const href = `/w/${slug}/${run.targetType === "team" ? "teams" : "agents"}/${target.slug}`;
   const name = link ? <Link href={href}>{target.name}</Link> : target.name;
   return (
-    <span className="run-target" data-target-type={run.targetType} data-target-slug={target.slug}>
-      <span className="muted">{run.targetType} </span>
+    <span className="whitespace-nowrap" data-target-type={run.targetType} data-target-slug={target.slug}>
+      <span className="text-muted-foreground">{run.targetType} </span>
       {name}
-      <span className="muted"> v{target.version}</span>
+      <span className="text-muted-foreground"> v{target.version}</span>
     </span>
   );
 }

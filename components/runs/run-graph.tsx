@@ -3,6 +3,7 @@
 import "@xyflow/react/dist/style.css";
 import { memo, useMemo } from "react";
 import { Background, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { edgeClass, GRAPH_BOX, NODE_LABEL, NODE_META, nodeClass, nodeDotClass } from "@/components/graph/node-styles";
 import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import type { TopologyGraph } from "@/lib/topology-graph";
 import { useTopologyLayout } from "@/components/graph/use-topology-layout";
@@ -32,7 +33,7 @@ const RunNodeView = memo(function RunNodeView({ id, data }: NodeProps<RunNode>) 
   const virtual = data.role === "input" || data.role === "output";
   return (
     <div
-      className={`run-node run-node-${data.state}${virtual ? " run-node-virtual" : ""}`}
+      className={nodeClass({ virtual, state: data.state })}
       data-testid="run-graph-node"
       data-node-id={id}
       data-state={data.state}
@@ -40,11 +41,11 @@ const RunNodeView = memo(function RunNodeView({ id, data }: NodeProps<RunNode>) 
       title={`${data.label} (${data.role}): ${STATE_LABELS[data.state]}`}
     >
       {data.role !== "input" ? <Handle type="target" position={Position.Left} isConnectable={false} /> : null}
-      <div className="run-node-head">
-        <span className="run-node-dot" aria-hidden="true" />
-        <span className="run-node-label">{data.label}</span>
+      <div className="flex items-center gap-1.5">
+        <span className={nodeDotClass(data.state)} aria-hidden="true" />
+        <span className={NODE_LABEL}>{data.label}</span>
       </div>
-      <div className="run-node-meta">
+      <div className={NODE_META}>
         {virtual ? STATE_LABELS[data.state] : `${data.role} · ${STATE_LABELS[data.state]}`}
         {data.detail ? ` · ${data.detail}` : ""}
       </div>
@@ -84,7 +85,7 @@ export function RunGraph({ graph, states, details, height }: RunGraphProps) {
         source: e.from,
         target: e.to,
         animated: target === "running",
-        className: `run-edge run-edge-${target}`,
+        className: edgeClass({ state: target }),
         selectable: false,
         focusable: false,
       });
@@ -94,7 +95,7 @@ export function RunGraph({ graph, states, details, height }: RunGraphProps) {
   const boxHeight = height ?? Math.min(520, Math.max(200, layout.rows * ROW_GAP + 80));
 
   return (
-    <div className="run-graph" data-testid="run-graph" style={{ height: boxHeight }}>
+    <div className={GRAPH_BOX} data-testid="run-graph" style={{ height: boxHeight }}>
       <ReactFlow nodes={flowNodes} edges={flowEdges} nodeTypes={NODE_TYPES} {...READ_ONLY_FLOW_PROPS}>
         <Background gap={18} size={1} />
       </ReactFlow>

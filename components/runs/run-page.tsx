@@ -12,6 +12,7 @@ import { runTitle } from "./run-title";
 import { StepDetail } from "./step-detail";
 import { TraceView } from "./trace-view";
 import type { RunDetailOut, RunStepOut } from "@/lib/schemas/runs";
+import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { OutputText } from "@/components/markdown/lazy-output-text";
 import { LiveText } from "@/components/markdown/live-text";
@@ -36,6 +37,11 @@ import {
   type RunStatusValue,
 } from "./run-state";
 import { useRunEvents, type StreamState } from "./use-run-events";
+
+/** The line above a step's text: its id, agent and state. */
+const STEP_HEADER = "flex flex-wrap items-center gap-2 text-xs [&_code]:font-mono [&_code]:text-muted-foreground";
+/** A block of text as it was given (the run's input). */
+const TEXT_BLOCK = "max-h-90 overflow-auto rounded-md border bg-muted/50 p-3 font-mono text-xs whitespace-pre-wrap break-words";
 
 const STATUS_RANK: Record<RunStatusValue, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
 
@@ -87,10 +93,10 @@ function useElapsed(run: RunDetailOut, fetchedAt: number, view: RunView, live: R
 
 function Progress({ view }: { view: RunView }) {
   const pct = progressPercent(view.stepsDone, view.stepsExpected, view.status);
-  const tone = view.status === "succeeded" ? " progress-done" : view.status === "failed" ? " progress-failed" : "";
+  const tone = view.status === "succeeded" ? "bg-success" : view.status === "failed" ? "bg-destructive" : "bg-primary";
   return (
     <div
-      className="run-progress"
+      className="mt-4 grid gap-1.5"
       data-testid="run-progress"
       role="progressbar"
       aria-label="Steps done"
@@ -100,10 +106,10 @@ function Progress({ view }: { view: RunView }) {
       data-done={view.stepsDone}
       data-expected={view.stepsExpected}
     >
-      <div className={`progress${tone}`}>
-        <div className="progress-bar" style={{ width: `${pct}%` }} />
+      <div className="h-2 overflow-hidden rounded-full bg-muted">
+        <div className={`h-full rounded-full transition-[width] ${tone}`} style={{ width: `${pct}%` }} />
       </div>
-      <div className="run-progress-label">
+      <div className="text-xs text-muted-foreground">
         {view.stepsDone} of {view.stepsExpected || "?"} steps · {pct}%
       </div>
     </div>
@@ -113,7 +119,7 @@ function Progress({ view }: { view: RunView }) {
 function Summary({ run, view, elapsed, stream }: { run: RunDetailOut; view: RunView; elapsed: number | null; stream: StreamState }) {
   return (
     <Card>
-      <dl className="run-summary">
+      <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-3 lg:grid-cols-6 [&_dd]:mt-0.5 [&_dd]:font-medium [&_dt]:text-xs [&_dt]:text-muted-foreground">
         <div>
           <dt>Status</dt>
           <dd>
@@ -138,11 +144,11 @@ function Summary({ run, view, elapsed, stream }: { run: RunDetailOut; view: RunV
         </div>
         <div>
           <dt>Budget</dt>
-          <dd>{run.budgetUsd === null ? <span className="muted">none</span> : formatCost(run.budgetUsd)}</dd>
+          <dd>{run.budgetUsd === null ? <span className="text-muted-foreground">none</span> : formatCost(run.budgetUsd)}</dd>
         </div>
         <div>
           <dt>Live</dt>
-          <dd className="muted" data-testid="run-stream" data-stream={stream}>
+          <dd className="text-muted-foreground" data-testid="run-stream" data-stream={stream}>
             {stream === "open" ? "connected" : stream === "polling" ? "polling" : stream === "connecting" ? "connecting…" : "ended"}
           </dd>
         </div>
@@ -157,24 +163,24 @@ function LiveOutput({ live, status }: { live: RunLiveState; status: RunStatusVal
   return (
     <Card title="Live output" description="What the running step(s) write, as they write it." testId="run-live-output">
       {running.length === 0 ? (
-        <p className="muted">{status === "queued" ? "Waiting for the run to start…" : "Between steps…"}</p>
+        <p className="text-sm text-muted-foreground">{status === "queued" ? "Waiting for the run to start…" : "Between steps…"}</p>
       ) : (
-        <div className="run-live">
+        <div className="grid gap-4">
           {running.map((s) => (
-            <section key={s.stepId} className="run-live-step" data-testid="run-live-step" data-step-id={s.stepId} data-node-id={s.nodeId}>
-              <header>
+            <section key={s.stepId} className="grid gap-2" data-testid="run-live-step" data-step-id={s.stepId} data-node-id={s.nodeId}>
+              <header className={STEP_HEADER}>
                 <code>{s.stepId}</code>
                 {s.agent ? <span>{s.agent}</span> : null}
                 {s.team ? <span data-testid="run-live-team">team {s.team}</span> : null}
-                {s.attempt > 1 ? <span className="muted">attempt {s.attempt}</span> : null}
-                {s.willRetry && s.error ? <span className="hint-warning">retrying after: {s.error}</span> : null}
+                {s.attempt > 1 ? <span className="text-muted-foreground">attempt {s.attempt}</span> : null}
+                {s.willRetry && s.error ? <span className="text-warning">retrying after: {s.error}</span> : null}
                 {s.waiting ? (
-                  <span className="hint-warning" data-testid="run-step-waiting" title={s.waiting.reason ?? undefined}>
+                  <span className="text-warning" data-testid="run-step-waiting" title={s.waiting.reason ?? undefined}>
                     {waitingLabel(s.waiting)}
                   </span>
                 ) : null}
               </header>
-              {s.team ? <p className="muted small">Running its own steps (below).</p> : <LiveText text={s.text} testId="run-live-text" />}
+              {s.team ? <p className="text-sm text-muted-foreground">Running its own steps (below).</p> : <LiveText text={s.text} testId="run-live-text" />}
             </section>
           ))}
         </div>
@@ -188,10 +194,10 @@ function Output({ run, view, title = "Output" }: { run: RunDetailOut; view: RunV
     <Card title={title} testId="run-output">
       {view.output ? <OutputText text={view.output} testId="run-output-text" /> : null}
       {run.attributed?.length ? (
-        <div className="run-live">
+        <div className="grid gap-4">
           {run.attributed.map((a) => (
-            <section key={a.nodeId} className="run-live-step" data-testid="run-output-attributed" data-node-id={a.nodeId}>
-              <header>
+            <section key={a.nodeId} className="grid gap-2" data-testid="run-output-attributed" data-node-id={a.nodeId}>
+              <header className={STEP_HEADER}>
                 <code>{a.nodeId}</code>
                 <span>{a.agent}</span>
               </header>
@@ -200,7 +206,7 @@ function Output({ run, view, title = "Output" }: { run: RunDetailOut; view: RunV
           ))}
         </div>
       ) : null}
-      {!view.output && !run.attributed?.length ? <p className="muted">The run produced no output.</p> : null}
+      {!view.output && !run.attributed?.length ? <p className="text-sm text-muted-foreground">The run produced no output.</p> : null}
     </Card>
   );
 }
@@ -212,7 +218,7 @@ function RunError({ run, view, live }: { run: RunDetailOut; view: RunView; live:
   const nodeId = step?.nodeId ?? liveStep?.nodeId ?? null;
   const agent = step?.agent?.slug ?? liveStep?.agent ?? null;
   return (
-    <div className="form-error" data-testid="run-error" role="alert">
+    <div className="rounded-lg border border-destructive/40 bg-destructive/10 px-4 py-3 text-sm text-destructive" data-testid="run-error" role="alert">
       <strong>The run failed</strong>
       {stepId ? (
         <>
@@ -245,27 +251,27 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
   return (
     <Card title="Steps" description="Every step the run took, with the version of the agent, the model the router chose and why." testId="run-steps">
       {sorted.length === 0 ? (
-        <p className="muted" data-testid="run-steps-empty">
+        <p className="text-sm text-muted-foreground" data-testid="run-steps-empty">
           No steps yet.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="table table-compact table-steps">
+        <div className="overflow-x-auto rounded-md border">
+          <table className="w-full text-sm [&_td]:px-3 [&_td]:py-2 [&_td]:align-top [&_th]:h-9 [&_th]:px-3 [&_th]:text-left [&_th]:font-medium [&_th]:whitespace-nowrap [&_th]:text-muted-foreground [&_thead_tr]:border-b [&_tbody_tr]:border-b [&_tbody_tr:last-child]:border-0">
             <thead>
               <tr>
                 <th>Step</th>
                 <th>Node</th>
                 <th>Agent</th>
                 <th>Model</th>
-                <th className="num">Tokens</th>
-                <th className="num" title="The step's share of the run's cost: every model call it made, earlier attempts included">
+                <th className="text-right!">Tokens</th>
+                <th className="text-right!" title="The step's share of the run's cost: every model call it made, earlier attempts included">
                   Cost
                 </th>
-                <th className="num">Latency</th>
-                <th className="num">Attempts</th>
+                <th className="text-right!">Latency</th>
+                <th className="text-right!">Attempts</th>
                 <th>Status</th>
-                <th className="actions-col">
-                  <span className="visually-hidden">Details</span>
+                <th>
+                  <span className="sr-only">Details</span>
                 </th>
               </tr>
             </thead>
@@ -278,18 +284,22 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
                       <td>
                         <code>{s.stepId}</code>
                       </td>
-                      <td>{s.nodeId ?? <span className="muted">—</span>}</td>
-                      <td className="nowrap" data-testid="run-step-agent">
-                        {s.agent ? `${s.agent.slug ?? s.agent.id}${s.agent.version !== null ? `@v${s.agent.version}` : ""}` : <span className="muted">—</span>}
+                      <td>{s.nodeId ?? <span className="text-muted-foreground">—</span>}</td>
+                      <td className="whitespace-nowrap" data-testid="run-step-agent">
+                        {s.agent ? (
+                          `${s.agent.slug ?? s.agent.id}${s.agent.version !== null ? `@v${s.agent.version}` : ""}`
+                        ) : (
+                          <span className="text-muted-foreground">—</span>
+                        )}
                       </td>
-                      <td data-testid="run-step-model">{s.model?.name ?? s.model?.ref ?? <span className="muted">—</span>}</td>
-                      <td className="num nowrap" title={`${s.inputTokens} in, ${s.outputTokens} out`}>
+                      <td data-testid="run-step-model">{s.model?.name ?? s.model?.ref ?? <span className="text-muted-foreground">—</span>}</td>
+                      <td className="text-right whitespace-nowrap tabular-nums" title={`${s.inputTokens} in, ${s.outputTokens} out`}>
                         {formatTokenCount(s.inputTokens + s.outputTokens)}
                       </td>
-                      <td className="num nowrap">{formatCost(s.costUsd)}</td>
-                      <td className="num nowrap">{s.finishedAt ? formatDuration(s.latencyMs) : "—"}</td>
-                      <td className="num">{s.attempts}</td>
-                      <td className="nowrap">
+                      <td className="text-right whitespace-nowrap tabular-nums">{formatCost(s.costUsd)}</td>
+                      <td className="text-right whitespace-nowrap tabular-nums">{s.finishedAt ? formatDuration(s.latencyMs) : "—"}</td>
+                      <td className="text-right tabular-nums">{s.attempts}</td>
+                      <td className="whitespace-nowrap">
                         <RunStatusBadge status={s.status} />
                         {s.outcome ? (
                           <>
@@ -298,20 +308,14 @@ export function StepsTable({ runId, steps }: { runId: string; steps: RunStepOut[
                           </>
                         ) : null}
                       </td>
-                      <td className="actions-col">
-                        <button
-                          type="button"
-                          className="btn btn-ghost btn-sm"
-                          data-testid="run-step-expand"
-                          aria-expanded={expanded}
-                          onClick={() => toggle(s.stepId)}
-                        >
+                      <td className="text-right">
+                        <Button variant="ghost" size="sm" data-testid="run-step-expand" aria-expanded={expanded} onClick={() => toggle(s.stepId)}>
                           {expanded ? "Hide" : "Details"}
-                        </button>
+                        </Button>
                       </td>
                     </tr>
                     {expanded ? (
-                      <tr className="step-detail" data-testid="run-step-detail" data-step-id={s.stepId}>
+                      <tr className="bg-muted/30" data-testid="run-step-detail" data-step-id={s.stepId}>
                         <td colSpan={10}>
                           <StepDetail runId={runId} step={s} />
                         </td>
@@ -397,17 +401,17 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
   useDocumentTitle([runTitle(run), "Runs", workspace.name]);
 
   return (
-    <div className="page">
-      <div className="page-header">
-        <div>
+    <div className="grid gap-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div className="grid min-w-0 gap-1.5">
           <Breadcrumbs items={[{ label: "Runs", href: `/w/${slug}/runs` }, { label: runTitle(run) }]} />
-          <h1>
+          <h1 className="text-2xl font-semibold tracking-tight">
             Run{" "}
-            <code className="model-id" data-testid="run-id">
+            <code className="font-mono text-lg font-normal text-muted-foreground" data-testid="run-id">
               {run.id}
             </code>
           </h1>
-          <div className="run-header-meta">
+          <div className="flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
             <RunStatusBadge status={view.status} testId="run-status" />
             <OutcomeBadge outcome={view.outcome} />
             <RunTargetLabel run={run} slug={slug} />
@@ -427,15 +431,14 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
           </div>
         </div>
         {!terminal && can("runs:cancel") ? (
-          <button
-            type="button"
-            className="btn btn-danger"
+          <Button
+            variant="destructive"
             data-testid="run-cancel"
             disabled={cancel.isPending || run.cancelRequestedAt !== null}
             onClick={() => cancel.mutate({ runId })}
           >
             {cancel.isPending || run.cancelRequestedAt ? "Cancelling…" : "Cancel run"}
-          </button>
+          </Button>
         ) : null}
         {terminal && can("runs:create") ? <RerunButton runId={runId} slug={slug} /> : null}
       </div>
@@ -444,7 +447,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
       <Summary run={run} view={view} elapsed={elapsed} stream={stream} />
 
       <Card title="Input">
-        <pre className="run-text" data-testid="run-input-text">
+        <pre className={TEXT_BLOCK} data-testid="run-input-text">
           {run.input}
         </pre>
       </Card>
@@ -458,7 +461,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
       {view.status === "failed" ? <RunError run={run} view={view} live={live} /> : null}
       {view.status === "failed" && view.output ? <Output run={run} view={view} title="Last draft" /> : null}
       {view.status === "cancelled" ? (
-        <div className="notice notice-warning" data-testid="run-cancelled">
+        <div className="rounded-lg border border-warning/40 bg-warning/10 px-4 py-3 text-sm" data-testid="run-cancelled">
           This run was cancelled; the steps it finished are kept below.
         </div>
       ) : null}
@@ -476,24 +479,24 @@ function RunLoader({ runId }: { runId: string }) {
   if (run.data) return <RunDetail run={run.data} fetchedAt={run.dataUpdatedAt} />;
   if (run.isError && (errorCode(run.error) === "NOT_FOUND" || errorCode(run.error) === "BAD_REQUEST")) {
     return (
-      <div className="empty-state" data-testid="run-not-found">
-        <h1>Run not found</h1>
-        <p className="muted">
+      <div className="grid justify-items-center gap-3 rounded-lg border border-dashed p-8 text-center" data-testid="run-not-found">
+        <h1 className="text-xl font-semibold">Run not found</h1>
+        <p className="text-sm text-muted-foreground">
           There is no run <code>{runId}</code> in this workspace.
         </p>
-        <Link href={`/w/${slug}/runs`} className="btn btn-secondary">
-          All runs
-        </Link>
+        <Button asChild variant="outline">
+          <Link href={`/w/${slug}/runs`}>All runs</Link>
+        </Button>
       </div>
     );
   }
   if (run.isError) {
     return (
-      <div className="empty-state">
+      <div className="grid justify-items-center gap-3 rounded-lg border border-dashed p-8 text-center">
         <FormError message={errorMessage(run.error)} />
-        <button type="button" className="btn btn-secondary" onClick={() => void run.refetch()}>
+        <Button variant="outline" onClick={() => void run.refetch()}>
           Try again
-        </button>
+        </Button>
       </div>
     );
   }
@@ -504,7 +507,7 @@ export function RunPage({ runId }: { runId: string }) {
   const { can } = useWorkspace();
   if (!can("runs:read")) {
     return (
-      <div className="page">
+      <div className="grid gap-6">
         <NoAccess>Your role cannot see the runs of this workspace.</NoAccess>
       </div>
     );

@@ -6,26 +6,30 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { STEP_TEXT_LIMIT, type RunStepOut } from "@/lib/schemas/runs";
 import { OutputText } from "@/components/markdown/lazy-output-text";
+import { Button } from "@/components/ui/button";
 import { FormError } from "@/components/ui/form-error";
 import { StepCalls } from "./step-calls";
 
 /** What the model's answer went through: cut at the output limit and asked again, or not the JSON asked for. */
+/** A block of text as it was given or written. */
+const TEXT_BLOCK = "max-h-90 overflow-auto rounded-md border bg-muted/50 p-3 font-mono text-xs whitespace-pre-wrap break-words";
+
 function StepAnswerNote({ step }: { step: RunStepOut }) {
   const retried = step.finishReasons !== null && step.finishReasons.length > 1;
   if (!retried && !step.answerProblem && step.finishReason !== "length") return null;
   return (
     <>
       <h3>Answer</h3>
-      <div className="small" data-testid="run-step-answer" data-finish-reason={step.finishReason ?? ""}>
+      <div className="text-sm" data-testid="run-step-answer" data-finish-reason={step.finishReason ?? ""}>
         {retried ? (
-          <p className="hint-warning" data-testid="run-step-answer-retried">
+          <p className="text-sm text-warning" data-testid="run-step-answer-retried">
             Cut at the output limit, then asked again with more room (finish reasons: {step.finishReasons!.join(" → ")}).
           </p>
         ) : step.finishReason === "length" ? (
-          <p className="hint-warning">Cut at the output limit (finish reason: length).</p>
+          <p className="text-sm text-warning">Cut at the output limit (finish reason: length).</p>
         ) : null}
         {step.answerProblem ? (
-          <p className="hint-warning" data-testid="run-step-answer-problem">
+          <p className="text-sm text-warning" data-testid="run-step-answer-problem">
             Not the JSON asked for ({step.answerProblem.code}){step.answerProblem.problems?.length ? `: ${step.answerProblem.problems.join("; ")}` : ""}.
           </p>
         ) : null}
@@ -42,37 +46,37 @@ export function StepDetail({ runId, step: listed }: { runId: string; step: RunSt
   const step = full.data ?? listed;
   const truncated = step.inputSeenTruncated || step.outputTruncated;
   return (
-    <div className="step-detail-grid">
+    <div className="grid gap-4 py-2 md:grid-cols-3 [&_h3]:mb-1 [&_h3]:text-xs [&_h3]:font-semibold [&_h3]:tracking-wide [&_h3]:text-muted-foreground [&_h3]:uppercase [&_h3:not(:first-child)]:mt-3">
       <div>
         <h3>Model</h3>
         <p>
-          {step.model?.name ?? <span className="muted">none</span>}
+          {step.model?.name ?? <span className="text-muted-foreground">none</span>}
           {step.model?.ref ? (
             <>
               {" "}
-              <code className="model-id">{step.model.ref}</code>
+              <code className="font-mono text-xs text-muted-foreground">{step.model.ref}</code>
             </>
           ) : null}
         </p>
         <h3>Why this model</h3>
-        <p className="small" data-testid="run-step-route-reason">
-          {step.routeReason ?? <span className="muted">—</span>}
+        <p className="text-sm" data-testid="run-step-route-reason">
+          {step.routeReason ?? <span className="text-muted-foreground">—</span>}
         </p>
         <h3>Finish reason</h3>
-        <p className="small" data-testid="run-step-finish-reason">
-          {step.finishReason ?? <span className="muted">—</span>}
+        <p className="text-sm" data-testid="run-step-finish-reason">
+          {step.finishReason ?? <span className="text-muted-foreground">—</span>}
         </p>
         <StepAnswerNote step={step} />
         {step.error ? (
           <>
             <h3>Error</h3>
-            <p className="test-error">{step.error}</p>
+            <p className="text-sm text-destructive">{step.error}</p>
           </>
         ) : null}
       </div>
       <div>
         <h3>Input seen</h3>
-        <pre className="run-text" data-testid="run-step-input">
+        <pre className={TEXT_BLOCK} data-testid="run-step-input">
           {step.inputSeen ?? "—"}
         </pre>
       </div>
@@ -81,17 +85,17 @@ export function StepDetail({ runId, step: listed }: { runId: string; step: RunSt
         {step.output ? (
           <OutputText text={step.output} testId="run-step-output" />
         ) : (
-          <pre className="run-text" data-testid="run-step-output">
+          <pre className={TEXT_BLOCK} data-testid="run-step-output">
             —
           </pre>
         )}
       </div>
       {truncated ? (
-        <div data-testid="run-step-truncated">
-          <p className="muted small">This step&apos;s text is long: the first {STEP_TEXT_LIMIT.toLocaleString()} characters are shown.</p>
-          <button type="button" className="btn btn-secondary btn-sm" data-testid="run-step-whole" disabled={full.isFetching} onClick={() => setWhole(true)}>
+        <div className="col-span-full grid justify-items-start gap-2" data-testid="run-step-truncated">
+          <p className="text-sm text-muted-foreground">This step&apos;s text is long: the first {STEP_TEXT_LIMIT.toLocaleString()} characters are shown.</p>
+          <Button variant="outline" size="sm" data-testid="run-step-whole" disabled={full.isFetching} onClick={() => setWhole(true)}>
             {full.isFetching ? "Loading…" : "Show the whole text"}
-          </button>
+          </Button>
           <FormError message={full.isError ? errorMessage(full.error) : null} />
         </div>
       ) : null}

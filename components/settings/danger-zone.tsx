@@ -27,7 +27,7 @@ export function DangerZone() {
 
   return (
     <Card
-      className="card-danger"
+      tone="danger"
       title="Danger zone"
       description="Deleting the workspace hides it from every member at once, stops its API keys and cancels its runs. Its owners can restore it from their account page during the recovery window; after that it is purged with everything in it. The deletion is audited, and the audit log is kept for the retention period."
     >

@@ -244,16 +244,18 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
       }
       testId="team-form"
     >
-      {graph ? (
-        // the canvas edits the form's draft: while the JSON differs from it (or the draft is not a valid shape) it only shows
-        editable && draft && !textDirty && structural.success ? (
-          <TeamCanvas draft={draft} graph={graph} onChange={setDraft} agents={agentOptions} teams={teamOptions} nested={nested} />
+      <div className="mb-4">
+        {graph ? (
+          // the canvas edits the form's draft: while the JSON differs from it (or the draft is not a valid shape) it only shows
+          editable && draft && !textDirty && structural.success ? (
+            <TeamCanvas draft={draft} graph={graph} onChange={setDraft} agents={agentOptions} teams={teamOptions} nested={nested} />
+          ) : (
+            <TeamGraph graph={graph} nested={nested} />
+          )
         ) : (
-          <TeamGraph graph={graph} nested={nested} />
-        )
-      ) : (
-        <p className="muted">Choose a topology to see its graph.</p>
-      )}
+          <p className="text-sm text-muted-foreground">Choose a topology to see its graph.</p>
+        )}
+      </div>
       <form className="form team-form" onSubmit={onSubmit} noValidate>
         <fieldset disabled={!editable} className="plain-fieldset">
           <div className="form-row">

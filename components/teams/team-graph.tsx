@@ -3,6 +3,8 @@
 import "@xyflow/react/dist/style.css";
 import { type DragEvent, memo, useMemo } from "react";
 import { Background, type Connection, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { edgeClass, GRAPH_BOX, NODE_LABEL, NODE_META, nodeClass } from "@/components/graph/node-styles";
+import { cn } from "@/lib/cn";
 import { READ_ONLY_FLOW_PROPS } from "@/components/graph/flow-props";
 import { topologyGraph, type TopologyGraph } from "@/lib/topology-graph";
 import { groupedLayout } from "@/lib/topology-groups";
@@ -21,11 +23,19 @@ export const REF_MIME = "application/x-cadre-ref";
 export const NODE_MIME = "application/x-cadre-node";
 type TopoNode = Node<TopoNodeData, "topo">;
 
+/** The roles that lead the others (drawn with the primary colour). */
+const LEAD_ROLES = new Set(["aggregator", "judge", "manager", "hub", "maker", "supervisor"]);
+
 const TopoNodeView = memo(function TopoNodeView({ id, data }: NodeProps<TopoNode>) {
   const virtual = data.role === "input" || data.role === "output";
   return (
     <div
-      className={`topo-node topo-node-${data.role}${virtual ? " topo-node-virtual" : ""}${data.nested ? " topo-node-team" : ""}${data.selected ? " ring-2 ring-ring" : ""}${data.draggable ? " nodrag nopan cursor-grab" : ""}`}
+      className={cn(
+        nodeClass({ virtual, lead: LEAD_ROLES.has(data.role), team: data.nested }),
+        virtual && "flex items-center justify-center",
+        data.selected && "ring-2 ring-ring",
+        data.draggable && "nodrag nopan cursor-grab",
+      )}
       data-testid="team-graph-node"
       data-node-id={id}
       data-role={data.role}
@@ -43,9 +53,9 @@ const TopoNodeView = memo(function TopoNodeView({ id, data }: NodeProps<TopoNode
       title={virtual ? data.label : `${data.label} — ${data.role} (${id})`}
     >
       {data.role !== "input" ? <Handle type="target" position={Position.Left} isConnectable={data.connectable} /> : null}
-      <div className="topo-node-label">{data.label}</div>
+      <div className={NODE_LABEL}>{data.label}</div>
       {virtual ? null : (
-        <div className="topo-node-meta">
+        <div className={NODE_META}>
           {data.role} · {id}
         </div>
       )}
@@ -171,7 +181,7 @@ export function TeamGraph({
         // a pair of opposite edges is drawn as curves so that both stay visible
         type: mutual ? "default" : "smoothstep",
         markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-        className: mutual ? "topo-edge topo-edge-mutual" : "topo-edge",
+        className: edgeClass({ mutual }),
         selectable: false,
         focusable: false,
       };
@@ -181,7 +191,7 @@ export function TeamGraph({
 
   return (
     <div
-      className="team-graph"
+      className={GRAPH_BOX}
       data-testid="team-graph"
       data-node-count={graph.nodes.length}
       style={{ height: boxHeight }}

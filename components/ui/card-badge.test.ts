@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-/** Card and Badge keep the props and markup the pages written before components/ui rely on, next to the new API. */
+/** Card (titled, or composed from its parts) and Badge (the old tones as variants). */
 import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, render, screen } from "@testing-library/react";
@@ -9,7 +9,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "./card";
 afterEach(cleanup);
 
 describe("Card", () => {
-  it("with title/description/actions/testId keeps the old markup: a section with an h2 heading and the test id", () => {
+  it("with title/description/actions/testId is a titled section: an h2 heading, the description, the actions and the test id", () => {
     render(
       h(Card, {
         title: "People",
@@ -21,9 +21,16 @@ describe("Card", () => {
     );
     const card = screen.getByTestId("people");
     expect(card.tagName).toBe("SECTION");
-    expect(card.className).toBe("card");
-    expect(screen.getByRole("heading", { level: 2, name: "People" }).className).toBe("card-title");
-    expect(card.querySelector(".card-actions")?.textContent).toBe("Invite");
+    expect(card.className).toContain("bg-card");
+    expect(card.classList.contains("card")).toBe(false); // no class of the old stylesheet
+    expect(screen.getByRole("heading", { level: 2, name: "People" }).dataset.slot).toBe("card-title");
+    expect(screen.getByText("Who is in").tagName).toBe("P");
+    expect(screen.getByRole("button", { name: "Invite" })).toBeTruthy();
+  });
+
+  it("a danger card says so in its border", () => {
+    render(h(Card, { title: "Archive", tone: "danger", testId: "danger" }));
+    expect(screen.getByTestId("danger").className).toContain("border-destructive");
   });
 
   it("composed from its parts is the new card", () => {

@@ -1,29 +1,42 @@
 import type { ComponentProps, ReactNode } from "react";
 import { cn } from "@/lib/cn";
 
-interface LegacyCardProps {
+interface TitledCardProps {
   title?: ReactNode;
   description?: ReactNode;
   actions?: ReactNode;
   testId?: string;
+  /** a card of irreversible actions (archive, delete): a red border and title */
+  tone?: "danger";
 }
 
 /**
- * A card. Compose it (CardHeader, CardTitle, CardDescription, CardAction, CardContent, CardFooter); the pages written
- * before components/ui pass `title`/`description`/`actions`/`testId` instead and keep their markup (a <section> with
- * an h2), which legacy.css styles, until they move.
+ * A card. Compose it (CardHeader, CardTitle, CardDescription, CardAction, CardContent, CardFooter), or give it a
+ * `title` (an h2), `description`, `actions` and `testId` for the common case: a titled section of a page.
  */
-export function Card({ title, description, actions, testId, className, children, ...props }: Omit<ComponentProps<"div">, "title"> & LegacyCardProps) {
+export function Card({ title, description, actions, testId, tone, className, children, ...props }: Omit<ComponentProps<"div">, "title"> & TitledCardProps) {
   if (title !== undefined || description !== undefined || actions !== undefined || testId !== undefined) {
     return (
-      <section className={`card${className ? ` ${className}` : ""}`} data-testid={testId}>
+      <section
+        data-slot="card"
+        className={cn(
+          "rounded-xl border bg-card px-6 py-5 text-card-foreground shadow-xs",
+          tone === "danger" && "border-destructive/40 [&_[data-slot=card-title]]:text-destructive",
+          className,
+        )}
+        data-testid={testId}
+      >
         {title || actions ? (
-          <header className="card-header">
-            <div>
-              {title ? <h2 className="card-title">{title}</h2> : null}
-              {description ? <p className="card-description">{description}</p> : null}
+          <header className="mb-4 flex flex-wrap items-start justify-between gap-x-4 gap-y-3">
+            <div className="grid gap-1">
+              {title ? (
+                <h2 data-slot="card-title" className="text-base leading-snug font-semibold">
+                  {title}
+                </h2>
+              ) : null}
+              {description ? <p className="text-sm text-muted-foreground">{description}</p> : null}
             </div>
-            {actions ? <div className="card-actions">{actions}</div> : null}
+            {actions ? <div className="flex flex-wrap items-center gap-2">{actions}</div> : null}
           </header>
         ) : null}
         {children}

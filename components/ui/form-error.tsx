@@ -4,7 +4,12 @@ import type { ReactNode } from "react";
 export function FormError({ message, children }: { message?: string | null; children?: ReactNode }) {
   if (!message && !children) return null;
   return (
-    <div className="form-error" data-testid="form-error" role="alert">
+    <div
+      className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive"
+      data-slot="form-error"
+      data-testid="form-error"
+      role="alert"
+    >
       {message}
       {children}
     </div>

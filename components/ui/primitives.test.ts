@@ -34,7 +34,7 @@ describe("QueryTable", () => {
     const rows = render(h(QueryTable, { query: { isPending: false, data: [1] }, empty, children: table }));
     const t = screen.getByRole("table");
     expect(t.className).toBe("table");
-    expect(t.parentElement?.className).toBe("table-wrap");
+    expect(t.parentElement?.className).toBe("overflow-x-auto");
     expect(screen.queryByText("None yet.")).toBeNull();
     expect(screen.queryByText("Loading…")).toBeNull();
     rows.unmount();
@@ -42,11 +42,11 @@ describe("QueryTable", () => {
 
   it("keeps the table (headers, no rows) when the query failed or no empty text is given", () => {
     const failed = render(h(QueryTable, { query: { isPending: false, data: undefined }, empty, children: table }));
-    expect(screen.getByRole("table").parentElement?.className).toBe("table-wrap");
+    expect(screen.getByRole("table").parentElement?.className).toBe("overflow-x-auto");
     expect(screen.queryByText("None yet.")).toBeNull();
     failed.unmount();
     render(h(QueryTable, { query: { isPending: false, data: [] }, children: table }));
-    expect(screen.getByRole("table").parentElement?.className).toBe("table-wrap");
+    expect(screen.getByRole("table").parentElement?.className).toBe("overflow-x-auto");
   });
 });
 
@@ -69,10 +69,7 @@ describe("ResourcePage", () => {
 
   it("says no access before anything else, then loading", () => {
     const noAccess = render(h(ResourcePage<string>, { ...props, readable: false, query: { isPending: true, isError: false, error: null, data: undefined } }));
-    const notice = screen.getByText("Your role cannot see it.");
-    expect(notice.dataset.testid).toBe("no-access");
-    expect(notice.className).toBe("notice");
-    expect(notice.parentElement?.className).toBe("page");
+    expect(screen.getByTestId("no-access").textContent).toBe("Your role cannot see it.");
     expect(screen.queryByText("Loading…")).toBeNull();
     noAccess.unmount();
     render(h(ResourcePage<string>, { ...props, readable: true, query: { isPending: true, isError: false, error: null, data: undefined } }));
@@ -86,7 +83,7 @@ describe("ResourcePage", () => {
     );
     const alert = screen.getByRole("alert");
     expect(alert.textContent).toBe('No agent "x".');
-    expect(alert.className).toBe("form-error");
+    expect(alert.className).toContain("text-destructive");
     expect(alert.dataset.testid).toBe("form-error");
     expect(screen.getByRole("link", { name: "← All agents" }).getAttribute("href")).toBe("/w/a/agents");
     missing.unmount();
@@ -152,7 +149,8 @@ describe("form pieces", () => {
     const idle = render(form(h(SubmitButton, { testId: "x-submit", pending: false, pendingLabel: "Saving…", children: "Save" })));
     const save = screen.getByRole<HTMLButtonElement>("button", { name: "Save" });
     expect(save.type).toBe("submit");
-    expect(save.className).toBe("btn btn-primary");
+    expect(save.dataset.slot).toBe("button");
+    expect(save.className).not.toContain("w-full");
     expect(save.dataset.testid).toBe("x-submit");
     expect(save.disabled).toBe(false);
     const user = userEvent.setup();
@@ -164,7 +162,7 @@ describe("form pieces", () => {
     expect(screen.queryByRole("button", { name: "Save" })).toBeNull();
     const saving = screen.getByRole<HTMLButtonElement>("button", { name: "Saving…" });
     expect(saving.disabled).toBe(true);
-    expect(saving.className).toBe("btn btn-primary btn-block");
+    expect(saving.className).toContain("w-full");
     expect(saving.dataset.testid).toBe("x-submit");
     await user.click(saving);
     expect(onSubmit).toHaveBeenCalledTimes(1);
@@ -178,7 +176,7 @@ describe("form pieces", () => {
     const header = rtlRender(h("table", null, h("thead", null, h("tr", null, h(ActionsHeader)))));
     const th = screen.getByRole("columnheader", { name: "Actions" });
     expect(th.className).toBe("actions-col");
-    expect(screen.getByText("Actions").className).toBe("visually-hidden");
+    expect(screen.getByText("Actions").className).toBe("sr-only");
     header.unmount();
 
     const onClick = vi.fn();
@@ -186,7 +184,7 @@ describe("form pieces", () => {
     const disabled = render(h(RowDangerButton, { testId: "x-delete", disabled: true, title: "Delete x", onClick, children: "Delete" }));
     const del = screen.getByRole<HTMLButtonElement>("button", { name: "Delete" });
     expect(del.type).toBe("button");
-    expect(del.className).toBe("btn btn-danger-ghost btn-sm");
+    expect(del.className).toContain("text-destructive");
     expect(del.dataset.testid).toBe("x-delete");
     expect(del.title).toBe("Delete x");
     expect(del.disabled).toBe(true);

@@ -28,28 +28,29 @@ export function ResourcePage<T>({
 }) {
   if (!readable)
     return (
-      <div className="page">
+      <div className="grid gap-6">
         <NoAccess>{noAccess}</NoAccess>
       </div>
     );
   if (query.isPending)
     return (
-      <div className="page">
+      <div className="grid gap-6">
         <Loading />
       </div>
     );
   if (query.isError || !query.data) {
     return (
-      <div className="page">
+      <div className="grid gap-6">
         <FormError message={errorCode(query.error) === "NOT_FOUND" ? notFound : errorMessage(query.error)} />
-        <Link href={backHref}>{backLabel}</Link>
+        <Link href={backHref} className="text-sm underline underline-offset-4">
+          {backLabel}
+        </Link>
       </div>
     );
   }
   return children(query.data);
 }
 
-/** The header of a resource page: a link back to the list, the resource's name, and a line of facts about it. */
 /** A resource page's header: breadcrumbs back to its list, its name, a line about it, and its actions. */
 export function ResourceHeader({
   crumbs,
@@ -64,11 +65,11 @@ export function ResourceHeader({
   children: ReactNode;
 }) {
   return (
-    <div className="page-header">
-      <div>
+    <div className="flex flex-wrap items-end justify-between gap-4">
+      <div className="grid min-w-0 gap-1">
         <Breadcrumbs items={[...crumbs, { label: title }]} />
-        <h1>{title}</h1>
-        <p className="muted small">{children}</p>
+        <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+        <p className="text-sm text-muted-foreground">{children}</p>
       </div>
       {actions ? <div className="flex flex-wrap items-center gap-2">{actions}</div> : null}
     </div>

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { Button } from "./button";
 
 /** A form's primary submit button: disabled and relabelled while the submission is pending. */
 export function SubmitButton({
@@ -17,8 +18,8 @@ export function SubmitButton({
   children: ReactNode;
 }) {
   return (
-    <button type="submit" className={block ? "btn btn-primary btn-block" : "btn btn-primary"} data-testid={testId} disabled={pending || disabled}>
+    <Button type="submit" className={block ? "w-full" : undefined} data-testid={testId} disabled={pending || disabled}>
       {pending ? pendingLabel : children}
-    </button>
+    </Button>
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { Button } from "./button";
 import { Loading } from "./loading";
 
 /**
@@ -8,14 +9,14 @@ import { Loading } from "./loading";
 export function QueryTable({ query, empty, children }: { query: { isPending: boolean; data?: readonly unknown[] }; empty?: ReactNode; children: ReactNode }) {
   if (query.isPending) return <Loading />;
   if (empty !== undefined && query.data && query.data.length === 0) return empty;
-  return <div className="table-wrap">{children}</div>;
+  return <div className="overflow-x-auto">{children}</div>;
 }
 
 /** The header of a table's last column, the row buttons; its name is for screen readers only. */
 export function ActionsHeader() {
   return (
     <th className="actions-col">
-      <span className="visually-hidden">Actions</span>
+      <span className="sr-only">Actions</span>
     </th>
   );
 }
@@ -35,8 +36,16 @@ export function RowDangerButton({
   children: ReactNode;
 }) {
   return (
-    <button type="button" className="btn btn-danger-ghost btn-sm" data-testid={testId} disabled={disabled} title={title} onClick={onClick}>
+    <Button
+      variant="ghost"
+      size="sm"
+      className="text-destructive hover:bg-destructive/10 hover:text-destructive"
+      data-testid={testId}
+      disabled={disabled}
+      title={title}
+      onClick={onClick}
+    >
       {children}
-    </button>
+    </Button>
   );
 }

@@ -24,7 +24,7 @@ export function ArchiveCard({
 }) {
   const confirm = useConfirm();
   return (
-    <Card title="Archive" className="card-danger" description={description}>
+    <Card title="Archive" tone="danger" description={description}>
       <FormError message={error} />
       <button
         type="button"
