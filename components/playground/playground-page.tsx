@@ -12,6 +12,7 @@ import { conversationKey, lastTargetKey, parseConversation, runInput, serializeC
 import { MAX_RUN_INPUT } from "@/lib/schemas/runs";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { SELECT_CLASS } from "@/components/ui/native-select";
 import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -21,8 +22,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import { ChatTurn } from "./chat-turn";
 import { PendingAnswer } from "./pending-answer";
 
-const selectClass =
-  "h-9 w-full rounded-md border border-input bg-transparent px-3 text-sm shadow-xs focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none";
+const selectClass = SELECT_CLASS;
 
 /** "agent:<slug>" / "team:<slug>" */
 function parseTarget(value: string): { agent: string } | { team: string } | null {

@@ -14,6 +14,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
+import { SELECT_CLASS } from "@/components/ui/native-select";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { excerpt, formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
@@ -205,8 +206,7 @@ function RunsTable() {
   );
 }
 
-const SELECT =
-  "h-9 w-full rounded-md border border-input bg-transparent px-3 text-sm shadow-xs focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none";
+const SELECT = SELECT_CLASS;
 
 function FilterField({ id, label, children }: { id: string; label: string; children: ReactNode }) {
   return (
@@ -317,9 +317,9 @@ function NewRun() {
 
   if (!target) return null;
   const picker = (
-    <div className="field">
-      <label htmlFor="run-target">Team or agent</label>
-      <select id="run-target" className="run-target-select" data-testid="run-target" value={selected} onChange={(e) => setChoice(e.target.value)}>
+    <div className="grid gap-1.5">
+      <Label htmlFor="run-target">Team or agent</Label>
+      <select id="run-target" className={SELECT_CLASS} data-testid="run-target" value={selected} onChange={(e) => setChoice(e.target.value)}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

@@ -5,6 +5,11 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { SELECT_CLASS } from "@/components/ui/native-select";
+import { Textarea } from "@/components/ui/textarea";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
@@ -96,11 +101,11 @@ export function StartRunForm({
       description={compact ? undefined : `Start a run of the ${label} on an input. It runs in the background; you can watch it live.`}
       testId="run-form"
     >
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <form className="grid gap-4" onSubmit={onSubmit} noValidate>
         {picker}
-        <div className="field">
-          <label htmlFor={`${id}-input`}>Input</label>
-          <textarea
+        <div className="grid gap-1.5">
+          <Label htmlFor={`${id}-input`}>Input</Label>
+          <Textarea
             id={`${id}-input`}
             data-testid="run-input"
             rows={compact ? 3 : 4}
@@ -110,10 +115,10 @@ export function StartRunForm({
             onChange={(e) => setInput(e.target.value)}
           />
         </div>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor={`${id}-budget`}>Budget for this run (USD)</label>
-            <input
+        <div className="grid gap-4 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
+          <div className="grid gap-1.5">
+            <Label htmlFor={`${id}-budget`}>Budget for this run (USD)</Label>
+            <Input
               id={`${id}-budget`}
               data-testid="run-budget"
               type="number"
@@ -124,9 +129,9 @@ export function StartRunForm({
               onChange={(e) => setBudget(e.target.value)}
             />
           </div>
-          <div className="field">
-            <label htmlFor={`${id}-policy`}>Model policy</label>
-            <select id={`${id}-policy`} data-testid="run-policy" value={preset} onChange={(e) => setPreset(e.target.value)}>
+          <div className="grid gap-1.5">
+            <Label htmlFor={`${id}-policy`}>Model policy</Label>
+            <select id={`${id}-policy`} className={SELECT_CLASS} data-testid="run-policy" value={preset} onChange={(e) => setPreset(e.target.value)}>
               <option value={NONE}>None: each agent's own</option>
               {presets.data?.map((p) => (
                 <option key={p.id} value={p.name}>
@@ -135,11 +140,9 @@ export function StartRunForm({
               ))}
             </select>
           </div>
-          <div className="field">
-            <button type="submit" className="btn btn-primary" data-testid="run-submit" disabled={start.isPending || start.isSuccess}>
-              {start.isPending || start.isSuccess ? "Starting…" : "Start run"}
-            </button>
-          </div>
+          <Button type="submit" data-testid="run-submit" disabled={start.isPending || start.isSuccess}>
+            {start.isPending || start.isSuccess ? "Starting…" : "Start run"}
+          </Button>
         </div>
         <FormError message={localError ?? (start.error ? errorMessage(start.error) : null)} />
       </form>
