@@ -235,7 +235,7 @@ export function ModelsTable() {
       list.push(
         col.display({
           id: "actions",
-          header: () => <span className="sr-only">Actions</span>,
+          header: "Actions",
           enableHiding: false,
           cell: ({ row: { original: m } }) => (
             <div className="flex justify-end">
@@ -265,7 +265,7 @@ export function ModelsTable() {
         rowAttributes={(m) => ({ "data-model-id": m.modelId, "data-id": m.id, "data-enabled": m.enabled && m.provider.enabled ? "true" : "false" })}
         getRowId={(m) => m.id}
         initialHidden={["timeoutRate"]}
-        className="[&_[data-enabled=false]]:opacity-60"
+        className="[&_[data-enabled=false]]:text-muted-foreground"
         empty={<EmptyState icon={BoxesIcon} title="No models yet" text="Add a model of one of your providers to route calls to it." testId="model-empty" />}
         hasNextPage={models.hasNextPage}
         isFetchingNextPage={models.isFetchingNextPage}

@@ -173,7 +173,7 @@ export function ProvidersTable() {
       list.push(
         col.display({
           id: "actions",
-          header: () => <span className="sr-only">Actions</span>,
+          header: "Actions",
           enableHiding: false,
           cell: ({ row: { original: p } }) => (
             <div className="flex justify-end gap-2">
@@ -214,7 +214,7 @@ export function ProvidersTable() {
         rowTestId="provider-row"
         rowAttributes={(p) => ({ "data-name": p.name, "data-provider-id": p.id, "data-enabled": p.enabled ? "true" : "false" })}
         getRowId={(p) => p.id}
-        className="[&_[data-enabled=false]]:opacity-60"
+        className="[&_[data-enabled=false]]:text-muted-foreground"
         empty={
           <EmptyState
             icon={ServerIcon}
