@@ -32,17 +32,22 @@ export async function createWorkspace(page: Page, name: string, slug: string) {
 /** Adds an OpenAI-compatible provider "Local stub" at `baseUrl` (optionally keyed by a vault secret, by its option label). */
 export async function addStubProvider(page: Page, baseUrl: string, secretLabel?: string) {
   await page.getByTestId("nav-providers").click();
+  // the create form is in the "New provider" dialog; it closes once saved
+  await page.getByTestId("provider-new").click();
   await page.getByTestId("provider-kind").selectOption("openai_compatible");
   await page.getByTestId("provider-name").fill("Local stub");
   await page.getByTestId("provider-base-url").fill(baseUrl);
   if (secretLabel) await page.getByTestId("provider-secret").selectOption({ label: secretLabel });
   await page.getByTestId("provider-submit").click();
+  await expect(page.getByTestId("provider-form")).toBeHidden();
   await expect(page.locator('[data-testid="provider-row"][data-name="Local stub"]')).toBeVisible();
 }
 
 /** Adds the model "stub-large" (Stub Large: $1/$2 per M tokens, quality 0.95) on the "Local stub" provider. */
 export async function addStubModel(page: Page) {
   await page.getByTestId("nav-models").click();
+  // the create form is in the "New model" dialog; it closes once saved
+  await page.getByTestId("model-new").click();
   await page.getByTestId("model-provider").selectOption({ label: "Local stub (OpenAI-compatible)" });
   await page.getByTestId("model-id").fill("stub-large");
   await page.getByTestId("model-display-name").fill("Stub Large");
@@ -51,5 +56,6 @@ export async function addStubModel(page: Page) {
   await page.getByTestId("model-context").fill("32000");
   await page.getByTestId("model-quality").fill("0.95");
   await page.getByTestId("model-submit").click();
+  await expect(page.getByTestId("model-form")).toBeHidden();
   await expect(page.locator('[data-testid="model-row"][data-model-id="stub-large"]')).toBeVisible();
 }

@@ -15,6 +15,7 @@ export function EnabledToggle({
   return (
     <input
       type="checkbox"
+      className="size-4 accent-primary disabled:cursor-not-allowed disabled:opacity-50"
       aria-label={`${name} enabled`}
       data-testid={testId}
       checked={checked}

@@ -1,94 +1,101 @@
 "use client";
 
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { type FieldPath, useWatch } from "react-hook-form";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
 import { CAPABILITIES, type Capability } from "@/lib/schemas/model-policy";
-import { PROVIDER_KIND_LABELS, type ModelSuggestion, type ProviderKind } from "@/lib/schemas/models";
-import { Card } from "@/components/ui/card";
-import { InputField, SelectField } from "@/components/ui/field";
-import { FormError } from "@/components/ui/form-error";
+import { createModelInputSchema, PROVIDER_KIND_LABELS, type ModelSuggestion, type ProviderKind } from "@/lib/schemas/models";
+import { Button } from "@/components/ui/button";
+import { applyServerErrors, Form, FormControl, FormField, FormItem, FormLabel, FormMessage, FormRootError, useZodForm } from "@/components/ui/form";
+import { Input, inputClasses } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
 
-interface Fields {
-  displayName: string;
-  inputPrice: string;
-  outputPrice: string;
-  /** empty: the provider's usual prompt-cache price */
-  cacheReadPrice: string;
-  cacheWritePrice: string;
-  contextWindow: string;
-  quality: string;
-  /** the model's own timeouts in seconds; empty: the defaults */
-  firstByteTimeoutSeconds: string;
-  callTimeoutBaseSeconds: string;
-  capabilities: ReadonlySet<Capability>;
-}
+type ModelValues = NonNullable<Parameters<typeof createModelInputSchema.parse>[0]>;
+type NumberKey =
+  | "inputPrice"
+  | "outputPrice"
+  | "cacheReadPrice"
+  | "cacheWritePrice"
+  | "contextWindow"
+  | "quality"
+  | "firstByteTimeoutSeconds"
+  | "callTimeoutBaseSeconds";
 
-const EMPTY: Fields = {
-  displayName: "",
-  inputPrice: "",
-  outputPrice: "",
-  cacheReadPrice: "",
-  cacheWritePrice: "",
-  contextWindow: "",
-  quality: "",
-  firstByteTimeoutSeconds: "",
-  callTimeoutBaseSeconds: "",
-  capabilities: new Set(),
-};
+const DEFAULTS: ModelValues = { providerId: "", modelId: "", displayName: undefined, capabilities: [] };
 
-function fromSuggestion(s: ModelSuggestion): Fields {
+/** The fields a known model prefills (the cache prices stay empty: the provider's usual ones). */
+function fromSuggestion(s: ModelSuggestion): Partial<ModelValues> {
   return {
     displayName: s.displayName,
-    inputPrice: String(s.inputPrice),
-    outputPrice: String(s.outputPrice),
-    cacheReadPrice: "",
-    cacheWritePrice: "",
-    contextWindow: String(s.contextWindow),
-    quality: String(s.quality),
-    firstByteTimeoutSeconds: s.firstByteTimeoutSeconds === null ? "" : String(s.firstByteTimeoutSeconds),
-    callTimeoutBaseSeconds: s.callTimeoutBaseSeconds === null ? "" : String(s.callTimeoutBaseSeconds),
-    capabilities: new Set(s.capabilities),
+    inputPrice: s.inputPrice,
+    outputPrice: s.outputPrice,
+    contextWindow: s.contextWindow,
+    quality: s.quality,
+    firstByteTimeoutSeconds: s.firstByteTimeoutSeconds ?? undefined,
+    callTimeoutBaseSeconds: s.callTimeoutBaseSeconds ?? undefined,
+    capabilities: s.capabilities,
   };
 }
 
-/** The model's own timeouts (server/models/timeouts.ts); empty: the defaults. */
-const TIMEOUT_FIELDS = [
-  {
-    key: "firstByteTimeoutSeconds",
-    id: "model-first-byte-timeout",
-    label: "First byte timeout (s)",
-    title: "How long a stream of this model may take to begin (reasoning models think first); empty: the default",
-  },
-  {
-    key: "callTimeoutBaseSeconds",
-    id: "model-call-timeout-base",
-    label: "Call timeout base (s)",
-    title: "The whole call's allowance before its time per output token; an agent's own call timeout still wins. Empty: the default",
-  },
-] as const;
-
-/** A number from a text field: undefined when empty, NaN when not a number. */
-function num(value: string): number | undefined {
-  return value.trim() === "" ? undefined : Number(value);
+interface NumberField {
+  key: NumberKey;
+  id: string;
+  label: string;
+  min: number;
+  max?: number;
+  step: number | "any";
+  placeholder?: string;
+  title?: string;
+  /** what an emptied field sends: undefined (the default) or null (a timeout emptied by hand: the defaults, whatever the known model has) */
+  empty?: null;
 }
 
-/** The price fields (USD per million tokens); the cache prices may stay empty: the provider's usual ones. */
-const PRICE_FIELDS: { key: "inputPrice" | "outputPrice" | "cacheReadPrice" | "cacheWritePrice"; label: string; id: string; title?: string }[] = [
-  { key: "inputPrice", label: "Input $/M tokens", id: "model-input-price" },
-  { key: "outputPrice", label: "Output $/M tokens", id: "model-output-price" },
+/** Prices (USD per million tokens; the cache prices may stay empty: the provider's usual ones), context, quality, timeouts. */
+const NUMBER_FIELDS: NumberField[] = [
+  { key: "inputPrice", label: "Input $/M tokens", id: "model-input-price", min: 0, step: "any" },
+  { key: "outputPrice", label: "Output $/M tokens", id: "model-output-price", min: 0, step: "any" },
   {
     key: "cacheReadPrice",
     label: "Cached input $/M",
     id: "model-cache-read-price",
+    min: 0,
+    step: "any",
+    placeholder: "provider default",
     title: "Price of input tokens read from the provider's prompt cache; empty: the provider's usual discount",
   },
   {
     key: "cacheWritePrice",
     label: "Cache write $/M",
     id: "model-cache-write-price",
+    min: 0,
+    step: "any",
+    placeholder: "provider default",
     title: "Price of input tokens written to the provider's prompt cache; empty: the provider's usual price",
+  },
+  { key: "contextWindow", label: "Context window", id: "model-context", min: 1, step: 1 },
+  { key: "quality", label: "Quality (0–1)", id: "model-quality", min: 0, max: 1, step: 0.01 },
+  {
+    key: "firstByteTimeoutSeconds",
+    id: "model-first-byte-timeout",
+    label: "First byte timeout (s)",
+    min: 1,
+    max: 600,
+    step: 1,
+    placeholder: "default 60",
+    title: "How long a stream of this model may take to begin (reasoning models think first); empty: the default",
+    empty: null,
+  },
+  {
+    key: "callTimeoutBaseSeconds",
+    id: "model-call-timeout-base",
+    label: "Call timeout base (s)",
+    min: 1,
+    max: 600,
+    step: 1,
+    placeholder: "default 60",
+    title: "The whole call's allowance before its time per output token; an agent's own call timeout still wins. Empty: the default",
+    empty: null,
   },
 ];
 
@@ -104,20 +111,24 @@ const MODEL_ID_PLACEHOLDERS: Record<ProviderKind, string> = {
   mistral: "e.g. mistral-small-latest",
 };
 
-export function ModelForm() {
+/** The form of a new catalog model (createModelInputSchema, the server's own), in the "Add a model" dialog; a known model id prefills the rest. */
+export function ModelForm({ onDone }: { onDone?: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const providers = useQuery(trpc.providers.list.queryOptions());
-  const [providerId, setProviderId] = useState("");
-  const [modelId, setModelId] = useState("");
-  const [fields, setFields] = useState<Fields>(EMPTY);
+  const form = useZodForm(createModelInputSchema, { defaultValues: DEFAULTS });
+  const providerId = useWatch({ control: form.control, name: "providerId" });
+  const modelId = useWatch({ control: form.control, name: "modelId" });
   // fields the person typed into are never overwritten by a suggestion
-  const [touched, setTouched] = useState<ReadonlySet<keyof Fields>>(new Set());
+  const edited = useRef(new Set<string>());
   const [debouncedId, setDebouncedId] = useState("");
-  const [localError, setLocalError] = useState<string | null>(null);
 
-  const provider = providers.data?.find((p) => p.id === providerId) ?? providers.data?.find((p) => !p.isSimulator) ?? providers.data?.[0];
-  const kind = provider?.kind;
+  // the first real provider (else the simulator) until one is picked
+  const fallback = providers.data?.find((p) => !p.isSimulator) ?? providers.data?.[0];
+  useEffect(() => {
+    if (!providerId && fallback) form.setValue("providerId", fallback.id);
+  }, [providerId, fallback, form]);
+  const kind: ProviderKind | undefined = providers.data?.find((p) => p.id === providerId)?.kind ?? fallback?.kind;
 
   useEffect(() => {
     const timer = setTimeout(() => setDebouncedId(modelId.trim()), 250);
@@ -132,199 +143,181 @@ export function ModelForm() {
 
   useEffect(() => {
     if (!suggestion) return;
-    const next = fromSuggestion(suggestion);
-    setFields((prev) => {
-      const merged = { ...prev };
-      for (const key of Object.keys(next) as (keyof Fields)[]) {
-        if (!touched.has(key)) (merged as Record<keyof Fields, unknown>)[key] = next[key];
-      }
-      return merged;
-    });
-  }, [suggestion, touched]);
-
-  const set = <K extends keyof Fields>(key: K, value: Fields[K]) => {
-    setTouched((prev) => new Set(prev).add(key));
-    setFields((prev) => ({ ...prev, [key]: value }));
-  };
+    for (const [key, value] of Object.entries(fromSuggestion(suggestion))) {
+      if (!edited.current.has(key)) form.setValue(key as FieldPath<ModelValues>, value as never);
+    }
+  }, [suggestion, form]);
 
   const create = useMutation(
     trpc.models.create.mutationOptions({
       onSuccess: async () => {
-        setModelId("");
-        setFields(EMPTY);
-        setTouched(new Set());
+        edited.current.clear();
+        form.reset({ ...DEFAULTS, providerId: form.getValues("providerId") });
         await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
+        onDone?.();
       },
+      onError: (error) => applyServerErrors(form, error),
     }),
   );
 
   const known = useMemo(() => suggest.data?.known ?? [], [suggest.data]);
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setLocalError(null);
-    if (!provider) return setLocalError("Add a provider first");
-    if (!modelId.trim()) return setLocalError("Enter the provider's model id");
-    const inputPrice = num(fields.inputPrice);
-    const outputPrice = num(fields.outputPrice);
-    const cacheReadPrice = num(fields.cacheReadPrice);
-    const cacheWritePrice = num(fields.cacheWritePrice);
-    const contextWindow = num(fields.contextWindow);
-    const quality = num(fields.quality);
-    if ([inputPrice, outputPrice, cacheReadPrice, cacheWritePrice].some((p) => p !== undefined && (Number.isNaN(p) || p < 0)))
-      return setLocalError("Prices are numbers of at least 0 (USD per million tokens)");
-    if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow < 1))
-      return setLocalError("The context window is a whole number of tokens");
-    if (quality !== undefined && (Number.isNaN(quality) || quality < 0 || quality > 1)) return setLocalError("Quality is between 0 and 1");
-    // a timeout field emptied by hand: the defaults, whatever the known model has
-    const timeout = (key: "firstByteTimeoutSeconds" | "callTimeoutBaseSeconds") => num(fields[key]) ?? (touched.has(key) ? null : undefined);
-    const firstByteTimeoutSeconds = timeout("firstByteTimeoutSeconds");
-    const callTimeoutBaseSeconds = timeout("callTimeoutBaseSeconds");
-    if ([firstByteTimeoutSeconds, callTimeoutBaseSeconds].some((t) => typeof t === "number" && (!Number.isInteger(t) || t < 1 || t > 600)))
-      return setLocalError("Timeouts are whole seconds from 1 to 600");
+  const submit = form.handleSubmit((values) =>
     create.mutate({
-      providerId: provider.id,
-      modelId: modelId.trim(),
-      displayName: fields.displayName.trim() || undefined,
-      inputPrice,
-      outputPrice,
-      cacheReadPrice,
-      cacheWritePrice,
-      contextWindow,
-      quality,
-      firstByteTimeoutSeconds,
-      callTimeoutBaseSeconds,
-      capabilities: touched.has("capabilities") || suggestion ? [...fields.capabilities] : undefined,
-    });
-  }
+      ...values,
+      // the server's defaults for the capabilities unless chosen here or known
+      capabilities: edited.current.has("capabilities") || suggestion ? values.capabilities : undefined,
+    }),
+  );
+  const markEdited = (key: string) => edited.current.add(key);
 
   return (
-    <Card
-      title="Add a model"
-      description="Well-known models are prefilled with list prices, context window, capabilities and a quality estimate; edit anything."
-      testId="model-form"
-    >
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <div className="form-row">
-          <SelectField label="Provider" id="model-provider" value={provider?.id ?? ""} onValueChange={setProviderId}>
-            {providers.data?.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({p.isSimulator ? "simulator" : PROVIDER_KIND_LABELS[p.kind]})
-              </option>
-            ))}
-          </SelectField>
-          <InputField
-            label="Model id"
-            id="model-id"
-            grow
-            list="model-id-known"
-            placeholder={kind ? MODEL_ID_PLACEHOLDERS[kind] : "e.g. gpt-4o-mini"}
-            maxLength={200}
-            value={modelId}
-            onValueChange={setModelId}
-            after={
-              <datalist id="model-id-known">
-                {known.map((k) => (
-                  <option key={k.modelId} value={k.modelId}>
-                    {k.displayName}
-                  </option>
-                ))}
-              </datalist>
-            }
+    <Form {...form}>
+      <form className="grid gap-4" onSubmit={submit} noValidate data-testid="model-form">
+        <div className="grid gap-4 sm:grid-cols-3">
+          <FormField
+            control={form.control}
+            name="providerId"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Provider</FormLabel>
+                <FormControl>
+                  <select {...field} className={inputClasses} data-testid="model-provider">
+                    {providers.data?.map((p) => (
+                      <option key={p.id} value={p.id}>
+                        {p.name} ({p.isSimulator ? "simulator" : PROVIDER_KIND_LABELS[p.kind]})
+                      </option>
+                    ))}
+                  </select>
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
           />
-          <InputField
-            label="Display name"
-            id="model-display-name"
-            grow
-            maxLength={120}
-            value={fields.displayName}
-            onValueChange={(v) => set("displayName", v)}
+          <FormField
+            control={form.control}
+            name="modelId"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Model id</FormLabel>
+                <FormControl>
+                  <Input
+                    {...field}
+                    list="model-id-known"
+                    maxLength={200}
+                    placeholder={kind ? MODEL_ID_PLACEHOLDERS[kind] : "e.g. gpt-4o-mini"}
+                    data-testid="model-id"
+                  />
+                </FormControl>
+                <datalist id="model-id-known">
+                  {known.map((k) => (
+                    <option key={k.modelId} value={k.modelId}>
+                      {k.displayName}
+                    </option>
+                  ))}
+                </datalist>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          <FormField
+            control={form.control}
+            name="displayName"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Display name</FormLabel>
+                <FormControl>
+                  <Input
+                    {...field}
+                    value={field.value ?? ""}
+                    maxLength={120}
+                    data-testid="model-display-name"
+                    onChange={(e) => {
+                      markEdited("displayName");
+                      field.onChange(e.target.value.trim() === "" ? undefined : e.target.value);
+                    }}
+                  />
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
           />
         </div>
-        <div className="form-row">
-          {PRICE_FIELDS.map((f) => (
-            <InputField
-              key={f.id}
-              label={f.label}
-              id={f.id}
-              type="number"
-              min={0}
-              step="any"
-              placeholder={f.title ? "provider default" : undefined}
-              title={f.title}
-              value={fields[f.key]}
-              onValueChange={(v) => set(f.key, v)}
-            />
-          ))}
-          <InputField
-            label="Context window"
-            id="model-context"
-            type="number"
-            min={1}
-            step={1}
-            value={fields.contextWindow}
-            onValueChange={(v) => set("contextWindow", v)}
-          />
-          <InputField
-            label="Quality (0–1)"
-            id="model-quality"
-            type="number"
-            min={0}
-            max={1}
-            step={0.01}
-            value={fields.quality}
-            onValueChange={(v) => set("quality", v)}
-          />
-          {TIMEOUT_FIELDS.map((t) => (
-            <InputField
-              key={t.key}
-              label={t.label}
-              id={t.id}
-              type="number"
-              min={1}
-              max={600}
-              step={1}
-              placeholder="default 60"
-              title={t.title}
-              value={fields[t.key]}
-              onValueChange={(v) => set(t.key, v)}
+        <div className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+          {NUMBER_FIELDS.map((f) => (
+            <FormField
+              key={f.key}
+              control={form.control}
+              name={f.key}
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel title={f.title}>{f.label}</FormLabel>
+                  <FormControl>
+                    <Input
+                      {...field}
+                      type="number"
+                      min={f.min}
+                      max={f.max}
+                      step={f.step}
+                      placeholder={f.placeholder}
+                      title={f.title}
+                      data-testid={f.id}
+                      value={field.value ?? ""}
+                      onChange={(e) => {
+                        markEdited(f.key);
+                        field.onChange(e.target.value.trim() === "" ? f.empty : Number(e.target.value));
+                      }}
+                    />
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
             />
           ))}
         </div>
-        <fieldset className="capabilities">
-          <legend>Capabilities</legend>
-          {CAPABILITIES.map((c) => (
-            <label key={c} className="checkbox">
-              <input
-                type="checkbox"
-                data-testid={`model-capability-${c}`}
-                checked={fields.capabilities.has(c)}
-                onChange={(e) => {
-                  const next = new Set(fields.capabilities);
-                  if (e.target.checked) next.add(c);
-                  else next.delete(c);
-                  set("capabilities", next);
-                }}
-              />
-              <span>{c}</span>
-            </label>
-          ))}
-        </fieldset>
+        <FormField
+          control={form.control}
+          name="capabilities"
+          render={({ field }) => (
+            <fieldset className="grid gap-2">
+              <legend className="mb-2 text-sm font-medium">Capabilities</legend>
+              <div className="flex flex-wrap gap-4">
+                {CAPABILITIES.map((c) => {
+                  const chosen: readonly Capability[] = field.value ?? [];
+                  return (
+                    <Label key={c} className="font-normal">
+                      <input
+                        type="checkbox"
+                        className="size-4 accent-primary"
+                        data-testid={`model-capability-${c}`}
+                        checked={chosen.includes(c)}
+                        onChange={(e) => {
+                          markEdited("capabilities");
+                          field.onChange(e.target.checked ? [...chosen, c] : chosen.filter((x) => x !== c));
+                        }}
+                      />
+                      {c}
+                    </Label>
+                  );
+                })}
+              </div>
+            </fieldset>
+          )}
+        />
         {suggestion ? (
-          <p className="field-hint hint-ok" data-testid="model-suggestion">
+          <p className="text-sm text-success" data-testid="model-suggestion">
             Prefilled from the known model {suggestion.displayName}.
           </p>
         ) : debouncedId && !suggest.isFetching ? (
-          <p className="field-hint">Not a model Cadre knows: enter its prices (0 for a local model).</p>
+          <p className="text-sm text-muted-foreground">Not a model Cadre knows: enter its prices (0 for a local model).</p>
         ) : null}
-        <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
-        <div>
-          <button type="submit" className="btn btn-primary" data-testid="model-submit" disabled={create.isPending || !provider}>
+        <FormRootError />
+        <div className="flex justify-end">
+          <Button type="submit" data-testid="model-submit" disabled={create.isPending || !fallback}>
             {create.isPending ? "Adding…" : "Add model"}
-          </button>
+          </Button>
         </div>
       </form>
-    </Card>
+    </Form>
   );
 }

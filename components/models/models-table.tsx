@@ -1,30 +1,35 @@
 "use client";
 
-import { useConfirm } from "@/components/ui/confirm";
-import { useState } from "react";
+import { BoxesIcon } from "lucide-react";
+import { useMemo, useState } from "react";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
 import type { ModelOutput } from "@/lib/schemas/models";
 import { Badge } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
-import { useActionError } from "@/components/ui/use-action-error";
+import { Button } from "@/components/ui/button";
+import { useConfirm } from "@/components/ui/confirm";
+import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
 import { formatDateTime } from "@/components/ui/format";
+import { Input } from "@/components/ui/input";
+import { useActionError } from "@/components/ui/use-action-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { ActionError } from "./action-error";
 import { EnabledToggle } from "./enabled-toggle";
 import { formatMs, formatPrice, formatRate, formatTokens, LocalityBadge, SimulatorBadge } from "./labels";
 
-/** Quality, editable in place: saved on blur or Enter when it changed and is valid. */
+const col = dataTableColumns<ModelOutput>();
+const MUTED = "text-muted-foreground";
+const HINT = "text-xs text-muted-foreground";
+
 /**
  * Retired (routing skips it unless pinned), deprecated (still served, going away) and reasoning models, with dates, and
  * the model's own timeouts where it has them.
  */
 function LifecycleBadges({ model }: { model: ModelOutput }) {
   return (
-    <div className="caps">
+    <div className="flex flex-wrap gap-1">
       {model.retired ? (
         <Badge tone="danger" testId="model-retired">
           retired on {model.retiredAt}
@@ -50,6 +55,7 @@ function LifecycleBadges({ model }: { model: ModelOutput }) {
   );
 }
 
+/** Quality, editable in place: saved on blur or Enter when it changed and is valid. */
 function QualityCell({ model, editable, onSave }: { model: ModelOutput; editable: boolean; onSave: (quality: number) => void }) {
   const [draft, setDraft] = useState<string | null>(null);
   if (!editable) return <span data-testid="model-quality-value">{model.quality.toFixed(2)}</span>;
@@ -61,8 +67,8 @@ function QualityCell({ model, editable, onSave }: { model: ModelOutput; editable
     if (draft.trim() !== "" && Number.isFinite(q) && q >= 0 && q <= 1 && q !== model.quality) onSave(q);
   };
   return (
-    <input
-      className="input-quality"
+    <Input
+      className="h-8 w-20"
       type="number"
       min={0}
       max={1}
@@ -99,139 +105,172 @@ export function ModelsTable() {
   const confirm = useConfirm();
   const remove = useMutation(trpc.models.delete.mutationOptions({ ...handlers, onSettled: refresh }));
 
+  async function onDelete(m: ModelOutput) {
+    const ok = await confirm({
+      title: `Delete the model ${m.displayName}?`,
+      description: "Routing stops using it. Its past usage stays in the ledger.",
+      confirmLabel: "Delete model",
+      destructive: true,
+    });
+    if (ok) remove.mutate({ id: m.id });
+  }
+
+  const updatingId = update.isPending ? update.variables?.id : undefined;
+  const removingId = remove.isPending ? remove.variables?.id : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the cells read the latest state through these deps
+  const columns = useMemo((): DataTableColumn<ModelOutput>[] => {
+    const list: DataTableColumn<ModelOutput>[] = [
+      col.accessor((m) => m.provider.name, {
+        id: "provider",
+        header: "Provider",
+        cell: ({ row: { original: m } }) => (
+          <div className="grid justify-items-start gap-1">
+            <span className="font-medium">{m.provider.name}</span>
+            <div className="flex flex-wrap gap-1">
+              {m.isSimulator ? <SimulatorBadge /> : <LocalityBadge isLocal={m.provider.isLocal} />}
+              {m.provider.enabled ? null : <Badge tone="neutral">provider disabled</Badge>}
+            </div>
+          </div>
+        ),
+      }),
+      col.accessor("displayName", {
+        header: "Model",
+        cell: ({ row: { original: m } }) => (
+          <div className="grid justify-items-start gap-1">
+            <span className="font-medium">{m.displayName}</span>
+            <code className="text-xs break-all text-muted-foreground">{m.modelId}</code>
+            <LifecycleBadges model={m} />
+          </div>
+        ),
+      }),
+      col.accessor("inputPrice", {
+        header: "In / out $/M",
+        cell: ({ row: { original: m } }) => (
+          <span
+            className="whitespace-nowrap tabular-nums"
+            title={`Cached input ${formatPrice(m.effectiveCacheReadPrice)}, cache write ${formatPrice(m.effectiveCacheWritePrice)}${m.cacheReadPrice === null && m.cacheWritePrice === null ? " (the provider's usual prompt-cache prices)" : ""}. ${m.priceSource ? `Source: ${m.priceSource}, as of ${m.priceAsOf}` : "Prices entered in this workspace"}`}
+          >
+            {formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}
+          </span>
+        ),
+      }),
+      col.accessor("contextWindow", { header: "Context", cell: ({ getValue }) => <span className="tabular-nums">{formatTokens(getValue())}</span> }),
+      col.accessor((m) => m.capabilities.join(", "), {
+        id: "capabilities",
+        header: "Capabilities",
+        cell: ({ row: { original: m } }) =>
+          m.capabilities.length === 0 ? (
+            <span className={MUTED}>—</span>
+          ) : (
+            <div className="flex flex-wrap gap-1">
+              {m.capabilities.map((c) => (
+                <Badge key={c} tone="neutral">
+                  {c}
+                </Badge>
+              ))}
+            </div>
+          ),
+      }),
+      col.accessor("quality", {
+        header: "Quality",
+        cell: ({ row: { original: m } }) => (
+          <div className="grid gap-1">
+            <QualityCell key={`${m.id}:${m.quality}`} model={m} editable={manage} onSave={(quality) => update.mutate({ id: m.id, quality })} />
+            <div className={HINT} data-testid="model-quality-source">
+              {m.qualitySource ? `${m.qualitySource}, as of ${m.qualityAsOf}` : "set in this workspace"}
+            </div>
+          </div>
+        ),
+      }),
+      col.accessor((m) => m.latencyP50Ms ?? -1, {
+        id: "latency",
+        header: "p50 / p95",
+        cell: ({ row: { original: m } }) => (
+          <div className="whitespace-nowrap tabular-nums" title={`${m.callCount} calls observed`}>
+            {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}
+            {m.msPerOutputToken !== null ? (
+              <div className={HINT} data-testid="model-token-latency">
+                {m.ttftMs !== null ? `first token ${formatMs(m.ttftMs)}, ` : ""}
+                {m.msPerOutputToken.toFixed(1)} ms/token
+              </div>
+            ) : null}
+          </div>
+        ),
+      }),
+      col.accessor("errorRate", {
+        header: "Errors",
+        cell: ({ row: { original: m } }) => <span className="tabular-nums">{formatRate(m.errorRate, m.callCount)}</span>,
+      }),
+      col.accessor("timeoutRate", {
+        header: "Timeouts",
+        cell: ({ row: { original: m } }) => <span className="tabular-nums">{formatRate(m.timeoutRate, m.callCount)}</span>,
+      }),
+      col.accessor((m) => m.lastErrorAt?.getTime() ?? -1, {
+        id: "lastError",
+        header: "Last error",
+        cell: ({ row: { original: m } }) =>
+          m.lastError ? (
+            <div className="max-w-64 text-xs" title={m.lastError}>
+              <span className="line-clamp-2 text-destructive">{m.lastError}</span>
+              <span className={MUTED}>{formatDateTime(m.lastErrorAt)}</span>
+            </div>
+          ) : (
+            <span className={MUTED}>—</span>
+          ),
+      }),
+      col.accessor("enabled", {
+        header: "Enabled",
+        cell: ({ row: { original: m } }) => (
+          <EnabledToggle
+            name={m.displayName}
+            testId="model-enabled"
+            checked={m.enabled}
+            disabled={!manage || updatingId === m.id}
+            onToggle={(enabled) => update.mutate({ id: m.id, enabled })}
+          />
+        ),
+      }),
+    ];
+    if (manage) {
+      list.push(
+        col.display({
+          id: "actions",
+          header: "Actions",
+          enableHiding: false,
+          cell: ({ row: { original: m } }) => (
+            <div className="flex justify-end">
+              <Button variant="destructive" size="sm" data-testid="model-delete" disabled={removingId === m.id} onClick={() => onDelete(m)}>
+                Delete
+              </Button>
+            </div>
+          ),
+        }),
+      );
+    }
+    return list;
+  }, [manage, updatingId, removingId]);
+
   return (
-    <Card title="Catalog" description="Prices are USD per million tokens. Latency and error figures are observed from the last 100 real calls of each model.">
-      <FormError message={error ?? (models.isError ? errorMessage(models.error) : null)} />
-      <QueryTable
-        query={models}
-        empty={
-          <p className="muted" data-testid="model-empty">
-            No models yet.
-          </p>
-        }
-      >
-        <table className="table table-models">
-          <thead>
-            <tr>
-              <th>Provider</th>
-              <th>Model</th>
-              <th className="num">In / out $/M</th>
-              <th className="num">Context</th>
-              <th>Capabilities</th>
-              <th>Quality</th>
-              <th className="num">p50 / p95</th>
-              <th className="num">Errors</th>
-              <th className="num">Timeouts</th>
-              <th>Last error</th>
-              <th>Enabled</th>
-              {manage ? <ActionsHeader /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {models.data?.map((m) => (
-              <tr
-                key={m.id}
-                data-testid="model-row"
-                data-model-id={m.modelId}
-                data-id={m.id}
-                className={m.enabled && m.provider.enabled ? undefined : "row-muted"}
-              >
-                <td>
-                  <div className="cell-title">{m.provider.name}</div>
-                  {m.isSimulator ? <SimulatorBadge /> : <LocalityBadge isLocal={m.provider.isLocal} />}
-                  {m.provider.enabled ? null : (
-                    <>
-                      {" "}
-                      <Badge tone="neutral">provider disabled</Badge>
-                    </>
-                  )}
-                </td>
-                <td>
-                  <div className="cell-title">{m.displayName}</div>
-                  <code className="model-id">{m.modelId}</code>
-                  <LifecycleBadges model={m} />
-                </td>
-                <td
-                  className="num nowrap"
-                  title={`Cached input ${formatPrice(m.effectiveCacheReadPrice)}, cache write ${formatPrice(m.effectiveCacheWritePrice)}${m.cacheReadPrice === null && m.cacheWritePrice === null ? " (the provider's usual prompt-cache prices)" : ""}. ${m.priceSource ? `Source: ${m.priceSource}, as of ${m.priceAsOf}` : "Prices entered in this workspace"}`}
-                >
-                  {formatPrice(m.inputPrice)} / {formatPrice(m.outputPrice)}
-                </td>
-                <td className="num">{formatTokens(m.contextWindow)}</td>
-                <td>
-                  <div className="caps">
-                    {m.capabilities.length === 0 ? (
-                      <span className="muted">—</span>
-                    ) : (
-                      m.capabilities.map((c) => (
-                        <Badge key={c} tone="neutral">
-                          {c}
-                        </Badge>
-                      ))
-                    )}
-                  </div>
-                </td>
-                <td>
-                  <QualityCell key={`${m.id}:${m.quality}`} model={m} editable={manage} onSave={(quality) => update.mutate({ id: m.id, quality })} />
-                  <div className="field-hint" data-testid="model-quality-source">
-                    {m.qualitySource ? `${m.qualitySource}, as of ${m.qualityAsOf}` : "set in this workspace"}
-                  </div>
-                </td>
-                <td className="num nowrap" title={`${m.callCount} calls observed`}>
-                  {formatMs(m.latencyP50Ms)} / {formatMs(m.latencyP95Ms)}
-                  {m.msPerOutputToken !== null ? (
-                    <div className="field-hint" data-testid="model-token-latency">
-                      {m.ttftMs !== null ? `first token ${formatMs(m.ttftMs)}, ` : ""}
-                      {m.msPerOutputToken.toFixed(1)} ms/token
-                    </div>
-                  ) : null}
-                </td>
-                <td className="num">{formatRate(m.errorRate, m.callCount)}</td>
-                <td className="num">{formatRate(m.timeoutRate, m.callCount)}</td>
-                <td className="col-last-error">
-                  {m.lastError ? (
-                    <span title={m.lastError}>
-                      <span className="test-error">{m.lastError}</span>
-                      <span className="muted"> · {formatDateTime(m.lastErrorAt)}</span>
-                    </span>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-                <td>
-                  <EnabledToggle
-                    name={m.displayName}
-                    testId="model-enabled"
-                    checked={m.enabled}
-                    disabled={!manage || (update.isPending && update.variables?.id === m.id)}
-                    onToggle={(enabled) => update.mutate({ id: m.id, enabled })}
-                  />
-                </td>
-                {manage ? (
-                  <td className="actions-col">
-                    <RowDangerButton
-                      testId="model-delete"
-                      disabled={remove.isPending && remove.variables?.id === m.id}
-                      onClick={async () => {
-                        const ok = await confirm({
-                          title: `Delete the model ${m.displayName}?`,
-                          description: "Routing stops using it. Its past usage stays in the ledger.",
-                          confirmLabel: "Delete model",
-                          destructive: true,
-                        });
-                        if (ok) remove.mutate({ id: m.id });
-                      }}
-                    >
-                      Delete
-                    </RowDangerButton>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </QueryTable>
-      <LoadMore list={models} testId="models-load-more" />
-    </Card>
+    <div className="grid gap-3">
+      <ActionError message={error} />
+      <DataTable
+        columns={columns}
+        data={models.data}
+        isPending={models.isPending}
+        isError={models.isError}
+        error={models.error}
+        caption="Model catalog"
+        testId="models-table"
+        rowTestId="model-row"
+        rowAttributes={(m) => ({ "data-model-id": m.modelId, "data-id": m.id, "data-enabled": m.enabled && m.provider.enabled ? "true" : "false" })}
+        getRowId={(m) => m.id}
+        initialHidden={["timeoutRate"]}
+        className="[&_[data-enabled=false]]:text-muted-foreground"
+        empty={<EmptyState icon={BoxesIcon} title="No models yet" text="Add a model of one of your providers to route calls to it." testId="model-empty" />}
+        hasNextPage={models.hasNextPage}
+        isFetchingNextPage={models.isFetchingNextPage}
+        fetchNextPage={models.fetchNextPage}
+      />
+    </div>
   );
 }

@@ -1,15 +1,15 @@
 "use client";
 
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
+import { useWatch } from "react-hook-form";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
-import { CREATABLE_PROVIDER_KINDS, isHttpUrl, KINDS_NEEDING_BASE_URL, PROVIDER_KIND_LABELS, type ProviderSettings } from "@/lib/schemas/models";
-import { Card } from "@/components/ui/card";
-import { InputField, SelectField } from "@/components/ui/field";
-import { FormError } from "@/components/ui/form-error";
+import { CREATABLE_PROVIDER_KINDS, createProviderInputSchema, KINDS_NEEDING_BASE_URL, PROVIDER_KIND_LABELS, type ProviderSettings } from "@/lib/schemas/models";
+import { Button } from "@/components/ui/button";
+import { applyServerErrors, Form, FormControl, FormField, FormItem, FormLabel, FormMessage, FormRootError, useZodForm } from "@/components/ui/form";
+import { Input, inputClasses } from "@/components/ui/input";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 
 type CreatableKind = (typeof CREATABLE_PROVIDER_KINDS)[number];
@@ -44,9 +44,6 @@ const SETTINGS_FIELDS: Partial<Record<CreatableKind, { key: keyof ProviderSettin
   ],
 };
 
-/** a rate-limit field: a whole number, empty for none */
-const LIMIT = { inputMode: "numeric", placeholder: "No limit" } as const;
-
 /** Mirrors the server's default for "local": localhost, private addresses, single-label hosts. */
 function looksLocal(baseUrl: string): boolean {
   try {
@@ -65,14 +62,14 @@ function looksLocal(baseUrl: string): boolean {
   }
 }
 
-/** A rate-limit field: null when empty (no limit), undefined when not a whole number of at least 1. */
-function limitOf(value: string): number | null | undefined {
-  const v = value.trim();
-  if (!v) return null;
-  return /^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : undefined;
-}
+type ProviderValues = NonNullable<Parameters<typeof createProviderInputSchema.parse>[0]>;
+const DEFAULTS = { kind: "openai_compatible", name: "", baseUrl: null, secretId: null, settings: {}, isLocal: false, rpmLimit: null, tpmLimit: null };
 
-export function ProviderForm() {
+/** A number field's value: null when empty. */
+const numberOrNull = (value: string) => (value.trim() === "" ? null : Number(value));
+
+/** The form of a new provider (createProviderInputSchema, the server's own), in the "Add a provider" dialog. */
+export function ProviderForm({ onDone }: { onDone?: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { slug, can } = useWorkspace();
@@ -80,145 +77,235 @@ export function ProviderForm() {
   const secrets = useAllPages(
     useInfiniteQuery({ ...trpc.secrets.list.infiniteQueryOptions({ limit: 200 }, { getNextPageParam: nextPageParam }), enabled: can("secrets:read") }),
   );
-
-  const [kind, setKind] = useState<CreatableKind>("openai_compatible");
-  const [name, setName] = useState("");
-  const [baseUrl, setBaseUrl] = useState("");
-  const [secretId, setSecretId] = useState("");
-  const [settings, setSettings] = useState<ProviderSettings>({});
-  const [isLocal, setIsLocal] = useState(false);
-  const [rpmLimit, setRpmLimit] = useState("");
-  const [tpmLimit, setTpmLimit] = useState("");
+  const form = useZodForm(createProviderInputSchema, { defaultValues: DEFAULTS as ProviderValues });
+  const kind = useWatch({ control: form.control, name: "kind" }) as CreatableKind;
   const [localTouched, setLocalTouched] = useState(false);
-  const [localError, setLocalError] = useState<string | null>(null);
 
   const create = useMutation(
     trpc.providers.create.mutationOptions({
       onSuccess: async () => {
-        setName("");
-        setBaseUrl("");
-        setSecretId("");
-        setSettings({});
-        setIsLocal(false);
-        setRpmLimit("");
-        setTpmLimit("");
+        form.reset(DEFAULTS as ProviderValues);
         setLocalTouched(false);
         await queryClient.invalidateQueries({ queryKey: trpc.providers.list.queryKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.models.list.pathKey() });
+        onDone?.();
       },
+      onError: (error) => applyServerErrors(form, error),
     }),
   );
 
-  function onBaseUrl(value: string) {
-    setBaseUrl(value);
-    if (!localTouched) setIsLocal(looksLocal(value.trim()));
-  }
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setLocalError(null);
-    if (!name.trim()) return setLocalError("Enter a name for the provider");
-    const url = baseUrl.trim();
-    if (KINDS_NEEDING_BASE_URL.includes(kind) && !url) return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs a base URL`);
-    if (url && !isHttpUrl(url)) return setLocalError("Enter an http(s) URL, e.g. http://localhost:11434/v1");
-    if (kind !== "openai_compatible" && !secretId && (!url || kind === "bedrock" || kind === "vertex" || kind === "azure"))
-      return setLocalError(`${PROVIDER_KIND_LABELS[kind]} needs a key: pick the vault secret that holds it`);
-    if (kind === "bedrock" && !settings.region?.trim()) return setLocalError("Amazon Bedrock needs a region, e.g. us-east-1");
-    const rpm = limitOf(rpmLimit);
-    const tpm = limitOf(tpmLimit);
-    if (rpm === undefined || tpm === undefined) return setLocalError("A rate limit is a whole number of at least 1, or empty for none");
-    const fields = SETTINGS_FIELDS[kind] ?? [];
-    const kindSettings = Object.fromEntries(fields.map((f) => [f.key, settings[f.key]?.trim()]).filter(([, v]) => v)) as ProviderSettings;
-    create.mutate({ name: name.trim(), kind, baseUrl: url || null, secretId: secretId || null, isLocal, settings: kindSettings, rpmLimit: rpm, tpmLimit: tpm });
-  }
+  const submit = form.handleSubmit((values) => {
+    const url = values.baseUrl ?? null;
+    // a key is needed unless a local server (or a proxy of OpenAI, Anthropic, Google, Mistral) takes none
+    if (values.kind !== "openai_compatible" && !values.secretId && (!url || ["bedrock", "vertex", "azure"].includes(values.kind))) {
+      form.setError(
+        "secretId",
+        { type: "required", message: `${PROVIDER_KIND_LABELS[values.kind]} needs a key: pick the vault secret that holds it` },
+        { shouldFocus: true },
+      );
+      return;
+    }
+    const keys = (SETTINGS_FIELDS[values.kind] ?? []).map((f) => f.key);
+    const settings = Object.fromEntries(keys.map((k) => [k, values.settings?.[k]]).filter(([, v]) => v)) as ProviderSettings;
+    create.mutate({ ...values, baseUrl: url, secretId: values.secretId ?? null, settings });
+  });
 
   const secretList = [...(secrets.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const placeholders = PLACEHOLDERS[kind];
   return (
-    <Card
-      title="Add a provider"
-      description="Connect OpenAI, Anthropic, Azure OpenAI, Amazon Bedrock, Google (Gemini API, Vertex AI), Mistral or any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter…). Keys live in the vault."
-      testId="provider-form"
-    >
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <div className="form-row">
-          <SelectField label="Kind" id="provider-kind" value={kind} onValueChange={(v) => setKind(v as CreatableKind)}>
-            {CREATABLE_PROVIDER_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {PROVIDER_KIND_LABELS[k]}
-              </option>
-            ))}
-          </SelectField>
-          <InputField label="Name" id="provider-name" grow maxLength={80} placeholder={PLACEHOLDERS[kind].name} value={name} onValueChange={setName} />
-        </div>
-        <div className="form-row">
-          <InputField
-            label={`Base URL${KINDS_NEEDING_BASE_URL.includes(kind) ? "" : " (optional)"}`}
-            id="provider-base-url"
-            grow
-            inputMode="url"
-            placeholder={PLACEHOLDERS[kind].baseUrl}
-            value={baseUrl}
-            onValueChange={onBaseUrl}
+    <Form {...form}>
+      <form className="grid gap-4" onSubmit={submit} noValidate data-testid="provider-form">
+        <div className="grid gap-4 sm:grid-cols-2">
+          <FormField
+            control={form.control}
+            name="kind"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Kind</FormLabel>
+                <FormControl>
+                  <select
+                    {...field}
+                    className={inputClasses}
+                    data-testid="provider-kind"
+                    onChange={(e) => {
+                      field.onChange(e.target.value);
+                      form.setValue("settings", {});
+                    }}
+                  >
+                    {CREATABLE_PROVIDER_KINDS.map((k) => (
+                      <option key={k} value={k}>
+                        {PROVIDER_KIND_LABELS[k]}
+                      </option>
+                    ))}
+                  </select>
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
           />
-          <SelectField label="Key (vault secret)" labelTitle={PLACEHOLDERS[kind].key} id="provider-secret" value={secretId} onValueChange={setSecretId}>
-            <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
-            {secretList.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-                {s.last4 ? ` (…${s.last4})` : ""}
-              </option>
-            ))}
-          </SelectField>
+          <FormField
+            control={form.control}
+            name="name"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Name</FormLabel>
+                <FormControl>
+                  <Input {...field} maxLength={80} placeholder={placeholders.name} data-testid="provider-name" />
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          <FormField
+            control={form.control}
+            name="baseUrl"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Base URL{KINDS_NEEDING_BASE_URL.includes(kind) ? "" : " (optional)"}</FormLabel>
+                <FormControl>
+                  <Input
+                    {...field}
+                    value={field.value ?? ""}
+                    inputMode="url"
+                    placeholder={placeholders.baseUrl}
+                    data-testid="provider-base-url"
+                    onChange={(e) => {
+                      const v = e.target.value;
+                      field.onChange(v === "" ? null : v);
+                      if (!localTouched) form.setValue("isLocal", looksLocal(v.trim()));
+                    }}
+                  />
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          <FormField
+            control={form.control}
+            name="secretId"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel title={placeholders.key}>Key (vault secret)</FormLabel>
+                <FormControl>
+                  <select
+                    {...field}
+                    value={field.value ?? ""}
+                    onChange={(e) => field.onChange(e.target.value || null)}
+                    className={inputClasses}
+                    data-testid="provider-secret"
+                  >
+                    <option value="">{kind === "openai_compatible" ? "No key (local server)" : "Pick a secret…"}</option>
+                    {secretList.map((s) => (
+                      <option key={s.id} value={s.id}>
+                        {s.name}
+                        {s.last4 ? ` (…${s.last4})` : ""}
+                      </option>
+                    ))}
+                  </select>
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          {SETTINGS_FIELDS[kind]?.map((f) => (
+            <FormField
+              key={`${kind}-${f.key}`}
+              control={form.control}
+              name={`settings.${f.key}`}
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel>{f.label}</FormLabel>
+                  <FormControl>
+                    <Input
+                      {...field}
+                      value={field.value ?? ""}
+                      onChange={(e) => field.onChange(e.target.value || undefined)}
+                      maxLength={80}
+                      placeholder={f.placeholder}
+                      data-testid={`provider-setting-${f.key}`}
+                    />
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+          ))}
         </div>
-        {SETTINGS_FIELDS[kind]?.length ? (
-          <div className="form-row">
-            {SETTINGS_FIELDS[kind]?.map((f) => (
-              <InputField
-                key={f.key}
-                label={f.label}
-                id={`provider-setting-${f.key}`}
-                grow
-                maxLength={80}
-                placeholder={f.placeholder}
-                value={settings[f.key] ?? ""}
-                onValueChange={(v) => setSettings((current) => ({ ...current, [f.key]: v }))}
-              />
-            ))}
-          </div>
-        ) : null}
-        <div className="field-hint">
-          The secret holds {PLACEHOLDERS[kind].key}. {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
+        <p className="text-sm text-muted-foreground">
+          The secret holds {placeholders.key}. {secrets.isPending && can("secrets:read") ? "Loading secrets…" : null}
           {!secrets.isPending && secretList.length === 0 ? <>No secrets yet: </> : null}
-          {can("secrets:create") ? <Link href={`/w/${slug}/vault`}>add the key to the vault</Link> : null}
+          {can("secrets:create") ? (
+            <Link href={`/w/${slug}/vault`} className="underline underline-offset-4 hover:text-foreground">
+              add the key to the vault
+            </Link>
+          ) : null}
           {can("secrets:create") ? " first, then pick it here." : null}
+        </p>
+        <div className="grid gap-4 sm:grid-cols-2">
+          {(
+            [
+              { name: "rpmLimit", label: "Requests per minute (optional)", testId: "provider-rpm" },
+              { name: "tpmLimit", label: "Tokens per minute (optional)", testId: "provider-tpm" },
+            ] as const
+          ).map((limit) => (
+            <FormField
+              key={limit.name}
+              control={form.control}
+              name={limit.name}
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel>{limit.label}</FormLabel>
+                  <FormControl>
+                    <Input
+                      {...field}
+                      type="number"
+                      min={1}
+                      step={1}
+                      placeholder="No limit"
+                      value={field.value ?? ""}
+                      onChange={(e) => field.onChange(numberOrNull(e.target.value))}
+                      data-testid={limit.testId}
+                    />
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+          ))}
         </div>
-        <div className="form-row">
-          <InputField label="Requests per minute (optional)" id="provider-rpm" {...LIMIT} value={rpmLimit} onValueChange={setRpmLimit} />
-          <InputField label="Tokens per minute (optional)" id="provider-tpm" {...LIMIT} value={tpmLimit} onValueChange={setTpmLimit} />
-        </div>
-        <div className="field-hint">The provider account's limits, shared by every run: calls beyond them wait for the next minute.</div>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            data-testid="provider-local"
-            checked={isLocal}
-            onChange={(e) => {
-              setLocalTouched(true);
-              setIsLocal(e.target.checked);
-            }}
-          />
-          <span>
-            Local: runs on infrastructure this workspace controls (policies can keep data on local providers). A label for routing only: private and localhost
-            addresses are reachable only when the server's operator allows them (CADRE_EGRESS_ALLOW)
-          </span>
-        </label>
-        <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
-        <div>
-          <button type="submit" className="btn btn-primary" data-testid="provider-submit" disabled={create.isPending}>
+        <p className="text-sm text-muted-foreground">The provider account's limits, shared by every run: calls beyond them wait for the next minute.</p>
+        <FormField
+          control={form.control}
+          name="isLocal"
+          render={({ field }) => (
+            <FormItem className="flex items-start gap-2">
+              <FormControl>
+                <input
+                  type="checkbox"
+                  className="mt-0.5 size-4 shrink-0 accent-primary"
+                  data-testid="provider-local"
+                  checked={field.value ?? false}
+                  onBlur={field.onBlur}
+                  onChange={(e) => {
+                    setLocalTouched(true);
+                    field.onChange(e.target.checked);
+                  }}
+                />
+              </FormControl>
+              <FormLabel className="text-sm leading-snug font-normal">
+                Local: runs on infrastructure this workspace controls (policies can keep data on local providers). A label for routing only: private and
+                localhost addresses are reachable only when the server's operator allows them (CADRE_EGRESS_ALLOW)
+              </FormLabel>
+            </FormItem>
+          )}
+        />
+        <FormRootError />
+        <div className="flex justify-end">
+          <Button type="submit" data-testid="provider-submit" disabled={create.isPending}>
             {create.isPending ? "Adding…" : "Add provider"}
-          </button>
+          </Button>
         </div>
       </form>
-    </Card>
+    </Form>
   );
 }

@@ -1,24 +1,25 @@
 "use client";
 
-import Link from "next/link";
-import { useMemo, useState } from "react";
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { LockIcon } from "lucide-react";
+import { type ReactNode, useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
-import type { UsageOutcome } from "@/lib/schemas/usage";
 import { formatUsd } from "@/lib/usd";
-import { Badge, type BadgeTone } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { Loading, NoAccess } from "@/components/ui/loading";
-import { formatTimestamp } from "@/components/ui/format";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { inputClasses } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { cn } from "@/lib/cn";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { formatCount, type Period, UsageCalls } from "./usage-calls";
 import { SpendPerDayChart, SpendPerNameChart, type DayPoint, type NamedSpend } from "./usage-charts";
 
 type Totals = inferRouterOutputs<AppRouter>["usage"]["totals"];
-type Period = "7d" | "30d" | "month";
 
 const PERIODS: { value: Period; label: string }[] = [
   { value: "7d", label: "Last 7 days" },
@@ -26,24 +27,7 @@ const PERIODS: { value: Period; label: string }[] = [
   { value: "month", label: "This month" },
 ];
 
-const PAGE_SIZE = 25;
 const DAY_MS = 86_400_000;
-const OUTCOME_TONES: Record<UsageOutcome, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral", answer_invalid: "warning" };
-
-const formatCount = (n: number) => n.toLocaleString("en-US");
-
-/** "Nov 21, 08:40:41": the year only when it is not this one. */
-function formatShortTime(date: Date): string {
-  const sameYear = date.getFullYear() === new Date().getFullYear();
-  return date.toLocaleString(undefined, {
-    ...(sameYear ? {} : { year: "numeric" }),
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
-}
 
 function simulatorLabel(name: string, providerKind: string): string {
   return providerKind === "simulator" ? `${name} (simulator)` : name;
@@ -64,17 +48,44 @@ function dayPoints(totals: Totals): DayPoint[] {
   return points;
 }
 
-function StatCard({ label, value, testId, hint }: { label: string; value: string; testId: string; hint?: string }) {
+function StatCard({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
-    <div className="stat card usage-stat">
-      <span className="stat-value" data-testid={testId}>
-        {value}
-      </span>
-      <span className="stat-label">{label}</span>
-      {hint ? <span className="stat-hint muted">{hint}</span> : null}
-    </div>
+    <Card className="gap-1 py-4">
+      <CardContent className="grid gap-1 px-4">
+        <span className="text-2xl font-semibold tabular-nums" data-testid={testId}>
+          {value}
+        </span>
+        <span className="text-sm text-muted-foreground">{label}</span>
+      </CardContent>
+    </Card>
   );
 }
+
+function ChartCard({
+  title,
+  description,
+  testId,
+  className,
+  children,
+}: {
+  title: string;
+  description?: string;
+  testId: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <Card className={cn("gap-4", className)} data-testid={testId}>
+      <CardHeader>
+        <CardTitle>{title}</CardTitle>
+        {description ? <CardDescription>{description}</CardDescription> : null}
+      </CardHeader>
+      <CardContent>{children}</CardContent>
+    </Card>
+  );
+}
+
+const NoCalls = () => <p className="py-8 text-center text-sm text-muted-foreground">No model calls in this period.</p>;
 
 function UsageCharts({ totals }: { totals: Totals }) {
   const days = useMemo(() => dayPoints(totals), [totals]);
@@ -97,127 +108,47 @@ function UsageCharts({ totals }: { totals: Totals }) {
   );
   const noCalls = totals.totals.calls === 0;
   return (
-    <div className="usage-charts">
-      <Card title="Spend per day" description="UTC days" className="usage-chart-wide" testId="usage-chart-day">
-        {noCalls ? <p className="muted chart-empty">No model calls in this period.</p> : <SpendPerDayChart data={days} />}
-      </Card>
-      <Card title="Spend per model" testId="usage-chart-model">
-        {models.length === 0 ? <p className="muted chart-empty">No model calls in this period.</p> : <SpendPerNameChart data={models} name="Spend" />}
-      </Card>
-      <Card title="Spend per agent" testId="usage-chart-agent">
+    <div className="grid gap-4 lg:grid-cols-2">
+      <ChartCard title="Spend per day" description="UTC days" className="lg:col-span-2" testId="usage-chart-day">
+        {noCalls ? <NoCalls /> : <SpendPerDayChart data={days} />}
+      </ChartCard>
+      <ChartCard title="Spend per model" testId="usage-chart-model">
+        {models.length === 0 ? <NoCalls /> : <SpendPerNameChart data={models} name="Spend" />}
+      </ChartCard>
+      <ChartCard title="Spend per agent" testId="usage-chart-agent">
         {agents.length === 0 ? (
-          <div className="chart-empty" data-testid="usage-agent-empty">
-            <p className="muted">No spend by agents in this period.</p>
-            <p className="muted small">
+          <div className="grid gap-1 py-8 text-center text-sm text-muted-foreground" data-testid="usage-agent-empty">
+            <p>No spend by agents in this period.</p>
+            <p className="text-xs">
               Calls made by agents show up here per agent; calls made directly (tests, the route tester) are counted in the totals only.
             </p>
           </div>
         ) : (
           <SpendPerNameChart data={agents} name="Spend" />
         )}
-      </Card>
+      </ChartCard>
     </div>
   );
 }
 
-function RecentCalls({ period }: { period: Period }) {
-  const trpc = useTRPC();
-  const { slug } = useWorkspace();
-  const calls = useInfiniteQuery(
-    trpc.usage.list.infiniteQueryOptions({ limit: PAGE_SIZE, period }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
-  );
-  const rows = calls.data?.pages.flatMap((p) => p.items) ?? [];
+function PeriodPicker({ period, onChange }: { period: Period; onChange: (p: Period) => void }) {
   return (
-    <Card title="Recent calls" description="Every model call, newest first: refused and failed calls too.">
-      <FormError message={calls.isError ? errorMessage(calls.error) : null} />
-      {calls.isPending ? (
-        <Loading />
-      ) : rows.length === 0 ? (
-        <p className="muted" data-testid="usage-empty">
-          No model calls in this period.
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-compact table-usage">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Model</th>
-                <th>Provider</th>
-                <th>Run</th>
-                <th>Agent</th>
-                <th className="num">Tokens in / out</th>
-                <th className="num">Cost</th>
-                <th className="num">Latency</th>
-                <th>Outcome</th>
-                <th>Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id} data-testid="usage-row" data-outcome={r.outcome}>
-                  <td className="nowrap" title={formatTimestamp(r.createdAt)}>
-                    {formatShortTime(r.createdAt)}
-                  </td>
-                  <td className="nowrap" title={r.modelName}>
-                    {r.modelDisplayName}
-                  </td>
-                  <td className="nowrap">{r.providerKind === "simulator" ? <Badge tone="info">simulator</Badge> : <code>{r.providerKind}</code>}</td>
-                  <td className="ref">
-                    {r.runId ? (
-                      <Link href={`/w/${slug}/runs/${r.runId}`} title={r.stepId ? `${r.runId}, step ${r.stepId}` : r.runId} data-testid="usage-run-link">
-                        <code>{r.runId.slice(0, 12)}…</code>
-                      </Link>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td className="ref">
-                    {r.agent ? (
-                      <Link href={`/w/${slug}/agents/${r.agent.slug}`} title={r.agent.slug}>
-                        {r.agent.name}
-                      </Link>
-                    ) : r.agentId ? (
-                      <span className="muted">(deleted agent)</span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td
-                    className="num nowrap"
-                    title={`${formatCount(r.cacheReadTokens)} of the input read from the prompt cache, ${formatCount(r.cacheWriteTokens)} written to it; ${formatCount(r.reasoningTokens)} of the output spent reasoning`}
-                  >
-                    {formatCount(r.inputTokens)} / {formatCount(r.outputTokens)}
-                    {r.cacheReadTokens > 0 ? <span className="muted"> ({formatCount(r.cacheReadTokens)} cached)</span> : null}
-                  </td>
-                  <td className="num nowrap">{formatUsd(r.costUsd)}</td>
-                  <td className="num nowrap">{formatCount(r.latencyMs)} ms</td>
-                  <td>
-                    <Badge tone={OUTCOME_TONES[r.outcome]}>{r.outcome}</Badge>
-                  </td>
-                  <td className="usage-error" title={r.error ?? undefined}>
-                    {r.error ?? ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {calls.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="btn btn-secondary"
-            data-testid="usage-load-more"
-            disabled={calls.isFetchingNextPage}
-            onClick={() => void calls.fetchNextPage()}
-          >
-            {calls.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      ) : null}
-    </Card>
+    <div className="flex items-center gap-2">
+      <Label htmlFor="usage-period">Period</Label>
+      <select
+        id="usage-period"
+        data-testid="usage-period"
+        className={cn(inputClasses, "h-8 w-auto")}
+        value={period}
+        onChange={(e) => onChange(e.target.value as Period)}
+      >
+        {PERIODS.map((p) => (
+          <option key={p.value} value={p.value}>
+            {p.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
@@ -228,29 +159,25 @@ function Usage() {
   const t = totals.data?.totals;
   return (
     <>
-      <div className="page-header">
-        <h1>Usage</h1>
-        <div className="field-inline">
-          <label htmlFor="usage-period">Period</label>
-          <select id="usage-period" data-testid="usage-period" className="select-sm" value={period} onChange={(e) => setPeriod(e.target.value as Period)}>
-            {PERIODS.map((p) => (
-              <option key={p.value} value={p.value}>
-                {p.label}
-              </option>
-            ))}
-          </select>
+      <PageHeader
+        title="Usage"
+        description="Spend, calls and tokens of the workspace's model calls."
+        actions={<PeriodPicker period={period} onChange={setPeriod} />}
+      />
+      {totals.isError ? (
+        <div role="alert" className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive">
+          {errorMessage(totals.error)}
         </div>
-      </div>
-      <FormError message={totals.isError ? errorMessage(totals.error) : null} />
-      <div className="stats">
+      ) : null}
+      <div className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-5">
         <StatCard label="Total spend" value={t ? formatUsd(t.costUsd) : "…"} testId="usage-total-cost" />
         <StatCard label="Calls" value={t ? formatCount(t.calls) : "…"} testId="usage-total-calls" />
         <StatCard label="Tokens in" value={t ? formatCount(t.inputTokens) : "…"} testId="usage-tokens-in" />
         <StatCard label="Tokens out" value={t ? formatCount(t.outputTokens) : "…"} testId="usage-tokens-out" />
         <StatCard label="Cached input" value={t ? formatCount(t.cacheReadTokens) : "…"} testId="usage-tokens-cached" />
       </div>
-      {totals.data ? <UsageCharts totals={totals.data} /> : totals.isPending ? <Loading /> : null}
-      <RecentCalls period={period} />
+      {totals.data ? <UsageCharts totals={totals.data} /> : totals.isPending ? <Skeleton className="h-64 w-full" /> : null}
+      <UsageCalls period={period} />
     </>
   );
 }
@@ -258,15 +185,13 @@ function Usage() {
 export function UsagePage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
+    <div className="grid gap-6">
       {can("usage:read") ? (
         <Usage />
       ) : (
         <>
-          <div className="page-header">
-            <h1>Usage</h1>
-          </div>
-          <NoAccess>Your role cannot see this workspace&apos;s usage.</NoAccess>
+          <PageHeader title="Usage" />
+          <EmptyState icon={LockIcon} title="No access" text="Your role cannot see this workspace's usage." testId="usage-no-access" />
         </>
       )}
     </div>
