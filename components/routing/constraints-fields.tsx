@@ -1,6 +1,8 @@
 "use client";
 
 import { CAPABILITIES, type Capability, type ModelConstraints, objectiveWeightsSchema } from "@/lib/schemas/model-policy";
+import { inputClasses } from "@/components/ui/input";
+import { SELECT_CLASS } from "@/components/ui/native-select";
 
 /** The objective as the form edits it: one of the named objectives, or a blend of the three weights. */
 export type ObjectiveChoice = "cost" | "quality" | "latency" | "blend";
@@ -113,13 +115,14 @@ export function ConstraintsFields({
   const toggleCap = (cap: Capability, on: boolean) =>
     set("requiredCapabilities", on ? [...new Set([...draft.requiredCapabilities, cap])] : draft.requiredCapabilities.filter((c) => c !== cap));
   return (
-    <div className="constraints-fields">
-      <div className="form-row">
-        <div className="field">
-          <label htmlFor={`${idPrefix}-min-quality`}>
-            Min quality <span className="muted">{draft.minQuality > 0 ? draft.minQuality.toFixed(2) : "any"}</span>
+    <div className="grid gap-4">
+      <div className="flex flex-wrap items-end gap-4">
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor={`${idPrefix}-min-quality`}>
+            Min quality <span className="text-muted-foreground">{draft.minQuality > 0 ? draft.minQuality.toFixed(2) : "any"}</span>
           </label>
           <input
+            className="w-full accent-primary"
             id={`${idPrefix}-min-quality`}
             data-testid={`${testIdPrefix}-min-quality`}
             type="range"
@@ -131,9 +134,12 @@ export function ConstraintsFields({
             onChange={(e) => set("minQuality", Number(e.target.value))}
           />
         </div>
-        <div className="field">
-          <label htmlFor={`${idPrefix}-max-p95`}>Max p95 latency (ms)</label>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor={`${idPrefix}-max-p95`}>
+            Max p95 latency (ms)
+          </label>
           <input
+            className={inputClasses}
             id={`${idPrefix}-max-p95`}
             data-testid={`${testIdPrefix}-max-p95`}
             inputMode="numeric"
@@ -143,9 +149,12 @@ export function ConstraintsFields({
             onChange={(e) => set("maxP95LatencyMs", e.target.value)}
           />
         </div>
-        <div className="field">
-          <label htmlFor={`${idPrefix}-max-cost`}>Max cost per call (USD)</label>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor={`${idPrefix}-max-cost`}>
+            Max cost per call (USD)
+          </label>
           <input
+            className={inputClasses}
             id={`${idPrefix}-max-cost`}
             data-testid={`${testIdPrefix}-max-cost`}
             inputMode="decimal"
@@ -155,9 +164,12 @@ export function ConstraintsFields({
             onChange={(e) => set("maxCostPerCallUsd", e.target.value)}
           />
         </div>
-        <div className="field grow">
-          <label htmlFor={`${idPrefix}-preferred`}>Preferred providers</label>
+        <div className="grid min-w-36 gap-1.5 flex-1">
+          <label className="text-sm font-medium" htmlFor={`${idPrefix}-preferred`}>
+            Preferred providers
+          </label>
           <input
+            className={inputClasses}
             id={`${idPrefix}-preferred`}
             data-testid={`${testIdPrefix}-preferred`}
             placeholder="kinds or ids, most preferred first: anthropic, prv_…"
@@ -167,10 +179,13 @@ export function ConstraintsFields({
           />
         </div>
       </div>
-      <div className="form-row">
-        <div className="field">
-          <label htmlFor={`${idPrefix}-objective`}>Objective</label>
+      <div className="flex flex-wrap items-end gap-4">
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor={`${idPrefix}-objective`}>
+            Objective
+          </label>
           <select
+            className={SELECT_CLASS}
             id={`${idPrefix}-objective`}
             data-testid={`${testIdPrefix}-objective`}
             value={draft.objective}
@@ -186,9 +201,12 @@ export function ConstraintsFields({
         </div>
         {draft.objective === "blend"
           ? WEIGHTS.map((w) => (
-              <div className="field" key={w}>
-                <label htmlFor={`${idPrefix}-weight-${w}`}>Weight: {w}</label>
+              <div className="grid min-w-36 gap-1.5" key={w}>
+                <label className="text-sm font-medium" htmlFor={`${idPrefix}-weight-${w}`}>
+                  Weight: {w}
+                </label>
                 <input
+                  className={inputClasses}
                   id={`${idPrefix}-weight-${w}`}
                   data-testid={`${testIdPrefix}-weight-${w}`}
                   inputMode="decimal"
@@ -199,8 +217,12 @@ export function ConstraintsFields({
               </div>
             ))
           : null}
-        <label className="checkbox" title="In a debate round or a mixture-of-agents layer, prefer a model the other participants do not use">
+        <label
+          className="inline-flex items-center gap-2 text-sm"
+          title="In a debate round or a mixture-of-agents layer, prefer a model the other participants do not use"
+        >
           <input
+            className="size-4 accent-primary"
             type="checkbox"
             data-testid={`${testIdPrefix}-diversity`}
             checked={draft.diversity}
@@ -210,11 +232,12 @@ export function ConstraintsFields({
           spread participants over models
         </label>
       </div>
-      <div className="form-row constraints-toggles">
-        <span className="muted small">Requires:</span>
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+        <span className="text-muted-foreground text-sm">Requires:</span>
         {CAPABILITIES.map((cap) => (
-          <label key={cap} className="checkbox">
+          <label key={cap} className="inline-flex items-center gap-2 text-sm">
             <input
+              className="size-4 accent-primary"
               type="checkbox"
               data-testid={`${testIdPrefix}-cap-${cap}`}
               checked={draft.requiredCapabilities.includes(cap)}
@@ -224,9 +247,10 @@ export function ConstraintsFields({
             {cap}
           </label>
         ))}
-        <span className="muted small">Locality:</span>
-        <label className="checkbox">
+        <span className="text-muted-foreground text-sm">Locality:</span>
+        <label className="inline-flex items-center gap-2 text-sm">
           <input
+            className="size-4 accent-primary"
             type="checkbox"
             data-testid={`${testIdPrefix}-local-first`}
             checked={draft.localFirst}
@@ -235,8 +259,9 @@ export function ConstraintsFields({
           />
           local first
         </label>
-        <label className="checkbox">
+        <label className="inline-flex items-center gap-2 text-sm">
           <input
+            className="size-4 accent-primary"
             type="checkbox"
             data-testid={`${testIdPrefix}-local-only`}
             checked={draft.localOnly}

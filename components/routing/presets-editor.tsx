@@ -16,6 +16,8 @@ import { Loading } from "@/components/ui/loading";
 import { formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { ConstraintsFields, constraintsOf, draftOf, EMPTY_DRAFT, type ConstraintsDraft } from "./constraints-fields";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 type Preset = inferRouterOutputs<AppRouter>["routing"]["presets"]["list"][number];
 
@@ -81,19 +83,22 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
   }
 
   return (
-    <div className="preset-row" data-testid="preset-row" data-preset={preset.name}>
-      <div className="preset-head">
+    <div className="grid gap-2.5 rounded-md border px-4 py-3.5" data-testid="preset-row" data-preset={preset.name}>
+      <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1.5">
         <strong>{preset.name}</strong>
-        <span className="muted small" data-testid="preset-summary">
+        <span className="text-muted-foreground text-sm" data-testid="preset-summary">
           {summary(preset)}
         </span>
-        <span className="muted small">updated {formatDateTime(preset.updatedAt)}</span>
+        <span className="text-muted-foreground text-sm">updated {formatDateTime(preset.updatedAt)}</span>
       </div>
       {editable ? (
         <>
-          <div className="field">
-            <label htmlFor={`preset-${preset.id}-description`}>Description</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor={`preset-${preset.id}-description`}>
+              Description
+            </label>
             <input
+              className={inputClasses}
               id={`preset-${preset.id}-description`}
               data-testid="preset-description"
               maxLength={300}
@@ -111,28 +116,35 @@ function PresetRow({ preset, editable }: { preset: Preset; editable: boolean }) 
             }}
           />
           <FormError message={localError ?? (save.error ? errorMessage(save.error) : remove.error ? errorMessage(remove.error) : null)} />
-          <div className="button-row">
-            <button type="button" className="btn btn-primary btn-sm" data-testid="preset-save" disabled={save.isPending} onClick={onSave}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Button size="sm" data-testid="preset-save" disabled={save.isPending} onClick={onSave}>
               {save.isPending ? "Saving…" : "Save"}
-            </button>
+            </Button>
             {saved ? (
-              <span className="success-text small" data-testid="preset-saved">
+              <span className="font-medium text-success text-sm" data-testid="preset-saved">
                 Saved
               </span>
             ) : null}
             {preset.name === DEFAULT_MODEL_POLICY.preset ? (
-              <span className="muted small" data-testid="preset-default-note">
+              <span className="text-muted-foreground text-sm" data-testid="preset-default-note">
                 The policy of agents created without one: it cannot be deleted
               </span>
             ) : (
-              <button type="button" className="btn btn-danger-ghost btn-sm" data-testid="preset-delete" disabled={remove.isPending} onClick={onDelete}>
+              <Button
+                variant="ghost"
+                size="sm"
+                className="text-destructive hover:bg-destructive/10 hover:text-destructive"
+                data-testid="preset-delete"
+                disabled={remove.isPending}
+                onClick={onDelete}
+              >
                 {remove.isPending ? "Deleting…" : "Delete"}
-              </button>
+              </Button>
             )}
           </div>
         </>
       ) : (
-        <p className="muted small">{preset.description}</p>
+        <p className="text-muted-foreground text-sm">{preset.description}</p>
       )}
     </div>
   );
@@ -168,11 +180,14 @@ export function NewPresetForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form className="preset-row" data-testid="preset-new-form" onSubmit={onSubmit} noValidate>
-      <div className="form-row">
-        <div className="field">
-          <label htmlFor="preset-new-name">Name</label>
+    <form className="grid gap-2.5 rounded-md border px-4 py-3.5" data-testid="preset-new-form" onSubmit={onSubmit} noValidate>
+      <div className="flex flex-wrap items-end gap-4">
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="preset-new-name">
+            Name
+          </label>
           <input
+            className={inputClasses}
             id="preset-new-name"
             data-testid="preset-new-name"
             placeholder="cheap-json"
@@ -182,9 +197,12 @@ export function NewPresetForm({ onDone }: { onDone: () => void }) {
             onChange={(e) => setName(e.target.value)}
           />
         </div>
-        <div className="field grow">
-          <label htmlFor="preset-new-description">Description</label>
+        <div className="grid min-w-36 gap-1.5 flex-1">
+          <label className="text-sm font-medium" htmlFor="preset-new-description">
+            Description
+          </label>
           <input
+            className={inputClasses}
             id="preset-new-description"
             data-testid="preset-new-description"
             maxLength={300}
@@ -195,13 +213,13 @@ export function NewPresetForm({ onDone }: { onDone: () => void }) {
       </div>
       <ConstraintsFields idPrefix="preset-new" testIdPrefix="preset-new" draft={draft} onChange={setDraft} />
       <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
-      <div className="button-row">
-        <button type="submit" className="btn btn-primary btn-sm" data-testid="preset-create" disabled={create.isPending}>
+      <div className="flex flex-wrap items-center gap-2">
+        <Button size="sm" type="submit" data-testid="preset-create" disabled={create.isPending}>
           {create.isPending ? "Creating…" : "Create preset"}
-        </button>
-        <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>
+        </Button>
+        <Button variant="ghost" size="sm" onClick={onDone}>
           Cancel
-        </button>
+        </Button>
       </div>
     </form>
   );
@@ -221,9 +239,9 @@ export function PresetsEditor() {
       testId="presets-editor"
       actions={
         editable && !adding ? (
-          <button type="button" className="btn btn-secondary btn-sm" data-testid="preset-new" onClick={() => setAdding(true)}>
+          <Button variant="outline" size="sm" data-testid="preset-new" onClick={() => setAdding(true)}>
             New preset
-          </button>
+          </Button>
         ) : null
       }
     >
@@ -231,7 +249,7 @@ export function PresetsEditor() {
       {presets.isPending ? (
         <Loading />
       ) : (
-        <div className="stack">
+        <div className="grid gap-3">
           {editable && adding ? <NewPresetForm onDone={() => setAdding(false)} /> : null}
           {(presets.data ?? []).map((p) => (
             <PresetRow key={p.id} preset={p} editable={editable} />

@@ -14,6 +14,10 @@ import { FormError } from "@/components/ui/form-error";
 import { SimulatorBadge } from "@/components/models/labels";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { ConstraintsFields, constraintsOf, EMPTY_DRAFT, type ConstraintsDraft } from "./constraints-fields";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
+import { SELECT_CLASS } from "@/components/ui/native-select";
+import { textareaClasses } from "@/components/ui/textarea";
 
 type Decision = inferRouterOutputs<AppRouter>["routing"]["explain"];
 type TryResult = inferRouterOutputs<AppRouter>["routing"]["try"];
@@ -98,11 +102,13 @@ export function RouteTester() {
       description="The router's decision for a call of this size: the cheapest feasible model in expectation, its fallbacks, and why every other model was rejected. Nothing is called until you press Run it."
       testId="route-tester"
     >
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor="route-preset">Policy</label>
-            <select id="route-preset" data-testid="route-preset" value={mode} onChange={(e) => setMode(e.target.value)}>
+      <form className="grid gap-4" onSubmit={onSubmit} noValidate>
+        <div className="flex flex-wrap items-end gap-4">
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor="route-preset">
+              Policy
+            </label>
+            <select className={SELECT_CLASS} id="route-preset" data-testid="route-preset" value={mode} onChange={(e) => setMode(e.target.value)}>
               {(presets.data ?? [{ id: "balanced", name: "balanced" }]).map((p) => (
                 <option key={p.id} value={p.name}>
                   Preset: {p.name}
@@ -111,9 +117,12 @@ export function RouteTester() {
               <option value={CUSTOM}>Custom constraints</option>
             </select>
           </div>
-          <div className="field">
-            <label htmlFor="route-prompt-tokens">Prompt tokens</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor="route-prompt-tokens">
+              Prompt tokens
+            </label>
             <input
+              className={inputClasses}
               id="route-prompt-tokens"
               data-testid="route-prompt-tokens"
               inputMode="numeric"
@@ -121,9 +130,12 @@ export function RouteTester() {
               onChange={(e) => setPromptTokens(e.target.value)}
             />
           </div>
-          <div className="field">
-            <label htmlFor="route-max-output">Max output tokens</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor="route-max-output">
+              Max output tokens
+            </label>
             <input
+              className={inputClasses}
               id="route-max-output"
               data-testid="route-max-output"
               inputMode="numeric"
@@ -135,19 +147,19 @@ export function RouteTester() {
         {mode === CUSTOM ? (
           <ConstraintsFields idPrefix="route" testIdPrefix="route" draft={draft} onChange={setDraft} />
         ) : (
-          <p className="muted small" data-testid="route-preset-summary">
+          <p className="text-muted-foreground text-sm" data-testid="route-preset-summary">
             {presets.data?.find((p) => p.name === mode)?.description ?? ""}
           </p>
         )}
-        <div className="button-row">
-          <button type="submit" className="btn btn-primary" data-testid="route-submit" disabled={pending}>
+        <div className="flex flex-wrap items-center gap-2">
+          <Button type="submit" data-testid="route-submit" disabled={pending}>
             {pending ? "Routing…" : "Route"}
-          </button>
+          </Button>
         </div>
       </form>
 
       {error ? (
-        <div className="form-error" role="alert" data-testid="route-error">
+        <div className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive" role="alert" data-testid="route-error">
           {error}
         </div>
       ) : null}
@@ -155,15 +167,25 @@ export function RouteTester() {
       {decision ? <DecisionView decision={decision} /> : null}
 
       {can("models:manage") ? (
-        <div className="route-run">
-          <div className="field">
-            <label htmlFor="route-prompt">Try it for real (the call is billed and recorded in Usage)</label>
-            <textarea id="route-prompt" data-testid="route-prompt" rows={2} maxLength={20_000} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+        <div className="mt-5 grid gap-2.5 border-t pt-5">
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor="route-prompt">
+              Try it for real (the call is billed and recorded in Usage)
+            </label>
+            <textarea
+              className={textareaClasses}
+              id="route-prompt"
+              data-testid="route-prompt"
+              rows={2}
+              maxLength={20_000}
+              value={prompt}
+              onChange={(e) => setPrompt(e.target.value)}
+            />
           </div>
-          <div className="button-row">
-            <button type="button" className="btn btn-secondary" data-testid="route-run" disabled={run.isPending || !prompt.trim()} onClick={onRun}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Button variant="outline" data-testid="route-run" disabled={run.isPending || !prompt.trim()} onClick={onRun}>
               {run.isPending ? "Running…" : "Run it"}
-            </button>
+            </Button>
           </div>
           <FormError message={run.error ? errorMessage(run.error) : null} />
           {runResult ? <RunResultView result={runResult} /> : null}
@@ -177,10 +199,10 @@ export function RouteTester() {
 export function DecisionView({ decision }: { decision: Decision }) {
   const order = [decision.chosen.id, ...decision.fallbacks.map((m) => m.id)];
   return (
-    <div className="route-decision">
+    <div className="mt-5 grid gap-3">
       <p data-testid="route-chosen">
         Chosen: <strong>{decision.chosen.displayName}</strong>{" "}
-        <span className="muted">
+        <span className="text-muted-foreground">
           ({decision.chosen.providerName}, {decision.chosen.modelId})
         </span>
         {decision.chosen.providerKind === "simulator" ? (
@@ -190,11 +212,11 @@ export function DecisionView({ decision }: { decision: Decision }) {
           </>
         ) : null}
       </p>
-      <p className="muted small" data-testid="route-explanation">
+      <p className="text-muted-foreground text-sm" data-testid="route-explanation">
         {decision.explanation}
       </p>
-      <div className="table-wrap">
-        <table className="table table-compact table-route">
+      <div className="overflow-x-auto rounded-md border">
+        <table className="w-full text-sm [&_td]:px-3 [&_td]:py-2 [&_td]:align-top [&_th]:h-9 [&_th]:px-3 [&_th]:text-left [&_th]:font-medium [&_th]:text-muted-foreground [&_thead_tr]:border-b [&_tbody_tr]:border-b [&_tbody_tr:last-child]:border-0">
           <thead>
             <tr>
               <th>#</th>
@@ -214,11 +236,11 @@ export function DecisionView({ decision }: { decision: Decision }) {
                   data-testid="route-candidate-row"
                   data-chosen={chosen ? "true" : undefined}
                   data-feasible={c.feasible ? "true" : "false"}
-                  className={chosen ? "row-chosen" : c.feasible ? undefined : "row-muted"}
+                  className={chosen ? "bg-success/10 font-semibold" : c.feasible ? undefined : "row-muted"}
                 >
                   <td>{rank >= 0 ? rank + 1 : ""}</td>
                   <td>{c.displayName}</td>
-                  <td className="nowrap">{formatUsd(c.estimatedCostUsd)}</td>
+                  <td className="whitespace-nowrap">{formatUsd(c.estimatedCostUsd)}</td>
                   <td>
                     {chosen ? (
                       <Badge tone="success">chosen</Badge>
@@ -228,7 +250,7 @@ export function DecisionView({ decision }: { decision: Decision }) {
                       <Badge tone="neutral">rejected</Badge>
                     )}
                   </td>
-                  <td className="small">{c.rejectedBecause.join("; ")}</td>
+                  <td className="text-sm">{c.rejectedBecause.join("; ")}</td>
                 </tr>
               );
             })}
@@ -243,10 +265,10 @@ export function DecisionView({ decision }: { decision: Decision }) {
 export function RunResultView({ result }: { result: TryResult }) {
   return (
     <div data-testid="route-run-result">
-      <dl className="details">
+      <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm [&_dt]:text-muted-foreground">
         <dt>Model</dt>
         <dd>
-          {result.model.displayName} <span className="muted">({result.model.providerKind})</span>
+          {result.model.displayName} <span className="text-muted-foreground">({result.model.providerKind})</span>
           {result.model.providerKind === "simulator" ? (
             <>
               {" "}
@@ -255,11 +277,11 @@ export function RunResultView({ result }: { result: TryResult }) {
           ) : null}
         </dd>
         <dt>Answer</dt>
-        <dd className="route-answer">{result.text || <span className="muted">(no text: the model called a tool)</span>}</dd>
+        <dd className="whitespace-pre-wrap">{result.text || <span className="text-muted-foreground">(no text: the model called a tool)</span>}</dd>
         <dt>Cost</dt>
         <dd>
           {formatUsd(result.costUsd)}{" "}
-          <span className="muted">
+          <span className="text-muted-foreground">
             ({result.usage.inputTokens} in / {result.usage.outputTokens} out tokens)
           </span>
         </dd>
@@ -269,9 +291,9 @@ export function RunResultView({ result }: { result: TryResult }) {
         <dd>
           {result.attempts.map((a, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list, replaced whole on each test
-            <div key={i} className="small">
+            <div key={i} className="text-sm">
               {i + 1}. {a.displayName}: {a.outcome}
-              {a.error ? <span className="muted"> — {a.error}</span> : null}
+              {a.error ? <span className="text-muted-foreground"> — {a.error}</span> : null}
             </div>
           ))}
         </dd>

@@ -1,6 +1,7 @@
 "use client";
 
 import { NoAccess } from "@/components/ui/loading";
+import { PageHeader } from "@/components/ui/page-header";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { PresetsEditor } from "./presets-editor";
 import { RouteTester } from "./route-tester";
@@ -8,10 +9,8 @@ import { RouteTester } from "./route-tester";
 export function RoutingPage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
-      <div className="page-header">
-        <h1>Routing</h1>
-      </div>
+    <div className="grid gap-6">
+      <PageHeader title="Routing" description="Try how a policy picks a model, and keep the presets agents and runs choose from." />
       {can("models:read") ? (
         <>
           <RouteTester />

@@ -7,6 +7,10 @@ import { cn } from "@/lib/cn";
  * A multi-line text field. With `maxLength` it shows a counter ("12 / 500") under itself, announced politely to
  * screen readers and linked to the field with aria-describedby.
  */
+/** The look of a multi-line field (for a plain <textarea> where the counter is not wanted). */
+export const textareaClasses =
+  "flex field-sizing-content min-h-16 w-full rounded-md border border-input bg-transparent px-3 py-2 text-base shadow-xs transition-[color,box-shadow] outline-none placeholder:text-muted-foreground disabled:cursor-not-allowed disabled:opacity-50 md:text-sm dark:bg-input/30 focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 aria-invalid:border-destructive aria-invalid:ring-destructive/20 dark:aria-invalid:ring-destructive/40";
+
 export function Textarea({ className, maxLength, value, defaultValue, onChange, "aria-describedby": describedBy, ...props }: ComponentProps<"textarea">) {
   const counterId = useId();
   const [uncontrolled, setUncontrolled] = useState(String(defaultValue ?? ""));
@@ -14,10 +18,7 @@ export function Textarea({ className, maxLength, value, defaultValue, onChange, 
   const field = (
     <textarea
       data-slot="textarea"
-      className={cn(
-        "flex field-sizing-content min-h-16 w-full rounded-md border border-input bg-transparent px-3 py-2 text-base shadow-xs transition-[color,box-shadow] outline-none placeholder:text-muted-foreground disabled:cursor-not-allowed disabled:opacity-50 md:text-sm dark:bg-input/30 focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 aria-invalid:border-destructive aria-invalid:ring-destructive/20 dark:aria-invalid:ring-destructive/40",
-        className,
-      )}
+      className={cn(textareaClasses, className)}
       maxLength={maxLength}
       value={value}
       defaultValue={defaultValue}
