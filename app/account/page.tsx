@@ -10,6 +10,7 @@ import { enabledOAuthProviders } from "@/server/auth/config";
 import { describeAuthError } from "@/lib/auth-messages";
 import { requireUser, serverCaller } from "../_lib/session";
 import { connectProvider } from "./actions";
+import { Button } from "@/components/ui/button";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Account settings" };
@@ -31,24 +32,24 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
       subtitle={account.name ?? undefined}
       topRight={
         <div className="auth-user">
-          <span className="muted">{user.email}</span>
+          <span className="text-muted-foreground">{user.email}</span>
           <SignOutButton />
         </div>
       }
       footer={<Link href="/">← Back to your workspaces</Link>}
     >
       {error ? (
-        <div className="form-error" role="alert" data-testid="account-error">
+        <div className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive" role="alert" data-testid="account-error">
           {error}
         </div>
       ) : null}
       {!error && linked ? (
-        <p className="notice" role="status" data-testid="account-linked">
+        <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm" role="status" data-testid="account-linked">
           {linked.name} is now connected to your account.
         </p>
       ) : null}
 
-      <section aria-labelledby="email-heading" className="stack">
+      <section aria-labelledby="email-heading" className="grid gap-3">
         <h2 id="email-heading">Email</h2>
         <p>
           {account.email}{" "}
@@ -64,22 +65,22 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
         </p>
         {account.emailVerified ? null : (
           <>
-            <p className="muted">
+            <p className="text-muted-foreground">
               Until your address is verified, signing in with a provider that uses the same email will not open this account; connect the provider below
               instead.
             </p>
             {account.verificationMail ? (
               <ResendVerificationButton />
             ) : (
-              <p className="muted">This server sends no email, so addresses cannot be verified by link here.</p>
+              <p className="text-muted-foreground">This server sends no email, so addresses cannot be verified by link here.</p>
             )}
           </>
         )}
       </section>
 
-      <section aria-labelledby="methods-heading" className="stack">
+      <section aria-labelledby="methods-heading" className="grid gap-3">
         <h2 id="methods-heading">Sign-in methods</h2>
-        <ul className="plain-list" data-testid="sign-in-methods">
+        <ul className="m-0 list-none p-0" data-testid="sign-in-methods">
           <li>Password: {account.hasPassword ? "set" : "none"}</li>
           {account.accounts.map((a) => (
             <li key={a.provider}>
@@ -92,12 +93,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
           .map((p) => (
             <form key={p.id} action={connectProvider}>
               <input type="hidden" name="provider" value={p.id} />
-              <button type="submit" className="btn btn-secondary" data-testid={`connect-${p.id}`}>
+              <Button variant="outline" type="submit" data-testid={`connect-${p.id}`}>
                 Connect {p.name}
-              </button>
+              </Button>
             </form>
           ))}
-        {providers.length === 0 ? <p className="muted">No sign-in providers (GitHub, Google) are configured on this server.</p> : null}
+        {providers.length === 0 ? <p className="text-muted-foreground">No sign-in providers (GitHub, Google) are configured on this server.</p> : null}
       </section>
 
       <AccountSettings />

@@ -28,11 +28,15 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
   return (
     <AuthCard title="Confirm your email" footer={<Link href="/account">Account settings</Link>}>
       {result.ok ? (
-        <p className="notice" role="status" data-testid="email-verified">
+        <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm" role="status" data-testid="email-verified">
           {result.email} is verified.
         </p>
       ) : (
-        <div className="form-error" role="alert" data-testid="email-verify-error">
+        <div
+          className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive"
+          role="alert"
+          data-testid="email-verify-error"
+        >
           {result.message}
         </div>
       )}

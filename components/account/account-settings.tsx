@@ -10,6 +10,8 @@ import { Card } from "@/components/ui/card";
 import { InputField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 /** Every session of the user ended on the server: clear this browser's cookie too, then sign in again. */
 async function backToSignIn(email: string) {
@@ -37,7 +39,7 @@ function ChangePassword({ email }: { email: string }) {
 
   return (
     <Card title="Change password" description="Changing your password signs you out everywhere, this browser included: sign in again with the new one.">
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
         <InputField
           label="Current password"
           id="current-password"
@@ -68,9 +70,9 @@ function ChangePassword({ email }: { email: string }) {
         />
         <FormError message={localError ?? (change.error ? errorMessage(change.error) : null)} />
         <div>
-          <button type="submit" className="btn btn-primary" data-testid="change-password" disabled={change.isPending || change.isSuccess}>
+          <Button type="submit" data-testid="change-password" disabled={change.isPending || change.isSuccess}>
             {change.isPending || change.isSuccess ? "Changing…" : "Change password"}
-          </button>
+          </Button>
         </div>
       </form>
     </Card>
@@ -86,9 +88,9 @@ function SignOutEverywhere({ email }: { email: string }) {
       description="Ends every session of your account at once, in every browser and device (this one too). Use it if you signed in on a shared computer or think someone else has your session. API keys are not affected: revoke them in each workspace."
     >
       <FormError message={end.error ? errorMessage(end.error) : null} />
-      <button type="button" className="btn btn-danger" data-testid="sign-out-everywhere" disabled={end.isPending || end.isSuccess} onClick={() => end.mutate()}>
+      <Button variant="destructive" data-testid="sign-out-everywhere" disabled={end.isPending || end.isSuccess} onClick={() => end.mutate()}>
         {end.isPending || end.isSuccess ? "Signing out…" : "Sign out everywhere"}
-      </button>
+      </Button>
     </Card>
   );
 }
@@ -108,19 +110,13 @@ function DeletedWorkspaces() {
   if (!deleted.data || deleted.data.length === 0) return null;
   return (
     <Card title="Deleted workspaces" description="Workspaces you own that were deleted. Restore one before its recovery window ends; after that it is purged.">
-      <ul className="plain-list" data-testid="deleted-workspaces">
+      <ul className="m-0 list-none p-0" data-testid="deleted-workspaces">
         {deleted.data.map((w) => (
           <li key={w.id}>
             <strong>{w.name}</strong> ({w.slug}), restorable until {w.recoverableUntil.toISOString().slice(0, 10)}{" "}
-            <button
-              type="button"
-              className="btn"
-              data-testid={`restore-${w.slug}`}
-              disabled={restore.isPending}
-              onClick={() => restore.mutate({ workspaceId: w.id })}
-            >
+            <Button data-testid={`restore-${w.slug}`} disabled={restore.isPending} onClick={() => restore.mutate({ workspaceId: w.id })}>
               Restore
-            </button>
+            </Button>
           </li>
         ))}
       </ul>
@@ -150,9 +146,9 @@ function ExportAccount() {
       description="A JSON file of your profile, sign-in methods and history, memberships, and what you created in your workspaces (runs, agent versions, secret names, API keys, audit entries)."
     >
       <FormError message={exportData.error ? errorMessage(exportData.error) : null} />
-      <button type="button" className="btn" data-testid="export-account" disabled={exportData.isPending} onClick={() => exportData.mutate()}>
+      <Button data-testid="export-account" disabled={exportData.isPending} onClick={() => exportData.mutate()}>
         {exportData.isPending ? "Preparing…" : "Download my data"}
-      </button>
+      </Button>
     </Card>
   );
 }
@@ -172,12 +168,13 @@ function DeleteAccount({ email }: { email: string }) {
       title="Delete your account"
       description="Deletes your account, your sign-in methods, sessions and API keys. What you created in a workspace stays there without your name. Workspaces where you are the only member are deleted too. If you are the last owner of a workspace with other members, make someone else an owner first. This cannot be undone."
     >
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor="delete-account-confirm">
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="delete-account-confirm">
             Type <code>{email}</code> to confirm
           </label>
           <input
+            className={inputClasses}
             id="delete-account-confirm"
             data-testid="delete-account-confirm"
             autoComplete="off"
@@ -188,9 +185,9 @@ function DeleteAccount({ email }: { email: string }) {
         </div>
         <FormError message={remove.error ? errorMessage(remove.error) : null} />
         <div>
-          <button type="submit" className="btn btn-danger" data-testid="delete-account" disabled={!confirmed || remove.isPending || remove.isSuccess}>
+          <Button variant="destructive" type="submit" data-testid="delete-account" disabled={!confirmed || remove.isPending || remove.isSuccess}>
             {remove.isPending || remove.isSuccess ? "Deleting…" : "Delete my account"}
-          </button>
+          </Button>
         </div>
       </form>
     </Card>
@@ -204,7 +201,7 @@ export function AccountSettings() {
   if (!account.data) return <Loading />;
   const { email, hasPassword } = account.data;
   return (
-    <div className="stack" data-testid="account-settings">
+    <div className="grid gap-3" data-testid="account-settings">
       {hasPassword ? (
         <ChangePassword email={email} />
       ) : (

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { formatTimestamp } from "@/components/ui/format";
+import { buttonVariants } from "@/components/ui/button";
 
 const LABELS: Record<string, string> = {
   "auth.sign_in": "Signed in",
@@ -23,14 +24,17 @@ export interface AuthEventView {
 export function AuthEventList({ events, nextCursor }: { events: AuthEventView[]; nextCursor: string | null }) {
   if (events.length === 0)
     return (
-      <p className="muted" data-testid="auth-events-empty">
+      <p className="text-muted-foreground" data-testid="auth-events-empty">
         No sign-in activity recorded yet.
       </p>
     );
   return (
     <>
-      <div className="table-wrap">
-        <table className="table table-compact" data-testid="auth-events">
+      <div className="overflow-x-auto rounded-md border">
+        <table
+          className="w-full text-sm [&_td]:px-3 [&_td]:py-2 [&_td]:align-top [&_th]:h-9 [&_th]:px-3 [&_th]:text-left [&_th]:font-medium [&_th]:text-muted-foreground [&_thead_tr]:border-b [&_tbody_tr]:border-b [&_tbody_tr:last-child]:border-0"
+          data-testid="auth-events"
+        >
           <thead>
             <tr>
               <th>When</th>
@@ -42,17 +46,19 @@ export function AuthEventList({ events, nextCursor }: { events: AuthEventView[];
           <tbody>
             {events.map((e) => (
               <tr key={e.id} data-testid="auth-event-row" data-action={e.action}>
-                <td className="nowrap" title={e.createdAt.toISOString()}>
+                <td className="whitespace-nowrap" title={e.createdAt.toISOString()}>
                   {formatTimestamp(e.createdAt)}
                 </td>
                 <td>
                   {LABELS[e.action] ?? e.action}
-                  {typeof e.metadata.method === "string" && e.metadata.method !== "password" ? <span className="muted"> ({e.metadata.method})</span> : null}
-                  {typeof e.metadata.provider === "string" ? <span className="muted"> ({e.metadata.provider})</span> : null}
+                  {typeof e.metadata.method === "string" && e.metadata.method !== "password" ? (
+                    <span className="text-muted-foreground"> ({e.metadata.method})</span>
+                  ) : null}
+                  {typeof e.metadata.provider === "string" ? <span className="text-muted-foreground"> ({e.metadata.provider})</span> : null}
                 </td>
-                <td className="nowrap">{e.clientIp ?? <span className="muted">unknown</span>}</td>
+                <td className="whitespace-nowrap">{e.clientIp ?? <span className="text-muted-foreground">unknown</span>}</td>
                 <td className="metadata" title={e.userAgent ?? undefined}>
-                  {e.userAgent ?? <span className="muted">unknown</span>}
+                  {e.userAgent ?? <span className="text-muted-foreground">unknown</span>}
                 </td>
               </tr>
             ))}
@@ -60,8 +66,8 @@ export function AuthEventList({ events, nextCursor }: { events: AuthEventView[];
         </table>
       </div>
       {nextCursor ? (
-        <div className="load-more">
-          <Link className="btn btn-secondary" href={`/account/activity?cursor=${encodeURIComponent(nextCursor)}`}>
+        <div className="flex justify-center">
+          <Link className={buttonVariants({ variant: "outline" })} href={`/account/activity?cursor=${encodeURIComponent(nextCursor)}`}>
             Older
           </Link>
         </div>

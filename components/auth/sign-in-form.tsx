@@ -9,6 +9,7 @@ import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
 import { signInWithPassword } from "./password-sign-in";
 import { describeAuthError } from "@/lib/auth-messages";
+import { Button } from "@/components/ui/button";
 
 export interface OAuthProvider {
   id: string;
@@ -48,7 +49,7 @@ export function SignInForm({
 
   return (
     <>
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <form className="grid gap-4" onSubmit={onSubmit} noValidate>
         <InputField
           label="Email"
           id="signin-email"
@@ -77,19 +78,19 @@ export function SignInForm({
 
       {providers.length > 0 ? (
         <div className="oauth">
-          <div className="divider">
+          <div className="border-t">
             <span>or</span>
           </div>
           {providers.map((p) => (
-            <button
+            <Button
+              variant="outline"
+              className="w-full"
               key={p.id}
-              type="button"
-              className="btn btn-secondary btn-block"
               data-testid={`signin-oauth-${p.id}`}
               onClick={() => void signIn(p.id, { redirectTo: callbackUrl })}
             >
               Continue with {p.name}
-            </button>
+            </Button>
           ))}
         </div>
       ) : null}

@@ -60,7 +60,7 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
 
   if (checkEmail) {
     return (
-      <div className="notice" data-testid="signup-check-email" role="status">
+      <div className="rounded-lg border bg-muted/40 px-4 py-3 text-sm" data-testid="signup-check-email" role="status">
         <p>
           <strong>Check your email.</strong> We sent a message to {email.trim()}. If the address is new here, it holds a link to confirm it (open it while
           signed in); if it already has an account, the message says so.
@@ -75,11 +75,11 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
   return (
     <>
       {notice ? (
-        <p className="notice" data-testid="signup-policy">
+        <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm" data-testid="signup-policy">
           {notice}
         </p>
       ) : null}
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <form className="grid gap-4" onSubmit={onSubmit} noValidate>
         <InputField label="Name" id="signup-name" autoComplete="name" required maxLength={100} autoFocus value={name} onValueChange={setName} />
         <InputField label="Email" id="signup-email" type="email" autoComplete="email" required value={email} onValueChange={setEmail} />
         <InputField
@@ -87,11 +87,11 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
           id="signup-password"
           hint={
             problem ? (
-              <span className="hint-warning" data-testid="password-hint">
+              <span className="text-warning" data-testid="password-hint">
                 {problem}
               </span>
             ) : password ? (
-              <span className="hint-ok" data-testid="password-hint">
+              <span className="text-success" data-testid="password-hint">
                 Strong enough
               </span>
             ) : (

@@ -26,14 +26,24 @@ export function BudgetAlert() {
   );
   if (s.exceeded) {
     return (
-      <div className="notice notice-danger budget-alert" data-testid="budget-alert" data-level="exceeded" role="status">
+      <div
+        className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-destructive/40 bg-destructive/10 budget-alert"
+        data-testid="budget-alert"
+        data-level="exceeded"
+        role="status"
+      >
         <strong>Monthly budget reached.</strong> {formatUsd(s.spentUsd)} of {formatUsd(s.monthlyLimitUsd)} spent this month: model calls that cost money are
         refused until the month ends or the limit is raised. {link}
       </div>
     );
   }
   return (
-    <div className="notice notice-warning budget-alert" data-testid="budget-alert" data-level="warning" role="status">
+    <div
+      className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-warning/40 bg-warning/10 budget-alert"
+      data-testid="budget-alert"
+      data-level="warning"
+      role="status"
+    >
       <strong>{percent}% of this month&apos;s budget used.</strong> {formatUsd(s.spentUsd)} of {formatUsd(s.monthlyLimitUsd)} spent;{" "}
       {formatUsd(s.remainingUsd ?? 0)} left. {link}
     </div>

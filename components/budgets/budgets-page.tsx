@@ -12,6 +12,8 @@ import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatDate, formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 type Budget = inferRouterOutputs<AppRouter>["budgets"]["get"];
 
@@ -32,7 +34,7 @@ function MonthToDate() {
           <p className="budget-figure">
             <strong data-testid="budget-spent">{formatUsd(s.spentUsd)}</strong> spent this month
           </p>
-          <p className="muted">No monthly limit: calls are never refused for the workspace&apos;s spend.</p>
+          <p className="text-muted-foreground">No monthly limit: calls are never refused for the workspace&apos;s spend.</p>
         </div>
       ) : (
         <MonthProgress
@@ -56,7 +58,7 @@ function MonthProgress(props: { spent: number; limit: number; fraction: number; 
     <div className="budget-month">
       <p className="budget-figure">
         <strong data-testid="budget-spent">{formatUsd(props.spent)}</strong> of {formatUsd(props.limit)} ({Math.floor(props.fraction * 100)}%)
-        <span className="muted"> · {formatUsd(props.remaining)} left</span>
+        <span className="text-muted-foreground"> · {formatUsd(props.remaining)} left</span>
       </p>
       <div
         className={`progress progress-${state}`}
@@ -71,7 +73,7 @@ function MonthProgress(props: { spent: number; limit: number; fraction: number; 
         <div className="progress-bar" style={{ width: `${percent}%` }} />
         <div className="progress-marker" style={{ left: `${props.threshold * 100}%` }} title={`Alert at ${Math.round(props.threshold * 100)}%`} />
       </div>
-      <p className="muted small">
+      <p className="text-muted-foreground text-sm">
         {props.exceeded
           ? "The limit is reached: calls that cost money are refused until the month ends or the limit is raised."
           : `A warning shows across the workspace from ${Math.round(props.threshold * 100)}% on.`}
@@ -137,10 +139,13 @@ function LimitsForm({ budget }: { budget: Budget }) {
           : "Only owners and admins can change the limits."
       }
     >
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor="budget-monthly">Monthly limit (USD)</label>
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="budget-monthly">
+            Monthly limit (USD)
+          </label>
           <input
+            className={inputClasses}
             id="budget-monthly"
             data-testid="budget-monthly"
             type="number"
@@ -155,11 +160,14 @@ function LimitsForm({ budget }: { budget: Budget }) {
               setSaved(false);
             }}
           />
-          <div className="field-hint">For the workspace, per calendar month (UTC). Empty: no limit.</div>
+          <div className="text-xs text-muted-foreground">For the workspace, per calendar month (UTC). Empty: no limit.</div>
         </div>
-        <div className="field">
-          <label htmlFor="budget-per-run">Limit per run (USD)</label>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="budget-per-run">
+            Limit per run (USD)
+          </label>
           <input
+            className={inputClasses}
             id="budget-per-run"
             data-testid="budget-per-run"
             type="number"
@@ -174,11 +182,14 @@ function LimitsForm({ budget }: { budget: Budget }) {
               setSaved(false);
             }}
           />
-          <div className="field-hint">The default for every run; a run may set its own. Empty: no limit.</div>
+          <div className="text-xs text-muted-foreground">The default for every run; a run may set its own. Empty: no limit.</div>
         </div>
-        <div className="field">
-          <label htmlFor="budget-threshold">Alert at (% of the monthly limit)</label>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="budget-threshold">
+            Alert at (% of the monthly limit)
+          </label>
           <input
+            className={inputClasses}
             id="budget-threshold"
             data-testid="budget-threshold"
             type="number"
@@ -193,22 +204,22 @@ function LimitsForm({ budget }: { budget: Budget }) {
               setSaved(false);
             }}
           />
-          <div className="field-hint">Between 50 and 100.</div>
+          <div className="text-xs text-muted-foreground">Between 50 and 100.</div>
         </div>
         <FormError message={localError ?? (update.error ? errorMessage(update.error) : null)} />
         {editable ? (
-          <div className="button-row">
-            <button type="submit" className="btn btn-primary" data-testid="budget-save" disabled={update.isPending}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Button type="submit" data-testid="budget-save" disabled={update.isPending}>
               {update.isPending ? "Saving…" : "Save limits"}
-            </button>
+            </Button>
             {saved ? (
-              <span className="success-text" data-testid="budget-saved">
+              <span className="font-medium text-success" data-testid="budget-saved">
                 Saved
               </span>
             ) : null}
           </div>
         ) : null}
-        {budget.updatedAt ? <p className="muted small">Last changed {formatDateTime(budget.updatedAt)}.</p> : null}
+        {budget.updatedAt ? <p className="text-muted-foreground text-sm">Last changed {formatDateTime(budget.updatedAt)}.</p> : null}
       </form>
     </Card>
   );
@@ -225,8 +236,8 @@ function Limits() {
 export function BudgetsPage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
-      <div className="page-header">
+    <div className="grid gap-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
         <h1>Budgets</h1>
       </div>
       {can("budgets:read") ? (

@@ -11,6 +11,7 @@ import { RoleBadge, StatusBadge } from "@/components/ui/badge";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { formatDateTime } from "@/components/ui/format";
+import { Button, buttonVariants } from "@/components/ui/button";
 
 const STATUS_EXPLAINED: Record<string, string> = {
   accepted: "This invitation has already been used. Each link works once.",
@@ -38,8 +39,8 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
     return (
       <>
         <FormError message={errorMessage(preview.error, "This invitation link is not valid")} />
-        <p className="muted">Check that you copied the whole link, or ask for a new invitation.</p>
-        <Link href="/" className="btn btn-secondary btn-block">
+        <p className="text-muted-foreground">Check that you copied the whole link, or ask for a new invitation.</p>
+        <Link href="/" className={buttonVariants({ variant: "outline" })}>
           Go home
         </Link>
       </>
@@ -53,7 +54,7 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
       <p className="invite-lead">
         <strong>{inv.invitedBy}</strong> invited you to join <strong>{inv.workspaceName}</strong> as <RoleBadge role={inv.role} />.
       </p>
-      <dl className="details">
+      <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm [&_dt]:text-muted-foreground">
         <dt>Workspace</dt>
         <dd data-testid="invite-workspace">{inv.workspaceName}</dd>
         <dt>Invited email</dt>
@@ -68,44 +69,42 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
         <dd>{formatDateTime(inv.expiresAt)}</dd>
       </dl>
 
-      {inv.status !== "pending" ? <p className="notice notice-warning">{STATUS_EXPLAINED[inv.status]}</p> : null}
+      {inv.status !== "pending" ? (
+        <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-warning/40 bg-warning/10">{STATUS_EXPLAINED[inv.status]}</p>
+      ) : null}
 
       {signedInAs === null ? (
-        <div className="stack">
-          <p className="muted">
+        <div className="grid gap-3">
+          <p className="text-muted-foreground">
             Sign in or create an account as <strong>{inv.email}</strong> to accept.
           </p>
-          <div className="button-row">
-            <Link className="btn btn-primary" href={authHref("/sign-in", { callbackUrl: here, email: inv.email })}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Link className={buttonVariants()} href={authHref("/sign-in", { callbackUrl: here, email: inv.email })}>
               Sign in
             </Link>
-            <Link className="btn btn-secondary" href={authHref("/sign-up", { callbackUrl: here, email: inv.email })}>
+            <Link className={buttonVariants({ variant: "outline" })} href={authHref("/sign-up", { callbackUrl: here, email: inv.email })}>
               Sign up
             </Link>
           </div>
         </div>
       ) : (
-        <div className="stack">
-          <p className="muted">
+        <div className="grid gap-3">
+          <p className="text-muted-foreground">
             Signed in as <strong>{signedInAs}</strong>.
           </p>
           {wrongUser && !accept.error ? (
-            <p className="notice notice-warning">This invitation is for {inv.email}. Sign in with that address to accept it.</p>
+            <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-warning/40 bg-warning/10">
+              This invitation is for {inv.email}. Sign in with that address to accept it.
+            </p>
           ) : null}
           <FormError message={accept.error ? errorMessage(accept.error) : null} />
-          <div className="button-row">
-            <button
-              type="button"
-              className="btn btn-primary"
-              data-testid="invite-accept"
-              disabled={accept.isPending || accept.isSuccess}
-              onClick={() => accept.mutate({ token })}
-            >
+          <div className="flex flex-wrap items-center gap-2">
+            <Button data-testid="invite-accept" disabled={accept.isPending || accept.isSuccess} onClick={() => accept.mutate({ token })}>
               {accept.isPending || accept.isSuccess ? "Joining…" : `Accept and join ${inv.workspaceName}`}
-            </button>
+            </Button>
             {wrongUser ? (
               <SignOutButton
-                className="btn btn-secondary"
+                className={buttonVariants({ variant: "outline" })}
                 label={`Sign in as ${inv.email}`}
                 redirectTo={authHref("/sign-in", { callbackUrl: here, email: inv.email })}
               />

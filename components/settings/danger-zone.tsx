@@ -7,6 +7,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 export function DangerZone() {
   const trpc = useTRPC();
@@ -31,12 +33,13 @@ export function DangerZone() {
       title="Danger zone"
       description="Deleting the workspace hides it from every member at once, stops its API keys and cancels its runs. Its owners can restore it from their account page during the recovery window; after that it is purged with everything in it. The deletion is audited, and the audit log is kept for the retention period."
     >
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor="delete-confirm">
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="delete-confirm">
             Type <code>{workspace.slug}</code> to confirm
           </label>
           <input
+            className={inputClasses}
             id="delete-confirm"
             data-testid="delete-confirm"
             autoComplete="off"
@@ -48,9 +51,9 @@ export function DangerZone() {
         </div>
         <FormError message={remove.error ? errorMessage(remove.error) : null} />
         <div>
-          <button type="submit" className="btn btn-danger" data-testid="delete-workspace" disabled={!confirmed || remove.isPending || remove.isSuccess}>
+          <Button variant="destructive" type="submit" data-testid="delete-workspace" disabled={!confirmed || remove.isPending || remove.isSuccess}>
             {remove.isPending || remove.isSuccess ? "Deleting…" : "Delete workspace"}
-          </button>
+          </Button>
         </div>
       </form>
     </Card>

@@ -9,6 +9,8 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { textareaClasses } from "@/components/ui/textarea";
 
 const toText = (list: string[]) => list.join("\n");
 const toList = (text: string) =>
@@ -61,10 +63,13 @@ function EgressForm({ lists }: { lists: EgressLists }) {
   }
 
   return (
-    <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-      <div className="field">
-        <label htmlFor="egress-allow">Allowed hosts</label>
+    <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
+      <div className="grid min-w-36 gap-1.5">
+        <label className="text-sm font-medium" htmlFor="egress-allow">
+          Allowed hosts
+        </label>
         <textarea
+          className={textareaClasses}
           id="egress-allow"
           data-testid="egress-allow"
           rows={3}
@@ -76,11 +81,14 @@ function EgressForm({ lists }: { lists: EgressLists }) {
             setSaved(false);
           }}
         />
-        <p className="field-hint">Empty: any public host. Otherwise only these.</p>
+        <p className="text-xs text-muted-foreground">Empty: any public host. Otherwise only these.</p>
       </div>
-      <div className="field">
-        <label htmlFor="egress-deny">Denied hosts</label>
+      <div className="grid min-w-36 gap-1.5">
+        <label className="text-sm font-medium" htmlFor="egress-deny">
+          Denied hosts
+        </label>
         <textarea
+          className={textareaClasses}
           id="egress-deny"
           data-testid="egress-deny"
           rows={3}
@@ -95,12 +103,12 @@ function EgressForm({ lists }: { lists: EgressLists }) {
       </div>
       <FormError message={update.error ? errorMessage(update.error) : null} />
       {editable ? (
-        <div className="button-row">
-          <button type="submit" className="btn btn-primary" data-testid="egress-save" disabled={!changed || update.isPending}>
+        <div className="flex flex-wrap items-center gap-2">
+          <Button type="submit" data-testid="egress-save" disabled={!changed || update.isPending}>
             {update.isPending ? "Saving…" : "Save lists"}
-          </button>
+          </Button>
           {saved && !changed ? (
-            <span className="success-text" data-testid="egress-saved">
+            <span className="font-medium text-success" data-testid="egress-saved">
               Saved
             </span>
           ) : null}

@@ -8,6 +8,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 export function GeneralSettings() {
   const trpc = useTRPC();
@@ -52,10 +54,13 @@ export function GeneralSettings() {
       title="General"
       description={editable ? "Renaming the URL changes every link to this workspace; API keys keep working." : "Only owners and admins can change these."}
     >
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor="settings-name">Name</label>
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="settings-name">
+            Name
+          </label>
           <input
+            className={inputClasses}
             id="settings-name"
             data-testid="settings-name"
             maxLength={80}
@@ -67,11 +72,14 @@ export function GeneralSettings() {
             }}
           />
         </div>
-        <div className="field">
-          <label htmlFor="settings-slug">URL</label>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor="settings-slug">
+            URL
+          </label>
           <div className="input-prefix">
             <span>/w/</span>
             <input
+              className={inputClasses}
               id="settings-slug"
               data-testid="settings-slug"
               maxLength={48}
@@ -88,12 +96,12 @@ export function GeneralSettings() {
         </div>
         <FormError message={update.error ? errorMessage(update.error) : null} />
         {editable ? (
-          <div className="button-row">
-            <button type="submit" className="btn btn-primary" data-testid="settings-save" disabled={!changed || update.isPending}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Button type="submit" data-testid="settings-save" disabled={!changed || update.isPending}>
               {update.isPending ? "Saving…" : "Save changes"}
-            </button>
+            </Button>
             {saved && !changed ? (
-              <span className="success-text" data-testid="settings-saved">
+              <span className="font-medium text-success" data-testid="settings-saved">
                 Saved
               </span>
             ) : null}

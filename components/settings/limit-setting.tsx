@@ -7,6 +7,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 type LimitField = "apiRateLimitPerMinute" | "runStepLimit";
 
@@ -59,10 +61,13 @@ export function LimitSetting(props: {
 
   return (
     <Card title={props.title} description={props.description}>
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor={id}>{props.label}</label>
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor={id}>
+            {props.label}
+          </label>
           <input
+            className={inputClasses}
             id={id}
             data-testid={id}
             inputMode="numeric"
@@ -77,12 +82,12 @@ export function LimitSetting(props: {
         </div>
         <FormError message={invalid ?? (update.error ? errorMessage(update.error) : null)} />
         {editable ? (
-          <div className="button-row">
-            <button type="submit" className="btn btn-primary" data-testid={`${id}-save`} disabled={!changed || update.isPending}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Button type="submit" data-testid={`${id}-save`} disabled={!changed || update.isPending}>
               {update.isPending ? "Saving…" : "Save limit"}
-            </button>
+            </Button>
             {saved && !changed ? (
-              <span className="success-text" data-testid={`${id}-saved`}>
+              <span className="font-medium text-success" data-testid={`${id}-saved`}>
                 Saved
               </span>
             ) : null}

@@ -7,6 +7,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 type Field = "runEventsDays" | "stepPayloadsDays" | "usageDays" | "auditDays";
 
@@ -72,11 +74,14 @@ export function RetentionSettings() {
       description="How long this workspace keeps each kind of data, in days. Older data is removed by a periodic purge. Empty: the server's default; 0: keep forever."
     >
       {settings.error ? <FormError message={errorMessage(settings.error)} /> : null}
-      <form className="form form-narrow" onSubmit={onSubmit} noValidate data-testid="retention-form">
+      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate data-testid="retention-form">
         {FIELDS.map(({ key, label, help }) => (
-          <div className="field" key={key}>
-            <label htmlFor={`retention-${key}`}>{label}</label>
+          <div className="grid min-w-36 gap-1.5" key={key}>
+            <label className="text-sm font-medium" htmlFor={`retention-${key}`}>
+              {label}
+            </label>
             <input
+              className={inputClasses}
               id={`retention-${key}`}
               data-testid={`retention-${key}`}
               inputMode="numeric"
@@ -88,17 +93,17 @@ export function RetentionSettings() {
                 setSaved(false);
               }}
             />
-            <p className="muted">{help}</p>
+            <p className="text-muted-foreground">{help}</p>
           </div>
         ))}
         <FormError message={invalid ?? (update.error ? errorMessage(update.error) : null)} />
         {editable ? (
-          <div className="button-row">
-            <button type="submit" className="btn btn-primary" data-testid="retention-save" disabled={update.isPending || !settings.data}>
+          <div className="flex flex-wrap items-center gap-2">
+            <Button type="submit" data-testid="retention-save" disabled={update.isPending || !settings.data}>
               {update.isPending ? "Saving…" : "Save retention"}
-            </button>
+            </Button>
             {saved ? (
-              <span className="success-text" data-testid="retention-saved">
+              <span className="font-medium text-success" data-testid="retention-saved">
                 Saved
               </span>
             ) : null}

@@ -11,8 +11,8 @@ import { RunLimits } from "./run-limits";
 export function SettingsPage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
-      <div className="page-header">
+    <div className="grid gap-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
         <h1>Settings</h1>
       </div>
       <GeneralSettings />

@@ -3,6 +3,7 @@
 import type { BaseTopologySpec } from "@/lib/schemas/topology";
 import { BRIEF_MAX_CHARS } from "@/lib/schemas/node-briefs";
 import { INPUT_NODE_ID, OUTPUT_NODE_ID, topologyGraph } from "@/lib/topology-graph";
+import { textareaClasses } from "@/components/ui/textarea";
 
 type Brief = { task?: string; expectedOutput?: string };
 
@@ -17,9 +18,12 @@ function draftNodes(spec: unknown): { id: string; label: string }[] {
 
 function BriefText(p: { id: string; label: string; testId: string; nodeId: string; value?: string; disabled?: boolean; onChange: (value: string) => void }) {
   return (
-    <div className="field">
-      <label htmlFor={p.id}>{p.label}</label>
+    <div className="grid min-w-36 gap-1.5">
+      <label className="text-sm font-medium" htmlFor={p.id}>
+        {p.label}
+      </label>
       <textarea
+        className={textareaClasses}
         id={p.id}
         data-testid={p.testId}
         data-node={p.nodeId}
@@ -61,7 +65,7 @@ export function BriefFields({
         return (
           <details key={n.id} open={Boolean(brief.task || brief.expectedOutput)}>
             <summary>
-              {n.label} <span className="muted">({n.id})</span>
+              {n.label} <span className="text-muted-foreground">({n.id})</span>
             </summary>
             <BriefText
               id={`${id}-task`}

@@ -22,17 +22,17 @@ export function RunEstimateSummary({
 }) {
   return (
     <div className="run-estimate" data-testid={testId} data-calls={estimate.modelCalls} data-cost={estimate.costUsd}>
-      <p className="small">
+      <p className="text-sm">
         Worst case of one run (a task of {count(estimate.taskTokens)} tokens): <strong>{count(estimate.modelCalls)} model calls</strong> (
         {count(estimate.steps)} steps, up to {count(estimate.peakParallel)} at once), at most {count(estimate.inputTokens)} input and{" "}
         {count(estimate.outputTokens)} output tokens, at most <strong>{formatUsd(estimate.costUsd)}</strong> on the models the policies route to (fallbacks and
         retries on top).
       </p>
       {estimate.unrouted.length > 0 ? (
-        <p className="small muted">No model for {estimate.unrouted.map((a) => `\`${a}\``).join(", ")}: counted at no cost.</p>
+        <p className="text-sm text-muted-foreground">No model for {estimate.unrouted.map((a) => `\`${a}\``).join(", ")}: counted at no cost.</p>
       ) : null}
       {problems.length > 0 ? (
-        <ul className="small" data-testid="run-estimate-problems">
+        <ul className="text-sm" data-testid="run-estimate-problems">
           {problems.map((p) => (
             <li key={`${p.path}:${p.message}`}>
               <code>{p.path}</code> {p.message}
@@ -53,9 +53,9 @@ export function TeamEstimateCard({ team }: { team: string }) {
       {estimate.data ? (
         <RunEstimateSummary estimate={estimate.data.estimate} problems={estimate.data.problems} testId="team-estimate-summary" />
       ) : estimate.error ? (
-        <p className="small">{errorMessage(estimate.error)}</p>
+        <p className="text-sm">{errorMessage(estimate.error)}</p>
       ) : (
-        <p className="small muted">Estimating…</p>
+        <p className="text-sm text-muted-foreground">Estimating…</p>
       )}
     </Card>
   );

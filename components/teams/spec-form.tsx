@@ -19,6 +19,9 @@ import {
   type Draft,
 } from "./spec-draft";
 import { BriefFields } from "./brief-fields";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
+import { SELECT_CLASS } from "@/components/ui/native-select";
 
 export interface SlotOption {
   slug: string;
@@ -52,9 +55,12 @@ function SlotSelect({ ctx, path, label, optional }: { ctx: Ctx; path: Path; labe
   const known = new Set([...ctx.agents.map((a) => a.slug), ...(ctx.teams ?? []).map((t) => `team:${t.slug}`)]);
   const id = `${ctx.idPrefix}-${full.join("-")}`;
   return (
-    <div className="field slot-field">
-      <label htmlFor={id}>{label}</label>
+    <div className="grid min-w-36 gap-1.5 slot-field">
+      <label className="text-sm font-medium" htmlFor={id}>
+        {label}
+      </label>
       <select
+        className={SELECT_CLASS}
         id={id}
         data-testid="team-agent-select"
         data-path={full.join(".")}
@@ -107,9 +113,9 @@ function SlotList({
         <div className="slot-row" key={i}>
           <SlotSelect ctx={ctx} path={[...path, i]} label={itemLabel(i)} />
           {!ctx.disabled && items.length > min ? (
-            <button
-              type="button"
-              className="btn btn-ghost btn-sm"
+            <Button
+              variant="ghost"
+              size="sm"
               aria-label={`Remove ${itemLabel(i)}`}
               onClick={() =>
                 ctx.set(
@@ -119,14 +125,14 @@ function SlotList({
               }
             >
               Remove
-            </button>
+            </Button>
           ) : null}
         </div>
       ))}
       {!ctx.disabled && items.length < max ? (
-        <button type="button" className="btn btn-secondary btn-sm" data-testid="team-slot-add" onClick={() => ctx.set(path, [...items, ctx.filler])}>
+        <Button variant="outline" size="sm" data-testid="team-slot-add" onClick={() => ctx.set(path, [...items, ctx.filler])}>
           + Add
-        </button>
+        </Button>
       ) : null}
     </fieldset>
   );
@@ -165,9 +171,12 @@ function NumberField({
   const [typing, setTyping] = useState<string | null>(null);
   const id = `${ctx.idPrefix}-${[...ctx.base, ...path].join("-")}`;
   return (
-    <div className="field field-number">
-      <label htmlFor={id}>{label}</label>
+    <div className="grid min-w-36 gap-1.5 field-number">
+      <label className="text-sm font-medium" htmlFor={id}>
+        {label}
+      </label>
       <input
+        className={inputClasses}
         id={id}
         data-testid={testId}
         type="number"
@@ -204,10 +213,13 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
         const deps = arr(n?.dependsOn).filter((d): d is string => typeof d === "string");
         return (
           <div className="dag-node" key={i} data-testid="team-dag-node">
-            <div className="form-row">
-              <div className="field">
-                <label htmlFor={`${ctx.idPrefix}-dag-${i}-id`}>Node id</label>
+            <div className="flex flex-wrap items-end gap-4">
+              <div className="grid min-w-36 gap-1.5">
+                <label className="text-sm font-medium" htmlFor={`${ctx.idPrefix}-dag-${i}-id`}>
+                  Node id
+                </label>
                 <input
+                  className={inputClasses}
                   id={`${ctx.idPrefix}-dag-${i}-id`}
                   data-testid="team-dag-id"
                   value={ids[i]}
@@ -229,9 +241,9 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
               </div>
               <SlotSelect ctx={ctx} path={["nodes", i, "agent"]} label="Agent" />
               {!ctx.disabled && nodes.length > 1 ? (
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-sm"
+                <Button
+                  variant="ghost"
+                  size="sm"
                   onClick={() =>
                     ctx.set(
                       ["nodes"],
@@ -240,16 +252,17 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
                   }
                 >
                   Remove
-                </button>
+                </Button>
               ) : null}
             </div>
             <div className="dag-deps">
-              <span className="muted small">Depends on:</span>
-              {ids.filter((other, j) => j !== i && other).length === 0 ? <span className="muted small">—</span> : null}
+              <span className="text-muted-foreground text-sm">Depends on:</span>
+              {ids.filter((other, j) => j !== i && other).length === 0 ? <span className="text-muted-foreground text-sm">—</span> : null}
               {ids.map((other, j) =>
                 j === i || !other ? null : (
-                  <label key={j} className="checkbox">
+                  <label key={j} className="inline-flex items-center gap-2 text-sm">
                     <input
+                      className="size-4 accent-primary"
                       type="checkbox"
                       data-testid="team-dag-dep"
                       checked={deps.includes(other)}
@@ -265,14 +278,14 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
         );
       })}
       {!ctx.disabled && nodes.length < 64 ? (
-        <button
-          type="button"
-          className="btn btn-secondary btn-sm"
+        <Button
+          variant="outline"
+          size="sm"
           data-testid="team-dag-add"
           onClick={() => ctx.set(["nodes"], [...nodes, { id: nextId(), agent: ctx.filler, dependsOn: [] }])}
         >
           + Add node
-        </button>
+        </Button>
       ) : null}
     </fieldset>
   );
@@ -293,7 +306,7 @@ function GridCells({ ctx }: { ctx: Ctx }) {
   };
   return (
     <>
-      <div className="form-row">
+      <div className="flex flex-wrap items-end gap-4">
         <NumberField ctx={ctx} path={["rows"]} label="Rows" min={1} max={8} fallback={2} testId="team-rows" onValue={(r) => resize(r, columns)} />
         <NumberField ctx={ctx} path={["columns"]} label="Columns" min={1} max={8} fallback={2} testId="team-columns" onValue={(c) => resize(rows, c)} />
       </div>
@@ -314,9 +327,12 @@ function OnUnmetField({ ctx, gate, fallback }: { ctx: Ctx; gate: string; fallbac
   const id = `${ctx.idPrefix}-${[...ctx.base, "onUnmet"].join("-")}`;
   const value = getAt(ctx, ["onUnmet"]);
   return (
-    <div className="field">
-      <label htmlFor={id}>When {gate}</label>
+    <div className="grid min-w-36 gap-1.5">
+      <label className="text-sm font-medium" htmlFor={id}>
+        When {gate}
+      </label>
       <select
+        className={SELECT_CLASS}
         id={id}
         data-testid="team-on-unmet"
         value={value === "fail" || value === "succeed_flagged" ? value : fallback}
@@ -336,10 +352,13 @@ function ContextBudgetField({ ctx }: { ctx: Ctx }) {
   const current = getAt(ctx, ["contextBudget"]) as { strategy?: unknown; keep?: unknown } | undefined;
   const strategy = CONTEXT_STRATEGIES.find((s) => s === current?.strategy) ?? DEFAULT_CONTEXT_STRATEGY;
   return (
-    <div className="form-row">
-      <div className="field">
-        <label htmlFor={id}>When other agents' outputs do not fit a prompt</label>
+    <div className="flex flex-wrap items-end gap-4">
+      <div className="grid min-w-36 gap-1.5">
+        <label className="text-sm font-medium" htmlFor={id}>
+          When other agents' outputs do not fit a prompt
+        </label>
         <select
+          className={SELECT_CLASS}
           id={id}
           data-testid="team-context-budget"
           value={strategy}
@@ -386,9 +405,12 @@ function MeshConvergenceField({ ctx }: { ctx: Ctx }) {
   return (
     <fieldset className="slot-list" data-testid="team-convergence">
       <legend>Converged when</legend>
-      <div className="field">
-        <label htmlFor={id}>Decided by</label>
+      <div className="grid min-w-36 gap-1.5">
+        <label className="text-sm font-medium" htmlFor={id}>
+          Decided by
+        </label>
         <select
+          className={SELECT_CLASS}
           id={id}
           data-testid="team-convergence-by"
           value={by}
@@ -407,7 +429,7 @@ function MeshConvergenceField({ ctx }: { ctx: Ctx }) {
       {by === "judge" ? (
         <SlotSelect ctx={ctx} path={["convergence", "judge"]} label="Judge" />
       ) : (
-        <div className="form-row">
+        <div className="flex flex-wrap items-end gap-4">
           <NumberField
             ctx={ctx}
             path={["convergence", "threshold"]}
@@ -418,9 +440,12 @@ function MeshConvergenceField({ ctx }: { ctx: Ctx }) {
             fallback={DEFAULT_CONVERGENCE_THRESHOLD}
             testId="team-convergence-threshold"
           />
-          <div className="field">
-            <label htmlFor={`${id}-policy`}>Embedding model</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor={`${id}-policy`}>
+              Embedding model
+            </label>
             <select
+              className={SELECT_CLASS}
               id={`${id}-policy`}
               data-testid="team-convergence-policy"
               value={preset}
@@ -455,9 +480,12 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
       return (
         <>
           <SlotList ctx={ctx} path={["agents"]} label="Agents, in order" itemLabel={(i) => `Step ${i + 1}`} min={1} max={32} />
-          <div className="field">
-            <label htmlFor={`${ctx.idPrefix}-context`}>Each agent sees</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor={`${ctx.idPrefix}-context`}>
+              Each agent sees
+            </label>
             <select
+              className={SELECT_CLASS}
               id={`${ctx.idPrefix}-context`}
               data-testid="team-context"
               value={String(getAt(ctx, ["context"]) ?? "last")}
@@ -482,7 +510,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
         <>
           <SlotSelect ctx={ctx} path={["manager"]} label="Manager" />
           <SlotList ctx={ctx} path={["workers"]} label="Workers" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={32} />
-          <div className="form-row">
+          <div className="flex flex-wrap items-end gap-4">
             <NumberField ctx={ctx} path={["depth"]} label="Depth" min={1} max={3} fallback={1} testId="team-depth" />
             <NumberField ctx={ctx} path={["maxSubtasks"]} label="Max subtasks" min={1} max={20} fallback={8} />
           </div>
@@ -540,9 +568,9 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
               <SlotList ctx={ctx} path={["trees", t, "workers"]} label="Workers" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={16} />
               <NumberField ctx={ctx} path={["trees", t, "depth"]} label="Depth" min={1} max={3} fallback={1} />
               {!ctx.disabled && trees.length > 2 ? (
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-sm"
+                <Button
+                  variant="ghost"
+                  size="sm"
                   onClick={() =>
                     ctx.set(
                       ["trees"],
@@ -551,18 +579,14 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
                   }
                 >
                   Remove tree
-                </button>
+                </Button>
               ) : null}
             </fieldset>
           ))}
           {!ctx.disabled && trees.length < 8 ? (
-            <button
-              type="button"
-              className="btn btn-secondary btn-sm"
-              onClick={() => ctx.set(["trees"], [...trees, { manager: ctx.filler, workers: [ctx.filler], depth: 1 }])}
-            >
+            <Button variant="outline" size="sm" onClick={() => ctx.set(["trees"], [...trees, { manager: ctx.filler, workers: [ctx.filler], depth: 1 }])}>
               + Add tree
-            </button>
+            </Button>
           ) : null}
           <SlotSelect ctx={ctx} path={["aggregator"]} label="Aggregator" />
         </>
@@ -584,9 +608,9 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
             <div key={l} className="moa-layer">
               <SlotList ctx={ctx} path={["layers", l]} label={`Layer ${l + 1}`} itemLabel={(i) => `Proposer ${i + 1}`} min={1} max={16} />
               {!ctx.disabled && layers.length > 1 ? (
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-sm"
+                <Button
+                  variant="ghost"
+                  size="sm"
                   onClick={() =>
                     ctx.set(
                       ["layers"],
@@ -595,14 +619,14 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
                   }
                 >
                   Remove layer
-                </button>
+                </Button>
               ) : null}
             </div>
           ))}
           {!ctx.disabled && layers.length < 6 ? (
-            <button type="button" className="btn btn-secondary btn-sm" onClick={() => ctx.set(["layers"], [...layers, [ctx.filler]])}>
+            <Button variant="outline" size="sm" onClick={() => ctx.set(["layers"], [...layers, [ctx.filler]])}>
               + Add layer
-            </button>
+            </Button>
           ) : null}
           <SlotSelect ctx={ctx} path={["aggregator"]} label="Aggregator" />
         </>
@@ -623,8 +647,9 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
           <SlotSelect ctx={ctx} path={["supervisor"]} label="Supervisor (picks the next worker each turn)" />
           <SlotList ctx={ctx} path={["workers"]} label="Workers (distinct)" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={16} />
           <NumberField ctx={ctx} path={["maxTurns"]} label="Max turns" min={1} max={20} fallback={8} testId="team-max-turns" />
-          <label className="checkbox">
+          <label className="inline-flex items-center gap-2 text-sm">
             <input
+              className="size-4 accent-primary"
               type="checkbox"
               data-testid="team-parallel"
               checked={getAt(ctx, ["parallel"]) === true}
@@ -636,7 +661,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
         </>
       );
     default:
-      return <p className="muted">Choose a topology, or edit the JSON below.</p>;
+      return <p className="text-muted-foreground">Choose a topology, or edit the JSON below.</p>;
   }
 }
 
@@ -687,10 +712,13 @@ export function SpecForm({
   };
   return (
     <div className="spec-form">
-      <div className="form-row">
-        <div className="field">
-          <label htmlFor={`${idPrefix}-topology`}>Topology</label>
+      <div className="flex flex-wrap items-end gap-4">
+        <div className="grid min-w-36 gap-1.5">
+          <label className="text-sm font-medium" htmlFor={`${idPrefix}-topology`}>
+            Topology
+          </label>
           <select
+            className={SELECT_CLASS}
             id={`${idPrefix}-topology`}
             data-testid="team-topology"
             value={topology}
@@ -706,9 +734,12 @@ export function SpecForm({
           </select>
         </div>
         {hybrid ? (
-          <div className="field">
-            <label htmlFor={`${idPrefix}-arrangement`}>Arrangement</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor={`${idPrefix}-arrangement`}>
+              Arrangement
+            </label>
             <select
+              className={SELECT_CLASS}
               id={`${idPrefix}-arrangement`}
               data-testid="team-arrangement"
               value={inner}
@@ -726,13 +757,13 @@ export function SpecForm({
         ) : null}
       </div>
       {topology ? (
-        <p className="field-hint">
+        <p className="text-xs text-muted-foreground">
           {TOPOLOGY_HINTS[topology]}
           {hybrid && inner ? ` Arrangement: ${TOPOLOGY_HINTS[inner]}` : ""}
         </p>
       ) : null}
       {agents.length === 0 ? (
-        <p className="notice" data-testid="team-no-agents">
+        <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm" data-testid="team-no-agents">
           Create an agent first: a team arranges agents.
         </p>
       ) : null}

@@ -68,7 +68,7 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
       backLabel="← All teams"
     >
       {(t) => (
-        <div className="page" data-testid="team-page" data-slug={t.slug}>
+        <div className="grid gap-6" data-testid="team-page" data-slug={t.slug}>
           <ResourceHeader
             crumbs={[{ label: "Teams", href: `/w/${slug}/teams` }]}
             title={t.name}

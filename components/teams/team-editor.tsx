@@ -18,6 +18,9 @@ import { SpecForm } from "./spec-form";
 import { TeamCanvas } from "./team-canvas";
 import { TeamSpecView } from "./team-spec-view";
 import { TeamGraph } from "./team-graph";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
+import { textareaClasses } from "@/components/ui/textarea";
 
 export interface Problem {
   path: string;
@@ -29,10 +32,10 @@ export function ProblemList({ problems, pending }: { problems: Problem[]; pendin
   return (
     <div className="team-problems" data-testid="team-problems" data-count={problems.length} aria-live="polite">
       {problems.length === 0 ? (
-        <p className="hint-ok small">{pending ? "Checking…" : "No problems: the spec is valid."}</p>
+        <p className="text-success text-sm">{pending ? "Checking…" : "No problems: the spec is valid."}</p>
       ) : (
         <>
-          <p className="small">
+          <p className="text-sm">
             <strong>
               {problems.length} problem{problems.length === 1 ? "" : "s"}
             </strong>{" "}
@@ -256,13 +259,16 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
           <p className="text-sm text-muted-foreground">Choose a topology to see its graph.</p>
         )}
       </div>
-      <form className="form team-form" onSubmit={onSubmit} noValidate>
-        <fieldset disabled={!editable} className="plain-fieldset">
-          <div className="form-row">
+      <form className="grid gap-4 team-form" onSubmit={onSubmit} noValidate>
+        <fieldset disabled={!editable} className="m-0 min-w-0 border-0 p-0">
+          <div className="flex flex-wrap items-end gap-4">
             {team ? null : (
-              <div className="field">
-                <label htmlFor="team-slug">Slug</label>
+              <div className="grid min-w-36 gap-1.5">
+                <label className="text-sm font-medium" htmlFor="team-slug">
+                  Slug
+                </label>
                 <input
+                  className={inputClasses}
                   id="team-slug"
                   data-testid="team-slug"
                   value={slug}
@@ -272,14 +278,19 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
                 />
               </div>
             )}
-            <div className="field grow">
-              <label htmlFor="team-name">Name</label>
-              <input id="team-name" data-testid="team-name" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+            <div className="grid min-w-36 gap-1.5 flex-1">
+              <label className="text-sm font-medium" htmlFor="team-name">
+                Name
+              </label>
+              <input className={inputClasses} id="team-name" data-testid="team-name" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
             </div>
           </div>
-          <div className="field">
-            <label htmlFor="team-description">Description</label>
+          <div className="grid min-w-36 gap-1.5">
+            <label className="text-sm font-medium" htmlFor="team-description">
+              Description
+            </label>
             <textarea
+              className={textareaClasses}
               id="team-description"
               data-testid="team-description"
               rows={2}
@@ -299,12 +310,14 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
             />
           ) : null}
           <div className="team-json">
-            <div className="field">
-              <label htmlFor="team-json">Spec as JSON</label>
+            <div className="grid min-w-36 gap-1.5">
+              <label className="text-sm font-medium" htmlFor="team-json">
+                Spec as JSON
+              </label>
               <textarea
                 id="team-json"
                 data-testid="team-json"
-                className="code-input"
+                className="font-mono text-xs"
                 rows={14}
                 spellCheck={false}
                 value={text}
@@ -315,11 +328,11 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
               />
             </div>
             {editable ? (
-              <div className="button-row">
-                <button type="button" className="btn btn-secondary btn-sm" data-testid="team-json-apply" onClick={applyJson} disabled={!textDirty}>
+              <div className="flex flex-wrap items-center gap-2">
+                <Button variant="outline" size="sm" data-testid="team-json-apply" onClick={applyJson} disabled={!textDirty}>
                   Apply JSON to the form
-                </button>
-                {textDirty ? <span className="muted small">The JSON differs from the form; saving saves the JSON.</span> : null}
+                </Button>
+                {textDirty ? <span className="text-muted-foreground text-sm">The JSON differs from the form; saving saves the JSON.</span> : null}
               </div>
             ) : null}
           </div>
@@ -330,22 +343,22 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
         ) : null}
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
         {team && errorCode(update.error) === "CONFLICT" && team.currentVersion !== baseVersion ? (
-          <div className="button-row" data-testid="team-conflict">
-            <button type="button" className="btn btn-secondary btn-sm" data-testid="team-load-latest" onClick={loadLatest}>
+          <div className="flex flex-wrap items-center gap-2" data-testid="team-conflict">
+            <Button variant="outline" size="sm" data-testid="team-load-latest" onClick={loadLatest}>
               Load version {team.currentVersion} (discards this edit)
-            </button>
+            </Button>
           </div>
         ) : null}
         {notice ? (
-          <p className="hint-ok small" data-testid="team-saved">
+          <p className="text-success text-sm" data-testid="team-saved">
             {notice}
           </p>
         ) : null}
         {editable ? (
           <div>
-            <button type="submit" className="btn btn-primary" data-testid="team-submit" disabled={mutation.isPending || candidate === undefined}>
+            <Button type="submit" data-testid="team-submit" disabled={mutation.isPending || candidate === undefined}>
               {mutation.isPending ? "Saving…" : team ? "Save new version" : "Create team"}
-            </button>
+            </Button>
           </div>
         ) : null}
       </form>

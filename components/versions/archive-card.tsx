@@ -3,6 +3,7 @@
 import { Card } from "@/components/ui/card";
 import { useConfirm } from "@/components/ui/confirm";
 import { FormError } from "@/components/ui/form-error";
+import { Button } from "@/components/ui/button";
 
 /** The danger-zone card of a versioned resource (agent, team): archive after a confirmation. */
 export function ArchiveCard({
@@ -26,9 +27,8 @@ export function ArchiveCard({
   return (
     <Card title="Archive" tone="danger" description={description}>
       <FormError message={error} />
-      <button
-        type="button"
-        className="btn btn-danger"
+      <Button
+        variant="destructive"
         data-testid={testId}
         disabled={pending}
         onClick={async () => {
@@ -36,7 +36,7 @@ export function ArchiveCard({
         }}
       >
         Archive {noun}
-      </button>
+      </Button>
     </Card>
   );
 }

@@ -3,6 +3,7 @@
 import { formatDateTime } from "@/components/ui/format";
 import { Badge } from "@/components/ui/badge";
 import type { DiffLine } from "@/lib/line-diff";
+import { Button } from "@/components/ui/button";
 
 export interface VersionRow {
   version: number;
@@ -37,8 +38,8 @@ export function VersionHistory({
   const numbers = versions.map((v) => v.version);
   return (
     <div className="version-history">
-      <div className="table-wrap">
-        <table className="table table-compact table-versions">
+      <div className="overflow-x-auto rounded-md border">
+        <table className="w-full text-sm [&_td]:px-3 [&_td]:py-2 [&_td]:align-top [&_th]:h-9 [&_th]:px-3 [&_th]:text-left [&_th]:font-medium [&_th]:text-muted-foreground [&_thead_tr]:border-b [&_tbody_tr]:border-b [&_tbody_tr:last-child]:border-0 table-versions">
           <thead>
             <tr>
               <th>Version</th>
@@ -46,24 +47,24 @@ export function VersionHistory({
               <th>Saved</th>
               <th>Summary</th>
               <th className="actions-col">
-                <span className="visually-hidden">Compare</span>
+                <span className="sr-only">Compare</span>
               </th>
             </tr>
           </thead>
           <tbody>
             {versions.map((v) => (
               <tr key={v.version} data-testid={rowTestId} data-version={v.version}>
-                <td className="nowrap">
+                <td className="whitespace-nowrap">
                   v{v.version} {v.version === current ? <Badge tone="accent">current</Badge> : null}
                 </td>
                 <td>{v.name}</td>
-                <td className="nowrap">{formatDateTime(v.createdAt)}</td>
-                <td className="muted small">{v.summary ?? ""}</td>
+                <td className="whitespace-nowrap">{formatDateTime(v.createdAt)}</td>
+                <td className="text-muted-foreground text-sm">{v.summary ?? ""}</td>
                 <td className="actions-col">
                   {v.version > 1 ? (
-                    <button type="button" className="btn btn-ghost btn-sm" onClick={() => onCompare(v.version - 1, v.version)}>
+                    <Button variant="ghost" size="sm" onClick={() => onCompare(v.version - 1, v.version)}>
                       Changes
-                    </button>
+                    </Button>
                   ) : null}
                 </td>
               </tr>
@@ -72,8 +73,8 @@ export function VersionHistory({
         </table>
       </div>
       {numbers.length > 1 ? (
-        <div className="form-inline version-compare">
-          <span className="muted small">Compare</span>
+        <div className="flex flex-wrap items-end gap-2 version-compare">
+          <span className="text-muted-foreground text-sm">Compare</span>
           <select
             aria-label="From version"
             data-testid="version-from"
@@ -87,7 +88,7 @@ export function VersionHistory({
               </option>
             ))}
           </select>
-          <span className="muted small">with</span>
+          <span className="text-muted-foreground text-sm">with</span>
           <select
             aria-label="To version"
             data-testid="version-to"
@@ -129,7 +130,7 @@ export function DiffView({
 }) {
   return (
     <div className="diff-view" data-testid={testId} data-from={from} data-to={to}>
-      <p className="muted small">
+      <p className="text-muted-foreground text-sm">
         From v{from} to v{to}: {changes.length === 0 ? "no differences." : `${changes.length} field${changes.length === 1 ? "" : "s"} changed.`}
       </p>
       {changes.map((c) => (

@@ -8,6 +8,8 @@ import { errorMessage } from "@/lib/trpc/errors";
 import { Field } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { slugify } from "./slugify";
+import { Button } from "@/components/ui/button";
+import { inputClasses } from "@/components/ui/input";
 
 export function NewWorkspaceForm() {
   const trpc = useTRPC();
@@ -31,9 +33,10 @@ export function NewWorkspaceForm() {
   }
 
   return (
-    <form className="form" onSubmit={onSubmit} noValidate>
+    <form className="grid gap-4" onSubmit={onSubmit} noValidate>
       <Field label="Workspace name" htmlFor="ws-name" hint="Your company, team or project.">
         <input
+          className={inputClasses}
           id="ws-name"
           data-testid="ws-name"
           required
@@ -59,6 +62,7 @@ export function NewWorkspaceForm() {
         <div className="input-prefix">
           <span>/w/</span>
           <input
+            className={inputClasses}
             id="ws-slug"
             data-testid="ws-slug"
             required
@@ -75,9 +79,9 @@ export function NewWorkspaceForm() {
         </div>
       </Field>
       <FormError message={create.error ? errorMessage(create.error) : null} />
-      <button type="submit" className="btn btn-primary btn-block" data-testid="ws-submit" disabled={create.isPending || create.isSuccess}>
+      <Button className="w-full" type="submit" data-testid="ws-submit" disabled={create.isPending || create.isSuccess}>
         {create.isPending || create.isSuccess ? "Creating…" : "Create workspace"}
-      </button>
+      </Button>
     </form>
   );
 }

@@ -11,7 +11,7 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { RoleBadge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
+import { Button, buttonVariants } from "@/components/ui/button";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
@@ -124,7 +124,7 @@ function SidebarBody({
         )}
         <div className={cn("flex flex-wrap items-center gap-1", collapsed && "flex-col")}>
           {collapsed ? null : (
-            <Link href="/account/activity" className="btn btn-ghost btn-sm" data-testid="account-activity">
+            <Link href="/account/activity" className={buttonVariants({ variant: "ghost", size: "sm" })} data-testid="account-activity">
               Sign-in activity
             </Link>
           )}
@@ -170,10 +170,10 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
     body = (
       <div className="empty-state" data-testid="workspace-not-found">
         <h1>Workspace not found</h1>
-        <p className="muted">
+        <p className="text-muted-foreground">
           There is no workspace <code>{slug}</code>, or you are not a member of it.
         </p>
-        <Link href="/" className="btn btn-primary">
+        <Link href="/" className={buttonVariants()}>
           Go to your workspaces
         </Link>
       </div>
@@ -182,9 +182,9 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
     body = (
       <div className="empty-state">
         <FormError message={errorMessage(current.error)} />
-        <button type="button" className="btn btn-secondary" onClick={() => void current.refetch()}>
+        <Button variant="outline" onClick={() => void current.refetch()}>
           Try again
-        </button>
+        </Button>
       </div>
     );
   } else {
