@@ -68,6 +68,8 @@ export interface DataTableProps<T extends RowData> extends DataTablePaging {
   caption: string;
   testId?: string;
   rowTestId?: string;
+  /** `data-*` attributes of a row's element (the table row or the phone card), e.g. `{ "data-name": row.name }` for e2e locators */
+  rowAttributes?: (row: T) => Record<`data-${string}`, string | undefined>;
   initialSorting?: SortingState;
   /** the columns hidden at first (by column id) */
   initialHidden?: string[];
@@ -132,6 +134,7 @@ export function DataTable<T extends RowData>({
   caption,
   testId,
   rowTestId,
+  rowAttributes,
   initialSorting = EMPTY,
   initialHidden = EMPTY,
   layout = "auto",
@@ -214,7 +217,7 @@ export function DataTable<T extends RowData>({
                       </tr>
                     ))
                   : rows.map((row) => (
-                      <tr key={row.id} data-testid={rowTestId} className="border-b transition-colors hover:bg-muted/50">
+                      <tr key={row.id} data-testid={rowTestId} {...rowAttributes?.(row.original)} className="border-b transition-colors hover:bg-muted/50">
                         {row.getVisibleCells().map((cell) => (
                           <td key={cell.id} className="p-3 align-middle">
                             <FlexRender cell={cell} />
@@ -237,7 +240,13 @@ export function DataTable<T extends RowData>({
                   </li>
                 ))
               : rows.map((row) => (
-                  <li key={row.id} className="rounded-lg border bg-card p-4 text-card-foreground" data-slot="data-table-card">
+                  <li
+                    key={row.id}
+                    data-testid={rowTestId}
+                    {...rowAttributes?.(row.original)}
+                    className="rounded-lg border bg-card p-4 text-card-foreground"
+                    data-slot="data-table-card"
+                  >
                     {mobileCard ? (
                       mobileCard(row.original)
                     ) : (
