@@ -25,6 +25,7 @@ test("sign up, create a workspace, use an API key, invite a viewer who sees no a
 
   // 2. create an API key (all scopes) and use it like curl would
   await page.getByTestId("nav-api-keys").click();
+  await page.getByTestId("apikey-open").click();
   await page.getByTestId("apikey-name").fill("CI script");
   await page.getByTestId("apikey-select-all").click();
   await page.getByTestId("apikey-submit").click();
@@ -40,15 +41,19 @@ test("sign up, create a workspace, use an API key, invite a viewer who sees no a
   const unauth = await request.get(`${baseURL}/api/v1/me`, { headers: { authorization: "Bearer cadre_not-a-real-key-000000000000000000" } });
   expect(unauth.status()).toBe(401);
   expect((await unauth.json()).error.code).toBe("UNAUTHORIZED");
+  await page.getByTestId("apikey-done").click();
+  await expect(page.getByTestId("apikey-dialog")).toBeHidden();
   await expect(page.getByTestId("apikey-row")).toHaveCount(1);
 
   // 3. invite a viewer; the link is shown to the inviter
   await page.getByTestId("nav-members").click();
+  await page.getByTestId("invite-open").click();
   await page.getByTestId("invite-email").fill(viewer.email);
   await page.getByTestId("invite-role").selectOption("viewer");
   await page.getByTestId("invite-submit").click();
   const inviteUrl = await page.getByTestId("invite-url").inputValue();
   expect(inviteUrl).toContain("/invite/");
+  await page.getByTestId("invite-done").click();
 
   // 4. the invitee signs up from the link, accepts, and as a viewer sees no admin actions
   const context = await browser.newContext();
@@ -64,6 +69,7 @@ test("sign up, create a workspace, use an API key, invite a viewer who sees no a
   await expect(guest.getByTestId("nav-audit")).toHaveCount(0);
   await guest.getByTestId("nav-members").click();
   await expect(guest.getByTestId("member-row")).toHaveCount(2);
+  await expect(guest.getByTestId("invite-open")).toHaveCount(0);
   await expect(guest.getByTestId("invite-form")).toHaveCount(0);
   await expect(guest.getByTestId("member-role-select")).toHaveCount(0);
   await expect(guest.getByTestId("member-remove")).toHaveCount(0);

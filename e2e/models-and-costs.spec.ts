@@ -24,13 +24,16 @@ test("vault key, OpenAI-compatible provider, model catalog, routing, a real call
 
   // vault: the value is write-only
   await page.getByTestId("nav-vault").click();
+  await page.getByTestId("secret-open").click();
   await page.getByTestId("secret-name").fill("STUB_KEY");
   await page.getByTestId("secret-value").fill(secretValue);
   await page.getByTestId("secret-submit").click();
   const row = page.locator('[data-testid="secret-row"][data-name="STUB_KEY"]');
   await expect(row).toBeVisible();
   await expect(row.getByTestId("secret-last4")).toContainText("9876");
-  await expect(page.getByTestId("secret-value")).toHaveValue("");
+  // the dialog closed once saved: its form, value included, is gone
+  await expect(page.getByTestId("secret-dialog")).toBeHidden();
+  await expect(page.getByTestId("secret-value")).toHaveCount(0);
   expect(await page.content()).not.toContain(secretValue);
 
   // provider pointing at the local OpenAI-compatible stub, keyed by the secret

@@ -68,14 +68,18 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
 
   // api keys: scopes, expiry, revoke
   await page.getByTestId("nav-api-keys").click();
+  // the create form is in a dialog opened from the page header
+  await page.getByTestId("apikey-open").click();
   await page.getByTestId("apikey-submit").click();
-  await expect(page.getByTestId("form-error")).toContainText("name");
+  await expect(page.getByTestId("apikey-form")).toContainText("Enter a name");
   await page.getByTestId("apikey-name").fill("reader");
   await page.getByTestId("apikey-scope-members:read").check();
   await page.getByTestId("apikey-expiry").fill("2099-12-31");
   await page.getByTestId("apikey-submit").click();
   await expect(page.getByTestId("apikey-created")).toHaveText(/^cadre_/);
   await expect(page.getByTestId("apikey-curl")).toContainText("/api/v1/me");
+  await page.getByTestId("apikey-done").click();
+  await expect(page.getByTestId("apikey-dialog")).toBeHidden();
   await expect(page.getByTestId("apikey-row")).toHaveCount(1);
   await page.getByTestId("apikey-revoke").click();
   await page.getByTestId("confirm-ok").click();
@@ -86,16 +90,21 @@ test("workspace administration: slugs, keys, invitations, owners, roles, audit, 
 
   // members: invite admin b and member c, leave as last owner fails
   await page.getByTestId("nav-members").click();
+  // the invite form is in a dialog opened from the page header; after each invitation it shows the link
+  await page.getByTestId("invite-open").click();
   await page.getByTestId("invite-email").fill(b);
   await page.getByTestId("invite-role").selectOption("admin");
   await page.getByTestId("invite-submit").click();
   const urlB = await page.getByTestId("invite-url").inputValue();
   await expect(page.getByTestId("invite-result")).toContainText(`only for ${b}`);
+  await page.getByTestId("invite-another").click();
   await page.getByTestId("invite-email").fill(c);
   await page.getByTestId("invite-role").selectOption("member");
   await page.getByTestId("invite-submit").click();
   await expect(page.getByTestId("invite-url")).not.toHaveValue(urlB);
   const urlC = await page.getByTestId("invite-url").inputValue();
+  await page.getByTestId("invite-done").click();
+  await expect(page.getByTestId("invite-dialog")).toBeHidden();
   await expect(page.getByTestId("invitation-row")).toHaveCount(2);
   await page.getByTestId("leave-workspace").click();
   await page.getByTestId("confirm-ok").click();

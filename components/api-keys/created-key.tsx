@@ -1,5 +1,6 @@
 "use client";
 
+import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 
 /** The full key, shown once right after creation, with a ready-to-run curl line. */
@@ -7,26 +8,28 @@ export function CreatedKey({ name, apiKey, onDone }: { name: string; apiKey: str
   const origin = typeof window === "undefined" ? "" : window.location.origin;
   const curl = `curl -H "Authorization: Bearer ${apiKey}" ${origin}/api/v1/me`;
   return (
-    <div className="secret-box" data-testid="apikey-created-box">
-      <p className="secret-title">
+    <div className="grid gap-3" data-testid="apikey-created-box">
+      <div role="status" className="rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm">
         API key <strong>{name}</strong> created. Copy it now: <strong>you will not see it again.</strong>
-      </p>
-      <div className="copy-row">
-        <code className="secret-value" data-testid="apikey-created">
+      </div>
+      <div className="flex items-center gap-2">
+        <code className="min-w-0 flex-1 rounded-md border bg-muted px-3 py-2 font-mono text-xs break-all" data-testid="apikey-created">
           {apiKey}
         </code>
         <CopyButton text={apiKey} testId="apikey-copy" />
       </div>
-      <p className="muted">Try it:</p>
-      <div className="copy-row">
-        <pre className="code-block" data-testid="apikey-curl">
+      <p className="text-sm text-muted-foreground">Try it:</p>
+      <div className="flex items-start gap-2">
+        <pre className="min-w-0 flex-1 overflow-x-auto rounded-md border bg-muted px-3 py-2 font-mono text-xs" data-testid="apikey-curl">
           {curl}
         </pre>
         <CopyButton text={curl} label="Copy command" />
       </div>
-      <button type="button" className="btn btn-ghost btn-sm" onClick={onDone}>
-        I have stored it
-      </button>
+      <div className="flex justify-end">
+        <Button onClick={onDone} data-testid="apikey-done">
+          I have stored it
+        </Button>
+      </div>
     </div>
   );
 }

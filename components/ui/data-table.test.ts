@@ -134,4 +134,21 @@ describe("DataTable", () => {
     expect(screen.getByTestId("agents").querySelectorAll("tbody tr")).toHaveLength(3);
     expect(desktop.container.querySelector('[data-slot="data-table-card"]')).toBeNull();
   });
+
+  it("puts the row test id and rowAttributes on each row, in the table and on the phone cards", () => {
+    const rowAttributes = (a: Agent) => ({ "data-name": a.name });
+    const view = table({ rowAttributes });
+    expect(screen.getAllByTestId("agent-row").map((r) => [r.tagName, r.getAttribute("data-name")])).toEqual([
+      ["TR", "writer"],
+      ["TR", "editor"],
+      ["TR", "researcher"],
+    ]);
+    view.unmount();
+    table({ rowAttributes, layout: "cards" });
+    expect(screen.getAllByTestId("agent-row").map((r) => [r.tagName, r.getAttribute("data-name")])).toEqual([
+      ["LI", "writer"],
+      ["LI", "editor"],
+      ["LI", "researcher"],
+    ]);
+  });
 });

@@ -1,96 +1,116 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import {
+  applyServerErrors,
+  Form,
+  FormControl,
+  FormDescription,
+  FormField,
+  FormItem,
+  FormLabel,
+  FormMessage,
+  FormRootError,
+  useZodForm,
+} from "@/components/ui/form";
+import { Input } from "@/components/ui/input";
+import { createSecretInputSchema } from "@/lib/schemas/secrets";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { InputField } from "@/components/ui/field";
-import { SubmitButton } from "@/components/ui/submit-button";
-import { nameProblem, valueProblem } from "./names";
 
-/** Stores a secret. The value field is a password input, cleared after saving; the value is never shown again. */
-export function SecretForm() {
+/** Stores a secret. The value field is a password input; the value is never shown again. */
+function SecretForm({ onSaved }: { onSaved: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const [value, setValue] = useState("");
-  const [localError, setLocalError] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-
+  const form = useZodForm(createSecretInputSchema, { defaultValues: { name: "", description: "", value: "" } });
   const create = useMutation(
     trpc.secrets.create.mutationOptions({
       onSuccess: async (secret) => {
-        setSaved(secret.name);
-        setName("");
-        setDescription("");
-        setValue("");
+        toast.success(`Secret ${secret.name} saved`);
         await queryClient.invalidateQueries({ queryKey: trpc.secrets.list.pathKey() });
+        onSaved();
       },
-      // whatever happened, the value does not linger in the form's state longer than needed
-      onError: () => setValue(""),
+      onError: (error) => {
+        // whatever happened, the value does not linger in the form's state longer than needed
+        form.setValue("value", "");
+        applyServerErrors(form, error);
+      },
     }),
   );
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setLocalError(null);
-    setSaved(null);
-    const problem = nameProblem(name) ?? valueProblem(value);
-    if (problem) return setLocalError(problem);
-    create.mutate({ name: name.trim(), description: description.trim() || undefined, value });
-  }
-
   return (
-    <Card title="Add a secret" description="e.g. a provider's API key. Reference it by name from a provider connection.">
-      <form className="form" onSubmit={onSubmit} noValidate data-testid="secret-form" autoComplete="off">
-        <div className="form-row">
-          <InputField
-            label="Name"
-            id="secret-name"
-            grow
-            placeholder="OPENAI_API_KEY"
-            maxLength={64}
-            autoComplete="off"
-            spellCheck={false}
-            value={name}
-            onValueChange={setName}
-          />
-          <InputField
-            label="Description (optional)"
-            id="secret-description"
-            grow
-            placeholder="Production key, billed to team X"
-            maxLength={500}
-            value={description}
-            onValueChange={setDescription}
-          />
-        </div>
-        <InputField
-          label="Value"
-          id="secret-value"
-          hint="Write-only: after saving, the value is never shown again (the list shows its last 4 characters at most)."
-          type="password"
-          autoComplete="new-password"
-          spellCheck={false}
-          placeholder="Paste the value"
-          value={value}
-          onValueChange={setValue}
+    <Form {...form}>
+      <form
+        className="grid gap-4"
+        onSubmit={form.handleSubmit((v) => create.mutate({ name: v.name, description: v.description || undefined, value: v.value }))}
+        noValidate
+        autoComplete="off"
+        data-testid="secret-form"
+      >
+        <FormField
+          control={form.control}
+          name="name"
+          render={({ field }) => (
+            <FormItem>
+              <FormLabel>Name</FormLabel>
+              <FormControl>
+                <Input {...field} placeholder="OPENAI_API_KEY" maxLength={64} autoComplete="off" spellCheck={false} data-testid="secret-name" />
+              </FormControl>
+              <FormMessage />
+            </FormItem>
+          )}
         />
-        <FormError message={localError ?? (create.error ? errorMessage(create.error) : null)} />
-        {saved ? (
-          <p className="success-text" data-testid="secret-saved" role="status">
-            Secret <strong>{saved}</strong> saved.
-          </p>
-        ) : null}
-        <div>
-          <SubmitButton testId="secret-submit" pending={create.isPending} pendingLabel="Saving…">
-            Save secret
-          </SubmitButton>
-        </div>
+        <FormField
+          control={form.control}
+          name="description"
+          render={({ field }) => (
+            <FormItem>
+              <FormLabel>Description (optional)</FormLabel>
+              <FormControl>
+                <Input {...field} value={field.value ?? ""} placeholder="Production key, billed to team X" maxLength={500} data-testid="secret-description" />
+              </FormControl>
+              <FormMessage />
+            </FormItem>
+          )}
+        />
+        <FormField
+          control={form.control}
+          name="value"
+          render={({ field }) => (
+            <FormItem>
+              <FormLabel>Value</FormLabel>
+              <FormControl>
+                <Input {...field} type="password" autoComplete="new-password" spellCheck={false} placeholder="Paste the value" data-testid="secret-value" />
+              </FormControl>
+              <FormDescription>Write-only: after saving, the value is never shown again (the list shows its last 4 characters at most).</FormDescription>
+              <FormMessage />
+            </FormItem>
+          )}
+        />
+        <FormRootError />
+        <DialogFooter>
+          <Button type="submit" disabled={create.isPending} data-testid="secret-submit">
+            {create.isPending ? "Saving…" : "Save secret"}
+          </Button>
+        </DialogFooter>
       </form>
-    </Card>
+    </Form>
+  );
+}
+
+/** The "Add a secret" dialog; it closes once the secret is saved (the form, value included, is discarded on close). */
+export function SecretDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogContent data-testid="secret-dialog">
+        <DialogHeader>
+          <DialogTitle>Add a secret</DialogTitle>
+          <DialogDescription>e.g. a provider's API key. Reference it by name from a provider connection.</DialogDescription>
+        </DialogHeader>
+        <SecretForm onSaved={() => onOpenChange(false)} />
+      </DialogContent>
+    </Dialog>
   );
 }

@@ -1,216 +1,141 @@
 "use client";
 
-import { useConfirm } from "@/components/ui/confirm";
-import { useState, type FormEvent } from "react";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
-import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { KeyRoundIcon, PlusIcon } from "lucide-react";
+import { useMemo } from "react";
+import { Button } from "@/components/ui/button";
+import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
 import { formatDate, formatDateTime } from "@/components/ui/format";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
-import { maskedValue, valueProblem } from "./names";
+import type { SecretSummary } from "@/lib/schemas/secrets";
+import { useTRPC } from "@/lib/trpc/react";
+import { maskedValue } from "./names";
+import { SecretActions } from "./secret-actions";
 
-/** The inline "Replace value" form of one row: a password input, never pre-filled. */
-function ReplaceValue({ secretId, name, onDone }: { secretId: string; name: string; onDone: (replaced: boolean) => void }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [value, setValue] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const replace = useMutation(
-    trpc.secrets.update.mutationOptions({
-      onSuccess: () => onDone(true),
-      onError: (e) => {
-        setValue("");
-        setProblem(errorMessage(e));
-      },
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.secrets.list.pathKey() }),
-    }),
-  );
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const p = valueProblem(value);
-    if (p) return setProblem(p);
-    setProblem(null);
-    replace.mutate({ secretId, value });
-  }
+const none = <span className="text-muted-foreground">—</span>;
+
+function Masked({ secret }: { secret: SecretSummary }) {
   return (
-    <form className="replace-value" onSubmit={onSubmit} noValidate autoComplete="off" data-testid="secret-replace-form">
-      <label className="visually-hidden" htmlFor={`replace-${secretId}`}>
-        New value of {name}
-      </label>
-      <input
-        id={`replace-${secretId}`}
-        data-testid="secret-replace-value"
-        type="password"
-        autoComplete="new-password"
-        spellCheck={false}
-        placeholder="New value"
-        // biome-ignore lint/a11y/noAutofocus: the field appears because the user just pressed Replace
-        autoFocus
-        value={value}
-        onChange={(e) => setValue(e.target.value)}
-      />
-      <button type="submit" className="btn btn-primary btn-sm" data-testid="secret-replace-save" disabled={replace.isPending}>
-        {replace.isPending ? "Saving…" : "Save"}
-      </button>
-      <button type="button" className="btn btn-ghost btn-sm" data-testid="secret-replace-cancel" onClick={() => onDone(false)}>
-        Cancel
-      </button>
-      {problem ? (
-        <span className="replace-error" data-testid="form-error" role="alert">
-          {problem}
-        </span>
-      ) : null}
-    </form>
+    <code className="font-mono text-xs" data-testid="secret-last4" title={secret.last4 ? "Last 4 characters" : "Too short to show any characters"}>
+      {maskedValue(secret.last4)}
+    </code>
   );
 }
 
-export function SecretsTable() {
+function UsedBy({ secret }: { secret: SecretSummary }) {
+  return (
+    <div data-testid="secret-used-by">
+      {secret.usedBy.length === 0 ? (
+        none
+      ) : (
+        <ul className="grid gap-0.5">
+          {secret.usedBy.map((u) => (
+            <li key={`${u.type}:${u.id}`}>
+              <span className="text-muted-foreground">{u.type}</span> {u.name}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const col = dataTableColumns<SecretSummary>();
+const columns: DataTableColumn<SecretSummary>[] = [
+  col.accessor("name", { header: "Name", cell: ({ row }) => <code className="font-mono text-sm font-medium">{row.original.name}</code> }),
+  col.accessor("description", { header: "Description", cell: ({ row }) => row.original.description || none }),
+  col.accessor("last4", { header: "Value", enableSorting: false, cell: ({ row }) => <Masked secret={row.original} /> }),
+  col.accessor((s) => s.usedBy.length, { id: "usedBy", header: "Used by", cell: ({ row }) => <UsedBy secret={row.original} /> }),
+  col.accessor("createdAt", {
+    header: "Created",
+    sortFn: "datetime",
+    cell: ({ row }) => <span className="whitespace-nowrap">{formatDate(row.original.createdAt)}</span>,
+  }),
+  col.accessor((s) => s.lastUsedAt?.getTime(), {
+    id: "lastUsed",
+    header: "Last used",
+    sortUndefined: "last",
+    cell: ({ row }) => (
+      <span className="whitespace-nowrap">
+        {row.original.lastUsedAt ? formatDateTime(row.original.lastUsedAt) : <span className="text-muted-foreground">never</span>}
+      </span>
+    ),
+  }),
+];
+const actionsColumn = col.display({
+  id: "actions",
+  header: () => <span className="sr-only">Actions</span>,
+  enableHiding: false,
+  cell: ({ row }) => <SecretActions secret={row.original} />,
+});
+
+function SecretCard({ secret, actions }: { secret: SecretSummary; actions: boolean }) {
+  return (
+    <div className="grid gap-2 text-sm">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <code className="font-mono font-medium">{secret.name}</code>
+        <Masked secret={secret} />
+      </div>
+      {secret.description ? <p className="text-muted-foreground">{secret.description}</p> : null}
+      <UsedBy secret={secret} />
+      <p className="text-xs text-muted-foreground">
+        Created {formatDate(secret.createdAt)} · last used {secret.lastUsedAt ? formatDateTime(secret.lastUsedAt) : "never"}
+      </p>
+      {actions ? <SecretActions secret={secret} /> : null}
+    </div>
+  );
+}
+
+/** The workspace's secrets, newest first, a cursor page at a time. `onAdd` (roles that may create) opens the add dialog. */
+export function SecretsTable({ onAdd }: { onAdd?: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const { can } = useWorkspace();
   const secrets = usePagedList(useInfiniteQuery(trpc.secrets.list.infiniteQueryOptions({}, { getNextPageParam: nextPageParam })));
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [replacing, setReplacing] = useState<string | null>(null);
-  const remove = useMutation(
-    trpc.secrets.delete.mutationOptions({
-      onMutate: () => {
-        setError(null);
-        setNotice(null);
-      },
-      onError: (e) => setError(errorMessage(e)),
-      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.secrets.list.pathKey() }),
-    }),
-  );
-  const canUpdate = can("secrets:update");
-  const confirm = useConfirm();
-  const canDelete = can("secrets:delete");
-  const showActions = canUpdate || canDelete;
+  const showActions = can("secrets:update") || can("secrets:delete");
+  const shown = useMemo(() => (showActions ? [...columns, actionsColumn] : columns), [showActions]);
 
   return (
-    <Card
-      title="Secrets"
-      description={
-        secrets.data
-          ? secrets.hasNextPage
-            ? `The newest ${secrets.data.length} secrets; load more below`
-            : `${secrets.data.length} ${secrets.data.length === 1 ? "secret" : "secrets"} in this workspace`
-          : undefined
-      }
-    >
-      <FormError message={error ?? (secrets.isError ? errorMessage(secrets.error) : null)} />
-      {notice ? (
-        <p className="success-text" data-testid="secret-notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      <QueryTable
-        query={secrets}
-        empty={
-          <p className="muted" data-testid="secret-empty">
-            No secrets yet.
+    <section className="grid gap-3" aria-labelledby="secrets-title">
+      <div className="grid gap-1">
+        <h2 id="secrets-title" className="text-lg font-semibold">
+          Secrets
+        </h2>
+        {secrets.data ? (
+          <p className="text-sm text-muted-foreground">
+            {secrets.hasNextPage
+              ? `The newest ${secrets.data.length} secrets; load more below`
+              : `${secrets.data.length} ${secrets.data.length === 1 ? "secret" : "secrets"} in this workspace`}
           </p>
+        ) : null}
+      </div>
+      <DataTable
+        {...secrets}
+        columns={shown}
+        caption="Secrets"
+        testId="secrets"
+        rowTestId="secret-row"
+        getRowId={(s) => s.id}
+        rowAttributes={(s) => ({ "data-name": s.name, "data-secret-id": s.id })}
+        mobileCard={(s) => <SecretCard secret={s} actions={showActions} />}
+        empty={
+          <EmptyState
+            icon={KeyRoundIcon}
+            testId="secret-empty"
+            title="No secrets yet"
+            text="Store a provider's API key or a tool's credential here, then reference it by name."
+            action={
+              onAdd ? (
+                <Button variant="outline" onClick={onAdd}>
+                  <PlusIcon aria-hidden />
+                  Add secret
+                </Button>
+              ) : null
+            }
+          />
         }
-      >
-        <table className="table table-secrets">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Description</th>
-              <th>Value</th>
-              <th>Used by</th>
-              <th>Created</th>
-              <th>Last used</th>
-              {showActions ? <ActionsHeader /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {secrets.data?.map((s) => {
-              const deleting = remove.isPending && remove.variables?.secretId === s.id;
-              return (
-                <tr key={s.id} data-testid="secret-row" data-name={s.name} data-secret-id={s.id}>
-                  <td>
-                    <code className="secret-name">{s.name}</code>
-                  </td>
-                  <td>{s.description || <span className="muted">—</span>}</td>
-                  <td>
-                    <code className="key-hint" data-testid="secret-last4" title={s.last4 ? "Last 4 characters" : "Too short to show any characters"}>
-                      {maskedValue(s.last4)}
-                    </code>
-                  </td>
-                  <td data-testid="secret-used-by">
-                    {s.usedBy.length === 0 ? (
-                      <span className="muted">—</span>
-                    ) : (
-                      <ul className="used-by">
-                        {s.usedBy.map((u) => (
-                          <li key={`${u.type}:${u.id}`}>
-                            <span className="muted">{u.type}</span> {u.name}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  <td className="nowrap">{formatDate(s.createdAt)}</td>
-                  <td className="nowrap">{s.lastUsedAt ? formatDateTime(s.lastUsedAt) : <span className="muted">never</span>}</td>
-                  {showActions ? (
-                    <td className="actions-col">
-                      {replacing === s.id ? (
-                        <ReplaceValue
-                          secretId={s.id}
-                          name={s.name}
-                          onDone={(replaced) => {
-                            setReplacing(null);
-                            if (replaced) setNotice(`The value of ${s.name} was replaced.`);
-                          }}
-                        />
-                      ) : (
-                        <div className="button-row">
-                          {canUpdate ? (
-                            <button
-                              type="button"
-                              className="btn btn-secondary btn-sm"
-                              data-testid="secret-replace"
-                              onClick={() => {
-                                setNotice(null);
-                                setReplacing(s.id);
-                              }}
-                            >
-                              Replace value
-                            </button>
-                          ) : null}
-                          {canDelete ? (
-                            <RowDangerButton
-                              testId="secret-delete"
-                              disabled={deleting}
-                              onClick={async () => {
-                                const ok = await confirm({
-                                  title: `Delete the secret ${s.name}?`,
-                                  description: "Its value is destroyed and cannot be recovered.",
-                                  confirmLabel: "Delete secret",
-                                  destructive: true,
-                                });
-                                if (ok) remove.mutate({ secretId: s.id });
-                              }}
-                            >
-                              {deleting ? "Deleting…" : "Delete"}
-                            </RowDangerButton>
-                          ) : null}
-                        </div>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </QueryTable>
-      <LoadMore list={secrets} testId="secrets-load-more" />
-    </Card>
+      />
+    </section>
   );
 }

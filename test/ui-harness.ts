@@ -1,0 +1,68 @@
+/**
+ * Renders a dashboard component for a role against a fake tRPC API: `api` answers each procedure by its path
+ * ("secrets.list", "secrets.create", ...) and records the inputs it was called with. No server, no database.
+ */
+import { vi, type Mock } from "vitest";
+import { createElement as h, type ReactElement } from "react";
+import { render } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createTRPCClient, TRPCClientError, type TRPCLink } from "@trpc/client";
+import { observable } from "@trpc/server/observable";
+import type { AppRouter } from "@/server/api/root";
+import { TRPCProvider } from "@/lib/trpc/react";
+import { ConfirmProvider } from "@/components/ui/confirm";
+import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
+import { roleCan, type Role } from "@/lib/permissions";
+
+export type FakeApi = Record<string, Mock<(input: unknown) => unknown>>;
+
+/** `{ "secrets.list": () => page }` -> recorded handlers */
+export function fakeApi(handlers: Record<string, (input: unknown) => unknown>): FakeApi {
+  return Object.fromEntries(Object.entries(handlers).map(([path, fn]) => [path, vi.fn(fn)]));
+}
+
+function fakeLink(api: FakeApi): TRPCLink<AppRouter> {
+  return () =>
+    ({ op }) =>
+      observable((observer) => {
+        Promise.resolve()
+          .then(() => {
+            const handler = api[op.path];
+            if (!handler) throw new Error(`The fake API has no ${op.path}`);
+            return handler(op.input);
+          })
+          .then(
+            (data) => {
+              observer.next({ result: { type: "data", data } });
+              observer.complete();
+            },
+            (error: unknown) => observer.error(error instanceof TRPCClientError ? error : TRPCClientError.from(error as Error)),
+          );
+      });
+}
+
+export const ME = { id: "usr_me", email: "me@example.test", name: "Me" };
+
+export function renderAs(role: Role, api: FakeApi, page: () => ReactElement) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  const trpcClient = createTRPCClient<AppRouter>({ links: [fakeLink(api)] });
+  const workspace: WorkspaceContextValue = {
+    slug: "w",
+    workspace: { name: "Acme" } as WorkspaceContextValue["workspace"],
+    role,
+    user: ME,
+    can: (p) => roleCan(role, p),
+  };
+  return render(
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, {
+        trpcClient,
+        queryClient,
+        keyPrefix: "w",
+        children: h(ConfirmProvider, null, h(WorkspaceContextProvider, { value: workspace }, page())),
+      }),
+    ),
+  );
+}
