@@ -80,6 +80,7 @@ async function healthy(server: Server, timeout = 120_000, path = "/api/health") 
 
 async function createAgent(page: Page, slug: string) {
   await page.getByTestId("nav-agents").click();
+  await page.getByTestId("agent-new").click();
   await page.getByTestId("agent-slug").fill(slug);
   await page.getByTestId("agent-name").fill(slug);
   await page.getByTestId("agent-role").fill("Writes.");
@@ -87,6 +88,8 @@ async function createAgent(page: Page, slug: string) {
   await page.getByTestId("agent-policy-kind").selectOption("pinned");
   await page.getByTestId("agent-policy-model").selectOption({ label: "Local stub · Stub Large" });
   await page.getByTestId("agent-submit").click();
+  // the dialog closes once the agent is saved; the list shows it
+  await expect(page.getByTestId("agent-form")).toBeHidden();
   await expect(page.locator(`[data-testid="agent-row"][data-slug="${slug}"]`)).toBeVisible();
 }
 
@@ -111,6 +114,7 @@ test("SIGTERM through npm start: the step under way finishes, then the database 
     await addStubModel(page);
     await createAgent(page, "writer");
     await page.getByTestId("nav-teams").click();
+    await page.getByTestId("team-new").click();
     await page.getByTestId("team-slug").fill("solo");
     await page.getByTestId("team-name").fill("Solo");
     await page.getByTestId("team-topology").selectOption("sequential");

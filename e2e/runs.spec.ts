@@ -76,6 +76,7 @@ const resetRecorder = (page: Page) =>
   });
 
 async function createAgent(page: Page, slug: string, role: string) {
+  await page.getByTestId("agent-new").click();
   await page.getByTestId("agent-slug").fill(slug);
   await page.getByTestId("agent-name").fill(slug);
   await page.getByTestId("agent-role").fill(role);
@@ -83,6 +84,8 @@ async function createAgent(page: Page, slug: string, role: string) {
   await page.getByTestId("agent-policy-kind").selectOption("pinned");
   await page.getByTestId("agent-policy-model").selectOption({ label: "Local stub · Stub Large" });
   await page.getByTestId("agent-submit").click();
+  // the dialog closes once the agent is saved; the list shows it
+  await expect(page.getByTestId("agent-form")).toBeHidden();
   await expect(page.locator(`[data-testid="agent-row"][data-slug="${slug}"]`)).toBeVisible();
 }
 
@@ -125,6 +128,7 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
 
   // a sequential team of the two
   await page.getByTestId("nav-teams").click();
+  await page.getByTestId("team-new").click();
   await page.getByTestId("team-slug").fill("pipeline");
   await page.getByTestId("team-name").fill("Pipeline");
   await page.getByTestId("team-topology").selectOption("sequential");

@@ -112,7 +112,11 @@ function inputOf(
  * Create an agent, or edit one (saving writes a new version). The model policy is a routing preset, constraints
  * (the same fields as the Routing page), or a pinned catalog model.
  */
-export function AgentForm({ agent }: { agent?: AgentOutput }) {
+/**
+ * `onCreated` (a new agent): called once it is saved, e.g. to close the dialog the form is in; `bare` leaves out the
+ * card's frame and title (the dialog has its own).
+ */
+export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onCreated?: (created: AgentOutput) => void; bare?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can } = useWorkspace();
@@ -149,6 +153,7 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
         setF(fieldsOf());
         setNotice(`Created ${created.name} (${created.slug}).`);
         await refresh();
+        onCreated?.(created);
       },
     }),
   );
@@ -186,13 +191,16 @@ export function AgentForm({ agent }: { agent?: AgentOutput }) {
 
   return (
     <Card
-      title={agent ? "Definition" : "New agent"}
+      className={bare ? "border-0 p-0 shadow-none" : undefined}
+      title={bare ? undefined : agent ? "Definition" : "New agent"}
       description={
         agent
           ? editable
             ? "Saving writes a new version; runs keep the version they started with."
             : undefined
-          : "Instructions, a model policy and generation settings. Every save is a new version."
+          : bare
+            ? undefined
+            : "Instructions, a model policy and generation settings. Every save is a new version."
       }
       testId="agent-form"
     >

@@ -1,91 +1,97 @@
 "use client";
 
-import { PolicyLabel } from "./policy-label";
-import Link from "next/link";
-import { useState } from "react";
+import { BotIcon } from "lucide-react";
+import { useMemo, useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
-import { Badge } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
+import type { AgentOutput } from "@/lib/schemas/agents";
+import { CreateDialog } from "@/components/ui/create-dialog";
+import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
 import { NoAccess } from "@/components/ui/loading";
-import { QueryTable } from "@/components/ui/table";
-import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
+import { PageHeader } from "@/components/ui/page-header";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
+import { ArchivedToggle, NameCell } from "@/components/versions/versioned-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { AgentForm } from "./agent-form";
+import { PolicyLabel } from "./policy-label";
+
+const col = dataTableColumns<AgentOutput>();
+const agentColumns = (slug: string): DataTableColumn<AgentOutput>[] => [
+  col.accessor("name", {
+    header: "Agent",
+    cell: (c) => {
+      const a = c.row.original;
+      return <NameCell href={`/w/${slug}/agents/${a.slug}`} name={a.name} slug={a.slug} archived={a.archivedAt !== null} />;
+    },
+  }),
+  col.accessor("roleDescription", {
+    header: "Role",
+    enableSorting: false,
+    cell: (c) => <span className="line-clamp-2 max-w-sm text-sm">{c.getValue() || <span className="text-muted-foreground">—</span>}</span>,
+  }),
+  col.display({ id: "policy", header: "Model policy", cell: (c) => <PolicyLabel policy={c.row.original.modelPolicy} /> }),
+  col.accessor("currentVersion", { id: "version", header: "Version", cell: (c) => <span className="tabular-nums">v{c.getValue()}</span> }),
+  col.accessor("updatedAt", {
+    id: "updated",
+    header: "Updated",
+    sortFn: "datetime",
+    cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span>,
+  }),
+];
 
 function AgentsTable() {
   const trpc = useTRPC();
   const { slug } = useWorkspace();
   const [archived, setArchived] = useState(false);
   const agents = usePagedList(useInfiniteQuery(trpc.agents.list.infiniteQueryOptions({ includeArchived: archived }, { getNextPageParam: nextPageParam })));
+  const columns = useMemo(() => agentColumns(slug), [slug]);
   return (
-    <Card
-      title="Agents"
-      actions={
-        <label className="checkbox small">
-          <input type="checkbox" data-testid="agents-show-archived" checked={archived} onChange={(e) => setArchived(e.target.checked)} />
-          show archived
-        </label>
-      }
-    >
-      <FormError message={agents.isError ? errorMessage(agents.error) : null} />
-      <QueryTable
-        query={agents}
+    <section className="grid gap-3" aria-label="Agents">
+      <ArchivedToggle checked={archived} onChange={setArchived} testId="agents-show-archived" />
+      <DataTable
+        {...agents}
+        columns={columns}
+        caption="Agents"
+        testId="agents-table"
+        rowTestId="agent-row"
+        rowAttributes={(a) => ({ "data-slug": a.slug, "data-archived": a.archivedAt ? "true" : undefined })}
+        getRowId={(a) => a.id}
         empty={
-          <p className="muted" data-testid="agent-empty">
-            No agents yet.
-          </p>
+          <EmptyState
+            icon={BotIcon}
+            title="No agents yet"
+            text="An agent is instructions and a model policy. Create one to use it alone or in a team."
+            testId="agent-empty"
+          />
         }
-      >
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Agent</th>
-              <th>Role</th>
-              <th>Model policy</th>
-              <th className="num">Version</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {agents.data?.map((a) => (
-              <tr key={a.id} data-testid="agent-row" data-slug={a.slug} className={a.archivedAt ? "row-muted" : undefined}>
-                <td>
-                  <Link href={`/w/${slug}/agents/${a.slug}`} className="cell-title">
-                    {a.name}
-                  </Link>
-                  <div>
-                    <code className="model-id">{a.slug}</code> {a.archivedAt ? <Badge tone="neutral">archived</Badge> : null}
-                  </div>
-                </td>
-                <td className="small">{a.roleDescription || <span className="muted">—</span>}</td>
-                <td className="small">
-                  <PolicyLabel policy={a.modelPolicy} />
-                </td>
-                <td className="num">v{a.currentVersion}</td>
-                <td className="nowrap">{formatDateTime(a.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </QueryTable>
-      <LoadMore list={agents} testId="agents-load-more" />
-    </Card>
+      />
+    </section>
   );
 }
 
 export function AgentsPage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
-      <div className="page-header">
-        <h1>Agents</h1>
-      </div>
+    <div className="grid gap-6">
+      <PageHeader
+        title="Agents"
+        description="Each agent is versioned: runs keep the version they started with."
+        actions={
+          can("agents:create") ? (
+            <CreateDialog
+              label="New agent"
+              title="New agent"
+              description="Instructions, a model policy and generation settings. Every save is a new version."
+              testId="agent-new"
+            >
+              {(close) => <AgentForm bare onCreated={close} />}
+            </CreateDialog>
+          ) : null
+        }
+      />
       {can("agents:read") ? <AgentsTable /> : <NoAccess>Your role cannot see the agents of this workspace.</NoAccess>}
-      {can("agents:create") ? <AgentForm /> : null}
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { RouteTester } from "@/components/routing/route-tester";
-import { CreateDialog } from "./create-dialog";
+import { CreateDialog } from "@/components/ui/create-dialog";
 import { ModelForm } from "./model-form";
 import { ModelsTable } from "./models-table";
 

@@ -4,7 +4,7 @@ import { LockIcon } from "lucide-react";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { useWorkspace } from "@/components/workspace/workspace-context";
-import { CreateDialog } from "./create-dialog";
+import { CreateDialog } from "@/components/ui/create-dialog";
 import { ProviderForm } from "./provider-form";
 import { ProvidersTable } from "./providers-table";
 

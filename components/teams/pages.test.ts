@@ -95,6 +95,10 @@ describe("Agents pages", () => {
   it("a member sees the list and the new-agent form; the agent page has the edit form, history and diff", async () => {
     const ws = await setup();
     await render(ws, "member", () => h(AgentsPage));
+    expect(has("agent-row")).toBe(true);
+    // the create form is in a dialog behind "New agent"
+    expect(has("agent-form")).toBe(false);
+    fireEvent.click(screen.getByTestId("agent-new"));
     for (const id of [
       "agent-row",
       "agent-form",
@@ -125,6 +129,7 @@ describe("Agents pages", () => {
     const ws = await setup();
     await render(ws, "viewer", () => h(AgentsPage));
     expect(has("agent-row")).toBe(true);
+    expect(has("agent-new")).toBe(false);
     expect(has("agent-form")).toBe(false);
     cleanup();
     await render(ws, "viewer", () => h(AgentDetailPage, { agent: "writer" }));
@@ -139,6 +144,8 @@ describe("Teams pages", () => {
   it("a member sees the list and the new-team form; the team page has the graph, the editor, problems, history and diff", async () => {
     const ws = await setup();
     await render(ws, "member", () => h(TeamsPage));
+    expect(has("team-form")).toBe(false);
+    fireEvent.click(screen.getByTestId("team-new"));
     for (const id of ["team-row", "team-form", "team-slug", "team-name", "team-json", "team-problems", "team-submit"]) expect(has(id), id).toBe(true);
     expect(attributes("team-row", "data-slug")).toContain("duo");
 
@@ -198,6 +205,7 @@ describe("Teams pages", () => {
     expect(JSON.parse(screen.getByTestId("team-json-view").textContent ?? "{}")).toMatchObject({ maxIterations: 5 });
     cleanup();
     await render(ws, "viewer", () => h(TeamsPage));
+    expect(has("team-new")).toBe(false);
     expect(has("team-form")).toBe(false);
   });
 });

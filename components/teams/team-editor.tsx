@@ -78,8 +78,9 @@ function parseJson(text: string): Parsed {
  * Create or edit a team: slug (create only), name, description, and the spec both as a form and as JSON. The
  * spec is validated live by the server (teams.validate) and every problem is listed with its path; the graph
  * shows the spec being edited whenever it is structurally valid. Saving an existing team writes a new version.
+ * `bare` leaves out the card's frame and title (in the teams page's "New team" dialog).
  */
-export function TeamEditor({ team }: { team?: TeamOutput }) {
+export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -237,13 +238,16 @@ export function TeamEditor({ team }: { team?: TeamOutput }) {
 
   return (
     <Card
-      title={team ? "Topology" : "New team"}
+      className={bare ? "border-0 p-0 shadow-none" : undefined}
+      title={bare ? undefined : team ? "Topology" : "New team"}
       description={
         team
           ? editable
             ? "Edit the spec as a form or as JSON; saving writes a new version."
             : undefined
-          : "Arrange agents in a topology. The spec is checked as you edit."
+          : bare
+            ? undefined
+            : "Arrange agents in a topology. The spec is checked as you edit."
       }
       testId="team-form"
     >

@@ -1,86 +1,92 @@
 "use client";
 
-import Link from "next/link";
-import { useState } from "react";
+import { UsersIcon } from "lucide-react";
+import { useMemo, useState } from "react";
 import { useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
-import { Badge } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
+import type { TeamOutput } from "@/lib/schemas/teams";
+import { CreateDialog } from "@/components/ui/create-dialog";
+import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
 import { NoAccess } from "@/components/ui/loading";
-import { QueryTable } from "@/components/ui/table";
-import { LoadMore, nextPageParam, usePagedList } from "@/components/ui/paged-list";
+import { PageHeader } from "@/components/ui/page-header";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
+import { ArchivedToggle, NameCell } from "@/components/versions/versioned-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { TOPOLOGY_LABELS } from "./spec-draft";
 import { TeamEditor } from "./team-editor";
 import { TemplateGallery } from "./template-gallery";
 import { ImportTeamDialog } from "./import-team-dialog";
 
+const col = dataTableColumns<TeamOutput>();
+const teamColumns = (slug: string): DataTableColumn<TeamOutput>[] => [
+  col.accessor("name", {
+    header: "Team",
+    cell: (c) => {
+      const t = c.row.original;
+      return <NameCell href={`/w/${slug}/teams/${t.slug}`} name={t.name} slug={t.slug} archived={t.archivedAt !== null} />;
+    },
+  }),
+  col.accessor("topology", {
+    header: "Topology",
+    cell: (c) => {
+      const t = c.row.original;
+      return (
+        <span className="whitespace-nowrap">
+          {TOPOLOGY_LABELS[t.topology]}
+          {t.spec.topology === "hybrid" ? <span className="text-sm text-muted-foreground"> · {TOPOLOGY_LABELS[t.spec.arrangement.topology]}</span> : null}
+        </span>
+      );
+    },
+  }),
+  col.display({
+    id: "members",
+    header: "Agents",
+    cell: (c) => (
+      <span className="text-sm">
+        {c.row.original.agents.join(", ")}
+        {c.row.original.teams.length ? <span className="text-muted-foreground"> + teams {c.row.original.teams.join(", ")}</span> : null}
+      </span>
+    ),
+  }),
+  col.accessor("currentVersion", { id: "version", header: "Version", cell: (c) => <span className="tabular-nums">v{c.getValue()}</span> }),
+  col.accessor("updatedAt", {
+    id: "updated",
+    header: "Updated",
+    sortFn: "datetime",
+    cell: (c) => <span className="whitespace-nowrap">{formatDateTime(c.getValue())}</span>,
+  }),
+];
+
 function TeamsTable() {
   const trpc = useTRPC();
   const { slug } = useWorkspace();
   const [archived, setArchived] = useState(false);
   const teams = usePagedList(useInfiniteQuery(trpc.teams.list.infiniteQueryOptions({ includeArchived: archived }, { getNextPageParam: nextPageParam })));
+  const columns = useMemo(() => teamColumns(slug), [slug]);
   return (
-    <Card
-      title="Teams"
-      actions={
-        <label className="checkbox small">
-          <input type="checkbox" data-testid="teams-show-archived" checked={archived} onChange={(e) => setArchived(e.target.checked)} />
-          show archived
-        </label>
-      }
-    >
-      <FormError message={teams.isError ? errorMessage(teams.error) : null} />
-      <QueryTable
-        query={teams}
+    <section className="grid gap-3" aria-label="Teams">
+      <ArchivedToggle checked={archived} onChange={setArchived} testId="teams-show-archived" />
+      <DataTable
+        {...teams}
+        columns={columns}
+        caption="Teams"
+        testId="teams-table"
+        rowTestId="team-row"
+        rowAttributes={(t) => ({ "data-slug": t.slug, "data-archived": t.archivedAt ? "true" : undefined })}
+        getRowId={(t) => t.id}
         empty={
-          <p className="muted" data-testid="team-empty">
-            No teams yet.
-          </p>
+          <EmptyState
+            icon={UsersIcon}
+            title="No teams yet"
+            text="A team arranges agents in a topology. Start from a template, import a team file, or make one."
+            testId="team-empty"
+          />
         }
-      >
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Team</th>
-              <th>Topology</th>
-              <th>Agents</th>
-              <th className="num">Version</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {teams.data?.map((t) => (
-              <tr key={t.id} data-testid="team-row" data-slug={t.slug} className={t.archivedAt ? "row-muted" : undefined}>
-                <td>
-                  <Link href={`/w/${slug}/teams/${t.slug}`} className="cell-title">
-                    {t.name}
-                  </Link>
-                  <div>
-                    <code className="model-id">{t.slug}</code> {t.archivedAt ? <Badge tone="neutral">archived</Badge> : null}
-                  </div>
-                </td>
-                <td>
-                  {TOPOLOGY_LABELS[t.topology]}
-                  {t.spec.topology === "hybrid" ? <span className="muted small"> · {TOPOLOGY_LABELS[t.spec.arrangement.topology]}</span> : null}
-                </td>
-                <td className="small">
-                  {t.agents.join(", ")}
-                  {t.teams.length ? <span className="muted"> + teams {t.teams.join(", ")}</span> : null}
-                </td>
-                <td className="num">v{t.currentVersion}</td>
-                <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </QueryTable>
-      <LoadMore list={teams} testId="teams-load-more" />
-    </Card>
+      />
+    </section>
   );
 }
 
@@ -89,18 +95,27 @@ export function TeamsPage() {
   // ?templates=1 opens the template gallery (the command palette's "Create a team from a template")
   const showTemplates = useSearchParams().get("templates") === "1";
   return (
-    <div className="page">
-      <div className="page-header">
-        <h1>Teams</h1>
-        {can("teams:create") && can("agents:create") ? (
-          <div className="flex flex-wrap items-center gap-2">
-            <TemplateGallery defaultOpen={showTemplates} />
-            <ImportTeamDialog />
-          </div>
-        ) : null}
-      </div>
+    <div className="grid gap-6">
+      <PageHeader
+        title="Teams"
+        description="Agents arranged in one of 13 topologies, versioned like agents."
+        actions={
+          <>
+            {can("teams:create") && can("agents:create") ? (
+              <>
+                <TemplateGallery defaultOpen={showTemplates} />
+                <ImportTeamDialog />
+              </>
+            ) : null}
+            {can("teams:create") && can("agents:read") ? (
+              <CreateDialog label="New team" title="New team" description="Arrange agents in a topology. The spec is checked as you edit." testId="team-new">
+                {() => <TeamEditor bare />}
+              </CreateDialog>
+            ) : null}
+          </>
+        }
+      />
       {can("teams:read") ? <TeamsTable /> : <NoAccess>Your role cannot see the teams of this workspace.</NoAccess>}
-      {can("teams:create") && can("agents:read") ? <TeamEditor /> : null}
     </div>
   );
 }
