@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
-import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "./support";
+import { addStubModel, addStubProvider, createWorkspace, openDialog, person, signUp } from "./support";
 
 /**
  * The production launcher itself (`npm start`, not the suite's server): its own embedded database and port.
@@ -80,7 +80,7 @@ async function healthy(server: Server, timeout = 120_000, path = "/api/health") 
 
 async function createAgent(page: Page, slug: string) {
   await page.getByTestId("nav-agents").click();
-  await page.getByTestId("agent-new").click();
+  await openDialog(page, "agent-new", "agent-slug");
   await page.getByTestId("agent-slug").fill(slug);
   await page.getByTestId("agent-name").fill(slug);
   await page.getByTestId("agent-role").fill("Writes.");
@@ -114,7 +114,7 @@ test("SIGTERM through npm start: the step under way finishes, then the database 
     await addStubModel(page);
     await createAgent(page, "writer");
     await page.getByTestId("nav-teams").click();
-    await page.getByTestId("team-new").click();
+    await openDialog(page, "team-new", "team-slug");
     await page.getByTestId("team-slug").fill("solo");
     await page.getByTestId("team-name").fill("Solo");
     await page.getByTestId("team-topology").selectOption("sequential");

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { startLlmStub, type LlmStub } from "../scripts/llm-stub/server";
-import { addStubModel, addStubProvider, createWorkspace, person, signUp } from "./support";
+import { addStubModel, addStubProvider, createWorkspace, openDialog, person, signUp } from "./support";
 
 /**
  * The run journey: two agents pinned to a model on the local LLM stub (each call waits LATENCY_MS, then a streamed
@@ -76,7 +76,7 @@ const resetRecorder = (page: Page) =>
   });
 
 async function createAgent(page: Page, slug: string, role: string) {
-  await page.getByTestId("agent-new").click();
+  await openDialog(page, "agent-new", "agent-slug");
   await page.getByTestId("agent-slug").fill(slug);
   await page.getByTestId("agent-name").fill(slug);
   await page.getByTestId("agent-role").fill(role);
@@ -128,7 +128,7 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
 
   // a sequential team of the two
   await page.getByTestId("nav-teams").click();
-  await page.getByTestId("team-new").click();
+  await openDialog(page, "team-new", "team-slug");
   await page.getByTestId("team-slug").fill("pipeline");
   await page.getByTestId("team-name").fill("Pipeline");
   await page.getByTestId("team-topology").selectOption("sequential");

@@ -29,11 +29,22 @@ export async function createWorkspace(page: Page, name: string, slug: string) {
   await expect(page.getByTestId("workspace-name")).toHaveText(name);
 }
 
+/**
+ * Opens the dialog behind the button `trigger` and waits for its field `inside`: a click that lands before the page
+ * has hydrated opens nothing, so it clicks again until the dialog shows.
+ */
+export async function openDialog(page: Page, trigger: string, inside: string) {
+  await expect(async () => {
+    if (!(await page.getByTestId(inside).isVisible())) await page.getByTestId(trigger).click();
+    await expect(page.getByTestId(inside)).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+}
+
 /** Adds an OpenAI-compatible provider "Local stub" at `baseUrl` (optionally keyed by a vault secret, by its option label). */
 export async function addStubProvider(page: Page, baseUrl: string, secretLabel?: string) {
   await page.getByTestId("nav-providers").click();
   // the create form is in the "New provider" dialog; it closes once saved
-  await page.getByTestId("provider-new").click();
+  await openDialog(page, "provider-new", "provider-kind");
   await page.getByTestId("provider-kind").selectOption("openai_compatible");
   await page.getByTestId("provider-name").fill("Local stub");
   await page.getByTestId("provider-base-url").fill(baseUrl);
@@ -47,7 +58,7 @@ export async function addStubProvider(page: Page, baseUrl: string, secretLabel?:
 export async function addStubModel(page: Page) {
   await page.getByTestId("nav-models").click();
   // the create form is in the "New model" dialog; it closes once saved
-  await page.getByTestId("model-new").click();
+  await openDialog(page, "model-new", "model-provider");
   await page.getByTestId("model-provider").selectOption({ label: "Local stub (OpenAI-compatible)" });
   await page.getByTestId("model-id").fill("stub-large");
   await page.getByTestId("model-display-name").fill("Stub Large");

@@ -65,6 +65,8 @@ test("a team from a template, exported as YAML and imported into another workspa
   await page.locator('[data-testid="command-palette-item"][data-item="team-run:research-brief"]').click();
   await page.waitForURL(new RegExp(`/w/tpl-${stamp}/playground\\?target=team%3Aresearch-brief$`));
   await expect(page.getByTestId("playground-target")).toHaveValue("team:research-brief");
+  // the palette closed with the navigation before it is opened again
+  await expect(page.getByTestId("command-palette-input")).toBeHidden();
   // ... or opens the runs page's start form with an agent preselected; list pages' tabs name the workspace
   await page.keyboard.press("Control+k");
   await page.getByTestId("command-palette-input").fill("start a run of researcher");
