@@ -1,6 +1,6 @@
 "use client";
 
-import { BotIcon } from "lucide-react";
+import { BotIcon, LockIcon } from "lucide-react";
 import { useMemo, useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
@@ -8,7 +8,6 @@ import type { AgentOutput } from "@/lib/schemas/agents";
 import { CreateDialog } from "@/components/ui/create-dialog";
 import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { NoAccess } from "@/components/ui/loading";
 import { PageHeader } from "@/components/ui/page-header";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
@@ -91,7 +90,11 @@ export function AgentsPage() {
           ) : null
         }
       />
-      {can("agents:read") ? <AgentsTable /> : <NoAccess>Your role cannot see the agents of this workspace.</NoAccess>}
+      {can("agents:read") ? (
+        <AgentsTable />
+      ) : (
+        <EmptyState icon={LockIcon} testId="no-access" title="No access" text="Your role cannot see the agents of this workspace." />
+      )}
     </div>
   );
 }

@@ -1,23 +1,22 @@
 "use client";
 
-import Link from "next/link";
-import { auditTarget } from "./target";
-import { useEffect, useState, type FormEvent } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useTRPC } from "@/lib/trpc/react";
-import { errorMessage } from "@/lib/trpc/errors";
-import { Card } from "@/components/ui/card";
-import { FormError } from "@/components/ui/form-error";
-import { Loading, NoAccess } from "@/components/ui/loading";
-import { formatTimestamp } from "@/components/ui/format";
+import { DownloadIcon, LockIcon, ScrollTextIcon } from "lucide-react";
+import { type ComponentProps, type FormEvent, useEffect, useMemo, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { PageHeader } from "@/components/ui/page-header";
+import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { useTRPC } from "@/lib/trpc/react";
+import { AuditCard, auditColumns } from "./audit-columns";
 
 const PAGE_SIZE = 50;
-
-function compactJson(value: Record<string, unknown>): string {
-  const text = JSON.stringify(value);
-  return text === "{}" ? "" : text;
-}
+const TITLE = "Audit log";
+const DESCRIPTION = "Who did what in this workspace, newest first.";
 
 /** A date input's value (yyyy-mm-dd, local) as the start of that day; `end` gives the start of the next day. */
 function dayBound(value: string, end = false): Date | undefined {
@@ -26,7 +25,34 @@ function dayBound(value: string, end = false): Date | undefined {
   return new Date(y, m - 1, end ? d + 1 : d);
 }
 
-function AuditTable() {
+interface Filter {
+  action?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+}
+
+function exportHref(workspace: string, filter: Filter, format: "jsonl" | "csv"): string {
+  const params = new URLSearchParams({ workspace, format });
+  if (filter.action) params.set("action", filter.action);
+  if (filter.actor) params.set("actor", filter.actor);
+  if (filter.from) params.set("from", filter.from.toISOString());
+  if (filter.to) params.set("to", filter.to.toISOString());
+  return `/api/audit/export?${params}`;
+}
+
+function FilterInput({ id, label, ...props }: { id: string; label: string } & ComponentProps<typeof Input>) {
+  return (
+    <div className="grid gap-1">
+      <Label htmlFor={id} className="sr-only">
+        {label}
+      </Label>
+      <Input id={id} data-testid={id} {...props} />
+    </div>
+  );
+}
+
+function AuditLog() {
   const trpc = useTRPC();
   const { workspace, slug } = useWorkspace();
   const [draft, setDraft] = useState("");
@@ -45,190 +71,134 @@ function AuditTable() {
     return () => clearTimeout(timer);
   }, [draft, actorDraft]);
 
-  const from = dayBound(fromDay);
-  const to = dayBound(toDay, true);
-  const filter = { action: action || undefined, actor: actor || undefined, from, to };
-  const log = useInfiniteQuery(
-    trpc.audit.list.infiniteQueryOptions({ limit: PAGE_SIZE, ...filter }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
-  );
-  const filtered = Boolean(action || actor || from || to);
-
-  function exportHref(format: "jsonl" | "csv"): string {
-    const params = new URLSearchParams({ workspace: workspace.slug, format });
-    if (filter.action) params.set("action", filter.action);
-    if (filter.actor) params.set("actor", filter.actor);
-    if (from) params.set("from", from.toISOString());
-    if (to) params.set("to", to.toISOString());
-    return `/api/audit/export?${params}`;
-  }
-  const entries = log.data?.pages.flatMap((p) => p.items) ?? [];
+  const filter: Filter = { action: action || undefined, actor: actor || undefined, from: dayBound(fromDay), to: dayBound(toDay, true) };
+  const log = usePagedList(useInfiniteQuery(trpc.audit.list.infiniteQueryOptions({ limit: PAGE_SIZE, ...filter }, { getNextPageParam: nextPageParam })));
+  const filtered = Boolean(filter.action || filter.actor || filter.from || filter.to);
+  const columns = useMemo(() => auditColumns(slug), [slug]);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setAction(draft.trim());
     setActor(actorDraft.trim());
   }
+  function clear() {
+    setDraft("");
+    setAction("");
+    setActorDraft("");
+    setActor("");
+    setFromDay("");
+    setToDay("");
+  }
 
   return (
-    <Card
-      title="Events"
-      description="Who did what in this workspace, newest first."
-      actions={
-        // biome-ignore lint/a11y/useSemanticElements: the search landmark is the form itself (a <search> wrapper would change the layout)
-        <form className="filter" onSubmit={onSubmit} role="search">
-          <label className="visually-hidden" htmlFor="audit-filter">
-            Filter by action prefix
-          </label>
-          <input
-            id="audit-filter"
-            data-testid="audit-filter"
-            placeholder="Action prefix, e.g. member."
-            maxLength={64}
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
+    <>
+      <PageHeader
+        className="pb-2"
+        title={TITLE}
+        description={DESCRIPTION}
+        actions={
+          <>
+            <Button variant="outline" asChild>
+              <a data-testid="audit-export-csv" href={exportHref(workspace.slug, filter, "csv")} download>
+                <DownloadIcon aria-hidden="true" /> Export CSV
+              </a>
+            </Button>
+            <Button variant="outline" asChild>
+              <a data-testid="audit-export-jsonl" href={exportHref(workspace.slug, filter, "jsonl")} download>
+                <DownloadIcon aria-hidden="true" /> Export JSONL
+              </a>
+            </Button>
+          </>
+        }
+      />
+      {/* biome-ignore lint/a11y/useSemanticElements: the search landmark is the form itself (a <search> wrapper would change the layout) */}
+      <form className="flex flex-wrap items-end gap-2" onSubmit={onSubmit} role="search" aria-label="Filter the audit log">
+        <FilterInput
+          id="audit-filter"
+          label="Filter by action prefix"
+          className="w-56"
+          placeholder="Action prefix, e.g. member."
+          maxLength={64}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <FilterInput
+          id="audit-actor"
+          label="Filter by actor"
+          className="w-64"
+          placeholder="Actor (email, key name or id)"
+          maxLength={200}
+          value={actorDraft}
+          onChange={(e) => setActorDraft(e.target.value)}
+        />
+        <FilterInput
+          id="audit-from"
+          label="From (date)"
+          className="w-40"
+          type="date"
+          title="From"
+          value={fromDay}
+          onChange={(e) => setFromDay(e.target.value)}
+        />
+        <FilterInput
+          id="audit-to"
+          label="To (date, inclusive)"
+          className="w-40"
+          type="date"
+          title="To (inclusive)"
+          value={toDay}
+          onChange={(e) => setToDay(e.target.value)}
+        />
+        <Button type="submit" variant="secondary" data-testid="audit-filter-submit">
+          Filter
+        </Button>
+        {draft || actorDraft || fromDay || toDay ? (
+          <Button variant="ghost" data-testid="audit-filter-clear" onClick={clear}>
+            Clear
+          </Button>
+        ) : null}
+      </form>
+      <DataTable
+        {...log}
+        columns={columns}
+        caption="Audit log entries"
+        testId="audit-table"
+        rowTestId="audit-row"
+        rowAttributes={(e) => ({ "data-action": e.action })}
+        getRowId={(e) => e.id}
+        mobileCard={(e) => <AuditCard e={e} slug={slug} />}
+        empty={
+          <EmptyState
+            icon={ScrollTextIcon}
+            testId="audit-empty"
+            title={filtered ? "No entries match these filters." : "Nothing recorded yet."}
+            text={filtered ? "Change or clear the filters to see more." : "Changes to this workspace (members, keys, agents, teams, runs) are recorded here."}
+            action={
+              filtered ? (
+                <Button variant="outline" onClick={clear}>
+                  Clear filters
+                </Button>
+              ) : undefined
+            }
           />
-          <label className="visually-hidden" htmlFor="audit-actor">
-            Filter by actor
-          </label>
-          <input
-            id="audit-actor"
-            data-testid="audit-actor"
-            placeholder="Actor (email, key name or id)"
-            maxLength={200}
-            value={actorDraft}
-            onChange={(e) => setActorDraft(e.target.value)}
-          />
-          <label className="visually-hidden" htmlFor="audit-from">
-            From (date)
-          </label>
-          <input id="audit-from" data-testid="audit-from" type="date" value={fromDay} onChange={(e) => setFromDay(e.target.value)} title="From" />
-          <label className="visually-hidden" htmlFor="audit-to">
-            To (date, inclusive)
-          </label>
-          <input id="audit-to" data-testid="audit-to" type="date" value={toDay} onChange={(e) => setToDay(e.target.value)} title="To (inclusive)" />
-          <button type="submit" className="btn btn-secondary btn-sm" data-testid="audit-filter-submit">
-            Filter
-          </button>
-          {draft || actorDraft || fromDay || toDay ? (
-            <button
-              type="button"
-              className="btn btn-ghost btn-sm"
-              onClick={() => {
-                setDraft("");
-                setAction("");
-                setActorDraft("");
-                setActor("");
-                setFromDay("");
-                setToDay("");
-              }}
-            >
-              Clear
-            </button>
-          ) : null}
-          <a className="btn btn-secondary btn-sm" data-testid="audit-export-csv" href={exportHref("csv")} download>
-            Export CSV
-          </a>
-          <a className="btn btn-secondary btn-sm" data-testid="audit-export-jsonl" href={exportHref("jsonl")} download>
-            Export JSONL
-          </a>
-        </form>
-      }
-    >
-      <FormError message={log.isError ? errorMessage(log.error) : null} />
-      {log.isPending ? (
-        <Loading />
-      ) : entries.length === 0 ? (
-        <p className="muted" data-testid="audit-empty">
-          {filtered ? "No entries match these filters." : "Nothing recorded yet."}
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-compact table-audit">
-            <colgroup>
-              <col className="col-when" />
-              <col className="col-actor" />
-              <col className="col-action" />
-              <col className="col-target" />
-              <col />
-            </colgroup>
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Actor</th>
-                <th>Action</th>
-                <th>Target</th>
-                <th>Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => {
-                const meta = compactJson(e.metadata);
-                const target = auditTarget(e);
-                return (
-                  <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                    <td className="nowrap" title={e.createdAt.toISOString()}>
-                      {formatTimestamp(e.createdAt)}
-                    </td>
-                    <td className="nowrap" title={[e.actorLabel, e.clientIp, e.userAgent].filter(Boolean).join(" · ") || undefined}>
-                      {e.actorLabel ?? <span className="muted">{e.actorType}</span>}
-                      {e.clientIp ? (
-                        <span className="muted target-id" data-testid="audit-ip">
-                          {e.clientIp}
-                        </span>
-                      ) : null}
-                    </td>
-                    <td>
-                      <code className="action">{e.action}</code>
-                    </td>
-                    <td className="target" title={e.targetId ?? undefined}>
-                      {e.targetType}
-                      {target.label ? (
-                        target.path ? (
-                          <Link className="target-id" href={`/w/${slug}${target.path}`} data-testid="audit-target-link">
-                            {target.label}
-                          </Link>
-                        ) : (
-                          <span className="target-id">{target.label}</span>
-                        )
-                      ) : e.targetId ? (
-                        <span className="muted target-id">{e.targetId}</span>
-                      ) : null}
-                    </td>
-                    <td className="metadata" title={meta}>
-                      {meta ? <code>{meta}</code> : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {log.hasNextPage ? (
-        <div className="load-more">
-          <button
-            type="button"
-            className="btn btn-secondary"
-            data-testid="audit-load-more"
-            disabled={log.isFetchingNextPage}
-            onClick={() => void log.fetchNextPage()}
-          >
-            {log.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </div>
-      ) : null}
-    </Card>
+        }
+      />
+    </>
   );
 }
 
 export function AuditPage() {
   const { can } = useWorkspace();
   return (
-    <div className="page">
-      <div className="page-header">
-        <h1>Audit log</h1>
-      </div>
-      {can("audit:read") ? <AuditTable /> : <NoAccess>Your role cannot see the audit log.</NoAccess>}
+    <div className="flex flex-col gap-4">
+      {can("audit:read") ? (
+        <AuditLog />
+      ) : (
+        <>
+          <PageHeader className="pb-2" title={TITLE} description={DESCRIPTION} />
+          <EmptyState icon={LockIcon} testId="no-access" title="No access" text="Your role cannot see the audit log." />
+        </>
+      )}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { UsersIcon } from "lucide-react";
+import { UsersIcon, LockIcon } from "lucide-react";
 import { useMemo, useState } from "react";
 import { useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
@@ -9,7 +9,6 @@ import type { TeamOutput } from "@/lib/schemas/teams";
 import { CreateDialog } from "@/components/ui/create-dialog";
 import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { NoAccess } from "@/components/ui/loading";
 import { PageHeader } from "@/components/ui/page-header";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
@@ -115,7 +114,11 @@ export function TeamsPage() {
           </>
         }
       />
-      {can("teams:read") ? <TeamsTable /> : <NoAccess>Your role cannot see the teams of this workspace.</NoAccess>}
+      {can("teams:read") ? (
+        <TeamsTable />
+      ) : (
+        <EmptyState icon={LockIcon} testId="no-access" title="No access" text="Your role cannot see the teams of this workspace." />
+      )}
     </div>
   );
 }
