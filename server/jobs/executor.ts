@@ -20,6 +20,10 @@
  * - At most CADRE_MAX_CONCURRENT_RUNS runs per process and CADRE_WORKSPACE_CONCURRENT_RUNS per workspace
  *   (counted across processes by their live leases); extra runs stay queued.
  * - `wake()` (startRun in this process) claims at once; otherwise the executor polls.
+ * - Claimed as it is queued: when this process has room and its last claim found nothing else claimable, startRun
+ *   inserts the run with this executor's lease (`reserveStart`, cadre_start_lease in
+ *   prisma/migrations/20261212_100_start_claim: the workspace's limit under its advisory lock, the workspace's queue
+ *   order kept) and hands it over without a claim statement; otherwise the run is queued and claimed as above.
  * - At start-up, the leases of runs held by a process of this host that no longer exists are expired at once (no
  *   need to wait for them; each counts as a lost execution), then every claimable run is resumed.
  * - Parking: a run that waits (a step's outage wait, a sleep: RunParkedError) ends its execution; its lease is released
@@ -79,10 +83,27 @@ export interface Executor {
   active(): string[];
   /** look for work now (for this run, when given: it is claimed again shortly if it was locked at that moment) */
   wake(runId?: string): void;
+  /**
+   * A slot for a run of `workspaceId` that startRun is about to queue, to be claimed in the statement that inserts it
+   * (cadre_start_lease): only when this process has room and its last claim found nothing else claimable, so that no
+   * waiting run is passed over. Null: queue it for the normal claim.
+   */
+  reserveStart(workspaceId: string): StartSlot | null;
   /** stop claiming, let running runs reach their next step boundary, release their leases */
   stop(): Promise<void>;
   /** resolves when nothing is executing (tests) */
   idle(): Promise<void>;
+}
+
+/** A reserved slot of the executor for a run being started (Executor.reserveStart). Exactly one of adopt/release. */
+export interface StartSlot {
+  owner: string;
+  leaseMs: number;
+  workspaceConcurrency: number;
+  /** the run was inserted with this slot's lease: execute it (no claim statement) */
+  adopt(run: ClaimedRun): void;
+  /** the run was not claimed (or not inserted): free the slot; the normal claim takes the run */
+  release(): void;
 }
 
 interface RunningEntry {
@@ -265,6 +286,8 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
    * several ms of its one connection), so none is made for nothing after a claim or at a run's end.
    */
   let backlog = true;
+  /** slots reserved for runs being started (reserveStart) and not yet adopted or released */
+  let reserved = 0;
   /** bumped by every wake-up and poll: a claim's "nothing more" holds only if none arrived while it ran */
   let signals = 0;
   let stopping = false;
@@ -367,7 +390,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     try {
       do {
         pumpAgain = false;
-        while (!stopping && running.size < maxConcurrent && (backlog || woken.size > 0)) {
+        while (!stopping && running.size + reserved < maxConcurrent && (backlog || woken.size > 0)) {
           const seen = signals;
           const { run: claimed, more } = await metrics.claimDuration.time(() =>
             claimNext({ owner, leaseMs, workspaceConcurrency, workspaceIds: options.workspaceIds, exclude: [...running.keys()] }),
@@ -471,6 +494,38 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
       if (runId) woken.set(runId, WOKEN_RETRIES);
       signal();
     },
+    reserveStart(workspaceId) {
+      if (stopping || backlog || running.size + reserved >= maxConcurrent) return null;
+      if (options.workspaceIds && !options.workspaceIds.includes(workspaceId)) return null;
+      reserved++;
+      let done = false;
+      const settle = () => {
+        if (done) return false;
+        done = true;
+        reserved--;
+        return true;
+      };
+      return {
+        owner,
+        leaseMs,
+        workspaceConcurrency,
+        adopt(run) {
+          if (!settle()) return;
+          if (stopping) {
+            // stopping since the reservation: the next executor resumes it at once
+            void releaseLease(run.id, owner).catch((error: unknown) =>
+              logger.warn({ runId: run.id, error: (error as Error).message }, "executor: could not release a lease"),
+            );
+            return;
+          }
+          woken.delete(run.id);
+          execute(run);
+        },
+        release() {
+          if (settle() && woken.size > 0) schedule();
+        },
+      };
+    },
     async stop() {
       stopping = true;
       clearInterval(pollTimer);
@@ -508,6 +563,11 @@ export async function stopProcessExecutor(): Promise<void> {
   const executor = globalForExecutor.cadreExecutor;
   globalForExecutor.cadreExecutor = undefined;
   await executor?.stop();
+}
+
+/** startRun: a slot of this process's executor for the run it is about to queue (Executor.reserveStart), or null. */
+export function reserveExecutorStart(workspaceId: string): StartSlot | null {
+  return globalForExecutor.cadreExecutor?.reserveStart(workspaceId) ?? null;
 }
 
 /** startRun: a run was queued; the executor of this process (if any) claims it at once. */

@@ -10,6 +10,7 @@ import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
+import { permissionsOf } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { auditLogData, recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
@@ -47,7 +48,7 @@ import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/serve
 import { paginationSchema, type ActorType, type Page } from "@/lib/schemas/common";
 import type { z } from "zod";
 import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-function";
-import { wakeExecutor } from "@/server/jobs/executor";
+import { reserveExecutorStart, wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { WATCH_TTL_MS } from "@/server/jobs/watchers";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
@@ -279,17 +280,26 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
     },
   });
-  // the run, its first event and the audit row in one statement (one round trip, atomic)
+  // the run, its first event and the audit row in one statement (one round trip, atomic); when this process's executor
+  // has room, the run is claimed by it in the same statement (cadre_start_lease: the claim's rules, no second statement)
   const ts = now;
-  const { rows } = await execute<{ budgetUsd: string | null }>(
-    ctx,
-    sql`WITH r AS (
+  const slot = inngestEnabled() ? null : reserveExecutorStart(ctx.workspaceId);
+  const lease = slot ? sql`cadre_start_lease(${ctx.workspaceId}, ${slot.leaseMs}, ${slot.workspaceConcurrency})` : sql`NULL::timestamp(3)`;
+  let rows: { budgetUsd: string | null; claimed: boolean }[];
+  try {
+    ({ rows } = await execute<{ budgetUsd: string | null; claimed: boolean }>(
+      ctx,
+      sql`WITH l AS (SELECT ${lease} AS until),
+     r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
-         "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt")
-       VALUES (${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
+         "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt",
+         "leaseOwner", "leaseExpiresAt", "executions")
+       SELECT ${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
          ${data.input}, 'queued', ${data.budgetUsd === undefined ? null : sql.numeric(data.budgetUsd)}, ${data.modelPolicy ? sql.json(data.modelPolicy) : null},
-         ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts})
-       RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd"),
+         ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts},
+         CASE WHEN l.until IS NULL THEN NULL ELSE ${slot?.owner ?? null}::text END, l.until, CASE WHEN l.until IS NULL THEN 0 ELSE 1 END
+       FROM l
+       RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd", "leaseOwner" IS NOT NULL AS claimed),
      e AS (
        INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
        SELECT ${newId("evt")}, r."workspaceId", r.id, 1, 'run.queued', ${sql.json({ pins })}, ${ts} FROM r),
@@ -298,12 +308,52 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
        SELECT ${audit.id!}, r."workspaceId", ${audit.actorType}, ${audit.actorId ?? null}, ${audit.actorLabel ?? null}, ${audit.action},
          ${audit.targetType}, ${audit.targetId ?? null}, ${sql.json(audit.metadata ?? {})}, ${audit.requestId ?? null},
          ${audit.workspaceSlug ?? null}, ${audit.clientIp ?? null}, ${audit.userAgent ?? null}, ${ts} FROM r)
-     SELECT "budgetUsd" FROM r`,
-  );
+     SELECT "budgetUsd", claimed FROM r`,
+    ));
+  } catch (error) {
+    slot?.release();
+    throw error;
+  }
   // the budget as stored (4 decimals)
   row.budgetUsd = rows[0]?.budgetUsd ?? null;
 
-  await dispatch(row);
+  if (slot && rows[0]?.claimed) {
+    // as the claim would have returned it: the first execution (epoch 1) of a run with no steps and no ledger rows
+    slot.adopt({
+      id: runId,
+      workspaceId: ctx.workspaceId,
+      targetType: data.team ? "team" : "agent",
+      teamId: row.teamId,
+      teamVersion: row.teamVersion,
+      agentId: row.agentId,
+      agentVersion: row.agentVersion,
+      input: row.input,
+      status: "queued",
+      budgetUsd: row.budgetUsd,
+      modelPolicyOverride: row.modelPolicyOverride,
+      pins,
+      createdByType: ctx.actor.type,
+      createdById: row.createdById,
+      cancelRequestedAt: null,
+      stepsExpected: 0,
+      // the creator's context as the claim builds it (creatorContext): the creator's role, not a key's narrower scopes
+      ctx: {
+        workspaceId: ctx.workspaceId,
+        workspaceSlug: ctx.workspaceSlug,
+        actor: ctx.actor,
+        role: ctx.role,
+        permissions: new Set(permissionsOf(ctx.role)),
+        requestId: `run:${runId}`,
+      },
+      watched: options.watched === true,
+      lostExecutions: 0,
+      executions: 1,
+      ledgerCalls: 0,
+    });
+  } else {
+    slot?.release();
+    await dispatch(row);
+  }
   // the run as queued (an executor may already have picked it up: its status moves on in getRun and the events)
   return toRun(row, names);
 }
