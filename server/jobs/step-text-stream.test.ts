@@ -2,7 +2,7 @@
  * Streamed output of a running step: node.delta events between the step's node.started and node.finished, at most
  * one per interval, a reset when the gateway starts another model call, none after the step ended.
  */
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
 import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, type RunWorkspace } from "@/test/fixtures/runs";
@@ -12,7 +12,9 @@ import { claimRun } from "./executor";
 import { testDb as db } from "@/test/db";
 import { subscribeRunEvents } from "./notify";
 import { runEventsStream } from "@/server/runs/sse";
-import { markRunWatched, WATCH_TTL_MS } from "./watchers";
+import { markRunWatched, WATCH_TTL_MS, watchedInProcess } from "./watchers";
+
+const server = inject("databaseMode") === "server";
 import { DELTA_INTERVAL_MS, EVENT_TEXT_MAX } from "./step-text-stream";
 
 let rw: RunWorkspace;
@@ -118,15 +120,25 @@ describe("streamed step output", () => {
     await db().run.updateMany({ where: { id: { in: [fromApp.id, fromScript.id] } }, data: { status: "cancelled", leaseOwner: null } });
   });
 
-  it("the executor's claim reads the mark; an open event stream marks the run and the mark lapses", async () => {
+  it("the executor's claim reads the mark; an open event stream marks the run (a database server) and the mark lapses", async () => {
     const run = await startRun(rw.ctx, { team: "solo", input: "Claim me." });
-    // an event stream of the run (as GET .../runs/{id}/events serves it) marks it
+    // an event stream of the run (as GET .../runs/{id}/events serves it) marks it where other processes may execute
+    // the run; embedded PGlite is one process: the stream's subscription is the watch, and nothing is written
     const abort = new AbortController();
     const reader = runEventsStream({ runId: run.id, workspaceId: rw.ws.id }, 0, abort.signal, "req_test_watch").body!.getReader();
     await reader.read();
-    for (let i = 0; i < 100 && !(await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil; i++) await sleep(20);
+    expect(watchedInProcess(run.id)).toBe(true);
+    for (let i = 0; i < 100 && !(await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil; i++) {
+      if (!server) break;
+      await sleep(20);
+    }
     abort.abort();
     await reader.cancel().catch(() => undefined);
+    if (!server) {
+      await sleep(50); // a mark would have been written by now
+      expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil).toBeNull();
+      await markRunWatched({ runId: run.id, workspaceId: rw.ws.id }); // as a run started from the web app is
+    }
     const claimed = await claimRun({ owner: "test/1/watch", leaseMs: 5_000, workspaceConcurrency: 100, workspaceIds: [rw.ws.id] });
     expect(claimed?.id).toBe(run.id);
     expect(claimed?.watched).toBe(true);

@@ -28,7 +28,7 @@ import { env } from "@/server/env";
 import { AppError } from "@/lib/errors";
 import { eventsAfter, isTerminalEvent } from "@/server/jobs/events";
 import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "@/server/jobs/notify";
-import { markRunWatched, openWatchedRun, WATCH_RENEW_MS } from "@/server/jobs/watchers";
+import { markRunWatched, openWatchedRun, streamsMarkRuns, WATCH_RENEW_MS } from "@/server/jobs/watchers";
 import { metrics } from "@/server/observability/metrics";
 
 export interface StreamSettings {
@@ -107,6 +107,7 @@ function watchMarks(): Map<string, number> {
 
 /** Marks the run as watched at most once per WATCH_RENEW_MS per process (whatever the number of its streams). */
 function markWatchedShared(run: RunRef): Promise<void> {
+  if (!streamsMarkRuns()) return Promise.resolve();
   const marks = watchMarks();
   const last = marks.get(run.runId);
   if (last !== undefined && Date.now() - last < WATCH_RENEW_MS) return Promise.resolve();
