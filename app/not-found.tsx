@@ -1,12 +1,13 @@
 import Link from "next/link";
+import { Button } from "@/components/ui/button";
 import { AuthCard } from "@/components/auth/auth-card";
 
 export default function NotFound() {
   return (
     <AuthCard title="Page not found" subtitle="There is nothing at this address.">
-      <Link href="/" className="btn btn-primary btn-block">
-        Go home
-      </Link>
+      <Button asChild className="w-full">
+        <Link href="/">Go home</Link>
+      </Button>
     </AuthCard>
   );
 }

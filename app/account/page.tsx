@@ -31,7 +31,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
       title="Account settings"
       subtitle={account.name ?? undefined}
       topRight={
-        <div className="auth-user">
+        <div className="flex items-center gap-3 text-sm">
           <span className="text-muted-foreground">{user.email}</span>
           <SignOutButton />
         </div>
@@ -50,7 +50,9 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
       ) : null}
 
       <section aria-labelledby="email-heading" className="grid gap-3">
-        <h2 id="email-heading">Email</h2>
+        <h2 id="email-heading" className="text-lg font-semibold">
+          Email
+        </h2>
         <p>
           {account.email}{" "}
           {account.emailVerified ? (
@@ -79,7 +81,9 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
       </section>
 
       <section aria-labelledby="methods-heading" className="grid gap-3">
-        <h2 id="methods-heading">Sign-in methods</h2>
+        <h2 id="methods-heading" className="text-lg font-semibold">
+          Sign-in methods
+        </h2>
         <ul className="m-0 list-none p-0" data-testid="sign-in-methods">
           <li>Password: {account.hasPassword ? "set" : "none"}</li>
           {account.accounts.map((a) => (

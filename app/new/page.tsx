@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { Button } from "@/components/ui/button";
 import { NewWorkspaceForm } from "@/components/workspace/new-workspace-form";
 import { requireUser, serverCaller } from "../_lib/session";
 
@@ -16,11 +17,11 @@ export default async function NewWorkspacePage() {
       title="Create a workspace"
       subtitle="A workspace holds your agents, teams, API keys and members."
       topRight={
-        <div className="auth-user">
-          <span className="muted">{user.email}</span>
-          <Link href="/account" className="btn btn-ghost btn-sm">
-            Account
-          </Link>
+        <div className="flex items-center gap-3 text-sm">
+          <span className="text-muted-foreground">{user.email}</span>
+          <Button asChild variant="ghost" size="sm">
+            <Link href="/account">Account</Link>
+          </Button>
           <SignOutButton />
         </div>
       }

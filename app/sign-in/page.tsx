@@ -19,7 +19,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   return (
     <AuthCard title="Sign in to Cadre" subtitle="Welcome back.">
       {signedInAs ? (
-        <p className="notice">
+        <p className="rounded-lg border bg-muted/40 px-4 py-3 text-sm text-muted-foreground">
           You are signed in as <strong>{signedInAs}</strong>. <Link href={callbackUrl}>Continue</Link>, or sign in as someone else below.
         </p>
       ) : null}

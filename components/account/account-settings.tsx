@@ -7,11 +7,11 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { passwordProblem } from "@/lib/schemas/auth";
 import { Card } from "@/components/ui/card";
-import { InputField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { Button } from "@/components/ui/button";
-import { inputClasses } from "@/components/ui/input";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
 
 /** Every session of the user ended on the server: clear this browser's cookie too, then sign in again. */
 async function backToSignIn(email: string) {
@@ -40,34 +40,43 @@ function ChangePassword({ email }: { email: string }) {
   return (
     <Card title="Change password" description="Changing your password signs you out everywhere, this browser included: sign in again with the new one.">
       <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
-        <InputField
-          label="Current password"
-          id="current-password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={currentPassword}
-          onValueChange={setCurrent}
-        />
-        <InputField
-          label="New password"
-          id="new-password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 10 characters, mixing letters with digits or symbols."
-          value={newPassword}
-          onValueChange={setNew}
-        />
-        <InputField
-          label="Repeat the new password"
-          id="confirm-password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={confirm}
-          onValueChange={setConfirm}
-        />
+        <div className="grid gap-2">
+          <Label htmlFor="current-password">Current password</Label>
+          <Input
+            id="current-password"
+            data-testid="current-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={currentPassword}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="new-password">New password</Label>
+          <Input
+            id="new-password"
+            data-testid="new-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={newPassword}
+            onChange={(e) => setNew(e.target.value)}
+          />
+          <p className="text-sm text-muted-foreground">At least 10 characters, mixing letters with digits or symbols.</p>
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="confirm-password">Repeat the new password</Label>
+          <Input
+            id="confirm-password"
+            data-testid="confirm-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+          />
+        </div>
         <FormError message={localError ?? (change.error ? errorMessage(change.error) : null)} />
         <div>
           <Button type="submit" data-testid="change-password" disabled={change.isPending || change.isSuccess}>
@@ -169,12 +178,11 @@ function DeleteAccount({ email }: { email: string }) {
       description="Deletes your account, your sign-in methods, sessions and API keys. What you created in a workspace stays there without your name. Workspaces where you are the only member are deleted too. If you are the last owner of a workspace with other members, make someone else an owner first. This cannot be undone."
     >
       <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
-        <div className="grid min-w-36 gap-1.5">
-          <label className="text-sm font-medium" htmlFor="delete-account-confirm">
+        <div className="grid gap-2">
+          <Label htmlFor="delete-account-confirm" className="block leading-normal">
             Type <code>{email}</code> to confirm
-          </label>
-          <input
-            className={inputClasses}
+          </Label>
+          <Input
             id="delete-account-confirm"
             data-testid="delete-account-confirm"
             autoComplete="off"

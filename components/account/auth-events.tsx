@@ -57,9 +57,7 @@ export function AuthEventList({ events, nextCursor }: { events: AuthEventView[];
                   {typeof e.metadata.provider === "string" ? <span className="text-muted-foreground"> ({e.metadata.provider})</span> : null}
                 </td>
                 <td className="whitespace-nowrap">{e.clientIp ?? <span className="text-muted-foreground">unknown</span>}</td>
-                <td className="metadata" title={e.userAgent ?? undefined}>
-                  {e.userAgent ?? <span className="text-muted-foreground">unknown</span>}
-                </td>
+                <td title={e.userAgent ?? undefined}>{e.userAgent ?? <span className="text-muted-foreground">unknown</span>}</td>
               </tr>
             ))}
           </tbody>

@@ -81,7 +81,7 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
       backLabel="← All agents"
     >
       {(a) => (
-        <div className="page" data-testid="agent-page" data-slug={a.slug}>
+        <div className="flex flex-col gap-6" data-testid="agent-page" data-slug={a.slug}>
           <ResourceHeader crumbs={[{ label: "Agents", href: `/w/${slug}/agents` }]} title={a.name}>
             <code>{a.slug}</code> · version {a.currentVersion} · <PolicyLabel policy={a.modelPolicy} />{" "}
             {a.archivedAt ? (

@@ -13,6 +13,12 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { ConstraintsFields, constraintsOf, draftOf, EMPTY_DRAFT, type ConstraintsDraft } from "@/components/routing/constraints-fields";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { SELECT_CLASS } from "@/components/ui/native-select";
+import { textareaClasses } from "@/components/ui/textarea";
+import { cn } from "@/lib/cn";
 
 type PolicyKind = ModelPolicy["type"];
 
@@ -37,6 +43,9 @@ interface Fields {
 }
 
 const DEFAULT_PRESETS = ["fast", "balanced", "capable"];
+
+/** A field of a row that takes the row's free width (at least 240px before the row wraps). */
+const GROW_FIELD = "grid min-w-0 flex-[1_1_240px] gap-2";
 
 function fieldsOf(agent?: AgentOutput): Fields {
   const p = agent?.modelPolicy ?? { type: "preset", preset: "balanced" };
@@ -204,13 +213,13 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
       }
       testId="agent-form"
     >
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <fieldset disabled={!editable} className="plain-fieldset">
-          <div className="form-row">
+      <form className="flex flex-col gap-4" onSubmit={onSubmit} noValidate>
+        <fieldset disabled={!editable} className="m-0 flex min-w-0 flex-col gap-4 border-0 p-0">
+          <div className="flex flex-wrap items-end gap-3">
             {agent ? null : (
-              <div className="field">
-                <label htmlFor="agent-slug">Slug</label>
-                <input
+              <div className="grid gap-2">
+                <Label htmlFor="agent-slug">Slug</Label>
+                <Input
                   id="agent-slug"
                   data-testid="agent-slug"
                   maxLength={63}
@@ -223,9 +232,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 />
               </div>
             )}
-            <div className="field grow">
-              <label htmlFor="agent-name">Name</label>
-              <input
+            <div className={GROW_FIELD}>
+              <Label htmlFor="agent-name">Name</Label>
+              <Input
                 id="agent-name"
                 data-testid="agent-name"
                 maxLength={120}
@@ -237,9 +246,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               />
             </div>
           </div>
-          <div className="field">
-            <label htmlFor="agent-role">Role</label>
-            <input
+          <div className="grid gap-2">
+            <Label htmlFor="agent-role">Role</Label>
+            <Input
               id="agent-role"
               data-testid="agent-role"
               maxLength={2000}
@@ -248,27 +257,28 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               onChange={(e) => set("roleDescription", e.target.value)}
             />
           </div>
-          <div className="field">
-            <label htmlFor="agent-instructions">
+          <div className="grid gap-2">
+            <Label htmlFor="agent-instructions">
               Instructions{" "}
-              <span className="muted small">
+              <span className="font-normal text-muted-foreground">
                 {f.instructions.length.toLocaleString()} / {MAX_INSTRUCTIONS.toLocaleString()}
               </span>
-            </label>
+            </Label>
             <textarea
               id="agent-instructions"
               data-testid="agent-instructions"
-              className="code-input"
+              className={cn(textareaClasses, "field-sizing-fixed font-mono leading-relaxed md:text-sm")}
               rows={8}
               maxLength={MAX_INSTRUCTIONS}
               value={f.instructions}
               onChange={(e) => set("instructions", e.target.value)}
             />
           </div>
-          <div className="form-row">
-            <div className="field">
-              <label htmlFor="agent-policy-kind">Model policy</label>
+          <div className="flex flex-wrap items-end gap-3">
+            <div className="grid gap-2">
+              <Label htmlFor="agent-policy-kind">Model policy</Label>
               <select
+                className={SELECT_CLASS}
                 id="agent-policy-kind"
                 data-testid="agent-policy-kind"
                 value={f.policyKind}
@@ -280,9 +290,15 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               </select>
             </div>
             {f.policyKind === "preset" ? (
-              <div className="field">
-                <label htmlFor="agent-policy-preset">Preset</label>
-                <select id="agent-policy-preset" data-testid="agent-policy-preset" value={f.preset} onChange={(e) => set("preset", e.target.value)}>
+              <div className="grid gap-2">
+                <Label htmlFor="agent-policy-preset">Preset</Label>
+                <select
+                  className={SELECT_CLASS}
+                  id="agent-policy-preset"
+                  data-testid="agent-policy-preset"
+                  value={f.preset}
+                  onChange={(e) => set("preset", e.target.value)}
+                >
                   {presetOptions.map((p) => (
                     <option key={p} value={p}>
                       {p}
@@ -292,9 +308,15 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               </div>
             ) : null}
             {f.policyKind === "pinned" ? (
-              <div className="field grow">
-                <label htmlFor="agent-policy-model">Model</label>
-                <select id="agent-policy-model" data-testid="agent-policy-model" value={f.modelId} onChange={(e) => set("modelId", e.target.value)}>
+              <div className={GROW_FIELD}>
+                <Label htmlFor="agent-policy-model">Model</Label>
+                <select
+                  className={SELECT_CLASS}
+                  id="agent-policy-model"
+                  data-testid="agent-policy-model"
+                  value={f.modelId}
+                  onChange={(e) => set("modelId", e.target.value)}
+                >
                   <option value="">— choose —</option>
                   {f.modelId && !models.data?.some((m) => m.id === f.modelId) ? <option value={f.modelId}>{f.modelId}</option> : null}
                   {models.data?.map((m) => (
@@ -315,10 +337,10 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               disabled={!editable}
             />
           ) : null}
-          <div className="form-row">
-            <div className="field">
-              <label htmlFor="agent-max-tokens">Max output tokens</label>
-              <input
+          <div className="flex flex-wrap items-end gap-3">
+            <div className="grid gap-2">
+              <Label htmlFor="agent-max-tokens">Max output tokens</Label>
+              <Input
                 id="agent-max-tokens"
                 data-testid="agent-max-tokens"
                 type="number"
@@ -329,9 +351,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 onChange={(e) => set("maxOutputTokens", e.target.value)}
               />
             </div>
-            <div className="field">
-              <label htmlFor="agent-temperature">Temperature</label>
-              <input
+            <div className="grid gap-2">
+              <Label htmlFor="agent-temperature">Temperature</Label>
+              <Input
                 id="agent-temperature"
                 data-testid="agent-temperature"
                 type="number"
@@ -342,9 +364,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 onChange={(e) => set("temperature", e.target.value)}
               />
             </div>
-            <div className="field">
-              <label htmlFor="agent-outage-wait">Outage wait (s)</label>
-              <input
+            <div className="grid gap-2">
+              <Label htmlFor="agent-outage-wait">Outage wait (s)</Label>
+              <Input
                 id="agent-outage-wait"
                 data-testid="agent-outage-wait"
                 type="number"
@@ -356,9 +378,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 onChange={(e) => set("outageWaitSeconds", e.target.value)}
               />
             </div>
-            <div className="field">
-              <label htmlFor="agent-call-timeout">Call timeout (s)</label>
-              <input
+            <div className="grid gap-2">
+              <Label htmlFor="agent-call-timeout">Call timeout (s)</Label>
+              <Input
                 id="agent-call-timeout"
                 data-testid="agent-call-timeout"
                 type="number"
@@ -371,9 +393,10 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 onChange={(e) => set("callTimeoutSeconds", e.target.value)}
               />
             </div>
-            <div className="field">
-              <label htmlFor="agent-context-strategy">Context budget</label>
+            <div className="grid gap-2">
+              <Label htmlFor="agent-context-strategy">Context budget</Label>
               <select
+                className={SELECT_CLASS}
                 id="agent-context-strategy"
                 data-testid="agent-context-strategy"
                 value={f.contextStrategy}
@@ -386,9 +409,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               </select>
             </div>
             {f.contextStrategy === "last_k" ? (
-              <div className="field">
-                <label htmlFor="agent-context-keep">k</label>
-                <input
+              <div className="grid gap-2">
+                <Label htmlFor="agent-context-keep">k</Label>
+                <Input
                   id="agent-context-keep"
                   data-testid="agent-context-keep"
                   type="number"
@@ -400,9 +423,9 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 />
               </div>
             ) : null}
-            <div className="field grow">
-              <label htmlFor="agent-memory-scope">Memory scope</label>
-              <input
+            <div className={GROW_FIELD}>
+              <Label htmlFor="agent-memory-scope">Memory scope</Label>
+              <Input
                 id="agent-memory-scope"
                 data-testid="agent-memory-scope"
                 maxLength={200}
@@ -412,18 +435,18 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               />
             </div>
           </div>
-          <p className="field-hint" id="agent-outage-wait-hint">
+          <p className="text-sm text-muted-foreground" id="agent-outage-wait-hint">
             Outage wait: when every model the policy allows is cooling down after repeated provider failures (or its provider asked to wait), a step waits up to
             this long in all for one to recover, then fails; 0 fails at once.
           </p>
-          <p className="field-hint">Tools: agents in this version of Cadre call no tools.</p>
+          <p className="text-sm text-muted-foreground">Tools: agents in this version of Cadre call no tools.</p>
         </fieldset>
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
         {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (
-          <div className="button-row" data-testid="agent-conflict">
-            <button
-              type="button"
-              className="btn btn-secondary btn-sm"
+          <div className="flex flex-wrap items-center gap-2" data-testid="agent-conflict">
+            <Button
+              variant="outline"
+              size="sm"
               data-testid="agent-load-latest"
               onClick={() => {
                 setF(fieldsOf(agent));
@@ -432,19 +455,19 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               }}
             >
               Load version {agent.currentVersion} (discards this edit)
-            </button>
+            </Button>
           </div>
         ) : null}
         {notice ? (
-          <p className="hint-ok small" data-testid="agent-saved">
+          <p className="text-sm text-success" data-testid="agent-saved">
             {notice}
           </p>
         ) : null}
         {editable ? (
           <div>
-            <button type="submit" className="btn btn-primary" data-testid="agent-submit" disabled={mutation.isPending}>
+            <Button type="submit" data-testid="agent-submit" disabled={mutation.isPending}>
               {mutation.isPending ? "Saving…" : agent ? "Save new version" : "Create agent"}
-            </button>
+            </Button>
           </div>
         ) : null}
       </form>

@@ -3,13 +3,14 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
-import { InputField } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
 import { signInWithPassword } from "./password-sign-in";
 import { describeAuthError } from "@/lib/auth-messages";
 import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
 
 export interface OAuthProvider {
   id: string;
@@ -50,26 +51,32 @@ export function SignInForm({
   return (
     <>
       <form className="grid gap-4" onSubmit={onSubmit} noValidate>
-        <InputField
-          label="Email"
-          id="signin-email"
-          type="email"
-          autoComplete="email"
-          required
-          autoFocus={!initialEmail}
-          value={email}
-          onValueChange={setEmail}
-        />
-        <InputField
-          label="Password"
-          id="signin-password"
-          type="password"
-          autoComplete="current-password"
-          required
-          autoFocus={Boolean(initialEmail)}
-          value={password}
-          onValueChange={setPassword}
-        />
+        <div className="grid gap-2">
+          <Label htmlFor="signin-email">Email</Label>
+          <Input
+            id="signin-email"
+            data-testid="signin-email"
+            type="email"
+            autoComplete="email"
+            required
+            autoFocus={!initialEmail}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="signin-password">Password</Label>
+          <Input
+            id="signin-password"
+            data-testid="signin-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus={Boolean(initialEmail)}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
         <FormError message={error} />
         <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
           Sign in
@@ -77,8 +84,8 @@ export function SignInForm({
       </form>
 
       {providers.length > 0 ? (
-        <div className="oauth">
-          <div className="border-t">
+        <div className="mt-1 flex flex-col gap-2.5">
+          <div className="flex items-center gap-3 text-xs tracking-wider text-muted-foreground uppercase before:flex-1 before:border-t after:flex-1 after:border-t">
             <span>or</span>
           </div>
           {providers.map((p) => (
@@ -95,7 +102,7 @@ export function SignInForm({
         </div>
       ) : null}
 
-      <p className="auth-switch">
+      <p className="mt-1 text-center text-sm text-muted-foreground">
         No account yet? <Link href={authHref("/sign-up", { callbackUrl, email: email.trim() })}>Create one</Link>
       </p>
     </>

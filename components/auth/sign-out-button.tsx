@@ -2,9 +2,10 @@
 
 import { useState } from "react";
 import { signOut } from "next-auth/react";
+import { buttonVariants } from "@/components/ui/button";
 
 export function SignOutButton({
-  className = "btn btn-ghost btn-sm",
+  className = buttonVariants({ variant: "ghost", size: "sm" }),
   redirectTo = "/sign-in",
   label = "Sign out",
 }: {

@@ -6,7 +6,8 @@ import { useMutation } from "@tanstack/react-query";
 import { passwordProblem } from "@/lib/schemas/auth";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
-import { InputField } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
 import { FormError } from "@/components/ui/form-error";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
@@ -60,7 +61,7 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
 
   if (checkEmail) {
     return (
-      <div className="rounded-lg border bg-muted/40 px-4 py-3 text-sm" data-testid="signup-check-email" role="status">
+      <div className="grid gap-2 rounded-lg border bg-muted/40 px-4 py-3 text-sm" data-testid="signup-check-email" role="status">
         <p>
           <strong>Check your email.</strong> We sent a message to {email.trim()}. If the address is new here, it holds a link to confirm it (open it while
           signed in); if it already has an account, the message says so.
@@ -80,13 +81,45 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
         </p>
       ) : null}
       <form className="grid gap-4" onSubmit={onSubmit} noValidate>
-        <InputField label="Name" id="signup-name" autoComplete="name" required maxLength={100} autoFocus value={name} onValueChange={setName} />
-        <InputField label="Email" id="signup-email" type="email" autoComplete="email" required value={email} onValueChange={setEmail} />
-        <InputField
-          label="Password"
-          id="signup-password"
-          hint={
-            problem ? (
+        <div className="grid gap-2">
+          <Label htmlFor="signup-name">Name</Label>
+          <Input
+            id="signup-name"
+            data-testid="signup-name"
+            autoComplete="name"
+            required
+            maxLength={100}
+            autoFocus
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="signup-email">Email</Label>
+          <Input
+            id="signup-email"
+            data-testid="signup-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="grid gap-2">
+          <Label htmlFor="signup-password">Password</Label>
+          <Input
+            id="signup-password"
+            data-testid="signup-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            aria-invalid={problem ? true : undefined}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <p className="text-sm text-muted-foreground">
+            {problem ? (
               <span className="text-warning" data-testid="password-hint">
                 {problem}
               </span>
@@ -96,21 +129,15 @@ export function SignUpForm({ callbackUrl, initialEmail, notice }: { callbackUrl:
               </span>
             ) : (
               "At least 10 characters, mixing letters with digits or symbols."
-            )
-          }
-          type="password"
-          autoComplete="new-password"
-          required
-          aria-invalid={problem ? true : undefined}
-          value={password}
-          onValueChange={setPassword}
-        />
+            )}
+          </p>
+        </div>
         <FormError message={error?.message} />
         <SubmitButton testId="signup-submit" pending={pending} pendingLabel="Creating your account…" block>
           Create account
         </SubmitButton>
       </form>
-      <p className="auth-switch">
+      <p className="mt-1 text-center text-sm text-muted-foreground">
         Already have an account? <Link href={authHref("/sign-in", { callbackUrl, email: email.trim() })}>Sign in</Link>
       </p>
     </>

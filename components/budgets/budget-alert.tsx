@@ -20,14 +20,14 @@ export function BudgetAlert() {
 
   const percent = Math.floor((s.fraction ?? 0) * 100);
   const link = (
-    <Link href={`/w/${slug}/budgets`} className="budget-alert-link">
+    <Link href={`/w/${slug}/budgets`} className="font-semibold text-current underline underline-offset-2">
       {can("budgets:update") ? "Review budgets" : "See budgets"} →
     </Link>
   );
   if (s.exceeded) {
     return (
       <div
-        className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-destructive/40 bg-destructive/10 budget-alert"
+        className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-destructive/40 bg-destructive/10 mb-5"
         data-testid="budget-alert"
         data-level="exceeded"
         role="status"
@@ -39,7 +39,7 @@ export function BudgetAlert() {
   }
   return (
     <div
-      className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-warning/40 bg-warning/10 budget-alert"
+      className="rounded-lg border bg-muted/40 px-4 py-3 text-sm border-warning/40 bg-warning/10 mb-5"
       data-testid="budget-alert"
       data-level="warning"
       role="status"

@@ -14,8 +14,13 @@ import { formatDate, formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { Button } from "@/components/ui/button";
 import { inputClasses } from "@/components/ui/input";
+import { cn } from "@/lib/cn";
 
 type Budget = inferRouterOutputs<AppRouter>["budgets"]["get"];
+
+/** The month's spend in figures, above the bar. */
+const FIGURE = "mb-2.5 text-[1.05rem]";
+const BAR_TONES = { ok: "bg-primary", alert: "bg-warning", exceeded: "bg-destructive" } as const;
 
 function MonthToDate() {
   const trpc = useTRPC();
@@ -31,8 +36,11 @@ function MonthToDate() {
         ) : null
       ) : s.monthlyLimitUsd === null ? (
         <div data-testid="budget-progress" data-state="no-limit">
-          <p className="budget-figure">
-            <strong data-testid="budget-spent">{formatUsd(s.spentUsd)}</strong> spent this month
+          <p className={FIGURE}>
+            <strong className="text-2xl" data-testid="budget-spent">
+              {formatUsd(s.spentUsd)}
+            </strong>{" "}
+            spent this month
           </p>
           <p className="text-muted-foreground">No monthly limit: calls are never refused for the workspace&apos;s spend.</p>
         </div>
@@ -55,13 +63,16 @@ function MonthProgress(props: { spent: number; limit: number; fraction: number; 
   const percent = Math.min(100, Math.max(0, props.fraction * 100));
   const state = props.exceeded ? "exceeded" : props.alert ? "alert" : "ok";
   return (
-    <div className="budget-month">
-      <p className="budget-figure">
-        <strong data-testid="budget-spent">{formatUsd(props.spent)}</strong> of {formatUsd(props.limit)} ({Math.floor(props.fraction * 100)}%)
+    <div>
+      <p className={FIGURE}>
+        <strong className="text-2xl" data-testid="budget-spent">
+          {formatUsd(props.spent)}
+        </strong>{" "}
+        of {formatUsd(props.limit)} ({Math.floor(props.fraction * 100)}%)
         <span className="text-muted-foreground"> · {formatUsd(props.remaining)} left</span>
       </p>
       <div
-        className={`progress progress-${state}`}
+        className="relative mb-2 h-3 overflow-hidden rounded-full border bg-muted"
         data-testid="budget-progress"
         data-state={state}
         role="progressbar"
@@ -70,8 +81,12 @@ function MonthProgress(props: { spent: number; limit: number; fraction: number; 
         aria-valuemax={100}
         aria-valuenow={Math.round(percent)}
       >
-        <div className="progress-bar" style={{ width: `${percent}%` }} />
-        <div className="progress-marker" style={{ left: `${props.threshold * 100}%` }} title={`Alert at ${Math.round(props.threshold * 100)}%`} />
+        <div className={cn("h-full rounded-full transition-[width] duration-300", BAR_TONES[state])} style={{ width: `${percent}%` }} />
+        <div
+          className="absolute inset-y-0 -ml-px w-0.5 bg-muted-foreground"
+          style={{ left: `${props.threshold * 100}%` }}
+          title={`Alert at ${Math.round(props.threshold * 100)}%`}
+        />
       </div>
       <p className="text-muted-foreground text-sm">
         {props.exceeded
@@ -238,7 +253,7 @@ export function BudgetsPage() {
   return (
     <div className="grid gap-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
-        <h1>Budgets</h1>
+        <h1 className="text-2xl font-semibold tracking-tight">Budgets</h1>
       </div>
       {can("budgets:read") ? (
         <>

@@ -51,7 +51,7 @@ export function InviteView({ token, signedInAs }: { token: string; signedInAs: s
   const wrongUser = signedInAs !== null && signedInAs.toLowerCase() !== inv.email.toLowerCase();
   return (
     <>
-      <p className="invite-lead">
+      <p className="text-base">
         <strong>{inv.invitedBy}</strong> invited you to join <strong>{inv.workspaceName}</strong> as <RoleBadge role={inv.role} />.
       </p>
       <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm [&_dt]:text-muted-foreground">

@@ -236,7 +236,7 @@ export function DecisionView({ decision }: { decision: Decision }) {
                   data-testid="route-candidate-row"
                   data-chosen={chosen ? "true" : undefined}
                   data-feasible={c.feasible ? "true" : "false"}
-                  className={chosen ? "bg-success/10 font-semibold" : c.feasible ? undefined : "row-muted"}
+                  className={chosen ? "bg-success/10 font-semibold" : c.feasible ? undefined : "text-muted-foreground"}
                 >
                   <td>{rank >= 0 ? rank + 1 : ""}</td>
                   <td>{c.displayName}</td>

@@ -9,7 +9,8 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { Button } from "@/components/ui/button";
-import { inputClasses } from "@/components/ui/input";
+import { INPUT_PREFIX, inputClasses } from "@/components/ui/input";
+import { cn } from "@/lib/cn";
 
 export function GeneralSettings() {
   const trpc = useTRPC();
@@ -76,10 +77,10 @@ export function GeneralSettings() {
           <label className="text-sm font-medium" htmlFor="settings-slug">
             URL
           </label>
-          <div className="input-prefix">
-            <span>/w/</span>
+          <div className="flex items-stretch">
+            <span className={INPUT_PREFIX}>/w/</span>
             <input
-              className={inputClasses}
+              className={cn(inputClasses, "rounded-l-none")}
               id="settings-slug"
               data-testid="settings-slug"
               maxLength={48}

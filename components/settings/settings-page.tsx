@@ -13,7 +13,7 @@ export function SettingsPage() {
   return (
     <div className="grid gap-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
-        <h1>Settings</h1>
+        <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
       </div>
       <GeneralSettings />
       {can("settings:read") ? <EgressSettings /> : null}

@@ -57,8 +57,8 @@ export function BriefFields({
   if (nodes.length === 0) return null;
   const briefs = (spec.briefs && typeof spec.briefs === "object" ? spec.briefs : {}) as Record<string, Brief>;
   return (
-    <fieldset className="briefs" data-testid="team-briefs">
-      <legend>Briefs (optional): what each node is for and must produce</legend>
+    <fieldset className="m-0 grid min-w-0 gap-2" data-testid="team-briefs">
+      <legend className="mb-1 text-sm font-semibold">Briefs (optional): what each node is for and must produce</legend>
       {nodes.map((n) => {
         const brief = briefs[n.id] ?? {};
         const id = `${idPrefix}-brief-${n.id}`;

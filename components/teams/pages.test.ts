@@ -121,7 +121,7 @@ describe("Agents pages", () => {
       expect(has(id), id).toBe(true);
     expect(has("agent-slug")).toBe(false); // a slug never changes
     expect(screen.getAllByTestId("agent-version-row")).toHaveLength(2);
-    expect(detail.container.querySelector(".diff-line.diff-remove")).not.toBeNull();
+    expect(detail.container.querySelector('[data-op="remove"]')).not.toBeNull();
     expect(screen.getAllByText(/three/).length).toBeGreaterThan(0);
   });
 

@@ -21,7 +21,7 @@ export function RunEstimateSummary({
   testId: string;
 }) {
   return (
-    <div className="run-estimate" data-testid={testId} data-calls={estimate.modelCalls} data-cost={estimate.costUsd}>
+    <div className="grid gap-2" data-testid={testId} data-calls={estimate.modelCalls} data-cost={estimate.costUsd}>
       <p className="text-sm">
         Worst case of one run (a task of {count(estimate.taskTokens)} tokens): <strong>{count(estimate.modelCalls)} model calls</strong> (
         {count(estimate.steps)} steps, up to {count(estimate.peakParallel)} at once), at most {count(estimate.inputTokens)} input and{" "}

@@ -22,6 +22,12 @@ import { BriefFields } from "./brief-fields";
 import { Button } from "@/components/ui/button";
 import { inputClasses } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
+import { cn } from "@/lib/cn";
+
+/** A framed group of fields (a list of slots, a DAG's nodes, a grid's cells, a tree): its buttons keep their width. */
+const SLOT_LIST = "m-0 flex min-w-0 flex-col gap-2 rounded-md border px-3 pt-2.5 pb-3 [&>[data-slot=button]]:self-start";
+/** The caption of a SLOT_LIST. */
+const SLOT_LEGEND = "px-1 text-sm text-muted-foreground";
 
 export interface SlotOption {
   slug: string;
@@ -55,7 +61,7 @@ function SlotSelect({ ctx, path, label, optional }: { ctx: Ctx; path: Path; labe
   const known = new Set([...ctx.agents.map((a) => a.slug), ...(ctx.teams ?? []).map((t) => `team:${t.slug}`)]);
   const id = `${ctx.idPrefix}-${full.join("-")}`;
   return (
-    <div className="grid min-w-36 gap-1.5 slot-field">
+    <div className="grid min-w-36 gap-1.5">
       <label className="text-sm font-medium" htmlFor={id}>
         {label}
       </label>
@@ -107,10 +113,10 @@ function SlotList({
 }) {
   const items = arr(getAt(ctx, path));
   return (
-    <fieldset className="slot-list">
-      <legend>{label}</legend>
+    <fieldset className={SLOT_LIST}>
+      <legend className={SLOT_LEGEND}>{label}</legend>
       {items.map((_, i) => (
-        <div className="slot-row" key={i}>
+        <div className="flex items-end gap-2 [&>div]:min-w-0 [&>div]:flex-1" key={i}>
           <SlotSelect ctx={ctx} path={[...path, i]} label={itemLabel(i)} />
           {!ctx.disabled && items.length > min ? (
             <Button
@@ -171,7 +177,7 @@ function NumberField({
   const [typing, setTyping] = useState<string | null>(null);
   const id = `${ctx.idPrefix}-${[...ctx.base, ...path].join("-")}`;
   return (
-    <div className="grid min-w-36 gap-1.5 field-number">
+    <div className="grid min-w-36 gap-1.5">
       <label className="text-sm font-medium" htmlFor={id}>
         {label}
       </label>
@@ -207,12 +213,12 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
     return `n${i}`;
   };
   return (
-    <fieldset className="slot-list dag-nodes">
-      <legend>Nodes</legend>
+    <fieldset className={SLOT_LIST}>
+      <legend className={SLOT_LEGEND}>Nodes</legend>
       {nodes.map((n, i) => {
         const deps = arr(n?.dependsOn).filter((d): d is string => typeof d === "string");
         return (
-          <div className="dag-node" key={i} data-testid="team-dag-node">
+          <div className="border-b border-dashed py-2 last-of-type:border-b-0" key={i} data-testid="team-dag-node">
             <div className="flex flex-wrap items-end gap-4">
               <div className="grid min-w-36 gap-1.5">
                 <label className="text-sm font-medium" htmlFor={`${ctx.idPrefix}-dag-${i}-id`}>
@@ -255,7 +261,7 @@ function DagNodes({ ctx }: { ctx: Ctx }) {
                 </Button>
               ) : null}
             </div>
-            <div className="dag-deps">
+            <div className="mt-1.5 flex flex-wrap items-center gap-x-3 gap-y-1.5">
               <span className="text-muted-foreground text-sm">Depends on:</span>
               {ids.filter((other, j) => j !== i && other).length === 0 ? <span className="text-muted-foreground text-sm">—</span> : null}
               {ids.map((other, j) =>
@@ -310,9 +316,9 @@ function GridCells({ ctx }: { ctx: Ctx }) {
         <NumberField ctx={ctx} path={["rows"]} label="Rows" min={1} max={8} fallback={2} testId="team-rows" onValue={(r) => resize(r, columns)} />
         <NumberField ctx={ctx} path={["columns"]} label="Columns" min={1} max={8} fallback={2} testId="team-columns" onValue={(c) => resize(rows, c)} />
       </div>
-      <fieldset className="slot-list">
-        <legend>Cells (row by row)</legend>
-        <div className="grid-cells" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
+      <fieldset className={SLOT_LIST}>
+        <legend className={SLOT_LEGEND}>Cells (row by row)</legend>
+        <div className="grid gap-2" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
           {cells.map((_, i) => (
             <SlotSelect key={i} ctx={ctx} path={["cells", i]} label={`Row ${Math.floor(i / columns) + 1}, column ${(i % columns) + 1}`} />
           ))}
@@ -403,8 +409,8 @@ function MeshConvergenceField({ ctx }: { ctx: Ctx }) {
   const policy = getAt(ctx, ["convergence", "embeddingPolicy"]) as { type?: string; preset?: string } | undefined;
   const preset = policy?.type === "preset" && policy.preset ? policy.preset : policy ? "custom" : "balanced";
   return (
-    <fieldset className="slot-list" data-testid="team-convergence">
-      <legend>Converged when</legend>
+    <fieldset className={SLOT_LIST} data-testid="team-convergence">
+      <legend className={SLOT_LEGEND}>Converged when</legend>
       <div className="grid min-w-36 gap-1.5">
         <label className="text-sm font-medium" htmlFor={id}>
           Decided by
@@ -562,8 +568,8 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
       return (
         <>
           {trees.map((_, t) => (
-            <fieldset className="slot-list forest-tree" key={t}>
-              <legend>Tree {t + 1}</legend>
+            <fieldset className={cn(SLOT_LIST, "gap-1.5")} key={t}>
+              <legend className={SLOT_LEGEND}>Tree {t + 1}</legend>
               <SlotSelect ctx={ctx} path={["trees", t, "manager"]} label="Manager" />
               <SlotList ctx={ctx} path={["trees", t, "workers"]} label="Workers" itemLabel={(i) => `Worker ${i + 1}`} min={1} max={16} />
               <NumberField ctx={ctx} path={["trees", t, "depth"]} label="Depth" min={1} max={3} fallback={1} />
@@ -605,7 +611,7 @@ function BaseFields({ ctx, topology }: { ctx: Ctx; topology: string }) {
       return (
         <>
           {layers.map((_, l) => (
-            <div key={l} className="moa-layer">
+            <div key={l} className="flex flex-col gap-1.5 [&>[data-slot=button]]:self-start">
               <SlotList ctx={ctx} path={["layers", l]} label={`Layer ${l + 1}`} itemLabel={(i) => `Proposer ${i + 1}`} min={1} max={16} />
               {!ctx.disabled && layers.length > 1 ? (
                 <Button
@@ -711,7 +717,7 @@ export function SpecForm({
     onChange(starterSpec(next, refs.length ? refs : agents.map((a) => a.slug), next === "hybrid" && isBaseTopology(inner) ? inner : undefined));
   };
   return (
-    <div className="spec-form">
+    <div className="flex flex-col gap-3">
       <div className="flex flex-wrap items-end gap-4">
         <div className="grid min-w-36 gap-1.5">
           <label className="text-sm font-medium" htmlFor={`${idPrefix}-topology`}>

@@ -81,7 +81,7 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
               </Badge>
             ) : null}
           </ResourceHeader>
-          {t.description ? <p className="team-description">{t.description}</p> : null}
+          {t.description ? <p className="whitespace-pre-wrap text-muted-foreground">{t.description}</p> : null}
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
           <TeamEstimateCard team={t.id} />

@@ -21,6 +21,7 @@ import { TeamGraph } from "./team-graph";
 import { Button } from "@/components/ui/button";
 import { inputClasses } from "@/components/ui/input";
 import { textareaClasses } from "@/components/ui/textarea";
+import { cn } from "@/lib/cn";
 
 export interface Problem {
   path: string;
@@ -30,7 +31,12 @@ export interface Problem {
 /** Every problem of the spec, with its path (from teams.validate, or a JSON syntax error). */
 export function ProblemList({ problems, pending }: { problems: Problem[]; pending?: boolean }) {
   return (
-    <div className="team-problems" data-testid="team-problems" data-count={problems.length} aria-live="polite">
+    <div
+      className={cn("rounded-md border bg-muted/50 px-3 py-2.5", problems.length > 0 && "border-destructive/60 bg-destructive/10")}
+      data-testid="team-problems"
+      data-count={problems.length}
+      aria-live="polite"
+    >
       {problems.length === 0 ? (
         <p className="text-success text-sm">{pending ? "Checking…" : "No problems: the spec is valid."}</p>
       ) : (
@@ -41,11 +47,11 @@ export function ProblemList({ problems, pending }: { problems: Problem[]; pendin
             </strong>{" "}
             to fix before saving:
           </p>
-          <ul>
+          <ul className="mt-1.5 list-disc pl-5 text-sm">
             {problems.map((p, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list (two problems can share a path)
               <li key={`${p.path}:${i}`} data-testid="team-problem" data-path={p.path}>
-                {p.path ? <code>{p.path}</code> : null} {p.message}
+                {p.path ? <code className="text-xs text-destructive">{p.path}</code> : null} {p.message}
               </li>
             ))}
           </ul>
@@ -263,8 +269,8 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
           <p className="text-sm text-muted-foreground">Choose a topology to see its graph.</p>
         )}
       </div>
-      <form className="grid gap-4 team-form" onSubmit={onSubmit} noValidate>
-        <fieldset disabled={!editable} className="m-0 min-w-0 border-0 p-0">
+      <form className="grid gap-4" onSubmit={onSubmit} noValidate>
+        <fieldset disabled={!editable} className="m-0 flex min-w-0 flex-col gap-4 border-0 p-0">
           <div className="flex flex-wrap items-end gap-4">
             {team ? null : (
               <div className="grid min-w-36 gap-1.5">
@@ -313,7 +319,7 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
               idPrefix={team ? `team-${team.slug}` : "new-team"}
             />
           ) : null}
-          <div className="team-json">
+          <div className="grid gap-2">
             <div className="grid min-w-36 gap-1.5">
               <label className="text-sm font-medium" htmlFor="team-json">
                 Spec as JSON
@@ -321,7 +327,7 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
               <textarea
                 id="team-json"
                 data-testid="team-json"
-                className="font-mono text-xs"
+                className={cn(textareaClasses, "field-sizing-fixed font-mono text-xs md:text-xs")}
                 rows={14}
                 spellCheck={false}
                 value={text}

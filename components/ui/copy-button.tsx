@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { Button } from "./button";
 
 async function copyText(text: string): Promise<boolean> {
   try {
@@ -29,8 +30,8 @@ export function CopyButton({ text, label = "Copy", testId }: { text: string; lab
     return () => clearTimeout(timer);
   }, [state]);
   return (
-    <button type="button" className="btn btn-secondary" data-testid={testId} onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}>
+    <Button variant="outline" data-testid={testId} onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}>
       {state === "copied" ? "Copied" : state === "failed" ? "Select and copy" : label}
-    </button>
+    </Button>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useEffect } from "react";
 import type { InfiniteData, UseInfiniteQueryResult } from "@tanstack/react-query";
+import { Button } from "./button";
 
 /** A page of a tRPC list (every list pages with a keyset cursor: server/db/cursor.ts). */
 interface Page<T> {
@@ -60,10 +61,10 @@ export function useAllPages<T>(query: PagedQuery<T>): { isPending: boolean; isEr
 export function LoadMore({ list, testId }: { list: Pick<PagedList<unknown>, "hasNextPage" | "isFetchingNextPage" | "fetchNextPage">; testId: string }) {
   if (!list.hasNextPage) return null;
   return (
-    <div className="load-more">
-      <button type="button" className="btn btn-secondary" data-testid={testId} disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
+    <div className="mt-4 flex justify-center">
+      <Button variant="outline" data-testid={testId} disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
         {list.isFetchingNextPage ? "Loading…" : "Load more"}
-      </button>
+      </Button>
     </div>
   );
 }

@@ -15,7 +15,7 @@ export function QueryTable({ query, empty, children }: { query: { isPending: boo
 /** The header of a table's last column, the row buttons; its name is for screen readers only. */
 export function ActionsHeader() {
   return (
-    <th className="actions-col">
+    <th className="w-px text-right whitespace-nowrap">
       <span className="sr-only">Actions</span>
     </th>
   );

@@ -4,6 +4,13 @@ import { formatDateTime } from "@/components/ui/format";
 import { Badge } from "@/components/ui/badge";
 import type { DiffLine } from "@/lib/line-diff";
 import { Button } from "@/components/ui/button";
+import { SELECT_CLASS } from "@/components/ui/native-select";
+import { cn } from "@/lib/cn";
+
+/** The small version pickers beside "Compare". */
+const SMALL_SELECT = cn(SELECT_CLASS, "h-8 w-auto pr-7 pl-2");
+/** The background of a diff line by what happened to it. */
+const LINE_TONES: Record<DiffLine["op"], string> = { add: "bg-success/10", remove: "bg-destructive/10", equal: "" };
 
 export interface VersionRow {
   version: number;
@@ -37,16 +44,16 @@ export function VersionHistory({
 }) {
   const numbers = versions.map((v) => v.version);
   return (
-    <div className="version-history">
+    <div className="flex flex-col gap-3">
       <div className="overflow-x-auto rounded-md border">
-        <table className="w-full text-sm [&_td]:px-3 [&_td]:py-2 [&_td]:align-top [&_th]:h-9 [&_th]:px-3 [&_th]:text-left [&_th]:font-medium [&_th]:text-muted-foreground [&_thead_tr]:border-b [&_tbody_tr]:border-b [&_tbody_tr:last-child]:border-0 table-versions">
+        <table className="w-full text-sm [&_td]:px-3 [&_td]:py-2 [&_td]:align-top [&_th]:h-9 [&_th]:px-3 [&_th]:text-left [&_th]:font-medium [&_th]:text-muted-foreground [&_thead_tr]:border-b [&_tbody_tr]:border-b [&_tbody_tr:last-child]:border-0">
           <thead>
             <tr>
               <th>Version</th>
               <th>Name</th>
               <th>Saved</th>
               <th>Summary</th>
-              <th className="actions-col">
+              <th className="w-px text-right whitespace-nowrap">
                 <span className="sr-only">Compare</span>
               </th>
             </tr>
@@ -60,7 +67,7 @@ export function VersionHistory({
                 <td>{v.name}</td>
                 <td className="whitespace-nowrap">{formatDateTime(v.createdAt)}</td>
                 <td className="text-muted-foreground text-sm">{v.summary ?? ""}</td>
-                <td className="actions-col">
+                <td className="w-px text-right whitespace-nowrap">
                   {v.version > 1 ? (
                     <Button variant="ghost" size="sm" onClick={() => onCompare(v.version - 1, v.version)}>
                       Changes
@@ -73,12 +80,12 @@ export function VersionHistory({
         </table>
       </div>
       {numbers.length > 1 ? (
-        <div className="flex flex-wrap items-end gap-2 version-compare">
+        <div className="flex flex-wrap items-center gap-2">
           <span className="text-muted-foreground text-sm">Compare</span>
           <select
             aria-label="From version"
             data-testid="version-from"
-            className="select-sm"
+            className={SMALL_SELECT}
             value={from ?? ""}
             onChange={(e) => onCompare(Number(e.target.value), to ?? current)}
           >
@@ -92,7 +99,7 @@ export function VersionHistory({
           <select
             aria-label="To version"
             data-testid="version-to"
-            className="select-sm"
+            className={SMALL_SELECT}
             value={to ?? ""}
             onChange={(e) => onCompare(from ?? 1, Number(e.target.value))}
           >
@@ -129,19 +136,19 @@ export function DiffView({
   labels?: Record<string, string>;
 }) {
   return (
-    <div className="diff-view" data-testid={testId} data-from={from} data-to={to}>
+    <div className="mt-4 flex flex-col gap-3" data-testid={testId} data-from={from} data-to={to}>
       <p className="text-muted-foreground text-sm">
         From v{from} to v{to}: {changes.length === 0 ? "no differences." : `${changes.length} field${changes.length === 1 ? "" : "s"} changed.`}
       </p>
       {changes.map((c) => (
-        <div key={c.field} className="diff-field" data-testid="diff-field" data-field={c.field}>
-          <div className="diff-field-name">{labels[c.field] ?? c.field}</div>
+        <div key={c.field} data-testid="diff-field" data-field={c.field}>
+          <div className="mb-1 text-sm font-semibold">{labels[c.field] ?? c.field}</div>
           {c.lines ? (
-            <pre className="diff-lines">
+            <pre className="max-h-90 overflow-auto rounded-md border bg-card py-1.5 font-mono text-xs leading-relaxed">
               {c.lines.map((l, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: the lines of a diff, read-only and in order
-                <div key={i} className={`diff-line diff-${l.op}`}>
-                  <span className="diff-sign" aria-hidden="true">
+                <div key={i} className={cn("px-2.5 break-words whitespace-pre-wrap", LINE_TONES[l.op])} data-op={l.op}>
+                  <span className="inline-block w-[1.2em] text-muted-foreground select-none" aria-hidden="true">
                     {l.op === "add" ? "+" : l.op === "remove" ? "−" : " "}
                   </span>
                   {l.text || " "}
@@ -149,10 +156,10 @@ export function DiffView({
               ))}
             </pre>
           ) : (
-            <div className="diff-values">
-              <span className="diff-before">{show(c.before)}</span>
+            <div className="font-mono text-sm break-words">
+              <span className="text-destructive line-through">{show(c.before)}</span>
               <span aria-hidden="true"> → </span>
-              <span className="diff-after">{show(c.after)}</span>
+              <span className="text-success">{show(c.after)}</span>
             </div>
           )}
         </div>

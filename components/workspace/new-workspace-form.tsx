@@ -5,11 +5,11 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
-import { Field } from "@/components/ui/field";
 import { FormError } from "@/components/ui/form-error";
 import { slugify } from "./slugify";
 import { Button } from "@/components/ui/button";
-import { inputClasses } from "@/components/ui/input";
+import { INPUT_PREFIX, Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
 
 export function NewWorkspaceForm() {
   const trpc = useTRPC();
@@ -34,14 +34,13 @@ export function NewWorkspaceForm() {
 
   return (
     <form className="grid gap-4" onSubmit={onSubmit} noValidate>
-      <Field label="Workspace name" htmlFor="ws-name" hint="Your company, team or project.">
-        <input
-          className={inputClasses}
+      <div className="grid gap-2">
+        <Label htmlFor="ws-name">Workspace name</Label>
+        <Input
           id="ws-name"
           data-testid="ws-name"
           required
           maxLength={80}
-          // biome-ignore lint/a11y/noAutofocus: the only field of a page whose sole purpose is this form
           autoFocus
           value={name}
           onChange={(e) => {
@@ -49,20 +48,14 @@ export function NewWorkspaceForm() {
             if (!slugEdited) setSlug(slugify(e.target.value));
           }}
         />
-      </Field>
-      <Field
-        label="URL"
-        htmlFor="ws-slug"
-        hint={
-          <>
-            Lowercase letters, digits and dashes. Your workspace will live at /w/<strong>{slug || "your-slug"}</strong>
-          </>
-        }
-      >
-        <div className="input-prefix">
-          <span>/w/</span>
-          <input
-            className={inputClasses}
+        <p className="text-sm text-muted-foreground">Your company, team or project.</p>
+      </div>
+      <div className="grid gap-2">
+        <Label htmlFor="ws-slug">URL</Label>
+        <div className="flex items-stretch">
+          <span className={INPUT_PREFIX}>/w/</span>
+          <Input
+            className="rounded-l-none"
             id="ws-slug"
             data-testid="ws-slug"
             required
@@ -77,7 +70,10 @@ export function NewWorkspaceForm() {
             }}
           />
         </div>
-      </Field>
+        <p className="text-sm text-muted-foreground">
+          Lowercase letters, digits and dashes. Your workspace will live at /w/<strong>{slug || "your-slug"}</strong>
+        </p>
+      </div>
       <FormError message={create.error ? errorMessage(create.error) : null} />
       <Button className="w-full" type="submit" data-testid="ws-submit" disabled={create.isPending || create.isSuccess}>
         {create.isPending || create.isSuccess ? "Creating…" : "Create workspace"}

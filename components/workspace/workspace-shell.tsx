@@ -136,6 +136,9 @@ function SidebarBody({
   );
 }
 
+/** The page body when the workspace could not be loaded: a centred message. */
+const NOT_LOADED = "mx-auto my-16 flex max-w-[480px] flex-col items-center gap-3 text-center";
+
 export function WorkspaceShell({ slug, user, children }: { slug: string; user: ShellUser; children: ReactNode }) {
   const trpc = useTRPC();
   const current = useQuery(trpc.workspaces.current.queryOptions());
@@ -168,8 +171,8 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
     );
   } else if (current.isError && errorCode(current.error) === "NOT_FOUND") {
     body = (
-      <div className="empty-state" data-testid="workspace-not-found">
-        <h1>Workspace not found</h1>
+      <div className={NOT_LOADED} data-testid="workspace-not-found">
+        <h1 className="text-2xl font-semibold tracking-tight">Workspace not found</h1>
         <p className="text-muted-foreground">
           There is no workspace <code>{slug}</code>, or you are not a member of it.
         </p>
@@ -180,7 +183,7 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
     );
   } else if (current.isError) {
     body = (
-      <div className="empty-state">
+      <div className={NOT_LOADED}>
         <FormError message={errorMessage(current.error)} />
         <Button variant="outline" onClick={() => void current.refetch()}>
           Try again
@@ -247,7 +250,7 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
           </Sheet>
           <Brand />
         </header>
-        <main id="main" className="app-main w-full min-w-0 flex-1" tabIndex={-1}>
+        <main id="main" className="mx-auto w-full max-w-[1200px] min-w-0 flex-1 px-4 pt-5 pb-12 sm:px-6 sm:pt-8 sm:pb-16" tabIndex={-1}>
           {body}
         </main>
       </div>

@@ -19,8 +19,8 @@ export default async function AccountActivityPage({ searchParams }: { searchPara
       title="Sign-in activity"
       subtitle="Sign-ins, failed attempts and other security events of your account. Something you do not recognise? Change your password."
       topRight={
-        <div className="auth-user">
-          <span className="muted">{user.email}</span>
+        <div className="flex items-center gap-3 text-sm">
+          <span className="text-muted-foreground">{user.email}</span>
           <SignOutButton />
         </div>
       }
