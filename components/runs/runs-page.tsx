@@ -193,7 +193,13 @@ function RunsTable() {
           <EmptyState
             icon={ListChecksIcon}
             title={filtered ? "No runs match these filters" : "No runs yet"}
-            text={filtered ? "Remove a filter to see more." : "Start one above, from a team's or an agent's page, or in the playground."}
+            text={
+              filtered
+                ? "Remove a filter to see more."
+                : (teams.data?.length ?? 0) + (agents.data?.length ?? 0) === 0
+                  ? "Create an agent first: then run it here, from its page, or in the playground."
+                  : "Start one here, from a team's or an agent's page, or in the playground."
+            }
             testId="runs-empty"
           />
         }
@@ -335,7 +341,7 @@ export function RunsPage() {
   const { can } = useWorkspace();
   return (
     <div className="grid gap-6">
-      <PageHeader title="Runs" description="Every run of the workspace's teams and agents, live while they run." />
+      <PageHeader className="pb-0" title="Runs" description="Every run of the workspace's teams and agents, live while they run." />
       {can("runs:create") ? <NewRun /> : null}
       {can("runs:read") ? (
         <RunsTable />
