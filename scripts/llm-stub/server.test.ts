@@ -1,7 +1,7 @@
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { APICallError, Output, embed, embedMany, generateText, streamText, tool } from "ai";
+import { APICallError, Output, embed, embedMany, generateText, stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { minimalValue, startLlmStub, type LlmStub } from "./server";
@@ -410,5 +410,76 @@ describe("LLM stub with chunkDelayMs (paced streams)", () => {
     await reader.read().catch(() => undefined);
     // the stub survives the cut and answers the next request
     expect((await generateText({ model, prompt: "again", maxRetries: 0 })).text).toBe("[stub stub-small] again");
+  });
+});
+
+describe("LLM stub: scripted tool calls drive an agent's loop", () => {
+  const anthropicModel = () => createAnthropic({ baseURL: stub.url, apiKey: "sk-ant-test" })("claude-3-5-haiku-latest");
+  const models = {
+    "OpenAI chat completions": () => provider().chatModel("stub-small"),
+    "Anthropic Messages": anthropicModel,
+  };
+  /** two tools that record what they were called with */
+  function recordingTools() {
+    const seen: string[] = [];
+    const tools = {
+      add: tool({
+        inputSchema: z.object({ a: z.number(), b: z.number() }),
+        execute: async ({ a, b }) => {
+          seen.push(`add ${a} ${b}`);
+          return { sum: a + b };
+        },
+      }),
+      clock: tool({
+        inputSchema: z.object({ zone: z.string() }),
+        execute: async ({ zone }) => {
+          seen.push(`clock ${zone}`);
+          return { time: `12:00 ${zone}` };
+        },
+      }),
+    };
+    return { seen, tools };
+  }
+
+  for (const [name, model] of Object.entries(models)) {
+    for (const streaming of [false, true]) {
+      it(`${name}${streaming ? ", streamed" : ""}: two parallel calls, then one, then the answer with the results seen`, async () => {
+        const { seen, tools } = recordingTools();
+        stub.toolCalls({
+          calls: [
+            { name: "add", arguments: { a: 2, b: 3 } },
+            { name: "clock", arguments: { zone: "UTC" } },
+          ],
+        });
+        stub.toolCalls({ calls: [{ name: "add", arguments: { a: 5, b: 7 } }], when: "12:00 UTC" });
+        stub.reply({ content: "The sum is 12." }); // the first request without a script of its own
+        const options = { model: model(), prompt: "Add some numbers.", tools, stopWhen: stepCountIs(5), maxRetries: 0 };
+        const result = streaming ? await streamText(options).steps : (await generateText(options)).steps;
+        expect(seen).toEqual(["add 2 3", "clock UTC", "add 5 7"]);
+        expect(result.map((s) => s.toolCalls.map((c) => c.toolName))).toEqual([["add", "clock"], ["add"], []]);
+        expect(result.at(-1)?.text).toBe("The sum is 12.");
+        // the results went back to the model as tool results (its third request holds both earlier sums)
+        const bodies = stub.calls.filter((c) => c.path.endsWith("/chat/completions") || c.path === "/v1/messages").map((c) => JSON.stringify(c.body));
+        expect(bodies).toHaveLength(3);
+        expect(bodies[1]).toMatch(/sum[^0-9]*5/);
+        expect(bodies[1]).toContain("12:00 UTC");
+        expect(bodies[2]).toMatch(/sum[^0-9]*12/);
+      });
+    }
+  }
+
+  it("answers only a request that offers every tool it names, and reset() drops it", async () => {
+    const { tools } = recordingTools();
+    stub.toolCalls({ calls: [{ name: "search", arguments: { q: "x" } }] });
+    const plain = await generateText({ model: provider().chatModel("stub-small"), prompt: "hello", tools, maxRetries: 0 });
+    expect(plain.toolCalls).toEqual([]); // "search" is not offered: the script waits
+    const { tools: more } = recordingTools();
+    const withSearch = { ...more, search: tool({ inputSchema: z.object({ q: z.string() }) }) };
+    const called = await generateText({ model: provider().chatModel("stub-small"), prompt: "hello", tools: withSearch, maxRetries: 0 });
+    expect(called.toolCalls).toMatchObject([{ toolName: "search", input: { q: "x" } }]);
+    stub.toolCalls({ calls: [{ name: "search", arguments: { q: "y" } }] });
+    stub.reset();
+    const after = await generateText({ model: provider().chatModel("stub-small"), prompt: "hello", tools: withSearch, maxRetries: 0 });
+    expect(after.toolCalls).toEqual([]);
   });
 });

@@ -36,7 +36,12 @@
  *
  * Scripted replies (`reply(...)`) replace the text or JSON answer of the next matching request (the first reply whose
  * `when` occurs in the request's JSON body, in the order queued): tests make a checker ask for a revision, a judge
- * find consensus. Tool calls are not scripted.
+ * find consensus.
+ *
+ * Scripted tool calls (`toolCalls(...)`, OpenAI chat completions and Anthropic Messages) answer the next matching request
+ * that offers every tool they name with those calls (several: parallel calls), whatever its last message, so a test
+ * drives an agent's loop turn by turn: call a tool, read its result, call another or answer. They come before a
+ * queued reply (which the request then leaves for the next one).
  *
  * Scripted embeddings (`embedding(...)`) replace the vector of every embedded text that contains their `when` (the first
  * match, in the order queued; sent normalised): tests make answers near or far from each other. Other texts get a
@@ -107,6 +112,19 @@ export interface StubReply {
   model?: string;
 }
 
+export interface StubToolCalls {
+  /** the calls of the answer, in order (more than one: parallel calls); each names a tool the request offers */
+  calls: { name: string; arguments: Json }[];
+  /** text sent beside the calls (default none) */
+  text?: string;
+  /** only requests whose JSON body contains this text take it; default: any that offers the tools */
+  when?: string;
+  /** how many requests this script answers; default 1 */
+  times?: number;
+  /** only requests for this model take it */
+  model?: string;
+}
+
 export interface StubEmbedding {
   /** texts containing this get the vector */
   when: string;
@@ -145,6 +163,8 @@ export interface LlmStub {
   fail(fault: StubFault): void;
   /** queue a scripted answer, consumed in order by matching requests */
   reply(reply: StubReply): void;
+  /** queue scripted tool calls, consumed in order by matching requests (see the header) */
+  toolCalls(script: StubToolCalls): void;
   /** queue a scripted embedding vector (see the header) */
   embedding(embedding: StubEmbedding): void;
   /**
@@ -162,12 +182,12 @@ export interface LlmStub {
    * 401) instead of the list
    */
   modelList(list: { ids?: string[]; status?: number }): void;
-  /** clears calls, pending faults, replies and embeddings, the model list, and the in-flight peak (held requests stay held) */
+  /** clears calls, pending faults, replies, tool-call scripts and embeddings, the model list, and the in-flight peak (held requests stay held) */
   reset(): void;
   close(): Promise<void>;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonSchema = Record<string, unknown>;
 
 interface ToolDef {
@@ -191,6 +211,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
   let faults: (StubFault & { remaining: number })[] = [];
   let listed: { ids?: string[]; status?: number } = {};
   let replies: (StubReply & { remaining: number })[] = [];
+  let toolScripts: (StubToolCalls & { remaining: number })[] = [];
   let vectors: (StubEmbedding & { remaining: number })[] = [];
   const promptCache = new Set<string>();
   const sockets = new Set<import("node:net").Socket>();
@@ -215,6 +236,21 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     reply.remaining -= 1;
     if (reply.remaining <= 0) replies.splice(index, 1);
     return reply.content;
+  }
+
+  function takeToolCalls(model: string, rawBody: string, offered: ReadonlySet<string>): StubToolCalls | undefined {
+    const index = toolScripts.findIndex(
+      (t) =>
+        (t.model === undefined || t.model === model) &&
+        (t.when === undefined || rawBody.includes(t.when)) &&
+        t.calls.length > 0 &&
+        t.calls.every((c) => offered.has(c.name)),
+    );
+    if (index < 0) return undefined;
+    const script = toolScripts[index]!;
+    script.remaining -= 1;
+    if (script.remaining <= 0) toolScripts.splice(index, 1);
+    return script;
   }
 
   function takeVector(model: string, text: string): number[] | undefined {
@@ -310,11 +346,13 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       return sendJson(res, fault.status, errorBody(path, fault.status, fault.errorCode), headers);
     }
     const malformed = fault?.malformed === true;
+    const toolScript = (chat || path === "/v1/messages") && fault?.content === undefined ? takeToolCalls(model, raw, offeredToolNames(body)) : undefined;
     const sse: SseOptions = {
       malformed,
       midStream: fault?.midStream,
       chunkDelayMs,
-      content: fault?.content !== undefined ? fault.content : openAiEmbeddings || cloudEmbeddings ? undefined : takeReply(model, raw),
+      toolScript,
+      content: fault?.content !== undefined ? fault.content : openAiEmbeddings || cloudEmbeddings || toolScript ? undefined : takeReply(model, raw),
       finishReason: fault?.finishReason,
       reasoningTokens: fault?.reasoningTokens,
       promptCache,
@@ -396,6 +434,9 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     reply(reply) {
       replies.push({ ...reply, remaining: reply.times ?? 1 });
     },
+    toolCalls(script) {
+      toolScripts.push({ ...script, remaining: script.times ?? 1 });
+    },
     embedding(embedding) {
       vectors.push({ ...embedding, remaining: embedding.times ?? Infinity });
     },
@@ -407,6 +448,7 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       listed = {};
       faults = [];
       replies = [];
+      toolScripts = [];
       vectors = [];
       promptCache.clear();
       maxInFlight = inFlight;
@@ -452,7 +494,10 @@ function chatCompletions(
   const responseFormat = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
   let content: string | null;
   let toolCalls: { id: string; name: string; arguments: string }[] = [];
-  if (tool) {
+  if (sse.toolScript) {
+    toolCalls = sse.toolScript.calls.map((c, index) => ({ id: `call_${id}_${index}`, name: c.name, arguments: JSON.stringify(c.arguments) }));
+    content = sse.toolScript.text ?? null;
+  } else if (tool) {
     toolCalls = [{ id: `call_${id}_0`, name: tool.name, arguments: JSON.stringify(minimalValue(tool.schema)) }];
     content = null;
   } else if (sse.content !== undefined) {
@@ -661,7 +706,10 @@ function anthropicMessages(
   const format = (body.output_config as { format?: { type?: string; schema?: JsonSchema } } | undefined)?.format;
 
   const content: ({ type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json })[] = [];
-  if (tool) content.push({ type: "tool_use", id: `toolu_${id}`, name: tool.name, input: minimalValue(tool.schema) });
+  if (sse.toolScript) {
+    if (sse.toolScript.text) content.push({ type: "text", text: sse.toolScript.text });
+    sse.toolScript.calls.forEach((c, index) => content.push({ type: "tool_use", id: `toolu_${id}_${index}`, name: c.name, input: c.arguments }));
+  } else if (tool) content.push({ type: "tool_use", id: `toolu_${id}`, name: tool.name, input: minimalValue(tool.schema) });
   else if (sse.content !== undefined) content.push({ type: "text", text: sse.content });
   else if (format?.schema) content.push({ type: "text", text: JSON.stringify(minimalValue(format.schema)) });
   else content.push({ type: "text", text: replyText(model, lastUserText) });
@@ -675,7 +723,7 @@ function anthropicMessages(
   const inputTokens = Math.max(1, allInput - cached.read - cached.written);
   const cacheUsage = { cache_read_input_tokens: cached.read, cache_creation_input_tokens: cached.written };
   const outputTokens = tokens(content.map((c) => (c.type === "text" ? c.text : c.name + JSON.stringify(c.input))).join(""));
-  const stopReason = tool ? "tool_use" : "end_turn";
+  const stopReason = tool || sse.toolScript ? "tool_use" : "end_turn";
 
   if (!stream) {
     if (sse.malformed) return sendMalformed(res);
@@ -734,6 +782,13 @@ function anthropicMessages(
 
   const frames = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   return sendSse(res, frames, paced, `event: content_block_delta\ndata: {"type": "content_blo\n\n`, sse);
+}
+
+/** The names of the tools a chat completions (`tools[].function.name`) or Anthropic Messages (`tools[].name`) request offers. */
+function offeredToolNames(body: Record<string, unknown>): Set<string> {
+  const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
+  const names = tools.map((t) => (t.function as { name?: unknown } | undefined)?.name ?? t.name);
+  return new Set(names.filter((n): n is string => typeof n === "string"));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -1009,6 +1064,8 @@ interface SseOptions {
   malformed: boolean;
   midStream: StubFault["midStream"];
   chunkDelayMs: number;
+  /** scripted tool calls that answer this request (chat completions, Anthropic Messages) */
+  toolScript?: StubToolCalls;
   /** the scripted answer of this request (a fault's `content`, else a queued `reply`) and finish reason (chat completions) */
   content?: string;
   finishReason?: string;
