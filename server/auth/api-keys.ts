@@ -146,7 +146,8 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
   if (rawKey.length < 32 || rawKey.length > 256) throw invalid;
   // the hash under the current AUTH_SECRET first, then under each previous one (AUTH_SECRET_PREVIOUS)
   const hashes = apiKeyHashes(rawKey);
-  // the key, its workspace and its creator's membership in one statement (on every API request); times as epoch ms
+  // the key, its workspace (not deleted) and its creator's membership role in one statement (on every API request);
+  // times as epoch ms
   // the workspace is not known before the key is found: a privileged path (docs/security.md)
   const { rows } = await execute<{
     id: string;
@@ -162,12 +163,8 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
     keyHash: string;
   }>(
     SYSTEM("api-key-lookup"),
-    sql`SELECT k.id, k."keyHash", k.name, k."workspaceId", k."createdById", k.scopes, w.slug, m.role::text AS role, k."revokedAt" IS NOT NULL AS revoked,
-       (extract(epoch FROM k."expiresAt") * 1000)::float8 AS "expiresMs", (extract(epoch FROM k."lastUsedAt") * 1000)::float8 AS "lastUsedMs"
-     FROM "ApiKey" k
-     JOIN "Workspace" w ON w.id = k."workspaceId" AND w."deletedAt" IS NULL
-     LEFT JOIN "Membership" m ON m."workspaceId" = k."workspaceId" AND m."userId" = k."createdById"
-     WHERE k."keyHash" = ANY(${sql.array(hashes, "text")})`,
+    // a function (migration 20261212_200_api_key_lookup) so that its plan is kept per connection
+    sql`SELECT * FROM cadre_api_key_lookup(${sql.array(hashes, "text")})`,
   );
   const key = rows[0];
   if (!key || key.revoked || (key.expiresMs !== null && key.expiresMs <= Date.now())) throw invalid;
