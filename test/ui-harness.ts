@@ -6,13 +6,15 @@ import { vi, type Mock } from "vitest";
 import { createElement as h, type ReactElement } from "react";
 import { render } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, TRPCClientError, type TRPCLink } from "@trpc/client";
+import { createTRPCClient, TRPCClientError, type TRPCLink, unstable_localLink } from "@trpc/client";
+import superjson from "superjson";
 import { observable } from "@trpc/server/observable";
-import type { AppRouter } from "@/server/api/root";
+import { type AppRouter, appRouter } from "@/server/api/root";
 import { TRPCProvider } from "@/lib/trpc/react";
 import { ConfirmProvider } from "@/components/ui/confirm";
 import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
 import { roleCan, type Role } from "@/lib/permissions";
+import type { TestWorkspace } from "./helpers";
 
 export type FakeApi = Record<string, Mock<(input: unknown) => unknown>>;
 
@@ -43,8 +45,24 @@ function fakeLink(api: FakeApi): TRPCLink<AppRouter> {
 
 export const ME = { id: "usr_me", email: "me@example.test", name: "Me" };
 
-export function renderAs(role: Role, api: FakeApi, page: () => ReactElement) {
+/** The dashboard's providers around `page`: the query client, tRPC on `trpcClient`, confirms, the workspace. */
+function renderInWorkspace(trpcClient: ReturnType<typeof createTRPCClient<AppRouter>>, workspace: WorkspaceContextValue, page: () => ReactElement) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return render(
+    h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(TRPCProvider, {
+        trpcClient,
+        queryClient,
+        keyPrefix: workspace.slug,
+        children: h(ConfirmProvider, null, h(WorkspaceContextProvider, { value: workspace }, page())),
+      }),
+    ),
+  );
+}
+
+export function renderAs(role: Role, api: FakeApi, page: () => ReactElement) {
   const trpcClient = createTRPCClient<AppRouter>({ links: [fakeLink(api)] });
   const workspace: WorkspaceContextValue = {
     slug: "w",
@@ -53,16 +71,35 @@ export function renderAs(role: Role, api: FakeApi, page: () => ReactElement) {
     user: ME,
     can: (p) => roleCan(role, p),
   };
-  return render(
-    h(
-      QueryClientProvider,
-      { client: queryClient },
-      h(TRPCProvider, {
-        trpcClient,
-        queryClient,
-        keyPrefix: "w",
-        children: h(ConfirmProvider, null, h(WorkspaceContextProvider, { value: workspace }, page())),
+  return renderInWorkspace(trpcClient, workspace, page);
+}
+
+/**
+ * Renders a dashboard component for a member of `ws` (by role) against the REAL router and database (tRPC's local
+ * link, as that person); `onCall` sees every procedure call (path and input) before it runs.
+ */
+export function renderWithRouter(ws: TestWorkspace, role: Role, page: () => ReactElement, onCall?: (path: string, input: unknown) => void) {
+  const user = ws.users[role];
+  const trpcClient = createTRPCClient<AppRouter>({
+    links: [
+      () =>
+        ({ op, next }) => {
+          onCall?.(op.path, op.input);
+          return next(op);
+        },
+      unstable_localLink({
+        router: appRouter,
+        transformer: superjson,
+        createContext: async () => ({ requestId: `req_ui${Date.now()}`, user, workspaceSlug: ws.slug, origin: "http://localhost:3000" }),
       }),
-    ),
-  );
+    ],
+  });
+  const workspace: WorkspaceContextValue = {
+    slug: ws.slug,
+    workspace: {} as WorkspaceContextValue["workspace"],
+    role,
+    user: { id: user.id, email: user.email, name: null },
+    can: (p) => roleCan(role, p),
+  };
+  return renderInWorkspace(trpcClient, workspace, page);
 }

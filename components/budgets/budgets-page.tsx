@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
@@ -13,7 +13,20 @@ import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatDate, formatDateTime } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { Button } from "@/components/ui/button";
-import { inputClasses } from "@/components/ui/input";
+import { Input } from "@/components/ui/input";
+import {
+  applyServerErrors,
+  Form,
+  FormControl,
+  FormDescription,
+  FormField,
+  FormItem,
+  FormLabel,
+  FormMessage,
+  FormRootError,
+  useZodForm,
+} from "@/components/ui/form";
+import { budgetLimitsFormSchema } from "@/lib/schemas/usage";
 import { cn } from "@/lib/cn";
 
 type Budget = inferRouterOutputs<AppRouter>["budgets"]["get"];
@@ -98,52 +111,47 @@ function MonthProgress(props: { spent: number; limit: number; fraction: number; 
 }
 
 const amountText = (v: number | null) => (v === null ? "" : String(v));
+const formValues = (b: Pick<Budget, "monthlyLimitUsd" | "perRunLimitUsd" | "alertThreshold">) => ({
+  monthlyLimitUsd: amountText(b.monthlyLimitUsd),
+  perRunLimitUsd: amountText(b.perRunLimitUsd),
+  alertPercent: String(Math.round(b.alertThreshold * 100)),
+});
 
-function parseAmount(text: string, what: string): { value: number | null } | { error: string } {
-  const t = text.trim().replace(/^\$/, "");
-  if (t === "") return { value: null };
-  const n = Number(t);
-  if (!Number.isFinite(n)) return { error: `Enter the ${what} in USD, or leave it empty for no limit` };
-  if (n < 0) return { error: `The ${what} cannot be negative` };
-  return { value: n };
-}
+const LIMIT_FIELDS = [
+  {
+    name: "monthlyLimitUsd",
+    label: "Monthly limit (USD)",
+    testId: "budget-monthly",
+    hint: "For the workspace, per calendar month (UTC). Empty: no limit.",
+  },
+  {
+    name: "perRunLimitUsd",
+    label: "Limit per run (USD)",
+    testId: "budget-per-run",
+    hint: "The default for every run; a run may set its own. Empty: no limit.",
+  },
+] as const;
 
 function LimitsForm({ budget }: { budget: Budget }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can } = useWorkspace();
   const editable = can("budgets:update");
-  const [monthly, setMonthly] = useState(amountText(budget.monthlyLimitUsd));
-  const [perRun, setPerRun] = useState(amountText(budget.perRunLimitUsd));
-  const [threshold, setThreshold] = useState(String(Math.round(budget.alertThreshold * 100)));
-  const [localError, setLocalError] = useState<string | null>(null);
+  const form = useZodForm(budgetLimitsFormSchema, { defaultValues: formValues(budget) });
   const [saved, setSaved] = useState(false);
 
   const update = useMutation(
     trpc.budgets.update.mutationOptions({
       onMutate: () => setSaved(false),
       onSuccess: async (stored) => {
-        setMonthly(amountText(stored.monthlyLimitUsd));
-        setPerRun(amountText(stored.perRunLimitUsd));
-        setThreshold(String(Math.round(stored.alertThreshold * 100)));
+        form.reset(formValues(stored));
         setSaved(true);
         await queryClient.invalidateQueries({ queryKey: trpc.budgets.pathKey() });
       },
+      // the server's alertThreshold is the form's percent
+      onError: (error) => applyServerErrors(form, error, (path) => (path === "alertThreshold" ? "alertPercent" : undefined)),
     }),
   );
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setLocalError(null);
-    setSaved(false);
-    const m = parseAmount(monthly, "monthly limit");
-    if ("error" in m) return setLocalError(m.error);
-    const r = parseAmount(perRun, "per-run limit");
-    if ("error" in r) return setLocalError(r.error);
-    const pct = Number(threshold);
-    if (!Number.isFinite(pct) || pct < 50 || pct > 100) return setLocalError("The alert threshold is between 50% and 100%");
-    update.mutate({ monthlyLimitUsd: m.value, perRunLimitUsd: r.value, alertThreshold: Math.round(pct) / 100 });
-  }
 
   return (
     <Card
@@ -154,88 +162,75 @@ function LimitsForm({ budget }: { budget: Budget }) {
           : "Only owners and admins can change the limits."
       }
     >
-      <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
-        <div className="grid min-w-36 gap-1.5">
-          <label className="text-sm font-medium" htmlFor="budget-monthly">
-            Monthly limit (USD)
-          </label>
-          <input
-            className={inputClasses}
-            id="budget-monthly"
-            data-testid="budget-monthly"
-            type="number"
-            inputMode="decimal"
-            min={0}
-            step="0.01"
-            placeholder="No limit"
-            readOnly={!editable}
-            value={monthly}
-            onChange={(e) => {
-              setMonthly(e.target.value);
-              setSaved(false);
-            }}
+      <Form {...form}>
+        <form className="grid gap-4 max-w-xl" onSubmit={form.handleSubmit((values) => update.mutate(values))} onChange={() => setSaved(false)} noValidate>
+          {LIMIT_FIELDS.map((f) => (
+            <FormField
+              key={f.name}
+              control={form.control}
+              name={f.name}
+              render={({ field }) => (
+                <FormItem className="min-w-36 gap-1.5">
+                  <FormLabel>{f.label}</FormLabel>
+                  <FormControl>
+                    <Input
+                      {...field}
+                      value={String(field.value ?? "")}
+                      data-testid={f.testId}
+                      type="number"
+                      inputMode="decimal"
+                      min={0}
+                      step="0.01"
+                      placeholder="No limit"
+                      readOnly={!editable}
+                    />
+                  </FormControl>
+                  <FormDescription className="text-xs">{f.hint}</FormDescription>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+          ))}
+          <FormField
+            control={form.control}
+            name="alertPercent"
+            render={({ field }) => (
+              <FormItem className="min-w-36 gap-1.5">
+                <FormLabel>Alert at (% of the monthly limit)</FormLabel>
+                <FormControl>
+                  <Input
+                    {...field}
+                    value={String(field.value ?? "")}
+                    data-testid="budget-threshold"
+                    type="number"
+                    inputMode="numeric"
+                    min={50}
+                    max={100}
+                    step={1}
+                    readOnly={!editable}
+                  />
+                </FormControl>
+                <FormDescription className="text-xs">Between 50 and 100.</FormDescription>
+                <FormMessage />
+              </FormItem>
+            )}
           />
-          <div className="text-xs text-muted-foreground">For the workspace, per calendar month (UTC). Empty: no limit.</div>
-        </div>
-        <div className="grid min-w-36 gap-1.5">
-          <label className="text-sm font-medium" htmlFor="budget-per-run">
-            Limit per run (USD)
-          </label>
-          <input
-            className={inputClasses}
-            id="budget-per-run"
-            data-testid="budget-per-run"
-            type="number"
-            inputMode="decimal"
-            min={0}
-            step="0.01"
-            placeholder="No limit"
-            readOnly={!editable}
-            value={perRun}
-            onChange={(e) => {
-              setPerRun(e.target.value);
-              setSaved(false);
-            }}
-          />
-          <div className="text-xs text-muted-foreground">The default for every run; a run may set its own. Empty: no limit.</div>
-        </div>
-        <div className="grid min-w-36 gap-1.5">
-          <label className="text-sm font-medium" htmlFor="budget-threshold">
-            Alert at (% of the monthly limit)
-          </label>
-          <input
-            className={inputClasses}
-            id="budget-threshold"
-            data-testid="budget-threshold"
-            type="number"
-            inputMode="numeric"
-            min={50}
-            max={100}
-            step={1}
-            readOnly={!editable}
-            value={threshold}
-            onChange={(e) => {
-              setThreshold(e.target.value);
-              setSaved(false);
-            }}
-          />
-          <div className="text-xs text-muted-foreground">Between 50 and 100.</div>
-        </div>
-        <FormError message={localError ?? (update.error ? errorMessage(update.error) : null)} />
-        {editable ? (
-          <div className="flex flex-wrap items-center gap-2">
-            <Button type="submit" data-testid="budget-save" disabled={update.isPending}>
-              {update.isPending ? "Saving…" : "Save limits"}
-            </Button>
-            {saved ? (
-              <span className="font-medium text-success" data-testid="budget-saved">
-                Saved
-              </span>
-            ) : null}
-          </div>
-        ) : null}
-        {budget.updatedAt ? <p className="text-muted-foreground text-sm">Last changed {formatDateTime(budget.updatedAt)}.</p> : null}
-      </form>
+          <FormRootError />
+          {editable ? (
+            <div className="flex flex-wrap items-center gap-2">
+              <Button type="submit" data-testid="budget-save" disabled={update.isPending}>
+                {update.isPending ? "Saving…" : "Save limits"}
+              </Button>
+              {saved ? (
+                <span className="font-medium text-success" data-testid="budget-saved">
+                  Saved
+                </span>
+              ) : null}
+            </div>
+          ) : null}
+          {budget.updatedAt ? <p className="text-muted-foreground text-sm">Last changed {formatDateTime(budget.updatedAt)}.</p> : null}
+        </form>
+      </Form>
     </Card>
   );
 }

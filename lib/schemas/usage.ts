@@ -169,6 +169,34 @@ export const updateBudgetInputSchema = z.strictObject({
 });
 export type UpdateBudgetInput = z.infer<typeof updateBudgetInputSchema>;
 
+/** A limit as typed in a form: empty for no limit, an optional leading "$"; then the server's rules. */
+const typedLimitSchema = z.preprocess((v) => {
+  const t = String(v ?? "")
+    .trim()
+    .replace(/^\$/, "");
+  return t === "" ? null : Number(t);
+}, limitSchema);
+
+/**
+ * The budgets page's form (its fields as typed: amounts, and the alert threshold in percent) onto the update the server
+ * parses, with the server's limits and messages (the threshold's issue is reported on `alertPercent`).
+ */
+export const budgetLimitsFormSchema = z
+  .object({
+    monthlyLimitUsd: typedLimitSchema,
+    perRunLimitUsd: typedLimitSchema,
+    alertPercent: z.preprocess(
+      (v) => (String(v ?? "").trim() === "" ? Number.NaN : Number(v)),
+      z
+        .number({ message: "The alert threshold is between 50% and 100%" })
+        .min(50, "The alert threshold is between 50% and 100%")
+        .max(100, "The alert threshold is between 50% and 100%"),
+    ),
+  })
+  .transform(
+    (v): UpdateBudgetInput => ({ monthlyLimitUsd: v.monthlyLimitUsd, perRunLimitUsd: v.perRunLimitUsd, alertThreshold: Math.round(v.alertPercent) / 100 }),
+  );
+
 export const budgetSchema = z
   .object({
     monthlyLimitUsd: z.number().nullable(),
