@@ -78,7 +78,14 @@ export function renderAs(role: Role, api: FakeApi, page: () => ReactElement) {
  * Renders a dashboard component for a member of `ws` (by role) against the REAL router and database (tRPC's local
  * link, as that person); `onCall` sees every procedure call (path and input) before it runs.
  */
-export function renderWithRouter(ws: TestWorkspace, role: Role, page: () => ReactElement, onCall?: (path: string, input: unknown) => void) {
+export function renderWithRouter(
+  ws: TestWorkspace,
+  role: Role,
+  page: () => ReactElement,
+  onCall?: (path: string, input: unknown) => void,
+  /** the workspace as the page's context holds it (name, slug, ...), for pages that read it */
+  current: Partial<WorkspaceContextValue["workspace"]> = {},
+) {
   const user = ws.users[role];
   const trpcClient = createTRPCClient<AppRouter>({
     links: [
@@ -96,7 +103,7 @@ export function renderWithRouter(ws: TestWorkspace, role: Role, page: () => Reac
   });
   const workspace: WorkspaceContextValue = {
     slug: ws.slug,
-    workspace: {} as WorkspaceContextValue["workspace"],
+    workspace: { slug: ws.slug, ...current } as WorkspaceContextValue["workspace"],
     role,
     user: { id: user.id, email: user.email, name: null },
     can: (p) => roleCan(role, p),
