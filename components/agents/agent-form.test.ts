@@ -1,0 +1,193 @@
+// @vitest-environment happy-dom
+/**
+ * The agent form on the server's schemas (createAgentInputSchema, updateAgentInputSchema): the slug follows the name
+ * until it is typed, a bad value shows its field's error before anything is sent, what it sends, the server's issues
+ * on their fields, and a viewer's disabled form.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createElement as h } from "react";
+import { cleanup, screen, waitFor } from "@testing-library/react";
+import { userEvent } from "@testing-library/user-event";
+import { TRPCClientError } from "@trpc/client";
+import type { AgentOutput } from "@/lib/schemas/agents";
+import { fakeApi, renderAs } from "@/test/ui-harness";
+import { AgentForm } from "./agent-form";
+
+afterEach(cleanup);
+
+const day = new Date("2026-01-02T10:00:00Z");
+const writer: AgentOutput = {
+  id: "agt_1",
+  slug: "writer",
+  name: "Writer",
+  roleDescription: "Writes.",
+  instructions: "one",
+  modelPolicy: { type: "preset", preset: "fast" },
+  maxOutputTokens: 2048,
+  temperature: 0.3,
+  outageWaitSeconds: 60,
+  callTimeoutSeconds: null,
+  contextBudget: { strategy: "last_k", keep: 5 },
+  allowedTools: [],
+  memoryScope: null,
+  currentVersion: 2,
+  versionCount: 2,
+  archivedAt: null,
+  createdAt: day,
+  updatedAt: day,
+};
+
+const invalid = (issues: { path: string; message: string }[]) =>
+  TRPCClientError.from({ error: { message: "invalid", code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, issues } } });
+
+function api(handlers: Record<string, (input: unknown) => unknown> = {}) {
+  return fakeApi({
+    "routing.presets.list": () => [{ name: "fast" }, { name: "balanced" }, { name: "capable" }],
+    "agents.create": (input) => ({ ...writer, ...(input as object), id: "agt_2", currentVersion: 1, versionCount: 1 }),
+    "agents.update": (input) => ({ ...writer, ...(input as object), currentVersion: 3, versionCount: 3 }),
+    ...handlers,
+  });
+}
+
+const value = (testId: string) => (screen.getByTestId(testId) as HTMLInputElement).value;
+
+describe("AgentForm", () => {
+  it("derives the slug from the name until it is typed, shows a bad value's error once the field is left, and sends the agent", async () => {
+    const ui = userEvent.setup();
+    const calls = api();
+    const created: AgentOutput[] = [];
+    renderAs("member", calls, () => h(AgentForm, { bare: true, onCreated: (a: AgentOutput) => created.push(a) }));
+
+    await ui.type(screen.getByTestId("agent-name"), "Lead Researcher");
+    expect(value("agent-slug")).toBe("lead-researcher");
+
+    // out of range: the schema's message on the field once it is left, nothing sent
+    await ui.clear(screen.getByTestId("agent-max-tokens"));
+    await ui.type(screen.getByTestId("agent-max-tokens"), "40000");
+    await ui.tab();
+    expect(await screen.findByText("Max output tokens is at most 32000")).toBeTruthy();
+    expect(screen.getByTestId("agent-max-tokens").getAttribute("aria-invalid")).toBe("true");
+    // an emptied required number
+    await ui.clear(screen.getByTestId("agent-temperature"));
+    await ui.click(screen.getByTestId("agent-submit"));
+    expect(await screen.findByText("Required")).toBeTruthy();
+    expect(calls["agents.create"]).not.toHaveBeenCalled();
+
+    await ui.clear(screen.getByTestId("agent-max-tokens"));
+    await ui.type(screen.getByTestId("agent-max-tokens"), "4000");
+    await ui.type(screen.getByTestId("agent-temperature"), "1");
+    // a typed slug stays
+    await ui.clear(screen.getByTestId("agent-slug"));
+    await ui.type(screen.getByTestId("agent-slug"), "Lead");
+    await ui.type(screen.getByTestId("agent-name"), "!");
+    expect(value("agent-slug")).toBe("lead");
+    await ui.selectOptions(screen.getByTestId("agent-context-strategy"), "last_k");
+    expect(value("agent-context-keep")).toBe("3");
+    await ui.type(screen.getByTestId("agent-memory-scope"), "  notes ");
+    await ui.click(screen.getByTestId("agent-submit"));
+
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(calls["agents.create"]).toHaveBeenCalledWith({
+      slug: "lead",
+      name: "Lead Researcher!",
+      roleDescription: "",
+      instructions: "",
+      modelPolicy: { type: "preset", preset: "balanced" },
+      maxOutputTokens: 4000,
+      temperature: 1,
+      outageWaitSeconds: 120,
+      callTimeoutSeconds: null,
+      contextBudget: { strategy: "last_k", keep: 3 },
+      memoryScope: "notes",
+    });
+  });
+
+  it("asks for the model to pin before sending", async () => {
+    const ui = userEvent.setup();
+    const calls = api({ "models.list": () => ({ items: [], nextCursor: null }) });
+    renderAs("member", calls, () => h(AgentForm, {}));
+    await ui.type(screen.getByTestId("agent-name"), "Pinned");
+    await ui.selectOptions(screen.getByTestId("agent-policy-kind"), "pinned");
+    await ui.click(screen.getByTestId("agent-submit"));
+    expect(await screen.findByText("Choose the model to pin")).toBeTruthy();
+    expect(calls["agents.create"]).not.toHaveBeenCalled();
+  });
+
+  it("checks the constraints as typed and keeps each policy kind's choice when switching", async () => {
+    const ui = userEvent.setup();
+    const calls = api();
+    renderAs("member", calls, () => h(AgentForm, {}));
+    await ui.type(screen.getByTestId("agent-name"), "Picky");
+    await ui.selectOptions(screen.getByTestId("agent-policy-preset"), "capable");
+    await ui.selectOptions(screen.getByTestId("agent-policy-kind"), "constraints");
+    await ui.type(screen.getByTestId("agent-policy-max-p95"), "-5");
+    await ui.selectOptions(screen.getByTestId("agent-policy-kind"), "preset");
+    expect(value("agent-policy-preset")).toBe("capable");
+    await ui.selectOptions(screen.getByTestId("agent-policy-kind"), "constraints");
+    expect(value("agent-policy-max-p95")).toBe("-5");
+    await ui.click(screen.getByTestId("agent-submit"));
+    expect(await screen.findByText(/Max p95 latency is a whole number/)).toBeTruthy();
+    expect(calls["agents.create"]).not.toHaveBeenCalled();
+    await ui.clear(screen.getByTestId("agent-policy-max-p95"));
+    await ui.type(screen.getByTestId("agent-policy-max-p95"), "900");
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.create"]).toHaveBeenCalledTimes(1));
+    expect(calls["agents.create"]).toHaveBeenCalledWith(
+      expect.objectContaining({
+        modelPolicy: {
+          type: "constraints",
+          constraints: { maxP95LatencyMs: 900, requiredCapabilities: [], preferredProviders: [], localFirst: false, localOnly: false },
+        },
+      }),
+    );
+    // the form starts again after a create
+    await ui.selectOptions(screen.getByTestId("agent-policy-kind"), "preset");
+    expect(value("agent-policy-preset")).toBe("balanced");
+  });
+
+  it("puts the server's issues on their fields and saves an edit from its base version", async () => {
+    const ui = userEvent.setup();
+    let refuse = true;
+    const calls = api({
+      "agents.update": (input) => {
+        if (refuse) throw invalid([{ path: "name", message: "That name is reserved" }]);
+        return { ...writer, ...(input as object), currentVersion: 3, versionCount: 3 };
+      },
+    });
+    renderAs("member", calls, () => h(AgentForm, { agent: writer }));
+    expect(screen.queryByTestId("agent-slug")).toBeNull();
+    expect(value("agent-context-keep")).toBe("5");
+    await ui.type(screen.getByTestId("agent-instructions"), " two");
+    expect(screen.getByText(/7 \/ 20,000/)).toBeTruthy();
+    await ui.click(screen.getByTestId("agent-submit"));
+    expect(await screen.findByText("That name is reserved")).toBeTruthy();
+    expect(screen.getByTestId("agent-name").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.queryByTestId("form-error")).toBeNull();
+
+    refuse = false;
+    await ui.click(screen.getByTestId("agent-submit"));
+    expect((await screen.findByTestId("agent-saved")).textContent).toBe("Saved as version 3.");
+    expect(calls["agents.update"]).toHaveBeenLastCalledWith({
+      agent: "agt_1",
+      name: "Writer",
+      roleDescription: "Writes.",
+      instructions: "one two",
+      modelPolicy: { type: "preset", preset: "fast" },
+      maxOutputTokens: 2048,
+      temperature: 0.3,
+      outageWaitSeconds: 60,
+      callTimeoutSeconds: null,
+      contextBudget: { strategy: "last_k", keep: 5 },
+      memoryScope: null,
+      baseVersion: 2,
+    });
+  });
+
+  it("shows a viewer the agent's fields disabled, without a save button", async () => {
+    renderAs("viewer", api(), () => h(AgentForm, { agent: writer }));
+    // the fields sit in a disabled fieldset
+    expect(screen.getByTestId("agent-name").closest("fieldset")?.disabled).toBe(true);
+    expect(value("agent-name")).toBe("Writer");
+    expect(screen.queryByTestId("agent-submit")).toBeNull();
+  });
+});
