@@ -25,7 +25,10 @@ export type IdPrefix =
   | "evt"
   | "aev"
   | "idk"
-  | "bres";
+  | "bres"
+  | "tool"
+  | "apr"
+  | "mcp";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

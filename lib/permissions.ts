@@ -1,7 +1,7 @@
 /**
  * The one permission matrix of Cadre: `resource:action` per role. The server enforces it (every tRPC
  * procedure and REST route declares the permission it needs) and the UI uses it to hide what a role
- * cannot do. Resources of features this version does not have (memory, tools, marketplace) are declared too,
+ * cannot do. Resources of features this version does not have (memory, marketplace) are declared too,
  * so that roles stay stable.
  */
 export const ROLES = ["owner", "admin", "member", "viewer"] as const;
@@ -12,7 +12,7 @@ export const RESOURCE_ACTIONS = {
   teams: ["read", "create", "update", "delete"],
   runs: ["read", "create", "cancel"],
   memory: ["read", "write", "delete"],
-  tools: ["read", "create", "update", "delete", "grant"],
+  tools: ["read", "create", "update", "delete", "grant", "approve"],
   secrets: ["read", "create", "update", "delete"],
   models: ["read", "manage"],
   usage: ["read"],

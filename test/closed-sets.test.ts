@@ -15,6 +15,7 @@ import { USAGE_OUTCOMES } from "@/lib/schemas/usage";
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AUTH_EVENT_ACTIONS, auditEntrySchema, authEventSchema } from "@/lib/schemas/audit";
 import { openApiDocument } from "@/server/rest/openapi";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
+import { TOOL_APPROVAL_STATUSES, TOOL_KINDS } from "@/lib/schemas/tools";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
@@ -22,6 +23,8 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "Run_createdByType_check", values: ACTOR_TYPES, write: (v) => runInsert({ createdByType: v }) },
   { constraint: "RunStep_status_check", values: STEP_STATUSES, write: (v) => stepInsert({ status: v }) },
   { constraint: "RunStep_kind_check", values: STEP_KINDS, write: (v) => stepInsert({ kind: v }) },
+  { constraint: "Tool_kind_check", values: TOOL_KINDS, write: (v) => toolInsert(v) },
+  { constraint: "ToolApproval_status_check", values: TOOL_APPROVAL_STATUSES, write: (v) => approvalInsert(v) },
   { constraint: "UsageRecord_outcome_check", values: USAGE_OUTCOMES, write: (v) => usageInsert({ outcome: v }) },
   { constraint: "UsageRecord_actorType_check", values: ACTOR_TYPES, write: (v) => usageInsert({ actorType: v }) },
   { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },
@@ -46,6 +49,15 @@ function runInsert(v: { targetType?: string; createdByType?: string }): Sql {
 function stepInsert(v: { status?: string; kind?: string }): Sql {
   return sql`INSERT INTO "RunStep" ("id", "workspaceId", "runId", "stepId", "kind", "status")
     VALUES (${newId("stp")}, ${ws.id}, ${runId}, ${newId("stp")}, ${v.kind ?? "system"}, ${v.status ?? "running"})`;
+}
+
+function toolInsert(kind: string): Sql {
+  return sql`INSERT INTO "Tool" ("id", "workspaceId", "name", "kind", "updatedAt") VALUES (${newId("tool")}, ${ws.id}, ${`t_${newId("stp").slice(4).toLowerCase()}`}, ${kind}, now())`;
+}
+
+function approvalInsert(status: string): Sql {
+  return sql`INSERT INTO "ToolApproval" ("id", "workspaceId", "runId", "stepId", "toolName", "input", "status", "expiresAt")
+    VALUES (${newId("apr")}, ${ws.id}, ${runId}, ${newId("stp")}, 'calculator', '{}', ${status}, now())`;
 }
 
 function usageInsert(v: { outcome?: string; actorType?: string }): Sql {

@@ -23,9 +23,10 @@ export const STEP_STATUSES = ["pending", "running", "retrying", "waiting", "slee
 export type StepStatus = (typeof STEP_STATUSES)[number];
 /**
  * A step row's kind: an agent's call, an aggregator, a manager's plan, a nested team's node, bookkeeping (system), a
- * context summary made to fit a step's context budget, or embeddings a topology asked for.
+ * context summary made to fit a step's context budget, embeddings a topology asked for, or the model turns and tool calls
+ * of an agent step that uses tools (server/tools/loop.ts).
  */
-export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed"] as const;
+export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 

@@ -1,0 +1,65 @@
+/**
+ * What the run engine knows of a tool: its definition as the model is offered it, its limits, and how to execute one
+ * call. The registry (./registry.ts) resolves an agent's granted tool names to these; the loop (./loop.ts) runs them.
+ */
+import type { ApprovalPolicy, HttpToolConfig, ToolKind } from "@/lib/schemas/tools";
+import type { TenantContext } from "@/server/context";
+import type { WorkspaceEgressLists } from "@/server/egress";
+
+export interface ToolLimits {
+  timeoutMs: number;
+  maxResponseBytes: number;
+  rateLimitPerMinute: number | null;
+  agentRateLimitPerMinute: number | null;
+  costPerCallUsd: number;
+  approval: ApprovalPolicy;
+}
+
+/** A resolved tool: enough to offer it to a model and to execute a call. */
+export interface ResolvedTool extends ToolLimits {
+  /** Tool row id (null: a built-in with the platform's defaults) */
+  id: string | null;
+  name: string;
+  kind: ToolKind;
+  description: string;
+  /** JSON Schema (type object) of the arguments */
+  inputSchema: Record<string, unknown>;
+  enabled: boolean;
+  /** kind http */
+  http?: { config: HttpToolConfig; secretId: string | null; secretHost: string | null };
+}
+
+/** Everything one call gets besides its arguments. */
+export interface ToolCallContext {
+  ctx: TenantContext;
+  runId: string;
+  /** the call's own step id (stable across replays) */
+  stepId: string;
+  /** `${runId}:${stepId}`: HTTP tools send it as Idempotency-Key */
+  idempotencyKey: string;
+  agentId: string;
+  /** aborted when the run is cancelled or the call's timeout passes */
+  abortSignal: AbortSignal;
+  /** the workspace's egress lists (they only narrow what the operator allows) */
+  egressLists: WorkspaceEgressLists | null;
+  tool: ResolvedTool;
+}
+
+/**
+ * A call's outcome as the model is given it: `output` is JSON-able data (a string or an object). `isError`: the call
+ * failed in a way the agent should hear about (a 4xx/5xx answer, a refused URL, a bad expression) rather than the step
+ * failing. `meta` is kept in the step's record only (status code, bytes, final URL), never given to the model.
+ */
+export interface ToolOutcome {
+  output: unknown;
+  isError?: boolean;
+  meta?: Record<string, unknown>;
+}
+
+export type ToolExecutor = (input: unknown, call: ToolCallContext) => Promise<ToolOutcome>;
+
+/** What the approval policy needs to know of a call before it runs (method and host of an HTTP call). */
+export interface CallTarget {
+  method?: string;
+  host?: string;
+}
