@@ -1,0 +1,78 @@
+/**
+ * The built-in tools' definitions as models are offered them (name, description, JSON Schema of the arguments) and
+ * their default limits. Their executors are in this folder (./index.ts maps names to them). A workspace may change a
+ * built-in's limits and approval policy (a Tool row of kind "builtin"), never its definition.
+ */
+import { TOOL_RESPONSE_BYTES, TOOL_TIMEOUT_MS, type ApprovalPolicy, type BuiltinToolName } from "@/lib/schemas/tools";
+
+export interface BuiltinDefinition {
+  name: BuiltinToolName;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  approval: ApprovalPolicy;
+}
+
+const object = (properties: Record<string, unknown>, required: string[]) => ({ type: "object", properties, required, additionalProperties: false });
+
+export const BUILTIN_DEFINITIONS: Record<BuiltinToolName, BuiltinDefinition> = {
+  calculator: {
+    name: "calculator",
+    description: "Evaluates a math expression (arithmetic, functions such as sqrt and log, units such as '5 cm to inch') and returns the result.",
+    inputSchema: object({ expression: { type: "string", description: "The expression, e.g. (3 + 4) * 2 / 7", maxLength: 1000 } }, ["expression"]),
+    timeoutMs: 2_000,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.min * 16,
+    approval: { mode: "never" },
+  },
+  current_time: {
+    name: "current_time",
+    description: "Returns the current date and time (ISO 8601), in UTC or in the given IANA time zone.",
+    inputSchema: object({ timeZone: { type: "string", description: "An IANA time zone, e.g. Europe/Paris (default UTC)", maxLength: 64 } }, []),
+    timeoutMs: TOOL_TIMEOUT_MS.min,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.min,
+    approval: { mode: "never" },
+  },
+  http_request: {
+    name: "http_request",
+    description: "Makes an HTTP request to a public URL and returns the status, headers and body (text, cut to a limit).",
+    inputSchema: object(
+      {
+        method: { type: "string", enum: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], description: "Default GET" },
+        url: { type: "string", description: "An http(s) URL", maxLength: 2000 },
+        headers: { type: "object", additionalProperties: { type: "string" }, description: "Request headers" },
+        body: { type: "string", description: "Request body", maxLength: 100_000 },
+      },
+      ["url"],
+    ),
+    timeoutMs: TOOL_TIMEOUT_MS.default,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.default,
+    approval: { mode: "rule", methodsExcept: ["GET"] },
+  },
+  web_fetch: {
+    name: "web_fetch",
+    description: "Fetches a public web page and returns its readable text as Markdown (title, then the article).",
+    inputSchema: object({ url: { type: "string", description: "An http(s) URL", maxLength: 2000 } }, ["url"]),
+    timeoutMs: TOOL_TIMEOUT_MS.default,
+    maxResponseBytes: 2 * 1024 * 1024,
+    approval: { mode: "never" },
+  },
+  run_agent: {
+    name: "run_agent",
+    description: "Runs another agent of this workspace on a task and returns its answer.",
+    inputSchema: object(
+      {
+        agent: { type: "string", description: "The agent's slug", maxLength: 63 },
+        task: { type: "string", description: "What the agent should do", maxLength: 20_000 },
+      },
+      ["agent", "task"],
+    ),
+    timeoutMs: TOOL_TIMEOUT_MS.max,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.default,
+    approval: { mode: "never" },
+  },
+};
+
+export function isBuiltinName(name: string): name is BuiltinToolName {
+  return Object.hasOwn(BUILTIN_DEFINITIONS, name);
+}
