@@ -16,6 +16,7 @@ import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AUTH_EVENT_ACTIONS, auditEntrySchema
 import { openApiDocument } from "@/server/rest/openapi";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { TOOL_APPROVAL_STATUSES, TOOL_KINDS } from "@/lib/schemas/tools";
+import { MCP_AUTH_TYPES, MCP_SERVER_STATUSES, MCP_TRANSPORTS } from "@/lib/schemas/mcp";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
@@ -25,6 +26,9 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "RunStep_kind_check", values: STEP_KINDS, write: (v) => stepInsert({ kind: v }) },
   { constraint: "Tool_kind_check", values: TOOL_KINDS, write: (v) => toolInsert(v) },
   { constraint: "ToolApproval_status_check", values: TOOL_APPROVAL_STATUSES, write: (v) => approvalInsert(v) },
+  { constraint: "McpServer_transport_check", values: MCP_TRANSPORTS, write: (v) => mcpInsert({ transport: v }) },
+  { constraint: "McpServer_authType_check", values: MCP_AUTH_TYPES, write: (v) => mcpInsert({ authType: v }) },
+  { constraint: "McpServer_status_check", values: MCP_SERVER_STATUSES, write: (v) => mcpInsert({ status: v }) },
   { constraint: "UsageRecord_outcome_check", values: USAGE_OUTCOMES, write: (v) => usageInsert({ outcome: v }) },
   { constraint: "UsageRecord_actorType_check", values: ACTOR_TYPES, write: (v) => usageInsert({ actorType: v }) },
   { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },
@@ -58,6 +62,12 @@ function toolInsert(kind: string): Sql {
 function approvalInsert(status: string): Sql {
   return sql`INSERT INTO "ToolApproval" ("id", "workspaceId", "runId", "stepId", "toolName", "input", "status", "expiresAt")
     VALUES (${newId("apr")}, ${ws.id}, ${runId}, ${newId("stp")}, 'calculator', '{}', ${status}, now())`;
+}
+
+function mcpInsert(v: { transport?: string; authType?: string; status?: string }): Sql {
+  return sql`INSERT INTO "McpServer" ("id", "workspaceId", "name", "url", "transport", "authType", "status", "updatedAt")
+    VALUES (${newId("mcp")}, ${ws.id}, ${`s_${newId("stp").slice(4).toLowerCase()}`}, 'https://mcp.example.com/mcp', ${v.transport ?? "streamable_http"},
+      ${v.authType ?? "none"}, ${v.status ?? "ok"}, now())`;
 }
 
 function usageInsert(v: { outcome?: string; actorType?: string }): Sql {

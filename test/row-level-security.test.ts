@@ -20,6 +20,7 @@ import { settleObservations } from "@/server/models/gateway";
 import { idempotentCall } from "@/server/idempotency/store";
 import { takeRateSlot } from "@/server/models/rate-limits";
 import { reserveBudget } from "@/server/ledger/reservations";
+import { newId } from "@/lib/ids";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
@@ -46,6 +47,15 @@ async function populated(label: string): Promise<RunWorkspace> {
   await settleObservations();
   // a model call in flight holds a budget reservation
   await reserveBudget(rw.ctx, { estimateUsd: 0.001, ttlMs: 60_000 });
+  // tools: an MCP server with one synced tool, a rate window, an approval of the run
+  const mcp = await testDb().mcpServer.create({ data: { id: newId("mcp"), workspaceId: rw.ws.id, name: "fixture", url: "https://mcp.example.com/mcp" } });
+  await testDb().tool.create({
+    data: { id: newId("tool"), workspaceId: rw.ws.id, name: "fixture_echo", kind: "mcp", mcpServerId: mcp.id, remoteName: "echo" },
+  });
+  await testDb().toolRateWindow.create({ data: { workspaceId: rw.ws.id, toolName: "fixture_echo", scope: "", windowStart: new Date(), calls: 1 } });
+  await testDb().toolApproval.create({
+    data: { id: newId("apr"), workspaceId: rw.ws.id, runId: run.id, stepId: "agent~tool1.1", toolName: "fixture_echo", input: {}, expiresAt: new Date() },
+  });
   return rw;
 }
 

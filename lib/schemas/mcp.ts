@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { idSchema } from "./common";
+import { text } from "./text";
+
+/**
+ * Remote MCP servers (issue 13): a workspace connects a server by URL; its tools are synced into the registry as
+ * tools of kind "mcp" named `<server>_<tool>`. Streamable HTTP (the current transport) or HTTP+SSE (the older one);
+ * no stdio: the hosted platform never runs commands. Authentication: none, a bearer token kept in the vault, or
+ * OAuth 2.1 as the MCP authorization spec describes.
+ */
+export const MCP_TRANSPORTS = ["streamable_http", "sse"] as const;
+export const MCP_AUTH_TYPES = ["none", "bearer", "oauth"] as const;
+export const MCP_SERVER_STATUSES = ["ok", "error", "needs_auth"] as const;
+export type McpTransport = (typeof MCP_TRANSPORTS)[number];
+export type McpAuthType = (typeof MCP_AUTH_TYPES)[number];
+export type McpServerStatus = (typeof MCP_SERVER_STATUSES)[number];
+
+export const MCP_SERVER_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+export const mcpServerIdSchema = idSchema("mcp");
+
+export const mcpServerNameSchema = text()
+  .trim()
+  .regex(MCP_SERVER_NAME_PATTERN, "A server name is 1-32 lowercase letters, digits and underscores, starting with a letter")
+  .describe("Prefixes the server's tools' names (<name>_<tool>)");
+
+export const mcpServerUrlSchema = text()
+  .trim()
+  .min(1, "Enter the server's URL")
+  .max(2_000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "https:" || u.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }, "Enter an http(s) URL, e.g. https://mcp.example.com/mcp")
+  .describe("The server's endpoint (Streamable HTTP: its /mcp URL; SSE: its /sse URL)");
+
+export const createMcpServerInputSchema = z.strictObject({
+  name: mcpServerNameSchema,
+  url: mcpServerUrlSchema,
+  transport: z.enum(MCP_TRANSPORTS).default("streamable_http"),
+  authType: z.enum(MCP_AUTH_TYPES).default("none"),
+  /** bearer: a vault secret holding the token */
+  secretId: idSchema("sec").nullable().default(null),
+});
+
+export const updateMcpServerInputSchema = z.strictObject({
+  url: mcpServerUrlSchema.optional(),
+  transport: z.enum(MCP_TRANSPORTS).optional(),
+  authType: z.enum(MCP_AUTH_TYPES).optional(),
+  secretId: idSchema("sec").nullable().optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const mcpServerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    transport: z.enum(MCP_TRANSPORTS),
+    authType: z.enum(MCP_AUTH_TYPES),
+    secretId: z.string().nullable(),
+    secretName: z.string().nullable(),
+    enabled: z.boolean(),
+    status: z.enum(MCP_SERVER_STATUSES),
+    lastError: z.string().nullable(),
+    lastSyncedAt: z.date().nullable(),
+    tools: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        remoteName: z.string(),
+        description: z.string(),
+        enabled: z.boolean(),
+        /** the server changed the tool's description or schema since it was reviewed: disabled until reviewed */
+        changed: z.boolean(),
+      }),
+    ),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "McpServer", description: "A remote MCP server whose tools are in the registry" });
+export type McpServerOut = z.infer<typeof mcpServerSchema>;
+
+/** A tool's definition as a server describes it (untrusted text) */
+export const mcpToolDefinitionSchema = z.object({
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+});
+
+export const reviewMcpToolInputSchema = z.strictObject({
+  decision: z.enum(["accept", "reject"]).describe("accept: the new definition is used and the tool enabled; reject: the tool stays disabled"),
+});
