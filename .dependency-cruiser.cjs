@@ -27,7 +27,7 @@ const LAYERS = [
   ["http", "mail", "health"],
   ["idempotency", "retention", "audit", "vault", "egress"],
   ["ledger", "models"],
-  ["topologies", "agents", "teams"],
+  ["topologies", "agents", "teams", "tools"],
   ["jobs", "runs"],
   ["auth", "users", "workspaces"],
   ["api", "rest"],

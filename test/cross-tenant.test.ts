@@ -2,11 +2,12 @@
  * The tenant line: workspace B (its owner, even, and its keys) cannot see or touch anything of
  * workspace A. Another workspace's resource is a 404, never a 403 (which would confirm it exists).
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { encodeCursor } from "@/server/audit/cursor";
 import { callerFor, findRoute, makeApiKey, makeUser, makeWorkspace, outcome, rest, roleIn, uniq, type TestWorkspace } from "@/test/helpers";
 import { executeRoute } from "@/server/rest/define";
+import { parkedApproval, putAwayParkedRuns } from "@/test/fixtures/approvals";
 
 let a: TestWorkspace;
 let b: TestWorkspace;
@@ -322,5 +323,26 @@ describe("agents, teams and runs (archive, steps, lists)", () => {
     expect(listB.body.data.map((r: { id: string }) => r.id)).not.toContain(runId);
     expect((await ownerOf(b).runs.list({})).items.map((r) => r.id)).not.toContain(runId);
     expect((await rest("GET", "/api/v1/runs/{runId}", { key: keyA, params: { runId } })).body.outcome).toEqual(outcomeA);
+  });
+});
+
+describe("tool approvals", () => {
+  afterAll(putAwayParkedRuns);
+
+  it("B's owner and key get 404 on A's request (get and decide, tRPC and REST); B's list never shows it; it stays pending", async () => {
+    const { approvalId } = await parkedApproval(a);
+    const outsider = ownerOf(b);
+    expect(await outcome(outsider.approvals.get({ approvalId }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(outsider.approvals.decide({ approvalId, decision: "approve" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    const get = await rest("GET", "/api/v1/approvals/{approvalId}", { key: keyB, params: { approvalId } });
+    expect(get.status).toBe(404);
+    expect(JSON.stringify(get.body)).not.toContain("shop.example");
+    const decide = await rest("POST", "/api/v1/approvals/{approvalId}/decision", { key: keyB, params: { approvalId }, body: { decision: "approve" } });
+    expect(decide.status).toBe(404);
+    expect(decide.body.error.code).toBe("NOT_FOUND");
+    expect((await rest("GET", "/api/v1/approvals", { key: keyB })).body.data.map((x: { id: string }) => x.id)).not.toContain(approvalId);
+    expect(await db().toolApproval.findUniqueOrThrow({ where: { id: approvalId } })).toMatchObject({ status: "pending", decidedAt: null });
+    // A's own key reads it
+    expect((await rest("GET", "/api/v1/approvals/{approvalId}", { key: keyA, params: { approvalId } })).body.status).toBe("pending");
   });
 });

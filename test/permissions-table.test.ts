@@ -136,6 +136,13 @@ describe("tRPC: role x permission table", () => {
     }
   });
 
+  it("the approvals inbox is in the table: reading needs tools:read, deciding tools:approve", () => {
+    for (const path of ["approvals.list", "approvals.count", "approvals.get"]) {
+      expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe("tools:read");
+    }
+    expect(workspaceProcedures.find((p) => p.path === "approvals.decide")?.requires).toBe("tools:approve");
+  });
+
   describe.each(workspaceProcedures)("$path (requires $requires)", ({ path, requires }) => {
     // a throwaway workspace per procedure: an allowed call may succeed (workspaces.leave does)
     let ws: TestWorkspace;
@@ -193,6 +200,13 @@ describe("REST: role x permission table", () => {
     expect(requires("POST", "/api/v1/routing/presets")).toBe("models:manage");
     expect(requires("PATCH", "/api/v1/routing/presets/{name}")).toBe("models:manage");
     expect(requires("DELETE", "/api/v1/routing/presets/{name}")).toBe("models:manage");
+  });
+
+  it("the approvals routes are in the table", () => {
+    const requires = (method: string, path: string) => restRoutes.find((r) => r.method === method && r.path === path)?.requires;
+    expect(requires("GET", "/api/v1/approvals")).toBe("tools:read");
+    expect(requires("GET", "/api/v1/approvals/{approvalId}")).toBe("tools:read");
+    expect(requires("POST", "/api/v1/approvals/{approvalId}/decision")).toBe("tools:approve");
   });
 
   it.each(restRoutes.map((r) => ({ method: r.method, path: r.path, requires: r.requires })))(

@@ -11,6 +11,7 @@ import {
   PlugIcon,
   ScrollTextIcon,
   SettingsIcon,
+  ShieldCheckIcon,
   SplitIcon,
   UsersIcon,
   WalletIcon,
@@ -26,6 +27,8 @@ export interface NavItem {
   path: string;
   requires: Permission;
   icon: LucideIcon;
+  /** a count shown beside the label (WorkspaceNav reads it): the approval requests waiting */
+  count?: "pendingApprovals";
 }
 
 export interface NavGroup {
@@ -48,6 +51,7 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { id: "runs", label: "Runs", path: "/runs", requires: "runs:read", icon: ActivityIcon },
       { id: "playground", label: "Playground", path: "/playground", requires: "runs:read", icon: MessageSquareIcon },
+      { id: "approvals", label: "Approvals", path: "/approvals", requires: "tools:read", icon: ShieldCheckIcon, count: "pendingApprovals" },
     ],
   },
   {

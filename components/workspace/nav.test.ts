@@ -1,24 +1,27 @@
 // @vitest-environment happy-dom
-/** The workspace sidebar's navigation: grouped sections, hidden by role, the current page marked, collapsing kept. */
+/**
+ * The workspace sidebar's navigation: grouped sections, hidden by role, the current page marked, collapsing kept, the
+ * count of approval requests waiting.
+ */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createElement as h } from "react";
-import { act, cleanup, render, renderHook, screen } from "@testing-library/react";
-import { permissionsOf, type Role } from "@/lib/permissions";
+import { act, cleanup, renderHook, screen, waitFor } from "@testing-library/react";
+import type { Role } from "@/lib/permissions";
+import { fakeApi, renderAs } from "@/test/ui-harness";
 import { useSidebarCollapsed } from "@/components/shell/use-sidebar-collapsed";
-import { WorkspaceContextProvider, type WorkspaceContextValue } from "./workspace-context";
 import { WorkspaceNav } from "./workspace-nav";
 
-const pathname = "/w/acme/agents/writer";
+const pathname = "/w/w/agents/writer";
 vi.mock("next/navigation", () => ({ usePathname: () => pathname }));
 vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
 
 afterEach(cleanup);
 beforeEach(() => localStorage.clear());
 
-function nav(role: Role, props: { collapsed?: boolean } = {}) {
-  const permissions = new Set<string>(permissionsOf(role));
-  const value = { slug: "acme", role, can: (p: string) => permissions.has(p) } as unknown as WorkspaceContextValue;
-  return render(h(WorkspaceContextProvider, { value }, h(WorkspaceNav, props)));
+/** The nav in workspace "w" as `role`, with `pending` approval requests waiting. */
+function nav(role: Role, props: { collapsed?: boolean } = {}, pending = 0) {
+  const api = fakeApi({ "approvals.count": () => ({ pending }) });
+  return { api, ...renderAs(role, api, () => h(WorkspaceNav, props)) };
 }
 
 describe("WorkspaceNav", () => {
@@ -28,7 +31,7 @@ describe("WorkspaceNav", () => {
     expect(groups).toEqual(["Build", "Run", "Observe", "Configure", "Workspace"]);
     expect(screen.getByTestId("nav-agents").getAttribute("aria-current")).toBe("page");
     expect(screen.getByTestId("nav-overview").getAttribute("aria-current")).toBeNull();
-    expect(screen.getByTestId("nav-teams").getAttribute("href")).toBe("/w/acme/teams");
+    expect(screen.getByTestId("nav-teams").getAttribute("href")).toBe("/w/w/teams");
   });
 
   it("shows a role only the sections it may read, and drops a group left empty", () => {
@@ -46,6 +49,20 @@ describe("WorkspaceNav", () => {
     expect(link.getAttribute("title")).toBe("Usage");
     expect(link.textContent).toBe("Usage");
     expect(link.querySelector("span")?.className).toContain("sr-only");
+  });
+});
+
+describe("the Approvals entry", () => {
+  it("shows the requests waiting as a count, for every role that reads tools; none while nothing waits", async () => {
+    const { api } = nav("viewer", {}, 3);
+    await waitFor(() => expect(screen.getByTestId("nav-approvals-count").textContent).toBe("3 waiting"));
+    expect(screen.getByTestId("nav-approvals").getAttribute("href")).toBe("/w/w/approvals");
+    expect(api["approvals.count"]).toHaveBeenCalled();
+    cleanup();
+    const empty = nav("owner", {}, 0);
+    await waitFor(() => expect(empty.api["approvals.count"]).toHaveBeenCalled());
+    expect(screen.getByTestId("nav-approvals")).toBeTruthy();
+    expect(screen.queryByTestId("nav-approvals-count")).toBeNull();
   });
 });
 

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/cn";
 import { isActive, visibleGroups } from "@/components/shell/nav-items";
+import { PendingApprovalsCount } from "@/components/approvals/pending-count";
 import { useWorkspace } from "./workspace-context";
 
 /**
@@ -34,10 +35,12 @@ export function WorkspaceNav({ collapsed = false, onNavigate }: { collapsed?: bo
                   "flex h-8 items-center gap-2 rounded-md px-2 text-sm text-sidebar-foreground no-underline outline-none hover:bg-sidebar-accent hover:text-sidebar-accent-foreground focus-visible:ring-2 focus-visible:ring-sidebar-ring",
                   active && "bg-sidebar-accent font-medium text-sidebar-accent-foreground",
                   collapsed && "justify-center px-0",
+                  item.count && "relative",
                 )}
               >
                 <Icon className="size-4 shrink-0" aria-hidden="true" />
                 <span className={cn("truncate", collapsed && "sr-only")}>{item.label}</span>
+                {item.count === "pendingApprovals" ? <PendingApprovalsCount collapsed={collapsed} /> : null}
               </Link>
             );
           })}

@@ -26,6 +26,7 @@ import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
+import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
 import {
   cancelRunRoute,
   rerunRunRoute,
@@ -116,6 +117,9 @@ export const restRoutes: AnyRestRoute[] = [
   listRunEventsRoute,
   getEgressListsRoute,
   updateEgressListsRoute,
+  listApprovalsRoute,
+  getApprovalRoute,
+  decideApprovalRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listApprovalsRoute } from "@/server/rest/routes/approvals";
+
+export const { GET } = handlers(listApprovalsRoute);
