@@ -26,7 +26,7 @@ const LAYERS = [
   ["db"],
   ["http", "mail", "health"],
   ["idempotency", "retention", "audit", "vault", "egress"],
-  ["ledger", "models"],
+  ["ledger", "models", "tools"],
   ["topologies", "agents", "teams"],
   ["jobs", "runs"],
   ["auth", "users", "workspaces"],

@@ -16,6 +16,7 @@ import { agentsRouter } from "./routers/agents";
 import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
+import { toolsRouter } from "./routers/tools";
 
 export const appRouter = router({
   auth: authRouter,
@@ -35,6 +36,7 @@ export const appRouter = router({
   teams: teamsRouter,
   runs: runsRouter,
   overview: overviewRouter,
+  tools: toolsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -26,6 +26,7 @@ import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
+import { createToolRoute, deleteToolRoute, getToolRoute, listToolsRoute, updateToolRoute } from "./tools";
 import {
   cancelRunRoute,
   rerunRunRoute,
@@ -116,6 +117,11 @@ export const restRoutes: AnyRestRoute[] = [
   listRunEventsRoute,
   getEgressListsRoute,
   updateEgressListsRoute,
+  listToolsRoute,
+  createToolRoute,
+  getToolRoute,
+  updateToolRoute,
+  deleteToolRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
