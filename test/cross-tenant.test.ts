@@ -346,3 +346,48 @@ describe("tool approvals", () => {
     expect((await rest("GET", "/api/v1/approvals/{approvalId}", { key: keyA, params: { approvalId } })).body.status).toBe("pending");
   });
 });
+
+describe("tools", () => {
+  const tool = () => ({
+    name: `orders_${uniq()}`,
+    description: "Looks up an order",
+    config: { method: "GET" as const, urlTemplate: "https://api.example.com/orders", headers: {}, bodyTemplate: null },
+  });
+
+  it("B's member and owner get NOT_FOUND on A's tool over tRPC (by id and by name), and nothing changes", async () => {
+    const created = await ownerOf(a).tools.create(tool());
+    const asB = [callerFor(b.users.member, b.slug), ownerOf(b)];
+    for (const caller of asB) {
+      for (const ref of [created.id!, created.name]) {
+        expect(await outcome(caller.tools.get({ tool: ref }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+        expect(await outcome(caller.tools.update({ tool: ref, enabled: false }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      }
+    }
+    expect(await outcome(ownerOf(b).tools.delete({ tool: created.id! }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await ownerOf(b).tools.list()).map((t) => t.name)).not.toContain(created.name);
+    // nor can B grant it to its agents: in B there is no such tool
+    expect(await outcome(ownerOf(b).agents.create({ slug: `grab-${uniq()}`, name: "Grab", allowedTools: [created.name] }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+    });
+    expect(await ownerOf(a).tools.get({ tool: created.id! })).toMatchObject({ enabled: true, updatedAt: created.updatedAt });
+  });
+
+  it("B's keys get 404 on GET/PATCH/DELETE /api/v1/tools/{A's tool}; A's key reads it", async () => {
+    const created = await ownerOf(a).tools.create(tool());
+    const memberKeyB = (await makeApiKey(b, "member")).raw;
+    for (const key of [keyB, memberKeyB]) {
+      for (const toolId of [created.id!, created.name]) {
+        const get = await rest("GET", "/api/v1/tools/{toolId}", { key, params: { toolId } });
+        expect(get.status).toBe(404);
+        expect(get.body.error.code).toBe("NOT_FOUND");
+        expect((await rest("PATCH", "/api/v1/tools/{toolId}", { key, params: { toolId }, body: { enabled: false } })).status).toBe(404);
+      }
+    }
+    expect((await rest("DELETE", "/api/v1/tools/{toolId}", { key: keyB, params: { toolId: created.id! } })).status).toBe(404);
+    const listB = await rest("GET", "/api/v1/tools", { key: keyB });
+    expect(listB.body.data.map((t: { name: string }) => t.name)).not.toContain(created.name);
+    const mine = await rest("GET", "/api/v1/tools/{toolId}", { key: keyA, params: { toolId: created.id! } });
+    expect(mine.body).toMatchObject({ name: created.name, enabled: true });
+  });
+});

@@ -130,6 +130,17 @@ describe("tRPC: role x permission table", () => {
     }
   });
 
+  it("the tool registry's procedures are in the table", () => {
+    const expected = {
+      "tools.list": "tools:read",
+      "tools.get": "tools:read",
+      "tools.create": "tools:create",
+      "tools.update": "tools:update",
+      "tools.delete": "tools:delete",
+    };
+    for (const [path, permission] of Object.entries(expected)) expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe(permission);
+  });
+
   it("the routing preset writes are in the table, behind models:manage like presets.update", () => {
     for (const path of ["routing.presets.create", "routing.presets.update", "routing.presets.delete"]) {
       expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe("models:manage");
@@ -207,6 +218,15 @@ describe("REST: role x permission table", () => {
     expect(requires("GET", "/api/v1/approvals")).toBe("tools:read");
     expect(requires("GET", "/api/v1/approvals/{approvalId}")).toBe("tools:read");
     expect(requires("POST", "/api/v1/approvals/{approvalId}/decision")).toBe("tools:approve");
+  });
+
+  it("the tool registry routes are in the table", () => {
+    const requires = (method: string, path: string) => restRoutes.find((r) => r.method === method && r.path === path)?.requires;
+    expect(requires("GET", "/api/v1/tools")).toBe("tools:read");
+    expect(requires("POST", "/api/v1/tools")).toBe("tools:create");
+    expect(requires("GET", "/api/v1/tools/{toolId}")).toBe("tools:read");
+    expect(requires("PATCH", "/api/v1/tools/{toolId}")).toBe("tools:update");
+    expect(requires("DELETE", "/api/v1/tools/{toolId}")).toBe("tools:delete");
   });
 
   it.each(restRoutes.map((r) => ({ method: r.method, path: r.path, requires: r.requires })))(

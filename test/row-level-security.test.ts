@@ -14,6 +14,7 @@ import { startRun } from "@/server/runs/service";
 import { executeRun } from "@/server/jobs/run-function";
 import { createPostgresStep } from "@/server/jobs/step";
 import { createSecret } from "@/server/vault/service";
+import { createTool } from "@/server/tools/service";
 import { createInvitation } from "@/server/workspaces/invitations";
 import { updateBudget } from "@/server/ledger/budgets";
 import { settleObservations } from "@/server/models/gateway";
@@ -29,13 +30,18 @@ const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent"
 let a: RunWorkspace;
 let b: RunWorkspace;
 
-/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, the catalog, a budget, agents, a team, a finished run, an idempotency key, a provider's rate-limit window and a budget reservation. */
+/** A workspace with a row in every tenant table: members, an invitation, a key, a secret, a tool, the catalog, a budget, agents, a team, a finished run, an idempotency key, a provider's rate-limit window and a budget reservation. */
 async function populated(label: string): Promise<RunWorkspace> {
   const rw = await makeRunWorkspace(label);
   await addAgent(rw.ctx, "one");
   await addTeam(rw.ctx, "solo", { topology: "sequential", agents: ["one"] });
   await makeApiKey(rw.ws, "owner");
   await createSecret(rw.ctx, { name: `s-${uniq()}`, value: "a-secret-value-1234" });
+  await createTool(rw.ctx, {
+    name: `lookup_${uniq()}`,
+    description: "A custom tool",
+    config: { method: "GET", urlTemplate: "https://api.example.com/", headers: {}, bodyTemplate: null },
+  });
   await createInvitation(rw.ctx, { email: `guest-${uniq()}@example.test`, role: "member" }, { origin: "http://localhost:3000" });
   await updateBudget(rw.ctx, { monthlyLimitUsd: 100, perRunLimitUsd: null });
   const run = await startRun(rw.ctx, { team: "solo", input: "Fill every table." });

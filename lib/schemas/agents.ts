@@ -3,6 +3,7 @@ import { displayName, intColumn, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { paginationShape } from "./common";
 import { contextBudgetSchema } from "./context-budget";
+import { toolNameSchema } from "./tools";
 
 /**
  * Agents: shared by the UI, tRPC, REST and MCP. Every save of an agent is a new immutable version; the slug
@@ -18,6 +19,8 @@ export const DEFAULT_OUTAGE_WAIT_SECONDS = 120;
 /** an agent's own model-call timeout is at most the egress guard's 10 minutes */
 export const MAX_CALL_TIMEOUT_SECONDS = 600;
 export const MAX_OUTAGE_WAIT_SECONDS = 3600;
+/** the most tools one agent version may be granted */
+export const MAX_AGENT_TOOLS = 32;
 
 export const agentSlugSchema = text()
   .trim()
@@ -54,9 +57,10 @@ const agentFieldsShape = {
   /** how other agents' outputs are fitted into this agent's context budget; null: the team's option */
   contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z
-    .array(text().max(200))
-    .max(0, "Agents cannot call tools in this version of Cadre: allowedTools must be empty")
-    .describe("Tool names the agent may call (reserved: must be empty in this version)"),
+    .array(toolNameSchema)
+    .max(MAX_AGENT_TOOLS, `An agent may be granted at most ${MAX_AGENT_TOOLS} tools`)
+    .refine((names) => new Set(names).size === names.length, "Each tool is granted once: remove the repeated names")
+    .describe("Names of the workspace's tools the agent may call (granting a tool needs tools:grant)"),
   memoryScope: text()
     .trim()
     .min(1)

@@ -3,7 +3,7 @@ import { paginationShape } from "./common";
 import { decideApprovalInputSchema, toolApprovalIdSchema } from "./tools";
 
 /**
- * The approvals inbox (issue 13): tool calls waiting for a person. Shared by the UI, tRPC and REST
+ * The approvals inbox: tool calls waiting for a person. Shared by the UI, tRPC and REST
  * (server/tools/approvals.ts). The approval itself and the decision's body are in ./tools.ts.
  */
 

@@ -149,6 +149,11 @@ export const updateToolInputSchema = z.strictObject({
 });
 export type UpdateToolInput = z.infer<typeof updateToolInputSchema>;
 
+/** tRPC input of tools.get and tools.delete. */
+export const toolByRefInputSchema = z.strictObject({ tool: toolRefSchema });
+/** tRPC input of tools.update: the patch plus the tool's id or name. */
+export const updateToolWithRefInputSchema = z.strictObject({ tool: toolRefSchema, ...updateToolInputSchema.shape });
+
 export const toolSchema = z
   .object({
     /** null: a built-in tool the workspace has not configured (platform defaults) */

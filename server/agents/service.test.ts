@@ -51,9 +51,13 @@ describe("agents: create, list, get", () => {
     expect(await bad({ maxOutputTokens: 32_001 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await bad({ temperature: 2.1 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await bad({ modelPolicy: { type: "magic" } })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    // a tool the workspace does not have, a name that cannot be a tool's, the same tool twice
     const tools = await bad({ allowedTools: ["web_search"] });
     expect(tools).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(tools.ok === false && tools.message).toContain("allowedTools must be empty");
+    expect(tools.ok === false && tools.message).toContain('No tool named "web_search"');
+    expect(await bad({ allowedTools: ["Web Search"] })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    const twice = await bad({ allowedTools: ["calculator", "calculator"] });
+    expect(twice.ok === false && twice.message).toContain("granted once");
     // at the limits
     const edge = await owner().agents.create({ slug: "a".repeat(63), name: "Edge", instructions: "x".repeat(20_000), maxOutputTokens: 32_000, temperature: 2 });
     expect(edge.instructions).toHaveLength(20_000);

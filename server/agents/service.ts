@@ -31,6 +31,7 @@ import { checkPolicyReferences } from "@/server/models/routing";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
+import { addedTools, checkToolGrants } from "@/server/tools/grants";
 
 type Tx = Prisma.TransactionClient;
 
@@ -144,6 +145,7 @@ export async function getAgent(ctx: TenantContext, ref: string): Promise<AgentOu
 export async function createAgent(ctx: TenantContext, input: z.input<typeof createAgentInputSchema>): Promise<AgentOutput> {
   const data = createAgentInputSchema.parse(input);
   await checkPolicyReferences(ctx, data.modelPolicy);
+  await checkToolGrants(ctx, data.allowedTools);
   try {
     const row = await db(ctx).$transaction((tx) => insertAgent(ctx, tx, data));
     return toAgent(row);
@@ -186,8 +188,24 @@ export async function insertAgent(ctx: TenantContext, tx: Prisma.TransactionClie
       createdById: actorUserId(ctx),
     },
   });
-  await recordAudit(ctx, { action: "agent.create", targetType: "agent", targetId: agentId, metadata: { slug: data.slug, name: data.name, version: 1 } }, tx);
+  await recordAudit(
+    ctx,
+    {
+      action: "agent.create",
+      targetType: "agent",
+      targetId: agentId,
+      metadata: { slug: data.slug, name: data.name, version: 1, ...toolChanges([], data.allowedTools) },
+    },
+    tx,
+  );
   return tx.agent.findFirstOrThrow({ where: { id: agentId }, include: withCurrent });
+}
+
+/** The tools a save grants and takes away, for its audit entry (nothing when the grants stay). */
+function toolChanges(before: readonly string[], after: readonly string[]): { toolsGranted?: string[]; toolsRevoked?: string[] } {
+  const granted = addedTools(after, before);
+  const revoked = addedTools(before, after);
+  return { ...(granted.length > 0 ? { toolsGranted: granted } : {}), ...(revoked.length > 0 ? { toolsRevoked: revoked } : {}) };
 }
 
 type VersionFields = Pick<AgentVersionOut, AgentVersionField>;
@@ -233,6 +251,8 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   // the policy being saved, changed or carried over: a stored one that has gone stale (its model deleted since,
   // say) must be replaced before anything else can be saved
   await checkPolicyReferences(ctx, next.modelPolicy);
+  // the tools being saved must exist; the ones added need tools:grant
+  await checkToolGrants(ctx, next.allowedTools, current.allowedTools);
   const version = row.currentVersion + 1;
   const updated = await db(ctx).$transaction(async (tx) => {
     // optimistic: another save since we read the current version makes this one a conflict, not a lost update
@@ -261,7 +281,16 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
         createdById: actorUserId(ctx),
       },
     });
-    await recordAudit(ctx, { action: "agent.update", targetType: "agent", targetId: row.id, metadata: { slug: row.slug, version, changed } }, tx);
+    await recordAudit(
+      ctx,
+      {
+        action: "agent.update",
+        targetType: "agent",
+        targetId: row.id,
+        metadata: { slug: row.slug, version, changed, ...toolChanges(current.allowedTools, next.allowedTools) },
+      },
+      tx,
+    );
     return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   });
   return toAgent(updated);

@@ -17,6 +17,7 @@ import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
 import { approvalsRouter } from "./routers/approvals";
+import { toolsRouter } from "./routers/tools";
 
 export const appRouter = router({
   auth: authRouter,
@@ -37,6 +38,7 @@ export const appRouter = router({
   runs: runsRouter,
   overview: overviewRouter,
   approvals: approvalsRouter,
+  tools: toolsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -47,9 +47,10 @@ describe("REST: agents and teams with an API key", () => {
     expect(versions.body.data.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     const list = await rest("GET", "/api/v1/agents", { key: keys.aViewer });
     expect(list.body.data.map((x: { slug: string }) => x.slug)).toEqual(expect.arrayContaining(["scripted", "secret-agent", "helper"]));
-    expect(
-      (await rest("POST", "/api/v1/agents", { key: keys.aMember, body: { slug: "tooled", name: "T", allowedTools: ["http"] } })).body.error.message,
-    ).toContain("allowedTools must be empty");
+    // granting a tool needs tools:grant, which members lack
+    const tooled = await rest("POST", "/api/v1/agents", { key: keys.aMember, body: { slug: "tooled", name: "T", allowedTools: ["calculator"] } });
+    expect(tooled.status).toBe(403);
+    expect(tooled.body.error.message).toContain("tools:grant");
 
     const team = await rest("POST", "/api/v1/teams", {
       key: keys.aMember,

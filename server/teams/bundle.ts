@@ -9,6 +9,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { agentSlugTaken, agentsBySlug, insertAgent, toAgent, toAgentVersion } from "@/server/agents/service";
+import { checkToolGrants } from "@/server/tools/grants";
 import { checkPolicyReferences, routingSnapshot } from "@/server/models/routing";
 import { nodeRefs } from "@/lib/schemas/topology";
 import { teamBundleSchema, TEAM_BUNDLE_KIND, type TeamBundle, type TeamExportOut } from "@/lib/schemas/team-bundle";
@@ -69,6 +70,8 @@ export async function importTeamBundle(ctx: TenantContext, bundle: z.output<type
       throw error;
     }
   }
+  // the agents' tools: the workspace's own, and granting them needs tools:grant
+  for (const [i, agent] of bundle.agents.entries()) await checkToolGrants(ctx, agent.allowedTools, [], `agents.${i}.allowedTools`);
   const routing = await routingSnapshot(ctx);
   let slug = bundle.team.slug;
   try {

@@ -43,6 +43,7 @@ const summarySelect = {
   updatedAt: true,
   lastUsedAt: true,
   providers: { select: { id: true, name: true }, orderBy: { name: "asc" } },
+  tools: { select: { id: true, name: true }, orderBy: { name: "asc" } },
 } as const;
 
 type SummaryRow = {
@@ -55,6 +56,7 @@ type SummaryRow = {
   updatedAt: Date;
   lastUsedAt: Date | null;
   providers: { id: string; name: string }[];
+  tools: { id: string; name: string }[];
 };
 
 function toSummary(row: SummaryRow): SecretSummary {
@@ -67,7 +69,10 @@ function toSummary(row: SummaryRow): SecretSummary {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     lastUsedAt: row.lastUsedAt,
-    usedBy: row.providers.map((p) => ({ type: "provider" as const, id: p.id, name: p.name })),
+    usedBy: [
+      ...row.providers.map((p) => ({ type: "provider" as const, id: p.id, name: p.name })),
+      ...row.tools.map((t) => ({ type: "tool" as const, id: t.id, name: t.name })),
+    ],
   };
 }
 
@@ -83,9 +88,19 @@ function checkedId(secretId: string): string {
   return secretId;
 }
 
-function usedByMessage(name: string, providers: { name: string }[]): string {
-  const names = providers.map((p) => `"${p.name}"`).join(", ");
-  return `Secret "${name}" is used by ${providers.length === 1 ? "provider" : "providers"} ${names}: point ${providers.length === 1 ? "it" : "them"} at another secret (or delete ${providers.length === 1 ? "it" : "them"}) first`;
+/** What uses a secret (a provider's key, a tool's bound secret): a delete is refused while any does. */
+const usersSelect = {
+  providers: { select: { name: true }, orderBy: { name: "asc" } },
+  tools: { select: { name: true }, orderBy: { name: "asc" } },
+} as const;
+type Users = { providers: { name: string }[]; tools: { name: string }[] };
+
+function usedByMessage(name: string, { providers, tools }: Users): string {
+  const list = (kind: string, items: { name: string }[]) =>
+    items.length === 0 ? [] : [`${kind}${items.length === 1 ? "" : "s"} ${items.map((i) => `"${i.name}"`).join(", ")}`];
+  const users = [...list("provider", providers), ...list("tool", tools)];
+  const one = providers.length + tools.length === 1;
+  return `Secret "${name}" is used by ${users.join(" and ")}: point ${one ? "it" : "them"} at another secret (or delete ${one ? "it" : "them"}) first`;
 }
 
 export async function createSecret(ctx: TenantContext, input: z.input<typeof createSecretInputSchema>): Promise<SecretSummary> {
@@ -182,28 +197,28 @@ export async function updateSecret(ctx: TenantContext, secretId: string, patch: 
   }
 }
 
-/** Deletes a secret; refused (CONFLICT, naming them) while providers use it. */
+/** Deletes a secret; refused (CONFLICT, naming them) while providers or tools use it. */
 export async function deleteSecret(ctx: TenantContext, secretId: string): Promise<{ deleted: true }> {
   const existing = await db(ctx).secret.findFirst({
     where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
-    select: { id: true, name: true, providers: { select: { name: true }, orderBy: { name: "asc" } } },
+    select: { id: true, name: true, ...usersSelect },
   });
   if (!existing) throw notFound();
-  if (existing.providers.length > 0) throw new AppError("CONFLICT", usedByMessage(existing.name, existing.providers));
+  if (existing.providers.length + existing.tools.length > 0) throw new AppError("CONFLICT", usedByMessage(existing.name, existing));
   try {
     await db(ctx).$transaction(async (tx) => {
       await tx.secret.delete({ where: inWorkspace(ctx, existing.id) });
       await recordAudit(ctx, { action: "secret.delete", targetType: "secret", targetId: existing.id, metadata: { name: existing.name } }, tx);
     });
   } catch (error) {
-    // a provider started using it in between: the foreign key (ON DELETE RESTRICT) refused the delete
+    // a provider or tool started using it in between: the foreign key (ON DELETE RESTRICT) refused the delete
     if (prismaCode(error) === "P2003") {
-      const providers = await db(ctx).provider.findMany({
-        where: { secretId: existing.id, workspaceId: ctx.workspaceId },
-        select: { name: true },
-        orderBy: { name: "asc" },
+      const users = await db(ctx).secret.findFirst({
+        where: { id: existing.id, workspaceId: ctx.workspaceId },
+        select: usersSelect,
       });
-      throw new AppError("CONFLICT", usedByMessage(existing.name, providers.length ? providers : [{ name: "(another provider)" }]));
+      const named = users && users.providers.length + users.tools.length > 0 ? users : { providers: [{ name: "(another provider)" }], tools: [] };
+      throw new AppError("CONFLICT", usedByMessage(existing.name, named));
     }
     if (prismaCode(error) === "P2025") throw notFound();
     throw error;

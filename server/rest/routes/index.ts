@@ -27,6 +27,7 @@ import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
+import { createToolRoute, deleteToolRoute, getToolRoute, listToolsRoute, updateToolRoute } from "./tools";
 import {
   cancelRunRoute,
   rerunRunRoute,
@@ -120,6 +121,11 @@ export const restRoutes: AnyRestRoute[] = [
   listApprovalsRoute,
   getApprovalRoute,
   decideApprovalRoute,
+  listToolsRoute,
+  createToolRoute,
+  getToolRoute,
+  updateToolRoute,
+  deleteToolRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
