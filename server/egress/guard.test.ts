@@ -428,6 +428,24 @@ describe("redirects", () => {
     await guard.close();
   });
 
+  it("onRedirect sees each checked hop and may drop headers of the next request; a refused hop is never offered", async () => {
+    const guard = createEgressGuard({ allow: "127.0.0.1" });
+    const hops: string[] = [];
+    const response = await guard.fetch(redirect("/echo-headers", 307), { method: "POST", body: "{}", headers: { "x-api-key": "sk-bound" } }, {
+      onRedirect: (hop) => {
+        hops.push(`${hop.status} ${hop.from.pathname} -> ${hop.to.pathname} ${hop.headers.get("x-api-key")}`);
+        hop.headers.delete("x-api-key");
+      },
+    });
+    expect(await response.json()).toMatchObject({ method: "POST", apiKey: null });
+    expect(hops).toEqual(["307 /redirect -> /echo-headers sk-bound"]);
+    const refusedHops: string[] = [];
+    const error = await guard.fetch(redirect("http://10.0.0.5/"), undefined, { onRedirect: (hop) => void refusedHops.push(hop.to.href) }).catch((e) => e);
+    expect(error).toMatchObject({ rule: "address" });
+    expect(refusedHops).toEqual([]);
+    await guard.close();
+  });
+
   it("a caller can lower the redirect limit", async () => {
     const guard = createEgressGuard({ allow: "127.0.0.1" });
     const strict = createEgressGuard({ allow: "127.0.0.1", defaults: { timeoutMs: 5_000, maxResponseBytes: 1024, maxRedirects: 1 } });
