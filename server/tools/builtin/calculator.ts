@@ -36,7 +36,10 @@ const DISABLED = [
   "symbolicEqual",
   "chain",
 ];
-/** Also refused by name: `config` changes the shared instance (it cannot be overridden without breaking mathjs), the rest build results of any size. */
+/**
+ * Also refused by name: `config` changes the shared instance (overriding it breaks mathjs's own use of it); the rest
+ * build results of any size, or (arbitrary precision) take seconds of CPU: factorial(bignumber(1e7)).
+ */
 const REFUSED_NAMES = new Set([
   ...DISABLED,
   "config",
@@ -54,6 +57,8 @@ const REFUSED_NAMES = new Set([
   "matrixFromFunction",
   "matrixFromRows",
   "matrixFromColumns",
+  "bignumber",
+  "bigint",
 ]);
 
 math.import(

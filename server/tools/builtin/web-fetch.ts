@@ -25,7 +25,7 @@ export function htmlToMarkdown(html: string): string {
     article = null;
   }
   const title = article?.title?.trim() || pageTitle;
-  const body = article?.content ? turndown.turndown(article.content).trim() : parseHTML(html).document.body?.textContent?.replace(/\s+/g, " ").trim() ?? "";
+  const body = article?.content ? turndown.turndown(article.content).trim() : (parseHTML(html).document.body?.textContent?.replace(/\s+/g, " ").trim() ?? "");
   return title ? `# ${title}\n\n${body}` : body;
 }
 
