@@ -30,7 +30,7 @@ export function htmlToMarkdown(html: string): string {
 }
 
 function isHtml(contentType: string | null, text: string): boolean {
-  const type = contentType?.split(";")[0]!.trim().toLowerCase();
+  const type = contentType ? contentType.split(";")[0]!.trim().toLowerCase() : "";
   if (type) return type === "text/html" || type === "application/xhtml+xml";
   return /^\s*(<!doctype html|<html)/i.test(text);
 }
