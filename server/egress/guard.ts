@@ -43,6 +43,19 @@ export interface EgressCallOptions {
   /** at most this many redirects (default and ceiling 5) */
   maxRedirects?: number;
   workspace?: WorkspaceEgressLists | null;
+  /**
+   * Called before each redirect is followed, after the hop was checked and cross-origin credentials dropped: the
+   * caller may remove (or change) headers of the next request, e.g. a secret bound to one host.
+   */
+  onRedirect?: (hop: RedirectHop) => void;
+}
+
+/** A redirect about to be followed: `headers` are the next request's, and may be changed. */
+export interface RedirectHop {
+  from: URL;
+  to: URL;
+  status: number;
+  headers: Headers;
 }
 
 export interface EgressGuardOptions {
@@ -54,7 +67,7 @@ export interface EgressGuardOptions {
    * see which address a connection was asked for without letting it leave the machine.
    */
   connector?: buildConnector.connector;
-  defaults?: Required<Omit<EgressCallOptions, "workspace">>;
+  defaults?: Required<Omit<EgressCallOptions, "workspace" | "onRedirect">>;
 }
 
 export const EGRESS_DEFAULTS = { timeoutMs: 30_000, maxResponseBytes: 10 * 1024 * 1024, maxRedirects: 5 } as const;
@@ -242,6 +255,7 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
         throw new EgressError("redirect_body", `${url.origin} redirected a request whose body cannot be sent twice`);
       }
       if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) headers.delete(h);
+      call.onRedirect?.({ from: url, to: next, status: response.status, headers });
       url = next;
     }
   }

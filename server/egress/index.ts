@@ -6,7 +6,7 @@ import { env } from "@/server/env";
 import { createEgressGuard, type EgressGuard } from "./guard";
 
 export { createEgressGuard, EGRESS_DEFAULTS, systemResolver } from "./guard";
-export type { EgressCallOptions, EgressGuard, EgressGuardOptions, Resolver, WorkspaceEgressLists } from "./guard";
+export type { EgressCallOptions, EgressGuard, EgressGuardOptions, RedirectHop, Resolver, WorkspaceEgressLists } from "./guard";
 export { EgressError, findEgressError, isEgressError, type EgressRule } from "./errors";
 
 let shared: EgressGuard | undefined;

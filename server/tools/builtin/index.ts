@@ -1,0 +1,38 @@
+/** The built-in tools' executors by name (run_agent is the loop's own: it starts a sub-run), and what a call targets. */
+import type { BuiltinToolName } from "@/lib/schemas/tools";
+import { hostOf, renderUrl } from "../http-template";
+import type { CallTarget, ResolvedTool, ToolExecutor } from "../types";
+import { calculator } from "./calculator";
+import { currentTime } from "./current-time";
+import { httpRequest } from "./http-request";
+import { webFetch } from "./web-fetch";
+
+export const BUILTIN_EXECUTORS: Record<Exclude<BuiltinToolName, "run_agent">, ToolExecutor> = {
+  calculator,
+  current_time: currentTime,
+  http_request: httpRequest,
+  web_fetch: webFetch,
+};
+
+const withHost = (method: string, url: string | null): CallTarget => {
+  const host = url === null ? null : hostOf(url);
+  return host === null ? { method } : { method, host };
+};
+
+/** The method and host a call goes to, for the approval policy: http_request, web_fetch and custom HTTP tools. */
+export function targetOf(tool: ResolvedTool, input: unknown): CallTarget {
+  const args = (input && typeof input === "object" ? input : {}) as { method?: unknown; url?: unknown };
+  const url = typeof args.url === "string" ? args.url : null;
+  if (tool.kind === "builtin" && tool.name === "http_request") return withHost(typeof args.method === "string" ? args.method.toUpperCase() : "GET", url);
+  if (tool.kind === "builtin" && tool.name === "web_fetch") return withHost("GET", url);
+  if (tool.kind === "http" && tool.http) {
+    let rendered: string | null;
+    try {
+      rendered = renderUrl(tool.http.config, input);
+    } catch {
+      rendered = null;
+    }
+    return withHost(tool.http.config.method, rendered);
+  }
+  return {};
+}
