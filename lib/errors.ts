@@ -45,11 +45,14 @@ export type ErrorCode = keyof typeof ERROR_TABLE;
  * - `retryAt` (epoch ms): nothing can be attempted before then (every model the call may use is cooling down in the
  *   circuit breaker, or its provider asked to wait with Retry-After); the run engine waits for it durably, within
  *   the step's outage wait limit. `waitingFor` names what it waits for (provider names, for people).
+ * - `wakeEvent`: a wait that an event may end early (a tool call's approval): its key. Under Inngest the wait is
+ *   `step.waitForEvent` on that key with `retryAt` as its timeout; the in-process executor is woken by the decision.
  */
 export interface RetryHint {
   retryable?: boolean;
   retryAt?: number;
   waitingFor?: string;
+  wakeEvent?: string;
 }
 
 export class AppError extends Error {
@@ -58,6 +61,7 @@ export class AppError extends Error {
   readonly retryable?: boolean;
   readonly retryAt?: number;
   readonly waitingFor?: string;
+  readonly wakeEvent?: string;
 
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, hint?: RetryHint) {
     super(message);
@@ -67,6 +71,7 @@ export class AppError extends Error {
     if (hint?.retryable !== undefined) this.retryable = hint.retryable;
     if (hint?.retryAt !== undefined) this.retryAt = hint.retryAt;
     if (hint?.waitingFor !== undefined) this.waitingFor = hint.waitingFor;
+    if (hint?.wakeEvent !== undefined) this.wakeEvent = hint.wakeEvent;
   }
 
   get httpStatus(): number {

@@ -52,6 +52,8 @@ export const RUN_EVENT_TYPES = [
   "node.failed",
   "node.waiting",
   "node.resumed",
+  "tool.started",
+  "tool.finished",
   "run.progress",
   "run.succeeded",
   "run.failed",

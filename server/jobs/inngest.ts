@@ -47,7 +47,12 @@ export { inngestEnabled } from "./inngest-enabled";
 export interface InngestStepTools {
   run: (id: string, fn: () => Promise<unknown>) => Promise<unknown>;
   sleep: (id: string, duration: number) => Promise<unknown>;
+  /** a wait an event may end early (a tool call's approval): resolves with the event, or null at the timeout */
+  waitForEvent?: (id: string, options: { event: string; timeout: number; if: string }) => Promise<unknown>;
 }
+
+/** The Inngest event that ends a wait with a wake key (AppError.wakeEvent): sent by the decision of an approval. */
+export const WAKE_EVENT = "cadre/run.wake";
 
 async function cancelRequested(run: RunEventPayload): Promise<boolean> {
   const { rows } = await execute<{ c: boolean }>(run, sql`SELECT "cancelRequestedAt" IS NOT NULL AS c FROM "Run" WHERE id = ${run.runId}`);
@@ -142,7 +147,11 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
               if (!wait || typeof out !== "object") return out as T;
               // a durable wait: Inngest's own sleep (no process holds the run; cancellable like any Inngest wait)
               waited = wait;
-              await step.sleep(`${id}~wait-${n + 1}`, Math.max(0, wait.retryAt - Date.now()));
+              const timeout = Math.max(0, wait.retryAt - Date.now());
+              if (wait.wakeEvent && step.waitForEvent) {
+                // ended early by its event (e.g. a person's decision), else at its time
+                await step.waitForEvent(`${id}~wait-${n + 1}`, { event: WAKE_EVENT, timeout, if: `async.data.key == ${JSON.stringify(wait.wakeEvent)}` });
+              } else await step.sleep(`${id}~wait-${n + 1}`, timeout);
             }
           } catch (error) {
             if (isControlError(error) || error instanceof StepFailedError) throw error;

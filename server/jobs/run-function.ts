@@ -74,6 +74,8 @@ import { Semaphore } from "@/lib/semaphore";
 import { forgetRunSpend } from "@/server/ledger/budget-cache";
 import { releaseRunLease } from "@/server/ledger/reservations";
 import { env } from "@/server/env";
+import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
+import { runToolLoop } from "./tool-loop";
 
 export interface RunEventPayload {
   runId: string;
@@ -220,10 +222,14 @@ export interface RunCaps {
   slots: Semaphore;
   /** set by the first step that failed for good: steps still waiting for a permit do not start */
   halted: { error: unknown } | null;
+  /** the run's tool calls so far in this execution (./tool-loop.ts; replayed ones included) */
+  toolCalls: { value: number };
+  /** model calls per step of the step limit: MODEL_CALLS_PER_STEP, plus a tool loop's turns when agents have tools */
+  callsPerStep: number;
 }
 
 export function runCaps(stepLimit: number, concurrentSteps = env().CADRE_RUN_CONCURRENT_STEPS): RunCaps {
-  return { stepLimit, steps: 0, calls: 0, slots: new Semaphore(concurrentSteps), halted: null };
+  return { stepLimit, steps: 0, calls: 0, slots: new Semaphore(concurrentSteps), halted: null, toolCalls: { value: 0 }, callsPerStep: MODEL_CALLS_PER_STEP };
 }
 
 /**
@@ -233,8 +239,16 @@ export function runCaps(stepLimit: number, concurrentSteps = env().CADRE_RUN_CON
 export const MODEL_CALLS_PER_STEP = 4;
 
 /** The most model calls a run may make. */
-export function modelCallLimit(caps: Pick<RunCaps, "stepLimit">): number {
-  return caps.stepLimit * MODEL_CALLS_PER_STEP;
+export function modelCallLimit(caps: Pick<RunCaps, "stepLimit"> & Partial<Pick<RunCaps, "callsPerStep">>): number {
+  return caps.stepLimit * (caps.callsPerStep ?? MODEL_CALLS_PER_STEP);
+}
+
+/** Model calls an agent step with tools may make beyond a plain step's: a turn per tool call, and the last answer. */
+export const TOOL_LOOP_CALLS_PER_STEP = TOOL_CALLS_PER_STEP + 1;
+
+/** The run's caps when some of its agents have tools: their steps may make a turn per tool call. */
+export function allowToolLoops(caps: RunCaps, agents: readonly Pick<AgentVersionOut, "allowedTools">[]): void {
+  if (agents.some((a) => a.allowedTools.length > 0)) caps.callsPerStep = MODEL_CALLS_PER_STEP + TOOL_LOOP_CALLS_PER_STEP;
 }
 
 /** The code a run's failure carries (run.failed event) when it reached one of its caps. */
@@ -242,11 +256,8 @@ export const RUN_LIMIT_REACHED = "RUN_LIMIT_REACHED";
 
 /** A run made as many model calls as it may: the step that was to make another fails, and the run with it. */
 export class ModelCallLimitReachedError extends TopologyError {
-  constructor(limit: number, at: { stepId: string; nodeId: string }) {
-    super(
-      `Model call limit reached: this run may make at most ${limit} model calls (${MODEL_CALLS_PER_STEP} per step of its limit of ${limit / MODEL_CALLS_PER_STEP} steps)`,
-      at,
-    );
+  constructor(limit: number, at: { stepId: string; nodeId: string }, perStep = MODEL_CALLS_PER_STEP) {
+    super(`Model call limit reached: this run may make at most ${limit} model calls (${perStep} per step of its limit of ${limit / perStep} steps)`, at);
     this.name = "ModelCallLimitReachedError";
   }
 }
@@ -255,7 +266,7 @@ export class ModelCallLimitReachedError extends TopologyError {
 function assertCallAllowed(caps: RunCaps, at: { stepId: string; nodeId: string }): void {
   const limit = modelCallLimit(caps);
   if (caps.calls < limit) return;
-  const error = new ModelCallLimitReachedError(limit, at);
+  const error = new ModelCallLimitReachedError(limit, at, caps.callsPerStep);
   caps.halted ??= { error };
   throw error;
 }
@@ -344,6 +355,41 @@ export class RunRuntime implements TopologyRuntime {
     const summarised =
       budget.strategy === "summarize" && call.context?.length ? await this.summarised(call, stepId, nodeId, agent, system, maxOutputTokens) : null;
     const offered = summarised?.items ?? call.context;
+    // an agent with tools answers through a loop of model turns and tool calls (a structured answer asks no tools)
+    if (agent.allowedTools.length > 0 && !call.output && !as) {
+      return runToolLoop(
+        {
+          ctx,
+          run,
+          step,
+          generate: deps.generate,
+          policy: this.shared.policyOverride ?? agent.modelPolicy,
+          runBudgetUsd: this.shared.runBudgetUsd,
+          assertCall: (at) => assertCallAllowed(this.shared.caps, at),
+          countCall: () => {
+            this.shared.caps.calls++;
+          },
+          toolCalls: this.shared.caps.toolCalls,
+        },
+        {
+          stepId,
+          nodeId,
+          kind,
+          agent,
+          system,
+          maxOutputTokens,
+          prompt: async () => {
+            const room = offered?.length ? await this.roomFor(call, agent, system, maxOutputTokens) : undefined;
+            const fitted: { items?: ContextItem[]; note?: ContextNote } =
+              room === undefined ? { items: offered } : fitContext(offered!, room, budget.strategy === "summarize" ? { strategy: "truncate" } : budget);
+            const note = mergeNotes(summarised?.note, fitted.note);
+            return { prompt: userPromptOf(call.task, fitted.items), ...(note ? { note } : {}) };
+          },
+          abortSignal: runAbortSignal(run.id),
+          outageWaitMs: (agent.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS) * 1000,
+        },
+      );
+    }
     const result = await step.run<StepResult>(
       stepId,
       async (info) => {
@@ -789,6 +835,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       const pinned = await pinnedTeamFromVersions(ctx, run.teamId, run.teamVersion, { agents: pins?.agents ?? {}, teams: pins?.teams ?? {} });
       await markStarted(step, run, 0);
       if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
+      allowToolLoops(caps, Object.values(pinned.agents));
       const shared = { ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps };
       const rt = new RunRuntime(shared, "", "", 0, contextBudgetOfSpec(pinned.spec));
       const result = await runTopology(rt, pinned.spec, run.input);
@@ -801,6 +848,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       const agent = await getAgentVersion(ctx, run.agentId, run.agentVersion);
       await markStarted(step, run, 1);
       expected.value = 1;
+      allowToolLoops(caps, [agent]);
       const rt = new RunRuntime({ ctx, run, step, deps, agents: { [agent.slug]: agent }, teams: {}, policyOverride, runBudgetUsd, expected, caps });
       const result = await rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: AGENT_RUN_NODE_ID, agent: agent.slug, task: run.input });
       output = { output: result.text };

@@ -65,6 +65,8 @@ export interface StepResult {
    * models of the group's stored steps (RunStep.modelRef) by it, so its remaining participants still spread
    */
   spread?: string;
+  /** an agent step with tools (./tool-loop.ts): its model turns and tool calls */
+  tools?: { turns: number; calls: number };
 }
 
 export interface AgentStepRecord {
@@ -150,7 +152,7 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
      n AS (${ledgerTotalsSql(runId)}),
      s AS (
        SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
-         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}, 'embed'))::int AS d
+         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}, 'embed', 'turn', 'tool'))::int AS d
        FROM "RunStep" WHERE "runId" = ${runId}),
      t AS (
        SELECT CASE WHEN n.calls > 0 THEN n.i ELSE s.i END AS i, CASE WHEN n.calls > 0 THEN n.o ELSE s.o END AS o,

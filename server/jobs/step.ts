@@ -131,12 +131,14 @@ export interface OutageWait {
   /** what it waits for (a provider's name) */
   waitingFor: string;
   reason: string;
+  /** an event that ends the wait early (AppError.wakeEvent: a tool call's approval) */
+  wakeEvent?: string;
 }
 
 /** The retry time of a failure that asks to wait (an AppError with `retryAt`), or null. */
-export function outageOf(error: unknown): { retryAt: number; waitingFor: string } | null {
+export function outageOf(error: unknown): { retryAt: number; waitingFor: string; wakeEvent?: string } | null {
   if (!isAppError(error) || error.retryAt === undefined || !Number.isFinite(error.retryAt)) return null;
-  return { retryAt: error.retryAt, waitingFor: error.waitingFor ?? "the model provider" };
+  return { retryAt: error.retryAt, waitingFor: error.waitingFor ?? "the model provider", ...(error.wakeEvent ? { wakeEvent: error.wakeEvent } : {}) };
 }
 
 /** A stored wait (a waiting step's result), or null. */
@@ -155,7 +157,11 @@ export function decideOutageWait(error: unknown, since: number | undefined, limi
   const start = since ?? now;
   const retryAt = Math.max(outage.retryAt, now);
   const reason = reasonOf(error);
-  if (retryAt - start <= limitMs) return { wait: { since: start, waitStart: now, retryAt, waitingFor: outage.waitingFor, reason } };
+  if (retryAt - start <= limitMs) {
+    return {
+      wait: { since: start, waitStart: now, retryAt, waitingFor: outage.waitingFor, reason, ...(outage.wakeEvent ? { wakeEvent: outage.wakeEvent } : {}) },
+    };
+  }
   const waited = Math.round((now - start) / 1000);
   return {
     fail: `${reason} (${outage.waitingFor} did not recover within the agent's outage wait limit of ${Math.round(limitMs / 1000)} s${waited > 0 ? `; waited ${waited} s` : ""})`,

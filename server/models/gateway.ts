@@ -137,7 +137,7 @@ export interface GenerateResult {
   finishReason: string;
   /** the answer arrived but failed: cut at maxOutputTokens, or not the JSON asked for (server/models/answer.ts) */
   answerProblem?: AnswerProblem;
-  toolCalls: { toolName: string; input: unknown }[];
+  toolCalls: { toolCallId: string; toolName: string; input: unknown }[];
   usage: { inputTokens: number; outputTokens: number };
   costUsd: number;
   latencyMs: number;
@@ -831,7 +831,7 @@ interface ModelAnswer {
   text: string;
   object?: unknown;
   finishReason: string;
-  toolCalls: { toolName: string; input: unknown }[];
+  toolCalls: { toolCallId: string; toolName: string; input: unknown }[];
   usage: SdkUsage;
 }
 
@@ -885,7 +885,7 @@ async function generateAnswer(model: LanguageModelV4, req: GenerateRequest, sign
     text: result.text,
     ...(req.output ? { object: outputOf(result) } : {}),
     finishReason: result.finishReason,
-    toolCalls: result.toolCalls.map((call) => ({ toolName: call.toolName, input: call.input })),
+    toolCalls: result.toolCalls.map((call) => ({ toolCallId: call.toolCallId, toolName: call.toolName, input: call.input })),
     usage: result.usage,
   };
 }
@@ -935,7 +935,7 @@ async function streamAnswer(
         onDelta(part.text);
         break;
       case "tool-call":
-        toolCalls.push({ toolName: part.toolName, input: part.input });
+        toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
         break;
       case "finish":
         usage = part.totalUsage;

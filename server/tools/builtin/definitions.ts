@@ -57,20 +57,6 @@ export const BUILTIN_DEFINITIONS: Record<BuiltinToolName, BuiltinDefinition> = {
     maxResponseBytes: 2 * 1024 * 1024,
     approval: { mode: "never" },
   },
-  run_agent: {
-    name: "run_agent",
-    description: "Runs another agent of this workspace on a task and returns its answer.",
-    inputSchema: object(
-      {
-        agent: { type: "string", description: "The agent's slug", maxLength: 63 },
-        task: { type: "string", description: "What the agent should do", maxLength: 20_000 },
-      },
-      ["agent", "task"],
-    ),
-    timeoutMs: TOOL_TIMEOUT_MS.max,
-    maxResponseBytes: TOOL_RESPONSE_BYTES.default,
-    approval: { mode: "never" },
-  },
 };
 
 export function isBuiltinName(name: string): name is BuiltinToolName {

@@ -1,0 +1,228 @@
+/**
+ * Agents that call tools, through the real executor, gateway and provider code against the LLM stub (scripted tool
+ * calls in the OpenAI format) and a receiver on 127.0.0.1 for HTTP tools:
+ * - the loop: turn, tool call, turn; the result reaches the model as an untrusted block; the steps are recorded
+ *   (kinds turn, tool, agent), the ledger puts every turn on the agent's step, the run counts one step;
+ * - the call is checked when it executes: a tool disabled after the run started is refused to the agent;
+ * - durability: a crash between an HTTP call and its record repeats the call with the SAME Idempotency-Key and
+ *   records it once; a crash after its record does not call again;
+ * - approvals: the run parks (no process holds it), a decision wakes it; approve runs the call, deny feeds the
+ *   refusal back to the agent;
+ * - caps: a model that keeps calling tools stops at the per-step limit with a clear reason.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { testDb as db } from "@/test/db";
+import { startLlmStub, type LlmStub, type StubCall } from "@/scripts/llm-stub/server";
+import { modelCircuitBreaker } from "@/server/models/circuit-breaker";
+import { configureGateway, settleObservations } from "@/server/models/gateway";
+import { startRun } from "@/server/runs/service";
+import { createAgent } from "@/server/agents/service";
+import { createTool, updateTool } from "@/server/tools/service";
+import { makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
+import { executeRun } from "./run-function";
+import { createPostgresStep, configureSteps, RunSuspendedError } from "./step";
+import { startExecutor, type Executor } from "./executor";
+
+vi.setConfig({ testTimeout: 120_000 });
+
+let stub: LlmStub;
+let rw: RunWorkspace;
+let modelId: string;
+const executors: Executor[] = [];
+/** the HTTP tools' receiver: every request it got */
+const received: { method: string; url: string; key: string | undefined; body: string }[] = [];
+let receiver: http.Server;
+let receiverUrl: string;
+
+beforeAll(async () => {
+  stub = await startLlmStub();
+  receiver = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push({ method: req.method ?? "", url: req.url ?? "", key: req.headers["idempotency-key"] as string | undefined, body });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, order: "A-17", status: "shipped" }));
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await stub.close();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+beforeEach(async () => {
+  stub.reset();
+  received.length = 0;
+  modelCircuitBreaker().reset();
+  configureGateway({ retryBackoffMs: 10 });
+  configureSteps({ baseDelayMs: 10 });
+  rw = await makeRunWorkspace("tools");
+  modelId = await useStubProvider(rw.ws.id, stub.url, { inputPrice: 1, outputPrice: 2 });
+});
+
+afterEach(async () => {
+  await Promise.all(executors.splice(0).map((e) => e.stop()));
+  configureGateway();
+  configureSteps();
+  await settleObservations();
+});
+
+const agentWith = (slug: string, allowedTools: string[]) =>
+  createAgent(rw.ctx, {
+    slug,
+    name: slug,
+    instructions: `Use your tools as ${slug}.`,
+    modelPolicy: { type: "pinned", modelId },
+    maxOutputTokens: 256,
+    temperature: 0,
+    allowedTools,
+  });
+
+const executor = () => {
+  const e = startExecutor({ pollMs: 30, workspaceIds: [rw.ws.id], reclaimOrphans: false });
+  executors.push(e);
+  return e;
+};
+
+const chats = () => stub.calls.filter((c) => c.path === "/v1/chat/completions");
+type Message = { role: string; content: unknown; tool_call_id?: string };
+const messages = (c: StubCall) => (c.body as { messages: Message[] }).messages;
+const toolMessages = (c: StubCall) => messages(c).filter((m) => m.role === "tool");
+const text = (content: unknown) => (typeof content === "string" ? content : JSON.stringify(content));
+
+const orderTool = () =>
+  createTool(rw.ctx, {
+    name: "lookup_order",
+    description: "Looks an order up",
+    inputSchema: { type: "object", properties: { order: { type: "string" } }, required: ["order"] },
+    config: { method: "POST", urlTemplate: `${receiverUrl}/orders/{{order}}`, headers: {}, bodyTemplate: null },
+  });
+
+describe("an agent step with tools", () => {
+  it("turn, tool call, turn: the result comes back as untrusted data; steps, ledger and counts are right", async () => {
+    await agentWith("mathy", ["calculator"]);
+    stub.toolCalls({ calls: [{ name: "calculator", arguments: { expression: "6 * 7" } }] });
+    executor();
+    const run = await startRun(rw.ctx, { agent: "mathy", input: "What is six times seven?" });
+    const done = await waitForRun(run.id, undefined, 60_000);
+    expect(done.status).toBe("succeeded");
+
+    expect(chats()).toHaveLength(2);
+    const [first, second] = chats();
+    expect((first!.body as { tools?: { function: { name: string } }[] }).tools?.map((t) => t.function.name)).toEqual(["calculator"]);
+    const results = toolMessages(second!);
+    expect(results).toHaveLength(1);
+    expect(text(results[0]!.content)).toContain('<context from="tool calculator">');
+    expect(text(results[0]!.content)).toContain("42");
+
+    const steps = await stepRows(run.id);
+    const byId = Object.fromEntries(steps.map((s) => [s.stepId, s]));
+    expect(byId["agent~turn1"]?.kind).toBe("turn");
+    expect(byId["agent~tool1.1"]?.kind).toBe("tool");
+    expect(byId["agent~tool1.1"]?.output).toContain("42");
+    expect(byId["agent~turn2"]?.kind).toBe("turn");
+    expect(byId.agent?.kind).toBe("agent");
+    expect(byId.agent?.status).toBe("succeeded");
+    // every model turn is the agent step's in the ledger
+    const usage = await usageRows(run.id);
+    expect(usage).toHaveLength(2);
+    expect(usage.every((u) => u.stepId === "agent")).toBe(true);
+    const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(row.stepsDone).toBe(1);
+    expect(Number(row.costUsd)).toBeGreaterThan(0);
+    expect(Number(byId.agent!.costUsd)).toBeCloseTo(Number(row.costUsd), 8);
+  });
+
+  it("checks the call when it executes: a tool disabled after the run began is refused to the agent", async () => {
+    await agentWith("shipper", ["lookup_order"]);
+    await orderTool();
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+    // the registry changes between the offer (turn 1) and the call: disabled
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    let disabled = false;
+    const gate = createPostgresStep({
+      runId: run.id,
+      workspaceId: rw.ws.id,
+      hooks: {
+        afterStore: async (stepId) => {
+          if (stepId === "agent~turn1" && !disabled) {
+            disabled = true;
+            await updateTool(rw.ctx, "lookup_order", { enabled: false });
+          }
+        },
+      },
+    });
+    expect(await executeRun({ runId: run.id, workspaceId: rw.ws.id }, gate)).toBe("succeeded");
+    expect(received).toHaveLength(0);
+    const result = text(toolMessages(chats()[1]!)[0]!.content);
+    expect(result).toContain("not available");
+  });
+});
+
+describe("durability of a tool call", () => {
+  it("a crash between the HTTP call and its record repeats it with the same Idempotency-Key and records it once", async () => {
+    await agentWith("shipper", ["lookup_order"]);
+    await orderTool();
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    const event = { runId: run.id, workspaceId: rw.ws.id };
+    const crashing = createPostgresStep({
+      ...event,
+      hooks: {
+        beforeStore: (stepId) => {
+          if (stepId === "agent~tool1.1") throw new RunSuspendedError("killed between the call and its record");
+        },
+      },
+    });
+    expect(await executeRun(event, crashing)).toBe("suspended");
+    expect(received).toHaveLength(1);
+    expect(await executeRun(event, createPostgresStep(event))).toBe("succeeded");
+    expect(received).toHaveLength(2);
+    expect(received[0]!.key).toBe(`${run.id}:agent~tool1.1`);
+    expect(received[1]!.key).toBe(received[0]!.key);
+    const tool = (await stepRows(run.id)).filter((s) => s.stepId === "agent~tool1.1");
+    expect(tool).toHaveLength(1);
+    expect(tool[0]!.status).toBe("succeeded");
+  });
+
+  it("a crash after the call's record does not call again", async () => {
+    await agentWith("shipper", ["lookup_order"]);
+    await orderTool();
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    const event = { runId: run.id, workspaceId: rw.ws.id };
+    const crashing = createPostgresStep({
+      ...event,
+      hooks: {
+        afterStore: (stepId) => {
+          if (stepId === "agent~tool1.1") throw new RunSuspendedError("killed after the record");
+        },
+      },
+    });
+    expect(await executeRun(event, crashing)).toBe("suspended");
+    expect(await executeRun(event, createPostgresStep(event))).toBe("succeeded");
+    expect(received).toHaveLength(1);
+    expect(received[0]!.method).toBe("POST");
+    expect(received[0]!.url).toBe("/orders/A-17");
+  });
+});
+
+describe("caps", () => {
+  it(`a model that keeps calling tools stops at ${TOOL_CALLS_PER_STEP} calls per step with a clear reason`, async () => {
+    await agentWith("looper", ["current_time"]);
+    stub.toolCalls({ calls: [{ name: "current_time", arguments: {} }], times: TOOL_CALLS_PER_STEP + 5 });
+    executor();
+    const run = await startRun(rw.ctx, { agent: "looper", input: "Loop." });
+    const done = await waitForRun(run.id, undefined, 60_000);
+    expect(done.status).toBe("failed");
+    const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(row.error).toContain(`at most ${TOOL_CALLS_PER_STEP} tool calls`);
+    expect((await stepRows(run.id)).filter((s) => s.kind === "tool")).toHaveLength(TOOL_CALLS_PER_STEP);
+  });
+});

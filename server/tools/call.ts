@@ -1,0 +1,140 @@
+/**
+ * One tool call as its step executes it, checked again at this moment whatever the model was offered:
+ * 1. the run's pinned agent version grants the tool, and the registry has it enabled now;
+ * 2. the arguments match the tool's schema;
+ * 3. the approval policy: a call that needs a person waits for one (./approval-wait.ts: the run parks durably), and
+ *    a denial or an expiry is the call's result;
+ * 4. the rate limits (a call over one waits for the next window, parked like any wait);
+ * 5. the run's pending writes are flushed, then the executor runs under the tool's timeout and the run's cancel.
+ * Refusals the agent can act on (not granted, bad arguments, denied, the tool's own errors) are results with
+ * `isError`, fed back to the model; the step fails only on what retrying may fix.
+ */
+import { AppError } from "@/lib/errors";
+import { TOOL_RESULT_MAX_CHARS } from "@/lib/schemas/tools";
+import type { TenantContext } from "@/server/context";
+import type { AgentVersionOut } from "@/server/agents/service";
+import { db } from "@/server/db/client";
+import { awaitApproval, type ApprovalState } from "./approval-wait";
+import { needsApproval } from "./approval-policy";
+import { targetOf } from "./builtin";
+import { executorFor } from "./executors";
+import { countToolCall } from "./rate-window";
+import { resolveTools } from "./registry";
+import type { ToolOutcome } from "./types";
+import { validateToolInput } from "./validate-input";
+
+/** A call's record (its step's result): what the model is given back, and what the trace shows. */
+export interface ToolCallRecord {
+  tool: string;
+  /** the result as the model reads it (text, cut to TOOL_RESULT_MAX_CHARS) */
+  output: string;
+  isError: boolean;
+  durationMs: number;
+  approval?: { id: string; status: string };
+  /** the executor's details for the trace (status code, bytes, final URL); never given to the model */
+  meta?: Record<string, unknown>;
+  /** the call was refused before it executed (not granted, disabled, bad arguments, denied) */
+  refused?: boolean;
+}
+
+export interface CallEnv {
+  ctx: TenantContext;
+  runId: string;
+  /** the run's writes (server/jobs/step.ts StepApi): flushed before a call with effects outside Cadre */
+  step: { flush(): Promise<void> };
+  abortSignal: AbortSignal;
+}
+
+export interface ToolCallRequest {
+  /** the call's step id */
+  callId: string;
+  name: string;
+  input: unknown;
+  agent: AgentVersionOut;
+  /** the agent's stated reason (its turn's text), shown with an approval request */
+  reason: string;
+}
+
+/** A result as text for the model: strings as they are, anything else as JSON; cut, saying so. */
+export function resultText(output: unknown): string {
+  const text = typeof output === "string" ? output : (JSON.stringify(output ?? null) ?? "null");
+  if (text.length <= TOOL_RESULT_MAX_CHARS) return text;
+  return `${text.slice(0, TOOL_RESULT_MAX_CHARS)}\n[cut: the result had ${text.length} characters, the first ${TOOL_RESULT_MAX_CHARS} are shown]`;
+}
+
+const refusal = (tool: string, message: string, started: number, approval?: ApprovalState): ToolCallRecord => ({
+  tool,
+  output: message,
+  isError: true,
+  refused: true,
+  durationMs: Date.now() - started,
+  ...(approval ? { approval: { id: approval.id, status: approval.status } } : {}),
+});
+
+export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<ToolCallRecord> {
+  const started = Date.now();
+  const { name } = req;
+  if (!req.agent.allowedTools.includes(name)) return refusal(name, `The tool "${name}" is not one of this agent's tools.`, started);
+  const tool = (await resolveTools(env.ctx, [name])).get(name);
+  if (!tool || !tool.enabled) return refusal(name, `The tool "${name}" is not available (it was disabled or removed).`, started);
+  const executor = executorFor(tool);
+  if (!executor) return refusal(name, `The tool "${name}" cannot be called in this version of Cadre.`, started);
+  const invalid = validateToolInput(tool.inputSchema, req.input);
+  if (invalid) return refusal(name, `Invalid arguments for ${name}: ${invalid}`, started);
+
+  let approval: ApprovalState | undefined;
+  if (needsApproval(tool.approval, targetOf(tool, req.input))) {
+    approval = await awaitApproval(env.ctx, {
+      runId: env.runId,
+      stepId: req.callId,
+      toolName: name,
+      agentId: req.agent.agentId,
+      agentSlug: req.agent.slug,
+      input: req.input,
+      reason: req.reason,
+    });
+    if (approval.status === "denied")
+      return refusal(name, `A person denied this call of ${name}${approval.note ? `: ${approval.note}` : "."}`, started, approval);
+    if (approval.status !== "approved")
+      return refusal(name, `This call of ${name} was not approved in time (the request expired); it did not run.`, started, approval);
+  }
+
+  const rate = await countToolCall(env.ctx, tool, req.agent.agentId);
+  if (!rate.ok) {
+    throw new AppError("RATE_LIMITED", `The tool ${name} reached its ${rate.limit === "agent" ? "per-agent" : "workspace"} rate limit`, undefined, {
+      retryAt: rate.retryAt,
+      waitingFor: `the rate limit of the tool ${name}`,
+    });
+  }
+
+  // effects outside Cadre: what the run has written so far lands first
+  await env.step.flush();
+  const lists = await db(env.ctx).workspace.findFirst({ where: { id: env.ctx.workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } });
+  const egressLists = lists ? { allowHosts: lists.egressAllowHosts, denyHosts: lists.egressDenyHosts } : null;
+  const signal = AbortSignal.any([env.abortSignal, AbortSignal.timeout(tool.timeoutMs)]);
+  let outcome: ToolOutcome;
+  try {
+    outcome = await executor(req.input, {
+      ctx: env.ctx,
+      runId: env.runId,
+      stepId: req.callId,
+      idempotencyKey: `${env.runId}:${req.callId}`,
+      agentId: req.agent.agentId,
+      abortSignal: signal,
+      egressLists,
+      tool,
+    });
+  } catch (error) {
+    if (env.abortSignal.aborted) throw error; // the run's cancel: the step engine stops the run
+    if (signal.aborted) outcome = { output: `The call of ${name} timed out after ${tool.timeoutMs} ms.`, isError: true };
+    else throw error;
+  }
+  return {
+    tool: name,
+    output: resultText(outcome.output),
+    isError: outcome.isError === true,
+    durationMs: Date.now() - started,
+    ...(approval ? { approval: { id: approval.id, status: approval.status } } : {}),
+    ...(outcome.meta ? { meta: outcome.meta } : {}),
+  };
+}
