@@ -47,41 +47,62 @@ export function StepDetail({ runId, step: listed }: { runId: string; step: RunSt
   const truncated = step.inputSeenTruncated || step.outputTruncated;
   return (
     <div className="grid gap-4 py-2 md:grid-cols-3 [&_h3]:mb-1 [&_h3]:text-xs [&_h3]:font-semibold [&_h3]:tracking-wide [&_h3]:text-muted-foreground [&_h3]:uppercase [&_h3:not(:first-child)]:mt-3">
-      <div>
-        <h3>Model</h3>
-        <p>
-          {step.model?.name ?? <span className="text-muted-foreground">none</span>}
-          {step.model?.ref ? (
+      {step.kind === "tool" ? (
+        <div data-testid="run-step-tool">
+          <h3>Tool</h3>
+          <p>
+            <code className="font-mono text-sm">{step.toolCall?.name ?? "—"}</code>
+          </p>
+          <h3>Approval</h3>
+          <p className="text-sm" data-testid="run-step-approval">
+            {step.toolCall?.approval ? step.toolCall.approval.status : step.status === "waiting" ? "pending" : "not needed"}
+          </p>
+          <h3>Result</h3>
+          <p className="text-sm">{step.status !== "succeeded" ? "—" : step.toolCall?.isError ? "an error (given to the agent)" : "ok"}</p>
+          {step.error ? (
             <>
-              {" "}
-              <code className="font-mono text-xs text-muted-foreground">{step.model.ref}</code>
+              <h3>{step.status === "waiting" ? "Waiting" : "Error"}</h3>
+              <p className={step.status === "waiting" ? "text-sm" : "text-sm text-destructive"}>{step.error}</p>
             </>
           ) : null}
-        </p>
-        <h3>Why this model</h3>
-        <p className="text-sm" data-testid="run-step-route-reason">
-          {step.routeReason ?? <span className="text-muted-foreground">—</span>}
-        </p>
-        <h3>Finish reason</h3>
-        <p className="text-sm" data-testid="run-step-finish-reason">
-          {step.finishReason ?? <span className="text-muted-foreground">—</span>}
-        </p>
-        <StepAnswerNote step={step} />
-        {step.error ? (
-          <>
-            <h3>Error</h3>
-            <p className="text-sm text-destructive">{step.error}</p>
-          </>
-        ) : null}
-      </div>
+        </div>
+      ) : (
+        <div>
+          <h3>Model</h3>
+          <p>
+            {step.model?.name ?? <span className="text-muted-foreground">none</span>}
+            {step.model?.ref ? (
+              <>
+                {" "}
+                <code className="font-mono text-xs text-muted-foreground">{step.model.ref}</code>
+              </>
+            ) : null}
+          </p>
+          <h3>Why this model</h3>
+          <p className="text-sm" data-testid="run-step-route-reason">
+            {step.routeReason ?? <span className="text-muted-foreground">—</span>}
+          </p>
+          <h3>Finish reason</h3>
+          <p className="text-sm" data-testid="run-step-finish-reason">
+            {step.finishReason ?? <span className="text-muted-foreground">—</span>}
+          </p>
+          <StepAnswerNote step={step} />
+          {step.error ? (
+            <>
+              <h3>Error</h3>
+              <p className="text-sm text-destructive">{step.error}</p>
+            </>
+          ) : null}
+        </div>
+      )}
       <div>
-        <h3>Input seen</h3>
+        <h3>{step.kind === "tool" ? "Arguments" : "Input seen"}</h3>
         <pre className={TEXT_BLOCK} data-testid="run-step-input">
           {step.inputSeen ?? "—"}
         </pre>
       </div>
       <div>
-        <h3>Output</h3>
+        <h3>{step.kind === "tool" ? "Result given to the agent" : "Output"}</h3>
         {step.output ? (
           <OutputText text={step.output} testId="run-step-output" />
         ) : (
@@ -99,7 +120,7 @@ export function StepDetail({ runId, step: listed }: { runId: string; step: RunSt
           <FormError message={full.isError ? errorMessage(full.error) : null} />
         </div>
       ) : null}
-      <StepCalls runId={runId} stepId={step.stepId} />
+      {step.kind === "tool" ? null : <StepCalls runId={runId} stepId={step.stepId} />}
     </div>
   );
 }

@@ -23,6 +23,7 @@ function step(stepId: string, startS: number, endS: number | null, extra: Partia
     finishReason: null,
     finishReasons: null,
     answerProblem: null,
+    toolCall: null,
     inputTokens: 0,
     outputTokens: 0,
     costUsd: 0,
@@ -56,6 +57,32 @@ describe("the trace of a run", () => {
       ["s1/s0/x", 2],
       ["s1/s1", 1],
       ["s2", 0],
+    ]);
+  });
+
+  it("puts an agent step's model turns and tool calls under it, also inside a nested team", () => {
+    const trace = buildTrace(
+      [
+        step("a", 0, 5),
+        step("a~turn1", 0, 1, { kind: "turn" }),
+        step("a~tool1.1", 1, 2, { kind: "tool" }),
+        step("a~turn2", 2, 5, { kind: "turn" }),
+        step("t", 5, 9, { kind: "team" }),
+        step("t/w", 5, 9),
+        step("t/w~turn1", 5, 6, { kind: "turn" }),
+        step("t/w~tool1.1", 6, 9, { kind: "tool" }),
+      ],
+      T0,
+    );
+    expect(trace.rows.map((r) => [r.step.stepId, r.depth])).toEqual([
+      ["a", 0],
+      ["a~turn1", 1],
+      ["a~tool1.1", 1],
+      ["a~turn2", 1],
+      ["t", 0],
+      ["t/w", 1],
+      ["t/w~turn1", 2],
+      ["t/w~tool1.1", 2],
     ]);
   });
 

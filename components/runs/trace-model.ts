@@ -1,6 +1,7 @@
 /**
  * The run's steps as a trace: one row per step in tree order (a nested team's steps, `<team step>/<step>`, right under
- * its node, indented), each placed on the run's time axis as fractions of its span, so parallel steps overlap.
+ * its node, indented; an agent step's model turns and tool calls, `<step>~turnN` and `<step>~toolN.M`, under its
+ * step), each placed on the run's time axis as fractions of its span, so parallel steps overlap.
  * Pure: the page passes `now` for steps still running.
  */
 import type { RunStepOut } from "@/lib/schemas/runs";
@@ -21,8 +22,10 @@ export interface Trace {
   spanMs: number;
 }
 
-const depthOf = (stepId: string) => stepId.split("/").length - 1;
-const parentOf = (stepId: string) => (stepId.includes("/") ? stepId.slice(0, stepId.lastIndexOf("/")) : null);
+/** A tool loop's turn or call (server/jobs/tool-loop.ts): its agent step is the id before the suffix. */
+const LOOP_PART = /~(?:turn\d+|tool\d+\.\d+)$/;
+const parentOf = (stepId: string) =>
+  LOOP_PART.test(stepId) ? stepId.replace(LOOP_PART, "") : stepId.includes("/") ? stepId.slice(0, stepId.lastIndexOf("/")) : null;
 
 export function buildTrace(
   steps: readonly RunStepOut[],
@@ -54,22 +57,22 @@ export function buildTrace(
     list.push(s);
     children.set(parent, list);
   }
-  const ordered: RunStepOut[] = [];
-  const visit = (parent: string | null) => {
+  const ordered: { step: RunStepOut; depth: number }[] = [];
+  const visit = (parent: string | null, depth: number) => {
     const list = (children.get(parent) ?? []).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.stepId.localeCompare(b.stepId));
     for (const s of list) {
-      ordered.push(s);
-      visit(s.stepId);
+      ordered.push({ step: s, depth: Math.max(depth, s.stepId.split("/").length - 1) });
+      visit(s.stepId, depth + 1);
     }
   };
-  visit(null);
+  visit(null, 0);
 
-  const rows = ordered.map((step) => {
+  const rows = ordered.map(({ step, depth }) => {
     const start = step.startedAt.getTime();
     const end = Math.max(start, endOf(step));
     return {
       step,
-      depth: depthOf(step.stepId),
+      depth,
       offset: spanMs === 0 ? 0 : (start - startMs) / spanMs,
       width: spanMs === 0 ? 1 : (end - start) / spanMs,
       durationMs: end - start,

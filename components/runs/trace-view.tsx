@@ -20,14 +20,29 @@ const BAR_TONES: Record<string, string> = {
   pending: "bg-muted-foreground/40",
 };
 
+const TURN = /~turn(\d+)$/;
+
 function stepName(step: RunStepOut): string {
+  if (step.kind === "tool") return `tool ${step.toolCall?.name ?? "call"}`;
+  if (step.kind === "turn") return `turn ${TURN.exec(step.stepId)?.[1] ?? ""}`.trim();
   if (step.agent?.slug) return step.agent.slug;
   return `${step.kind} ${step.nodeId ?? step.stepId}`;
+}
+
+/** A tool call's state beyond its status: an error result, or its approval. */
+function toolNote(step: RunStepOut): string | null {
+  const call = step.toolCall;
+  if (step.kind !== "tool") return null;
+  if (step.status === "waiting" && (!call || call.approval?.status === "pending")) return "waiting for approval";
+  if (!call) return null;
+  const approval = call.approval ? `approval ${call.approval.status}` : null;
+  return [approval, call.isError ? "error result" : null].filter(Boolean).join(", ") || null;
 }
 
 function stepSummary(row: TraceRow): string {
   const s = row.step;
   return [
+    toolNote(s),
     s.model?.name ?? null,
     formatDuration(row.durationMs),
     `${(s.inputTokens + s.outputTokens).toLocaleString("en-US")} tokens`,

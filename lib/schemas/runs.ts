@@ -179,6 +179,14 @@ export const runStepSchema = z
     answerProblem: answerProblemSchema
       .nullable()
       .describe("The kept answer is not the JSON asked for (the topology asks again with the problems listed); null otherwise"),
+    toolCall: z
+      .object({
+        name: z.string().nullable(),
+        isError: z.boolean(),
+        approval: z.object({ id: z.string(), status: z.enum(["pending", "approved", "denied", "expired"]) }).nullable(),
+      })
+      .nullable()
+      .describe("A tool call's step (kind tool): the tool, whether its result is an error, and its approval if it needed one; null for other steps"),
     inputTokens: z.number().int().describe("The step's share of the run's ledger: the input tokens of every model call it made"),
     outputTokens: z.number().int().describe("The step's share of the run's ledger: output tokens"),
     costUsd: z

@@ -7,19 +7,31 @@ import { z } from "zod";
 import { answerProblemSchema, type RunStepOut } from "@/lib/schemas/runs";
 import { sql, type Sql } from "@/server/db/sql";
 
-export type StepAnswer = Pick<RunStepOut, "finishReason" | "finishReasons" | "answerProblem">;
+export type StepAnswer = Pick<RunStepOut, "finishReason" | "finishReasons" | "answerProblem" | "toolCall">;
 
 /** The columns `answerFinish`, `answerFinishes` and `answerProblem` of a RunStep row. */
 export const STEP_ANSWER_COLUMNS: Sql = sql`"result"->'finishReason' AS "answerFinish", "result"->'finishReasons' AS "answerFinishes",
-  "result"->'answerProblem' AS "answerProblem"`;
+  "result"->'answerProblem' AS "answerProblem",
+  CASE WHEN "kind" = 'tool' THEN jsonb_build_object('name', "result"->'tool', 'isError', "result"->'isError',
+    'approval', (SELECT jsonb_build_object('id', a."id", 'status', a."status") FROM "ToolApproval" a
+      WHERE a."runId" = "RunStep"."runId" AND a."stepId" = "RunStep"."stepId")) END AS "toolCall"`;
 
 export type StepAnswerColumns = {
   answerFinish: unknown;
   answerFinishes: unknown;
   answerProblem: unknown;
+  toolCall: unknown;
 };
 
 const reasons = z.array(z.string());
+const toolCallColumn = z.object({
+  name: z.string().nullable().catch(null),
+  isError: z.boolean().catch(false),
+  approval: z
+    .object({ id: z.string(), status: z.enum(["pending", "approved", "denied", "expired"]) })
+    .nullable()
+    .catch(null),
+});
 
 export function stepAnswerOf(row: StepAnswerColumns | undefined): StepAnswer {
   const finishes = reasons.safeParse(row?.answerFinishes);
@@ -28,5 +40,13 @@ export function stepAnswerOf(row: StepAnswerColumns | undefined): StepAnswer {
     finishReason: typeof row?.answerFinish === "string" ? row.answerFinish : null,
     finishReasons: finishes.success ? finishes.data : null,
     answerProblem: problem.success ? problem.data : null,
+    toolCall: toolCallOf(row?.toolCall),
   };
+}
+
+/** A tool step's call: its JSON column as read (a waiting call has no result yet: no name, not an error). */
+function toolCallOf(value: unknown): StepAnswer["toolCall"] {
+  if (value === null || value === undefined) return null;
+  const parsed = toolCallColumn.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
