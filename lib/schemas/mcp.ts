@@ -3,7 +3,7 @@ import { idSchema } from "./common";
 import { text } from "./text";
 
 /**
- * Remote MCP servers (issue 13): a workspace connects a server by URL; its tools are synced into the registry as
+ * Remote MCP servers: a workspace connects a server by URL; its tools are synced into the registry as
  * tools of kind "mcp" named `<server>_<tool>`. Streamable HTTP (the current transport) or HTTP+SSE (the older one);
  * no stdio: the hosted platform never runs commands. Authentication: none, a bearer token kept in the vault, or
  * OAuth 2.1 as the MCP authorization spec describes.

@@ -3,7 +3,7 @@ import { idSchema } from "./common";
 import { text } from "./text";
 
 /**
- * Tools (issue 13): the workspace's registry, shared by the UI, tRPC, REST and the run engine (server/tools/).
+ * Tools: the workspace's registry, shared by the UI, tRPC, REST and the run engine (server/tools/).
  * A tool is named like a function ([a-z][a-z0-9_]*): agents are granted tools by name (AgentVersion.allowedTools).
  * Built-in tools are the platform's (their definition is fixed; a workspace may only set their limits and approval
  * policy); custom HTTP tools are defined by the workspace; MCP tools are synced from a remote MCP server.

@@ -156,6 +156,13 @@ export async function releaseOrphanedLeases(owner: string): Promise<number> {
 export const DB_NOW = sql`(clock_timestamp() AT TIME ZONE 'UTC')`;
 
 /**
+ * A tool call's approval decided while its run was still parking (before it had a wake-up time for the decision to
+ * move): decided, and its call not yet done. Such a run wakes at once instead of at the request's expiry.
+ */
+const decidedWhileRunning = sql`EXISTS (SELECT 1 FROM "ToolApproval" a WHERE a."runId" = "Run".id AND a."status" IN ('approved', 'denied')
+  AND NOT EXISTS (SELECT 1 FROM "RunStep" s WHERE s."runId" = a."runId" AND s."stepId" = a."stepId" AND s."status" = 'succeeded'))`;
+
+/**
  * Lets go of a run that parked until `wakeAt`: lease released and wake-up time stored, in one statement. A cancel
  * requested meanwhile: no wake-up time (it is claimed again at once, and cancelled). Whether it was cancelled.
  */
@@ -163,7 +170,8 @@ async function parkRun(runId: string, owner: string, wakeAt: number): Promise<{ 
   const { rows } = await executeSql<{ cancel: boolean }>(
     EXECUTOR,
     sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
-       "wakeAt" = CASE WHEN "cancelRequestedAt" IS NULL THEN ${new Date(wakeAt)}::timestamp(3) ELSE NULL END
+       "wakeAt" = CASE WHEN "cancelRequestedAt" IS NOT NULL THEN NULL WHEN ${decidedWhileRunning} THEN ${DB_NOW}::timestamp(3)
+         ELSE ${new Date(wakeAt)}::timestamp(3) END
      WHERE id = ${runId} AND "leaseOwner" = ${owner} RETURNING "cancelRequestedAt" IS NOT NULL AS cancel`,
   );
   return { cancel: rows[0]?.cancel === true };

@@ -410,8 +410,9 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       // a step that waited keeps its wait as its result until it succeeds (the limit counts from the first wait)
       if (prior) waited = storedWaitOf(prior.result) ?? waited;
       if (prior?.status === "waiting") {
-        // woken early (another branch's wake-up time came first): wait on
-        if (waited && waited.retryAt > Date.now()) park(waited.retryAt);
+        // woken early (another branch's wake-up time came first): wait on; a wait an event may end (an approval)
+        // runs its step again instead, which reads whether the event came and waits on if it did not
+        if (waited && waited.retryAt > Date.now() && !waited.wakeEvent) park(waited.retryAt);
         if (waited && stepOptions.startEvent) {
           void writer.write(
             appendRunEventsSql(runId, [

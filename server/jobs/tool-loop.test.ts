@@ -20,6 +20,7 @@ import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
 import { createAgent } from "@/server/agents/service";
 import { createTool, updateTool } from "@/server/tools/service";
+import { decideApprovalAndWake as decideApproval } from "@/server/runs/approvals";
 import { makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { executeRun } from "./run-function";
@@ -224,5 +225,73 @@ describe("caps", () => {
     const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(row.error).toContain(`at most ${TOOL_CALLS_PER_STEP} tool calls`);
     expect((await stepRows(run.id)).filter((s) => s.kind === "tool")).toHaveLength(TOOL_CALLS_PER_STEP);
+  });
+});
+
+describe("approvals", () => {
+  const gated = async () => {
+    await agentWith("shipper", ["lookup_order"]);
+    await orderTool();
+    await updateTool(rw.ctx, "lookup_order", { approval: { mode: "always" } });
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+  };
+  /** Until the run parks on its call's approval: the approval pending, the step waiting, the run's lease let go. */
+  const parked = async (runId: string) => {
+    for (let i = 0; i < 400; i++) {
+      const [approval, run, step] = await Promise.all([
+        db().toolApproval.findFirst({ where: { runId } }),
+        db().run.findUniqueOrThrow({ where: { id: runId } }),
+        db().runStep.findFirst({ where: { runId, stepId: "agent~tool1.1" } }),
+      ]);
+      if (approval?.status === "pending" && run.wakeAt && !run.leaseOwner && step?.status === "waiting") return approval;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error("the run did not park on its approval");
+  };
+
+  it("a call that needs approval parks the run (no process holds it); approving runs the call and the run finishes", async () => {
+    await gated();
+    const first = executor();
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    const approval = await parked(run.id);
+    expect(approval).toMatchObject({ toolName: "lookup_order", agentSlug: "shipper", input: { order: "A-17" } });
+    expect(received).toHaveLength(0);
+    // the pause survives a restart: the executor that parked it is gone, another one takes it up
+    await first.stop();
+    executor();
+    await decideApproval(rw.ctx, approval.id, { decision: "approve" });
+    const done = await waitForRun(run.id, undefined, 60_000);
+    expect(done.status).toBe("succeeded");
+    expect(received).toHaveLength(1);
+    const tool = (await stepRows(run.id)).find((s) => s.stepId === "agent~tool1.1")!;
+    expect(tool.status).toBe("succeeded");
+    expect(tool.output).toContain("shipped");
+  });
+
+  it("denying feeds the refusal (with the note) back to the agent; the call never runs", async () => {
+    await gated();
+    executor();
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    const approval = await parked(run.id);
+    await decideApproval(rw.ctx, approval.id, { decision: "deny", note: "Not for this customer" });
+    expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
+    expect(received).toHaveLength(0);
+    const result = text(toolMessages(chats()[1]!)[0]!.content);
+    expect(result).toContain("A person denied this call of lookup_order: Not for this customer");
+  });
+
+  it("an approval that expires is a denial", async () => {
+    await gated();
+    executor();
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    const approval = await parked(run.id);
+    // its time has come: the request lapses, and the run is woken as at its wake-up time
+    await db().toolApproval.update({ where: { id: approval.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(0)) WHERE "runId" = ${run.id} AND "stepId" = 'agent~tool1.1'`;
+    await db().run.update({ where: { id: run.id }, data: { wakeAt: new Date(Date.now() - 1000) } });
+    expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
+    expect(received).toHaveLength(0);
+    expect((await db().toolApproval.findUniqueOrThrow({ where: { id: approval.id } })).status).toBe("expired");
+    expect(text(toolMessages(chats()[1]!)[0]!.content)).toContain("not approved in time");
   });
 });
