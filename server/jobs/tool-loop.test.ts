@@ -141,8 +141,8 @@ describe("an agent step with tools", () => {
   });
 
   it("checks the call when it executes: a tool disabled after the run began is refused to the agent", async () => {
-    await agentWith("shipper", ["lookup_order"]);
     await orderTool();
+    await agentWith("shipper", ["lookup_order"]);
     stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
     // the registry changes between the offer (turn 1) and the call: disabled
     const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
@@ -168,8 +168,8 @@ describe("an agent step with tools", () => {
 
 describe("durability of a tool call", () => {
   it("a crash between the HTTP call and its record repeats it with the same Idempotency-Key and records it once", async () => {
-    await agentWith("shipper", ["lookup_order"]);
     await orderTool();
+    await agentWith("shipper", ["lookup_order"]);
     stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
     const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
     const event = { runId: run.id, workspaceId: rw.ws.id };
@@ -193,8 +193,8 @@ describe("durability of a tool call", () => {
   });
 
   it("a crash after the call's record does not call again", async () => {
-    await agentWith("shipper", ["lookup_order"]);
     await orderTool();
+    await agentWith("shipper", ["lookup_order"]);
     stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
     const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
     const event = { runId: run.id, workspaceId: rw.ws.id };
@@ -230,8 +230,8 @@ describe("caps", () => {
 
 describe("approvals", () => {
   const gated = async () => {
-    await agentWith("shipper", ["lookup_order"]);
     await orderTool();
+    await agentWith("shipper", ["lookup_order"]);
     await updateTool(rw.ctx, "lookup_order", { approval: { mode: "always" } });
     stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
   };
@@ -287,7 +287,8 @@ describe("approvals", () => {
     const approval = await parked(run.id);
     // its time has come: the request lapses, and the run is woken as at its wake-up time
     await db().toolApproval.update({ where: { id: approval.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await db().$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(0)) WHERE "runId" = ${run.id} AND "stepId" = 'agent~tool1.1'`;
+    await db()
+      .$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(0)) WHERE "runId" = ${run.id} AND "stepId" = 'agent~tool1.1'`;
     await db().run.update({ where: { id: run.id }, data: { wakeAt: new Date(Date.now() - 1000) } });
     expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
     expect(received).toHaveLength(0);

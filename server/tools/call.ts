@@ -12,7 +12,6 @@
 import { AppError } from "@/lib/errors";
 import { TOOL_RESULT_MAX_CHARS } from "@/lib/schemas/tools";
 import type { TenantContext } from "@/server/context";
-import type { AgentVersionOut } from "@/server/agents/service";
 import { db } from "@/server/db/client";
 import { awaitApproval, type ApprovalState } from "./approval-wait";
 import { needsApproval } from "./approval-policy";
@@ -21,7 +20,7 @@ import { executorFor } from "./executors";
 import { countToolCall } from "./rate-window";
 import { resolveTools } from "./registry";
 import type { ToolOutcome } from "./types";
-import { validateToolInput } from "./validate-input";
+import { validateInput } from "./validate-input";
 
 /** A call's record (its step's result): what the model is given back, and what the trace shows. */
 export interface ToolCallRecord {
@@ -50,7 +49,8 @@ export interface ToolCallRequest {
   callId: string;
   name: string;
   input: unknown;
-  agent: AgentVersionOut;
+  /** the run's pinned agent version */
+  agent: { agentId: string; slug: string; allowedTools: readonly string[] };
   /** the agent's stated reason (its turn's text), shown with an approval request */
   reason: string;
 }
@@ -79,8 +79,8 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
   if (!tool || !tool.enabled) return refusal(name, `The tool "${name}" is not available (it was disabled or removed).`, started);
   const executor = executorFor(tool);
   if (!executor) return refusal(name, `The tool "${name}" cannot be called in this version of Cadre.`, started);
-  const invalid = validateToolInput(tool.inputSchema, req.input);
-  if (invalid) return refusal(name, `Invalid arguments for ${name}: ${invalid}`, started);
+  const valid = validateInput(tool.inputSchema, req.input);
+  if (!valid.ok) return refusal(name, `Invalid arguments for ${name}: ${valid.message}`, started);
 
   let approval: ApprovalState | undefined;
   if (needsApproval(tool.approval, targetOf(tool, req.input))) {

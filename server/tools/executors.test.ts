@@ -18,10 +18,9 @@ const custom: ResolvedTool = {
 };
 
 describe("executorFor", () => {
-  it("maps built-ins to their executors, custom tools to the HTTP executor, and leaves run_agent and MCP to others", () => {
+  it("maps built-ins to their executors, custom tools to the HTTP executor, and leaves MCP to others", () => {
     expect(executorFor(builtinTool("calculator"))).toBe(BUILTIN_EXECUTORS.calculator);
     expect(executorFor(builtinTool("web_fetch"))).toBe(BUILTIN_EXECUTORS.web_fetch);
-    expect(executorFor(builtinTool("run_agent"))).toBeNull();
     expect(executorFor(custom)).toBe(httpToolExecutor);
     expect(executorFor({ ...custom, kind: "mcp", http: undefined })).toBeNull();
     expect(executorFor({ ...builtinTool("calculator"), name: "not_a_builtin" })).toBeNull();

@@ -233,7 +233,7 @@ describe("tRPC and REST", () => {
     expect(list.status).toBe(200);
     expect(list.body.data.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining([...BUILTIN_TOOL_NAMES, body.name]));
     expect((await rest("GET", "/api/v1/tools/{toolId}", { key: viewerKey, params: { toolId: created.body.id } })).body.name).toBe(body.name);
-    expect((await rest("GET", "/api/v1/tools/{toolId}", { key: viewerKey, params: { toolId: "run_agent" } })).body).toMatchObject({ kind: "builtin" });
+    expect((await rest("GET", "/api/v1/tools/{toolId}", { key: viewerKey, params: { toolId: "web_fetch" } })).body).toMatchObject({ kind: "builtin" });
 
     const patched = await rest("PATCH", "/api/v1/tools/{toolId}", {
       key,

@@ -1,4 +1,4 @@
-/** The built-in tools' executors by name (run_agent is the loop's own: it starts a sub-run), and what a call targets. */
+/** The built-in tools' executors by name, and what a call targets. */
 import type { BuiltinToolName } from "@/lib/schemas/tools";
 import { hostOf, renderUrl } from "../http-template";
 import type { CallTarget, ResolvedTool, ToolExecutor } from "../types";
@@ -7,7 +7,7 @@ import { currentTime } from "./current-time";
 import { httpRequest } from "./http-request";
 import { webFetch } from "./web-fetch";
 
-export const BUILTIN_EXECUTORS: Record<Exclude<BuiltinToolName, "run_agent">, ToolExecutor> = {
+export const BUILTIN_EXECUTORS: Record<BuiltinToolName, ToolExecutor> = {
   calculator,
   current_time: currentTime,
   http_request: httpRequest,
