@@ -235,7 +235,7 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
     EXECUTOR,
     sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
      SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions",
-       (SELECT COUNT(*)::int FROM "UsageRecord" c WHERE c."workspaceId" = u."workspaceId" AND c."runId" = u.id) AS "ledgerCalls",
+       (SELECT COUNT(*)::int FROM "UsageRecord" c WHERE c."workspaceId" = u."workspaceId" AND c."runId" = u.id AND c."providerKind" <> 'tool') AS "ledgerCalls",
        EXISTS (SELECT 1 FROM "Run" r WHERE r."status" IN ('queued', 'running') AND r.id IS DISTINCT FROM u.id
          AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${DB_NOW})
          AND (r."wakeAt" IS NULL OR r."wakeAt" <= ${DB_NOW})

@@ -912,7 +912,7 @@ function reachedLimit(error: unknown): boolean {
 async function ledgerCallCount(run: RunEventPayload): Promise<number> {
   const { rows } = await execute<{ n: number }>(
     run,
-    sql`SELECT COUNT(*)::int AS n FROM "UsageRecord" WHERE "workspaceId" = ${run.workspaceId} AND "runId" = ${run.runId}`,
+    sql`SELECT COUNT(*)::int AS n FROM "UsageRecord" WHERE "workspaceId" = ${run.workspaceId} AND "runId" = ${run.runId} AND "providerKind" <> 'tool'`,
   );
   return rows[0]?.n ?? 0;
 }

@@ -166,6 +166,29 @@ describe("an agent step with tools", () => {
   });
 });
 
+describe("a tool's cost per call", () => {
+  it("is on the ledger and the agent step's share, and is not counted as a model call", async () => {
+    await orderTool();
+    await updateTool(rw.ctx, "lookup_order", { costPerCallUsd: 0.25 });
+    await agentWith("shipper", ["lookup_order"]);
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+    executor();
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
+    const usage = await usageRows(run.id);
+    const tool = usage.filter((u) => u.providerKind === "tool");
+    expect(tool).toHaveLength(1);
+    expect(tool[0]).toMatchObject({ modelName: "tool:lookup_order", stepId: "agent", outcome: "ok" });
+    expect(Number(tool[0]!.costUsd)).toBeCloseTo(0.25, 8);
+    const models = usage.filter((u) => u.providerKind !== "tool");
+    const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    const modelCost = models.reduce((n, u) => n + Number(u.costUsd), 0);
+    expect(Number(row.costUsd)).toBeCloseTo(modelCost + 0.25, 8);
+    const agentStep = (await stepRows(run.id)).find((s) => s.stepId === "agent")!;
+    expect(Number(agentStep.costUsd)).toBeCloseTo(modelCost + 0.25, 8);
+  });
+});
+
 describe("durability of a tool call", () => {
   it("a crash between the HTTP call and its record repeats it with the same Idempotency-Key and records it once", async () => {
     await orderTool();

@@ -205,7 +205,7 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
           async (info) => {
             const record = await callTool(
               { ctx: env.ctx, runId: run.id, step, abortSignal: c.abortSignal },
-              { callId, name: call.name, input: call.input, agent: c.agent, reason: turn.text },
+              { callId, agentStepId: c.stepId, name: call.name, input: call.input, agent: c.agent, reason: turn.text },
             );
             await info.beforeStore();
             await info.store(

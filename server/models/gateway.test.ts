@@ -99,7 +99,7 @@ describe("generate: the happy path", () => {
     const tools = { lookup: tool({ description: "Look something up", inputSchema: z.object({ query: z.string() }) }) };
     const called = await generate(ctx, ask({ prompt: "please lookup the weather", tools }));
     expect(called.model.modelId).toBe("capable");
-    expect(called.toolCalls).toEqual([{ toolName: "lookup", input: { query: "stub" } }]);
+    expect(called.toolCalls).toEqual([{ toolCallId: expect.any(String), toolName: "lookup", input: { query: "stub" } }]);
 
     const structured = await generate(ctx, ask({ output: { schema: z.object({ title: z.string(), score: z.number().int().min(1) }) } }));
     expect(structured.model.modelId).toBe("capable");

@@ -13,6 +13,7 @@ import { AppError } from "@/lib/errors";
 import { TOOL_RESULT_MAX_CHARS } from "@/lib/schemas/tools";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
+import { recordUsage } from "@/server/ledger/record";
 import { awaitApproval, type ApprovalState } from "./approval-wait";
 import { needsApproval } from "./approval-policy";
 import { targetOf } from "./builtin";
@@ -21,6 +22,9 @@ import { countToolCall } from "./rate-window";
 import { resolveTools } from "./registry";
 import type { ToolOutcome } from "./types";
 import { validateInput } from "./validate-input";
+
+/** The ledger's provider kind of a tool's cost per call (not a model call: the run's model call count leaves it out). */
+export const TOOL_PROVIDER_KIND = "tool";
 
 /** A call's record (its step's result): what the model is given back, and what the trace shows. */
 export interface ToolCallRecord {
@@ -47,6 +51,8 @@ export interface CallEnv {
 export interface ToolCallRequest {
   /** the call's step id */
   callId: string;
+  /** the agent step the call belongs to: a tool's cost per call is on its share of the ledger */
+  agentStepId: string;
   name: string;
   input: unknown;
   /** the run's pinned agent version */
@@ -129,11 +135,27 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
     if (signal.aborted) outcome = { output: `The call of ${name} timed out after ${tool.timeoutMs} ms.`, isError: true };
     else throw error;
   }
+  const durationMs = Date.now() - started;
+  // a tool's own price, on the ledger and the budgets like a model call's (providerKind "tool")
+  if (tool.costPerCallUsd > 0) {
+    await recordUsage(env.ctx, {
+      runId: env.runId,
+      stepId: req.agentStepId,
+      agentId: req.agent.agentId,
+      modelName: `tool:${name}`,
+      providerKind: TOOL_PROVIDER_KIND,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: tool.costPerCallUsd,
+      latencyMs: durationMs,
+      outcome: outcome.isError ? "error" : "ok",
+    });
+  }
   return {
     tool: name,
     output: resultText(outcome.output),
     isError: outcome.isError === true,
-    durationMs: Date.now() - started,
+    durationMs,
     ...(approval ? { approval: { id: approval.id, status: approval.status } } : {}),
     ...(outcome.meta ? { meta: outcome.meta } : {}),
   };
