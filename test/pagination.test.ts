@@ -211,6 +211,7 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
       [
         "/api/v1/agents",
         "/api/v1/agents/{agentId}/versions",
+        "/api/v1/approvals",
         "/api/v1/audit",
         "/api/v1/members",
         "/api/v1/models",

@@ -117,8 +117,10 @@ describe("streamed generate: deltas and result", () => {
     const plain = await generate(ctx, ask({ prompt: "please lookup the weather", tools }));
     const s = streamed({ prompt: "please lookup the weather", tools });
     const result = await generate(ctx, s.req);
-    expect(result.toolCalls).toEqual([{ toolName: "lookup", input: { query: "stub" } }]);
-    expect(result.toolCalls).toEqual(plain.toolCalls);
+    const calls = (r: typeof result) => r.toolCalls.map(({ toolName, input }) => ({ toolName, input }));
+    expect(calls(result)).toEqual([{ toolName: "lookup", input: { query: "stub" } }]);
+    expect(calls(result)).toEqual(calls(plain));
+    expect(result.toolCalls[0]!.toolCallId).toEqual(expect.any(String));
     expect(result.usage).toEqual(plain.usage);
     expect(s.deltas()).toEqual([]);
     expect(stub.calls[1]!.stream).toBe(true);
