@@ -17,6 +17,7 @@ import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
 import { approvalsRouter } from "./routers/approvals";
+import { mcpServersRouter } from "./routers/mcp-servers";
 
 export const appRouter = router({
   auth: authRouter,
@@ -37,6 +38,7 @@ export const appRouter = router({
   runs: runsRouter,
   overview: overviewRouter,
   approvals: approvalsRouter,
+  mcpServers: mcpServersRouter,
 });
 
 export type AppRouter = typeof appRouter;

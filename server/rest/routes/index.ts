@@ -28,6 +28,15 @@ import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemp
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
 import {
+  createMcpServerRoute,
+  deleteMcpServerRoute,
+  getMcpServerRoute,
+  listMcpServersRoute,
+  reviewMcpToolRoute,
+  syncMcpServerRoute,
+  updateMcpServerRoute,
+} from "./mcp-servers";
+import {
   cancelRunRoute,
   rerunRunRoute,
   getRunRoute,
@@ -120,6 +129,13 @@ export const restRoutes: AnyRestRoute[] = [
   listApprovalsRoute,
   getApprovalRoute,
   decideApprovalRoute,
+  listMcpServersRoute,
+  createMcpServerRoute,
+  getMcpServerRoute,
+  updateMcpServerRoute,
+  deleteMcpServerRoute,
+  syncMcpServerRoute,
+  reviewMcpToolRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
