@@ -11,7 +11,7 @@ import { createEgressGuard, setEgressGuard } from "@/server/egress";
 import { testDb as db } from "@/test/db";
 import { freePort, startBearerServer, startEverything } from "@/test/fixtures/mcp-servers";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestWorkspace } from "@/test/helpers";
-import { mcpExecutor } from "./mcp-executor";
+import { mcpExecutor, outputOf } from "./mcp-executor";
 import { definitionHash } from "./mcp-servers";
 import { resolveTools } from "./registry";
 import type { ResolvedTool, ToolCallContext } from "./types";
@@ -104,6 +104,42 @@ describe("the reference server (server-everything, Streamable HTTP)", () => {
     const server = await owner(a).mcpServers.create({ name: `gone_${uniq()}`, url: `http://127.0.0.1:${port}/mcp` });
     expect(server).toMatchObject({ status: "error", tools: [] });
     expect(server.lastError).toBe(`could not connect to http://127.0.0.1:${port} (connection refused)`);
+  });
+});
+
+describe("the older HTTP+SSE transport (server-everything in sse mode)", () => {
+  it("connects, syncs and calls a tool", async () => {
+    const sse = await startEverything("sse");
+    try {
+      const server = await owner(a).mcpServers.create({ name: "legacy", url: sse.url, transport: "sse" });
+      expect(server).toMatchObject({ status: "ok", transport: "sse" });
+      expect(server.tools.map((t) => t.name)).toContain("legacy_get_sum");
+      const out = await mcpExecutor({ a: 40, b: 2 }, callOf(a, await resolved(a, "legacy_get_sum")));
+      expect(String(out.output)).toContain("42");
+    } finally {
+      await sse.stop();
+    }
+  });
+});
+
+describe("a call's result as the model sees it", () => {
+  it("text joined; images and resources as short notes; structured content when there is no text", async () => {
+    const out = outputOf(
+      {
+        content: [
+          { type: "text", text: "first" },
+          { type: "image", data: "A".repeat(4096), mimeType: "image/png" },
+          { type: "resource", resource: { uri: "file:///x.txt", mimeType: "text/plain", text: "a long file body" } },
+          { type: "text", text: "second\u0000" },
+        ],
+      },
+      10_000,
+    );
+    expect(out).toBe("first\n\nsecond\n\n[image: image/png, 3 KiB]\n\n[resource: file:///x.txt (text/plain)]");
+    expect(outputOf({ content: [], structuredContent: { temperature: 21 } }, 10_000)).toEqual({ temperature: 21 });
+    const tiny = await mcpExecutor({}, callOf(a, await resolved(a, "everything_get_tiny_image")));
+    expect(String(tiny.output)).toMatch(/\[image: image\/png, \d+ (bytes|KiB)\]/);
+    expect(String(tiny.output).length).toBeLessThan(500);
   });
 });
 
