@@ -205,6 +205,21 @@ describe("REST: role x permission table", () => {
     }
   });
 
+  it("the MCP server routes are in the table: read tools:read, writes tools:create/update/delete, review tools:grant", () => {
+    const declared = Object.fromEntries(restRoutes.filter((r) => /mcp-servers|\/review$/.test(r.path)).map((r) => [`${r.method} ${r.path}`, r.requires]));
+    expect(declared).toEqual({
+      "GET /api/v1/mcp-servers": "tools:read",
+      "POST /api/v1/mcp-servers": "tools:create",
+      "GET /api/v1/mcp-servers/{serverId}": "tools:read",
+      "PATCH /api/v1/mcp-servers/{serverId}": "tools:update",
+      "DELETE /api/v1/mcp-servers/{serverId}": "tools:delete",
+      "POST /api/v1/mcp-servers/{serverId}/sync": "tools:update",
+      "POST /api/v1/tools/{toolId}/review": "tools:grant",
+    });
+    const mcp = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("mcpServers.")).map((p) => [p.path, p.requires]));
+    expect(mcp).toMatchObject({ "mcpServers.reviewTool": "tools:grant", "mcpServers.create": "tools:create", "mcpServers.delete": "tools:delete" });
+  });
+
   it("the routing preset routes are in the table", () => {
     const requires = (method: string, path: string) => restRoutes.find((r) => r.method === method && r.path === path)?.requires;
     expect(requires("GET", "/api/v1/routing/presets")).toBe("models:read");

@@ -93,3 +93,35 @@ export const mcpToolDefinitionSchema = z.object({
 export const reviewMcpToolInputSchema = z.strictObject({
   decision: z.enum(["accept", "reject"]).describe("accept: the new definition is used and the tool enabled; reject: the tool stays disabled"),
 });
+
+/** What one sync of a server's tools/list changed in the registry (tool names as agents call them). */
+export const mcpSyncReportSchema = z
+  .object({
+    added: z.array(z.string()).describe("New tools (enabled, approval always)"),
+    changed: z.array(z.string()).describe("Tools whose definition changed: disabled until reviewed"),
+    removed: z.array(z.string()).describe("Tools the server no longer lists: disabled (kept, not deleted)"),
+    restored: z.array(z.string()).describe("Tools enabled again: back on the server, or back to their reviewed definition"),
+    unchanged: z.number().int(),
+    skipped: z.array(z.object({ remoteName: z.string(), reason: z.string() })).describe("Remote tools not added (a name taken, an invalid schema)"),
+  })
+  .meta({ id: "McpSyncReport" });
+export type McpSyncReport = z.infer<typeof mcpSyncReportSchema>;
+
+export const mcpSyncResultSchema = z
+  .object({
+    server: mcpServerSchema,
+    /** null: the server could not be reached (server.status and server.lastError say why) */
+    report: mcpSyncReportSchema.nullable(),
+  })
+  .meta({ id: "McpSyncResult" });
+
+export const mcpToolReviewResultSchema = z
+  .object({
+    toolId: z.string(),
+    name: z.string(),
+    decision: z.enum(["accept", "reject"]),
+    enabled: z.boolean(),
+    description: z.string(),
+    definitionHash: z.string().nullable(),
+  })
+  .meta({ id: "McpToolReview" });

@@ -18,6 +18,7 @@ import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
 import { approvalsRouter } from "./routers/approvals";
 import { toolsRouter } from "./routers/tools";
+import { mcpServersRouter } from "./routers/mcp-servers";
 
 export const appRouter = router({
   auth: authRouter,
@@ -39,6 +40,7 @@ export const appRouter = router({
   overview: overviewRouter,
   approvals: approvalsRouter,
   tools: toolsRouter,
+  mcpServers: mcpServersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@ import { builtinTool } from "@/test/tool-call";
 import { BUILTIN_EXECUTORS, targetOf } from "./builtin";
 import { executorFor } from "./executors";
 import { httpToolExecutor } from "./http-tool";
+import { mcpExecutor } from "./mcp-executor";
 import type { ResolvedTool } from "./types";
 
 const custom: ResolvedTool = {
@@ -18,11 +19,11 @@ const custom: ResolvedTool = {
 };
 
 describe("executorFor", () => {
-  it("maps built-ins to their executors, custom tools to the HTTP executor, and leaves MCP to others", () => {
+  it("maps built-ins to their executors, custom tools to the HTTP executor, MCP tools to the MCP executor", () => {
     expect(executorFor(builtinTool("calculator"))).toBe(BUILTIN_EXECUTORS.calculator);
     expect(executorFor(builtinTool("web_fetch"))).toBe(BUILTIN_EXECUTORS.web_fetch);
     expect(executorFor(custom)).toBe(httpToolExecutor);
-    expect(executorFor({ ...custom, kind: "mcp", http: undefined })).toBeNull();
+    expect(executorFor({ ...custom, kind: "mcp", http: undefined })).toBe(mcpExecutor);
     expect(executorFor({ ...builtinTool("calculator"), name: "not_a_builtin" })).toBeNull();
   });
 });

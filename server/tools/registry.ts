@@ -25,6 +25,10 @@ type ToolRow = {
   agentRateLimitPerMinute: number | null;
   costPerCallUsd: { toString(): string };
   approval: unknown;
+  /** kind mcp (optional: callers that select fewer columns get no `mcp` and, for an mcp row, a disabled tool) */
+  mcpServerId?: string | null;
+  remoteName?: string | null;
+  pendingDefinition?: unknown;
 };
 
 const asObject = (value: unknown): Record<string, unknown> =>
@@ -52,6 +56,9 @@ export function resolvedOf(name: string, row: ToolRow | null): ResolvedTool | nu
   }
   if (!row || (row.kind !== "http" && row.kind !== "mcp")) return null;
   const config = row.kind === "http" ? httpToolConfigSchema.safeParse(row.config) : null;
+  // an MCP tool is usable only with its server and without a changed definition waiting for review (tool poisoning)
+  const mcp = row.kind === "mcp" && row.mcpServerId && row.remoteName ? { serverId: row.mcpServerId, remoteName: row.remoteName } : null;
+  const mcpUsable = row.kind !== "mcp" || (mcp !== null && (row.pendingDefinition === null || row.pendingDefinition === undefined));
   return {
     id: row.id,
     name: row.name,
@@ -59,7 +66,7 @@ export function resolvedOf(name: string, row: ToolRow | null): ResolvedTool | nu
     description: row.description,
     inputSchema: asObject(row.inputSchema),
     // a custom tool whose stored request no longer parses is never executed
-    enabled: row.enabled && (config === null || config.success),
+    enabled: row.enabled && (config === null || config.success) && mcpUsable,
     timeoutMs: row.timeoutMs,
     maxResponseBytes: row.maxResponseBytes,
     rateLimitPerMinute: row.rateLimitPerMinute,
@@ -67,6 +74,7 @@ export function resolvedOf(name: string, row: ToolRow | null): ResolvedTool | nu
     costPerCallUsd: Number(row.costPerCallUsd.toString()),
     approval: approval?.success ? approval.data : { mode: "always" },
     ...(config?.success ? { http: { config: config.data, secretId: row.secretId, secretHost: row.secretHost } } : {}),
+    ...(mcp ? { mcp } : {}),
   };
 }
 

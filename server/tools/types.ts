@@ -27,6 +27,8 @@ export interface ResolvedTool extends ToolLimits {
   enabled: boolean;
   /** kind http */
   http?: { config: HttpToolConfig; secretId: string | null; secretHost: string | null };
+  /** kind mcp: the server it was synced from and its name there */
+  mcp?: { serverId: string; remoteName: string };
 }
 
 /** Everything one call gets besides its arguments. */

@@ -29,6 +29,15 @@ import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
 import { createToolRoute, deleteToolRoute, getToolRoute, listToolsRoute, updateToolRoute } from "./tools";
 import {
+  createMcpServerRoute,
+  deleteMcpServerRoute,
+  getMcpServerRoute,
+  listMcpServersRoute,
+  reviewMcpToolRoute,
+  syncMcpServerRoute,
+  updateMcpServerRoute,
+} from "./mcp-servers";
+import {
   cancelRunRoute,
   rerunRunRoute,
   getRunRoute,
@@ -126,6 +135,13 @@ export const restRoutes: AnyRestRoute[] = [
   getToolRoute,
   updateToolRoute,
   deleteToolRoute,
+  listMcpServersRoute,
+  createMcpServerRoute,
+  getMcpServerRoute,
+  updateMcpServerRoute,
+  deleteMcpServerRoute,
+  syncMcpServerRoute,
+  reviewMcpToolRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
