@@ -137,6 +137,8 @@ describe("tRPC: role x permission table", () => {
       "tools.create": "tools:create",
       "tools.update": "tools:update",
       "tools.delete": "tools:delete",
+      // a test call has real effects (an HTTP tool sends its request)
+      "tools.test": "tools:update",
     };
     for (const [path, permission] of Object.entries(expected)) expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe(permission);
   });
@@ -242,6 +244,7 @@ describe("REST: role x permission table", () => {
     expect(requires("GET", "/api/v1/tools/{toolId}")).toBe("tools:read");
     expect(requires("PATCH", "/api/v1/tools/{toolId}")).toBe("tools:update");
     expect(requires("DELETE", "/api/v1/tools/{toolId}")).toBe("tools:delete");
+    expect(requires("POST", "/api/v1/tools/{toolId}/test")).toBe("tools:update");
   });
 
   it.each(restRoutes.map((r) => ({ method: r.method, path: r.path, requires: r.requires })))(

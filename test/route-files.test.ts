@@ -54,6 +54,7 @@ describe("app/api route files against the route definitions", () => {
     expect(files).toContain("api/v1/runs/[runId]/events/route.ts");
     expect(files).toContain("api/runs/[runId]/events/route.ts");
     expect(files).toContain("api/v1/approvals/[approvalId]/decision/route.ts");
+    expect(files).toContain("api/v1/tools/[toolId]/test/route.ts");
   });
 
   it("every exported method of every file is built from a listed definition for that path and method", async () => {

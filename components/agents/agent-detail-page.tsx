@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useDocumentTitle } from "@/components/shell/use-document-title";
 import { PolicyLabel } from "./policy-label";
 import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
@@ -83,7 +84,24 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
       {(a) => (
         <div className="flex flex-col gap-6" data-testid="agent-page" data-slug={a.slug}>
           <ResourceHeader crumbs={[{ label: "Agents", href: `/w/${slug}/agents` }]} title={a.name}>
-            <code>{a.slug}</code> · version {a.currentVersion} · <PolicyLabel policy={a.modelPolicy} />{" "}
+            <code>{a.slug}</code> · version {a.currentVersion} · <PolicyLabel policy={a.modelPolicy} /> ·{" "}
+            <span data-testid="agent-tools-summary">
+              {a.allowedTools.length > 0 ? (
+                <>
+                  tools:{" "}
+                  {a.allowedTools.map((name, i) => (
+                    <span key={name}>
+                      {i > 0 ? ", " : null}
+                      <Link href={`/w/${slug}/tools/${encodeURIComponent(name)}`} className="font-mono underline-offset-4 hover:underline">
+                        {name}
+                      </Link>
+                    </span>
+                  ))}
+                </>
+              ) : (
+                "no tools"
+              )}
+            </span>{" "}
             {a.archivedAt ? (
               <Badge tone="neutral" testId="agent-archived">
                 archived

@@ -37,12 +37,16 @@ const writer: AgentOutput = {
   updatedAt: day,
 };
 
+const tool = (name: string, enabled = true) => ({ id: null, name, kind: "builtin", description: `The ${name} tool`, enabled, grantedTo: [] });
+const TOOLS = [tool("calculator"), tool("web_fetch"), tool("old_lookup", false)];
+
 const invalid = (issues: { path: string; message: string }[]) =>
   TRPCClientError.from({ error: { message: "invalid", code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400, issues } } });
 
 function api(handlers: Record<string, (input: unknown) => unknown> = {}) {
   return fakeApi({
     "routing.presets.list": () => [{ name: "fast" }, { name: "balanced" }, { name: "capable" }],
+    "tools.list": () => TOOLS,
     "agents.create": (input) => ({ ...writer, ...(input as object), id: "agt_2", currentVersion: 1, versionCount: 1 }),
     "agents.update": (input) => ({ ...writer, ...(input as object), currentVersion: 3, versionCount: 3 }),
     ...handlers,
@@ -189,5 +193,63 @@ describe("AgentForm", () => {
     expect(screen.getByTestId("agent-name").closest("fieldset")?.disabled).toBe(true);
     expect(value("agent-name")).toBe("Writer");
     expect(screen.queryByTestId("agent-submit")).toBeNull();
+  });
+});
+
+describe("the tool picker", () => {
+  const checkbox = (name: string) => screen.getByTestId(`agent-tool-${name}`);
+  const isChecked = (name: string) => checkbox(name).getAttribute("data-state") === "checked";
+
+  it("grants tools to a new agent (tools:grant); a disabled tool is greyed and cannot be added", async () => {
+    const ui = userEvent.setup();
+    const calls = api();
+    renderAs("admin", calls, () => h(AgentForm, {}));
+    await waitFor(() => expect(screen.getAllByTestId("agent-tool")).toHaveLength(3));
+    expect(screen.queryByTestId("agent-tools-no-grant")).toBeNull();
+    const old = screen.getAllByTestId("agent-tool").find((r) => r.dataset.name === "old_lookup")!;
+    expect(old.textContent).toContain("disabled");
+    expect(checkbox("old_lookup").hasAttribute("disabled")).toBe(true);
+    await ui.type(screen.getByTestId("agent-name"), "Mathy");
+    await ui.click(checkbox("web_fetch"));
+    await ui.click(checkbox("calculator"));
+    await ui.click(checkbox("web_fetch"));
+    expect(isChecked("calculator")).toBe(true);
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.create"]).toHaveBeenCalledTimes(1));
+    expect(calls["agents.create"]).toHaveBeenCalledWith(expect.objectContaining({ slug: "mathy", allowedTools: ["calculator"] }));
+  });
+
+  it("without tools:grant: says why nothing can be added, and removing a tool still works", async () => {
+    const ui = userEvent.setup();
+    const calls = api();
+    renderAs("member", calls, () => h(AgentForm, { agent: { ...writer, allowedTools: ["calculator"] } }));
+    await waitFor(() => expect(screen.getAllByTestId("agent-tool")).toHaveLength(3));
+    expect(screen.getByTestId("agent-tools-no-grant").textContent).toContain("tools:grant");
+    expect(isChecked("calculator")).toBe(true);
+    expect(checkbox("calculator").hasAttribute("disabled")).toBe(false);
+    expect(checkbox("web_fetch").hasAttribute("disabled")).toBe(true);
+    await ui.click(checkbox("web_fetch"));
+    expect(isChecked("web_fetch")).toBe(false);
+    await ui.click(checkbox("calculator"));
+    // taken away by mistake: it can be put back (it is the version's), as long as the edit is not saved
+    expect(checkbox("calculator").hasAttribute("disabled")).toBe(false);
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.update"]).toHaveBeenCalledTimes(1));
+    expect(calls["agents.update"]).toHaveBeenCalledWith(expect.objectContaining({ agent: "agt_1", allowedTools: [] }));
+  });
+
+  it("an edit that leaves the tools alone does not send them; a granted name the registry lacks stays listed, to be removed", async () => {
+    const ui = userEvent.setup();
+    const calls = api();
+    renderAs("owner", calls, () => h(AgentForm, { agent: { ...writer, allowedTools: ["gone_tool", "calculator"] } }));
+    await waitFor(() => expect(screen.getAllByTestId("agent-tool")).toHaveLength(4));
+    expect(screen.getAllByTestId("agent-tool").find((r) => r.dataset.name === "gone_tool")!.textContent).toContain("not in the registry");
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.update"]).toHaveBeenCalledTimes(1));
+    expect(calls["agents.update"]).not.toHaveBeenCalledWith(expect.objectContaining({ allowedTools: expect.anything() }));
+    await ui.click(checkbox("gone_tool"));
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.update"]).toHaveBeenCalledTimes(2));
+    expect(calls["agents.update"]).toHaveBeenLastCalledWith(expect.objectContaining({ allowedTools: ["calculator"] }));
   });
 });

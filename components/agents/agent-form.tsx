@@ -30,6 +30,7 @@ import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { textareaClasses } from "@/components/ui/textarea";
 import { cn } from "@/lib/cn";
+import { ToolPicker } from "./tool-picker";
 
 type PolicyKind = ModelPolicy["type"];
 /** The form's values: the server's create input (an edit has no slug: it never changes). */
@@ -76,9 +77,15 @@ function valuesOf(agent?: AgentOutput): AgentValues {
     callTimeoutSeconds: agent?.callTimeoutSeconds || null,
     contextBudget: budgetOf(agent?.contextBudget?.strategy ?? "", agent?.contextBudget?.keep),
     memoryScope: agent?.memoryScope ?? null,
+    allowedTools: [...(agent?.allowedTools ?? [])],
   };
   // the update schema is strict and has no slug
   return (agent ? values : { slug: "", ...values }) as AgentValues;
+}
+
+/** The same tools, in any order. */
+function sameTools(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name) => b.includes(name));
 }
 
 /** The first message among a field's (possibly nested) errors. */
@@ -377,10 +384,11 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
       const c = constraintsOf(draft);
       if (!c.ok) return form.setError("modelPolicy.constraints", { type: "validate", message: c.error });
     }
-    // allowedTools is reserved (always empty): the form never sends it
-    const { slug, allowedTools: _reserved, ...fields } = values;
-    if (agent) update.mutate({ agent: agent.id, ...fields, baseVersion });
-    else create.mutate({ slug, ...fields });
+    // the tools are sent when they changed (an unchanged edit leaves them to the server: granting is checked there)
+    const { slug, allowedTools, ...fields } = values;
+    const tools = sameTools(allowedTools ?? [], agent?.allowedTools ?? []) ? {} : { allowedTools };
+    if (agent) update.mutate({ agent: agent.id, ...fields, ...tools, baseVersion });
+    else create.mutate({ slug, ...fields, ...tools });
   });
 
   const presetNames = presets.data?.map((p) => p.name) ?? DEFAULT_PRESETS;
@@ -584,7 +592,7 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
               Outage wait: when every model the policy allows is cooling down after repeated provider failures (or its provider asked to wait), a step waits up
               to this long in all for one to recover, then fails; 0 fails at once.
             </p>
-            <p className="text-sm text-muted-foreground">Tools: agents in this version of Cadre call no tools.</p>
+            <ToolPicker had={agent?.allowedTools ?? []} disabled={!editable} />
           </fieldset>
           <FormRootError />
           {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (

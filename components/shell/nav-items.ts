@@ -16,6 +16,7 @@ import {
   UsersIcon,
   WalletIcon,
   WorkflowIcon,
+  WrenchIcon,
 } from "lucide-react";
 import type { Permission } from "@/lib/permissions";
 
@@ -51,6 +52,7 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { id: "runs", label: "Runs", path: "/runs", requires: "runs:read", icon: ActivityIcon },
       { id: "playground", label: "Playground", path: "/playground", requires: "runs:read", icon: MessageSquareIcon },
+      { id: "tools", label: "Tools", path: "/tools", requires: "tools:read", icon: WrenchIcon },
       { id: "approvals", label: "Approvals", path: "/approvals", requires: "tools:read", icon: ShieldCheckIcon, count: "pendingApprovals" },
     ],
   },

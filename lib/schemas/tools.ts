@@ -204,3 +204,25 @@ export const decideApprovalInputSchema = z.strictObject({
   decision: z.enum(["approve", "deny"]),
   note: text().trim().max(2_000).optional().describe("Why (given to the agent with a denial)"),
 });
+
+/**
+ * A test call of a tool by a person (the Tools page's "Test call", POST /api/v1/tools/{toolId}/test): the arguments
+ * as the model would give them. It really runs (an HTTP tool sends its request), with no approval and no rate count.
+ */
+export const testToolInputSchema = z.strictObject({
+  input: z.record(z.string(), z.unknown()).default({}).describe("The call's arguments (checked against the tool's schema)"),
+});
+/** tRPC input of tools.test: the arguments plus the tool's id or name. */
+export const testToolWithRefInputSchema = z.strictObject({ tool: toolRefSchema, ...testToolInputSchema.shape });
+
+export const toolTestResultSchema = z
+  .object({
+    /** the result as the model would read it (text, cut to TOOL_RESULT_MAX_CHARS); untrusted */
+    output: z.string(),
+    isError: z.boolean(),
+    durationMs: z.number(),
+    /** the executor's details (status code, bytes, final URL), as a run's trace keeps them */
+    meta: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: "ToolTestResult", description: "What a test call of a tool returned (untrusted text)" });
+export type ToolTestResult = z.infer<typeof toolTestResultSchema>;

@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { deletedSchema } from "@/lib/schemas/common";
-import { createToolInputSchema, toolByRefInputSchema, toolSchema, updateToolWithRefInputSchema } from "@/lib/schemas/tools";
+import {
+  createToolInputSchema,
+  testToolWithRefInputSchema,
+  toolByRefInputSchema,
+  toolSchema,
+  toolTestResultSchema,
+  updateToolWithRefInputSchema,
+} from "@/lib/schemas/tools";
 import { router, workspaceProcedure } from "../trpc";
 import { createTool, deleteTool, getTool, listTools, updateTool } from "@/server/tools/service";
+import { testTool } from "@/server/tools/test-call";
 
 /** The workspace's tool registry (built-ins, custom HTTP tools, MCP tools), each with the agents granted it. */
 export const toolsRouter = router({
@@ -29,4 +37,9 @@ export const toolsRouter = router({
     .input(toolByRefInputSchema)
     .output(deletedSchema)
     .mutation(({ ctx, input }) => deleteTool(ctx.tenant, input.tool)),
+  /** one real call by a person (no approval, no rate count): tools:update, since it has effects */
+  test: workspaceProcedure("tools:update")
+    .input(testToolWithRefInputSchema)
+    .output(toolTestResultSchema)
+    .mutation(({ ctx, input }) => testTool(ctx.tenant, input.tool, input.input)),
 });

@@ -27,7 +27,7 @@ import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
 import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
-import { createToolRoute, deleteToolRoute, getToolRoute, listToolsRoute, updateToolRoute } from "./tools";
+import { createToolRoute, deleteToolRoute, getToolRoute, listToolsRoute, testToolRoute, updateToolRoute } from "./tools";
 import {
   createMcpServerRoute,
   deleteMcpServerRoute,
@@ -142,6 +142,7 @@ export const restRoutes: AnyRestRoute[] = [
   deleteMcpServerRoute,
   syncMcpServerRoute,
   reviewMcpToolRoute,
+  testToolRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */

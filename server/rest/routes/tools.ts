@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
 import { deletedSchema } from "@/lib/schemas/common";
-import { createToolInputSchema, toolRefSchema, toolSchema, updateToolInputSchema } from "@/lib/schemas/tools";
+import { createToolInputSchema, testToolInputSchema, toolRefSchema, toolSchema, toolTestResultSchema, updateToolInputSchema } from "@/lib/schemas/tools";
 import { createTool, deleteTool, getTool, listTools, updateTool } from "@/server/tools/service";
+import { testTool } from "@/server/tools/test-call";
 
 const toolParams = z.strictObject({ toolId: toolRefSchema });
 
@@ -66,4 +67,20 @@ export const deleteToolRoute = defineRoute({
   response: deletedSchema,
   errors: ["CONFLICT"],
   handler: ({ ctx, params }) => deleteTool(ctx, params.toolId),
+});
+
+export const testToolRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/tools/{toolId}/test",
+  summary:
+    "Call a tool once with the given arguments, as a person testing it: it really runs (an HTTP tool sends its request, through the egress guard), with no approval and no rate-limit count. Bad arguments are a 422; the tool's own failures are a result with isError. The output is untrusted text",
+  tag: "Tools",
+  requires: "tools:update",
+  params: toolParams,
+  body: testToolInputSchema,
+  response: toolTestResultSchema,
+  idempotent: false,
+  operationId: "testTool",
+  errors: ["CONFLICT"],
+  handler: ({ ctx, params, body }) => testTool(ctx, params.toolId, body.input),
 });
