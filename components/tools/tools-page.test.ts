@@ -41,7 +41,7 @@ describe("Tools page", () => {
     const ws = await makeWorkspace("tools-ui-ro");
     await callerFor(ws.users.owner, ws.slug).tools.update({ tool: "calculator", enabled: false, approval: { mode: "always" } });
     renderAs(ws, "viewer", () => h(ToolsPage));
-    await waitFor(() => expect(screen.getAllByTestId("tool-row").length).toBeGreaterThanOrEqual(5));
+    await waitFor(() => expect(screen.getAllByTestId("tool-row").length).toBeGreaterThanOrEqual(4));
     const builtins = within(screen.getByTestId("tools-builtin")).getAllByTestId("tool-row");
     expect(builtins.map((r) => r.dataset.name)).toEqual(["calculator", "current_time", "http_request", "web_fetch"]);
     expect(within(row("calculator")).getByTestId("tool-enabled-badge").textContent).toBe("disabled");

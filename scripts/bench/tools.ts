@@ -109,10 +109,14 @@ async function main() {
     let k = 0;
     const through = await timed("a run's tool step (checks, guard, executor, record)", N, async () => {
       const callId = `agent~tool${++k}.1`;
-      await step.run(callId, () => callTool({ ctx, runId: run.id, step, abortSignal }, { callId, agentStepId: "agent", name: "ping", input: { n: k }, agent, reason: "" }), {
-        kind: "tool",
-        nodeId: "agent",
-      });
+      await step.run(
+        callId,
+        () => callTool({ ctx, runId: run.id, step, abortSignal }, { callId, agentStepId: "agent", name: "ping", input: { n: k }, agent, reason: "" }),
+        {
+          kind: "tool",
+          nodeId: "agent",
+        },
+      );
     });
     await step.flush();
     console.log(`  ${"  → Cadre adds".padEnd(64)} ${(through - alone).toFixed(3)} ms per call`);
