@@ -11,6 +11,8 @@ const PAGES = [
   "",
   "/agents",
   "/teams",
+  "/tools",
+  "/approvals",
   "/runs",
   "/playground",
   "/usage",
