@@ -15,6 +15,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import { TOOL_KINDS, type ToolKind, type ToolOut } from "@/lib/schemas/tools";
 import { errorMessage } from "@/lib/trpc/errors";
 import { useTRPC } from "@/lib/trpc/react";
+import { McpServersSection } from "./mcp-servers";
 import { DeleteToolButton } from "./tool-actions";
 import { ToolForm } from "./tool-form";
 import { approvalSummary, KIND_LABELS, limitsSummary } from "./tool-summary";
@@ -130,7 +131,10 @@ export function ToolsPage() {
         }
       />
       {can("tools:read") ? (
-        <Registry />
+        <>
+          <Registry />
+          <McpServersSection />
+        </>
       ) : (
         <EmptyState icon={LockIcon} testId="no-access" title="No access" text="Your role cannot see the tools of this workspace." />
       )}
