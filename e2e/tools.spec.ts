@@ -103,7 +103,7 @@ test("connect an MCP server, grant its tool, run the agent, approve the call in 
 
 /** Connects a remote MCP server from the Tools page (no authentication). */
 async function connectMcpServer(page: import("@playwright/test").Page, name: string, url: string) {
-  await openDialog(page, "mcp-new", "mcp-name");
+  await openDialog(page, "mcp-connect", "mcp-name");
   await page.getByTestId("mcp-name").fill(name);
   await page.getByTestId("mcp-url").fill(url);
   await page.getByTestId("mcp-submit").click();
