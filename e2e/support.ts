@@ -54,8 +54,8 @@ export async function addStubProvider(page: Page, baseUrl: string, secretLabel?:
   await expect(page.locator('[data-testid="provider-row"][data-name="Local stub"]')).toBeVisible();
 }
 
-/** Adds the model "stub-large" (Stub Large: $1/$2 per M tokens, quality 0.95) on the "Local stub" provider. */
-export async function addStubModel(page: Page) {
+/** Adds the model "stub-large" (Stub Large: $1/$2 per M tokens, quality 0.95; with `capabilities` ticked) on the "Local stub" provider. */
+export async function addStubModel(page: Page, capabilities: string[] = []) {
   await page.getByTestId("nav-models").click();
   // the create form is in the "New model" dialog; it closes once saved
   await openDialog(page, "model-new", "model-provider");
@@ -66,6 +66,7 @@ export async function addStubModel(page: Page) {
   await page.getByTestId("model-output-price").fill("2");
   await page.getByTestId("model-context").fill("32000");
   await page.getByTestId("model-quality").fill("0.95");
+  for (const c of capabilities) await page.getByTestId(`model-capability-${c}`).check();
   await page.getByTestId("model-submit").click();
   await expect(page.getByTestId("model-form")).toBeHidden();
   await expect(page.locator('[data-testid="model-row"][data-model-id="stub-large"]')).toBeVisible();

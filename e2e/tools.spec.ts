@@ -53,7 +53,7 @@ test("connect an MCP server, grant its tool, run the agent, approve the call in 
   await page.waitForURL(/\/new$/);
   await createWorkspace(page, "Tool Lab", slug);
   await addStubProvider(page, stub.url);
-  await addStubModel(page);
+  await addStubModel(page, ["tools"]);
 
   // connect the server: its tool lands in the registry as orders_lookup, asking for approval on every call
   await page.goto(`/w/${slug}/tools`);
@@ -79,6 +79,8 @@ test("connect an MCP server, grant its tool, run the agent, approve the call in 
   await page.getByTestId("run-submit").click();
   await page.waitForURL(new RegExp(`/w/${slug}/runs/run_[^/]+$`));
   const runUrl = page.url();
+  // the run pauses on the call: it shows in the trace, waiting
+  await expect(page.locator('[data-testid="run-trace-row"][data-step-id="agent~tool1.1"]')).toBeVisible({ timeout: 60_000 });
 
   // the call waits in the inbox; nothing reached the server yet
   await page.getByTestId("nav-approvals").click();
