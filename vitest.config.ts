@@ -1,17 +1,55 @@
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+const root = import.meta.dirname;
+const EXCLUDE = ["node_modules/**", "e2e/**", ".next/**"];
+const SKIP_DIRS = new Set(["node_modules", ".next", ".git", ".data", "e2e", "test-results", "playwright-report"]);
+
+/**
+ * Test files that change module or process state for their own sake (module mocks, stubbed env or globals, fake
+ * timers, assignments to process.env, or a comment `@vitest-isolate` saying why) get a fresh module graph each
+ * (isolated). Every other file shares one graph
+ * per worker: importing the app's modules again for each of ~200 files cost about 2.5 s a file, half the suite's
+ * time (docs/benchmarks.md, "Tests"). Decided by reading the files, so a new test that mocks is isolated without a list.
+ */
+const NEEDS_ISOLATION =
+  /@vitest-isolate\b|\bvi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers|resetModules)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env/;
+
+function testFiles(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name)) testFiles(path.join(dir, entry.name), out);
+    } else if (entry.name.endsWith(".test.ts")) {
+      out.push(path.relative(root, path.join(dir, entry.name)));
+    }
+  }
+  return out;
+}
+
+const isolated = testFiles(root).filter((file) => NEEDS_ISOLATION.test(readFileSync(path.join(root, file), "utf8")));
+
+// what both projects share; the database (test/global-setup.ts) is set up once, by the root
+const common = {
+  resolve: { alias: { "@": root } },
   test: {
-    include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "e2e/**", ".next/**"],
-    globalSetup: ["./test/global-setup.ts"],
     setupFiles: ["./test/setup-env.ts"],
-    // one database for the whole run (PGlite is a single session): files run one after another
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     server: { deps: { inline: ["next-auth"] } },
+  },
+};
+
+export default defineConfig({
+  resolve: common.resolve,
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    // one database for the whole run (PGlite is a single session): files run one after another
+    fileParallelism: false,
+    projects: [
+      { ...common, test: { ...common.test, name: "shared", include: ["**/*.test.ts"], exclude: [...EXCLUDE, ...isolated], isolate: false } },
+      { ...common, test: { ...common.test, name: "isolated", include: isolated.length ? isolated : ["no-such-file"], exclude: EXCLUDE } },
+    ],
   },
 });

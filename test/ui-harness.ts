@@ -4,7 +4,7 @@
  */
 import { vi, type Mock } from "vitest";
 import { createElement as h, type ReactElement } from "react";
-import { render } from "@testing-library/react";
+import { configure, render } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, TRPCClientError, type TRPCLink, unstable_localLink } from "@trpc/client";
 import superjson from "superjson";
@@ -15,6 +15,10 @@ import { ConfirmProvider } from "@/components/ui/confirm";
 import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
 import { roleCan, type Role } from "@/lib/permissions";
 import type { TestWorkspace } from "./helpers";
+
+// the pages query the real database through tRPC: on a loaded 2-core CI machine the first answer can take longer than
+// testing-library's 1 s default for findBy/waitFor
+configure({ asyncUtilTimeout: 10_000 });
 
 export type FakeApi = Record<string, Mock<(input: unknown) => unknown>>;
 

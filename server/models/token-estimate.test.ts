@@ -1,6 +1,7 @@
 /**
  * Prompt token estimates: the OpenAI tokenizers where the model family's is known, and a heuristic that no longer
  * undercounts code, JSON and CJK text several times over.
+ * @vitest-isolate: the tokenizers load once per module graph, and the first test asserts that none is loaded yet.
  */
 import { readFileSync } from "node:fs";
 import { countTokens as o200k } from "gpt-tokenizer/encoding/o200k_base";
