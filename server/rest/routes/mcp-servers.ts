@@ -149,7 +149,7 @@ function toolsPage(origin: string, slug: string, outcome: { server?: string; err
   const url = new URL(`/w/${encodeURIComponent(slug)}/tools`, origin);
   if (outcome.server) url.searchParams.set("mcpAuthorized", outcome.server);
   if (outcome.error) url.searchParams.set("mcpAuthError", outcome.error);
-  return Response.redirect(url.href, 303);
+  return new Response(null, { status: 303, headers: { location: url.href } });
 }
 
 /** The authorization server sends the person back here (their browser session; ?workspace= is in the redirect URI). */
