@@ -85,7 +85,13 @@ class InMemoryProvider implements OAuthServerProvider {
     return { access_token: access, token_type: "bearer", expires_in: this.tokenTtlSeconds, refresh_token: refresh, scope: grant.scopes.join(" ") };
   }
 
-  async exchangeAuthorizationCode(client: OAuthClientInformationFull, code: string, _verifier?: string, _redirect?: string, resource?: URL): Promise<OAuthTokens> {
+  async exchangeAuthorizationCode(
+    client: OAuthClientInformationFull,
+    code: string,
+    _verifier?: string,
+    _redirect?: string,
+    resource?: URL,
+  ): Promise<OAuthTokens> {
     const grant = this.codes.get(code);
     if (!grant || grant.clientId !== client.client_id) throw new InvalidGrantError("unknown authorization code");
     if (resource?.href !== grant.resource) throw new InvalidTargetError("the resource differs from the authorization's");
@@ -105,7 +111,13 @@ class InMemoryProvider implements OAuthServerProvider {
   async verifyAccessToken(token: string): Promise<AuthInfo> {
     const grant = this.access.get(token);
     if (!grant || grant.expiresAt < Date.now()) throw new InvalidTokenError("invalid or expired token");
-    return { token, clientId: grant.clientId, scopes: grant.scopes, expiresAt: Math.floor(grant.expiresAt / 1000), ...(grant.resource ? { resource: new URL(grant.resource) } : {}) };
+    return {
+      token,
+      clientId: grant.clientId,
+      scopes: grant.scopes,
+      expiresAt: Math.floor(grant.expiresAt / 1000),
+      ...(grant.resource ? { resource: new URL(grant.resource) } : {}),
+    };
   }
 }
 
@@ -119,7 +131,9 @@ export async function startOAuthMcpServer() {
   const mcpUrl = `${base}/mcp`;
   const provider = new InMemoryProvider(mcpUrl);
   app = express();
-  app.use(mcpAuthRouter({ provider, issuerUrl: new URL(base), resourceServerUrl: new URL(mcpUrl), scopesSupported: ["mcp:tools"], resourceName: "OAuth test" }));
+  app.use(
+    mcpAuthRouter({ provider, issuerUrl: new URL(base), resourceServerUrl: new URL(mcpUrl), scopesSupported: ["mcp:tools"], resourceName: "OAuth test" }),
+  );
   const bearer = requireBearerAuth({ verifier: provider, resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(new URL(mcpUrl)) });
   app.all("/mcp", bearer, async (req: IncomingMessage, res: ServerResponse) => {
     calls.push({ authorization: req.headers.authorization });

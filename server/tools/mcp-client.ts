@@ -16,7 +16,6 @@ import { McpError, type CallToolResult, type Tool as RemoteTool } from "@modelco
 import { AppError } from "@/lib/errors";
 import type { McpServerStatus } from "@/lib/schemas/mcp";
 import type { TenantContext } from "@/server/context";
-import { db } from "@/server/db/client";
 import { egress, findEgressError, type WorkspaceEgressLists } from "@/server/egress";
 import { revealSecret } from "@/server/vault/service";
 import { McpOAuthError, oauthAccessToken, workspaceEgressLists } from "./mcp-oauth";
@@ -200,7 +199,8 @@ export async function withMcpSession<T>(
     try {
       return await oauthAccessToken(ctx, server, { workspace, runId: options.runId, forceRefresh });
     } catch (error) {
-      if (error instanceof McpOAuthError) throw new McpConnectError(error.status, error.message, error.code === "EGRESS_REFUSED" ? "EGRESS_REFUSED" : "UPSTREAM_ERROR");
+      if (error instanceof McpOAuthError)
+        throw new McpConnectError(error.status, error.message, error.code === "EGRESS_REFUSED" ? "EGRESS_REFUSED" : "UPSTREAM_ERROR");
       throw error;
     }
   };

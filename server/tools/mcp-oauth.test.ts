@@ -41,7 +41,13 @@ const caller = (ws: TestWorkspace, role: Role = "owner") => callerFor(ws.users[r
 
 function tenantOf(ws: TestWorkspace, role: Role = "owner"): TenantContext {
   const user = ws.users[role];
-  return { workspaceId: ws.id, workspaceSlug: ws.slug, actor: { type: "user", userId: user.id, email: user.email }, role, permissions: new Set(permissionsOf(role)) };
+  return {
+    workspaceId: ws.id,
+    workspaceSlug: ws.slug,
+    actor: { type: "user", userId: user.id, email: user.email },
+    role,
+    permissions: new Set(permissionsOf(role)),
+  };
 }
 
 async function call(ws: TestWorkspace, name: string, args: Record<string, unknown>) {
@@ -145,9 +151,11 @@ describe("OAuth 2.1 MCP servers", () => {
     expect(listed.items.map((s) => s.id)).not.toContain(vault.id);
     expect(await outcome(caller(a).secrets.delete({ secretId: vault.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
     // a system secret is not selectable as a bearer token
-    expect(
-      await outcome(caller(a).mcpServers.create({ name: `steal_${uniq()}`, url: as.url, authType: "bearer", secretId: vault.id })),
-    ).toMatchObject({ ok: false, code: "BAD_REQUEST", message: expect.stringContaining("No such secret") });
+    expect(await outcome(caller(a).mcpServers.create({ name: `steal_${uniq()}`, url: as.url, authType: "bearer", secretId: vault.id }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("No such secret"),
+    });
     expect((await auditRows(a.id, "mcp_server.authorize"))[0]?.metadata).toMatchObject({ name: "orders" });
   });
 
@@ -196,7 +204,10 @@ describe("OAuth 2.1 MCP servers", () => {
     // an expired state
     const late = await caller(a).mcpServers.authorize({ serverId });
     const lateCallback = await approve(late.authorizationUrl);
-    await db().mcpOAuthState.update({ where: { stateHash: hashState(lateCallback.searchParams.get("state")!) }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await db().mcpOAuthState.update({
+      where: { stateHash: hashState(lateCallback.searchParams.get("state")!) },
+      data: { expiresAt: new Date(Date.now() - 1_000) },
+    });
     expect((await callback(lateCallback, a.users.owner)).searchParams.get("mcpAuthError")).toMatch(/expired/);
 
     // a state of workspace a brought to workspace b's callback (its owner is a member of b only)
@@ -216,7 +227,9 @@ describe("OAuth 2.1 MCP servers", () => {
     deniedUrl.searchParams.set("state", deniedState);
     deniedUrl.searchParams.set("error", "access_denied");
     deniedUrl.searchParams.set("error_description", "The user said no");
-    expect((await callback(deniedUrl, a.users.owner)).searchParams.get("mcpAuthError")).toBe("The authorization server refused: access_denied (The user said no)");
+    expect((await callback(deniedUrl, a.users.owner)).searchParams.get("mcpAuthError")).toBe(
+      "The authorization server refused: access_denied (The user said no)",
+    );
 
     // the owner's own fresh state works, with the client registered once
     expect((await callback(crossCallback, a.users.owner)).searchParams.get("mcpAuthorized")).toBe("orders");

@@ -118,7 +118,7 @@ function oauthFetch(workspace: WorkspaceEgressLists | null) {
 }
 
 /** An OAuth step's failure in words (the guard's refusal as it is; the AS's error code and description). */
-function describe(step: string, error: unknown, origin: string): McpOAuthError {
+function oauthFailure(step: string, error: unknown, origin: string): McpOAuthError {
   if (error instanceof McpOAuthError) return error;
   const refused = findEgressError(error);
   if (refused) return new McpOAuthError("error", refused.message, refused.code === "EGRESS_REFUSED" ? "EGRESS_REFUSED" : "UPSTREAM_ERROR");
@@ -133,7 +133,8 @@ function describe(step: string, error: unknown, origin: string): McpOAuthError {
 export function oauthRecordOf(value: unknown): McpOAuthRecord | null {
   if (!value || typeof value !== "object") return null;
   const r = value as Partial<McpOAuthRecord>;
-  if (typeof r.authorizationServerUrl !== "string" || typeof r.clientId !== "string" || typeof r.redirectUri !== "string" || typeof r.resource !== "string") return null;
+  if (typeof r.authorizationServerUrl !== "string" || typeof r.clientId !== "string" || typeof r.redirectUri !== "string" || typeof r.resource !== "string")
+    return null;
   return r as McpOAuthRecord;
 }
 
@@ -204,7 +205,7 @@ export async function beginOAuth(ctx: TenantContext, server: OAuthServer, redire
     const resourceMetadataUrl = await probeResourceMetadata(server.url, fetchFn);
     info = await discoverOAuthServerInfo(server.url, { fetchFn, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) });
   } catch (error) {
-    throw describe("OAuth discovery", error, origin);
+    throw oauthFailure("OAuth discovery", error, origin);
   }
   if (!info.authorizationServerMetadata) {
     throw new McpOAuthError("error", `OAuth discovery failed at ${origin}: no authorization server metadata (RFC 8414 or OpenID) was found`);
@@ -214,7 +215,7 @@ export async function beginOAuth(ctx: TenantContext, server: OAuthServer, redire
   try {
     resource = (await selectResourceURL(server.url, {} as OAuthClientProvider, info.resourceMetadata)) ?? resourceUrlFromServerUrl(server.url);
   } catch (error) {
-    throw describe("OAuth discovery", error, origin);
+    throw oauthFailure("OAuth discovery", error, origin);
   }
   const scope = info.resourceMetadata?.scopes_supported?.join(" ") || undefined;
   const previous = oauthRecordOf(server.oauth);
@@ -224,7 +225,10 @@ export async function beginOAuth(ctx: TenantContext, server: OAuthServer, redire
     record = { ...previous, metadata, resource: resource.href, ...(scope ? { scope } : {}) };
   } else {
     if (!metadata.registration_endpoint) {
-      throw new McpOAuthError("error", `${originOf(info.authorizationServerUrl)} does not support dynamic client registration (RFC 7591): Cadre cannot register itself`);
+      throw new McpOAuthError(
+        "error",
+        `${originOf(info.authorizationServerUrl)} does not support dynamic client registration (RFC 7591): Cadre cannot register itself`,
+      );
     }
     let registered: OAuthClientInformationFull;
     try {
@@ -240,7 +244,7 @@ export async function beginOAuth(ctx: TenantContext, server: OAuthServer, redire
         fetchFn,
       });
     } catch (error) {
-      throw describe("Client registration", error, originOf(info.authorizationServerUrl));
+      throw oauthFailure("Client registration", error, originOf(info.authorizationServerUrl));
     }
     record = {
       authorizationServerUrl: info.authorizationServerUrl,
@@ -268,12 +272,18 @@ export async function beginOAuth(ctx: TenantContext, server: OAuthServer, redire
       ...(record.scope ? { scope: record.scope } : {}),
     });
   } catch (error) {
-    throw describe("OAuth authorization", error, originOf(record.authorizationServerUrl));
+    throw oauthFailure("OAuth authorization", error, originOf(record.authorizationServerUrl));
   }
   const sealed = encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: stateHash }, started.codeVerifier);
   const expiresAt = new Date(Date.now() + OAUTH_STATE_TTL_MS);
   await db(ctx).$transaction(async (tx) => {
-    const secretId = await writeSystemSecret(ctx, "mcp_oauth", { secretId: server.oauthSecretId ?? null, name: systemSecretName(server.id) }, JSON.stringify(vault), tx);
+    const secretId = await writeSystemSecret(
+      ctx,
+      "mcp_oauth",
+      { secretId: server.oauthSecretId ?? null, name: systemSecretName(server.id) },
+      JSON.stringify(vault),
+      tx,
+    );
     await tx.mcpServer.update({
       where: { id: server.id, workspaceId: ctx.workspaceId },
       data: { oauth: record as unknown as Prisma.InputJsonValue, oauthSecretId: secretId },
@@ -316,7 +326,10 @@ export async function finishOAuth(
   if (!server) throw new AppError("NOT_FOUND", "MCP server not found");
   const record = oauthRecordOf(server.oauth);
   const fail = async (error: McpOAuthError) => {
-    await db(ctx).mcpServer.update({ where: { id: server.id, workspaceId: ctx.workspaceId }, data: { status: "needs_auth", lastError: error.message.slice(0, 500) } });
+    await db(ctx).mcpServer.update({
+      where: { id: server.id, workspaceId: ctx.workspaceId },
+      data: { status: "needs_auth", lastError: error.message.slice(0, 500) },
+    });
     return error;
   };
   if (input.error || !input.code) {
@@ -324,14 +337,13 @@ export async function finishOAuth(
     throw await fail(
       new McpOAuthError(
         "needs_auth",
-        input.error
-          ? `The authorization server refused: ${clean(input.error)}${detail ? ` (${detail})` : ""}`
-          : "The authorization server sent no code back",
+        input.error ? `The authorization server refused: ${clean(input.error)}${detail ? ` (${detail})` : ""}` : "The authorization server sent no code back",
         "VALIDATION_FAILED",
       ),
     );
   }
-  if (!record || server.authType !== "oauth") throw await fail(new McpOAuthError("needs_auth", `The server's OAuth registration changed: ${restart}`, "VALIDATION_FAILED"));
+  if (!record || server.authType !== "oauth")
+    throw await fail(new McpOAuthError("needs_auth", `The server's OAuth registration changed: ${restart}`, "VALIDATION_FAILED"));
   const verifier = decryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: stateHash }, row);
   const vault = await readVault(ctx, server.oauthSecretId, `MCP server ${server.name} (OAuth)`);
   let tokens: OAuthTokens;
@@ -346,7 +358,7 @@ export async function finishOAuth(
       fetchFn: oauthFetch(await workspaceEgressLists(ctx)),
     });
   } catch (error) {
-    throw await fail(describe("The token exchange", error, originOf(record.authorizationServerUrl)));
+    throw await fail(oauthFailure("The token exchange", error, originOf(record.authorizationServerUrl)));
   }
   await db(ctx).$transaction(async (tx) => {
     const secretId = await writeSystemSecret(
@@ -387,7 +399,10 @@ export async function oauthAccessToken(
   const expired = tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_MS <= Date.now();
   if (!expired && !options.forceRefresh) return tokens.access_token;
   const markNeedsAuth = async (message: string) => {
-    await db(ctx).mcpServer.update({ where: { id: server.id, workspaceId: ctx.workspaceId }, data: { status: "needs_auth", lastError: message.slice(0, 500) } });
+    await db(ctx).mcpServer.update({
+      where: { id: server.id, workspaceId: ctx.workspaceId },
+      data: { status: "needs_auth", lastError: message.slice(0, 500) },
+    });
     return new McpOAuthError("needs_auth", message);
   };
   if (!tokens.refresh_token) throw await markNeedsAuth("the OAuth access token expired and there is no refresh token: re-authorize the server");
@@ -404,11 +419,16 @@ export async function oauthAccessToken(
     // another call may have refreshed (and rotated the refresh token) meanwhile: use its tokens
     const now = await readVault(ctx, server.oauthSecretId, purpose, options.runId);
     if (now.tokens?.access_token && now.tokens.access_token !== tokens.access_token) return now.tokens.access_token;
-    const failure = describe("Refreshing the OAuth token", error, originOf(record.authorizationServerUrl));
+    const failure = oauthFailure("Refreshing the OAuth token", error, originOf(record.authorizationServerUrl));
     if (failure.status === "needs_auth") throw await markNeedsAuth(`${failure.message}: re-authorize the server`);
     throw failure;
   }
   if (!server.oauthSecretId) throw new McpOAuthError("needs_auth", "not authorized yet: authorize the server (OAuth) first");
-  await writeSystemSecret(ctx, "mcp_oauth", { secretId: server.oauthSecretId, name: systemSecretName(server.id) }, JSON.stringify({ ...vault, tokens: storedTokens(fresh, tokens) }));
+  await writeSystemSecret(
+    ctx,
+    "mcp_oauth",
+    { secretId: server.oauthSecretId, name: systemSecretName(server.id) },
+    JSON.stringify({ ...vault, tokens: storedTokens(fresh, tokens) }),
+  );
   return fresh.access_token;
 }

@@ -295,7 +295,10 @@ export async function authorizeMcpServer(ctx: TenantContext, ref: string, origin
     return await beginOAuth(ctx, server, redirectUri);
   } catch (error) {
     if (!(error instanceof McpOAuthError)) throw error;
-    await db(ctx).mcpServer.update({ where: inWorkspace(ctx, server.id), data: { status: error.status, lastError: error.message.slice(0, LAST_ERROR_MAX_CHARS) } });
+    await db(ctx).mcpServer.update({
+      where: inWorkspace(ctx, server.id),
+      data: { status: error.status, lastError: error.message.slice(0, LAST_ERROR_MAX_CHARS) },
+    });
     throw error;
   }
 }

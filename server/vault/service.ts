@@ -266,7 +266,12 @@ export async function writeSystemSecret(
 }
 
 /** Deletes a system secret (its owner is gone or let go of it). */
-export async function deleteSystemSecret(ctx: TenantContext, kind: SystemSecretKind, secretId: string, tx: Pick<ReturnType<typeof db>, "secret"> = db(ctx)): Promise<void> {
+export async function deleteSystemSecret(
+  ctx: TenantContext,
+  kind: SystemSecretKind,
+  secretId: string,
+  tx: Pick<ReturnType<typeof db>, "secret"> = db(ctx),
+): Promise<void> {
   await tx.secret.deleteMany({ where: { id: secretId, workspaceId: ctx.workspaceId, kind } });
 }
 
