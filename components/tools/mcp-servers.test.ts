@@ -60,7 +60,7 @@ async function seed(ws: TestWorkspace, changed: boolean) {
   return { server, tool };
 }
 
-const serverRow = async (name: string) => (await screen.findAllByTestId("mcp-server")).find((r) => r.dataset.name === name)!;
+const serverRow = async (name: string, timeout = 1_000) => (await screen.findAllByTestId("mcp-server", {}, { timeout })).find((r) => r.dataset.name === name)!;
 
 describe("MCP servers on the Tools page", () => {
   it("an OAuth server: connected through the form with authType oauth, shown as not authorized, Authorize for members only", async () => {
@@ -75,14 +75,14 @@ describe("MCP servers on the Tools page", () => {
     await ui.click(within(dialog).getByTestId("mcp-submit"));
     await waitFor(() => expect(calls("mcpServers.create")).toHaveLength(1));
     expect(calls("mcpServers.create")[0]).toMatchObject({ name: "crm", authType: "oauth", secretId: null });
-    const row = await serverRow("crm");
+    const row = await serverRow("crm", 5_000);
     expect(within(row).getByTestId("mcp-status").textContent).toBe("needs_auth");
     expect(within(row).getByTestId("mcp-oauth").textContent).toContain("not authorized yet");
     expect(within(row).getByTestId("mcp-authorize").textContent).toBe("Authorize");
     expect(within(row).queryByTestId("mcp-disconnect")).toBeNull();
     cleanup();
     renderAs(ws, "viewer");
-    const seen = await serverRow("crm");
+    const seen = await serverRow("crm", 5_000);
     expect(within(seen).getByTestId("mcp-oauth").textContent).toContain("not authorized yet");
     expect(within(seen).queryByTestId("mcp-authorize")).toBeNull();
   });
