@@ -17,6 +17,7 @@ import { openApiDocument } from "@/server/rest/openapi";
 import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { TOOL_APPROVAL_STATUSES, TOOL_KINDS } from "@/lib/schemas/tools";
 import { MCP_AUTH_TYPES, MCP_SERVER_STATUSES, MCP_TRANSPORTS } from "@/lib/schemas/mcp";
+import { SECRET_KINDS } from "@/server/vault/service";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
@@ -29,6 +30,14 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "McpServer_transport_check", values: MCP_TRANSPORTS, write: (v) => mcpInsert({ transport: v }) },
   { constraint: "McpServer_authType_check", values: MCP_AUTH_TYPES, write: (v) => mcpInsert({ authType: v }) },
   { constraint: "McpServer_status_check", values: MCP_SERVER_STATUSES, write: (v) => mcpInsert({ status: v }) },
+  {
+    constraint: "Secret_kind_check",
+    values: SECRET_KINDS,
+    write: (
+      v,
+    ) => sql`INSERT INTO "Secret" ("id", "workspaceId", "name", "kind", "ciphertext", "iv", "authTag", "wrappedKey", "keyVersion", "last4", "updatedAt")
+      VALUES (${newId("sec")}, ${ws.id}, ${`k-${newId("stp")}`}, ${v}, '\\x00', '\\x00', '\\x00', '\\x00', 'v', '', now())`,
+  },
   { constraint: "UsageRecord_outcome_check", values: USAGE_OUTCOMES, write: (v) => usageInsert({ outcome: v }) },
   { constraint: "UsageRecord_actorType_check", values: ACTOR_TYPES, write: (v) => usageInsert({ actorType: v }) },
   { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "@/server/api/root";
 import type { Requirement } from "@/server/api/trpc";
-import { restRoutes } from "@/server/rest/routes";
+import { restRoutes, webRoutes } from "@/server/rest/routes";
 import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Permission, type Role } from "@/lib/permissions";
 import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
 
@@ -216,10 +216,20 @@ describe("REST: role x permission table", () => {
       "PATCH /api/v1/mcp-servers/{serverId}": "tools:update",
       "DELETE /api/v1/mcp-servers/{serverId}": "tools:delete",
       "POST /api/v1/mcp-servers/{serverId}/sync": "tools:update",
+      "POST /api/v1/mcp-servers/{serverId}/authorize": "tools:update",
+      "POST /api/v1/mcp-servers/{serverId}/disconnect": "tools:update",
       "POST /api/v1/tools/{toolId}/review": "tools:grant",
     });
+    // the OAuth callback (the browser session) needs what starting the authorization needed
+    expect(webRoutes.find((r) => r.path === "/api/mcp-oauth/callback")?.requires).toBe("tools:update");
     const mcp = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("mcpServers.")).map((p) => [p.path, p.requires]));
-    expect(mcp).toMatchObject({ "mcpServers.reviewTool": "tools:grant", "mcpServers.create": "tools:create", "mcpServers.delete": "tools:delete" });
+    expect(mcp).toMatchObject({
+      "mcpServers.reviewTool": "tools:grant",
+      "mcpServers.create": "tools:create",
+      "mcpServers.delete": "tools:delete",
+      "mcpServers.authorize": "tools:update",
+      "mcpServers.disconnect": "tools:update",
+    });
   });
 
   it("the routing preset routes are in the table", () => {

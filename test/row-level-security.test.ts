@@ -58,6 +58,20 @@ async function populated(label: string): Promise<RunWorkspace> {
   await testDb().tool.create({
     data: { id: newId("tool"), workspaceId: rw.ws.id, name: "fixture_echo", kind: "mcp", mcpServerId: mcp.id, remoteName: "echo" },
   });
+  await testDb().mcpOAuthState.create({
+    data: {
+      stateHash: `h-${uniq()}`,
+      workspaceId: rw.ws.id,
+      mcpServerId: mcp.id,
+      userId: rw.ws.users.owner.id,
+      ciphertext: Buffer.from("c"),
+      iv: Buffer.from("i"),
+      authTag: Buffer.from("t"),
+      wrappedKey: Buffer.from("w"),
+      keyVersion: "v",
+      expiresAt: new Date(),
+    },
+  });
   await testDb().toolRateWindow.create({ data: { workspaceId: rw.ws.id, toolName: "fixture_echo", scope: "", windowStart: new Date(), calls: 1 } });
   await testDb().toolApproval.create({
     data: { id: newId("apr"), workspaceId: rw.ws.id, runId: run.id, stepId: "agent~tool1.1", toolName: "fixture_echo", input: {}, expiresAt: new Date() },

@@ -60,9 +60,33 @@ async function seed(ws: TestWorkspace, changed: boolean) {
   return { server, tool };
 }
 
-const serverRow = async (name: string) => (await screen.findAllByTestId("mcp-server")).find((r) => r.dataset.name === name)!;
+const serverRow = async (name: string, timeout = 1_000) => (await screen.findAllByTestId("mcp-server", {}, { timeout })).find((r) => r.dataset.name === name)!;
 
 describe("MCP servers on the Tools page", () => {
+  it("an OAuth server: connected through the form with authType oauth, shown as not authorized, Authorize for members only", async () => {
+    const ws = await makeWorkspace("mcp-ui-oauth");
+    const ui = userEvent.setup();
+    const { calls } = renderAs(ws, "member");
+    await ui.click(await screen.findByTestId("mcp-connect"));
+    const dialog = await screen.findByRole("dialog", { name: "Connect an MCP server" });
+    await ui.type(within(dialog).getByTestId("mcp-name"), "crm");
+    await ui.type(within(dialog).getByTestId("mcp-url"), UNREACHABLE);
+    await ui.selectOptions(within(dialog).getByTestId("mcp-auth"), "oauth");
+    await ui.click(within(dialog).getByTestId("mcp-submit"));
+    await waitFor(() => expect(calls("mcpServers.create")).toHaveLength(1));
+    expect(calls("mcpServers.create")[0]).toMatchObject({ name: "crm", authType: "oauth", secretId: null });
+    const row = await serverRow("crm", 5_000);
+    expect(within(row).getByTestId("mcp-status").textContent).toBe("needs_auth");
+    expect(within(row).getByTestId("mcp-oauth").textContent).toContain("not authorized yet");
+    expect(within(row).getByTestId("mcp-authorize").textContent).toBe("Authorize");
+    expect(within(row).queryByTestId("mcp-disconnect")).toBeNull();
+    cleanup();
+    renderAs(ws, "viewer");
+    const seen = await serverRow("crm", 5_000);
+    expect(within(seen).getByTestId("mcp-oauth").textContent).toContain("not authorized yet");
+    expect(within(seen).queryByTestId("mcp-authorize")).toBeNull();
+  });
+
   it("a viewer sees the servers, their status, error and tools, but no action", async () => {
     const ws = await makeWorkspace("mcp-ui-ro");
     await seed(ws, true);

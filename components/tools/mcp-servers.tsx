@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useWatch } from "react-hook-form";
 import { toast } from "sonner";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
@@ -62,6 +62,7 @@ function ConnectServerForm({ onCreated }: { onCreated: () => void }) {
       onSuccess: async (server) => {
         await invalidate();
         if (server.status === "ok") toast.success(`Connected ${server.name}: ${server.tools.length} tools`);
+        else if (server.authType === "oauth") toast.success(`${server.name} is saved: Authorize it to connect`);
         else toast.error(`${server.name} is saved but could not be synced: ${server.lastError ?? server.status}`);
         onCreated();
       },
@@ -129,9 +130,10 @@ function ConnectServerForm({ onCreated }: { onCreated: () => void }) {
                   <select {...field} className={SELECT_CLASS} data-testid="mcp-auth">
                     <option value="none">None</option>
                     <option value="bearer">Bearer token from the vault</option>
+                    <option value="oauth">OAuth 2.1 (sign in at the server)</option>
                   </select>
                 </FormControl>
-                <FormDescription>OAuth is not supported yet.</FormDescription>
+                <FormDescription>OAuth: after connecting, Authorize sends you to the server's sign-in page; the tokens stay in the vault.</FormDescription>
                 <FormMessage />
               </FormItem>
             )}
@@ -266,9 +268,42 @@ function ServerActions({ server, onError }: { server: McpServerOut; onError: (me
   );
   const update = useMutation(trpc.mcpServers.update.mutationOptions(common));
   const remove = useMutation(trpc.mcpServers.delete.mutationOptions({ ...common, onSuccess: () => toast.success(`MCP server ${server.name} deleted`) }));
-  const busy = sync.isPending || update.isPending || remove.isPending;
+  // OAuth: the authorization server's page, in this window; it comes back to the Tools page
+  const authorize = useMutation(
+    trpc.mcpServers.authorize.mutationOptions({
+      onMutate: () => onError(null),
+      onError: (e: unknown) => {
+        onError(errorMessage(e));
+        void invalidate();
+      },
+      onSuccess: ({ authorizationUrl }) => window.location.assign(authorizationUrl),
+    }),
+  );
+  const disconnect = useMutation(
+    trpc.mcpServers.disconnect.mutationOptions({ ...common, onSuccess: () => toast.success(`${server.name} disconnected: its OAuth tokens are deleted`) }),
+  );
+  const busy = sync.isPending || update.isPending || remove.isPending || authorize.isPending || disconnect.isPending;
+  const authorized = server.oauth?.authorizedAt != null;
   return (
     <div className="flex flex-wrap items-center justify-end gap-2">
+      {can("tools:update") && server.authType === "oauth" ? (
+        <>
+          <Button
+            size="sm"
+            variant={authorized && server.status !== "needs_auth" ? "outline" : "default"}
+            data-testid="mcp-authorize"
+            disabled={busy || !server.enabled}
+            onClick={() => authorize.mutate({ serverId: server.id })}
+          >
+            {authorize.isPending ? "Opening…" : authorized ? "Re-authorize" : "Authorize"}
+          </Button>
+          {authorized ? (
+            <Button size="sm" variant="outline" data-testid="mcp-disconnect" disabled={busy} onClick={() => disconnect.mutate({ serverId: server.id })}>
+              Disconnect
+            </Button>
+          ) : null}
+        </>
+      ) : null}
       {can("tools:update") ? (
         <>
           <Button size="sm" variant="outline" data-testid="mcp-sync" disabled={busy || !server.enabled} onClick={() => sync.mutate({ serverId: server.id })}>
@@ -328,7 +363,13 @@ function ServerRow({ server }: { server: McpServerOut }) {
           </p>
           <p className="text-xs text-muted-foreground">
             {TRANSPORT_LABELS[server.transport]} · {AUTH_LABELS[server.authType]}
-            {server.secretName ? ` (${server.secretName})` : ""} · last synced <span data-testid="mcp-synced">{formatDateTime(server.lastSyncedAt)}</span>
+            {server.secretName ? ` (${server.secretName})` : ""}
+            {server.oauth ? (
+              <span data-testid="mcp-oauth">
+                {server.oauth.authorizedAt ? ` (authorized ${formatDateTime(server.oauth.authorizedAt)})` : " (not authorized yet)"}
+              </span>
+            ) : null}{" "}
+            · last synced <span data-testid="mcp-synced">{formatDateTime(server.lastSyncedAt)}</span>
           </p>
           {server.lastError ? (
             <p className="text-sm text-destructive" data-testid="mcp-last-error">
@@ -354,6 +395,14 @@ function ServerRow({ server }: { server: McpServerOut }) {
 
 /** The workspace's remote MCP servers, their status and tools, with connect, sync, enable/disable, delete and review. */
 export function McpServersSection() {
+  // back from an OAuth authorization (/api/mcp-oauth/callback): say how it went
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    const failed = params.get("mcpAuthError");
+    const authorizedServer = params.get("mcpAuthorized");
+    if (failed) toast.error(`Authorization failed: ${failed}`, { duration: 15_000 });
+    else if (authorizedServer) toast.success(`${authorizedServer} is authorized and synced`);
+  }, []);
   const trpc = useTRPC();
   const { can } = useWorkspace();
   const servers = useQuery(trpc.mcpServers.list.queryOptions());

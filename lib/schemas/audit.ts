@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   "mcp_server.update",
   "mcp_server.delete",
   "mcp_server.sync",
+  "mcp_server.authorize",
+  "mcp_server.disconnect",
   "member.leave",
   "member.remove",
   "member.role_change",

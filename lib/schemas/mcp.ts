@@ -63,6 +63,13 @@ export const mcpServerSchema = z
     authType: z.enum(MCP_AUTH_TYPES),
     secretId: z.string().nullable(),
     secretName: z.string().nullable(),
+    /** oauth servers: the authorization server and whether Cadre holds tokens (never the tokens) */
+    oauth: z
+      .object({
+        authorizationServer: z.string().nullable().describe("The authorization server discovered (null before the first authorize)"),
+        authorizedAt: z.date().nullable().describe("When a person last completed the authorization (null: authorize first)"),
+      })
+      .nullable(),
     enabled: z.boolean(),
     status: z.enum(MCP_SERVER_STATUSES),
     lastError: z.string().nullable(),
@@ -89,6 +96,15 @@ export const mcpToolDefinitionSchema = z.object({
   description: z.string(),
   inputSchema: z.record(z.string(), z.unknown()),
 });
+
+export const mcpAuthorizeResultSchema = z
+  .object({
+    authorizationUrl: z
+      .string()
+      .describe("The authorization server's page to send the person to (PKCE S256, state, resource); it comes back to /api/mcp-oauth/callback"),
+    expiresAt: z.date().describe("The authorization must be completed before this (10 minutes)"),
+  })
+  .meta({ id: "McpAuthorization" });
 
 export const reviewMcpToolInputSchema = z.strictObject({
   decision: z.enum(["accept", "reject"]).describe("accept: the new definition is used and the tool enabled; reject: the tool stays disabled"),

@@ -92,7 +92,7 @@ export async function findProvider(ctx: TenantContext, id: string): Promise<Prov
 
 /** A secret id must name a secret of this workspace: anything else is NOT_FOUND (never a hint that it exists elsewhere). */
 async function assertSecretInWorkspace(ctx: TenantContext, secretId: string): Promise<void> {
-  const secret = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  const secret = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId, kind: "user" }, select: { id: true } });
   if (!secret) throw new AppError("NOT_FOUND", "Secret not found");
 }
 

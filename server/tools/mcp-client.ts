@@ -5,7 +5,8 @@
  * Authorization header only; it never appears in an error, a log line or a result (errors are composed here from
  * what failed, never from the server's text about our request).
  *
- * OAuth 2.1 is not supported yet: a server with authType "oauth" is refused before anything connects.
+ * OAuth 2.1 (./mcp-oauth.ts): a server with authType "oauth" gets its access token from the vault, refreshed first when
+ * it has expired; a 401 refreshes it once and the session starts again; a refused refresh marks the server needs_auth.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
@@ -15,9 +16,9 @@ import { McpError, type CallToolResult, type Tool as RemoteTool } from "@modelco
 import { AppError } from "@/lib/errors";
 import type { McpServerStatus } from "@/lib/schemas/mcp";
 import type { TenantContext } from "@/server/context";
-import { db } from "@/server/db/client";
 import { egress, findEgressError, type WorkspaceEgressLists } from "@/server/egress";
 import { revealSecret } from "@/server/vault/service";
+import { McpOAuthError, oauthAccessToken, workspaceEgressLists } from "./mcp-oauth";
 
 /** What the client needs of a server row. */
 export interface McpServerTarget {
@@ -27,6 +28,9 @@ export interface McpServerTarget {
   transport: string;
   authType: string;
   secretId: string | null;
+  /** oauth: the registration (McpServer.oauth) and the vault secret with the tokens */
+  oauth?: unknown;
+  oauthSecretId?: string | null;
 }
 
 export interface McpSessionOptions {
@@ -117,7 +121,9 @@ export function describeMcpFailure(error: unknown, server: Pick<McpServerTarget,
       "needs_auth",
       server.authType === "bearer"
         ? `${origin} refused the bearer token (HTTP 401): check the vault secret`
-        : `${origin} requires authentication (HTTP 401): connect it with a bearer token`,
+        : server.authType === "oauth"
+          ? `${origin} refused the OAuth access token (HTTP 401): re-authorize the server`
+          : `${origin} requires authentication (HTTP 401): connect it with a bearer token or OAuth`,
     );
   }
   if (status === 403) return new McpConnectError("needs_auth", `${origin} refused access (HTTP 403)`);
@@ -138,11 +144,6 @@ export function describeMcpFailure(error: unknown, server: Pick<McpServerTarget,
   if (net === "ENOTFOUND" || net === "EAI_AGAIN") return new McpConnectError("error", `could not connect to ${origin} (the name does not resolve)`);
   if (net) return new McpConnectError("error", `could not connect to ${origin} (${net})`);
   return new McpConnectError("error", `could not talk MCP with ${origin}: check the URL and the transport`);
-}
-
-async function egressListsOf(ctx: Pick<TenantContext, "workspaceId">): Promise<WorkspaceEgressLists> {
-  const row = await db(ctx).workspace.findFirst({ where: { id: ctx.workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } });
-  return { allowHosts: row?.egressAllowHosts ?? [], denyHosts: row?.egressDenyHosts ?? [] };
 }
 
 /** A value with every occurrence of the token replaced (a server that echoes our Authorization header back). */
@@ -184,11 +185,8 @@ export async function withMcpSession<T>(
   use: (client: Client, request: { signal: AbortSignal; timeout: number }, redact: <V>(value: V) => V) => Promise<T>,
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? MCP_SESSION_TIMEOUT_MS;
-  if (server.authType === "oauth") {
-    throw new McpConnectError("needs_auth", "OAuth is not supported yet: connect the server with a bearer token", "VALIDATION_FAILED");
-  }
   if (server.transport !== "streamable_http" && server.transport !== "sse") throw new McpConnectError("error", `unknown transport ${server.transport}`);
-  const workspace = options.egressLists === undefined ? await egressListsOf(ctx) : options.egressLists;
+  const workspace = options.egressLists === undefined ? await workspaceEgressLists(ctx) : options.egressLists;
   const guard = egress();
   let url: URL;
   try {
@@ -197,37 +195,60 @@ export async function withMcpSession<T>(
   } catch (error) {
     throw describeMcpFailure(error, server, timeoutMs);
   }
+  const oauthToken = async (forceRefresh: boolean): Promise<string> => {
+    try {
+      return await oauthAccessToken(ctx, server, { workspace, runId: options.runId, forceRefresh });
+    } catch (error) {
+      if (error instanceof McpOAuthError)
+        throw new McpConnectError(error.status, error.message, error.code === "EGRESS_REFUSED" ? "EGRESS_REFUSED" : "UPSTREAM_ERROR");
+      throw error;
+    }
+  };
   let token: string | undefined;
   if (server.authType === "bearer") {
     if (!server.secretId) throw new McpConnectError("needs_auth", "no bearer token: choose the vault secret that holds it");
     token = await revealSecret(ctx, server.secretId, { purpose: `MCP server ${server.name}`, ...(options.runId ? { runId: options.runId } : {}) });
+  } else if (server.authType === "oauth") {
+    token = await oauthToken(false);
   }
-  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const fetch = guard.fetchWith({ workspace, timeoutMs: timeoutMs + 1_000, maxResponseBytes: options.maxResponseBytes ?? MCP_MAX_RESPONSE_BYTES });
-  const transport: Transport =
-    server.transport === "sse"
-      ? new SSEClientTransport(url, { fetch, requestInit: { headers } })
-      : new StreamableHTTPClientTransport(url, {
-          fetch,
-          requestInit: { headers },
-          reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
-        });
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
-  // transport-level errors after the session's end (a GET stream cut by close) are expected: not reported
-  client.onerror = () => undefined;
+  const session = async (bearer: string | undefined): Promise<T> => {
+    const headers: Record<string, string> = bearer ? { Authorization: `Bearer ${bearer}` } : {};
+    const transport: Transport =
+      server.transport === "sse"
+        ? new SSEClientTransport(url, { fetch, requestInit: { headers } })
+        : new StreamableHTTPClientTransport(url, {
+            fetch,
+            requestInit: { headers },
+            reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
+          });
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    // transport-level errors after the session's end (a GET stream cut by close) are expected: not reported
+    client.onerror = () => undefined;
+    try {
+      await raceAbort(client.connect(transport, { signal, timeout: timeoutMs }), signal);
+      return await raceAbort(
+        use(client, { signal, timeout: timeoutMs }, (value) => redactToken(value, bearer)),
+        signal,
+      );
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  };
   try {
-    await raceAbort(client.connect(transport, { signal, timeout: timeoutMs }), signal);
-    return await raceAbort(
-      use(client, { signal, timeout: timeoutMs }, (value) => redactToken(value, token)),
-      signal,
-    );
+    try {
+      return await session(token);
+    } catch (error) {
+      // an OAuth token the server refuses (revoked, expired early): refresh once and start the session again
+      if (server.authType !== "oauth" || signal.aborted || describeMcpFailure(error, server, timeoutMs).status !== "needs_auth") throw error;
+      token = await oauthToken(true);
+      return await session(token);
+    }
   } catch (error) {
     if (options.signal?.aborted && !deadline.aborted) throw error;
     throw describeMcpFailure(error, server, timeoutMs, token);
-  } finally {
-    await client.close().catch(() => undefined);
   }
 }
 

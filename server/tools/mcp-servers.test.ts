@@ -178,13 +178,13 @@ describe("a bearer-protected server", () => {
     }
   });
 
-  it("bearer without a secret, and oauth, are refused with a validation error", async () => {
+  it("bearer without a secret is refused with a validation error; oauth waits for authorize (server/tools/mcp-oauth.test.ts)", async () => {
     expect(await outcome(owner(a).mcpServers.create({ name: `x_${uniq()}`, url: bearer.url, authType: "bearer" }))).toMatchObject({
       ok: false,
       appCode: "VALIDATION_FAILED",
     });
     const oauth = await outcome(owner(a).mcpServers.create({ name: `x_${uniq()}`, url: bearer.url, authType: "oauth" }));
-    expect(oauth).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED", message: expect.stringContaining("OAuth is not supported yet") });
+    expect(oauth).toMatchObject({ ok: true, value: { status: "needs_auth", tools: [], lastError: expect.stringContaining("authorize") } });
     // another workspace's secret is not one of ours
     const foreign = (await owner(b).secrets.create({ name: `b-${uniq()}`, value: "b-token-value-1234" })).id;
     expect(await outcome(owner(a).mcpServers.create({ name: `x_${uniq()}`, url: bearer.url, authType: "bearer", secretId: foreign }))).toMatchObject({

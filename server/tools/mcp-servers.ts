@@ -33,7 +33,9 @@ import { prismaCode } from "@/server/db/errors";
 import { inWorkspace } from "@/server/db/in-workspace";
 import { Prisma } from "@/server/db/generated/client";
 import { isBuiltinName } from "./builtin/definitions";
+import { deleteSystemSecret } from "@/server/vault/service";
 import { cleanMultiline, listRemoteTools, McpConnectError, type McpServerTarget } from "./mcp-client";
+import { beginOAuth, finishOAuth, MCP_OAUTH_CALLBACK_PATH, McpOAuthError, oauthRecordOf } from "./mcp-oauth";
 
 /** The most characters of a server's description of a tool kept (untrusted text). */
 export const MCP_DESCRIPTION_MAX_CHARS = 2_000;
@@ -130,6 +132,7 @@ function toOut(row: ServerRow, names: Map<string, string>): McpServerOut {
     authType: row.authType as McpServerOut["authType"],
     secretId: row.secretId,
     secretName: row.secretId ? (names.get(row.secretId) ?? null) : null,
+    oauth: row.authType === "oauth" ? oauthOut(row.oauth) : null,
     enabled: row.enabled,
     status: row.status as McpServerStatus,
     lastError: row.lastError,
@@ -149,6 +152,16 @@ function toOut(row: ServerRow, names: Map<string, string>): McpServerOut {
     updatedAt: row.updatedAt,
   };
 }
+
+function oauthOut(value: unknown): NonNullable<McpServerOut["oauth"]> {
+  const record = oauthRecordOf(value);
+  return {
+    authorizationServer: record?.authorizationServerUrl ?? null,
+    authorizedAt: record?.authorizedAt ? new Date(record.authorizedAt) : null,
+  };
+}
+
+const NOT_AUTHORIZED = "not authorized yet: authorize the server (OAuth) to connect it";
 
 async function findServer(ctx: TenantContext, ref: string): Promise<ServerRow> {
   const row = await db(ctx).mcpServer.findFirst({ where: serverWhere(ctx, ref), include: serverInclude });
@@ -171,12 +184,11 @@ export async function listMcpServers(ctx: TenantContext): Promise<McpServerOut[]
   return rows.map((r) => toOut(r, names));
 }
 
-/** bearer needs a secret of this workspace; none keeps no secret; oauth is refused (not supported yet). */
+/** bearer needs a (user) secret of this workspace; none and oauth keep no secret here (oauth's are in oauthSecretId). */
 async function checkedAuth(ctx: TenantContext, authType: string, secretId: string | null): Promise<string | null> {
-  if (authType === "oauth") throw new AppError("VALIDATION_FAILED", "OAuth is not supported yet: connect the server with a bearer token");
-  if (authType === "none") return null;
+  if (authType === "none" || authType === "oauth") return null;
   if (!secretId) throw new AppError("VALIDATION_FAILED", "A bearer server needs a token: pick the vault secret that holds it");
-  const secret = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  const secret = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId, kind: "user" }, select: { id: true } });
   if (!secret) throw new AppError("VALIDATION_FAILED", "No such secret in this workspace: pick the vault secret that holds the token");
   return secretId;
 }
@@ -201,6 +213,7 @@ export async function createMcpServer(ctx: TenantContext, input: z.input<typeof 
           transport: data.transport,
           authType: data.authType,
           secretId,
+          ...(data.authType === "oauth" ? { status: "needs_auth", lastError: NOT_AUTHORIZED } : {}),
           createdById: actorUserId(ctx),
         },
       });
@@ -219,6 +232,8 @@ export async function createMcpServer(ctx: TenantContext, input: z.input<typeof 
     if (prismaCode(error) === "P2002") throw nameTaken(data.name);
     throw error;
   }
+  // an OAuth server waits for `authorize`: nothing can be listed before a person has granted access
+  if (data.authType === "oauth") return getMcpServer(ctx, id);
   return (await syncMcpServer(ctx, id)).server;
 }
 
@@ -238,11 +253,19 @@ export async function updateMcpServer(ctx: TenantContext, ref: string, patch: z.
   const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== existing[k]);
   if (changed.length === 0) return toOut(existing, await secretNames(ctx, [existing.secretId]));
   const connectionChanged = changed.some((k) => k !== "enabled");
+  // an OAuth registration and its tokens are bound to the server's URL: a new URL (or leaving OAuth) drops them
+  const dropOAuth = existing.authType === "oauth" && (changed.includes("url") || changed.includes("authType"));
+  const needsAuth = authType === "oauth" && (dropOAuth || existing.authType !== "oauth");
   await db(ctx).$transaction(async (tx) => {
     await tx.mcpServer.update({
       where: inWorkspace(ctx, existing.id),
-      data: { ...next, ...(connectionChanged ? { status: "ok", lastError: null } : {}) },
+      data: {
+        ...next,
+        ...(connectionChanged ? (needsAuth ? { status: "needs_auth", lastError: NOT_AUTHORIZED } : { status: "ok", lastError: null }) : {}),
+        ...(dropOAuth ? { oauth: Prisma.DbNull, oauthSecretId: null } : {}),
+      },
     });
+    if (dropOAuth && existing.oauthSecretId) await deleteSystemSecret(ctx, "mcp_oauth", existing.oauthSecretId, tx);
     await recordAudit(
       ctx,
       {
@@ -254,8 +277,66 @@ export async function updateMcpServer(ctx: TenantContext, ref: string, patch: z.
       tx,
     );
   });
-  if (next.enabled && (connectionChanged || !existing.enabled)) return (await syncMcpServer(ctx, existing.id)).server;
+  if (next.enabled && !needsAuth && (connectionChanged || !existing.enabled)) return (await syncMcpServer(ctx, existing.id)).server;
   return getMcpServer(ctx, existing.id);
+}
+
+/**
+ * Starts (or restarts) the OAuth authorization of a server: discovery, client registration if needed, a pending
+ * authorization for this member (10 minutes). The person is sent to `authorizationUrl`; the authorization server
+ * sends them back to /api/mcp-oauth/callback, which calls `completeMcpAuthorization`.
+ */
+export async function authorizeMcpServer(ctx: TenantContext, ref: string, origin: string): Promise<{ authorizationUrl: string; expiresAt: Date }> {
+  const server = await findServer(ctx, ref);
+  if (server.authType !== "oauth") throw new AppError("CONFLICT", `MCP server "${server.name}" does not use OAuth: set its authentication to oauth first`);
+  if (!server.enabled) throw new AppError("CONFLICT", `MCP server "${server.name}" is disabled: enable it first`);
+  const redirectUri = `${origin.replace(/\/+$/, "")}${MCP_OAUTH_CALLBACK_PATH}?workspace=${encodeURIComponent(ctx.workspaceSlug)}`;
+  try {
+    return await beginOAuth(ctx, server, redirectUri);
+  } catch (error) {
+    if (!(error instanceof McpOAuthError)) throw error;
+    await db(ctx).mcpServer.update({
+      where: inWorkspace(ctx, server.id),
+      data: { status: error.status, lastError: error.message.slice(0, LAST_ERROR_MAX_CHARS) },
+    });
+    throw error;
+  }
+}
+
+/**
+ * The callback's work: the state checked and used up, the code exchanged, the tokens in the vault, the server
+ * connected (audited as mcp_server.authorize) and synced. Refusals and the authorization server's errors throw.
+ */
+export async function completeMcpAuthorization(
+  ctx: TenantContext,
+  input: { state: string; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined },
+): Promise<McpServerOut> {
+  const serverId = await finishOAuth(ctx, input);
+  const server = await findServer(ctx, serverId);
+  await recordAudit(ctx, {
+    action: "mcp_server.authorize",
+    targetType: "mcp_server",
+    targetId: server.id,
+    metadata: { name: server.name, authorizationServer: oauthRecordOf(server.oauth)?.authorizationServerUrl ?? null },
+  });
+  if (!server.enabled) return getMcpServer(ctx, server.id);
+  return (await syncMcpServer(ctx, server.id)).server;
+}
+
+/** Forgets a server's OAuth tokens and client registration (the vault secret is deleted): it needs authorizing again. */
+export async function disconnectMcpServer(ctx: TenantContext, ref: string): Promise<McpServerOut> {
+  const server = await findServer(ctx, ref);
+  if (server.authType !== "oauth") throw new AppError("CONFLICT", `MCP server "${server.name}" does not use OAuth: there is nothing to disconnect`);
+  await db(ctx).$transaction(async (tx) => {
+    await tx.mcpServer.update({
+      where: inWorkspace(ctx, server.id),
+      data: { oauth: Prisma.DbNull, oauthSecretId: null, status: "needs_auth", lastError: NOT_AUTHORIZED },
+    });
+    if (server.oauthSecretId) await deleteSystemSecret(ctx, "mcp_oauth", server.oauthSecretId, tx);
+    await tx.mcpOAuthState.deleteMany({ where: { workspaceId: ctx.workspaceId, mcpServerId: server.id } });
+    await recordAudit(ctx, { action: "mcp_server.disconnect", targetType: "mcp_server", targetId: server.id, metadata: { name: server.name } }, tx);
+  });
+  return getMcpServer(ctx, server.id);
 }
 
 /** Deletes a server and its tools; refused (CONFLICT, naming them) while an agent's current version grants one. */
@@ -277,8 +358,9 @@ export async function deleteMcpServer(ctx: TenantContext, ref: string): Promise<
     }
   }
   await db(ctx).$transaction(async (tx) => {
-    // its tools go with it (ON DELETE CASCADE)
+    // its tools and pending authorizations go with it (ON DELETE CASCADE), its OAuth tokens here
     await tx.mcpServer.delete({ where: inWorkspace(ctx, existing.id) });
+    if (existing.oauthSecretId) await deleteSystemSecret(ctx, "mcp_oauth", existing.oauthSecretId, tx);
     await recordAudit(
       ctx,
       { action: "mcp_server.delete", targetType: "mcp_server", targetId: existing.id, metadata: { name: existing.name, tools: toolNames } },
@@ -299,6 +381,9 @@ function emptyReport(): McpSyncReport {
 export async function syncMcpServer(ctx: TenantContext, ref: string): Promise<{ server: McpServerOut; report: McpSyncReport | null }> {
   const server = await findServer(ctx, ref);
   if (!server.enabled) throw new AppError("CONFLICT", `MCP server "${server.name}" is disabled: enable it first`);
+  if (server.authType === "oauth" && !oauthRecordOf(server.oauth)?.authorizedAt) {
+    throw new AppError("CONFLICT", `MCP server "${server.name}" is not authorized yet: authorize it (OAuth) first`);
+  }
   const target: McpServerTarget = server;
   let remote: Awaited<ReturnType<typeof listRemoteTools>>;
   try {

@@ -181,7 +181,7 @@ function nameIssues(name: string): ToolIssue[] {
 /** The bound secret must be the workspace's (checked with the other problems, so a form shows them together). */
 async function secretIssues(ctx: TenantContext, secretId: string | null): Promise<ToolIssue[]> {
   if (secretId === null) return [];
-  const found = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId }, select: { id: true } });
+  const found = await db(ctx).secret.findFirst({ where: { id: secretId, workspaceId: ctx.workspaceId, kind: "user" }, select: { id: true } });
   return found ? [] : [{ path: "secretId", message: "No secret with this id in the workspace's vault" }];
 }
 

@@ -137,7 +137,7 @@ export async function createSecret(ctx: TenantContext, input: z.input<typeof cre
 export async function listSecrets(ctx: TenantContext, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<SecretSummary>> {
   const { limit, cursor } = paginationSchema.parse(pagination);
   const rows = await db(ctx).secret.findMany({
-    where: { AND: [{ workspaceId: ctx.workspaceId }, keysetWhere(cursor)] },
+    where: { AND: [{ workspaceId: ctx.workspaceId, kind: USER_KIND }, keysetWhere(cursor)] },
     select: summarySelect,
     orderBy: keysetOrderBy(),
     take: limit + 1,
@@ -148,7 +148,7 @@ export async function listSecrets(ctx: TenantContext, pagination: z.input<typeof
 
 /** One secret's summary (never its value); NOT_FOUND for another workspace's id. */
 export async function getSecret(ctx: TenantContext, secretId: string): Promise<SecretSummary> {
-  const row = await db(ctx).secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: summarySelect });
+  const row = await db(ctx).secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId, kind: USER_KIND }, select: summarySelect });
   if (!row) throw notFound();
   return toSummary(row);
 }
@@ -156,7 +156,10 @@ export async function getSecret(ctx: TenantContext, secretId: string): Promise<S
 /** Renames, re-describes and/or replaces the value (a new value gets a new data key and nonce). */
 export async function updateSecret(ctx: TenantContext, secretId: string, patch: z.input<typeof updateSecretInputSchema>): Promise<SecretSummary> {
   const { name, description, value } = updateSecretInputSchema.parse(patch);
-  const existing = await db(ctx).secret.findFirst({ where: { id: checkedId(secretId), workspaceId: ctx.workspaceId }, select: { id: true, name: true } });
+  const existing = await db(ctx).secret.findFirst({
+    where: { id: checkedId(secretId), workspaceId: ctx.workspaceId, kind: USER_KIND },
+    select: { id: true, name: true },
+  });
   if (!existing) throw notFound();
   if (name !== undefined && name !== existing.name) {
     const taken = await db(ctx).secret.findFirst({ where: { workspaceId: ctx.workspaceId, name, id: { not: existing.id } }, select: { id: true } });
@@ -200,7 +203,7 @@ export async function updateSecret(ctx: TenantContext, secretId: string, patch: 
 /** Deletes a secret; refused (CONFLICT, naming them) while providers or tools use it. */
 export async function deleteSecret(ctx: TenantContext, secretId: string): Promise<{ deleted: true }> {
   const existing = await db(ctx).secret.findFirst({
-    where: { id: checkedId(secretId), workspaceId: ctx.workspaceId },
+    where: { id: checkedId(secretId), workspaceId: ctx.workspaceId, kind: USER_KIND },
     select: { id: true, name: true, ...usersSelect },
   });
   if (!existing) throw notFound();
@@ -224,6 +227,56 @@ export async function deleteSecret(ctx: TenantContext, secretId: string): Promis
     throw error;
   }
   return { deleted: true };
+}
+
+/**
+ * A workspace's own secrets, the ones people list, pick, change and delete. System secrets (kind "mcp_oauth": an MCP
+ * server's OAuth client secret and tokens) are written and deleted only by their owner's code (below), and are
+ * invisible to every API of this file except `revealSecret`.
+ */
+export const USER_KIND = "user";
+export const SYSTEM_SECRET_KINDS = ["mcp_oauth"] as const;
+export const SECRET_KINDS = [USER_KIND, ...SYSTEM_SECRET_KINDS] as const;
+export type SystemSecretKind = (typeof SYSTEM_SECRET_KINDS)[number];
+
+/**
+ * Writes a system secret's value: a new secret (named `name`, unique in the workspace) when `secretId` is null, else
+ * the given one's value replaced. Returns the secret's id. Runs in the caller's transaction when given one.
+ */
+export async function writeSystemSecret(
+  ctx: TenantContext,
+  kind: SystemSecretKind,
+  target: { secretId: string | null; name: string },
+  value: string,
+  tx: Pick<ReturnType<typeof db>, "secret"> = db(ctx),
+): Promise<string> {
+  if (target.secretId) {
+    const sealed = encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: target.secretId }, value);
+    const updated = await tx.secret.updateMany({ where: { id: target.secretId, workspaceId: ctx.workspaceId, kind }, data: { ...sealed } });
+    if (updated.count === 1) return target.secretId;
+  }
+  const id = newId("sec");
+  const sealed = encryptSecret(vaultKeyring(), { workspaceId: ctx.workspaceId, secretId: id }, value);
+  await tx.secret.deleteMany({ where: { workspaceId: ctx.workspaceId, name: target.name, kind } });
+  await tx.secret.create({
+    data: { id, workspaceId: ctx.workspaceId, name: target.name, kind, ...sealed, last4: "", createdById: actorUserIdOf(ctx) },
+    select: { id: true },
+  });
+  return id;
+}
+
+/** Deletes a system secret (its owner is gone or let go of it). */
+export async function deleteSystemSecret(
+  ctx: TenantContext,
+  kind: SystemSecretKind,
+  secretId: string,
+  tx: Pick<ReturnType<typeof db>, "secret"> = db(ctx),
+): Promise<void> {
+  await tx.secret.deleteMany({ where: { id: secretId, workspaceId: ctx.workspaceId, kind } });
+}
+
+function actorUserIdOf(ctx: TenantContext): string | null {
+  return ctx.actor.type === "user" ? ctx.actor.userId : null;
 }
 
 const PURPOSE_MAX = 200;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   createMcpServerInputSchema,
+  mcpAuthorizeResultSchema,
   mcpServerSchema,
   mcpSyncResultSchema,
   mcpToolReviewResultSchema,
@@ -9,7 +10,17 @@ import {
 } from "@/lib/schemas/mcp";
 import { toolRefSchema } from "@/lib/schemas/tools";
 import { text } from "@/lib/schemas/text";
-import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, reviewMcpTool, syncMcpServer, updateMcpServer } from "@/server/tools/mcp-servers";
+import {
+  authorizeMcpServer,
+  createMcpServer,
+  deleteMcpServer,
+  disconnectMcpServer,
+  getMcpServer,
+  listMcpServers,
+  reviewMcpTool,
+  syncMcpServer,
+  updateMcpServer,
+} from "@/server/tools/mcp-servers";
 import { router, workspaceProcedure } from "../trpc";
 
 const serverRef = text().trim().min(1, "Name a server (id or name)").max(80).describe("An MCP server id (mcp_...) or name");
@@ -39,6 +50,15 @@ export const mcpServersRouter = router({
     .input(z.strictObject({ serverId: serverRef }))
     .output(mcpSyncResultSchema)
     .mutation(({ ctx, input }) => syncMcpServer(ctx.tenant, input.serverId)),
+  /** OAuth: the authorization server's URL to send the person to (it comes back to /api/mcp-oauth/callback) */
+  authorize: workspaceProcedure("tools:update")
+    .input(z.strictObject({ serverId: serverRef }))
+    .output(mcpAuthorizeResultSchema)
+    .mutation(({ ctx, input }) => authorizeMcpServer(ctx.tenant, input.serverId, ctx.origin)),
+  disconnect: workspaceProcedure("tools:update")
+    .input(z.strictObject({ serverId: serverRef }))
+    .output(mcpServerSchema)
+    .mutation(({ ctx, input }) => disconnectMcpServer(ctx.tenant, input.serverId)),
   reviewTool: workspaceProcedure("tools:grant")
     .input(reviewMcpToolInputSchema.extend({ toolId: toolRefSchema }))
     .output(mcpToolReviewResultSchema)

@@ -35,6 +35,9 @@ import {
   listMcpServersRoute,
   reviewMcpToolRoute,
   syncMcpServerRoute,
+  authorizeMcpServerRoute,
+  disconnectMcpServerRoute,
+  webMcpOAuthCallbackRoute,
   updateMcpServerRoute,
 } from "./mcp-servers";
 import {
@@ -141,9 +144,11 @@ export const restRoutes: AnyRestRoute[] = [
   updateMcpServerRoute,
   deleteMcpServerRoute,
   syncMcpServerRoute,
+  authorizeMcpServerRoute,
+  disconnectMcpServerRoute,
   reviewMcpToolRoute,
   testToolRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
-export const webRoutes: AnyRestRoute[] = [webRunEventsRoute, webAuditExportRoute];
+export const webRoutes: AnyRestRoute[] = [webRunEventsRoute, webAuditExportRoute, webMcpOAuthCallbackRoute];
