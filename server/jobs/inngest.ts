@@ -32,6 +32,7 @@ import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "./notify";
 import { watchedInProcess } from "./watchers";
+import { notifySubRunEnded } from "./sub-run";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
 /** marks an Inngest step's result as an outage wait (the step is tried again after a step.sleep) */
@@ -200,10 +201,8 @@ export const runFunction = inngest.createFunction(
       const original = (event as { data?: { event?: { data?: Partial<RunEventPayload> } } }).data?.event?.data;
       if (!original?.runId || !original.workspaceId) return;
       logger.error({ runId: original.runId, error: error?.message }, "inngest: the run's function failed");
-      await finishRun(
-        { runId: original.runId, workspaceId: original.workspaceId },
-        { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` },
-      );
+      const run = { runId: original.runId, workspaceId: original.workspaceId };
+      if (await finishRun(run, { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` })) await notifySubRunEnded(run);
     },
   },
   async ({ event, step, attempt }) => {
