@@ -137,7 +137,10 @@ export const runSchema = z
       .string()
       .nullable()
       .describe("A sub-run (started by an agent's run_agent tool call): the run that started it; null for a run started by a person or a key"),
-    depth: z.number().int().describe(`How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most ${MAX_RUN_DEPTH})`),
+    depth: z
+      .number()
+      .int()
+      .describe(`How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most ${MAX_RUN_DEPTH})`),
     cancelRequestedAt: z.date().nullable(),
     queuedAt: z.date(),
     startedAt: z.date().nullable(),

@@ -43,6 +43,7 @@ import { creatorContextSql, type CreatorColumns } from "./run-sql";
 import { watchedSql } from "./watchers";
 import { clearRunCancelSignal, signalRunCancel } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
+import { parentRunOf } from "./sub-run";
 import { SYSTEM } from "@/server/db/scope";
 import { execute as executeSql } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
@@ -386,6 +387,13 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
             logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
           backlog = true; // it may be claimable again
+        }
+        // a sub-run that ended wakes its parent at once (the database already made it claimable: server/jobs/sub-run.ts)
+        if (outcome === "succeeded" || outcome === "failed" || outcome === "cancelled") {
+          await parentRunOf({ runId: claimed.id, workspaceId: claimed.workspaceId }).then(
+            (parent) => parent && executor.wake(parent),
+            (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not wake a sub-run's parent"),
+          );
         }
         options.onRunEnd?.(claimed.id, outcome);
         if (!stopping && (backlog || woken.size > 0)) schedule();

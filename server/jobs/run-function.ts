@@ -76,7 +76,6 @@ import { releaseRunLease } from "@/server/ledger/reservations";
 import { env } from "@/server/env";
 import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { runToolLoop } from "./tool-loop";
-import { notifySubRunEnded } from "./sub-run";
 
 export interface RunEventPayload {
   runId: string;
@@ -785,10 +784,7 @@ async function finishAfterWrites(step: StepApi, runId: string, f: Finish): Promi
 
 export async function executeRun(event: RunEventPayload, step: StepApi, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
   try {
-    const outcome = await executeRunBody(event, step, options);
-    // a sub-run that ended wakes its parent (./sub-run.ts)
-    if (outcome === "succeeded" || outcome === "failed" || outcome === "cancelled") await notifySubRunEnded(event);
-    return outcome;
+    return await executeRunBody(event, step, options);
   } finally {
     // what this process kept for the run alone goes with its execution (a resumed run loads it again)
     forgetRunSpend(event.workspaceId, event.runId);

@@ -75,7 +75,7 @@ type Message = { role: string; content: unknown };
 const messages = (c: StubCall) => (c.body as { messages: Message[] }).messages;
 const text = (content: unknown) => (typeof content === "string" ? content : JSON.stringify(content));
 const children = (runId: string) => db().run.findMany({ where: { parentRunId: runId }, orderBy: { createdAt: "asc" } });
-const callRun = (args: Record<string, unknown>) => stub.toolCalls({ calls: [{ name: "run_agent", arguments: args }] });
+const callRun = (args: Record<string, string>) => stub.toolCalls({ calls: [{ name: "run_agent", arguments: args }] });
 
 /** Until the run parks on its sub-run: the tool step waiting, the lease let go. */
 async function parkedOnChild(runId: string) {

@@ -11,7 +11,8 @@
  *    step is stored waiting and the run parks.
  * 3. The child's end wakes the parent: in the database, a trigger on the child's Run row moves the parked parent's
  *    wake-up time to now (migration 20261212_500_sub_runs; a parent still parking is woken by the executor's park
- *    statement); `notifySubRunEnded` also nudges this process's executor, or sends the wake event under Inngest.
+ *    statement); the engine also nudges its executor (./executor.ts), or sends the wake event under Inngest
+ *    (./inngest.ts `wakeParentOf`).
  * 4. The step runs again and reads the child: its output (succeeded), or why it failed or was cancelled.
  *
  * Refusals the agent can act on (an unknown or archived target, both or neither of agent and team, the depth limit, no
@@ -26,7 +27,6 @@ import { sql } from "@/server/db/sql";
 import { cachedBudget, cachedRunSpend } from "@/server/ledger/budget-cache";
 import { logger } from "@/server/logger";
 import type { ToolExecutor, ToolOutcome } from "@/server/tools/types";
-import { inngestEnabled } from "./inngest-enabled";
 
 export const SUB_RUN_WAITING_FOR = "a sub-run";
 /** The wake key of a sub-run's wait: under Inngest the wait is a waitForEvent on it (server/jobs/inngest.ts WAKE_EVENT). */
@@ -160,7 +160,8 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       costUsd: Number(child.costUsd),
     };
     if (child.status === "succeeded") return { output: textOf(child.output), meta: { subRun: figures } };
-    if (child.status === "failed") return { output: `The sub-run ${child.id} failed: ${child.error ?? "no reason given"}`, isError: true, meta: { subRun: figures } };
+    if (child.status === "failed")
+      return { output: `The sub-run ${child.id} failed: ${child.error ?? "no reason given"}`, isError: true, meta: { subRun: figures } };
     if (child.status === "cancelled") {
       return { output: `The sub-run ${child.id} was cancelled${child.error ? `: ${child.error}` : "."}`, isError: true, meta: { subRun: figures } };
     }
@@ -169,7 +170,11 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       await starter()
         .cancel(ctx, child.id)
         .catch((error: unknown) => logger.warn({ runId: child.id, error: (error as Error).message }, "could not cancel a sub-run that ran too long"));
-      return { output: `The sub-run ${child.id} did not finish within ${SUB_RUN_WAIT_MS / 3_600_000} h: it was cancelled.`, isError: true, meta: { subRun: figures } };
+      return {
+        output: `The sub-run ${child.id} did not finish within ${SUB_RUN_WAIT_MS / 3_600_000} h: it was cancelled.`,
+        isError: true,
+        meta: { subRun: figures },
+      };
     }
     throw new AppError(
       "CONFLICT",
@@ -180,24 +185,8 @@ export function runAgentExecutor(runId: string): ToolExecutor {
   };
 }
 
-/**
- * A run ended: when it is a sub-run, its parent's wait ends now. In the database the trigger already made the parked
- * parent claimable; this nudges this process's executor, or (Inngest) sends the wake event its waitForEvent awaits.
- */
-export async function notifySubRunEnded(run: { runId: string; workspaceId: string }): Promise<void> {
-  try {
-    const { rows } = await execute<{ parentRunId: string | null }>(run, sql`SELECT "parentRunId" FROM "Run" WHERE id = ${run.runId}`);
-    const parentRunId = rows[0]?.parentRunId;
-    if (!parentRunId) return;
-    if (inngestEnabled()) {
-      const { inngest, WAKE_EVENT } = await import("./inngest");
-      await inngest.send({ name: WAKE_EVENT, data: { key: subRunWakeKey(run.runId) } });
-    } else {
-      const { wakeExecutor } = await import("./executor");
-      wakeExecutor(parentRunId);
-    }
-  } catch (error) {
-    // the parent still wakes: at its poll (the trigger moved its wake-up time), or at its wait's end
-    logger.warn({ runId: run.runId, error: (error as Error).message }, "could not wake the parent of a sub-run");
-  }
+/** The parent of a run that just ended (null: not a sub-run), for the engine to wake it (./executor.ts, ./inngest.ts). */
+export async function parentRunOf(run: { runId: string; workspaceId: string }): Promise<string | null> {
+  const { rows } = await execute<{ parentRunId: string | null }>(run, sql`SELECT "parentRunId" FROM "Run" WHERE id = ${run.runId}`);
+  return rows[0]?.parentRunId ?? null;
 }

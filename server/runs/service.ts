@@ -52,7 +52,7 @@ import { reserveExecutorStart, wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { WATCH_TTL_MS } from "@/server/jobs/watchers";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
-import { notifySubRunEnded, registerSubRunStarter, type SubRunParent } from "@/server/jobs/sub-run";
+import { parentRunOf, registerSubRunStarter, type SubRunParent } from "@/server/jobs/sub-run";
 
 type RunRow = Prisma.RunGetPayload<object>;
 /** A run row as toRun reads it (money as Prisma decimals, or the text of a raw statement) */
@@ -334,7 +334,9 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   if (rows.length === 0 && options.parent) {
     // the step's child exists already (a replay, or a concurrent attempt): that one, nothing new written
     slot?.release();
-    const existing = await db(ctx).run.findFirst({ where: { workspaceId: ctx.workspaceId, parentRunId: options.parent.runId, parentStepId: options.parent.stepId } });
+    const existing = await db(ctx).run.findFirst({
+      where: { workspaceId: ctx.workspaceId, parentRunId: options.parent.runId, parentStepId: options.parent.stepId },
+    });
     if (!existing) throw new AppError("INTERNAL", "The sub-run could not be stored");
     return toRun(existing, await namesFor(ctx, [existing]));
   }
@@ -446,8 +448,19 @@ export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunO
   await cancelSubRuns(ctx, row.id);
   const after = await findRun(ctx, runId);
   // a sub-run that ended here wakes its parent (which hears that it was cancelled)
-  if (after.parentRunId && after.status === "cancelled") await notifySubRunEnded({ runId: after.id, workspaceId: ctx.workspaceId });
+  if (after.parentRunId && after.status === "cancelled") await wakeParent({ runId: after.id, workspaceId: ctx.workspaceId });
   return toRun(after, await namesFor(ctx, [row]));
+}
+
+/** A sub-run ended outside its execution (cancelled while queued or parked): its parent's wait ends now. */
+async function wakeParent(run: { runId: string; workspaceId: string }): Promise<void> {
+  if (inngestEnabled()) {
+    const { wakeParentOf } = await import("@/server/jobs/inngest");
+    await wakeParentOf(run);
+    return;
+  }
+  const parent = await parentRunOf(run);
+  if (parent) wakeExecutor(parent);
 }
 
 /** The unfinished sub-runs of a run being cancelled: each cancelled like any run (audited), theirs in turn. */
