@@ -6,7 +6,9 @@
  * - the tool step runs again after its wait and finds its child (unique per step): never a second child;
  * - the depth limit, an unknown target (another workspace's agent), exactly one of agent / team: refused to the agent;
  * - budget: the child's budget is the parent's remaining one; the child's cost is in the parent's totals once;
- * - cancelling the parent cancels the child.
+ * - cancelling the parent cancels the child;
+ * - under Inngest (the step adapter on fake step tools: @inngest/test's waitForEvent mocks hand the function an empty
+ *   event): the call is a waitForEvent on `subrun:<childId>`, and the child's wake event matches it.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
@@ -17,10 +19,12 @@ import { cancelRun, getRun, startRun } from "@/server/runs/service";
 import { createAgent } from "@/server/agents/service";
 import { makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, sleep, type RunWorkspace } from "@/test/fixtures/runs";
 import { MAX_RUN_DEPTH } from "@/lib/schemas/runs";
-import { configureSteps } from "./step";
+import { configureSteps, createPostgresStep } from "./step";
 import { startExecutor, type Executor, type ExecutorOptions } from "./executor";
 import { runAgentExecutor } from "./sub-run";
 import { builtinTool } from "@/test/tool-call";
+import { inngest, inngestSteps, WAKE_EVENT, wakeParentOf, type InngestStepTools } from "./inngest";
+import { executeRun } from "./run-function";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -225,5 +229,51 @@ describe("run_agent", () => {
     expect((await waitForRun(child.id, undefined, 30_000)).status).toBe("cancelled");
     const audit = await db().auditLog.findMany({ where: { action: "run.cancel", targetId: { in: [parent.id, child.id] } } });
     expect(audit).toHaveLength(2);
+  });
+});
+
+describe("run_agent under Inngest (the Inngest step adapter)", () => {
+  it("the call waits with step.waitForEvent on the child's wake key; the child's end sends it; the parent reads its output", async () => {
+    await agent(rw.ctx, "helper");
+    await agent(rw.ctx, "boss", ["run_agent"]);
+    callRun({ agent: "helper", input: "Answer on Inngest" });
+    const sent: unknown[] = [];
+    vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
+      sent.push(payload);
+      return { ids: [] };
+    });
+    const parent = await startRun(rw.ctx, { agent: "boss", input: "Plan the trip" });
+    const waits: { id: string; event: string; if: string; timeout: number }[] = [];
+    // Inngest's step tools as the adapter uses them: memoised step.run, and a waitForEvent that, while the parent
+    // waits, runs the child (its own function invocation) and returns the event the child's end sent
+    const memo = new Map<string, unknown>();
+    const tools: InngestStepTools = {
+      async run(id, fn) {
+        if (!memo.has(id)) memo.set(id, await fn());
+        return memo.get(id);
+      },
+      async sleep() {
+        throw new Error("a sub-run's wait is a waitForEvent, not a sleep");
+      },
+      async waitForEvent(id, options) {
+        waits.push({ id, ...options });
+        const child = (await children(parent.id))[0]!;
+        expect(await executeRun({ runId: child.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: child.id, workspaceId: rw.ws.id }))).toBe("succeeded");
+        await wakeParentOf({ runId: child.id, workspaceId: rw.ws.id });
+        return sent.at(-1) ?? null;
+      },
+    };
+    const run = { runId: parent.id, workspaceId: rw.ws.id };
+    expect(await executeRun(run, inngestSteps(tools, run, 0))).toBe("succeeded");
+    const child = (await children(parent.id))[0]!;
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ id: "agent~tool1.1~wait-1", event: WAKE_EVENT, if: `async.data.key == "subrun:${child.id}"` });
+    expect(waits[0]!.timeout).toBeGreaterThan(23 * 3_600_000);
+    // the child's end sent its parent's wake event (the key the parent's waitForEvent matches)
+    expect(sent).toEqual([{ name: WAKE_EVENT, data: { key: `subrun:${child.id}` } }]);
+    const step = (await stepRows(parent.id)).find((st) => st.stepId === "agent~tool1.1")!;
+    expect(step.output).toBe((child.output as { text: string }).text);
+    expect(await children(parent.id)).toHaveLength(1);
+    vi.restoreAllMocks();
   });
 });
