@@ -416,6 +416,27 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
             <OutcomeBadge outcome={view.outcome} />
             <RunTargetLabel run={run} slug={slug} />
             <span>· started {formatTimestamp(run.startedAt ?? run.queuedAt)}</span>
+            {run.parentRunId ? (
+              <span data-testid="run-parent">
+                · sub-run of{" "}
+                <Link className="font-mono underline underline-offset-2" href={`/w/${slug}/runs/${run.parentRunId}`}>
+                  {run.parentRunId}
+                </Link>
+              </span>
+            ) : null}
+            {run.subRuns.length > 0 ? (
+              <span data-testid="run-sub-runs">
+                · sub-runs{" "}
+                {run.subRuns.map((child, i) => (
+                  <Fragment key={child.id}>
+                    {i > 0 ? ", " : null}
+                    <Link className="font-mono underline underline-offset-2" href={`/w/${slug}/runs/${child.id}`} title={child.status}>
+                      {child.id}
+                    </Link>
+                  </Fragment>
+                ))}
+              </span>
+            ) : null}
             {run.modelPolicyOverride ? (
               <span>
                 · model policy{" "}

@@ -32,6 +32,11 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed
 
 export const MAX_RUN_INPUT = 100_000;
 /**
+ * How deep sub-runs nest (the tool run_agent): a run started by a person or a key has depth 0, a sub-run its parent's
+ * depth + 1; a run at this depth cannot start another (its agent hears why).
+ */
+export const MAX_RUN_DEPTH = 3;
+/**
  * The body limit of a run start (REST and tRPC) is at least this, whatever CADRE_MAX_BODY_BYTES says: an input at its
  * maximum always fits (6 bytes a character covers JSON's \uXXXX escapes), plus room for the other fields.
  */
@@ -128,6 +133,14 @@ export const runSchema = z
     stepsDone: z.number().int(),
     stepsExpected: z.number().int(),
     createdBy: z.object({ type: actorTypeSchema, id: z.string().nullable() }),
+    parentRunId: z
+      .string()
+      .nullable()
+      .describe("A sub-run (started by an agent's run_agent tool call): the run that started it; null for a run started by a person or a key"),
+    depth: z
+      .number()
+      .int()
+      .describe(`How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most ${MAX_RUN_DEPTH})`),
     cancelRequestedAt: z.date().nullable(),
     queuedAt: z.date(),
     startedAt: z.date().nullable(),
@@ -227,6 +240,9 @@ export const runDetailSchema = runSchema
       .nullable()
       .describe("The cursor of the next page of steps (GET /api/v1/runs/{runId}/steps?cursor=); null when `steps` holds them all"),
     pins: runPinsSchema.nullable(),
+    subRuns: z
+      .array(z.object({ id: z.string(), status: runStatusSchema, stepId: z.string().nullable().describe("The tool step that started it") }))
+      .describe("The sub-runs this run started (run_agent tool calls), oldest first"),
   })
   .meta({ id: "RunDetail" });
 export type RunDetailOut = z.infer<typeof runDetailSchema>;

@@ -11,7 +11,7 @@ import { text } from "./text";
 export const TOOL_KINDS = ["builtin", "http", "mcp"] as const;
 export type ToolKind = (typeof TOOL_KINDS)[number];
 
-export const BUILTIN_TOOL_NAMES = ["calculator", "current_time", "http_request", "web_fetch"] as const;
+export const BUILTIN_TOOL_NAMES = ["calculator", "current_time", "http_request", "web_fetch", "run_agent"] as const;
 export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
 
 export const TOOL_APPROVAL_STATUSES = ["pending", "approved", "denied", "expired"] as const;
@@ -28,6 +28,11 @@ export const TOOL_CALLS_PER_STEP = 16;
 export const TOOL_CALLS_PER_RUN = 100;
 /** How long an approval request waits for a decision before it counts as a denial. */
 export const APPROVAL_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * run_agent: how long a tool call waits for its sub-run before it gives up (the agent hears so, and the sub-run is
+ * cancelled); an upper bound, the sub-run's end wakes the parent at once.
+ */
+export const SUB_RUN_WAIT_MS = 24 * 60 * 60 * 1000;
 /** The most characters of a tool's result the model is given (the rest is cut, and the model is told so). */
 export const TOOL_RESULT_MAX_CHARS = 16_000;
 

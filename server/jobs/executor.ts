@@ -43,6 +43,7 @@ import { creatorContextSql, type CreatorColumns } from "./run-sql";
 import { watchedSql } from "./watchers";
 import { clearRunCancelSignal, signalRunCancel } from "./cancel-signal";
 import { createPostgresStep, type StepHooks, type StepSettings } from "./step";
+import { parentRunOf } from "./sub-run";
 import { SYSTEM } from "@/server/db/scope";
 import { execute as executeSql } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
@@ -163,6 +164,13 @@ const decidedWhileRunning = sql`EXISTS (SELECT 1 FROM "ToolApproval" a WHERE a."
   AND NOT EXISTS (SELECT 1 FROM "RunStep" s WHERE s."runId" = a."runId" AND s."stepId" = a."stepId" AND s."status" = 'succeeded'))`;
 
 /**
+ * A sub-run (run_agent) that ended while its parent was still parking (before the parent had a wake-up time for the
+ * child's end to move): ended, and the parent's call not yet done. Such a run wakes at once too.
+ */
+const subRunEndedWhileRunning = sql`EXISTS (SELECT 1 FROM "Run" c WHERE c."parentRunId" = "Run".id AND c."status" IN ('succeeded', 'failed', 'cancelled')
+  AND NOT EXISTS (SELECT 1 FROM "RunStep" s WHERE s."runId" = c."parentRunId" AND s."stepId" = c."parentStepId" AND s."status" = 'succeeded'))`;
+
+/**
  * Lets go of a run that parked until `wakeAt`: lease released and wake-up time stored, in one statement. A cancel
  * requested meanwhile: no wake-up time (it is claimed again at once, and cancelled). Whether it was cancelled.
  */
@@ -170,7 +178,7 @@ async function parkRun(runId: string, owner: string, wakeAt: number): Promise<{ 
   const { rows } = await executeSql<{ cancel: boolean }>(
     EXECUTOR,
     sql`UPDATE "Run" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
-       "wakeAt" = CASE WHEN "cancelRequestedAt" IS NOT NULL THEN NULL WHEN ${decidedWhileRunning} THEN ${DB_NOW}::timestamp(3)
+       "wakeAt" = CASE WHEN "cancelRequestedAt" IS NOT NULL THEN NULL WHEN ${decidedWhileRunning} OR ${subRunEndedWhileRunning} THEN ${DB_NOW}::timestamp(3)
          ELSE ${new Date(wakeAt)}::timestamp(3) END
      WHERE id = ${runId} AND "leaseOwner" = ${owner} RETURNING "cancelRequestedAt" IS NOT NULL AS cancel`,
   );
@@ -379,6 +387,13 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
             logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not release a lease"),
           );
           backlog = true; // it may be claimable again
+        }
+        // a sub-run that ended wakes its parent at once (the database already made it claimable: server/jobs/sub-run.ts)
+        if (outcome === "succeeded" || outcome === "failed" || outcome === "cancelled") {
+          await parentRunOf({ runId: claimed.id, workspaceId: claimed.workspaceId }).then(
+            (parent) => parent && executor.wake(parent),
+            (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not wake a sub-run's parent"),
+          );
         }
         options.onRunEnd?.(claimed.id, outcome);
         if (!stopping && (backlog || woken.size > 0)) schedule();

@@ -32,6 +32,7 @@ import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "./notify";
 import { watchedInProcess } from "./watchers";
+import { parentRunOf, subRunWakeKey } from "./sub-run";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
 /** marks an Inngest step's result as an outage wait (the step is tried again after a step.sleep) */
@@ -200,17 +201,29 @@ export const runFunction = inngest.createFunction(
       const original = (event as { data?: { event?: { data?: Partial<RunEventPayload> } } }).data?.event?.data;
       if (!original?.runId || !original.workspaceId) return;
       logger.error({ runId: original.runId, error: error?.message }, "inngest: the run's function failed");
-      await finishRun(
-        { runId: original.runId, workspaceId: original.workspaceId },
-        { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` },
-      );
+      const run = { runId: original.runId, workspaceId: original.workspaceId };
+      if (await finishRun(run, { status: "failed", error: `The run's function failed: ${error?.message ?? "unknown error"}` })) await wakeParentOf(run);
     },
   },
   async ({ event, step, attempt }) => {
     const data = event.data as RunEventPayload;
-    return executeRun({ runId: data.runId, workspaceId: data.workspaceId }, inngestSteps(step as unknown as InngestStepTools, data, attempt));
+    const run = { runId: data.runId, workspaceId: data.workspaceId };
+    const outcome = await executeRun(run, inngestSteps(step as unknown as InngestStepTools, data, attempt));
+    // a sub-run that ended here ends its parent's wait (a replay of a finished run is "already_finished": sent once)
+    if (outcome === "succeeded" || outcome === "failed" || outcome === "cancelled") await wakeParentOf(run);
+    return outcome;
   },
 );
+
+/** A run (a sub-run of the tool run_agent) ended: the wake event its parent's waitForEvent awaits, if it has a parent. */
+export async function wakeParentOf(run: RunEventPayload): Promise<void> {
+  try {
+    if (await parentRunOf(run)) await inngest.send({ name: WAKE_EVENT, data: { key: subRunWakeKey(run.runId) } });
+  } catch (error) {
+    // the parent's wait still ends at its timeout
+    logger.warn({ runId: run.runId, error: (error as Error).message }, "inngest: could not wake the parent of a sub-run");
+  }
+}
 
 /** startRun with Inngest configured: hands the run to Inngest. */
 export async function sendRunRequested(payload: RunEventPayload): Promise<void> {

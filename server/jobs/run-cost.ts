@@ -31,6 +31,16 @@ export function ledgerSharesSql(runId: string): Sql {
     GROUP BY u."stepId"`;
 }
 
+/**
+ * A CTE body (one row) with the totals of a run's sub-runs (`i`, `o`, `c`): their Run rows, whose own totals include
+ * their sub-runs'. Computed, not added, so a replay never counts a sub-run twice; the workspace's spend counts their
+ * ledger rows once, under their own run ids.
+ */
+export function subRunTotalsSql(runId: string): Sql {
+  return sql`SELECT COALESCE(SUM(c."inputTokens"), 0)::int AS i, COALESCE(SUM(c."outputTokens"), 0)::int AS o, COALESCE(SUM(c."costUsd"), 0) AS c
+    FROM "Run" c WHERE c."parentRunId" = ${runId}`;
+}
+
 const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 
 /** A step's tokens and cost: its ledger share (`u` of ledgerTotalsSql), else (no row at all) the figures given. */

@@ -12,7 +12,7 @@ import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql } from "./run-access";
 import { TEAM_STEP_KIND } from "./team-node";
 import { EVENT_OUTPUT_MAX } from "./events";
-import { ledgerSharesSql, ledgerTotalsSql } from "./run-cost";
+import { ledgerSharesSql, ledgerTotalsSql, subRunTotalsSql } from "./run-cost";
 
 /** The columns of `creatorContextSql`. */
 export type CreatorColumns = {
@@ -147,17 +147,20 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
       : sql.json(event.data);
   const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
   const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
-  // the totals are the ledger's (./run-cost.ts); a run without a single usage row (a caller that records none) sums its steps
+  // the totals are the ledger's (./run-cost.ts); a run without a single usage row (a caller that records none) sums its
+  // steps (tool steps aside: a run_agent step shows its sub-run's figures, which `k` adds); plus its sub-runs' totals
   return sql`WITH u AS (${ledgerSharesSql(runId)}),
      n AS (${ledgerTotalsSql(runId)}),
      s AS (
-       SELECT COALESCE(SUM("inputTokens"), 0)::int AS i, COALESCE(SUM("outputTokens"), 0)::int AS o, COALESCE(SUM("costUsd"), 0) AS c,
+       SELECT COALESCE(SUM("inputTokens") FILTER (WHERE "kind" <> 'tool'), 0)::int AS i, COALESCE(SUM("outputTokens") FILTER (WHERE "kind" <> 'tool'), 0)::int AS o,
+         COALESCE(SUM("costUsd") FILTER (WHERE "kind" <> 'tool'), 0) AS c,
          COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}, 'embed', 'turn', 'tool'))::int AS d
        FROM "RunStep" WHERE "runId" = ${runId}),
+     k AS (${subRunTotalsSql(runId)}),
      t AS (
-       SELECT CASE WHEN n.calls > 0 THEN n.i ELSE s.i END AS i, CASE WHEN n.calls > 0 THEN n.o ELSE s.o END AS o,
-         CASE WHEN n.calls > 0 THEN n.c ELSE s.c END AS c, s.d
-       FROM n, s),
+       SELECT (CASE WHEN n.calls > 0 THEN n.i ELSE s.i END) + k.i AS i, (CASE WHEN n.calls > 0 THEN n.o ELSE s.o END) + k.o AS o,
+         (CASE WHEN n.calls > 0 THEN n.c ELSE s.c END) + k.c AS c, s.d
+       FROM n, s, k),
      r AS (
        UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
          "outcome" = ${f.outcome ? sql.json(f.outcome) : null},

@@ -139,10 +139,18 @@ export function cachedMonthSpend(ctx: TenantContext, now: Date = new Date()): Pr
   return cachedSpend(ctx.workspaceId, `m:${ctx.workspaceId}`, startOfUtcMonth(now).getTime(), () => monthToDateSpend(ctx, now));
 }
 
+/**
+ * A run's spend as its budget sees it: its own ledger rows, plus what its sub-runs cost (their Run totals, which
+ * include their own sub-runs'): a sub-run's calls are in the ledger under its own run id, so the workspace's monthly
+ * spend counts them once, and the parent's budget sees them through this sum.
+ */
 export function cachedRunSpend(ctx: TenantContext, runId: string): Promise<Decimal> {
   return cachedSpend(ctx.workspaceId, `r:${ctx.workspaceId}:${runId}`, null, async () => {
-    const agg = await db(ctx).usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId }, _sum: { costUsd: true } });
-    return decimalOrZero(agg._sum.costUsd);
+    const [own, children] = await Promise.all([
+      db(ctx).usageRecord.aggregate({ where: { workspaceId: ctx.workspaceId, runId }, _sum: { costUsd: true } }),
+      db(ctx).run.aggregate({ where: { workspaceId: ctx.workspaceId, parentRunId: runId }, _sum: { costUsd: true } }),
+    ]);
+    return decimalOrZero(own._sum.costUsd).plus(decimalOrZero(children._sum.costUsd));
   });
 }
 

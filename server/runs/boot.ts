@@ -16,6 +16,8 @@ import { settleObservations } from "@/server/models/gateway";
 import { startProcessExecutor, stopProcessExecutor } from "@/server/jobs/executor";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
 import { lifecycle } from "@/server/lifecycle";
+// registers startRun for the engine's sub-runs (the tool run_agent: server/jobs/sub-run.ts)
+import "@/server/runs/service";
 
 const globalForBoot = globalThis as unknown as { cadreExecutorBooted?: boolean };
 

@@ -9,7 +9,7 @@
 import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { permissionsOf } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { auditLogData, recordAudit } from "@/server/audit/service";
@@ -52,11 +52,15 @@ import { reserveExecutorStart, wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { WATCH_TTL_MS } from "@/server/jobs/watchers";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
+import { parentRunOf, registerSubRunStarter, type SubRunParent } from "@/server/jobs/sub-run";
 
 type RunRow = Prisma.RunGetPayload<object>;
 /** A run row as toRun reads it (money as Prisma decimals, or the text of a raw statement) */
 type RunFields = Omit<RunRow, "budgetUsd" | "costUsd"> & { budgetUsd: unknown; costUsd: unknown };
 type StepRow = Prisma.RunStepGetPayload<object>;
+
+/** The sub-runs a run's detail lists (a run makes at most TOOL_CALLS_PER_RUN calls, so this is all of them). */
+const SUB_RUNS_SHOWN = 100;
 
 /** The smallest amount the ledger records: a budget that is used up refuses a new run at once. */
 const SMALLEST_SPEND_USD = 1e-10;
@@ -109,6 +113,8 @@ function toRun(row: RunFields, names: Names): RunOut {
     stepsDone: row.stepsDone,
     stepsExpected: row.stepsExpected,
     createdBy: { type: row.createdByType as ActorType, id: row.createdById },
+    parentRunId: row.parentRunId,
+    depth: row.depth,
     cancelRequestedAt: row.cancelRequestedAt,
     queuedAt: row.queuedAt,
     startedAt: row.startedAt,
@@ -166,6 +172,11 @@ export interface StartRunOptions {
   pins?: RunPins;
   /** the run this one repeats (recorded in the audit entry) */
   rerunOf?: string;
+  /**
+   * A sub-run (the tool run_agent, server/jobs/sub-run.ts): the parent run, its tool step and the child's depth. One
+   * child per step: a second start for the same step returns the first child (nothing else is written).
+   */
+  parent?: SubRunParent;
 }
 
 /** Starts a run of a team or a single agent; returns at once with the queued run. */
@@ -255,6 +266,9 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     cancelRequestedAt: null,
     cancelReason: null,
     wakeAt: null,
+    parentRunId: options.parent?.runId ?? null,
+    parentStepId: options.parent?.stepId ?? null,
+    depth: options.parent?.depth ?? 0,
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -278,6 +292,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       agentVersion: pins.agent?.version ?? null,
       budgetUsd: data.budgetUsd ?? null,
       ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
+      ...(options.parent ? { parentRunId: options.parent.runId, parentStepId: options.parent.stepId } : {}),
     },
   });
   // the run, its first event and the audit row in one statement (one round trip, atomic); when this process's executor
@@ -293,12 +308,14 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
      r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
          "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt",
-         "leaseOwner", "leaseExpiresAt", "executions")
+         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth")
        SELECT ${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
          ${data.input}, 'queued', ${data.budgetUsd === undefined ? null : sql.numeric(data.budgetUsd)}, ${data.modelPolicy ? sql.json(data.modelPolicy) : null},
          ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts},
-         CASE WHEN l.until IS NULL THEN NULL ELSE ${slot?.owner ?? null}::text END, l.until, CASE WHEN l.until IS NULL THEN 0 ELSE 1 END
+         CASE WHEN l.until IS NULL THEN NULL ELSE ${slot?.owner ?? null}::text END, l.until, CASE WHEN l.until IS NULL THEN 0 ELSE 1 END,
+         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}
        FROM l
+       ${options.parent ? sql`ON CONFLICT ("parentRunId", "parentStepId") DO NOTHING` : sql.empty}
        RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd", "leaseOwner" IS NOT NULL AS claimed),
      e AS (
        INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
@@ -313,6 +330,15 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   } catch (error) {
     slot?.release();
     throw error;
+  }
+  if (rows.length === 0 && options.parent) {
+    // the step's child exists already (a replay, or a concurrent attempt): that one, nothing new written
+    slot?.release();
+    const existing = await db(ctx).run.findFirst({
+      where: { workspaceId: ctx.workspaceId, parentRunId: options.parent.runId, parentStepId: options.parent.stepId },
+    });
+    if (!existing) throw new AppError("INTERNAL", "The sub-run could not be stored");
+    return toRun(existing, await namesFor(ctx, [existing]));
   }
   // the budget as stored (4 decimals)
   row.budgetUsd = rows[0]?.budgetUsd ?? null;
@@ -418,7 +444,39 @@ export async function cancelRun(ctx: TenantContext, runId: string): Promise<RunO
   await finishCancelledIfUnclaimed({ runId: row.id, workspaceId: ctx.workspaceId });
   // parked (waiting for a provider to recover, or sleeping): nobody holds it either, cancelled now
   if (row.status === "running") await cancelParkedRun({ runId: row.id, workspaceId: ctx.workspaceId });
-  return toRun(await findRun(ctx, runId), await namesFor(ctx, [row]));
+  // its sub-runs (run_agent) are cancelled with it, theirs with them
+  await cancelSubRuns(ctx, row.id);
+  const after = await findRun(ctx, runId);
+  // a sub-run that ended here wakes its parent (which hears that it was cancelled)
+  if (after.parentRunId && after.status === "cancelled") await wakeParent({ runId: after.id, workspaceId: ctx.workspaceId });
+  return toRun(after, await namesFor(ctx, [row]));
+}
+
+/** A sub-run ended outside its execution (cancelled while queued or parked): its parent's wait ends now. */
+async function wakeParent(run: { runId: string; workspaceId: string }): Promise<void> {
+  if (inngestEnabled()) {
+    const { wakeParentOf } = await import("@/server/jobs/inngest");
+    await wakeParentOf(run);
+    return;
+  }
+  const parent = await parentRunOf(run);
+  if (parent) wakeExecutor(parent);
+}
+
+/** The unfinished sub-runs of a run being cancelled: each cancelled like any run (audited), theirs in turn. */
+async function cancelSubRuns(ctx: TenantContext, runId: string): Promise<void> {
+  const children = await db(ctx).run.findMany({
+    where: { workspaceId: ctx.workspaceId, parentRunId: runId, status: { in: ["queued", "running"] } },
+    select: { id: true },
+  });
+  for (const child of children) {
+    try {
+      await cancelRun(ctx, child.id);
+    } catch (error) {
+      // it finished meanwhile
+      if (!(isAppError(error) && error.code === "CONFLICT")) throw error;
+    }
+  }
 }
 
 /**
@@ -489,7 +547,7 @@ export interface RunStepsPageOptions {
 export async function getRun(ctx: TenantContext, runId: string, options: RunStepsPageOptions = {}): Promise<RunDetailOut> {
   keysetWhere(options.stepsCursor);
   const row = await findRun(ctx, runId);
-  const [names, stepsPage, pins, lastFailed] = await Promise.all([
+  const [names, stepsPage, pins, lastFailed, subRuns] = await Promise.all([
     namesFor(ctx, [row]),
     stepsOf(ctx, row.id, options.stepsLimit, options.stepsCursor),
     row.pins !== null ? parsePins(row.pins) : queuedEventPins(ctx, row.id),
@@ -500,6 +558,12 @@ export async function getRun(ctx: TenantContext, runId: string, options: RunStep
           select: { stepId: true },
         })
       : null,
+    db(ctx).run.findMany({
+      where: { workspaceId: ctx.workspaceId, parentRunId: row.id },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: { id: true, status: true, parentStepId: true },
+      take: SUB_RUNS_SHOWN,
+    }),
   ]);
   const output = row.output as { attributed?: { nodeId: string; agent: string; output: string }[] } | null;
   let failedStepId = lastFailed?.stepId ?? null;
@@ -515,6 +579,7 @@ export async function getRun(ctx: TenantContext, runId: string, options: RunStep
     steps: stepsPage.items,
     stepsNextCursor: stepsPage.nextCursor,
     pins,
+    subRuns: subRuns.map((c) => ({ id: c.id, status: c.status as RunStatus, stepId: c.parentStepId })),
   };
 }
 
@@ -640,3 +705,11 @@ export async function assertRunVisible(ctx: TenantContext, runId: string): Promi
   const { rows } = await execute(ctx, sql`SELECT 1 AS found FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`);
   if (rows.length === 0) throw new AppError("NOT_FOUND", "Run not found");
 }
+
+// the run engine starts and cancels sub-runs (the tool run_agent) through these: jobs/ never imports runs/
+registerSubRunStarter({
+  start: (ctx, input, parent) => startRun(ctx, input, { parent }),
+  cancel: async (ctx, runId) => {
+    await cancelRun(ctx, runId);
+  },
+});

@@ -17,7 +17,7 @@ import { recordUsage } from "@/server/ledger/record";
 import { awaitApproval, type ApprovalState } from "./approval-wait";
 import { needsApproval } from "./approval-policy";
 import { targetOf } from "./builtin";
-import { executorFor } from "./executors";
+import { executorFor, type BuiltinOverrides } from "./executors";
 import { countToolCall } from "./rate-window";
 import { resolveTools } from "./registry";
 import type { ToolOutcome } from "./types";
@@ -46,6 +46,8 @@ export interface CallEnv {
   /** the run's writes (server/jobs/step.ts StepApi): flushed before a call with effects outside Cadre */
   step: { flush(): Promise<void> };
   abortSignal: AbortSignal;
+  /** built-ins executed by a higher layer (run_agent: the run engine starts the sub-run) */
+  executors?: BuiltinOverrides;
 }
 
 export interface ToolCallRequest {
@@ -83,7 +85,7 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
   if (!req.agent.allowedTools.includes(name)) return refusal(name, `The tool "${name}" is not one of this agent's tools.`, started);
   const tool = (await resolveTools(env.ctx, [name])).get(name);
   if (!tool || !tool.enabled) return refusal(name, `The tool "${name}" is not available (it was disabled or removed).`, started);
-  const executor = executorFor(tool);
+  const executor = executorFor(tool, env.executors);
   if (!executor) return refusal(name, `The tool "${name}" cannot be called in this version of Cadre.`, started);
   const valid = validateInput(tool.inputSchema, req.input);
   if (!valid.ok) return refusal(name, `Invalid arguments for ${name}: ${valid.message}`, started);

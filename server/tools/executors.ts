@@ -3,10 +3,14 @@ import { BUILTIN_EXECUTORS } from "./builtin";
 import { isBuiltinName } from "./builtin/definitions";
 import { httpToolExecutor } from "./http-tool";
 import { mcpExecutor } from "./mcp-executor";
+import type { BuiltinToolName } from "@/lib/schemas/tools";
 import type { ResolvedTool, ToolExecutor } from "./types";
 
-export function executorFor(tool: ResolvedTool): ToolExecutor | null {
-  if (tool.kind === "builtin") return isBuiltinName(tool.name) ? BUILTIN_EXECUTORS[tool.name] : null;
+/** Built-ins whose executor a higher layer passes in (run_agent: the run engine's). */
+export type BuiltinOverrides = Partial<Record<BuiltinToolName, ToolExecutor>>;
+
+export function executorFor(tool: ResolvedTool, overrides?: BuiltinOverrides): ToolExecutor | null {
+  if (tool.kind === "builtin") return isBuiltinName(tool.name) ? (overrides?.[tool.name] ?? BUILTIN_EXECUTORS[tool.name]) : null;
   if (tool.kind === "http") return httpToolExecutor;
   if (tool.kind === "mcp") return mcpExecutor;
   return null;

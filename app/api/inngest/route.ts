@@ -1,4 +1,6 @@
 import { inngestRoute } from "@/server/jobs/inngest-serve";
+// registers startRun for the engine's sub-runs (the tool run_agent: server/jobs/sub-run.ts)
+import "@/server/runs/service";
 
 /**
  * The Inngest endpoint: Inngest calls it to execute runs (see server/jobs/inngest-serve.ts). Without INNGEST_* set it

@@ -3,6 +3,7 @@
  * their default limits. Their executors are in this folder (./index.ts maps names to them). A workspace may change a
  * built-in's limits and approval policy (a Tool row of kind "builtin"), never its definition.
  */
+import { MAX_RUN_INPUT } from "@/lib/schemas/runs";
 import { TOOL_RESPONSE_BYTES, TOOL_TIMEOUT_MS, type ApprovalPolicy, type BuiltinToolName } from "@/lib/schemas/tools";
 
 export interface BuiltinDefinition {
@@ -55,6 +56,23 @@ export const BUILTIN_DEFINITIONS: Record<BuiltinToolName, BuiltinDefinition> = {
     inputSchema: object({ url: { type: "string", description: "An http(s) URL", maxLength: 2000 } }, ["url"]),
     timeoutMs: TOOL_TIMEOUT_MS.default,
     maxResponseBytes: 2 * 1024 * 1024,
+    approval: { mode: "never" },
+  },
+  run_agent: {
+    name: "run_agent",
+    description:
+      "Runs another agent or team of this workspace on a task, as a sub-run within this run's budget, and returns its answer. Name exactly one of agent or team (its slug).",
+    inputSchema: object(
+      {
+        agent: { type: "string", description: "The slug of the agent to run", maxLength: 80 },
+        team: { type: "string", description: "The slug of the team to run", maxLength: 80 },
+        input: { type: "string", description: "The task for the sub-run", minLength: 1, maxLength: MAX_RUN_INPUT },
+      },
+      ["input"],
+    ),
+    // the call only starts the sub-run (the wait for it is durable, not under this timeout)
+    timeoutMs: TOOL_TIMEOUT_MS.default,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.default,
     approval: { mode: "never" },
   },
 };

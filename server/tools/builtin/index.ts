@@ -7,11 +7,18 @@ import { currentTime } from "./current-time";
 import { httpRequest } from "./http-request";
 import { webFetch } from "./web-fetch";
 
+/**
+ * run_agent starts a run, which only the run engine above this layer can do: the agent step's loop passes its
+ * executor in (server/jobs/sub-run.ts, CallEnv.executors); anywhere else the call is refused as its result.
+ */
+const runAgentOutsideRun: ToolExecutor = async () => ({ output: "run_agent can only be called by an agent during a run.", isError: true });
+
 export const BUILTIN_EXECUTORS: Record<BuiltinToolName, ToolExecutor> = {
   calculator,
   current_time: currentTime,
   http_request: httpRequest,
   web_fetch: webFetch,
+  run_agent: runAgentOutsideRun,
 };
 
 const withHost = (method: string, url: string | null): CallTarget => {
