@@ -8,6 +8,7 @@
  *   egress lists, the egress guard, the executor, and the step's record (write-behind, committed by the next call's
  *   flush): the difference is Cadre's overhead;
  * - an MCP `tools/call` round trip through the MCP executor (a session per call) against a local MCP server.
+ * The first two are measured in turn, in blocks of 20 samples, so that both see the same load of a shared machine.
  * BENCH_N sets the samples per variant (default 300).
  */
 import http from "node:http";
@@ -20,17 +21,39 @@ const N = Number(process.env.BENCH_N ?? 300);
 const median = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
 const p90 = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length * 0.9)]!;
 
-async function timed(label: string, n: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < Math.min(30, n); i++) await op(-1 - i);
-  const wall: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await op(i);
-    wall.push(performance.now() - t);
-  }
+function report(label: string, wall: number[]): number {
   const m = median(wall);
   console.log(`  ${label.padEnd(64)} median ${m.toFixed(3)} ms, p90 ${p90(wall).toFixed(3)} ms`);
   return m;
+}
+
+async function timed(label: string, n: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  return (await interleaved(n, [[label, op]]))[0]!;
+}
+
+/**
+ * Variants measured in turn, a block of BLOCK samples each (a×20, b×20, a×20, ...): on a shared machine both see the
+ * same load, so the difference of their medians is not one between a quiet and a busy stretch. `between` runs
+ * (untimed) after each block: the tool step's writes are committed there, so that no variant's writes are left to
+ * run inside another's timing (PGlite runs in this process); the block's first call finds no record of an earlier one
+ * to commit, as a call after a model turn does not.
+ */
+const BLOCK = 20;
+async function interleaved(n: number, variants: [string, (i: number) => Promise<unknown>][], between?: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < Math.min(30, n); i++) for (const [, op] of variants) await op(-1 - i);
+  await between?.();
+  const walls = variants.map(() => [] as number[]);
+  for (let start = 0; start < n; start += BLOCK) {
+    for (const [v, [, op]] of variants.entries()) {
+      for (let i = start; i < Math.min(n, start + BLOCK); i++) {
+        const t = performance.now();
+        await op(i);
+        walls[v]!.push(performance.now() - t);
+      }
+      await between?.();
+    }
+  }
+  return variants.map(([label], v) => report(label, walls[v]!));
 }
 
 async function scratchDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -102,22 +125,31 @@ async function main() {
     const abortSignal = new AbortController().signal;
 
     console.log(`One tool call, ${serverUrl ? "PostgreSQL server" : "embedded PGlite"}; ${N} samples each; Node ${process.version}`);
-    const alone = await timed("the receiver alone (fetch, no Cadre)", N, async () => {
-      const res = await fetch(`${receiverUrl}/ping`, { method: "POST", body: '{"n":1}', headers: { "content-type": "application/json" } });
-      await res.text();
-    });
     let k = 0;
-    const through = await timed("a run's tool step (checks, guard, executor, record)", N, async () => {
-      const callId = `agent~tool${++k}.1`;
-      await step.run(
-        callId,
-        () => callTool({ ctx, runId: run.id, step, abortSignal }, { callId, agentStepId: "agent", name: "ping", input: { n: k }, agent, reason: "" }),
-        {
-          kind: "tool",
-          nodeId: "agent",
-        },
-      );
-    });
+    const [alone = 0, through = 0] = await interleaved(
+      N,
+      [
+        [
+          "the receiver alone (fetch, no Cadre)",
+          async () => {
+            const res = await fetch(`${receiverUrl}/ping`, { method: "POST", body: '{"n":1}', headers: { "content-type": "application/json" } });
+            await res.text();
+          },
+        ],
+        [
+          "a run's tool step (checks, guard, executor, record)",
+          async () => {
+            const callId = `agent~tool${++k}.1`;
+            await step.run(
+              callId,
+              () => callTool({ ctx, runId: run.id, step, abortSignal }, { callId, agentStepId: "agent", name: "ping", input: { n: k }, agent, reason: "" }),
+              { kind: "tool", nodeId: "agent" },
+            );
+          },
+        ],
+      ],
+      () => step.flush(),
+    );
     await step.flush();
     console.log(`  ${"  → Cadre adds".padEnd(64)} ${(through - alone).toFixed(3)} ms per call`);
 

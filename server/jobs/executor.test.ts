@@ -4,8 +4,6 @@
  * then failure with the step and the reason; cancel between steps; the per-workspace concurrency limit; graceful
  * stop (the lease released, another executor resumes at once); leases of dead processes released at start-up.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db, testPool as pgPool } from "@/test/db";
 import { Prisma } from "@/server/db/generated/client";
@@ -17,9 +15,9 @@ import { claimRun, releaseOrphanedLeases, startExecutor, type Executor } from ".
 import { executeRun, type ExecuteDeps } from "./run-function";
 import { configureSteps, createPostgresStep } from "./step";
 import { metrics } from "@/server/observability/metrics";
+import { kill, killChildren, startChild } from "@/test/fixtures/executor-process";
 
 const executors: Executor[] = [];
-const children: ChildProcess[] = [];
 function executor(options: Parameters<typeof startExecutor>[0]) {
   const e = startExecutor({ pollMs: 30, ...options });
   executors.push(e);
@@ -28,7 +26,7 @@ function executor(options: Parameters<typeof startExecutor>[0]) {
 afterEach(async () => {
   configureSteps();
   await Promise.all(executors.splice(0).map((e) => e.stop()));
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  killChildren();
   await settleObservations();
 });
 afterAll(async () => {
@@ -57,37 +55,6 @@ async function sequentialTeam(rw: RunWorkspace, slug: string, agents: number) {
 
 // ---------------------------------------------------------------------------------------------------
 // A real process, killed
-
-const FIXTURE = path.resolve(import.meta.dirname, "../../test/fixtures/executor-child.ts");
-
-function startChild(env: Record<string, string>): { child: ChildProcess; waitFor: (line: string, timeoutMs?: number) => Promise<void> } {
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
-    cwd: path.resolve(import.meta.dirname, "../.."),
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const waitFor = async (line: string, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!out.includes(line)) {
-      if (child.exitCode !== null) throw new Error(`the child exited (${child.exitCode}) before "${line}": ${out}\n${err}`);
-      if (Date.now() > deadline) throw new Error(`the child never printed "${line}": ${out}\n${err}`);
-      await sleep(20);
-    }
-  };
-  return { child, waitFor };
-}
-
-async function kill(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
 
 describe("a process killed mid-run", () => {
   let rw: RunWorkspace;

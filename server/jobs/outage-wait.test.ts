@@ -6,8 +6,6 @@
  * SIGKILL of its process and resumes only after its wake-up time. Breaker cool-downs and Retry-After are a few
  * hundred milliseconds, so nothing waits long.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
@@ -19,6 +17,7 @@ import { addAgent, addTeam, eventRows, makeRunWorkspace, sleep, stepRows, usageR
 import { updateAgent } from "@/server/agents/service";
 import { startExecutor, type Executor } from "./executor";
 import { configureSteps } from "./step";
+import { kill, killChildren, startChild } from "@/test/fixtures/executor-process";
 
 const COOL_DOWN_MS = 1_000;
 // a busy machine starts child processes and runs slowly: these tests wait for the engine, not for the wall clock
@@ -29,7 +28,6 @@ let rw: RunWorkspace;
 let providerName: string;
 let modelId: string;
 const executors: Executor[] = [];
-const children: ChildProcess[] = [];
 
 function executor() {
   const e = startExecutor({ pollMs: 30, workspaceIds: [rw.ws.id], reclaimOrphans: false });
@@ -78,7 +76,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await Promise.all(executors.splice(0).map((e) => e.stop()));
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  killChildren();
   modelCircuitBreaker().reset();
   modelCircuitBreaker().configure({ failureThreshold: 3, coolDownMs: 30_000, providerMinimumCalls: 6, providerMinimumModels: 2 });
   configureGateway();
@@ -304,31 +302,6 @@ describe("a provider whose models all fail", () => {
 // ---------------------------------------------------------------------------------------------------
 // A real process, killed while the run waits
 
-const FIXTURE = path.resolve(import.meta.dirname, "../../test/fixtures/executor-child.ts");
-
-function startChild(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
-    cwd: path.resolve(import.meta.dirname, "../.."),
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return {
-    child,
-    async waitFor(line: string, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!out.includes(line)) {
-        if (child.exitCode !== null) throw new Error(`the child exited (${child.exitCode}) before "${line}": ${out}`);
-        if (Date.now() > deadline) throw new Error(`the child never printed "${line}": ${out}`);
-        await sleep(20);
-      }
-    },
-  };
-}
-
 describe("a process killed while its run waits", () => {
   it("SIGKILL of the executor's process: the wait survives, a new executor resumes the run after its wake-up time", async () => {
     stub.fail({ status: 500, times: 3 });
@@ -336,9 +309,7 @@ describe("a process killed while its run waits", () => {
     await waitFor("READY");
     const run = await startRun(rw.ctx, { agent: "solo", input: "Survive a crash while waiting." });
     const waiting = await waitForRow(run.id, parked);
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
+    await kill(child);
     expect(chatCalls()).toHaveLength(3);
     // this process's breaker knows nothing of the outage: only the stored wake-up time keeps the run waiting
     executor();

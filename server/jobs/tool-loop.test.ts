@@ -4,8 +4,8 @@
  * - the loop: turn, tool call, turn; the result reaches the model as an untrusted block; the steps are recorded
  *   (kinds turn, tool, agent), the ledger puts every turn on the agent's step, the run counts one step;
  * - the call is checked when it executes: a tool disabled after the run started is refused to the agent;
- * - durability: a crash between an HTTP call and its record repeats the call with the SAME Idempotency-Key and
- *   records it once; a crash after its record does not call again;
+ * - durability: a crash between an HTTP call and its record (in process, and the SIGKILL of a real executor process)
+ *   repeats the call with the SAME Idempotency-Key and records it once; a crash after its record does not call again;
  * - approvals: the run parks (no process holds it), a decision wakes it; approve runs the call, deny feeds the
  *   refusal back to the agent;
  * - caps: a model that keeps calling tools stops at the per-step limit with a clear reason.
@@ -26,6 +26,7 @@ import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { executeRun } from "./run-function";
 import { createPostgresStep, configureSteps, RunSuspendedError } from "./step";
 import { startExecutor, type Executor } from "./executor";
+import { kill, killChildren, startChild } from "@/test/fixtures/executor-process";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -68,6 +69,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  killChildren();
   await Promise.all(executors.splice(0).map((e) => e.stop()));
   configureGateway();
   configureSteps();
@@ -213,6 +215,41 @@ describe("durability of a tool call", () => {
     const tool = (await stepRows(run.id)).filter((s) => s.stepId === "agent~tool1.1");
     expect(tool).toHaveLength(1);
     expect(tool[0]!.status).toBe("succeeded");
+  });
+
+  it("SIGKILL of the executor's process between the HTTP call and its record: one Idempotency-Key, one record", async () => {
+    await orderTool();
+    await agentWith("shipper", ["lookup_order"]);
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+    // a real executor process that stops dead once the call returned, before its record is written (the step's
+    // beforeStore hook: its start and everything before it committed, the record not), then is killed
+    const { child, waitFor } = startChild({ CADRE_CHILD_WORKSPACE: rw.ws.id, CADRE_CHILD_LEASE_MS: "600", CADRE_CHILD_HANG: "inside:agent~tool1.1" });
+    await waitFor("READY", 60_000);
+    const run = await startRun(rw.ctx, { agent: "shipper", input: "Where is order A-17?" });
+    await waitFor("HANG inside agent~tool1.1", 60_000);
+    await kill(child);
+    expect(received).toHaveLength(1);
+    const interrupted = (await stepRows(run.id)).find((s) => s.stepId === "agent~tool1.1");
+    expect(interrupted).toMatchObject({ status: "running", attempts: 1 });
+
+    // this process takes the run over once the dead process's lease has expired
+    executor();
+    expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
+    // at least once, with one key: the retried call carried the same Idempotency-Key as the first delivery
+    expect(received).toHaveLength(2);
+    expect(received.map((r) => r.key)).toEqual([`${run.id}:agent~tool1.1`, `${run.id}:agent~tool1.1`]);
+    expect(received.map((r) => r.url)).toEqual(["/orders/A-17", "/orders/A-17"]);
+    // recorded once: one step row (its second attempt), one tool.finished event, and the model was given that result
+    const tool = (await stepRows(run.id)).filter((s) => s.stepId === "agent~tool1.1");
+    expect(tool).toHaveLength(1);
+    expect(tool[0]).toMatchObject({ status: "succeeded", attempts: 2, kind: "tool" });
+    expect((tool[0]!.result as { isError: boolean; output: string }).isError).toBe(false);
+    expect((tool[0]!.result as { output: string }).output).toContain("shipped");
+    const finished = await db().runEvent.findMany({ where: { runId: run.id, type: "tool.finished" } });
+    expect(finished).toHaveLength(1);
+    expect((finished[0]!.data as { callId: string }).callId).toBe("agent~tool1.1");
+    const last = chats().at(-1)!;
+    expect(text(toolMessages(last)[0]?.content)).toContain("shipped");
   });
 
   it("a crash after the call's record does not call again", async () => {

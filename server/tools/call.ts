@@ -6,20 +6,24 @@
  *    a denial or an expiry is the call's result;
  * 4. the rate limits (a call over one waits for the next window, parked like any wait);
  * 5. the run's pending writes are flushed, then the executor runs under the tool's timeout and the run's cancel.
+ * The database is asked once before the request: the tool's row and the workspace's egress lists in one statement,
+ * queued on the run's writer behind the step's start (`step.written`), so that the same round trip commits the run's
+ * pending writes; a tool with rate limits adds one upsert, an approval its own wait.
  * Refusals the agent can act on (not granted, bad arguments, denied, the tool's own errors) are results with
  * `isError`, fed back to the model; the step fails only on what retrying may fix.
  */
 import { AppError } from "@/lib/errors";
 import { TOOL_RESULT_MAX_CHARS } from "@/lib/schemas/tools";
 import type { TenantContext } from "@/server/context";
-import { db } from "@/server/db/client";
+import { execute } from "@/server/db/execute";
+import type { Sql } from "@/server/db/sql";
 import { recordUsage } from "@/server/ledger/record";
 import { awaitApproval, type ApprovalState } from "./approval-wait";
 import { needsApproval } from "./approval-policy";
 import { targetOf } from "./builtin";
 import { executorFor, type BuiltinOverrides } from "./executors";
 import { countToolCall } from "./rate-window";
-import { resolveTools } from "./registry";
+import { toolForCallOf, toolForCallSql } from "./registry";
 import type { ToolOutcome } from "./types";
 import { validateInput } from "./validate-input";
 
@@ -43,8 +47,11 @@ export interface ToolCallRecord {
 export interface CallEnv {
   ctx: TenantContext;
   runId: string;
-  /** the run's writes (server/jobs/step.ts StepApi): flushed before a call with effects outside Cadre */
-  step: { flush(): Promise<void> };
+  /**
+   * the run's writes (server/jobs/step.ts StepApi): flushed before a call with effects outside Cadre; `written` runs
+   * the call's read in order with them (one round trip for both)
+   */
+  step: { flush(): Promise<void>; written?(statement: Sql): Promise<Record<string, unknown>[]> };
   abortSignal: AbortSignal;
   /** built-ins executed by a higher layer (run_agent: the run engine starts the sub-run) */
   executors?: BuiltinOverrides;
@@ -83,8 +90,10 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
   const started = Date.now();
   const { name } = req;
   if (!req.agent.allowedTools.includes(name)) return refusal(name, `The tool "${name}" is not one of this agent's tools.`, started);
-  const tool = (await resolveTools(env.ctx, [name])).get(name);
-  if (!tool || !tool.enabled) return refusal(name, `The tool "${name}" is not available (it was disabled or removed).`, started);
+  const read = toolForCallSql(env.ctx.workspaceId, name);
+  const rows = env.step.written ? await env.step.written(read) : (await execute(env.ctx, read)).rows;
+  const { tool, egressLists } = toolForCallOf(name, rows);
+  if (!tool?.enabled) return refusal(name, `The tool "${name}" is not available (it was disabled or removed).`, started);
   const executor = executorFor(tool, env.executors);
   if (!executor) return refusal(name, `The tool "${name}" cannot be called in this version of Cadre.`, started);
   const valid = validateInput(tool.inputSchema, req.input);
@@ -115,10 +124,9 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
     });
   }
 
-  // effects outside Cadre: what the run has written so far lands first
+  // effects outside Cadre: what the run has written so far lands first (committed with the read above already; this
+  // waits only for what was queued on the run's writer since)
   await env.step.flush();
-  const lists = await db(env.ctx).workspace.findFirst({ where: { id: env.ctx.workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } });
-  const egressLists = lists ? { allowHosts: lists.egressAllowHosts, denyHosts: lists.egressDenyHosts } : null;
   const signal = AbortSignal.any([env.abortSignal, AbortSignal.timeout(tool.timeoutMs)]);
   let outcome: ToolOutcome;
   try {

@@ -6,6 +6,8 @@
 import { approvalPolicySchema, httpToolConfigSchema } from "@/lib/schemas/tools";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
+import { sql, type Sql } from "@/server/db/sql";
+import type { WorkspaceEgressLists } from "@/server/egress";
 import { BUILTIN_DEFINITIONS, isBuiltinName } from "./builtin/definitions";
 import type { ResolvedTool } from "./types";
 
@@ -89,4 +91,23 @@ export async function resolveTools(ctx: Pick<TenantContext, "workspaceId">, name
     if (tool) out.set(name, tool);
   }
   return out;
+}
+
+/**
+ * What a call needs from the database when it executes, in ONE statement: the tool's row as it is now (none: a
+ * built-in with its defaults, or a tool deleted since) and the workspace's egress lists. The run engine queues it
+ * behind the call step's start on the run's writer (one round trip that also commits the run's pending writes). The
+ * statement is the function cadre_tool_for_call (prisma/migrations/20261212_700_tool_call_speed): its plan is kept
+ * per connection.
+ */
+export function toolForCallSql(workspaceId: string, name: string): Sql {
+  return sql`SELECT * FROM cadre_tool_for_call(${workspaceId}, ${name})`;
+}
+
+/** The tool (null: it does not exist) and the egress lists (null: no workspace row) from `toolForCallSql`'s rows. */
+export function toolForCallOf(name: string, rows: readonly Record<string, unknown>[]): { tool: ResolvedTool | null; egressLists: WorkspaceEgressLists | null } {
+  const row = rows[0];
+  if (!row) return { tool: resolvedOf(name, null), egressLists: null };
+  const egressLists = { allowHosts: (row.egressAllowHosts as string[] | null) ?? [], denyHosts: (row.egressDenyHosts as string[] | null) ?? [] };
+  return { tool: resolvedOf(name, row.id === null || row.id === undefined ? null : (row as unknown as ToolRow)), egressLists };
 }

@@ -7,14 +7,21 @@ import { z } from "zod";
 
 export type InputCheck = { ok: true; value: unknown } | { ok: false; message: string };
 
-const compiled = new WeakMap<object, z.ZodType>();
+/**
+ * Compiled validators by the schema's JSON text (a call reads its tool's row afresh, so the schema object is new each
+ * time; the same definition is compiled once). Bounded: the oldest compiled schema goes first.
+ */
+const compiled = new Map<string, z.ZodType>();
+const MAX_COMPILED = 500;
 
 /** The schema as a zod validator; throws when it uses what the converter does not support. */
 export function compileInputSchema(schema: Record<string, unknown>): z.ZodType {
-  let validator = compiled.get(schema);
+  const key = JSON.stringify(schema);
+  let validator = compiled.get(key);
   if (!validator) {
     validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-    compiled.set(schema, validator);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, validator);
   }
   return validator;
 }
