@@ -17,6 +17,7 @@ import { modelCircuitBreaker } from "@/server/models/circuit-breaker";
 import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { cancelRun, getRun, startRun } from "@/server/runs/service";
 import { createAgent } from "@/server/agents/service";
+import { updateTool } from "@/server/tools/service";
 import { makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, sleep, type RunWorkspace } from "@/test/fixtures/runs";
 import { MAX_RUN_DEPTH } from "@/lib/schemas/runs";
 import { configureSteps, createPostgresStep } from "./step";
@@ -160,6 +161,22 @@ describe("run_agent", () => {
     const twice = await startRun(rw.ctx, { agent: "helper", input: "x" }, { parent: { runId: parent.id, stepId: "agent~tool1.1", depth: 1 } });
     expect(twice.id).toBe(child.id);
     expect(await children(parent.id)).toHaveLength(1);
+  });
+
+  it("counts the call against run_agent's rate limit once, though its step runs again after the wait", async () => {
+    await updateTool(rw.ctx, "run_agent", { agentRateLimitPerMinute: 1 });
+    await agent(rw.ctx, "helper");
+    const boss = await agent(rw.ctx, "boss", ["run_agent"]);
+    callRun({ agent: "helper", input: "Check the stock" });
+    executor();
+    const parent = await startRun(rw.ctx, { agent: "boss", input: "Plan" });
+    const done = await waitForRun(parent.id, undefined, 60_000);
+    expect(done.status).toBe("succeeded");
+    // the step ran twice (started the child, waited, read it) and waited only for its sub-run, never for the limit
+    const waits = await db().runEvent.findMany({ where: { runId: parent.id, type: "node.waiting" } });
+    expect(waits.map((e) => (e.data as { waitingFor?: string }).waitingFor)).toEqual(["a sub-run"]);
+    const windows = await db().toolRateWindow.findMany({ where: { workspaceId: rw.ws.id, toolName: "run_agent" } });
+    expect(windows.map((w) => [w.scope, w.calls])).toEqual([[boss.id, 1]]);
   });
 
   it("caps the child's budget at the parent's remaining budget", async () => {

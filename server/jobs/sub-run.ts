@@ -26,6 +26,7 @@ import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import { cachedBudget, cachedRunSpend } from "@/server/ledger/budget-cache";
 import { logger } from "@/server/logger";
+import { admitToolCall } from "@/server/tools/rate-window";
 import type { ToolExecutor, ToolOutcome } from "@/server/tools/types";
 
 export const SUB_RUN_WAITING_FOR = "a sub-run";
@@ -120,10 +121,12 @@ const timeOf = (at: Date | string) => (at instanceof Date ? at.getTime() : Date.
 
 /** run_agent's executor for the calls of run `runId` (the agent step's loop passes it to callTool). */
 export function runAgentExecutor(runId: string): ToolExecutor {
-  return async (input, call) => {
+  const executor: ToolExecutor = async (input, call) => {
     const { ctx } = call;
     let child = await childOf(ctx, runId, call.stepId);
     if (!child) {
+      // counted once, when the call starts its child: the step runs again after the wait, and that is the same call
+      await admitToolCall(ctx, call.tool, call.agentId);
       const args = (input && typeof input === "object" ? input : {}) as { agent?: unknown; team?: unknown; input?: unknown };
       const ref = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
       const agent = ref(args.agent);
@@ -183,6 +186,8 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       { retryAt: until, waitingFor: SUB_RUN_WAITING_FOR, wakeEvent: subRunWakeKey(child.id) },
     );
   };
+  executor.admitsItself = true;
+  return executor;
 }
 
 /** The parent of a run that just ended (null: not a sub-run), for the engine to wake it (./executor.ts, ./inngest.ts). */

@@ -22,7 +22,7 @@ import { awaitApproval, type ApprovalState } from "./approval-wait";
 import { needsApproval } from "./approval-policy";
 import { targetOf } from "./builtin";
 import { executorFor, type BuiltinOverrides } from "./executors";
-import { countToolCall } from "./rate-window";
+import { admitToolCall } from "./rate-window";
 import { toolForCallOf, toolForCallSql } from "./registry";
 import type { ToolOutcome } from "./types";
 import { validateInput } from "./validate-input";
@@ -116,13 +116,8 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
       return refusal(name, `This call of ${name} was not approved in time (the request expired); it did not run.`, started, approval);
   }
 
-  const rate = await countToolCall(env.ctx, tool, req.agent.agentId);
-  if (!rate.ok) {
-    throw new AppError("RATE_LIMITED", `The tool ${name} reached its ${rate.limit === "agent" ? "per-agent" : "workspace"} rate limit`, undefined, {
-      retryAt: rate.retryAt,
-      waitingFor: `the rate limit of the tool ${name}`,
-    });
-  }
+  // an executor whose call waits and runs again (run_agent: until its sub-run ends) counts the call itself, once
+  if (!executor.admitsItself) await admitToolCall(env.ctx, tool, req.agent.agentId);
 
   // effects outside Cadre: what the run has written so far lands first (committed with the read above already; this
   // waits only for what was queued on the run's writer since)

@@ -3,6 +3,7 @@
  * of the workspace (scope "") and of the agent (scope = agent id). A call over either limit is refused until the
  * window turns (`retryAt`); the refused call counted too, which only keeps the window full until it turns.
  */
+import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
@@ -43,4 +44,17 @@ export async function countToolCall(ctx: Pick<TenantContext, "workspaceId">, too
     }
   }
   return { ok: true, retryAt: 0 };
+}
+
+/**
+ * Counts the call and, over a limit, throws the wait the step engine parks on until the window turns (the refused
+ * call counted too: it is admitted at its next attempt, in the next window).
+ */
+export async function admitToolCall(ctx: Pick<TenantContext, "workspaceId">, tool: ResolvedTool, agentId: string): Promise<void> {
+  const rate = await countToolCall(ctx, tool, agentId);
+  if (rate.ok) return;
+  throw new AppError("RATE_LIMITED", `The tool ${tool.name} reached its ${rate.limit === "agent" ? "per-agent" : "workspace"} rate limit`, undefined, {
+    retryAt: rate.retryAt,
+    waitingFor: `the rate limit of the tool ${tool.name}`,
+  });
 }

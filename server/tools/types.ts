@@ -58,7 +58,13 @@ export interface ToolOutcome {
   meta?: Record<string, unknown>;
 }
 
-export type ToolExecutor = (input: unknown, call: ToolCallContext) => Promise<ToolOutcome>;
+export type ToolExecutor = ((input: unknown, call: ToolCallContext) => Promise<ToolOutcome>) & {
+  /**
+   * The executor counts the call against the tool's rate limits itself (server/tools/rate-window.ts admitToolCall) at
+   * the one point where the call is admitted: its step waits and runs again, which must not count it again.
+   */
+  admitsItself?: boolean;
+};
 
 /** What the approval policy needs to know of a call before it runs (method and host of an HTTP call). */
 export interface CallTarget {
