@@ -27,7 +27,7 @@ const LAYERS = [
   ["http", "mail", "health"],
   ["idempotency", "retention", "audit", "vault", "egress"],
   ["ledger", "models", "tools"],
-  ["topologies", "agents", "teams"],
+  ["topologies", "agents", "teams", "memory"],
   ["jobs", "runs"],
   ["auth", "users", "workspaces"],
   ["api", "rest"],

@@ -28,7 +28,8 @@ export type IdPrefix =
   | "bres"
   | "tool"
   | "apr"
-  | "mcp";
+  | "mcp"
+  | "memo";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

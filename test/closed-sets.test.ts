@@ -18,6 +18,7 @@ import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { TOOL_APPROVAL_STATUSES, TOOL_KINDS } from "@/lib/schemas/tools";
 import { MCP_AUTH_TYPES, MCP_SERVER_STATUSES, MCP_TRANSPORTS } from "@/lib/schemas/mcp";
 import { SECRET_KINDS } from "@/server/vault/service";
+import { MEMORY_KINDS, MEMORY_SCOPE_TYPES, MEMORY_SOURCES } from "@/lib/schemas/memory";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
@@ -29,6 +30,10 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "ToolApproval_status_check", values: TOOL_APPROVAL_STATUSES, write: (v) => approvalInsert(v) },
   { constraint: "McpServer_transport_check", values: MCP_TRANSPORTS, write: (v) => mcpInsert({ transport: v }) },
   { constraint: "McpServer_authType_check", values: MCP_AUTH_TYPES, write: (v) => mcpInsert({ authType: v }) },
+  { constraint: "Memory_scopeType_check", values: MEMORY_SCOPE_TYPES, write: (v) => memoryInsert({ scopeType: v }) },
+  { constraint: "Memory_kind_check", values: MEMORY_KINDS, write: (v) => memoryInsert({ kind: v }) },
+  { constraint: "Memory_source_check", values: MEMORY_SOURCES, write: (v) => memoryInsert({ source: v }) },
+  { constraint: "Memory_createdByType_check", values: ACTOR_TYPES, write: (v) => memoryInsert({ createdByType: v }) },
   { constraint: "McpServer_status_check", values: MCP_SERVER_STATUSES, write: (v) => mcpInsert({ status: v }) },
   {
     constraint: "Secret_kind_check",
@@ -53,6 +58,13 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
 
 let ws: TestWorkspace;
 let runId: string;
+
+function memoryInsert(v: { scopeType?: string; kind?: string; source?: string; createdByType?: string }): Sql {
+  const scopeType = v.scopeType ?? "workspace";
+  const vector = `[${Array.from({ length: 384 }, (_, i) => (i === 0 ? 1 : 0)).join(",")}]`;
+  return sql`INSERT INTO "Memory" ("id", "workspaceId", "scopeType", "scopeId", "kind", "content", "source", "createdByType", "embeddingModel", "dims", "embedding")
+    VALUES (${newId("memo")}, ${ws.id}, ${scopeType}, ${scopeType === "workspace" ? null : "x:1"}, ${v.kind ?? "semantic"}, 'x', ${v.source ?? "api"}, ${v.createdByType ?? "user"}, 'test', 384, ${vector}::vector)`;
+}
 
 function runInsert(v: { targetType?: string; createdByType?: string }): Sql {
   return sql`INSERT INTO "Run" ("id", "workspaceId", "targetType", "input", "createdByType", "updatedAt")

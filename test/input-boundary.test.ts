@@ -49,6 +49,13 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
     case "secrets.update":
     case "PATCH /api/v1/secrets/{secretId}":
       return at === "description" ? {} : { description: "d" };
+    case "memories.create":
+    case "POST /api/v1/memories":
+      // a scope with an id is not the workspace scope
+      return at === "scope.id" ? { "scope.type": "subject" } : {};
+    case "memories.recall":
+    case "POST /api/v1/memories/recall":
+      return at === "scopes.0.id" ? { "scopes.0.type": "subject" } : {};
     default:
       return {};
   }

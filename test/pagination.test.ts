@@ -170,12 +170,14 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
   it("REST answers { data, nextCursor } and walks the same pages", async () => {
     const agent = await owner().agents.get({ agent: "pager-0" });
     const team = await owner().teams.get({ team: "crew-0" });
+    for (let i = 0; i < 3; i++) await owner().memories.create({ content: `page memory ${i}` });
     const lists: [string, Record<string, string>, () => Promise<{ id?: string; version?: number }[]>][] = [
       ["/api/v1/agents", {}, async () => (await owner().agents.list({ limit: 200 })).items],
       ["/api/v1/teams", {}, async () => (await owner().teams.list({ limit: 200 })).items],
       ["/api/v1/secrets", {}, async () => (await owner().secrets.list({ limit: 200 })).items],
       ["/api/v1/models", {}, async () => (await owner().models.list({ limit: 200 })).items],
       ["/api/v1/members", {}, async () => (await owner().members.list({ limit: 200 })).items],
+      ["/api/v1/memories", {}, async () => (await owner().memories.list({ limit: 200 })).items],
       ["/api/v1/agents/{agentId}/versions", { agentId: agent.id }, async () => (await owner().agents.versions({ agent: agent.id, limit: 200 })).items],
       ["/api/v1/teams/{teamId}/versions", { teamId: team.id }, async () => (await owner().teams.versions({ team: team.id, limit: 200 })).items],
     ];
@@ -214,6 +216,7 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
         "/api/v1/approvals",
         "/api/v1/audit",
         "/api/v1/members",
+        "/api/v1/memories",
         "/api/v1/models",
         "/api/v1/runs",
         "/api/v1/runs/{runId}/steps",

@@ -143,6 +143,27 @@ describe("tRPC: role x permission table", () => {
     for (const [path, permission] of Object.entries(expected)) expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe(permission);
   });
 
+  it("the memory procedures and routes are in the table: read and recall memory:read, writes memory:write, delete memory:delete", () => {
+    const procedures = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("memories.")).map((p) => [p.path, p.requires]));
+    expect(procedures).toEqual({
+      "memories.list": "memory:read",
+      "memories.get": "memory:read",
+      "memories.recall": "memory:read",
+      "memories.create": "memory:write",
+      "memories.update": "memory:write",
+      "memories.delete": "memory:delete",
+    });
+    const routes = Object.fromEntries(restRoutes.filter((r) => r.path.startsWith("/api/v1/memories")).map((r) => [`${r.method} ${r.path}`, r.requires]));
+    expect(routes).toEqual({
+      "GET /api/v1/memories": "memory:read",
+      "POST /api/v1/memories": "memory:write",
+      "POST /api/v1/memories/recall": "memory:read",
+      "GET /api/v1/memories/{memoryId}": "memory:read",
+      "PATCH /api/v1/memories/{memoryId}": "memory:write",
+      "DELETE /api/v1/memories/{memoryId}": "memory:delete",
+    });
+  });
+
   it("the routing preset writes are in the table, behind models:manage like presets.update", () => {
     for (const path of ["routing.presets.create", "routing.presets.update", "routing.presets.delete"]) {
       expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe("models:manage");

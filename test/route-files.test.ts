@@ -57,6 +57,9 @@ describe("app/api route files against the route definitions", () => {
     expect(files).toContain("api/v1/tools/[toolId]/test/route.ts");
     expect(files).toContain("api/v1/mcp-servers/[serverId]/authorize/route.ts");
     expect(files).toContain("api/mcp-oauth/callback/route.ts");
+    expect(files).toContain("api/v1/memories/route.ts");
+    expect(files).toContain("api/v1/memories/[memoryId]/route.ts");
+    expect(files).toContain("api/v1/memories/recall/route.ts");
   });
 
   it("every exported method of every file is built from a listed definition for that path and method", async () => {

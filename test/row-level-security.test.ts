@@ -15,6 +15,7 @@ import { executeRun } from "@/server/jobs/run-function";
 import { createPostgresStep } from "@/server/jobs/step";
 import { createSecret } from "@/server/vault/service";
 import { createTool } from "@/server/tools/service";
+import { remember } from "@/server/memory/service";
 import { createInvitation } from "@/server/workspaces/invitations";
 import { updateBudget } from "@/server/ledger/budgets";
 import { settleObservations } from "@/server/models/gateway";
@@ -76,6 +77,8 @@ async function populated(label: string): Promise<RunWorkspace> {
   await testDb().toolApproval.create({
     data: { id: newId("apr"), workspaceId: rw.ws.id, runId: run.id, stepId: "agent~tool1.1", toolName: "fixture_echo", input: {}, expiresAt: new Date() },
   });
+  // memory: one remembered fact (embedded by the simulator)
+  await remember(rw.ctx, { content: "The fixture remembers this.", scope: { type: "subject", id: "customer:1" } });
   return rw;
 }
 
@@ -157,7 +160,19 @@ describe("row-level security", () => {
       const copy: Record<string, unknown> = { ...row, ...(table !== "Budget" ? { id: `${String(row.id)}_x` } : {}) };
       if (table !== "Workspace" && "slug" in copy) copy.slug = `${String(copy.slug)}-x`;
       if (table === "Workspace") copy.slug = `rls-${uniq()}`;
-      const insert = execute(a.ctx, sql`INSERT INTO ${sql.ident(table)} SELECT * FROM jsonb_populate_record(NULL::${sql.ident(table)}, ${sql.json(copy)})`);
+      // generated columns (Memory's full-text vector) are left to the database
+      const columns = sql.join(
+        (
+          await testDb().$queryRawUnsafe<{ name: string }[]>(
+            `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+            table,
+          )
+        ).map((c) => sql.ident(c.name)),
+      );
+      const insert = execute(
+        a.ctx,
+        sql`INSERT INTO ${sql.ident(table)} (${columns}) SELECT ${columns} FROM jsonb_populate_record(NULL::${sql.ident(table)}, ${sql.json(copy)})`,
+      );
       await expect(insert, table).rejects.toMatchObject({ code: "42501" });
       const updated = await execute(a.ctx, sql`UPDATE ${sql.ident(table)} SET ${col} = ${col} WHERE ${col} = ${b.ws.id}`);
       expect({ table, updated: updated.rowCount }).toEqual({ table, updated: 0 });

@@ -80,7 +80,7 @@ const STRING_CANDIDATES = [
   "https://api.example.test/v1",
   "2026-01-01T00:00:00Z",
   "a".repeat(32),
-  ...["agt", "team", "prv", "mdl", "sec", "run", "mem", "inv", "key", "rp", "ws", "usr", "tool", "apr", "mcp"].map((p) => `${p}_abcdef123456`),
+  ...["agt", "team", "prv", "mdl", "sec", "run", "mem", "inv", "key", "rp", "ws", "usr", "tool", "apr", "mcp", "memo"].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];
 

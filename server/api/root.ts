@@ -19,6 +19,7 @@ import { overviewRouter } from "./routers/overview";
 import { approvalsRouter } from "./routers/approvals";
 import { toolsRouter } from "./routers/tools";
 import { mcpServersRouter } from "./routers/mcp-servers";
+import { memoriesRouter } from "./routers/memories";
 
 export const appRouter = router({
   auth: authRouter,
@@ -41,6 +42,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   tools: toolsRouter,
   mcpServers: mcpServersRouter,
+  memories: memoriesRouter,
 });
 
 export type AppRouter = typeof appRouter;

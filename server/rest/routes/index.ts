@@ -40,6 +40,7 @@ import {
   webMcpOAuthCallbackRoute,
   updateMcpServerRoute,
 } from "./mcp-servers";
+import { createMemoryRoute, deleteMemoryRoute, getMemoryRoute, listMemoriesRoute, recallMemoriesRoute, updateMemoryRoute } from "./memories";
 import {
   cancelRunRoute,
   rerunRunRoute,
@@ -148,6 +149,12 @@ export const restRoutes: AnyRestRoute[] = [
   disconnectMcpServerRoute,
   reviewMcpToolRoute,
   testToolRoute,
+  listMemoriesRoute,
+  createMemoryRoute,
+  recallMemoriesRoute,
+  getMemoryRoute,
+  updateMemoryRoute,
+  deleteMemoryRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
