@@ -210,12 +210,13 @@ describe("through tRPC and REST", () => {
     const viewer = callerFor(ws.users.viewer, ws.slug);
     expect((await viewer.memories.get({ memoryId: owned.id })).id).toBe(owned.id);
     expect((await viewer.memories.recall({ query: "viewer can read" })).results.length).toBeGreaterThan(0);
+    // one at a time: a promise made before the one ahead of it is awaited would reject unhandled
     for (const attempt of [
-      viewer.memories.create({ content: "nope" }),
-      viewer.memories.update({ memoryId: owned.id, pinned: true }),
-      viewer.memories.delete({ memoryId: owned.id }),
+      () => viewer.memories.create({ content: "nope" }),
+      () => viewer.memories.update({ memoryId: owned.id, pinned: true }),
+      () => viewer.memories.delete({ memoryId: owned.id }),
     ]) {
-      expect(await outcome(attempt)).toMatchObject({ ok: false, code: "FORBIDDEN" });
+      expect(await outcome(attempt())).toMatchObject({ ok: false, code: "FORBIDDEN" });
     }
     const member = callerFor(ws.users.member, ws.slug);
     expect((await member.memories.update({ memoryId: owned.id, importance: 0.1 })).importance).toBeCloseTo(0.1, 6);
@@ -226,11 +227,11 @@ describe("through tRPC and REST", () => {
     const m = await remember(owner, { content: "only for this workspace" });
     const stranger = callerFor(other.users.owner, other.slug);
     for (const attempt of [
-      stranger.memories.get({ memoryId: m.id }),
-      stranger.memories.update({ memoryId: m.id, content: "hijacked" }),
-      stranger.memories.delete({ memoryId: m.id }),
+      () => stranger.memories.get({ memoryId: m.id }),
+      () => stranger.memories.update({ memoryId: m.id, content: "hijacked" }),
+      () => stranger.memories.delete({ memoryId: m.id }),
     ]) {
-      expect(await outcome(attempt)).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(attempt())).toMatchObject({ ok: false, code: "NOT_FOUND" });
     }
     const key = (await makeApiKey(other, "owner")).raw;
     for (const [method, body] of [["GET"], ["PATCH", { pinned: true }], ["DELETE"]] as const) {

@@ -51,7 +51,7 @@ describe("starting a run writes the run, its first event and its audit row at on
     // what startRun returned is what getRun reads
     const detail = await getRun(rw.ctx, run.id);
     const { durationMs: _a, ...returned } = run;
-    const { durationMs: _b, attributed: _c, failedStepId: _d, steps: _e, stepsNextCursor: _f, pins: readPins, ...stored } = detail;
+    const { durationMs: _b, attributed: _c, failedStepId: _d, steps: _e, stepsNextCursor: _f, subRuns: _g, pins: readPins, ...stored } = detail;
     expect(returned).toEqual(stored);
     expect(run.team).toEqual({ id: row.teamId, slug: "duo", name: "duo", version: 1 });
     expect(run.budgetUsd).toBe(0.1235);
