@@ -26,10 +26,12 @@ const LAYERS = [
   ["db"],
   ["http", "mail", "health"],
   ["idempotency", "retention", "audit", "vault", "egress"],
-  ["ledger", "models", "tools"],
+  ["ledger", "models", "tools", "webhooks"],
   ["topologies", "agents", "teams", "memory"],
-  ["jobs", "runs"],
-  ["auth", "users", "workspaces"],
+  ["jobs", "runs", "sessions"],
+  ["triggers", "schedules", "marketplace"],
+  ["auth", "users", "workspaces", "mcp-auth"],
+  ["mcp-endpoint"],
   ["api", "rest"],
 ];
 

@@ -11,6 +11,9 @@ export async function register() {
     await startTracing();
     const { startExecutorForServer } = await import("./server/runs/boot");
     startExecutorForServer();
+    // schedules (server/schedules/scheduler.ts): fired in-process under the executor's conditions
+    const { startSchedulerForServer } = await import("./server/schedules/boot");
+    startSchedulerForServer();
     const { startRetention } = await import("./server/retention/purge");
     startRetention();
   }

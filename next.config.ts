@@ -14,6 +14,10 @@ const config: NextConfig = {
     "@prisma/adapter-pg",
     "rate-limiter-flexible",
     "nodemailer",
+    // PDF text (server/memory/documents/extract.ts): PDF.js's server build, loaded as it ships, at its first use
+    "unpdf",
+    // chunking (server/memory/documents/chunk.ts): only its splitter module is loaded, not the rest of LangChain
+    "@langchain/textsplitters",
     // OpenTelemetry SDK (loaded only when tracing is configured: server/observability/tracing.ts)
     "@opentelemetry/sdk-trace-node",
     "@opentelemetry/sdk-trace-base",

@@ -11,6 +11,7 @@ const PAGES = [
   "",
   "/agents",
   "/teams",
+  "/memory",
   "/tools",
   "/approvals",
   "/runs",

@@ -8,7 +8,7 @@ import { addStubModel, addStubProvider, createWorkspace, openDialog, person, sig
  * team, a run watched live on its page (nodes running then done, the running step's text growing, progress to 100%,
  * output, steps), a reload that loses nothing; then the team becomes parallel (a new version) and its two branches
  * run at the same time (the stub holds both calls until both arrived and the page showed both running); finally the
- * runs list and its filters.
+ * runs list and its filters, a re-run, and the playground's chat (a session: two messages, a reload, a new chat).
  */
 const LATENCY_MS = 800;
 /** the second step's answer has ~35 words: ~2 s of streaming, several `node.delta` events (one per 200 ms at most) */
@@ -301,19 +301,46 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   await page.goto(`/w/${slug}/teams/pipeline`);
   await expect(page.getByTestId("target-recent-runs").getByTestId("compact-run")).toHaveCount(3);
 
-  // the playground: a message to an agent is a run; the answer streams in, says what it cost, and stays after a reload
+  // the playground: a chat is a session; each message is a run that sees the earlier turns (on the server); the answer
+  // streams in (the composer waits for it) and says what it cost; the chat comes back after a reload (?session= in the
+  // URL) and "New chat" starts over
   await page.getByTestId("nav-playground").click();
   await page.getByTestId("playground-target").selectOption("agent:writer");
   await page.getByTestId("playground-message").fill("Say hello to the playground.");
-  await page.keyboard.press("Enter");
+  const chatCalls = () => stub.calls.filter((c) => c.model === "stub-large" && JSON.stringify(c.body).includes("the playground"));
+  stub.hold();
+  try {
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/[?&]session=ses_[a-z0-9]+/);
+    await expect(page.getByTestId("playground-pending")).toBeVisible();
+    await expect(page.getByTestId("playground-message")).toBeDisabled();
+    await expect.poll(() => chatCalls().length, { timeout: 60_000 }).toBe(1);
+  } finally {
+    stub.release();
+  }
   const reply = page.getByTestId("playground-answer");
   await expect(reply).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
   await expect(reply).toContainText("[stub stub-large]");
   await expect(reply.getByTestId("playground-answer-model")).toContainText(/stub-large|Stub Large/);
+  await expect(reply.getByTestId("playground-answer-cost")).toContainText("$");
   await expect(reply.getByTestId("playground-answer-run")).toHaveAttribute("href", new RegExp(`/w/${slug}/runs/run_`));
+  const chatUrl = page.url();
+  // the second message goes to the same session: its run's model sees the first turn
+  await page.getByTestId("playground-message").fill("And once more, shorter.");
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("playground-answer")).toHaveCount(2, { timeout: 60_000 });
+  await expect(page.getByTestId("playground-answer").nth(1)).toHaveAttribute("data-status", "succeeded");
+  expect(chatCalls()).toHaveLength(2);
+  const secondCall = JSON.stringify(chatCalls()[1]!.body);
+  expect(secondCall).toContain("And once more, shorter.");
+  expect(secondCall).toContain("conversation, message 1 (the person)");
+  expect(page.url()).toBe(chatUrl);
   await page.reload();
-  await expect(page.getByTestId("playground-user-turn")).toHaveText("Say hello to the playground.");
-  await expect(page.getByTestId("playground-answer")).toHaveCount(1);
+  await expect(page.getByTestId("playground-user-turn")).toHaveText(["Say hello to the playground.", "And once more, shorter."]);
+  await expect(page.getByTestId("playground-answer")).toHaveCount(2);
+  await expect(page.getByTestId("playground-chat").first()).toHaveAttribute("aria-current", "true");
   await page.getByTestId("playground-new").click();
   await expect(page.getByTestId("playground-answer")).toHaveCount(0);
+  await expect(page.getByTestId("playground-user-turn")).toHaveCount(0);
+  await expect(page).not.toHaveURL(/session=/);
 });

@@ -29,7 +29,27 @@ export type IdPrefix =
   | "tool"
   | "apr"
   | "mcp"
-  | "memo";
+  | "memo"
+  | "ses"
+  | "smsg"
+  | "mdoc"
+  | "mmod"
+  | "remb"
+  | "whk"
+  | "whd"
+  | "wha"
+  | "whtr"
+  | "whtd"
+  | "sch"
+  | "ocl"
+  | "mcpc"
+  | "mtok"
+  | "lst"
+  | "lsv"
+  | "lin"
+  | "lrv"
+  | "lrp"
+  | "lnk";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

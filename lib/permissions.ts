@@ -11,6 +11,8 @@ export const RESOURCE_ACTIONS = {
   agents: ["read", "create", "update", "delete"],
   teams: ["read", "create", "update", "delete"],
   runs: ["read", "create", "cancel"],
+  triggers: ["read", "manage"],
+  schedules: ["read", "manage"],
   memory: ["read", "write", "delete"],
   tools: ["read", "create", "update", "delete", "grant", "approve"],
   secrets: ["read", "create", "update", "delete"],
@@ -22,6 +24,9 @@ export const RESOURCE_ACTIONS = {
   marketplace: ["read", "install", "publish"],
   audit: ["read"],
   settings: ["read", "update", "delete"],
+  webhooks: ["read", "manage"],
+  /** consents given to MCP clients over OAuth (server/mcp-auth): revoke your own; manage: anyone's */
+  mcp_connections: ["read", "revoke", "manage"],
 } as const;
 
 type ResourceActions = typeof RESOURCE_ACTIONS;
@@ -48,6 +53,8 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     "teams:delete",
     "runs:create",
     "runs:cancel",
+    "triggers:manage",
+    "schedules:manage",
     "memory:write",
     "memory:delete",
     "tools:create",
@@ -56,8 +63,10 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     "api_keys:create",
     "api_keys:revoke",
     "marketplace:install",
+    "mcp_connections:revoke",
   ],
-  viewer: readAll.filter((p) => !["audit:read", "secrets:read", "api_keys:read"].includes(p)),
+  // webhooks:read: a subscription's URL can itself be a credential (chat services' incoming-webhook URLs)
+  viewer: readAll.filter((p) => !["audit:read", "secrets:read", "api_keys:read", "webhooks:read"].includes(p)),
 };
 
 const SETS: Record<Role, ReadonlySet<Permission>> = {

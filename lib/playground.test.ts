@@ -1,44 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { conversationKey, MAX_TURNS, parseConversation, runInput, serializeConversation, type PlaygroundTurn } from "./playground";
+import { answerStatus, CHAT_TITLE_CHARS, chatTitle, lastTargetKey, parseTarget, sessionFromUrl, sessionTarget, urlWithSession } from "./playground";
 
-const turns: PlaygroundTurn[] = [
-  { role: "user", text: "Hi" },
-  { role: "assistant", text: "Hello!", runId: "run_1", status: "succeeded" },
-  { role: "user", text: "Oops" },
-  { role: "assistant", text: "The run failed", runId: "run_2", status: "failed" },
-];
-
-describe("the playground's conversation", () => {
-  it("is kept per person, workspace and target", () => {
-    expect(conversationKey("usr_1", "acme", "agent:writer")).toBe("cadre.playground.usr_1.acme.agent:writer");
-    expect(conversationKey("usr_2", "acme", "agent:writer")).not.toBe(conversationKey("usr_1", "acme", "agent:writer"));
+describe("the playground's targets and sessions", () => {
+  it("reads a target value and writes a session's", () => {
+    expect(parseTarget("agent:writer")).toEqual({ agent: "writer" });
+    expect(parseTarget("team:pair")).toEqual({ team: "pair" });
+    expect(parseTarget("team:")).toBeNull();
+    expect(parseTarget("tool:x")).toBeNull();
+    expect(parseTarget("writer")).toBeNull();
+    expect(sessionTarget({ agent: { slug: "writer" }, team: null })).toBe("agent:writer");
+    expect(sessionTarget({ agent: null, team: { slug: "pair" } })).toBe("team:pair");
   });
 
-  it("round-trips, keeps the last turns, and ignores what is not a conversation", () => {
-    expect(parseConversation(serializeConversation(turns))).toEqual(turns);
-    const many = Array.from({ length: MAX_TURNS + 5 }, (_, i) => ({ role: "user" as const, text: String(i) }));
-    expect(parseConversation(serializeConversation(many))[0]?.text).toBe("5");
-    expect(parseConversation("not json")).toEqual([]);
-    expect(parseConversation('{"role":"user"}')).toEqual([]);
-    expect(parseConversation('[{"role":"system","text":"x"},{"role":"user","text":"ok"}]')).toEqual([{ role: "user", text: "ok" }]);
+  it("takes a session id from the URL only when it is one, and writes it back keeping the rest", () => {
+    expect(sessionFromUrl("ses_0123456789abcdefghjkmnpqrs")).toBe("ses_0123456789abcdefghjkmnpqrs");
+    expect(sessionFromUrl("run_0123456789abcdefghjkmnpqrs")).toBeNull();
+    expect(sessionFromUrl("ses_<script>")).toBeNull();
+    expect(sessionFromUrl(null)).toBeNull();
+    const page = "https://cadre.test/w/acme/playground";
+    expect(urlWithSession(`${page}?target=agent:writer`, "ses_1")).toBe("/w/acme/playground?session=ses_1");
+    expect(urlWithSession(`${page}?session=ses_1&x=1`, null)).toBe("/w/acme/playground?x=1");
   });
 
-  it("sends the message alone, or after the transcript (without failed answers)", () => {
-    expect(runInput(turns, "Next?", false)).toBe("Next?");
-    expect(runInput([], "First", true)).toBe("First");
-    const input = runInput(turns, "Next?", true);
-    expect(input).toContain("User: Hi\n\nAssistant: Hello!\n\nUser: Oops");
-    expect(input).not.toContain("The run failed");
-    expect(input.endsWith("The new message:\n\nNext?")).toBe(true);
+  it("titles a chat after its first message's first line", () => {
+    expect(chatTitle("  When does\tORD-1  ship?\nThanks")).toBe("When does ORD-1 ship?");
+    const long = chatTitle("a".repeat(500));
+    expect(long).toHaveLength(CHAT_TITLE_CHARS);
+    expect(long.endsWith("…")).toBe(true);
   });
 
-  it("cuts a long transcript from the oldest end", () => {
-    const long: PlaygroundTurn[] = [
-      { role: "user", text: "a".repeat(30_000) },
-      { role: "user", text: "recent" },
-    ];
-    const input = runInput(long, "m", true);
-    expect(input).toContain("recent");
-    expect(input.length).toBeLessThan(21_000);
+  it("maps an answer's status to its run's and keeps the last target per person and workspace", () => {
+    expect(answerStatus("ok")).toBe("succeeded");
+    expect(answerStatus("failed")).toBe("failed");
+    expect(lastTargetKey("usr_1", "acme")).not.toBe(lastTargetKey("usr_2", "acme"));
   });
 });

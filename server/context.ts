@@ -1,6 +1,20 @@
 import { permissionsOf, type Permission, type Role } from "@/lib/permissions";
 
-export type Actor = { type: "user"; userId: string; email: string } | { type: "api_key"; keyId: string; userId: string; name: string };
+/**
+ * An MCP client acting for a person with an OAuth access token of the hosted MCP endpoint (server/mcp-auth/tokens.ts):
+ * the actor is that person (type "user"), and this names the client, its connection (the consent) and the token.
+ */
+export interface McpClientVia {
+  connectionId: string;
+  tokenId: string;
+  clientId: string;
+  /** the client's self-declared name (dynamic registration: unverified) */
+  name: string;
+}
+
+export type Actor =
+  | { type: "user"; userId: string; email: string; mcpClient?: McpClientVia }
+  | { type: "api_key"; keyId: string; userId: string; name: string };
 
 /** Who is acting in which workspace with which powers. Every tenant-scoped service takes one. */
 export interface TenantContext {

@@ -42,6 +42,18 @@ const envSchema = z.object({
   CADRE_MASTER_KEY: optionalString,
   /** earlier master keys (comma-separated, base64) that stay readable while a rotation completes */
   CADRE_MASTER_KEY_PREVIOUS: optionalString,
+  /** the marketplace's signing key: a 32-byte Ed25519 seed, base64; default: derived from the master key */
+  CADRE_MARKETPLACE_SIGNING_KEY: optionalString,
+  /** the platform operators (instance-level admins: they may remove marketplace listings), comma-separated emails */
+  CADRE_OPERATOR_EMAILS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   AUTH_GITHUB_ID: optionalString,
   AUTH_GITHUB_SECRET: optionalString,
   AUTH_GOOGLE_ID: optionalString,
@@ -95,6 +107,10 @@ const envSchema = z.object({
   CADRE_RUN_STEP_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(500),
   /** the highest step limit a workspace may set for itself */
   CADRE_RUN_STEP_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** the most unpinned memories a workspace keeps, for workspaces that set no cap of their own (a remember beyond it is refused) */
+  CADRE_MEMORY_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  /** the highest memory cap a workspace's owners and admins may set; also bounds all of a workspace's memories, pinned ones included */
+  CADRE_MEMORY_LIMIT_MAX: z.coerce.number().int().min(1).max(100_000_000).default(1_000_000),
   /** steps of one run executing at once (a wide fan-out runs in batches of this size) */
   CADRE_RUN_CONCURRENT_STEPS: z.coerce.number().int().min(1).max(1000).default(16),
   /** model calls in flight at once in this process, all runs and callers together; more wait in line (FIFO) */

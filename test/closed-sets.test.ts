@@ -3,7 +3,7 @@
  * written the way the run engine writes (raw SQL, text parameters), and each CHECK constraint's list equals its
  * TypeScript array, read back from pg_constraint, so that the two cannot drift apart.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NO_TENANT } from "@/server/db/client";
 import { testDb } from "@/test/db";
 import { execute } from "@/server/db/execute";
@@ -19,6 +19,10 @@ import { TOOL_APPROVAL_STATUSES, TOOL_KINDS } from "@/lib/schemas/tools";
 import { MCP_AUTH_TYPES, MCP_SERVER_STATUSES, MCP_TRANSPORTS } from "@/lib/schemas/mcp";
 import { SECRET_KINDS } from "@/server/vault/service";
 import { MEMORY_KINDS, MEMORY_SCOPE_TYPES, MEMORY_SOURCES } from "@/lib/schemas/memory";
+import { MEMORY_DOCUMENT_MIME_TYPES, MEMORY_DOCUMENT_STATUSES } from "@/lib/schemas/memory-documents";
+import { MEMORY_REEMBED_STATUSES } from "@/lib/schemas/memory-models";
+import { SCHEDULE_MISSED_POLICIES, SCHEDULE_SKIP_REASONS, SCHEDULE_STATUSES } from "@/lib/schemas/schedules";
+import { MCP_CONNECTION_REVOKE_REASONS, MCP_TOKEN_KINDS } from "@/lib/schemas/mcp-oauth";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
@@ -34,7 +38,18 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "Memory_kind_check", values: MEMORY_KINDS, write: (v) => memoryInsert({ kind: v }) },
   { constraint: "Memory_source_check", values: MEMORY_SOURCES, write: (v) => memoryInsert({ source: v }) },
   { constraint: "Memory_createdByType_check", values: ACTOR_TYPES, write: (v) => memoryInsert({ createdByType: v }) },
+  { constraint: "MemoryDocument_scopeType_check", values: MEMORY_SCOPE_TYPES, write: (v) => documentInsert({ scopeType: v }) },
+  { constraint: "MemoryDocument_status_check", values: MEMORY_DOCUMENT_STATUSES, write: (v) => documentInsert({ status: v }) },
+  { constraint: "MemoryDocument_mimeType_check", values: MEMORY_DOCUMENT_MIME_TYPES, write: (v) => documentInsert({ mimeType: v }) },
+  { constraint: "MemoryDocument_createdByType_check", values: ACTOR_TYPES, write: (v) => documentInsert({ createdByType: v }) },
+  { constraint: "MemoryModelSetting_scopeType_check", values: MEMORY_SCOPE_TYPES, write: (v) => settingInsert({ scopeType: v }) },
+  { constraint: "MemoryModelSetting_updatedByType_check", values: ACTOR_TYPES, write: (v) => settingInsert({ updatedByType: v }) },
+  { constraint: "MemoryReembed_scopeType_check", values: MEMORY_SCOPE_TYPES, write: (v) => reembedInsert({ scopeType: v }) },
+  { constraint: "MemoryReembed_status_check", values: MEMORY_REEMBED_STATUSES, write: (v) => reembedInsert({ status: v }) },
+  { constraint: "MemoryReembed_createdByType_check", values: ACTOR_TYPES, write: (v) => reembedInsert({ createdByType: v }) },
   { constraint: "McpServer_status_check", values: MCP_SERVER_STATUSES, write: (v) => mcpInsert({ status: v }) },
+  { constraint: "McpConnection_revokeReason_check", values: MCP_CONNECTION_REVOKE_REASONS, write: (v) => mcpConnectionInsert(v) },
+  { constraint: "McpToken_kind_check", values: MCP_TOKEN_KINDS, write: (v) => mcpTokenInsert(v) },
   {
     constraint: "Secret_kind_check",
     values: SECRET_KINDS,
@@ -48,6 +63,9 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },
   { constraint: "AuditLog_action_check", values: AUDIT_ACTIONS, write: (v) => auditInsert({ action: v }) },
   { constraint: "AuditLog_targetType_check", values: AUDIT_TARGET_TYPES, write: (v) => auditInsert({ targetType: v }) },
+  { constraint: "Schedule_status_check", values: SCHEDULE_STATUSES, write: (v) => scheduleInsert({ status: v }) },
+  { constraint: "Schedule_missedPolicy_check", values: SCHEDULE_MISSED_POLICIES, write: (v) => scheduleInsert({ missedPolicy: v }) },
+  { constraint: "Schedule_lastSkipReason_check", values: SCHEDULE_SKIP_REASONS, write: (v) => scheduleInsert({ lastSkipReason: v }) },
   {
     constraint: "AuthEvent_action_check",
     values: AUTH_EVENT_ACTIONS,
@@ -58,12 +76,41 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
 
 let ws: TestWorkspace;
 let runId: string;
+let agentId: string;
+
+function scheduleInsert(v: { status?: string; missedPolicy?: string; lastSkipReason?: string }): Sql {
+  const status = v.status ?? "active";
+  return sql`INSERT INTO "Schedule" ("id", "workspaceId", "name", "targetType", "agentId", "cron", "timezone", "input", "status", "missedPolicy", "lastSkipReason", "nextRunAt", "createdByType")
+    VALUES (${newId("sch")}, ${ws.id}, 's', 'agent', ${agentId}, '0 9 * * *', 'UTC', 'x', ${status}, ${v.missedPolicy ?? "skip"}, ${v.lastSkipReason ?? null},
+      ${status === "active" ? new Date() : null}, 'user')`;
+}
+let oauthClientId: string;
+let mcpConnectionId: string;
 
 function memoryInsert(v: { scopeType?: string; kind?: string; source?: string; createdByType?: string }): Sql {
   const scopeType = v.scopeType ?? "workspace";
   const vector = `[${Array.from({ length: 384 }, (_, i) => (i === 0 ? 1 : 0)).join(",")}]`;
   return sql`INSERT INTO "Memory" ("id", "workspaceId", "scopeType", "scopeId", "kind", "content", "source", "createdByType", "embeddingModel", "dims", "embedding")
     VALUES (${newId("memo")}, ${ws.id}, ${scopeType}, ${scopeType === "workspace" ? null : "x:1"}, ${v.kind ?? "semantic"}, 'x', ${v.source ?? "api"}, ${v.createdByType ?? "user"}, 'test', 384, ${vector}::vector)`;
+}
+
+function documentInsert(v: { scopeType?: string; status?: string; mimeType?: string; createdByType?: string }): Sql {
+  const scopeType = v.scopeType ?? "workspace";
+  return sql`INSERT INTO "MemoryDocument" ("id", "workspaceId", "scopeType", "scopeId", "title", "mimeType", "sizeBytes", "status", "createdByType")
+    VALUES (${newId("mdoc")}, ${ws.id}, ${scopeType}, ${scopeType === "workspace" ? null : "x:1"}, 't', ${v.mimeType ?? "text/plain"}, 1, ${v.status ?? "queued"}, ${v.createdByType ?? "user"})`;
+}
+
+/** A setting of its own target (a new subject each time; the workspace scope once, it has no id). */
+function settingInsert(v: { scopeType?: string; updatedByType?: string }): Sql {
+  const scopeType = v.scopeType ?? "subject";
+  return sql`INSERT INTO "MemoryModelSetting" ("id", "workspaceId", "scopeType", "scopeId", "policy", "updatedByType")
+    VALUES (${newId("mmod")}, ${ws.id}, ${scopeType}, ${scopeType === "workspace" ? null : `x:${newId("mmod")}`}, '{"type":"preset","preset":"fast"}', ${v.updatedByType ?? "user"})`;
+}
+
+function reembedInsert(v: { scopeType?: string; status?: string; createdByType?: string }): Sql {
+  const scopeType = v.scopeType ?? null;
+  return sql`INSERT INTO "MemoryReembed" ("id", "workspaceId", "scopeType", "scopeId", "policy", "status", "createdByType")
+    VALUES (${newId("remb")}, ${ws.id}, ${scopeType}, ${scopeType === null || scopeType === "workspace" ? null : "x:1"}, '{"type":"preset","preset":"fast"}', ${v.status ?? "queued"}, ${v.createdByType ?? "user"})`;
 }
 
 function runInsert(v: { targetType?: string; createdByType?: string }): Sql {
@@ -91,6 +138,16 @@ function mcpInsert(v: { transport?: string; authType?: string; status?: string }
       ${v.authType ?? "none"}, ${v.status ?? "ok"}, now())`;
 }
 
+function mcpConnectionInsert(revokeReason: string, id = newId("mcpc")): Sql {
+  return sql`INSERT INTO "McpConnection" ("id", "workspaceId", "clientId", "userId", "resource", "scopes", "redirectUri", "codeHash", "codeChallenge", "codeExpiresAt", "revokeReason")
+    VALUES (${id}, ${ws.id}, ${oauthClientId}, ${ws.users.owner.id}, 'https://cadre.example/api/mcp/x', '{}', 'https://client.example/cb', ${newId("stp")}, 'c', now(), ${revokeReason})`;
+}
+
+function mcpTokenInsert(kind: string): Sql {
+  return sql`INSERT INTO "McpToken" ("id", "workspaceId", "connectionId", "kind", "tokenHash", "expiresAt")
+    VALUES (${newId("mtok")}, ${ws.id}, ${mcpConnectionId}, ${kind}, ${newId("stp")}, now())`;
+}
+
 function usageInsert(v: { outcome?: string; actorType?: string }): Sql {
   return sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "modelName", "providerKind", "outcome", "actorType")
     VALUES (${newId("use")}, ${ws.id}, 'm', 'simulator', ${v.outcome ?? "ok"}, ${v.actorType ?? "user"})`;
@@ -103,10 +160,21 @@ function auditInsert(v: { actorType?: string; action?: string; targetType?: stri
 
 beforeAll(async () => {
   ws = await makeWorkspace("closed-sets");
+  oauthClientId = (await testDb().oAuthClient.create({ data: { id: newId("ocl"), name: "closed sets", redirectUris: ["https://client.example/cb"] } })).id;
+  mcpConnectionId = newId("mcpc");
+  await execute({ workspaceId: ws.id }, mcpConnectionInsert("revoked", mcpConnectionId));
   runId = newId("run");
+  agentId = newId("agt");
+  await testDb().agent.create({ data: { id: agentId, workspaceId: ws.id, slug: "closed-sets", name: "closed sets" } });
   await testDb().run.create({
     data: { id: runId, workspaceId: ws.id, targetType: "agent", input: "x", createdByType: "user", createdById: ws.users.owner.id },
   });
+});
+
+// the Secret rows written above hold no real ciphertext: left behind, the vault's rotation (which re-wraps every
+// workspace's secrets, server/vault/rotation.test.ts) would find them unreadable
+afterAll(async () => {
+  await testDb().secret.deleteMany({ where: { workspaceId: ws.id } });
 });
 
 describe("closed sets in the database", () => {

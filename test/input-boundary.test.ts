@@ -13,6 +13,7 @@ import { testDb } from "@/test/db";
 import { executeRoute, type AnyRestRoute } from "@/server/rest/define";
 import { restRoutes } from "@/server/rest/routes";
 import { callerFor, makeApiKey, procedureAt } from "@/test/helpers";
+import { forgetApiRateLimit } from "@/server/http/rate-limit";
 import { addAgent, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { leaves, OMIT, sample, setAt, type Leaf, type Path } from "@/test/zod-walk";
 
@@ -27,7 +28,18 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
   switch (name) {
     case "runs.start":
     case "POST /api/v1/runs":
+    case "sessions.create":
+    case "POST /api/v1/sessions":
+    case "triggers.create":
+    case "POST /api/v1/webhook-triggers":
       return at === "team" ? {} : { agent: "writer" };
+    case "schedules.create":
+    case "POST /api/v1/schedules":
+      // exactly one target; a cron expression and a time zone have formats of their own
+      return { ...(at === "team" ? {} : { agent: "writer" }), cron: "0 9 * * *", timezone: "UTC" };
+    case "schedules.update":
+    case "PATCH /api/v1/schedules/{scheduleId}":
+      return { cron: "0 9 * * *", timezone: "UTC" };
     case "audit.list":
     case "audit.export":
     case "GET /api/v1/audit":
@@ -56,6 +68,22 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
     case "memories.recall":
     case "POST /api/v1/memories/recall":
       return at === "scopes.0.id" ? { "scopes.0.type": "subject" } : {};
+    case "memoryModels.set":
+    case "PUT /api/v1/memory-models":
+      // a scope id names a scope of a type (not the workspace's); the policy is required (null removes the setting)
+      return { ...(at === "scopeId" ? { scopeType: "subject" } : {}), ...(at?.startsWith("policy") ? {} : { policy: { type: "preset", preset: "fast" } }) };
+    case "memoryModels.reembeds":
+    case "GET /api/v1/memory-reembeds":
+      return at === "scopeId" ? { scopeType: "subject" } : {};
+    case "memoryDocuments.create":
+    case "POST /api/v1/memory-documents":
+      // the document is `text` or `contentBase64`, one of them
+      return { ...(at === "scope.id" ? { "scope.type": "subject" } : {}), ...(at === "contentBase64" ? {} : { text: "t" }) };
+    case "memories.updateSettings":
+    case "PUT /api/v1/memory-settings body":
+    case "PUT /api/v1/memory-settings":
+      // PUT is the whole settings: the nullable fields too
+      return { decayHalfLifeDays: null, maxMemories: null, ...(at === "ttl.0.scopeId" ? { "ttl.0.scopeType": "subject" } : {}) };
     default:
       return {};
   }
@@ -138,6 +166,9 @@ beforeAll(async () => {
   rw = await makeRunWorkspace("boundary");
   await addAgent(rw.ctx, "writer");
   ownerKey = (await makeApiKey(rw.ws, "owner")).raw;
+  // one key sends a request per route and field, more than the default rate limit allows in a minute
+  await testDb().workspace.update({ where: { id: rw.ws.id }, data: { apiRateLimitPerMinute: 1_000_000 } });
+  forgetApiRateLimit(rw.ws.id);
 });
 
 /** A fingerprint of everything the workspace owns (every table with a workspaceId), plus the global users and workspaces. */
@@ -223,8 +254,9 @@ describe("REST: every route, every string field of its params, query and body", 
             [part]: value,
           };
           const res = await callRest(route, parts);
-          expect(res.status, `${name} ${part}.${at}: ${JSON.stringify(res.body)}`).toBe(422);
-          expect(res.body.error.code).toBe("VALIDATION_FAILED");
+          // the OpenAI-compatible routes answer OpenAI's 400, with Cadre's code as `cadre_code`
+          expect(res.status, `${name} ${part}.${at}: ${JSON.stringify(res.body)}`).toBe(route.errorFormat ? 400 : 422);
+          expect(res.body.error.cadre_code ?? res.body.error.code).toBe("VALIDATION_FAILED");
           expect(
             (res.body.error.issues as { path: string }[]).map((i) => i.path),
             `${name} ${part}.${at}`,

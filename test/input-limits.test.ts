@@ -3,6 +3,7 @@
  * count and array length of JSON bodies, integers bounded by their column, and names that refuse text-direction and
  * invisible characters.
  */
+import { DOCUMENT_MAX_BODY_BYTES } from "@/lib/schemas/memory-documents";
 import { MAX_BUNDLE_TEXT } from "@/lib/schemas/team-bundle";
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { setEnv } from "@/server/env";
 import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
 import { INNGEST_MAX_BODY_BYTES } from "@/server/jobs/inngest-serve";
 import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
+import { TRIGGER_MAX_BODY_BYTES } from "@/lib/schemas/triggers";
 import { signUp } from "@/server/users/service";
 import { resolveOAuthSignIn } from "@/server/auth/oauth-link";
 import { GET as authGet, POST as authPost } from "@/app/api/auth/[...nextauth]/route";
@@ -81,6 +83,9 @@ function limitOf(url: string, method: string): number {
   if (url.startsWith("/api/inngest")) return INNGEST_MAX_BODY_BYTES;
   if (url === "/api/v1/runs" && method === "POST") return MAX_RUN_START_BODY_BYTES;
   if (url === "/api/v1/team-bundles" && method === "POST") return MAX_BUNDLE_TEXT;
+  if (url === "/api/v1/memory-documents" && method === "POST") return DOCUMENT_MAX_BODY_BYTES;
+  if (url === "/api/v1/openai/chat/completions") return MAX_RUN_START_BODY_BYTES;
+  if (url.startsWith("/api/hooks/")) return TRIGGER_MAX_BODY_BYTES;
   return 4096;
 }
 
@@ -99,10 +104,17 @@ describe("the request body limit (CADRE_MAX_BODY_BYTES)", () => {
 
     const declared = await send(file, method, url, { bytes: limit + 1 });
     expect(declared.status, `${method} ${url}`).toBe(413);
-    const body = (await declared.json()) as { error: { code: string; message: string; requestId: string } };
-    expect(body.error.code).toBe("PAYLOAD_TOO_LARGE");
-    expect(body.error.message).toContain(String(limit));
-    expect(body.error.requestId).toMatch(/\S/);
+    const body = (await declared.json()) as
+      | { error: { code: string | number; cadre_code?: string; data?: { code: string }; message: string; requestId?: string } }
+      | { error: string; error_description: string };
+    if (typeof body.error === "string") {
+      // OAuth's endpoints answer in RFC 6749's shape
+      expect(body).toMatchObject({ error: "invalid_request", error_description: expect.stringContaining(String(limit)) });
+    } else {
+      // the OpenAI-compatible endpoint keeps Cadre's code as cadre_code; the MCP endpoint's JSON-RPC error as data.code
+      expect(body.error.cadre_code ?? body.error.data?.code ?? body.error.code).toBe("PAYLOAD_TOO_LARGE");
+      expect(body.error.message).toContain(String(limit));
+    }
 
     // a chunked body that never ends: refused once it passes the limit, not read to the end
     const endless = streamOf(limit * 64);

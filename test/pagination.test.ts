@@ -171,6 +171,13 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
     const agent = await owner().agents.get({ agent: "pager-0" });
     const team = await owner().teams.get({ team: "crew-0" });
     for (let i = 0; i < 3; i++) await owner().memories.create({ content: `page memory ${i}` });
+    for (let i = 0; i < 3; i++) await owner().memoryDocuments.create({ text: `page document ${i}` });
+    for (let i = 0; i < 3; i++) await owner().memoryModels.set({ scopeType: "subject", scopeId: `page:${i}`, policy: { type: "preset", preset: "fast" } });
+    for (let i = 0; i < 3; i++) await owner().webhooks.create({ url: `https://hooks.example.com/page-${i}`, eventTypes: ["run.failed"] });
+    const hook = (await owner().webhooks.list({ limit: 1 })).items[0]!;
+    for (let i = 0; i < 3; i++) await owner().webhooks.test({ webhookId: hook.id });
+    for (let i = 0; i < 3; i++) await owner().triggers.create({ name: `page trigger ${i}`, agent: "pager-0" });
+    for (let i = 0; i < 3; i++) await owner().schedules.create({ name: `page schedule ${i}`, agent: "pager-0", cron: "0 9 * * *", input: "x", paused: true });
     const lists: [string, Record<string, string>, () => Promise<{ id?: string; version?: number }[]>][] = [
       ["/api/v1/agents", {}, async () => (await owner().agents.list({ limit: 200 })).items],
       ["/api/v1/teams", {}, async () => (await owner().teams.list({ limit: 200 })).items],
@@ -178,8 +185,19 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
       ["/api/v1/models", {}, async () => (await owner().models.list({ limit: 200 })).items],
       ["/api/v1/members", {}, async () => (await owner().members.list({ limit: 200 })).items],
       ["/api/v1/memories", {}, async () => (await owner().memories.list({ limit: 200 })).items],
+      ["/api/v1/memory-documents", {}, async () => (await owner().memoryDocuments.list({ limit: 200 })).items],
+      ["/api/v1/memory-models", {}, async () => (await owner().memoryModels.list({ limit: 200 })).items],
+      ["/api/v1/memory-reembeds", {}, async () => (await owner().memoryModels.reembeds({ limit: 200 })).items],
+      ["/api/v1/webhook-triggers", {}, async () => (await owner().triggers.list({ limit: 200 })).items],
+      ["/api/v1/schedules", {}, async () => (await owner().schedules.list({ limit: 200 })).items],
       ["/api/v1/agents/{agentId}/versions", { agentId: agent.id }, async () => (await owner().agents.versions({ agent: agent.id, limit: 200 })).items],
       ["/api/v1/teams/{teamId}/versions", { teamId: team.id }, async () => (await owner().teams.versions({ team: team.id, limit: 200 })).items],
+      ["/api/v1/webhooks", {}, async () => (await owner().webhooks.list({ limit: 200 })).items],
+      [
+        "/api/v1/webhooks/{webhookId}/deliveries",
+        { webhookId: hook.id },
+        async () => (await owner().webhooks.deliveries({ webhookId: hook.id, limit: 200 })).items,
+      ],
     ];
     for (const [path, params, all] of lists) {
       const seen: unknown[] = [];
@@ -207,7 +225,23 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
     const agent = await owner().agents.get({ agent: "pager-0" });
     const team = await owner().teams.get({ team: "crew-0" });
     const [runId] = await queuedRuns(1);
-    const params: Record<string, string> = { agentId: agent.id, teamId: team.id, runId: runId! };
+    const session = await owner().sessions.create({ agent: "pager-0" });
+    const webhook = await owner().webhooks.create({ url: "https://hooks.example.com/cursor", eventTypes: ["run.failed"] });
+    const listing = await owner().marketplace.publish({
+      source: { kind: "agent", ref: "pager-0" },
+      slug: `cursor-${webhook.id.slice(4, 14)}`,
+      name: "Cursor check",
+      summary: "A listing whose reviews page",
+      category: "other",
+    });
+    const params: Record<string, string> = {
+      agentId: agent.id,
+      teamId: team.id,
+      runId: runId!,
+      sessionId: session.id,
+      webhookId: webhook.id,
+      listing: listing.id,
+    };
     const paged = restRoutes.filter((r) => r.method === "GET" && r.query && "cursor" in ((r.query as { shape?: object }).shape ?? {}));
     expect(paged.map((r) => r.path).sort()).toEqual(
       [
@@ -215,15 +249,26 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
         "/api/v1/agents/{agentId}/versions",
         "/api/v1/approvals",
         "/api/v1/audit",
+        "/api/v1/marketplace/listings",
+        "/api/v1/marketplace/listings/{listing}/reviews",
         "/api/v1/members",
         "/api/v1/memories",
+        "/api/v1/memory-documents",
+        "/api/v1/memory-models",
+        "/api/v1/memory-reembeds",
         "/api/v1/models",
         "/api/v1/runs",
         "/api/v1/runs/{runId}/steps",
+        "/api/v1/schedules",
         "/api/v1/secrets",
+        "/api/v1/sessions",
+        "/api/v1/sessions/{sessionId}/messages",
         "/api/v1/teams",
         "/api/v1/teams/{teamId}/versions",
         "/api/v1/usage",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{webhookId}/deliveries",
+        "/api/v1/webhook-triggers",
       ].sort(),
     );
     for (const route of paged) {
@@ -259,6 +304,25 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
       ["runs.steps", { runId }],
       ["usage.list", {}],
       ["audit.list", {}],
+      ["memoryModels.list", {}],
+      ["memoryModels.reembeds", {}],
+      ["webhooks.list", {}],
+      ["webhooks.deliveries", { webhookId: (await owner().webhooks.create({ url: "https://hooks.example.com/trpc-cursor", eventTypes: ["run.failed"] })).id }],
+      ["marketplace.search", {}],
+      [
+        "marketplace.reviews",
+        {
+          listing: (
+            await owner().marketplace.publish({
+              source: { kind: "agent", ref: "pager-0" },
+              slug: `trpc-cursor-${Date.now().toString(36)}`,
+              name: "tRPC cursor check",
+              summary: "A listing whose reviews page",
+              category: "other",
+            })
+          ).id,
+        },
+      ],
     ];
     for (const [path, input] of calls) {
       expect(await outcome(procedureAt(owner(), path)({ ...input, cursor: BAD[1] })), path).toMatchObject({

@@ -28,6 +28,9 @@ const AUTHED_PROCEDURES = new Set([
   "account.delete",
   "workspaces.listDeleted",
   "workspaces.restore",
+  // the consent of the MCP authorization server: the person picks the workspace, the service resolves their membership
+  "mcpOAuth.approve",
+  "mcpOAuth.deny",
 ]);
 
 /**
@@ -143,7 +146,7 @@ describe("tRPC: role x permission table", () => {
     for (const [path, permission] of Object.entries(expected)) expect(workspaceProcedures.find((p) => p.path === path)?.requires, path).toBe(permission);
   });
 
-  it("the memory procedures and routes are in the table: read and recall memory:read, writes memory:write, delete memory:delete", () => {
+  it("the memory procedures and routes are in the table: read, recall and export memory:read, writes memory:write, delete and erase memory:delete, settings settings:update", () => {
     const procedures = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("memories.")).map((p) => [p.path, p.requires]));
     expect(procedures).toEqual({
       "memories.list": "memory:read",
@@ -152,8 +155,16 @@ describe("tRPC: role x permission table", () => {
       "memories.create": "memory:write",
       "memories.update": "memory:write",
       "memories.delete": "memory:delete",
+      "memories.settings": "memory:read",
+      "memories.updateSettings": "settings:update",
+      "memories.eraseSubject": "memory:delete",
+      "memories.exportSubject": "memory:read",
     });
-    const routes = Object.fromEntries(restRoutes.filter((r) => r.path.startsWith("/api/v1/memories")).map((r) => [`${r.method} ${r.path}`, r.requires]));
+    const routes = Object.fromEntries(
+      restRoutes
+        .filter((r) => r.path.startsWith("/api/v1/memor") && !/^\/api\/v1\/memory-(documents|models|reembeds)/.test(r.path))
+        .map((r) => [`${r.method} ${r.path}`, r.requires]),
+    );
     expect(routes).toEqual({
       "GET /api/v1/memories": "memory:read",
       "POST /api/v1/memories": "memory:write",
@@ -161,6 +172,145 @@ describe("tRPC: role x permission table", () => {
       "GET /api/v1/memories/{memoryId}": "memory:read",
       "PATCH /api/v1/memories/{memoryId}": "memory:write",
       "DELETE /api/v1/memories/{memoryId}": "memory:delete",
+      "GET /api/v1/memory-settings": "memory:read",
+      "PUT /api/v1/memory-settings": "settings:update",
+      "POST /api/v1/memory-subjects/{subject}/erase": "memory:delete",
+      "GET /api/v1/memory-subjects/{subject}/export": "memory:read",
+    });
+  });
+
+  it("the webhook procedures and routes are in the table: reads webhooks:read, everything else webhooks:manage (members read, admins and owners manage, viewers neither)", () => {
+    const procedures = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("webhooks.")).map((p) => [p.path, p.requires]));
+    expect(procedures).toEqual({
+      "webhooks.list": "webhooks:read",
+      "webhooks.get": "webhooks:read",
+      "webhooks.deliveries": "webhooks:read",
+      "webhooks.delivery": "webhooks:read",
+      "webhooks.create": "webhooks:manage",
+      "webhooks.update": "webhooks:manage",
+      "webhooks.delete": "webhooks:manage",
+      "webhooks.rotateSecret": "webhooks:manage",
+      "webhooks.test": "webhooks:manage",
+      "webhooks.redeliver": "webhooks:manage",
+    });
+    const routes = Object.fromEntries(
+      restRoutes.filter((r) => /^\/api\/v1\/webhook(s|-deliveries)(\/|$)/.test(r.path)).map((r) => [`${r.method} ${r.path}`, r.requires]),
+    );
+    expect(routes).toEqual({
+      "GET /api/v1/webhooks": "webhooks:read",
+      "POST /api/v1/webhooks": "webhooks:manage",
+      "GET /api/v1/webhooks/{webhookId}": "webhooks:read",
+      "PATCH /api/v1/webhooks/{webhookId}": "webhooks:manage",
+      "DELETE /api/v1/webhooks/{webhookId}": "webhooks:manage",
+      "POST /api/v1/webhooks/{webhookId}/rotate-secret": "webhooks:manage",
+      "POST /api/v1/webhooks/{webhookId}/test": "webhooks:manage",
+      "GET /api/v1/webhooks/{webhookId}/deliveries": "webhooks:read",
+      "GET /api/v1/webhook-deliveries/{deliveryId}": "webhooks:read",
+      "POST /api/v1/webhook-deliveries/{deliveryId}/redeliver": "webhooks:manage",
+    });
+    expect([roleCan("owner", "webhooks:manage"), roleCan("admin", "webhooks:manage"), roleCan("member", "webhooks:manage")]).toEqual([true, true, false]);
+    expect([roleCan("member", "webhooks:read"), roleCan("viewer", "webhooks:read")]).toEqual([true, false]);
+  });
+
+  it("the session procedures and routes are in the table: read runs:read, create and send runs:create, delete memory:delete", () => {
+    const procedures = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("sessions.")).map((p) => [p.path, p.requires]));
+    expect(procedures).toEqual({
+      "sessions.list": "runs:read",
+      "sessions.get": "runs:read",
+      "sessions.messages": "runs:read",
+      "sessions.create": "runs:create",
+      "sessions.send": "runs:create",
+      "sessions.delete": "memory:delete",
+    });
+    const routes = Object.fromEntries(restRoutes.filter((r) => r.path.startsWith("/api/v1/sessions")).map((r) => [`${r.method} ${r.path}`, r.requires]));
+    expect(routes).toEqual({
+      "GET /api/v1/sessions": "runs:read",
+      "POST /api/v1/sessions": "runs:create",
+      "GET /api/v1/sessions/{sessionId}": "runs:read",
+      "DELETE /api/v1/sessions/{sessionId}": "memory:delete",
+      "GET /api/v1/sessions/{sessionId}/messages": "runs:read",
+      "POST /api/v1/sessions/{sessionId}/messages": "runs:create",
+    });
+  });
+
+  it("the trigger and schedule procedures and routes are in the table: read for every role, manage for members and up", () => {
+    const procedures = Object.fromEntries(
+      workspaceProcedures.filter((p) => p.path.startsWith("triggers.") || p.path.startsWith("schedules.")).map((p) => [p.path, p.requires]),
+    );
+    expect(procedures).toEqual({
+      "triggers.list": "triggers:read",
+      "triggers.get": "triggers:read",
+      "triggers.create": "triggers:manage",
+      "triggers.update": "triggers:manage",
+      "triggers.rotateSecret": "triggers:manage",
+      "triggers.delete": "triggers:manage",
+      "schedules.list": "schedules:read",
+      "schedules.get": "schedules:read",
+      "schedules.create": "schedules:manage",
+      "schedules.update": "schedules:manage",
+      "schedules.pause": "schedules:manage",
+      "schedules.resume": "schedules:manage",
+      "schedules.delete": "schedules:manage",
+    });
+    const routes = Object.fromEntries(
+      restRoutes
+        .filter((r) => r.path.startsWith("/api/v1/webhook-triggers") || r.path.startsWith("/api/v1/schedules"))
+        .map((r) => [`${r.method} ${r.path}`, r.requires]),
+    );
+    expect(routes).toEqual({
+      "GET /api/v1/webhook-triggers": "triggers:read",
+      "POST /api/v1/webhook-triggers": "triggers:manage",
+      "GET /api/v1/webhook-triggers/{triggerId}": "triggers:read",
+      "PATCH /api/v1/webhook-triggers/{triggerId}": "triggers:manage",
+      "DELETE /api/v1/webhook-triggers/{triggerId}": "triggers:manage",
+      "POST /api/v1/webhook-triggers/{triggerId}/rotate-secret": "triggers:manage",
+      "GET /api/v1/schedules": "schedules:read",
+      "POST /api/v1/schedules": "schedules:manage",
+      "GET /api/v1/schedules/{scheduleId}": "schedules:read",
+      "PATCH /api/v1/schedules/{scheduleId}": "schedules:manage",
+      "DELETE /api/v1/schedules/{scheduleId}": "schedules:manage",
+      "POST /api/v1/schedules/{scheduleId}/pause": "schedules:manage",
+      "POST /api/v1/schedules/{scheduleId}/resume": "schedules:manage",
+    });
+    for (const p of ["triggers:read", "schedules:read"] as const) expect(ROLES.filter((r) => roleCan(r, p))).toEqual([...ROLES]);
+    for (const p of ["triggers:manage", "schedules:manage"] as const) expect(ROLES.filter((r) => roleCan(r, p))).toEqual(["owner", "admin", "member"]);
+  });
+
+  it("the memory document procedures and routes are in the table: read memory:read, create memory:write, delete memory:delete", () => {
+    const procedures = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("memoryDocuments.")).map((p) => [p.path, p.requires]));
+    expect(procedures).toEqual({
+      "memoryDocuments.list": "memory:read",
+      "memoryDocuments.get": "memory:read",
+      "memoryDocuments.create": "memory:write",
+      "memoryDocuments.delete": "memory:delete",
+    });
+    const routes = Object.fromEntries(
+      restRoutes.filter((r) => r.path.startsWith("/api/v1/memory-documents")).map((r) => [`${r.method} ${r.path}`, r.requires]),
+    );
+    expect(routes).toEqual({
+      "GET /api/v1/memory-documents": "memory:read",
+      "POST /api/v1/memory-documents": "memory:write",
+      "GET /api/v1/memory-documents/{documentId}": "memory:read",
+      "DELETE /api/v1/memory-documents/{documentId}": "memory:delete",
+    });
+  });
+
+  it("the memory model procedures and routes are in the table: read memory:read, change settings:update", () => {
+    const procedures = Object.fromEntries(workspaceProcedures.filter((p) => p.path.startsWith("memoryModels.")).map((p) => [p.path, p.requires]));
+    expect(procedures).toEqual({
+      "memoryModels.list": "memory:read",
+      "memoryModels.set": "settings:update",
+      "memoryModels.reembeds": "memory:read",
+      "memoryModels.reembed": "memory:read",
+    });
+    const routes = Object.fromEntries(
+      restRoutes.filter((r) => /^\/api\/v1\/memory-(models|reembeds)/.test(r.path)).map((r) => [`${r.method} ${r.path}`, r.requires]),
+    );
+    expect(routes).toEqual({
+      "GET /api/v1/memory-models": "memory:read",
+      "PUT /api/v1/memory-models": "settings:update",
+      "GET /api/v1/memory-reembeds": "memory:read",
+      "GET /api/v1/memory-reembeds/{reembedId}": "memory:read",
     });
   });
 
@@ -287,7 +437,8 @@ describe("REST: role x permission table", () => {
         const res = await rest(method, path, { key: keys[role], params: emptyParams(path) });
         expected[role] = allowed(role, requires) ? "allowed" : "403";
         actual[role] = res.status === 403 ? "403" : "allowed";
-        if (res.status === 403) expect(res.body).toMatchObject({ error: { code: "FORBIDDEN" } });
+        // the OpenAI-compatible routes keep Cadre's code as `cadre_code`
+        if (res.status === 403) expect(res.body.error.cadre_code ?? res.body.error.code).toBe("FORBIDDEN");
         else expect([401, 404], `${method} ${path} as ${role}: ${res.status} ${JSON.stringify(res.body)}`).not.toContain(res.status);
       }
       expect(actual).toEqual(expected);
@@ -307,7 +458,7 @@ describe("REST: role x permission table", () => {
       for (const accept of route.kind === "stream" ? ["application/json", "text/event-stream"] : ["application/json"]) {
         const res = await rest(route.method, route.path, { key: without.raw, params: emptyParams(route.path), accept });
         expect(res.status, `${route.method} ${route.path} (${accept}) without ${route.requires}`).toBe(403);
-        expect(res.body.error.code).toBe("FORBIDDEN");
+        expect(res.body.error.cadre_code ?? res.body.error.code).toBe("FORBIDDEN");
 
         const ok = await rest(route.method, route.path, { key: only.raw, params: emptyParams(route.path), accept });
         expect([401, 403, 404], `${route.method} ${route.path} (${accept}) with only ${route.requires}`).not.toContain(ok.status);

@@ -24,7 +24,25 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
   "api/health/route.ts": { methods: ["GET"], reason: "liveness probe for load balancers: public, returns no tenant data" },
   "api/metrics/route.ts": { methods: ["GET"], reason: "Prometheus metrics: its own bearer token (CADRE_METRICS_TOKEN), 404 when unset, no tenant data" },
   "api/ready/route.ts": { methods: ["GET"], reason: "readiness probe for load balancers: public, returns no tenant data (check names, migration names)" },
+  "api/mcp/[workspace]/route.ts": {
+    methods: ["GET", "POST", "DELETE"],
+    reason:
+      "the workspace's hosted MCP endpoint (JSON-RPC over Streamable HTTP): API keys or OAuth tokens for that workspace only, checked in server/mcp-endpoint/auth.ts (tested in server/mcp-endpoint/endpoint.test.ts); GET answers 405",
+  },
+  "api/hooks/[triggerId]/route.ts": {
+    methods: ["POST"],
+    reason: "incoming webhook deliveries: authenticated by the trigger's own Standard Webhooks signature (server/triggers/receive.ts), no session or API key",
+  },
   "api/v1/openapi.json/route.ts": { methods: ["GET"], reason: "the public OpenAPI document: route shapes only, no tenant data" },
+  "api/oauth/register/route.ts": {
+    methods: ["POST", "OPTIONS"],
+    reason: "OAuth dynamic client registration (RFC 7591) of the MCP authorization server: public by design, grants nothing",
+  },
+  "api/oauth/token/route.ts": {
+    methods: ["POST", "OPTIONS"],
+    reason: "OAuth token endpoint of the MCP authorization server: authenticated by the code + PKCE verifier or the refresh token",
+  },
+  "api/oauth/revoke/route.ts": { methods: ["POST", "OPTIONS"], reason: "OAuth token revocation (RFC 7009): authenticated by the token itself" },
 };
 
 const allRoutes: AnyRestRoute[] = [...restRoutes, ...webRoutes];
@@ -60,6 +78,17 @@ describe("app/api route files against the route definitions", () => {
     expect(files).toContain("api/v1/memories/route.ts");
     expect(files).toContain("api/v1/memories/[memoryId]/route.ts");
     expect(files).toContain("api/v1/memories/recall/route.ts");
+    expect(files).toContain("api/v1/memory-documents/route.ts");
+    expect(files).toContain("api/v1/memory-documents/[documentId]/route.ts");
+    expect(files).toContain("api/v1/memory-settings/route.ts");
+    expect(files).toContain("api/v1/memory-subjects/[subject]/erase/route.ts");
+    expect(files).toContain("api/v1/memory-subjects/[subject]/export/route.ts");
+    expect(files).toContain("api/v1/memory-models/route.ts");
+    expect(files).toContain("api/v1/memory-reembeds/route.ts");
+    expect(files).toContain("api/v1/memory-reembeds/[reembedId]/route.ts");
+    expect(files).toContain("api/v1/webhook-triggers/[triggerId]/rotate-secret/route.ts");
+    expect(files).toContain("api/v1/schedules/[scheduleId]/pause/route.ts");
+    expect(files).toContain("api/hooks/[triggerId]/route.ts");
   });
 
   it("every exported method of every file is built from a listed definition for that path and method", async () => {

@@ -16,6 +16,13 @@ import { createPostgresStep } from "@/server/jobs/step";
 import { createSecret } from "@/server/vault/service";
 import { createTool } from "@/server/tools/service";
 import { remember } from "@/server/memory/service";
+import { createSession, sendMessage } from "@/server/sessions/service";
+import { openMcpSession } from "@/server/mcp-endpoint/sessions";
+import { createWebhook } from "@/server/webhooks/service";
+import { createTrigger } from "@/server/triggers/service";
+import { createSchedule } from "@/server/schedules/service";
+import { createMemoryDocument } from "@/server/memory/documents/service";
+import { setMemoryModel } from "@/server/memory/reembed";
 import { createInvitation } from "@/server/workspaces/invitations";
 import { updateBudget } from "@/server/ledger/budgets";
 import { settleObservations } from "@/server/models/gateway";
@@ -26,7 +33,8 @@ import { newId } from "@/lib/ids";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
-const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "LoginThrottle", "EndedSession", "_prisma_migrations"];
+// OAuthClient: the MCP authorization server's dynamically registered clients (global: they register before anyone signs in)
+const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "LoginThrottle", "EndedSession", "OAuthClient", "_prisma_migrations"];
 
 let a: RunWorkspace;
 let b: RunWorkspace;
@@ -45,6 +53,8 @@ async function populated(label: string): Promise<RunWorkspace> {
   });
   await createInvitation(rw.ctx, { email: `guest-${uniq()}@example.test`, role: "member" }, { origin: "http://localhost:3000" });
   await updateBudget(rw.ctx, { monthlyLimitUsd: 100, perRunLimitUsd: null });
+  // an outgoing webhook: the run's end and the approval below queue its deliveries (database triggers)
+  await createWebhook(rw.ctx, { url: "https://hooks.example.com/cadre", eventTypes: ["run.succeeded", "run.failed", "approval.requested", "budget.alert"] });
   const run = await startRun(rw.ctx, { team: "solo", input: "Fill every table." });
   await idempotentCall(rw.ctx, "fixture", `k-${uniq()}`, {}, async () => "stored");
   // a provider's shared rate-limit window (the simulator is never limited: counted here as if it were)
@@ -77,8 +87,85 @@ async function populated(label: string): Promise<RunWorkspace> {
   await testDb().toolApproval.create({
     data: { id: newId("apr"), workspaceId: rw.ws.id, runId: run.id, stepId: "agent~tool1.1", toolName: "fixture_echo", input: {}, expiresAt: new Date() },
   });
+  // a delivery's attempt and a budget alert raised (no worker runs here; the simulator costs nothing)
+  const delivery = await testDb().webhookDelivery.findFirstOrThrow({ where: { workspaceId: rw.ws.id } });
+  await testDb().webhookAttempt.create({
+    data: {
+      id: newId("wha"),
+      workspaceId: rw.ws.id,
+      deliveryId: delivery.id,
+      number: 1,
+      url: "https://hooks.example.com/cadre",
+      requestHeaders: {},
+      durationMs: 1,
+    },
+  });
+  await testDb().budgetAlert.create({ data: { workspaceId: rw.ws.id, monthStart: new Date(), threshold: 0.8, spentUsd: 80 } });
   // memory: one remembered fact (embedded by the simulator)
   await remember(rw.ctx, { content: "The fixture remembers this.", scope: { type: "subject", id: "customer:1" } });
+  // a session with one message (its run stays queued)
+  const session = await createSession(rw.ctx, { team: "solo", subject: "customer:1" });
+  await sendMessage(rw.ctx, session.id, { content: "Hello, session." });
+  // a session of the hosted MCP endpoint
+  await openMcpSession(rw.ctx, "api_key:fixture", { name: "fixture client", version: "1", protocolVersion: "2025-06-18" });
+  // a memory document (queued: no worker runs here)
+  await createMemoryDocument(rw.ctx, { text: "The fixture's document.", scope: { type: "subject", id: "customer:1" } });
+  // a memory model setting and the re-embedding it starts (queued: no worker runs here)
+  const changed = await setMemoryModel(rw.ctx, { scopeType: "subject", policy: { type: "preset", preset: "fast" } });
+  if (changed.reembed?.status !== "queued") throw new Error("the fixture's model change should queue a re-embedding");
+  // a webhook trigger (its secret in the vault) with one delivery, and a schedule
+  const trigger = await createTrigger(rw.ctx, { name: "fixture hook", team: "solo" });
+  await testDb().webhookTriggerDelivery.create({
+    data: { id: newId("whtd"), workspaceId: rw.ws.id, triggerId: trigger.trigger.id, webhookId: "msg_fixture", runId: run.id },
+  });
+  await createSchedule(rw.ctx, { name: "fixture schedule", team: "solo", cron: "0 9 * * *", input: "scheduled" });
+  // an MCP client's connection (consent) with its tokens (server/mcp-auth)
+  const client = await testDb().oAuthClient.create({ data: { id: newId("ocl"), name: "fixture client", redirectUris: ["https://client.example/cb"] } });
+  const connectionId = newId("mcpc");
+  await testDb().mcpConnection.create({
+    data: {
+      id: connectionId,
+      workspaceId: rw.ws.id,
+      clientId: client.id,
+      userId: rw.ws.users.owner.id,
+      resource: `http://localhost:3000/api/mcp/${rw.ws.slug}`,
+      scopes: ["agents:read"],
+      redirectUri: "https://client.example/cb",
+      codeHash: `h-${uniq()}`,
+      codeChallenge: "c",
+      codeExpiresAt: new Date(),
+      codeUsedAt: new Date(),
+    },
+  });
+  await testDb().mcpToken.create({
+    data: { id: newId("mtok"), workspaceId: rw.ws.id, connectionId, kind: "access", tokenHash: `t-${uniq()}`, expiresAt: new Date() },
+  });
+  // the marketplace: an unlisted listing (others read it only by its link) with a version, installed, reviewed and
+  // reported by its own workspace (server/marketplace/ writes these through its services; rows are enough here)
+  const listingId = newId("lst");
+  await testDb().listing.create({
+    data: {
+      id: listingId,
+      workspaceId: rw.ws.id,
+      slug: `fixture-${uniq()}`,
+      kind: "agent",
+      sourceId: "agt_fixture",
+      name: "Fixture listing",
+      summary: "A listing",
+      category: "other",
+      visibility: "unlisted",
+      linkToken: newId("lnk"),
+    },
+  });
+  const listingVersionId = newId("lsv");
+  await testDb().listingVersion.create({
+    data: { id: listingVersionId, workspaceId: rw.ws.id, listingId, version: 1, package: {}, manifest: {}, digest: "d", signature: "s", keyId: "k" },
+  });
+  await testDb().listingInstall.create({
+    data: { id: newId("lin"), workspaceId: rw.ws.id, listingId, listingVersionId, version: 1, rootKind: "agent", rootId: "agt_fixture", resources: {} },
+  });
+  await testDb().listingReview.create({ data: { id: newId("lrv"), workspaceId: rw.ws.id, listingId, rating: 4 } });
+  await testDb().listingReport.create({ data: { id: newId("lrp"), workspaceId: rw.ws.id, listingId, reason: "other" } });
   return rw;
 }
 
@@ -89,6 +176,18 @@ async function tenantTables(): Promise<string[]> {
     WHERE c.table_schema = 'public' AND c.column_name = 'workspaceId' ORDER BY c.table_name`;
   return rows.map((r) => r.table_name);
 }
+
+/**
+ * The published part of the marketplace is readable by every workspace by design (migration 20261215_100: a public,
+ * active listing, its versions and its reviews); other test files leave such rows behind, so the counts of what a
+ * scope must not see leave them out.
+ */
+const notPublished = (table: string) =>
+  table === "Listing"
+    ? sql`WHERE NOT ("status" = 'active' AND "visibility" = 'public')`
+    : table === "ListingVersion" || table === "ListingReview"
+      ? sql`WHERE "listingId" NOT IN (SELECT "id" FROM "Listing" WHERE "status" = 'active' AND "visibility" = 'public')`
+      : sql``;
 
 const wsColumn = (table: string) => (table === "Workspace" ? sql`id` : sql`"workspaceId"`);
 
@@ -137,12 +236,12 @@ describe("row-level security", () => {
       expect({ table, ofB: ofB > 0, ofA: ofA > 0 }).toEqual({ table, ofB: true, ofA: true });
       const seenByA = await execute<{ mine: number; theirs: number }>(
         a.ctx,
-        sql`SELECT count(*) FILTER (WHERE ${col} = ${a.ws.id})::int AS mine, count(*) FILTER (WHERE ${col} <> ${a.ws.id})::int AS theirs FROM ${t}`,
+        sql`SELECT count(*) FILTER (WHERE ${col} = ${a.ws.id})::int AS mine, count(*) FILTER (WHERE ${col} <> ${a.ws.id})::int AS theirs FROM ${t} ${notPublished(table)}`,
       );
       expect({ table, ...seenByA.rows[0] }).toEqual({ table, mine: ofA, theirs: 0 });
       const prismaSeen = await db(a.ctx).$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${table}" WHERE ${col.text} = $1`, b.ws.id);
       expect({ table, n: prismaSeen[0]!.n }).toEqual({ table, n: 0 });
-      const none = await execute<{ n: number }>(NO_TENANT, sql`SELECT count(*)::int AS n FROM ${t}`);
+      const none = await execute<{ n: number }>(NO_TENANT, sql`SELECT count(*)::int AS n FROM ${t} ${notPublished(table)}`);
       expect({ table, n: none.rows[0]!.n }).toEqual({ table, n: 0 });
     }
   });
@@ -181,6 +280,49 @@ describe("row-level security", () => {
     }
     // nothing of B's was lost
     expect(await testDb().run.count({ where: { workspaceId: b.ws.id } })).toBeGreaterThan(0);
+  });
+
+  it("the marketplace: another workspace reads a listing (its versions and reviews) only while public and active, or once it installed it", async () => {
+    const listing = await testDb().listing.findFirstOrThrow({ where: { workspaceId: b.ws.id } });
+    const seen = async () => {
+      const r = await execute<{ l: number; v: number; rv: number }>(
+        a.ctx,
+        sql`SELECT (SELECT count(*)::int FROM "Listing" WHERE id = ${listing.id}) AS l,
+          (SELECT count(*)::int FROM "ListingVersion" WHERE "listingId" = ${listing.id}) AS v,
+          (SELECT count(*)::int FROM "ListingReview" WHERE "listingId" = ${listing.id}) AS rv`,
+      );
+      return r.rows[0];
+    };
+    expect(await seen()).toEqual({ l: 0, v: 0, rv: 0 });
+    await testDb().listing.update({ where: { id: listing.id }, data: { visibility: "public" } });
+    try {
+      expect(await seen()).toEqual({ l: 1, v: 1, rv: 1 });
+      await testDb().listing.update({ where: { id: listing.id }, data: { status: "unpublished" } });
+      expect(await seen()).toEqual({ l: 0, v: 0, rv: 0 });
+      // A cannot change B's listing, even one it reads
+      await testDb().listing.update({ where: { id: listing.id }, data: { status: "active" } });
+      const renamed = await execute(a.ctx, sql`UPDATE "Listing" SET name = 'taken over' WHERE id = ${listing.id}`);
+      expect(renamed.rowCount ?? 0).toBe(0);
+      await testDb().listing.update({ where: { id: listing.id }, data: { status: "unpublished" } });
+      // an install of it in A makes it readable there again (its installs keep working once it is unpublished)
+      const version = await testDb().listingVersion.findFirstOrThrow({ where: { listingId: listing.id } });
+      const install = await testDb().listingInstall.create({
+        data: {
+          id: newId("lin"),
+          workspaceId: a.ws.id,
+          listingId: listing.id,
+          listingVersionId: version.id,
+          version: 1,
+          rootKind: "agent",
+          rootId: "agt_x",
+          resources: {},
+        },
+      });
+      expect(await seen()).toEqual({ l: 1, v: 1, rv: 1 });
+      await testDb().listingInstall.delete({ where: { id: install.id } });
+    } finally {
+      await testDb().listing.update({ where: { id: listing.id }, data: { visibility: "unlisted", status: "active" } });
+    }
   });
 
   it("a row cannot be moved from A to B by an update", async () => {

@@ -80,7 +80,43 @@ const STRING_CANDIDATES = [
   "https://api.example.test/v1",
   "2026-01-01T00:00:00Z",
   "a".repeat(32),
-  ...["agt", "team", "prv", "mdl", "sec", "run", "mem", "inv", "key", "rp", "ws", "usr", "tool", "apr", "mcp", "memo"].map((p) => `${p}_abcdef123456`),
+  ...[
+    "agt",
+    "team",
+    "prv",
+    "mdl",
+    "sec",
+    "run",
+    "mem",
+    "inv",
+    "key",
+    "rp",
+    "ws",
+    "usr",
+    "tool",
+    "apr",
+    "mcp",
+    "memo",
+    "ses",
+    "smsg",
+    "mdoc",
+    "mmod",
+    "remb",
+    "whk",
+    "whd",
+    "whtr",
+    "whtd",
+    "sch",
+    "ocl",
+    "mcpc",
+    "mtok",
+    "lst",
+    "lsv",
+    "lin",
+    "lrv",
+    "lrp",
+    "lnk",
+  ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];
 
@@ -115,9 +151,12 @@ export function sample(schema: z.ZodType, target?: Target, overrides: Record<str
     const options = def.options as z.ZodType[];
     const holding =
       target && onTargetPath ? options.filter((o) => leaves(o, path).some((l) => startsWith(target.path, l.path) || startsWith(l.path, target.path))) : options;
-    for (const option of holding.length ? holding : options) {
+    // an option whose leaves reach the target itself first (a string | array-of-parts union: the parts hold content.0.text)
+    const reaching = target ? holding.filter((o) => leaves(o, path).some((l) => startsWith(l.path, target.path))) : [];
+    const chosen = reaching.length ? reaching : holding;
+    for (const option of chosen.length ? chosen : options) {
       const v = sample(option, target, overrides, path);
-      if (holding.length || option.safeParse(v).success) return v;
+      if (chosen.length || option.safeParse(v).success) return v;
     }
     return sample(options[0]!, target, overrides, path);
   }

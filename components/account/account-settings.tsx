@@ -10,6 +10,7 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { Loading } from "@/components/ui/loading";
 import { Button } from "@/components/ui/button";
+import { downloadFile } from "@/components/ui/download";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 
@@ -139,14 +140,7 @@ function ExportAccount() {
   const trpc = useTRPC();
   const exportData = useMutation(
     trpc.account.export.mutationOptions({
-      onSuccess: (doc) => {
-        const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }));
-        const link = document.createElement("a");
-        link.href = url;
-        link.download = "cadre-account-export.json";
-        link.click();
-        URL.revokeObjectURL(url);
-      },
+      onSuccess: (doc) => downloadFile("cadre-account-export.json", "application/json", JSON.stringify(doc, null, 2)),
     }),
   );
   return (

@@ -11,10 +11,12 @@ import { errorMessage } from "@/lib/trpc/errors";
 import type { AgentOutput } from "@/lib/schemas/agents";
 import { Badge } from "@/components/ui/badge";
 import { ResourceHeader, ResourcePage } from "@/components/ui/resource-page";
+import { InstalledFromNote } from "@/components/marketplace/installed-from-note";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { HistoryCard, useComparePair } from "@/components/versions/history-card";
 import { ArchiveCard } from "@/components/versions/archive-card";
 import { StartRunForm } from "@/components/runs/start-run-form";
+import { McpExposureCard } from "@/components/mcp/mcp-exposure-card";
 import { AgentForm } from "./agent-form";
 import { policyLabel } from "./policy-label";
 
@@ -28,7 +30,7 @@ const FIELD_LABELS: Record<string, string> = {
   outageWaitSeconds: "Outage wait (s)",
   callTimeoutSeconds: "Call timeout (s)",
   allowedTools: "Allowed tools",
-  memoryScope: "Memory scope",
+  memoryPolicy: "Memory policy",
 };
 
 function AgentHistory({ agent }: { agent: AgentOutput }) {
@@ -108,10 +110,14 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
               </Badge>
             ) : null}
           </ResourceHeader>
+          <InstalledFromNote kind="agent" id={a.id} />
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {a.archivedAt ? null : <StartRunForm target={{ agent: a.slug }} />}
           <AgentForm key={a.id} agent={a} />
           <TargetRecentRuns target={{ agent: a.slug }} />
+          {a.archivedAt ? null : (
+            <McpExposureCard target={{ kind: "agent", id: a.id, slug: a.slug, mcpExposed: a.mcpExposed, mcpSharePrompt: a.mcpSharePrompt }} />
+          )}
           <AgentHistory agent={a} />
           {can("agents:delete") && !a.archivedAt ? <ArchiveAgent agent={a} /> : null}
         </div>

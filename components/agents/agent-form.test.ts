@@ -29,12 +29,14 @@ const writer: AgentOutput = {
   callTimeoutSeconds: null,
   contextBudget: { strategy: "last_k", keep: 5 },
   allowedTools: [],
-  memoryScope: null,
+  memoryPolicy: null,
   currentVersion: 2,
   versionCount: 2,
   archivedAt: null,
   createdAt: day,
   updatedAt: day,
+  mcpExposed: false,
+  mcpSharePrompt: false,
 };
 
 const tool = (name: string, enabled = true) => ({ id: null, name, kind: "builtin", description: `The ${name} tool`, enabled, grantedTo: [] });
@@ -87,7 +89,10 @@ describe("AgentForm", () => {
     expect(value("agent-slug")).toBe("lead");
     await ui.selectOptions(screen.getByTestId("agent-context-strategy"), "last_k");
     expect(value("agent-context-keep")).toBe("3");
-    await ui.type(screen.getByTestId("agent-memory-scope"), "  notes ");
+    // memory: recall from the agent's own scope and the run's subject, remember episodes
+    await ui.click(screen.getByTestId("agent-memory-read-agent"));
+    await ui.click(screen.getByTestId("agent-memory-read-subject"));
+    await ui.selectOptions(screen.getByTestId("agent-memory-write"), "episodic");
     await ui.click(screen.getByTestId("agent-submit"));
 
     await waitFor(() => expect(created).toHaveLength(1));
@@ -102,7 +107,7 @@ describe("AgentForm", () => {
       outageWaitSeconds: 120,
       callTimeoutSeconds: null,
       contextBudget: { strategy: "last_k", keep: 3 },
-      memoryScope: "notes",
+      memoryPolicy: { read: ["agent", "subject"], k: 5, tokenBudget: 1000, write: "episodic", extractFacts: false, writeScope: "agent" },
     });
   });
 
@@ -182,7 +187,7 @@ describe("AgentForm", () => {
       outageWaitSeconds: 60,
       callTimeoutSeconds: null,
       contextBudget: { strategy: "last_k", keep: 5 },
-      memoryScope: null,
+      memoryPolicy: null,
       baseVersion: 2,
     });
   });

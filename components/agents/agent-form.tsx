@@ -30,6 +30,7 @@ import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { textareaClasses } from "@/components/ui/textarea";
 import { cn } from "@/lib/cn";
+import { MemoryPolicyField } from "./memory-policy-field";
 import { ToolPicker } from "./tool-picker";
 
 type PolicyKind = ModelPolicy["type"];
@@ -76,7 +77,7 @@ function valuesOf(agent?: AgentOutput): AgentValues {
     outageWaitSeconds: agent?.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS,
     callTimeoutSeconds: agent?.callTimeoutSeconds || null,
     contextBudget: budgetOf(agent?.contextBudget?.strategy ?? "", agent?.contextBudget?.keep),
-    memoryScope: agent?.memoryScope ?? null,
+    memoryPolicy: agent?.memoryPolicy ?? null,
     allowedTools: [...(agent?.allowedTools ?? [])],
   };
   // the update schema is strict and has no slug
@@ -566,33 +567,13 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 choose={(strategy) => budgetOf(strategy as ContextStrategy | "", keepStash.current)}
               />
               {contextBudget?.strategy === "last_k" ? <NumberField spec={KEEP_FIELD} onNumber={(keep) => (keepStash.current = keep)} /> : null}
-              <FormField
-                control={form.control}
-                name="memoryScope"
-                render={({ field }) => (
-                  <FormItem className={GROW_FIELD}>
-                    <FormLabel htmlFor="agent-memory-scope">Memory scope</FormLabel>
-                    <FormControl>
-                      <Input
-                        {...field}
-                        id="agent-memory-scope"
-                        data-testid="agent-memory-scope"
-                        maxLength={200}
-                        placeholder="none (reserved; runs do not read it)"
-                        value={field.value ?? ""}
-                        onChange={(e) => field.onChange(e.target.value.trim() === "" ? null : e.target.value)}
-                      />
-                    </FormControl>
-                    <FormMessage />
-                  </FormItem>
-                )}
-              />
             </div>
             <p className="text-sm text-muted-foreground" id="agent-outage-wait-hint">
               Outage wait: when every model the policy allows is cooling down after repeated provider failures (or its provider asked to wait), a step waits up
               to this long in all for one to recover, then fails; 0 fails at once.
             </p>
             <ToolPicker had={agent?.allowedTools ?? []} disabled={!editable} />
+            <MemoryPolicyField disabled={!editable} />
           </fieldset>
           <FormRootError />
           {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (

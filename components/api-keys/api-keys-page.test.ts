@@ -62,6 +62,8 @@ describe("API keys page", () => {
     expect(shown.textContent).toBe("cadre_ab_the-full-secret-key");
     expect(screen.getByTestId("apikey-copy")).toBeTruthy();
     expect(screen.getByTestId("apikey-curl").textContent).toContain("/api/v1/me");
+    expect(screen.getByTestId("apikey-cli").textContent).toMatch(/^cadre login --url \S* --api-key cadre_ab_the-full-secret-key$/);
+    expect(screen.getByRole("button", { name: "Copy CLI command" })).toBeTruthy();
     expect(calls["apiKeys.create"]).toHaveBeenCalledOnce();
     expect((calls["apiKeys.create"]!.mock.calls[0]![0] as { name: string }).name).toBe("reader");
     await user.click(screen.getByTestId("apikey-done"));

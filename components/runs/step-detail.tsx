@@ -38,6 +38,27 @@ function StepAnswerNote({ step }: { step: RunStepOut }) {
   );
 }
 
+/** A memory step's recalled memories: exactly what entered the agent's prompt, best first. */
+function StepMemories({ memories }: { memories: NonNullable<RunStepOut["memories"]> }) {
+  return (
+    <>
+      <h3>Memories injected</h3>
+      {memories.length === 0 ? (
+        <p className="text-sm text-muted-foreground">none matched</p>
+      ) : (
+        <ol className="m-0 grid list-decimal gap-1 pl-5 text-sm" data-testid="run-step-memories">
+          {memories.map((m) => (
+            <li key={m.id} data-testid="run-step-memory" data-id={m.id}>
+              <code className="font-mono text-xs">{m.id}</code> {m.kind}, {m.scope.id ? `${m.scope.type} ${m.scope.id}` : m.scope.type}
+              <span className="text-muted-foreground"> · score {m.score.toFixed(4)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </>
+  );
+}
+
 /** A step's input and output: cut to STEP_TEXT_LIMIT characters in the run; the whole text on request. */
 export function StepDetail({ runId, step: listed }: { runId: string; step: RunStepOut }) {
   const trpc = useTRPC();
@@ -87,6 +108,7 @@ export function StepDetail({ runId, step: listed }: { runId: string; step: RunSt
             {step.finishReason ?? <span className="text-muted-foreground">—</span>}
           </p>
           <StepAnswerNote step={step} />
+          {step.memories ? <StepMemories memories={step.memories} /> : null}
           {step.error ? (
             <>
               <h3>Error</h3>

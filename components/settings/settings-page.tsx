@@ -5,8 +5,10 @@ import { DangerZone } from "./danger-zone";
 import { GeneralSettings } from "./general-settings";
 import { EgressSettings } from "./egress-settings";
 import { ApiLimits } from "./api-limits";
+import { McpEndpointCard } from "@/components/mcp/mcp-endpoint-card";
 import { RetentionSettings } from "./retention-settings";
 import { RunLimits } from "./run-limits";
+import { McpConnections } from "./mcp-connections";
 
 export function SettingsPage() {
   const { can } = useWorkspace();
@@ -18,8 +20,10 @@ export function SettingsPage() {
       <GeneralSettings />
       {can("settings:read") ? <EgressSettings /> : null}
       <ApiLimits />
+      <McpEndpointCard />
       <RunLimits />
       {can("settings:read") ? <RetentionSettings /> : null}
+      {can("mcp_connections:read") ? <McpConnections /> : null}
       {can("settings:delete") ? <DangerZone /> : null}
     </div>
   );

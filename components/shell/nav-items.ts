@@ -1,6 +1,8 @@
 import {
   ActivityIcon,
   BotIcon,
+  BrainIcon,
+  CalendarClockIcon,
   BoxesIcon,
   GaugeIcon,
   HomeIcon,
@@ -13,8 +15,10 @@ import {
   SettingsIcon,
   ShieldCheckIcon,
   SplitIcon,
+  StoreIcon,
   UsersIcon,
   WalletIcon,
+  WebhookIcon,
   WorkflowIcon,
   WrenchIcon,
 } from "lucide-react";
@@ -45,6 +49,8 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { id: "agents", label: "Agents", path: "/agents", requires: "agents:read", icon: BotIcon },
       { id: "teams", label: "Teams", path: "/teams", requires: "teams:read", icon: WorkflowIcon },
+      { id: "memory", label: "Memory", path: "/memory", requires: "memory:read", icon: BrainIcon },
+      { id: "marketplace", label: "Marketplace", path: "/marketplace", requires: "marketplace:read", icon: StoreIcon },
     ],
   },
   {
@@ -52,6 +58,7 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { id: "runs", label: "Runs", path: "/runs", requires: "runs:read", icon: ActivityIcon },
       { id: "playground", label: "Playground", path: "/playground", requires: "runs:read", icon: MessageSquareIcon },
+      { id: "automations", label: "Schedules & triggers", path: "/automations", requires: "schedules:read", icon: CalendarClockIcon },
       { id: "tools", label: "Tools", path: "/tools", requires: "tools:read", icon: WrenchIcon },
       { id: "approvals", label: "Approvals", path: "/approvals", requires: "tools:read", icon: ShieldCheckIcon, count: "pendingApprovals" },
     ],
@@ -78,6 +85,7 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { id: "members", label: "Members", path: "/members", requires: "members:read", icon: UsersIcon },
       { id: "api-keys", label: "API keys", path: "/api-keys", requires: "api_keys:read", icon: KeyRoundIcon },
+      { id: "webhooks", label: "Webhooks", path: "/webhooks", requires: "webhooks:read", icon: WebhookIcon },
       { id: "settings", label: "Settings", path: "/settings", requires: "settings:read", icon: SettingsIcon },
     ],
   },

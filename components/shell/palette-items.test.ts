@@ -20,6 +20,8 @@ describe("the command palette's items", () => {
       expect.arrayContaining([
         "page:overview",
         "page:audit",
+        "page:memory",
+        "page:marketplace",
         "page:playground",
         "action:setup",
         "action:template",

@@ -6,16 +6,8 @@ import { toast } from "sonner";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Button } from "@/components/ui/button";
+import { downloadFile as download } from "@/components/ui/download";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
-
-function download(name: string, type: string, body: string) {
-  const url = URL.createObjectURL(new Blob([body], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
 
 /** Downloads the team and the agents it names as a team file (YAML or JSON) to keep in Git or import elsewhere. */
 export function ExportTeamButton({ team }: { team: string }) {

@@ -3,12 +3,14 @@
 import { useDocumentTitle } from "@/components/shell/use-document-title";
 import { ExportTeamButton } from "./export-team-button";
 import { TargetRecentRuns } from "@/components/runs/target-recent-runs";
+import { McpExposureCard } from "@/components/mcp/mcp-exposure-card";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { ResourceHeader, ResourcePage } from "@/components/ui/resource-page";
+import { InstalledFromNote } from "@/components/marketplace/installed-from-note";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { HistoryCard, useComparePair } from "@/components/versions/history-card";
 import { ArchiveCard } from "@/components/versions/archive-card";
@@ -81,12 +83,14 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
               </Badge>
             ) : null}
           </ResourceHeader>
+          <InstalledFromNote kind="team" id={t.id} />
           {t.description ? <p className="whitespace-pre-wrap text-muted-foreground">{t.description}</p> : null}
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
           <TeamEstimateCard team={t.id} />
           <TeamEditor key={t.id} team={t} />
           <TargetRecentRuns target={{ team: t.slug }} />
+          {t.archivedAt ? null : <McpExposureCard target={{ kind: "team", id: t.id, slug: t.slug, mcpExposed: t.mcpExposed }} />}
           <TeamHistory team={t} />
           {can("teams:delete") && !t.archivedAt ? <ArchiveTeam team={t} /> : null}
         </div>

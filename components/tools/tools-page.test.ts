@@ -43,7 +43,16 @@ describe("Tools page", () => {
     renderAs(ws, "viewer", () => h(ToolsPage));
     await waitFor(() => expect(screen.getAllByTestId("tool-row").length).toBeGreaterThanOrEqual(4));
     const builtins = within(screen.getByTestId("tools-builtin")).getAllByTestId("tool-row");
-    expect(builtins.map((r) => r.dataset.name)).toEqual(["calculator", "current_time", "http_request", "web_fetch", "run_agent"]);
+    expect(builtins.map((r) => r.dataset.name)).toEqual([
+      "calculator",
+      "current_time",
+      "http_request",
+      "web_fetch",
+      "run_agent",
+      "remember",
+      "recall",
+      "forget",
+    ]);
     expect(within(row("calculator")).getByTestId("tool-enabled-badge").textContent).toBe("disabled");
     expect(within(row("calculator")).getByTestId("tool-approval").textContent).toBe("Every call needs approval");
     expect(within(row("http_request")).getByTestId("tool-approval").textContent).toBe("Approval for any method but GET");

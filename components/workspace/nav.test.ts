@@ -32,6 +32,8 @@ describe("WorkspaceNav", () => {
     expect(screen.getByTestId("nav-agents").getAttribute("aria-current")).toBe("page");
     expect(screen.getByTestId("nav-overview").getAttribute("aria-current")).toBeNull();
     expect(screen.getByTestId("nav-teams").getAttribute("href")).toBe("/w/w/teams");
+    expect(screen.getByTestId("nav-memory").getAttribute("href")).toBe("/w/w/memory");
+    expect(screen.getByTestId("nav-marketplace").getAttribute("href")).toBe("/w/w/marketplace");
   });
 
   it("shows a role only the sections it may read, and drops a group left empty", () => {
@@ -39,6 +41,8 @@ describe("WorkspaceNav", () => {
     expect(screen.queryByTestId("nav-api-keys")).toBeNull();
     expect(screen.queryByTestId("nav-audit")).toBeNull();
     expect(screen.getByTestId("nav-members")).toBeTruthy();
+    expect(screen.getByTestId("nav-memory")).toBeTruthy(); // memory:read
+    expect(screen.getByTestId("nav-marketplace")).toBeTruthy(); // marketplace:read: every role browses
     nav("owner");
     expect(screen.getByTestId("nav-api-keys")).toBeTruthy();
   });

@@ -4,6 +4,7 @@ import { modelPolicySchema } from "./model-policy";
 import { paginationShape } from "./common";
 import { contextBudgetSchema } from "./context-budget";
 import { toolNameSchema } from "./tools";
+import { memoryPolicySchema } from "./memory-policy";
 
 /**
  * Agents: shared by the UI, tRPC, REST and MCP. Every save of an agent is a new immutable version; the slug
@@ -61,12 +62,7 @@ const agentFieldsShape = {
     .max(MAX_AGENT_TOOLS, `An agent may be granted at most ${MAX_AGENT_TOOLS} tools`)
     .refine((names) => new Set(names).size === names.length, "Each tool is granted once: remove the repeated names")
     .describe("Names of the workspace's tools the agent may call (granting a tool needs tools:grant)"),
-  memoryScope: text()
-    .trim()
-    .min(1)
-    .max(200)
-    .nullable()
-    .describe("A label for the agent's memory (reserved: stored with the version, not used by runs in this version)"),
+  memoryPolicy: memoryPolicySchema.nullable().describe("What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory"),
 };
 
 export const createAgentInputSchema = z.strictObject({
@@ -81,7 +77,7 @@ export const createAgentInputSchema = z.strictObject({
   callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.default(null),
   contextBudget: agentFieldsShape.contextBudget.default(null),
   allowedTools: agentFieldsShape.allowedTools.default([]),
-  memoryScope: agentFieldsShape.memoryScope.default(null),
+  memoryPolicy: agentFieldsShape.memoryPolicy.default(null),
 });
 export type CreateAgentInput = z.input<typeof createAgentInputSchema>;
 
@@ -109,7 +105,7 @@ const agentPatchShape = {
   callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.optional(),
   contextBudget: agentFieldsShape.contextBudget.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
-  memoryScope: agentFieldsShape.memoryScope.optional(),
+  memoryPolicy: agentFieldsShape.memoryPolicy.optional(),
   baseVersion: baseVersionSchema,
 };
 
@@ -146,7 +142,7 @@ export const AGENT_VERSION_FIELDS = [
   "callTimeoutSeconds",
   "contextBudget",
   "allowedTools",
-  "memoryScope",
+  "memoryPolicy",
 ] as const;
 export type AgentVersionField = (typeof AGENT_VERSION_FIELDS)[number];
 
@@ -161,7 +157,7 @@ const versionFieldsOut = {
   callTimeoutSeconds: z.number().int().nullable(),
   contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z.array(z.string()),
-  memoryScope: z.string().nullable(),
+  memoryPolicy: memoryPolicySchema.nullable(),
 };
 
 export const agentVersionSchema = z
@@ -184,6 +180,8 @@ export const agentSchema = z
     archivedAt: z.date().nullable(),
     createdAt: z.date(),
     updatedAt: z.date(),
+    mcpExposed: z.boolean().describe("Offered as a tool at the workspace's hosted MCP endpoint (PATCH /api/v1/agents/{agentId}/mcp)"),
+    mcpSharePrompt: z.boolean().describe("Its instructions offered as a prompt at the hosted MCP endpoint"),
     ...versionFieldsOut,
   })
   .meta({ id: "Agent", description: "An agent with the fields of its current version" });

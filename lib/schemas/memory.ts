@@ -21,14 +21,19 @@ export const RECALL_K_DEFAULT = 10;
 export const RECALL_K_MAX = 50;
 
 /**
- * The recall formula (server/memory/recall.ts). Candidates: the `candidates` nearest rows by cosine distance
- * (HNSW) and the `candidates` best full-text matches (ts_rank of websearch_to_tsquery), both of the caller's scopes
- * and of the query's embedding model only. Then, for each row:
- *   fused     = vector / (rrfK + vectorRank) + text / (rrfK + textRank)     (a missing rank contributes 0)
+ * The recall formula (server/memory/recall.ts). The scopes are grouped by the model that embeds them (their settings:
+ * lib/schemas/memory-models.ts) and the query is embedded once per model. Candidates: for each model, the `candidates`
+ * nearest rows by cosine distance (HNSW) among its scopes' rows embedded by that model (another model's vectors are
+ * never compared; a row not yet re-embedded after its scope's model changed is skipped by the vector search), and the
+ * `candidates` best full-text matches (ts_rank of websearch_to_tsquery) of all the scopes, whatever their model. Then,
+ * for each row, reciprocal rank fusion of every list it is in (at most one vector list, its model's, and the text list):
+ *   fused     = vector / (rrfK + vectorRank in its model's list) + text / (rrfK + textRank)     (a missing rank adds 0)
  *   recency   = 0.5 ^ (age in days / halfLifeDays)                            (age since last update)
  *   score     = fused × (1 + recencyWeight × recency + importanceWeight × importance)
- * (pinned memories count as importance 1). Reciprocal rank fusion with k = 60 is the usual constant; the
- * adjustments multiply the fused score so that they reorder near-ties but never lift a row neither search found.
+ * (pinned memories count as importance 1; the importance of the others is decayed by the workspace's half-life, see
+ * memorySettingsInputSchema). Distances of two models are not comparable, their ranks are: each model's best row gets
+ * the same vector part. Reciprocal rank fusion with k = 60 is the usual constant; the adjustments multiply the fused
+ * score so that they reorder near-ties but never lift a row no search found.
  */
 export const DEFAULT_RECALL_WEIGHTS = {
   vector: 1,
@@ -46,7 +51,7 @@ export const memoryKindSchema = z.enum(MEMORY_KINDS).meta({ id: "MemoryKind" });
 export const memorySourceSchema = z.enum(MEMORY_SOURCES).meta({ id: "MemorySource" });
 export const memoryIdSchema = idSchema("memo").describe("A memory id (memo_...)");
 
-const scopeIdSchema = text()
+export const memoryScopeIdSchema = text()
   .trim()
   .min(1)
   .max(MEMORY_SCOPE_ID_MAX)
@@ -54,7 +59,7 @@ const scopeIdSchema = text()
 
 /** A scope: the workspace (no id), or a team, agent, session or subject with its id. */
 export const memoryScopeSchema = z
-  .strictObject({ type: memoryScopeTypeSchema, id: scopeIdSchema.nullable().optional() })
+  .strictObject({ type: memoryScopeTypeSchema, id: memoryScopeIdSchema.nullable().optional() })
   .superRefine((s, ctx) => {
     if (s.type === "workspace" && s.id) ctx.addIssue({ code: "custom", path: ["id"], message: "The workspace scope has no id" });
     if (s.type !== "workspace" && !s.id) ctx.addIssue({ code: "custom", path: ["id"], message: `A ${s.type} scope needs an id` });
@@ -94,7 +99,7 @@ export const memoryByIdInputSchema = z.strictObject({ memoryId: memoryIdSchema }
 
 export const listMemoriesInputSchema = z.strictObject({
   scopeType: memoryScopeTypeSchema.optional(),
-  scopeId: scopeIdSchema.optional(),
+  scopeId: memoryScopeIdSchema.optional(),
   kind: memoryKindSchema.optional(),
   ...paginationShape,
 });
@@ -147,24 +152,134 @@ export const memorySchema = z
 export type MemoryOutput = z.infer<typeof memorySchema>;
 
 export const recallExplanationSchema = z.object({
-  vectorRank: z.number().int().nullable().describe("1-based rank among the vector candidates; null: not a vector candidate"),
-  vectorDistance: z.number().nullable().describe("cosine distance to the query (0 = same direction)"),
+  vectorRank: z.number().int().nullable().describe("1-based rank among the vector candidates of its model; null: not a vector candidate"),
+  vectorDistance: z.number().nullable().describe("cosine distance to the query embedded by the same model (0 = same direction)"),
+  vectorModel: z.string().nullable().describe("the model whose vector list it came from (the memory's and the query's); null: not a vector candidate"),
   textRank: z.number().int().nullable().describe("1-based rank among the full-text candidates; null: no full-text match"),
   textScore: z.number().nullable().describe("ts_rank of the match"),
   vectorPart: z.number(),
   textPart: z.number(),
   fused: z.number(),
   recency: z.number(),
-  importance: z.number(),
+  decay: z.number().describe("the importance decay factor (the workspace's half-life since the last change or recall); 1 when pinned or without decay"),
+  importance: z.number().describe("the effective importance: stored importance × decay (pinned: 1)"),
   score: z.number(),
 });
 
 export const recallResultSchema = z
   .object({
-    embeddingModel: z.string().describe("the model the query was embedded with: only memories of that model were compared"),
-    simulated: z.boolean().describe("the offline simulator embedded: vectors are lexical (shared words), not semantic"),
+    embeddingModel: z
+      .string()
+      .describe("the model the query was embedded with (comma-separated when the scopes use several: see `models`); only memories of that model were compared"),
+    simulated: z.boolean().describe("the offline simulator embedded (for at least one model): vectors are lexical (shared words), not semantic"),
+    models: z
+      .array(
+        z.object({
+          embeddingModel: z.string(),
+          simulated: z.boolean(),
+          scopes: z.array(z.object({ type: memoryScopeTypeSchema, id: z.string().nullable() })).describe("the scopes this model embeds"),
+        }),
+      )
+      .describe("each model the query was embedded with and the scopes searched with it (one vector search each)"),
     weights: z.object({ vector: z.number(), text: z.number(), rrfK: z.number(), recency: z.number(), halfLifeDays: z.number(), importance: z.number() }),
     results: z.array(z.object({ memory: memorySchema, why: recallExplanationSchema })),
   })
   .meta({ id: "RecallResult" });
 export type RecallOutput = z.infer<typeof recallResultSchema>;
+
+/**
+ * Memory governance (docs/data-retention.md, "Memories"). A workspace's settings:
+ * - `ttl`: retention rules, each a scope type with an optional exact scope id and a number of days. A memory not
+ *   pinned whose last change (`updatedAt`) is older than its rule's days is deleted by the retention purge; an exact
+ *   scope id's rule wins over its type's rule; `days: 0` keeps forever (e.g. one subject exempt from its type's rule).
+ * - `decayHalfLifeDays`: importance decay. A memory not pinned counts at recall with
+ *     effective importance = importance × 0.5 ^ (days since the later of its last change and its last recall / half-life)
+ *   null turns decay off. The stored importance never changes; the cap's eviction orders by the same effective value.
+ * - `maxMemories`: the most unpinned memories the workspace keeps (null: CADRE_MEMORY_LIMIT; at most
+ *   CADRE_MEMORY_LIMIT_MAX). A remember beyond it is refused (MEMORY_LIMIT_REACHED) and nothing is written; a
+ *   workspace above it (the cap lowered, memories unpinned) is brought back to it by the purge, which evicts the
+ *   unpinned memories of lowest effective importance first (then the least recently changed).
+ * Pinned memories are exempt from TTL, decay and the cap (CADRE_MEMORY_LIMIT_MAX still bounds all memories).
+ */
+export const MEMORY_TTL_RULES_MAX = 100;
+export const memoryTtlRuleSchema = z
+  .strictObject({
+    scopeType: memoryScopeTypeSchema,
+    scopeId: memoryScopeIdSchema.nullable().default(null).describe("an exact scope (e.g. customer:42); null: every scope of the type"),
+    days: z.number().int("A whole number of days").min(0).max(36_500).describe("days after the memory's last change; 0: keep forever"),
+  })
+  .superRefine((r, ctx) => {
+    if (r.scopeType === "workspace" && r.scopeId) ctx.addIssue({ code: "custom", path: ["scopeId"], message: "The workspace scope has no id" });
+  })
+  .meta({ id: "MemoryTtlRule" });
+export type MemoryTtlRule = z.infer<typeof memoryTtlRuleSchema>;
+
+export const memorySettingsInputSchema = z
+  .strictObject({
+    ttl: z
+      .array(memoryTtlRuleSchema)
+      .max(MEMORY_TTL_RULES_MAX)
+      .superRefine((rules, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, r] of rules.entries()) {
+          const key = `${r.scopeType}\u0000${r.scopeId ?? ""}`;
+          if (seen.has(key)) ctx.addIssue({ code: "custom", path: [i], message: `Two rules for ${r.scopeType}${r.scopeId ? ` ${r.scopeId}` : ""}` });
+          seen.add(key);
+        }
+      })
+      .describe("Retention rules (an exact scope id's rule wins over its type's); [] for none"),
+    decayHalfLifeDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .nullable()
+      .describe("Importance halves every this many days since the last change or recall (pinned: never); null: no decay"),
+    maxMemories: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .describe("The most unpinned memories; null: the server's default (CADRE_MEMORY_LIMIT); at most CADRE_MEMORY_LIMIT_MAX"),
+  })
+  .describe("The whole settings (PUT): every field, null for the default")
+  .meta({ id: "MemorySettingsInput" });
+export type MemorySettingsInput = z.input<typeof memorySettingsInputSchema>;
+
+export const memorySettingsSchema = z
+  .object({
+    ttl: z.array(z.object({ scopeType: memoryScopeTypeSchema, scopeId: z.string().nullable(), days: z.number().int() })),
+    decayHalfLifeDays: z.number().int().nullable(),
+    maxMemories: z.number().int().nullable().describe("the workspace's own cap; null: the default"),
+    maxMemoriesDefault: z.number().int().describe("CADRE_MEMORY_LIMIT"),
+    maxMemoriesLimit: z.number().int().describe("CADRE_MEMORY_LIMIT_MAX: the highest cap that can be set, and the bound of all memories, pinned included"),
+    effectiveMaxMemories: z.number().int().describe("the cap that applies"),
+    usage: z.object({ memories: z.number().int(), pinned: z.number().int() }).describe("the workspace's memories now"),
+  })
+  .meta({ id: "MemorySettings" });
+export type MemorySettingsOutput = z.infer<typeof memorySettingsSchema>;
+
+/** A subject: the id of a `subject` scope (e.g. customer:42). */
+export const memorySubjectSchema = memoryScopeIdSchema.describe("A subject's id, as in the scope {type: subject, id} (e.g. customer:42)");
+export const memorySubjectInputSchema = z.strictObject({ subject: memorySubjectSchema });
+
+export const subjectErasureSchema = z
+  .object({
+    subject: z.string(),
+    removed: z.record(z.string(), z.number().int()).describe("rows removed, per kind of data (memories; sessions and messages when they exist)"),
+  })
+  .meta({ id: "SubjectErasure" });
+export type SubjectErasure = z.infer<typeof subjectErasureSchema>;
+
+/** the most memories one export holds (newest first); `truncated` says when there were more */
+export const SUBJECT_EXPORT_MAX = 10_000;
+export const subjectExportSchema = z
+  .object({
+    format: z.literal("cadre.subject-export.v1"),
+    subject: z.string(),
+    exportedAt: z.date(),
+    memories: z.array(memorySchema),
+    truncated: z.boolean(),
+  })
+  .meta({ id: "SubjectExport" });
+export type SubjectExport = z.infer<typeof subjectExportSchema>;

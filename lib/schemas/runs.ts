@@ -4,6 +4,7 @@ import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { actorTypeSchema, idSchema, paginationShape } from "./common";
 import { runOutcomeSchema } from "./run-outcome";
+import { memoryScopeIdSchema } from "./memory";
 
 /**
  * Runs: one execution of a team or a single agent on an input, in the background. Shared by tRPC, REST, the UI
@@ -26,7 +27,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
  * context summary made to fit a step's context budget, embeddings a topology asked for, or the model turns and tool calls
  * of an agent step that uses tools (server/tools/loop.ts).
  */
-export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool"] as const;
+export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool", "memory"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
@@ -92,6 +93,9 @@ export const startRunInputSchema = z
       .max(1_000_000)
       .optional()
       .describe("Run this version of the team or agent instead of its current one (a team's agents still run at their current versions)"),
+    subject: memoryScopeIdSchema
+      .optional()
+      .describe("The end user or customer the run serves (e.g. customer:42): its agents recall and remember in that subject's memory"),
   })
   .superRefine((v, issue) => {
     if (!v.team === !v.agent) issue.addIssue({ code: "custom", path: ["team"], message: "Name exactly one of team or agent" });
@@ -137,6 +141,7 @@ export const runSchema = z
       .string()
       .nullable()
       .describe("A sub-run (started by an agent's run_agent tool call): the run that started it; null for a run started by a person or a key"),
+    subject: z.string().nullable().describe("The end user or customer the run serves (its agents' subject memory scope)"),
     depth: z
       .number()
       .int()
@@ -200,6 +205,10 @@ export const runStepSchema = z
       })
       .nullable()
       .describe("A tool call's step (kind tool): the tool, whether its result is an error, and its approval if it needed one; null for other steps"),
+    memories: z
+      .array(z.object({ id: z.string(), scope: z.object({ type: z.string(), id: z.string().nullable() }), kind: z.string(), score: z.number() }))
+      .nullable()
+      .describe("A memory step (kind memory, `<step>~memory`): the memories recalled into the agent's prompt, best first; null for other steps"),
     inputTokens: z.number().int().describe("The step's share of the run's ledger: the input tokens of every model call it made"),
     outputTokens: z.number().int().describe("The step's share of the run's ledger: output tokens"),
     costUsd: z
@@ -287,6 +296,22 @@ export type RerunInput = z.input<typeof rerunInputSchema>;
 export const runStepRefSchema = text().min(1).max(500).describe("The step's id (stp_...) or its stepId");
 
 /** GET /api/v1/runs/{runId}: how many steps come with the run (the rest: GET /api/v1/runs/{runId}/steps). */
+/** The longest a synchronous start (POST /api/v1/runs?wait=, the OpenAI-compatible endpoint) waits for its run (seconds). */
+export const MAX_RUN_WAIT_SECONDS = 60;
+
+/** `?wait=`: how many seconds a synchronous answer waits for its run to end (0: at once), at most `max`. */
+export function waitQuerySchema(max: number, defaultSeconds: number) {
+  return z.strictObject({
+    wait: z.coerce
+      .number()
+      .int("`wait` is a whole number of seconds")
+      .min(0)
+      .max(max, `\`wait\` is at most ${max} seconds`)
+      .default(defaultSeconds)
+      .describe(`Seconds to wait for the run to end before answering (0..${max}, default ${defaultSeconds}; 0: at once)`),
+  });
+}
+
 export const runDetailQuerySchema = z.strictObject({
   stepsLimit: z.coerce.number().int().min(1).max(200).default(50).describe("Steps in the first page (1..200, default 50)"),
 });

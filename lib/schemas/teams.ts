@@ -97,6 +97,7 @@ export const teamSchema = z
     archivedAt: z.date().nullable(),
     createdAt: z.date(),
     updatedAt: z.date(),
+    mcpExposed: z.boolean().describe("Offered as a tool at the workspace's hosted MCP endpoint (PATCH /api/v1/teams/{teamId}/mcp)"),
     topology: topologyKindSchema,
     spec: topologySpecSchema,
     agents: z.array(z.string()).describe("The agent slugs the current spec uses"),

@@ -11,7 +11,7 @@ import { text } from "./text";
 export const TOOL_KINDS = ["builtin", "http", "mcp"] as const;
 export type ToolKind = (typeof TOOL_KINDS)[number];
 
-export const BUILTIN_TOOL_NAMES = ["calculator", "current_time", "http_request", "web_fetch", "run_agent"] as const;
+export const BUILTIN_TOOL_NAMES = ["calculator", "current_time", "http_request", "web_fetch", "run_agent", "remember", "recall", "forget"] as const;
 export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
 
 export const TOOL_APPROVAL_STATUSES = ["pending", "approved", "denied", "expired"] as const;

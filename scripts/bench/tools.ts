@@ -14,7 +14,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
+import { scratchDatabase } from "./scratch-database";
 
 const serverUrl = process.argv[2];
 const N = Number(process.env.BENCH_N ?? 300);
@@ -56,25 +56,6 @@ async function interleaved(n: number, variants: [string, (i: number) => Promise<
   return variants.map(([label], v) => report(label, walls[v]!));
 }
 
-async function scratchDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (serverUrl) {
-    const name = `cadre_bench_tools_${process.pid}`;
-    const root = new pg.Client({ connectionString: serverUrl });
-    await root.connect();
-    await root.query(`CREATE DATABASE ${name}`);
-    return {
-      url: serverUrl.replace(/\/[^/]*$/, `/${name}`),
-      stop: async () => {
-        await root.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await root.end();
-      },
-    };
-  }
-  const { startEmbeddedDatabase } = await import("../../server/db/embedded");
-  const embedded = await startEmbeddedDatabase({});
-  return { url: embedded.url, stop: () => embedded.stop() };
-}
-
 async function main() {
   const receiver = http.createServer((req, res) => {
     req.resume();
@@ -85,7 +66,7 @@ async function main() {
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  const { url, stop } = await scratchDatabase();
+  const { url, stop } = await scratchDatabase(serverUrl, "tools");
   try {
     const { migrate } = await import("../../server/db/migrate");
     const { setEnv } = await import("../../server/env");

@@ -27,7 +27,7 @@ describe("agents: create, list, get", () => {
       maxOutputTokens: 1024,
       temperature: 0.7,
       allowedTools: [],
-      memoryScope: null,
+      memoryPolicy: null,
     });
     expect(a.id).toMatch(/^agt_/);
     expect(await owner().agents.get({ agent: a.id })).toEqual(a);

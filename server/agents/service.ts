@@ -13,9 +13,10 @@ import { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { actorUserId, type TenantContext } from "@/server/context";
-import { recordAudit } from "@/server/audit/service";
+import { auditLogData, recordAudit } from "@/server/audit/service";
 import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy";
 import { contextBudgetSchema, type ContextBudget } from "@/lib/schemas/context-budget";
+import { memoryPolicySchema, type MemoryPolicy } from "@/lib/schemas/memory-policy";
 import {
   AGENT_VERSION_FIELDS,
   createAgentInputSchema,
@@ -53,19 +54,26 @@ export interface AgentVersionOut {
   /** how other agents' outputs are fitted into its context budget; null: the team's option */
   contextBudget: ContextBudget | null;
   allowedTools: string[];
-  memoryScope: string | null;
+  /** what its steps recall and its runs remember; null: no memory */
+  memoryPolicy: MemoryPolicy | null;
   createdAt: Date;
 }
 
 type AgentRow = Prisma.AgentGetPayload<object>;
 type VersionRow = Prisma.AgentVersionGetPayload<object>;
-type AgentWithCurrent = Prisma.AgentGetPayload<{ include: { versions: true } }>;
+export type AgentWithCurrent = Prisma.AgentGetPayload<{ include: { versions: true } }>;
 
-const jsonOrNull = (value: ContextBudget | null | undefined) => (value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull);
+const jsonOrNull = (value: ContextBudget | MemoryPolicy | null | undefined) => (value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull);
 
 /** A stored context budget option (null, or one that no longer parses: the team's). */
 function parseContextBudget(value: unknown): ContextBudget | null {
   const parsed = contextBudgetSchema.nullable().safeParse(value ?? null);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A stored memory policy (null, or one that no longer parses: no memory). */
+function parseMemoryPolicy(value: unknown): MemoryPolicy | null {
+  const parsed = memoryPolicySchema.nullable().safeParse(value ?? null);
   return parsed.success ? parsed.data : null;
 }
 
@@ -87,7 +95,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     callTimeoutSeconds: v.callTimeoutSeconds ?? null,
     contextBudget: parseContextBudget(v.contextBudget),
     allowedTools: [...v.allowedTools],
-    memoryScope: v.memoryScope,
+    memoryPolicy: parseMemoryPolicy(v.memoryPolicy),
     createdAt: v.createdAt,
   };
 }
@@ -104,6 +112,8 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     archivedAt: row.archivedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    mcpExposed: row.mcpExposed,
+    mcpSharePrompt: row.mcpSharePrompt,
     name: current.name,
     roleDescription: current.roleDescription,
     instructions: current.instructions,
@@ -114,7 +124,7 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     callTimeoutSeconds: current.callTimeoutSeconds,
     contextBudget: current.contextBudget,
     allowedTools: current.allowedTools,
-    memoryScope: current.memoryScope,
+    memoryPolicy: current.memoryPolicy,
   };
 }
 
@@ -165,11 +175,22 @@ export function agentSlugTaken(error: unknown, slug: string): unknown {
  * Writes a new agent with its version 1 and the `agent.create` audit entry in the caller's transaction (the input
  * parsed and its model policy's references checked by the caller).
  */
-export async function insertAgent(ctx: TenantContext, tx: Prisma.TransactionClient, data: z.output<typeof createAgentInputSchema>) {
+/**
+ * The rows of a new agent at version 1 and its audit entry: insertAgent writes them one by one; a batch of agents
+ * (a marketplace install) writes each kind with one createMany. `installId` links the agent to its install.
+ */
+export function newAgentRows(ctx: TenantContext, data: z.output<typeof createAgentInputSchema>, extra: { installId?: string } = {}) {
   const agentId = newId("agt");
-  await tx.agent.create({ data: { id: agentId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
-  await tx.agentVersion.create({
-    data: {
+  return {
+    agent: {
+      id: agentId,
+      workspaceId: ctx.workspaceId,
+      slug: data.slug,
+      name: data.name,
+      currentVersion: 1,
+      ...(extra.installId ? { installId: extra.installId } : {}),
+    } satisfies Prisma.AgentUncheckedCreateInput,
+    version: {
       id: newId("agv"),
       workspaceId: ctx.workspaceId,
       agentId,
@@ -184,21 +205,24 @@ export async function insertAgent(ctx: TenantContext, tx: Prisma.TransactionClie
       callTimeoutSeconds: data.callTimeoutSeconds,
       contextBudget: jsonOrNull(data.contextBudget),
       allowedTools: data.allowedTools,
-      memoryScope: data.memoryScope,
+      memoryPolicy: jsonOrNull(data.memoryPolicy),
       createdById: actorUserId(ctx),
-    },
-  });
-  await recordAudit(
-    ctx,
-    {
+    } satisfies Prisma.AgentVersionUncheckedCreateInput,
+    audit: auditLogData(ctx, {
       action: "agent.create",
       targetType: "agent",
       targetId: agentId,
       metadata: { slug: data.slug, name: data.name, version: 1, ...toolChanges([], data.allowedTools) },
-    },
-    tx,
-  );
-  return tx.agent.findFirstOrThrow({ where: { id: agentId }, include: withCurrent });
+    }),
+  };
+}
+
+export async function insertAgent(ctx: TenantContext, tx: Prisma.TransactionClient, data: z.output<typeof createAgentInputSchema>) {
+  const rows = newAgentRows(ctx, data);
+  await tx.agent.create({ data: rows.agent });
+  await tx.agentVersion.create({ data: rows.version });
+  await tx.auditLog.create({ data: rows.audit });
+  return tx.agent.findFirstOrThrow({ where: { id: rows.agent.id }, include: withCurrent });
 }
 
 /** The tools a save grants and takes away, for its audit entry (nothing when the grants stay). */
@@ -208,14 +232,14 @@ function toolChanges(before: readonly string[], after: readonly string[]): { too
   return { ...(granted.length > 0 ? { toolsGranted: granted } : {}), ...(revoked.length > 0 ? { toolsRevoked: revoked } : {}) };
 }
 
-type VersionFields = Pick<AgentVersionOut, AgentVersionField>;
+export type VersionFields = Pick<AgentVersionOut, AgentVersionField>;
 
-function fieldsOf(v: AgentVersionOut): VersionFields {
+export function fieldsOf(v: AgentVersionOut): VersionFields {
   return Object.fromEntries(AGENT_VERSION_FIELDS.map((f) => [f, v[f]])) as VersionFields;
 }
 
 /** The fields that differ between two versions. */
-function changedFields(a: VersionFields, b: VersionFields): AgentVersionField[] {
+export function changedFields(a: VersionFields, b: VersionFields): AgentVersionField[] {
   return AGENT_VERSION_FIELDS.filter((f) => !sameJson(a[f], b[f]));
 }
 
@@ -253,47 +277,60 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   await checkPolicyReferences(ctx, next.modelPolicy);
   // the tools being saved must exist; the ones added need tools:grant
   await checkToolGrants(ctx, next.allowedTools, current.allowedTools);
-  const version = row.currentVersion + 1;
-  const updated = await db(ctx).$transaction(async (tx) => {
-    // optimistic: another save since we read the current version makes this one a conflict, not a lost update
-    const bumped = await tx.agent.updateMany({
-      where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
-      data: { currentVersion: version, name: next.name },
-    });
-    if (bumped.count !== 1) throw staleEdit("Agent", row.slug, row.currentVersion, null);
-    await tx.agentVersion.create({
-      data: {
-        id: newId("agv"),
-        workspaceId: ctx.workspaceId,
-        agentId: row.id,
-        version,
-        name: next.name,
-        roleDescription: next.roleDescription,
-        instructions: next.instructions,
-        modelPolicy: next.modelPolicy as Prisma.InputJsonValue,
-        maxOutputTokens: next.maxOutputTokens,
-        temperature: next.temperature,
-        outageWaitSeconds: next.outageWaitSeconds,
-        callTimeoutSeconds: next.callTimeoutSeconds,
-        contextBudget: jsonOrNull(next.contextBudget),
-        allowedTools: next.allowedTools,
-        memoryScope: next.memoryScope,
-        createdById: actorUserId(ctx),
-      },
-    });
-    await recordAudit(
-      ctx,
-      {
-        action: "agent.update",
-        targetType: "agent",
-        targetId: row.id,
-        metadata: { slug: row.slug, version, changed, ...toolChanges(current.allowedTools, next.allowedTools) },
-      },
-      tx,
-    );
-    return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
-  });
+  const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, current.allowedTools));
   return toAgent(updated);
+}
+
+/**
+ * Writes the next version of an agent (the fields already checked by the caller) with its `agent.update` audit entry
+ * in the caller's transaction; a save since `row` was read is the stale-edit CONFLICT.
+ */
+export async function appendAgentVersion(
+  ctx: TenantContext,
+  tx: Tx,
+  row: AgentWithCurrent,
+  next: VersionFields,
+  changed: AgentVersionField[],
+  previousTools: readonly string[],
+): Promise<AgentWithCurrent> {
+  const version = row.currentVersion + 1;
+  // optimistic: another save since we read the current version makes this one a conflict, not a lost update
+  const bumped = await tx.agent.updateMany({
+    where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
+    data: { currentVersion: version, name: next.name },
+  });
+  if (bumped.count !== 1) throw staleEdit("Agent", row.slug, row.currentVersion, null);
+  await tx.agentVersion.create({
+    data: {
+      id: newId("agv"),
+      workspaceId: ctx.workspaceId,
+      agentId: row.id,
+      version,
+      name: next.name,
+      roleDescription: next.roleDescription,
+      instructions: next.instructions,
+      modelPolicy: next.modelPolicy as Prisma.InputJsonValue,
+      maxOutputTokens: next.maxOutputTokens,
+      temperature: next.temperature,
+      outageWaitSeconds: next.outageWaitSeconds,
+      callTimeoutSeconds: next.callTimeoutSeconds,
+      contextBudget: jsonOrNull(next.contextBudget),
+      allowedTools: next.allowedTools,
+      memoryPolicy: jsonOrNull(next.memoryPolicy),
+      createdById: actorUserId(ctx),
+    },
+  });
+  await recordAudit(
+    ctx,
+    {
+      action: "agent.update",
+      targetType: "agent",
+      targetId: row.id,
+      metadata: { slug: row.slug, version, changed, ...toolChanges(previousTools, next.allowedTools) },
+    },
+    tx,
+  );
+  return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
 }
 
 /** One page of an agent's versions, newest first (keyset on createdAt, id). */
@@ -391,7 +428,7 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
   return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryScope', v."memoryScope",
+       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryPolicy', v."memoryPolicy",
        'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
      JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
@@ -414,7 +451,7 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
       callTimeoutSeconds: a.callTimeoutSeconds ?? null,
       contextBudget: a.contextBudget ?? null,
       allowedTools: a.allowedTools,
-      memoryScope: a.memoryScope,
+      memoryPolicy: a.memoryPolicy,
       createdAt: new Date(a.createdAt as string),
     } as VersionRow;
     out.set(a.slug as string, { archived: a.archived === true, current: toAgentVersion({ id: a.id as string, slug: a.slug as string }, version) });

@@ -19,7 +19,7 @@ const agent = (n: number, instructionChars: number): AgentVersionOut => ({
   temperature: 0.2,
   outageWaitSeconds: 120,
   allowedTools: [],
-  memoryScope: null,
+  memoryPolicy: null,
   contextBudget: null,
   createdAt: new Date(0),
 });

@@ -5,6 +5,8 @@ import { workspacesRouter } from "./routers/workspaces";
 import { membersRouter } from "./routers/members";
 import { invitationsRouter } from "./routers/invitations";
 import { apiKeysRouter } from "./routers/api-keys";
+import { mcpConnectionsRouter } from "./routers/mcp-connections";
+import { mcpOAuthRouter } from "./routers/mcp-oauth";
 import { auditRouter } from "./routers/audit";
 import { secretsRouter } from "./routers/secrets";
 import { usageRouter } from "./routers/usage";
@@ -20,6 +22,14 @@ import { approvalsRouter } from "./routers/approvals";
 import { toolsRouter } from "./routers/tools";
 import { mcpServersRouter } from "./routers/mcp-servers";
 import { memoriesRouter } from "./routers/memories";
+import { sessionsRouter } from "./routers/sessions";
+import { webhooksRouter } from "./routers/webhooks";
+import { memoryDocumentsRouter } from "./routers/memory-documents";
+import { memoryModelsRouter } from "./routers/memory-models";
+import { triggersRouter } from "./routers/triggers";
+import { schedulesRouter } from "./routers/schedules";
+import { marketplaceInstallsRouter } from "./routers/marketplace-installs";
+import { marketplaceRouter } from "./routers/marketplace";
 
 export const appRouter = router({
   auth: authRouter,
@@ -28,6 +38,8 @@ export const appRouter = router({
   members: membersRouter,
   invitations: invitationsRouter,
   apiKeys: apiKeysRouter,
+  mcpConnections: mcpConnectionsRouter,
+  mcpOAuth: mcpOAuthRouter,
   audit: auditRouter,
   secrets: secretsRouter,
   usage: usageRouter,
@@ -43,6 +55,14 @@ export const appRouter = router({
   tools: toolsRouter,
   mcpServers: mcpServersRouter,
   memories: memoriesRouter,
+  sessions: sessionsRouter,
+  webhooks: webhooksRouter,
+  memoryDocuments: memoryDocumentsRouter,
+  memoryModels: memoryModelsRouter,
+  triggers: triggersRouter,
+  schedules: schedulesRouter,
+  marketplaceInstalls: marketplaceInstallsRouter,
+  marketplace: marketplaceRouter,
 });
 
 export type AppRouter = typeof appRouter;

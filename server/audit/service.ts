@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from "@/server/db/generated/client";
 import { db, tenantScope } from "@/server/db/client";
+import { sql, type Sql } from "@/server/db/sql";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import type { AuditAction, AuditTargetType, auditFilterSchema, listAuditInputSchema } from "@/lib/schemas/audit";
@@ -16,6 +17,12 @@ export interface AuditEntryInput {
   metadata?: Record<string, unknown>;
 }
 
+/** How an entry names its actor: a person's email (and the MCP client acting for them), or the API key's name. */
+function actorLabel(actor: TenantContext["actor"]): string {
+  if (actor.type === "api_key") return `API key "${actor.name}"`;
+  return actor.mcpClient ? `${actor.email} via MCP client "${actor.mcpClient.name}"` : actor.email;
+}
+
 /** Records who did what to which resource. Pass the transaction so the entry commits with the change. */
 export async function recordAudit(ctx: TenantContext, entry: AuditEntryInput, tx: Tx = db(ctx)): Promise<void> {
   await tx.auditLog.create({ data: auditLogData(ctx, entry) });
@@ -29,7 +36,7 @@ export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma
     workspaceSlug: ctx.workspaceSlug || null,
     actorType: ctx.actor.type satisfies ActorType,
     actorId: ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId,
-    actorLabel: ctx.actor.type === "user" ? ctx.actor.email : `API key "${ctx.actor.name}"`,
+    actorLabel: actorLabel(ctx.actor),
     action: entry.action,
     targetType: entry.targetType,
     targetId: entry.targetId ?? null,
@@ -38,6 +45,13 @@ export function auditLogData(ctx: TenantContext, entry: AuditEntryInput): Prisma
     clientIp: ctx.clientIp ?? null,
     userAgent: ctx.userAgent ?? null,
   };
+}
+
+/** The INSERT of an entry, for a raw-SQL batch that commits it with the change (server/db/execute.ts `executeBatch`). */
+export function auditLogSql(ctx: TenantContext, entry: AuditEntryInput): Sql {
+  const d = auditLogData(ctx, entry);
+  return sql`INSERT INTO "AuditLog" ("id", "workspaceId", "workspaceSlug", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "clientIp", "userAgent")
+    VALUES (${d.id!}, ${d.workspaceId}, ${d.workspaceSlug ?? null}, ${d.actorType}, ${d.actorId ?? null}, ${d.actorLabel ?? null}, ${d.action}, ${d.targetType}, ${d.targetId ?? null}, ${sql.json(d.metadata ?? {})}, ${d.requestId ?? null}, ${d.clientIp ?? null}, ${d.userAgent ?? null})`;
 }
 
 export type AuditFilter = z.infer<typeof auditFilterSchema>;

@@ -55,3 +55,13 @@ export function verifySignature(purpose: string, data: string, signature: string
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
 }
+
+/** The keyed hash under which MCP OAuth codes and tokens are stored (server/mcp-auth): like API keys, another sub-key. */
+export function hashMcpToken(raw: string): string {
+  return hmacHex(authSecrets()[0]!, "mcp-token-hmac", raw);
+}
+
+/** The token's hash under every secret of the keyring, current first (a token outlives a rotation of AUTH_SECRET). */
+export function mcpTokenHashes(raw: string): string[] {
+  return authSecrets().map((secret) => hmacHex(secret, "mcp-token-hmac", raw));
+}

@@ -15,7 +15,12 @@ import { sql, type Sql } from "./sql";
 /** The privileged paths: each is a reason a statement may see every workspace. Keep this list short. */
 export const PRIVILEGED_PATHS = {
   executor: "the run executor claims, leases and resumes runs of every workspace",
+  "memory-documents": "the document ingestion worker claims, leases and resumes the queued documents of every workspace",
+  "memory-reembeds": "the re-embedding worker claims, leases and resumes the re-embeddings of every workspace after a scope's model changed",
+  "webhook-deliveries":
+    "the webhook delivery worker claims, leases and releases the queued deliveries of every workspace (the sending runs in the delivery's workspace)",
   "api-key-lookup": "an API key is looked up by its hash before its workspace is known",
+  "mcp-oauth-token": "an MCP OAuth authorization code, access or refresh token is looked up by its hash before its workspace is known",
   "invitation-token": "an invitation is looked up by its token before the invitee is a member",
   "headless-init": "start-up creates the configured user, workspace and key",
   "signup-invitation": "a closed or domain-limited sign-up admits an address with a pending invitation in any workspace",
@@ -23,6 +28,11 @@ export const PRIVILEGED_PATHS = {
   operator: "operator commands (CLI) and retention jobs that span workspaces",
   "account-erasure": "a person's account deletion anonymises the rows they authored in every workspace, also those they left",
   metrics: "the metrics endpoint counts queued and running runs of all workspaces (numbers only)",
+  "webhook-trigger-lookup": "a webhook trigger's delivery is looked up by the trigger's id before its workspace is known (the row decides the workspace)",
+  scheduler: "the scheduler claims the due schedules of every workspace (a short claim, SKIP LOCKED) before firing each in its own workspace",
+  "marketplace-link": "an unlisted marketplace listing is looked up by its link token, which the publisher shared, before the reader may see it",
+  "marketplace-counts": "installing, uninstalling and reviewing update the install and rating counts on the publisher's listing row (numbers only)",
+  "marketplace-operator": "a platform operator (CADRE_OPERATOR_EMAILS) removes a listing of any workspace, audited in the publisher's workspace",
   "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",
 } as const;
 export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;

@@ -19,6 +19,9 @@ const BY_PREFIX: Record<string, Lookup> = {
   agt: (id) => db().agent.findUnique({ where: { id }, select: { workspaceId: true } }),
   team: (id) => db().team.findUnique({ where: { id }, select: { workspaceId: true } }),
   run: (id) => db().run.findUnique({ where: { id }, select: { workspaceId: true } }),
+  mdoc: (id) => db().memoryDocument.findUnique({ where: { id }, select: { workspaceId: true } }),
+  remb: (id) => db().memoryReembed.findUnique({ where: { id }, select: { workspaceId: true } }),
+  mcpc: (id) => db().mcpConnection.findUnique({ where: { id }, select: { workspaceId: true } }),
 };
 
 const ID = /^([a-z]{2,4})_[a-z0-9]{8,40}$/;

@@ -1,5 +1,5 @@
 import { env } from "@/server/env";
-import { trustsProxies } from "@/server/http/client-address";
+import { requestIsHttps, trustsProxies } from "@/server/http/client-address";
 
 /**
  * The base URL for links Cadre hands out: CADRE_PUBLIC_URL, else the origin the request came to (X-Forwarded-Host
@@ -12,4 +12,12 @@ export function publicOrigin(req: Request): string {
   const host = (forwarded ? req.headers.get("x-forwarded-host") : null) ?? req.headers.get("host");
   const proto = (forwarded ? req.headers.get("x-forwarded-proto")?.split(",").pop()?.trim() : null) ?? new URL(req.url).protocol.replace(":", "");
   return host ? `${proto}://${host}` : new URL(req.url).origin;
+}
+
+/** The same for a page (a server component sees the request's headers, not its URL). */
+export function publicOriginOfHeaders(headers: Headers): string {
+  const configured = env().CADRE_PUBLIC_URL;
+  if (configured) return configured.replace(/\/$/, "");
+  const host = (trustsProxies() ? headers.get("x-forwarded-host") : null) ?? headers.get("host") ?? "localhost";
+  return `${requestIsHttps(headers) ? "https" : "http"}://${host}`;
 }

@@ -7,7 +7,7 @@ import { logger } from "@/server/logger";
  * CADRE_SECURITY_LOG_PER_MINUTE lines a minute; what is over is counted and reported in one summary line when the
  * actor's next minute starts (or at the latest SUMMARY_MS later), so that a probe cannot flood the log.
  */
-export type SecurityEventKind = "permission_denied" | "cross_workspace" | "not_found" | "rate_limited" | "invalid_credentials";
+export type SecurityEventKind = "permission_denied" | "cross_workspace" | "not_found" | "rate_limited" | "invalid_credentials" | "origin_refused";
 
 export interface SecurityEvent {
   kind: SecurityEventKind;

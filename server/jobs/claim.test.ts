@@ -57,6 +57,8 @@ describe("claimRun", () => {
       createdById: rw.ws.users.owner.id,
       cancelRequestedAt: null,
       stepsExpected: 0,
+      subject: null,
+      sessionId: null,
       watched: false,
       lostExecutions: 0,
       executions: 1,

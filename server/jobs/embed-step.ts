@@ -97,7 +97,9 @@ export async function runEmbedStep(s: EmbedStepContext, call: EmbedCall): Promis
   return result.embeddings ? { vectors: result.embeddings } : { vectors: null, unavailable: result.unavailable ?? "No model can embed" };
 }
 
-interface EmbedStepRecord {
+export interface EmbedStepRecord {
+  /** RunStep.kind (default embed; a memory step records the same way) */
+  kind?: "embed" | "memory" | "summary";
   nodeId: string;
   inputSeen: string;
   output: string;
@@ -105,6 +107,8 @@ interface EmbedStepRecord {
   modelName: string | null;
   routeReason: string;
   inputTokens: number;
+  /** a memory step that asked a model (extracted facts) */
+  outputTokens?: number;
   costUsd: number;
   latencyMs: number;
 }
@@ -114,14 +118,16 @@ const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
 /**
  * The step's record and result (succeeded), the run's running totals (tokens and cost; not `stepsDone`, which counts
  * agent steps) and a run.progress event, in one statement; a row back exactly when the step's record was written
- * (see recordAgentStepSql).
+ * (see recordAgentStepSql). `also`: more data-modifying statements of the same step, written only when the record
+ * is (they may read `st`, e.g. `INSERT ... SELECT ... WHERE EXISTS (SELECT 1 FROM st)`).
  */
-export function recordEmbedStepSql(runId: string, stepId: string, attempt: number, result: EmbedStepResult, r: EmbedStepRecord): Sql {
+export function recordEmbedStepSql(runId: string, stepId: string, attempt: number, result: unknown, r: EmbedStepRecord, also?: Sql | Sql[]): Sql {
   const now = new Date();
-  const figures = { inputTokens: r.inputTokens, outputTokens: 0, costUsd: r.costUsd };
+  const figures = { inputTokens: r.inputTokens, outputTokens: r.outputTokens ?? 0, costUsd: r.costUsd };
+  const extra = also === undefined ? [] : Array.isArray(also) ? also : [also];
   return sql`WITH u AS (${ledgerTotalsSql(runId, stepId)}),
      st AS (
-       UPDATE "RunStep" SET "kind" = 'embed', "nodeId" = ${r.nodeId}, "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName},
+       UPDATE "RunStep" SET "kind" = ${r.kind ?? "embed"}, "nodeId" = ${r.nodeId}, "modelRef" = ${r.modelRef}, "modelName" = ${r.modelName},
          "routeReason" = ${sql.text(r.routeReason, 4000)}, "inputSeen" = ${sql.text(r.inputSeen)}, "output" = ${sql.text(r.output)},
          ${stepFiguresSql(figures)}, "latencyMs" = ${int(r.latencyMs)},
          "status" = 'succeeded', "result" = ${sql.json(result)}, "error" = NULL, "finishedAt" = ${now}
@@ -134,6 +140,12 @@ export function recordEmbedStepSql(runId: string, stepId: string, attempt: numbe
      SELECT ${newId("evt")}, r."workspaceId", ${runId}, r."lastEventSeq", 'run.progress',
        jsonb_build_object('stepsDone', r."stepsDone", 'stepsExpected', GREATEST(r."stepsExpected", r."stepsDone"), 'costUsd', r."costUsd"::float8,
          'inputTokens', r."inputTokens", 'outputTokens', r."outputTokens"), ${now} FROM r
-     RETURNING seq)
+     RETURNING seq)${sql.join(
+       extra.map(
+         (statement, i) => sql`,
+     ${sql.ident(`also${i}`)} AS (${statement})`,
+       ),
+       sql.empty,
+     )}
      SELECT 1 AS recorded FROM st`;
 }

@@ -6,6 +6,9 @@ import { errorResponse } from "@/server/http/errors";
 import { limitBody, maxBodyBytes } from "@/server/http/body";
 import { requestIdOf } from "@/server/http/request-id";
 import { inngest, inngestEnabled, runFunction } from "./inngest";
+import { memoryDocumentFunction } from "./memory-documents-inngest";
+import { memoryReembedFunction } from "./memory-reembeds-inngest";
+import { webhookDeliveriesFunction } from "./webhook-deliveries-inngest";
 
 /**
  * /api/inngest. Not configured (no keys, no INNGEST_DEV): a 404 saying so. Configured: the SDK's handler, which
@@ -21,7 +24,10 @@ export function inngestServeOrigin(): string | undefined {
 }
 
 type Handler = (req: NextRequest, ...rest: unknown[]) => Promise<Response>;
+type InngestFunction = typeof memoryDocumentFunction | Parameters<typeof serve>[0]["functions"][number];
 let cached: { config: string; handlers: Record<"GET" | "POST" | "PUT", Handler> } | undefined;
+/** functions of a higher layer (the schedules' cron function), given by the route (app/api/inngest/route.ts) */
+const extraFunctions: InngestFunction[] = [];
 
 /** The SDK's handlers for the current configuration (the client gets its keys from env(), not its own copy of process.env). */
 function sdkHandlers() {
@@ -30,7 +36,12 @@ function sdkHandlers() {
   const config = JSON.stringify([origin, e.INNGEST_SIGNING_KEY, e.INNGEST_EVENT_KEY, e.INNGEST_DEV]);
   if (!cached || cached.config !== config) {
     inngest.setEnvVars({ INNGEST_SIGNING_KEY: e.INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY: e.INNGEST_EVENT_KEY, INNGEST_DEV: e.INNGEST_DEV });
-    const handlers = serve({ client: inngest, functions: [runFunction], serveOrigin: origin, servePath: "/api/inngest" });
+    const handlers = serve({
+      client: inngest,
+      functions: [runFunction, memoryDocumentFunction, memoryReembedFunction, webhookDeliveriesFunction, ...extraFunctions],
+      serveOrigin: origin,
+      servePath: "/api/inngest",
+    });
     cached = { config, handlers: handlers as unknown as Record<"GET" | "POST" | "PUT", Handler> };
   }
   return cached.handlers;
@@ -63,3 +74,10 @@ function handle(method: "GET" | "POST" | "PUT") {
 }
 
 export const inngestRoute = { GET: handle("GET"), POST: handle("POST"), PUT: handle("PUT") };
+
+/** The route with functions of higher layers (server/schedules/inngest.ts) served too. */
+export function inngestRouteWith(functions: readonly InngestFunction[]): typeof inngestRoute {
+  for (const fn of functions) if (!extraFunctions.includes(fn)) extraFunctions.push(fn);
+  cached = undefined;
+  return inngestRoute;
+}

@@ -67,7 +67,12 @@ describe("the Inngest function cadre/run.requested", () => {
 
   it("executes a parallel team (Promise.all of steps)", async () => {
     const run = await startRun(rw.ctx, { team: "trio", input: "Three at once on Inngest." });
-    const { result } = await engineFor(run.id).execute();
+    let { result, error } = await engineFor(run.id).execute();
+    // two entries racing on one step: the later one throws a retriable error ("finished concurrently: retry to read
+    // its result"), which Inngest answers by running the function again; so does this test (at most twice)
+    for (let retry = 0; retry < 2 && result === undefined && /finished concurrently/.test(String((error as Error | undefined)?.message)); retry++) {
+      ({ result, error } = await engineFor(run.id).execute());
+    }
     // @inngest/test may re-enter the body of a Promise.all group after an earlier entry already finished the run;
     // that entry then reports "already_finished" (it found the run finished) or "superseded" (its own finish came
     // second and changed nothing). Either way the run itself succeeded once.

@@ -58,6 +58,9 @@ import type { RunOutcome } from "@/lib/schemas/run-outcome";
 import { recordTeamNodeSql, teamNodeEventSql } from "./team-node";
 import { StepTextStream } from "./step-text-stream";
 import { summarizerSystemOf, summaryTask, systemPromptOf, userPromptOf } from "./prompts";
+import { episodicStep, factsStep, recallStep, type MemoryStepContext } from "./memory-step";
+import { memoryToolExecutors } from "./memory-tools";
+import { sessionHistory } from "./session-history";
 import { contextBudgetFor } from "@/server/models/context-budget";
 import { fitContext, planSummary, summaryItem, tokensOf, type ContextNote } from "@/server/topologies/context-budget";
 import { DEFAULT_CONTEXT_STRATEGY, type ContextBudget } from "@/lib/schemas/context-budget";
@@ -135,6 +138,10 @@ export interface RunRow {
   createdById: string | null;
   cancelRequestedAt: Date | null;
   stepsExpected: number;
+  /** the end user or customer it serves (the subject scope of its agents' memory) */
+  subject?: string | null;
+  /** the session whose message it answers (server/sessions): its earlier turns are the agents' working memory */
+  sessionId?: string | null;
   /** its ledger rows (the model calls it made so far), when read with the claim */
   ledgerCalls?: number;
 }
@@ -205,6 +212,10 @@ interface RuntimeShared {
   expected: { value: number };
   /** the run's caps (defence in depth behind the worst-case check at save and start) */
   caps: RunCaps;
+  /** each agent's last answer in this execution (replayed steps included): its episodic memory when the run ends */
+  answers?: Map<string, string>;
+  /** a session's earlier turns (./session-history.ts), before every agent step's other context */
+  history?: ContextItem[];
 }
 
 /** Per-execution caps of a run: total steps, model calls, and steps in flight at once. */
@@ -320,7 +331,9 @@ export class RunRuntime implements TopologyRuntime {
     try {
       const halted = (caps as RunCaps).halted; // a step failed for good while this one waited
       if (halted) throw halted.error;
-      return await this.agentStep(call, stepId, nodeId, agent, kind);
+      const result = await this.agentStep(call, stepId, nodeId, agent, kind);
+      this.shared.answers?.set(call.agent, result.text);
+      return result;
     } catch (error) {
       if (!isControlError(error)) caps.halted ??= { error };
       throw error;
@@ -345,8 +358,11 @@ export class RunRuntime implements TopologyRuntime {
     return models;
   }
 
-  private async agentStep(call: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind, as?: StepAs): Promise<AgentResult> {
+  private async agentStep(asked: AgentCall, stepId: string, nodeId: string, agent: AgentVersionOut, kind: StepKind, as?: StepAs): Promise<AgentResult> {
     const { ctx, run, step, deps } = this.shared;
+    // a session's earlier turns come first in the agent's context (a summary step is not asked with them again)
+    const history = as ? undefined : this.shared.history;
+    const call = history?.length ? { ...asked, context: [...history, ...(asked.context ?? [])] } : asked;
     const system = as?.system ?? systemPromptOf(agent);
     const maxOutputTokens = as?.maxOutputTokens ?? agent.maxOutputTokens;
     const budget = as?.budget ?? agent.contextBudget ?? this.contextBudget ?? { strategy: DEFAULT_CONTEXT_STRATEGY };
@@ -355,6 +371,19 @@ export class RunRuntime implements TopologyRuntime {
     const summarised =
       budget.strategy === "summarize" && call.context?.length ? await this.summarised(call, stepId, nodeId, agent, system, maxOutputTokens) : null;
     const offered = summarised?.items ?? call.context;
+    // the agent's memories that match the task: a step of their own before this one (a replay injects the same)
+    const policy = as ? null : agent.memoryPolicy;
+    const memories = policy?.read.length
+      ? (
+          await recallStep(
+            { ctx, run: { ...run, subject: run.subject ?? null }, step, runBudgetUsd: this.shared.runBudgetUsd },
+            { stepId, nodeId },
+            agent,
+            policy,
+            call.task,
+          )
+        ).memories
+      : undefined;
     // an agent with tools answers through a loop of model turns and tool calls (a structured answer asks no tools)
     if (agent.allowedTools.length > 0 && !call.output && !as) {
       return runToolLoop(
@@ -370,6 +399,7 @@ export class RunRuntime implements TopologyRuntime {
             this.shared.caps.calls++;
           },
           toolCalls: this.shared.caps.toolCalls,
+          executors: (a) => memoryToolExecutors({ teamId: run.teamId, subject: run.subject ?? null, sessionId: run.sessionId ?? null }, a),
         },
         {
           stepId,
@@ -383,7 +413,7 @@ export class RunRuntime implements TopologyRuntime {
             const fitted: { items?: ContextItem[]; note?: ContextNote } =
               room === undefined ? { items: offered } : fitContext(offered!, room, budget.strategy === "summarize" ? { strategy: "truncate" } : budget);
             const note = mergeNotes(summarised?.note, fitted.note);
-            return { prompt: userPromptOf(call.task, fitted.items), ...(note ? { note } : {}) };
+            return { prompt: userPromptOf(call.task, fitted.items, memories), ...(note ? { note } : {}) };
           },
           abortSignal: runAbortSignal(run.id),
           outageWaitMs: (agent.outageWaitSeconds ?? DEFAULT_OUTAGE_WAIT_SECONDS) * 1000,
@@ -397,7 +427,7 @@ export class RunRuntime implements TopologyRuntime {
         const fitted: { items?: ContextItem[]; note?: ContextNote } =
           room === undefined ? { items: offered } : fitContext(offered!, room, budget.strategy === "summarize" ? { strategy: "truncate" } : budget);
         const contextNote = mergeNotes(summarised?.note, fitted.note);
-        const prompt = userPromptOf(call.task, fitted.items);
+        const prompt = userPromptOf(call.task, fitted.items, memories);
         // the answer is streamed (and shown as it comes) only while someone follows the run
         const text = step.watched() ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
         // the run's cancel aborts the call in flight (server/jobs/cancel-signal.ts): a cancelled run stops paying at once
@@ -443,6 +473,7 @@ export class RunRuntime implements TopologyRuntime {
             ...(spent.length > 1 ? { finishReasons: spent.map((r) => r.finishReason) } : {}),
             ...(problem ? { answerProblem: { code: problem.code, ...(problem.problems ? { problems: problem.problems } : {}) } } : {}),
             ...(contextNote ? { context: contextNote } : {}),
+            ...(memories?.length ? { memories: memories.map((m) => m.id) } : {}),
             ...(call.spreadGroup ? { spread: `${this.stepPrefix}${call.spreadGroup}` } : {}),
           });
           await info.beforeStore();
@@ -828,6 +859,20 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     caps.calls = preloaded?.ledgerCalls ?? (await ledgerCallCount(event));
     let output: TopologyResult;
     let outcome: RunOutcome | null = null;
+    const answers = new Map<string, string>();
+    // a session's earlier turns (and the summary of older ones), read once the agents are known
+    const historyOf = (summariser: AgentVersionOut) =>
+      run.sessionId
+        ? sessionHistory({
+            ctx,
+            run: { id: run.id, sessionId: run.sessionId },
+            step,
+            generate: deps.generate,
+            summariser,
+            policy: policyOverride ?? summariser.modelPolicy,
+            runBudgetUsd,
+          })
+        : Promise.resolve(undefined);
 
     if (run.targetType === "team") {
       if (!run.teamId || run.teamVersion === null) throw new AppError("INTERNAL", "The run names no team version");
@@ -836,22 +881,39 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       await markStarted(step, run, 0);
       if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
       allowToolLoops(caps, Object.values(pinned.agents));
-      const shared = { ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps };
+      const history = await historyOf(pinned.agents[Object.keys(pinned.agents).sort()[0]!]!);
+      const shared = { ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps, answers, history };
       const rt = new RunRuntime(shared, "", "", 0, contextBudgetOfSpec(pinned.spec));
       const result = await runTopology(rt, pinned.spec, run.input);
       output = result;
       outcome = result.outcome;
       // the gate: unmet under onUnmet "fail" fails the run, keeping the last draft and the outcome
       if (failsRun(result.outcome)) throw new OutcomeNotMetError(result.outcome, result);
+      await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride }, pinned.agents, answers);
     } else {
       if (!run.agentId || run.agentVersion === null) throw new AppError("INTERNAL", "The run names no agent version");
       const agent = await getAgentVersion(ctx, run.agentId, run.agentVersion);
       await markStarted(step, run, 1);
       expected.value = 1;
       allowToolLoops(caps, [agent]);
-      const rt = new RunRuntime({ ctx, run, step, deps, agents: { [agent.slug]: agent }, teams: {}, policyOverride, runBudgetUsd, expected, caps });
+      const history = await historyOf(agent);
+      const rt = new RunRuntime({
+        ctx,
+        run,
+        step,
+        deps,
+        agents: { [agent.slug]: agent },
+        teams: {},
+        policyOverride,
+        runBudgetUsd,
+        expected,
+        caps,
+        answers,
+        history,
+      });
       const result = await rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: AGENT_RUN_NODE_ID, agent: agent.slug, task: run.input });
       output = { output: result.text };
+      await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride }, { [agent.slug]: agent }, answers);
     }
     await step.settled();
     return (await finishAfterWrites(step, run.id, { status: "succeeded", output, outcome })) ? "succeeded" : "superseded";
@@ -880,6 +942,29 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     } catch (writeError) {
       if (writeError instanceof RunSuspendedError) return "suspended";
       throw writeError;
+    }
+  }
+}
+
+/**
+ * A run that succeeded: each agent whose memory policy writes episodes and that answered in it remembers what it
+ * was asked (the run's task) and its last answer, and each whose policy extracts facts has its model list them; one
+ * memory step each, in the order of the agents' slugs.
+ */
+async function rememberEpisodes(
+  s: Omit<MemoryStepContext, "run"> & { run: RunRow; generate: ExecuteDeps["generate"]; policyOverride: ModelPolicy | null },
+  agents: Record<string, AgentVersionOut>,
+  answers: ReadonlyMap<string, string>,
+): Promise<void> {
+  const run = { ...s.run, subject: s.run.subject ?? null };
+  for (const slug of Object.keys(agents).sort()) {
+    const agent = agents[slug]!;
+    const answer = answers.get(slug);
+    const policy = agent.memoryPolicy;
+    if (!policy || answer === undefined) continue;
+    if (policy.write === "episodic") await episodicStep({ ...s, run }, agent, policy, s.run.input, answer);
+    if (policy.extractFacts) {
+      await factsStep({ ...s, run, policy: s.policyOverride ?? agent.modelPolicy }, agent, policy, s.run.input, answer);
     }
   }
 }

@@ -67,6 +67,8 @@ export interface StepResult {
   spread?: string;
   /** an agent step with tools (./tool-loop.ts): its model turns and tool calls */
   tools?: { turns: number; calls: number };
+  /** the memories injected into its prompt (ids; its `~memory` step records them in full) */
+  memories?: string[];
 }
 
 export interface AgentStepRecord {

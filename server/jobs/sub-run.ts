@@ -42,6 +42,8 @@ export interface SubRunParent {
   stepId: string;
   /** the child's depth (the parent's + 1) */
   depth: number;
+  /** the parent's subject: the child serves the same one */
+  subject?: string | null;
 }
 
 /** What the run engine needs from server/runs to start and cancel a sub-run. */
@@ -132,9 +134,9 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       const agent = ref(args.agent);
       const team = ref(args.team);
       if (!agent === !team) return refusal("Name exactly one of agent or team (the slug of an agent or team of this workspace).");
-      const { rows } = await execute<{ depth: number; budgetUsd: string | null }>(
+      const { rows } = await execute<{ depth: number; budgetUsd: string | null; subject: string | null }>(
         ctx,
-        sql`SELECT depth, "budgetUsd"::text AS "budgetUsd" FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`,
+        sql`SELECT depth, "budgetUsd"::text AS "budgetUsd", subject FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`,
       );
       const parent = rows[0];
       if (!parent) throw new AppError("NOT_FOUND", "Run not found");
@@ -146,7 +148,7 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       const parsed = startRunInputSchema.safeParse({ ...(agent ? { agent } : { team }), input: args.input, ...(budgetUsd !== undefined ? { budgetUsd } : {}) });
       if (!parsed.success) return refusal(`The sub-run could not start: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
       try {
-        await starter().start(ctx, parsed.data, { runId, stepId: call.stepId, depth: parent.depth + 1 });
+        await starter().start(ctx, parsed.data, { runId, stepId: call.stepId, depth: parent.depth + 1, subject: parent.subject });
       } catch (error) {
         const message = startRefusal(error);
         if (message === null) throw error;

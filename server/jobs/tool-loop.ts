@@ -28,6 +28,7 @@ import { UNTRUSTED_TAG, untrustedBlock } from "@/server/topologies/untrusted";
 import { resolveTools } from "@/server/tools/registry";
 import { callTool, type ToolCallRecord } from "@/server/tools/call";
 import type { ResolvedTool } from "@/server/tools/types";
+import type { BuiltinOverrides } from "@/server/tools/executors";
 import { sql } from "@/server/db/sql";
 import { appendRunEventsSql, EVENT_OUTPUT_MAX } from "./events";
 import { recordAgentStepSql, type StepResult } from "./run-sql";
@@ -57,6 +58,8 @@ export interface ToolLoopEnv {
   countCall: () => void;
   /** the run's tool calls so far in this execution (climbs the same way on every replay) */
   toolCalls: { value: number };
+  /** built-ins the run engine executes for this agent (the memory tools: ./memory-tools.ts) */
+  executors?: (agent: AgentVersionOut) => BuiltinOverrides;
 }
 
 export interface ToolLoopCall {
@@ -212,7 +215,13 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
           callId,
           async (info) => {
             const record = await callTool(
-              { ctx: env.ctx, runId: run.id, step, abortSignal: c.abortSignal, executors: { run_agent: runAgentExecutor(run.id) } },
+              {
+                ctx: env.ctx,
+                runId: run.id,
+                step,
+                abortSignal: c.abortSignal,
+                executors: { ...env.executors?.(c.agent), run_agent: runAgentExecutor(run.id) },
+              },
               { callId, agentStepId: c.stepId, name: call.name, input: call.input, agent: c.agent, reason: turn.text },
             );
             await info.beforeStore();

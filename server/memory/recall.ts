@@ -1,14 +1,18 @@
 /**
- * Hybrid recall (issue 14): the query is embedded with the workspace's memory model (./service.ts, costed), then
- * two candidate searches in ONE message (one transaction, the tenant set by the db layer):
- * - vector: the nearest rows by cosine distance through the partial HNSW index of the query's size, filtered by
- *   workspace, scopes, kinds and the query's embedding model (rows of another model are never compared). A filtered
- *   HNSW scan filters after the index walk, so `hnsw.iterative_scan = relaxed_order` keeps walking until enough rows
- *   pass the filter (STACK-NOTES: recall 0.38 -> 0.995 with 10 tenants); relaxed order is re-sorted by distance;
- * - full text: `websearch_to_tsquery('simple', query)` against the generated tsvector (GIN), ranked by ts_rank,
- *   same filters.
- * The two lists are fused by reciprocal rank fusion and adjusted by recency and importance
- * (DEFAULT_RECALL_WEIGHTS in lib/schemas/memory.ts documents the formula); every result says why it ranked.
+ * Hybrid recall (issue 14). The scopes asked for are grouped by the model that embeds them now (./models.ts: each
+ * scope's setting, else the workspace's default), and the query is embedded once per model (./service.ts, costed).
+ * Then, in ONE message (one transaction, the tenant set by the db layer):
+ * - one vector search per model: the nearest rows of that model's scopes AND embedded by that model, by cosine
+ *   distance through the partial HNSW index of the query's size (rows of another model are never compared: a scope
+ *   whose rows are still of its previous model, while they are re-embedded, has those rows skipped by the vector
+ *   search). A filtered HNSW scan filters after the index walk, so `hnsw.iterative_scan = relaxed_order` keeps walking
+ *   until enough rows pass the filter (STACK-NOTES: recall 0.38 -> 0.995 with 10 tenants); relaxed order is re-sorted
+ *   by distance;
+ * - one full-text search over all the scopes (whatever model embedded the rows): `websearch_to_tsquery('simple',
+ *   query)` against the generated tsvector (GIN), ranked by ts_rank.
+ * All the lists are fused by reciprocal rank fusion (a row is in at most one vector list, its model's) and adjusted by
+ * recency and importance (DEFAULT_RECALL_WEIGHTS in lib/schemas/memory.ts documents the formula); every result says
+ * why it ranked, including which model's vector list it came from.
  */
 import { AppError } from "@/lib/errors";
 import {
@@ -24,27 +28,22 @@ import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { execute, executeBatch } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
-import { embedText, toMemory, vectorSql } from "./service";
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import { embeddingPoliciesFor, policyKey } from "./models";
+import { toMemory } from "./rows";
+import { embedWithPolicy, vectorSql, type EmbedExtras, type Embedding } from "./service";
 
 /** HNSW's candidate list while scanning (pgvector's default is 40): at least the candidates asked for. */
 export const RECALL_EF_SEARCH = 100;
 
 const DAY_MS = 86_400_000;
+/** lastRecalledAt is kept to this resolution (see recallByVector) */
+export const RECALLED_AT_RESOLUTION_MS = 3_600_000;
 
 function scopesSql(scopes: readonly MemoryScope[]): Sql {
   const parts = scopes.map((s) => (s.type === "workspace" ? sql`("scopeType" = 'workspace')` : sql`("scopeType" = ${s.type} AND "scopeId" = ${s.id ?? ""})`));
   return sql`(${sql.join(parts, sql` OR `)})`;
 }
-
-interface CandidateRow extends Record<string, unknown> {
-  id: string;
-  vrank: string | number | null;
-  vdist: string | number | null;
-  trank: string | number | null;
-  tscore: string | number | null;
-}
-
-const num = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Recency factor in [0, 1]: 1 now, 0.5 after one half-life. */
 export function recencyOf(updatedAt: Date, now: number, halfLifeDays: number): number {
@@ -58,83 +57,200 @@ export function recencyOf(updatedAt: Date, now: number, halfLifeDays: number): n
  */
 export const RECALL_SETTINGS: readonly Sql[] = [sql`SET LOCAL hnsw.iterative_scan = relaxed_order`, sql`SET LOCAL hnsw.ef_search = ${RECALL_EF_SEARCH}`];
 
-export interface CandidateQuery {
+export interface VectorCandidateQuery {
   workspaceId: string;
   /** the label of the model that embedded the query: only its rows are compared */
   model: string;
   vector: readonly number[];
+  scopes: readonly MemoryScope[];
+  kinds?: readonly string[];
+}
+
+export interface TextCandidateQuery {
+  workspaceId: string;
   query: string;
   scopes: readonly MemoryScope[];
   kinds?: readonly string[];
 }
 
-/** The vector and full-text candidates, full-outer-joined: one row per memory with its ranks (null: not found by that search). */
-export function candidatesSql(c: CandidateQuery): Sql {
-  // dims is one of MEMORY_DIMENSIONS (embedText refuses others): the cast matches a partial HNSW index
+function filterSql(c: { workspaceId: string; scopes: readonly MemoryScope[]; kinds?: readonly string[] }): Sql {
+  return sql`"workspaceId" = ${c.workspaceId} AND ${scopesSql(c.scopes)}${c.kinds?.length ? sql` AND "kind" IN (${sql.join(c.kinds.map((x) => sql`${x}`))})` : sql.empty}`;
+}
+
+/** The vector candidates of one model: the nearest rows of that model (and size) in the scopes, ranked by distance. */
+export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
+  // dims is one of MEMORY_DIMENSIONS (embedWithPolicy refuses others): the cast matches a partial HNSW index
   const dims = c.vector.length;
   const typed = sql`vector(${dims})`;
-  const filter = sql`"workspaceId" = ${c.workspaceId} AND "embeddingModel" = ${c.model} AND "dims" = ${dims} AND ${scopesSql(c.scopes)}${
-    c.kinds?.length ? sql` AND "kind" IN (${sql.join(c.kinds.map((x) => sql`${x}`))})` : sql.empty
-  }`;
   const q = sql`${vectorSql(c.vector)}::${typed}`;
   // relaxed_order may return the walk slightly out of order: the ranks are re-sorted by distance
-  return sql`WITH v AS (
-      SELECT "id", "dist", row_number() OVER (ORDER BY "dist", "id") AS "rank" FROM (
-        SELECT "id", ("embedding"::${typed} <=> ${q}) AS "dist" FROM "Memory"
-        WHERE ${filter}
-        ORDER BY "embedding"::${typed} <=> ${q}
-        LIMIT ${RECALL_CANDIDATES}
-      ) s
-    ), t AS (
-      SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank" FROM (
-        SELECT "id", ts_rank("searchText", tq) AS "score" FROM "Memory", websearch_to_tsquery('simple', ${c.query}) tq
-        WHERE ${filter} AND "searchText" @@ tq
-        ORDER BY ts_rank("searchText", tq) DESC
-        LIMIT ${RECALL_CANDIDATES}
-      ) s
-    )
-    SELECT coalesce(v."id", t."id") AS "id", v."rank" AS "vrank", v."dist" AS "vdist", t."rank" AS "trank", t."score" AS "tscore"
-    FROM v FULL OUTER JOIN t ON v."id" = t."id"`;
+  return sql`SELECT "id", "dist", row_number() OVER (ORDER BY "dist", "id") AS "rank" FROM (
+      SELECT "id", ("embedding"::${typed} <=> ${q}) AS "dist" FROM "Memory"
+      WHERE ${filterSql(c)} AND "embeddingModel" = ${c.model} AND "dims" = ${dims}
+      ORDER BY "embedding"::${typed} <=> ${q}
+      LIMIT ${RECALL_CANDIDATES}
+    ) s`;
+}
+
+/** The full-text candidates of the scopes (whatever model embedded them: words do not depend on it), ranked by ts_rank. */
+export function textCandidatesSql(c: TextCandidateQuery): Sql {
+  return sql`SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank" FROM (
+      SELECT "id", ts_rank("searchText", tq) AS "score" FROM "Memory", websearch_to_tsquery('simple', ${c.query}) tq
+      WHERE ${filterSql(c)} AND "searchText" @@ tq
+      ORDER BY ts_rank("searchText", tq) DESC
+      LIMIT ${RECALL_CANDIDATES}
+    ) s`;
+}
+
+interface VectorRow extends Record<string, unknown> {
+  id: string;
+  dist: string | number;
+  rank: string | number;
+}
+interface TextRow extends Record<string, unknown> {
+  id: string;
+  score: string | number;
+  rank: string | number;
+}
+
+/** The scopes of one embedding model in a recall: the query embedded once for them. */
+interface ModelGroup<E extends Pick<Embedding, "vector" | "model" | "simulated"> = Embedding> {
+  scopes: MemoryScope[];
+  embedding: E;
+}
+
+type ParsedRecall = ReturnType<typeof recallInputSchema.parse>;
+
+/**
+ * The query embedded once per model policy of the scopes (./models.ts), grouped by the model that answered: scopes
+ * whose policies differ but route to the same model share one vector search.
+ */
+async function embedQuery(ctx: TenantContext, query: string, scopes: readonly MemoryScope[], extras: EmbedExtras): Promise<ModelGroup[]> {
+  const policies = await embeddingPoliciesFor(ctx, scopes);
+  const byPolicy = new Map<string, { policy: ModelPolicy; scopes: MemoryScope[] }>();
+  scopes.forEach((scope, i) => {
+    const key = policyKey(policies[i]!);
+    const group = byPolicy.get(key) ?? { policy: policies[i]!, scopes: [] };
+    group.scopes.push(scope);
+    byPolicy.set(key, group);
+  });
+  const byModel = new Map<string, ModelGroup>();
+  for (const { policy, scopes: of } of byPolicy.values()) {
+    const [embedding] = await embedWithPolicy(ctx, policy, [query], extras);
+    const same = byModel.get(embedding!.model);
+    if (same) same.scopes.push(...of);
+    else byModel.set(embedding!.model, { scopes: of, embedding: embedding! });
+  }
+  return [...byModel.values()];
+}
+
+/**
+ * Importance decay (the workspace's memory settings): 0.5 ^ (days since the later of the last change and the last
+ * recall / half-life); 1 for a pinned memory or with no half-life. The purge's eviction uses the same rule in SQL.
+ */
+export function decayOf(m: { pinned: boolean; updatedAt: Date; lastRecalledAt: Date | null }, now: number, halfLifeDays: number | null): number {
+  if (m.pinned || halfLifeDays === null) return 1;
+  const since = Math.max(m.updatedAt.getTime(), m.lastRecalledAt?.getTime() ?? 0);
+  return 0.5 ** (Math.max(0, now - since) / DAY_MS / halfLifeDays);
 }
 
 export async function recall(ctx: TenantContext, input: RecallInput): Promise<RecallOutput> {
-  const { query, scopes, k, kinds, weights: overrides } = recallInputSchema.parse(input);
-  const weights: RecallWeights = { ...DEFAULT_RECALL_WEIGHTS, ...overrides };
-  const embedding = await embedText(ctx, query);
-  const [, , found] = await executeBatch(ctx, [
-    ...RECALL_SETTINGS,
-    candidatesSql({ workspaceId: ctx.workspaceId, model: embedding.model, vector: embedding.vector, query, scopes, kinds }),
-  ]);
-  const rows = (found?.rows ?? []) as CandidateRow[];
-  if (rows.length === 0) return { embeddingModel: embedding.model, simulated: embedding.simulated, weights, results: [] };
+  return (await recallEmbedded(ctx, input)).recalled;
+}
 
-  const memories = new Map(
-    (await db(ctx).memory.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: rows.map((r) => r.id) } } })).map((m) => [m.id, m]),
-  );
+/**
+ * Recall, with the query's embedding calls (one per model of the scopes; a run step records their cost and models);
+ * `extras`: the run's call options.
+ */
+export async function recallEmbedded(
+  ctx: TenantContext,
+  input: RecallInput,
+  extras: EmbedExtras = {},
+): Promise<{ recalled: RecallOutput; embeddings: Embedding[] }> {
+  const parsed = recallInputSchema.parse(input);
+  const groups = await embedQuery(ctx, parsed.query, parsed.scopes, extras);
+  return { recalled: await recallByGroups(ctx, parsed, groups), embeddings: groups.map((g) => g.embedding) };
+}
+
+/**
+ * Recall with the query's embedding already made, for one model over all the scopes (tests and benchmarks pass a
+ * vector of their own, labelled with the model whose rows it is compared with).
+ */
+export async function recallByVector(
+  ctx: TenantContext,
+  input: RecallInput,
+  embedding: Pick<Embedding, "vector" | "model" | "simulated">,
+): Promise<RecallOutput> {
+  const parsed = recallInputSchema.parse(input);
+  return recallByGroups(ctx, parsed, [{ scopes: parsed.scopes, embedding }]);
+}
+
+/** The searches (one vector search per model, one full-text search), fused and adjusted; see the file's comment. */
+async function recallByGroups(
+  ctx: TenantContext,
+  parsed: ParsedRecall,
+  groups: ModelGroup<Pick<Embedding, "vector" | "model" | "simulated">>[],
+): Promise<RecallOutput> {
+  const { query, scopes, k, kinds, weights: overrides } = parsed;
+  const weights: RecallWeights = { ...DEFAULT_RECALL_WEIGHTS, ...overrides };
+  const models = groups.map((g) => ({
+    embeddingModel: g.embedding.model,
+    simulated: g.embedding.simulated,
+    scopes: g.scopes.map((s) => ({ type: s.type, id: s.id ?? null })),
+  }));
+  const answer = (results: RecallOutput["results"]): RecallOutput => ({
+    embeddingModel: models.map((m) => m.embeddingModel).join(", "),
+    simulated: models.some((m) => m.simulated),
+    models,
+    weights,
+    results,
+  });
+  // the candidate lists and the workspace's half-life: one message
+  const found = await executeBatch(ctx, [
+    ...RECALL_SETTINGS,
+    ...groups.map((g) => vectorCandidatesSql({ workspaceId: ctx.workspaceId, model: g.embedding.model, vector: g.embedding.vector, scopes: g.scopes, kinds })),
+    textCandidatesSql({ workspaceId: ctx.workspaceId, query, scopes, kinds }),
+    sql`SELECT "memoryDecayHalfLifeDays" AS "halfLife" FROM "Workspace" WHERE "id" = ${ctx.workspaceId}`,
+  ]);
+  const lists = found.slice(RECALL_SETTINGS.length);
+  const halfLife = (lists.at(-1)?.rows[0]?.halfLife ?? null) as number | null;
+  // each row is in at most one vector list (its model's) and in the text list
+  const vector = new Map<string, { rank: number; dist: number; model: string }>();
+  groups.forEach((g, i) => {
+    for (const r of lists[i]!.rows as VectorRow[]) vector.set(r.id, { rank: Number(r.rank), dist: Number(r.dist), model: g.embedding.model });
+  });
+  const text = new Map((lists.at(-2)!.rows as TextRow[]).map((r) => [r.id, { rank: Number(r.rank), score: Number(r.score) }]));
+  const ids = [...new Set([...vector.keys(), ...text.keys()])];
+  if (ids.length === 0) return answer([]);
+
+  const memories = new Map((await db(ctx).memory.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: ids } } })).map((m) => [m.id, m]));
   const now = Date.now();
-  const scored = rows.flatMap((r) => {
-    const m = memories.get(r.id);
+  const scored = ids.flatMap((id) => {
+    const m = memories.get(id);
     if (!m) return []; // deleted in between
-    const vectorRank = num(r.vrank);
-    const textRank = num(r.trank);
-    const vectorPart = vectorRank === null ? 0 : weights.vector / (weights.rrfK + vectorRank);
-    const textPart = textRank === null ? 0 : weights.text / (weights.rrfK + textRank);
+    const v = vector.get(id);
+    const t = text.get(id);
+    const vectorPart = v ? weights.vector / (weights.rrfK + v.rank) : 0;
+    const textPart = t ? weights.text / (weights.rrfK + t.rank) : 0;
     const fused = vectorPart + textPart;
     const recency = recencyOf(m.updatedAt, now, weights.halfLifeDays);
-    const importance = m.pinned ? 1 : m.importance;
+    const decay = decayOf(m, now, halfLife);
+    const importance = m.pinned ? 1 : m.importance * decay;
     const score = fused * (1 + weights.recency * recency + weights.importance * importance);
     return [
       {
         m,
         why: {
-          vectorRank,
-          vectorDistance: num(r.vdist),
-          textRank,
-          textScore: num(r.tscore),
+          vectorRank: v?.rank ?? null,
+          vectorDistance: v?.dist ?? null,
+          vectorModel: v?.model ?? null,
+          textRank: t?.rank ?? null,
+          textScore: t?.score ?? null,
           vectorPart,
           textPart,
           fused,
           recency,
+          decay,
           importance,
           score,
         },
@@ -143,19 +259,17 @@ export async function recall(ctx: TenantContext, input: RecallInput): Promise<Re
   });
   scored.sort((a, b) => b.why.score - a.why.score || a.m.id.localeCompare(b.m.id));
   const top = scored.slice(0, k);
-  if (top.length > 0) {
-    const recalledAt = new Date();
+  // lastRecalledAt to the hour: a memory recalled again within the hour is not written again (every write of a row
+  // may insert into its HNSW index when the page has no room for a HOT update; decay counts in days)
+  const recalledAt = new Date(now);
+  const stale = top.filter((x) => x.m.lastRecalledAt === null || now - x.m.lastRecalledAt.getTime() >= RECALLED_AT_RESOLUTION_MS);
+  if (stale.length > 0) {
     await execute(
       ctx,
-      sql`UPDATE "Memory" SET "lastRecalledAt" = ${recalledAt} WHERE "workspaceId" = ${ctx.workspaceId} AND "id" IN (${sql.join(top.map((x) => sql`${x.m.id}`))})`,
+      sql`UPDATE "Memory" SET "lastRecalledAt" = ${recalledAt} WHERE "workspaceId" = ${ctx.workspaceId} AND "id" IN (${sql.join(stale.map((x) => sql`${x.m.id}`))})`,
     );
-    for (const x of top) x.m.lastRecalledAt = recalledAt;
+    for (const x of stale) x.m.lastRecalledAt = recalledAt;
   }
   if (top.some((x) => !Number.isFinite(x.why.score))) throw new AppError("INTERNAL", "Recall produced a non-finite score");
-  return {
-    embeddingModel: embedding.model,
-    simulated: embedding.simulated,
-    weights,
-    results: top.map((x) => ({ memory: toMemory(x.m), why: x.why })),
-  };
+  return answer(top.map((x) => ({ memory: toMemory(x.m), why: x.why })));
 }

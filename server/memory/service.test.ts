@@ -14,7 +14,7 @@ import { simulatedEmbedding } from "@/server/models/simulator";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestWorkspace } from "@/test/helpers";
 import { deleteMemory, getMemory, listMemories, remember, updateMemory, vectorSql } from "./service";
-import { candidatesSql, recall, RECALL_SETTINGS } from "./recall";
+import { recall, RECALL_SETTINGS, vectorCandidatesSql } from "./recall";
 
 type Role = "owner" | "admin" | "member" | "viewer";
 const ctxOf = (ws: TestWorkspace, role: Role = "owner"): Promise<TenantContext> => resolveUserTenant(ws.users[role], ws.slug, `req_test${uniq()}`);
@@ -114,7 +114,7 @@ describe("remember and recall", () => {
     expect(vectorOnly.results.map((x) => x.memory.id)).not.toContain(target.id);
   });
 
-  it("never compares vectors of another model: rows embedded by another model are not candidates", async () => {
+  it("never compares vectors of another model: rows embedded by another model are found by their words only", async () => {
     const fresh = await makeWorkspace("memory-models");
     const ctx = await ctxOf(fresh);
     const mine = await remember(ctx, { content: "quarterly revenue report for the board" });
@@ -126,8 +126,15 @@ describe("remember and recall", () => {
       { content: `${query} again`, vector: exact, model: "openai_compatible:nomic-embed-text" },
     ]);
     const r = await recall(ctx, { query });
-    expect(r.results.map((x) => x.memory.id)).toEqual([mine.id]);
-    expect(r.results[0]!.memory.embeddingModel).toBe(r.embeddingModel);
+    const byVector = r.results.filter((x) => x.why.vectorRank !== null);
+    expect(byVector.map((x) => x.memory.id)).toEqual([mine.id]);
+    expect(byVector[0]!.why.vectorModel).toBe(r.embeddingModel);
+    expect(byVector[0]!.memory.embeddingModel).toBe(r.embeddingModel);
+    // the other models' rows carry the query's exact vector, yet only the full-text search finds them
+    const others = r.results.filter((x) => x.memory.id !== mine.id);
+    expect(others).toHaveLength(2);
+    expect(others.every((x) => x.why.vectorRank === null && x.why.vectorDistance === null && x.why.textRank !== null)).toBe(true);
+    expect(r.results[0]!.memory.id).toBe(mine.id);
   });
 
   it("under workspace A returns only A's rows, and still k of them, when B holds the true nearest neighbours", async () => {
@@ -163,12 +170,12 @@ describe("remember and recall", () => {
 
     // for a tenant this small the planner sorts A's rows exactly; on the HNSW path (sorting disabled, as for a
     // large tenant) the index walk meets B's 400 nearer rows first: iterative scans still bring A's rows
-    const candidates = candidatesSql({ workspaceId: a.id, model, vector: q, query, scopes: [{ type: "workspace" }] });
+    const candidates = vectorCandidatesSql({ workspaceId: a.id, model, vector: q, scopes: [{ type: "workspace" }] });
     const onIndex = [...RECALL_SETTINGS, sql`SET LOCAL enable_sort = off`];
     const [plan] = (await executeBatch({ workspaceId: a.id }, [...onIndex, sql`EXPLAIN ${candidates}`])).slice(onIndex.length);
     expect(JSON.stringify(plan!.rows)).toContain("Memory_embedding_384_idx");
     const [walked] = (await executeBatch({ workspaceId: a.id }, [...onIndex, candidates])).slice(onIndex.length);
-    const vectorRows = walked!.rows.filter((x) => x.vrank !== null);
+    const vectorRows = walked!.rows;
     expect(vectorRows.length).toBe(21);
     expect(vectorRows.every((x) => ids.has(String(x.id)))).toBe(true);
   });

@@ -1,13 +1,13 @@
 /**
  * Memory (issue 14, first slice): remember, list, get, update, delete. A memory's embedding comes from the model
  * gateway (server/models/embed.ts: costed in the ledger like any call; offline the simulator's hashed bag of words,
- * labelled lexical). Writes are raw SQL (the vector column), each ONE message with its audit entry; reads go through
- * Prisma (the vector and full-text columns are never read back). Recall is ./recall.ts.
+ * labelled lexical), with the model policy of the memory's scope (./models.ts). Writes are raw SQL (the vector
+ * column), each ONE message with its audit entry; reads go through Prisma (the vector and full-text columns are never
+ * read back). Recall is ./recall.ts.
  */
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { DEFAULT_MODEL_POLICY } from "@/lib/schemas/agents";
 import type { Page } from "@/lib/schemas/common";
 import {
   createMemoryInputSchema,
@@ -16,27 +16,27 @@ import {
   updateMemoryInputSchema,
   type CreateMemoryInput,
   type MemoryOutput,
+  type MemoryScope,
   type MemoryScopeType,
 } from "@/lib/schemas/memory";
-import { auditLogData, type AuditEntryInput } from "@/server/audit/service";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { executeBatch } from "@/server/db/execute";
-import type { Prisma } from "@/server/db/generated/client";
 import { sql, type Sql } from "@/server/db/sql";
-import { embed } from "@/server/models/embed";
-
-type MemoryRow = Prisma.MemoryGetPayload<object>;
-
-/** The model policy memories are embedded with (one per workspace in this slice: per-scope models are not yet). */
-export const MEMORY_EMBEDDING_POLICY = DEFAULT_MODEL_POLICY;
+import type { ModelPolicy } from "@/lib/schemas/model-policy";
+import { embed, type EmbedRequest, type EmbedResult } from "@/server/models/embed";
+import { assertRoomForMemory, capGuardSql, capReached } from "./governance";
+import { embeddingPolicyFor } from "./models";
+import { auditSql, toMemory, type MemoryRow } from "./rows";
 
 export interface Embedding {
   vector: number[];
   /** the label stored with the row: `<provider kind>:<model id>`, and `simulator:<model id> (lexical)` offline */
   model: string;
   simulated: boolean;
+  /** the gateway's answer (cost, tokens, latency, route), for a run step's record */
+  call: Omit<EmbedResult, "embeddings">;
 }
 
 /** The label of the model that embedded, as stored in Memory.embeddingModel (recall compares only equal labels). */
@@ -44,48 +44,40 @@ export function embeddingModelLabel(model: { providerKind: string; modelId: stri
   return simulated ? `simulator:${model.modelId} (lexical)` : `${model.providerKind}:${model.modelId}`;
 }
 
-/** Embeds one text through the gateway; a size without an HNSW index is refused before anything is written. */
-export async function embedText(ctx: TenantContext, text: string): Promise<Embedding> {
-  const res = await embed(ctx, { policy: MEMORY_EMBEDDING_POLICY, values: [text] });
-  const vector = res.embeddings[0]!;
-  if (!(MEMORY_DIMENSIONS as readonly number[]).includes(vector.length)) {
-    throw new AppError(
-      "NO_FEASIBLE_MODEL",
-      `${res.model.displayName} returns ${vector.length}-dimensional embeddings: memory supports ${MEMORY_DIMENSIONS.join(", ")}`,
-    );
-  }
-  return { vector, model: embeddingModelLabel(res.model, res.simulated), simulated: res.simulated };
+/** What a run step adds to an embedding call: its run, step, budget, cancel signal and usage writer. */
+export type EmbedExtras = Omit<EmbedRequest, "policy" | "values">;
+
+/**
+ * Embeds texts with `policy` through the gateway (one call, costed); a size without an HNSW index is refused before
+ * anything is written. Write paths use embedTexts (their scope's policy); recall and re-embedding resolve the policy.
+ */
+export async function embedWithPolicy(ctx: TenantContext, policy: ModelPolicy, texts: string[], extras: EmbedExtras = {}): Promise<Embedding[]> {
+  const { embeddings, ...call } = await embed(ctx, { ...extras, policy, values: texts });
+  const model = embeddingModelLabel(call.model, call.simulated);
+  return embeddings.map((vector) => {
+    if (!(MEMORY_DIMENSIONS as readonly number[]).includes(vector.length)) {
+      throw new AppError(
+        "NO_FEASIBLE_MODEL",
+        `${call.model.displayName} returns ${vector.length}-dimensional embeddings: memory supports ${MEMORY_DIMENSIONS.join(", ")}`,
+      );
+    }
+    return { vector, model, simulated: call.simulated, call };
+  });
+}
+
+/** Embeds texts of `scope` with the scope's model policy (./models.ts: its setting, else the workspace's default). */
+export async function embedTexts(ctx: TenantContext, scope: MemoryScope, texts: string[], extras: EmbedExtras = {}): Promise<Embedding[]> {
+  return embedWithPolicy(ctx, await embeddingPolicyFor(ctx, scope), texts, extras);
+}
+
+/** Embeds one text of `scope` with the scope's model policy. */
+export async function embedText(ctx: TenantContext, scope: MemoryScope, text: string, extras: EmbedExtras = {}): Promise<Embedding> {
+  return (await embedTexts(ctx, scope, [text], extras))[0]!;
 }
 
 /** A pgvector literal (`'[0.1,...]'::vector`). */
 export function vectorSql(vector: readonly number[]): Sql {
   return sql`${`[${vector.map((x) => (Number.isFinite(x) ? x : 0)).join(",")}]`}::vector`;
-}
-
-function auditSql(ctx: TenantContext, entry: AuditEntryInput): Sql {
-  const d = auditLogData(ctx, entry);
-  return sql`INSERT INTO "AuditLog" ("id", "workspaceId", "workspaceSlug", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "metadata", "requestId", "clientIp", "userAgent")
-    VALUES (${d.id!}, ${d.workspaceId}, ${d.workspaceSlug ?? null}, ${d.actorType}, ${d.actorId ?? null}, ${d.actorLabel ?? null}, ${d.action}, ${d.targetType}, ${d.targetId ?? null}, ${sql.json(d.metadata ?? {})}, ${d.requestId ?? null}, ${d.clientIp ?? null}, ${d.userAgent ?? null})`;
-}
-
-export function toMemory(row: MemoryRow): MemoryOutput {
-  return {
-    id: row.id,
-    scope: { type: row.scopeType as MemoryScopeType, id: row.scopeId },
-    kind: row.kind as MemoryOutput["kind"],
-    content: row.content,
-    importance: Math.round(row.importance * 1e6) / 1e6,
-    pinned: row.pinned,
-    source: row.source as MemoryOutput["source"],
-    sourceRef: (row.sourceRef ?? {}) as Record<string, unknown>,
-    createdByType: row.createdByType as MemoryOutput["createdByType"],
-    createdById: row.createdById,
-    embeddingModel: row.embeddingModel,
-    dims: row.dims,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    lastRecalledAt: row.lastRecalledAt,
-  };
 }
 
 /** A memory of the workspace; another workspace's (or none) is NOT_FOUND. */
@@ -95,23 +87,78 @@ async function findMemory(ctx: TenantContext, id: string): Promise<MemoryRow> {
   return row;
 }
 
-/** Remembers: validates, embeds (one gateway call, costed), then the row and its audit entry in one message. */
+/** A memory row as the insert path writes it (remember, and a document's chunks: server/memory/documents). */
+export interface MemoryInsert {
+  id: string;
+  workspaceId: string;
+  scope: MemoryScope;
+  kind: string;
+  content: string;
+  importance: number;
+  pinned: boolean;
+  source: string;
+  sourceRef: Record<string, unknown>;
+  createdByType: string;
+  createdById: string | null;
+  embedding: Pick<Embedding, "vector" | "model">;
+  /** a document's chunk: its document and index (unique together) */
+  chunk?: { documentId: string; index: number };
+}
+
+/**
+ * The INSERT of one memory. `onlyIf`: a condition the row is inserted under (a document's batch: its document is still
+ * processing under this lease); a chunk already stored (the same document and index) is left as it is.
+ */
+export function memoryInsertSql(m: MemoryInsert, onlyIf?: Sql): Sql {
+  const values = sql`${m.id}, ${m.workspaceId}, ${m.scope.type}, ${m.scope.id ?? null}, ${m.kind}, ${m.content}, ${m.importance}, ${m.pinned}, ${m.source}, ${sql.json(m.sourceRef)}, ${m.createdByType}, ${m.createdById}, ${m.embedding.model}, ${m.embedding.vector.length}, ${vectorSql(m.embedding.vector)}, ${m.chunk?.documentId ?? null}, ${m.chunk?.index ?? null}::int`;
+  return sql`INSERT INTO "Memory" ("id", "workspaceId", "scopeType", "scopeId", "kind", "content", "importance", "pinned", "source", "sourceRef", "createdByType", "createdById", "embeddingModel", "dims", "embedding", "documentId", "chunkIndex")
+    ${onlyIf ? sql`SELECT ${values} WHERE ${onlyIf}` : sql`VALUES (${values})`}${m.chunk ? sql` ON CONFLICT ("documentId", "chunkIndex") DO NOTHING` : sql.empty}`;
+}
+
+/**
+ * Remembers: validates, checks the workspace's cap (governance.ts: refused before the embedding is paid for), embeds
+ * (one gateway call, costed), then in one message: a lock on the workspace's memory count, the row if the cap still
+ * has room, and its audit entry (only if the row was written).
+ */
 export async function remember(ctx: TenantContext, input: CreateMemoryInput): Promise<MemoryOutput> {
   const data = createMemoryInputSchema.parse(input);
-  const embedding = await embedText(ctx, data.content);
+  const caps = await assertRoomForMemory(ctx, data.pinned);
+  const embedding = await embedText(ctx, data.scope, data.content);
   const id = newId("memo");
   const source = data.source ?? (ctx.actor.type === "api_key" ? "api" : "person");
   const createdById = ctx.actor.type === "api_key" ? ctx.actor.keyId : ctx.actor.userId;
-  await executeBatch(ctx, [
-    sql`INSERT INTO "Memory" ("id", "workspaceId", "scopeType", "scopeId", "kind", "content", "importance", "pinned", "source", "sourceRef", "createdByType", "createdById", "embeddingModel", "dims", "embedding")
-      VALUES (${id}, ${ctx.workspaceId}, ${data.scope.type}, ${data.scope.id ?? null}, ${data.kind}, ${data.content}, ${data.importance}, ${data.pinned}, ${source}, ${sql.json(data.sourceRef)}, ${ctx.actor.type}, ${createdById}, ${embedding.model}, ${embedding.vector.length}, ${vectorSql(embedding.vector)})`,
-    auditSql(ctx, {
-      action: "memory.create",
-      targetType: "memory",
-      targetId: id,
-      metadata: { scopeType: data.scope.type, scopeId: data.scope.id ?? null, kind: data.kind, source, embeddingModel: embedding.model },
-    }),
+  const { lock, guard } = capGuardSql(ctx.workspaceId, caps, data.pinned);
+  const [, inserted] = await executeBatch(ctx, [
+    lock,
+    memoryInsertSql(
+      {
+        id,
+        workspaceId: ctx.workspaceId,
+        scope: data.scope,
+        kind: data.kind,
+        content: data.content,
+        importance: data.importance,
+        pinned: data.pinned,
+        source,
+        sourceRef: data.sourceRef,
+        createdByType: ctx.actor.type,
+        createdById,
+        embedding,
+      },
+      guard,
+    ),
+    auditSql(
+      ctx,
+      {
+        action: "memory.create",
+        targetType: "memory",
+        targetId: id,
+        metadata: { scopeType: data.scope.type, scopeId: data.scope.id ?? null, kind: data.kind, source, embeddingModel: embedding.model },
+      },
+      { when: sql`EXISTS (SELECT 1 FROM "Memory" WHERE "id" = ${id})` },
+    ),
   ]);
+  if (inserted!.rowCount === 0) throw capReached(caps);
   return getMemory(ctx, id);
 }
 
@@ -144,7 +191,7 @@ export async function updateMemory(ctx: TenantContext, id: string, input: z.inpu
   const changed: string[] = [];
   let embeddingModel: string | undefined;
   if (patch.content !== undefined && patch.content !== row.content) {
-    const embedding = await embedText(ctx, patch.content);
+    const embedding = await embedText(ctx, { type: row.scopeType as MemoryScopeType, id: row.scopeId }, patch.content);
     embeddingModel = embedding.model;
     sets.push(
       sql`"content" = ${patch.content}`,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "@/lib/seeded-random";
 import { type CircuitBreakerOptions, CircuitBreaker } from "./circuit-breaker";
 
 function clocked(options: CircuitBreakerOptions = {}) {
@@ -16,17 +17,8 @@ function call(breaker: CircuitBreaker, id: string, ok: boolean, provider?: strin
   return true;
 }
 
-/** A seeded generator (mulberry32): the property checks below are reproducible. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator: the property checks below are reproducible. */
+const random = seededRandom;
 
 describe("CircuitBreaker: a failure ratio over a window", () => {
   it("fail, fail, succeed repeated opens it at a ratio of 2/3 or below, never above", () => {

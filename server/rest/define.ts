@@ -4,7 +4,7 @@ import { idempotencyKeyProblem, IDEMPOTENT_REPLAYED_HEADER } from "@/lib/idempot
 import type { Permission } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { authenticateApiKey } from "@/server/auth/api-keys";
-import { errorResponse } from "@/server/http/errors";
+import { errorResponse, type ErrorFormat } from "@/server/http/errors";
 import { requestIdOf } from "@/server/http/request-id";
 import { publicOrigin } from "@/server/http/origin";
 import { clientInfoOf } from "@/server/http/client-info";
@@ -49,6 +49,8 @@ interface RouteCommon<P extends z.ZodType, Q extends z.ZodType> {
   operationId?: string;
   /** request headers the route reads (for the OpenAPI document; the handler reads them from `headers`) */
   headers?: z.ZodObject;
+  /** errors in another protocol's shape (the OpenAI-compatible routes): how, and its schema for the OpenAPI document */
+  errorFormat?: { format: ErrorFormat; schema: z.ZodType };
 }
 
 type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = (input: {
@@ -60,6 +62,9 @@ type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, 
   origin: string;
   /** the request's headers (e.g. If-Match); document the ones a route reads in `headers` of its definition */
   headers: Headers;
+  /** the request itself, for a handler that answers with its own stream (its signal, Last-Event-ID) */
+  request: Request;
+  requestId: string;
 }) => Promise<z.input<R> | Response>;
 
 /**
@@ -81,6 +86,19 @@ export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z
    */
   idempotent?: boolean;
   handler: JsonHandler<P, Q, B, R>;
+  /**
+   * A second phase after the handler's JSON answer (a 2xx), on the first request and on every idempotent replay
+   * alike, never stored with the key: given that answer, it may answer another status and body of the same schema.
+   * POST /api/v1/runs?wait= waits there for the run that the request (or the first request with its key) started.
+   */
+  followUp?: (input: {
+    ctx: TenantContext;
+    query: z.output<Q>;
+    answer: unknown;
+    signal: AbortSignal;
+  }) => Promise<{ status: number; body: z.input<R> } | undefined>;
+  /** other success statuses the route answers with `response` (for the OpenAPI document), with what each means */
+  alsoAnswers?: Record<number, string>;
 }
 
 export interface StreamInput<P extends z.ZodType, Q extends z.ZodType> {
@@ -267,7 +285,7 @@ export async function executeRoute(
     const tenant = ctx;
     const headers: Record<string, string> = { ...limitHeaders, "x-request-id": requestId };
     const respond = async (): Promise<Response> => {
-      const result = await route.handler!({ ctx: tenant, params, query, body, origin: publicOrigin(request), headers: request.headers });
+      const result = await route.handler!({ ctx: tenant, params, query, body, origin: publicOrigin(request), headers: request.headers, request, requestId });
       if (result instanceof Response) {
         if (idempotencyKey !== undefined) throw new Error(`${routeName}: an idempotent route answered with its own Response`);
         for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);
@@ -277,7 +295,20 @@ export async function executeRoute(
       if (status === 204) return new Response(null, { status, headers });
       return Response.json(route.response!.parse(result), { status, headers });
     };
-    if (idempotencyKey === undefined) return await respond();
+    /** the route's second phase (followUp) on a stored or fresh JSON answer, else that answer as it is */
+    const followUp = async (status: number, text: string): Promise<Response> => {
+      const next =
+        route.kind !== "stream" && route.followUp && status < 300 && text !== ""
+          ? await route.followUp({ ctx: tenant, query, answer: JSON.parse(text), signal: request.signal })
+          : undefined;
+      if (next) return Response.json(route.response!.parse(next.body), { status: next.status, headers });
+      return new Response(text === "" ? null : text, { status, headers: text === "" ? headers : { ...headers, "content-type": "application/json" } });
+    };
+    if (idempotencyKey === undefined) {
+      const response = await respond();
+      if (route.kind === "stream" || !route.followUp) return response;
+      return await followUp(response.status, await response.text());
+    }
     // validated first: an invalid request claims no key (the same key may be sent again, corrected)
     const url = new URL(request.url);
     const fingerprint = requestFingerprint({ method: route.method, path: url.pathname, query: [...url.searchParams].sort(), body: rawBody });
@@ -287,7 +318,7 @@ export async function executeRoute(
     });
     if (stored.body !== "") headers["content-type"] = "application/json";
     if (stored.replayed) headers[IDEMPOTENT_REPLAYED_HEADER.toLowerCase()] = "true";
-    return new Response(stored.body === "" ? null : stored.body, { status: stored.status, headers });
+    return await followUp(stored.status, stored.body);
   } catch (error) {
     const slug = request.headers.get("x-cadre-workspace") ?? new URL(request.url).searchParams.get("workspace") ?? undefined;
     await logDenial(
@@ -303,7 +334,7 @@ export async function executeRoute(
       },
       rawParams,
     );
-    return errorResponse(error, requestId, limitHeaders);
+    return errorResponse(error, requestId, limitHeaders, route.errorFormat?.format);
   }
 }
 

@@ -125,7 +125,7 @@ function buildDocument() {
     const errorResponses = Object.fromEntries(
       [...errorStatusesOf(route)].map(([status, reasons]) => [
         String(status),
-        { description: reasons.join("; "), content: { "application/json": { schema: errorBodySchema } } },
+        { description: reasons.join("; "), content: { "application/json": { schema: route.errorFormat?.schema ?? errorBodySchema } } },
       ]),
     );
     const idempotent = route.kind !== "stream" && route.idempotent === true;
@@ -156,6 +156,14 @@ function buildDocument() {
                 description: "Success",
                 content: Object.fromEntries((route.produces ?? ["application/json"]).map((type) => [type, { schema: route.response }])),
               },
+        ...(route.kind !== "stream" && route.alsoAnswers
+          ? Object.fromEntries(
+              Object.entries(route.alsoAnswers).map(([status, description]) => [
+                status,
+                { description, content: { "application/json": { schema: route.response } } },
+              ]),
+            )
+          : {}),
         ...errorResponses,
       },
     };

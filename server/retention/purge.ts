@@ -11,7 +11,10 @@
  *   are cleared (the step rows, their status, tokens and cost stay);
  * - usage rows older than `usageDays` are deleted;
  * - audit entries older than `auditDays` are deleted (entries of purged workspaces: the server's default);
- *   auth events (no workspace) older than CADRE_AUDIT_RETENTION_DAYS.
+ *   auth events (no workspace) older than CADRE_AUDIT_RETENTION_DAYS;
+ * - outgoing webhook deliveries (and their attempts) that ended longer ago than `runEventsDays` are deleted;
+ * - memories past their TTL rule are deleted, and memories above the workspace's cap are evicted (the workspace's
+ *   memory settings; lib/schemas/memory.ts documents the rules). Pinned memories are never touched.
  */
 import { execute } from "@/server/db/execute";
 import { SYSTEM } from "@/server/db/scope";
@@ -61,6 +64,9 @@ export interface PurgeResult {
   rateLimits: number;
   workspaces: number;
   idempotencyKeys: number;
+  memoriesExpired: number;
+  memoriesEvicted: number;
+  webhookDeliveries: number;
 }
 
 /** Repeats a batched statement (it must affect at most `batch` rows) until it affects fewer. */
@@ -86,6 +92,18 @@ export async function purgeRunEvents(now: Date, batch: number, fallback: number)
           JOIN "Workspace" w ON w."id" = r."workspaceId"
           JOIN "RunEvent" e ON e."runId" = r."id"
           WHERE r."status" IN ${TERMINAL} AND r."finishedAt" < ${cutoff("retentionRunEventsDays", fallback, now)}
+          LIMIT ${batch})`,
+    batch,
+  );
+}
+
+/** Webhook deliveries that ended (delivered, failed) longer ago than the run events' window; their attempts cascade. */
+export async function purgeWebhookDeliveries(now: Date, batch: number, fallback: number): Promise<number> {
+  return inBatches(
+    sql`DELETE FROM "WebhookDelivery" WHERE "id" IN (
+          SELECT d."id" FROM "WebhookDelivery" d
+          JOIN "Workspace" w ON w."id" = d."workspaceId"
+          WHERE d."status" IN ('delivered', 'failed') AND d."finishedAt" < ${cutoff("retentionRunEventsDays", fallback, now)}
           LIMIT ${batch})`,
     batch,
   );
@@ -174,6 +192,72 @@ export async function purgeDeletedWorkspaces(now: Date, batch: number): Promise<
   return rows.length;
 }
 
+/**
+ * A memory's effective importance in SQL (the alias `m` is the Memory row, `halfLife` the workspace's half-life in
+ * days or NULL): importance × 0.5 ^ (days since the later of its last change and its last recall / half-life);
+ * NULL half-life: no decay. server/memory/recall.ts computes the same in TypeScript (`decayOf`).
+ */
+function effectiveImportanceSql(halfLife: Sql, now: Date): Sql {
+  const since = sql`GREATEST(m."updatedAt", COALESCE(m."lastRecalledAt", m."updatedAt"))`;
+  return sql`(CASE WHEN ${halfLife} IS NULL THEN m."importance"
+    ELSE m."importance" * power(0.5, GREATEST(0, EXTRACT(EPOCH FROM (${now}::timestamp(3) - ${since})) / 86400.0) / ${halfLife}) END)`;
+}
+
+/**
+ * Memories past their TTL: for each workspace's rules, the unpinned memories of the rule's scope whose last change
+ * is older than its days. A type rule (no scopeId) does not apply to a scope that has its own exact rule.
+ */
+export async function purgeExpiredMemories(now: Date, batch: number): Promise<number> {
+  return inBatches(
+    sql`DELETE FROM "Memory" WHERE "id" IN (
+          SELECT m."id" FROM "Workspace" w
+          CROSS JOIN LATERAL jsonb_to_recordset(w."memoryTtl") AS r("scopeType" text, "scopeId" text, "days" integer)
+          JOIN "Memory" m ON m."workspaceId" = w."id" AND m."scopeType" = r."scopeType"
+            AND (r."scopeId" IS NULL OR m."scopeId" = r."scopeId")
+          WHERE w."memoryTtl" <> '[]'::jsonb AND r."days" > 0 AND NOT m."pinned"
+            AND m."updatedAt" < ${now}::timestamp(3) - make_interval(days => r."days")
+            AND (r."scopeId" IS NOT NULL OR NOT EXISTS (
+              SELECT 1 FROM jsonb_to_recordset(w."memoryTtl") AS x("scopeType" text, "scopeId" text)
+              WHERE x."scopeType" = m."scopeType" AND x."scopeId" = m."scopeId"))
+          LIMIT ${batch})`,
+    batch,
+  );
+}
+
+/**
+ * Workspaces holding more unpinned memories than their cap (the cap lowered, memories unpinned): the excess is
+ * evicted, lowest effective importance first, then the least recently changed. One workspace at a time, in batches.
+ */
+export async function evictMemoriesOverCap(now: Date, batch: number, caps: { fallback: number; max: number }): Promise<number> {
+  // unpinned = all (index-only on the createdAt index) - pinned (a partial index)
+  const cap = sql`LEAST(COALESCE(w."memoryMaxCount", ${caps.fallback}), ${caps.max})`;
+  const { rows } = await execute<{ id: string; excess: string | number }>(
+    OPERATOR,
+    sql`SELECT w."id", c."n" - ${cap} AS "excess" FROM "Workspace" w
+        CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM "Memory" WHERE "workspaceId" = w."id")
+          - (SELECT count(*) FROM "Memory" WHERE "workspaceId" = w."id" AND "pinned") AS "n") c
+        WHERE c."n" > ${cap}`,
+  );
+  let total = 0;
+  for (const w of rows) {
+    for (let excess = Number(w.excess); excess > 0; ) {
+      const take = Math.min(batch, excess);
+      const { rowCount } = await execute(
+        OPERATOR,
+        sql`DELETE FROM "Memory" WHERE "id" IN (
+              SELECT m."id" FROM "Memory" m JOIN "Workspace" w ON w."id" = m."workspaceId"
+              WHERE m."workspaceId" = ${w.id} AND NOT m."pinned"
+              ORDER BY ${effectiveImportanceSql(sql`w."memoryDecayHalfLifeDays"`, now)}, m."updatedAt", m."id"
+              LIMIT ${take})`,
+      );
+      total += rowCount;
+      if (rowCount < take) break;
+      excess -= rowCount;
+    }
+  }
+  return total;
+}
+
 /** One full purge. */
 export async function runRetentionPurge(options: PurgeOptions = {}): Promise<PurgeResult> {
   const now = options.now ?? new Date();
@@ -190,6 +274,9 @@ export async function runRetentionPurge(options: PurgeOptions = {}): Promise<Pur
     workspaces,
     // idempotency keys past their 24 hours (each workspace's are also purged as it uses keys)
     idempotencyKeys: await purgeExpiredIdempotencyKeys(),
+    memoriesExpired: await purgeExpiredMemories(now, batch),
+    memoriesEvicted: await evictMemoriesOverCap(now, batch, { fallback: env().CADRE_MEMORY_LIMIT, max: env().CADRE_MEMORY_LIMIT_MAX }),
+    webhookDeliveries: await purgeWebhookDeliveries(now, batch, d.runEventsDays),
   };
   for (const [kind, count] of Object.entries(result)) if (count > 0) metrics.retentionPurged.inc({ kind }, count);
   metrics.retentionLastRun.set(Math.round(Date.now() / 1000));

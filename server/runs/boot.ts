@@ -1,7 +1,10 @@
 /**
  * The executor of a Cadre server process (called from instrumentation.ts): started unless there is no database
  * (a build), CADRE_EXECUTOR=off, or Inngest executes the runs. Runs left unfinished by a previous process are
- * resumed (its leases are released at once when that process is gone, else when they expire).
+ * resumed (its leases are released at once when that process is gone, else when they expire). The document ingestion
+ * worker (server/jobs/memory-documents.ts), the re-embedding worker (server/jobs/memory-reembeds.ts) and the webhook
+ * delivery worker (server/jobs/webhook-deliveries.ts) start and stop with it. Under Inngest, the function
+ * deliver-webhooks drains the deliveries instead.
  *
  * Shutdown (SIGTERM / SIGINT): the open event streams end (so that the HTTP server can close), the executor
  * stops claiming, each running run finishes its current step and releases its lease; the process exits when that
@@ -14,6 +17,9 @@ import { logger } from "@/server/logger";
 import { closeAllRunStreams } from "@/server/runs/sse";
 import { settleObservations } from "@/server/models/gateway";
 import { startProcessExecutor, stopProcessExecutor } from "@/server/jobs/executor";
+import { startProcessDocumentWorker, stopProcessDocumentWorker } from "@/server/jobs/memory-documents";
+import { startProcessReembedWorker, stopProcessReembedWorker } from "@/server/jobs/memory-reembeds";
+import { startProcessWebhookWorker, stopProcessWebhookWorker } from "@/server/jobs/webhook-deliveries";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
 import { lifecycle } from "@/server/lifecycle";
 // registers startRun for the engine's sub-runs (the tool run_agent: server/jobs/sub-run.ts)
@@ -38,6 +44,12 @@ export function startExecutorForServer(): void {
   }
   globalForBoot.cadreExecutorBooted = true;
   const executor = startProcessExecutor();
+  // documents ingested into memory (server/jobs/memory-documents.ts): the same process, the same conditions
+  startProcessDocumentWorker();
+  // re-embedding after a scope's embedding model changed (server/jobs/memory-reembeds.ts): likewise
+  startProcessReembedWorker();
+  // outgoing webhook deliveries (server/jobs/webhook-deliveries.ts): likewise
+  startProcessWebhookWorker();
   life.executor = "running";
   logger.info({ owner: executor.owner, maxConcurrent: e.CADRE_MAX_CONCURRENT_RUNS, perWorkspace: e.CADRE_WORKSPACE_CONCURRENT_RUNS }, "executor: started");
   installShutdown();
@@ -50,7 +62,7 @@ function installShutdown(): void {
   const stop = () => {
     life.executor = "stopping";
     stopping ??= Promise.race([
-      stopProcessExecutor()
+      Promise.all([stopProcessExecutor(), stopProcessDocumentWorker(), stopProcessReembedWorker(), stopProcessWebhookWorker()])
         .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed"))
         // the models' observed statistics still queued (advisory, but worth keeping)
         .then(() => settleObservations())

@@ -152,7 +152,7 @@ describe("the version cache", () => {
     temperature: 0.5,
     outageWaitSeconds: 120,
     allowedTools: [],
-    memoryScope: null,
+    memoryPolicy: null,
     contextBudget: null,
     createdAt: new Date(0),
     ...over,

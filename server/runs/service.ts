@@ -43,7 +43,7 @@ import { parseOutcome } from "@/lib/schemas/run-outcome";
 import { appendRunEvents, eventsAfter } from "@/server/jobs/events";
 import { execute } from "@/server/db/execute";
 import { STEP_ANSWER_COLUMNS, stepAnswerOf, type StepAnswer, type StepAnswerColumns } from "./step-answer";
-import { sql } from "@/server/db/sql";
+import { sql, type Sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type ActorType, type Page } from "@/lib/schemas/common";
 import type { z } from "zod";
@@ -115,6 +115,7 @@ function toRun(row: RunFields, names: Names): RunOut {
     createdBy: { type: row.createdByType as ActorType, id: row.createdById },
     parentRunId: row.parentRunId,
     depth: row.depth,
+    subject: row.subject,
     cancelRequestedAt: row.cancelRequestedAt,
     queuedAt: row.queuedAt,
     startedAt: row.startedAt,
@@ -159,6 +160,13 @@ async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
   return row;
 }
 
+/** A run as listed (no steps): what a start answers, and a synchronous start once it waited (POST /api/v1/runs?wait=). */
+export async function getRunSummary(ctx: TenantContext, runId: string): Promise<RunOut> {
+  if (!ctx.permissions.has("runs:read") && !ctx.permissions.has("runs:create")) throw new AppError("FORBIDDEN", "Your role does not allow runs:read");
+  const row = await findRun(ctx, runId);
+  return toRun(row, await namesFor(ctx, [row]));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Start
 
@@ -177,6 +185,38 @@ export interface StartRunOptions {
    * child per step: a second start for the same step returns the first child (nothing else is written).
    */
   parent?: SubRunParent;
+  /**
+   * A session's message (server/sessions): the run answers it. In the run's own statement the session is taken (its
+   * `busyRunId`, only when free) and the person's message appended; a session answering another message is refused
+   * with 409 CONFLICT and nothing is written.
+   */
+  session?: { id: string };
+  /** the channel that started the run when it is not the REST API or the web app (e.g. "openai"): in its run.start audit entry */
+  channel?: "openai";
+  /**
+   * A start that another row decides (a webhook trigger's delivery, a schedule's due time: server/triggers,
+   * server/schedules): `cte(runId, ts)` is CTEs ending with one named `g` (other names start with `g`), written in the
+   * run's own statement, where `g` yields one row
+   * when the run may start (and records it); no row: nothing is written and startRun throws 409 CONFLICT with
+   * `refused`. `audit` is added to the run.start entry's metadata (which trigger or schedule started it).
+   */
+  gate?: { cte: (runId: string, ts: Date) => Sql; refused: string; audit: Record<string, string> };
+}
+
+/**
+ * The CTEs that take a free session for run `runId` and append the person's message (seq = the session's count + 1);
+ * no row when the session is busy (or gone), so the run's INSERT (`FROM l, s`) writes nothing either. The lease
+ * statement `l` comes first: its lock order is the run's, then the session row.
+ */
+function sessionTakeSql(ctx: TenantContext, sessionId: string, runId: string, content: string, ts: Date): Sql {
+  return sql`
+     s AS (
+       UPDATE "Session" SET "busyRunId" = ${runId}, "messageCount" = "messageCount" + 1, "lastMessageAt" = ${ts}, "updatedAt" = ${ts}
+       WHERE id = ${sessionId} AND "workspaceId" = ${ctx.workspaceId} AND "busyRunId" IS NULL
+       RETURNING "messageCount"),
+     sm AS (
+       INSERT INTO "SessionMessage" ("id", "workspaceId", "sessionId", "seq", "role", "content", "runId", "status", "createdAt")
+       SELECT ${newId("smsg")}, ${ctx.workspaceId}, ${sessionId}, s."messageCount", 'user', ${content}, ${runId}, 'ok', ${ts} FROM s),`;
 }
 
 /** Starts a run of a team or a single agent; returns at once with the queued run. */
@@ -269,6 +309,9 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     parentRunId: options.parent?.runId ?? null,
     parentStepId: options.parent?.stepId ?? null,
     depth: options.parent?.depth ?? 0,
+    // a sub-run serves its parent's subject
+    subject: data.subject ?? options.parent?.subject ?? null,
+    sessionId: options.session?.id ?? null,
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -292,7 +335,9 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       agentVersion: pins.agent?.version ?? null,
       budgetUsd: data.budgetUsd ?? null,
       ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
+      ...(options.channel ? { channel: options.channel } : {}),
       ...(options.parent ? { parentRunId: options.parent.runId, parentStepId: options.parent.stepId } : {}),
+      ...options.gate?.audit,
     },
   });
   // the run, its first event and the audit row in one statement (one round trip, atomic); when this process's executor
@@ -304,17 +349,17 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   try {
     ({ rows } = await execute<{ budgetUsd: string | null; claimed: boolean }>(
       ctx,
-      sql`WITH l AS (SELECT ${lease} AS until),
+      sql`WITH l AS (SELECT ${lease} AS until),${options.session ? sessionTakeSql(ctx, options.session.id, runId, data.input, ts) : sql.empty}${options.gate ? sql` ${options.gate.cte(runId, ts)},` : sql.empty}
      r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
          "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt",
-         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth")
+         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth", "subject", "sessionId")
        SELECT ${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
          ${data.input}, 'queued', ${data.budgetUsd === undefined ? null : sql.numeric(data.budgetUsd)}, ${data.modelPolicy ? sql.json(data.modelPolicy) : null},
          ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts},
          CASE WHEN l.until IS NULL THEN NULL ELSE ${slot?.owner ?? null}::text END, l.until, CASE WHEN l.until IS NULL THEN 0 ELSE 1 END,
-         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}
-       FROM l
+         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}, ${row.subject}, ${row.sessionId}
+       FROM l${options.session ? sql`, s` : sql.empty}${options.gate ? sql`, g` : sql.empty}
        ${options.parent ? sql`ON CONFLICT ("parentRunId", "parentStepId") DO NOTHING` : sql.empty}
        RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd", "leaseOwner" IS NOT NULL AS claimed),
      e AS (
@@ -330,6 +375,14 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   } catch (error) {
     slot?.release();
     throw error;
+  }
+  if (rows.length === 0 && options.session) {
+    slot?.release();
+    throw new AppError("CONFLICT", "The session is answering another message: send this one when that answer has come (busyRunId)");
+  }
+  if (rows.length === 0 && options.gate) {
+    slot?.release();
+    throw new AppError("CONFLICT", options.gate.refused);
   }
   if (rows.length === 0 && options.parent) {
     // the step's child exists already (a replay, or a concurrent attempt): that one, nothing new written
@@ -362,6 +415,8 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       createdById: row.createdById,
       cancelRequestedAt: null,
       stepsExpected: 0,
+      subject: row.subject,
+      sessionId: row.sessionId,
       // the creator's context as the claim builds it (creatorContext): the creator's role, not a key's narrower scopes
       ctx: {
         workspaceId: ctx.workspaceId,

@@ -7,20 +7,23 @@ import { z } from "zod";
 import { answerProblemSchema, type RunStepOut } from "@/lib/schemas/runs";
 import { sql, type Sql } from "@/server/db/sql";
 
-export type StepAnswer = Pick<RunStepOut, "finishReason" | "finishReasons" | "answerProblem" | "toolCall">;
+export type StepAnswer = Pick<RunStepOut, "finishReason" | "finishReasons" | "answerProblem" | "toolCall" | "memories">;
 
 /** The columns `answerFinish`, `answerFinishes` and `answerProblem` of a RunStep row. */
 export const STEP_ANSWER_COLUMNS: Sql = sql`"result"->'finishReason' AS "answerFinish", "result"->'finishReasons' AS "answerFinishes",
   "result"->'answerProblem' AS "answerProblem",
   CASE WHEN "kind" = 'tool' THEN jsonb_build_object('name', "result"->'tool', 'isError', "result"->'isError',
     'approval', (SELECT jsonb_build_object('id', a."id", 'status', a."status") FROM "ToolApproval" a
-      WHERE a."runId" = "RunStep"."runId" AND a."stepId" = "RunStep"."stepId")) END AS "toolCall"`;
+      WHERE a."runId" = "RunStep"."runId" AND a."stepId" = "RunStep"."stepId")) END AS "toolCall",
+  CASE WHEN "kind" = 'memory' AND jsonb_typeof("result"->'memories') = 'array' THEN (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m->'id',
+    'scope', m->'scope', 'kind', m->'kind', 'score', m->'score')), '[]'::jsonb) FROM jsonb_array_elements("result"->'memories') m) END AS "memories"`;
 
 export type StepAnswerColumns = {
   answerFinish: unknown;
   answerFinishes: unknown;
   answerProblem: unknown;
   toolCall: unknown;
+  memories?: unknown;
 };
 
 const reasons = z.array(z.string());
@@ -41,7 +44,19 @@ export function stepAnswerOf(row: StepAnswerColumns | undefined): StepAnswer {
     finishReasons: finishes.success ? finishes.data : null,
     answerProblem: problem.success ? problem.data : null,
     toolCall: toolCallOf(row?.toolCall),
+    memories: memoriesOf(row?.memories),
   };
+}
+
+const memoriesColumn = z.array(
+  z.object({ id: z.string(), scope: z.object({ type: z.string(), id: z.string().nullable() }), kind: z.string(), score: z.number() }),
+);
+
+/** A memory step's recalled memories (what entered the prompt); null for other steps. */
+function memoriesOf(value: unknown): StepAnswer["memories"] {
+  if (value === null || value === undefined) return null;
+  const parsed = memoriesColumn.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
 
 /** A tool step's call: its JSON column as read (a waiting call has no result yet: no name, not an error). */

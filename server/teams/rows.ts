@@ -40,6 +40,7 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
     archivedAt: row.archivedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    mcpExposed: row.mcpExposed,
     topology: spec.topology,
     spec,
     ...refsOf(spec),

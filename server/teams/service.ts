@@ -26,7 +26,7 @@ import { staleEdit } from "@/server/agents/service";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
-import { findTeam, storedSpec, toTeam, toTeamVersion, type Tx, withCurrent } from "@/server/teams/rows";
+import { findTeam, storedSpec, toTeam, toTeamVersion, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
 import { specProblems, validationError, zodProblems } from "@/server/teams/validate-spec";
 import { stepLimitProblem } from "@/server/teams/step-limit";
 import { specPreflight } from "@/server/teams/preflight";
@@ -89,6 +89,7 @@ export async function insertTeam(
   data: z.output<typeof createTeamInputSchema>,
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
   pathPrefix = "spec.",
+  extra: { installId?: string } = {},
 ) {
   await lockTeamGraph(ctx, tx);
   if (await tx.team.findFirst({ where: { workspaceId: ctx.workspaceId, slug: data.slug }, select: { id: true } })) {
@@ -100,7 +101,16 @@ export async function insertTeam(
   const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
   if (tooLarge) throw tooLarge;
   const teamId = newId("team");
-  await tx.team.create({ data: { id: teamId, workspaceId: ctx.workspaceId, slug: data.slug, name: data.name, currentVersion: 1 } });
+  await tx.team.create({
+    data: {
+      id: teamId,
+      workspaceId: ctx.workspaceId,
+      slug: data.slug,
+      name: data.name,
+      currentVersion: 1,
+      ...(extra.installId ? { installId: extra.installId } : {}),
+    },
+  });
   await tx.teamVersion.create({
     data: {
       id: newId("tmv"),
@@ -148,45 +158,65 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
   if (!nameChanged && !descriptionChanged && !specChanged) return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
   const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
-  let estimate: RunEstimate | undefined;
-  const updated = await db(ctx).$transaction(async (tx) => {
-    await lockTeamGraph(ctx, tx);
-    // every save is validated, a carried-over spec too (an agent may have been archived since)
-    const checked = await specProblems(ctx, data.spec !== undefined ? data.spec : currentSpec, { slug: row.slug }, tx, "spec.", routing);
-    if (checked.issues.length > 0 || !checked.spec) throw validationError(checked.issues);
-    estimate = checked.estimate;
-    if (specChanged) {
-      const tooLarge = await stepLimitProblem(ctx, tx, row.slug, checked.spec);
-      if (tooLarge) throw tooLarge;
-    }
-    const next = { name: data.name ?? current.name, description: data.description ?? current.description, spec: checked.spec };
-    const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
-    const version = row.currentVersion + 1;
-    const bumped = await tx.team.updateMany({
-      where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
-      data: { currentVersion: version, name: next.name },
-    });
-    if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.currentVersion, null);
-    await tx.teamVersion.create({
-      data: {
-        id: newId("tmv"),
-        workspaceId: ctx.workspaceId,
-        teamId: row.id,
-        version,
-        name: next.name,
-        description: next.description,
-        spec: next.spec as Prisma.InputJsonValue,
-        createdById: actorUserId(ctx),
-      },
-    });
-    await recordAudit(
-      ctx,
-      { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology } },
-      tx,
-    );
-    return tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+  const { row: updated, estimate } = await db(ctx).$transaction((tx) =>
+    appendTeamVersion(ctx, tx, row, { name: data.name, description: data.description, spec: data.spec }, routing),
+  );
+  return { ...toTeam(updated), estimate };
+}
+
+/**
+ * Validates and writes the next version of a team (the given fields changed, the rest carried over) with its
+ * `team.update` audit entry in the caller's transaction; a save since `row` was read is the stale-edit CONFLICT.
+ * The caller has found that something changed.
+ */
+export async function appendTeamVersion(
+  ctx: TenantContext,
+  tx: Tx,
+  row: TeamWithCurrent,
+  patch: { name?: string; description?: string; spec?: unknown },
+  routing: Awaited<ReturnType<typeof routingSnapshot>>,
+): Promise<{ row: TeamWithCurrent; estimate: RunEstimate }> {
+  const current = row.versions[0]!;
+  const currentSpec = storedSpec(current);
+  const nameChanged = patch.name !== undefined && patch.name !== current.name;
+  const descriptionChanged = patch.description !== undefined && patch.description !== current.description;
+  const incoming = patch.spec === undefined ? { success: true as const, data: currentSpec } : topologySpecSchema.safeParse(patch.spec);
+  const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
+  await lockTeamGraph(ctx, tx);
+  // every save is validated, a carried-over spec too (an agent may have been archived since)
+  const checked = await specProblems(ctx, patch.spec !== undefined ? patch.spec : currentSpec, { slug: row.slug }, tx, "spec.", routing);
+  if (checked.issues.length > 0 || !checked.spec) throw validationError(checked.issues);
+  if (specChanged) {
+    const tooLarge = await stepLimitProblem(ctx, tx, row.slug, checked.spec);
+    if (tooLarge) throw tooLarge;
+  }
+  const next = { name: patch.name ?? current.name, description: patch.description ?? current.description, spec: checked.spec };
+  const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
+  const version = row.currentVersion + 1;
+  const bumped = await tx.team.updateMany({
+    where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
+    data: { currentVersion: version, name: next.name },
   });
-  return { ...toTeam(updated), estimate: estimate! };
+  if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.currentVersion, null);
+  await tx.teamVersion.create({
+    data: {
+      id: newId("tmv"),
+      workspaceId: ctx.workspaceId,
+      teamId: row.id,
+      version,
+      name: next.name,
+      description: next.description,
+      spec: next.spec as Prisma.InputJsonValue,
+      createdById: actorUserId(ctx),
+    },
+  });
+  await recordAudit(
+    ctx,
+    { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology } },
+    tx,
+  );
+  const saved = await tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+  return { row: saved, estimate: checked.estimate as RunEstimate };
 }
 
 /** One page of a team's versions, newest first (keyset on createdAt, id). */

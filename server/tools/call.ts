@@ -12,7 +12,6 @@
  * Refusals the agent can act on (not granted, bad arguments, denied, the tool's own errors) are results with
  * `isError`, fed back to the model; the step fails only on what retrying may fix.
  */
-import { AppError } from "@/lib/errors";
 import { TOOL_RESULT_MAX_CHARS } from "@/lib/schemas/tools";
 import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";

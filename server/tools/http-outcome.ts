@@ -46,7 +46,8 @@ export async function toolFetch(url: string, init: FetchInit, call: ToolCallCont
   return { status: response.status, headers: response.headers, url: finalUrl, bytes, truncated };
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+/** Reads an answer's body up to `maxBytes` (the rest is cancelled): the bytes and whether it was cut. */
+export async function readCapped(response: Response, maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
   if (!response.body) return { bytes: new Uint8Array(), truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -163,22 +163,32 @@ describe("OAuth 2.1 MCP servers", () => {
     const out = await call(a, "orders_lookup", { id: "7" });
     expect(out.isError).toBeUndefined();
     expect(String(out.output)).toContain("order 7: shipped");
-    expect(as.calls.at(-1)?.authorization).toBe(`Bearer ${accessTokens()[0]}`);
+    expect(as.calls.at(-1)?.authorization).toBe(`Bearer ${accessTokens().at(-1)}`);
 
     // the server stops accepting the token (the client still thinks it valid): 401, refresh, the session again
     as.expireAll();
-    as.provider.tokenTtlSeconds = 1;
+    // 20 s: inside the client's 30 s refresh margin (so the next call refreshes before use), yet long enough that the
+    // resource server never sees it expire mid-call on a loaded machine (1 s did: a third refresh, on the 401)
+    as.provider.tokenTtlSeconds = 20;
+    try {
+      await expiringCalls();
+    } finally {
+      as.provider.tokenTtlSeconds = 3600;
+    }
+  });
+
+  async function expiringCalls() {
+    const refreshed = as.provider.refreshes;
     const again = await call(a, "orders_lookup", { id: "8" });
     expect(String(again.output)).toContain("order 8: shipped");
-    expect(as.provider.refreshes).toBe(1);
-    // that token lives 1 s: the next call refreshes before it sends anything
+    expect(as.provider.refreshes).toBe(refreshed + 1);
+    // that token is about to expire: the next call refreshes before it sends anything
     const before = as.calls.length;
     const third = await call(a, "orders_lookup", { id: "9" });
     expect(String(third.output)).toContain("order 9: shipped");
-    expect(as.provider.refreshes).toBe(2);
+    expect(as.provider.refreshes).toBe(refreshed + 2);
     expect(as.calls.slice(before).every((c) => c.authorization === `Bearer ${accessTokens().at(-1)}`)).toBe(true);
-    as.provider.tokenTtlSeconds = 3600;
-  });
+  }
 
   it("a refresh the authorization server refuses: the call fails clearly, the server needs authorizing again", async () => {
     as.provider.refresh.clear();

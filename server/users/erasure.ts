@@ -234,6 +234,8 @@ export async function anonymiseAuthoredRows(userId: string, email: string): Prom
   await execute(erasure, sql`UPDATE "Run" SET "createdById" = NULL WHERE "createdByType" = 'user' AND "createdById" = ${userId}`);
   await execute(erasure, sql`UPDATE "AgentVersion" SET "createdById" = NULL WHERE "createdById" = ${userId}`);
   await execute(erasure, sql`UPDATE "Secret" SET "createdById" = NULL WHERE "createdById" = ${userId}`);
+  await execute(erasure, sql`UPDATE "WebhookSubscription" SET "createdById" = NULL WHERE "createdByType" = 'user' AND "createdById" = ${userId}`);
+  await execute(erasure, sql`UPDATE "WebhookDelivery" SET "createdById" = NULL WHERE "createdByType" = 'user' AND "createdById" = ${userId}`);
   await execute(erasure, sql`UPDATE "UsageRecord" SET "actorId" = NULL WHERE "actorType" = 'user' AND "actorId" = ${userId}`);
   await execute(
     erasure,

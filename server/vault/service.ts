@@ -235,7 +235,7 @@ export async function deleteSecret(ctx: TenantContext, secretId: string): Promis
  * invisible to every API of this file except `revealSecret`.
  */
 export const USER_KIND = "user";
-export const SYSTEM_SECRET_KINDS = ["mcp_oauth"] as const;
+export const SYSTEM_SECRET_KINDS = ["mcp_oauth", "webhook", "webhook_trigger"] as const;
 export const SECRET_KINDS = [USER_KIND, ...SYSTEM_SECRET_KINDS] as const;
 export type SystemSecretKind = (typeof SYSTEM_SECRET_KINDS)[number];
 
@@ -273,6 +273,28 @@ export async function deleteSystemSecret(
   tx: Pick<ReturnType<typeof db>, "secret"> = db(ctx),
 ): Promise<void> {
   await tx.secret.deleteMany({ where: { id: secretId, workspaceId: ctx.workspaceId, kind } });
+}
+
+/**
+ * Decrypts a system secret for the platform code that owns it (a webhook's signing secret, for the delivery worker,
+ * which acts for no person). Not audited as `secret.use`: the owner's own actions are (webhook.create,
+ * webhook.rotate_secret), and the value never leaves the signing code. Throws NOT_FOUND when it is not of `kind`.
+ */
+export async function revealSystemSecret(scope: Pick<TenantContext, "workspaceId">, kind: SystemSecretKind, secretId: string): Promise<string> {
+  const row = await db(scope).secret.findFirst({
+    where: { id: secretId, workspaceId: scope.workspaceId, kind },
+    select: { id: true, workspaceId: true, ciphertext: true, iv: true, authTag: true, wrappedKey: true, keyVersion: true },
+  });
+  if (!row) throw notFound();
+  try {
+    return decryptSecret(vaultKeyring(), { workspaceId: row.workspaceId, secretId: row.id }, row);
+  } catch (error) {
+    logger.error(
+      { workspaceId: row.workspaceId, secretId: row.id, keyVersion: row.keyVersion, reason: error instanceof VaultCryptoError ? error.reason : undefined },
+      "vault: a system secret could not be decrypted",
+    );
+    throw new AppError("INTERNAL", "The secret could not be decrypted");
+  }
 }
 
 function actorUserIdOf(ctx: TenantContext): string | null {

@@ -1,9 +1,11 @@
-import { inngestRoute } from "@/server/jobs/inngest-serve";
+import { inngestRouteWith } from "@/server/jobs/inngest-serve";
+import { scheduleTickFunction } from "@/server/schedules/inngest";
 // registers startRun for the engine's sub-runs (the tool run_agent: server/jobs/sub-run.ts)
 import "@/server/runs/service";
 
 /**
  * The Inngest endpoint: Inngest calls it to execute runs (see server/jobs/inngest-serve.ts). Without INNGEST_* set it
- * answers 404 "not configured" and runs execute in-process.
+ * answers 404 "not configured" and runs execute in-process. The schedules' cron function (server/schedules/inngest.ts)
+ * is served here too (server/ keeps it above the jobs layer).
  */
-export const { GET, POST, PUT } = inngestRoute;
+export const { GET, POST, PUT } = inngestRouteWith([scheduleTickFunction]);

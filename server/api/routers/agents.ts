@@ -1,5 +1,6 @@
 import {
   agentByRefInputSchema,
+  agentRefSchema,
   agentDiffInputSchema,
   agentVersionsInputSchema,
   createAgentInputSchema,
@@ -11,6 +12,8 @@ import {
 } from "@/lib/schemas/agents";
 import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
+import { agentMcpInputSchema } from "@/lib/schemas/mcp-endpoint";
+import { setAgentMcp } from "@/server/mcp-endpoint/exposure";
 import { archiveAgent, createAgent, diffAgentVersions, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
 
 export const agentsRouter = router({
@@ -41,6 +44,11 @@ export const agentsRouter = router({
     .input(updateAgentWithRefInputSchema)
     .output(agentSchema)
     .mutation(({ ctx, input: { agent, ...patch } }) => updateAgent(ctx.tenant, agent, patch)),
+  /** offer it (and its instructions) at the workspace's hosted MCP endpoint */
+  setMcp: workspaceProcedure("agents:update")
+    .input(agentMcpInputSchema.extend({ agent: agentRefSchema }))
+    .output(agentSchema)
+    .mutation(({ ctx, input: { agent, ...patch } }) => setAgentMcp(ctx.tenant, agent, patch)),
   archive: workspaceProcedure("agents:delete")
     .input(agentByRefInputSchema)
     .output(agentSchema)

@@ -1,5 +1,10 @@
 import { deletedSchema, pageOf } from "@/lib/schemas/common";
 import {
+  memorySettingsInputSchema,
+  memorySettingsSchema,
+  memorySubjectInputSchema,
+  subjectErasureSchema,
+  subjectExportSchema,
   createMemoryInputSchema,
   listMemoriesInputSchema,
   memoryByIdInputSchema,
@@ -11,6 +16,7 @@ import {
 import { router, workspaceProcedure } from "../trpc";
 import { deleteMemory, getMemory, listMemories, remember, updateMemory } from "@/server/memory/service";
 import { recall } from "@/server/memory/recall";
+import { eraseSubject, exportSubject, getMemorySettings, updateMemorySettings } from "@/server/memory/governance";
 
 /** The workspace's memories (issue 14, first slice): remember, browse, change, delete, and hybrid recall. */
 export const memoriesRouter = router({
@@ -42,4 +48,23 @@ export const memoriesRouter = router({
     .input(recallInputSchema)
     .output(recallResultSchema)
     .mutation(({ ctx, input }) => recall(ctx.tenant, input)),
+  /** retention (TTL per scope), importance decay and the cap, with the server's limits and the current counts */
+  settings: workspaceProcedure("memory:read")
+    .output(memorySettingsSchema)
+    .query(({ ctx }) => getMemorySettings(ctx.tenant)),
+  /** replaces the settings (owners and admins); audited */
+  updateSettings: workspaceProcedure("settings:update")
+    .input(memorySettingsInputSchema)
+    .output(memorySettingsSchema)
+    .mutation(({ ctx, input }) => updateMemorySettings(ctx.tenant, input)),
+  /** erases every memory of scope subject:<subject> (pinned too) and says what it removed; audited */
+  eraseSubject: workspaceProcedure("memory:delete")
+    .input(memorySubjectInputSchema)
+    .output(subjectErasureSchema)
+    .mutation(({ ctx, input }) => eraseSubject(ctx.tenant, input.subject)),
+  /** a subject's memories as one JSON document */
+  exportSubject: workspaceProcedure("memory:read")
+    .input(memorySubjectInputSchema)
+    .output(subjectExportSchema)
+    .query(({ ctx, input }) => exportSubject(ctx.tenant, input.subject)),
 });

@@ -11,6 +11,7 @@ import {
   validateTeamInputSchema,
   teamDiffSchema,
   teamSchema,
+  teamRefSchema,
   teamValidationSchema,
   teamVersionSchema,
   teamVersionInputSchema,
@@ -20,6 +21,8 @@ import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
 import { validateTeam } from "@/server/teams/validate-spec";
+import { teamMcpInputSchema } from "@/lib/schemas/mcp-endpoint";
+import { setTeamMcp } from "@/server/mcp-endpoint/exposure";
 import { exportTeamBundle, importTeamBundle, parseBundleText } from "@/server/teams/bundle";
 import { createFromTemplate, listTemplates } from "@/server/teams/templates";
 import { importedTeamSchema, importTeamTextInputSchema, teamExportSchema, teamTemplateSchema, templateRefSchema } from "@/lib/schemas/team-bundle";
@@ -91,6 +94,11 @@ export const teamsRouter = router({
     .input(updateTeamWithRefInputSchema)
     .output(savedTeamSchema)
     .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
+  /** offer it at the workspace's hosted MCP endpoint */
+  setMcp: workspaceProcedure("teams:update")
+    .input(teamMcpInputSchema.extend({ team: teamRefSchema }))
+    .output(teamSchema)
+    .mutation(({ ctx, input: { team, ...patch } }) => setTeamMcp(ctx.tenant, team, patch)),
   archive: workspaceProcedure("teams:delete")
     .input(teamByRefInputSchema)
     .output(teamSchema)

@@ -16,12 +16,14 @@ import { getMe } from "./me";
 import { changeMemberRoleRoute, listMembersRoute, removeMemberRoute } from "./members";
 import { createInvitationRoute, listInvitationsRoute, revokeInvitationRoute } from "./invitations";
 import { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-keys";
+import { listMcpConnectionsRoute, revokeMcpConnectionRoute } from "./mcp-connections";
 import { exportAuditRoute, listAuditRoute } from "./audit";
 import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateRetentionRoute, updateWorkspaceRoute } from "./workspace";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
+import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
@@ -40,7 +42,44 @@ import {
   webMcpOAuthCallbackRoute,
   updateMcpServerRoute,
 } from "./mcp-servers";
-import { createMemoryRoute, deleteMemoryRoute, getMemoryRoute, listMemoriesRoute, recallMemoriesRoute, updateMemoryRoute } from "./memories";
+import {
+  createMemoryRoute,
+  deleteMemoryRoute,
+  eraseSubjectRoute,
+  exportSubjectRoute,
+  getMemoryRoute,
+  getMemorySettingsRoute,
+  listMemoriesRoute,
+  recallMemoriesRoute,
+  updateMemoryRoute,
+  updateMemorySettingsRoute,
+} from "./memories";
+import { createSessionRoute, deleteSessionRoute, getSessionRoute, listSessionMessagesRoute, listSessionsRoute, sendSessionMessageRoute } from "./sessions";
+import { createMemoryDocumentRoute, deleteMemoryDocumentRoute, getMemoryDocumentRoute, listMemoryDocumentsRoute } from "./memory-documents";
+import { getMemoryReembedRoute, listMemoryModelsRoute, listMemoryReembedsRoute, setMemoryModelRoute } from "./memory-models";
+import { openAiChatCompletionsRoute, openAiModelsRoute } from "./openai";
+import {
+  createWebhookRoute,
+  deleteWebhookRoute,
+  getWebhookDeliveryRoute,
+  getWebhookRoute,
+  listWebhookDeliveriesRoute,
+  listWebhooksRoute,
+  redeliverWebhookRoute,
+  rotateWebhookSecretRoute,
+  testWebhookRoute,
+  updateWebhookRoute,
+} from "./webhooks";
+import { createTriggerRoute, deleteTriggerRoute, getTriggerRoute, listTriggersRoute, rotateTriggerSecretRoute, updateTriggerRoute } from "./webhook-triggers";
+import {
+  createScheduleRoute,
+  deleteScheduleRoute,
+  getScheduleRoute,
+  listSchedulesRoute,
+  pauseScheduleRoute,
+  resumeScheduleRoute,
+  updateScheduleRoute,
+} from "./schedules";
 import {
   cancelRunRoute,
   rerunRunRoute,
@@ -53,10 +92,34 @@ import {
   startRunRoute,
 } from "./runs";
 
+import {
+  getInstallRoute,
+  installConsentRoute,
+  installDiffRoute,
+  installListingRoute,
+  listInstallsRoute,
+  uninstallRoute,
+  updateInstallRoute,
+} from "./marketplace-installs";
+
 /**
  * Every API-key route (JSON and event streams), for the OpenAPI document and the permission table test. Every
  * `route.ts` export under app/api is built from a definition here or in `webRoutes` (test/route-files.test.ts).
  */
+import {
+  getListingRoute,
+  listListingReviewsRoute,
+  publishListingRoute,
+  publishListingVersionRoute,
+  putListingReviewRoute,
+  removeListingRoute,
+  reportListingRoute,
+  republishListingRoute,
+  searchListingsRoute,
+  unpublishListingRoute,
+  updateListingRoute,
+} from "./marketplace-listings";
+import { myListingsRoute } from "./marketplace-my-listings";
 export const restRoutes: AnyRestRoute[] = [
   getMe,
   getWorkspaceRoute,
@@ -74,6 +137,8 @@ export const restRoutes: AnyRestRoute[] = [
   listApiKeysRoute,
   createApiKeyRoute,
   revokeApiKeyRoute,
+  listMcpConnectionsRoute,
+  revokeMcpConnectionRoute,
   listAuditRoute,
   exportAuditRoute,
   listSecretsRoute,
@@ -109,12 +174,14 @@ export const restRoutes: AnyRestRoute[] = [
   updateAgentRoute,
   archiveAgentRoute,
   listAgentVersionsRoute,
+  setAgentMcpRoute,
   listTeamsRoute,
   createTeamRoute,
   getTeamRoute,
   updateTeamRoute,
   archiveTeamRoute,
   listTeamVersionsRoute,
+  setTeamMcpRoute,
   teamEstimateRoute,
   exportTeamRoute,
   importTeamRoute,
@@ -129,6 +196,8 @@ export const restRoutes: AnyRestRoute[] = [
   cancelRunRoute,
   rerunRunRoute,
   listRunEventsRoute,
+  openAiModelsRoute,
+  openAiChatCompletionsRoute,
   getEgressListsRoute,
   updateEgressListsRoute,
   listApprovalsRoute,
@@ -155,6 +224,66 @@ export const restRoutes: AnyRestRoute[] = [
   getMemoryRoute,
   updateMemoryRoute,
   deleteMemoryRoute,
+  listSessionsRoute,
+  createSessionRoute,
+  getSessionRoute,
+  deleteSessionRoute,
+  listSessionMessagesRoute,
+  sendSessionMessageRoute,
+  listMemoryDocumentsRoute,
+  createMemoryDocumentRoute,
+  getMemoryDocumentRoute,
+  deleteMemoryDocumentRoute,
+  getMemorySettingsRoute,
+  updateMemorySettingsRoute,
+  eraseSubjectRoute,
+  exportSubjectRoute,
+  listMemoryModelsRoute,
+  setMemoryModelRoute,
+  listMemoryReembedsRoute,
+  getMemoryReembedRoute,
+  listWebhooksRoute,
+  createWebhookRoute,
+  getWebhookRoute,
+  updateWebhookRoute,
+  deleteWebhookRoute,
+  rotateWebhookSecretRoute,
+  testWebhookRoute,
+  listWebhookDeliveriesRoute,
+  getWebhookDeliveryRoute,
+  redeliverWebhookRoute,
+  listTriggersRoute,
+  createTriggerRoute,
+  getTriggerRoute,
+  updateTriggerRoute,
+  deleteTriggerRoute,
+  rotateTriggerSecretRoute,
+  listSchedulesRoute,
+  createScheduleRoute,
+  getScheduleRoute,
+  updateScheduleRoute,
+  deleteScheduleRoute,
+  pauseScheduleRoute,
+  resumeScheduleRoute,
+  listInstallsRoute,
+  installListingRoute,
+  installConsentRoute,
+  getInstallRoute,
+  installDiffRoute,
+  updateInstallRoute,
+  uninstallRoute,
+  searchListingsRoute,
+  publishListingRoute,
+  getListingRoute,
+  updateListingRoute,
+  publishListingVersionRoute,
+  unpublishListingRoute,
+  republishListingRoute,
+  listListingReviewsRoute,
+  putListingReviewRoute,
+  reportListingRoute,
+  removeListingRoute,
+  myListingsRoute,
 ];
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */

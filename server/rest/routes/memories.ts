@@ -2,6 +2,11 @@ import { z } from "zod";
 import { defineRoute } from "../define";
 import { deletedSchema, restPageOf } from "@/lib/schemas/common";
 import {
+  memorySettingsInputSchema,
+  memorySettingsSchema,
+  memorySubjectSchema,
+  subjectErasureSchema,
+  subjectExportSchema,
   createMemoryInputSchema,
   listMemoriesInputSchema,
   memoryIdSchema,
@@ -12,6 +17,7 @@ import {
 } from "@/lib/schemas/memory";
 import { deleteMemory, getMemory, listMemories, remember, updateMemory } from "@/server/memory/service";
 import { recall } from "@/server/memory/recall";
+import { eraseSubject, exportSubject, getMemorySettings, updateMemorySettings } from "@/server/memory/governance";
 
 const memoryParams = z.strictObject({ memoryId: memoryIdSchema });
 
@@ -40,7 +46,7 @@ export const createMemoryRoute = defineRoute({
   status: 201,
   response: memorySchema,
   idempotent: true,
-  errors: ["NO_FEASIBLE_MODEL", "BUDGET_EXCEEDED", "UPSTREAM_ERROR"],
+  errors: ["NO_FEASIBLE_MODEL", "BUDGET_EXCEEDED", "UPSTREAM_ERROR", "MEMORY_LIMIT_REACHED"],
   handler: ({ ctx, body }) => remember(ctx, body),
 });
 
@@ -92,4 +98,52 @@ export const deleteMemoryRoute = defineRoute({
   params: memoryParams,
   response: deletedSchema,
   handler: ({ ctx, params }) => deleteMemory(ctx, params.memoryId),
+});
+
+export const getMemorySettingsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/memory-settings",
+  summary:
+    "The workspace's memory settings: retention rules per scope (TTL), importance decay and the cap on memories, with the server's default and maximum cap and the current counts",
+  tag: "Memory",
+  requires: "memory:read",
+  response: memorySettingsSchema,
+  handler: ({ ctx }) => getMemorySettings(ctx),
+});
+
+export const updateMemorySettingsRoute = defineRoute({
+  method: "PUT",
+  path: "/api/v1/memory-settings",
+  summary:
+    "Replace the memory settings (all three fields; null: the default): TTL rules, the importance half-life, the cap (at most CADRE_MEMORY_LIMIT_MAX). Owners and admins; audited",
+  tag: "Memory",
+  requires: "settings:update",
+  body: memorySettingsInputSchema,
+  response: memorySettingsSchema,
+  handler: ({ ctx, body }) => updateMemorySettings(ctx, body),
+});
+
+const subjectParams = z.strictObject({ subject: memorySubjectSchema });
+
+export const eraseSubjectRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/memory-subjects/{subject}/erase",
+  summary: "Erase a subject: every memory of scope subject:{subject} (pinned ones too) is deleted; answers the counts removed. Audited",
+  tag: "Memory",
+  requires: "memory:delete",
+  params: subjectParams,
+  response: subjectErasureSchema,
+  idempotent: false,
+  handler: ({ ctx, params }) => eraseSubject(ctx, params.subject),
+});
+
+export const exportSubjectRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/memory-subjects/{subject}/export",
+  summary: "A subject's memories as one JSON document (cadre.subject-export.v1, newest first, at most 10,000)",
+  tag: "Memory",
+  requires: "memory:read",
+  params: subjectParams,
+  response: subjectExportSchema,
+  handler: ({ ctx, params }) => exportSubject(ctx, params.subject),
 });

@@ -5,10 +5,12 @@ import { streamRunEvents } from "@/server/runs/sse";
 import { rerunRun } from "@/server/runs/rerun";
 import { listStepCalls } from "@/server/runs/step-calls";
 import { usageRecordSchema } from "@/lib/schemas/usage";
-import { cancelRun, getRun, getRunStep, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
+import { cancelRun, getRun, getRunStep, getRunSummary, listRunEvents, listRuns, listRunSteps, startRun } from "@/server/runs/service";
+import { waitForRunEnd } from "@/server/runs/wait";
 import {
   listRunsInputSchema,
   MAX_RUN_START_BODY_BYTES,
+  MAX_RUN_WAIT_SECONDS,
   rerunBodySchema,
   runDetailQuerySchema,
   runDetailSchema,
@@ -19,6 +21,8 @@ import {
   runStepSchema,
   startRunInputSchema,
   STEP_TEXT_LIMIT,
+  TERMINAL_RUN_STATUSES,
+  waitQuerySchema,
 } from "@/lib/schemas/runs";
 import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
@@ -42,9 +46,10 @@ export const listRunsRoute = defineRoute({
 export const startRunRoute = defineRoute({
   method: "POST",
   path: "/api/v1/runs",
-  summary: "Start a run of a team or a single agent; returns at once (status queued) while the run executes in the background",
+  summary: `Start a run of a team or a single agent. Without \`wait\`: returns at once (201, status queued) while the run executes in the background. With \`?wait=<seconds>\` (at most ${MAX_RUN_WAIT_SECONDS}): 200 with the finished run (its output) if it ends within the wait, else 202 with the run still queued or running (follow it with its id). A replay with the same Idempotency-Key starts nothing and waits for the same run.`,
   tag: "Runs",
   requires: "runs:create",
+  query: waitQuerySchema(MAX_RUN_WAIT_SECONDS, 0),
   body: startRunInputSchema,
   status: 201,
   response: runSchema,
@@ -54,6 +59,18 @@ export const startRunRoute = defineRoute({
   // a team or agent that does not exist or is archived, the monthly budget used up, Inngest unreachable
   errors: ["NOT_FOUND", "CONFLICT", "BUDGET_EXCEEDED", "NO_FEASIBLE_MODEL", "RUN_INFEASIBLE", "UPSTREAM_ERROR"],
   handler: ({ ctx, body }) => startRun(ctx, body),
+  // the wait is not part of the stored answer: a replay waits for the run the first request started, and answers its state now
+  followUp: async ({ ctx, query, answer, signal }) => {
+    if (query.wait === 0) return undefined;
+    const { id } = runSchema.pick({ id: true }).parse(answer);
+    const status = await waitForRunEnd(ctx, id, query.wait * 1000, signal);
+    const run = await getRunSummary(ctx, id);
+    return { status: status !== null && TERMINAL_RUN_STATUSES.includes(status) ? 200 : 202, body: run };
+  },
+  alsoAnswers: {
+    200: "With `wait`: the run ended within the wait (succeeded, failed or cancelled): its output, error and totals",
+    202: "With `wait`: the run is still queued or running after the wait: follow it by its id (GET /api/v1/runs/{runId} or its events)",
+  },
 });
 
 export const getRunRoute = defineRoute({

@@ -75,6 +75,42 @@ export const BUILTIN_DEFINITIONS: Record<BuiltinToolName, BuiltinDefinition> = {
     maxResponseBytes: TOOL_RESPONSE_BYTES.default,
     approval: { mode: "never" },
   },
+  remember: {
+    name: "remember",
+    description: "Remembers a fact for later runs (in this agent's memory scope, as its memory policy says). Say it so that it stands alone: who, what, when.",
+    inputSchema: object(
+      {
+        content: { type: "string", description: "What to remember", minLength: 1, maxLength: 8000 },
+        importance: { type: "number", minimum: 0, maximum: 1, description: "How much it matters, 0 to 1 (default 0.5)" },
+      },
+      ["content"],
+    ),
+    timeoutMs: TOOL_TIMEOUT_MS.default,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.min,
+    approval: { mode: "never" },
+  },
+  recall: {
+    name: "recall",
+    description: "Searches this agent's memories (the scopes its memory policy reads) and returns the best matches with their ids.",
+    inputSchema: object(
+      {
+        query: { type: "string", description: "What to look for", minLength: 1, maxLength: 2000 },
+        k: { type: "integer", minimum: 1, maximum: 10, description: "How many memories (default 5)" },
+      },
+      ["query"],
+    ),
+    timeoutMs: TOOL_TIMEOUT_MS.default,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.default,
+    approval: { mode: "never" },
+  },
+  forget: {
+    name: "forget",
+    description: "Deletes one of this agent's memories by its id (a memory outside its scopes cannot be forgotten).",
+    inputSchema: object({ memoryId: { type: "string", description: "The memory's id (memo_...)", maxLength: 64 } }, ["memoryId"]),
+    timeoutMs: TOOL_TIMEOUT_MS.default,
+    maxResponseBytes: TOOL_RESPONSE_BYTES.min,
+    approval: { mode: "never" },
+  },
 };
 
 export function isBuiltinName(name: string): name is BuiltinToolName {

@@ -12,6 +12,10 @@ import { webFetch } from "./web-fetch";
  * executor in (server/jobs/sub-run.ts, CallEnv.executors); anywhere else the call is refused as its result.
  */
 const runAgentOutsideRun: ToolExecutor = async () => ({ output: "run_agent can only be called by an agent during a run.", isError: true });
+/** The memory tools act in the calling agent's scopes (server/jobs/memory-tools.ts): only an agent in a run has them. */
+const outsideRun =
+  (name: string): ToolExecutor =>
+  async () => ({ output: `${name} can only be called by an agent during a run.`, isError: true });
 
 export const BUILTIN_EXECUTORS: Record<BuiltinToolName, ToolExecutor> = {
   calculator,
@@ -19,6 +23,9 @@ export const BUILTIN_EXECUTORS: Record<BuiltinToolName, ToolExecutor> = {
   http_request: httpRequest,
   web_fetch: webFetch,
   run_agent: runAgentOutsideRun,
+  remember: outsideRun("remember"),
+  recall: outsideRun("recall"),
+  forget: outsideRun("forget"),
 };
 
 const withHost = (method: string, url: string | null): CallTarget => {

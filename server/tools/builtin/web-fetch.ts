@@ -3,31 +3,11 @@
  * linkedom document, no scripts run) and turndown, title first; a page Readability finds no article in gives its body
  * text; other text is returned as it came. The page is untrusted data: the loop marks it so in the prompt.
  */
-import { Readability } from "@mozilla/readability";
-import { parseHTML } from "linkedom";
-import TurndownService from "turndown";
+import { htmlToMarkdown } from "./html-markdown";
 import { answerMeta, decodeText, failureOutcome, isTextual, toolFetch } from "../http-outcome";
 import type { ToolExecutor } from "../types";
 
 const ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9,application/json;q=0.8,*/*;q=0.5";
-
-const turndown = new TurndownService({ headingStyle: "atx", codeBlockStyle: "fenced", bulletListMarker: "-" });
-turndown.remove(["script", "style", "noscript", "iframe", "img"]);
-
-/** HTML to Markdown: the article Readability finds (title first), or the body's text when it finds none. */
-export function htmlToMarkdown(html: string): string {
-  const { document } = parseHTML(html);
-  const pageTitle = document.title?.trim() ?? "";
-  let article: ReturnType<Readability["parse"]> = null;
-  try {
-    article = new Readability(document as unknown as Document).parse();
-  } catch {
-    article = null;
-  }
-  const title = article?.title?.trim() || pageTitle;
-  const body = article?.content ? turndown.turndown(article.content).trim() : (parseHTML(html).document.body?.textContent?.replace(/\s+/g, " ").trim() ?? "");
-  return title ? `# ${title}\n\n${body}` : body;
-}
 
 function isHtml(contentType: string | null, text: string): boolean {
   const type = contentType ? contentType.split(";")[0]!.trim().toLowerCase() : "";

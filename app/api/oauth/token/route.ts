@@ -1,0 +1,4 @@
+import { corsPreflight, tokenResponse } from "@/server/mcp-auth/http";
+
+export const POST = tokenResponse;
+export const OPTIONS = corsPreflight;

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { removeListingRoute } from "@/server/rest/routes/marketplace-listings";
+
+export const { POST } = handlers(removeListingRoute);

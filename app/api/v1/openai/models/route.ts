@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { openAiModelsRoute } from "@/server/rest/routes/openai";
+
+export const { GET } = handlers(openAiModelsRoute);

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { pauseScheduleRoute } from "@/server/rest/routes/schedules";
+
+export const { POST } = handlers(pauseScheduleRoute);

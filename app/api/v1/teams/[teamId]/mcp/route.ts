@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { setTeamMcpRoute } from "@/server/rest/routes/mcp-exposure";
+
+export const { PATCH } = handlers(setTeamMcpRoute);

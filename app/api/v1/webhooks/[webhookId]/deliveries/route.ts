@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listWebhookDeliveriesRoute } from "@/server/rest/routes/webhooks";
+
+export const { GET } = handlers(listWebhookDeliveriesRoute);

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { getWebhookRoute, updateWebhookRoute, deleteWebhookRoute } from "@/server/rest/routes/webhooks";
+
+export const { GET, PATCH, DELETE } = handlers(getWebhookRoute, updateWebhookRoute, deleteWebhookRoute);
