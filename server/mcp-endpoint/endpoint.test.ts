@@ -208,6 +208,9 @@ describe("what the endpoint refuses", () => {
     expect(stolen.status).toBe(404);
     const own = await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, { authorization: `Bearer ${owner.raw}`, "mcp-session-id": session });
     expect(own.status).toBe(200);
+    // again, now that this process remembers the session (sessions.ts: read once per few seconds): still the owner's
+    const again = await post({ jsonrpc: "2.0", id: 4, method: "tools/list" }, { authorization: `Bearer ${thief.raw}`, "mcp-session-id": session });
+    expect(again.status).toBe(404);
     // the client ends its session (DELETE): it is gone for its owner too
     await transport.terminateSession();
     await client.close();
