@@ -64,7 +64,8 @@ async function stored(scope: Scope): Promise<unknown> {
 
 /** The workspace's policy, compiled with its key (what a run pins, what a memory write or a session message applies). */
 export async function loadPiiPolicy(scope: Scope): Promise<CompiledPolicy> {
-  return compilePolicy(policyOf(await stored(scope)), piiHashKey(scope.workspaceId));
+  const w = await db(scope).workspace.findFirst({ where: { id: scope.workspaceId }, select: { piiPolicy: true } });
+  return compilePolicy(policyOf(w?.piiPolicy), piiHashKey(scope.workspaceId));
 }
 
 /** The policy that applies and whether it is still the default. */

@@ -86,18 +86,46 @@ export interface Redacted {
   findings: (Finding & { action: PiiAction })[];
 }
 
-/** The text with the policy applied on a path ("all": every entity whose action is not keep, whatever the paths). */
-export function redactText(text: string, policy: CompiledPolicy, path: PiiPath | "all"): Redacted {
-  const entities = path === "all" ? new Set(PII_ENTITIES.filter((e) => policy.actions[e] !== "keep")) : policy.active[path];
-  const findings = findAll(text, entities);
-  if (findings.length === 0) return { text, findings: [] };
+function applyFindings(text: string, findings: readonly Finding[], policy: CompiledPolicy): string {
   let out = "";
   let at = 0;
   for (const f of findings) {
     out += text.slice(at, f.start) + replacement(policy, f, text.slice(f.start, f.end));
     at = f.end;
   }
-  return { text: out + text.slice(at), findings: findings.map((f) => ({ ...f, action: policy.actions[f.entity] })) };
+  return out + text.slice(at);
+}
+
+/** The text with the policy applied on a path ("all": every entity whose action is not keep, whatever the paths). */
+export function redactText(text: string, policy: CompiledPolicy, path: PiiPath | "all"): Redacted {
+  const entities = path === "all" ? new Set(PII_ENTITIES.filter((e) => policy.actions[e] !== "keep")) : policy.active[path];
+  const findings = findAll(text, entities);
+  if (findings.length === 0) return { text, findings: [] };
+  return { text: applyFindings(text, findings, policy), findings: findings.map((f) => ({ ...f, action: policy.actions[f.entity] })) };
+}
+
+/** Streamed text keeps this many characters back: longer than any token, so a value is never shown half-seen. */
+export const STREAM_HOLD = 256;
+
+/**
+ * The part of a streamed text that may be shown now, redacted: all but the last STREAM_HOLD characters, cut before a
+ * finding that reaches into them and before a private key block not yet closed. `consumed`: characters of `text` used.
+ */
+export function redactStreamPrefix(text: string, policy: CompiledPolicy, path: PiiPath): { text: string; consumed: number } {
+  let limit = text.length - STREAM_HOLD;
+  if (limit <= 0) return { text: "", consumed: 0 };
+  const begin = text.indexOf("-----BEGIN");
+  if (begin >= 0 && begin < limit && !text.includes("-----END", begin)) limit = begin;
+  const findings = findAll(text, policy.active[path]);
+  for (const f of findings) if (f.start < limit && f.end > limit) limit = f.start;
+  return {
+    text: applyFindings(
+      text.slice(0, limit),
+      findings.filter((f) => f.end <= limit),
+      policy,
+    ),
+    consumed: limit,
+  };
 }
 
 /** A string with the policy applied on a path (the string itself when nothing applies or nothing was found). */
