@@ -77,6 +77,8 @@ export async function getPiiSettings(ctx: TenantContext) {
 /** Changes the policy (settings:update). Audited with the policy before and after. */
 export async function updatePiiPolicy(ctx: TenantContext, input: z.input<typeof updatePiiPolicyInputSchema>) {
   const patch = updatePiiPolicyInputSchema.parse(input);
+  const given = [...Object.values(patch.actions ?? {}), ...Object.values(patch.paths ?? {})].filter((v) => v !== undefined);
+  if (given.length === 0) throw new AppError("BAD_REQUEST", "Nothing to change");
   const before = policyOf(await stored(ctx));
   const after: PiiPolicy = {
     actions: { ...before.actions, ...Object.fromEntries(Object.entries(patch.actions ?? {}).filter(([, v]) => v !== undefined)) },
