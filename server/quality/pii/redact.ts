@@ -104,19 +104,24 @@ export function redactText(text: string, policy: CompiledPolicy, path: PiiPath |
   return { text: applyFindings(text, findings, policy), findings: findings.map((f) => ({ ...f, action: policy.actions[f.entity] })) };
 }
 
-/** Streamed text keeps this many characters back: longer than any token, so a value is never shown half-seen. */
-export const STREAM_HOLD = 256;
+/** Personal data may hold spaces (a spaced IBAN, a phone number): streamed text keeps this many characters back for it. */
+const SPACED_HOLD = 48;
 
 /**
- * The part of a streamed text that may be shown now, redacted: all but the last STREAM_HOLD characters, cut before a
- * finding that reaches into them and before a private key block not yet closed. `consumed`: characters of `text` used.
+ * The part of a streamed text that may be shown now, redacted. Kept back: the last word (it may be the start of a key),
+ * with personal data on the last SPACED_HOLD characters, a `Bearer` before them, a finding that reaches into what is
+ * kept back, and a private key block not yet closed. `consumed`: characters of `text` used.
  */
 export function redactStreamPrefix(text: string, policy: CompiledPolicy, path: PiiPath): { text: string; consumed: number } {
-  let limit = text.length - STREAM_HOLD;
-  if (limit <= 0) return { text: "", consumed: 0 };
+  const entities = policy.active[path];
+  let limit = text.length;
+  if ([...entities].some((e) => e !== "secret" && e !== "jwt")) limit = Math.min(limit, Math.max(0, text.length - SPACED_HOLD));
+  while (limit > 0 && /\S/.test(text[limit - 1]!)) limit--;
+  const bearer = /\bBearer\s*$/i.exec(text.slice(0, limit));
+  if (bearer) limit = bearer.index;
   const begin = text.indexOf("-----BEGIN");
   if (begin >= 0 && begin < limit && !text.includes("-----END", begin)) limit = begin;
-  const findings = findAll(text, policy.active[path]);
+  const findings = findAll(text, entities);
   for (const f of findings) if (f.start < limit && f.end > limit) limit = f.start;
   return {
     text: applyFindings(
