@@ -21,11 +21,11 @@ try {
 
 /** Bottom to top. "(root)" is the files directly in server/ (env, logger, context, lifecycle, cli-io). */
 const LAYERS = [
-  ["(root)"],
+  ["(root)", "quality/pii"],
   ["observability"],
   ["db"],
   ["http", "mail", "health"],
-  ["idempotency", "retention", "audit", "vault", "egress"],
+  ["idempotency", "retention", "audit", "vault", "egress", "quality/pii-policy"],
   ["ledger", "models", "tools", "webhooks"],
   ["topologies", "agents", "teams", "memory"],
   ["jobs", "runs", "sessions"],

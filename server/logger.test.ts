@@ -63,3 +63,25 @@ describe("logger redaction", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ requestId: "req_1", actor: "user:usr_1", route: "agents.list", nested: { count: 3 } });
   });
 });
+
+describe("logger: secret values in any field or message (server/quality/pii)", () => {
+  setEnv("LOG_LEVEL", "info");
+  // built at run time: nothing secret-looking is committed
+  const token = `gh${"p_"}${"aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY2z4C"}`;
+  const aws = `AK${"IA"}${"Q7W2E4R6T8Y3U5I7"}`;
+
+  it("redacts a secret in the message, in a field of any name and in an error", () => {
+    const { stream, lines } = capture();
+    const log = createLogger(stream);
+    log.info({ detail: { note: `the key is ${aws}` }, list: [`x ${token}`] }, `tool said ${token}`);
+    log.error({ err: new Error(`upstream refused ${token}`) }, "failed");
+    const text = lines.join("\n");
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(aws);
+    const first = JSON.parse(lines[0]!);
+    expect(first.msg).toBe("tool said [SECRET]");
+    expect(first.detail.note).toBe("the key is [SECRET]");
+    expect(first.list).toEqual(["x [SECRET]"]);
+    expect(JSON.parse(lines[1]!).err.message).toBe("upstream refused [SECRET]");
+  });
+});

@@ -99,6 +99,7 @@ export const AUDIT_ACTIONS = [
   "workspace.purge",
   "workspace.egress.update",
   "workspace.retention.update",
+  "workspace.pii.update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS).meta({ id: "AuditAction" });

@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "./trpc";
 import { authRouter } from "./routers/auth";
 import { accountRouter } from "./routers/account";
 import { workspacesRouter } from "./routers/workspaces";
+import { piiRouter } from "./routers/pii";
 import { membersRouter } from "./routers/members";
 import { invitationsRouter } from "./routers/invitations";
 import { apiKeysRouter } from "./routers/api-keys";
@@ -35,6 +36,7 @@ export const appRouter = router({
   auth: authRouter,
   account: accountRouter,
   workspaces: workspacesRouter,
+  pii: piiRouter,
   members: membersRouter,
   invitations: invitationsRouter,
   apiKeys: apiKeysRouter,

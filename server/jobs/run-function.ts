@@ -51,6 +51,9 @@ import {
 import type { ContextItem } from "@/server/topologies/types";
 import { nodeRefs, type TopologySpec } from "@/lib/schemas/topology";
 import { OUTPUT_INVALID, OutputInvalidError } from "@/server/topologies/output-check";
+import { loadPiiPolicy } from "@/server/quality/pii-policy/service";
+import type { CompiledPolicy } from "@/server/quality/pii/redact";
+import { redactingGenerate } from "./pii-redaction";
 import { runEmbedStep } from "./embed-step";
 import { appendRunEventsSql } from "./events";
 import { failsRun, OUTCOME_NOT_MET, OutcomeNotMetError } from "@/server/topologies/outcome";
@@ -204,6 +207,8 @@ interface RuntimeShared {
   run: RunRow;
   step: StepApi;
   deps: ExecuteDeps;
+  /** the workspace's PII policy, pinned for the execution (./pii-redaction.ts) */
+  pii: CompiledPolicy | null;
   agents: Record<string, AgentVersionOut>;
   teams: Record<string, { teamId: string; version: number; spec: TopologySpec }>;
   policyOverride: ModelPolicy | null;
@@ -392,6 +397,7 @@ export class RunRuntime implements TopologyRuntime {
           run,
           step,
           generate: deps.generate,
+          pii: this.shared.pii,
           policy: this.shared.policyOverride ?? agent.modelPolicy,
           runBudgetUsd: this.shared.runBudgetUsd,
           assertCall: (at) => assertCallAllowed(this.shared.caps, at),
@@ -429,7 +435,9 @@ export class RunRuntime implements TopologyRuntime {
         const contextNote = mergeNotes(summarised?.note, fitted.note);
         const prompt = userPromptOf(call.task, fitted.items, memories);
         // the answer is streamed (and shown as it comes) only while someone follows the run
-        const text = step.watched() ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }) : null;
+        const text = step.watched()
+          ? new StepTextStream((statement) => step.write(statement), run.id, { nodeId, stepId, attempt: info.attempt }, this.shared.pii)
+          : null;
         // the run's cancel aborts the call in flight (server/jobs/cancel-signal.ts): a cancelled run stops paying at once
         const abortSignal = runAbortSignal(run.id);
         const caps = this.shared.caps;
@@ -825,7 +833,7 @@ export async function executeRun(event: RunEventPayload, step: StepApi, options:
 }
 
 async function executeRunBody(event: RunEventPayload, step: StepApi, options: ExecuteOptions): Promise<ExecuteOutcome> {
-  const deps: ExecuteDeps = { generate: gatewayGenerate, ...options.deps };
+  const given: ExecuteDeps = { generate: gatewayGenerate, ...options.deps };
   const preloaded = options.run && options.run.id === event.runId && options.run.workspaceId === event.workspaceId ? options.run : null;
   const run = preloaded ?? ((await db(event).run.findFirst({ where: { id: event.runId, workspaceId: event.workspaceId } })) as RunRow | null);
   if (!run) return "missing";
@@ -844,6 +852,10 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     await step.settled();
     return (await finishAfterWrites(step, run.id, { status: "cancelled" })) ? "cancelled" : "superseded";
   }
+
+  // the workspace's PII policy, read once and pinned for this execution: answers are redacted before they are stored
+  const pii = await loadPiiPolicy(event);
+  const deps: ExecuteDeps = { ...given, generate: redactingGenerate(given.generate, pii) };
 
   try {
     // the pins come with the row (a run written before the column reads them from its event, meanwhile)
@@ -882,7 +894,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
       allowToolLoops(caps, Object.values(pinned.agents));
       const history = await historyOf(pinned.agents[Object.keys(pinned.agents).sort()[0]!]!);
-      const shared = { ctx, run, step, deps, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps, answers, history };
+      const shared = { ctx, run, step, deps, pii, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps, answers, history };
       const rt = new RunRuntime(shared, "", "", 0, contextBudgetOfSpec(pinned.spec));
       const result = await runTopology(rt, pinned.spec, run.input);
       output = result;
@@ -902,6 +914,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
         run,
         step,
         deps,
+        pii,
         agents: { [agent.slug]: agent },
         teams: {},
         policyOverride,

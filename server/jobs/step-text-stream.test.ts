@@ -16,6 +16,7 @@ import { markRunWatched, WATCH_TTL_MS, watchedInProcess } from "./watchers";
 
 const server = inject("databaseMode") === "server";
 import { DELTA_INTERVAL_MS, EVENT_TEXT_MAX } from "./step-text-stream";
+import { updatePiiPolicy } from "@/server/quality/pii-policy/service";
 
 let rw: RunWorkspace;
 beforeAll(async () => {
@@ -24,6 +25,8 @@ beforeAll(async () => {
   await addAgent(rw.ctx, "replier");
   await addTeam(rw.ctx, "solo", { topology: "sequential", agents: ["talker"] });
   await addTeam(rw.ctx, "duo", { topology: "sequential", agents: ["talker", "replier"] });
+  // the stream's mechanics, unredacted; the redacted stream is the last test
+  await updatePiiPolicy(rw.ctx, { actions: { secret: "keep", jwt: "keep" } });
 });
 afterEach(() => settleObservations());
 
@@ -148,5 +151,21 @@ describe("streamed step output", () => {
     await db().run.update({ where: { id: run.id }, data: { status: "cancelled", leaseOwner: null, watchedUntil: new Date(Date.now() - 1) } });
     await markRunWatched({ runId: run.id, workspaceId: rw.ws.id }); // a finished run is not marked again
     expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).watchedUntil!.getTime()).toBeLessThan(Date.now());
+  });
+
+  it("with the PII policy on storage, a key split across deltas is never shown: the last word waits for the next delta", async () => {
+    await updatePiiPolicy(rw.ctx, { actions: { secret: "redact" } });
+    // built at run time: nothing secret-looking is committed
+    const key = `gh${"p_"}${"Zq4Wm8Rt2Yp6Lk0Hj3Gf7Ds1Az5Xc9Vb8Nm4"}`;
+    const { events } = await runWith(async (ctx, req) => {
+      req.onTextDelta!(`Use the key ${key.slice(0, 10)}`);
+      await sleep(DELTA_INTERVAL_MS + 100);
+      req.onTextDelta!(`${key.slice(10)} for the repo, then `);
+      await sleep(DELTA_INTERVAL_MS + 100);
+      return generate(ctx, { ...req, onTextDelta: undefined });
+    });
+    const texts = events.filter((e) => e.type === "node.delta").map((e) => (e.data as { text: string }).text);
+    expect(texts).toEqual(["Use the key ", "[SECRET] for the repo, then "]);
+    expect(JSON.stringify(events)).not.toContain(key.slice(0, 10));
   });
 });

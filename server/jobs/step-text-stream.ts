@@ -6,6 +6,7 @@
  * streamed text stops at EVENT_TEXT_MAX characters (the step's row keeps the whole output).
  */
 import type { Sql } from "@/server/db/sql";
+import { appliesOn, type CompiledPolicy, redactStreamPrefix } from "@/server/quality/pii/redact";
 import { appendRunEventsSql } from "./events";
 
 export const DELTA_INTERVAL_MS = 200;
@@ -22,6 +23,8 @@ export class StepTextStream {
     private readonly write: (statement: Sql) => Promise<void>,
     private readonly runId: string,
     private readonly base: { nodeId: string; stepId: string; attempt: number },
+    /** the run's PII policy on stored events: text is shown redacted, a little behind (redactStreamPrefix) */
+    private readonly pii: CompiledPolicy | null = null,
   ) {}
 
   push(delta: string): void {
@@ -48,9 +51,16 @@ export class StepTextStream {
   private emit(): void {
     this.timer = null;
     if (this.closed || (!this.pending && !this.reset)) return;
-    const data = { ...this.base, text: this.pending, ...(this.reset ? { reset: true } : {}) };
-    this.emitted += this.pending.length;
-    this.pending = "";
+    const shown = appliesOn(this.pii, "storage")
+      ? redactStreamPrefix(this.pending, this.pii, "storage")
+      : { text: this.pending, consumed: this.pending.length };
+    if (!shown.text && !this.reset) {
+      // all of it held back (too little yet, or a value still arriving): the next delta brings it on
+      return;
+    }
+    const data = { ...this.base, text: shown.text, ...(this.reset ? { reset: true } : {}) };
+    this.emitted += shown.consumed;
+    this.pending = this.pending.slice(shown.consumed);
     this.reset = false;
     // a failed write is the writer's to report (the run stops at its next step); the text is only a preview
     this.write(appendRunEventsSql(this.runId, [{ type: "node.delta", data }])).catch(() => undefined);

@@ -22,6 +22,8 @@ import { APPROVAL_TTL_MS, TOOL_CALLS_PER_RUN, TOOL_CALLS_PER_STEP } from "@/lib/
 import type { TenantContext } from "@/server/context";
 import type { AgentVersionOut } from "@/server/agents/service";
 import type { generate as gatewayGenerate } from "@/server/models/gateway";
+import type { CompiledPolicy } from "@/server/quality/pii/redact";
+import { redactedToolRecord } from "./pii-redaction";
 import { TopologyError } from "@/server/topologies";
 import type { ContextNote } from "@/server/topologies/context-budget";
 import { UNTRUSTED_TAG, untrustedBlock } from "@/server/topologies/untrusted";
@@ -50,6 +52,8 @@ export interface ToolLoopEnv {
   run: { id: string; workspaceId: string };
   step: StepApi;
   generate: typeof gatewayGenerate;
+  /** the run's PII policy: tool results are redacted before they are stored and prompted ("tool_results") */
+  pii?: CompiledPolicy | null;
   policy: ModelPolicy;
   runBudgetUsd: number | undefined;
   /** before each model call: within the run's model call limit (throws otherwise) */
@@ -214,7 +218,7 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
         await step.run<ToolCallRecord>(
           callId,
           async (info) => {
-            const record = await callTool(
+            const called = await callTool(
               {
                 ctx: env.ctx,
                 runId: run.id,
@@ -224,6 +228,7 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
               },
               { callId, agentStepId: c.stepId, name: call.name, input: call.input, agent: c.agent, reason: turn.text },
             );
+            const record = redactedToolRecord(called, env.pii);
             await info.beforeStore();
             // a run_agent call's step shows its sub-run's figures, and the run's running totals take them in with the
             // record (once: the record is fenced to its attempt); the run's finish computes them from its sub-runs

@@ -63,3 +63,22 @@ describe("the package scanner", () => {
     expect(hostOf("not a url")).toBe("*");
   });
 });
+
+describe("the platform's PII and secret recognisers in the package scan", () => {
+  // built at run time: nothing secret-looking is committed
+  const gitlab = `gl${"pat-"}${"Qw3Er5Ty7Ui9Op1As3Df"}`;
+  it("finds what its own patterns miss: a GitLab token, a payment card, an IBAN, a phone number, never their values", () => {
+    const problems = scanPackage({
+      agents: [
+        { instructions: `Use ${gitlab} to read the repo`, notes: "Charge 4111 1111 1111 1111", bank: "GB82 WEST 1234 5698 7654 32", phone: "+44 20 7946 0958" },
+      ],
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual(["agents.0.bank", "agents.0.instructions", "agents.0.notes", "agents.0.phone"]);
+    expect(problems.find((p) => p.path === "agents.0.instructions")!.message).toContain("gitlab-pat");
+    expect(JSON.stringify(problems)).not.toContain(gitlab);
+  });
+
+  it("leaves versions, order numbers and commit hashes alone", () => {
+    expect(scanPackage({ agents: [{ instructions: "Version 2.4.1, order 4410-2231-9987, commit 9f3c2ab1d4e5f60718293a4b5c6d7e8f90a1b2c3" }] })).toEqual([]);
+  });
+});

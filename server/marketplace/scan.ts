@@ -2,8 +2,13 @@
  * The scanner a package passes before it is published (issue 16): every string of the package, keys included, is
  * checked for secret values (API keys and tokens, private keys, JWTs, credentials in URLs, long random strings in
  * header templates), vault ids, Cadre ids that identify the publisher, and email addresses. A problem names the
- * field (`agents.0.instructions`) and what was found, never the value itself.
+ * field (`agents.0.instructions`) and what was found, never the value itself. Besides its own patterns, it runs the
+ * platform's PII and secret recognisers (server/quality/pii: gitleaks' rule set, and personal data checked by check
+ * digits and context: phone numbers, payment cards, IBANs, US SSNs).
  */
+
+import type { PiiEntity } from "@/lib/schemas/pii";
+import { findAll } from "@/server/quality/pii/recognisers";
 
 export interface ScanProblem {
   path: string;
@@ -69,10 +74,27 @@ function looksRandom(value: string): boolean {
 
 const isHeaderValue = (path: string[]) => path.length >= 2 && path[path.length - 2] === "headers";
 
+const PII_IN_PACKAGES: ReadonlySet<PiiEntity> = new Set(["secret", "jwt", "phone", "payment_card", "iban", "us_ssn"]);
+const FOUND: Record<string, string> = {
+  secret: "a secret",
+  jwt: "a JSON Web Token",
+  phone: "a phone number",
+  payment_card: "a payment card number",
+  iban: "an IBAN",
+  us_ssn: "a US social security number",
+};
+
 function scanString(value: string, path: string[], problems: ScanProblem[]): void {
   const where = path.join(".");
   for (const r of RECOGNISERS)
     if (r.pattern.test(value)) problems.push({ path: where, message: `Contains ${r.what}: remove it (secrets travel as named slots, never as values)` });
+  const seen = new Set<string>();
+  for (const f of findAll(value, PII_IN_PACKAGES)) {
+    const what = f.entity === "secret" ? `${FOUND.secret} (${f.rule})` : FOUND[f.entity]!;
+    if (seen.has(what)) continue;
+    seen.add(what);
+    problems.push({ path: where, message: `Contains ${what}: remove it (secrets travel as named slots, never as values; a package names no person)` });
+  }
   if (isHeaderValue(path) && looksRandom(value) && !problems.some((p) => p.path === where))
     problems.push({ path: where, message: "Contains what looks like a literal credential in a header: use {{secret}} and a secret slot instead" });
 }

@@ -6,6 +6,8 @@
  * read back). Recall is ./recall.ts.
  */
 import type { z } from "zod";
+import { loadPiiPolicy } from "@/server/quality/pii-policy/service";
+import { redactString } from "@/server/quality/pii/redact";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { Page } from "@/lib/schemas/common";
@@ -121,7 +123,9 @@ export function memoryInsertSql(m: MemoryInsert, onlyIf?: Sql): Sql {
  * has room, and its audit entry (only if the row was written).
  */
 export async function remember(ctx: TenantContext, input: CreateMemoryInput): Promise<MemoryOutput> {
-  const data = createMemoryInputSchema.parse(input);
+  const parsed = createMemoryInputSchema.parse(input);
+  // the workspace's PII policy on memory writes: redacted before it is embedded and stored (the original is kept nowhere)
+  const data = { ...parsed, content: redactString(parsed.content, await loadPiiPolicy(ctx), "memory") };
   const caps = await assertRoomForMemory(ctx, data.pinned);
   const embedding = await embedText(ctx, data.scope, data.content);
   const id = newId("memo");
@@ -190,6 +194,7 @@ export async function updateMemory(ctx: TenantContext, id: string, input: z.inpu
   const sets: Sql[] = [];
   const changed: string[] = [];
   let embeddingModel: string | undefined;
+  if (patch.content !== undefined) patch.content = redactString(patch.content, await loadPiiPolicy(ctx), "memory");
   if (patch.content !== undefined && patch.content !== row.content) {
     const embedding = await embedText(ctx, { type: row.scopeType as MemoryScopeType, id: row.scopeId }, patch.content);
     embeddingModel = embedding.model;

@@ -7,6 +7,8 @@
  * Run_session_ended, in the same transaction as the end).
  */
 import type { z } from "zod";
+import { loadPiiPolicy } from "@/server/quality/pii-policy/service";
+import { redactString } from "@/server/quality/pii/redact";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { Page } from "@/lib/schemas/common";
@@ -175,7 +177,9 @@ export async function sendMessage(
   options: { waitMs?: number; watched?: boolean } = {},
 ): Promise<SentMessageOutput> {
   need(ctx, "runs:create");
-  const data = sendMessageInputSchema.parse(input);
+  const parsed = sendMessageInputSchema.parse(input);
+  // the workspace's PII policy on session messages: the message is stored (and asked) redacted
+  const data = { ...parsed, content: redactString(parsed.content, await loadPiiPolicy(ctx), "sessions") };
   const session = await findSession(ctx, sessionId);
   if (session.busyRunId) throw new AppError("CONFLICT", "The session is answering another message: send this one when that answer has come (busyRunId)");
   const run = await startRun(

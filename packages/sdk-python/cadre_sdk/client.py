@@ -8,6 +8,11 @@ from ._transport import BaseClient
 API_VERSION = "0.1.0"
 
 
+class PiiPolicy(TypedDict):
+    actions: Dict[str, Any]
+    paths: Dict[str, Any]
+
+
 Role = Literal["owner", "admin", "member", "viewer"]
 
 
@@ -253,6 +258,16 @@ class RetentionPolicy(TypedDict):
     auditDays: Optional[int]
 
 
+class PiiSettings(TypedDict):
+    policy: "PiiPolicyOutput"
+    isDefault: bool
+
+
+class PiiPreview(TypedDict):
+    text: str
+    findings: List[Dict[str, Any]]
+
+
 class Member(TypedDict):
     id: str
     userId: str
@@ -314,7 +329,7 @@ class AuditEntry(TypedDict):
     createdAt: str
 
 
-AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update"]
+AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update"]
 
 
 AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
@@ -1357,6 +1372,11 @@ class ModelConstraintsOutput(_ModelConstraintsOutputRequired, total=False):
     diversity: bool
 
 
+class PiiPolicyOutput(TypedDict):
+    actions: Dict[str, Any]
+    paths: Dict[str, Any]
+
+
 class _MemoryPolicyOutputRequired(TypedDict):
     read: List["MemoryPolicyScope"]
     k: int
@@ -1393,6 +1413,19 @@ class UpdateWorkspaceRetentionBody(TypedDict, total=False):
     stepPayloadsDays: Optional[int]
     usageDays: Optional[int]
     auditDays: Optional[int]
+
+
+class UpdateWorkspacePiiBody(TypedDict, total=False):
+    actions: Dict[str, Any]
+    paths: Dict[str, Any]
+
+
+class _CreateWorkspacePiiPreviewBodyRequired(TypedDict):
+    text: str
+
+
+class CreateWorkspacePiiPreviewBody(_CreateWorkspacePiiPreviewBodyRequired, total=False):
+    policy: "PiiPolicy"
 
 
 class ListMembersResponse(TypedDict):
@@ -2235,6 +2268,27 @@ class CadreClient(BaseClient):
         PATCH /api/v1/workspace/retention (200).
         """
         return self._call("PATCH", "/api/v1/workspace/retention", body=body)  # type: ignore[no-any-return]
+
+    def get_workspace_pii(self) -> "PiiSettings":
+        """The workspace's PII and secret policy: an action per kind of value and the paths it applies on
+
+        GET /api/v1/workspace/pii (200).
+        """
+        return self._call("GET", "/api/v1/workspace/pii")  # type: ignore[no-any-return]
+
+    def update_workspace_pii(self, body: "UpdateWorkspacePiiBody") -> "PiiSettings":
+        """Change the PII and secret policy (the actions and paths given; the others stay). Audited
+
+        PUT /api/v1/workspace/pii (200).
+        """
+        return self._call("PUT", "/api/v1/workspace/pii", body=body)  # type: ignore[no-any-return]
+
+    def create_workspace_pii_preview(self, body: "CreateWorkspacePiiPreviewBody") -> "PiiPreview":
+        """Try a policy (default: the workspace's) on a text: the text as it leaves it and what was found. Nothing is stored
+
+        POST /api/v1/workspace/pii/preview (200).
+        """
+        return self._call("POST", "/api/v1/workspace/pii/preview", body=body)  # type: ignore[no-any-return]
 
     def list_members(self, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListMembersResponse":
         """The workspace's members, in the order they joined (one page: `limit`, `cursor`)

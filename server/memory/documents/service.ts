@@ -32,6 +32,8 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import { executeBatch } from "@/server/db/execute";
 import type { Prisma } from "@/server/db/generated/client";
 import { sql, type Sql } from "@/server/db/sql";
+import { loadPiiPolicy } from "@/server/quality/pii-policy/service";
+import { redactString } from "@/server/quality/pii/redact";
 import { embedTexts, memoryInsertSql } from "../service";
 import { chunkText } from "./chunk";
 import { extractDocument } from "./extract";
@@ -202,7 +204,9 @@ export async function ingestNextBatch(ctx: TenantContext, id: string, options: B
   const holds = sql`EXISTS (SELECT 1 FROM "MemoryDocument" WHERE "id" = ${id} AND "workspaceId" = ${ctx.workspaceId} AND ${fence})`;
   const start = Math.min(row.chunksDone, chunks.length);
   const end = Math.min(chunks.length, start + DOCUMENT_BATCH_SIZE);
-  const batch = chunks.slice(start, end);
+  // the workspace's PII policy on memory writes: chunks are redacted before they are embedded and stored
+  const pii = await loadPiiPolicy(ctx);
+  const batch = chunks.slice(start, end).map((chunk) => redactString(chunk, pii, "memory"));
   const embeddings = batch.length > 0 ? await embedTexts(ctx, { type: row.scopeType as MemoryScopeType, id: row.scopeId }, batch) : [];
   const inserts = batch.map((content, i) =>
     memoryInsertSql(

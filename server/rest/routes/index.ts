@@ -28,6 +28,7 @@ import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
 import { getEgressListsRoute, updateEgressListsRoute } from "./egress";
+import { getPiiPolicyRoute, previewPiiRoute, updatePiiPolicyRoute } from "./pii";
 import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
 import { createToolRoute, deleteToolRoute, getToolRoute, listToolsRoute, testToolRoute, updateToolRoute } from "./tools";
 import {
@@ -128,6 +129,9 @@ export const restRoutes: AnyRestRoute[] = [
   deleteWorkspaceRoute,
   getRetentionRoute,
   updateRetentionRoute,
+  getPiiPolicyRoute,
+  updatePiiPolicyRoute,
+  previewPiiRoute,
   listMembersRoute,
   changeMemberRoleRoute,
   removeMemberRoute,

@@ -53,6 +53,31 @@ export interface paths {
     patch: operations["updateWorkspaceRetention"];
     trace?: never;
   };
+  "/api/v1/workspace/pii": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The workspace's PII and secret policy: an action per kind of value and the paths it applies on */
+    get: operations["getWorkspacePii"];
+    /** Change the PII and secret policy (the actions and paths given; the others stay). Audited */
+    put: operations["updateWorkspacePii"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workspace/pii/preview": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Try a policy (default: the workspace's) on a text: the text as it leaves it and what was found. Nothing is stored */
+    post: operations["createWorkspacePiiPreview"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/members": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The workspace's members, in the order they joined (one page: `limit`, `cursor`) */
@@ -1368,6 +1393,42 @@ export interface paths {
 
 export interface components {
   schemas: {
+    PiiPolicy: {
+      /** The action per kind of value */
+      actions: {
+        /** What happens to secrets (api keys, tokens, private keys) */
+        secret: "redact" | "mask" | "hash" | "keep";
+        /** What happens to json web tokens */
+        jwt: "redact" | "mask" | "hash" | "keep";
+        /** What happens to email addresses */
+        email: "redact" | "mask" | "hash" | "keep";
+        /** What happens to phone numbers */
+        phone: "redact" | "mask" | "hash" | "keep";
+        /** What happens to payment card numbers */
+        payment_card: "redact" | "mask" | "hash" | "keep";
+        /** What happens to ibans */
+        iban: "redact" | "mask" | "hash" | "keep";
+        /** What happens to us social security numbers */
+        us_ssn: "redact" | "mask" | "hash" | "keep";
+        /** What happens to ip addresses */
+        ip_address: "redact" | "mask" | "hash" | "keep";
+      };
+      /** Where the policy applies */
+      paths: {
+        /** Outputs returned by the API and shown in the UI */
+        outputs: boolean;
+        /** Stored step outputs, run outputs and events */
+        storage: boolean;
+        /** Memory writes */
+        memory: boolean;
+        /** Session messages */
+        sessions: boolean;
+        /** Tool results entering a prompt */
+        tool_results: boolean;
+        /** Server logs (secrets only) */
+        logs: boolean;
+      };
+    };
     /** Workspace role */
     Role: "owner" | "admin" | "member" | "viewer";
     /** How a model call ended */
@@ -1823,6 +1884,26 @@ export interface components {
       /** Audit entries older than this are deleted, in days; 0: keep forever; null: the server's default */
       auditDays: number | null;
     };
+    PiiSettings: {
+      /** What applies (the workspace's choices over the default) */
+      policy: components["schemas"]["PiiPolicyOutput"];
+      /** The workspace has not changed the default */
+      isDefault: boolean;
+    };
+    PiiPreview: {
+      /** The text as the policy leaves it */
+      text: string;
+      /** What was found (never the value itself) */
+      findings: {
+        entity: "secret" | "jwt" | "email" | "phone" | "payment_card" | "iban" | "us_ssn" | "ip_address";
+        /** The recogniser that matched (e.g. aws-access-token) */
+        rule: string;
+        /** Offset of the value in the text given */
+        start: number;
+        end: number;
+        action: "redact" | "mask" | "hash" | "keep";
+      }[];
+    };
     Member: {
       id: string;
       userId: string;
@@ -1886,7 +1967,7 @@ export interface components {
       userAgent: string | null;
       createdAt: string;
     };
-    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update";
+    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update";
     AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
     /** A secret in the vault. Its value is write-only and never returned. */
     Secret: {
@@ -4021,6 +4102,42 @@ export interface components {
       objective?: components["schemas"]["RoutingObjective"];
       diversity?: boolean;
     };
+    PiiPolicyOutput: {
+      /** The action per kind of value */
+      actions: {
+        /** What happens to secrets (api keys, tokens, private keys) */
+        secret: "redact" | "mask" | "hash" | "keep";
+        /** What happens to json web tokens */
+        jwt: "redact" | "mask" | "hash" | "keep";
+        /** What happens to email addresses */
+        email: "redact" | "mask" | "hash" | "keep";
+        /** What happens to phone numbers */
+        phone: "redact" | "mask" | "hash" | "keep";
+        /** What happens to payment card numbers */
+        payment_card: "redact" | "mask" | "hash" | "keep";
+        /** What happens to ibans */
+        iban: "redact" | "mask" | "hash" | "keep";
+        /** What happens to us social security numbers */
+        us_ssn: "redact" | "mask" | "hash" | "keep";
+        /** What happens to ip addresses */
+        ip_address: "redact" | "mask" | "hash" | "keep";
+      };
+      /** Where the policy applies */
+      paths: {
+        /** Outputs returned by the API and shown in the UI */
+        outputs: boolean;
+        /** Stored step outputs, run outputs and events */
+        storage: boolean;
+        /** Memory writes */
+        memory: boolean;
+        /** Session messages */
+        sessions: boolean;
+        /** Tool results entering a prompt */
+        tool_results: boolean;
+        /** Server logs (secrets only) */
+        logs: boolean;
+      };
+    };
     MemoryPolicyOutput: {
       /** The scopes recalled before each step (none: nothing is injected) */
       read: components["schemas"]["MemoryPolicyScope"][];
@@ -4275,6 +4392,121 @@ export interface operations {
       /** Missing, invalid, revoked or expired API key */
       401: ErrorResponse;
       /** The key lacks the scope settings:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getWorkspacePii: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["PiiSettings"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope settings:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateWorkspacePii: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          actions?: {
+            secret?: "redact" | "mask" | "hash" | "keep";
+            jwt?: "redact" | "mask" | "hash" | "keep";
+            email?: "redact" | "mask" | "hash" | "keep";
+            phone?: "redact" | "mask" | "hash" | "keep";
+            payment_card?: "redact" | "mask" | "hash" | "keep";
+            iban?: "redact" | "mask" | "hash" | "keep";
+            us_ssn?: "redact" | "mask" | "hash" | "keep";
+            ip_address?: "redact" | "mask" | "hash" | "keep";
+          };
+          paths?: {
+            outputs?: boolean;
+            storage?: boolean;
+            memory?: boolean;
+            sessions?: boolean;
+            tool_results?: boolean;
+            logs?: boolean;
+          };
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["PiiSettings"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope settings:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  createWorkspacePiiPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          text: string;
+          /** The policy to try (default: the workspace's) */
+          policy?: components["schemas"]["PiiPolicy"];
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["PiiPreview"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope settings:read (or its creator's role lacks the permission) */
       403: ErrorResponse;
       /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
       413: ErrorResponse;
@@ -10517,6 +10749,9 @@ export const operationRoutes = {
   getOverview: { method: "GET", path: "/api/v1/overview" },
   getWorkspaceRetention: { method: "GET", path: "/api/v1/workspace/retention" },
   updateWorkspaceRetention: { method: "PATCH", path: "/api/v1/workspace/retention" },
+  getWorkspacePii: { method: "GET", path: "/api/v1/workspace/pii" },
+  updateWorkspacePii: { method: "PUT", path: "/api/v1/workspace/pii" },
+  createWorkspacePiiPreview: { method: "POST", path: "/api/v1/workspace/pii/preview" },
   listMembers: { method: "GET", path: "/api/v1/members" },
   removeMember: { method: "DELETE", path: "/api/v1/members/{memberId}" },
   updateMember: { method: "PATCH", path: "/api/v1/members/{memberId}" },

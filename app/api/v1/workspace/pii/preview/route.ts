@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { previewPiiRoute } from "@/server/rest/routes/pii";
+
+export const { POST } = handlers(previewPiiRoute);
