@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "./text";
 
 /**
  * A workspace's PII and secret policy (server/quality/pii/): which kinds of values are found, what happens to each
@@ -83,7 +84,7 @@ export const piiSettingsSchema = z
 export const PII_PREVIEW_MAX_CHARS = 20_000;
 
 export const piiPreviewInputSchema = z.strictObject({
-  text: z.string().min(1, "Some text to try").max(PII_PREVIEW_MAX_CHARS, `At most ${PII_PREVIEW_MAX_CHARS} characters`),
+  text: text().min(1, "Some text to try").max(PII_PREVIEW_MAX_CHARS, `At most ${PII_PREVIEW_MAX_CHARS} characters`),
   policy: piiPolicySchema.optional().describe("The policy to try (default: the workspace's)"),
 });
 

@@ -29,6 +29,7 @@ export const previewPiiRoute = defineRoute({
   summary: "Try a policy (default: the workspace's) on a text: the text as it leaves it and what was found. Nothing is stored",
   tag: "Workspace",
   requires: "settings:read",
+  idempotent: false,
   body: piiPreviewInputSchema,
   response: piiPreviewSchema,
   handler: ({ ctx, body }) => previewPii(ctx, body),
