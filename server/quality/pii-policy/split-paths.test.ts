@@ -7,10 +7,11 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { newId } from "@/lib/ids";
 import { createAgent } from "@/server/agents/service";
 import { createSession, listSessionMessages, sendMessage } from "@/server/sessions/service";
-import { startRun } from "@/server/runs/service";
+import { getRun, getRunStep, getRunSummary, listRunEvents, listRuns, startRun } from "@/server/runs/service";
 import { testDb as db } from "@/test/db";
 import { waitForRun } from "@/test/fixtures/runs";
 import { useStubRuns } from "@/test/fixtures/stub-runs";
+import { makeApiKey, rest } from "@/test/helpers";
 import { updatePiiPolicy } from "./service";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -101,5 +102,32 @@ describe("each path on its own (storage off)", () => {
     await sendMessage(h.rw.ctx, session.id, { content: "Whom?" }, { waitMs: 60_000 });
     const page = await listSessionMessages(h.rw.ctx, { sessionId: session.id });
     expect(page.items[1]).toMatchObject({ role: "assistant", content: ANSWER });
+  });
+
+  it("outputs: what the API returns is redacted at read time (run, list, step, events, REST), what is stored is not", async () => {
+    await agent("helper");
+    h.stub.reply({ content: ANSWER });
+    const run = await startRun(h.rw.ctx, { agent: "helper", input: "Whom?" });
+    expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
+    expect(await storedOutput(run.id)).toContain(EMAIL);
+    const redacted = "Write to [EMAIL] about it.";
+    const detail = await getRun(h.rw.ctx, run.id);
+    expect(detail.output).toBe(redacted);
+    expect(detail.steps.find((st) => st.stepId === "agent")?.output).toBe(redacted);
+    expect((await getRunStep(h.rw.ctx, run.id, "agent")).output).toBe(redacted);
+    expect((await getRunSummary(h.rw.ctx, run.id)).output).toBe(redacted);
+    expect((await listRuns(h.rw.ctx, {})).items.find((r) => r.id === run.id)?.output).toBe(redacted);
+    const events = JSON.stringify(await listRunEvents(h.rw.ctx, run.id));
+    expect(events).toContain("[EMAIL]");
+    expect(events).not.toContain(EMAIL);
+    const key = (await makeApiKey(h.rw.ws, "viewer")).raw;
+    const res = await rest("GET", "/api/v1/runs/{runId}", { key, params: { runId: run.id } });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain(EMAIL);
+    expect(res.body.output).toBe(redacted);
+
+    // outputs off as well: returned as stored
+    await updatePiiPolicy(h.rw.ctx, { paths: { outputs: false } });
+    expect((await getRun(h.rw.ctx, run.id)).output).toBe(ANSWER);
   });
 });
