@@ -1428,6 +1428,8 @@ export interface components {
         /** Server logs (secrets only) */
         logs: boolean;
       };
+      /** The workspace's country for phone numbers written without +CC (e.g. US, GB); null: only international numbers */
+      phoneRegion?: string | null;
     };
     /** Workspace role */
     Role: "owner" | "admin" | "member" | "viewer";
@@ -4137,6 +4139,8 @@ export interface components {
         /** Server logs (secrets only) */
         logs: boolean;
       };
+      /** The workspace's country for phone numbers written without +CC (e.g. US, GB); null: only international numbers */
+      phoneRegion: string | null;
     };
     MemoryPolicyOutput: {
       /** The scopes recalled before each step (none: nothing is injected) */
@@ -4453,6 +4457,8 @@ export interface operations {
             tool_results?: boolean;
             logs?: boolean;
           };
+          /** null: only international numbers */
+          phoneRegion?: string | null;
         };
       };
     };
