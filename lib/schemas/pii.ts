@@ -52,8 +52,7 @@ const actions = z.object(
 const paths = z.object(Object.fromEntries(PII_PATHS.map((p) => [p, z.boolean().describe(PII_PATH_LABELS[p])])) as Record<PiiPath, z.ZodBoolean>);
 
 /** A country whose phone numbers written nationally ("020 7946 0958" in GB) are found too (ISO 3166 alpha-2). */
-export const phoneRegionSchema = z
-  .string()
+export const phoneRegionSchema = text()
   .regex(/^[A-Z]{2}$/, "A two-letter country code (e.g. US, GB)")
   .refine((c) => isSupportedCountry(c), "Not a country with phone numbers we know");
 
