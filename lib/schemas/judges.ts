@@ -96,6 +96,7 @@ const judgePatchShape = {
 export const updateJudgeInputSchema = z.strictObject(judgePatchShape);
 export const updateJudgeWithRefInputSchema = z.strictObject({ judge: judgeRefSchema, ...judgePatchShape });
 export const judgeByRefInputSchema = z.strictObject({ judge: judgeRefSchema });
+export const judgeVersionsInputSchema = z.strictObject({ judge: judgeRefSchema, ...paginationShape });
 export const listJudgesInputSchema = z.strictObject({
   includeArchived: z
     .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
