@@ -21,15 +21,7 @@ import { exportAuditRoute, listAuditRoute } from "./audit";
 import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateRetentionRoute, updateWorkspaceRoute } from "./workspace";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
-import {
-  archiveJudgeRoute,
-  createJudgeRoute,
-  getJudgeRoute,
-  listJudgeVersionsRoute,
-  listJudgesRoute,
-  runVerdictsRoute,
-  updateJudgeRoute,
-} from "./judges";
+import { archiveJudgeRoute, createJudgeRoute, getJudgeRoute, listJudgeVersionsRoute, listJudgesRoute, runVerdictsRoute, updateJudgeRoute } from "./judges";
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";

@@ -2,7 +2,14 @@ import { z } from "zod";
 import { defineRoute } from "../define";
 import { archiveJudge, createJudge, getJudge, listJudges, listJudgeVersions, updateJudge } from "@/server/quality/judges/service";
 import { runVerdicts } from "@/server/quality/judges/verdicts";
-import { createJudgeInputSchema, judgeSchema, judgeVersionSchema, listJudgesInputSchema, runVerdictsSchema, updateJudgeInputSchema } from "@/lib/schemas/judges";
+import {
+  createJudgeInputSchema,
+  judgeSchema,
+  judgeVersionSchema,
+  listJudgesInputSchema,
+  runVerdictsSchema,
+  updateJudgeInputSchema,
+} from "@/lib/schemas/judges";
 import { judgeRefSchema } from "@/lib/schemas/quality-gate";
 import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 import { text } from "@/lib/schemas/text";
