@@ -30,6 +30,7 @@ const writer: AgentOutput = {
   contextBudget: { strategy: "last_k", keep: 5 },
   allowedTools: [],
   memoryPolicy: null,
+  qualityGate: null,
   currentVersion: 2,
   versionCount: 2,
   archivedAt: null,
@@ -108,6 +109,7 @@ describe("AgentForm", () => {
       callTimeoutSeconds: null,
       contextBudget: { strategy: "last_k", keep: 3 },
       memoryPolicy: { read: ["agent", "subject"], k: 5, tokenBudget: 1000, write: "episodic", extractFacts: false, writeScope: "agent" },
+      qualityGate: null,
     });
   });
 
@@ -188,6 +190,7 @@ describe("AgentForm", () => {
       callTimeoutSeconds: null,
       contextBudget: { strategy: "last_k", keep: 5 },
       memoryPolicy: null,
+      qualityGate: null,
       baseVersion: 2,
     });
   });

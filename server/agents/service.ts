@@ -17,6 +17,7 @@ import { auditLogData, recordAudit } from "@/server/audit/service";
 import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy";
 import { contextBudgetSchema, type ContextBudget } from "@/lib/schemas/context-budget";
 import { memoryPolicySchema, type MemoryPolicy } from "@/lib/schemas/memory-policy";
+import { qualityGateSchema, type QualityGate } from "@/lib/schemas/quality-gate";
 import {
   AGENT_VERSION_FIELDS,
   createAgentInputSchema,
@@ -33,6 +34,7 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
 import { addedTools, checkToolGrants } from "@/server/tools/grants";
+import { checkGateJudges } from "@/server/quality/judges/service";
 
 type Tx = Prisma.TransactionClient;
 
@@ -56,6 +58,8 @@ export interface AgentVersionOut {
   allowedTools: string[];
   /** what its steps recall and its runs remember; null: no memory */
   memoryPolicy: MemoryPolicy | null;
+  /** judges that score its output in its runs; null: none */
+  qualityGate: QualityGate | null;
   createdAt: Date;
 }
 
@@ -63,7 +67,8 @@ type AgentRow = Prisma.AgentGetPayload<object>;
 type VersionRow = Prisma.AgentVersionGetPayload<object>;
 export type AgentWithCurrent = Prisma.AgentGetPayload<{ include: { versions: true } }>;
 
-const jsonOrNull = (value: ContextBudget | MemoryPolicy | null | undefined) => (value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull);
+const jsonOrNull = (value: ContextBudget | MemoryPolicy | QualityGate | null | undefined) =>
+  value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull;
 
 /** A stored context budget option (null, or one that no longer parses: the team's). */
 function parseContextBudget(value: unknown): ContextBudget | null {
@@ -74,6 +79,12 @@ function parseContextBudget(value: unknown): ContextBudget | null {
 /** A stored memory policy (null, or one that no longer parses: no memory). */
 function parseMemoryPolicy(value: unknown): MemoryPolicy | null {
   const parsed = memoryPolicySchema.nullable().safeParse(value ?? null);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A stored quality gate (null, or one that no longer parses: none). */
+function parseQualityGate(value: unknown): QualityGate | null {
+  const parsed = qualityGateSchema.nullable().safeParse(value ?? null);
   return parsed.success ? parsed.data : null;
 }
 
@@ -96,6 +107,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     contextBudget: parseContextBudget(v.contextBudget),
     allowedTools: [...v.allowedTools],
     memoryPolicy: parseMemoryPolicy(v.memoryPolicy),
+    qualityGate: parseQualityGate(v.qualityGate),
     createdAt: v.createdAt,
   };
 }
@@ -125,6 +137,7 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     contextBudget: current.contextBudget,
     allowedTools: current.allowedTools,
     memoryPolicy: current.memoryPolicy,
+    qualityGate: current.qualityGate,
   };
 }
 
@@ -156,6 +169,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
   const data = createAgentInputSchema.parse(input);
   await checkPolicyReferences(ctx, data.modelPolicy);
   await checkToolGrants(ctx, data.allowedTools);
+  await checkGateJudges(ctx, data.qualityGate);
   try {
     const row = await db(ctx).$transaction((tx) => insertAgent(ctx, tx, data));
     return toAgent(row);
@@ -206,6 +220,7 @@ export function newAgentRows(ctx: TenantContext, data: z.output<typeof createAge
       contextBudget: jsonOrNull(data.contextBudget),
       allowedTools: data.allowedTools,
       memoryPolicy: jsonOrNull(data.memoryPolicy),
+      qualityGate: jsonOrNull(data.qualityGate),
       createdById: actorUserId(ctx),
     } satisfies Prisma.AgentVersionUncheckedCreateInput,
     audit: auditLogData(ctx, {
@@ -277,6 +292,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   await checkPolicyReferences(ctx, next.modelPolicy);
   // the tools being saved must exist; the ones added need tools:grant
   await checkToolGrants(ctx, next.allowedTools, current.allowedTools);
+  if (changed.includes("qualityGate")) await checkGateJudges(ctx, next.qualityGate);
   const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, current.allowedTools));
   return toAgent(updated);
 }
@@ -317,6 +333,7 @@ export async function appendAgentVersion(
       contextBudget: jsonOrNull(next.contextBudget),
       allowedTools: next.allowedTools,
       memoryPolicy: jsonOrNull(next.memoryPolicy),
+      qualityGate: jsonOrNull(next.qualityGate),
       createdById: actorUserId(ctx),
     },
   });
