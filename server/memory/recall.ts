@@ -66,8 +66,8 @@ export interface VectorCandidateQuery {
   kinds?: readonly string[];
 }
 
+/** The workspace is the transaction's (the scope executeBatch sets): the function reads it, never an argument. */
 export interface TextCandidateQuery {
-  workspaceId: string;
   query: string;
   scopes: readonly MemoryScope[];
   kinds?: readonly string[];
@@ -92,14 +92,24 @@ export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
     ) s`;
 }
 
-/** The full-text candidates of the scopes (whatever model embedded them: words do not depend on it), ranked by ts_rank. */
+/**
+ * The full-text candidates of the scopes (whatever model embedded them: words do not depend on it), ranked by ts_rank.
+ * Through cadre_memory_text_candidates (migration 20261216_300_memory_perf): under row-level security the full-text
+ * match (not LEAKPROOF) could not use an index, so it read every row of the workspace; the function, which filters by
+ * the transaction's workspace itself, searches the ("workspaceId", "searchText") GIN index.
+ */
 export function textCandidatesSql(c: TextCandidateQuery): Sql {
-  return sql`SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank" FROM (
-      SELECT "id", ts_rank("searchText", tq) AS "score" FROM "Memory", websearch_to_tsquery('simple', ${c.query}) tq
-      WHERE ${filterSql(c)} AND "searchText" @@ tq
-      ORDER BY ts_rank("searchText", tq) DESC
-      LIMIT ${RECALL_CANDIDATES}
-    ) s`;
+  const types = sql.array(
+    c.scopes.map((s) => s.type),
+    "text",
+  );
+  const ids = sql.array(
+    c.scopes.map((s) => (s.type === "workspace" ? "" : (s.id ?? ""))),
+    "text",
+  );
+  const kinds = c.kinds?.length ? sql.array(c.kinds, "text") : sql`NULL::text[]`;
+  return sql`SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank"
+    FROM cadre_memory_text_candidates(${c.query}, ${types}, ${ids}, ${kinds}, ${RECALL_CANDIDATES})`;
 }
 
 interface VectorRow extends Record<string, unknown> {
@@ -209,7 +219,7 @@ async function recallByGroups(
   const found = await executeBatch(ctx, [
     ...RECALL_SETTINGS,
     ...groups.map((g) => vectorCandidatesSql({ workspaceId: ctx.workspaceId, model: g.embedding.model, vector: g.embedding.vector, scopes: g.scopes, kinds })),
-    textCandidatesSql({ workspaceId: ctx.workspaceId, query, scopes, kinds }),
+    textCandidatesSql({ query, scopes, kinds }),
     sql`SELECT "memoryDecayHalfLifeDays" AS "halfLife" FROM "Workspace" WHERE "id" = ${ctx.workspaceId}`,
   ]);
   const lists = found.slice(RECALL_SETTINGS.length);
