@@ -92,6 +92,9 @@ async function main() {
     const { recall, recallByVector } = await import("../../server/memory/recall");
     const { recallForStep } = await import("../../server/memory/inject");
     const { userPromptOf } = await import("../../server/jobs/prompts");
+    // a 0 ms model: the simulator answers at once (outside tests its default latency is the model's, 20 ms for embeddings)
+    const { setSimulatorLatencyScale } = await import("../../server/models/simulator");
+    setSimulatorLatencyScale(0);
     const corpusLib = await import("./memory-corpus");
     type Ctx = import("../../server/context").TenantContext;
 
@@ -123,6 +126,8 @@ async function main() {
     // workspace), then the indexes built once over the loaded table, as a restore would
     const loader = new pg.Client({ connectionString: url });
     await loader.connect();
+    // e.g. pgvector's "hnsw graph no longer fits into maintenance_work_mem"
+    loader.on("notice", (n) => console.log(`\n  notice: ${n.message}`));
     const { rows: indexes } = await loader.query<{ indexname: string; indexdef: string }>(
       `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'Memory' AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname`,
     );

@@ -17,7 +17,7 @@ DROP INDEX "Memory_searchText_idx";
 -- p_kinds: NULL for every kind.
 CREATE OR REPLACE FUNCTION cadre_memory_text_candidates(p_query TEXT, p_scope_types TEXT[], p_scope_ids TEXT[], p_kinds TEXT[], p_limit INTEGER)
 RETURNS TABLE ("id" TEXT, "score" REAL)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50 SET search_path = public, pg_catalog AS $$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
