@@ -83,13 +83,12 @@ async function main() {
     setEnv("CADRE_MEMORY_LIMIT", String(Math.max(ROWS * 2, 100_000)));
     setEnv("CADRE_MEMORY_LIMIT_MAX", String(Math.max(ROWS * 2, 1_000_000)));
     const { disconnectDb } = await import("../../server/db/client");
-    const { execute, executeBatch } = await import("../../server/db/execute");
-    const { sql } = await import("../../server/db/sql");
+    const { executeBatch } = await import("../../server/db/execute");
     const { permissionsOf } = await import("../../lib/permissions");
     const { PrismaClient } = await import("../../server/db/generated/client");
     const { PrismaPg } = await import("@prisma/adapter-pg");
     const { remember } = await import("../../server/memory/service");
-    const { recall, recallByVector } = await import("../../server/memory/recall");
+    const { recallByVector } = await import("../../server/memory/recall");
     const { recallForStep } = await import("../../server/memory/inject");
     const { userPromptOf } = await import("../../server/jobs/prompts");
     // a 0 ms model: the simulator answers at once (outside tests its default latency is the model's, 20 ms for embeddings)
