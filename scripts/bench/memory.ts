@@ -3,7 +3,7 @@
  * scratch database, dropped at the end) or on embedded PGlite (served on 127.0.0.1 as `npm start` does).
  * - ingestion: the clustered 384-dimension corpus (scripts/bench/memory-corpus.ts bulkLoadSql) generated in the
  *   database, one statement per workspace, with the secondary indexes dropped and built after the load (bench only:
- *   maintenance_work_mem BENCH_MAINTENANCE_WORK_MEM, default 2GB on the server, 512MB on PGlite): rows/s of the load
+ *   maintenance_work_mem BENCH_MAINTENANCE_WORK_MEM, default 3GB on the server, 512MB on PGlite): rows/s of the load
  *   and each index's build time; and `remember` through the service (the simulator's embedding, the cap's check, the
  *   audit entry, the indexes maintained): rows/s;
  * - tenant-filtered hybrid recall (recallByVector: the candidate query of HNSW and full text, fusion, the rows' read
@@ -26,7 +26,7 @@ const ROWS = Number(process.env.BENCH_ROWS ?? (serverUrl ? 100_000 : 10_000));
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
 const EXACT = Number(process.env.BENCH_EXACT ?? 50);
 /** for the index builds after the bulk load (the HNSW graph is built in memory when it fits) */
-const MAINTENANCE_WORK_MEM = process.env.BENCH_MAINTENANCE_WORK_MEM ?? (serverUrl ? "2GB" : "512MB");
+const MAINTENANCE_WORK_MEM = process.env.BENCH_MAINTENANCE_WORK_MEM ?? (serverUrl ? "3GB" : "512MB");
 const CLUSTERS = 50;
 
 const sorted = (x: number[]) => [...x].sort((p, q) => p - q);
