@@ -31,6 +31,17 @@ BEGIN
   LIMIT p_limit;
 END
 $$;
-ALTER FUNCTION cadre_memory_text_candidates(TEXT, TEXT[], TEXT[], TEXT[], INTEGER) OWNER TO cadre_system;
+-- Owned by cadre_system, so that the policy does not apply inside it. Giving it away needs the new owner to hold CREATE
+-- on the schema (not granted to PUBLIC since PostgreSQL 15): granted for the change only. A migrating user that may
+-- not do this keeps the function: the policy then applies inside it too (the same rows, without the index).
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA public TO cadre_system;
+  ALTER FUNCTION cadre_memory_text_candidates(TEXT, TEXT[], TEXT[], TEXT[], INTEGER) OWNER TO cadre_system;
+  REVOKE CREATE ON SCHEMA public FROM cadre_system;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'cadre_memory_text_candidates stays owned by %: memory full-text recall will not use its index', current_user;
+END
+$$;
 REVOKE ALL ON FUNCTION cadre_memory_text_candidates(TEXT, TEXT[], TEXT[], TEXT[], INTEGER) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadre_memory_text_candidates(TEXT, TEXT[], TEXT[], TEXT[], INTEGER) TO cadre_app, cadre_system;
