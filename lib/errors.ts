@@ -33,6 +33,8 @@ export const ERROR_TABLE = {
   IDEMPOTENCY_KEY_IN_FLIGHT: { http: 409, trpc: "CONFLICT" },
   /** a team's final answer does not match its output schema; the details list the problems (the run keeps its output) */
   OUTPUT_INVALID: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
+  /** a run's quality gate judged its output a fail (or a person rejected it on review): the run failed with the verdict */
+  QUALITY_GATE_FAILED: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
   /** the workspace holds as many memories as its cap allows (Memory settings, CADRE_MEMORY_LIMIT_MAX): nothing was written */
   MEMORY_LIMIT_REACHED: { http: 409, trpc: "CONFLICT" },
   INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR" },

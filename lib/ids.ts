@@ -49,7 +49,11 @@ export type IdPrefix =
   | "lin"
   | "lrv"
   | "lrp"
-  | "lnk";
+  | "lnk"
+  | "jdg"
+  | "jdv"
+  | "jvd"
+  | "jcs";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -10,6 +10,8 @@ export type Role = (typeof ROLES)[number];
 export const RESOURCE_ACTIONS = {
   agents: ["read", "create", "update", "delete"],
   teams: ["read", "create", "update", "delete"],
+  /** judges of quality gates (server/quality/judges) */
+  judges: ["read", "create", "update", "delete"],
   runs: ["read", "create", "cancel"],
   triggers: ["read", "manage"],
   schedules: ["read", "manage"],
@@ -51,6 +53,9 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     "teams:create",
     "teams:update",
     "teams:delete",
+    "judges:create",
+    "judges:update",
+    "judges:delete",
     "runs:create",
     "runs:cancel",
     "triggers:manage",

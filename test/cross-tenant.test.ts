@@ -391,3 +391,39 @@ describe("tools", () => {
     expect(mine.body).toMatchObject({ name: created.name, enabled: true });
   });
 });
+
+describe("judges and verdicts", () => {
+  it("B (member over tRPC, owner's key over REST) gets NOT_FOUND on every route of A's judge and A's run verdicts; nothing changes", async () => {
+    const judge = await ownerOf(a).judges.create({
+      slug: "tenant-judge",
+      name: "Tenant judge",
+      rubric: { criteria: [{ key: "accuracy", description: "Right", weight: 1 }] },
+    });
+    const memberB = callerFor(b.users.member, b.slug);
+    for (const ref of [judge.id, judge.slug]) {
+      expect(await outcome(memberB.judges.get({ judge: ref }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(memberB.judges.versions({ judge: ref }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(memberB.judges.update({ judge: ref, instructions: "taken" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(memberB.judges.archive({ judge: ref }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      for (const [method, path, body] of [
+        ["GET", "/api/v1/judges/{judgeId}", undefined],
+        ["PATCH", "/api/v1/judges/{judgeId}", { instructions: "taken" }],
+        ["POST", "/api/v1/judges/{judgeId}/archive", undefined],
+        ["GET", "/api/v1/judges/{judgeId}/versions", undefined],
+      ] as const) {
+        const res = await rest(method, path, { key: keyB, params: { judgeId: ref }, ...(body ? { body } : {}) });
+        expect(res.status, `${method} ${path}`).toBe(404);
+      }
+    }
+    expect((await rest("GET", "/api/v1/judges", { key: keyB })).body.data.map((j: { id: string }) => j.id)).not.toContain(judge.id);
+    expect(await db().judge.findUniqueOrThrow({ where: { id: judge.id } })).toMatchObject({ currentVersion: 1, archivedAt: null });
+
+    const runId = `run_${a.id.slice(3, 13)}judge000000`.slice(0, 24);
+    await db().run.create({
+      data: { id: runId, workspaceId: a.id, targetType: "agent", input: "x", status: "succeeded", createdByType: "user", createdById: a.users.owner.id },
+    });
+    expect(await outcome(memberB.judges.runVerdicts({ runId }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await rest("GET", "/api/v1/runs/{runId}/verdicts", { key: keyB, params: { runId } })).status).toBe(404);
+    expect((await rest("GET", "/api/v1/runs/{runId}/verdicts", { key: keyA, params: { runId } })).body).toEqual({ verdicts: [], consensus: [] });
+  });
+});

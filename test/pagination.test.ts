@@ -12,6 +12,8 @@ import { decodeCursor, encodePosition } from "@/server/db/cursor";
 import { STEP_TEXT_LIMIT } from "@/lib/schemas/runs";
 import { callerFor, makeApiKey, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
 
+const RUBRIC = { criteria: [{ key: "accuracy", description: "Right", weight: 1 }] };
+
 let ws: TestWorkspace;
 let key: string;
 const owner = () => callerFor(ws.users.owner, ws.slug);
@@ -178,6 +180,8 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
     for (let i = 0; i < 3; i++) await owner().webhooks.test({ webhookId: hook.id });
     for (let i = 0; i < 3; i++) await owner().triggers.create({ name: `page trigger ${i}`, agent: "pager-0" });
     for (let i = 0; i < 3; i++) await owner().schedules.create({ name: `page schedule ${i}`, agent: "pager-0", cron: "0 9 * * *", input: "x", paused: true });
+    for (let i = 0; i < 3; i++) await owner().judges.create({ slug: `page-judge-${i}`, name: `Page judge ${i}`, rubric: RUBRIC });
+    for (let i = 1; i < 4; i++) await owner().judges.update({ judge: "page-judge-0", instructions: `Version ${i + 1}.` });
     const lists: [string, Record<string, string>, () => Promise<{ id?: string; version?: number }[]>][] = [
       ["/api/v1/agents", {}, async () => (await owner().agents.list({ limit: 200 })).items],
       ["/api/v1/teams", {}, async () => (await owner().teams.list({ limit: 200 })).items],
@@ -193,6 +197,12 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
       ["/api/v1/agents/{agentId}/versions", { agentId: agent.id }, async () => (await owner().agents.versions({ agent: agent.id, limit: 200 })).items],
       ["/api/v1/teams/{teamId}/versions", { teamId: team.id }, async () => (await owner().teams.versions({ team: team.id, limit: 200 })).items],
       ["/api/v1/webhooks", {}, async () => (await owner().webhooks.list({ limit: 200 })).items],
+      ["/api/v1/judges", {}, async () => (await owner().judges.list({ limit: 200 })).items],
+      [
+        "/api/v1/judges/{judgeId}/versions",
+        { judgeId: "page-judge-0" },
+        async () => (await owner().judges.versions({ judge: "page-judge-0", limit: 200 })).items,
+      ],
       [
         "/api/v1/webhooks/{webhookId}/deliveries",
         { webhookId: hook.id },
@@ -241,6 +251,7 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
       sessionId: session.id,
       webhookId: webhook.id,
       listing: listing.id,
+      judgeId: (await owner().judges.create({ slug: `cursor-${webhook.id.slice(4, 14)}`, name: "Cursor", rubric: RUBRIC })).id,
     };
     const paged = restRoutes.filter((r) => r.method === "GET" && r.query && "cursor" in ((r.query as { shape?: object }).shape ?? {}));
     expect(paged.map((r) => r.path).sort()).toEqual(
@@ -249,6 +260,8 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
         "/api/v1/agents/{agentId}/versions",
         "/api/v1/approvals",
         "/api/v1/audit",
+        "/api/v1/judges",
+        "/api/v1/judges/{judgeId}/versions",
         "/api/v1/marketplace/listings",
         "/api/v1/marketplace/listings/{listing}/reviews",
         "/api/v1/members",

@@ -30,6 +30,7 @@ import { idempotentCall } from "@/server/idempotency/store";
 import { takeRateSlot } from "@/server/models/rate-limits";
 import { reserveBudget } from "@/server/ledger/reservations";
 import { newId } from "@/lib/ids";
+import { createJudge, updateJudge } from "@/server/quality/judges/service";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
@@ -86,6 +87,28 @@ async function populated(label: string): Promise<RunWorkspace> {
   await testDb().toolRateWindow.create({ data: { workspaceId: rw.ws.id, toolName: "fixture_echo", scope: "", windowStart: new Date(), calls: 1 } });
   await testDb().toolApproval.create({
     data: { id: newId("apr"), workspaceId: rw.ws.id, runId: run.id, stepId: "agent~tool1.1", toolName: "fixture_echo", input: {}, expiresAt: new Date() },
+  });
+  // a judge (two versions), a verdict and the consensus of the run's quality gate
+  await createJudge(rw.ctx, { slug: "fixture-judge", name: "Fixture judge", rubric: { criteria: [{ key: "accuracy", description: "Right", weight: 1 }] } });
+  await updateJudge(rw.ctx, "fixture-judge", { instructions: "Be strict." });
+  const judge = await testDb().judge.findFirstOrThrow({ where: { workspaceId: rw.ws.id } });
+  await testDb().judgeVerdict.create({
+    data: {
+      id: newId("jvd"),
+      workspaceId: rw.ws.id,
+      runId: run.id,
+      stepId: "gate.i1.fixture-judge",
+      iteration: 1,
+      judgeId: judge.id,
+      judgeSlug: judge.slug,
+      judgeVersion: 2,
+      scores: { accuracy: 5 },
+      overall: 1,
+      verdict: "pass",
+    },
+  });
+  await testDb().judgeConsensus.create({
+    data: { id: newId("jcs"), workspaceId: rw.ws.id, runId: run.id, iteration: 1, score: 1, verdict: "pass", spread: 0, agreement: 1, judges: 1 },
   });
   // a delivery's attempt and a budget alert raised (no worker runs here; the simulator costs nothing)
   const delivery = await testDb().webhookDelivery.findFirstOrThrow({ where: { workspaceId: rw.ws.id } });

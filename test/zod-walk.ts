@@ -116,6 +116,10 @@ const STRING_CANDIDATES = [
     "lrv",
     "lrp",
     "lnk",
+    "jdg",
+    "jdv",
+    "jvd",
+    "jcs",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

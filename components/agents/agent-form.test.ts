@@ -30,6 +30,7 @@ const writer: AgentOutput = {
   contextBudget: { strategy: "last_k", keep: 5 },
   allowedTools: [],
   memoryPolicy: null,
+  qualityGate: null,
   currentVersion: 2,
   versionCount: 2,
   archivedAt: null,

@@ -5,6 +5,7 @@ import { paginationShape } from "./common";
 import { contextBudgetSchema } from "./context-budget";
 import { toolNameSchema } from "./tools";
 import { memoryPolicySchema } from "./memory-policy";
+import { qualityGateSchema } from "./quality-gate";
 
 /**
  * Agents: shared by the UI, tRPC, REST and MCP. Every save of an agent is a new immutable version; the slug
@@ -63,6 +64,7 @@ const agentFieldsShape = {
     .refine((names) => new Set(names).size === names.length, "Each tool is granted once: remove the repeated names")
     .describe("Names of the workspace's tools the agent may call (granting a tool needs tools:grant)"),
   memoryPolicy: memoryPolicySchema.nullable().describe("What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory"),
+  qualityGate: qualityGateSchema.nullable().describe("Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none"),
 };
 
 export const createAgentInputSchema = z.strictObject({
@@ -78,6 +80,7 @@ export const createAgentInputSchema = z.strictObject({
   contextBudget: agentFieldsShape.contextBudget.default(null),
   allowedTools: agentFieldsShape.allowedTools.default([]),
   memoryPolicy: agentFieldsShape.memoryPolicy.default(null),
+  qualityGate: agentFieldsShape.qualityGate.default(null),
 });
 export type CreateAgentInput = z.input<typeof createAgentInputSchema>;
 
@@ -106,6 +109,7 @@ const agentPatchShape = {
   contextBudget: agentFieldsShape.contextBudget.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
   memoryPolicy: agentFieldsShape.memoryPolicy.optional(),
+  qualityGate: agentFieldsShape.qualityGate.optional(),
   baseVersion: baseVersionSchema,
 };
 
@@ -143,6 +147,7 @@ export const AGENT_VERSION_FIELDS = [
   "contextBudget",
   "allowedTools",
   "memoryPolicy",
+  "qualityGate",
 ] as const;
 export type AgentVersionField = (typeof AGENT_VERSION_FIELDS)[number];
 
@@ -158,6 +163,7 @@ const versionFieldsOut = {
   contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z.array(z.string()),
   memoryPolicy: memoryPolicySchema.nullable(),
+  qualityGate: qualityGateSchema.nullable(),
 };
 
 export const agentVersionSchema = z

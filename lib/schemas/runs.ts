@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { judgeRefSchema, MAX_GATE_JUDGES, pinnedGateSchema } from "./quality-gate";
 import { idempotencyKeySchema } from "@/lib/idempotency";
 import { MAX_INT4, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
@@ -27,7 +28,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
  * context summary made to fit a step's context budget, embeddings a topology asked for, or the model turns and tool calls
  * of an agent step that uses tools (server/tools/loop.ts).
  */
-export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool", "memory"] as const;
+export const STEP_KINDS = ["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool", "memory", "judge"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
@@ -61,6 +62,8 @@ export const RUN_EVENT_TYPES = [
   "tool.started",
   "tool.finished",
   "run.progress",
+  "judge.verdict",
+  "gate.decided",
   "run.succeeded",
   "run.failed",
   "run.cancelled",
@@ -96,9 +99,18 @@ export const startRunInputSchema = z
     subject: memoryScopeIdSchema
       .optional()
       .describe("The end user or customer the run serves (e.g. customer:42): its agents recall and remember in that subject's memory"),
+    judges: z
+      .array(judgeRefSchema)
+      .min(1, "Name at least one judge, or leave judges out")
+      .max(MAX_GATE_JUDGES, `At most ${MAX_GATE_JUDGES} judges`)
+      .refine((j) => new Set(j).size === j.length, "Each judge is named once")
+      .optional()
+      .describe("Judges that score this run's output (single-agent runs): they replace the agent's gate's judges, keeping its other settings"),
   })
   .superRefine((v, issue) => {
     if (!v.team === !v.agent) issue.addIssue({ code: "custom", path: ["team"], message: "Name exactly one of team or agent" });
+    if (v.team && v.judges)
+      issue.addIssue({ code: "custom", path: ["judges"], message: "Judges score single-agent runs only (team quality gates come later)" });
   });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
 /** The web app's start (tRPC): the same input plus the form's idempotency key (a double submit starts one run). */
@@ -233,6 +245,8 @@ export const runPinsSchema = z
     teams: z.record(z.string(), z.number().int()),
     /** the limits in force when the run started, held for its whole life: `steps`, the most steps it may make */
     limits: z.object({ steps: z.number().int() }).optional(),
+    /** the quality gate in force (the agent's, or the judges the start named), its judges at their versions */
+    gate: pinnedGateSchema.optional(),
   })
   .meta({ id: "RunPins" });
 export type RunPins = z.infer<typeof runPinsSchema>;

@@ -17,6 +17,7 @@ import { auditLogData, recordAudit } from "@/server/audit/service";
 import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy";
 import { contextBudgetSchema, type ContextBudget } from "@/lib/schemas/context-budget";
 import { memoryPolicySchema, type MemoryPolicy } from "@/lib/schemas/memory-policy";
+import { qualityGateSchema, type QualityGate } from "@/lib/schemas/quality-gate";
 import {
   AGENT_VERSION_FIELDS,
   createAgentInputSchema,
@@ -56,6 +57,8 @@ export interface AgentVersionOut {
   allowedTools: string[];
   /** what its steps recall and its runs remember; null: no memory */
   memoryPolicy: MemoryPolicy | null;
+  /** judges that score its output in its runs; null: none */
+  qualityGate: QualityGate | null;
   createdAt: Date;
 }
 
@@ -63,7 +66,8 @@ type AgentRow = Prisma.AgentGetPayload<object>;
 type VersionRow = Prisma.AgentVersionGetPayload<object>;
 export type AgentWithCurrent = Prisma.AgentGetPayload<{ include: { versions: true } }>;
 
-const jsonOrNull = (value: ContextBudget | MemoryPolicy | null | undefined) => (value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull);
+const jsonOrNull = (value: ContextBudget | MemoryPolicy | QualityGate | null | undefined) =>
+  value ? (value as unknown as Prisma.InputJsonObject) : Prisma.DbNull;
 
 /** A stored context budget option (null, or one that no longer parses: the team's). */
 function parseContextBudget(value: unknown): ContextBudget | null {
@@ -74,6 +78,12 @@ function parseContextBudget(value: unknown): ContextBudget | null {
 /** A stored memory policy (null, or one that no longer parses: no memory). */
 function parseMemoryPolicy(value: unknown): MemoryPolicy | null {
   const parsed = memoryPolicySchema.nullable().safeParse(value ?? null);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A stored quality gate (null, or one that no longer parses: none). */
+function parseQualityGate(value: unknown): QualityGate | null {
+  const parsed = qualityGateSchema.nullable().safeParse(value ?? null);
   return parsed.success ? parsed.data : null;
 }
 
@@ -96,6 +106,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     contextBudget: parseContextBudget(v.contextBudget),
     allowedTools: [...v.allowedTools],
     memoryPolicy: parseMemoryPolicy(v.memoryPolicy),
+    qualityGate: parseQualityGate(v.qualityGate),
     createdAt: v.createdAt,
   };
 }
@@ -125,6 +136,7 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     contextBudget: current.contextBudget,
     allowedTools: current.allowedTools,
     memoryPolicy: current.memoryPolicy,
+    qualityGate: current.qualityGate,
   };
 }
 
@@ -206,6 +218,7 @@ export function newAgentRows(ctx: TenantContext, data: z.output<typeof createAge
       contextBudget: jsonOrNull(data.contextBudget),
       allowedTools: data.allowedTools,
       memoryPolicy: jsonOrNull(data.memoryPolicy),
+      qualityGate: jsonOrNull(data.qualityGate),
       createdById: actorUserId(ctx),
     } satisfies Prisma.AgentVersionUncheckedCreateInput,
     audit: auditLogData(ctx, {
@@ -317,6 +330,7 @@ export async function appendAgentVersion(
       contextBudget: jsonOrNull(next.contextBudget),
       allowedTools: next.allowedTools,
       memoryPolicy: jsonOrNull(next.memoryPolicy),
+      qualityGate: jsonOrNull(next.qualityGate),
       createdById: actorUserId(ctx),
     },
   });

@@ -20,6 +20,7 @@ const agent = (n: number, instructionChars: number): AgentVersionOut => ({
   outageWaitSeconds: 120,
   allowedTools: [],
   memoryPolicy: null,
+  qualityGate: null,
   contextBudget: null,
   createdAt: new Date(0),
 });

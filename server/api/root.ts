@@ -16,6 +16,7 @@ import { providersRouter } from "./routers/providers";
 import { modelsRouter } from "./routers/models";
 import { routingRouter } from "./routers/routing";
 import { agentsRouter } from "./routers/agents";
+import { judgesRouter } from "./routers/judges";
 import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
@@ -50,6 +51,7 @@ export const appRouter = router({
   models: modelsRouter,
   routing: routingRouter,
   agents: agentsRouter,
+  judges: judgesRouter,
   teams: teamsRouter,
   runs: runsRouter,
   overview: overviewRouter,

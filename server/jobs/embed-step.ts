@@ -99,7 +99,7 @@ export async function runEmbedStep(s: EmbedStepContext, call: EmbedCall): Promis
 
 export interface EmbedStepRecord {
   /** RunStep.kind (default embed; a memory step records the same way) */
-  kind?: "embed" | "memory" | "summary";
+  kind?: "embed" | "memory" | "summary" | "judge";
   nodeId: string;
   inputSeen: string;
   output: string;

@@ -82,6 +82,8 @@ import { releaseRunLease } from "@/server/ledger/reservations";
 import { env } from "@/server/env";
 import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { runToolLoop } from "./tool-loop";
+import { pinnedJudges, QUALITY_GATE_FAILED, QualityGateFailedError, runQualityGate, type GateRuntime } from "./quality-gate";
+import type { PinnedGate } from "@/lib/schemas/quality-gate";
 
 export interface RunEventPayload {
   runId: string;
@@ -483,6 +485,7 @@ export class RunRuntime implements TopologyRuntime {
             ...(contextNote ? { context: contextNote } : {}),
             ...(memories?.length ? { memories: memories.map((m) => m.id) } : {}),
             ...(call.spreadGroup ? { spread: `${this.stepPrefix}${call.spreadGroup}` } : {}),
+            model: res.model.id,
           });
           await info.beforeStore();
           await info.store(
@@ -523,7 +526,11 @@ export class RunRuntime implements TopologyRuntime {
         startEvent: { type: "node.started", data: { nodeId, stepId, agent: agent.slug } },
       },
     );
-    return { text: result.text, ...(result.object !== undefined && result.object !== null ? { object: result.object } : {}) };
+    return {
+      text: result.text,
+      ...(result.object !== undefined && result.object !== null ? { object: result.object } : {}),
+      ...(result.model ? { model: result.model } : {}),
+    };
   }
 
   /** The call's context budget in tokens (undefined: the call routes nowhere, and says so itself). */
@@ -925,7 +932,8 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
         history,
       });
       const result = await rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: AGENT_RUN_NODE_ID, agent: agent.slug, task: run.input });
-      output = { output: result.text };
+      const gate = rowPins?.gate;
+      output = { output: gate ? await gatedOutput({ ctx, run, step, deps, caps, runBudgetUsd }, rt, agent, gate, result) : result.text };
       await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride }, { [agent.slug]: agent }, answers);
     }
     await step.settled();
@@ -945,6 +953,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
             ...failureOf(error),
             ...outcomeFailure(error),
             ...outputFailure(error),
+            ...(error instanceof QualityGateFailedError ? { code: QUALITY_GATE_FAILED, output: { output: error.output } } : {}),
             ...(reachedLimit(error) ? { code: RUN_LIMIT_REACHED } : {}),
           };
     if (finish.status === "failed" && !(error instanceof StepFailedError) && !(error instanceof OutcomeNotMetError) && !isAppError(error)) {
@@ -957,6 +966,43 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       throw writeError;
     }
   }
+}
+
+/** A single-agent run's output through its quality gate (./quality-gate.ts): a revision is a step `agent.r{n}`. */
+async function gatedOutput(
+  s: { ctx: TenantContext; run: RunRow; step: StepApi; deps: ExecuteDeps; caps: RunCaps; runBudgetUsd: number | undefined },
+  rt: RunRuntime,
+  agent: AgentVersionOut,
+  gate: PinnedGate,
+  first: AgentResult,
+): Promise<string> {
+  const judges = await pinnedJudges(s.ctx, gate);
+  await rt.expectSteps(judges.length);
+  const g: GateRuntime = {
+    ctx: s.ctx,
+    run: s.run,
+    step: s.step,
+    generate: s.deps.generate,
+    runBudgetUsd: s.runBudgetUsd,
+    assertCall: (at) => assertCallAllowed(s.caps, at),
+    countCall: () => {
+      s.caps.calls++;
+    },
+  };
+  return runQualityGate(
+    g,
+    gate,
+    judges,
+    {
+      agentId: agent.agentId,
+      agentSlug: agent.slug,
+      revise: async (n, task, context) => {
+        await rt.expectSteps(1 + judges.length);
+        return rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: `${AGENT_RUN_NODE_ID}.r${n}`, agent: agent.slug, task, context });
+      },
+    },
+    first,
+  );
 }
 
 /**

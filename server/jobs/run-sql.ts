@@ -69,6 +69,8 @@ export interface StepResult {
   tools?: { turns: number; calls: number };
   /** the memories injected into its prompt (ids; its `~memory` step records them in full) */
   memories?: string[];
+  /** the catalog model whose answer was kept (RunStep.modelRef) */
+  model?: string;
 }
 
 export interface AgentStepRecord {

@@ -144,7 +144,7 @@ function subRunOf(record: ToolCallRecord): { inputTokens: number; outputTokens: 
 const sum = (turns: readonly TurnResult[], of: (t: TurnResult) => number) => turns.reduce((n, t) => n + of(t), 0);
 
 /** Runs the loop; the final answer's text. */
-export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ text: string }> {
+export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ text: string; model: string }> {
   const { step, run } = env;
   const at = { stepId: c.stepId, nodeId: c.nodeId };
   // offered once per execution (it only reads); each call is checked again when it executes
@@ -274,6 +274,7 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
         finishReason: last.finishReason,
         ...(turns[0]!.context ? { context: turns[0]!.context } : {}),
         tools: { turns: turns.length, calls },
+        model: last.model.id,
       };
       // listed with its turns and calls: it started when its first turn did
       await step.write(
@@ -303,5 +304,5 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
     },
     { kind: c.kind, nodeId: c.nodeId },
   );
-  return { text: last.text };
+  return { text: last.text, model: last.model.id };
 }

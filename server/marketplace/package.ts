@@ -88,6 +88,8 @@ async function packageAgent(ctx: TenantContext, v: AgentVersionOut): Promise<Pac
     contextBudget: v.contextBudget,
     allowedTools: [...v.allowedTools],
     memoryPolicy: v.memoryPolicy,
+    // TODO(quality gate): package the gate's judges with the agent; until then an installed agent has no gate
+    qualityGate: null,
   };
 }
 

@@ -117,6 +117,8 @@ export interface GenerateRequest {
   onStreamRestart?: () => void;
   /** Diversity: the models the other participants of this topology step use (see RouteForInput.spread) */
   spread?: Set<string>;
+  /** Models to rank last whatever the policy says (see RouteForInput.avoid) */
+  avoidModels?: ReadonlySet<string>;
 }
 
 export interface GenerateAttempt {
@@ -444,6 +446,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       realProviderEnabled: catalog.realProviderEnabled ?? false,
       forCall: true,
       ...(req.spread ? { spread: req.spread } : {}),
+      ...(req.avoidModels ? { avoid: req.avoidModels } : {}),
     });
   } catch (error) {
     throw coolingDownError(error, catalog.entries);

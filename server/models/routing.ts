@@ -244,6 +244,11 @@ export interface RouteForInput {
    * participants routed one after another spread even when their calls run in parallel). Ignored otherwise.
    */
   spread?: Set<string>;
+  /**
+   * Models to avoid whatever the policy says (a judge avoids the model of the output it judges): ranked last, so one
+   * of them is still chosen when nothing else is feasible (the caller flags it).
+   */
+  avoid?: ReadonlySet<string>;
 }
 
 /** How often a model excluded by its observed latency gets one call anyway, to show it recovered (per process). */
@@ -309,7 +314,7 @@ export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDe
     openCircuits: input.openCircuits,
     ...(input.realProviderEnabled && !input.resolved.pinnedId ? { realProviderEnabled: true } : {}),
     ...(probe ? { probe } : {}),
-    ...(input.spread && constraints.diversity ? { avoidModels: input.spread } : {}),
+    ...avoidedBy(input, constraints.diversity),
   });
   if (input.spread && constraints.diversity) input.spread.add(decision.chosen.id);
   if (probe?.has(decision.chosen.id)) {
@@ -321,6 +326,13 @@ export function routeFor(catalog: CatalogEntry[], input: RouteForInput): RouteDe
     };
   }
   return { ...decision, constraints };
+}
+
+/** The models a route ranks last: the diversity group's (when the policy asks for diversity) and those to avoid. */
+function avoidedBy(input: Pick<RouteForInput, "spread" | "avoid">, diversity: boolean | undefined): { avoidModels?: ReadonlySet<string> } {
+  const spread = input.spread && diversity ? input.spread : undefined;
+  if (!input.avoid?.size) return spread ? { avoidModels: spread } : {};
+  return { avoidModels: spread ? new Set([...spread, ...input.avoid]) : input.avoid };
 }
 
 const seededWorkspaces = new Set<string>();

@@ -154,6 +154,7 @@ describe("the version cache", () => {
     allowedTools: [],
     memoryPolicy: null,
     contextBudget: null,
+    qualityGate: null,
     createdAt: new Date(0),
     ...over,
   });

@@ -16,6 +16,8 @@ import { auditLogData, recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
 import { assertWithinBudget } from "@/server/ledger/budget-check";
 import { checkPolicyReferences } from "@/server/models/routing";
+import { pinGate } from "@/server/quality/judges/service";
+import type { QualityGate } from "@/lib/schemas/quality-gate";
 import { getAgentVersion } from "@/server/agents/service";
 import { assertRunWithinStepLimit } from "@/server/teams/step-limit";
 import { pinTeam, repinTeam } from "@/server/teams/pinning";
@@ -228,6 +230,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let target: { teamId?: string; teamVersion?: number; agentId?: string; agentVersion?: number };
   let names: Names;
   let checked: Pick<PreflightInput, "spec" | "teams" | "agents"> & { what: string };
+  let agentGate: QualityGate | null = null;
   if (data.team) {
     const pinned = options.pins?.team ? await repinTeam(ctx, { ...options.pins, team: options.pins.team }) : await pinTeam(ctx, data.team, data.version);
     const stepLimit = pinned.stepLimit; // the workspace's, read with the team
@@ -256,6 +259,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
         : await getAgentVersion(ctx, data.agent!);
     pins = { team: null, agent: { id: agent.agentId, slug: agent.slug, version: agent.version }, agents: { [agent.slug]: agent.version }, teams: {} }; // one step: no limit to pin
     target = { agentId: agent.agentId, agentVersion: agent.version };
+    agentGate = agent.qualityGate;
     // the agent's name is its current version's (every save writes both)
     names = { teams: new Map(), agents: new Map([[agent.agentId, { slug: agent.slug, name: agent.name }]]) };
     checked = {
@@ -266,6 +270,11 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     };
   }
   if (data.modelPolicy) await checkPolicyReferences(ctx, data.modelPolicy);
+  // the quality gate: a re-run keeps its judges' versions; else the agent's gate (or the start's judges) at their current versions
+  if (!data.team) {
+    const gate = options.pins ? options.pins.gate : await pinGate(ctx, agentGate, data.judges);
+    if (gate) pins.gate = gate;
+  }
   // every node fits a model for this task (a structured role one that answers JSON): else refused before anything is written
   const { problems, estimate } = await preflight(ctx, {
     ...checked,

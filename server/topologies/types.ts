@@ -36,6 +36,8 @@ export type Embedded = { vectors: number[][] } | { vectors: null; unavailable: s
 export interface AgentResult {
   text: string;
   object?: unknown;
+  /** the catalog model that answered (a quality gate's judges avoid it), when the runtime knows it */
+  model?: string;
 }
 
 export interface TopologyRuntime {

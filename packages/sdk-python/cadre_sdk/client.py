@@ -72,9 +72,30 @@ class MemoryPolicy(TypedDict, total=False):
 MemoryPolicyScope = Literal["workspace", "team", "agent", "subject", "session"]
 
 
+class _QualityGateRequired(TypedDict):
+    judges: List[str]
+
+
+class QualityGate(_QualityGateRequired, total=False):
+    """Judges that score the output, the revise loop and what a fail does"""
+    maxRevisions: int
+    onFail: Literal["fail", "review"]
+    passThreshold: float
+    failThreshold: float
+
+
 class AgentMcpInput(TypedDict, total=False):
     exposed: bool
     sharePrompt: bool
+
+
+class _RubricRequired(TypedDict):
+    criteria: List[Dict[str, Any]]
+
+
+class Rubric(_RubricRequired, total=False):
+    """Criteria with weights, scored on one scale (normalised to 0..1 for consensus)"""
+    scale: Dict[str, Any]
 
 
 class TeamMcpInput(TypedDict, total=False):
@@ -329,10 +350,10 @@ class AuditEntry(TypedDict):
     createdAt: str
 
 
-AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update"]
+AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update"]
 
 
-AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
+AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "judge", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
 
 
 class Secret(TypedDict):
@@ -589,6 +610,7 @@ class Agent(TypedDict):
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
     memoryPolicy: Optional["MemoryPolicyOutput"]
+    qualityGate: Optional["QualityGateOutput"]
 
 
 class AgentVersion(TypedDict):
@@ -607,6 +629,78 @@ class AgentVersion(TypedDict):
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
     memoryPolicy: Optional["MemoryPolicyOutput"]
+    qualityGate: Optional["QualityGateOutput"]
+    createdAt: str
+
+
+class Judge(TypedDict):
+    """A judge with the fields of its current version"""
+    id: str
+    slug: str
+    currentVersion: int
+    archivedAt: Optional[str]
+    createdAt: str
+    updatedAt: str
+    name: str
+    instructions: str
+    modelPolicy: "ModelPolicyOutput"
+    rubric: "RubricOutput"
+    referenceAnswer: Optional[str]
+    examples: List[Dict[str, Any]]
+    labelledSetId: None
+    maxOutputTokens: int
+
+
+class JudgeVersion(TypedDict):
+    """One immutable version of a judge"""
+    judgeId: str
+    slug: str
+    version: int
+    name: str
+    instructions: str
+    modelPolicy: "ModelPolicyOutput"
+    rubric: "RubricOutput"
+    referenceAnswer: Optional[str]
+    examples: List[Dict[str, Any]]
+    labelledSetId: None
+    maxOutputTokens: int
+    createdAt: str
+
+
+class RunVerdicts(TypedDict):
+    """A run's judge verdicts and the consensus of each iteration of its quality gate"""
+    verdicts: List["JudgeVerdict"]
+    consensus: List["GateConsensus"]
+
+
+class JudgeVerdict(TypedDict):
+    id: str
+    runId: str
+    stepId: str
+    iteration: int
+    judgeId: str
+    judgeSlug: str
+    judgeVersion: int
+    modelRef: Optional[str]
+    modelName: Optional[str]
+    scores: Dict[str, float]
+    overall: float
+    verdict: Literal["pass", "revise", "fail"]
+    rationale: str
+    issues: List[str]
+    sameModel: bool
+    costUsd: float
+    createdAt: str
+
+
+class GateConsensus(TypedDict):
+    runId: str
+    iteration: int
+    score: float
+    verdict: Literal["pass", "revise", "fail"]
+    spread: float
+    agreement: float
+    judges: int
     createdAt: str
 
 
@@ -750,7 +844,7 @@ class RunDetail(TypedDict):
 class RunStep(TypedDict):
     id: str
     stepId: str
-    kind: Literal["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool", "memory"]
+    kind: Literal["agent", "aggregate", "plan", "team", "system", "summary", "embed", "turn", "tool", "memory", "judge"]
     nodeId: Optional[str]
     status: Literal["pending", "running", "retrying", "waiting", "sleeping", "succeeded", "failed"]
     attempts: int
@@ -793,6 +887,7 @@ class _RunPinsRequired(TypedDict):
 
 class RunPins(_RunPinsRequired, total=False):
     limits: Dict[str, Any]
+    gate: Dict[str, Any]
 
 
 class RunEvent(TypedDict):
@@ -1287,6 +1382,7 @@ class PackageAgent(TypedDict):
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
     memoryPolicy: Optional["MemoryPolicyOutput"]
+    qualityGate: Optional["QualityGateOutput"]
 
 
 PackageModelPolicy = Dict[str, Any]
@@ -1390,6 +1486,21 @@ class MemoryPolicyOutput(_MemoryPolicyOutputRequired, total=False):
     weights: Dict[str, Any]
 
 
+class QualityGateOutput(TypedDict):
+    """Judges that score the output, the revise loop and what a fail does"""
+    judges: List[str]
+    maxRevisions: int
+    onFail: Literal["fail", "review"]
+    passThreshold: float
+    failThreshold: float
+
+
+class RubricOutput(TypedDict):
+    """Criteria with weights, scored on one scale (normalised to 0..1 for consensus)"""
+    criteria: List[Dict[str, Any]]
+    scale: Dict[str, Any]
+
+
 class HttpToolConfigOutput(TypedDict):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     urlTemplate: str
@@ -1471,7 +1582,7 @@ class ListApiKeysResponse(TypedDict):
 
 class _CreateApiKeyBodyRequired(TypedDict):
     name: str
-    scopes: List[Literal["agents:read", "agents:create", "agents:update", "agents:delete", "teams:read", "teams:create", "teams:update", "teams:delete", "runs:read", "runs:create", "runs:cancel", "triggers:read", "triggers:manage", "schedules:read", "schedules:manage", "memory:read", "memory:write", "memory:delete", "tools:read", "tools:create", "tools:update", "tools:delete", "tools:grant", "tools:approve", "secrets:read", "secrets:create", "secrets:update", "secrets:delete", "models:read", "models:manage", "usage:read", "budgets:read", "budgets:update", "members:read", "members:invite", "members:update", "members:remove", "api_keys:read", "api_keys:create", "api_keys:revoke", "api_keys:manage", "marketplace:read", "marketplace:install", "marketplace:publish", "audit:read", "settings:read", "settings:update", "settings:delete", "webhooks:read", "webhooks:manage", "mcp_connections:read", "mcp_connections:revoke", "mcp_connections:manage"]]
+    scopes: List[Literal["agents:read", "agents:create", "agents:update", "agents:delete", "teams:read", "teams:create", "teams:update", "teams:delete", "judges:read", "judges:create", "judges:update", "judges:delete", "runs:read", "runs:create", "runs:cancel", "triggers:read", "triggers:manage", "schedules:read", "schedules:manage", "memory:read", "memory:write", "memory:delete", "tools:read", "tools:create", "tools:update", "tools:delete", "tools:grant", "tools:approve", "secrets:read", "secrets:create", "secrets:update", "secrets:delete", "models:read", "models:manage", "usage:read", "budgets:read", "budgets:update", "members:read", "members:invite", "members:update", "members:remove", "api_keys:read", "api_keys:create", "api_keys:revoke", "api_keys:manage", "marketplace:read", "marketplace:install", "marketplace:publish", "audit:read", "settings:read", "settings:update", "settings:delete", "webhooks:read", "webhooks:manage", "mcp_connections:read", "mcp_connections:revoke", "mcp_connections:manage"]]
 
 
 class CreateApiKeyBody(_CreateApiKeyBodyRequired, total=False):
@@ -1701,6 +1812,7 @@ class CreateAgentBody(_CreateAgentBodyRequired, total=False):
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
     memoryPolicy: Optional["MemoryPolicy"]
+    qualityGate: Optional["QualityGate"]
 
 
 class UpdateAgentBody(TypedDict, total=False):
@@ -1715,11 +1827,49 @@ class UpdateAgentBody(TypedDict, total=False):
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
     memoryPolicy: Optional["MemoryPolicy"]
+    qualityGate: Optional["QualityGate"]
     baseVersion: int
 
 
 class ListAgentVersionsResponse(TypedDict):
     data: List["AgentVersion"]
+    nextCursor: Optional[str]
+
+
+class ListJudgesResponse(TypedDict):
+    data: List["Judge"]
+    nextCursor: Optional[str]
+
+
+class _CreateJudgeBodyRequired(TypedDict):
+    slug: str
+    name: str
+    rubric: "Rubric"
+
+
+class CreateJudgeBody(_CreateJudgeBodyRequired, total=False):
+    instructions: str
+    modelPolicy: "ModelPolicy"
+    referenceAnswer: Optional[str]
+    examples: List[Dict[str, Any]]
+    labelledSetId: None
+    maxOutputTokens: int
+
+
+class UpdateJudgeBody(TypedDict, total=False):
+    name: str
+    instructions: str
+    modelPolicy: "ModelPolicy"
+    rubric: "Rubric"
+    referenceAnswer: Optional[str]
+    examples: List[Dict[str, Any]]
+    labelledSetId: None
+    maxOutputTokens: int
+    baseVersion: int
+
+
+class ListJudgeVersionsResponse(TypedDict):
+    data: List["JudgeVersion"]
     nextCursor: Optional[str]
 
 
@@ -1770,6 +1920,7 @@ class StartRunBody(_StartRunBodyRequired, total=False):
     modelPolicy: "ModelPolicy"
     version: int
     subject: str
+    judges: List[str]
 
 
 class ListRunStepsResponse(TypedDict):
@@ -2618,6 +2769,55 @@ class CadreClient(BaseClient):
         PATCH /api/v1/agents/{agentId}/mcp (200).
         """
         return self._call("PATCH", "/api/v1/agents/{agentId}/mcp", path_params={"agentId": agent_id}, body=body)  # type: ignore[no-any-return]
+
+    def list_judges(self, *, include_archived: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListJudgesResponse":
+        """The workspace's judges with their current versions, newest first (one page: `limit`, `cursor`)
+
+        GET /api/v1/judges (200).
+        """
+        return self._call("GET", "/api/v1/judges", query={"includeArchived": include_archived, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def create_judge(self, body: "CreateJudgeBody", *, idempotency_key: Optional[str] = None) -> "Judge":
+        """Create a judge (version 1): instructions, model policy and a rubric
+
+        POST /api/v1/judges (201).
+        """
+        return self._call("POST", "/api/v1/judges", body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
+
+    def get_judge(self, judge_id: str) -> "Judge":
+        """One judge (by id or slug) with its current version
+
+        GET /api/v1/judges/{judgeId} (200).
+        """
+        return self._call("GET", "/api/v1/judges/{judgeId}", path_params={"judgeId": judge_id})  # type: ignore[no-any-return]
+
+    def update_judge(self, judge_id: str, body: "UpdateJudgeBody") -> "Judge":
+        """Save a new version of a judge (fields left out carry over; an identical update writes nothing; `baseVersion` older than the current one is a 409)
+
+        PATCH /api/v1/judges/{judgeId} (200).
+        """
+        return self._call("PATCH", "/api/v1/judges/{judgeId}", path_params={"judgeId": judge_id}, body=body)  # type: ignore[no-any-return]
+
+    def archive_judge(self, judge_id: str) -> "Judge":
+        """Archive a judge (soft delete: gates naming it refuse new runs; its versions and verdicts stay readable)
+
+        POST /api/v1/judges/{judgeId}/archive (200).
+        """
+        return self._call("POST", "/api/v1/judges/{judgeId}/archive", path_params={"judgeId": judge_id})  # type: ignore[no-any-return]
+
+    def list_judge_versions(self, judge_id: str, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListJudgeVersionsResponse":
+        """A judge's versions, newest first (one page: `limit`, `cursor`)
+
+        GET /api/v1/judges/{judgeId}/versions (200).
+        """
+        return self._call("GET", "/api/v1/judges/{judgeId}/versions", path_params={"judgeId": judge_id}, query={"limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def get_run_verdicts(self, run_id: str) -> "RunVerdicts":
+        """A run's judge verdicts (per iteration of its quality gate: scores, rationale, issues, model, same-model flag, cost) and each iteration's consensus
+
+        GET /api/v1/runs/{runId}/verdicts (200).
+        """
+        return self._call("GET", "/api/v1/runs/{runId}/verdicts", path_params={"runId": run_id})  # type: ignore[no-any-return]
 
     def list_teams(self, *, include_archived: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListTeamsResponse":
         """The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`)

@@ -21,6 +21,7 @@ import { exportAuditRoute, listAuditRoute } from "./audit";
 import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateRetentionRoute, updateWorkspaceRoute } from "./workspace";
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
+import { archiveJudgeRoute, createJudgeRoute, getJudgeRoute, listJudgeVersionsRoute, listJudgesRoute, runVerdictsRoute, updateJudgeRoute } from "./judges";
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";
@@ -179,6 +180,13 @@ export const restRoutes: AnyRestRoute[] = [
   archiveAgentRoute,
   listAgentVersionsRoute,
   setAgentMcpRoute,
+  listJudgesRoute,
+  createJudgeRoute,
+  getJudgeRoute,
+  updateJudgeRoute,
+  archiveJudgeRoute,
+  listJudgeVersionsRoute,
+  runVerdictsRoute,
   listTeamsRoute,
   createTeamRoute,
   getTeamRoute,

@@ -455,6 +455,68 @@ export interface paths {
     patch: operations["updateAgentMcp"];
     trace?: never;
   };
+  "/api/v1/judges": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The workspace's judges with their current versions, newest first (one page: `limit`, `cursor`) */
+    get: operations["listJudges"];
+    put?: never;
+    /** Create a judge (version 1): instructions, model policy and a rubric */
+    post: operations["createJudge"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/judges/{judgeId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** One judge (by id or slug) with its current version */
+    get: operations["getJudge"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Save a new version of a judge (fields left out carry over; an identical update writes nothing; `baseVersion` older than the current one is a 409) */
+    patch: operations["updateJudge"];
+    trace?: never;
+  };
+  "/api/v1/judges/{judgeId}/archive": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Archive a judge (soft delete: gates naming it refuse new runs; its versions and verdicts stay readable) */
+    post: operations["archiveJudge"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/judges/{judgeId}/versions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** A judge's versions, newest first (one page: `limit`, `cursor`) */
+    get: operations["listJudgeVersions"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/runs/{runId}/verdicts": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** A run's judge verdicts (per iteration of its quality gate: scores, rationale, issues, model, same-model flag, cost) and each iteration's consensus */
+    get: operations["getRunVerdicts"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/teams": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`) */
@@ -1500,11 +1562,36 @@ export interface components {
       writeScope?: components["schemas"]["MemoryPolicyScope"];
     };
     MemoryPolicyScope: "workspace" | "team" | "agent" | "subject" | "session";
+    /** Judges that score the output, the revise loop and what a fail does */
+    QualityGate: {
+      judges: string[];
+      /** How many times the producer may revise after a 'revise' consensus */
+      maxRevisions?: number;
+      /** fail: the run fails with the verdict; review: it waits for a person's approval */
+      onFail?: "fail" | "review";
+      /** The weighted mean score (0..1) at or above which the output passes */
+      passThreshold?: number;
+      /** The weighted mean score (0..1) below which the output fails outright */
+      failThreshold?: number;
+    };
     AgentMcpInput: {
       /** Offer the agent as a tool at the workspace's MCP endpoint */
       exposed?: boolean;
       /** Offer the agent's instructions as a prompt at the MCP endpoint */
       sharePrompt?: boolean;
+    };
+    /** Criteria with weights, scored on one scale (normalised to 0..1 for consensus) */
+    Rubric: {
+      criteria: {
+        /** The criterion's name in scores, e.g. accuracy */
+        key: string;
+        description: string;
+        weight: number;
+      }[];
+      scale?: {
+        min: number;
+        max: number;
+      };
     };
     TeamMcpInput: {
       /** Offer the team as a tool at the workspace's MCP endpoint */
@@ -1541,6 +1628,8 @@ export interface components {
         allowedTools?: string[];
         /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
         memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
+        /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
+        qualityGate?: components["schemas"]["QualityGate"] | null;
       }[];
     };
     RunStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -1967,8 +2056,8 @@ export interface components {
       userAgent: string | null;
       createdAt: string;
     };
-    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update";
-    AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
+    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update";
+    AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "judge" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
     /** A secret in the vault. Its value is write-only and never returned. */
     Secret: {
       id: string;
@@ -2345,6 +2434,7 @@ export interface components {
       contextBudget: components["schemas"]["ContextBudget"] | null;
       allowedTools: string[];
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
     };
     /** One immutable version of an agent */
     AgentVersion: {
@@ -2362,6 +2452,89 @@ export interface components {
       contextBudget: components["schemas"]["ContextBudget"] | null;
       allowedTools: string[];
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      createdAt: string;
+    };
+    /** A judge with the fields of its current version */
+    Judge: {
+      id: string;
+      slug: string;
+      currentVersion: number;
+      archivedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      name: string;
+      instructions: string;
+      modelPolicy: components["schemas"]["ModelPolicyOutput"];
+      rubric: components["schemas"]["RubricOutput"];
+      referenceAnswer: string | null;
+      examples: {
+        output: string;
+        verdict: "pass" | "revise" | "fail";
+        rationale: string;
+      }[];
+      labelledSetId: null;
+      maxOutputTokens: number;
+    };
+    /** One immutable version of a judge */
+    JudgeVersion: {
+      judgeId: string;
+      slug: string;
+      version: number;
+      name: string;
+      instructions: string;
+      modelPolicy: components["schemas"]["ModelPolicyOutput"];
+      rubric: components["schemas"]["RubricOutput"];
+      referenceAnswer: string | null;
+      examples: {
+        output: string;
+        verdict: "pass" | "revise" | "fail";
+        rationale: string;
+      }[];
+      labelledSetId: null;
+      maxOutputTokens: number;
+      createdAt: string;
+    };
+    /** A run's judge verdicts and the consensus of each iteration of its quality gate */
+    RunVerdicts: {
+      verdicts: components["schemas"]["JudgeVerdict"][];
+      consensus: components["schemas"]["GateConsensus"][];
+    };
+    JudgeVerdict: {
+      id: string;
+      runId: string;
+      stepId: string;
+      iteration: number;
+      judgeId: string;
+      judgeSlug: string;
+      judgeVersion: number;
+      modelRef: string | null;
+      modelName: string | null;
+      /** Criterion key -> score on the rubric's scale */
+      scores: {
+        [key: string]: number;
+      };
+      /** The weighted mean of the criteria, normalised to 0..1 */
+      overall: number;
+      verdict: "pass" | "revise" | "fail";
+      rationale: string;
+      issues: string[];
+      /** The judge ran on the producing agent's model (no other model was feasible) */
+      sameModel: boolean;
+      costUsd: number;
+      createdAt: string;
+    };
+    GateConsensus: {
+      runId: string;
+      iteration: number;
+      /** Mean of the judges' overall scores (0..1) */
+      score: number;
+      verdict: "pass" | "revise" | "fail";
+      /** Highest minus lowest overall score */
+      spread: number;
+      /** 1 - the mean pairwise absolute difference of the judges' overall scores (1: all equal) */
+      agreement: number;
+      judges: number;
       createdAt: string;
     };
     /** A team with the fields of its current version */
@@ -3114,7 +3287,7 @@ export interface components {
     RunStep: {
       id: string;
       stepId: string;
-      kind: "agent" | "aggregate" | "plan" | "team" | "system" | "summary" | "embed" | "turn" | "tool" | "memory";
+      kind: "agent" | "aggregate" | "plan" | "team" | "system" | "summary" | "embed" | "turn" | "tool" | "memory" | "judge";
       nodeId: string | null;
       status: "pending" | "running" | "retrying" | "waiting" | "sleeping" | "succeeded" | "failed";
       attempts: number;
@@ -3198,6 +3371,18 @@ export interface components {
       };
       limits?: {
         steps: number;
+      };
+      gate?: {
+        judges: {
+          id: string;
+          slug: string;
+          version: number;
+        }[];
+        maxRevisions: number;
+        onFail: "fail" | "review";
+        passThreshold: number;
+        failThreshold: number;
+        source: "agent" | "team" | "run";
       };
     };
     RunEvent: {
@@ -3970,6 +4155,8 @@ export interface components {
       allowedTools: string[];
       /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
+      /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
     };
     PackageModelPolicy: {
       type: "preset";
@@ -4160,6 +4347,31 @@ export interface components {
       extractFacts: boolean;
       /** Where episodic memories, extracted facts and the remember tool write */
       writeScope: components["schemas"]["MemoryPolicyScope"];
+    };
+    /** Judges that score the output, the revise loop and what a fail does */
+    QualityGateOutput: {
+      judges: string[];
+      /** How many times the producer may revise after a 'revise' consensus */
+      maxRevisions: number;
+      /** fail: the run fails with the verdict; review: it waits for a person's approval */
+      onFail: "fail" | "review";
+      /** The weighted mean score (0..1) at or above which the output passes */
+      passThreshold: number;
+      /** The weighted mean score (0..1) below which the output fails outright */
+      failThreshold: number;
+    };
+    /** Criteria with weights, scored on one scale (normalised to 0..1 for consensus) */
+    RubricOutput: {
+      criteria: {
+        /** The criterion's name in scores, e.g. accuracy */
+        key: string;
+        description: string;
+        weight: number;
+      }[];
+      scale: {
+        min: number;
+        max: number;
+      };
     };
     HttpToolConfigOutput: {
       method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -4782,7 +4994,7 @@ export interface operations {
       content: {
         "application/json": {
           name: string;
-          scopes: ("agents:read" | "agents:create" | "agents:update" | "agents:delete" | "teams:read" | "teams:create" | "teams:update" | "teams:delete" | "runs:read" | "runs:create" | "runs:cancel" | "triggers:read" | "triggers:manage" | "schedules:read" | "schedules:manage" | "memory:read" | "memory:write" | "memory:delete" | "tools:read" | "tools:create" | "tools:update" | "tools:delete" | "tools:grant" | "tools:approve" | "secrets:read" | "secrets:create" | "secrets:update" | "secrets:delete" | "models:read" | "models:manage" | "usage:read" | "budgets:read" | "budgets:update" | "members:read" | "members:invite" | "members:update" | "members:remove" | "api_keys:read" | "api_keys:create" | "api_keys:revoke" | "api_keys:manage" | "marketplace:read" | "marketplace:install" | "marketplace:publish" | "audit:read" | "settings:read" | "settings:update" | "settings:delete" | "webhooks:read" | "webhooks:manage" | "mcp_connections:read" | "mcp_connections:revoke" | "mcp_connections:manage")[];
+          scopes: ("agents:read" | "agents:create" | "agents:update" | "agents:delete" | "teams:read" | "teams:create" | "teams:update" | "teams:delete" | "judges:read" | "judges:create" | "judges:update" | "judges:delete" | "runs:read" | "runs:create" | "runs:cancel" | "triggers:read" | "triggers:manage" | "schedules:read" | "schedules:manage" | "memory:read" | "memory:write" | "memory:delete" | "tools:read" | "tools:create" | "tools:update" | "tools:delete" | "tools:grant" | "tools:approve" | "secrets:read" | "secrets:create" | "secrets:update" | "secrets:delete" | "models:read" | "models:manage" | "usage:read" | "budgets:read" | "budgets:update" | "members:read" | "members:invite" | "members:update" | "members:remove" | "api_keys:read" | "api_keys:create" | "api_keys:revoke" | "api_keys:manage" | "marketplace:read" | "marketplace:install" | "marketplace:publish" | "audit:read" | "settings:read" | "settings:update" | "settings:delete" | "webhooks:read" | "webhooks:manage" | "mcp_connections:read" | "mcp_connections:revoke" | "mcp_connections:manage")[];
           expiresAt?: string;
         };
       };
@@ -6169,6 +6381,8 @@ export interface operations {
           allowedTools?: string[];
           /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
+          /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
+          qualityGate?: components["schemas"]["QualityGate"] | null;
         };
       };
     };
@@ -6260,6 +6474,8 @@ export interface operations {
           allowedTools?: string[];
           /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
+          /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
+          qualityGate?: components["schemas"]["QualityGate"] | null;
           /** The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
           baseVersion?: number;
         };
@@ -6397,6 +6613,297 @@ export interface operations {
       404: ErrorResponse;
       /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
       413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listJudges: {
+    parameters: {
+      query?: {
+        /** Also list archived judges */
+        includeArchived?: boolean | ("true" | "false");
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["Judge"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  createJudge: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** Makes the request safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). A unique value per intended request (a UUID), 1-255 printable ASCII characters, scoped to the workspace and the API key. Within 24 hours, a repeat with the same key and the same request gets the first response again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with a different request is a 422 (IDEMPOTENCY_KEY_REUSED); a repeat while the first is still in flight waits briefly for it, else 409 (IDEMPOTENCY_KEY_IN_FLIGHT). A request that fails creates nothing and does not use up its key. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The judge's name in quality gates, e.g. factuality */
+          slug: string;
+          name: string;
+          /** What the judge looks for (its system prompt, before the rubric) */
+          instructions?: string;
+          modelPolicy?: components["schemas"]["ModelPolicy"];
+          rubric: components["schemas"]["Rubric"];
+          /** An answer the judge compares against */
+          referenceAnswer?: string | null;
+          /** Few-shot examples shown to the judge */
+          examples?: {
+            output: string;
+            verdict: "pass" | "revise" | "fail";
+            rationale?: string;
+          }[];
+          /** Reserved: a set of people-labelled outputs (a later release computes the judge's agreement with them); always null for now */
+          labelledSetId?: null;
+          maxOutputTokens?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Judge"];
+        };
+      };
+      /** The body is not valid JSON; The Idempotency-Key header is invalid (empty, longer than 255 characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:create (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The first request with this Idempotency-Key is still in flight: retry after `Retry-After` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT); The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem); This Idempotency-Key was used for a different request in the last 24 hours (code IDEMPOTENCY_KEY_REUSED) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getJudge: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A judge id (jdg_...) or slug */
+        judgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Judge"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateJudge: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A judge id (jdg_...) or slug */
+        judgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          /** What the judge looks for (its system prompt, before the rubric) */
+          instructions?: string;
+          modelPolicy?: components["schemas"]["ModelPolicy"];
+          rubric?: components["schemas"]["Rubric"];
+          /** An answer the judge compares against */
+          referenceAnswer?: string | null;
+          /** Few-shot examples shown to the judge */
+          examples?: {
+            output: string;
+            verdict: "pass" | "revise" | "fail";
+            rationale?: string;
+          }[];
+          /** Reserved: a set of people-labelled outputs (a later release computes the judge's agreement with them); always null for now */
+          labelledSetId?: null;
+          maxOutputTokens?: number;
+          /** The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
+          baseVersion?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Judge"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  archiveJudge: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A judge id (jdg_...) or slug */
+        judgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Judge"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:delete (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listJudgeVersions: {
+    parameters: {
+      query?: {
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** A judge id (jdg_...) or slug */
+        judgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["JudgeVersion"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getRunVerdicts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        runId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["RunVerdicts"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope runs:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
       /** The input failed validation (`issues` lists every problem) */
       422: ErrorResponse;
       /** The API key's rate limit is reached: retry after `Retry-After` seconds */
@@ -6926,6 +7433,8 @@ export interface operations {
           version?: number;
           /** The end user or customer the run serves (e.g. customer:42): its agents recall and remember in that subject's memory */
           subject?: string;
+          /** Judges that score this run's output (single-agent runs): they replace the agent's gate's judges, keeping its other settings */
+          judges?: string[];
         };
       };
     };
@@ -10799,6 +11308,13 @@ export const operationRoutes = {
   archiveAgent: { method: "POST", path: "/api/v1/agents/{agentId}/archive" },
   listAgentVersions: { method: "GET", path: "/api/v1/agents/{agentId}/versions" },
   updateAgentMcp: { method: "PATCH", path: "/api/v1/agents/{agentId}/mcp" },
+  listJudges: { method: "GET", path: "/api/v1/judges" },
+  createJudge: { method: "POST", path: "/api/v1/judges", idempotent: true },
+  getJudge: { method: "GET", path: "/api/v1/judges/{judgeId}" },
+  updateJudge: { method: "PATCH", path: "/api/v1/judges/{judgeId}" },
+  archiveJudge: { method: "POST", path: "/api/v1/judges/{judgeId}/archive" },
+  listJudgeVersions: { method: "GET", path: "/api/v1/judges/{judgeId}/versions" },
+  getRunVerdicts: { method: "GET", path: "/api/v1/runs/{runId}/verdicts" },
   listTeams: { method: "GET", path: "/api/v1/teams" },
   createTeam: { method: "POST", path: "/api/v1/teams", idempotent: true },
   getTeam: { method: "GET", path: "/api/v1/teams/{teamId}" },

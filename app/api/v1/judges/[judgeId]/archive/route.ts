@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { archiveJudgeRoute } from "@/server/rest/routes/judges";
+
+export const { POST } = handlers(archiveJudgeRoute);
