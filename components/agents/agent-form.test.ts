@@ -109,6 +109,7 @@ describe("AgentForm", () => {
       callTimeoutSeconds: null,
       contextBudget: { strategy: "last_k", keep: 3 },
       memoryPolicy: { read: ["agent", "subject"], k: 5, tokenBudget: 1000, write: "episodic", extractFacts: false, writeScope: "agent" },
+      qualityGate: null,
     });
   });
 
@@ -189,6 +190,7 @@ describe("AgentForm", () => {
       callTimeoutSeconds: null,
       contextBudget: { strategy: "last_k", keep: 5 },
       memoryPolicy: null,
+      qualityGate: null,
       baseVersion: 2,
     });
   });

@@ -32,6 +32,7 @@ import { textareaClasses } from "@/components/ui/textarea";
 import { cn } from "@/lib/cn";
 import { MemoryPolicyField } from "./memory-policy-field";
 import { ToolPicker } from "./tool-picker";
+import { QualityGateField } from "@/components/judges/quality-gate-field";
 
 type PolicyKind = ModelPolicy["type"];
 /** The form's values: the server's create input (an edit has no slug: it never changes). */
@@ -78,6 +79,7 @@ function valuesOf(agent?: AgentOutput): AgentValues {
     callTimeoutSeconds: agent?.callTimeoutSeconds || null,
     contextBudget: budgetOf(agent?.contextBudget?.strategy ?? "", agent?.contextBudget?.keep),
     memoryPolicy: agent?.memoryPolicy ?? null,
+    qualityGate: agent?.qualityGate ?? null,
     allowedTools: [...(agent?.allowedTools ?? [])],
   };
   // the update schema is strict and has no slug
@@ -574,6 +576,7 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
             </p>
             <ToolPicker had={agent?.allowedTools ?? []} disabled={!editable} />
             <MemoryPolicyField disabled={!editable} />
+            <QualityGateField disabled={!editable} />
           </fieldset>
           <FormRootError />
           {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (

@@ -11,6 +11,7 @@ import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { runTitle } from "./run-title";
 import { StepDetail } from "./step-detail";
 import { TraceView } from "./trace-view";
+import { VerdictsPanel } from "@/components/judges/verdicts-panel";
 import type { RunDetailOut, RunStepOut } from "@/lib/schemas/runs";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -487,6 +488,7 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
         </div>
       ) : null}
 
+      <VerdictsPanel runId={run.id} live={!terminal} />
       <TraceView runId={run.id} steps={run.steps} run={run} live={!terminal} />
       <StepsTable runId={run.id} steps={run.steps} />
     </div>

@@ -7,6 +7,8 @@ import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { Checkbox } from "@/components/ui/checkbox";
+import { MAX_GATE_JUDGES } from "@/lib/schemas/quality-gate";
 import { Label } from "@/components/ui/label";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { Textarea } from "@/components/ui/textarea";
@@ -49,6 +51,7 @@ export function StartRunForm({
   const [input, setInput] = useState("");
   const [budget, setBudget] = useState("");
   const [preset, setPreset] = useState(NONE);
+  const [judges, setJudges] = useState<string[]>([]);
   const [localError, setLocalError] = useState<string | null>(null);
   const allowed = can("runs:create");
   // the key of the run the form is about to start: the same for repeats of the same values
@@ -87,6 +90,7 @@ export function StartRunForm({
       input: text,
       budgetUsd,
       modelPolicy: preset === NONE ? undefined : { type: "preset" as const, preset },
+      ...(judges.length > 0 ? { judges } : {}),
     };
     const fingerprint = JSON.stringify(values);
     if (attempt.current?.values !== fingerprint) attempt.current = { values: fingerprint, key: newIdempotencyKey() };
@@ -144,8 +148,39 @@ export function StartRunForm({
             {start.isPending || start.isSuccess ? "Starting…" : "Start run"}
           </Button>
         </div>
+        {"agent" in target ? <RunJudgesPicker chosen={judges} onChange={setJudges} /> : null}
         <FormError message={localError ?? (start.error ? errorMessage(start.error) : null)} />
       </form>
     </Card>
+  );
+}
+
+/** Judges that score this run's output (they replace the agent's quality gate judges for this run). */
+function RunJudgesPicker({ chosen, onChange }: { chosen: string[]; onChange: (judges: string[]) => void }) {
+  const trpc = useTRPC();
+  const { can } = useWorkspace();
+  const judges = useQuery({ ...trpc.judges.list.queryOptions({ limit: MAX_GATE_JUDGES * 20 }), enabled: can("judges:read") });
+  const items = judges.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <fieldset className="grid gap-1" data-testid="run-judges">
+      <legend className="text-sm font-medium">Judges for this run (optional: instead of the agent's quality gate judges)</legend>
+      <ul className="m-0 flex list-none flex-wrap gap-3 p-0">
+        {items.map((j) => (
+          <li key={j.id} className="flex items-center gap-2">
+            <Checkbox
+              id={`run-judge-${j.slug}`}
+              data-testid={`run-judge-${j.slug}`}
+              checked={chosen.includes(j.slug)}
+              disabled={!chosen.includes(j.slug) && chosen.length >= MAX_GATE_JUDGES}
+              onCheckedChange={(on) => onChange(on === true ? [...chosen, j.slug] : chosen.filter((s) => s !== j.slug))}
+            />
+            <Label htmlFor={`run-judge-${j.slug}`} className="font-normal">
+              {j.name}
+            </Label>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
   );
 }

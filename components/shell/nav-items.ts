@@ -9,6 +9,7 @@ import {
   KeyRoundIcon,
   LockIcon,
   MessageSquareIcon,
+  ScaleIcon,
   type LucideIcon,
   PlugIcon,
   ScrollTextIcon,
@@ -49,6 +50,7 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { id: "agents", label: "Agents", path: "/agents", requires: "agents:read", icon: BotIcon },
       { id: "teams", label: "Teams", path: "/teams", requires: "teams:read", icon: WorkflowIcon },
+      { id: "judges", label: "Judges", path: "/judges", requires: "judges:read", icon: ScaleIcon },
       { id: "memory", label: "Memory", path: "/memory", requires: "memory:read", icon: BrainIcon },
       { id: "marketplace", label: "Marketplace", path: "/marketplace", requires: "marketplace:read", icon: StoreIcon },
     ],

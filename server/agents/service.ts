@@ -34,6 +34,7 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
 import { addedTools, checkToolGrants } from "@/server/tools/grants";
+import { checkGateJudges } from "@/server/quality/judges/service";
 
 type Tx = Prisma.TransactionClient;
 
@@ -168,6 +169,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
   const data = createAgentInputSchema.parse(input);
   await checkPolicyReferences(ctx, data.modelPolicy);
   await checkToolGrants(ctx, data.allowedTools);
+  await checkGateJudges(ctx, data.qualityGate);
   try {
     const row = await db(ctx).$transaction((tx) => insertAgent(ctx, tx, data));
     return toAgent(row);
@@ -290,6 +292,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   await checkPolicyReferences(ctx, next.modelPolicy);
   // the tools being saved must exist; the ones added need tools:grant
   await checkToolGrants(ctx, next.allowedTools, current.allowedTools);
+  if (changed.includes("qualityGate")) await checkGateJudges(ctx, next.qualityGate);
   const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, current.allowedTools));
   return toAgent(updated);
 }

@@ -211,7 +211,7 @@ describe("the quality gate in a run", () => {
     expect([requestsOf("ja").length, requestsOf("jb").length]).toEqual([1, 1]);
   });
 
-  it("a replay after a crash reuses the stored verdicts: no judge is asked twice", async () => {
+  it("a replay after a crash (after the revision was stored) reuses the stored verdicts and writes the consensus once: no judge is asked twice", async () => {
     await gate({});
     say("writer", "DRAFT-ONE", "DRAFT-TWO");
     say("ja", scored(3, 3, "revise", ["More detail."]), PASS);
@@ -224,7 +224,7 @@ describe("the quality gate in a run", () => {
       suspendReason: () => (crashed ? "the process died" : null),
       hooks: {
         afterStore(stepId) {
-          if (stepId !== "gate.i1.jb") return;
+          if (stepId !== "agent.r2") return;
           crashed = true;
           throw new RunSuspendedError("the process died");
         },

@@ -238,3 +238,19 @@ export async function pinGate(ctx: TenantContext, agentGate: QualityGate | null,
     source: runJudges ? "run" : "agent",
   };
 }
+
+/**
+ * Refuses a gate (an agent version's) that names a judge the workspace does not have, or an archived one:
+ * VALIDATION_FAILED at `path`.judges, naming them.
+ */
+export async function checkGateJudges(ctx: TenantContext, gate: QualityGate | null | undefined, path = "qualityGate"): Promise<void> {
+  if (!gate?.judges.length) return;
+  const rows = await db(ctx).judge.findMany({
+    where: { workspaceId: ctx.workspaceId, archivedAt: null, OR: [{ id: { in: gate.judges } }, { slug: { in: gate.judges } }] },
+    select: { id: true, slug: true },
+  });
+  const unknown = gate.judges.filter((ref) => !rows.some((r) => r.id === ref || r.slug === ref));
+  if (unknown.length === 0) return;
+  const message = `No judge ${unknown.map((u) => `"${u}"`).join(", ")} in this workspace (or archived): create it on the Judges page, or remove it`;
+  throw new AppError("VALIDATION_FAILED", `${path}.judges: ${message}`, { issues: [{ path: `${path}.judges`, message }] });
+}
