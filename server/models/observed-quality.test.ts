@@ -7,6 +7,7 @@ import { makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { addModelRow, addProviderRow } from "@/test/fixtures/catalog-rows";
 import { invalidateCatalogCache } from "./catalog-cache";
 import { loadCatalog } from "./routing";
+import { getModel, listModels } from "./catalog";
 import { observedQuality, QUALITY_PRIOR_WEIGHT } from "./observed-quality";
 
 const DAY = 86_400_000;
@@ -73,6 +74,10 @@ describe("routing reads it per workspace from the consensus of the outputs each 
     const { entries } = await loadCatalog(ctx);
     expect(quality(judged, entries)).toBeCloseTo(0.75, 2);
     expect(quality(untouched, entries)).toBe(0.5);
+    // the Models page shows both figures
+    expect(await getModel(ctx, judged)).toMatchObject({ quality: 0.5, qualityObserved: 0.75 });
+    const listed = (await listModels(ctx, { limit: 200 })).items;
+    expect(listed.find((m) => m.id === untouched)).toMatchObject({ quality: 0.5, qualityObserved: null });
 
     // a revision's output counts for the model that wrote it; a 30-day-old score counts half
     await judgedOutput(ws, untouched, 0, 30, 2);

@@ -2397,7 +2397,7 @@ export interface components {
       qualitySource: string | null;
       /** The date (YYYY-MM-DD) the seeded quality score is as of */
       qualityAsOf: string | null;
-      /** Quality observed from graded answers: reserved, not measured yet (routing uses quality) */
+      /** The quality routing uses: `quality` shrunk towards the judges' consensus scores of this model's outputs in the workspace (docs/architecture.md, "Observed quality"); null: none judged yet */
       qualityObserved: number | null;
       /** A reasoning model: routed with a larger output floor */
       reasoning: boolean;
