@@ -26,6 +26,7 @@ const PAGES = [
   "/members",
   "/api-keys",
   "/settings",
+  "/settings/pii",
   "/setup",
 ];
 

@@ -18,7 +18,7 @@ test.afterAll(async () => {
 
 const marker = (who: string) => `[[e2e:${who}]]`;
 const verdict = (score: number, label: string, issues: string[] = []) =>
-  JSON.stringify({ scores: [{ criterion: "accuracy", score }], verdict: label, rationale: `${label}: scored ${score}`, issues });
+  JSON.stringify({ scores: { accuracy: score }, verdict: label, rationale: `${label}: scored ${score}`, issues });
 
 async function createJudge(page: Page, slug: string) {
   await page.getByTestId("nav-judges").click();

@@ -40,6 +40,13 @@ function overridesFor(name: string, target?: Path): Record<string, unknown> {
     case "schedules.update":
     case "PATCH /api/v1/schedules/{scheduleId}":
       return { cron: "0 9 * * *", timezone: "UTC" };
+    case "pii.update":
+    case "PUT /api/v1/workspace/pii":
+      // a country code from libphonenumber-js's list
+      return { phoneRegion: "GB" };
+    case "pii.preview":
+    case "POST /api/v1/workspace/pii/preview":
+      return { "policy.phoneRegion": "GB" };
     case "audit.list":
     case "audit.export":
     case "GET /api/v1/audit":

@@ -9,6 +9,7 @@ import { McpEndpointCard } from "@/components/mcp/mcp-endpoint-card";
 import { RetentionSettings } from "./retention-settings";
 import { RunLimits } from "./run-limits";
 import { McpConnections } from "./mcp-connections";
+import { SettingsNav } from "./settings-nav";
 
 export function SettingsPage() {
   const { can } = useWorkspace();
@@ -17,6 +18,7 @@ export function SettingsPage() {
       <div className="flex flex-wrap items-end justify-between gap-4">
         <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
       </div>
+      <SettingsNav />
       <GeneralSettings />
       {can("settings:read") ? <EgressSettings /> : null}
       <ApiLimits />

@@ -3,7 +3,7 @@ import { displayName, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { paginationShape } from "./common";
 import { AGENT_SLUG_PATTERN, baseVersionSchema, DEFAULT_MODEL_POLICY } from "./agents";
-import { judgeRefSchema, judgeVerdictLabelSchema } from "./quality-gate";
+import { judgeRefSchema, judgeVerdictLabelSchema, type JudgeVerdictLabel } from "./quality-gate";
 
 /**
  * Judges (server/quality/judges/): configured like an agent (model policy, instructions) plus a rubric. Every save is
@@ -148,16 +148,19 @@ export type JudgeOutput = z.infer<typeof judgeSchema>;
 // ---------------------------------------------------------------------------------------------------
 // Verdicts
 
-/** What a judge's model answers (structured output). */
-export const judgeAnswerSchema = z.object({
-  scores: z
-    .array(z.object({ criterion: z.string(), score: z.number(), note: z.string().optional() }))
-    .describe("One score per criterion, on the rubric's scale"),
-  verdict: judgeVerdictLabelSchema,
-  rationale: z.string(),
-  issues: z.array(z.string()).describe("Concrete problems the producer must fix (empty when it passes)"),
-});
-export type JudgeAnswer = z.infer<typeof judgeAnswerSchema>;
+/** What a judge's model answers (structured output): a score per criterion of its rubric, on the rubric's scale. */
+export function judgeAnswerSchemaFor(rubric: Rubric) {
+  const { min, max } = rubric.scale;
+  return z.object({
+    scores: z
+      .object(Object.fromEntries(rubric.criteria.map((c) => [c.key, z.number().min(min).max(max).describe(c.description)])))
+      .describe(`One score per criterion, from ${min} (worst) to ${max} (best)`),
+    verdict: judgeVerdictLabelSchema,
+    rationale: z.string(),
+    issues: z.array(z.string()).describe("Concrete problems the producer must fix (empty when it passes)"),
+  });
+}
+export type JudgeAnswer = { scores: Record<string, number>; verdict: JudgeVerdictLabel; rationale: string; issues: string[] };
 
 export const judgeVerdictSchema = z
   .object({

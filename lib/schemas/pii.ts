@@ -1,3 +1,4 @@
+import { isSupportedCountry } from "libphonenumber-js/min";
 import { z } from "zod";
 import { text } from "./text";
 
@@ -50,10 +51,19 @@ const actions = z.object(
 );
 const paths = z.object(Object.fromEntries(PII_PATHS.map((p) => [p, z.boolean().describe(PII_PATH_LABELS[p])])) as Record<PiiPath, z.ZodBoolean>);
 
+/** A country whose phone numbers written nationally ("020 7946 0958" in GB) are found too (ISO 3166 alpha-2). */
+export const phoneRegionSchema = text()
+  .regex(/^[A-Z]{2}$/, "A two-letter country code (e.g. US, GB)")
+  .refine((c) => isSupportedCountry(c), "Not a country with phone numbers we know");
+
 export const piiPolicySchema = z
   .object({
     actions: actions.describe("The action per kind of value"),
     paths: paths.describe("Where the policy applies"),
+    phoneRegion: phoneRegionSchema
+      .nullable()
+      .default(null)
+      .describe("The workspace's country for phone numbers written without +CC (e.g. US, GB); null: only international numbers"),
   })
   .meta({ id: "PiiPolicy" });
 export type PiiPolicy = z.infer<typeof piiPolicySchema>;
@@ -65,6 +75,7 @@ export type PiiPolicy = z.infer<typeof piiPolicySchema>;
 export const DEFAULT_PII_POLICY: PiiPolicy = {
   actions: { secret: "redact", jwt: "redact", email: "keep", phone: "keep", payment_card: "keep", iban: "keep", us_ssn: "keep", ip_address: "keep" },
   paths: { outputs: true, storage: true, memory: true, sessions: true, tool_results: true, logs: true },
+  phoneRegion: null,
 };
 
 export const updatePiiPolicyInputSchema = z.strictObject({
@@ -72,6 +83,7 @@ export const updatePiiPolicyInputSchema = z.strictObject({
     .strictObject(Object.fromEntries(PII_ENTITIES.map((e) => [e, piiActionSchema.optional()])) as Record<PiiEntity, z.ZodOptional<typeof piiActionSchema>>)
     .optional(),
   paths: z.strictObject(Object.fromEntries(PII_PATHS.map((p) => [p, z.boolean().optional()])) as Record<PiiPath, z.ZodOptional<z.ZodBoolean>>).optional(),
+  phoneRegion: phoneRegionSchema.nullable().optional().describe("null: only international numbers"),
 });
 
 export const piiSettingsSchema = z

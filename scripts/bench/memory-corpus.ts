@@ -112,3 +112,47 @@ export function exactNearestSql(workspaceId: string, vector: readonly number[], 
   return sql`SELECT "id" FROM "Memory" WHERE "workspaceId" = ${workspaceId} AND "embeddingModel" = ${model}
     ORDER BY "embedding" <=> ${vectorLiteral(vector)}, "id" LIMIT ${k}`;
 }
+
+/** The noise vectors of the bulk load (a prime: row g takes two of them, so no two rows of a cluster are equal). */
+const NOISE_POOL = 4093;
+
+/**
+ * The statements of `npm run bench:memory`'s bulk load, run as the database's superuser (no row-level security) on
+ * one connection: a pool of noise vectors and the cluster centres in unlogged tables, then per workspace one
+ * INSERT ... SELECT of all its rows: row g is in cluster g % clusters, says "note g about the <word> topic <cluster>"
+ * (a topic's words match 1/clusters of a workspace) and its vector is the centre plus two of the pool's noise vectors
+ * (each of half the variance of `around`'s noise), normalised: vector arithmetic only, no per-dimension SQL per row.
+ */
+export function bulkLoadSql(o: { centers: readonly number[][]; spread?: number; model: string }): {
+  setup: string[];
+  workspace: (workspaceId: string, rows: number, seed: number) => string;
+  cleanup: string[];
+} {
+  const k = o.centers.length;
+  const dims = o.centers[0]!.length;
+  // uniform noise in [-1, 1) has variance 1/3; two of them added: half the variance each
+  const scale = ((o.spread ?? 1) / Math.sqrt(dims)) * Math.sqrt(3) * Math.SQRT1_2;
+  const words = `ARRAY[${WORDS.map((w) => `'${w}'`).join(",")}]`;
+  return {
+    setup: [
+      `CREATE UNLOGGED TABLE bench_noise (i int PRIMARY KEY, v vector(${dims}) NOT NULL)`,
+      `INSERT INTO bench_noise SELECT n, (SELECT array_agg(${scale} * hashtext(n || ':' || d) / 2147483648.0 ORDER BY d) FROM generate_series(1, ${dims}) d)::vector
+         FROM generate_series(0, ${NOISE_POOL - 1}) n`,
+      `CREATE UNLOGGED TABLE bench_center (k int PRIMARY KEY, v vector(${dims}) NOT NULL)`,
+      `INSERT INTO bench_center VALUES ${o.centers.map((c, i) => `(${i}, '${literal(c)}')`).join(", ")}`,
+    ],
+    workspace: (workspaceId, rows, seed) => {
+      const ws = `'${workspaceId.replaceAll("'", "''")}'`;
+      const model = `'${o.model.replaceAll("'", "''")}'`;
+      return `INSERT INTO "Memory" ("id", "workspaceId", "scopeType", "content", "importance", "source", "createdByType", "embeddingModel", "dims", "embedding")
+        SELECT 'memo_' || substr(md5(${ws} || ':' || g), 1, 24), ${ws}, 'workspace',
+          'note ' || g || ' about the ' || (${words})[(g % ${k}) % ${WORDS.length} + 1] || ' topic ' || (g % ${k}), 0.5, 'api', 'system', ${model}, ${dims},
+          l2_normalize(c.v + a.v + b.v)
+        FROM generate_series(1, ${rows}) g
+        JOIN bench_center c ON c.k = g % ${k}
+        JOIN bench_noise a ON a.i = (g + ${seed}) % ${NOISE_POOL}
+        JOIN bench_noise b ON b.i = (g * 31 + g / ${NOISE_POOL} + ${seed * 7}) % ${NOISE_POOL}`;
+    },
+    cleanup: ["DROP TABLE bench_noise", "DROP TABLE bench_center"],
+  };
+}

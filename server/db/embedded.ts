@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import type { Socket } from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { persistedSecret } from "./secrets-file";
@@ -13,7 +14,7 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * Starts PGlite (PostgreSQL in WebAssembly, with pgvector) and serves it over the Postgres wire
+ * Starts PGlite (PostgreSQL in WebAssembly, with pgvector and btree_gin) and serves it over the Postgres wire
  * protocol on 127.0.0.1, so the app uses the same driver (pg + Prisma's adapter) in both modes.
  * `dataDir` undefined means in-memory (tests). Every connection must give `password` (md5 authentication, see
  * `requirePassword`); without one, a random password is generated for this process.
@@ -21,7 +22,7 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedDatabase(options: { dataDir?: string; port?: number; password?: string }): Promise<EmbeddedDatabase> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const password = options.password ?? randomBytes(24).toString("base64url");
-  const db = await PGlite.create(options.dataDir ?? "memory://", { extensions: { vector } });
+  const db = await PGlite.create(options.dataDir ?? "memory://", { extensions: { vector, btree_gin } });
   await db.exec("CREATE EXTENSION IF NOT EXISTS vector");
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: 64 });
   keepExtendedQueriesTogether(server);

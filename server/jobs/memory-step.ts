@@ -7,6 +7,7 @@
  * - the episodic memory of an agent when its run ends (`memory~<slug>`): what it was asked and answered, written with
  *   the step's record in one statement (exactly once);
  * - the facts an agent learnt in the run (`memory~<slug>~facts`): its model lists them, each becomes a memory.
+ * What a run remembers follows the workspace's PII policy on the `memory` path (like any other memory write).
  */
 import { z } from "zod";
 import { isAppError } from "@/lib/errors";
@@ -21,6 +22,7 @@ import type { generate as gatewayGenerate } from "@/server/models/gateway";
 import { untrustedBlock } from "@/server/topologies/untrusted";
 import { recallForStep, resolveScope, type InjectedMemory, type RunScopes } from "@/server/memory/inject";
 import { embedText, embedTexts, memoryInsertSql, type Embedding } from "@/server/memory/service";
+import { type CompiledPolicy, redactString } from "@/server/quality/pii/redact";
 import { runAbortSignal } from "./cancel-signal";
 import { recordEmbedStepSql, type EmbedStepRecord } from "./embed-step";
 import { asJson, isControlError, RunCancelledError, type StepApi, type StepInfo } from "./step";
@@ -44,6 +46,8 @@ export interface MemoryStepContext {
   run: { id: string; subject?: string | null; sessionId?: string | null; teamId: string | null; createdByType: string; createdById: string | null };
   step: StepApi;
   runBudgetUsd: number | undefined;
+  /** the run's pinned PII policy: what it remembers is redacted on the "memory" path */
+  pii?: CompiledPolicy | null;
 }
 
 function runScopes(s: MemoryStepContext, agent: AgentVersionOut): RunScopes {
@@ -186,7 +190,7 @@ export async function episodicStep(s: MemoryStepContext, agent: AgentVersionOut,
     stepId,
     async (info) => {
       const scope = resolveScope(policy.writeScope, runScopes(s, agent));
-      const content = episodeOf(task, answer, run.id);
+      const content = redactString(episodeOf(task, answer, run.id), s.pii, "memory");
       if (!scope) {
         const skipped = `this run has no ${policy.writeScope} scope`;
         return storeSkipped(s, info, { stepId, nodeId: agent.slug, inputSeen: content, output: `Not remembered: ${skipped}` }, { memoryId: null, skipped });
@@ -280,7 +284,8 @@ export async function factsStep(
           .map((f) => f.trim())
           .filter((f) => f.length > 0)
           .slice(0, MEMORY_FACTS_MAX)
-          .map((f) => (f.length > FACT_MAX ? `${f.slice(0, FACT_MAX)}…` : f));
+          .map((f) => (f.length > FACT_MAX ? `${f.slice(0, FACT_MAX)}…` : f))
+          .map((f) => redactString(f, s.pii, "memory"));
         const embeddings = facts.length ? await embedTexts(ctx, scope, facts, extras) : [];
         const memoryIds = facts.map(() => newId("memo"));
         const inserts = facts.map((content, i) => runMemorySql(s, stepId, { id: memoryIds[i]!, scope, kind: "semantic", content, embedding: embeddings[i]! }));

@@ -34,10 +34,7 @@ const RUBRIC = {
   scale: { min: 1, max: 5 },
 };
 const scored = (accuracy: number, clarity: number, verdict: string, issues: string[] = []) => ({
-  scores: [
-    { criterion: "accuracy", score: accuracy },
-    { criterion: "clarity", score: clarity },
-  ],
+  scores: { accuracy, clarity },
   verdict,
   rationale: `${verdict} because`,
   issues,
@@ -249,5 +246,23 @@ describe("the quality gate in a run", () => {
     await waitForRun(started.id);
     expect(await getRun(rw.ctx, started.id)).toMatchObject({ status: "succeeded", output: "SOLO" });
     expect(requestsOf("ja")).toHaveLength(0);
+  });
+});
+
+describe("the quality gate under the deterministic simulator", () => {
+  it("answers the judges' schema on its schedule: revise on the first iteration (mid-scale scores), pass on the second", async () => {
+    const sim = await makeRunWorkspace("quality-gate-sim");
+    await createJudge(sim.ctx, { slug: "sim-judge", name: "Sim judge", rubric: RUBRIC });
+    await addAgent(sim.ctx, "sim-writer");
+    await updateAgent(sim.ctx, "sim-writer", { qualityGate: { judges: ["sim-judge"] } });
+    const started = await startRun(sim.ctx, { agent: "sim-writer", input: "Write a note." });
+    executors.push(startExecutor({ workspaceIds: [sim.ws.id], pollMs: 20 }));
+    await waitForRun(started.id);
+    expect((await getRun(sim.ctx, started.id)).status).toBe("succeeded");
+    const consensus = await db().judgeConsensus.findMany({ where: { runId: started.id }, orderBy: { iteration: "asc" } });
+    expect(consensus.map((c) => [c.verdict, c.score])).toEqual([
+      ["revise", 0.5],
+      ["pass", 1],
+    ]);
   });
 });

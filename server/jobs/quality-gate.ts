@@ -14,7 +14,7 @@
  */
 import { AppError } from "@/lib/errors";
 import { APPROVAL_TTL_MS } from "@/lib/schemas/tools";
-import { judgeAnswerSchema } from "@/lib/schemas/judges";
+import { judgeAnswerSchemaFor } from "@/lib/schemas/judges";
 import type { PinnedGate } from "@/lib/schemas/quality-gate";
 import type { TenantContext } from "@/server/context";
 import { sql } from "@/server/db/sql";
@@ -89,7 +89,7 @@ export async function runQualityGate(g: GateRuntime, gate: PinnedGate, judges: J
   for (let iteration = 1; ; iteration++) {
     const verdicts: StoredVerdict[] = [];
     // one judge after another: the order of their steps (and of a scripted stub's answers) is stable
-    for (const judge of judges) verdicts.push(await judgeStep(g, judge, iteration, current));
+    for (const judge of judges) verdicts.push(await judgeStep(g, judge, iteration, gate.maxRevisions + 1, current));
     const consensus = consensusOf(
       verdicts.map((v) => v.overall),
       gate,
@@ -122,7 +122,7 @@ function revisionContext(previous: string, verdicts: StoredVerdict[]): ContextIt
 }
 
 /** One judge's durable step (see the module comment). */
-async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: number, produced: AgentResult): Promise<StoredVerdict> {
+async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: number, iterations: number, produced: AgentResult): Promise<StoredVerdict> {
   const { ctx, run, step } = g;
   const stepId = `gate.i${iteration}.${judge.slug}`;
   const nodeId = `judge:${judge.slug}`;
@@ -130,7 +130,8 @@ async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: numb
     stepId,
     async (info) => {
       const system = judgeSystemOf(judge);
-      const prompt = judgeUserPromptOf(run.input, produced.text, judge.referenceAnswer);
+      const prompt = judgeUserPromptOf(run.input, produced.text, judge.referenceAnswer, { iteration, of: iterations });
+      const schema = judgeAnswerSchemaFor(judge.rubric);
       const abortSignal = runAbortSignal(run.id);
       try {
         g.assertCall({ stepId, nodeId });
@@ -138,7 +139,7 @@ async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: numb
           policy: judge.modelPolicy,
           system,
           prompt,
-          output: { schema: judgeAnswerSchema },
+          output: { schema },
           maxOutputTokens: judge.maxOutputTokens,
           temperature: 0,
           runId: run.id,
@@ -151,7 +152,7 @@ async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: numb
           },
           ...(produced.model ? { avoidModels: new Set([produced.model]) } : {}),
         });
-        const answer = judgeAnswerSchema.safeParse(res.object);
+        const answer = schema.safeParse(res.object);
         if (!answer.success) throw new AppError("UPSTREAM_ERROR", `Judge ${judge.slug} answered no readable verdict`, undefined, { retryable: true });
         const scores = criterionScores(judge.rubric, answer.data.scores);
         const stored: StoredVerdict = asJson({

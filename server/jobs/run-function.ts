@@ -52,7 +52,7 @@ import type { ContextItem } from "@/server/topologies/types";
 import { nodeRefs, type TopologySpec } from "@/lib/schemas/topology";
 import { OUTPUT_INVALID, OutputInvalidError } from "@/server/topologies/output-check";
 import { loadPiiPolicy } from "@/server/quality/pii-policy/service";
-import type { CompiledPolicy } from "@/server/quality/pii/redact";
+import { type CompiledPolicy, redactString } from "@/server/quality/pii/redact";
 import { redactingGenerate } from "./pii-redaction";
 import { runEmbedStep } from "./embed-step";
 import { appendRunEventsSql } from "./events";
@@ -908,7 +908,7 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       outcome = result.outcome;
       // the gate: unmet under onUnmet "fail" fails the run, keeping the last draft and the outcome
       if (failsRun(result.outcome)) throw new OutcomeNotMetError(result.outcome, result);
-      await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride }, pinned.agents, answers);
+      await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride, pii }, pinned.agents, answers);
     } else {
       if (!run.agentId || run.agentVersion === null) throw new AppError("INTERNAL", "The run names no agent version");
       const agent = await getAgentVersion(ctx, run.agentId, run.agentVersion);
@@ -934,10 +934,11 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       const result = await rt.callAgent({ nodeId: AGENT_RUN_NODE_ID, stepId: AGENT_RUN_NODE_ID, agent: agent.slug, task: run.input });
       const gate = rowPins?.gate;
       output = { output: gate ? await gatedOutput({ ctx, run, step, deps, caps, runBudgetUsd }, rt, agent, gate, result) : result.text };
-      await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride }, { [agent.slug]: agent }, answers);
+      await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride, pii }, { [agent.slug]: agent }, answers);
     }
     await step.settled();
-    return (await finishAfterWrites(step, run.id, { status: "succeeded", output, outcome })) ? "succeeded" : "superseded";
+    const finish: Finish = { status: "succeeded", output, outcome, ...sessionReplyOf(run, output.output, pii) };
+    return (await finishAfterWrites(step, run.id, finish)) ? "succeeded" : "superseded";
   } catch (error) {
     await step.settled();
     if (error instanceof RunSuspendedError) {
@@ -1003,6 +1004,16 @@ async function gatedOutput(
     },
     first,
   );
+}
+
+/**
+ * A session's reply follows the "sessions" path: redacted there even when the run's output is stored as it is (the
+ * "storage" path off). Nothing when it is the output itself.
+ */
+function sessionReplyOf(run: RunRow, output: string, pii: CompiledPolicy | null): Pick<Finish, "sessionReply"> {
+  if (!run.sessionId) return {};
+  const reply = redactString(output, pii, "sessions");
+  return reply === output ? {} : { sessionReply: reply };
 }
 
 /**

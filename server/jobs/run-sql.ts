@@ -127,6 +127,11 @@ export interface Finish {
   outcome?: RunOutcome | null;
   /** a failure's code in the run.failed event (OUTCOME_NOT_MET) */
   code?: string;
+  /**
+   * A session's run: the reply the session keeps when it differs from the output (the PII policy's "sessions" path);
+   * the trigger that appends the reply reads it (prisma/migrations/20261216_400_pii_paths)
+   */
+  sessionReply?: string;
 }
 
 /**
@@ -150,7 +155,13 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
       ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END`
       : sql.json(event.data);
   const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
-  const output = f.output ? { text: f.output.output, ...(f.output.attributed ? { attributed: f.output.attributed } : {}) } : null;
+  const output = f.output
+    ? {
+        text: f.output.output,
+        ...(f.output.attributed ? { attributed: f.output.attributed } : {}),
+        ...(f.sessionReply !== undefined ? { sessionReply: f.sessionReply } : {}),
+      }
+    : null;
   // the totals are the ledger's (./run-cost.ts); a run without a single usage row (a caller that records none) sums its
   // steps (tool steps aside: a run_agent step shows its sub-run's figures, which `k` adds); plus its sub-runs' totals
   return sql`WITH u AS (${ledgerSharesSql(runId)}),

@@ -44,6 +44,12 @@ export interface UsageInput {
    * run by the same statement, e.g. the correction of the provider's rate window (server/models/rate-limits.ts)
    */
   alongside?: readonly Sql[];
+  /**
+   * false: the row's transaction commits without waiting for the WAL flush (`synchronous_commit` off, set by the
+   * statement itself): the row is written and seen as usual, but a crash of the database within a fraction of a second
+   * may lose it. For the simulator's calls (no money spent): their callers do not wait for a disk sync.
+   */
+  durable?: boolean;
 }
 
 /** The database keeps costs with 10 decimals. */
@@ -116,9 +122,11 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   // time as a UTC timestamp literal like every other timestamp(3) column.
   const ctes = [...(input.reservation ? [settleSql(input.reservation, cost.toFixed())] : []), ...(input.alongside ?? [])];
   return {
-    sql: sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} VALUES (${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+    sql: sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} ${input.durable === false ? sql`SELECT` : sql`VALUES (`}${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
-      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true})`,
+      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true}${
+        input.durable === false ? sql` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "relaxed"` : sql`)`
+      }`,
     async track(write) {
       writes.started++;
       writes.inflight.add(write);

@@ -9,8 +9,8 @@ import { DEFAULT_MODEL_POLICY } from "@/lib/schemas/agents";
 import type { MemoryScope } from "@/lib/schemas/memory";
 import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy";
 import type { TenantContext } from "@/server/context";
-import { db } from "@/server/db/client";
 import { sql, type Sql } from "@/server/db/sql";
+import { memoryModelSettings } from "@/server/models/routing";
 
 /** The policy that embeds a scope no setting covers: the workspace's default model policy. */
 export const MEMORY_DEFAULT_EMBEDDING_POLICY: ModelPolicy = DEFAULT_MODEL_POLICY;
@@ -52,17 +52,13 @@ export function storedPolicy(value: unknown): ModelPolicy {
   return parsed.success ? parsed.data : MEMORY_DEFAULT_EMBEDDING_POLICY;
 }
 
-/** The policy of each scope, in order: its most specific setting's, else the built-in default (one query). */
+/**
+ * The policy of each scope, in order: its most specific setting's, else the built-in default. The settings come from
+ * the per-process catalog cache (server/models/catalog-cache.ts: setMemoryModel drops it in this process when it
+ * commits; another process's change is seen within the cache's TTL), so a recall's embedding reads nothing here.
+ */
 export async function embeddingPoliciesFor(ctx: TenantContext, scopes: readonly MemoryScope[]): Promise<ModelPolicy[]> {
-  const types = [...new Set(scopes.map((s) => s.type))];
-  const ids = [...new Set(scopes.flatMap((s) => (s.id ? [s.id] : [])))];
-  const rows = await db(ctx).memoryModelSetting.findMany({
-    where: {
-      workspaceId: ctx.workspaceId,
-      OR: [{ scopeType: null }, { scopeType: { in: types }, OR: [{ scopeId: null }, { scopeId: { in: ids } }] }],
-    },
-    select: { scopeType: true, scopeId: true, policy: true },
-  });
+  const rows = await memoryModelSettings(ctx);
   return scopes.map((scope) => {
     const best = rows.filter((r) => targetCovers(r, scope)).sort((a, b) => specificity(b) - specificity(a))[0];
     return best ? storedPolicy(best.policy) : MEMORY_DEFAULT_EMBEDDING_POLICY;

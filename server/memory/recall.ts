@@ -25,12 +25,11 @@ import {
   type RecallWeights,
 } from "@/lib/schemas/memory";
 import type { TenantContext } from "@/server/context";
-import { db } from "@/server/db/client";
-import { execute, executeBatch } from "@/server/db/execute";
+import { executeBatch } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { embeddingPoliciesFor, policyKey } from "./models";
-import { toMemory } from "./rows";
+import { toMemory, type MemoryRow } from "./rows";
 import { embedWithPolicy, vectorSql, type EmbedExtras, type Embedding } from "./service";
 
 /** HNSW's candidate list while scanning (pgvector's default is 40): at least the candidates asked for. */
@@ -66,8 +65,8 @@ export interface VectorCandidateQuery {
   kinds?: readonly string[];
 }
 
+/** The workspace is the transaction's (the scope executeBatch sets): the function reads it, never an argument. */
 export interface TextCandidateQuery {
-  workspaceId: string;
   query: string;
   scopes: readonly MemoryScope[];
   kinds?: readonly string[];
@@ -92,26 +91,47 @@ export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
     ) s`;
 }
 
-/** The full-text candidates of the scopes (whatever model embedded them: words do not depend on it), ranked by ts_rank. */
+/**
+ * The full-text candidates of the scopes (whatever model embedded them: words do not depend on it), ranked by ts_rank.
+ * Through cadre_memory_text_candidates (migration 20261216_300_memory_perf): under row-level security the full-text
+ * match (not LEAKPROOF) could not use an index, so it read every row of the workspace; the function, which filters by
+ * the transaction's workspace itself, searches the ("workspaceId", "searchText") GIN index.
+ */
 export function textCandidatesSql(c: TextCandidateQuery): Sql {
-  return sql`SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank" FROM (
-      SELECT "id", ts_rank("searchText", tq) AS "score" FROM "Memory", websearch_to_tsquery('simple', ${c.query}) tq
-      WHERE ${filterSql(c)} AND "searchText" @@ tq
-      ORDER BY ts_rank("searchText", tq) DESC
-      LIMIT ${RECALL_CANDIDATES}
-    ) s`;
+  const types = sql.array(
+    c.scopes.map((s) => s.type),
+    "text",
+  );
+  const ids = sql.array(
+    c.scopes.map((s) => (s.type === "workspace" ? "" : (s.id ?? ""))),
+    "text",
+  );
+  const kinds = c.kinds?.length ? sql.array(c.kinds, "text") : sql`NULL::text[]`;
+  return sql`SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank"
+    FROM cadre_memory_text_candidates(${c.query}, ${types}, ${ids}, ${kinds}, ${RECALL_CANDIDATES})`;
 }
 
-interface VectorRow extends Record<string, unknown> {
-  id: string;
-  dist: string | number;
-  rank: string | number;
+/**
+ * The candidates of every list and their rows, in ONE statement: each list a CTE (the vector searches `v0`, `v1`, ...
+ * and the full-text search `t`), then the union of their ids joined with the rows, each row with its rank (and
+ * distance or score) in every list it is in. One snapshot: a row deleted since is in no list.
+ */
+export function candidateRowsSql(workspaceId: string, vectors: readonly Sql[], text: Sql): Sql {
+  const names = vectors.map((_, i) => sql.ident(`v${i}`));
+  const ctes = [...vectors.map((v, i) => sql`${names[i]!} AS MATERIALIZED (${v})`), sql`"t" AS MATERIALIZED (${text})`];
+  const ids = sql.join([...names.map((n) => sql`SELECT "id" FROM ${n}`), sql`SELECT "id" FROM "t"`], sql` UNION `);
+  const listColumns = names.map((n, i) => sql`${n}."rank" AS ${sql.ident(`v${i}_rank`)}, ${n}."dist" AS ${sql.ident(`v${i}_dist`)}`);
+  const joins = names.map((n) => sql` LEFT JOIN ${n} ON ${n}."id" = m."id"`);
+  return sql`WITH ${sql.join(ctes)}, "c" AS (${ids})
+    SELECT m."id", m."workspaceId", m."scopeType", m."scopeId", m."kind", m."content", m."importance", m."pinned", m."source", m."sourceRef",
+      m."createdByType", m."createdById", m."embeddingModel", m."dims", m."documentId", m."chunkIndex",
+      m."createdAt" AT TIME ZONE 'UTC' AS "createdAt", m."updatedAt" AT TIME ZONE 'UTC' AS "updatedAt", m."lastRecalledAt" AT TIME ZONE 'UTC' AS "lastRecalledAt",
+      ${listColumns.length ? sql`${sql.join(listColumns)}, ` : sql.empty}"t"."rank" AS "t_rank", "t"."score" AS "t_score"
+    FROM "c" JOIN "Memory" m ON m."id" = "c"."id" AND m."workspaceId" = ${workspaceId}${sql.join(joins, sql.empty)}
+    LEFT JOIN "t" ON "t"."id" = m."id"`;
 }
-interface TextRow extends Record<string, unknown> {
-  id: string;
-  score: string | number;
-  rank: string | number;
-}
+
+type CandidateRow = MemoryRow & Record<string, unknown>;
 
 /** The scopes of one embedding model in a recall: the query embedded once for them. */
 interface ModelGroup<E extends Pick<Embedding, "vector" | "model" | "simulated"> = Embedding> {
@@ -205,31 +225,26 @@ async function recallByGroups(
     weights,
     results,
   });
-  // the candidate lists and the workspace's half-life: one message
+  // the candidates with their rows, and the workspace's half-life: one message
+  const vectors = groups.map((g) =>
+    vectorCandidatesSql({ workspaceId: ctx.workspaceId, model: g.embedding.model, vector: g.embedding.vector, scopes: g.scopes, kinds }),
+  );
   const found = await executeBatch(ctx, [
     ...RECALL_SETTINGS,
-    ...groups.map((g) => vectorCandidatesSql({ workspaceId: ctx.workspaceId, model: g.embedding.model, vector: g.embedding.vector, scopes: g.scopes, kinds })),
-    textCandidatesSql({ workspaceId: ctx.workspaceId, query, scopes, kinds }),
+    candidateRowsSql(ctx.workspaceId, vectors, textCandidatesSql({ query, scopes, kinds })),
     sql`SELECT "memoryDecayHalfLifeDays" AS "halfLife" FROM "Workspace" WHERE "id" = ${ctx.workspaceId}`,
   ]);
-  const lists = found.slice(RECALL_SETTINGS.length);
-  const halfLife = (lists.at(-1)?.rows[0]?.halfLife ?? null) as number | null;
-  // each row is in at most one vector list (its model's) and in the text list
-  const vector = new Map<string, { rank: number; dist: number; model: string }>();
-  groups.forEach((g, i) => {
-    for (const r of lists[i]!.rows as VectorRow[]) vector.set(r.id, { rank: Number(r.rank), dist: Number(r.dist), model: g.embedding.model });
-  });
-  const text = new Map((lists.at(-2)!.rows as TextRow[]).map((r) => [r.id, { rank: Number(r.rank), score: Number(r.score) }]));
-  const ids = [...new Set([...vector.keys(), ...text.keys()])];
-  if (ids.length === 0) return answer([]);
+  const [candidates, workspace] = found.slice(RECALL_SETTINGS.length);
+  const halfLife = (workspace?.rows[0]?.halfLife ?? null) as number | null;
+  const rows = candidates!.rows as CandidateRow[];
+  if (rows.length === 0) return answer([]);
 
-  const memories = new Map((await db(ctx).memory.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: ids } } })).map((m) => [m.id, m]));
   const now = Date.now();
-  const scored = ids.flatMap((id) => {
-    const m = memories.get(id);
-    if (!m) return []; // deleted in between
-    const v = vector.get(id);
-    const t = text.get(id);
+  const scored = rows.map((m) => {
+    // each row is in at most one vector list (its model's) and maybe in the text list
+    const i = groups.findIndex((_, n) => m[`v${n}_rank`] != null);
+    const v = i < 0 ? undefined : { rank: Number(m[`v${i}_rank`]), dist: Number(m[`v${i}_dist`]), model: groups[i]!.embedding.model };
+    const t = m.t_rank == null ? undefined : { rank: Number(m.t_rank), score: Number(m.t_score) };
     const vectorPart = v ? weights.vector / (weights.rrfK + v.rank) : 0;
     const textPart = t ? weights.text / (weights.rrfK + t.rank) : 0;
     const fused = vectorPart + textPart;
@@ -237,37 +252,37 @@ async function recallByGroups(
     const decay = decayOf(m, now, halfLife);
     const importance = m.pinned ? 1 : m.importance * decay;
     const score = fused * (1 + weights.recency * recency + weights.importance * importance);
-    return [
-      {
-        m,
-        why: {
-          vectorRank: v?.rank ?? null,
-          vectorDistance: v?.dist ?? null,
-          vectorModel: v?.model ?? null,
-          textRank: t?.rank ?? null,
-          textScore: t?.score ?? null,
-          vectorPart,
-          textPart,
-          fused,
-          recency,
-          decay,
-          importance,
-          score,
-        },
+    return {
+      m,
+      why: {
+        vectorRank: v?.rank ?? null,
+        vectorDistance: v?.dist ?? null,
+        vectorModel: v?.model ?? null,
+        textRank: t?.rank ?? null,
+        textScore: t?.score ?? null,
+        vectorPart,
+        textPart,
+        fused,
+        recency,
+        decay,
+        importance,
+        score,
       },
-    ];
+    };
   });
   scored.sort((a, b) => b.why.score - a.why.score || a.m.id.localeCompare(b.m.id));
   const top = scored.slice(0, k);
   // lastRecalledAt to the hour: a memory recalled again within the hour is not written again (every write of a row
-  // may insert into its HNSW index when the page has no room for a HOT update; decay counts in days)
+  // may insert into its HNSW index when the page has no room for a HOT update; decay counts in days). A hint, not a
+  // record: committed without waiting for the WAL flush (a crash may lose the last ones; decay then counts from the
+  // recall before), so a recall never waits for a disk sync
   const recalledAt = new Date(now);
   const stale = top.filter((x) => x.m.lastRecalledAt === null || now - x.m.lastRecalledAt.getTime() >= RECALLED_AT_RESOLUTION_MS);
   if (stale.length > 0) {
-    await execute(
-      ctx,
+    await executeBatch(ctx, [
+      sql`SET LOCAL synchronous_commit = off`,
       sql`UPDATE "Memory" SET "lastRecalledAt" = ${recalledAt} WHERE "workspaceId" = ${ctx.workspaceId} AND "id" IN (${sql.join(stale.map((x) => sql`${x.m.id}`))})`,
-    );
+    ]);
     for (const x of stale) x.m.lastRecalledAt = recalledAt;
   }
   if (top.some((x) => !Number.isFinite(x.why.score))) throw new AppError("INTERNAL", "Recall produced a non-finite score");

@@ -38,6 +38,7 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import { execute, executeBatch } from "@/server/db/execute";
 import type { Prisma } from "@/server/db/generated/client";
 import { sql, type Sql } from "@/server/db/sql";
+import { invalidateCatalogCache } from "@/server/models/catalog-cache";
 import { checkPolicyReferences } from "@/server/models/routing";
 import { DB_NOW } from "./documents/service";
 import { effectivePolicySql, MEMORY_DEFAULT_EMBEDDING_POLICY, policyKey, sameTargetSql, storedPolicy, targetFilterSql, type MemoryModelTarget } from "./models";
@@ -164,6 +165,8 @@ export async function setMemoryModel(ctx: TenantContext, input: SetMemoryModelIn
     }),
   );
   await executeBatch(ctx, statements);
+  // recall resolves its scopes' policies from the catalog cache: this process sees the change from now on
+  invalidateCatalogCache(ctx.workspaceId);
   const setting = policy ? await db(ctx).memoryModelSetting.findFirst({ where: { workspaceId: ctx.workspaceId, id: settingId } }) : null;
   return {
     setting: setting ? toMemoryModelSetting(setting) : null,

@@ -217,6 +217,7 @@ describe("the cache itself", () => {
       providers: new Map(),
     },
     presets: new Map(),
+    memoryModels: [],
   });
   function deferred() {
     let resolve!: (v: CachedCatalog) => void;

@@ -1,7 +1,8 @@
 /**
  * The per-process cache of what routing reads on every model call: a workspace's catalog (models joined with
- * their providers) and its routing presets. `server/models/routing.ts` fills and reads it; every write path of
- * providers, models and presets calls `invalidateCatalogCache` after its transaction commits, so a change made
+ * their providers), its routing presets and its memory model settings. `server/models/routing.ts` fills and reads it;
+ * every write path of providers, models, presets and memory model settings calls `invalidateCatalogCache` after its
+ * transaction commits, so a change made
  * through the services of THIS process takes effect on the next call. Another process's change (or a row edited
  * by hand) takes effect when the entry expires: `ttlMs`, 2 s by default. An expired entry is still served for up to
  * `staleMs` more (30 s by default) while ONE reload runs in the background (stale-while-revalidate): with real model
@@ -47,10 +48,21 @@ export interface LoadedCatalog {
   realProviderEnabled?: boolean;
 }
 
-/** The cached state of one workspace: the full catalog (disabled models included) and the presets by name. */
+/** A memory scope's model setting as stored (server/memory/models.ts resolves a scope's policy from them). */
+export interface MemoryModelSettingRow {
+  scopeType: string | null;
+  scopeId: string | null;
+  policy: unknown;
+}
+
+/**
+ * The cached state of one workspace: the full catalog (disabled models included), the presets by name, and the memory
+ * scopes' model settings (which policy embeds a recall's query: read on every recall like the catalog).
+ */
 export interface CachedCatalog {
   catalog: LoadedCatalog;
   presets: Map<string, ModelConstraints>;
+  memoryModels: readonly MemoryModelSettingRow[];
 }
 
 interface Slot {

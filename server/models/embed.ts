@@ -185,6 +185,8 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
         latencyMs,
         outcome: "ok",
         reservation,
+        // the simulator spends no money: its row need not wait for a disk sync (a recall's query embedding)
+        durable: entry.providerKind !== "simulator",
       });
       observe(ctx, entry.id, { latencyMs, outcome: "ok" });
       attempts.push({ modelId: entry.id, displayName: entry.displayName, outcome: "ok", latencyMs });

@@ -23,7 +23,7 @@ import {
 } from "@/lib/schemas/routing";
 import type { z } from "zod";
 import { ensureDefaultCatalog } from "./catalog";
-import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type ProviderInfo } from "./catalog-cache";
+import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedCatalog, type MemoryModelSettingRow, type ProviderInfo } from "./catalog-cache";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { MIN_LATENCY_SAMPLES, route, type CatalogEntry, type RouteDecision } from "./router";
 import { reliabilityOf, tokenLatencyOf } from "./stats";
@@ -54,9 +54,9 @@ export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: b
   };
 }
 
-/** One read of everything routing needs: the models with their providers, and the presets (in parallel). */
+/** One read of everything routing needs: the models with their providers, the presets and the memory model settings (in parallel). */
 async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
-  const [rows, presetRows, workspace, realProviders, qualityEvidence] = await Promise.all([
+  const [rows, presetRows, workspace, realProviders, memoryModels, qualityEvidence] = await Promise.all([
     db({ workspaceId }).model.findMany({
       where: { workspaceId },
       select: {
@@ -102,6 +102,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     db({ workspaceId }).routingPreset.findMany({ where: { workspaceId }, select: { name: true, policy: true } }),
     db({ workspaceId }).workspace.findFirst({ where: { id: workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } }),
     db({ workspaceId }).provider.count({ where: { workspaceId, enabled: true, kind: { not: "simulator" } } }),
+    db({ workspaceId }).memoryModelSetting.findMany({ where: { workspaceId }, select: { scopeType: true, scopeId: true, policy: true } }),
     readQualityEvidence(workspaceId),
   ]);
   // the figures are weighted by each call's age as of this read (a reload every TTL keeps them current)
@@ -152,7 +153,12 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     };
   });
   const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));
-  return { catalog: { entries, providers, realProviderEnabled: realProviders > 0 }, presets };
+  return { catalog: { entries, providers, realProviderEnabled: realProviders > 0 }, presets, memoryModels };
+}
+
+/** The workspace's memory model settings (server/memory/models.ts), from the same cached read as the catalog. */
+export async function memoryModelSettings(ctx: TenantContext): Promise<readonly MemoryModelSettingRow[]> {
+  return (await cachedCatalog(ctx.workspaceId, () => readCatalog(ctx.workspaceId))).memoryModels;
 }
 
 export interface ResolvedPolicy {

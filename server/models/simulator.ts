@@ -7,7 +7,8 @@
  * - tools offered and asked for (tool choice `required`/`tool`, or the last user message names a tool or asks
  *   to use one): a tool call to the first matching tool, with arguments generated from its JSON schema;
  * - response format JSON: a minimal valid object for the requested schema; its decisions (booleans named done,
- *   finish, consensus, approved…, and an approve/revise verdict) follow a schedule, see `decisionFor`;
+ *   finish, consensus, approved…, an approve/revise or pass/revise verdict, a judge's `scores.*`) follow a schedule,
+ *   see `decisionFor`;
  * - otherwise text: "[simulated] …" summarising the last user message (or the tool results it was given);
  * - usage: characters / 4, rounded up; streaming in small chunks (a quarter of the latency apart); a simulated
  *   latency per model (before the answer, or before the first chunk of a stream).
@@ -391,6 +392,7 @@ function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenStat
   if (schema.const !== undefined) return schema.const;
   if (schema.enum && schema.enum.length > 0) {
     if (state.decision !== undefined && schema.enum.includes("approve") && schema.enum.includes("revise")) return state.decision ? "approve" : "revise";
+    if (state.decision !== undefined && schema.enum.includes("pass") && schema.enum.includes("revise")) return state.decision ? "pass" : "revise";
     return schema.enum.find((v) => v !== null) ?? schema.enum[0];
   }
   if (schema.default !== undefined) return schema.default;
@@ -424,9 +426,11 @@ function generate(schemaIn: JsonSchemaLike | boolean | undefined, state: GenStat
       if (state.decision !== undefined && DECISION_KEY.test(path.split(".").pop() ?? "")) return state.decision;
       return seededInt(state.seed, path, 2) === 1;
     case "integer":
-      return numberFor(schema, true);
     case "number":
-      return numberFor(schema, false);
+      // a judge's criterion score (scores.<criterion>) follows the schedule too: the middle of the scale, then its top
+      if (state.decision !== undefined && path.startsWith("scores.") && schema.minimum !== undefined && schema.maximum !== undefined)
+        return state.decision ? schema.maximum : schema.minimum + (schema.maximum - schema.minimum) / 2;
+      return numberFor(schema, type === "integer");
     case "string":
       return stringFor(schema, state, path);
     case "array": {

@@ -44,6 +44,7 @@ import {
 import { parseOutcome } from "@/lib/schemas/run-outcome";
 import { appendRunEvents, eventsAfter } from "@/server/jobs/events";
 import { execute } from "@/server/db/execute";
+import { attributedRedacted, eventsRedacted, readPolicy, withOutputRedacted } from "./read-redaction";
 import { STEP_ANSWER_COLUMNS, stepAnswerOf, type StepAnswer, type StepAnswerColumns } from "./step-answer";
 import { sql, type Sql } from "@/server/db/sql";
 import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
@@ -166,7 +167,8 @@ async function findRun(ctx: TenantContext, runId: string): Promise<RunRow> {
 export async function getRunSummary(ctx: TenantContext, runId: string): Promise<RunOut> {
   if (!ctx.permissions.has("runs:read") && !ctx.permissions.has("runs:create")) throw new AppError("FORBIDDEN", "Your role does not allow runs:read");
   const row = await findRun(ctx, runId);
-  return toRun(row, await namesFor(ctx, [row]));
+  const [names, pii] = await Promise.all([namesFor(ctx, [row]), readPolicy(ctx)]);
+  return withOutputRedacted(toRun(row, names), pii);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -611,7 +613,7 @@ export interface RunStepsPageOptions {
 export async function getRun(ctx: TenantContext, runId: string, options: RunStepsPageOptions = {}): Promise<RunDetailOut> {
   keysetWhere(options.stepsCursor);
   const row = await findRun(ctx, runId);
-  const [names, stepsPage, pins, lastFailed, subRuns] = await Promise.all([
+  const [names, stepsPage, pins, lastFailed, subRuns, pii] = await Promise.all([
     namesFor(ctx, [row]),
     stepsOf(ctx, row.id, options.stepsLimit, options.stepsCursor),
     row.pins !== null ? parsePins(row.pins) : queuedEventPins(ctx, row.id),
@@ -628,6 +630,7 @@ export async function getRun(ctx: TenantContext, runId: string, options: RunStep
       select: { id: true, status: true, parentStepId: true },
       take: SUB_RUNS_SHOWN,
     }),
+    readPolicy(ctx),
   ]);
   const output = row.output as { attributed?: { nodeId: string; agent: string; output: string }[] } | null;
   let failedStepId = lastFailed?.stepId ?? null;
@@ -637,10 +640,10 @@ export async function getRun(ctx: TenantContext, runId: string, options: RunStep
     failedStepId = typeof stepId === "string" ? stepId : null;
   }
   return {
-    ...toRun(row, names),
-    attributed: Array.isArray(output?.attributed) ? output.attributed : null,
+    ...withOutputRedacted(toRun(row, names), pii),
+    attributed: attributedRedacted(Array.isArray(output?.attributed) ? output.attributed : null, pii),
     failedStepId,
-    steps: stepsPage.items,
+    steps: stepsPage.items.map((st) => withOutputRedacted(st, pii)),
     stepsNextCursor: stepsPage.nextCursor,
     pins,
     subRuns: subRuns.map((c) => ({ id: c.id, status: c.status as RunStatus, stepId: c.parentStepId })),
@@ -652,7 +655,8 @@ export async function listRunSteps(ctx: TenantContext, runId: string, pagination
   const { limit, cursor } = paginationSchema.parse(pagination);
   keysetWhere(cursor);
   const row = await findRun(ctx, runId);
-  return stepsOf(ctx, row.id, limit, cursor);
+  const [page, pii] = await Promise.all([stepsOf(ctx, row.id, limit, cursor), readPolicy(ctx)]);
+  return pii ? { ...page, items: page.items.map((st) => withOutputRedacted(st, pii)) } : page;
 }
 
 /** One step of a run, by its id (stp_...) or its stepId, with its texts whole. */
@@ -663,12 +667,13 @@ export async function getRunStep(ctx: TenantContext, runId: string, ref: string)
     omit: { result: true },
   });
   if (!step) throw new AppError("NOT_FOUND", "Step not found in this run");
-  const [agentSlugs, answer] = await Promise.all([
+  const [agentSlugs, answer, pii] = await Promise.all([
     slugsOfAgents(ctx, [step]),
     execute<StepAnswerColumns>(ctx, sql`SELECT ${STEP_ANSWER_COLUMNS} FROM "RunStep" WHERE "workspaceId" = ${ctx.workspaceId} AND id = ${step.id}`),
+    readPolicy(ctx),
   ]);
   const lengths = { inputSeenLength: step.inputSeen?.length ?? 0, outputLength: step.output?.length ?? 0 };
-  return toStep({ ...step, ...lengths }, stepAnswerOf(answer.rows[0]), agentSlugs, Number.POSITIVE_INFINITY);
+  return withOutputRedacted(toStep({ ...step, ...lengths }, stepAnswerOf(answer.rows[0]), agentSlugs, Number.POSITIVE_INFINITY), pii);
 }
 
 async function slugsOfAgents(ctx: TenantContext, steps: { agentId: string | null }[]): Promise<Map<string, string>> {
@@ -755,13 +760,17 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
     take: input.limit + 1,
   });
   const { items: page, nextCursor } = pageByCreatedAt(rows, input.limit);
-  const names = await namesFor(ctx, page);
-  return { items: page.map((r) => toRun(r, names)), nextCursor };
+  const [names, pii] = await Promise.all([namesFor(ctx, page), readPolicy(ctx)]);
+  return { items: page.map((r) => withOutputRedacted(toRun(r, names), pii)), nextCursor };
 }
 
 export async function listRunEvents(ctx: TenantContext, runId: string, afterSeq = 0, limit = 500): Promise<RunEventOut[]> {
   const row = await findRun(ctx, runId);
-  return eventsAfter({ runId: row.id, workspaceId: ctx.workspaceId }, afterSeq, Math.min(Math.max(1, limit), 1000));
+  const [events, pii] = await Promise.all([
+    eventsAfter({ runId: row.id, workspaceId: ctx.workspaceId }, afterSeq, Math.min(Math.max(1, limit), 1000)),
+    readPolicy(ctx),
+  ]);
+  return eventsRedacted(events, pii);
 }
 
 /** For the SSE streams: the run exists in this workspace (else NOT_FOUND). */

@@ -8,9 +8,13 @@ from ._transport import BaseClient
 API_VERSION = "0.1.0"
 
 
-class PiiPolicy(TypedDict):
+class _PiiPolicyRequired(TypedDict):
     actions: Dict[str, Any]
     paths: Dict[str, Any]
+
+
+class PiiPolicy(_PiiPolicyRequired, total=False):
+    phoneRegion: Optional[str]
 
 
 Role = Literal["owner", "admin", "member", "viewer"]
@@ -1516,6 +1520,7 @@ class ModelConstraintsOutput(_ModelConstraintsOutputRequired, total=False):
 class PiiPolicyOutput(TypedDict):
     actions: Dict[str, Any]
     paths: Dict[str, Any]
+    phoneRegion: Optional[str]
 
 
 class _MemoryPolicyOutputRequired(TypedDict):
@@ -1574,6 +1579,7 @@ class UpdateWorkspaceRetentionBody(TypedDict, total=False):
 class UpdateWorkspacePiiBody(TypedDict, total=False):
     actions: Dict[str, Any]
     paths: Dict[str, Any]
+    phoneRegion: Optional[str]
 
 
 class _CreateWorkspacePiiPreviewBodyRequired(TypedDict):

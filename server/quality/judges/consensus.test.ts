@@ -12,18 +12,12 @@ const T = { passThreshold: 0.7, failThreshold: 0.4 };
 
 describe("judge scores", () => {
   it("normalises each criterion to 0..1 on the scale and weights them", () => {
-    const s = criterionScores(RUBRIC, [
-      { criterion: "accuracy", score: 5 },
-      { criterion: "clarity", score: 1 },
-    ]);
+    const s = criterionScores(RUBRIC, { accuracy: 5, clarity: 1 });
     expect(overallScore(RUBRIC, s)).toBe(0.75);
   });
 
   it("clamps out-of-scale scores, drops unknown criteria and counts a missing one as the minimum", () => {
-    const s = criterionScores(RUBRIC, [
-      { criterion: "accuracy", score: 9 },
-      { criterion: "style", score: 5 },
-    ]);
+    const s = criterionScores(RUBRIC, { accuracy: 9, style: 5 });
     expect(s).toEqual({ accuracy: 5, clarity: 1 });
   });
 });

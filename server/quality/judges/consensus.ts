@@ -15,18 +15,13 @@
 import type { Rubric } from "@/lib/schemas/judges";
 import type { JudgeVerdictLabel } from "@/lib/schemas/quality-gate";
 
-export interface ScoredCriterion {
-  criterion: string;
-  score: number;
-}
-
-/** Criterion key -> score, clamped to the rubric's scale (unknown criteria dropped). */
-export function criterionScores(rubric: Rubric, scores: readonly ScoredCriterion[]): Record<string, number> {
+/** Criterion key -> score, clamped to the rubric's scale (unknown criteria dropped, a missing one the minimum). */
+export function criterionScores(rubric: Rubric, scores: Readonly<Record<string, unknown>>): Record<string, number> {
   const { min, max } = rubric.scale;
   const out: Record<string, number> = {};
   for (const c of rubric.criteria) {
-    const given = scores.find((s) => s.criterion === c.key);
-    const value = given && Number.isFinite(given.score) ? given.score : min;
+    const given = scores[c.key];
+    const value = typeof given === "number" && Number.isFinite(given) ? given : min;
     out[c.key] = Math.min(max, Math.max(min, value));
   }
   return out;

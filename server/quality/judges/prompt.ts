@@ -16,7 +16,7 @@ export function judgeSystemOf(judge: Pick<JudgeVersionOut, "name" | "instruction
       .join("\n")}`,
   );
   parts.push(
-    'Answer with JSON: "scores" (one { criterion, score } per criterion key), "verdict" ("pass", "revise" or "fail"), ' +
+    'Answer with JSON: "scores" (an object with one score per criterion key), "verdict" ("pass", "revise" or "fail"), ' +
       '"rationale" (why, briefly) and "issues" (concrete problems the author must fix; empty when it passes).',
   );
   if (judge.examples.length)
@@ -29,8 +29,8 @@ export function judgeSystemOf(judge: Pick<JudgeVersionOut, "name" | "instruction
   return parts.join("\n\n");
 }
 
-export function judgeUserPromptOf(task: string, output: string, referenceAnswer: string | null): string {
-  const parts = [`The task the author was given:\n${task}`];
+export function judgeUserPromptOf(task: string, output: string, referenceAnswer: string | null, at: { iteration: number; of: number }): string {
+  const parts = [`You review iteration ${at.iteration} of at most ${at.of} of the author's work.`, `The task the author was given:\n${task}`];
   if (referenceAnswer) parts.push(`A reference answer:\n${untrustedBlock("reference answer", referenceAnswer)}`);
   parts.push(`The output to judge:\n${untrustedBlock("output under review", output)}`);
   return parts.join("\n\n");

@@ -36,6 +36,26 @@ describe("/api/v1/workspace/pii", () => {
     expect(await auditRows(ws.id, "workspace.pii.update")).toHaveLength(1);
   });
 
+  it("a phone region finds numbers written nationally (preview); an unknown region is a 422 and changes nothing", async () => {
+    const text = "Ring 020 7946 0958 about order 020 7946 0959";
+    const policy = (await rest("GET", "/api/v1/workspace/pii", { key: owner })).body.policy;
+    const before = await rest("POST", "/api/v1/workspace/pii/preview", {
+      key: owner,
+      body: { text, policy: { ...policy, actions: { ...policy.actions, phone: "redact" } } },
+    });
+    expect(before.body.findings).toEqual([]);
+    expect((await rest("PUT", "/api/v1/workspace/pii", { key: owner, body: { phoneRegion: "ZZ" } })).status).toBe(422);
+    expect((await rest("GET", "/api/v1/workspace/pii", { key: owner })).body.policy.phoneRegion).toBeNull();
+    const res = await rest("PUT", "/api/v1/workspace/pii", { key: owner, body: { phoneRegion: "GB", actions: { phone: "redact" } } });
+    expect(res.body.policy).toMatchObject({ phoneRegion: "GB", actions: { phone: "redact" } });
+    const after = await rest("POST", "/api/v1/workspace/pii/preview", { key: owner, body: { text } });
+    expect(after.body).toEqual({
+      text: "Ring [PHONE] about order 020 7946 0959",
+      findings: [{ entity: "phone", rule: "phone-national", start: 5, end: 18, action: "redact" }],
+    });
+    await rest("PUT", "/api/v1/workspace/pii", { key: owner, body: { phoneRegion: null, actions: { phone: "keep" } } });
+  });
+
   it("another workspace's key reads and changes only its own policy", async () => {
     await rest("PUT", "/api/v1/workspace/pii", { key: owner, body: { actions: { iban: "hash" } } });
     const theirs = await rest("GET", "/api/v1/workspace/pii", { key: otherOwner });

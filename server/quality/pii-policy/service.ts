@@ -12,6 +12,7 @@ import {
   PII_ENTITIES,
   PII_PATHS,
   type PiiPolicy,
+  phoneRegionSchema,
   piiActionSchema,
   piiPreviewInputSchema,
   updatePiiPolicyInputSchema,
@@ -45,7 +46,7 @@ export function piiHashKey(workspaceId: string): Buffer {
 
 /** The stored value over the default: an entity or path the stored policy does not name keeps the default. */
 export function policyOf(stored: unknown): PiiPolicy {
-  const s = (stored ?? {}) as { actions?: Record<string, unknown>; paths?: Record<string, unknown> };
+  const s = (stored ?? {}) as { actions?: Record<string, unknown>; paths?: Record<string, unknown>; phoneRegion?: unknown };
   const actions = { ...DEFAULT_PII_POLICY.actions };
   const paths = { ...DEFAULT_PII_POLICY.paths };
   for (const e of PII_ENTITIES) {
@@ -53,7 +54,8 @@ export function policyOf(stored: unknown): PiiPolicy {
     if (a.success) actions[e] = a.data;
   }
   for (const p of PII_PATHS) if (typeof s.paths?.[p] === "boolean") paths[p] = s.paths[p] as boolean;
-  return { actions, paths };
+  const region = phoneRegionSchema.safeParse(s.phoneRegion);
+  return { actions, paths, phoneRegion: region.success ? region.data : null };
 }
 
 async function stored(scope: Scope): Promise<unknown> {
@@ -77,12 +79,13 @@ export async function getPiiSettings(ctx: TenantContext) {
 /** Changes the policy (settings:update). Audited with the policy before and after. */
 export async function updatePiiPolicy(ctx: TenantContext, input: z.input<typeof updatePiiPolicyInputSchema>) {
   const patch = updatePiiPolicyInputSchema.parse(input);
-  const given = [...Object.values(patch.actions ?? {}), ...Object.values(patch.paths ?? {})].filter((v) => v !== undefined);
+  const given = [...Object.values(patch.actions ?? {}), ...Object.values(patch.paths ?? {}), patch.phoneRegion].filter((v) => v !== undefined);
   if (given.length === 0) throw new AppError("BAD_REQUEST", "Nothing to change");
   const before = policyOf(await stored(ctx));
   const after: PiiPolicy = {
     actions: { ...before.actions, ...Object.fromEntries(Object.entries(patch.actions ?? {}).filter(([, v]) => v !== undefined)) },
     paths: { ...before.paths, ...Object.fromEntries(Object.entries(patch.paths ?? {}).filter(([, v]) => v !== undefined)) },
+    phoneRegion: patch.phoneRegion === undefined ? before.phoneRegion : patch.phoneRegion,
   };
   await db(ctx).$transaction(async (tx) => {
     await tx.workspace.update({ where: { id: ctx.workspaceId }, data: { piiPolicy: after } });

@@ -169,3 +169,33 @@ describe("recognisers", () => {
     expect(findAll(text, ALL).map((f) => f.entity)).toEqual(["secret"]);
   });
 });
+
+describe("phone numbers written nationally (the workspace's phone region)", () => {
+  const phones = (text: string, region: string | null) => findAll(text, new Set(["phone"] as const), region).map((f) => text.slice(f.start, f.end));
+
+  it("finds a country's national formats once its region is set, and none without it", () => {
+    const us = "Call (415) 555-2671, or 415.555.2671, or 650 253 0000 after six";
+    expect(phones(us, "US")).toEqual(["(415) 555-2671", "415.555.2671", "650 253 0000"]);
+    expect(phones(us, null)).toEqual([]);
+    const gb = "Ring 020 7946 0958 or the office on 0161 496 0000";
+    expect(phones(gb, "GB")).toEqual(["020 7946 0958", "0161 496 0000"]);
+    // another country's national number is not one of this country's
+    expect(phones(gb, "US")).toEqual([]);
+    expect(phones(us, "GB")).toEqual([]);
+  });
+
+  it("international numbers are still found (once), whatever the region", () => {
+    expect(phones("Intl +44 20 7946 0958 and 0044 20 7946 0958", "US")).toEqual(["+44 20 7946 0958", "0044 20 7946 0958"]);
+  });
+
+  it.each([
+    ["order numbers", "Order 4155552671 shipped; order #2025550143 too, and order 415-555-2671 tomorrow"],
+    ["order numbers, with no.", "Order no. 202-555-0143 and invoice nr 650 253 0000"],
+    ["references and tickets", "ref: 415 555 2671, ticket #650-253-0000, account 202 555 0143"],
+    ["an unbroken run of digits (an id)", "customer 4155552671 and 6502530000"],
+    ["a number grouped unlike the country's format", "5551234567 as 555-123-4567 is no British number"],
+    ["dates, times and versions", "On 2024-01-15 at 10:30, version 1.2.3, amount 1234567.89, id 12345678"],
+  ])("does not take %s for a phone number", (_name, text) => {
+    expect(phones(text, text.includes("British") ? "GB" : "US")).toEqual([]);
+  });
+});

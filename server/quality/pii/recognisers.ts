@@ -5,7 +5,7 @@
  * address syntax for IPs, gitleaks' allowlist for secrets. Nothing here matches UUIDs or commit hashes.
  */
 import { isIPv6 } from "node:net";
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, findPhoneNumbersInText, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { PII_ENTITIES, type PiiEntity } from "@/lib/schemas/pii";
 import { ibanValid, luhnValid } from "./checksums";
 import { allowlisted, SECRET_RULES } from "./secret-rules";
@@ -106,6 +106,29 @@ function recognisers(): Recogniser[] {
   return compiled;
 }
 
+/** A number named as something else just before it: "order 415-555-2671", "invoice #2025550143", "ref: …". */
+const NOT_A_PHONE_BEFORE =
+  /(?:\b(?:order|invoice|inv|ref|reference|tracking|account|acct|sku|id|item|ticket|case|po|serial)(?:\s*(?:no|nr|num|number)\b)?|#)[\s.:#-]*$/i;
+
+/**
+ * Phone numbers written nationally in the workspace's country (`region`), found by libphonenumber-js and valid there.
+ * Kept down to what a person writes as a phone number: grouped as the country formats it (the digits are exactly
+ * those of its national format, so "5551234567" is no British number without its trunk 0), with a separator (an
+ * unbroken run of digits is an id), and not named as an order, invoice, reference, etc. just before it.
+ */
+function nationalPhones(text: string, region: string): Finding[] {
+  if (!/\d[\s().-]?\d/.test(text)) return [];
+  const found: Finding[] = [];
+  for (const m of findPhoneNumbersInText(text, { defaultCountry: region as CountryCode })) {
+    const written = text.slice(m.startsAt, m.endsAt);
+    if (/^(?:\+|00)/.test(written) || !/[\s().-]/.test(written)) continue;
+    if (written.replace(/\D/g, "") !== m.number.formatNational().replace(/\D/g, "")) continue;
+    if (NOT_A_PHONE_BEFORE.test(text.slice(Math.max(0, m.startsAt - 24), m.startsAt))) continue;
+    found.push({ entity: "phone", rule: "phone-national", start: m.startsAt, end: m.endsAt });
+  }
+  return found;
+}
+
 /** Secrets first: a token inside a URL is a secret, not an email or an IP. */
 const RANK = new Map(PII_ENTITIES.map((e, i) => [e, i]));
 
@@ -115,8 +138,11 @@ function better(a: Finding, b: Finding): boolean {
   return ra !== rb ? ra < rb : a.end - a.start > b.end - b.start;
 }
 
-/** The findings of the given entities in a text, in order, never overlapping (the higher-ranked one wins). */
-export function findAll(text: string, entities: ReadonlySet<PiiEntity>): Finding[] {
+/**
+ * The findings of the given entities in a text, in order, never overlapping (the higher-ranked one wins).
+ * `phoneRegion`: the country whose nationally written phone numbers are found too.
+ */
+export function findAll(text: string, entities: ReadonlySet<PiiEntity>, phoneRegion: string | null = null): Finding[] {
   if (text.length < 6 || entities.size === 0) return [];
   let lower: string | null = null;
   const found: Finding[] = [];
@@ -132,6 +158,7 @@ export function findAll(text: string, entities: ReadonlySet<PiiEntity>): Finding
       found.push({ entity: r.entity, rule: r.rule, start: m.index, end: m.index + m[0].length });
     }
   }
+  if (phoneRegion && entities.has("phone")) found.push(...nationalPhones(text, phoneRegion));
   if (found.length < 2) return found;
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: Finding[] = [];

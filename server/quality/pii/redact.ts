@@ -13,6 +13,8 @@ export interface CompiledPolicy {
   /** per path, the entities whose action is not keep (empty: nothing to do there) */
   readonly active: Readonly<Record<PiiPath, ReadonlySet<PiiEntity>>>;
   readonly hashKey: Buffer | null;
+  /** the country of phone numbers written nationally (null: international numbers only) */
+  readonly phoneRegion: string | null;
 }
 
 export const PLACEHOLDERS: Record<PiiEntity, string> = {
@@ -33,7 +35,7 @@ export function compilePolicy(policy: PiiPolicy, hashKey: Buffer | null = null):
   const none = new Set<PiiEntity>();
   const active = {} as Record<PiiPath, ReadonlySet<PiiEntity>>;
   for (const p of PII_PATHS) active[p] = policy.paths[p] ? acting : none;
-  return { actions: { ...policy.actions }, active, hashKey };
+  return { actions: { ...policy.actions }, active, hashKey, phoneRegion: policy.phoneRegion ?? null };
 }
 
 /** Whether the policy changes anything on a path. */
@@ -99,7 +101,7 @@ function applyFindings(text: string, findings: readonly Finding[], policy: Compi
 /** The text with the policy applied on a path ("all": every entity whose action is not keep, whatever the paths). */
 export function redactText(text: string, policy: CompiledPolicy, path: PiiPath | "all"): Redacted {
   const entities = path === "all" ? new Set(PII_ENTITIES.filter((e) => policy.actions[e] !== "keep")) : policy.active[path];
-  const findings = findAll(text, entities);
+  const findings = findAll(text, entities, policy.phoneRegion);
   if (findings.length === 0) return { text, findings: [] };
   return { text: applyFindings(text, findings, policy), findings: findings.map((f) => ({ ...f, action: policy.actions[f.entity] })) };
 }
@@ -121,7 +123,7 @@ export function redactStreamPrefix(text: string, policy: CompiledPolicy, path: P
   if (bearer) limit = bearer.index;
   const begin = text.indexOf("-----BEGIN");
   if (begin >= 0 && begin < limit && !text.includes("-----END", begin)) limit = begin;
-  const findings = findAll(text, entities);
+  const findings = findAll(text, entities, policy.phoneRegion);
   for (const f of findings) if (f.start < limit && f.end > limit) limit = f.start;
   return {
     text: applyFindings(
@@ -165,6 +167,7 @@ export function redactJson<T>(value: T, policy: CompiledPolicy | null | undefine
 const SECRETS_ONLY = compilePolicy({
   actions: { secret: "redact", jwt: "redact", email: "keep", phone: "keep", payment_card: "keep", iban: "keep", us_ssn: "keep", ip_address: "keep" },
   paths: { outputs: false, storage: false, memory: false, sessions: false, tool_results: false, logs: true },
+  phoneRegion: null,
 });
 
 export function redactSecrets(text: string): string {

@@ -1575,6 +1575,8 @@ export interface components {
         /** Server logs (secrets only) */
         logs: boolean;
       };
+      /** The workspace's country for phone numbers written without +CC (e.g. US, GB); null: only international numbers */
+      phoneRegion?: string | null;
     };
     /** Workspace role */
     Role: "owner" | "admin" | "member" | "viewer";
@@ -4485,6 +4487,8 @@ export interface components {
         /** Server logs (secrets only) */
         logs: boolean;
       };
+      /** The workspace's country for phone numbers written without +CC (e.g. US, GB); null: only international numbers */
+      phoneRegion: string | null;
     };
     MemoryPolicyOutput: {
       /** The scopes recalled before each step (none: nothing is injected) */
@@ -4826,6 +4830,8 @@ export interface operations {
             tool_results?: boolean;
             logs?: boolean;
           };
+          /** null: only international numbers */
+          phoneRegion?: string | null;
         };
       };
     };
