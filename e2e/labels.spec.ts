@@ -16,8 +16,7 @@ test.afterAll(async () => {
 });
 
 const marker = (who: string) => `[[e2e:${who}]]`;
-const verdict = (score: number, label: string) =>
-  JSON.stringify({ scores: [{ criterion: "accuracy", score }], verdict: label, rationale: `JUDGE-SAYS-${label}`, issues: [] });
+const verdict = (score: number, label: string) => JSON.stringify({ scores: { accuracy: score }, verdict: label, rationale: `JUDGE-SAYS-${label}`, issues: [] });
 
 test("label three outputs with the keyboard and see the judge's agreement figures move", async ({ page }) => {
   const slug = `labels-${Date.now().toString(36)}`;
