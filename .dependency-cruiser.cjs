@@ -27,7 +27,7 @@ const LAYERS = [
   ["http", "mail", "health"],
   ["idempotency", "retention", "audit", "vault", "egress", "quality/pii-policy"],
   ["ledger", "models", "tools", "webhooks"],
-  ["topologies", "agents", "teams", "memory", "quality/judges"],
+  ["topologies", "agents", "teams", "memory", "quality/judges", "quality/calibration"],
   ["jobs", "runs", "sessions"],
   ["triggers", "schedules", "marketplace"],
   ["auth", "users", "workspaces", "mcp-auth"],

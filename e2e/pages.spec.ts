@@ -12,6 +12,7 @@ const PAGES = [
   "/agents",
   "/teams",
   "/memory",
+  "/labels",
   "/tools",
   "/approvals",
   "/runs",

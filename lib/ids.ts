@@ -53,7 +53,8 @@ export type IdPrefix =
   | "jdg"
   | "jdv"
   | "jvd"
-  | "jcs";
+  | "jcs"
+  | "lbl";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -12,6 +12,8 @@ export const RESOURCE_ACTIONS = {
   teams: ["read", "create", "update", "delete"],
   /** judges of quality gates (server/quality/judges) */
   judges: ["read", "create", "update", "delete"],
+  /** people's labels of judged outputs (server/quality/calibration): read them and the agreement figures; write your own */
+  labels: ["read", "write"],
   runs: ["read", "create", "cancel"],
   triggers: ["read", "manage"],
   schedules: ["read", "manage"],
@@ -56,6 +58,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     "judges:create",
     "judges:update",
     "judges:delete",
+    "labels:write",
     "runs:create",
     "runs:cancel",
     "triggers:manage",

@@ -427,3 +427,37 @@ describe("judges and verdicts", () => {
     expect((await rest("GET", "/api/v1/runs/{runId}/verdicts", { key: keyA, params: { runId } })).body).toEqual({ verdicts: [], consensus: [] });
   });
 });
+
+describe("labels and agreement", () => {
+  it("B (member over tRPC, owner's key over REST) cannot label A's run, read A's labels or A's judge's agreement; nothing is written", async () => {
+    const runId = `run_${a.id.slice(3, 13)}label000000`.slice(0, 24);
+    await db().run.create({
+      data: {
+        id: runId,
+        workspaceId: a.id,
+        targetType: "agent",
+        input: "x",
+        status: "succeeded",
+        output: { text: "out" },
+        createdByType: "user",
+        createdById: a.users.owner.id,
+      },
+    });
+    const label = await ownerOf(a).labels.save({ runId, verdict: "pass" });
+    await ownerOf(a).judges.create({ slug: "label-judge", name: "Label judge", rubric: { criteria: [{ key: "accuracy", description: "Right", weight: 1 }] } });
+    const memberB = callerFor(b.users.member, b.slug);
+    expect(await outcome(memberB.labels.save({ runId, verdict: "fail" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(memberB.labels.get({ labelId: label.id }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(memberB.labels.agreement({ judge: "label-judge" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(memberB.labels.pickExamples({ judge: "label-judge" }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await memberB.labels.list({ runId })).items).toEqual([]);
+    expect((await memberB.labels.queue({ limit: 50 })).items.map((i) => i.runId)).not.toContain(runId);
+    expect((await rest("PUT", "/api/v1/runs/{runId}/label", { key: keyB, params: { runId }, body: { verdict: "fail" } })).status).toBe(404);
+    expect((await rest("GET", "/api/v1/labels/{labelId}", { key: keyB, params: { labelId: label.id } })).status).toBe(404);
+    expect((await rest("GET", "/api/v1/judges/{judgeId}/agreement", { key: keyB, params: { judgeId: "label-judge" } })).status).toBe(404);
+    expect((await rest("POST", "/api/v1/judges/{judgeId}/examples/from-labels", { key: keyB, params: { judgeId: "label-judge" }, body: {} })).status).toBe(404);
+    expect((await rest("GET", "/api/v1/labels", { key: keyB, query: { runId } })).body.data).toEqual([]);
+    expect(await db().outputLabel.findMany({ where: { runId } })).toMatchObject([{ id: label.id, verdict: "pass" }]);
+    expect((await rest("GET", "/api/v1/labels/{labelId}", { key: keyA, params: { labelId: label.id } })).body).toMatchObject({ verdict: "pass" });
+  });
+});

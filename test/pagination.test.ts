@@ -182,6 +182,22 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
     for (let i = 0; i < 3; i++) await owner().schedules.create({ name: `page schedule ${i}`, agent: "pager-0", cron: "0 9 * * *", input: "x", paused: true });
     for (let i = 0; i < 3; i++) await owner().judges.create({ slug: `page-judge-${i}`, name: `Page judge ${i}`, rubric: RUBRIC });
     for (let i = 1; i < 4; i++) await owner().judges.update({ judge: "page-judge-0", instructions: `Version ${i + 1}.` });
+    for (let i = 0; i < 3; i++) {
+      const runId = newId("run");
+      await db().run.create({
+        data: {
+          id: runId,
+          workspaceId: ws.id,
+          targetType: "agent",
+          input: "x",
+          status: "succeeded",
+          output: { text: `page ${i}` },
+          createdByType: "user",
+          createdById: ws.users.owner.id,
+        },
+      });
+      await owner().labels.save({ runId, verdict: "pass" });
+    }
     const lists: [string, Record<string, string>, () => Promise<{ id?: string; version?: number }[]>][] = [
       ["/api/v1/agents", {}, async () => (await owner().agents.list({ limit: 200 })).items],
       ["/api/v1/teams", {}, async () => (await owner().teams.list({ limit: 200 })).items],
@@ -198,6 +214,7 @@ describe("agents, teams, versions, secrets, models and members page alike", () =
       ["/api/v1/teams/{teamId}/versions", { teamId: team.id }, async () => (await owner().teams.versions({ team: team.id, limit: 200 })).items],
       ["/api/v1/webhooks", {}, async () => (await owner().webhooks.list({ limit: 200 })).items],
       ["/api/v1/judges", {}, async () => (await owner().judges.list({ limit: 200 })).items],
+      ["/api/v1/labels", {}, async () => (await owner().labels.list({ limit: 200 })).items],
       [
         "/api/v1/judges/{judgeId}/versions",
         { judgeId: "page-judge-0" },
@@ -262,6 +279,7 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
         "/api/v1/audit",
         "/api/v1/judges",
         "/api/v1/judges/{judgeId}/versions",
+        "/api/v1/labels",
         "/api/v1/marketplace/listings",
         "/api/v1/marketplace/listings/{listing}/reviews",
         "/api/v1/members",

@@ -110,6 +110,10 @@ async function populated(label: string): Promise<RunWorkspace> {
   await testDb().judgeConsensus.create({
     data: { id: newId("jcs"), workspaceId: rw.ws.id, runId: run.id, iteration: 1, score: 1, verdict: "pass", spread: 0, agreement: 1, judges: 1 },
   });
+  // a person's label of the judged output
+  await testDb().outputLabel.create({
+    data: { id: newId("lbl"), workspaceId: rw.ws.id, runId: run.id, iteration: 1, labellerId: rw.ws.users.owner.id, verdict: "pass", heldOut: true },
+  });
   // a delivery's attempt and a budget alert raised (no worker runs here; the simulator costs nothing)
   const delivery = await testDb().webhookDelivery.findFirstOrThrow({ where: { workspaceId: rw.ws.id } });
   await testDb().webhookAttempt.create({

@@ -120,6 +120,7 @@ const STRING_CANDIDATES = [
     "jdv",
     "jvd",
     "jcs",
+    "lbl",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

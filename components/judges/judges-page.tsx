@@ -13,6 +13,7 @@ import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { formatDateTime } from "@/components/ui/format";
 import { ArchivedToggle, NameCell } from "@/components/versions/versioned-list";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { AgreementPanel } from "@/components/labels/agreement-panel";
 import { JudgeForm } from "./judge-form";
 
 const col = dataTableColumns<JudgeOutput>();
@@ -103,6 +104,7 @@ export function JudgeDetailPage({ judge: ref }: { judge: string }) {
         title={found?.name ?? ref}
         description={found ? `${found.slug} · version ${found.currentVersion}` : judge.isError ? "Judge not found" : "Loading…"}
       />
+      {found ? <AgreementPanel judge={found.id} /> : null}
       {found ? <JudgeForm key={`${found.id}:${found.currentVersion}`} judge={found} /> : null}
     </div>
   );

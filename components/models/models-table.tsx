@@ -179,6 +179,15 @@ export function ModelsTable() {
             <div className={HINT} data-testid="model-quality-source">
               {m.qualitySource ? `${m.qualitySource}, as of ${m.qualityAsOf}` : "set in this workspace"}
             </div>
+            {m.qualityObserved !== null ? (
+              <div
+                className={HINT}
+                data-testid="model-quality-observed"
+                title="What routing uses: this figure shrunk towards the judges' scores of its outputs"
+              >
+                observed {m.qualityObserved.toFixed(2)} (judges)
+              </div>
+            ) : null}
           </div>
         ),
       }),

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   "judge.create",
   "judge.update",
   "judge.archive",
+  "label.create",
+  "label.update",
   "listing.publish",
   "listing.publish_version",
   "listing.update",
@@ -103,6 +105,7 @@ export const AUDIT_ACTIONS = [
   "workspace.egress.update",
   "workspace.retention.update",
   "workspace.pii.update",
+  "workspace.calibration.update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS).meta({ id: "AuditAction" });
@@ -118,6 +121,7 @@ export const AUDIT_TARGET_TYPES = [
   "budget",
   "invitation",
   "judge",
+  "label",
   "listing",
   "listing_install",
   "mcp_server",

@@ -276,7 +276,12 @@ export const modelSchema = z
     quality: z.number(),
     qualitySource: z.string().nullable().describe("Where the seeded quality score comes from; null: set by hand in this workspace"),
     qualityAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) the seeded quality score is as of"),
-    qualityObserved: z.number().nullable().describe("Quality observed from graded answers: reserved, not measured yet (routing uses quality)"),
+    qualityObserved: z
+      .number()
+      .nullable()
+      .describe(
+        "The quality routing uses: `quality` shrunk towards the judges' consensus scores of this model's outputs in the workspace (docs/architecture.md, \"Observed quality\"); null: none judged yet",
+      ),
     reasoning: z.boolean().describe("A reasoning model: routed with a larger output floor"),
     firstByteTimeoutSeconds: z.number().int().nullable().describe(FIRST_BYTE_DESCRIPTION),
     callTimeoutBaseSeconds: z.number().int().nullable().describe(CALL_BASE_DESCRIPTION),

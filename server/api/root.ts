@@ -17,6 +17,7 @@ import { modelsRouter } from "./routers/models";
 import { routingRouter } from "./routers/routing";
 import { agentsRouter } from "./routers/agents";
 import { judgesRouter } from "./routers/judges";
+import { labelsRouter } from "./routers/labels";
 import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
@@ -52,6 +53,7 @@ export const appRouter = router({
   routing: routingRouter,
   agents: agentsRouter,
   judges: judgesRouter,
+  labels: labelsRouter,
   teams: teamsRouter,
   runs: runsRouter,
   overview: overviewRouter,

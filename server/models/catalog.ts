@@ -30,6 +30,7 @@ import type { Page } from "@/lib/schemas/common";
 import { describeUsers, modelUsers } from "./policy-users";
 import { effectiveCachePrices } from "./cache-prices";
 import { tokenLatencyOf } from "./stats";
+import { observedQuality, readQualityEvidence, type QualityEvidence } from "./observed-quality";
 import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
@@ -137,7 +138,14 @@ export async function listModels(ctx: TenantContext, input: z.input<typeof listM
     take: limit + 1,
   });
   const page = pageByCreatedAt(rows, limit);
-  return { items: page.items.map(toModel), nextCursor: page.nextCursor };
+  const evidence = await readQualityEvidence(ctx.workspaceId);
+  return { items: page.items.map((row) => withObservedQuality(toModel(row), evidence)), nextCursor: page.nextCursor };
+}
+
+/** The model with the quality its judged outputs give it (./observed-quality.ts); null without any. */
+function withObservedQuality(model: ModelOutput, evidence: ReadonlyMap<string, QualityEvidence>): ModelOutput {
+  const e = evidence.get(model.id);
+  return e ? { ...model, qualityObserved: observedQuality(model.quality, e) } : model;
 }
 
 async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {
@@ -147,7 +155,8 @@ async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {
 }
 
 export async function getModel(ctx: TenantContext, id: string): Promise<ModelOutput> {
-  return toModel(await findModel(ctx, id));
+  const [row, evidence] = await Promise.all([findModel(ctx, id), readQualityEvidence(ctx.workspaceId)]);
+  return withObservedQuality(toModel(row), evidence);
 }
 
 type CreateModelData = z.output<typeof createModelInputSchema>;

@@ -27,6 +27,7 @@ import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedC
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { MIN_LATENCY_SAMPLES, route, type CatalogEntry, type RouteDecision } from "./router";
 import { reliabilityOf, tokenLatencyOf } from "./stats";
+import { observedQuality, readQualityEvidence } from "./observed-quality";
 import { prismaCode } from "@/server/db/errors";
 
 export type { LoadedCatalog, ProviderInfo } from "./catalog-cache";
@@ -55,7 +56,7 @@ export async function loadCatalog(ctx: TenantContext, options: { enabledOnly?: b
 
 /** One read of everything routing needs: the models with their providers, the presets and the memory model settings (in parallel). */
 async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
-  const [rows, presetRows, workspace, realProviders, memoryModels] = await Promise.all([
+  const [rows, presetRows, workspace, realProviders, memoryModels, qualityEvidence] = await Promise.all([
     db({ workspaceId }).model.findMany({
       where: { workspaceId },
       select: {
@@ -102,6 +103,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     db({ workspaceId }).workspace.findFirst({ where: { id: workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } }),
     db({ workspaceId }).provider.count({ where: { workspaceId, enabled: true, kind: { not: "simulator" } } }),
     db({ workspaceId }).memoryModelSetting.findMany({ where: { workspaceId }, select: { scopeType: true, scopeId: true, policy: true } }),
+    readQualityEvidence(workspaceId),
   ]);
   // the figures are weighted by each call's age as of this read (a reload every TTL keeps them current)
   const now = Date.now();
@@ -136,7 +138,8 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       cacheWritePrice: row.cacheWritePrice === null ? null : Number(row.cacheWritePrice),
       contextWindow: row.contextWindow,
       capabilities: row.capabilities,
-      quality: row.quality,
+      // the catalog's figure shrunk towards what the workspace's judges observed (./observed-quality.ts)
+      quality: observedQuality(row.quality, qualityEvidence.get(row.id)),
       reasoning: row.reasoning,
       firstByteTimeoutSeconds: row.firstByteTimeoutSeconds,
       callTimeoutBaseSeconds: row.callTimeoutBaseSeconds,

@@ -354,10 +354,10 @@ class AuditEntry(TypedDict):
     createdAt: str
 
 
-AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update"]
+AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "label.create", "label.update", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update", "workspace.calibration.update"]
 
 
-AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "judge", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
+AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "judge", "label", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
 
 
 class Secret(TypedDict):
@@ -706,6 +706,51 @@ class GateConsensus(TypedDict):
     agreement: float
     judges: int
     createdAt: str
+
+
+class OutputLabel(TypedDict):
+    """A person's label of one judged output"""
+    id: str
+    runId: str
+    iteration: int
+    labellerId: str
+    verdict: Literal["pass", "revise", "fail"]
+    scores: Dict[str, float]
+    score: Optional[float]
+    note: str
+    heldOut: bool
+    createdAt: str
+    updatedAt: str
+
+
+class LabelQueueItem(TypedDict):
+    runId: str
+    iteration: int
+    target: Optional[str]
+    input: str
+    output: str
+    criteria: List[str]
+    createdAt: str
+
+
+class JudgeAgreement(TypedDict):
+    judgeId: str
+    judgeSlug: str
+    threshold: float
+    minPairs: int
+    labelledPairs: int
+    heldOutPairs: int
+    overall: Dict[str, Any]
+    flagged: bool
+    weeks: List[Dict[str, Any]]
+
+
+AgreementEstimate = Dict[str, Any]
+
+
+class CalibrationSettings(TypedDict):
+    kappaThreshold: float
+    minPairs: int
 
 
 class Team(TypedDict):
@@ -1588,7 +1633,7 @@ class ListApiKeysResponse(TypedDict):
 
 class _CreateApiKeyBodyRequired(TypedDict):
     name: str
-    scopes: List[Literal["agents:read", "agents:create", "agents:update", "agents:delete", "teams:read", "teams:create", "teams:update", "teams:delete", "judges:read", "judges:create", "judges:update", "judges:delete", "runs:read", "runs:create", "runs:cancel", "triggers:read", "triggers:manage", "schedules:read", "schedules:manage", "memory:read", "memory:write", "memory:delete", "tools:read", "tools:create", "tools:update", "tools:delete", "tools:grant", "tools:approve", "secrets:read", "secrets:create", "secrets:update", "secrets:delete", "models:read", "models:manage", "usage:read", "budgets:read", "budgets:update", "members:read", "members:invite", "members:update", "members:remove", "api_keys:read", "api_keys:create", "api_keys:revoke", "api_keys:manage", "marketplace:read", "marketplace:install", "marketplace:publish", "audit:read", "settings:read", "settings:update", "settings:delete", "webhooks:read", "webhooks:manage", "mcp_connections:read", "mcp_connections:revoke", "mcp_connections:manage"]]
+    scopes: List[Literal["agents:read", "agents:create", "agents:update", "agents:delete", "teams:read", "teams:create", "teams:update", "teams:delete", "judges:read", "judges:create", "judges:update", "judges:delete", "labels:read", "labels:write", "runs:read", "runs:create", "runs:cancel", "triggers:read", "triggers:manage", "schedules:read", "schedules:manage", "memory:read", "memory:write", "memory:delete", "tools:read", "tools:create", "tools:update", "tools:delete", "tools:grant", "tools:approve", "secrets:read", "secrets:create", "secrets:update", "secrets:delete", "models:read", "models:manage", "usage:read", "budgets:read", "budgets:update", "members:read", "members:invite", "members:update", "members:remove", "api_keys:read", "api_keys:create", "api_keys:revoke", "api_keys:manage", "marketplace:read", "marketplace:install", "marketplace:publish", "audit:read", "settings:read", "settings:update", "settings:delete", "webhooks:read", "webhooks:manage", "mcp_connections:read", "mcp_connections:revoke", "mcp_connections:manage"]]
 
 
 class CreateApiKeyBody(_CreateApiKeyBodyRequired, total=False):
@@ -1877,6 +1922,35 @@ class UpdateJudgeBody(TypedDict, total=False):
 class ListJudgeVersionsResponse(TypedDict):
     data: List["JudgeVersion"]
     nextCursor: Optional[str]
+
+
+class ListLabelsResponse(TypedDict):
+    data: List["OutputLabel"]
+    nextCursor: Optional[str]
+
+
+class GetLabelsQueueResponse(TypedDict):
+    items: List["LabelQueueItem"]
+
+
+class _UpdateRunLabelBodyRequired(TypedDict):
+    verdict: Literal["pass", "revise", "fail"]
+
+
+class UpdateRunLabelBody(_UpdateRunLabelBodyRequired, total=False):
+    iteration: int
+    scores: Dict[str, int]
+    score: Optional[float]
+    note: str
+
+
+class CreateJudgesExamplesFromLabelBody(TypedDict, total=False):
+    max: int
+
+
+class UpdateWorkspaceCalibrationBody(TypedDict, total=False):
+    kappaThreshold: float
+    minPairs: int
 
 
 class ListTeamsResponse(TypedDict):
@@ -2824,6 +2898,62 @@ class CadreClient(BaseClient):
         GET /api/v1/runs/{runId}/verdicts (200).
         """
         return self._call("GET", "/api/v1/runs/{runId}/verdicts", path_params={"runId": run_id})  # type: ignore[no-any-return]
+
+    def list_labels(self, *, run_id: Optional[str] = None, mine: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListLabelsResponse":
+        """People's labels of judged outputs, newest first (`runId`, `mine`; one page: `limit`, `cursor`)
+
+        GET /api/v1/labels (200).
+        """
+        return self._call("GET", "/api/v1/labels", query={"runId": run_id, "mine": mine, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def get_labels_queue(self, *, limit: Optional[int] = None) -> "GetLabelsQueueResponse":
+        """Recent run outputs you have not labelled yet: input, output and the judges' criterion keys, never their verdicts
+
+        GET /api/v1/labels/queue (200).
+        """
+        return self._call("GET", "/api/v1/labels/queue", query={"limit": limit})  # type: ignore[no-any-return]
+
+    def get_label(self, label_id: str) -> "OutputLabel":
+        """One label
+
+        GET /api/v1/labels/{labelId} (200).
+        """
+        return self._call("GET", "/api/v1/labels/{labelId}", path_params={"labelId": label_id})  # type: ignore[no-any-return]
+
+    def update_run_label(self, run_id: str, body: "UpdateRunLabelBody") -> "OutputLabel":
+        """Your label of a run's output (`iteration`, default the last): a verdict, scores 1..5 per criterion, an overall score, a note. Saving again edits it
+
+        PUT /api/v1/runs/{runId}/label (200).
+        """
+        return self._call("PUT", "/api/v1/runs/{runId}/label", path_params={"runId": run_id}, body=body)  # type: ignore[no-any-return]
+
+    def get_judge_agreement(self, judge_id: str) -> "JudgeAgreement":
+        """A judge's agreement with people on held-out labels: Cohen's kappa and Spearman's rho with 95% intervals and n, by week, and the below-threshold flag
+
+        GET /api/v1/judges/{judgeId}/agreement (200).
+        """
+        return self._call("GET", "/api/v1/judges/{judgeId}/agreement", path_params={"judgeId": judge_id})  # type: ignore[no-any-return]
+
+    def create_judges_examples_from_label(self, judge_id: str, body: "CreateJudgesExamplesFromLabelBody") -> "Judge":
+        """Save a new judge version whose few-shot examples are people-labelled outputs (never held-out ones)
+
+        POST /api/v1/judges/{judgeId}/examples/from-labels (200).
+        """
+        return self._call("POST", "/api/v1/judges/{judgeId}/examples/from-labels", path_params={"judgeId": judge_id}, body=body)  # type: ignore[no-any-return]
+
+    def get_workspace_calibration(self) -> "CalibrationSettings":
+        """The judges' calibration settings: the kappa threshold below which a judge is flagged, the minimum number of pairs
+
+        GET /api/v1/workspace/calibration (200).
+        """
+        return self._call("GET", "/api/v1/workspace/calibration")  # type: ignore[no-any-return]
+
+    def update_workspace_calibration(self, body: "UpdateWorkspaceCalibrationBody") -> "CalibrationSettings":
+        """Change the calibration settings (the fields given; the others stay). Audited
+
+        PUT /api/v1/workspace/calibration (200).
+        """
+        return self._call("PUT", "/api/v1/workspace/calibration", body=body)  # type: ignore[no-any-return]
 
     def list_teams(self, *, include_archived: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListTeamsResponse":
         """The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`)

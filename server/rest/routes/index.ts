@@ -22,6 +22,16 @@ import { deleteWorkspaceRoute, getRetentionRoute, getWorkspaceRoute, updateReten
 import { createSecretRoute, deleteSecretRoute, listSecretsRoute, updateSecretRoute } from "./secrets";
 import { getBudgetRoute, listUsageRoute, updateBudgetRoute, usageTotalsRoute } from "./usage";
 import { archiveJudgeRoute, createJudgeRoute, getJudgeRoute, listJudgeVersionsRoute, listJudgesRoute, runVerdictsRoute, updateJudgeRoute } from "./judges";
+import {
+  getCalibrationSettingsRoute,
+  getLabelRoute,
+  judgeAgreementRoute,
+  labelQueueRoute,
+  listLabelsRoute,
+  pickExamplesRoute,
+  saveLabelRoute,
+  updateCalibrationSettingsRoute,
+} from "./labels";
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";
@@ -187,6 +197,14 @@ export const restRoutes: AnyRestRoute[] = [
   archiveJudgeRoute,
   listJudgeVersionsRoute,
   runVerdictsRoute,
+  listLabelsRoute,
+  labelQueueRoute,
+  getLabelRoute,
+  saveLabelRoute,
+  judgeAgreementRoute,
+  pickExamplesRoute,
+  getCalibrationSettingsRoute,
+  updateCalibrationSettingsRoute,
   listTeamsRoute,
   createTeamRoute,
   getTeamRoute,

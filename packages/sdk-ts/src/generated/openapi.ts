@@ -517,6 +517,91 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/labels": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** People's labels of judged outputs, newest first (`runId`, `mine`; one page: `limit`, `cursor`) */
+    get: operations["listLabels"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/labels/queue": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Recent run outputs you have not labelled yet: input, output and the judges' criterion keys, never their verdicts */
+    get: operations["getLabelsQueue"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/labels/{labelId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** One label */
+    get: operations["getLabel"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/runs/{runId}/label": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    /** Your label of a run's output (`iteration`, default the last): a verdict, scores 1..5 per criterion, an overall score, a note. Saving again edits it */
+    put: operations["updateRunLabel"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/judges/{judgeId}/agreement": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** A judge's agreement with people on held-out labels: Cohen's kappa and Spearman's rho with 95% intervals and n, by week, and the below-threshold flag */
+    get: operations["getJudgeAgreement"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/judges/{judgeId}/examples/from-labels": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Save a new judge version whose few-shot examples are people-labelled outputs (never held-out ones) */
+    post: operations["createJudgesExamplesFromLabel"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workspace/calibration": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The judges' calibration settings: the kappa threshold below which a judge is flagged, the minimum number of pairs */
+    get: operations["getWorkspaceCalibration"];
+    /** Change the calibration settings (the fields given; the others stay). Audited */
+    put: operations["updateWorkspaceCalibration"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/teams": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`) */
@@ -2058,8 +2143,8 @@ export interface components {
       userAgent: string | null;
       createdAt: string;
     };
-    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update";
-    AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "judge" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
+    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "label.create" | "label.update" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update" | "workspace.calibration.update";
+    AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "judge" | "label" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
     /** A secret in the vault. Its value is write-only and never returned. */
     Secret: {
       id: string;
@@ -2314,7 +2399,7 @@ export interface components {
       qualitySource: string | null;
       /** The date (YYYY-MM-DD) the seeded quality score is as of */
       qualityAsOf: string | null;
-      /** Quality observed from graded answers: reserved, not measured yet (routing uses quality) */
+      /** The quality routing uses: `quality` shrunk towards the judges' consensus scores of this model's outputs in the workspace (docs/architecture.md, "Observed quality"); null: none judged yet */
       qualityObserved: number | null;
       /** A reasoning model: routed with a larger output floor */
       reasoning: boolean;
@@ -2538,6 +2623,82 @@ export interface components {
       agreement: number;
       judges: number;
       createdAt: string;
+    };
+    /** A person's label of one judged output */
+    OutputLabel: {
+      id: string;
+      runId: string;
+      iteration: number;
+      labellerId: string;
+      verdict: "pass" | "revise" | "fail";
+      scores: {
+        [key: string]: number;
+      };
+      score: number | null;
+      note: string;
+      /** Held out: counted in the agreement figures, never a few-shot example */
+      heldOut: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+    LabelQueueItem: {
+      runId: string;
+      iteration: number;
+      /** The agent or team that ran */
+      target: string | null;
+      input: string;
+      output: string;
+      /** The criterion keys of the judges' rubrics (their verdicts are not shown: no anchoring) */
+      criteria: string[];
+      createdAt: string;
+    };
+    JudgeAgreement: {
+      judgeId: string;
+      judgeSlug: string;
+      threshold: number;
+      minPairs: number;
+      /** Every (verdict, label) pair on the same run and iteration */
+      labelledPairs: number;
+      /** The held-out ones: the figures below use only these */
+      heldOutPairs: number;
+      overall: {
+        /** Cohen's kappa of the judge's verdicts against people's (pass/revise/fail) */
+        kappa: components["schemas"]["AgreementEstimate"];
+        /** Spearman's rho of the judge's overall score against people's overall score */
+        spearman: components["schemas"]["AgreementEstimate"];
+      };
+      /** kappa's point estimate is below the threshold with at least minPairs pairs */
+      flagged: boolean;
+      weeks: {
+        /** Cohen's kappa of the judge's verdicts against people's (pass/revise/fail) */
+        kappa: components["schemas"]["AgreementEstimate"];
+        /** Spearman's rho of the judge's overall score against people's overall score */
+        spearman: components["schemas"]["AgreementEstimate"];
+        /** The Monday of the week (UTC), YYYY-MM-DD */
+        week: string;
+      }[];
+    };
+    /** A statistic with its 95% interval and n, or why there is none */
+    AgreementEstimate: {
+      status: "ok";
+      value: number;
+      se: number;
+      ci: [number, number];
+      n: number;
+    } | {
+      status: "insufficient";
+      n: number;
+      minN: number;
+    } | {
+      status: "undefined";
+      n: number;
+      reason: string;
+    };
+    CalibrationSettings: {
+      /** A judge whose kappa with people is below this is flagged */
+      kappaThreshold: number;
+      /** The fewest held-out pairs an agreement figure is computed on */
+      minPairs: number;
     };
     /** A team with the fields of its current version */
     Team: {
@@ -5000,7 +5161,7 @@ export interface operations {
       content: {
         "application/json": {
           name: string;
-          scopes: ("agents:read" | "agents:create" | "agents:update" | "agents:delete" | "teams:read" | "teams:create" | "teams:update" | "teams:delete" | "judges:read" | "judges:create" | "judges:update" | "judges:delete" | "runs:read" | "runs:create" | "runs:cancel" | "triggers:read" | "triggers:manage" | "schedules:read" | "schedules:manage" | "memory:read" | "memory:write" | "memory:delete" | "tools:read" | "tools:create" | "tools:update" | "tools:delete" | "tools:grant" | "tools:approve" | "secrets:read" | "secrets:create" | "secrets:update" | "secrets:delete" | "models:read" | "models:manage" | "usage:read" | "budgets:read" | "budgets:update" | "members:read" | "members:invite" | "members:update" | "members:remove" | "api_keys:read" | "api_keys:create" | "api_keys:revoke" | "api_keys:manage" | "marketplace:read" | "marketplace:install" | "marketplace:publish" | "audit:read" | "settings:read" | "settings:update" | "settings:delete" | "webhooks:read" | "webhooks:manage" | "mcp_connections:read" | "mcp_connections:revoke" | "mcp_connections:manage")[];
+          scopes: ("agents:read" | "agents:create" | "agents:update" | "agents:delete" | "teams:read" | "teams:create" | "teams:update" | "teams:delete" | "judges:read" | "judges:create" | "judges:update" | "judges:delete" | "labels:read" | "labels:write" | "runs:read" | "runs:create" | "runs:cancel" | "triggers:read" | "triggers:manage" | "schedules:read" | "schedules:manage" | "memory:read" | "memory:write" | "memory:delete" | "tools:read" | "tools:create" | "tools:update" | "tools:delete" | "tools:grant" | "tools:approve" | "secrets:read" | "secrets:create" | "secrets:update" | "secrets:delete" | "models:read" | "models:manage" | "usage:read" | "budgets:read" | "budgets:update" | "members:read" | "members:invite" | "members:update" | "members:remove" | "api_keys:read" | "api_keys:create" | "api_keys:revoke" | "api_keys:manage" | "marketplace:read" | "marketplace:install" | "marketplace:publish" | "audit:read" | "settings:read" | "settings:update" | "settings:delete" | "webhooks:read" | "webhooks:manage" | "mcp_connections:read" | "mcp_connections:revoke" | "mcp_connections:manage")[];
           expiresAt?: string;
         };
       };
@@ -6910,6 +7071,296 @@ export interface operations {
       403: ErrorResponse;
       /** Not found in this key's workspace */
       404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listLabels: {
+    parameters: {
+      query?: {
+        /** Only this run's labels */
+        runId?: string;
+        /** Only your own labels */
+        mine?: boolean | ("true" | "false");
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["OutputLabel"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope labels:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getLabelsQueue: {
+    parameters: {
+      query?: {
+        /** How many outputs (1..50, default 20) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            items: components["schemas"]["LabelQueueItem"][];
+          };
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope labels:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getLabel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        labelId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["OutputLabel"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope labels:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateRunLabel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        runId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The judged output (default: the run's last) */
+          iteration?: number;
+          /** pass | revise | fail */
+          verdict: "pass" | "revise" | "fail";
+          /** Criterion key (the rubric's, or your own) -> score 1..5 */
+          scores?: {
+            [key: string]: number;
+          };
+          /** Overall 0..1; null: the mean of the scores mapped to 0..1 (none without scores) */
+          score?: number | null;
+          note?: string;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["OutputLabel"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope labels:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getJudgeAgreement: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A judge id (jdg_...) or slug */
+        judgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["JudgeAgreement"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope labels:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  createJudgesExamplesFromLabel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A judge id (jdg_...) or slug */
+        judgeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** How many examples (1..8, default 3): one per verdict first */
+          max?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Judge"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope judges:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getWorkspaceCalibration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["CalibrationSettings"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope labels:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateWorkspaceCalibration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          kappaThreshold?: number;
+          minPairs?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["CalibrationSettings"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope settings:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
       /** The input failed validation (`issues` lists every problem) */
       422: ErrorResponse;
       /** The API key's rate limit is reached: retry after `Retry-After` seconds */
@@ -11321,6 +11772,14 @@ export const operationRoutes = {
   archiveJudge: { method: "POST", path: "/api/v1/judges/{judgeId}/archive" },
   listJudgeVersions: { method: "GET", path: "/api/v1/judges/{judgeId}/versions" },
   getRunVerdicts: { method: "GET", path: "/api/v1/runs/{runId}/verdicts" },
+  listLabels: { method: "GET", path: "/api/v1/labels" },
+  getLabelsQueue: { method: "GET", path: "/api/v1/labels/queue" },
+  getLabel: { method: "GET", path: "/api/v1/labels/{labelId}" },
+  updateRunLabel: { method: "PUT", path: "/api/v1/runs/{runId}/label" },
+  getJudgeAgreement: { method: "GET", path: "/api/v1/judges/{judgeId}/agreement" },
+  createJudgesExamplesFromLabel: { method: "POST", path: "/api/v1/judges/{judgeId}/examples/from-labels" },
+  getWorkspaceCalibration: { method: "GET", path: "/api/v1/workspace/calibration" },
+  updateWorkspaceCalibration: { method: "PUT", path: "/api/v1/workspace/calibration" },
   listTeams: { method: "GET", path: "/api/v1/teams" },
   createTeam: { method: "POST", path: "/api/v1/teams", idempotent: true },
   getTeam: { method: "GET", path: "/api/v1/teams/{teamId}" },

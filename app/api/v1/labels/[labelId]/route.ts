@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { getLabelRoute } from "@/server/rest/routes/labels";
+
+export const { GET } = handlers(getLabelRoute);
