@@ -21,6 +21,7 @@ const verdict = (score: number, label: string) => JSON.stringify({ scores: { acc
 test("label three outputs with the keyboard and see the judge's agreement figures move", async ({ page }) => {
   const slug = `labels-${Date.now().toString(36)}`;
   await signUp(page, person("Labels"));
+  await page.waitForURL(/\/new$/);
   await createWorkspace(page, "Labels", slug);
   await addStubProvider(page, stub.url);
   await addStubModel(page, ["json"]);

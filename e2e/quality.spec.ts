@@ -34,6 +34,7 @@ async function createJudge(page: Page, slug: string) {
 test("attach two judges to an agent, run it, see a revise then a pass in the trace", async ({ page }) => {
   const slug = `quality-${Date.now().toString(36)}`;
   await signUp(page, person("Quality"));
+  await page.waitForURL(/\/new$/);
   await createWorkspace(page, "Quality", slug);
   await addStubProvider(page, stub.url);
   await addStubModel(page, ["json"]);
