@@ -55,8 +55,10 @@ test("attach two judges to an agent, run it, see a revise then a pass in the tra
   await expect(page.getByTestId("agent-form")).toBeHidden();
 
   stub.reply({ when: marker("writer"), content: "DRAFT-ONE" });
-  stub.reply({ when: marker("ja"), content: verdict(2, "revise", ["Name the source."]) });
-  stub.reply({ when: marker("jb"), content: verdict(3, "revise", ["Shorter, please."]) });
+  // 3 and 4 on the 1-5 scale are 0.5 and 0.75: their mean 0.625 sits between the default fail (0.4) and pass (0.7)
+  // thresholds, so the consensus asks for a revision
+  stub.reply({ when: marker("ja"), content: verdict(3, "revise", ["Name the source."]) });
+  stub.reply({ when: marker("jb"), content: verdict(4, "revise", ["Shorter, please."]) });
   stub.reply({ when: marker("writer"), content: "DRAFT-TWO" });
   stub.reply({ when: marker("ja"), content: verdict(5, "pass") });
   stub.reply({ when: marker("jb"), content: verdict(5, "pass") });
