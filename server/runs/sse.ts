@@ -30,6 +30,7 @@ import { eventsAfter, isTerminalEvent } from "@/server/jobs/events";
 import { runEventGeneration, stopRunEventListener, subscribeRunEvents } from "@/server/jobs/notify";
 import { markRunWatched, openWatchedRun, streamsMarkRuns, WATCH_RENEW_MS } from "@/server/jobs/watchers";
 import { metrics } from "@/server/observability/metrics";
+import { eventsRedacted, readPolicy } from "./read-redaction";
 
 export interface StreamSettings {
   pollMs: number;
@@ -217,6 +218,8 @@ export function runEventsStream(
       };
       try {
         send(`retry: 1000\n: run ${runId}\n\n`);
+        // the PII policy's "outputs" path with "storage" off: events are redacted as they are sent (read once per stream)
+        const pii = await readPolicy(run);
         // marked before the first read: an event committed after that read is announced (NOTIFY) to this process
         await markWatched();
         while (!signal.aborted) {
@@ -225,7 +228,7 @@ export function runEventsStream(
             break;
           }
           void markWatched();
-          const events = await sharedEventsAfter(run, last, s.batch);
+          const events = eventsRedacted(await sharedEventsAfter(run, last, s.batch), pii);
           let ended = false;
           for (const e of events) {
             if (signal.aborted) break;

@@ -1,13 +1,14 @@
 /**
  * The PII policy's paths each on their own, with "storage" off (a run's answers then stored as they are), through the
  * real executor against the LLM stub: what a run remembers at its end follows "memory", a session's reply follows
- * "sessions", and what the API returns follows "outputs" (redacted at read time).
+ * "sessions", and what the API returns follows "outputs" (redacted at read time, the live event stream too).
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { newId } from "@/lib/ids";
 import { createAgent } from "@/server/agents/service";
 import { createSession, listSessionMessages, sendMessage } from "@/server/sessions/service";
 import { getRun, getRunStep, getRunSummary, listRunEvents, listRuns, startRun } from "@/server/runs/service";
+import { runEventsStream } from "@/server/runs/sse";
 import { testDb as db } from "@/test/db";
 import { waitForRun } from "@/test/fixtures/runs";
 import { useStubRuns } from "@/test/fixtures/stub-runs";
@@ -120,6 +121,11 @@ describe("each path on its own (storage off)", () => {
     const events = JSON.stringify(await listRunEvents(h.rw.ctx, run.id));
     expect(events).toContain("[EMAIL]");
     expect(events).not.toContain(EMAIL);
+    // the live event stream (SSE), read from the start of the finished run
+    const streamed = await new Response(runEventsStream({ runId: run.id, workspaceId: h.rw.ws.id }, 0, undefined, "req_test_pii").body).text();
+    expect(streamed).toContain("event: run.succeeded");
+    expect(streamed).toContain("[EMAIL]");
+    expect(streamed).not.toContain(EMAIL);
     const key = (await makeApiKey(h.rw.ws, "viewer")).raw;
     const res = await rest("GET", "/api/v1/runs/{runId}", { key, params: { runId: run.id } });
     expect(res.status).toBe(200);

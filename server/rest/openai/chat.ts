@@ -25,6 +25,7 @@ import { AppError } from "@/lib/errors";
 import type { RunOut } from "@/lib/schemas/runs";
 import type { TenantContext } from "@/server/context";
 import { eventsAfter, isTerminalEvent } from "@/server/jobs/events";
+import { readPolicy } from "@/server/runs/read-redaction";
 import { subscribeRunEvents } from "@/server/jobs/notify";
 import { markRunWatched, streamsMarkRuns, WATCH_RENEW_MS } from "@/server/jobs/watchers";
 import { getRunSummary, startRun } from "@/server/runs/service";
@@ -137,7 +138,6 @@ export async function chatCompletion(ctx: TenantContext, body: ChatCompletionReq
 function completionStream(ctx: TenantContext, started: RunOut, includeUsage: boolean, request: Request, requestId: string, release: () => void): Response {
   const encoder = new TextEncoder();
   const runRef = { runId: started.id, workspaceId: ctx.workspaceId };
-  const live = started.targetType === "agent";
   const abort = new AbortController();
   const signal = AbortSignal.any([abort.signal, request.signal]);
   const base = { id: `chatcmpl-${started.id}`, object: "chat.completion.chunk", created: created(started), model: modelOf(started), system_fingerprint: null };
@@ -160,6 +160,9 @@ function completionStream(ctx: TenantContext, started: RunOut, includeUsage: boo
       let diverged = false;
       let after = 0;
       try {
+        // an agent's text as it comes; not when the PII policy redacts outputs at read time ("storage" off): a value
+        // split across two pieces would pass, so the whole answer then comes redacted from the run's output
+        const live = started.targetType === "agent" && (await readPolicy(ctx)) === null;
         data(chunk({ role: "assistant", content: "", refusal: null }));
         for (;;) {
           if (signal.aborted) return;

@@ -3,7 +3,8 @@
  * route definitions, the runs executed by the real executor and provider code against the LLM stub:
  * - the model list names the workspace's agents and teams; a chat completion is a run (audited with channel openai)
  *   whose output and ledger token totals are the answer; earlier turns and a system message reach the run's input;
- * - streaming: chat.completion.chunk deltas from the run's live text, the usage chunk, [DONE];
+ * - streaming: chat.completion.chunk deltas from the run's live text, the usage chunk, [DONE]; with outputs redacted
+ *   at read time, the redacted answer in one piece;
  * - errors in OpenAI's shape: unknown model 404, another workspace's agent 404, a key without runs:create 403, a bad
  *   key 401, unsupported parameters 400, the monthly budget used up 402 (insufficient_quota).
  */
@@ -14,6 +15,7 @@ import type { LlmStub } from "@/scripts/llm-stub/server";
 import { createAgent } from "@/server/agents/service";
 import { createTeam } from "@/server/teams/service";
 import { updateBudget } from "@/server/ledger/budgets";
+import { updatePiiPolicy } from "@/server/quality/pii-policy/service";
 import { openAiChatCompletionsRoute, openAiModelsRoute } from "@/server/rest/routes/openai";
 import { makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { startRouteServer, type RouteServer } from "@/test/fixtures/route-server";
@@ -207,6 +209,21 @@ describe("POST /api/v1/openai/chat/completions", () => {
       })(),
     );
     expect(streamed.message).toContain("failed");
+  });
+
+  it("with the PII policy redacting outputs at read time (storage off), the stream sends the redacted answer, never the value", async () => {
+    h.executor();
+    await updatePiiPolicy(rw.ctx, { actions: { email: "redact" }, paths: { storage: false, outputs: true } });
+    try {
+      stub.reply({ content: "Write to jane.doe@example.com about it." });
+      const stream = await client.chat.completions.create({ model: "agent:helper", messages: [{ role: "user", content: "Whom?" }], stream: true });
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Write to [EMAIL] about it.");
+      expect(JSON.stringify(chunks)).not.toContain("jane.doe@example.com");
+    } finally {
+      await updatePiiPolicy(rw.ctx, { actions: { email: "keep" }, paths: { storage: true } });
+    }
   });
 
   it("the monthly budget used up: 402 insufficient_quota, nothing queued", async () => {
