@@ -115,7 +115,9 @@ describe("labels", () => {
     const queue = await member().labels.queue({ limit: 50 });
     const item = queue.items.find((i) => i.runId === runId);
     expect(item).toMatchObject({ iteration: 1, input: "Question for queue me", output: "queue me", criteria: ["accuracy", "clarity"] });
-    expect(JSON.stringify(queue)).not.toMatch(/JUDGE-RATIONALE-SECRET|"fail"|0\.1/);
+    // nothing of the verdict: its rationale, its label, its score (as a value of a field, not inside a timestamp)
+    expect(JSON.stringify(queue)).not.toMatch(/JUDGE-RATIONALE-SECRET|"fail"|:0\.1\b/);
+    expect(Object.keys(item!).sort()).toEqual(["createdAt", "criteria", "input", "iteration", "output", "runId", "target"]);
     await member().labels.save({ runId, verdict: "fail" });
     expect((await member().labels.queue({ limit: 50 })).items.map((i) => i.runId)).not.toContain(runId);
     // someone else's label does not take it out of my queue
@@ -129,15 +131,20 @@ describe("labels", () => {
 
 describe("agreement and few-shot examples", () => {
   it("computes kappa and Spearman over held-out pairs only, by week, flags below the threshold; examples never come from held-out items", async () => {
-    const judge = await callerFor(ws.users.owner, ws.slug).judges.create({ slug: "agree", name: "Agree", rubric: RUBRIC });
+    // a slug of its own per attempt (a retry finds the first attempt's judge in the shared workspace)
+    const slug = `agree${Math.random().toString(36).slice(2, 8)}`;
+    const judge = await callerFor(ws.users.owner, ws.slug).judges.create({ slug, name: "Agree", rubric: RUBRIC });
     const w = await makeWorkspace("agree");
     const owner = callerFor(w.users.owner, w.slug);
-    const j = await owner.judges.create({ slug: "agree", name: "Agree", rubric: RUBRIC });
+    const j = await owner.judges.create({ slug, name: "Agree", rubric: RUBRIC });
     expect(judge.id).not.toBe(j.id);
     const verdicts: JudgeVerdictLabel[] = ["pass", "revise", "fail"];
     const pairs: { runId: string; judge: JudgeVerdictLabel; person: JudgeVerdictLabel; js: number; ps: number }[] = [];
     for (let i = 0; i < 24; i++) {
-      const runId = newId("run");
+      // the even items held out, the odd ones not (held out is a hash of the id): the held-out set is known, with
+      // disagreements in it (i % 4 === 0), whatever ids come
+      let runId = newId("run");
+      while (isHeldOut(runId, 1) !== (i % 2 === 0)) runId = newId("run");
       const jv = verdicts[i % 3]!;
       // people agree with the judge two times out of three
       const pv = i % 4 === 0 ? verdicts[(i + 1) % 3]! : jv;
@@ -160,10 +167,10 @@ describe("agreement and few-shot examples", () => {
           id: newId("jvd"),
           workspaceId: w.id,
           runId,
-          stepId: "gate.i1.agree",
+          stepId: `gate.i1.${slug}`,
           iteration: 1,
           judgeId: j.id,
-          judgeSlug: "agree",
+          judgeSlug: slug,
           judgeVersion: 1,
           scores: {},
           overall: js,
@@ -179,7 +186,7 @@ describe("agreement and few-shot examples", () => {
 
     // below the default minimum of 10 pairs there may be no figures; with 4 there are
     await owner.labels.updateSettings({ minPairs: 4, kappaThreshold: 0.99 });
-    const agreement = await owner.labels.agreement({ judge: "agree" });
+    const agreement = await owner.labels.agreement({ judge: slug });
     const kappa = cohensKappa(
       heldOut.map((p) => [p.judge, p.person] as const),
       4,
@@ -195,18 +202,18 @@ describe("agreement and few-shot examples", () => {
     expect(agreement.flagged).toBe(true);
     expect(agreement.weeks).toHaveLength(1);
     expect((await owner.labels.updateSettings({ kappaThreshold: -1 })).kappaThreshold).toBe(-1);
-    expect((await owner.labels.agreement({ judge: "agree" })).flagged).toBe(false);
+    expect((await owner.labels.agreement({ judge: slug })).flagged).toBe(false);
 
     // the same over REST; the settings change is the admins'
     const key = (await makeApiKey(w, "member")).raw;
-    const res = await rest("GET", "/api/v1/judges/{judgeId}/agreement", { key, params: { judgeId: "agree" } });
+    const res = await rest("GET", "/api/v1/judges/{judgeId}/agreement", { key, params: { judgeId: slug } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ heldOutPairs: heldOut.length });
     expect((await rest("PUT", "/api/v1/workspace/calibration", { key, body: { kappaThreshold: 0.5 } })).status).toBe(403);
     expect((await auditRows(w.id, "workspace.calibration.update")).length).toBe(2);
 
     // few-shot examples: a new judge version, only non-held-out outputs, one of each verdict first
-    const picked = await owner.labels.pickExamples({ judge: "agree", max: 3 });
+    const picked = await owner.labels.pickExamples({ judge: slug, max: 3 });
     expect(picked.currentVersion).toBe(2);
     const notHeldOut = new Set(pairs.filter((p) => !isHeldOut(p.runId, 1)).map((p) => `answer ${pairs.indexOf(p)}`));
     expect(picked.examples.length).toBe(3);
