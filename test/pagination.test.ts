@@ -371,17 +371,19 @@ describe("a run's steps", () => {
     const base = Date.now() - 30_000;
     const long = "x".repeat(STEP_TEXT_LIMIT + 1_000);
     const stepIds: string[] = [];
+    // steps 2 and 3 start in the same millisecond: their step ids order them (node-2 first), whatever their row ids;
+    // step 2 ends the first page, its long nested step id travels in the cursor
+    const [high, low] = [newId("stp"), newId("stp")].sort().reverse();
     for (let i = 0; i < 7; i++) {
-      const id = newId("stp");
+      const id = i === 2 ? high! : i === 3 ? low! : newId("stp");
       stepIds.push(id);
-      // steps 2 and 3 started at the same millisecond: the id orders them
       const startedAt = new Date(base + (i === 3 ? 2 : i) * 10);
       await db().runStep.create({
         data: {
           id,
           workspaceId: ws.id,
           runId: runId!,
-          stepId: `node-${i}/turn:1`,
+          stepId: i === 2 ? `node-2/${"inner-team/".repeat(30)}turn:1` : `node-${i}/turn:1`,
           kind: "agent",
           nodeId: `node-${i}`,
           status: "succeeded",
@@ -393,7 +395,7 @@ describe("a run's steps", () => {
         },
       });
     }
-    const expected = (await db().runStep.findMany({ where: { runId }, orderBy: [{ startedAt: "asc" }, { id: "asc" }] })).map((s) => s.id);
+    const expected = stepIds;
 
     const detail = await rest("GET", "/api/v1/runs/{runId}", { key, params: { runId: runId! }, query: { stepsLimit: "3" } });
     expect(detail.status).toBe(200);
@@ -406,7 +408,7 @@ describe("a run's steps", () => {
       params: { runId: runId! },
       query: { limit: "3", cursor: detail.body.stepsNextCursor },
     });
-    expect(rest2.status).toBe(200);
+    expect(rest2.status, JSON.stringify(rest2.body)).toBe(200);
     const rest3 = await rest("GET", "/api/v1/runs/{runId}/steps", { key, params: { runId: runId! }, query: { limit: "3", cursor: rest2.body.nextCursor } });
     expect(rest3.body.nextCursor).toBeNull();
     expect([...detail.body.steps, ...rest2.body.data, ...rest3.body.data].map((s: { id: string }) => s.id)).toEqual(expected);

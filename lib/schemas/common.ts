@@ -30,7 +30,7 @@ export const idSchema = (prefix: string) => text().regex(new RegExp(`^${prefix}_
 /** The fields of every paginated list: a page size and the opaque keyset cursor of the previous page. */
 export const paginationShape = {
   limit: z.coerce.number().int().min(1).max(200).default(50).describe("Page size (1..200, default 50)"),
-  cursor: text().max(200).optional().describe("The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR"),
+  cursor: text().max(1000).optional().describe("The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR"),
 };
 
 export const paginationSchema = z.strictObject(paginationShape);

@@ -22,7 +22,7 @@ export interface CursorPosition {
 
 const positionSchema = z
   .string()
-  .regex(/^(\d{1,15}):([A-Za-z0-9_-]{1,64})$/)
+  .regex(/^(\d{1,15}):([A-Za-z0-9_-]{1,700})$/)
   .transform((text) => {
     const [ms, ...rest] = text.split(":");
     return { at: new Date(Number(ms)), id: rest.join(":") };
@@ -47,7 +47,7 @@ export function encodeCursor(row: { createdAt: Date; id: string }): string {
 
 /** The position a cursor holds; INVALID_CURSOR (400) for anything else. */
 export function decodeCursor(cursor: string): CursorPosition {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalidCursorError();
+  if (!/^[A-Za-z0-9_-]{1,1000}$/.test(cursor)) throw invalidCursorError();
   const parsed = positionSchema.safeParse(Buffer.from(cursor, "base64url").toString("utf8"));
   // base64url decoding is lenient: a cursor must be exactly what encodePosition writes
   if (!parsed.success || encodePosition(parsed.data.at, parsed.data.id) !== cursor) throw invalidCursorError();
@@ -95,6 +95,27 @@ export function keysetPage<T>(rows: T[], limit: number, positionOf: (row: T) => 
   if (rows.length <= limit || !last) return { items, nextCursor: null };
   const p = positionOf(last);
   return { items, nextCursor: encodePosition(p.at, p.id) };
+}
+
+/**
+ * A run's steps page on (startedAt, stepId): step rows start within the same millisecond (a nested team's node row
+ * is written 1 ms before its first inner step, a 0 ms model's step can start in the millisecond its predecessor
+ * did), and the step id breaks such ties in the order a person reads (`s0` before `s1`, `s1` before `s1/s0`), where a
+ * row id would break them at random. The step id travels base64url-encoded in the position's id part.
+ */
+export function stepKeysetWhere(cursor: string | null | undefined): { OR: object[] } | Record<string, never> {
+  if (!cursor) return {};
+  const c = decodeCursor(cursor);
+  const stepId = Buffer.from(c.id, "base64url").toString("utf8");
+  if (Buffer.from(stepId).toString("base64url") !== c.id) throw invalidCursorError();
+  return { OR: [{ startedAt: { gt: c.at } }, { startedAt: c.at, stepId: { gt: stepId } }] };
+}
+
+export const STEP_KEYSET_ORDER: [{ startedAt: "asc" }, { stepId: "asc" }] = [{ startedAt: "asc" }, { stepId: "asc" }];
+
+/** keysetPage for a run's steps (stepKeysetWhere). */
+export function pageOfSteps<T extends { startedAt: Date; stepId: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  return keysetPage(rows, limit, (r) => ({ at: r.startedAt, id: Buffer.from(r.stepId).toString("base64url") }));
 }
 
 /** keysetPage for rows ordered on (createdAt, id). */

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
+import { newId } from "@/lib/ids";
 import type { Prisma } from "@/server/db/generated/client";
 import { settleObservations } from "@/server/models/gateway";
 import { updateBudget } from "@/server/ledger/budgets";
@@ -148,12 +149,13 @@ describe("team runs through the real gateway", () => {
 
 describe("nested teams (hybrid)", () => {
   it("runs a nested team as one node: its steps under the node's prefix, its agents pinned, its output passed on", async () => {
-    await addTeam(rw.ctx, "outer", { topology: "hybrid", arrangement: { topology: "sequential", agents: ["critic", { team: "pair" }] } });
-    const run = await startRun(rw.ctx, { team: "outer", input: "Nest it." });
+    const outer = `outer-${newId("run").slice(4, 12)}`; // a slug per attempt: a retry finds the first attempt's team
+    await addTeam(rw.ctx, outer, { topology: "hybrid", arrangement: { topology: "sequential", agents: ["critic", { team: "pair" }] } });
+    const run = await startRun(rw.ctx, { team: outer, input: "Nest it." });
     await waitForRun(run.id);
     const detail = await getRun(rw.ctx, run.id);
     expect(detail.status).toBe("succeeded");
-    expect(detail.pins).toMatchObject({ team: { slug: "outer" }, agents: { critic: 1, writer: 1, editor: 1 }, teams: { pair: 1 } });
+    expect(detail.pins).toMatchObject({ team: { slug: outer }, agents: { critic: 1, writer: 1, editor: 1 }, teams: { pair: 1 } });
     // the nested team's node has its own row (kind team) just before its steps, with its output and outcome
     expect(detail.steps.map((s) => [s.stepId, s.nodeId, s.kind, s.agent?.slug])).toEqual([
       ["s0", "s0", "agent", "critic"],

@@ -47,7 +47,7 @@ import { execute } from "@/server/db/execute";
 import { attributedRedacted, eventsRedacted, readPolicy, withOutputRedacted } from "./read-redaction";
 import { STEP_ANSWER_COLUMNS, stepAnswerOf, type StepAnswer, type StepAnswerColumns } from "./step-answer";
 import { sql, type Sql } from "@/server/db/sql";
-import { keysetOrderBy, keysetPage, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
+import { keysetOrderBy, keysetWhere, pageByCreatedAt, pageOfSteps, STEP_KEYSET_ORDER, stepKeysetWhere } from "@/server/db/cursor";
 import { paginationSchema, type ActorType, type Page } from "@/lib/schemas/common";
 import type { z } from "zod";
 import { cancelParkedRun, finishRun, parsePins } from "@/server/jobs/run-function";
@@ -611,7 +611,7 @@ export interface RunStepsPageOptions {
  * next (`listRunSteps`). Step texts are bounded (STEP_TEXT_LIMIT, flagged when cut; `getRunStep` has them whole).
  */
 export async function getRun(ctx: TenantContext, runId: string, options: RunStepsPageOptions = {}): Promise<RunDetailOut> {
-  keysetWhere(options.stepsCursor);
+  stepKeysetWhere(options.stepsCursor);
   const row = await findRun(ctx, runId);
   const [names, stepsPage, pins, lastFailed, subRuns, pii] = await Promise.all([
     namesFor(ctx, [row]),
@@ -650,10 +650,10 @@ export async function getRun(ctx: TenantContext, runId: string, options: RunStep
   };
 }
 
-/** One page of a run's steps, oldest first (keyset on startedAt, id), texts bounded like getRun's. */
+/** One page of a run's steps, oldest first (keyset on startedAt, stepId), texts bounded like getRun's. */
 export async function listRunSteps(ctx: TenantContext, runId: string, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<RunStepOut>> {
   const { limit, cursor } = paginationSchema.parse(pagination);
-  keysetWhere(cursor);
+  stepKeysetWhere(cursor);
   const row = await findRun(ctx, runId);
   const [page, pii] = await Promise.all([stepsOf(ctx, row.id, limit, cursor), readPolicy(ctx)]);
   return pii ? { ...page, items: page.items.map((st) => withOutputRedacted(st, pii)) } : page;
@@ -691,12 +691,12 @@ async function slugsOfAgents(ctx: TenantContext, steps: { agentId: string | null
  */
 async function stepsOf(ctx: TenantContext, runId: string, limit: number | undefined, cursor: string | undefined): Promise<Page<RunStepOut>> {
   const rows = await db(ctx).runStep.findMany({
-    where: { AND: [{ runId, workspaceId: ctx.workspaceId }, keysetWhere(cursor, "asc", "startedAt")] },
-    orderBy: keysetOrderBy("asc", "startedAt"),
+    where: { AND: [{ runId, workspaceId: ctx.workspaceId }, stepKeysetWhere(cursor)] },
+    orderBy: STEP_KEYSET_ORDER,
     omit: { result: true, inputSeen: true, output: true },
     ...(limit === undefined ? {} : { take: limit + 1 }),
   });
-  const page = limit === undefined ? { items: rows, nextCursor: null } : keysetPage(rows, limit, (r) => ({ at: r.startedAt, id: r.id }));
+  const page = limit === undefined ? { items: rows, nextCursor: null } : pageOfSteps(rows, limit);
   const ids = page.items.map((r) => r.id);
   const [texts, agentSlugs] = await Promise.all([
     ids.length
