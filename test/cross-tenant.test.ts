@@ -249,9 +249,20 @@ describe("agents, teams and runs (archive, steps, lists)", () => {
       const res = await rest("POST", "/api/v1/teams/{teamId}/archive", { key: keyB, params: { teamId } });
       expect(res.status).toBe(404);
     }
+    // nor restore a version of them (REST and tRPC)
+    expect((await rest("POST", "/api/v1/agents/{agentId}/restore", { key: keyB, params: { agentId: agent.id }, body: { version: 1 } })).status).toBe(404);
+    expect((await rest("POST", "/api/v1/teams/{teamId}/restore", { key: keyB, params: { teamId: team.slug }, body: { version: 1 } })).status).toBe(404);
+    expect(await outcome(ownerOf(b).agents.restore({ agent: agent.id, version: 1 }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(ownerOf(b).teams.restore({ team: team.id, version: 1 }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await db().agent.findUniqueOrThrow({ where: { id: agent.id } })).latestVersion).toBe(1);
+    expect((await db().team.findUniqueOrThrow({ where: { id: team.id } })).latestVersion).toBe(1);
     expect((await db().agent.findUniqueOrThrow({ where: { id: agent.id } })).archivedAt).toBeNull();
     expect((await db().team.findUniqueOrThrow({ where: { id: team.id } })).archivedAt).toBeNull();
-    expect(await db().auditLog.count({ where: { action: { in: ["agent.archive", "team.archive"] }, targetId: { in: [agent.id, team.id] } } })).toBe(0);
+    expect(
+      await db().auditLog.count({
+        where: { action: { in: ["agent.archive", "team.archive", "agent.update", "team.update"] }, targetId: { in: [agent.id, team.id] } },
+      }),
+    ).toBe(0);
     // B's lists never show them, even paged with a cursor positioned at them
     const cursor = encodeCursor(agent);
     const listB = await rest("GET", "/api/v1/agents", {

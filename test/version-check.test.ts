@@ -100,6 +100,23 @@ describe.each([
     expect(await current()).toBe(base + 2);
   });
 
+  it("REST restores a released version as the next version (If-Match checked), audited with restoredFrom", async () => {
+    const got = await call("GET", path, { params: { [param]: id } });
+    const latest = got.body.latestVersion as number;
+    const stale = await call("POST", `${path}/restore`, { params: { [param]: id }, body: { version: 1 }, headers: { "if-match": `"v${latest - 1}"` } });
+    expect(stale.status).toBe(409);
+    const restored = await call("POST", `${path}/restore`, { params: { [param]: id }, body: { version: 1 }, headers: { "if-match": got.etag! } });
+    expect(restored.status).toBe(200);
+    expect(restored.body).toMatchObject({ currentVersion: latest + 1, latestVersion: latest + 1 });
+    expect(restored.etag).toBe(`"v${latest + 1}"`);
+    const v1 = kind === "agent" ? { instructions: "" } : { description: "" };
+    expect(restored.body).toMatchObject(v1);
+    const audit = await db().auditLog.findFirst({ where: { workspaceId: ws.id, action: `${kind}.update`, targetId: id }, orderBy: { createdAt: "desc" } });
+    expect(audit?.metadata).toMatchObject({ version: latest + 1, restoredFrom: 1 });
+    expect((await call("POST", `${path}/restore`, { params: { [param]: id }, body: { version: 999 } })).status).toBe(404);
+    expect((await call("POST", `${path}/restore`, { params: { [param]: id }, body: { version: 0 } })).status).toBe(422);
+  });
+
   it("REST archives it like the web app: the same soft delete and audit entry, idempotent", async () => {
     const archived = await call("POST", `${path}/archive`, { params: { [param]: id } });
     expect(archived.status).toBe(200);

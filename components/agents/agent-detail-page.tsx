@@ -38,12 +38,25 @@ function AgentHistory({ agent }: { agent: AgentOutput }) {
   const versions = usePagedList(useInfiniteQuery(trpc.agents.versions.infiniteQueryOptions({ agent: agent.id }, { getNextPageParam: nextPageParam })));
   const pair = useComparePair(agent.currentVersion);
   const diff = useQuery({ ...trpc.agents.diff.queryOptions({ agent: agent.id, from: pair.from, to: pair.to }), enabled: agent.currentVersion > 1 });
+  const { can } = useWorkspace();
+  const queryClient = useQueryClient();
+  const restore = useMutation(trpc.agents.restore.mutationOptions({ onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.agents.pathKey() }) }));
   return (
     <HistoryCard
       versions={versions}
       summary={(v) => `${policyLabel(v.modelPolicy)} · ${v.maxOutputTokens} tokens · t ${v.temperature}`}
       diff={diff}
       current={agent.currentVersion}
+      restore={
+        can("agents:update") && !agent.archivedAt
+          ? {
+              onRestore: (version) => restore.mutate({ agent: agent.id, version, baseVersion: agent.latestVersion }),
+              pending: restore.isPending,
+              error: restore.error,
+              restored: restore.data?.currentVersion ?? null,
+            }
+          : undefined
+      }
       pair={pair}
       rowTestId="agent-version-row"
       diffTestId="agent-diff"

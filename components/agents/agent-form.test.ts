@@ -32,6 +32,7 @@ const writer: AgentOutput = {
   memoryPolicy: null,
   qualityGate: null,
   currentVersion: 2,
+  latestVersion: 2,
   versionCount: 2,
   archivedAt: null,
   createdAt: day,
@@ -50,7 +51,7 @@ function api(handlers: Record<string, (input: unknown) => unknown> = {}) {
   return fakeApi({
     "routing.presets.list": () => [{ name: "fast" }, { name: "balanced" }, { name: "capable" }],
     "tools.list": () => TOOLS,
-    "agents.create": (input) => ({ ...writer, ...(input as object), id: "agt_2", currentVersion: 1, versionCount: 1 }),
+    "agents.create": (input) => ({ ...writer, ...(input as object), id: "agt_2", currentVersion: 1, latestVersion: 1, versionCount: 1 }),
     "agents.update": (input) => ({ ...writer, ...(input as object), currentVersion: 3, versionCount: 3 }),
     ...handlers,
   });

@@ -121,6 +121,9 @@ describe("Agents pages", () => {
       expect(has(id), id).toBe(true);
     expect(has("agent-slug")).toBe(false); // a slug never changes
     expect(screen.getAllByTestId("agent-version-row")).toHaveLength(2);
+    // the version that is not current can be restored; the current one cannot
+    expect(screen.getAllByTestId("version-restore")).toHaveLength(1);
+    expect(screen.getByTestId("version-restore").closest("[data-version]")?.getAttribute("data-version")).toBe("1");
     expect(detail.container.querySelector('[data-op="remove"]')).not.toBeNull();
     expect(screen.getAllByText(/three/).length).toBeGreaterThan(0);
   });
@@ -136,6 +139,7 @@ describe("Agents pages", () => {
     expect(has("agent-form")).toBe(true); // read-only
     expect(has("agent-submit")).toBe(false);
     expect(has("agent-archive")).toBe(false);
+    expect(has("version-restore")).toBe(false);
     expect(has("agent-diff")).toBe(true);
   });
 });

@@ -25,12 +25,25 @@ function TeamHistory({ team }: { team: TeamOutput }) {
   const versions = usePagedList(useInfiniteQuery(trpc.teams.versions.infiniteQueryOptions({ team: team.id }, { getNextPageParam: nextPageParam })));
   const pair = useComparePair(team.currentVersion);
   const diff = useQuery({ ...trpc.teams.diff.queryOptions({ team: team.id, from: pair.from, to: pair.to }), enabled: team.currentVersion > 1 });
+  const { can } = useWorkspace();
+  const queryClient = useQueryClient();
+  const restore = useMutation(trpc.teams.restore.mutationOptions({ onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.teams.pathKey() }) }));
   return (
     <HistoryCard
       versions={versions}
       summary={(v) => TOPOLOGY_LABELS[v.spec.topology]}
       diff={diff}
       current={team.currentVersion}
+      restore={
+        can("teams:update") && !team.archivedAt
+          ? {
+              onRestore: (version) => restore.mutate({ team: team.id, version, baseVersion: team.latestVersion }),
+              pending: restore.isPending,
+              error: restore.error,
+              restored: restore.data?.currentVersion ?? null,
+            }
+          : undefined
+      }
       pair={pair}
       rowTestId="team-version-row"
       diffTestId="team-diff"

@@ -32,7 +32,7 @@ export function useComparePair(current: number): ComparePair {
 }
 
 /** The History card of an agent or a team: its versions, and the diff of the pair being compared. */
-export function HistoryCard<V extends { version: number; name: string; createdAt: Date }>({
+export function HistoryCard<V extends { version: number; name: string; createdAt: Date; releasedAt: Date | null }>({
   versions,
   summary,
   diff,
@@ -41,6 +41,7 @@ export function HistoryCard<V extends { version: number; name: string; createdAt
   rowTestId,
   diffTestId,
   labels,
+  restore,
 }: {
   versions: VersionPages<V>;
   summary: (version: V) => string;
@@ -50,20 +51,39 @@ export function HistoryCard<V extends { version: number; name: string; createdAt
   rowTestId: string;
   diffTestId: string;
   labels?: Record<string, string>;
+  /** "Restore" on released versions (absent without the permission to save) */
+  restore?: { onRestore: (version: number) => void; pending: boolean; error: unknown; restored: number | null };
 }) {
   return (
     <Card title="History" description="Every save is a version; runs pin the version they started with.">
-      <FormError message={versions.isError ? errorMessage(versions.error) : diff.isError ? errorMessage(diff.error) : null} />
+      <FormError
+        message={
+          versions.isError ? errorMessage(versions.error) : diff.isError ? errorMessage(diff.error) : restore?.error ? errorMessage(restore.error) : null
+        }
+      />
+      {restore?.restored ? (
+        <p className="text-muted-foreground text-sm" role="status" data-testid="version-restored">
+          Restored as version {restore.restored}.
+        </p>
+      ) : null}
       {versions.isPending ? (
         <Loading />
       ) : (
         <VersionHistory
-          versions={(versions.data ?? []).map((v) => ({ version: v.version, name: v.name, createdAt: v.createdAt, summary: summary(v) }))}
+          versions={(versions.data ?? []).map((v) => ({
+            version: v.version,
+            name: v.name,
+            createdAt: v.createdAt,
+            summary: summary(v),
+            released: v.releasedAt !== null,
+          }))}
           current={current}
           rowTestId={rowTestId}
           from={pair.from}
           to={pair.to}
           onCompare={pair.compare}
+          onRestore={restore?.onRestore}
+          restoring={restore?.pending}
         />
       )}
       <LoadMore list={versions} testId={`${rowTestId}-load-more`} />

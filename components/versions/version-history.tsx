@@ -17,6 +17,8 @@ export interface VersionRow {
   name: string;
   createdAt: Date;
   summary?: string;
+  /** false: a candidate awaiting its evaluation (never current) */
+  released?: boolean;
 }
 
 export interface FieldChange {
@@ -34,6 +36,8 @@ export function VersionHistory({
   from,
   to,
   onCompare,
+  onRestore,
+  restoring,
 }: {
   versions: VersionRow[];
   current: number;
@@ -41,6 +45,9 @@ export function VersionHistory({
   from: number | null;
   to: number | null;
   onCompare: (from: number, to: number) => void;
+  /** makes a released version current again (as a new version); absent without the permission */
+  onRestore?: (version: number) => void;
+  restoring?: boolean;
 }) {
   const numbers = versions.map((v) => v.version);
   return (
@@ -63,6 +70,7 @@ export function VersionHistory({
               <tr key={v.version} data-testid={rowTestId} data-version={v.version}>
                 <td className="whitespace-nowrap">
                   v{v.version} {v.version === current ? <Badge tone="accent">current</Badge> : null}
+                  {v.released === false ? <Badge>candidate</Badge> : null}
                 </td>
                 <td>{v.name}</td>
                 <td className="whitespace-nowrap">{formatDateTime(v.createdAt)}</td>
@@ -71,6 +79,18 @@ export function VersionHistory({
                   {v.version > 1 ? (
                     <Button variant="ghost" size="sm" onClick={() => onCompare(v.version - 1, v.version)}>
                       Changes
+                    </Button>
+                  ) : null}
+                  {onRestore && v.version !== current && v.released !== false ? (
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      disabled={restoring}
+                      data-testid="version-restore"
+                      title={`Save version ${v.version}'s fields as a new current version`}
+                      onClick={() => onRestore(v.version)}
+                    >
+                      Restore
                     </Button>
                   ) : null}
                 </td>

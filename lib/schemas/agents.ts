@@ -95,7 +95,13 @@ export const baseVersionSchema = z
   .min(1, "baseVersion is at least 1")
   .max(2_147_483_647)
   .optional()
-  .describe("The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT");
+  .describe("The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT");
+
+/** Restoring an earlier version of an agent or a team as a new version (a rollback that keeps the history). */
+export const restoreVersionInputSchema = z.strictObject({
+  version: z.number().int().min(1).max(2_147_483_647).describe("The released version to make current again"),
+  baseVersion: baseVersionSchema,
+});
 
 const agentPatchShape = {
   name: agentFieldsShape.name.optional(),
@@ -173,6 +179,7 @@ export const agentVersionSchema = z
     version: z.number().int(),
     ...versionFieldsOut,
     createdAt: z.date(),
+    releasedAt: z.date().nullable().describe("When it became the agent's current version (or was saved as it); null: a candidate awaiting its evaluation"),
   })
   .meta({ id: "AgentVersion", description: "One immutable version of an agent" });
 export type AgentVersionOutput = z.infer<typeof agentVersionSchema>;
@@ -181,7 +188,8 @@ export const agentSchema = z
   .object({
     id: z.string(),
     slug: z.string(),
-    currentVersion: z.number().int(),
+    currentVersion: z.number().int().describe("The version new runs use: the newest released one"),
+    latestVersion: z.number().int().describe("The newest version, the one an edit builds on (newer than currentVersion while it is a candidate)"),
     versionCount: z.number().int(),
     archivedAt: z.date().nullable(),
     createdAt: z.date(),

@@ -82,6 +82,7 @@ export const teamVersionSchema = z
     description: z.string(),
     spec: topologySpecSchema,
     createdAt: z.date(),
+    releasedAt: z.date().nullable().describe("When it became the team's current version (or was saved as it); null: a candidate awaiting its evaluation"),
   })
   .meta({ id: "TeamVersion", description: "One immutable version of a team" });
 export type TeamVersionOutput = z.infer<typeof teamVersionSchema>;
@@ -92,7 +93,8 @@ export const teamSchema = z
     slug: z.string(),
     name: z.string(),
     description: z.string(),
-    currentVersion: z.number().int(),
+    currentVersion: z.number().int().describe("The version new runs use: the newest released one"),
+    latestVersion: z.number().int().describe("The newest version, the one an edit builds on (newer than currentVersion while it is a candidate)"),
     versionCount: z.number().int(),
     archivedAt: z.date().nullable(),
     createdAt: z.date(),

@@ -148,6 +148,53 @@ describe("agents: versions", () => {
   });
 });
 
+describe("agents: restoring a version, and candidates", () => {
+  it("restores a released version as a new current version with its fields; audited with restoredFrom; the history stays", async () => {
+    await owner().agents.create({ slug: "rollback", name: "Rollback", instructions: "first", maxOutputTokens: 100 });
+    await owner().agents.update({ agent: "rollback", instructions: "second", maxOutputTokens: 200 });
+    await owner().agents.update({ agent: "rollback", name: "Rollback 3" });
+    const restored = await owner().agents.restore({ agent: "rollback", version: 1, baseVersion: 3 });
+    expect(restored).toMatchObject({ currentVersion: 4, latestVersion: 4, versionCount: 4, name: "Rollback", instructions: "first", maxOutputTokens: 100 });
+    const versions = (await owner().agents.versions({ agent: "rollback" })).items;
+    expect(versions.map((v) => [v.version, v.instructions, v.releasedAt !== null])).toEqual([
+      [4, "first", true],
+      [3, "second", true],
+      [2, "second", true],
+      [1, "first", true],
+    ]);
+    const [audit] = await auditRows(ws.id, "agent.update");
+    expect(audit?.metadata).toMatchObject({ slug: "rollback", version: 4, restoredFrom: 1, changed: ["name", "instructions", "maxOutputTokens"] });
+    // restoring what the latest version already is writes nothing
+    expect(await owner().agents.restore({ agent: "rollback", version: 1 })).toEqual(await owner().agents.get({ agent: "rollback" }));
+    expect((await owner().agents.get({ agent: "rollback" })).versionCount).toBe(4);
+    expect(await outcome(owner().agents.restore({ agent: "rollback", version: 9 }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(owner().agents.restore({ agent: "rollback", version: 2, baseVersion: 3 }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect((await owner().agents.get({ agent: "rollback" })).versionCount).toBe(4);
+  });
+
+  it("a candidate (saved, not released) is not what runs use; edits build on it; it cannot be restored", async () => {
+    const a = await owner().agents.create({ slug: "candidate", name: "Candidate", instructions: "released" });
+    await owner().agents.update({ agent: "candidate", instructions: "candidate" });
+    // version 2 as a candidate awaiting its evaluation: current stays 1
+    await db().agentVersion.updateMany({ where: { agentId: a.id, version: 2 }, data: { releasedAt: null } });
+    await db().agent.update({ where: { id: a.id }, data: { currentVersion: 1 } });
+    const got = await owner().agents.get({ agent: "candidate" });
+    expect(got).toMatchObject({ currentVersion: 1, latestVersion: 2, versionCount: 2, instructions: "released" });
+    expect((await getAgentVersion(await tenant(), "candidate")).instructions).toBe("released");
+    expect((await getAgentVersion(await tenant(), "candidate", 2)).releasedAt).toBeNull();
+    // an edit is based on the latest version: the current one is stale for it, and the candidate's fields carry over
+    expect(await outcome(owner().agents.update({ agent: "candidate", maxOutputTokens: 300, baseVersion: 1 }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(await outcome(owner().agents.restore({ agent: "candidate", version: 2 }))).toMatchObject({ ok: false, code: "CONFLICT" });
+    const saved = await owner().agents.update({ agent: "candidate", maxOutputTokens: 300, baseVersion: 2 });
+    expect(saved).toMatchObject({ currentVersion: 3, latestVersion: 3, instructions: "candidate", maxOutputTokens: 300 });
+    // with a candidate pending, restoring the current version releases it again as the newest
+    await db().agentVersion.updateMany({ where: { agentId: a.id, version: 3 }, data: { releasedAt: null } });
+    await db().agent.update({ where: { id: a.id }, data: { currentVersion: 1 } });
+    const back = await owner().agents.restore({ agent: "candidate", version: 1 });
+    expect(back).toMatchObject({ currentVersion: 4, latestVersion: 4, instructions: "released", maxOutputTokens: 1024 });
+  });
+});
+
 describe("agents: archive", () => {
   it("hides the agent from the list, refuses changes and new uses, keeps old versions readable; audited", async () => {
     const a = await owner().agents.create({ slug: "retiree", name: "Retiree" });

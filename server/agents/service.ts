@@ -22,6 +22,7 @@ import {
   AGENT_VERSION_FIELDS,
   createAgentInputSchema,
   listAgentsInputSchema,
+  restoreVersionInputSchema,
   updateAgentInputSchema,
   type AgentDiffOutput,
   type AgentOutput,
@@ -61,6 +62,8 @@ export interface AgentVersionOut {
   /** judges that score its output in its runs; null: none */
   qualityGate: QualityGate | null;
   createdAt: Date;
+  /** when it became current (or was saved as current); null: a candidate awaiting its evaluation */
+  releasedAt: Date | null;
 }
 
 type AgentRow = Prisma.AgentGetPayload<object>;
@@ -88,8 +91,11 @@ function parseQualityGate(value: unknown): QualityGate | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** The current version is always the highest (versions are only ever appended). */
-const withCurrent = { versions: { orderBy: { version: "desc" }, take: 1 } } as const;
+/**
+ * The current version is the highest released one: versions are only ever appended, a candidate (saved under an
+ * evaluation rule) is released only if it is newer than the current one, and a restore is a new version.
+ */
+export const withCurrent = { versions: { where: { releasedAt: { not: null } }, orderBy: { version: "desc" }, take: 1 } } as const;
 
 export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionRow): AgentVersionOut {
   return {
@@ -109,6 +115,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     memoryPolicy: parseMemoryPolicy(v.memoryPolicy),
     qualityGate: parseQualityGate(v.qualityGate),
     createdAt: v.createdAt,
+    releasedAt: v.releasedAt ?? null,
   };
 }
 
@@ -120,7 +127,8 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     id: row.id,
     slug: row.slug,
     currentVersion: row.currentVersion,
-    versionCount: row.currentVersion,
+    latestVersion: row.latestVersion,
+    versionCount: row.latestVersion,
     archivedAt: row.archivedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -202,6 +210,7 @@ export function newAgentRows(ctx: TenantContext, data: z.output<typeof createAge
       slug: data.slug,
       name: data.name,
       currentVersion: 1,
+      latestVersion: 1,
       ...(extra.installId ? { installId: extra.installId } : {}),
     } satisfies Prisma.AgentUncheckedCreateInput,
     version: {
@@ -270,19 +279,27 @@ export function staleEdit(kind: "Agent" | "Team", slug: string, base: number, cu
   });
 }
 
+/** The version an edit builds on: the latest (the current one, or a candidate newer than it). */
+async function latestOf(ctx: TenantContext, row: AgentWithCurrent, tx: Tx = db(ctx)): Promise<AgentVersionOut> {
+  if (row.latestVersion === row.currentVersion && row.versions[0]) return toAgentVersion(row, row.versions[0]);
+  const latest = await tx.agentVersion.findFirst({ where: { agentId: row.id, workspaceId: ctx.workspaceId, version: row.latestVersion } });
+  if (!latest) throw new AppError("INTERNAL", `Agent ${row.id} has no version ${row.latestVersion}`);
+  return toAgentVersion(row, latest);
+}
+
 /**
- * Saves a new version with the given fields changed (the rest carried over). With `baseVersion` (the version the
- * edit started from), a save that is not based on the current version is refused with CONFLICT; the check and the
- * write are one conditional update, so of two saves based on the same version exactly one wins. Identical to the current version:
- * nothing is written and the agent is returned as it is. An archived agent cannot be changed. The model policy
- * must name a preset and a model of this workspace (`checkPolicyReferences`).
+ * Saves a new version with the given fields changed (the rest carried over from the latest version). With
+ * `baseVersion` (the version the edit started from), a save that is not based on the latest version is refused with
+ * CONFLICT; the check and the write are one conditional update, so of two saves based on the same version exactly one
+ * wins. Identical to the latest version: nothing is written and the agent is returned as it is. An archived agent
+ * cannot be changed. The model policy must name a preset and a model of this workspace (`checkPolicyReferences`).
  */
 export async function updateAgent(ctx: TenantContext, ref: string, patch: z.input<typeof updateAgentInputSchema>): Promise<AgentOutput> {
   const data = updateAgentInputSchema.parse(patch);
   const row = await findAgent(ctx, ref);
   if (row.archivedAt) throw new AppError("CONFLICT", `Agent "${row.slug}" is archived and cannot be changed`);
-  if (data.baseVersion !== undefined && data.baseVersion !== row.currentVersion) throw staleEdit("Agent", row.slug, data.baseVersion, row.currentVersion);
-  const current = fieldsOf(toAgentVersion(row, row.versions[0]!));
+  if (data.baseVersion !== undefined && data.baseVersion !== row.latestVersion) throw staleEdit("Agent", row.slug, data.baseVersion, row.latestVersion);
+  const current = fieldsOf(await latestOf(ctx, row));
   const next: VersionFields = { ...current };
   for (const f of AGENT_VERSION_FIELDS) if (data[f] !== undefined) (next as Record<string, unknown>)[f] = data[f];
   const changed = changedFields(current, next);
@@ -308,14 +325,15 @@ export async function appendAgentVersion(
   next: VersionFields,
   changed: AgentVersionField[],
   previousTools: readonly string[],
+  extra: { restoredFrom?: number } = {},
 ): Promise<AgentWithCurrent> {
-  const version = row.currentVersion + 1;
-  // optimistic: another save since we read the current version makes this one a conflict, not a lost update
+  const version = row.latestVersion + 1;
+  // optimistic: another save since we read the latest version makes this one a conflict, not a lost update
   const bumped = await tx.agent.updateMany({
-    where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
-    data: { currentVersion: version, name: next.name },
+    where: { id: row.id, workspaceId: ctx.workspaceId, latestVersion: row.latestVersion, archivedAt: null },
+    data: { currentVersion: version, latestVersion: version, name: next.name },
   });
-  if (bumped.count !== 1) throw staleEdit("Agent", row.slug, row.currentVersion, null);
+  if (bumped.count !== 1) throw staleEdit("Agent", row.slug, row.latestVersion, null);
   await tx.agentVersion.create({
     data: {
       id: newId("agv"),
@@ -343,11 +361,37 @@ export async function appendAgentVersion(
       action: "agent.update",
       targetType: "agent",
       targetId: row.id,
-      metadata: { slug: row.slug, version, changed, ...toolChanges(previousTools, next.allowedTools) },
+      metadata: { slug: row.slug, version, changed, ...toolChanges(previousTools, next.allowedTools), ...extra },
     },
     tx,
   );
   return tx.agent.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
+}
+
+/**
+ * Makes an earlier version current again as a new version with its fields (a rollback that keeps the history: the
+ * versions in between stay as they were). Only a version that was released can be restored; restoring the current
+ * version writes nothing. Audited as `agent.update` with `restoredFrom`. Grants: as any save (tools it adds back
+ * need tools:grant), and its model policy must still name this workspace's models.
+ */
+export async function restoreAgentVersion(ctx: TenantContext, ref: string, input: z.input<typeof restoreVersionInputSchema>): Promise<AgentOutput> {
+  const { version, baseVersion } = restoreVersionInputSchema.parse(input);
+  const row = await findAgent(ctx, ref);
+  if (row.archivedAt) throw new AppError("CONFLICT", `Agent "${row.slug}" is archived and cannot be changed`);
+  if (baseVersion !== undefined && baseVersion !== row.latestVersion) throw staleEdit("Agent", row.slug, baseVersion, row.latestVersion);
+  const source = await db(ctx).agentVersion.findFirst({ where: { agentId: row.id, workspaceId: ctx.workspaceId, version } });
+  if (!source) throw new AppError("NOT_FOUND", `Agent "${row.slug}" has no version ${version}`);
+  if (!source.releasedAt)
+    throw new AppError("CONFLICT", `Version ${version} of agent "${row.slug}" was never released: a candidate becomes current only by passing its evaluation`);
+  const latest = fieldsOf(await latestOf(ctx, row));
+  const next = fieldsOf(toAgentVersion(row, source));
+  const changed = changedFields(latest, next);
+  if (changed.length === 0 && row.latestVersion === row.currentVersion) return toAgent(row);
+  await checkPolicyReferences(ctx, next.modelPolicy);
+  await checkToolGrants(ctx, next.allowedTools, latest.allowedTools);
+  if (next.qualityGate) await checkGateJudges(ctx, next.qualityGate);
+  const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, latest.allowedTools, { restoredFrom: version }));
+  return toAgent(updated);
 }
 
 /** One page of an agent's versions, newest first (keyset on createdAt, id). */
@@ -446,9 +490,10 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
        'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryPolicy', v."memoryPolicy",
-       'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
+       'qualityGate', v."qualityGate", 'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       'releasedAt', to_char(v."releasedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
-     JOIN LATERAL (SELECT * FROM "AgentVersion" x WHERE x."agentId" = a.id ORDER BY x.version DESC LIMIT 1) v ON TRUE
+     JOIN "AgentVersion" v ON v."agentId" = a.id AND v.version = a."currentVersion"
      WHERE a."workspaceId" = ${workspaceId} AND a.slug IN (${slugs}))`;
 }
 
@@ -469,7 +514,9 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
       contextBudget: a.contextBudget ?? null,
       allowedTools: a.allowedTools,
       memoryPolicy: a.memoryPolicy,
+      qualityGate: a.qualityGate ?? null,
       createdAt: new Date(a.createdAt as string),
+      releasedAt: a.releasedAt ? new Date(a.releasedAt as string) : null,
     } as VersionRow;
     out.set(a.slug as string, { archived: a.archived === true, current: toAgentVersion({ id: a.id as string, slug: a.slug as string }, version) });
   }

@@ -23,6 +23,7 @@ const agent = (n: number, instructionChars: number): AgentVersionOut => ({
   qualityGate: null,
   contextBudget: null,
   createdAt: new Date(0),
+  releasedAt: new Date(0),
 });
 
 afterEach(() => clearVersionCache());

@@ -18,7 +18,7 @@ import {
 import { modelConstraintsSchema, type ModelConstraints, type ModelPolicy } from "@/lib/schemas/model-policy";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
-import { agentsBySlug, toAgentVersion, type AgentVersionOut } from "@/server/agents/service";
+import { agentsBySlug, toAgentVersion, withCurrent, type AgentVersionOut } from "@/server/agents/service";
 import { refsOf, storedSpec, withCurrent as teamWithCurrent } from "@/server/teams/rows";
 import { resolveTools } from "@/server/tools/registry";
 import type { ResolvedTool } from "@/server/tools/types";
@@ -237,7 +237,7 @@ export async function buildSourcePackage(
   if (source.kind === "agent") {
     const row = await db(ctx).agent.findFirst({
       where: { workspaceId: ctx.workspaceId, OR: [{ id: source.ref }, { slug: source.ref }] },
-      include: { versions: { orderBy: { version: "desc" }, take: 1 } },
+      include: withCurrent,
     });
     if (!row?.versions[0]) throw new AppError("NOT_FOUND", `Agent "${source.ref}" not found`);
     if (row.archivedAt) throw new AppError("CONFLICT", `The agent "${row.slug}" is archived: restore it before publishing`);

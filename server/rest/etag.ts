@@ -1,5 +1,6 @@
 /**
- * Versioned resources over REST (agents, teams): GET and PATCH answer with `ETag: "v<currentVersion>"`, and a PATCH
+ * Versioned resources over REST (agents, teams): GET and PATCH answer with `ETag: "v<latestVersion>"` (the
+ * version an edit builds on; the same as currentVersion unless a candidate awaits its evaluation), and a PATCH
  * may send it back as `If-Match` (or `baseVersion` in the body) so that a save based on an older version is refused
  * with 409 CONFLICT instead of overwriting someone else's change (the services check it atomically).
  */
@@ -42,6 +43,6 @@ export function baseVersionOf(headers: Headers, bodyBase: number | undefined): n
 }
 
 /** A JSON response with the resource's ETag (the body parsed by the route's response schema, as every route's is). */
-export function withETag(schema: z.ZodType, value: { currentVersion: number }, status = 200): Response {
-  return Response.json(schema.parse(value), { status, headers: { etag: versionETag(value.currentVersion) } });
+export function withETag(schema: z.ZodType, value: { latestVersion: number }, status = 200): Response {
+  return Response.json(schema.parse(value), { status, headers: { etag: versionETag(value.latestVersion) } });
 }

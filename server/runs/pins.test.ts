@@ -156,6 +156,7 @@ describe("the version cache", () => {
     contextBudget: null,
     qualityGate: null,
     createdAt: new Date(0),
+    releasedAt: new Date(0),
     ...over,
   });
 

@@ -28,7 +28,8 @@ import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import type { Prisma } from "@/server/db/generated/client";
-import { getAgent } from "@/server/agents/service";
+import { getAgent, withCurrent } from "@/server/agents/service";
+import { withCurrent as withCurrentTeam } from "@/server/teams/rows";
 import { getTeam } from "@/server/teams/service";
 import { startRun } from "@/server/runs/service";
 import { waitForRunEnd } from "@/server/runs/wait";
@@ -47,13 +48,13 @@ async function targetsOf(ctx: TenantContext, rows: SessionRow[]) {
     agentIds.length
       ? db(ctx).agent.findMany({
           where: { workspaceId: ctx.workspaceId, id: { in: agentIds } },
-          include: { versions: { orderBy: { version: "desc" }, take: 1 } },
+          include: withCurrent,
         })
       : [],
     teamIds.length
       ? db(ctx).team.findMany({
           where: { workspaceId: ctx.workspaceId, id: { in: teamIds } },
-          include: { versions: { orderBy: { version: "desc" }, take: 1 } },
+          include: withCurrentTeam,
         })
       : [],
   ]);

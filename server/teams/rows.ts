@@ -10,7 +10,8 @@ export type Tx = Prisma.TransactionClient;
 
 export type TeamWithCurrent = Prisma.TeamGetPayload<{ include: { versions: true } }>;
 export type TeamVersionRow = Prisma.TeamVersionGetPayload<object>;
-export const withCurrent = { versions: { orderBy: { version: "desc" }, take: 1 } } as const;
+/** The current version: the highest released one (see server/agents/service.ts withCurrent). */
+export const withCurrent = { versions: { where: { releasedAt: { not: null } }, orderBy: { version: "desc" }, take: 1 } } as const;
 
 export function refsOf(spec: TopologySpec): { agents: string[]; teams: string[] } {
   const agents = new Set<string>();
@@ -36,7 +37,8 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
     name: v.name,
     description: v.description,
     currentVersion: row.currentVersion,
-    versionCount: row.currentVersion,
+    latestVersion: row.latestVersion,
+    versionCount: row.latestVersion,
     archivedAt: row.archivedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -48,7 +50,16 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
 }
 
 export function toTeamVersion(team: { id: string; slug: string }, v: TeamVersionRow): TeamVersionOutput {
-  return { teamId: team.id, slug: team.slug, version: v.version, name: v.name, description: v.description, spec: storedSpec(v), createdAt: v.createdAt };
+  return {
+    teamId: team.id,
+    slug: team.slug,
+    version: v.version,
+    name: v.name,
+    description: v.description,
+    spec: storedSpec(v),
+    createdAt: v.createdAt,
+    releasedAt: v.releasedAt ?? null,
+  };
 }
 
 export async function findTeam(ctx: TenantContext, ref: string, tx: Tx = db(ctx)): Promise<TeamWithCurrent> {

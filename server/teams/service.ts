@@ -26,7 +26,8 @@ import { staleEdit } from "@/server/agents/service";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
-import { findTeam, storedSpec, toTeam, toTeamVersion, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
+import { findTeam, storedSpec, toTeam, toTeamVersion, type TeamVersionRow, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
+import { restoreVersionInputSchema } from "@/lib/schemas/agents";
 import { specProblems, validationError, zodProblems } from "@/server/teams/validate-spec";
 import { stepLimitProblem } from "@/server/teams/step-limit";
 import { specPreflight } from "@/server/teams/preflight";
@@ -108,6 +109,7 @@ export async function insertTeam(
       slug: data.slug,
       name: data.name,
       currentVersion: 1,
+      latestVersion: 1,
       ...(extra.installId ? { installId: extra.installId } : {}),
     },
   });
@@ -148,8 +150,8 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const data = envelope.data;
   const row = await findTeam(ctx, ref);
   if (row.archivedAt) throw new AppError("CONFLICT", `Team "${row.slug}" is archived and cannot be changed`);
-  if (data.baseVersion !== undefined && data.baseVersion !== row.currentVersion) throw staleEdit("Team", row.slug, data.baseVersion, row.currentVersion);
-  const current = row.versions[0]!;
+  if (data.baseVersion !== undefined && data.baseVersion !== row.latestVersion) throw staleEdit("Team", row.slug, data.baseVersion, row.latestVersion);
+  const current = await latestTeamVersion(ctx, row);
   const currentSpec = storedSpec(current);
   // identical to the current version: nothing to write (and nothing to validate)
   const incoming = data.spec === undefined ? { success: true as const, data: currentSpec } : topologySpecSchema.safeParse(data.spec);
@@ -175,8 +177,9 @@ export async function appendTeamVersion(
   row: TeamWithCurrent,
   patch: { name?: string; description?: string; spec?: unknown },
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
+  extra: { restoredFrom?: number } = {},
 ): Promise<{ row: TeamWithCurrent; estimate: RunEstimate }> {
-  const current = row.versions[0]!;
+  const current = await latestTeamVersion(ctx, row, tx);
   const currentSpec = storedSpec(current);
   const nameChanged = patch.name !== undefined && patch.name !== current.name;
   const descriptionChanged = patch.description !== undefined && patch.description !== current.description;
@@ -192,12 +195,12 @@ export async function appendTeamVersion(
   }
   const next = { name: patch.name ?? current.name, description: patch.description ?? current.description, spec: checked.spec };
   const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
-  const version = row.currentVersion + 1;
+  const version = row.latestVersion + 1;
   const bumped = await tx.team.updateMany({
-    where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
-    data: { currentVersion: version, name: next.name },
+    where: { id: row.id, workspaceId: ctx.workspaceId, latestVersion: row.latestVersion, archivedAt: null },
+    data: { currentVersion: version, latestVersion: version, name: next.name },
   });
-  if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.currentVersion, null);
+  if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.latestVersion, null);
   await tx.teamVersion.create({
     data: {
       id: newId("tmv"),
@@ -212,11 +215,44 @@ export async function appendTeamVersion(
   });
   await recordAudit(
     ctx,
-    { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology } },
+    { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology, ...extra } },
     tx,
   );
   const saved = await tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   return { row: saved, estimate: checked.estimate as RunEstimate };
+}
+
+/** The version an edit builds on: the latest (the current one, or a candidate newer than it). */
+async function latestTeamVersion(ctx: TenantContext, row: TeamWithCurrent, tx: Tx = db(ctx)): Promise<TeamVersionRow> {
+  if (row.latestVersion === row.currentVersion && row.versions[0]) return row.versions[0];
+  const latest = await tx.teamVersion.findFirst({ where: { teamId: row.id, workspaceId: ctx.workspaceId, version: row.latestVersion } });
+  if (!latest) throw new AppError("INTERNAL", `Team ${row.id} has no version ${row.latestVersion}`);
+  return latest;
+}
+
+/**
+ * Makes an earlier released version current again as a new version with its name, description and spec (a rollback
+ * that keeps the history), validated like any save (its agents must still exist). Audited as `team.update` with
+ * `restoredFrom`; restoring what the latest version already is writes nothing.
+ */
+export async function restoreTeamVersion(ctx: TenantContext, ref: string, input: z.input<typeof restoreVersionInputSchema>): Promise<SavedTeamOutput> {
+  const { version, baseVersion } = restoreVersionInputSchema.parse(input);
+  const row = await findTeam(ctx, ref);
+  if (row.archivedAt) throw new AppError("CONFLICT", `Team "${row.slug}" is archived and cannot be changed`);
+  if (baseVersion !== undefined && baseVersion !== row.latestVersion) throw staleEdit("Team", row.slug, baseVersion, row.latestVersion);
+  const source = await db(ctx).teamVersion.findFirst({ where: { teamId: row.id, workspaceId: ctx.workspaceId, version } });
+  if (!source) throw new AppError("NOT_FOUND", `Team "${row.slug}" has no version ${version}`);
+  if (!source.releasedAt)
+    throw new AppError("CONFLICT", `Version ${version} of team "${row.slug}" was never released: a candidate becomes current only by passing its evaluation`);
+  const latest = await latestTeamVersion(ctx, row);
+  const spec = storedSpec(source);
+  const same = source.name === latest.name && source.description === latest.description && sameJson(spec, storedSpec(latest));
+  if (same && row.latestVersion === row.currentVersion) return { ...toTeam(row), estimate: (await specPreflight(ctx, spec)).estimate };
+  const routing = await routingSnapshot(ctx);
+  const { row: updated, estimate } = await db(ctx).$transaction((tx) =>
+    appendTeamVersion(ctx, tx, row, { name: source.name, description: source.description, spec }, routing, { restoredFrom: version }),
+  );
+  return { ...toTeam(updated), estimate };
 }
 
 /** One page of a team's versions, newest first (keyset on createdAt, id). */

@@ -597,6 +597,7 @@ class Agent(TypedDict):
     id: str
     slug: str
     currentVersion: int
+    latestVersion: int
     versionCount: int
     archivedAt: Optional[str]
     createdAt: str
@@ -635,6 +636,7 @@ class AgentVersion(TypedDict):
     memoryPolicy: Optional["MemoryPolicyOutput"]
     qualityGate: Optional["QualityGateOutput"]
     createdAt: str
+    releasedAt: Optional[str]
 
 
 class Judge(TypedDict):
@@ -760,6 +762,7 @@ class Team(TypedDict):
     name: str
     description: str
     currentVersion: int
+    latestVersion: int
     versionCount: int
     archivedAt: Optional[str]
     createdAt: str
@@ -788,6 +791,7 @@ class SavedTeam(TypedDict):
     name: str
     description: str
     currentVersion: int
+    latestVersion: int
     versionCount: int
     archivedAt: Optional[str]
     createdAt: str
@@ -821,6 +825,7 @@ class TeamVersion(TypedDict):
     description: str
     spec: "TopologySpec"
     createdAt: str
+    releasedAt: Optional[str]
 
 
 class TeamEstimate(TypedDict):
@@ -1882,6 +1887,14 @@ class UpdateAgentBody(TypedDict, total=False):
     baseVersion: int
 
 
+class _RestoreAgentBodyRequired(TypedDict):
+    version: int
+
+
+class RestoreAgentBody(_RestoreAgentBodyRequired, total=False):
+    baseVersion: int
+
+
 class ListAgentVersionsResponse(TypedDict):
     data: List["AgentVersion"]
     nextCursor: Optional[str]
@@ -1972,6 +1985,14 @@ class UpdateTeamBody(TypedDict, total=False):
     name: str
     description: str
     spec: "TopologySpec"
+    baseVersion: int
+
+
+class _RestoreTeamBodyRequired(TypedDict):
+    version: int
+
+
+class RestoreTeamBody(_RestoreTeamBodyRequired, total=False):
     baseVersion: int
 
 
@@ -2816,7 +2837,7 @@ class CadreClient(BaseClient):
         return self._call("POST", "/api/v1/agents", body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
 
     def get_agent(self, agent_id: str) -> "Agent":
-        """One agent (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match
+        """One agent (by id or slug) with its current version; `ETag: "v<latestVersion>"` for If-Match
 
         GET /api/v1/agents/{agentId} (200).
         """
@@ -2835,6 +2856,13 @@ class CadreClient(BaseClient):
         POST /api/v1/agents/{agentId}/archive (200).
         """
         return self._call("POST", "/api/v1/agents/{agentId}/archive", path_params={"agentId": agent_id})  # type: ignore[no-any-return]
+
+    def restore_agent(self, agent_id: str, body: "RestoreAgentBody") -> "Agent":
+        """Make an earlier released version current again, as a new version with its fields (a rollback that keeps the history; audited as agent.update with restoredFrom). A candidate that never passed its evaluation cannot be restored (409); restoring what the latest version already is writes nothing. With `If-Match` or `baseVersion`, a restore based on an older version is a 409.
+
+        POST /api/v1/agents/{agentId}/restore (200).
+        """
+        return self._call("POST", "/api/v1/agents/{agentId}/restore", path_params={"agentId": agent_id}, body=body)  # type: ignore[no-any-return]
 
     def list_agent_versions(self, agent_id: str, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListAgentVersionsResponse":
         """An agent's versions, newest first (one page: `limit`, `cursor`)
@@ -2970,7 +2998,7 @@ class CadreClient(BaseClient):
         return self._call("POST", "/api/v1/teams", body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
 
     def get_team(self, team_id: str) -> "Team":
-        """One team (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match
+        """One team (by id or slug) with its current version; `ETag: "v<latestVersion>"` for If-Match
 
         GET /api/v1/teams/{teamId} (200).
         """
@@ -2989,6 +3017,13 @@ class CadreClient(BaseClient):
         POST /api/v1/teams/{teamId}/archive (200).
         """
         return self._call("POST", "/api/v1/teams/{teamId}/archive", path_params={"teamId": team_id})  # type: ignore[no-any-return]
+
+    def restore_team(self, team_id: str, body: "RestoreTeamBody") -> "SavedTeam":
+        """Make an earlier released version current again, as a new version with its name, description and spec, validated like any save and returned with the estimate of one run (a rollback that keeps the history; audited as team.update with restoredFrom). A candidate that never passed its evaluation cannot be restored (409). With `If-Match` or `baseVersion`, a restore based on an older version is a 409.
+
+        POST /api/v1/teams/{teamId}/restore (200).
+        """
+        return self._call("POST", "/api/v1/teams/{teamId}/restore", path_params={"teamId": team_id}, body=body)  # type: ignore[no-any-return]
 
     def list_team_versions(self, team_id: str, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListTeamVersionsResponse":
         """A team's versions, newest first (one page: `limit`, `cursor`)

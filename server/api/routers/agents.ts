@@ -1,6 +1,7 @@
 import {
   agentByRefInputSchema,
   agentRefSchema,
+  restoreVersionInputSchema,
   agentDiffInputSchema,
   agentVersionsInputSchema,
   createAgentInputSchema,
@@ -14,7 +15,16 @@ import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { agentMcpInputSchema } from "@/lib/schemas/mcp-endpoint";
 import { setAgentMcp } from "@/server/mcp-endpoint/exposure";
-import { archiveAgent, createAgent, diffAgentVersions, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
+import {
+  archiveAgent,
+  createAgent,
+  diffAgentVersions,
+  getAgent,
+  listAgents,
+  listAgentVersions,
+  restoreAgentVersion,
+  updateAgent,
+} from "@/server/agents/service";
 
 export const agentsRouter = router({
   /** one page, newest first (keyset cursor) */
@@ -44,6 +54,11 @@ export const agentsRouter = router({
     .input(updateAgentWithRefInputSchema)
     .output(agentSchema)
     .mutation(({ ctx, input: { agent, ...patch } }) => updateAgent(ctx.tenant, agent, patch)),
+  /** an earlier released version made current again, as a new version */
+  restore: workspaceProcedure("agents:update")
+    .input(restoreVersionInputSchema.extend({ agent: agentRefSchema }))
+    .output(agentSchema)
+    .mutation(({ ctx, input: { agent, ...input } }) => restoreAgentVersion(ctx.tenant, agent, input)),
   /** offer it (and its instructions) at the workspace's hosted MCP endpoint */
   setMcp: workspaceProcedure("agents:update")
     .input(agentMcpInputSchema.extend({ agent: agentRefSchema }))

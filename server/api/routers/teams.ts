@@ -19,7 +19,18 @@ import {
 } from "@/lib/schemas/teams";
 import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
-import { archiveTeam, createTeam, diffTeamVersions, getTeam, getTeamVersion, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
+import {
+  archiveTeam,
+  createTeam,
+  diffTeamVersions,
+  getTeam,
+  getTeamVersion,
+  listTeams,
+  listTeamVersions,
+  restoreTeamVersion,
+  updateTeam,
+} from "@/server/teams/service";
+import { restoreVersionInputSchema } from "@/lib/schemas/agents";
 import { validateTeam } from "@/server/teams/validate-spec";
 import { teamMcpInputSchema } from "@/lib/schemas/mcp-endpoint";
 import { setTeamMcp } from "@/server/mcp-endpoint/exposure";
@@ -94,6 +105,11 @@ export const teamsRouter = router({
     .input(updateTeamWithRefInputSchema)
     .output(savedTeamSchema)
     .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
+  /** an earlier released version made current again, as a new version */
+  restore: workspaceProcedure("teams:update")
+    .input(restoreVersionInputSchema.extend({ team: teamRefSchema }))
+    .output(savedTeamSchema)
+    .mutation(({ ctx, input: { team, ...input } }) => restoreTeamVersion(ctx.tenant, team, input)),
   /** offer it at the workspace's hosted MCP endpoint */
   setMcp: workspaceProcedure("teams:update")
     .input(teamMcpInputSchema.extend({ team: teamRefSchema }))

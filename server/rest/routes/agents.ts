@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
 import { baseVersionOf, ifMatchHeaders, withETag } from "../etag";
-import { archiveAgent, createAgent, getAgent, listAgents, listAgentVersions, updateAgent } from "@/server/agents/service";
-import { agentRefSchema, agentSchema, agentVersionSchema, createAgentInputSchema, listAgentsInputSchema, updateAgentInputSchema } from "@/lib/schemas/agents";
+import { archiveAgent, createAgent, getAgent, listAgents, listAgentVersions, restoreAgentVersion, updateAgent } from "@/server/agents/service";
+import {
+  agentRefSchema,
+  agentSchema,
+  agentVersionSchema,
+  createAgentInputSchema,
+  listAgentsInputSchema,
+  restoreVersionInputSchema,
+  updateAgentInputSchema,
+} from "@/lib/schemas/agents";
 import { paginationSchema, restPageOf } from "@/lib/schemas/common";
 
 const agentParams = z.strictObject({ agentId: agentRefSchema });
@@ -38,7 +46,7 @@ export const createAgentRoute = defineRoute({
 export const getAgentRoute = defineRoute({
   method: "GET",
   path: "/api/v1/agents/{agentId}",
-  summary: 'One agent (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match',
+  summary: 'One agent (by id or slug) with its current version; `ETag: "v<latestVersion>"` for If-Match',
   tag: "Agents",
   requires: "agents:read",
   params: agentParams,
@@ -73,6 +81,23 @@ export const archiveAgentRoute = defineRoute({
   response: agentSchema,
   idempotent: false,
   handler: async ({ ctx, params }) => withETag(agentSchema, await archiveAgent(ctx, params.agentId)),
+});
+
+export const restoreAgentVersionRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/agents/{agentId}/restore",
+  summary:
+    "Make an earlier released version current again, as a new version with its fields (a rollback that keeps the history; audited as agent.update with restoredFrom). A candidate that never passed its evaluation cannot be restored (409); restoring what the latest version already is writes nothing. With `If-Match` or `baseVersion`, a restore based on an older version is a 409.",
+  tag: "Agents",
+  requires: "agents:update",
+  params: agentParams,
+  headers: ifMatchHeaders,
+  body: restoreVersionInputSchema,
+  response: agentSchema,
+  errors: ["CONFLICT", "BAD_REQUEST"],
+  idempotent: false,
+  handler: async ({ ctx, params, body, headers }) =>
+    withETag(agentSchema, await restoreAgentVersion(ctx, params.agentId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
 });
 
 export const listAgentVersionsRoute = defineRoute({

@@ -32,8 +32,25 @@ import {
   saveLabelRoute,
   updateCalibrationSettingsRoute,
 } from "./labels";
-import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
-import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
+import {
+  archiveAgentRoute,
+  createAgentRoute,
+  getAgentRoute,
+  listAgentsRoute,
+  listAgentVersionsRoute,
+  restoreAgentVersionRoute,
+  updateAgentRoute,
+} from "./agents";
+import {
+  archiveTeamRoute,
+  createTeamRoute,
+  getTeamRoute,
+  listTeamsRoute,
+  listTeamVersionsRoute,
+  restoreTeamVersionRoute,
+  teamEstimateRoute,
+  updateTeamRoute,
+} from "./teams";
 import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
@@ -188,6 +205,7 @@ export const restRoutes: AnyRestRoute[] = [
   getAgentRoute,
   updateAgentRoute,
   archiveAgentRoute,
+  restoreAgentVersionRoute,
   listAgentVersionsRoute,
   setAgentMcpRoute,
   listJudgesRoute,
@@ -210,6 +228,7 @@ export const restRoutes: AnyRestRoute[] = [
   getTeamRoute,
   updateTeamRoute,
   archiveTeamRoute,
+  restoreTeamVersionRoute,
   listTeamVersionsRoute,
   setTeamMcpRoute,
   teamEstimateRoute,

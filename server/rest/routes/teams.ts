@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { defineRoute } from "../define";
 import { baseVersionOf, ifMatchHeaders, withETag } from "../etag";
-import { archiveTeam, createTeam, getTeam, listTeams, listTeamVersions, updateTeam } from "@/server/teams/service";
+import { archiveTeam, createTeam, getTeam, listTeams, listTeamVersions, restoreTeamVersion, updateTeam } from "@/server/teams/service";
+import { restoreVersionInputSchema } from "@/lib/schemas/agents";
 import {
   createTeamInputSchema,
   listTeamsInputSchema,
@@ -50,7 +51,7 @@ export const createTeamRoute = defineRoute({
 export const getTeamRoute = defineRoute({
   method: "GET",
   path: "/api/v1/teams/{teamId}",
-  summary: 'One team (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match',
+  summary: 'One team (by id or slug) with its current version; `ETag: "v<latestVersion>"` for If-Match',
   tag: "Teams",
   requires: "teams:read",
   params: teamParams,
@@ -85,6 +86,23 @@ export const archiveTeamRoute = defineRoute({
   response: teamSchema,
   idempotent: false,
   handler: async ({ ctx, params }) => withETag(teamSchema, await archiveTeam(ctx, params.teamId)),
+});
+
+export const restoreTeamVersionRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/teams/{teamId}/restore",
+  summary:
+    "Make an earlier released version current again, as a new version with its name, description and spec, validated like any save and returned with the estimate of one run (a rollback that keeps the history; audited as team.update with restoredFrom). A candidate that never passed its evaluation cannot be restored (409). With `If-Match` or `baseVersion`, a restore based on an older version is a 409.",
+  tag: "Teams",
+  requires: "teams:update",
+  params: teamParams,
+  headers: ifMatchHeaders,
+  body: restoreVersionInputSchema,
+  response: savedTeamSchema,
+  errors: ["CONFLICT", "BAD_REQUEST"],
+  idempotent: false,
+  handler: async ({ ctx, params, body, headers }) =>
+    withETag(savedTeamSchema, await restoreTeamVersion(ctx, params.teamId, { ...body, baseVersion: baseVersionOf(headers, body.baseVersion) })),
 });
 
 export const listTeamVersionsRoute = defineRoute({

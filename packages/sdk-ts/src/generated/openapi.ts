@@ -408,7 +408,7 @@ export interface paths {
   };
   "/api/v1/agents/{agentId}": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    /** One agent (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match */
+    /** One agent (by id or slug) with its current version; `ETag: "v<latestVersion>"` for If-Match */
     get: operations["getAgent"];
     put?: never;
     post?: never;
@@ -425,6 +425,18 @@ export interface paths {
     put?: never;
     /** Archive an agent (soft delete: its versions stay readable and old runs keep working; new teams and runs cannot use it). Archiving an archived agent changes nothing. */
     post: operations["archiveAgent"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/agents/{agentId}/restore": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Make an earlier released version current again, as a new version with its fields (a rollback that keeps the history; audited as agent.update with restoredFrom). A candidate that never passed its evaluation cannot be restored (409); restoring what the latest version already is writes nothing. With `If-Match` or `baseVersion`, a restore based on an older version is a 409. */
+    post: operations["restoreAgent"];
     delete?: never;
     options?: never;
     head?: never;
@@ -617,7 +629,7 @@ export interface paths {
   };
   "/api/v1/teams/{teamId}": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    /** One team (by id or slug) with its current version; `ETag: "v<currentVersion>"` for If-Match */
+    /** One team (by id or slug) with its current version; `ETag: "v<latestVersion>"` for If-Match */
     get: operations["getTeam"];
     put?: never;
     post?: never;
@@ -634,6 +646,18 @@ export interface paths {
     put?: never;
     /** Archive a team (soft delete: its versions stay readable and old runs keep working; new runs and teams cannot use it). Archiving an archived team changes nothing. */
     post: operations["archiveTeam"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/teams/{teamId}/restore": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Make an earlier released version current again, as a new version with its name, description and spec, validated like any save and returned with the estimate of one run (a rollback that keeps the history; audited as team.update with restoredFrom). A candidate that never passed its evaluation cannot be restored (409). With `If-Match` or `baseVersion`, a restore based on an older version is a 409. */
+    post: operations["restoreTeam"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2501,7 +2525,10 @@ export interface components {
     Agent: {
       id: string;
       slug: string;
+      /** The version new runs use: the newest released one */
       currentVersion: number;
+      /** The newest version, the one an edit builds on (newer than currentVersion while it is a candidate) */
+      latestVersion: number;
       versionCount: number;
       archivedAt: string | null;
       createdAt: string;
@@ -2541,6 +2568,8 @@ export interface components {
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       qualityGate: components["schemas"]["QualityGateOutput"] | null;
       createdAt: string;
+      /** When it became the agent's current version (or was saved as it); null: a candidate awaiting its evaluation */
+      releasedAt: string | null;
     };
     /** A judge with the fields of its current version */
     Judge: {
@@ -2706,7 +2735,10 @@ export interface components {
       slug: string;
       name: string;
       description: string;
+      /** The version new runs use: the newest released one */
       currentVersion: number;
+      /** The newest version, the one an edit builds on (newer than currentVersion while it is a candidate) */
+      latestVersion: number;
       versionCount: number;
       archivedAt: string | null;
       createdAt: string;
@@ -3297,7 +3329,10 @@ export interface components {
       slug: string;
       name: string;
       description: string;
+      /** The version new runs use: the newest released one */
       currentVersion: number;
+      /** The newest version, the one an edit builds on (newer than currentVersion while it is a candidate) */
+      latestVersion: number;
       versionCount: number;
       archivedAt: string | null;
       createdAt: string;
@@ -3340,6 +3375,8 @@ export interface components {
       description: string;
       spec: components["schemas"]["TopologySpec"];
       createdAt: string;
+      /** When it became the team's current version (or was saved as it); null: a candidate awaiting its evaluation */
+      releasedAt: string | null;
     };
     TeamEstimate: {
       teamId: string | null;
@@ -6643,7 +6680,7 @@ export interface operations {
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
           /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
           qualityGate?: components["schemas"]["QualityGate"] | null;
-          /** The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
+          /** The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
           baseVersion?: number;
         };
       };
@@ -6699,6 +6736,55 @@ export interface operations {
       403: ErrorResponse;
       /** Not found in this key's workspace */
       404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  restoreAgent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** The ETag of a GET ("v3"): the save is refused with 409 CONFLICT when the resource has moved on since. Same as `baseVersion` in the body. */
+        "if-match"?: string;
+      };
+      path: {
+        /** An agent id (agt_...) or slug */
+        agentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The released version to make current again */
+          version: number;
+          /** The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
+          baseVersion?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Agent"];
+        };
+      };
+      /** The body is not valid JSON; The `If-Match` header is malformed or disagrees with `baseVersion`; The request cannot be carried out as sent (the message says why) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope agents:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
       /** The input failed validation (`issues` lists every problem) */
       422: ErrorResponse;
       /** The API key's rate limit is reached: retry after `Retry-After` seconds */
@@ -6943,7 +7029,7 @@ export interface operations {
           /** Reserved: a set of people-labelled outputs (a later release computes the judge's agreement with them); always null for now */
           labelledSetId?: null;
           maxOutputTokens?: number;
-          /** The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
+          /** The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
           baseVersion?: number;
         };
       };
@@ -7503,7 +7589,7 @@ export interface operations {
           description?: string;
           /** A TopologySpec (defaults apply) */
           spec?: components["schemas"]["TopologySpec"];
-          /** The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
+          /** The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
           baseVersion?: number;
         };
       };
@@ -7559,6 +7645,55 @@ export interface operations {
       403: ErrorResponse;
       /** Not found in this key's workspace */
       404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  restoreTeam: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** The ETag of a GET ("v3"): the save is refused with 409 CONFLICT when the resource has moved on since. Same as `baseVersion` in the body. */
+        "if-match"?: string;
+      };
+      path: {
+        /** A team id (team_...) or slug */
+        teamId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The released version to make current again */
+          version: number;
+          /** The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
+          baseVersion?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["SavedTeam"];
+        };
+      };
+      /** The body is not valid JSON; The `If-Match` header is malformed or disagrees with `baseVersion`; The request cannot be carried out as sent (the message says why) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope teams:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
       /** The input failed validation (`issues` lists every problem) */
       422: ErrorResponse;
       /** The API key's rate limit is reached: retry after `Retry-After` seconds */
@@ -11763,6 +11898,7 @@ export const operationRoutes = {
   getAgent: { method: "GET", path: "/api/v1/agents/{agentId}" },
   updateAgent: { method: "PATCH", path: "/api/v1/agents/{agentId}" },
   archiveAgent: { method: "POST", path: "/api/v1/agents/{agentId}/archive" },
+  restoreAgent: { method: "POST", path: "/api/v1/agents/{agentId}/restore" },
   listAgentVersions: { method: "GET", path: "/api/v1/agents/{agentId}/versions" },
   updateAgentMcp: { method: "PATCH", path: "/api/v1/agents/{agentId}/mcp" },
   listJudges: { method: "GET", path: "/api/v1/judges" },
@@ -11785,6 +11921,7 @@ export const operationRoutes = {
   getTeam: { method: "GET", path: "/api/v1/teams/{teamId}" },
   updateTeam: { method: "PATCH", path: "/api/v1/teams/{teamId}" },
   archiveTeam: { method: "POST", path: "/api/v1/teams/{teamId}/archive" },
+  restoreTeam: { method: "POST", path: "/api/v1/teams/{teamId}/restore" },
   listTeamVersions: { method: "GET", path: "/api/v1/teams/{teamId}/versions" },
   updateTeamMcp: { method: "PATCH", path: "/api/v1/teams/{teamId}/mcp" },
   getTeamEstimate: { method: "GET", path: "/api/v1/teams/{teamId}/estimate" },
