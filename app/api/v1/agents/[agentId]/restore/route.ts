@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { restoreAgentVersionRoute } from "@/server/rest/routes/agents";
+
+export const { POST } = handlers(restoreAgentVersionRoute);
