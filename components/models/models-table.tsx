@@ -188,6 +188,15 @@ export function ModelsTable() {
                 observed {m.qualityObserved.toFixed(2)} (judges)
               </div>
             ) : null}
+            {m.qualityObservedByTag.length > 0 ? (
+              <div className={HINT} data-testid="model-quality-by-tag" title="Per task tag of the runs: what a run with that tag routes on">
+                {m.qualityObservedByTag
+                  .slice(0, 3)
+                  .map((t) => `${t.tag} ${t.quality.toFixed(2)} (${t.outputs})`)
+                  .join(" · ")}
+                {m.qualityObservedByTag.length > 3 ? ` · +${m.qualityObservedByTag.length - 3} tags` : ""}
+              </div>
+            ) : null}
           </div>
         ),
       }),

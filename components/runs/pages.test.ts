@@ -174,6 +174,7 @@ describe("Runs list", () => {
       "run-input",
       "run-budget",
       "run-policy",
+      "run-tags",
       "run-submit",
       "runs-filter-team",
       "runs-filter-agent",

@@ -21,6 +21,7 @@ import { FormError } from "@/components/ui/form-error";
 import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { Badge } from "@/components/ui/badge";
 import { formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
 import { OutcomeBadge } from "./outcome-badge";
 import { RunGraph } from "./run-graph";
@@ -417,6 +418,16 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
             <OutcomeBadge outcome={view.outcome} />
             <RunTargetLabel run={run} slug={slug} />
             <span>· started {formatTimestamp(run.startedAt ?? run.queuedAt)}</span>
+            {run.tags.length > 0 ? (
+              <span data-testid="run-tag-list" className="flex flex-wrap items-center gap-1">
+                ·{" "}
+                {run.tags.map((tag) => (
+                  <Link key={tag} href={`/w/${slug}/runs?tag=${encodeURIComponent(tag)}`}>
+                    <Badge>{tag}</Badge>
+                  </Link>
+                ))}
+              </span>
+            ) : null}
             {run.parentRunId ? (
               <span data-testid="run-parent">
                 · sub-run of{" "}

@@ -36,11 +36,13 @@ interface Filters {
   team: string;
   agent: string;
   status: "" | RunStatus;
+  /** a task tag (from a run page's tag link: ?tag=) */
+  tag: string;
   from: string;
   to: string;
 }
 
-const NO_FILTERS: Filters = { team: "", agent: "", status: "", from: "", to: "" };
+const NO_FILTERS: Filters = { team: "", agent: "", status: "", tag: "", from: "", to: "" };
 
 /** The filters in force, each a chip that removes it. */
 function FilterChips({ chips, onRemove }: { chips: ({ key: string; label: string } | null)[]; onRemove: (key: string) => void }) {
@@ -77,6 +79,7 @@ function RunsTable() {
     team: params.get("team") ?? "",
     agent: params.get("agent") ?? "",
     status: RUN_STATUSES.find((s) => s === params.get("status")) ?? "",
+    tag: params.get("tag") ?? "",
   }));
   const { teams, agents } = useTeamsAndAgents();
 
@@ -86,6 +89,7 @@ function RunsTable() {
       team: filters.team || undefined,
       agent: filters.agent || undefined,
       status: filters.status || undefined,
+      tag: filters.tag || undefined,
       from: dateInputToDate(filters.from),
       to: dateInputToDate(filters.to, true),
     }),
@@ -172,6 +176,7 @@ function RunsTable() {
           filters.team ? { key: "team", label: `Team: ${teams.data?.find((t) => t.slug === filters.team)?.name ?? filters.team}` } : null,
           filters.agent ? { key: "agent", label: `Agent: ${agents.data?.find((a) => a.slug === filters.agent)?.name ?? filters.agent}` } : null,
           filters.status ? { key: "status", label: `Status: ${filters.status}` } : null,
+          filters.tag ? { key: "tag", label: `Tag: ${filters.tag}` } : null,
           filters.from ? { key: "from", label: `From ${filters.from}` } : null,
           filters.to ? { key: "to", label: `To ${filters.to}` } : null,
         ]}

@@ -16,6 +16,7 @@ import { Card } from "@/components/ui/card";
 import { FormError } from "@/components/ui/form-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { newIdempotencyKey } from "@/lib/idempotency";
+import { taskTagsSchema } from "@/lib/schemas/runs";
 
 export type RunTarget = { team: string } | { agent: string };
 
@@ -52,6 +53,7 @@ export function StartRunForm({
   const [budget, setBudget] = useState("");
   const [preset, setPreset] = useState(NONE);
   const [judges, setJudges] = useState<string[]>([]);
+  const [tagsText, setTagsText] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
   const allowed = can("runs:create");
   // the key of the run the form is about to start: the same for repeats of the same values
@@ -84,6 +86,8 @@ export function StartRunForm({
       budgetUsd = Number(budget);
       if (!Number.isFinite(budgetUsd) || budgetUsd <= 0) return setLocalError("The budget is an amount in USD above 0, or empty for none");
     }
+    const tags = taskTagsSchema.safeParse(tagsText.split(/[\s,]+/).filter(Boolean));
+    if (!tags.success) return setLocalError(`Tags: ${tags.error.issues[0]?.message ?? "not valid"}`);
     if (submitting.current || start.isPending || start.isSuccess) return;
     const values = {
       ...("team" in target ? { team: target.team } : { agent: target.agent }),
@@ -91,6 +95,7 @@ export function StartRunForm({
       budgetUsd,
       modelPolicy: preset === NONE ? undefined : { type: "preset" as const, preset },
       ...(judges.length > 0 ? { judges } : {}),
+      ...(tags.data.length > 0 ? { tags: tags.data } : {}),
     };
     const fingerprint = JSON.stringify(values);
     if (attempt.current?.values !== fingerprint) attempt.current = { values: fingerprint, key: newIdempotencyKey() };
@@ -147,6 +152,11 @@ export function StartRunForm({
           <Button type="submit" data-testid="run-submit" disabled={start.isPending || start.isSuccess}>
             {start.isPending || start.isSuccess ? "Starting…" : "Start run"}
           </Button>
+        </div>
+        <div className="grid gap-1.5">
+          <Label htmlFor={`${id}-tags`}>Task tags (optional)</Label>
+          <Input id={`${id}-tags`} data-testid="run-tags" placeholder="e.g. summarise, legal" value={tagsText} onChange={(e) => setTagsText(e.target.value)} />
+          <p className="text-muted-foreground text-xs">Runs list by tag, and routing uses each model's quality observed by judges on runs with these tags.</p>
         </div>
         {"agent" in target ? <RunJudgesPicker chosen={judges} onChange={setJudges} /> : null}
         <FormError message={localError ?? (start.error ? errorMessage(start.error) : null)} />

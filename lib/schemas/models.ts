@@ -282,6 +282,11 @@ export const modelSchema = z
       .describe(
         "The quality routing uses: `quality` shrunk towards the judges' consensus scores of this model's outputs in the workspace (docs/architecture.md, \"Observed quality\"); null: none judged yet",
       ),
+    qualityObservedByTag: z
+      .array(z.object({ tag: z.string(), quality: z.number(), outputs: z.number().int() }))
+      .describe(
+        "Per task tag of the runs: `qualityObserved` shrunk towards the judges' scores of its outputs in runs with that tag (what a run with the tag routes on), most judged first",
+      ),
     reasoning: z.boolean().describe("A reasoning model: routed with a larger output floor"),
     firstByteTimeoutSeconds: z.number().int().nullable().describe(FIRST_BYTE_DESCRIPTION),
     callTimeoutBaseSeconds: z.number().int().nullable().describe(CALL_BASE_DESCRIPTION),

@@ -73,6 +73,19 @@ export const TERMINAL_RUN_EVENTS: readonly RunEventType[] = ["run.succeeded", "r
 
 const targetRef = text().trim().min(1).max(80);
 
+/** A run's task tag (e.g. summarise, code-review): runs list by it and routing learns a model's quality per tag. */
+export const taskTagSchema = text()
+  .trim()
+  .toLowerCase()
+  .min(1, "A tag has at least 1 character")
+  .max(40, "A tag has at most 40 characters")
+  .regex(/^[a-z0-9][a-z0-9_.:-]*$/, "Use lowercase letters, digits and . _ : - (starting with a letter or digit)");
+export const MAX_RUN_TAGS = 8;
+export const taskTagsSchema = z
+  .array(taskTagSchema)
+  .max(MAX_RUN_TAGS, `At most ${MAX_RUN_TAGS} tags`)
+  .refine((t) => new Set(t).size === t.length, "Each tag is given once");
+
 export const startRunInputSchema = z
   .strictObject({
     team: targetRef.optional().describe("The team to run: id (team_...) or slug"),
@@ -99,6 +112,9 @@ export const startRunInputSchema = z
     subject: memoryScopeIdSchema
       .optional()
       .describe("The end user or customer the run serves (e.g. customer:42): its agents recall and remember in that subject's memory"),
+    tags: taskTagsSchema
+      .optional()
+      .describe("Task tags (up to 8, e.g. summarise): runs list by tag, and routing uses each model's quality observed by judges on runs with these tags"),
     judges: z
       .array(judgeRefSchema)
       .min(1, "Name at least one judge, or leave judges out")
@@ -154,6 +170,7 @@ export const runSchema = z
       .nullable()
       .describe("A sub-run (started by an agent's run_agent tool call): the run that started it; null for a run started by a person or a key"),
     subject: z.string().nullable().describe("The end user or customer the run serves (its agents' subject memory scope)"),
+    tags: z.array(z.string()).describe("The task tags it was started with"),
     depth: z
       .number()
       .int()
@@ -284,6 +301,7 @@ export const listRunsInputSchema = z.strictObject({
   team: targetRef.optional().describe("team id or slug"),
   agent: targetRef.optional().describe("agent id or slug (single-agent runs)"),
   status: runStatusSchema.optional(),
+  tag: taskTagSchema.optional().describe("runs started with this task tag"),
   from: z.coerce.date().optional().describe("created at or after"),
   to: z.coerce.date().optional().describe("created before"),
   ...paginationShape,

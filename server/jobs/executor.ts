@@ -198,7 +198,7 @@ async function expireLease(runId: string, owner: string): Promise<void> {
 /** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again; its
  *  ledger count is read with them too). */
 const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
-  u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected", u.subject, u."sessionId",
+  u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected", u.subject, u.tags, u."sessionId",
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt", u."executions"`;
 
 /** A claimed run: its row, its creator's context (null if it could not be resolved: executeRun reads it again), and

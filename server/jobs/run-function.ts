@@ -145,6 +145,8 @@ export interface RunRow {
   stepsExpected: number;
   /** the end user or customer it serves (the subject scope of its agents' memory) */
   subject?: string | null;
+  /** its task tags: its agents' model calls route on each model's quality observed for them */
+  tags?: readonly string[];
   /** the session whose message it answers (server/sessions): its earlier turns are the agents' working memory */
   sessionId?: string | null;
   /** its ledger rows (the model calls it made so far), when read with the claim */
@@ -457,6 +459,7 @@ export class RunRuntime implements TopologyRuntime {
             stepId,
             agentId: agent.agentId,
             runBudgetUsd: this.shared.runBudgetUsd,
+            ...(run.tags?.length ? { taskTags: run.tags } : {}),
             // the agent's own call timeout (its streams' first byte and idle pauses are capped by it); else scaled
             ...(agent.callTimeoutSeconds ? { timeoutMs: agent.callTimeoutSeconds * 1000 } : {}),
             abortSignal,

@@ -44,6 +44,8 @@ export interface SubRunParent {
   depth: number;
   /** the parent's subject: the child serves the same one */
   subject?: string | null;
+  /** the parent's task tags: the child routes on the same */
+  tags?: string[];
 }
 
 /** What the run engine needs from server/runs to start and cancel a sub-run. */
@@ -134,9 +136,9 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       const agent = ref(args.agent);
       const team = ref(args.team);
       if (!agent === !team) return refusal("Name exactly one of agent or team (the slug of an agent or team of this workspace).");
-      const { rows } = await execute<{ depth: number; budgetUsd: string | null; subject: string | null }>(
+      const { rows } = await execute<{ depth: number; budgetUsd: string | null; subject: string | null; tags: string[] }>(
         ctx,
-        sql`SELECT depth, "budgetUsd"::text AS "budgetUsd", subject FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`,
+        sql`SELECT depth, "budgetUsd"::text AS "budgetUsd", subject, tags FROM "Run" WHERE id = ${runId} AND "workspaceId" = ${ctx.workspaceId}`,
       );
       const parent = rows[0];
       if (!parent) throw new AppError("NOT_FOUND", "Run not found");
@@ -148,7 +150,7 @@ export function runAgentExecutor(runId: string): ToolExecutor {
       const parsed = startRunInputSchema.safeParse({ ...(agent ? { agent } : { team }), input: args.input, ...(budgetUsd !== undefined ? { budgetUsd } : {}) });
       if (!parsed.success) return refusal(`The sub-run could not start: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
       try {
-        await starter().start(ctx, parsed.data, { runId, stepId: call.stepId, depth: parent.depth + 1, subject: parent.subject });
+        await starter().start(ctx, parsed.data, { runId, stepId: call.stepId, depth: parent.depth + 1, subject: parent.subject, tags: parent.tags });
       } catch (error) {
         const message = startRefusal(error);
         if (message === null) throw error;

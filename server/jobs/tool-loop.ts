@@ -49,7 +49,7 @@ export class ToolCallLimitReachedError extends TopologyError {
 
 export interface ToolLoopEnv {
   ctx: TenantContext;
-  run: { id: string; workspaceId: string };
+  run: { id: string; workspaceId: string; tags?: readonly string[] };
   step: StepApi;
   generate: typeof gatewayGenerate;
   /** the run's PII policy: tool results are redacted before they are stored and prompted ("tool_results") */
@@ -172,6 +172,7 @@ export async function runToolLoop(env: ToolLoopEnv, c: ToolLoopCall): Promise<{ 
           stepId: c.stepId,
           agentId: c.agent.agentId,
           runBudgetUsd: env.runBudgetUsd,
+          ...(run.tags?.length ? { taskTags: run.tags } : {}),
           ...(c.agent.callTimeoutSeconds ? { timeoutMs: c.agent.callTimeoutSeconds * 1000 } : {}),
           abortSignal: c.abortSignal,
           writeUsage: (statement) => {

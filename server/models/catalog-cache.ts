@@ -23,6 +23,7 @@
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
 import { logger } from "@/server/logger";
 import type { CatalogEntry } from "./router";
+import type { QualityEvidence } from "./observed-quality";
 
 /** What the gateway needs to call a catalog model's provider. */
 export interface ProviderInfo {
@@ -46,6 +47,8 @@ export interface LoadedCatalog {
   providers: Map<string, ProviderInfo>;
   /** an enabled provider other than the simulator exists (even one without a model yet): the simulator stays out */
   realProviderEnabled?: boolean;
+  /** model id -> task tag -> its judged outputs' evidence in runs with that tag (./observed-quality.ts) */
+  qualityByTag?: Map<string, Map<string, QualityEvidence>>;
 }
 
 /** A memory scope's model setting as stored (server/memory/models.ts resolves a scope's policy from them). */

@@ -30,7 +30,7 @@ import type { Page } from "@/lib/schemas/common";
 import { describeUsers, modelUsers } from "./policy-users";
 import { effectiveCachePrices } from "./cache-prices";
 import { tokenLatencyOf } from "./stats";
-import { observedQuality, readQualityEvidence, type QualityEvidence } from "./observed-quality";
+import { observedQuality, readWorkspaceQualityEvidence, type QualityEvidence, type WorkspaceQualityEvidence } from "./observed-quality";
 import { prismaCode } from "@/server/db/errors";
 
 type Tx = Prisma.TransactionClient;
@@ -82,6 +82,7 @@ export function toModel(row: ModelRow): ModelOutput {
     qualitySource: row.qualitySource,
     qualityAsOf: day(row.qualityAsOf),
     qualityObserved: row.qualityObserved,
+    qualityObservedByTag: [],
     reasoning: row.reasoning,
     firstByteTimeoutSeconds: row.firstByteTimeoutSeconds,
     callTimeoutBaseSeconds: row.callTimeoutBaseSeconds,
@@ -138,14 +139,19 @@ export async function listModels(ctx: TenantContext, input: z.input<typeof listM
     take: limit + 1,
   });
   const page = pageByCreatedAt(rows, limit);
-  const evidence = await readQualityEvidence(ctx.workspaceId);
+  const evidence = await readWorkspaceQualityEvidence(ctx.workspaceId);
   return { items: page.items.map((row) => withObservedQuality(toModel(row), evidence)), nextCursor: page.nextCursor };
 }
 
-/** The model with the quality its judged outputs give it (./observed-quality.ts); null without any. */
-function withObservedQuality(model: ModelOutput, evidence: ReadonlyMap<string, QualityEvidence>): ModelOutput {
-  const e = evidence.get(model.id);
-  return e ? { ...model, qualityObserved: observedQuality(model.quality, e) } : model;
+/** The model with the quality its judged outputs give it (./observed-quality.ts), overall and per task tag; null without any. */
+function withObservedQuality(model: ModelOutput, evidence: WorkspaceQualityEvidence): ModelOutput {
+  const e = evidence.byModel.get(model.id);
+  if (!e) return model;
+  const overall = observedQuality(model.quality, e);
+  const byTag = [...(evidence.byModelTag.get(model.id) ?? new Map<string, QualityEvidence>())]
+    .map(([tag, t]) => ({ tag, quality: observedQuality(overall, t), outputs: t.outputs }))
+    .sort((a, b) => b.outputs - a.outputs || a.tag.localeCompare(b.tag));
+  return { ...model, qualityObserved: overall, qualityObservedByTag: byTag };
 }
 
 async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {
@@ -155,7 +161,7 @@ async function findModel(ctx: TenantContext, id: string): Promise<ModelRow> {
 }
 
 export async function getModel(ctx: TenantContext, id: string): Promise<ModelOutput> {
-  const [row, evidence] = await Promise.all([findModel(ctx, id), readQualityEvidence(ctx.workspaceId)]);
+  const [row, evidence] = await Promise.all([findModel(ctx, id), readWorkspaceQualityEvidence(ctx.workspaceId)]);
   return withObservedQuality(toModel(row), evidence);
 }
 

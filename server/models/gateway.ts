@@ -73,6 +73,7 @@ import { metrics } from "@/server/observability/metrics";
 import { tracingActive } from "@/server/observability/tracing";
 import { isContextLengthError, isQuotaExhausted, isStructuredOutputUnsupported, isTimeoutError, safeProviderError, unwrapRetry } from "./provider-errors";
 import type { CatalogEntry, RouteDecision } from "./router";
+import { withTagQuality } from "./observed-quality";
 import { ensureCatalogOnce, loadCatalog, resolvePolicy, routeFor, type ProviderInfo } from "./routing";
 import { queueModelObservation, settleModelObservations, type ModelObservation } from "./stats";
 import { modelCallSlots } from "./call-slots";
@@ -119,6 +120,8 @@ export interface GenerateRequest {
   spread?: Set<string>;
   /** Models to rank last whatever the policy says (see RouteForInput.avoid) */
   avoidModels?: ReadonlySet<string>;
+  /** The run's task tags: each model's quality is its judged quality for these tags (./observed-quality.ts qualityForTags) */
+  taskTags?: readonly string[];
 }
 
 export interface GenerateAttempt {
@@ -434,7 +437,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
   const needs: string[] = [];
   if (req.tools && Object.keys(req.tools).length) needs.push("tools");
   if (req.output) needs.push("json");
-  const routable = withLearnedLimits(catalog.entries, needs);
+  const routable = withTagQuality(withLearnedLimits(catalog.entries, needs), catalog.qualityByTag, req.taskTags);
   let decision: RouteDecision;
   try {
     decision = routeFor(routable, {

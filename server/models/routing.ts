@@ -27,7 +27,7 @@ import { cachedCatalog, invalidateCatalogCache, type CachedCatalog, type LoadedC
 import { modelCircuitBreaker } from "./circuit-breaker";
 import { MIN_LATENCY_SAMPLES, route, type CatalogEntry, type RouteDecision } from "./router";
 import { reliabilityOf, tokenLatencyOf } from "./stats";
-import { observedQuality, readQualityEvidence } from "./observed-quality";
+import { observedQuality, readWorkspaceQualityEvidence } from "./observed-quality";
 import { prismaCode } from "@/server/db/errors";
 
 export type { LoadedCatalog, ProviderInfo } from "./catalog-cache";
@@ -103,7 +103,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     db({ workspaceId }).workspace.findFirst({ where: { id: workspaceId }, select: { egressAllowHosts: true, egressDenyHosts: true } }),
     db({ workspaceId }).provider.count({ where: { workspaceId, enabled: true, kind: { not: "simulator" } } }),
     db({ workspaceId }).memoryModelSetting.findMany({ where: { workspaceId }, select: { scopeType: true, scopeId: true, policy: true } }),
-    readQualityEvidence(workspaceId),
+    readWorkspaceQualityEvidence(workspaceId),
   ]);
   // the figures are weighted by each call's age as of this read (a reload every TTL keeps them current)
   const now = Date.now();
@@ -139,7 +139,7 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
       contextWindow: row.contextWindow,
       capabilities: row.capabilities,
       // the catalog's figure shrunk towards what the workspace's judges observed (./observed-quality.ts)
-      quality: observedQuality(row.quality, qualityEvidence.get(row.id)),
+      quality: observedQuality(row.quality, qualityEvidence.byModel.get(row.id)),
       reasoning: row.reasoning,
       firstByteTimeoutSeconds: row.firstByteTimeoutSeconds,
       callTimeoutBaseSeconds: row.callTimeoutBaseSeconds,
@@ -153,7 +153,11 @@ async function readCatalog(workspaceId: string): Promise<CachedCatalog> {
     };
   });
   const presets = new Map(presetRows.map((row) => [row.name, presetConstraints(row.policy)]));
-  return { catalog: { entries, providers, realProviderEnabled: realProviders > 0 }, presets, memoryModels };
+  return {
+    catalog: { entries, providers, realProviderEnabled: realProviders > 0, qualityByTag: qualityEvidence.byModelTag },
+    presets,
+    memoryModels,
+  };
 }
 
 /** The workspace's memory model settings (server/memory/models.ts), from the same cached read as the catalog. */

@@ -33,6 +33,7 @@ export async function rerunRun(
       input: run.input,
       ...(run.budgetUsd !== null ? { budgetUsd: Number(run.budgetUsd) } : {}),
       ...(run.modelPolicyOverride ? { modelPolicy: run.modelPolicyOverride as ModelPolicy } : {}),
+      ...(run.tags.length > 0 ? { tags: run.tags } : {}),
     },
     { ...options, ...(pins ? { pins } : {}), rerunOf: run.id },
   );

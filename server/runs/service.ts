@@ -119,6 +119,7 @@ function toRun(row: RunFields, names: Names): RunOut {
     parentRunId: row.parentRunId,
     depth: row.depth,
     subject: row.subject,
+    tags: row.tags,
     cancelRequestedAt: row.cancelRequestedAt,
     queuedAt: row.queuedAt,
     startedAt: row.startedAt,
@@ -322,6 +323,8 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     depth: options.parent?.depth ?? 0,
     // a sub-run serves its parent's subject
     subject: data.subject ?? options.parent?.subject ?? null,
+    // a sub-run inherits its parent's task tags unless it was given its own
+    tags: data.tags ?? options.parent?.tags ?? [],
     sessionId: options.session?.id ?? null,
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
@@ -364,12 +367,12 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
      r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
          "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt",
-         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth", "subject", "sessionId")
+         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth", "subject", "tags", "sessionId")
        SELECT ${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
          ${data.input}, 'queued', ${data.budgetUsd === undefined ? null : sql.numeric(data.budgetUsd)}, ${data.modelPolicy ? sql.json(data.modelPolicy) : null},
          ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts},
          CASE WHEN l.until IS NULL THEN NULL ELSE ${slot?.owner ?? null}::text END, l.until, CASE WHEN l.until IS NULL THEN 0 ELSE 1 END,
-         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}, ${row.subject}, ${row.sessionId}
+         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}, ${row.subject}, ${sql.array(row.tags, "text")}, ${row.sessionId}
        FROM l${options.session ? sql`, s` : sql.empty}${options.gate ? sql`, g` : sql.empty}
        ${options.parent ? sql`ON CONFLICT ("parentRunId", "parentStepId") DO NOTHING` : sql.empty}
        RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd", "leaseOwner" IS NOT NULL AS claimed),
@@ -427,6 +430,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       cancelRequestedAt: null,
       stepsExpected: 0,
       subject: row.subject,
+      tags: row.tags,
       sessionId: row.sessionId,
       // the creator's context as the claim builds it (creatorContext): the creator's role, not a key's narrower scopes
       ctx: {
@@ -750,6 +754,7 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
     ...(teamId ? { teamId } : {}),
     ...(agentId ? { agentId } : {}),
     ...(input.status ? { status: input.status } : {}),
+    ...(input.tag ? { tags: { has: input.tag } } : {}),
     ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } } : {}),
   };
   // a keyset cursor is a position (createdAt, id), not a row to look up: a run that left the filter since (a queued

@@ -1954,6 +1954,8 @@ export interface components {
       parentRunId: string | null;
       /** The end user or customer the run serves (its agents' subject memory scope) */
       subject: string | null;
+      /** The task tags it was started with */
+      tags: string[];
       /** How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most 3) */
       depth: number;
       cancelRequestedAt: string | null;
@@ -2425,6 +2427,12 @@ export interface components {
       qualityAsOf: string | null;
       /** The quality routing uses: `quality` shrunk towards the judges' consensus scores of this model's outputs in the workspace (docs/architecture.md, "Observed quality"); null: none judged yet */
       qualityObserved: number | null;
+      /** Per task tag of the runs: `qualityObserved` shrunk towards the judges' scores of its outputs in runs with that tag (what a run with the tag routes on), most judged first */
+      qualityObservedByTag: {
+        tag: string;
+        quality: number;
+        outputs: number;
+      }[];
       /** A reasoning model: routed with a larger output floor */
       reasoning: boolean;
       /** Seconds a stream of this model may take to begin (reasoning models think first); null: the default (60 s) */
@@ -3458,6 +3466,8 @@ export interface components {
       parentRunId: string | null;
       /** The end user or customer the run serves (its agents' subject memory scope) */
       subject: string | null;
+      /** The task tags it was started with */
+      tags: string[];
       /** How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most 3) */
       depth: number;
       cancelRequestedAt: string | null;
@@ -7957,6 +7967,8 @@ export interface operations {
         /** agent id or slug (single-agent runs) */
         agent?: string;
         status?: components["schemas"]["RunStatus"];
+        /** runs started with this task tag */
+        tag?: string;
         /** created at or after */
         from?: string;
         /** created before */
@@ -8025,6 +8037,8 @@ export interface operations {
           version?: number;
           /** The end user or customer the run serves (e.g. customer:42): its agents recall and remember in that subject's memory */
           subject?: string;
+          /** Task tags (up to 8, e.g. summarise): runs list by tag, and routing uses each model's quality observed by judges on runs with these tags */
+          tags?: string[];
           /** Judges that score this run's output (single-agent runs): they replace the agent's gate's judges, keeping its other settings */
           judges?: string[];
         };
