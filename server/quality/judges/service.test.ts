@@ -51,4 +51,28 @@ describe("judges", () => {
     expect((refused as { message?: string }).message).toMatch(/"old", "ghost"/);
     expect((await getAgent(rw.ctx, "solo")).currentVersion).toBe(1);
   });
+
+  it("a run whose judge cannot route to a model with the json capability is refused at start, naming the judge; nothing is written", async () => {
+    // a model of the workspace without json: a judge pinned to it could never answer its rubric's JSON
+    const plain = await db().model.findFirstOrThrow({ where: { workspaceId: rw.ws.id, modelId: "sim-fast" } });
+    const noJson = await db().model.create({
+      data: {
+        ...plain,
+        id: `mdl_nojson${Date.now().toString(36)}`,
+        modelId: `no-json-${Date.now().toString(36)}`,
+        capabilities: [],
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+    });
+    const slug = `plain-${Date.now().toString(36)}`;
+    await createJudge(rw.ctx, { slug, name: "Plain", rubric: RUBRIC, modelPolicy: { type: "pinned", modelId: noJson.id } });
+    await addAgent(rw.ctx, "judged-solo");
+    const before = await db().run.count({ where: { workspaceId: rw.ws.id } });
+    const refused = await outcome(startRun(rw.ctx, { agent: "judged-solo", input: "Hi", judges: [slug] }));
+    expect(refused).toMatchObject({ ok: false, code: "RUN_INFEASIBLE" });
+    expect((refused as { message?: string }).message).toContain(`Judge "${slug}" cannot be called`);
+    expect((refused as { message?: string }).message).toContain("json");
+    expect(await db().run.count({ where: { workspaceId: rw.ws.id } })).toBe(before);
+  });
 });

@@ -27,6 +27,7 @@ import { checkPolicyReferences } from "@/server/models/routing";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
+import { assertJudgesRoutable } from "./feasibility";
 
 type Tx = Prisma.TransactionClient;
 
@@ -221,14 +222,15 @@ export async function getJudgeVersion(ctx: TenantContext, ref: string, version?:
 
 /**
  * The gate a run pins: the agent's gate, with its judges replaced by `runJudges` when the start names some (default
- * settings when the agent has no gate); each judge at its current version (an archived one is a CONFLICT). Undefined:
- * no gate.
+ * settings when the agent has no gate); each judge at its current version (an archived one is a CONFLICT), and each
+ * able to route to a model with the json capability (RUN_INFEASIBLE otherwise: ./feasibility.ts). Undefined: no gate.
  */
 export async function pinGate(ctx: TenantContext, agentGate: QualityGate | null, runJudges?: readonly string[]): Promise<PinnedGate | undefined> {
   const judges = runJudges ?? agentGate?.judges;
   if (!judges?.length) return undefined;
   const settings = agentGate ?? qualityGateSchema.parse({ judges });
   const pinned = await Promise.all(judges.map((ref) => getJudgeVersion(ctx, ref)));
+  await assertJudgesRoutable(ctx, pinned);
   return {
     judges: pinned.map((j) => ({ id: j.judgeId, slug: j.slug, version: j.version })),
     maxRevisions: settings.maxRevisions,
