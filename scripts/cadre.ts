@@ -8,6 +8,7 @@
  *   audit auth-events --email <e>       an account's authentication events (or --user <id>)
  *   audit export --workspace <id|slug>  a workspace's audit log (a deleted one's too) as JSON Lines or CSV
  *   users revoke-sessions <email>       end every session of a user (every browser signs in again)
+ *   users password-reset-link <email>   a one-hour, single-use link to set a new password (when no mail is sent)
  *   help                                this list
  *
  * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
@@ -49,6 +50,9 @@ Commands:
   users revoke-sessions <email>      End every session of the user with this email at once (their next
                                      request in any browser asks them to sign in again). API keys are
                                      not sessions: revoke those in the workspace.
+  users password-reset-link <email>  Print a link that sets a new password for the user (one hour, works
+                                     once; every session ends when it is used). For a Cadre without mail;
+                                     the link is relative unless CADRE_PUBLIC_URL is set.
   help                               Show this help.
 
 The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
@@ -58,7 +62,15 @@ CADRE_DATA_DIR/master.key in embedded mode.`;
 const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 interface Parsed {
-  command: "help" | "vault status" | "vault rotate" | "audit purge" | "audit auth-events" | "audit export" | "users revoke-sessions";
+  command:
+    | "help"
+    | "vault status"
+    | "vault rotate"
+    | "audit purge"
+    | "audit auth-events"
+    | "audit export"
+    | "users revoke-sessions"
+    | "users password-reset-link";
   newKey?: string;
   finish?: boolean;
   batchSize?: number;
@@ -119,11 +131,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (first === "audit") return parseAuditArgs(args);
   if (first === "users") {
     const sub = args.shift();
-    if (sub !== "revoke-sessions") throw new UsageError(sub ? `Unknown users command "${sub}"` : "Missing users command: revoke-sessions");
+    if (sub !== "revoke-sessions" && sub !== "password-reset-link")
+      throw new UsageError(sub ? `Unknown users command "${sub}"` : "Missing users command: revoke-sessions or password-reset-link");
     const email = args.shift();
-    if (!email || email.startsWith("-")) throw new UsageError("users revoke-sessions needs the user's email");
+    if (!email || email.startsWith("-")) throw new UsageError(`users ${sub} needs the user's email`);
     if (args.length) throw new UsageError(`Unexpected argument "${args[0]}"`);
-    return { command: "users revoke-sessions", email };
+    return { command: `users ${sub}`, email };
   }
   if (first !== "vault") throw new UsageError(`Unknown command "${first}"`);
   const sub = args.shift();
@@ -200,6 +213,10 @@ export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): 
       if (parsed.command === "audit auth-events") return cli.auditAuthEvents(io, { email: parsed.email, userId: parsed.userId, limit: parsed.limit });
       return cli.auditExport(io, parsed.workspace!, parsed.format ?? "jsonl");
     });
+  }
+  if (parsed.command === "users password-reset-link") {
+    const { passwordResetLinkCommand } = await import("../server/users/cli");
+    return withDatabase(io, () => passwordResetLinkCommand(parsed.email!, io));
   }
   if (parsed.command === "users revoke-sessions") {
     const { revokeSessionsCommand } = await import("../server/users/cli");

@@ -11,7 +11,7 @@ import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Perm
 import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
 
 /** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
-const PUBLIC_PROCEDURES = new Set(["auth.signUp", "invitations.preview"]);
+const PUBLIC_PROCEDURES = new Set(["auth.signUp", "auth.requestPasswordReset", "auth.resetPassword", "invitations.preview"]);
 const AUTHED_PROCEDURES = new Set([
   "auth.me",
   "auth.events",

@@ -1,5 +1,5 @@
 /** A link to an auth page that keeps where to go afterwards and the email typed so far. */
-export function authHref(page: "/sign-in" | "/sign-up", opts: { callbackUrl?: string | null; email?: string | null }): string {
+export function authHref(page: "/sign-in" | "/sign-up" | "/forgot-password", opts: { callbackUrl?: string | null; email?: string | null }): string {
   const params = new URLSearchParams();
   if (opts.callbackUrl && opts.callbackUrl !== "/") params.set("callbackUrl", opts.callbackUrl);
   if (opts.email) params.set("email", opts.email);

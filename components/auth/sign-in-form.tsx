@@ -65,7 +65,12 @@ export function SignInForm({
           />
         </div>
         <div className="grid gap-2">
-          <Label htmlFor="signin-password">Password</Label>
+          <div className="flex items-baseline justify-between gap-2">
+            <Label htmlFor="signin-password">Password</Label>
+            <Link href={authHref("/forgot-password", { email: email.trim() })} className="text-sm" data-testid="signin-forgot">
+              Forgot your password?
+            </Link>
+          </div>
           <Input
             id="signin-password"
             data-testid="signin-password"

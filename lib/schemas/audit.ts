@@ -166,6 +166,9 @@ export const AUTH_EVENT_ACTIONS = [
   "auth.oauth_link_refused",
   "auth.email_verified",
   "auth.session_revoke",
+  /** "Forgot your password?" (or an operator's link): the address's counter; the account when there is one */
+  "auth.password_reset_requested",
+  "auth.password_reset",
   /** a person deleted their account (the event names no one: their own events are deleted with it) */
   "auth.account_delete",
 ] as const;

@@ -63,5 +63,15 @@ export const accountOverviewSchema = z.object({
 });
 
 export const verifyEmailInputSchema = z.strictObject({ token: text().min(20).max(300) });
+
+/** "Forgot your password?": the answer is the same whether or not the address has an account. */
+export const requestPasswordResetInputSchema = z.strictObject({ email: emailSchema });
+export const requestPasswordResetResultSchema = z.object({
+  /** false: this Cadre has no mail configured (an operator issues reset links: `npm run cadre -- users password-reset-link`) */
+  mailEnabled: z.boolean(),
+});
+/** The reset itself, from the mailed link: the token and the new password (the new password's rules as at sign-up). */
+export const resetPasswordInputSchema = z.strictObject({ token: text().min(20).max(400), newPassword: text().max(128) });
+export const resetPasswordResultSchema = z.object({ email: z.string() });
 export const verifyEmailResultSchema = z.object({ email: z.string() });
 export const resendVerificationResultSchema = z.object({ sent: z.boolean() });

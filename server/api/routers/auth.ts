@@ -1,6 +1,10 @@
 import {
   accountOverviewSchema,
+  requestPasswordResetInputSchema,
+  requestPasswordResetResultSchema,
   resendVerificationResultSchema,
+  resetPasswordInputSchema,
+  resetPasswordResultSchema,
   sessionUserSchema,
   signUpInputSchema,
   signUpResultSchema,
@@ -12,6 +16,7 @@ import { authedProcedure, publicProcedure, router } from "../trpc";
 import { listMyAuthEvents } from "@/server/audit/auth-events";
 import { accountOverview, signUp } from "@/server/users/service";
 import { resendVerificationMail, verifyEmailToken, verificationMailEnabled } from "@/server/auth/email-verification";
+import { requestPasswordReset, resetPassword } from "@/server/auth/password-reset";
 
 export const authRouter = router({
   signUp: publicProcedure
@@ -29,6 +34,18 @@ export const authRouter = router({
     .output(accountOverviewSchema)
     .query(async ({ ctx }) => ({ ...(await accountOverview(ctx.user.id)), verificationMail: verificationMailEnabled() })),
   resendVerification: authedProcedure.output(resendVerificationResultSchema).mutation(({ ctx }) => resendVerificationMail(ctx.user.id)),
+  /** "Forgot your password?": the same answer whether or not the address has an account */
+  requestPasswordReset: publicProcedure
+    .input(requestPasswordResetInputSchema)
+    .output(requestPasswordResetResultSchema)
+    .mutation(({ ctx, input }) => requestPasswordReset(input.email, { clientIp: ctx.clientIp, userAgent: ctx.userAgent, requestId: ctx.requestId })),
+  /** a new password from a reset link; every session of the account ends */
+  resetPassword: publicProcedure
+    .input(resetPasswordInputSchema)
+    .output(resetPasswordResultSchema)
+    .mutation(({ ctx, input }) =>
+      resetPassword(input.token, input.newPassword, { clientIp: ctx.clientIp, userAgent: ctx.userAgent, requestId: ctx.requestId }),
+    ),
   verifyEmail: authedProcedure
     .input(verifyEmailInputSchema)
     .output(verifyEmailResultSchema)
