@@ -156,7 +156,10 @@ export const diff = (over: Partial<InstallDiff> = {}): InstallDiff => ({
     { name: "crm_lookup", change: "added" },
     { name: "web_fetch", change: "same" },
   ],
-  judges: [],
+  judges: [
+    { slug: "factuality", change: "changed", fields: ["rubric"] },
+    { slug: "tone", change: "same", fields: [] },
+  ],
   newPermissions: { hosts: ["api.crm.example"], secretSlots: ["crm_token"], tools: ["crm_lookup"], memoryWrites: [], approvalsDropped: false },
   consentDigest: "digest-of-update",
   ...over,
