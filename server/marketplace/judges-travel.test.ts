@@ -35,7 +35,6 @@ const RUBRIC = {
   ],
   scale: { min: 1, max: 5 },
 };
-const PASS = { scores: { accuracy: 5, clarity: 5 }, verdict: "pass", rationale: "good", issues: [] };
 const FAIL = { scores: { accuracy: 1, clarity: 1 }, verdict: "fail", rationale: "wrong", issues: ["Wrong facts."] };
 
 let stub: LlmStub;
