@@ -27,7 +27,7 @@ const ENTRY: CatalogEntry = {
   latencyP95Ms: null,
   errorRate: 0,
 };
-const pricing = { entries: [ENTRY], presetConstraints: () => ({}) as never };
+const pricing = { entries: [ENTRY], presetConstraints: () => undefined };
 const constraints = { type: "constraints", constraints: {} };
 const RUBRIC = { criteria: [{ key: "accuracy", description: "Facts are right", weight: 1 }], scale: { min: 1, max: 5 } };
 const judge = (slug: string, maxOutputTokens: number) => ({
