@@ -88,7 +88,7 @@ export async function packageJudges(
         });
         continue;
       }
-      slugs.push(row.slug);
+      if (!slugs.includes(row.slug)) slugs.push(row.slug); // named once even when the gate had its id and its slug
       if (judges.has(row.slug)) continue;
       const v = toJudgeVersion(row, current);
       judges.set(row.slug, {
