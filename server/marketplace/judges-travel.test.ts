@@ -17,7 +17,7 @@ import { pickExamplesFromLabels } from "@/server/quality/calibration/examples";
 import { getRun, startRun } from "@/server/runs/service";
 import { testDb as db } from "@/test/db";
 import { agentPackage, writeListing } from "@/test/fixtures/marketplace-installs";
-import { makeRunWorkspace, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { addTeam, makeRunWorkspace, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { marker } from "@/test/fixtures/topology-engine";
 import { appErrorOf, auditRows, uniq } from "@/test/helpers";
 import { installDiff, updateInstall } from "./diff";
@@ -205,6 +205,18 @@ describe("judges in marketplace packages", () => {
     await updateJudge(A.ctx, "ja", { examples: [...picked.examples, { output: "Paris is in France.", verdict: "pass", rationale: "Right" }] });
     const pkg = await buildPackage(A.ctx, { kind: "agent", ref: "writer" });
     expect(pkg.judges?.find((j) => j.slug === "ja")?.examples).toEqual([{ output: "Paris is in France.", verdict: "pass", rationale: "Right" }]);
+  });
+
+  it("a team's gated agent brings its judges into the team's package (the team's own gate is not packaged)", async () => {
+    await gatedAgent();
+    await createAgent(A.ctx, { slug: "editor", name: "Editor", instructions: "Edit." });
+    await addTeam(A.ctx, "desk", { topology: "sequential", agents: ["writer", "editor"] });
+    const pkg = await buildPackage(A.ctx, { kind: "team", ref: "desk" });
+    expect(pkg.judges?.map((j) => j.slug)).toEqual(["ja", "jb"]);
+    expect(pkg.agents.map((a) => [a.slug, a.qualityGate?.judges ?? null])).toEqual([
+      ["writer", ["ja", "jb"]],
+      ["editor", null],
+    ]);
   });
 
   it("a package without judges (published before judges travelled) has no judges key, verifies and installs as before", async () => {
