@@ -137,6 +137,7 @@ export const install = (over: Partial<ListingInstallOut> = {}): ListingInstallOu
   ],
   teams: [{ id: "tea_1", slug: "crew" }],
   tools: [{ id: "tol_1", name: "web_fetch" }],
+  judges: [],
   secretBindings: { old_slot: "sec_old000001" },
   installedAt: "2026-11-03T10:00:00.000Z",
   updatedAt: "2026-11-03T10:00:00.000Z",
@@ -154,6 +155,10 @@ export const diff = (over: Partial<InstallDiff> = {}): InstallDiff => ({
   tools: [
     { name: "crm_lookup", change: "added" },
     { name: "web_fetch", change: "same" },
+  ],
+  judges: [
+    { slug: "factuality", change: "changed", fields: ["rubric"] },
+    { slug: "tone", change: "same", fields: [] },
   ],
   newPermissions: { hosts: ["api.crm.example"], secretSlots: ["crm_token"], tools: ["crm_lookup"], memoryWrites: [], approvalsDropped: false },
   consentDigest: "digest-of-update",

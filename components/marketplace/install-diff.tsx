@@ -157,6 +157,18 @@ export function InstallDiffView({
           ))}
         </section>
       ) : null}
+      {changed(diff.judges).length > 0 ? (
+        <section className="grid gap-1" data-testid="diff-judges">
+          <h3 className="text-sm font-semibold">Judges</h3>
+          {changed(diff.judges).map((j) => (
+            <div key={j.slug} className="flex flex-wrap items-center gap-2 text-sm" data-testid="diff-judge">
+              <code className="font-mono text-xs font-semibold">{j.slug}</code>
+              <ChangeBadge change={j.change} />
+              {j.fields.length > 0 ? <span className="text-muted-foreground">{j.fields.join(", ")}</span> : null}
+            </div>
+          ))}
+        </section>
+      ) : null}
       {manifest ? (
         <section className="grid gap-2">
           <h3 className="text-sm font-semibold">What v{diff.to} may do</h3>

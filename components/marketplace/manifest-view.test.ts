@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 /**
  * The consent screen: every part of a permission manifest is shown (tools and their hosts, egress, secret slots,
- * memory, approvals, sub-runs, cost, the signature), "*" as "any host"; an update's diff highlights what it adds.
+ * memory, the quality gate's judges, approvals, sub-runs, cost, the signature), "*" as "any host"; an update's diff highlights what it adds.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createElement as h } from "react";
@@ -57,6 +57,36 @@ describe("ManifestView", () => {
     expect(screen.getByTestId("manifest-secrets").textContent).toContain("Needs no secret");
     expect(screen.getByTestId("manifest-cost").textContent).toContain("No estimate");
     expect(screen.queryByTestId("manifest-knowledge")).toBeNull();
+    expect(screen.queryByTestId("manifest-judges")).toBeNull();
+  });
+
+  it("lists the judges of the agents' quality gates, their criteria, and the judge calls a run makes", () => {
+    const criteria = [
+      { key: "accuracy", description: "Facts are right" },
+      { key: "clarity", description: "Easy to read" },
+    ];
+    const gated = manifest({
+      judges: [
+        { slug: "ja", name: "Accuracy", criteria, usedBy: ["writer"] },
+        { slug: "jb", name: "Clarity", criteria: criteria.slice(1), usedBy: ["writer", "researcher"] },
+      ],
+      judgeCallsPerRun: { min: 3, max: 9 },
+    });
+    render(h(ManifestView, { manifest: gated }));
+    const judges = texts("manifest-judge");
+    expect(judges).toHaveLength(2);
+    expect(judges[0]).toContain("Accuracy");
+    expect(judges[0]).toContain("accuracy (Facts are right), clarity (Easy to read)");
+    expect(judges[1]).toContain("judges writer, researcher");
+    expect(screen.getByTestId("manifest-judge-calls").textContent).toContain("Outputs of writer, researcher are scored");
+    expect(screen.getByTestId("manifest-judge-calls").textContent).toContain("3 to 9 judge calls (with revisions) per run");
+    cleanup();
+    render(
+      h(ManifestView, {
+        manifest: manifest({ judges: [{ slug: "ja", name: "Accuracy", criteria, usedBy: ["writer"] }], judgeCallsPerRun: { min: 1, max: 1 } }),
+      }),
+    );
+    expect(screen.getByTestId("manifest-judge-calls").textContent).toContain("1 judge call per run");
   });
 
   it("highlights the permissions an update adds, and only those", () => {
@@ -108,6 +138,7 @@ describe("InstallDiffView", () => {
     expect(screen.getAllByTestId("diff-agent").map((a) => a.getAttribute("data-slug"))).toEqual(["researcher"]);
     expect(screen.getByTestId("diff-instructions").textContent).toContain("+Find and look up the CRM");
     expect(screen.getAllByTestId("diff-tool").map((t) => [t.textContent, t.getAttribute("data-new")])).toEqual([["crm_lookupadded", "true"]]);
+    expect(screen.getAllByTestId("diff-judge").map((j) => j.textContent)).toEqual(["factualitychangedrubric"]);
     // the new version's manifest, its additions marked
     const manifestView = screen.getByTestId("manifest");
     expect(within(manifestView).getAllByTestId("manifest-new").length).toBeGreaterThan(0);

@@ -51,9 +51,17 @@ function Host({ host }: { host: string }) {
   );
 }
 
+const unique = (values: string[]) => [...new Set(values)];
+
+function judgeCalls(calls: PermissionManifest["judgeCallsPerRun"]): string {
+  if (!calls) return "judge calls";
+  if (calls.min === calls.max) return plural(calls.min, "judge call");
+  return `${calls.min} to ${calls.max} judge calls (with revisions)`;
+}
+
 /**
  * The permission manifest as a consent screen: what the package's agents may do once installed (tools and the hosts
- * they reach, secrets the installer binds, memory, approvals, sub-runs, cost). `newPermissions` (an update's diff)
+ * they reach, secrets the installer binds, memory, the judges of their quality gates, approvals, sub-runs, cost). `newPermissions` (an update's diff)
  * marks what the new version adds.
  */
 export function ManifestView({ manifest, newPermissions, className }: { manifest: PermissionManifest; newPermissions?: NewPermissions; className?: string }) {
@@ -139,6 +147,26 @@ export function ManifestView({ manifest, newPermissions, className }: { manifest
           ) : null}
         </ul>
       </Section>
+
+      {manifest.judges?.length ? (
+        <Section title="Quality gate" testId="manifest-judges">
+          <p className="text-sm" data-testid="manifest-judge-calls">
+            Outputs of {unique(manifest.judges.flatMap((j) => j.usedBy)).join(", ")} are scored by these judges before they count:{" "}
+            {judgeCalls(manifest.judgeCallsPerRun)} per run.
+          </p>
+          <ul className="grid gap-1">
+            {manifest.judges.map((j) => (
+              <Item key={j.slug} isNew={false} testId="manifest-judge">
+                <span className="font-semibold">{j.name}</span>
+                <code className="font-mono text-xs text-muted-foreground">{j.slug}</code>
+                <span className="text-muted-foreground">· criteria: {j.criteria.map((c) => `${c.key} (${c.description})`).join(", ")}</span>
+                {j.usedBy.length > 0 ? <span className="text-muted-foreground">· judges {j.usedBy.join(", ")}</span> : null}
+              </Item>
+            ))}
+          </ul>
+          <p className="text-xs text-muted-foreground">The judges are installed as your own: their model calls run on your models and count in your costs.</p>
+        </Section>
+      ) : null}
 
       <Section title="Control" testId="manifest-control">
         <ul className="grid gap-1">

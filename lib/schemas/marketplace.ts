@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { createAgentInputSchema } from "./agents";
+import { AGENT_SLUG_PATTERN, createAgentInputSchema } from "./agents";
 import { idSchema, paginationShape } from "./common";
+import { createJudgeInputSchema, rubricSchema } from "./judges";
 import { MEMORY_POLICY_SCOPES } from "./memory-policy";
 import { MCP_TRANSPORTS } from "./mcp";
 import { modelConstraintsSchema } from "./model-policy";
@@ -27,6 +28,7 @@ export const MAX_PACKAGE_AGENTS = 32;
 export const MAX_PACKAGE_TEAMS = 16;
 export const MAX_PACKAGE_TOOLS = 64;
 export const MAX_PACKAGE_KNOWLEDGE = 20;
+export const MAX_PACKAGE_JUDGES = 16;
 export const MAX_KNOWLEDGE_CHARS = 200_000;
 export const MAX_LISTING_TAGS = 10;
 /** the package as canonical JSON is at most this many bytes */
@@ -121,6 +123,25 @@ export const packageMcpServerSchema = z
   })
   .meta({ id: "PackageMcpServer" });
 
+/**
+ * A judge the package's agents' quality gates name (by its slug: the package-local key). Its current version at
+ * publish time, the model policy as constraints; its few-shot examples only those the publisher wrote (examples
+ * picked from people's labels of the publisher's runs stay behind: server/marketplace/package-judges.ts).
+ */
+export const packageJudgeSchema = z
+  .strictObject({
+    slug: text().regex(AGENT_SLUG_PATTERN),
+    name: createJudgeInputSchema.shape.name,
+    instructions: createJudgeInputSchema.shape.instructions.unwrap(),
+    modelPolicy: packageModelPolicySchema,
+    rubric: rubricSchema,
+    referenceAnswer: createJudgeInputSchema.shape.referenceAnswer.unwrap(),
+    examples: createJudgeInputSchema.shape.examples.unwrap(),
+    maxOutputTokens: createJudgeInputSchema.shape.maxOutputTokens.unwrap(),
+  })
+  .meta({ id: "PackageJudge" });
+export type PackageJudge = z.infer<typeof packageJudgeSchema>;
+
 /** A document bundled with the package, ingested into the installer's memory at the scope named. */
 export const packageKnowledgeSchema = z
   .strictObject({
@@ -148,6 +169,11 @@ export const marketplacePackageSchema = z
     tools: z.array(packageToolSchema).max(MAX_PACKAGE_TOOLS),
     mcpServers: z.array(packageMcpServerSchema).max(16),
     knowledge: z.array(packageKnowledgeSchema).max(MAX_PACKAGE_KNOWLEDGE),
+    /**
+     * The judges the agents' quality gates name (the gates name them by slug). Absent, not empty, when no agent has
+     * a gate: packages published before judges travelled have no such key, and their signed form stays as it was.
+     */
+    judges: z.array(packageJudgeSchema).min(1).max(MAX_PACKAGE_JUDGES).optional(),
   })
   .meta({ id: "MarketplacePackage" });
 export type MarketplacePackage = z.infer<typeof marketplacePackageSchema>;
@@ -182,7 +208,23 @@ export const permissionManifestSchema = z
     estimatedCostPerRunUsd: z
       .object({ low: z.number(), high: z.number() })
       .nullable()
-      .describe("From the catalog's prices and the agents' output limits; null when no priced model fits"),
+      .describe("From the catalog's prices and the agents' output limits (and their quality gates' judge calls); null when no priced model fits"),
+    /** absent when no agent has a quality gate (and in manifests computed before judges travelled) */
+    judges: z
+      .array(
+        z.object({
+          slug: z.string(),
+          name: z.string(),
+          criteria: z.array(z.object({ key: z.string(), description: z.string() })),
+          usedBy: z.array(z.string()).describe("The agents whose runs it judges (slugs)"),
+        }),
+      )
+      .optional()
+      .describe("The judges of the agents' quality gates: each judged output of those agents is a call to each of its judges"),
+    judgeCallsPerRun: z
+      .object({ min: z.number().int(), max: z.number().int() })
+      .optional()
+      .describe("Judge calls per run of every gated agent: one per judge when the first output passes; max with every revision used"),
   })
   .meta({ id: "PermissionManifest" });
 export type PermissionManifest = z.infer<typeof permissionManifestSchema>;
@@ -401,6 +443,7 @@ export const listingInstallSchema = z
     agents: z.array(z.object({ id: z.string(), slug: z.string() })),
     teams: z.array(z.object({ id: z.string(), slug: z.string() })),
     tools: z.array(z.object({ id: z.string(), name: z.string() })),
+    judges: z.array(z.object({ id: z.string(), slug: z.string() })),
     secretBindings: z.record(z.string(), z.string()),
     installedAt: z.string(),
     updatedAt: z.string(),
@@ -423,6 +466,7 @@ export const installDiffSchema = z
     ),
     teams: z.array(z.object({ slug: z.string(), change: z.enum(["added", "removed", "changed", "same"]), fields: z.array(z.string()) })),
     tools: z.array(z.object({ name: z.string(), change: z.enum(["added", "removed", "changed", "same"]) })),
+    judges: z.array(z.object({ slug: z.string(), change: z.enum(["added", "removed", "changed", "same"]), fields: z.array(z.string()) })),
     newPermissions: z.object({
       hosts: z.array(z.string()),
       secretSlots: z.array(z.string()),

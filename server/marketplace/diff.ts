@@ -3,7 +3,8 @@
  * team and tool of the packages, and the permissions the new manifest adds), `updateInstall` applies it after the
  * same checks as an install (signature, consent, a binding for every slot) in one transaction. Changed agents and
  * teams get a new version with the fields the package changed (the installer's own edits of other fields stay),
- * added ones are created, removed ones archived; tools are updated, created or deleted.
+ * added ones are created, removed ones archived; tools are updated, created or deleted; the judges of the agents'
+ * gates get a new judge version with the fields the package changed, like agents (./diff-judges.ts).
  */
 import { AppError } from "@/lib/errors";
 import { lineDiff, sameJson } from "@/lib/line-diff";
@@ -13,6 +14,7 @@ import {
   type ListingInstallOut,
   type MarketplacePackage,
   type PackageAgent,
+  type PackageJudge,
   type PackageTool,
   type PermissionManifest,
 } from "@/lib/schemas/marketplace";
@@ -27,6 +29,7 @@ import { appendTeamVersion } from "@/server/teams/service";
 import { checkPolicyReferences, routingSnapshot } from "@/server/models/routing";
 import { verifiedVersion, checkConsent, queueKnowledge, rootOf, type VerifiedVersion } from "./install";
 import {
+  changesOf,
   checkCollisions,
   checkedBindings,
   checkHttpTools,
@@ -45,10 +48,10 @@ import {
   type InstallResources,
 } from "./install-resources";
 import { findInstall, getInstall } from "./installs";
+import { applyJudges, judgeFieldsChanged } from "./diff-judges";
 import { manifestDigest } from "./manifest";
 import { archiveAgents, archiveTeams, deleteUnused } from "./uninstall";
 
-type Change = "added" | "removed" | "changed" | "same";
 type Tx = Prisma.TransactionClient;
 
 const AGENT_FIELDS = ["name", ...AGENT_VERSION_FIELDS.filter((f) => f !== "name")] as const;
@@ -61,22 +64,6 @@ function diffText(before: string, after: string): string {
   return lineDiff(before, after)
     .map((l) => `${l.op === "add" ? "+" : l.op === "remove" ? "-" : " "} ${l.text}`)
     .join("\n");
-}
-
-function byKey<T>(items: T[], key: (t: T) => string): Map<string, T> {
-  return new Map(items.map((t) => [key(t), t]));
-}
-
-function changesOf<T>(before: T[], after: T[], key: (t: T) => string): { key: string; change: Change; from?: T; to?: T }[] {
-  const a = byKey(before, key);
-  const b = byKey(after, key);
-  const out: { key: string; change: Change; from?: T; to?: T }[] = [];
-  for (const [k, to] of b) {
-    const from = a.get(k);
-    out.push({ key: k, change: !from ? "added" : sameJson(from, to) ? "same" : "changed", from, to });
-  }
-  for (const [k, from] of a) if (!b.has(k)) out.push({ key: k, change: "removed", from });
-  return out;
 }
 
 const minus = (next: string[], prev: string[]) => [...new Set(next.filter((x) => !prev.includes(x)))].sort();
@@ -141,6 +128,11 @@ function computeDiff(from: VerifiedVersion, to: VerifiedVersion): InstallDiff {
       fields: c.change === "changed" ? (["name", "description", "spec"] as const).filter((f) => !sameJson(c.from![f], c.to![f])) : [],
     })),
     tools: changesOf(a.tools, b.tools, (x) => x.name).map((c) => ({ name: c.key, change: c.change })),
+    judges: changesOf<PackageJudge>(a.judges ?? [], b.judges ?? [], (x) => x.slug).map((c) => ({
+      slug: c.key,
+      change: c.change,
+      fields: c.change === "changed" ? judgeFieldsChanged(c.from!, c.to!) : [],
+    })),
     newPermissions: newPermissions(from.manifest, to.manifest),
     consentDigest: manifestDigest(to.manifest),
   };
@@ -221,13 +213,18 @@ export async function updateInstall(ctx: TenantContext, input: z.input<typeof up
     teams: teamChanges.filter((c) => c.change !== "removed" && !has(r.teams, c.key)).map((c) => c.key),
     tools: b.tools.filter((t) => !has(r.tools, t.name) && !a.tools.some((x) => x.name === t.name)),
     mcpServers: b.mcpServers.filter((s) => !has(r.mcpServers, s.name)).map((s) => s.name),
+    judges: (b.judges ?? []).filter((j) => !has(r.judges, j.slug)).map((j) => j.slug),
   });
   for (const c of agentChanges) if (c.change === "changed") await checkPolicyReferences(ctx, c.to!.modelPolicy);
+  for (const c of changesOf<PackageJudge>(a.judges ?? [], b.judges ?? [], (x) => x.slug))
+    if (c.change === "changed") await checkPolicyReferences(ctx, c.to!.modelPolicy);
   const routing = await routingSnapshot(ctx);
   const diff = computeDiff(from, to);
 
   await db(ctx).$transaction(async (tx) => {
     await applyTools(ctx, tx, a, b, r, naming, bindings, install.id);
+    // the judges before the agents: a changed gate names the installed judges
+    await applyJudges(ctx, tx, a, b, r, naming, install.id);
     for (const [i, agent] of b.agents.entries()) {
       const c = agentChanges.find((x) => x.key === agent.slug)!;
       const mine = r.agents.find((x) => x.source === agent.slug);
@@ -314,6 +311,7 @@ export async function updateInstall(ctx: TenantContext, input: z.input<typeof up
           agents: diff.agents.filter((x) => x.change !== "same").map((x) => ({ slug: x.slug, change: x.change })),
           teams: diff.teams.filter((x) => x.change !== "same").map((x) => ({ slug: x.slug, change: x.change })),
           tools: diff.tools.filter((x) => x.change !== "same").map((x) => ({ name: x.name, change: x.change })),
+          judges: diff.judges.filter((x) => x.change !== "same").map((x) => ({ slug: x.slug, change: x.change })),
           newPermissions: diff.newPermissions,
         },
       },

@@ -4,9 +4,10 @@
  * bindings, collisions), and the rows themselves, in the caller's transaction, each carrying the install's id.
  */
 import { AppError } from "@/lib/errors";
+import { sameJson } from "@/lib/line-diff";
 import type { Permission } from "@/lib/permissions";
 import { AGENT_SLUG_PATTERN } from "@/lib/schemas/agents";
-import type { MarketplacePackage, PackageAgent, PackageTeam, PackageTool } from "@/lib/schemas/marketplace";
+import type { MarketplacePackage, PackageAgent, PackageJudge, PackageTeam, PackageTool } from "@/lib/schemas/marketplace";
 import { nodeRefs, type TopologySpec } from "@/lib/schemas/topology";
 import { isBuiltinName } from "@/server/tools/builtin/definitions";
 import { TOOL_NAME_PATTERN } from "@/lib/schemas/tools";
@@ -16,6 +17,7 @@ import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { recordAudit } from "@/server/audit/service";
 import { newAgentRows } from "@/server/agents/service";
+import { versionData as judgeVersionData } from "@/server/quality/judges/service";
 import { insertTeam } from "@/server/teams/service";
 import type { routingSnapshot } from "@/server/models/routing";
 import { checkPolicyReferences } from "@/server/models/routing";
@@ -38,11 +40,35 @@ export interface InstallResources {
   /** the tools it created (a built-in's settings row only when the workspace had none) */
   tools: (InstalledRef & { name: string })[];
   mcpServers: (InstalledRef & { name: string })[];
+  /** the judges of the agents' quality gates (absent in installs made before judges travelled) */
+  judges: (InstalledRef & { slug: string })[];
 }
 
 export function parseResources(value: unknown): InstallResources {
   const v = (value ?? {}) as Partial<InstallResources>;
-  return { slugPrefix: v.slugPrefix ?? null, agents: v.agents ?? [], teams: v.teams ?? [], tools: v.tools ?? [], mcpServers: v.mcpServers ?? [] };
+  return {
+    slugPrefix: v.slugPrefix ?? null,
+    agents: v.agents ?? [],
+    teams: v.teams ?? [],
+    tools: v.tools ?? [],
+    mcpServers: v.mcpServers ?? [],
+    judges: v.judges ?? [],
+  };
+}
+
+export type Change = "added" | "removed" | "changed" | "same";
+
+/** Per key, whether the item was added, removed, changed or kept the same between two packages' lists. */
+export function changesOf<T>(before: T[], after: T[], key: (t: T) => string): { key: string; change: Change; from?: T; to?: T }[] {
+  const a = new Map(before.map((t) => [key(t), t]));
+  const b = new Map(after.map((t) => [key(t), t]));
+  const out: { key: string; change: Change; from?: T; to?: T }[] = [];
+  for (const [k, to] of b) {
+    const from = a.get(k);
+    out.push({ key: k, change: !from ? "added" : sameJson(from, to) ? "same" : "changed", from, to });
+  }
+  for (const [k, from] of a) if (!b.has(k)) out.push({ key: k, change: "removed", from });
+  return out;
 }
 
 /** How the package's names read once installed: unchanged, or behind the install's prefix. Built-ins keep theirs. */
@@ -72,8 +98,10 @@ export class Naming {
     }
     return out as unknown as TopologySpec;
   }
+  /** An agent renamed, its tools and its quality gate's judges (package slugs) with it. */
   agent(a: PackageAgent): PackageAgent {
-    return { ...a, slug: this.slug(a.slug), allowedTools: a.allowedTools.map((t) => this.tool(t)) };
+    const gate = a.qualityGate ? { ...a.qualityGate, judges: a.qualityGate.judges.map((j) => this.slug(j)) } : a.qualityGate;
+    return { ...a, slug: this.slug(a.slug), allowedTools: a.allowedTools.map((t) => this.tool(t)), qualityGate: gate };
   }
   team(t: PackageTeam): PackageTeam {
     return { ...t, slug: this.slug(t.slug), spec: this.spec(t.spec) };
@@ -87,6 +115,7 @@ export function permissionsNeeded(pkg: MarketplacePackage): Permission[] {
   if (pkg.tools.length > 0 || pkg.mcpServers.length > 0) needed.push("tools:create");
   if (pkg.agents.some((a) => a.allowedTools.length > 0)) needed.push("tools:grant");
   if (pkg.knowledge.length > 0) needed.push("memory:write");
+  if (pkg.judges?.length) needed.push("judges:create");
   return needed;
 }
 
@@ -131,14 +160,15 @@ export async function checkedBindings(ctx: TenantContext, slots: string[], bindi
 export async function checkCollisions(
   ctx: TenantContext,
   naming: Naming,
-  items: { agents: string[]; teams: string[]; tools: PackageTool[]; mcpServers: string[] },
+  items: { agents: string[]; teams: string[]; tools: PackageTool[]; mcpServers: string[]; judges?: string[] },
 ): Promise<void> {
   const agents = items.agents.map((s) => naming.slug(s));
+  const judges = (items.judges ?? []).map((s) => naming.slug(s));
   const teams = items.teams.map((s) => naming.slug(s));
   const tools = items.tools.filter((t) => t.kind !== "builtin").map((t) => naming.tool(t.name));
   const servers = items.mcpServers.map((s) => naming.server(s));
   const invalid = [
-    ...[...agents, ...teams].filter((s) => !AGENT_SLUG_PATTERN.test(s)),
+    ...[...agents, ...teams, ...judges].filter((s) => !AGENT_SLUG_PATTERN.test(s)),
     ...tools.filter((t) => !TOOL_NAME_PATTERN.test(t)),
     ...servers.filter((s) => !/^[a-z][a-z0-9_]{0,31}$/.test(s)),
   ];
@@ -147,30 +177,38 @@ export async function checkCollisions(
     throw new AppError("VALIDATION_FAILED", message, { issues: [{ path: "slugPrefix", message }] });
   }
   const w = ctx.workspaceId;
-  const [a, t, tl, m] = await Promise.all([
+  const [a, t, tl, m, j] = await Promise.all([
     agents.length ? db(ctx).agent.findMany({ where: { workspaceId: w, slug: { in: agents } }, select: { slug: true } }) : [],
     teams.length ? db(ctx).team.findMany({ where: { workspaceId: w, slug: { in: teams } }, select: { slug: true } }) : [],
     tools.length ? db(ctx).tool.findMany({ where: { workspaceId: w, name: { in: tools } }, select: { name: true } }) : [],
     servers.length ? db(ctx).mcpServer.findMany({ where: { workspaceId: w, name: { in: servers } }, select: { name: true } }) : [],
+    judges.length ? db(ctx).judge.findMany({ where: { workspaceId: w, slug: { in: judges } }, select: { slug: true } }) : [],
   ]);
   const taken = [
     ...a.map((r) => `agent "${r.slug}"`),
     ...t.map((r) => `team "${r.slug}"`),
     ...tl.map((r) => `tool "${r.name}"`),
     ...m.map((r) => `MCP server "${r.name}"`),
+    ...j.map((r) => `judge "${r.slug}"`),
   ];
   if (taken.length > 0)
     throw new AppError("CONFLICT", `Already in this workspace: ${taken.join(", ")}. Install with a slugPrefix to install alongside them.`, { taken });
 }
 
-/** The tools an agent is granted must be the package's or built-ins. */
+/** The tools an agent is granted must be the package's or built-ins; the judges its gate names, the package's. */
 export function packageProblems(pkg: MarketplacePackage): void {
   const names = new Set(pkg.tools.map((t) => t.name));
+  const judges = new Set((pkg.judges ?? []).map((j) => j.slug));
   const servers = new Set(pkg.mcpServers.map((s) => s.name));
   const issues: { path: string; message: string }[] = [];
   pkg.agents.forEach((a, i) =>
     a.allowedTools.forEach((t, j) => {
       if (!names.has(t) && !isBuiltinName(t)) issues.push({ path: `package.agents.${i}.allowedTools.${j}`, message: `The package has no tool "${t}"` });
+    }),
+  );
+  pkg.agents.forEach((a, i) =>
+    a.qualityGate?.judges.forEach((j, k) => {
+      if (!judges.has(j)) issues.push({ path: `package.agents.${i}.qualityGate.judges.${k}`, message: `The package has no judge "${j}"` });
     }),
   );
   pkg.tools.forEach((t, i) => {
@@ -308,15 +346,7 @@ export async function createTool(
 
 /** The agent's model policy checked against this workspace's presets and models (path: the package's agent). */
 async function checkAgentPolicy(ctx: TenantContext, a: PackageAgent, index: number): Promise<void> {
-  try {
-    await checkPolicyReferences(ctx, a.modelPolicy);
-  } catch (error) {
-    if (error instanceof AppError) {
-      const message = `Agent "${a.slug}": ${error.message}`;
-      throw new AppError("VALIDATION_FAILED", message, { issues: [{ path: `package.agents.${index}.modelPolicy`, message }] });
-    }
-    throw error;
-  }
+  await checkPackagePolicy(ctx, a.modelPolicy, `Agent "${a.slug}"`, `package.agents.${index}.modelPolicy`);
 }
 
 /** An agent of the package, its model policy checked, created linked to the install. */
@@ -346,7 +376,45 @@ export async function createTeam(ctx: TenantContext, tx: Tx, t: PackageTeam, ind
   return { id: row.id, source: t.slug, slug: row.slug };
 }
 
-/** Writes every resource of the package in the caller's transaction: MCP servers, tools, agents, then teams in package order. */
+/** A model policy of the package (an agent's or a judge's) checked against this workspace's presets and models. */
+async function checkPackagePolicy(ctx: TenantContext, policy: PackageAgent["modelPolicy"], what: string, path: string): Promise<void> {
+  try {
+    await checkPolicyReferences(ctx, policy);
+  } catch (error) {
+    if (error instanceof AppError) {
+      const message = `${what}: ${error.message}`;
+      throw new AppError("VALIDATION_FAILED", message, { issues: [{ path, message }] });
+    }
+    throw error;
+  }
+}
+
+/** The columns of a judge version made from the package's judge (a new judge's first, or an update's next). */
+export function judgeFields(j: PackageJudge) {
+  return {
+    name: j.name,
+    instructions: j.instructions,
+    modelPolicy: j.modelPolicy,
+    rubric: j.rubric,
+    referenceAnswer: j.referenceAnswer,
+    examples: j.examples,
+    labelledSetId: null,
+    maxOutputTokens: j.maxOutputTokens,
+  };
+}
+
+/** A judge of the package, its model policy checked, created (version 1) and audited as judge.create with the install. */
+export async function createJudge(ctx: TenantContext, tx: Tx, j: PackageJudge, index: number, naming: Naming, installId: string) {
+  await checkPackagePolicy(ctx, j.modelPolicy, `Judge "${j.slug}"`, `package.judges.${index}.modelPolicy`);
+  const id = newId("jdg");
+  const slug = naming.slug(j.slug);
+  await tx.judge.create({ data: { id, workspaceId: ctx.workspaceId, slug, name: j.name, currentVersion: 1 } });
+  await tx.judgeVersion.create({ data: judgeVersionData(ctx, id, 1, judgeFields(j)) });
+  await recordAudit(ctx, { action: "judge.create", targetType: "judge", targetId: id, metadata: { slug, name: j.name, version: 1, installId } }, tx);
+  return { id, source: j.slug, slug };
+}
+
+/** Writes every resource of the package in the caller's transaction: MCP servers, tools, judges, agents, then teams in package order. */
 export async function createAll(
   ctx: TenantContext,
   tx: Tx,
@@ -356,13 +424,15 @@ export async function createAll(
   routing: Routing,
   installId: string,
 ): Promise<InstallResources> {
-  const resources: InstallResources = { slugPrefix: naming.prefix, agents: [], teams: [], tools: [], mcpServers: [] };
+  const resources: InstallResources = { slugPrefix: naming.prefix, agents: [], teams: [], tools: [], mcpServers: [], judges: [] };
   for (const s of pkg.mcpServers) resources.mcpServers.push(await createServer(ctx, tx, s, naming, bindings, installId));
   const serverIds = new Map(resources.mcpServers.map((s) => [s.source, s.id]));
   for (const t of pkg.tools) {
     const created = await createTool(ctx, tx, t, naming, bindings, serverIds, installId);
     if (created) resources.tools.push(created);
   }
+  // the judges first: the agents' gates name them
+  for (const [i, j] of (pkg.judges ?? []).entries()) resources.judges.push(await createJudge(ctx, tx, j, i, naming, installId));
   resources.agents.push(...(await createAgents(ctx, tx, pkg.agents, naming, installId)));
   for (const [i, t] of pkg.teams.entries()) resources.teams.push(await createTeam(ctx, tx, t, i, naming, routing, installId));
   return resources;

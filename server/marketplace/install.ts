@@ -1,8 +1,8 @@
 /**
  * Installing a listing version into the caller's workspace (issue 16): the installer reviews the version's
  * permission manifest (`installConsent`) and sends back its digest with a binding of each secret slot to one of its
- * own vault secrets. The stored package must still carry the platform's signature; then every agent, team, tool and
- * MCP server is created in one transaction (all or nothing), linked to the install. Nothing of the publisher's
+ * own vault secrets. The stored package must still carry the platform's signature; then every agent, team, tool,
+ * MCP server and judge (of the agents' quality gates, which name them by their installed slugs) is created in one transaction (all or nothing), linked to the install. Nothing of the publisher's
  * workspace is read besides the listing and its signed version: no secret, model or row of theirs is ever used.
  */
 import { AppError } from "@/lib/errors";
@@ -118,6 +118,7 @@ export async function installListing(ctx: TenantContext, input: InstallListingIn
       teams: v.pkg.teams.map((t) => t.slug),
       tools: v.pkg.tools,
       mcpServers: v.pkg.mcpServers.map((s) => s.name),
+      judges: (v.pkg.judges ?? []).map((j) => j.slug),
     }),
     routingSnapshot(ctx),
   ]);
@@ -158,6 +159,7 @@ export async function installListing(ctx: TenantContext, input: InstallListingIn
           agents: created.agents.map((a) => a.slug),
           teams: created.teams.map((t) => t.slug),
           tools: created.tools.map((t) => t.name),
+          judges: created.judges.map((j) => j.slug),
           secretSlots: Object.keys(bindings),
         },
       },

@@ -29,6 +29,7 @@ function toInstallOut(row: InstallRow): ListingInstallOut {
     agents: r.agents.map(({ id, slug }) => ({ id, slug })),
     teams: r.teams.map(({ id, slug }) => ({ id, slug })),
     tools: r.tools.map(({ id, name }) => ({ id, name })),
+    judges: r.judges.map(({ id, slug }) => ({ id, slug })),
     secretBindings: (row.secretBindings ?? {}) as Record<string, string>,
     installedAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,7 +1,8 @@
 /**
  * The permission manifest of a package (issue 16): computed from what the package contains, never declared. The
  * hosts its tools may call, the secret slots it needs, the memory scopes its agents read and write, whether calls
- * wait for approvals, whether agents start other agents, and an estimated cost per run from the catalog's prices.
+ * wait for approvals, whether agents start other agents, the judges of their quality gates (and how many judge calls
+ * a run makes), and an estimated cost per run from the catalog's prices.
  * Its digest is what an installer consents to (server/marketplace/install*.ts checks it).
  */
 import type { MarketplacePackage, PermissionManifest } from "@/lib/schemas/marketplace";
@@ -100,21 +101,42 @@ export function computeManifest(pkg: MarketplacePackage, pricing: ManifestPricin
     if (writesMemory || agent.allowedTools.some((t) => MEMORY_WRITE_TOOLS.has(t))) writes.push(policy?.writeScope ?? "agent");
   }
 
+  const constraintsOf = (policy: MarketplacePackage["agents"][number]["modelPolicy"]): ModelConstraints =>
+    policy.type === "constraints"
+      ? modelConstraintsSchema.parse(policy.constraints)
+      : (pricing.presetConstraints?.(policy.preset) ?? builtinPreset(policy.preset) ?? modelConstraintsSchema.parse({}));
+  const judgeBySlug = new Map((pkg.judges ?? []).map((j) => [j.slug, j]));
   let low = 0;
   let high = 0;
   let priced = false;
+  const judgeCalls = { min: 0, max: 0 };
   for (const agent of pkg.agents) {
-    const policy = agent.modelPolicy;
-    const constraints =
-      policy.type === "constraints"
-        ? modelConstraintsSchema.parse(policy.constraints)
-        : (pricing.presetConstraints?.(policy.preset) ?? builtinPreset(policy.preset) ?? modelConstraintsSchema.parse({}));
-    const range = priceRange(pricing.entries, constraints, agent.maxOutputTokens);
+    const range = priceRange(pricing.entries, constraintsOf(agent.modelPolicy), agent.maxOutputTokens);
+    const gate = agent.qualityGate;
+    // a gated output is judged by each judge; at worst every revision is used: one more agent call and judging each
+    const iterations = gate ? gate.maxRevisions + 1 : 1;
+    if (gate) {
+      judgeCalls.min += gate.judges.length;
+      judgeCalls.max += gate.judges.length * iterations;
+    }
     if (!range) continue;
     priced = true;
     low += range.low;
-    high += range.high;
+    high += range.high * iterations;
+    for (const slug of gate?.judges ?? []) {
+      const judge = judgeBySlug.get(slug);
+      const judged = judge && priceRange(pricing.entries, constraintsOf(judge.modelPolicy), judge.maxOutputTokens);
+      if (!judged) continue;
+      low += judged.low;
+      high += judged.high * iterations;
+    }
   }
+  const judges = (pkg.judges ?? []).map((j) => ({
+    slug: j.slug,
+    name: j.name,
+    criteria: j.rubric.criteria.map((c) => ({ key: c.key, description: c.description })),
+    usedBy: pkg.agents.filter((a) => a.qualityGate?.judges.includes(j.slug)).map((a) => a.slug),
+  }));
 
   return {
     tools,
@@ -126,6 +148,8 @@ export function computeManifest(pkg: MarketplacePackage, pricing: ManifestPricin
     teams: pkg.teams.length,
     subRuns: pkg.agents.some((a) => a.allowedTools.includes("run_agent")),
     estimatedCostPerRunUsd: priced ? { low: round6(low), high: round6(high) } : null,
+    // absent without judges, so that a package without gates has the manifest (and consent digest) it had before
+    ...(judges.length > 0 ? { judges, judgeCallsPerRun: judgeCalls } : {}),
   };
 }
 

@@ -15,7 +15,6 @@ import {
   type PackageTeam,
   type PackageTool,
 } from "@/lib/schemas/marketplace";
-import { modelConstraintsSchema, type ModelConstraints, type ModelPolicy } from "@/lib/schemas/model-policy";
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { agentsBySlug, toAgentVersion, withCurrent, type AgentVersionOut } from "@/server/agents/service";
@@ -23,6 +22,8 @@ import { refsOf, storedSpec, withCurrent as teamWithCurrent } from "@/server/tea
 import { resolveTools } from "@/server/tools/registry";
 import type { ResolvedTool } from "@/server/tools/types";
 import { canonicalJson } from "./signing";
+import { packagePolicy } from "./package-policy";
+import { packageJudges } from "./package-judges";
 
 export type PackageSourceKind = "agent" | "team";
 export interface PackageSource {
@@ -34,8 +35,6 @@ export type PackageKnowledge = MarketplacePackage["knowledge"][number];
 type PackageMcpServer = MarketplacePackage["mcpServers"][number];
 type Problem = { path: string; message: string };
 
-const BUILTIN_PRESETS = new Set(["fast", "balanced", "capable"]);
-
 function invalid(issues: Problem[]): AppError {
   return new AppError("VALIDATION_FAILED", issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), { issues });
 }
@@ -45,35 +44,7 @@ export function slotName(base: string, suffix: "secret" | "token"): string {
   return `${base.slice(0, 63 - suffix.length)}_${suffix}`;
 }
 
-/** A provider preference without the publisher's provider ids (prv_...): kinds only. */
-function withoutProviderIds(constraints: ModelConstraints): ModelConstraints {
-  return modelConstraintsSchema.parse({ ...constraints, preferredProviders: constraints.preferredProviders.filter((p) => !p.startsWith("prv_")) });
-}
-
-async function packagePolicy(ctx: TenantContext, policy: ModelPolicy): Promise<PackageAgent["modelPolicy"]> {
-  switch (policy.type) {
-    case "constraints":
-      return { type: "constraints", constraints: withoutProviderIds(modelConstraintsSchema.parse(policy.constraints)) };
-    case "preset": {
-      if (BUILTIN_PRESETS.has(policy.preset)) return { type: "preset", preset: policy.preset as "fast" | "balanced" | "capable" };
-      const row = await db(ctx).routingPreset.findFirst({ where: { workspaceId: ctx.workspaceId, name: policy.preset }, select: { policy: true } });
-      const parsed = modelConstraintsSchema.safeParse(row?.policy ?? {});
-      return { type: "constraints", constraints: withoutProviderIds(parsed.success ? parsed.data : modelConstraintsSchema.parse({})) };
-    }
-    case "pinned": {
-      const model = await db(ctx).model.findFirst({
-        where: { id: policy.modelId, workspaceId: ctx.workspaceId },
-        select: { capabilities: true, quality: true },
-      });
-      const constraints = modelConstraintsSchema.parse({
-        requiredCapabilities: model ? model.capabilities.filter((c) => c !== "embeddings") : [],
-        ...(model && model.quality > 0 ? { minQuality: Math.min(1, model.quality) } : {}),
-      });
-      return { type: "constraints", constraints };
-    }
-  }
-}
-
+/** The agent's current version as packaged; its quality gate is filled in by ./package-judges.ts (judges by slug). */
 async function packageAgent(ctx: TenantContext, v: AgentVersionOut): Promise<PackageAgent> {
   return {
     slug: v.slug,
@@ -88,7 +59,6 @@ async function packageAgent(ctx: TenantContext, v: AgentVersionOut): Promise<Pac
     contextBudget: v.contextBudget,
     allowedTools: [...v.allowedTools],
     memoryPolicy: v.memoryPolicy,
-    // TODO(quality gate): package the gate's judges with the agent; until then an installed agent has no gate
     qualityGate: null,
   };
 }
@@ -253,6 +223,10 @@ export async function buildSourcePackage(
   }
   const agents: PackageAgent[] = [];
   for (const v of versions) agents.push(await packageAgent(ctx, v));
+  // only agents' gates travel; a team version's own gate (when teams have one) would be packaged here too, its
+  // judges added to the same `judges` section and named by slug in the packaged team's spec
+  const { gates, judges } = await packageJudges(ctx, versions, problems);
+  for (const a of agents) a.qualityGate = gates.get(a.slug) ?? null;
   const { tools, mcpServers } = await packageTools(ctx, agents, problems);
   knowledge.forEach((k, i) => {
     if (k.scope.type === "workspace") return;
@@ -270,6 +244,8 @@ export async function buildSourcePackage(
     tools,
     mcpServers,
     knowledge: [...knowledge],
+    // absent without judges: a package without gates reads (and is signed) as before judges travelled
+    ...(judges.length > 0 ? { judges } : {}),
   });
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
   const bytes = Buffer.byteLength(canonicalJson(parsed.data), "utf8");

@@ -50,6 +50,10 @@ describe("the package scanner", () => {
       "mdl_0123456789abcdefghij",
     ])
       expect(paths({ teams: [{ spec: { note: `see ${id}` } }] }), id).toEqual(["teams.0.spec.note"]);
+    // a judge's text: the publisher's judge, version and label ids; a secret planted in its instructions
+    for (const id of ["jdg_0123456789abcdefghij", "jdv_0123456789abcdefghij", "lbl_0123456789abcdefghij"])
+      expect(paths({ judges: [{ examples: [{ rationale: `as ${id} said` }] }] }), id).toEqual(["judges.0.examples.0.rationale"]);
+    expect(paths({ judges: [{ instructions: `Verify with ${"ghp_"}abcdefghijklmnopqrstuvwxyz0123456789.` }] })).toEqual(["judges.0.instructions"]);
     expect(paths({ agents: [{ roleDescription: "Escalate to jane.doe@acme-corp.com when stuck." }] })).toEqual(["agents.0.roleDescription"]);
     expect(scanPackage({ a: "x jane@acme.io" })[0]!.message).toMatch(/email/);
     expect(paths({ tools: [{ inputSchema: { properties: { "ops@acme.io": { type: "string" } } } }] })).toEqual(["tools.0.inputSchema.properties.ops@acme.io"]);

@@ -38,7 +38,7 @@ const CADRE_IDS: Recogniser[] = [
   { what: "a vault secret id (sec_...)", pattern: /\bsec_[0-9a-z]{8,}/ },
   {
     what: "a Cadre id of the publisher's workspace",
-    pattern: /\b(?:ws|usr|key|run|memo|mem|prv|mdl|agt|agv|team|tmv|tool|mcp|ses|mdoc|stp|inv|aud|whk|lin)_[0-9a-z]{16,}\b/,
+    pattern: /\b(?:ws|usr|key|run|memo|mem|prv|mdl|agt|agv|team|tmv|tool|mcp|ses|mdoc|stp|inv|aud|whk|lin|jdg|jdv|lbl)_[0-9a-z]{16,}\b/,
   },
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Uninstalling: the installed agents and teams are archived (their versions stay readable, old runs keep working),
+ * Uninstalling: the installed agents, teams and judges are archived (their versions stay readable, old runs keep working),
  * the tools and MCP servers the install created are deleted unless an agent outside it still uses them, and the
  * install row goes; the listing's install count drops by one.
  */
@@ -30,6 +30,16 @@ export async function archiveTeams(ctx: TenantContext, tx: Tx, ids: string[]): P
   for (const row of rows) {
     await tx.team.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "team.archive", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
+  }
+}
+
+/** Archives judges (by id) not archived yet, each audited as judge.archive: gates still naming one refuse new runs. */
+export async function archiveJudges(ctx: TenantContext, tx: Tx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await tx.judge.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: ids }, archivedAt: null } });
+  for (const row of rows) {
+    await tx.judge.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    await recordAudit(ctx, { action: "judge.archive", targetType: "judge", targetId: row.id, metadata: { slug: row.slug } }, tx);
   }
 }
 
@@ -96,6 +106,11 @@ export async function uninstall(ctx: TenantContext, id: string): Promise<{ delet
       ctx,
       tx,
       r.agents.map((a) => a.id),
+    );
+    await archiveJudges(
+      ctx,
+      tx,
+      r.judges.map((j) => j.id),
     );
     const kept = await deleteUnused(ctx, tx, r.tools, r.mcpServers);
     const gone = await tx.listingInstall.deleteMany({ where: { id: row.id, workspaceId: ctx.workspaceId } });

@@ -1341,6 +1341,7 @@ class ListingInstall(TypedDict):
     agents: List[Dict[str, Any]]
     teams: List[Dict[str, Any]]
     tools: List[Dict[str, Any]]
+    judges: List[Dict[str, Any]]
     secretBindings: Dict[str, str]
     installedAt: str
     updatedAt: str
@@ -1354,7 +1355,7 @@ class InstallConsent(TypedDict):
     secretSlots: List[Dict[str, Any]]
 
 
-class PermissionManifest(TypedDict):
+class _PermissionManifestRequired(TypedDict):
     tools: List[Dict[str, Any]]
     egressHosts: List[str]
     secretSlots: List[Dict[str, Any]]
@@ -1366,7 +1367,12 @@ class PermissionManifest(TypedDict):
     estimatedCostPerRunUsd: Optional[Dict[str, Any]]
 
 
-InstallDiff = TypedDict("InstallDiff", {"from": int, "to": int, "agents": List[Dict[str, Any]], "teams": List[Dict[str, Any]], "tools": List[Dict[str, Any]], "newPermissions": Dict[str, Any], "consentDigest": str}, total=False)
+class PermissionManifest(_PermissionManifestRequired, total=False):
+    judges: List[Dict[str, Any]]
+    judgeCallsPerRun: Dict[str, Any]
+
+
+InstallDiff = TypedDict("InstallDiff", {"from": int, "to": int, "agents": List[Dict[str, Any]], "teams": List[Dict[str, Any]], "tools": List[Dict[str, Any]], "judges": List[Dict[str, Any]], "newPermissions": Dict[str, Any], "consentDigest": str}, total=False)
 
 
 class ListingSummary(TypedDict):
@@ -1415,7 +1421,7 @@ class ListingDetail(TypedDict):
     myReview: Optional[Dict[str, Any]]
 
 
-class MarketplacePackage(TypedDict):
+class _MarketplacePackageRequired(TypedDict):
     kind: Literal["cadre.package"]
     format: Literal[1]
     root: Dict[str, Any]
@@ -1424,6 +1430,10 @@ class MarketplacePackage(TypedDict):
     tools: List["PackageTool"]
     mcpServers: List["PackageMcpServer"]
     knowledge: List["PackageKnowledge"]
+
+
+class MarketplacePackage(_MarketplacePackageRequired, total=False):
+    judges: List["PackageJudge"]
 
 
 class PackageAgent(TypedDict):
@@ -1461,6 +1471,17 @@ class PackageMcpServer(TypedDict):
     transport: Literal["streamable_http", "sse"]
     authType: Literal["none", "bearer", "oauth"]
     secretSlot: Optional[str]
+
+
+class PackageJudge(TypedDict):
+    slug: str
+    name: str
+    instructions: str
+    modelPolicy: "PackageModelPolicy"
+    rubric: "RubricOutput"
+    referenceAnswer: Optional[str]
+    examples: List[Dict[str, Any]]
+    maxOutputTokens: int
 
 
 class ListingReview(TypedDict):

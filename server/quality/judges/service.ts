@@ -100,7 +100,7 @@ async function findJudge(ctx: TenantContext, ref: string, tx: Tx = db(ctx)): Pro
   return row;
 }
 
-function versionData(ctx: TenantContext, judgeId: string, version: number, f: VersionFields): Prisma.JudgeVersionUncheckedCreateInput {
+export function versionData(ctx: TenantContext, judgeId: string, version: number, f: VersionFields): Prisma.JudgeVersionUncheckedCreateInput {
   return {
     id: newId("jdv"),
     workspaceId: ctx.workspaceId,

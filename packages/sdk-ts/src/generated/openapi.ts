@@ -4181,6 +4181,10 @@ export interface components {
         id: string;
         name: string;
       }[];
+      judges: {
+        id: string;
+        slug: string;
+      }[];
       secretBindings: {
         [key: string]: string;
       };
@@ -4225,11 +4229,27 @@ export interface components {
       teams: number;
       /** Whether an agent may start other agents (run_agent) */
       subRuns: boolean;
-      /** From the catalog's prices and the agents' output limits; null when no priced model fits */
+      /** From the catalog's prices and the agents' output limits (and their quality gates' judge calls); null when no priced model fits */
       estimatedCostPerRunUsd: {
         low: number;
         high: number;
       } | null;
+      /** The judges of the agents' quality gates: each judged output of those agents is a call to each of its judges */
+      judges?: {
+        slug: string;
+        name: string;
+        criteria: {
+          key: string;
+          description: string;
+        }[];
+        /** The agents whose runs it judges (slugs) */
+        usedBy: string[];
+      }[];
+      /** Judge calls per run of every gated agent: one per judge when the first output passes; max with every revision used */
+      judgeCallsPerRun?: {
+        min: number;
+        max: number;
+      };
     };
     InstallDiff: {
       from: number;
@@ -4248,6 +4268,11 @@ export interface components {
       tools: {
         name: string;
         change: "added" | "removed" | "changed" | "same";
+      }[];
+      judges: {
+        slug: string;
+        change: "added" | "removed" | "changed" | "same";
+        fields: string[];
       }[];
       newPermissions: {
         hosts: string[];
@@ -4344,6 +4369,7 @@ export interface components {
       tools: components["schemas"]["PackageTool"][];
       mcpServers: components["schemas"]["PackageMcpServer"][];
       knowledge: components["schemas"]["PackageKnowledge"][];
+      judges?: components["schemas"]["PackageJudge"][];
     };
     PackageAgent: {
       /** The agent's name in team specs, e.g. researcher */
@@ -4432,6 +4458,23 @@ export interface components {
       transport: "streamable_http" | "sse";
       authType: "none" | "bearer" | "oauth";
       secretSlot: string | null;
+    };
+    PackageJudge: {
+      slug: string;
+      name: string;
+      /** What the judge looks for (its system prompt, before the rubric) */
+      instructions: string;
+      modelPolicy: components["schemas"]["PackageModelPolicy"];
+      rubric: components["schemas"]["RubricOutput"];
+      /** An answer the judge compares against */
+      referenceAnswer: string | null;
+      /** Few-shot examples shown to the judge */
+      examples: {
+        output: string;
+        verdict: "pass" | "revise" | "fail";
+        rationale: string;
+      }[];
+      maxOutputTokens: number;
     };
     /** A workspace's review: anonymous (a publisher never learns who reviewed) */
     ListingReview: {
