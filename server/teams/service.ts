@@ -6,7 +6,8 @@
 import type { z } from "zod";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
-import type { Prisma } from "@/server/db/generated/client";
+import { Prisma } from "@/server/db/generated/client";
+import type { AgentGatesSetting, QualityGate } from "@/lib/schemas/quality-gate";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { actorUserId, type TenantContext } from "@/server/context";
@@ -26,7 +27,8 @@ import { staleEdit } from "@/server/agents/service";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
-import { findTeam, storedSpec, toTeam, toTeamVersion, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
+import { checkGateJudges } from "@/server/quality/judges/service";
+import { findTeam, storedAgentGates, storedSpec, storedTeamGate, toTeam, toTeamVersion, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
 import { specProblems, validationError, zodProblems } from "@/server/teams/validate-spec";
 import { stepLimitProblem } from "@/server/teams/step-limit";
 import { specPreflight } from "@/server/teams/preflight";
@@ -86,7 +88,7 @@ export function teamSlugTaken(error: unknown, slug: string): unknown {
 export async function insertTeam(
   ctx: TenantContext,
   tx: Tx,
-  data: z.output<typeof createTeamInputSchema>,
+  data: Omit<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates"> & Partial<Pick<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates">>,
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
   pathPrefix = "spec.",
   extra: { installId?: string } = {},
@@ -100,6 +102,7 @@ export async function insertTeam(
   if (checked.issues.length > 0 || !spec) throw validationError(checked.issues);
   const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
   if (tooLarge) throw tooLarge;
+  await checkGateJudges(ctx, data.qualityGate);
   const teamId = newId("team");
   await tx.team.create({
     data: {
@@ -120,6 +123,8 @@ export async function insertTeam(
       name: data.name,
       description: data.description,
       spec: spec as Prisma.InputJsonValue,
+      qualityGate: gateJson(data.qualityGate ?? null),
+      agentGates: data.agentGates ?? "off",
       createdById: actorUserId(ctx),
     },
   });
@@ -156,10 +161,18 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const nameChanged = data.name !== undefined && data.name !== current.name;
   const descriptionChanged = data.description !== undefined && data.description !== current.description;
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
-  if (!nameChanged && !descriptionChanged && !specChanged) return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
+  const gateChanged = data.qualityGate !== undefined && !sameJson(data.qualityGate, storedTeamGate(current));
+  const agentGatesChanged = data.agentGates !== undefined && data.agentGates !== storedAgentGates(current);
+  if (!nameChanged && !descriptionChanged && !specChanged && !gateChanged && !agentGatesChanged) return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
   const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
   const { row: updated, estimate } = await db(ctx).$transaction((tx) =>
-    appendTeamVersion(ctx, tx, row, { name: data.name, description: data.description, spec: data.spec }, routing),
+    appendTeamVersion(
+      ctx,
+      tx,
+      row,
+      { name: data.name, description: data.description, spec: data.spec, qualityGate: data.qualityGate, agentGates: data.agentGates },
+      routing,
+    ),
   );
   return { ...toTeam(updated), estimate };
 }
@@ -173,7 +186,7 @@ export async function appendTeamVersion(
   ctx: TenantContext,
   tx: Tx,
   row: TeamWithCurrent,
-  patch: { name?: string; description?: string; spec?: unknown },
+  patch: { name?: string; description?: string; spec?: unknown; qualityGate?: QualityGate | null; agentGates?: AgentGatesSetting },
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
 ): Promise<{ row: TeamWithCurrent; estimate: RunEstimate }> {
   const current = row.versions[0]!;
@@ -182,6 +195,9 @@ export async function appendTeamVersion(
   const descriptionChanged = patch.description !== undefined && patch.description !== current.description;
   const incoming = patch.spec === undefined ? { success: true as const, data: currentSpec } : topologySpecSchema.safeParse(patch.spec);
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
+  const currentGate = storedTeamGate(current);
+  const gateChanged = patch.qualityGate !== undefined && !sameJson(patch.qualityGate, currentGate);
+  const agentGatesChanged = patch.agentGates !== undefined && patch.agentGates !== storedAgentGates(current);
   await lockTeamGraph(ctx, tx);
   // every save is validated, a carried-over spec too (an agent may have been archived since)
   const checked = await specProblems(ctx, patch.spec !== undefined ? patch.spec : currentSpec, { slug: row.slug }, tx, "spec.", routing);
@@ -190,8 +206,22 @@ export async function appendTeamVersion(
     const tooLarge = await stepLimitProblem(ctx, tx, row.slug, checked.spec);
     if (tooLarge) throw tooLarge;
   }
-  const next = { name: patch.name ?? current.name, description: patch.description ?? current.description, spec: checked.spec };
-  const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
+  const next = {
+    name: patch.name ?? current.name,
+    description: patch.description ?? current.description,
+    spec: checked.spec,
+    qualityGate: patch.qualityGate !== undefined ? patch.qualityGate : currentGate,
+    agentGates: patch.agentGates ?? storedAgentGates(current),
+  };
+  // a changed gate's judges must exist and be live (a carried-over gate keeps working: runs pin what they find)
+  if (gateChanged) await checkGateJudges(ctx, next.qualityGate);
+  const changed = [
+    nameChanged && "name",
+    descriptionChanged && "description",
+    specChanged && "spec",
+    gateChanged && "qualityGate",
+    agentGatesChanged && "agentGates",
+  ].filter(Boolean);
   const version = row.currentVersion + 1;
   const bumped = await tx.team.updateMany({
     where: { id: row.id, workspaceId: ctx.workspaceId, currentVersion: row.currentVersion, archivedAt: null },
@@ -207,6 +237,8 @@ export async function appendTeamVersion(
       name: next.name,
       description: next.description,
       spec: next.spec as Prisma.InputJsonValue,
+      qualityGate: gateJson(next.qualityGate),
+      agentGates: next.agentGates,
       createdById: actorUserId(ctx),
     },
   });
@@ -217,6 +249,10 @@ export async function appendTeamVersion(
   );
   const saved = await tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });
   return { row: saved, estimate: checked.estimate as RunEstimate };
+}
+
+function gateJson(gate: QualityGate | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return gate === null ? Prisma.DbNull : (gate as unknown as Prisma.InputJsonValue);
 }
 
 /** One page of a team's versions, newest first (keyset on createdAt, id). */
@@ -257,6 +293,9 @@ export async function diffTeamVersions(ctx: TenantContext, ref: string, from: nu
   if (!sameJson(before.spec, after.spec)) {
     changes.push({ field: "spec", before: before.spec, after: after.spec, lines: lineDiff(canonicalJson(before.spec, 2), canonicalJson(after.spec, 2)) });
   }
+  const [gateA, gateB] = [storedTeamGate(a), storedTeamGate(b)];
+  if (!sameJson(gateA, gateB)) changes.push({ field: "qualityGate", before: gateA, after: gateB });
+  if (storedAgentGates(a) !== storedAgentGates(b)) changes.push({ field: "agentGates", before: storedAgentGates(a), after: storedAgentGates(b) });
   return { teamId: team.id, from, to, changes };
 }
 
