@@ -31,7 +31,10 @@ export const createTeamInputSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.default(""),
   spec: teamSpecInputSchema,
-  qualityGate: qualityGateSchema.nullable().default(null).describe("Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none"),
+  qualityGate: qualityGateSchema
+    .nullable()
+    .default(null)
+    .describe("Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none"),
   agentGates: agentGatesSchema.default("off"),
 });
 export type CreateTeamInput = z.input<typeof createTeamInputSchema>;

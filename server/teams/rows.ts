@@ -61,7 +61,12 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
 }
 
 export function toTeamVersion(team: { id: string; slug: string }, v: TeamVersionRow): TeamVersionOutput {
-  return { teamId: team.id, slug: team.slug, version: v.version, name: v.name, description: v.description,
+  return {
+    teamId: team.id,
+    slug: team.slug,
+    version: v.version,
+    name: v.name,
+    description: v.description,
     spec: storedSpec(v),
     qualityGate: storedTeamGate(v),
     agentGates: storedAgentGates(v),

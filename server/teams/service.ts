@@ -88,7 +88,8 @@ export function teamSlugTaken(error: unknown, slug: string): unknown {
 export async function insertTeam(
   ctx: TenantContext,
   tx: Tx,
-  data: Omit<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates"> & Partial<Pick<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates">>,
+  data: Omit<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates"> &
+    Partial<Pick<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates">>,
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
   pathPrefix = "spec.",
   extra: { installId?: string } = {},
@@ -163,7 +164,8 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
   const gateChanged = data.qualityGate !== undefined && !sameJson(data.qualityGate, storedTeamGate(current));
   const agentGatesChanged = data.agentGates !== undefined && data.agentGates !== storedAgentGates(current);
-  if (!nameChanged && !descriptionChanged && !specChanged && !gateChanged && !agentGatesChanged) return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
+  if (!nameChanged && !descriptionChanged && !specChanged && !gateChanged && !agentGatesChanged)
+    return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
   const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
   const { row: updated, estimate } = await db(ctx).$transaction((tx) =>
     appendTeamVersion(

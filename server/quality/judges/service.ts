@@ -220,11 +220,16 @@ export async function getJudgeVersion(ctx: TenantContext, ref: string, version?:
 }
 
 /**
- * The gate a run pins: the agent's gate, with its judges replaced by `runJudges` when the start names some (default
+ * The gate a run pins: the agent's (or team's, `owner`) gate, with its judges replaced by `runJudges` when the start names some (default
  * settings when the agent has no gate); each judge at its current version (an archived one is a CONFLICT). Undefined:
  * no gate.
  */
-export async function pinGate(ctx: TenantContext, agentGate: QualityGate | null, runJudges?: readonly string[]): Promise<PinnedGate | undefined> {
+export async function pinGate(
+  ctx: TenantContext,
+  agentGate: QualityGate | null,
+  runJudges?: readonly string[],
+  owner: "agent" | "team" = "agent",
+): Promise<PinnedGate | undefined> {
   const judges = runJudges ?? agentGate?.judges;
   if (!judges?.length) return undefined;
   const settings = agentGate ?? qualityGateSchema.parse({ judges });
@@ -235,7 +240,7 @@ export async function pinGate(ctx: TenantContext, agentGate: QualityGate | null,
     onFail: settings.onFail,
     passThreshold: settings.passThreshold,
     failThreshold: settings.failThreshold,
-    source: runJudges ? "run" : "agent",
+    source: runJudges ? "run" : owner,
   };
 }
 
