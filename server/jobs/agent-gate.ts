@@ -86,4 +86,3 @@ export function teamRevisionTask(task: string, context: ContextItem[]): string {
   const parts = context.map((c) => `<<${c.from}>>\n${c.output}\n<</${c.from}>>`);
   return `${revisionTask(task)}\n\n${parts.join("\n\n")}`;
 }
-
