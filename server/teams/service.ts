@@ -103,7 +103,7 @@ export async function insertTeam(
   if (checked.issues.length > 0 || !spec) throw validationError(checked.issues);
   const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
   if (tooLarge) throw tooLarge;
-  await checkGateJudges(ctx, data.qualityGate);
+  await checkGateJudges(ctx, data.qualityGate, "qualityGate", tx);
   const teamId = newId("team");
   await tx.team.create({
     data: {
@@ -216,7 +216,7 @@ export async function appendTeamVersion(
     agentGates: patch.agentGates ?? storedAgentGates(current),
   };
   // a changed gate's judges must exist and be live (a carried-over gate keeps working: runs pin what they find)
-  if (gateChanged) await checkGateJudges(ctx, next.qualityGate);
+  if (gateChanged) await checkGateJudges(ctx, next.qualityGate, "qualityGate", tx);
   const changed = [
     nameChanged && "name",
     descriptionChanged && "description",

@@ -245,12 +245,17 @@ export async function pinGate(
 }
 
 /**
- * Refuses a gate (an agent version's) that names a judge the workspace does not have, or an archived one:
+ * Refuses a gate (an agent or team version's; `client`: the caller's transaction) that names a judge the workspace does not have, or an archived one:
  * VALIDATION_FAILED at `path`.judges, naming them.
  */
-export async function checkGateJudges(ctx: TenantContext, gate: QualityGate | null | undefined, path = "qualityGate"): Promise<void> {
+export async function checkGateJudges(
+  ctx: TenantContext,
+  gate: QualityGate | null | undefined,
+  path = "qualityGate",
+  client: Pick<ReturnType<typeof db>, "judge"> = db(ctx),
+): Promise<void> {
   if (!gate?.judges.length) return;
-  const rows = await db(ctx).judge.findMany({
+  const rows = await client.judge.findMany({
     where: { workspaceId: ctx.workspaceId, archivedAt: null, OR: [{ id: { in: gate.judges } }, { slug: { in: gate.judges } }] },
     select: { id: true, slug: true },
   });
