@@ -71,7 +71,13 @@ const requestsOf = (who: string) => stub.calls.filter((c) => c.path === "/v1/cha
 
 async function team(label: string, over: { qualityGate?: QualityGate | null; agentGates?: "off" | "on" } = {}) {
   const slug = teamSlug(label);
-  await createTeam(rw.ctx, { slug, name: slug, spec: SPEC, qualityGate: over.qualityGate === undefined ? GATE : over.qualityGate, agentGates: over.agentGates ?? "off" });
+  await createTeam(rw.ctx, {
+    slug,
+    name: slug,
+    spec: SPEC,
+    qualityGate: over.qualityGate === undefined ? GATE : over.qualityGate,
+    agentGates: over.agentGates ?? "off",
+  });
   return slug;
 }
 
@@ -100,10 +106,25 @@ describe("a team's quality gate", () => {
 
     const ids = (await stepRows(run.id)).map((r) => `${r.kind}:${r.stepId}`);
     expect(ids).toEqual(
-      expect.arrayContaining(["agent:s0", "agent:s1", "judge:gate.i1.tja", "judge:gate.i1.tjb", "agent:team.r2/s0", "agent:team.r2/s1", "judge:gate.i2.tja", "judge:gate.i2.tjb"]),
+      expect.arrayContaining([
+        "agent:s0",
+        "agent:s1",
+        "judge:gate.i1.tja",
+        "judge:gate.i1.tjb",
+        "agent:team.r2/s0",
+        "agent:team.r2/s1",
+        "judge:gate.i2.tja",
+        "judge:gate.i2.tjb",
+      ]),
     );
     const pins = (await db().run.findUniqueOrThrow({ where: { id: run.id } })).pins as { gate?: unknown };
-    expect(pins.gate).toMatchObject({ source: "team", judges: [{ slug: "tja", version: 1 }, { slug: "tjb", version: 1 }] });
+    expect(pins.gate).toMatchObject({
+      source: "team",
+      judges: [
+        { slug: "tja", version: 1 },
+        { slug: "tjb", version: 1 },
+      ],
+    });
     const consensus = await db().judgeConsensus.findMany({ where: { runId: run.id }, orderBy: { iteration: "asc" } });
     expect(consensus.map((c) => [c.scope, c.iteration, c.verdict])).toEqual([
       ["", 1, "revise"],

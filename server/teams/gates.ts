@@ -8,7 +8,7 @@ import type { TenantContext } from "@/server/context";
 import type { PinnedGate, QualityGate } from "@/lib/schemas/quality-gate";
 import { nodeRefs } from "@/lib/schemas/topology";
 import { pinGate } from "@/server/quality/judges/service";
-import { storedAgentGates, storedTeamGate } from "./rows";
+import { storedAgentGates, storedQualityGate } from "./rows";
 import type { PinnedTeam } from "./pinning";
 
 export interface TeamGateSettings {
@@ -33,16 +33,22 @@ export async function teamGateSettings(ctx: TenantContext, pinned: PinnedTeam & 
     const row = rowOf(v);
     return row !== undefined && storedAgentGates(row) === "on";
   });
-  if (on.length === 0) return { gate: root ? storedTeamGate(root) : null };
-  const gated = new Set<string>();
+  if (on.length === 0) return { gate: root ? storedQualityGate(root) : null };
+  const members = new Set<string>();
   for (const team of on) {
     const spec = team.slug === pinned.slug ? pinned.spec : pinned.teams[team.slug]!.spec;
-    for (const { ref } of nodeRefs(spec)) if (typeof ref === "string" && pinned.agents[ref]?.qualityGate) gated.add(ref);
+    for (const { ref } of nodeRefs(spec)) if (typeof ref === "string" && pinned.agents[ref]) members.add(ref);
   }
+  // the pinned versions' gates, read here (the agents' rows pinTeam reads in one statement do not carry them)
+  const pinnedVersions = [...members].map((slug) => ({ agentId: pinned.agents[slug]!.agentId, version: pinned.agents[slug]!.version }));
+  const stored = pinnedVersions.length
+    ? await db(ctx).agentVersion.findMany({ where: { workspaceId: ctx.workspaceId, OR: pinnedVersions }, select: { agentId: true, qualityGate: true } })
+    : [];
   const gates: Record<string, PinnedGate> = {};
-  for (const slug of [...gated].sort()) {
-    const gate = await pinGate(ctx, pinned.agents[slug]!.qualityGate);
+  for (const slug of [...members].sort()) {
+    const row = stored.find((r) => r.agentId === pinned.agents[slug]!.agentId);
+    const gate = row ? await pinGate(ctx, storedQualityGate(row)) : undefined;
     if (gate) gates[slug] = gate;
   }
-  return { gate: root ? storedTeamGate(root) : null, agentGates: { teams: on.map((t) => t.slug), gates } };
+  return { gate: root ? storedQualityGate(root) : null, agentGates: { teams: on.map((t) => t.slug), gates } };
 }

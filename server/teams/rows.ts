@@ -28,7 +28,7 @@ export function storedSpec(v: TeamVersionRow): TopologySpec {
 }
 
 /** A stored team quality gate (null, or one that no longer parses: none). */
-export function storedTeamGate(v: Pick<TeamVersionRow, "qualityGate">): QualityGate | null {
+export function storedQualityGate(v: Pick<TeamVersionRow, "qualityGate">): QualityGate | null {
   const parsed = qualityGateSchema.nullable().safeParse(v.qualityGate ?? null);
   return parsed.success ? parsed.data : null;
 }
@@ -54,7 +54,7 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
     mcpExposed: row.mcpExposed,
     topology: spec.topology,
     spec,
-    qualityGate: storedTeamGate(v),
+    qualityGate: storedQualityGate(v),
     agentGates: storedAgentGates(v),
     ...refsOf(spec),
   };
@@ -68,7 +68,7 @@ export function toTeamVersion(team: { id: string; slug: string }, v: TeamVersion
     name: v.name,
     description: v.description,
     spec: storedSpec(v),
-    qualityGate: storedTeamGate(v),
+    qualityGate: storedQualityGate(v),
     agentGates: storedAgentGates(v),
     createdAt: v.createdAt,
   };

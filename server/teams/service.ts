@@ -28,7 +28,17 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
 import { checkGateJudges } from "@/server/quality/judges/service";
-import { findTeam, storedAgentGates, storedSpec, storedTeamGate, toTeam, toTeamVersion, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
+import {
+  findTeam,
+  storedAgentGates,
+  storedSpec,
+  storedQualityGate,
+  toTeam,
+  toTeamVersion,
+  type TeamWithCurrent,
+  type Tx,
+  withCurrent,
+} from "@/server/teams/rows";
 import { specProblems, validationError, zodProblems } from "@/server/teams/validate-spec";
 import { stepLimitProblem } from "@/server/teams/step-limit";
 import { specPreflight } from "@/server/teams/preflight";
@@ -162,7 +172,7 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const nameChanged = data.name !== undefined && data.name !== current.name;
   const descriptionChanged = data.description !== undefined && data.description !== current.description;
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
-  const gateChanged = data.qualityGate !== undefined && !sameJson(data.qualityGate, storedTeamGate(current));
+  const gateChanged = data.qualityGate !== undefined && !sameJson(data.qualityGate, storedQualityGate(current));
   const agentGatesChanged = data.agentGates !== undefined && data.agentGates !== storedAgentGates(current);
   if (!nameChanged && !descriptionChanged && !specChanged && !gateChanged && !agentGatesChanged)
     return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
@@ -197,7 +207,7 @@ export async function appendTeamVersion(
   const descriptionChanged = patch.description !== undefined && patch.description !== current.description;
   const incoming = patch.spec === undefined ? { success: true as const, data: currentSpec } : topologySpecSchema.safeParse(patch.spec);
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
-  const currentGate = storedTeamGate(current);
+  const currentGate = storedQualityGate(current);
   const gateChanged = patch.qualityGate !== undefined && !sameJson(patch.qualityGate, currentGate);
   const agentGatesChanged = patch.agentGates !== undefined && patch.agentGates !== storedAgentGates(current);
   await lockTeamGraph(ctx, tx);
@@ -295,7 +305,7 @@ export async function diffTeamVersions(ctx: TenantContext, ref: string, from: nu
   if (!sameJson(before.spec, after.spec)) {
     changes.push({ field: "spec", before: before.spec, after: after.spec, lines: lineDiff(canonicalJson(before.spec, 2), canonicalJson(after.spec, 2)) });
   }
-  const [gateA, gateB] = [storedTeamGate(a), storedTeamGate(b)];
+  const [gateA, gateB] = [storedQualityGate(a), storedQualityGate(b)];
   if (!sameJson(gateA, gateB)) changes.push({ field: "qualityGate", before: gateA, after: gateB });
   if (storedAgentGates(a) !== storedAgentGates(b)) changes.push({ field: "agentGates", before: storedAgentGates(a), after: storedAgentGates(b) });
   return { teamId: team.id, from, to, changes };
