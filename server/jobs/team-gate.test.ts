@@ -19,6 +19,7 @@ import { addAgent, eventRows, makeRunWorkspace, stepRows, useStubProvider, waitF
 import { marker, userTextOf } from "@/test/fixtures/topology-engine";
 import { updateAgent } from "@/server/agents/service";
 import { createTeam, updateTeam } from "@/server/teams/service";
+import { estimateTeam } from "@/server/teams/team-estimate";
 import type { QualityGate } from "@/lib/schemas/quality-gate";
 
 let stub: LlmStub;
@@ -267,5 +268,19 @@ describe("a team's gate on save", () => {
     await expect(updateTeam(rw.ctx, slug, { qualityGate: { judges: [old] } })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
     const saved = await updateTeam(rw.ctx, slug, { qualityGate: { judges: ["tja"] }, agentGates: "on" });
     expect(saved).toMatchObject({ currentVersion: 2, agentGates: "on", qualityGate: { judges: ["tja"], maxRevisions: 2, onFail: "fail" } });
+  });
+});
+
+describe("a team's gate in its estimate", () => {
+  it("multiplies the team's part by its attempts and counts each judge call", async () => {
+    const plain = await team("estplain", { qualityGate: null });
+    const gated = await team("estgated");
+    const a = (await estimateTeam(rw.ctx, { team: plain })).estimate;
+    const b = (await estimateTeam(rw.ctx, { team: gated })).estimate;
+    // 3 attempts (maxRevisions 2) of the team, and 2 judges on each
+    expect(b.modelCalls).toBe(a.modelCalls * 3 + 2 * 3);
+    expect(b.steps).toBe(a.steps * 3);
+    expect(b.outputTokens).toBe(a.outputTokens * 3 + 3 * 2 * 256);
+    expect(b.costUsd).toBeGreaterThanOrEqual(a.costUsd * 3);
   });
 });
