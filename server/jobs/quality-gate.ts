@@ -70,11 +70,11 @@ export interface GateRuntime {
   assertCall: (at: { stepId: string; nodeId: string }) => void;
   countCall: () => void;
   /**
-   * Where the gate stands: "" for the run's own output (steps `gate.i{n}.{judge}`); inside a team run, an agent's
-   * gate on its node: `stepPrefix` is the node's step id and a dot (`s2.writer.gate.i1.strict`), `scope` its node id
-   * (the consensus row's scope, the judges' node ids `{scope}/judge:{slug}`).
+   * Where the gate stands: absent for the run's own output (steps `gate.i{n}.{judge}`); inside a team run, an
+   * agent's gate on its node: `scope` is the node's step id (the consensus row's scope; its judge steps are
+   * `{scope}.gate.i{n}.{judge}`), `nodeId` the node's id (the judges' node ids are `{nodeId}/judge:{slug}`).
    */
-  at?: { stepPrefix: string; scope: string };
+  at?: { scope: string; nodeId: string };
   /** the task the judged output answers (default: the run's input; a node's own task for an agent's gate in a team) */
   task?: string;
 }
@@ -133,8 +133,8 @@ export function revisionContext(previous: string, verdicts: StoredVerdict[]): Co
 /** One judge's durable step (see the module comment). */
 async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: number, iterations: number, produced: AgentResult): Promise<StoredVerdict> {
   const { ctx, run, step } = g;
-  const stepId = `${g.at?.stepPrefix ?? ""}gate.i${iteration}.${judge.slug}`;
-  const nodeId = g.at?.scope ? `${g.at.scope}/judge:${judge.slug}` : `judge:${judge.slug}`;
+  const stepId = `${g.at ? `${g.at.scope}.` : ""}gate.i${iteration}.${judge.slug}`;
+  const nodeId = g.at ? `${g.at.nodeId}/judge:${judge.slug}` : `judge:${judge.slug}`;
   return step.run<StoredVerdict>(
     stepId,
     async (info) => {
@@ -248,7 +248,7 @@ async function recordConsensus(g: GateRuntime, iteration: number, c: Consensus):
   const { run, step } = g;
   const scope = g.at?.scope ?? "";
   const recorded = sql`EXISTS (SELECT 1 FROM "JudgeConsensus" WHERE "runId" = ${run.id} AND "scope" = ${scope} AND "iteration" = ${iteration})`;
-  const data = { nodeId: scope ? `${scope}/gate` : "gate", ...(scope ? { scope } : {}), iteration, ...c };
+  const data = { nodeId: g.at ? `${g.at.nodeId}/gate` : "gate", ...(scope ? { scope } : {}), iteration, ...c };
   await step.write(appendRunEventsSql(run.id, [{ type: "gate.decided", data }], { where: sql`NOT ${recorded}` }));
   await step.write(
     sql`INSERT INTO "JudgeConsensus" ("id", "workspaceId", "runId", "scope", "iteration", "score", "verdict", "spread", "agreement", "judges")
@@ -259,7 +259,7 @@ async function recordConsensus(g: GateRuntime, iteration: number, c: Consensus):
 
 /** A person's review of a failed gate: the tools' durable approval wait (approved, or denied / expired). */
 async function reviewStep(g: GateRuntime, producer: Producer, iteration: number, consensus: Consensus, reason: string): Promise<string> {
-  const stepId = `${g.at?.stepPrefix ?? ""}gate.i${iteration}.review`;
+  const stepId = `${g.at ? `${g.at.scope}.` : ""}gate.i${iteration}.review`;
   return g.step.run<string>(
     stepId,
     async () => {
@@ -274,6 +274,6 @@ async function reviewStep(g: GateRuntime, producer: Producer, iteration: number,
       });
       return state.status;
     },
-    { kind: "system", nodeId: g.at?.scope ? `${g.at.scope}/gate` : "gate", outageWaitMs: APPROVAL_TTL_MS + 10 * 60_000 },
+    { kind: "system", nodeId: g.at ? `${g.at.nodeId}/gate` : "gate", outageWaitMs: APPROVAL_TTL_MS + 10 * 60_000 },
   );
 }

@@ -345,7 +345,7 @@ export class RunRuntime implements TopologyRuntime {
           countCall: () => {
             caps.calls++;
           },
-          at: { stepPrefix: `${this.stepPrefix}${call.stepId}.`, scope: `${this.nodePrefix}${call.nodeId}` },
+          at: { scope: `${this.stepPrefix}${call.stepId}`, nodeId: `${this.nodePrefix}${call.nodeId}` },
           task: call.task,
         },
         gate,

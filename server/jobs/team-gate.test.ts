@@ -20,6 +20,7 @@ import { marker, userTextOf } from "@/test/fixtures/topology-engine";
 import { updateAgent } from "@/server/agents/service";
 import { createTeam, updateTeam } from "@/server/teams/service";
 import { estimateTeam } from "@/server/teams/team-estimate";
+import { runVerdicts } from "@/server/quality/judges/verdicts";
 import type { QualityGate } from "@/lib/schemas/quality-gate";
 
 let stub: LlmStub;
@@ -228,6 +229,12 @@ describe("agents' own gates inside a team (agentGates on)", () => {
       expect(ids).toEqual(["agent:s0", "judge:s0.gate.i1.tja", "agent:s0.r2", "judge:s0.gate.i2.tja", "agent:s1"]);
       const consensus = await db().judgeConsensus.findMany({ where: { runId: run.id }, orderBy: { iteration: "asc" } });
       expect(consensus.map((c) => [c.scope, c.iteration, c.verdict])).toEqual([
+        ["s0", 1, "revise"],
+        ["s0", 2, "pass"],
+      ]);
+      // the run page's panel reads each verdict's gate from its step
+      const shown = await runVerdicts(rw.ctx, run.id);
+      expect(shown.verdicts.map((v) => [v.scope, v.iteration, v.verdict])).toEqual([
         ["s0", 1, "revise"],
         ["s0", 2, "pass"],
       ]);
