@@ -681,6 +681,7 @@ class JudgeVerdict(TypedDict):
     id: str
     runId: str
     stepId: str
+    scope: str
     iteration: int
     judgeId: str
     judgeSlug: str
@@ -699,6 +700,7 @@ class JudgeVerdict(TypedDict):
 
 class GateConsensus(TypedDict):
     runId: str
+    scope: str
     iteration: int
     score: float
     verdict: Literal["pass", "revise", "fail"]
@@ -767,6 +769,8 @@ class Team(TypedDict):
     mcpExposed: bool
     topology: Literal["sequential", "parallel", "hierarchical", "dag", "debate", "mesh", "star", "grid", "forest", "circular", "mixture_of_agents", "maker_checker", "supervisor", "hybrid"]
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
     agents: List[str]
     teams: List[str]
 
@@ -795,6 +799,8 @@ class SavedTeam(TypedDict):
     mcpExposed: bool
     topology: Literal["sequential", "parallel", "hierarchical", "dag", "debate", "mesh", "star", "grid", "forest", "circular", "mixture_of_agents", "maker_checker", "supervisor", "hybrid"]
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
     agents: List[str]
     teams: List[str]
     estimate: "RunEstimate"
@@ -820,6 +826,8 @@ class TeamVersion(TypedDict):
     name: str
     description: str
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
     createdAt: str
 
 
@@ -937,6 +945,7 @@ class _RunPinsRequired(TypedDict):
 class RunPins(_RunPinsRequired, total=False):
     limits: Dict[str, Any]
     gate: Dict[str, Any]
+    agentGates: Dict[str, Any]
 
 
 class RunEvent(TypedDict):
@@ -1966,12 +1975,16 @@ class _CreateTeamBodyRequired(TypedDict):
 
 class CreateTeamBody(_CreateTeamBodyRequired, total=False):
     description: str
+    qualityGate: Optional["QualityGate"]
+    agentGates: Literal["off", "on"]
 
 
 class UpdateTeamBody(TypedDict, total=False):
     name: str
     description: str
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGate"]
+    agentGates: Literal["off", "on"]
     baseVersion: int
 
 

@@ -1694,6 +1694,10 @@ export interface components {
         description?: string;
         /** A TopologySpec (defaults apply) */
         spec: components["schemas"]["TopologySpec"];
+        /** Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none */
+        qualityGate?: components["schemas"]["QualityGate"] | null;
+        /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+        agentGates?: "off" | "on";
       };
       agents?: {
         /** The agent's name in team specs, e.g. researcher */
@@ -2591,6 +2595,8 @@ export interface components {
       id: string;
       runId: string;
       stepId: string;
+      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
+      scope: string;
       iteration: number;
       judgeId: string;
       judgeSlug: string;
@@ -2613,6 +2619,8 @@ export interface components {
     };
     GateConsensus: {
       runId: string;
+      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
+      scope: string;
       iteration: number;
       /** Mean of the judges' overall scores (0..1) */
       score: number;
@@ -2715,6 +2723,10 @@ export interface components {
       mcpExposed: boolean;
       topology: "sequential" | "parallel" | "hierarchical" | "dag" | "debate" | "mesh" | "star" | "grid" | "forest" | "circular" | "mixture_of_agents" | "maker_checker" | "supervisor" | "hybrid";
       spec: components["schemas"]["TopologySpec"];
+      /** The current version's quality gate on the team run's output; null: none */
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+      agentGates: "off" | "on";
       /** The agent slugs the current spec uses */
       agents: string[];
       /** The nested team slugs the current spec uses (hybrid) */
@@ -3306,6 +3318,10 @@ export interface components {
       mcpExposed: boolean;
       topology: "sequential" | "parallel" | "hierarchical" | "dag" | "debate" | "mesh" | "star" | "grid" | "forest" | "circular" | "mixture_of_agents" | "maker_checker" | "supervisor" | "hybrid";
       spec: components["schemas"]["TopologySpec"];
+      /** The current version's quality gate on the team run's output; null: none */
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+      agentGates: "off" | "on";
       /** The agent slugs the current spec uses */
       agents: string[];
       /** The nested team slugs the current spec uses (hybrid) */
@@ -3339,6 +3355,9 @@ export interface components {
       name: string;
       description: string;
       spec: components["schemas"]["TopologySpec"];
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+      agentGates: "off" | "on";
       createdAt: string;
     };
     TeamEstimate: {
@@ -3546,6 +3565,23 @@ export interface components {
         passThreshold: number;
         failThreshold: number;
         source: "agent" | "team" | "run";
+      };
+      agentGates?: {
+        teams: string[];
+        gates: {
+          [key: string]: {
+            judges: {
+              id: string;
+              slug: string;
+              version: number;
+            }[];
+            maxRevisions: number;
+            onFail: "fail" | "review";
+            passThreshold: number;
+            failThreshold: number;
+            source: "agent" | "team" | "run";
+          };
+        };
       };
     };
     RunEvent: {
@@ -7425,6 +7461,10 @@ export interface operations {
           description?: string;
           /** A TopologySpec (defaults apply) */
           spec: components["schemas"]["TopologySpec"];
+          /** Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none */
+          qualityGate?: components["schemas"]["QualityGate"] | null;
+          /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+          agentGates?: "off" | "on";
         };
       };
     };
@@ -7503,6 +7543,10 @@ export interface operations {
           description?: string;
           /** A TopologySpec (defaults apply) */
           spec?: components["schemas"]["TopologySpec"];
+          /** Judges that score the team run's final output; null: none */
+          qualityGate?: components["schemas"]["QualityGate"] | null;
+          /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+          agentGates?: "off" | "on";
           /** The currentVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
           baseVersion?: number;
         };
@@ -7890,7 +7934,7 @@ export interface operations {
           version?: number;
           /** The end user or customer the run serves (e.g. customer:42): its agents recall and remember in that subject's memory */
           subject?: string;
-          /** Judges that score this run's output (single-agent runs): they replace the agent's gate's judges, keeping its other settings */
+          /** Judges that score this run's output: they replace the agent's (or the team's) gate's judges, keeping its other settings (default settings when it has no gate) */
           judges?: string[];
         };
       };
