@@ -22,6 +22,7 @@ import { createTeam, updateTeam } from "@/server/teams/service";
 import { estimateTeam } from "@/server/teams/team-estimate";
 import { runVerdicts } from "@/server/quality/judges/verdicts";
 import type { QualityGate } from "@/lib/schemas/quality-gate";
+import { callerFor, makeApiKey, makeWorkspace, rest } from "@/test/helpers";
 
 let stub: LlmStub;
 let rw: RunWorkspace;
@@ -289,5 +290,29 @@ describe("a team's gate in its estimate", () => {
     expect(b.steps).toBe(a.steps * 3);
     expect(b.outputTokens).toBe(a.outputTokens * 3 + 3 * 2 * 256);
     expect(b.costUsd).toBeGreaterThanOrEqual(a.costUsd * 3);
+  });
+});
+
+describe("a team's gate over REST and tRPC", () => {
+  it("POST /api/v1/teams takes qualityGate and agentGates (422 at qualityGate.judges for an unknown judge); teams.update changes them", async () => {
+    const ws = await makeWorkspace("team-gate-api");
+    const key = (await makeApiKey(ws, "member")).raw;
+    const owner = callerFor(ws.users.owner, ws.slug);
+    await owner.agents.create({ slug: "solo", name: "Solo" });
+    await owner.judges.create({ slug: "strict", name: "Strict", rubric: RUBRIC });
+    const spec = { topology: "sequential", agents: ["solo"] };
+    const refused = await rest("POST", "/api/v1/teams", { key, body: { slug: "gated", name: "Gated", spec, qualityGate: { judges: ["ghost"] } } });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain("qualityGate.judges");
+    const created = await rest("POST", "/api/v1/teams", {
+      key,
+      body: { slug: "gated", name: "Gated", spec, qualityGate: { judges: ["strict"], onFail: "review" }, agentGates: "on" },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ agentGates: "on", qualityGate: { judges: ["strict"], onFail: "review", maxRevisions: 2 } });
+    const updated = await owner.teams.update({ team: "gated", qualityGate: null, agentGates: "off" });
+    expect(updated).toMatchObject({ currentVersion: 2, qualityGate: null, agentGates: "off" });
+    const diff = await owner.teams.diff({ team: "gated", from: 1, to: 2 });
+    expect(diff.changes.map((c) => c.field)).toEqual(["qualityGate", "agentGates"]);
   });
 });
