@@ -246,6 +246,37 @@ describe("agents' own gates inside a team (agentGates on)", () => {
     }
   });
 
+  it("a nested team follows its own setting: its agent's gate applies inside it, the outer team's (off) does not", async () => {
+    await updateAgent(rw.ctx, "drafter", { qualityGate: { ...GATE, judges: ["tja"] } });
+    await updateAgent(rw.ctx, "editor", { qualityGate: { ...GATE, judges: ["tjb"] } });
+    try {
+      const inner = teamSlug("inner");
+      await createTeam(rw.ctx, { slug: inner, name: inner, spec: { topology: "sequential", agents: ["drafter"] }, agentGates: "on" });
+      const outer = teamSlug("outer");
+      await createTeam(rw.ctx, {
+        slug: outer,
+        name: outer,
+        spec: { topology: "hybrid", arrangement: { topology: "sequential", agents: [{ team: inner }, "editor"], context: "last" } },
+      });
+      say("drafter", "ROUGH", "POLISHED");
+      say("editor", "FINAL");
+      say("tja", scored(3, 3, "revise", ["Tighten it."]), PASS);
+      const run = await runToEnd(outer);
+      expect(run).toMatchObject({ status: "succeeded", output: "FINAL" });
+      const ids = (await stepRows(run.id)).map((r) => `${r.kind}:${r.stepId}`);
+      expect(ids).toEqual(["team:s0", "agent:s0/s0", "judge:s0/s0.gate.i1.tja", "agent:s0/s0.r2", "judge:s0/s0.gate.i2.tja", "agent:s1"]);
+      expect(requestsOf("tjb")).toHaveLength(0);
+      const consensus = await db().judgeConsensus.findMany({ where: { runId: run.id }, orderBy: { iteration: "asc" } });
+      expect(consensus.map((c) => [c.scope, c.verdict])).toEqual([
+        ["s0/s0", "revise"],
+        ["s0/s0", "pass"],
+      ]);
+    } finally {
+      await updateAgent(rw.ctx, "drafter", { qualityGate: null });
+      await updateAgent(rw.ctx, "editor", { qualityGate: null });
+    }
+  });
+
   it("with agentGates off, the agents' own gates do not apply inside the team", async () => {
     await updateAgent(rw.ctx, "drafter", { qualityGate: { ...GATE, judges: ["tja"] } });
     try {
