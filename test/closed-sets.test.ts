@@ -23,6 +23,7 @@ import { MEMORY_DOCUMENT_MIME_TYPES, MEMORY_DOCUMENT_STATUSES } from "@/lib/sche
 import { MEMORY_REEMBED_STATUSES } from "@/lib/schemas/memory-models";
 import { SCHEDULE_MISSED_POLICIES, SCHEDULE_SKIP_REASONS, SCHEDULE_STATUSES } from "@/lib/schemas/schedules";
 import { MCP_CONNECTION_REVOKE_REASONS, MCP_TOKEN_KINDS } from "@/lib/schemas/mcp-oauth";
+import { AGENT_GATES } from "@/lib/schemas/quality-gate";
 
 /** Each constraint, the TS array it mirrors, and a write of `value` into its column. */
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
@@ -63,6 +64,7 @@ const SETS: { constraint: string; values: readonly string[]; write: (value: stri
   { constraint: "AuditLog_actorType_check", values: ACTOR_TYPES, write: (v) => auditInsert({ actorType: v }) },
   { constraint: "AuditLog_action_check", values: AUDIT_ACTIONS, write: (v) => auditInsert({ action: v }) },
   { constraint: "AuditLog_targetType_check", values: AUDIT_TARGET_TYPES, write: (v) => auditInsert({ targetType: v }) },
+  { constraint: "TeamVersion_agentGates_check", values: AGENT_GATES, write: (v) => teamVersionInsert(v) },
   { constraint: "Schedule_status_check", values: SCHEDULE_STATUSES, write: (v) => scheduleInsert({ status: v }) },
   { constraint: "Schedule_missedPolicy_check", values: SCHEDULE_MISSED_POLICIES, write: (v) => scheduleInsert({ missedPolicy: v }) },
   { constraint: "Schedule_lastSkipReason_check", values: SCHEDULE_SKIP_REASONS, write: (v) => scheduleInsert({ lastSkipReason: v }) },
@@ -111,6 +113,13 @@ function reembedInsert(v: { scopeType?: string; status?: string; createdByType?:
   const scopeType = v.scopeType ?? null;
   return sql`INSERT INTO "MemoryReembed" ("id", "workspaceId", "scopeType", "scopeId", "policy", "status", "createdByType")
     VALUES (${newId("remb")}, ${ws.id}, ${scopeType}, ${scopeType === null || scopeType === "workspace" ? null : "x:1"}, '{"type":"preset","preset":"fast"}', ${v.status ?? "queued"}, ${v.createdByType ?? "user"})`;
+}
+
+let teamId: string;
+let teamVersions = 0;
+function teamVersionInsert(agentGates: string): Sql {
+  return sql`INSERT INTO "TeamVersion" ("id", "workspaceId", "teamId", "version", "name", "spec", "agentGates")
+    VALUES (${newId("tmv")}, ${ws.id}, ${teamId}, ${++teamVersions}, 'v', '{}', ${agentGates})`;
 }
 
 function runInsert(v: { targetType?: string; createdByType?: string }): Sql {
@@ -166,6 +175,8 @@ beforeAll(async () => {
   runId = newId("run");
   agentId = newId("agt");
   await testDb().agent.create({ data: { id: agentId, workspaceId: ws.id, slug: "closed-sets", name: "closed sets" } });
+  teamId = newId("team");
+  await testDb().team.create({ data: { id: teamId, workspaceId: ws.id, slug: "closed-sets", name: "closed sets", currentVersion: 1 } });
   await testDb().run.create({
     data: { id: runId, workspaceId: ws.id, targetType: "agent", input: "x", createdByType: "user", createdById: ws.users.owner.id },
   });

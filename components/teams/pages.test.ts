@@ -166,6 +166,8 @@ describe("Teams pages", () => {
       "team-json-apply",
       "team-problems",
       "team-problem",
+      "team-quality-gate",
+      "team-agent-gates",
       "team-submit",
       "team-version-row",
       "team-diff",

@@ -3,6 +3,10 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { QualityGateFieldset } from "@/components/judges/quality-gate-field";
+import { Checkbox } from "@/components/ui/checkbox";
+import { Label } from "@/components/ui/label";
+import type { AgentGatesSetting, QualityGate } from "@/lib/schemas/quality-gate";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorCode, errorMessage } from "@/lib/trpc/errors";
 import { topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
@@ -100,6 +104,8 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
   const [slug, setSlug] = useState("");
   const [name, setName] = useState(team?.name ?? "");
   const [description, setDescription] = useState(team?.description ?? "");
+  const [qualityGate, setQualityGate] = useState<QualityGate | null>(team?.qualityGate ?? null);
+  const [agentGates, setAgentGates] = useState<AgentGatesSetting>(team?.agentGates ?? "off");
   const [draft, setDraftState] = useState<Draft | null>(team ? (team.spec as unknown as Draft) : null);
   const [text, setText] = useState(team ? prettyJson(team.spec) : "");
   const [textDirty, setTextDirty] = useState(false);
@@ -216,8 +222,8 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
     setLocalError(null);
     setNotice(null);
     if (textDirty && !parsedText.ok) return setLocalError(`The JSON is not valid: ${parsedText.error}`);
-    if (team) update.mutate({ team: team.id, name: name.trim(), description, spec: candidate, baseVersion });
-    else create.mutate({ slug: slug.trim(), name: name.trim(), description, spec: candidate });
+    if (team) update.mutate({ team: team.id, name: name.trim(), description, spec: candidate, qualityGate, agentGates, baseVersion });
+    else create.mutate({ slug: slug.trim(), name: name.trim(), description, spec: candidate, qualityGate, agentGates });
   }
 
   /** After a conflict: the editor shows the current version (someone else's save), to edit from there. */
@@ -225,6 +231,8 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
     if (!team) return;
     setName(team.name);
     setDescription(team.description);
+    setQualityGate(team.qualityGate);
+    setAgentGates(team.agentGates);
     setDraftState(team.spec as unknown as Draft);
     setText(prettyJson(team.spec));
     setTextDirty(false);
@@ -319,6 +327,29 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
               idPrefix={team ? `team-${team.slug}` : "new-team"}
             />
           ) : null}
+          <QualityGateFieldset
+            value={qualityGate}
+            onChange={setQualityGate}
+            disabled={!editable}
+            idPrefix="team"
+            scope="the team run's final output"
+            reviser="the whole team runs again"
+          />
+          <div className="flex items-start gap-2">
+            <Checkbox
+              id="team-agent-gates"
+              data-testid="team-agent-gates"
+              checked={agentGates === "on"}
+              disabled={!editable}
+              onCheckedChange={(on) => setAgentGates(on === true ? "on" : "off")}
+            />
+            <Label htmlFor="team-agent-gates" className="grid gap-0.5 font-normal">
+              <span className="font-medium">Apply each agent's own quality gate inside this team</span>
+              <span className="text-sm text-muted-foreground">
+                Every node of an agent with a gate is judged, and may be revised, before the team goes on: each judge call and revision adds to the run's cost.
+              </span>
+            </Label>
+          </div>
           <div className="grid gap-2">
             <div className="grid min-w-36 gap-1.5">
               <label className="text-sm font-medium" htmlFor="team-json">

@@ -167,6 +167,7 @@ export const judgeVerdictSchema = z
     id: z.string(),
     runId: z.string(),
     stepId: z.string(),
+    scope: z.string().describe("Which gate: \"\" for the run's own output; a team node's id for its agent's gate inside a team run"),
     iteration: z.number().int(),
     judgeId: z.string(),
     judgeSlug: z.string(),
@@ -188,6 +189,7 @@ export type JudgeVerdictOut = z.infer<typeof judgeVerdictSchema>;
 export const gateConsensusSchema = z
   .object({
     runId: z.string(),
+    scope: z.string().describe("Which gate: \"\" for the run's own output; a team node's id for its agent's gate inside a team run"),
     iteration: z.number().int(),
     score: z.number().describe("Mean of the judges' overall scores (0..1)"),
     verdict: judgeVerdictLabelSchema,

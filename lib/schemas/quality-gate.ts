@@ -42,6 +42,13 @@ export const qualityGateSchema = z
   .meta({ id: "QualityGate", description: "Judges that score the output, the revise loop and what a fail does" });
 export type QualityGate = z.output<typeof qualityGateSchema>;
 
+/** A team's setting: "on" applies each member agent's own gate to its node's output inside the team's runs. */
+export const AGENT_GATES = ["off", "on"] as const;
+export type AgentGatesSetting = (typeof AGENT_GATES)[number];
+export const agentGatesSchema = z
+  .enum(AGENT_GATES)
+  .describe("on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision)");
+
 /** The gate a run pinned: its judges at their versions (the verdicts name them). */
 export const pinnedGateSchema = z.object({
   judges: z.array(z.object({ id: z.string(), slug: z.string(), version: z.number().int() })),

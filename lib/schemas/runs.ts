@@ -121,12 +121,12 @@ export const startRunInputSchema = z
       .max(MAX_GATE_JUDGES, `At most ${MAX_GATE_JUDGES} judges`)
       .refine((j) => new Set(j).size === j.length, "Each judge is named once")
       .optional()
-      .describe("Judges that score this run's output (single-agent runs): they replace the agent's gate's judges, keeping its other settings"),
+      .describe(
+        "Judges that score this run's output: they replace the agent's (or the team's) gate's judges, keeping its other settings (default settings when it has no gate)",
+      ),
   })
   .superRefine((v, issue) => {
     if (!v.team === !v.agent) issue.addIssue({ code: "custom", path: ["team"], message: "Name exactly one of team or agent" });
-    if (v.team && v.judges)
-      issue.addIssue({ code: "custom", path: ["judges"], message: "Judges score single-agent runs only (team quality gates come later)" });
   });
 export type StartRunInput = z.input<typeof startRunInputSchema>;
 /** The web app's start (tRPC): the same input plus the form's idempotency key (a double submit starts one run). */
@@ -262,8 +262,13 @@ export const runPinsSchema = z
     teams: z.record(z.string(), z.number().int()),
     /** the limits in force when the run started, held for its whole life: `steps`, the most steps it may make */
     limits: z.object({ steps: z.number().int() }).optional(),
-    /** the quality gate in force (the agent's, or the judges the start named), its judges at their versions */
+    /** the quality gate in force on the run's output (the agent's or team's, or the judges the start named), its judges at their versions */
     gate: pinnedGateSchema.optional(),
+    /**
+     * member agents' own gates inside a team run: `teams`, the slugs of the teams (root included) whose agentGates
+     * setting is on; `gates`, agent slug -> its pinned gate (agents with a gate in those teams only)
+     */
+    agentGates: z.object({ teams: z.array(z.string()), gates: z.record(z.string(), pinnedGateSchema) }).optional(),
   })
   .meta({ id: "RunPins" });
 export type RunPins = z.infer<typeof runPinsSchema>;

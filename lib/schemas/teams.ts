@@ -3,6 +3,7 @@ import { displayName, intColumn, text } from "./text";
 import { TOPOLOGIES, topologySpecSchema } from "./topology";
 import { AGENT_SLUG_PATTERN, baseVersionSchema, fieldChangeSchema } from "./agents";
 import { paginationShape } from "./common";
+import { agentGatesSchema, qualityGateSchema } from "./quality-gate";
 
 /**
  * Teams: agents (or, for hybrid, nested teams) arranged in a topology spec (lib/schemas/topology.ts). Versioned
@@ -30,6 +31,11 @@ export const createTeamInputSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.default(""),
   spec: teamSpecInputSchema,
+  qualityGate: qualityGateSchema
+    .nullable()
+    .default(null)
+    .describe("Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none"),
+  agentGates: agentGatesSchema.default("off"),
 });
 export type CreateTeamInput = z.input<typeof createTeamInputSchema>;
 
@@ -37,6 +43,8 @@ const teamPatchShape = {
   name: nameSchema.optional(),
   description: descriptionSchema.optional(),
   spec: teamSpecInputSchema.optional(),
+  qualityGate: qualityGateSchema.nullable().optional().describe("Judges that score the team run's final output; null: none"),
+  agentGates: agentGatesSchema.optional(),
   baseVersion: baseVersionSchema,
 };
 
@@ -81,6 +89,8 @@ export const teamVersionSchema = z
     name: z.string(),
     description: z.string(),
     spec: topologySpecSchema,
+    qualityGate: qualityGateSchema.nullable(),
+    agentGates: agentGatesSchema,
     createdAt: z.date(),
     releasedAt: z.date().nullable().describe("When it became the team's current version (or was saved as it); null: a candidate awaiting its evaluation"),
   })
@@ -102,6 +112,8 @@ export const teamSchema = z
     mcpExposed: z.boolean().describe("Offered as a tool at the workspace's hosted MCP endpoint (PATCH /api/v1/teams/{teamId}/mcp)"),
     topology: topologyKindSchema,
     spec: topologySpecSchema,
+    qualityGate: qualityGateSchema.nullable().describe("The current version's quality gate on the team run's output; null: none"),
+    agentGates: agentGatesSchema,
     agents: z.array(z.string()).describe("The agent slugs the current spec uses"),
     teams: z.array(z.string()).describe("The nested team slugs the current spec uses (hybrid)"),
   })

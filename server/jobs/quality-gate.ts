@@ -69,9 +69,18 @@ export interface GateRuntime {
   /** the run's model call cap: before each judge call, and each call counted */
   assertCall: (at: { stepId: string; nodeId: string }) => void;
   countCall: () => void;
+  /**
+   * Where the gate stands: absent for the run's own output (steps `gate.i{n}.{judge}`); inside a team run, an
+   * agent's gate on its node: `scope` is the node's step id (the consensus row's scope; its judge steps are
+   * `{scope}.gate.i{n}.{judge}`), `nodeId` the node's id (the judges' node ids are `{nodeId}/judge:{slug}`).
+   */
+  at?: { scope: string; nodeId: string };
+  /** the task the judged output answers (default: the run's input; a node's own task for an agent's gate in a team) */
+  task?: string;
 }
 
 export interface Producer {
+  /** who the review names (a team's gate: its first agent) */
   agentId: string;
   agentSlug: string;
   /** the producer's next version: asked with its previous output and the judges' issues */
@@ -97,7 +106,7 @@ export async function runQualityGate(g: GateRuntime, gate: PinnedGate, judges: J
     await recordConsensus(g, iteration, consensus);
     if (consensus.verdict === "pass") return current.text;
     if (consensus.verdict === "revise" && iteration <= gate.maxRevisions) {
-      current = await producer.revise(iteration + 1, revisionTask(g.run.input), revisionContext(current.text, verdicts));
+      current = await producer.revise(iteration + 1, revisionTask(g.task ?? g.run.input), revisionContext(current.text, verdicts));
       continue;
     }
     const why = `Quality gate: ${consensus.verdict === "fail" ? "fail" : `still "revise" after ${gate.maxRevisions} revisions`} (score ${consensus.score} against pass ${gate.passThreshold}, fail below ${gate.failThreshold}; iteration ${iteration})`;
@@ -108,11 +117,11 @@ export async function runQualityGate(g: GateRuntime, gate: PinnedGate, judges: J
   }
 }
 
-function revisionTask(task: string): string {
+export function revisionTask(task: string): string {
   return `${task}\n\nJudges reviewed your previous version (in the context) and asked for a revision: produce a revised version that fixes every issue they list.`;
 }
 
-function revisionContext(previous: string, verdicts: StoredVerdict[]): ContextItem[] {
+export function revisionContext(previous: string, verdicts: StoredVerdict[]): ContextItem[] {
   return [
     { from: "your previous version", output: previous },
     ...verdicts
@@ -124,13 +133,13 @@ function revisionContext(previous: string, verdicts: StoredVerdict[]): ContextIt
 /** One judge's durable step (see the module comment). */
 async function judgeStep(g: GateRuntime, judge: JudgeVersionOut, iteration: number, iterations: number, produced: AgentResult): Promise<StoredVerdict> {
   const { ctx, run, step } = g;
-  const stepId = `gate.i${iteration}.${judge.slug}`;
-  const nodeId = `judge:${judge.slug}`;
+  const stepId = `${g.at ? `${g.at.scope}.` : ""}gate.i${iteration}.${judge.slug}`;
+  const nodeId = g.at ? `${g.at.nodeId}/judge:${judge.slug}` : `judge:${judge.slug}`;
   return step.run<StoredVerdict>(
     stepId,
     async (info) => {
       const system = judgeSystemOf(judge);
-      const prompt = judgeUserPromptOf(run.input, produced.text, judge.referenceAnswer, { iteration, of: iterations });
+      const prompt = judgeUserPromptOf(g.task ?? run.input, produced.text, judge.referenceAnswer, { iteration, of: iterations });
       const schema = judgeAnswerSchemaFor(judge.rubric);
       const abortSignal = runAbortSignal(run.id);
       try {
@@ -237,18 +246,20 @@ function insertVerdictSql(run: { id: string; workspaceId: string }, stepId: stri
 /** The iteration's consensus row and its `gate.decided` event, once (a replay finds the row and writes neither again). */
 async function recordConsensus(g: GateRuntime, iteration: number, c: Consensus): Promise<void> {
   const { run, step } = g;
-  const recorded = sql`EXISTS (SELECT 1 FROM "JudgeConsensus" WHERE "runId" = ${run.id} AND "iteration" = ${iteration})`;
-  await step.write(appendRunEventsSql(run.id, [{ type: "gate.decided", data: { nodeId: "gate", iteration, ...c } }], { where: sql`NOT ${recorded}` }));
+  const scope = g.at?.scope ?? "";
+  const recorded = sql`EXISTS (SELECT 1 FROM "JudgeConsensus" WHERE "runId" = ${run.id} AND "scope" = ${scope} AND "iteration" = ${iteration})`;
+  const data = { nodeId: g.at ? `${g.at.nodeId}/gate` : "gate", ...(scope ? { scope } : {}), iteration, ...c };
+  await step.write(appendRunEventsSql(run.id, [{ type: "gate.decided", data }], { where: sql`NOT ${recorded}` }));
   await step.write(
-    sql`INSERT INTO "JudgeConsensus" ("id", "workspaceId", "runId", "iteration", "score", "verdict", "spread", "agreement", "judges")
-      VALUES (${newId("jcs")}, ${run.workspaceId}, ${run.id}, ${iteration}, ${c.score}, ${c.verdict}, ${c.spread}, ${c.agreement}, ${c.judges})
-      ON CONFLICT ("runId", "iteration") DO NOTHING`,
+    sql`INSERT INTO "JudgeConsensus" ("id", "workspaceId", "runId", "scope", "iteration", "score", "verdict", "spread", "agreement", "judges")
+      VALUES (${newId("jcs")}, ${run.workspaceId}, ${run.id}, ${scope}, ${iteration}, ${c.score}, ${c.verdict}, ${c.spread}, ${c.agreement}, ${c.judges})
+      ON CONFLICT ("runId", "scope", "iteration") DO NOTHING`,
   );
 }
 
 /** A person's review of a failed gate: the tools' durable approval wait (approved, or denied / expired). */
 async function reviewStep(g: GateRuntime, producer: Producer, iteration: number, consensus: Consensus, reason: string): Promise<string> {
-  const stepId = `gate.i${iteration}.review`;
+  const stepId = `${g.at ? `${g.at.scope}.` : ""}gate.i${iteration}.review`;
   return g.step.run<string>(
     stepId,
     async () => {
@@ -263,6 +274,6 @@ async function reviewStep(g: GateRuntime, producer: Producer, iteration: number,
       });
       return state.status;
     },
-    { kind: "system", nodeId: "gate", outageWaitMs: APPROVAL_TTL_MS + 10 * 60_000 },
+    { kind: "system", nodeId: g.at ? `${g.at.nodeId}/gate` : "gate", outageWaitMs: APPROVAL_TTL_MS + 10 * 60_000 },
   );
 }

@@ -82,6 +82,7 @@ import { releaseRunLease } from "@/server/ledger/reservations";
 import { env } from "@/server/env";
 import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { runToolLoop } from "./tool-loop";
+import { gateAgentNode, gateTeamOutput } from "./agent-gate";
 import { pinnedJudges, QUALITY_GATE_FAILED, QualityGateFailedError, runQualityGate, type GateRuntime } from "./quality-gate";
 import type { PinnedGate } from "@/lib/schemas/quality-gate";
 
@@ -225,6 +226,8 @@ interface RuntimeShared {
   answers?: Map<string, string>;
   /** a session's earlier turns (./session-history.ts), before every agent step's other context */
   history?: ContextItem[];
+  /** member agents' own gates inside a team run (RunPins.agentGates): the teams whose setting is on, and the gates */
+  agentGates?: RunPins["agentGates"];
 }
 
 /** Per-execution caps of a run: total steps, model calls, and steps in flight at once. */
@@ -319,9 +322,45 @@ export class RunRuntime implements TopologyRuntime {
     private readonly depth = 0,
     /** the team's context budget option (its agents' own settings win) */
     private readonly contextBudget: ContextBudget | undefined = undefined,
+    /** the slug of the team this runtime runs (its agentGates setting applies to its agents' nodes) */
+    private readonly teamSlug: string | undefined = undefined,
   ) {}
 
+  /** One agent's step, then its own quality gate when this team applies its agents' gates (./agent-gate.ts). */
   async callAgent(call: AgentCall): Promise<AgentResult> {
+    const first = await this.callAgentOnce(call);
+    const gates = this.shared.agentGates;
+    const gate = this.teamSlug !== undefined && gates?.teams.includes(this.teamSlug) ? gates.gates[call.agent] : undefined;
+    // a structured answer (a manager's plan) is the team's machinery, not an output a judge scores
+    if (!gate || call.output) return first;
+    const { ctx, run, step, deps, caps, runBudgetUsd } = this.shared;
+    const agent = this.shared.agents[call.agent]!;
+    try {
+      return await gateAgentNode(
+        {
+          ctx,
+          run,
+          step,
+          generate: deps.generate,
+          runBudgetUsd,
+          assertCall: (at) => assertCallAllowed(caps, at),
+          countCall: () => {
+            caps.calls++;
+          },
+          at: { scope: `${this.stepPrefix}${call.stepId}`, nodeId: `${this.nodePrefix}${call.nodeId}` },
+          task: call.task,
+        },
+        gate,
+        { agent, call, expectSteps: (n) => this.expectSteps(n), callAgent: (revised) => this.callAgentOnce(revised) },
+        first,
+      );
+    } catch (error) {
+      if (!isControlError(error)) caps.halted ??= { error };
+      throw error;
+    }
+  }
+
+  private async callAgentOnce(call: AgentCall): Promise<AgentResult> {
     const stepId = `${this.stepPrefix}${call.stepId}`;
     const nodeId = `${this.nodePrefix}${call.nodeId}`;
     const agent = this.shared.agents[call.agent];
@@ -634,7 +673,7 @@ export class RunRuntime implements TopologyRuntime {
     const fullNode = `${this.nodePrefix}${nodeId}`;
     if (!team) throw new TopologyError(`Team "${teamSlug}" is not part of this run's pinned team`, { nodeId: fullNode });
     if (this.depth + 1 > MAX_NESTING) throw new TopologyError(`Teams are nested more than ${MAX_NESTING} levels deep`, { nodeId: fullNode });
-    const child = new RunRuntime(this.shared, `${fullNode}/`, `${this.stepPrefix}${stepIdPrefix}`, this.depth + 1, contextBudgetOfSpec(team.spec));
+    const child = new RunRuntime(this.shared, `${fullNode}/`, `${this.stepPrefix}${stepIdPrefix}`, this.depth + 1, contextBudgetOfSpec(team.spec), teamSlug);
     const stepId = `${this.stepPrefix}${stepIdPrefix.replace(/\/$/, "")}`;
     const { run, step } = this.shared;
     const node = { nodeId: fullNode, stepId, team: teamSlug };
@@ -904,13 +943,39 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
       if (!rowPins && pins?.limits) caps.stepLimit = pins.limits.steps;
       allowToolLoops(caps, Object.values(pinned.agents));
       const history = await historyOf(pinned.agents[Object.keys(pinned.agents).sort()[0]!]!);
-      const shared = { ctx, run, step, deps, pii, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps, answers, history };
-      const rt = new RunRuntime(shared, "", "", 0, contextBudgetOfSpec(pinned.spec));
-      const result = await runTopology(rt, pinned.spec, run.input);
+      const teamSlug = pins?.team?.slug ?? "";
+      const shared: RuntimeShared = {
+        ...{ ctx, run, step, deps, pii, agents: pinned.agents, teams: pinned.teams, policyOverride, runBudgetUsd, expected, caps, answers, history },
+        ...(pins?.agentGates ? { agentGates: pins.agentGates } : {}),
+      };
+      const attempt = (prefix: string) => new RunRuntime(shared, prefix, prefix, 0, contextBudgetOfSpec(pinned.spec), teamSlug);
+      const rt = attempt("");
+      let result = await runTopology(rt, pinned.spec, run.input);
       output = result;
       outcome = result.outcome;
       // the gate: unmet under onUnmet "fail" fails the run, keeping the last draft and the outcome
       if (failsRun(result.outcome)) throw new OutcomeNotMetError(result.outcome, result);
+      // the team's quality gate on its output: a revision is the whole team again, its steps under `team.r{n}/`
+      const gate = pins?.gate;
+      if (gate) {
+        const firstAgent = pinned.agents[Object.keys(pinned.agents).sort()[0]!]!;
+        result = await gateTeamOutput(
+          { ctx, run, step, generate: deps.generate, runBudgetUsd, assertCall: (at) => assertCallAllowed(caps, at), countCall: () => void caps.calls++ },
+          gate,
+          {
+            reviewer: firstAgent,
+            expectSteps: (n) => rt.expectSteps(n),
+            rerun: async (n, task) => {
+              const again = await runTopology(attempt(`team.r${n}/`), pinned.spec, task);
+              if (failsRun(again.outcome)) throw new OutcomeNotMetError(again.outcome, again);
+              return again;
+            },
+          },
+          result,
+        );
+        output = result;
+        outcome = result.outcome;
+      }
       await rememberEpisodes({ ctx, run, step, runBudgetUsd, generate: deps.generate, policyOverride, pii }, pinned.agents, answers);
     } else {
       if (!run.agentId || run.agentVersion === null) throw new AppError("INTERNAL", "The run names no agent version");

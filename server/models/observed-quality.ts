@@ -1,6 +1,7 @@
 /**
  * A model's observed quality in a workspace, learnt from its judges: the consensus score (0..1) of each judged output
- * the model produced (a quality gate's iteration: the producer's step `agent`, then `agent.r{n}`), shrunk towards the
+ * the model produced (a quality gate's iteration: the producer's step `agent`, then `agent.r{n}`; an agent's gate on a
+ * team node: the node's step, then `{step}.r{n}`; a team's own gate has no single producer), shrunk towards the
  * catalog's static quality and weighted by age. This is what routing uses as `quality` (docs/architecture.md,
  * "Observed quality"), so the catalog's figure stands until a workspace's own judges have said enough.
  *
@@ -59,7 +60,8 @@ export async function readWorkspaceQualityEvidence(workspaceId: string): Promise
       SELECT s."modelRef" AS "modelRef", w.weight, c."score", r.tags
       FROM "JudgeConsensus" c
       JOIN "RunStep" s ON s."runId" = c."runId" AND s."workspaceId" = c."workspaceId"
-        AND s."stepId" = CASE WHEN c."iteration" = 1 THEN 'agent' ELSE 'agent.r' || c."iteration" END
+        AND s."stepId" = CASE WHEN c."scope" = '' THEN (CASE WHEN c."iteration" = 1 THEN 'agent' ELSE 'agent.r' || c."iteration" END)
+          ELSE (CASE WHEN c."iteration" = 1 THEN c."scope" ELSE c."scope" || '.r' || c."iteration" END) END
       JOIN "Run" r ON r.id = c."runId" AND r."workspaceId" = c."workspaceId"
       CROSS JOIN LATERAL (
         SELECT power(0.5, EXTRACT(EPOCH FROM (now() - c."createdAt")) / 86400.0 / ${QUALITY_HALF_LIFE_DAYS}) AS weight

@@ -55,6 +55,7 @@ import { reserveExecutorStart, wakeExecutor } from "@/server/jobs/executor";
 import { signalRunCancel } from "@/server/jobs/cancel-signal";
 import { WATCH_TTL_MS } from "@/server/jobs/watchers";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
+import { teamGateSettings } from "@/server/teams/gates";
 import { parentRunOf, registerSubRunStarter, type SubRunParent } from "@/server/jobs/sub-run";
 
 type RunRow = Prisma.RunGetPayload<object>;
@@ -234,6 +235,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let names: Names;
   let checked: Pick<PreflightInput, "spec" | "teams" | "agents"> & { what: string };
   let agentGate: QualityGate | null = null;
+  let teamGates: Awaited<ReturnType<typeof teamGateSettings>> | null = null;
   if (data.team) {
     const pinned = options.pins?.team ? await repinTeam(ctx, { ...options.pins, team: options.pins.team }) : await pinTeam(ctx, data.team, data.version);
     const stepLimit = pinned.stepLimit; // the workspace's, read with the team
@@ -247,6 +249,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       limits: { steps: stepLimit },
     };
     target = { teamId: pinned.teamId, teamVersion: pinned.version };
+    if (!options.pins) teamGates = await teamGateSettings(ctx, pinned);
     checked = {
       what: `Team "${pinned.slug}"`,
       spec: pinned.spec,
@@ -277,6 +280,13 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   if (!data.team) {
     const gate = options.pins ? options.pins.gate : await pinGate(ctx, agentGate, data.judges);
     if (gate) pins.gate = gate;
+  } else if (options.pins) {
+    if (options.pins.gate) pins.gate = options.pins.gate;
+    if (options.pins.agentGates) pins.agentGates = options.pins.agentGates;
+  } else if (teamGates) {
+    const gate = await pinGate(ctx, teamGates.gate, data.judges, "team");
+    if (gate) pins.gate = gate;
+    if (teamGates.agentGates) pins.agentGates = teamGates.agentGates;
   }
   // every node fits a model for this task (a structured role one that answers JSON): else refused before anything is written
   const { problems, estimate } = await preflight(ctx, {

@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { nodeRefs, topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import type { TeamOutput, TeamVersionOutput } from "@/lib/schemas/teams";
+import { AGENT_GATES, qualityGateSchema, type AgentGatesSetting, type QualityGate } from "@/lib/schemas/quality-gate";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -27,6 +28,16 @@ export function storedSpec(v: TeamVersionRow): TopologySpec {
   return topologySpecSchema.parse(v.spec);
 }
 
+/** A stored team quality gate (null, or one that no longer parses: none). */
+export function storedQualityGate(v: Pick<TeamVersionRow, "qualityGate">): QualityGate | null {
+  const parsed = qualityGateSchema.nullable().safeParse(v.qualityGate ?? null);
+  return parsed.success ? parsed.data : null;
+}
+
+export function storedAgentGates(v: Pick<TeamVersionRow, "agentGates">): AgentGatesSetting {
+  return (AGENT_GATES as readonly string[]).includes(v.agentGates) ? (v.agentGates as AgentGatesSetting) : "off";
+}
+
 export function toTeam(row: TeamWithCurrent): TeamOutput {
   const v = row.versions[0];
   if (!v) throw new AppError("INTERNAL", `Team ${row.id} has no version`);
@@ -45,6 +56,8 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
     mcpExposed: row.mcpExposed,
     topology: spec.topology,
     spec,
+    qualityGate: storedQualityGate(v),
+    agentGates: storedAgentGates(v),
     ...refsOf(spec),
   };
 }
@@ -57,6 +70,8 @@ export function toTeamVersion(team: { id: string; slug: string }, v: TeamVersion
     name: v.name,
     description: v.description,
     spec: storedSpec(v),
+    qualityGate: storedQualityGate(v),
+    agentGates: storedAgentGates(v),
     createdAt: v.createdAt,
     releasedAt: v.releasedAt ?? null,
   };

@@ -6,7 +6,8 @@
 import type { z } from "zod";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
-import type { Prisma } from "@/server/db/generated/client";
+import { Prisma } from "@/server/db/generated/client";
+import type { AgentGatesSetting, QualityGate } from "@/lib/schemas/quality-gate";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { actorUserId, type TenantContext } from "@/server/context";
@@ -26,7 +27,19 @@ import { staleEdit } from "@/server/agents/service";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
-import { findTeam, storedSpec, toTeam, toTeamVersion, type TeamVersionRow, type TeamWithCurrent, type Tx, withCurrent } from "@/server/teams/rows";
+import { checkGateJudges } from "@/server/quality/judges/service";
+import {
+  findTeam,
+  storedAgentGates,
+  storedSpec,
+  storedQualityGate,
+  toTeam,
+  toTeamVersion,
+  type TeamVersionRow,
+  type TeamWithCurrent,
+  type Tx,
+  withCurrent,
+} from "@/server/teams/rows";
 import { restoreVersionInputSchema } from "@/lib/schemas/agents";
 import { specProblems, validationError, zodProblems } from "@/server/teams/validate-spec";
 import { stepLimitProblem } from "@/server/teams/step-limit";
@@ -87,7 +100,8 @@ export function teamSlugTaken(error: unknown, slug: string): unknown {
 export async function insertTeam(
   ctx: TenantContext,
   tx: Tx,
-  data: z.output<typeof createTeamInputSchema>,
+  data: Omit<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates"> &
+    Partial<Pick<z.output<typeof createTeamInputSchema>, "qualityGate" | "agentGates">>,
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
   pathPrefix = "spec.",
   extra: { installId?: string } = {},
@@ -101,6 +115,7 @@ export async function insertTeam(
   if (checked.issues.length > 0 || !spec) throw validationError(checked.issues);
   const tooLarge = await stepLimitProblem(ctx, tx, data.slug, spec);
   if (tooLarge) throw tooLarge;
+  await checkGateJudges(ctx, data.qualityGate, "qualityGate", tx);
   const teamId = newId("team");
   await tx.team.create({
     data: {
@@ -122,6 +137,8 @@ export async function insertTeam(
       name: data.name,
       description: data.description,
       spec: spec as Prisma.InputJsonValue,
+      qualityGate: gateJson(data.qualityGate ?? null),
+      agentGates: data.agentGates ?? "off",
       createdById: actorUserId(ctx),
     },
   });
@@ -158,10 +175,19 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
   const nameChanged = data.name !== undefined && data.name !== current.name;
   const descriptionChanged = data.description !== undefined && data.description !== current.description;
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
-  if (!nameChanged && !descriptionChanged && !specChanged) return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
+  const gateChanged = data.qualityGate !== undefined && !sameJson(data.qualityGate, storedQualityGate(current));
+  const agentGatesChanged = data.agentGates !== undefined && data.agentGates !== storedAgentGates(current);
+  if (!nameChanged && !descriptionChanged && !specChanged && !gateChanged && !agentGatesChanged)
+    return { ...toTeam(row), estimate: (await specPreflight(ctx, currentSpec)).estimate };
   const routing = await routingSnapshot(ctx); // read before the transaction (the save checks its structured roles)
   const { row: updated, estimate } = await db(ctx).$transaction((tx) =>
-    appendTeamVersion(ctx, tx, row, { name: data.name, description: data.description, spec: data.spec }, routing),
+    appendTeamVersion(
+      ctx,
+      tx,
+      row,
+      { name: data.name, description: data.description, spec: data.spec, qualityGate: data.qualityGate, agentGates: data.agentGates },
+      routing,
+    ),
   );
   return { ...toTeam(updated), estimate };
 }
@@ -175,7 +201,7 @@ export async function appendTeamVersion(
   ctx: TenantContext,
   tx: Tx,
   row: TeamWithCurrent,
-  patch: { name?: string; description?: string; spec?: unknown },
+  patch: { name?: string; description?: string; spec?: unknown; qualityGate?: QualityGate | null; agentGates?: AgentGatesSetting },
   routing: Awaited<ReturnType<typeof routingSnapshot>>,
   extra: { restoredFrom?: number } = {},
 ): Promise<{ row: TeamWithCurrent; estimate: RunEstimate }> {
@@ -185,6 +211,9 @@ export async function appendTeamVersion(
   const descriptionChanged = patch.description !== undefined && patch.description !== current.description;
   const incoming = patch.spec === undefined ? { success: true as const, data: currentSpec } : topologySpecSchema.safeParse(patch.spec);
   const specChanged = !incoming.success || !sameJson(incoming.data, currentSpec);
+  const currentGate = storedQualityGate(current);
+  const gateChanged = patch.qualityGate !== undefined && !sameJson(patch.qualityGate, currentGate);
+  const agentGatesChanged = patch.agentGates !== undefined && patch.agentGates !== storedAgentGates(current);
   await lockTeamGraph(ctx, tx);
   // every save is validated, a carried-over spec too (an agent may have been archived since)
   const checked = await specProblems(ctx, patch.spec !== undefined ? patch.spec : currentSpec, { slug: row.slug }, tx, "spec.", routing);
@@ -193,8 +222,22 @@ export async function appendTeamVersion(
     const tooLarge = await stepLimitProblem(ctx, tx, row.slug, checked.spec);
     if (tooLarge) throw tooLarge;
   }
-  const next = { name: patch.name ?? current.name, description: patch.description ?? current.description, spec: checked.spec };
-  const changed = [nameChanged && "name", descriptionChanged && "description", specChanged && "spec"].filter(Boolean);
+  const next = {
+    name: patch.name ?? current.name,
+    description: patch.description ?? current.description,
+    spec: checked.spec,
+    qualityGate: patch.qualityGate !== undefined ? patch.qualityGate : currentGate,
+    agentGates: patch.agentGates ?? storedAgentGates(current),
+  };
+  // a changed gate's judges must exist and be live (a carried-over gate keeps working: runs pin what they find)
+  if (gateChanged) await checkGateJudges(ctx, next.qualityGate, "qualityGate", tx);
+  const changed = [
+    nameChanged && "name",
+    descriptionChanged && "description",
+    specChanged && "spec",
+    gateChanged && "qualityGate",
+    agentGatesChanged && "agentGates",
+  ].filter(Boolean);
   const version = row.latestVersion + 1;
   const bumped = await tx.team.updateMany({
     where: { id: row.id, workspaceId: ctx.workspaceId, latestVersion: row.latestVersion, archivedAt: null },
@@ -210,6 +253,8 @@ export async function appendTeamVersion(
       name: next.name,
       description: next.description,
       spec: next.spec as Prisma.InputJsonValue,
+      qualityGate: gateJson(next.qualityGate),
+      agentGates: next.agentGates,
       createdById: actorUserId(ctx),
     },
   });
@@ -246,13 +291,26 @@ export async function restoreTeamVersion(ctx: TenantContext, ref: string, input:
     throw new AppError("CONFLICT", `Version ${version} of team "${row.slug}" was never released: a candidate becomes current only by passing its evaluation`);
   const latest = await latestTeamVersion(ctx, row);
   const spec = storedSpec(source);
-  const same = source.name === latest.name && source.description === latest.description && sameJson(spec, storedSpec(latest));
+  const gate = storedQualityGate(source);
+  const agentGates = storedAgentGates(source);
+  const same =
+    source.name === latest.name &&
+    source.description === latest.description &&
+    sameJson(spec, storedSpec(latest)) &&
+    sameJson(gate, storedQualityGate(latest)) &&
+    agentGates === storedAgentGates(latest);
   if (same && row.latestVersion === row.currentVersion) return { ...toTeam(row), estimate: (await specPreflight(ctx, spec)).estimate };
   const routing = await routingSnapshot(ctx);
   const { row: updated, estimate } = await db(ctx).$transaction((tx) =>
-    appendTeamVersion(ctx, tx, row, { name: source.name, description: source.description, spec }, routing, { restoredFrom: version }),
+    appendTeamVersion(ctx, tx, row, { name: source.name, description: source.description, spec, qualityGate: gate, agentGates }, routing, {
+      restoredFrom: version,
+    }),
   );
   return { ...toTeam(updated), estimate };
+}
+
+function gateJson(gate: QualityGate | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return gate === null ? Prisma.DbNull : (gate as unknown as Prisma.InputJsonValue);
 }
 
 /** One page of a team's versions, newest first (keyset on createdAt, id). */
@@ -293,6 +351,9 @@ export async function diffTeamVersions(ctx: TenantContext, ref: string, from: nu
   if (!sameJson(before.spec, after.spec)) {
     changes.push({ field: "spec", before: before.spec, after: after.spec, lines: lineDiff(canonicalJson(before.spec, 2), canonicalJson(after.spec, 2)) });
   }
+  const [gateA, gateB] = [storedQualityGate(a), storedQualityGate(b)];
+  if (!sameJson(gateA, gateB)) changes.push({ field: "qualityGate", before: gateA, after: gateB });
+  if (storedAgentGates(a) !== storedAgentGates(b)) changes.push({ field: "agentGates", before: storedAgentGates(a), after: storedAgentGates(b) });
   return { teamId: team.id, from, to, changes };
 }
 

@@ -685,6 +685,7 @@ class JudgeVerdict(TypedDict):
     id: str
     runId: str
     stepId: str
+    scope: str
     iteration: int
     judgeId: str
     judgeSlug: str
@@ -703,6 +704,7 @@ class JudgeVerdict(TypedDict):
 
 class GateConsensus(TypedDict):
     runId: str
+    scope: str
     iteration: int
     score: float
     verdict: Literal["pass", "revise", "fail"]
@@ -772,6 +774,8 @@ class Team(TypedDict):
     mcpExposed: bool
     topology: Literal["sequential", "parallel", "hierarchical", "dag", "debate", "mesh", "star", "grid", "forest", "circular", "mixture_of_agents", "maker_checker", "supervisor", "hybrid"]
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
     agents: List[str]
     teams: List[str]
 
@@ -801,6 +805,8 @@ class SavedTeam(TypedDict):
     mcpExposed: bool
     topology: Literal["sequential", "parallel", "hierarchical", "dag", "debate", "mesh", "star", "grid", "forest", "circular", "mixture_of_agents", "maker_checker", "supervisor", "hybrid"]
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
     agents: List[str]
     teams: List[str]
     estimate: "RunEstimate"
@@ -826,6 +832,8 @@ class TeamVersion(TypedDict):
     name: str
     description: str
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
     createdAt: str
     releasedAt: Optional[str]
 
@@ -945,6 +953,7 @@ class _RunPinsRequired(TypedDict):
 class RunPins(_RunPinsRequired, total=False):
     limits: Dict[str, Any]
     gate: Dict[str, Any]
+    agentGates: Dict[str, Any]
 
 
 class RunEvent(TypedDict):
@@ -2003,12 +2012,16 @@ class _CreateTeamBodyRequired(TypedDict):
 
 class CreateTeamBody(_CreateTeamBodyRequired, total=False):
     description: str
+    qualityGate: Optional["QualityGate"]
+    agentGates: Literal["off", "on"]
 
 
 class UpdateTeamBody(TypedDict, total=False):
     name: str
     description: str
     spec: "TopologySpec"
+    qualityGate: Optional["QualityGate"]
+    agentGates: Literal["off", "on"]
     baseVersion: int
 
 

@@ -221,11 +221,17 @@ export async function getJudgeVersion(ctx: TenantContext, ref: string, version?:
 }
 
 /**
- * The gate a run pins: the agent's gate, with its judges replaced by `runJudges` when the start names some (default
- * settings when the agent has no gate); each judge at its current version (an archived one is a CONFLICT), and each
- * able to route to a model with the json capability (RUN_INFEASIBLE otherwise: ./feasibility.ts). Undefined: no gate.
+ * The gate a run pins: the agent's (or team's, `owner`) gate, with its judges replaced by `runJudges` when the start
+ * names some (default settings when the agent has no gate); each judge at its current version (an archived one is a
+ * CONFLICT), and each able to route to a model with the json capability (RUN_INFEASIBLE otherwise: ./feasibility.ts).
+ * Undefined: no gate.
  */
-export async function pinGate(ctx: TenantContext, agentGate: QualityGate | null, runJudges?: readonly string[]): Promise<PinnedGate | undefined> {
+export async function pinGate(
+  ctx: TenantContext,
+  agentGate: QualityGate | null,
+  runJudges?: readonly string[],
+  owner: "agent" | "team" = "agent",
+): Promise<PinnedGate | undefined> {
   const judges = runJudges ?? agentGate?.judges;
   if (!judges?.length) return undefined;
   const settings = agentGate ?? qualityGateSchema.parse({ judges });
@@ -237,17 +243,22 @@ export async function pinGate(ctx: TenantContext, agentGate: QualityGate | null,
     onFail: settings.onFail,
     passThreshold: settings.passThreshold,
     failThreshold: settings.failThreshold,
-    source: runJudges ? "run" : "agent",
+    source: runJudges ? "run" : owner,
   };
 }
 
 /**
- * Refuses a gate (an agent version's) that names a judge the workspace does not have, or an archived one:
+ * Refuses a gate (an agent or team version's; `client`: the caller's transaction) that names a judge the workspace does not have, or an archived one:
  * VALIDATION_FAILED at `path`.judges, naming them.
  */
-export async function checkGateJudges(ctx: TenantContext, gate: QualityGate | null | undefined, path = "qualityGate"): Promise<void> {
+export async function checkGateJudges(
+  ctx: TenantContext,
+  gate: QualityGate | null | undefined,
+  path = "qualityGate",
+  client: Pick<ReturnType<typeof db>, "judge"> = db(ctx),
+): Promise<void> {
   if (!gate?.judges.length) return;
-  const rows = await db(ctx).judge.findMany({
+  const rows = await client.judge.findMany({
     where: { workspaceId: ctx.workspaceId, archivedAt: null, OR: [{ id: { in: gate.judges } }, { slug: { in: gate.judges } }] },
     select: { id: true, slug: true },
   });

@@ -13,7 +13,7 @@ export async function runVerdicts(ctx: TenantContext, runId: string): Promise<Ru
   const [run, verdicts, consensus] = await Promise.all([
     db(ctx).run.findFirst({ where: { id: runId, workspaceId: ctx.workspaceId }, select: { id: true } }),
     db(ctx).judgeVerdict.findMany({ where, orderBy: [{ iteration: "asc" }, { createdAt: "asc" }, { id: "asc" }] }),
-    db(ctx).judgeConsensus.findMany({ where, orderBy: { iteration: "asc" } }),
+    db(ctx).judgeConsensus.findMany({ where, orderBy: [{ scope: "asc" }, { iteration: "asc" }] }),
   ]);
   if (!run) throw new AppError("NOT_FOUND", "Run not found");
   return {
@@ -21,6 +21,7 @@ export async function runVerdicts(ctx: TenantContext, runId: string): Promise<Ru
       id: v.id,
       runId: v.runId,
       stepId: v.stepId,
+      scope: scopeOfStep(v.stepId),
       iteration: v.iteration,
       judgeId: v.judgeId,
       judgeSlug: v.judgeSlug,
@@ -38,6 +39,7 @@ export async function runVerdicts(ctx: TenantContext, runId: string): Promise<Ru
     })),
     consensus: consensus.map((c) => ({
       runId: c.runId,
+      scope: c.scope,
       iteration: c.iteration,
       score: c.score,
       verdict: c.verdict as JudgeVerdictLabel,
@@ -47,4 +49,14 @@ export async function runVerdicts(ctx: TenantContext, runId: string): Promise<Ru
       createdAt: c.createdAt,
     })),
   };
+}
+
+/**
+ * The gate a judge step belongs to, from its step id: `gate.i{n}.{judge}` is the run's own gate (""); inside a team
+ * run, an agent's gate on a node is `{node's step id}.gate.i{n}.{judge}`, whose scope (as its consensus row's) is
+ * the node's step id.
+ */
+export function scopeOfStep(stepId: string): string {
+  const at = stepId.lastIndexOf(".gate.i");
+  return at < 0 ? "" : stepId.slice(0, at);
 }

@@ -1718,6 +1718,10 @@ export interface components {
         description?: string;
         /** A TopologySpec (defaults apply) */
         spec: components["schemas"]["TopologySpec"];
+        /** Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none */
+        qualityGate?: components["schemas"]["QualityGate"] | null;
+        /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+        agentGates?: "off" | "on";
       };
       agents?: {
         /** The agent's name in team specs, e.g. researcher */
@@ -2628,6 +2632,8 @@ export interface components {
       id: string;
       runId: string;
       stepId: string;
+      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
+      scope: string;
       iteration: number;
       judgeId: string;
       judgeSlug: string;
@@ -2650,6 +2656,8 @@ export interface components {
     };
     GateConsensus: {
       runId: string;
+      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
+      scope: string;
       iteration: number;
       /** Mean of the judges' overall scores (0..1) */
       score: number;
@@ -2755,6 +2763,10 @@ export interface components {
       mcpExposed: boolean;
       topology: "sequential" | "parallel" | "hierarchical" | "dag" | "debate" | "mesh" | "star" | "grid" | "forest" | "circular" | "mixture_of_agents" | "maker_checker" | "supervisor" | "hybrid";
       spec: components["schemas"]["TopologySpec"];
+      /** The current version's quality gate on the team run's output; null: none */
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+      agentGates: "off" | "on";
       /** The agent slugs the current spec uses */
       agents: string[];
       /** The nested team slugs the current spec uses (hybrid) */
@@ -3349,6 +3361,10 @@ export interface components {
       mcpExposed: boolean;
       topology: "sequential" | "parallel" | "hierarchical" | "dag" | "debate" | "mesh" | "star" | "grid" | "forest" | "circular" | "mixture_of_agents" | "maker_checker" | "supervisor" | "hybrid";
       spec: components["schemas"]["TopologySpec"];
+      /** The current version's quality gate on the team run's output; null: none */
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+      agentGates: "off" | "on";
       /** The agent slugs the current spec uses */
       agents: string[];
       /** The nested team slugs the current spec uses (hybrid) */
@@ -3382,6 +3398,9 @@ export interface components {
       name: string;
       description: string;
       spec: components["schemas"]["TopologySpec"];
+      qualityGate: components["schemas"]["QualityGateOutput"] | null;
+      /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+      agentGates: "off" | "on";
       createdAt: string;
       /** When it became the team's current version (or was saved as it); null: a candidate awaiting its evaluation */
       releasedAt: string | null;
@@ -3593,6 +3612,23 @@ export interface components {
         passThreshold: number;
         failThreshold: number;
         source: "agent" | "team" | "run";
+      };
+      agentGates?: {
+        teams: string[];
+        gates: {
+          [key: string]: {
+            judges: {
+              id: string;
+              slug: string;
+              version: number;
+            }[];
+            maxRevisions: number;
+            onFail: "fail" | "review";
+            passThreshold: number;
+            failThreshold: number;
+            source: "agent" | "team" | "run";
+          };
+        };
       };
     };
     RunEvent: {
@@ -7564,6 +7600,10 @@ export interface operations {
           description?: string;
           /** A TopologySpec (defaults apply) */
           spec: components["schemas"]["TopologySpec"];
+          /** Judges that score the team run's final output (docs/architecture.md, Quality gate); null: none */
+          qualityGate?: components["schemas"]["QualityGate"] | null;
+          /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+          agentGates?: "off" | "on";
         };
       };
     };
@@ -7642,6 +7682,10 @@ export interface operations {
           description?: string;
           /** A TopologySpec (defaults apply) */
           spec?: components["schemas"]["TopologySpec"];
+          /** Judges that score the team run's final output; null: none */
+          qualityGate?: components["schemas"]["QualityGate"] | null;
+          /** on: each member agent's own quality gate judges its node's output inside this team's runs (each judge call multiplies per node and revision) */
+          agentGates?: "off" | "on";
           /** The latestVersion the edit started from: a save based on an older version is refused with 409 CONFLICT */
           baseVersion?: number;
         };
@@ -8082,7 +8126,7 @@ export interface operations {
           subject?: string;
           /** Task tags (up to 8, e.g. summarise): runs list by tag, and routing uses each model's quality observed by judges on runs with these tags */
           tags?: string[];
-          /** Judges that score this run's output (single-agent runs): they replace the agent's gate's judges, keeping its other settings */
+          /** Judges that score this run's output: they replace the agent's (or the team's) gate's judges, keeping its other settings (default settings when it has no gate) */
           judges?: string[];
         };
       };
