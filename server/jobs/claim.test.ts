@@ -58,6 +58,7 @@ describe("claimRun", () => {
       cancelRequestedAt: null,
       stepsExpected: 0,
       subject: null,
+      tags: [],
       sessionId: null,
       watched: false,
       lostExecutions: 0,
