@@ -32,6 +32,27 @@ import {
   saveLabelRoute,
   updateCalibrationSettingsRoute,
 } from "./labels";
+import {
+  addDatasetItemRoute,
+  archiveDatasetRoute,
+  createDatasetRoute,
+  deleteDatasetItemRoute,
+  exportDatasetRoute,
+  getDatasetRoute,
+  importDatasetRoute,
+  listDatasetItemsRoute,
+  listDatasetsRoute,
+  updateDatasetItemRoute,
+  updateDatasetRoute,
+} from "./datasets";
+import {
+  cancelEvaluationRoute,
+  compareEvaluationsRoute,
+  createEvaluationRoute,
+  getEvaluationRoute,
+  listEvaluationItemsRoute,
+  listEvaluationsRoute,
+} from "./evaluations";
 import { archiveAgentRoute, createAgentRoute, getAgentRoute, listAgentsRoute, listAgentVersionsRoute, updateAgentRoute } from "./agents";
 import { archiveTeamRoute, createTeamRoute, getTeamRoute, listTeamsRoute, listTeamVersionsRoute, teamEstimateRoute, updateTeamRoute } from "./teams";
 import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";
@@ -205,6 +226,23 @@ export const restRoutes: AnyRestRoute[] = [
   pickExamplesRoute,
   getCalibrationSettingsRoute,
   updateCalibrationSettingsRoute,
+  listDatasetsRoute,
+  createDatasetRoute,
+  getDatasetRoute,
+  updateDatasetRoute,
+  archiveDatasetRoute,
+  listDatasetItemsRoute,
+  addDatasetItemRoute,
+  updateDatasetItemRoute,
+  deleteDatasetItemRoute,
+  importDatasetRoute,
+  exportDatasetRoute,
+  listEvaluationsRoute,
+  createEvaluationRoute,
+  compareEvaluationsRoute,
+  getEvaluationRoute,
+  listEvaluationItemsRoute,
+  cancelEvaluationRoute,
   listTeamsRoute,
   createTeamRoute,
   getTeamRoute,
