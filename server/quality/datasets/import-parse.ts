@@ -27,7 +27,13 @@ function check(raw: unknown, line: number, out: ParseResult): void {
     out.items.push(parsed.data);
     return;
   }
-  for (const issue of parsed.error.issues) out.errors.push({ line, field: issue.path.join(".") || "line", message: issue.message });
+  const fields = new Set<string>();
+  for (const issue of parsed.error.issues) {
+    const field = issue.path.join(".") || "line";
+    if (fields.has(field)) continue; // one problem per field is enough
+    fields.add(field);
+    out.errors.push({ line, field, message: issue.message });
+  }
 }
 
 export function parseJsonl(content: string): ParseResult {
