@@ -17,12 +17,7 @@ import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
-import {
-  createEvaluationInputSchema,
-  listEvaluationsInputSchema,
-  type EvaluationItemOutput,
-  type EvaluationOutput,
-} from "@/lib/schemas/evaluations";
+import { createEvaluationInputSchema, listEvaluationsInputSchema, type EvaluationItemOutput, type EvaluationOutput } from "@/lib/schemas/evaluations";
 import type { JudgeVerdictLabel } from "@/lib/schemas/quality-gate";
 import { getAgentVersion } from "@/server/agents/service";
 import { getTeam, getTeamVersion } from "@/server/teams/service";
@@ -83,7 +78,10 @@ export function aggregatesOf(items: Pick<EvaluationItemRow, "status" | "verdict"
 
 export async function toEvaluation(ctx: TenantContext, row: EvaluationRow, items?: EvaluationItemRow[]): Promise<EvaluationOutput> {
   const rows = items ?? (await db(ctx).evaluationItem.findMany({ where: { evaluationId: row.id, workspaceId: ctx.workspaceId } }));
-  const costs = await costOfRuns(ctx, rows.flatMap((i) => (i.runId ? [i.runId] : [])));
+  const costs = await costOfRuns(
+    ctx,
+    rows.flatMap((i) => (i.runId ? [i.runId] : [])),
+  );
   const { itemsDone, passed, failed, errored, skipped, ...figures } = aggregatesOf(rows);
   return {
     id: row.id,
@@ -124,11 +122,18 @@ export async function listEvaluations(ctx: TenantContext, input: z.input<typeof 
 }
 
 /** One page of an evaluation's items, in dataset order. */
-export async function listEvaluationItems(ctx: TenantContext, id: string, pagination: z.input<typeof paginationSchema> = {}): Promise<Page<EvaluationItemOutput>> {
+export async function listEvaluationItems(
+  ctx: TenantContext,
+  id: string,
+  pagination: z.input<typeof paginationSchema> = {},
+): Promise<Page<EvaluationItemOutput>> {
   const { limit, cursor } = paginationSchema.parse(pagination);
   const evaluation = await findEvaluation(ctx, id);
-  const after = cursor ? Number.parseInt(Buffer.from(cursor, "base64url").toString("utf8"), 10) : -1;
-  if (!Number.isSafeInteger(after)) throw new AppError("INVALID_CURSOR", "The cursor is not the nextCursor of a page of this list");
+  // the cursor is the last position of the previous page (items are in dataset order, not creation order)
+  const decoded = cursor ? Buffer.from(cursor, "base64url").toString("utf8") : "-1";
+  if (!/^-?\d{1,9}$/.test(decoded) || (cursor && Buffer.from(decoded).toString("base64url") !== cursor))
+    throw new AppError("INVALID_CURSOR", "The cursor is not the nextCursor of a page of this list");
+  const after = Number(decoded);
   const rows = await db(ctx).evaluationItem.findMany({
     where: { evaluationId: evaluation.id, workspaceId: ctx.workspaceId, position: { gt: after } },
     orderBy: { position: "asc" },
