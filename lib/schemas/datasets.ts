@@ -44,10 +44,7 @@ export const listDatasetsInputSchema = z.strictObject({
   ...paginationShape,
 });
 
-export const tagSchema = text()
-  .trim()
-  .min(1, "A tag is not empty")
-  .max(MAX_TAG_LENGTH, `A tag has at most ${MAX_TAG_LENGTH} characters`);
+export const tagSchema = text().trim().min(1, "A tag is not empty").max(MAX_TAG_LENGTH, `A tag has at most ${MAX_TAG_LENGTH} characters`);
 
 export const datasetItemFieldsShape = {
   input: text()
@@ -59,10 +56,7 @@ export const datasetItemFieldsShape = {
     .max(MAX_ITEM_REFERENCE, `A reference has at most ${MAX_ITEM_REFERENCE} characters`)
     .nullable()
     .describe("An expected output: the judges' reference answer"),
-  tags: z
-    .array(tagSchema)
-    .max(MAX_ITEM_TAGS, `At most ${MAX_ITEM_TAGS} tags`)
-    .describe("Short labels to group items"),
+  tags: z.array(tagSchema).max(MAX_ITEM_TAGS, `At most ${MAX_ITEM_TAGS} tags`).describe("Short labels to group items"),
 };
 
 export const createDatasetItemInputSchema = z.strictObject({
@@ -80,7 +74,9 @@ export const updateDatasetItemInputSchema = z.strictObject({
 
 export const IMPORT_FORMATS = ["jsonl", "csv"] as const;
 export const importDatasetInputSchema = z.strictObject({
-  format: z.enum(IMPORT_FORMATS).describe("jsonl: one object per line {input, reference?, tags?}; csv: a header row with input, reference, tags (tags separated by | or ;)"),
+  format: z
+    .enum(IMPORT_FORMATS)
+    .describe("jsonl: one object per line {input, reference?, tags?}; csv: a header row with input, reference, tags (tags separated by | or ;)"),
   content: text().min(1, "Paste or choose a file").describe(`The file's content (at most ${MAX_IMPORT_BYTES} bytes)`),
 });
 export type ImportDatasetInput = z.input<typeof importDatasetInputSchema>;

@@ -20,13 +20,23 @@ export const createEvaluationInputSchema = z
     dataset: datasetRefSchema,
     agent: text().trim().min(1).max(80).optional().describe("The agent to evaluate: id (agt_...) or slug"),
     team: text().trim().min(1).max(80).optional().describe("The team to evaluate: id (team_...) or slug"),
-    version: z.number().int("A version is a whole number").min(1, "Versions start at 1").optional().describe("The version to evaluate (default: the current one)"),
+    version: z
+      .number()
+      .int("A version is a whole number")
+      .min(1, "Versions start at 1")
+      .optional()
+      .describe("The version to evaluate (default: the current one)"),
     judges: z
       .array(judgeRefSchema)
       .min(1, "Name at least one judge")
       .max(MAX_GATE_JUDGES, `At most ${MAX_GATE_JUDGES} judges`)
       .refine((j) => new Set(j).size === j.length, "Each judge is named once"),
-    budgetUsd: z.number().min(0.0001, "A budget is at least $0.0001").max(1_000_000).optional().describe("The evaluation's limit (USD): its runs and judge calls"),
+    budgetUsd: z
+      .number()
+      .min(0.0001, "A budget is at least $0.0001")
+      .max(1_000_000)
+      .optional()
+      .describe("The evaluation's limit (USD): its runs and judge calls"),
     concurrency: z
       .number()
       .int()

@@ -7,7 +7,6 @@ import { limitBody, maxBodyBytes } from "@/server/http/body";
 import { requestIdOf } from "@/server/http/request-id";
 import { inngest, inngestEnabled, runFunction } from "./inngest";
 import { memoryDocumentFunction } from "./memory-documents-inngest";
-import { evaluationFunction } from "./evaluations-inngest";
 import { memoryReembedFunction } from "./memory-reembeds-inngest";
 import { webhookDeliveriesFunction } from "./webhook-deliveries-inngest";
 
@@ -39,7 +38,7 @@ function sdkHandlers() {
     inngest.setEnvVars({ INNGEST_SIGNING_KEY: e.INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY: e.INNGEST_EVENT_KEY, INNGEST_DEV: e.INNGEST_DEV });
     const handlers = serve({
       client: inngest,
-      functions: [runFunction, memoryDocumentFunction, memoryReembedFunction, webhookDeliveriesFunction, evaluationFunction, ...extraFunctions],
+      functions: [runFunction, memoryDocumentFunction, memoryReembedFunction, webhookDeliveriesFunction, ...extraFunctions],
       serveOrigin: origin,
       servePath: "/api/inngest",
     });

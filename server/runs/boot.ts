@@ -20,7 +20,6 @@ import { startProcessExecutor, stopProcessExecutor } from "@/server/jobs/executo
 import { startProcessDocumentWorker, stopProcessDocumentWorker } from "@/server/jobs/memory-documents";
 import { startProcessReembedWorker, stopProcessReembedWorker } from "@/server/jobs/memory-reembeds";
 import { startProcessWebhookWorker, stopProcessWebhookWorker } from "@/server/jobs/webhook-deliveries";
-import { startProcessEvaluationWorker, stopProcessEvaluationWorker } from "@/server/jobs/evaluations";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
 import { lifecycle } from "@/server/lifecycle";
 // registers startRun for the engine's sub-runs (the tool run_agent: server/jobs/sub-run.ts)
@@ -51,8 +50,6 @@ export function startExecutorForServer(): void {
   startProcessReembedWorker();
   // outgoing webhook deliveries (server/jobs/webhook-deliveries.ts): likewise
   startProcessWebhookWorker();
-  // evaluations over datasets (server/jobs/evaluations.ts): likewise
-  startProcessEvaluationWorker();
   life.executor = "running";
   logger.info({ owner: executor.owner, maxConcurrent: e.CADRE_MAX_CONCURRENT_RUNS, perWorkspace: e.CADRE_WORKSPACE_CONCURRENT_RUNS }, "executor: started");
   installShutdown();
@@ -65,7 +62,7 @@ function installShutdown(): void {
   const stop = () => {
     life.executor = "stopping";
     stopping ??= Promise.race([
-      Promise.all([stopProcessExecutor(), stopProcessDocumentWorker(), stopProcessReembedWorker(), stopProcessWebhookWorker(), stopProcessEvaluationWorker()])
+      Promise.all([stopProcessExecutor(), stopProcessDocumentWorker(), stopProcessReembedWorker(), stopProcessWebhookWorker()])
         .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed"))
         // the models' observed statistics still queued (advisory, but worth keeping)
         .then(() => settleObservations())

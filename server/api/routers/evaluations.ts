@@ -12,7 +12,7 @@ import {
 import { router, workspaceProcedure } from "../trpc";
 import { cancelEvaluation, getEvaluation, listEvaluationItems, listEvaluations } from "@/server/quality/evaluations/service";
 import { compareEvaluations } from "@/server/quality/evaluations/compare";
-import { submitEvaluation } from "@/server/jobs/evaluations";
+import { submitEvaluation } from "@/server/quality/evaluations/worker";
 
 const byId = z.strictObject({ evaluationId: evaluationIdSchema });
 

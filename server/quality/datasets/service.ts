@@ -102,7 +102,8 @@ export async function createDataset(ctx: TenantContext, input: z.input<typeof cr
     });
     return toDataset(row, 0);
   } catch (error) {
-    if (prismaCode(error) === "P2002") throw new AppError("CONFLICT", `A dataset with the slug "${data.slug}" already exists in this workspace (archived ones keep theirs)`);
+    if (prismaCode(error) === "P2002")
+      throw new AppError("CONFLICT", `A dataset with the slug "${data.slug}" already exists in this workspace (archived ones keep theirs)`);
     throw error;
   }
 }
@@ -216,7 +217,11 @@ export async function deleteDatasetItem(ctx: TenantContext, ref: string, itemId:
 }
 
 /** Imports JSON Lines or CSV (see the module comment): all items, or none and a 422 naming each bad line. */
-export async function importDatasetItems(ctx: TenantContext, ref: string, input: z.input<typeof importDatasetInputSchema>): Promise<{ imported: number; itemCount: number }> {
+export async function importDatasetItems(
+  ctx: TenantContext,
+  ref: string,
+  input: z.input<typeof importDatasetInputSchema>,
+): Promise<{ imported: number; itemCount: number }> {
   const { format, content } = importDatasetInputSchema.parse(input);
   const dataset = await findDataset(ctx, ref);
   assertLive(dataset);
@@ -232,7 +237,8 @@ export async function importDatasetItems(ctx: TenantContext, ref: string, input:
       { issues: shown.map((e) => ({ path: `line ${e.line}.${e.field}`, message: e.message })), lines: shown, total: errors.length },
     );
   }
-  if (items.length === 0) throw new AppError("VALIDATION_FAILED", "Nothing to import: the file has no items", { issues: [{ path: "content", message: "No items" }] });
+  if (items.length === 0)
+    throw new AppError("VALIDATION_FAILED", "Nothing to import: the file has no items", { issues: [{ path: "content", message: "No items" }] });
   const itemCount = await db(ctx).$transaction(async (tx) => {
     await reserveRoom(ctx, tx, dataset.id, items.length);
     const base = Date.now();
@@ -248,7 +254,16 @@ export async function importDatasetItems(ctx: TenantContext, ref: string, input:
 }
 
 function itemData(ctx: TenantContext, datasetId: string, item: ParsedItem, createdAt: Date): Prisma.DatasetItemCreateManyInput {
-  return { id: newId("dsi"), workspaceId: ctx.workspaceId, datasetId, input: item.input, reference: item.reference, tags: item.tags, createdAt, updatedAt: createdAt };
+  return {
+    id: newId("dsi"),
+    workspaceId: ctx.workspaceId,
+    datasetId,
+    input: item.input,
+    reference: item.reference,
+    tags: item.tags,
+    createdAt,
+    updatedAt: createdAt,
+  };
 }
 
 /** The dataset as JSON Lines, one {input, reference, tags} per line, in order (what import reads back). */

@@ -15,8 +15,8 @@ import { addAgent, makeRunWorkspace, sleep, useStubProvider, type RunWorkspace }
 import { marker } from "@/test/fixtures/topology-engine";
 import { appErrorOf, uniq } from "@/test/helpers";
 import { claimLeased, leaseFence } from "@/server/jobs/lease-worker";
-import { EVALUATIONS, setEvaluationPollMs, startEvaluationWorker, submitEvaluation, type EvaluationWorker } from "@/server/jobs/evaluations";
-import { EVALUATION_REQUESTED_EVENT, evaluationFunction } from "@/server/jobs/evaluations-inngest";
+import { EVALUATIONS, setEvaluationPollMs, startEvaluationWorker, submitEvaluation, type EvaluationWorker } from "@/server/quality/evaluations/worker";
+import { EVALUATION_REQUESTED_EVENT, evaluationFunction } from "@/server/quality/evaluations/inngest";
 import { createDataset, importDatasetItems } from "@/server/quality/datasets/service";
 import { cancelEvaluation, createEvaluation, evaluationPassed, getEvaluation, listEvaluationItems } from "./service";
 import { advanceEvaluation, evalStepId } from "./run-items";
@@ -35,7 +35,8 @@ beforeAll(async () => {
   stub = await startLlmStub();
   rw = await makeRunWorkspace("evaluations");
   await useStubProvider(rw.ws.id, stub.url);
-  for (const slug of ["ja", "jb"]) await createJudge(rw.ctx, { slug, name: slug, instructions: `Judge. ${marker(slug)}`, rubric: RUBRIC, maxOutputTokens: 256 });
+  for (const slug of ["ja", "jb"])
+    await createJudge(rw.ctx, { slug, name: slug, instructions: `Judge. ${marker(slug)}`, rubric: RUBRIC, maxOutputTokens: 256 });
   await addAgent(rw.ctx, "answerer", { instructions: `Answer. ${marker("answerer")}`, maxOutputTokens: 64 });
 });
 beforeEach(() => stub.reset());

@@ -1,6 +1,6 @@
 /**
  * Evaluations on Inngest (when configured: ./inngest-enabled.ts): the event `cadre/evaluation.requested` runs the same
- * body as the in-process worker (./evaluations.ts), `advanceEvaluation`, one Inngest step per pass (`advance-0`,
+ * body as the in-process worker (./worker.ts), `advanceEvaluation`, one Inngest step per pass (`advance-0`,
  * `advance-1`, ...: memoised), and a durable `step.sleep` between passes while it waits for its runs. There is no
  * lease (fence TRUE): one function run per evaluation at a time (concurrency keyed by it); the item's run is started in
  * the same statement that marks it, and a judge's verdict is written once, so a step that Inngest runs twice starts
@@ -10,9 +10,9 @@ import { NonRetriableError } from "inngest";
 import { sql } from "@/server/db/sql";
 import { execute } from "@/server/db/execute";
 import { logger } from "@/server/logger";
-import { advanceEvaluation, type AdvanceOutcome } from "@/server/quality/evaluations/run-items";
-import { inngest } from "./inngest";
-import { evaluationContext, evaluationFailureMessage, failEvaluation, isPermanentEvaluationFailure } from "./evaluations";
+import { advanceEvaluation, type AdvanceOutcome } from "./run-items";
+import { inngest } from "@/server/jobs/inngest";
+import { evaluationContext, evaluationFailureMessage, failEvaluation, isPermanentEvaluationFailure } from "./job";
 
 export const EVALUATION_REQUESTED_EVENT = "cadre/evaluation.requested";
 const RETRIES = 3;
