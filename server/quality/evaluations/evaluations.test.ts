@@ -132,12 +132,18 @@ describe("an evaluation over a 3-item dataset", () => {
       await sleep(20);
     }
     expect(judgeCalls("ja")).toBe(1);
+    // a crash between the two judges of item 1: ja's verdict is stored, jb's is not, the item is still running
+    const first = (await listEvaluationItems(rw.ctx, created.id)).items[0]!;
+    await db().evaluationItem.update({ where: { id: first.id }, data: { status: "running", score: null, verdict: null } });
+    await db().judgeVerdict.deleteMany({ where: { runId: first.runId!, stepId: evalStepId(created.id, "jb") } });
+    stub.reply({ when: marker("jb"), content: JSON.stringify(verdict(5)) });
     await db().evaluation.update({ where: { id: created.id }, data: { leaseExpiresAt: new Date(Date.now() - 60_000) } });
     workers.push(startEvaluationWorker({ workspaceIds: [rw.ws.id], pollMs: 20, leaseMs: 5_000 }));
     const done = await waitForEvaluation(created.id);
     expect(done).toMatchObject({ status: "succeeded", progress: { passed: 2 }, passed: true });
+    // ja answered once per item; jb once more for item 1 (its verdict was lost), never twice for a stored verdict
     expect(judgeCalls("ja")).toBe(2);
-    expect(judgeCalls("jb")).toBe(2);
+    expect(judgeCalls("jb")).toBe(3);
     expect(await db().judgeVerdict.count({ where: { stepId: { startsWith: `eval.${created.id}.` } } })).toBe(4);
     // the dead owner's lease is gone: its writes are fenced off
     await advanceEvaluation(rw.ctx, created.id, leaseFence(owner));
