@@ -348,6 +348,9 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
       ["webhooks.list", {}],
       ["webhooks.deliveries", { webhookId: (await owner().webhooks.create({ url: "https://hooks.example.com/trpc-cursor", eventTypes: ["run.failed"] })).id }],
       ["marketplace.search", {}],
+      ["datasets.list", {}],
+      ["evaluations.list", {}],
+      ["datasets.items", { dataset: (await owner().datasets.create({ slug: `trpc-cursor-${Date.now().toString(36)}`, name: "Cursor" })).id }],
       [
         "marketplace.reviews",
         {
