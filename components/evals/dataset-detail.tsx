@@ -140,7 +140,8 @@ function ImportPanel({ dataset, onDone }: { dataset: string; onDone: () => Promi
       },
       onError: (error) => {
         const issues = isTrpcError(error) ? (error.data?.issues ?? []) : [];
-        setResult({ ok: false, lines: [errorMessage(error), ...issues.map((i) => `${i.path}: ${i.message}`)] });
+        const lines = issues.map((i) => `${i.path}: ${i.message}`);
+        setResult({ ok: false, lines: lines.length ? ["Nothing was imported: fix these lines and import again.", ...lines] : [errorMessage(error)] });
       },
     }),
   );
