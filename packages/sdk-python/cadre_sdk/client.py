@@ -3170,7 +3170,7 @@ class CadreClient(BaseClient):
         return self._call("PATCH", "/api/v1/datasets/{datasetId}/items/{itemId}", path_params={"datasetId": dataset_id, "itemId": item_id}, body=body)  # type: ignore[no-any-return]
 
     def import_dataset(self, dataset_id: str, body: "ImportDatasetBody", *, idempotency_key: Optional[str] = None) -> "DatasetImportResult":
-        """Import items from JSON Lines or CSV (5 MB, 5000 items per dataset at most): all or nothing; a bad line refuses the import with 422 listing each line and field (details.lines)
+        """Import items from JSON Lines or CSV (5 MB, 5000 items per dataset at most): all or nothing; a bad line refuses the import with 422 whose issues name each line and field (path `line {n}.{field}`)
 
         POST /api/v1/datasets/{datasetId}/import (200).
         """

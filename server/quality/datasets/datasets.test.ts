@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TenantContext } from "@/server/context";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
-import { appErrorOf, auditRows, makeWorkspace, uniq } from "@/test/helpers";
+import { appErrorOf, auditRows, makeApiKey, makeWorkspace, rest, uniq } from "@/test/helpers";
 import {
   addDatasetItem,
   archiveDataset,
@@ -20,9 +20,11 @@ import {
 
 let ctx: TenantContext;
 let workspaceId: string;
+let key: string;
 beforeAll(async () => {
   const ws = await makeWorkspace("datasets");
   workspaceId = ws.id;
+  key = (await makeApiKey(ws, "member")).raw;
   ctx = await resolveUserTenant(ws.users.owner, ws.slug, `req_test${uniq()}`);
 });
 
@@ -65,6 +67,11 @@ describe("datasets", () => {
     const lines = (error.details as { lines: { line: number; field: string }[] }).lines.map((l) => `${l.line}:${l.field}`);
     expect(lines).toEqual(["2:line", "3:input", "4:tags"]);
     expect((await getDataset(ctx, ds.id)).itemCount).toBe(0);
+
+    // over REST: a 422 whose issues name the line and field
+    const res = await rest("POST", "/api/v1/datasets/{datasetId}/import", { key, params: { datasetId: ds.slug }, body: { format: "jsonl", content } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.issues.map((i: { path: string }) => i.path)).toEqual(["line 2.line", "line 3.input", "line 4.tags"]);
 
     const csv = await appErrorOf(importDatasetItems(ctx, ds.id, { format: "csv", content: "input,tags\nfine,a\n,b\n" }));
     expect((csv.details as { lines: { line: number; field: string }[] }).lines).toMatchObject([{ line: 3, field: "input" }]);

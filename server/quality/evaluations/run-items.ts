@@ -81,7 +81,14 @@ export async function advanceEvaluation(ctx: TenantContext, evaluationId: string
     if (run.status !== "succeeded" || run.output === null) {
       if (run.error && /budget/i.test(run.error)) budgetOut = true;
       const error = run.status === "cancelled" ? "The run was cancelled" : `The run failed: ${(run.error ?? "no output").slice(0, 500)}`;
-      await updateItem(ctx, e, item.id, sql`"status" = 'errored', "error" = ${error}, "latencyMs" = ${run.durationMs}`, fence);
+      const cost = (await costOfRuns(ctx, [run.id])).get(run.id) ?? 0;
+      await updateItem(
+        ctx,
+        e,
+        item.id,
+        sql`"status" = 'errored', "error" = ${error}, "latencyMs" = ${run.durationMs}, "costUsd" = ${sql.numeric(cost)}`,
+        fence,
+      );
       continue;
     }
     try {

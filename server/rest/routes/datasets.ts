@@ -157,7 +157,7 @@ export const importDatasetRoute = defineRoute({
   method: "POST",
   path: "/api/v1/datasets/{datasetId}/import",
   summary:
-    "Import items from JSON Lines or CSV (5 MB, 5000 items per dataset at most): all or nothing; a bad line refuses the import with 422 listing each line and field (details.lines)",
+    "Import items from JSON Lines or CSV (5 MB, 5000 items per dataset at most): all or nothing; a bad line refuses the import with 422 whose issues name each line and field (path `line {n}.{field}`)",
   tag: "Evaluations",
   requires: "evals:write",
   params: datasetParams,
