@@ -14,6 +14,8 @@ export const MAX_TAG_LENGTH = 40;
 export const MAX_DATASET_ITEMS = 5_000;
 /** an import's content, in bytes (UTF-8) */
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+/** the request body of an import: the content JSON-escaped (quotes and line breaks double) and the envelope */
+export const IMPORT_MAX_BODY_BYTES = MAX_IMPORT_BYTES * 2 + 64 * 1024;
 
 export const datasetIdSchema = idSchema("dst");
 export const datasetItemIdSchema = idSchema("dsi");

@@ -80,8 +80,10 @@ describe("datasets", () => {
     expect((await getDataset(ctx, ds.id)).itemCount).toBe(0);
   });
 
-  it("refuses an import that would take the dataset over 5000 items, writing nothing", async () => {
+  it("refuses an import that would take the dataset over 5000 items, or is over 5 MB, writing nothing", async () => {
     const ds = await newDataset();
+    const big = await appErrorOf(importDatasetItems(ctx, ds.id, { format: "jsonl", content: `{"input":"${"a".repeat(5 * 1024 * 1024)}"}` }));
+    expect(big.code).toBe("PAYLOAD_TOO_LARGE");
     const content = Array.from({ length: 5_001 }, (_, i) => JSON.stringify({ input: `q${i}` })).join("\n");
     const error = await appErrorOf(importDatasetItems(ctx, ds.id, { format: "jsonl", content }));
     expect(error.message).toContain("at most 5000 items");

@@ -11,7 +11,7 @@ import {
   importDatasetInputSchema,
   importResultSchema,
   listDatasetsInputSchema,
-  MAX_IMPORT_BYTES,
+  IMPORT_MAX_BODY_BYTES,
   updateDatasetInputSchema,
   updateDatasetItemInputSchema,
 } from "@/lib/schemas/datasets";
@@ -163,7 +163,7 @@ export const importDatasetRoute = defineRoute({
   params: datasetParams,
   body: importDatasetInputSchema,
   response: importResultSchema,
-  maxBodyBytes: MAX_IMPORT_BYTES + 64 * 1024,
+  maxBodyBytes: IMPORT_MAX_BODY_BYTES,
   idempotent: true,
   errors: ["CONFLICT", "PAYLOAD_TOO_LARGE"],
   handler: ({ ctx, params, body }) => importDatasetItems(ctx, params.datasetId, body),
