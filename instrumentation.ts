@@ -14,6 +14,9 @@ export async function register() {
     // schedules (server/schedules/scheduler.ts): fired in-process under the executor's conditions
     const { startSchedulerForServer } = await import("./server/schedules/boot");
     startSchedulerForServer();
+    // evaluations over datasets (server/quality/evaluations/worker.ts): likewise
+    const { startEvaluationsForServer } = await import("./server/quality/evaluations/boot");
+    startEvaluationsForServer();
     const { startRetention } = await import("./server/retention/purge");
     startRetention();
   }

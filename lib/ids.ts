@@ -54,7 +54,11 @@ export type IdPrefix =
   | "jdv"
   | "jvd"
   | "jcs"
-  | "lbl";
+  | "lbl"
+  | "dst"
+  | "dsi"
+  | "evl"
+  | "evi";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -14,6 +14,8 @@ export const RESOURCE_ACTIONS = {
   judges: ["read", "create", "update", "delete"],
   /** people's labels of judged outputs (server/quality/calibration): read them and the agreement figures; write your own */
   labels: ["read", "write"],
+  /** datasets and evaluations (server/quality/datasets, server/quality/evaluations): read them; write: edit datasets, start and cancel evaluations */
+  evals: ["read", "write"],
   runs: ["read", "create", "cancel"],
   triggers: ["read", "manage"],
   schedules: ["read", "manage"],
@@ -59,6 +61,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     "judges:update",
     "judges:delete",
     "labels:write",
+    "evals:write",
     "runs:create",
     "runs:cancel",
     "triggers:manage",

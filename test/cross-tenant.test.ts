@@ -472,3 +472,67 @@ describe("labels and agreement", () => {
     expect((await rest("GET", "/api/v1/labels/{labelId}", { key: keyA, params: { labelId: label.id } })).body).toMatchObject({ verdict: "pass" });
   });
 });
+
+describe("datasets and evaluations", () => {
+  it("B (member over tRPC, owner's key over REST) can neither read nor change A's datasets and evaluations; nothing is written", async () => {
+    const slug = `ds-${a.id.slice(3, 11)}`;
+    const dataset = await ownerOf(a).datasets.create({ slug, name: "A's questions" });
+    const item = await ownerOf(a).datasets.addItem({ dataset: dataset.id, input: "A's secret question" });
+    await ownerOf(a).agents.create({ slug: `eval-${a.id.slice(3, 11)}`, name: "Evaluated", instructions: "x" });
+    await ownerOf(a).judges.create({
+      slug: `eval-judge-${a.id.slice(3, 11)}`,
+      name: "J",
+      rubric: { criteria: [{ key: "accuracy", description: "Right", weight: 1 }] },
+    });
+    const evaluation = await ownerOf(a).evaluations.create({
+      dataset: dataset.id,
+      agent: `eval-${a.id.slice(3, 11)}`,
+      judges: [`eval-judge-${a.id.slice(3, 11)}`],
+    });
+    const memberB = callerFor(b.users.member, b.slug);
+    for (const call of [
+      () => memberB.datasets.get({ dataset: dataset.id }),
+      () => memberB.datasets.get({ dataset: slug }),
+      () => memberB.datasets.items({ dataset: dataset.id }),
+      () => memberB.datasets.addItem({ dataset: dataset.id, input: "B's" }),
+      () => memberB.datasets.updateItem({ dataset: dataset.id, itemId: item.id, input: "B's" }),
+      () => memberB.datasets.deleteItem({ dataset: dataset.id, itemId: item.id }),
+      () => memberB.datasets.import({ dataset: dataset.id, format: "jsonl", content: '{"input":"B"}' }),
+      () => memberB.datasets.export({ dataset: dataset.id }),
+      () => memberB.datasets.archive({ dataset: dataset.id }),
+      () => memberB.evaluations.get({ evaluationId: evaluation.id }),
+      () => memberB.evaluations.items({ evaluationId: evaluation.id }),
+      () => memberB.evaluations.cancel({ evaluationId: evaluation.id }),
+      () => memberB.evaluations.compare({ a: evaluation.id, b: evaluation.id }),
+    ])
+      expect(await outcome(call())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect((await memberB.datasets.list({})).items.map((d) => d.id)).not.toContain(dataset.id);
+    expect((await memberB.evaluations.list({})).items.map((e) => e.id)).not.toContain(evaluation.id);
+    const all: Record<string, string> = { datasetId: dataset.id, itemId: item.id, evaluationId: evaluation.id };
+    const paramsOf = (path: string) => Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, all[m[1]!]!]));
+    for (const [method, path, body] of [
+      ["GET", "/api/v1/datasets/{datasetId}", undefined],
+      ["PATCH", "/api/v1/datasets/{datasetId}", { name: "B" }],
+      ["DELETE", "/api/v1/datasets/{datasetId}", undefined],
+      ["GET", "/api/v1/datasets/{datasetId}/items", undefined],
+      ["POST", "/api/v1/datasets/{datasetId}/items", { input: "B" }],
+      ["PATCH", "/api/v1/datasets/{datasetId}/items/{itemId}", { input: "B" }],
+      ["DELETE", "/api/v1/datasets/{datasetId}/items/{itemId}", undefined],
+      ["POST", "/api/v1/datasets/{datasetId}/import", { format: "jsonl", content: '{"input":"B"}' }],
+      ["GET", "/api/v1/datasets/{datasetId}/export", undefined],
+      ["GET", "/api/v1/evaluations/{evaluationId}", undefined],
+      ["GET", "/api/v1/evaluations/{evaluationId}/items", undefined],
+      ["POST", "/api/v1/evaluations/{evaluationId}/cancel", undefined],
+      ["POST", "/api/v1/evaluations", { dataset: dataset.id, agent: "x", judges: ["y"] }],
+    ] as const)
+      expect({ method, path, status: (await rest(method, path, { key: keyB, params: paramsOf(path), ...(body ? { body } : {}) })).status }).toEqual({
+        method,
+        path,
+        status: 404,
+      });
+    expect((await rest("GET", "/api/v1/evaluations/compare", { key: keyB, query: { a: evaluation.id, b: evaluation.id } })).status).toBe(404);
+    expect(await db().datasetItem.findMany({ where: { datasetId: dataset.id } })).toMatchObject([{ id: item.id, input: "A's secret question" }]);
+    expect((await ownerOf(a).evaluations.get({ evaluationId: evaluation.id })).status).toBe("queued");
+    await ownerOf(a).evaluations.cancel({ evaluationId: evaluation.id });
+  });
+});

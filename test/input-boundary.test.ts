@@ -26,6 +26,9 @@ const PROVIDER_SETTINGS = { "settings.apiVersion": "v1", "settings.region": "us-
 function overridesFor(name: string, target?: Path): Record<string, unknown> {
   const at = target?.join(".");
   switch (name) {
+    case "evaluations.create":
+    case "POST /api/v1/evaluations":
+      return at === "team" ? {} : { agent: "writer" };
     case "runs.start":
     case "POST /api/v1/runs":
     case "sessions.create":

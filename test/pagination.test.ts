@@ -270,6 +270,10 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
       listing: listing.id,
       judgeId: (await owner().judges.create({ slug: `cursor-${webhook.id.slice(4, 14)}`, name: "Cursor", rubric: RUBRIC })).id,
     };
+    const dataset = await owner().datasets.create({ slug: `cursor-${webhook.id.slice(4, 14)}`, name: "Cursor" });
+    await owner().datasets.addItem({ dataset: dataset.id, input: "One" });
+    params.datasetId = dataset.id;
+    params.evaluationId = (await owner().evaluations.create({ dataset: dataset.id, agent: "pager-0", judges: [params.judgeId!] })).id;
     const paged = restRoutes.filter((r) => r.method === "GET" && r.query && "cursor" in ((r.query as { shape?: object }).shape ?? {}));
     expect(paged.map((r) => r.path).sort()).toEqual(
       [
@@ -277,6 +281,10 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
         "/api/v1/agents/{agentId}/versions",
         "/api/v1/approvals",
         "/api/v1/audit",
+        "/api/v1/datasets",
+        "/api/v1/datasets/{datasetId}/items",
+        "/api/v1/evaluations",
+        "/api/v1/evaluations/{evaluationId}/items",
         "/api/v1/judges",
         "/api/v1/judges/{judgeId}/versions",
         "/api/v1/labels",
@@ -340,6 +348,9 @@ describe("an invalid cursor is a 400 INVALID_CURSOR on every list", () => {
       ["webhooks.list", {}],
       ["webhooks.deliveries", { webhookId: (await owner().webhooks.create({ url: "https://hooks.example.com/trpc-cursor", eventTypes: ["run.failed"] })).id }],
       ["marketplace.search", {}],
+      ["datasets.list", {}],
+      ["evaluations.list", {}],
+      ["datasets.items", { dataset: (await owner().datasets.create({ slug: `trpc-cursor-${Date.now().toString(36)}`, name: "Cursor" })).id }],
       [
         "marketplace.reviews",
         {

@@ -114,6 +114,29 @@ async function populated(label: string): Promise<RunWorkspace> {
   await testDb().outputLabel.create({
     data: { id: newId("lbl"), workspaceId: rw.ws.id, runId: run.id, iteration: 1, labellerId: rw.ws.users.owner.id, verdict: "pass", heldOut: true },
   });
+  // a dataset with an item, and an evaluation of it with one item (no worker runs here)
+  const dataset = await testDb().dataset.create({ data: { id: newId("dst"), workspaceId: rw.ws.id, slug: "fixture-dataset", name: "Fixture" } });
+  const datasetItem = await testDb().datasetItem.create({ data: { id: newId("dsi"), workspaceId: rw.ws.id, datasetId: dataset.id, input: "Question?" } });
+  const evaluation = await testDb().evaluation.create({
+    data: {
+      id: newId("evl"),
+      workspaceId: rw.ws.id,
+      datasetId: dataset.id,
+      targetType: "agent",
+      targetId: "agt_fixture",
+      targetSlug: "fixture",
+      targetVersion: 1,
+      judges: [],
+      passThreshold: 0.7,
+      failThreshold: 0.4,
+      itemsTotal: 1,
+      status: "cancelled",
+      createdByType: "user",
+    },
+  });
+  await testDb().evaluationItem.create({
+    data: { id: newId("evi"), workspaceId: rw.ws.id, evaluationId: evaluation.id, datasetItemId: datasetItem.id, position: 0, status: "cancelled" },
+  });
   // a delivery's attempt and a budget alert raised (no worker runs here; the simulator costs nothing)
   const delivery = await testDb().webhookDelivery.findFirstOrThrow({ where: { workspaceId: rw.ws.id } });
   await testDb().webhookAttempt.create({

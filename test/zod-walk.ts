@@ -121,6 +121,10 @@ const STRING_CANDIDATES = [
     "jvd",
     "jcs",
     "lbl",
+    "dst",
+    "dsi",
+    "evl",
+    "evi",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

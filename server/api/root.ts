@@ -18,6 +18,8 @@ import { routingRouter } from "./routers/routing";
 import { agentsRouter } from "./routers/agents";
 import { judgesRouter } from "./routers/judges";
 import { labelsRouter } from "./routers/labels";
+import { datasetsRouter } from "./routers/datasets";
+import { evaluationsRouter } from "./routers/evaluations";
 import { teamsRouter } from "./routers/teams";
 import { runsRouter } from "./routers/runs";
 import { overviewRouter } from "./routers/overview";
@@ -54,6 +56,8 @@ export const appRouter = router({
   agents: agentsRouter,
   judges: judgesRouter,
   labels: labelsRouter,
+  datasets: datasetsRouter,
+  evaluations: evaluationsRouter,
   teams: teamsRouter,
   runs: runsRouter,
   overview: overviewRouter,

@@ -19,6 +19,7 @@ export const PRIVILEGED_PATHS = {
   "memory-reembeds": "the re-embedding worker claims, leases and resumes the re-embeddings of every workspace after a scope's model changed",
   "webhook-deliveries":
     "the webhook delivery worker claims, leases and releases the queued deliveries of every workspace (the sending runs in the delivery's workspace)",
+  evaluations: "the evaluation worker claims, leases and resumes the queued evaluations of every workspace (each evaluation then runs in its own workspace)",
   "api-key-lookup": "an API key is looked up by its hash before its workspace is known",
   "mcp-oauth-token": "an MCP OAuth authorization code, access or refresh token is looked up by its hash before its workspace is known",
   "invitation-token": "an invitation is looked up by its token before the invitee is a member",

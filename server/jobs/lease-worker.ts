@@ -38,8 +38,10 @@ const RETRY_MAX_MS = 5 * 60_000;
 
 /** A table of leased jobs and the privileged path its worker claims with. */
 export interface LeaseQueue {
-  table: "MemoryDocument" | "MemoryReembed" | "WebhookDelivery";
+  table: "MemoryDocument" | "MemoryReembed" | "WebhookDelivery" | "Evaluation";
   path: PrivilegedPath;
+  /** the status of a claimed job (default "processing"; an evaluation's is "running") */
+  activeStatus?: "processing" | "running";
   /** in log lines: "documents", "re-embeds" */
   label: string;
 }
@@ -59,13 +61,14 @@ export async function claimLeased(
 ): Promise<LeasedJob | null> {
   const table = sql.ident(queue.table);
   const workspaces = o.workspaceIds ? sql`AND c."workspaceId" = ANY (${sql.array(o.workspaceIds, "text")})` : sql.empty;
+  const active = queue.activeStatus ?? "processing";
   const exclude = o.exclude?.length ? sql`AND c.id <> ALL (${sql.array(o.exclude, "text")})` : sql.empty;
   const { rows } = await execute<LeasedJob>(
     SYSTEM(queue.path),
-    sql`UPDATE ${table} d SET "status" = 'processing', "leaseOwner" = ${o.owner}, "leaseExpiresAt" = ${DB_NOW} + ${Math.floor(o.leaseMs)} * INTERVAL '1 millisecond',
+    sql`UPDATE ${table} d SET "status" = ${active}, "leaseOwner" = ${o.owner}, "leaseExpiresAt" = ${DB_NOW} + ${Math.floor(o.leaseMs)} * INTERVAL '1 millisecond',
        "attempts" = d."attempts" + 1, "retryAt" = NULL, "startedAt" = COALESCE(d."startedAt", ${DB_NOW}), "updatedAt" = ${DB_NOW}
      WHERE d.id = (SELECT c.id FROM ${table} c
-       WHERE c."status" IN ('queued', 'processing') AND (c."leaseOwner" IS NULL OR c."leaseExpiresAt" IS NULL OR c."leaseExpiresAt" < ${DB_NOW})
+       WHERE c."status" IN ('queued', ${active}) AND (c."leaseOwner" IS NULL OR c."leaseExpiresAt" IS NULL OR c."leaseExpiresAt" < ${DB_NOW})
          AND (c."retryAt" IS NULL OR c."retryAt" <= ${DB_NOW}) ${workspaces} ${exclude}
        ORDER BY c."createdAt", c.id LIMIT 1 FOR UPDATE SKIP LOCKED)
      RETURNING d.id, d."workspaceId", d."attempts", d."createdByType", d."createdById"`,

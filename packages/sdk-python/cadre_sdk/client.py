@@ -355,10 +355,10 @@ class AuditEntry(TypedDict):
     createdAt: str
 
 
-AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "label.create", "label.update", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update", "workspace.calibration.update"]
+AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "label.create", "label.update", "dataset.create", "dataset.update", "dataset.archive", "dataset.import", "dataset_item.create", "dataset_item.update", "dataset_item.delete", "evaluation.create", "evaluation.cancel", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update", "workspace.calibration.update"]
 
 
-AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "judge", "label", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
+AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "judge", "label", "dataset", "evaluation", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
 
 
 class Secret(TypedDict):
@@ -757,6 +757,83 @@ AgreementEstimate = Dict[str, Any]
 class CalibrationSettings(TypedDict):
     kappaThreshold: float
     minPairs: int
+
+
+class Dataset(TypedDict):
+    """A workspace's set of test inputs"""
+    id: str
+    slug: str
+    name: str
+    description: str
+    itemCount: int
+    archivedAt: Optional[str]
+    createdAt: str
+    updatedAt: str
+
+
+class DatasetItem(TypedDict):
+    """One input of a dataset"""
+    id: str
+    datasetId: str
+    input: str
+    reference: Optional[str]
+    tags: List[str]
+    createdAt: str
+    updatedAt: str
+
+
+class DatasetImportResult(TypedDict):
+    """How many items an import added, and the dataset's count after it"""
+    imported: int
+    itemCount: int
+
+
+class Evaluation(TypedDict):
+    """An agent or team version evaluated over a dataset"""
+    id: str
+    datasetId: str
+    target: Dict[str, Any]
+    judges: List[Dict[str, Any]]
+    passThreshold: float
+    failThreshold: float
+    passRate: float
+    budgetUsd: Optional[float]
+    concurrency: int
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    error: Optional[str]
+    progress: Dict[str, Any]
+    costUsd: float
+    meanScore: Optional[float]
+    actualPassRate: Optional[float]
+    p50LatencyMs: Optional[float]
+    passed: Optional[bool]
+    createdAt: str
+    startedAt: Optional[str]
+    finishedAt: Optional[str]
+
+
+class EvaluationComparison(TypedDict):
+    """Two evaluations of the same dataset, item by item"""
+    datasetId: str
+    a: "Evaluation"
+    b: "Evaluation"
+    summary: Dict[str, Any]
+    items: List[Dict[str, Any]]
+
+
+class EvaluationItem(TypedDict):
+    """One dataset item in an evaluation"""
+    id: str
+    datasetItemId: str
+    position: int
+    input: str
+    status: Literal["pending", "running", "scored", "errored", "skipped", "cancelled"]
+    runId: Optional[str]
+    score: Optional[float]
+    verdict: Optional[Literal["pass", "revise", "fail"]]
+    latencyMs: Optional[int]
+    costUsd: float
+    error: Optional[str]
 
 
 class Team(TypedDict):
@@ -1671,7 +1748,7 @@ class ListApiKeysResponse(TypedDict):
 
 class _CreateApiKeyBodyRequired(TypedDict):
     name: str
-    scopes: List[Literal["agents:read", "agents:create", "agents:update", "agents:delete", "teams:read", "teams:create", "teams:update", "teams:delete", "judges:read", "judges:create", "judges:update", "judges:delete", "labels:read", "labels:write", "runs:read", "runs:create", "runs:cancel", "triggers:read", "triggers:manage", "schedules:read", "schedules:manage", "memory:read", "memory:write", "memory:delete", "tools:read", "tools:create", "tools:update", "tools:delete", "tools:grant", "tools:approve", "secrets:read", "secrets:create", "secrets:update", "secrets:delete", "models:read", "models:manage", "usage:read", "budgets:read", "budgets:update", "members:read", "members:invite", "members:update", "members:remove", "api_keys:read", "api_keys:create", "api_keys:revoke", "api_keys:manage", "marketplace:read", "marketplace:install", "marketplace:publish", "audit:read", "settings:read", "settings:update", "settings:delete", "webhooks:read", "webhooks:manage", "mcp_connections:read", "mcp_connections:revoke", "mcp_connections:manage"]]
+    scopes: List[Literal["agents:read", "agents:create", "agents:update", "agents:delete", "teams:read", "teams:create", "teams:update", "teams:delete", "judges:read", "judges:create", "judges:update", "judges:delete", "labels:read", "labels:write", "evals:read", "evals:write", "runs:read", "runs:create", "runs:cancel", "triggers:read", "triggers:manage", "schedules:read", "schedules:manage", "memory:read", "memory:write", "memory:delete", "tools:read", "tools:create", "tools:update", "tools:delete", "tools:grant", "tools:approve", "secrets:read", "secrets:create", "secrets:update", "secrets:delete", "models:read", "models:manage", "usage:read", "budgets:read", "budgets:update", "members:read", "members:invite", "members:update", "members:remove", "api_keys:read", "api_keys:create", "api_keys:revoke", "api_keys:manage", "marketplace:read", "marketplace:install", "marketplace:publish", "audit:read", "settings:read", "settings:update", "settings:delete", "webhooks:read", "webhooks:manage", "mcp_connections:read", "mcp_connections:revoke", "mcp_connections:manage"]]
 
 
 class CreateApiKeyBody(_CreateApiKeyBodyRequired, total=False):
@@ -1997,6 +2074,80 @@ class CreateJudgesExamplesFromLabelBody(TypedDict, total=False):
 class UpdateWorkspaceCalibrationBody(TypedDict, total=False):
     kappaThreshold: float
     minPairs: int
+
+
+class ListDatasetsResponse(TypedDict):
+    data: List["Dataset"]
+    nextCursor: Optional[str]
+
+
+class _CreateDatasetBodyRequired(TypedDict):
+    slug: str
+    name: str
+
+
+class CreateDatasetBody(_CreateDatasetBodyRequired, total=False):
+    description: str
+
+
+class UpdateDatasetBody(TypedDict, total=False):
+    name: str
+    description: str
+
+
+class ListDatasetItemsResponse(TypedDict):
+    data: List["DatasetItem"]
+    nextCursor: Optional[str]
+
+
+class _ItemsDatasetBodyRequired(TypedDict):
+    input: str
+
+
+class ItemsDatasetBody(_ItemsDatasetBodyRequired, total=False):
+    reference: Optional[str]
+    tags: List[str]
+
+
+class DeleteDatasetsItemResponse(TypedDict):
+    deleted: Literal[True]
+
+
+class UpdateDatasetsItemBody(TypedDict, total=False):
+    input: str
+    reference: Optional[str]
+    tags: List[str]
+
+
+class ImportDatasetBody(TypedDict):
+    format: Literal["jsonl", "csv"]
+    content: str
+
+
+class ListEvaluationsResponse(TypedDict):
+    data: List["Evaluation"]
+    nextCursor: Optional[str]
+
+
+class _CreateEvaluationBodyRequired(TypedDict):
+    dataset: str
+    judges: List[str]
+
+
+class CreateEvaluationBody(_CreateEvaluationBodyRequired, total=False):
+    agent: str
+    team: str
+    version: int
+    budgetUsd: float
+    concurrency: int
+    passThreshold: float
+    failThreshold: float
+    passRate: float
+
+
+class ListEvaluationItemsResponse(TypedDict):
+    data: List["EvaluationItem"]
+    nextCursor: Optional[str]
 
 
 class ListTeamsResponse(TypedDict):
@@ -3020,6 +3171,125 @@ class CadreClient(BaseClient):
         PUT /api/v1/workspace/calibration (200).
         """
         return self._call("PUT", "/api/v1/workspace/calibration", body=body)  # type: ignore[no-any-return]
+
+    def list_datasets(self, *, include_archived: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListDatasetsResponse":
+        """The workspace's datasets, newest first (`includeArchived`; one page: `limit`, `cursor`)
+
+        GET /api/v1/datasets (200).
+        """
+        return self._call("GET", "/api/v1/datasets", query={"includeArchived": include_archived, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def create_dataset(self, body: "CreateDatasetBody", *, idempotency_key: Optional[str] = None) -> "Dataset":
+        """Create a dataset (slug, name, description). Audited
+
+        POST /api/v1/datasets (201).
+        """
+        return self._call("POST", "/api/v1/datasets", body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
+
+    def get_dataset(self, dataset_id: str) -> "Dataset":
+        """One dataset (id or slug), with its item count
+
+        GET /api/v1/datasets/{datasetId} (200).
+        """
+        return self._call("GET", "/api/v1/datasets/{datasetId}", path_params={"datasetId": dataset_id})  # type: ignore[no-any-return]
+
+    def delete_dataset(self, dataset_id: str) -> "Dataset":
+        """Archive a dataset: no more edits or evaluations; its items and evaluations stay readable, its slug taken. Audited
+
+        DELETE /api/v1/datasets/{datasetId} (200).
+        """
+        return self._call("DELETE", "/api/v1/datasets/{datasetId}", path_params={"datasetId": dataset_id})  # type: ignore[no-any-return]
+
+    def update_dataset(self, dataset_id: str, body: "UpdateDatasetBody") -> "Dataset":
+        """Rename a dataset or change its description. Audited
+
+        PATCH /api/v1/datasets/{datasetId} (200).
+        """
+        return self._call("PATCH", "/api/v1/datasets/{datasetId}", path_params={"datasetId": dataset_id}, body=body)  # type: ignore[no-any-return]
+
+    def list_dataset_items(self, dataset_id: str, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListDatasetItemsResponse":
+        """A dataset's items, in order (one page: `limit`, `cursor`)
+
+        GET /api/v1/datasets/{datasetId}/items (200).
+        """
+        return self._call("GET", "/api/v1/datasets/{datasetId}/items", path_params={"datasetId": dataset_id}, query={"limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def items_dataset(self, dataset_id: str, body: "ItemsDatasetBody", *, idempotency_key: Optional[str] = None) -> "DatasetItem":
+        """Add an item: input (1..100000 characters), reference (optional), tags (up to 16). Audited
+
+        POST /api/v1/datasets/{datasetId}/items (201).
+        """
+        return self._call("POST", "/api/v1/datasets/{datasetId}/items", path_params={"datasetId": dataset_id}, body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
+
+    def delete_datasets_item(self, dataset_id: str, item_id: str) -> "DeleteDatasetsItemResponse":
+        """Delete an item. Audited
+
+        DELETE /api/v1/datasets/{datasetId}/items/{itemId} (200).
+        """
+        return self._call("DELETE", "/api/v1/datasets/{datasetId}/items/{itemId}", path_params={"datasetId": dataset_id, "itemId": item_id})  # type: ignore[no-any-return]
+
+    def update_datasets_item(self, dataset_id: str, item_id: str, body: "UpdateDatasetsItemBody") -> "DatasetItem":
+        """Edit an item (the fields given). Audited
+
+        PATCH /api/v1/datasets/{datasetId}/items/{itemId} (200).
+        """
+        return self._call("PATCH", "/api/v1/datasets/{datasetId}/items/{itemId}", path_params={"datasetId": dataset_id, "itemId": item_id}, body=body)  # type: ignore[no-any-return]
+
+    def import_dataset(self, dataset_id: str, body: "ImportDatasetBody", *, idempotency_key: Optional[str] = None) -> "DatasetImportResult":
+        """Import items from JSON Lines or CSV (5 MB, 5000 items per dataset at most): all or nothing; a bad line refuses the import with 422 whose issues name each line and field (path `line {n}.{field}`)
+
+        POST /api/v1/datasets/{datasetId}/import (200).
+        """
+        return self._call("POST", "/api/v1/datasets/{datasetId}/import", path_params={"datasetId": dataset_id}, body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
+
+    def export_dataset(self, dataset_id: str) -> None:
+        """The dataset's items as JSON Lines ({input, reference, tags} per line, the import format)
+
+        GET /api/v1/datasets/{datasetId}/export (200).
+        """
+        return self._call("GET", "/api/v1/datasets/{datasetId}/export", path_params={"datasetId": dataset_id})  # type: ignore[no-any-return]
+
+    def list_evaluations(self, *, dataset: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListEvaluationsResponse":
+        """The workspace's evaluations, newest first (`dataset`; one page: `limit`, `cursor`)
+
+        GET /api/v1/evaluations (200).
+        """
+        return self._call("GET", "/api/v1/evaluations", query={"dataset": dataset, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def create_evaluation(self, body: "CreateEvaluationBody", *, idempotency_key: Optional[str] = None) -> "Evaluation":
+        """Evaluate an agent or team version (default the current one) over a dataset with 1..5 judges (current versions pinned): a background job; budgetUsd, concurrency, passThreshold/failThreshold (an item's consensus), passRate (the evaluation's). Audited
+
+        POST /api/v1/evaluations (202).
+        """
+        return self._call("POST", "/api/v1/evaluations", body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
+
+    def get_evaluations_compare(self, *, a: Optional[str] = None, b: Optional[str] = None) -> "EvaluationComparison":
+        """Two evaluations of the same dataset item by item (`a`, `b`): score deltas, verdict changes, cost, latency, summary. 422 when the datasets differ
+
+        GET /api/v1/evaluations/compare (200).
+        """
+        return self._call("GET", "/api/v1/evaluations/compare", query={"a": a, "b": b})  # type: ignore[no-any-return]
+
+    def get_evaluation(self, evaluation_id: str) -> "Evaluation":
+        """One evaluation: status, progress, cost, mean score, pass rate, p50 latency, passed
+
+        GET /api/v1/evaluations/{evaluationId} (200).
+        """
+        return self._call("GET", "/api/v1/evaluations/{evaluationId}", path_params={"evaluationId": evaluation_id})  # type: ignore[no-any-return]
+
+    def list_evaluation_items(self, evaluation_id: str, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListEvaluationItemsResponse":
+        """An evaluation's items in dataset order: status, run, score, verdict, latency, cost (one page: `limit`, `cursor`)
+
+        GET /api/v1/evaluations/{evaluationId}/items (200).
+        """
+        return self._call("GET", "/api/v1/evaluations/{evaluationId}/items", path_params={"evaluationId": evaluation_id}, query={"limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+
+    def cancel_evaluation(self, evaluation_id: str) -> "Evaluation":
+        """Cancel an unfinished evaluation and its unfinished runs (its scored items are kept). Audited
+
+        POST /api/v1/evaluations/{evaluationId}/cancel (200).
+        """
+        return self._call("POST", "/api/v1/evaluations/{evaluationId}/cancel", path_params={"evaluationId": evaluation_id})  # type: ignore[no-any-return]
 
     def list_teams(self, *, include_archived: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListTeamsResponse":
         """The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`)

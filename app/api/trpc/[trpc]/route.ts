@@ -10,6 +10,7 @@ import { clientAddress } from "@/server/http/client-address";
 import { limitBody, maxBodyBytes } from "@/server/http/body";
 import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
 import { DOCUMENT_MAX_BODY_BYTES } from "@/lib/schemas/memory-documents";
+import { IMPORT_MAX_BODY_BYTES } from "@/lib/schemas/datasets";
 import { observeRequest } from "@/server/http/observe";
 
 function handler(req: Request) {
@@ -36,12 +37,13 @@ function handler(req: Request) {
 /**
  * The body limit of a request: a batch that starts a run gets at least what a run input at its maximum needs, one
  * that imports a team file what the largest file needs, one that uploads a memory document what the largest document
- * needs (base64 or JSON-escaped text).
+ * needs (base64 or JSON-escaped text), a dataset import what the largest import needs.
  */
 function bodyLimit(req: Request): number {
   const paths = new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, "").split(",");
   if (paths.includes("teams.import")) return Math.max(maxBodyBytes(), MAX_BUNDLE_TEXT * 4);
   if (paths.includes("memoryDocuments.create")) return Math.max(maxBodyBytes(), DOCUMENT_MAX_BODY_BYTES);
+  if (paths.includes("datasets.import")) return Math.max(maxBodyBytes(), IMPORT_MAX_BODY_BYTES);
   return paths.includes("runs.start") ? Math.max(maxBodyBytes(), MAX_RUN_START_BODY_BYTES) : maxBodyBytes();
 }
 

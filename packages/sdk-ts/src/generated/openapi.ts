@@ -614,6 +614,144 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/datasets": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The workspace's datasets, newest first (`includeArchived`; one page: `limit`, `cursor`) */
+    get: operations["listDatasets"];
+    put?: never;
+    /** Create a dataset (slug, name, description). Audited */
+    post: operations["createDataset"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/datasets/{datasetId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** One dataset (id or slug), with its item count */
+    get: operations["getDataset"];
+    put?: never;
+    post?: never;
+    /** Archive a dataset: no more edits or evaluations; its items and evaluations stay readable, its slug taken. Audited */
+    delete: operations["deleteDataset"];
+    options?: never;
+    head?: never;
+    /** Rename a dataset or change its description. Audited */
+    patch: operations["updateDataset"];
+    trace?: never;
+  };
+  "/api/v1/datasets/{datasetId}/items": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** A dataset's items, in order (one page: `limit`, `cursor`) */
+    get: operations["listDatasetItems"];
+    put?: never;
+    /** Add an item: input (1..100000 characters), reference (optional), tags (up to 16). Audited */
+    post: operations["itemsDataset"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/datasets/{datasetId}/items/{itemId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete an item. Audited */
+    delete: operations["deleteDatasetsItem"];
+    options?: never;
+    head?: never;
+    /** Edit an item (the fields given). Audited */
+    patch: operations["updateDatasetsItem"];
+    trace?: never;
+  };
+  "/api/v1/datasets/{datasetId}/import": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Import items from JSON Lines or CSV (5 MB, 5000 items per dataset at most): all or nothing; a bad line refuses the import with 422 whose issues name each line and field (path `line {n}.{field}`) */
+    post: operations["importDataset"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/datasets/{datasetId}/export": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The dataset's items as JSON Lines ({input, reference, tags} per line, the import format) */
+    get: operations["exportDataset"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/evaluations": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The workspace's evaluations, newest first (`dataset`; one page: `limit`, `cursor`) */
+    get: operations["listEvaluations"];
+    put?: never;
+    /** Evaluate an agent or team version (default the current one) over a dataset with 1..5 judges (current versions pinned): a background job; budgetUsd, concurrency, passThreshold/failThreshold (an item's consensus), passRate (the evaluation's). Audited */
+    post: operations["createEvaluation"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/evaluations/compare": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Two evaluations of the same dataset item by item (`a`, `b`): score deltas, verdict changes, cost, latency, summary. 422 when the datasets differ */
+    get: operations["getEvaluationsCompare"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/evaluations/{evaluationId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** One evaluation: status, progress, cost, mean score, pass rate, p50 latency, passed */
+    get: operations["getEvaluation"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/evaluations/{evaluationId}/items": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** An evaluation's items in dataset order: status, run, score, verdict, latency, cost (one page: `limit`, `cursor`) */
+    get: operations["listEvaluationItems"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/evaluations/{evaluationId}/cancel": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Cancel an unfinished evaluation and its unfinished runs (its scored items are kept). Audited */
+    post: operations["cancelEvaluation"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/teams": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The workspace's teams with their current versions, newest first (one page: `limit`, `cursor`) */
@@ -2173,8 +2311,8 @@ export interface components {
       userAgent: string | null;
       createdAt: string;
     };
-    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "label.create" | "label.update" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update" | "workspace.calibration.update";
-    AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "judge" | "label" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
+    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "label.create" | "label.update" | "dataset.create" | "dataset.update" | "dataset.archive" | "dataset.import" | "dataset_item.create" | "dataset_item.update" | "dataset_item.delete" | "evaluation.create" | "evaluation.cancel" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update" | "workspace.calibration.update";
+    AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "judge" | "label" | "dataset" | "evaluation" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
     /** A secret in the vault. Its value is write-only and never returned. */
     Secret: {
       id: string;
@@ -2744,6 +2882,118 @@ export interface components {
       kappaThreshold: number;
       /** The fewest held-out pairs an agreement figure is computed on */
       minPairs: number;
+    };
+    /** A workspace's set of test inputs */
+    Dataset: {
+      id: string;
+      slug: string;
+      name: string;
+      description: string;
+      itemCount: number;
+      archivedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    /** One input of a dataset */
+    DatasetItem: {
+      id: string;
+      datasetId: string;
+      input: string;
+      reference: string | null;
+      tags: string[];
+      createdAt: string;
+      updatedAt: string;
+    };
+    /** How many items an import added, and the dataset's count after it */
+    DatasetImportResult: {
+      imported: number;
+      itemCount: number;
+    };
+    /** An agent or team version evaluated over a dataset */
+    Evaluation: {
+      id: string;
+      datasetId: string;
+      target: {
+        type: "agent" | "team";
+        id: string;
+        slug: string;
+        version: number;
+      };
+      judges: {
+        id: string;
+        slug: string;
+        version: number;
+      }[];
+      passThreshold: number;
+      failThreshold: number;
+      /** The required pass rate */
+      passRate: number;
+      budgetUsd: number | null;
+      concurrency: number;
+      status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+      error: string | null;
+      progress: {
+        itemsDone: number;
+        itemsTotal: number;
+        passed: number;
+        failed: number;
+        errored: number;
+        skipped: number;
+      };
+      /** Its runs' cost, judge calls included */
+      costUsd: number;
+      meanScore: number | null;
+      /** Passed items over scored ones */
+      actualPassRate: number | null;
+      p50LatencyMs: number | null;
+      /** Once finished: the pass rate reached the required one */
+      passed: boolean | null;
+      createdAt: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+    };
+    /** Two evaluations of the same dataset, item by item */
+    EvaluationComparison: {
+      datasetId: string;
+      a: components["schemas"]["Evaluation"];
+      b: components["schemas"]["Evaluation"];
+      summary: {
+        meanScoreDelta: number | null;
+        passRateA: number | null;
+        passRateB: number | null;
+        /** Items that passed in A and do not in B */
+        regressions: number;
+        /** Items that did not pass in A and pass in B */
+        improvements: number;
+      };
+      items: {
+        datasetItemId: string;
+        input: string;
+        scoreA: number | null;
+        scoreB: number | null;
+        delta: number | null;
+        verdictA: ("pass" | "revise" | "fail") | null;
+        verdictB: ("pass" | "revise" | "fail") | null;
+        change: "regression" | "improvement" | "same";
+        costA: number;
+        costB: number;
+        latencyA: number | null;
+        latencyB: number | null;
+      }[];
+    };
+    /** One dataset item in an evaluation */
+    EvaluationItem: {
+      id: string;
+      datasetItemId: string;
+      position: number;
+      input: string;
+      status: "pending" | "running" | "scored" | "errored" | "skipped" | "cancelled";
+      runId: string | null;
+      score: number | null;
+      verdict: ("pass" | "revise" | "fail") | null;
+      latencyMs: number | null;
+      costUsd: number;
+      error: string | null;
     };
     /** A team with the fields of its current version */
     Team: {
@@ -5287,7 +5537,7 @@ export interface operations {
       content: {
         "application/json": {
           name: string;
-          scopes: ("agents:read" | "agents:create" | "agents:update" | "agents:delete" | "teams:read" | "teams:create" | "teams:update" | "teams:delete" | "judges:read" | "judges:create" | "judges:update" | "judges:delete" | "labels:read" | "labels:write" | "runs:read" | "runs:create" | "runs:cancel" | "triggers:read" | "triggers:manage" | "schedules:read" | "schedules:manage" | "memory:read" | "memory:write" | "memory:delete" | "tools:read" | "tools:create" | "tools:update" | "tools:delete" | "tools:grant" | "tools:approve" | "secrets:read" | "secrets:create" | "secrets:update" | "secrets:delete" | "models:read" | "models:manage" | "usage:read" | "budgets:read" | "budgets:update" | "members:read" | "members:invite" | "members:update" | "members:remove" | "api_keys:read" | "api_keys:create" | "api_keys:revoke" | "api_keys:manage" | "marketplace:read" | "marketplace:install" | "marketplace:publish" | "audit:read" | "settings:read" | "settings:update" | "settings:delete" | "webhooks:read" | "webhooks:manage" | "mcp_connections:read" | "mcp_connections:revoke" | "mcp_connections:manage")[];
+          scopes: ("agents:read" | "agents:create" | "agents:update" | "agents:delete" | "teams:read" | "teams:create" | "teams:update" | "teams:delete" | "judges:read" | "judges:create" | "judges:update" | "judges:delete" | "labels:read" | "labels:write" | "evals:read" | "evals:write" | "runs:read" | "runs:create" | "runs:cancel" | "triggers:read" | "triggers:manage" | "schedules:read" | "schedules:manage" | "memory:read" | "memory:write" | "memory:delete" | "tools:read" | "tools:create" | "tools:update" | "tools:delete" | "tools:grant" | "tools:approve" | "secrets:read" | "secrets:create" | "secrets:update" | "secrets:delete" | "models:read" | "models:manage" | "usage:read" | "budgets:read" | "budgets:update" | "members:read" | "members:invite" | "members:update" | "members:remove" | "api_keys:read" | "api_keys:create" | "api_keys:revoke" | "api_keys:manage" | "marketplace:read" | "marketplace:install" | "marketplace:publish" | "audit:read" | "settings:read" | "settings:update" | "settings:delete" | "webhooks:read" | "webhooks:manage" | "mcp_connections:read" | "mcp_connections:revoke" | "mcp_connections:manage")[];
           expiresAt?: string;
         };
       };
@@ -7536,6 +7786,683 @@ export interface operations {
       403: ErrorResponse;
       /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
       413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listDatasets: {
+    parameters: {
+      query?: {
+        /** Also list archived datasets */
+        includeArchived?: boolean | ("true" | "false");
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["Dataset"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  createDataset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** Makes the request safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). A unique value per intended request (a UUID), 1-255 printable ASCII characters, scoped to the workspace and the API key. Within 24 hours, a repeat with the same key and the same request gets the first response again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with a different request is a 422 (IDEMPOTENCY_KEY_REUSED); a repeat while the first is still in flight waits briefly for it, else 409 (IDEMPOTENCY_KEY_IN_FLIGHT). A request that fails creates nothing and does not use up its key. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The dataset's short name, e.g. support-questions */
+          slug: string;
+          name: string;
+          description?: string;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Dataset"];
+        };
+      };
+      /** The body is not valid JSON; The Idempotency-Key header is invalid (empty, longer than 255 characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The first request with this Idempotency-Key is still in flight: retry after `Retry-After` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT); The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem); This Idempotency-Key was used for a different request in the last 24 hours (code IDEMPOTENCY_KEY_REUSED) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getDataset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Dataset"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  deleteDataset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Dataset"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateDataset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          description?: string;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Dataset"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listDatasetItems: {
+    parameters: {
+      query?: {
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["DatasetItem"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  itemsDataset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** Makes the request safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). A unique value per intended request (a UUID), 1-255 printable ASCII characters, scoped to the workspace and the API key. Within 24 hours, a repeat with the same key and the same request gets the first response again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with a different request is a 422 (IDEMPOTENCY_KEY_REUSED); a repeat while the first is still in flight waits briefly for it, else 409 (IDEMPOTENCY_KEY_IN_FLIGHT). A request that fails creates nothing and does not use up its key. */
+        "Idempotency-Key"?: string;
+      };
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The task given to the agent or team */
+          input: string;
+          /** An expected output: the judges' reference answer */
+          reference?: string | null;
+          /** Short labels to group items */
+          tags?: string[];
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["DatasetItem"];
+        };
+      };
+      /** The body is not valid JSON; The Idempotency-Key header is invalid (empty, longer than 255 characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The first request with this Idempotency-Key is still in flight: retry after `Retry-After` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT); The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem); This Idempotency-Key was used for a different request in the last 24 hours (code IDEMPOTENCY_KEY_REUSED) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  deleteDatasetsItem: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+        itemId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            deleted: true;
+          };
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateDatasetsItem: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+        itemId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The task given to the agent or team */
+          input?: string;
+          /** An expected output: the judges' reference answer */
+          reference?: string | null;
+          /** Short labels to group items */
+          tags?: string[];
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["DatasetItem"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  importDataset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** Makes the request safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). A unique value per intended request (a UUID), 1-255 printable ASCII characters, scoped to the workspace and the API key. Within 24 hours, a repeat with the same key and the same request gets the first response again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with a different request is a 422 (IDEMPOTENCY_KEY_REUSED); a repeat while the first is still in flight waits briefly for it, else 409 (IDEMPOTENCY_KEY_IN_FLIGHT). A request that fails creates nothing and does not use up its key. */
+        "Idempotency-Key"?: string;
+      };
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** jsonl: one object per line {input, reference?, tags?}; csv: a header row with input, reference, tags (tags separated by | or ;) */
+          format: "jsonl" | "csv";
+          /** The file's content (at most 5242880 bytes) */
+          content: string;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["DatasetImportResult"];
+        };
+      };
+      /** The body is not valid JSON; The Idempotency-Key header is invalid (empty, longer than 255 characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The first request with this Idempotency-Key is still in flight: retry after `Retry-After` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT); The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own); PAYLOAD_TOO_LARGE */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem); This Idempotency-Key was used for a different request in the last 24 hours (code IDEMPOTENCY_KEY_REUSED) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  exportDataset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A dataset id (dst_...) or slug */
+        datasetId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/x-ndjson": string;
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listEvaluations: {
+    parameters: {
+      query?: {
+        /** Only the evaluations of this dataset */
+        dataset?: string;
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["Evaluation"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  createEvaluation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** Makes the request safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). A unique value per intended request (a UUID), 1-255 printable ASCII characters, scoped to the workspace and the API key. Within 24 hours, a repeat with the same key and the same request gets the first response again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with a different request is a 422 (IDEMPOTENCY_KEY_REUSED); a repeat while the first is still in flight waits briefly for it, else 409 (IDEMPOTENCY_KEY_IN_FLIGHT). A request that fails creates nothing and does not use up its key. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** A dataset id (dst_...) or slug */
+          dataset: string;
+          /** The agent to evaluate: id (agt_...) or slug */
+          agent?: string;
+          /** The team to evaluate: id (team_...) or slug */
+          team?: string;
+          /** The version to evaluate (default: the current one) */
+          version?: number;
+          judges: string[];
+          /** The evaluation's limit (USD): its runs and judge calls */
+          budgetUsd?: number;
+          /** Items run at once */
+          concurrency?: number;
+          /** An item's consensus score (0..1) at or above which it passes */
+          passThreshold?: number;
+          /** An item's consensus score below which its verdict is fail (between: revise, not a pass) */
+          failThreshold?: number;
+          /** The share of items that must pass for the evaluation to pass */
+          passRate?: number;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      202: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Evaluation"];
+        };
+      };
+      /** The body is not valid JSON; The Idempotency-Key header is invalid (empty, longer than 255 characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The first request with this Idempotency-Key is still in flight: retry after `Retry-After` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT); The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem); This Idempotency-Key was used for a different request in the last 24 hours (code IDEMPOTENCY_KEY_REUSED) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getEvaluationsCompare: {
+    parameters: {
+      query: {
+        a: string;
+        b: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["EvaluationComparison"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  getEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Evaluation"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listEvaluationItems: {
+    parameters: {
+      query?: {
+        /** Page size (1..200, default 50) */
+        limit?: number;
+        /** The nextCursor of the previous page (opaque); an invalid one is a 400 INVALID_CURSOR */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        evaluationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            data: components["schemas"]["EvaluationItem"][];
+            /** Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** The `cursor` is not a `nextCursor` of this list (code INVALID_CURSOR) */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:read (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  cancelEvaluation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        evaluationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Evaluation"];
+        };
+      };
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope evals:write (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
       /** The input failed validation (`issues` lists every problem) */
       422: ErrorResponse;
       /** The API key's rate limit is reached: retry after `Retry-After` seconds */
@@ -12017,6 +12944,23 @@ export const operationRoutes = {
   createJudgesExamplesFromLabel: { method: "POST", path: "/api/v1/judges/{judgeId}/examples/from-labels" },
   getWorkspaceCalibration: { method: "GET", path: "/api/v1/workspace/calibration" },
   updateWorkspaceCalibration: { method: "PUT", path: "/api/v1/workspace/calibration" },
+  listDatasets: { method: "GET", path: "/api/v1/datasets" },
+  createDataset: { method: "POST", path: "/api/v1/datasets", idempotent: true },
+  getDataset: { method: "GET", path: "/api/v1/datasets/{datasetId}" },
+  deleteDataset: { method: "DELETE", path: "/api/v1/datasets/{datasetId}" },
+  updateDataset: { method: "PATCH", path: "/api/v1/datasets/{datasetId}" },
+  listDatasetItems: { method: "GET", path: "/api/v1/datasets/{datasetId}/items" },
+  itemsDataset: { method: "POST", path: "/api/v1/datasets/{datasetId}/items", idempotent: true },
+  deleteDatasetsItem: { method: "DELETE", path: "/api/v1/datasets/{datasetId}/items/{itemId}" },
+  updateDatasetsItem: { method: "PATCH", path: "/api/v1/datasets/{datasetId}/items/{itemId}" },
+  importDataset: { method: "POST", path: "/api/v1/datasets/{datasetId}/import", idempotent: true },
+  exportDataset: { method: "GET", path: "/api/v1/datasets/{datasetId}/export" },
+  listEvaluations: { method: "GET", path: "/api/v1/evaluations" },
+  createEvaluation: { method: "POST", path: "/api/v1/evaluations", idempotent: true },
+  getEvaluationsCompare: { method: "GET", path: "/api/v1/evaluations/compare" },
+  getEvaluation: { method: "GET", path: "/api/v1/evaluations/{evaluationId}" },
+  listEvaluationItems: { method: "GET", path: "/api/v1/evaluations/{evaluationId}/items" },
+  cancelEvaluation: { method: "POST", path: "/api/v1/evaluations/{evaluationId}/cancel" },
   listTeams: { method: "GET", path: "/api/v1/teams" },
   createTeam: { method: "POST", path: "/api/v1/teams", idempotent: true },
   getTeam: { method: "GET", path: "/api/v1/teams/{teamId}" },

@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { importDatasetRoute } from "@/server/rest/routes/datasets";
+
+export const { POST } = handlers(importDatasetRoute);

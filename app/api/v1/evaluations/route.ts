@@ -1,0 +1,4 @@
+import { handlers } from "@/server/rest/define";
+import { listEvaluationsRoute, createEvaluationRoute } from "@/server/rest/routes/evaluations";
+
+export const { GET, POST } = handlers(listEvaluationsRoute, createEvaluationRoute);
