@@ -18,13 +18,15 @@ const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: D
 
 const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "nonoptional", "readonly", "catch"]);
 
-function unwrap(schema: z.ZodType): { schema: z.ZodType; optional: boolean } {
+function unwrap(schema: z.ZodType): { schema: z.ZodType; optional: boolean; nullable: boolean } {
   let optional = false;
+  let nullable = false;
   let current = schema;
   for (;;) {
     const def = defOf(current);
-    if (!WRAPPERS.has(def.type)) return { schema: current, optional };
-    if (def.type !== "nonoptional" && def.type !== "readonly") optional = true;
+    if (!WRAPPERS.has(def.type)) return { schema: current, optional, nullable };
+    if (def.type === "nullable") nullable = true;
+    else if (def.type !== "nonoptional" && def.type !== "readonly") optional = true;
     current = def.innerType;
   }
 }
@@ -142,9 +144,11 @@ export function sample(schema: z.ZodType, target?: Target, overrides: Record<str
   if (target && startsWith(path, target.path) && path.length === target.path.length) return target.value;
   const key = path.join(".");
   if (key in overrides && !(target && startsWith(target.path, path))) return overrides[key];
-  const { schema: inner, optional } = unwrap(schema);
+  const { schema: inner, optional, nullable } = unwrap(schema);
   const onTargetPath = target !== undefined && startsWith(target.path, path);
   if (optional && !onTargetPath) return OMIT;
+  // a required field that may be null (e.g. a rule that clears with null): null when not on the target's path
+  if (nullable && !onTargetPath) return null;
   const def = defOf(inner);
   if (def.type === "object") {
     const out: Record<string, unknown> = {};

@@ -8,7 +8,8 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { nextPageParam, usePagedList } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
-import type { AgentOutput } from "@/lib/schemas/agents";
+import { AGENT_VERSION_FIELDS, type AgentOutput } from "@/lib/schemas/agents";
+import { PromotionCard } from "@/components/versions/promotion-card";
 import { Badge } from "@/components/ui/badge";
 import { ResourceHeader, ResourcePage } from "@/components/ui/resource-page";
 import { InstalledFromNote } from "@/components/marketplace/installed-from-note";
@@ -63,6 +64,17 @@ function AgentHistory({ agent }: { agent: AgentOutput }) {
       labels={FIELD_LABELS}
     />
   );
+}
+
+/** The edit form shows what an edit builds on: the latest version (a candidate's fields when one awaits its evaluation). */
+function CandidateAwareForm({ agent }: { agent: AgentOutput }) {
+  const trpc = useTRPC();
+  const candidate = agent.latestVersion !== agent.currentVersion;
+  const latest = useQuery({ ...trpc.agents.versions.queryOptions({ agent: agent.id, limit: 1 }), enabled: candidate });
+  const version = latest.data?.items[0];
+  if (candidate && !version) return null;
+  const fields = candidate && version ? Object.fromEntries(AGENT_VERSION_FIELDS.map((f) => [f, version[f]])) : {};
+  return <AgentForm key={agent.id} agent={{ ...agent, ...fields }} />;
 }
 
 function ArchiveAgent({ agent }: { agent: AgentOutput }) {
@@ -126,11 +138,21 @@ export function AgentDetailPage({ agent: ref }: { agent: string }) {
           <InstalledFromNote kind="agent" id={a.id} />
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {a.archivedAt ? null : <StartRunForm target={{ agent: a.slug }} />}
-          <AgentForm key={a.id} agent={a} />
+          <CandidateAwareForm agent={a} />
           <TargetRecentRuns target={{ agent: a.slug }} />
           {a.archivedAt ? null : (
             <McpExposureCard target={{ kind: "agent", id: a.id, slug: a.slug, mcpExposed: a.mcpExposed, mcpSharePrompt: a.mcpSharePrompt }} />
           )}
+          <PromotionCard
+            target={{
+              kind: "agent",
+              id: a.id,
+              currentVersion: a.currentVersion,
+              latestVersion: a.latestVersion,
+              archived: a.archivedAt !== null,
+              rule: a.promotionRule,
+            }}
+          />
           <AgentHistory agent={a} />
           {can("agents:delete") && !a.archivedAt ? <ArchiveAgent agent={a} /> : null}
         </div>

@@ -33,6 +33,7 @@ const writer: AgentOutput = {
   qualityGate: null,
   currentVersion: 2,
   latestVersion: 2,
+  promotionRule: null,
   versionCount: 2,
   archivedAt: null,
   createdAt: day,
@@ -52,7 +53,7 @@ function api(handlers: Record<string, (input: unknown) => unknown> = {}) {
     "routing.presets.list": () => [{ name: "fast" }, { name: "balanced" }, { name: "capable" }],
     "tools.list": () => TOOLS,
     "agents.create": (input) => ({ ...writer, ...(input as object), id: "agt_2", currentVersion: 1, latestVersion: 1, versionCount: 1 }),
-    "agents.update": (input) => ({ ...writer, ...(input as object), currentVersion: 3, versionCount: 3 }),
+    "agents.update": (input) => ({ ...writer, ...(input as object), currentVersion: 3, latestVersion: 3, versionCount: 3 }),
     ...handlers,
   });
 }
@@ -163,7 +164,7 @@ describe("AgentForm", () => {
     const calls = api({
       "agents.update": (input) => {
         if (refuse) throw invalid([{ path: "name", message: "That name is reserved" }]);
-        return { ...writer, ...(input as object), currentVersion: 3, versionCount: 3 };
+        return { ...writer, ...(input as object), currentVersion: 3, latestVersion: 3, versionCount: 3 };
       },
     });
     renderAs("member", calls, () => h(AgentForm, { agent: writer }));

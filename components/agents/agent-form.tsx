@@ -1,5 +1,6 @@
 "use client";
 
+import { savedNotice } from "@/components/versions/saved-notice";
 import { slugify } from "@/components/workspace/slugify";
 import { type ReactNode, useMemo, useRef, useState } from "react";
 import { type FieldError, useWatch } from "react-hook-form";
@@ -303,7 +304,7 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
   const keepStash = useRef<number>(agent?.contextBudget?.keep ?? DEFAULT_CONTEXT_KEEP);
   const [notice, setNotice] = useState<string | null>(null);
   // the version this edit started from: a save based on an older one is refused (409) instead of overwriting
-  const [baseVersion, setBaseVersion] = useState<number | undefined>(agent?.currentVersion);
+  const [baseVersion, setBaseVersion] = useState<number | undefined>(agent?.latestVersion);
   const policy = useWatch({ control: form.control, name: "modelPolicy" }) ?? DEFAULT_MODEL_POLICY;
   const instructions = useWatch({ control: form.control, name: "instructions" }) ?? "";
   const contextBudget = useWatch({ control: form.control, name: "contextBudget" });
@@ -348,10 +349,8 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
   const update = useMutation(
     trpc.agents.update.mutationOptions({
       onSuccess: async (saved) => {
-        setNotice(
-          saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`,
-        );
-        setBaseVersion(saved.currentVersion);
+        setNotice(savedNotice(saved, baseVersion));
+        setBaseVersion(saved.latestVersion);
         await refresh();
       },
       // someone else saved since this edit started: fetch their version (the conflict offers to load it)
@@ -579,7 +578,7 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
             <QualityGateField disabled={!editable} />
           </fieldset>
           <FormRootError />
-          {agent && errorCode(update.error) === "CONFLICT" && agent.currentVersion !== baseVersion ? (
+          {agent && errorCode(update.error) === "CONFLICT" && agent.latestVersion !== baseVersion ? (
             <div className="flex flex-wrap items-center gap-2" data-testid="agent-conflict">
               <Button
                 variant="outline"
@@ -587,11 +586,11 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
                 data-testid="agent-load-latest"
                 onClick={() => {
                   resetTo(agent);
-                  setBaseVersion(agent.currentVersion);
+                  setBaseVersion(agent.latestVersion);
                   update.reset();
                 }}
               >
-                Load version {agent.currentVersion} (discards this edit)
+                Load version {agent.latestVersion} (discards this edit)
               </Button>
             </div>
           ) : null}

@@ -35,6 +35,7 @@ const evaluation = (id: string, over: Partial<EvaluationOutput> = {}): Evaluatio
   actualPassRate: 0.6667,
   p50LatencyMs: 420,
   passed: false,
+  promote: false,
   createdAt: new Date("2026-12-01T10:00:00Z"),
   startedAt: new Date("2026-12-01T10:00:01Z"),
   finishedAt: new Date("2026-12-01T10:01:00Z"),

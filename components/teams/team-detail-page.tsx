@@ -18,6 +18,7 @@ import { StartRunForm } from "@/components/runs/start-run-form";
 import type { TeamOutput } from "@/lib/schemas/teams";
 import { TOPOLOGY_LABELS } from "./spec-draft";
 import { TeamEditor } from "./team-editor";
+import { PromotionCard } from "@/components/versions/promotion-card";
 import { TeamEstimateCard } from "./run-estimate";
 
 function TeamHistory({ team }: { team: TeamOutput }) {
@@ -49,6 +50,27 @@ function TeamHistory({ team }: { team: TeamOutput }) {
       diffTestId="team-diff"
     />
   );
+}
+
+/** The editor shows what an edit builds on: the latest version (a candidate's when one awaits its evaluation). */
+function CandidateAwareEditor({ team }: { team: TeamOutput }) {
+  const trpc = useTRPC();
+  const candidate = team.latestVersion !== team.currentVersion;
+  const latest = useQuery({ ...trpc.teams.versions.queryOptions({ team: team.id, limit: 1 }), enabled: candidate });
+  const version = latest.data?.items[0];
+  if (candidate && !version) return null;
+  const fields =
+    candidate && version
+      ? {
+          name: version.name,
+          description: version.description,
+          spec: version.spec,
+          topology: version.spec.topology,
+          qualityGate: version.qualityGate,
+          agentGates: version.agentGates,
+        }
+      : {};
+  return <TeamEditor key={team.id} team={{ ...team, ...fields }} />;
 }
 
 function ArchiveTeam({ team }: { team: TeamOutput }) {
@@ -101,9 +123,19 @@ export function TeamDetailPage({ team: ref }: { team: string }) {
           {/* Run slot: the start-run form is RUNUI's component (components/runs/start-run-form.tsx). */}
           {t.archivedAt ? null : <StartRunForm target={{ team: t.slug }} />}
           <TeamEstimateCard team={t.id} />
-          <TeamEditor key={t.id} team={t} />
+          <CandidateAwareEditor team={t} />
           <TargetRecentRuns target={{ team: t.slug }} />
           {t.archivedAt ? null : <McpExposureCard target={{ kind: "team", id: t.id, slug: t.slug, mcpExposed: t.mcpExposed }} />}
+          <PromotionCard
+            target={{
+              kind: "team",
+              id: t.id,
+              currentVersion: t.currentVersion,
+              latestVersion: t.latestVersion,
+              archived: t.archivedAt !== null,
+              rule: t.promotionRule,
+            }}
+          />
           <TeamHistory team={t} />
           {can("teams:delete") && !t.archivedAt ? <ArchiveTeam team={t} /> : null}
         </div>

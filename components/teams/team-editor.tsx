@@ -1,5 +1,6 @@
 "use client";
 
+import { savedNotice } from "@/components/versions/saved-notice";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -111,7 +112,7 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
   const [textDirty, setTextDirty] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   // the version this edit started from: a save based on an older one is refused (409) instead of overwriting
-  const [baseVersion, setBaseVersion] = useState<number | undefined>(team?.currentVersion);
+  const [baseVersion, setBaseVersion] = useState<number | undefined>(team?.latestVersion);
 
   const agentOptions = useMemo(() => (agentsBySlug ?? []).map((a) => ({ slug: a.slug, name: a.name })), [agentsBySlug]);
   const teamOptions = useMemo(
@@ -199,12 +200,13 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
   const update = useMutation(
     trpc.teams.update.mutationOptions({
       onSuccess: async (saved) => {
-        setNotice(
-          saved.currentVersion === baseVersion ? `No changes: identical to version ${saved.currentVersion}.` : `Saved as version ${saved.currentVersion}.`,
-        );
-        setBaseVersion(saved.currentVersion);
-        setDraftState(saved.spec as unknown as Draft);
-        setText(prettyJson(saved.spec));
+        setNotice(savedNotice(saved, baseVersion));
+        setBaseVersion(saved.latestVersion);
+        // a candidate's spec is not the team's current one: the draft stays as it was saved
+        if (saved.latestVersion === saved.currentVersion) {
+          setDraftState(saved.spec as unknown as Draft);
+          setText(prettyJson(saved.spec));
+        }
         setTextDirty(false);
         await refresh();
       },
@@ -236,7 +238,7 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
     setDraftState(team.spec as unknown as Draft);
     setText(prettyJson(team.spec));
     setTextDirty(false);
-    setBaseVersion(team.currentVersion);
+    setBaseVersion(team.latestVersion);
     update.reset();
   }
 
@@ -383,10 +385,10 @@ export function TeamEditor({ team, bare }: { team?: TeamOutput; bare?: boolean }
           <RunEstimateSummary estimate={draftEstimate.data.estimate} problems={draftEstimate.data.problems} testId="team-draft-estimate" />
         ) : null}
         <FormError message={localError ?? (mutation.error ? errorMessage(mutation.error) : null)} />
-        {team && errorCode(update.error) === "CONFLICT" && team.currentVersion !== baseVersion ? (
+        {team && errorCode(update.error) === "CONFLICT" && team.latestVersion !== baseVersion ? (
           <div className="flex flex-wrap items-center gap-2" data-testid="team-conflict">
             <Button variant="outline" size="sm" data-testid="team-load-latest" onClick={loadLatest}>
-              Load version {team.currentVersion} (discards this edit)
+              Load version {team.latestVersion} (discards this edit)
             </Button>
           </div>
         ) : null}

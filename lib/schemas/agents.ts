@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { promotionRuleSchema } from "./promotion";
 import { displayName, intColumn, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { paginationShape } from "./common";
@@ -191,6 +192,9 @@ export const agentSchema = z
     currentVersion: z.number().int().describe("The version new runs use: the newest released one"),
     latestVersion: z.number().int().describe("The newest version, the one an edit builds on (newer than currentVersion while it is a candidate)"),
     versionCount: z.number().int(),
+    promotionRule: promotionRuleSchema
+      .nullable()
+      .describe("Eval-gated promotion: new versions are candidates until their evaluation passes; null: current at once"),
     archivedAt: z.date().nullable(),
     createdAt: z.date(),
     updatedAt: z.date(),

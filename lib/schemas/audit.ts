@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   "agent.create",
   "agent.update",
   "agent.archive",
+  /** a candidate version became current: its evaluation passed (metadata: version, evaluationId) */
+  "agent.promote",
   "api_key.create",
   "api_key.revoke",
   "budget.update",
@@ -89,6 +91,7 @@ export const AUDIT_ACTIONS = [
   "team.create",
   "team.update",
   "team.archive",
+  "team.promote",
   "tool.create",
   "tool.update",
   "tool.delete",

@@ -47,6 +47,7 @@ export const createEvaluationInputSchema = z
     passThreshold: z.number().min(0).max(1).default(0.7).describe("An item's consensus score (0..1) at or above which it passes"),
     failThreshold: z.number().min(0).max(1).default(0.4).describe("An item's consensus score below which its verdict is fail (between: revise, not a pass)"),
     passRate: z.number().min(0).max(1).default(0.8).describe("The share of items that must pass for the evaluation to pass"),
+    promote: z.boolean().default(false).describe("The version is a candidate (saved under a promotion rule): it becomes current when this evaluation passes"),
   })
   .refine((e) => (e.agent === undefined) !== (e.team === undefined), { message: "Name either an agent or a team", path: ["agent"] })
   .refine((e) => e.failThreshold <= e.passThreshold, { message: "The fail threshold is at most the pass threshold", path: ["failThreshold"] });
@@ -87,6 +88,7 @@ export const evaluationSchema = z
     actualPassRate: z.number().nullable().describe("Passed items over scored ones"),
     p50LatencyMs: z.number().nullable(),
     passed: z.boolean().nullable().describe("Once finished: the pass rate reached the required one"),
+    promote: z.boolean().describe("A candidate version's evaluation: passing made (or makes) it current"),
     createdAt: z.date(),
     startedAt: z.date().nullable(),
     finishedAt: z.date().nullable(),

@@ -36,6 +36,7 @@ import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
 import { addedTools, checkToolGrants } from "@/server/tools/grants";
 import { checkGateJudges } from "@/server/quality/judges/service";
+import { candidateSaved, storedPromotionRule } from "./candidates";
 
 type Tx = Prisma.TransactionClient;
 
@@ -129,6 +130,7 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     currentVersion: row.currentVersion,
     latestVersion: row.latestVersion,
     versionCount: row.latestVersion,
+    promotionRule: storedPromotionRule(row.promotionRule),
     archivedAt: row.archivedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -311,6 +313,9 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   await checkToolGrants(ctx, next.allowedTools, current.allowedTools);
   if (changed.includes("qualityGate")) await checkGateJudges(ctx, next.qualityGate);
   const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, current.allowedTools));
+  const rule = storedPromotionRule(row.promotionRule);
+  // under a promotion rule the new version is a candidate: its evaluation releases it
+  if (rule) await candidateSaved(ctx, { kind: "agent", id: row.id, slug: row.slug, version: updated.latestVersion, rule });
   return toAgent(updated);
 }
 
@@ -328,10 +333,12 @@ export async function appendAgentVersion(
   extra: { restoredFrom?: number } = {},
 ): Promise<AgentWithCurrent> {
   const version = row.latestVersion + 1;
+  // a restore is released at once (it was released before); any other save under a promotion rule is a candidate
+  const release = extra.restoredFrom !== undefined || !storedPromotionRule(row.promotionRule);
   // optimistic: another save since we read the latest version makes this one a conflict, not a lost update
   const bumped = await tx.agent.updateMany({
     where: { id: row.id, workspaceId: ctx.workspaceId, latestVersion: row.latestVersion, archivedAt: null },
-    data: { currentVersion: version, latestVersion: version, name: next.name },
+    data: release ? { currentVersion: version, latestVersion: version, name: next.name } : { latestVersion: version },
   });
   if (bumped.count !== 1) throw staleEdit("Agent", row.slug, row.latestVersion, null);
   await tx.agentVersion.create({
@@ -353,6 +360,7 @@ export async function appendAgentVersion(
       memoryPolicy: jsonOrNull(next.memoryPolicy),
       qualityGate: jsonOrNull(next.qualityGate),
       createdById: actorUserId(ctx),
+      releasedAt: release ? new Date() : null,
     },
   });
   await recordAudit(
@@ -361,7 +369,7 @@ export async function appendAgentVersion(
       action: "agent.update",
       targetType: "agent",
       targetId: row.id,
-      metadata: { slug: row.slug, version, changed, ...toolChanges(previousTools, next.allowedTools), ...extra },
+      metadata: { slug: row.slug, version, changed, ...toolChanges(previousTools, next.allowedTools), ...extra, ...(release ? {} : { candidate: true }) },
     },
     tx,
   );
@@ -416,7 +424,8 @@ export async function getAgentVersion(ctx: TenantContext, idOrSlug: string, vers
   if (version !== undefined) {
     // a version never changes: one this process has seen in this workspace needs no read
     const cached = cachedAgentVersion(ctx.workspaceId, { id: idOrSlug }, version) ?? cachedAgentVersion(ctx.workspaceId, { slug: idOrSlug }, version);
-    if (cached) return cached;
+    // (a candidate's release is the one change a version sees: one cached unreleased is read again)
+    if (cached && cached.releasedAt !== null) return cached;
   }
   const agent = await findAgent(ctx, idOrSlug);
   if (version === undefined) {

@@ -2,6 +2,7 @@
 import { db } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { AppError } from "@/lib/errors";
+import { storedPromotionRule } from "@/server/agents/candidates";
 import type { TenantContext } from "@/server/context";
 import { nodeRefs, topologySpecSchema, type TopologySpec } from "@/lib/schemas/topology";
 import type { TeamOutput, TeamVersionOutput } from "@/lib/schemas/teams";
@@ -50,6 +51,7 @@ export function toTeam(row: TeamWithCurrent): TeamOutput {
     currentVersion: row.currentVersion,
     latestVersion: row.latestVersion,
     versionCount: row.latestVersion,
+    promotionRule: storedPromotionRule(row.promotionRule),
     archivedAt: row.archivedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

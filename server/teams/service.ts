@@ -24,6 +24,7 @@ import {
 } from "@/lib/schemas/teams";
 import { canonicalJson, lineDiff, sameJson } from "@/lib/line-diff";
 import { staleEdit } from "@/server/agents/service";
+import { candidateSaved, storedPromotionRule } from "@/server/agents/candidates";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
@@ -189,6 +190,9 @@ export async function updateTeam(ctx: TenantContext, ref: string, patch: z.input
       routing,
     ),
   );
+  const rule = storedPromotionRule(row.promotionRule);
+  // under a promotion rule the new version is a candidate: its evaluation releases it
+  if (rule) await candidateSaved(ctx, { kind: "team", id: row.id, slug: row.slug, version: updated.latestVersion, rule });
   return { ...toTeam(updated), estimate };
 }
 
@@ -239,9 +243,11 @@ export async function appendTeamVersion(
     agentGatesChanged && "agentGates",
   ].filter(Boolean);
   const version = row.latestVersion + 1;
+  // a restore is released at once (it was released before); any other save under a promotion rule is a candidate
+  const release = extra.restoredFrom !== undefined || !storedPromotionRule(row.promotionRule);
   const bumped = await tx.team.updateMany({
     where: { id: row.id, workspaceId: ctx.workspaceId, latestVersion: row.latestVersion, archivedAt: null },
-    data: { currentVersion: version, latestVersion: version, name: next.name },
+    data: release ? { currentVersion: version, latestVersion: version, name: next.name } : { latestVersion: version },
   });
   if (bumped.count !== 1) throw staleEdit("Team", row.slug, row.latestVersion, null);
   await tx.teamVersion.create({
@@ -256,11 +262,17 @@ export async function appendTeamVersion(
       qualityGate: gateJson(next.qualityGate),
       agentGates: next.agentGates,
       createdById: actorUserId(ctx),
+      releasedAt: release ? new Date() : null,
     },
   });
   await recordAudit(
     ctx,
-    { action: "team.update", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version, changed, topology: next.spec.topology, ...extra } },
+    {
+      action: "team.update",
+      targetType: "team",
+      targetId: row.id,
+      metadata: { slug: row.slug, version, changed, topology: next.spec.topology, ...extra, ...(release ? {} : { candidate: true }) },
+    },
     tx,
   );
   const saved = await tx.team.findFirstOrThrow({ where: { id: row.id }, include: withCurrent });

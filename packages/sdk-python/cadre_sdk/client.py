@@ -93,6 +93,16 @@ class AgentMcpInput(TypedDict, total=False):
     sharePrompt: bool
 
 
+class _PromotionRuleRequired(TypedDict):
+    dataset: str
+    judges: List[str]
+
+
+class PromotionRule(_PromotionRuleRequired, total=False):
+    passRate: float
+    budgetUsd: float
+
+
 class _RubricRequired(TypedDict):
     criteria: List[Dict[str, Any]]
 
@@ -355,7 +365,7 @@ class AuditEntry(TypedDict):
     createdAt: str
 
 
-AuditAction = Literal["agent.create", "agent.update", "agent.archive", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "label.create", "label.update", "dataset.create", "dataset.update", "dataset.archive", "dataset.import", "dataset_item.create", "dataset_item.update", "dataset_item.delete", "evaluation.create", "evaluation.cancel", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update", "workspace.calibration.update"]
+AuditAction = Literal["agent.create", "agent.update", "agent.archive", "agent.promote", "api_key.create", "api_key.revoke", "budget.update", "invitation.create", "invitation.accept", "invitation.revoke", "judge.create", "judge.update", "judge.archive", "label.create", "label.update", "dataset.create", "dataset.update", "dataset.archive", "dataset.import", "dataset_item.create", "dataset_item.update", "dataset_item.delete", "evaluation.create", "evaluation.cancel", "listing.publish", "listing.publish_version", "listing.update", "listing.unpublish", "listing.republish", "listing.remove", "listing.review", "listing.report", "listing_install.create", "listing_install.update", "listing_install.delete", "mcp.call", "mcp_server.create", "mcp_server.update", "mcp_server.delete", "mcp_server.sync", "mcp_server.authorize", "mcp_server.disconnect", "mcp_connection.authorize", "mcp_connection.revoke", "member.leave", "member.remove", "member.role_change", "memory.create", "memory.update", "memory.delete", "memory_document.create", "memory_document.delete", "memory.settings.update", "memory.subject.erase", "memory_model.update", "memory_model.delete", "model.create", "model.update", "model.delete", "provider.create", "provider.update", "provider.delete", "routing_preset.create", "routing_preset.update", "routing_preset.delete", "run.start", "run.cancel", "secret.create", "secret.update", "secret.delete", "secret.use", "schedule.create", "schedule.update", "schedule.pause", "schedule.resume", "schedule.delete", "session.create", "session.delete", "team.create", "team.update", "team.archive", "team.promote", "tool.create", "tool.update", "tool.delete", "tool.review", "tool_approval.approve", "tool_approval.deny", "user.delete", "webhook.create", "webhook.update", "webhook.delete", "webhook.rotate_secret", "webhook.test", "webhook_delivery.redeliver", "webhook_trigger.create", "webhook_trigger.update", "webhook_trigger.rotate_secret", "webhook_trigger.delete", "workspace.create", "workspace.update", "workspace.delete", "workspace.restore", "workspace.purge", "workspace.egress.update", "workspace.retention.update", "workspace.pii.update", "workspace.calibration.update"]
 
 
 AuditTargetType = Literal["agent", "api_key", "budget", "invitation", "judge", "label", "dataset", "evaluation", "listing", "listing_install", "mcp_server", "mcp_connection", "member", "memory", "memory_document", "memory_model", "model", "provider", "routing_preset", "run", "secret", "schedule", "session", "subject", "team", "tool", "tool_approval", "user", "webhook", "webhook_delivery", "webhook_trigger", "workspace"]
@@ -601,6 +611,7 @@ class Agent(TypedDict):
     currentVersion: int
     latestVersion: int
     versionCount: int
+    promotionRule: Optional["PromotionRuleOutput"]
     archivedAt: Optional[str]
     createdAt: str
     updatedAt: str
@@ -639,6 +650,39 @@ class AgentVersion(TypedDict):
     qualityGate: Optional["QualityGateOutput"]
     createdAt: str
     releasedAt: Optional[str]
+
+
+class Team(TypedDict):
+    """A team with the fields of its current version"""
+    id: str
+    slug: str
+    name: str
+    description: str
+    currentVersion: int
+    latestVersion: int
+    versionCount: int
+    promotionRule: Optional["PromotionRuleOutput"]
+    archivedAt: Optional[str]
+    createdAt: str
+    updatedAt: str
+    mcpExposed: bool
+    topology: Literal["sequential", "parallel", "hierarchical", "dag", "debate", "mesh", "star", "grid", "forest", "circular", "mixture_of_agents", "maker_checker", "supervisor", "hybrid"]
+    spec: "TopologySpec"
+    qualityGate: Optional["QualityGateOutput"]
+    agentGates: Literal["off", "on"]
+    agents: List[str]
+    teams: List[str]
+
+
+TopologySpec = Dict[str, Any]
+
+
+class NodeBrief(TypedDict, total=False):
+    task: str
+    expectedOutput: str
+
+
+MeshConvergence = Dict[str, Any]
 
 
 class Judge(TypedDict):
@@ -807,6 +851,7 @@ class Evaluation(TypedDict):
     actualPassRate: Optional[float]
     p50LatencyMs: Optional[float]
     passed: Optional[bool]
+    promote: bool
     createdAt: str
     startedAt: Optional[str]
     finishedAt: Optional[str]
@@ -836,38 +881,6 @@ class EvaluationItem(TypedDict):
     error: Optional[str]
 
 
-class Team(TypedDict):
-    """A team with the fields of its current version"""
-    id: str
-    slug: str
-    name: str
-    description: str
-    currentVersion: int
-    latestVersion: int
-    versionCount: int
-    archivedAt: Optional[str]
-    createdAt: str
-    updatedAt: str
-    mcpExposed: bool
-    topology: Literal["sequential", "parallel", "hierarchical", "dag", "debate", "mesh", "star", "grid", "forest", "circular", "mixture_of_agents", "maker_checker", "supervisor", "hybrid"]
-    spec: "TopologySpec"
-    qualityGate: Optional["QualityGateOutput"]
-    agentGates: Literal["off", "on"]
-    agents: List[str]
-    teams: List[str]
-
-
-TopologySpec = Dict[str, Any]
-
-
-class NodeBrief(TypedDict, total=False):
-    task: str
-    expectedOutput: str
-
-
-MeshConvergence = Dict[str, Any]
-
-
 class SavedTeam(TypedDict):
     id: str
     slug: str
@@ -876,6 +889,7 @@ class SavedTeam(TypedDict):
     currentVersion: int
     latestVersion: int
     versionCount: int
+    promotionRule: Optional["PromotionRuleOutput"]
     archivedAt: Optional[str]
     createdAt: str
     updatedAt: str
@@ -1638,6 +1652,16 @@ class PiiPolicyOutput(TypedDict):
     phoneRegion: Optional[str]
 
 
+class _PromotionRuleOutputRequired(TypedDict):
+    dataset: str
+    judges: List[str]
+    passRate: float
+
+
+class PromotionRuleOutput(_PromotionRuleOutputRequired, total=False):
+    budgetUsd: float
+
+
 class _MemoryPolicyOutputRequired(TypedDict):
     read: List["MemoryPolicyScope"]
     k: int
@@ -2010,6 +2034,14 @@ class ListAgentVersionsResponse(TypedDict):
     nextCursor: Optional[str]
 
 
+class UpdateAgentPromotionRuleBody(TypedDict):
+    rule: Optional["PromotionRule"]
+
+
+class UpdateTeamPromotionRuleBody(TypedDict):
+    rule: Optional["PromotionRule"]
+
+
 class ListJudgesResponse(TypedDict):
     data: List["Judge"]
     nextCursor: Optional[str]
@@ -2143,6 +2175,7 @@ class CreateEvaluationBody(_CreateEvaluationBodyRequired, total=False):
     passThreshold: float
     failThreshold: float
     passRate: float
+    promote: bool
 
 
 class ListEvaluationItemsResponse(TypedDict):
@@ -3066,6 +3099,20 @@ class CadreClient(BaseClient):
         PATCH /api/v1/agents/{agentId}/mcp (200).
         """
         return self._call("PATCH", "/api/v1/agents/{agentId}/mcp", path_params={"agentId": agent_id}, body=body)  # type: ignore[no-any-return]
+
+    def update_agent_promotion_rule(self, agent_id: str, body: "UpdateAgentPromotionRuleBody") -> "Agent":
+        """Eval-gated promotion: with `rule` ({ dataset, judges, passRate?, budgetUsd? }), each new version is a candidate (runs keep the current one) and an evaluation of it over the dataset starts at once; when it passes, the version becomes current by itself. `rule: null` makes every new version current at once. The dataset and judges must exist and not be archived (422). Audited as agent.update.
+
+        PUT /api/v1/agents/{agentId}/promotion-rule (200).
+        """
+        return self._call("PUT", "/api/v1/agents/{agentId}/promotion-rule", path_params={"agentId": agent_id}, body=body)  # type: ignore[no-any-return]
+
+    def update_team_promotion_rule(self, team_id: str, body: "UpdateTeamPromotionRuleBody") -> "Team":
+        """Eval-gated promotion: with `rule` ({ dataset, judges, passRate?, budgetUsd? }), each new version is a candidate (runs keep the current one) and an evaluation of it over the dataset starts at once; when it passes, the version becomes current by itself. `rule: null` makes every new version current at once. The dataset and judges must exist and not be archived (422). Audited as team.update.
+
+        PUT /api/v1/teams/{teamId}/promotion-rule (200).
+        """
+        return self._call("PUT", "/api/v1/teams/{teamId}/promotion-rule", path_params={"teamId": team_id}, body=body)  # type: ignore[no-any-return]
 
     def list_judges(self, *, include_archived: Optional[Union[bool, Literal["true", "false"]]] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListJudgesResponse":
         """The workspace's judges with their current versions, newest first (one page: `limit`, `cursor`)

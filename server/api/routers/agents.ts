@@ -15,6 +15,8 @@ import { pageOf } from "@/lib/schemas/common";
 import { router, workspaceProcedure } from "../trpc";
 import { agentMcpInputSchema } from "@/lib/schemas/mcp-endpoint";
 import { setAgentMcp } from "@/server/mcp-endpoint/exposure";
+import { setPromotionRuleInputSchema } from "@/lib/schemas/promotion";
+import { setAgentPromotionRule } from "@/server/quality/evaluations/promotion";
 import {
   archiveAgent,
   createAgent,
@@ -54,6 +56,11 @@ export const agentsRouter = router({
     .input(updateAgentWithRefInputSchema)
     .output(agentSchema)
     .mutation(({ ctx, input: { agent, ...patch } }) => updateAgent(ctx.tenant, agent, patch)),
+  /** eval-gated promotion: new versions are candidates until their evaluation passes (null: current at once) */
+  setPromotion: workspaceProcedure("agents:update")
+    .input(setPromotionRuleInputSchema.extend({ agent: agentRefSchema }))
+    .output(agentSchema)
+    .mutation(({ ctx, input }) => setAgentPromotionRule(ctx.tenant, input.agent, input.rule)),
   /** an earlier released version made current again, as a new version */
   restore: workspaceProcedure("agents:update")
     .input(restoreVersionInputSchema.extend({ agent: agentRefSchema }))

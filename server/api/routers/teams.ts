@@ -31,6 +31,8 @@ import {
   updateTeam,
 } from "@/server/teams/service";
 import { restoreVersionInputSchema } from "@/lib/schemas/agents";
+import { setPromotionRuleInputSchema } from "@/lib/schemas/promotion";
+import { setTeamPromotionRule } from "@/server/quality/evaluations/promotion";
 import { validateTeam } from "@/server/teams/validate-spec";
 import { teamMcpInputSchema } from "@/lib/schemas/mcp-endpoint";
 import { setTeamMcp } from "@/server/mcp-endpoint/exposure";
@@ -105,6 +107,11 @@ export const teamsRouter = router({
     .input(updateTeamWithRefInputSchema)
     .output(savedTeamSchema)
     .mutation(({ ctx, input: { team, ...patch } }) => updateTeam(ctx.tenant, team, patch)),
+  /** eval-gated promotion: new versions are candidates until their evaluation passes (null: current at once) */
+  setPromotion: workspaceProcedure("teams:update")
+    .input(setPromotionRuleInputSchema.extend({ team: teamRefSchema }))
+    .output(teamSchema)
+    .mutation(({ ctx, input }) => setTeamPromotionRule(ctx.tenant, input.team, input.rule)),
   /** an earlier released version made current again, as a new version */
   restore: workspaceProcedure("teams:update")
     .input(restoreVersionInputSchema.extend({ team: teamRefSchema }))

@@ -8,6 +8,8 @@ import { env } from "@/server/env";
 import { inngestEnabled } from "@/server/jobs/inngest-enabled";
 import { logger } from "@/server/logger";
 import { startProcessEvaluationWorker, stopProcessEvaluationWorker } from "./worker";
+// registers the start of a candidate version's evaluation (eval-gated promotion), in every server process
+import "./promotion";
 
 export function startEvaluationsForServer(): void {
   const e = env();

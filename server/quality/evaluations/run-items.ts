@@ -25,6 +25,7 @@ import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
+import { releaseSql } from "./release";
 import { newId } from "@/lib/ids";
 import { generate } from "@/server/models/gateway";
 import { getJudgeVersion, type JudgeVersionOut } from "@/server/quality/judges/service";
@@ -173,11 +174,15 @@ export async function advanceEvaluation(ctx: TenantContext, evaluationId: string
     const failed = budgetOut || a.skipped > 0;
     const passed = !failed && (a.actualPassRate ?? 0) >= e.passRate;
     const error = failed ? `${BUDGET_REASON}: ${a.skipped} of ${items.length} items skipped` : null;
+    // a candidate's evaluation that passed releases it in the same statement (./release.ts)
     await execute(
       ctx,
-      sql`UPDATE "Evaluation" SET "status" = ${failed ? "failed" : "succeeded"}, "error" = ${error}, "passed" = ${passed},
-         "finishedAt" = ${DB_NOW}, "updatedAt" = ${DB_NOW}, "leaseOwner" = NULL, "leaseExpiresAt" = NULL
-       WHERE id = ${e.id} AND "status" = 'running' AND ${fence}`,
+      sql`WITH f AS (
+         UPDATE "Evaluation" SET "status" = ${failed ? "failed" : "succeeded"}, "error" = ${error}, "passed" = ${passed},
+           "finishedAt" = ${DB_NOW}, "updatedAt" = ${DB_NOW}, "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+         WHERE id = ${e.id} AND "status" = 'running' AND ${fence}
+         RETURNING id, passed, promote, "targetType", "targetId", "targetVersion")${e.promote ? releaseSql(ctx, e.id) : sql.empty}
+       SELECT 1 AS finished FROM f`,
     );
     return { done: true, waiting: false, status: failed ? "failed" : "succeeded" };
   }

@@ -99,6 +99,7 @@ export async function toEvaluation(ctx: TenantContext, row: EvaluationRow, items
     costUsd: [...costs.values()].reduce((a, b) => a + b, 0),
     ...figures,
     passed: row.passed,
+    promote: row.promote,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
@@ -167,6 +168,18 @@ export function toItem(r: EvaluationItemRow, input: string): EvaluationItemOutpu
   };
 }
 
+/** `promote` releases a candidate: the version must be one (saved under a rule, not released yet). */
+async function assertCandidate(ctx: TenantContext, target: { targetType: string; targetId: string; targetSlug: string; targetVersion: number }) {
+  const where = { workspaceId: ctx.workspaceId, version: target.targetVersion };
+  const row =
+    target.targetType === "agent"
+      ? await db(ctx).agentVersion.findFirst({ where: { ...where, agentId: target.targetId }, select: { releasedAt: true } })
+      : await db(ctx).teamVersion.findFirst({ where: { ...where, teamId: target.targetId }, select: { releasedAt: true } });
+  if (row && row.releasedAt === null) return;
+  const message = `Version ${target.targetVersion} of ${target.targetType} "${target.targetSlug}" is not a candidate: only a version saved under a promotion rule, not released yet, is promoted by an evaluation`;
+  throw new AppError("VALIDATION_FAILED", message, { issues: [{ path: "promote", message }] });
+}
+
 /** The target's id, slug and version: the given version, else the current one. */
 async function pinTarget(ctx: TenantContext, data: z.output<typeof createEvaluationInputSchema>) {
   if (data.agent !== undefined) {
@@ -190,6 +203,7 @@ export async function createEvaluation(ctx: TenantContext, input: z.input<typeof
   if (items.length === 0)
     throw new AppError("VALIDATION_FAILED", `Dataset "${dataset.slug}" has no items`, { issues: [{ path: "dataset", message: "The dataset has no items" }] });
   const target = await pinTarget(ctx, data);
+  if (data.promote) await assertCandidate(ctx, target);
   const judges: PinnedJudge[] = (await Promise.all(data.judges.map((ref) => getJudgeVersion(ctx, ref)))).map((j) => ({
     id: j.judgeId,
     slug: j.slug,
@@ -208,6 +222,7 @@ export async function createEvaluation(ctx: TenantContext, input: z.input<typeof
         passThreshold: data.passThreshold,
         failThreshold: data.failThreshold,
         passRate: data.passRate,
+        promote: data.promote,
         budgetUsd: data.budgetUsd ?? null,
         concurrency: data.concurrency,
         itemsTotal: items.length,

@@ -73,6 +73,7 @@ import {
   updateTeamRoute,
 } from "./teams";
 import { setAgentMcpRoute, setTeamMcpRoute } from "./mcp-exposure";
+import { setAgentPromotionRoute, setTeamPromotionRoute } from "./promotion";
 import { webAuditExportRoute, webRunEventsRoute } from "./web";
 import { getOverviewRoute } from "./overview";
 import { createFromTemplateRoute, exportTeamRoute, importTeamRoute, listTeamTemplatesRoute } from "./team-bundles";
@@ -229,6 +230,8 @@ export const restRoutes: AnyRestRoute[] = [
   restoreAgentVersionRoute,
   listAgentVersionsRoute,
   setAgentMcpRoute,
+  setAgentPromotionRoute,
+  setTeamPromotionRoute,
   listJudgesRoute,
   createJudgeRoute,
   getJudgeRoute,

@@ -467,6 +467,30 @@ export interface paths {
     patch: operations["updateAgentMcp"];
     trace?: never;
   };
+  "/api/v1/agents/{agentId}/promotion-rule": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    /** Eval-gated promotion: with `rule` ({ dataset, judges, passRate?, budgetUsd? }), each new version is a candidate (runs keep the current one) and an evaluation of it over the dataset starts at once; when it passes, the version becomes current by itself. `rule: null` makes every new version current at once. The dataset and judges must exist and not be archived (422). Audited as agent.update. */
+    put: operations["updateAgentPromotionRule"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/teams/{teamId}/promotion-rule": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    /** Eval-gated promotion: with `rule` ({ dataset, judges, passRate?, budgetUsd? }), each new version is a candidate (runs keep the current one) and an evaluation of it over the dataset starts at once; when it passes, the version becomes current by itself. `rule: null` makes every new version current at once. The dataset and judges must exist and not be archived (422). Audited as team.update. */
+    put: operations["updateTeamPromotionRule"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/judges": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The workspace's judges with their current versions, newest first (one page: `limit`, `cursor`) */
@@ -1829,6 +1853,15 @@ export interface components {
       /** Offer the agent's instructions as a prompt at the MCP endpoint */
       sharePrompt?: boolean;
     };
+    PromotionRule: {
+      /** The dataset a candidate is evaluated on: id (dst_...) or slug */
+      dataset: string;
+      judges: string[];
+      /** The share of the dataset's items that must pass */
+      passRate?: number;
+      /** Each candidate's evaluation limit (USD) */
+      budgetUsd?: number;
+    };
     /** Criteria with weights, scored on one scale (normalised to 0..1 for consensus) */
     Rubric: {
       criteria: {
@@ -2311,7 +2344,7 @@ export interface components {
       userAgent: string | null;
       createdAt: string;
     };
-    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "label.create" | "label.update" | "dataset.create" | "dataset.update" | "dataset.archive" | "dataset.import" | "dataset_item.create" | "dataset_item.update" | "dataset_item.delete" | "evaluation.create" | "evaluation.cancel" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update" | "workspace.calibration.update";
+    AuditAction: "agent.create" | "agent.update" | "agent.archive" | "agent.promote" | "api_key.create" | "api_key.revoke" | "budget.update" | "invitation.create" | "invitation.accept" | "invitation.revoke" | "judge.create" | "judge.update" | "judge.archive" | "label.create" | "label.update" | "dataset.create" | "dataset.update" | "dataset.archive" | "dataset.import" | "dataset_item.create" | "dataset_item.update" | "dataset_item.delete" | "evaluation.create" | "evaluation.cancel" | "listing.publish" | "listing.publish_version" | "listing.update" | "listing.unpublish" | "listing.republish" | "listing.remove" | "listing.review" | "listing.report" | "listing_install.create" | "listing_install.update" | "listing_install.delete" | "mcp.call" | "mcp_server.create" | "mcp_server.update" | "mcp_server.delete" | "mcp_server.sync" | "mcp_server.authorize" | "mcp_server.disconnect" | "mcp_connection.authorize" | "mcp_connection.revoke" | "member.leave" | "member.remove" | "member.role_change" | "memory.create" | "memory.update" | "memory.delete" | "memory_document.create" | "memory_document.delete" | "memory.settings.update" | "memory.subject.erase" | "memory_model.update" | "memory_model.delete" | "model.create" | "model.update" | "model.delete" | "provider.create" | "provider.update" | "provider.delete" | "routing_preset.create" | "routing_preset.update" | "routing_preset.delete" | "run.start" | "run.cancel" | "secret.create" | "secret.update" | "secret.delete" | "secret.use" | "schedule.create" | "schedule.update" | "schedule.pause" | "schedule.resume" | "schedule.delete" | "session.create" | "session.delete" | "team.create" | "team.update" | "team.archive" | "team.promote" | "tool.create" | "tool.update" | "tool.delete" | "tool.review" | "tool_approval.approve" | "tool_approval.deny" | "user.delete" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.test" | "webhook_delivery.redeliver" | "webhook_trigger.create" | "webhook_trigger.update" | "webhook_trigger.rotate_secret" | "webhook_trigger.delete" | "workspace.create" | "workspace.update" | "workspace.delete" | "workspace.restore" | "workspace.purge" | "workspace.egress.update" | "workspace.retention.update" | "workspace.pii.update" | "workspace.calibration.update";
     AuditTargetType: "agent" | "api_key" | "budget" | "invitation" | "judge" | "label" | "dataset" | "evaluation" | "listing" | "listing_install" | "mcp_server" | "mcp_connection" | "member" | "memory" | "memory_document" | "memory_model" | "model" | "provider" | "routing_preset" | "run" | "secret" | "schedule" | "session" | "subject" | "team" | "tool" | "tool_approval" | "user" | "webhook" | "webhook_delivery" | "webhook_trigger" | "workspace";
     /** A secret in the vault. Its value is write-only and never returned. */
     Secret: {
@@ -2680,6 +2713,8 @@ export interface components {
       /** The newest version, the one an edit builds on (newer than currentVersion while it is a candidate) */
       latestVersion: number;
       versionCount: number;
+      /** Eval-gated promotion: new versions are candidates until their evaluation passes; null: current at once */
+      promotionRule: components["schemas"]["PromotionRuleOutput"] | null;
       archivedAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -2721,280 +2756,6 @@ export interface components {
       /** When it became the agent's current version (or was saved as it); null: a candidate awaiting its evaluation */
       releasedAt: string | null;
     };
-    /** A judge with the fields of its current version */
-    Judge: {
-      id: string;
-      slug: string;
-      currentVersion: number;
-      archivedAt: string | null;
-      createdAt: string;
-      updatedAt: string;
-      name: string;
-      instructions: string;
-      modelPolicy: components["schemas"]["ModelPolicyOutput"];
-      rubric: components["schemas"]["RubricOutput"];
-      referenceAnswer: string | null;
-      examples: {
-        output: string;
-        verdict: "pass" | "revise" | "fail";
-        rationale: string;
-      }[];
-      labelledSetId: null;
-      maxOutputTokens: number;
-    };
-    /** One immutable version of a judge */
-    JudgeVersion: {
-      judgeId: string;
-      slug: string;
-      version: number;
-      name: string;
-      instructions: string;
-      modelPolicy: components["schemas"]["ModelPolicyOutput"];
-      rubric: components["schemas"]["RubricOutput"];
-      referenceAnswer: string | null;
-      examples: {
-        output: string;
-        verdict: "pass" | "revise" | "fail";
-        rationale: string;
-      }[];
-      labelledSetId: null;
-      maxOutputTokens: number;
-      createdAt: string;
-    };
-    /** A run's judge verdicts and the consensus of each iteration of its quality gate */
-    RunVerdicts: {
-      verdicts: components["schemas"]["JudgeVerdict"][];
-      consensus: components["schemas"]["GateConsensus"][];
-    };
-    JudgeVerdict: {
-      id: string;
-      runId: string;
-      stepId: string;
-      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
-      scope: string;
-      iteration: number;
-      judgeId: string;
-      judgeSlug: string;
-      judgeVersion: number;
-      modelRef: string | null;
-      modelName: string | null;
-      /** Criterion key -> score on the rubric's scale */
-      scores: {
-        [key: string]: number;
-      };
-      /** The weighted mean of the criteria, normalised to 0..1 */
-      overall: number;
-      verdict: "pass" | "revise" | "fail";
-      rationale: string;
-      issues: string[];
-      /** The judge ran on the producing agent's model (no other model was feasible) */
-      sameModel: boolean;
-      costUsd: number;
-      createdAt: string;
-    };
-    GateConsensus: {
-      runId: string;
-      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
-      scope: string;
-      iteration: number;
-      /** Mean of the judges' overall scores (0..1) */
-      score: number;
-      verdict: "pass" | "revise" | "fail";
-      /** Highest minus lowest overall score */
-      spread: number;
-      /** 1 - the mean pairwise absolute difference of the judges' overall scores (1: all equal) */
-      agreement: number;
-      judges: number;
-      createdAt: string;
-    };
-    /** A person's label of one judged output */
-    OutputLabel: {
-      id: string;
-      runId: string;
-      iteration: number;
-      labellerId: string;
-      verdict: "pass" | "revise" | "fail";
-      scores: {
-        [key: string]: number;
-      };
-      score: number | null;
-      note: string;
-      /** Held out: counted in the agreement figures, never a few-shot example */
-      heldOut: boolean;
-      createdAt: string;
-      updatedAt: string;
-    };
-    LabelQueueItem: {
-      runId: string;
-      iteration: number;
-      /** The agent or team that ran */
-      target: string | null;
-      input: string;
-      output: string;
-      /** The criterion keys of the judges' rubrics (their verdicts are not shown: no anchoring) */
-      criteria: string[];
-      createdAt: string;
-    };
-    JudgeAgreement: {
-      judgeId: string;
-      judgeSlug: string;
-      threshold: number;
-      minPairs: number;
-      /** Every (verdict, label) pair on the same run and iteration */
-      labelledPairs: number;
-      /** The held-out ones: the figures below use only these */
-      heldOutPairs: number;
-      overall: {
-        /** Cohen's kappa of the judge's verdicts against people's (pass/revise/fail) */
-        kappa: components["schemas"]["AgreementEstimate"];
-        /** Spearman's rho of the judge's overall score against people's overall score */
-        spearman: components["schemas"]["AgreementEstimate"];
-      };
-      /** kappa's point estimate is below the threshold with at least minPairs pairs */
-      flagged: boolean;
-      weeks: {
-        /** Cohen's kappa of the judge's verdicts against people's (pass/revise/fail) */
-        kappa: components["schemas"]["AgreementEstimate"];
-        /** Spearman's rho of the judge's overall score against people's overall score */
-        spearman: components["schemas"]["AgreementEstimate"];
-        /** The Monday of the week (UTC), YYYY-MM-DD */
-        week: string;
-      }[];
-    };
-    /** A statistic with its 95% interval and n, or why there is none */
-    AgreementEstimate: {
-      status: "ok";
-      value: number;
-      se: number;
-      ci: [number, number];
-      n: number;
-    } | {
-      status: "insufficient";
-      n: number;
-      minN: number;
-    } | {
-      status: "undefined";
-      n: number;
-      reason: string;
-    };
-    CalibrationSettings: {
-      /** A judge whose kappa with people is below this is flagged */
-      kappaThreshold: number;
-      /** The fewest held-out pairs an agreement figure is computed on */
-      minPairs: number;
-    };
-    /** A workspace's set of test inputs */
-    Dataset: {
-      id: string;
-      slug: string;
-      name: string;
-      description: string;
-      itemCount: number;
-      archivedAt: string | null;
-      createdAt: string;
-      updatedAt: string;
-    };
-    /** One input of a dataset */
-    DatasetItem: {
-      id: string;
-      datasetId: string;
-      input: string;
-      reference: string | null;
-      tags: string[];
-      createdAt: string;
-      updatedAt: string;
-    };
-    /** How many items an import added, and the dataset's count after it */
-    DatasetImportResult: {
-      imported: number;
-      itemCount: number;
-    };
-    /** An agent or team version evaluated over a dataset */
-    Evaluation: {
-      id: string;
-      datasetId: string;
-      target: {
-        type: "agent" | "team";
-        id: string;
-        slug: string;
-        version: number;
-      };
-      judges: {
-        id: string;
-        slug: string;
-        version: number;
-      }[];
-      passThreshold: number;
-      failThreshold: number;
-      /** The required pass rate */
-      passRate: number;
-      budgetUsd: number | null;
-      concurrency: number;
-      status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-      error: string | null;
-      progress: {
-        itemsDone: number;
-        itemsTotal: number;
-        passed: number;
-        failed: number;
-        errored: number;
-        skipped: number;
-      };
-      /** Its runs' cost, judge calls included */
-      costUsd: number;
-      meanScore: number | null;
-      /** Passed items over scored ones */
-      actualPassRate: number | null;
-      p50LatencyMs: number | null;
-      /** Once finished: the pass rate reached the required one */
-      passed: boolean | null;
-      createdAt: string;
-      startedAt: string | null;
-      finishedAt: string | null;
-    };
-    /** Two evaluations of the same dataset, item by item */
-    EvaluationComparison: {
-      datasetId: string;
-      a: components["schemas"]["Evaluation"];
-      b: components["schemas"]["Evaluation"];
-      summary: {
-        meanScoreDelta: number | null;
-        passRateA: number | null;
-        passRateB: number | null;
-        /** Items that passed in A and do not in B */
-        regressions: number;
-        /** Items that did not pass in A and pass in B */
-        improvements: number;
-      };
-      items: {
-        datasetItemId: string;
-        input: string;
-        scoreA: number | null;
-        scoreB: number | null;
-        delta: number | null;
-        verdictA: ("pass" | "revise" | "fail") | null;
-        verdictB: ("pass" | "revise" | "fail") | null;
-        change: "regression" | "improvement" | "same";
-        costA: number;
-        costB: number;
-        latencyA: number | null;
-        latencyB: number | null;
-      }[];
-    };
-    /** One dataset item in an evaluation */
-    EvaluationItem: {
-      id: string;
-      datasetItemId: string;
-      position: number;
-      input: string;
-      status: "pending" | "running" | "scored" | "errored" | "skipped" | "cancelled";
-      runId: string | null;
-      score: number | null;
-      verdict: ("pass" | "revise" | "fail") | null;
-      latencyMs: number | null;
-      costUsd: number;
-      error: string | null;
-    };
     /** A team with the fields of its current version */
     Team: {
       id: string;
@@ -3006,6 +2767,8 @@ export interface components {
       /** The newest version, the one an edit builds on (newer than currentVersion while it is a candidate) */
       latestVersion: number;
       versionCount: number;
+      /** Eval-gated promotion: new versions are candidates until their evaluation passes; null: current at once */
+      promotionRule: components["schemas"]["PromotionRuleOutput"] | null;
       archivedAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -3594,6 +3357,282 @@ export interface components {
         team: string;
       };
     };
+    /** A judge with the fields of its current version */
+    Judge: {
+      id: string;
+      slug: string;
+      currentVersion: number;
+      archivedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      name: string;
+      instructions: string;
+      modelPolicy: components["schemas"]["ModelPolicyOutput"];
+      rubric: components["schemas"]["RubricOutput"];
+      referenceAnswer: string | null;
+      examples: {
+        output: string;
+        verdict: "pass" | "revise" | "fail";
+        rationale: string;
+      }[];
+      labelledSetId: null;
+      maxOutputTokens: number;
+    };
+    /** One immutable version of a judge */
+    JudgeVersion: {
+      judgeId: string;
+      slug: string;
+      version: number;
+      name: string;
+      instructions: string;
+      modelPolicy: components["schemas"]["ModelPolicyOutput"];
+      rubric: components["schemas"]["RubricOutput"];
+      referenceAnswer: string | null;
+      examples: {
+        output: string;
+        verdict: "pass" | "revise" | "fail";
+        rationale: string;
+      }[];
+      labelledSetId: null;
+      maxOutputTokens: number;
+      createdAt: string;
+    };
+    /** A run's judge verdicts and the consensus of each iteration of its quality gate */
+    RunVerdicts: {
+      verdicts: components["schemas"]["JudgeVerdict"][];
+      consensus: components["schemas"]["GateConsensus"][];
+    };
+    JudgeVerdict: {
+      id: string;
+      runId: string;
+      stepId: string;
+      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
+      scope: string;
+      iteration: number;
+      judgeId: string;
+      judgeSlug: string;
+      judgeVersion: number;
+      modelRef: string | null;
+      modelName: string | null;
+      /** Criterion key -> score on the rubric's scale */
+      scores: {
+        [key: string]: number;
+      };
+      /** The weighted mean of the criteria, normalised to 0..1 */
+      overall: number;
+      verdict: "pass" | "revise" | "fail";
+      rationale: string;
+      issues: string[];
+      /** The judge ran on the producing agent's model (no other model was feasible) */
+      sameModel: boolean;
+      costUsd: number;
+      createdAt: string;
+    };
+    GateConsensus: {
+      runId: string;
+      /** Which gate: "" for the run's own output; a team node's id for its agent's gate inside a team run */
+      scope: string;
+      iteration: number;
+      /** Mean of the judges' overall scores (0..1) */
+      score: number;
+      verdict: "pass" | "revise" | "fail";
+      /** Highest minus lowest overall score */
+      spread: number;
+      /** 1 - the mean pairwise absolute difference of the judges' overall scores (1: all equal) */
+      agreement: number;
+      judges: number;
+      createdAt: string;
+    };
+    /** A person's label of one judged output */
+    OutputLabel: {
+      id: string;
+      runId: string;
+      iteration: number;
+      labellerId: string;
+      verdict: "pass" | "revise" | "fail";
+      scores: {
+        [key: string]: number;
+      };
+      score: number | null;
+      note: string;
+      /** Held out: counted in the agreement figures, never a few-shot example */
+      heldOut: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+    LabelQueueItem: {
+      runId: string;
+      iteration: number;
+      /** The agent or team that ran */
+      target: string | null;
+      input: string;
+      output: string;
+      /** The criterion keys of the judges' rubrics (their verdicts are not shown: no anchoring) */
+      criteria: string[];
+      createdAt: string;
+    };
+    JudgeAgreement: {
+      judgeId: string;
+      judgeSlug: string;
+      threshold: number;
+      minPairs: number;
+      /** Every (verdict, label) pair on the same run and iteration */
+      labelledPairs: number;
+      /** The held-out ones: the figures below use only these */
+      heldOutPairs: number;
+      overall: {
+        /** Cohen's kappa of the judge's verdicts against people's (pass/revise/fail) */
+        kappa: components["schemas"]["AgreementEstimate"];
+        /** Spearman's rho of the judge's overall score against people's overall score */
+        spearman: components["schemas"]["AgreementEstimate"];
+      };
+      /** kappa's point estimate is below the threshold with at least minPairs pairs */
+      flagged: boolean;
+      weeks: {
+        /** Cohen's kappa of the judge's verdicts against people's (pass/revise/fail) */
+        kappa: components["schemas"]["AgreementEstimate"];
+        /** Spearman's rho of the judge's overall score against people's overall score */
+        spearman: components["schemas"]["AgreementEstimate"];
+        /** The Monday of the week (UTC), YYYY-MM-DD */
+        week: string;
+      }[];
+    };
+    /** A statistic with its 95% interval and n, or why there is none */
+    AgreementEstimate: {
+      status: "ok";
+      value: number;
+      se: number;
+      ci: [number, number];
+      n: number;
+    } | {
+      status: "insufficient";
+      n: number;
+      minN: number;
+    } | {
+      status: "undefined";
+      n: number;
+      reason: string;
+    };
+    CalibrationSettings: {
+      /** A judge whose kappa with people is below this is flagged */
+      kappaThreshold: number;
+      /** The fewest held-out pairs an agreement figure is computed on */
+      minPairs: number;
+    };
+    /** A workspace's set of test inputs */
+    Dataset: {
+      id: string;
+      slug: string;
+      name: string;
+      description: string;
+      itemCount: number;
+      archivedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    /** One input of a dataset */
+    DatasetItem: {
+      id: string;
+      datasetId: string;
+      input: string;
+      reference: string | null;
+      tags: string[];
+      createdAt: string;
+      updatedAt: string;
+    };
+    /** How many items an import added, and the dataset's count after it */
+    DatasetImportResult: {
+      imported: number;
+      itemCount: number;
+    };
+    /** An agent or team version evaluated over a dataset */
+    Evaluation: {
+      id: string;
+      datasetId: string;
+      target: {
+        type: "agent" | "team";
+        id: string;
+        slug: string;
+        version: number;
+      };
+      judges: {
+        id: string;
+        slug: string;
+        version: number;
+      }[];
+      passThreshold: number;
+      failThreshold: number;
+      /** The required pass rate */
+      passRate: number;
+      budgetUsd: number | null;
+      concurrency: number;
+      status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+      error: string | null;
+      progress: {
+        itemsDone: number;
+        itemsTotal: number;
+        passed: number;
+        failed: number;
+        errored: number;
+        skipped: number;
+      };
+      /** Its runs' cost, judge calls included */
+      costUsd: number;
+      meanScore: number | null;
+      /** Passed items over scored ones */
+      actualPassRate: number | null;
+      p50LatencyMs: number | null;
+      /** Once finished: the pass rate reached the required one */
+      passed: boolean | null;
+      /** A candidate version's evaluation: passing made (or makes) it current */
+      promote: boolean;
+      createdAt: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+    };
+    /** Two evaluations of the same dataset, item by item */
+    EvaluationComparison: {
+      datasetId: string;
+      a: components["schemas"]["Evaluation"];
+      b: components["schemas"]["Evaluation"];
+      summary: {
+        meanScoreDelta: number | null;
+        passRateA: number | null;
+        passRateB: number | null;
+        /** Items that passed in A and do not in B */
+        regressions: number;
+        /** Items that did not pass in A and pass in B */
+        improvements: number;
+      };
+      items: {
+        datasetItemId: string;
+        input: string;
+        scoreA: number | null;
+        scoreB: number | null;
+        delta: number | null;
+        verdictA: ("pass" | "revise" | "fail") | null;
+        verdictB: ("pass" | "revise" | "fail") | null;
+        change: "regression" | "improvement" | "same";
+        costA: number;
+        costB: number;
+        latencyA: number | null;
+        latencyB: number | null;
+      }[];
+    };
+    /** One dataset item in an evaluation */
+    EvaluationItem: {
+      id: string;
+      datasetItemId: string;
+      position: number;
+      input: string;
+      status: "pending" | "running" | "scored" | "errored" | "skipped" | "cancelled";
+      runId: string | null;
+      score: number | null;
+      verdict: ("pass" | "revise" | "fail") | null;
+      latencyMs: number | null;
+      costUsd: number;
+      error: string | null;
+    };
     SavedTeam: {
       id: string;
       slug: string;
@@ -3604,6 +3643,8 @@ export interface components {
       /** The newest version, the one an edit builds on (newer than currentVersion while it is a candidate) */
       latestVersion: number;
       versionCount: number;
+      /** Eval-gated promotion: new versions are candidates until their evaluation passes; null: current at once */
+      promotionRule: components["schemas"]["PromotionRuleOutput"] | null;
       archivedAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -4865,6 +4906,15 @@ export interface components {
       };
       /** The workspace's country for phone numbers written without +CC (e.g. US, GB); null: only international numbers */
       phoneRegion: string | null;
+    };
+    PromotionRuleOutput: {
+      /** The dataset a candidate is evaluated on: id (dst_...) or slug */
+      dataset: string;
+      judges: string[];
+      /** The share of the dataset's items that must pass */
+      passRate: number;
+      /** Each candidate's evaluation limit (USD) */
+      budgetUsd?: number;
     };
     MemoryPolicyOutput: {
       /** The scopes recalled before each step (none: nothing is injected) */
@@ -7211,6 +7261,90 @@ export interface operations {
       429: ErrorResponse;
     };
   };
+  updateAgentPromotionRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** An agent id (agt_...) or slug */
+        agentId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The rule; null: every new version is current at once */
+          rule: components["schemas"]["PromotionRule"] | null;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Agent"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope agents:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateTeamPromotionRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** A team id (team_...) or slug */
+        teamId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** The rule; null: every new version is current at once */
+          rule: components["schemas"]["PromotionRule"] | null;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Team"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired API key */
+      401: ErrorResponse;
+      /** The key lacks the scope teams:update (or its creator's role lacks the permission) */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The API key's rate limit is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
   listJudges: {
     parameters: {
       query?: {
@@ -8310,6 +8444,8 @@ export interface operations {
           failThreshold?: number;
           /** The share of items that must pass for the evaluation to pass */
           passRate?: number;
+          /** The version is a candidate (saved under a promotion rule): it becomes current when this evaluation passes */
+          promote?: boolean;
         };
       };
     };
@@ -12929,6 +13065,8 @@ export const operationRoutes = {
   restoreAgent: { method: "POST", path: "/api/v1/agents/{agentId}/restore" },
   listAgentVersions: { method: "GET", path: "/api/v1/agents/{agentId}/versions" },
   updateAgentMcp: { method: "PATCH", path: "/api/v1/agents/{agentId}/mcp" },
+  updateAgentPromotionRule: { method: "PUT", path: "/api/v1/agents/{agentId}/promotion-rule" },
+  updateTeamPromotionRule: { method: "PUT", path: "/api/v1/teams/{teamId}/promotion-rule" },
   listJudges: { method: "GET", path: "/api/v1/judges" },
   createJudge: { method: "POST", path: "/api/v1/judges", idempotent: true },
   getJudge: { method: "GET", path: "/api/v1/judges/{judgeId}" },
