@@ -13,6 +13,7 @@ import { MAX_RUN_START_BODY_BYTES } from "@/lib/schemas/runs";
 import { INNGEST_MAX_BODY_BYTES } from "@/server/jobs/inngest-serve";
 import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
 import { TRIGGER_MAX_BODY_BYTES } from "@/lib/schemas/triggers";
+import { IMPORT_MAX_BODY_BYTES } from "@/lib/schemas/datasets";
 import { signUp } from "@/server/users/service";
 import { resolveOAuthSignIn } from "@/server/auth/oauth-link";
 import { GET as authGet, POST as authPost } from "@/app/api/auth/[...nextauth]/route";
@@ -86,6 +87,7 @@ function limitOf(url: string, method: string): number {
   if (url === "/api/v1/memory-documents" && method === "POST") return DOCUMENT_MAX_BODY_BYTES;
   if (url === "/api/v1/openai/chat/completions") return MAX_RUN_START_BODY_BYTES;
   if (url.startsWith("/api/hooks/")) return TRIGGER_MAX_BODY_BYTES;
+  if (/^\/api\/v1\/datasets\/[^/]+\/import$/.test(url) && method === "POST") return IMPORT_MAX_BODY_BYTES;
   return 4096;
 }
 
