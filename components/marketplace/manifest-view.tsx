@@ -151,8 +151,8 @@ export function ManifestView({ manifest, newPermissions, className }: { manifest
       {manifest.judges?.length ? (
         <Section title="Quality gate" testId="manifest-judges">
           <p className="text-sm" data-testid="manifest-judge-calls">
-            Outputs of {unique(manifest.judges.flatMap((j) => j.usedBy)).join(", ")} are scored by these judges before they count:{" "}
-            {judgeCalls(manifest.judgeCallsPerRun)} per run.
+            Outputs of {unique(manifest.judges.flatMap((j) => [...j.usedBy, ...(j.usedByTeams ?? []).map((t) => `team ${t}`)])).join(", ")} are scored by these
+            judges before they count: {judgeCalls(manifest.judgeCallsPerRun)} per run.
           </p>
           <ul className="grid gap-1">
             {manifest.judges.map((j) => (
@@ -161,6 +161,7 @@ export function ManifestView({ manifest, newPermissions, className }: { manifest
                 <code className="font-mono text-xs text-muted-foreground">{j.slug}</code>
                 <span className="text-muted-foreground">· criteria: {j.criteria.map((c) => `${c.key} (${c.description})`).join(", ")}</span>
                 {j.usedBy.length > 0 ? <span className="text-muted-foreground">· judges {j.usedBy.join(", ")}</span> : null}
+                {j.usedByTeams?.length ? <span className="text-muted-foreground">· judges the team {j.usedByTeams.join(", ")}</span> : null}
               </Item>
             ))}
           </ul>

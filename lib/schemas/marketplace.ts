@@ -8,6 +8,7 @@ import { modelConstraintsSchema } from "./model-policy";
 import { text } from "./text";
 import { approvalPolicySchema, httpToolConfigSchema, toolInputSchemaSchema, toolNameSchema, BUILTIN_TOOL_NAMES } from "./tools";
 import { topologySpecSchema } from "./topology";
+import { agentGatesSchema, qualityGateSchema } from "./quality-gate";
 
 /**
  * The shared marketplace (issue 16, server/marketplace/): a listing is a versioned, signed package of an agent or a
@@ -67,6 +68,9 @@ export const packageTeamSchema = z
     name: text().trim().min(1).max(100),
     description: text().max(2_000).default(""),
     spec: topologySpecSchema,
+    // absent when the team has no gate, "off": packages of teams without gates read (and are signed) as before
+    qualityGate: qualityGateSchema.optional().describe("The team's own quality gate, its judges named by package slug"),
+    agentGates: agentGatesSchema.optional().describe('"on": each agent\'s own gate applies inside runs of this team'),
   })
   .meta({ id: "PackageTeam" });
 export type PackageTeam = z.infer<typeof packageTeamSchema>;
@@ -217,6 +221,7 @@ export const permissionManifestSchema = z
           name: z.string(),
           criteria: z.array(z.object({ key: z.string(), description: z.string() })),
           usedBy: z.array(z.string()).describe("The agents whose runs it judges (slugs)"),
+          usedByTeams: z.array(z.string()).optional().describe("The teams whose output it judges (their own quality gate; slugs)"),
         }),
       )
       .optional()

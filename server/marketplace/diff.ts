@@ -125,7 +125,7 @@ function computeDiff(from: VerifiedVersion, to: VerifiedVersion): InstallDiff {
     teams: changesOf(a.teams, b.teams, (x) => x.slug).map((c) => ({
       slug: c.key,
       change: c.change,
-      fields: c.change === "changed" ? (["name", "description", "spec"] as const).filter((f) => !sameJson(c.from![f], c.to![f])) : [],
+      fields: c.change === "changed" ? TEAM_FIELDS.filter((f) => !sameJson(c.from![f] ?? null, c.to![f] ?? null)) : [],
     })),
     tools: changesOf(a.tools, b.tools, (x) => x.name).map((c) => ({ name: c.key, change: c.change })),
     judges: changesOf<PackageJudge>(a.judges ?? [], b.judges ?? [], (x) => x.slug).map((c) => ({
@@ -139,6 +139,9 @@ function computeDiff(from: VerifiedVersion, to: VerifiedVersion): InstallDiff {
 }
 
 /** What updating the install to `version` would change (nothing is written). */
+/** The fields of a packaged team an update compares. */
+const TEAM_FIELDS = ["name", "description", "spec", "qualityGate", "agentGates"] as const;
+
 export async function installDiff(ctx: TenantContext, input: { install: string; version: number }): Promise<InstallDiff> {
   if (!ctx.permissions.has("marketplace:read")) throw new AppError("FORBIDDEN", "Your role does not allow marketplace:read");
   const { from, to } = await load(ctx, input.install, input.version, { anyStatus: true });
@@ -259,10 +262,13 @@ export async function updateInstall(ctx: TenantContext, input: z.input<typeof up
       });
       if (!row || row.archivedAt) continue;
       const renamed = naming.team(team);
-      const patch: { name?: string; description?: string; spec?: unknown } = {};
+      const patch: Parameters<typeof appendTeamVersion>[3] = {};
       if (c.from!.name !== team.name) patch.name = renamed.name;
       if (c.from!.description !== team.description) patch.description = renamed.description;
       if (!sameJson(c.from!.spec, team.spec)) patch.spec = renamed.spec;
+      // the team's own gate (its judges already created or updated above) and its agent-gates setting
+      if (!sameJson(c.from!.qualityGate ?? null, team.qualityGate ?? null)) patch.qualityGate = renamed.qualityGate ?? null;
+      if ((c.from!.agentGates ?? "off") !== (team.agentGates ?? "off")) patch.agentGates = team.agentGates ?? "off";
       await appendTeamVersion(ctx, tx, row, patch, routing);
     }
     const removedTeams = teamChanges.filter((c) => c.change === "removed").map((c) => c.key);

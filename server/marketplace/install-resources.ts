@@ -103,8 +103,10 @@ export class Naming {
     const gate = a.qualityGate ? { ...a.qualityGate, judges: a.qualityGate.judges.map((j) => this.slug(j)) } : a.qualityGate;
     return { ...a, slug: this.slug(a.slug), allowedTools: a.allowedTools.map((t) => this.tool(t)), qualityGate: gate };
   }
+  /** A team renamed, its spec's references and its own gate's judges (package slugs) with it. */
   team(t: PackageTeam): PackageTeam {
-    return { ...t, slug: this.slug(t.slug), spec: this.spec(t.spec) };
+    const gate = t.qualityGate ? { qualityGate: { ...t.qualityGate, judges: t.qualityGate.judges.map((j) => this.slug(j)) } } : {};
+    return { ...t, slug: this.slug(t.slug), spec: this.spec(t.spec), ...gate };
   }
 }
 
@@ -209,6 +211,11 @@ export function packageProblems(pkg: MarketplacePackage): void {
   pkg.agents.forEach((a, i) =>
     a.qualityGate?.judges.forEach((j, k) => {
       if (!judges.has(j)) issues.push({ path: `package.agents.${i}.qualityGate.judges.${k}`, message: `The package has no judge "${j}"` });
+    }),
+  );
+  pkg.teams.forEach((t, i) =>
+    t.qualityGate?.judges.forEach((j, k) => {
+      if (!judges.has(j)) issues.push({ path: `package.teams.${i}.qualityGate.judges.${k}`, message: `The package has no judge "${j}"` });
     }),
   );
   pkg.tools.forEach((t, i) => {

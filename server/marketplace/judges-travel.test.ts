@@ -25,6 +25,7 @@ import { installConsent, installListing } from "./install";
 import { getListing, publishListing, publishVersion } from "./listings";
 import { buildPackage } from "./package";
 import { uninstall } from "./uninstall";
+import { createTeam } from "@/server/teams/service";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -217,6 +218,34 @@ describe("judges in marketplace packages", () => {
       ["writer", ["ja", "jb"]],
       ["editor", null],
     ]);
+    expect("qualityGate" in pkg.teams[0]!).toBe(false);
+  });
+
+  it("a team's own gate travels: its judges in the package, the installed team's gate names the installed judges", async () => {
+    await useStubProvider(A.ws.id, stub.url);
+    await createJudge(A.ctx, { slug: "jt", name: "Team output", instructions: `Judge the team. ${marker("jt")}`, rubric: RUBRIC, maxOutputTokens: 256 });
+    await createAgent(A.ctx, { slug: "drafter", name: "Drafter", instructions: "Draft." });
+    await createTeam(A.ctx, {
+      slug: "gated-desk",
+      name: "Gated desk",
+      spec: { topology: "sequential", agents: ["drafter"] },
+      qualityGate: { judges: ["jt"], maxRevisions: 2, onFail: "fail", passThreshold: 0.7, failThreshold: 0.4 },
+      agentGates: "on",
+    });
+    const published = await publishListing(A.ctx, { source: { kind: "team", ref: "gated-desk" }, ...details() });
+    const pkg = published.latest.package;
+    expect(pkg.judges?.map((j) => j.slug)).toEqual(["jt"]);
+    expect(pkg.teams[0]).toMatchObject({ slug: "gated-desk", qualityGate: { judges: ["jt"], maxRevisions: 2 }, agentGates: "on" });
+    expect(published.latest.manifest.judges).toEqual([expect.objectContaining({ slug: "jt", usedBy: [], usedByTeams: ["gated-desk"] })]);
+    expect(published.latest.manifest.judgeCallsPerRun).toEqual({ min: 1, max: 3 });
+
+    // installed behind a prefix: the team's gate names the renamed judge
+    const installed = await consentAndInstall(published.id, { slugPrefix: "x" });
+    const judge = installed.judges[0]!;
+    expect(judge.slug).not.toBe("jt"); // renamed behind the prefix
+    const team = await db().team.findFirstOrThrow({ where: { workspaceId: B.ws.id, slug: installed.teams[0]!.slug }, include: { versions: true } });
+    expect(team.versions[0]).toMatchObject({ agentGates: "on", qualityGate: expect.objectContaining({ judges: [judge.slug] }) });
+    expect((await getJudge(B.ctx, judge.slug)).slug).toBe(judge.slug);
   });
 
   it("a package without judges (published before judges travelled) has no judges key, verifies and installs as before", async () => {

@@ -131,12 +131,24 @@ export function computeManifest(pkg: MarketplacePackage, pricing: ManifestPricin
       high += judged.high * iterations;
     }
   }
-  const judges = (pkg.judges ?? []).map((j) => ({
-    slug: j.slug,
-    name: j.name,
-    criteria: j.rubric.criteria.map((c) => ({ key: c.key, description: c.description })),
-    usedBy: pkg.agents.filter((a) => a.qualityGate?.judges.includes(j.slug)).map((a) => a.slug),
-  }));
+  // a team's own gate judges the team's output: its judge calls count (the team's cost per attempt is not priced here)
+  for (const team of pkg.teams) {
+    const gate = team.qualityGate;
+    if (!gate) continue;
+    judgeCalls.min += gate.judges.length;
+    judgeCalls.max += gate.judges.length * (gate.maxRevisions + 1);
+  }
+  const judges = (pkg.judges ?? []).map((j) => {
+    const teams = pkg.teams.filter((t) => t.qualityGate?.judges.includes(j.slug)).map((t) => t.slug);
+    return {
+      slug: j.slug,
+      name: j.name,
+      criteria: j.rubric.criteria.map((c) => ({ key: c.key, description: c.description })),
+      usedBy: pkg.agents.filter((a) => a.qualityGate?.judges.includes(j.slug)).map((a) => a.slug),
+      // absent without team gates: the manifests (and consent digests) of earlier packages stay as they were
+      ...(teams.length > 0 ? { usedByTeams: teams } : {}),
+    };
+  });
 
   return {
     tools,

@@ -82,9 +82,11 @@ export async function packageJudges(
       const row = rows.find((r) => r.id === ref || r.slug === ref);
       const current = row?.versions[0];
       if (!row || !current || row.archivedAt) {
+        // a team's gate comes keyed "team:<slug>" (server/marketplace/package.ts)
+        const team = agent.slug.startsWith("team:") ? agent.slug.slice("team:".length) : null;
         problems.push({
-          path: `agents.${agent.slug}.qualityGate.judges`,
-          message: `The agent "${agent.slug}"'s quality gate names the judge "${row?.slug ?? ref}", which is ${row ? "archived" : "missing"}: restore it or remove it from the gate`,
+          path: team ? `teams.${team}.qualityGate.judges` : `agents.${agent.slug}.qualityGate.judges`,
+          message: `The ${team ? `team "${team}"` : `agent "${agent.slug}"`}'s quality gate names the judge "${row?.slug ?? ref}", which is ${row ? "archived" : "missing"}: restore it or remove it from the gate`,
         });
         continue;
       }

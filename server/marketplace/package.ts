@@ -18,7 +18,7 @@ import {
 import type { TenantContext } from "@/server/context";
 import { db } from "@/server/db/client";
 import { agentsBySlug, toAgentVersion, withCurrent, type AgentVersionOut } from "@/server/agents/service";
-import { refsOf, storedSpec, withCurrent as teamWithCurrent } from "@/server/teams/rows";
+import { refsOf, storedAgentGates, storedQualityGate, storedSpec, withCurrent as teamWithCurrent } from "@/server/teams/rows";
 import { resolveTools } from "@/server/tools/registry";
 import type { ResolvedTool } from "@/server/tools/types";
 import { canonicalJson } from "./signing";
@@ -173,7 +173,20 @@ async function collectTeams(ctx: TenantContext, ref: string, problems: Problem[]
     const spec = storedSpec(current);
     const refs = refsOf(spec);
     for (const inner of refs.teams) await visit(inner, `teams.${inner}`, false);
-    out.push({ slug: row.slug, team: { slug: row.slug, name: current.name, description: current.description, spec }, agentSlugs: refs.agents });
+    const gate = storedQualityGate(current);
+    const agentGates = storedAgentGates(current);
+    out.push({
+      slug: row.slug,
+      team: {
+        slug: row.slug,
+        name: current.name,
+        description: current.description,
+        spec,
+        ...(gate ? { qualityGate: gate } : {}),
+        ...(agentGates === "on" ? { agentGates } : {}),
+      },
+      agentSlugs: refs.agents,
+    });
   };
   await visit(ref, "source", true);
   return { rootId, teams: out };
@@ -223,10 +236,20 @@ export async function buildSourcePackage(
   }
   const agents: PackageAgent[] = [];
   for (const v of versions) agents.push(await packageAgent(ctx, v));
-  // only agents' gates travel; a team version's own gate (when teams have one) would be packaged here too, its
-  // judges added to the same `judges` section and named by slug in the packaged team's spec
-  const { gates, judges } = await packageJudges(ctx, versions, problems);
+  // the agents' gates and the teams' own gates: their judges in one `judges` section, named by slug (a team's gate
+  // keyed apart from the agents', whose slugs a team's may share)
+  const teamKey = (slug: string) => `team:${slug}`;
+  const { gates, judges } = await packageJudges(
+    ctx,
+    [...versions, ...teams.map((t) => ({ slug: teamKey(t.slug), qualityGate: t.qualityGate ?? null }))],
+    problems,
+  );
   for (const a of agents) a.qualityGate = gates.get(a.slug) ?? null;
+  for (const t of teams) {
+    const gate = gates.get(teamKey(t.slug));
+    if (gate) t.qualityGate = gate;
+    else delete t.qualityGate;
+  }
   const { tools, mcpServers } = await packageTools(ctx, agents, problems);
   knowledge.forEach((k, i) => {
     if (k.scope.type === "workspace") return;

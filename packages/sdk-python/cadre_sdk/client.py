@@ -1555,11 +1555,16 @@ class PackageAgent(TypedDict):
 PackageModelPolicy = Dict[str, Any]
 
 
-class PackageTeam(TypedDict):
+class _PackageTeamRequired(TypedDict):
     slug: str
     name: str
     description: str
     spec: "TopologySpec"
+
+
+class PackageTeam(_PackageTeamRequired, total=False):
+    qualityGate: "QualityGateOutput"
+    agentGates: Literal["off", "on"]
 
 
 PackageTool = Dict[str, Any]

@@ -4571,6 +4571,8 @@ export interface components {
         }[];
         /** The agents whose runs it judges (slugs) */
         usedBy: string[];
+        /** The teams whose output it judges (their own quality gate; slugs) */
+        usedByTeams?: string[];
       }[];
       /** Judge calls per run of every gated agent: one per judge when the first output passes; max with every revision used */
       judgeCallsPerRun?: {
@@ -4733,6 +4735,10 @@ export interface components {
       name: string;
       description: string;
       spec: components["schemas"]["TopologySpec"];
+      /** The team's own quality gate, its judges named by package slug */
+      qualityGate?: components["schemas"]["QualityGateOutput"];
+      /** "on": each agent's own gate applies inside runs of this team */
+      agentGates?: "off" | "on";
     };
     PackageTool: {
       kind: "builtin";
