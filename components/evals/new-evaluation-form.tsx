@@ -24,7 +24,7 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
   const agents = useQuery(trpc.agents.list.queryOptions({ limit: 200 }));
   const teams = useQuery(trpc.teams.list.queryOptions({ limit: 200 }));
   const judges = useQuery(trpc.judges.list.queryOptions({ limit: 200 }));
-  const form = useZodForm(createEvaluationInputSchema, { defaultValues: { dataset, judges: [], concurrency: 2, passRate: 0.8 } });
+  const form = useZodForm(createEvaluationInputSchema, { defaultValues: { dataset, judges: [], concurrency: 2, passRate: 0.8, promote: false } });
   const create = useMutation(
     trpc.evaluations.create.mutationOptions({
       onSuccess: async (e) => {
@@ -157,7 +157,41 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
               </FormItem>
             )}
           />
+          <FormField
+            control={form.control}
+            name="version"
+            render={({ field }) => (
+              <FormItem className="w-40">
+                <FormLabel htmlFor="evaluation-version">Version (default: current)</FormLabel>
+                <FormControl>
+                  <Input
+                    id="evaluation-version"
+                    data-testid="evaluation-version"
+                    type="number"
+                    min={1}
+                    step={1}
+                    value={field.value ?? ""}
+                    onChange={(e) => field.onChange(num(e.target.value))}
+                  />
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
         </div>
+        <FormField
+          control={form.control}
+          name="promote"
+          render={({ field }) => (
+            <FormItem>
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" data-testid="evaluation-promote" checked={field.value === true} onChange={(e) => field.onChange(e.target.checked)} />
+                The version is a candidate (saved under a promotion rule): make it current if this evaluation passes
+              </label>
+              <FormMessage />
+            </FormItem>
+          )}
+        />
         <FormRootError />
         <div>
           <Button type="submit" disabled={create.isPending} data-testid="evaluation-start">
