@@ -9,6 +9,7 @@ import { applyServerErrors, Form, FormControl, FormField, FormItem, FormLabel, F
 import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { JudgeChecklist } from "@/components/judges/judge-checklist";
 
 const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
 
@@ -79,18 +80,7 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
           render={({ field }) => (
             <FormItem>
               <FormLabel>Judges (1-5)</FormLabel>
-              <div className="flex flex-wrap gap-3" data-testid="evaluation-judges">
-                {(judges.data?.items ?? []).map((j) => (
-                  <label key={j.id} className="flex items-center gap-1 text-sm">
-                    <input
-                      type="checkbox"
-                      checked={field.value.includes(j.slug)}
-                      onChange={(e) => field.onChange(e.target.checked ? [...field.value, j.slug] : field.value.filter((s: string) => s !== j.slug))}
-                    />
-                    {j.name}
-                  </label>
-                ))}
-              </div>
+              <JudgeChecklist judges={judges.data?.items ?? []} value={field.value} onChange={field.onChange} testId="evaluation-judges" />
               <FormMessage />
             </FormItem>
           )}
@@ -108,7 +98,7 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
                     type="number"
                     min={0}
                     step="any"
-                    value={field.value ?? ""}
+                    defaultValue={field.value ?? ""}
                     onChange={(e) => field.onChange(num(e.target.value))}
                   />
                 </FormControl>
@@ -128,7 +118,7 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
                     type="number"
                     min={1}
                     max={16}
-                    value={field.value ?? ""}
+                    defaultValue={field.value ?? ""}
                     onChange={(e) => field.onChange(num(e.target.value))}
                   />
                 </FormControl>
@@ -149,7 +139,7 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
                     min={0}
                     max={1}
                     step={0.05}
-                    value={field.value ?? ""}
+                    defaultValue={field.value ?? ""}
                     onChange={(e) => field.onChange(num(e.target.value))}
                   />
                 </FormControl>
@@ -170,7 +160,7 @@ export function NewEvaluationForm({ dataset }: { dataset: string }) {
                     type="number"
                     min={1}
                     step={1}
-                    value={field.value ?? ""}
+                    defaultValue={field.value ?? ""}
                     onChange={(e) => field.onChange(num(e.target.value))}
                   />
                 </FormControl>

@@ -12,6 +12,7 @@ import { Form, FormControl, FormField, FormItem, FormLabel, FormMessage, useZodF
 import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { useWorkspace } from "@/components/workspace/workspace-context";
+import { JudgeChecklist } from "@/components/judges/judge-checklist";
 
 export interface PromotionTarget {
   kind: "agent" | "team";
@@ -105,7 +106,8 @@ export function PromotionCard({ target }: { target: PromotionTarget }) {
                         min={0}
                         max={1}
                         step="0.05"
-                        value={field.value ?? ""}
+                        // uncontrolled: a half-typed number ("0.") must stay as typed
+                        defaultValue={field.value ?? ""}
                         onChange={(e) => field.onChange(e.target.value === "" ? undefined : Number(e.target.value))}
                       />
                     </FormControl>
@@ -120,20 +122,7 @@ export function PromotionCard({ target }: { target: PromotionTarget }) {
               render={({ field }) => (
                 <FormItem>
                   <FormLabel>Judges (1-5)</FormLabel>
-                  <div className="flex flex-wrap gap-3" data-testid="promotion-judges">
-                    {(judges.data?.items ?? []).map((j) => (
-                      <label key={j.id} className="flex items-center gap-1 text-sm">
-                        <input
-                          type="checkbox"
-                          checked={field.value.includes(j.id) || field.value.includes(j.slug)}
-                          onChange={(e) =>
-                            field.onChange(e.target.checked ? [...field.value, j.id] : field.value.filter((s: string) => s !== j.id && s !== j.slug))
-                          }
-                        />
-                        {j.name}
-                      </label>
-                    ))}
-                  </div>
+                  <JudgeChecklist judges={judges.data?.items ?? []} value={field.value} onChange={field.onChange} testId="promotion-judges" />
                   <FormMessage />
                 </FormItem>
               )}
