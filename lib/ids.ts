@@ -58,7 +58,10 @@ export type IdPrefix =
   | "dst"
   | "dsi"
   | "evl"
-  | "evi";
+  | "evi"
+  | "org"
+  | "odm"
+  | "oau";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -127,6 +127,9 @@ const STRING_CANDIDATES = [
     "dsi",
     "evl",
     "evi",
+    "org",
+    "odm",
+    "oau",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

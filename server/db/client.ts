@@ -193,6 +193,8 @@ function scopeKey(scope: DbScope): string {
       return `t:${scope.workspaceId}`;
     case "user":
       return `u:${scope.userId}`;
+    case "org":
+      return `o:${scope.organizationId}`;
     case "system":
       return `s:${scope.path}`;
     case "none":
@@ -303,4 +305,4 @@ export async function disconnectDb(): Promise<void> {
   await pool?.end();
 }
 
-export { NO_TENANT, SYSTEM, tenantScope, userScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";
+export { NO_TENANT, SYSTEM, tenantScope, userScope, orgScope, type DbScope, type PrivilegedPath, type ScopeLike } from "./scope";

@@ -6,6 +6,8 @@
  * - tenant: role `cadre_app`, `app.workspace_id` set: the workspace's rows only (the normal case).
  * - user: role `cadre_app`, `app.user_id` set and no workspace: the user's own memberships and their workspaces
  *   (the workspace switcher, resolving a slug); nothing else of any tenant.
+ * - org: role `cadre_app`, `app.organization_id` set: an organisation's own rows (its members, domains, policy, audit)
+ *   and the list of its workspaces; no workspace's content.
  * - none: role `cadre_app` with nothing set: tables that belong to no tenant (users, sign-in limits); no tenant row.
  * - system: role `cadre_system` (BYPASSRLS): the few named paths that must cross workspaces, listed in
  *   docs/security.md ("Privileged paths"). Grep for `systemDb(` and `SYSTEM(` to audit them.
@@ -41,6 +43,7 @@ export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;
 export type DbScope =
   | { readonly kind: "tenant"; readonly workspaceId: string }
   | { readonly kind: "user"; readonly userId: string }
+  | { readonly kind: "org"; readonly organizationId: string }
   | { readonly kind: "none" }
   | { readonly kind: "system"; readonly path: PrivilegedPath };
 
@@ -57,6 +60,10 @@ export function toScope(scope: ScopeLike): DbScope {
 
 export const tenantScope = (workspaceId: string): DbScope => toScope({ workspaceId });
 export const userScope = (userId: string): DbScope => ({ kind: "user", userId });
+export const orgScope = (organizationId: string): DbScope => {
+  if (organizationId.length === 0) throw new Error("db scope: empty organization id");
+  return { kind: "org", organizationId };
+};
 export const SYSTEM = (path: PrivilegedPath): DbScope => ({ kind: "system", path });
 
 export const SCOPE_PREFIX = "SELECT set_config('role', ";
@@ -66,5 +73,6 @@ export function scopeStatement(scope: DbScope): Sql {
   const role = scope.kind === "system" ? "cadre_system" : "cadre_app";
   const workspaceId = scope.kind === "tenant" ? scope.workspaceId : "";
   const userId = scope.kind === "user" ? scope.userId : "";
-  return sql`SELECT set_config('role', ${role}, true), set_config('app.workspace_id', ${workspaceId}, true), set_config('app.user_id', ${userId}, true)`;
+  const organizationId = scope.kind === "org" ? scope.organizationId : "";
+  return sql`SELECT set_config('role', ${role}, true), set_config('app.workspace_id', ${workspaceId}, true), set_config('app.user_id', ${userId}, true), set_config('app.organization_id', ${organizationId}, true)`;
 }
