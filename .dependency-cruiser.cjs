@@ -30,8 +30,8 @@ const LAYERS = [
   ["topologies", "agents", "teams", "memory", "quality/judges", "quality/calibration", "quality/datasets"],
   ["jobs", "runs", "sessions"],
   ["triggers", "schedules", "marketplace", "quality/evaluations"],
-  ["auth", "users", "workspaces", "mcp-auth"],
-  ["mcp-endpoint"],
+  ["auth", "users", "workspaces", "mcp-auth", "orgs"],
+  ["mcp-endpoint", "sso", "scim"],
   ["api", "rest"],
 ];
 

@@ -227,6 +227,15 @@ async function tenantTables(): Promise<string[]> {
   return rows.map((r) => r.table_name);
 }
 
+/** Tables of an organisation (keyed on app.organization_id); Workspace also names its organisation but is a tenant table. */
+async function orgTables(): Promise<string[]> {
+  const rows = await testDb().$queryRaw<{ table_name: string }[]>`
+    SELECT DISTINCT c.table_name FROM information_schema.columns c
+    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+    WHERE c.table_schema = 'public' AND (c.column_name = 'organizationId' OR c.table_name = 'Organization') AND c.table_name <> 'Workspace' ORDER BY c.table_name`;
+  return rows.map((r) => r.table_name);
+}
+
 /**
  * The published part of the marketplace is readable by every workspace by design (migration 20261215_100: a public,
  * active listing, its versions and its reviews); other test files leave such rows behind, so the counts of what a
@@ -253,7 +262,8 @@ describe("row-level security", () => {
         (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`;
-    const tenant = new Set([...(await tenantTables()), "Workspace"]);
+    // organisation tables carry "organizationId" instead (their own tests: test/org-row-level-security.test.ts)
+    const tenant = new Set([...(await tenantTables()), "Workspace", ...(await orgTables())]);
     expect(tenant.size).toBeGreaterThanOrEqual(18);
     const unprotected = tables.filter((t) => tenant.has(t.name) && !(t.rls && t.forced && t.policies > 0)).map((t) => t.name);
     expect(unprotected).toEqual([]);

@@ -36,6 +36,8 @@ export const PRIVILEGED_PATHS = {
   "marketplace-link": "an unlisted marketplace listing is looked up by its link token, which the publisher shared, before the reader may see it",
   "marketplace-counts": "installing, uninstalling and reviewing update the install and rating counts on the publisher's listing row (numbers only)",
   "marketplace-operator": "a platform operator (CADRE_OPERATOR_EMAILS) removes a listing of any workspace, audited in the publisher's workspace",
+  "org-domain-lookup":
+    "sign-in and sign-up look up which organisation holds the verified domain of an email (its SSO and whether it is forced) before anyone is signed in",
   "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",
 } as const;
 export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;
