@@ -10,7 +10,7 @@ import { ThemeProvider } from "next-themes";
 import { TRPCProvider } from "@/lib/trpc/react";
 import { ConfirmProvider } from "@/components/ui/confirm";
 import { Toaster } from "@/components/ui/sonner";
-import { queryKeyPrefixFor, workspaceSlugFromPath } from "@/lib/trpc/workspace-slug";
+import { orgSlugFromPath, queryKeyPrefixFor, workspaceSlugFromPath } from "@/lib/trpc/workspace-slug";
 import { errorCode, httpStatusOf } from "@/lib/trpc/errors";
 
 /** A signed-out session (expired, or the account is gone): back to sign-in, then here again. */
@@ -48,8 +48,12 @@ function makeTrpcClient() {
         transformer: superjson,
         headers() {
           // the workspace the page looks at, from its URL (/w/<slug>/...)
-          const slug = typeof window === "undefined" ? null : workspaceSlugFromPath(window.location.pathname);
-          return slug ? { "x-cadre-workspace": slug } : {};
+          // or the organisation (/orgs/<slug>/...)
+          const path = typeof window === "undefined" ? null : window.location.pathname;
+          const slug = workspaceSlugFromPath(path);
+          if (slug) return { "x-cadre-workspace": slug };
+          const org = orgSlugFromPath(path);
+          return org ? { "x-cadre-org": org } : {};
         },
       }),
     ],

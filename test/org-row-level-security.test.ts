@@ -12,6 +12,7 @@ import { testDb } from "@/test/db";
 import { makeOrg, type TestOrg } from "@/test/fixtures/orgs";
 import { addDomain } from "@/server/orgs/domains";
 import { updateOrgPolicy } from "@/server/orgs/service";
+import { setGroupRoles } from "@/server/orgs/group-roles";
 
 let a: TestOrg;
 let b: TestOrg;
@@ -30,6 +31,7 @@ async function populated(label: string): Promise<TestOrg> {
   const org = await makeOrg(label);
   await addDomain(org.ctx("admin"), { domain: `${label}-${org.slug}.example` });
   await updateOrgPolicy(org.ctx("owner"), { mfaRequired: true });
+  await setGroupRoles(org.ctx("admin"), { mappings: [{ group: "engineers", workspace: org.ws.slug, role: "member" }] });
   return org;
 }
 
@@ -77,21 +79,26 @@ describe("organisation row-level security", () => {
       const col = orgColumn(table).replaceAll('"', "");
       const insert =
         table === "Organization"
-          ? execute(orgScope(a.id), sql`INSERT INTO "Organization" ("id", "slug", "name", "updatedAt") VALUES (${b.id + "_x"}, ${`x-${b.slug}`}, 'x', now())`)
+          ? execute(orgScope(a.id), sql`INSERT INTO "Organization" ("id", "slug", "name", "updatedAt") VALUES (${`${b.id}_x`}, ${`x-${b.slug}`}, 'x', now())`)
           : table === "OrganizationMember"
             ? execute(
                 orgScope(a.id),
                 sql`INSERT INTO "OrganizationMember" ("organizationId", "userId", "role", "updatedAt") VALUES (${b.id}, ${a.users.member.id}, 'owner', now())`,
               )
-            : table === "OrganizationDomain"
+            : table === "OrgGroupRole"
               ? execute(
                   orgScope(a.id),
-                  sql`INSERT INTO "OrganizationDomain" ("id", "organizationId", "domain", "verificationToken") VALUES ('odm_x', ${b.id}, 'x.example', 't')`,
+                  sql`INSERT INTO "OrgGroupRole" ("organizationId", "group", "workspaceId", "role") VALUES (${b.id}, 'x', ${b.ws.id}, 'admin')`,
                 )
-              : execute(
-                  orgScope(a.id),
-                  sql`INSERT INTO "OrganizationAuditLog" ("id", "organizationId", "actorType", "action", "targetType") VALUES ('oau_x', ${b.id}, 'user', 'org.create', 'organization')`,
-                );
+              : table === "OrganizationDomain"
+                ? execute(
+                    orgScope(a.id),
+                    sql`INSERT INTO "OrganizationDomain" ("id", "organizationId", "domain", "verificationToken") VALUES ('odm_x', ${b.id}, 'x.example', 't')`,
+                  )
+                : execute(
+                    orgScope(a.id),
+                    sql`INSERT INTO "OrganizationAuditLog" ("id", "organizationId", "actorType", "action", "targetType") VALUES ('oau_x', ${b.id}, 'user', 'org.create', 'organization')`,
+                  );
       await expect(insert, table).rejects.toMatchObject({ code: "42501" });
       const updated = await execute(
         orgScope(a.id),

@@ -223,7 +223,10 @@ async function tenantTables(): Promise<string[]> {
   const rows = await testDb().$queryRaw<{ table_name: string }[]>`
     SELECT DISTINCT c.table_name FROM information_schema.columns c
     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-    WHERE c.table_schema = 'public' AND c.column_name = 'workspaceId' ORDER BY c.table_name`;
+    WHERE c.table_schema = 'public' AND c.column_name = 'workspaceId'
+      -- an organisation's table that names a workspace (OrgGroupRole) is keyed on its organisation
+      AND NOT EXISTS (SELECT 1 FROM information_schema.columns o WHERE o.table_schema = 'public' AND o.table_name = c.table_name AND o.column_name = 'organizationId')
+    ORDER BY c.table_name`;
   return rows.map((r) => r.table_name);
 }
 

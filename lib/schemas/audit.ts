@@ -54,6 +54,8 @@ export const AUDIT_ACTIONS = [
   "mcp_server.disconnect",
   "mcp_connection.authorize",
   "mcp_connection.revoke",
+  /** an organisation added the person (its group mappings, SSO or SCIM) */
+  "member.add",
   "member.leave",
   "member.remove",
   "member.role_change",

@@ -89,6 +89,13 @@ export const orgWorkspaceInputSchema = z.strictObject({ workspace: slugSchema })
 export const addDomainInputSchema = z.strictObject({ domain: emailDomainSchema });
 export const domainIdInputSchema = z.strictObject({ id: text().max(64) });
 
+export const groupRoleSchema = z.object({
+  group: text().trim().min(1, "Enter a group").max(256, "At most 256 characters").describe("The group's name as the identity provider sends it"),
+  workspace: slugSchema.describe("A workspace of the organisation"),
+  role: roleSchema.describe("The role the group grants there (admin at most)"),
+});
+export const setGroupRolesInputSchema = z.strictObject({ mappings: z.array(groupRoleSchema).max(500) });
+
 /** What an organisation's audit trail records (OrganizationAuditLog.action). */
 export const ORG_AUDIT_ACTIONS = [
   "org.create",
@@ -100,6 +107,7 @@ export const ORG_AUDIT_ACTIONS = [
   "org.domain_add",
   "org.domain_verify",
   "org.domain_remove",
+  "org.group_roles",
   "org.sso_update",
   "org.sso_delete",
   "org.scim_token_create",

@@ -7,8 +7,18 @@ export function workspaceSlugFromPath(pathname: string | null | undefined): stri
   return match?.[1] ?? null;
 }
 
-/** The query-key prefix for a path: one cache namespace per workspace, one for the rest of the app. */
+const ORG_PATH = /^\/orgs\/([^/?#]+)/;
+
+/** The organisation an organisation page looks at (/orgs/<slug>/...), sent as x-cadre-org with tRPC calls. */
+export function orgSlugFromPath(pathname: string | null | undefined): string | null {
+  if (!pathname) return null;
+  return ORG_PATH.exec(pathname)?.[1] ?? null;
+}
+
+/** The query-key prefix for a path: one cache namespace per workspace and per organisation, one for the rest of the app. */
 export function queryKeyPrefixFor(pathname: string | null | undefined): string {
   const slug = workspaceSlugFromPath(pathname);
-  return slug ? `w:${slug}` : "app";
+  if (slug) return `w:${slug}`;
+  const org = orgSlugFromPath(pathname);
+  return org ? `o:${org}` : "app";
 }

@@ -10,12 +10,15 @@ import { logDenial } from "@/server/http/denials";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
 import { friendlyIssueMessage } from "@/lib/schemas/messages";
 import { fromPrismaError } from "@/server/db/errors";
+import { resolveOrgContext } from "@/server/orgs/context";
 
 export interface TrpcContext {
   requestId: string;
   user: SessionUser | null;
   /** the workspace the web app is looking at (x-cadre-workspace header); membership is checked per call */
   workspaceSlug: string | null;
+  /** the organisation an organisation page is looking at (x-cadre-org header); membership is checked per call */
+  orgSlug?: string | null;
   /** base URL for links the server hands out (invitations) */
   origin: string;
   /** the client's address and user agent (server/http/client-info.ts), recorded with audit entries */
@@ -28,8 +31,12 @@ export interface TrpcContext {
 /** What a procedure needs: a permission of the matrix, or just membership of the workspace. */
 export type Requirement = Permission | "membership";
 
+/** What an organisation procedure needs: the caller's role in the organisation, at least. */
+export type OrgRequirement = "member" | "admin" | "owner";
+
 export interface ProcedureMeta {
   requires?: Requirement;
+  org?: OrgRequirement;
 }
 
 const t = initTRPC
@@ -129,5 +136,26 @@ export function workspaceProcedure(requires: Requirement) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${tenant.role}) does not allow ${requires}` });
     }
     return next({ ctx: { ...ctx, tenant } });
+  });
+}
+
+const ORG_RANK: Record<OrgRequirement, number> = { member: 1, admin: 2, owner: 3 };
+
+/**
+ * A procedure inside the organisation the page looks at (x-cadre-org). It resolves the caller's organisation
+ * membership from the database (not a member: 404), then checks their role against `requires`.
+ */
+export function orgProcedure(requires: OrgRequirement) {
+  return authedProcedure.meta({ org: requires }).use(async ({ ctx, next }) => {
+    if (!ctx.orgSlug) throw new TRPCError({ code: "BAD_REQUEST", message: "No organisation selected" });
+    const org = await resolveOrgContext(ctx.user, ctx.orgSlug, { requestId: ctx.requestId, clientIp: ctx.clientIp, userAgent: ctx.userAgent }).catch(
+      (e: unknown) => {
+        if (e instanceof AppError) throw new TRPCError({ code: ERROR_TABLE[e.code].trpc, message: e.message, cause: e });
+        throw e;
+      },
+    );
+    if (ORG_RANK[org.role ?? "member"] < ORG_RANK[requires])
+      throw new TRPCError({ code: "FORBIDDEN", message: `Your role in the organisation (${org.role}) does not allow this` });
+    return next({ ctx: { ...ctx, org } });
   });
 }

@@ -12,6 +12,7 @@ import { revokeInvitationsBeyond } from "./invitations";
 import type { z } from "zod";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema } from "@/lib/schemas/common";
+import { newId } from "@/lib/ids";
 
 type Tx = Prisma.TransactionClient;
 
@@ -139,4 +140,61 @@ export async function leaveWorkspace(ctx: TenantContext) {
   });
   await afterCommit();
   return { left: true as const };
+}
+
+/**
+ * An organisation sets a person's membership of one of its workspaces (its group mappings, SSO, SCIM, an org admin
+ * removing someone everywhere): `role` null removes it. `ctx` acts in the workspace for the organisation (the org
+ * admin, or the person whose sign-in or provisioning applies the mapping); the organisation already decided, so the
+ * member-management checks of a workspace's own members do not apply, but a workspace still keeps an owner, and a
+ * departing member's keys, runs and invitations end as with removeMember. Returns what changed.
+ */
+export async function setMembershipForOrganization(
+  ctx: TenantContext,
+  userId: string,
+  role: Role | null,
+  via: { organizationId: string; reason: "group_mapping" | "sso" | "scim" | "org_admin" },
+): Promise<"added" | "changed" | "removed" | "unchanged"> {
+  let afterCommit: (() => Promise<void>) | null = null;
+  const outcome = await db(ctx).$transaction(async (tx) => {
+    const member = await tx.membership.findFirst({ where: { workspaceId: ctx.workspaceId, userId }, include: { user: true } });
+    const metadata = { organizationId: via.organizationId, via: via.reason };
+    if (!member) {
+      if (role === null) return "unchanged" as const;
+      const created = await tx.membership.create({ data: { id: newId("mem"), workspaceId: ctx.workspaceId, userId, role }, include: { user: true } });
+      await recordAudit(
+        ctx,
+        { action: "member.add", targetType: "member", targetId: created.id, metadata: { email: created.user.email, role, ...metadata } },
+        tx,
+      );
+      return "added" as const;
+    }
+    if (role === member.role) return "unchanged" as const;
+    if (member.role === "owner") await assertKeepsAnOwner(tx, ctx, member.id);
+    if (role === null) {
+      await tx.membership.delete({ where: inWorkspace(ctx, member.id) });
+      afterCommit = await endAccessOf(tx, ctx, member.userId);
+      await recordAudit(
+        ctx,
+        { action: "member.remove", targetType: "member", targetId: member.id, metadata: { email: member.user.email, role: member.role, ...metadata } },
+        tx,
+      );
+      return "removed" as const;
+    }
+    await tx.membership.update({ where: inWorkspace(ctx, member.id), data: { role } });
+    await revokeInvitationsBeyond(tx, ctx, member.userId, role);
+    await recordAudit(
+      ctx,
+      {
+        action: "member.role_change",
+        targetType: "member",
+        targetId: member.id,
+        metadata: { email: member.user.email, from: member.role, to: role, ...metadata },
+      },
+      tx,
+    );
+    return "changed" as const;
+  });
+  if (afterCommit) await (afterCommit as () => Promise<void>)();
+  return outcome;
 }

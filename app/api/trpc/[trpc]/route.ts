@@ -23,6 +23,7 @@ function handler(req: Request) {
       requestId,
       user: await currentUser(),
       workspaceSlug: req.headers.get("x-cadre-workspace"),
+      orgSlug: req.headers.get("x-cadre-org"),
       origin: publicOrigin(req),
       ...clientInfoOf(req),
       clientAddress: clientAddress(req.headers),
