@@ -5,7 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "@/server/api/root";
-import type { Requirement } from "@/server/api/trpc";
+import type { OrgRequirement, Requirement } from "@/server/api/trpc";
+import { createCaller } from "@/server/api/root";
+import { makeOrg, type TestOrg } from "@/test/fixtures/orgs";
+import { ORG_ROLES } from "@/lib/schemas/organizations";
 import { restRoutes, webRoutes } from "@/server/rest/routes";
 import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Permission, type Role } from "@/lib/permissions";
 import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
@@ -31,6 +34,9 @@ const AUTHED_PROCEDURES = new Set([
   // the consent of the MCP authorization server: the person picks the workspace, the service resolves their membership
   "mcpOAuth.approve",
   "mcpOAuth.deny",
+  // organisations: a person lists theirs and creates one (becoming its owner)
+  "orgs.listMine",
+  "orgs.create",
 ]);
 
 /**
@@ -41,12 +47,14 @@ const MEMBERSHIP_MUTATIONS: Record<string, string> = {
   "workspaces.leave": "leaving is every member's own choice about themselves (the last owner is refused by the service)",
 };
 
-type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription"; meta?: { requires?: Requirement } } };
+type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription"; meta?: { requires?: Requirement; org?: OrgRequirement } } };
 const procedures = Object.entries(appRouter._def.procedures).map(([path, procedure]) => ({
   path,
   type: (procedure as unknown as ProcedureDef)._def.type,
   requires: (procedure as unknown as ProcedureDef)._def.meta?.requires,
+  org: (procedure as unknown as ProcedureDef)._def.meta?.org,
 }));
+const orgProcedures = procedures.filter((p): p is (typeof procedures)[number] & { org: OrgRequirement } => p.org !== undefined);
 const workspaceProcedures = procedures.filter((p): p is (typeof procedures)[number] & { requires: Requirement } => p.requires !== undefined);
 
 function allowed(role: Role, requires: Requirement | "authenticated"): boolean {
@@ -92,7 +100,7 @@ describe("the permission matrix itself", () => {
 describe("tRPC: role x permission table", () => {
   it("every procedure is either explicitly public/authed or declares the permission it needs", () => {
     const undeclared = procedures
-      .filter((p) => p.requires === undefined && !PUBLIC_PROCEDURES.has(p.path) && !AUTHED_PROCEDURES.has(p.path))
+      .filter((p) => p.requires === undefined && p.org === undefined && !PUBLIC_PROCEDURES.has(p.path) && !AUTHED_PROCEDURES.has(p.path))
       .map((p) => p.path);
     expect(undeclared, "procedures without `requires` that are not on the allow-list").toEqual([]);
     // the allow-list does not rot: each entry still exists and still declares nothing
@@ -359,6 +367,52 @@ describe("tRPC: role x permission table", () => {
       expect(await outcome(procedureAt(callerFor(null, ws.slug), path)({}))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
       // nothing about the workspace may leak through a non-existent slug either
       expect(await outcome(procedureAt(callerFor(outsider, `nope-${ws.slug}`), path)({}))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    });
+  });
+});
+
+describe("tRPC: organisation role table", () => {
+  const RANK: Record<OrgRequirement, number> = { member: 1, admin: 2, owner: 3 };
+  const orgCaller = (user: { id: string; email: string; name: string | null } | null, orgSlug: string) =>
+    createCaller({ requestId: `req_perm${Math.random().toString(36).slice(2)}`, user, workspaceSlug: null, orgSlug, origin: "http://localhost:3000" });
+
+  it("every organisation procedure declares the org role it needs; policy and people need an admin", () => {
+    expect(orgProcedures.length).toBeGreaterThanOrEqual(10);
+    const declared = Object.fromEntries(orgProcedures.map((p) => [p.path, p.org]));
+    expect(declared).toMatchObject({
+      "orgs.get": "member",
+      "orgs.updatePolicy": "admin",
+      "orgs.people": "admin",
+      "orgs.removePerson": "admin",
+      "orgs.setGroupRoles": "admin",
+    });
+  });
+
+  describe.each(orgProcedures)("$path (org role $org)", ({ path, org: requires }) => {
+    let org: TestOrg;
+    beforeAll(async () => {
+      org = await makeOrg("operm");
+    });
+
+    it("is FORBIDDEN exactly for the org roles below the requirement", async () => {
+      const expected: Record<string, string> = {};
+      const actual: Record<string, string> = {};
+      for (const role of ORG_ROLES) {
+        const result = await outcome(procedureAt(orgCaller(org.users[role], org.slug), path)({}));
+        expected[role] = RANK[role] >= RANK[requires] ? "allowed" : "FORBIDDEN";
+        actual[role] = result.ok ? "allowed" : result.code === "FORBIDDEN" ? "FORBIDDEN" : "allowed";
+        if (!result.ok && expected[role] === "allowed") {
+          expect(["UNAUTHORIZED", "NOT_FOUND", "FORBIDDEN"], `${path} as ${role}: ${result.code} ${result.message}`).not.toContain(result.code);
+        }
+      }
+      expect(actual).toEqual(expected);
+    });
+
+    it("is NOT_FOUND for a signed-in person outside the organisation (a workspace member too), UNAUTHORIZED when signed out", async () => {
+      const outsider = await makeUser("org-outsider");
+      expect(await outcome(procedureAt(orgCaller(outsider, org.slug), path)({}))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(procedureAt(orgCaller(org.ws.users.admin, org.slug), path)({}))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      expect(await outcome(procedureAt(orgCaller(null, org.slug), path)({}))).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
     });
   });
 });

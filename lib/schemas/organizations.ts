@@ -102,6 +102,7 @@ export const ORG_AUDIT_ACTIONS = [
   "org.update_policy",
   "org.workspace_attach",
   "org.workspace_detach",
+  "org.workspace_create",
   "org.member_role",
   "org.member_remove",
   "org.domain_add",

@@ -4,6 +4,7 @@ import { accountRouter } from "./routers/account";
 import { workspacesRouter } from "./routers/workspaces";
 import { piiRouter } from "./routers/pii";
 import { membersRouter } from "./routers/members";
+import { orgsRouter } from "./routers/orgs";
 import { invitationsRouter } from "./routers/invitations";
 import { apiKeysRouter } from "./routers/api-keys";
 import { mcpConnectionsRouter } from "./routers/mcp-connections";
@@ -42,6 +43,7 @@ export const appRouter = router({
   workspaces: workspacesRouter,
   pii: piiRouter,
   members: membersRouter,
+  orgs: orgsRouter,
   invitations: invitationsRouter,
   apiKeys: apiKeysRouter,
   mcpConnections: mcpConnectionsRouter,

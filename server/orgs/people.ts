@@ -17,11 +17,11 @@ async function workspacesOf(organizationId: string) {
 }
 
 /** A context to act in one of the organisation's workspaces for it (member management only). */
-function actingIn(ctx: OrgContext, ws: { id: string; slug: string }, actor: { userId: string; email: string }): TenantContext {
+function actingIn(ctx: OrgContext, ws: { id: string; slug: string }, actor: { id: string; email: string }): TenantContext {
   return {
     workspaceId: ws.id,
     workspaceSlug: ws.slug,
-    actor: { type: "user", userId: actor.userId, email: actor.email },
+    actor: { type: "user", userId: actor.id, email: actor.email },
     role: "owner",
     permissions: new Set(),
     requestId: ctx.requestId,
@@ -96,7 +96,7 @@ export async function setOrgRole(ctx: OrgContext, userId: string, role: OrgRole)
  * invitations there end as with a workspace's own removal). A person who is the last owner of a workspace is refused
  * for that workspace: nothing is removed until the caller fixes it (checked first).
  */
-export async function removeFromOrganization(ctx: OrgContext, userId: string, actor: { userId: string; email: string }) {
+export async function removeFromOrganization(ctx: OrgContext, userId: string, actor: { id: string; email: string }) {
   requireOrgAdmin(ctx);
   if (ctx.actor.type === "user" && ctx.actor.userId === userId) throw new AppError("BAD_REQUEST", "You cannot remove yourself from the organisation here");
   const scoped = db(orgScope(ctx.organizationId));

@@ -5,6 +5,8 @@ import { createOrganizationInputSchema, orgPolicySchema, updateOrgPolicyInputSch
 import { db, orgScope, userScope } from "@/server/db/client";
 import { prismaCode } from "@/server/db/errors";
 import type { TenantContext } from "@/server/context";
+import type { createWorkspaceInputSchema } from "@/lib/schemas/workspaces";
+import { createWorkspace } from "@/server/workspaces/workspaces";
 import { type OrgContext, requireOrgAdmin } from "./context";
 import { recordOrgAudit } from "./audit";
 import { normaliseIpRanges } from "./ip-allowlist";
@@ -149,4 +151,19 @@ export async function listOrgAudit(ctx: OrgContext, limit = 100) {
     take: Math.min(Math.max(limit, 1), 500),
   });
   return rows.map((r) => ({ ...r, metadata: (r.metadata ?? {}) as Record<string, unknown> }));
+}
+
+/**
+ * Creates a workspace in the organisation, with the person as its owner: org owners and admins always, members when
+ * the policy lets members create workspaces.
+ */
+export async function createOrgWorkspace(ctx: OrgContext, user: { id: string; email: string }, input: z.input<typeof createWorkspaceInputSchema>) {
+  const org = await db(orgScope(ctx.organizationId)).organization.findUnique({ where: { id: ctx.organizationId }, select: { workspaceCreation: true } });
+  if (!org) throw new AppError("NOT_FOUND", "Organisation not found");
+  if (org.workspaceCreation === "admins") requireOrgAdmin(ctx);
+  const workspace = await createWorkspace(user, input, ctx.requestId, { clientIp: ctx.clientIp, userAgent: ctx.userAgent }, ctx.organizationId);
+  await db(orgScope(ctx.organizationId)).$transaction((tx) =>
+    recordOrgAudit(tx, ctx, { action: "org.workspace_create", targetType: "workspace", targetId: workspace.id, metadata: { slug: workspace.slug } }),
+  );
+  return workspace;
 }

@@ -52,6 +52,8 @@ export async function createWorkspace(
   input: z.input<typeof createWorkspaceInputSchema>,
   requestId?: string,
   client: ClientInfo = {},
+  /** the organisation the new workspace belongs to (its caller checked the organisation's policy) */
+  organizationId: string | null = null,
 ) {
   const { name, slug } = createWorkspaceInputSchema.parse(input);
   assertSlugAllowed(slug);
@@ -59,7 +61,7 @@ export async function createWorkspace(
   try {
     // the new workspace's own scope: row-level security lets it create the workspace and its first rows
     const workspace = await db({ workspaceId }).$transaction(async (tx) => {
-      const created = await tx.workspace.create({ data: { id: workspaceId, name, slug } });
+      const created = await tx.workspace.create({ data: { id: workspaceId, name, slug, organizationId } });
       await tx.membership.create({ data: { id: newId("mem"), workspaceId, userId: user.id, role: "owner" } });
       const ctx: TenantContext = {
         workspaceId,

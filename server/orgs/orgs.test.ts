@@ -1,0 +1,200 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createCaller } from "@/server/api/root";
+import { testDb } from "@/test/db";
+import { appErrorOf, makeApiKey, makeUser, makeWorkspace, uniq } from "@/test/helpers";
+import { makeOrg } from "@/test/fixtures/orgs";
+import { attachWorkspace, createOrganization, createOrgWorkspace, detachWorkspace, listMyOrganizations, updateOrgPolicy } from "./service";
+import { addDomain, confirmDomainAsOperator, setTxtResolverForTests, verifyDomain } from "./domains";
+import { listOrgPeople, removeFromOrganization, setOrgRole } from "./people";
+import { applyGroupRoles, setGroupRoles } from "./group-roles";
+import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { organizationForEmail, signInMethodRefusal } from "@/server/auth/org-policy";
+
+afterEach(() => setTxtResolverForTests(null));
+
+const orgCaller = (user: { id: string; email: string; name: string | null }, orgSlug: string) =>
+  createCaller({ requestId: `req_${uniq()}`, user, workspaceSlug: null, orgSlug, origin: "http://localhost:3000" });
+
+const auditOf = (organizationId: string, action: string) => testDb().organizationAuditLog.findMany({ where: { organizationId, action } });
+
+describe("organisations", () => {
+  it("a person creates an organisation and owns it; a taken slug is a conflict", async () => {
+    const user = await makeUser("founder");
+    const slug = `acme-${uniq()}`;
+    const org = await createOrganization(user, { name: "Acme", slug });
+    expect(org).toMatchObject({ slug, role: "owner", policy: { ssoEnforced: false, mfaRequired: false, workspaceCreation: "admins" } });
+    expect(await listMyOrganizations(user.id)).toEqual([{ id: org.id, slug, name: "Acme", role: "owner" }]);
+    expect((await appErrorOf(createOrganization(await makeUser("other"), { name: "Acme 2", slug }))).code).toBe("CONFLICT");
+    expect(await auditOf(org.id, "org.create")).toHaveLength(1);
+  });
+
+  it("only owners and admins change the policy; the change is audited with what changed; bad entries are named", async () => {
+    const org = await makeOrg("policy");
+    expect((await appErrorOf(updateOrgPolicy(org.ctx("member"), { mfaRequired: true }))).code).toBe("FORBIDDEN");
+    const updated = await updateOrgPolicy(org.ctx("admin"), { mfaRequired: true, apiIpAllowlist: ["203.0.113.7", "2001:db8::/32"], sessionMaxAgeMinutes: 60 });
+    expect(updated.policy).toMatchObject({ mfaRequired: true, apiIpAllowlist: ["203.0.113.7/32", "2001:db8::/32"], sessionMaxAgeMinutes: 60 });
+    const [entry] = await auditOf(org.id, "org.update_policy");
+    expect(Object.keys((entry!.metadata as { changed: object }).changed).sort()).toEqual(["apiIpAllowlist", "mfaRequired", "sessionMaxAgeMinutes"]);
+    const bad = await appErrorOf(updateOrgPolicy(org.ctx("admin"), { apiIpAllowlist: ["10.0.0.0/8", "300.1.1.1"] }));
+    expect(bad).toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "apiIpAllowlist.1" }] } });
+    const forced = await appErrorOf(updateOrgPolicy(org.ctx("owner"), { ssoEnforced: true, allowedSignInMethods: ["password"] }));
+    expect(forced.code).toBe("VALIDATION_FAILED");
+    // nothing of the refused changes was written
+    expect((await testDb().organization.findUniqueOrThrow({ where: { id: org.id } })).apiIpAllowlist).toEqual(["203.0.113.7/32", "2001:db8::/32"]);
+  });
+
+  it("a domain is verified by its TXT record or by an operator, and only one organisation can hold it verified", async () => {
+    const a = await makeOrg("dom-a");
+    const b = await makeOrg("dom-b");
+    const domain = `corp-${uniq()}.example`;
+    const claimA = await addDomain(a.ctx("admin"), { domain: domain.toUpperCase() });
+    expect(claimA).toMatchObject({ domain, verified: false, txtRecordName: `_cadre-verification.${domain}` });
+    setTxtResolverForTests(async () => [["v=spf1 -all"]]);
+    expect((await appErrorOf(verifyDomain(a.ctx("admin"), claimA.id))).code).toBe("VALIDATION_FAILED");
+    const asked: string[] = [];
+    setTxtResolverForTests(async (name) => {
+      asked.push(name);
+      return [["v=spf1 -all"], [claimA.txtRecordValue.slice(0, 10), claimA.txtRecordValue.slice(10)]];
+    });
+    expect(await verifyDomain(a.ctx("admin"), claimA.id)).toMatchObject({ verified: true, verifiedBy: "dns" });
+    expect(asked).toEqual([`_cadre-verification.${domain}`]);
+    expect(await organizationForEmail(`Someone@${domain.toUpperCase()}`)).toMatchObject({ id: a.id });
+    // B may claim it, but not verify it while A holds it
+    await addDomain(b.ctx("owner"), { domain });
+    expect((await appErrorOf(confirmDomainAsOperator(b.slug, domain))).code).toBe("CONFLICT");
+    // another organisation's domain id is not found
+    expect((await appErrorOf(verifyDomain(b.ctx("owner"), claimA.id))).code).toBe("NOT_FOUND");
+    const other = `other-${uniq()}.example`;
+    await addDomain(b.ctx("owner"), { domain: other });
+    expect(await confirmDomainAsOperator(b.slug, other)).toMatchObject({ verified: true, verifiedBy: "operator" });
+  });
+
+  it("forced SSO refuses other methods for people on the domain; an organisation's allowed methods bind its members", async () => {
+    const org = await makeOrg("forced");
+    const domain = `forced-${uniq()}.example`;
+    await addDomain(org.ctx("owner"), { domain });
+    await confirmDomainAsOperator(org.slug, domain);
+    expect(await signInMethodRefusal(null, `new@${domain}`, "password")).toBeNull();
+    await updateOrgPolicy(org.ctx("owner"), { ssoEnforced: true });
+    expect(await signInMethodRefusal(null, `new@${domain}`, "password")).toMatch(/single sign-on/);
+    expect(await signInMethodRefusal(null, `new@${domain}`, "sso")).toBeNull();
+    await updateOrgPolicy(org.ctx("owner"), { ssoEnforced: false, allowedSignInMethods: ["password", "sso"] });
+    expect(await signInMethodRefusal(org.users.member, org.users.member.email, "github")).toMatch(/does not allow signing in with github/);
+    expect(await signInMethodRefusal(org.users.member, org.users.member.email, "password")).toBeNull();
+  });
+
+  it("a workspace joins an organisation when its owner is an org admin, and leaves it again", async () => {
+    const org = await makeOrg("attach");
+    const ws = await makeWorkspace("joining");
+    await testDb().membership.create({ data: { id: `mem_${uniq()}x`, workspaceId: ws.id, userId: org.users.admin.id, role: "owner" } });
+    const tenantOf = (userId: string, email: string) => resolveUserTenant({ id: userId, email }, ws.slug);
+    // the org's member may not, the workspace's admin may not
+    expect((await appErrorOf(attachWorkspace(org.ctx("member"), await tenantOf(ws.users.owner.id, ws.users.owner.email)))).code).toBe("FORBIDDEN");
+    await testDb().organizationMember.create({ data: { organizationId: org.id, userId: ws.users.admin.id, role: "admin" } });
+    expect((await appErrorOf(attachWorkspace(org.ctx("admin"), await tenantOf(ws.users.admin.id, ws.users.admin.email)))).code).toBe("FORBIDDEN");
+    await attachWorkspace(org.ctx("admin"), await tenantOf(org.users.admin.id, org.users.admin.email));
+    expect((await testDb().workspace.findUniqueOrThrow({ where: { id: ws.id } })).organizationId).toBe(org.id);
+    const other = await makeOrg("attach-other");
+    await testDb().organizationMember.create({ data: { organizationId: other.id, userId: org.users.admin.id, role: "owner" } });
+    const otherCtx = { ...other.ctx("owner"), actor: { type: "user" as const, userId: org.users.admin.id, email: org.users.admin.email } };
+    expect((await appErrorOf(attachWorkspace(otherCtx, await tenantOf(org.users.admin.id, org.users.admin.email)))).code).toBe("CONFLICT");
+    await detachWorkspace(org.ctx("owner"), ws.slug);
+    expect((await testDb().workspace.findUniqueOrThrow({ where: { id: ws.id } })).organizationId).toBeNull();
+    expect(await auditOf(org.id, "org.workspace_detach")).toHaveLength(1);
+  });
+
+  it("who may create a workspace in the organisation follows its policy", async () => {
+    const org = await makeOrg("create-ws");
+    const input = () => ({ name: "Team space", slug: `team-${uniq()}` });
+    expect((await appErrorOf(createOrgWorkspace(org.ctx("member"), org.users.member, input()))).code).toBe("FORBIDDEN");
+    await updateOrgPolicy(org.ctx("admin"), { workspaceCreation: "members" });
+    const ws = await createOrgWorkspace(org.ctx("member"), org.users.member, input());
+    expect((await testDb().workspace.findUniqueOrThrow({ where: { id: ws.id } })).organizationId).toBe(org.id);
+  });
+
+  it("lists people across its workspaces and removes a person from all of them at once (their keys die there, elsewhere not)", async () => {
+    const org = await makeOrg("people");
+    const second = await createOrgWorkspace(org.ctx("owner"), org.users.owner, { name: "Second", slug: `second-${uniq()}` });
+    const person = org.ws.users.member;
+    await testDb().membership.create({ data: { id: `mem_${uniq()}y`, workspaceId: second.id, userId: person.id, role: "viewer" } });
+    const outside = await makeWorkspace("outside");
+    await testDb().membership.create({ data: { id: `mem_${uniq()}z`, workspaceId: outside.id, userId: person.id, role: "member" } });
+    const keyIn = await makeApiKey(org.ws, "member");
+    const listed = (await listOrgPeople(org.ctx("admin"))).find((p) => p.userId === person.id);
+    expect(listed?.workspaces.map((w) => [w.slug, w.role]).sort()).toEqual(
+      [
+        [org.ws.slug, "member"],
+        [second.slug, "viewer"],
+      ].sort(),
+    );
+    expect((await appErrorOf(listOrgPeople(org.ctx("member")))).code).toBe("FORBIDDEN");
+    const result = await removeFromOrganization(org.ctx("admin"), person.id, org.users.admin);
+    expect(result.workspaces.sort()).toEqual([org.ws.slug, second.slug].sort());
+    expect(await testDb().membership.count({ where: { userId: person.id, workspaceId: { in: [org.ws.id, second.id] } } })).toBe(0);
+    expect(await testDb().membership.count({ where: { userId: person.id, workspaceId: outside.id } })).toBe(1);
+    expect((await testDb().apiKey.findUniqueOrThrow({ where: { id: keyIn.id } })).revokedAt).not.toBeNull();
+    expect((await testDb().auditLog.findMany({ where: { workspaceId: org.ws.id, action: "member.remove" } }))[0]?.metadata).toMatchObject({ via: "org_admin" });
+    // the last owner of a workspace is refused, and nothing is removed
+    const lone = await makeUser("lone-owner");
+    const solo = await createOrgWorkspace(org.ctx("owner"), org.users.owner, { name: "Solo", slug: `solo-${uniq()}` });
+    await testDb().membership.updateMany({ where: { workspaceId: solo.id }, data: { userId: lone.id } });
+    await testDb().membership.create({ data: { id: `mem_${uniq()}w`, workspaceId: org.ws.id, userId: lone.id, role: "viewer" } });
+    expect((await appErrorOf(removeFromOrganization(org.ctx("admin"), lone.id, org.users.admin))).code).toBe("CONFLICT");
+    expect(await testDb().membership.count({ where: { userId: lone.id } })).toBe(2);
+  });
+
+  it("org roles: only owners grant owner, and the last owner stays", async () => {
+    const org = await makeOrg("roles");
+    expect((await appErrorOf(setOrgRole(org.ctx("admin"), org.users.member.id, "owner"))).code).toBe("FORBIDDEN");
+    expect(await setOrgRole(org.ctx("admin"), org.users.member.id, "admin")).toEqual({ userId: org.users.member.id, role: "admin" });
+    expect((await appErrorOf(setOrgRole(org.ctx("owner"), org.users.owner.id, "admin"))).code).toBe("CONFLICT");
+    expect((await appErrorOf(setOrgRole(org.ctx("owner"), (await makeUser("stranger")).id, "member"))).code).toBe("NOT_FOUND");
+  });
+
+  it("groups map to workspace roles: the highest wins, a lost group removes the membership, an owner is never touched", async () => {
+    const org = await makeOrg("groups");
+    const second = await createOrgWorkspace(org.ctx("owner"), org.users.owner, { name: "Second", slug: `g2-${uniq()}` });
+    await setGroupRoles(org.ctx("admin"), {
+      mappings: [
+        { group: "eng", workspace: org.ws.slug, role: "member" },
+        { group: "leads", workspace: org.ws.slug, role: "admin" },
+        { group: "eng", workspace: second.slug, role: "viewer" },
+      ],
+    });
+    const person = await makeUser("grouped");
+    const actor = { userId: person.id, email: person.email };
+    await applyGroupRoles(org.id, person.id, ["eng", "leads"], actor, "sso");
+    const roles = async () => Object.fromEntries((await testDb().membership.findMany({ where: { userId: person.id } })).map((m) => [m.workspaceId, m.role]));
+    expect(await roles()).toEqual({ [org.ws.id]: "admin", [second.id]: "viewer" });
+    await applyGroupRoles(org.id, person.id, ["eng"], actor, "sso");
+    expect(await roles()).toEqual({ [org.ws.id]: "member", [second.id]: "viewer" });
+    await applyGroupRoles(org.id, person.id, [], actor, "scim");
+    expect(await roles()).toEqual({});
+    // the organisation's owner owns the workspace: groups never demote them
+    await applyGroupRoles(org.id, org.users.owner.id, [], actor, "sso");
+    expect(await testDb().membership.findFirst({ where: { workspaceId: org.ws.id, userId: org.users.owner.id } })).toMatchObject({ role: "owner" });
+    const foreign = await makeWorkspace("foreign");
+    expect((await appErrorOf(setGroupRoles(org.ctx("admin"), { mappings: [{ group: "eng", workspace: foreign.slug, role: "member" }] }))).code).toBe(
+      "VALIDATION_FAILED",
+    );
+    expect((await appErrorOf(setGroupRoles(org.ctx("admin"), { mappings: [{ group: "eng", workspace: org.ws.slug, role: "owner" }] }))).code).toBe(
+      "VALIDATION_FAILED",
+    );
+  });
+
+  it("another organisation's admin gets 404 for everything of this one", async () => {
+    const a = await makeOrg("x-a");
+    const b = await makeOrg("x-b");
+    const asB = orgCaller(b.users.owner, a.slug);
+    for (const call of [
+      () => asB.orgs.get(),
+      () => asB.orgs.people(),
+      () => asB.orgs.domains(),
+      () => asB.orgs.updatePolicy({ mfaRequired: true }),
+      () => asB.orgs.audit(),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: "NOT_FOUND" });
+    }
+    expect((await orgCaller(a.users.admin, a.slug).orgs.get()).id).toBe(a.id);
+  });
+});
