@@ -10,6 +10,10 @@ import { logDenial } from "@/server/http/denials";
 import { assertInputBounds } from "@/lib/schemas/input-guard";
 import { friendlyIssueMessage } from "@/lib/schemas/messages";
 import { fromPrismaError } from "@/server/db/errors";
+import { requireRecentAuth } from "@/server/auth/step-up";
+import { mfaRequiredFor } from "@/server/auth/mfa-policy";
+import { hasActiveFactor } from "@/server/auth/mfa";
+import { needsStepUp } from "./step-up-procedures";
 
 export interface TrpcContext {
   requestId: string;
@@ -106,17 +110,26 @@ const boundInputs = t.middleware(async ({ type, getRawInput, next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors).use(boundInputs);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.use(async ({ ctx, meta, path, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  // a workspace procedure checks it after the role's permission (below)
+  if (!meta?.requires && needsStepUp(path)) await requireRecentAuth(ctx.user);
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/** An organisation's "second factor required" (server/auth/mfa-policy.ts): no workspace until the person enrolled one. */
+async function assertMfaPolicy(userId: string): Promise<void> {
+  if ((await mfaRequiredFor(userId)) && !(await hasActiveFactor(userId))) {
+    throw new AppError("MFA_ENROLMENT_REQUIRED", "Your organisation requires a second factor: enrol one in your account's Security section");
+  }
+}
 
 /**
  * A procedure inside the current workspace. It resolves the membership from the database, then
  * checks the declared requirement before the input is even parsed.
  */
 export function workspaceProcedure(requires: Requirement) {
-  return authedProcedure.meta({ requires }).use(async ({ ctx, next }) => {
+  return authedProcedure.meta({ requires }).use(async ({ ctx, path, next }) => {
     if (!ctx.workspaceSlug) throw new TRPCError({ code: "BAD_REQUEST", message: "No workspace selected" });
     const resolved = await resolveUserTenant(ctx.user, ctx.workspaceSlug, ctx.requestId).catch((e: unknown) => {
       if (e instanceof AppError && e.code === "NOT_FOUND") ctx.denialScope.membershipMissing = true;
@@ -128,6 +141,8 @@ export function workspaceProcedure(requires: Requirement) {
     if (requires !== "membership" && !roleCan(tenant.role, requires)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${tenant.role}) does not allow ${requires}` });
     }
+    await assertMfaPolicy(ctx.user.id);
+    if (needsStepUp(path)) await requireRecentAuth(ctx.user);
     return next({ ctx: { ...ctx, tenant } });
   });
 }
