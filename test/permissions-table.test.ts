@@ -26,6 +26,13 @@ const AUTHED_PROCEDURES = new Set([
   "account.signOutEverywhere",
   "account.export",
   "account.delete",
+  "account.stepUp",
+  "account.changeEmail",
+  "account.mfa.status",
+  "account.mfa.start",
+  "account.mfa.confirm",
+  "account.mfa.disable",
+  "account.mfa.regenerateRecoveryCodes",
   "workspaces.listDeleted",
   "workspaces.restore",
   // the consent of the MCP authorization server: the person picks the workspace, the service resolves their membership
