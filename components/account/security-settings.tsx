@@ -187,7 +187,7 @@ export function ChangeEmail({ email }: { email: string }) {
           <Input id="new-email" data-testid="new-email" type="email" autoComplete="email" value={newEmail} onChange={(e) => setNewEmail(e.target.value)} />
         </div>
         <div className="grid gap-2">
-          <Label htmlFor="email-current-password">Current password</Label>
+          <Label htmlFor="email-current-password">Your password</Label>
           <Input
             id="email-current-password"
             data-testid="email-current-password"
