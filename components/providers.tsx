@@ -12,6 +12,8 @@ import { ConfirmProvider } from "@/components/ui/confirm";
 import { Toaster } from "@/components/ui/sonner";
 import { orgSlugFromPath, queryKeyPrefixFor, workspaceSlugFromPath } from "@/lib/trpc/workspace-slug";
 import { errorCode, httpStatusOf } from "@/lib/trpc/errors";
+import { stepUpLink } from "@/lib/trpc/step-up-link";
+import { StepUpDialog } from "@/components/auth/step-up-dialog";
 
 /** A signed-out session (expired, or the account is gone): back to sign-in, then here again. */
 function onUnauthorized(error: unknown) {
@@ -43,6 +45,7 @@ function makeQueryClient() {
 function makeTrpcClient() {
   return createTRPCClient<AppRouter>({
     links: [
+      stepUpLink(),
       httpBatchLink({
         url: "/api/trpc",
         transformer: superjson,
@@ -70,6 +73,7 @@ export function Providers({ nonce, children }: { nonce?: string; children: React
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={trpcClient} queryClient={queryClient} keyPrefix={queryKeyPrefixFor(pathname)}>
           <ConfirmProvider>{children}</ConfirmProvider>
+          <StepUpDialog />
         </TRPCProvider>
       </QueryClientProvider>
       <Toaster />

@@ -9,6 +9,10 @@ export const ERROR_TABLE = {
   VALIDATION_FAILED: { http: 422, trpc: "BAD_REQUEST" },
   UNAUTHORIZED: { http: 401, trpc: "UNAUTHORIZED" },
   FORBIDDEN: { http: 403, trpc: "FORBIDDEN" },
+  /** a sensitive action needs a recent authentication of this session: re-authenticate (account.stepUp) and retry */
+  STEP_UP_REQUIRED: { http: 403, trpc: "FORBIDDEN" },
+  /** an organisation requires a second factor of this person: enrol one on the account page first */
+  MFA_ENROLMENT_REQUIRED: { http: 403, trpc: "FORBIDDEN" },
   NOT_FOUND: { http: 404, trpc: "NOT_FOUND" },
   CONFLICT: { http: 409, trpc: "CONFLICT" },
   GONE: { http: 410, trpc: "NOT_FOUND" },

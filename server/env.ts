@@ -71,6 +71,8 @@ const envSchema = z.object({
   CADRE_LOGIN_ADDRESS_FREE_ATTEMPTS: z.coerce.number().int().min(1).default(50),
   /** failures are forgotten after this long without a new one */
   CADRE_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** sensitive actions need a sign-in or re-authentication of the session this recent (server/auth/step-up.ts) */
+  CADRE_STEP_UP_WINDOW_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   /** REST requests per minute per API key (a workspace may set its own) */
   CADRE_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** audit entries and auth events older than this are purged (also those of deleted workspaces); 0: keep forever */

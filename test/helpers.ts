@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import { createCaller } from "@/server/api/root";
+import type { SessionClaims } from "@/server/auth/sessions";
 import { generateRawApiKey, storeApiKey } from "@/server/auth/api-keys";
 import { permissionsOf, ROLES, type Permission, type Role } from "@/lib/permissions";
 import { executeRoute, type AnyRestRoute } from "@/server/rest/define";
@@ -44,9 +45,21 @@ export async function makeWorkspace(label = "ws"): Promise<TestWorkspace> {
   return { id: workspace.id, slug, users, memberIds };
 }
 
-/** A tRPC caller as a signed-in user looking at a workspace. */
-export function callerFor(user: TestUser | null, workspaceSlug: string | null = null) {
-  return createCaller({ requestId: `req_test${uniq()}`, user, workspaceSlug, origin: "http://localhost:3000" });
+/**
+ * A tRPC caller as a signed-in user looking at a workspace. The user gets a session signed in now (a recent
+ * authentication, which step-up accepts) unless `user.session` says otherwise.
+ */
+export function callerFor(user: (TestUser & { session?: SessionClaims }) | null, workspaceSlug: string | null = null, orgSlug: string | null = null) {
+  const withSession = user && {
+    ...user,
+    session: user.session ?? { userId: user.id, sessionId: `test-${uniq()}`, version: 0, signedInAt: Math.floor(Date.now() / 1000) },
+  };
+  return createCaller({ requestId: `req_test${uniq()}`, user: withSession, workspaceSlug, orgSlug, origin: "http://localhost:3000" });
+}
+
+/** A tRPC caller as a signed-in user looking at an organisation (the x-cadre-org header). */
+export function orgCallerFor(user: (TestUser & { session?: SessionClaims }) | null, orgSlug: string) {
+  return callerFor(user, null, orgSlug);
 }
 
 /** An API key created by `creator` in the workspace with the given scopes (default: all of the creator's role). */

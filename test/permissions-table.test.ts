@@ -6,12 +6,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "@/server/api/root";
 import type { OrgRequirement, Requirement } from "@/server/api/trpc";
-import { createCaller } from "@/server/api/root";
 import { makeOrg, type TestOrg } from "@/test/fixtures/orgs";
 import { ORG_ROLES } from "@/lib/schemas/organizations";
 import { restRoutes, webRoutes } from "@/server/rest/routes";
 import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Permission, type Role } from "@/lib/permissions";
-import { callerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
+import { callerFor, orgCallerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
 
 /** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
 const PUBLIC_PROCEDURES = new Set(["auth.signUp", "auth.requestPasswordReset", "auth.resetPassword", "invitations.preview"]);
@@ -29,6 +28,13 @@ const AUTHED_PROCEDURES = new Set([
   "account.signOutEverywhere",
   "account.export",
   "account.delete",
+  "account.stepUp",
+  "account.changeEmail",
+  "account.mfa.status",
+  "account.mfa.start",
+  "account.mfa.confirm",
+  "account.mfa.disable",
+  "account.mfa.regenerateRecoveryCodes",
   "workspaces.listDeleted",
   "workspaces.restore",
   // the consent of the MCP authorization server: the person picks the workspace, the service resolves their membership
@@ -373,8 +379,7 @@ describe("tRPC: role x permission table", () => {
 
 describe("tRPC: organisation role table", () => {
   const RANK: Record<OrgRequirement, number> = { member: 1, admin: 2, owner: 3 };
-  const orgCaller = (user: { id: string; email: string; name: string | null } | null, orgSlug: string) =>
-    createCaller({ requestId: `req_perm${Math.random().toString(36).slice(2)}`, user, workspaceSlug: null, orgSlug, origin: "http://localhost:3000" });
+  const orgCaller = orgCallerFor;
 
   it("every organisation procedure declares the org role it needs; policy and people need an admin", () => {
     expect(orgProcedures.length).toBeGreaterThanOrEqual(10);

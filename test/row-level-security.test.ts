@@ -31,11 +31,15 @@ import { takeRateSlot } from "@/server/models/rate-limits";
 import { reserveBudget } from "@/server/ledger/reservations";
 import { newId } from "@/lib/ids";
 import { createJudge, updateJudge } from "@/server/quality/judges/service";
+import { createHash } from "node:crypto";
 
 /** Tables that belong to no workspace (a new table must be added here deliberately, or carry "workspaceId"). */
 // AuthEvent: a person's authentication events (server/audit/auth-events.ts); LoginThrottle: sign-in delays per email and address; EndedSession: signed-out sessions
 // OAuthClient: the MCP authorization server's dynamically registered clients (global: they register before anyone signs in)
 const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "LoginThrottle", "EndedSession", "OAuthClient", "_prisma_migrations"];
+
+/** A person's own tables (server/auth/mfa.ts, server/auth/step-up.ts): row-level security on app.user_id. */
+const USER_TABLES = ["UserMfa", "RecoveryCode", "SessionStepUp"];
 
 let a: RunWorkspace;
 let b: RunWorkspace;
@@ -270,7 +274,12 @@ describe("row-level security", () => {
     expect(tenant.size).toBeGreaterThanOrEqual(18);
     const unprotected = tables.filter((t) => tenant.has(t.name) && !(t.rls && t.forced && t.policies > 0)).map((t) => t.name);
     expect(unprotected).toEqual([]);
-    const undeclared = tables.filter((t) => !tenant.has(t.name) && !NON_TENANT_TABLES.includes(t.name) && !t.name.startsWith("probe_")).map((t) => t.name);
+    const userTables = tables.filter((t) => USER_TABLES.includes(t.name));
+    expect(userTables.filter((t) => !(t.rls && t.forced && t.policies > 0)).map((t) => t.name)).toEqual([]);
+    expect(userTables).toHaveLength(USER_TABLES.length);
+    const undeclared = tables
+      .filter((t) => !tenant.has(t.name) && !NON_TENANT_TABLES.includes(t.name) && !USER_TABLES.includes(t.name) && !t.name.startsWith("probe_"))
+      .map((t) => t.name);
     expect(undeclared).toEqual([]);
   });
 
@@ -540,5 +549,30 @@ describe("row-level security", () => {
     for (const statement of children) {
       await expect(execute(SYSTEM("operator"), statement), statement.text.slice(0, 40)).rejects.toMatchObject({ code: "23503" });
     }
+  });
+
+  it("a person's MFA, recovery codes and step-ups: user A's scope reads and writes none of B's, no scope reads nothing", async () => {
+    const [ua, ub] = [a.ws.users.owner.id, b.ws.users.owner.id];
+    for (const userId of [ua, ub]) {
+      const sealed = { ciphertext: Buffer.from("c"), iv: Buffer.from("i"), authTag: Buffer.from("t"), wrappedKey: Buffer.from("w"), keyVersion: "v" };
+      await testDb().userMfa.upsert({ where: { userId }, create: { userId, ...sealed }, update: {} });
+      await testDb().recoveryCode.create({ data: { id: newId("rcv"), userId, codeHash: createHash("sha256").update(uniq()).digest("hex") } });
+      await testDb().sessionStepUp.create({ data: { sessionId: `sid-${uniq()}`, userId, at: new Date(), expiresAt: new Date(Date.now() + 60_000) } });
+    }
+    for (const table of USER_TABLES) {
+      const t = sql.ident(table);
+      const seen = await execute<{ mine: number; theirs: number }>(
+        userScope(ua),
+        sql`SELECT count(*) FILTER (WHERE "userId" = ${ua})::int AS mine, count(*) FILTER (WHERE "userId" <> ${ua})::int AS theirs FROM ${t}`,
+      );
+      expect({ table, mine: seen.rows[0]!.mine > 0, theirs: seen.rows[0]!.theirs }).toEqual({ table, mine: true, theirs: 0 });
+      const none = await execute<{ n: number }>(NO_TENANT, sql`SELECT count(*)::int AS n FROM ${t}`);
+      expect({ table, n: none.rows[0]!.n }).toEqual({ table, n: 0 });
+      const changed = await execute(userScope(ua), sql`UPDATE ${t} SET "userId" = "userId" WHERE "userId" = ${ub}`);
+      expect({ table, n: changed.rowCount }).toEqual({ table, n: 0 });
+    }
+    await expect(
+      execute(userScope(ua), sql`INSERT INTO "SessionStepUp" ("sessionId", "userId", "at", "expiresAt") VALUES (${`sid-${uniq()}`}, ${ub}, now(), now())`),
+    ).rejects.toThrow();
   });
 });

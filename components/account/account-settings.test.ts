@@ -28,6 +28,7 @@ async function render(user: TestUser) {
   const trpc = createTRPCOptionsProxy<AppRouter, { keyPrefix: true }>({ client: trpcClient, queryClient, keyPrefix: "app" });
   queryClient.setQueryData(trpc.account.get.queryKey(), await callerFor(user).account.get());
   queryClient.setQueryData(trpc.workspaces.listDeleted.queryKey(), await callerFor(user).workspaces.listDeleted());
+  queryClient.setQueryData(trpc.account.mfa.status.queryKey(), await callerFor(user).account.mfa.status());
   return rtlRender(
     h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(AccountSettings) })),
   );

@@ -13,6 +13,7 @@ import { Button } from "@/components/ui/button";
 import { downloadFile } from "@/components/ui/download";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { ChangeEmail, TwoFactorCard } from "./security-settings";
 
 /** Every session of the user ended on the server: clear this browser's cookie too, then sign in again. */
 async function backToSignIn(email: string) {
@@ -209,6 +210,8 @@ export function AccountSettings() {
       ) : (
         <Card title="Password" description="You sign in with GitHub or Google: your account has no password." />
       )}
+      {hasPassword ? <ChangeEmail email={email} /> : null}
+      <TwoFactorCard hasPassword={hasPassword} />
       <SignOutEverywhere email={email} />
       <DeletedWorkspaces />
       <ExportAccount />

@@ -1,15 +1,18 @@
 import { signIn } from "next-auth/react";
 
-export type PasswordSignIn = "signed-in" | "refused" | "rate-limited" | "unreachable";
+export type PasswordSignIn = "signed-in" | "refused" | "rate-limited" | "unreachable" | "mfa-required" | "mfa-invalid";
+
+const BY_CODE: Record<string, PasswordSignIn> = { rate_limited: "rate-limited", mfa_required: "mfa-required", mfa_invalid: "mfa-invalid" };
 
 /**
- * Signs in with an email and a password. On success it loads `callbackUrl` in full, so that every server
- * component and cached query sees the new session; otherwise it says why not.
+ * Signs in with an email and a password (and, for an account with a second factor, its code). On success it loads
+ * `callbackUrl` in full, so that every server component and cached query sees the new session; otherwise it says
+ * why not ("mfa-required": the password was right, the account asks for a code).
  */
-export async function signInWithPassword(email: string, password: string, callbackUrl: string): Promise<PasswordSignIn> {
+export async function signInWithPassword(email: string, password: string, callbackUrl: string, code?: string): Promise<PasswordSignIn> {
   try {
-    const result = await signIn("credentials", { email, password, redirect: false });
-    if (!result || result.error) return result?.code === "rate_limited" ? "rate-limited" : "refused";
+    const result = await signIn("credentials", { email, password, ...(code ? { code } : {}), redirect: false });
+    if (!result || result.error) return (result?.code && BY_CODE[result.code]) || "refused";
     window.location.assign(callbackUrl);
     return "signed-in";
   } catch {

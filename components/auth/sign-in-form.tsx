@@ -20,6 +20,7 @@ export interface OAuthProvider {
 const WRONG_CREDENTIALS = "Wrong email or password";
 const RATE_LIMITED = "Too many failed sign-ins. Wait a little (the wait grows with each failure), then try again.";
 const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
+const MFA_INVALID = "This code is not right. Enter the current code of your authenticator app, or an unused recovery code.";
 
 export function SignInForm({
   callbackUrl,
@@ -36,15 +37,30 @@ export function SignInForm({
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(describeAuthError(initialError));
   const [pending, setPending] = useState(false);
+  // the account has a second factor: the same form asks for its code and sends everything again
+  const [needsCode, setNeedsCode] = useState(false);
+  const [code, setCode] = useState("");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setError(null);
     if (!email.trim() || !password) return setError("Enter your email and password");
+    if (needsCode && !code.trim()) return setError("Enter the code of your authenticator app, or a recovery code");
     setPending(true);
-    const outcome = await signInWithPassword(email.trim(), password, callbackUrl);
+    const outcome = await signInWithPassword(email.trim(), password, callbackUrl, needsCode ? code.trim() : undefined);
     if (outcome === "signed-in") return;
-    setError(outcome === "unreachable" ? UNREACHABLE : outcome === "rate-limited" ? RATE_LIMITED : WRONG_CREDENTIALS);
+    if (outcome === "mfa-required" || outcome === "mfa-invalid") setNeedsCode(true);
+    setError(
+      outcome === "unreachable"
+        ? UNREACHABLE
+        : outcome === "rate-limited"
+          ? RATE_LIMITED
+          : outcome === "mfa-required"
+            ? null
+            : outcome === "mfa-invalid"
+              ? MFA_INVALID
+              : WRONG_CREDENTIALS,
+    );
     setPending(false);
   }
 
@@ -82,6 +98,22 @@ export function SignInForm({
             onChange={(e) => setPassword(e.target.value)}
           />
         </div>
+        {needsCode ? (
+          <div className="grid gap-2">
+            <Label htmlFor="signin-code">Authentication code</Label>
+            <Input
+              id="signin-code"
+              data-testid="signin-code"
+              inputMode="text"
+              autoComplete="one-time-code"
+              autoFocus
+              maxLength={64}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+            <p className="text-sm text-muted-foreground">The 6-digit code of your authenticator app, or use one of your recovery codes.</p>
+          </div>
+        ) : null}
         <FormError message={error} />
         <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
           Sign in

@@ -185,6 +185,16 @@ export const AUTH_EVENT_ACTIONS = [
   /** "Forgot your password?" (or an operator's link): the address's counter; the account when there is one */
   "auth.password_reset_requested",
   "auth.password_reset",
+  /** a second factor (TOTP) confirmed, disabled; its recovery codes regenerated or one used (server/auth/mfa.ts) */
+  "auth.mfa_enrolled",
+  "auth.mfa_disabled",
+  "auth.mfa_recovery_regenerated",
+  "auth.mfa_recovery_used",
+  /** a wrong or replayed second-factor code (sign-in or step-up) */
+  "auth.mfa_failed",
+  /** a session re-authenticated for a sensitive action (server/auth/step-up.ts) */
+  "auth.step_up",
+  "auth.email_changed",
   /** a person deleted their account (the event names no one: their own events are deleted with it) */
   "auth.account_delete",
 ] as const;

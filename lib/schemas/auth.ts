@@ -44,6 +44,8 @@ export const signUpInputSchema = z
 export const signInInputSchema = z.object({
   email: emailSchema,
   password: text().min(1).max(128),
+  /** the second factor of an enrolled user: a TOTP code or a recovery code (server/auth/credentials.ts) */
+  code: text().max(64).optional(),
 });
 
 /** The signed-in user as the app sees them: never a password hash or other account internals. */

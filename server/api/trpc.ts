@@ -11,6 +11,10 @@ import { assertInputBounds } from "@/lib/schemas/input-guard";
 import { friendlyIssueMessage } from "@/lib/schemas/messages";
 import { fromPrismaError } from "@/server/db/errors";
 import { resolveOrgContext } from "@/server/orgs/context";
+import { requireRecentAuth } from "@/server/auth/step-up";
+import { workspaceRequiresMfa } from "@/server/auth/mfa-policy";
+import { hasActiveFactor } from "@/server/auth/mfa";
+import { needsStepUp } from "./step-up-procedures";
 
 export interface TrpcContext {
   requestId: string;
@@ -113,17 +117,26 @@ const boundInputs = t.middleware(async ({ type, getRawInput, next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors).use(boundInputs);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.use(async ({ ctx, meta, path, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  // a workspace or organisation procedure checks it after the caller's role (below)
+  if (!meta?.requires && !meta?.org && needsStepUp(path)) await requireRecentAuth(ctx.user);
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/** An organisation's "second factor required" (server/auth/mfa-policy.ts): none of its workspaces until the person enrolled one. */
+async function assertMfaPolicy(userId: string, workspaceId: string): Promise<void> {
+  if ((await workspaceRequiresMfa(workspaceId)) && !(await hasActiveFactor(userId))) {
+    throw new AppError("MFA_ENROLMENT_REQUIRED", "Your organisation requires a second factor: enrol one in your account's Security section");
+  }
+}
 
 /**
  * A procedure inside the current workspace. It resolves the membership from the database, then
  * checks the declared requirement before the input is even parsed.
  */
 export function workspaceProcedure(requires: Requirement) {
-  return authedProcedure.meta({ requires }).use(async ({ ctx, next }) => {
+  return authedProcedure.meta({ requires }).use(async ({ ctx, path, next }) => {
     if (!ctx.workspaceSlug) throw new TRPCError({ code: "BAD_REQUEST", message: "No workspace selected" });
     const resolved = await resolveUserTenant(ctx.user, ctx.workspaceSlug, ctx.requestId).catch((e: unknown) => {
       if (e instanceof AppError && e.code === "NOT_FOUND") ctx.denialScope.membershipMissing = true;
@@ -135,6 +148,8 @@ export function workspaceProcedure(requires: Requirement) {
     if (requires !== "membership" && !roleCan(tenant.role, requires)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${tenant.role}) does not allow ${requires}` });
     }
+    await assertMfaPolicy(ctx.user.id, tenant.workspaceId);
+    if (needsStepUp(path)) await requireRecentAuth(ctx.user);
     return next({ ctx: { ...ctx, tenant } });
   });
 }
@@ -146,7 +161,7 @@ const ORG_RANK: Record<OrgRequirement, number> = { member: 1, admin: 2, owner: 3
  * membership from the database (not a member: 404), then checks their role against `requires`.
  */
 export function orgProcedure(requires: OrgRequirement) {
-  return authedProcedure.meta({ org: requires }).use(async ({ ctx, next }) => {
+  return authedProcedure.meta({ org: requires }).use(async ({ ctx, path, next }) => {
     if (!ctx.orgSlug) throw new TRPCError({ code: "BAD_REQUEST", message: "No organisation selected" });
     const org = await resolveOrgContext(ctx.user, ctx.orgSlug, { requestId: ctx.requestId, clientIp: ctx.clientIp, userAgent: ctx.userAgent }).catch(
       (e: unknown) => {
@@ -156,6 +171,7 @@ export function orgProcedure(requires: OrgRequirement) {
     );
     if (ORG_RANK[org.role ?? "member"] < ORG_RANK[requires])
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role in the organisation (${org.role}) does not allow this` });
+    if (needsStepUp(path)) await requireRecentAuth(ctx.user);
     return next({ ctx: { ...ctx, org } });
   });
 }

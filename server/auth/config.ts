@@ -7,7 +7,7 @@ import { logger } from "@/server/logger";
 import { isAppError } from "@/lib/errors";
 import { signInInputSchema } from "@/lib/schemas/auth";
 import { cookies, headers } from "next/headers";
-import { verifyCredentials } from "@/server/auth/credentials";
+import { secondFactorRefusalOf, verifyCredentials, type SecondFactorRefusal } from "@/server/auth/credentials";
 import { db, NO_TENANT } from "@/server/db/client";
 import { claimsOf, endSession, newSessionClaims, SESSION_MAX_AGE_SECONDS, verifySession, type SessionClaims, type SessionUser } from "@/server/auth/sessions";
 import { authSecrets } from "@/server/auth/secrets";
@@ -20,6 +20,14 @@ import { recordAuthEvent } from "@/server/auth/events";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
+}
+
+/** The password was right; the account has a second factor and the code is missing ("mfa_required") or wrong ("mfa_invalid"). */
+class SecondFactorSignin extends CredentialsSignin {
+  constructor(reason: SecondFactorRefusal) {
+    super();
+    this.code = reason;
+  }
 }
 
 function oauthProviders(): NextAuthConfig["providers"] {
@@ -49,18 +57,23 @@ export const authConfig = (): NextAuthConfig => ({
   pages: { signIn: "/sign-in", error: "/sign-in" },
   providers: [
     Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
+      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, code: { label: "Code" } },
       async authorize(credentials, request) {
         const parsed = signInInputSchema.safeParse(credentials);
         if (!parsed.success) return null;
         try {
-          const user = await verifyCredentials(parsed.data.email, parsed.data.password, clientAddress(request?.headers), {
-            userAgent: request ? userAgentOf(request.headers) : undefined,
-            requestId: request ? requestIdOf(request.headers) : undefined,
-          });
+          const user = await verifyCredentials(
+            parsed.data.email,
+            parsed.data.password,
+            clientAddress(request?.headers),
+            { userAgent: request ? userAgentOf(request.headers) : undefined, requestId: request ? requestIdOf(request.headers) : undefined },
+            parsed.data.code,
+          );
           return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {
           if (isAppError(error) && error.code === "RATE_LIMITED") throw new RateLimitedSignin();
+          const refusal = secondFactorRefusalOf(error);
+          if (refusal) throw new SecondFactorSignin(refusal);
           if (isAppError(error) && error.code === "UNAUTHORIZED") return null;
           throw error;
         }

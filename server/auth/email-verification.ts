@@ -34,14 +34,16 @@ export function verificationUrl(token: string): string {
 }
 
 /** Mails a verification link to a user whose email is not verified yet. Returns whether a mail went out. */
-export async function sendVerificationMail(user: { id: string; email: string }): Promise<boolean> {
+export async function sendVerificationMail(user: { id: string; email: string }, reason: "sign_up" | "email_change" = "sign_up"): Promise<boolean> {
   if (!verificationMailEnabled()) return false;
   const url = verificationUrl(createVerificationToken(user));
   return sendMail({
     to: user.email,
     subject: "Confirm your email address for Cadre",
     text:
-      `Someone (hopefully you) created a Cadre account with this address.\n\n` +
+      (reason === "email_change"
+        ? `Someone (hopefully you) changed the email of a Cadre account to this address.\n\n`
+        : `Someone (hopefully you) created a Cadre account with this address.\n\n`) +
       `To confirm it, sign in to that account and open this link within 24 hours:\n${url}\n\n` +
       `If you did not create it, ignore this message: the account stays unconfirmed.`,
   });

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createCaller } from "@/server/api/root";
 import { testDb } from "@/test/db";
-import { appErrorOf, makeApiKey, makeUser, makeWorkspace, uniq } from "@/test/helpers";
+import { appErrorOf, callerFor, orgCallerFor, makeApiKey, makeUser, makeWorkspace, uniq } from "@/test/helpers";
 import { makeOrg } from "@/test/fixtures/orgs";
 import { attachWorkspace, createOrganization, createOrgWorkspace, detachWorkspace, listMyOrganizations, updateOrgPolicy } from "./service";
 import { addDomain, confirmDomainAsOperator, setTxtResolverForTests, verifyDomain } from "./domains";
@@ -9,11 +8,11 @@ import { listOrgPeople, removeFromOrganization, setOrgRole } from "./people";
 import { applyGroupRoles, setGroupRoles } from "./group-roles";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { organizationForEmail, signInMethodRefusal } from "@/server/auth/org-policy";
+import { mfaRequiringOrganization } from "@/server/auth/mfa-policy";
 
 afterEach(() => setTxtResolverForTests(null));
 
-const orgCaller = (user: { id: string; email: string; name: string | null }, orgSlug: string) =>
-  createCaller({ requestId: `req_${uniq()}`, user, workspaceSlug: null, orgSlug, origin: "http://localhost:3000" });
+const orgCaller = orgCallerFor;
 
 const auditOf = (organizationId: string, action: string) => testDb().organizationAuditLog.findMany({ where: { organizationId, action } });
 
@@ -196,5 +195,33 @@ describe("organisations", () => {
       await expect(call()).rejects.toMatchObject({ code: "NOT_FOUND" });
     }
     expect((await orgCaller(a.users.admin, a.slug).orgs.get()).id).toBe(a.id);
+  });
+});
+
+describe("organisation policy in its workspaces", () => {
+  it("a required second factor keeps a person without one out of the organisation's workspaces only", async () => {
+    const org = await makeOrg("mfa-policy");
+    const outside = await makeWorkspace("mfa-outside");
+    const person = org.ws.users.member;
+    await testDb().membership.create({ data: { id: `mem_${uniq()}m`, workspaceId: outside.id, userId: person.id, role: "member" } });
+    await updateOrgPolicy(org.ctx("owner"), { mfaRequired: true });
+    await expect(callerFor(person, org.ws.slug).agents.list()).rejects.toMatchObject({ cause: { code: "MFA_ENROLMENT_REQUIRED" } });
+    await expect(callerFor(person, outside.slug).agents.list()).resolves.toBeDefined();
+    expect(await mfaRequiringOrganization(person.id)).toBe(`Org mfa-policy`);
+    await updateOrgPolicy(org.ctx("owner"), { mfaRequired: false });
+    await expect(callerFor(person, org.ws.slug).agents.list()).resolves.toBeDefined();
+  });
+
+  it("organisation policy changes need a recent authentication of the session", async () => {
+    const org = await makeOrg("stepup");
+    const stale = {
+      ...org.users.admin,
+      session: { userId: org.users.admin.id, sessionId: `s-${uniq()}`, version: 0, signedInAt: Math.floor(Date.now() / 1000) - 3600 },
+    };
+    await expect(orgCallerFor(stale, org.slug).orgs.updatePolicy({ mfaRequired: true })).rejects.toMatchObject({ cause: { code: "STEP_UP_REQUIRED" } });
+    await expect(orgCallerFor(stale, org.slug).orgs.get()).resolves.toMatchObject({ id: org.id });
+    // a member is told FORBIDDEN, not asked to re-authenticate
+    const staleMember = { ...org.users.member, session: { ...stale.session, userId: org.users.member.id } };
+    await expect(orgCallerFor(staleMember, org.slug).orgs.updatePolicy({ mfaRequired: true })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });

@@ -12,7 +12,7 @@ import { hashPassword } from "@/server/auth/passwords";
 import { revokeAllSessions, type SessionRevocationReason } from "@/server/auth/sessions";
 import { logger } from "@/server/logger";
 import { recordAuthEvent } from "@/server/audit/auth-events";
-import { verifyCredentials } from "@/server/auth/credentials";
+import { checkPassword } from "@/server/auth/credentials";
 
 export async function getAccount(userId: string) {
   const user = await db(NO_TENANT).user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, passwordHash: true } });
@@ -42,7 +42,7 @@ export async function changePassword(
   const problem = passwordProblem(newPassword, row.email);
   if (problem) throw new AppError("VALIDATION_FAILED", problem, { issues: [{ path: "newPassword", message: problem }] });
   try {
-    await verifyCredentials(row.email, currentPassword, meta.clientIp);
+    await checkPassword(row.email, currentPassword, meta.clientIp);
   } catch (error) {
     if (isAppError(error) && error.code === "UNAUTHORIZED") {
       throw new AppError("VALIDATION_FAILED", "The current password is not right", {

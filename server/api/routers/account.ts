@@ -9,9 +9,54 @@ import { authedProcedure, router } from "../trpc";
 import { changePassword, getAccount, signOutEverywhere } from "@/server/users/account";
 import { deleteAccount, deleteAccountInputSchema, exportAccount } from "@/server/users/erasure";
 import { z } from "zod";
+import {
+  changeEmailInputSchema,
+  emailChangedOutSchema,
+  mfaConfirmInputSchema,
+  mfaDisableInputSchema,
+  mfaEnrolmentOutSchema,
+  mfaStatusOutSchema,
+  recoveryCodesOutSchema,
+  stepUpInputSchema,
+  stepUpOutSchema,
+} from "@/lib/schemas/mfa";
+import { confirmMfaEnrolment, mfaStatus, regenerateRecoveryCodes, startMfaEnrolment } from "@/server/auth/mfa";
+import { stepUp } from "@/server/auth/step-up";
+import { disableMfa } from "@/server/users/mfa-settings";
+import { changeEmailWithPassword } from "@/server/users/email-change";
+import type { TrpcContext } from "../trpc";
 
-/** The signed-in person's own account (no workspace). Both mutations end every session of the user. */
+const metaOf = (ctx: TrpcContext) => ({ requestId: ctx.requestId, clientIp: ctx.clientAddress ?? ctx.clientIp, userAgent: ctx.userAgent });
+
+/** The second factor (TOTP + recovery codes). Disabling and regenerating need a recent authentication (step-up). */
+const mfaRouter = router({
+  status: authedProcedure.output(mfaStatusOutSchema).query(({ ctx }) => mfaStatus(ctx.user.id)),
+  /** a new secret awaiting its first code (shown once) */
+  start: authedProcedure.output(mfaEnrolmentOutSchema).mutation(({ ctx }) => startMfaEnrolment(ctx.user)),
+  /** activates it; the answer carries the recovery codes, shown once */
+  confirm: authedProcedure
+    .input(mfaConfirmInputSchema)
+    .output(recoveryCodesOutSchema)
+    .mutation(({ ctx, input }) => confirmMfaEnrolment(ctx.user, input.code, metaOf(ctx))),
+  disable: authedProcedure
+    .input(mfaDisableInputSchema)
+    .output(z.object({ disabled: z.literal(true) }))
+    .mutation(({ ctx, input }) => disableMfa(ctx.user, input, metaOf(ctx))),
+  regenerateRecoveryCodes: authedProcedure.output(recoveryCodesOutSchema).mutation(({ ctx }) => regenerateRecoveryCodes(ctx.user, metaOf(ctx))),
+});
+
+/** The signed-in person's own account (no workspace). Changing the password or the email ends every session of the user. */
 export const accountRouter = router({
+  mfa: mfaRouter,
+  /** re-authenticates this session for sensitive actions (server/auth/step-up.ts) */
+  stepUp: authedProcedure
+    .input(stepUpInputSchema)
+    .output(stepUpOutSchema)
+    .mutation(({ ctx, input }) => stepUp(ctx.user, input, metaOf(ctx))),
+  changeEmail: authedProcedure
+    .input(changeEmailInputSchema)
+    .output(emailChangedOutSchema)
+    .mutation(({ ctx, input }) => changeEmailWithPassword(ctx.user, input, metaOf(ctx))),
   get: authedProcedure.output(accountOutSchema).query(({ ctx }) => getAccount(ctx.user.id)),
   changePassword: authedProcedure
     .input(changePasswordInputSchema)

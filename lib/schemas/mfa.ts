@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { text } from "./text";
+import { emailSchema } from "./common";
+
+/** A TOTP code (6 digits) or a recovery code (xxxx-xxxx-xxxx-xxxx), as typed. */
+export const secondFactorCodeSchema = text().trim().min(6, "Enter the 6-digit code or a recovery code").max(64);
+
+export const mfaStatusOutSchema = z.object({
+  enabled: z.boolean(),
+  enabledAt: z.date().nullable(),
+  recoveryCodesRemaining: z.number().int(),
+  /** an organisation requires a second factor of this person (server/auth/mfa-policy.ts) */
+  required: z.boolean(),
+});
+
+/** The secret of an enrolment awaiting its first code: shown once, never again. */
+export const mfaEnrolmentOutSchema = z.object({ secret: z.string(), otpauthUri: z.string(), qrSvg: z.string() });
+
+export const mfaConfirmInputSchema = z.strictObject({
+  code: text()
+    .trim()
+    .regex(/^\d{6}$/, "Enter the 6-digit code of your app"),
+});
+export const recoveryCodesOutSchema = z.object({ recoveryCodes: z.array(z.string()) });
+
+/** Disabling the factor: the current password or a valid code. */
+export const mfaDisableInputSchema = z.union([
+  z.strictObject({ password: text().min(1, "Enter your password").max(128) }),
+  z.strictObject({ code: secondFactorCodeSchema }),
+]);
+
+/** Re-authenticating this session (step-up): the password (with a code when enrolled), or a code alone. */
+export const stepUpInputSchema = z.union([
+  z.strictObject({ password: text().min(1, "Enter your password").max(128), code: secondFactorCodeSchema.optional() }),
+  z.strictObject({ code: secondFactorCodeSchema }),
+]);
+export const stepUpOutSchema = z.object({ at: z.date() });
+
+export const changeEmailInputSchema = z.strictObject({
+  newEmail: emailSchema,
+  currentPassword: text().min(1, "Enter your current password").max(128),
+});
+export const emailChangedOutSchema = z.object({ changed: z.literal(true), email: z.string(), verificationSent: z.boolean() });
