@@ -82,7 +82,14 @@ export function findRoute(method: string, path: string): AnyRestRoute {
 export async function rest(
   method: string,
   path: string,
-  opts: { key?: string; params?: Record<string, string>; body?: unknown; query?: Record<string, string>; accept?: string } = {},
+  opts: {
+    key?: string;
+    params?: Record<string, string>;
+    body?: unknown;
+    query?: Record<string, string>;
+    accept?: string;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const route = findRoute(method, path);
   let url = `http://localhost:3000${path}`;
@@ -90,6 +97,7 @@ export async function rest(
   if (opts.query) url += `?${new URLSearchParams(opts.query)}`;
   const headers: Record<string, string> = { "content-type": "application/json", accept: opts.accept ?? "application/json" };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+  Object.assign(headers, opts.headers);
   const res = await executeRoute(
     route,
     new Request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }),

@@ -6,6 +6,7 @@ import { execute } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
 import type { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
+import { addressAllowed } from "@/lib/ip-allowlist";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { recordAudit } from "@/server/audit/service";
@@ -141,7 +142,7 @@ export async function rehashApiKey(key: { id: string; workspaceId: string }, old
  * Resolves a bearer key to its tenant context. Its power is its scopes intersected with its creator's
  * current role; a key whose creator left the workspace is dead. Every failure is the same 401.
  */
-export async function authenticateApiKey(rawKey: string, requestId?: string): Promise<TenantContext> {
+export async function authenticateApiKey(rawKey: string, requestId?: string, clientAddress?: string | null): Promise<TenantContext> {
   const invalid = new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key");
   if (rawKey.length < 32 || rawKey.length > 256) throw invalid;
   // the hash under the current AUTH_SECRET first, then under each previous one (AUTH_SECRET_PREVIOUS)
@@ -161,6 +162,7 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
     expiresMs: number | null;
     lastUsedMs: number | null;
     keyHash: string;
+    ipAllowlist: string[];
   }>(
     SYSTEM("api-key-lookup"),
     // a function (migration 20261212_200_api_key_lookup) so that its plan is kept per connection
@@ -169,6 +171,9 @@ export async function authenticateApiKey(rawKey: string, requestId?: string): Pr
   const key = rows[0];
   if (!key || key.revoked || (key.expiresMs !== null && key.expiresMs <= Date.now())) throw invalid;
   if (!key.role) throw invalid;
+  // the organisation's IP allowlist (docs/organizations.md): a valid key from elsewhere is refused, and says why
+  if (!addressAllowed(clientAddress, key.ipAllowlist))
+    throw new AppError("FORBIDDEN", "This workspace's organisation accepts its API keys only from its allowed addresses");
   if (key.keyHash !== hashes[0]) await rehashApiKey(key, key.keyHash, hashes[0]!);
   const role = key.role as Role;
   const rolePerms = new Set(permissionsOf(role));

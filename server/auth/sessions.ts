@@ -13,7 +13,7 @@
  * the membership statement itself (server/workspaces/tenant.ts).
  */
 import { randomBytes } from "node:crypto";
-import { db, NO_TENANT } from "@/server/db/client";
+import { db, NO_TENANT, userScope } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 
 export interface SessionUser {
@@ -62,14 +62,21 @@ export function sessionExpired(claims: SessionClaims, now = Date.now()): boolean
 }
 
 /** The condition on a User row under which the session is still valid (for a query that reads the user anyway). */
-export function validSessionWhere(claims: SessionClaims): Prisma.UserWhereInput {
-  return { id: claims.userId, sessionVersion: claims.version, endedSessions: { none: { id: claims.sessionId } } };
+export function validSessionWhere(claims: SessionClaims, now = Date.now()): Prisma.UserWhereInput {
+  // an organisation of the person may cut sessions shorter (Organization.sessionMaxAgeMinutes; read in their user scope)
+  const ageMinutes = Math.floor((now / 1000 - claims.signedInAt) / 60);
+  return {
+    id: claims.userId,
+    sessionVersion: claims.version,
+    endedSessions: { none: { id: claims.sessionId } },
+    organizations: { none: { organization: { sessionMaxAgeMinutes: { lte: ageMinutes } } } },
+  };
 }
 
 /** The signed-in user if the session is still valid (one statement), else null. */
 export async function verifySession(claims: SessionClaims | null): Promise<SessionUser | null> {
   if (!claims || sessionExpired(claims)) return null;
-  const user = await db(NO_TENANT).user.findFirst({ where: validSessionWhere(claims), select: { id: true, email: true, name: true } });
+  const user = await db(userScope(claims.userId)).user.findFirst({ where: validSessionWhere(claims), select: { id: true, email: true, name: true } });
   return user ? { id: user.id, email: user.email, name: user.name, session: claims } : null;
 }
 

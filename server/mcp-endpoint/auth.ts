@@ -8,6 +8,7 @@
  *   (403 for a key, 401 for a token bound to another resource), and a missing or invalid one gets 401 with
  *   `WWW-Authenticate` pointing at the protected-resource metadata (RFC 9728), where OAuth clients start.
  */
+import { clientAddress } from "@/server/http/client-address";
 import { AppError } from "@/lib/errors";
 import type { TenantContext } from "@/server/context";
 import { env } from "@/server/env";
@@ -81,7 +82,7 @@ export async function authenticateMcp(request: Request, slug: string, resource: 
       if (!via || ctx.workspaceSlug !== slug) throw new McpAuthError(401, "invalid_token", "Invalid, expired or revoked access token");
       return { ctx, principal: `oauth:${via.connectionId}`, clientName: via.name, rateKey: `mcpc:${via.connectionId}` };
     }
-    const ctx = await authenticateApiKey(raw, requestId);
+    const ctx = await authenticateApiKey(raw, requestId, clientAddress(request.headers));
     if (ctx.workspaceSlug !== slug) throw new McpAuthError(403, "invalid_token", "This API key belongs to another workspace");
     const keyId = ctx.actor.type === "api_key" ? ctx.actor.keyId : ctx.actor.userId;
     return { ctx, principal: `api_key:${keyId}`, clientName: null, rateKey: keyId };

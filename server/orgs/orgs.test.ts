@@ -1,16 +1,22 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { testDb } from "@/test/db";
-import { appErrorOf, callerFor, orgCallerFor, makeApiKey, makeUser, makeWorkspace, uniq } from "@/test/helpers";
+import { appErrorOf, callerFor, orgCallerFor, rest, makeApiKey, makeUser, makeWorkspace, uniq } from "@/test/helpers";
 import { makeOrg } from "@/test/fixtures/orgs";
 import { attachWorkspace, createOrganization, createOrgWorkspace, detachWorkspace, listMyOrganizations, updateOrgPolicy } from "./service";
 import { addDomain, confirmDomainAsOperator, setTxtResolverForTests, verifyDomain } from "./domains";
 import { listOrgPeople, removeFromOrganization, setOrgRole } from "./people";
 import { applyGroupRoles, setGroupRoles } from "./group-roles";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
+import { createInvitation } from "@/server/workspaces/invitations";
+import { verifySession } from "@/server/auth/sessions";
+import { setEnv } from "@/server/env";
 import { organizationForEmail, signInMethodRefusal } from "@/server/auth/org-policy";
 import { mfaRequiringOrganization } from "@/server/auth/mfa-policy";
 
-afterEach(() => setTxtResolverForTests(null));
+afterEach(() => {
+  setTxtResolverForTests(null);
+  setEnv("CADRE_TRUSTED_PROXIES", "");
+});
 
 const orgCaller = orgCallerFor;
 
@@ -29,6 +35,9 @@ describe("organisations", () => {
 
   it("only owners and admins change the policy; the change is audited with what changed; bad entries are named", async () => {
     const org = await makeOrg("policy");
+    setEnv("CADRE_TRUSTED_PROXIES", "");
+    expect((await appErrorOf(updateOrgPolicy(org.ctx("admin"), { apiIpAllowlist: ["203.0.113.7"] }))).message).toMatch(/CADRE_TRUSTED_PROXIES/);
+    setEnv("CADRE_TRUSTED_PROXIES", "127.0.0.1/32");
     expect((await appErrorOf(updateOrgPolicy(org.ctx("member"), { mfaRequired: true }))).code).toBe("FORBIDDEN");
     const updated = await updateOrgPolicy(org.ctx("admin"), { mfaRequired: true, apiIpAllowlist: ["203.0.113.7", "2001:db8::/32"], sessionMaxAgeMinutes: 60 });
     expect(updated.policy).toMatchObject({ mfaRequired: true, apiIpAllowlist: ["203.0.113.7/32", "2001:db8::/32"], sessionMaxAgeMinutes: 60 });
@@ -223,5 +232,56 @@ describe("organisation policy in its workspaces", () => {
     // a member is told FORBIDDEN, not asked to re-authenticate
     const staleMember = { ...org.users.member, session: { ...stale.session, userId: org.users.member.id } };
     await expect(orgCallerFor(staleMember, org.slug).orgs.updatePolicy({ mfaRequired: true })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("organisation policy at the API and in sessions", () => {
+  it("API keys of its workspaces work only from the allowed addresses (REST: the address through a trusted proxy)", async () => {
+    setEnv("CADRE_TRUSTED_PROXIES", "127.0.0.1/32");
+    const org = await makeOrg("ip");
+    const key = await makeApiKey(org.ws, "admin");
+    const from = (address: string) => rest("GET", "/api/v1/agents", { key: key.raw, headers: { "x-forwarded-for": address } });
+    expect((await from("198.51.100.9")).status).toBe(200);
+    await updateOrgPolicy(org.ctx("admin"), { apiIpAllowlist: ["203.0.113.0/24", "2001:db8::/32"] });
+    expect((await from("203.0.113.20")).status).toBe(200);
+    expect((await from("::ffff:203.0.113.21")).status).toBe(200);
+    expect((await from("2001:db8::5")).status).toBe(200);
+    const refused = await from("198.51.100.9");
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/allowed addresses/);
+    // an address the server cannot place is outside the list
+    expect((await rest("GET", "/api/v1/agents", { key: key.raw })).status).toBe(403);
+    // a workspace outside the organisation is not bound by it
+    const outside = await makeWorkspace("ip-outside");
+    expect(
+      (await rest("GET", "/api/v1/agents", { key: (await makeApiKey(outside, "admin")).raw, headers: { "x-forwarded-for": "198.51.100.9" } })).status,
+    ).toBe(200);
+  });
+
+  it("invitations to its workspaces go only to the allowed email domains", async () => {
+    const org = await makeOrg("inv");
+    await updateOrgPolicy(org.ctx("admin"), { invitationDomains: ["corp.example"] });
+    const ctx = await resolveUserTenant(org.ws.users.owner, org.ws.slug);
+    const refused = await appErrorOf(createInvitation(ctx, { email: `guest-${uniq()}@gmail.example`, role: "member" }, { origin: "http://localhost:3000" }));
+    expect(refused).toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "email" }] } });
+    await expect(createInvitation(ctx, { email: `new-${uniq()}@corp.example`, role: "member" }, { origin: "http://localhost:3000" })).resolves.toBeDefined();
+  });
+
+  it("its session lifetime ends its members' sessions earlier; others keep the server's lifetime", async () => {
+    const org = await makeOrg("lifetime");
+    const claims = (userId: string, minutesAgo: number) => ({
+      userId,
+      sessionId: `s-${uniq()}`,
+      version: 0,
+      signedInAt: Math.floor(Date.now() / 1000) - minutesAgo * 60,
+    });
+    expect(await verifySession(claims(org.users.member.id, 90))).not.toBeNull();
+    await updateOrgPolicy(org.ctx("admin"), { sessionMaxAgeMinutes: 60 });
+    expect(await verifySession(claims(org.users.member.id, 90))).toBeNull();
+    expect(await verifySession(claims(org.users.member.id, 30))).not.toBeNull();
+    const outsider = await makeUser("lifetime-outsider");
+    expect(await verifySession(claims(outsider.id, 90))).not.toBeNull();
+    // the workspace path checks the same
+    await expect(resolveUserTenant({ ...org.users.owner, session: claims(org.users.owner.id, 90) }, org.ws.slug)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

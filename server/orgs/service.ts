@@ -9,7 +9,8 @@ import type { createWorkspaceInputSchema } from "@/lib/schemas/workspaces";
 import { createWorkspace } from "@/server/workspaces/workspaces";
 import { type OrgContext, requireOrgAdmin } from "./context";
 import { recordOrgAudit } from "./audit";
-import { normaliseIpRanges } from "./ip-allowlist";
+import { normaliseIpRanges } from "@/lib/ip-allowlist";
+import { trustsProxies } from "@/server/http/client-address";
 
 const POLICY_SELECT = {
   allowedSignInMethods: true,
@@ -71,6 +72,15 @@ export async function updateOrgPolicy(ctx: OrgContext, input: z.input<typeof upd
   requireOrgAdmin(ctx);
   const patch = updateOrgPolicyInputSchema.parse(input);
   if (patch.apiIpAllowlist) patch.apiIpAllowlist = normaliseIpRanges(patch.apiIpAllowlist);
+  // without trusted proxies the server cannot tell a client's address: a list would refuse every key
+  if (patch.apiIpAllowlist?.length && !trustsProxies())
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "This server does not know client addresses (CADRE_TRUSTED_PROXIES is not set): an IP allowlist would refuse every API key",
+      {
+        issues: [{ path: "apiIpAllowlist", message: "Needs CADRE_TRUSTED_PROXIES on the server" }],
+      },
+    );
   if (patch.invitationDomains) patch.invitationDomains = [...new Set(patch.invitationDomains)];
   if (patch.allowedSignInMethods) patch.allowedSignInMethods = [...new Set(patch.allowedSignInMethods)];
   return db(orgScope(ctx.organizationId)).$transaction(async (tx) => {

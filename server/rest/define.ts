@@ -1,3 +1,4 @@
+import { clientAddress } from "@/server/http/client-address";
 import { z } from "zod";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { idempotencyKeyProblem, IDEMPOTENT_REPLAYED_HEADER } from "@/lib/idempotency";
@@ -159,7 +160,7 @@ function bearerKey(request: Request): string {
   return match[1]!;
 }
 
-export const apiKeyAuthenticator: Authenticator = (request, requestId) => authenticateApiKey(bearerKey(request), requestId);
+export const apiKeyAuthenticator: Authenticator = (request, requestId) => authenticateApiKey(bearerKey(request), requestId, clientAddress(request.headers));
 
 /** The one requirement check of every route, whatever its kind or its caller's. */
 export function assertRouteAllowed(ctx: TenantContext, requires: RouteRequirement): void {

@@ -54,11 +54,26 @@ function toInvitation(inv: InvitationRow) {
  * keeps its hash. A pending invitation to the same email is replaced. The link is emailed to the invitee when
  * SMTP is configured (`emailed` says whether it was) and returned to the inviter either way, whatever the channel.
  */
+/** The workspace's organisation may limit invitations to its email domains (docs/organizations.md). */
+async function assertInvitationDomainAllowed(ctx: TenantContext, email: string) {
+  const ws = await db(ctx).workspace.findUnique({
+    where: { id: ctx.workspaceId },
+    select: { organization: { select: { name: true, invitationDomains: true } } },
+  });
+  const domains = ws?.organization?.invitationDomains ?? [];
+  const domain = email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+  if (domains.length > 0 && !domains.includes(domain))
+    throw new AppError("VALIDATION_FAILED", `${ws!.organization!.name} allows invitations only to ${domains.join(", ")}`, {
+      issues: [{ path: "email", message: `Only addresses at ${domains.join(", ")}` }],
+    });
+}
+
 export async function createInvitation(ctx: TenantContext, input: z.input<typeof createInvitationInputSchema>, links: { origin: string }) {
   const { email, role, expiresInDays } = createInvitationInputSchema.parse(input);
   if (!holdsRole(ctx, role)) {
     throw new AppError("FORBIDDEN", role === "owner" ? "Only an owner can invite an owner" : `You cannot invite as ${role}: the role has powers you lack`);
   }
+  await assertInvitationDomainAllowed(ctx, email);
   const alreadyMember = await db(ctx).membership.findFirst({ where: { workspaceId: ctx.workspaceId, user: { email } } });
   if (alreadyMember) throw new AppError("CONFLICT", `${email} is already a member of this workspace`);
 
