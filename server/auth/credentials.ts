@@ -28,6 +28,10 @@ export async function verifyCredentials(
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
   await clearFailures("email", email);
+  if (user.deactivatedAt) {
+    recordAuthEvent({ action: "auth.sign_in_failed", userId: user.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
+    throw new AppError("UNAUTHORIZED", "Your organisation has deactivated this account");
+  }
   recordAuthEvent({ action: "auth.sign_in", userId: user.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }

@@ -7,7 +7,8 @@
  *   next-auth re-issues the cookie as it is used, and a copy could otherwise be kept alive for ever).
  * - Signing out records `sid` in EndedSession (until the session's absolute end), so a copied cookie stops working.
  * - Bumping `sessionVersion` ends every session of the user at once: "sign out everywhere", a password change, an
- *   operator's `users revoke-sessions`.
+ *   operator's `users revoke-sessions`, a SCIM deactivation (which also sets `deactivatedAt`: no session is valid
+ *   while it is set).
  *
  * The check is one statement (the user by primary key, the ended session by primary key); with a workspace it is
  * the membership statement itself (server/workspaces/tenant.ts).
@@ -63,7 +64,7 @@ export function sessionExpired(claims: SessionClaims, now = Date.now()): boolean
 
 /** The condition on a User row under which the session is still valid (for a query that reads the user anyway). */
 export function validSessionWhere(claims: SessionClaims): Prisma.UserWhereInput {
-  return { id: claims.userId, sessionVersion: claims.version, endedSessions: { none: { id: claims.sessionId } } };
+  return { id: claims.userId, sessionVersion: claims.version, deactivatedAt: null, endedSessions: { none: { id: claims.sessionId } } };
 }
 
 /** The signed-in user if the session is still valid (one statement), else null. */
