@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { displayName, text } from "./text";
+import { idSchema } from "./common";
+import { displayName } from "./text";
 
 /** What an organisation token may do: "scim" (the identity provider's provisioning), "admin" (the organisation's API as its creator). */
 export const ORG_TOKEN_SCOPES = ["scim", "admin"] as const;
@@ -19,7 +20,7 @@ export const createOrgTokenInputSchema = z.strictObject({
     .describe("Days until the token stops working; empty: no expiry"),
 });
 
-export const orgTokenIdInputSchema = z.strictObject({ id: text().max(64) });
+export const orgTokenIdInputSchema = z.strictObject({ id: idSchema("otk") });
 
 export const orgTokenSchema = z
   .object({
