@@ -76,7 +76,5 @@ export async function restoreAccess(ctx: ScimContext, scim: { id: string; userId
 
 export function suspendedOf(value: unknown): SuspendedMembership[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(
-    (v): v is SuspendedMembership => typeof v === "object" && v !== null && typeof v.workspaceId === "string" && typeof v.role === "string",
-  );
+  return value.filter((v): v is SuspendedMembership => typeof v === "object" && v !== null && typeof v.workspaceId === "string" && typeof v.role === "string");
 }

@@ -62,7 +62,10 @@ function schema(ctx: ScimContext, id: string) {
             subAttributes: ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"].map((n) => attr(n)),
           },
           attr("active", { type: "boolean" }),
-          { ...attr("emails", { type: "complex", multiValued: true, mutability: "immutable" }), subAttributes: [attr("value"), attr("type"), attr("primary", { type: "boolean" })] },
+          {
+            ...attr("emails", { type: "complex", multiValued: true, mutability: "immutable" }),
+            subAttributes: [attr("value"), attr("type"), attr("primary", { type: "boolean" })],
+          },
           { ...attr("groups", { type: "complex", multiValued: true, mutability: "readOnly" }), subAttributes: [attr("value"), attr("display")] },
         ]
       : [
@@ -74,7 +77,13 @@ function schema(ctx: ScimContext, id: string) {
   };
 }
 
-const list = (resources: unknown[]) => ({ schemas: [SCIM_LIST_SCHEMA], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources });
+const list = (resources: unknown[]) => ({
+  schemas: [SCIM_LIST_SCHEMA],
+  totalResults: resources.length,
+  startIndex: 1,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
 
 export const resourceTypes = (ctx: ScimContext) => list([resourceType(ctx, "User"), resourceType(ctx, "Group")]);
 export const resourceTypeById = (ctx: ScimContext, id: string) => (id === "User" || id === "Group" ? resourceType(ctx, id) : null);

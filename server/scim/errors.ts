@@ -1,4 +1,4 @@
-import { AppError } from "@/lib/errors";
+import type { AppError } from "@/lib/errors";
 
 export const SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 

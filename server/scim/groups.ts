@@ -44,7 +44,12 @@ function whereOf(ctx: ScimContext, filter: ScimFilter | null): Prisma.ScimGroupW
 }
 
 /** `excludedAttributes=members` (Okta and Entra ask for it when listing): the groups without their member lists. */
-const withoutMembers = (params: URLSearchParams) => (params.get("excludedAttributes") ?? "").toLowerCase().split(",").map((s) => s.trim()).includes("members");
+const withoutMembers = (params: URLSearchParams) =>
+  (params.get("excludedAttributes") ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((s) => s.trim())
+    .includes("members");
 
 export async function listScimGroups(ctx: ScimContext, params: URLSearchParams) {
   const filter = parseScimFilter(params.get("filter"), ["displayName", "externalId", "id"]);

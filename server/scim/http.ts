@@ -21,7 +21,10 @@ export const SCIM_CONTENT_TYPE = "application/scim+json";
 type Params = { params: Promise<{ org: string; path?: string[] }> };
 
 function scimJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": `${SCIM_CONTENT_TYPE}; charset=utf-8`, "cache-control": "no-store", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": `${SCIM_CONTENT_TYPE}; charset=utf-8`, "cache-control": "no-store", ...headers },
+  });
 }
 
 function withEtag(resource: { meta: { version: string; location: string } }, status = 200): Response {
@@ -43,7 +46,12 @@ async function authenticate(request: Request, orgSlug: string): Promise<ScimCont
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!m) throw new ScimError(401, "A bearer organisation token with the scim scope is required");
   const h = request.headers;
-  const verified = await verifyOrgToken(m[1]!, "scim", { organizationSlug: orgSlug, requestId: requestIdOf(h), clientIp: clientIpOf(h), userAgent: userAgentOf(h) });
+  const verified = await verifyOrgToken(m[1]!, "scim", {
+    organizationSlug: orgSlug,
+    requestId: requestIdOf(h),
+    clientIp: clientIpOf(h),
+    userAgent: userAgentOf(h),
+  });
   return { ...verified, baseUrl: `${publicOrigin(request)}/api/scim/v2/${encodeURIComponent(verified.organizationSlug)}` };
 }
 

@@ -59,11 +59,17 @@ describe("SCIM tokens", () => {
 
   it("a token stops working when its creator is no longer an owner or admin of the organisation", async () => {
     const t = await createOrgToken(a.ctx("admin"), { name: "creator leaves", scopes: ["scim"] });
-    await testDb().organizationMember.update({ where: { organizationId_userId: { organizationId: a.id, userId: a.users.admin.id } }, data: { role: "member" } });
+    await testDb().organizationMember.update({
+      where: { organizationId_userId: { organizationId: a.id, userId: a.users.admin.id } },
+      data: { role: "member" },
+    });
     try {
       expect((await scim("GET", a.slug, "Users", { token: t.token })).status).toBe(401);
     } finally {
-      await testDb().organizationMember.update({ where: { organizationId_userId: { organizationId: a.id, userId: a.users.admin.id } }, data: { role: "admin" } });
+      await testDb().organizationMember.update({
+        where: { organizationId_userId: { organizationId: a.id, userId: a.users.admin.id } },
+        data: { role: "admin" },
+      });
     }
     expect((await scim("GET", a.slug, "Users", { token: t.token })).status).toBe(200);
   });
@@ -172,7 +178,10 @@ describe("filters and pagination", () => {
     const tag = uniq();
     for (let i = 0; i < 3; i++) {
       const address = email(a, `page${i}`);
-      const r = await scim("POST", a.slug, "Users", { token: a.token, body: oktaUser(address, { externalId: `ext-${tag}-${i}`, displayName: `Page ${tag} ${i}` }) });
+      const r = await scim("POST", a.slug, "Users", {
+        token: a.token,
+        body: oktaUser(address, { externalId: `ext-${tag}-${i}`, displayName: `Page ${tag} ${i}` }),
+      });
       ids.push(r.body.id);
     }
     const byExt = await scim("GET", a.slug, "Users", { token: a.token, query: { filter: `externalId eq "ext-${tag}-1"` } });
@@ -224,7 +233,13 @@ describe("Entra ID's shapes and groups", () => {
     const address = email(a, "entra");
     const created = await scim("POST", a.slug, "Users", {
       token: a.token,
-      body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: address, externalId: "e1", active: true, emails: [{ type: "work", value: address }] },
+      body: {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: address,
+        externalId: "e1",
+        active: true,
+        emails: [{ type: "work", value: address }],
+      },
     });
     const id = created.body.id as string;
     const userId = (await testDb().scimUser.findUniqueOrThrow({ where: { id } })).userId;
@@ -249,7 +264,9 @@ describe("Entra ID's shapes and groups", () => {
     expect(group.body.members).toEqual([expect.objectContaining({ value: id })]);
     expect(await membershipRole(a.ws.id, userId)).toBe("admin");
     expect((await scim("GET", a.slug, "Groups", { token: a.token, query: { filter: 'displayName eq "engineers"' } })).body.totalResults).toBe(1);
-    expect((await scim("GET", a.slug, `Users/${id}`, { token: a.token })).body.groups).toEqual([expect.objectContaining({ value: group.body.id, display: "Engineers" })]);
+    expect((await scim("GET", a.slug, `Users/${id}`, { token: a.token })).body.groups).toEqual([
+      expect.objectContaining({ value: group.body.id, display: "Engineers" }),
+    ]);
 
     // Entra: remove with a value list
     await scim("PATCH", a.slug, `Groups/${group.body.id}`, {
@@ -286,7 +303,10 @@ describe("Entra ID's shapes and groups", () => {
       (
         await scim("PATCH", a.slug, `Groups/${group.body.id}`, {
           token: a.token,
-          body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path: "members", value: [{ value: "scu_unknown123" }] }] },
+          body: {
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            Operations: [{ op: "add", path: "members", value: [{ value: "scu_unknown123" }] }],
+          },
         })
       ).status,
     ).toBe(400);
@@ -301,6 +321,25 @@ describe("Entra ID's shapes and groups", () => {
     expect((await scim("GET", a.slug, `Groups/${group.body.id}`, { token: a.token })).status).toBe(404);
     const groupAudit = await testDb().organizationAuditLog.findMany({ where: { organizationId: a.id, action: "org.scim_group", targetId: group.body.id } });
     expect(groupAudit.map((r) => (r.metadata as { operation: string }).operation)).toEqual(expect.arrayContaining(["create", "patch", "delete"]));
+  });
+
+  it("a group joined while deactivated grants nothing until re-activation, which applies the groups' roles", async () => {
+    await setGroupRoles(a.ctx("admin"), { mappings: [{ group: "Operators", workspace: a.ws.slug, role: "admin" }] });
+    const created = await scim("POST", a.slug, "Users", { token: a.token, body: oktaUser(email(a, "late")) });
+    const id = created.body.id as string;
+    const userId = (await testDb().scimUser.findUniqueOrThrow({ where: { id } })).userId;
+    await testDb().membership.create({ data: { id: newId("mem"), workspaceId: a.ws.id, userId, role: "viewer" } });
+    const patchActive = (active: boolean) =>
+      scim("PATCH", a.slug, `Users/${id}`, {
+        token: a.token,
+        body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: active }] },
+      });
+    await patchActive(false);
+    const group = await scim("POST", a.slug, "Groups", { token: a.token, body: { displayName: "Operators", members: [{ value: id }] } });
+    expect(group.status).toBe(201);
+    expect(await membershipRole(a.ws.id, userId)).toBeNull();
+    await patchActive(true);
+    expect(await membershipRole(a.ws.id, userId)).toBe("admin");
   });
 
   it("DELETE of a user ends access and the SCIM user is gone; another org cannot see it", async () => {

@@ -5,7 +5,7 @@
  * an account outside them is never taken over (409), and a new address outside them is refused (400).
  */
 import { newId } from "@/lib/ids";
-import { type OrgAuditAction } from "@/lib/schemas/organizations";
+import type { OrgAuditAction } from "@/lib/schemas/organizations";
 import { emailDomainOf } from "@/server/auth/org-policy";
 import { db, NO_TENANT, orgScope } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
