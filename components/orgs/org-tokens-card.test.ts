@@ -9,7 +9,7 @@ import { OrgTokensCard } from "./org-tokens-card";
 
 afterEach(cleanup);
 
-const token = (id: string, name: string, extra: Record<string, unknown> = {}) => ({
+const token = (id: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> & { id: string; revokedAt: Date | null } => ({
   id,
   name,
   scopes: ["scim"],
