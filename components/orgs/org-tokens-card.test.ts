@@ -68,9 +68,9 @@ describe("OrgTokensCard", () => {
     await user.type(within(dialog).getByTestId("orgtoken-name"), "Entra");
     await user.click(within(dialog).getByTestId("orgtoken-submit"));
     expect((await screen.findByTestId("orgtoken-created")).textContent).toBe("cadre_org_the-full-secret");
-    expect(screen.getByTestId("orgtoken-copy")).toBeTruthy();
+    expect(screen.getByTestId("orgtoken-created-copy")).toBeTruthy();
     expect(calls["orgTokens.create"]!.mock.calls[0]![0]).toMatchObject({ name: "Entra", scopes: ["scim"] });
-    await user.click(screen.getByTestId("orgtoken-done"));
+    await user.click(screen.getByTestId("orgtoken-created-done"));
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     await waitFor(() => expect(screen.getAllByTestId("orgtoken-row")).toHaveLength(3));
   });

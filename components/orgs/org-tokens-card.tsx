@@ -8,12 +8,12 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Checkbox } from "@/components/ui/checkbox";
 import { useConfirm } from "@/components/ui/confirm";
-import { CopyButton } from "@/components/ui/copy-button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { applyServerErrors, Form, FormControl, FormField, FormItem, FormLabel, FormMessage, FormRootError, useZodForm } from "@/components/ui/form";
 import { formatDate, formatDateTime } from "@/components/ui/format";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { ShownOnce } from "@/components/ui/shown-once";
 import { ActionsHeader, QueryTable, RowDangerButton } from "@/components/ui/table";
 import { createOrgTokenInputSchema, ORG_TOKEN_SCOPES, type OrgTokenScope } from "@/lib/schemas/org-tokens";
 import { errorMessage } from "@/lib/trpc/errors";
@@ -42,22 +42,16 @@ function tokenStatus(t: OrgToken): "active" | "revoked" | "expired" {
 
 function CreatedToken({ name, token, onDone }: { name: string; token: string; onDone: () => void }) {
   return (
-    <div className="grid gap-3" data-testid="orgtoken-created-box">
-      <div role="status" className="rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm">
-        Token <strong>{name}</strong> created. Copy it now: <strong>you will not see it again.</strong>
-      </div>
-      <div className="flex items-center gap-2">
-        <code className="min-w-0 flex-1 rounded-md border bg-muted px-3 py-2 font-mono text-xs break-all" data-testid="orgtoken-created">
-          {token}
-        </code>
-        <CopyButton text={token} testId="orgtoken-copy" />
-      </div>
-      <div className="flex justify-end">
-        <Button onClick={onDone} data-testid="orgtoken-done">
-          I have stored it
-        </Button>
-      </div>
-    </div>
+    <ShownOnce
+      notice={
+        <>
+          Token <strong>{name}</strong> created.
+        </>
+      }
+      value={token}
+      testId="orgtoken-created"
+      onDone={onDone}
+    />
   );
 }
 

@@ -1,5 +1,5 @@
 import { Card } from "@/components/ui/card";
-import { CopyButton } from "@/components/ui/copy-button";
+import { CopyableCode } from "@/components/ui/shown-once";
 
 /** The SCIM base URL to paste into the identity provider, with what to pick there (docs/scim.md). */
 export function ScimEndpointCard({ baseUrl }: { baseUrl: string }) {
@@ -12,12 +12,7 @@ export function ScimEndpointCard({ baseUrl }: { baseUrl: string }) {
       <div className="grid gap-3 text-sm">
         <div className="grid gap-1">
           <span className="font-medium">SCIM base URL</span>
-          <div className="flex items-center gap-2">
-            <code className="min-w-0 flex-1 rounded-md border bg-muted px-3 py-2 font-mono text-xs break-all" data-testid="scim-base-url">
-              {baseUrl}
-            </code>
-            <CopyButton text={baseUrl} testId="scim-base-url-copy" />
-          </div>
+          <CopyableCode value={baseUrl} testId="scim-base-url" />
         </div>
         <ul className="list-disc space-y-1 pl-5 text-muted-foreground">
           <li>Authentication: HTTP header (bearer token), with an organisation token that has the scim scope.</li>
