@@ -3,6 +3,7 @@
  * before creating it: `<attr> eq "<value>"` on userName, externalId, displayName, id, emails.value and
  * `emails[type eq "work"].value`. Anything else is a 400 invalidFilter (never a silently wider result).
  */
+import { SCIM_LIST_SCHEMA } from "./context";
 import { scimBadRequest } from "./errors";
 
 export type ScimFilterAttribute = "userName" | "externalId" | "displayName" | "id" | "email";
@@ -53,4 +54,19 @@ export function parsePagination(params: URLSearchParams, maxCount: number): { st
   const startIndex = Math.max(1, int("startIndex") ?? 1);
   const count = Math.min(maxCount, Math.max(0, int("count") ?? maxCount));
   return { startIndex, count };
+}
+
+/** A ListResponse page (RFC 7644 §3.4.2): the total and one page of rows, ordered by creation. */
+export async function listPage<R, T>(
+  pagination: { startIndex: number; count: number },
+  total: () => Promise<number>,
+  rows: (page: { skip: number; take: number; orderBy: { createdAt?: "asc"; id?: "asc" }[] }) => Promise<R[]>,
+  toResource: (row: R) => T,
+) {
+  const { startIndex, count } = pagination;
+  const [totalResults, page] = await Promise.all([
+    total(),
+    count === 0 ? Promise.resolve([] as R[]) : rows({ skip: startIndex - 1, take: count, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+  ]);
+  return { schemas: [SCIM_LIST_SCHEMA], totalResults, startIndex, itemsPerPage: page.length, Resources: page.map(toResource) };
 }

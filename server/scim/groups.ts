@@ -8,9 +8,9 @@ import { db, orgScope } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { recordOrgAudit } from "@/server/orgs/audit";
 import { reapplyGroupRoles } from "./access";
-import { assertIfMatch, etagOf, MAX_PAGE, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, type ScimContext } from "./context";
+import { assertIfMatch, etagOf, MAX_PAGE, SCIM_GROUP_SCHEMA, type ScimContext } from "./context";
 import { scimBadRequest, scimConflict, scimNotFound } from "./errors";
-import { parsePagination, parseScimFilter, type ScimFilter } from "./filter";
+import { listPage, parsePagination, parseScimFilter, type ScimFilter } from "./filter";
 import { applyGroupOps, type GroupDraft, isObject, memberIdsOf, parsePatchOps, scimString } from "./patch";
 
 const groupInclude = { members: { select: { scimUser: { select: { id: true, userName: true } } } } } satisfies Prisma.ScimGroupInclude;
@@ -53,17 +53,15 @@ const withoutMembers = (params: URLSearchParams) =>
 
 export async function listScimGroups(ctx: ScimContext, params: URLSearchParams) {
   const filter = parseScimFilter(params.get("filter"), ["displayName", "externalId", "id"]);
-  const { startIndex, count } = parsePagination(params, MAX_PAGE);
   const scoped = db(orgScope(ctx.organizationId));
   const where = whereOf(ctx, filter);
-  const [total, rows] = await Promise.all([
-    scoped.scimGroup.count({ where }),
-    count === 0
-      ? Promise.resolve([] as Row[])
-      : scoped.scimGroup.findMany({ where, include: groupInclude, orderBy: [{ createdAt: "asc" }, { id: "asc" }], skip: startIndex - 1, take: count }),
-  ]);
   const members = !withoutMembers(params);
-  return { schemas: [SCIM_LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: rows.length, Resources: rows.map((r) => toScimGroup(ctx, r, members)) };
+  return listPage(
+    parsePagination(params, MAX_PAGE),
+    () => scoped.scimGroup.count({ where }),
+    (page) => scoped.scimGroup.findMany({ where, include: groupInclude, ...page }),
+    (row) => toScimGroup(ctx, row, members),
+  );
 }
 
 async function findRow(ctx: ScimContext, id: string): Promise<Row> {

@@ -55,6 +55,21 @@ async function authenticate(request: Request, orgSlug: string): Promise<ScimCont
   return { ...verified, baseUrl: `${publicOrigin(request)}/api/scim/v2/${encodeURIComponent(verified.organizationSlug)}` };
 }
 
+type Resource = { meta: { version: string; location: string } };
+interface ResourceHandlers {
+  list(ctx: ScimContext, params: URLSearchParams): Promise<unknown>;
+  create(ctx: ScimContext, body: unknown): Promise<Resource>;
+  get(ctx: ScimContext, id: string, params: URLSearchParams): Promise<Resource>;
+  replace(ctx: ScimContext, id: string, body: unknown, ifMatch: string | null): Promise<Resource>;
+  patch(ctx: ScimContext, id: string, body: unknown, ifMatch: string | null): Promise<Resource>;
+  remove(ctx: ScimContext, id: string, ifMatch: string | null): Promise<void>;
+}
+
+const RESOURCES: Record<string, ResourceHandlers | undefined> = {
+  Users: { list: listScimUsers, create: createScimUser, get: getScimUser, replace: replaceScimUser, patch: patchScimUser, remove: deleteScimUser },
+  Groups: { list: listScimGroups, create: createScimGroup, get: getScimGroup, replace: replaceScimGroup, patch: patchScimGroup, remove: deleteScimGroup },
+};
+
 async function dispatch(request: Request, ctx: ScimContext, path: readonly string[]): Promise<Response> {
   const method = request.method.toUpperCase();
   const [resource, id, ...rest] = path;
@@ -75,37 +90,21 @@ async function dispatch(request: Request, ctx: ScimContext, path: readonly strin
     if (!one) throw notFound();
     return scimJson(one);
   }
-  if (resource === "Users") {
-    if (id === undefined) {
-      if (method === "GET") return scimJson(await listScimUsers(ctx, params));
-      if (method === "POST") return withEtag(await createScimUser(ctx, await readJson(request)), 201);
-      throw notAllowed();
-    }
-    if (method === "GET") return withEtag(await getScimUser(ctx, id));
-    if (method === "PUT") return withEtag(await replaceScimUser(ctx, id, await readJson(request), ifMatch));
-    if (method === "PATCH") return withEtag(await patchScimUser(ctx, id, await readJson(request), ifMatch));
-    if (method === "DELETE") {
-      await deleteScimUser(ctx, id, ifMatch);
-      return new Response(null, { status: 204 });
-    }
+  const handlers = RESOURCES[resource];
+  if (!handlers) throw notFound();
+  if (id === undefined) {
+    if (method === "GET") return scimJson(await handlers.list(ctx, params));
+    if (method === "POST") return withEtag(await handlers.create(ctx, await readJson(request)), 201);
     throw notAllowed();
   }
-  if (resource === "Groups") {
-    if (id === undefined) {
-      if (method === "GET") return scimJson(await listScimGroups(ctx, params));
-      if (method === "POST") return withEtag(await createScimGroup(ctx, await readJson(request)), 201);
-      throw notAllowed();
-    }
-    if (method === "GET") return withEtag(await getScimGroup(ctx, id, params));
-    if (method === "PUT") return withEtag(await replaceScimGroup(ctx, id, await readJson(request), ifMatch));
-    if (method === "PATCH") return withEtag(await patchScimGroup(ctx, id, await readJson(request), ifMatch));
-    if (method === "DELETE") {
-      await deleteScimGroup(ctx, id, ifMatch);
-      return new Response(null, { status: 204 });
-    }
-    throw notAllowed();
+  if (method === "GET") return withEtag(await handlers.get(ctx, id, params));
+  if (method === "PUT") return withEtag(await handlers.replace(ctx, id, await readJson(request), ifMatch));
+  if (method === "PATCH") return withEtag(await handlers.patch(ctx, id, await readJson(request), ifMatch));
+  if (method === "DELETE") {
+    await handlers.remove(ctx, id, ifMatch);
+    return new Response(null, { status: 204 });
   }
-  throw notFound();
+  throw notAllowed();
 }
 
 /** The route handler of every method of `app/api/scim/v2/[org]/[[...path]]/route.ts`. */

@@ -103,19 +103,22 @@ function setUserAttribute(draft: UserDraft, op: PatchOpName, rawPath: string, va
   // other attributes (emails, title, phoneNumbers, the enterprise extension...) are not kept
 }
 
-/** Applies user PATCH operations to a draft (a copy is returned). */
-export function applyUserOps(current: UserDraft, ops: readonly PatchOp[]): UserDraft {
-  const draft: UserDraft = { ...current, name: { ...current.name } };
+/** Applies PATCH operations through an attribute setter: with a path, or path-less with an object of attributes. */
+function applyOps<D>(draft: D, ops: readonly PatchOp[], set: (draft: D, op: PatchOpName, path: string, value: unknown) => void): D {
   for (const { op, path, value } of ops) {
     if (path !== null) {
-      setUserAttribute(draft, op, path, value);
+      set(draft, op, path, value);
       continue;
     }
     if (!isObject(value)) throw scimBadRequest("invalidValue", "A path-less operation's value must be an object of attributes");
-    for (const [k, v] of Object.entries(value)) setUserAttribute(draft, op, k, v);
+    for (const [k, v] of Object.entries(value)) set(draft, op, k, v);
   }
   return draft;
 }
+
+/** Applies user PATCH operations to a copy of the draft. */
+export const applyUserOps = (current: UserDraft, ops: readonly PatchOp[]): UserDraft =>
+  applyOps({ ...current, name: { ...current.name } }, ops, setUserAttribute);
 
 /** The SCIM user ids of a `members` value ([{ value: "id" }, ...]). */
 export function memberIdsOf(value: unknown): string[] {
@@ -156,15 +159,5 @@ function setGroupAttribute(draft: GroupDraft, op: PatchOpName, rawPath: string, 
   }
 }
 
-export function applyGroupOps(current: GroupDraft, ops: readonly PatchOp[]): GroupDraft {
-  const draft: GroupDraft = { ...current, members: new Set(current.members) };
-  for (const { op, path, value } of ops) {
-    if (path !== null) {
-      setGroupAttribute(draft, op, path, value);
-      continue;
-    }
-    if (!isObject(value)) throw scimBadRequest("invalidValue", "A path-less operation's value must be an object of attributes");
-    for (const [k, v] of Object.entries(value)) setGroupAttribute(draft, op, k, v);
-  }
-  return draft;
-}
+export const applyGroupOps = (current: GroupDraft, ops: readonly PatchOp[]): GroupDraft =>
+  applyOps({ ...current, members: new Set(current.members) }, ops, setGroupAttribute);

@@ -11,9 +11,9 @@ import { db, NO_TENANT, orgScope } from "@/server/db/client";
 import type { Prisma } from "@/server/db/generated/client";
 import { recordOrgAudit } from "@/server/orgs/audit";
 import { endAccess, restoreAccess, suspendedOf } from "./access";
-import { assertIfMatch, etagOf, MAX_PAGE, SCIM_LIST_SCHEMA, SCIM_USER_SCHEMA, type ScimContext } from "./context";
+import { assertIfMatch, etagOf, MAX_PAGE, SCIM_USER_SCHEMA, type ScimContext } from "./context";
 import { scimBadRequest, scimConflict, scimNotFound } from "./errors";
-import { parsePagination, parseScimFilter, type ScimFilter } from "./filter";
+import { listPage, parsePagination, parseScimFilter, type ScimFilter } from "./filter";
 import { applyUserOps, isObject, nameOf, parsePatchOps, scimBoolean, scimString, type UserDraft } from "./patch";
 
 const ACTION: OrgAuditAction = "org.scim_user";
@@ -67,16 +67,14 @@ function whereOf(ctx: ScimContext, filter: ScimFilter | null): Prisma.ScimUserWh
 
 export async function listScimUsers(ctx: ScimContext, params: URLSearchParams) {
   const filter = parseScimFilter(params.get("filter"), ["userName", "externalId", "displayName", "id", "email"]);
-  const { startIndex, count } = parsePagination(params, MAX_PAGE);
   const scoped = db(orgScope(ctx.organizationId));
   const where = whereOf(ctx, filter);
-  const [total, rows] = await Promise.all([
-    scoped.scimUser.count({ where }),
-    count === 0
-      ? Promise.resolve([] as Row[])
-      : scoped.scimUser.findMany({ where, include: userInclude, orderBy: [{ createdAt: "asc" }, { id: "asc" }], skip: startIndex - 1, take: count }),
-  ]);
-  return { schemas: [SCIM_LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: rows.length, Resources: rows.map((r) => toScimUser(ctx, r)) };
+  return listPage(
+    parsePagination(params, MAX_PAGE),
+    () => scoped.scimUser.count({ where }),
+    (page) => scoped.scimUser.findMany({ where, include: userInclude, ...page }),
+    (row) => toScimUser(ctx, row),
+  );
 }
 
 async function findRow(ctx: ScimContext, id: string): Promise<Row> {
