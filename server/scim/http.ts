@@ -4,7 +4,7 @@
  * limit, `application/scim+json` answers, SCIM error bodies (RFC 7644 §3.12). Server errors answer a generic body.
  */
 import { isAppError } from "@/lib/errors";
-import { readBodyText } from "@/server/http/body";
+import { boundedRequest, readBodyText } from "@/server/http/body";
 import { clientIpOf, userAgentOf } from "@/server/http/client-info";
 import { publicOrigin } from "@/server/http/origin";
 import { requestIdOf } from "@/server/http/request-id";
@@ -111,8 +111,10 @@ async function dispatch(request: Request, ctx: ScimContext, path: readonly strin
 export async function scimHandler(request: Request, { params }: Params): Promise<Response> {
   const { org, path = [] } = await params;
   try {
-    const ctx = await authenticate(request, org);
-    return await dispatch(request, ctx, path);
+    // the body is read under the size limit first (413 whoever sends it), then the token is checked
+    const bounded = await boundedRequest(request);
+    const ctx = await authenticate(bounded, org);
+    return await dispatch(bounded, ctx, path);
   } catch (error) {
     const scim = error instanceof ScimError ? error : isAppError(error) ? fromAppError(error) : null;
     if (scim) {
