@@ -19,6 +19,8 @@ export function describeAuthError(error: string | undefined | null): string | nu
       return "That provider account is already connected to another Cadre account.";
     case "ProviderAlreadyLinked":
       return "Your account is already connected to another account of this provider.";
+    case "AccountDeactivated":
+      return "Your organisation has deactivated this account. Ask its administrator to re-activate it.";
     case "UnknownProvider":
       return "That sign-in provider is not configured on this server.";
     case "Configuration":

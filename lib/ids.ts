@@ -62,7 +62,10 @@ export type IdPrefix =
   | "org"
   | "odm"
   | "oau"
-  | "rcv";
+  | "rcv"
+  | "otk"
+  | "scu"
+  | "scg";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

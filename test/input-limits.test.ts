@@ -108,8 +108,12 @@ describe("the request body limit (CADRE_MAX_BODY_BYTES)", () => {
     expect(declared.status, `${method} ${url}`).toBe(413);
     const body = (await declared.json()) as
       | { error: { code: string | number; cadre_code?: string; data?: { code: string }; message: string; requestId?: string } }
-      | { error: string; error_description: string };
-    if (typeof body.error === "string") {
+      | { error: string; error_description: string }
+      | { schemas: string[]; status: string; detail: string; error?: undefined };
+    if ("schemas" in body) {
+      // the SCIM endpoint answers in RFC 7644's error shape
+      expect(body).toMatchObject({ status: "413", detail: expect.stringContaining(String(limit)) });
+    } else if (typeof body.error === "string") {
       // OAuth's endpoints answer in RFC 6749's shape
       expect(body).toMatchObject({ error: "invalid_request", error_description: expect.stringContaining(String(limit)) });
     } else {

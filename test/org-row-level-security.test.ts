@@ -13,6 +13,9 @@ import { makeOrg, type TestOrg } from "@/test/fixtures/orgs";
 import { addDomain } from "@/server/orgs/domains";
 import { updateOrgPolicy } from "@/server/orgs/service";
 import { setGroupRoles } from "@/server/orgs/group-roles";
+import { newId } from "@/lib/ids";
+import { createOrgToken } from "@/server/scim/tokens";
+import { scim } from "@/test/fixtures/scim";
 
 let a: TestOrg;
 let b: TestOrg;
@@ -32,6 +35,20 @@ async function populated(label: string): Promise<TestOrg> {
   await addDomain(org.ctx("admin"), { domain: `${label}-${org.slug}.example` });
   await updateOrgPolicy(org.ctx("owner"), { mfaRequired: true });
   await setGroupRoles(org.ctx("admin"), { mappings: [{ group: "engineers", workspace: org.ws.slug, role: "member" }] });
+  // SCIM: a token, a user, a group with that user (OrgToken, ScimUser, ScimGroup, ScimGroupMember)
+  const { token } = await createOrgToken(org.ctx("admin"), { name: "IdP", scopes: ["scim"] });
+  await testDb().organizationDomain.create({
+    data: {
+      id: newId("odm"),
+      organizationId: org.id,
+      domain: `scim-${label}-${org.slug}.example`,
+      verificationToken: "t",
+      verifiedAt: new Date(),
+      verifiedBy: "operator",
+    },
+  });
+  const user = await scim("POST", org.slug, "Users", { token, body: { userName: `p@scim-${label}-${org.slug}.example` } });
+  await scim("POST", org.slug, "Groups", { token, body: { displayName: "engineers", members: [{ value: user.body.id }] } });
   return org;
 }
 

@@ -42,6 +42,11 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
     methods: ["POST", "OPTIONS"],
     reason: "OAuth token endpoint of the MCP authorization server: authenticated by the code + PKCE verifier or the refresh token",
   },
+  "api/scim/v2/[org]/[[...path]]/route.ts": {
+    methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    reason:
+      "the organisation's SCIM 2.0 endpoint (RFC 7644): its own bearer organisation token with the scim scope, checked for that organisation in server/scim/http.ts (tested in server/scim/scim.test.ts)",
+  },
   "api/oauth/revoke/route.ts": { methods: ["POST", "OPTIONS"], reason: "OAuth token revocation (RFC 7009): authenticated by the token itself" },
 };
 

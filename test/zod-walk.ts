@@ -131,6 +131,9 @@ const STRING_CANDIDATES = [
     "odm",
     "oau",
     "rcv",
+    "otk",
+    "scu",
+    "scg",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

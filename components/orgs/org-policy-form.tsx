@@ -79,15 +79,16 @@ function PolicyForm({ policy, editable }: { policy: OrgPolicy; editable: boolean
                 <FormLabel>Allowed sign-in methods</FormLabel>
                 <div className="flex flex-wrap gap-4">
                   {SIGN_IN_METHODS.map((m) => (
-                    <label key={m} className="flex items-center gap-2 text-sm">
+                    <div key={m} className="flex items-center gap-2 text-sm">
                       <Checkbox
+                        id={`policy-method-${m}`}
                         data-testid={`policy-method-${m}`}
                         disabled={!editable}
                         checked={field.value.includes(m)}
                         onCheckedChange={(on) => field.onChange(on ? [...field.value, m] : field.value.filter((v: string) => v !== m))}
                       />
-                      {METHOD_LABELS[m]}
-                    </label>
+                      <Label htmlFor={`policy-method-${m}`}>{METHOD_LABELS[m]}</Label>
+                    </div>
                   ))}
                 </div>
                 <FormMessage />

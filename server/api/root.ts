@@ -36,6 +36,7 @@ import { triggersRouter } from "./routers/triggers";
 import { schedulesRouter } from "./routers/schedules";
 import { marketplaceInstallsRouter } from "./routers/marketplace-installs";
 import { marketplaceRouter } from "./routers/marketplace";
+import { orgTokensRouter } from "./routers/org-tokens";
 
 export const appRouter = router({
   auth: authRouter,
@@ -75,6 +76,7 @@ export const appRouter = router({
   schedules: schedulesRouter,
   marketplaceInstalls: marketplaceInstallsRouter,
   marketplace: marketplaceRouter,
+  orgTokens: orgTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

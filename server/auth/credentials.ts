@@ -52,6 +52,11 @@ export async function checkPassword(
     recordAuthEvent({ action: "auth.sign_in_failed", userId: user?.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
     throw new AppError("UNAUTHORIZED", "Wrong email or password");
   }
+  // SCIM deactivated the person (told only to someone who knows the password)
+  if (user.deactivatedAt) {
+    recordAuthEvent({ action: "auth.sign_in_failed", userId: user.id, email, method: "password", clientAddress: clientAddress ?? undefined, ...origin });
+    throw new AppError("UNAUTHORIZED", "Your organisation has deactivated this account");
+  }
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 

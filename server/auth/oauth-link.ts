@@ -5,6 +5,7 @@ import { signData, verifySignature } from "@/server/auth/secrets";
 import { signupAllowed } from "@/server/auth/signup-policy";
 import { recordAuthEvent } from "@/server/auth/events";
 import { providerVerifiedEmail } from "@/server/auth/oauth-profile";
+import { accountDeactivated } from "@/server/auth/org-policy";
 import type { SessionUser } from "./sessions";
 
 /**
@@ -23,7 +24,8 @@ export type OAuthRefusal =
   | "AccountNotLinked" // a Cadre account has this address but it is not verified by Cadre
   | "SignupClosed" // no account, and CADRE_SIGNUP does not admit the address
   | "LinkedElsewhere" // link mode: this identity belongs to another Cadre user
-  | "ProviderAlreadyLinked"; // link mode: the user already has another identity of this provider
+  | "ProviderAlreadyLinked" // link mode: the user already has another identity of this provider
+  | "AccountDeactivated"; // the user's organisation deactivated the account (SCIM active=false)
 
 export type OAuthOutcome = { ok: true; user: SessionUser } | { ok: false; reason: OAuthRefusal };
 
@@ -142,6 +144,7 @@ export async function oauthSignInCallback(
     linkTo,
   );
   if (!outcome.ok) return refusalRedirect(outcome.reason, Boolean(linkTo));
+  if (await accountDeactivated(outcome.user.id)) return refusalRedirect("AccountDeactivated", Boolean(linkTo));
   params.user.id = outcome.user.id;
   params.user.email = outcome.user.email;
   return true;

@@ -3,7 +3,7 @@
  * beside server/orgs/, which writes them, and must not import it). docs/organizations.md.
  */
 import type { SignInMethod } from "@/lib/schemas/organizations";
-import { db, SYSTEM, userScope } from "@/server/db/client";
+import { db, NO_TENANT, SYSTEM, userScope } from "@/server/db/client";
 
 export interface DomainOrganization {
   id: string;
@@ -45,6 +45,12 @@ export async function organizationPoliciesOf(userId: string) {
   });
 }
 
+/** Whether an organisation's SCIM provisioning deactivated the account (no sign-in and no session while it is). */
+export async function accountDeactivated(userId: string): Promise<boolean> {
+  const row = await db(NO_TENANT).user.findUnique({ where: { id: userId }, select: { deactivatedAt: true } });
+  return Boolean(row?.deactivatedAt);
+}
+
 /**
  * Whether a sign-in method is allowed for this person: every organisation they belong to must allow it, and a
  * verified domain with forced SSO admits only its SSO. Returns the reason when refused.
@@ -53,6 +59,7 @@ export async function signInMethodRefusal(user: { id: string; email: string } | 
   const byDomain = await organizationForEmail(email);
   if (byDomain?.ssoEnforced && method !== "sso") return `${byDomain.name} requires signing in with its single sign-on`;
   if (!user) return null;
+  if (await accountDeactivated(user.id)) return "Your organisation has deactivated this account";
   for (const org of await organizationPoliciesOf(user.id)) {
     if (!org.allowedSignInMethods.includes(method)) return `${org.name} does not allow signing in with ${method === "sso" ? "single sign-on" : method}`;
   }

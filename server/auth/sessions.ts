@@ -7,7 +7,8 @@
  *   next-auth re-issues the cookie as it is used, and a copy could otherwise be kept alive for ever).
  * - Signing out records `sid` in EndedSession (until the session's absolute end), so a copied cookie stops working.
  * - Bumping `sessionVersion` ends every session of the user at once: "sign out everywhere", a password change, an
- *   operator's `users revoke-sessions`.
+ *   operator's `users revoke-sessions`, a SCIM deactivation (which also sets `deactivatedAt`: no session is valid
+ *   while it is set).
  *
  * The check is one statement (the user by primary key, the ended session by primary key); with a workspace it is
  * the membership statement itself (server/workspaces/tenant.ts).
@@ -68,6 +69,8 @@ export function validSessionWhere(claims: SessionClaims, now = Date.now()): Pris
   return {
     id: claims.userId,
     sessionVersion: claims.version,
+    // SCIM deactivated the person (server/scim): every session ends at once
+    deactivatedAt: null,
     endedSessions: { none: { id: claims.sessionId } },
     organizations: { none: { organization: { sessionMaxAgeMinutes: { lte: ageMinutes } } } },
   };
