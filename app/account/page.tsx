@@ -36,7 +36,14 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
           <SignOutButton />
         </div>
       }
-      footer={<Link href="/">← Back to your workspaces</Link>}
+      footer={
+        <div className="flex flex-wrap gap-4">
+          <Link href="/">← Back to your workspaces</Link>
+          <Link href="/orgs" data-testid="account-organisations">
+            Organisations
+          </Link>
+        </div>
+      }
     >
       {error ? (
         <div className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive" role="alert" data-testid="account-error">

@@ -128,6 +128,11 @@ function SidebarBody({
               Sign-in activity
             </Link>
           )}
+          {collapsed ? null : (
+            <Link href="/orgs" className={buttonVariants({ variant: "ghost", size: "sm" })} data-testid="nav-organisations">
+              Organisations
+            </Link>
+          )}
           <ThemeToggle />
           {collapsed ? null : <SignOutButton />}
         </div>
