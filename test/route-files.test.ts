@@ -21,6 +21,10 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
   },
   "api/trpc/[trpc]/route.ts": { methods: ["GET", "POST"], reason: "tRPC: every procedure declares `requires` (test/permissions-table.test.ts)" },
   "api/inngest/route.ts": { methods: ["GET", "POST", "PUT"], reason: "Inngest's serve handler, authenticated by Inngest's request signature" },
+  "api/v1/orgs/[org]/[[...path]]/route.ts": {
+    methods: ["GET", "POST", "PATCH", "PUT", "DELETE"],
+    reason: "the organisation administration API: an organisation token with the admin scope, checked by server/rest/org-api.ts (server/rest/org-api.test.ts)",
+  },
   "api/health/route.ts": { methods: ["GET"], reason: "liveness probe for load balancers: public, returns no tenant data" },
   "api/metrics/route.ts": { methods: ["GET"], reason: "Prometheus metrics: its own bearer token (CADRE_METRICS_TOKEN), 404 when unset, no tenant data" },
   "api/ready/route.ts": { methods: ["GET"], reason: "readiness probe for load balancers: public, returns no tenant data (check names, migration names)" },
