@@ -62,7 +62,9 @@ export type IdPrefix =
   | "org"
   | "odm"
   | "oau"
-  | "rcv";
+  | "rcv"
+  | "pkey"
+  | "wac";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -131,6 +131,8 @@ const STRING_CANDIDATES = [
     "odm",
     "oau",
     "rcv",
+    "pkey",
+    "wac",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];
