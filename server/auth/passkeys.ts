@@ -7,7 +7,7 @@
  * does not grow (when the authenticator keeps one) is refused: a cloned key. Every row is read and written in the
  * person's user scope (row-level security on app.user_id).
  */
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -42,15 +42,17 @@ export async function hasPasskey(userId: string): Promise<boolean> {
   return (await db(userScope(userId)).passkey.count({ where: { userId } })) > 0;
 }
 
-async function newChallenge(userId: string, purpose: WebAuthnChallengePurpose, now: number): Promise<string> {
-  const challenge = randomBytes(32).toString("base64url");
+/** 32 random bytes; the row keeps them as base64url, which is how the client data names them. */
+async function newChallenge(userId: string, purpose: WebAuthnChallengePurpose, now: number): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = randomFillSync(new Uint8Array(32));
+  const challenge = Buffer.from(bytes).toString("base64url");
   const scoped = db(userScope(userId));
   // expired challenges of the person go with each new one (no sweeper needed: they are few and only theirs)
   await scoped.webAuthnChallenge.deleteMany({ where: { userId, expiresAt: { lt: new Date(now) } } });
   await scoped.webAuthnChallenge.create({
     data: { id: newId("wac"), userId, purpose, challenge, expiresAt: new Date(now + WEBAUTHN_CHALLENGE_SECONDS * 1000) },
   });
-  return challenge;
+  return bytes;
 }
 
 /** The challenge a response's client data names, if it decodes (the signature over it is checked afterwards). */

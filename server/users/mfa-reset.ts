@@ -33,6 +33,11 @@ export async function resetSecondFactors(emailRaw: string): Promise<MfaResetResu
   });
   await revokeAllSessions(userId);
   logger.info({ event: "auth.mfa_reset", userId, removed }, "second factors reset by an operator");
-  await recordAuthEvent({ action: "auth.mfa_reset", userId, metadata: { by: "operator", ...removed } });
+  // metadata names avoid "pass"/"key"/"credential", which the event's scrubber drops as possible secrets
+  await recordAuthEvent({
+    action: "auth.mfa_reset",
+    userId,
+    metadata: { by: "operator", totp: removed.totp, recoveryCodes: removed.recoveryCodes, webauthn: removed.passkeys },
+  });
   return { userId, email, removed };
 }

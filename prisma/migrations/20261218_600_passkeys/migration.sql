@@ -15,7 +15,7 @@ CREATE TABLE "Passkey" (
   CONSTRAINT "Passkey_pkey" PRIMARY KEY ("id"),
   CONSTRAINT "Passkey_counter_check" CHECK ("counter" >= 0),
   CONSTRAINT "Passkey_name_check" CHECK (char_length("name") BETWEEN 1 AND 64),
-  CONSTRAINT "Passkey_credentialId_check" CHECK ("credentialId" ~ '^[A-Za-z0-9_-]{16,1400}$'),
+  CONSTRAINT "Passkey_credentialId_check" CHECK ("credentialId" ~ '^[A-Za-z0-9_-]+$' AND char_length("credentialId") BETWEEN 16 AND 1400),
   CONSTRAINT "Passkey_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 CREATE UNIQUE INDEX "Passkey_credentialId_key" ON "Passkey"("credentialId");
