@@ -9,7 +9,11 @@ const b64url = (max: number) =>
     .max(max)
     .regex(/^[A-Za-z0-9_-]*$/, "Not base64url");
 
-const extensionResults = z.record(z.string(), z.unknown()).optional().default({});
+// the extension outputs are not used: any object is accepted and dropped (an empty one goes to the library)
+const extensionResults = z
+  .custom<object>((v) => typeof v === "object" && v !== null && !Array.isArray(v))
+  .optional()
+  .transform(() => ({}));
 
 /** What the browser's `navigator.credentials.create()` returns, as @simplewebauthn/browser serialises it. */
 export const passkeyRegistrationResponseSchema = z.object({
