@@ -49,7 +49,7 @@ function renderWith(api: Record<string, (input: unknown) => unknown>, calls: { p
 describe("PasskeysCard", () => {
   it("lists the passkeys, adds a named one through the browser's prompt, renames and removes one", async () => {
     const calls: { path: string; input: unknown }[] = [];
-    let keys = [laptop];
+    let keys: (typeof laptop | typeof phone)[] = [laptop];
     const response = { id: "cred-id-0123456789abcdef", rawId: "cred-id-0123456789abcdef", type: "public-key", clientExtensionResults: {}, response: {} };
     startRegistration.mockResolvedValue(response);
     renderWith(

@@ -49,7 +49,14 @@ function AddPasskey({ onAdded }: { onAdded: () => void }) {
     <form className="grid gap-2 max-w-xl" onSubmit={onSubmit} noValidate>
       <Label htmlFor="passkey-name">Name of the new passkey</Label>
       <div className="flex gap-2">
-        <Input id="passkey-name" data-testid="passkey-name" placeholder="e.g. Work laptop" maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
+        <Input
+          id="passkey-name"
+          data-testid="passkey-name"
+          placeholder="e.g. Work laptop"
+          maxLength={64}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <Button type="submit" data-testid="passkey-add" disabled={pending}>
           Add a passkey
         </Button>

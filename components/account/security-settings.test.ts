@@ -39,13 +39,7 @@ function renderWith(
       });
   const trpcClient = createTRPCClient<AppRouter>({ links: [link] });
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    h(
-      QueryClientProvider,
-      { client: queryClient },
-      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children }),
-    ),
-  );
+  return render(h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children })));
 }
 
 describe("TwoFactorCard", () => {

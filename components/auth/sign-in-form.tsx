@@ -49,7 +49,15 @@ export function SignInForm({
     setPending(true);
     const outcome = await passkey(email.trim(), password, callbackUrl);
     if (outcome.kind === "signed-in") return;
-    setError(outcome.kind === "refused" ? outcome.message : outcome.kind === "rate-limited" ? RATE_LIMITED : outcome.kind === "unreachable" ? UNREACHABLE : PASSKEY_INVALID);
+    setError(
+      outcome.kind === "refused"
+        ? outcome.message
+        : outcome.kind === "rate-limited"
+          ? RATE_LIMITED
+          : outcome.kind === "unreachable"
+            ? UNREACHABLE
+            : PASSKEY_INVALID,
+    );
     setPending(false);
   }
 

@@ -81,7 +81,9 @@ export function StepUpDialog() {
       <DialogContent data-testid="step-up-dialog">
         <DialogHeader>
           <DialogTitle>Confirm it is you</DialogTitle>
-          <DialogDescription>This action needs a recent sign-in. Enter your password (and your app's code if you use one), or just a code, or use a passkey.</DialogDescription>
+          <DialogDescription>
+            This action needs a recent sign-in. Enter your password (and your app's code if you use one), or just a code, or use a passkey.
+          </DialogDescription>
         </DialogHeader>
         <form className="grid gap-3" onSubmit={onSubmit} noValidate>
           <div className="grid gap-2">

@@ -49,7 +49,11 @@ async function passkeySignIn(email: string, key: SoftAuthenticator, opts: { orig
   return { assertion, result: verifyCredentials(email, PASSWORD, ip(), {}, { webauthn: JSON.stringify(assertion), siteOrigin: ORIGIN }) };
 }
 
-const reasonOf = (p: Promise<unknown>) => p.then(() => "signed-in", (e: { details?: { reason?: string }; code?: string }) => e.details?.reason ?? e.code);
+const reasonOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "signed-in",
+    (e: { details?: { reason?: string }; code?: string }) => e.details?.reason ?? e.code,
+  );
 
 describe("passkey registration", () => {
   it("verifies the attestation against the challenge issued, stores the key, and makes it a second factor", async () => {
@@ -65,7 +69,9 @@ describe("passkey registration", () => {
     const again = new SoftAuthenticator(ORIGIN);
     const options = await caller.account.passkeys.registrationOptions();
     const response = again.register(options);
-    expect(await outcome(caller.account.passkeys.register({ name: "Evil", response: again.register(options, { origin: "https://evil.example" }) }))).toMatchObject({
+    expect(
+      await outcome(caller.account.passkeys.register({ name: "Evil", response: again.register(options, { origin: "https://evil.example" }) })),
+    ).toMatchObject({
       ok: false,
       code: "BAD_REQUEST",
     });
@@ -147,7 +153,9 @@ describe("step-up and operator reset", () => {
     const { user, key } = await withPasskey("stepup");
     const { caller, claims } = callerOf(user, Math.floor(Date.now() / 1000) - env().CADRE_STEP_UP_WINDOW_SECONDS - 60);
     expect(await outcome(caller.account.passkeys.registrationOptions())).toMatchObject({ appCode: "STEP_UP_REQUIRED" });
-    const refused = await outcome(caller.account.stepUp({ webauthn: key.assert(await caller.account.passkeys.authenticationOptions(), { origin: "https://evil.example" }) }));
+    const refused = await outcome(
+      caller.account.stepUp({ webauthn: key.assert(await caller.account.passkeys.authenticationOptions(), { origin: "https://evil.example" }) }),
+    );
     expect(refused).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     await caller.account.stepUp({ webauthn: key.assert(await caller.account.passkeys.authenticationOptions()) });
     expect(await db().sessionStepUp.count({ where: { sessionId: claims.sessionId } })).toBe(1);

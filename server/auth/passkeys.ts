@@ -29,8 +29,12 @@ import { relyingParty } from "./webauthn-rp";
 export const WEBAUTHN_CHALLENGE_SECONDS = 300;
 export const MAX_PASSKEYS = 20;
 
-const event = (action: "auth.passkey_added" | "auth.passkey_removed" | "auth.passkey_used" | "auth.mfa_failed", userId: string, meta: MfaMeta, metadata: Record<string, unknown>) =>
-  recordAuthEvent({ action, userId, ip: meta.clientIp, userAgent: meta.userAgent, requestId: meta.requestId, metadata });
+const event = (
+  action: "auth.passkey_added" | "auth.passkey_removed" | "auth.passkey_used" | "auth.mfa_failed",
+  userId: string,
+  meta: MfaMeta,
+  metadata: Record<string, unknown>,
+) => recordAuthEvent({ action, userId, ip: meta.clientIp, userAgent: meta.userAgent, requestId: meta.requestId, metadata });
 
 const publicFields = { id: true, name: true, createdAt: true, lastUsedAt: true, transports: true } as const;
 

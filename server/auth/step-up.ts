@@ -59,7 +59,8 @@ export async function stepUp(user: SessionUser, input: StepUpInput, meta: MfaMet
   if ("webauthn" in input) {
     if (!enrolled) throw new AppError("VALIDATION_FAILED", "Enter your password", { issues: [{ path: "password", message: "Enter your password" }] });
     await assertNotThrottled(counters);
-    if (!(await verifyPasskeyAssertion(user.id, input.webauthn, { ...meta, context: "step_up" }, now))) await refuse("webauthn", "This passkey was not accepted");
+    if (!(await verifyPasskeyAssertion(user.id, input.webauthn, { ...meta, context: "step_up" }, now)))
+      await refuse("webauthn", "This passkey was not accepted");
     method = "passkey";
   } else if ("password" in input && input.password) {
     try {

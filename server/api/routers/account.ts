@@ -34,14 +34,7 @@ import {
   registrationOptionsOutSchema,
   authenticationOptionsOutSchema,
 } from "@/lib/schemas/passkeys";
-import {
-  listPasskeys,
-  passkeyAuthenticationOptions,
-  passkeyRegistrationOptions,
-  registerPasskey,
-  removePasskey,
-  renamePasskey,
-} from "@/server/auth/passkeys";
+import { listPasskeys, passkeyAuthenticationOptions, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from "@/server/auth/passkeys";
 
 const metaOf = (ctx: TrpcContext) => ({ requestId: ctx.requestId, clientIp: ctx.clientAddress ?? ctx.clientIp, userAgent: ctx.userAgent });
 
