@@ -65,7 +65,9 @@ export type IdPrefix =
   | "rcv"
   | "otk"
   | "scu"
-  | "scg";
+  | "scg"
+  | "pkey"
+  | "wac";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -9,6 +9,7 @@
  *   audit export --workspace <id|slug>  a workspace's audit log (a deleted one's too) as JSON Lines or CSV
  *   users revoke-sessions <email>       end every session of a user (every browser signs in again)
  *   users password-reset-link <email>   a one-hour, single-use link to set a new password (when no mail is sent)
+ *   users reset-mfa <email>             remove a person's second factors (lost device) and end their sessions
  *   help                                this list
  *
  * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
@@ -53,6 +54,9 @@ Commands:
   users password-reset-link <email>  Print a link that sets a new password for the user (one hour, works
                                      once; every session ends when it is used). For a Cadre without mail;
                                      the link is relative unless CADRE_PUBLIC_URL is set.
+  users reset-mfa <email>            Remove the user's second factors (authenticator app, recovery codes,
+                                     passkeys) when they lost them, and end every session. Check who is
+                                     asking first: they then sign in with the password alone.
   help                               Show this help.
 
 The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
@@ -70,7 +74,8 @@ interface Parsed {
     | "audit auth-events"
     | "audit export"
     | "users revoke-sessions"
-    | "users password-reset-link";
+    | "users password-reset-link"
+    | "users reset-mfa";
   newKey?: string;
   finish?: boolean;
   batchSize?: number;
@@ -131,8 +136,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (first === "audit") return parseAuditArgs(args);
   if (first === "users") {
     const sub = args.shift();
-    if (sub !== "revoke-sessions" && sub !== "password-reset-link")
-      throw new UsageError(sub ? `Unknown users command "${sub}"` : "Missing users command: revoke-sessions or password-reset-link");
+    if (sub !== "revoke-sessions" && sub !== "password-reset-link" && sub !== "reset-mfa")
+      throw new UsageError(sub ? `Unknown users command "${sub}"` : "Missing users command: revoke-sessions, password-reset-link or reset-mfa");
     const email = args.shift();
     if (!email || email.startsWith("-")) throw new UsageError(`users ${sub} needs the user's email`);
     if (args.length) throw new UsageError(`Unexpected argument "${args[0]}"`);
@@ -217,6 +222,10 @@ export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): 
   if (parsed.command === "users password-reset-link") {
     const { passwordResetLinkCommand } = await import("../server/users/cli");
     return withDatabase(io, () => passwordResetLinkCommand(parsed.email!, io));
+  }
+  if (parsed.command === "users reset-mfa") {
+    const { resetMfaCommand } = await import("../server/users/cli");
+    return withDatabase(io, () => resetMfaCommand(parsed.email!, io));
   }
   if (parsed.command === "users revoke-sessions") {
     const { revokeSessionsCommand } = await import("../server/users/cli");

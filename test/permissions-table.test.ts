@@ -13,7 +13,7 @@ import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Perm
 import { callerFor, orgCallerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
 
 /** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
-const PUBLIC_PROCEDURES = new Set(["auth.signUp", "auth.requestPasswordReset", "auth.resetPassword", "invitations.preview"]);
+const PUBLIC_PROCEDURES = new Set(["auth.signUp", "auth.requestPasswordReset", "auth.resetPassword", "auth.passkeySignInOptions", "invitations.preview"]);
 const AUTHED_PROCEDURES = new Set([
   "auth.me",
   "auth.events",
@@ -35,6 +35,12 @@ const AUTHED_PROCEDURES = new Set([
   "account.mfa.confirm",
   "account.mfa.disable",
   "account.mfa.regenerateRecoveryCodes",
+  "account.passkeys.list",
+  "account.passkeys.registrationOptions",
+  "account.passkeys.register",
+  "account.passkeys.rename",
+  "account.passkeys.remove",
+  "account.passkeys.authenticationOptions",
   "workspaces.listDeleted",
   "workspaces.restore",
   // the consent of the MCP authorization server: the person picks the workspace, the service resolves their membership

@@ -38,8 +38,8 @@ import { createHash } from "node:crypto";
 // OAuthClient: the MCP authorization server's dynamically registered clients (global: they register before anyone signs in)
 const NON_TENANT_TABLES = ["User", "Account", "RateLimiterFlexible", "AuthEvent", "LoginThrottle", "EndedSession", "OAuthClient", "_prisma_migrations"];
 
-/** A person's own tables (server/auth/mfa.ts, server/auth/step-up.ts): row-level security on app.user_id. */
-const USER_TABLES = ["UserMfa", "RecoveryCode", "SessionStepUp"];
+/** A person's own tables (server/auth/mfa.ts, step-up.ts, passkeys.ts): row-level security on app.user_id. */
+const USER_TABLES = ["UserMfa", "RecoveryCode", "SessionStepUp", "Passkey", "WebAuthnChallenge"];
 
 let a: RunWorkspace;
 let b: RunWorkspace;
@@ -551,13 +551,19 @@ describe("row-level security", () => {
     }
   });
 
-  it("a person's MFA, recovery codes and step-ups: user A's scope reads and writes none of B's, no scope reads nothing", async () => {
+  it("a person's MFA, recovery codes, step-ups, passkeys and WebAuthn challenges: user A's scope reads and writes none of B's, no scope reads nothing", async () => {
     const [ua, ub] = [a.ws.users.owner.id, b.ws.users.owner.id];
     for (const userId of [ua, ub]) {
       const sealed = { ciphertext: Buffer.from("c"), iv: Buffer.from("i"), authTag: Buffer.from("t"), wrappedKey: Buffer.from("w"), keyVersion: "v" };
       await testDb().userMfa.upsert({ where: { userId }, create: { userId, ...sealed }, update: {} });
       await testDb().recoveryCode.create({ data: { id: newId("rcv"), userId, codeHash: createHash("sha256").update(uniq()).digest("hex") } });
       await testDb().sessionStepUp.create({ data: { sessionId: `sid-${uniq()}`, userId, at: new Date(), expiresAt: new Date(Date.now() + 60_000) } });
+      await testDb().passkey.create({
+        data: { id: newId("pkey"), userId, credentialId: `cred-${uniq()}-${uniq()}`, publicKey: Buffer.from("k"), name: "Key" },
+      });
+      await testDb().webAuthnChallenge.create({
+        data: { id: newId("wac"), userId, purpose: "authenticate", challenge: `ch-${uniq()}`, expiresAt: new Date(Date.now() + 60_000) },
+      });
     }
     for (const table of USER_TABLES) {
       const t = sql.ident(table);

@@ -134,6 +134,8 @@ const STRING_CANDIDATES = [
     "otk",
     "scu",
     "scg",
+    "pkey",
+    "wac",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

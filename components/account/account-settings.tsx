@@ -14,6 +14,7 @@ import { downloadFile } from "@/components/ui/download";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { ChangeEmail, TwoFactorCard } from "./security-settings";
+import { PasskeysCard } from "./passkeys-card";
 
 /** Every session of the user ended on the server: clear this browser's cookie too, then sign in again. */
 async function backToSignIn(email: string) {
@@ -212,6 +213,7 @@ export function AccountSettings() {
       )}
       {hasPassword ? <ChangeEmail email={email} /> : null}
       <TwoFactorCard hasPassword={hasPassword} />
+      <PasskeysCard />
       <SignOutEverywhere email={email} />
       <DeletedWorkspaces />
       <ExportAccount />

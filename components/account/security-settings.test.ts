@@ -14,13 +14,19 @@ import { SignInForm } from "@/components/auth/sign-in-form";
 
 const { signIn } = vi.hoisted(() => ({ signIn: vi.fn() }));
 vi.mock("next-auth/react", () => ({ signIn, signOut: vi.fn() }));
+const { startAuthentication } = vi.hoisted(() => ({ startAuthentication: vi.fn() }));
+vi.mock("@simplewebauthn/browser", () => ({ startAuthentication, startRegistration: vi.fn() }));
 
 afterEach(() => {
   cleanup();
   signIn.mockReset();
 });
 
-function renderWith(api: Record<string, (input: unknown) => unknown>, calls: { path: string; input: unknown }[]) {
+function renderWith(
+  api: Record<string, (input: unknown) => unknown>,
+  calls: { path: string; input: unknown }[],
+  children: ReturnType<typeof h> = h(TwoFactorCard, { hasPassword: true }),
+) {
   const link: TRPCLink<AppRouter> =
     () =>
     ({ op }) =>
@@ -33,13 +39,7 @@ function renderWith(api: Record<string, (input: unknown) => unknown>, calls: { p
       });
   const trpcClient = createTRPCClient<AppRouter>({ links: [link] });
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    h(
-      QueryClientProvider,
-      { client: queryClient },
-      h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(TwoFactorCard, { hasPassword: true }) }),
-    ),
-  );
+  return render(h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children })));
 }
 
 describe("TwoFactorCard", () => {
@@ -74,7 +74,7 @@ describe("SignInForm code step", () => {
   it("asks for a code when the account has a second factor, then sends it with the password", async () => {
     signIn.mockResolvedValueOnce({ error: "CredentialsSignin", code: "mfa_required" });
     signIn.mockResolvedValueOnce({ error: "CredentialsSignin", code: "mfa_invalid" });
-    render(h(SignInForm, { callbackUrl: "/", initialEmail: "a@example.test", providers: [] }));
+    renderWith({}, [], h(SignInForm, { callbackUrl: "/", initialEmail: "a@example.test", providers: [] }));
     expect(screen.queryByTestId("signin-code")).toBeNull();
     await userEvent.type(screen.getByTestId("signin-password"), "Correct-Horse-9");
     await userEvent.click(screen.getByTestId("signin-submit"));
@@ -82,5 +82,31 @@ describe("SignInForm code step", () => {
     await userEvent.click(screen.getByTestId("signin-submit"));
     expect(signIn).toHaveBeenLastCalledWith("credentials", { email: "a@example.test", password: "Correct-Horse-9", code: "654321", redirect: false });
     expect((await screen.findByRole("alert")).textContent).toMatch(/code is not right/);
+  });
+
+  it("offers a passkey instead of a code: the options for this email and password, then the sign-in with the assertion", async () => {
+    const calls: { path: string; input: unknown }[] = [];
+    const assertion = { id: "cred", rawId: "cred", type: "public-key", clientExtensionResults: {}, response: {} };
+    signIn.mockResolvedValueOnce({ error: "CredentialsSignin", code: "mfa_required" });
+    signIn.mockResolvedValueOnce({ error: "CredentialsSignin", code: "mfa_invalid" });
+    startAuthentication.mockResolvedValue(assertion);
+    renderWith(
+      { "auth.passkeySignInOptions": () => ({ challenge: "xyz", rpId: "localhost" }) },
+      calls,
+      h(SignInForm, { callbackUrl: "/", initialEmail: "a@example.test", providers: [] }),
+    );
+    await userEvent.type(screen.getByTestId("signin-password"), "Correct-Horse-9");
+    await userEvent.click(screen.getByTestId("signin-submit"));
+    await userEvent.click(await screen.findByRole("button", { name: "Use a passkey" }));
+    await vi.waitFor(() => expect(signIn).toHaveBeenCalledTimes(2));
+    expect(calls).toEqual([{ path: "auth.passkeySignInOptions", input: { email: "a@example.test", password: "Correct-Horse-9" } }]);
+    expect(startAuthentication).toHaveBeenCalledWith({ optionsJSON: { challenge: "xyz", rpId: "localhost" } });
+    expect(signIn).toHaveBeenLastCalledWith("credentials", {
+      email: "a@example.test",
+      password: "Correct-Horse-9",
+      webauthn: JSON.stringify(assertion),
+      redirect: false,
+    });
+    expect((await screen.findByRole("alert")).textContent).toBe("This passkey was not accepted. Try again, or enter a code.");
   });
 });

@@ -7,11 +7,18 @@ const BY_CODE: Record<string, PasswordSignIn> = { rate_limited: "rate-limited", 
 /**
  * Signs in with an email and a password (and, for an account with a second factor, its code). On success it loads
  * `callbackUrl` in full, so that every server component and cached query sees the new session; otherwise it says
- * why not ("mfa-required": the password was right, the account asks for a code).
+ * why not ("mfa-required": the password was right, the account asks for a code). The second factor is a code, or a
+ * passkey assertion as JSON (`{ webauthn }`).
  */
-export async function signInWithPassword(email: string, password: string, callbackUrl: string, code?: string): Promise<PasswordSignIn> {
+export async function signInWithPassword(
+  email: string,
+  password: string,
+  callbackUrl: string,
+  second?: string | { webauthn: string },
+): Promise<PasswordSignIn> {
+  const factor = typeof second === "string" ? (second ? { code: second } : {}) : (second ?? {});
   try {
-    const result = await signIn("credentials", { email, password, ...(code ? { code } : {}), redirect: false });
+    const result = await signIn("credentials", { email, password, ...factor, redirect: false });
     if (!result || result.error) return (result?.code && BY_CODE[result.code]) || "refused";
     window.location.assign(callbackUrl);
     return "signed-in";

@@ -7,6 +7,7 @@ import { FormError } from "@/components/ui/form-error";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { authHref } from "./callback-url";
 import { signInWithPassword } from "./password-sign-in";
+import { usePasskeySignIn } from "./passkey-sign-in";
 import { describeAuthError } from "@/lib/auth-messages";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -21,6 +22,7 @@ const WRONG_CREDENTIALS = "Wrong email or password";
 const RATE_LIMITED = "Too many failed sign-ins. Wait a little (the wait grows with each failure), then try again.";
 const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
 const MFA_INVALID = "This code is not right. Enter the current code of your authenticator app, or an unused recovery code.";
+const PASSKEY_INVALID = "This passkey was not accepted. Try again, or enter a code.";
 
 export function SignInForm({
   callbackUrl,
@@ -40,6 +42,24 @@ export function SignInForm({
   // the account has a second factor: the same form asks for its code and sends everything again
   const [needsCode, setNeedsCode] = useState(false);
   const [code, setCode] = useState("");
+  const passkey = usePasskeySignIn();
+
+  async function onPasskey() {
+    setError(null);
+    setPending(true);
+    const outcome = await passkey(email.trim(), password, callbackUrl);
+    if (outcome.kind === "signed-in") return;
+    setError(
+      outcome.kind === "refused"
+        ? outcome.message
+        : outcome.kind === "rate-limited"
+          ? RATE_LIMITED
+          : outcome.kind === "unreachable"
+            ? UNREACHABLE
+            : PASSKEY_INVALID,
+    );
+    setPending(false);
+  }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -112,6 +132,9 @@ export function SignInForm({
               onChange={(e) => setCode(e.target.value)}
             />
             <p className="text-sm text-muted-foreground">The 6-digit code of your authenticator app, or use one of your recovery codes.</p>
+            <Button type="button" variant="outline" data-testid="signin-passkey" disabled={pending} onClick={() => void onPasskey()}>
+              Use a passkey
+            </Button>
           </div>
         ) : null}
         <FormError message={error} />

@@ -9,10 +9,12 @@ import { FormError } from "@/components/ui/form-error";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { startAuthentication } from "@simplewebauthn/browser";
+import { passkeyCeremonyError } from "./passkey-errors";
 
 /**
  * The re-authentication a sensitive action asks for (STEP_UP_REQUIRED, lib/trpc/step-up-link.ts): the password
- * and/or a code of the authenticator app (or a recovery code). Mounted once, in the app's providers.
+ * and/or a code of the authenticator app (or a recovery code), or a passkey. Mounted once, in the app's providers.
  */
 export function StepUpDialog() {
   const client = useTRPCClient();
@@ -59,12 +61,29 @@ export function StepUpDialog() {
     }
   }
 
+  async function onPasskey() {
+    setPending(true);
+    setError(null);
+    try {
+      const optionsJSON = await client.account.passkeys.authenticationOptions.mutate();
+      const webauthn = await startAuthentication({ optionsJSON });
+      await client.account.stepUp.mutate({ webauthn });
+      close(true);
+    } catch (e) {
+      setError(passkeyCeremonyError(e) ?? errorMessage(e));
+    } finally {
+      setPending(false);
+    }
+  }
+
   return (
     <Dialog open={open} onOpenChange={(o) => (o ? setOpen(true) : close(false))}>
       <DialogContent data-testid="step-up-dialog">
         <DialogHeader>
           <DialogTitle>Confirm it is you</DialogTitle>
-          <DialogDescription>This action needs a recent sign-in. Enter your password (and your app's code if you use one), or just a code.</DialogDescription>
+          <DialogDescription>
+            This action needs a recent sign-in. Enter your password (and your app's code if you use one), or just a code, or use a passkey.
+          </DialogDescription>
         </DialogHeader>
         <form className="grid gap-3" onSubmit={onSubmit} noValidate>
           <div className="grid gap-2">
@@ -92,6 +111,9 @@ export function StepUpDialog() {
           <FormError message={error} />
           <Button type="submit" data-testid="step-up-submit" disabled={pending}>
             Confirm
+          </Button>
+          <Button type="button" variant="outline" data-testid="step-up-passkey" disabled={pending} onClick={() => void onPasskey()}>
+            Use a passkey
           </Button>
         </form>
       </DialogContent>

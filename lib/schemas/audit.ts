@@ -192,6 +192,12 @@ export const AUTH_EVENT_ACTIONS = [
   "auth.mfa_recovery_used",
   /** a wrong or replayed second-factor code (sign-in or step-up) */
   "auth.mfa_failed",
+  /** a passkey registered, removed, or used for a sign-in or a step-up (server/auth/passkeys.ts) */
+  "auth.passkey_added",
+  "auth.passkey_removed",
+  "auth.passkey_used",
+  /** an operator removed a person's second factors (`cadre users reset-mfa`) */
+  "auth.mfa_reset",
   /** a session re-authenticated for a sensitive action (server/auth/step-up.ts) */
   "auth.step_up",
   "auth.email_changed",

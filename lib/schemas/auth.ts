@@ -1,3 +1,4 @@
+import { PASSKEY_ASSERTION_MAX_CHARS } from "./passkeys";
 import { z } from "zod";
 import { displayName, text } from "./text";
 import { emailSchema } from "./common";
@@ -46,6 +47,8 @@ export const signInInputSchema = z.object({
   password: text().min(1).max(128),
   /** the second factor of an enrolled user: a TOTP code or a recovery code (server/auth/credentials.ts) */
   code: text().max(64).optional(),
+  /** or a passkey assertion, as JSON (server/auth/passkeys.ts) */
+  webauthn: text().max(PASSKEY_ASSERTION_MAX_CHARS).optional(),
 });
 
 /** The signed-in user as the app sees them: never a password hash or other account internals. */

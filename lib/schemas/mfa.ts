@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { text } from "./text";
 import { emailSchema } from "./common";
+import { passkeyAssertionSchema } from "./passkeys";
 
 /** A TOTP code (6 digits) or a recovery code (xxxx-xxxx-xxxx-xxxx), as typed. */
 export const secondFactorCodeSchema = text().trim().min(6, "Enter the 6-digit code or a recovery code").max(64);
@@ -11,6 +12,8 @@ export const mfaStatusOutSchema = z.object({
   recoveryCodesRemaining: z.number().int(),
   /** an organisation requires a second factor of this person (server/auth/mfa-policy.ts) */
   required: z.boolean(),
+  /** how many passkeys the person has registered (each also a second factor: server/auth/passkeys.ts) */
+  passkeys: z.number().int(),
 });
 
 /** The secret of an enrolment awaiting its first code: shown once, never again. */
@@ -29,10 +32,11 @@ export const mfaDisableInputSchema = z.union([
   z.strictObject({ code: secondFactorCodeSchema }),
 ]);
 
-/** Re-authenticating this session (step-up): the password (with a code when enrolled), or a code alone. */
+/** Re-authenticating this session (step-up): the password (with a code when enrolled), a code alone, or a passkey. */
 export const stepUpInputSchema = z.union([
   z.strictObject({ password: text().min(1, "Enter your password").max(128), code: secondFactorCodeSchema.optional() }),
   z.strictObject({ code: secondFactorCodeSchema }),
+  z.strictObject({ webauthn: passkeyAssertionSchema }),
 ]);
 export const stepUpOutSchema = z.object({ at: z.date() });
 

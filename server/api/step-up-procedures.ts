@@ -16,6 +16,9 @@ export const STEP_UP_PROCEDURES: readonly string[] = [
   "account.changeEmail",
   "account.mfa.disable",
   "account.mfa.regenerateRecoveryCodes",
+  "account.passkeys.registrationOptions",
+  "account.passkeys.register",
+  "account.passkeys.remove",
   // organisation policy and people (docs/organizations.md)
   "orgs.updatePolicy",
   "orgs.setRole",

@@ -17,6 +17,7 @@ import { clientAddress } from "@/server/http/client-address";
 import { userAgentOf } from "@/server/http/client-info";
 import { requestIdOf } from "@/server/http/request-id";
 import { recordAuthEvent } from "@/server/auth/events";
+import { publicOrigin } from "@/server/http/origin";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -57,7 +58,7 @@ export const authConfig = (): NextAuthConfig => ({
   pages: { signIn: "/sign-in", error: "/sign-in" },
   providers: [
     Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, code: { label: "Code" } },
+      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, code: { label: "Code" }, webauthn: { label: "Passkey" } },
       async authorize(credentials, request) {
         const parsed = signInInputSchema.safeParse(credentials);
         if (!parsed.success) return null;
@@ -67,7 +68,7 @@ export const authConfig = (): NextAuthConfig => ({
             parsed.data.password,
             clientAddress(request?.headers),
             { userAgent: request ? userAgentOf(request.headers) : undefined, requestId: request ? requestIdOf(request.headers) : undefined },
-            parsed.data.code,
+            { code: parsed.data.code, webauthn: parsed.data.webauthn, siteOrigin: request ? publicOrigin(request) : undefined },
           );
           return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {

@@ -4,11 +4,20 @@ import { assertNotThrottled, clearFailures, recordFailure, type ThrottleScope } 
 import { dummyPasswordHash, verifyPassword } from "./passwords";
 import { recordAuthEvent } from "./events";
 import { hasActiveFactor, verifySecondFactor } from "./mfa";
+import { parseAssertion, verifyPasskeyAssertion } from "./passkeys";
 import type { SessionUser } from "./sessions";
 
 interface Origin {
   userAgent?: string;
   requestId?: string;
+}
+
+/** The second factor a sign-in carries: a TOTP or recovery code, or a passkey assertion (JSON, as the form posts it). */
+export interface SecondFactorInput {
+  code?: string | null;
+  webauthn?: string | null;
+  /** the origin the request came to (server/http/origin.ts): the relying party when CADRE_PUBLIC_URL is unset */
+  siteOrigin?: string;
 }
 
 /** Why a sign-in with the right password still needs (another) code: the credentials provider's distinct codes. */
@@ -61,8 +70,8 @@ export async function checkPassword(
 }
 
 /**
- * Sign-in with email + password, and for a user with an active second factor a TOTP or recovery code too: the
- * password is never enough alone for them. Without a code the refusal says `mfa_required`; a wrong code says
+ * Sign-in with email + password, and for a user with an active second factor a TOTP or recovery code or a passkey
+ * assertion too: the password is never enough alone for them. Without a code the refusal says `mfa_required`; a wrong code says
  * `mfa_invalid` and counts as a failed sign-in in the throttle (the email's count is cleared only by a complete
  * sign-in, so knowing the password does not buy unlimited code guesses).
  */
@@ -71,12 +80,16 @@ export async function verifyCredentials(
   password: string,
   clientAddress?: string | null,
   origin: Origin = {},
-  code?: string | null,
+  second: SecondFactorInput | string | null = {},
 ): Promise<SessionUser> {
   const user = await checkPassword(emailRaw, password, clientAddress, origin);
   if (await hasActiveFactor(user.id)) {
-    if (!code?.trim()) throw new AppError("UNAUTHORIZED", "Enter the code of your authenticator app", { reason: "mfa_required" });
-    const factor = await verifySecondFactor(user.id, code, { clientIp: clientAddress, ...origin, context: "sign_in" });
+    const { code, webauthn, siteOrigin } = typeof second === "string" || second === null ? { code: second } : second;
+    if (!code?.trim() && !webauthn) throw new AppError("UNAUTHORIZED", "Enter the code of your authenticator app", { reason: "mfa_required" });
+    const meta = { clientIp: clientAddress, ...origin, context: "sign_in" };
+    const factor = webauthn
+      ? await verifyPasskeyAssertion(user.id, parseAssertion(webauthn), { ...meta, siteOrigin })
+      : await verifySecondFactor(user.id, code ?? "", meta);
     if (!factor) {
       await recordFailures(countersOf(user.email, clientAddress), user.email);
       throw new AppError("UNAUTHORIZED", "This code is not right", { reason: "mfa_invalid" });

@@ -44,18 +44,23 @@ const hashRecoveryCode = (code: string) => createHash("sha256").update(normalise
 
 export async function mfaStatus(userId: string) {
   const scoped = db(userScope(userId));
-  const [row, remaining, required] = await Promise.all([
+  const [row, remaining, required, passkeys] = await Promise.all([
     scoped.userMfa.findUnique({ where: { userId }, select: { enabledAt: true } }),
     scoped.recoveryCode.count({ where: { userId, usedAt: null } }),
     mfaRequiredFor(userId),
+    scoped.passkey.count({ where: { userId } }),
   ]);
-  return { enabled: Boolean(row?.enabledAt), enabledAt: row?.enabledAt ?? null, recoveryCodesRemaining: row?.enabledAt ? remaining : 0, required };
+  return { enabled: Boolean(row?.enabledAt), enabledAt: row?.enabledAt ?? null, recoveryCodesRemaining: row?.enabledAt ? remaining : 0, required, passkeys };
 }
 
-/** Whether the user has an active second factor (sign-in then needs a code). */
+/** Whether the user has an active second factor, a confirmed TOTP secret or a passkey (sign-in then needs one). */
 export async function hasActiveFactor(userId: string): Promise<boolean> {
-  const row = await db(userScope(userId)).userMfa.findUnique({ where: { userId }, select: { enabledAt: true } });
-  return Boolean(row?.enabledAt);
+  const scoped = db(userScope(userId));
+  const [row, passkeys] = await Promise.all([
+    scoped.userMfa.findUnique({ where: { userId }, select: { enabledAt: true } }),
+    scoped.passkey.count({ where: { userId } }),
+  ]);
+  return Boolean(row?.enabledAt) || passkeys > 0;
 }
 
 /** A new secret awaiting confirmation (replacing an unconfirmed one). Refused while a factor is active. */

@@ -12,12 +12,14 @@ import { checkPassword } from "./credentials";
 import { assertNotThrottled, recordFailure } from "./login-throttle";
 import { hasActiveFactor, verifySecondFactor, type MfaMeta } from "./mfa";
 import { sessionEndsAt, type SessionUser } from "./sessions";
+import { verifyPasskeyAssertion } from "./passkeys";
+import type { PasskeyAssertion } from "@/lib/schemas/passkeys";
 
 export function stepUpWindowSeconds(): number {
   return env().CADRE_STEP_UP_WINDOW_SECONDS;
 }
 
-export const STEP_UP_MESSAGE = "Confirm it is you: enter your password or a code of your authenticator app, then try again";
+export const STEP_UP_MESSAGE = "Confirm it is you: enter your password or a code of your authenticator app, or use a passkey, then try again";
 
 /** When this session last proved who it is (epoch ms): its sign-in or its latest step-up. */
 export async function lastAuthenticatedAt(user: SessionUser): Promise<number | null> {
@@ -36,24 +38,31 @@ export async function requireRecentAuth(user: SessionUser, now = Date.now()): Pr
   }
 }
 
-export type StepUpInput = { password: string; code?: string } | { code: string };
+export type StepUpInput = { password: string; code?: string } | { code: string } | { webauthn: PasskeyAssertion };
 
 /**
- * Re-authenticates this session: the password (and, when enrolled, a code), or a code alone (TOTP or recovery) for
- * an enrolled user. Failures count in the sign-in throttle like a sign-in's.
+ * Re-authenticates this session: the password (and, when enrolled, a code), or a code alone (TOTP or recovery) or a
+ * passkey assertion (options from `account.passkeys.authenticationOptions`) for an enrolled user. Failures count in
+ * the sign-in throttle like a sign-in's.
  */
-export async function stepUp(user: SessionUser, input: StepUpInput, meta: MfaMeta = {}, now = Date.now()) {
+export async function stepUp(user: SessionUser, input: StepUpInput, meta: MfaMeta & { siteOrigin?: string } = {}, now = Date.now()) {
   const claims = user.session;
   if (!claims) throw new AppError("UNAUTHORIZED", "Sign in first");
   const email = user.email.trim().toLowerCase();
   const counters = [{ scope: "email" as const, value: email }, ...(meta.clientIp ? [{ scope: "address" as const, value: meta.clientIp }] : [])];
   const enrolled = await hasActiveFactor(user.id);
-  const refuse = async (field: "password" | "code", message: string): Promise<never> => {
+  const refuse = async (field: "password" | "code" | "webauthn", message: string): Promise<never> => {
     for (const c of counters) await recordFailure(c.scope, c.value, new Date(now), email);
     throw new AppError("VALIDATION_FAILED", message, { issues: [{ path: field, message }] });
   };
   let method: string;
-  if ("password" in input && input.password) {
+  if ("webauthn" in input) {
+    if (!enrolled) throw new AppError("VALIDATION_FAILED", "Enter your password", { issues: [{ path: "password", message: "Enter your password" }] });
+    await assertNotThrottled(counters);
+    if (!(await verifyPasskeyAssertion(user.id, input.webauthn, { ...meta, context: "step_up" }, now)))
+      await refuse("webauthn", "This passkey was not accepted");
+    method = "passkey";
+  } else if ("password" in input && input.password) {
     try {
       await checkPassword(email, input.password, meta.clientIp, meta);
     } catch (error) {

@@ -25,6 +25,16 @@ import { stepUp } from "@/server/auth/step-up";
 import { disableMfa } from "@/server/users/mfa-settings";
 import { changeEmailWithPassword } from "@/server/users/email-change";
 import type { TrpcContext } from "../trpc";
+import {
+  passkeyListOutSchema,
+  passkeyOutSchema,
+  registerPasskeyInputSchema,
+  removePasskeyInputSchema,
+  renamePasskeyInputSchema,
+  registrationOptionsOutSchema,
+  authenticationOptionsOutSchema,
+} from "@/lib/schemas/passkeys";
+import { listPasskeys, passkeyAuthenticationOptions, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from "@/server/auth/passkeys";
 
 const metaOf = (ctx: TrpcContext) => ({ requestId: ctx.requestId, clientIp: ctx.clientAddress ?? ctx.clientIp, userAgent: ctx.userAgent });
 
@@ -45,14 +55,39 @@ const mfaRouter = router({
   regenerateRecoveryCodes: authedProcedure.output(recoveryCodesOutSchema).mutation(({ ctx }) => regenerateRecoveryCodes(ctx.user, metaOf(ctx))),
 });
 
+/**
+ * Passkeys (WebAuthn), each a second factor. Registering one and removing one need a recent authentication
+ * (step-up): a stolen session must not add a factor of its own, nor take one away.
+ */
+const passkeysRouter = router({
+  list: authedProcedure.output(passkeyListOutSchema).query(({ ctx }) => listPasskeys(ctx.user.id)),
+  /** options for navigator.credentials.create() (a challenge issued to this person, single use) */
+  registrationOptions: authedProcedure.output(registrationOptionsOutSchema).mutation(({ ctx }) => passkeyRegistrationOptions(ctx.user, ctx.origin)),
+  register: authedProcedure
+    .input(registerPasskeyInputSchema)
+    .output(passkeyOutSchema)
+    .mutation(({ ctx, input }) => registerPasskey(ctx.user, input, { ...metaOf(ctx), siteOrigin: ctx.origin })),
+  rename: authedProcedure
+    .input(renamePasskeyInputSchema)
+    .output(passkeyOutSchema)
+    .mutation(({ ctx, input }) => renamePasskey(ctx.user, input.id, input.name)),
+  remove: authedProcedure
+    .input(removePasskeyInputSchema)
+    .output(z.object({ removed: z.literal(true) }))
+    .mutation(({ ctx, input }) => removePasskey(ctx.user, input.id, metaOf(ctx))),
+  /** options for navigator.credentials.get(), for a step-up with a passkey (account.stepUp { webauthn }) */
+  authenticationOptions: authedProcedure.output(authenticationOptionsOutSchema).mutation(({ ctx }) => passkeyAuthenticationOptions(ctx.user.id, ctx.origin)),
+});
+
 /** The signed-in person's own account (no workspace). Changing the password or the email ends every session of the user. */
 export const accountRouter = router({
   mfa: mfaRouter,
+  passkeys: passkeysRouter,
   /** re-authenticates this session for sensitive actions (server/auth/step-up.ts) */
   stepUp: authedProcedure
     .input(stepUpInputSchema)
     .output(stepUpOutSchema)
-    .mutation(({ ctx, input }) => stepUp(ctx.user, input, metaOf(ctx))),
+    .mutation(({ ctx, input }) => stepUp(ctx.user, input, { ...metaOf(ctx), siteOrigin: ctx.origin })),
   changeEmail: authedProcedure
     .input(changeEmailInputSchema)
     .output(emailChangedOutSchema)

@@ -17,6 +17,8 @@ import { listMyAuthEvents } from "@/server/audit/auth-events";
 import { accountOverview, signUp } from "@/server/users/service";
 import { resendVerificationMail, verifyEmailToken, verificationMailEnabled } from "@/server/auth/email-verification";
 import { requestPasswordReset, resetPassword } from "@/server/auth/password-reset";
+import { passkeySignInOptionsInputSchema, authenticationOptionsOutSchema } from "@/lib/schemas/passkeys";
+import { passkeySignInOptions } from "@/server/auth/passkey-sign-in";
 
 export const authRouter = router({
   signUp: publicProcedure
@@ -45,6 +47,22 @@ export const authRouter = router({
     .output(resetPasswordResultSchema)
     .mutation(({ ctx, input }) =>
       resetPassword(input.token, input.newPassword, { clientIp: ctx.clientIp, userAgent: ctx.userAgent, requestId: ctx.requestId }),
+    ),
+  /**
+   * "Use a passkey" at sign-in's code step: the options for navigator.credentials.get(), only once the email and
+   * password are right (checked through the sign-in throttle; a wrong pair is the sign-in's own "wrong email or
+   * password", whether or not the email has an account)
+   */
+  passkeySignInOptions: publicProcedure
+    .input(passkeySignInOptionsInputSchema)
+    .output(authenticationOptionsOutSchema)
+    .mutation(({ ctx, input }) =>
+      passkeySignInOptions(input, {
+        clientAddress: ctx.clientAddress ?? ctx.clientIp,
+        userAgent: ctx.userAgent,
+        requestId: ctx.requestId,
+        siteOrigin: ctx.origin,
+      }),
     ),
   verifyEmail: authedProcedure
     .input(verifyEmailInputSchema)
