@@ -130,6 +130,8 @@ const STRING_CANDIDATES = [
     "org",
     "odm",
     "oau",
+    "sso",
+    "ssi",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];
