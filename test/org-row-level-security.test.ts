@@ -13,6 +13,8 @@ import { makeOrg, type TestOrg } from "@/test/fixtures/orgs";
 import { addDomain } from "@/server/orgs/domains";
 import { updateOrgPolicy } from "@/server/orgs/service";
 import { setGroupRoles } from "@/server/orgs/group-roles";
+import { upsertSsoConnection } from "@/server/sso/connection";
+import { ssoConnectionInputSchema } from "@/lib/schemas/sso";
 
 let a: TestOrg;
 let b: TestOrg;
@@ -32,6 +34,23 @@ async function populated(label: string): Promise<TestOrg> {
   await addDomain(org.ctx("admin"), { domain: `${label}-${org.slug}.example` });
   await updateOrgPolicy(org.ctx("owner"), { mfaRequired: true });
   await setGroupRoles(org.ctx("admin"), { mappings: [{ group: "engineers", workspace: org.ws.slug, role: "member" }] });
+  await upsertSsoConnection(
+    org.ctx("admin"),
+    ssoConnectionInputSchema.parse({ issuer: "https://idp.example", clientId: "c", clientSecret: "s" }),
+    "http://localhost:3000",
+  );
+  await testDb().ssoSignIn.create({
+    data: {
+      id: `ssi_${org.slug}`,
+      organizationId: org.id,
+      stateHash: `state-${org.id}`,
+      browserHash: "b",
+      nonce: "n",
+      codeVerifier: "v",
+      callbackUrl: "/",
+      expiresAt: new Date(Date.now() + 60_000),
+    },
+  });
   return org;
 }
 
@@ -43,7 +62,9 @@ beforeAll(async () => {
 describe("organisation row-level security", () => {
   it("every organisation table forces row-level security with a policy", async () => {
     const tables = await orgTables();
-    expect(tables).toEqual(expect.arrayContaining(["Organization", "OrganizationMember", "OrganizationDomain", "OrganizationAuditLog"]));
+    expect(tables).toEqual(
+      expect.arrayContaining(["Organization", "OrganizationMember", "OrganizationDomain", "OrganizationAuditLog", "SsoConnection", "SsoSignIn"]),
+    );
     const rows = await testDb().$queryRaw<{ name: string; rls: boolean; forced: boolean; policies: number }[]>`
       SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
         (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies

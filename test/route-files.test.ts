@@ -42,6 +42,14 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
     methods: ["POST", "OPTIONS"],
     reason: "OAuth token endpoint of the MCP authorization server: authenticated by the code + PKCE verifier or the refresh token",
   },
+  "api/sso/[org]/start/route.ts": {
+    methods: ["GET"],
+    reason: "an organisation's SSO sign-in starts here before anyone is signed in: a redirect to its identity provider (server/sso/http.ts)",
+  },
+  "api/sso/[org]/callback/route.ts": {
+    methods: ["GET"],
+    reason: "the identity provider's redirect back: authenticated by the single-use state bound to the browser and the verified ID token (server/sso/flow.ts)",
+  },
   "api/oauth/revoke/route.ts": { methods: ["POST", "OPTIONS"], reason: "OAuth token revocation (RFC 7009): authenticated by the token itself" },
 };
 

@@ -41,8 +41,8 @@ export async function startTestIdp(redirectUris: string[]): Promise<TestIdp> {
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
     cookies: { keys: ["test-idp-cookie-key"] },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: async (_ctx, sub) => {
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    findAccount: async (_ctx: unknown, sub: string) => {
       const account = accounts.get(sub);
       if (!account) return undefined;
       return { accountId: sub, claims: async () => ({ ...account }) };

@@ -35,6 +35,7 @@ import { triggersRouter } from "./routers/triggers";
 import { schedulesRouter } from "./routers/schedules";
 import { marketplaceInstallsRouter } from "./routers/marketplace-installs";
 import { marketplaceRouter } from "./routers/marketplace";
+import { orgSsoRouter } from "./routers/org-sso";
 
 export const appRouter = router({
   auth: authRouter,
@@ -73,6 +74,7 @@ export const appRouter = router({
   schedules: schedulesRouter,
   marketplaceInstalls: marketplaceInstallsRouter,
   marketplace: marketplaceRouter,
+  orgSso: orgSsoRouter,
 });
 
 export type AppRouter = typeof appRouter;

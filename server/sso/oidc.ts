@@ -5,7 +5,7 @@
  */
 import * as oidc from "openid-client";
 import { AppError } from "@/lib/errors";
-import { egress, isEgressError } from "@/server/egress";
+import { egress, findEgressError } from "@/server/egress";
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 const OIDC_TIMEOUT_MS = 10_000;
@@ -109,9 +109,12 @@ export async function exchangeCode(
 /** A library or egress failure as an AppError with a message fit for an administrator (no secrets in either). */
 function describeFailure(error: unknown, step: "discovery" | "sign-in"): AppError {
   if (error instanceof AppError) return error;
-  if (isEgressError(error)) return new AppError("VALIDATION_FAILED", `The identity provider is not reachable: ${(error as Error).message}`);
-  const e = error as { code?: string; message?: string; error?: string; error_description?: string };
-  const detail = e.error ? `${e.error}${e.error_description ? `: ${e.error_description}` : ""}` : (e.message ?? "unknown error");
+  const refused = findEgressError(error);
+  if (refused) return new AppError("VALIDATION_FAILED", `The identity provider is not reachable: ${refused.message}`);
+  const e = error as { code?: string; message?: string; error?: string; error_description?: string; cause?: { message?: string } };
+  // openid-client wraps a network failure ("something went wrong") around the real one
+  const message = e.message === "something went wrong" && e.cause?.message ? e.cause.message : e.message;
+  const detail = e.error ? `${e.error}${e.error_description ? `: ${e.error_description}` : ""}` : (message ?? "unknown error");
   const prefix = step === "discovery" ? "Discovery failed" : "The identity provider's answer was refused";
   return new AppError(step === "discovery" ? "VALIDATION_FAILED" : "UNAUTHORIZED", `${prefix}: ${detail.slice(0, 300)}`);
 }
