@@ -11,6 +11,8 @@ import { describeAuthError } from "@/lib/auth-messages";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { SSO_ERRORS } from "@/lib/schemas/sso";
+import { SsoChoice, useSsoRoute } from "./sso-routing";
 
 export interface OAuthProvider {
   id: string;
@@ -36,6 +38,10 @@ export function SignInForm({
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(describeAuthError(initialError));
   const [pending, setPending] = useState(false);
+  // routing by email domain: asked once the email field is left (an organisation's SSO, forced or not)
+  const [checkedEmail, setCheckedEmail] = useState(initialEmail.trim());
+  const sso = useSsoRoute(checkedEmail);
+  const passwordHidden = sso?.forced === true;
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -44,7 +50,16 @@ export function SignInForm({
     setPending(true);
     const outcome = await signInWithPassword(email.trim(), password, callbackUrl);
     if (outcome === "signed-in") return;
-    setError(outcome === "unreachable" ? UNREACHABLE : outcome === "rate-limited" ? RATE_LIMITED : WRONG_CREDENTIALS);
+    if (outcome === "sso-required") setCheckedEmail(email.trim());
+    setError(
+      outcome === "unreachable"
+        ? UNREACHABLE
+        : outcome === "rate-limited"
+          ? RATE_LIMITED
+          : outcome === "sso-required"
+            ? SSO_ERRORS.sso_required
+            : WRONG_CREDENTIALS,
+    );
     setPending(false);
   }
 
@@ -62,9 +77,11 @@ export function SignInForm({
             autoFocus={!initialEmail}
             value={email}
             onChange={(e) => setEmail(e.target.value)}
+            onBlur={() => setCheckedEmail(email.trim())}
           />
         </div>
-        <div className="grid gap-2">
+        {sso ? <SsoChoice route={sso} callbackUrl={callbackUrl} /> : null}
+        <div className="grid gap-2" hidden={passwordHidden}>
           <div className="flex items-baseline justify-between gap-2">
             <Label htmlFor="signin-password">Password</Label>
             <Link href={authHref("/forgot-password", { email: email.trim() })} className="text-sm" data-testid="signin-forgot">
@@ -83,9 +100,11 @@ export function SignInForm({
           />
         </div>
         <FormError message={error} />
-        <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
-          Sign in
-        </SubmitButton>
+        {passwordHidden ? null : (
+          <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
+            Sign in
+          </SubmitButton>
+        )}
       </form>
 
       {providers.length > 0 ? (
