@@ -23,7 +23,8 @@ export const ssoScopesSchema = text()
   .trim()
   .max(512, "At most 512 characters")
   .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, "Scopes separated by single spaces")
-  .refine((v) => v.split(" ").includes("openid"), "Must include openid");
+  // sign-in needs an ID token: openid is always asked for
+  .transform((v) => (v.split(" ").includes("openid") ? v : `openid ${v}`));
 
 /** The connection form: the secret is write-only (empty: keep the stored one). */
 export const ssoConnectionInputSchema = z.strictObject({
