@@ -11,14 +11,13 @@ import { db, orgScope } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { recordOrgAudit } from "@/server/orgs/audit";
 import { type OrgContext, requireOrgAdmin } from "@/server/orgs/context";
-import { decryptSecret, encryptSecret, VaultCryptoError } from "@/server/vault/crypto";
+import { decryptSecret, encryptSecret, orgSecretBinding, VaultCryptoError } from "@/server/vault/crypto";
 import { vaultKeyring } from "@/server/vault/master-key";
 import { describeConfiguration, discover } from "./oidc";
 
 export type SsoConnectionRow = NonNullable<Awaited<ReturnType<typeof findConnection>>>;
 
-/** The vault binding of a connection's secret: bound to the organisation and the row (a copied ciphertext fails). */
-const bindingOf = (row: { organizationId: string; id: string }) => ({ workspaceId: `org:${row.organizationId}`, secretId: row.id });
+const bindingOf = (row: { organizationId: string; id: string }) => orgSecretBinding(row.organizationId, row.id);
 
 export function findConnection(organizationId: string, scope = orgScope(organizationId)) {
   return db(scope).ssoConnection.findFirst({ where: { organizationId }, include: { defaultWorkspace: { select: { slug: true, deletedAt: true } } } });
