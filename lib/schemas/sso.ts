@@ -105,6 +105,7 @@ export const SSO_ERRORS = {
   sso_no_account: "There is no Cadre account for this address and the organisation does not create accounts on sign-in.",
   sso_policy: "Your organisations do not allow this sign-in.",
   sso_ticket: "This sign-in expired or was already used. Start again.",
+  sso_rate_limited: "Too many single sign-on attempts from your network. Wait a minute, then try again.",
   sso_required: "Your organisation requires signing in with its single sign-on.",
 } as const;
 export type SsoErrorCode = keyof typeof SSO_ERRORS;

@@ -5,12 +5,26 @@
 import { clientAddress } from "@/server/http/client-address";
 import { userAgentOf } from "@/server/http/client-info";
 import { publicOrigin } from "@/server/http/origin";
+import { ApiRateLimiter } from "@/server/http/rate-limit";
 import { requestIdOf } from "@/server/http/request-id";
 import { logger } from "@/server/logger";
 import { completeSsoSignIn, startSsoSignIn } from "./flow";
 import { SsoRefusal } from "./refusal";
 
 export const SSO_BROWSER_COOKIE = "cadre-sso-browser";
+/** Sign-ins a client address may start per minute (each writes a state row before anyone is signed in). */
+export const SSO_STARTS_PER_MINUTE = 30;
+
+const holder = globalThis as unknown as { cadreSsoStartLimiter?: ApiRateLimiter };
+function startLimiter(): ApiRateLimiter {
+  holder.cadreSsoStartLimiter ??= new ApiRateLimiter({ keyPrefix: "sso-start" });
+  return holder.cadreSsoStartLimiter;
+}
+
+/** Tests: a fresh limiter (or none: the default). */
+export function useSsoStartLimiter(next?: ApiRateLimiter): void {
+  holder.cadreSsoStartLimiter = next;
+}
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache", "referrer-policy": "no-referrer" };
 
 function redirect(location: string, cookie?: string): Response {
@@ -44,6 +58,8 @@ function refused(req: Request, slug: string, error: unknown): Response {
 /** GET /api/sso/{org}/start?callbackUrl= */
 export async function ssoStartResponse(req: Request, slug: string): Promise<Response> {
   try {
+    if (!startLimiter().hit(clientAddress(req.headers) ?? "unknown", SSO_STARTS_PER_MINUTE).allowed)
+      throw new SsoRefusal("sso_rate_limited", "too many starts from this address");
     const url = new URL(req.url);
     const start = await startSsoSignIn(slug, url.searchParams.get("callbackUrl"), publicOrigin(req));
     return redirect(start.redirectUrl, browserCookie(req, slug, start.browserToken, 600));

@@ -9,7 +9,8 @@ import { addDomain, confirmDomainAsOperator } from "@/server/orgs/domains";
 import { setGroupRoles } from "@/server/orgs/group-roles";
 import { updateOrgPolicy } from "@/server/orgs/service";
 import { upsertSsoConnection } from "@/server/sso/connection";
-import { SSO_BROWSER_COOKIE, ssoCallbackResponse, ssoStartResponse } from "@/server/sso/http";
+import { SSO_BROWSER_COOKIE, SSO_STARTS_PER_MINUTE, ssoCallbackResponse, ssoStartResponse, useSsoStartLimiter } from "@/server/sso/http";
+import { ApiRateLimiter } from "@/server/http/rate-limit";
 import { signUp } from "@/server/users/service";
 import { ssoConnectionInputSchema } from "@/lib/schemas/sso";
 import { testDb } from "@/test/db";
@@ -67,7 +68,11 @@ const providerById = (id: string) => (authConfig().providers as any[]).find((p) 
 const authorizeWith = (id: string, credentials: Record<string, string>) =>
   providerById(id).options.authorize(credentials, new Request(`${ORIGIN}/api/auth/callback/${id}`, { method: "POST" }));
 
+// this file's own start limiter: the default one's counts are shared through the database across runs
+const limiter = () => new ApiRateLimiter({ keyPrefix: `sso-start-${uniq()}`, flushMs: 60_000 });
+
 beforeAll(async () => {
+  useSsoStartLimiter(limiter());
   org = await makeOrg("sso");
   idp = await startTestIdp([redirectUri(org.slug)]);
   domain = `sso-${uniq()}.example`;
@@ -80,6 +85,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  useSsoStartLimiter(undefined);
   await idp?.close();
 });
 
@@ -196,6 +202,20 @@ describe("OIDC sign-in", () => {
     expect(new URL(res.headers.get("location")!).searchParams.get("error")).toBe("sso_unavailable");
     const unknown = await ssoStartResponse(new Request(`${ORIGIN}/api/sso/no-such-org-${uniq()}/start`), `no-such-org-${uniq()}`);
     expect(new URL(unknown.headers.get("location")!).searchParams.get("error")).toBe("sso_unavailable");
+  });
+});
+
+describe("abuse", () => {
+  it("limits the sign-ins a client address may start per minute", async () => {
+    useSsoStartLimiter(limiter());
+    try {
+      const slug = `no-such-org-${uniq()}`;
+      const start = () => ssoStartResponse(new Request(`${ORIGIN}/api/sso/${slug}/start`), slug);
+      for (let i = 0; i < SSO_STARTS_PER_MINUTE; i++) expect(errorOf(await start())).toBe("sso_unavailable");
+      expect(errorOf(await start())).toBe("sso_rate_limited");
+    } finally {
+      useSsoStartLimiter(limiter());
+    }
   });
 });
 
