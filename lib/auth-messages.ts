@@ -1,9 +1,13 @@
+import { isSsoErrorCode, SSO_ERRORS } from "@/lib/schemas/sso";
+
 /**
  * What the sign-in and account pages say for the codes an OAuth round trip comes back with (`?error=`): next-auth's
  * own and the refusals of server/auth/oauth-link.ts. Shared by both pages.
  */
 export function describeAuthError(error: string | undefined | null): string | null {
   if (!error) return null;
+  // an organisation's single sign-on: its refusals and forced SSO (lib/schemas/sso.ts)
+  if (isSsoErrorCode(error)) return SSO_ERRORS[error];
   switch (error) {
     case "CredentialsSignin":
       return "Wrong email or password";

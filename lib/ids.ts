@@ -67,7 +67,9 @@ export type IdPrefix =
   | "scu"
   | "scg"
   | "pkey"
-  | "wac";
+  | "wac"
+  | "sso"
+  | "ssi";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -16,6 +16,8 @@ import { setGroupRoles } from "@/server/orgs/group-roles";
 import { newId } from "@/lib/ids";
 import { createOrgToken } from "@/server/scim/tokens";
 import { scim } from "@/test/fixtures/scim";
+import { upsertSsoConnection } from "@/server/sso/connection";
+import { ssoConnectionInputSchema } from "@/lib/schemas/sso";
 
 let a: TestOrg;
 let b: TestOrg;
@@ -49,6 +51,23 @@ async function populated(label: string): Promise<TestOrg> {
   });
   const user = await scim("POST", org.slug, "Users", { token, body: { userName: `p@scim-${label}-${org.slug}.example` } });
   await scim("POST", org.slug, "Groups", { token, body: { displayName: "engineers", members: [{ value: user.body.id }] } });
+  await upsertSsoConnection(
+    org.ctx("admin"),
+    ssoConnectionInputSchema.parse({ issuer: "https://idp.example", clientId: "c", clientSecret: "s" }),
+    "http://localhost:3000",
+  );
+  await testDb().ssoSignIn.create({
+    data: {
+      id: `ssi_${org.slug}`,
+      organizationId: org.id,
+      stateHash: `state-${org.id}`,
+      browserHash: "b",
+      nonce: "n",
+      codeVerifier: "v",
+      callbackUrl: "/",
+      expiresAt: new Date(Date.now() + 60_000),
+    },
+  });
   return org;
 }
 
@@ -60,7 +79,9 @@ beforeAll(async () => {
 describe("organisation row-level security", () => {
   it("every organisation table forces row-level security with a policy", async () => {
     const tables = await orgTables();
-    expect(tables).toEqual(expect.arrayContaining(["Organization", "OrganizationMember", "OrganizationDomain", "OrganizationAuditLog"]));
+    expect(tables).toEqual(
+      expect.arrayContaining(["Organization", "OrganizationMember", "OrganizationDomain", "OrganizationAuditLog", "SsoConnection", "SsoSignIn"]),
+    );
     const rows = await testDb().$queryRaw<{ name: string; rls: boolean; forced: boolean; policies: number }[]>`
       SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
         (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies

@@ -13,7 +13,14 @@ import { ALL_PERMISSIONS, isPermission, permissionsOf, roleCan, ROLES, type Perm
 import { callerFor, orgCallerFor, makeApiKey, makeUser, makeWorkspace, outcome, procedureAt, rest, type TestWorkspace } from "@/test/helpers";
 
 /** Procedures that are deliberately outside any workspace: anything else must declare `requires`. */
-const PUBLIC_PROCEDURES = new Set(["auth.signUp", "auth.requestPasswordReset", "auth.resetPassword", "auth.passkeySignInOptions", "invitations.preview"]);
+const PUBLIC_PROCEDURES = new Set([
+  "auth.signUp",
+  "auth.requestPasswordReset",
+  "auth.resetPassword",
+  "auth.passkeySignInOptions",
+  "auth.ssoFor",
+  "invitations.preview",
+]);
 const AUTHED_PROCEDURES = new Set([
   "auth.me",
   "auth.events",
@@ -64,6 +71,7 @@ const procedures = Object.entries(appRouter._def.procedures).map(([path, procedu
   path,
   type: (procedure as unknown as ProcedureDef)._def.type,
   requires: (procedure as unknown as ProcedureDef)._def.meta?.requires,
+  // organisation procedures declare their org role instead (orgProcedure)
   org: (procedure as unknown as ProcedureDef)._def.meta?.org,
 }));
 const orgProcedures = procedures.filter((p): p is (typeof procedures)[number] & { org: OrgRequirement } => p.org !== undefined);

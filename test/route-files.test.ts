@@ -51,6 +51,14 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
     reason:
       "the organisation's SCIM 2.0 endpoint (RFC 7644): its own bearer organisation token with the scim scope, checked for that organisation in server/scim/http.ts (tested in server/scim/scim.test.ts)",
   },
+  "api/sso/[org]/start/route.ts": {
+    methods: ["GET"],
+    reason: "an organisation's SSO sign-in starts here before anyone is signed in: a redirect to its identity provider (server/sso/http.ts)",
+  },
+  "api/sso/[org]/callback/route.ts": {
+    methods: ["GET"],
+    reason: "the identity provider's redirect back: authenticated by the single-use state bound to the browser and the verified ID token (server/sso/flow.ts)",
+  },
   "api/oauth/revoke/route.ts": { methods: ["POST", "OPTIONS"], reason: "OAuth token revocation (RFC 7009): authenticated by the token itself" },
 };
 

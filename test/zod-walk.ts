@@ -136,6 +136,8 @@ const STRING_CANDIDATES = [
     "scg",
     "pkey",
     "wac",
+    "sso",
+    "ssi",
   ].map((p) => `${p}_abcdef123456`),
 ];
 const NUMBER_CANDIDATES = [1, 0.5, 0.8, 0.0001, 1000];

@@ -1,8 +1,13 @@
 import { signIn } from "next-auth/react";
 
-export type PasswordSignIn = "signed-in" | "refused" | "rate-limited" | "unreachable" | "mfa-required" | "mfa-invalid";
+export type PasswordSignIn = "signed-in" | "refused" | "rate-limited" | "unreachable" | "mfa-required" | "mfa-invalid" | "sso-required";
 
-const BY_CODE: Record<string, PasswordSignIn> = { rate_limited: "rate-limited", mfa_required: "mfa-required", mfa_invalid: "mfa-invalid" };
+const BY_CODE: Record<string, PasswordSignIn> = {
+  rate_limited: "rate-limited",
+  mfa_required: "mfa-required",
+  mfa_invalid: "mfa-invalid",
+  sso_required: "sso-required",
+};
 
 /**
  * Signs in with an email and a password (and, for an account with a second factor, its code). On success it loads

@@ -12,6 +12,8 @@ import { describeAuthError } from "@/lib/auth-messages";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { SSO_ERRORS } from "@/lib/schemas/sso";
+import { SsoChoice, useSsoRoute } from "./sso-routing";
 
 export interface OAuthProvider {
   id: string;
@@ -60,6 +62,10 @@ export function SignInForm({
     );
     setPending(false);
   }
+  // routing by email domain: asked once the email field is left (an organisation's SSO, forced or not)
+  const [checkedEmail, setCheckedEmail] = useState(initialEmail.trim());
+  const sso = useSsoRoute(checkedEmail);
+  const passwordHidden = sso?.forced === true;
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -70,6 +76,7 @@ export function SignInForm({
     const outcome = await signInWithPassword(email.trim(), password, callbackUrl, needsCode ? code.trim() : undefined);
     if (outcome === "signed-in") return;
     if (outcome === "mfa-required" || outcome === "mfa-invalid") setNeedsCode(true);
+    if (outcome === "sso-required") setCheckedEmail(email.trim());
     setError(
       outcome === "unreachable"
         ? UNREACHABLE
@@ -79,7 +86,9 @@ export function SignInForm({
             ? null
             : outcome === "mfa-invalid"
               ? MFA_INVALID
-              : WRONG_CREDENTIALS,
+              : outcome === "sso-required"
+                ? SSO_ERRORS.sso_required
+                : WRONG_CREDENTIALS,
     );
     setPending(false);
   }
@@ -98,9 +107,11 @@ export function SignInForm({
             autoFocus={!initialEmail}
             value={email}
             onChange={(e) => setEmail(e.target.value)}
+            onBlur={() => setCheckedEmail(email.trim())}
           />
         </div>
-        <div className="grid gap-2">
+        {sso ? <SsoChoice route={sso} callbackUrl={callbackUrl} /> : null}
+        <div className="grid gap-2" hidden={passwordHidden}>
           <div className="flex items-baseline justify-between gap-2">
             <Label htmlFor="signin-password">Password</Label>
             <Link href={authHref("/forgot-password", { email: email.trim() })} className="text-sm" data-testid="signin-forgot">
@@ -138,9 +149,11 @@ export function SignInForm({
           </div>
         ) : null}
         <FormError message={error} />
-        <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
-          Sign in
-        </SubmitButton>
+        {passwordHidden ? null : (
+          <SubmitButton testId="signin-submit" pending={pending} pendingLabel="Signing in…" block>
+            Sign in
+          </SubmitButton>
+        )}
       </form>
 
       {providers.length > 0 ? (

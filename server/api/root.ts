@@ -37,6 +37,7 @@ import { schedulesRouter } from "./routers/schedules";
 import { marketplaceInstallsRouter } from "./routers/marketplace-installs";
 import { marketplaceRouter } from "./routers/marketplace";
 import { orgTokensRouter } from "./routers/org-tokens";
+import { orgSsoRouter } from "./routers/org-sso";
 
 export const appRouter = router({
   auth: authRouter,
@@ -77,6 +78,7 @@ export const appRouter = router({
   marketplaceInstalls: marketplaceInstallsRouter,
   marketplace: marketplaceRouter,
   orgTokens: orgTokensRouter,
+  orgSso: orgSsoRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,9 @@ import { testDb as db } from "@/test/db";
 import { signUp } from "@/server/users/service";
 import { createLinkIntent, LINK_INTENT_COOKIE } from "@/server/auth/oauth-link";
 import { uniq } from "@/test/helpers";
+import { makeOrg } from "@/test/fixtures/orgs";
+import { addDomain, confirmDomainAsOperator } from "@/server/orgs/domains";
+import { updateOrgPolicy } from "@/server/orgs/service";
 
 // the request the signIn callback runs in: its cookies (next/headers), as Next would provide them in the route handler
 const jar = vi.hoisted(() => ({ cookies: new Map<string, string>(), deleted: [] as string[] }));
@@ -81,5 +84,19 @@ describe("next-auth signIn callback (wiring of the OAuth rules)", () => {
     const params = googleRoundTrip(address);
     expect(await signInCallback(params)).toBe("/sign-in?error=AccountNotLinked");
     expect(await db().account.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it("forced SSO: a Google sign-in of an address on the organisation's domain is refused, for a new or an existing account", async () => {
+    const org = await makeOrg("oauth-forced");
+    const domain = `forced-oauth-${uniq()}.example`;
+    await addDomain(org.ctx("admin"), { domain });
+    await confirmDomainAsOperator(org.slug, domain);
+    await updateOrgPolicy(org.ctx("owner"), { ssoEnforced: true });
+    const fresh = googleRoundTrip(`new-${uniq()}@${domain}`);
+    expect(await signInCallback(fresh)).toBe("/sign-in?error=sso_required");
+    expect(await db().user.count({ where: { email: fresh.user.email } })).toBe(0);
+    const address = `old-${uniq()}@${domain}`;
+    await signUp({ name: "Old", email: address, password: "Correct-Horse-9" });
+    expect(await signInCallback(googleRoundTrip(address))).toBe("/sign-in?error=sso_required");
   });
 });

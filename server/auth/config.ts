@@ -18,6 +18,8 @@ import { userAgentOf } from "@/server/http/client-info";
 import { requestIdOf } from "@/server/http/request-id";
 import { recordAuthEvent } from "@/server/auth/events";
 import { publicOrigin } from "@/server/http/origin";
+import { signInMethodRefusal } from "@/server/auth/org-policy";
+import { redeemSsoTicket } from "@/server/auth/sso-ticket";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -29,6 +31,16 @@ class SecondFactorSignin extends CredentialsSignin {
     super();
     this.code = reason;
   }
+}
+
+/** A password sign-in refused by an organisation's policy (forced SSO, or password not allowed). */
+class SsoRequiredSignin extends CredentialsSignin {
+  code = "sso_required";
+}
+
+/** An SSO ticket that is unknown, used or expired. */
+class SsoTicketSignin extends CredentialsSignin {
+  code = "sso_ticket";
 }
 
 function oauthProviders(): NextAuthConfig["providers"] {
@@ -70,8 +82,10 @@ export const authConfig = (): NextAuthConfig => ({
             { userAgent: request ? userAgentOf(request.headers) : undefined, requestId: request ? requestIdOf(request.headers) : undefined },
             { code: parsed.data.code, webauthn: parsed.data.webauthn, siteOrigin: request ? publicOrigin(request) : undefined },
           );
+          if (await signInMethodRefusal(user, user.email, "password")) throw new SsoRequiredSignin();
           return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
         } catch (error) {
+          if (error instanceof SsoRequiredSignin) throw error;
           if (isAppError(error) && error.code === "RATE_LIMITED") throw new RateLimitedSignin();
           const refusal = secondFactorRefusalOf(error);
           if (refusal) throw new SecondFactorSignin(refusal);
@@ -80,11 +94,38 @@ export const authConfig = (): NextAuthConfig => ({
         }
       },
     }),
+    // the hand-over from an organisation's SSO callback (server/sso/): a single-use ticket, redeemed atomically
+    Credentials({
+      id: "sso",
+      name: "Single sign-on",
+      credentials: { ticket: { label: "Ticket" } },
+      async authorize(credentials, request) {
+        const ticket = typeof credentials?.ticket === "string" ? credentials.ticket : "";
+        const user = await redeemSsoTicket(ticket);
+        if (!user) throw new SsoTicketSignin();
+        recordAuthEvent({
+          action: "auth.sign_in",
+          userId: user.id,
+          email: user.email,
+          method: "sso",
+          clientAddress: clientAddress(request?.headers) ?? undefined,
+          userAgent: request ? userAgentOf(request.headers) : undefined,
+          requestId: request ? requestIdOf(request.headers) : undefined,
+        });
+        return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+      },
+    }),
     ...oauthProviders(),
   ],
   callbacks: {
     async signIn({ user, account, profile }) {
-      if (!account || account.provider === "credentials") return true;
+      if (!account || account.provider === "credentials" || account.provider === "sso") return true;
+      // an organisation's policy (forced SSO, allowed methods) applies to GitHub and Google too
+      const policyEmail = user.email ?? (typeof profile?.email === "string" ? profile.email : null);
+      if (policyEmail && (account.provider === "github" || account.provider === "google")) {
+        const existing = await db(NO_TENANT).user.findUnique({ where: { email: policyEmail.trim().toLowerCase() }, select: { id: true, email: true } });
+        if (await signInMethodRefusal(existing, policyEmail, account.provider)) return "/sign-in?error=sso_required";
+      }
       // OAuth: the rules are in server/auth/oauth-link.ts; link mode needs the intent cookie set by account settings
       // for the user signed in in this browser
       const intent = (await cookies()).get(LINK_INTENT_COOKIE)?.value;

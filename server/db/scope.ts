@@ -39,6 +39,8 @@ export const PRIVILEGED_PATHS = {
   "org-domain-lookup":
     "sign-in and sign-up look up which organisation holds the verified domain of an email (its SSO and whether it is forced) before anyone is signed in",
   "org-token-lookup": "an organisation token (SCIM provisioning, the organisation's API) is looked up by its hash before its organisation is known",
+  "sso-sign-in":
+    "an SSO sign-in finds the organisation by the slug in its URL, its connection, its state by hash (start, callback) and redeems its ticket by hash (next-auth) before anyone is signed in",
   "denial-log": "a 404 being logged as a security event is checked against other workspaces by primary key (never answered)",
 } as const;
 export type PrivilegedPath = keyof typeof PRIVILEGED_PATHS;

@@ -36,6 +36,14 @@ export interface SecretBinding {
   secretId: string;
 }
 
+/**
+ * The binding of a secret an organisation owns outside any workspace (its SSO connection's client secret): the
+ * organisation and the row, so a ciphertext copied to another organisation or row fails to decrypt.
+ */
+export function orgSecretBinding(organizationId: string, rowId: string): SecretBinding {
+  return { workspaceId: `org:${organizationId}`, secretId: rowId };
+}
+
 /** Bytes as Prisma reads and writes them. */
 export type Bytes = Uint8Array<ArrayBuffer>;
 

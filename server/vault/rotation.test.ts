@@ -22,6 +22,9 @@ import { rotateMasterKey, vaultKeyStatus } from "./rotation";
 import { createSecret, revealSecret } from "./service";
 import type { CliIo } from "@/server/cli-io";
 import { vaultRotate, vaultStatus } from "./cli";
+import { makeOrg } from "@/test/fixtures/orgs";
+import { findConnection, revealClientSecret, upsertSsoConnection } from "@/server/sso/connection";
+import { ssoConnectionInputSchema } from "@/lib/schemas/sso";
 
 const testKey = parseMasterKey(env().CADRE_MASTER_KEY!, "test key");
 const b64 = (key: Buffer) => key.toString("base64");
@@ -124,6 +127,24 @@ describe("rotateMasterKey", () => {
     expect(logText).not.toContain(b64(newKey));
     expect(logText).not.toContain(b64(testKey));
     logged.forEach((s) => s.mockRestore());
+  });
+
+  it("re-wraps an organisation's SSO client secret too, which the new key alone then opens", async () => {
+    const org = await makeOrg("rot-sso");
+    const secret = `sso-secret-${uniq()}`;
+    await upsertSsoConnection(
+      org.ctx("admin"),
+      ssoConnectionInputSchema.parse({ issuer: "https://idp.example", clientId: "c", clientSecret: secret }),
+      "http://localhost:3000",
+    );
+    const newKey = randomBytes(32);
+    const result = await rotateMasterKey(newKey, { keyring: live });
+    expect(result.failed).toEqual([]);
+    expect(result.orgSecretsRewrapped).toBeGreaterThanOrEqual(1);
+    use(makeKeyring(newKey));
+    const row = await findConnection(org.id, { kind: "system", path: "vault-rotation" });
+    expect(row?.secretKeyVersion).toBe(result.newVersion);
+    expect(revealClientSecret(row!)).toBe(secret);
   });
 
   it("mid-rotation (interrupted after one batch) every secret stays readable with the previous key in the keyring; resuming completes it", async () => {

@@ -7,7 +7,7 @@
  */
 import { systemDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
-import { makeKeyring, rewrapDataKey, VaultCryptoError, type Bytes, type Keyring } from "./crypto";
+import { makeKeyring, orgSecretBinding, rewrapDataKey, VaultCryptoError, type Bytes, type Keyring } from "./crypto";
 import { vaultKeyring } from "./master-key";
 
 export interface RotationFailure {
@@ -28,6 +28,8 @@ export interface RotationResult {
   alreadyCurrent: number;
   /** deleted while the rotation ran */
   vanished: number;
+  /** organisations' SSO client secrets re-wrapped by this run (outside `total`: they are not workspace secrets) */
+  orgSecretsRewrapped: number;
   /** could not be unwrapped by any key of the keyring (ids only: never key material) */
   failed: RotationFailure[];
   /** the keyring to use from now on: the new key current, the older ones still readable */
@@ -115,8 +117,42 @@ export async function rotateMasterKey(newKey: Buffer, options: RotationOptions =
     await options.onBatch?.({ processed, rewrapped, failed: failed.length });
   }
 
-  logger.info({ newVersion, total, rewrapped, alreadyCurrent, vanished, failed: failed.length }, "vault: master key rotation finished");
-  return { newVersion, total, rewrapped, alreadyCurrent, vanished, failed, keyring };
+  const orgSecretsRewrapped = await rewrapOrgSecrets(keyring, failed);
+
+  logger.info({ newVersion, total, rewrapped, alreadyCurrent, vanished, orgSecretsRewrapped, failed: failed.length }, "vault: master key rotation finished");
+  return { newVersion, total, rewrapped, alreadyCurrent, vanished, orgSecretsRewrapped, failed, keyring };
+}
+
+/**
+ * The organisations' SSO client secrets (SsoConnection, one row per organisation at most): re-wrapped the same way,
+ * only if the row did not change since it was read (a changed row has a new data key already).
+ */
+async function rewrapOrgSecrets(keyring: Keyring, failed: RotationFailure[]): Promise<number> {
+  const rows = await systemDb("vault-rotation").ssoConnection.findMany({
+    where: { secretKeyVersion: { not: keyring.current.version } },
+    select: { id: true, organizationId: true, secretWrappedKey: true, secretKeyVersion: true, updatedAt: true },
+  });
+  let rewrapped = 0;
+  for (const row of rows) {
+    if (!row.secretWrappedKey || !row.secretKeyVersion) continue;
+    const binding = orgSecretBinding(row.organizationId, row.id);
+    try {
+      const next = rewrapDataKey(keyring, binding, { wrappedKey: row.secretWrappedKey, keyVersion: row.secretKeyVersion });
+      const { count } = await systemDb("vault-rotation").ssoConnection.updateMany({
+        where: { id: row.id, secretKeyVersion: row.secretKeyVersion, secretWrappedKey: { equals: row.secretWrappedKey } },
+        data: { secretWrappedKey: next.wrappedKey, secretKeyVersion: next.keyVersion, updatedAt: row.updatedAt },
+      });
+      if (count === 1) rewrapped++;
+    } catch (error) {
+      const reason = error instanceof VaultCryptoError ? error.reason : "rewrap_failed";
+      failed.push({ secretId: row.id, workspaceId: binding.workspaceId, keyVersion: row.secretKeyVersion, reason });
+      logger.error(
+        { ssoConnectionId: row.id, organizationId: row.organizationId, keyVersion: row.secretKeyVersion, reason },
+        "vault: could not re-wrap an SSO client secret",
+      );
+    }
+  }
+  return rewrapped;
 }
 
 export interface KeyVersionCount {

@@ -12,7 +12,9 @@ import {
   verifyEmailResultSchema,
 } from "@/lib/schemas/auth";
 import { authEventPageSchema, listAuthEventsInputSchema } from "@/lib/schemas/audit";
+import { ssoForInputSchema, ssoForResultSchema } from "@/lib/schemas/sso";
 import { authedProcedure, publicProcedure, router } from "../trpc";
+import { ssoForEmail } from "@/server/sso/routing";
 import { listMyAuthEvents } from "@/server/audit/auth-events";
 import { accountOverview, signUp } from "@/server/users/service";
 import { resendVerificationMail, verifyEmailToken, verificationMailEnabled } from "@/server/auth/email-verification";
@@ -64,6 +66,11 @@ export const authRouter = router({
         siteOrigin: ctx.origin,
       }),
     ),
+  /** the sign-in page's routing by email domain: the organisation's SSO for this address, and whether it is forced */
+  ssoFor: publicProcedure
+    .input(ssoForInputSchema)
+    .output(ssoForResultSchema)
+    .query(({ ctx, input }) => ssoForEmail(input.email, ctx.clientAddress ?? ctx.clientIp)),
   verifyEmail: authedProcedure
     .input(verifyEmailInputSchema)
     .output(verifyEmailResultSchema)

@@ -1,0 +1,275 @@
+"use client";
+
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { toast } from "sonner";
+import { useTRPC } from "@/lib/trpc/react";
+import { errorMessage } from "@/lib/trpc/errors";
+import type { z } from "zod";
+import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_SCOPES, type SsoConnectionForm, ssoConnectionFormSchema, type ssoConnectionSchema } from "@/lib/schemas/sso";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { CopyButton } from "@/components/ui/copy-button";
+import { useConfirm } from "@/components/ui/confirm";
+import {
+  applyServerErrors,
+  Form,
+  FormControl,
+  FormDescription,
+  FormField,
+  FormItem,
+  FormLabel,
+  FormMessage,
+  FormRootError,
+  useZodForm,
+} from "@/components/ui/form";
+import { Input } from "@/components/ui/input";
+import { SELECT_CLASS } from "@/components/ui/native-select";
+import { Switch } from "@/components/ui/switch";
+
+type Connection = z.infer<typeof ssoConnectionSchema>;
+type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string } | { ok: false; error: string };
+
+function valuesOf(c: Connection | null): SsoConnectionForm {
+  return {
+    issuer: c?.issuer ?? "",
+    clientId: c?.clientId ?? "",
+    clientSecret: "",
+    scopes: c?.scopes ?? DEFAULT_SSO_SCOPES,
+    groupsClaim: c?.groupsClaim ?? DEFAULT_GROUPS_CLAIM,
+    enabled: c?.enabled ?? false,
+    jitProvisioning: c?.jitProvisioning ?? true,
+    defaultWorkspace: c?.defaultWorkspace ?? null,
+    defaultRole: c?.defaultRole === "owner" ? "admin" : (c?.defaultRole ?? "member"),
+  };
+}
+
+/** The organisation's single sign-on: the OIDC connection form, test, enable/disable, delete (owners and admins). */
+export function SsoSettings({ workspaces }: { workspaces: { slug: string; name: string }[] }) {
+  const trpc = useTRPC();
+  const connection = useQuery(trpc.orgSso.get.queryOptions());
+  if (connection.isPending) return <p className="text-sm text-muted-foreground">Loading…</p>;
+  if (connection.isError) return <p role="alert">{errorMessage(connection.error)}</p>;
+  return <SsoConnectionEditor key={connection.data?.updatedAt.toISOString() ?? "new"} connection={connection.data} workspaces={workspaces} />;
+}
+
+function SsoConnectionEditor({ connection, workspaces }: { connection: Connection | null; workspaces: { slug: string; name: string }[] }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const confirm = useConfirm();
+  const form = useZodForm(ssoConnectionFormSchema, { defaultValues: valuesOf(connection) });
+  const [tested, setTested] = useState<TestResult | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.orgSso.get.queryKey() });
+  const save = useMutation(trpc.orgSso.upsert.mutationOptions());
+  const test = useMutation(trpc.orgSso.test.mutationOptions());
+  const remove = useMutation(trpc.orgSso.delete.mutationOptions());
+
+  async function onSubmit(values: SsoConnectionForm) {
+    try {
+      await save.mutateAsync({ ...values, clientSecret: values.clientSecret ? values.clientSecret : undefined });
+      toast.success("Single sign-on saved");
+      await refresh();
+    } catch (error) {
+      applyServerErrors(form, error);
+    }
+  }
+
+  async function onTest() {
+    const issuer = form.getValues("issuer").trim();
+    try {
+      setTested(await test.mutateAsync(issuer ? { issuer } : {}));
+    } catch (error) {
+      setTested({ ok: false, error: errorMessage(error) });
+    }
+  }
+
+  async function onDelete() {
+    if (
+      !(await confirm({
+        title: "Delete single sign-on?",
+        description: "People of your domains can no longer sign in through it.",
+        confirmLabel: "Delete",
+        destructive: true,
+      }))
+    )
+      return;
+    try {
+      await remove.mutateAsync();
+      toast.success("Single sign-on deleted");
+      await refresh();
+    } catch (error) {
+      toast.error(errorMessage(error));
+    }
+  }
+
+  return (
+    <Card className="grid gap-4 p-6">
+      <div>
+        <h2 className="text-lg font-semibold">OpenID Connect</h2>
+        <p className="text-sm text-muted-foreground">People whose email is on a verified domain of the organisation sign in through your identity provider.</p>
+      </div>
+      {connection ? (
+        <div className="grid gap-1 rounded-md border bg-muted/40 px-3 py-2 text-sm" data-testid="sso-redirect-uri">
+          <span>Redirect URI to register at the identity provider:</span>
+          <span className="flex items-center gap-2 font-mono break-all">
+            {connection.redirectUri} <CopyButton text={connection.redirectUri} label="Copy the redirect URI" />
+          </span>
+        </div>
+      ) : null}
+      <Form {...form}>
+        <form className="grid gap-4" onSubmit={form.handleSubmit(onSubmit)} noValidate aria-label="Single sign-on connection">
+          <FormField<SsoConnectionForm, "issuer">
+            name="issuer"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Issuer URL</FormLabel>
+                <FormControl>
+                  <Input {...field} placeholder="https://idp.example.com" data-testid="sso-issuer" />
+                </FormControl>
+                <FormDescription>Its metadata is read from /.well-known/openid-configuration.</FormDescription>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          <FormField<SsoConnectionForm, "clientId">
+            name="clientId"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>Client ID</FormLabel>
+                <FormControl>
+                  <Input {...field} data-testid="sso-client-id" />
+                </FormControl>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          <FormField<SsoConnectionForm, "clientSecret">
+            name="clientSecret"
+            render={({ field }) => (
+              <FormItem>
+                <FormLabel>{connection?.hasClientSecret ? "Replace the client secret" : "Client secret"}</FormLabel>
+                <FormControl>
+                  <Input {...field} value={field.value ?? ""} type="password" autoComplete="off" data-testid="sso-client-secret" />
+                </FormControl>
+                <FormDescription>
+                  {connection?.hasClientSecret ? "A secret is set. Leave empty to keep it; it is never shown." : "Stored encrypted; it is never shown again."}
+                </FormDescription>
+                <FormMessage />
+              </FormItem>
+            )}
+          />
+          <div className="grid gap-4 sm:grid-cols-2">
+            <FormField<SsoConnectionForm, "scopes">
+              name="scopes"
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel>Scopes</FormLabel>
+                  <FormControl>
+                    <Input {...field} />
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+            <FormField<SsoConnectionForm, "groupsClaim">
+              name="groupsClaim"
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel>Groups claim</FormLabel>
+                  <FormControl>
+                    <Input {...field} />
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+          </div>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <FormField<SsoConnectionForm, "defaultWorkspace">
+              name="defaultWorkspace"
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel>Default workspace for new people</FormLabel>
+                  <FormControl>
+                    <select className={SELECT_CLASS} value={field.value ?? ""} onChange={(e) => field.onChange(e.target.value || null)} onBlur={field.onBlur}>
+                      <option value="">None</option>
+                      {workspaces.map((w) => (
+                        <option key={w.slug} value={w.slug}>
+                          {w.name}
+                        </option>
+                      ))}
+                    </select>
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+            <FormField<SsoConnectionForm, "defaultRole">
+              name="defaultRole"
+              render={({ field }) => (
+                <FormItem>
+                  <FormLabel>Their role there</FormLabel>
+                  <FormControl>
+                    <select className={SELECT_CLASS} value={field.value} onChange={(e) => field.onChange(e.target.value)} onBlur={field.onBlur}>
+                      <option value="admin">Admin</option>
+                      <option value="member">Member</option>
+                      <option value="viewer">Viewer</option>
+                    </select>
+                  </FormControl>
+                  <FormMessage />
+                </FormItem>
+              )}
+            />
+          </div>
+          <FormField<SsoConnectionForm, "jitProvisioning">
+            name="jitProvisioning"
+            render={({ field }) => (
+              <FormItem className="flex items-center gap-3">
+                <FormControl>
+                  <Switch checked={field.value} onCheckedChange={field.onChange} />
+                </FormControl>
+                <FormLabel>Create accounts on first sign-in</FormLabel>
+              </FormItem>
+            )}
+          />
+          <FormField<SsoConnectionForm, "enabled">
+            name="enabled"
+            render={({ field }) => (
+              <FormItem className="flex items-center gap-3">
+                <FormControl>
+                  <Switch checked={field.value} onCheckedChange={field.onChange} data-testid="sso-enabled" />
+                </FormControl>
+                <FormLabel>Enabled</FormLabel>
+              </FormItem>
+            )}
+          />
+          <FormRootError />
+          {tested ? (
+            <div role="status" className="rounded-md border px-3 py-2 text-sm" data-testid="sso-test-result">
+              {tested.ok ? (
+                <>
+                  Discovery found <strong>{tested.issuer}</strong>: authorization at {tested.authorizationEndpoint}, tokens at {tested.tokenEndpoint}.
+                </>
+              ) : (
+                <span className="text-destructive">{tested.error}</span>
+              )}
+            </div>
+          ) : null}
+          <div className="flex flex-wrap gap-2">
+            <Button type="submit" disabled={save.isPending}>
+              {save.isPending ? "Saving…" : "Save"}
+            </Button>
+            <Button type="button" variant="outline" onClick={() => void onTest()} disabled={test.isPending}>
+              {test.isPending ? "Testing…" : "Test connection"}
+            </Button>
+            {connection ? (
+              <Button type="button" variant="destructive" onClick={() => void onDelete()} disabled={remove.isPending}>
+                Delete
+              </Button>
+            ) : null}
+          </div>
+        </form>
+      </Form>
+    </Card>
+  );
+}

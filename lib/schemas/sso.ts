@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { text } from "./text";
+import { roleSchema, slugSchema } from "./common";
+
+export const DEFAULT_SSO_SCOPES = "openid email profile";
+export const DEFAULT_GROUPS_CLAIM = "groups";
+
+export const ssoIssuerSchema = text()
+  .trim()
+  .min(1, "Enter the issuer URL")
+  .max(2048, "At most 2048 characters")
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.hash;
+    } catch {
+      return false;
+    }
+  }, "An https:// URL such as https://idp.example.com")
+  .describe("The identity provider's issuer; its metadata is read from <issuer>/.well-known/openid-configuration");
+
+export const ssoScopesSchema = text()
+  .trim()
+  .max(512, "At most 512 characters")
+  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, "Scopes separated by single spaces")
+  // sign-in needs an ID token: openid is always asked for
+  .transform((v) => (v.split(" ").includes("openid") ? v : `openid ${v}`));
+
+/** The connection form: the secret is write-only (empty: keep the stored one). */
+export const ssoConnectionInputSchema = z.strictObject({
+  issuer: ssoIssuerSchema,
+  clientId: text().trim().min(1, "Enter the client id").max(512, "At most 512 characters"),
+  clientSecret: text().max(4096, "At most 4096 characters").optional().describe("Write-only; omit or leave empty to keep the stored secret"),
+  scopes: ssoScopesSchema.default(DEFAULT_SSO_SCOPES),
+  groupsClaim: text()
+    .trim()
+    .min(1, "Enter a claim name")
+    .max(128, "At most 128 characters")
+    .default(DEFAULT_GROUPS_CLAIM)
+    .describe("The claim of the ID token or userinfo that lists the person's groups"),
+  enabled: z.boolean().default(false),
+  jitProvisioning: z.boolean().default(true).describe("Create an account for a person of a verified domain who has none"),
+  defaultWorkspace: slugSchema.nullable().default(null).describe("A workspace of the organisation that new people join"),
+  defaultRole: roleSchema.exclude(["owner"]).default("member").describe("Their role there"),
+});
+export type SsoConnectionInput = z.input<typeof ssoConnectionInputSchema>;
+
+/** The form's values (react-hook-form works on the input side). */
+export const ssoConnectionFormSchema = ssoConnectionInputSchema.extend({
+  scopes: ssoScopesSchema,
+  groupsClaim: text().trim().min(1, "Enter a claim name").max(128, "At most 128 characters"),
+  enabled: z.boolean(),
+  jitProvisioning: z.boolean(),
+  defaultWorkspace: slugSchema.nullable(),
+  defaultRole: roleSchema.exclude(["owner"]),
+});
+export type SsoConnectionForm = z.infer<typeof ssoConnectionFormSchema>;
+
+export const ssoConnectionSchema = z
+  .object({
+    kind: z.literal("oidc"),
+    issuer: z.string(),
+    clientId: z.string(),
+    hasClientSecret: z.boolean().describe("Whether a client secret is stored (it is never returned)"),
+    scopes: z.string(),
+    groupsClaim: z.string(),
+    enabled: z.boolean(),
+    jitProvisioning: z.boolean(),
+    defaultWorkspace: z.string().nullable(),
+    defaultRole: roleSchema,
+    startUrl: z.string().describe("Where a sign-in through this connection starts"),
+    redirectUri: z.string().describe("The redirect URI to register at the identity provider"),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "SsoConnection" });
+
+export const ssoTestInputSchema = z.strictObject({ issuer: ssoIssuerSchema.optional() });
+export const ssoTestResultSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    issuer: z.string(),
+    authorizationEndpoint: z.string(),
+    tokenEndpoint: z.string(),
+    userinfoEndpoint: z.string().nullable(),
+    scopesSupported: z.array(z.string()),
+  }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+
+export const ssoForInputSchema = z.strictObject({ email: text().trim().max(320) });
+export const ssoForResultSchema = z.object({
+  sso: z.boolean(),
+  organization: z.string().nullable().describe("The organisation's name"),
+  forced: z.boolean().describe("Password and social sign-in are refused for this address"),
+  startUrl: z.string().nullable(),
+});
+
+/** Why an SSO sign-in was refused: the sign-in page's message for each. */
+export const SSO_ERRORS = {
+  sso_unavailable: "Single sign-on is not available for this organisation.",
+  sso_state: "This sign-in link expired or was already used. Start again.",
+  sso_idp: "The identity provider refused the sign-in or answered something Cadre could not verify.",
+  sso_email_domain: "Your identity provider gave an email address outside the organisation's verified domains.",
+  sso_email_unverified: "Your identity provider has not verified your email address.",
+  sso_no_account: "There is no Cadre account for this address and the organisation does not create accounts on sign-in.",
+  sso_policy: "Your organisations do not allow this sign-in.",
+  sso_ticket: "This sign-in expired or was already used. Start again.",
+  sso_rate_limited: "Too many single sign-on attempts from your network. Wait a minute, then try again.",
+  sso_required: "Your organisation requires signing in with its single sign-on.",
+} as const;
+export type SsoErrorCode = keyof typeof SSO_ERRORS;
+export const isSsoErrorCode = (v: string | null | undefined): v is SsoErrorCode => typeof v === "string" && Object.hasOwn(SSO_ERRORS, v);

@@ -1,0 +1,87 @@
+/**
+ * The HTTP side of SSO sign-in (app/api/sso/[org]/start and callback call these): redirects only; a refusal goes to
+ * the sign-in page with its code (lib/schemas/sso.ts SSO_ERRORS), the detail to the log.
+ */
+import { clientAddress } from "@/server/http/client-address";
+import { userAgentOf } from "@/server/http/client-info";
+import { publicOrigin } from "@/server/http/origin";
+import { ApiRateLimiter } from "@/server/http/rate-limit";
+import { requestIdOf } from "@/server/http/request-id";
+import { logger } from "@/server/logger";
+import { completeSsoSignIn, startSsoSignIn } from "./flow";
+import { SsoRefusal } from "./refusal";
+
+export const SSO_BROWSER_COOKIE = "cadre-sso-browser";
+/** Sign-ins a client address may start per minute (each writes a state row before anyone is signed in). */
+export const SSO_STARTS_PER_MINUTE = 30;
+
+const holder = globalThis as unknown as { cadreSsoStartLimiter?: ApiRateLimiter };
+function startLimiter(): ApiRateLimiter {
+  holder.cadreSsoStartLimiter ??= new ApiRateLimiter({ keyPrefix: "sso-start" });
+  return holder.cadreSsoStartLimiter;
+}
+
+/** Tests: a fresh limiter (or none: the default). */
+export function useSsoStartLimiter(next?: ApiRateLimiter): void {
+  holder.cadreSsoStartLimiter = next;
+}
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache", "referrer-policy": "no-referrer" };
+
+function redirect(location: string, cookie?: string): Response {
+  const headers = new Headers({ location, ...NO_STORE });
+  if (cookie) headers.append("set-cookie", cookie);
+  return new Response(null, { status: 302, headers });
+}
+
+function browserCookie(req: Request, slug: string, value: string, maxAgeSeconds: number): string {
+  const secure = publicOrigin(req).startsWith("https:") ? "; Secure" : "";
+  // Lax: the provider's redirect back is a top-level GET navigation, which carries it
+  return `${SSO_BROWSER_COOKIE}=${value}; Path=/api/sso/${encodeURIComponent(slug)}; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return v.join("=");
+  }
+  return undefined;
+}
+
+function refused(req: Request, slug: string, error: unknown): Response {
+  const code = error instanceof SsoRefusal ? error.code : "sso_idp";
+  if (error instanceof SsoRefusal)
+    logger.info({ organizationSlug: slug, code, detail: error.message, requestId: requestIdOf(req.headers) }, "sso: sign-in refused");
+  else logger.error({ organizationSlug: slug, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, "sso: sign-in failed");
+  return redirect(`${publicOrigin(req)}/sign-in?error=${code}`, browserCookie(req, slug, "", 0));
+}
+
+/** GET /api/sso/{org}/start?callbackUrl= */
+export async function ssoStartResponse(req: Request, slug: string): Promise<Response> {
+  try {
+    if (!startLimiter().hit(clientAddress(req.headers) ?? "unknown", SSO_STARTS_PER_MINUTE).allowed)
+      throw new SsoRefusal("sso_rate_limited", "too many starts from this address");
+    const url = new URL(req.url);
+    const start = await startSsoSignIn(slug, url.searchParams.get("callbackUrl"), publicOrigin(req));
+    return redirect(start.redirectUrl, browserCookie(req, slug, start.browserToken, 600));
+  } catch (error) {
+    return refused(req, slug, error);
+  }
+}
+
+/** GET /api/sso/{org}/callback?code=&state= (the identity provider's redirect) */
+export async function ssoCallbackResponse(req: Request, slug: string): Promise<Response> {
+  try {
+    const result = await completeSsoSignIn(slug, new URL(req.url), cookieOf(req, SSO_BROWSER_COOKIE), {
+      origin: publicOrigin(req),
+      requestId: requestIdOf(req.headers),
+      clientIp: clientAddress(req.headers) ?? undefined,
+      userAgent: userAgentOf(req.headers),
+    });
+    const next = new URL(`${publicOrigin(req)}/sign-in/sso`);
+    next.searchParams.set("ticket", result.ticket);
+    next.searchParams.set("callbackUrl", result.callbackUrl);
+    return redirect(next.href, browserCookie(req, slug, "", 0));
+  } catch (error) {
+    return refused(req, slug, error);
+  }
+}
