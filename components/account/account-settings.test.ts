@@ -29,6 +29,7 @@ async function render(user: TestUser) {
   queryClient.setQueryData(trpc.account.get.queryKey(), await callerFor(user).account.get());
   queryClient.setQueryData(trpc.workspaces.listDeleted.queryKey(), await callerFor(user).workspaces.listDeleted());
   queryClient.setQueryData(trpc.account.mfa.status.queryKey(), await callerFor(user).account.mfa.status());
+  queryClient.setQueryData(trpc.account.passkeys.list.queryKey(), await callerFor(user).account.passkeys.list());
   return rtlRender(
     h(QueryClientProvider, { client: queryClient }, h(TRPCProvider, { trpcClient, queryClient, keyPrefix: "app", children: h(AccountSettings) })),
   );

@@ -57,7 +57,10 @@ const bearer = (request: Request) => /^Bearer\s+(\S+)$/i.exec(request.headers.ge
 export async function orgApiHandler(request: Request, { params }: { params: Promise<{ org: string; path?: string[] }> }): Promise<Response> {
   const requestId = requestIdOf(request.headers);
   try {
+    // the body limit first, as every API route: an oversized body is refused before anything else is looked at
+    const text = request.body ? await readBodyText(request) : "";
     const { org, path = [] } = await params;
+    if (!org) throw new AppError("NOT_FOUND", "No such route");
     const rest = path.length ? `/${path.map(encodeURIComponent).join("/")}` : "";
     const candidates = ORG_API_ROUTES.filter((r) => r.path.test(rest));
     if (candidates.length === 0) throw new AppError("NOT_FOUND", "No such route");
@@ -69,7 +72,6 @@ export async function orgApiHandler(request: Request, { params }: { params: Prom
     const policy = (await getOrganization(ctx)).policy;
     if (!addressAllowed(clientAddress(request.headers), policy.apiIpAllowlist))
       throw new AppError("FORBIDDEN", "This organisation accepts its tokens only from its allowed addresses");
-    const text = route.method === "GET" || route.method === "DELETE" ? "" : await readBodyText(request);
     let body: unknown = {};
     if (text.trim()) {
       try {
