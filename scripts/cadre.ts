@@ -10,6 +10,7 @@
  *   users revoke-sessions <email>       end every session of a user (every browser signs in again)
  *   users password-reset-link <email>   a one-hour, single-use link to set a new password (when no mail is sent)
  *   users reset-mfa <email>             remove a person's second factors (lost device) and end their sessions
+ *   orgs verify-domain <org> <domain>   confirm an organisation's claimed email domain without DNS (offline)
  *   help                                this list
  *
  * Database: DATABASE_URL when set (server mode); otherwise the embedded database in CADRE_DATA_DIR, which
@@ -57,6 +58,9 @@ Commands:
   users reset-mfa <email>            Remove the user's second factors (authenticator app, recovery codes,
                                      passkeys) when they lost them, and end every session. Check who is
                                      asking first: they then sign in with the password alone.
+  orgs verify-domain <org> <domain>  Confirm an email domain the organisation (its slug) has claimed, where
+                                     the DNS TXT record cannot be checked (offline installations). Check
+                                     first that the organisation does own the domain: its SSO then applies.
   help                               Show this help.
 
 The database is DATABASE_URL when set, else the embedded database in CADRE_DATA_DIR (stop Cadre first).
@@ -75,7 +79,8 @@ interface Parsed {
     | "audit export"
     | "users revoke-sessions"
     | "users password-reset-link"
-    | "users reset-mfa";
+    | "users reset-mfa"
+    | "orgs verify-domain";
   newKey?: string;
   finish?: boolean;
   batchSize?: number;
@@ -84,6 +89,8 @@ interface Parsed {
   limit?: number;
   workspace?: string;
   format?: "jsonl" | "csv";
+  org?: string;
+  domain?: string;
 }
 
 /** The next argument as a flag (`--name value` or `--name=value`), and how to read its value. */
@@ -142,6 +149,14 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (!email || email.startsWith("-")) throw new UsageError(`users ${sub} needs the user's email`);
     if (args.length) throw new UsageError(`Unexpected argument "${args[0]}"`);
     return { command: `users ${sub}`, email };
+  }
+  if (first === "orgs") {
+    const sub = args.shift();
+    if (sub !== "verify-domain") throw new UsageError(sub ? `Unknown orgs command "${sub}"` : "Missing orgs command: verify-domain");
+    const [org, domain, ...extra] = args;
+    if (!org || !domain) throw new UsageError("orgs verify-domain needs the organisation's slug and the domain");
+    if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}"`);
+    return { command: "orgs verify-domain", org, domain };
   }
   if (first !== "vault") throw new UsageError(`Unknown command "${first}"`);
   const sub = args.shift();
@@ -226,6 +241,10 @@ export async function runCadre(argv: readonly string[], io: CliIo = consoleIo): 
   if (parsed.command === "users reset-mfa") {
     const { resetMfaCommand } = await import("../server/users/cli");
     return withDatabase(io, () => resetMfaCommand(parsed.email!, io));
+  }
+  if (parsed.command === "orgs verify-domain") {
+    const { verifyDomainCommand } = await import("../server/orgs/cli");
+    return withDatabase(io, () => verifyDomainCommand(parsed.org!, parsed.domain!, io));
   }
   if (parsed.command === "users revoke-sessions") {
     const { revokeSessionsCommand } = await import("../server/users/cli");

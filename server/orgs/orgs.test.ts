@@ -12,6 +12,7 @@ import { verifySession } from "@/server/auth/sessions";
 import { setEnv } from "@/server/env";
 import { organizationForEmail, signInMethodRefusal } from "@/server/auth/org-policy";
 import { mfaRequiringOrganization } from "@/server/auth/mfa-policy";
+import { parseArgs, runCadre } from "@/scripts/cadre";
 
 afterEach(() => {
   setTxtResolverForTests(null);
@@ -283,5 +284,24 @@ describe("organisation policy at the API and in sessions", () => {
     expect(await verifySession(claims(outsider.id, 90))).not.toBeNull();
     // the workspace path checks the same
     await expect(resolveUserTenant({ ...org.users.owner, session: claims(org.users.owner.id, 90) }, org.ws.slug)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("the operator's command line", () => {
+  it("orgs verify-domain confirms a claimed domain; an unclaimed one or another organisation's slug is refused", async () => {
+    const org = await makeOrg("cli");
+    const domain = `cli-${uniq()}.example`;
+    await addDomain(org.ctx("admin"), { domain });
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    expect(await runCadre(["orgs", "verify-domain", org.slug, `other-${uniq()}.example`], io)).toBe(1);
+    expect(await runCadre(["orgs", "verify-domain", `nope-${uniq()}`, domain], io)).toBe(1);
+    expect(await runCadre(["orgs", "verify-domain", org.slug, domain], io)).toBe(0);
+    expect(lines.join("\n")).toContain(`${domain} is verified`);
+    expect(await testDb().organizationDomain.findFirst({ where: { organizationId: org.id, domain } })).toMatchObject({ verifiedBy: "operator" });
+    expect(await testDb().organizationAuditLog.findFirst({ where: { organizationId: org.id, action: "org.domain_verify" } })).toMatchObject({
+      actorType: "operator",
+    });
+    expect(() => parseArgs(["orgs", "verify-domain", org.slug])).toThrow(/needs the organisation's slug and the domain/);
   });
 });
