@@ -8,7 +8,7 @@ import { MenuIcon, PanelLeftCloseIcon, PanelLeftOpenIcon, SearchIcon } from "luc
 import type { Permission } from "@/lib/permissions";
 import { cn } from "@/lib/cn";
 import { useTRPC } from "@/lib/trpc/react";
-import { errorCode, errorMessage } from "@/lib/trpc/errors";
+import { appErrorCode, errorCode, errorMessage } from "@/lib/trpc/errors";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { RoleBadge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
@@ -183,6 +183,16 @@ export function WorkspaceShell({ slug, user, children }: { slug: string; user: S
         </p>
         <Link href="/" className={buttonVariants()}>
           Go to your workspaces
+        </Link>
+      </div>
+    );
+  } else if (current.isError && appErrorCode(current.error) === "MFA_ENROLMENT_REQUIRED") {
+    body = (
+      <div className={NOT_LOADED} data-testid="workspace-mfa-required">
+        <h1 className="text-2xl font-semibold tracking-tight">A second factor is required</h1>
+        <p className="text-muted-foreground">{errorMessage(current.error)}</p>
+        <Link href="/account" className={buttonVariants()}>
+          Set up a second factor
         </Link>
       </div>
     );

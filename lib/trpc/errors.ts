@@ -12,6 +12,11 @@ export function errorCode(error: unknown): string | undefined {
   return isTrpcError(error) ? error.data?.code : undefined;
 }
 
+/** Cadre's own error code (lib/errors.ts ERROR_TABLE: MFA_ENROLMENT_REQUIRED, STEP_UP_REQUIRED, ...), when the server sent one. */
+export function appErrorCode(error: unknown): string | undefined {
+  return isTrpcError(error) ? (error.data as { appCode?: string } | undefined)?.appCode : undefined;
+}
+
 /**
  * A refusal that happens before tRPC reads the request (the body size limit) comes as the plain error envelope
  * `{ error: { code, message, requestId } }`, not in tRPC's shape.
