@@ -57,6 +57,11 @@ export function callerFor(user: (TestUser & { session?: SessionClaims }) | null,
   return createCaller({ requestId: `req_test${uniq()}`, user: withSession, workspaceSlug, orgSlug, origin: "http://localhost:3000" });
 }
 
+/** The user with a session signed in just now, as the web app's requests carry (step-up accepts it as recent). */
+export function withFreshSession<U extends TestUser>(user: U): U & { session: SessionClaims } {
+  return { ...user, session: { userId: user.id, sessionId: `test-${uniq()}`, version: 0, signedInAt: Math.floor(Date.now() / 1000) } };
+}
+
 /** A tRPC caller as a signed-in user looking at an organisation (the x-cadre-org header). */
 export function orgCallerFor(user: (TestUser & { session?: SessionClaims }) | null, orgSlug: string) {
   return callerFor(user, null, orgSlug);

@@ -78,6 +78,10 @@ export function leaves(schema: z.ZodType, path: Path = []): Leaf[] {
 
 const STRING_CANDIDATES = [
   "sample-1",
+  // a domain (organisations), a second factor's code, an address range (an IP allowlist)
+  "example.com",
+  "123456",
+  "203.0.113.0/24",
   "someone@example.test",
   "https://api.example.test/v1",
   "2026-01-01T00:00:00Z",

@@ -33,11 +33,29 @@ export const mfaDisableInputSchema = z.union([
 ]);
 
 /** Re-authenticating this session (step-up): the password (with a code when enrolled), a code alone, or a passkey. */
-export const stepUpInputSchema = z.union([
-  z.strictObject({ password: text().min(1, "Enter your password").max(128), code: secondFactorCodeSchema.optional() }),
-  z.strictObject({ code: secondFactorCodeSchema }),
-  z.strictObject({ webauthn: passkeyAssertionSchema }),
-]);
+/**
+ * The password (with a code when enrolled), a code alone, or a passkey alone. One object rather than a union, so that
+ * a refusal names its field.
+ */
+export const stepUpInputSchema = z
+  .strictObject({
+    password: text().min(1, "Enter your password").max(128).optional(),
+    code: secondFactorCodeSchema.optional(),
+    webauthn: passkeyAssertionSchema.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.webauthn && (v.password !== undefined || v.code !== undefined))
+      ctx.addIssue({ code: "custom", path: ["webauthn"], message: "A passkey alone, without a password or a code" });
+    if (!v.webauthn && v.password === undefined && v.code === undefined)
+      ctx.addIssue({ code: "custom", path: ["password"], message: "Enter your password or a code" });
+  })
+  .transform((v) =>
+    v.webauthn
+      ? { webauthn: v.webauthn }
+      : v.password !== undefined
+        ? { password: v.password, ...(v.code !== undefined ? { code: v.code } : {}) }
+        : { code: v.code! },
+  );
 export const stepUpOutSchema = z.object({ at: z.date() });
 
 export const changeEmailInputSchema = z.strictObject({

@@ -3,6 +3,7 @@
  * fields that are not in the schema (internal columns, secrets, the invitation token) never reach the web app, and
  * Dates still arrive as Dates through superjson.
  */
+import { withFreshSession } from "@/test/helpers";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
@@ -27,7 +28,7 @@ function httpClient(user: TestUser, workspaceSlug: string) {
             endpoint: "/api/trpc",
             req: new Request(url, init as RequestInit),
             router: appRouter,
-            createContext: async () => ({ requestId: "req_outputs", user, workspaceSlug, origin: "http://localhost:3000" }),
+            createContext: async () => ({ requestId: "req_outputs", user: withFreshSession(user), workspaceSlug, origin: "http://localhost:3000" }),
           }),
       }),
     ],

@@ -2,6 +2,7 @@
  * The tRPC error shape as the web app receives it (through the fetch adapter, so the error formatter
  * runs): the AppError code, the request id, field issues, and no internal details on a 5xx.
  */
+import { withFreshSession } from "@/test/helpers";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { describe, expect, it } from "vitest";
 import { GENERIC_INTERNAL_MESSAGE } from "@/lib/errors";
@@ -20,7 +21,7 @@ async function trpc(user: TestUser | null, workspaceSlug: string | null, kind: "
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: async () => ({ requestId, user, workspaceSlug, origin: "http://localhost:3000" }),
+    createContext: async () => ({ requestId, user: user && withFreshSession(user), workspaceSlug, origin: "http://localhost:3000" }),
   });
   const body = (await res.json()) as { error?: { json: { message: string; data: Record<string, unknown> } } };
   return { status: res.status, requestId, error: body.error?.json };

@@ -1,3 +1,4 @@
+import { withFreshSession } from "@/test/helpers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testDb } from "@/test/db";
 import { setEnv } from "@/server/env";
@@ -14,7 +15,7 @@ import { runCadre } from "@/scripts/cadre";
 
 /** A tRPC caller as the web app's route would build it, with the client's address and user agent. */
 function webCaller(user: TestUser, slug: string, clientIp = "198.51.100.7", userAgent = "Mozilla/5.0 (Test) Browser/1") {
-  return createCaller({ requestId: `req_${uniq()}`, user, workspaceSlug: slug, origin: "http://localhost:3000", clientIp, userAgent });
+  return createCaller({ requestId: `req_${uniq()}`, user: withFreshSession(user), workspaceSlug: slug, origin: "http://localhost:3000", clientIp, userAgent });
 }
 
 async function restRaw(path: string, key: string, headers: Record<string, string> = {}, method = "GET", body?: unknown) {
@@ -44,7 +45,14 @@ describe("audit entries record where a change came from", () => {
     const owner = await makeUser("creator");
     const slug = `made-${uniq()}`;
     const outside = (user: TestUser) =>
-      createCaller({ requestId: "req_out", user, workspaceSlug: null, origin: "http://localhost:3000", clientIp: "2001:db8::5", userAgent: "Safari/18" });
+      createCaller({
+        requestId: "req_out",
+        user: withFreshSession(user),
+        workspaceSlug: null,
+        origin: "http://localhost:3000",
+        clientIp: "2001:db8::5",
+        userAgent: "Safari/18",
+      });
     const ws = await outside(owner).workspaces.create({ name: "Made", slug });
     const invitee = await makeUser("joiner");
     const { url } = await webCaller(owner, slug).invitations.create({ email: invitee.email, role: "member" });
@@ -233,7 +241,10 @@ describe("workspace deletion", () => {
   it("is audited, and the workspace's entries outlive it with its slug; the CLI exports them by id or former slug", async () => {
     const owner = await makeUser("deleter");
     const slug = `del-${uniq()}`;
-    const ws = await createCaller({ requestId: "req_t", user: owner, workspaceSlug: null, origin: "" }).workspaces.create({ name: "Doomed", slug });
+    const ws = await createCaller({ requestId: "req_t", user: withFreshSession(owner), workspaceSlug: null, origin: "" }).workspaces.create({
+      name: "Doomed",
+      slug,
+    });
     const caller = webCaller(owner, slug);
     await caller.workspaces.update({ name: "Doomed 2" });
     expect(await caller.workspaces.delete({ confirmSlug: slug.toUpperCase() })).toMatchObject({ deleted: true, recoverableUntil: expect.any(Date) });

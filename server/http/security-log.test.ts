@@ -18,8 +18,16 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
+// a session signed in just now, as the web app's callers have (step-up accepts it)
 const caller = (user: TestUser, slug: string | null, requestId = `req_${uniq()}`) =>
-  createCaller({ requestId, user, workspaceSlug: slug, origin: "", clientIp: "192.0.2.50", userAgent: "probe/1" });
+  createCaller({
+    requestId,
+    user: { ...user, session: { userId: user.id, sessionId: `s-${uniq()}`, version: 0, signedInAt: Math.floor(Date.now() / 1000) } },
+    workspaceSlug: slug,
+    origin: "",
+    clientIp: "192.0.2.50",
+    userAgent: "probe/1",
+  });
 
 async function call(method: string, path: string, key: string, params: Record<string, string> = {}, body?: unknown, requestId = `req_${uniq()}`) {
   let url = `http://localhost:3000${path}`;
