@@ -58,7 +58,7 @@ export async function setGroupRoles(ctx: OrgContext, input: z.output<typeof setG
  */
 export async function rolesForGroups(organizationId: string, groups: readonly string[]): Promise<Map<string, { slug: string; role: Role | null }>> {
   const scoped = db(orgScope(organizationId));
-  const mappings = await scoped.orgGroupRole.findMany({ where: { organizationId }, include: {} });
+  const mappings = await scoped.orgGroupRole.findMany({ where: { organizationId } });
   const slugs = new Map(
     (await scoped.workspace.findMany({ where: { organizationId, deletedAt: null }, select: { id: true, slug: true } })).map((w) => [w.id, w.slug]),
   );

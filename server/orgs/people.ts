@@ -77,7 +77,13 @@ export async function setOrgRole(ctx: OrgContext, userId: string, role: OrgRole)
   if (current?.role === "owner" && role !== "owner") await assertKeepsAnOrgOwner(ctx, userId);
   if (!current) {
     // only someone already in the organisation (a member of one of its workspaces) can be given a role in it
-    const inWorkspace = (await listOrgPeople(ctx)).some((p) => p.userId === userId);
+    let inWorkspace = false;
+    for (const ws of await workspacesOf(ctx.organizationId)) {
+      if (await db({ workspaceId: ws.id }).membership.findFirst({ where: { workspaceId: ws.id, userId }, select: { id: true } })) {
+        inWorkspace = true;
+        break;
+      }
+    }
     if (!inWorkspace) throw new AppError("NOT_FOUND", "No such person in the organisation");
   }
   await scoped.$transaction(async (tx) => {
