@@ -85,9 +85,9 @@ export const samlConnectionInputSchema = z.strictObject({
     .refine((v) => !new URL(v).search.includes("SAMLRequest"), "The URL without a SAMLRequest"),
   certificates: text()
     .trim()
-    .min(1, "Paste the identity provider's signing certificate (PEM)")
     .max(32_768, "At most 32768 characters")
-    .describe("One or more PEM certificates (-----BEGIN CERTIFICATE-----); parsed and checked on save"),
+    .optional()
+    .describe("One or more PEM certificates (-----BEGIN CERTIFICATE-----), checked on save; omit or empty to keep the stored ones"),
   emailAttribute: samlAttributeName("email").default(DEFAULT_SAML_EMAIL_ATTRIBUTE),
   nameAttribute: samlAttributeName("name").default(DEFAULT_SAML_NAME_ATTRIBUTE),
   groupsAttribute: samlAttributeName("groups").default(DEFAULT_GROUPS_CLAIM).describe("The attribute that lists the person's groups"),

@@ -169,9 +169,10 @@ export function getSamlServiceProvider(ctx: OrgContext, origin: string) {
 /** Creates or replaces the connection as SAML: the certificates are parsed (fingerprint, expiry) before anything is stored. */
 export async function upsertSamlConnection(ctx: OrgContext, input: z.output<typeof samlConnectionInputSchema>, origin: string) {
   requireOrgAdmin(ctx);
-  const certificates = parseCertificates(input.certificates);
-  const defaultWorkspaceId = await defaultWorkspaceIdOf(ctx, input.defaultWorkspace);
   const existing = await findConnection(ctx.organizationId);
+  const kept = existing?.kind === "saml" ? existing.samlCertificates.join("\n") : "";
+  const certificates = parseCertificates(input.certificates || kept);
+  const defaultWorkspaceId = await defaultWorkspaceIdOf(ctx, input.defaultWorkspace);
   const id = existing?.id ?? newId("sso");
   const fields = {
     kind: "saml",

@@ -141,6 +141,9 @@ describe("orgSso SAML", () => {
     });
     expect(audit.metadata).toMatchObject({ kind: "saml", previousKind: "oidc", certificates: [{ fingerprint: saved.saml?.certificates[0]?.fingerprint }] });
     expect(await caller.orgSso.get()).toMatchObject({ kind: "saml" });
+    // no certificates in the form: the stored ones are kept
+    const kept = await caller.orgSso.upsertSaml({ ...input, certificates: undefined, enabled: false });
+    expect(kept.saml?.certificates).toEqual(saved.saml?.certificates);
     // back to OIDC: the SAML settings are cleared
     expect(await caller.orgSso.upsert(form())).toMatchObject({ kind: "oidc", saml: null, hasClientSecret: true });
   });
@@ -153,6 +156,10 @@ describe("orgSso SAML", () => {
     );
     expect(bad).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED", message: "Certificate 1 is not a valid X.509 certificate" });
     expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ certificates: "hello" })))).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED" });
+    expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ certificates: undefined })))).toMatchObject({
+      ok: false,
+      message: "Paste the identity provider's signing certificate (PEM)",
+    });
     expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ ssoUrl: "not a url" })))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     expect(await testDb().ssoConnection.count({ where: { organizationId: org.id } })).toBe(0);
   });

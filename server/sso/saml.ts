@@ -67,6 +67,7 @@ export function parseCertificates(input: string): ParsedCertificate[] {
   const bodies = [...input.matchAll(PEM_BLOCK)].map((m) => m[1] ?? "");
   if (bodies.length === 0 && /^[A-Za-z0-9+/=\s]+$/.test(input.trim())) bodies.push(input.trim());
   const invalid = (message: string) => new AppError("VALIDATION_FAILED", message, { issues: [{ path: "certificates", message }] });
+  if (!input.trim()) throw invalid("Paste the identity provider's signing certificate (PEM)");
   if (bodies.length === 0) throw invalid("Paste the certificate as PEM (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)");
   if (bodies.length > SAML_MAX_CERTIFICATES) throw invalid(`At most ${SAML_MAX_CERTIFICATES} certificates`);
   const parsed = bodies.map((body, i) => {
