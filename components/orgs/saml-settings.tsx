@@ -19,8 +19,6 @@ import {
   useZodForm,
 } from "@/components/ui/form";
 import { Input } from "@/components/ui/input";
-import { SELECT_CLASS } from "@/components/ui/native-select";
-import { Switch } from "@/components/ui/switch";
 import { Textarea } from "@/components/ui/textarea";
 import {
   DEFAULT_GROUPS_CLAIM,
@@ -32,6 +30,7 @@ import {
 } from "@/lib/schemas/sso";
 import { useTRPC } from "@/lib/trpc/react";
 import { DeleteSsoButton } from "./sso-delete";
+import { SsoProvisioningFields } from "./sso-provisioning-fields";
 
 type Connection = z.infer<typeof ssoConnectionSchema>;
 
@@ -156,65 +155,7 @@ export function SamlConnectionEditor({ connection, workspaces }: { connection: C
             <Text name="nameAttribute" label="Name attribute" />
             <Text name="groupsAttribute" label="Groups attribute" />
           </div>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <FormField<SamlConnectionForm, "defaultWorkspace">
-              name="defaultWorkspace"
-              render={({ field }) => (
-                <FormItem>
-                  <FormLabel>Default workspace for new people</FormLabel>
-                  <FormControl>
-                    <select className={SELECT_CLASS} value={field.value ?? ""} onChange={(e) => field.onChange(e.target.value || null)} onBlur={field.onBlur}>
-                      <option value="">None</option>
-                      {workspaces.map((w) => (
-                        <option key={w.slug} value={w.slug}>
-                          {w.name}
-                        </option>
-                      ))}
-                    </select>
-                  </FormControl>
-                  <FormMessage />
-                </FormItem>
-              )}
-            />
-            <FormField<SamlConnectionForm, "defaultRole">
-              name="defaultRole"
-              render={({ field }) => (
-                <FormItem>
-                  <FormLabel>Their role there</FormLabel>
-                  <FormControl>
-                    <select className={SELECT_CLASS} value={field.value} onChange={(e) => field.onChange(e.target.value)} onBlur={field.onBlur}>
-                      <option value="admin">Admin</option>
-                      <option value="member">Member</option>
-                      <option value="viewer">Viewer</option>
-                    </select>
-                  </FormControl>
-                  <FormMessage />
-                </FormItem>
-              )}
-            />
-          </div>
-          <FormField<SamlConnectionForm, "jitProvisioning">
-            name="jitProvisioning"
-            render={({ field }) => (
-              <FormItem className="flex items-center gap-3">
-                <FormControl>
-                  <Switch checked={field.value} onCheckedChange={field.onChange} />
-                </FormControl>
-                <FormLabel>Create accounts on first sign-in</FormLabel>
-              </FormItem>
-            )}
-          />
-          <FormField<SamlConnectionForm, "enabled">
-            name="enabled"
-            render={({ field }) => (
-              <FormItem className="flex items-center gap-3">
-                <FormControl>
-                  <Switch checked={field.value} onCheckedChange={field.onChange} data-testid="saml-enabled" />
-                </FormControl>
-                <FormLabel>Enabled</FormLabel>
-              </FormItem>
-            )}
-          />
+          <SsoProvisioningFields workspaces={workspaces} enabledTestId="saml-enabled" />
           <FormRootError />
           <div className="flex flex-wrap gap-2">
             <Button type="submit" disabled={save.isPending}>

@@ -24,9 +24,9 @@ import {
 } from "@/components/ui/form";
 import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
-import { Switch } from "@/components/ui/switch";
 import { SamlConnectionEditor } from "./saml-settings";
 import { DeleteSsoButton } from "./sso-delete";
+import { SsoProvisioningFields } from "./sso-provisioning-fields";
 
 type Connection = z.infer<typeof ssoConnectionSchema>;
 type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string } | { ok: false; error: string };
@@ -187,65 +187,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
               )}
             />
           </div>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <FormField<SsoConnectionForm, "defaultWorkspace">
-              name="defaultWorkspace"
-              render={({ field }) => (
-                <FormItem>
-                  <FormLabel>Default workspace for new people</FormLabel>
-                  <FormControl>
-                    <select className={SELECT_CLASS} value={field.value ?? ""} onChange={(e) => field.onChange(e.target.value || null)} onBlur={field.onBlur}>
-                      <option value="">None</option>
-                      {workspaces.map((w) => (
-                        <option key={w.slug} value={w.slug}>
-                          {w.name}
-                        </option>
-                      ))}
-                    </select>
-                  </FormControl>
-                  <FormMessage />
-                </FormItem>
-              )}
-            />
-            <FormField<SsoConnectionForm, "defaultRole">
-              name="defaultRole"
-              render={({ field }) => (
-                <FormItem>
-                  <FormLabel>Their role there</FormLabel>
-                  <FormControl>
-                    <select className={SELECT_CLASS} value={field.value} onChange={(e) => field.onChange(e.target.value)} onBlur={field.onBlur}>
-                      <option value="admin">Admin</option>
-                      <option value="member">Member</option>
-                      <option value="viewer">Viewer</option>
-                    </select>
-                  </FormControl>
-                  <FormMessage />
-                </FormItem>
-              )}
-            />
-          </div>
-          <FormField<SsoConnectionForm, "jitProvisioning">
-            name="jitProvisioning"
-            render={({ field }) => (
-              <FormItem className="flex items-center gap-3">
-                <FormControl>
-                  <Switch checked={field.value} onCheckedChange={field.onChange} />
-                </FormControl>
-                <FormLabel>Create accounts on first sign-in</FormLabel>
-              </FormItem>
-            )}
-          />
-          <FormField<SsoConnectionForm, "enabled">
-            name="enabled"
-            render={({ field }) => (
-              <FormItem className="flex items-center gap-3">
-                <FormControl>
-                  <Switch checked={field.value} onCheckedChange={field.onChange} data-testid="sso-enabled" />
-                </FormControl>
-                <FormLabel>Enabled</FormLabel>
-              </FormItem>
-            )}
-          />
+          <SsoProvisioningFields workspaces={workspaces} enabledTestId="sso-enabled" />
           <FormRootError />
           {tested ? (
             <div role="status" className="rounded-md border px-3 py-2 text-sm" data-testid="sso-test-result">
