@@ -11,6 +11,11 @@ export const ERROR_TABLE = {
   FORBIDDEN: { http: 403, trpc: "FORBIDDEN" },
   /** a sensitive action needs a recent authentication of this session: re-authenticate (account.stepUp) and retry */
   STEP_UP_REQUIRED: { http: 403, trpc: "FORBIDDEN" },
+  /**
+   * like STEP_UP_REQUIRED, for a person with no password and no second factor to confirm it in place: sign in again
+   * (single sign-on, GitHub, Google), then retry within the step-up window
+   */
+  REAUTHENTICATION_REQUIRED: { http: 403, trpc: "FORBIDDEN" },
   /** an organisation requires a second factor of this person: enrol one on the account page first */
   MFA_ENROLMENT_REQUIRED: { http: 403, trpc: "FORBIDDEN" },
   NOT_FOUND: { http: 404, trpc: "NOT_FOUND" },

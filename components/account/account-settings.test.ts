@@ -90,6 +90,9 @@ describe("Account settings", () => {
     expect(screen.queryByRole("button", { name: "Change password" })).toBeNull();
     expect(screen.queryByLabelText("Current password")).toBeNull();
     expect(screen.getByText(/has no password/)).toBeTruthy();
+    // the email changes without a password field: a recent sign-in is the proof (server/users/email-change.ts)
+    expect(screen.getByTestId("new-email")).toBeTruthy();
+    expect(screen.queryByTestId("email-current-password")).toBeNull();
     expect(testId(screen.getByRole("button", { name: "Sign out everywhere" }))).toBe("sign-out-everywhere");
   });
 });

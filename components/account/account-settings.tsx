@@ -211,7 +211,7 @@ export function AccountSettings() {
       ) : (
         <Card title="Password" description="You sign in with GitHub or Google: your account has no password." />
       )}
-      {hasPassword ? <ChangeEmail email={email} /> : null}
+      <ChangeEmail email={email} hasPassword={hasPassword} />
       <TwoFactorCard hasPassword={hasPassword} />
       <PasskeysCard />
       <SignOutEverywhere email={email} />

@@ -159,8 +159,11 @@ export function TwoFactorCard({ hasPassword }: { hasPassword: boolean }) {
   );
 }
 
-/** Changing the email: the current password; every session ends and the new address must be confirmed. */
-export function ChangeEmail({ email }: { email: string }) {
+/**
+ * Changing the email: the current password, or for a person without one a recent sign-in; every session ends and the
+ * new address must be confirmed.
+ */
+export function ChangeEmail({ email, hasPassword }: { email: string; hasPassword: boolean }) {
   const trpc = useTRPC();
   const [newEmail, setNewEmail] = useState("");
   const [currentPassword, setCurrent] = useState("");
@@ -177,26 +180,31 @@ export function ChangeEmail({ email }: { email: string }) {
   );
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    change.mutate({ newEmail: newEmail.trim(), currentPassword });
+    change.mutate(hasPassword ? { newEmail: newEmail.trim(), currentPassword } : { newEmail: newEmail.trim() });
   }
+  const description = hasPassword
+    ? `Now ${email}. Changing it signs you out everywhere; confirm the new address with the link we mail to it.`
+    : `Now ${email}. You sign in without a password, so a recent sign-in confirms it is you. Changing it signs you out everywhere; confirm the new address with the link we mail to it.`;
   return (
-    <Card title="Change email" description={`Now ${email}. Changing it signs you out everywhere; confirm the new address with the link we mail to it.`}>
+    <Card title="Change email" description={description}>
       <form className="grid gap-4 max-w-xl" onSubmit={onSubmit} noValidate>
         <div className="grid gap-2">
           <Label htmlFor="new-email">New email</Label>
           <Input id="new-email" data-testid="new-email" type="email" autoComplete="email" value={newEmail} onChange={(e) => setNewEmail(e.target.value)} />
         </div>
-        <div className="grid gap-2">
-          <Label htmlFor="email-current-password">Your password</Label>
-          <Input
-            id="email-current-password"
-            data-testid="email-current-password"
-            type="password"
-            autoComplete="current-password"
-            value={currentPassword}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        </div>
+        {hasPassword ? (
+          <div className="grid gap-2">
+            <Label htmlFor="email-current-password">Your password</Label>
+            <Input
+              id="email-current-password"
+              data-testid="email-current-password"
+              type="password"
+              autoComplete="current-password"
+              value={currentPassword}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
+          </div>
+        ) : null}
         <FormError message={change.error ? errorMessage(change.error) : null} />
         <Button type="submit" className="w-fit" data-testid="change-email" disabled={change.isPending}>
           Change email

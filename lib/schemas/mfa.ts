@@ -60,6 +60,7 @@ export const stepUpOutSchema = z.object({ at: z.date() });
 
 export const changeEmailInputSchema = z.strictObject({
   newEmail: emailSchema,
-  currentPassword: text().min(1, "Enter your current password").max(128),
+  /** required when the account has a password; a person without one proves it by a recent sign-in */
+  currentPassword: text().min(1, "Enter your current password").max(128).optional(),
 });
 export const emailChangedOutSchema = z.object({ changed: z.literal(true), email: z.string(), verificationSent: z.boolean() });

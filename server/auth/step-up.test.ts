@@ -5,7 +5,7 @@ import { signUp } from "@/server/users/service";
 import { appRouter, createCaller } from "@/server/api/root";
 import { makeOrg } from "@/test/fixtures/orgs";
 import { STEP_UP_PROCEDURES } from "@/server/api/step-up-procedures";
-import { makeWorkspace, outcome, procedureAt, uniq } from "@/test/helpers";
+import { makeUser, makeWorkspace, outcome, procedureAt, uniq } from "@/test/helpers";
 import type { SessionClaims } from "./sessions";
 import { startMfaEnrolment, confirmMfaEnrolment } from "./mfa";
 import { totpCodeAt } from "./totp";
@@ -33,11 +33,22 @@ const isOrgProcedure = (path: string) =>
 
 describe("step-up", () => {
   it("the guard refuses a session signed in long ago, accepts a fresh one", async () => {
-    const user = { id: "usr_stepup", email: "x@example.test", name: null };
+    const email = `guard-${uniq()}@example.test`;
+    await signUp({ name: "Guard", email, password: PASSWORD });
+    const user = await db().user.findUniqueOrThrow({ where: { email }, select: { id: true, email: true, name: true } });
     await expect(requireRecentAuth({ ...user, session: session(user.id, stale()) })).rejects.toMatchObject({ code: "STEP_UP_REQUIRED" });
     await expect(requireRecentAuth({ ...user, session: session(user.id, Math.floor(Date.now() / 1000)) })).resolves.toBeUndefined();
     // no session claims (not an interactive session): refused
     await expect(requireRecentAuth(user)).rejects.toMatchObject({ code: "STEP_UP_REQUIRED" });
+  });
+
+  it("a person with no password and no second factor is asked to sign in again (nothing to step up with here)", async () => {
+    const user = await makeUser("sso-only");
+    await expect(requireRecentAuth({ ...user, session: session(user.id, stale()) })).rejects.toMatchObject({
+      code: "REAUTHENTICATION_REQUIRED",
+      message: expect.stringContaining("Sign in again"),
+    });
+    await expect(requireRecentAuth({ ...user, session: session(user.id, Math.floor(Date.now() / 1000)) })).resolves.toBeUndefined();
   });
 
   it("a stale session is asked to step up for a sensitive mutation; after account.stepUp with the password it passes", async () => {
@@ -78,6 +89,8 @@ describe("step-up", () => {
     const caller = callerWith(owner, session(owner.id, stale()), ws.slug);
     const org = await makeOrg("stepup");
     const orgCaller = callerWith(org.users.owner, session(org.users.owner.id, stale()), null, org.slug);
+    // people with a password (one without anything to step up with is asked to sign in again: the test above)
+    await db().user.updateMany({ where: { id: { in: [owner.id, org.users.owner.id] } }, data: { passwordHash: "set" } });
     for (const path of STEP_UP_PROCEDURES) {
       const result = await outcome(procedureAt(isOrgProcedure(path) ? orgCaller : caller, path)({}));
       expect({ path, appCode: result.ok ? "ok" : result.appCode }).toEqual({ path, appCode: "STEP_UP_REQUIRED" });

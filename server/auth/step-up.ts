@@ -30,12 +30,20 @@ export async function lastAuthenticatedAt(user: SessionUser): Promise<number | n
   return Math.max(claims.signedInAt * 1000, stepped);
 }
 
-/** Throws STEP_UP_REQUIRED unless this session authenticated within the window. */
+/**
+ * Throws STEP_UP_REQUIRED unless this session authenticated within the window; REAUTHENTICATION_REQUIRED for a person
+ * who has nothing to step up with here (no password, no second factor: single sign-on, GitHub or Google only).
+ */
 export async function requireRecentAuth(user: SessionUser, now = Date.now()): Promise<void> {
   const at = await lastAuthenticatedAt(user);
-  if (at === null || now - at > stepUpWindowSeconds() * 1000) {
-    throw new AppError("STEP_UP_REQUIRED", STEP_UP_MESSAGE, { windowSeconds: stepUpWindowSeconds() });
+  if (at !== null && now - at <= stepUpWindowSeconds() * 1000) return;
+  const windowSeconds = stepUpWindowSeconds();
+  const row = await db(userScope(user.id)).user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+  if (!row?.passwordHash && !(await hasActiveFactor(user.id))) {
+    const minutes = Math.max(1, Math.round(windowSeconds / 60));
+    throw new AppError("REAUTHENTICATION_REQUIRED", `Sign in again to confirm it is you, then try again within ${minutes} minutes`, { windowSeconds });
   }
+  throw new AppError("STEP_UP_REQUIRED", STEP_UP_MESSAGE, { windowSeconds });
 }
 
 export type StepUpInput = { password: string; code?: string } | { code: string } | { webauthn: PasskeyAssertion };

@@ -224,6 +224,8 @@ describe("organisation policy in its workspaces", () => {
 
   it("organisation policy changes need a recent authentication of the session", async () => {
     const org = await makeOrg("stepup");
+    // with a password to step up with (without one, REAUTHENTICATION_REQUIRED: server/auth/step-up.test.ts)
+    await testDb().user.update({ where: { id: org.users.admin.id }, data: { passwordHash: "set" } });
     const stale = {
       ...org.users.admin,
       session: { userId: org.users.admin.id, sessionId: `s-${uniq()}`, version: 0, signedInAt: Math.floor(Date.now() / 1000) - 3600 },

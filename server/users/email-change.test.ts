@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { signUp } from "@/server/users/service";
-import { callerFor, makeUser, outcome, uniq } from "@/test/helpers";
-import { changeEmail } from "./email-change";
+import { callerFor, makeUser, outcome, uniq, withFreshSession } from "@/test/helpers";
+import { makeOrg } from "@/test/fixtures/orgs";
+import { addDomain, confirmDomainAsOperator } from "@/server/orgs/domains";
 
 vi.mock("@/server/mail/send", () => ({ sendMail: vi.fn(async () => true) }));
 
@@ -29,18 +30,48 @@ describe("account.changeEmail", () => {
     expect(event.metadata).toMatchObject({ previousEmail: user.email, proof: "password" });
   });
 
-  it("refuses an email another account uses, and a user without a password (unless a fresh authentication vouches)", async () => {
+  it("refuses an email another account uses", async () => {
     const user = await account("taken");
     const other = await account("other");
     expect(await outcome(callerFor(user).account.changeEmail({ newEmail: other.email, currentPassword: PASSWORD }))).toMatchObject({
       ok: false,
       code: "CONFLICT",
     });
+  });
+
+  it("a person with a password must give it; without one, this session must have signed in recently", async () => {
+    const user = await account("nopw");
+    expect(await outcome(callerFor(user).account.changeEmail({ newEmail: `x-${uniq()}@example.test` }))).toMatchObject({
+      ok: false,
+      code: "BAD_REQUEST",
+      message: "Enter your current password",
+    });
     const oauthOnly = await makeUser("oauth");
-    const refused = await outcome(callerFor(oauthOnly).account.changeEmail({ newEmail: `x-${uniq()}@example.test`, currentPassword: "anything" }));
-    expect(refused).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(refused.ok === false && refused.message).toMatch(/no password/);
+    const stale = {
+      ...oauthOnly,
+      session: { userId: oauthOnly.id, sessionId: `test-${uniq()}`, version: 0, signedInAt: Math.floor(Date.now() / 1000) - 86_400 },
+    };
+    const refused = await outcome(callerFor(stale).account.changeEmail({ newEmail: `x-${uniq()}@example.test` }));
+    expect(refused).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(refused.ok === false && refused.message).toMatch(/Sign in again/);
+    expect((await db().user.findUniqueOrThrow({ where: { id: oauthOnly.id } })).email).toBe(oauthOnly.email);
     const fresh = `sso-${uniq()}@example.test`;
-    expect(await changeEmail(oauthOnly, { newEmail: fresh }, {}, "fresh_auth")).toMatchObject({ email: fresh });
+    expect(await callerFor(withFreshSession(oauthOnly)).account.changeEmail({ newEmail: fresh })).toMatchObject({ email: fresh });
+    const event = await db().authEvent.findFirstOrThrow({ where: { userId: oauthOnly.id, action: "auth.email_changed" } });
+    expect(event.metadata).toMatchObject({ proof: "fresh_auth" });
+  });
+
+  it("an address in an organisation's verified domain is the organisation's: its owner cannot change it", async () => {
+    const org = await makeOrg("managed-mail");
+    const domain = `managed-${uniq()}.example`;
+    await addDomain(org.ctx("admin"), { domain });
+    await confirmDomainAsOperator(org.slug, domain);
+    const email = `person-${uniq()}@${domain}`;
+    await signUp({ name: "Managed", email, password: PASSWORD });
+    const user = await db().user.findUniqueOrThrow({ where: { email } });
+    const refused = await outcome(callerFor(user).account.changeEmail({ newEmail: `away-${uniq()}@example.test`, currentPassword: PASSWORD }));
+    expect(refused).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(refused.ok === false && refused.message).toContain("managed by");
+    expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).email).toBe(email);
   });
 });

@@ -1,7 +1,10 @@
 /**
- * Changing one's email: proven by the current password (or, for the SSO sign-in to come, by a fresh authentication
- * the caller vouches for). The new address is unverified until its link is opened (server/auth/email-verification.ts);
- * every session of the person ends (this one included: they sign in again with the new address).
+ * Changing one's email: proven by the current password, or for a person without one (single sign-on, GitHub, Google)
+ * by a fresh authentication of this session (its sign-in or a step-up within the step-up window). An address in an
+ * organisation's verified domain is managed by that organisation (its identity provider and SCIM): its owner cannot
+ * move it out of the organisation's policy (forced SSO, allowed sign-in methods) by changing it. The new address is
+ * unverified until its link is opened (server/auth/email-verification.ts); every session of the person ends (this one
+ * included: they sign in again with the new address).
  */
 import type { z } from "zod";
 import { db, NO_TENANT } from "@/server/db/client";
@@ -11,6 +14,9 @@ import { checkPassword } from "@/server/auth/credentials";
 import { revokeAllSessions } from "@/server/auth/sessions";
 import { sendVerificationMail } from "@/server/auth/email-verification";
 import { recordAuthEvent } from "@/server/audit/auth-events";
+import { organizationForEmail } from "@/server/auth/org-policy";
+import { requireRecentAuth } from "@/server/auth/step-up";
+import type { SessionUser } from "@/server/auth/sessions";
 
 export interface EmailChangeMeta {
   requestId?: string;
@@ -31,6 +37,10 @@ export async function changeEmail(
   const newEmail = changeEmailInputSchema.shape.newEmail.parse(input.newEmail);
   const row = await db(NO_TENANT).user.findUnique({ where: { id: user.id }, select: { email: true, passwordHash: true } });
   if (!row) throw new AppError("UNAUTHORIZED", "Sign in first");
+  const managedBy = await organizationForEmail(row.email);
+  if (managedBy) {
+    throw new AppError("FORBIDDEN", `Your email is managed by ${managedBy.name}: its administrators change it through their identity provider`);
+  }
   if (proof === "password") {
     if (!row.passwordHash) {
       throw new AppError("BAD_REQUEST", "Your account has no password: set one first with “Forgot your password?” on the sign-in page, then change the email");
@@ -68,7 +78,22 @@ export async function changeEmail(
   return { changed: true as const, email: newEmail, verificationSent };
 }
 
-/** Used by the tRPC procedure: the password form. */
-export function changeEmailWithPassword(user: { id: string }, input: z.input<typeof changeEmailInputSchema>, meta: EmailChangeMeta = {}) {
-  return changeEmail(user, changeEmailInputSchema.parse(input), meta, "password");
+/**
+ * Used by the tRPC procedure: the current password for a person who has one; otherwise this session must have
+ * authenticated recently (a second factor or a passkey can step it up; without one, signing in again does:
+ * REAUTHENTICATION_REQUIRED).
+ */
+export async function changeEmailFromSession(user: SessionUser, input: z.input<typeof changeEmailInputSchema>, meta: EmailChangeMeta = {}) {
+  const parsed = changeEmailInputSchema.parse(input);
+  const row = await db(NO_TENANT).user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+  if (!row) throw new AppError("UNAUTHORIZED", "Sign in first");
+  if (row.passwordHash) {
+    if (!parsed.currentPassword) {
+      throw new AppError("VALIDATION_FAILED", "Enter your current password", { issues: [{ path: "currentPassword", message: "Enter your current password" }] });
+    }
+    return changeEmail(user, parsed, meta, "password");
+  }
+  // the procedure is a step-up one: this session signed in (or stepped up) recently, which is the proof here
+  await requireRecentAuth(user);
+  return changeEmail(user, parsed, meta, "fresh_auth");
 }

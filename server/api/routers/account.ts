@@ -23,7 +23,7 @@ import {
 import { confirmMfaEnrolment, mfaStatus, regenerateRecoveryCodes, startMfaEnrolment } from "@/server/auth/mfa";
 import { stepUp } from "@/server/auth/step-up";
 import { disableMfa } from "@/server/users/mfa-settings";
-import { changeEmailWithPassword } from "@/server/users/email-change";
+import { changeEmailFromSession } from "@/server/users/email-change";
 import type { TrpcContext } from "../trpc";
 import {
   passkeyListOutSchema,
@@ -91,7 +91,7 @@ export const accountRouter = router({
   changeEmail: authedProcedure
     .input(changeEmailInputSchema)
     .output(emailChangedOutSchema)
-    .mutation(({ ctx, input }) => changeEmailWithPassword(ctx.user, input, metaOf(ctx))),
+    .mutation(({ ctx, input }) => changeEmailFromSession(ctx.user, input, metaOf(ctx))),
   get: authedProcedure.output(accountOutSchema).query(({ ctx }) => getAccount(ctx.user.id)),
   changePassword: authedProcedure
     .input(changePasswordInputSchema)
