@@ -172,8 +172,12 @@ export function assertRouteAllowed(ctx: TenantContext, requires: RouteRequiremen
 }
 
 /** The JSON body, read under the size limit, then checked against the generic bounds before any schema sees it. */
-export async function readBody(request: Request, limit: number): Promise<unknown> {
-  const text = await readBodyText(request, limit);
+async function readBody(request: Request, limit: number): Promise<unknown> {
+  return parseJsonBody(await readBodyText(request, limit));
+}
+
+/** A body's text as JSON (empty: `{}`), checked against the generic bounds. */
+export function parseJsonBody(text: string): unknown {
   if (!text) return {};
   let body: unknown;
   try {

@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { IDEMPOTENT_REPLAYED_HEADER } from "@/lib/idempotency";
 import { addressAllowed } from "@/lib/ip-allowlist";
-import { maxBodyBytes } from "@/server/http/body";
+import { maxBodyBytes, readBodyText } from "@/server/http/body";
 import { clientAddress } from "@/server/http/client-address";
 import { clientInfoOf } from "@/server/http/client-info";
 import { errorResponse } from "@/server/http/errors";
@@ -22,7 +22,7 @@ import { requestFingerprint, withIdempotency } from "@/server/idempotency/store"
 import type { OrgContext } from "@/server/orgs/context";
 import { getOrganization } from "@/server/orgs/service";
 import { verifyOrgToken } from "@/server/scim/tokens";
-import { type AnyRestRoute, idempotencyKeyOf, NO_BODY, parseInput, readBody, type RestRoute, type RouteHandler } from "./define";
+import { type AnyRestRoute, idempotencyKeyOf, NO_BODY, parseInput, parseJsonBody, type RestRoute, type RouteHandler } from "./define";
 
 /** What an organisation route's handler acts as: the organisation's context, plus the token and its creator. */
 export interface OrgApiContext extends OrgContext {
@@ -49,6 +49,8 @@ export async function executeOrgRoute(route: AnyRestRoute, request: Request, raw
   let limitHeaders: Record<string, string> = {};
   try {
     if (route.kind === "stream" || route.auth !== "org_token") throw new Error(`${routeName} is not an organisation route`);
+    // the body limit first, as SCIM's: an oversized body is refused (413) whoever sends it, before anything is looked at
+    const bodyText = await readBodyText(request, Math.max(maxBodyBytes(), route.maxBodyBytes ?? 0));
     const token = await verifyOrgToken(bearer(request), "admin", { organizationSlug: rawParams.org ?? "", requestId, ...client }).catch((error: unknown) => {
       logSecurityEvent({ kind: "invalid_credentials", actor, requestId, route: routeName, clientIp: client.clientIp });
       throw error;
@@ -72,7 +74,7 @@ export async function executeOrgRoute(route: AnyRestRoute, request: Request, raw
       throw new AppError("FORBIDDEN", "This organisation accepts its tokens only from its allowed addresses");
     }
     const idempotencyKey = route.idempotent ? idempotencyKeyOf(request) : undefined;
-    const rawBody = await readBody(request, Math.max(maxBodyBytes(), route.maxBodyBytes ?? 0));
+    const rawBody = parseJsonBody(bodyText);
     const params = route.params ? parseInput(route.params, rawParams) : {};
     const query = route.query ? parseInput(route.query, Object.fromEntries(new URL(request.url).searchParams)) : {};
     const body = (route.body ?? NO_BODY).parse(rawBody);
