@@ -69,6 +69,18 @@ async function populated(label: string): Promise<TestOrg> {
     },
   });
   await testDb().ssoAssertionUse.create({ data: { organizationId: org.id, assertionId: `_assertion-${org.slug}`, expiresAt: new Date(Date.now() + 60_000) } });
+  // an Idempotency-Key of the organisation API (OrgIdempotencyKey)
+  await testDb().orgIdempotencyKey.create({
+    data: {
+      id: newId("idk"),
+      organizationId: org.id,
+      actor: "org_token:otk_x",
+      key: "k",
+      fingerprint: "f",
+      lockedUntil: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    },
+  });
   return org;
 }
 
@@ -81,7 +93,15 @@ describe("organisation row-level security", () => {
   it("every organisation table forces row-level security with a policy", async () => {
     const tables = await orgTables();
     expect(tables).toEqual(
-      expect.arrayContaining(["Organization", "OrganizationMember", "OrganizationDomain", "OrganizationAuditLog", "SsoConnection", "SsoSignIn"]),
+      expect.arrayContaining([
+        "Organization",
+        "OrganizationMember",
+        "OrganizationDomain",
+        "OrganizationAuditLog",
+        "SsoConnection",
+        "SsoSignIn",
+        "OrgIdempotencyKey",
+      ]),
     );
     const rows = await testDb().$queryRaw<{ name: string; rls: boolean; forced: boolean; policies: number }[]>`
       SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,

@@ -1,6 +1,7 @@
 /**
  * Nothing under app/api is served outside the route definitions: every exported HTTP method of every
- * `app/api/**\/route.ts` is a handler built from a definition in `restRoutes` (API keys) or `webRoutes` (session),
+ * `app/api/**\/route.ts` is a handler built from a definition in `restRoutes` (API keys), `webRoutes` (session) or
+ * `orgRoutes` (organisation tokens),
  * for that file's path and method, or is one of the few non-REST endpoints below, each with its reason. And every
  * definition is served by its file. A new route file that checks access by hand fails here.
  */
@@ -9,7 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { executeRoute, HTTP_METHODS, routeOf, type AnyRestRoute, type Authenticator } from "@/server/rest/define";
 import type { TenantContext } from "@/server/context";
-import { restRoutes, webRoutes } from "@/server/rest/routes";
+import { orgRoutes, restRoutes, webRoutes } from "@/server/rest/routes";
 
 const APP = path.join(import.meta.dirname, "../app");
 
@@ -21,10 +22,6 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
   },
   "api/trpc/[trpc]/route.ts": { methods: ["GET", "POST"], reason: "tRPC: every procedure declares `requires` (test/permissions-table.test.ts)" },
   "api/inngest/route.ts": { methods: ["GET", "POST", "PUT"], reason: "Inngest's serve handler, authenticated by Inngest's request signature" },
-  "api/v1/orgs/[org]/[[...path]]/route.ts": {
-    methods: ["GET", "POST", "PATCH", "PUT", "DELETE"],
-    reason: "the organisation administration API: an organisation token with the admin scope, checked by server/rest/org-api.ts (server/rest/org-api.test.ts)",
-  },
   "api/health/route.ts": { methods: ["GET"], reason: "liveness probe for load balancers: public, returns no tenant data" },
   "api/metrics/route.ts": { methods: ["GET"], reason: "Prometheus metrics: its own bearer token (CADRE_METRICS_TOKEN), 404 when unset, no tenant data" },
   "api/ready/route.ts": { methods: ["GET"], reason: "readiness probe for load balancers: public, returns no tenant data (check names, migration names)" },
@@ -59,10 +56,24 @@ const NON_REST_ENDPOINTS: Record<string, { methods: string[]; reason: string }> 
     methods: ["GET"],
     reason: "the identity provider's redirect back: authenticated by the single-use state bound to the browser and the verified ID token (server/sso/flow.ts)",
   },
+  "api/sso/[org]/saml/acs/route.ts": {
+    methods: ["POST"],
+    reason:
+      "the identity provider's SAML response, posted by the browser: authenticated by the signed assertion answering this sign-in's request (server/sso/saml.ts)",
+  },
+  "api/sso/[org]/saml/finish/route.ts": {
+    methods: ["GET"],
+    reason: "the same-site step after the ACS: the single-use state bound to the browser's cookie issues the sign-in ticket (server/sso/saml-flow.ts)",
+  },
+  "api/sso/[org]/saml/metadata/route.ts": {
+    methods: ["GET"],
+    reason: "Cadre's public SAML service-provider metadata for an organisation with a SAML connection: no secrets, no tenant data beyond its URLs",
+  },
+
   "api/oauth/revoke/route.ts": { methods: ["POST", "OPTIONS"], reason: "OAuth token revocation (RFC 7009): authenticated by the token itself" },
 };
 
-const allRoutes: AnyRestRoute[] = [...restRoutes, ...webRoutes];
+const allRoutes: AnyRestRoute[] = [...restRoutes, ...webRoutes, ...orgRoutes];
 
 function routeFiles(): string[] {
   return (readdirSync(path.join(APP, "api"), { recursive: true }) as string[])
@@ -121,7 +132,8 @@ describe("app/api route files against the route definitions", () => {
       for (const [name, handler] of Object.entries(methods)) {
         const route = routeOf(handler);
         if (!route) problems.push(`${file} ${name}: a hand-written handler, not built from a route definition`);
-        else if (!allRoutes.includes(route)) problems.push(`${file} ${name}: built from ${route.method} ${route.path}, which is not in restRoutes/webRoutes`);
+        else if (!allRoutes.includes(route))
+          problems.push(`${file} ${name}: built from ${route.method} ${route.path}, which is not in restRoutes/webRoutes/orgRoutes`);
         else if (route.method !== name || fileOf(route) !== file) problems.push(`${file} ${name}: serves ${route.method} ${route.path}`);
       }
     }
@@ -147,6 +159,7 @@ describe("app/api route files against the route definitions", () => {
     expect(streams.map((r) => `${r.auth ?? "api_key"} ${r.path}`).sort()).toEqual(["api_key /api/v1/runs/{runId}/events", "session /api/runs/{runId}/events"]);
     for (const route of restRoutes) expect(route.auth ?? "api_key", `${route.path} in restRoutes`).toBe("api_key");
     for (const route of webRoutes) expect(route.auth, `${route.path} in webRoutes`).toBe("session");
+    for (const route of orgRoutes) expect([route.auth, route.path.startsWith("/api/v1/orgs/{org}")], route.path).toEqual(["org_token", true]);
     for (const route of streams) expect(route.requires).toBe("runs:read");
   });
 });

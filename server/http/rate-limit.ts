@@ -205,3 +205,25 @@ export function rateLimitedError(d: RateDecision): AppError {
     retryAfterSeconds: d.retryAfterSeconds,
   });
 }
+
+const globalForOrgLimiter = globalThis as unknown as { cadreOrgTokenRateLimiter?: ApiRateLimiter };
+
+/**
+ * The limiter of organisation tokens (`cadre_org_...`): the organisation API (`/api/v1/orgs/...`) and SCIM
+ * (`/api/scim/v2/...`) count against one budget per token, CADRE_API_RATE_LIMIT requests per minute, shared across
+ * servers like the API keys' (its own key prefix in RateLimiterFlexible).
+ */
+export function orgTokenRateLimiter(): ApiRateLimiter {
+  globalForOrgLimiter.cadreOrgTokenRateLimiter ??= new ApiRateLimiter({ keyPrefix: "org-token" });
+  return globalForOrgLimiter.cadreOrgTokenRateLimiter;
+}
+
+/** Tests: a fresh limiter (or none: the default). */
+export function useOrgTokenRateLimiter(next?: ApiRateLimiter): void {
+  globalForOrgLimiter.cadreOrgTokenRateLimiter = next;
+}
+
+/** Counts one request of an organisation token against its per-minute budget. */
+export function hitOrgToken(tokenId: string): RateDecision {
+  return orgTokenRateLimiter().hit(tokenId, env().CADRE_API_RATE_LIMIT);
+}

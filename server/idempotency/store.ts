@@ -23,14 +23,21 @@ import { newId } from "@/lib/ids";
 import { IDEMPOTENCY_WINDOW_HOURS } from "@/lib/idempotency";
 import type { TenantContext } from "@/server/context";
 import { execute, executeBatch } from "@/server/db/execute";
-import { SYSTEM } from "@/server/db/scope";
+import { orgScope, SYSTEM, type ScopeLike } from "@/server/db/scope";
 import { sql, type Sql } from "@/server/db/sql";
 import { logger } from "@/server/logger";
 
-/** Who a key belongs to: the workspace and the caller (`api_key:<id>` or `user:<id>`). */
-export interface IdempotencyOwner {
-  workspaceId: string;
-  actor: string;
+/**
+ * Who a key belongs to: the workspace and the caller (`api_key:<id>` or `user:<id>`), or an organisation and its
+ * token (`org_token:<id>`, the organisation API; the "OrgIdempotencyKey" table under the organisation's scope).
+ */
+export type IdempotencyOwner = { workspaceId: string; actor: string } | { organizationId: string; actor: string };
+
+/** The table, owner column and scope of an owner's keys. */
+function storeOf(owner: IdempotencyOwner): { table: Sql; column: Sql; id: string; scope: ScopeLike } {
+  return "organizationId" in owner
+    ? { table: sql.ident("OrgIdempotencyKey"), column: sql.ident("organizationId"), id: owner.organizationId, scope: orgScope(owner.organizationId) }
+    : { table: sql.ident("IdempotencyKey"), column: sql.ident("workspaceId"), id: owner.workspaceId, scope: { workspaceId: owner.workspaceId } };
 }
 
 export function idempotencyOwnerOf(ctx: TenantContext): IdempotencyOwner {
@@ -96,12 +103,13 @@ interface KeyRow {
 const lastPurge = new Map<string, number>();
 
 /** Deletes the workspace's expired keys (in the claim's own transaction), at most once per `purgeEveryMs` per process. */
-function purgeStatement(workspaceId: string): Sql | null {
+function purgeStatement(owner: IdempotencyOwner): Sql | null {
+  const { table, column, id } = storeOf(owner);
   const now = Date.now();
-  if ((lastPurge.get(workspaceId) ?? 0) > now - settings.purgeEveryMs) return null;
+  if ((lastPurge.get(id) ?? 0) > now - settings.purgeEveryMs) return null;
   if (lastPurge.size > 10_000) lastPurge.clear();
-  lastPurge.set(workspaceId, now);
-  return sql`DELETE FROM "IdempotencyKey" WHERE "workspaceId" = ${workspaceId} AND "expiresAt" <= ${NOW}`;
+  lastPurge.set(id, now);
+  return sql`DELETE FROM ${table} WHERE ${column} = ${id} AND "expiresAt" <= ${NOW}`;
 }
 
 /**
@@ -109,40 +117,44 @@ function purgeStatement(workspaceId: string): Sql | null {
  * this request owns the key now.
  */
 async function claim(owner: IdempotencyOwner, key: string, fingerprint: string, claimId: string): Promise<boolean> {
-  const insert = sql`INSERT INTO "IdempotencyKey" ("id", "workspaceId", "actor", "key", "fingerprint", "lockedUntil", "expiresAt", "createdAt")
-    VALUES (${claimId}, ${owner.workspaceId}, ${owner.actor}, ${key}, ${fingerprint}, ${NOW} + ${ms(settings.lockMs)},
+  const { table, column, id, scope } = storeOf(owner);
+  const insert = sql`INSERT INTO ${table} ("id", ${column}, "actor", "key", "fingerprint", "lockedUntil", "expiresAt", "createdAt")
+    VALUES (${claimId}, ${id}, ${owner.actor}, ${key}, ${fingerprint}, ${NOW} + ${ms(settings.lockMs)},
       ${NOW} + make_interval(hours => ${IDEMPOTENCY_WINDOW_HOURS}), ${NOW})
-    ON CONFLICT ("workspaceId", "actor", "key") DO UPDATE SET
+    ON CONFLICT (${column}, "actor", "key") DO UPDATE SET
       "id" = EXCLUDED."id", "fingerprint" = EXCLUDED."fingerprint", "responseStatus" = NULL, "responseBody" = NULL, "completedAt" = NULL,
       "lockedUntil" = EXCLUDED."lockedUntil", "expiresAt" = EXCLUDED."expiresAt", "createdAt" = EXCLUDED."createdAt"
-    WHERE "IdempotencyKey"."expiresAt" <= ${NOW}
-      OR ("IdempotencyKey"."completedAt" IS NULL AND "IdempotencyKey"."lockedUntil" <= ${NOW} AND "IdempotencyKey"."fingerprint" = EXCLUDED."fingerprint")
+    WHERE ${table}."expiresAt" <= ${NOW}
+      OR (${table}."completedAt" IS NULL AND ${table}."lockedUntil" <= ${NOW} AND ${table}."fingerprint" = EXCLUDED."fingerprint")
     RETURNING "id"`;
-  const purge = purgeStatement(owner.workspaceId);
-  const results = await executeBatch(owner, purge ? [purge, insert] : [insert]);
+  const purge = purgeStatement(owner);
+  const results = await executeBatch(scope, purge ? [purge, insert] : [insert]);
   const rows = results[results.length - 1]!.rows as { id: string }[];
   return rows[0]?.id === claimId;
 }
 
 async function readKey(owner: IdempotencyOwner, key: string): Promise<KeyRow | null> {
+  const { table, column, id, scope } = storeOf(owner);
   const { rows } = await execute<{ fingerprint: string; responseStatus: number | null; responseBody: string | null }>(
-    owner,
-    sql`SELECT "fingerprint", "responseStatus", "responseBody" FROM "IdempotencyKey"
-      WHERE "workspaceId" = ${owner.workspaceId} AND "actor" = ${owner.actor} AND "key" = ${key} AND "expiresAt" > ${NOW}`,
+    scope,
+    sql`SELECT "fingerprint", "responseStatus", "responseBody" FROM ${table}
+      WHERE ${column} = ${id} AND "actor" = ${owner.actor} AND "key" = ${key} AND "expiresAt" > ${NOW}`,
   );
   return rows[0] ?? null;
 }
 
 async function complete(owner: IdempotencyOwner, claimId: string, response: StoredResponse): Promise<void> {
+  const { table, column, id, scope } = storeOf(owner);
   await execute(
-    owner,
-    sql`UPDATE "IdempotencyKey" SET "responseStatus" = ${response.status}, "responseBody" = ${response.body}, "completedAt" = ${NOW}
-      WHERE "id" = ${claimId} AND "workspaceId" = ${owner.workspaceId}`,
+    scope,
+    sql`UPDATE ${table} SET "responseStatus" = ${response.status}, "responseBody" = ${response.body}, "completedAt" = ${NOW}
+      WHERE "id" = ${claimId} AND ${column} = ${id}`,
   );
 }
 
 async function release(owner: IdempotencyOwner, claimId: string): Promise<void> {
-  await execute(owner, sql`DELETE FROM "IdempotencyKey" WHERE "id" = ${claimId} AND "workspaceId" = ${owner.workspaceId} AND "completedAt" IS NULL`);
+  const { table, column, id, scope } = storeOf(owner);
+  await execute(scope, sql`DELETE FROM ${table} WHERE "id" = ${claimId} AND ${column} = ${id} AND "completedAt" IS NULL`);
 }
 
 const sleep = (msec: number) => new Promise((resolve) => setTimeout(resolve, msec));
@@ -214,8 +226,11 @@ export async function idempotentCall<T>(ctx: TenantContext, operation: string, k
   return superjson.parse<T>(result.body);
 }
 
-/** Deletes every workspace's expired keys (the daily retention job; privileged: it spans workspaces). */
+/** Deletes every workspace's and organisation's expired keys (the daily retention job; privileged: it spans them). */
 export async function purgeExpiredIdempotencyKeys(): Promise<number> {
-  const { rowCount } = await execute(SYSTEM("operator"), sql`DELETE FROM "IdempotencyKey" WHERE "expiresAt" <= ${NOW}`);
-  return rowCount;
+  const [workspaces, organizations] = await executeBatch(SYSTEM("operator"), [
+    sql`DELETE FROM "IdempotencyKey" WHERE "expiresAt" <= ${NOW}`,
+    sql`DELETE FROM "OrgIdempotencyKey" WHERE "expiresAt" <= ${NOW}`,
+  ]);
+  return workspaces!.rowCount + organizations!.rowCount;
 }

@@ -24,10 +24,12 @@ type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 export type RouteRequirement = Permission | "authenticated";
 
 /**
- * Who calls the route: "api_key" (REST: `Authorization: Bearer`, listed in the OpenAPI document) or "session"
- * (the web app's own HTTP endpoints, next-auth session plus the workspace it names; served by server/rest/session.ts).
+ * Who calls the route: "api_key" (REST: `Authorization: Bearer`, listed in the OpenAPI document), "session"
+ * (the web app's own HTTP endpoints, next-auth session plus the workspace it names; served by server/rest/session.ts)
+ * or "org_token" (the organisation API `/api/v1/orgs/{org}/...`: an organisation token with the admin scope, also in
+ * the OpenAPI document; served by server/rest/org-token.ts, its handler gets an organisation's context).
  */
-export type RouteAuth = "api_key" | "session";
+export type RouteAuth = "api_key" | "session" | "org_token";
 
 interface RouteCommon<P extends z.ZodType, Q extends z.ZodType> {
   method: Method;
@@ -54,8 +56,9 @@ interface RouteCommon<P extends z.ZodType, Q extends z.ZodType> {
   errorFormat?: { format: ErrorFormat; schema: z.ZodType };
 }
 
-type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = (input: {
-  ctx: TenantContext;
+type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType, C = TenantContext> = (input: {
+  /** the workspace's context (API keys, sessions); an organisation's for org_token routes */
+  ctx: C;
   params: z.output<P>;
   query: z.output<Q>;
   body: z.output<B>;
@@ -71,7 +74,7 @@ type JsonHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, 
 /**
  * A JSON route. The same definition serves requests and writes the OpenAPI document.
  */
-export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> extends RouteCommon<P, Q> {
+export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType, C = TenantContext> extends RouteCommon<P, Q> {
   kind?: "json";
   body?: B;
   response: R;
@@ -86,18 +89,13 @@ export interface RestRoute<P extends z.ZodType, Q extends z.ZodType, B extends z
    * every other POST says `idempotent: false`.
    */
   idempotent?: boolean;
-  handler: JsonHandler<P, Q, B, R>;
+  handler: JsonHandler<P, Q, B, R, C>;
   /**
    * A second phase after the handler's JSON answer (a 2xx), on the first request and on every idempotent replay
    * alike, never stored with the key: given that answer, it may answer another status and body of the same schema.
    * POST /api/v1/runs?wait= waits there for the run that the request (or the first request with its key) started.
    */
-  followUp?: (input: {
-    ctx: TenantContext;
-    query: z.output<Q>;
-    answer: unknown;
-    signal: AbortSignal;
-  }) => Promise<{ status: number; body: z.input<R> } | undefined>;
+  followUp?: (input: { ctx: C; query: z.output<Q>; answer: unknown; signal: AbortSignal }) => Promise<{ status: number; body: z.input<R> } | undefined>;
   /** other success statuses the route answers with `response` (for the OpenAPI document), with what each means */
   alsoAnswers?: Record<number, string>;
 }
@@ -131,7 +129,7 @@ export interface StreamRoute<P extends z.ZodType, Q extends z.ZodType, R extends
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a route of any shape (the registry holds them all)
-export type AnyRestRoute = RestRoute<any, any, any, any> | StreamRoute<any, any, any>;
+export type AnyRestRoute = RestRoute<any, any, any, any, any> | StreamRoute<any, any, any>;
 
 export function defineRoute<
   P extends z.ZodType = z.ZodObject,
@@ -175,7 +173,11 @@ export function assertRouteAllowed(ctx: TenantContext, requires: RouteRequiremen
 
 /** The JSON body, read under the size limit, then checked against the generic bounds before any schema sees it. */
 async function readBody(request: Request, limit: number): Promise<unknown> {
-  const text = await readBodyText(request, limit);
+  return parseJsonBody(await readBodyText(request, limit));
+}
+
+/** A body's text as JSON (empty: `{}`), checked against the generic bounds. */
+export function parseJsonBody(text: string): unknown {
   if (!text) return {};
   let body: unknown;
   try {
@@ -187,7 +189,7 @@ async function readBody(request: Request, limit: number): Promise<unknown> {
   return body;
 }
 
-const NO_BODY = z.strictObject({});
+export const NO_BODY = z.strictObject({});
 
 /**
  * The `Idempotency-Key` header: a Structured Field string as the IETF draft writes it (`"8e03978e-..."`), or the
@@ -207,7 +209,7 @@ export function idempotencyKeyOf(request: Request): string | undefined {
   return key;
 }
 
-function parseInput(schema: z.ZodType, value: unknown): unknown {
+export function parseInput(schema: z.ZodType, value: unknown): unknown {
   assertInputBounds(value);
   return schema.parse(value);
 }

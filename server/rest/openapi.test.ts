@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { errorStatusesOf, openApiDocument, openApiJson } from "@/server/rest/openapi";
 import { GET as serveOpenApi } from "@/app/api/v1/openapi.json/route";
-import { restRoutes } from "@/server/rest/routes";
+import { orgRoutes, restRoutes } from "@/server/rest/routes";
 
 type Operation = {
   operationId?: string;
@@ -38,7 +38,7 @@ describe("OpenAPI document", () => {
       expect(Boolean(op!.requestBody), `${route.method} ${route.path} body`).toBe(Boolean(route.body));
     }
     const operationCount = Object.values(paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
-    expect(operationCount).toBe(restRoutes.length);
+    expect(operationCount).toBe(restRoutes.length + orgRoutes.length);
   });
 
   it("names the shared schemas, Member among them", () => {
@@ -64,7 +64,7 @@ describe("OpenAPI document", () => {
 
   it("has a unique, camelCase operationId on every operation, stable for the main routes", () => {
     const ids = Object.values(paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
-    expect(ids).toHaveLength(restRoutes.length);
+    expect(ids).toHaveLength(restRoutes.length + orgRoutes.length);
     for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
     expect(new Set(ids).size).toBe(ids.length);
     const idOf = (method: string, path: string) => paths[path]![method]!.operationId;

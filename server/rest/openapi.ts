@@ -4,7 +4,7 @@ import { APP_VERSION } from "@/server/env";
 import { ERROR_TABLE, type ErrorCode } from "@/lib/errors";
 import { IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_WINDOW_HOURS, IDEMPOTENT_REPLAYED_HEADER } from "@/lib/idempotency";
 import { errorBodySchema } from "@/lib/schemas/common";
-import { restRoutes } from "./routes";
+import { orgRoutes, restRoutes } from "./routes";
 import type { AnyRestRoute } from "./define";
 
 /** What each error code means in a route's documentation (the message of the response says the rest). */
@@ -37,6 +37,10 @@ export function errorStatusesOf(route: AnyRestRoute): Map<number, string[]> {
     add(413, "The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own)");
   }
   if ((route.auth ?? "api_key") === "api_key") add(401, "Missing, invalid, revoked or expired API key");
+  if (route.auth === "org_token") {
+    add(401, "Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's");
+    add(403, "The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this");
+  }
   if (route.requires !== "authenticated") add(403, `The key lacks the scope ${route.requires} (or its creator's role lacks the permission)`);
   if (route.params) add(404, "Not found in this key's workspace");
   if (route.body || route.query || route.params) add(422, "The input failed validation (`issues` lists every problem)");
@@ -52,6 +56,7 @@ export function errorStatusesOf(route: AnyRestRoute): Map<number, string[]> {
   }
   for (const code of route.errors ?? []) add(ERROR_TABLE[code].http, CODE_DESCRIPTIONS[code] ?? code);
   if ((route.auth ?? "api_key") === "api_key") add(429, "The API key's rate limit is reached: retry after `Retry-After` seconds");
+  if (route.auth === "org_token") add(429, "The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds");
   return new Map([...out.entries()].sort(([a], [b]) => a - b));
 }
 
@@ -121,7 +126,7 @@ export const IDEMPOTENCY_KEY_PARAMETER = {
 
 function buildDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of restRoutes) {
+  for (const route of [...restRoutes, ...orgRoutes]) {
     const errorResponses = Object.fromEntries(
       [...errorStatusesOf(route)].map(([status, reasons]) => [
         String(status),
@@ -137,7 +142,7 @@ function buildDocument() {
       "x-cadre-requires": route.requires,
       ...(route.kind === "stream" ? { "x-cadre-stream": true } : {}),
       ...(idempotent ? { "x-cadre-idempotent": true, parameters: [IDEMPOTENCY_KEY_PARAMETER] } : {}),
-      security: [{ apiKey: [] }],
+      security: [route.auth === "org_token" ? { orgToken: [] } : { apiKey: [] }],
       ...(route.params || route.query || route.headers
         ? {
             requestParams: {
@@ -174,10 +179,19 @@ function buildDocument() {
       title: "Cadre API",
       version: APP_VERSION,
       description:
-        "REST API for Cadre workspaces. Authenticate with `Authorization: Bearer <API key>`. Creating requests (POST) accept an " +
+        "REST API for Cadre workspaces and organisations. Authenticate with `Authorization: Bearer <API key>` (an organisation token for /api/v1/orgs/{org}). Creating requests (POST) accept an " +
         "`Idempotency-Key` header that makes them safe to retry: see docs/api.md.",
     },
-    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A Cadre API key" } } },
+    components: {
+      securitySchemes: {
+        apiKey: { type: "http", scheme: "bearer", description: "A Cadre API key" },
+        orgToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "An organisation token (`cadre_org_...`) with the admin scope: the /api/v1/orgs/{org} routes",
+        },
+      },
+    },
     // biome-ignore lint/suspicious/noExplicitAny: the operations are built generically from the route table (Record<string, unknown>)
     paths: paths as any,
   });

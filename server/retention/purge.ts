@@ -14,7 +14,9 @@
  *   auth events (no workspace) older than CADRE_AUDIT_RETENTION_DAYS;
  * - outgoing webhook deliveries (and their attempts) that ended longer ago than `runEventsDays` are deleted;
  * - memories past their TTL rule are deleted, and memories above the workspace's cap are evicted (the workspace's
- *   memory settings; lib/schemas/memory.ts documents the rules). Pinned memories are never touched.
+ *   memory settings; lib/schemas/memory.ts documents the rules). Pinned memories are never touched;
+ * - expired identity rows: SSO sign-ins past their state's and ticket's expiry, second-factor step-ups past their
+ *   window, WebAuthn challenges past theirs (each is refused once expired; the purge only reclaims the rows).
  */
 import { execute } from "@/server/db/execute";
 import { SYSTEM } from "@/server/db/scope";
@@ -67,6 +69,10 @@ export interface PurgeResult {
   memoriesExpired: number;
   memoriesEvicted: number;
   webhookDeliveries: number;
+  ssoSignIns: number;
+  stepUps: number;
+  webAuthnChallenges: number;
+  samlAssertionUses: number;
 }
 
 /** Repeats a batched statement (it must affect at most `batch` rows) until it affects fewer. */
@@ -162,6 +168,38 @@ export async function purgeSignInLimits(now: Date, batch: number): Promise<{ log
     batch,
   );
   return { loginThrottles, rateLimits };
+}
+
+/**
+ * Identity rows that no longer mean anything (server/sso/flow.ts, server/auth/step-up.ts, server/auth/passkeys.ts):
+ * an SSO sign-in once its state and its ticket (if one was issued) have expired, a step-up once its window has
+ * ended, a WebAuthn challenge once it has expired, a SAML assertion id once the assertion itself has expired (a replay
+ * of it is refused by its own time conditions from then on). Their tables are per organisation or per person under row-level
+ * security; the purge crosses them all (the operator path).
+ */
+export async function purgeExpiredIdentityRows(
+  now: Date,
+  batch: number,
+): Promise<{ ssoSignIns: number; stepUps: number; webAuthnChallenges: number; samlAssertionUses: number }> {
+  const ssoSignIns = await inBatches(
+    sql`DELETE FROM "SsoSignIn" WHERE "id" IN (
+          SELECT "id" FROM "SsoSignIn" WHERE "expiresAt" < ${now} AND ("ticketExpiresAt" IS NULL OR "ticketExpiresAt" < ${now}) LIMIT ${batch})`,
+    batch,
+  );
+  const stepUps = await inBatches(
+    sql`DELETE FROM "SessionStepUp" WHERE "sessionId" IN (SELECT "sessionId" FROM "SessionStepUp" WHERE "expiresAt" < ${now} LIMIT ${batch})`,
+    batch,
+  );
+  const webAuthnChallenges = await inBatches(
+    sql`DELETE FROM "WebAuthnChallenge" WHERE "id" IN (SELECT "id" FROM "WebAuthnChallenge" WHERE "expiresAt" < ${now} LIMIT ${batch})`,
+    batch,
+  );
+  const samlAssertionUses = await inBatches(
+    sql`DELETE FROM "SsoAssertionUse" WHERE ("organizationId", "assertionId") IN (
+          SELECT "organizationId", "assertionId" FROM "SsoAssertionUse" WHERE "expiresAt" < ${now} LIMIT ${batch})`,
+    batch,
+  );
+  return { ssoSignIns, stepUps, webAuthnChallenges, samlAssertionUses };
 }
 
 /**
@@ -277,6 +315,7 @@ export async function runRetentionPurge(options: PurgeOptions = {}): Promise<Pur
     memoriesExpired: await purgeExpiredMemories(now, batch),
     memoriesEvicted: await evictMemoriesOverCap(now, batch, { fallback: env().CADRE_MEMORY_LIMIT, max: env().CADRE_MEMORY_LIMIT_MAX }),
     webhookDeliveries: await purgeWebhookDeliveries(now, batch, d.runEventsDays),
+    ...(await purgeExpiredIdentityRows(now, batch)),
   };
   for (const [kind, count] of Object.entries(result)) if (count > 0) metrics.retentionPurged.inc({ kind }, count);
   metrics.retentionLastRun.set(Math.round(Date.now() / 1000));

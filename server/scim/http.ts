@@ -8,6 +8,8 @@ import { boundedRequest, readBodyText } from "@/server/http/body";
 import { clientIpOf, userAgentOf } from "@/server/http/client-info";
 import { publicOrigin } from "@/server/http/origin";
 import { requestIdOf } from "@/server/http/request-id";
+import { hitOrgToken, rateLimitHeaders } from "@/server/http/rate-limit";
+import { logSecurityEvent } from "@/server/http/security-log";
 import { logger } from "@/server/logger";
 import type { ScimContext } from "./context";
 import { resourceTypeById, resourceTypes, schemaById, schemas, serviceProviderConfig } from "./discovery";
@@ -110,15 +112,25 @@ async function dispatch(request: Request, ctx: ScimContext, path: readonly strin
 /** The route handler of every method of `app/api/scim/v2/[org]/[[...path]]/route.ts`. */
 export async function scimHandler(request: Request, { params }: Params): Promise<Response> {
   const { org, path = [] } = await params;
+  let limitHeaders: Record<string, string> = {};
   try {
     // the body is read under the size limit first (413 whoever sends it), then the token is checked
     const bounded = await boundedRequest(request);
     const ctx = await authenticate(bounded, org);
-    return await dispatch(bounded, ctx, path);
+    // then the token's rate limit (shared with the organisation API: server/http/rate-limit.ts)
+    const decision = hitOrgToken(ctx.tokenId);
+    limitHeaders = rateLimitHeaders(decision);
+    if (!decision.allowed) {
+      logSecurityEvent({ kind: "rate_limited", actor: `org_token:${ctx.tokenId}`, requestId: ctx.requestId, route: "SCIM", clientIp: ctx.clientIp });
+      throw new ScimError(429, `Rate limit of ${decision.limit} requests per minute for this token reached. Retry in ${decision.retryAfterSeconds} s.`);
+    }
+    const response = await dispatch(bounded, ctx, path);
+    for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+    return response;
   } catch (error) {
     const scim = error instanceof ScimError ? error : isAppError(error) ? fromAppError(error) : null;
     if (scim) {
-      const headers: Record<string, string> = scim.status === 401 ? { "www-authenticate": 'Bearer realm="scim"' } : {};
+      const headers: Record<string, string> = { ...limitHeaders, ...(scim.status === 401 ? { "www-authenticate": 'Bearer realm="scim"' } : {}) };
       return scimJson(scimErrorBody(scim), scim.status, headers);
     }
     logger.error({ err: error, requestId: requestIdOf(request.headers) }, "scim request failed");

@@ -1633,6 +1633,26 @@ class MyListing(TypedDict):
     removedReason: Optional[str]
 
 
+class Organization(TypedDict):
+    id: str
+    slug: str
+    name: str
+    role: Literal["owner", "admin", "member"]
+    createdAt: str
+    policy: Dict[str, Any]
+
+
+class OrganizationDomain(TypedDict):
+    id: str
+    domain: str
+    verified: bool
+    verifiedAt: Optional[str]
+    verifiedBy: Optional[Literal["dns", "operator"]]
+    txtRecordName: str
+    txtRecordValue: str
+    createdAt: str
+
+
 ModelPolicyOutput = Dict[str, Any]
 
 
@@ -2694,6 +2714,33 @@ class RemoveMarketplaceListingBody(TypedDict):
 
 class ListMarketplaceMyListingsResponse(TypedDict):
     data: List["MyListing"]
+
+
+class UpdateOrgPolicyBody(TypedDict, total=False):
+    allowedSignInMethods: List[Literal["password", "github", "google", "sso"]]
+    ssoEnforced: bool
+    mfaRequired: bool
+    sessionMaxAgeMinutes: Optional[int]
+    invitationDomains: List[str]
+    workspaceCreation: Literal["admins", "members"]
+    apiIpAllowlist: List[str]
+
+
+class RemoveOrgPersonResponse(TypedDict):
+    removed: Literal[True]
+    workspaces: List[str]
+
+
+class AddOrgDomainBody(TypedDict):
+    domain: str
+
+
+class RemoveOrgDomainResponse(TypedDict):
+    ok: Literal[True]
+
+
+class SetOrgGroupRolesBody(TypedDict):
+    mappings: List[Dict[str, Any]]
 
 
 class CadreClient(BaseClient):
@@ -4112,3 +4159,87 @@ class CadreClient(BaseClient):
         GET /api/v1/marketplace/my-listings (200).
         """
         return self._call("GET", "/api/v1/marketplace/my-listings")  # type: ignore[no-any-return]
+
+    def get_organization(self, org: str) -> "Organization":
+        """The organisation, its policy and the token creator's role
+
+        GET /api/v1/orgs/{org} (200).
+        """
+        return self._call("GET", "/api/v1/orgs/{org}", path_params={"org": org})  # type: ignore[no-any-return]
+
+    def update_org_policy(self, org: str, body: "UpdateOrgPolicyBody") -> "Organization":
+        """Change the organisation's policy (any subset of its fields)
+
+        PATCH /api/v1/orgs/{org}/policy (200).
+        """
+        return self._call("PATCH", "/api/v1/orgs/{org}/policy", path_params={"org": org}, body=body)  # type: ignore[no-any-return]
+
+    def list_org_workspaces(self, org: str) -> List[Dict[str, Any]]:
+        """The organisation's workspaces
+
+        GET /api/v1/orgs/{org}/workspaces (200).
+        """
+        return self._call("GET", "/api/v1/orgs/{org}/workspaces", path_params={"org": org})  # type: ignore[no-any-return]
+
+    def list_org_people(self, org: str) -> List[Dict[str, Any]]:
+        """Everyone in the organisation and its workspaces, with their roles
+
+        GET /api/v1/orgs/{org}/people (200).
+        """
+        return self._call("GET", "/api/v1/orgs/{org}/people", path_params={"org": org})  # type: ignore[no-any-return]
+
+    def remove_org_person(self, org: str, user_id: str) -> "RemoveOrgPersonResponse":
+        """Remove a person from the organisation and all its workspaces
+
+        DELETE /api/v1/orgs/{org}/people/{userId} (200).
+        """
+        return self._call("DELETE", "/api/v1/orgs/{org}/people/{userId}", path_params={"org": org, "userId": user_id})  # type: ignore[no-any-return]
+
+    def list_org_domains(self, org: str) -> List["OrganizationDomain"]:
+        """The organisation's email domains, verified or not
+
+        GET /api/v1/orgs/{org}/domains (200).
+        """
+        return self._call("GET", "/api/v1/orgs/{org}/domains", path_params={"org": org})  # type: ignore[no-any-return]
+
+    def add_org_domain(self, org: str, body: "AddOrgDomainBody", *, idempotency_key: Optional[str] = None) -> "OrganizationDomain":
+        """Claim an email domain (verified by a DNS TXT record)
+
+        POST /api/v1/orgs/{org}/domains (201).
+        """
+        return self._call("POST", "/api/v1/orgs/{org}/domains", path_params={"org": org}, body=body, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
+
+    def verify_org_domain(self, org: str, domain_id: str) -> "OrganizationDomain":
+        """Check the domain's TXT record (422 while it is not there yet)
+
+        POST /api/v1/orgs/{org}/domains/{domainId}/verify (200).
+        """
+        return self._call("POST", "/api/v1/orgs/{org}/domains/{domainId}/verify", path_params={"org": org, "domainId": domain_id})  # type: ignore[no-any-return]
+
+    def remove_org_domain(self, org: str, domain_id: str) -> "RemoveOrgDomainResponse":
+        """Remove a domain
+
+        DELETE /api/v1/orgs/{org}/domains/{domainId} (200).
+        """
+        return self._call("DELETE", "/api/v1/orgs/{org}/domains/{domainId}", path_params={"org": org, "domainId": domain_id})  # type: ignore[no-any-return]
+
+    def list_org_group_roles(self, org: str) -> List[Dict[str, Any]]:
+        """The identity provider group → workspace role mapping
+
+        GET /api/v1/orgs/{org}/group-roles (200).
+        """
+        return self._call("GET", "/api/v1/orgs/{org}/group-roles", path_params={"org": org})  # type: ignore[no-any-return]
+
+    def set_org_group_roles(self, org: str, body: "SetOrgGroupRolesBody") -> List[Dict[str, Any]]:
+        """Replace the whole group → workspace role mapping
+
+        PUT /api/v1/orgs/{org}/group-roles (200).
+        """
+        return self._call("PUT", "/api/v1/orgs/{org}/group-roles", path_params={"org": org}, body=body)  # type: ignore[no-any-return]
+
+    def list_org_audit(self, org: str) -> List[Dict[str, Any]]:
+        """The newest 200 entries of the organisation's audit trail
+
+        GET /api/v1/orgs/{org}/audit (200).
+        """
+        return self._call("GET", "/api/v1/orgs/{org}/audit", path_params={"org": org})  # type: ignore[no-any-return]

@@ -171,6 +171,20 @@ import {
   updateListingRoute,
 } from "./marketplace-listings";
 import { myListingsRoute } from "./marketplace-my-listings";
+import {
+  addOrgDomainRoute,
+  getOrganizationRoute,
+  listOrgAuditRoute,
+  listOrgDomainsRoute,
+  listOrgGroupRolesRoute,
+  listOrgPeopleRoute,
+  listOrgWorkspacesRoute,
+  removeOrgDomainRoute,
+  removeOrgPersonRoute,
+  setOrgGroupRolesRoute,
+  updateOrgPolicyRoute,
+  verifyOrgDomainRoute,
+} from "./orgs";
 export const restRoutes: AnyRestRoute[] = [
   getMe,
   getWorkspaceRoute,
@@ -378,3 +392,19 @@ export const restRoutes: AnyRestRoute[] = [
 
 /** The web app's session-authenticated endpoints outside tRPC (not in the OpenAPI document). */
 export const webRoutes: AnyRestRoute[] = [webRunEventsRoute, webAuditExportRoute, webMcpOAuthCallbackRoute];
+
+/** The organisation API's routes (organisation tokens; in the OpenAPI document with their own security scheme). */
+export const orgRoutes: AnyRestRoute[] = [
+  getOrganizationRoute,
+  updateOrgPolicyRoute,
+  listOrgWorkspacesRoute,
+  listOrgPeopleRoute,
+  removeOrgPersonRoute,
+  listOrgDomainsRoute,
+  addOrgDomainRoute,
+  verifyOrgDomainRoute,
+  removeOrgDomainRoute,
+  listOrgGroupRolesRoute,
+  setOrgGroupRolesRoute,
+  listOrgAuditRoute,
+];

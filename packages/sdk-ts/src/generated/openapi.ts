@@ -1722,6 +1722,128 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/orgs/{org}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The organisation, its policy and the token creator's role */
+    get: operations["getOrganization"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/policy": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change the organisation's policy (any subset of its fields) */
+    patch: operations["updateOrgPolicy"];
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/workspaces": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The organisation's workspaces */
+    get: operations["listOrgWorkspaces"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/people": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Everyone in the organisation and its workspaces, with their roles */
+    get: operations["listOrgPeople"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/people/{userId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a person from the organisation and all its workspaces */
+    delete: operations["removeOrgPerson"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/domains": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The organisation's email domains, verified or not */
+    get: operations["listOrgDomains"];
+    put?: never;
+    /** Claim an email domain (verified by a DNS TXT record) */
+    post: operations["addOrgDomain"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/domains/{domainId}/verify": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Check the domain's TXT record (422 while it is not there yet) */
+    post: operations["verifyOrgDomain"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/domains/{domainId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a domain */
+    delete: operations["removeOrgDomain"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/group-roles": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The identity provider group → workspace role mapping */
+    get: operations["listOrgGroupRoles"];
+    /** Replace the whole group → workspace role mapping */
+    put: operations["setOrgGroupRoles"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/orgs/{org}/audit": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The newest 200 entries of the organisation's audit trail */
+    get: operations["listOrgAudit"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 
 export interface components {
@@ -4851,6 +4973,41 @@ export interface components {
       /** Open reports of it */
       reports: number;
       removedReason: string | null;
+    };
+    Organization: {
+      id: string;
+      slug: string;
+      name: string;
+      /** The caller's role in the organisation */
+      role: "owner" | "admin" | "member";
+      createdAt: string;
+      policy: {
+        allowedSignInMethods: ("password" | "github" | "google" | "sso")[];
+        /** People on a verified domain must sign in with the organisation's SSO */
+        ssoEnforced: boolean;
+        /** Members must have a second factor to use the organisation's workspaces */
+        mfaRequired: boolean;
+        /** Sessions of members end this long after sign-in; null: the server's session lifetime */
+        sessionMaxAgeMinutes: number | null;
+        /** Invitations to its workspaces only to these domains; empty: any */
+        invitationDomains: string[];
+        /** Who may create a workspace in the organisation */
+        workspaceCreation: "admins" | "members";
+        /** API keys of its workspaces work only from these addresses; empty: any */
+        apiIpAllowlist: string[];
+      };
+    };
+    OrganizationDomain: {
+      id: string;
+      domain: string;
+      verified: boolean;
+      verifiedAt: string | null;
+      verifiedBy: ("dns" | "operator") | null;
+      /** Where the TXT record goes */
+      txtRecordName: string;
+      /** What the TXT record must hold */
+      txtRecordValue: string;
+      createdAt: string;
     };
     ModelPolicyOutput: {
       type: "pinned";
@@ -13009,6 +13166,480 @@ export interface operations {
       429: ErrorResponse;
     };
   };
+  getOrganization: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Organization"];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  updateOrgPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          allowedSignInMethods?: ("password" | "github" | "google" | "sso")[];
+          /** People on a verified domain must sign in with the organisation's SSO */
+          ssoEnforced?: boolean;
+          /** Members must have a second factor to use the organisation's workspaces */
+          mfaRequired?: boolean;
+          /** Sessions of members end this long after sign-in; null: the server's session lifetime */
+          sessionMaxAgeMinutes?: number | null;
+          /** Invitations to its workspaces only to these domains; empty: any */
+          invitationDomains?: string[];
+          /** Who may create a workspace in the organisation */
+          workspaceCreation?: "admins" | "members";
+          /** API keys of its workspaces work only from these addresses; empty: any */
+          apiIpAllowlist?: string[];
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["Organization"];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listOrgWorkspaces: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            id: string;
+            slug: string;
+            name: string;
+            createdAt: string;
+          }[];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listOrgPeople: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            userId: string;
+            email: string;
+            name: string | null;
+            /** Their role in the organisation; null: only a member of its workspaces */
+            orgRole: ("owner" | "admin" | "member") | null;
+            workspaces: {
+              slug: string;
+              name: string;
+              role: components["schemas"]["Role"];
+            }[];
+          }[];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  removeOrgPerson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        org: string;
+        /** The person's user id (usr_...) */
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            removed: true;
+            /** The workspaces they were removed from */
+            workspaces: string[];
+          };
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listOrgDomains: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["OrganizationDomain"][];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  addOrgDomain: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** Makes the request safe to retry (IETF draft-ietf-httpapi-idempotency-key-header). A unique value per intended request (a UUID), 1-255 printable ASCII characters, scoped to the workspace and the API key. Within 24 hours, a repeat with the same key and the same request gets the first response again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with a different request is a 422 (IDEMPOTENCY_KEY_REUSED); a repeat while the first is still in flight waits briefly for it, else 409 (IDEMPOTENCY_KEY_IN_FLIGHT). A request that fails creates nothing and does not use up its key. */
+        "Idempotency-Key"?: string;
+      };
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          domain: string;
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["OrganizationDomain"];
+        };
+      };
+      /** The body is not valid JSON; The Idempotency-Key header is invalid (empty, longer than 255 characters or not printable ASCII): code IDEMPOTENCY_KEY_INVALID */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The first request with this Idempotency-Key is still in flight: retry after `Retry-After` seconds (code IDEMPOTENCY_KEY_IN_FLIGHT); The request conflicts with the current state (a name or slug taken, a resource in use, archived or already finished) */
+      409: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem); This Idempotency-Key was used for a different request in the last 24 hours (code IDEMPOTENCY_KEY_REUSED) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  verifyOrgDomain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        org: string;
+        /** The domain's id (odm_...) */
+        domainId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": components["schemas"]["OrganizationDomain"];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  removeOrgDomain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        org: string;
+        /** The domain's id (odm_...) */
+        domainId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            ok: true;
+          };
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listOrgGroupRoles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            group: string;
+            /** null: the workspace has left the organisation */
+            workspace: string | null;
+            role: components["schemas"]["Role"];
+          }[];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  setOrgGroupRoles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          mappings: {
+            /** The group's name as the identity provider sends it */
+            group: string;
+            /** A workspace of the organisation */
+            workspace: string;
+            /** The role the group grants there (admin at most) */
+            role: components["schemas"]["Role"];
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            group: string;
+            /** null: the workspace has left the organisation */
+            workspace: string | null;
+            role: components["schemas"]["Role"];
+          }[];
+        };
+      };
+      /** The body is not valid JSON */
+      400: ErrorResponse;
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The body is larger than the limit (CADRE_MAX_BODY_BYTES, or the route's own) */
+      413: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
+  listOrgAudit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** The organisation's slug */
+        org: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** Success */
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": {
+            id: string;
+            actorType: string;
+            actorLabel: string | null;
+            action: string;
+            targetType: string;
+            targetId: string | null;
+            metadata: {
+              [key: string]: unknown;
+            };
+            createdAt: string;
+          }[];
+        };
+      };
+      /** Missing, invalid, revoked or expired organisation token, one without the admin scope, or another organisation's */
+      401: ErrorResponse;
+      /** The client's address is outside the organisation's IP allowlist, or the token's creator's role does not allow this; FORBIDDEN */
+      403: ErrorResponse;
+      /** Not found in this key's workspace */
+      404: ErrorResponse;
+      /** The input failed validation (`issues` lists every problem) */
+      422: ErrorResponse;
+      /** The organisation token's rate limit (shared with SCIM) is reached: retry after `Retry-After` seconds */
+      429: ErrorResponse;
+    };
+  };
 }
 
 /** Each operation's method and path, by operationId. */
@@ -13215,6 +13846,18 @@ export const operationRoutes = {
   reportsMarketplaceListing: { method: "POST", path: "/api/v1/marketplace/listings/{listing}/reports", idempotent: true },
   removeMarketplaceListing: { method: "POST", path: "/api/v1/marketplace/listings/{listing}/remove" },
   listMarketplaceMyListings: { method: "GET", path: "/api/v1/marketplace/my-listings" },
+  getOrganization: { method: "GET", path: "/api/v1/orgs/{org}" },
+  updateOrgPolicy: { method: "PATCH", path: "/api/v1/orgs/{org}/policy" },
+  listOrgWorkspaces: { method: "GET", path: "/api/v1/orgs/{org}/workspaces" },
+  listOrgPeople: { method: "GET", path: "/api/v1/orgs/{org}/people" },
+  removeOrgPerson: { method: "DELETE", path: "/api/v1/orgs/{org}/people/{userId}" },
+  listOrgDomains: { method: "GET", path: "/api/v1/orgs/{org}/domains" },
+  addOrgDomain: { method: "POST", path: "/api/v1/orgs/{org}/domains", idempotent: true },
+  verifyOrgDomain: { method: "POST", path: "/api/v1/orgs/{org}/domains/{domainId}/verify" },
+  removeOrgDomain: { method: "DELETE", path: "/api/v1/orgs/{org}/domains/{domainId}" },
+  listOrgGroupRoles: { method: "GET", path: "/api/v1/orgs/{org}/group-roles" },
+  setOrgGroupRoles: { method: "PUT", path: "/api/v1/orgs/{org}/group-roles" },
+  listOrgAudit: { method: "GET", path: "/api/v1/orgs/{org}/audit" },
 } as const;
 
 /** The version of the API document these types were generated from. */
