@@ -181,6 +181,18 @@ describe("API keys: authentication", () => {
     const res = await rest("GET", "/api/v1/me", { key: key.raw });
     expect(res.status, "an API key came back to life after its creator re-joined").toBe(401);
   });
+
+  it("a key whose creator's account is deactivated (an organisation's SCIM) is a 401 in any workspace, until reactivation", async () => {
+    const ws = await makeWorkspace("key");
+    const key = await makeApiKey(ws, "member");
+    expect((await rest("GET", "/api/v1/me", { key: key.raw })).status).toBe(200);
+    await db().user.update({ where: { id: ws.users.member.id }, data: { deactivatedAt: new Date() } });
+    const res = await rest("GET", "/api/v1/me", { key: key.raw });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("UNAUTHORIZED");
+    await db().user.update({ where: { id: ws.users.member.id }, data: { deactivatedAt: null } });
+    expect((await rest("GET", "/api/v1/me", { key: key.raw })).status).toBe(200);
+  });
 });
 
 describe("API keys: revocation", () => {

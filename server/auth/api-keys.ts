@@ -140,7 +140,8 @@ export async function rehashApiKey(key: { id: string; workspaceId: string }, old
 
 /**
  * Resolves a bearer key to its tenant context. Its power is its scopes intersected with its creator's
- * current role; a key whose creator left the workspace is dead. Every failure is the same 401.
+ * current role; a key whose creator left the workspace, or whose account is deactivated (SCIM), is dead. Every
+ * failure is the same 401.
  */
 export async function authenticateApiKey(rawKey: string, requestId?: string, clientAddress?: string | null): Promise<TenantContext> {
   const invalid = new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key");

@@ -355,6 +355,23 @@ describe("MCP OAuth: revocation", () => {
     expect((await appErrorOf(authenticateMcpAccessToken(provider.saved!.access_token, resource))).code).toBe("UNAUTHORIZED");
   });
 
+  it("a deactivated person's (SCIM) tokens are dead, access and refresh, until reactivation", async () => {
+    const target = await makeWorkspace("mcpauth-deact");
+    const provider = await connect(target.slug, target.users.member);
+    const resource = mcpResourceUrl(base, target.slug);
+    await authenticateMcpAccessToken(provider.saved!.access_token, resource);
+    await testDb().user.update({ where: { id: target.users.member.id }, data: { deactivatedAt: new Date() } });
+    expect((await appErrorOf(authenticateMcpAccessToken(provider.saved!.access_token, resource))).code).toBe("UNAUTHORIZED");
+    const refresh = await fetch(
+      `${base}/api/oauth/token`,
+      form({ grant_type: "refresh_token", refresh_token: provider.saved!.refresh_token!, client_id: provider.info!.client_id }),
+    );
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    await testDb().user.update({ where: { id: target.users.member.id }, data: { deactivatedAt: null } });
+    await authenticateMcpAccessToken(provider.saved!.access_token, resource);
+  });
+
   it("another workspace's member and API key get 404 for a connection", async () => {
     const provider = await connect(ws.slug, ws.users.member);
     expect(provider.saved).toBeTruthy();

@@ -184,7 +184,7 @@ export async function refreshTokens(form: URLSearchParams, requestId?: string) {
   const resource = form.get("resource");
   if (resource !== null && resource !== connection.resource) throw new OAuthError("invalid_target", "resource does not match the authorization");
   const member = await db({ workspaceId: connection.workspaceId }).membership.findFirst({
-    where: { workspaceId: connection.workspaceId, userId: connection.userId },
+    where: { workspaceId: connection.workspaceId, userId: connection.userId, user: { deactivatedAt: null } },
   });
   if (!member) throw invalid;
   const asked = form.get("scope")?.split(" ").filter(Boolean);
@@ -215,7 +215,7 @@ export async function revokeToken(form: URLSearchParams, requestId?: string): Pr
 /**
  * Resolves an MCP OAuth access token presented at the MCP endpoint of `resource` (mcpResourceUrl(base, slug)) to its
  * tenant context: the token must be live (not expired, its connection not revoked), bound to exactly that resource,
- * and its person still a member of the workspace. Permissions: the token's scopes ∩ the person's CURRENT role. The
+ * and its person still a member of the workspace with an account that is not deactivated (SCIM). Permissions: the token's scopes ∩ the person's CURRENT role. The
  * actor is the person (type "user") with `mcpClient` naming the client, the connection and the token.
  * Every failure is the same AppError UNAUTHORIZED.
  */
@@ -228,13 +228,16 @@ export async function authenticateMcpAccessToken(raw: string, resource: string, 
     include: {
       workspace: { select: { slug: true, deletedAt: true } },
       connection: {
-        include: { client: { select: { name: true } }, user: { select: { email: true, memberships: { select: { workspaceId: true, role: true } } } } },
+        include: {
+          client: { select: { name: true } },
+          user: { select: { email: true, deactivatedAt: true, memberships: { select: { workspaceId: true, role: true } } } },
+        },
       },
     },
   });
   if (!token || token.expiresAt.getTime() <= Date.now() || token.workspace.deletedAt) throw invalid;
   const connection = token.connection;
-  if (connection.revokedAt || connection.resource !== resource.replace(/\/$/, "")) throw invalid;
+  if (connection.revokedAt || connection.resource !== resource.replace(/\/$/, "") || connection.user.deactivatedAt) throw invalid;
   const membership = connection.user.memberships.find((m) => m.workspaceId === token.workspaceId);
   if (!membership) throw invalid;
   const role = membership.role as Role;
