@@ -165,7 +165,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
                 <FormItem>
                   <FormLabel>Scopes</FormLabel>
                   <FormControl>
-                    <Input {...field} />
+                    <Input {...field} data-testid="sso-scopes" />
                   </FormControl>
                   <FormMessage />
                 </FormItem>
@@ -177,7 +177,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
                 <FormItem>
                   <FormLabel>Groups claim</FormLabel>
                   <FormControl>
-                    <Input {...field} />
+                    <Input {...field} data-testid="sso-groups-claim" />
                   </FormControl>
                   <FormMessage />
                 </FormItem>
@@ -191,7 +191,13 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
                 <FormItem>
                   <FormLabel>Default workspace for new people</FormLabel>
                   <FormControl>
-                    <select className={SELECT_CLASS} value={field.value ?? ""} onChange={(e) => field.onChange(e.target.value || null)} onBlur={field.onBlur}>
+                    <select
+                      className={SELECT_CLASS}
+                      value={field.value ?? ""}
+                      onChange={(e) => field.onChange(e.target.value || null)}
+                      onBlur={field.onBlur}
+                      data-testid="sso-default-workspace"
+                    >
                       <option value="">None</option>
                       {workspaces.map((w) => (
                         <option key={w.slug} value={w.slug}>
@@ -210,7 +216,13 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
                 <FormItem>
                   <FormLabel>Their role there</FormLabel>
                   <FormControl>
-                    <select className={SELECT_CLASS} value={field.value} onChange={(e) => field.onChange(e.target.value)} onBlur={field.onBlur}>
+                    <select
+                      className={SELECT_CLASS}
+                      value={field.value}
+                      onChange={(e) => field.onChange(e.target.value)}
+                      onBlur={field.onBlur}
+                      data-testid="sso-default-role"
+                    >
                       <option value="admin">Admin</option>
                       <option value="member">Member</option>
                       <option value="viewer">Viewer</option>
@@ -256,10 +268,10 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
             </div>
           ) : null}
           <div className="flex flex-wrap gap-2">
-            <Button type="submit" disabled={save.isPending}>
+            <Button type="submit" disabled={save.isPending} data-testid="sso-save">
               {save.isPending ? "Saving…" : "Save"}
             </Button>
-            <Button type="button" variant="outline" onClick={() => void onTest()} disabled={test.isPending}>
+            <Button type="button" variant="outline" onClick={() => void onTest()} disabled={test.isPending} data-testid="sso-test">
               {test.isPending ? "Testing…" : "Test connection"}
             </Button>
             {connection ? (
