@@ -68,6 +68,7 @@ async function populated(label: string): Promise<TestOrg> {
       expiresAt: new Date(Date.now() + 60_000),
     },
   });
+  await testDb().ssoAssertionUse.create({ data: { organizationId: org.id, assertionId: `_assertion-${org.slug}`, expiresAt: new Date(Date.now() + 60_000) } });
   return org;
 }
 

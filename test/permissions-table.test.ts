@@ -404,6 +404,8 @@ describe("tRPC: organisation role table", () => {
       "orgs.people": "admin",
       "orgs.removePerson": "admin",
       "orgs.setGroupRoles": "admin",
+      "orgSso.upsertSaml": "admin",
+      "orgSso.samlServiceProvider": "admin",
     });
   });
 

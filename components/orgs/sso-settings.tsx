@@ -10,7 +10,6 @@ import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_SCOPES, type SsoConnectionForm, ssoCo
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
-import { useConfirm } from "@/components/ui/confirm";
 import {
   applyServerErrors,
   Form,
@@ -25,7 +24,9 @@ import {
 } from "@/components/ui/form";
 import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
-import { Switch } from "@/components/ui/switch";
+import { SamlConnectionEditor } from "./saml-settings";
+import { DeleteSsoButton } from "./sso-delete";
+import { SsoProvisioningFields } from "./sso-provisioning-fields";
 
 type Connection = z.infer<typeof ssoConnectionSchema>;
 type TestResult = { ok: true; issuer: string; authorizationEndpoint: string; tokenEndpoint: string } | { ok: false; error: string };
@@ -44,25 +45,46 @@ function valuesOf(c: Connection | null): SsoConnectionForm {
   };
 }
 
-/** The organisation's single sign-on: the OIDC connection form, test, enable/disable, delete (owners and admins). */
+/** The organisation's single sign-on: OpenID Connect or SAML 2.0, its form, enable/disable, delete (owners and admins). */
 export function SsoSettings({ workspaces }: { workspaces: { slug: string; name: string }[] }) {
   const trpc = useTRPC();
   const connection = useQuery(trpc.orgSso.get.queryOptions());
   if (connection.isPending) return <p className="text-sm text-muted-foreground">Loading…</p>;
   if (connection.isError) return <p role="alert">{errorMessage(connection.error)}</p>;
-  return <SsoConnectionEditor key={connection.data?.updatedAt.toISOString() ?? "new"} connection={connection.data} workspaces={workspaces} />;
+  return <SsoKindSwitch key={connection.data?.updatedAt.toISOString() ?? "new"} connection={connection.data} workspaces={workspaces} />;
+}
+
+function SsoKindSwitch({ connection, workspaces }: { connection: Connection | null; workspaces: { slug: string; name: string }[] }) {
+  const [kind, setKind] = useState<"oidc" | "saml">(connection?.kind ?? "oidc");
+  // the saved connection's values only for the form of its own kind: switching kinds starts a new connection
+  const own = connection && connection.kind === kind ? connection : null;
+  return (
+    <div className="grid gap-4">
+      <label className="grid max-w-xs gap-1 text-sm font-medium">
+        Protocol
+        <select className={SELECT_CLASS} value={kind} onChange={(e) => setKind(e.target.value === "saml" ? "saml" : "oidc")} data-testid="sso-kind">
+          <option value="oidc">OpenID Connect</option>
+          <option value="saml">SAML 2.0</option>
+        </select>
+      </label>
+      {connection && connection.kind !== kind ? (
+        <p className="text-sm text-muted-foreground" role="status">
+          Saving replaces the current {connection.kind === "saml" ? "SAML" : "OpenID Connect"} connection.
+        </p>
+      ) : null}
+      {kind === "saml" ? <SamlConnectionEditor connection={own} workspaces={workspaces} /> : <SsoConnectionEditor connection={own} workspaces={workspaces} />}
+    </div>
+  );
 }
 
 function SsoConnectionEditor({ connection, workspaces }: { connection: Connection | null; workspaces: { slug: string; name: string }[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const confirm = useConfirm();
   const form = useZodForm(ssoConnectionFormSchema, { defaultValues: valuesOf(connection) });
   const [tested, setTested] = useState<TestResult | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.orgSso.get.queryKey() });
   const save = useMutation(trpc.orgSso.upsert.mutationOptions());
   const test = useMutation(trpc.orgSso.test.mutationOptions());
-  const remove = useMutation(trpc.orgSso.delete.mutationOptions());
 
   async function onSubmit(values: SsoConnectionForm) {
     try {
@@ -80,25 +102,6 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
       setTested(await test.mutateAsync(issuer ? { issuer } : {}));
     } catch (error) {
       setTested({ ok: false, error: errorMessage(error) });
-    }
-  }
-
-  async function onDelete() {
-    if (
-      !(await confirm({
-        title: "Delete single sign-on?",
-        description: "People of your domains can no longer sign in through it.",
-        confirmLabel: "Delete",
-        destructive: true,
-      }))
-    )
-      return;
-    try {
-      await remove.mutateAsync();
-      toast.success("Single sign-on deleted");
-      await refresh();
-    } catch (error) {
-      toast.error(errorMessage(error));
     }
   }
 
@@ -184,77 +187,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
               )}
             />
           </div>
-          <div className="grid gap-4 sm:grid-cols-2">
-            <FormField<SsoConnectionForm, "defaultWorkspace">
-              name="defaultWorkspace"
-              render={({ field }) => (
-                <FormItem>
-                  <FormLabel>Default workspace for new people</FormLabel>
-                  <FormControl>
-                    <select
-                      className={SELECT_CLASS}
-                      value={field.value ?? ""}
-                      onChange={(e) => field.onChange(e.target.value || null)}
-                      onBlur={field.onBlur}
-                      data-testid="sso-default-workspace"
-                    >
-                      <option value="">None</option>
-                      {workspaces.map((w) => (
-                        <option key={w.slug} value={w.slug}>
-                          {w.name}
-                        </option>
-                      ))}
-                    </select>
-                  </FormControl>
-                  <FormMessage />
-                </FormItem>
-              )}
-            />
-            <FormField<SsoConnectionForm, "defaultRole">
-              name="defaultRole"
-              render={({ field }) => (
-                <FormItem>
-                  <FormLabel>Their role there</FormLabel>
-                  <FormControl>
-                    <select
-                      className={SELECT_CLASS}
-                      value={field.value}
-                      onChange={(e) => field.onChange(e.target.value)}
-                      onBlur={field.onBlur}
-                      data-testid="sso-default-role"
-                    >
-                      <option value="admin">Admin</option>
-                      <option value="member">Member</option>
-                      <option value="viewer">Viewer</option>
-                    </select>
-                  </FormControl>
-                  <FormMessage />
-                </FormItem>
-              )}
-            />
-          </div>
-          <FormField<SsoConnectionForm, "jitProvisioning">
-            name="jitProvisioning"
-            render={({ field }) => (
-              <FormItem className="flex items-center gap-3">
-                <FormControl>
-                  <Switch checked={field.value} onCheckedChange={field.onChange} />
-                </FormControl>
-                <FormLabel>Create accounts on first sign-in</FormLabel>
-              </FormItem>
-            )}
-          />
-          <FormField<SsoConnectionForm, "enabled">
-            name="enabled"
-            render={({ field }) => (
-              <FormItem className="flex items-center gap-3">
-                <FormControl>
-                  <Switch checked={field.value} onCheckedChange={field.onChange} data-testid="sso-enabled" />
-                </FormControl>
-                <FormLabel>Enabled</FormLabel>
-              </FormItem>
-            )}
-          />
+          <SsoProvisioningFields workspaces={workspaces} enabledTestId="sso-enabled" />
           <FormRootError />
           {tested ? (
             <div role="status" className="rounded-md border px-3 py-2 text-sm" data-testid="sso-test-result">
@@ -274,11 +207,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
             <Button type="button" variant="outline" onClick={() => void onTest()} disabled={test.isPending} data-testid="sso-test">
               {test.isPending ? "Testing…" : "Test connection"}
             </Button>
-            {connection ? (
-              <Button type="button" variant="destructive" onClick={() => void onDelete()} disabled={remove.isPending}>
-                Delete
-              </Button>
-            ) : null}
+            {connection ? <DeleteSsoButton /> : null}
           </div>
         </form>
       </Form>

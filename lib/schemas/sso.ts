@@ -56,10 +56,80 @@ export const ssoConnectionFormSchema = ssoConnectionInputSchema.extend({
 });
 export type SsoConnectionForm = z.infer<typeof ssoConnectionFormSchema>;
 
+/** Attribute names Cadre reads from a SAML assertion when the configured one is absent (the common URIs). */
+export const DEFAULT_SAML_EMAIL_ATTRIBUTE = "email";
+export const DEFAULT_SAML_NAME_ATTRIBUTE = "name";
+export const SAML_EMAIL_ATTRIBUTES = [
+  "email",
+  "mail",
+  "urn:oid:0.9.2342.19200300.100.1.3",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+] as const;
+export const SAML_NAME_ATTRIBUTES = [
+  "name",
+  "displayName",
+  "urn:oid:2.16.840.1.113730.3.1.241",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+] as const;
+export const SAML_GROUPS_ATTRIBUTES = ["groups", "memberOf", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"] as const;
+/** At most this many signing certificates per identity provider (a rollover needs two). */
+export const SAML_MAX_CERTIFICATES = 4;
+
+const samlAttributeName = (what: string) => text().trim().min(1, `Enter the ${what} attribute's name`).max(256, "At most 256 characters");
+
+/** A SAML connection: the identity provider's entity id, SSO URL and signing certificate(s); the attribute names. */
+export const samlConnectionInputSchema = z.strictObject({
+  idpEntityId: text().trim().min(1, "Enter the identity provider's entity id").max(2048, "At most 2048 characters").describe("The Issuer of its assertions"),
+  ssoUrl: ssoIssuerSchema
+    .describe("The identity provider's single sign-on URL (HTTP-Redirect binding)")
+    .refine((v) => !new URL(v).search.includes("SAMLRequest"), "The URL without a SAMLRequest"),
+  certificates: text()
+    .trim()
+    .max(32_768, "At most 32768 characters")
+    .optional()
+    .describe("One or more PEM certificates (-----BEGIN CERTIFICATE-----), checked on save; omit or empty to keep the stored ones"),
+  emailAttribute: samlAttributeName("email").default(DEFAULT_SAML_EMAIL_ATTRIBUTE),
+  nameAttribute: samlAttributeName("name").default(DEFAULT_SAML_NAME_ATTRIBUTE),
+  groupsAttribute: samlAttributeName("groups").default(DEFAULT_GROUPS_CLAIM).describe("The attribute that lists the person's groups"),
+  enabled: z.boolean().default(false),
+  jitProvisioning: z.boolean().default(true).describe("Create an account for a person of a verified domain who has none"),
+  defaultWorkspace: slugSchema.nullable().default(null).describe("A workspace of the organisation that new people join"),
+  defaultRole: roleSchema.exclude(["owner"]).default("member").describe("Their role there"),
+});
+export type SamlConnectionInput = z.input<typeof samlConnectionInputSchema>;
+
+/** The SAML form's values. */
+export const samlConnectionFormSchema = samlConnectionInputSchema.extend({
+  emailAttribute: samlAttributeName("email"),
+  nameAttribute: samlAttributeName("name"),
+  groupsAttribute: samlAttributeName("groups"),
+  enabled: z.boolean(),
+  jitProvisioning: z.boolean(),
+  defaultWorkspace: slugSchema.nullable(),
+  defaultRole: roleSchema.exclude(["owner"]),
+});
+export type SamlConnectionForm = z.infer<typeof samlConnectionFormSchema>;
+
+/** What an administrator copies into the identity provider: Cadre's entity id, ACS URL and metadata URL. */
+export const samlServiceProviderSchema = z
+  .object({
+    entityId: z.string().describe("Cadre's SP entity id (the Audience of the assertions)"),
+    acsUrl: z.string().describe("The assertion consumer service (HTTP-POST binding)"),
+    metadataUrl: z.string().describe("Cadre's SP metadata (served once a SAML connection is saved)"),
+  })
+  .meta({ id: "SamlServiceProvider" });
+
+export const samlCertificateSchema = z.object({
+  fingerprint: z.string().describe("SHA-256 fingerprint"),
+  subject: z.string(),
+  notAfter: z.date(),
+  expired: z.boolean(),
+});
+
 export const ssoConnectionSchema = z
   .object({
-    kind: z.literal("oidc"),
-    issuer: z.string(),
+    kind: z.enum(["oidc", "saml"]),
+    issuer: z.string().describe("OIDC: the issuer URL; SAML: the identity provider's entity id"),
     clientId: z.string(),
     hasClientSecret: z.boolean().describe("Whether a client secret is stored (it is never returned)"),
     scopes: z.string(),
@@ -69,7 +139,17 @@ export const ssoConnectionSchema = z
     defaultWorkspace: z.string().nullable(),
     defaultRole: roleSchema,
     startUrl: z.string().describe("Where a sign-in through this connection starts"),
-    redirectUri: z.string().describe("The redirect URI to register at the identity provider"),
+    redirectUri: z.string().describe("The redirect URI to register at the identity provider (OIDC)"),
+    saml: z
+      .object({
+        ssoUrl: z.string(),
+        certificates: z.array(samlCertificateSchema),
+        emailAttribute: z.string(),
+        nameAttribute: z.string(),
+        serviceProvider: samlServiceProviderSchema,
+      })
+      .nullable()
+      .describe("The SAML settings (kind saml), else null"),
     updatedAt: z.date(),
   })
   .meta({ id: "SsoConnection" });

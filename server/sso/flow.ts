@@ -8,17 +8,18 @@ import { newId } from "@/lib/ids";
 import { hashSsoToken, newSsoToken, SSO_TICKET_TTL_MS } from "@/server/auth/sso-ticket";
 import { db, orgScope, SYSTEM } from "@/server/db/client";
 import { logger } from "@/server/logger";
-import { findConnection, revealClientSecret, ssoUrls } from "./connection";
+import { findConnection, revealClientSecret, type SsoConnectionRow, ssoUrls } from "./connection";
 import { authorizationRequest, discover, exchangeCode } from "./oidc";
 import { provisionSsoPerson } from "./provision";
 import { SsoRefusal } from "./refusal";
+import { newSamlRequestId, samlAuthnRequestUrl, samlServiceProvider } from "./saml";
 
 export { SsoRefusal };
 
 export const SSO_STATE_TTL_MS = 10 * 60_000;
 
 /** The organisation of the URL and its enabled connection (read before anyone is signed in: a privileged path). */
-async function enabledConnection(organizationSlug: string) {
+export async function enabledConnection(organizationSlug: string) {
   const org = await db(SYSTEM("sso-sign-in")).organization.findUnique({ where: { slug: organizationSlug }, select: { id: true, slug: true, name: true } });
   if (!org) throw new SsoRefusal("sso_unavailable", "no such organisation");
   const connection = await findConnection(org.id, SYSTEM("sso-sign-in"));
@@ -43,6 +44,7 @@ export interface SsoStart {
 
 export async function startSsoSignIn(organizationSlug: string, callbackUrl: string | null, origin: string): Promise<SsoStart> {
   const { org, connection } = await enabledConnection(organizationSlug);
+  if (connection.kind === "saml") return startSamlSignIn(org, connection, callbackUrl, origin);
   const config = await configurationOf(connection);
   const state = newSsoToken();
   const browserToken = newSsoToken();
@@ -60,6 +62,41 @@ export async function startSsoSignIn(organizationSlug: string, callbackUrl: stri
     },
   });
   return { redirectUrl: request.url, browserToken };
+}
+
+/**
+ * SAML: an AuthnRequest whose ID is kept on the sign-in row (the assertion's InResponseTo must name it, once), and the
+ * state as the RelayState (the ACS finds the row by it; the browser cookie is checked after the ACS, see saml-flow.ts).
+ */
+async function startSamlSignIn(org: { id: string; slug: string }, connection: SsoConnectionRow, callbackUrl: string | null, origin: string): Promise<SsoStart> {
+  const state = newSsoToken();
+  const browserToken = newSsoToken();
+  const requestId = newSamlRequestId();
+  const redirectUrl = await samlAuthnRequestUrl(connection, samlServiceProvider(origin, org.slug), requestId, state);
+  await db(orgScope(org.id)).ssoSignIn.create({
+    data: {
+      id: newId("ssi"),
+      organizationId: org.id,
+      stateHash: hashSsoToken(state),
+      browserHash: hashSsoToken(browserToken),
+      nonce: "",
+      codeVerifier: "",
+      samlRequestId: requestId,
+      callbackUrl: safeCallbackUrl(callbackUrl),
+      expiresAt: new Date(Date.now() + SSO_STATE_TTL_MS),
+    },
+  });
+  return { redirectUrl, browserToken };
+}
+
+/** The person admitted: a single-use ticket for next-auth on the sign-in row (OIDC and SAML alike). */
+export async function issueSsoTicket(organizationId: string, signInId: string, userId: string): Promise<string> {
+  const ticket = newSsoToken();
+  await db(orgScope(organizationId)).ssoSignIn.update({
+    where: { id: signInId },
+    data: { userId, ticketHash: hashSsoToken(ticket), ticketExpiresAt: new Date(Date.now() + SSO_TICKET_TTL_MS) },
+  });
+  return ticket;
 }
 
 export interface SsoCallbackResult {
@@ -80,6 +117,7 @@ export async function completeSsoSignIn(
   const state = requestUrl.searchParams.get("state");
   if (!state || !browserToken) throw new SsoRefusal("sso_state", "no state or no browser binding");
   const { org, connection } = await enabledConnection(organizationSlug);
+  if (connection.kind !== "oidc") throw new SsoRefusal("sso_unavailable", "not an OIDC connection");
   const scoped = db(orgScope(org.id));
   const stateHash = hashSsoToken(state);
   const claimed = await scoped.ssoSignIn.updateMany({
@@ -110,10 +148,5 @@ export async function completeSsoSignIn(
   }
 
   const person = await provisionSsoPerson(org, connection, claims, meta);
-  const ticket = newSsoToken();
-  await scoped.ssoSignIn.update({
-    where: { id: signIn.id },
-    data: { userId: person.id, ticketHash: hashSsoToken(ticket), ticketExpiresAt: new Date(Date.now() + SSO_TICKET_TTL_MS) },
-  });
-  return { ticket, callbackUrl: signIn.callbackUrl };
+  return { ticket: await issueSsoTicket(org.id, signIn.id, person.id), callbackUrl: signIn.callbackUrl };
 }

@@ -12,6 +12,7 @@ import { SSO_LOOKUPS_PER_MINUTE, useSsoLookupLimiter } from "@/server/sso/routin
 import { testDb } from "@/test/db";
 import { makeOrg, type TestOrg } from "@/test/fixtures/orgs";
 import { makeWorkspace, outcome, type TestUser, uniq } from "@/test/helpers";
+import { makeIdpKey } from "@/test/saml-idp";
 import { startTestIdp, type TestIdp } from "@/test/sso-idp";
 
 let a: TestOrg;
@@ -94,6 +95,93 @@ describe("orgSso", () => {
     expect(await caller.orgSso.get()).toBeNull();
     expect(await testDb().organizationAuditLog.count({ where: { organizationId: a.id, action: "org.sso_delete" } })).toBe(1);
     expect(await outcome(caller.orgSso.delete())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+});
+
+describe("orgSso SAML", () => {
+  const samlForm = async (overrides: Record<string, unknown> = {}) => ({
+    idpEntityId: "https://idp.example.com/saml",
+    ssoUrl: "https://idp.example.com/saml/sso",
+    certificates: (await makeIdpKey()).certificatePem,
+    ...overrides,
+  });
+
+  it("shows Cadre's SP entity id, ACS and metadata URLs before anything is saved", async () => {
+    const org = await makeOrg("ssor-sp");
+    expect(await callerIn(org.users.admin, org.slug).orgSso.samlServiceProvider()).toEqual({
+      entityId: `http://localhost:3000/api/sso/${org.slug}/saml/metadata`,
+      acsUrl: `http://localhost:3000/api/sso/${org.slug}/saml/acs`,
+      metadataUrl: `http://localhost:3000/api/sso/${org.slug}/saml/metadata`,
+    });
+  });
+
+  it("saves a SAML connection (replacing OIDC, its secret dropped) with the certificate's fingerprint and expiry; audited", async () => {
+    const org = await makeOrg("ssor-saml");
+    const caller = callerIn(org.users.admin, org.slug);
+    await caller.orgSso.upsert(form());
+    const input = await samlForm({ enabled: true, groupsAttribute: "memberOf" });
+    const saved = await caller.orgSso.upsertSaml(input);
+    expect(saved).toMatchObject({
+      kind: "saml",
+      issuer: "https://idp.example.com/saml",
+      clientId: "",
+      hasClientSecret: false,
+      groupsClaim: "memberOf",
+      enabled: true,
+    });
+    expect(saved.saml).toMatchObject({ ssoUrl: "https://idp.example.com/saml/sso", emailAttribute: "email", nameAttribute: "name" });
+    expect(saved.saml?.certificates).toHaveLength(1);
+    expect(saved.saml?.certificates[0]).toMatchObject({ fingerprint: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/), expired: false });
+    expect(saved.saml?.serviceProvider.acsUrl).toBe(`http://localhost:3000/api/sso/${org.slug}/saml/acs`);
+    const row = await testDb().ssoConnection.findFirstOrThrow({ where: { organizationId: org.id } });
+    expect(row).toMatchObject({ kind: "saml", secretCiphertext: null, samlCertificates: [expect.stringContaining("BEGIN CERTIFICATE")] });
+    const audit = await testDb().organizationAuditLog.findFirstOrThrow({
+      where: { organizationId: org.id, action: "org.sso_update" },
+      orderBy: { createdAt: "desc" },
+    });
+    expect(audit.metadata).toMatchObject({ kind: "saml", previousKind: "oidc", certificates: [{ fingerprint: saved.saml?.certificates[0]?.fingerprint }] });
+    expect(await caller.orgSso.get()).toMatchObject({ kind: "saml" });
+    // no certificates in the form: the stored ones are kept
+    const kept = await caller.orgSso.upsertSaml({ ...input, certificates: undefined, enabled: false });
+    expect(kept.saml?.certificates).toEqual(saved.saml?.certificates);
+    // back to OIDC: the SAML settings are cleared
+    expect(await caller.orgSso.upsert(form())).toMatchObject({ kind: "oidc", saml: null, hasClientSecret: true });
+  });
+
+  it("refuses a certificate that does not parse, with the field named", async () => {
+    const org = await makeOrg("ssor-badcert");
+    const caller = callerIn(org.users.admin, org.slug);
+    const bad = await outcome(
+      caller.orgSso.upsertSaml(await samlForm({ certificates: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----" })),
+    );
+    expect(bad).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED", message: "Certificate 1 is not a valid X.509 certificate" });
+    expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ certificates: "hello" })))).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED" });
+    expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ certificates: undefined })))).toMatchObject({
+      ok: false,
+      message: "Paste the identity provider's signing certificate (PEM)",
+    });
+    expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ ssoUrl: "not a url" })))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await testDb().ssoConnection.count({ where: { organizationId: org.id } })).toBe(0);
+  });
+
+  it("another organisation's admin gets 404 on its SAML settings; a member is refused", async () => {
+    const org = await makeOrg("ssor-saml-x");
+    await callerIn(org.users.admin, org.slug).orgSso.upsertSaml(await samlForm());
+    const foreign = callerIn(b.users.admin, org.slug);
+    expect(await outcome(foreign.orgSso.samlServiceProvider())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(foreign.orgSso.upsertSaml(await samlForm({ idpEntityId: "https://evil.example" })))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(foreign.orgSso.get())).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await outcome(callerIn(org.users.member, org.slug).orgSso.upsertSaml(await samlForm()))).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect((await testDb().ssoConnection.findFirstOrThrow({ where: { organizationId: org.id } })).issuer).toBe("https://idp.example.com/saml");
+  });
+
+  it("routes a verified domain of a SAML organisation to the same start URL", async () => {
+    const org = await makeOrg("ssor-saml-route");
+    const domain = `saml-route-${uniq()}.example`;
+    await addDomain(org.ctx("admin"), { domain });
+    await confirmDomainAsOperator(org.slug, domain);
+    await callerIn(org.users.admin, org.slug).orgSso.upsertSaml(await samlForm({ enabled: true }));
+    expect(await callerIn(null, "").auth.ssoFor({ email: `x@${domain}` })).toMatchObject({ sso: true, startUrl: `/api/sso/${org.slug}/start` });
   });
 });
 

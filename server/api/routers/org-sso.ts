@@ -1,6 +1,20 @@
 import { z } from "zod";
-import { ssoConnectionInputSchema, ssoConnectionSchema, ssoTestInputSchema, ssoTestResultSchema } from "@/lib/schemas/sso";
-import { deleteSsoConnection, getSsoConnection, testSsoConnection, upsertSsoConnection } from "@/server/sso/connection";
+import {
+  samlConnectionInputSchema,
+  samlServiceProviderSchema,
+  ssoConnectionInputSchema,
+  ssoConnectionSchema,
+  ssoTestInputSchema,
+  ssoTestResultSchema,
+} from "@/lib/schemas/sso";
+import {
+  deleteSsoConnection,
+  getSamlServiceProvider,
+  getSsoConnection,
+  testSsoConnection,
+  upsertSamlConnection,
+  upsertSsoConnection,
+} from "@/server/sso/connection";
 import { orgProcedure, router } from "../trpc";
 
 /** The organisation's single sign-on connection (owners and admins). */
@@ -12,6 +26,15 @@ export const orgSsoRouter = router({
     .input(ssoConnectionInputSchema)
     .output(ssoConnectionSchema)
     .mutation(({ ctx, input }) => upsertSsoConnection(ctx.org, input, ctx.origin)),
+  /** the connection as SAML 2.0 (replaces an OIDC one): the IdP's entity id, SSO URL, certificates, attribute names */
+  upsertSaml: orgProcedure("admin")
+    .input(samlConnectionInputSchema)
+    .output(ssoConnectionSchema)
+    .mutation(({ ctx, input }) => upsertSamlConnection(ctx.org, input, ctx.origin)),
+  /** Cadre's SP entity id, ACS URL and metadata URL, to copy into the identity provider */
+  samlServiceProvider: orgProcedure("admin")
+    .output(samlServiceProviderSchema)
+    .query(({ ctx }) => getSamlServiceProvider(ctx.org, ctx.origin)),
   /** discovery against the given issuer (the form's) or the stored one: what was found, or why it failed */
   test: orgProcedure("admin")
     .input(ssoTestInputSchema)
