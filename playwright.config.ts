@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { E2E_DNS_PORT } from "./test/dns-server";
 
 const port = Number(process.env.E2E_PORT ?? 3217);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -44,6 +45,8 @@ export default defineConfig({
       NEXT_TELEMETRY_DISABLED: "1",
       // the journeys point providers at the LLM stub on 127.0.0.1: loopback is reachable only through this allowlist
       CADRE_EGRESS_ALLOW: "127.0.0.1,::1",
+      // domain verification asks the journeys' DNS server (e2e/enterprise-identity.spec.ts starts it on this port)
+      CADRE_DNS_SERVERS: `127.0.0.1:${E2E_DNS_PORT}`,
     },
   },
 });

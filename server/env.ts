@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseHostList } from "@/lib/egress/allowlist";
 
@@ -179,6 +180,21 @@ const envSchema = z.object({
     }),
   /** the origin Inngest registers and calls (e.g. https://cadre.example.com); default: CADRE_PUBLIC_URL */
   INNGEST_SERVE_ORIGIN: optionalString,
+  /**
+   * The DNS servers that domain verification asks for TXT records (comma-separated addresses, each with an optional
+   * port: `10.0.0.53`, `10.0.0.53:5353`, `[fd00::53]:53`); empty: the system's resolver.
+   */
+  CADRE_DNS_SERVERS: z
+    .string()
+    .default("")
+    .transform((value, ctx) => {
+      try {
+        return parseDnsServers(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -199,6 +215,28 @@ function parseSignupPolicy(value: string, ctx: z.RefinementCtx): SignupPolicy {
   }
   ctx.addIssue({ code: "custom", message: "must be open, closed or domains:example.com,other.org" });
   return z.NEVER;
+}
+
+/**
+ * `host[:port]` entries (IPv4, or IPv6 in brackets when it has a port) as node:dns `setServers` takes them. Addresses
+ * only: a resolver named by a host name would need a resolver of its own.
+ */
+export function parseDnsServers(value: string): string[] {
+  const servers: string[] = [];
+  for (const raw of value.split(",")) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    const v4WithPort = /^([^:]+):(\d+)$/.exec(entry);
+    const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : v4WithPort ? [v4WithPort[1]!, v4WithPort[2]] : [entry, undefined];
+    const kind = isIP(host);
+    if (kind === 0 || (bracketed && kind !== 6))
+      throw new Error(`"${entry}" is not an IP address with an optional port (10.0.0.53, 10.0.0.53:5353, [fd00::53]:53)`);
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) throw new Error(`"${entry}": the port must be 1-65535`);
+    servers.push(port === undefined ? host : kind === 6 ? `[${host}]:${Number(port)}` : `${host}:${Number(port)}`);
+  }
+  if (servers.length > 10) throw new Error("at most 10 DNS servers");
+  return servers;
 }
 
 let cached: Env | undefined;

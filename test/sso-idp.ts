@@ -2,6 +2,8 @@
  * A real OpenID provider for the SSO tests (oidc-provider, panva) on 127.0.0.1 with a random port. The test picks who
  * signs in (`idp.signInAs(claims)`); the login and consent interactions are answered by the server itself, so a test
  * drives the whole flow with plain fetch (`idp.authorize(url)` follows the redirects up to Cadre's callback).
+ * With `{ forms: true }` (the e2e journeys) the provider shows its own login and consent pages instead (oidc-provider's
+ * development interactions: any password; the login typed is the account's `sub`, its claims those of `addAccount`).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,12 +22,14 @@ export interface TestIdp {
   clientId: string;
   clientSecret: string;
   signInAs(account: IdpAccount): void;
+  /** an account that can sign in on the login form (`forms`), as its `sub` */
+  addAccount(account: IdpAccount): void;
   /** follows the provider's redirects from the authorization URL until the redirect back to `redirectPrefix` */
   authorize(url: string, redirectPrefix: string): Promise<URL>;
   close(): Promise<void>;
 }
 
-export async function startTestIdp(redirectUris: string[]): Promise<TestIdp> {
+export async function startTestIdp(redirectUris: string[], options: { forms?: boolean } = {}): Promise<TestIdp> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,7 +42,7 @@ export async function startTestIdp(redirectUris: string[]): Promise<TestIdp> {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: redirectUris, grant_types: ["authorization_code"], response_types: ["code"] }],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
     scopes: ["openid", "email", "profile", "groups"],
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: options.forms === true } },
     pkce: { required: () => true },
     cookies: { keys: ["test-idp-cookie-key"] },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -54,7 +58,8 @@ export async function startTestIdp(redirectUris: string[]): Promise<TestIdp> {
 
   server.on("request", async (req, res) => {
     const match = /^\/interaction\/([^/?]+)/.exec(req.url ?? "");
-    if (!match) return callback(req, res);
+    // the provider's own forms answer the interactions (and keep its accounts)
+    if (!match || options.forms) return callback(req, res);
     try {
       const details = await provider.interactionDetails(req, res);
       if (details.prompt.name === "login") {
@@ -78,6 +83,9 @@ export async function startTestIdp(redirectUris: string[]): Promise<TestIdp> {
     clientSecret,
     signInAs(account) {
       current = account;
+    },
+    addAccount(account) {
+      accounts.set(account.sub, account);
     },
     async authorize(url, redirectPrefix) {
       const jar = new Map<string, string>();

@@ -168,7 +168,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
                 <FormItem>
                   <FormLabel>Scopes</FormLabel>
                   <FormControl>
-                    <Input {...field} />
+                    <Input {...field} data-testid="sso-scopes" />
                   </FormControl>
                   <FormMessage />
                 </FormItem>
@@ -180,7 +180,7 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
                 <FormItem>
                   <FormLabel>Groups claim</FormLabel>
                   <FormControl>
-                    <Input {...field} />
+                    <Input {...field} data-testid="sso-groups-claim" />
                   </FormControl>
                   <FormMessage />
                 </FormItem>
@@ -201,10 +201,10 @@ function SsoConnectionEditor({ connection, workspaces }: { connection: Connectio
             </div>
           ) : null}
           <div className="flex flex-wrap gap-2">
-            <Button type="submit" disabled={save.isPending}>
+            <Button type="submit" disabled={save.isPending} data-testid="sso-save">
               {save.isPending ? "Saving…" : "Save"}
             </Button>
-            <Button type="button" variant="outline" onClick={() => void onTest()} disabled={test.isPending}>
+            <Button type="button" variant="outline" onClick={() => void onTest()} disabled={test.isPending} data-testid="sso-test">
               {test.isPending ? "Testing…" : "Test connection"}
             </Button>
             {connection ? <DeleteSsoButton /> : null}

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { resolveTxt } from "node:dns/promises";
+import { Resolver, resolveTxt } from "node:dns/promises";
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { addDomainInputSchema, emailDomainSchema } from "@/lib/schemas/organizations";
 import { db, orgScope, SYSTEM } from "@/server/db/client";
 import { prismaCode } from "@/server/db/errors";
+import { env } from "@/server/env";
 import { type OrgContext, requireOrgAdmin } from "./context";
 import { recordOrgAudit } from "./audit";
 
@@ -14,11 +15,27 @@ export const txtRecordName = (domain: string) => `_cadre-verification.${domain}`
 export const txtRecordValue = (token: string) => `cadre-verification=${token}`;
 
 type TxtResolver = (name: string) => Promise<string[][]>;
-const resolver: { resolve: TxtResolver } = { resolve: resolveTxt };
 
-/** Tests point DNS at their own answers (no test queries the network). */
+/** A look-up through the operator's DNS servers (CADRE_DNS_SERVERS: a private zone, a split-horizon resolver). */
+function configuredTxtResolver(servers: string[]): TxtResolver {
+  return (name) => {
+    const r = new Resolver({ timeout: 3_000, tries: 2 });
+    r.setServers(servers);
+    return r.resolveTxt(name);
+  };
+}
+
+/** CADRE_DNS_SERVERS when set, else the system's resolver. */
+function defaultTxtResolver(): TxtResolver {
+  const servers = env().CADRE_DNS_SERVERS;
+  return servers.length > 0 ? configuredTxtResolver(servers) : resolveTxt;
+}
+
+const resolver: { resolve: TxtResolver | null } = { resolve: null };
+
+/** Tests point DNS at their own answers (no test queries the network); null: the configured resolver again. */
 export function setTxtResolverForTests(fn: TxtResolver | null): void {
-  resolver.resolve = fn ?? resolveTxt;
+  resolver.resolve = fn;
 }
 
 function toDomain(row: { id: string; domain: string; verificationToken: string; verifiedAt: Date | null; verifiedBy: string | null; createdAt: Date }) {
@@ -80,7 +97,7 @@ export async function verifyDomain(ctx: OrgContext, id: string) {
   if (!row) throw new AppError("NOT_FOUND", "Domain not found");
   if (row.verifiedAt) return toDomain(row);
   const expected = txtRecordValue(row.verificationToken);
-  const records = await resolver.resolve(txtRecordName(row.domain)).catch(() => [] as string[][]);
+  const records = await (resolver.resolve ?? defaultTxtResolver())(txtRecordName(row.domain)).catch(() => [] as string[][]);
   if (!records.some((chunks) => chunks.join("") === expected))
     throw new AppError("VALIDATION_FAILED", `No TXT record "${expected}" at ${txtRecordName(row.domain)} yet (DNS changes can take a while to show)`);
   return markVerified(ctx, row.id, "dns");
