@@ -82,7 +82,8 @@ export const samlConnectionInputSchema = z.strictObject({
   idpEntityId: text().trim().min(1, "Enter the identity provider's entity id").max(2048, "At most 2048 characters").describe("The Issuer of its assertions"),
   ssoUrl: ssoIssuerSchema
     .describe("The identity provider's single sign-on URL (HTTP-Redirect binding)")
-    .refine((v) => !new URL(v).search.includes("SAMLRequest"), "The URL without a SAMLRequest"),
+    // a value that is no URL was refused above (zod still runs this refinement: it must not throw on it)
+    .refine((v) => !URL.canParse(v) || !new URL(v).search.includes("SAMLRequest"), "The URL without a SAMLRequest"),
   certificates: text()
     .trim()
     .max(32_768, "At most 32768 characters")
