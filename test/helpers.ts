@@ -32,9 +32,9 @@ export interface TestWorkspace {
 }
 
 /** A workspace with one member of each role. */
-export async function makeWorkspace(label = "ws"): Promise<TestWorkspace> {
+export async function makeWorkspace(label = "ws", id: string = newId("ws")): Promise<TestWorkspace> {
   const slug = `${label}-${uniq()}`;
-  const workspace = await db().workspace.create({ data: { id: newId("ws"), slug, name: `Workspace ${slug}` } });
+  const workspace = await db().workspace.create({ data: { id, slug, name: `Workspace ${slug}` } });
   const users = {} as Record<Role, TestUser>;
   const memberIds = {} as Record<Role, string>;
   for (const role of ROLES) {
@@ -43,6 +43,20 @@ export async function makeWorkspace(label = "ws"): Promise<TestWorkspace> {
     memberIds[role] = m.id;
   }
   return { id: workspace.id, slug, users, memberIds };
+}
+
+/**
+ * A new workspace id whose memories share the hash partition of `workspaceId`'s ("Memory" is partitioned by workspace,
+ * migration 20261220_100_memory_partitions): tests of the tenant filter inside one partition's HNSW graph need two
+ * workspaces in the same partition, which random ids give only one time in 32.
+ */
+export async function workspaceIdInMemoryPartitionOf(workspaceId: string): Promise<string> {
+  const rows = await db().$queryRaw<{ id: string }[]>`
+    WITH p AS (SELECT r FROM generate_series(0, 31) r WHERE satisfies_hash_partition('"Memory"'::regclass, 32, r, ${workspaceId}::text))
+    SELECT c.id FROM (SELECT ${newId("ws")} || '_' || g AS id FROM generate_series(1, 5000) g) c, p
+    WHERE satisfies_hash_partition('"Memory"'::regclass, 32, p.r, c.id) LIMIT 1`;
+  if (!rows[0]) throw new Error(`no id found in the memory partition of ${workspaceId}`);
+  return rows[0].id;
 }
 
 /**

@@ -228,6 +228,8 @@ async function tenantTables(): Promise<string[]> {
     SELECT DISTINCT c.table_name FROM information_schema.columns c
     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
     WHERE c.table_schema = 'public' AND c.column_name = 'workspaceId'
+      -- a partition is reached through its parent (the partitions' own test below)
+      AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = format('%I', c.table_name)::regclass)
       -- an organisation's table that names a workspace (OrgGroupRole) is keyed on its organisation
       AND NOT EXISTS (SELECT 1 FROM information_schema.columns o WHERE o.table_schema = 'public' AND o.table_name = c.table_name AND o.column_name = 'organizationId')
     ORDER BY c.table_name`;
@@ -268,7 +270,7 @@ describe("row-level security", () => {
       SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
         (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`;
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`;
     // organisation tables carry "organizationId" instead (their own tests: test/org-row-level-security.test.ts)
     const tenant = new Set([...(await tenantTables()), "Workspace", ...(await orgTables())]);
     expect(tenant.size).toBeGreaterThanOrEqual(18);
@@ -281,6 +283,21 @@ describe("row-level security", () => {
       .filter((t) => !tenant.has(t.name) && !NON_TENANT_TABLES.includes(t.name) && !USER_TABLES.includes(t.name) && !t.name.startsWith("probe_"))
       .map((t) => t.name);
     expect(undeclared).toEqual([]);
+  });
+
+  it("a partition of a tenant table carries its parent's policy, and the app's roles reach it only through the parent", async () => {
+    const parts = await testDb().$queryRaw<{ name: string; parent: string; rls: boolean; forced: boolean; policies: number; granted: boolean }[]>`
+      SELECT c.relname AS name, p.relname AS parent, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+        (SELECT count(*)::int FROM pg_policies x WHERE x.schemaname = 'public' AND x.tablename = c.relname) AS policies,
+        has_table_privilege('cadre_app', c.oid, 'SELECT, INSERT, UPDATE, DELETE') OR has_table_privilege('cadre_system', c.oid, 'SELECT, INSERT, UPDATE, DELETE') AS granted
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`;
+    expect(parts.filter((x) => x.parent === "Memory")).toHaveLength(32);
+    expect(parts.filter((x) => !(x.rls && x.forced && x.policies > 0) || x.granted).map((x) => x.name)).toEqual([]);
+    // through the parent, the policy holds: A's scope sees none of B's memories in any partition
+    const seen = await db(a.ctx).$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Memory" WHERE "workspaceId" <> ${a.ctx.workspaceId}`;
+    expect(seen[0]!.n).toBe(0);
+    await expect(db(a.ctx).$queryRawUnsafe(`SELECT 1 FROM "${parts[0]!.name}" LIMIT 1`)).rejects.toThrow(/permission denied/);
   });
 
   it("the app's role owns nothing and cannot bypass row-level security; the privileged role is the only one that can", async () => {

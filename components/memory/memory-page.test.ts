@@ -49,7 +49,7 @@ describe("Memory page: the list", () => {
     const fromDoc = await owner.memories.create({ content: "Refunds take 5 days", source: "document", sourceRef: { documentId: "doc_xyz" } });
     const mine = await callerFor(ws.users.member, ws.slug).memories.create({ content: "Ask before calling", sourceRef: { note: "from the kickoff" } });
     // a row a real model embedded: no lexical label
-    await db().memory.update({ where: { id: fromDoc.id }, data: { embeddingModel: "openai:text-embedding-3-small" } });
+    await db().memory.updateMany({ where: { id: fromDoc.id }, data: { embeddingModel: "openai:text-embedding-3-small" } });
 
     renderAs(ws, "member");
     await waitFor(() => expect(rows()).toHaveLength(3));
@@ -201,7 +201,7 @@ describe("Memory page: create, edit, pin, delete", () => {
     await ui.click(within(rowOf(m.id)).getByTestId("memory-pin"));
     await waitFor(() => expect(within(rowOf(m.id)).getByTestId("memory-pinned-badge")).toBeTruthy());
     expect(within(rowOf(m.id)).getByTestId("memory-pin").textContent).toBe("Unpin");
-    expect((await db().memory.findUniqueOrThrow({ where: { id: m.id } })).pinned).toBe(true);
+    expect((await db().memory.findFirstOrThrow({ where: { id: m.id } })).pinned).toBe(true);
 
     await ui.click(within(rowOf(m.id)).getByTestId("memory-delete"));
     const confirm = await screen.findByTestId("confirm-dialog");
@@ -211,7 +211,7 @@ describe("Memory page: create, edit, pin, delete", () => {
     await ui.click(within(rowOf(m.id)).getByTestId("memory-delete"));
     await ui.click(await screen.findByTestId("confirm-ok"));
     expect(await screen.findByTestId("memory-empty")).toBeTruthy();
-    expect(await db().memory.findUnique({ where: { id: m.id } })).toBeNull();
+    expect(await db().memory.findFirst({ where: { id: m.id } })).toBeNull();
   });
 });
 

@@ -60,10 +60,11 @@ async function printPlans(url: string, workspaceId: string, text: string, vector
     await client.query("SELECT set_config('app.workspace_id', $1, true)", [workspaceId]);
     const after = await client.query(
       `EXPLAIN (ANALYZE, BUFFERS) SELECT m."id", ts_rank(m."searchText", tq) AS "score" FROM "Memory" m, websearch_to_tsquery('simple', $1) tq
-        WHERE m."workspaceId" = current_setting('app.workspace_id', true) AND m."searchText" @@ tq
+        WHERE m."workspaceId" = $2 AND m."searchText" @@ tq
           AND EXISTS (SELECT 1 FROM unnest(ARRAY['workspace'], ARRAY['']) s(t, i) WHERE m."scopeType" = s.t AND (s.t = 'workspace' OR m."scopeId" = s.i))
         ORDER BY 2 DESC, 1 LIMIT 50`,
-      [text],
+      // the function reads the setting into a variable: a parameter, as here
+      [text, workspaceId],
     );
     console.log(`  plan, full-text search now (cadre_memory_text_candidates' query, as cadre_system):\n${lines(after.rows)}`);
   } finally {
@@ -79,6 +80,8 @@ async function main() {
     const { setEnv } = await import("../../server/env");
     await migrate(url);
     setEnv("DATABASE_URL", url);
+    // the PII policy's keyed hashes (remember reads the workspace's policy)
+    if (!process.env.AUTH_SECRET) setEnv("AUTH_SECRET", "bench-secret-0123456789abcdef0123456789");
     setEnv("LOG_LEVEL", "silent");
     setEnv("CADRE_MEMORY_LIMIT", String(Math.max(ROWS * 2, 100_000)));
     setEnv("CADRE_MEMORY_LIMIT_MAX", String(Math.max(ROWS * 2, 1_000_000)));
@@ -111,6 +114,12 @@ async function main() {
         permissions: new Set(permissionsOf("owner")),
       } as unknown as Ctx);
     }
+    // "Memory" is hash-partitioned by workspace: how these workspaces share partitions (a shared partition's HNSW walk
+    // filters the other workspaces' rows)
+    const shared = await plain.$queryRawUnsafe<{ r: number; n: number }[]>(
+      `SELECT r, count(*)::int AS n FROM generate_series(0, 31) r, "Workspace" w WHERE w."id" LIKE 'ws_bench_memory_%' AND satisfies_hash_partition('"Memory"'::regclass, 32, r, w."id") GROUP BY r ORDER BY r`,
+    );
+    console.log(`  partitions: ${shared.length} of 32 hold the ${WORKSPACES} workspaces (workspaces per partition: ${shared.map((x) => x.n).join(" ")})`);
     const load = os.loadavg().map((x) => x.toFixed(2));
     console.log(
       `Memory, ${serverUrl ? "PostgreSQL server" : "embedded PGlite"}: ${WORKSPACES} workspaces × ${ROWS} memories of 384 dimensions; ${os.cpus().length} cores, load ${load.join(" ")}; Node ${process.version}`,
@@ -145,7 +154,8 @@ async function main() {
     const tBuild = performance.now();
     for (const ix of indexes) {
       const t0 = performance.now();
-      await loader.query(ix.indexdef);
+      // a partitioned table's index reads "ON ONLY" (the parent alone): built here on every partition
+      await loader.query(ix.indexdef.replace(" ON ONLY ", " ON "));
       built.push(`${ix.indexname} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     const buildSeconds = (performance.now() - tBuild) / 1000;

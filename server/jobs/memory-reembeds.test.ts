@@ -220,7 +220,7 @@ describe("re-embedding a scope after its model changed", () => {
     await first.stop();
     const halfway = await getMemoryReembed(ctx, reembed!.id);
     expect(halfway).toMatchObject({ status: "processing", progress: { rowsDone: 31 } });
-    expect((await db().memory.findUniqueOrThrow({ where: { id: edited.id } })).embeddingModel).toBe(label("sim-fast"));
+    expect((await db().memory.findFirstOrThrow({ where: { id: edited.id } })).embeddingModel).toBe(label("sim-fast"));
 
     worker(fresh);
     const done = await finished(ctx, reembed!.id);

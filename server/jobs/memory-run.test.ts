@@ -189,7 +189,7 @@ describe("the memory tools", () => {
     expect(written).toMatchObject({ scopeType: "agent", scopeId: agent.id, source: "run", kind: "semantic", importance: 0.8 });
     expect(written.sourceRef).toEqual({ runId: run.id, stepId: "agent~tool1.1" });
     // the foreign memory is still there; the agent heard it is not in its scopes
-    expect(await db().memory.findUnique({ where: { id: foreign.id } })).not.toBeNull();
+    expect(await db().memory.findFirst({ where: { id: foreign.id } })).not.toBeNull();
     const forget = (await stepRows(run.id)).find((s) => s.stepId === "agent~tool1.2")!;
     expect(forget.output).toContain(`No memory ${foreign.id} in this agent's scopes`);
   });

@@ -24,7 +24,7 @@ const NONE = { ttl: [], decayHalfLifeDays: null, maxMemories: null };
 
 /** Moves a memory's last change (and optionally its last recall) into the past. */
 async function age(id: string, days: number, recalledDaysAgo: number | null = null) {
-  await db().memory.update({
+  await db().memory.updateMany({
     where: { id },
     data: {
       updatedAt: new Date(Date.now() - days * DAY),

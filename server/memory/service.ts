@@ -114,7 +114,7 @@ export interface MemoryInsert {
 export function memoryInsertSql(m: MemoryInsert, onlyIf?: Sql): Sql {
   const values = sql`${m.id}, ${m.workspaceId}, ${m.scope.type}, ${m.scope.id ?? null}, ${m.kind}, ${m.content}, ${m.importance}, ${m.pinned}, ${m.source}, ${sql.json(m.sourceRef)}, ${m.createdByType}, ${m.createdById}, ${m.embedding.model}, ${m.embedding.vector.length}, ${vectorSql(m.embedding.vector)}, ${m.chunk?.documentId ?? null}, ${m.chunk?.index ?? null}::int`;
   return sql`INSERT INTO "Memory" ("id", "workspaceId", "scopeType", "scopeId", "kind", "content", "importance", "pinned", "source", "sourceRef", "createdByType", "createdById", "embeddingModel", "dims", "embedding", "documentId", "chunkIndex")
-    ${onlyIf ? sql`SELECT ${values} WHERE ${onlyIf}` : sql`VALUES (${values})`}${m.chunk ? sql` ON CONFLICT ("documentId", "chunkIndex") DO NOTHING` : sql.empty}`;
+    ${onlyIf ? sql`SELECT ${values} WHERE ${onlyIf}` : sql`VALUES (${values})`}${m.chunk ? sql` ON CONFLICT ("workspaceId", "documentId", "chunkIndex") DO NOTHING` : sql.empty}`;
 }
 
 /**
