@@ -6,7 +6,7 @@ export const ERROR_TABLE = {
   BAD_REQUEST: { http: 400, trpc: "BAD_REQUEST" },
   /** a list's `cursor` is not the nextCursor of a page of it (see server/db/cursor.ts) */
   INVALID_CURSOR: { http: 400, trpc: "BAD_REQUEST" },
-  VALIDATION_FAILED: { http: 422, trpc: "BAD_REQUEST" },
+  VALIDATION_FAILED: { http: 422, trpc: "UNPROCESSABLE_CONTENT" },
   UNAUTHORIZED: { http: 401, trpc: "UNAUTHORIZED" },
   FORBIDDEN: { http: 403, trpc: "FORBIDDEN" },
   /** a sensitive action needs a recent authentication of this session: re-authenticate (account.stepUp) and retry */

@@ -379,7 +379,7 @@ describe("tools", () => {
     // nor can B grant it to its agents: in B there is no such tool
     expect(await outcome(ownerOf(b).agents.create({ slug: `grab-${uniq()}`, name: "Grab", allowedTools: [created.name] }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
     expect(await ownerOf(a).tools.get({ tool: created.id! })).toMatchObject({ enabled: true, updatedAt: created.updatedAt });
   });

@@ -219,7 +219,7 @@ describe("tRPC: every procedure, every string field", () => {
         }
         expect(error, `${name} ${at}: accepted ${JSON.stringify(bad)}`).toBeDefined();
         const code = (error as { code?: string }).code;
-        expect(code, `${name} ${at}: ${String(error)}`).toBe("BAD_REQUEST");
+        expect(code, `${name} ${at}: ${String(error)}`).toBe("UNPROCESSABLE_CONTENT");
         expect(
           issuesOf(error).map((i) => i.path),
           `${name} ${at}`,

@@ -177,13 +177,13 @@ describe("the request body limit (CADRE_MAX_BODY_BYTES)", () => {
 // Unknown keys, key counts, array lengths, integers
 
 describe("bounded JSON", () => {
-  it("unknown keys are refused with a 422 naming them (REST) and BAD_REQUEST naming them (tRPC); nothing is created", async () => {
+  it("unknown keys are refused with a 422 naming them (REST) and 422 UNPROCESSABLE_CONTENT naming them (tRPC); nothing is created", async () => {
     const res = await rest("POST", "/api/v1/agents", { key, body: { slug: "unknown-keys", name: "U", instuctions: "typo" } });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
     expect(res.body.error.message).toContain("instuctions");
     const trpc = await outcome(callerFor(rw.ws.users.owner, rw.ws.slug).agents.create({ slug: "unknown-keys", name: "U", isAdmin: true } as never));
-    expect(trpc).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(trpc).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(trpc.ok === false && trpc.message).toContain("isAdmin");
     expect((await rest("GET", "/api/v1/agents/{agentId}", { key, params: { agentId: "unknown-keys" } })).status).toBe(404);
     // a route without a body takes no fields either
@@ -205,7 +205,7 @@ describe("bounded JSON", () => {
     expect(nested.status).toBe(422);
     expect(nested.body.error.issues).toContainEqual({ path: "spec.extra", message: "An object has at most 1000 keys, got 100000" });
     const trpc = await outcome(callerFor(rw.ws.users.owner, rw.ws.slug).teams.validate({ spec: many }));
-    expect(trpc).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(trpc).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     const long = await rest("POST", "/api/v1/teams", {
       key,
       body: { slug: "long-array", name: "L", spec: { topology: "sequential", agents: Array(20_000).fill("writer") } },
@@ -220,14 +220,14 @@ describe("bounded JSON", () => {
   it("a number beyond its integer column is a validation error, never a 500", async () => {
     const caller = callerFor(rw.ws.users.owner, rw.ws.slug);
     const overflow = await outcome(caller.agents.diff({ agent: "writer", from: 2 ** 31, to: 1 }));
-    expect(overflow).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(overflow).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(overflow.ok === false && overflow.message).toContain("2147483647");
     expect(await outcome(caller.agents.diff({ agent: "writer", from: 2 ** 31 - 1, to: 1 }))).toMatchObject({ ok: false, code: "NOT_FOUND" });
-    expect(await outcome(caller.teams.diff({ team: "nope", from: 1, to: 2 ** 31 }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.teams.diff({ team: "nope", from: 1, to: 2 ** 31 }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     const run = await rest("POST", "/api/v1/runs", { key, body: { agent: "writer", input: "count" } });
     const events = await rest("GET", "/api/v1/runs/{runId}/events", { key, params: { runId: run.body.id }, query: { after: String(2 ** 31) } });
     expect(events.status).toBe(422);
-    expect(await outcome(caller.runs.events({ runId: run.body.id, after: 2 ** 31 }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.runs.events({ runId: run.body.id, after: 2 ** 31 }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
   });
 });
 
@@ -252,7 +252,7 @@ describe("display names", () => {
       };
       for (const [what, attempt] of Object.entries(attempts)) {
         const result = await outcome(attempt());
-        expect(result, `${what} ${JSON.stringify(name)}`).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+        expect(result, `${what} ${JSON.stringify(name)}`).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
         expect(result.ok === false && result.message, what).toContain("invisible or text-direction");
       }
       const viaRest = await rest("PATCH", "/api/v1/agents/{agentId}", { key, params: { agentId: "writer" }, body: { name } });

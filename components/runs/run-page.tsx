@@ -511,7 +511,7 @@ function RunLoader({ runId }: { runId: string }) {
   const { slug } = useWorkspace();
   const run = useQuery(trpc.runs.get.queryOptions({ runId }));
   if (run.data) return <RunDetail run={run.data} fetchedAt={run.dataUpdatedAt} />;
-  if (run.isError && (errorCode(run.error) === "NOT_FOUND" || errorCode(run.error) === "BAD_REQUEST")) {
+  if (run.isError && (errorCode(run.error) === "NOT_FOUND" || errorCode(run.error) === "BAD_REQUEST" || errorCode(run.error) === "UNPROCESSABLE_CONTENT")) {
     return (
       <div className="grid justify-items-center gap-3 rounded-lg border border-dashed p-8 text-center" data-testid="run-not-found">
         <h1 className="text-xl font-semibold">Run not found</h1>

@@ -43,19 +43,19 @@ describe("agents: create, list, get", () => {
     await owner().agents.create({ slug: "dup", name: "Dup" });
     expect(await outcome(owner().agents.create({ slug: "dup", name: "Again" }))).toMatchObject({ ok: false, code: "CONFLICT" });
     const bad = async (input: Record<string, unknown>) => outcome(owner().agents.create({ slug: "ok-slug", name: "X", ...input } as never));
-    expect(await bad({ slug: "Bad Slug" })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ slug: "-lead" })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ slug: "a".repeat(64) })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ instructions: "x".repeat(20_001) })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ maxOutputTokens: 0 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ maxOutputTokens: 32_001 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ temperature: 2.1 })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await bad({ modelPolicy: { type: "magic" } })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ slug: "Bad Slug" })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ slug: "-lead" })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ slug: "a".repeat(64) })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ instructions: "x".repeat(20_001) })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ maxOutputTokens: 0 })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ maxOutputTokens: 32_001 })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ temperature: 2.1 })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await bad({ modelPolicy: { type: "magic" } })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     // a tool the workspace does not have, a name that cannot be a tool's, the same tool twice
     const tools = await bad({ allowedTools: ["web_search"] });
-    expect(tools).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(tools).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(tools.ok === false && tools.message).toContain('No tool named "web_search"');
-    expect(await bad({ allowedTools: ["Web Search"] })).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await bad({ allowedTools: ["Web Search"] })).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     const twice = await bad({ allowedTools: ["calculator", "calculator"] });
     expect(twice.ok === false && twice.message).toContain("granted once");
     // at the limits
@@ -215,7 +215,7 @@ describe("agents: archive", () => {
     expect(await outcome(owner().agents.create({ slug: "retiree", name: "New" }))).toMatchObject({ ok: false, code: "CONFLICT" });
     // and no new team version may use it
     const team = await outcome(owner().teams.create({ slug: "with-retiree", name: "T", spec: { topology: "sequential", agents: ["retiree"] } }));
-    expect(team).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
+    expect(team).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT", appCode: "VALIDATION_FAILED" });
     expect(team.ok === false && team.message).toContain('Agent "retiree" is archived');
 
     const actions = (await auditRows(ws.id)).filter((r) => r.targetId === a.id).map((r) => r.action);
@@ -270,7 +270,7 @@ describe("agents: the model policy must name this workspace's preset or model", 
     });
     expect(await outcome(admin().agents.create({ slug: "p1", name: "P", modelPolicy: { type: "preset", preset: "turbo" } }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
       appCode: "VALIDATION_FAILED",
     });
     expect(await db().agent.count({ where: { workspaceId: pw.id, slug: "p1" } })).toBe(0);

@@ -51,11 +51,16 @@ describe("tRPC errors", () => {
     expect(outsider.error?.data).toMatchObject({ appCode: "NOT_FOUND" });
   });
 
-  it("input errors list the failing fields", async () => {
+  it("input errors are 422 VALIDATION_FAILED naming the failing fields", async () => {
     const ws = await makeWorkspace("trpcerr");
     const res = await trpc(ws.users.owner, ws.slug, "mutation", "invitations.create", { email: "nope", role: "member" });
-    expect(res.status).toBe(400);
-    expect(res.error?.data).toMatchObject({ code: "BAD_REQUEST", issues: [expect.objectContaining({ path: "email" })] });
+    expect(res.status).toBe(422);
+    expect(res.error?.data).toMatchObject({
+      code: "UNPROCESSABLE_CONTENT",
+      appCode: "VALIDATION_FAILED",
+      httpStatus: 422,
+      issues: [expect.objectContaining({ path: "email" })],
+    });
   });
 
   it("an internal failure says nothing about its cause", async () => {

@@ -50,7 +50,14 @@ const t = initTRPC
     transformer: superjson,
     errorFormatter({ shape, error, ctx }) {
       const cause = error.cause;
-      const appCode = cause instanceof AppError ? cause.code : error.code === "INTERNAL_SERVER_ERROR" ? "INTERNAL" : error.code;
+      const appCode =
+        cause instanceof AppError
+          ? cause.code
+          : cause instanceof ZodError
+            ? "VALIDATION_FAILED"
+            : error.code === "INTERNAL_SERVER_ERROR"
+              ? "INTERNAL"
+              : error.code;
       const appIssues =
         cause instanceof AppError && Array.isArray(cause.details?.issues) ? (cause.details.issues as { path: string; message: string }[]) : undefined;
       const issues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: friendlyIssueMessage(i) })) : appIssues;
@@ -100,6 +107,9 @@ const mapErrors = t.middleware(async ({ ctx, path, next, getRawInput }) => {
     );
   }
   if (cause instanceof AppError) throw new TRPCError({ code: ERROR_TABLE[cause.code].trpc, message: cause.message, cause });
+  // an input its schema refuses: 422 naming the fields, as over REST (tRPC's own parser says BAD_REQUEST)
+  if (result.error.cause instanceof ZodError)
+    throw new TRPCError({ code: ERROR_TABLE.VALIDATION_FAILED.trpc, message: result.error.message, cause: result.error.cause });
   return result;
 });
 

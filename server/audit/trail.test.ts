@@ -144,7 +144,7 @@ describe("audit filters and keyset paging", () => {
 
   it("refuses an action filter that starts no known action (tRPC and REST)", async () => {
     const { ws, key } = await seeded();
-    await expect(webCaller(ws.users.owner, ws.slug).audit.list({ action: "agnet." })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(webCaller(ws.users.owner, ws.slug).audit.list({ action: "agnet." })).rejects.toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
     const res = await rest("GET", "/api/v1/audit", { key, query: { action: "agent.creat" } });
     expect(res.status).toBe(200);
     expect((await rest("GET", "/api/v1/audit", { key, query: { action: "member.invite" } })).status).toBe(422);

@@ -67,9 +67,9 @@ describe("API keys: creation and storage", () => {
     expect(await outcome(as(ws, "viewer").apiKeys.create({ name: "x", scopes: ["agents:read"] }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await outcome(member.apiKeys.create({ name: "x", scopes: ["agents:read"], expiresAt: new Date(Date.now() - 60_000) }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
-    expect(await outcome(member.apiKeys.create({ name: "x", scopes: [] }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(member.apiKeys.create({ name: "x", scopes: [] }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await db().apiKey.count({ where: { workspaceId: ws.id } })).toBe(0);
   });
 

@@ -138,8 +138,8 @@ describe("disabling", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: T0 + 60 * STEP });
     const { user, email, secret } = await enrolled("disable");
     const caller = callerFor({ id: user.id, email, name: user.name });
-    expect(await outcome(caller.account.mfa.disable({ password: "Wrong-Horse-9" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(caller.account.mfa.disable({ code: wrongCode(secret, Date.now()) }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.account.mfa.disable({ password: "Wrong-Horse-9" }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await outcome(caller.account.mfa.disable({ code: wrongCode(secret, Date.now()) }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect((await caller.account.mfa.status()).enabled).toBe(true);
     await caller.account.mfa.disable({ code: totpCodeAt(secret, Date.now()) });
     expect(await caller.account.mfa.status()).toMatchObject({ enabled: false, recoveryCodesRemaining: 0 });

@@ -73,9 +73,9 @@ describe("passkey registration", () => {
       await outcome(caller.account.passkeys.register({ name: "Evil", response: again.register(options, { origin: "https://evil.example" }) })),
     ).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
-    expect(await outcome(caller.account.passkeys.register({ name: "Replay", response }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.account.passkeys.register({ name: "Replay", response }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await db().passkey.count({ where: { userId: user.id } })).toBe(1);
   });
 
@@ -156,7 +156,7 @@ describe("step-up and operator reset", () => {
     const refused = await outcome(
       caller.account.stepUp({ webauthn: key.assert(await caller.account.passkeys.authenticationOptions(), { origin: "https://evil.example" }) }),
     );
-    expect(refused).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(refused).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     await caller.account.stepUp({ webauthn: key.assert(await caller.account.passkeys.authenticationOptions()) });
     expect(await db().sessionStepUp.count({ where: { sessionId: claims.sessionId } })).toBe(1);
     const events = await db().authEvent.findMany({ where: { userId: user.id, action: "auth.step_up" }, select: { metadata: true } });

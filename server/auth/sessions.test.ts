@@ -158,10 +158,10 @@ describe("ending every session of a user", () => {
     const cookie = await signIn(email);
     const me = (await whoIs(cookie))!;
     const wrong = await outcome(callerFor(me).account.changePassword({ currentPassword: "Not-The-One-99", newPassword: "Brand-New-Pass-77" }));
-    expect(wrong).toMatchObject({ ok: false, code: "BAD_REQUEST", appCode: "VALIDATION_FAILED" });
+    expect(wrong).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT", appCode: "VALIDATION_FAILED" });
     expect((await whoIs(cookie))?.email).toBe(email);
     const weak = await outcome(callerFor(me).account.changePassword({ currentPassword: PASSWORD, newPassword: "short" }));
-    expect(weak).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(weak).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
 
     expect(await callerFor(me).account.changePassword({ currentPassword: PASSWORD, newPassword: "Brand-New-Pass-77" })).toEqual({ changed: true });
     expect(await whoIs(cookie)).toBeNull();

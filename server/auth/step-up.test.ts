@@ -59,7 +59,7 @@ describe("step-up", () => {
     const caller = callerWith(user, claims);
     const refused = await outcome(caller.account.changePassword({ currentPassword: PASSWORD, newPassword: "Battery-Staple-42" }));
     expect(refused).toMatchObject({ ok: false, code: "FORBIDDEN", appCode: "STEP_UP_REQUIRED" });
-    expect(await outcome(caller.account.stepUp({ password: "Wrong-Horse-9" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.account.stepUp({ password: "Wrong-Horse-9" }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     await caller.account.stepUp({ password: PASSWORD });
     expect(await db().sessionStepUp.count({ where: { sessionId: claims.sessionId } })).toBe(1);
     // another stale session of the same user is still refused: the step-up belongs to one session
@@ -76,7 +76,7 @@ describe("step-up", () => {
     const past = Date.now() - 10 * 60_000;
     const { recoveryCodes } = await confirmMfaEnrolment(user, totpCodeAt(secret, past), {}, past);
     const caller = callerWith(user, session(user.id, stale()));
-    expect(await outcome(caller.account.stepUp({ password: PASSWORD }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.account.stepUp({ password: PASSWORD }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     await caller.account.stepUp({ code: totpCodeAt(secret, Date.now()) });
     const other = callerWith(user, session(user.id, stale()));
     await other.account.stepUp({ password: PASSWORD, code: recoveryCodes[0]! });

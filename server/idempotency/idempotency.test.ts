@@ -276,10 +276,10 @@ describe("the web app's runs.start (tRPC) with an idempotency key", () => {
   });
 
   it("an invalid key is a validation error", async () => {
-    expect(await outcome(member().runs.start({ agent: "writer", input: "x", idempotencyKey: "" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(member().runs.start({ agent: "writer", input: "x", idempotencyKey: "" }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await outcome(member().runs.start({ agent: "writer", input: "x", idempotencyKey: "k".repeat(256) }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
   });
 });

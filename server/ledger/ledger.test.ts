@@ -278,7 +278,7 @@ describe("budget status and settings", () => {
       { monthlyLimitUsd: 10, perRunLimitUsd: null, alertThreshold: 0.4 },
       { monthlyLimitUsd: 10, perRunLimitUsd: null, alertThreshold: 1.01 },
     ]) {
-      expect(await outcome(owner.budgets.update(bad)), JSON.stringify(bad)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+      expect(await outcome(owner.budgets.update(bad)), JSON.stringify(bad)).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     }
     // members and viewers read the budget but cannot change it
     expect(await outcome(callerFor(ws.users.member, ws.slug).budgets.update({ monthlyLimitUsd: 1, perRunLimitUsd: null }))).toMatchObject({
@@ -460,9 +460,9 @@ describe("listing: filters and pagination", () => {
 
     await expect(listUsage(ctx, { limit: 5, cursor: "not-a-cursor" })).rejects.toMatchObject({ code: "INVALID_CURSOR" });
     const owner = callerFor(ws.users.owner, ws.slug);
-    expect(await outcome(owner.usage.list({ period: "7d", from }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(owner.usage.list({ from: to, to: from }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(owner.usage.list({ period: "year" as never }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(owner.usage.list({ period: "7d", from }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await outcome(owner.usage.list({ from: to, to: from }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await outcome(owner.usage.list({ period: "year" as never }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
   });
 
   it("period shortcuts are calendar days and months in UTC", () => {

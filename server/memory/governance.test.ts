@@ -74,7 +74,7 @@ describe("memory settings", () => {
 
     // the operator's maximum, duplicate rules, an id on the workspace scope, fields left out (PUT is the whole settings)
     const tooHigh = await outcome(owner.memories.updateSettings({ ...NONE, maxMemories: env().CADRE_MEMORY_LIMIT_MAX + 1 }));
-    expect(tooHigh).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(tooHigh).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(String((tooHigh as { message?: string }).message)).toContain("CADRE_MEMORY_LIMIT_MAX");
     for (const bad of [
       { ...NONE, ttl: [next.ttl[0], next.ttl[0]] },
@@ -82,7 +82,7 @@ describe("memory settings", () => {
       { ttl: [] },
       { ...NONE, decayHalfLifeDays: 0 },
     ]) {
-      expect(await outcome(owner.memories.updateSettings(bad as never)), JSON.stringify(bad)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+      expect(await outcome(owner.memories.updateSettings(bad as never)), JSON.stringify(bad)).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     }
     expect((await owner.memories.settings()).maxMemories).toBe(600);
   });

@@ -152,25 +152,25 @@ describe("providers", () => {
   });
 
   it("validates: base URL required and http(s) only, key required for cloud kinds, no simulator kind, duplicate names CONFLICT", async () => {
-    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible" }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "ftp://example.com" }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
     expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "not a url" }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
     expect(await outcome(as(a).providers.create({ name: "x", kind: "openai_compatible", baseUrl: "http://user:pw@host/v1" }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
     expect(await outcome(as(a).providers.create({ name: "x", kind: "openai" }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
       appCode: "VALIDATION_FAILED",
     });
-    expect(await outcome(as(a).providers.create({ name: "x", kind: "simulator" as never }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(as(a).providers.create({ name: "x", kind: "simulator" as never }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     const name = `Dup ${uniq()}`;
     await as(a).providers.create({ name, kind: "anthropic", secretId: secretA });
     expect(await outcome(as(a).providers.create({ name, kind: "openai", secretId: secretA }))).toMatchObject({ ok: false, code: "CONFLICT" });
@@ -196,7 +196,7 @@ describe("providers", () => {
     expect(p.isLocal).toBe(true);
     const updated = await as(a).providers.update({ providerId: p.id, name: `${p.name} 2`, isLocal: false, secretId: secretA, enabled: false });
     expect(updated).toMatchObject({ name: `${p.name} 2`, isLocal: false, secretId: secretA, enabled: false });
-    expect(await outcome(as(a).providers.update({ providerId: p.id, baseUrl: null }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(as(a).providers.update({ providerId: p.id, baseUrl: null }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     const viaRest = await rest("PATCH", "/api/v1/providers/{providerId}", { key: keyA, params: { providerId: p.id }, body: { secretId: null, enabled: true } });
     expect(viaRest.status).toBe(200);
     expect(viaRest.body).toMatchObject({ secretId: null, secretName: null, enabled: true });
@@ -252,7 +252,7 @@ describe("models", () => {
     const p = await as(a).providers.create({ name: `vLLM ${uniq()}`, kind: "openai_compatible", baseUrl: "http://127.0.0.1:8000/v1" });
     expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "my-finetune" }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
       appCode: "VALIDATION_FAILED",
     });
     const custom = await as(a).models.create({
@@ -267,15 +267,15 @@ describe("models", () => {
     expect(custom).toMatchObject({ displayName: "my-finetune", capabilities: ["json"], quality: 0.42 });
     expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: -1, outputPrice: 0 }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
     expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: 1, outputPrice: 1, quality: 1.5 }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
     expect(
       await outcome(as(a).models.create({ providerId: p.id, modelId: "x", inputPrice: 1, outputPrice: 1, capabilities: ["telepathy" as never] })),
-    ).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    ).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await outcome(as(a).models.create({ providerId: p.id, modelId: "my-finetune", inputPrice: 0, outputPrice: 0 }))).toMatchObject({
       ok: false,
       code: "CONFLICT",
@@ -290,7 +290,7 @@ describe("models", () => {
     expect(m).toMatchObject({ inputPrice: 0, quality: 0.45, capabilities: ["tools", "json"] });
     const u = await as(a).models.update({ id: m.id, quality: 0.55, enabled: false, outputPrice: 0.1 });
     expect(u).toMatchObject({ quality: 0.55, enabled: false, outputPrice: 0.1 });
-    expect(await outcome(as(a).models.update({ id: m.id }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(as(a).models.update({ id: m.id }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
 
     const byProvider = await rest("GET", "/api/v1/models", { key: keyA, query: { provider: p.id } });
     expect(byProvider.body.data.map((x: { id: string }) => x.id)).toEqual([m.id]);

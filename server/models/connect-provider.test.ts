@@ -58,8 +58,8 @@ describe("connecting a provider in one step", () => {
   it("asks for what each kind needs, refuses a member without models:manage, and is 201 over REST", async () => {
     const ws = await makeWorkspace("connect-rest");
     const owner = callerFor(ws.users.owner, ws.slug);
-    expect(await outcome(owner.providers.connect({ kind: "openai_compatible" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
-    expect(await outcome(owner.providers.connect({ kind: "anthropic" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(owner.providers.connect({ kind: "openai_compatible" }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+    expect(await outcome(owner.providers.connect({ kind: "anthropic" }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     const member = callerFor(ws.users.member, ws.slug);
     expect(await outcome(member.providers.connect({ kind: "openai", apiKey: KEY, baseUrl: stub.url }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
     stub.modelList({ ids: ["llama3.1:8b"] });

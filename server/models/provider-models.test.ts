@@ -107,7 +107,7 @@ describe("adding available models", () => {
   it("all or none: an unknown model without prices refuses the whole request, naming it, and adds nothing", async () => {
     const p = await provider("openai");
     const error = await outcome(owner().providers.addModels({ providerId: p.id, models: [{ modelId: "gpt-4o" }, { modelId: "mystery-model" }] }));
-    expect(error).toMatchObject({ code: "BAD_REQUEST" });
+    expect(error).toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
     expect(String((error as { message: string }).message)).toContain('"mystery-model" is not a model Cadre knows');
     expect(await db().model.count({ where: { providerId: p.id } })).toBe(0);
   });

@@ -31,7 +31,7 @@ describe("routing.presets", () => {
   it("an admin edits a preset: validated, audited, and used by routing", async () => {
     const [fast] = await as(a).routing.presets.list();
     const bad = await outcome(as(a, "admin").routing.presets.update({ presetId: fast!.id, constraints: { ...NO_CONSTRAINTS, minQuality: 2 } }));
-    expect(bad).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(bad).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
 
     const updated = await as(a, "admin").routing.presets.update({
       presetId: fast!.id,
@@ -172,7 +172,7 @@ describe("routing.presets.create / delete", () => {
     ]) {
       expect(await outcome(as(c, "admin").routing.presets.create(input as never)), JSON.stringify(input).slice(0, 60)).toMatchObject({
         ok: false,
-        code: "BAD_REQUEST",
+        code: "UNPROCESSABLE_CONTENT",
       });
     }
     expect(await db().routingPreset.count({ where: { workspaceId: c.id } })).toBe(3);

@@ -76,7 +76,7 @@ describe("the retention policy", () => {
       code: "FORBIDDEN",
     });
     // budgets read the current month: usage rows are kept at least 35 days
-    expect(await outcome(owner.workspaces.updateRetention({ usageDays: 10 }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(owner.workspaces.updateRetention({ usageDays: 10 }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
 
     const key = (await makeApiKey(ws, "admin")).raw;
     const patched = await rest("PATCH", "/api/v1/workspace/retention", { key, body: { runEventsDays: null, usageDays: 60 } });

@@ -60,7 +60,7 @@ describe("orgSso", () => {
     const outsider = await makeWorkspace("ssor-outside");
     const caller = callerIn(a.users.admin, a.slug);
     expect(await outcome(caller.orgSso.upsert(form({ defaultWorkspace: outsider.slug })))).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED" });
-    expect(await outcome(caller.orgSso.upsert(form({ defaultRole: "owner" })))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.orgSso.upsert(form({ defaultRole: "owner" })))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
   });
 
   it("is for owners and admins: a member is refused, another organisation's admin gets 404, signed out 401", async () => {
@@ -160,7 +160,7 @@ describe("orgSso SAML", () => {
       ok: false,
       message: "Paste the identity provider's signing certificate (PEM)",
     });
-    expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ ssoUrl: "not a url" })))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.orgSso.upsertSaml(await samlForm({ ssoUrl: "not a url" })))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await testDb().ssoConnection.count({ where: { organizationId: org.id } })).toBe(0);
   });
 

@@ -59,7 +59,7 @@ describe("structured roles need a model that answers JSON", () => {
 
   it("refuses the save (create and new version, tRPC and REST) naming the node, the agent and its policy; accepts it once a JSON model exists", async () => {
     const created = await outcome(owner().teams.create({ slug: "review", name: "Review", spec: makerChecker }));
-    expect(created).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(created).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect((created as { message: string }).message).toContain(`spec.checkers.0: ${refusal}`);
 
     const viaRest = await rest("POST", "/api/v1/teams", { key, body: { slug: "review", name: "Review", spec: makerChecker } });

@@ -153,7 +153,7 @@ describe("OAuth 2.1 MCP servers", () => {
     // a system secret is not selectable as a bearer token
     expect(await outcome(caller(a).mcpServers.create({ name: `steal_${uniq()}`, url: as.url, authType: "bearer", secretId: vault.id }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
       message: expect.stringContaining("No such secret"),
     });
     expect((await auditRows(a.id, "mcp_server.authorize"))[0]?.metadata).toMatchObject({ name: "orders" });

@@ -20,7 +20,10 @@ describe("account.changeEmail", () => {
     const user = await account("mail");
     const caller = callerFor(user);
     const newEmail = `new-${uniq()}@example.test`;
-    expect(await outcome(caller.account.changeEmail({ newEmail, currentPassword: "Wrong-Horse-9" }))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(await outcome(caller.account.changeEmail({ newEmail, currentPassword: "Wrong-Horse-9" }))).toMatchObject({
+      ok: false,
+      code: "UNPROCESSABLE_CONTENT",
+    });
     expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).email).toBe(user.email);
     const result = await caller.account.changeEmail({ newEmail: newEmail.toUpperCase(), currentPassword: PASSWORD });
     expect(result).toMatchObject({ changed: true, email: newEmail });
@@ -43,7 +46,7 @@ describe("account.changeEmail", () => {
     const user = await account("nopw");
     expect(await outcome(callerFor(user).account.changeEmail({ newEmail: `x-${uniq()}@example.test` }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
       message: "Enter your current password",
     });
     const oauthOnly = await makeUser("oauth");

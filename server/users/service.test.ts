@@ -62,7 +62,7 @@ describe("signUp", () => {
     expect(await db().user.findUnique({ where: { email: address } })).toMatchObject({ name: "Gina" });
     expect(await outcome(callerFor(null).auth.signUp({ name: "Gina", email: email("gina"), password: "weak" }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
     });
   });
 });

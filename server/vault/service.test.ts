@@ -118,14 +118,14 @@ describe("vault: create, list, update, delete", () => {
       expect(result.ok, JSON.stringify(input).slice(0, 80)).toBe(false);
       return result.ok === false ? result.code : "";
     };
-    expect(await bad({ name: "has space", value: "v" })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "a/b", value: "v" })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "x".repeat(65), value: "v" })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "", value: "v" })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "OK_NAME", value: "" })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "OK_NAME", value: "   " })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "OK_NAME", value: "x".repeat(16_385) })).toBe("BAD_REQUEST");
-    expect(await bad({ name: "OK_NAME", value: "v", description: "d".repeat(501) })).toBe("BAD_REQUEST");
+    expect(await bad({ name: "has space", value: "v" })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "a/b", value: "v" })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "x".repeat(65), value: "v" })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "", value: "v" })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "OK_NAME", value: "" })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "OK_NAME", value: "   " })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "OK_NAME", value: "x".repeat(16_385) })).toBe("UNPROCESSABLE_CONTENT");
+    expect(await bad({ name: "OK_NAME", value: "v", description: "d".repeat(501) })).toBe("UNPROCESSABLE_CONTENT");
     const ok = await as(a).secrets.create({ name: `my.key-${uniq()}_1`, value: "x".repeat(16_384) });
     expect(ok.last4).toBe("xxxx");
 

@@ -83,7 +83,7 @@ describe("editing the lists", () => {
     });
     expect(await outcome(owner().workspaces.updateEgress({ allowHosts: ["not a host!"] }))).toMatchObject({
       ok: false,
-      code: "BAD_REQUEST",
+      code: "UNPROCESSABLE_CONTENT",
       message: expect.stringContaining("not a host!"),
     });
     const key = (await makeApiKey(ws, "owner")).raw;

@@ -91,7 +91,7 @@ describe("labels", () => {
       { runId, verdict: "pass", scores: { "Not A Key": 3 } },
       { runId, verdict: "pass", score: 1.5 },
     ]) {
-      expect(await outcome(member().labels.save(bad as never))).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+      expect(await outcome(member().labels.save(bad as never))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     }
     expect(await outcome(member().labels.save({ runId, iteration: 2, verdict: "pass" }))).toMatchObject({ ok: false, appCode: "VALIDATION_FAILED" });
     const res = await rest("PUT", "/api/v1/runs/{runId}/label", { key: memberKey, params: { runId }, body: { verdict: "maybe" } });

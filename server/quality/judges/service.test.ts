@@ -31,7 +31,7 @@ describe("judges", () => {
   it("a bad rubric is refused with the field named, and nothing is written", async () => {
     const member = callerFor(rw.ws.users.member, rw.ws.slug);
     const bad = await outcome(member.judges.create({ slug: "bad", name: "Bad", rubric: { criteria: [{ key: "A b", description: "", weight: 0 }] } }));
-    expect(bad).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    expect(bad).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
     expect(await db().judge.count({ where: { workspaceId: rw.ws.id, slug: "bad" } })).toBe(0);
     const viewer = callerFor(rw.ws.users.viewer, rw.ws.slug);
     expect(await outcome(viewer.judges.create({ slug: "nope", name: "Nope", rubric: RUBRIC }))).toMatchObject({ ok: false, code: "FORBIDDEN" });
