@@ -5,10 +5,10 @@ import { text } from "./text";
 /**
  * Outgoing webhooks (issue 15): a workspace's subscriptions to its events, each delivered as a signed POST (Standard
  * Webhooks: webhook-id, webhook-timestamp, webhook-signature). The event types are a closed set, extended by adding to
- * WEBHOOK_EVENT_TYPES and to the CHECK in a migration (evaluation.finished comes with issue 17). `webhook.test` is
- * sent only by "send test event", never subscribed to.
+ * WEBHOOK_EVENT_TYPES and to the CHECKs in a migration (evaluation.finished: 20261220_200_webhook_evaluation_finished).
+ * `webhook.test` is sent only by "send test event", never subscribed to.
  */
-export const WEBHOOK_EVENT_TYPES = ["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "budget.alert"] as const;
+export const WEBHOOK_EVENT_TYPES = ["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "evaluation.finished", "budget.alert"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** every type a delivery can carry: the subscribable ones and the test event */
 export const WEBHOOK_DELIVERY_EVENT_TYPES = [...WEBHOOK_EVENT_TYPES, "webhook.test"] as const;
@@ -20,6 +20,7 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "run.failed": "A run failed",
   "run.cancelled": "A run was cancelled",
   "approval.requested": "A tool call waits for approval",
+  "evaluation.finished": "An evaluation finished (succeeded, failed or was cancelled)",
   "budget.alert": "The month's spend crossed the alert threshold or the limit",
 };
 

@@ -297,4 +297,25 @@ describe("over tRPC and REST", () => {
       (await rest("POST", "/api/v1/marketplace/listings/{listing}/remove", { key: bKey.raw, params: { listing: id }, body: { reason: "x" } })).status,
     ).toBe(403);
   });
+
+  it("a listing another workspace cannot read (unlisted by id, unpublished) is a 404 for its reviews, reports and install consent", async () => {
+    const unlisted = await publish(aOwner, { visibility: "unlisted" });
+    const unpublished = await publish(aOwner);
+    await unpublishListing(aOwner, unpublished.id);
+    const bKey = await makeApiKey(b, "owner");
+    for (const id of [unlisted.id, unpublished.id]) {
+      const params = { listing: id };
+      expect((await rest("GET", "/api/v1/marketplace/listings/{listing}/reviews", { key: bKey.raw, params })).status, id).toBe(404);
+      expect((await rest("POST", "/api/v1/marketplace/listings/{listing}/reports", { key: bKey.raw, params, body: { reason: "broken" } })).status, id).toBe(
+        404,
+      );
+      expect((await rest("GET", "/api/v1/marketplace/installs/consent", { key: bKey.raw, query: { listing: id } })).status, id).toBe(404);
+    }
+    expect(await db().listingReport.count({ where: { listingId: { in: [unlisted.id, unpublished.id] } } })).toBe(0);
+    // with the link, the unlisted listing is readable: the 404s above are its visibility, not the routes
+    expect((await rest("GET", "/api/v1/marketplace/listings/{listing}/reviews", { key: bKey.raw, params: { listing: unlisted.linkToken! } })).status).toBe(200);
+    const consent = await rest("GET", "/api/v1/marketplace/installs/consent", { key: bKey.raw, query: { listing: unlisted.linkToken! } });
+    expect(consent.status).toBe(200);
+    expect(consent.body.listingId).toBe(unlisted.id);
+  });
 });

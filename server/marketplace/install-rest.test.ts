@@ -49,6 +49,14 @@ describe("REST /api/v1/marketplace/installs", () => {
     const diff = await rest("GET", `${BASE}/{installId}/diff`, { key, params: { installId: id }, query: { version: "2" } });
     expect(diff.status).toBe(200);
     expect(diff.body.agents).toEqual([{ slug: "concierge", change: "changed", fields: ["instructions"], instructionsDiff: "- Help.\n+ Help, politely." }]);
+    // another workspace cannot update the install (404), even with the right digest; the install stays at version 1
+    const foreignUpdate = await rest("POST", `${BASE}/{installId}/update`, {
+      key: otherKey,
+      params: { installId: id },
+      body: { version: 2, consentDigest: diff.body.consentDigest },
+    });
+    expect(foreignUpdate.status).toBe(404);
+    expect((await rest("GET", `${BASE}/{installId}`, { key, params: { installId: id } })).body.version).toBe(1);
     const updated = await rest("POST", `${BASE}/{installId}/update`, {
       key,
       params: { installId: id },

@@ -1,7 +1,8 @@
 /**
  * Installing marketplace listings across workspaces: publisher A's listing (written and signed by the fixture) is
  * installed by B with B's own secret; the installed team runs in B with B's models and its HTTP tool carries B's
- * secret, A's secret is never decrypted; tampering, consent, bindings, collisions, all-or-nothing, unlisted and
+ * secret, A's secret is never decrypted; it spends B's budget only (B's limits stop it, A's is neither consulted nor
+ * charged); tampering, consent, bindings, collisions, all-or-nothing, unlisted and
  * unpublished listings, updates with a diff, isolation of installs, roles.
  */
 import http from "node:http";
@@ -17,6 +18,7 @@ import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { configureSteps } from "@/server/jobs/step";
 import { startRun } from "@/server/runs/service";
+import { budgetStatus, updateBudget } from "@/server/ledger/budgets";
 import { createSecret } from "@/server/vault/service";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { getAgent } from "@/server/agents/service";
@@ -132,6 +134,46 @@ describe("installing a listing across workspaces", () => {
     const again = await startRun(B.ctx, { team: "orders", input: "And order B-2?" });
     expect((await waitForRun(again.id, undefined, 60_000)).status).toBe("succeeded");
     expect(received.at(-1)).toEqual({ url: "/orders/B-2", authorization: "Bearer B-SECRET-123" });
+  });
+
+  it("the installed team spends B's budget only: B's per-run and monthly limits stop it; A's budget is not consulted or charged", async () => {
+    // A's own budget is used up (a monthly limit of 0): were it consulted, B's run could not start
+    await updateBudget(A.ctx, { monthlyLimitUsd: 0, perRunLimitUsd: 0 });
+    const aBudget = await db().budget.findUniqueOrThrow({ where: { workspaceId: A.ws.id } });
+    const listing = await writeListing(A.ws.id, teamPackage({ url: pkgUrl() }));
+    const bSecret = await createSecret(B.ctx, { name: "my-orders-key", value: "B-SECRET-123" });
+    await useStubProvider(B.ws.id, stub.url, { inputPrice: 100, outputPrice: 100 });
+    await consentAndInstall(B.ctx, listing.id, { secretBindings: { api_key: bSecret.id } });
+    executors.push(startExecutor({ pollMs: 30, workspaceIds: [B.ws.id], reclaimOrphans: false }));
+
+    // within B's budget the run succeeds, and its cost is B's
+    stub.toolCalls({ calls: [{ name: "lookup_order", arguments: { order: "A-17" } }] });
+    const first = await startRun(B.ctx, { team: "orders", input: "Where is order A-17?" });
+    expect((await waitForRun(first.id, undefined, 60_000)).status).toBe("succeeded");
+    const spent = (await db().usageRecord.findMany({ where: { runId: first.id } })).reduce((sum, u) => sum + Number(u.costUsd), 0);
+    expect(spent).toBeGreaterThan(0);
+
+    // B's per-run limit (below one model call's worst case) stops the next run at its first model call
+    await updateBudget(B.ctx, { monthlyLimitUsd: null, perRunLimitUsd: 0.0001 });
+    received.length = 0;
+    const capped = await startRun(B.ctx, { team: "orders", input: "And order B-2?" });
+    const cappedRow = await waitForRun(capped.id, undefined, 60_000);
+    expect(cappedRow.status).toBe("failed");
+    expect((await db().run.findUniqueOrThrow({ where: { id: capped.id } })).error).toContain("Run budget of $0.00");
+    expect(received).toEqual([]); // the tool never ran
+
+    // B's monthly limit, reached by B's own spending, refuses a new run at once
+    await updateBudget(B.ctx, { monthlyLimitUsd: Math.floor(spent * 1e4) / 1e4, perRunLimitUsd: null });
+    expect((await appErrorOf(startRun(B.ctx, { team: "orders", input: "And order C-3?" }))).code).toBe("BUDGET_EXCEEDED");
+
+    // A: nothing spent, its budget row as it was, no alert or reservation
+    expect(await db().usageRecord.count({ where: { workspaceId: A.ws.id } })).toBe(0);
+    expect(await db().budget.findUniqueOrThrow({ where: { workspaceId: A.ws.id } })).toEqual(aBudget);
+    expect(await db().budgetReservation.count({ where: { workspaceId: A.ws.id } })).toBe(0);
+    expect(await db().run.count({ where: { workspaceId: A.ws.id } })).toBe(0);
+    expect((await budgetStatus(A.ctx)).spentUsd).toBe(0);
+    // B's spend is on B's ledger
+    expect((await budgetStatus(B.ctx)).spentUsd).toBeGreaterThanOrEqual(spent);
   });
 
   it("refuses a tampered package and a consent to another manifest", async () => {

@@ -23,6 +23,7 @@ import { serveWeb, type WebServer } from "@/test/fixtures/web-server";
 import { auditRows, makeApiKey, makeWorkspace, rest } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
 import { handleMcpRequest } from "./handler";
+import { newId } from "@/lib/ids";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -151,6 +152,28 @@ describe("the hosted MCP endpoint with an API key", () => {
     expect(textOf(result)).toContain("FORBIDDEN");
     expect(await db().run.count({ where: { workspaceId: rw.ws.id } })).toBe(0);
     await expect(client.callTool({ name: "agent_nope", arguments: { input: "x" } })).rejects.toThrow(/Unknown tool/);
+    await client.close();
+  });
+});
+
+describe("auditing every tool call", () => {
+  it("list_agents and get_run are audited with the client's name, like the calls that change something", async () => {
+    const key = await makeApiKey(rw.ws, "viewer");
+    const { client } = await connect(key.raw, undefined, "Cursor");
+    const listed = JSON.parse(textOf((await client.callTool({ name: "list_agents", arguments: {} })) as CallToolResult)) as { slug: string }[];
+    expect(listed.map((t) => t.slug).sort()).toEqual(["duo", "helper"]);
+    const runId = newId("run");
+    await db().run.create({ data: { id: runId, workspaceId: rw.ws.id, targetType: "agent", input: "x", createdByType: "user" } });
+    const got = JSON.parse(textOf((await client.callTool({ name: "get_run", arguments: { runId } })) as CallToolResult));
+    expect(got).toMatchObject({ runId, status: "queued" });
+    const audit = await auditRows(rw.ws.id, "mcp.call");
+    const byTool = (tool: string) => audit.filter((a) => (a.metadata as { tool?: string }).tool === tool);
+    expect(byTool("list_agents")).toHaveLength(1);
+    expect(byTool("list_agents")[0]).toMatchObject({ targetType: "workspace", targetId: rw.ws.id, actorType: "api_key" });
+    expect(byTool("list_agents")[0]!.metadata).toMatchObject({ method: "tools/call", client: "Cursor", clientVersion: "1.2.3", channel: "mcp" });
+    expect(byTool("get_run")).toHaveLength(1);
+    expect(byTool("get_run")[0]).toMatchObject({ targetType: "run", targetId: runId });
+    expect(byTool("get_run")[0]!.metadata).toMatchObject({ method: "tools/call", client: "Cursor", channel: "mcp" });
     await client.close();
   });
 });

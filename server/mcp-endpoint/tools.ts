@@ -197,6 +197,7 @@ export async function callTool(call: McpCallContext, name: string, args: Record<
       case "list_agents": {
         need(call, "agents:read");
         const targets = (await exposedTargets(ctx)).filter((t) => t.exposed);
+        await audit(call, { action: "mcp.call", targetType: "workspace", targetId: ctx.workspaceId, metadata: { method: "tools/call", tool: name } });
         return text(targets.map((t) => ({ type: t.type, slug: t.slug, name: t.name, description: t.description, tool: targetToolName(t) })));
       }
       case "start_run": {
@@ -211,6 +212,7 @@ export async function callTool(call: McpCallContext, name: string, args: Record<
         const run = parsed.wait
           ? await followRun(ctx, parsed.runId, { signal: options.signal, timeoutMs: parsed.wait * 1000, onProgress: options.progress })
           : await getRun(ctx, parsed.runId, { stepsLimit: 1 });
+        await audit(call, { action: "mcp.call", targetType: "run", targetId: run.id, metadata: { method: "tools/call", tool: name } });
         return text(runSummary(run));
       }
       case "cancel_run": {

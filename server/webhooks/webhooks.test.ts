@@ -42,6 +42,15 @@ import {
   updateWebhook,
 } from "./service";
 import { sendTestEvent } from "@/server/jobs/webhook-deliveries";
+import { startLlmStub } from "@/scripts/llm-stub/server";
+import { startExecutor } from "@/server/jobs/executor";
+import { settleObservations } from "@/server/models/gateway";
+import { createDataset, importDatasetItems } from "@/server/quality/datasets/service";
+import { cancelEvaluation, createEvaluation, getEvaluation } from "@/server/quality/evaluations/service";
+import { setEvaluationPollMs, startEvaluationWorker, submitEvaluation } from "@/server/quality/evaluations/worker";
+import { createJudge } from "@/server/quality/judges/service";
+import { makeRunWorkspace as makeEvalWorkspace, sleep, useStubProvider } from "@/test/fixtures/runs";
+import { marker } from "@/test/fixtures/topology-engine";
 
 interface Received {
   path: string;
@@ -164,7 +173,7 @@ describe("subscriptions", () => {
     const owner = await makeApiKey(rw.ws, "owner");
     for (const [input, message] of [
       [{ url: at("/x"), eventTypes: [] }, "Pick at least one event"],
-      [{ url: at("/x"), eventTypes: ["evaluation.finished"] }, "eventTypes"],
+      [{ url: at("/x"), eventTypes: ["evaluation.started"] }, "eventTypes"],
       [{ url: at("/x"), eventTypes: ["run.failed", "run.failed"] }, "Name each event once"],
       [{ url: `http://user:pass@127.0.0.1:${port}/x`, eventTypes: ["run.failed"] }, "without credentials"],
       [{ url: "ftp://example.com/x", eventTypes: ["run.failed"] }, "Enter an http(s) URL"],
@@ -173,6 +182,10 @@ describe("subscriptions", () => {
       expect(res.status, JSON.stringify(input)).toBe(422);
       expect(JSON.stringify(res.body.error)).toContain(message);
     }
+    // evaluation.finished is an event like the others
+    const accepted = await rest("POST", "/api/v1/webhooks", { key: owner.raw, body: { url: at("/x"), eventTypes: ["evaluation.finished", "run.failed"] } });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.eventTypes).toEqual(["evaluation.finished", "run.failed"]);
   });
 
   it("the egress guard refuses a private or metadata address at creation and at an update, naming the rule", async () => {
@@ -257,6 +270,88 @@ describe("the outbox", () => {
       { threshold: 1, exceeded: true },
     ]);
     await updateBudget(ctx, { monthlyLimitUsd: null, perRunLimitUsd: null });
+  });
+});
+
+describe("evaluation.finished", () => {
+  it("an evaluation's end queues one delivery (scores, dataset, target version); a cancel too; it arrives signed", async () => {
+    // an evaluation through the real engine: the agent and its judge answered by the LLM stub
+    const stub = await startLlmStub();
+    const ew = await makeEvalWorkspace("webhooks-eval");
+    const stops: { stop: () => Promise<void> }[] = [];
+    try {
+      await useStubProvider(ew.ws.id, stub.url);
+      const rubric = { criteria: [{ key: "accuracy", description: "Facts are right", weight: 1 }], scale: { min: 1, max: 5 } };
+      await createJudge(ew.ctx, { slug: "ja", name: "ja", instructions: `Judge. ${marker("ja")}`, rubric, maxOutputTokens: 256 });
+      await addAgent(ew.ctx, "answerer", { instructions: `Answer. ${marker("answerer")}`, maxOutputTokens: 64 });
+      const ds = await createDataset(ew.ctx, { slug: `ds-${uniq()}`, name: "Questions" });
+      await importDatasetItems(ew.ctx, ds.id, {
+        format: "jsonl",
+        content: [1, 2].map((i) => JSON.stringify({ input: `Question ${i}?`, reference: `Answer ${i}` })).join("\n"),
+      });
+      const hook = await createWebhook(ew.ctx, { url: at("/evaluations"), eventTypes: ["evaluation.finished"] });
+      for (const accuracy of [5, 1]) {
+        stub.reply({ when: marker("answerer"), content: `ANSWER-${accuracy}` });
+        const verdict = { scores: { accuracy }, verdict: accuracy >= 4 ? "pass" : "fail", rationale: "because", issues: [] };
+        stub.reply({ when: marker("ja"), content: JSON.stringify(verdict) });
+      }
+      setEvaluationPollMs(20);
+      const created = await submitEvaluation(ew.ctx, { dataset: ds.slug, agent: "answerer", judges: ["ja"], concurrency: 1, passRate: 0.5 });
+      stops.push(startExecutor({ workspaceIds: [ew.ws.id], pollMs: 20 }));
+      stops.push(startEvaluationWorker({ workspaceIds: [ew.ws.id], pollMs: 20, leaseMs: 5_000 }));
+      for (const deadline = Date.now() + 30_000; !["succeeded", "failed", "cancelled"].includes((await getEvaluation(ew.ctx, created.id)).status); ) {
+        if (Date.now() > deadline) throw new Error("the evaluation did not finish");
+        await sleep(20);
+      }
+      const done = await getEvaluation(ew.ctx, created.id);
+      await Promise.all(stops.splice(0).map((x) => x.stop()));
+      expect(done).toMatchObject({ status: "succeeded", passed: true, meanScore: 0.5, actualPassRate: 0.5 });
+      // a later write to the finished evaluation queues nothing more
+      await db().evaluation.update({ where: { id: created.id }, data: { updatedAt: new Date() } });
+      const rows = await deliveriesOf(hook.id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ eventType: "evaluation.finished", eventKey: `evaluation.finished:${created.id}` });
+
+      received = [];
+      const w = startWebhookWorker({ workspaceIds: [ew.ws.id], pollMs: 25, leaseMs: 5_000 });
+      workers.push(w);
+      await settled(rows[0]!.id, "delivered");
+      const got = received.filter((r) => r.path === "/evaluations");
+      expect(got).toHaveLength(1);
+      expect(got[0]!.headers["webhook-id"]).toBe(rows[0]!.id);
+      const payload = verify(hook.secret, got[0]!) as { type: string; data: Record<string, unknown> };
+      expect(payload).toMatchObject({
+        type: "evaluation.finished",
+        data: {
+          evaluationId: created.id,
+          status: "succeeded",
+          passed: true,
+          error: null,
+          dataset: { id: ds.id, slug: ds.slug, name: "Questions" },
+          target: { type: "agent", slug: "answerer", version: 1 },
+          passRate: 0.5,
+          actualPassRate: 0.5,
+          meanScore: 0.5,
+          progress: { itemsTotal: 2, passed: 1, failed: 1, errored: 0, skipped: 0 },
+          costUsd: done.costUsd,
+        },
+      });
+      expect(Date.parse(String(payload.data.finishedAt))).not.toBeNaN();
+      expect(got[0]!.body).not.toContain("Question 1?");
+
+      // a cancelled evaluation is finished too
+      const cancelled = await createEvaluation(ew.ctx, { dataset: ds.id, agent: "answerer", judges: ["ja"] });
+      await cancelEvaluation(ew.ctx, cancelled.id);
+      const second = (await deliveriesOf(hook.id)).find((d) => d.eventKey === `evaluation.finished:${cancelled.id}`);
+      expect(JSON.parse(second!.body)).toMatchObject({
+        type: "evaluation.finished",
+        data: { evaluationId: cancelled.id, status: "cancelled", meanScore: null },
+      });
+    } finally {
+      await Promise.all(stops.map((x) => x.stop()));
+      await settleObservations();
+      await stub.close();
+    }
   });
 });
 

@@ -181,7 +181,7 @@ class MemoryTtlRule(_MemoryTtlRuleRequired, total=False):
 MemoryReembedStatus = Literal["queued", "processing", "done", "failed", "superseded"]
 
 
-WebhookEventType = Literal["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "budget.alert"]
+WebhookEventType = Literal["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "evaluation.finished", "budget.alert"]
 
 
 class PackageKnowledge(TypedDict):
@@ -1342,7 +1342,7 @@ class WebhookWithSecret(TypedDict):
 class WebhookDelivery(TypedDict):
     id: str
     webhookId: str
-    eventType: Literal["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "budget.alert", "webhook.test"]
+    eventType: Literal["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "evaluation.finished", "budget.alert", "webhook.test"]
     status: Literal["queued", "processing", "delivered", "failed"]
     attempts: int
     lastStatus: Optional[int]
@@ -1355,7 +1355,7 @@ class WebhookDelivery(TypedDict):
 class WebhookDeliveryDetail(TypedDict):
     id: str
     webhookId: str
-    eventType: Literal["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "budget.alert", "webhook.test"]
+    eventType: Literal["run.succeeded", "run.failed", "run.cancelled", "approval.requested", "evaluation.finished", "budget.alert", "webhook.test"]
     status: Literal["queued", "processing", "delivered", "failed"]
     attempts: int
     lastStatus: Optional[int]
@@ -3874,7 +3874,7 @@ class CadreClient(BaseClient):
         return self._call("GET", "/api/v1/webhooks", query={"limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
 
     def create_webhook(self, body: "CreateWebhookBody", *, idempotency_key: Optional[str] = None) -> "WebhookWithSecret":
-        """Subscribe a URL to events (run.succeeded, run.failed, run.cancelled, approval.requested, budget.alert). The answer carries the signing secret (whsec_...), shown once. The URL is checked by the egress guard (a private address is refused unless the operator allows it); audited
+        """Subscribe a URL to events (run.succeeded, run.failed, run.cancelled, approval.requested, evaluation.finished, budget.alert). The answer carries the signing secret (whsec_...), shown once. The URL is checked by the egress guard (a private address is refused unless the operator allows it); audited
 
         POST /api/v1/webhooks (201).
         """

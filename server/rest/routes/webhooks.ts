@@ -46,7 +46,7 @@ export const createWebhookRoute = defineRoute({
   method: "POST",
   path: "/api/v1/webhooks",
   summary:
-    "Subscribe a URL to events (run.succeeded, run.failed, run.cancelled, approval.requested, budget.alert). The answer carries the signing secret (whsec_...), shown once. The URL is checked by the egress guard (a private address is refused unless the operator allows it); audited",
+    "Subscribe a URL to events (run.succeeded, run.failed, run.cancelled, approval.requested, evaluation.finished, budget.alert). The answer carries the signing secret (whsec_...), shown once. The URL is checked by the egress guard (a private address is refused unless the operator allows it); audited",
   tag: TAG,
   requires: "webhooks:manage",
   body: createWebhookInputSchema,

@@ -1377,7 +1377,7 @@ export interface paths {
     /** The workspace's outgoing webhooks, newest first (one page: `limit`, `cursor`) */
     get: operations["listWebhooks"];
     put?: never;
-    /** Subscribe a URL to events (run.succeeded, run.failed, run.cancelled, approval.requested, budget.alert). The answer carries the signing secret (whsec_...), shown once. The URL is checked by the egress guard (a private address is refused unless the operator allows it); audited */
+    /** Subscribe a URL to events (run.succeeded, run.failed, run.cancelled, approval.requested, evaluation.finished, budget.alert). The answer carries the signing secret (whsec_...), shown once. The URL is checked by the egress guard (a private address is refused unless the operator allows it); audited */
     post: operations["createWebhook"];
     delete?: never;
     options?: never;
@@ -2089,7 +2089,7 @@ export interface components {
       days: number;
     };
     MemoryReembedStatus: "queued" | "processing" | "done" | "failed" | "superseded";
-    WebhookEventType: "run.succeeded" | "run.failed" | "run.cancelled" | "approval.requested" | "budget.alert";
+    WebhookEventType: "run.succeeded" | "run.failed" | "run.cancelled" | "approval.requested" | "evaluation.finished" | "budget.alert";
     PackageKnowledge: {
       title: string;
       scope: {
@@ -4493,7 +4493,7 @@ export interface components {
       /** Also the webhook-id header of every attempt */
       id: string;
       webhookId: string;
-      eventType: "run.succeeded" | "run.failed" | "run.cancelled" | "approval.requested" | "budget.alert" | "webhook.test";
+      eventType: "run.succeeded" | "run.failed" | "run.cancelled" | "approval.requested" | "evaluation.finished" | "budget.alert" | "webhook.test";
       status: "queued" | "processing" | "delivered" | "failed";
       attempts: number;
       lastStatus: number | null;
@@ -4507,7 +4507,7 @@ export interface components {
       /** Also the webhook-id header of every attempt */
       id: string;
       webhookId: string;
-      eventType: "run.succeeded" | "run.failed" | "run.cancelled" | "approval.requested" | "budget.alert" | "webhook.test";
+      eventType: "run.succeeded" | "run.failed" | "run.cancelled" | "approval.requested" | "evaluation.finished" | "budget.alert" | "webhook.test";
       status: "queued" | "processing" | "delivered" | "failed";
       attempts: number;
       lastStatus: number | null;
