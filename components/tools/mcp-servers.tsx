@@ -3,10 +3,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useWatch } from "react-hook-form";
+import { canonicalJson, type DiffLine, lineDiff } from "@/lib/line-diff";
 import { toast } from "sonner";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { DiffLines } from "@/components/versions/version-history";
 import { useConfirm } from "@/components/ui/confirm";
 import { CreateDialog } from "@/components/ui/create-dialog";
 import {
@@ -181,51 +184,107 @@ function ConnectServerForm({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-/** Accept or reject the definition a server changed (tools:grant: accepting re-enables it for every agent granted it). */
-function ReviewButtons({ tool, onError }: { tool: McpTool; onError: (message: string | null) => void }) {
-  const trpc = useTRPC();
-  const invalidate = useInvalidate();
-  const review = useMutation(
-    trpc.mcpServers.reviewTool.mutationOptions({
-      onMutate: () => onError(null),
-      onSuccess: (r) => toast.success(r.decision === "accept" ? `${r.name} accepted and enabled` : `${r.name}: change rejected, it stays disabled`),
-      onError: (e) => onError(errorMessage(e)),
-      onSettled: () => invalidate(),
-    }),
-  );
+/** The reviewed definition against the server's new one: the description and the argument schema (keys sorted), as line diffs. */
+export function DefinitionDiff({ tool }: { tool: McpTool }) {
+  const pending = tool.pendingDefinition;
+  if (!pending) return null;
+  const description = lineDiff(tool.description, pending.description);
+  const schema = lineDiff(canonicalJson(tool.inputSchema, 2), canonicalJson(pending.inputSchema, 2));
+  const changed = (lines: DiffLine[]) => lines.some((l) => l.op !== "equal");
   return (
-    <div className="grid gap-1" data-testid="mcp-review">
+    <div className="grid gap-3" data-testid="mcp-review-diff">
       <p className="text-xs text-muted-foreground">
-        The server changed this tool's description or arguments; it stays disabled until reviewed. Accepting uses the new definition and enables it for the
-        agents granted it; rejecting keeps it disabled.
+        − the definition as last reviewed, + the server's new one. Both are the server's text, untrusted: read the description for instructions aimed at the
+        model.
       </p>
-      <div className="flex gap-2">
-        <Button
-          size="sm"
-          variant="outline"
-          data-testid="mcp-review-accept"
-          disabled={review.isPending}
-          onClick={() => review.mutate({ toolId: tool.id, decision: "accept" })}
-        >
-          Accept change
-        </Button>
-        <Button
-          size="sm"
-          variant="ghost"
-          data-testid="mcp-review-reject"
-          disabled={review.isPending}
-          onClick={() => review.mutate({ toolId: tool.id, decision: "reject" })}
-        >
-          Reject
-        </Button>
+      <div className="grid gap-1" data-field="description">
+        <div className="text-sm font-semibold">Description{changed(description) ? "" : " (unchanged)"}</div>
+        <DiffLines lines={description} testId="mcp-diff-description" />
+      </div>
+      <div className="grid gap-1" data-field="inputSchema">
+        <div className="text-sm font-semibold">Argument schema{changed(schema) ? "" : " (unchanged)"}</div>
+        <DiffLines lines={schema} testId="mcp-diff-schema" />
       </div>
     </div>
   );
 }
 
+/**
+ * The review of a definition a server changed: a dialog with the before/after diff, and for tools:grant accept or
+ * reject (accepting re-enables the tool for every agent granted it). Everyone else sees the diff only.
+ */
+function ReviewDialog({ tool, onError }: { tool: McpTool; onError: (message: string | null) => void }) {
+  const trpc = useTRPC();
+  const { can } = useWorkspace();
+  const invalidate = useInvalidate();
+  const [open, setOpen] = useState(false);
+  const review = useMutation(
+    trpc.mcpServers.reviewTool.mutationOptions({
+      onMutate: () => onError(null),
+      onSuccess: (r) => {
+        toast.success(r.decision === "accept" ? `${r.name} accepted and enabled` : `${r.name}: change rejected, it stays disabled`);
+        setOpen(false);
+      },
+      onError: (e) => {
+        onError(errorMessage(e));
+        setOpen(false);
+      },
+      onSettled: () => invalidate(),
+    }),
+  );
+  const reviewer = can("tools:grant");
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <div className="grid gap-1" data-testid={reviewer ? "mcp-review" : undefined}>
+        <p className="text-xs text-muted-foreground">
+          The server changed this tool's description or arguments; it stays disabled until reviewed.
+          {reviewer ? " Accepting uses the new definition and enables it for the agents granted it; rejecting keeps it disabled." : ""}
+        </p>
+        <div>
+          <DialogTrigger asChild>
+            <Button size="sm" variant="outline" data-testid="mcp-review-open">
+              {reviewer ? "Review change" : "See change"}
+            </Button>
+          </DialogTrigger>
+        </div>
+      </div>
+      <DialogContent className="max-h-[90svh] overflow-y-auto sm:max-w-3xl" data-testid="mcp-review-dialog">
+        <DialogHeader>
+          <DialogTitle>Review the change to {tool.name}</DialogTitle>
+          <DialogDescription>
+            The server {tool.remoteName ? `(its tool ${tool.remoteName}) ` : ""}now describes this tool differently. It stays disabled until someone with the
+            right to grant tools accepts the change.
+          </DialogDescription>
+        </DialogHeader>
+        <DefinitionDiff tool={tool} />
+        {reviewer ? (
+          <DialogFooter>
+            <Button
+              size="sm"
+              variant="ghost"
+              data-testid="mcp-review-reject"
+              disabled={review.isPending}
+              onClick={() => review.mutate({ toolId: tool.id, decision: "reject" })}
+            >
+              Reject
+            </Button>
+            <Button
+              size="sm"
+              data-testid="mcp-review-accept"
+              disabled={review.isPending}
+              onClick={() => review.mutate({ toolId: tool.id, decision: "accept" })}
+            >
+              Accept change
+            </Button>
+          </DialogFooter>
+        ) : null}
+      </DialogContent>
+    </Dialog>
+  );
+}
+
 /** One synced tool: its registry name, its name on the server, the server's description (untrusted: plain text). */
 function McpToolRow({ tool, onError }: { tool: McpTool; onError: (message: string | null) => void }) {
-  const { can } = useWorkspace();
   return (
     <li className="grid gap-1 border-t py-2 first:border-t-0" data-testid="mcp-tool" data-name={tool.name}>
       <div className="flex flex-wrap items-center gap-2">
@@ -245,7 +304,7 @@ function McpToolRow({ tool, onError }: { tool: McpTool; onError: (message: strin
           {tool.description}
         </p>
       ) : null}
-      {tool.changed && can("tools:grant") ? <ReviewButtons tool={tool} onError={onError} /> : null}
+      {tool.changed ? <ReviewDialog tool={tool} onError={onError} /> : null}
     </li>
   );
 }

@@ -141,6 +141,23 @@ function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A line diff as text: removed lines marked − on red, added + on green, the rest as they are. */
+export function DiffLines({ lines, testId }: { lines: DiffLine[]; testId?: string }) {
+  return (
+    <pre className="max-h-90 overflow-auto rounded-md border bg-card py-1.5 font-mono text-xs leading-relaxed" data-testid={testId}>
+      {lines.map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the lines of a diff, read-only and in order
+        <div key={i} className={cn("px-2.5 break-words whitespace-pre-wrap", LINE_TONES[l.op])} data-op={l.op}>
+          <span className="inline-block w-[1.2em] text-muted-foreground select-none" aria-hidden="true">
+            {l.op === "add" ? "+" : l.op === "remove" ? "−" : " "}
+          </span>
+          {l.text || " "}
+        </div>
+      ))}
+    </pre>
+  );
+}
+
 /** What changed between two versions: each field's before/after, long text as a line diff. */
 export function DiffView({
   from,
@@ -164,17 +181,7 @@ export function DiffView({
         <div key={c.field} data-testid="diff-field" data-field={c.field}>
           <div className="mb-1 text-sm font-semibold">{labels[c.field] ?? c.field}</div>
           {c.lines ? (
-            <pre className="max-h-90 overflow-auto rounded-md border bg-card py-1.5 font-mono text-xs leading-relaxed">
-              {c.lines.map((l, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: the lines of a diff, read-only and in order
-                <div key={i} className={cn("px-2.5 break-words whitespace-pre-wrap", LINE_TONES[l.op])} data-op={l.op}>
-                  <span className="inline-block w-[1.2em] text-muted-foreground select-none" aria-hidden="true">
-                    {l.op === "add" ? "+" : l.op === "remove" ? "−" : " "}
-                  </span>
-                  {l.text || " "}
-                </div>
-              ))}
-            </pre>
+            <DiffLines lines={c.lines} />
           ) : (
             <div className="font-mono text-sm break-words">
               <span className="text-destructive line-through">{show(c.before)}</span>

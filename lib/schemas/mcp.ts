@@ -54,6 +54,12 @@ export const updateMcpServerInputSchema = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+/** A tool's definition as a server describes it (untrusted text) */
+export const mcpToolDefinitionSchema = z.object({
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+});
+
 export const mcpServerSchema = z
   .object({
     id: z.string(),
@@ -79,10 +85,14 @@ export const mcpServerSchema = z
         id: z.string(),
         name: z.string(),
         remoteName: z.string(),
-        description: z.string(),
+        description: z.string().describe("The description as last reviewed (untrusted text from the server)"),
+        inputSchema: z.record(z.string(), z.unknown()).describe("The JSON Schema of the arguments as last reviewed"),
         enabled: z.boolean(),
         /** the server changed the tool's description or schema since it was reviewed: disabled until reviewed */
         changed: z.boolean(),
+        pendingDefinition: mcpToolDefinitionSchema
+          .nullable()
+          .describe("When changed: the server's new description and argument schema, waiting for review (accepting uses it); null otherwise"),
       }),
     ),
     createdAt: z.date(),
@@ -90,12 +100,6 @@ export const mcpServerSchema = z
   })
   .meta({ id: "McpServer", description: "A remote MCP server whose tools are in the registry" });
 export type McpServerOut = z.infer<typeof mcpServerSchema>;
-
-/** A tool's definition as a server describes it (untrusted text) */
-export const mcpToolDefinitionSchema = z.object({
-  description: z.string(),
-  inputSchema: z.record(z.string(), z.unknown()),
-});
 
 export const mcpAuthorizeResultSchema = z
   .object({

@@ -50,11 +50,15 @@ export interface EgressCallOptions {
   onRedirect?: (hop: RedirectHop) => void;
 }
 
-/** A redirect about to be followed: `headers` are the next request's, and may be changed. */
+/**
+ * A redirect about to be followed: `method` and `headers` are the next request's (the headers may be changed). The
+ * caller may throw to stop here: the error is the fetch's, and the next request is never made.
+ */
 export interface RedirectHop {
   from: URL;
   to: URL;
   status: number;
+  method: string;
   headers: Headers;
 }
 
@@ -255,7 +259,7 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
         throw new EgressError("redirect_body", `${url.origin} redirected a request whose body cannot be sent twice`);
       }
       if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) headers.delete(h);
-      call.onRedirect?.({ from: url, to: next, status: response.status, headers });
+      call.onRedirect?.({ from: url, to: next, status: response.status, method, headers });
       url = next;
     }
   }

@@ -8,7 +8,9 @@
  *   repeats the call with the SAME Idempotency-Key and records it once; a crash after its record does not call again;
  * - approvals: the run parks (no process holds it), a decision wakes it; approve runs the call, deny feeds the
  *   refusal back to the agent;
- * - caps: a model that keeps calling tools stops at the per-step limit with a clear reason.
+ * - caps: a model that keeps calling tools stops at the per-step limit, a team's agents at the per-run limit, with a
+ *   clear reason;
+ * - rate limits: a call over the tool's workspace or per-agent limit parks the run until the window turns, then runs.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,8 +23,8 @@ import { startRun } from "@/server/runs/service";
 import { createAgent } from "@/server/agents/service";
 import { createTool, updateTool } from "@/server/tools/service";
 import { decideApprovalAndWake as decideApproval } from "@/server/runs/approvals";
-import { makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
-import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
+import { addTeam, makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
+import { TOOL_CALLS_PER_RUN, TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { executeRun } from "./run-function";
 import { createPostgresStep, configureSteps, RunSuspendedError } from "./step";
 import { startExecutor, type Executor } from "./executor";
@@ -285,6 +287,84 @@ describe("caps", () => {
     const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(row.error).toContain(`at most ${TOOL_CALLS_PER_STEP} tool calls`);
     expect((await stepRows(run.id)).filter((s) => s.kind === "tool")).toHaveLength(TOOL_CALLS_PER_STEP);
+  });
+
+  it(`a team whose agents keep calling tools stops at ${TOOL_CALLS_PER_RUN} calls per run with a clear reason`, async () => {
+    // 7 agents one after the other, 15 calls each (under the per-step cap): the 7th agent's turn goes past the run's cap
+    const perAgent = 15;
+    const agents = Array.from({ length: Math.ceil((TOOL_CALLS_PER_RUN + 1) / perAgent) }, (_, i) => `caller${i + 1}`);
+    expect(perAgent * (agents.length - 1)).toBeLessThanOrEqual(TOOL_CALLS_PER_RUN);
+    for (const slug of agents) {
+      await agentWith(slug, ["current_time"]);
+      // each agent's first turn asks for the calls; its next turn (the script used up) answers in text
+      stub.toolCalls({ calls: Array.from({ length: perAgent }, () => ({ name: "current_time", arguments: {} })), when: `Use your tools as ${slug}.` });
+    }
+    await addTeam(rw.ctx, "callers", { topology: "sequential", agents });
+    executor();
+    const run = await startRun(rw.ctx, { team: "callers", input: "Each of you: check the time." });
+    const done = await waitForRun(run.id, undefined, 90_000);
+    expect(done.status).toBe("failed");
+    const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(row.error).toContain(`a run may make at most ${TOOL_CALLS_PER_RUN} tool calls`);
+    // the last agent's calls were never made: the cap is checked before a turn's calls run
+    expect((await stepRows(run.id)).filter((s) => s.kind === "tool")).toHaveLength(perAgent * (agents.length - 1));
+  });
+});
+
+describe("rate limits", () => {
+  /** Waits out the last seconds of a minute: the test's calls then fall in one window. */
+  const sameMinute = async () => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 8_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+  };
+  /** Until the run parks on the call's rate limit: the step waiting for it, the run's lease let go. */
+  const parkedOnLimit = async (runId: string, stepId: string) => {
+    for (let i = 0; i < 400; i++) {
+      const [run, step] = await Promise.all([db().run.findUniqueOrThrow({ where: { id: runId } }), db().runStep.findFirst({ where: { runId, stepId } })]);
+      if (step?.status === "waiting" && run.wakeAt && !run.leaseOwner) return { run, step };
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error("the run did not park on the rate limit");
+  };
+
+  it.each([
+    ["workspace", { rateLimitPerMinute: 1 }, "workspace"],
+    ["per-agent", { agentRateLimitPerMinute: 1 }, "per-agent"],
+  ] as const)("a call over the tool's %s limit waits durably for the next window, then runs", async (_name, limits, says) => {
+    await orderTool();
+    await updateTool(rw.ctx, "lookup_order", limits);
+    await agentWith("counter", ["lookup_order"]);
+    stub.toolCalls({
+      calls: [
+        { name: "lookup_order", arguments: { order: "A-1" } },
+        { name: "lookup_order", arguments: { order: "A-2" } },
+      ],
+    });
+    await sameMinute();
+    executor();
+    const run = await startRun(rw.ctx, { agent: "counter", input: "Look both up." });
+    const { run: parked, step } = await parkedOnLimit(run.id, "agent~tool1.2");
+    // the first call ran; the second is held, and no process holds the run
+    expect(received.map((r) => r.url)).toEqual(["/orders/A-1"]);
+    const wait = step.result as { retryAt: number; waitingFor: string; reason?: string };
+    expect(wait.waitingFor).toBe("the rate limit of the tool lookup_order");
+    expect(JSON.stringify(step.result)).toContain(`${says} rate limit`);
+    // until the window turns: the start of the next minute
+    expect(wait.retryAt % 60_000).toBe(0);
+    expect(wait.retryAt).toBeGreaterThan(Date.now());
+    expect(wait.retryAt).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(parked.wakeAt!.getTime()).toBeGreaterThan(Date.now());
+
+    // the window turns (moved back a minute rather than waited for), and the run wakes at its time: the call runs
+    await db().toolRateWindow.updateMany({ where: { workspaceId: rw.ws.id, toolName: "lookup_order" }, data: { windowStart: new Date(Date.now() - 120_000) } });
+    await db()
+      .$executeRaw`UPDATE "RunStep" SET "result" = jsonb_set("result", '{retryAt}', to_jsonb(0)) WHERE "runId" = ${run.id} AND "stepId" = 'agent~tool1.2'`;
+    await db().run.update({ where: { id: run.id }, data: { wakeAt: new Date(Date.now() - 1000) } });
+    expect((await waitForRun(run.id, undefined, 60_000)).status).toBe("succeeded");
+    expect(received.map((r) => r.url)).toEqual(["/orders/A-1", "/orders/A-2"]);
+    const second = (await stepRows(run.id)).find((s) => s.stepId === "agent~tool1.2")!;
+    expect(second.status).toBe("succeeded");
+    expect(second.output).toContain("shipped");
   });
 });
 

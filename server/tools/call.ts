@@ -3,7 +3,8 @@
  * 1. the run's pinned agent version grants the tool, and the registry has it enabled now;
  * 2. the arguments match the tool's schema;
  * 3. the approval policy: a call that needs a person waits for one (./approval-wait.ts: the run parks durably), and
- *    a denial or an expiry is the call's result;
+ *    a denial or an expiry is the call's result; an unapproved call's redirects are judged by the policy too (a
+ *    redirect to a host it would ask about is not followed: ./http-outcome.ts);
  * 4. the rate limits (a call over one waits for the next window, parked like any wait);
  * 5. the run's pending writes are flushed, then the executor runs under the tool's timeout and the run's cancel.
  * The database is asked once before the request: the tool's row and the workspace's egress lists in one statement,
@@ -133,6 +134,8 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
       abortSignal: signal,
       egressLists,
       tool,
+      // an unapproved call is not carried by a redirect to a host its policy would have asked about (./http-outcome.ts)
+      approved: approval?.status === "approved",
     });
   } catch (error) {
     if (env.abortSignal.aborted) throw error; // the run's cancel: the step engine stops the run

@@ -4,6 +4,8 @@
  * hears about (a refused URL names the guard's rule; a timeout or a network failure says so) rather than throws.
  */
 import { egress, findEgressError, type RedirectHop } from "@/server/egress";
+import { needsApproval } from "./approval-policy";
+import { hostOf } from "./http-template";
 import type { ToolCallContext, ToolOutcome } from "./types";
 
 type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
@@ -21,9 +23,25 @@ export interface HttpAnswer {
 const SHOWN_HEADERS = ["content-type", "location", "retry-after", "etag", "last-modified", "content-disposition"];
 
 /**
+ * A redirect of a call nobody approved to a host (or with a method) the tool's approval policy would have asked a
+ * person about: it is not followed, and the call ends with this as its error (the agent may call that URL itself,
+ * which then asks for approval).
+ */
+export class RedirectNeedsApprovalError extends Error {
+  constructor(hop: RedirectHop) {
+    super(
+      `the answer redirected from ${hop.from.host} to ${hop.to.host}, which this tool's approval policy does not allow without a person's approval; the redirect was not followed (call ${hop.to.origin} directly to ask for approval)`,
+    );
+    this.name = "RedirectNeedsApprovalError";
+  }
+}
+
+/**
  * Sends one request for a tool call: the call's Idempotency-Key, its abort signal, the tool's time bound and the
  * workspace's egress lists. The guard's own size check is not used (it would refuse an answer whose declared length
- * is over the limit); the body is read here up to `maxResponseBytes` and the rest cancelled.
+ * is over the limit); the body is read here up to `maxResponseBytes` and the rest cancelled. Each redirect is judged
+ * by the tool's approval policy as the first URL was (unless a person approved the call): one that would need
+ * approval is not followed (RedirectNeedsApprovalError).
  */
 export async function toolFetch(url: string, init: FetchInit, call: ToolCallContext, onRedirect?: (hop: RedirectHop) => void): Promise<HttpAnswer> {
   const headers = new Headers(init.headers);
@@ -37,6 +55,10 @@ export async function toolFetch(url: string, init: FetchInit, call: ToolCallCont
       maxResponseBytes: Number.MAX_SAFE_INTEGER,
       workspace: call.egressLists,
       onRedirect: (hop) => {
+        const host = hostOf(hop.to.href);
+        if (!call.approved && needsApproval(call.tool.approval, { method: hop.method, ...(host === null ? {} : { host }) })) {
+          throw new RedirectNeedsApprovalError(hop);
+        }
         finalUrl = hop.to.href;
         onRedirect?.(hop);
       },
@@ -116,6 +138,7 @@ export function answerMeta(answer: HttpAnswer): Record<string, unknown> {
 export function failureOutcome(error: unknown, call: ToolCallContext): ToolOutcome {
   const refused = findEgressError(error);
   if (refused) return { isError: true, output: refused.message, meta: { refused: refused.rule } };
+  if (error instanceof RedirectNeedsApprovalError) return { isError: true, output: error.message, meta: { refused: "redirect_needs_approval" } };
   if (call.abortSignal.aborted) return { isError: true, output: "the call was cancelled or ran out of time", meta: { aborted: true } };
   const code = networkCode(error);
   return { isError: true, output: `the request failed${code ? ` (${code})` : ""}`, meta: { network: code ?? "unknown" } };

@@ -6,7 +6,7 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { HttpToolConfig } from "@/lib/schemas/tools";
+import type { ApprovalPolicy, HttpToolConfig } from "@/lib/schemas/tools";
 import { createEgressGuard, type EgressGuard, setEgressGuard } from "@/server/egress";
 import { refusedDirect, tableResolver } from "@/test/egress-table";
 import { builtinTool, toolCall } from "@/test/tool-call";
@@ -336,6 +336,43 @@ describe("custom HTTP tools", () => {
       ["bound.test", SECRET],
       ["bound.test", SECRET],
     ]);
+  });
+});
+
+describe("redirects and the approval policy (hosts other than bound.test need approval)", () => {
+  const policy: ApprovalPolicy = { mode: "rule", hostsExcept: ["bound.test"] };
+  type Call = (url: string, call?: Partial<ToolCallContext>) => Promise<ToolOutcome>;
+  const kinds: [string, Call][] = [
+    ["http_request", (url, call) => httpRequest({ url }, toolCall(builtinTool("http_request", { approval: policy }), call))],
+    ["web_fetch", (url, call) => webFetch({ url }, toolCall(builtinTool("web_fetch", { approval: policy }), call))],
+    ["custom tool", (url, call) => httpToolExecutor({}, toolCall({ ...customTool({ urlTemplate: url }), approval: policy }, call))],
+  ];
+  const away = () => at(`/redirect?to=${encodeURIComponent("http://other.test:PORT/page")}`, "bound.test");
+
+  it.each(kinds)("%s: an unapproved call redirected to another host stops there with a clear error", async (_kind, call) => {
+    const outcome = await call(away());
+    expect(outcome).toMatchObject({ isError: true, meta: { refused: "redirect_needs_approval" } });
+    expect(String(outcome.output)).toContain(`redirected from bound.test:${port} to other.test:${port}`);
+    expect(String(outcome.output)).toContain("was not followed");
+    expect(seen.map((s) => [s.host, s.path])).toEqual([["bound.test", "/redirect"]]);
+  });
+
+  it.each(kinds)("%s: an approved call follows it; a redirect within an allowed host needs no approval", async (_kind, call) => {
+    expect((await call(away(), { approved: true })).isError).toBeUndefined();
+    expect(seen.map((s) => s.host)).toEqual(["bound.test", "other.test"]);
+    seen = [];
+    expect((await call(at(`/redirect?to=${encodeURIComponent("/page")}`, "bound.test"))).isError).toBeUndefined();
+    expect(seen.map((s) => [s.host, s.path])).toEqual([
+      ["bound.test", "/redirect"],
+      ["bound.test", "/page"],
+    ]);
+  });
+
+  it("a redirect that changes the method to one the policy asks about is not followed (303 after a POST: GET, not excepted)", async () => {
+    const tool = builtinTool("http_request", { approval: { mode: "rule", methodsExcept: ["POST"] } });
+    const outcome = await httpRequest({ method: "POST", url: at(`/redirect?status=303&to=${encodeURIComponent("/echo")}`), body: "{}" }, toolCall(tool));
+    expect(outcome).toMatchObject({ isError: true, meta: { refused: "redirect_needs_approval" } });
+    expect(seen).toHaveLength(1);
   });
 });
 

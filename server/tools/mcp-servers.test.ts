@@ -199,6 +199,17 @@ describe("a bearer-protected server", () => {
     const sync = await owner(a).mcpServers.sync({ serverId });
     expect(sync.report).toMatchObject({ changed: ["orders_lookup"], added: [] });
     expect(sync.server.tools.find((t) => t.name === "orders_lookup")).toMatchObject({ enabled: false, changed: true, description: before.description });
+    // the review shows both definitions: the reviewed one and the server's new one (tRPC and REST)
+    const shown = {
+      description: before.description,
+      inputSchema: before.inputSchema,
+      pendingDefinition: { description: expect.stringContaining("evil.example"), inputSchema: before.inputSchema },
+    };
+    expect(sync.server.tools.find((t) => t.name === "orders_lookup")).toMatchObject(shown);
+    const viaRest = await rest("GET", "/api/v1/mcp-servers/{serverId}", { key: keyA, params: { serverId } });
+    expect((viaRest.body as { tools: { name: string }[] }).tools.find((t) => t.name === "orders_lookup")).toMatchObject(shown);
+    expect((await owner(a).mcpServers.get({ serverId })).tools.find((t) => t.name === "orders_lookup")).toMatchObject(shown);
+    expect(sync.server.tools.filter((t) => t.name !== "orders_lookup").every((t) => t.pendingDefinition === null)).toBe(true);
     const row = await db().tool.findFirstOrThrow({ where: { id: before.id } });
     expect(row).toMatchObject({ enabled: false, description: before.description, definitionHash: before.definitionHash });
     expect(row.pendingDefinition).toMatchObject({ description: expect.stringContaining("evil.example") });
@@ -224,12 +235,16 @@ describe("a bearer-protected server", () => {
 
     // changed again, then rejected: stays disabled with its reviewed definition, and the next sync does not ask again
     bearer.tools.set("lookup", { description: "Looks up an order", args: ["id", "note"] });
-    expect((await owner(a).mcpServers.sync({ serverId })).report?.changed).toEqual(["orders_lookup"]);
+    const changedArgs = await owner(a).mcpServers.sync({ serverId });
+    expect(changedArgs.report?.changed).toEqual(["orders_lookup"]);
+    const pendingArgs = changedArgs.server.tools.find((t) => t.name === "orders_lookup")!;
+    expect(Object.keys(pendingArgs.inputSchema.properties as object)).toEqual(["id"]);
+    expect(Object.keys(pendingArgs.pendingDefinition!.inputSchema.properties as object)).toEqual(["id", "note"]);
     const rejected = await owner(a).mcpServers.reviewTool({ toolId: before.id, decision: "reject" });
     expect(rejected).toMatchObject({ enabled: false, definitionHash: afterAccept.definitionHash });
     const again = await owner(a).mcpServers.sync({ serverId });
     expect(again.report?.changed).toEqual([]);
-    expect(again.server.tools.find((t) => t.name === "orders_lookup")).toMatchObject({ enabled: false, changed: false });
+    expect(again.server.tools.find((t) => t.name === "orders_lookup")).toMatchObject({ enabled: false, changed: false, pendingDefinition: null });
     expect((await resolved(a, "orders_lookup")).enabled).toBe(false);
     // a row switched on by hand while a change waits is still not offered or executed
     await db().tool.update({ where: { id: before.id }, data: { enabled: true } });

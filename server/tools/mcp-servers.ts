@@ -100,6 +100,9 @@ function pendingOf(value: unknown): PendingDefinition | null {
   return p as PendingDefinition;
 }
 
+const schemaOf = (value: unknown): Record<string, unknown> =>
+  value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
 /** A well-formed id or name, or NOT_FOUND. */
 function serverWhere(ctx: TenantContext, ref: string): Prisma.McpServerWhereInput {
   const trimmed = typeof ref === "string" ? ref.trim() : "";
@@ -110,7 +113,7 @@ function serverWhere(ctx: TenantContext, ref: string): Prisma.McpServerWhereInpu
 
 const serverInclude = {
   tools: {
-    select: { id: true, name: true, remoteName: true, description: true, enabled: true, pendingDefinition: true },
+    select: { id: true, name: true, remoteName: true, description: true, inputSchema: true, enabled: true, pendingDefinition: true },
     orderBy: { name: "asc" },
   },
 } as const satisfies Prisma.McpServerInclude;
@@ -139,13 +142,17 @@ function toOut(row: ServerRow, names: Map<string, string>): McpServerOut {
     lastSyncedAt: row.lastSyncedAt,
     tools: row.tools.map((t) => {
       const pending = pendingOf(t.pendingDefinition);
+      const changed = pending !== null && !pending.rejectedAt;
       return {
         id: t.id,
         name: t.name,
         remoteName: t.remoteName ?? "",
         description: t.description,
+        inputSchema: schemaOf(t.inputSchema),
         enabled: t.enabled,
-        changed: pending !== null && !pending.rejectedAt,
+        changed,
+        // what a review compares: the reviewed definition above, and the server's new one
+        pendingDefinition: changed ? { description: pending.description, inputSchema: pending.inputSchema } : null,
       };
     }),
     createdAt: row.createdAt,

@@ -57,6 +57,8 @@ export async function testTool(ctx: TenantContext, ref: string, input: Record<st
       abortSignal: signal,
       egressLists,
       tool,
+      // the person testing stands for the approver: redirects are followed as for an approved call
+      approved: true,
     });
   } catch (error) {
     if (!signal.aborted) throw error;

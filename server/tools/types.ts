@@ -45,6 +45,12 @@ export interface ToolCallContext {
   /** the workspace's egress lists (they only narrow what the operator allows) */
   egressLists: WorkspaceEgressLists | null;
   tool: ResolvedTool;
+  /**
+   * A person approved this call (or is making it: a test call). Otherwise a redirect to a host the tool's approval
+   * policy would have asked a person about is not followed (./http-outcome.ts toolFetch): approval is judged on the
+   * first URL only, and a redirect must not carry an unapproved call elsewhere.
+   */
+  approved?: boolean;
 }
 
 /**

@@ -4187,9 +4187,21 @@ export interface components {
         id: string;
         name: string;
         remoteName: string;
+        /** The description as last reviewed (untrusted text from the server) */
         description: string;
+        /** The JSON Schema of the arguments as last reviewed */
+        inputSchema: {
+          [key: string]: unknown;
+        };
         enabled: boolean;
         changed: boolean;
+        /** When changed: the server's new description and argument schema, waiting for review (accepting uses it); null otherwise */
+        pendingDefinition: {
+          description: string;
+          inputSchema: {
+            [key: string]: unknown;
+          };
+        } | null;
       }[];
       createdAt: string;
       updatedAt: string;
