@@ -80,9 +80,10 @@ export interface StubFault {
   malformed?: boolean;
   /**
    * streams only: after `afterChunks` SSE chunks (the first carries no text), "malformed" sends a broken chunk and then
-   * the rest, "stall" sends nothing more and keeps the connection open, "cut" destroys the connection
+   * the rest, "stall" sends nothing more and keeps the connection open, "cut" destroys the connection, "error" sends
+   * the provider's error event (chat completions and Anthropic Messages; `errorMessage` is its text) and ends
    */
-  midStream?: { afterChunks: number; kind: "malformed" | "stall" | "cut" };
+  midStream?: { afterChunks: number; kind: "malformed" | "stall" | "cut" | "error" };
   /** OpenAI chat completions: answer this text instead of the built one (e.g. JSON that violates the schema asked for) */
   content?: string;
   /** OpenAI chat completions: the finish reason to report, e.g. "length" (an answer cut at max_tokens) */
@@ -95,6 +96,8 @@ export interface StubFault {
    * "structured_output_unsupported" (a model that rejects `response_format`); Anthropic gets the matching message
    */
   errorCode?: "insufficient_quota" | "context_length_exceeded" | "structured_output_unsupported";
+  /** with `status` (or a mid-stream "error"): the provider's message in the error body instead of the built one */
+  errorMessage?: string;
   /** how many requests this fault applies to; default 1 */
   times?: number;
   /** only requests for this model consume the fault */
@@ -343,13 +346,14 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
       if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
-      return sendJson(res, fault.status, errorBody(path, fault.status, fault.errorCode), headers);
+      return sendJson(res, fault.status, errorBody(path, fault.status, fault.errorCode, fault.errorMessage), headers);
     }
     const malformed = fault?.malformed === true;
     const toolScript = (chat || path === "/v1/messages") && fault?.content === undefined ? takeToolCalls(model, raw, offeredToolNames(body)) : undefined;
     const sse: SseOptions = {
       malformed,
       midStream: fault?.midStream,
+      errorMessage: fault?.errorMessage,
       chunkDelayMs,
       toolScript,
       content: fault?.content !== undefined ? fault.content : openAiEmbeddings || cloudEmbeddings || toolScript ? undefined : takeReply(model, raw),
@@ -575,7 +579,8 @@ function chatCompletions(
 
   const frames = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
   frames.push("data: [DONE]\n\n");
-  return sendSse(res, frames, paced, `data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`, sse);
+  const errorFrame = `data: ${JSON.stringify({ error: { message: sse.errorMessage ?? "The server had an error (scripted by the LLM stub)", type: "server_error", code: "server_error" } })}\n\n`;
+  return sendSse(res, frames, paced, `data: {"id": "${id}", "choices": [{"delta": {"content": "brok\n\n`, sse, undefined, errorFrame);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -781,7 +786,8 @@ function anthropicMessages(
   events.push(["message_stop", { type: "message_stop" }]);
 
   const frames = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  return sendSse(res, frames, paced, `event: content_block_delta\ndata: {"type": "content_blo\n\n`, sse);
+  const errorFrame = `event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "overloaded_error", message: sse.errorMessage ?? "Overloaded (scripted by the LLM stub)" } })}\n\n`;
+  return sendSse(res, frames, paced, `event: content_block_delta\ndata: {"type": "content_blo\n\n`, sse, undefined, errorFrame);
 }
 
 /** The names of the tools a chat completions (`tools[].function.name`) or Anthropic Messages (`tools[].name`) request offers. */
@@ -981,15 +987,18 @@ const ERROR_MESSAGES: Record<NonNullable<StubFault["errorCode"]>, { openai: stri
   },
 };
 
-function errorBody(path: string, status: number, code?: StubFault["errorCode"]) {
+function errorBody(path: string, status: number, code?: StubFault["errorCode"], text?: string) {
   const scripted = code ? ERROR_MESSAGES[code] : undefined;
-  const message = scripted
-    ? path === "/v1/messages"
-      ? scripted.anthropic
-      : scripted.openai
-    : status === 429
-      ? "Rate limit reached (scripted by the LLM stub)"
-      : `Scripted failure ${status} from the LLM stub`;
+  const message =
+    text !== undefined
+      ? text
+      : scripted
+        ? path === "/v1/messages"
+          ? scripted.anthropic
+          : scripted.openai
+        : status === 429
+          ? "Rate limit reached (scripted by the LLM stub)"
+          : `Scripted failure ${status} from the LLM stub`;
   if (path === "/v1/messages") {
     const type = status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error";
     return { type: "error", error: { type, message } };
@@ -1063,6 +1072,8 @@ function sendMalformed(res: http.ServerResponse) {
 interface SseOptions {
   malformed: boolean;
   midStream: StubFault["midStream"];
+  /** the text of a mid-stream "error" event */
+  errorMessage?: string;
   chunkDelayMs: number;
   /** scripted tool calls that answer this request (chat completions, Anthropic Messages) */
   toolScript?: StubToolCalls;
@@ -1085,6 +1096,7 @@ async function sendSse(
   broken: string | Uint8Array,
   sse: SseOptions,
   contentType = "text/event-stream",
+  errorFrame?: string,
 ) {
   res.writeHead(200, { "content-type": contentType, "cache-control": "no-cache", connection: "keep-alive" });
   const breakAt = sse.midStream ? sse.midStream.afterChunks : sse.malformed ? 1 : -1;
@@ -1097,6 +1109,7 @@ async function sendSse(
     }
     if (i === breakAt && kind === "stall") return; // the client gives up (timeout) or the stub closes
     if (i === breakAt && kind === "cut") return void setTimeout(() => res.destroy(), 20); // the chunks sent arrive first
+    if (i === breakAt && kind === "error" && errorFrame) return void res.end(errorFrame);
     res.write(i === breakAt ? broken : frame);
   }
   res.end();

@@ -5,6 +5,7 @@
  */
 import type { Prisma } from "@/server/db/generated/client";
 import { systemDb } from "@/server/db/client";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 export interface CountChange {
   installs?: number;
@@ -19,7 +20,7 @@ export async function changeListingCounts(listingId: string, change: CountChange
   if (change.ratingSum) data.ratingSum = { increment: change.ratingSum };
   if (Object.keys(data).length === 0) return;
   // updatedAt would tell the publisher when someone installed: keep it
-  const current = await systemDb("marketplace-counts").listing.findUnique({ where: { id: listingId }, select: { updatedAt: true } });
+  const current = await systemDb("marketplace-counts").listing.findUnique({ where: { id: listingId }, select: { workspaceId: true, updatedAt: true } });
   if (!current) return;
-  await systemDb("marketplace-counts").listing.update({ where: { id: listingId }, data: { ...data, updatedAt: current.updatedAt } });
+  await systemDb("marketplace-counts").listing.update({ where: inWorkspace(current, listingId), data: { ...data, updatedAt: current.updatedAt } });
 }

@@ -33,6 +33,7 @@ import { computeManifest, manifestPricing } from "./manifest";
 import { buildSourcePackage, type PackageKnowledge, type PackageSource } from "./package";
 import { scanPackage } from "./scan";
 import { signedContent, signPackage, verifyPackage } from "./signing";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 export function needMarketplace(ctx: TenantContext, permission: Extract<Permission, `marketplace:${string}`>): void {
   if (!ctx.permissions.has(permission)) throw new AppError("FORBIDDEN", `Your role does not allow ${permission}`);
@@ -170,7 +171,7 @@ export async function publishVersion(ctx: TenantContext, input: z.input<typeof p
     await db(ctx).$transaction(async (tx) => {
       const row = versionData(ctx, listing.id, version, data.changelog, built);
       await tx.listingVersion.create({ data: row });
-      await tx.listing.update({ where: { id: listing.id }, data: { latestVersion: version, publisherName: await workspaceName(ctx, tx) } });
+      await tx.listing.update({ where: inWorkspace(ctx, listing.id), data: { latestVersion: version, publisherName: await workspaceName(ctx, tx) } });
       await recordAudit(ctx, { action: "listing.publish_version", targetType: "listing", targetId: listing.id, metadata: { version, digest: row.digest } }, tx);
     });
   } catch (error) {
@@ -188,7 +189,7 @@ export async function updateListing(ctx: TenantContext, input: z.input<typeof up
   const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   if (Object.keys(changes).length > 0)
     await db(ctx).$transaction(async (tx) => {
-      await tx.listing.update({ where: { id }, data: changes });
+      await tx.listing.update({ where: inWorkspace(ctx, id), data: changes });
       await recordAudit(ctx, { action: "listing.update", targetType: "listing", targetId: id, metadata: { fields: Object.keys(changes), ...changes } }, tx);
     });
   return getListing(ctx, id);
@@ -200,7 +201,7 @@ async function setStatus(ctx: TenantContext, id: string, status: "active" | "unp
   refuseRemoved(before);
   if (before.status !== status)
     await db(ctx).$transaction(async (tx) => {
-      await tx.listing.update({ where: { id }, data: { status } });
+      await tx.listing.update({ where: inWorkspace(ctx, id), data: { status } });
       await recordAudit(ctx, { action: status === "active" ? "listing.republish" : "listing.unpublish", targetType: "listing", targetId: id }, tx);
     });
   return getListing(ctx, id);

@@ -10,6 +10,7 @@ import { recordAudit } from "@/server/audit/service";
 import type { TenantContext } from "@/server/context";
 import { db, NO_TENANT, systemDb } from "@/server/db/client";
 import { env } from "@/server/env";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 /** Whether the person acting (a key's creator, for an API key; never an MCP client) is one of the platform's operators. */
 export async function isPlatformOperator(ctx: TenantContext): Promise<boolean> {
@@ -26,7 +27,7 @@ export async function removeListing(ctx: TenantContext, input: z.input<typeof re
   await systemDb("marketplace-operator").$transaction(async (tx) => {
     const listing = await tx.listing.findUnique({ where: { id: data.listing }, select: { id: true, workspaceId: true, status: true } });
     if (!listing) throw new AppError("NOT_FOUND", "No such listing");
-    await tx.listing.update({ where: { id: listing.id }, data: { status: "removed", removedReason: data.reason, removedAt: new Date() } });
+    await tx.listing.update({ where: inWorkspace(listing, listing.id), data: { status: "removed", removedReason: data.reason, removedAt: new Date() } });
     // the entry belongs to the publisher's workspace: its members see who removed their listing and why
     await recordAudit(
       { ...ctx, workspaceId: listing.workspaceId, workspaceSlug: "" },

@@ -15,6 +15,7 @@ import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor"
 import { changeListingCounts } from "./counts";
 import { needMarketplace } from "./listings";
 import { findReadableListing } from "./lookup";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 type ReviewOut = z.infer<typeof listingReviewSchema>;
 
@@ -29,7 +30,7 @@ export async function reviewListing(ctx: TenantContext, input: z.input<typeof re
   const { row, before } = await db(ctx).$transaction(async (tx) => {
     const existing = await tx.listingReview.findFirst({ where: { workspaceId: ctx.workspaceId, listingId: listing.id } });
     const saved = existing
-      ? await tx.listingReview.update({ where: { id: existing.id }, data: { rating: data.rating, body: data.body } })
+      ? await tx.listingReview.update({ where: inWorkspace(ctx, existing.id), data: { rating: data.rating, body: data.body } })
       : await tx.listingReview.create({
           data: {
             id: newId("lrv"),

@@ -11,6 +11,7 @@ import { recordAudit } from "@/server/audit/service";
 import { changeListingCounts } from "./counts";
 import { parseResources } from "./install-resources";
 import { findInstall } from "./installs";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 type Tx = Prisma.TransactionClient;
 
@@ -19,7 +20,7 @@ export async function archiveAgents(ctx: TenantContext, tx: Tx, ids: string[]): 
   if (ids.length === 0) return;
   const rows = await tx.agent.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: ids }, archivedAt: null } });
   for (const row of rows) {
-    await tx.agent.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    await tx.agent.update({ where: inWorkspace(ctx, row.id), data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "agent.archive", targetType: "agent", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
   }
 }
@@ -28,7 +29,7 @@ export async function archiveTeams(ctx: TenantContext, tx: Tx, ids: string[]): P
   if (ids.length === 0) return;
   const rows = await tx.team.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: ids }, archivedAt: null } });
   for (const row of rows) {
-    await tx.team.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    await tx.team.update({ where: inWorkspace(ctx, row.id), data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "team.archive", targetType: "team", targetId: row.id, metadata: { slug: row.slug, version: row.currentVersion } }, tx);
   }
 }
@@ -38,7 +39,7 @@ export async function archiveJudges(ctx: TenantContext, tx: Tx, ids: string[]): 
   if (ids.length === 0) return;
   const rows = await tx.judge.findMany({ where: { workspaceId: ctx.workspaceId, id: { in: ids }, archivedAt: null } });
   for (const row of rows) {
-    await tx.judge.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    await tx.judge.update({ where: inWorkspace(ctx, row.id), data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "judge.archive", targetType: "judge", targetId: row.id, metadata: { slug: row.slug } }, tx);
   }
 }
@@ -75,7 +76,7 @@ export async function deleteUnused(
     }
     const row = await tx.tool.findFirst({ where: { id: t.id, workspaceId: ctx.workspaceId }, select: { id: true, name: true, kind: true } });
     if (!row) continue;
-    await tx.tool.delete({ where: { id: row.id } });
+    await tx.tool.delete({ where: inWorkspace(ctx, row.id) });
     await recordAudit(ctx, { action: "tool.delete", targetType: "tool", targetId: row.id, metadata: { name: row.name, kind: row.kind } }, tx);
   }
   for (const s of servers) {
@@ -86,7 +87,7 @@ export async function deleteUnused(
     }
     const row = await tx.mcpServer.findFirst({ where: { id: s.id, workspaceId: ctx.workspaceId }, select: { id: true, name: true } });
     if (!row) continue;
-    await tx.mcpServer.delete({ where: { id: row.id } });
+    await tx.mcpServer.delete({ where: inWorkspace(ctx, row.id) });
     await recordAudit(ctx, { action: "mcp_server.delete", targetType: "mcp_server", targetId: row.id, metadata: { name: row.name } }, tx);
   }
   return kept;

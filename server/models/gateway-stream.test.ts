@@ -177,7 +177,7 @@ describe("streamed generate: failures", () => {
         [a.id, "error"],
         [b.id, "ok"],
       ]);
-      expect(result.attempts[0]!.error).toMatch(/JSON parsing failed/);
+      expect(result.attempts[0]!.error).toMatch(/^The answer was not valid JSON$/);
       // a's text so far was billed: its cost estimated from the prompt and the text received
       const rows = await usageRows();
       expect(rows.map((r) => [r.modelName, r.outcome, r.estimated])).toEqual([

@@ -30,7 +30,8 @@
  *      comes back to a model that failed with 429/5xx/network (after its Retry-After or a short backoff), so a
  *      pinned model still gets retried.
  *    - a 4xx caused by the request itself (400, 401, 403, 404, 413, 422 …) is not retried: the attempt is recorded
- *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, short provider message; never a key) and
+ *      and UPSTREAM_ERROR is thrown with a safe message (provider, status, the fault's class and a machine code;
+ *      never a key, never the provider's own text: ./provider-errors.ts) and
  *      the typed `retryable: false`.
  *    - the provider call itself holds a permit of the process's model calls in flight (server/models/call-slots.ts,
  *      CADRE_MAX_CONCURRENT_MODEL_CALLS); beyond it calls wait in line (FIFO, cancellable by `abortSignal`), and the

@@ -1,9 +1,12 @@
 /**
- * Safe, short messages for failed provider calls: what a person can act on (status, provider message,
- * unreachable host, timeout), never key material. Also decides whether a base URL is "local".
+ * Safe, short messages for failed provider calls: what a person can act on (status, the fault's class, the provider's
+ * machine code, unreachable host, timeout), never key material and never the provider's own words: a base URL can
+ * point at any server, and its error text would otherwise travel into step errors, routing attempts, usage rows and
+ * model statistics. Also decides whether a base URL is "local".
  */
 import { APICallError } from "@ai-sdk/provider";
 import { isIP } from "node:net";
+import { isAppError } from "@/lib/errors";
 
 const MAX_MESSAGE = 300;
 
@@ -75,6 +78,101 @@ export function unwrapRetry(error: unknown): unknown {
   return e && e.name === "AI_RetryError" && e.lastError !== undefined ? e.lastError : error;
 }
 
+/** A provider's machine code is kept only in this shape: a word of lower-case letters and underscores, no free text. */
+const MACHINE_CODE = /^[a-z_]{1,64}$/;
+/** Codes that say nothing beyond the status. */
+const UNINFORMATIVE_CODES = new Set(["error", "null", "undefined"]);
+
+function machineCode(value: unknown): string | undefined {
+  return typeof value === "string" && MACHINE_CODE.test(value) && !UNINFORMATIVE_CODES.has(value) ? value : undefined;
+}
+
+/**
+ * The provider's well-known machine code for a failure, if it sent one: OpenAI's (and Mistral's, Azure's) `error.code`
+ * or `error.type` (`context_length_exceeded`, `insufficient_quota`, `invalid_request_error`), Anthropic's `error.type`
+ * (`overloaded_error`). Only a value of /^[a-z_]{1,64}$/ is kept: never the message or any other free text.
+ */
+export function providerMachineCode(error: unknown): string | undefined {
+  let body: unknown = (error as { data?: unknown })?.data;
+  const raw = (error as { responseBody?: unknown })?.responseBody;
+  if (typeof raw === "string" && raw.length <= 64_000) {
+    try {
+      body = JSON.parse(raw) as unknown;
+    } catch {
+      // not JSON: only the parsed `data` (if any) is looked at
+    }
+  }
+  if (!body || typeof body !== "object") return undefined;
+  const top = body as { error?: unknown; code?: unknown; type?: unknown };
+  const inner = top.error && typeof top.error === "object" ? (top.error as { code?: unknown; type?: unknown }) : undefined;
+  return machineCode(inner?.code) ?? machineCode(inner?.type) ?? machineCode(top.code) ?? machineCode(top.type);
+}
+
+/** The class of an HTTP failure, in Cadre's words (the gateway's classification of the same error: ./gateway.ts). */
+function httpFaultClass(error: APICallError, status: number): string {
+  if (status >= 400 && isQuotaExhausted(error)) return "out of credit or quota";
+  if (status === 429) return "rate limited";
+  if (status === 408) return "the provider timed out";
+  if (status === 409) return "a conflict at the provider";
+  if (status >= 500) return "the provider failed";
+  if (status === 401) return "check the API key";
+  if (status === 403) return "check the API key and its permissions";
+  if (status === 404) return "check the model id and base URL";
+  if (status >= 400 && isContextLengthError(error)) return "the prompt does not fit the model's context window";
+  if (status >= 400 && isStructuredOutputUnsupported(error)) return "the model does not support structured output";
+  if (status >= 400) return "the provider refused the request";
+  return "not a completion";
+}
+
+/** `HTTP <status> (<class>[; code <machine code>])`: nothing the remote server wrote but a vetted machine code. */
+function httpFailureSentence(error: APICallError): string {
+  const status = error.statusCode!;
+  const code = providerMachineCode(error);
+  return `HTTP ${status} (${httpFaultClass(error, status)}${code ? `; code ${code}` : ""})`;
+}
+
+/**
+ * The AI SDK's errors whose message quotes what the provider sent (an unparsable chunk, a value that failed
+ * validation, a stream's error event): a fixed sentence each.
+ */
+const SDK_ERROR_SENTENCES: Record<string, string> = {
+  AI_JSONParseError: "The answer was not valid JSON",
+  AI_TypeValidationError: "The answer did not have the expected shape",
+  AI_InvalidResponseDataError: "The answer did not have the expected shape",
+  AI_EmptyResponseBodyError: "The answer was empty",
+  AI_NoContentGeneratedError: "The answer had no content",
+  AI_NoOutputGeneratedError: "The answer had no output",
+  AI_NoObjectGeneratedError: "The answer held no usable object",
+  AI_InvalidToolInputError: "The answer called a tool with input that does not fit it",
+  AI_NoSuchToolError: "The answer called a tool that was not offered",
+};
+
+/**
+ * A failure that is neither an HTTP status nor a network error: a fixed sentence for the SDK's errors, the provider's
+ * machine code for an error event in a stream (a plain object, not an Error), and a runtime error's own message
+ * (raised in this process, not received).
+ */
+function nonHttpFailureSentence(error: unknown): string {
+  const name = (error as { name?: unknown })?.name;
+  if (typeof name === "string" && name.startsWith("AI_")) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (name === "AI_NoContentGeneratedError" || name === "AI_NoOutputGeneratedError") {
+      if (cause && cause !== error && APICallError.isInstance(cause) && cause.statusCode !== undefined) return httpFailureSentence(cause);
+    }
+    return SDK_ERROR_SENTENCES[name] ?? `The call failed (${name.slice(3).replace(/[^A-Za-z]/g, "")})`;
+  }
+  if (error instanceof Error) {
+    const raw = error.message;
+    return raw ? raw : "The call failed";
+  }
+  if (error && typeof error === "object") {
+    // a stream's error event: { message, type, code } as the provider sent it
+    const code = providerMachineCode({ data: { error } });
+    return `The provider reported an error during the answer${code ? ` (code ${code})` : ""}`;
+  }
+  return "The call failed";
+}
+
 /**
  * A message about a failed call that is safe to store and show. `secrets` are removed wherever they appear;
  * key-shaped strings are removed too.
@@ -94,17 +192,17 @@ export function safeProviderError(
       const where = originOf(error.url) ?? originOf(context.baseUrl ?? undefined) ?? "the provider";
       message = `Could not reach ${where}${code ? ` (${NETWORK_WORDS[code] ?? code})` : ""}`;
     } else {
-      const hint =
-        error.statusCode === 401 || error.statusCode === 403 ? " (check the API key)" : error.statusCode === 404 ? " (check the model id and base URL)" : "";
-      message = `HTTP ${error.statusCode}${hint}: ${error.message}`;
+      message = httpFailureSentence(error);
     }
+  } else if (isAppError(error)) {
+    // Cadre's own words (configuration, egress guard)
+    message = error.message;
   } else {
     const code = networkCode(error);
     if (code && NETWORK_WORDS[code]) {
       message = `Could not reach ${originOf(context.baseUrl ?? undefined) ?? "the provider"} (${NETWORK_WORDS[code]})`;
     } else {
-      const raw = (error as { message?: unknown })?.message;
-      message = typeof raw === "string" && raw ? raw : "The call failed";
+      message = nonHttpFailureSentence(error);
     }
   }
   const clean = redactSecrets(message.replace(/\s+/g, " ").trim(), secrets);

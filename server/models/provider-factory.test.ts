@@ -89,7 +89,7 @@ describe("createLanguageModel", () => {
     const model = createLanguageModel(conn("openai_compatible", stub.url), "stub-small", "sk-secret-key-value-1234");
     const error = await generateText({ model, prompt: "x", maxRetries: 0 }).catch((e: unknown) => e);
     const message = safeProviderError(error, ["sk-secret-key-value-1234"]);
-    expect(message).toMatch(/^HTTP 401 \(check the API key\)/);
+    expect(message).toMatch(/^HTTP 401 \(check the API key; code invalid_request_error\)$/);
   });
 });
 

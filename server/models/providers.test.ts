@@ -10,7 +10,7 @@ import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { createSecret } from "@/server/vault/service";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestWorkspace } from "@/test/helpers";
-import { testConnection } from "./providers";
+import { testCallEstimateUsd, testConnection } from "./providers";
 import net from "node:net";
 import { createEgressGuard, setEgressGuard } from "@/server/egress";
 
@@ -118,6 +118,41 @@ describe("testConnection", () => {
     } finally {
       await new Promise((resolve) => echo.close(resolve));
     }
+  });
+
+  it("reserves its worst case against the monthly budget: concurrent tests never pass the limit", async () => {
+    const other = await makeWorkspace("ptest-budget");
+    const otherOwner = callerFor(other.users.owner, other.slug);
+    const p = await otherOwner.providers.create({ name: `Budget ${uniq()}`, kind: "openai_compatible", baseUrl: stub.url });
+    const prices = { inputPrice: 1000, outputPrice: 2000 };
+    await otherOwner.models.create({ providerId: p.id, modelId: "stub-small", ...prices });
+    const estimate = testCallEstimateUsd(prices);
+    const limit = estimate * 2.5;
+    await db().budget.create({ data: { workspaceId: other.id, monthlyLimitUsd: limit } });
+    // every call is held at the stub: a check without a reservation would let all five through
+    stub.hold();
+    const settled: { ok: boolean; code?: string }[] = [];
+    const tests = Array.from({ length: 5 }, () =>
+      otherOwner.providers.test({ providerId: p.id }).then(
+        (r) => settled.push({ ok: r.ok }),
+        (e: { cause?: { code?: string } }) => settled.push({ ok: false, code: e.cause?.code }),
+      ),
+    );
+    const deadline = Date.now() + 10_000;
+    while (stub.calls.length + settled.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    stub.release();
+    await Promise.all(tests);
+    expect(stub.calls).toHaveLength(2);
+    expect(settled.filter((s) => s.ok)).toHaveLength(2);
+    expect(settled.filter((s) => s.code === "BUDGET_EXCEEDED")).toHaveLength(3);
+    // settled by the usage rows: the spend stays within the limit, and what is still reserved is the lease's headroom only
+    const usage = await db().usageRecord.findMany({ where: { workspaceId: other.id } });
+    expect(usage.filter((u) => u.outcome === "ok")).toHaveLength(2);
+    const spent = usage.reduce((sum, u) => sum + Number(u.costUsd), 0);
+    expect(spent).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(limit);
+    const held = (await db().budgetReservation.findMany({ where: { workspaceId: other.id } })).reduce((sum, r) => sum + Number(r.amountUsd), 0);
+    expect(held + spent).toBeLessThanOrEqual(limit + 1e-9);
   });
 
   it("reports a closed port as unreachable", async () => {

@@ -15,7 +15,7 @@ import { recordAudit } from "@/server/audit/service";
 import { logger } from "@/server/logger";
 import { revealSecret } from "@/server/vault/service";
 import { costOf, recordUsage } from "@/server/ledger/record";
-import { assertWithinBudget } from "@/server/ledger/budget-check";
+import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import {
   createProviderInputSchema,
   KINDS_NEEDING_BASE_URL,
@@ -42,6 +42,11 @@ type ProviderRow = Prisma.ProviderGetPayload<{ include: typeof providerInclude }
 export const TEST_TIMEOUT_MS = 20_000;
 const TEST_PROMPT = "Reply with the single word OK.";
 const TEST_MAX_OUTPUT_TOKENS = 8;
+
+/** The worst case of one connection test's call at these prices (what it reserves against the budget). */
+export function testCallEstimateUsd(prices: { inputPrice: number; outputPrice: number }): number {
+  return costOf(prices, Math.ceil(TEST_PROMPT.length / 4) + 16, TEST_MAX_OUTPUT_TOKENS);
+}
 
 export function toProvider(row: ProviderRow): ProviderOutput {
   return {
@@ -246,7 +251,8 @@ export async function deleteProvider(ctx: TenantContext, id: string): Promise<{ 
  * lastTestError), written to the ledger, and fed into the model's observed stats when the model is in the catalog.
  * A failure is classified (status class, unreachable, timed out, not a completion): no text the remote server wrote
  * is returned or stored. A destination the egress guard refuses is an EGRESS_REFUSED error (403) naming the rule,
- * recorded on the provider, and nothing is sent.
+ * recorded on the provider, and nothing is sent. With prices known, the call's worst case is reserved against the
+ * monthly budget first (BUDGET_EXCEEDED when it does not fit) and its usage row settles it, as the gateway's calls are.
  */
 export async function testConnection(
   ctx: TenantContext,
@@ -270,7 +276,29 @@ export async function testConnection(
   }
   const timeoutMs = options.timeoutMs ?? TEST_TIMEOUT_MS;
   const prices = catalogModel ? { inputPrice: Number(catalogModel.inputPrice), outputPrice: Number(catalogModel.outputPrice) } : null;
-  if (prices) await assertWithinBudget(ctx, { estimateUsd: costOf(prices, Math.ceil(TEST_PROMPT.length / 4) + 16, TEST_MAX_OUTPUT_TOKENS) });
+  // a paid call like the gateway's: its worst case is reserved against the monthly budget (refused with
+  // BUDGET_EXCEEDED when it does not fit) and settled by its usage row (server/ledger/reservations.ts)
+  const reservation = prices ? await reserveBudget(ctx, { estimateUsd: testCallEstimateUsd(prices), ttlMs: timeoutMs }) : null;
+  try {
+    return await callForTest(ctx, { provider, target, catalogModel, prices, timeoutMs, reservation });
+  } finally {
+    // a usage row that was written settled it; anything else hands the estimate back
+    if (reservation && !reservation.done) await releaseReservation(ctx, reservation);
+  }
+}
+
+async function callForTest(
+  ctx: TenantContext,
+  call: {
+    provider: ProviderRow;
+    target: string;
+    catalogModel: { id: string } | null;
+    prices: { inputPrice: number; outputPrice: number } | null;
+    timeoutMs: number;
+    reservation: BudgetReservation | null;
+  },
+): Promise<ProviderTestResult> {
+  const { provider, target, catalogModel, prices, timeoutMs, reservation } = call;
 
   let apiKey: string | undefined;
   const started = performance.now();
@@ -329,6 +357,7 @@ export async function testConnection(
       latencyMs,
       outcome,
       ...(error ? { error } : {}),
+      reservation,
     });
     if (catalogModel) await recordModelObservation(ctx, catalogModel.id, { latencyMs, outcome, ...(error ? { error } : {}) });
   } catch (e) {

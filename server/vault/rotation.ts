@@ -9,6 +9,7 @@ import { systemDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { makeKeyring, orgSecretBinding, rewrapDataKey, VaultCryptoError, type Bytes, type Keyring } from "./crypto";
 import { vaultKeyring } from "./master-key";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 export interface RotationFailure {
   secretId: string;
@@ -96,7 +97,7 @@ export async function rotateMasterKey(newKey: Buffer, options: RotationOptions =
         }
         // only if nobody changed the row since it was read (a new value has a new data key); updatedAt is kept
         const { count } = await systemDb("vault-rotation").secret.updateMany({
-          where: { id: row.id, keyVersion: row.keyVersion, wrappedKey: { equals: row.wrappedKey } },
+          where: { ...inWorkspace(row, row.id), keyVersion: row.keyVersion, wrappedKey: { equals: row.wrappedKey } },
           data: { wrappedKey: next.wrappedKey, keyVersion: next.keyVersion, updatedAt: row.updatedAt },
         });
         if (count === 1) {

@@ -37,6 +37,7 @@ import { egress } from "@/server/egress";
 import { workspaceEgressLists } from "@/server/tools/mcp-oauth";
 import { deleteSystemSecret, writeSystemSecret } from "@/server/vault/service";
 import { generateWebhookSecret } from "./sign";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 type SubscriptionRow = Prisma.WebhookSubscriptionGetPayload<object>;
 type DeliveryRow = Prisma.WebhookDeliveryGetPayload<object>;
@@ -170,7 +171,7 @@ export async function updateWebhook(ctx: TenantContext, id: string, patch: Updat
   if (data.url !== undefined) await checkUrl(ctx, data.url);
   const row = await db(ctx).$transaction(async (tx) => {
     const updated = await tx.webhookSubscription.update({
-      where: { id: before.id },
+      where: inWorkspace(ctx, before.id),
       data: {
         ...(data.url !== undefined ? { url: data.url } : {}),
         ...(data.description !== undefined ? { description: data.description } : {}),
@@ -198,7 +199,7 @@ export async function deleteWebhook(ctx: TenantContext, id: string): Promise<{ d
   need(ctx, "webhooks:manage");
   const row = await findSubscription(ctx, id);
   await db(ctx).$transaction(async (tx) => {
-    await tx.webhookSubscription.delete({ where: { id: row.id } });
+    await tx.webhookSubscription.delete({ where: inWorkspace(ctx, row.id) });
     for (const secretId of [row.secretId, row.previousSecretId]) if (secretId) await deleteSystemSecret(ctx, "webhook", secretId, tx);
     await recordAudit(ctx, { action: "webhook.delete", targetType: "webhook", targetId: id, metadata: { url: row.url } }, tx);
   });
@@ -219,7 +220,7 @@ export async function rotateWebhookSecret(ctx: TenantContext, id: string): Promi
     if (before.previousSecretId) await deleteSystemSecret(ctx, "webhook", before.previousSecretId, tx);
     const secretId = await writeSystemSecret(ctx, "webhook", { secretId: null, name: secretName(id) }, secret, tx);
     const updated = await tx.webhookSubscription.update({
-      where: { id: before.id },
+      where: inWorkspace(ctx, before.id),
       data: { secretId, previousSecretId: before.secretId, previousSecretExpiresAt, updatedAt: new Date() },
     });
     await recordAudit(

@@ -175,7 +175,10 @@ export async function revokeInvitationsBeyond(tx: Prisma.TransactionClient, ctx:
   });
   const beyond = pending.filter((inv) => role === null || !roleCovers(role, inv.role as Role));
   if (beyond.length === 0) return 0;
-  await tx.invitation.updateMany({ where: { id: { in: beyond.map((i) => i.id) }, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
+  await tx.invitation.updateMany({
+    where: { workspaceId: ctx.workspaceId, id: { in: beyond.map((i) => i.id) }, acceptedAt: null, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   const reason = role === null ? "inviter_left" : "inviter_demoted";
   for (const inv of beyond) {
     await recordAudit(
@@ -214,7 +217,10 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
       actor: { type: "user", userId: user.id, email: user.email },
     };
     await db({ workspaceId: inv.workspaceId }).$transaction(async (tx) => {
-      const revoked = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
+      const revoked = await tx.invitation.updateMany({
+        where: { ...inWorkspace(inv, inv.id), acceptedAt: null, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
       if (revoked.count === 1) {
         await recordAudit(
           ctx,
@@ -233,7 +239,7 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
   return db({ workspaceId: inv.workspaceId }).$transaction(async (tx) => {
     // the conditional update makes acceptance single-use even under concurrent clicks
     const claimed = await tx.invitation.updateMany({
-      where: { id: inv.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+      where: { ...inWorkspace(inv, inv.id), acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
       data: { acceptedAt: new Date(), acceptedById: user.id },
     });
     if (claimed.count !== 1) throw new AppError("GONE", "This invitation has already been used");

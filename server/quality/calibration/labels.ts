@@ -15,6 +15,7 @@ import type { Page } from "@/lib/schemas/common";
 import type { JudgeVerdictLabel } from "@/lib/schemas/quality-gate";
 import { labelQueueInputSchema, listLabelsInputSchema, saveLabelInputSchema, type LabelOut, type labelQueueItemSchema } from "@/lib/schemas/labels";
 import { isHeldOut, scoreFromCriteria } from "./held-out";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 type LabelRow = Prisma.OutputLabelGetPayload<object>;
 
@@ -69,7 +70,7 @@ export async function saveLabel(ctx: TenantContext, runId: string, input: z.inpu
   const row = await db(ctx).$transaction(async (tx) => {
     const existing = await tx.outputLabel.findFirst({ where: { runId, iteration, labellerId, workspaceId: ctx.workspaceId } });
     const saved = existing
-      ? await tx.outputLabel.update({ where: { id: existing.id }, data: fields })
+      ? await tx.outputLabel.update({ where: inWorkspace(ctx, existing.id), data: fields })
       : await tx.outputLabel.create({
           data: { id: newId("lbl"), workspaceId: ctx.workspaceId, runId, iteration, labellerId, heldOut: isHeldOut(runId, iteration), ...fields },
         });

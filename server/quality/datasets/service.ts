@@ -31,6 +31,7 @@ import {
   type DatasetOutput,
 } from "@/lib/schemas/datasets";
 import { MAX_REPORTED, parseCsv, parseJsonl, type ParsedItem } from "./import-parse";
+import { inWorkspace } from "@/server/db/in-workspace";
 
 type Tx = Prisma.TransactionClient;
 type DatasetRow = Prisma.DatasetGetPayload<object>;
@@ -113,7 +114,7 @@ export async function updateDataset(ctx: TenantContext, ref: string, patch: z.in
   const row = await findDataset(ctx, ref);
   assertLive(row);
   const updated = await db(ctx).$transaction(async (tx) => {
-    const saved = await tx.dataset.update({ where: { id: row.id }, data });
+    const saved = await tx.dataset.update({ where: inWorkspace(ctx, row.id), data });
     await recordAudit(ctx, { action: "dataset.update", targetType: "dataset", targetId: row.id, metadata: { slug: row.slug, changed: Object.keys(data) } }, tx);
     return saved;
   });
@@ -125,7 +126,7 @@ export async function archiveDataset(ctx: TenantContext, ref: string): Promise<D
   const row = await findDataset(ctx, ref);
   if (row.archivedAt) return toDataset(row, await countItems(ctx, row.id));
   const updated = await db(ctx).$transaction(async (tx) => {
-    const saved = await tx.dataset.update({ where: { id: row.id }, data: { archivedAt: new Date() } });
+    const saved = await tx.dataset.update({ where: inWorkspace(ctx, row.id), data: { archivedAt: new Date() } });
     await recordAudit(ctx, { action: "dataset.archive", targetType: "dataset", targetId: row.id, metadata: { slug: row.slug } }, tx);
     return saved;
   });
@@ -195,7 +196,7 @@ export async function updateDatasetItem(
   assertLive(dataset);
   const item = await findItem(ctx, dataset, itemId);
   const row = await db(ctx).$transaction(async (tx) => {
-    const saved = await tx.datasetItem.update({ where: { id: item.id }, data });
+    const saved = await tx.datasetItem.update({ where: inWorkspace(ctx, item.id), data });
     await recordAudit(
       ctx,
       { action: "dataset_item.update", targetType: "dataset", targetId: dataset.id, metadata: { slug: dataset.slug, itemId, changed: Object.keys(data) } },
