@@ -33,7 +33,7 @@ import { toMemory, type MemoryRow } from "./rows";
 import { embedWithPolicy, vectorSql, type EmbedExtras, type Embedding } from "./service";
 
 /** HNSW's candidate list while scanning (pgvector's default is 40): at least the candidates asked for. */
-export const RECALL_EF_SEARCH = 100;
+export const RECALL_EF_SEARCH = 200;
 
 const DAY_MS = 86_400_000;
 /** lastRecalledAt is kept to this resolution (see recallByVector) */
