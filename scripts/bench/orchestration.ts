@@ -584,6 +584,7 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     );
     console.log(line("run wall time (startRun .. run finished)", pw));
     console.log(`      target <= 230 ms: ${pw.p50 <= 230 ? "met" : "NOT met"} (median), max ${ms(pw.max)}`);
+    figure("parallel8.wall.median", pw.p50);
     console.log(line("startRun .. terminal event written (ms clock)", stats(parToEvent)));
     console.log(line("the run's own duration (startedAt .. finishedAt)", stats(parOwn)));
     console.log(line("spread of the 8 model calls' start times", stats(parOverlap)));

@@ -1,13 +1,14 @@
--- Memory partitioned by workspace, the vector stored out of line (docs/benchmarks.md, "Memory partitioned by
--- workspace"; docs/architecture.md, "Memory").
+-- Memory partitioned by workspace, and its vector out of line where the row is toasted (docs/benchmarks.md, "Memory
+-- partitioned by workspace"; docs/architecture.md, "Memory").
 -- - Hash partitions on "workspaceId" (32): every recall names its workspace, so the planner keeps one partition, and
 --   the filtered HNSW walk runs on that partition's own graph instead of a graph of every tenant's rows (with 10
 --   workspaces in one graph, 9 of 10 tuples the walk visited were another tenant's, and recall@10 fell to 0.916 at
 --   1,000,000 rows). A partition holds the workspaces whose ids hash to it; the iterative scan filters the others.
--- - The vector out of line (STORAGE EXTERNAL, toast_tuple_target 1024 on each partition): a 384-dimension vector is
---   1.5 kB of a 2 kB row, so a page held 3 rows; the full-text half ranks every match by its row's tsvector, which now
---   sits on pages of ~15 rows. The tsvector is kept inline (STORAGE MAIN: compressed, never moved out, unless the row
---   outgrows a page). The HNSW index keeps its own copy of the vectors: the walk never reads the heap's.
+-- - The vector out of line when the row is toasted at all (STORAGE EXTERNAL: no compression attempt; toast_tuple_target
+--   1024 on each partition), the tsvector inline (STORAGE MAIN). PostgreSQL toasts a row only above ~2 kB
+--   (TOAST_TUPLE_THRESHOLD, whatever toast_tuple_target says): a row with 768 dimensions or more (3 kB and up) keeps
+--   its vector in the TOAST table and ~15 rows a page for the full-text half to read; a 384-dimension row (~1.9 kB)
+--   stays inline, 3 rows a page. The HNSW index keeps its own copy of the vectors: the walk never reads the heap's.
 -- - A partitioned table's unique keys include the partition key: the primary key is ("id", "workspaceId") (ids stay
 --   generated, globally unique by construction) and a document's chunk is unique per workspace.
 -- - Row-level security: the policy is on the parent, through which the app reads and writes. The partitions carry the
