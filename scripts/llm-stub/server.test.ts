@@ -260,7 +260,8 @@ describe("LLM stub with @ai-sdk/openai-compatible", () => {
     const model = provider().chatModel("stub-small");
     const run = async (kind: "malformed" | "stall" | "cut") => {
       stub.fail({ midStream: { afterChunks: 3, kind } });
-      const result = streamText({ model, prompt: "three words here", maxRetries: 0, abortSignal: AbortSignal.timeout(300), onError: () => {} });
+      // the stall is ended by this timeout: long enough that the first chunks arrive on a loaded machine
+      const result = streamText({ model, prompt: "three words here", maxRetries: 0, abortSignal: AbortSignal.timeout(1_500), onError: () => {} });
       const seen: string[] = [];
       try {
         for await (const part of result.stream) {
