@@ -69,7 +69,8 @@ export type IdPrefix =
   | "pkey"
   | "wac"
   | "sso"
-  | "ssi";
+  | "ssi"
+  | "mcr";
 
 /** Random, prefixed ids (`ws_3k9x...`): the prefix tells what an id names wherever it shows up. */
 export function newId(prefix: IdPrefix, length = 20): string {

@@ -7,6 +7,8 @@ export interface McpCallContext {
   client: { name: string; version: string };
   /** cancellation of a call that a later request asks for (notifications/cancelled); returns the release */
   registerCall: (requestId: string | number, abort: AbortController) => () => void;
+  /** records durably which run answers this call (a cancellation reaching another process finds it); returns the forget */
+  recordRun: (requestId: string | number, runId: string) => Promise<() => Promise<void>>;
 }
 
 /** An audit entry of an MCP call: the channel and the client's name are in its metadata. */

@@ -4,7 +4,8 @@
  * - an API key of the workspace lists the offered agents and teams as tools (not the others), calls an agent as a
  *   tool (a run; progress notifications; its output), reads runs and agents as resources, gets a shared agent's
  *   instructions as a prompt; every call is audited with the client's name;
- * - a cancelled call cancels its run;
+ * - a cancelled call cancels its run, also when the cancellation reaches another process than the call's (never
+ *   through another key's or session's request id);
  * - refused: no credentials (401 with the protected-resource metadata), another workspace's key (403, no tool
  *   list), a session id presented by another key (404), a foreign Host or Origin (DNS rebinding, 403), GET (405);
  * - a viewer's key gets no agent tools, and calling one is a tool error; offering is a setting changed through REST.
@@ -139,6 +140,62 @@ describe("the hosted MCP endpoint with an API key", () => {
     stub.release();
     expect((await waitForRun(run.id)).status).toBe("cancelled");
     await client.close();
+  });
+
+  it("a cancellation reaching another process than the call's cancels its run; another key's or session's does nothing", async () => {
+    h.executor();
+    const key = await makeApiKey(rw.ws, "member");
+    const other = await makeApiKey(rw.ws, "member");
+    const openSession = async (raw: string) => {
+      const res = await post(initialize, { authorization: `Bearer ${raw}` });
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+      return res.headers.get("mcp-session-id")!;
+    };
+    const session = await openSession(key.raw);
+    const secondSession = await openSession(key.raw);
+    const otherSession = await openSession(other.raw);
+    stub.hold();
+    const callId = 7;
+    const call = post(
+      { jsonrpc: "2.0", id: callId, method: "tools/call", params: { name: "agent_helper", arguments: { input: "Elsewhere" } } },
+      { authorization: `Bearer ${key.raw}`, "mcp-session-id": session },
+    ).then((res) => res.text());
+    await vi.waitFor(() => expect(stub.calls.length).toBeGreaterThan(0), { timeout: 20_000 });
+    const run = await db().run.findFirstOrThrow({ where: { workspaceId: rw.ws.id, input: "Elsewhere" } });
+    await vi.waitFor(async () => expect(await db().mcpCallRun.count({ where: { runId: run.id } })).toBe(1), { timeout: 10_000 });
+    // another process: this one's calls in progress are not there
+    (globalThis as { __cadreMcpInflight?: Map<string, AbortController> }).__cadreMcpInflight?.clear();
+    const cancel = (raw: string, sessionId?: string) =>
+      post(
+        { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: callId, reason: "stop" } },
+        { authorization: `Bearer ${raw}`, ...(sessionId ? { "mcp-session-id": sessionId } : {}) },
+      );
+    // the same request id from another key, another session of the same key, or no session: nothing happens
+    for (const [raw, sessionId] of [
+      [other.raw, otherSession],
+      [key.raw, secondSession],
+      [key.raw, undefined],
+    ] as const) {
+      expect((await cancel(raw, sessionId)).status).toBe(202);
+      expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelRequestedAt).toBeNull();
+    }
+    // the same string id is another request than the number
+    const asString = await post(
+      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: String(callId) } },
+      { authorization: `Bearer ${key.raw}`, "mcp-session-id": session },
+    );
+    expect(asString.status).toBe(202);
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelRequestedAt).toBeNull();
+    // the call's own key and session: its run is cancelled (audited like any cancel)
+    expect((await cancel(key.raw, session)).status).toBe(202);
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelRequestedAt).not.toBeNull();
+    stub.release();
+    expect((await waitForRun(run.id)).status).toBe("cancelled");
+    expect((await auditRows(rw.ws.id, "run.cancel")).filter((a) => a.targetId === run.id)).toHaveLength(1);
+    // the process that follows the call answers it (the run was cancelled) and forgets the record
+    expect(await call).toContain("cancelled");
+    expect(await db().mcpCallRun.count({ where: { runId: run.id } })).toBe(0);
   });
 
   it("a viewer's key gets no agent tools, and calling one is a tool error that starts nothing", async () => {

@@ -17,6 +17,7 @@ import { logSecurityEvent } from "@/server/http/security-log";
 import { logger } from "@/server/logger";
 import { mcpResourceUrl, protectedResourceMetadataUrl } from "@/server/mcp-auth/resource";
 import { authenticateMcp, hostOrOriginProblem, McpAuthError } from "./auth";
+import { cancelRecordedCall, recordCallRun, requestKeyOf } from "./call-runs";
 import { buildMcpServer } from "./server";
 import { endMcpSession, findMcpSession, openMcpSession, type McpSessionInfo } from "./sessions";
 
@@ -35,7 +36,7 @@ function inflight(): Map<string, AbortController> {
   return g.__cadreMcpInflight;
 }
 const callKey = (ctx: TenantContext, principal: string, session: string | undefined, id: string | number) =>
-  `${ctx.workspaceId}|${principal}|${session ?? "-"}|${typeof id}:${id}`;
+  `${ctx.workspaceId}|${principal}|${session ?? "-"}|${requestKeyOf(id)}`;
 
 function unauthorized(error: McpAuthError, request: Request, slug: string, requestId: string): Response {
   const headers: Record<string, string> = { "x-request-id": requestId };
@@ -118,10 +119,12 @@ export async function handleMcpRequest(request: Request, slug: string): Promise<
     }
     for (const m of messages) {
       const cancelled = m?.method === "notifications/cancelled" ? m.params?.requestId : undefined;
-      if (typeof cancelled === "string" || typeof cancelled === "number")
-        inflight()
-          .get(callKey(ctx, caller.principal, session?.id, cancelled))
-          ?.abort();
+      if (typeof cancelled !== "string" && typeof cancelled !== "number") continue;
+      const here = inflight().get(callKey(ctx, caller.principal, session?.id, cancelled));
+      // the call runs in this process: its abort cancels its run; else another process follows it, and its run
+      // (recorded when the call started it) is cancelled from here
+      if (here) here.abort();
+      else await cancelRecordedCall(ctx, { principal: caller.principal, sessionId: session?.id, requestId: cancelled });
     }
     const clientInfo = (init?.params?.clientInfo ?? {}) as { name?: unknown; version?: unknown };
     const name = typeof clientInfo.name === "string" ? clientInfo.name : (session?.clientName ?? caller.clientName ?? "unknown");
@@ -137,6 +140,7 @@ export async function handleMcpRequest(request: Request, slug: string): Promise<
           if (inflight().get(key) === abort) inflight().delete(key);
         };
       },
+      recordRun: (id, runId) => recordCallRun(ctx, { principal: caller.principal, sessionId: session?.id, requestId: id }, runId),
     });
     const { request: toTransport, json } = forTransport(request);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });

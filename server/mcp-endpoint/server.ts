@@ -27,6 +27,7 @@ import {
 import type { Permission } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { getAgent } from "@/server/agents/service";
+import { logger } from "@/server/logger";
 import { listRuns, getRun } from "@/server/runs/service";
 import { exposedTargets, type ExposedTarget } from "./exposure";
 import { auditCall as audit, type McpCallContext } from "./call-context";
@@ -77,10 +78,18 @@ export function buildMcpServer(call: McpCallContext): Server {
     const release = call.registerCall(extra.requestId, abort);
     const onAbort = () => abort.abort();
     extra.signal.addEventListener("abort", onAbort, { once: true });
+    let forget: (() => Promise<void>) | undefined;
     try {
       const progressToken = request.params._meta?.progressToken;
       return await callTool(call, request.params.name, request.params.arguments ?? {}, {
         signal: abort.signal,
+        onRunStarted: async (runId) => {
+          // without the record, a cancellation reaching another process finds nothing: the call goes on all the same
+          forget = await call.recordRun(extra.requestId, runId).catch((error: unknown) => {
+            logger.warn({ err: error, requestId: ctx.requestId, runId }, "MCP call's run not recorded");
+            return undefined;
+          });
+        },
         progress:
           progressToken === undefined
             ? undefined
@@ -91,6 +100,7 @@ export function buildMcpServer(call: McpCallContext): Server {
     } finally {
       extra.signal.removeEventListener("abort", onAbort);
       release();
+      await forget?.().catch((error: unknown) => logger.warn({ err: error, requestId: ctx.requestId }, "MCP call's run record not deleted (it expires)"));
     }
   });
 

@@ -149,6 +149,8 @@ async function findTarget(call: McpCallContext, ref: string): Promise<ExposedTar
 interface CallOptions {
   signal: AbortSignal;
   progress?: (p: RunProgress) => Promise<void>;
+  /** the run a followed call started, as soon as it is started (recorded for a cancellation from another process) */
+  onRunStarted?: (runId: string) => Promise<void>;
 }
 
 async function runTarget(
@@ -170,6 +172,7 @@ async function runTarget(
     metadata: { method: "tools/call", tool: follow ? targetToolName(target) : "start_run", target: `${target.type}:${target.slug}` },
   });
   if (!follow) return text(runSummary(run));
+  await options.onRunStarted?.(run.id);
   const ended = await followRun(call.ctx, run.id, { signal: options.signal, timeoutMs: MCP_FOLLOW_MAX_MS, onProgress: options.progress });
   if (options.signal.aborted && !TERMINAL_RUN_STATUSES.includes(ended.status)) {
     return text(runSummary(await cancelRun(call.ctx, run.id)), true);
