@@ -53,7 +53,10 @@ export interface InngestStepTools {
   waitForEvent?: (id: string, options: { event: string; timeout: number; if: string }) => Promise<unknown>;
 }
 
-/** The Inngest event that ends a wait with a wake key (AppError.wakeEvent): sent by the decision of an approval. */
+/**
+ * The Inngest event that ends a wait with a wake key (AppError.wakeEvent): sent by the decision of an approval and by
+ * the end of a sub-run. Not the only way such a wait ends: see WAKE_SLICE_MS.
+ */
 export const WAKE_EVENT = "cadre/run.wake";
 
 /**
