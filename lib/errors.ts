@@ -59,7 +59,9 @@ export type ErrorCode = keyof typeof ERROR_TABLE;
  *   circuit breaker, or its provider asked to wait with Retry-After); the run engine waits for it durably, within
  *   the step's outage wait limit. `waitingFor` names what it waits for (provider names, for people).
  * - `wakeEvent`: a wait that an event may end early (a tool call's approval): its key. Under Inngest the wait is
- *   `step.waitForEvent` on that key with `retryAt` as its timeout; the in-process executor is woken by the decision.
+ *   `step.waitForEvent` on that key up to `retryAt`, in slices with the database read between them (a wake event
+ *   sent before the wait registered is lost: server/jobs/inngest.ts WAKE_SLICE_MS); the in-process executor is woken
+ *   by the decision.
  */
 export interface RetryHint {
   retryable?: boolean;

@@ -33,6 +33,7 @@ import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "./notify";
 import { watchedInProcess } from "./watchers";
 import { parentRunOf, subRunWakeKey } from "./sub-run";
+import { approvalWakeKey } from "@/server/tools/approval-wait";
 
 export const RUN_REQUESTED_EVENT = "cadre/run.requested";
 /** marks an Inngest step's result as an outage wait (the step is tried again after a step.sleep) */
@@ -52,8 +53,68 @@ export interface InngestStepTools {
   waitForEvent?: (id: string, options: { event: string; timeout: number; if: string }) => Promise<unknown>;
 }
 
-/** The Inngest event that ends a wait with a wake key (AppError.wakeEvent): sent by the decision of an approval. */
+/**
+ * The Inngest event that ends a wait with a wake key (AppError.wakeEvent): sent by the decision of an approval and by
+ * the end of a sub-run. Not the only way such a wait ends: see WAKE_SLICE_MS.
+ */
 export const WAKE_EVENT = "cadre/run.wake";
+
+/**
+ * The longest single `step.waitForEvent` of a wait a wake event may end (an approval, a sub-run's end). Inngest only
+ * matches an event against a wait that is already registered: a wake event sent before that (the decision made between
+ * the step storing its wait and Inngest registering the waitForEvent) is lost. So such a wait is a series of slices of
+ * at most this long, with the durable state (the approval's decision, the sub-run's end) read in the database between
+ * them: a lost wake costs at most one slice, never the whole wait (24 h for an approval). Each slice is two Inngest
+ * steps (the wait and the check), and a function has at most 1,000 steps: 10 minutes keeps a wait of 24 h to 288.
+ */
+export const WAKE_SLICE_MS = 10 * 60_000;
+
+/**
+ * Whether what a wait with this wake key waits for has happened, read in the database: an approval that is no longer
+ * pending (decided, or gone), a sub-run that ended (or is gone). An unknown key: false (the wait runs to its time).
+ */
+export async function wakeKeyDue(run: RunEventPayload, key: string): Promise<boolean> {
+  const approval = approvalWakeKey("");
+  const subRun = subRunWakeKey("");
+  let statement: Sql | null = null;
+  if (key.startsWith(approval)) {
+    const id = key.slice(approval.length);
+    statement = sql`SELECT NOT EXISTS (SELECT 1 FROM "ToolApproval" WHERE "workspaceId" = ${run.workspaceId} AND id = ${id} AND "status" = 'pending') AS due`;
+  } else if (key.startsWith(subRun)) {
+    const id = key.slice(subRun.length);
+    statement = sql`SELECT NOT EXISTS (SELECT 1 FROM "Run" WHERE "workspaceId" = ${run.workspaceId} AND id = ${id}
+      AND "status" NOT IN ('succeeded', 'failed', 'cancelled')) AS due`;
+  }
+  if (!statement) return false;
+  const { rows } = await execute<{ due: boolean }>(run, statement);
+  return rows[0]?.due === true;
+}
+
+/**
+ * A wait an event may end (server/jobs/step.ts OutageWait.wakeEvent), under Inngest: `step.waitForEvent` on the wake
+ * key in slices of at most WAKE_SLICE_MS up to the wait's time (`retryAt`), the database read between slices
+ * (`wakeKeyDue`). Returns when the event came, the database says it is due, or the time came; the caller then runs the
+ * step again, which reads the decision (or the sub-run) itself. The slices are counted from the stored `waitStart`,
+ * so that a replay of the function asks for the same steps.
+ */
+async function waitForWake(step: InngestStepTools, run: RunEventPayload, waitId: string, wait: OutageWait): Promise<void> {
+  const waitForEvent = step.waitForEvent!;
+  const key = wait.wakeEvent!;
+  const slices = Math.max(1, Math.ceil((wait.retryAt - wait.waitStart) / WAKE_SLICE_MS));
+  for (let k = 1; k <= slices; k++) {
+    const sliceEnd = Math.min(wait.retryAt, wait.waitStart + k * WAKE_SLICE_MS);
+    const sliceId = k === 1 ? waitId : `${waitId}.${k}`;
+    // ended early by its event (e.g. a person's decision), else at the slice's end
+    const event = await waitForEvent(sliceId, {
+      event: WAKE_EVENT,
+      timeout: Math.max(0, sliceEnd - Date.now()),
+      if: `async.data.key == ${JSON.stringify(key)}`,
+    });
+    if (event || k === slices) return;
+    // the event may have been sent before this slice's wait was registered (and lost): the database knows
+    if (await step.run(`${sliceId}~check`, () => wakeKeyDue(run, key))) return;
+  }
+}
 
 async function cancelRequested(run: RunEventPayload): Promise<boolean> {
   const { rows } = await execute<{ c: boolean }>(run, sql`SELECT "cancelRequestedAt" IS NOT NULL AS c FROM "Run" WHERE id = ${run.runId}`);
@@ -149,10 +210,8 @@ export function inngestSteps(step: InngestStepTools, run: RunEventPayload, funct
               // a durable wait: Inngest's own sleep (no process holds the run; cancellable like any Inngest wait)
               waited = wait;
               const timeout = Math.max(0, wait.retryAt - Date.now());
-              if (wait.wakeEvent && step.waitForEvent) {
-                // ended early by its event (e.g. a person's decision), else at its time
-                await step.waitForEvent(`${id}~wait-${n + 1}`, { event: WAKE_EVENT, timeout, if: `async.data.key == ${JSON.stringify(wait.wakeEvent)}` });
-              } else await step.sleep(`${id}~wait-${n + 1}`, timeout);
+              if (wait.wakeEvent && step.waitForEvent) await waitForWake(step, run, `${id}~wait-${n + 1}`, wait);
+              else await step.sleep(`${id}~wait-${n + 1}`, timeout);
             }
           } catch (error) {
             if (isControlError(error) || error instanceof StepFailedError) throw error;

@@ -2,7 +2,8 @@
  * A decision on a tool call's approval request, as the API layers make it: the decision and the run's wake-up
  * (server/tools/approvals.ts, in one transaction), then this process's executor claims the run at once instead of at
  * its next poll. It lives here, above the engine, because tools/ sits below jobs/ (docs/architecture.md, "Layers").
- * Under Inngest the run's wait is a `step.waitForEvent` on the approval's wake key: the decision sends that event.
+ * Under Inngest the run's wait is a `step.waitForEvent` on the approval's wake key: the decision sends that event (one
+ * sent before the wait registered is lost; the wait reads the decision in the database between its slices).
  */
 import type { z } from "zod";
 import type { TenantContext } from "@/server/context";
