@@ -57,7 +57,7 @@ const SEQ_RUNS = option("runs", 10);
 const SEQ_AGENTS = 20;
 const HTTP_RUNS = option("http-runs", 30);
 const HTTP_WARMUP = 5;
-const PARALLEL_RUNS = 5;
+const PARALLEL_RUNS = Number(process.env.BENCH_PARALLEL_RUNS ?? 5);
 const CONCURRENT_RUNS = 100;
 const CONCURRENT_STEPS = 5;
 /** (4): the in-process executor's limits for the concurrency part (the defaults are 8 per process, 4 per workspace) */
@@ -560,9 +560,58 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     const parToEvent: number[] = [];
     const parOverlap: number[] = [];
     const parOwn: number[] = [];
+    const parToFirstCall: number[] = [];
+    const parExchange: number[] = [];
+    const parGateway: number[] = [];
+    const parAfterLast: number[] = [];
+    const window3 = process.hrtime.bigint() / 1000n;
+    const sqlLog: { start: number; end: number; text: string }[] = [];
+    const dbTimes3 = new Map<string, [number, number]>();
+    if (process.env.BENCH_LIST_SQL && isEmbedded) {
+      const { timeEmbeddedStatements } = await import("../../server/db/embedded");
+      timeEmbeddedStatements((message, spent) => {
+        const kind = `${String.fromCharCode(message[0]!)} ${Buffer.from(message.subarray(5))
+          .toString("latin1")
+          .replace(/[^ -~]+/g, " ")
+          .replace(/^\s*(BEGIN; )?SELECT set_config[^;]*;\s*/, "[scope] ")
+          .replace(/(ws|run|agt|prv|mdl|key|stp|use)_[a-z0-9]+|'s\d+'/g, "…")
+          .replace(/\s+/g, " ")
+          .slice(0, 150)}`;
+        if (process.env.BENCH_TIMELINE3) sqlLog.push({ start: performance.now() - spent, end: performance.now(), text: `[db] ${kind.slice(0, 100)}` });
+        const e = dbTimes3.get(kind) ?? [0, 0];
+        e[0]++;
+        e[1] += spent;
+        dbTimes3.set(kind, e);
+      });
+    }
+    if (process.env.BENCH_TIMELINE3) {
+      const { default: pgMod } = await import("pg");
+      const orig = pgMod.Client.prototype.query as (...a: unknown[]) => unknown;
+      pgMod.Client.prototype.query = function (this: unknown, ...a: unknown[]) {
+        const q = a[0] as string | { text?: string };
+        const text = (typeof q === "string" ? q : (q?.text ?? "?"))
+          .replace(/\s+/g, " ")
+          .replace(/^(BEGIN; )?SELECT set_config[^;]*;\s*/, "[scope] ")
+          .slice(0, 110);
+        const entry = { start: performance.now(), end: 0, text };
+        sqlLog.push(entry);
+        const r = orig.apply(this, a);
+        if (r && typeof (r as Promise<unknown>).then === "function")
+          (r as Promise<unknown>).then(
+            () => {
+              entry.end = performance.now();
+            },
+            () => {
+              entry.end = performance.now();
+            },
+          );
+        return r;
+      } as typeof pgMod.Client.prototype.query;
+    }
     for (let r = 0; r < PARALLEL_RUNS + 1; r++) {
       await settleObservations();
       const callsFrom = modelCalls.length;
+      const spansFrom = genSpans.length;
       const wall0 = Date.now();
       const t0 = performance.now();
       const run = await startRun(main.ctx, { team: "par8", input: `Parallel bench ${r}.` });
@@ -570,7 +619,29 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       const tEnd = ends.get(run.id)!.at;
       if (r === 0) continue; // warm-up
       const calls = modelCalls.slice(callsFrom);
+      const spans = genSpans.slice(spansFrom).filter((s) => s.runId === run.id);
       parWalls.push(tEnd - t0);
+      parToFirstCall.push(Math.min(...spans.map((s) => s.start)) - t0);
+      for (const c of calls) parExchange.push(c.end - c.start);
+      for (const s of spans) parGateway.push(s.end - s.start);
+      parAfterLast.push(tEnd - Math.max(...spans.map((s) => s.end)));
+      if (process.env.BENCH_TIMELINE3 && r === PARALLEL_RUNS) {
+        const ev = [
+          ...sqlLog.filter((q) => q.start >= t0).map((q) => ({ at: q.start, s: `sql ${(q.end - q.start).toFixed(1)}ms ${q.text}` })),
+          ...spans.map((x) => ({ at: x.start, s: "gateway call start" })),
+          ...spans.map((x) => ({ at: x.end, s: "gateway call end" })),
+          ...calls.map((x) => ({ at: x.start, s: "fetch start" })),
+          ...calls.map((x) => ({ at: x.end, s: "fetch end" })),
+          { at: tEnd, s: "run end" },
+        ].sort((x, y) => x.at - y.at);
+        for (const e of ev) console.log(`${(e.at - t0).toFixed(1).padStart(7)} ${e.s}`);
+      }
+      sqlLog.length = 0;
+      if (process.env.BENCH_PROFILE_WINDOW) {
+        // phase boundaries of this run in the CPU profile's clock (hrtime, µs): start, last fetch sent, first answer, end
+        const us = (t: number) => Math.round((t - performance.now()) * 1000 + Number(process.hrtime.bigint() / 1000n));
+        console.log(`profile phases ${us(t0)} ${us(Math.max(...calls.map((c) => c.start)))} ${us(Math.min(...calls.map((c) => c.end)))} ${us(tEnd)}`);
+      }
       const at = await terminalEventAt(run.id);
       if (at) parToEvent.push(at.getTime() - wall0);
       parOverlap.push(Math.max(...calls.map((c) => c.start)) - Math.min(...calls.map((c) => c.start)));
@@ -578,6 +649,9 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
       const o = own[0] as { startedAt: Date; finishedAt: Date };
       parOwn.push(new Date(o.finishedAt).getTime() - new Date(o.startedAt).getTime());
     }
+    for (const [k, [n, t]] of [...dbTimes3].sort((a, b) => b[1][1] - a[1][1]).slice(0, 25))
+      console.log(`${(t / (PARALLEL_RUNS + 1)).toFixed(2).padStart(7)} ms/run ${(n / (PARALLEL_RUNS + 1)).toFixed(1).padStart(5)}x ${k}`);
+    if (process.env.BENCH_PROFILE_WINDOW) console.log(`profile window ${window3} ${process.hrtime.bigint() / 1000n}`);
     const pw = stats(parWalls);
     console.log(
       `\n(3) Parallel efficiency: ${PARALLEL_RUNS} runs (after a warm-up run) of a parallel team of 8 agents (no aggregator), LLM stub 200 ms (own process); database: ${mode}`,
@@ -588,6 +662,10 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     console.log(line("startRun .. terminal event written (ms clock)", stats(parToEvent)));
     console.log(line("the run's own duration (startedAt .. finishedAt)", stats(parOwn)));
     console.log(line("spread of the 8 model calls' start times", stats(parOverlap)));
+    console.log(line("startRun .. first gateway call", stats(parToFirstCall)));
+    console.log(line("gateway call (each of 8)", stats(parGateway)));
+    console.log(line("  of which the stub's HTTP exchange", stats(parExchange)));
+    console.log(line("last gateway call returned .. run finished", stats(parAfterLast)));
     console.log(`    load average (1 min): ${loadBefore3} before, ${load()} after`);
   }
   if (parts.has("4")) {

@@ -198,7 +198,7 @@ async function expireLease(runId: string, owner: string): Promise<void> {
 /** The Run columns executeRun needs, as the claim returns them (so that the run's start reads no row again; its
  *  ledger count is read with them too). */
 const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u."teamVersion", u."agentId", u."agentVersion", u.input, u.status::text AS status,
-  u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected", u.subject, u.tags, u."sessionId",
+  u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected", u.subject, u.tags, u."sessionId", u."parentRunId",
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt", u."executions"`;
 
 /** A claimed run: its row, its creator's context (null if it could not be resolved: executeRun reads it again), and
@@ -227,12 +227,13 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
   const exclude = o.exclude?.length ? sql.array(o.exclude, "text") : sql`NULL::text[]`;
   const lease = Math.max(1, Math.floor(o.leaseMs));
   const limit = Math.max(1, Math.floor(o.workspaceConcurrency));
-  const context = creatorContextSql("u");
+  const context = creatorContextSql("u"); // it joins the run's workspace as cw: its PII policy is read with the claim
   // one row, claimed or not; `more` reads the statement's snapshot (taken before the claim): the claimed run is left
   // out by id, and a run that another executor claims meanwhile still counts (one claim too many, never one too few)
   const { rows } = await executeSql<
-    | (Omit<RunRow, "cancelRequestedAt"> & {
+    | (Omit<RunRow, "cancelRequestedAt" | "piiPolicy"> & {
         cancelRequestedAt: string | null;
+        piiPolicy: unknown;
         watched: boolean;
         lostExecutions: number;
         executions: number;
@@ -249,7 +250,7 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
          AND (r."wakeAt" IS NULL OR r."wakeAt" <= ${DB_NOW})
          AND (${workspaces} IS NULL OR r."workspaceId" = ANY (${workspaces}))
          AND (${exclude} IS NULL OR r.id <> ALL (${exclude}))) AS more,
-       ${context.columns} FROM (SELECT 1) AS one LEFT JOIN u ON true ${context.joins}`,
+       ${context.columns}, cw."piiPolicy" AS "piiPolicy" FROM (SELECT 1) AS one LEFT JOIN u ON true ${context.joins}`,
   );
   const found = rows[0];
   if (!found || found.id === null) return { run: null, more: found?.more ?? false };
@@ -267,9 +268,10 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
     lostExecutions,
     executions,
     more,
+    piiPolicy,
     ...row
   } = found;
-  const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt) };
+  const run: RunRow = { ...row, cancelRequestedAt: cancelRequestedAt === null ? null : new Date(cancelRequestedAt), piiPolicy: { stored: piiPolicy } };
   let ctx: TenantContext | null = null;
   try {
     ctx = creatorContext(run, { ctxWorkspaceSlug, ctxKeyId, ctxKeyName, ctxKeyUserId, ctxUserId, ctxEmail, ctxRole, ctxAccessEnded });
@@ -390,7 +392,10 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
         }
         // a sub-run that ended wakes its parent at once (the database already made it claimable: server/jobs/sub-run.ts)
         if (outcome === "succeeded" || outcome === "failed" || outcome === "cancelled") {
-          await parentRunOf({ runId: claimed.id, workspaceId: claimed.workspaceId }).then(
+          // the claim read its parent (undefined only for a row built without it: then it is read now)
+          const parent =
+            claimed.parentRunId !== undefined ? Promise.resolve(claimed.parentRunId) : parentRunOf({ runId: claimed.id, workspaceId: claimed.workspaceId });
+          await parent.then(
             (parent) => parent && executor.wake(parent),
             (error: unknown) => logger.warn({ runId: claimed.id, error: (error as Error).message }, "executor: could not wake a sub-run's parent"),
           );

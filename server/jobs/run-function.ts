@@ -51,7 +51,7 @@ import {
 import type { ContextItem } from "@/server/topologies/types";
 import { nodeRefs, type TopologySpec } from "@/lib/schemas/topology";
 import { OUTPUT_INVALID, OutputInvalidError } from "@/server/topologies/output-check";
-import { loadPiiPolicy } from "@/server/quality/pii-policy/service";
+import { compiledPiiPolicy, loadPiiPolicy } from "@/server/quality/pii-policy/service";
 import { type CompiledPolicy, redactString } from "@/server/quality/pii/redact";
 import { redactingGenerate } from "./pii-redaction";
 import { runEmbedStep } from "./embed-step";
@@ -152,6 +152,10 @@ export interface RunRow {
   sessionId?: string | null;
   /** its ledger rows (the model calls it made so far), when read with the claim */
   ledgerCalls?: number;
+  /** the run whose run_agent call started it (a sub-run), when read with the claim: the engine wakes it at the end */
+  parentRunId?: string | null;
+  /** the workspace's stored PII policy (Workspace.piiPolicy), when read with the claim (absent: read at the start) */
+  piiPolicy?: { stored: unknown };
 }
 
 /**
@@ -902,8 +906,9 @@ async function executeRunBody(event: RunEventPayload, step: StepApi, options: Ex
     return (await finishAfterWrites(step, run.id, { status: "cancelled" })) ? "cancelled" : "superseded";
   }
 
-  // the workspace's PII policy, read once and pinned for this execution: answers are redacted before they are stored
-  const pii = await loadPiiPolicy(event);
+  // the workspace's PII policy, read once (with the claim, when it could be) and pinned for this execution: answers are
+  // redacted before they are stored
+  const pii = run.piiPolicy ? compiledPiiPolicy(run.workspaceId, run.piiPolicy.stored) : await loadPiiPolicy(event);
   const deps: ExecuteDeps = { ...given, generate: redactingGenerate(given.generate, pii) };
 
   try {

@@ -4,10 +4,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import { settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
-import { addAgent, addTeam, eventRows, makeRunWorkspace, stepRows, usageRows, type RunWorkspace } from "@/test/fixtures/runs";
+import { addAgent, addTeam, eventRows, insertRunningRun, makeRunWorkspace, stepRows, usageRows, type RunWorkspace } from "@/test/fixtures/runs";
 import { RunWriter, RunWriteError } from "./run-writer";
 import { executeRun } from "./run-function";
 import { createPostgresStep, RunSuspendedError } from "./step";
@@ -25,20 +24,7 @@ afterEach(async () => {
   await settleObservations();
 });
 
-async function makeRun() {
-  const run = await db().run.create({
-    data: {
-      id: newId("run"),
-      workspaceId: rw.ws.id,
-      targetType: "agent",
-      input: "x",
-      status: "running",
-      createdByType: "user",
-      createdById: rw.ws.users.owner.id,
-    },
-  });
-  return run.id;
-}
+const makeRun = () => insertRunningRun(rw);
 
 const bump = (runId: string, by = 1) => sql`UPDATE "Run" SET "stepsDone" = "stepsDone" + ${by} WHERE id = ${runId} RETURNING "stepsDone"`;
 const stepsDone = async (runId: string) => (await db().run.findUniqueOrThrow({ where: { id: runId } })).stepsDone;

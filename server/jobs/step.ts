@@ -25,9 +25,10 @@ import type { RunEventType, StepKind, StepStatus } from "@/lib/schemas/runs";
 import { watchedInProcess } from "./watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
+import { GroupedSends } from "./grouped-sends";
+import { execute } from "@/server/db/execute";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, waitStepSql, type StepStartRow } from "./step-records";
 import { appendRunEventsSql } from "./events";
-import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { metrics } from "@/server/observability/metrics";
 import { withSpan } from "@/server/observability/tracing";
@@ -336,6 +337,8 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
   const s = (): StepSettings => ({ ...settings, ...options.settings });
   const inflight = new Set<Promise<unknown>>();
   const writer = new RunWriter({ runId, workspaceId, ...(options.epoch !== undefined ? { epoch: options.epoch } : {}) });
+  // usage rows: each committed before its call's caller goes on; parallel branches' rows share round trips
+  const sends = new GroupedSends({ workspaceId });
   let known: Promise<Map<string, KnownStep>> | null = options.stored ? Promise.resolve(options.stored) : null;
   /** learnt from a step start: the cancel flag, or another executor's hand on the run */
   let cancelSeen = false;
@@ -545,8 +548,8 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       if (writer.failed) throw new RunSuspendedError(writer.failed.message);
       try {
         // on its own connection, not behind the writer's batch in flight (the previous step's record and this step's
-        // start): a usage row depends on none of them, and the model call waits for nothing else
-        await execute({ workspaceId }, statement);
+        // start): a usage row depends on none of them, and the model call waits for nothing else (./grouped-sends.ts)
+        await sends.send(statement);
       } catch (error) {
         // the run stops and is resumed from what was committed (a model call's usage row waits for this commit)
         throw new RunSuspendedError((error as Error).message);

@@ -236,9 +236,12 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
   let checked: Pick<PreflightInput, "spec" | "teams" | "agents"> & { what: string };
   let agentGate: QualityGate | null = null;
   let teamGates: Awaited<ReturnType<typeof teamGateSettings>> | null = null;
+  // the workspace's PII policy when the pinning read it: the execution this process starts pins it without a read
+  let piiPolicy: { stored: unknown } | undefined;
   if (data.team) {
     const pinned = options.pins?.team ? await repinTeam(ctx, { ...options.pins, team: options.pins.team }) : await pinTeam(ctx, data.team, data.version);
     const stepLimit = pinned.stepLimit; // the workspace's, read with the team
+    piiPolicy = pinned.piiPolicy;
     // the worst case of the pinned versions, nested teams included, within the limit (else 422 naming both)
     assertRunWithinStepLimit(pinned, stepLimit);
     pins = {
@@ -442,6 +445,8 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       subject: row.subject,
       tags: row.tags,
       sessionId: row.sessionId,
+      parentRunId: row.parentRunId,
+      ...(piiPolicy ? { piiPolicy } : {}),
       // the creator's context as the claim builds it (creatorContext): the creator's role, not a key's narrower scopes
       ctx: {
         workspaceId: ctx.workspaceId,

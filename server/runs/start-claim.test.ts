@@ -10,6 +10,7 @@ import { authenticateApiKey } from "@/server/auth/api-keys";
 import { makeApiKey } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, sleep, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { claimRun, startExecutor, type ClaimedRun, type Executor, type StartSlot } from "@/server/jobs/executor";
+import { updatePiiPolicy } from "@/server/quality/pii-policy/service";
 import { startRun } from "./service";
 
 const global = globalThis as unknown as { cadreExecutor?: Executor };
@@ -53,6 +54,8 @@ describe("a run claimed as it is queued", () => {
   it("is inserted with the executor's lease and handed over as the claim would return it (a person, an API key)", async () => {
     const rw = await makeRunWorkspace("startclaim");
     await twoAgentTeam(rw);
+    // a PII policy of its own: the execution pins it as read with the run's start, or with its claim
+    await updatePiiPolicy(rw.ctx, { actions: { email: "redact", phone: "hash" } });
     // a key narrower than its creator: the run executes with its creator's role, as a claimed run does
     const key = await makeApiKey(rw.ws, "member", ["runs:create", "runs:read", "teams:read", "agents:read"]);
     const keyCtx = await authenticateApiKey(key.raw);
@@ -78,6 +81,7 @@ describe("a run claimed as it is queued", () => {
       const claimed = await claimRun({ owner: "start-claim-test/claim", leaseMs: 60_000, workspaceConcurrency: 100, workspaceIds: [rw.ws.id] });
       expect(claimed?.id).toBe(other.id);
       expect(comparable(fake.adopted[0]!)).toEqual(comparable({ ...claimed!, ledgerCalls: 0 }));
+      expect(fake.adopted[0]!.piiPolicy?.stored).toMatchObject({ actions: { email: "redact", phone: "hash" } });
       await db().run.updateMany({ where: { id: { in: [started.id, other.id] } }, data: { status: "cancelled", leaseOwner: null, leaseExpiresAt: null } });
     }
   });

@@ -8,8 +8,8 @@ import type { TenantContext } from "@/server/context";
 import type { PinnedGate, QualityGate } from "@/lib/schemas/quality-gate";
 import { nodeRefs } from "@/lib/schemas/topology";
 import { pinGate } from "@/server/quality/judges/service";
-import { storedAgentGates, storedQualityGate } from "./rows";
-import type { PinnedTeam } from "./pinning";
+import { storedAgentGates, storedQualityGate, type TeamVersionRow } from "./rows";
+import type { PinnedTeam, PinnedTeamExtras } from "./pinning";
 
 export interface TeamGateSettings {
   /** the root team version's gate on the run's output */
@@ -18,15 +18,22 @@ export interface TeamGateSettings {
   agentGates?: { teams: string[]; gates: Record<string, PinnedGate> };
 }
 
-export async function teamGateSettings(ctx: TenantContext, pinned: PinnedTeam & { slug: string }): Promise<TeamGateSettings> {
+export async function teamGateSettings(
+  ctx: TenantContext,
+  pinned: PinnedTeam & { slug: string } & Pick<PinnedTeamExtras, "rootGate">,
+): Promise<TeamGateSettings> {
   const versions = [
     { slug: pinned.slug, teamId: pinned.teamId, version: pinned.version },
     ...Object.entries(pinned.teams).map(([slug, t]) => ({ slug, ...t })),
   ];
-  const rows = await db(ctx).teamVersion.findMany({
-    where: { workspaceId: ctx.workspaceId, OR: versions.map((v) => ({ teamId: v.teamId, version: v.version })) },
-    select: { teamId: true, version: true, qualityGate: true, agentGates: true },
-  });
+  // a team without nested teams: its version's gate columns came with the pinning statement
+  const rows =
+    pinned.rootGate && versions.length === 1
+      ? [pinned.rootGate as { teamId: string; version: number; qualityGate: TeamVersionRow["qualityGate"]; agentGates: TeamVersionRow["agentGates"] }]
+      : await db(ctx).teamVersion.findMany({
+          where: { workspaceId: ctx.workspaceId, OR: versions.map((v) => ({ teamId: v.teamId, version: v.version })) },
+          select: { teamId: true, version: true, qualityGate: true, agentGates: true },
+        });
   const rowOf = (v: { teamId: string; version: number }) => rows.find((r) => r.teamId === v.teamId && r.version === v.version);
   const root = rowOf(versions[0]!);
   const on = versions.filter((v) => {

@@ -44,8 +44,22 @@ type TeamRow = {
   currentVersion: number;
   version: number | null;
   spec: unknown;
+  qualityGate: unknown;
+  agentGates: unknown;
   runStepLimit: number | null;
+  piiPolicy: unknown;
 };
+
+/** What `pinTeam` read besides the pins, in the same statement: a new run needs it at its start. */
+export interface PinnedTeamExtras {
+  name: string;
+  /** the workspace's step limit per run */
+  stepLimit: number;
+  /** the workspace's PII policy as stored (the run's execution pins it: RunRow.piiPolicy); absent: not read */
+  piiPolicy?: { stored: unknown };
+  /** the root version's gate columns (server/teams/gates.ts reads nested teams' itself); absent: not read */
+  rootGate?: { teamId: string; version: number; qualityGate: unknown; agentGates: unknown };
+}
 
 /**
  * A team of the workspace by id or slug with its current version (or `version`), and the agents its spec may name
@@ -55,13 +69,13 @@ async function teamWithItsAgents(ctx: TenantContext, ref: string, version?: numb
   const { rows } = await execute<TeamRow & { agents: unknown }>(
     ctx,
     sql`WITH t AS (
-       SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec
+       SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec, v."qualityGate", v."agentGates"
        FROM "Team" t
-       LEFT JOIN LATERAL (SELECT x.version, x.spec FROM "TeamVersion" x WHERE x."teamId" = t.id AND x.version = ${version === undefined ? sql`t."currentVersion"` : sql`${version}`}) v ON TRUE
+       LEFT JOIN LATERAL (SELECT x.version, x.spec, x."qualityGate", x."agentGates" FROM "TeamVersion" x WHERE x."teamId" = t.id AND x.version = ${version === undefined ? sql`t."currentVersion"` : sql`${version}`}) v ON TRUE
        WHERE t."workspaceId" = ${ctx.workspaceId} AND (t.id = ${ref} OR t.slug = ${ref})
        LIMIT 1)
-     SELECT t.*, (SELECT w."runStepLimit" FROM "Workspace" w WHERE w.id = ${ctx.workspaceId}) AS "runStepLimit", ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
-     FROM t`,
+     SELECT t.*, w."runStepLimit", w."piiPolicy", ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
+     FROM t LEFT JOIN "Workspace" w ON w.id = ${ctx.workspaceId}`,
   );
   const row = rows[0];
   if (!row) throw new AppError("NOT_FOUND", `Team "${ref}" not found`);
@@ -73,7 +87,7 @@ async function teamWithItsAgents(ctx: TenantContext, ref: string, version?: numb
  * agents...) at their current versions, for a new run to pin. An archived team is refused (CONFLICT); archived or unknown agents and nested
  * teams anywhere below are refused together (VALIDATION_FAILED with every problem).
  */
-export async function pinTeam(ctx: TenantContext, idOrSlug: string, version?: number): Promise<PinnedTeam & { name: string; stepLimit: number }> {
+export async function pinTeam(ctx: TenantContext, idOrSlug: string, version?: number): Promise<PinnedTeam & PinnedTeamExtras> {
   const root = await teamWithItsAgents(ctx, idOrSlug, version);
   if (root.archived) throw new AppError("CONFLICT", `Team "${root.slug}" is archived`);
   if (root.version === null) {
@@ -139,9 +153,13 @@ export async function pinTeam(ctx: TenantContext, idOrSlug: string, version?: nu
   cacheTeamVersion(ctx.workspaceId, { teamId: root.id, slug: root.slug, version: root.version, spec: rootSpec });
   for (const [slug, t] of Object.entries(teams)) cacheTeamVersion(ctx.workspaceId, { teamId: t.teamId, slug, version: t.version, spec: t.spec });
   for (const agent of Object.values(agents)) remembered(ctx, agent);
-  // the workspace's step limit per run, read with the team (same statement)
+  // the workspace's step limit per run and PII policy, and the version's gates, read with the team (same statement)
   const stepLimit = effectiveRunStepLimit(root.runStepLimit);
-  return { teamId: root.id, slug: root.slug, name: root.name, version: version ?? root.currentVersion, spec: rootSpec, agents, teams, stepLimit };
+  const rootGate = { teamId: root.id, version: root.version, qualityGate: root.qualityGate, agentGates: root.agentGates };
+  return {
+    ...{ teamId: root.id, slug: root.slug, name: root.name, version: version ?? root.currentVersion, spec: rootSpec, agents, teams, stepLimit },
+    ...{ piiPolicy: { stored: root.piiPolicy }, rootGate },
+  };
 }
 
 /** A team's version by team id (NOT_FOUND for another workspace's team), from the version cache or the database. */
@@ -215,7 +233,7 @@ export async function pinnedTeamFromVersions(
 export async function repinTeam(
   ctx: TenantContext,
   pins: { team: { id: string; version: number }; agents: Record<string, number>; teams: Record<string, number> },
-): Promise<PinnedTeam & { name: string; stepLimit: number }> {
+): Promise<PinnedTeam & PinnedTeamExtras> {
   const [team, workspace] = await Promise.all([
     db(ctx).team.findFirst({ where: { id: pins.team.id, workspaceId: ctx.workspaceId }, select: { slug: true, name: true, archivedAt: true } }),
     db(ctx).workspace.findUnique({ where: { id: ctx.workspaceId }, select: { runStepLimit: true } }),

@@ -67,7 +67,12 @@ async function stored(scope: Scope): Promise<unknown> {
 /** The workspace's policy, compiled with its key (what a run pins, what a memory write or a session message applies). */
 export async function loadPiiPolicy(scope: Scope): Promise<CompiledPolicy> {
   const w = await db(scope).workspace.findFirst({ where: { id: scope.workspaceId }, select: { piiPolicy: true } });
-  return compilePolicy(policyOf(w?.piiPolicy), piiHashKey(scope.workspaceId));
+  return compiledPiiPolicy(scope.workspaceId, w?.piiPolicy);
+}
+
+/** A policy as stored (Workspace.piiPolicy, read with other columns, e.g. by a run's claim), compiled with its key. */
+export function compiledPiiPolicy(workspaceId: string, stored: unknown): CompiledPolicy {
+  return compilePolicy(policyOf(stored), piiHashKey(workspaceId));
 }
 
 /** The policy that applies and whether it is still the default. */

@@ -1,0 +1,86 @@
+/**
+ * Group commit for a run's independent writes that must each commit before their caller goes on (a model call's
+ * usage row, see step.ts `send`):
+ *
+ * - A statement sent while nothing is in flight goes at once, alone, on its own connection (never behind the run's
+ *   ordered writes, ./run-writer.ts).
+ * - Statements sent while a batch is in flight wait for it and then go together, as ONE message (one transaction).
+ *   Under a parallel fan-out (8 branches whose model calls answer within a few milliseconds) that is two round trips
+ *   instead of eight, and the usage rows that settle the same budget lease (server/ledger/reservations.ts) no longer
+ *   queue on its row lock one transaction after another.
+ * - Each statement's promise settles with its own outcome. A batch the database refused (an SQL error: rolled back
+ *   as a whole) is sent again statement by statement, so that only the bad one fails; a lost connection (the
+ *   outcome is unknown) fails every statement of the batch, as it would have failed each one alone.
+ * - Unlike the run's writer, a failure does not stop later sends: each caller decides what its failure means.
+ */
+import { executeBatch } from "@/server/db/execute";
+import type { ScopeLike } from "@/server/db/scope";
+import type { Sql } from "@/server/db/sql";
+
+interface Pending {
+  sql: Sql;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 64;
+
+/** PostgreSQL reported the error (SQLSTATE): the statement, and its batch, were rolled back. */
+const refusedByDatabase = (error: unknown) => typeof (error as { code?: unknown })?.code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
+
+/** A statement that relaxes its own transaction's commit (server/ledger/record.ts `durable: false`) goes alone: in a
+ *  group it would relax the others' commits too. */
+const relaxesCommit = (statement: Sql) => statement.text.includes("synchronous_commit");
+
+export class GroupedSends {
+  private pending: Pending[] = [];
+  private inFlight = false;
+
+  constructor(private readonly scope: ScopeLike) {}
+
+  /** Resolves once the statement has committed; rejects with the database's (or the connection's) error. */
+  send(statement: Sql): Promise<void> {
+    const promise = new Promise<void>((resolve, reject) => this.pending.push({ sql: statement, resolve, reject }));
+    if (!this.inFlight) void this.drain();
+    return promise;
+  }
+
+  private nextBatch(): Pending[] {
+    const first = this.pending[0]!;
+    if (relaxesCommit(first.sql)) return this.pending.splice(0, 1);
+    let n = 1;
+    while (n < this.pending.length && n < MAX_BATCH && !relaxesCommit(this.pending[n]!.sql)) n++;
+    return this.pending.splice(0, n);
+  }
+
+  private async drain(): Promise<void> {
+    this.inFlight = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.nextBatch();
+        try {
+          await executeBatch(
+            this.scope,
+            batch.map((p) => p.sql),
+          );
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          if (batch.length === 1 || !refusedByDatabase(error)) {
+            for (const p of batch) p.reject(error);
+            continue;
+          }
+          for (const p of batch) {
+            try {
+              await executeBatch(this.scope, [p.sql]);
+              p.resolve();
+            } catch (single) {
+              p.reject(single);
+            }
+          }
+        }
+      }
+    } finally {
+      this.inFlight = false;
+    }
+  }
+}
