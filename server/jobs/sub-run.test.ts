@@ -6,10 +6,8 @@
  * - the tool step runs again after its wait and finds its child (unique per step): never a second child;
  * - the depth limit, an unknown target (another workspace's agent), exactly one of agent / team: refused to the agent;
  * - budget: the child's budget is the parent's remaining one; the child's cost is in the parent's totals once;
- * - cancelling the parent cancels the child;
- * - under Inngest (the step adapter on fake step tools: @inngest/test's waitForEvent mocks hand the function an empty
- *   event): the call is a waitForEvent on `subrun:<childId>` in slices, and the child's wake event matches it; a child
- *   that ended before the wait registered (its event lost) is found in the database after one slice.
+ * - cancelling the parent cancels the child.
+ * (run_agent under Inngest: sub-run-inngest.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
@@ -21,12 +19,10 @@ import { createAgent } from "@/server/agents/service";
 import { updateTool } from "@/server/tools/service";
 import { makeRunWorkspace, stepRows, usageRows, useStubProvider, waitForRun, sleep, type RunWorkspace } from "@/test/fixtures/runs";
 import { MAX_RUN_DEPTH } from "@/lib/schemas/runs";
-import { configureSteps, createPostgresStep } from "./step";
+import { configureSteps } from "./step";
 import { startExecutor, type Executor, type ExecutorOptions } from "./executor";
 import { runAgentExecutor } from "./sub-run";
 import { builtinTool } from "@/test/tool-call";
-import { inngest, inngestSteps, WAKE_EVENT, WAKE_SLICE_MS, wakeParentOf, type InngestStepTools } from "./inngest";
-import { executeRun } from "./run-function";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -247,95 +243,5 @@ describe("run_agent", () => {
     expect((await waitForRun(child.id, undefined, 30_000)).status).toBe("cancelled");
     const audit = await db().auditLog.findMany({ where: { action: "run.cancel", targetId: { in: [parent.id, child.id] } } });
     expect(audit).toHaveLength(2);
-  });
-});
-
-describe("run_agent under Inngest (the Inngest step adapter)", () => {
-  it("the call waits with step.waitForEvent on the child's wake key; the child's end sends it; the parent reads its output", async () => {
-    await agent(rw.ctx, "helper");
-    await agent(rw.ctx, "boss", ["run_agent"]);
-    callRun({ agent: "helper", input: "Answer on Inngest" });
-    const sent: unknown[] = [];
-    vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
-      sent.push(payload);
-      return { ids: [] };
-    });
-    const parent = await startRun(rw.ctx, { agent: "boss", input: "Plan the trip" });
-    const waits: { id: string; event: string; if: string; timeout: number }[] = [];
-    // Inngest's step tools as the adapter uses them: memoised step.run, and a waitForEvent that, while the parent
-    // waits, runs the child (its own function invocation) and returns the event the child's end sent
-    const memo = new Map<string, unknown>();
-    const tools: InngestStepTools = {
-      async run(id, fn) {
-        if (!memo.has(id)) memo.set(id, await fn());
-        return memo.get(id);
-      },
-      async sleep() {
-        throw new Error("a sub-run's wait is a waitForEvent, not a sleep");
-      },
-      async waitForEvent(id, options) {
-        waits.push({ id, ...options });
-        const child = (await children(parent.id))[0]!;
-        expect(await executeRun({ runId: child.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: child.id, workspaceId: rw.ws.id }))).toBe("succeeded");
-        await wakeParentOf({ runId: child.id, workspaceId: rw.ws.id });
-        return sent.at(-1) ?? null;
-      },
-    };
-    const run = { runId: parent.id, workspaceId: rw.ws.id };
-    expect(await executeRun(run, inngestSteps(tools, run, 0))).toBe("succeeded");
-    const child = (await children(parent.id))[0]!;
-    expect(waits).toHaveLength(1);
-    expect(waits[0]).toMatchObject({ id: "agent~tool1.1~wait-1", event: WAKE_EVENT, if: `async.data.key == "subrun:${child.id}"` });
-    // one slice of the 24 h wait (the database is read between slices: a lost wake event costs one slice at most)
-    expect(waits[0]!.timeout).toBeLessThanOrEqual(WAKE_SLICE_MS);
-    expect(waits[0]!.timeout).toBeGreaterThan(WAKE_SLICE_MS - 60_000);
-    // the child's end sent its parent's wake event (the key the parent's waitForEvent matches)
-    expect(sent).toEqual([{ name: WAKE_EVENT, data: { key: `subrun:${child.id}` } }]);
-    const step = (await stepRows(parent.id)).find((st) => st.stepId === "agent~tool1.1")!;
-    expect(step.output).toBe((child.output as { text: string }).text);
-    expect(await children(parent.id)).toHaveLength(1);
-    vi.restoreAllMocks();
-  });
-
-  it("a child that ends before the parent's wait registers (its wake event lost) resumes the parent after one slice", async () => {
-    await agent(rw.ctx, "helper");
-    await agent(rw.ctx, "boss", ["run_agent"]);
-    callRun({ agent: "helper", input: "Answer quickly" });
-    vi.spyOn(inngest, "send").mockImplementation(async () => ({ ids: [] }));
-    const parent = await startRun(rw.ctx, { agent: "boss", input: "Plan the trip" });
-    const waits: { id: string; timeout: number }[] = [];
-    const checks: string[] = [];
-    const memo = new Map<string, unknown>();
-    const tools: InngestStepTools = {
-      async run(id, fn) {
-        if (id.endsWith("~check")) checks.push(id);
-        if (!memo.has(id)) memo.set(id, await fn());
-        return memo.get(id);
-      },
-      async sleep() {
-        throw new Error("a sub-run's wait is a waitForEvent, not a sleep");
-      },
-      async waitForEvent(id, options) {
-        // the child runs and ends (sending its wake event) before this wait registers: the event never matches it
-        if (!waits.length) {
-          const child = (await children(parent.id))[0]!;
-          expect(await executeRun({ runId: child.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: child.id, workspaceId: rw.ws.id }))).toBe(
-            "succeeded",
-          );
-          await wakeParentOf({ runId: child.id, workspaceId: rw.ws.id });
-        }
-        waits.push({ id, timeout: options.timeout });
-        return null;
-      },
-    };
-    const run = { runId: parent.id, workspaceId: rw.ws.id };
-    expect(await executeRun(run, inngestSteps(tools, run, 0))).toBe("succeeded");
-    // one slice ran out, the check read the child's end in the database, and the step read its output
-    expect(waits).toHaveLength(1);
-    expect(waits[0]!.timeout).toBeLessThanOrEqual(WAKE_SLICE_MS);
-    expect(checks).toEqual(["agent~tool1.1~wait-1~check"]);
-    const child = (await children(parent.id))[0]!;
-    expect((await stepRows(parent.id)).find((st) => st.stepId === "agent~tool1.1")!.output).toBe((child.output as { text: string }).text);
-    vi.restoreAllMocks();
   });
 });
