@@ -17,7 +17,7 @@ import { createSecret } from "@/server/vault/service";
 import { createTool } from "@/server/tools/service";
 import { remember } from "@/server/memory/service";
 import { createSession, sendMessage } from "@/server/sessions/service";
-import { recordCallRun } from "@/server/mcp-endpoint/call-runs";
+import { recordCall } from "@/server/mcp-endpoint/call-runs";
 import { openMcpSession } from "@/server/mcp-endpoint/sessions";
 import { createWebhook } from "@/server/webhooks/service";
 import { createTrigger } from "@/server/triggers/service";
@@ -164,7 +164,7 @@ async function populated(label: string): Promise<RunWorkspace> {
   // a session of the hosted MCP endpoint
   const mcpSession = await openMcpSession(rw.ctx, "api_key:fixture", { name: "fixture client", version: "1", protocolVersion: "2025-06-18" });
   // the run answering one of its tool calls (for a cancellation reaching another process)
-  await recordCallRun(rw.ctx, { principal: "api_key:fixture", sessionId: mcpSession.id, requestId: 1 }, run.id);
+  await (await recordCall(rw.ctx, { principal: "api_key:fixture", sessionId: mcpSession.id, requestId: 1 })).attach(run.id);
   // a memory document (queued: no worker runs here)
   await createMemoryDocument(rw.ctx, { text: "The fixture's document.", scope: { type: "subject", id: "customer:1" } });
   // a memory model setting and the re-embedding it starts (queued: no worker runs here)

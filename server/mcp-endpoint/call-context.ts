@@ -1,5 +1,6 @@
 import { recordAudit, type AuditEntryInput } from "@/server/audit/service";
 import type { TenantContext } from "@/server/context";
+import type { RecordedCall } from "./call-runs";
 
 export interface McpCallContext {
   ctx: TenantContext;
@@ -7,8 +8,8 @@ export interface McpCallContext {
   client: { name: string; version: string };
   /** cancellation of a call that a later request asks for (notifications/cancelled); returns the release */
   registerCall: (requestId: string | number, abort: AbortController) => () => void;
-  /** records durably which run answers this call (a cancellation reaching another process finds it); returns the forget */
-  recordRun: (requestId: string | number, runId: string) => Promise<() => Promise<void>>;
+  /** records the call durably as its run is about to start, then which run answers it (a cancellation reaching another process finds it) */
+  recordCall: (requestId: string | number) => Promise<RecordedCall>;
 }
 
 /** An audit entry of an MCP call: the channel and the client's name are in its metadata. */

@@ -23,6 +23,7 @@ import { useStubRuns } from "@/test/fixtures/stub-runs";
 import { serveWeb, type WebServer } from "@/test/fixtures/web-server";
 import { auditRows, makeApiKey, makeWorkspace, rest } from "@/test/helpers";
 import type { LlmStub } from "@/scripts/llm-stub/server";
+import { mcpCallTestHooks } from "./call-runs";
 import { handleMcpRequest } from "./handler";
 import { newId } from "@/lib/ids";
 
@@ -196,6 +197,52 @@ describe("the hosted MCP endpoint with an API key", () => {
     // the process that follows the call answers it (the run was cancelled) and forgets the record
     expect(await call).toContain("cancelled");
     expect(await db().mcpCallRun.count({ where: { runId: run.id } })).toBe(0);
+  });
+
+  it("a cancellation reaching another process after the run started, before it was recorded, still cancels it", async () => {
+    h.executor();
+    const key = await makeApiKey(rw.ws, "member");
+    const res = await post(initialize, { authorization: `Bearer ${key.raw}` });
+    await res.body?.cancel();
+    const session = res.headers.get("mcp-session-id")!;
+    stub.hold();
+    // the call is held between its run's start and the record of that run (mcpCallTestHooks, test-only)
+    let started!: (runId: string) => void;
+    const runStarted = new Promise<string>((resolve) => (started = resolve));
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => (proceed = resolve));
+    mcpCallTestHooks.runStarted = async (runId) => {
+      started(runId);
+      await gate;
+    };
+    try {
+      const call = post(
+        { jsonrpc: "2.0", id: 11, method: "tools/call", params: { name: "agent_helper", arguments: { input: "In between" } } },
+        { authorization: `Bearer ${key.raw}`, "mcp-session-id": session },
+      ).then((r) => r.text());
+      call.catch(() => {}); // awaited below; not an unhandled rejection while an expectation fails first
+      const runId = await runStarted;
+      // another process: this one's calls in progress are not there
+      (globalThis as { __cadreMcpInflight?: Map<string, AbortController> }).__cadreMcpInflight?.clear();
+      const cancelled = await post(
+        { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 11, reason: "stop" } },
+        { authorization: `Bearer ${key.raw}`, "mcp-session-id": session },
+      );
+      expect(cancelled.status).toBe(202);
+      proceed();
+      await vi.waitFor(async () => expect((await db().run.findUniqueOrThrow({ where: { id: runId } })).cancelRequestedAt).not.toBeNull(), { timeout: 10_000 });
+      stub.release();
+      expect((await waitForRun(runId)).status).toBe("cancelled");
+      // the call answers the run it cancelled as a tool error (its status as it was then: cancelled, or still running)
+      const answer = await call;
+      expect(answer).toContain(runId);
+      expect(answer).toContain('"isError":true');
+      expect(await db().mcpCallRun.count({ where: { runId } })).toBe(0);
+    } finally {
+      mcpCallTestHooks.runStarted = undefined;
+      proceed();
+      stub.release();
+    }
   });
 
   it("a viewer's key gets no agent tools, and calling one is a tool error that starts nothing", async () => {

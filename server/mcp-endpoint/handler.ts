@@ -17,7 +17,7 @@ import { logSecurityEvent } from "@/server/http/security-log";
 import { logger } from "@/server/logger";
 import { mcpResourceUrl, protectedResourceMetadataUrl } from "@/server/mcp-auth/resource";
 import { authenticateMcp, hostOrOriginProblem, McpAuthError } from "./auth";
-import { cancelRecordedCall, recordCallRun, requestKeyOf } from "./call-runs";
+import { cancelRecordedCall, recordCall, requestKeyOf } from "./call-runs";
 import { buildMcpServer } from "./server";
 import { endMcpSession, findMcpSession, openMcpSession, type McpSessionInfo } from "./sessions";
 
@@ -140,7 +140,7 @@ export async function handleMcpRequest(request: Request, slug: string): Promise<
           if (inflight().get(key) === abort) inflight().delete(key);
         };
       },
-      recordRun: (id, runId) => recordCallRun(ctx, { principal: caller.principal, sessionId: session?.id, requestId: id }, runId),
+      recordCall: (id) => recordCall(ctx, { principal: caller.principal, sessionId: session?.id, requestId: id }),
     });
     const { request: toTransport, json } = forTransport(request);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });

@@ -31,6 +31,7 @@ import { logger } from "@/server/logger";
 import { listRuns, getRun } from "@/server/runs/service";
 import { exposedTargets, type ExposedTarget } from "./exposure";
 import { auditCall as audit, type McpCallContext } from "./call-context";
+import type { RecordedCall } from "./call-runs";
 import { callTool, TOOL_DEFINITIONS, targetToolName } from "./tools";
 
 export const SERVER_INFO = { name: "cadre", title: "Cadre", version: "1.0.0" } as const;
@@ -78,17 +79,25 @@ export function buildMcpServer(call: McpCallContext): Server {
     const release = call.registerCall(extra.requestId, abort);
     const onAbort = () => abort.abort();
     extra.signal.addEventListener("abort", onAbort, { once: true });
-    let forget: (() => Promise<void>) | undefined;
+    let recorded: RecordedCall | undefined;
     try {
       const progressToken = request.params._meta?.progressToken;
       return await callTool(call, request.params.name, request.params.arguments ?? {}, {
         signal: abort.signal,
-        onRunStarted: async (runId) => {
-          // without the record, a cancellation reaching another process finds nothing: the call goes on all the same
-          forget = await call.recordRun(extra.requestId, runId).catch((error: unknown) => {
-            logger.warn({ err: error, requestId: ctx.requestId, runId }, "MCP call's run not recorded");
+        // without the record, a cancellation reaching another process finds nothing: the call goes on all the same
+        onRunStarting: async () => {
+          recorded = await call.recordCall(extra.requestId).catch((error: unknown) => {
+            logger.warn({ err: error, requestId: ctx.requestId }, "MCP call not recorded");
             return undefined;
           });
+        },
+        onRunStarted: async (runId) => {
+          const cancelled = await recorded?.attach(runId).catch((error: unknown) => {
+            logger.warn({ err: error, requestId: ctx.requestId, runId }, "MCP call's run not recorded");
+            return false;
+          });
+          // another process received the call's cancellation before its run was attached: cancel it from here
+          if (cancelled) abort.abort();
         },
         progress:
           progressToken === undefined
@@ -100,7 +109,9 @@ export function buildMcpServer(call: McpCallContext): Server {
     } finally {
       extra.signal.removeEventListener("abort", onAbort);
       release();
-      await forget?.().catch((error: unknown) => logger.warn({ err: error, requestId: ctx.requestId }, "MCP call's run record not deleted (it expires)"));
+      await recorded
+        ?.forget()
+        .catch((error: unknown) => logger.warn({ err: error, requestId: ctx.requestId }, "MCP call's run record not deleted (it expires)"));
     }
   });
 

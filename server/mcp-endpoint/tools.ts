@@ -149,7 +149,9 @@ async function findTarget(call: McpCallContext, ref: string): Promise<ExposedTar
 interface CallOptions {
   signal: AbortSignal;
   progress?: (p: RunProgress) => Promise<void>;
-  /** the run a followed call started, as soon as it is started (recorded for a cancellation from another process) */
+  /** a followed call is about to start its run (recorded, so that a cancellation from another process finds it) */
+  onRunStarting?: () => Promise<void>;
+  /** the run a followed call started, as soon as it is started (attached to the record) */
   onRunStarted?: (runId: string) => Promise<void>;
 }
 
@@ -160,6 +162,7 @@ async function runTarget(
   options: CallOptions,
   follow: boolean,
 ): Promise<CallToolResult> {
+  if (follow) await options.onRunStarting?.();
   const run = await startRun(
     call.ctx,
     { [target.type]: target.id, input: args.input, ...(args.subject ? { subject: args.subject } : {}) },

@@ -2,8 +2,8 @@
  * Following a run's events: GET /api/v1/runs/{runId}/events as Server-Sent Events, parsed, resumed after the last event
  * seen when the connection ends early, finished at the run's terminal event.
  */
-import type { components } from "./generated/openapi";
-import { apiErrorOf, CadreApiError } from "./errors";
+import type { components } from "./generated/openapi.js";
+import { apiErrorOf, CadreApiError } from "./errors.js";
 
 export type RunEvent = components["schemas"]["RunEvent"];
 export const TERMINAL_EVENTS = ["run.succeeded", "run.failed", "run.cancelled"] as const;

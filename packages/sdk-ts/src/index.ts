@@ -5,14 +5,14 @@
  * following a run's events.
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import { operationRoutes, type paths } from "./generated/openapi";
-import { CadreApiError } from "./errors";
-import { type FollowOptions, followRunEvents, type RunEvent } from "./events";
+import { operationRoutes, type paths } from "./generated/openapi.js";
+import { CadreApiError } from "./errors.js";
+import { type FollowOptions, followRunEvents, type RunEvent } from "./events.js";
 
-export type { components, operations, paths } from "./generated/openapi";
-export { API_VERSION, operationRoutes } from "./generated/openapi";
-export { apiErrorOf, CadreApiError, type ErrorIssue, unwrap } from "./errors";
-export { type FollowOptions, type RunEvent, sseData, TERMINAL_EVENTS } from "./events";
+export type { components, operations, paths } from "./generated/openapi.js";
+export { API_VERSION, operationRoutes } from "./generated/openapi.js";
+export { apiErrorOf, CadreApiError, type ErrorIssue, unwrap } from "./errors.js";
+export { type FollowOptions, type RunEvent, sseData, TERMINAL_EVENTS } from "./events.js";
 
 export interface CadreClientOptions {
   /** the server, e.g. https://cadre.example.com (no /api/v1) */
