@@ -1017,6 +1017,7 @@ class RunStep(TypedDict):
     finishReasons: Optional[List[str]]
     answerProblem: Optional["AnswerProblem"]
     toolCall: Optional[Dict[str, Any]]
+    turn: Optional[Dict[str, Any]]
     memories: Optional[List[Dict[str, Any]]]
     inputTokens: int
     outputTokens: int

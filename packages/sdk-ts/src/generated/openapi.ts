@@ -3960,7 +3960,7 @@ export interface components {
       finishReasons: string[] | null;
       /** The kept answer is not the JSON asked for (the topology asks again with the problems listed); null otherwise */
       answerProblem: components["schemas"]["AnswerProblem"] | null;
-      /** A tool call's step (kind tool): the tool, whether its result is an error, and its approval if it needed one; null for other steps */
+      /** A tool call's step (kind tool): the tool (named from its approval request while the call waits for one), whether its result is an error, and its approval if it needed one (none: null); null for other steps */
       toolCall: {
         name: string | null;
         isError: boolean;
@@ -3968,6 +3968,14 @@ export interface components {
           id: string;
           status: "pending" | "approved" | "denied" | "expired";
         } | null;
+      } | null;
+      /** A model turn of an agent step that uses tools (kind turn, `<step>~turnN`): its own tokens and cost, already counted in its agent step's share (the ledger attributes every turn to the agent step); null for other steps and a turn still running */
+      turn: {
+        inputTokens: number;
+        outputTokens: number;
+        costUsd: number;
+        /** The tool calls the model asked for in this turn */
+        toolCalls: number;
       } | null;
       /** A memory step (kind memory, `<step>~memory`): the memories recalled into the agent's prompt, best first; null for other steps */
       memories: {
