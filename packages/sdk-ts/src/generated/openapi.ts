@@ -1933,6 +1933,18 @@ export interface components {
       /** last_k: how many outputs are kept (default 3) */
       keep?: number;
     };
+    /** When a call of the tool waits for a person's approval */
+    ToolApprovalPolicy: {
+      mode: "never";
+    } | {
+      mode: "always";
+    } | {
+      mode: "rule";
+      /** Calls with any other method need approval */
+      methodsExcept?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
+      /** Calls to any other host need approval */
+      hostsExcept?: string[];
+    };
     MemoryPolicy: {
       /** The scopes recalled before each step (none: nothing is injected) */
       read?: components["schemas"]["MemoryPolicyScope"][];
@@ -2034,6 +2046,10 @@ export interface components {
         contextBudget?: components["schemas"]["ContextBudget"] | null;
         /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
         allowedTools?: string[];
+        /** Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools */
+        toolApprovals?: {
+          [key: string]: components["schemas"]["ToolApprovalPolicy"];
+        };
         /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
         memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
         /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
@@ -2051,18 +2067,6 @@ export interface components {
       };
       /** Body template (JSON with {{arg}} placeholders); null: the arguments as JSON */
       bodyTemplate?: string | null;
-    };
-    /** When a call of the tool waits for a person's approval */
-    ToolApprovalPolicy: {
-      mode: "never";
-    } | {
-      mode: "always";
-    } | {
-      mode: "rule";
-      /** Calls with any other method need approval */
-      methodsExcept?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
-      /** Calls to any other host need approval */
-      hostsExcept?: string[];
     };
     MemoryScopeType: "workspace" | "team" | "agent" | "session" | "subject";
     MemoryKind: "semantic" | "episodic" | "working";
@@ -2854,6 +2858,10 @@ export interface components {
       callTimeoutSeconds: number | null;
       contextBudget: components["schemas"]["ContextBudget"] | null;
       allowedTools: string[];
+      /** Per granted tool, the grant's approval policy: a call needs approval when the tool's or the grant's policy asks for it */
+      toolApprovals: {
+        [key: string]: components["schemas"]["ToolApprovalPolicy"];
+      };
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       qualityGate: components["schemas"]["QualityGateOutput"] | null;
     };
@@ -2872,6 +2880,10 @@ export interface components {
       callTimeoutSeconds: number | null;
       contextBudget: components["schemas"]["ContextBudget"] | null;
       allowedTools: string[];
+      /** Per granted tool, the grant's approval policy: a call needs approval when the tool's or the grant's policy asks for it */
+      toolApprovals: {
+        [key: string]: components["schemas"]["ToolApprovalPolicy"];
+      };
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       qualityGate: components["schemas"]["QualityGateOutput"] | null;
       createdAt: string;
@@ -4860,6 +4872,10 @@ export interface components {
       contextBudget: components["schemas"]["ContextBudget"] | null;
       /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
       allowedTools: string[];
+      /** Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools */
+      toolApprovals: {
+        [key: string]: components["schemas"]["ToolApprovalPolicy"];
+      };
       /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
@@ -7155,6 +7171,10 @@ export interface operations {
           contextBudget?: components["schemas"]["ContextBudget"] | null;
           /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
           allowedTools?: string[];
+          /** Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools */
+          toolApprovals?: {
+            [key: string]: components["schemas"]["ToolApprovalPolicy"];
+          };
           /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
           /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
@@ -7248,6 +7268,10 @@ export interface operations {
           contextBudget?: components["schemas"]["ContextBudget"] | null;
           /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
           allowedTools?: string[];
+          /** Replaces the grant approval policies (keys must be tools the saved version grants). Left out: the current ones carry over, less those of tools the save takes away */
+          toolApprovals?: {
+            [key: string]: components["schemas"]["ToolApprovalPolicy"];
+          };
           /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
           /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
