@@ -29,6 +29,7 @@ const writer: AgentOutput = {
   callTimeoutSeconds: null,
   contextBudget: { strategy: "last_k", keep: 5 },
   allowedTools: [],
+  toolApprovals: {},
   memoryPolicy: null,
   qualityGate: null,
   currentVersion: 2,
@@ -224,9 +225,33 @@ describe("the tool picker", () => {
     await ui.click(checkbox("calculator"));
     await ui.click(checkbox("web_fetch"));
     expect(isChecked("calculator")).toBe(true);
+    // a granted tool's own approval policy: web_fetch's is dropped with its grant
+    await ui.click(checkbox("web_fetch"));
+    await ui.selectOptions(screen.getByTestId("agent-tool-approval-web_fetch"), "not_get");
+    await ui.selectOptions(screen.getByTestId("agent-tool-approval-calculator"), "always");
+    await ui.click(checkbox("web_fetch"));
+    expect(screen.queryByTestId("agent-tool-approval-web_fetch")).toBeNull();
     await ui.click(screen.getByTestId("agent-submit"));
     await waitFor(() => expect(calls["agents.create"]).toHaveBeenCalledTimes(1));
-    expect(calls["agents.create"]).toHaveBeenCalledWith(expect.objectContaining({ slug: "mathy", allowedTools: ["calculator"] }));
+    expect(calls["agents.create"]).toHaveBeenCalledWith(
+      expect.objectContaining({ slug: "mathy", allowedTools: ["calculator"], toolApprovals: { calculator: { mode: "always" } } }),
+    );
+  });
+
+  it("an edit sends the grant policies only when they changed; one set over the API shows as a custom rule and is kept", async () => {
+    const ui = userEvent.setup();
+    const calls = api();
+    const custom = { mode: "rule" as const, hostsExcept: ["api.example.com"] };
+    renderAs("owner", calls, () => h(AgentForm, { agent: { ...writer, allowedTools: ["calculator", "web_fetch"], toolApprovals: { web_fetch: custom } } }));
+    await waitFor(() => expect(screen.getAllByTestId("agent-tool")).toHaveLength(3));
+    expect((screen.getByTestId("agent-tool-approval-web_fetch") as HTMLSelectElement).value).toBe("custom");
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.update"]).toHaveBeenCalledTimes(1));
+    expect(calls["agents.update"]).not.toHaveBeenCalledWith(expect.objectContaining({ toolApprovals: expect.anything() }));
+    await ui.selectOptions(screen.getByTestId("agent-tool-approval-calculator"), "always");
+    await ui.click(screen.getByTestId("agent-submit"));
+    await waitFor(() => expect(calls["agents.update"]).toHaveBeenCalledTimes(2));
+    expect(calls["agents.update"]).toHaveBeenLastCalledWith(expect.objectContaining({ toolApprovals: { web_fetch: custom, calculator: { mode: "always" } } }));
   });
 
   it("without tools:grant: says why nothing can be added, and removing a tool still works", async () => {

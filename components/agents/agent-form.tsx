@@ -30,6 +30,7 @@ import { applyServerErrors, Form, FormControl, FormField, FormItem, FormLabel, F
 import { Input } from "@/components/ui/input";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { textareaClasses } from "@/components/ui/textarea";
+import { sameJson } from "@/lib/line-diff";
 import { cn } from "@/lib/cn";
 import { MemoryPolicyField } from "./memory-policy-field";
 import { ToolPicker } from "./tool-picker";
@@ -82,6 +83,7 @@ function valuesOf(agent?: AgentOutput): AgentValues {
     memoryPolicy: agent?.memoryPolicy ?? null,
     qualityGate: agent?.qualityGate ?? null,
     allowedTools: [...(agent?.allowedTools ?? [])],
+    toolApprovals: { ...(agent?.toolApprovals ?? {}) },
   };
   // the update schema is strict and has no slug
   return (agent ? values : { slug: "", ...values }) as AgentValues;
@@ -387,8 +389,13 @@ export function AgentForm({ agent, onCreated, bare }: { agent?: AgentOutput; onC
       if (!c.ok) return form.setError("modelPolicy.constraints", { type: "validate", message: c.error });
     }
     // the tools are sent when they changed (an unchanged edit leaves them to the server: granting is checked there)
-    const { slug, allowedTools, ...fields } = values;
-    const tools = sameTools(allowedTools ?? [], agent?.allowedTools ?? []) ? {} : { allowedTools };
+    const { slug, allowedTools, toolApprovals, ...fields } = values;
+    // the grant policies likewise: sent when they changed (a tool taken away takes its policy along on the server)
+    const approvals = toolApprovals ?? {};
+    const tools = {
+      ...(sameTools(allowedTools ?? [], agent?.allowedTools ?? []) ? {} : { allowedTools }),
+      ...(sameJson(approvals, agent?.toolApprovals ?? {}) ? {} : { toolApprovals: approvals }),
+    };
     if (agent) update.mutate({ agent: agent.id, ...fields, ...tools, baseVersion });
     else create.mutate({ slug, ...fields, ...tools });
   });

@@ -10,7 +10,7 @@ import { useTopologyLayout } from "@/components/graph/use-topology-layout";
 import type { NodeState } from "./run-state";
 
 const NODE_WIDTH = 168;
-const NODE_HEIGHT = 52;
+const NODE_HEIGHT = 64;
 const LAYER_GAP = NODE_WIDTH + 60;
 const ROW_GAP = NODE_HEIGHT + 22;
 const BOX = { width: NODE_WIDTH, height: NODE_HEIGHT, layerGap: LAYER_GAP, rowGap: ROW_GAP };
@@ -21,10 +21,12 @@ export interface RunGraphProps {
   states: Record<string, NodeState>;
   /** a label under the node, e.g. the agent it ran or the attempt */
   details?: Record<string, string>;
+  /** the node's tool calls, e.g. "3 tool calls, 1 awaiting approval" (./run-graph-tools.ts) */
+  tools?: Record<string, string>;
   height?: number;
 }
 
-type RunNodeData = { label: string; role: string; state: NodeState; detail: string | null };
+type RunNodeData = { label: string; role: string; state: NodeState; detail: string | null; tools: string | null };
 type RunNode = Node<RunNodeData, "run">;
 
 const STATE_LABELS: Record<NodeState, string> = { waiting: "waiting", running: "running", done: "done", failed: "failed" };
@@ -49,6 +51,11 @@ const RunNodeView = memo(function RunNodeView({ id, data }: NodeProps<RunNode>) 
         {virtual ? STATE_LABELS[data.state] : `${data.role} · ${STATE_LABELS[data.state]}`}
         {data.detail ? ` · ${data.detail}` : ""}
       </div>
+      {data.tools ? (
+        <div className={NODE_META} data-testid="run-graph-node-tools">
+          {data.tools}
+        </div>
+      ) : null}
       {data.role !== "output" ? <Handle type="source" position={Position.Right} isConnectable={false} /> : null}
     </div>
   );
@@ -60,7 +67,7 @@ const NODE_TYPES = { run: RunNodeView };
  * The topology of a run as a graph (React Flow), each node coloured by its live state. Read-only: no dragging,
  * connecting or selecting; scrolling the page is never captured.
  */
-export function RunGraph({ graph, states, details, height }: RunGraphProps) {
+export function RunGraph({ graph, states, details, tools, height }: RunGraphProps) {
   const layout = useTopologyLayout(graph, BOX);
   const flowNodes = useMemo<RunNode[]>(
     () =>
@@ -68,9 +75,9 @@ export function RunGraph({ graph, states, details, height }: RunGraphProps) {
         id: n.id,
         type: "run",
         ...layout.placement(n.id),
-        data: { label: n.label, role: n.role, state: states[n.id] ?? "waiting", detail: details?.[n.id] ?? null },
+        data: { label: n.label, role: n.role, state: states[n.id] ?? "waiting", detail: details?.[n.id] ?? null, tools: tools?.[n.id] ?? null },
       })),
-    [graph, layout, states, details],
+    [graph, layout, states, details, tools],
   );
   const flowEdges = useMemo<Edge[]>(() => {
     const seen = new Set<string>();

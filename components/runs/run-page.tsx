@@ -26,6 +26,8 @@ import { formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
 import { OutcomeBadge } from "./outcome-badge";
 import { RunGraph } from "./run-graph";
 import { runGraph, runGraphDetails, runGraphStates } from "./run-graph-model";
+import { nodeToolActivity, toolCallsSummary } from "./run-graph-tools";
+import { NodeToolCalls } from "./node-tool-calls";
 import {
   elapsedMs,
   formatCost,
@@ -393,6 +395,9 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
   const graph = useMemo(() => runGraph(spec, live, agentLabel), [spec, agentLabel, extrasKey]);
   const states = useMemo(() => runGraphStates(graph, live, { status: view.status, steps: run.steps }), [graph, live, view.status, run.steps]);
   const details = useMemo(() => runGraphDetails(live), [live]);
+  // tool calls and model turns come from the run's steps (refetched as events arrive), tenant-scoped like the run
+  const toolActivity = useMemo(() => nodeToolActivity(run.steps), [run.steps]);
+  const toolSummaries = useMemo(() => toolCallsSummary(toolActivity), [toolActivity]);
 
   const cancel = useMutation(
     trpc.runs.cancel.mutationOptions({
@@ -485,8 +490,15 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
         </pre>
       </Card>
 
-      <Card title="Topology" description="Each node as it runs: waiting, running, done or failed.">
-        {waitingForSpec ? <Loading /> : <RunGraph graph={graph} states={states} details={details} />}
+      <Card title="Topology" description="Each node as it runs: waiting, running, done or failed; an agent's tool calls under the graph.">
+        {waitingForSpec ? (
+          <Loading />
+        ) : (
+          <>
+            <RunGraph graph={graph} states={states} details={details} tools={toolSummaries} />
+            <NodeToolCalls graph={graph} activity={toolActivity} />
+          </>
+        )}
       </Card>
 
       {!terminal ? <LiveOutput live={live} status={view.status} /> : null}

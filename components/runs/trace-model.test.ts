@@ -24,6 +24,7 @@ function step(stepId: string, startS: number, endS: number | null, extra: Partia
     finishReasons: null,
     answerProblem: null,
     toolCall: null,
+    turn: null,
     memories: null,
     inputTokens: 0,
     outputTokens: 0,

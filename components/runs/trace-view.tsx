@@ -41,12 +41,14 @@ function toolNote(step: RunStepOut): string | null {
 
 function stepSummary(row: TraceRow): string {
   const s = row.step;
+  // a model turn's own figures (its agent step's share counts them already)
+  const figures = s.turn ?? s;
   return [
     toolNote(s),
     s.model?.name ?? null,
     formatDuration(row.durationMs),
-    `${(s.inputTokens + s.outputTokens).toLocaleString("en-US")} tokens`,
-    formatUsd(s.costUsd),
+    `${(figures.inputTokens + figures.outputTokens).toLocaleString("en-US")} tokens${s.turn ? " (of the step's)" : ""}`,
+    formatUsd(figures.costUsd),
     s.attempts > 1 ? `${s.attempts} attempts` : null,
   ]
     .filter(Boolean)

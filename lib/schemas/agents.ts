@@ -4,7 +4,7 @@ import { displayName, intColumn, text } from "./text";
 import { modelPolicySchema } from "./model-policy";
 import { paginationShape } from "./common";
 import { contextBudgetSchema } from "./context-budget";
-import { toolNameSchema } from "./tools";
+import { approvalPolicySchema, toolNameSchema, type ApprovalPolicy } from "./tools";
 import { memoryPolicySchema } from "./memory-policy";
 import { qualityGateSchema } from "./quality-gate";
 
@@ -64,25 +64,43 @@ const agentFieldsShape = {
     .max(MAX_AGENT_TOOLS, `An agent may be granted at most ${MAX_AGENT_TOOLS} tools`)
     .refine((names) => new Set(names).size === names.length, "Each tool is granted once: remove the repeated names")
     .describe("Names of the workspace's tools the agent may call (granting a tool needs tools:grant)"),
+  toolApprovals: z
+    .record(toolNameSchema, approvalPolicySchema)
+    .refine((m) => Object.keys(m).length <= MAX_AGENT_TOOLS, `At most ${MAX_AGENT_TOOLS} grant approval policies`)
+    .describe(
+      "Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools",
+    ),
   memoryPolicy: memoryPolicySchema.nullable().describe("What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory"),
   qualityGate: qualityGateSchema.nullable().describe("Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none"),
 };
 
-export const createAgentInputSchema = z.strictObject({
-  slug: agentSlugSchema,
-  name: agentFieldsShape.name,
-  roleDescription: agentFieldsShape.roleDescription.default(""),
-  instructions: agentFieldsShape.instructions.default(""),
-  modelPolicy: agentFieldsShape.modelPolicy.default(DEFAULT_MODEL_POLICY),
-  maxOutputTokens: agentFieldsShape.maxOutputTokens.default(1024),
-  temperature: agentFieldsShape.temperature.default(0.7),
-  outageWaitSeconds: agentFieldsShape.outageWaitSeconds.default(DEFAULT_OUTAGE_WAIT_SECONDS),
-  callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.default(null),
-  contextBudget: agentFieldsShape.contextBudget.default(null),
-  allowedTools: agentFieldsShape.allowedTools.default([]),
-  memoryPolicy: agentFieldsShape.memoryPolicy.default(null),
-  qualityGate: agentFieldsShape.qualityGate.default(null),
-});
+/** The grant policies naming a tool the version does not grant: one message each, at `toolApprovals.<name>`. */
+export function ungrantedApprovalIssues(toolApprovals: Readonly<Record<string, ApprovalPolicy>>, allowedTools: readonly string[]) {
+  return Object.keys(toolApprovals)
+    .filter((name) => !allowedTools.includes(name))
+    .map((name) => ({ path: ["toolApprovals", name], message: `"${name}" is not one of this agent's tools: grant it, or remove its approval policy` }));
+}
+
+export const createAgentInputSchema = z
+  .strictObject({
+    slug: agentSlugSchema,
+    name: agentFieldsShape.name,
+    roleDescription: agentFieldsShape.roleDescription.default(""),
+    instructions: agentFieldsShape.instructions.default(""),
+    modelPolicy: agentFieldsShape.modelPolicy.default(DEFAULT_MODEL_POLICY),
+    maxOutputTokens: agentFieldsShape.maxOutputTokens.default(1024),
+    temperature: agentFieldsShape.temperature.default(0.7),
+    outageWaitSeconds: agentFieldsShape.outageWaitSeconds.default(DEFAULT_OUTAGE_WAIT_SECONDS),
+    callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.default(null),
+    contextBudget: agentFieldsShape.contextBudget.default(null),
+    allowedTools: agentFieldsShape.allowedTools.default([]),
+    toolApprovals: agentFieldsShape.toolApprovals.default({}),
+    memoryPolicy: agentFieldsShape.memoryPolicy.default(null),
+    qualityGate: agentFieldsShape.qualityGate.default(null),
+  })
+  .superRefine((v, ctx) => {
+    for (const issue of ungrantedApprovalIssues(v.toolApprovals, v.allowedTools)) ctx.addIssue({ code: "custom", ...issue });
+  });
 export type CreateAgentInput = z.input<typeof createAgentInputSchema>;
 
 /**
@@ -115,16 +133,27 @@ const agentPatchShape = {
   callTimeoutSeconds: agentFieldsShape.callTimeoutSeconds.optional(),
   contextBudget: agentFieldsShape.contextBudget.optional(),
   allowedTools: agentFieldsShape.allowedTools.optional(),
+  toolApprovals: agentFieldsShape.toolApprovals
+    .optional()
+    .describe(
+      "Replaces the grant approval policies (keys must be tools the saved version grants). Left out: the current ones carry over, less those of tools the save takes away",
+    ),
   memoryPolicy: agentFieldsShape.memoryPolicy.optional(),
   qualityGate: agentFieldsShape.qualityGate.optional(),
   baseVersion: baseVersionSchema,
 };
 
+/** A patch that names both the tools and their grant policies: checked here (otherwise by the server, on the merged version). */
+function patchGrantsCheck(v: { allowedTools?: string[]; toolApprovals?: Record<string, ApprovalPolicy> }, ctx: z.RefinementCtx) {
+  if (!v.allowedTools || !v.toolApprovals) return;
+  for (const issue of ungrantedApprovalIssues(v.toolApprovals, v.allowedTools)) ctx.addIssue({ code: "custom", ...issue });
+}
+
 /** REST body of PATCH /api/v1/agents/{agentId}: the fields to change; the rest carries over from the current version. */
-export const updateAgentInputSchema = z.strictObject(agentPatchShape);
+export const updateAgentInputSchema = z.strictObject(agentPatchShape).superRefine(patchGrantsCheck);
 export type UpdateAgentInput = z.input<typeof updateAgentInputSchema>;
 /** tRPC input of agents.update. */
-export const updateAgentWithRefInputSchema = z.strictObject({ agent: agentRefSchema, ...agentPatchShape });
+export const updateAgentWithRefInputSchema = z.strictObject({ agent: agentRefSchema, ...agentPatchShape }).superRefine(patchGrantsCheck);
 
 export const listAgentsInputSchema = z.strictObject({
   includeArchived: z
@@ -153,6 +182,7 @@ export const AGENT_VERSION_FIELDS = [
   "callTimeoutSeconds",
   "contextBudget",
   "allowedTools",
+  "toolApprovals",
   "memoryPolicy",
   "qualityGate",
 ] as const;
@@ -169,6 +199,9 @@ const versionFieldsOut = {
   callTimeoutSeconds: z.number().int().nullable(),
   contextBudget: contextBudgetSchema.nullable(),
   allowedTools: z.array(z.string()),
+  toolApprovals: z
+    .record(z.string(), approvalPolicySchema)
+    .describe("Per granted tool, the grant's approval policy: a call needs approval when the tool's or the grant's policy asks for it"),
   memoryPolicy: memoryPolicySchema.nullable(),
   qualityGate: qualityGateSchema.nullable(),
 };

@@ -59,7 +59,7 @@ export const packageModelPolicySchema = z
   ])
   .meta({ id: "PackageModelPolicy" });
 
-export const packageAgentSchema = createAgentInputSchema.extend({ modelPolicy: packageModelPolicySchema }).meta({ id: "PackageAgent" });
+export const packageAgentSchema = createAgentInputSchema.safeExtend({ modelPolicy: packageModelPolicySchema }).meta({ id: "PackageAgent" });
 export type PackageAgent = z.infer<typeof packageAgentSchema>;
 
 export const packageTeamSchema = z

@@ -233,7 +233,20 @@ export const runStepSchema = z
         approval: z.object({ id: z.string(), status: z.enum(["pending", "approved", "denied", "expired"]) }).nullable(),
       })
       .nullable()
-      .describe("A tool call's step (kind tool): the tool, whether its result is an error, and its approval if it needed one; null for other steps"),
+      .describe(
+        "A tool call's step (kind tool): the tool (named from its approval request while the call waits for one), whether its result is an error, and its approval if it needed one (none: null); null for other steps",
+      ),
+    turn: z
+      .object({
+        inputTokens: z.number().int(),
+        outputTokens: z.number().int(),
+        costUsd: z.number(),
+        toolCalls: z.number().int().describe("The tool calls the model asked for in this turn"),
+      })
+      .nullable()
+      .describe(
+        "A model turn of an agent step that uses tools (kind turn, `<step>~turnN`): its own tokens and cost, already counted in its agent step's share (the ledger attributes every turn to the agent step); null for other steps and a turn still running",
+      ),
     memories: z
       .array(z.object({ id: z.string(), scope: z.object({ type: z.string(), id: z.string().nullable() }), kind: z.string(), score: z.number() }))
       .nullable()

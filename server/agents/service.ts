@@ -18,6 +18,7 @@ import { modelPolicySchema, type ModelPolicy } from "@/lib/schemas/model-policy"
 import { contextBudgetSchema, type ContextBudget } from "@/lib/schemas/context-budget";
 import { memoryPolicySchema, type MemoryPolicy } from "@/lib/schemas/memory-policy";
 import { qualityGateSchema, type QualityGate } from "@/lib/schemas/quality-gate";
+import { approvalPolicySchema, type ApprovalPolicy } from "@/lib/schemas/tools";
 import {
   AGENT_VERSION_FIELDS,
   createAgentInputSchema,
@@ -34,7 +35,7 @@ import { checkPolicyReferences } from "@/server/models/routing";
 import { keysetOrderBy, keysetWhere, pageByCreatedAt } from "@/server/db/cursor";
 import { paginationSchema, type Page } from "@/lib/schemas/common";
 import { prismaCode } from "@/server/db/errors";
-import { addedTools, checkToolGrants } from "@/server/tools/grants";
+import { addedTools, checkGrantApprovals, checkToolGrants } from "@/server/tools/grants";
 import { checkGateJudges } from "@/server/quality/judges/service";
 import { candidateSaved, storedPromotionRule } from "./candidates";
 
@@ -58,6 +59,8 @@ export interface AgentVersionOut {
   /** how other agents' outputs are fitted into its context budget; null: the team's option */
   contextBudget: ContextBudget | null;
   allowedTools: string[];
+  /** per granted tool, the grant's approval policy (it can only add approval: server/tools/approval-policy.ts) */
+  toolApprovals: Record<string, ApprovalPolicy>;
   /** what its steps recall and its runs remember; null: no memory */
   memoryPolicy: MemoryPolicy | null;
   /** judges that score its output in its runs; null: none */
@@ -78,6 +81,21 @@ const jsonOrNull = (value: ContextBudget | MemoryPolicy | QualityGate | null | u
 function parseContextBudget(value: unknown): ContextBudget | null {
   const parsed = contextBudgetSchema.nullable().safeParse(value ?? null);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Stored grant approval policies: an entry that no longer parses reads as "always" (the safe side: a grant policy
+ * only ever adds approval), one of a tool no longer granted is dropped.
+ */
+function parseToolApprovals(value: unknown, allowedTools: readonly string[]): Record<string, ApprovalPolicy> {
+  const out: Record<string, ApprovalPolicy> = {};
+  if (!value || typeof value !== "object" || Array.isArray(value)) return out;
+  for (const [name, policy] of Object.entries(value as Record<string, unknown>)) {
+    if (!allowedTools.includes(name)) continue;
+    const parsed = approvalPolicySchema.safeParse(policy);
+    out[name] = parsed.success ? parsed.data : { mode: "always" };
+  }
+  return out;
 }
 
 /** A stored memory policy (null, or one that no longer parses: no memory). */
@@ -113,6 +131,7 @@ export function toAgentVersion(agent: Pick<AgentRow, "id" | "slug">, v: VersionR
     callTimeoutSeconds: v.callTimeoutSeconds ?? null,
     contextBudget: parseContextBudget(v.contextBudget),
     allowedTools: [...v.allowedTools],
+    toolApprovals: parseToolApprovals(v.toolApprovals, v.allowedTools),
     memoryPolicy: parseMemoryPolicy(v.memoryPolicy),
     qualityGate: parseQualityGate(v.qualityGate),
     createdAt: v.createdAt,
@@ -146,6 +165,7 @@ export function toAgent(row: AgentWithCurrent): AgentOutput {
     callTimeoutSeconds: current.callTimeoutSeconds,
     contextBudget: current.contextBudget,
     allowedTools: current.allowedTools,
+    toolApprovals: current.toolApprovals,
     memoryPolicy: current.memoryPolicy,
     qualityGate: current.qualityGate,
   };
@@ -179,6 +199,7 @@ export async function createAgent(ctx: TenantContext, input: z.input<typeof crea
   const data = createAgentInputSchema.parse(input);
   await checkPolicyReferences(ctx, data.modelPolicy);
   await checkToolGrants(ctx, data.allowedTools);
+  checkGrantApprovals(ctx, data);
   await checkGateJudges(ctx, data.qualityGate);
   try {
     const row = await db(ctx).$transaction((tx) => insertAgent(ctx, tx, data));
@@ -230,6 +251,7 @@ export function newAgentRows(ctx: TenantContext, data: z.output<typeof createAge
       callTimeoutSeconds: data.callTimeoutSeconds,
       contextBudget: jsonOrNull(data.contextBudget),
       allowedTools: data.allowedTools,
+      toolApprovals: data.toolApprovals as Prisma.InputJsonObject,
       memoryPolicy: jsonOrNull(data.memoryPolicy),
       qualityGate: jsonOrNull(data.qualityGate),
       createdById: actorUserId(ctx),
@@ -304,6 +326,9 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   const current = fieldsOf(await latestOf(ctx, row));
   const next: VersionFields = { ...current };
   for (const f of AGENT_VERSION_FIELDS) if (data[f] !== undefined) (next as Record<string, unknown>)[f] = data[f];
+  // grant policies carried over keep only the tools the save keeps (ones the patch gives are checked as they are)
+  if (data.toolApprovals === undefined)
+    next.toolApprovals = Object.fromEntries(Object.entries(current.toolApprovals).filter(([name]) => next.allowedTools.includes(name)));
   const changed = changedFields(current, next);
   if (changed.length === 0) return toAgent(row);
   // the policy being saved, changed or carried over: a stored one that has gone stale (its model deleted since,
@@ -311,6 +336,7 @@ export async function updateAgent(ctx: TenantContext, ref: string, patch: z.inpu
   await checkPolicyReferences(ctx, next.modelPolicy);
   // the tools being saved must exist; the ones added need tools:grant
   await checkToolGrants(ctx, next.allowedTools, current.allowedTools);
+  checkGrantApprovals(ctx, next, current);
   if (changed.includes("qualityGate")) await checkGateJudges(ctx, next.qualityGate);
   const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, current.allowedTools));
   const rule = storedPromotionRule(row.promotionRule);
@@ -357,6 +383,7 @@ export async function appendAgentVersion(
       callTimeoutSeconds: next.callTimeoutSeconds,
       contextBudget: jsonOrNull(next.contextBudget),
       allowedTools: next.allowedTools,
+      toolApprovals: next.toolApprovals as Prisma.InputJsonObject,
       memoryPolicy: jsonOrNull(next.memoryPolicy),
       qualityGate: jsonOrNull(next.qualityGate),
       createdById: actorUserId(ctx),
@@ -397,6 +424,7 @@ export async function restoreAgentVersion(ctx: TenantContext, ref: string, input
   if (changed.length === 0 && row.latestVersion === row.currentVersion) return toAgent(row);
   await checkPolicyReferences(ctx, next.modelPolicy);
   await checkToolGrants(ctx, next.allowedTools, latest.allowedTools);
+  checkGrantApprovals(ctx, next, latest);
   if (next.qualityGate) await checkGateJudges(ctx, next.qualityGate);
   const updated = await db(ctx).$transaction((tx) => appendAgentVersion(ctx, tx, row, next, changed, latest.allowedTools, { restoredFrom: version }));
   return toAgent(updated);
@@ -498,7 +526,7 @@ export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
   return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
        'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
        'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'memoryPolicy', v."memoryPolicy",
+       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'toolApprovals', v."toolApprovals", 'memoryPolicy', v."memoryPolicy",
        'qualityGate', v."qualityGate", 'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        'releasedAt', to_char(v."releasedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
      FROM "Agent" a
@@ -522,6 +550,7 @@ export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent>
       callTimeoutSeconds: a.callTimeoutSeconds ?? null,
       contextBudget: a.contextBudget ?? null,
       allowedTools: a.allowedTools,
+      toolApprovals: a.toolApprovals ?? {},
       memoryPolicy: a.memoryPolicy,
       qualityGate: a.qualityGate ?? null,
       createdAt: new Date(a.createdAt as string),

@@ -19,6 +19,7 @@ const agent = (n: number, instructionChars: number): AgentVersionOut => ({
   temperature: 0.2,
   outageWaitSeconds: 120,
   allowedTools: [],
+  toolApprovals: {},
   memoryPolicy: null,
   qualityGate: null,
   contextBudget: null,

@@ -101,7 +101,8 @@ export class Naming {
   /** An agent renamed, its tools and its quality gate's judges (package slugs) with it. */
   agent(a: PackageAgent): PackageAgent {
     const gate = a.qualityGate ? { ...a.qualityGate, judges: a.qualityGate.judges.map((j) => this.slug(j)) } : a.qualityGate;
-    return { ...a, slug: this.slug(a.slug), allowedTools: a.allowedTools.map((t) => this.tool(t)), qualityGate: gate };
+    const toolApprovals = Object.fromEntries(Object.entries(a.toolApprovals).map(([t, policy]) => [this.tool(t), policy]));
+    return { ...a, slug: this.slug(a.slug), allowedTools: a.allowedTools.map((t) => this.tool(t)), toolApprovals, qualityGate: gate };
   }
   /** A team renamed, its spec's references and its own gate's judges (package slugs) with it. */
   team(t: PackageTeam): PackageTeam {

@@ -58,6 +58,7 @@ async function packageAgent(ctx: TenantContext, v: AgentVersionOut): Promise<Pac
     callTimeoutSeconds: v.callTimeoutSeconds,
     contextBudget: v.contextBudget,
     allowedTools: [...v.allowedTools],
+    toolApprovals: { ...v.toolApprovals },
     memoryPolicy: v.memoryPolicy,
     qualityGate: null,
   };

@@ -152,6 +152,7 @@ describe("the version cache", () => {
     temperature: 0.5,
     outageWaitSeconds: 120,
     allowedTools: [],
+    toolApprovals: {},
     memoryPolicy: null,
     contextBudget: null,
     qualityGate: null,

@@ -7,14 +7,17 @@ import { z } from "zod";
 import { answerProblemSchema, type RunStepOut } from "@/lib/schemas/runs";
 import { sql, type Sql } from "@/server/db/sql";
 
-export type StepAnswer = Pick<RunStepOut, "finishReason" | "finishReasons" | "answerProblem" | "toolCall" | "memories">;
+export type StepAnswer = Pick<RunStepOut, "finishReason" | "finishReasons" | "answerProblem" | "toolCall" | "turn" | "memories">;
 
 /** The columns `answerFinish`, `answerFinishes` and `answerProblem` of a RunStep row. */
 export const STEP_ANSWER_COLUMNS: Sql = sql`"result"->'finishReason' AS "answerFinish", "result"->'finishReasons' AS "answerFinishes",
   "result"->'answerProblem' AS "answerProblem",
-  CASE WHEN "kind" = 'tool' THEN jsonb_build_object('name', "result"->'tool', 'isError', "result"->'isError',
-    'approval', (SELECT jsonb_build_object('id', a."id", 'status', a."status") FROM "ToolApproval" a
-      WHERE a."runId" = "RunStep"."runId" AND a."stepId" = "RunStep"."stepId")) END AS "toolCall",
+  CASE WHEN "kind" = 'tool' THEN (SELECT jsonb_build_object('name', coalesce("result"->'tool', to_jsonb(a."toolName")), 'isError', "result"->'isError',
+    'approval', CASE WHEN a."id" IS NOT NULL THEN jsonb_build_object('id', a."id", 'status', a."status") END)
+    FROM (SELECT 1) one LEFT JOIN "ToolApproval" a ON a."workspaceId" = "RunStep"."workspaceId" AND a."runId" = "RunStep"."runId"
+      AND a."stepId" = "RunStep"."stepId") END AS "toolCall",
+  CASE WHEN "kind" = 'turn' THEN jsonb_build_object('inputTokens', "result"->'inputTokens', 'outputTokens', "result"->'outputTokens',
+    'costUsd', "result"->'costUsd', 'toolCalls', CASE WHEN jsonb_typeof("result"->'calls') = 'array' THEN jsonb_array_length("result"->'calls') END) END AS "turn",
   CASE WHEN "kind" = 'memory' AND jsonb_typeof("result"->'memories') = 'array' THEN (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m->'id',
     'scope', m->'scope', 'kind', m->'kind', 'score', m->'score')), '[]'::jsonb) FROM jsonb_array_elements("result"->'memories') m) END AS "memories"`;
 
@@ -23,6 +26,7 @@ export type StepAnswerColumns = {
   answerFinishes: unknown;
   answerProblem: unknown;
   toolCall: unknown;
+  turn?: unknown;
   memories?: unknown;
 };
 
@@ -44,6 +48,7 @@ export function stepAnswerOf(row: StepAnswerColumns | undefined): StepAnswer {
     finishReasons: finishes.success ? finishes.data : null,
     answerProblem: problem.success ? problem.data : null,
     toolCall: toolCallOf(row?.toolCall),
+    turn: turnOf(row?.turn),
     memories: memoriesOf(row?.memories),
   };
 }
@@ -63,5 +68,19 @@ function memoriesOf(value: unknown): StepAnswer["memories"] {
 function toolCallOf(value: unknown): StepAnswer["toolCall"] {
   if (value === null || value === undefined) return null;
   const parsed = toolCallColumn.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+const turnColumn = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  toolCalls: z.number().int().nonnegative().catch(0),
+});
+
+/** A model turn's own figures (a turn still running, or a record of another shape, reads null). */
+function turnOf(value: unknown): StepAnswer["turn"] {
+  if (value === null || value === undefined) return null;
+  const parsed = turnColumn.safeParse(value);
   return parsed.success ? parsed.data : null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ApprovalPolicy } from "@/lib/schemas/tools";
-import { needsApproval } from "./approval-policy";
+import { atLeastAsStrict, callNeedsApproval, needsApproval } from "./approval-policy";
 import type { CallTarget } from "./types";
 
 const notGet: ApprovalPolicy = { mode: "rule", methodsExcept: ["GET"] };
@@ -33,5 +33,47 @@ const table: [string, ApprovalPolicy, CallTarget, boolean][] = [
 describe("needsApproval", () => {
   it.each(table)("%s", (_name, policy, target, expected) => {
     expect(needsApproval(policy, target)).toBe(expected);
+  });
+});
+
+describe("a grant's policy with the tool's (the stricter applies)", () => {
+  const never: ApprovalPolicy = { mode: "never" };
+  const always: ApprovalPolicy = { mode: "always" };
+  const post = { method: "POST", host: "x.test" };
+  const get = { method: "GET", host: "x.test" };
+  it("the grant adds approval: tool never, grant always or a rule", () => {
+    expect(callNeedsApproval(never, undefined, post)).toBe(false);
+    expect(callNeedsApproval(never, always, get)).toBe(true);
+    expect(callNeedsApproval(never, notGet, post)).toBe(true);
+    expect(callNeedsApproval(never, notGet, get)).toBe(false);
+  });
+  it("the grant never takes approval away: tool always or a rule, grant never", () => {
+    expect(callNeedsApproval(always, never, get)).toBe(true);
+    expect(callNeedsApproval(notGet, never, post)).toBe(true);
+    // two rules: either one asking is enough
+    expect(callNeedsApproval(notGet, onlyApi, { method: "GET", host: "evil.test" })).toBe(true);
+  });
+});
+
+describe("atLeastAsStrict (a change of a grant's policy that loosens nothing)", () => {
+  const never: ApprovalPolicy = { mode: "never" };
+  const always: ApprovalPolicy = { mode: "always" };
+  const table: [string, ApprovalPolicy | undefined, ApprovalPolicy | undefined, boolean][] = [
+    ["none -> anything", always, undefined, true],
+    ["never -> none", undefined, never, true],
+    ["always -> always", always, always, true],
+    ["rule -> always", always, notGet, true],
+    ["always -> rule", notGet, always, false],
+    ["always -> none", undefined, always, false],
+    ["rule -> never", never, notGet, false],
+    ["rule -> the same rule", { mode: "rule", methodsExcept: ["GET"] }, notGet, true],
+    ["fewer exceptions", { mode: "rule", hostsExcept: ["api.example.com"] }, onlyApi, true],
+    ["more exceptions", { mode: "rule", methodsExcept: ["GET", "POST"] }, notGet, false],
+    ["a condition added", both, notGet, true],
+    ["a condition dropped", notGet, both, false],
+    ["another condition instead", onlyApi, notGet, false],
+  ];
+  it.each(table)("%s", (_name, next, prev, expected) => {
+    expect(atLeastAsStrict(next, prev)).toBe(expected);
   });
 });

@@ -13,13 +13,13 @@
  * Refusals the agent can act on (not granted, bad arguments, denied, the tool's own errors) are results with
  * `isError`, fed back to the model; the step fails only on what retrying may fix.
  */
-import { TOOL_RESULT_MAX_CHARS } from "@/lib/schemas/tools";
+import { TOOL_RESULT_MAX_CHARS, type ApprovalPolicy } from "@/lib/schemas/tools";
 import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";
 import type { Sql } from "@/server/db/sql";
 import { recordUsage } from "@/server/ledger/record";
 import { awaitApproval, type ApprovalState } from "./approval-wait";
-import { needsApproval } from "./approval-policy";
+import { callNeedsApproval } from "./approval-policy";
 import { targetOf } from "./builtin";
 import { executorFor, type BuiltinOverrides } from "./executors";
 import { admitToolCall } from "./rate-window";
@@ -64,8 +64,8 @@ export interface ToolCallRequest {
   agentStepId: string;
   name: string;
   input: unknown;
-  /** the run's pinned agent version */
-  agent: { agentId: string; slug: string; allowedTools: readonly string[] };
+  /** the run's pinned agent version: its grants and their approval policies */
+  agent: { agentId: string; slug: string; allowedTools: readonly string[]; toolApprovals?: Readonly<Record<string, ApprovalPolicy>> };
   /** the agent's stated reason (its turn's text), shown with an approval request */
   reason: string;
 }
@@ -100,7 +100,9 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
   if (!valid.ok) return refusal(name, `Invalid arguments for ${name}: ${valid.message}`, started);
 
   let approval: ApprovalState | undefined;
-  if (needsApproval(tool.approval, targetOf(tool, req.input))) {
+  // the tool's policy, made stricter (never looser) by the pinned version's grant policy
+  const grantApproval = req.agent.toolApprovals?.[name];
+  if (callNeedsApproval(tool.approval, grantApproval, targetOf(tool, req.input))) {
     approval = await awaitApproval(env.ctx, {
       runId: env.runId,
       stepId: req.callId,
@@ -136,6 +138,7 @@ export async function callTool(env: CallEnv, req: ToolCallRequest): Promise<Tool
       tool,
       // an unapproved call is not carried by a redirect to a host its policy would have asked about (./http-outcome.ts)
       approved: approval?.status === "approved",
+      ...(grantApproval ? { grantApproval } : {}),
     });
   } catch (error) {
     if (env.abortSignal.aborted) throw error; // the run's cancel: the step engine stops the run

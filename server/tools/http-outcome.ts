@@ -4,7 +4,7 @@
  * hears about (a refused URL names the guard's rule; a timeout or a network failure says so) rather than throws.
  */
 import { egress, findEgressError, type RedirectHop } from "@/server/egress";
-import { needsApproval } from "./approval-policy";
+import { callNeedsApproval } from "./approval-policy";
 import { hostOf } from "./http-template";
 import type { ToolCallContext, ToolOutcome } from "./types";
 
@@ -56,7 +56,7 @@ export async function toolFetch(url: string, init: FetchInit, call: ToolCallCont
       workspace: call.egressLists,
       onRedirect: (hop) => {
         const host = hostOf(hop.to.href);
-        if (!call.approved && needsApproval(call.tool.approval, { method: hop.method, ...(host === null ? {} : { host }) })) {
+        if (!call.approved && callNeedsApproval(call.tool.approval, call.grantApproval, { method: hop.method, ...(host === null ? {} : { host }) })) {
           throw new RedirectNeedsApprovalError(hop);
         }
         finalUrl = hop.to.href;

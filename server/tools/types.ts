@@ -51,6 +51,8 @@ export interface ToolCallContext {
    * first URL only, and a redirect must not carry an unapproved call elsewhere.
    */
   approved?: boolean;
+  /** the agent version's grant policy for this tool (AgentVersion.toolApprovals): redirects are judged by it too */
+  grantApproval?: ApprovalPolicy;
 }
 
 /**

@@ -63,6 +63,9 @@ class ContextBudget(_ContextBudgetRequired, total=False):
     keep: int
 
 
+ToolApprovalPolicy = Dict[str, Any]
+
+
 class MemoryPolicy(TypedDict, total=False):
     read: List["MemoryPolicyScope"]
     k: int
@@ -137,9 +140,6 @@ class _HttpToolConfigRequired(TypedDict):
 class HttpToolConfig(_HttpToolConfigRequired, total=False):
     headers: Dict[str, str]
     bodyTemplate: Optional[str]
-
-
-ToolApprovalPolicy = Dict[str, Any]
 
 
 MemoryScopeType = Literal["workspace", "team", "agent", "session", "subject"]
@@ -627,6 +627,7 @@ class Agent(TypedDict):
     callTimeoutSeconds: Optional[int]
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
+    toolApprovals: Dict[str, "ToolApprovalPolicy"]
     memoryPolicy: Optional["MemoryPolicyOutput"]
     qualityGate: Optional["QualityGateOutput"]
 
@@ -646,6 +647,7 @@ class AgentVersion(TypedDict):
     callTimeoutSeconds: Optional[int]
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
+    toolApprovals: Dict[str, "ToolApprovalPolicy"]
     memoryPolicy: Optional["MemoryPolicyOutput"]
     qualityGate: Optional["QualityGateOutput"]
     createdAt: str
@@ -1017,6 +1019,7 @@ class RunStep(TypedDict):
     finishReasons: Optional[List[str]]
     answerProblem: Optional["AnswerProblem"]
     toolCall: Optional[Dict[str, Any]]
+    turn: Optional[Dict[str, Any]]
     memories: Optional[List[Dict[str, Any]]]
     inputTokens: int
     outputTokens: int
@@ -1548,6 +1551,7 @@ class PackageAgent(TypedDict):
     callTimeoutSeconds: Optional[int]
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
+    toolApprovals: Dict[str, "ToolApprovalPolicy"]
     memoryPolicy: Optional["MemoryPolicyOutput"]
     qualityGate: Optional["QualityGateOutput"]
 
@@ -2026,6 +2030,7 @@ class CreateAgentBody(_CreateAgentBodyRequired, total=False):
     callTimeoutSeconds: Optional[int]
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
+    toolApprovals: Dict[str, "ToolApprovalPolicy"]
     memoryPolicy: Optional["MemoryPolicy"]
     qualityGate: Optional["QualityGate"]
 
@@ -2041,6 +2046,7 @@ class UpdateAgentBody(TypedDict, total=False):
     callTimeoutSeconds: Optional[int]
     contextBudget: Optional["ContextBudget"]
     allowedTools: List[str]
+    toolApprovals: Dict[str, "ToolApprovalPolicy"]
     memoryPolicy: Optional["MemoryPolicy"]
     qualityGate: Optional["QualityGate"]
     baseVersion: int

@@ -1933,6 +1933,18 @@ export interface components {
       /** last_k: how many outputs are kept (default 3) */
       keep?: number;
     };
+    /** When a call of the tool waits for a person's approval */
+    ToolApprovalPolicy: {
+      mode: "never";
+    } | {
+      mode: "always";
+    } | {
+      mode: "rule";
+      /** Calls with any other method need approval */
+      methodsExcept?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
+      /** Calls to any other host need approval */
+      hostsExcept?: string[];
+    };
     MemoryPolicy: {
       /** The scopes recalled before each step (none: nothing is injected) */
       read?: components["schemas"]["MemoryPolicyScope"][];
@@ -2034,6 +2046,10 @@ export interface components {
         contextBudget?: components["schemas"]["ContextBudget"] | null;
         /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
         allowedTools?: string[];
+        /** Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools */
+        toolApprovals?: {
+          [key: string]: components["schemas"]["ToolApprovalPolicy"];
+        };
         /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
         memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
         /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
@@ -2051,18 +2067,6 @@ export interface components {
       };
       /** Body template (JSON with {{arg}} placeholders); null: the arguments as JSON */
       bodyTemplate?: string | null;
-    };
-    /** When a call of the tool waits for a person's approval */
-    ToolApprovalPolicy: {
-      mode: "never";
-    } | {
-      mode: "always";
-    } | {
-      mode: "rule";
-      /** Calls with any other method need approval */
-      methodsExcept?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
-      /** Calls to any other host need approval */
-      hostsExcept?: string[];
     };
     MemoryScopeType: "workspace" | "team" | "agent" | "session" | "subject";
     MemoryKind: "semantic" | "episodic" | "working";
@@ -2854,6 +2858,10 @@ export interface components {
       callTimeoutSeconds: number | null;
       contextBudget: components["schemas"]["ContextBudget"] | null;
       allowedTools: string[];
+      /** Per granted tool, the grant's approval policy: a call needs approval when the tool's or the grant's policy asks for it */
+      toolApprovals: {
+        [key: string]: components["schemas"]["ToolApprovalPolicy"];
+      };
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       qualityGate: components["schemas"]["QualityGateOutput"] | null;
     };
@@ -2872,6 +2880,10 @@ export interface components {
       callTimeoutSeconds: number | null;
       contextBudget: components["schemas"]["ContextBudget"] | null;
       allowedTools: string[];
+      /** Per granted tool, the grant's approval policy: a call needs approval when the tool's or the grant's policy asks for it */
+      toolApprovals: {
+        [key: string]: components["schemas"]["ToolApprovalPolicy"];
+      };
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       qualityGate: components["schemas"]["QualityGateOutput"] | null;
       createdAt: string;
@@ -3960,7 +3972,7 @@ export interface components {
       finishReasons: string[] | null;
       /** The kept answer is not the JSON asked for (the topology asks again with the problems listed); null otherwise */
       answerProblem: components["schemas"]["AnswerProblem"] | null;
-      /** A tool call's step (kind tool): the tool, whether its result is an error, and its approval if it needed one; null for other steps */
+      /** A tool call's step (kind tool): the tool (named from its approval request while the call waits for one), whether its result is an error, and its approval if it needed one (none: null); null for other steps */
       toolCall: {
         name: string | null;
         isError: boolean;
@@ -3968,6 +3980,14 @@ export interface components {
           id: string;
           status: "pending" | "approved" | "denied" | "expired";
         } | null;
+      } | null;
+      /** A model turn of an agent step that uses tools (kind turn, `<step>~turnN`): its own tokens and cost, already counted in its agent step's share (the ledger attributes every turn to the agent step); null for other steps and a turn still running */
+      turn: {
+        inputTokens: number;
+        outputTokens: number;
+        costUsd: number;
+        /** The tool calls the model asked for in this turn */
+        toolCalls: number;
       } | null;
       /** A memory step (kind memory, `<step>~memory`): the memories recalled into the agent's prompt, best first; null for other steps */
       memories: {
@@ -4852,6 +4872,10 @@ export interface components {
       contextBudget: components["schemas"]["ContextBudget"] | null;
       /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
       allowedTools: string[];
+      /** Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools */
+      toolApprovals: {
+        [key: string]: components["schemas"]["ToolApprovalPolicy"];
+      };
       /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
       memoryPolicy: components["schemas"]["MemoryPolicyOutput"] | null;
       /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
@@ -7147,6 +7171,10 @@ export interface operations {
           contextBudget?: components["schemas"]["ContextBudget"] | null;
           /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
           allowedTools?: string[];
+          /** Per granted tool, an approval policy of the grant (same shape as a tool's). It can only add approval: a call needs a person's approval when the tool's policy or the grant's asks for it. Every key must be one of allowedTools */
+          toolApprovals?: {
+            [key: string]: components["schemas"]["ToolApprovalPolicy"];
+          };
           /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
           /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
@@ -7240,6 +7268,10 @@ export interface operations {
           contextBudget?: components["schemas"]["ContextBudget"] | null;
           /** Names of the workspace's tools the agent may call (granting a tool needs tools:grant) */
           allowedTools?: string[];
+          /** Replaces the grant approval policies (keys must be tools the saved version grants). Left out: the current ones carry over, less those of tools the save takes away */
+          toolApprovals?: {
+            [key: string]: components["schemas"]["ToolApprovalPolicy"];
+          };
           /** What the agent recalls and remembers (docs/architecture.md, Memory); null: no memory */
           memoryPolicy?: components["schemas"]["MemoryPolicy"] | null;
           /** Judges that score the agent's output in its runs (docs/architecture.md, Quality gate); null: none */
