@@ -296,10 +296,15 @@ describe("row-level security", () => {
       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY c.relname`;
     expect(parts.filter((x) => x.parent === "Memory")).toHaveLength(32);
+    // recall's full-text side table (migration 20261221_500_memory_text), partitioned the same way
+    expect(parts.filter((x) => x.parent === "MemoryText")).toHaveLength(32);
     expect(parts.filter((x) => !(x.rls && x.forced && x.policies > 0) || x.granted).map((x) => x.name)).toEqual([]);
     // through the parent, the policy holds: A's scope sees none of B's memories in any partition
     const seen = await db(a.ctx).$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Memory" WHERE "workspaceId" <> ${a.ctx.workspaceId}`;
     expect(seen[0]!.n).toBe(0);
+    const seenText = await db(a.ctx).$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "MemoryText" WHERE "workspaceId" <> ${a.ctx.workspaceId}`;
+    expect(seenText[0]!.n).toBe(0);
+    await expect(db(a.ctx).$queryRawUnsafe(`SELECT 1 FROM "MemoryText_p00" LIMIT 1`)).rejects.toThrow(/permission denied/);
     await expect(db(a.ctx).$queryRawUnsafe(`SELECT 1 FROM "${parts[0]!.name}" LIMIT 1`)).rejects.toThrow(/permission denied/);
   });
 

@@ -45,6 +45,12 @@ export const DEFAULT_RECALL_WEIGHTS = {
 } as const;
 /** how many candidates each search brings before fusion */
 export const RECALL_CANDIDATES = 50;
+/**
+ * The most full-text matches ranked per recall (cadre_memory_text_candidates, migration 20261221_500_memory_text): a
+ * query whose words are common to more memories of the scopes ranks the first this many the index finds (in storage
+ * order) and keeps the RECALL_CANDIDATES best of them; fewer matches are all ranked.
+ */
+export const RECALL_TEXT_RANKED = 400;
 
 export const memoryScopeTypeSchema = z.enum(MEMORY_SCOPE_TYPES).meta({ id: "MemoryScopeType" });
 export const memoryKindSchema = z.enum(MEMORY_KINDS).meta({ id: "MemoryKind" });

@@ -40,35 +40,32 @@ type Sql = import("../../server/db/sql").Sql;
 
 /**
  * BENCH_PLAN=1: EXPLAIN (ANALYZE, BUFFERS) of the first query's vector search (as the app runs it: cadre_app under
- * row-level security), of its full-text search as it was before migration 20261216_300_memory_perf (the match inline,
- * under row-level security) and of the body of cadre_memory_text_candidates as it runs now (as its owner, cadre_system).
+ * row-level security) and of the body of cadre_memory_text_candidates (as its owner, cadre_system, with its settings:
+ * the side table "MemoryText", at most RECALL_TEXT_RANKED matches ranked).
  */
 async function printPlans(url: string, workspaceId: string, text: string, vector: Sql, executeBatch: Batch, settings: readonly Sql[]) {
   const { sql } = await import("../../server/db/sql");
+  const { RECALL_CANDIDATES, RECALL_TEXT_RANKED } = await import("../../lib/schemas/memory");
   // the query vector's 384 numbers abbreviated
   const lines = (rows: Record<string, unknown>[]) => rows.map((r) => `    ${String(Object.values(r)[0]).replace(/'\[[^\]]*\]'/g, "'[…]'")}`).join("\n");
   const [, , plan] = await executeBatch({ workspaceId }, [...settings, sql`EXPLAIN (ANALYZE, BUFFERS) ${vector}`]);
   console.log(`  plan, vector search:\n${lines(plan!.rows)}`);
-  const [before] = await executeBatch({ workspaceId }, [
-    sql`EXPLAIN (ANALYZE, BUFFERS) SELECT "id", ts_rank("searchText", tq) AS "score" FROM "Memory", websearch_to_tsquery('simple', ${text}) tq
-      WHERE "workspaceId" = ${workspaceId} AND ("scopeType" = 'workspace') AND "searchText" @@ tq ORDER BY 2 DESC LIMIT 50`,
-  ]);
-  console.log(`  plan, full-text search before (inline, under row-level security):\n${lines(before!.rows)}`);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query("BEGIN");
     await client.query("SET LOCAL ROLE cadre_system");
+    await client.query("SET LOCAL enable_seqscan = off");
     await client.query("SELECT set_config('app.workspace_id', $1, true)", [workspaceId]);
-    const after = await client.query(
-      `EXPLAIN (ANALYZE, BUFFERS) SELECT m."id", ts_rank(m."searchText", tq) AS "score" FROM "Memory" m, websearch_to_tsquery('simple', $1) tq
-        WHERE m."workspaceId" = $2 AND m."searchText" @@ tq
-          AND EXISTS (SELECT 1 FROM unnest(ARRAY['workspace'], ARRAY['']) s(t, i) WHERE m."scopeType" = s.t AND (s.t = 'workspace' OR m."scopeId" = s.i))
-        ORDER BY 2 DESC, 1 LIMIT 50`,
-      // the function reads the setting into a variable: a parameter, as here
-      [text, workspaceId],
+    const now = await client.query(
+      `EXPLAIN (ANALYZE, BUFFERS) SELECT m."id", ts_rank(m."searchText", tq) AS "score" FROM (
+          SELECT t."id", t."searchText" FROM "MemoryText" t WHERE t."workspaceId" = $2 AND t."searchText" @@ websearch_to_tsquery('simple', $1)
+            AND EXISTS (SELECT 1 FROM unnest(ARRAY['workspace'], ARRAY['']) s(st, si) WHERE t."scopeType" = s.st AND (s.st = 'workspace' OR t."scopeId" = s.si))
+          LIMIT $4) m, websearch_to_tsquery('simple', $1) tq
+        ORDER BY 2 DESC, 1 LIMIT $3`,
+      [text, workspaceId, RECALL_CANDIDATES, RECALL_TEXT_RANKED],
     );
-    console.log(`  plan, full-text search now (cadre_memory_text_candidates' query, as cadre_system):\n${lines(after.rows)}`);
+    console.log(`  plan, full-text search (cadre_memory_text_candidates' query, as cadre_system):\n${lines(now.rows)}`);
   } finally {
     await client.query("ROLLBACK");
     await client.end();
@@ -151,17 +148,17 @@ async function main() {
     if (serverUrl) await prewarm();
 
     /**
-     * The server's page cache, not shared_buffers (128 MB here): every partition of "Memory" and every index of them is
-     * read once with pg_prewarm's 'read' mode, as on a server whose memory holds the data. Without it the first queries
-     * of each topic read their pages from the disk (one cold query: 124 ms; the same warm: 6 ms).
+     * The server's page cache, not shared_buffers (128 MB here): every partition of "Memory" and "MemoryText" and every
+     * index of them is read once with pg_prewarm's 'read' mode, as on a server whose memory holds the data. Without it
+     * the first queries of each topic read their pages from the disk (one cold query: 124 ms; the same warm: 6 ms).
      */
     async function prewarm() {
       const t0 = performance.now();
       await plain.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS pg_prewarm");
       const [warmed] = await plain.$queryRawUnsafe<{ blocks: number }[]>(
         `SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0)::int AS blocks FROM pg_class c
-         WHERE c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = '"Memory"'::regclass)
-            OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = '"Memory"'::regclass))`,
+         WHERE c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent IN ('"Memory"'::regclass, '"MemoryText"'::regclass))
+            OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent IN ('"Memory"'::regclass, '"MemoryText"'::regclass)))`,
       );
       console.log(
         `  page cache warmed: ${warmed?.blocks ?? 0} blocks of the partitions and their indexes read once (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
@@ -176,7 +173,7 @@ async function main() {
       // e.g. pgvector's "hnsw graph no longer fits into maintenance_work_mem"
       loader.on("notice", (n) => console.log(`\n  notice: ${n.message}`));
       const { rows: indexes } = await loader.query<{ indexname: string; indexdef: string }>(
-        `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'Memory' AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname`,
+        `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('Memory', 'MemoryText') AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname`,
       );
       for (const ix of indexes) await loader.query(`DROP INDEX "${ix.indexname}"`);
       const bulk = corpusLib.bulkLoadSql({ centers: c.centers, model });
@@ -200,6 +197,7 @@ async function main() {
       const buildSeconds = (performance.now() - tBuild) / 1000;
       // as autovacuum would after a bulk load: the visibility map lets the cap's count read the index only
       await loader.query(`VACUUM ANALYZE "Memory"`);
+      await loader.query(`VACUUM ANALYZE "MemoryText"`);
       await loader.end();
       console.log(
         `\n  bulk load (generated in the database, one statement per workspace, secondary indexes dropped)  ${Math.round((WORKSPACES * ROWS) / loadSeconds)} rows/s (${loadSeconds.toFixed(1)} s)`,

@@ -71,7 +71,7 @@ describe("an agent step's recall", () => {
 });
 
 describe("cadre_memory_text_candidates", () => {
-  const search = (word: string) => sql`SELECT "id" FROM cadre_memory_text_candidates(${word}, ARRAY['workspace'], ARRAY[''], NULL, 50)`;
+  const search = (word: string) => sql`SELECT "id" FROM cadre_memory_text_candidates(${word}, ARRAY['workspace'], ARRAY[''], NULL, 50, 400)`;
 
   it("returns the transaction's workspace's matches only, and nothing without a workspace", async () => {
     const word = `zephyr${uniq()}`;
@@ -90,11 +90,11 @@ describe("cadre_memory_text_candidates", () => {
     const inAgent = await remember(owner, { content: `A ${word} fact`, scope: agentScope, kind: "episodic" });
     await remember(owner, { content: `A ${word} note` });
     const [agentOnly] = await executeBatch(owner, [
-      sql`SELECT "id" FROM cadre_memory_text_candidates(${word}, ARRAY['agent'], ARRAY['agt_statements'], NULL, 50)`,
+      sql`SELECT "id" FROM cadre_memory_text_candidates(${word}, ARRAY['agent'], ARRAY['agt_statements'], NULL, 50, 400)`,
     ]);
     expect(agentOnly!.rows.map((r) => r.id)).toEqual([inAgent.id]);
     const [semantic] = await executeBatch(owner, [
-      sql`SELECT "id" FROM cadre_memory_text_candidates(${word}, ARRAY['agent'], ARRAY['agt_statements'], ARRAY['semantic'], 50)`,
+      sql`SELECT "id" FROM cadre_memory_text_candidates(${word}, ARRAY['agent'], ARRAY['agt_statements'], ARRAY['semantic'], 50, 400)`,
     ]);
     expect(semantic!.rows).toEqual([]);
   });

@@ -9,7 +9,7 @@
  *   until enough rows pass the filter (STACK-NOTES: recall 0.38 -> 0.995 with 10 tenants); relaxed order is re-sorted
  *   by distance;
  * - one full-text search over all the scopes (whatever model embedded the rows): `websearch_to_tsquery('simple',
- *   query)` against the generated tsvector (GIN), ranked by ts_rank.
+ *   query)` against the side table "MemoryText" (GIN), at most RECALL_TEXT_RANKED matches ranked by ts_rank.
  * All the lists are fused by reciprocal rank fusion (a row is in at most one vector list, its model's) and adjusted by
  * recency and importance (DEFAULT_RECALL_WEIGHTS in lib/schemas/memory.ts documents the formula); every result says
  * why it ranked, including which model's vector list it came from.
@@ -18,6 +18,7 @@ import { AppError } from "@/lib/errors";
 import {
   DEFAULT_RECALL_WEIGHTS,
   RECALL_CANDIDATES,
+  RECALL_TEXT_RANKED,
   recallInputSchema,
   type MemoryScope,
   type RecallInput,
@@ -93,9 +94,11 @@ export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
 
 /**
  * The full-text candidates of the scopes (whatever model embedded them: words do not depend on it), ranked by ts_rank.
- * Through cadre_memory_text_candidates (migration 20261216_300_memory_perf): under row-level security the full-text
- * match (not LEAKPROOF) could not use an index, so it read every row of the workspace; the function, which filters by
- * the transaction's workspace itself, searches the ("workspaceId", "searchText") GIN index.
+ * Through cadre_memory_text_candidates (migrations 20261216_300_memory_perf, 20261221_500_memory_text): under
+ * row-level security the full-text match (not LEAKPROOF) could not use an index, so it read every row of the
+ * workspace; the function, which filters by the transaction's workspace itself, searches the ("workspaceId",
+ * "searchText") GIN index of the narrow side table "MemoryText" (kept by triggers on "Memory"), and ranks at most
+ * RECALL_TEXT_RANKED of the matches (the first the index yields, in storage order).
  */
 export function textCandidatesSql(c: TextCandidateQuery): Sql {
   const types = sql.array(
@@ -108,7 +111,7 @@ export function textCandidatesSql(c: TextCandidateQuery): Sql {
   );
   const kinds = c.kinds?.length ? sql.array(c.kinds, "text") : sql`NULL::text[]`;
   return sql`SELECT "id", "score", row_number() OVER (ORDER BY "score" DESC, "id") AS "rank"
-    FROM cadre_memory_text_candidates(${c.query}, ${types}, ${ids}, ${kinds}, ${RECALL_CANDIDATES})`;
+    FROM cadre_memory_text_candidates(${c.query}, ${types}, ${ids}, ${kinds}, ${RECALL_CANDIDATES}, ${RECALL_TEXT_RANKED})`;
 }
 
 /**
