@@ -20,7 +20,7 @@ class PiiPolicy(_PiiPolicyRequired, total=False):
 Role = Literal["owner", "admin", "member", "viewer"]
 
 
-UsageOutcome = Literal["ok", "error", "timeout", "refused", "answer_invalid"]
+UsageOutcome = Literal["ok", "error", "timeout", "refused", "answer_invalid", "lost"]
 
 
 class ProviderSettings(TypedDict, total=False):

@@ -1889,7 +1889,7 @@ export interface components {
     /** Workspace role */
     Role: "owner" | "admin" | "member" | "viewer";
     /** How a model call ended */
-    UsageOutcome: "ok" | "error" | "timeout" | "refused" | "answer_invalid";
+    UsageOutcome: "ok" | "error" | "timeout" | "refused" | "answer_invalid" | "lost";
     /** Non-secret connection settings: azure apiVersion, bedrock region, vertex project and location */
     ProviderSettings: {
       apiVersion?: string;
