@@ -3,7 +3,9 @@
  * quality estimate (0..1, a rough relative score; every workspace can edit its own). Used to prefill the
  * catalog when someone adds a model id we know. Prices change: these are defaults, not truth, so each entry says
  * where its figures come from and as of when (`priceSource`, `priceAsOf`), and the same for its quality score
- * (`qualitySource`, `qualityAsOf`). `deprecatedAt` / `retiredAt` are the provider's announced dates: a retired model
+ * (`qualitySource`, `qualityAsOf`), its context window and capabilities (`specsSource`, `specsAsOf`) and its deprecation
+ * status (`lifecycleSource`, `lifecycleAsOf`); the last two say whether their date is a check date (`as_of`) or the
+ * day the entry was written here (`recorded_on`: every entry's required `recordedOn`, taken from the git history). `deprecatedAt` / `retiredAt` are the provider's announced dates: a retired model
  * is shown as such and routed to only when pinned. `reasoning` marks models that reason by default (o-series,
  * GPT-5, Gemini 2.5 thinking, DeepSeek R1, Magistral): they spend output tokens thinking before they answer, so
  * routing gives them at least REASONING_MIN_OUTPUT_TOKENS. Claude's extended thinking is off unless a request turns
