@@ -30,6 +30,7 @@ import { settleObservations } from "@/server/models/gateway";
 import { idempotentCall } from "@/server/idempotency/store";
 import { takeRateSlot } from "@/server/models/rate-limits";
 import { reserveBudget } from "@/server/ledger/reservations";
+import { recordCallInFlight } from "@/server/ledger/calls-in-flight";
 import { newId } from "@/lib/ids";
 import { createJudge, updateJudge } from "@/server/quality/judges/service";
 import { createHash } from "node:crypto";
@@ -70,6 +71,17 @@ async function populated(label: string): Promise<RunWorkspace> {
   await settleObservations();
   // a model call in flight holds a budget reservation
   await reserveBudget(rw.ctx, { estimateUsd: 0.001, ttlMs: 60_000 });
+  // a model call in flight (the simulator writes none: as if a billable provider were called)
+  await recordCallInFlight(rw.ctx, {
+    id: newId("use"),
+    runId: run.id,
+    modelName: "fixture",
+    providerKind: "openai_compatible",
+    inputTokens: 1,
+    outputTokens: 1,
+    costUsd: 0.001,
+    timeoutMs: 60_000,
+  });
   // tools: an MCP server with one synced tool, a rate window, an approval of the run
   const mcp = await testDb().mcpServer.create({ data: { id: newId("mcp"), workspaceId: rw.ws.id, name: "fixture", url: "https://mcp.example.com/mcp" } });
   await testDb().tool.create({

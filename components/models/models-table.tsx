@@ -23,6 +23,12 @@ const col = dataTableColumns<ModelOutput>();
 const MUTED = "text-muted-foreground";
 const HINT = "text-xs text-muted-foreground";
 
+/** Where a catalog fact comes from and its date, saying whether it was checked or only recorded that day. */
+export function factSource(source: string | null, date: string | null, kind: ModelOutput["specsDateKind"]): string {
+  if (!source) return "set in this workspace, or added before sources were kept";
+  return `${source}, ${kind === "as_of" ? "as of" : "recorded on"} ${date}`;
+}
+
 /**
  * Retired (routing skips it unless pinned), deprecated (still served, going away) and reasoning models, with dates, and
  * the model's own timeouts where it has them.
@@ -39,6 +45,11 @@ function LifecycleBadges({ model }: { model: ModelOutput }) {
           deprecated on {model.deprecatedAt}
           {model.retiredAt ? `, retires ${model.retiredAt}` : ""}
         </Badge>
+      ) : null}
+      {model.lifecycleSource ? (
+        <span className={HINT} data-testid="model-lifecycle-source" title="Where the deprecation and retirement dates (or their absence) come from">
+          lifecycle: {factSource(model.lifecycleSource, model.lifecycleAsOf, model.lifecycleDateKind)}
+        </span>
       ) : null}
       {model.reasoning ? <Badge tone="info">reasoning</Badge> : null}
       {model.firstByteTimeoutSeconds !== null || model.callTimeoutBaseSeconds !== null ? (
@@ -154,7 +165,17 @@ export function ModelsTable() {
           </span>
         ),
       }),
-      col.accessor("contextWindow", { header: "Context", cell: ({ getValue }) => <span className="tabular-nums">{formatTokens(getValue())}</span> }),
+      col.accessor("contextWindow", {
+        header: "Context",
+        cell: ({ row: { original: m } }) => (
+          <div className="grid gap-1" title={`Context window and capabilities: ${factSource(m.specsSource, m.specsAsOf, m.specsDateKind)}`}>
+            <span className="tabular-nums">{formatTokens(m.contextWindow)}</span>
+            <span className={HINT} data-testid="model-specs-source">
+              {m.specsSource ? `${m.specsDateKind === "as_of" ? "as of" : "recorded on"} ${m.specsAsOf}` : "set here"}
+            </span>
+          </div>
+        ),
+      }),
       col.accessor((m) => m.capabilities.join(", "), {
         id: "capabilities",
         header: "Capabilities",
@@ -179,6 +200,7 @@ export function ModelsTable() {
             <div className={HINT} data-testid="model-quality-source">
               {m.qualitySource ? `${m.qualitySource}, as of ${m.qualityAsOf}` : "set in this workspace"}
             </div>
+
             {m.qualityObserved !== null ? (
               <div
                 className={HINT}

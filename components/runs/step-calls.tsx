@@ -7,7 +7,14 @@ import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { formatDuration } from "@/lib/duration";
 import { formatUsd } from "@/lib/usd";
 
-const OUTCOME_TONES: Record<string, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral", answer_invalid: "warning" };
+const OUTCOME_TONES: Record<string, BadgeTone> = {
+  ok: "success",
+  error: "danger",
+  timeout: "warning",
+  refused: "neutral",
+  answer_invalid: "warning",
+  lost: "warning",
+};
 
 /** Every model call a step made, in order: fallbacks and retries with their errors, not only the call that answered. */
 export function StepCalls({ runId, stepId }: { runId: string; stepId: string }) {

@@ -21,7 +21,14 @@ export type Period = "7d" | "30d" | "month";
 
 const PAGE_SIZE = 25;
 const MUTED = "text-muted-foreground";
-const OUTCOME_TONES: Record<UsageOutcome, BadgeTone> = { ok: "success", error: "danger", timeout: "warning", refused: "neutral", answer_invalid: "warning" };
+const OUTCOME_TONES: Record<UsageOutcome, BadgeTone> = {
+  ok: "success",
+  error: "danger",
+  timeout: "warning",
+  refused: "neutral",
+  answer_invalid: "warning",
+  lost: "warning",
+};
 
 export const formatCount = (n: number) => n.toLocaleString("en-US");
 

@@ -258,6 +258,15 @@ export const modelProviderSchema = z
   .object({ id: z.string(), name: z.string(), kind: providerKindSchema, isLocal: z.boolean(), enabled: z.boolean() })
   .meta({ id: "ModelProvider" });
 
+/** What a catalog fact's date means: checked against its source on that day, or written into Cadre's catalog that day. */
+export const factDateKindSchema = z.enum(["as_of", "recorded_on"]).meta({
+  id: "FactDateKind",
+  description:
+    "as_of: the fact was checked against its source on that date; recorded_on: the date it was written into Cadre's catalog (the source gives no date)",
+});
+
+export type FactDateKind = z.infer<typeof factDateKindSchema>;
+
 export const modelSchema = z
   .object({
     id: z.string().describe("The catalog id (mdl_...), used by pinned policies"),
@@ -290,10 +299,22 @@ export const modelSchema = z
     reasoning: z.boolean().describe("A reasoning model: routed with a larger output floor"),
     firstByteTimeoutSeconds: z.number().int().nullable().describe(FIRST_BYTE_DESCRIPTION),
     callTimeoutBaseSeconds: z.number().int().nullable().describe(CALL_BASE_DESCRIPTION),
-    priceSource: z.string().nullable().describe("Where the prices, context window and capabilities come from; null: entered by hand"),
+    priceSource: z.string().nullable().describe("Where the prices come from; null: entered by hand"),
     priceAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) the prices are as of"),
+    specsSource: z
+      .string()
+      .nullable()
+      .describe("Where the context window and capabilities come from; null: set in this workspace, or added before sources were kept"),
+    specsAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) of the context window and capabilities, of the kind `specsDateKind` says"),
+    specsDateKind: factDateKindSchema.nullable(),
     deprecatedAt: z.string().nullable().describe("The provider's announced deprecation date (YYYY-MM-DD)"),
     retiredAt: z.string().nullable().describe("The provider's retirement date (YYYY-MM-DD): from then on, routing picks the model only when pinned"),
+    lifecycleSource: z
+      .string()
+      .nullable()
+      .describe("Where the deprecation and retirement dates (or their absence) come from; null: not known (added before sources were kept)"),
+    lifecycleAsOf: z.string().nullable().describe("The date (YYYY-MM-DD) of the deprecation status, of the kind `lifecycleDateKind` says"),
+    lifecycleDateKind: factDateKindSchema.nullable(),
     retired: z.boolean().describe("retiredAt has passed"),
     enabled: z.boolean(),
     isSimulator: z.boolean(),
@@ -337,8 +358,14 @@ export const modelSuggestionSchema = z
     callTimeoutBaseSeconds: z.number().int().nullable(),
     priceSource: z.string(),
     priceAsOf: z.string(),
+    specsSource: z.string(),
+    specsAsOf: z.string(),
+    specsDateKind: factDateKindSchema,
     deprecatedAt: z.string().nullable(),
     retiredAt: z.string().nullable(),
+    lifecycleSource: z.string(),
+    lifecycleAsOf: z.string(),
+    lifecycleDateKind: factDateKindSchema,
   })
   .meta({ id: "ModelSuggestion" });
 export type ModelSuggestion = z.infer<typeof modelSuggestionSchema>;

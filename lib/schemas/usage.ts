@@ -5,8 +5,11 @@ import { actorTypeSchema, paginationShape } from "./common";
 // ---------------------------------------------------------------------------------------------------
 // Cost ledger
 
-/** answer_invalid: the provider answered (billed), but the answer was cut at maxOutputTokens or not the JSON asked for */
-export const USAGE_OUTCOMES = ["ok", "error", "timeout", "refused", "answer_invalid"] as const;
+/**
+ * answer_invalid: the provider answered (billed), but the answer was cut at maxOutputTokens or not the JSON asked for;
+ * lost: the process died mid-call and the call's row was written for it afterwards (estimated: the worst case)
+ */
+export const USAGE_OUTCOMES = ["ok", "error", "timeout", "refused", "answer_invalid", "lost"] as const;
 export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
 export const usageOutcomeSchema = z.enum(USAGE_OUTCOMES).meta({ id: "UsageOutcome", description: "How a model call ended" });
 

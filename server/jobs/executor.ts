@@ -47,6 +47,7 @@ import { parentRunOf } from "./sub-run";
 import { SYSTEM } from "@/server/db/scope";
 import { execute as executeSql } from "@/server/db/execute";
 import { sql } from "@/server/db/sql";
+import { lostCallsCtes, recordLostCalls } from "@/server/ledger/calls-in-flight";
 
 /** The executor works across workspaces: its claim, leases and heartbeat are a privileged path (docs/security.md). */
 const EXECUTOR = SYSTEM("executor");
@@ -201,6 +202,13 @@ const CLAIMED_COLUMNS = sql`u.id, u."workspaceId", u."targetType", u."teamId", u
   u."budgetUsd"::text AS "budgetUsd", u."modelPolicyOverride", u.pins, u."createdByType", u."createdById", u."stepsExpected", u.subject, u.tags, u."sessionId", u."parentRunId",
   to_char(u."cancelRequestedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "cancelRequestedAt", u."executions"`;
 
+/**
+ * The claimed run's model calls left in flight by its previous execution (it died, or stopped mid-call): each becomes
+ * its estimated `lost` usage row in the claim's own statement (server/ledger/calls-in-flight.ts), so the resumed run
+ * counts them in its cost, its budget and its call cap.
+ */
+const LOST_CALLS_OF_CLAIMED = lostCallsCtes({ using: sql`u`, where: sql`f."workspaceId" = u."workspaceId" AND f."runId" = u.id` });
+
 /** A claimed run: its row, its creator's context (null if it could not be resolved: executeRun reads it again), and
  *  how many of its executions in a row died without progress (this claim's predecessor included). */
 export type ClaimedRun = RunRow & { ctx: TenantContext | null; watched: boolean; lostExecutions: number; executions: number };
@@ -242,9 +250,11 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
     | { id: null; more: boolean }
   >(
     EXECUTOR,
-    sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude}))
+    sql`WITH u AS (SELECT * FROM cadre_claim_run(${o.owner}, ${lease}, ${limit}, ${workspaces}, ${exclude})),
+       ${LOST_CALLS_OF_CLAIMED}
      SELECT ${CLAIMED_COLUMNS}, ${watchedSql("u")} AS watched, u."lostExecutions",
-       (SELECT COUNT(*)::int FROM "UsageRecord" c WHERE c."workspaceId" = u."workspaceId" AND c."runId" = u.id AND c."providerKind" <> 'tool') AS "ledgerCalls",
+       (SELECT COUNT(*)::int FROM "UsageRecord" c WHERE c."workspaceId" = u."workspaceId" AND c."runId" = u.id AND c."providerKind" <> 'tool')
+         + (SELECT COUNT(*)::int FROM lost_usage) AS "ledgerCalls",
        EXISTS (SELECT 1 FROM "Run" r WHERE r."status" IN ('queued', 'running') AND r.id IS DISTINCT FROM u.id
          AND (r."leaseOwner" IS NULL OR r."leaseExpiresAt" IS NULL OR r."leaseExpiresAt" < ${DB_NOW})
          AND (r."wakeAt" IS NULL OR r."wakeAt" <= ${DB_NOW})
@@ -279,6 +289,27 @@ export async function claimNext(o: ClaimOptions): Promise<{ run: ClaimedRun | nu
     // executeRun reads it again (and cancels the run whose creator's access ended, or fails it with the reason)
   }
   return { run: { ...run, ctx, watched, lostExecutions, executions }, more };
+}
+
+/** How often an executor writes the lost usage rows of expired model calls in flight. */
+const LOST_CALL_SWEEP_MS = 60_000;
+
+/**
+ * Model calls left in flight past their expiry by dead processes (server/ledger/calls-in-flight.ts), also those of
+ * runs nobody resumes and of calls without a run: their estimated `lost` usage rows (of these workspaces only, when
+ * the executor is limited to some). Several executors may sweep at once: each row is written once.
+ */
+export async function sweepLostCalls(workspaceIds?: string[]): Promise<number> {
+  try {
+    let n = 0;
+    if (workspaceIds) for (const workspaceId of workspaceIds) n += await recordLostCalls(EXECUTOR, { workspaceId });
+    else n = await recordLostCalls(EXECUTOR);
+    if (n) logger.warn({ calls: n }, "executor: recorded the usage of model calls whose process died mid-call (estimated)");
+    return n;
+  } catch (error) {
+    logger.warn({ error: (error as Error).message }, "executor: could not record the usage of lost model calls");
+    return 0;
+  }
 }
 
 /** The reason a poison run fails with. */
@@ -503,8 +534,10 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
   };
   const pollTimer = setInterval(signal, pollMs);
   const heartbeatTimer = setInterval(() => void heartbeat(), Math.max(50, Math.floor(leaseMs / 3)));
+  const lostCallsTimer = setInterval(() => void sweepLostCalls(options.workspaceIds), LOST_CALL_SWEEP_MS);
   pollTimer.unref?.();
   heartbeatTimer.unref?.();
+  lostCallsTimer.unref?.();
 
   if (options.reclaimOrphans !== false) {
     ready = releaseOrphanedLeases(owner)
@@ -557,6 +590,7 @@ export function startExecutor(options: ExecutorOptions = {}): Executor {
     async stop() {
       stopping = true;
       clearInterval(pollTimer);
+      clearInterval(lostCallsTimer);
       for (const timer of wakeTimers) clearTimeout(timer);
       wakeTimers.clear();
       while (pumping) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,8 +1,9 @@
 /**
  * Delivery semantics of a run (docs/architecture.md, "Delivery semantics"), checked by killing the executor at every
  * write boundary of a small run against the LLM stub, then resuming the run in a fresh execution:
- * - the ledger is complete: every call the stub answered has a usage row, except at most the one whose answer arrived
- *   as the process died (its row was being written);
+ * - the ledger is complete: every call the stub answered has a usage row. When the process died, at most the one whose
+ *   answer was arriving had none; once its row in flight expired (server/ledger/calls-in-flight.ts), the resumed
+ *   execution wrote it as an estimated `lost` row;
  * - step records exactly once: each step succeeded once (one node.finished), one run.started, one terminal event;
  * - the run's cost is the ledger's, and its steps' shares add up to it.
  *
@@ -186,6 +187,8 @@ async function killAt(mode: Mode, k: number): Promise<Outcome> {
   const finishedAtKill = (await db().run.findUniqueOrThrow({ where: { id: run.id } })).status === "succeeded";
   hook.batch = null;
   forgetRunSpend(rw.ws.id, run.id); // a fresh process knows nothing of the dead one
+  // time passes: the dead execution's calls in flight expire (the executor's claim would take them at once)
+  await db().modelCallInFlight.updateMany({ where: { runId: run.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
 
   // a fresh execution resumes the run from what committed (after the finish committed: nothing left to do)
   const resumed = await executeRun({ runId: run.id, workspaceId: rw.ws.id }, createPostgresStep({ runId: run.id, workspaceId: rw.ws.id }));
@@ -233,7 +236,7 @@ async function killAt(mode: Mode, k: number): Promise<Outcome> {
 }
 
 describe("killed at every write boundary", () => {
-  it("the ledger has a row for every call the stub answered (but the one answering as the process died); steps are recorded once", async () => {
+  it("the ledger has a row for every call the stub answered (the one answering as the process died: estimated); steps are recorded once", async () => {
     const started = Date.now();
     const batches = await countBatches();
     expect(batches).toBeGreaterThanOrEqual(4);
@@ -244,8 +247,8 @@ describe("killed at every write boundary", () => {
         if (!o.reached) break;
         // when it died, at most the call whose row was being written had no row
         if (o.completedAtKill - o.rowsAtKill > 1) failures.push(`${mode} batch ${k}: ${o.completedAtKill} calls answered, ${o.rowsAtKill} usage rows`);
-        // and every call after it has one
-        if (o.completed - o.rows > o.completedAtKill - o.rowsAtKill) failures.push(`${mode} batch ${k}: rows missing after the resume`);
+        // after the resume every call the stub answered has one (that call's is estimated: outcome lost)
+        if (o.rows < o.completed) failures.push(`${mode} batch ${k}: ${o.completed} calls answered, ${o.rows} usage rows after the resume`);
       }
     }
     expect(failures).toEqual([]);

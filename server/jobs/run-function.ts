@@ -79,6 +79,7 @@ import { creatorContextSql, finishRunSql, recordAgentStepSql, type CreatorColumn
 import { Semaphore } from "@/lib/semaphore";
 import { forgetRunSpend } from "@/server/ledger/budget-cache";
 import { releaseRunLease } from "@/server/ledger/reservations";
+import { expiredLostCallsOfRun } from "@/server/ledger/calls-in-flight";
 import { env } from "@/server/env";
 import { TOOL_CALLS_PER_STEP } from "@/lib/schemas/tools";
 import { runToolLoop } from "./tool-loop";
@@ -1136,11 +1137,16 @@ function reachedLimit(error: unknown): boolean {
   return cause instanceof StepLimitReachedError || cause instanceof ModelCallLimitReachedError;
 }
 
-/** The model calls a run has made so far: its ledger rows. */
+/**
+ * The run's model calls so far, for an execution the executor's claim did not preload (which does the same): its
+ * usage rows, after its calls left in flight past their expiry (a dead execution's) became their estimated rows.
+ */
 async function ledgerCallCount(run: RunEventPayload): Promise<number> {
   const { rows } = await execute<{ n: number }>(
     run,
-    sql`SELECT COUNT(*)::int AS n FROM "UsageRecord" WHERE "workspaceId" = ${run.workspaceId} AND "runId" = ${run.runId} AND "providerKind" <> 'tool'`,
+    sql`WITH ${expiredLostCallsOfRun(run)}
+      SELECT (SELECT COUNT(*)::int FROM "UsageRecord" WHERE "workspaceId" = ${run.workspaceId} AND "runId" = ${run.runId} AND "providerKind" <> 'tool')
+        + (SELECT COUNT(*)::int FROM lost_usage) AS n`,
   );
   return rows[0]?.n ?? 0;
 }

@@ -9,6 +9,7 @@ import type { TenantContext } from "@/server/context";
 import { addSpend, dropSpend, writesOf } from "@/server/ledger/budget-cache";
 import { Decimal, decimalOf } from "@/server/ledger/decimal";
 import { settleReservation, settleSql, type BudgetReservation } from "@/server/ledger/reservations";
+import { landedSql } from "@/server/ledger/calls-in-flight";
 import type { UsageOutcome } from "@/lib/schemas/usage";
 
 // Contract (called by the gateway)
@@ -16,6 +17,11 @@ import type { UsageOutcome } from "@/lib/schemas/usage";
 export type { UsageOutcome } from "@/lib/schemas/usage";
 
 export interface UsageInput {
+  /**
+   * the id of a call written in flight before it was made (./calls-in-flight.ts): the row takes it, deletes the row in
+   * flight in the same statement, and replaces a `lost` row written for the call meanwhile
+   */
+  callId?: string;
   runId?: string;
   stepId?: string;
   agentId?: string;
@@ -68,6 +74,12 @@ export function costOf(prices: { inputPrice: number; outputPrice: number }, inpu
 const INSERT_USAGE = sql`INSERT INTO "UsageRecord" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName",
   "providerKind", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens", "costUsd", "latencyMs", "outcome", "error", "actorType", "actorId", "createdAt", "estimated")`;
 
+/** A call's own row replaces the `lost` row written for it while it was late (same id; ./calls-in-flight.ts). */
+const REPLACE_LOST = sql` ON CONFLICT ("id") DO UPDATE SET "inputTokens" = EXCLUDED."inputTokens", "outputTokens" = EXCLUDED."outputTokens",
+  "cacheReadTokens" = EXCLUDED."cacheReadTokens", "cacheWriteTokens" = EXCLUDED."cacheWriteTokens", "reasoningTokens" = EXCLUDED."reasoningTokens",
+  "costUsd" = EXCLUDED."costUsd", "latencyMs" = EXCLUDED."latencyMs", "outcome" = EXCLUDED."outcome", "error" = EXCLUDED."error",
+  "estimated" = EXCLUDED."estimated" WHERE "UsageRecord"."outcome" = 'lost'`;
+
 const globalForUsageClock = globalThis as unknown as { cadreLastUsageMs?: number };
 
 /**
@@ -110,7 +122,7 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   // a spend load that overlaps this write (from here on) is not kept: the row may or may not be in its sum
   writes.started++;
   const row = {
-    id: newId("use"),
+    id: input.callId ?? newId("use"),
     stepId: input.stepId ?? null,
     agentId: input.agentId ?? null,
     modelRef: input.modelRef ?? null,
@@ -120,13 +132,17 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
   // One plain INSERT, no RETURNING, on the pool under Prisma (Prisma's own work per query would double its cost on
   // every model call's path), as one simple-protocol message (server/db/sql.ts); money as exact decimal text, the
   // time as a UTC timestamp literal like every other timestamp(3) column.
-  const ctes = [...(input.reservation ? [settleSql(input.reservation, cost.toFixed())] : []), ...(input.alongside ?? [])];
+  const ctes = [
+    ...(input.reservation ? [settleSql(input.reservation, cost.toFixed())] : []),
+    ...(input.callId ? [landedSql(input.callId)] : []),
+    ...(input.alongside ?? []),
+  ];
   return {
     sql: sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} ${input.durable === false ? sql`SELECT` : sql`VALUES (`}${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
       ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true}${
         input.durable === false ? sql` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "relaxed"` : sql`)`
-      }`,
+      }${input.callId ? REPLACE_LOST : sql.empty}`,
     async track(write) {
       writes.started++;
       writes.inflight.add(write);

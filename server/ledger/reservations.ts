@@ -25,7 +25,9 @@
  *   engine's batch with that row waits to commit. A call that ends without a usage row hands its estimate back to
  *   the lease (in memory).
  * - A lease expires (`expiresAt`: LEASE_TTL_MS, or longer for a long call): a crashed process's leases stop counting
- *   then and are deleted by the workspace's next lease. A call is reserved from a lease only while the lease
+ *   then and are deleted by the workspace's next lease, which also turns the workspace's expired calls in flight
+ *   (./calls-in-flight.ts) into their estimated `lost` usage rows before it sums the spend: a call that a dead process
+ *   may have been billed for counts again, at its estimate. A call is reserved from a lease only while the lease
  *   outlives the call's timeout plus RESERVATION_MARGIN_MS.
  * - Fast path: with neither a monthly limit (the Budget row is read through the short-lived per-process cache,
  *   server/ledger/budget-cache.ts) nor a run limit, nothing is reserved and no database is read.
@@ -45,6 +47,7 @@ import { sql, type Sql } from "@/server/db/sql";
 import { cachedBudget } from "@/server/ledger/budget-cache";
 import { Decimal, decimalOf } from "@/server/ledger/decimal";
 import { startOfUtcMonth } from "@/server/ledger/reports";
+import { lostCallsCtes } from "@/server/ledger/calls-in-flight";
 
 /** Added to the call's timeout for a reservation's lifetime (the usage row may commit a little after the call). */
 export const RESERVATION_MARGIN_MS = 5 * 60_000;
@@ -191,6 +194,8 @@ async function renewLease(
     // previous holder is seen
     sql`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`cadre:budget:${ws}`}))) AS l`,
     sql`DELETE FROM "BudgetReservation" WHERE "workspaceId" = ${ws} AND "expiresAt" <= ${DB_NOW} AND "id" <> ${id}`,
+    // the workspace's calls left in flight by dead processes: their estimated usage rows, counted in the sums below
+    sql`WITH ${lostCallsCtes({ where: sql`f."workspaceId" = ${ws} AND f."expiresAt" <= ${DB_NOW}` })} SELECT COUNT(*)::int AS lost FROM lost_usage`,
     sql`WITH lim AS (
       SELECT (SELECT "monthlyLimitUsd" FROM "Budget" WHERE "workspaceId" = ${ws}) AS month_limit,
         ${runId === null ? sql`NULL::numeric` : runLimit} AS run_limit
@@ -220,7 +225,7 @@ async function renewLease(
     SELECT month_limit::text, month_spent::text, run_limit::text, run_spent::text, (SELECT "amountUsd"::text FROM ins) AS granted FROM spent`,
   ];
   const results = await executeBatch(ctx, statements);
-  const row = results[2]?.rows[0] as LeaseRow | undefined;
+  const row = results[3]?.rows[0] as LeaseRow | undefined;
   if (!row) throw new Error("budget lease: no result");
   const monthLimit = row.month_limit != null ? new Decimal(row.month_limit) : null;
   const runLimitOut = row.run_limit != null ? new Decimal(row.run_limit) : null;

@@ -18,6 +18,7 @@ import {
   listModelsInputSchema,
   PROVIDER_KINDS,
   updateModelInputSchema,
+  type FactDateKind,
   type ModelOutput,
   type ModelSuggestion,
   type ProviderKind,
@@ -60,6 +61,20 @@ const day = (value: Date | null): string | null => (value ? value.toISOString().
 /** YYYY-MM-DD to a DATE column's value. */
 const dateOf = (value: string | null | undefined): Date | null => (value ? new Date(`${value}T00:00:00.000Z`) : null);
 
+const dateKind = (value: string | null): FactDateKind | null => (value === "as_of" || value === "recorded_on" ? value : null);
+
+/** A known model's sources of its context window and capabilities, and of its deprecation status, as columns. */
+function factColumns(known: ModelSuggestion | null, specsKept: boolean) {
+  return {
+    specsSource: known && specsKept ? known.specsSource : null,
+    specsAsOf: known && specsKept ? dateOf(known.specsAsOf) : null,
+    specsDateKind: known && specsKept ? known.specsDateKind : null,
+    lifecycleSource: known?.lifecycleSource ?? null,
+    lifecycleAsOf: dateOf(known?.lifecycleAsOf),
+    lifecycleDateKind: known?.lifecycleDateKind ?? null,
+  };
+}
+
 export function toModel(row: ModelRow): ModelOutput {
   return {
     id: row.id,
@@ -88,8 +103,14 @@ export function toModel(row: ModelRow): ModelOutput {
     callTimeoutBaseSeconds: row.callTimeoutBaseSeconds,
     priceSource: row.priceSource,
     priceAsOf: day(row.priceAsOf),
+    specsSource: row.specsSource,
+    specsAsOf: day(row.specsAsOf),
+    specsDateKind: dateKind(row.specsDateKind),
     deprecatedAt: day(row.deprecatedAt),
     retiredAt: day(row.retiredAt),
+    lifecycleSource: row.lifecycleSource,
+    lifecycleAsOf: day(row.lifecycleAsOf),
+    lifecycleDateKind: dateKind(row.lifecycleDateKind),
     retired: isRetired(row.retiredAt),
     enabled: row.enabled,
     isSimulator: row.provider.kind === "simulator",
@@ -207,6 +228,8 @@ export function newModelRow(
     priceAsOf: known && data.inputPrice === undefined && data.outputPrice === undefined ? dateOf(known.priceAsOf) : null,
     deprecatedAt: dateOf(known?.deprecatedAt),
     retiredAt: dateOf(known?.retiredAt),
+    // the sources hold for the known figures only: a context window or capabilities given make them the workspace's own
+    ...factColumns(known, data.contextWindow === undefined && data.capabilities === undefined),
     enabled: data.enabled,
   };
 }
@@ -267,6 +290,7 @@ export async function updateModel(ctx: TenantContext, id: string, patch: z.input
         // a quality set by hand is the workspace's own: its seed source no longer applies
         ...(data.quality !== undefined ? { quality: data.quality, qualitySource: null, qualityAsOf: null } : {}),
         ...(data.inputPrice !== undefined || data.outputPrice !== undefined ? { priceSource: null, priceAsOf: null } : {}),
+        ...(data.contextWindow !== undefined || data.capabilities !== undefined ? { specsSource: null, specsAsOf: null, specsDateKind: null } : {}),
         ...(data.firstByteTimeoutSeconds !== undefined ? { firstByteTimeoutSeconds: data.firstByteTimeoutSeconds } : {}),
         ...(data.callTimeoutBaseSeconds !== undefined ? { callTimeoutBaseSeconds: data.callTimeoutBaseSeconds } : {}),
         ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
@@ -400,6 +424,7 @@ function simulatorProvenance(modelId: string) {
     qualityAsOf: dateOf(known?.qualityAsOf),
     priceSource: known?.priceSource ?? null,
     priceAsOf: dateOf(known?.priceAsOf),
+    ...factColumns(known, true),
   };
 }
 

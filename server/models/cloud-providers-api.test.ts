@@ -9,7 +9,7 @@ import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { createSecret } from "@/server/vault/service";
 import { logger } from "@/server/logger";
 import { startLlmStub, type LlmStub } from "@/scripts/llm-stub/server";
-import { callerFor, makeWorkspace, uniq, type TestWorkspace } from "@/test/helpers";
+import { callerFor, makeApiKey, makeWorkspace, rest, uniq, type TestWorkspace } from "@/test/helpers";
 import { generate } from "./gateway";
 import { routeFor } from "./routing";
 import type { CatalogEntry } from "./router";
@@ -115,6 +115,69 @@ describe("new provider kinds through the API", () => {
     ).rejects.toThrow(/region/);
     const p = await owner().providers.create({ name: `B ${uniq()}`, kind: "bedrock", secretId: awsId, settings: { region: "us-west-2" } });
     expect((await owner().providers.update({ providerId: p.id, settings: { region: "eu-central-1" } })).settings).toEqual({ region: "eu-central-1" });
+  });
+});
+
+/** Catalog facts older than this are printed as a warning (not a failure): time to check them against their source. */
+const STALE_AFTER_DAYS = 365;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+describe("the dated catalog: every fact of every seeded entry has a source and a date", () => {
+  it("prices, quality, context window and capabilities, and deprecation status: a source, a date, and what the date means", () => {
+    const stale: string[] = [];
+    const now = Date.now();
+    for (const kind of PROVIDER_KINDS) {
+      for (const m of knownModels(kind)) {
+        const at = `${kind} ${m.modelId}`;
+        expect(m.priceSource, at).toBeTruthy();
+        expect(m.priceAsOf, at).toMatch(DAY);
+        expect(m.qualitySource, at).toBeTruthy();
+        expect(m.qualityAsOf, at).toMatch(DAY);
+        expect(m.specsSource, at).toBeTruthy();
+        expect(m.specsAsOf, at).toMatch(DAY);
+        expect(["as_of", "recorded_on"], at).toContain(m.specsDateKind);
+        expect(m.lifecycleSource, at).toBeTruthy();
+        expect(m.lifecycleAsOf, at).toMatch(DAY);
+        expect(["as_of", "recorded_on"], at).toContain(m.lifecycleDateKind);
+        for (const [fact, date] of [
+          ["price", m.priceAsOf],
+          ["quality", m.qualityAsOf],
+          ["context window and capabilities", m.specsAsOf],
+          ["deprecation status", m.lifecycleAsOf],
+        ] as const) {
+          if (date && (now - Date.parse(`${date}T00:00:00Z`)) / 86_400_000 > STALE_AFTER_DAYS) stale.push(`${at}: ${fact} as of ${date}`);
+        }
+      }
+    }
+    if (stale.length) console.warn(`catalog facts older than ${STALE_AFTER_DAYS} days (check them against their sources):\n  ${stale.join("\n  ")}`);
+    // the dates given: recorded on the day the entry was written into the repository, unless the table states a check date
+    expect(suggestModel("openai", "gpt-4o")).toMatchObject({ specsAsOf: "2026-11-21", specsDateKind: "recorded_on", lifecycleDateKind: "recorded_on" });
+    expect(suggestModel("anthropic", "claude-opus-4-5")).toMatchObject({ specsAsOf: "2026-12-04", lifecycleAsOf: "2025-11-24", lifecycleDateKind: "as_of" });
+    expect(suggestModel("mistral", "mistral-small-latest")?.specsSource).toMatch(/^https:\/\/docs\.mistral\.ai/);
+  });
+
+  it("the API returns them for catalog models (tRPC and REST); context or capabilities set by hand drop their source", async () => {
+    const p = await owner().providers.create({ name: `OpenAI ${uniq()}`, kind: "openai", baseUrl: stub.url, secretId: keyId });
+    const known = await owner().models.create({ providerId: p.id, modelId: "gpt-4.1-mini" });
+    expect(known).toMatchObject({
+      specsSource: "https://platform.openai.com/docs/models",
+      specsAsOf: "2026-11-21",
+      specsDateKind: "recorded_on",
+      lifecycleSource: "https://platform.openai.com/docs/deprecations",
+      lifecycleAsOf: "2026-12-04",
+      lifecycleDateKind: "recorded_on",
+    });
+    const key = (await makeApiKey(ws, "owner")).raw;
+    const listed = await rest("GET", "/api/v1/models", { key, query: { provider: p.id } });
+    expect(listed.status).toBe(200);
+    const row = (listed.body as { data: Record<string, unknown>[] }).data.find((m) => m.id === known.id);
+    expect(row).toMatchObject({ specsSource: known.specsSource, specsAsOf: "2026-11-21", lifecycleAsOf: "2026-12-04", lifecycleDateKind: "recorded_on" });
+    const edited = await owner().models.update({ id: known.id, contextWindow: 64_000 });
+    expect(edited).toMatchObject({ specsSource: null, specsAsOf: null, specsDateKind: null, lifecycleSource: known.lifecycleSource });
+    const own = await owner().models.create({ providerId: p.id, modelId: "gpt-4o", capabilities: ["tools"] });
+    expect(own).toMatchObject({ specsSource: null, lifecycleDateKind: "recorded_on" });
+    const unknown = await owner().models.create({ providerId: p.id, modelId: "my-finetune", inputPrice: 1, outputPrice: 2 });
+    expect(unknown).toMatchObject({ specsSource: null, lifecycleSource: null, lifecycleAsOf: null });
   });
 });
 

@@ -64,6 +64,8 @@ import { effectiveCachePrices } from "./cache-prices";
 import { systemCacheOptions } from "./prompt-cache";
 import { costOfUsage, type SdkUsage, tokenUsageOf, type UsagePrices } from "@/server/ledger/usage-cost";
 import { costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome } from "@/server/ledger/record";
+import { newId } from "@/lib/ids";
+import { recordCallInFlight } from "@/server/ledger/calls-in-flight";
 import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
@@ -597,6 +599,28 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       throw error;
     }
+    // the call in flight, committed before the provider is called: if this process dies before the call's usage row,
+    // that row is written for it, estimated (server/ledger/calls-in-flight.ts); the simulator bills nothing
+    const callId = provider.kind === "simulator" ? undefined : newId("use");
+    if (callId) {
+      try {
+        const [inputTokens, outputTokens] = [promptTokensOf(entry), callReq.maxOutputTokens];
+        await recordCallInFlight(ctx, {
+          id: callId,
+          ...usageBase,
+          ...usageName(entry),
+          inputTokens,
+          outputTokens,
+          costUsd: costOf(entry, inputTokens, outputTokens),
+          timeoutMs,
+        });
+      } catch (error) {
+        permit.release();
+        releaseSlot();
+        await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
+        throw error;
+      }
+    }
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
     // streams: a first-byte and an idle timeout besides the whole call's (./timeouts.ts)
@@ -645,6 +669,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         latencyMs,
         outcome,
         ...(answerProblem ? { error: `${answerProblem.code}: ${answerProblem.message}` } : {}),
+        callId,
         reservation,
         ...alongside(rateCorrectionSql(ctx, provider, charge, inputTokens + outputTokens)),
       });
@@ -726,6 +751,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
         outcome,
         error: failure.message,
         ...(billed ? { estimated: true } : {}),
+        callId,
         reservation,
         // the provider used what it billed (nothing when it refused or failed before answering)
         ...alongside(rateCorrectionSql(ctx, provider, charge, inputTokens + outputTokens)),

@@ -3,18 +3,26 @@
  * quality estimate (0..1, a rough relative score; every workspace can edit its own). Used to prefill the
  * catalog when someone adds a model id we know. Prices change: these are defaults, not truth, so each entry says
  * where its figures come from and as of when (`priceSource`, `priceAsOf`), and the same for its quality score
- * (`qualitySource`, `qualityAsOf`). `deprecatedAt` / `retiredAt` are the provider's announced dates: a retired model
+ * (`qualitySource`, `qualityAsOf`), its context window and capabilities (`specsSource`, `specsAsOf`) and its deprecation
+ * status (`lifecycleSource`, `lifecycleAsOf`); the last two say whether their date is a check date (`as_of`) or the
+ * day the entry was written here (`recorded_on`: every entry's required `recordedOn`, taken from the git history). `deprecatedAt` / `retiredAt` are the provider's announced dates: a retired model
  * is shown as such and routed to only when pinned. `reasoning` marks models that reason by default (o-series,
  * GPT-5, Gemini 2.5 thinking, DeepSeek R1, Magistral): they spend output tokens thinking before they answer, so
  * routing gives them at least REASONING_MIN_OUTPUT_TOKENS. Claude's extended thinking is off unless a request turns
  * it on, and Cadre does not, so Claude models are not flagged.
  */
 import type { Capability } from "@/lib/schemas/model-policy";
-import type { ModelSuggestion, ProviderKind } from "@/lib/schemas/models";
+import type { FactDateKind, ModelSuggestion, ProviderKind } from "@/lib/schemas/models";
 import { SIMULATOR_MODELS } from "./simulator";
 
 interface Known {
   modelId: string;
+  /**
+   * The day this entry's figures were written into Cadre's repository (YYYY-MM-DD, from its git history), required:
+   * the date its context window and capabilities are given with (the providers' pages carry no date of their own), and
+   * the earliest its deprecation status can be as of.
+   */
+  recordedOn: string;
   aliases?: string[];
   displayName: string;
   inputPrice: number;
@@ -30,7 +38,12 @@ interface Known {
   retiredAt?: string;
 }
 
-/** Where a table's figures come from and as of when. */
+/**
+ * Where a table's figures come from and as of when. Prices and quality carry the date they were checked ("as of");
+ * context windows and capabilities (`specs`) and deprecation and retirement dates (`lifecycle`) carry the day they
+ * were recorded in Cadre where no check date is known (`*DateKind`: "as_of" or "recorded_on"), never a date the
+ * provider did not publish.
+ */
 interface Dated {
   priceSource: string;
   priceAsOf: string;
@@ -38,9 +51,22 @@ interface Dated {
   qualityAsOf: string | null;
 }
 
+/** The other sources of a table: where its context windows, capabilities and deprecations are published. */
+interface TableSources {
+  specsSource: string;
+  lifecycleSource: string;
+  /** the date the lifecycle facts were checked against their source, where the table states one */
+  lifecycleAsOf?: string;
+  /** the day the table's deprecation and retirement dates were recorded (they were added after the first entries) */
+  lifecycleRecordedOn: string;
+}
+
 /** The seeded quality scores are Cadre's own hand-set relative estimates, not measurements. */
 const SEED_QUALITY = "Cadre seed estimate: a hand-set relative score, not measured";
 const SEED_QUALITY_AS_OF = "2025-11-21";
+
+/** When Cadre's simulator models were recorded (they are built from server/models/simulator.ts). */
+const SIMULATOR_RECORDED_ON = "2026-11-21";
 
 /**
  * The output floor of a reasoning model: its hidden reasoning counts against maxOutputTokens, and with a small limit
@@ -75,14 +101,70 @@ const TJV: Capability[] = ["tools", "json", "vision"];
 const TJ: Capability[] = ["tools", "json"];
 
 const OPENAI: Known[] = [
-  { modelId: "gpt-4o", displayName: "GPT-4o", inputPrice: 2.5, outputPrice: 10, contextWindow: 128_000, capabilities: TJV, quality: 0.85 },
-  { modelId: "gpt-4o-mini", displayName: "GPT-4o mini", inputPrice: 0.15, outputPrice: 0.6, contextWindow: 128_000, capabilities: TJV, quality: 0.7 },
-  { modelId: "gpt-4.1", displayName: "GPT-4.1", inputPrice: 2, outputPrice: 8, contextWindow: 1_047_576, capabilities: TJV, quality: 0.88 },
-  { modelId: "gpt-4.1-mini", displayName: "GPT-4.1 mini", inputPrice: 0.4, outputPrice: 1.6, contextWindow: 1_047_576, capabilities: TJV, quality: 0.78 },
-  { modelId: "gpt-4.1-nano", displayName: "GPT-4.1 nano", inputPrice: 0.1, outputPrice: 0.4, contextWindow: 1_047_576, capabilities: TJV, quality: 0.6 },
-  { modelId: "gpt-5", displayName: "GPT-5", inputPrice: 1.25, outputPrice: 10, contextWindow: 400_000, capabilities: TJV, quality: 0.95, ...SLOW_THINKER },
+  {
+    modelId: "gpt-4o",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-4o",
+    inputPrice: 2.5,
+    outputPrice: 10,
+    contextWindow: 128_000,
+    capabilities: TJV,
+    quality: 0.85,
+  },
+  {
+    modelId: "gpt-4o-mini",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-4o mini",
+    inputPrice: 0.15,
+    outputPrice: 0.6,
+    contextWindow: 128_000,
+    capabilities: TJV,
+    quality: 0.7,
+  },
+  {
+    modelId: "gpt-4.1",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-4.1",
+    inputPrice: 2,
+    outputPrice: 8,
+    contextWindow: 1_047_576,
+    capabilities: TJV,
+    quality: 0.88,
+  },
+  {
+    modelId: "gpt-4.1-mini",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-4.1 mini",
+    inputPrice: 0.4,
+    outputPrice: 1.6,
+    contextWindow: 1_047_576,
+    capabilities: TJV,
+    quality: 0.78,
+  },
+  {
+    modelId: "gpt-4.1-nano",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-4.1 nano",
+    inputPrice: 0.1,
+    outputPrice: 0.4,
+    contextWindow: 1_047_576,
+    capabilities: TJV,
+    quality: 0.6,
+  },
+  {
+    modelId: "gpt-5",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-5",
+    inputPrice: 1.25,
+    outputPrice: 10,
+    contextWindow: 400_000,
+    capabilities: TJV,
+    quality: 0.95,
+    ...SLOW_THINKER,
+  },
   {
     modelId: "gpt-5-mini",
+    recordedOn: "2026-11-21",
     displayName: "GPT-5 mini",
     inputPrice: 0.25,
     outputPrice: 2,
@@ -93,6 +175,7 @@ const OPENAI: Known[] = [
   },
   {
     modelId: "gpt-5-nano",
+    recordedOn: "2026-11-21",
     displayName: "GPT-5 nano",
     inputPrice: 0.05,
     outputPrice: 0.4,
@@ -101,12 +184,52 @@ const OPENAI: Known[] = [
     quality: 0.7,
     ...QUICK_THINKER,
   },
-  { modelId: "o3-mini", displayName: "o3-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJ, quality: 0.85, ...QUICK_THINKER },
-  { modelId: "o4-mini", displayName: "o4-mini", inputPrice: 1.1, outputPrice: 4.4, contextWindow: 200_000, capabilities: TJV, quality: 0.87, ...QUICK_THINKER },
-  { modelId: "o3", displayName: "o3", inputPrice: 2, outputPrice: 8, contextWindow: 200_000, capabilities: TJV, quality: 0.93, ...SLOW_THINKER },
-  { modelId: "gpt-3.5-turbo", displayName: "GPT-3.5 Turbo", inputPrice: 0.5, outputPrice: 1.5, contextWindow: 16_385, capabilities: TJ, quality: 0.5 },
+  {
+    modelId: "o3-mini",
+    recordedOn: "2026-11-21",
+    displayName: "o3-mini",
+    inputPrice: 1.1,
+    outputPrice: 4.4,
+    contextWindow: 200_000,
+    capabilities: TJ,
+    quality: 0.85,
+    ...QUICK_THINKER,
+  },
+  {
+    modelId: "o4-mini",
+    recordedOn: "2026-11-21",
+    displayName: "o4-mini",
+    inputPrice: 1.1,
+    outputPrice: 4.4,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.87,
+    ...QUICK_THINKER,
+  },
+  {
+    modelId: "o3",
+    recordedOn: "2026-11-21",
+    displayName: "o3",
+    inputPrice: 2,
+    outputPrice: 8,
+    contextWindow: 200_000,
+    capabilities: TJV,
+    quality: 0.93,
+    ...SLOW_THINKER,
+  },
+  {
+    modelId: "gpt-3.5-turbo",
+    recordedOn: "2026-11-21",
+    displayName: "GPT-3.5 Turbo",
+    inputPrice: 0.5,
+    outputPrice: 1.5,
+    contextWindow: 16_385,
+    capabilities: TJ,
+    quality: 0.5,
+  },
   {
     modelId: "text-embedding-3-small",
+    recordedOn: "2026-11-21",
     displayName: "Embedding 3 small",
     inputPrice: 0.02,
     outputPrice: 0,
@@ -116,6 +239,7 @@ const OPENAI: Known[] = [
   },
   {
     modelId: "text-embedding-3-large",
+    recordedOn: "2026-11-21",
     displayName: "Embedding 3 large",
     inputPrice: 0.13,
     outputPrice: 0,
@@ -128,6 +252,7 @@ const OPENAI: Known[] = [
 const ANTHROPIC: Known[] = [
   {
     modelId: "claude-sonnet-4-20250514",
+    recordedOn: "2026-11-21",
     aliases: ["claude-sonnet-4", "claude-sonnet-4-0"],
     displayName: "Claude Sonnet 4",
     inputPrice: 3,
@@ -138,6 +263,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-sonnet-4-5-20250929",
+    recordedOn: "2026-11-21",
     aliases: ["claude-sonnet-4-5", "claude-sonnet-4.5"],
     displayName: "Claude Sonnet 4.5",
     inputPrice: 3,
@@ -148,6 +274,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-opus-4-20250514",
+    recordedOn: "2026-11-21",
     aliases: ["claude-opus-4", "claude-opus-4-0"],
     displayName: "Claude Opus 4",
     inputPrice: 15,
@@ -158,6 +285,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-opus-4-1-20250805",
+    recordedOn: "2026-11-21",
     aliases: ["claude-opus-4-1", "claude-opus-4.1"],
     displayName: "Claude Opus 4.1",
     inputPrice: 15,
@@ -168,6 +296,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-haiku-4-5-20251001",
+    recordedOn: "2026-11-21",
     aliases: ["claude-haiku-4-5", "claude-haiku-4.5"],
     displayName: "Claude Haiku 4.5",
     inputPrice: 1,
@@ -178,6 +307,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-3-7-sonnet-20250219",
+    recordedOn: "2026-11-21",
     aliases: ["claude-3-7-sonnet", "claude-3-7-sonnet-latest", "claude-3.7-sonnet"],
     displayName: "Claude 3.7 Sonnet",
     inputPrice: 3,
@@ -190,6 +320,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-3-5-sonnet-20241022",
+    recordedOn: "2026-11-21",
     aliases: ["claude-3-5-sonnet", "claude-3-5-sonnet-latest", "claude-3.5-sonnet"],
     displayName: "Claude 3.5 Sonnet",
     inputPrice: 3,
@@ -202,6 +333,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-3-5-haiku-20241022",
+    recordedOn: "2026-11-21",
     aliases: ["claude-3-5-haiku", "claude-3-5-haiku-latest", "claude-3.5-haiku"],
     displayName: "Claude 3.5 Haiku",
     inputPrice: 0.8,
@@ -214,6 +346,7 @@ const ANTHROPIC: Known[] = [
   },
   {
     modelId: "claude-opus-4-5-20251101",
+    recordedOn: "2026-12-04",
     aliases: ["claude-opus-4-5", "claude-opus-4.5"],
     displayName: "Claude Opus 4.5",
     inputPrice: 5,
@@ -228,6 +361,7 @@ const ANTHROPIC: Known[] = [
 const OPEN_WEIGHTS: Known[] = [
   {
     modelId: "llama3.1:8b",
+    recordedOn: "2026-11-21",
     aliases: ["llama3.1", "llama3.1:latest", "meta-llama/llama-3.1-8b-instruct", "meta-llama/Llama-3.1-8B-Instruct"],
     displayName: "Llama 3.1 8B",
     inputPrice: 0,
@@ -238,6 +372,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "llama3.1:70b",
+    recordedOn: "2026-11-21",
     aliases: ["meta-llama/llama-3.1-70b-instruct", "meta-llama/Llama-3.1-70B-Instruct"],
     displayName: "Llama 3.1 70B",
     inputPrice: 0,
@@ -248,6 +383,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "llama3.2:3b",
+    recordedOn: "2026-11-21",
     aliases: ["llama3.2", "llama3.2:latest"],
     displayName: "Llama 3.2 3B",
     inputPrice: 0,
@@ -258,6 +394,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "llama3.3:70b",
+    recordedOn: "2026-11-21",
     aliases: ["llama3.3", "llama3.3:latest", "meta-llama/llama-3.3-70b-instruct", "meta-llama/Llama-3.3-70B-Instruct"],
     displayName: "Llama 3.3 70B",
     inputPrice: 0,
@@ -268,6 +405,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "qwen2.5:7b",
+    recordedOn: "2026-11-21",
     aliases: ["qwen2.5", "qwen2.5:latest", "Qwen/Qwen2.5-7B-Instruct"],
     displayName: "Qwen 2.5 7B",
     inputPrice: 0,
@@ -278,6 +416,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "qwen2.5:72b",
+    recordedOn: "2026-11-21",
     aliases: ["Qwen/Qwen2.5-72B-Instruct"],
     displayName: "Qwen 2.5 72B",
     inputPrice: 0,
@@ -288,6 +427,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "qwen2.5-coder:7b",
+    recordedOn: "2026-11-21",
     aliases: ["qwen2.5-coder", "qwen2.5-coder:latest"],
     displayName: "Qwen 2.5 Coder 7B",
     inputPrice: 0,
@@ -298,6 +438,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "mistral:7b",
+    recordedOn: "2026-11-21",
     aliases: ["mistral", "mistral:latest", "mistralai/Mistral-7B-Instruct-v0.3"],
     displayName: "Mistral 7B",
     inputPrice: 0,
@@ -308,6 +449,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "gemma2:9b",
+    recordedOn: "2026-11-21",
     aliases: ["gemma2", "gemma2:latest"],
     displayName: "Gemma 2 9B",
     inputPrice: 0,
@@ -318,6 +460,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "deepseek-r1:8b",
+    recordedOn: "2026-11-21",
     aliases: ["deepseek-r1", "deepseek-r1:latest"],
     displayName: "DeepSeek R1 8B",
     inputPrice: 0,
@@ -329,6 +472,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "nomic-embed-text",
+    recordedOn: "2026-11-21",
     aliases: ["nomic-embed-text:latest"],
     displayName: "Nomic Embed Text",
     inputPrice: 0,
@@ -339,6 +483,7 @@ const OPEN_WEIGHTS: Known[] = [
   },
   {
     modelId: "mxbai-embed-large",
+    recordedOn: "2026-11-21",
     aliases: ["mxbai-embed-large:latest"],
     displayName: "mxbai Embed Large",
     inputPrice: 0,
@@ -353,6 +498,7 @@ const OPEN_WEIGHTS: Known[] = [
 const GEMINI: Known[] = [
   {
     modelId: "gemini-2.5-pro",
+    recordedOn: "2026-12-04",
     displayName: "Gemini 2.5 Pro",
     inputPrice: 1.25,
     outputPrice: 10,
@@ -363,6 +509,7 @@ const GEMINI: Known[] = [
   },
   {
     modelId: "gemini-2.5-flash",
+    recordedOn: "2026-12-04",
     displayName: "Gemini 2.5 Flash",
     inputPrice: 0.3,
     outputPrice: 2.5,
@@ -373,6 +520,7 @@ const GEMINI: Known[] = [
   },
   {
     modelId: "gemini-2.5-flash-lite",
+    recordedOn: "2026-12-04",
     displayName: "Gemini 2.5 Flash-Lite",
     inputPrice: 0.1,
     outputPrice: 0.4,
@@ -382,6 +530,7 @@ const GEMINI: Known[] = [
   },
   {
     modelId: "gemini-2.0-flash",
+    recordedOn: "2026-12-04",
     aliases: ["gemini-2.0-flash-001"],
     displayName: "Gemini 2.0 Flash",
     inputPrice: 0.1,
@@ -392,6 +541,7 @@ const GEMINI: Known[] = [
   },
   {
     modelId: "gemini-1.5-pro",
+    recordedOn: "2026-12-04",
     aliases: ["gemini-1.5-pro-002"],
     displayName: "Gemini 1.5 Pro",
     inputPrice: 1.25,
@@ -403,6 +553,7 @@ const GEMINI: Known[] = [
   },
   {
     modelId: "gemini-embedding-001",
+    recordedOn: "2026-12-04",
     displayName: "Gemini Embedding",
     inputPrice: 0.15,
     outputPrice: 0,
@@ -415,6 +566,7 @@ const GEMINI: Known[] = [
 const MISTRAL: Known[] = [
   {
     modelId: "mistral-large-latest",
+    recordedOn: "2026-12-04",
     aliases: ["mistral-large-2411"],
     displayName: "Mistral Large",
     inputPrice: 2,
@@ -425,6 +577,7 @@ const MISTRAL: Known[] = [
   },
   {
     modelId: "mistral-medium-latest",
+    recordedOn: "2026-12-04",
     aliases: ["mistral-medium-2505", "mistral-medium-2508"],
     displayName: "Mistral Medium 3",
     inputPrice: 0.4,
@@ -435,6 +588,7 @@ const MISTRAL: Known[] = [
   },
   {
     modelId: "mistral-small-latest",
+    recordedOn: "2026-12-04",
     aliases: ["mistral-small-2503", "mistral-small-2506"],
     displayName: "Mistral Small 3",
     inputPrice: 0.1,
@@ -445,6 +599,7 @@ const MISTRAL: Known[] = [
   },
   {
     modelId: "codestral-latest",
+    recordedOn: "2026-12-04",
     aliases: ["codestral-2501", "codestral-2508"],
     displayName: "Codestral",
     inputPrice: 0.3,
@@ -455,6 +610,7 @@ const MISTRAL: Known[] = [
   },
   {
     modelId: "magistral-medium-latest",
+    recordedOn: "2026-12-04",
     aliases: ["magistral-medium-2506", "magistral-medium-2507"],
     displayName: "Magistral Medium",
     inputPrice: 2,
@@ -466,6 +622,7 @@ const MISTRAL: Known[] = [
   },
   {
     modelId: "ministral-8b-latest",
+    recordedOn: "2026-12-04",
     aliases: ["ministral-8b-2410"],
     displayName: "Ministral 8B",
     inputPrice: 0.1,
@@ -476,6 +633,7 @@ const MISTRAL: Known[] = [
   },
   {
     modelId: "mistral-embed",
+    recordedOn: "2026-12-04",
     displayName: "Mistral Embed",
     inputPrice: 0.1,
     outputPrice: 0,
@@ -492,6 +650,7 @@ const MISTRAL: Known[] = [
 const BEDROCK: Known[] = [
   {
     modelId: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Claude Sonnet 4.5 (Bedrock)",
     inputPrice: 3,
     outputPrice: 15,
@@ -501,6 +660,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "anthropic.claude-sonnet-4-20250514-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Claude Sonnet 4 (Bedrock)",
     inputPrice: 3,
     outputPrice: 15,
@@ -510,6 +670,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "anthropic.claude-haiku-4-5-20251001-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Claude Haiku 4.5 (Bedrock)",
     inputPrice: 1,
     outputPrice: 5,
@@ -519,6 +680,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "anthropic.claude-3-5-sonnet-20241022-v2:0",
+    recordedOn: "2026-12-04",
     displayName: "Claude 3.5 Sonnet v2 (Bedrock)",
     inputPrice: 3,
     outputPrice: 15,
@@ -529,6 +691,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "amazon.nova-pro-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Amazon Nova Pro",
     inputPrice: 0.8,
     outputPrice: 3.2,
@@ -538,6 +701,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "amazon.nova-lite-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Amazon Nova Lite",
     inputPrice: 0.06,
     outputPrice: 0.24,
@@ -547,6 +711,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "amazon.nova-micro-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Amazon Nova Micro",
     inputPrice: 0.035,
     outputPrice: 0.14,
@@ -556,6 +721,7 @@ const BEDROCK: Known[] = [
   },
   {
     modelId: "meta.llama3-3-70b-instruct-v1:0",
+    recordedOn: "2026-12-04",
     displayName: "Llama 3.3 70B (Bedrock)",
     inputPrice: 0.72,
     outputPrice: 0.72,
@@ -567,6 +733,7 @@ const BEDROCK: Known[] = [
 
 const SIMULATOR: Known[] = Object.entries(SIMULATOR_MODELS).map(([modelId, m]) => ({
   modelId,
+  recordedOn: SIMULATOR_RECORDED_ON,
   displayName: m.displayName,
   inputPrice: m.inputPrice,
   outputPrice: m.outputPrice,
@@ -619,13 +786,94 @@ const DATED: Record<ProviderKind, Dated> = {
   },
 };
 
-function dated(kind: ProviderKind, k: Known): Dated {
-  const table = DATED[kind];
-  if (kind !== "openai_compatible") return table;
+/** Deprecation and retirement dates were recorded for every table on this day (migration 20261208_800). */
+const LIFECYCLE_RECORDED_ON = "2026-12-04";
+
+/** Where each table's context windows, capabilities and deprecations come from. */
+const SOURCES: Record<ProviderKind, TableSources> = {
+  openai: {
+    specsSource: "https://platform.openai.com/docs/models",
+    lifecycleSource: "https://platform.openai.com/docs/deprecations",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  anthropic: {
+    specsSource: "https://docs.anthropic.com/en/docs/about-claude/models/overview",
+    lifecycleSource: "https://docs.anthropic.com/en/docs/about-claude/model-deprecations",
+    // the table's price source names this page with its date
+    lifecycleAsOf: "2025-11-24",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  openai_compatible: {
+    specsSource: "the model's card in the Ollama library (https://ollama.com/library) or on Hugging Face",
+    lifecycleSource: "open weights served by yourself: no provider retires them",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  azure: {
+    specsSource: "https://learn.microsoft.com/azure/ai-foundry/openai/concepts/models",
+    lifecycleSource: "https://learn.microsoft.com/azure/ai-foundry/openai/concepts/model-retirements",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  bedrock: {
+    specsSource: "https://docs.aws.amazon.com/bedrock/latest/userguide/models-supported.html",
+    lifecycleSource: "https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  google: {
+    specsSource: "https://ai.google.dev/gemini-api/docs/models",
+    lifecycleSource: "https://ai.google.dev/gemini-api/docs/changelog",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  vertex: {
+    specsSource: "https://cloud.google.com/vertex-ai/generative-ai/docs/models",
+    lifecycleSource: "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  mistral: {
+    specsSource: "https://docs.mistral.ai/getting-started/models/",
+    lifecycleSource: "https://docs.mistral.ai/getting-started/models/ (deprecated models)",
+    lifecycleRecordedOn: LIFECYCLE_RECORDED_ON,
+  },
+  simulator: {
+    specsSource: "Cadre simulator (server/models/simulator.ts)",
+    lifecycleSource: "Cadre simulator: never retired",
+    lifecycleRecordedOn: "2026-11-21",
+  },
+};
+
+/** The sources and dates of a known model's facts, as the API shows them. */
+export interface FactSources extends Dated {
+  specsSource: string;
+  specsAsOf: string;
+  specsDateKind: FactDateKind;
+  lifecycleSource: string;
+  lifecycleAsOf: string;
+  lifecycleDateKind: FactDateKind;
+}
+
+function tableOf(kind: ProviderKind, k: Known): ProviderKind {
+  if (kind !== "openai_compatible") return kind;
   // a gateway serving a cloud model: that model's own table
-  if (OPENAI.includes(k)) return DATED.openai;
-  if (ANTHROPIC.includes(k)) return DATED.anthropic;
-  return table;
+  if (OPENAI.includes(k)) return "openai";
+  if (ANTHROPIC.includes(k)) return "anthropic";
+  return kind;
+}
+
+function dated(kind: ProviderKind, k: Known): FactSources {
+  const table = tableOf(kind, k);
+  const sources = SOURCES[table];
+  // the table's check date where it states one; else the later of the day the table's lifecycle dates were recorded
+  // and the day the entry was
+  const lifecycleChecked = sources.lifecycleAsOf;
+  const lifecycleRecorded = k.recordedOn > sources.lifecycleRecordedOn ? k.recordedOn : sources.lifecycleRecordedOn;
+  return {
+    ...DATED[table],
+    specsSource: sources.specsSource,
+    specsAsOf: k.recordedOn,
+    specsDateKind: "recorded_on",
+    lifecycleSource: sources.lifecycleSource,
+    lifecycleAsOf: lifecycleChecked ?? lifecycleRecorded,
+    lifecycleDateKind: lifecycleChecked ? "as_of" : "recorded_on",
+  };
 }
 
 function toSuggestion(kind: ProviderKind, k: Known, modelId: string): ModelSuggestion {

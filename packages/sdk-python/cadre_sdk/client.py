@@ -20,7 +20,7 @@ class PiiPolicy(_PiiPolicyRequired, total=False):
 Role = Literal["owner", "admin", "member", "viewer"]
 
 
-UsageOutcome = Literal["ok", "error", "timeout", "refused", "answer_invalid"]
+UsageOutcome = Literal["ok", "error", "timeout", "refused", "answer_invalid", "lost"]
 
 
 class ProviderSettings(TypedDict, total=False):
@@ -497,8 +497,17 @@ class ModelSuggestion(TypedDict):
     callTimeoutBaseSeconds: Optional[int]
     priceSource: str
     priceAsOf: str
+    specsSource: str
+    specsAsOf: str
+    specsDateKind: "FactDateKind"
     deprecatedAt: Optional[str]
     retiredAt: Optional[str]
+    lifecycleSource: str
+    lifecycleAsOf: str
+    lifecycleDateKind: "FactDateKind"
+
+
+FactDateKind = Literal["as_of", "recorded_on"]
 
 
 class AddedProviderModels(TypedDict):
@@ -531,8 +540,14 @@ class Model(TypedDict):
     callTimeoutBaseSeconds: Optional[int]
     priceSource: Optional[str]
     priceAsOf: Optional[str]
+    specsSource: Optional[str]
+    specsAsOf: Optional[str]
+    specsDateKind: Optional["FactDateKind"]
     deprecatedAt: Optional[str]
     retiredAt: Optional[str]
+    lifecycleSource: Optional[str]
+    lifecycleAsOf: Optional[str]
+    lifecycleDateKind: Optional["FactDateKind"]
     retired: bool
     enabled: bool
     isSimulator: bool

@@ -1889,7 +1889,7 @@ export interface components {
     /** Workspace role */
     Role: "owner" | "admin" | "member" | "viewer";
     /** How a model call ended */
-    UsageOutcome: "ok" | "error" | "timeout" | "refused" | "answer_invalid";
+    UsageOutcome: "ok" | "error" | "timeout" | "refused" | "answer_invalid" | "lost";
     /** Non-secret connection settings: azure apiVersion, bedrock region, vertex project and location */
     ProviderSettings: {
       apiVersion?: string;
@@ -2691,9 +2691,17 @@ export interface components {
       callTimeoutBaseSeconds: number | null;
       priceSource: string;
       priceAsOf: string;
+      specsSource: string;
+      specsAsOf: string;
+      specsDateKind: components["schemas"]["FactDateKind"];
       deprecatedAt: string | null;
       retiredAt: string | null;
+      lifecycleSource: string;
+      lifecycleAsOf: string;
+      lifecycleDateKind: components["schemas"]["FactDateKind"];
     };
+    /** as_of: the fact was checked against its source on that date; recorded_on: the date it was written into Cadre's catalog (the source gives no date) */
+    FactDateKind: "as_of" | "recorded_on";
     AddedProviderModels: {
       added: components["schemas"]["Model"][];
       /** Model ids already in the catalog for this provider (left as they are) */
@@ -2740,14 +2748,24 @@ export interface components {
       firstByteTimeoutSeconds: number | null;
       /** Seconds of the whole call's base, before its allowance per output token; null: the default (60 s) */
       callTimeoutBaseSeconds: number | null;
-      /** Where the prices, context window and capabilities come from; null: entered by hand */
+      /** Where the prices come from; null: entered by hand */
       priceSource: string | null;
       /** The date (YYYY-MM-DD) the prices are as of */
       priceAsOf: string | null;
+      /** Where the context window and capabilities come from; null: set in this workspace, or added before sources were kept */
+      specsSource: string | null;
+      /** The date (YYYY-MM-DD) of the context window and capabilities, of the kind `specsDateKind` says */
+      specsAsOf: string | null;
+      specsDateKind: components["schemas"]["FactDateKind"] | null;
       /** The provider's announced deprecation date (YYYY-MM-DD) */
       deprecatedAt: string | null;
       /** The provider's retirement date (YYYY-MM-DD): from then on, routing picks the model only when pinned */
       retiredAt: string | null;
+      /** Where the deprecation and retirement dates (or their absence) come from; null: not known (added before sources were kept) */
+      lifecycleSource: string | null;
+      /** The date (YYYY-MM-DD) of the deprecation status, of the kind `lifecycleDateKind` says */
+      lifecycleAsOf: string | null;
+      lifecycleDateKind: components["schemas"]["FactDateKind"] | null;
       /** retiredAt has passed */
       retired: boolean;
       enabled: boolean;
