@@ -6,7 +6,7 @@
  *   together as ONE simple-protocol query, which PostgreSQL (and PGlite) runs as one implicit transaction: one round
  *   trip and one commit for, typically, a step's record and the next step's start. (A model call's usage row is not
  *   one of these writes: the step API sends it at once on its own connection, grouped only with other usage rows of
- *   the run (./grouped-sends.ts), and the gateway waits for its commit before it goes on; a step's record, queued
+ *   the run (server/db/grouped-sends.ts), and the gateway waits for its commit before it goes on; a step's record, queued
  *   after that, reads it.)
  * - `flush()` resolves once everything queued so far is committed; the run finishes only after it.
  * - A batch that PostgreSQL refused (an SQL error: it was rolled back as a whole) is sent again one statement at a

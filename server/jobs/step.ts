@@ -25,7 +25,7 @@ import type { RunEventType, StepKind, StepStatus } from "@/lib/schemas/runs";
 import { watchedInProcess } from "./watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
-import { GroupedSends } from "./grouped-sends";
+import { GroupedSends } from "@/server/db/grouped-sends";
 import { execute } from "@/server/db/execute";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, waitStepSql, type StepStartRow } from "./step-records";
 import { appendRunEventsSql } from "./events";
@@ -548,7 +548,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
       if (writer.failed) throw new RunSuspendedError(writer.failed.message);
       try {
         // on its own connection, not behind the writer's batch in flight (the previous step's record and this step's
-        // start): a usage row depends on none of them, and the model call waits for nothing else (./grouped-sends.ts)
+        // start): a usage row depends on none of them, and the model call waits for nothing else (server/db/grouped-sends.ts)
         await sends.send(statement);
       } catch (error) {
         // the run stops and is resumed from what was committed (a model call's usage row waits for this commit)

@@ -4,7 +4,7 @@
  * a call that recorded its usage leaves nothing behind; concurrent sweeps write one row; a late usage row of the call
  * replaces its lost row.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
@@ -17,7 +17,7 @@ import { LOST_CALL_ERROR, recordCallInFlight, recordLostCalls } from "@/server/l
 import { estimatePromptTokens, generate } from "@/server/models/gateway";
 import { claimRun, sweepLostCalls } from "@/server/jobs/executor";
 import { ledgerTotalsSql } from "@/server/jobs/run-cost";
-import { execute } from "@/server/db/execute";
+import { execute, transport } from "@/server/db/execute";
 import { startRun } from "@/server/runs/service";
 import { addAgent, makeRunWorkspace } from "@/test/fixtures/runs";
 import { askAnyModel, useStubGateway } from "@/test/fixtures/stub-gateway";
@@ -82,6 +82,31 @@ describe("model calls in flight", () => {
     expect(rows.map((u) => [u.id, u.outcome, u.estimated])).toEqual([[row!.id, "ok", false]]);
     expect(await recordLostCalls(OPERATOR, { workspaceId: ws.id })).toBe(0);
     expect(await usage(runId)).toHaveLength(1);
+  });
+
+  it("the call does not wait for its row in flight, but its usage row waits for it (a slow row is still deleted by it)", async () => {
+    const provider = await gw.addProvider({ kind: "openai_compatible" });
+    await gw.addModel(provider.id, "a", PRICES);
+    const runId = `run_slowrow${uniq()}`;
+    // the row in flight reaches the database 300 ms late; the stub answers at once
+    const original = transport.send;
+    const delayed: Promise<unknown>[] = [];
+    vi.spyOn(transport, "send").mockImplementation(((text: string) => {
+      if (!text.includes('INSERT INTO "ModelCallInFlight"')) return original(text);
+      const sent = new Promise((r) => setTimeout(r, 300)).then(() => original(text));
+      delayed.push(sent);
+      return sent;
+    }) as never);
+    const call = generate(ctx, askAnyModel("a question", { runId, maxOutputTokens: 40 }));
+    // the provider was asked before the row committed
+    await until(() => stub.calls.some((c) => c.path === "/v1/chat/completions"));
+    expect(await inFlight()).toEqual([]);
+    await call;
+    vi.restoreAllMocks();
+    expect(delayed).toHaveLength(1);
+    await Promise.allSettled(delayed);
+    expect(await inFlight()).toEqual([]);
+    expect((await usage(runId)).map((u) => u.outcome)).toEqual(["ok"]);
   });
 
   it("a dead process's call becomes one estimated lost row after its expiry, not before", async () => {

@@ -16,10 +16,18 @@
  *   id keeps a usage row already written (the call's own) from being doubled;
  * - a late usage row of the call (its process was only slow, and its run was claimed meanwhile) has the same id as
  *   the lost row: it replaces it (ON CONFLICT DO UPDATE), so the call has one row, with its real figures.
- * Cost: one INSERT before each billable provider call (a round trip, small beside the call itself).
+ * Cost: one INSERT per billable provider call, which the call does not wait for: it is sent as the call starts and
+ * committed while the provider answers (`sendCallInFlight`), and the gateway waits for its commit only before the
+ * call's usage row (which deletes it). The rows of a workspace's calls that start together (a parallel fan-out) go in
+ * one message (server/db/grouped-sends.ts). What that leaves: a process that dies in the moment between the
+ * provider's request and the row reaching the database (about one round trip, where it was the whole call before)
+ * still loses that call's usage; a row that could not be written at all (the database unreachable) is logged and the
+ * call goes on (its usage row is the record; only a death before that row is then missed).
  */
 import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";
+import { GroupedSends } from "@/server/db/grouped-sends";
+import { logger } from "@/server/logger";
 import type { ScopeLike } from "@/server/db/scope";
 import { sql, type Sql } from "@/server/db/sql";
 import { decimalOf } from "@/server/ledger/decimal";
@@ -50,19 +58,40 @@ export interface CallInFlightInput {
   timeoutMs: number;
 }
 
-/** Writes the call's row (committed before the provider is called). */
-export async function recordCallInFlight(ctx: TenantContext, call: CallInFlightInput): Promise<void> {
+function callInFlightSql(ctx: TenantContext, call: CallInFlightInput): Sql {
   const ttlSeconds = Math.ceil((Math.max(0, call.timeoutMs) + CALL_IN_FLIGHT_MARGIN_MS) / 1000);
   const cost = Number.isFinite(call.costUsd) && call.costUsd > 0 ? decimalOf(call.costUsd).toDecimalPlaces(10).toFixed() : "0";
   const actorId = ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId;
-  await execute(
-    ctx,
-    sql`INSERT INTO "ModelCallInFlight" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName", "providerKind",
+  return sql`INSERT INTO "ModelCallInFlight" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName", "providerKind",
       "inputTokens", "outputTokens", "costUsd", "actorType", "actorId", "startedAt", "expiresAt")
       VALUES (${call.id}, ${ctx.workspaceId}, ${call.runId ?? null}, ${call.stepId ?? null}, ${call.agentId ?? null}, ${call.modelRef ?? null},
         ${call.modelName}, ${call.providerKind}, ${count(call.inputTokens)}, ${count(call.outputTokens)}, ${cost}::numeric,
-        ${ctx.actor.type}, ${actorId}, ${DB_NOW}, ${DB_NOW} + make_interval(secs => ${ttlSeconds}))`,
-  );
+        ${ctx.actor.type}, ${actorId}, ${DB_NOW}, ${DB_NOW} + make_interval(secs => ${ttlSeconds}))`;
+}
+
+/** Writes the call's row now and waits for its commit. */
+export async function recordCallInFlight(ctx: TenantContext, call: CallInFlightInput): Promise<void> {
+  await execute(ctx, callInFlightSql(ctx, call));
+}
+
+/** Per workspace: the rows of calls starting while one is being written go together (server/db/grouped-sends.ts). */
+const senders = new Map<string, GroupedSends>();
+const MAX_SENDERS = 1_000;
+
+/**
+ * Sends the call's row as the call starts (see above): resolves once it has committed, or once writing it failed
+ * (logged; never rejects). The gateway awaits it before the call's usage row.
+ */
+export function sendCallInFlight(ctx: TenantContext, call: CallInFlightInput): Promise<void> {
+  let sender = senders.get(ctx.workspaceId);
+  if (!sender) {
+    if (senders.size >= MAX_SENDERS) senders.clear(); // a batch in flight keeps its sender alive
+    sender = new GroupedSends({ workspaceId: ctx.workspaceId });
+    senders.set(ctx.workspaceId, sender);
+  }
+  return sender.send(callInFlightSql(ctx, call)).catch((error: unknown) => {
+    logger.warn({ workspaceId: ctx.workspaceId, runId: call.runId, error: (error as Error).message }, "a model call's row in flight could not be written");
+  });
 }
 
 /** The CTE of the call's usage row that deletes its row in flight (`WITH <this> INSERT ...`). */

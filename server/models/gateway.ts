@@ -65,7 +65,7 @@ import { systemCacheOptions } from "./prompt-cache";
 import { costOfUsage, type SdkUsage, tokenUsageOf, type UsagePrices } from "@/server/ledger/usage-cost";
 import { costOf, prepareUsage, recordUsage, type UsageInput, type UsageOutcome } from "@/server/ledger/record";
 import { newId } from "@/lib/ids";
-import { recordCallInFlight } from "@/server/ledger/calls-in-flight";
+import { sendCallInFlight } from "@/server/ledger/calls-in-flight";
 import { releaseReservation, reserveBudget, type BudgetReservation } from "@/server/ledger/reservations";
 import { revealSecret } from "@/server/vault/service";
 import { modelCircuitBreaker } from "./circuit-breaker";
@@ -599,28 +599,20 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       throw error;
     }
-    // the call in flight, committed before the provider is called: if this process dies before the call's usage row,
-    // that row is written for it, estimated (server/ledger/calls-in-flight.ts); the simulator bills nothing
+    // the call in flight, sent as it starts and committed while it runs: if this process dies before the call's usage
+    // row, that row is written for it, estimated (server/ledger/calls-in-flight.ts); the simulator bills nothing
     const callId = provider.kind === "simulator" ? undefined : newId("use");
-    if (callId) {
-      try {
-        const [inputTokens, outputTokens] = [promptTokensOf(entry), callReq.maxOutputTokens];
-        await recordCallInFlight(ctx, {
+    const inFlight = callId
+      ? sendCallInFlight(ctx, {
           id: callId,
           ...usageBase,
           ...usageName(entry),
-          inputTokens,
-          outputTokens,
-          costUsd: costOf(entry, inputTokens, outputTokens),
+          inputTokens: promptTokensOf(entry),
+          outputTokens: callReq.maxOutputTokens,
+          costUsd: costOf(entry, promptTokensOf(entry), callReq.maxOutputTokens),
           timeoutMs,
-        });
-      } catch (error) {
-        permit.release();
-        releaseSlot();
-        await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
-        throw error;
-      }
-    }
+        })
+      : undefined;
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
     // streams: a first-byte and an idle timeout besides the whole call's (./timeouts.ts)
@@ -661,6 +653,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       permit.success();
       const answerProblem = answerProblemOf(result, callReq);
       const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
+      await inFlight; // the usage row deletes the row in flight: after it committed
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
@@ -741,6 +734,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const billed = received.length > 0 || (failure.kind === "timeout" && failure.status === undefined);
       const inputTokens = billed ? promptTokensOf(entry) : 0;
       const outputTokens = billed ? countTextTokens(received, entry.modelId) : 0;
+      await inFlight; // the usage row deletes the row in flight: after it committed
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),

@@ -1,9 +1,9 @@
 /**
- * Group commit for a run's independent writes that must each commit before their caller goes on (a model call's
- * usage row, see step.ts `send`):
+ * Group commit for independent writes of one scope that must each commit before their caller goes on (a run's
+ * model calls' usage rows, server/jobs/step.ts `send`; a workspace's calls in flight, server/ledger/calls-in-flight.ts):
  *
- * - A statement sent while nothing is in flight goes at once, alone, on its own connection (never behind the run's
- *   ordered writes, ./run-writer.ts).
+ * - A statement sent while nothing is in flight goes at once, alone, on its own connection (for a run: never behind
+ *   its ordered writes, server/jobs/run-writer.ts).
  * - Statements sent while a batch is in flight wait for it and then go together, as ONE message (one transaction).
  *   Under a parallel fan-out (8 branches whose model calls answer within a few milliseconds) that is two round trips
  *   instead of eight, and the usage rows that settle the same budget lease (server/ledger/reservations.ts) no longer
@@ -13,9 +13,9 @@
  *   outcome is unknown) fails every statement of the batch, as it would have failed each one alone.
  * - Unlike the run's writer, a failure does not stop later sends: each caller decides what its failure means.
  */
-import { executeBatch } from "@/server/db/execute";
-import type { ScopeLike } from "@/server/db/scope";
-import type { Sql } from "@/server/db/sql";
+import { executeBatch } from "./execute";
+import type { ScopeLike } from "./scope";
+import type { Sql } from "./sql";
 
 interface Pending {
   sql: Sql;
