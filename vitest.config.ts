@@ -31,7 +31,9 @@ const isolated = testFiles(root).filter((file) => NEEDS_ISOLATION.test(readFileS
 
 // what both projects share; the database (test/global-setup.ts) is set up once, by the root
 const common = {
-  resolve: { alias: { "@": root } },
+  // `@cadre/sdk` (imported by the CLI, packages/cli) is the SDK's source, as tsconfig.json's `paths` says; installed
+  // from their packages, the CLI gets the SDK's build instead (test/sdk-smoke.test.ts)
+  resolve: { alias: { "@": root, "@cadre/sdk": path.join(root, "packages/sdk-ts/src/index.ts") } },
   test: {
     setupFiles: ["./test/setup-env.ts"],
     fileParallelism: false,

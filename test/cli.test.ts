@@ -19,6 +19,8 @@ import { addAgent, makeRunWorkspace, useStubProvider, type RunWorkspace } from "
 import { startRestServer, type RestServer } from "@/test/fixtures/rest-server";
 import { main } from "@/packages/cli/src/main";
 import { EXIT } from "@/packages/cli/src/exit-codes";
+import { AGENT_FIELDS } from "@/packages/cli/src/commands/resources";
+import { AGENT_VERSION_FIELDS } from "@/lib/schemas/agents";
 
 const BIN = path.join(import.meta.dirname, "../packages/cli/bin/cadre.mjs");
 
@@ -146,6 +148,31 @@ describe("agents and teams", () => {
     const list = await cadre(["--json", "teams", "list"], asKey());
     expect(JSON.parse(list.stdout).map((t: { slug: string }) => t.slug)).toEqual(["cli-pair"]);
     expect((await cadre(["agents", "list"], asKey())).stdout).toMatch(/^SLUG +NAME +CURRENTVERSION +UPDATEDAT\ncli-writer +CLI writer +2 /);
+  });
+
+  it("get and apply carry every field of an agent version: toolApprovals (per-grant approval policy) round-trips", async () => {
+    expect(AGENT_FIELDS).toEqual(["slug", ...AGENT_VERSION_FIELDS]);
+    const file = path.join(home, "guarded.yaml");
+    const manifest = (mode: string) =>
+      `slug: cli-guarded\nname: Guarded\nallowedTools: [http_request, calculator]\ntoolApprovals:\n  http_request: { mode: ${mode} }\n`;
+    writeFileSync(file, manifest("always"));
+    expect(await cadre(["agents", "apply", "-f", file], asKey())).toMatchObject({ code: 0, stdout: "agent/cli-guarded created (version 1)\n" });
+    expect(await cadre(["agents", "apply", "-f", file], asKey())).toMatchObject({ code: 0, stdout: "agent/cli-guarded unchanged\n" });
+    writeFileSync(file, manifest("never"));
+    expect(await cadre(["agents", "apply", "-f", file], asKey())).toMatchObject({ code: 0, stdout: "agent/cli-guarded updated (version 2: toolApprovals)\n" });
+    const saved = JSON.parse((await cadre(["--json", "agents", "get", "cli-guarded"], asKey())).stdout);
+    expect(saved.toolApprovals).toEqual({ http_request: { mode: "never" } });
+
+    // exported: the YAML of `get` names the policy (and qualityGate), and applies back unchanged
+    const got = await cadre(["agents", "get", "cli-guarded"], asKey());
+    expect(got.stdout).toContain("toolApprovals:\n  http_request:\n    mode: never\n");
+    expect(got.stdout).toContain("qualityGate: null\n");
+    writeFileSync(file, got.stdout);
+    expect((await cadre(["agents", "apply", "-f", file], asKey())).stdout).toBe("agent/cli-guarded unchanged\n");
+    // a policy of a tool the agent is not granted: the server's 422, at toolApprovals.<name>
+    writeFileSync(file, `${got.stdout}\n`.replace("http_request:\n    mode: never", "http_request:\n    mode: never\n  web_fetch:\n    mode: always"));
+    const refused = await cadre(["agents", "apply", "-f", file], asKey());
+    expect(refused).toMatchObject({ code: EXIT.API, stderr: expect.stringContaining("toolApprovals.web_fetch") });
   });
 
   it("refuses a bad file (exit 1) and an invalid agent (exit 2, the issues listed); not found exits 4", async () => {

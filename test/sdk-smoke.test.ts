@@ -3,10 +3,12 @@
  * workspace, API key and in-process executor. TypeScript: the package as a user installs it (test/fixtures/sdk/pack.ts:
  * `npm pack`, whose prepack builds dist/ with tsc, unpacked into a temporary node_modules), used from plain JavaScript
  * under `node` (test/fixtures/sdk/smoke.mjs): list agents, create one (Idempotency-Key replayed), start a run and follow
- * its events to the end, errors as CadreApiError; its .d.ts type-check a TypeScript user (consumer.ts). Python: the same through `python3` and the package in
- * packages/sdk-python (skipped, saying so, only when python3 is absent).
+ * its events to the end, errors as CadreApiError; its .d.ts type-check a TypeScript user (consumer.ts). The `cadre` CLI
+ * (packages/cli) packed the same way and installed with the SDK's tarball, its bin run under `node`. Python: the same
+ * through `python3` and the package in packages/sdk-python (skipped, saying so, only when python3 is absent).
  */
 import { execFile, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,9 +16,9 @@ import { settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { configureRunStreams } from "@/server/runs/sse";
 import { makeApiKey } from "@/test/helpers";
-import { makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
+import { addAgent, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { startRestServer, type RestServer } from "@/test/fixtures/rest-server";
-import { packSdk, type PackedSdk } from "@/test/fixtures/sdk/pack";
+import { type PackedCli, type PackedSdk, packCli, packSdk } from "@/test/fixtures/sdk/pack";
 
 const run = promisify(execFile);
 const TSC = path.join(import.meta.dirname, "../node_modules/typescript/bin/tsc");
@@ -26,6 +28,10 @@ let key: string;
 let server: RestServer;
 let executor: Executor;
 let sdk: PackedSdk;
+let cli: PackedCli;
+/** the CLI lists a workspace of its own: the SDK's smoke test expects its workspace to start without agents */
+let cliWs: RunWorkspace;
+let cliKey: string;
 
 beforeAll(async () => {
   configureRunStreams({ pollMs: 20 });
@@ -33,8 +39,12 @@ beforeAll(async () => {
   key = (await makeApiKey(rw.ws, "owner")).raw;
   server = await startRestServer();
   executor = startExecutor({ workspaceIds: [rw.ws.id], pollMs: 30, reclaimOrphans: false });
+  cliWs = await makeRunWorkspace("sdk-cli");
+  await addAgent(cliWs.ctx, "cli-listed");
+  cliKey = (await makeApiKey(cliWs.ws, "owner")).raw;
   sdk = await packSdk();
-}, 60_000);
+  cli = await packCli(sdk);
+}, 120_000);
 afterAll(async () => {
   await executor?.stop();
   await server?.close();
@@ -78,6 +88,36 @@ describe("TypeScript SDK, as packed (npm pack) and installed", () => {
     expect(sdk.files.filter((f) => f.startsWith("package/src/") || f.endsWith(".test.js"))).toEqual([]);
     const tsc = await run(process.execPath, [TSC, "--noEmit", "-p", "."], { cwd: sdk.app, timeout: 60_000 }).catch((e) => e);
     expect(tsc.stdout + tsc.stderr).toBe("");
+  });
+});
+
+describe("cadre CLI, as packed (npm pack) and installed with the packed SDK", () => {
+  const cadre = (args: string[], apiKey = cliKey) =>
+    run(process.execPath, [cli.bin, ...args], {
+      cwd: sdk.tmp,
+      env: { ...process.env, CADRE_URL: server.url, CADRE_API_KEY: apiKey },
+      timeout: 30_000,
+    }).catch((error: { code: number; stdout: string; stderr: string }) => ({ ...error, failed: true }));
+
+  it("ships dist/ and its bin, not the sources; depends on the SDK's exact version", async () => {
+    expect(cli.files).toContain("package/bin/cadre.mjs");
+    expect(cli.files).toContain("package/dist/main.js");
+    expect(cli.files.filter((f) => f.startsWith("package/src/") || f.endsWith(".ts"))).toEqual([]);
+    const sdkVersion = JSON.parse(readFileSync(path.join(import.meta.dirname, "../packages/sdk-ts/package.json"), "utf8")).version;
+    expect(cli.manifest.dependencies["@cadre/sdk"]).toBe(sdkVersion);
+  });
+
+  it("`cadre --help` and `cadre --json agents list` with an API key, against the running server", async () => {
+    const help = await cadre(["--help"]);
+    expect(help).not.toHaveProperty("failed");
+    expect(help.stdout).toContain("Usage: cadre");
+    expect(help.stdout).toContain("agents");
+    const list = await cadre(["--json", "agents", "list"]);
+    expect(list.stderr).toBe("");
+    expect(JSON.parse(list.stdout).map((a: { slug: string }) => a.slug)).toEqual(["cli-listed"]);
+    const refused = await cadre(["--json", "agents", "list"], "cadre_not_a_key");
+    expect(refused).toMatchObject({ failed: true, code: 3 });
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
-import { CliError, EXIT } from "./exit-codes";
+import { CliError, EXIT } from "./exit-codes.js";
 
 export type Manifest = Record<string, unknown> & { slug: string };
 

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
-import { CliError, EXIT } from "./exit-codes";
+import { CliError, EXIT } from "./exit-codes.js";
 
 export interface StoredConfig {
   url: string;

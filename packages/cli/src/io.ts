@@ -1,7 +1,7 @@
 /** What a command reads and writes: injected, so that the tests run the CLI in-process with their own environment. */
-import { CadreApiError, type CadreClient, createCadreClient, type operations } from "../../sdk-ts/src";
-import { credentials, type Env } from "./config";
-import { CliError, EXIT } from "./exit-codes";
+import { CadreApiError, type CadreClient, createCadreClient, type operations } from "@cadre/sdk";
+import { credentials, type Env } from "./config.js";
+import { CliError, EXIT } from "./exit-codes.js";
 
 export interface Io {
   env: Env;

@@ -4,14 +4,14 @@
  * writes only through `io`, so tests run it in-process.
  */
 import { Command, CommanderError } from "commander";
-import { CadreApiError } from "../../sdk-ts/src";
-import { authCommands } from "./commands/auth";
-import { keyCommands } from "./commands/keys";
-import { marketplaceCommands } from "./commands/marketplace";
-import { agentAndTeamCommands } from "./commands/resources";
-import { runCommands } from "./commands/runs";
-import { CliError, EXIT, type ExitCode } from "./exit-codes";
-import { type ActionRunner, cliErrorOf, type Io, makeSession } from "./io";
+import { CadreApiError } from "@cadre/sdk";
+import { authCommands } from "./commands/auth.js";
+import { keyCommands } from "./commands/keys.js";
+import { marketplaceCommands } from "./commands/marketplace.js";
+import { agentAndTeamCommands } from "./commands/resources.js";
+import { runCommands } from "./commands/runs.js";
+import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
+import { type ActionRunner, cliErrorOf, type Io, makeSession } from "./io.js";
 
 export const CLI_VERSION = "0.1.0";
 

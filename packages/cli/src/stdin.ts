@@ -1,5 +1,5 @@
-import { CliError, EXIT } from "./exit-codes";
-import type { Io } from "./io";
+import { CliError, EXIT } from "./exit-codes.js";
+import type { Io } from "./io.js";
 
 /** All of stdin as text (for `-f -`). */
 export async function readStdin(io: Io): Promise<string> {

@@ -1,10 +1,10 @@
 /** `cadre login`, `cadre logout`, `cadre whoami`. */
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { createCadreClient, unwrap } from "../../../sdk-ts/src";
-import { configPath, credentials, removeConfig, writeConfig } from "../config";
-import { CliError, EXIT } from "../exit-codes";
-import type { ActionRunner, Session } from "../io";
+import { createCadreClient, unwrap } from "@cadre/sdk";
+import { configPath, credentials, removeConfig, writeConfig } from "../config.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import type { ActionRunner, Session } from "../io.js";
 
 /**
  * Asks for what the options left out, one line of stdin per answer (one reader for all: a second reader would miss

@@ -1,8 +1,8 @@
 /** `cadre keys list | create | revoke <keyId>`. */
 import type { Command } from "commander";
-import { unwrap } from "../../../sdk-ts/src";
-import { table } from "../format";
-import type { ActionRunner, Body, Session } from "../io";
+import { unwrap } from "@cadre/sdk";
+import { table } from "../format.js";
+import type { ActionRunner, Body, Session } from "../io.js";
 
 export function keyCommands(program: Command, run: ActionRunner) {
   const keys = program.command("keys").description("List, create and revoke the workspace's API keys");

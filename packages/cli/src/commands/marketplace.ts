@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { parse } from "yaml";
-import { type CadreClient, type components, unwrap } from "../../../sdk-ts/src";
-import { CliError, EXIT } from "../exit-codes";
-import { table } from "../format";
-import type { ActionRunner, Body, Query, Session } from "../io";
+import { type CadreClient, type components, unwrap } from "@cadre/sdk";
+import { CliError, EXIT } from "../exit-codes.js";
+import { table } from "../format.js";
+import type { ActionRunner, Body, Query, Session } from "../io.js";
 
 type Manifest = components["schemas"]["PermissionManifest"];
 

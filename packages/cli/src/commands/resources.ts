@@ -1,11 +1,11 @@
 /** `cadre agents|teams list | get <slug> | apply -f file.yaml`. */
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { CadreApiError, type CadreClient, unwrap } from "../../../sdk-ts/src";
-import { changedFields, type Manifest, readManifests } from "../apply";
-import { table } from "../format";
-import type { ActionRunner, Body, Session } from "../io";
-import { readStdin } from "../stdin";
+import { CadreApiError, type CadreClient, unwrap } from "@cadre/sdk";
+import { changedFields, type Manifest, readManifests } from "../apply.js";
+import { table } from "../format.js";
+import type { ActionRunner, Body, Session } from "../io.js";
+import { readStdin } from "../stdin.js";
 
 type Resource = Record<string, unknown> & { slug: string; currentVersion: number };
 
@@ -20,22 +20,27 @@ interface Kind {
   update(client: CadreClient, slug: string, body: Record<string, unknown>): Promise<Resource>;
 }
 
+/** An agent manifest's fields: the slug, then every field of an agent version (test/cli.test.ts compares them with the API's). */
+export const AGENT_FIELDS = [
+  "slug",
+  "name",
+  "roleDescription",
+  "instructions",
+  "modelPolicy",
+  "maxOutputTokens",
+  "temperature",
+  "outageWaitSeconds",
+  "callTimeoutSeconds",
+  "contextBudget",
+  "allowedTools",
+  "toolApprovals",
+  "memoryPolicy",
+  "qualityGate",
+];
+
 const AGENTS: Kind = {
   kind: "agent",
-  fields: [
-    "slug",
-    "name",
-    "roleDescription",
-    "instructions",
-    "modelPolicy",
-    "maxOutputTokens",
-    "temperature",
-    "outageWaitSeconds",
-    "callTimeoutSeconds",
-    "contextBudget",
-    "allowedTools",
-    "memoryPolicy",
-  ],
+  fields: AGENT_FIELDS,
   columns: ["slug", "name", "currentVersion", "updatedAt"],
   list: (client, cursor) => unwrap(client.api.GET("/api/v1/agents", { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } })),
   get: (client, slug) => unwrap(client.api.GET("/api/v1/agents/{agentId}", { params: { path: { agentId: slug } } })),

@@ -1,10 +1,10 @@
 /** `cadre run <agent|team> --input ... [--follow]`, `cadre runs list | get <id> | cancel <id>`. */
 import type { Command } from "commander";
-import { CadreApiError, type CadreClient, type RunEvent, unwrap } from "../../../sdk-ts/src";
-import { CliError, EXIT } from "../exit-codes";
-import { table, usd } from "../format";
-import type { ActionRunner, Query, Session } from "../io";
-import { readStdin } from "../stdin";
+import { CadreApiError, type CadreClient, type RunEvent, unwrap } from "@cadre/sdk";
+import { CliError, EXIT } from "../exit-codes.js";
+import { table, usd } from "../format.js";
+import type { ActionRunner, Query, Session } from "../io.js";
+import { readStdin } from "../stdin.js";
 
 interface RunOptions {
   input?: string;
