@@ -15,7 +15,12 @@
  *     (2b) times the same path through the REST and SSE route handlers called in this process (the current source,
  *     no HTTP server), with a breakdown (POST, queued .. started, started .. finished, terminal event .. streamed).
  * (3) parallel efficiency: a parallel team of 8 agents on a stub with 200 ms latency: run wall time (start to
- *     terminal event written). Target <= 230 ms.
+ *     terminal event written). Target <= 230 ms. Also the floor: the same 8 exchanges with the stub sent at once by
+ *     plain fetch from this process (no run engine), and where a run's time goes (its first model call, each call's
+ *     gateway time and HTTP exchange, the time after the last call). BENCH_PARALLEL_RUNS=<n> (default 5) runs;
+ *     BENCH_TIMELINE3=1 prints the last run's statements and calls on one clock (with BENCH_LIST_SQL=1, on embedded
+ *     PGlite, the database's own time per statement too); BENCH_PROFILE_WINDOW=1 prints each run's phase boundaries
+ *     on the clock of a --cpu-prof profile.
  * (4) 100 concurrent 5-step runs (sequential teams of 5, 0 ms stub) started at once: all succeed, none lost, no
  *     step or model call duplicated; total wall time and throughput. The executor's limits are raised for it
  *     (see RAISED_LIMITS below, printed).
@@ -652,6 +657,23 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     for (const [k, [n, t]] of [...dbTimes3].sort((a, b) => b[1][1] - a[1][1]).slice(0, 25))
       console.log(`${(t / (PARALLEL_RUNS + 1)).toFixed(2).padStart(7)} ms/run ${(n / (PARALLEL_RUNS + 1)).toFixed(1).padStart(5)}x ${k}`);
     if (process.env.BENCH_PROFILE_WINDOW) console.log(`profile window ${window3} ${process.hrtime.bigint() / 1000n}`);
+    // the floor: the same 8 exchanges with the stub from this process, plain fetch, no run engine (5 rounds after 2)
+    const floorWalls: number[] = [];
+    const exchangeBody = JSON.stringify({ model: "bench-slow", messages: [{ role: "user", content: "Parallel bench floor." }], max_tokens: 64 });
+    for (let round = 0; round < 7; round++) {
+      const t = performance.now();
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const res = await fetch(`${stub200.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: exchangeBody,
+          });
+          await res.json();
+        }),
+      );
+      if (round >= 2) floorWalls.push(performance.now() - t);
+    }
     const pw = stats(parWalls);
     console.log(
       `\n(3) Parallel efficiency: ${PARALLEL_RUNS} runs (after a warm-up run) of a parallel team of 8 agents (no aggregator), LLM stub 200 ms (own process); database: ${mode}`,
@@ -659,6 +681,8 @@ async function inProcess(url: string, mode: string, isEmbedded: boolean) {
     console.log(line("run wall time (startRun .. run finished)", pw));
     console.log(`      target <= 230 ms: ${pw.p50 <= 230 ? "met" : "NOT met"} (median), max ${ms(pw.max)}`);
     figure("parallel8.wall.median", pw.p50);
+    console.log(line("the floor: 8 plain exchanges with the stub at once (no engine)", stats(floorWalls)));
+    figure("parallel8.floor.median", stats(floorWalls).p50);
     console.log(line("startRun .. terminal event written (ms clock)", stats(parToEvent)));
     console.log(line("the run's own duration (startedAt .. finishedAt)", stats(parOwn)));
     console.log(line("spread of the 8 model calls' start times", stats(parOverlap)));
