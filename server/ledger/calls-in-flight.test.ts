@@ -84,7 +84,7 @@ describe("model calls in flight", () => {
     expect(await usage(runId)).toHaveLength(1);
   });
 
-  it("the call does not wait for its row in flight, but its usage row waits for it (a slow row is still deleted by it)", async () => {
+  it("the call does not wait for its row in flight; a row that arrives after the call's usage row is not written", async () => {
     const provider = await gw.addProvider({ kind: "openai_compatible" });
     await gw.addModel(provider.id, "a", PRICES);
     const runId = `run_slowrow${uniq()}`;

@@ -16,13 +16,15 @@
  *   id keeps a usage row already written (the call's own) from being doubled;
  * - a late usage row of the call (its process was only slow, and its run was claimed meanwhile) has the same id as
  *   the lost row: it replaces it (ON CONFLICT DO UPDATE), so the call has one row, with its real figures.
- * Cost: one INSERT per billable provider call, which the call does not wait for: it is sent as the call starts and
- * committed while the provider answers (`sendCallInFlight`), and the gateway waits for its commit only before the
- * call's usage row (which deletes it). The rows of a workspace's calls that start together (a parallel fan-out) go in
- * one message (server/db/grouped-sends.ts). What that leaves: a process that dies in the moment between the
- * provider's request and the row reaching the database (about one round trip, where it was the whole call before)
- * still loses that call's usage; a row that could not be written at all (the database unreachable) is logged and the
- * call goes on (its usage row is the record; only a death before that row is then missed).
+ * Cost: one INSERT per billable provider call, which nothing waits for: it is sent as the call starts and committed
+ * while the provider answers (`sendCallInFlight`); the rows of a workspace's calls that start together (a parallel
+ * fan-out) go in one message (server/db/grouped-sends.ts). A call that answers before its row committed (a fast
+ * model) does not wait for it either: its usage row deletes the row if it is there, and the row is not written once
+ * the usage row is (the INSERT checks). In the rare case that both commit at the same moment, the row stays until it
+ * expires and is then deleted without effect (the lost row would have the usage row's id: ON CONFLICT DO NOTHING).
+ * What that leaves: a process that dies in the moment between the provider's request and the row reaching the
+ * database (about one round trip, where it was the whole call before) still loses that call's usage; a row that
+ * could not be written at all (the database unreachable) is logged and the call goes on (its usage row is the record).
  */
 import type { TenantContext } from "@/server/context";
 import { execute } from "@/server/db/execute";
@@ -62,11 +64,13 @@ function callInFlightSql(ctx: TenantContext, call: CallInFlightInput): Sql {
   const ttlSeconds = Math.ceil((Math.max(0, call.timeoutMs) + CALL_IN_FLIGHT_MARGIN_MS) / 1000);
   const cost = Number.isFinite(call.costUsd) && call.costUsd > 0 ? decimalOf(call.costUsd).toDecimalPlaces(10).toFixed() : "0";
   const actorId = ctx.actor.type === "user" ? ctx.actor.userId : ctx.actor.keyId;
+  // not once the call's usage row is there (the call ended before this row arrived: nothing is in flight any more)
   return sql`INSERT INTO "ModelCallInFlight" ("id", "workspaceId", "runId", "stepId", "agentId", "modelRef", "modelName", "providerKind",
       "inputTokens", "outputTokens", "costUsd", "actorType", "actorId", "startedAt", "expiresAt")
-      VALUES (${call.id}, ${ctx.workspaceId}, ${call.runId ?? null}, ${call.stepId ?? null}, ${call.agentId ?? null}, ${call.modelRef ?? null},
+      SELECT ${call.id}, ${ctx.workspaceId}, ${call.runId ?? null}, ${call.stepId ?? null}, ${call.agentId ?? null}, ${call.modelRef ?? null},
         ${call.modelName}, ${call.providerKind}, ${count(call.inputTokens)}, ${count(call.outputTokens)}, ${cost}::numeric,
-        ${ctx.actor.type}, ${actorId}, ${DB_NOW}, ${DB_NOW} + make_interval(secs => ${ttlSeconds}))`;
+        ${ctx.actor.type}, ${actorId}, ${DB_NOW}, ${DB_NOW} + make_interval(secs => ${ttlSeconds})
+      WHERE NOT EXISTS (SELECT 1 FROM "UsageRecord" u WHERE u."id" = ${call.id})`;
 }
 
 /** Writes the call's row now and waits for its commit. */
@@ -80,7 +84,7 @@ const MAX_SENDERS = 1_000;
 
 /**
  * Sends the call's row as the call starts (see above): resolves once it has committed, or once writing it failed
- * (logged; never rejects). The gateway awaits it before the call's usage row.
+ * (logged; never rejects). Nothing needs to wait for it.
  */
 export function sendCallInFlight(ctx: TenantContext, call: CallInFlightInput): Promise<void> {
   let sender = senders.get(ctx.workspaceId);

@@ -602,17 +602,16 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
     // the call in flight, sent as it starts and committed while it runs: if this process dies before the call's usage
     // row, that row is written for it, estimated (server/ledger/calls-in-flight.ts); the simulator bills nothing
     const callId = provider.kind === "simulator" ? undefined : newId("use");
-    const inFlight = callId
-      ? sendCallInFlight(ctx, {
-          id: callId,
-          ...usageBase,
-          ...usageName(entry),
-          inputTokens: promptTokensOf(entry),
-          outputTokens: callReq.maxOutputTokens,
-          costUsd: costOf(entry, promptTokensOf(entry), callReq.maxOutputTokens),
-          timeoutMs,
-        })
-      : undefined;
+    if (callId)
+      void sendCallInFlight(ctx, {
+        id: callId,
+        ...usageBase,
+        ...usageName(entry),
+        inputTokens: promptTokensOf(entry),
+        outputTokens: callReq.maxOutputTokens,
+        costUsd: costOf(entry, promptTokensOf(entry), callReq.maxOutputTokens),
+        timeoutMs,
+      });
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
     // streams: a first-byte and an idle timeout besides the whole call's (./timeouts.ts)
@@ -653,7 +652,6 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       permit.success();
       const answerProblem = answerProblemOf(result, callReq);
       const outcome: UsageOutcome = answerProblem ? "answer_invalid" : "ok";
-      await inFlight; // the usage row deletes the row in flight: after it committed
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
@@ -734,7 +732,6 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       const billed = received.length > 0 || (failure.kind === "timeout" && failure.status === undefined);
       const inputTokens = billed ? promptTokensOf(entry) : 0;
       const outputTokens = billed ? countTextTokens(received, entry.modelId) : 0;
-      await inFlight; // the usage row deletes the row in flight: after it committed
       await writeUsageRow(ctx, req, {
         ...usageBase,
         ...usageName(entry),
