@@ -60,6 +60,9 @@ describe("claimRun", () => {
       subject: null,
       tags: [],
       sessionId: null,
+      parentRunId: null,
+      // the workspace's PII policy as stored (null: the default), read with the claim
+      piiPolicy: { stored: null },
       watched: false,
       lostExecutions: 0,
       executions: 1,
