@@ -13,7 +13,7 @@ import { makeWorkspace, tick } from "@/test/helpers";
 import { recordUsage, type UsageInput } from "./record";
 import { assertWithinBudget } from "./budget-check";
 import { budgetStatus, updateBudget } from "./budgets";
-import { configureBudgetCache } from "./budget-cache";
+import { cachedBudget, configureBudgetCache } from "./budget-cache";
 
 async function workspace(): Promise<{ id: string; ctx: TenantContext }> {
   const ws = await makeWorkspace("budget-cache");
@@ -118,6 +118,30 @@ describe("elsewhere: within the TTL", () => {
     expect(await allowed(ctx, { estimateUsd: 0 })).toBe(true);
     await tick(TTL + 50);
     expect(await allowed(ctx, { estimateUsd: 0 })).toBe(false);
+  });
+});
+
+describe("the Budget row past its TTL: served while it reloads", () => {
+  const TTL = 300;
+  const limitOf = async (workspaceId: string) => (await cachedBudget(workspaceId))?.monthlyLimitUsd?.toNumber() ?? null;
+
+  it("serves the expired row once and reloads it in the background; past the stale window it waits for the read", async () => {
+    configureBudgetCache({ ttlMs: TTL, staleMs: 60_000 });
+    const { id, ctx } = await workspace();
+    await updateBudget(ctx, { monthlyLimitUsd: 1, perRunLimitUsd: null });
+    expect(await limitOf(id)).toBe(1);
+
+    await db().budget.update({ where: { workspaceId: id }, data: { monthlyLimitUsd: 2 } }); // another process
+    await tick(TTL + 50);
+    const [a, b] = await Promise.all([limitOf(id), limitOf(id)]);
+    expect([a, b]).toEqual([1, 1]); // expired: served as it was, one reload started
+    await vi.waitFor(async () => expect(await limitOf(id)).toBe(2));
+
+    configureBudgetCache({ ttlMs: TTL, staleMs: 0 });
+    expect(await limitOf(id)).toBe(2);
+    await db().budget.update({ where: { workspaceId: id }, data: { monthlyLimitUsd: 3 } });
+    await tick(TTL + 50);
+    expect(await limitOf(id)).toBe(3); // no stale window: the check waits for the read
   });
 });
 

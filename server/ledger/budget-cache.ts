@@ -2,7 +2,12 @@
  * Per-process budget state, read by the budget check on every model call's path (server/ledger/budget-check.ts).
  *
  * - The Budget row (its two limits) per workspace, for `ttlMs` (2 s). `updateBudget` drops it in this process at
- *   once; a change made by another process is seen when it expires.
+ *   once; a change made by another process is seen when it expires. An expired row is still served for up to
+ *   `staleMs` more (30 s) while one reload runs in the background (stale-while-revalidate, as the catalog cache does):
+ *   with model calls of a second or more every call finds the row expired, and on embedded PGlite its read queued
+ *   behind the catalog's background reload on the one connection (about 19 ms per call, docs/benchmarks.md). So
+ *   another process's change is seen at most `ttlMs` plus one reload later; the budget's lease renewal reads the
+ *   Budget row itself (server/ledger/reservations.ts), so a lease is never granted past a limit it did not see.
  * - Spend counters: the month-to-date spend per workspace (only while a monthly limit is checked) and the spend
  *   per run (only while a run limit is checked), each loaded from the database (one SUM, by the indexes
  *   (workspaceId, createdAt) and (workspaceId, runId)) on first use, then increased by every `recordUsage` of this
@@ -14,11 +19,15 @@
  * The state lives on globalThis so that every bundle of the process shares it (like the Prisma client).
  */
 import { db } from "@/server/db/client";
+import { logger } from "@/server/logger";
 import type { TenantContext } from "@/server/context";
 import { Decimal, decimalOrZero } from "@/server/ledger/decimal";
 import { monthToDateSpend, startOfUtcMonth } from "@/server/ledger/reports";
 
 export const DEFAULT_BUDGET_CACHE_TTL_MS = 2_000;
+export const DEFAULT_BUDGET_CACHE_STALE_MS = 30_000;
+/** How long after a stale read its background reload starts (as the catalog cache's, server/models/catalog-cache.ts). */
+const STALE_RELOAD_DELAY_MS = 50;
 
 interface CachedBudgetRow {
   monthlyLimitUsd: Decimal | null;
@@ -34,7 +43,13 @@ interface SpendCounter {
 
 interface LedgerCacheState {
   ttlMs: number;
+  /** how long past `ttlMs` a Budget row may be served while it reloads */
+  staleMs: number;
   budgets: Map<string, { row: CachedBudgetRow | null; loadedAt: number }>;
+  /** the Budget row's reload in flight per workspace (concurrent misses and stale hits share it) */
+  budgetLoads: Map<string, Promise<CachedBudgetRow | null>>;
+  /** workspaces whose stale Budget row's background reload is queued */
+  budgetReloadsQueued: Set<string>;
   /** bumped per workspace by updateBudget: a budget read that overlapped a change is not kept */
   budgetGenerations: Map<string, number>;
   /** "m:<workspaceId>" (month to date) and "r:<workspaceId>:<runId>" */
@@ -49,7 +64,10 @@ const globalForLedger = globalThis as unknown as { cadreLedgerCache?: LedgerCach
 function ledgerState(): LedgerCacheState {
   globalForLedger.cadreLedgerCache ??= {
     ttlMs: DEFAULT_BUDGET_CACHE_TTL_MS,
+    staleMs: DEFAULT_BUDGET_CACHE_STALE_MS,
     budgets: new Map(),
+    budgetLoads: new Map(),
+    budgetReloadsQueued: new Set(),
     budgetGenerations: new Map(),
     counters: new Map(),
     writes: new Map(),
@@ -57,11 +75,17 @@ function ledgerState(): LedgerCacheState {
   return globalForLedger.cadreLedgerCache;
 }
 
-/** Sets the TTL of the budget rows and spend counters (tests use a tiny one; 0 reads the database every time); `undefined` restores the default. Clears them. */
-export function configureBudgetCache(options?: { ttlMs?: number }): void {
+/**
+ * Sets the TTL of the budget rows and spend counters (tests use a tiny one; 0 reads the database every time) and how
+ * long past it a Budget row may be served while it reloads (default: 30 s with the default TTL, none with a TTL given
+ * without it); no options restore the defaults. Clears them.
+ */
+export function configureBudgetCache(options?: { ttlMs?: number; staleMs?: number }): void {
   const s = ledgerState();
   s.ttlMs = Math.max(0, options?.ttlMs ?? DEFAULT_BUDGET_CACHE_TTL_MS);
+  s.staleMs = Math.max(0, options?.staleMs ?? (options?.ttlMs === undefined ? DEFAULT_BUDGET_CACHE_STALE_MS : 0));
   s.budgets.clear();
+  s.budgetLoads.clear();
   s.counters.clear();
 }
 
@@ -96,21 +120,54 @@ function pruneIfFull<V extends { loadedAt: number }>(map: Map<string, V>, s: Led
 export async function cachedBudget(workspaceId: string): Promise<CachedBudgetRow | null> {
   const s = ledgerState();
   const hit = s.budgets.get(workspaceId);
-  if (hit && fresh(hit.loadedAt, s)) return hit.row;
-  const generation = s.budgetGenerations.get(workspaceId) ?? 0;
-  const found = await db({ workspaceId }).budget.findUnique({ where: { workspaceId }, select: { monthlyLimitUsd: true, perRunLimitUsd: true } });
-  const row = found
-    ? {
-        monthlyLimitUsd: found.monthlyLimitUsd != null ? new Decimal(found.monthlyLimitUsd.toString()) : null,
-        perRunLimitUsd: found.perRunLimitUsd != null ? new Decimal(found.perRunLimitUsd.toString()) : null,
+  if (hit) {
+    const age = Date.now() - hit.loadedAt;
+    if (age < s.ttlMs) return hit.row;
+    if (age < s.ttlMs + s.staleMs) {
+      // stale: served now, reloaded in the background (once: a reload in flight or queued is shared), a moment later,
+      // once the caller's model request is on its way (as the catalog cache does)
+      if (!s.budgetLoads.has(workspaceId) && !s.budgetReloadsQueued.has(workspaceId)) {
+        s.budgetReloadsQueued.add(workspaceId);
+        setTimeout(() => {
+          s.budgetReloadsQueued.delete(workspaceId);
+          loadBudget(s, workspaceId).catch((error: unknown) => logger.warn({ err: error, workspaceId }, "budget cache: background reload failed"));
+        }, STALE_RELOAD_DELAY_MS).unref();
       }
-    : null;
-  if (s.ttlMs > 0 && (s.budgetGenerations.get(workspaceId) ?? 0) === generation) {
-    pruneIfFull(s.budgets, s);
-    s.budgets.set(workspaceId, { row, loadedAt: Date.now() });
+      return hit.row;
+    }
   }
-  return row;
+  return loadBudget(s, workspaceId);
 }
+
+/** Reads the workspace's Budget row (or joins the read in flight); kept only when no change of this process overlapped it. */
+function loadBudget(s: LedgerCacheState, workspaceId: string): Promise<CachedBudgetRow | null> {
+  const generation = s.budgetGenerations.get(workspaceId) ?? 0;
+  const inflight = s.budgetLoads.get(workspaceId);
+  // a read started before an invalidation may predate the change: not joined (nor kept, below)
+  if (inflight && budgetLoadGenerations.get(inflight) === generation) return inflight;
+  const load = (async () => {
+    const found = await db({ workspaceId }).budget.findUnique({ where: { workspaceId }, select: { monthlyLimitUsd: true, perRunLimitUsd: true } });
+    const row = found
+      ? {
+          monthlyLimitUsd: found.monthlyLimitUsd != null ? new Decimal(found.monthlyLimitUsd.toString()) : null,
+          perRunLimitUsd: found.perRunLimitUsd != null ? new Decimal(found.perRunLimitUsd.toString()) : null,
+        }
+      : null;
+    if (s.ttlMs > 0 && (s.budgetGenerations.get(workspaceId) ?? 0) === generation) {
+      pruneIfFull(s.budgets, s);
+      s.budgets.set(workspaceId, { row, loadedAt: Date.now() });
+    }
+    return row;
+  })().finally(() => {
+    if (s.budgetLoads.get(workspaceId) === load) s.budgetLoads.delete(workspaceId);
+  });
+  budgetLoadGenerations.set(load, generation);
+  s.budgetLoads.set(workspaceId, load);
+  return load;
+}
+
+/** The invalidation generation each Budget read started under. */
+const budgetLoadGenerations = new WeakMap<Promise<unknown>, number>();
 
 /**
  * A counter's value, from this process's copy when fresh, else from `load()` (kept only when no usage write of

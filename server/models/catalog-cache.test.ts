@@ -3,7 +3,7 @@
  * change made elsewhere (another process, a row edited by hand: written here straight with db()) takes effect when
  * the entry expires; observations patch the cached figures at once; a load that overlapped a change is not kept.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
@@ -11,7 +11,7 @@ import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, outcome, tick } from "@/test/helpers";
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
 import { createModel, deleteModel, ensureDefaultCatalog, updateModel } from "./catalog";
-import { cachedCatalog, configureCatalogCache, invalidateCatalogCache, patchObservedStats, type CachedCatalog } from "./catalog-cache";
+import { cachedCatalog, configureCatalogCache, invalidateCatalogCache, patchObservedStats, STALE_RELOAD_DELAY_MS, type CachedCatalog } from "./catalog-cache";
 import { createProvider, deleteProvider, updateProvider } from "./providers";
 import { explainRoute, listRoutingPresets, loadCatalog, updateRoutingPreset } from "./routing";
 import { recordModelObservation } from "./stats";
@@ -139,8 +139,7 @@ describe("stale while revalidating: an expired entry is served while one reload 
     await tick(TTL + 20);
     // expired: the old entry answers at once and a reload starts in the background
     expect(await chosen()).toBe("sim-balanced");
-    await tick(150);
-    expect(await chosen()).toBe("sim-capable");
+    await vi.waitFor(async () => expect(await chosen()).toBe("sim-capable"));
   });
 
   it("concurrent stale reads share one reload; beyond the stale window the caller waits for the reload", async () => {
@@ -157,6 +156,8 @@ describe("stale while revalidating: an expired entry is served while one reload 
     await tick(TTL + 20);
     const stale = await Promise.all([cachedCatalog(key, load), cachedCatalog(key, load), cachedCatalog(key, load)]);
     expect(stale.map((v) => [...v.presets.keys()][0])).toEqual(["v1", "v1", "v1"]);
+    expect(loads).toBe(1); // the reload starts a moment later
+    await tick(STALE_RELOAD_DELAY_MS + 20);
     expect(loads).toBe(2);
     release();
     await tick(10);

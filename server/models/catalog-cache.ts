@@ -5,7 +5,8 @@
  * transaction commits, so a change made
  * through the services of THIS process takes effect on the next call. Another process's change (or a row edited
  * by hand) takes effect when the entry expires: `ttlMs`, 2 s by default. An expired entry is still served for up to
- * `staleMs` more (30 s by default) while ONE reload runs in the background (stale-while-revalidate): with real model
+ * `staleMs` more (30 s by default) while ONE reload runs in the background (stale-while-revalidate, started
+ * STALE_RELOAD_DELAY_MS later, once the caller's request is on its way): with real model
  * calls of a second or more, every call of a run finds the entry expired, and the caller no longer waits for the
  * reload's reads (on embedded PGlite the reload still shares the one connection with the call's own statements:
  * docs/benchmarks.md measured no gain there). So another process's change is seen at most `ttlMs` plus one reload
@@ -77,6 +78,8 @@ interface Slot {
   loading?: { promise: Promise<CachedCatalog>; generation: number };
   /** observations written while a load was in flight, applied to it when it lands */
   pendingStats?: Map<string, ObservedStats>;
+  /** a stale entry's background reload is queued (see cachedCatalog) */
+  reloadQueued?: boolean;
 }
 
 export interface ObservedStats {
@@ -90,6 +93,8 @@ export interface ObservedStats {
 
 export const DEFAULT_CATALOG_CACHE_TTL_MS = 2_000;
 export const DEFAULT_CATALOG_CACHE_STALE_MS = 30_000;
+/** How long after a stale read its background reload starts (this cache's and the budget cache's). */
+export const STALE_RELOAD_DELAY_MS = 50;
 
 interface State {
   ttlMs: number;
@@ -127,8 +132,18 @@ export async function cachedCatalog(workspaceId: string, load: () => Promise<Cac
     const age = Date.now() - slot.loadedAt;
     if (age < s.ttlMs) return slot.value;
     if (age < s.ttlMs + s.staleMs) {
-      // stale: served now, reloaded in the background (once: a reload in flight is shared)
-      reload(s, workspaceId, slot, load).catch((error: unknown) => logger.warn({ err: error, workspaceId }, "catalog cache: background reload failed"));
+      // stale: served now, reloaded in the background (once: a reload in flight or queued is shared), started a
+      // moment later, so that the caller's model request (and the connection it may have to open) is on the wire
+      // before the reload's reads: their query building, and on embedded PGlite the queries themselves, share this
+      // thread, and the reload then runs while the call waits for the model
+      if (!slot.reloadQueued && !(slot.loading && slot.loading.generation === slot.generation)) {
+        const target = slot;
+        target.reloadQueued = true;
+        setTimeout(() => {
+          target.reloadQueued = false;
+          reload(s, workspaceId, target, load).catch((error: unknown) => logger.warn({ err: error, workspaceId }, "catalog cache: background reload failed"));
+        }, STALE_RELOAD_DELAY_MS).unref();
+      }
       return slot.value;
     }
   }
