@@ -196,7 +196,7 @@ function sqlLabel(message: string): string {
   const statements = sql.split(";\n").length;
   if (statements > 1) return `run writer batch of ${statements} statements (step records, usage rows, step starts, events)`;
   if (sql.includes("cadre_begin_step(")) return "step begin (RunStep claim + node.started)";
-  if (sql.includes("cadre_record_agent_step(") || sql.includes(`'node.finished'`))
+  if (sql.includes("cadre_record_agent_step(") || sql.includes("cadre_record_agent_steps(") || sql.includes(`'node.finished'`))
     return "step record (RunStep result + node.finished + run.progress + totals)";
   if (sql.includes(`INSERT INTO "UsageRecord"`)) return "gateway usage row (INSERT)";
   if (sql.includes(`"stepsExpected" = GREATEST("stepsExpected",`) && sql.startsWith("UPDATE")) return "expectSteps (UPDATE Run)";

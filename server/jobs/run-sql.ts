@@ -109,11 +109,113 @@ export function recordAgentStepSql(runId: string, stepId: string, attempt: numbe
     model: r.modelLabel,
     latencyMs: r.latencyMs,
   };
+  const args: AgentStepArgs = {
+    step: stepId,
+    attempt: int(attempt),
+    kind: r.kind,
+    node: r.nodeId,
+    agentId: r.agent.agentId,
+    agentVersion: r.agent.version,
+    modelRef: r.modelRef,
+    modelName: r.modelName,
+    routeReason: clip(r.routeReason, 4000),
+    inputSeen: clip(r.inputSeen),
+    output: clip(r.output),
+    in: int(r.inputTokens),
+    out: int(r.outputTokens),
+    cost: (Number.isFinite(r.costUsd) ? r.costUsd : 0).toFixed(10), // as sql.numeric writes it
+    latency: int(r.latencyMs),
+    result,
+    finished,
+    finishedId: newEventId(),
+    progressId: newEventId(),
+    now: new Date(),
+  };
   // the statement is the function cadre_record_agent_step (prisma/migrations/20261211_100_step_statement_functions): its plan is kept per connection
-  return sql`SELECT recorded FROM cadre_record_agent_step(${runId}, ${stepId}, ${int(attempt)}, ${r.kind}, ${r.nodeId}, ${r.agent.agentId}, ${r.agent.version},
-    ${r.modelRef}, ${r.modelName}, ${sql.text(r.routeReason, 4000)}, ${sql.text(r.inputSeen)}, ${sql.text(r.output)},
-    ${int(r.inputTokens)}, ${int(r.outputTokens)}, ${sql.numeric(r.costUsd)}, ${int(r.latencyMs)}, ${sql.json(result)}, ${sql.json(finished)},
-    ${newEventId()}, ${newEventId()}, ${new Date()})`;
+  const statement = sql`SELECT recorded FROM cadre_record_agent_step(${runId}, ${stepId}, ${args.attempt}, ${args.kind}, ${args.node}, ${args.agentId}, ${args.agentVersion},
+    ${args.modelRef}, ${args.modelName}, ${sql.text(args.routeReason)}, ${sql.text(args.inputSeen)}, ${sql.text(args.output)},
+    ${args.in}, ${args.out}, ${sql.numeric(r.costUsd)}, ${args.latency}, ${sql.json(result)}, ${sql.json(finished)},
+    ${args.finishedId}, ${args.progressId}, ${args.now})`;
+  agentStepRecords.set(statement, { runId, args });
+  return statement;
+}
+
+/** What `recordAgentStepSql` passed to its function: kept per statement, so that the run writer can merge records. */
+interface AgentStepArgs {
+  step: string;
+  attempt: number;
+  kind: string;
+  node: string;
+  agentId: string;
+  agentVersion: number;
+  modelRef: string;
+  modelName: string;
+  routeReason: string;
+  inputSeen: string;
+  output: string;
+  in: number;
+  out: number;
+  /** decimal text */
+  cost: string;
+  latency: number;
+  result: StepResult;
+  finished: Record<string, unknown>;
+  finishedId: string;
+  progressId: string;
+  now: Date;
+}
+
+const agentStepRecords = new WeakMap<Sql, { runId: string; args: AgentStepArgs }>();
+
+/** A text parameter as `sql.text` stores it (NUL is dropped by the JSON encoding of `sql.json` as by `sql.text`). */
+function clip(value: string, max = 1_000_000): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/**
+ * Merges each run of two or more adjacent step records (of one run, distinct steps) among `statements` into one call
+ * of cadre_record_agent_steps (prisma/migrations/20261222_100_record_agent_steps), which writes what the records one
+ * by one would, in one UPDATE of the steps, one of the run and one INSERT of the events. `spread` turns the merged
+ * statements' results back into one result per statement given: a record's rows are `[{ recorded: 1 }]` when it was
+ * written, none when not, as `cadre_record_agent_step` returns them.
+ */
+export function mergeAgentStepRecords<R extends { rows: Record<string, unknown>[]; rowCount: number }>(
+  statements: readonly Sql[],
+): { statements: Sql[]; spread(results: R[]): R[] } {
+  const groups: { from: number; to: number }[] = [];
+  for (let i = 0; i < statements.length; ) {
+    const first = agentStepRecords.get(statements[i]!);
+    let j = i + 1;
+    if (first) {
+      const steps = new Set([first.args.step]);
+      for (; j < statements.length; j++) {
+        const next = agentStepRecords.get(statements[j]!);
+        if (!next || next.runId !== first.runId || steps.has(next.args.step)) break;
+        steps.add(next.args.step);
+      }
+    }
+    groups.push({ from: i, to: j });
+    i = j;
+  }
+  if (groups.length === statements.length) return { statements: [...statements], spread: (results) => results };
+  const merged = groups.map(({ from, to }) => {
+    if (to - from === 1) return statements[from]!;
+    const records = statements.slice(from, to).map((s) => agentStepRecords.get(s)!);
+    return sql`SELECT step_id FROM cadre_record_agent_steps(${records[0]!.runId}, ${sql.json(records.map((r) => r.args))})`;
+  });
+  return {
+    statements: merged,
+    spread: (results) =>
+      groups.flatMap(({ from, to }, g) => {
+        const result = results[g]!;
+        if (to - from === 1) return [result];
+        const recorded = new Set(result.rows.map((row) => String(row.step_id)));
+        return statements.slice(from, to).map((s) => {
+          const rows = recorded.has(agentStepRecords.get(s)!.args.step) ? [{ recorded: 1 }] : [];
+          return { ...result, rows, rowCount: rows.length };
+        });
+      }),
+  };
 }
 
 const newEventId = () => newId("evt");

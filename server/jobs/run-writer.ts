@@ -25,9 +25,10 @@
  * those steps run again on resume, exactly as a step interrupted by a crash does. Nothing is ever reported (events, run status, a finished run) before it is
  * committed. Work with effects outside Cadre (tools, later) must `flush()` first.
  */
-import { executeBatch } from "@/server/db/execute";
+import { executeBatch, type ExecResult } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { notifyRunEvents } from "./notify";
+import { mergeAgentStepRecords } from "./run-sql";
 
 type Rows = Record<string, unknown>[];
 
@@ -63,12 +64,16 @@ export class RunWriter {
   /** the run's workspace is the scope of every batch (set in the batch's own message: no extra round trip) */
   constructor(private readonly run: { runId: string; workspaceId: string; epoch?: number }) {}
 
-  /** The batch's statements, behind the statement that names the execution they write for (when fenced). */
+  /**
+   * The batch's statements, behind the statement that names the execution they write for (when fenced); adjacent step
+   * records go as one statement (./run-sql.ts `mergeAgentStepRecords`), each caller still gets its own rows.
+   */
   private async send(statements: Sql[]) {
+    const merged = mergeAgentStepRecords<ExecResult>(statements);
     const epoch = this.run.epoch;
-    if (epoch === undefined) return executeBatch(this.run, statements);
-    const results = await executeBatch(this.run, [runFenceSql(this.run.runId, epoch), ...statements]);
-    return results.slice(1);
+    if (epoch === undefined) return merged.spread(await executeBatch(this.run, merged.statements));
+    const results = await executeBatch(this.run, [runFenceSql(this.run.runId, epoch), ...merged.statements]);
+    return merged.spread(results.slice(1));
   }
 
   /** The failure that stopped this writer, if any. */
