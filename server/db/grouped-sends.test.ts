@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
 import { insertRunningRun, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
-import { sql } from "@/server/db/sql";
+import { sql, type Sql } from "@/server/db/sql";
 import { transport } from "@/server/db/execute";
 import { GroupedSends } from "./grouped-sends";
 
@@ -87,6 +87,29 @@ describe("GroupedSends", () => {
     expect(calls).toBe(2); // not re-sent: it may have committed
     await sends.send(bump(runId));
     expect(await stepsDone(runId)).toBe(2);
+  });
+
+  it("with a merge, a batch goes as the merged statements; a refused merged batch is sent again unmerged", async () => {
+    const runId = await makeRun();
+    const messages = countMessages();
+    // merges N bumps into one UPDATE by N (what the run's usage rows do with server/ledger/record.ts mergeUsageRows)
+    const merge = (statements: readonly Sql[]) => {
+      const bumps = statements.filter((s) => s !== refused).length;
+      return [...statements.filter((s) => s === refused), sql`UPDATE "Run" SET "stepsDone" = "stepsDone" + ${bumps} WHERE id = ${runId}`];
+    };
+    const sends = new GroupedSends({ workspaceId: rw.ws.id }, { merge });
+    await Promise.all([sends.send(bump(runId)), sends.send(bump(runId)), sends.send(bump(runId)), sends.send(bump(runId))]);
+    expect(messages.map((m) => m.length)).toEqual([1, 1]); // one alone (never merged), then three as one statement
+    expect(await stepsDone(runId)).toBe(4);
+
+    const first = sends.send(bump(runId));
+    const rest = [sends.send(bump(runId)), sends.send(refused), sends.send(bump(runId))];
+    await first;
+    await expect(rest[1]).rejects.toMatchObject({ code: "22012" });
+    await Promise.all([rest[0], rest[2]]);
+    expect(await stepsDone(runId)).toBe(7);
+    // the merged batch (refused as a whole), then its three statements one by one
+    expect(messages.slice(2).map((m) => m.length)).toEqual([1, 2, 1, 1, 1]);
   });
 
   it("a statement that relaxes its commit (synchronous_commit) goes alone, never grouped with durable ones", async () => {

@@ -36,7 +36,14 @@ export class GroupedSends {
   private pending: Pending[] = [];
   private inFlight = false;
 
-  constructor(private readonly scope: ScopeLike) {}
+  /**
+   * `merge`: turns a batch's statements into fewer that write the same (e.g. several usage rows into one INSERT,
+   * server/ledger/record.ts `mergeUsageRows`); a refused batch is re-sent statement by statement, unmerged.
+   */
+  constructor(
+    private readonly scope: ScopeLike,
+    private readonly options: { merge?: (statements: readonly Sql[]) => Sql[] } = {},
+  ) {}
 
   /** Resolves once the statement has committed; rejects with the database's (or the connection's) error. */
   send(statement: Sql): Promise<void> {
@@ -59,10 +66,8 @@ export class GroupedSends {
       while (this.pending.length > 0) {
         const batch = this.nextBatch();
         try {
-          await executeBatch(
-            this.scope,
-            batch.map((p) => p.sql),
-          );
+          const statements = batch.map((p) => p.sql);
+          await executeBatch(this.scope, batch.length > 1 && this.options.merge ? this.options.merge(statements) : statements);
           for (const p of batch) p.resolve();
         } catch (error) {
           if (batch.length === 1 || !refusedByDatabase(error)) {

@@ -26,6 +26,7 @@ import { watchedInProcess } from "./watchers";
 import { runCancelSignalled } from "./cancel-signal";
 import { RunWriter } from "./run-writer";
 import { GroupedSends } from "@/server/db/grouped-sends";
+import { mergeUsageRows } from "@/server/ledger/record";
 import { execute } from "@/server/db/execute";
 import { beginStepSql, completeStepSql, failStepSql, releaseStepSql, waitStepSql, type StepStartRow } from "./step-records";
 import { appendRunEventsSql } from "./events";
@@ -338,7 +339,7 @@ export function createPostgresStep(options: PostgresStepOptions): PostgresStepAp
   const inflight = new Set<Promise<unknown>>();
   const writer = new RunWriter({ runId, workspaceId, ...(options.epoch !== undefined ? { epoch: options.epoch } : {}) });
   // usage rows: each committed before its call's caller goes on; parallel branches' rows share round trips
-  const sends = new GroupedSends({ workspaceId });
+  const sends = new GroupedSends({ workspaceId }, { merge: mergeUsageRows });
   let known: Promise<Map<string, KnownStep>> | null = options.stored ? Promise.resolve(options.stored) : null;
   /** learnt from a step start: the cancel flag, or another executor's hand on the run */
   let cancelSeen = false;

@@ -137,12 +137,17 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
     ...(input.callId ? [landedSql(input.callId)] : []),
     ...(input.alongside ?? []),
   ];
-  return {
-    sql: sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} ${input.durable === false ? sql`SELECT` : sql`VALUES (`}${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
+  const values = sql`${row.id}, ${ctx.workspaceId}, ${runId}, ${row.stepId}, ${row.agentId},
       ${row.modelRef}, ${input.modelName}, ${input.providerKind}, ${safeCount(input.inputTokens)}, ${safeCount(input.outputTokens)},
-      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true}${
-        input.durable === false ? sql` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "relaxed"` : sql`)`
-      }${input.callId ? REPLACE_LOST : sql.empty}`,
+      ${safeCount(input.cacheReadTokens ?? 0)}, ${safeCount(input.cacheWriteTokens ?? 0)}, ${safeCount(input.reasoningTokens ?? 0)}, ${cost.toFixed()}::numeric, ${safeCount(input.latencyMs)}, ${input.outcome}, ${row.error}, ${ctx.actor.type}, ${row.actorId}, ${createdAt}, ${input.estimated === true}`;
+  const statement = sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} ${input.durable === false ? sql`SELECT` : sql`VALUES (`}${values}${
+    input.durable === false ? sql` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "relaxed"` : sql`)`
+  }${input.callId ? REPLACE_LOST : sql.empty}`;
+  // a durable row with nothing alongside can go in one INSERT with others (mergeUsageRows)
+  if (input.durable !== false && !input.alongside?.length)
+    mergeable.set(statement, { values, reservationId: input.reservation?.id ?? null, cost: cost.toFixed(), callId: input.callId ?? null });
+  return {
+    sql: statement,
     async track(write) {
       writes.started++;
       writes.inflight.add(write);
@@ -159,6 +164,50 @@ export function prepareUsage(ctx: TenantContext, input: UsageInput): PreparedUsa
       }
     },
   };
+}
+
+/** What a mergeable usage row's statement is made of (prepareUsage). */
+interface MergeableUsage {
+  /** the row's VALUES list */
+  values: Sql;
+  /** the budget lease its cost comes off, if any */
+  reservationId: string | null;
+  cost: string;
+  /** the call's row in flight, deleted by the row */
+  callId: string | null;
+}
+const mergeable = new WeakMap<Sql, MergeableUsage>();
+
+/**
+ * Merges the usage rows among `statements` (prepareUsage's durable rows with nothing alongside) into ONE statement:
+ * one UPDATE of their budget leases (each lease's costs summed: GREATEST(0, a - c1 - c2) is what two settles in a row
+ * leave), one DELETE of their rows in flight, one INSERT of the rows, where each row alone is three of them. Used by
+ * the group commit of a run's usage rows (server/jobs/step.ts): a parallel fan-out's rows that answer together. The
+ * other statements are kept, before the merged one. Two or fewer parts come back unchanged.
+ */
+export function mergeUsageRows(statements: readonly Sql[]): Sql[] {
+  const rows = statements.map((s) => mergeable.get(s));
+  const merged = rows.filter((r): r is MergeableUsage => r !== undefined);
+  if (merged.length < 2) return [...statements];
+  const others = statements.filter((_, i) => rows[i] === undefined);
+  const settles = merged.filter((r) => r.reservationId !== null);
+  const landed = merged.flatMap((r) => (r.callId ? [r.callId] : []));
+  const ctes = [
+    ...(settles.length
+      ? [
+          sql`settled AS (UPDATE "BudgetReservation" AS b SET "amountUsd" = GREATEST(0, b."amountUsd" - x.c)
+            FROM (SELECT v.id, SUM(v.c) AS c FROM (VALUES ${sql.join(
+              settles.map((r) => sql`(${r.reservationId}, ${r.cost}::numeric)`),
+            )}) AS v(id, c) GROUP BY v.id) AS x WHERE b."id" = x.id)`,
+        ]
+      : []),
+    ...(landed.length ? [sql`landed AS (DELETE FROM "ModelCallInFlight" WHERE "id" IN (${sql.join(landed.map((id) => sql`${id}`))}))`] : []),
+  ];
+  // a row without a call in flight has a fresh id: the conflict clause (a late row replacing its `lost` row) never applies to it
+  return [
+    ...others,
+    sql`${ctes.length ? sql`WITH ${sql.join(ctes)} ` : sql.empty}${INSERT_USAGE} VALUES ${sql.join(merged.map((r) => sql`(${r.values})`))}${landed.length ? REPLACE_LOST : sql.empty}`,
+  ];
 }
 
 /** Writes one usage record now (see prepareUsage); a failed write is thrown. */
