@@ -2,8 +2,9 @@
  * A run's cost has one source: the ledger (UsageRecord rows with the run's id). Every model call the gateway made for
  * the run has a row (failed, retried and interrupted attempts included, see docs/architecture.md "Delivery
  * semantics"), so the run's totals are the sums of its rows, and a step's cost and tokens are its share: the sums of
- * the rows with its step id. The statements that record a step or finish a run read them here (the step's usage rows
- * have committed before its record is written: server/models/gateway.ts writeUsageRow).
+ * the rows with its step id. The statements that record a step read them here (the step's usage rows have committed
+ * before its record is written: server/models/gateway.ts writeUsageRow); the step record and finish functions
+ * (prisma/migrations/20261211_100_step_statement_functions, 20261222_100 and _200) read them the same way.
  */
 import { sql, type Sql } from "@/server/db/sql";
 
@@ -19,26 +20,6 @@ export function ledgerTotalsSql(runId: string, stepId?: string): Sql {
     : sql.empty;
   return sql`SELECT COUNT(*)::int AS calls, COALESCE(SUM(u."inputTokens"), 0)::int AS i, COALESCE(SUM(u."outputTokens"), 0)::int AS o, COALESCE(SUM(u."costUsd"), 0) AS c${share}
     FROM "UsageRecord" u WHERE u."workspaceId" = (SELECT "workspaceId" FROM "Run" WHERE id = ${runId}) AND u."runId" = ${runId}`;
-}
-
-/**
- * A CTE body with each step's share of the ledger (`stepId`, `i`, `o`, `c`): the rows of the run grouped by step
- * (rows without a step id count in the run's totals only).
- */
-export function ledgerSharesSql(runId: string): Sql {
-  return sql`SELECT u."stepId", COALESCE(SUM(u."inputTokens"), 0)::int AS i, COALESCE(SUM(u."outputTokens"), 0)::int AS o, COALESCE(SUM(u."costUsd"), 0) AS c
-    FROM "UsageRecord" u WHERE u."workspaceId" = (SELECT "workspaceId" FROM "Run" WHERE id = ${runId}) AND u."runId" = ${runId} AND u."stepId" IS NOT NULL
-    GROUP BY u."stepId"`;
-}
-
-/**
- * A CTE body (one row) with the totals of a run's sub-runs (`i`, `o`, `c`): their Run rows, whose own totals include
- * their sub-runs'. Computed, not added, so a replay never counts a sub-run twice; the workspace's spend counts their
- * ledger rows once, under their own run ids.
- */
-export function subRunTotalsSql(runId: string): Sql {
-  return sql`SELECT COALESCE(SUM(c."inputTokens"), 0)::int AS i, COALESCE(SUM(c."outputTokens"), 0)::int AS o, COALESCE(SUM(c."costUsd"), 0) AS c
-    FROM "Run" c WHERE c."parentRunId" = ${runId}`;
 }
 
 const int = (n: number) => (Number.isFinite(n) && n > 0 ? Math.round(n) : 0);

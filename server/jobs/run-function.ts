@@ -856,9 +856,7 @@ export async function finishRun(run: { runId: string; workspaceId: string }, f: 
  * and stops it before its next step, or it is queued, or it ended).
  */
 export async function cancelParkedRun(run: { runId: string; workspaceId: string }): Promise<boolean> {
-  const now = new Date();
-  const parked = sql`"status" = 'running' AND "cancelRequestedAt" IS NOT NULL AND "wakeAt" > ${now} AND ("leaseOwner" IS NULL OR "leaseExpiresAt" < ${now})`;
-  const { rows } = await execute(run, finishRunSql(run.runId, { status: "cancelled" }, parked));
+  const { rows } = await execute(run, finishRunSql(run.runId, { status: "cancelled" }, new Date()));
   if (rows.length > 0) notifyRunEvents(run.runId);
   return rows.length > 0;
 }

@@ -10,9 +10,7 @@ import type { TopologyResult } from "@/server/topologies";
 import type { AgentVersionOut } from "@/server/agents/service";
 import { sql, type Sql } from "@/server/db/sql";
 import { accessEndedSql } from "./run-access";
-import { TEAM_STEP_KIND } from "./team-node";
 import { EVENT_OUTPUT_MAX } from "./events";
-import { ledgerSharesSql, ledgerTotalsSql, subRunTotalsSql } from "./run-cost";
 
 /** The columns of `creatorContextSql`. */
 export type CreatorColumns = {
@@ -240,23 +238,19 @@ export interface Finish {
  * finishRun's statement (the run engine queues it behind the run's last writes: one commit for both). Only a queued
  * or running run changes; its times come from the database's clock when the statement runs. One row when it finished
  * the run (its terminal event may still be skipped: nothing follows one already written), none when it did not (the
- * run had ended, or the lease fence refused a superseded execution's finish).
+ * run had ended, or the lease fence refused a superseded execution's finish). `parkedBefore`: only a run that waits
+ * parked with its cancel requested, as of that time (cancelParkedRun). The statement is the function
+ * cadre_finish_run (prisma/migrations/20261222_200_finish_run_function): its plan is kept per connection. The totals
+ * are the ledger's (./run-cost.ts), each step's share written back; a run without a single usage row (a caller that
+ * records none) sums its steps (tool steps aside: a run_agent step shows its sub-run's figures); plus its sub-runs'.
  */
-export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
-  // stamped by the database as the statement runs (it commits with it), not when it was queued (write-behind)
-  const now = sql`(clock_timestamp() AT TIME ZONE 'UTC')::timestamp(3)`;
+export function finishRunSql(runId: string, f: Finish, parkedBefore?: Date): Sql {
   const event =
     f.status === "succeeded"
       ? { type: "run.succeeded", data: { output: f.output?.output ?? "", ...outcomeData(f) } }
       : f.status === "failed"
         ? { type: "run.failed", data: { error: f.error ?? "The run failed", ...(f.stepId ? { stepId: f.stepId } : {}), ...outcomeData(f) } }
         : { type: "run.cancelled", data: {} };
-  // a cancel for a reason (its creator's access ended) says why, in the event and the run's error
-  const eventData =
-    f.status === "cancelled"
-      ? sql`CASE WHEN r."cancelReason" IS NULL THEN ${sql.json({})} ELSE jsonb_build_object('reason', r."cancelReason") END`
-      : sql.json(event.data);
-  const error = f.status === "cancelled" ? sql`COALESCE(${sql.text(f.error ?? null, 8000)}, "cancelReason")` : sql.text(f.error ?? null, 8000);
   const output = f.output
     ? {
         text: f.output.output,
@@ -264,37 +258,9 @@ export function finishRunSql(runId: string, f: Finish, onlyIf?: Sql): Sql {
         ...(f.sessionReply !== undefined ? { sessionReply: f.sessionReply } : {}),
       }
     : null;
-  // the totals are the ledger's (./run-cost.ts); a run without a single usage row (a caller that records none) sums its
-  // steps (tool steps aside: a run_agent step shows its sub-run's figures, which `k` adds); plus its sub-runs' totals
-  return sql`WITH u AS (${ledgerSharesSql(runId)}),
-     n AS (${ledgerTotalsSql(runId)}),
-     s AS (
-       SELECT COALESCE(SUM("inputTokens") FILTER (WHERE "kind" <> 'tool'), 0)::int AS i, COALESCE(SUM("outputTokens") FILTER (WHERE "kind" <> 'tool'), 0)::int AS o,
-         COALESCE(SUM("costUsd") FILTER (WHERE "kind" <> 'tool'), 0) AS c,
-         COUNT(*) FILTER (WHERE "status" = 'succeeded' AND "kind" NOT IN ('system', ${TEAM_STEP_KIND}, 'embed', 'turn', 'tool'))::int AS d
-       FROM "RunStep" WHERE "runId" = ${runId}),
-     k AS (${subRunTotalsSql(runId)}),
-     t AS (
-       SELECT (CASE WHEN n.calls > 0 THEN n.i ELSE s.i END) + k.i AS i, (CASE WHEN n.calls > 0 THEN n.o ELSE s.o END) + k.o AS o,
-         (CASE WHEN n.calls > 0 THEN n.c ELSE s.c END) + k.c AS c, s.d
-       FROM n, s, k),
-     r AS (
-       UPDATE "Run" SET "status" = ${f.status}::"RunStatus", "output" = ${output ? sql.json(output) : null}, "error" = ${error},
-         "outcome" = ${f.outcome ? sql.json(f.outcome) : null},
-         "finishedAt" = ${now}, "startedAt" = COALESCE("startedAt", ${now}),
-         "inputTokens" = t.i, "outputTokens" = t.o, "costUsd" = t.c, "stepsDone" = t.d,
-         "stepsExpected" = ${f.status === "succeeded" ? sql`t.d` : sql`GREATEST("stepsExpected", t.d)`},
-         "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "wakeAt" = NULL, "lastEventSeq" = "lastEventSeq" + 1, "updatedAt" = ${now}
-       FROM t WHERE id = ${runId} AND "status" IN ('queued', 'running')${onlyIf ? sql` AND ${onlyIf}` : sql.empty}
-       RETURNING "workspaceId", "lastEventSeq", "cancelReason"),
-     shares AS (
-       UPDATE "RunStep" st SET "inputTokens" = u.i, "outputTokens" = u.o, "costUsd" = u.c
-       FROM u WHERE st."runId" = ${runId} AND st."stepId" = u."stepId" AND EXISTS (SELECT 1 FROM r)
-         AND (st."inputTokens" <> u.i OR st."outputTokens" <> u.o OR st."costUsd" <> u.c)),
-     ev AS (INSERT INTO "RunEvent" ("id", "workspaceId", "runId", "seq", "type", "data", "createdAt")
-       SELECT ${newEventId()}, r."workspaceId", ${runId}, r."lastEventSeq", ${event.type}, ${eventData}, ${now} FROM r
-       RETURNING seq)
-     SELECT 1 AS finished FROM r`;
+  // a cancel for a reason (its creator's access ended) says why, in the event and the run's error (the function reads it)
+  return sql`SELECT finished FROM cadre_finish_run(${runId}, ${f.status}, ${output ? sql.json(output) : sql`NULL::jsonb`}, ${sql.text(f.error ?? null, 8000)}::text,
+    ${f.outcome ? sql.json(f.outcome) : sql`NULL::jsonb`}, ${newEventId()}, ${event.type}, ${sql.json(event.data)}, ${parkedBefore ?? null}::timestamp(3))`;
 }
 
 /** The outcome (and a failure's code) as the terminal event carries them. */
