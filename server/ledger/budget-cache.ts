@@ -19,15 +19,13 @@
  * The state lives on globalThis so that every bundle of the process shares it (like the Prisma client).
  */
 import { db } from "@/server/db/client";
-import { logger } from "@/server/logger";
+import { reloadSoon } from "@/server/reload-soon";
 import type { TenantContext } from "@/server/context";
 import { Decimal, decimalOrZero } from "@/server/ledger/decimal";
 import { monthToDateSpend, startOfUtcMonth } from "@/server/ledger/reports";
 
 export const DEFAULT_BUDGET_CACHE_TTL_MS = 2_000;
 export const DEFAULT_BUDGET_CACHE_STALE_MS = 30_000;
-/** How long after a stale read its background reload starts (as the catalog cache's, server/models/catalog-cache.ts). */
-const STALE_RELOAD_DELAY_MS = 50;
 
 interface CachedBudgetRow {
   monthlyLimitUsd: Decimal | null;
@@ -48,8 +46,6 @@ interface LedgerCacheState {
   budgets: Map<string, { row: CachedBudgetRow | null; loadedAt: number }>;
   /** the Budget row's reload in flight per workspace (concurrent misses and stale hits share it) */
   budgetLoads: Map<string, Promise<CachedBudgetRow | null>>;
-  /** workspaces whose stale Budget row's background reload is queued */
-  budgetReloadsQueued: Set<string>;
   /** bumped per workspace by updateBudget: a budget read that overlapped a change is not kept */
   budgetGenerations: Map<string, number>;
   /** "m:<workspaceId>" (month to date) and "r:<workspaceId>:<runId>" */
@@ -67,7 +63,6 @@ function ledgerState(): LedgerCacheState {
     staleMs: DEFAULT_BUDGET_CACHE_STALE_MS,
     budgets: new Map(),
     budgetLoads: new Map(),
-    budgetReloadsQueued: new Set(),
     budgetGenerations: new Map(),
     counters: new Map(),
     writes: new Map(),
@@ -125,14 +120,8 @@ export async function cachedBudget(workspaceId: string): Promise<CachedBudgetRow
     if (age < s.ttlMs) return hit.row;
     if (age < s.ttlMs + s.staleMs) {
       // stale: served now, reloaded in the background (once: a reload in flight or queued is shared), a moment later,
-      // once the caller's model request is on its way (as the catalog cache does)
-      if (!s.budgetLoads.has(workspaceId) && !s.budgetReloadsQueued.has(workspaceId)) {
-        s.budgetReloadsQueued.add(workspaceId);
-        setTimeout(() => {
-          s.budgetReloadsQueued.delete(workspaceId);
-          loadBudget(s, workspaceId).catch((error: unknown) => logger.warn({ err: error, workspaceId }, "budget cache: background reload failed"));
-        }, STALE_RELOAD_DELAY_MS).unref();
-      }
+      // after the caller's model request is on its way (server/reload-soon.ts)
+      if (!s.budgetLoads.has(workspaceId)) reloadSoon(`budget:${workspaceId}`, () => loadBudget(s, workspaceId));
       return hit.row;
     }
   }

@@ -22,7 +22,7 @@
  * What it returns is shared by every caller: read it, never change it.
  */
 import type { ModelConstraints } from "@/lib/schemas/model-policy";
-import { logger } from "@/server/logger";
+import { reloadSoon } from "@/server/reload-soon";
 import type { CatalogEntry } from "./router";
 import type { QualityEvidence } from "./observed-quality";
 
@@ -78,8 +78,6 @@ interface Slot {
   loading?: { promise: Promise<CachedCatalog>; generation: number };
   /** observations written while a load was in flight, applied to it when it lands */
   pendingStats?: Map<string, ObservedStats>;
-  /** a stale entry's background reload is queued (see cachedCatalog) */
-  reloadQueued?: boolean;
 }
 
 export interface ObservedStats {
@@ -93,8 +91,6 @@ export interface ObservedStats {
 
 export const DEFAULT_CATALOG_CACHE_TTL_MS = 2_000;
 export const DEFAULT_CATALOG_CACHE_STALE_MS = 30_000;
-/** How long after a stale read its background reload starts (this cache's and the budget cache's). */
-export const STALE_RELOAD_DELAY_MS = 50;
 
 interface State {
   ttlMs: number;
@@ -132,17 +128,11 @@ export async function cachedCatalog(workspaceId: string, load: () => Promise<Cac
     const age = Date.now() - slot.loadedAt;
     if (age < s.ttlMs) return slot.value;
     if (age < s.ttlMs + s.staleMs) {
-      // stale: served now, reloaded in the background (once: a reload in flight or queued is shared), started a
-      // moment later, so that the caller's model request (and the connection it may have to open) is on the wire
-      // before the reload's reads: their query building, and on embedded PGlite the queries themselves, share this
-      // thread, and the reload then runs while the call waits for the model
-      if (!slot.reloadQueued && !(slot.loading && slot.loading.generation === slot.generation)) {
+      // stale: served now, reloaded in the background (once: a reload in flight or queued is shared), a moment later,
+      // after the caller's model request is on its way (server/reload-soon.ts)
+      if (!(slot.loading && slot.loading.generation === slot.generation)) {
         const target = slot;
-        target.reloadQueued = true;
-        setTimeout(() => {
-          target.reloadQueued = false;
-          reload(s, workspaceId, target, load).catch((error: unknown) => logger.warn({ err: error, workspaceId }, "catalog cache: background reload failed"));
-        }, STALE_RELOAD_DELAY_MS).unref();
+        reloadSoon(`catalog:${workspaceId}`, () => reload(s, workspaceId, target, load));
       }
       return slot.value;
     }
