@@ -11,6 +11,7 @@ import { getAgentVersion, type AgentVersionOut } from "@/server/agents/service";
 import { addAgent, insertRunningRun, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { RunWriter } from "./run-writer";
 import { recordAgentStepSql } from "./run-sql";
+import { recordEmbedStepSql } from "./embed-step";
 
 let rw: RunWorkspace;
 let agent: AgentVersionOut;
@@ -148,6 +149,64 @@ describe("step records merged in one batch", () => {
       "10:node.finished",
       "11:run.progress",
     ]);
+  });
+
+  it("the running totals are the ledger's plus the sub-runs' (as the finish counts them), never each step added on top", async () => {
+    // p0 and p2's usage rows (40 + 70 input tokens) landed before any record, as a parallel team's do; a sub-run spent 1000
+    const progress = async (runId: string) =>
+      (await written(runId)).events.filter((e) => e.type === "run.progress").map((e) => (e.data as { inputTokens: number }).inputTokens);
+    const withSubRun = async () => {
+      const runId = await runWithRunningSteps();
+      const child = await insertRunningRun(rw);
+      await db().run.update({ where: { id: child }, data: { parentRunId: runId, parentStepId: "sub", inputTokens: 1000 } });
+      return runId;
+    };
+    const one = await withSubRun();
+    const byOne = new RunWriter({ runId: one, workspaceId: rw.ws.id, epoch: 0 });
+    for (const stepId of STEPS) {
+      await byOne.write(record(one, stepId));
+      await byOne.flush();
+    }
+    const merged = await withSubRun();
+    const writer = new RunWriter({ runId: merged, workspaceId: rw.ws.id, epoch: 0 });
+    const writes = STEPS.map((stepId) => writer.write(record(merged, stepId)));
+    await writer.flush();
+    await Promise.all(writes);
+    for (const runId of [one, merged]) {
+      expect(await progress(runId)).toEqual([1110, 1110, 1110, 1110]);
+      expect((await written(runId)).run.inputTokens).toBe(1110);
+    }
+
+    // a run with no ledger row at all: what its steps recorded, added up (from the 5 it had)
+    const bare = await insertRunningRun(rw);
+    await db().run.update({ where: { id: bare }, data: { stepsExpected: 4, lastEventSeq: 3, inputTokens: 5 } });
+    for (const stepId of STEPS)
+      await db().runStep.create({ data: { id: newId("stp"), workspaceId: rw.ws.id, runId: bare, stepId, kind: "agent", status: "running", attempts: 1 } });
+    const bareWriter = new RunWriter({ runId: bare, workspaceId: rw.ws.id, epoch: 0 });
+    const bareWrites = STEPS.map((stepId) => bareWriter.write(record(bare, stepId)));
+    await bareWriter.flush();
+    await Promise.all(bareWrites);
+    expect(await progress(bare)).toEqual([16, 27, 38, 49]);
+
+    // an embedding (or memory, summary, judge) step's record counts the same way
+    const embedded = await withSubRun();
+    const embedWriter = new RunWriter({ runId: embedded, workspaceId: rw.ws.id, epoch: 0 });
+    const embedRecord = {
+      kind: "memory" as const,
+      nodeId: "p1",
+      inputSeen: "q",
+      output: "",
+      modelRef: null,
+      modelName: "m",
+      routeReason: "r",
+      inputTokens: 11,
+      costUsd: 0,
+      latencyMs: 1,
+    };
+    await embedWriter.write(recordEmbedStepSql(embedded, "p1", 1, {}, embedRecord));
+    await embedWriter.write(recordEmbedStepSql(embedded, "p3", 1, {}, embedRecord));
+    await embedWriter.flush();
+    expect(await progress(embedded)).toEqual([1110, 1110]);
   });
 
   it("a record of a stale attempt in the batch is not written; the others are, numbered as if it were absent", async () => {
