@@ -8,7 +8,6 @@
 import type { z } from "zod";
 import { db } from "@/server/db/client";
 import { inWorkspace } from "@/server/db/in-workspace";
-import { sql, type Sql } from "@/server/db/sql";
 import { Prisma } from "@/server/db/generated/client";
 import { newId } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
@@ -518,23 +517,9 @@ export interface CurrentAgent {
 }
 
 /**
- * SQL for a jsonb array of the agents of a workspace whose slugs are in `slugsSql` (a subquery, or a list of
- * literals), each with its current version; `currentAgentsFromJson` reads it. For statements that read agents along
- * with something else in one round trip (pinTeam).
+ * slug -> agent with its current version, from the jsonb array that cadre_team_with_agents builds (migration
+ * 20261222_400_team_pinning_function: a column added to AgentVersion that pinning must carry is added there too).
  */
-export function currentAgentsJsonSql(workspaceId: string, slugs: Sql): Sql {
-  return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object(
-       'id', a.id, 'slug', a.slug, 'archived', a."archivedAt" IS NOT NULL, 'version', v.version, 'name', v.name,
-       'roleDescription', v."roleDescription", 'instructions', v.instructions, 'modelPolicy', v."modelPolicy", 'maxOutputTokens', v."maxOutputTokens",
-       'temperature', v.temperature::text, 'outageWaitSeconds', v."outageWaitSeconds", 'callTimeoutSeconds', v."callTimeoutSeconds", 'contextBudget', v."contextBudget", 'allowedTools', to_jsonb(v."allowedTools"), 'toolApprovals', v."toolApprovals", 'memoryPolicy', v."memoryPolicy",
-       'qualityGate', v."qualityGate", 'createdAt', to_char(v."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       'releasedAt', to_char(v."releasedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]'::jsonb)
-     FROM "Agent" a
-     JOIN "AgentVersion" v ON v."agentId" = a.id AND v.version = a."currentVersion"
-     WHERE a."workspaceId" = ${workspaceId} AND a.slug IN (${slugs}))`;
-}
-
-/** slug -> agent with its current version, from the jsonb of `currentAgentsJsonSql`. */
 export function currentAgentsFromJson(value: unknown): Map<string, CurrentAgent> {
   const out = new Map<string, CurrentAgent>();
   for (const a of (Array.isArray(value) ? value : []) as Record<string, unknown>[]) {

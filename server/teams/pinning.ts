@@ -12,7 +12,6 @@ import {
   agentsBySlug,
   agentVersionsBySlug,
   currentAgentsFromJson,
-  currentAgentsJsonSql,
   remembered,
   toAgentVersion,
   type AgentVersionOut,
@@ -63,19 +62,13 @@ export interface PinnedTeamExtras {
 
 /**
  * A team of the workspace by id or slug with its current version (or `version`), and the agents its spec may name
- * (every agent whose slug is a string anywhere in the spec) with their current versions, in one statement.
+ * (every agent whose slug is a string anywhere in the spec) with their current versions: one call of
+ * cadre_team_with_agents (migration 20261222_400_team_pinning_function), whose plan is kept per connection.
  */
 async function teamWithItsAgents(ctx: TenantContext, ref: string, version?: number): Promise<TeamRow & { agents: Map<string, CurrentAgent> }> {
   const { rows } = await execute<TeamRow & { agents: unknown }>(
     ctx,
-    sql`WITH t AS (
-       SELECT t.id, t.slug, t.name, t."archivedAt" IS NOT NULL AS archived, t."currentVersion", v.version, v.spec, v."qualityGate", v."agentGates"
-       FROM "Team" t
-       LEFT JOIN LATERAL (SELECT x.version, x.spec, x."qualityGate", x."agentGates" FROM "TeamVersion" x WHERE x."teamId" = t.id AND x.version = ${version === undefined ? sql`t."currentVersion"` : sql`${version}`}) v ON TRUE
-       WHERE t."workspaceId" = ${ctx.workspaceId} AND (t.id = ${ref} OR t.slug = ${ref})
-       LIMIT 1)
-     SELECT t.*, w."runStepLimit", w."piiPolicy", ${currentAgentsJsonSql(ctx.workspaceId, sql`SELECT s #>> '{}' FROM jsonb_path_query(t.spec, 'strict $.**') AS s WHERE jsonb_typeof(s) = 'string'`)} AS agents
-     FROM t LEFT JOIN "Workspace" w ON w.id = ${ctx.workspaceId}`,
+    sql`SELECT * FROM cadre_team_with_agents(${ctx.workspaceId}, ${ref}, ${version ?? null}::integer)`,
   );
   const row = rows[0];
   if (!row) throw new AppError("NOT_FOUND", `Team "${ref}" not found`);
