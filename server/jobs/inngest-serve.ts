@@ -9,6 +9,7 @@ import { inngest, inngestEnabled, runFunction } from "./inngest";
 import { memoryDocumentFunction } from "./memory-documents-inngest";
 import { memoryReembedFunction } from "./memory-reembeds-inngest";
 import { webhookDeliveriesFunction } from "./webhook-deliveries-inngest";
+import { lostCallsFunction } from "./lost-calls-inngest";
 
 /**
  * /api/inngest. Not configured (no keys, no INNGEST_DEV): a 404 saying so. Configured: the SDK's handler, which
@@ -38,7 +39,7 @@ function sdkHandlers() {
     inngest.setEnvVars({ INNGEST_SIGNING_KEY: e.INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY: e.INNGEST_EVENT_KEY, INNGEST_DEV: e.INNGEST_DEV });
     const handlers = serve({
       client: inngest,
-      functions: [runFunction, memoryDocumentFunction, memoryReembedFunction, webhookDeliveriesFunction, ...extraFunctions],
+      functions: [runFunction, memoryDocumentFunction, memoryReembedFunction, webhookDeliveriesFunction, lostCallsFunction, ...extraFunctions],
       serveOrigin: origin,
       servePath: "/api/inngest",
     });

@@ -6,15 +6,17 @@
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { testDb as db } from "@/test/db";
-import { newId } from "@/lib/ids";
 import type { TenantContext } from "@/server/context";
 import { SYSTEM } from "@/server/db/scope";
 import { costOf } from "@/server/ledger/record";
 import { forgetBudgetLeases, reserveBudget } from "@/server/ledger/reservations";
 import { updateBudget } from "@/server/ledger/budgets";
 import { forgetRunSpend } from "@/server/ledger/budget-cache";
-import { LOST_CALL_ERROR, recordCallInFlight, recordLostCalls } from "@/server/ledger/calls-in-flight";
+import { LOST_CALL_ERROR, recordLostCalls } from "@/server/ledger/calls-in-flight";
+import { DEAD_CALL_PRICES, deadCall } from "@/test/fixtures/lost-calls";
 import { estimatePromptTokens, generate } from "@/server/models/gateway";
+import { embed } from "@/server/models/embed";
+import { MEMORY_DEFAULT_EMBEDDING_POLICY } from "@/server/memory/models";
 import { claimRun, sweepLostCalls } from "@/server/jobs/executor";
 import { ledgerTotalsSql } from "@/server/jobs/run-cost";
 import { execute, transport } from "@/server/db/execute";
@@ -32,30 +34,12 @@ let ws: TestWorkspace;
 let ctx: TenantContext;
 beforeEach(() => void ({ stub, ws, ctx } = gw));
 
-const PRICES = { inputPrice: 1, outputPrice: 2 };
+const PRICES = DEAD_CALL_PRICES;
 const OPERATOR = SYSTEM("operator");
 
 const inFlight = (workspaceId = ws.id) => db().modelCallInFlight.findMany({ where: { workspaceId } });
 const usage = (runId: string, workspaceId = ws.id) => db().usageRecord.findMany({ where: { workspaceId, runId }, orderBy: { createdAt: "asc" } });
 const expire = (workspaceId = ws.id) => db().modelCallInFlight.updateMany({ where: { workspaceId }, data: { expiresAt: new Date(Date.now() - 1000) } });
-
-/** What a process that died mid-call leaves behind: its call's row in flight, and nothing else. */
-async function deadCall(c: TenantContext, runId: string, over: { costUsd?: number; expired?: boolean } = {}) {
-  const id = newId("use");
-  await recordCallInFlight(c, {
-    id,
-    runId,
-    stepId: "s0",
-    modelName: "a",
-    providerKind: "openai_compatible",
-    inputTokens: 100,
-    outputTokens: 1000,
-    costUsd: over.costUsd ?? costOf(PRICES, 100, 1000),
-    timeoutMs: 60_000,
-  });
-  if (over.expired !== false) await db().modelCallInFlight.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-  return id;
-}
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
   const start = Date.now();
@@ -82,6 +66,22 @@ describe("model calls in flight", () => {
     expect(rows.map((u) => [u.id, u.outcome, u.estimated])).toEqual([[row!.id, "ok", false]]);
     expect(await recordLostCalls(OPERATOR, { workspaceId: ws.id })).toBe(0);
     expect(await usage(runId)).toHaveLength(1);
+  });
+
+  it("an embedding call's row is in flight during the call, then its usage row takes its place", async () => {
+    const provider = await gw.addProvider({ kind: "openai_compatible" });
+    await gw.addModel(provider.id, "embed-384", { inputPrice: 0.02, outputPrice: 0, contextWindow: 8_000, capabilities: ["embeddings"] });
+    const runId = `run_embed${uniq()}`;
+    stub.hold();
+    const call = embed(ctx, { policy: MEMORY_DEFAULT_EMBEDDING_POLICY, values: ["alpha", "beta"], runId, stepId: "e0" });
+    await until(async () => (await inFlight()).length === 1);
+    const [row] = await inFlight();
+    expect(row).toMatchObject({ runId, stepId: "e0", modelName: "embed-384", providerKind: "openai_compatible", outputTokens: 0 });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    stub.release();
+    await call;
+    expect(await inFlight()).toEqual([]);
+    expect((await usage(runId)).map((u) => [u.id, u.outcome, u.estimated])).toEqual([[row!.id, "ok", false]]);
   });
 
   it("the call does not wait for its row in flight; a row that arrives after the call's usage row is not written", async () => {

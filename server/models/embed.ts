@@ -15,6 +15,7 @@
  * - success: an `ok` usage row (tokens as the provider reports them, else the estimate), breaker success, an
  *   observation; a failure is classified like generation's (429/5xx/timeout/network/malformed: the next model, the
  *   breaker counts it; a 4xx of the request itself: UPSTREAM_ERROR, not retried; Retry-After holds the provider).
+ * A billable call sends its row in flight as it starts, like generation's (server/ledger/calls-in-flight.ts).
  * Unlike `generate`, a model that failed is not called again within one `embed` (the run engine retries the step).
  */
 import { embedMany } from "ai";
@@ -29,6 +30,7 @@ import { logger } from "@/server/logger";
 import { modelCallSlots } from "./call-slots";
 import { modelCircuitBreaker } from "./circuit-breaker";
 import {
+  callInFlight,
   classify,
   configureGateway,
   connectionOf,
@@ -158,6 +160,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
       await releaseReservation(ctx, reservation);
       throw error;
     }
+    const callId = callInFlight(ctx, provider, entry, { ...usageBase, inputTokens: totalTokens, outputTokens: 0, timeoutMs });
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.abortSignal ? AbortSignal.any([req.abortSignal, timeout]) : timeout;
@@ -184,6 +187,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
         costUsd,
         latencyMs,
         outcome: "ok",
+        callId,
         reservation,
         // the simulator spends no money: its row need not wait for a disk sync (a recall's query embedding)
         durable: entry.providerKind !== "simulator",
@@ -217,6 +221,7 @@ export async function embed(ctx: TenantContext, req: EmbedRequest): Promise<Embe
         latencyMs,
         outcome,
         error: failure.message,
+        callId,
         reservation,
       });
       if (!NOT_THE_MODELS_FAULT.has(failure.kind)) observe(ctx, entry.id, { latencyMs, outcome, error: failure.message });

@@ -395,6 +395,23 @@ export function usageName(entry: CatalogEntry) {
 }
 
 /**
+ * The call in flight, sent as it starts and committed while it runs: if this process dies before the call's usage
+ * row, that row is written for it at the worst-case estimate (server/ledger/calls-in-flight.ts). The id the call's
+ * usage row must carry; none for the simulator, which bills nothing.
+ */
+export function callInFlight(
+  ctx: TenantContext,
+  provider: { kind: string },
+  entry: CatalogEntry,
+  call: { runId?: string; stepId?: string; agentId?: string; inputTokens: number; outputTokens: number; timeoutMs: number },
+): string | undefined {
+  if (provider.kind === "simulator") return undefined;
+  const id = newId("use");
+  void sendCallInFlight(ctx, { id, ...call, ...usageName(entry), costUsd: costOf(entry, call.inputTokens, call.outputTokens) });
+  return id;
+}
+
+/**
  * One usage row: with the caller's writes (in order with them) or alone; either way committed before this returns, so
  * that no other provider call is made and no step finishes while a billed call has no durable row (the ledger is
  * complete, see docs/architecture.md "Delivery semantics"). A failed write is thrown.
@@ -599,19 +616,7 @@ export async function generate(ctx: TenantContext, req: GenerateRequest): Promis
       await Promise.all([releaseReservation(ctx, reservation), refundRateCharge(ctx, charge)]);
       throw error;
     }
-    // the call in flight, sent as it starts and committed while it runs: if this process dies before the call's usage
-    // row, that row is written for it, estimated (server/ledger/calls-in-flight.ts); the simulator bills nothing
-    const callId = provider.kind === "simulator" ? undefined : newId("use");
-    if (callId)
-      void sendCallInFlight(ctx, {
-        id: callId,
-        ...usageBase,
-        ...usageName(entry),
-        inputTokens: promptTokensOf(entry),
-        outputTokens: callReq.maxOutputTokens,
-        costUsd: costOf(entry, promptTokensOf(entry), callReq.maxOutputTokens),
-        timeoutMs,
-      });
+    const callId = callInFlight(ctx, provider, entry, { ...usageBase, inputTokens: promptTokensOf(entry), outputTokens: callReq.maxOutputTokens, timeoutMs });
     calls++;
     const timeout = AbortSignal.timeout(timeoutMs);
     // streams: a first-byte and an idle timeout besides the whole call's (./timeouts.ts)
