@@ -16,10 +16,13 @@
  * first query's plans (printPlans). On the server, the table and its indexes are read into the page cache first
  * (prewarm). BENCH_KEEP=name (server only): the database is kept after the run, and a later run
  * with the same name and sizes skips the load and the index builds (to measure again on a quieter machine).
+ * The headline figures are also printed as figure lines (./figures.ts), so that `npm run bench:protocol -- --runs 5 --
+ * memory <url>` (with BENCH_KEEP: one load, then the latency half per run) gives each its mean and interval.
  */
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import pg from "pg";
+import { figure } from "./figures";
 import { scratchDatabase } from "./scratch-database";
 
 const serverUrl = process.argv[2];
@@ -214,6 +217,7 @@ async function main() {
     console.log(
       `  remember through the service (embedding, cap check, row + audit entry), one at a time      ${Math.round(N_REMEMBER / rememberSeconds)} rows/s`,
     );
+    figure("memory.remember.rows_per_s", N_REMEMBER / rememberSeconds, "rows/s");
 
     const WORDS = ["invoice", "shipment", "login", "refund", "meeting", "contract", "ticket", "backup", "deploy", "budget", "survey", "renewal"];
     const queryOf = (i: number) => {
@@ -238,6 +242,8 @@ async function main() {
     console.log(
       `  tenant-filtered hybrid recall, k = 10 (${QUERIES} queries)                                   p50 ${ms(pct(lat, 0.5))}, p95 ${ms(pct(lat, 0.95))}`,
     );
+    figure("memory.recall.p50", pct(lat, 0.5));
+    figure("memory.recall.p95", pct(lat, 0.95));
 
     // the candidate query alone (one message: the settings and the two searches), and its plan once
     const { RECALL_SETTINGS, textCandidatesSql, vectorCandidatesSql } = await import("../../server/memory/recall");
@@ -255,6 +261,8 @@ async function main() {
     console.log(
       `  of which the candidate query alone (HNSW + full text, one message)                       p50 ${ms(pct(alone, 0.5))}, p95 ${ms(pct(alone, 0.95))}`,
     );
+    figure("memory.candidates.p50", pct(alone, 0.5));
+    figure("memory.candidates.p95", pct(alone, 0.95));
 
     // recall@10 against exact search
     let hits = 0;
@@ -270,6 +278,7 @@ async function main() {
       hits += r.results.filter((x) => truth.has(x.memory.id)).length;
     }
     console.log(`  recall@10 of the filtered HNSW search against exact search (${EXACT} queries)               ${(hits / (10 * EXACT)).toFixed(4)}`);
+    figure("memory.recall_at_10", hits / (10 * EXACT), "ratio");
 
     // the step's overhead: recall (the simulator embeds the query: a 0 ms model) + the injected context, 3 memories
     const step: number[] = [];
@@ -291,6 +300,8 @@ async function main() {
     console.log(
       `  an agent step's memory overhead: recall (k = 3, embedded by the simulator) + injection    median ${ms(pct(step, 0.5))}, p95 ${ms(pct(step, 0.95))}`,
     );
+    figure("memory.step.median", pct(step, 0.5));
+    figure("memory.step.p95", pct(step, 0.95));
     console.log(
       `  load after: ${os
         .loadavg()
