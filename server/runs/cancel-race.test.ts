@@ -3,8 +3,8 @@
  * cancel event, and answer alike; a cancel racing the run's finish never marks the finished run (no request, no audit
  * entry after the finish); the times are the database's at commit (a cancel request never comes after the finish).
  */
-import { afterAll, describe, expect, it } from "vitest";
-import { testDb as db } from "@/test/db";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { testDb as db, testPool } from "@/test/db";
 import { AppError } from "@/lib/errors";
 import { settleObservations } from "@/server/models/gateway";
 import { claimRun } from "@/server/jobs/executor";
@@ -77,6 +77,32 @@ describe("a cancel racing the run's finish", () => {
       }
     }
   });
+
+  it.skipIf(inject("databaseMode") !== "server")(
+    "a finish that waited for a cancel's transaction is stamped after that cancel's request (PostgreSQL server)",
+    async () => {
+      const rw = await workspace("cancel-held");
+      const run = await startRun(rw.ctx, { team: "one", input: "Held." });
+      await db().run.update({ where: { id: run.id }, data: { status: "running" } });
+      // another transaction holds the run's row, and requests a cancel only after the finish has started
+      const other = await testPool().connect();
+      try {
+        await other.query("BEGIN");
+        await other.query(`SELECT 1 FROM "Run" WHERE id = $1 FOR UPDATE`, [run.id]);
+        const finishing = finishRun({ runId: run.id, workspaceId: rw.ws.id }, { status: "succeeded", output: { output: "done" } as never });
+        await sleep(300);
+        await other.query(`UPDATE "Run" SET "cancelRequestedAt" = (clock_timestamp() AT TIME ZONE 'UTC') WHERE id = $1`, [run.id]);
+        await other.query("COMMIT");
+        await finishing;
+      } finally {
+        other.release();
+      }
+      const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+      expect(row.status).toBe("succeeded");
+      expect(row.cancelRequestedAt).not.toBeNull();
+      expect(row.finishedAt!.getTime()).toBeGreaterThanOrEqual(row.cancelRequestedAt!.getTime());
+    },
+  );
 
   it("stamps the finish with the database's clock when the statement commits, not when it was queued", async () => {
     const rw = await workspace("finish-clock");
