@@ -46,13 +46,14 @@ export const DEFAULT_RECALL_WEIGHTS = {
 /** how many candidates each search brings before fusion */
 export const RECALL_CANDIDATES = 50;
 /**
- * The most full-text matches ranked per recall (cadre_memory_text_candidates, migration 20261221_500_memory_text): a
- * safety cap, not a speed-up. Fewer matches are all ranked (the bench's topic queries match 2,000 of 100,000 memories
- * a workspace); a query whose words are common to more memories of the scopes ranks the first this many the index
- * finds (in storage order: mostly the oldest) and keeps the RECALL_CANDIDATES best of them. A smaller cap (400) was
- * measured faster but would leave newer memories out of the full-text half for common words.
+ * The most full-text matches ranked per recall (cadre_memory_text_candidates, migration 20261221_500_memory_text). A
+ * query with fewer matches (an identifier, a sentence) has them all ranked; a query whose words are common to more
+ * memories of the scopes ranks the first this many the index finds (in storage order: mostly the oldest), and the
+ * vector candidates whose words match join them (server/memory/recall.ts, textListOf): a newer memory is left out of
+ * the full-text half only when the vector search did not find it either. 5,000 before 2026-12-07: ranking the 2,000
+ * matches of the bench's topic queries took 6.5-8 ms of a recall, 500 of them 2.9 ms.
  */
-export const RECALL_TEXT_RANKED = 5_000;
+export const RECALL_TEXT_RANKED = 500;
 
 export const memoryScopeTypeSchema = z.enum(MEMORY_SCOPE_TYPES).meta({ id: "MemoryScopeType" });
 export const memoryKindSchema = z.enum(MEMORY_KINDS).meta({ id: "MemoryKind" });

@@ -15,6 +15,7 @@ import { sql } from "@/server/db/sql";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, uniq, workspaceIdInMemoryPartitionOf, type TestWorkspace } from "@/test/helpers";
 import { around, CORPUS_MODEL, corpus, exactNearestSql, generatedRowsSql, insertStatements, rows, type CorpusRow } from "@/scripts/bench/memory-corpus";
+import { RECALL_CANDIDATES, RECALL_TEXT_RANKED } from "@/lib/schemas/memory";
 import { RECALL_SETTINGS, recallByVector, vectorCandidatesSql } from "./recall";
 
 const PER_WORKSPACE = 1500;
@@ -75,6 +76,23 @@ describe("recall quality on a clustered corpus", () => {
     const candidates = vectorCandidatesSql({ workspaceId: a.id, model: CORPUS_MODEL, vector: queries[0]!, scopes: [{ type: "workspace" }] });
     const [plan] = (await executeBatch({ workspaceId: a.id }, [...ON_INDEX, sql`EXPLAIN ${candidates}`])).slice(ON_INDEX.length);
     expect(JSON.stringify(plan!.rows)).toMatch(/Index Scan using .{0,3}Memory_p\d\d_embedding_384_idx/);
+    // the half-precision graph (migration 20261222_600_memory_halfvec_index)
+    expect(JSON.stringify(plan!.rows)).toMatch(/Order By: \(\(embedding\)::halfvec\(384\) <=>/);
+  });
+
+  it("words common to more memories than the full-text search ranks: the vector candidates that match are in the full-text list", async () => {
+    // every row of A says "note <g> about topic <c>": the query's words match all 1,500, more than are ranked
+    expect(PER_WORKSPACE).toBeGreaterThan(RECALL_TEXT_RANKED);
+    for (const q of queries.slice(0, 3)) {
+      const r = await recallByVector(ctxA, { query: "note about", k: K }, embeddingOf(q));
+      expect(r.results).toHaveLength(K);
+      // each nearest row is found by both searches (equal ts_rank for all matches: the rows both found rank first)
+      for (const x of r.results) {
+        expect(x.why.vectorRank).not.toBeNull();
+        expect(x.why.textRank).not.toBeNull();
+        expect(x.why.textRank!).toBeLessThanOrEqual(RECALL_CANDIDATES);
+      }
+    }
   });
 
   it(`filtered HNSW recall@${K} against exact search is at least 0.98 for A; B's planted nearest neighbours never appear; A gets k`, async () => {

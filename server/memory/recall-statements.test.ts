@@ -1,7 +1,8 @@
 /**
  * What a recall costs the database, and the full-text search's function (migration 20261216_300_memory_perf) against
- * the real database: an agent step's recall sends one message for the query's usage row and one for the candidates
- * with their rows (plus one for lastRecalledAt when a result's is an hour old); cadre_memory_text_candidates, which
+ * the real database: an agent step's recall sends the full-text search's message first (it does not wait for the
+ * query's embedding), then the query's usage row and the vector search's message (plus one for lastRecalledAt when a
+ * result's is an hour old); cadre_memory_text_candidates, which
  * runs past row-level security to use its index, returns the transaction's workspace's rows only.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -39,10 +40,12 @@ async function messagesOf(fn: () => Promise<unknown>): Promise<string[]> {
       /INSERT INTO "UsageRecord"/.test(text)
         ? "usage"
         : /cadre_memory_text_candidates/.test(text)
-          ? "candidates"
-          : /"lastRecalledAt" =/.test(text)
-            ? "recalled"
-            : text.slice(0, 80),
+          ? "text"
+          : /<=>/.test(text)
+            ? "vectors"
+            : /"lastRecalledAt" =/.test(text)
+              ? "recalled"
+              : text.slice(0, 80),
     );
     return send(text);
   };
@@ -58,15 +61,16 @@ const POLICY = { read: ["workspace" as const], k: 3, tokenBudget: 1000, write: "
 const RUN = { agentId: "agt_statements", teamId: null, subject: null, sessionId: null };
 
 describe("an agent step's recall", () => {
-  it("sends the usage row, then the candidates with their rows in one message; lastRecalledAt once an hour", async () => {
+  it("sends the full-text search before the query is embedded, then the usage row and the vector search; lastRecalledAt once an hour", async () => {
     for (const content of ["Order ORD-7101 was refunded twice", "Order ORD-7102 shipped late", "The refund policy is 30 days"])
       await remember(owner, { content });
     // the first recall of the workspace also reads (and seeds) the catalog: models, presets, memory model settings
     const first = await messagesOf(() => recallForStep(owner, POLICY, RUN, "refund ORD-7101", {}));
-    expect(first.slice(-3)).toEqual(["usage", "candidates", "recalled"]);
+    expect(first[0]).toBe("text");
+    expect(first.slice(-3)).toEqual(["usage", "vectors", "recalled"]);
     // from the cache now: the policy costs no statement
     const again = await messagesOf(() => recallForStep(owner, POLICY, RUN, "refund ORD-7101", {}));
-    expect(again).toEqual(["usage", "candidates"]);
+    expect(again).toEqual(["text", "usage", "vectors"]);
   });
 });
 

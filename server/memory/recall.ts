@@ -1,15 +1,17 @@
 /**
  * Hybrid recall (issue 14). The scopes asked for are grouped by the model that embeds them now (./models.ts: each
  * scope's setting, else the workspace's default), and the query is embedded once per model (./service.ts, costed).
- * Then, in ONE message (one transaction, the tenant set by the db layer):
+ * Then two messages, at once on two connections (each one transaction, the tenant set by the db layer):
+ * - one full-text search over all the scopes (whatever model embedded the rows), sent before the query is embedded:
+ *   `websearch_to_tsquery('simple', query)` against the side table "MemoryText" (GIN), at most RECALL_TEXT_RANKED
+ *   matches ranked by ts_rank, with their rows;
  * - one vector search per model: the nearest rows of that model's scopes AND embedded by that model, by cosine
- *   distance through the partial HNSW index of the query's size (rows of another model are never compared: a scope
- *   whose rows are still of its previous model, while they are re-embedded, has those rows skipped by the vector
- *   search). A filtered HNSW scan filters after the index walk, so `hnsw.iterative_scan = relaxed_order` keeps walking
- *   until enough rows pass the filter (STACK-NOTES: recall 0.38 -> 0.995 with 10 tenants); relaxed order is re-sorted
- *   by distance;
- * - one full-text search over all the scopes (whatever model embedded the rows): `websearch_to_tsquery('simple',
- *   query)` against the side table "MemoryText" (GIN), at most RECALL_TEXT_RANKED matches ranked by ts_rank.
+ *   distance through the partial half-precision HNSW index of the query's size (rows of another model are never
+ *   compared: a scope whose rows are still of its previous model, while they are re-embedded, has those rows skipped
+ *   by the vector search), with their rows and their ts_rank when their words match. A filtered HNSW scan filters
+ *   after the index walk, so `hnsw.iterative_scan = relaxed_order` keeps walking until enough rows pass the filter
+ *   (STACK-NOTES: recall 0.38 -> 0.995 with 10 tenants); what the walk returns is re-sorted by exact distance.
+ * The full-text list is the full-text matches and the vector candidates' matches (textListOf).
  * All the lists are fused by reciprocal rank fusion (a row is in at most one vector list, its model's) and adjusted by
  * recency and importance (DEFAULT_RECALL_WEIGHTS in lib/schemas/memory.ts documents the formula); every result says
  * why it ranked, including which model's vector list it came from.
@@ -26,7 +28,7 @@ import {
   type RecallWeights,
 } from "@/lib/schemas/memory";
 import type { TenantContext } from "@/server/context";
-import { executeBatch } from "@/server/db/execute";
+import { executeBatch, type ExecResult } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
 import { embeddingPoliciesFor, policyKey } from "./models";
@@ -77,17 +79,23 @@ function filterSql(c: { workspaceId: string; scopes: readonly MemoryScope[]; kin
   return sql`"workspaceId" = ${c.workspaceId} AND ${scopesSql(c.scopes)}${c.kinds?.length ? sql` AND "kind" IN (${sql.join(c.kinds.map((x) => sql`${x}`))})` : sql.empty}`;
 }
 
-/** The vector candidates of one model: the nearest rows of that model (and size) in the scopes, ranked by distance. */
+/**
+ * The vector candidates of one model: the nearest rows of that model (and size) in the scopes, ranked by distance. The
+ * walk is on the half-precision graph (migration 20261222_600_memory_halfvec_index); the rows it returns are ranked
+ * by their exact distance.
+ */
 export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
-  // dims is one of MEMORY_DIMENSIONS (embedWithPolicy refuses others): the cast matches a partial HNSW index
+  // dims is one of MEMORY_DIMENSIONS (embedWithPolicy refuses others): the casts match a partial HNSW index
   const dims = c.vector.length;
   const typed = sql`vector(${dims})`;
+  const half = sql`halfvec(${dims})`;
   const q = sql`${vectorSql(c.vector)}::${typed}`;
-  // relaxed_order may return the walk slightly out of order: the ranks are re-sorted by distance
+  // relaxed_order may return the walk slightly out of order, and half precision may swap near ties: re-sorted by the
+  // exact distance
   return sql`SELECT "id", "dist", row_number() OVER (ORDER BY "dist", "id") AS "rank" FROM (
       SELECT "id", ("embedding"::${typed} <=> ${q}) AS "dist" FROM "Memory"
       WHERE ${filterSql(c)} AND "embeddingModel" = ${c.model} AND "dims" = ${dims}
-      ORDER BY "embedding"::${typed} <=> ${q}
+      ORDER BY "embedding"::${half} <=> ${q}::${half}
       LIMIT ${RECALL_CANDIDATES}
     ) s`;
 }
@@ -114,24 +122,27 @@ export function textCandidatesSql(c: TextCandidateQuery): Sql {
     FROM cadre_memory_text_candidates(${c.query}, ${types}, ${ids}, ${kinds}, ${RECALL_CANDIDATES}, ${RECALL_TEXT_RANKED})`;
 }
 
-/**
- * The candidates of every list and their rows, in ONE statement: each list a CTE (the vector searches `v0`, `v1`, ...
- * and the full-text search `t`), then the union of their ids joined with the rows, each row with its rank (and
- * distance or score) in every list it is in. One snapshot: a row deleted since is in no list.
- */
-export function candidateRowsSql(workspaceId: string, vectors: readonly Sql[], text: Sql): Sql {
-  const names = vectors.map((_, i) => sql.ident(`v${i}`));
-  const ctes = [...vectors.map((v, i) => sql`${names[i]!} AS MATERIALIZED (${v})`), sql`"t" AS MATERIALIZED (${text})`];
-  const ids = sql.join([...names.map((n) => sql`SELECT "id" FROM ${n}`), sql`SELECT "id" FROM "t"`], sql` UNION `);
-  const listColumns = names.map((n, i) => sql`${n}."rank" AS ${sql.ident(`v${i}_rank`)}, ${n}."dist" AS ${sql.ident(`v${i}_dist`)}`);
-  const joins = names.map((n) => sql` LEFT JOIN ${n} ON ${n}."id" = m."id"`);
-  return sql`WITH ${sql.join(ctes)}, "c" AS (${ids})
-    SELECT m."id", m."workspaceId", m."scopeType", m."scopeId", m."kind", m."content", m."importance", m."pinned", m."source", m."sourceRef",
+/** A memory's columns as recall reads them (alias `m`), its dates as UTC timestamps. */
+const ROW_COLUMNS = sql`m."id", m."workspaceId", m."scopeType", m."scopeId", m."kind", m."content", m."importance", m."pinned", m."source", m."sourceRef",
       m."createdByType", m."createdById", m."embeddingModel", m."dims", m."documentId", m."chunkIndex",
-      m."createdAt" AT TIME ZONE 'UTC' AS "createdAt", m."updatedAt" AT TIME ZONE 'UTC' AS "updatedAt", m."lastRecalledAt" AT TIME ZONE 'UTC' AS "lastRecalledAt",
-      ${listColumns.length ? sql`${sql.join(listColumns)}, ` : sql.empty}"t"."rank" AS "t_rank", "t"."score" AS "t_score"
-    FROM "c" JOIN "Memory" m ON m."id" = "c"."id" AND m."workspaceId" = ${workspaceId}${sql.join(joins, sql.empty)}
-    LEFT JOIN "t" ON "t"."id" = m."id"`;
+      m."createdAt" AT TIME ZONE 'UTC' AS "createdAt", m."updatedAt" AT TIME ZONE 'UTC' AS "updatedAt", m."lastRecalledAt" AT TIME ZONE 'UTC' AS "lastRecalledAt"`;
+
+/**
+ * One model's vector candidates with their rows, and each one's full-text score when its words match the query (null
+ * otherwise): such a row joins the full-text list too (textListOf), whether or not the full-text search ranked it.
+ */
+export function vectorRowsSql(c: VectorCandidateQuery, query: string): Sql {
+  return sql`WITH "v" AS MATERIALIZED (${vectorCandidatesSql(c)})
+    SELECT ${ROW_COLUMNS}, "v"."rank" AS "v_rank", "v"."dist" AS "v_dist", ts_rank(x."searchText", q."tq") AS "t_score"
+    FROM "v" JOIN "Memory" m ON m."id" = "v"."id" AND m."workspaceId" = ${c.workspaceId}
+    CROSS JOIN websearch_to_tsquery('simple'::regconfig, ${query}) AS q("tq")
+    LEFT JOIN "MemoryText" x ON x."id" = m."id" AND x."workspaceId" = ${c.workspaceId} AND x."searchText" @@ q."tq"`;
+}
+
+/** The full-text candidates (textCandidatesSql) with their rows. */
+export function textRowsSql(workspaceId: string, c: TextCandidateQuery): Sql {
+  return sql`SELECT ${ROW_COLUMNS}, "t"."score" AS "t_score"
+    FROM (${textCandidatesSql(c)}) "t" JOIN "Memory" m ON m."id" = "t"."id" AND m."workspaceId" = ${workspaceId}`;
 }
 
 type CandidateRow = MemoryRow & Record<string, unknown>;
@@ -181,9 +192,21 @@ export async function recall(ctx: TenantContext, input: RecallInput): Promise<Re
   return (await recallEmbedded(ctx, input)).recalled;
 }
 
+/** The full-text search's message (its candidates with their rows, and the workspace's half-life), sent at once. */
+function startTextSearch(ctx: TenantContext, parsed: ParsedRecall): Promise<ExecResult[]> {
+  const sent = executeBatch(ctx, [
+    textRowsSql(ctx.workspaceId, { query: parsed.query, scopes: parsed.scopes, kinds: parsed.kinds }),
+    sql`SELECT "memoryDecayHalfLifeDays" AS "halfLife" FROM "Workspace" WHERE "id" = ${ctx.workspaceId}`,
+  ]);
+  // awaited by recallByGroups; should the query's embedding fail first, its failure is the one reported
+  sent.catch(() => undefined);
+  return sent;
+}
+
 /**
  * Recall, with the query's embedding calls (one per model of the scopes; a run step records their cost and models);
- * `extras`: the run's call options.
+ * `extras`: the run's call options. The full-text search does not need the embedding: it runs while the query is
+ * embedded.
  */
 export async function recallEmbedded(
   ctx: TenantContext,
@@ -191,8 +214,9 @@ export async function recallEmbedded(
   extras: EmbedExtras = {},
 ): Promise<{ recalled: RecallOutput; embeddings: Embedding[] }> {
   const parsed = recallInputSchema.parse(input);
+  const text = startTextSearch(ctx, parsed);
   const groups = await embedQuery(ctx, parsed.query, parsed.scopes, extras);
-  return { recalled: await recallByGroups(ctx, parsed, groups), embeddings: groups.map((g) => g.embedding) };
+  return { recalled: await recallByGroups(ctx, parsed, groups, text), embeddings: groups.map((g) => g.embedding) };
 }
 
 /**
@@ -205,16 +229,44 @@ export async function recallByVector(
   embedding: Pick<Embedding, "vector" | "model" | "simulated">,
 ): Promise<RecallOutput> {
   const parsed = recallInputSchema.parse(input);
-  return recallByGroups(ctx, parsed, [{ scopes: parsed.scopes, embedding }]);
+  return recallByGroups(ctx, parsed, [{ scopes: parsed.scopes, embedding }], startTextSearch(ctx, parsed));
 }
 
-/** The searches (one vector search per model, one full-text search), fused and adjusted; see the file's comment. */
+interface Candidate {
+  m: CandidateRow;
+  vector?: { rank: number; dist: number; model: string };
+  /** ts_rank when the row's words match the query */
+  textScore: number | null;
+  text?: { rank: number; score: number };
+}
+
+/**
+ * The full-text list: the full-text search's best matches and the vector candidates whose words match, by ts_rank
+ * (ties: a row the vector search found too first, then by id), the best RECALL_CANDIDATES ranked. The search ranks at
+ * most RECALL_TEXT_RANKED matches of a query whose words are common (the first its index yields); the vector
+ * candidates' matches are what such a query would miss and a hybrid recall most wants: rows both searches find.
+ */
+function textListOf(candidates: Iterable<Candidate>): void {
+  const matched = [...candidates].filter((c) => c.textScore !== null);
+  matched.sort((a, b) => b.textScore! - a.textScore! || Number(!!b.vector) - Number(!!a.vector) || (a.m.id < b.m.id ? -1 : a.m.id > b.m.id ? 1 : 0));
+  matched.slice(0, RECALL_CANDIDATES).forEach((c, i) => {
+    c.text = { rank: i + 1, score: c.textScore! };
+  });
+}
+
+/**
+ * The searches (one vector search per model, one full-text search), fused and adjusted; see the file's comment. The
+ * vector searches go in one message and the full-text search (`text`, already sent) in another: the two run at once
+ * on two connections of the pool (each its own transaction and snapshot: every row returned existed in the snapshot
+ * that read it).
+ */
 async function recallByGroups(
   ctx: TenantContext,
   parsed: ParsedRecall,
   groups: ModelGroup<Pick<Embedding, "vector" | "model" | "simulated">>[],
+  text: Promise<ExecResult[]>,
 ): Promise<RecallOutput> {
-  const { query, scopes, k, kinds, weights: overrides } = parsed;
+  const { query, k, kinds, weights: overrides } = parsed;
   const weights: RecallWeights = { ...DEFAULT_RECALL_WEIGHTS, ...overrides };
   const models = groups.map((g) => ({
     embeddingModel: g.embedding.model,
@@ -228,26 +280,34 @@ async function recallByGroups(
     weights,
     results,
   });
-  // the candidates with their rows, and the workspace's half-life: one message
   const vectors = groups.map((g) =>
-    vectorCandidatesSql({ workspaceId: ctx.workspaceId, model: g.embedding.model, vector: g.embedding.vector, scopes: g.scopes, kinds }),
+    vectorRowsSql({ workspaceId: ctx.workspaceId, model: g.embedding.model, vector: g.embedding.vector, scopes: g.scopes, kinds }, query),
   );
-  const found = await executeBatch(ctx, [
-    ...RECALL_SETTINGS,
-    candidateRowsSql(ctx.workspaceId, vectors, textCandidatesSql({ query, scopes, kinds })),
-    sql`SELECT "memoryDecayHalfLifeDays" AS "halfLife" FROM "Workspace" WHERE "id" = ${ctx.workspaceId}`,
+  const [vectorResults, [textRows, workspace]] = await Promise.all([
+    vectors.length ? executeBatch(ctx, [...RECALL_SETTINGS, ...vectors]).then((r) => r.slice(RECALL_SETTINGS.length)) : [],
+    text,
   ]);
-  const [candidates, workspace] = found.slice(RECALL_SETTINGS.length);
   const halfLife = (workspace?.rows[0]?.halfLife ?? null) as number | null;
-  const rows = candidates!.rows as CandidateRow[];
-  if (rows.length === 0) return answer([]);
+  const byId = new Map<string, Candidate>();
+  vectorResults.forEach((result, i) => {
+    for (const m of result.rows as CandidateRow[]) {
+      const score = m.t_score == null ? null : Number(m.t_score);
+      byId.set(m.id, { m, vector: { rank: Number(m.v_rank), dist: Number(m.v_dist), model: groups[i]!.embedding.model }, textScore: score });
+    }
+  });
+  for (const m of textRows!.rows as CandidateRow[]) {
+    const found = byId.get(m.id);
+    if (found) found.textScore = Number(m.t_score);
+    else byId.set(m.id, { m, textScore: Number(m.t_score) });
+  }
+  textListOf(byId.values());
+  // a full-text match that the vector candidates' matches pushed out of the list is in no list
+  const listed = [...byId.values()].filter((c) => c.vector || c.text);
+  if (listed.length === 0) return answer([]);
 
   const now = Date.now();
-  const scored = rows.map((m) => {
+  const scored = listed.map(({ m, vector: v, text: t }) => {
     // each row is in at most one vector list (its model's) and maybe in the text list
-    const i = groups.findIndex((_, n) => m[`v${n}_rank`] != null);
-    const v = i < 0 ? undefined : { rank: Number(m[`v${i}_rank`]), dist: Number(m[`v${i}_dist`]), model: groups[i]!.embedding.model };
-    const t = m.t_rank == null ? undefined : { rank: Number(m.t_rank), score: Number(m.t_score) };
     const vectorPart = v ? weights.vector / (weights.rrfK + v.rank) : 0;
     const textPart = t ? weights.text / (weights.rrfK + t.rank) : 0;
     const fused = vectorPart + textPart;
