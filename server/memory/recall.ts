@@ -84,7 +84,7 @@ function filterSql(c: { workspaceId: string; scopes: readonly MemoryScope[]; kin
  * walk is on the half-precision graph (migration 20261222_600_memory_halfvec_index); the rows it returns are ranked
  * by their exact distance.
  */
-export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
+export function vectorCandidatesSql(c: VectorCandidateQuery, columns: Sql = sql`m."id"`): Sql {
   // dims is one of MEMORY_DIMENSIONS (embedWithPolicy refuses others): the casts match a partial HNSW index
   const dims = c.vector.length;
   const typed = sql`vector(${dims})`;
@@ -92,10 +92,10 @@ export function vectorCandidatesSql(c: VectorCandidateQuery): Sql {
   const q = sql`${vectorSql(c.vector)}::${typed}`;
   // relaxed_order may return the walk slightly out of order, and half precision may swap near ties: re-sorted by the
   // exact distance
-  return sql`SELECT "id", "dist", row_number() OVER (ORDER BY "dist", "id") AS "rank" FROM (
-      SELECT "id", ("embedding"::${typed} <=> ${q}) AS "dist" FROM "Memory"
+  return sql`SELECT *, row_number() OVER (ORDER BY "dist", "id") AS "rank" FROM (
+      SELECT ${columns}, (m."embedding"::${typed} <=> ${q}) AS "dist" FROM "Memory" m
       WHERE ${filterSql(c)} AND "embeddingModel" = ${c.model} AND "dims" = ${dims}
-      ORDER BY "embedding"::${half} <=> ${q}::${half}
+      ORDER BY m."embedding"::${half} <=> ${q}::${half}
       LIMIT ${RECALL_CANDIDATES}
     ) s`;
 }
@@ -132,11 +132,11 @@ const ROW_COLUMNS = sql`m."id", m."workspaceId", m."scopeType", m."scopeId", m."
  * otherwise): such a row joins the full-text list too (textListOf), whether or not the full-text search ranked it.
  */
 export function vectorRowsSql(c: VectorCandidateQuery, query: string): Sql {
-  return sql`WITH "v" AS MATERIALIZED (${vectorCandidatesSql(c)})
-    SELECT ${ROW_COLUMNS}, "v"."rank" AS "v_rank", "v"."dist" AS "v_dist", ts_rank(x."searchText", q."tq") AS "t_score"
-    FROM "v" JOIN "Memory" m ON m."id" = "v"."id" AND m."workspaceId" = ${c.workspaceId}
+  // the rows' columns come with the walk's heap reads: no second read of the rows
+  return sql`SELECT "v".*, ts_rank(x."searchText", q."tq") AS "t_score"
+    FROM (${vectorCandidatesSql(c, ROW_COLUMNS)}) "v"
     CROSS JOIN websearch_to_tsquery('simple'::regconfig, ${query}) AS q("tq")
-    LEFT JOIN "MemoryText" x ON x."id" = m."id" AND x."workspaceId" = ${c.workspaceId} AND x."searchText" @@ q."tq"`;
+    LEFT JOIN "MemoryText" x ON x."id" = "v"."id" AND x."workspaceId" = ${c.workspaceId} AND x."searchText" @@ q."tq"`;
 }
 
 /** The full-text candidates (textCandidatesSql) with their rows. */
@@ -292,7 +292,7 @@ async function recallByGroups(
   vectorResults.forEach((result, i) => {
     for (const m of result.rows as CandidateRow[]) {
       const score = m.t_score == null ? null : Number(m.t_score);
-      byId.set(m.id, { m, vector: { rank: Number(m.v_rank), dist: Number(m.v_dist), model: groups[i]!.embedding.model }, textScore: score });
+      byId.set(m.id, { m, vector: { rank: Number(m.rank), dist: Number(m.dist), model: groups[i]!.embedding.model }, textScore: score });
     }
   });
   for (const m of textRows!.rows as CandidateRow[]) {
