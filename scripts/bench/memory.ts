@@ -317,6 +317,9 @@ async function main() {
         .map((x) => x.toFixed(2))
         .join(" ")}`,
     );
+    // the recalls' lastRecalledAt writes still in flight (not awaited by a recall)
+    const { settleRecallHints } = await import("../../server/memory/recall");
+    await settleRecallHints();
     await plain.$disconnect();
     await disconnectDb();
   } finally {

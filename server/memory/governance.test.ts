@@ -12,7 +12,7 @@ import { evictMemoriesOverCap, purgeExpiredMemories, runRetentionPurge } from "@
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestWorkspace } from "@/test/helpers";
 import { eraseSubject, exportSubject, getMemorySettings, updateMemorySettings } from "./governance";
-import { decayOf, recall } from "./recall";
+import { decayOf, recall, settleRecallHints } from "./recall";
 import { listMemories, remember } from "./service";
 import { createAgent } from "@/server/agents/service";
 import { createSession, sendMessage } from "@/server/sessions/service";
@@ -193,7 +193,8 @@ describe("importance decay", () => {
     expect(why.importance).toBeCloseTo(0.2, 3);
     expect(why.score).toBeCloseTo(why.fused * (1 + 0.3 * why.importance), 9);
     expect(on.results.find((r) => r.memory.id === p.id)!.why).toMatchObject({ decay: 1, importance: 1 });
-    // that recall set lastRecalledAt: the next one finds it fresh
+    // that recall set lastRecalledAt (written after it answered): the next one finds it fresh
+    await settleRecallHints();
     const again = await recall(ctx, query);
     expect(again.results.find((r) => r.memory.id === a.id)!.why.decay).toBeGreaterThan(0.999);
   });

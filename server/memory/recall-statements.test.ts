@@ -13,7 +13,8 @@ import { sql } from "@/server/db/sql";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { makeWorkspace, uniq, type TestWorkspace } from "@/test/helpers";
 import { recallForStep } from "./inject";
-import { remember } from "./service";
+import { settleRecallHints } from "./recall";
+import { getMemory, remember } from "./service";
 
 let ws: TestWorkspace;
 let other: TestWorkspace;
@@ -68,9 +69,35 @@ describe("an agent step's recall", () => {
     const first = await messagesOf(() => recallForStep(owner, POLICY, RUN, "refund ORD-7101", {}));
     expect(first[0]).toBe("text");
     expect(first.slice(-3)).toEqual(["usage", "vectors", "recalled"]);
+    await settleRecallHints();
     // from the cache now: the policy costs no statement
     const again = await messagesOf(() => recallForStep(owner, POLICY, RUN, "refund ORD-7101", {}));
     expect(again).toEqual(["text", "usage", "vectors"]);
+  });
+
+  it("answers without waiting for the lastRecalledAt write, which lands after", async () => {
+    const word = `kestrel${uniq()}`;
+    const m = await remember(owner, { content: `The ${word} nests on the tower` });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const send = transport.send;
+    transport.send = async (text: string) => {
+      if (/"lastRecalledAt" =/.test(text)) await held;
+      return send(text);
+    };
+    try {
+      // resolves while the write is held (awaiting it would time the test out)
+      const step = await recallForStep(owner, POLICY, RUN, `${word} tower`, {});
+      expect(step.memories.map((x) => x.id)).toContain(m.id);
+      expect((await getMemory(owner, m.id)).lastRecalledAt).toBeNull();
+    } finally {
+      transport.send = send;
+    }
+    release();
+    await settleRecallHints();
+    expect((await getMemory(owner, m.id)).lastRecalledAt).not.toBeNull();
   });
 });
 

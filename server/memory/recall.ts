@@ -28,6 +28,7 @@ import {
   type RecallWeights,
 } from "@/lib/schemas/memory";
 import type { TenantContext } from "@/server/context";
+import { logger } from "@/server/logger";
 import { executeBatch, type ExecResult } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import type { ModelPolicy } from "@/lib/schemas/model-policy";
@@ -188,6 +189,33 @@ export function decayOf(m: { pinned: boolean; updatedAt: Date; lastRecalledAt: D
   return 0.5 ** (Math.max(0, now - since) / DAY_MS / halfLifeDays);
 }
 
+const globalForHints = globalThis as unknown as { cadreRecallHints?: Set<Promise<void>> };
+const pendingHints = () => (globalForHints.cadreRecallHints ??= new Set());
+
+/**
+ * Writes the recalled memories' lastRecalledAt without making the recall wait for it (about a millisecond: one more
+ * message after the answer is known). Decay counts in days and the column is kept to the hour, so a recall that
+ * starts before the write commits and still sees the earlier value changes nothing that counts. A failed write is
+ * logged, never thrown.
+ */
+function writeRecallHint(ctx: TenantContext, ids: readonly string[], at: Date): void {
+  const write: Promise<void> = executeBatch(ctx, [
+    sql`SET LOCAL synchronous_commit = off`,
+    sql`UPDATE "Memory" SET "lastRecalledAt" = ${at} WHERE "workspaceId" = ${ctx.workspaceId} AND "id" IN (${sql.join(ids.map((id) => sql`${id}`))})`,
+  ])
+    .then(
+      () => undefined,
+      (error: unknown) => logger.warn({ error: (error as Error).message }, "memory: lastRecalledAt not written"),
+    )
+    .finally(() => pendingHints().delete(write));
+  pendingHints().add(write);
+}
+
+/** Waits until the lastRecalledAt writes sent so far have settled (tests, shutdown, benchmarks). */
+export async function settleRecallHints(): Promise<void> {
+  while (pendingHints().size > 0) await Promise.all(pendingHints());
+}
+
 export async function recall(ctx: TenantContext, input: RecallInput): Promise<RecallOutput> {
   return (await recallEmbedded(ctx, input)).recalled;
 }
@@ -337,15 +365,16 @@ async function recallByGroups(
   const top = scored.slice(0, k);
   // lastRecalledAt to the hour: a memory recalled again within the hour is not written again (every write of a row
   // may insert into its HNSW index when the page has no room for a HOT update; decay counts in days). A hint, not a
-  // record: committed without waiting for the WAL flush (a crash may lose the last ones; decay then counts from the
-  // recall before), so a recall never waits for a disk sync
+  // record: sent without waiting for it (writeRecallHint), committed without waiting for the WAL flush (a crash may
+  // lose the last ones; decay then counts from the recall before)
   const recalledAt = new Date(now);
   const stale = top.filter((x) => x.m.lastRecalledAt === null || now - x.m.lastRecalledAt.getTime() >= RECALLED_AT_RESOLUTION_MS);
   if (stale.length > 0) {
-    await executeBatch(ctx, [
-      sql`SET LOCAL synchronous_commit = off`,
-      sql`UPDATE "Memory" SET "lastRecalledAt" = ${recalledAt} WHERE "workspaceId" = ${ctx.workspaceId} AND "id" IN (${sql.join(stale.map((x) => sql`${x.m.id}`))})`,
-    ]);
+    writeRecallHint(
+      ctx,
+      stale.map((x) => x.m.id),
+      recalledAt,
+    );
     for (const x of stale) x.m.lastRecalledAt = recalledAt;
   }
   if (top.some((x) => !Number.isFinite(x.why.score))) throw new AppError("INTERNAL", "Recall produced a non-finite score");

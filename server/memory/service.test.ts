@@ -14,7 +14,7 @@ import { simulatedEmbedding } from "@/server/models/simulator";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, workspaceIdInMemoryPartitionOf, rest, uniq, type TestWorkspace } from "@/test/helpers";
 import { deleteMemory, getMemory, listMemories, remember, updateMemory, vectorSql } from "./service";
-import { recall, RECALL_SETTINGS, vectorCandidatesSql } from "./recall";
+import { recall, RECALL_SETTINGS, settleRecallHints, vectorCandidatesSql } from "./recall";
 
 type Role = "owner" | "admin" | "member" | "viewer";
 const ctxOf = (ws: TestWorkspace, role: Role = "owner"): Promise<TenantContext> => resolveUserTenant(ws.users[role], ws.slug, `req_test${uniq()}`);
@@ -88,6 +88,7 @@ describe("remember and recall", () => {
     expect(why.importance).toBeCloseTo(0.8, 6);
     expect(why.recency).toBeGreaterThan(0.99);
     expect(why.score).toBeCloseTo(why.fused * (1 + 0.2 * why.recency + 0.3 * 0.8), 9);
+    await settleRecallHints();
     expect((await getMemory(owner, m.id)).lastRecalledAt).not.toBeNull();
   });
 

@@ -16,6 +16,7 @@ import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { closeAllRunStreams } from "@/server/runs/sse";
 import { settleObservations } from "@/server/models/gateway";
+import { settleRecallHints } from "@/server/memory/recall";
 import { startProcessExecutor, stopProcessExecutor } from "@/server/jobs/executor";
 import { startProcessDocumentWorker, stopProcessDocumentWorker } from "@/server/jobs/memory-documents";
 import { startProcessReembedWorker, stopProcessReembedWorker } from "@/server/jobs/memory-reembeds";
@@ -66,7 +67,9 @@ function installShutdown(): void {
         .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "executor: stop failed"))
         // the models' observed statistics still queued (advisory, but worth keeping)
         .then(() => settleObservations())
-        .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "could not write the last model statistics")),
+        .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "could not write the last model statistics"))
+        // the recalled memories' lastRecalledAt still being written (they log their own failures)
+        .then(() => settleRecallHints()),
       new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
     ]).then(() => {
       life.executor = "stopped";
