@@ -172,8 +172,8 @@ describe("installing a listing across workspaces", () => {
     expect(await db().budgetReservation.count({ where: { workspaceId: A.ws.id } })).toBe(0);
     expect(await db().run.count({ where: { workspaceId: A.ws.id } })).toBe(0);
     expect((await budgetStatus(A.ctx)).spentUsd).toBe(0);
-    // B's spend is on B's ledger
-    expect((await budgetStatus(B.ctx)).spentUsd).toBeGreaterThanOrEqual(spent);
+    // B's spend is on B's ledger (summed by the database: a sum in another order may differ in the last bit)
+    expect((await budgetStatus(B.ctx)).spentUsd).toBeGreaterThanOrEqual(spent - 1e-9);
   });
 
   it("refuses a tampered package and a consent to another manifest", async () => {

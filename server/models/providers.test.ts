@@ -150,7 +150,7 @@ describe("testConnection", () => {
     expect(usage.filter((u) => u.outcome === "ok")).toHaveLength(2);
     const spent = usage.reduce((sum, u) => sum + Number(u.costUsd), 0);
     expect(spent).toBeGreaterThan(0);
-    expect(spent).toBeLessThanOrEqual(limit);
+    expect(spent).toBeLessThanOrEqual(limit + 1e-9);
     const held = (await db().budgetReservation.findMany({ where: { workspaceId: other.id } })).reduce((sum, r) => sum + Number(r.amountUsd), 0);
     expect(held + spent).toBeLessThanOrEqual(limit + 1e-9);
   });
