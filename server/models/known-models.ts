@@ -864,6 +864,7 @@ function dated(kind: ProviderKind, k: Known): FactSources {
   // the table's check date where it states one; else the later of the day the table's lifecycle dates were recorded
   // and the day the entry was
   const lifecycleChecked = sources.lifecycleAsOf;
+  // biome-ignore lint/complexity/useMathMinMax: ISO dates compared as strings (Math.max would make them NaN)
   const lifecycleRecorded = k.recordedOn > sources.lifecycleRecordedOn ? k.recordedOn : sources.lifecycleRecordedOn;
   return {
     ...DATED[table],
