@@ -33,7 +33,16 @@ const isolated = testFiles(root).filter((file) => NEEDS_ISOLATION.test(readFileS
 const common = {
   // `@cadre/sdk` (imported by the CLI, packages/cli) is the SDK's source, as tsconfig.json's `paths` says; installed
   // from their packages, the CLI gets the SDK's build instead (test/sdk-smoke.test.ts)
-  resolve: { alias: { "@": root, "@cadre/sdk": path.join(root, "packages/sdk-ts/src/index.ts") } },
+  // `next/navigation` and `next/link` are the tests' own (test/next-navigation.ts, test/next-link.ts): their hooks
+  // need a mounted App Router, and a module mock per file would make each such file isolated
+  resolve: {
+    alias: [
+      { find: "@", replacement: root },
+      { find: "@cadre/sdk", replacement: path.join(root, "packages/sdk-ts/src/index.ts") },
+      { find: /^next\/navigation$/, replacement: path.join(root, "test/next-navigation.ts") },
+      { find: /^next\/link$/, replacement: path.join(root, "test/next-link.ts") },
+    ],
+  },
   test: {
     setupFiles: ["./test/setup-env.ts"],
     fileParallelism: false,

@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import { resetTestNavigation } from "./next-navigation";
 
 // runs in each test worker before the test files import anything that reads env()
 process.env.DATABASE_URL = inject("databaseUrl");
@@ -9,3 +10,6 @@ process.env.LOG_LEVEL ??= "silent";
 (process.env as Record<string, string>).NODE_ENV = "test";
 // the LLM stub and other local test servers listen on 127.0.0.1: the egress guard refuses loopback unless allowlisted
 process.env.CADRE_EGRESS_ALLOW ??= "127.0.0.1,::1";
+
+// every test file starts with the default answers of next/navigation's hooks (test/next-navigation.ts)
+resetTestNavigation();

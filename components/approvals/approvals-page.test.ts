@@ -4,7 +4,7 @@
  * agent's reason as plain text, the arguments as JSON, the time left), the decided ones below; Approve and Deny (with
  * a note, in a dialog) call approvals.decide and move the request to the history; a viewer sees no buttons.
  */
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -15,8 +15,6 @@ import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { parkedApproval, putAwayParkedRuns } from "@/test/fixtures/approvals";
 import { ApprovalsPage } from "./approvals-page";
 import { timeLeft } from "./time-left";
-
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
 
 afterEach(cleanup);
 afterAll(putAwayParkedRuns);

@@ -4,14 +4,12 @@
  * shared schema, the next times preview, the create call); the trigger form that shows the URL and secret once; pause;
  * and the read-only viewer.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { fakeApi, renderAs } from "@/test/ui-harness";
 import { AutomationsPage } from "./automations-page";
-
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
 
 afterEach(cleanup);
 

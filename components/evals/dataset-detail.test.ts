@@ -3,7 +3,7 @@
  * A dataset's page against the real router and database: a pasted import with a bad line lists that line and field and
  * imports nothing; a good one fills the items table; a viewer gets neither the add form nor the import box.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -11,13 +11,7 @@ import { renderWithRouter } from "@/test/ui-harness";
 import { callerFor, makeWorkspace, uniq } from "@/test/helpers";
 import { DatasetDetailPage } from "./dataset-detail";
 
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
 // no app router outside Next: the page only navigates after starting an evaluation
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/",
-  useSearchParams: () => new URLSearchParams(),
-}));
 
 afterEach(cleanup);
 

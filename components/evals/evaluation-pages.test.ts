@@ -3,7 +3,7 @@
  * The evaluation page and the comparison page against a fake API: the summary figures and the per-item table with
  * run links; a comparison's summary, its rows marked regression / improvement, and the 422 of two datasets shown.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -12,8 +12,6 @@ import { fakeApi, renderAs } from "@/test/ui-harness";
 import type { EvaluationOutput } from "@/lib/schemas/evaluations";
 import { EvaluationDetailPage } from "./evaluations-page";
 import { ComparePage } from "./compare-page";
-
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
 
 afterEach(cleanup);
 

@@ -4,7 +4,7 @@
  * preview (a problem on the document's field) and published in the package; "Edit details" changes the listing; a
  * platform operator (CADRE_OPERATOR_EMAILS), and only an operator, removes another workspace's listing with a reason.
  */
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -15,13 +15,9 @@ import { setEnv } from "@/server/env";
 import { PublishPage } from "./publish-page";
 import { ListingPage } from "./listing-page";
 import { MyListingsPage } from "./mine-page";
+import { testNavigation } from "@/test/next-navigation";
 
-const push = vi.fn();
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/",
-  useSearchParams: () => new URLSearchParams(),
-}));
+const push = testNavigation.router.push;
 
 afterEach(cleanup);
 afterAll(() => setEnv("CADRE_OPERATOR_EMAILS", ""));

@@ -4,7 +4,7 @@
  * a member of B finds it, installs it through the consent screen, and rates it; A's "My listings" then shows one
  * install and the rating, nothing about who.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -15,13 +15,9 @@ import { PublishPage } from "./publish-page";
 import { ListingPage } from "./listing-page";
 import { MarketplaceBrowsePage } from "./browse-page";
 import { MyListingsPage } from "./mine-page";
+import { testNavigation } from "@/test/next-navigation";
 
-const push = vi.fn();
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/",
-  useSearchParams: () => new URLSearchParams(),
-}));
+const push = testNavigation.router.push;
 
 afterEach(cleanup);
 

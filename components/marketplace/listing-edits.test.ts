@@ -5,7 +5,7 @@
  * platform operators only and needs a reason; the publish form's bundled documents (typed or read from a file) are
  * previewed and published, and the scanner's problems show on the document they are in.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -17,12 +17,9 @@ import { MyListingsPage } from "./mine-page";
 import { PublishPage } from "./publish-page";
 import { changedDetails } from "./edit-listing-dialog";
 import { previewableKnowledge } from "./publish-form";
+import { resetTestNavigation } from "@/test/next-navigation";
 
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/w/w/marketplace",
-  useSearchParams: () => new URLSearchParams(),
-}));
+resetTestNavigation({ pathname: "/w/w/marketplace" });
 
 afterEach(cleanup);
 

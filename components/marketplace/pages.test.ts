@@ -4,7 +4,7 @@
  * filters; a listing's page installs through the consent's digest with the workspace's secrets; the installed page
  * reviews an update as a diff and updates; the publisher's pages preview, publish and act on their listings.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -16,13 +16,11 @@ import { InstalledPage } from "./installed-page";
 import { MyListingsPage } from "./mine-page";
 import { PublishPage } from "./publish-page";
 import { InstalledFromNote } from "./installed-from-note";
+import { resetTestNavigation, testNavigation } from "@/test/next-navigation";
 
-const push = vi.fn();
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/w/w/marketplace",
-  useSearchParams: () => new URLSearchParams(),
-}));
+resetTestNavigation({ pathname: "/w/w/marketplace" });
+
+const push = testNavigation.router.push;
 
 afterEach(cleanup);
 

@@ -4,7 +4,7 @@
  * and "Share the instructions" (saved as the agent's settings, shown in the workspace settings' list of offered
  * tools); a team's card offers the team; a viewer sees the switches disabled and cannot change anything.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -14,7 +14,6 @@ import { renderWithRouter } from "@/test/ui-harness";
 import { McpEndpointCard } from "./mcp-endpoint-card";
 import { McpExposureCard } from "./mcp-exposure-card";
 
-vi.mock("next/navigation", () => ({ useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, prefetch: () => {} }) }));
 afterEach(cleanup);
 
 describe("MCP cards", () => {

@@ -5,7 +5,7 @@
  * then is that); the try-it box shows the text as the policy on the page leaves it and the findings by kind, rule and
  * position, never the value; a viewer reads it all, disabled, without a Save button.
  */
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, render as rtlRender, screen, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -18,8 +18,9 @@ import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/componen
 import { roleCan, type Role } from "@/lib/permissions";
 import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { PiiSettings } from "./pii-settings";
+import { resetTestNavigation } from "@/test/next-navigation";
 
-vi.mock("next/navigation", () => ({ usePathname: () => "/w/w/settings/pii", useRouter: () => ({ push: () => {}, refresh: () => {} }) }));
+resetTestNavigation({ pathname: "/w/w/settings/pii" });
 
 afterEach(cleanup);
 

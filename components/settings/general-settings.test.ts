@@ -4,7 +4,7 @@
  * anything is sent, only what changed is sent and saved through the real router, and a role without settings:update
  * sees the values read-only without a save button.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -13,7 +13,6 @@ import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { renderWithRouter } from "@/test/ui-harness";
 import { GeneralSettings } from "./general-settings";
 
-vi.mock("next/navigation", () => ({ useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, prefetch: () => {} }) }));
 afterEach(cleanup);
 
 async function renderAs(ws: TestWorkspace, role: Role) {

@@ -3,7 +3,7 @@
  * Smoke test of the Agents and Teams pages: they render (from a filled query cache) with the test
  * ids the e2e journeys use; viewers get no forms to save with. Plus the pure helpers of the spec editor.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h, type ReactElement } from "react";
 import { cleanup, fireEvent, render as rtlRender, screen } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
@@ -24,11 +24,6 @@ import { TeamDetailPage } from "./team-detail-page";
 import { draftRefs, resizeGrid, setIn, starterSpec } from "./spec-draft";
 
 // no app router outside Next: the pages only navigate after a save
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/",
-  useSearchParams: () => new URLSearchParams(),
-}));
 
 afterEach(cleanup);
 

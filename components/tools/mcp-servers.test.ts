@@ -6,7 +6,7 @@
  * changed shows "changed — review" to everyone and accept/reject to a role with tools:grant only; a server's
  * description of a tool is plain text.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -16,9 +16,6 @@ import { testDb as db } from "@/test/db";
 import { renderWithRouter } from "@/test/ui-harness";
 import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { ToolsPage } from "./tools-page";
-
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
-vi.mock("next/navigation", () => ({ useRouter: () => ({ push: vi.fn(), replace: vi.fn() }), usePathname: () => "/" }));
 
 afterEach(cleanup);
 

@@ -5,7 +5,7 @@
  * (the arguments' schema typed as JSON, sent parsed; bad JSON is a field error and nothing is sent); the test call
  * panel shows a result as plain text, and the server's refusal of bad arguments on the arguments field.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
@@ -15,9 +15,6 @@ import { renderWithRouter } from "@/test/ui-harness";
 import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
 import { ToolsPage } from "./tools-page";
 import { ToolDetailPage } from "./tool-detail-page";
-
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
-vi.mock("next/navigation", () => ({ useRouter: () => ({ push: vi.fn(), replace: vi.fn() }), usePathname: () => "/" }));
 
 afterEach(cleanup);
 

@@ -3,17 +3,16 @@
  * The workspace sidebar's navigation: grouped sections, hidden by role, the current page marked, collapsing kept, the
  * count of approval requests waiting.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createElement as h } from "react";
 import { act, cleanup, renderHook, screen, waitFor } from "@testing-library/react";
 import type { Role } from "@/lib/permissions";
 import { fakeApi, renderAs } from "@/test/ui-harness";
 import { useSidebarCollapsed } from "@/components/shell/use-sidebar-collapsed";
 import { WorkspaceNav } from "./workspace-nav";
+import { resetTestNavigation } from "@/test/next-navigation";
 
-const pathname = "/w/w/agents/writer";
-vi.mock("next/navigation", () => ({ usePathname: () => pathname }));
-vi.mock("next/link", () => ({ default: ({ href, children, ...rest }: { href: string; children: unknown }) => h("a", { href, ...rest }, children as never) }));
+resetTestNavigation({ pathname: "/w/w/agents/writer" });
 
 afterEach(cleanup);
 beforeEach(() => localStorage.clear());

@@ -16,11 +16,10 @@ import { TRPCProvider } from "@/lib/trpc/react";
 import { makeUser, type TestUser } from "@/test/helpers";
 import { testDb as db } from "@/test/db";
 import { NewWorkspaceForm } from "./new-workspace-form";
+import { testNavigation } from "@/test/next-navigation";
 
 const pushed: string[] = [];
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: (url: string) => pushed.push(url), refresh: () => {}, replace: () => {}, prefetch: () => {} }),
-}));
+testNavigation.router.push.mockImplementation((url: string) => pushed.push(url));
 
 afterEach(cleanup);
 

@@ -1,0 +1,34 @@
+/**
+ * `next/navigation` in the tests (vitest.config.ts points the import here): the hooks that need a mounted App Router
+ * (useRouter, usePathname, useSearchParams, useParams) answer from `testNavigation`, which a test sets and which
+ * every test file starts with fresh (test/setup-env.ts); everything else is Next's own. A module mock per file did
+ * this before, and a file with a module mock must import the whole app again (the `isolated` project): 4-5 s each.
+ */
+import { vi } from "vitest";
+import next from "next/dist/client/components/navigation.js";
+
+export const { redirect, permanentRedirect, notFound, forbidden, unauthorized, RedirectType, ReadonlyURLSearchParams, unstable_rethrow } = next;
+
+function freshRouter() {
+  return { push: vi.fn(), replace: vi.fn(), refresh: vi.fn(), back: vi.fn(), forward: vi.fn(), prefetch: vi.fn() };
+}
+
+/** What the hooks answer: the router's methods are spies (e.g. `expect(testNavigation.router.push).toHaveBeenCalledWith(...)`). */
+export const testNavigation = {
+  pathname: "/",
+  searchParams: new URLSearchParams(),
+  params: {} as Record<string, string | string[]>,
+  router: freshRouter(),
+};
+
+/** Back to the defaults (pathname `/`, no search parameters or params, new router spies), then `over`. */
+export function resetTestNavigation(over: Partial<Pick<typeof testNavigation, "pathname" | "searchParams" | "params">> = {}): void {
+  Object.assign(testNavigation, { pathname: "/", searchParams: new URLSearchParams(), params: {}, router: freshRouter() }, over);
+}
+
+export const useRouter = () => testNavigation.router;
+export const usePathname = () => testNavigation.pathname;
+export const useSearchParams = () => testNavigation.searchParams;
+export const useParams = () => testNavigation.params;
+export const useSelectedLayoutSegment = () => null;
+export const useSelectedLayoutSegments = () => [];
