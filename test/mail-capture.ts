@@ -8,11 +8,32 @@ export interface CapturedMail {
   data: string;
 }
 
+/** A captured message as the app wrote it: its recipient, subject and plain-text body. */
+export interface Letter {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The letters among captured messages (one per recipient), read from the raw message's headers and body. */
+export function lettersOf(messages: CapturedMail[]): Letter[] {
+  return messages.flatMap((m) => {
+    const split = m.data.indexOf("\r\n\r\n");
+    const head = m.data.slice(0, split).replace(/\r\n[ \t]+/g, " ");
+    const subject = /^Subject: (.*)$/im.exec(head)?.[1] ?? "";
+    const text = m.data
+      .slice(split + 4)
+      .replace(/\r\n/g, "\n")
+      .replace(/\n$/, "");
+    return m.to.map((to) => ({ to, subject, text }));
+  });
+}
+
 /**
  * A minimal SMTP server on 127.0.0.1 that keeps what it receives, with SMTP_URL pointed at it: the app's real mail
  * path (server/mail/send.ts, nodemailer) delivers to it. `stop()` restores SMTP_URL (unset).
  */
-export async function captureMail(): Promise<{ messages: CapturedMail[]; stop: () => Promise<void> }> {
+export async function captureMail(): Promise<{ messages: CapturedMail[]; url: string; stop: () => Promise<void> }> {
   const messages: CapturedMail[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -62,9 +83,11 @@ export async function captureMail(): Promise<{ messages: CapturedMail[]; stop: (
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  setEnv("SMTP_URL", `smtp://127.0.0.1:${port}`);
+  const url = `smtp://127.0.0.1:${port}`;
+  setEnv("SMTP_URL", url);
   return {
     messages,
+    url,
     stop: async () => {
       setEnv("SMTP_URL", "");
       for (const socket of sockets) socket.destroy();

@@ -1,25 +1,30 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { setEnv } from "@/server/env";
 import { newId } from "@/lib/ids";
 import { signUp } from "@/server/users/service";
 import { createVerificationToken, VERIFICATION_TTL_MS, verifyEmailToken } from "@/server/auth/email-verification";
 import { callerFor, outcome, uniq } from "@/test/helpers";
+import { captureMail, lettersOf } from "@/test/mail-capture";
 
-const sent = vi.hoisted(() => [] as { to: string; subject: string; text: string }[]);
-vi.mock("@/server/mail/send", () => ({
-  sendMail: vi.fn(async (message: { to: string; subject: string; text: string }) => {
-    sent.push(message);
-    return true;
-  }),
-}));
+// the app's real mail path (nodemailer) delivers to an SMTP server of the test's own; SMTP_URL names it only when
+// a test configures mail (withMail)
+let mail: Awaited<ReturnType<typeof captureMail>>;
+const sent = () => lettersOf(mail.messages);
+beforeAll(async () => {
+  mail = await captureMail();
+});
+afterAll(async () => {
+  await mail.stop();
+});
 
 const PASSWORD = "Correct-Horse-9";
 const email = (label: string) => `${label}-${uniq()}@example.test`;
 const linkIn = (text: string) => /https:\/\/cadre\.example\.test\/verify-email\?token=(\S+)/.exec(text)?.[1];
 
 beforeEach(() => {
-  sent.length = 0;
+  setEnv("SMTP_URL", "");
+  mail.messages.length = 0;
 });
 afterEach(() => {
   setEnv("SMTP_URL", "");
@@ -28,7 +33,7 @@ afterEach(() => {
 });
 
 function withMail() {
-  setEnv("SMTP_URL", "smtp://127.0.0.1:2525");
+  setEnv("SMTP_URL", mail.url);
   setEnv("CADRE_PUBLIC_URL", "https://cadre.example.test");
 }
 
@@ -37,9 +42,9 @@ describe("sign-up with mail configured", () => {
     withMail();
     const address = email("mailer");
     expect(await signUp({ name: "Mailer", email: address, password: PASSWORD })).toEqual({ checkEmail: true });
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ to: address, subject: expect.stringContaining("Confirm") });
-    const token = decodeURIComponent(linkIn(sent[0]!.text)!);
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0]).toMatchObject({ to: address, subject: expect.stringContaining("Confirm") });
+    const token = decodeURIComponent(linkIn(sent()[0]!.text)!);
     const user = await db().user.findUniqueOrThrow({ where: { email: address } });
     expect(user.emailVerified).toBeNull();
 
@@ -53,25 +58,25 @@ describe("sign-up with mail configured", () => {
     withMail();
     const address = email("twice");
     const first = await signUp({ name: "Twice", email: address, password: PASSWORD });
-    sent.length = 0;
+    mail.messages.length = 0;
     const second = await signUp({ name: "Intruder", email: address, password: "Other-password-42" });
     expect(second).toEqual(first);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ to: address, subject: "You already have a Cadre account" });
-    expect(linkIn(sent[0]!.text)).toBeUndefined();
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0]).toMatchObject({ to: address, subject: "You already have a Cadre account" });
+    expect(linkIn(sent()[0]!.text)).toBeUndefined();
   });
 
   it("without CADRE_PUBLIC_URL no verification link is mailed (a client-chosen Host would receive the token)", async () => {
-    setEnv("SMTP_URL", "smtp://127.0.0.1:2525");
+    setEnv("SMTP_URL", mail.url);
     const address = email("nopublic");
     expect(await signUp({ name: "No public", email: address, password: PASSWORD })).toEqual({ checkEmail: false });
-    expect(sent).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
   it("without SMTP a password sign-up stays unverified and nothing is mailed", async () => {
     const address = email("nomail");
     expect(await signUp({ name: "No mail", email: address, password: PASSWORD })).toEqual({ checkEmail: false });
-    expect(sent).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
     expect((await db().user.findUniqueOrThrow({ where: { email: address } })).emailVerified).toBeNull();
   });
 });
@@ -124,9 +129,9 @@ describe("account settings over tRPC", () => {
       verificationMail: true,
       accounts: [{ provider: "github" }],
     });
-    sent.length = 0;
+    mail.messages.length = 0;
     expect(await caller.auth.resendVerification()).toEqual({ sent: true });
-    expect(sent.map((m) => m.to)).toEqual([address]);
+    expect(sent().map((m) => m.to)).toEqual([address]);
     expect(await outcome(caller.auth.resendVerification())).toMatchObject({ ok: false, code: "TOO_MANY_REQUESTS" });
     expect(await outcome(callerFor(null).auth.account())).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
   });

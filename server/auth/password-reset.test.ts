@@ -1,19 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { setEnv } from "@/server/env";
 import { signUp } from "@/server/users/service";
 import { verifyCredentials } from "@/server/auth/credentials";
 import { callerFor, outcome, uniq } from "@/test/helpers";
+import { captureMail, lettersOf } from "@/test/mail-capture";
 import { passwordResetLinkCommand } from "@/server/users/cli";
 import { createResetToken, RESET_REQUESTS_PER_HOUR, RESET_TTL_MS, requestPasswordReset, resetPassword } from "./password-reset";
 
-const sent = vi.hoisted(() => [] as { to: string; subject: string; text: string }[]);
-vi.mock("@/server/mail/send", () => ({
-  sendMail: vi.fn(async (message: { to: string; subject: string; text: string }) => {
-    sent.push(message);
-    return true;
-  }),
-}));
+// the app's real mail path (nodemailer) delivers to an SMTP server of the test's own; SMTP_URL names it only when
+// a test configures mail (withMail)
+let mail: Awaited<ReturnType<typeof captureMail>>;
+const sent = () => lettersOf(mail.messages);
+beforeAll(async () => {
+  mail = await captureMail();
+});
+afterAll(async () => {
+  await mail.stop();
+});
 
 const PASSWORD = "Correct-Horse-9";
 const NEW_PASSWORD = "Battery-Staple-42";
@@ -21,7 +25,8 @@ const email = (label: string) => `${label}-${uniq()}@example.test`;
 const linkIn = (text: string) => /https:\/\/cadre\.example\.test\/reset-password\?token=(\S+)/.exec(text)?.[1];
 
 beforeEach(() => {
-  sent.length = 0;
+  setEnv("SMTP_URL", "");
+  mail.messages.length = 0;
 });
 afterEach(() => {
   setEnv("SMTP_URL", "");
@@ -29,7 +34,7 @@ afterEach(() => {
 });
 
 function withMail() {
-  setEnv("SMTP_URL", "smtp://127.0.0.1:2525");
+  setEnv("SMTP_URL", mail.url);
   setEnv("CADRE_PUBLIC_URL", "https://cadre.example.test");
 }
 
@@ -47,9 +52,9 @@ describe("password reset by email", () => {
     // over tRPC, signed out: the same answer as for an unknown address
     expect(await callerFor(null).auth.requestPasswordReset({ email: user.email })).toEqual({ mailEnabled: true });
     expect(await callerFor(null).auth.requestPasswordReset({ email: email("nobody") })).toEqual({ mailEnabled: true });
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ to: user.email, subject: "Reset your Cadre password" });
-    const token = decodeURIComponent(linkIn(sent[0]!.text)!);
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0]).toMatchObject({ to: user.email, subject: "Reset your Cadre password" });
+    const token = decodeURIComponent(linkIn(sent()[0]!.text)!);
 
     const done = await callerFor(null).auth.resetPassword({ token, newPassword: NEW_PASSWORD });
     expect(done).toEqual({ email: user.email });
@@ -85,7 +90,7 @@ describe("password reset by email", () => {
     withMail();
     await requestPasswordReset(user.email, { clientIp: "203.0.113.7" });
     await requestPasswordReset(user.email, { clientIp: "203.0.113.7" });
-    expect(sent.filter((m) => m.to === user.email)).toHaveLength(1);
+    expect(sent().filter((m) => m.to === user.email)).toHaveLength(1);
   });
 
   it("limits the requests of one client address per hour", async () => {
@@ -98,7 +103,7 @@ describe("password reset by email", () => {
   it("without mail, says so, and the operator's command prints a working link", async () => {
     const user = await account("operator");
     expect(await requestPasswordReset(user.email)).toEqual({ mailEnabled: false });
-    expect(sent).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
     const lines: string[] = [];
     const errors: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => errors.push(l) };

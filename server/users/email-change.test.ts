@@ -1,11 +1,9 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { signUp } from "@/server/users/service";
 import { callerFor, makeUser, outcome, uniq, withFreshSession } from "@/test/helpers";
 import { makeOrg } from "@/test/fixtures/orgs";
 import { addDomain, confirmDomainAsOperator } from "@/server/orgs/domains";
-
-vi.mock("@/server/mail/send", () => ({ sendMail: vi.fn(async () => true) }));
 
 const PASSWORD = "Correct-Horse-9";
 
