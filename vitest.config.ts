@@ -7,14 +7,17 @@ const EXCLUDE = ["node_modules/**", "e2e/**", ".next/**"];
 const SKIP_DIRS = new Set(["node_modules", ".next", ".git", ".data", "e2e", "test-results", "playwright-report"]);
 
 /**
- * Test files that change module or process state for their own sake (module mocks, stubbed env or globals, fake
- * timers, assignments to process.env, or a comment `@vitest-isolate` saying why) get a fresh module graph each
- * (isolated). Every other file shares one graph
- * per worker: importing the app's modules again for each of ~200 files cost about 2.5 s a file, half the suite's
- * time (docs/benchmarks.md, "Tests"). Decided by reading the files, so a new test that mocks is isolated without a list.
+ * Test files that change module or process state for their own sake (module mocks, fake timers beyond the clock,
+ * assignments to process.env, or a comment `@vitest-isolate` saying why) get a fresh module graph each (isolated).
+ * Every other file shares one graph per worker: importing the app's modules again for each of ~300 files cost about
+ * 2.5 s a file, half the suite's time (docs/benchmarks.md, "Tests"). Decided by reading the files, so a new test that
+ * mocks is isolated without a list. What a shared file may change is put back after each test and each file
+ * (`unstubEnvs`, `unstubGlobals` below; the real clock, test/setup-env.ts): stubbed env and globals, and a fake clock
+ * (`vi.useFakeTimers({ toFake: ["Date"] })`). Fake timers (setTimeout and the rest) stay isolated: a timer that a
+ * shared module set while they were installed would never fire once they are gone.
  */
 const NEEDS_ISOLATION =
-  /@vitest-isolate\b|\bvi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers|resetModules)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env/;
+  /@vitest-isolate\b|\bvi\.(mock|doMock|resetModules)\(|\bvi\.useFakeTimers\((?!\{\s*toFake:\s*\["Date"\])|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env/;
 
 function testFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -52,6 +55,8 @@ const common = {
     // suites' process-crash and stream-pacing tests can lose a race on a loaded 2-core machine. A test that fails
     // twice still fails CI, and vitest's report names every retried test
     retry: process.env.CI ? 1 : 0,
+    unstubEnvs: true,
+    unstubGlobals: true,
     server: { deps: { inline: ["next-auth"] } },
   },
 };

@@ -19,16 +19,18 @@ export const testNavigation = {
   searchParams: new URLSearchParams(),
   params: {} as Record<string, string | string[]>,
   router: freshRouter(),
+  /** useSearchParams reads the page's own URL (window.location), as the App Router does after the page rewrote it */
+  followLocation: false,
 };
 
-/** Back to the defaults (pathname `/`, no search parameters or params, new router spies), then `over`. */
-export function resetTestNavigation(over: Partial<Pick<typeof testNavigation, "pathname" | "searchParams" | "params">> = {}): void {
-  Object.assign(testNavigation, { pathname: "/", searchParams: new URLSearchParams(), params: {}, router: freshRouter() }, over);
+/** Back to the defaults (pathname `/`, no search parameters or params, new router spies, not following the location), then `over`. */
+export function resetTestNavigation(over: Partial<Pick<typeof testNavigation, "pathname" | "searchParams" | "params" | "followLocation">> = {}): void {
+  Object.assign(testNavigation, { pathname: "/", searchParams: new URLSearchParams(), params: {}, router: freshRouter(), followLocation: false }, over);
 }
 
 export const useRouter = () => testNavigation.router;
 export const usePathname = () => testNavigation.pathname;
-export const useSearchParams = () => testNavigation.searchParams;
+export const useSearchParams = () => (testNavigation.followLocation ? new URLSearchParams(window.location.search) : testNavigation.searchParams);
 export const useParams = () => testNavigation.params;
 export const useSelectedLayoutSegment = () => null;
 export const useSelectedLayoutSegments = () => [];

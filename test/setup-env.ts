@@ -1,4 +1,4 @@
-import { inject } from "vitest";
+import { afterAll, inject, vi } from "vitest";
 import { resetTestNavigation } from "./next-navigation";
 
 // runs in each test worker before the test files import anything that reads env()
@@ -13,3 +13,10 @@ process.env.CADRE_EGRESS_ALLOW ??= "127.0.0.1,::1";
 
 // every test file starts with the default answers of next/navigation's hooks (test/next-navigation.ts)
 resetTestNavigation();
+
+// files share one module graph (vitest.config.ts): what a file stubbed, and a fake clock, end with it
+afterAll(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
+});

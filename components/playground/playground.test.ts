@@ -26,14 +26,8 @@ import { updateAgent } from "@/server/agents/service";
 import { settleObservations } from "@/server/models/gateway";
 import { createSession, sendMessage } from "@/server/sessions/service";
 import { testDb as db } from "@/test/db";
+import { resetTestNavigation } from "@/test/next-navigation";
 import { PlaygroundPage } from "./playground-page";
-
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/",
-  // the page's URL is happy-dom's: the page writes ?session= into it, and a render after that reads it back (a reload)
-  useSearchParams: () => new URLSearchParams(window.location.search),
-}));
 
 let rw: RunWorkspace;
 let executor: Executor;
@@ -50,6 +44,8 @@ const at = (search: string) => window.history.replaceState(null, "", `/w/playgro
 const urlSession = () => new URLSearchParams(window.location.search).get("session");
 
 beforeEach(() => {
+  // the page's URL is happy-dom's: the page writes ?session= into it, and a render after that reads it back (a reload)
+  resetTestNavigation({ followLocation: true });
   window.localStorage.clear();
   at("?target=agent:writer");
   // no stream: the answer is read by polling runs.events

@@ -29,11 +29,6 @@ import { RunPage } from "./run-page";
 import { StartRunForm } from "./start-run-form";
 
 // no app router outside Next: the pages only navigate after a start
-vi.mock("next/navigation", () => ({
-  useRouter: () => ({ push: () => {}, replace: () => {}, refresh: () => {}, back: () => {}, forward: () => {}, prefetch: () => {} }),
-  usePathname: () => "/",
-  useSearchParams: () => new URLSearchParams(),
-}));
 
 /** The run page's stream, driven by the test: what it was opened with, and the server's side of it. */
 class TestEventSource extends EventTarget {

@@ -18,11 +18,9 @@ import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
 import { createAgent } from "@/server/agents/service";
 import { makeRunWorkspace, stepRows, useStubProvider, type RunWorkspace } from "@/test/fixtures/runs";
-import { captureSentEvents, matchingEvent, runEngine, type SentEvent } from "@/test/fixtures/inngest-run";
+import { captureSentEvents, matchingEvent, runEngine, runsGoToInngest, type SentEvent } from "@/test/fixtures/inngest-run";
 import { configureSteps } from "./step";
 import { RUN_REQUESTED_EVENT, WAKE_EVENT, WAKE_SLICE_MS } from "./inngest";
-
-vi.mock("@/server/jobs/inngest-enabled", () => ({ inngestEnabled: () => true }));
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -31,10 +29,14 @@ let rw: RunWorkspace;
 let modelId: string;
 let sent: SentEvent[];
 
+// runs go to Inngest here: startRun sends cadre/run.requested, a decision sends the wake event (both captured)
+let inngestMode: { stop: () => void };
 beforeAll(async () => {
+  inngestMode = runsGoToInngest();
   stub = await startLlmStub();
 });
 afterAll(async () => {
+  inngestMode.stop();
   await stub.close();
 });
 

@@ -116,7 +116,7 @@ describe("failure rate: decay by the age of each call", () => {
 
   it("is deterministic given `now`: the same inputs give the same figures, whatever the clock says", () => {
     const g = generator(31);
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ["Date"] });
     for (let k = 0; k < 100; k++) {
       const { outcomes, latencies, times } = g.window(g.int(STATS_WINDOW + 1), NOW, 2 * HOUR);
       const ttfts = latencies.map((l) => (g.random() < 0.5 ? Math.floor(l / 4) : -1));

@@ -8,7 +8,7 @@ describe("current_time", () => {
   afterEach(() => void vi.useRealTimers());
 
   it("answers UTC by default and the wall-clock time with its offset in an IANA zone", async () => {
-    vi.useFakeTimers({ now: new Date("2026-07-01T12:34:56.789Z") });
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-07-01T12:34:56.789Z") });
     expect(await now({})).toEqual({ output: { timeZone: "UTC", iso: "2026-07-01T12:34:56.789Z" } });
     expect(await now({ timeZone: "utc" })).toEqual({ output: { timeZone: "UTC", iso: "2026-07-01T12:34:56.789Z" } });
     expect(await now({ timeZone: "Europe/Paris" })).toEqual({
