@@ -1,5 +1,7 @@
 import { afterAll, inject, vi } from "vitest";
+import { resetTestAuth } from "./next-auth-react";
 import { resetTestNavigation } from "./next-navigation";
+import { resetTestWebAuthn } from "./simplewebauthn-browser";
 
 // runs in each test worker before the test files import anything that reads env()
 process.env.DATABASE_URL = inject("databaseUrl");
@@ -11,8 +13,11 @@ process.env.LOG_LEVEL ??= "silent";
 // the LLM stub and other local test servers listen on 127.0.0.1: the egress guard refuses loopback unless allowlisted
 process.env.CADRE_EGRESS_ALLOW ??= "127.0.0.1,::1";
 
-// every test file starts with the default answers of next/navigation's hooks (test/next-navigation.ts)
+// every test file starts with the default answers of next/navigation's hooks (test/next-navigation.ts) and fresh
+// spies for next-auth/react and @simplewebauthn/browser (test/next-auth-react.ts, test/simplewebauthn-browser.ts)
 resetTestNavigation();
+resetTestAuth();
+resetTestWebAuthn();
 
 // files share one module graph (vitest.config.ts): what a file stubbed, and a fake clock, end with it
 afterAll(() => {

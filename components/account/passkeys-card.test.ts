@@ -12,8 +12,7 @@ import { TRPCProvider } from "@/lib/trpc/react";
 import { ConfirmProvider } from "@/components/ui/confirm";
 import { PasskeysCard } from "./passkeys-card";
 
-const { startRegistration } = vi.hoisted(() => ({ startRegistration: vi.fn() }));
-vi.mock("@simplewebauthn/browser", () => ({ startRegistration, startAuthentication: vi.fn() }));
+import { startRegistration } from "@/test/simplewebauthn-browser";
 
 afterEach(() => {
   cleanup();

@@ -12,10 +12,8 @@ import { TRPCProvider } from "@/lib/trpc/react";
 import { TwoFactorCard } from "./security-settings";
 import { SignInForm } from "@/components/auth/sign-in-form";
 
-const { signIn } = vi.hoisted(() => ({ signIn: vi.fn() }));
-vi.mock("next-auth/react", () => ({ signIn, signOut: vi.fn() }));
-const { startAuthentication } = vi.hoisted(() => ({ startAuthentication: vi.fn() }));
-vi.mock("@simplewebauthn/browser", () => ({ startAuthentication, startRegistration: vi.fn() }));
+import { signIn } from "@/test/next-auth-react";
+import { startAuthentication } from "@/test/simplewebauthn-browser";
 
 afterEach(() => {
   cleanup();

@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { signInWithPassword } from "./password-sign-in";
 
-const { signIn } = vi.hoisted(() => ({ signIn: vi.fn() }));
-vi.mock("next-auth/react", () => ({ signIn }));
+import { signIn } from "@/test/next-auth-react";
 
 describe("signInWithPassword", () => {
   const assign = vi.fn();
