@@ -44,6 +44,7 @@ const common = {
       { find: "@cadre/sdk", replacement: path.join(root, "packages/sdk-ts/src/index.ts") },
       { find: /^next\/navigation$/, replacement: path.join(root, "test/next-navigation.ts") },
       { find: /^next\/link$/, replacement: path.join(root, "test/next-link.ts") },
+      { find: /^next\/headers$/, replacement: path.join(root, "test/next-headers.ts") },
       { find: /^next-auth\/react$/, replacement: path.join(root, "test/next-auth-react.ts") },
       { find: /^@simplewebauthn\/browser$/, replacement: path.join(root, "test/simplewebauthn-browser.ts") },
     ],

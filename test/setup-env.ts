@@ -1,5 +1,6 @@
 import { afterAll, inject, vi } from "vitest";
 import { resetTestAuth } from "./next-auth-react";
+import { resetTestRequest } from "./next-headers";
 import { resetTestNavigation } from "./next-navigation";
 import { resetTestWebAuthn } from "./simplewebauthn-browser";
 
@@ -13,9 +14,11 @@ process.env.LOG_LEVEL ??= "silent";
 // the LLM stub and other local test servers listen on 127.0.0.1: the egress guard refuses loopback unless allowlisted
 process.env.CADRE_EGRESS_ALLOW ??= "127.0.0.1,::1";
 
-// every test file starts with the default answers of next/navigation's hooks (test/next-navigation.ts) and fresh
-// spies for next-auth/react and @simplewebauthn/browser (test/next-auth-react.ts, test/simplewebauthn-browser.ts)
+// every test file starts with the default answers of next/navigation's hooks (test/next-navigation.ts), a request
+// without cookies (next/headers, test/next-headers.ts) and fresh spies for next-auth/react and @simplewebauthn/browser
+// (test/next-auth-react.ts, test/simplewebauthn-browser.ts)
 resetTestNavigation();
+resetTestRequest();
 resetTestAuth();
 resetTestWebAuthn();
 

@@ -1,16 +1,11 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
-import { makeWorkspace, type TestUser } from "@/test/helpers";
+import { describe, expect, it } from "vitest";
+import { makeWorkspace } from "@/test/helpers";
+import { signInRequest } from "@/test/signed-in";
 import { createCaller } from "@/server/api/root";
+import { GET } from "@/app/api/audit/export/route";
 
-let signedIn: TestUser | null = null;
-vi.mock("@/server/auth/config", () => ({ currentUser: async () => signedIn }));
-
-const { GET } = await import("@/app/api/audit/export/route");
+// the route reads the session from the request's cookie (test/signed-in.ts sets it)
 const sessionAuditExport = (request: Request) => GET!(request, { params: Promise.resolve({}) });
-
-beforeEach(() => {
-  signedIn = null;
-});
 
 describe("GET /api/audit/export (the web app's download)", () => {
   it("streams the signed-in admin's workspace log with the filters; members, strangers and signed-out users are refused", async () => {
@@ -19,7 +14,7 @@ describe("GET /api/audit/export (the web app's download)", () => {
     await owner.workspaces.update({ name: "Renamed for download" });
     await owner.workspaces.update({ apiRateLimitPerMinute: 10 });
 
-    signedIn = ws.users.admin;
+    await signInRequest(ws.users.admin);
     const res = await sessionAuditExport(
       new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}&format=csv&actor=${encodeURIComponent(ws.users.owner.email)}`),
     );
@@ -30,14 +25,14 @@ describe("GET /api/audit/export (the web app's download)", () => {
     expect(rows[1]).toContain("workspace.update");
     expect(rows[1]).toContain("192.0.2.9");
 
-    signedIn = ws.users.member;
+    await signInRequest(ws.users.member);
     expect((await sessionAuditExport(new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}`))).status).toBe(403);
     const stranger = await makeWorkspace("other");
-    signedIn = stranger.users.owner;
+    await signInRequest(stranger.users.owner);
     expect((await sessionAuditExport(new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}`))).status).toBe(404);
-    signedIn = null;
+    await signInRequest(null);
     expect((await sessionAuditExport(new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}`))).status).toBe(401);
-    signedIn = ws.users.owner;
+    await signInRequest(ws.users.owner);
     const bad = await sessionAuditExport(new Request(`http://localhost:3000/api/audit/export?workspace=${ws.slug}&format=xml`));
     expect(bad.status).toBe(422);
   });

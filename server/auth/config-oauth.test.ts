@@ -1,36 +1,21 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { encode } from "next-auth/jwt";
 import { testDb as db } from "@/test/db";
 import { signUp } from "@/server/users/service";
 import { createLinkIntent, LINK_INTENT_COOKIE } from "@/server/auth/oauth-link";
 import { uniq } from "@/test/helpers";
+import { resetTestRequest, setTestCookie, testRequest } from "@/test/next-headers";
 import { makeOrg } from "@/test/fixtures/orgs";
 import { addDomain, confirmDomainAsOperator } from "@/server/orgs/domains";
 import { updateOrgPolicy } from "@/server/orgs/service";
 
-// the request the signIn callback runs in: its cookies (next/headers), as Next would provide them in the route handler
-const jar = vi.hoisted(() => ({ cookies: new Map<string, string>(), deleted: [] as string[] }));
-vi.mock("next/headers", () => ({
-  cookies: async () => ({
-    get: (name: string) => (jar.cookies.has(name) ? { name, value: jar.cookies.get(name)! } : undefined),
-    delete: (cookie: { name: string; path?: string }) => {
-      jar.deleted.push(`${cookie.name}@${cookie.path}`);
-      jar.cookies.delete(cookie.name);
-    },
-  }),
-  headers: async () =>
-    new Headers({
-      host: "127.0.0.1:3000",
-      "x-forwarded-proto": "http", // next start always sets it
-      cookie: [...jar.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-    }),
-}));
-
-const { authConfig } = await import("@/server/auth/config");
+// the request the signIn callback runs in: its cookies (next/headers, test/next-headers.ts), as Next would provide
+// them in the route handler
+import { authConfig } from "@/server/auth/config";
 
 async function signedInAs(userId: string) {
   const token = await encode({ token: { uid: userId, sub: userId }, secret: process.env.AUTH_SECRET!, salt: "authjs.session-token" });
-  jar.cookies.set("authjs.session-token", token);
+  setTestCookie("authjs.session-token", token);
 }
 
 function googleRoundTrip(email: string) {
@@ -47,8 +32,7 @@ const signInCallback = (params: ReturnType<typeof googleRoundTrip>) =>
   authConfig().callbacks!.signIn!(params as any);
 
 beforeEach(() => {
-  jar.cookies.clear();
-  jar.deleted.length = 0;
+  resetTestRequest({ headers: { host: "127.0.0.1:3000" } });
 });
 
 describe("next-auth signIn callback (wiring of the OAuth rules)", () => {
@@ -67,12 +51,12 @@ describe("next-auth signIn callback (wiring of the OAuth rules)", () => {
     await signUp({ name: "Owner", email: address, password: "Correct-Horse-9" });
     const user = await db().user.findUniqueOrThrow({ where: { email: address } });
     await signedInAs(user.id);
-    jar.cookies.set(LINK_INTENT_COOKIE, createLinkIntent(user.id, "google"));
+    setTestCookie(LINK_INTENT_COOKIE, createLinkIntent(user.id, "google"));
     const params = googleRoundTrip(address);
     expect(await signInCallback(params)).toBe(true);
     expect(params.user.id).toBe(user.id);
     // deleted on the path it was set on (a deletion on "/" would leave it in place)
-    expect(jar.deleted).toContain(`${LINK_INTENT_COOKIE}@/api/auth`);
+    expect(testRequest.deleted).toContain(`${LINK_INTENT_COOKIE}@/api/auth`);
     expect(await db().account.count({ where: { userId: user.id, provider: "google" } })).toBe(1);
   });
 
@@ -80,7 +64,7 @@ describe("next-auth signIn callback (wiring of the OAuth rules)", () => {
     const address = `left-${uniq()}@corp.test`;
     await signUp({ name: "Left", email: address, password: "Correct-Horse-9" });
     const user = await db().user.findUniqueOrThrow({ where: { email: address } });
-    jar.cookies.set(LINK_INTENT_COOKIE, createLinkIntent(user.id, "google"));
+    setTestCookie(LINK_INTENT_COOKIE, createLinkIntent(user.id, "google"));
     const params = googleRoundTrip(address);
     expect(await signInCallback(params)).toBe("/sign-in?error=AccountNotLinked");
     expect(await db().account.count({ where: { userId: user.id } })).toBe(0);

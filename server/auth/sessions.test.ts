@@ -4,7 +4,7 @@
  * operator's command end every session of the user; the membership check refuses an ended session in the same
  * statement; tokens from before this change (no claims) are refused.
  */
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDb as db } from "@/test/db";
 import { signUp } from "@/server/users/service";
@@ -13,26 +13,10 @@ import { claimsOf, endSession, newSessionClaims, SESSION_MAX_AGE_SECONDS, verify
 import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { revokeSessionsByEmail, signOutEverywhere } from "@/server/users/account";
 import { parseArgs, runCadre } from "@/scripts/cadre";
+import { resetTestRequest } from "@/test/next-headers";
 
 // currentUser() reads the request's cookies through next/headers: the test hands it the cookie of its browser
-const browser = vi.hoisted(() => ({ cookie: "" }));
-vi.mock("next/headers", () => ({
-  headers: async () => new Headers({ cookie: browser.cookie, host: "localhost:3000", "x-forwarded-proto": "http" }),
-  cookies: async () => {
-    const jar = new Map(
-      browser.cookie
-        .split(/;\s*/)
-        .filter(Boolean)
-        .map((c) => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]),
-    );
-    return {
-      get: (name: string) => (jar.has(name) ? { name, value: jar.get(name)! } : undefined),
-      getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-      has: (n: string) => jar.has(n),
-    };
-  },
-}));
-const { handlers, currentUser } = await import("./config");
+import { handlers, currentUser } from "./config";
 
 const BASE = "http://localhost:3000/api/auth";
 const PASSWORD = "Correct-Horse-42";
@@ -90,7 +74,8 @@ async function signOut(cookie: string): Promise<string> {
 
 /** Who the server thinks is signed in with these cookies. */
 async function whoIs(cookie: string) {
-  browser.cookie = cookie;
+  // the request next/headers gives currentUser() (test/next-headers.ts)
+  resetTestRequest({ headers: { cookie } });
   return currentUser();
 }
 

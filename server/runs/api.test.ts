@@ -3,20 +3,18 @@
  * workspace's member or key gets NOT_FOUND / 404 on a run, by id, on every route), and the event streams (replay
  * from Last-Event-ID / ?after=, live until the terminal event, then the stream ends).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
-import { callerFor, makeApiKey, outcome, rest, type TestUser } from "@/test/helpers";
+import { callerFor, makeApiKey, outcome, rest } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
 
-// the web app's stream authenticates with the session: the test decides who is signed in
-const session = vi.hoisted(() => ({ user: null as TestUser | null }));
-vi.mock("@/server/auth/config", () => ({ currentUser: async () => session.user }));
-const { sessionRunEvents } = await import("@/server/rest/sse-session");
+import { sessionRunEvents } from "@/server/rest/sse-session";
+import { signInRequest } from "@/test/signed-in";
 
 let a: RunWorkspace;
 let b: RunWorkspace;
@@ -253,15 +251,15 @@ describe("SSE", () => {
   });
 
   it("the web app's stream: members of the workspace only (404 for others, 401 signed out)", async () => {
-    session.user = a.ws.users.viewer;
+    await signInRequest(a.ws.users.viewer);
     const res = await sessionRunEvents(sseRequest(finishedRun, { web: true, workspace: a.ws.slug }), params(finishedRun));
     expect(res.status).toBe(200);
     expect(parseSse(await res.text()).at(-1)!.body.type).toBe("run.succeeded");
 
-    session.user = b.ws.users.owner;
+    await signInRequest(b.ws.users.owner);
     expect((await sessionRunEvents(sseRequest(finishedRun, { web: true, workspace: b.ws.slug }), params(finishedRun))).status).toBe(404);
     expect((await sessionRunEvents(sseRequest(finishedRun, { web: true, workspace: a.ws.slug }), params(finishedRun))).status).toBe(404);
-    session.user = null;
+    await signInRequest(null);
     expect((await sessionRunEvents(sseRequest(finishedRun, { web: true, workspace: a.ws.slug }), params(finishedRun))).status).toBe(401);
   });
 });

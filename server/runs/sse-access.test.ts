@@ -7,21 +7,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { testDb as db } from "@/test/db";
 import { generate, settleObservations } from "@/server/models/gateway";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
-import { newSessionClaims } from "@/server/auth/sessions";
 import { signOutEverywhere } from "@/server/users/account";
 import { removeMember } from "@/server/workspaces/members";
 import { revokeApiKey } from "@/server/auth/api-keys";
 import { resolveUserTenant } from "@/server/workspaces/tenant";
-import { addMember, makeApiKey, type TestUser } from "@/test/helpers";
+import { addMember, makeApiKey } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, sleep, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
-import type { SessionUser } from "@/server/auth/sessions";
 import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
 
-const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
-vi.mock("@/server/auth/config", () => ({ currentUser: async () => session.user }));
-const { sessionRunEvents } = await import("@/server/rest/sse-session");
+import { sessionRunEvents } from "@/server/rest/sse-session";
+import { signInRequest } from "@/test/signed-in";
 
 let rw: RunWorkspace;
 let executor: Executor;
@@ -49,9 +46,9 @@ beforeAll(async () => {
     },
   });
 });
-afterEach(() => {
+afterEach(async () => {
   release();
-  session.user = null;
+  await signInRequest(null);
 });
 afterAll(async () => {
   configureRunStreams();
@@ -95,12 +92,6 @@ function reader(res: Response) {
 const eventTypes = (text: string) => [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
 const params = (runId: string) => ({ params: Promise.resolve({ runId }) });
 
-async function signedIn(user: TestUser): Promise<SessionUser> {
-  const row = await db().user.findUniqueOrThrow({ where: { id: user.id } });
-  const c = newSessionClaims(row);
-  return { ...user, session: { userId: c.uid, sessionId: c.sid, version: c.sv, signedInAt: c.sat } };
-}
-
 /** Starts a run whose model calls wait, opens `open()` on it once it has started its first step. */
 async function openOnRunningRun(open: (runId: string) => Promise<Response>) {
   closeGate();
@@ -126,7 +117,7 @@ async function expectCutOff(runId: string, stream: ReturnType<typeof reader>) {
 describe("an open event stream re-checks access", () => {
   it("web app: the stream of a member who is removed ends", async () => {
     const { user, memberId } = await addMember(rw.ws, "member", "sse-removed");
-    session.user = await signedIn(user);
+    await signInRequest(user);
     const request = (runId: string) =>
       new Request(`http://localhost:3000/api/runs/${runId}/events?workspace=${rw.ws.slug}`, { headers: { accept: "text/event-stream" } });
     const { run, stream } = await openOnRunningRun((runId) => sessionRunEvents(request(runId), params(runId)));
@@ -141,7 +132,7 @@ describe("an open event stream re-checks access", () => {
 
   it("web app: the stream of a user who signs out everywhere ends", async () => {
     const { user } = await addMember(rw.ws, "viewer", "sse-signout");
-    session.user = await signedIn(user);
+    await signInRequest(user);
     const request = (runId: string) =>
       new Request(`http://localhost:3000/api/runs/${runId}/events?workspace=${rw.ws.slug}`, { headers: { accept: "text/event-stream" } });
     const { run, stream } = await openOnRunningRun((runId) => sessionRunEvents(request(runId), params(runId)));

@@ -5,7 +5,7 @@
  * sync and calls with the token, refresh when the token expires or is refused, a refused refresh, the state's
  * checks (reuse, another member, expiry, another workspace), the tenant line and the egress guard.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newId } from "@/lib/ids";
 import { permissionsOf, type Role } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
@@ -17,9 +17,8 @@ import { hashState } from "./mcp-oauth";
 import { resolveTools } from "./registry";
 import type { ToolCallContext } from "./types";
 
-let signedIn: TestUser | null = null;
-vi.mock("@/server/auth/config", () => ({ currentUser: async () => signedIn }));
-const { GET: callbackRoute } = await import("@/app/api/mcp-oauth/callback/route");
+import { GET as callbackRoute } from "@/app/api/mcp-oauth/callback/route";
+import { signInRequest } from "@/test/signed-in";
 
 let a: TestWorkspace;
 let b: TestWorkspace;
@@ -33,8 +32,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await as?.stop();
 });
-beforeEach(() => {
-  signedIn = null;
+beforeEach(async () => {
+  await signInRequest(null);
 });
 
 const caller = (ws: TestWorkspace, role: Role = "owner") => callerFor(ws.users[role], ws.slug);
@@ -77,7 +76,7 @@ async function approve(authorizationUrl: string): Promise<URL> {
 
 /** The browser arriving at the callback, signed in as `user`: where it is sent next. */
 async function callback(url: URL, user: TestUser): Promise<URL> {
-  signedIn = user;
+  await signInRequest(user);
   const res = await callbackRoute!(new Request(url.href), { params: Promise.resolve({}) });
   expect(res.status).toBe(303);
   return new URL(res.headers.get("location") ?? "");
@@ -227,7 +226,7 @@ describe("OAuth 2.1 MCP servers", () => {
     inB.searchParams.set("workspace", b.slug);
     expect((await callback(inB, b.users.owner)).searchParams.get("mcpAuthError")).toMatch(/unknown in this workspace/);
     // signed out: refused before anything
-    signedIn = null;
+    await signInRequest(null);
     expect((await callbackRoute!(new Request(crossCallback.href), { params: Promise.resolve({}) })).status).toBe(401);
 
     // the authorization server's error is shown as it is
