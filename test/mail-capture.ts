@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { setEnv } from "@/server/env";
 
 export interface CapturedMail {
@@ -92,6 +93,33 @@ export async function captureMail(): Promise<{ messages: CapturedMail[]; url: st
       setEnv("SMTP_URL", "");
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The test SMTP server for a whole test file: before each test its messages are cleared and SMTP_URL is unset (no
+ * mail configured); a test that configures mail points SMTP_URL at `url`. `sent()` reads the letters so far.
+ */
+export function mailCaptureForFile(): { readonly url: string; sent: () => Letter[]; clear: () => void } {
+  let capture: Awaited<ReturnType<typeof captureMail>>;
+  beforeAll(async () => {
+    capture = await captureMail();
+  });
+  beforeEach(() => {
+    setEnv("SMTP_URL", "");
+    capture.messages.length = 0;
+  });
+  afterAll(async () => {
+    await capture.stop();
+  });
+  return {
+    get url() {
+      return capture.url;
+    },
+    sent: () => lettersOf(capture.messages),
+    clear: () => {
+      capture.messages.length = 0;
     },
   };
 }

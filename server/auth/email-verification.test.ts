@@ -1,31 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { setEnv } from "@/server/env";
 import { newId } from "@/lib/ids";
 import { signUp } from "@/server/users/service";
 import { createVerificationToken, VERIFICATION_TTL_MS, verifyEmailToken } from "@/server/auth/email-verification";
 import { callerFor, outcome, uniq } from "@/test/helpers";
-import { captureMail, lettersOf } from "@/test/mail-capture";
+import { mailCaptureForFile } from "@/test/mail-capture";
 
 // the app's real mail path (nodemailer) delivers to an SMTP server of the test's own; SMTP_URL names it only when
 // a test configures mail (withMail)
-let mail: Awaited<ReturnType<typeof captureMail>>;
-const sent = () => lettersOf(mail.messages);
-beforeAll(async () => {
-  mail = await captureMail();
-});
-afterAll(async () => {
-  await mail.stop();
-});
+const mail = mailCaptureForFile();
+const { sent } = mail;
 
 const PASSWORD = "Correct-Horse-9";
 const email = (label: string) => `${label}-${uniq()}@example.test`;
 const linkIn = (text: string) => /https:\/\/cadre\.example\.test\/verify-email\?token=(\S+)/.exec(text)?.[1];
 
-beforeEach(() => {
-  setEnv("SMTP_URL", "");
-  mail.messages.length = 0;
-});
 afterEach(() => {
   setEnv("SMTP_URL", "");
   setEnv("CADRE_PUBLIC_URL", "");
@@ -58,7 +48,7 @@ describe("sign-up with mail configured", () => {
     withMail();
     const address = email("twice");
     const first = await signUp({ name: "Twice", email: address, password: PASSWORD });
-    mail.messages.length = 0;
+    mail.clear();
     const second = await signUp({ name: "Intruder", email: address, password: "Other-password-42" });
     expect(second).toEqual(first);
     expect(sent()).toHaveLength(1);
@@ -129,7 +119,7 @@ describe("account settings over tRPC", () => {
       verificationMail: true,
       accounts: [{ provider: "github" }],
     });
-    mail.messages.length = 0;
+    mail.clear();
     expect(await caller.auth.resendVerification()).toEqual({ sent: true });
     expect(sent().map((m) => m.to)).toEqual([address]);
     expect(await outcome(caller.auth.resendVerification())).toMatchObject({ ok: false, code: "TOO_MANY_REQUESTS" });

@@ -1,33 +1,23 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { testDb as db } from "@/test/db";
 import { setEnv } from "@/server/env";
 import { signUp } from "@/server/users/service";
 import { verifyCredentials } from "@/server/auth/credentials";
 import { callerFor, outcome, uniq } from "@/test/helpers";
-import { captureMail, lettersOf } from "@/test/mail-capture";
+import { mailCaptureForFile } from "@/test/mail-capture";
 import { passwordResetLinkCommand } from "@/server/users/cli";
 import { createResetToken, RESET_REQUESTS_PER_HOUR, RESET_TTL_MS, requestPasswordReset, resetPassword } from "./password-reset";
 
 // the app's real mail path (nodemailer) delivers to an SMTP server of the test's own; SMTP_URL names it only when
 // a test configures mail (withMail)
-let mail: Awaited<ReturnType<typeof captureMail>>;
-const sent = () => lettersOf(mail.messages);
-beforeAll(async () => {
-  mail = await captureMail();
-});
-afterAll(async () => {
-  await mail.stop();
-});
+const mail = mailCaptureForFile();
+const { sent } = mail;
 
 const PASSWORD = "Correct-Horse-9";
 const NEW_PASSWORD = "Battery-Staple-42";
 const email = (label: string) => `${label}-${uniq()}@example.test`;
 const linkIn = (text: string) => /https:\/\/cadre\.example\.test\/reset-password\?token=(\S+)/.exec(text)?.[1];
 
-beforeEach(() => {
-  setEnv("SMTP_URL", "");
-  mail.messages.length = 0;
-});
 afterEach(() => {
   setEnv("SMTP_URL", "");
   setEnv("CADRE_PUBLIC_URL", "");
