@@ -8,11 +8,9 @@ import { resetTestRequest, setTestCookie, testRequest } from "@/test/next-header
 import { makeOrg } from "@/test/fixtures/orgs";
 import { addDomain, confirmDomainAsOperator } from "@/server/orgs/domains";
 import { updateOrgPolicy } from "@/server/orgs/service";
-
-// the request the signIn callback runs in: its cookies (next/headers, test/next-headers.ts), as Next would provide
-// them in the route handler
 import { authConfig } from "@/server/auth/config";
 
+/** The request the signIn callback runs in carries this user's session cookie (next/headers: test/next-headers.ts). */
 async function signedInAs(userId: string) {
   const token = await encode({ token: { uid: userId, sub: userId }, secret: process.env.AUTH_SECRET!, salt: "authjs.session-token" });
   setTestCookie("authjs.session-token", token);

@@ -14,8 +14,6 @@ import { resolveUserTenant } from "@/server/workspaces/tenant";
 import { revokeSessionsByEmail, signOutEverywhere } from "@/server/users/account";
 import { parseArgs, runCadre } from "@/scripts/cadre";
 import { resetTestRequest } from "@/test/next-headers";
-
-// currentUser() reads the request's cookies through next/headers: the test hands it the cookie of its browser
 import { handlers, currentUser } from "./config";
 
 const BASE = "http://localhost:3000/api/auth";
@@ -72,9 +70,8 @@ async function signOut(cookie: string): Promise<string> {
   return mergeCookies(c.cookie, res);
 }
 
-/** Who the server thinks is signed in with these cookies. */
+/** Who the server thinks is signed in with these cookies: currentUser() reads them through next/headers. */
 async function whoIs(cookie: string) {
-  // the request next/headers gives currentUser() (test/next-headers.ts)
   resetTestRequest({ headers: { cookie } });
   return currentUser();
 }

@@ -25,7 +25,7 @@ import { decideApprovalAndWake } from "@/server/runs/approvals";
 import { approvalWakeKey } from "@/server/tools/approval-wait";
 import { APPROVAL_TTL_MS } from "@/lib/schemas/tools";
 import { makeRunWorkspace, stepRows, useStubProvider, type RunWorkspace } from "@/test/fixtures/runs";
-import { captureSentEvents, matchingEvent, runEngine, runsGoToInngest, sliceIds, type SentEvent } from "@/test/fixtures/inngest-run";
+import { captureSentEvents, matchingEvent, runEngine, runsGoToInngestForFile, sliceIds, type SentEvent } from "@/test/fixtures/inngest-run";
 import { configureSteps } from "./step";
 import { WAKE_EVENT, WAKE_SLICE_MS } from "./inngest";
 
@@ -41,9 +41,8 @@ let receiverUrl: string;
 let sent: SentEvent[];
 
 // runs go to Inngest here: startRun sends cadre/run.requested, a decision sends the wake event (both captured)
-let inngestMode: { stop: () => void };
+runsGoToInngestForFile();
 beforeAll(async () => {
-  inngestMode = runsGoToInngest();
   stub = await startLlmStub();
   receiver = http.createServer((req, res) => {
     received.push(req.url ?? "");
@@ -57,7 +56,6 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  inngestMode.stop();
   await stub.close();
   await new Promise((resolve) => receiver.close(resolve));
 });

@@ -18,7 +18,7 @@ import { configureGateway, settleObservations } from "@/server/models/gateway";
 import { startRun } from "@/server/runs/service";
 import { createAgent } from "@/server/agents/service";
 import { makeRunWorkspace, stepRows, useStubProvider, type RunWorkspace } from "@/test/fixtures/runs";
-import { captureSentEvents, matchingEvent, runEngine, runsGoToInngest, type SentEvent } from "@/test/fixtures/inngest-run";
+import { captureSentEvents, matchingEvent, runEngine, runsGoToInngestForFile, type SentEvent } from "@/test/fixtures/inngest-run";
 import { configureSteps } from "./step";
 import { RUN_REQUESTED_EVENT, WAKE_EVENT, WAKE_SLICE_MS } from "./inngest";
 
@@ -30,13 +30,11 @@ let modelId: string;
 let sent: SentEvent[];
 
 // runs go to Inngest here: startRun sends cadre/run.requested, a decision sends the wake event (both captured)
-let inngestMode: { stop: () => void };
+runsGoToInngestForFile();
 beforeAll(async () => {
-  inngestMode = runsGoToInngest();
   stub = await startLlmStub();
 });
 afterAll(async () => {
-  inngestMode.stop();
   await stub.close();
 });
 

@@ -12,7 +12,6 @@ import { addAgent, addTeam, makeRunWorkspace, waitForRun, type RunWorkspace } fr
 import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
-
 import { sessionRunEvents } from "@/server/rest/sse-session";
 import { signInRequest } from "@/test/signed-in";
 

@@ -16,7 +16,6 @@ import { addAgent, addTeam, makeRunWorkspace, sleep, waitForRun, type RunWorkspa
 import { apiKeyRunEvents } from "@/server/rest/sse-routes";
 import { configureRunStreams } from "./sse";
 import { startRun } from "./service";
-
 import { sessionRunEvents } from "@/server/rest/sse-session";
 import { signInRequest } from "@/test/signed-in";
 

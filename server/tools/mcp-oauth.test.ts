@@ -16,7 +16,6 @@ import { mcpExecutor } from "./mcp-executor";
 import { hashState } from "./mcp-oauth";
 import { resolveTools } from "./registry";
 import type { ToolCallContext } from "./types";
-
 import { GET as callbackRoute } from "@/app/api/mcp-oauth/callback/route";
 import { signInRequest } from "@/test/signed-in";
 
