@@ -3,7 +3,8 @@
  * (authorization-server metadata, dynamic client registration, authorize, token; protected-resource metadata for
  * /mcp), requireBearerAuth on /mcp (401 with `resource_metadata` in WWW-Authenticate), and an in-memory provider
  * that approves every authorization at once, checks the `resource`, issues access tokens of `tokenTtlSeconds`
- * and refresh tokens (rotated on use). `expireAll()` makes the server refuse every access token it issued (the
+ * and refresh tokens (rotated on use; with `reuseDetection`, a refresh token spent twice revokes its whole grant, as
+ * OAuth 2.1 asks of servers that rotate them). `expireAll()` makes the server refuse every access token it issued (the
  * client still believes them valid: a 401 path); tools `whoami` and `lookup`.
  */
 import { randomUUID } from "node:crypto";
@@ -31,6 +32,8 @@ interface ExpressApp extends Handler {
 const express = createRequire(import.meta.url)("express") as () => ExpressApp;
 
 interface Grant {
+  /** the authorization the tokens descend from (rotation keeps it) */
+  family: string;
   clientId: string;
   resource: string | undefined;
   scopes: string[];
@@ -41,8 +44,13 @@ class InMemoryProvider implements OAuthServerProvider {
   readonly codes = new Map<string, Grant & { params: AuthorizationParams }>();
   readonly access = new Map<string, Grant & { expiresAt: number }>();
   readonly refresh = new Map<string, Grant>();
+  /** spent refresh tokens and their grant's family */
+  readonly spent = new Map<string, string>();
   tokenTtlSeconds = 3600;
   refreshes = 0;
+  /** a spent refresh token presented again revokes every token of its grant */
+  reuseDetection = false;
+  reuses = 0;
   /** what the token endpoint must see as `resource` (RFC 8707) */
   constructor(private readonly expectedResource: string) {}
 
@@ -64,7 +72,7 @@ class InMemoryProvider implements OAuthServerProvider {
       target.searchParams.set("error_description", `unknown resource ${params.resource?.href ?? "(none)"}`);
     } else {
       const code = randomUUID();
-      this.codes.set(code, { clientId: client.client_id, resource: params.resource.href, scopes: params.scopes ?? [], params });
+      this.codes.set(code, { family: randomUUID(), clientId: client.client_id, resource: params.resource.href, scopes: params.scopes ?? [], params });
       target.searchParams.set("code", code);
     }
     if (params.state !== undefined) target.searchParams.set("state", params.state);
@@ -101,9 +109,16 @@ class InMemoryProvider implements OAuthServerProvider {
 
   async exchangeRefreshToken(client: OAuthClientInformationFull, token: string, _scopes?: string[], resource?: URL): Promise<OAuthTokens> {
     const grant = this.refresh.get(token);
+    const family = this.spent.get(token);
+    if (!grant && family !== undefined && this.reuseDetection) {
+      this.reuses++;
+      for (const tokens of [this.access, this.refresh]) for (const [t, g] of tokens) if (g.family === family) tokens.delete(t);
+      throw new InvalidGrantError("refresh token reused: the grant is revoked");
+    }
     if (!grant || grant.clientId !== client.client_id) throw new InvalidGrantError("unknown refresh token");
     if (resource?.href !== grant.resource) throw new InvalidTargetError("the resource differs from the grant's");
     this.refresh.delete(token);
+    this.spent.set(token, grant.family);
     this.refreshes++;
     return this.issue(grant);
   }

@@ -195,9 +195,9 @@ export async function withMcpSession<T>(
   } catch (error) {
     throw describeMcpFailure(error, server, timeoutMs);
   }
-  const oauthToken = async (forceRefresh: boolean): Promise<string> => {
+  const oauthToken = async (refused?: string): Promise<string> => {
     try {
-      return await oauthAccessToken(ctx, server, { workspace, runId: options.runId, forceRefresh });
+      return await oauthAccessToken(ctx, server, { workspace, runId: options.runId, refused });
     } catch (error) {
       if (error instanceof McpOAuthError)
         throw new McpConnectError(error.status, error.message, error.code === "EGRESS_REFUSED" ? "EGRESS_REFUSED" : "UPSTREAM_ERROR");
@@ -209,7 +209,7 @@ export async function withMcpSession<T>(
     if (!server.secretId) throw new McpConnectError("needs_auth", "no bearer token: choose the vault secret that holds it");
     token = await revealSecret(ctx, server.secretId, { purpose: `MCP server ${server.name}`, ...(options.runId ? { runId: options.runId } : {}) });
   } else if (server.authType === "oauth") {
-    token = await oauthToken(false);
+    token = await oauthToken();
   }
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
@@ -243,7 +243,7 @@ export async function withMcpSession<T>(
     } catch (error) {
       // an OAuth token the server refuses (revoked, expired early): refresh once and start the session again
       if (server.authType !== "oauth" || signal.aborted || describeMcpFailure(error, server, timeoutMs).status !== "needs_auth") throw error;
-      token = await oauthToken(true);
+      token = await oauthToken(token);
       return await session(token);
     }
   } catch (error) {

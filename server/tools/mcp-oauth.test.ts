@@ -2,9 +2,11 @@
  * MCP servers with OAuth 2.1 end to end, against an OAuth-protected MCP server built from the SDK's server pieces
  * (test/mcp-oauth-server.ts): authorize (discovery from the 401, DCR, PKCE S256, resource, state), the authorization
  * server's redirect followed, the callback in the browser session, tokens in the vault (encrypted, never returned),
- * sync and calls with the token, refresh when the token expires or is refused, a refused refresh, the state's
+ * sync and calls with the token, refresh when the token expires or is refused (once for calls at once, and under
+ * another process's refresh lease), a refused refresh, the state's
  * checks (reuse, another member, expiry, another workspace), the tenant line and the egress guard.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newId } from "@/lib/ids";
 import { permissionsOf, type Role } from "@/lib/permissions";
@@ -14,6 +16,7 @@ import { startOAuthMcpServer } from "@/test/mcp-oauth-server";
 import { auditRows, callerFor, makeApiKey, makeWorkspace, outcome, rest, uniq, type TestUser, type TestWorkspace } from "@/test/helpers";
 import { mcpExecutor } from "./mcp-executor";
 import { hashState } from "./mcp-oauth";
+import { claimRefreshLease, REFRESH_POLL_MS, releaseRefreshLease } from "./mcp-oauth-refresh-lease";
 import { resolveTools } from "./registry";
 import type { ToolCallContext } from "./types";
 import { GET as callbackRoute } from "@/app/api/mcp-oauth/callback/route";
@@ -187,6 +190,43 @@ describe("OAuth 2.1 MCP servers", () => {
     expect(as.provider.refreshes).toBe(refreshed + 2);
     expect(as.calls.slice(before).every((c) => c.authorization === `Bearer ${accessTokens().at(-1)}`)).toBe(true);
   }
+
+  it("calls at once with a refused token refresh it once (rotation with reuse detection): every call works", async () => {
+    as.provider.reuseDetection = true;
+    try {
+      as.expireAll();
+      const refreshed = as.provider.refreshes;
+      const ids = ["21", "22", "23", "24"];
+      const outs = await Promise.all(ids.map((id) => call(a, "orders_lookup", { id })));
+      outs.forEach((out, i) => expect(String(out.output)).toContain(`order ${ids[i]}: shipped`));
+      // one refresh token spent, once: a second refresh with it would have revoked the grant
+      expect(as.provider.refreshes).toBe(refreshed + 1);
+      expect(as.provider.reuses).toBe(0);
+      expect((await caller(a).mcpServers.get({ serverId })).status).toBe("ok");
+    } finally {
+      as.provider.reuseDetection = false;
+    }
+  });
+
+  it("a refresh lease held by another process is waited for, then taken once it is released", async () => {
+    as.expireAll();
+    const refreshed = as.provider.refreshes;
+    // another process is refreshing
+    expect(await claimRefreshLease(tenantOf(a), serverId)).toBe(true);
+    const pending = call(a, "orders_lookup", { id: "31" });
+    await sleep(3 * REFRESH_POLL_MS);
+    expect(as.provider.refreshes).toBe(refreshed);
+    // it ended without storing tokens (it failed): the waiting call refreshes itself
+    await releaseRefreshLease(tenantOf(a), serverId);
+    expect(String((await pending).output)).toContain("order 31: shipped");
+    expect(as.provider.refreshes).toBe(refreshed + 1);
+    const row = await db().mcpServer.findUniqueOrThrow({ where: { id: serverId }, select: { oauthRefreshUntil: true } });
+    expect(row.oauthRefreshUntil).toBeNull();
+    // a lease whose holder died lapses
+    await db().mcpServer.update({ where: { id: serverId }, data: { oauthRefreshUntil: new Date(Date.now() - 1) } });
+    expect(await claimRefreshLease(tenantOf(a), serverId)).toBe(true);
+    await releaseRefreshLease(tenantOf(a), serverId);
+  });
 
   it("a refresh the authorization server refuses: the call fails clearly, the server needs authorizing again", async () => {
     as.provider.refresh.clear();

@@ -16,6 +16,7 @@
  * and is dropped with the registration when the server's URL changes.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   discoverOAuthServerInfo,
   exchangeAuthorization,
@@ -38,6 +39,7 @@ import { egress, findEgressError, type WorkspaceEgressLists } from "@/server/egr
 import { decryptSecret, encryptSecret } from "@/server/vault/crypto";
 import { vaultKeyring } from "@/server/vault/master-key";
 import { revealSecret, writeSystemSecret } from "@/server/vault/service";
+import { claimRefreshLease, joinRefresh, REFRESH_LEASE_MS, REFRESH_POLL_MS, releaseRefreshLease } from "./mcp-oauth-refresh-lease";
 
 /** How long an authorization started by `authorize` may be completed. */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -381,23 +383,68 @@ export async function finishOAuth(
   return server.id;
 }
 
+/** A stored access token that can be sent: not about to expire, and not the one the server just refused. */
+function usableToken(tokens: VaultValue["tokens"], refused: string | undefined): string | null {
+  if (!tokens?.access_token || tokens.access_token === refused) return null;
+  if (tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_MS <= Date.now()) return null;
+  return tokens.access_token;
+}
+
 /**
  * The access token for a call to the server: refreshed first (through the SDK, with the refresh token) when it is
- * expired or about to be, or when `forceRefresh` (the server answered 401). A refresh the authorization server
- * refuses marks the server needs_auth (lastError says to re-authorize) and throws McpOAuthError.
+ * expired or about to be, or when it is `refused` (the server answered 401 to it). One refresh at a time per server,
+ * in this process and across processes (./mcp-oauth-refresh-lease.ts): the others use its tokens. A refresh the
+ * authorization server refuses marks the server needs_auth (lastError says to re-authorize) and throws McpOAuthError.
  */
 export async function oauthAccessToken(
   ctx: TenantContext,
   server: OAuthServer,
-  options: { workspace: WorkspaceEgressLists | null; runId?: string | undefined; forceRefresh?: boolean },
+  options: { workspace: WorkspaceEgressLists | null; runId?: string | undefined; refused?: string | undefined },
 ): Promise<string> {
   const purpose = `MCP server ${server.name} (OAuth)`;
   const record = oauthRecordOf(server.oauth);
   const vault = await readVault(ctx, server.oauthSecretId, purpose, options.runId);
+  if (!record || !vault.tokens?.access_token)
+    throw new McpOAuthError("needs_auth", "not authorized yet: authorize the server (OAuth) first", "VALIDATION_FAILED");
+  const usable = usableToken(vault.tokens, options.refused);
+  if (usable) return usable;
+  return joinRefresh(ctx, server.id, () => refreshUnderLease(ctx, server, record, { ...options, purpose }));
+}
+
+/** Takes the server's refresh lease (waiting for another process's refresh while it is held), then refreshes. */
+async function refreshUnderLease(
+  ctx: TenantContext,
+  server: OAuthServer,
+  record: McpOAuthRecord,
+  options: { workspace: WorkspaceEgressLists | null; runId?: string | undefined; refused?: string | undefined; purpose: string },
+): Promise<string> {
+  const giveUpAt = Date.now() + 2 * REFRESH_LEASE_MS;
+  while (!(await claimRefreshLease(ctx, server.id))) {
+    await sleep(REFRESH_POLL_MS);
+    const stored = usableToken((await readVault(ctx, server.oauthSecretId, options.purpose, options.runId)).tokens, options.refused);
+    if (stored) return stored;
+    if (Date.now() > giveUpAt) throw new McpOAuthError("error", "another refresh of the OAuth token did not finish: try again");
+  }
+  try {
+    return await refresh(ctx, server, record, options);
+  } finally {
+    await releaseRefreshLease(ctx, server.id).catch(() => undefined);
+  }
+}
+
+async function refresh(
+  ctx: TenantContext,
+  server: OAuthServer,
+  record: McpOAuthRecord,
+  options: { workspace: WorkspaceEgressLists | null; runId?: string | undefined; refused?: string | undefined; purpose: string },
+): Promise<string> {
+  // read again under the lease: a refresh that finished in the meantime is used, not repeated
+  const vault = await readVault(ctx, server.oauthSecretId, options.purpose, options.runId);
   const tokens = vault.tokens;
-  if (!record || !tokens?.access_token) throw new McpOAuthError("needs_auth", "not authorized yet: authorize the server (OAuth) first", "VALIDATION_FAILED");
-  const expired = tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_MS <= Date.now();
-  if (!expired && !options.forceRefresh) return tokens.access_token;
+  if (!tokens?.access_token || !server.oauthSecretId)
+    throw new McpOAuthError("needs_auth", "not authorized yet: authorize the server (OAuth) first", "VALIDATION_FAILED");
+  const usable = usableToken(tokens, options.refused);
+  if (usable) return usable;
   const markNeedsAuth = async (message: string) => {
     await db(ctx).mcpServer.update({
       where: { id: server.id, workspaceId: ctx.workspaceId },
@@ -416,14 +463,10 @@ export async function oauthAccessToken(
       fetchFn: oauthFetch(options.workspace),
     });
   } catch (error) {
-    // another call may have refreshed (and rotated the refresh token) meanwhile: use its tokens
-    const now = await readVault(ctx, server.oauthSecretId, purpose, options.runId);
-    if (now.tokens?.access_token && now.tokens.access_token !== tokens.access_token) return now.tokens.access_token;
     const failure = oauthFailure("Refreshing the OAuth token", error, originOf(record.authorizationServerUrl));
     if (failure.status === "needs_auth") throw await markNeedsAuth(`${failure.message}: re-authorize the server`);
     throw failure;
   }
-  if (!server.oauthSecretId) throw new McpOAuthError("needs_auth", "not authorized yet: authorize the server (OAuth) first");
   await writeSystemSecret(
     ctx,
     "mcp_oauth",
