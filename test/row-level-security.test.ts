@@ -98,7 +98,8 @@ async function populated(label: string): Promise<RunWorkspace> {
       authTag: Buffer.from("t"),
       wrappedKey: Buffer.from("w"),
       keyVersion: "v",
-      expiresAt: new Date(),
+      // live: a retention purge in another file (shared database) deletes expired ones
+      expiresAt: new Date(Date.now() + 3600_000),
     },
   });
   await testDb().toolRateWindow.create({ data: { workspaceId: rw.ws.id, toolName: "fixture_echo", scope: "", windowStart: new Date(), calls: 1 } });
@@ -207,7 +208,7 @@ async function populated(label: string): Promise<RunWorkspace> {
     },
   });
   await testDb().mcpToken.create({
-    data: { id: newId("mtok"), workspaceId: rw.ws.id, connectionId, kind: "access", tokenHash: `t-${uniq()}`, expiresAt: new Date() },
+    data: { id: newId("mtok"), workspaceId: rw.ws.id, connectionId, kind: "access", tokenHash: `t-${uniq()}`, expiresAt: new Date(Date.now() + 3600_000) },
   });
   // the marketplace: an unlisted listing (others read it only by its link) with a version, installed, reviewed and
   // reported by its own workspace (server/marketplace/ writes these through its services; rows are enough here)

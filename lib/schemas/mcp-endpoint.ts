@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** an MCP session unused this long is refused (the client opens a new one) and the retention purge deletes it */
+export const MCP_SESSION_IDLE_DAYS = 30;
+
 /** What an agent offers at the workspace's hosted MCP endpoint (server/mcp-endpoint/exposure.ts). */
 export const agentMcpInputSchema = z
   .strictObject({

@@ -2,10 +2,12 @@
  * Sessions of the hosted MCP endpoint. The endpoint itself is stateless (a new MCP server per request, any process
  * can answer); a session is a row: the id a client got from `initialize` (Mcp-Session-Id), the principal that
  * opened it, and the client's name for the audit entries of its later calls. A session id presented with another
- * principal's credentials is refused like an unknown one (404: the client starts a new session).
+ * principal's credentials is refused like an unknown one (404: the client starts a new session), and so is a session
+ * unused for MCP_SESSION_IDLE_DAYS (the retention purge deletes it).
  */
 import { randomBytes } from "node:crypto";
 import type { TenantContext } from "@/server/context";
+import { MCP_SESSION_IDLE_DAYS } from "@/lib/schemas/mcp-endpoint";
 import { db } from "@/server/db/client";
 
 export interface McpSessionInfo {
@@ -15,6 +17,7 @@ export interface McpSessionInfo {
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,128}$/;
+const IDLE_MS = MCP_SESSION_IDLE_DAYS * 24 * 60 * 60_000;
 /** lastSeenAt is written at most this often */
 const SEEN_GRANULARITY_MS = 60_000;
 /**
@@ -62,7 +65,7 @@ export async function findMcpSession(ctx: TenantContext, principal: string, id: 
   const cached = cache().get(key);
   if (cached && cached.until > Date.now()) return cached.principal === principal ? cached.info : null;
   const row = await db(ctx).mcpSession.findFirst({ where: { id, workspaceId: ctx.workspaceId } });
-  if (!row) return null;
+  if (!row || Date.now() - row.lastSeenAt.getTime() > IDLE_MS) return null;
   const info = { id: row.id, clientName: row.clientName, clientVersion: row.clientVersion };
   if (cache().size >= CACHE_MAX) cache().clear();
   cache().set(key, { principal: row.principal, info, until: Date.now() + CACHE_TTL_MS });

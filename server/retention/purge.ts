@@ -16,7 +16,11 @@
  * - memories past their TTL rule are deleted, and memories above the workspace's cap are evicted (the workspace's
  *   memory settings; lib/schemas/memory.ts documents the rules). Pinned memories are never touched;
  * - expired identity rows: SSO sign-ins past their state's and ticket's expiry, second-factor step-ups past their
- *   window, WebAuthn challenges past theirs (each is refused once expired; the purge only reclaims the rows).
+ *   window, WebAuthn challenges past theirs (each is refused once expired; the purge only reclaims the rows);
+ * - MCP rows that can no longer be used: expired access and refresh tokens of the hosted endpoint, connections left
+ *   with no token (the code never exchanged, or every token expired), sessions idle longer than
+ *   MCP_SESSION_IDLE_DAYS, call records past their expiry, pending authorizations of MCP servers past theirs;
+ * - incoming webhook deliveries (the webhook-id a redelivery is matched on) older than the run events' window.
  */
 import { execute } from "@/server/db/execute";
 import { SYSTEM } from "@/server/db/scope";
@@ -24,6 +28,7 @@ import { sql, type Sql } from "@/server/db/sql";
 import { env } from "@/server/env";
 import { logger } from "@/server/logger";
 import { purgeExpiredIdempotencyKeys } from "@/server/idempotency/store";
+import { MCP_SESSION_IDLE_DAYS } from "@/lib/schemas/mcp-endpoint";
 import { metrics } from "@/server/observability/metrics";
 import { newId } from "@/lib/ids";
 import type { AuditAction, AuditTargetType } from "@/lib/schemas/audit";
@@ -73,6 +78,12 @@ export interface PurgeResult {
   stepUps: number;
   webAuthnChallenges: number;
   samlAssertionUses: number;
+  mcpTokens: number;
+  mcpConnections: number;
+  mcpSessions: number;
+  mcpCallRuns: number;
+  mcpOAuthStates: number;
+  webhookTriggerDeliveries: number;
 }
 
 /** Repeats a batched statement (it must affect at most `batch` rows) until it affects fewer. */
@@ -83,6 +94,12 @@ async function inBatches(statement: Sql, batch: number): Promise<number> {
     total += rowCount;
     if (rowCount < batch) return total;
   }
+}
+
+/** Deletes, in batches, the rows of `table` (keyed by `key`) whose `column` is before `before`. */
+function deleteBefore(table: string, key: string, column: string, before: Date, batch: number): Promise<number> {
+  const [t, k] = [sql.ident(table), sql.ident(key)];
+  return inBatches(sql`DELETE FROM ${t} WHERE ${k} IN (SELECT ${k} FROM ${t} WHERE ${sql.ident(column)} < ${before} LIMIT ${batch})`, batch);
 }
 
 /** `days` of the workspace's own column, else the default; the cut-off as a SQL expression (NULL: keep forever). */
@@ -152,7 +169,7 @@ export async function purgeAuditEntries(now: Date, batch: number, fallback: numb
 export async function purgeAuthEvents(now: Date, batch: number, days: number): Promise<number> {
   if (days === 0) return 0;
   const before = new Date(now.getTime() - days * DAY_MS);
-  return inBatches(sql`DELETE FROM "AuthEvent" WHERE "id" IN (SELECT "id" FROM "AuthEvent" WHERE "createdAt" < ${before} LIMIT ${batch})`, batch);
+  return deleteBefore("AuthEvent", "id", "createdAt", before, batch);
 }
 
 /** Sign-in throttle rows whose window has passed (they would start from zero anyway) and expired limiter rows. */
@@ -186,20 +203,59 @@ export async function purgeExpiredIdentityRows(
           SELECT "id" FROM "SsoSignIn" WHERE "expiresAt" < ${now} AND ("ticketExpiresAt" IS NULL OR "ticketExpiresAt" < ${now}) LIMIT ${batch})`,
     batch,
   );
-  const stepUps = await inBatches(
-    sql`DELETE FROM "SessionStepUp" WHERE "sessionId" IN (SELECT "sessionId" FROM "SessionStepUp" WHERE "expiresAt" < ${now} LIMIT ${batch})`,
-    batch,
-  );
-  const webAuthnChallenges = await inBatches(
-    sql`DELETE FROM "WebAuthnChallenge" WHERE "id" IN (SELECT "id" FROM "WebAuthnChallenge" WHERE "expiresAt" < ${now} LIMIT ${batch})`,
-    batch,
-  );
+  const stepUps = await deleteBefore("SessionStepUp", "sessionId", "expiresAt", now, batch);
+  const webAuthnChallenges = await deleteBefore("WebAuthnChallenge", "id", "expiresAt", now, batch);
   const samlAssertionUses = await inBatches(
     sql`DELETE FROM "SsoAssertionUse" WHERE ("organizationId", "assertionId") IN (
           SELECT "organizationId", "assertionId" FROM "SsoAssertionUse" WHERE "expiresAt" < ${now} LIMIT ${batch})`,
     batch,
   );
   return { ssoSignIns, stepUps, webAuthnChallenges, samlAssertionUses };
+}
+
+/** MCP rows are reclaimed once expired for this long (an expired one is refused anyway; a code's exchange may be under way) */
+const MCP_EXPIRED_GRACE_MS = 60 * 60_000;
+
+/**
+ * MCP rows that can no longer be used (server/mcp-auth/, server/mcp-endpoint/, server/tools/mcp-oauth.ts), once
+ * expired for MCP_EXPIRED_GRACE_MS: the hosted endpoint's tokens (a spent refresh token is kept until its expiry, for
+ * reuse detection), then its connections left with no token whose code can no longer be exchanged (never exchanged,
+ * or every token expired; a revoked connection keeps its refresh tokens until they expire, so it stays listed as
+ * revoked until then), sessions idle longer than MCP_SESSION_IDLE_DAYS (refused from then on: the client opens a
+ * new one), call records, and pending authorizations of remote MCP servers.
+ */
+export async function purgeExpiredMcpRows(
+  now: Date,
+  batch: number,
+): Promise<{ mcpTokens: number; mcpConnections: number; mcpSessions: number; mcpCallRuns: number; mcpOAuthStates: number }> {
+  const expired = new Date(now.getTime() - MCP_EXPIRED_GRACE_MS);
+  const mcpTokens = await deleteBefore("McpToken", "id", "expiresAt", expired, batch);
+  const mcpConnections = await inBatches(
+    sql`DELETE FROM "McpConnection" WHERE "id" IN (
+          SELECT c."id" FROM "McpConnection" c
+          WHERE c."codeExpiresAt" < ${expired} AND NOT EXISTS (SELECT 1 FROM "McpToken" t WHERE t."connectionId" = c."id")
+          LIMIT ${batch})`,
+    batch,
+  );
+  const mcpSessions = await deleteBefore("McpSession", "id", "lastSeenAt", new Date(now.getTime() - MCP_SESSION_IDLE_DAYS * DAY_MS), batch);
+  const mcpCallRuns = await deleteBefore("McpCallRun", "id", "expiresAt", expired, batch);
+  const mcpOAuthStates = await deleteBefore("McpOAuthState", "stateHash", "expiresAt", expired, batch);
+  return { mcpTokens, mcpConnections, mcpSessions, mcpCallRuns, mcpOAuthStates };
+}
+
+/**
+ * Incoming webhook deliveries (server/triggers/receive.ts) older than the run events' window: a delivery row is what
+ * a redelivery of the same webhook-id is answered from; senders retry for hours or days, not for weeks.
+ */
+export async function purgeWebhookTriggerDeliveries(now: Date, batch: number, fallback: number): Promise<number> {
+  return inBatches(
+    sql`DELETE FROM "WebhookTriggerDelivery" WHERE "id" IN (
+          SELECT d."id" FROM "WebhookTriggerDelivery" d
+          JOIN "Workspace" w ON w."id" = d."workspaceId"
+          WHERE d."createdAt" < ${cutoff("retentionRunEventsDays", fallback, now)}
+          LIMIT ${batch})`,
+    batch,
+  );
 }
 
 /**
@@ -316,6 +372,8 @@ export async function runRetentionPurge(options: PurgeOptions = {}): Promise<Pur
     memoriesEvicted: await evictMemoriesOverCap(now, batch, { fallback: env().CADRE_MEMORY_LIMIT, max: env().CADRE_MEMORY_LIMIT_MAX }),
     webhookDeliveries: await purgeWebhookDeliveries(now, batch, d.runEventsDays),
     ...(await purgeExpiredIdentityRows(now, batch)),
+    ...(await purgeExpiredMcpRows(now, batch)),
+    webhookTriggerDeliveries: await purgeWebhookTriggerDeliveries(now, batch, d.runEventsDays),
   };
   for (const [kind, count] of Object.entries(result)) if (count > 0) metrics.retentionPurged.inc({ kind }, count);
   metrics.retentionLastRun.set(Math.round(Date.now() / 1000));
