@@ -81,6 +81,17 @@ export class ApiRateLimiter {
     return { allowed: true, limit, remaining: Math.max(0, limit - used - 1), resetAt, retryAfterSeconds: 0 };
   }
 
+  /** Whether `keyId` is still under `limit` in the current window, without counting anything. */
+  peek(keyId: string, limit: number): RateDecision {
+    const now = this.now();
+    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const resetAt = windowStart + WINDOW_MS;
+    const w = this.windows.get(keyId);
+    const used = w && w.windowStart === windowStart ? w.mine + w.others : 0;
+    const allowed = used < limit;
+    return { allowed, limit, remaining: Math.max(0, limit - used), resetAt, retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((resetAt - now) / 1000)) };
+  }
+
   private scheduleFlush(delay: number): void {
     if (this.timer || this.flushing) return;
     this.timer = setTimeout(() => {
@@ -226,4 +237,24 @@ export function useOrgTokenRateLimiter(next?: ApiRateLimiter): void {
 /** Counts one request of an organisation token against its per-minute budget. */
 export function hitOrgToken(tokenId: string): RateDecision {
   return orgTokenRateLimiter().hit(tokenId, env().CADRE_API_RATE_LIMIT);
+}
+
+const globalForHookLimiters = globalThis as unknown as { cadreHookRateLimiter?: ApiRateLimiter; cadreHookFailureLimiter?: ApiRateLimiter };
+
+/**
+ * The limiters of incoming webhook deliveries (POST /api/hooks/{triggerId}, server/triggers/receive.ts), shared across
+ * servers like the API keys': the deliveries that would start a run count per trigger against the workspace's API
+ * rate limit; refused deliveries (unknown trigger, bad signature) count per client address against
+ * CADRE_API_RATE_LIMIT, and an address over it is refused before any lookup.
+ */
+export function hookRateLimiters(): { deliveries: ApiRateLimiter; failures: ApiRateLimiter } {
+  globalForHookLimiters.cadreHookRateLimiter ??= new ApiRateLimiter({ keyPrefix: "hook" });
+  globalForHookLimiters.cadreHookFailureLimiter ??= new ApiRateLimiter({ keyPrefix: "hook-refused" });
+  return { deliveries: globalForHookLimiters.cadreHookRateLimiter, failures: globalForHookLimiters.cadreHookFailureLimiter };
+}
+
+/** Tests: fresh limiters (or none: the defaults). */
+export function useHookRateLimiters(next?: { deliveries: ApiRateLimiter; failures: ApiRateLimiter }): void {
+  globalForHookLimiters.cadreHookRateLimiter = next?.deliveries;
+  globalForHookLimiters.cadreHookFailureLimiter = next?.failures;
 }

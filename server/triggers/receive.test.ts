@@ -4,14 +4,17 @@
  * workspace with its creator's powers; signature checks (wrong secret, changed body, expired timestamp, missing
  * headers) answer 401 with a clear JSON error; a redelivery (also two at once) starts no second run; a path the payload
  * does not have is a 422 and no run; disabled/unknown 404; rotation retires the old secret; a body over the limit is
- * 413; another workspace's member and API key get 404 for the trigger routes.
+ * 413; past the rate limits (per trigger, and per address for refused deliveries) 429; another workspace's member and
+ * API key get 404 for the trigger routes.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { testDb as db } from "@/test/db";
 import { addAgent, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { appErrorOf, auditRows, callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
 import { TRIGGER_MAX_BODY_BYTES } from "@/lib/schemas/triggers";
+import { env, setEnv } from "@/server/env";
+import { ApiRateLimiter, useHookRateLimiters } from "@/server/http/rate-limit";
 import { postHook } from "./hook-route";
 import { createTrigger, getTrigger, rotateTriggerSecret, updateTrigger } from "./service";
 
@@ -41,7 +44,7 @@ interface Send {
   sentBody?: string;
 }
 
-async function deliver(triggerId: string, body: string, o: Send = {}) {
+async function deliverRaw(triggerId: string, body: string, o: Send = {}) {
   const id = o.id ?? `msg_${uniq()}`;
   const timestamp = o.timestamp ?? new Date();
   const signature = new Webhook(o.secret ?? trigger.secret).sign(id, timestamp, body);
@@ -51,9 +54,13 @@ async function deliver(triggerId: string, body: string, o: Send = {}) {
     "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
     "webhook-signature": signature,
   };
-  const res = await postHook(new Request(`http://localhost:3000/api/hooks/${triggerId}`, { method: "POST", headers, body: o.sentBody ?? body }), {
+  return postHook(new Request(`http://localhost:3000/api/hooks/${triggerId}`, { method: "POST", headers, body: o.sentBody ?? body }), {
     params: Promise.resolve({ triggerId }),
   });
+}
+
+async function deliver(triggerId: string, body: string, o: Send = {}) {
+  const res = await deliverRaw(triggerId, body, o);
   return { status: res.status, body: (await res.json()) as { runId?: string; duplicate?: boolean; error?: { code: string; message: string } } };
 }
 
@@ -149,6 +156,66 @@ describe("a delivery that is refused", () => {
   it("a body over the limit is 413 before anything is read further", async () => {
     const res = await deliver(trigger.id, JSON.stringify({ issue: { title: "x".repeat(TRIGGER_MAX_BODY_BYTES), number: 1 } }));
     expect(res.status).toBe(413);
+  });
+});
+
+describe("rate limits", () => {
+  // a fixed clock in the middle of a minute: the test never straddles two windows
+  const noon = Date.UTC(2026, 11, 7, 12, 0, 20);
+  const limiters = () => ({
+    deliveries: new ApiRateLimiter({ now: () => noon, keyPrefix: `hook-test-${uniq()}` }),
+    failures: new ApiRateLimiter({ now: () => noon, keyPrefix: `hook-refused-test-${uniq()}` }),
+  });
+  afterEach(() => useHookRateLimiters());
+
+  it("deliveries that would start a run count per trigger against the workspace's limit: then 429 with Retry-After, no run; redeliveries are free", async () => {
+    useHookRateLimiters(limiters());
+    const c = await makeRunWorkspace("hooks-limited");
+    await addAgent(c.ctx, "limited");
+    await db().workspace.update({ where: { id: c.ws.id }, data: { apiRateLimitPerMinute: 2 } });
+    const make = async (name: string) => {
+      const created = await createTrigger(c.ctx, { name, agent: "limited", template: "Limited: {{ payload.issue.title }}" });
+      return { id: created.trigger.id, secret: created.secret };
+    };
+    const [one, other] = [await make("limited one"), await make("limited other")];
+    const titles = [`L1 ${uniq()}`, `L2 ${uniq()}`, `L3 ${uniq()}`];
+    const first = await deliver(one.id, issue(titles[0]!), { secret: one.secret, id: "msg_limited_1" });
+    expect(first.status).toBe(202);
+    expect((await deliver(one.id, issue(titles[1]!), { secret: one.secret })).status).toBe(202);
+    const refused = await deliverRaw(one.id, issue(titles[2]!), { secret: one.secret });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "RATE_LIMITED",
+      message: expect.stringContaining("2 deliveries to this webhook trigger per minute"),
+    });
+    expect(await runsOf(`Limited: ${titles[2]}`)).toHaveLength(0);
+    // a redelivery is answered from its first run, over the limit too
+    const again = await deliver(one.id, issue(titles[0]!), { secret: one.secret, id: "msg_limited_1" });
+    expect(again).toMatchObject({ status: 200, body: { runId: first.body.runId, duplicate: true } });
+    // another trigger has its own count
+    expect((await deliver(other.id, issue(`O ${uniq()}`), { secret: other.secret })).status).toBe(202);
+  });
+
+  it("refused deliveries count per client address: past the limit, the address gets 429 before any lookup", async () => {
+    useHookRateLimiters(limiters());
+    const before = env().CADRE_API_RATE_LIMIT;
+    setEnv("CADRE_API_RATE_LIMIT", "2");
+    try {
+      expect((await deliver("whtr_unknown000000000000", issue("x"))).status).toBe(404);
+      expect((await deliver(trigger.id, issue("x"), { secret: `whsec_${Buffer.alloc(32, 9).toString("base64")}` })).status).toBe(401);
+      // the address is over: even a good delivery is refused now, and nothing is looked up or started
+      const title = `After refusals ${uniq()}`;
+      const res = await deliverRaw(trigger.id, issue(title));
+      expect(res.status).toBe(429);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("refused webhook deliveries from this address");
+      expect(await runsOf(`New issue: ${title} (#42)`)).toHaveLength(0);
+      // accepted deliveries do not count: a fresh address's good deliveries go through
+      useHookRateLimiters(limiters());
+      for (let i = 0; i < 3; i++) expect((await deliver(trigger.id, issue(`${title} ${i}`))).status).toBe(202);
+    } finally {
+      setEnv("CADRE_API_RATE_LIMIT", String(before));
+    }
   });
 });
 

@@ -13,6 +13,10 @@
  *   statement, so a redelivery (or two at once) starts no second run and answers the first one's id.
  * - The input is the trigger's template over the delivery (lib/trigger-template.ts); a path the payload does not have
  *   is a 422 naming it, and no run starts.
+ * - Rate limits (server/http/rate-limit.ts `hookRateLimiters`): a delivery that would start a run counts against the
+ *   workspace's API rate limit per trigger (429 with Retry-After beyond it; a redelivery answered from its first
+ *   run is free); a refused delivery (404, 401) counts against CADRE_API_RATE_LIMIT per client address, and an
+ *   address over it gets 429 before any lookup.
  */
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { AppError, isAppError } from "@/lib/errors";
@@ -24,6 +28,8 @@ import { renderTriggerTemplate, TriggerTemplateError } from "@/lib/trigger-templ
 import type { ActorType } from "@/lib/schemas/common";
 import type { TenantContext } from "@/server/context";
 import { db, systemDb } from "@/server/db/client";
+import { env } from "@/server/env";
+import { apiRateLimitOf, hookRateLimiters, type RateDecision } from "@/server/http/rate-limit";
 import { sql } from "@/server/db/sql";
 import { runTenantContext } from "@/server/jobs/run-function";
 import { startRun } from "@/server/runs/service";
@@ -75,8 +81,26 @@ async function triggerContext(
   }
 }
 
+const rateLimited = (d: RateDecision, what: string) =>
+  new AppError("RATE_LIMITED", `Rate limit of ${d.limit} ${what} per minute reached. Retry in ${d.retryAfterSeconds} s.`, {
+    retryAfterSeconds: d.retryAfterSeconds,
+  });
+
 /** Verifies and accepts a delivery: the run it started (202), or the first delivery's run for a redelivery (200). */
 export async function receiveDelivery(d: Delivery): Promise<TriggerAccepted> {
+  const address = d.clientIp ?? "unknown";
+  const { failures } = hookRateLimiters();
+  const over = failures.peek(address, env().CADRE_API_RATE_LIMIT);
+  if (!over.allowed) throw rateLimited(over, "refused webhook deliveries from this address");
+  try {
+    return await accept(d);
+  } catch (error) {
+    if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHORIZED")) failures.hit(address, env().CADRE_API_RATE_LIMIT);
+    throw error;
+  }
+}
+
+async function accept(d: Delivery): Promise<TriggerAccepted> {
   if (!triggerIdSchema.safeParse(d.triggerId).success) throw notFound();
   const trigger = await systemDb("webhook-trigger-lookup").webhookTrigger.findUnique({
     where: { id: d.triggerId },
@@ -100,6 +124,8 @@ export async function receiveDelivery(d: Delivery): Promise<TriggerAccepted> {
     db(ctx).webhookTriggerDelivery.findFirst({ where: { workspaceId: ctx.workspaceId, triggerId: trigger.id, webhookId }, select: { runId: true } });
   const earlier = await first();
   if (earlier) return { runId: earlier.runId, duplicate: true };
+  const allowed = hookRateLimiters().deliveries.hit(trigger.id, await apiRateLimitOf(ctx.workspaceId));
+  if (!allowed.allowed) throw rateLimited(allowed, "deliveries to this webhook trigger");
 
   const body = new TextDecoder().decode(d.body);
   let payload: unknown;
