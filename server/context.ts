@@ -1,4 +1,5 @@
 import { permissionsOf, type Permission, type Role } from "@/lib/permissions";
+import type { RunChannel } from "@/lib/schemas/runs";
 
 /**
  * An MCP client acting for a person with an OAuth access token of the hosted MCP endpoint (server/mcp-auth/tokens.ts):
@@ -28,6 +29,8 @@ export interface TenantContext {
   /** the client's address and user agent, recorded with every audit entry (server/http/client-info.ts) */
   clientIp?: string;
   userAgent?: string;
+  /** the entry point the request came through (set by the transport): the channel of the runs it starts */
+  channel?: RunChannel;
 }
 
 /**

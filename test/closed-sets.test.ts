@@ -10,7 +10,7 @@ import { execute } from "@/server/db/execute";
 import { sql, type Sql } from "@/server/db/sql";
 import { newId } from "@/lib/ids";
 import { ACTOR_TYPES } from "@/lib/schemas/common";
-import { RUN_TARGET_TYPES, STEP_KINDS, STEP_STATUSES } from "@/lib/schemas/runs";
+import { RUN_CHANNELS, RUN_TARGET_TYPES, STEP_KINDS, STEP_STATUSES } from "@/lib/schemas/runs";
 import { USAGE_OUTCOMES } from "@/lib/schemas/usage";
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AUTH_EVENT_ACTIONS, auditEntrySchema, authEventSchema } from "@/lib/schemas/audit";
 import { openApiDocument } from "@/server/rest/openapi";
@@ -29,6 +29,7 @@ import { AGENT_GATES } from "@/lib/schemas/quality-gate";
 const SETS: { constraint: string; values: readonly string[]; write: (value: string) => Sql; tenant?: false }[] = [
   { constraint: "Run_targetType_check", values: RUN_TARGET_TYPES, write: (v) => runInsert({ targetType: v }) },
   { constraint: "Run_createdByType_check", values: ACTOR_TYPES, write: (v) => runInsert({ createdByType: v }) },
+  { constraint: "Run_channel_check", values: RUN_CHANNELS, write: (v) => runInsert({ channel: v }) },
   { constraint: "RunStep_status_check", values: STEP_STATUSES, write: (v) => stepInsert({ status: v }) },
   { constraint: "RunStep_kind_check", values: STEP_KINDS, write: (v) => stepInsert({ kind: v }) },
   { constraint: "Tool_kind_check", values: TOOL_KINDS, write: (v) => toolInsert(v) },
@@ -122,9 +123,9 @@ function teamVersionInsert(agentGates: string): Sql {
     VALUES (${newId("tmv")}, ${ws.id}, ${teamId}, ${++teamVersions}, 'v', '{}', ${agentGates})`;
 }
 
-function runInsert(v: { targetType?: string; createdByType?: string }): Sql {
-  return sql`INSERT INTO "Run" ("id", "workspaceId", "targetType", "input", "createdByType", "updatedAt")
-    VALUES (${newId("run")}, ${ws.id}, ${v.targetType ?? "agent"}, 'x', ${v.createdByType ?? "user"}, now())`;
+function runInsert(v: { targetType?: string; createdByType?: string; channel?: string }): Sql {
+  return sql`INSERT INTO "Run" ("id", "workspaceId", "targetType", "input", "createdByType", "channel", "updatedAt")
+    VALUES (${newId("run")}, ${ws.id}, ${v.targetType ?? "agent"}, 'x', ${v.createdByType ?? "user"}, ${v.channel ?? null}, now())`;
 }
 
 function stepInsert(v: { status?: string; kind?: string }): Sql {

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { BanIcon, CheckCircle2Icon, ClockIcon, LoaderCircleIcon, type LucideIcon, RotateCwIcon, XCircleIcon } from "lucide-react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
-import type { RunOut } from "@/lib/schemas/runs";
+import { RUN_CHANNEL_LABELS, type RunOut } from "@/lib/schemas/runs";
 
 const RUN_STATUS_TONES: Record<string, BadgeTone> = {
   queued: "neutral",
@@ -61,4 +61,30 @@ export function formatTokenCount(n: number | null | undefined): string {
 export function excerpt(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * Where a run was started ("Webhook trigger", "Schedule", "CLI" ...): an evaluation's runs link to it, a trigger's or
+ * a schedule's to the automations page. Nothing for runs from before channels were recorded.
+ */
+export function RunChannelLabel({ run, slug, testId }: { run: Pick<RunOut, "channel" | "channelRef">; slug: string; testId?: string }) {
+  if (!run.channel) return null;
+  const label = RUN_CHANNEL_LABELS[run.channel];
+  const href =
+    run.channel === "evaluation" && run.channelRef
+      ? `/w/${slug}/evaluations/${run.channelRef}`
+      : run.channel === "webhook" || run.channel === "schedule"
+        ? `/w/${slug}/automations`
+        : null;
+  return (
+    <span data-testid={testId} data-channel={run.channel} title={run.channelRef ?? undefined}>
+      {href ? (
+        <Link className="underline underline-offset-2" href={href}>
+          {label}
+        </Link>
+      ) : (
+        label
+      )}
+    </span>
+  );
 }

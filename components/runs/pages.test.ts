@@ -174,6 +174,7 @@ describe("Runs list", () => {
       "runs-filter-team",
       "runs-filter-agent",
       "runs-filter-status",
+      "runs-filter-channel",
       "runs-filter-from",
       "runs-filter-to",
       "run-row",
@@ -186,6 +187,9 @@ describe("Runs list", () => {
     expect(row.getAttribute("data-status")).toBe("succeeded");
     expect(row.querySelector('[data-target-slug="pair"]')).not.toBeNull();
     expect(within(row).getByText("Write a short note about queues.")).toBeTruthy();
+    // started in the web app (tRPC): its source column says so
+    expect(within(row).getByTestId("run-row-channel").getAttribute("data-channel")).toBe("web");
+    expect(within(row).getByTestId("run-row-channel").textContent).toBe("Web app");
     expect(screen.getAllByRole("option", { name: "Preset: balanced" }).length).toBeGreaterThan(0);
   });
 
@@ -214,6 +218,7 @@ describe("Run page", () => {
     for (const id of ["run-elapsed", "run-cost", "run-graph", "run-output", "run-step-row", "run-step-expand"]) expect(has(id), id).toBe(true);
     for (const id of ["run-cancel", "run-live-output", "run-error"]) expect(has(id), id).toBe(false);
     expect(screen.getByTestId("run-output-text").textContent).toContain("[simulated]");
+    expect(screen.getByTestId("run-channel").textContent).toBe("Web app");
     expect(attributes("run-step-row", "data-step-id")).toEqual(["s0", "s1"]);
     expect(screen.getAllByTestId("run-step-agent").map((c) => c.textContent)).toEqual(["writer@v1", "editor@v1"]);
     // the topology of the pinned version; nodes done from the recorded steps, before any live event

@@ -22,7 +22,7 @@ import { Loading, NoAccess } from "@/components/ui/loading";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import { Badge } from "@/components/ui/badge";
-import { formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
+import { formatTokenCount, RunChannelLabel, RunStatusBadge, RunTargetLabel } from "./labels";
 import { OutcomeBadge } from "./outcome-badge";
 import { RunGraph } from "./run-graph";
 import { runGraph, runGraphDetails, runGraphStates } from "./run-graph-model";
@@ -423,6 +423,11 @@ function RunDetail({ run, fetchedAt }: { run: RunDetailOut; fetchedAt: number })
             <OutcomeBadge outcome={view.outcome} />
             <RunTargetLabel run={run} slug={slug} />
             <span>· started {formatTimestamp(run.startedAt ?? run.queuedAt)}</span>
+            {run.channel ? (
+              <span>
+                · from <RunChannelLabel run={run} slug={slug} testId="run-channel" />
+              </span>
+            ) : null}
             {run.tags.length > 0 ? (
               <span data-testid="run-tag-list" className="flex flex-wrap items-center gap-1">
                 ·{" "}

@@ -7,7 +7,7 @@ import { useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { nextPageParam, useAllPages } from "@/components/ui/paged-list";
 import { useTRPC } from "@/lib/trpc/react";
-import { RUN_STATUSES, type RunOut, type RunStatus } from "@/lib/schemas/runs";
+import { RUN_CHANNEL_LABELS, RUN_CHANNELS, RUN_STATUSES, type RunChannel, type RunOut, type RunStatus } from "@/lib/schemas/runs";
 import { Button } from "@/components/ui/button";
 import { DataTable, type DataTableColumn, dataTableColumns } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -17,7 +17,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { SELECT_CLASS } from "@/components/ui/native-select";
 import { formatTimestamp } from "@/components/ui/format";
 import { useWorkspace } from "@/components/workspace/workspace-context";
-import { excerpt, formatTokenCount, RunStatusBadge, RunTargetLabel } from "./labels";
+import { excerpt, formatTokenCount, RunChannelLabel, RunStatusBadge, RunTargetLabel } from "./labels";
 import { OutcomeBadge } from "./outcome-badge";
 import { formatCost, formatDuration, isTerminal } from "./run-state";
 import { StartRunForm, type RunTarget } from "./start-run-form";
@@ -38,11 +38,13 @@ interface Filters {
   status: "" | RunStatus;
   /** a task tag (from a run page's tag link: ?tag=) */
   tag: string;
+  /** where the runs were started (?channel=) */
+  channel: "" | RunChannel;
   from: string;
   to: string;
 }
 
-const NO_FILTERS: Filters = { team: "", agent: "", status: "", tag: "", from: "", to: "" };
+const NO_FILTERS: Filters = { team: "", agent: "", status: "", tag: "", channel: "", from: "", to: "" };
 
 /** The filters in force, each a chip that removes it. */
 function FilterChips({ chips, onRemove }: { chips: ({ key: string; label: string } | null)[]; onRemove: (key: string) => void }) {
@@ -80,6 +82,7 @@ function RunsTable() {
     agent: params.get("agent") ?? "",
     status: RUN_STATUSES.find((s) => s === params.get("status")) ?? "",
     tag: params.get("tag") ?? "",
+    channel: RUN_CHANNELS.find((c) => c === params.get("channel")) ?? "",
   }));
   const { teams, agents } = useTeamsAndAgents();
 
@@ -90,6 +93,7 @@ function RunsTable() {
       agent: filters.agent || undefined,
       status: filters.status || undefined,
       tag: filters.tag || undefined,
+      channel: filters.channel || undefined,
       from: dateInputToDate(filters.from),
       to: dateInputToDate(filters.to, true),
     }),
@@ -116,49 +120,39 @@ function RunsTable() {
         </h2>
         <p className="text-sm text-muted-foreground">Newest first. Open a run to watch it live, or to see its output and every step.</p>
       </div>
-      <search className="grid gap-3 sm:grid-cols-[repeat(5,minmax(0,1fr))_auto] sm:items-end">
-        <FilterField id="runs-filter-team" label="Team">
-          <select id="runs-filter-team" className={SELECT} data-testid="runs-filter-team" value={filters.team} onChange={(e) => set("team", e.target.value)}>
-            <option value="">All teams</option>
-            {teams.data?.map((t) => (
-              <option key={t.id} value={t.slug}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </FilterField>
-        <FilterField id="runs-filter-agent" label="Agent">
-          <select
-            id="runs-filter-agent"
-            className={SELECT}
-            data-testid="runs-filter-agent"
-            value={filters.agent}
-            onChange={(e) => set("agent", e.target.value)}
-          >
-            <option value="">All agents</option>
-            {agents.data?.map((a) => (
-              <option key={a.id} value={a.slug}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </FilterField>
-        <FilterField id="runs-filter-status" label="Status">
-          <select
-            id="runs-filter-status"
-            className={SELECT}
-            data-testid="runs-filter-status"
-            value={filters.status}
-            onChange={(e) => set("status", e.target.value as Filters["status"])}
-          >
-            <option value="">Any status</option>
-            {RUN_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </FilterField>
+      <search className="grid gap-3 sm:grid-cols-[repeat(6,minmax(0,1fr))_auto] sm:items-end">
+        <SelectFilter
+          name="team"
+          label="Team"
+          any="All teams"
+          value={filters.team}
+          onChange={(v) => set("team", v)}
+          options={teams.data?.map((t) => ({ value: t.slug, label: t.name })) ?? []}
+        />
+        <SelectFilter
+          name="agent"
+          label="Agent"
+          any="All agents"
+          value={filters.agent}
+          onChange={(v) => set("agent", v)}
+          options={agents.data?.map((a) => ({ value: a.slug, label: a.name })) ?? []}
+        />
+        <SelectFilter
+          name="status"
+          label="Status"
+          any="Any status"
+          value={filters.status}
+          onChange={(v) => set("status", v as Filters["status"])}
+          options={RUN_STATUSES.map((s) => ({ value: s, label: s }))}
+        />
+        <SelectFilter
+          name="channel"
+          label="Source"
+          any="Any source"
+          value={filters.channel}
+          onChange={(v) => set("channel", v as Filters["channel"])}
+          options={RUN_CHANNELS.map((c) => ({ value: c, label: RUN_CHANNEL_LABELS[c] }))}
+        />
         <FilterField id="runs-filter-from" label="From">
           <Input id="runs-filter-from" data-testid="runs-filter-from" type="date" value={filters.from} onChange={(e) => set("from", e.target.value)} />
         </FilterField>
@@ -177,6 +171,7 @@ function RunsTable() {
           filters.agent ? { key: "agent", label: `Agent: ${agents.data?.find((a) => a.slug === filters.agent)?.name ?? filters.agent}` } : null,
           filters.status ? { key: "status", label: `Status: ${filters.status}` } : null,
           filters.tag ? { key: "tag", label: `Tag: ${filters.tag}` } : null,
+          filters.channel ? { key: "channel", label: `Source: ${RUN_CHANNEL_LABELS[filters.channel]}` } : null,
           filters.from ? { key: "from", label: `From ${filters.from}` } : null,
           filters.to ? { key: "to", label: `To ${filters.to}` } : null,
         ]}
@@ -218,6 +213,30 @@ function RunsTable() {
 }
 
 const SELECT = SELECT_CLASS;
+
+/** One of the list's filters as a select: `any` (the empty value) first, then the options. */
+function SelectFilter(props: {
+  name: string;
+  label: string;
+  any: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: { value: string; label: string }[];
+}) {
+  const id = `runs-filter-${props.name}`;
+  return (
+    <FilterField id={id} label={props.label}>
+      <select id={id} className={SELECT} data-testid={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">{props.any}</option>
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </FilterField>
+  );
+}
 
 function FilterField({ id, label, children }: { id: string; label: string; children: ReactNode }) {
   return (
@@ -269,6 +288,11 @@ const runColumns = (slug: string): DataTableColumn<RunOut>[] => [
   col.accessor("status", { header: "Status", cell: (c) => <StatusCell run={c.row.original} slug={slug} /> }),
   col.display({ id: "target", header: "Target", cell: (c) => <RunTargetLabel run={c.row.original} slug={slug} link={false} /> }),
   col.accessor("input", { header: "Input", enableSorting: false, cell: (c) => <InputCell run={c.row.original} slug={slug} /> }),
+  col.accessor((r) => (r.channel ? RUN_CHANNEL_LABELS[r.channel] : ""), {
+    id: "source",
+    header: "Source",
+    cell: (c) => <RunChannelLabel run={c.row.original} slug={slug} testId="run-row-channel" />,
+  }),
   col.accessor((r) => r.startedAt ?? r.queuedAt, {
     id: "started",
     header: "Started",

@@ -18,6 +18,25 @@ export type RunStatus = z.infer<typeof runStatusSchema>;
 export const RUN_TARGET_TYPES = ["team", "agent"] as const;
 export type RunTargetType = (typeof RUN_TARGET_TYPES)[number];
 /**
+ * Where a run was started: the web app, the REST API, the cadre CLI (the REST API with the CLI's user agent), the
+ * hosted MCP endpoint, the OpenAI-compatible endpoint, a webhook trigger, a schedule, an evaluation, or an agent's
+ * run_agent tool (a sub-run).
+ */
+export const RUN_CHANNELS = ["web", "api", "cli", "mcp", "openai", "webhook", "schedule", "evaluation", "agent"] as const;
+export const runChannelSchema = z.enum(RUN_CHANNELS).meta({ id: "RunChannel" });
+export type RunChannel = z.infer<typeof runChannelSchema>;
+export const RUN_CHANNEL_LABELS: Record<RunChannel, string> = {
+  web: "Web app",
+  api: "REST API",
+  cli: "CLI",
+  mcp: "MCP endpoint",
+  openai: "OpenAI-compatible API",
+  webhook: "Webhook trigger",
+  schedule: "Schedule",
+  evaluation: "Evaluation",
+  agent: "Agent (sub-run)",
+};
+/**
  * A step row's status: pending (not started again yet), running, retrying (another attempt follows), waiting (for a
  * provider to recover), sleeping (a durable sleep), succeeded, failed.
  */
@@ -171,6 +190,12 @@ export const runSchema = z
       .describe("A sub-run (started by an agent's run_agent tool call): the run that started it; null for a run started by a person or a key"),
     subject: z.string().nullable().describe("The end user or customer the run serves (its agents' subject memory scope)"),
     tags: z.array(z.string()).describe("The task tags it was started with"),
+    channel: runChannelSchema
+      .nullable()
+      .describe(
+        "Where the run was started: web (the web app), api (the REST API), cli, mcp (the hosted MCP endpoint), openai (the OpenAI-compatible endpoint), webhook (a webhook trigger), schedule, evaluation, agent (a sub-run); null for runs from before it was recorded",
+      ),
+    channelRef: z.string().nullable().describe("The webhook trigger, schedule or evaluation that started the run (its id)"),
     depth: z
       .number()
       .int()
@@ -320,6 +345,7 @@ export const listRunsInputSchema = z.strictObject({
   agent: targetRef.optional().describe("agent id or slug (single-agent runs)"),
   status: runStatusSchema.optional(),
   tag: taskTagSchema.optional().describe("runs started with this task tag"),
+  channel: runChannelSchema.optional().describe("runs started through this channel"),
   from: z.coerce.date().optional().describe("created at or after"),
   to: z.coerce.date().optional().describe("created before"),
   ...paginationShape,

@@ -153,7 +153,7 @@ export function workspaceProcedure(requires: Requirement) {
       if (e instanceof AppError) throw new TRPCError({ code: ERROR_TABLE[e.code].trpc, message: e.message, cause: e });
       throw e;
     });
-    const tenant: TenantContext = { ...resolved, clientIp: ctx.clientIp, userAgent: ctx.userAgent };
+    const tenant: TenantContext = { ...resolved, clientIp: ctx.clientIp, userAgent: ctx.userAgent, channel: "web" };
     ctx.denialScope.workspaceId = tenant.workspaceId;
     if (requires !== "membership" && !roleCan(tenant.role, requires)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${tenant.role}) does not allow ${requires}` });

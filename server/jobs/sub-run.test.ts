@@ -106,7 +106,7 @@ describe("run_agent", () => {
     const kids = await children(parent.id);
     expect(kids).toHaveLength(1);
     const child = kids[0]!;
-    expect(child).toMatchObject({ parentStepId: "agent~tool1.1", depth: 1, status: "succeeded", input: "Summarise the forecast for Lyon" });
+    expect(child).toMatchObject({ parentStepId: "agent~tool1.1", depth: 1, status: "succeeded", input: "Summarise the forecast for Lyon", channel: "agent" });
     expect(child.createdByType).toBe(parent.createdBy.type);
     expect(child.createdById).toBe(parent.createdBy.id);
     const childOutput = (child.output as { text: string }).text;

@@ -100,7 +100,7 @@ describe("the hosted MCP endpoint with an API key", () => {
     const link = result.content.find((c) => c.type === "resource_link") as { uri: string };
     const runId = link.uri.replace("cadre://runs/", "");
     const run = await db().run.findUniqueOrThrow({ where: { id: runId } });
-    expect(run).toMatchObject({ workspaceId: rw.ws.id, status: "succeeded", input: "When does ORD-9 ship?", createdByType: "api_key" });
+    expect(run).toMatchObject({ workspaceId: rw.ws.id, status: "succeeded", input: "When does ORD-9 ship?", createdByType: "api_key", channel: "mcp" });
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.at(-1)).toMatchObject({ progress: 1, total: 1 });
 

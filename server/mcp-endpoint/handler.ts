@@ -93,7 +93,7 @@ export async function handleMcpRequest(request: Request, slug: string): Promise<
       }
       throw error;
     });
-    const ctx: TenantContext = { ...caller.ctx, ...client };
+    const ctx: TenantContext = { ...caller.ctx, ...client, channel: "mcp" };
     const decision = apiRateLimiter().hit(caller.rateKey, await apiRateLimitOf(ctx.workspaceId));
     headers = { ...headers, ...rateLimitHeaders(decision) };
     if (!decision.allowed) return jsonRpcError(429, -32000, "Too many requests: the workspace's API rate limit is reached", headers);

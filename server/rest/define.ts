@@ -219,6 +219,11 @@ function wantsJson(request: Request): boolean {
   return accept.includes("application/json") && !accept.includes("text/event-stream");
 }
 
+/** The REST API's runs are the CLI's when it sends its user agent (packages/cli), else the API's. */
+export function restChannelOf(userAgent: string | undefined): "cli" | "api" {
+  return userAgent !== undefined && /^cadre-cli(\/|\s|$)/.test(userAgent) ? "cli" : "api";
+}
+
 /**
  * Runs one request through authentication, the API key's rate limit, the permission check, input parsing and the
  * handler (or the stream). Denials (permission, another workspace's resource) are logged as security events.
@@ -238,7 +243,7 @@ export async function executeRoute(
   try {
     const authenticated = async () => {
       try {
-        return { ...(await authenticate(request, requestId)), ...client };
+        return { ...(await authenticate(request, requestId)), ...client, channel: restChannelOf(client.userAgent) };
       } catch (error) {
         if (error instanceof AppError && error.code === "UNAUTHORIZED") {
           logSecurityEvent({

@@ -32,6 +32,8 @@ import {
   type ListRunsInput,
   type RunDetailOut,
   type RunEventOut,
+  RUN_CHANNELS,
+  type RunChannel,
   type RunOut,
   type RunPins,
   type RunStatus,
@@ -94,6 +96,8 @@ function outputText(output: unknown): string | null {
   return null;
 }
 
+const isRunChannel = (value: string | null): value is RunChannel => (RUN_CHANNELS as readonly (string | null)[]).includes(value);
+
 function toRun(row: RunFields, names: Names): RunOut {
   const team = row.teamId ? names.teams.get(row.teamId) : undefined;
   const agent = row.agentId ? names.agents.get(row.agentId) : undefined;
@@ -121,6 +125,8 @@ function toRun(row: RunFields, names: Names): RunOut {
     depth: row.depth,
     subject: row.subject,
     tags: row.tags,
+    channel: isRunChannel(row.channel) ? row.channel : null,
+    channelRef: row.channelRef,
     cancelRequestedAt: row.cancelRequestedAt,
     queuedAt: row.queuedAt,
     startedAt: row.startedAt,
@@ -197,8 +203,13 @@ export interface StartRunOptions {
    * with 409 CONFLICT and nothing is written.
    */
   session?: { id: string };
-  /** the channel that started the run when it is not the REST API or the web app (e.g. "openai"): in its run.start audit entry */
-  channel?: "openai";
+  /**
+   * Where the run is started (Run.channel), when the caller knows better than the request's transport (ctx.channel:
+   * web, api, cli, mcp; "api" when neither says): "openai" (also in its run.start audit entry), "webhook",
+   * "schedule", "evaluation" (with `channelRef`, the trigger, schedule or evaluation), "agent" (a sub-run).
+   */
+  channel?: RunChannel;
+  channelRef?: string;
   /**
    * A start that another row decides (a webhook trigger's delivery, a schedule's due time: server/triggers,
    * server/schedules): `cte(runId, ts)` is CTEs ending with one named `g` (other names start with `g`), written in the
@@ -339,6 +350,8 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
     // a sub-run inherits its parent's task tags unless it was given its own
     tags: data.tags ?? options.parent?.tags ?? [],
     sessionId: options.session?.id ?? null,
+    channel: options.channel ?? ctx.channel ?? "api",
+    channelRef: options.channelRef ?? null,
     watchedUntil: options.watched ? new Date(now.getTime() + WATCH_TTL_MS) : null,
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -362,7 +375,7 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
       agentVersion: pins.agent?.version ?? null,
       budgetUsd: data.budgetUsd ?? null,
       ...(options.rerunOf ? { rerunOf: options.rerunOf } : {}),
-      ...(options.channel ? { channel: options.channel } : {}),
+      ...(options.channel === "openai" ? { channel: options.channel } : {}),
       ...(options.parent ? { parentRunId: options.parent.runId, parentStepId: options.parent.stepId } : {}),
       ...options.gate?.audit,
     },
@@ -380,12 +393,13 @@ export async function startRun(ctx: TenantContext, input: StartRunInput, options
      r AS (
        INSERT INTO "Run" ("id", "workspaceId", "targetType", "teamId", "teamVersion", "agentId", "agentVersion", "input", "status", "budgetUsd",
          "modelPolicyOverride", "pins", "lastEventSeq", "createdByType", "createdById", "watchedUntil", "queuedAt", "createdAt", "updatedAt",
-         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth", "subject", "tags", "sessionId")
+         "leaseOwner", "leaseExpiresAt", "executions", "parentRunId", "parentStepId", "depth", "subject", "tags", "sessionId", "channel", "channelRef")
        SELECT ${runId}, ${ctx.workspaceId}, ${row.targetType}, ${row.teamId}, ${row.teamVersion}, ${row.agentId}, ${row.agentVersion},
          ${data.input}, 'queued', ${data.budgetUsd === undefined ? null : sql.numeric(data.budgetUsd)}, ${data.modelPolicy ? sql.json(data.modelPolicy) : null},
          ${sql.json(pins)}, 1, ${row.createdByType}, ${row.createdById}, ${row.watchedUntil}, ${ts}, ${ts}, ${ts},
          CASE WHEN l.until IS NULL THEN NULL ELSE ${slot?.owner ?? null}::text END, l.until, CASE WHEN l.until IS NULL THEN 0 ELSE 1 END,
-         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}, ${row.subject}, ${sql.array(row.tags, "text")}, ${row.sessionId}
+         ${row.parentRunId}, ${row.parentStepId}, ${row.depth}, ${row.subject}, ${sql.array(row.tags, "text")}, ${row.sessionId},
+         ${row.channel}, ${row.channelRef}
        FROM l${options.session ? sql`, s` : sql.empty}${options.gate ? sql`, g` : sql.empty}
        ${options.parent ? sql`ON CONFLICT ("parentRunId", "parentStepId") DO NOTHING` : sql.empty}
        RETURNING id, "workspaceId", "budgetUsd"::text AS "budgetUsd", "leaseOwner" IS NOT NULL AS claimed),
@@ -770,6 +784,7 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
     ...(agentId ? { agentId } : {}),
     ...(input.status ? { status: input.status } : {}),
     ...(input.tag ? { tags: { has: input.tag } } : {}),
+    ...(input.channel ? { channel: input.channel } : {}),
     ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } } : {}),
   };
   // a keyset cursor is a position (createdAt, id), not a row to look up: a run that left the filter since (a queued
@@ -801,7 +816,7 @@ export async function assertRunVisible(ctx: TenantContext, runId: string): Promi
 
 // the run engine starts and cancels sub-runs (the tool run_agent) through these: jobs/ never imports runs/
 registerSubRunStarter({
-  start: (ctx, input, parent) => startRun(ctx, input, { parent }),
+  start: (ctx, input, parent) => startRun(ctx, input, { parent, channel: "agent" }),
   cancel: async (ctx, runId) => {
     await cancelRun(ctx, runId);
   },

@@ -40,7 +40,7 @@ describe("firing", () => {
     expect(after).toMatchObject({ nextRunAt: at("2027-01-04T10:10:00Z"), lastRunId: (outcome as { fired: string }).fired, skippedFires: 0 });
     const runs = await runsOf("report fire");
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ createdByType: "user", createdById: a.ws.users.owner.id, status: "queued" });
+    expect(runs[0]).toMatchObject({ createdByType: "user", createdById: a.ws.users.owner.id, status: "queued", channel: "schedule", channelRef: s.id });
     const [start] = await auditRows(a.ws.id, "run.start");
     expect(start?.metadata).toMatchObject({ schedule: s.id, dueAt: "2027-01-04T10:05:00.000Z" });
     await finish(runs[0]!.id);

@@ -117,6 +117,8 @@ export async function fireSchedule(s: DueSchedule, now: Date): Promise<FireOutco
       ctx,
       { ...(s.agentId ? { agent: s.agentId } : { team: s.teamId! }), input: s.input },
       {
+        channel: "schedule",
+        channelRef: s.id,
         gate: {
           cte: (runId, ts) => sql`
           g AS (

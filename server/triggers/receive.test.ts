@@ -79,6 +79,8 @@ describe("a signed delivery", () => {
       status: "queued",
       createdByType: "user",
       createdById: a.ws.users.owner.id,
+      channel: "webhook",
+      channelRef: trigger.id,
     });
     const [start] = await auditRows(a.ws.id, "run.start");
     expect(start).toMatchObject({ targetId: run.id, metadata: expect.objectContaining({ trigger: trigger.id }) });

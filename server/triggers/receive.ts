@@ -150,6 +150,8 @@ async function accept(d: Delivery): Promise<TriggerAccepted> {
       ctx,
       { ...(trigger.agentId ? { agent: trigger.agentId } : { team: trigger.teamId! }), input },
       {
+        channel: "webhook",
+        channelRef: trigger.id,
         gate: {
           cte: (runId, ts) => sql`
           gd AS (

@@ -132,6 +132,9 @@ class TeamBundle(_TeamBundleRequired, total=False):
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
+RunChannel = Literal["web", "api", "cli", "mcp", "openai", "webhook", "schedule", "evaluation", "agent"]
+
+
 class _HttpToolConfigRequired(TypedDict):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     urlTemplate: str
@@ -249,6 +252,8 @@ class Run(TypedDict):
     parentRunId: Optional[str]
     subject: Optional[str]
     tags: List[str]
+    channel: Optional["RunChannel"]
+    channelRef: Optional[str]
     depth: int
     cancelRequestedAt: Optional[str]
     queuedAt: str
@@ -1000,6 +1005,8 @@ class RunDetail(TypedDict):
     parentRunId: Optional[str]
     subject: Optional[str]
     tags: List[str]
+    channel: Optional["RunChannel"]
+    channelRef: Optional[str]
     depth: int
     cancelRequestedAt: Optional[str]
     queuedAt: str
@@ -3502,12 +3509,12 @@ class CadreClient(BaseClient):
         """
         return self._call("POST", "/api/v1/team-templates/{templateId}", path_params={"templateId": template_id}, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
 
-    def list_runs(self, *, team: Optional[str] = None, agent: Optional[str] = None, status: Optional["RunStatus"] = None, tag: Optional[str] = None, from_: Optional[str] = None, to: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListRunsResponse":
-        """The workspace's runs, newest first (filters: team, agent, status, from, to)
+    def list_runs(self, *, team: Optional[str] = None, agent: Optional[str] = None, status: Optional["RunStatus"] = None, tag: Optional[str] = None, channel: Optional["RunChannel"] = None, from_: Optional[str] = None, to: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListRunsResponse":
+        """The workspace's runs, newest first (filters: team, agent, status, tag, channel, from, to)
 
         GET /api/v1/runs (200).
         """
-        return self._call("GET", "/api/v1/runs", query={"team": team, "agent": agent, "status": status, "tag": tag, "from": from_, "to": to, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+        return self._call("GET", "/api/v1/runs", query={"team": team, "agent": agent, "status": status, "tag": tag, "channel": channel, "from": from_, "to": to, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
 
     def start_run(self, body: "StartRunBody", *, wait: Optional[int] = None, idempotency_key: Optional[str] = None) -> "Run":
         """Start a run of a team or a single agent. Without `wait`: returns at once (201, status queued) while the run executes in the background. With `?wait=<seconds>` (at most 60): 200 with the finished run (its output) if it ends within the wait, else 202 with the run still queued or running (follow it with its id). A replay with the same Idempotency-Key starts nothing and waits for the same run.

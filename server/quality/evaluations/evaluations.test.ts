@@ -118,6 +118,10 @@ describe("an evaluation over a 3-item dataset", () => {
       const verdicts = await db().judgeVerdict.findMany({ where: { runId: item.runId! } });
       expect(verdicts.map((v) => v.stepId).sort()).toEqual([evalStepId(created.id, "ja"), evalStepId(created.id, "jb")]);
       expect(await db().usageRecord.count({ where: { runId: item.runId!, stepId: evalStepId(created.id, "ja") } })).toBe(1);
+      expect(await db().run.findUniqueOrThrow({ where: { id: item.runId! }, select: { channel: true, channelRef: true } })).toEqual({
+        channel: "evaluation",
+        channelRef: created.id,
+      });
     }
     // the reference answer reached the judge
     const judged = stub.calls.find((c) => JSON.stringify(c.body).includes(marker("ja")));

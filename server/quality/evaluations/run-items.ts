@@ -141,6 +141,8 @@ export async function advanceEvaluation(ctx: TenantContext, evaluationId: string
           ctx,
           { [e.targetType]: e.targetId, version: e.targetVersion, input, ...(perRun === undefined ? {} : { budgetUsd: perRun }) },
           {
+            channel: "evaluation",
+            channelRef: e.id,
             gate: {
               cte: (runId) => sql`
                 g AS (

@@ -84,7 +84,7 @@ describe("POST /api/v1/openai/chat/completions", () => {
     ]);
     const runId = completion.id.replace(/^chatcmpl-/, "");
     const run = await db().run.findUniqueOrThrow({ where: { id: runId } });
-    expect(run).toMatchObject({ workspaceId: rw.ws.id, status: "succeeded", input: "Capital of France?", createdByType: "api_key" });
+    expect(run).toMatchObject({ workspaceId: rw.ws.id, status: "succeeded", input: "Capital of France?", createdByType: "api_key", channel: "openai" });
     expect(completion.usage).toEqual({ prompt_tokens: run.inputTokens, completion_tokens: run.outputTokens, total_tokens: run.inputTokens + run.outputTokens });
     expect(completion.usage!.completion_tokens).toBeGreaterThan(0);
     const audit = await db().auditLog.findFirstOrThrow({ where: { workspaceId: rw.ws.id, action: "run.start", targetId: runId } });

@@ -32,7 +32,7 @@ const runStepParams = z.strictObject({ runId: runIdSchema, stepId: runStepRefSch
 export const listRunsRoute = defineRoute({
   method: "GET",
   path: "/api/v1/runs",
-  summary: "The workspace's runs, newest first (filters: team, agent, status, from, to)",
+  summary: "The workspace's runs, newest first (filters: team, agent, status, tag, channel, from, to)",
   tag: "Runs",
   requires: "runs:read",
   query: listRunsInputSchema,

@@ -912,7 +912,7 @@ export interface paths {
   };
   "/api/v1/runs": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    /** The workspace's runs, newest first (filters: team, agent, status, from, to) */
+    /** The workspace's runs, newest first (filters: team, agent, status, tag, channel, from, to) */
     get: operations["listRuns"];
     put?: never;
     /** Start a run of a team or a single agent. Without `wait`: returns at once (201, status queued) while the run executes in the background. With `?wait=<seconds>` (at most 60): 200 with the finished run (its output) if it ends within the wait, else 202 with the run still queued or running (follow it with its id). A replay with the same Idempotency-Key starts nothing and waits for the same run. */
@@ -2057,6 +2057,7 @@ export interface components {
       }[];
     };
     RunStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+    RunChannel: "web" | "api" | "cli" | "mcp" | "openai" | "webhook" | "schedule" | "evaluation" | "agent";
     HttpToolConfig: {
       method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
       /** http(s) URL with {{arg}} placeholders */
@@ -2257,6 +2258,10 @@ export interface components {
       subject: string | null;
       /** The task tags it was started with */
       tags: string[];
+      /** Where the run was started: web (the web app), api (the REST API), cli, mcp (the hosted MCP endpoint), openai (the OpenAI-compatible endpoint), webhook (a webhook trigger), schedule, evaluation, agent (a sub-run); null for runs from before it was recorded */
+      channel: components["schemas"]["RunChannel"] | null;
+      /** The webhook trigger, schedule or evaluation that started the run (its id) */
+      channelRef: string | null;
       /** How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most 3) */
       depth: number;
       cancelRequestedAt: string | null;
@@ -3930,6 +3935,10 @@ export interface components {
       subject: string | null;
       /** The task tags it was started with */
       tags: string[];
+      /** Where the run was started: web (the web app), api (the REST API), cli, mcp (the hosted MCP endpoint), openai (the OpenAI-compatible endpoint), webhook (a webhook trigger), schedule, evaluation, agent (a sub-run); null for runs from before it was recorded */
+      channel: components["schemas"]["RunChannel"] | null;
+      /** The webhook trigger, schedule or evaluation that started the run (its id) */
+      channelRef: string | null;
       /** How deep the run is nested: 0 for a run started by a person or a key, the parent's + 1 for a sub-run (at most 3) */
       depth: number;
       cancelRequestedAt: string | null;
@@ -9344,6 +9353,8 @@ export interface operations {
         status?: components["schemas"]["RunStatus"];
         /** runs started with this task tag */
         tag?: string;
+        /** runs started through this channel */
+        channel?: components["schemas"]["RunChannel"];
         /** created at or after */
         from?: string;
         /** created before */

@@ -1,0 +1,78 @@
+/**
+ * Where a run was started (Run.channel): the web app (tRPC), the REST API, the cadre CLI (REST with its user agent),
+ * a re-run by where it was asked for, a service call that no transport set; the runs list filters on it in the
+ * service, tRPC and REST, and refuses an unknown channel. (The MCP endpoint, the OpenAI-compatible endpoint, webhook
+ * triggers, schedules, evaluations and sub-runs are checked in their own tests.)
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RUN_CHANNELS } from "@/lib/schemas/runs";
+import { restChannelOf } from "@/server/rest/define";
+import { addAgent, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
+import { testDb as db } from "@/test/db";
+import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
+import { listRuns, startRun } from "./service";
+
+let rw: RunWorkspace;
+let key: string;
+
+beforeAll(async () => {
+  rw = await makeRunWorkspace("channels");
+  await addAgent(rw.ctx, "writer");
+  key = (await makeApiKey(rw.ws, "member")).raw;
+});
+
+const caller = () => callerFor(rw.ws.users.owner, rw.ws.slug);
+
+describe("a run's channel", () => {
+  it("is the web app's through tRPC, the API's through REST, the CLI's with its user agent; a re-run takes where it was asked", async () => {
+    const input = `channels ${uniq()}`;
+    const web = await caller().runs.start({ agent: "writer", input });
+    expect(web).toMatchObject({ channel: "web", channelRef: null });
+
+    const api = await rest("POST", "/api/v1/runs", { key, body: { agent: "writer", input } });
+    expect(api.status).toBe(201);
+    expect(api.body).toMatchObject({ channel: "api", channelRef: null });
+
+    const cli = await rest("POST", "/api/v1/runs", { key, body: { agent: "writer", input }, headers: { "user-agent": "cadre-cli" } });
+    expect(cli.body).toMatchObject({ channel: "cli" });
+
+    // the web app re-runs the CLI's run (once finished: no executor runs here): the re-run is the web app's
+    await db().run.update({ where: { id: cli.body.id }, data: { status: "succeeded", startedAt: new Date(), finishedAt: new Date() } });
+    const again = await caller().runs.rerun({ runId: cli.body.id });
+    expect(again.channel).toBe("web");
+    // a service call no transport named (a script, a test) is the API's
+    expect((await startRun(rw.ctx, { agent: "writer", input })).channel).toBe("api");
+
+    // read back as stored
+    expect((await caller().runs.get({ runId: cli.body.id })).channel).toBe("cli");
+    const got = await rest("GET", "/api/v1/runs/{runId}", { key, params: { runId: web.id } });
+    expect(got.body).toMatchObject({ channel: "web", channelRef: null });
+  });
+
+  it("only the CLI's own user agent makes a CLI run", () => {
+    expect(restChannelOf("cadre-cli")).toBe("cli");
+    expect(restChannelOf("cadre-cli/0.1.0")).toBe("cli");
+    expect(restChannelOf("cadre-clipper")).toBe("api");
+    expect(restChannelOf("cadre-sdk-ts")).toBe("api");
+    expect(restChannelOf(undefined)).toBe("api");
+  });
+
+  it("the runs list filters by channel (service, tRPC, REST); an unknown channel is refused", async () => {
+    const input = `filtered ${uniq()}`;
+    const viaCli = await rest("POST", "/api/v1/runs", { key, body: { agent: "writer", input }, headers: { "user-agent": "cadre-cli" } });
+    const viaWeb = await caller().runs.start({ agent: "writer", input });
+    const mine = (items: { id: string }[]) => items.map((r) => r.id).filter((id) => id === viaCli.body.id || id === viaWeb.id);
+
+    expect(mine((await listRuns(rw.ctx, { channel: "cli", limit: 200 })).items)).toEqual([viaCli.body.id]);
+    expect(mine((await caller().runs.list({ channel: "web", limit: 200 })).items)).toEqual([viaWeb.id]);
+    const listed = await rest("GET", "/api/v1/runs", { key, query: { channel: "cli", limit: "200" } });
+    expect(listed.status).toBe(200);
+    expect(mine(listed.body.data)).toEqual([viaCli.body.id]);
+    expect((listed.body.data as { channel: string }[]).every((r) => r.channel === "cli")).toBe(true);
+
+    const refused = await rest("GET", "/api/v1/runs", { key, query: { channel: "fax" } });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain("channel");
+    expect(await outcome(caller().runs.list({ channel: "fax" as (typeof RUN_CHANNELS)[number] }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+  });
+});
