@@ -207,7 +207,11 @@ describe("runs", () => {
     const list = JSON.parse((await cadre(["--json", "runs", "list", "--agent", "cli-solo"], asKey())).stdout);
     expect(list.data.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([runId, started.stdout.trim()]));
     const got = JSON.parse((await cadre(["--json", "runs", "get", runId], asKey())).stdout);
-    expect(got).toMatchObject({ id: runId, status: "succeeded", output: followed.stdout.trim() });
+    expect(got).toMatchObject({ id: runId, status: "succeeded", output: followed.stdout.trim(), channel: "cli" });
+    // the CLI's runs, listed by their channel
+    const ofCli = JSON.parse((await cadre(["--json", "runs", "list", "--channel", "cli"], asKey())).stdout);
+    expect(ofCli.data.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([runId, started.stdout.trim()]));
+    expect(ofCli.data.every((r: { channel: string }) => r.channel === "cli")).toBe(true);
     const json = await cadre(["--json", "run", "cli-solo", "--input", "JSON please", "--follow"], asKey());
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ status: "succeeded" });

@@ -17,6 +17,7 @@ import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/api/root";
 import type { RunDetailOut } from "@/lib/schemas/runs";
+import { MAX_GATE_JUDGES } from "@/lib/schemas/quality-gate";
 import { TRPCProvider } from "@/lib/trpc/react";
 import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
 import { roleCan, type Role } from "@/lib/permissions";
@@ -118,7 +119,15 @@ async function render(role: Role, page: () => ReactElement, runs: Record<string,
   for (const runId of [teamRunId, agentRunId, gatedRunId, nestedRunId]) {
     const run = await owner.runs.get({ runId });
     queryClient.setQueryData(trpc.runs.get.queryKey({ runId }), runs[runId]?.(run) ?? run);
+    queryClient.setQueryData(trpc.judges.runVerdicts.queryKey({ runId }), await owner.judges.runVerdicts({ runId }));
+    // each model step's calls, shown in its details
+    for (const step of run.steps) {
+      if (step.kind === "tool") continue;
+      queryClient.setQueryData(trpc.runs.stepCalls.queryKey({ runId, stepId: step.stepId }), await owner.runs.stepCalls({ runId, stepId: step.stepId }));
+    }
   }
+  // the start form's judges
+  queryClient.setQueryData(trpc.judges.list.queryKey({ limit: MAX_GATE_JUDGES * 20 }), await owner.judges.list({ limit: MAX_GATE_JUDGES * 20 }));
   const list = await owner.runs.list({ limit: 25 });
   queryClient.setQueryData(
     trpc.runs.list.infiniteQueryKey({ limit: 25, team: undefined, agent: undefined, status: undefined, from: undefined, to: undefined }),

@@ -144,16 +144,17 @@ export function runCommands(program: Command, run: ActionRunner) {
     .option("--status <status>", "queued, running, succeeded, failed or cancelled")
     .option("--agent <agent>", "runs of this agent")
     .option("--team <team>", "runs of this team")
+    .option("--channel <channel>", "runs started through web, api, cli, mcp, openai, webhook, schedule, evaluation or agent")
     .option("--limit <n>", "how many (1-200)", "20")
     .action(
-      run(async (session: Session, opts: { status?: string; agent?: string; team?: string; limit: string }) => {
+      run(async (session: Session, opts: { status?: string; agent?: string; team?: string; channel?: string; limit: string }) => {
         const limit = number(opts.limit, "--limit");
-        const query = { limit, status: opts.status, agent: opts.agent, team: opts.team } as Query<"listRuns">;
+        const query = { limit, status: opts.status, agent: opts.agent, team: opts.team, channel: opts.channel } as Query<"listRuns">;
         const page = await unwrap(session.client().api.GET("/api/v1/runs", { params: { query } }));
         session.result(page, () =>
           table(
             page.data.map((r) => ({ ...r, target: `${r.targetType}/${r.team?.slug ?? r.agent?.slug}`, cost: usd(r.costUsd) })),
-            ["id", "status", "target", "stepsDone", "cost", "createdAt"],
+            ["id", "status", "target", "channel", "stepsDone", "cost", "createdAt"],
           ),
         );
       }),
@@ -169,6 +170,7 @@ export function runCommands(program: Command, run: ActionRunner) {
             `Run:     ${r.id}`,
             `Status:  ${r.status}${r.error ? ` (${r.error})` : ""}`,
             `Target:  ${r.targetType}/${r.team?.slug ?? r.agent?.slug}`,
+            `Source:  ${r.channel ?? "(not recorded)"}${r.channelRef ? ` (${r.channelRef})` : ""}`,
             `Steps:   ${r.stepsDone}/${r.stepsExpected ?? "?"}`,
             `Cost:    ${usd(r.costUsd)} (${r.inputTokens} in, ${r.outputTokens} out tokens)`,
             `Created: ${r.createdAt}`,
