@@ -108,6 +108,11 @@ describe("login", () => {
     expect(() => statSync(path.join(home, "config/cadre/config.json"))).toThrow();
   });
 
+  it("--version prints the package's version (packages/cli/package.json)", async () => {
+    const pkg = JSON.parse(readFileSync(path.resolve("packages/cli/package.json"), "utf8")) as { version: string };
+    expect(await cadre(["--version"])).toMatchObject({ code: EXIT.OK, stdout: `${pkg.version}\n` });
+  });
+
   // two child processes of node + tsx: slow on a loaded 2-core machine, hence the longer limit
   it("the bin runs under plain node: login writes the file 0600; --json and the exit code of a 404", { timeout: 90_000 }, async () => {
     const xdg = path.join(home, "bin-config");

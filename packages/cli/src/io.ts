@@ -2,6 +2,7 @@
 import { CadreApiError, type CadreClient, createCadreClient, type operations } from "@cadre/sdk";
 import { credentials, type Env } from "./config.js";
 import { CliError, EXIT } from "./exit-codes.js";
+import { CLI_VERSION } from "./version.js";
 
 export interface Io {
   env: Env;
@@ -31,7 +32,7 @@ export function makeSession(io: Io, json: boolean): Session {
     client() {
       if (!client) {
         const creds = credentials(io.env);
-        client = createCadreClient({ baseUrl: creds.url, apiKey: creds.apiKey, userAgent: "cadre-cli" });
+        client = createCadreClient({ baseUrl: creds.url, apiKey: creds.apiKey, userAgent: `cadre-cli/${CLI_VERSION}` });
       }
       return client;
     },

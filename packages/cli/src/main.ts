@@ -12,8 +12,7 @@ import { agentAndTeamCommands } from "./commands/resources.js";
 import { runCommands } from "./commands/runs.js";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.js";
 import { type ActionRunner, cliErrorOf, type Io, makeSession } from "./io.js";
-
-export const CLI_VERSION = "0.1.0";
+import { CLI_VERSION } from "./version.js";
 
 export async function main(argv: string[], io: Io): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.OK;
