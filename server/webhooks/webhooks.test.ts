@@ -224,7 +224,7 @@ describe("the outbox", () => {
     const payload = verify(secret, got[0]!) as { type: string; timestamp: string; data: Record<string, unknown> };
     expect(payload).toMatchObject({
       type: "run.succeeded",
-      data: { runId: run.id, status: "succeeded", targetType: "agent", agent: { slug: "hooked" }, team: null },
+      data: { runId: run.id, status: "succeeded", targetType: "agent", agent: { slug: "hooked" }, team: null, channel: "api", channelRef: null },
     });
     expect(typeof payload.data.outputSummary).toBe("string");
     expect(typeof payload.data.costUsd).toBe("number");
