@@ -64,6 +64,8 @@ describe("Usage page", () => {
     expect(screen.getAllByText("simulator").length).toBeGreaterThan(0);
     expect(screen.getByTestId("usage-table-columns")).toBeTruthy();
     expect(screen.queryByTestId("usage-empty")).toBeNull();
+    // the connection tests are calls of no run: the chart per source has them apart
+    expect(screen.getByTestId("usage-chart-channel")).toBeTruthy();
   });
 
   it("says when the period has no calls", async () => {

@@ -8,6 +8,7 @@ import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/lib/trpc/react";
 import { errorMessage } from "@/lib/trpc/errors";
 import { formatUsd } from "@/lib/usd";
+import { RUN_CHANNEL_LABELS } from "@/lib/schemas/runs";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { inputClasses } from "@/components/ui/input";
@@ -106,6 +107,16 @@ function UsageCharts({ totals }: { totals: Totals }) {
         .map((a) => ({ key: a.agentId!, label: a.agentName ?? a.agentSlug ?? "(deleted agent)", costUsd: a.costUsd, calls: a.calls })),
     [totals],
   );
+  const channels = useMemo<NamedSpend[]>(
+    () =>
+      totals.byChannel.map((c) => ({
+        key: c.channel ?? "none",
+        label: c.channel ? RUN_CHANNEL_LABELS[c.channel] : "No run, or not recorded",
+        costUsd: c.costUsd,
+        calls: c.calls,
+      })),
+    [totals],
+  );
   const noCalls = totals.totals.calls === 0;
   return (
     <div className="grid gap-4 lg:grid-cols-2">
@@ -126,6 +137,9 @@ function UsageCharts({ totals }: { totals: Totals }) {
         ) : (
           <SpendPerNameChart data={agents} name="Spend" />
         )}
+      </ChartCard>
+      <ChartCard title="Spend per source" description="Where the calls' runs were started" className="lg:col-span-2" testId="usage-chart-channel">
+        {channels.length === 0 ? <NoCalls /> : <SpendPerNameChart data={channels} name="Spend" />}
       </ChartCard>
     </div>
   );

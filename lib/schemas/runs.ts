@@ -25,6 +25,7 @@ export type RunTargetType = (typeof RUN_TARGET_TYPES)[number];
 export const RUN_CHANNELS = ["web", "api", "cli", "mcp", "openai", "webhook", "schedule", "evaluation", "agent"] as const;
 export const runChannelSchema = z.enum(RUN_CHANNELS).meta({ id: "RunChannel" });
 export type RunChannel = z.infer<typeof runChannelSchema>;
+export const isRunChannel = (value: string | null): value is RunChannel => (RUN_CHANNELS as readonly (string | null)[]).includes(value);
 export const RUN_CHANNEL_LABELS: Record<RunChannel, string> = {
   web: "Web app",
   api: "REST API",

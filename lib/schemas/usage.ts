@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { text } from "./text";
 import { actorTypeSchema, paginationShape } from "./common";
+import { runChannelSchema } from "./runs";
 
 // ---------------------------------------------------------------------------------------------------
 // Cost ledger
@@ -141,6 +142,16 @@ export const usageTotalsSchema = z
       .describe("highest cost first, at most 100"),
     byModel: z
       .array(z.object({ modelRef: z.string().nullable(), modelName: z.string(), displayName: z.string(), providerKind: z.string(), ...sums }))
+      .describe("highest cost first"),
+    byChannel: z
+      .array(
+        z.object({
+          channel: runChannelSchema
+            .nullable()
+            .describe("Where the calls' runs were started (a run's channel); null for calls of no run and runs from before channels were recorded"),
+          ...sums,
+        }),
+      )
       .describe("highest cost first"),
     byDay: z.array(z.object({ day: z.string().describe("YYYY-MM-DD (UTC)"), ...sums })).describe("oldest first; days without calls are left out"),
     byMonth: z.array(z.object({ month: z.string().describe("YYYY-MM (UTC)"), ...sums })).describe("oldest first"),

@@ -8,6 +8,7 @@ import { Prisma } from "@/server/db/generated/client";
 import type { TenantContext } from "@/server/context";
 import type { ListUsageInput, UsageFilters, UsageOutcome, UsageRecordOut, UsageTotals } from "@/lib/schemas/usage";
 import type { ActorType } from "@/lib/schemas/common";
+import { isRunChannel } from "@/lib/schemas/runs";
 import { type Decimal, decimalOrZero } from "@/server/ledger/decimal";
 
 interface ResolvedRange {
@@ -116,7 +117,7 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
   const range = resolveRange(filters);
   const where = sqlWhere(ctx, filters, range);
   const client = db(ctx);
-  const [totals, byRun, byAgent, byModel, byDay, byMonth] = await Promise.all([
+  const [totals, byRun, byAgent, byModel, byChannel, byDay, byMonth] = await Promise.all([
     client.$queryRaw<SumRow[]>`SELECT ${SUMS} FROM "UsageRecord" u WHERE ${where}`,
     client.$queryRaw<(SumRow & { runId: string | null })[]>`
       SELECT u."runId" AS "runId", ${SUMS} FROM "UsageRecord" u WHERE ${where}
@@ -133,6 +134,11 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
       WHERE ${where}
       GROUP BY u."modelRef", u."modelName", u."providerKind"
       ORDER BY SUM(u."costUsd") DESC, u."modelName" ASC`,
+    client.$queryRaw<(SumRow & { channel: string | null })[]>`
+      SELECT r."channel" AS "channel", ${SUMS}
+      FROM "UsageRecord" u LEFT JOIN "Run" r ON r."id" = u."runId" AND r."workspaceId" = u."workspaceId"
+      WHERE ${where}
+      GROUP BY r."channel" ORDER BY SUM(u."costUsd") DESC, r."channel" ASC NULLS LAST`,
     client.$queryRaw<(SumRow & { day: string })[]>`
       SELECT to_char(date_trunc('day', u."createdAt"), 'YYYY-MM-DD') AS "day", ${SUMS} FROM "UsageRecord" u WHERE ${where}
       GROUP BY 1 ORDER BY 1`,
@@ -153,6 +159,7 @@ export async function usageTotals(ctx: TenantContext, filters: UsageFilters): Pr
       providerKind: r.providerKind,
       ...sumOf(r),
     })),
+    byChannel: byChannel.map((r) => ({ channel: isRunChannel(r.channel) ? r.channel : null, ...sumOf(r) })),
     byDay: byDay.map((r) => ({ day: r.day, ...sumOf(r) })),
     byMonth: byMonth.map((r) => ({ month: r.month, ...sumOf(r) })),
   };

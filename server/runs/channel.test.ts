@@ -1,7 +1,7 @@
 /**
  * Where a run was started (Run.channel): the web app (tRPC), the REST API, the cadre CLI (REST with its user agent),
  * a re-run by where it was asked for, a service call that no transport set; the runs list filters on it in the
- * service, tRPC and REST, and refuses an unknown channel. (The MCP endpoint, the OpenAI-compatible endpoint, webhook
+ * service, tRPC and REST, and refuses an unknown channel; usage totals break spend down by it. (The MCP endpoint, the OpenAI-compatible endpoint, webhook
  * triggers, schedules, evaluations and sub-runs are checked in their own tests.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,8 @@ import { restChannelOf } from "@/server/rest/define";
 import { addAgent, makeRunWorkspace, type RunWorkspace } from "@/test/fixtures/runs";
 import { testDb as db } from "@/test/db";
 import { callerFor, makeApiKey, outcome, rest, uniq } from "@/test/helpers";
+import { newId } from "@/lib/ids";
+import { usageTotals } from "@/server/ledger/reports";
 import { listRuns, startRun } from "./service";
 
 let rw: RunWorkspace;
@@ -74,5 +76,39 @@ describe("a run's channel", () => {
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).toContain("channel");
     expect(await outcome(caller().runs.list({ channel: "fax" as (typeof RUN_CHANNELS)[number] }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+  });
+
+  it("usage totals break spend down by the channel of the calls' runs (calls of no run apart)", async () => {
+    const rw2 = await makeRunWorkspace("channel-usage");
+    await addAgent(rw2.ctx, "writer");
+    const viaWeb = await callerFor(rw2.ws.users.owner, rw2.ws.slug).runs.start({ agent: "writer", input: "usage" });
+    const viaApi = await startRun(rw2.ctx, { agent: "writer", input: "usage" });
+    const usage = (runId: string | null, costUsd: string) =>
+      db().usageRecord.create({
+        data: {
+          id: newId("use"),
+          workspaceId: rw2.ws.id,
+          runId,
+          modelName: "sim-fast",
+          providerKind: "simulator",
+          inputTokens: 10,
+          outputTokens: 5,
+          costUsd,
+          latencyMs: 5,
+          outcome: "ok",
+        },
+      });
+    await usage(viaWeb.id, "0.0100");
+    await usage(viaWeb.id, "0.0200");
+    await usage(viaApi.id, "0.0050");
+    await usage(null, "0.0010");
+    const totals = await usageTotals(rw2.ctx, {});
+    expect(totals.byChannel.map((c) => [c.channel, c.costUsd, c.calls])).toEqual([
+      ["web", 0.03, 2],
+      ["api", 0.005, 1],
+      [null, 0.001, 1],
+    ]);
+    const viaTrpc = await callerFor(rw2.ws.users.owner, rw2.ws.slug).usage.totals({});
+    expect(viaTrpc.byChannel).toEqual(totals.byChannel);
   });
 });

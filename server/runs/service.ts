@@ -32,7 +32,7 @@ import {
   type ListRunsInput,
   type RunDetailOut,
   type RunEventOut,
-  RUN_CHANNELS,
+  isRunChannel,
   type RunChannel,
   type RunOut,
   type RunPins,
@@ -95,8 +95,6 @@ function outputText(output: unknown): string | null {
   if (output && typeof output === "object" && typeof (output as { text?: unknown }).text === "string") return (output as { text: string }).text;
   return null;
 }
-
-const isRunChannel = (value: string | null): value is RunChannel => (RUN_CHANNELS as readonly (string | null)[]).includes(value);
 
 function toRun(row: RunFields, names: Names): RunOut {
   const team = row.teamId ? names.teams.get(row.teamId) : undefined;

@@ -430,7 +430,7 @@ class UsageSum(TypedDict):
     reasoningTokens: int
 
 
-UsageTotals = TypedDict("UsageTotals", {"from": Optional[str], "to": Optional[str], "totals": "UsageSum", "byRun": List[Dict[str, Any]], "byAgent": List[Dict[str, Any]], "byModel": List[Dict[str, Any]], "byDay": List[Dict[str, Any]], "byMonth": List[Dict[str, Any]]}, total=False)
+UsageTotals = TypedDict("UsageTotals", {"from": Optional[str], "to": Optional[str], "totals": "UsageSum", "byRun": List[Dict[str, Any]], "byAgent": List[Dict[str, Any]], "byModel": List[Dict[str, Any]], "byChannel": List[Dict[str, Any]], "byDay": List[Dict[str, Any]], "byMonth": List[Dict[str, Any]]}, total=False)
 
 
 class Budget(TypedDict):

@@ -2594,6 +2594,20 @@ export interface components {
         /** of outputTokens: spent on reasoning */
         reasoningTokens: number;
       }[];
+      /** highest cost first */
+      byChannel: {
+        /** Where the calls' runs were started (a run's channel); null for calls of no run and runs from before channels were recorded */
+        channel: components["schemas"]["RunChannel"] | null;
+        /** USD, summed exactly in the database */
+        costUsd: number;
+        calls: number;
+        inputTokens: number;
+        outputTokens: number;
+        /** of inputTokens: read from the provider's prompt cache */
+        cacheReadTokens: number;
+        /** of outputTokens: spent on reasoning */
+        reasoningTokens: number;
+      }[];
       /** oldest first; days without calls are left out */
       byDay: {
         /** YYYY-MM-DD (UTC) */
