@@ -158,6 +158,8 @@ test("agents, a team, a run watched live: nodes turn running then done, output, 
   const runUrl = page.url();
   await expect(page.getByTestId("run-graph")).toBeVisible();
   await expect(page.getByTestId("run-graph-node")).toHaveCount(4);
+  // started from the web app: the run says so
+  await expect(page.getByTestId("run-channel")).toHaveText("Web app");
 
   // live: the second step is seen running while the first is done, then done too; a sequential team never runs
   // both at once
