@@ -210,9 +210,9 @@ export function rateLimitHeaders(d: RateDecision, now = Date.now()): Record<stri
   return headers;
 }
 
-/** The 429 of a refused request (errorResponse adds `Retry-After` from its details). */
-export function rateLimitedError(d: RateDecision): AppError {
-  return new AppError("RATE_LIMITED", `Rate limit of ${d.limit} requests per minute for this API key reached. Retry in ${d.retryAfterSeconds} s.`, {
+/** The 429 of a refused request (errorResponse adds `Retry-After` from its details); `what` is counted per minute. */
+export function rateLimitedError(d: RateDecision, what = "requests per minute for this API key"): AppError {
+  return new AppError("RATE_LIMITED", `Rate limit of ${d.limit} ${what} reached. Retry in ${d.retryAfterSeconds} s.`, {
     retryAfterSeconds: d.retryAfterSeconds,
   });
 }

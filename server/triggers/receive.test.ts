@@ -210,7 +210,7 @@ describe("rate limits", () => {
       const title = `After refusals ${uniq()}`;
       const res = await deliverRaw(trigger.id, issue(title));
       expect(res.status).toBe(429);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("refused webhook deliveries from this address");
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("refused webhook deliveries per minute from this address");
       expect(await runsOf(`New issue: ${title} (#42)`)).toHaveLength(0);
       // accepted deliveries do not count: a fresh address's good deliveries go through
       useHookRateLimiters(limiters());

@@ -29,7 +29,7 @@ import type { ActorType } from "@/lib/schemas/common";
 import type { TenantContext } from "@/server/context";
 import { db, systemDb } from "@/server/db/client";
 import { env } from "@/server/env";
-import { apiRateLimitOf, hookRateLimiters, type RateDecision } from "@/server/http/rate-limit";
+import { apiRateLimitOf, hookRateLimiters, rateLimitedError } from "@/server/http/rate-limit";
 import { sql } from "@/server/db/sql";
 import { runTenantContext } from "@/server/jobs/run-function";
 import { startRun } from "@/server/runs/service";
@@ -81,17 +81,12 @@ async function triggerContext(
   }
 }
 
-const rateLimited = (d: RateDecision, what: string) =>
-  new AppError("RATE_LIMITED", `Rate limit of ${d.limit} ${what} per minute reached. Retry in ${d.retryAfterSeconds} s.`, {
-    retryAfterSeconds: d.retryAfterSeconds,
-  });
-
 /** Verifies and accepts a delivery: the run it started (202), or the first delivery's run for a redelivery (200). */
 export async function receiveDelivery(d: Delivery): Promise<TriggerAccepted> {
   const address = d.clientIp ?? "unknown";
   const { failures } = hookRateLimiters();
   const over = failures.peek(address, env().CADRE_API_RATE_LIMIT);
-  if (!over.allowed) throw rateLimited(over, "refused webhook deliveries from this address");
+  if (!over.allowed) throw rateLimitedError(over, "refused webhook deliveries per minute from this address");
   try {
     return await accept(d);
   } catch (error) {
@@ -125,7 +120,7 @@ async function accept(d: Delivery): Promise<TriggerAccepted> {
   const earlier = await first();
   if (earlier) return { runId: earlier.runId, duplicate: true };
   const allowed = hookRateLimiters().deliveries.hit(trigger.id, await apiRateLimitOf(ctx.workspaceId));
-  if (!allowed.allowed) throw rateLimited(allowed, "deliveries to this webhook trigger");
+  if (!allowed.allowed) throw rateLimitedError(allowed, "deliveries to this webhook trigger per minute");
 
   const body = new TextDecoder().decode(d.body);
   let payload: unknown;
