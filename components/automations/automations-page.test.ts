@@ -78,11 +78,17 @@ describe("Schedules & triggers page", () => {
     const row = await screen.findByTestId("schedule-row");
     expect(within(row).getByText("Agent Writer")).toBeTruthy();
     expect(within(row).getByTestId("schedule-status").textContent).toBe("active");
-    expect(within(row).getByRole("link").getAttribute("href")).toBe("/w/w/runs/run_1");
+    expect(within(row).getAllByRole("link")[0]!.getAttribute("href")).toBe("/w/w/runs/run_1");
+    // every run the schedule started: the Runs page filtered on it, its name for the filter's label
+    const scheduleRuns = new URL(within(row).getByTestId("schedule-runs").getAttribute("href")!, "http://x");
+    expect(scheduleRuns.pathname).toBe("/w/w/runs");
+    expect(Object.fromEntries(scheduleRuns.searchParams)).toEqual({ channel: "schedule", channelRef: schedule.id, by: schedule.name });
     expect(within(row).getByText(/the previous run was still going/)).toBeTruthy();
     const hook = await screen.findByTestId("trigger-row");
     expect(within(hook).getByText("POST /api/hooks/whtr_1")).toBeTruthy();
-    expect(within(hook).getByRole("link").getAttribute("href")).toBe("/w/w/runs/run_2");
+    expect(within(hook).getAllByRole("link")[0]!.getAttribute("href")).toBe("/w/w/runs/run_2");
+    const triggerRuns = new URL(within(hook).getByTestId("trigger-runs").getAttribute("href")!, "http://x");
+    expect(Object.fromEntries(triggerRuns.searchParams)).toEqual({ channel: "webhook", channelRef: "whtr_1", by: trigger.name });
   });
 
   it("the schedule form checks the expression with the shared schema, previews the next times and creates", async () => {

@@ -1,7 +1,6 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -12,6 +11,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import type { ScheduleOutput } from "@/lib/schemas/schedules";
 import { useTRPC } from "@/lib/trpc/react";
 import { ScheduleDialog } from "./schedule-form";
+import { LastRun } from "./last-run";
 import { targetLabel } from "./target-select";
 
 const SKIPPED: Record<string, string> = { overlap: "the previous run was still going", missed: "the server was down", failed: "the run could not start" };
@@ -124,13 +124,7 @@ export function SchedulesSection() {
                     {s.nextRunAt ? formatDateTime(s.nextRunAt) : "—"}
                   </td>
                   <td className="px-3 py-2">
-                    {s.lastRunId ? (
-                      <Link href={`/w/${slug}/runs/${s.lastRunId}`} className="underline-offset-4 hover:underline">
-                        {formatDateTime(s.lastFiredAt)}
-                      </Link>
-                    ) : (
-                      "—"
-                    )}
+                    <LastRun slug={slug} channel="schedule" row={s} at={s.lastFiredAt} />
                     {s.lastSkipReason && s.lastSkippedAt ? (
                       <span className="block text-xs text-muted-foreground">
                         Skipped {formatDateTime(s.lastSkippedAt)}: {SKIPPED[s.lastSkipReason]}

@@ -1,18 +1,17 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { useConfirm } from "@/components/ui/confirm";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
-import { formatDateTime } from "@/components/ui/format";
 import { useActionError } from "@/components/ui/use-action-error";
 import { useWorkspace } from "@/components/workspace/workspace-context";
 import type { TriggerOutput, TriggerWithSecretOutput } from "@/lib/schemas/triggers";
 import { useTRPC } from "@/lib/trpc/react";
 import { TriggerDialog, TriggerSecret } from "./trigger-form";
+import { LastRun } from "./last-run";
 import { targetLabel } from "./target-select";
 
 function useTriggerActions(onRotated: (created: TriggerWithSecretOutput) => void) {
@@ -143,13 +142,7 @@ export function TriggersSection() {
                   </td>
                   <td className="px-3 py-2">{t.deliveries}</td>
                   <td className="px-3 py-2">
-                    {t.lastRunId ? (
-                      <Link href={`/w/${slug}/runs/${t.lastRunId}`} className="underline-offset-4 hover:underline">
-                        {formatDateTime(t.lastDeliveryAt)}
-                      </Link>
-                    ) : (
-                      "—"
-                    )}
+                    <LastRun slug={slug} channel="webhook" row={t} at={t.lastDeliveryAt} />
                   </td>
                   <td className="px-3 py-2">
                     <Badge tone={t.enabled ? "success" : "neutral"} testId="trigger-status">

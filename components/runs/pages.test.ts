@@ -16,7 +16,7 @@ import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/api/root";
-import type { RunDetailOut } from "@/lib/schemas/runs";
+import type { ListRunsInput, RunDetailOut } from "@/lib/schemas/runs";
 import { MAX_GATE_JUDGES } from "@/lib/schemas/quality-gate";
 import { TRPCProvider } from "@/lib/trpc/react";
 import { WorkspaceContextProvider, type WorkspaceContextValue } from "@/components/workspace/workspace-context";
@@ -25,6 +25,9 @@ import { callerFor } from "@/test/helpers";
 import { addAgent, addTeam, makeRunWorkspace, waitForRun, type RunWorkspace } from "@/test/fixtures/runs";
 import { startExecutor, type Executor } from "@/server/jobs/executor";
 import { settleObservations } from "@/server/models/gateway";
+import { newId } from "@/lib/ids";
+import { startRun } from "@/server/runs/service";
+import { resetTestNavigation } from "@/test/next-navigation";
 import { RunsPage } from "./runs-page";
 import { RunPage } from "./run-page";
 import { StartRunForm } from "./start-run-form";
@@ -92,6 +95,7 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
+  resetTestNavigation();
 });
 
 afterAll(async () => {
@@ -100,7 +104,13 @@ afterAll(async () => {
 });
 
 /** Renders a page from a query cache filled by the real API; `runs` replaces what runs.get returns for a run. */
-async function render(role: Role, page: () => ReactElement, runs: Record<string, (run: RunDetailOut) => RunDetailOut> = {}) {
+async function render(
+  role: Role,
+  page: () => ReactElement,
+  runs: Record<string, (run: RunDetailOut) => RunDetailOut> = {},
+  /** runs lists filtered as the page will ask for them (a link's query string), filled from the real API too */
+  filteredLists: Omit<ListRunsInput, "limit">[] = [],
+) {
   const ws = rw.ws;
   const owner = callerFor(ws.users.owner, ws.slug);
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } });
@@ -133,6 +143,10 @@ async function render(role: Role, page: () => ReactElement, runs: Record<string,
     trpc.runs.list.infiniteQueryKey({ limit: 25, team: undefined, agent: undefined, status: undefined, from: undefined, to: undefined }),
     { pages: [list], pageParams: [null] },
   );
+  for (const filters of filteredLists) {
+    const input = { limit: 25, ...filters };
+    queryClient.setQueryData(trpc.runs.list.infiniteQueryKey(input), { pages: [await owner.runs.list(input)], pageParams: [null] });
+  }
   const workspace: WorkspaceContextValue = {
     slug: ws.slug,
     workspace: {} as WorkspaceContextValue["workspace"],
@@ -200,6 +214,25 @@ describe("Runs list", () => {
     expect(within(row).getByTestId("run-row-channel").getAttribute("data-channel")).toBe("web");
     expect(within(row).getByTestId("run-row-channel").textContent).toBe("Web app");
     expect(screen.getAllByRole("option", { name: "Preset: balanced" }).length).toBeGreaterThan(0);
+  });
+
+  it("opens filtered on what started the runs (a trigger's link): its name on the chip, removing it lists every run", async () => {
+    const triggerId = newId("whtr");
+    const hooked = await startRun(rw.ctx, { agent: "writer", input: "From a webhook." }, { channel: "webhook", channelRef: triggerId });
+    await waitForRun(hooked.id);
+    resetTestNavigation({ searchParams: new URLSearchParams({ channel: "webhook", channelRef: triggerId, by: "GitHub pushes" }) });
+    await render("member", () => h(RunsPage), {}, [{ channel: "webhook", channelRef: triggerId }]);
+    expect(attributes("run-row", "data-run-id")).toEqual([hooked.id]);
+    const chips = screen.getAllByTestId("runs-filter-chip");
+    expect(chips.map((c) => [c.getAttribute("data-filter"), c.textContent])).toEqual([
+      ["channel", "Source: Webhook trigger"],
+      ["channelRef", "Started by: GitHub pushes"],
+    ]);
+    fireEvent.click(chips[1]!);
+    fireEvent.click(screen.getByTestId("runs-filter-chip"));
+    // the unfiltered list (in the cache): the other runs are back
+    expect(await screen.findAllByTestId("run-row")).toHaveLength(5);
+    expect(has("runs-filter-chips")).toBe(false);
   });
 
   it("a viewer sees the list but no start form", async () => {

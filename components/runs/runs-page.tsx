@@ -40,11 +40,13 @@ interface Filters {
   tag: string;
   /** where the runs were started (?channel=) */
   channel: "" | RunChannel;
+  /** what started them: a webhook trigger's, a schedule's or an evaluation's id (?channelRef=, e.g. from Automations) */
+  channelRef: string;
   from: string;
   to: string;
 }
 
-const NO_FILTERS: Filters = { team: "", agent: "", status: "", tag: "", channel: "", from: "", to: "" };
+const NO_FILTERS: Filters = { team: "", agent: "", status: "", tag: "", channel: "", channelRef: "", from: "", to: "" };
 
 /** The filters in force, each a chip that removes it. */
 function FilterChips({ chips, onRemove }: { chips: ({ key: string; label: string } | null)[]; onRemove: (key: string) => void }) {
@@ -83,7 +85,10 @@ function RunsTable() {
     status: RUN_STATUSES.find((s) => s === params.get("status")) ?? "",
     tag: params.get("tag") ?? "",
     channel: RUN_CHANNELS.find((c) => c === params.get("channel")) ?? "",
+    channelRef: params.get("channelRef") ?? "",
   }));
+  // the name of what started the runs, as the linking page knew it (?by=): only the chip's label
+  const startedBy = params.get("by") || filters.channelRef;
   const { teams, agents } = useTeamsAndAgents();
 
   const input = useMemo(
@@ -94,6 +99,7 @@ function RunsTable() {
       status: filters.status || undefined,
       tag: filters.tag || undefined,
       channel: filters.channel || undefined,
+      channelRef: filters.channelRef || undefined,
       from: dateInputToDate(filters.from),
       to: dateInputToDate(filters.to, true),
     }),
@@ -172,6 +178,7 @@ function RunsTable() {
           filters.status ? { key: "status", label: `Status: ${filters.status}` } : null,
           filters.tag ? { key: "tag", label: `Tag: ${filters.tag}` } : null,
           filters.channel ? { key: "channel", label: `Source: ${RUN_CHANNEL_LABELS[filters.channel]}` } : null,
+          filters.channelRef ? { key: "channelRef", label: `Started by: ${startedBy}` } : null,
           filters.from ? { key: "from", label: `From ${filters.from}` } : null,
           filters.to ? { key: "to", label: `To ${filters.to}` } : null,
         ]}

@@ -347,6 +347,13 @@ export const listRunsInputSchema = z.strictObject({
   status: runStatusSchema.optional(),
   tag: taskTagSchema.optional().describe("runs started with this task tag"),
   channel: runChannelSchema.optional().describe("runs started through this channel"),
+  channelRef: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("runs started by this webhook trigger, schedule or evaluation (its id, the runs' channelRef)"),
   from: z.coerce.date().optional().describe("created at or after"),
   to: z.coerce.date().optional().describe("created before"),
   ...paginationShape,

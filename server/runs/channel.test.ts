@@ -1,7 +1,8 @@
 /**
  * Where a run was started (Run.channel): the web app (tRPC), the REST API, the cadre CLI (REST with its user agent),
  * a re-run by where it was asked for, a service call that no transport set; the runs list filters on it in the
- * service, tRPC and REST, and refuses an unknown channel; usage totals break spend down by it. (The MCP endpoint, the OpenAI-compatible endpoint, webhook
+ * service, tRPC and REST (and on what started them: a trigger's, schedule's or evaluation's runs), and refuses an
+ * unknown channel; usage totals break spend down by it. (The MCP endpoint, the OpenAI-compatible endpoint, webhook
  * triggers, schedules, evaluations and sub-runs are checked in their own tests.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -76,6 +77,39 @@ describe("a run's channel", () => {
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).toContain("channel");
     expect(await outcome(caller().runs.list({ channel: "fax" as (typeof RUN_CHANNELS)[number] }))).toMatchObject({ ok: false, code: "UNPROCESSABLE_CONTENT" });
+  });
+
+  it("the runs list filters by what started the runs (channelRef): one trigger's runs, never another workspace's", async () => {
+    const trigger = newId("whtr");
+    const other = newId("whtr");
+    const input = `by trigger ${uniq()}`;
+    const first = await startRun(rw.ctx, { agent: "writer", input }, { channel: "webhook", channelRef: trigger });
+    const second = await startRun(rw.ctx, { agent: "writer", input }, { channel: "webhook", channelRef: trigger });
+    await startRun(rw.ctx, { agent: "writer", input }, { channel: "webhook", channelRef: other });
+    await startRun(rw.ctx, { agent: "writer", input });
+    // another workspace's run with the same reference (ids are unique: a forged or guessed reference) stays its own
+    const rw2 = await makeRunWorkspace("channel-ref");
+    await addAgent(rw2.ctx, "writer");
+    const foreign = await startRun(rw2.ctx, { agent: "writer", input }, { channel: "webhook", channelRef: trigger });
+
+    const ids = (items: { id: string }[]) => items.map((r) => r.id);
+    expect(ids((await listRuns(rw.ctx, { channelRef: trigger })).items)).toEqual([second.id, first.id]);
+    expect(ids((await caller().runs.list({ channelRef: trigger, channel: "webhook" })).items)).toEqual([second.id, first.id]);
+    expect((await caller().runs.list({ channelRef: trigger, channel: "schedule" })).items).toEqual([]);
+    // newest first, a page at a time
+    const page1 = await caller().runs.list({ channelRef: trigger, limit: 1 });
+    expect(ids(page1.items)).toEqual([second.id]);
+    expect(ids((await caller().runs.list({ channelRef: trigger, limit: 1, cursor: page1.nextCursor! })).items)).toEqual([first.id]);
+    const listed = await rest("GET", "/api/v1/runs", { key, query: { channelRef: trigger } });
+    expect(listed.status).toBe(200);
+    expect(ids(listed.body.data)).toEqual([second.id, first.id]);
+    expect(listed.body.data[0]).toMatchObject({ channel: "webhook", channelRef: trigger });
+    expect(ids(listed.body.data)).not.toContain(foreign.id);
+    expect(ids((await listRuns(rw2.ctx, { channelRef: trigger })).items)).toEqual([foreign.id]);
+
+    const tooLong = await rest("GET", "/api/v1/runs", { key, query: { channelRef: "x".repeat(65) } });
+    expect(tooLong.status).toBe(422);
+    expect(JSON.stringify(tooLong.body)).toContain("channelRef");
   });
 
   it("usage totals break spend down by the channel of the calls' runs (calls of no run apart)", async () => {

@@ -783,6 +783,7 @@ export async function listRuns(ctx: TenantContext, filters: ListRunsInput = {}):
     ...(input.status ? { status: input.status } : {}),
     ...(input.tag ? { tags: { has: input.tag } } : {}),
     ...(input.channel ? { channel: input.channel } : {}),
+    ...(input.channelRef ? { channelRef: input.channelRef } : {}),
     ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lt: input.to } : {}) } } : {}),
   };
   // a keyset cursor is a position (createdAt, id), not a row to look up: a run that left the filter since (a queued

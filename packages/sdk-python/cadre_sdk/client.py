@@ -3509,12 +3509,12 @@ class CadreClient(BaseClient):
         """
         return self._call("POST", "/api/v1/team-templates/{templateId}", path_params={"templateId": template_id}, idempotency_key=idempotency_key, idempotent=True)  # type: ignore[no-any-return]
 
-    def list_runs(self, *, team: Optional[str] = None, agent: Optional[str] = None, status: Optional["RunStatus"] = None, tag: Optional[str] = None, channel: Optional["RunChannel"] = None, from_: Optional[str] = None, to: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListRunsResponse":
+    def list_runs(self, *, team: Optional[str] = None, agent: Optional[str] = None, status: Optional["RunStatus"] = None, tag: Optional[str] = None, channel: Optional["RunChannel"] = None, channel_ref: Optional[str] = None, from_: Optional[str] = None, to: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> "ListRunsResponse":
         """The workspace's runs, newest first (filters: team, agent, status, tag, channel, from, to)
 
         GET /api/v1/runs (200).
         """
-        return self._call("GET", "/api/v1/runs", query={"team": team, "agent": agent, "status": status, "tag": tag, "channel": channel, "from": from_, "to": to, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
+        return self._call("GET", "/api/v1/runs", query={"team": team, "agent": agent, "status": status, "tag": tag, "channel": channel, "channelRef": channel_ref, "from": from_, "to": to, "limit": limit, "cursor": cursor})  # type: ignore[no-any-return]
 
     def start_run(self, body: "StartRunBody", *, wait: Optional[int] = None, idempotency_key: Optional[str] = None) -> "Run":
         """Start a run of a team or a single agent. Without `wait`: returns at once (201, status queued) while the run executes in the background. With `?wait=<seconds>` (at most 60): 200 with the finished run (its output) if it ends within the wait, else 202 with the run still queued or running (follow it with its id). A replay with the same Idempotency-Key starts nothing and waits for the same run.

@@ -145,11 +145,19 @@ export function runCommands(program: Command, run: ActionRunner) {
     .option("--agent <agent>", "runs of this agent")
     .option("--team <team>", "runs of this team")
     .option("--channel <channel>", "runs started through web, api, cli, mcp, openai, webhook, schedule, evaluation or agent")
+    .option("--channel-ref <id>", "runs started by this webhook trigger, schedule or evaluation")
     .option("--limit <n>", "how many (1-200)", "20")
     .action(
-      run(async (session: Session, opts: { status?: string; agent?: string; team?: string; channel?: string; limit: string }) => {
+      run(async (session: Session, opts: { status?: string; agent?: string; team?: string; channel?: string; channelRef?: string; limit: string }) => {
         const limit = number(opts.limit, "--limit");
-        const query = { limit, status: opts.status, agent: opts.agent, team: opts.team, channel: opts.channel } as Query<"listRuns">;
+        const query = {
+          limit,
+          status: opts.status,
+          agent: opts.agent,
+          team: opts.team,
+          channel: opts.channel,
+          channelRef: opts.channelRef,
+        } as Query<"listRuns">;
         const page = await unwrap(session.client().api.GET("/api/v1/runs", { params: { query } }));
         session.result(page, () =>
           table(

@@ -9369,6 +9369,8 @@ export interface operations {
         tag?: string;
         /** runs started through this channel */
         channel?: components["schemas"]["RunChannel"];
+        /** runs started by this webhook trigger, schedule or evaluation (its id, the runs' channelRef) */
+        channelRef?: string;
         /** created at or after */
         from?: string;
         /** created before */
