@@ -12,7 +12,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOSTNAME: optionalString,
@@ -92,6 +92,8 @@ const envSchema = z.object({
     .refine((v) => v === 0 || v >= 35, "0 (keep forever) or at least 35 days (budgets read the current month)"),
   /** how often the retention purge runs in each process, in minutes; 0: never (an operator runs it another way) */
   CADRE_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  /** how often each enabled remote MCP server's tools are synced again automatically, in hours; 0: only on demand */
+  CADRE_MCP_SYNC_HOURS: z.coerce.number().int().min(0).max(8_760).default(6),
   /** a deleted workspace can be restored by an owner for this many days, then it is purged */
   CADRE_WORKSPACE_RECOVERY_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** the bearer token of GET /api/metrics (Prometheus); unset: the endpoint answers 404 */

@@ -15,6 +15,7 @@ import type { Role } from "@/lib/permissions";
 import { testDb as db } from "@/test/db";
 import { renderWithRouter } from "@/test/ui-harness";
 import { callerFor, makeWorkspace, type TestWorkspace } from "@/test/helpers";
+import { formatDateTime } from "@/components/ui/format";
 import { ToolsPage } from "./tools-page";
 
 afterEach(cleanup);
@@ -75,6 +76,8 @@ describe("MCP servers on the Tools page", () => {
     const row = await serverRow("crm", 5_000);
     expect(within(row).getByTestId("mcp-status").textContent).toBe("needs_auth");
     expect(within(row).getByTestId("mcp-oauth").textContent).toContain("not authorized yet");
+    // not synced on its own before it is authorized
+    expect(within(row).queryByTestId("mcp-next-sync")).toBeNull();
     expect(within(row).getByTestId("mcp-authorize").textContent).toBe("Authorize");
     expect(within(row).queryByTestId("mcp-disconnect")).toBeNull();
     cleanup();
@@ -92,6 +95,9 @@ describe("MCP servers on the Tools page", () => {
     expect(within(row).getByTestId("mcp-status").textContent).toBe("error");
     expect(within(row).getByTestId("mcp-last-error").textContent).not.toBe("");
     expect(within(row).getByTestId("mcp-url-text").textContent).toBe(UNREACHABLE);
+    // an unreachable server is tried again on its own (server/schedules/mcp-sync.ts)
+    const stored = await db().mcpServer.findFirstOrThrow({ where: { workspaceId: ws.id, name: "orders" } });
+    expect(within(row).getByTestId("mcp-next-sync").textContent).toBe(formatDateTime(stored.nextSyncAt));
     const tool = within(row).getByTestId("mcp-tool");
     expect(tool.dataset.name).toBe("orders_lookup");
     expect(within(tool).getByTestId("mcp-tool-enabled").textContent).toBe("disabled");

@@ -429,6 +429,12 @@ function ServerRow({ server }: { server: McpServerOut }) {
               </span>
             ) : null}{" "}
             · last synced <span data-testid="mcp-synced">{formatDateTime(server.lastSyncedAt)}</span>
+            {server.nextSyncAt ? (
+              <>
+                {" "}
+                · next sync <span data-testid="mcp-next-sync">{formatDateTime(server.nextSyncAt)}</span>
+              </>
+            ) : null}
           </p>
           {server.lastError ? (
             <p className="text-sm text-destructive" data-testid="mcp-last-error">

@@ -80,6 +80,12 @@ export const mcpServerSchema = z
     status: z.enum(MCP_SERVER_STATUSES),
     lastError: z.string().nullable(),
     lastSyncedAt: z.date().nullable(),
+    nextSyncAt: z
+      .date()
+      .nullable()
+      .describe(
+        "When its tools are synced again automatically (CADRE_MCP_SYNC_HOURS); null: not scheduled (disabled, waiting for authorization, or automatic syncs off)",
+      ),
     tools: z.array(
       z.object({
         id: z.string(),

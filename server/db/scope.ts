@@ -32,6 +32,8 @@ export const PRIVILEGED_PATHS = {
   "account-erasure": "a person's account deletion anonymises the rows they authored in every workspace, also those they left",
   metrics: "the metrics endpoint counts queued and running runs of all workspaces (numbers only)",
   "webhook-trigger-lookup": "a webhook trigger's delivery is looked up by the trigger's id before its workspace is known (the row decides the workspace)",
+  "mcp-sync":
+    "the periodic MCP sync claims the remote MCP servers of every workspace that are due (a claim that moves their next sync on) before syncing each in its own workspace",
   scheduler: "the scheduler claims the due schedules of every workspace (a short claim, SKIP LOCKED) before firing each in its own workspace",
   "marketplace-link": "an unlisted marketplace listing is looked up by its link token, which the publisher shared, before the reader may see it",
   "marketplace-counts": "installing, uninstalling and reviewing update the install and rating counts on the publisher's listing row (numbers only)",

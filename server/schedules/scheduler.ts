@@ -17,7 +17,8 @@
  *   with the reason (lastError).
  *
  * `tickSchedules` is one pass; the in-process scheduler calls it every few seconds, the Inngest cron function every
- * minute (./inngest.ts). Both take the clock as a parameter (tests drive it).
+ * minute (./inngest.ts). Both take the clock as a parameter (tests drive it). Each pass also syncs the remote MCP
+ * servers that are due (./mcp-sync.ts).
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
@@ -33,6 +34,7 @@ import { sql } from "@/server/db/sql";
 import { runTenantContext } from "@/server/jobs/run-function";
 import { logger } from "@/server/logger";
 import { startRun } from "@/server/runs/service";
+import { syncDueMcpServers } from "./mcp-sync";
 
 /** how long a claim keeps other schedulers off a schedule (a fire takes one statement after the checks) */
 const CLAIM_MS = 60_000;
@@ -161,8 +163,13 @@ export function startScheduler(o: { owner?: string; pollMs?: number; clock?: () 
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (stopped || running) return;
-    running = tickSchedules({ owner, ...(o.clock ? { now: o.clock() } : {}), ...(o.workspaceIds ? { workspaceIds: o.workspaceIds } : {}) })
+    const now = o.clock?.();
+    const scope = { ...(now ? { now } : {}), ...(o.workspaceIds ? { workspaceIds: o.workspaceIds } : {}) };
+    running = tickSchedules({ owner, ...scope })
       .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: a pass failed"))
+      // and the remote MCP servers due for their periodic sync (./mcp-sync.ts)
+      .then(() => syncDueMcpServers(scope))
+      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: the MCP sync pass failed"))
       .finally(() => {
         running = null;
       });

@@ -36,6 +36,7 @@ import { isBuiltinName } from "./builtin/definitions";
 import { deleteSystemSecret } from "@/server/vault/service";
 import { cleanMultiline, listRemoteTools, McpConnectError, type McpServerTarget } from "./mcp-client";
 import { beginOAuth, finishOAuth, MCP_OAUTH_CALLBACK_PATH, McpOAuthError, oauthRecordOf } from "./mcp-oauth";
+import { mcpSyncHours, nextMcpSyncAt } from "./mcp-sync-times";
 
 /** The most characters of a server's description of a tool kept (untrusted text). */
 export const MCP_DESCRIPTION_MAX_CHARS = 2_000;
@@ -140,6 +141,7 @@ function toOut(row: ServerRow, names: Map<string, string>): McpServerOut {
     status: row.status as McpServerStatus,
     lastError: row.lastError,
     lastSyncedAt: row.lastSyncedAt,
+    nextSyncAt: row.enabled && row.status !== "needs_auth" && mcpSyncHours() > 0 ? row.nextSyncAt : null,
     tools: row.tools.map((t) => {
       const pending = pendingOf(t.pendingDefinition);
       const changed = pending !== null && !pending.rejectedAt;
@@ -399,7 +401,7 @@ export async function syncMcpServer(ctx: TenantContext, ref: string): Promise<{ 
     if (!(error instanceof McpConnectError)) throw error;
     const lastError = error.message.slice(0, LAST_ERROR_MAX_CHARS);
     await db(ctx).$transaction(async (tx) => {
-      await tx.mcpServer.update({ where: inWorkspace(ctx, server.id), data: { status: error.status, lastError } });
+      await tx.mcpServer.update({ where: inWorkspace(ctx, server.id), data: { status: error.status, lastError, nextSyncAt: nextMcpSyncAt() } });
       await recordAudit(
         ctx,
         { action: "mcp_server.sync", targetType: "mcp_server", targetId: server.id, metadata: { name: server.name, status: error.status, error: lastError } },
@@ -499,7 +501,10 @@ export async function syncMcpServer(ctx: TenantContext, ref: string): Promise<{ 
       });
       report.removed.push(row.name);
     }
-    await tx.mcpServer.update({ where: inWorkspace(ctx, server.id), data: { status: "ok", lastError: null, lastSyncedAt: new Date() } });
+    await tx.mcpServer.update({
+      where: inWorkspace(ctx, server.id),
+      data: { status: "ok", lastError: null, lastSyncedAt: new Date(), nextSyncAt: nextMcpSyncAt() },
+    });
     await recordAudit(
       ctx,
       {

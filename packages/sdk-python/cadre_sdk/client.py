@@ -1158,6 +1158,7 @@ class McpServer(TypedDict):
     status: Literal["ok", "error", "needs_auth"]
     lastError: Optional[str]
     lastSyncedAt: Optional[str]
+    nextSyncAt: Optional[str]
     tools: List[Dict[str, Any]]
     createdAt: str
     updatedAt: str

@@ -4244,6 +4244,8 @@ export interface components {
       status: "ok" | "error" | "needs_auth";
       lastError: string | null;
       lastSyncedAt: string | null;
+      /** When its tools are synced again automatically (CADRE_MCP_SYNC_HOURS); null: not scheduled (disabled, waiting for authorization, or automatic syncs off) */
+      nextSyncAt: string | null;
       tools: {
         id: string;
         name: string;
