@@ -9,6 +9,7 @@ import { createElement as h } from "react";
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { fakeApi, renderAs } from "@/test/ui-harness";
+import { formatDateTime } from "@/components/ui/format";
 import { AutomationsPage } from "./automations-page";
 
 afterEach(cleanup);
@@ -51,6 +52,9 @@ const trigger = {
   deliveries: 3,
   lastDeliveryAt: when,
   lastRunId: "run_2",
+  refusedDeliveries: 2,
+  lastRefusedAt: when,
+  lastRefusal: "RATE_LIMITED: Too many deliveries to this webhook trigger per minute",
   createdByType: "user",
   createdById: "usr_me",
   createdAt: when,
@@ -87,6 +91,10 @@ describe("Schedules & triggers page", () => {
     const hook = await screen.findByTestId("trigger-row");
     expect(within(hook).getByText("POST /api/hooks/whtr_1")).toBeTruthy();
     expect(within(hook).getAllByRole("link")[0]!.getAttribute("href")).toBe("/w/w/runs/run_2");
+    // what its sender was refused, and why
+    expect(within(hook).getByTestId("trigger-refused").textContent).toBe(
+      `2 refused; the last ${formatDateTime(when)}: RATE_LIMITED: Too many deliveries to this webhook trigger per minute`,
+    );
     const triggerRuns = new URL(within(hook).getByTestId("trigger-runs").getAttribute("href")!, "http://x");
     expect(Object.fromEntries(triggerRuns.searchParams)).toEqual({ channel: "webhook", channelRef: "whtr_1", by: trigger.name });
   });

@@ -11,6 +11,7 @@ import { useWorkspace } from "@/components/workspace/workspace-context";
 import type { TriggerOutput, TriggerWithSecretOutput } from "@/lib/schemas/triggers";
 import { useTRPC } from "@/lib/trpc/react";
 import { TriggerDialog, TriggerSecret } from "./trigger-form";
+import { formatDateTime } from "@/components/ui/format";
 import { LastRun } from "./last-run";
 import { targetLabel } from "./target-select";
 
@@ -140,7 +141,14 @@ export function TriggersSection() {
                   <td className="px-3 py-2">
                     <code className="font-mono text-xs">POST {t.path}</code>
                   </td>
-                  <td className="px-3 py-2">{t.deliveries}</td>
+                  <td className="px-3 py-2">
+                    {t.deliveries}
+                    {t.refusedDeliveries > 0 ? (
+                      <span className="block max-w-xs text-xs text-destructive" data-testid="trigger-refused">
+                        {t.refusedDeliveries} refused; the last {formatDateTime(t.lastRefusedAt)}: {t.lastRefusal}
+                      </span>
+                    ) : null}
+                  </td>
                   <td className="px-3 py-2">
                     <LastRun slug={slug} channel="webhook" row={t} at={t.lastDeliveryAt} />
                   </td>

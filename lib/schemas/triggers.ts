@@ -68,6 +68,12 @@ export const triggerSchema = z
     deliveries: z.number().int(),
     lastDeliveryAt: z.date().nullable(),
     lastRunId: z.string().nullable(),
+    refusedDeliveries: z
+      .number()
+      .int()
+      .describe("Signed deliveries that started no run: over the rate limit, not mapped by the template, refused by the run's checks"),
+    lastRefusedAt: z.date().nullable(),
+    lastRefusal: z.string().nullable().describe("Why the last one was refused: the answer's code and message, as the sender got it"),
     createdByType: actorTypeSchema,
     createdById: z.string().nullable(),
     createdAt: z.date(),

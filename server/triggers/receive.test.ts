@@ -107,6 +107,7 @@ describe("a signed delivery", () => {
 describe("a delivery that is refused", () => {
   it("a wrong secret, a changed body, an expired timestamp or missing headers: 401 with a clear error, and no run", async () => {
     const title = `Refused ${uniq()}`;
+    const refusedBefore = (await getTrigger(a.ctx, trigger.id)).refusedDeliveries;
     const wrong = await deliver(trigger.id, issue(title), { secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toMatchObject({ code: "UNAUTHORIZED", message: expect.stringContaining("webhook-signature does not match") });
@@ -122,13 +123,25 @@ describe("a delivery that is refused", () => {
     expect(bare.status).toBe(401);
     expect(bare.body.error!.message).toContain("webhook-id, webhook-timestamp and webhook-signature headers are required");
     expect(await runsOf(`New issue: ${title} (#42)`)).toHaveLength(0);
+    // unsigned: not the trigger's sender, not counted on the trigger
+    expect((await getTrigger(a.ctx, trigger.id)).refusedDeliveries).toBe(refusedBefore);
   });
 
-  it("a path the payload does not have: 422 naming it, no run and no delivery recorded", async () => {
+  it("a path the payload does not have: 422 naming it, no run and no delivery recorded; the trigger counts it with why", async () => {
+    const before = await getTrigger(a.ctx, trigger.id);
     const res = await deliver(trigger.id, JSON.stringify({ action: "deleted", repository: { name: "x" } }), { id: "msg_missing" });
     expect(res.status).toBe(422);
     expect(res.body.error!.message).toContain("The payload has no value at payload.issue.title");
     expect(await db().webhookTriggerDelivery.count({ where: { triggerId: trigger.id, webhookId: "msg_missing" } })).toBe(0);
+    // what the sender was told, on the trigger (the API and the Automations page show it)
+    const after = await getTrigger(a.ctx, trigger.id);
+    expect(after.refusedDeliveries).toBe(before.refusedDeliveries + 1);
+    expect(after.lastRefusal).toBe(`VALIDATION_FAILED: ${res.body.error!.message}`);
+    expect(after.lastRefusedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(after.deliveries).toBe(before.deliveries);
+    const key = await makeApiKey(a.ws, "viewer");
+    const listed = await rest("GET", "/api/v1/webhook-triggers/{triggerId}", { key: key.raw, params: { triggerId: trigger.id } });
+    expect(listed.body).toMatchObject({ refusedDeliveries: after.refusedDeliveries, lastRefusal: after.lastRefusal });
   });
 
   it("a disabled or unknown trigger is 404; enabled again it works", async () => {
@@ -197,6 +210,12 @@ describe("rate limits", () => {
     expect(again).toMatchObject({ status: 200, body: { runId: first.body.runId, duplicate: true } });
     // another trigger has its own count
     expect((await deliver(other.id, issue(`O ${uniq()}`), { secret: other.secret })).status).toBe(202);
+    // the refusal is on its trigger, with why; the redelivery is not one
+    expect(await getTrigger(c.ctx, one.id)).toMatchObject({
+      refusedDeliveries: 1,
+      lastRefusal: expect.stringMatching(/^RATE_LIMITED: .*2 deliveries to this webhook trigger per minute/),
+    });
+    expect((await getTrigger(c.ctx, other.id)).refusedDeliveries).toBe(0);
   });
 
   it("refused deliveries count per client address: past the limit, the address gets 429 before any lookup", async () => {

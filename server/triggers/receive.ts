@@ -17,6 +17,10 @@
  *   workspace's API rate limit per trigger (429 with Retry-After beyond it; a redelivery answered from its first
  *   run is free); a refused delivery (404, 401) counts against CADRE_API_RATE_LIMIT per client address, and an
  *   address over it gets 429 before any lookup.
+ * - A signed delivery that starts no run (over the rate limit, not mapped by the template, refused by the run's
+ *   checks such as a spent budget) is counted on the trigger (`refusedDeliveries`, `lastRefusedAt`, `lastRefusal`:
+ *   the code and message the sender got), so the workspace sees what its sender was told. A redelivery answered from
+ *   its first run is not a refusal; an unsigned delivery is not the sender's and is not counted.
  */
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { AppError, isAppError } from "@/lib/errors";
@@ -32,10 +36,13 @@ import { env } from "@/server/env";
 import { apiRateLimitOf, hookRateLimiters, rateLimitedError } from "@/server/http/rate-limit";
 import { sql } from "@/server/db/sql";
 import { runTenantContext } from "@/server/jobs/run-function";
+import { logger } from "@/server/logger";
 import { startRun } from "@/server/runs/service";
 import { revealSecret } from "@/server/vault/service";
 
 const WEBHOOK_ID_MAX = 200;
+/** the stored reason of a refused delivery, in characters */
+const REFUSAL_MAX = 500;
 
 export interface Delivery {
   triggerId: string;
@@ -111,6 +118,33 @@ async function accept(d: Delivery): Promise<TriggerAccepted> {
     if (error instanceof WebhookVerificationError) throw new AppError("UNAUTHORIZED", signatureProblem(error));
     throw error;
   }
+  // signed by the sender: from here, a delivery that starts no run is counted on the trigger with why
+  try {
+    return await acceptSigned(ctx, trigger, d);
+  } catch (error) {
+    await recordRefusal(ctx, trigger.id, error);
+    throw error;
+  }
+}
+
+/** Counts a signed delivery that started no run on its trigger, with when and why (a failure to record is logged). */
+async function recordRefusal(ctx: TenantContext, triggerId: string, error: unknown): Promise<void> {
+  const reason = isAppError(error) && error.code !== "INTERNAL" ? `${error.code}: ${error.message}` : "INTERNAL: the delivery could not be processed";
+  try {
+    await db(ctx).webhookTrigger.updateMany({
+      where: { id: triggerId, workspaceId: ctx.workspaceId },
+      data: { refusedDeliveries: { increment: 1 }, lastRefusedAt: new Date(), lastRefusal: reason.slice(0, REFUSAL_MAX) },
+    });
+  } catch (recordError) {
+    logger.warn({ workspaceId: ctx.workspaceId, triggerId, error: (recordError as Error).message }, "a refused webhook delivery could not be recorded");
+  }
+}
+
+async function acceptSigned(
+  ctx: TenantContext,
+  trigger: { id: string; agentId: string | null; teamId: string | null; template: string },
+  d: Delivery,
+): Promise<TriggerAccepted> {
   const webhookId = d.headers.get("webhook-id")!;
   if (webhookId.length > WEBHOOK_ID_MAX || hasUnsafeText(webhookId))
     throw new AppError("BAD_REQUEST", `The webhook-id has at most ${WEBHOOK_ID_MAX} characters`);

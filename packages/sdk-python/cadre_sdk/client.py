@@ -1419,6 +1419,9 @@ class WebhookTrigger(TypedDict):
     deliveries: int
     lastDeliveryAt: Optional[str]
     lastRunId: Optional[str]
+    refusedDeliveries: int
+    lastRefusedAt: Optional[str]
+    lastRefusal: Optional[str]
     createdByType: "ActorType"
     createdById: Optional[str]
     createdAt: str

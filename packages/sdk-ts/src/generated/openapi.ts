@@ -4635,6 +4635,11 @@ export interface components {
       deliveries: number;
       lastDeliveryAt: string | null;
       lastRunId: string | null;
+      /** Signed deliveries that started no run: over the rate limit, not mapped by the template, refused by the run's checks */
+      refusedDeliveries: number;
+      lastRefusedAt: string | null;
+      /** Why the last one was refused: the answer's code and message, as the sender got it */
+      lastRefusal: string | null;
       createdByType: components["schemas"]["ActorType"];
       createdById: string | null;
       createdAt: string;
