@@ -218,7 +218,7 @@ describe("runs", () => {
     expect(ofCli.data.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([runId, started.stdout.trim()]));
     expect(ofCli.data.every((r: { channel: string }) => r.channel === "cli")).toBe(true);
     // and by what started them: nothing here came from this (unknown) trigger
-    expect(JSON.parse((await cadre(["--json", "runs", "list", "--channel-ref", "whtr_none"], asKey())).stdout).data).toEqual([]);
+    expect(JSON.parse((await cadre(["--json", "runs", "list", "--channel-ref", "whtr_none000000"], asKey())).stdout).data).toEqual([]);
     const json = await cadre(["--json", "run", "cli-solo", "--input", "JSON please", "--follow"], asKey());
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ status: "succeeded" });

@@ -347,11 +347,8 @@ export const listRunsInputSchema = z.strictObject({
   status: runStatusSchema.optional(),
   tag: taskTagSchema.optional().describe("runs started with this task tag"),
   channel: runChannelSchema.optional().describe("runs started through this channel"),
-  channelRef: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
+  channelRef: text()
+    .regex(/^(whtr|sch|evl)_[a-z0-9]{6,40}$/, "Not a webhook trigger, schedule or evaluation id (whtr_…, sch_…, evl_…)")
     .optional()
     .describe("runs started by this webhook trigger, schedule or evaluation (its id, the runs' channelRef)"),
   from: z.coerce.date().optional().describe("created at or after"),

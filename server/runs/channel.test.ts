@@ -107,9 +107,12 @@ describe("a run's channel", () => {
     expect(ids(listed.body.data)).not.toContain(foreign.id);
     expect(ids((await listRuns(rw2.ctx, { channelRef: trigger })).items)).toEqual([foreign.id]);
 
-    const tooLong = await rest("GET", "/api/v1/runs", { key, query: { channelRef: "x".repeat(65) } });
-    expect(tooLong.status).toBe(422);
-    expect(JSON.stringify(tooLong.body)).toContain("channelRef");
+    // only a trigger's, schedule's or evaluation's id
+    for (const bad of ["x".repeat(65), "run_abcdef123", "whtr_abc\u0000def"]) {
+      const refused = await rest("GET", "/api/v1/runs", { key, query: { channelRef: bad } });
+      expect(refused.status, bad).toBe(422);
+      expect(JSON.stringify(refused.body)).toContain("channelRef");
+    }
   });
 
   it("usage totals break spend down by the channel of the calls' runs (calls of no run apart)", async () => {
