@@ -14,6 +14,7 @@ import { RunsCard } from "./runs-card";
 import { SpendCard } from "./spend-card";
 import { RecentRuns } from "./recent-runs";
 import { FailingAgents } from "./failing-agents";
+import { NeedsAttention } from "./needs-attention";
 
 const REFRESH_MS = 30_000;
 
@@ -58,6 +59,7 @@ export function OverviewPage() {
       ) : (
         <>
           {checklistComplete(data.checklist) ? null : <GettingStarted checklist={data.checklist} />}
+          <NeedsAttention attention={data.attention} />
           <div className="grid gap-6 md:grid-cols-2">
             {data.runs ? <RunsCard runs={data.runs} /> : null}
             {data.spend ? <SpendCard spend={data.spend} /> : null}

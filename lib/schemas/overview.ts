@@ -52,6 +52,31 @@ export const workspaceOverviewSchema = z
       )
       .nullable()
       .describe("Agents with failed steps in the last 7 days, most failures first (at most 5); null without runs:read and agents:read"),
+    attention: z
+      .object({
+        approvals: z.number().int().nullable().describe("Tool calls waiting for a person's decision (not expired); null without tools:read"),
+        toolsToReview: z
+          .number()
+          .int()
+          .nullable()
+          .describe("MCP tools whose server changed their description or arguments: disabled until someone reviews them; null without tools:read"),
+        mcpServers: z
+          .number()
+          .int()
+          .nullable()
+          .describe("Enabled remote MCP servers that could not be reached or wait for an authorization; null without tools:read"),
+        triggers: z
+          .number()
+          .int()
+          .nullable()
+          .describe("Enabled webhook triggers that refused a signed delivery in the last 24 hours; null without triggers:read"),
+        schedules: z
+          .number()
+          .int()
+          .nullable()
+          .describe("Active schedules whose last due time in the last 24 hours started no run because it failed; null without schedules:read"),
+      })
+      .describe("What waits for someone, counted; each count is null without the permission to read it"),
     checklist: z
       .array(z.object({ item: z.enum(CHECKLIST_ITEMS), done: z.boolean() }))
       .describe("What a new workspace does first, each with whether it is done; items the role cannot see are left out"),

@@ -4,6 +4,8 @@ import { newId } from "@/lib/ids";
 import { permissionsOf, type Permission, type Role } from "@/lib/permissions";
 import type { TenantContext } from "@/server/context";
 import { makeApiKey, makeWorkspace, rest, type TestWorkspace } from "@/test/helpers";
+import { createTrigger } from "@/server/triggers/service";
+import { addAgent } from "@/test/fixtures/runs";
 import { foldRunBuckets, foldSpendPerDay, workspaceOverview } from "./overview";
 
 const NOW = new Date("2026-12-15T12:30:00.000Z");
@@ -128,6 +130,88 @@ describe("the workspace overview", () => {
     await run(ws, "succeeded", NOW);
     await makeApiKey(ws, "owner");
     expect(await done()).toEqual({ connect_model: true, create_agent: true, create_team: true, run_succeeded: true, create_api_key: true });
+  });
+
+  it("counts what waits for someone: live approvals, MCP tools to review, failing MCP servers, refusing triggers, failing schedules", async () => {
+    const ws = await makeWorkspace("ov-attention");
+    const other = await makeWorkspace("ov-attention-b");
+    const runId = await run(ws, "running", NOW);
+    const approval = (over: { status?: string; expiresAt?: Date } = {}) =>
+      db().toolApproval.create({
+        data: {
+          id: newId("apr"),
+          workspaceId: ws.id,
+          runId,
+          stepId: `s-${newId("stp")}`,
+          toolName: "t",
+          input: {},
+          expiresAt: at("2026-12-15T13:00:00Z"),
+          ...over,
+        },
+      });
+    await approval();
+    await approval();
+    await approval({ expiresAt: at("2026-12-15T12:00:00Z") }); // expired, not yet swept
+    await approval({ status: "approved" });
+    const tool = (name: string, pendingDefinition?: object) =>
+      db().tool.create({ data: { id: newId("tool"), workspaceId: ws.id, name, kind: "mcp", ...(pendingDefinition ? { pendingDefinition } : {}) } });
+    const changed = { hash: "h2", description: "new text", inputSchema: { type: "object" } };
+    await tool("srv_changed", changed);
+    await tool("srv_rejected", { ...changed, rejectedAt: "2026-12-14T00:00:00Z" });
+    await tool("srv_fine");
+    const server = (name: string, status: string, enabled = true) =>
+      db().mcpServer.create({ data: { id: newId("mcp"), workspaceId: ws.id, name, url: "https://mcp.example/mcp", status, enabled } });
+    await server("down", "error");
+    await server("unauthorized", "needs_auth");
+    await server("fine", "ok");
+    await server("off", "error", false);
+    const target = await addAgent(ctxOf(ws, "owner"), "attention-target");
+    const trigger = async (name: string, lastRefusedAt: Date | null) => {
+      const { trigger: created } = await createTrigger(ctxOf(ws, "owner"), { name, agent: target.slug });
+      await db().webhookTrigger.update({ where: { id: created.id }, data: { lastRefusedAt } });
+    };
+    await trigger("refusing", at("2026-12-15T10:00:00Z"));
+    await trigger("refused long ago", at("2026-12-13T10:00:00Z"));
+    await trigger("never", null);
+    const schedule = (name: string, last: { lastSkippedAt: Date; lastFiredAt?: Date; lastSkipReason?: string }) =>
+      db().schedule.create({
+        data: {
+          id: newId("sch"),
+          workspaceId: ws.id,
+          name,
+          targetType: "agent",
+          agentId: target.id,
+          cron: "0 * * * *",
+          timezone: "UTC",
+          input: "x",
+          createdByType: "user",
+          nextRunAt: at("2026-12-15T13:00:00Z"),
+          lastSkipReason: "failed",
+          ...last,
+        },
+      });
+    await schedule("failing", { lastSkippedAt: at("2026-12-15T12:00:00Z") });
+    await schedule("failed, then fired", { lastSkippedAt: at("2026-12-15T11:00:00Z"), lastFiredAt: at("2026-12-15T12:00:00Z") });
+    await schedule("overlapping", { lastSkippedAt: at("2026-12-15T12:00:00Z"), lastSkipReason: "overlap" });
+    await schedule("failed yesterday morning", { lastSkippedAt: at("2026-12-14T09:00:00Z") });
+
+    expect((await workspaceOverview(ctxOf(ws, "viewer"), NOW)).attention).toEqual({ approvals: 2, toolsToReview: 1, mcpServers: 2, triggers: 1, schedules: 1 });
+    // another workspace's overview counts none of these
+    expect((await workspaceOverview(ctxOf(other, "owner"), NOW)).attention).toEqual({
+      approvals: 0,
+      toolsToReview: 0,
+      mcpServers: 0,
+      triggers: 0,
+      schedules: 0,
+    });
+    // each count needs the permission to read what it counts
+    expect((await workspaceOverview(ctxOf(ws, "owner", ["triggers:read"]), NOW)).attention).toEqual({
+      approvals: null,
+      toolsToReview: null,
+      mcpServers: null,
+      triggers: 1,
+      schedules: null,
+    });
   });
 
   it("leaves out what the role cannot read: a viewer sees no key item; a key scoped to settings:read sees no section", async () => {

@@ -82,6 +82,35 @@ function failingAgents(ctx: TenantContext, since: Date): Sql {
     LIMIT ${FAILING_LIMIT}`;
 }
 
+/** What waits for someone (see workspaceOverviewSchema.attention): one row, each count only where `shown` says. */
+function attention(ctx: TenantContext, now: Date, shown: Record<AttentionItem, boolean>): Sql {
+  const ws = ctx.workspaceId;
+  const day = new Date(now.getTime() - DAY_MS);
+  const counts: Record<AttentionItem, Sql> = {
+    approvals: sql`SELECT COUNT(*)::int FROM "ToolApproval" x WHERE x."workspaceId" = ${ws} AND x."status" = 'pending' AND x."expiresAt" > ${now}`,
+    // a pending definition that was not rejected (server/tools/mcp-servers.ts: the tool's "changed")
+    toolsToReview: sql`SELECT COUNT(*)::int FROM "Tool" t WHERE t."workspaceId" = ${ws} AND jsonb_typeof(t."pendingDefinition") = 'object'
+      AND t."pendingDefinition"->>'rejectedAt' IS NULL`,
+    mcpServers: sql`SELECT COUNT(*)::int FROM "McpServer" m WHERE m."workspaceId" = ${ws} AND m."enabled" AND m."status" <> 'ok'`,
+    triggers: sql`SELECT COUNT(*)::int FROM "WebhookTrigger" w WHERE w."workspaceId" = ${ws} AND w."enabled" AND w."lastRefusedAt" >= ${day}`,
+    schedules: sql`SELECT COUNT(*)::int FROM "Schedule" c WHERE c."workspaceId" = ${ws} AND c."status" = 'active'
+      AND c."lastSkipReason" = 'failed' AND c."lastSkippedAt" >= ${day} AND (c."lastFiredAt" IS NULL OR c."lastFiredAt" < c."lastSkippedAt")`,
+  };
+  return sql`SELECT ${sql.join(
+    ATTENTION_ITEMS.map((item) => (shown[item] ? sql`(${counts[item]}) AS ${sql.ident(item)}` : sql`NULL::int AS ${sql.ident(item)}`)),
+  )}`;
+}
+
+const ATTENTION_ITEMS = ["approvals", "toolsToReview", "mcpServers", "triggers", "schedules"] as const;
+type AttentionItem = (typeof ATTENTION_ITEMS)[number];
+const ATTENTION_READ: Record<AttentionItem, Permission> = {
+  approvals: "tools:read",
+  toolsToReview: "tools:read",
+  mcpServers: "tools:read",
+  triggers: "triggers:read",
+  schedules: "schedules:read",
+};
+
 function checklist(ctx: TenantContext): Sql {
   const ws = ctx.workspaceId;
   return sql`SELECT
@@ -129,7 +158,8 @@ export async function workspaceOverview(ctx: TenantContext, now: Date = new Date
   const showSpend = can("usage:read");
   const showFailing = showRuns && can("agents:read");
 
-  const statements: Sql[] = [checklist(ctx)];
+  const attentionShown = Object.fromEntries(ATTENTION_ITEMS.map((item) => [item, can(ATTENTION_READ[item])])) as Record<AttentionItem, boolean>;
+  const statements: Sql[] = [checklist(ctx), attention(ctx, now, attentionShown)];
   if (showRuns) statements.push(runBuckets(ctx, since));
   if (showSpend) statements.push(spendPerDay(ctx, monthStart));
   if (showFailing) statements.push(failingAgents(ctx, new Date(now.getTime() - FAILING_DAYS * DAY_MS)));
@@ -139,7 +169,7 @@ export async function workspaceOverview(ctx: TenantContext, now: Date = new Date
     showRuns ? listRuns(ctx, { limit: RECENT_RUNS }) : null,
     showSpend && can("budgets:read") ? budgetStatus(ctx) : null,
   ]);
-  const [checklistResult, ...rest] = results;
+  const [checklistResult, attentionResult, ...rest] = results;
   const take = <R>(shown: boolean): R[] | null => (shown ? (rest.shift()?.rows as R[]) : null);
   const buckets = take<RunBucketRow>(showRuns);
   const spend = take<SpendRow>(showSpend);
@@ -160,6 +190,7 @@ export async function workspaceOverview(ctx: TenantContext, now: Date = new Date
           lastFailedAt: new Date(r.lastFailedAt),
         }))
       : null,
+    attention: attentionResult!.rows[0] as WorkspaceOverviewOut["attention"],
     checklist: CHECKLIST_ITEMS.filter((item) => can(CHECKLIST_READ[item])).map((item) => ({ item, done: done[item] })),
   };
 }

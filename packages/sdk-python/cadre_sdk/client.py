@@ -227,6 +227,7 @@ class WorkspaceOverview(TypedDict):
     runs: Optional[Dict[str, Any]]
     spend: Optional[Dict[str, Any]]
     failingAgents: Optional[List[Dict[str, Any]]]
+    attention: Dict[str, Any]
     checklist: List[Dict[str, Any]]
 
 

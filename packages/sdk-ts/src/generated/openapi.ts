@@ -2209,6 +2209,19 @@ export interface components {
         lastError: string | null;
         lastFailedAt: string;
       }[] | null;
+      /** What waits for someone, counted; each count is null without the permission to read it */
+      attention: {
+        /** Tool calls waiting for a person's decision (not expired); null without tools:read */
+        approvals: number | null;
+        /** MCP tools whose server changed their description or arguments: disabled until someone reviews them; null without tools:read */
+        toolsToReview: number | null;
+        /** Enabled remote MCP servers that could not be reached or wait for an authorization; null without tools:read */
+        mcpServers: number | null;
+        /** Enabled webhook triggers that refused a signed delivery in the last 24 hours; null without triggers:read */
+        triggers: number | null;
+        /** Active schedules whose last due time in the last 24 hours started no run because it failed; null without schedules:read */
+        schedules: number | null;
+      };
       /** What a new workspace does first, each with whether it is done; items the role cannot see are left out */
       checklist: {
         item: "connect_model" | "create_agent" | "create_team" | "run_succeeded" | "create_api_key";
