@@ -4,12 +4,17 @@
  * interval later, never a disabled one or one whose creator may no longer manage tools; off with CADRE_MCP_SYNC_HOURS=0.
  * The clock is driven (a fake Date): the pass's time and the sync's own stamps agree.
  */
+import { createServer, type Socket, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { newId } from "@/lib/ids";
+import { addAgent, makeRunWorkspace } from "@/test/fixtures/runs";
 import { setEnv } from "@/server/env";
 import { testDb as db } from "@/test/db";
 import { freePort, startBearerServer } from "@/test/fixtures/mcp-servers";
 import { auditRows, callerFor, makeWorkspace, uniq, type TestWorkspace } from "@/test/helpers";
 import { syncDueMcpServers } from "./mcp-sync";
+import { startScheduler } from "./scheduler";
+import { createSchedule } from "./service";
 
 const HOUR = 3_600_000;
 const TOKEN = `tok-${uniq()}-${uniq()}-secret`;
@@ -45,6 +50,39 @@ const pass = async (at: Date, ...ws: TestWorkspace[]) => {
   vi.setSystemTime(at);
   return syncDueMcpServers({ now: at, ...only(...ws) });
 };
+
+describe("the in-process scheduler", () => {
+  it("syncs a due server beside the schedules: a server that does not answer never holds up a schedule's fire", async () => {
+    const rw = await makeRunWorkspace("mcp-sync-sched");
+    await addAgent(rw.ctx, "reporter");
+    // a server that accepts connections and never answers (its sync waits for the client's timeout)
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`;
+    const now = new Date("2031-06-01T08:00:00Z");
+    await db().mcpServer.create({
+      data: { id: newId("mcp"), workspaceId: rw.ws.id, name: "silent", url, status: "ok", nextSyncAt: now, createdById: rw.ws.users.owner.id },
+    });
+    const schedule = await createSchedule(rw.ctx, { name: "while syncing", agent: "reporter", cron: "*/5 * * * *", input: "while syncing" }, now);
+    await db().schedule.update({ where: { id: schedule.id }, data: { nextRunAt: now } });
+    const scheduler = startScheduler({ pollMs: 20, clock: () => now, workspaceIds: [rw.ws.id] });
+    try {
+      // the server was claimed (its sync is waiting for an answer) ...
+      await expect.poll(async () => sockets.size, { timeout: 10_000 }).toBeGreaterThan(0);
+      // ... and the schedule fires all the same
+      await expect.poll(async () => db().run.count({ where: { workspaceId: rw.ws.id, input: "while syncing" } }), { timeout: 10_000 }).toBe(1);
+    } finally {
+      // the silent server goes away: its sync ends (unreachable), then the scheduler stops
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await scheduler.stop();
+    }
+    expect(await db().mcpServer.findFirstOrThrow({ where: { workspaceId: rw.ws.id, name: "silent" } })).toMatchObject({ status: "error" });
+  });
+});
 
 describe("the periodic MCP sync", () => {
   it("syncs a due server in its workspace as its creator: a new tool registered, a changed one held for review; once per interval", async () => {

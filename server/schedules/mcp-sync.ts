@@ -12,7 +12,8 @@
  *   schedule's fire); audited as theirs (`mcp_server.sync`, its request id `mcp-sync:<server>`). A server whose
  *   creator can no longer act, or may no longer manage tools, is skipped (logged) and tried again an interval later.
  *
- * The scheduler's pass runs it (./scheduler.ts: in-process every few seconds, the Inngest cron every minute).
+ * The in-process scheduler runs a pass every few seconds beside its own (./scheduler.ts), never in the way of a
+ * schedule's fire; on Inngest, a cron function of its own every 5 minutes (./inngest.ts `mcpSyncFunction`).
  */
 import { isAppError } from "@/lib/errors";
 import type { ActorType } from "@/lib/schemas/common";
@@ -62,10 +63,9 @@ export async function syncDueMcpServers(o: { now?: Date; workspaceIds?: string[]
   const pass: McpSyncPass = { synced: [], unreachable: [], skipped: [] };
   if (mcpSyncHours() === 0) return pass;
   const due = await claimDueMcpServers({ now: o.now ?? new Date(), ...(o.workspaceIds ? { workspaceIds: o.workspaceIds } : {}) });
-  for (const server of due) {
-    const outcome = await syncOne(server);
-    pass[outcome].push(server.id);
-  }
+  // side by side: an unreachable server takes its whole timeout (about 20 s) and holds up no other
+  const outcomes = await Promise.all(due.map(syncOne));
+  due.forEach((server, i) => pass[outcomes[i]!].push(server.id));
   return pass;
 }
 

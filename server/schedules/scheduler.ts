@@ -17,8 +17,9 @@
  *   with the reason (lastError).
  *
  * `tickSchedules` is one pass; the in-process scheduler calls it every few seconds, the Inngest cron function every
- * minute (./inngest.ts). Both take the clock as a parameter (tests drive it). Each pass also syncs the remote MCP
- * servers that are due (./mcp-sync.ts).
+ * minute (./inngest.ts). Both take the clock as a parameter (tests drive it). The in-process scheduler also syncs the
+ * remote MCP servers that are due (./mcp-sync.ts), beside the schedules' passes, never in their way (on Inngest: a
+ * cron function of its own).
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
@@ -161,15 +162,21 @@ export function startScheduler(o: { owner?: string; pollMs?: number; clock?: () 
   const owner = o.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   let stopped = false;
   let running: Promise<unknown> | null = null;
+  // the remote MCP servers' periodic sync (./mcp-sync.ts) on a track of its own: a server that takes its time to
+  // answer never holds up a schedule's due time
+  let syncing: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    if (stopped || running) return;
+    if (stopped) return;
     const now = o.clock?.();
     const scope = { ...(now ? { now } : {}), ...(o.workspaceIds ? { workspaceIds: o.workspaceIds } : {}) };
+    syncing ??= syncDueMcpServers(scope)
+      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: the MCP sync pass failed"))
+      .finally(() => {
+        syncing = null;
+      });
+    if (running) return;
     running = tickSchedules({ owner, ...scope })
       .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: a pass failed"))
-      // and the remote MCP servers due for their periodic sync (./mcp-sync.ts)
-      .then(() => syncDueMcpServers(scope))
-      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: the MCP sync pass failed"))
       .finally(() => {
         running = null;
       });
@@ -180,7 +187,7 @@ export function startScheduler(o: { owner?: string; pollMs?: number; clock?: () 
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running;
+      await Promise.all([running, syncing]);
     },
   };
 }
