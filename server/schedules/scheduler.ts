@@ -41,6 +41,8 @@ import { syncDueMcpServers } from "./mcp-sync";
 const CLAIM_MS = 60_000;
 const CLAIM_BATCH = 20;
 const DEFAULT_POLL_MS = 5_000;
+/** how often the in-process scheduler looks for MCP servers due for their periodic sync (./mcp-sync.ts) */
+const MCP_SYNC_POLL_MS = 60_000;
 const ERROR_MAX = 500;
 /** startRun's answer when the gate wrote nothing: another scheduler fired this due time, or it changed meanwhile */
 const LOST = "The schedule's due time was fired or changed meanwhile";
@@ -164,16 +166,21 @@ export function startScheduler(o: { owner?: string; pollMs?: number; clock?: () 
   let running: Promise<unknown> | null = null;
   // the remote MCP servers' periodic sync (./mcp-sync.ts) on a track of its own: a server that takes its time to
   // answer never holds up a schedule's due time
+  // (its claim is looked for once a minute, not at every poll: due times are hours apart)
   let syncing: Promise<unknown> | null = null;
+  let syncStarted = Number.NEGATIVE_INFINITY;
   const timer = setInterval(() => {
     if (stopped) return;
     const now = o.clock?.();
     const scope = { ...(now ? { now } : {}), ...(o.workspaceIds ? { workspaceIds: o.workspaceIds } : {}) };
-    syncing ??= syncDueMcpServers(scope)
-      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: the MCP sync pass failed"))
-      .finally(() => {
-        syncing = null;
-      });
+    if (!syncing && performance.now() - syncStarted >= MCP_SYNC_POLL_MS) {
+      syncStarted = performance.now();
+      syncing = syncDueMcpServers(scope)
+        .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: the MCP sync pass failed"))
+        .finally(() => {
+          syncing = null;
+        });
+    }
     if (running) return;
     running = tickSchedules({ owner, ...scope })
       .catch((error: unknown) => logger.warn({ error: (error as Error).message }, "scheduler: a pass failed"))
